@@ -1,0 +1,48 @@
+#pragma once
+// Helpers shared by the register_<domain>.cpp files: array conversion without copies.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace oddseq::bindings {
+
+namespace py = pybind11;
+
+// Input arrays: exact dtype, C-contiguous; the Python layer converts once, so a mismatch
+// here is a TypeError from overload resolution rather than a silent copy.
+template <class T>
+using CArray = py::array_t<T, py::array::c_style>;
+
+// Hands a vector's buffer to NumPy without copying: the capsule owns the moved vector.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& values) {
+  auto* owner = new std::vector<T>(std::move(values));
+  py::capsule release(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>(static_cast<py::ssize_t>(owner->size()), owner->data(), release);
+}
+
+template <class T>
+py::array_t<T> to_numpy_2d(std::vector<T>&& values, std::int64_t rows, std::int64_t cols) {
+  auto* owner = new std::vector<T>(std::move(values));
+  py::capsule release(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)},
+                        owner->data(), release);
+}
+
+template <class T>
+const T* data_or_null(const std::optional<CArray<T>>& array) {
+  return array.has_value() ? array->data() : nullptr;
+}
+
+void register_simd(py::module_& m);
+void register_sequences(py::module_& m);
+void register_encode(py::module_& m);
+void register_cluster(py::module_& m);
+void register_metrics(py::module_& m);
+
+}  // namespace oddseq::bindings

@@ -1,0 +1,88 @@
+#include "common.hpp"
+#include "oddseq/cluster/kmeans.hpp"
+
+namespace oddseq::bindings {
+
+namespace {
+
+template <class T>
+cluster::KMeansData<T> view_of(const CArray<T>& x, const std::optional<CArray<T>>& weights) {
+  if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
+  if (weights && weights->size() != x.shape(0)) {
+    throw std::invalid_argument("sample_weight length differs from the number of rows");
+  }
+  cluster::KMeansData<T> data;
+  data.x = x.data();
+  data.n = x.shape(0);
+  data.d = x.shape(1);
+  data.weights = data_or_null(weights);
+  return data;
+}
+
+template <class T>
+py::array_t<std::int64_t> plusplus(const CArray<T>& x, const std::optional<CArray<T>>& weights,
+                                   std::int64_t k, std::uint64_t seed, int n_local_trials,
+                                   int n_threads) {
+  const auto data = view_of(x, weights);
+  std::vector<std::int64_t> chosen;
+  {
+    py::gil_scoped_release release;  // O(n k d) distance work on OpenMP threads
+    chosen = cluster::kmeans_plusplus(data, k, seed, n_local_trials, n_threads);
+  }
+  return to_numpy(std::move(chosen));
+}
+
+template <class T>
+py::tuple lloyd(const CArray<T>& x, const std::optional<CArray<T>>& weights,
+                const CArray<T>& centers, int max_iter, double tol, int n_threads) {
+  const auto data = view_of(x, weights);
+  if (centers.ndim() != 2 || centers.shape(1) != data.d) {
+    throw std::invalid_argument("initial centres must be (k, n_features)");
+  }
+  const std::int64_t k = centers.shape(0);
+  cluster::KMeansResult<T> result;
+  {
+    py::gil_scoped_release release;  // the whole fit; polls for Ctrl-C between iterations
+    result = cluster::kmeans_lloyd(data, centers.data(), k, max_iter, tol, n_threads);
+  }
+  return py::make_tuple(to_numpy_2d(std::move(result.centers), k, data.d),
+                        to_numpy(std::move(result.labels)), result.inertia, result.n_iter,
+                        result.converged);
+}
+
+template <class T>
+py::tuple assign(const CArray<T>& x, const CArray<T>& centers, int n_threads) {
+  const auto data = view_of<T>(x, std::nullopt);
+  if (centers.ndim() != 2 || centers.shape(1) != data.d) {
+    throw std::invalid_argument("centres must be (k, n_features)");
+  }
+  py::array_t<std::int32_t> labels(data.n);
+  py::array_t<T> sq_dist(data.n);
+  std::int32_t* l = labels.mutable_data();
+  T* s = sq_dist.mutable_data();
+  const T* c = centers.data();
+  const std::int64_t k = centers.shape(0);
+  {
+    py::gil_scoped_release release;  // parallel nearest-centre search
+    cluster::assign_nearest(data, c, k, n_threads, l, s);
+  }
+  return py::make_tuple(labels, sq_dist);
+}
+
+}  // namespace
+
+void register_cluster(py::module_& m) {
+  m.def("kmeans_plusplus", &plusplus<float>, py::arg("x"), py::arg("sample_weight"), py::arg("k"),
+        py::arg("seed"), py::arg("n_local_trials"), py::arg("n_threads"));
+  m.def("kmeans_plusplus", &plusplus<double>, py::arg("x"), py::arg("sample_weight"), py::arg("k"),
+        py::arg("seed"), py::arg("n_local_trials"), py::arg("n_threads"));
+  m.def("kmeans_lloyd", &lloyd<float>, py::arg("x"), py::arg("sample_weight"), py::arg("centers"),
+        py::arg("max_iter"), py::arg("tol"), py::arg("n_threads"));
+  m.def("kmeans_lloyd", &lloyd<double>, py::arg("x"), py::arg("sample_weight"),
+        py::arg("centers"), py::arg("max_iter"), py::arg("tol"), py::arg("n_threads"));
+  m.def("assign_nearest", &assign<float>, py::arg("x"), py::arg("centers"), py::arg("n_threads"));
+  m.def("assign_nearest", &assign<double>, py::arg("x"), py::arg("centers"),
+        py::arg("n_threads"));
+}
+
+}  // namespace oddseq::bindings

@@ -1,0 +1,112 @@
+#include "common.hpp"
+#include "oddseq/sequences/sequences.hpp"
+
+namespace oddseq::bindings {
+
+namespace {
+
+py::tuple group_rows(const CArray<std::int64_t>& codes, std::int64_t n_entities,
+                     const std::optional<CArray<std::int64_t>>& times, int n_threads) {
+  const std::int64_t n = codes.size();
+  if (times && times->size() != n) throw std::invalid_argument("times and codes differ in length");
+  py::array_t<std::int64_t> order(n);
+  py::array_t<std::int64_t> offsets(n_entities + 1);
+  const std::int64_t* codes_ptr = codes.data();
+  const std::int64_t* times_ptr = data_or_null(times);
+  std::int64_t* order_ptr = order.mutable_data();
+  std::int64_t* offsets_ptr = offsets.mutable_data();
+  {
+    py::gil_scoped_release release;  // the sort runs on OpenMP threads, no Python inside
+    sequences::group_rows(codes_ptr, n, n_entities, times_ptr, n_threads, order_ptr, offsets_ptr);
+  }
+  return py::make_tuple(order, offsets);
+}
+
+template <class T>
+py::array_t<T> gather(const CArray<T>& src, const CArray<std::int64_t>& index, int n_threads) {
+  py::array_t<T> out(index.size());
+  const T* src_ptr = src.data();
+  const std::int64_t* index_ptr = index.data();
+  T* out_ptr = out.mutable_data();
+  const std::int64_t n_src = src.size(), n = index.size();
+  {
+    py::gil_scoped_release release;  // parallel copy
+    sequences::gather(src_ptr, n_src, index_ptr, n, out_ptr, n_threads);
+  }
+  return out;
+}
+
+py::tuple split_by_gap(const CArray<std::int64_t>& offsets, const CArray<std::int64_t>& times,
+                       std::int64_t max_gap, int n_threads) {
+  sequences::SessionSplit split;
+  const std::int64_t n_seq = offsets.size() - 1;
+  {
+    py::gil_scoped_release release;  // parallel scan
+    split = sequences::split_by_gap(offsets.data(), n_seq, times.data(), max_gap, n_threads);
+  }
+  return py::make_tuple(to_numpy(std::move(split.offsets)), to_numpy(std::move(split.parent)),
+                        to_numpy(std::move(split.session_number)));
+}
+
+py::tuple ranges_tuple(sequences::Ranges&& r) {
+  return py::make_tuple(to_numpy(std::move(r.starts)), to_numpy(std::move(r.stops)),
+                        to_numpy(std::move(r.parent)), to_numpy(std::move(r.origin)));
+}
+
+py::tuple count_windows(const CArray<std::int64_t>& offsets, std::int64_t length,
+                        std::int64_t stride) {
+  sequences::Ranges r;
+  {
+    py::gil_scoped_release release;
+    r = sequences::count_windows(offsets.data(), offsets.size() - 1, length, stride);
+  }
+  return ranges_tuple(std::move(r));
+}
+
+py::tuple time_windows(const CArray<std::int64_t>& offsets, const CArray<std::int64_t>& times,
+                       std::int64_t width, std::int64_t step, int n_threads) {
+  sequences::Ranges r;
+  {
+    py::gil_scoped_release release;
+    r = sequences::time_windows(offsets.data(), offsets.size() - 1, times.data(), width, step,
+                                n_threads);
+  }
+  return ranges_tuple(std::move(r));
+}
+
+py::tuple ranges_to_index(const CArray<std::int64_t>& starts, const CArray<std::int64_t>& stops,
+                          int n_threads) {
+  const std::int64_t n = starts.size();
+  if (stops.size() != n) throw std::invalid_argument("starts and stops differ in length");
+  std::int64_t total = 0;
+  for (std::int64_t r = 0; r < n; ++r) total += stops.data()[r] - starts.data()[r];
+  if (total < 0) throw std::invalid_argument("ranges end before they start");
+  py::array_t<std::int64_t> offsets(n + 1), index(total);
+  const std::int64_t *s = starts.data(), *e = stops.data();
+  std::int64_t *o = offsets.mutable_data(), *ix = index.mutable_data();
+  {
+    py::gil_scoped_release release;
+    sequences::ranges_to_index(s, e, n, n_threads, o, ix);
+  }
+  return py::make_tuple(offsets, index);
+}
+
+}  // namespace
+
+void register_sequences(py::module_& m) {
+  m.def("group_rows", &group_rows, py::arg("codes"), py::arg("n_entities"), py::arg("times"),
+        py::arg("n_threads"));
+  m.def("gather", &gather<std::int32_t>, py::arg("src"), py::arg("index"), py::arg("n_threads"));
+  m.def("gather", &gather<std::int64_t>, py::arg("src"), py::arg("index"), py::arg("n_threads"));
+  m.def("gather", &gather<float>, py::arg("src"), py::arg("index"), py::arg("n_threads"));
+  m.def("gather", &gather<double>, py::arg("src"), py::arg("index"), py::arg("n_threads"));
+  m.def("split_by_gap", &split_by_gap, py::arg("offsets"), py::arg("times"), py::arg("max_gap"),
+        py::arg("n_threads"));
+  m.def("count_windows", &count_windows, py::arg("offsets"), py::arg("length"), py::arg("stride"));
+  m.def("time_windows", &time_windows, py::arg("offsets"), py::arg("times"), py::arg("width"),
+        py::arg("step"), py::arg("n_threads"));
+  m.def("ranges_to_index", &ranges_to_index, py::arg("starts"), py::arg("stops"),
+        py::arg("n_threads"));
+}
+
+}  // namespace oddseq::bindings

@@ -1,0 +1,60 @@
+#include "common.hpp"
+#include "oddseq/simd/kernels.hpp"
+
+namespace oddseq::bindings {
+
+namespace {
+
+template <class T>
+T sqdist_at(const CArray<T>& a, const CArray<T>& b, const std::string& level) {
+  if (a.size() != b.size()) throw std::invalid_argument("a and b must have the same length");
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  return simd::sqdist(kernels, a.data(), b.data(), static_cast<std::size_t>(a.size()));
+}
+
+template <class T>
+T dot_at(const CArray<T>& a, const CArray<T>& b, const std::string& level) {
+  if (a.size() != b.size()) throw std::invalid_argument("a and b must have the same length");
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  return simd::dot(kernels, a.data(), b.data(), static_cast<std::size_t>(a.size()));
+}
+
+template <class T>
+py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::string& level) {
+  if (x.ndim() != 2 || centers.ndim() != 2 || x.shape(1) != centers.shape(1)) {
+    throw std::invalid_argument("x and centers must be 2-D with the same number of columns");
+  }
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  const std::int64_t m = x.shape(0), d = x.shape(1), k = centers.shape(0);
+  const std::int64_t tile = simd::tile_width(kernels, T{});
+  const std::int64_t k_padded = simd::padded_count(k, tile);
+  std::vector<T> packed(static_cast<std::size_t>(k_padded * d)), norms(static_cast<std::size_t>(k_padded));
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(m));
+  std::vector<T> best(static_cast<std::size_t>(m));
+  {
+    py::gil_scoped_release release;  // pure C++ from here on
+    simd::pack_centers(centers.data(), k, d, tile, packed.data(), norms.data());
+    simd::nearest(kernels, x.data(), m, d, packed.data(), norms.data(), k_padded, labels.data(),
+                  best.data());
+  }
+  return py::make_tuple(to_numpy(std::move(labels)), to_numpy(std::move(best)));
+}
+
+}  // namespace
+
+void register_simd(py::module_& m) {
+  m.def("simd_level", [] { return std::string(simd::level_name(simd::active().level)); },
+        "SIMD level chosen at import (ODDSEQ_SIMD overrides).");
+  m.def("simd_best_supported", [] { return std::string(simd::level_name(simd::best_supported_level())); });
+  m.def("simd_is_supported",
+        [](const std::string& level) { return simd::is_supported(simd::parse_level(level)); });
+  // Per-level entry points so tests can compare every ISA with the scalar reference.
+  m.def("simd_sqdist", &sqdist_at<float>, py::arg("a"), py::arg("b"), py::arg("level"));
+  m.def("simd_sqdist", &sqdist_at<double>, py::arg("a"), py::arg("b"), py::arg("level"));
+  m.def("simd_dot", &dot_at<float>, py::arg("a"), py::arg("b"), py::arg("level"));
+  m.def("simd_dot", &dot_at<double>, py::arg("a"), py::arg("b"), py::arg("level"));
+  m.def("simd_nearest", &nearest_at<float>, py::arg("x"), py::arg("centers"), py::arg("level"));
+  m.def("simd_nearest", &nearest_at<double>, py::arg("x"), py::arg("centers"), py::arg("level"));
+}
+
+}  // namespace oddseq::bindings

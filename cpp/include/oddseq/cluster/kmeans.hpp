@@ -1,0 +1,43 @@
+#pragma once
+// K-means as stateless functions over a row-major matrix; the estimator lives in Python.
+#include <cstdint>
+#include <vector>
+
+namespace oddseq::cluster {
+
+template <class T>
+struct KMeansResult {
+  std::vector<T> centers;            // k x d
+  std::vector<std::int32_t> labels;  // n
+  double inertia = 0.0;              // sum of weight * squared distance to own centre
+  int n_iter = 0;
+  bool converged = false;
+};
+
+template <class T>
+struct KMeansData {
+  const T* x = nullptr;        // n x d, row-major
+  std::int64_t n = 0;
+  std::int64_t d = 0;
+  const T* weights = nullptr;  // n, or null for unit weights
+};
+
+// Greedy k-means++ (Arthur & Vassilvitskii; greedy variant as in scikit-learn): returns
+// the row indices of the k seeds. Deterministic for a seed, whatever the thread count.
+template <class T>
+std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_t k,
+                                          std::uint64_t seed, int n_local_trials, int n_threads);
+
+// Lloyd iterations from initial centres (k x d). tol is absolute: iteration stops when
+// the summed squared centre shift is at most tol, or when labels stop changing.
+// Empty clusters are re-seeded from the points farthest from their centres.
+template <class T>
+KMeansResult<T> kmeans_lloyd(const KMeansData<T>& data, const T* initial_centers, std::int64_t k,
+                             int max_iter, double tol, int n_threads);
+
+// Nearest centre for every row: labels[n] and squared distances sq_dist[n] (>= 0).
+template <class T>
+void assign_nearest(const KMeansData<T>& data, const T* centers, std::int64_t k, int n_threads,
+                    std::int32_t* labels, T* sq_dist);
+
+}  // namespace oddseq::cluster

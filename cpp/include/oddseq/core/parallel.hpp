@@ -1,0 +1,74 @@
+#pragma once
+// Explicit, exception-safe OpenMP loops. Work is split by index, never by thread, so
+// every result that is combined across iterations is combined in a fixed order.
+#include <omp.h>
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+
+namespace oddseq::core {
+
+// n_threads <= 0 means "every core OpenMP would use" (honours OMP_NUM_THREADS and
+// threadpoolctl).
+inline int resolve_threads(int n_threads) {
+  return n_threads > 0 ? n_threads : omp_get_max_threads();
+}
+
+// Captures the first exception thrown inside a parallel region so it can be rethrown
+// after the region: an exception may never escape an OpenMP structured block.
+class ErrorCollector {
+ public:
+  void capture() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error_) error_ = std::current_exception();
+    failed_.store(true, std::memory_order_relaxed);
+  }
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
+  void rethrow_if_any() {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::exception_ptr error_;
+  std::atomic<bool> failed_{false};
+};
+
+// body(i) for i in [0, n); static schedule for uniform work.
+template <class Body>
+void parallel_for(std::int64_t n, int n_threads, Body&& body) {
+  ErrorCollector errors;
+#pragma omp parallel for num_threads(resolve_threads(n_threads)) schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (errors.failed()) continue;
+    try {
+      body(i);
+    } catch (...) {
+      errors.capture();
+    }
+  }
+  errors.rethrow_if_any();
+}
+
+// body(i) for i in [0, n); dynamic schedule for uneven work (groups of varied size).
+template <class Body>
+void parallel_for_dynamic(std::int64_t n, int n_threads, Body&& body, int chunk = 1) {
+  ErrorCollector errors;
+#pragma omp parallel for num_threads(resolve_threads(n_threads)) schedule(dynamic, chunk)
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (errors.failed()) continue;
+    try {
+      body(i);
+    } catch (...) {
+      errors.capture();
+    }
+  }
+  errors.rethrow_if_any();
+}
+
+// Ceil division for block counts.
+inline std::int64_t div_up(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace oddseq::core

@@ -1,0 +1,93 @@
+#pragma once
+// Vector kernels with one implementation per instruction set. The scalar kernels are
+// the reference; AVX2 and AVX-512 variants live in their own translation units built
+// with their own flags, and dispatch picks one table once per process.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace oddseq::simd {
+
+enum class Level { scalar = 0, avx2 = 1, avx512 = 2 };
+
+struct Kernels {
+  Level level;
+  float (*sqdist_f32)(const float* a, const float* b, std::size_t d);
+  double (*sqdist_f64)(const double* a, const double* b, std::size_t d);
+  float (*dot_f32)(const float* a, const float* b, std::size_t d);
+  double (*dot_f64)(const double* a, const double* b, std::size_t d);
+
+  // Fused nearest-centre search (the k-means assignment step): for each of the m rows of
+  // x[m x d], the index of the centre minimising ||c||^2 - 2 x.c and that value (add
+  // ||x||^2 for the squared distance). Centres come packed by pack_centers() with this
+  // table's tile width; ties go to the smallest centre index.
+  std::int64_t tile_f32;
+  std::int64_t tile_f64;
+  void (*nearest_f32)(const float* x, std::int64_t m, std::int64_t d, const float* packed,
+                      const float* packed_norms, std::int64_t k_padded, std::int32_t* labels,
+                      float* best);
+  void (*nearest_f64)(const double* x, std::int64_t m, std::int64_t d, const double* packed,
+                      const double* packed_norms, std::int64_t k_padded, std::int32_t* labels,
+                      double* best);
+};
+
+// Number of centre slots after padding k up to a multiple of the tile width.
+inline std::int64_t padded_count(std::int64_t k, std::int64_t tile) {
+  return (k + tile - 1) / tile * tile;
+}
+
+// Packs centres[k x d] into tiles of `tile` centres stored feature-major
+// (packed[t][j][0..tile)), so kernels stream whole vectors of centres per feature.
+// Padding slots get zero coordinates and +inf norms so they are never chosen.
+// `packed` holds padded_count(k, tile) * d values, `packed_norms` padded_count(k, tile).
+void pack_centers(const float* centers, std::int64_t k, std::int64_t d, std::int64_t tile,
+                  float* packed, float* packed_norms);
+void pack_centers(const double* centers, std::int64_t k, std::int64_t d, std::int64_t tile,
+                  double* packed, double* packed_norms);
+
+// Per-ISA tables (defined in kernels_<isa>.cpp).
+const Kernels& scalar_kernels();
+const Kernels& avx2_kernels();
+const Kernels& avx512_kernels();
+
+// The best level this CPU supports, ignoring any override.
+Level best_supported_level();
+bool is_supported(Level level);
+
+// The table used by the whole core: chosen on first use from the CPU, or forced by the
+// ODDSEQ_SIMD environment variable ("scalar", "avx2", "avx512"). Throws
+// std::invalid_argument for an unknown name or a level this CPU cannot run.
+const Kernels& active();
+// A specific level's table (for tests comparing ISAs); throws if unsupported.
+const Kernels& kernels_for(Level level);
+
+Level parse_level(const std::string& name);
+const char* level_name(Level level);
+
+// Typed access so templated algorithms pick the right kernel.
+inline float sqdist(const Kernels& k, const float* a, const float* b, std::size_t d) {
+  return k.sqdist_f32(a, b, d);
+}
+inline double sqdist(const Kernels& k, const double* a, const double* b, std::size_t d) {
+  return k.sqdist_f64(a, b, d);
+}
+inline float dot(const Kernels& k, const float* a, const float* b, std::size_t d) {
+  return k.dot_f32(a, b, d);
+}
+inline double dot(const Kernels& k, const double* a, const double* b, std::size_t d) {
+  return k.dot_f64(a, b, d);
+}
+inline std::int64_t tile_width(const Kernels& k, float) { return k.tile_f32; }
+inline std::int64_t tile_width(const Kernels& k, double) { return k.tile_f64; }
+inline void nearest(const Kernels& k, const float* x, std::int64_t m, std::int64_t d,
+                    const float* packed, const float* norms, std::int64_t k_padded,
+                    std::int32_t* labels, float* best) {
+  k.nearest_f32(x, m, d, packed, norms, k_padded, labels, best);
+}
+inline void nearest(const Kernels& k, const double* x, std::int64_t m, std::int64_t d,
+                    const double* packed, const double* norms, std::int64_t k_padded,
+                    std::int32_t* labels, double* best) {
+  k.nearest_f64(x, m, d, packed, norms, k_padded, labels, best);
+}
+
+}  // namespace oddseq::simd

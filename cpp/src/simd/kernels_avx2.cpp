@@ -1,0 +1,135 @@
+// Built with -mavx2 -mfma; only called after dispatch confirmed the CPU has both.
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "oddseq/simd/kernels.hpp"
+
+namespace oddseq::simd {
+
+namespace avx2_detail {
+#include "nearest_kernel.inl"
+}  // namespace avx2_detail
+
+namespace {
+
+constexpr int kRows = 6;
+
+void nearest_f32_avx2(const float* x, std::int64_t m, std::int64_t d, const float* packed,
+                     const float* norms, std::int64_t k_padded, std::int32_t* labels,
+                     float* best) {
+  avx2_detail::nearest_kernel<float, 8, kRows>(x, m, d, packed, norms, k_padded, labels, best);
+}
+void nearest_f64_avx2(const double* x, std::int64_t m, std::int64_t d, const double* packed,
+                     const double* norms, std::int64_t k_padded, std::int32_t* labels,
+                     double* best) {
+  avx2_detail::nearest_kernel<double, 4, kRows>(x, m, d, packed, norms, k_padded, labels, best);
+}
+
+float hsum256_ps(__m256 v) {
+  __m128 lo = _mm256_castps256_ps128(v);
+  __m128 hi = _mm256_extractf128_ps(v, 1);
+  lo = _mm_add_ps(lo, hi);
+  __m128 shuf = _mm_movehdup_ps(lo);
+  __m128 sums = _mm_add_ps(lo, shuf);
+  shuf = _mm_movehl_ps(shuf, sums);
+  sums = _mm_add_ss(sums, shuf);
+  return _mm_cvtss_f32(sums);
+}
+
+double hsum256_pd(__m256d v) {
+  __m128d lo = _mm256_castpd256_pd128(v);
+  __m128d hi = _mm256_extractf128_pd(v, 1);
+  lo = _mm_add_pd(lo, hi);
+  __m128d high64 = _mm_unpackhi_pd(lo, lo);
+  return _mm_cvtsd_f64(_mm_add_sd(lo, high64));
+}
+
+float sqdist_f32_avx2(const float* a, const float* b, std::size_t d) {
+  __m256 acc0 = _mm256_setzero_ps();
+  __m256 acc1 = _mm256_setzero_ps();
+  std::size_t j = 0;
+  for (; j + 16 <= d; j += 16) {
+    __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j));
+    __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(a + j + 8), _mm256_loadu_ps(b + j + 8));
+    acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+    acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+  }
+  for (; j + 8 <= d; j += 8) {
+    __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j));
+    acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+  }
+  float sum = hsum256_ps(_mm256_add_ps(acc0, acc1));
+  for (; j < d; ++j) {
+    const float diff = a[j] - b[j];
+    sum += diff * diff;
+  }
+  return sum;
+}
+
+double sqdist_f64_avx2(const double* a, const double* b, std::size_t d) {
+  __m256d acc0 = _mm256_setzero_pd();
+  __m256d acc1 = _mm256_setzero_pd();
+  std::size_t j = 0;
+  for (; j + 8 <= d; j += 8) {
+    __m256d d0 = _mm256_sub_pd(_mm256_loadu_pd(a + j), _mm256_loadu_pd(b + j));
+    __m256d d1 = _mm256_sub_pd(_mm256_loadu_pd(a + j + 4), _mm256_loadu_pd(b + j + 4));
+    acc0 = _mm256_fmadd_pd(d0, d0, acc0);
+    acc1 = _mm256_fmadd_pd(d1, d1, acc1);
+  }
+  for (; j + 4 <= d; j += 4) {
+    __m256d d0 = _mm256_sub_pd(_mm256_loadu_pd(a + j), _mm256_loadu_pd(b + j));
+    acc0 = _mm256_fmadd_pd(d0, d0, acc0);
+  }
+  double sum = hsum256_pd(_mm256_add_pd(acc0, acc1));
+  for (; j < d; ++j) {
+    const double diff = a[j] - b[j];
+    sum += diff * diff;
+  }
+  return sum;
+}
+
+float dot_f32_avx2(const float* a, const float* b, std::size_t d) {
+  __m256 acc0 = _mm256_setzero_ps();
+  __m256 acc1 = _mm256_setzero_ps();
+  std::size_t j = 0;
+  for (; j + 16 <= d; j += 16) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j + 8), _mm256_loadu_ps(b + j + 8), acc1);
+  }
+  for (; j + 8 <= d; j += 8) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j), acc0);
+  }
+  float sum = hsum256_ps(_mm256_add_ps(acc0, acc1));
+  for (; j < d; ++j) sum += a[j] * b[j];
+  return sum;
+}
+
+double dot_f64_avx2(const double* a, const double* b, std::size_t d) {
+  __m256d acc0 = _mm256_setzero_pd();
+  __m256d acc1 = _mm256_setzero_pd();
+  std::size_t j = 0;
+  for (; j + 8 <= d; j += 8) {
+    acc0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + j), _mm256_loadu_pd(b + j), acc0);
+    acc1 = _mm256_fmadd_pd(_mm256_loadu_pd(a + j + 4), _mm256_loadu_pd(b + j + 4), acc1);
+  }
+  for (; j + 4 <= d; j += 4) {
+    acc0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + j), _mm256_loadu_pd(b + j), acc0);
+  }
+  double sum = hsum256_pd(_mm256_add_pd(acc0, acc1));
+  for (; j < d; ++j) sum += a[j] * b[j];
+  return sum;
+}
+
+}  // namespace
+
+const Kernels& avx2_kernels() {
+  static const Kernels table{Level::avx2, sqdist_f32_avx2, sqdist_f64_avx2, dot_f32_avx2,
+                             dot_f64_avx2, 16, 8, nearest_f32_avx2, nearest_f64_avx2};
+  return table;
+}
+
+}  // namespace oddseq::simd

@@ -1,0 +1,134 @@
+// Built with AVX-512 flags; only called after dispatch confirmed the CPU has AVX-512F/DQ.
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "oddseq/simd/kernels.hpp"
+
+namespace oddseq::simd {
+
+namespace avx512_detail {
+#include "nearest_kernel.inl"
+}  // namespace avx512_detail
+
+namespace {
+
+// Horizontal sums through memory: GCC 12's _mm512_reduce_add_* trips -Wuninitialized.
+float hsum512_ps(__m512 v) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  float sum = 0.0f;
+  for (float lane : lanes) sum += lane;
+  return sum;
+}
+
+double hsum512_pd(__m512d v) {
+  alignas(64) double lanes[8];
+  _mm512_store_pd(lanes, v);
+  double sum = 0.0;
+  for (double lane : lanes) sum += lane;
+  return sum;
+}
+
+constexpr int kRows = 12;
+
+void nearest_f32_avx512(const float* x, std::int64_t m, std::int64_t d, const float* packed,
+                     const float* norms, std::int64_t k_padded, std::int32_t* labels,
+                     float* best) {
+  avx512_detail::nearest_kernel<float, 16, kRows>(x, m, d, packed, norms, k_padded, labels, best);
+}
+void nearest_f64_avx512(const double* x, std::int64_t m, std::int64_t d, const double* packed,
+                     const double* norms, std::int64_t k_padded, std::int32_t* labels,
+                     double* best) {
+  avx512_detail::nearest_kernel<double, 8, kRows>(x, m, d, packed, norms, k_padded, labels, best);
+}
+
+float sqdist_f32_avx512(const float* a, const float* b, std::size_t d) {
+  __m512 acc0 = _mm512_setzero_ps();
+  __m512 acc1 = _mm512_setzero_ps();
+  std::size_t j = 0;
+  for (; j + 32 <= d; j += 32) {
+    __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j));
+    __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(a + j + 16), _mm512_loadu_ps(b + j + 16));
+    acc0 = _mm512_fmadd_ps(d0, d0, acc0);
+    acc1 = _mm512_fmadd_ps(d1, d1, acc1);
+  }
+  if (j < d) {
+    // Masked loads cover the tail without reading past the arrays.
+    for (; j < d; j += 16) {
+      const std::size_t left = d - j;
+      const __mmask16 mask =
+          left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
+      __m512 d0 = _mm512_sub_ps(_mm512_maskz_loadu_ps(mask, a + j), _mm512_maskz_loadu_ps(mask, b + j));
+      acc0 = _mm512_fmadd_ps(d0, d0, acc0);
+    }
+  }
+  return hsum512_ps(_mm512_add_ps(acc0, acc1));
+}
+
+double sqdist_f64_avx512(const double* a, const double* b, std::size_t d) {
+  __m512d acc0 = _mm512_setzero_pd();
+  __m512d acc1 = _mm512_setzero_pd();
+  std::size_t j = 0;
+  for (; j + 16 <= d; j += 16) {
+    __m512d d0 = _mm512_sub_pd(_mm512_loadu_pd(a + j), _mm512_loadu_pd(b + j));
+    __m512d d1 = _mm512_sub_pd(_mm512_loadu_pd(a + j + 8), _mm512_loadu_pd(b + j + 8));
+    acc0 = _mm512_fmadd_pd(d0, d0, acc0);
+    acc1 = _mm512_fmadd_pd(d1, d1, acc1);
+  }
+  for (; j < d; j += 8) {
+    const std::size_t left = d - j;
+    const __mmask8 mask =
+        left >= 8 ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << left) - 1u);
+    __m512d d0 = _mm512_sub_pd(_mm512_maskz_loadu_pd(mask, a + j), _mm512_maskz_loadu_pd(mask, b + j));
+    acc0 = _mm512_fmadd_pd(d0, d0, acc0);
+  }
+  return hsum512_pd(_mm512_add_pd(acc0, acc1));
+}
+
+float dot_f32_avx512(const float* a, const float* b, std::size_t d) {
+  __m512 acc0 = _mm512_setzero_ps();
+  __m512 acc1 = _mm512_setzero_ps();
+  std::size_t j = 0;
+  for (; j + 32 <= d; j += 32) {
+    acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j), acc0);
+    acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j + 16), _mm512_loadu_ps(b + j + 16), acc1);
+  }
+  for (; j < d; j += 16) {
+    const std::size_t left = d - j;
+    const __mmask16 mask =
+        left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
+    acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + j), _mm512_maskz_loadu_ps(mask, b + j), acc0);
+  }
+  return hsum512_ps(_mm512_add_ps(acc0, acc1));
+}
+
+double dot_f64_avx512(const double* a, const double* b, std::size_t d) {
+  __m512d acc0 = _mm512_setzero_pd();
+  __m512d acc1 = _mm512_setzero_pd();
+  std::size_t j = 0;
+  for (; j + 16 <= d; j += 16) {
+    acc0 = _mm512_fmadd_pd(_mm512_loadu_pd(a + j), _mm512_loadu_pd(b + j), acc0);
+    acc1 = _mm512_fmadd_pd(_mm512_loadu_pd(a + j + 8), _mm512_loadu_pd(b + j + 8), acc1);
+  }
+  for (; j < d; j += 8) {
+    const std::size_t left = d - j;
+    const __mmask8 mask =
+        left >= 8 ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << left) - 1u);
+    acc0 = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(mask, a + j), _mm512_maskz_loadu_pd(mask, b + j), acc0);
+  }
+  return hsum512_pd(_mm512_add_pd(acc0, acc1));
+}
+
+}  // namespace
+
+const Kernels& avx512_kernels() {
+  static const Kernels table{Level::avx512, sqdist_f32_avx512, sqdist_f64_avx512, dot_f32_avx512,
+                             dot_f64_avx512, 32, 16, nearest_f32_avx512, nearest_f64_avx512};
+  return table;
+}
+
+}  // namespace oddseq::simd

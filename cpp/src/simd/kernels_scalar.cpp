@@ -1,0 +1,109 @@
+#include <limits>
+
+#include "oddseq/simd/kernels.hpp"
+
+namespace oddseq::simd {
+
+
+namespace {
+
+constexpr std::int64_t kScalarTile = 8;
+
+template <class T>
+T sqdist_scalar(const T* a, const T* b, std::size_t d) {
+  T sum = 0;
+  for (std::size_t j = 0; j < d; ++j) {
+    const T diff = a[j] - b[j];
+    sum += diff * diff;
+  }
+  return sum;
+}
+
+template <class T>
+T dot_scalar(const T* a, const T* b, std::size_t d) {
+  T sum = 0;
+  for (std::size_t j = 0; j < d; ++j) sum += a[j] * b[j];
+  return sum;
+}
+
+float sqdist_f32_scalar(const float* a, const float* b, std::size_t d) {
+  return sqdist_scalar(a, b, d);
+}
+double sqdist_f64_scalar(const double* a, const double* b, std::size_t d) {
+  return sqdist_scalar(a, b, d);
+}
+float dot_f32_scalar(const float* a, const float* b, std::size_t d) { return dot_scalar(a, b, d); }
+double dot_f64_scalar(const double* a, const double* b, std::size_t d) {
+  return dot_scalar(a, b, d);
+}
+
+// Reference: read the packed layout back one centre at a time, plain loops.
+template <class T>
+void nearest_scalar(const T* x, std::int64_t m, std::int64_t d, const T* packed,
+                    const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best) {
+  constexpr std::int64_t tile = kScalarTile;
+  for (std::int64_t i = 0; i < m; ++i) {
+    const T* row = x + i * d;
+    T best_value = std::numeric_limits<T>::infinity();
+    std::int32_t best_index = 0;
+    for (std::int64_t c = 0; c < k_padded; ++c) {
+      const T* column = packed + (c / tile) * d * tile + (c % tile);
+      T dot = 0;
+      for (std::int64_t j = 0; j < d; ++j) dot += row[j] * column[j * tile];
+      const T value = packed_norms[c] - 2 * dot;
+      if (value < best_value) {
+        best_value = value;
+        best_index = static_cast<std::int32_t>(c);
+      }
+    }
+    labels[i] = best_index;
+    best[i] = best_value;
+  }
+}
+
+void nearest_f32_scalar(const float* x, std::int64_t m, std::int64_t d, const float* packed,
+                        const float* norms, std::int64_t k_padded, std::int32_t* labels,
+                        float* best) {
+  nearest_scalar(x, m, d, packed, norms, k_padded, labels, best);
+}
+void nearest_f64_scalar(const double* x, std::int64_t m, std::int64_t d, const double* packed,
+                        const double* norms, std::int64_t k_padded, std::int32_t* labels,
+                        double* best) {
+  nearest_scalar(x, m, d, packed, norms, k_padded, labels, best);
+}
+
+template <class T>
+void pack_centers_impl(const T* centers, std::int64_t k, std::int64_t d, std::int64_t tile,
+                       T* packed, T* packed_norms) {
+  const std::int64_t k_padded = padded_count(k, tile);
+  for (std::int64_t c = 0; c < k_padded; ++c) {
+    T* column = packed + (c / tile) * d * tile + (c % tile);
+    T norm = 0;
+    for (std::int64_t j = 0; j < d; ++j) {
+      const T value = c < k ? centers[c * d + j] : T(0);
+      column[j * tile] = value;
+      norm += value * value;
+    }
+    packed_norms[c] = c < k ? norm : std::numeric_limits<T>::infinity();
+  }
+}
+
+}  // namespace
+
+void pack_centers(const float* centers, std::int64_t k, std::int64_t d, std::int64_t tile,
+                  float* packed, float* packed_norms) {
+  pack_centers_impl(centers, k, d, tile, packed, packed_norms);
+}
+void pack_centers(const double* centers, std::int64_t k, std::int64_t d, std::int64_t tile,
+                  double* packed, double* packed_norms) {
+  pack_centers_impl(centers, k, d, tile, packed, packed_norms);
+}
+
+const Kernels& scalar_kernels() {
+  static const Kernels table{Level::scalar,      sqdist_f32_scalar,  sqdist_f64_scalar,
+                             dot_f32_scalar,     dot_f64_scalar,     kScalarTile,
+                             kScalarTile,        nearest_f32_scalar, nearest_f64_scalar};
+  return table;
+}
+
+}  // namespace oddseq::simd

@@ -1,0 +1,264 @@
+"""Readers for the event-log formats analysts already have.
+
+Every reader streams CSV in chunks with compact dtypes (int32 ids where they fit,
+categoricals for low-cardinality strings) and also reads Parquet (with ``pyarrow``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import union_categoricals
+
+from ..sequences import Sequences
+from ._ecommerce import Bunch
+
+__all__ = [
+    "read_loghub",
+    "read_rees46",
+    "read_retailrocket",
+    "read_sequences_file",
+    "read_taobao",
+]
+
+_CHUNK_ROWS = 1_000_000
+
+
+def _is_parquet(path) -> bool:
+    return str(path).lower().endswith((".parquet", ".pq"))
+
+
+def _check_path(path) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such file: {path!r}")
+    return path
+
+
+def _read_parquet(path, columns=None) -> pd.DataFrame:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ImportError("reading Parquet needs pyarrow: pip install 'oddseq[parquet]'") from None
+    return pd.read_parquet(path, columns=columns)
+
+
+def _concat_chunks(chunks) -> pd.DataFrame:
+    """Concatenate CSV chunks, merging per-chunk categoricals into one vocabulary."""
+    chunks = list(chunks)
+    if not chunks:
+        raise ValueError("the file holds no rows")
+    if len(chunks) == 1:
+        return chunks[0].reset_index(drop=True)
+    merged = {}
+    for column in chunks[0].columns:
+        parts = [c[column] for c in chunks]
+        if isinstance(parts[0].dtype, pd.CategoricalDtype):
+            merged[column] = pd.Series(union_categoricals(parts))
+        else:
+            merged[column] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(merged)
+
+
+def _read_csv(path, *, nrows=None, chunksize=_CHUNK_ROWS, **kwargs) -> pd.DataFrame:
+    reader = pd.read_csv(path, chunksize=chunksize, nrows=nrows, **kwargs)
+    with reader:
+        return _concat_chunks(reader)
+
+
+def read_taobao(path, *, nrows=None, time_zone="Asia/Shanghai") -> pd.DataFrame:
+    """Alibaba Taobao UserBehavior (Tianchi dataset 649): CSV without header,
+    ``user_id,item_id,category_id,behavior_type,timestamp``.
+
+    Returns columns user_id, item_id, category_id (int32), behavior (categorical:
+    pv/cart/fav/buy) and timestamp (tz-aware, in the log's local ``time_zone``, so
+    hour-of-day features mean local hours). Use with
+    ``Sequences.from_events(df, entity="user_id", event="behavior", time="timestamp",
+    item="item_id")``.
+    """
+    path = _check_path(path)
+    names = ["user_id", "item_id", "category_id", "behavior", "timestamp"]
+    if _is_parquet(path):
+        df = _read_parquet(path)
+        df.columns = names[: len(df.columns)]
+    else:
+        df = _read_csv(
+            path,
+            header=None,
+            names=names,
+            nrows=nrows,
+            dtype={
+                "user_id": np.int64,
+                "item_id": np.int64,
+                "category_id": np.int64,
+                "behavior": "category",
+                "timestamp": np.int64,
+            },
+        )
+    for column in ("user_id", "item_id", "category_id"):
+        if df[column].max() < np.iinfo(np.int32).max:
+            df[column] = df[column].astype(np.int32)
+    df["timestamp"] = pd.to_datetime(df["timestamp"], unit="s", utc=True).dt.tz_convert(time_zone)
+    if not isinstance(df["behavior"].dtype, pd.CategoricalDtype):
+        df["behavior"] = df["behavior"].astype("category")
+    return df
+
+
+def read_retailrocket(path, *, nrows=None) -> pd.DataFrame:
+    """RetailRocket ``events.csv``: timestamp (ms), visitorid, event, itemid,
+    transactionid. Returns timestamp as UTC datetimes, event categorical
+    (view/addtocart/transaction), ids as compact ints (transactionid may be missing)."""
+    path = _check_path(path)
+    if _is_parquet(path):
+        df = _read_parquet(path)
+    else:
+        df = _read_csv(
+            path,
+            nrows=nrows,
+            dtype={
+                "timestamp": np.int64,
+                "visitorid": np.int64,
+                "event": "category",
+                "itemid": np.int64,
+                "transactionid": "Int64",
+            },
+        )
+    df["timestamp"] = pd.to_datetime(df["timestamp"], unit="ms", utc=True)
+    for column in ("visitorid", "itemid"):
+        if df[column].max() < np.iinfo(np.int32).max:
+            df[column] = df[column].astype(np.int32)
+    return df
+
+
+def read_rees46(path, *, nrows=None) -> pd.DataFrame:
+    """REES46 multi-category store events (``2019-Oct.csv`` and the like):
+    event_time, event_type, product_id, category_id, category_code, brand, price,
+    user_id, user_session. event_time becomes UTC datetimes; strings become
+    categoricals."""
+    path = _check_path(path)
+    if _is_parquet(path):
+        df = _read_parquet(path)
+    else:
+        df = _read_csv(
+            path,
+            nrows=nrows,
+            dtype={
+                "event_type": "category",
+                "product_id": np.int64,
+                "category_id": np.int64,
+                "category_code": "category",
+                "brand": "category",
+                "price": np.float64,
+                "user_id": np.int64,
+                "user_session": "category",
+            },
+        )
+    times = df["event_time"]
+    if not isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = pd.to_datetime(
+            times.astype(str).str.replace(" UTC", "", regex=False),
+            format="%Y-%m-%d %H:%M:%S",
+            utc=True,
+        )
+    df["event_time"] = times
+    return df
+
+
+def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None) -> Bunch:
+    """A Loghub structured log (``*.log_structured.csv``: LineId, Date, Time, ..., Content,
+    EventId, EventTemplate) as sequences of event ids per entity.
+
+    The entity of each line is found in ``Content`` with ``entity_pattern`` (HDFS block
+    ids by default); lines that mention none are left out, lines that mention several
+    count for each. Times come from Date and Time in HDFS's ``yymmdd``/``HHMMSS`` form;
+    for other systems, or if they do not parse, line order is kept and times are None.
+
+    Parameters
+    ----------
+    labels : path, optional
+        CSV with the entity id in the first column and a label in a column named
+        ``label`` or ``Label`` (0/1, or Normal/Anomaly as in loghub's
+        ``anomaly_label.csv``).
+
+    Returns
+    -------
+    Bunch with ``events`` (entity, event, time, line), ``sequences`` (Sequences, one per
+    entity) and ``labels`` (0/1 Series indexed by entity, or None).
+    """
+    path = _check_path(path)
+    df = (
+        _read_parquet(path)
+        if _is_parquet(path)
+        else _read_csv(path, nrows=nrows, dtype={"Date": str, "Time": str, "EventId": "category"})
+    )
+    missing = {"LineId", "Content", "EventId"} - set(df.columns)
+    if missing:
+        raise ValueError(
+            f"{path!r} is not a Loghub structured log: missing columns {sorted(missing)}"
+        )
+    pattern = re.compile(entity_pattern)
+    found = df["Content"].astype(str).str.findall(pattern)
+    lengths = found.str.len().to_numpy()
+    rows = np.repeat(np.arange(len(df)), lengths)
+    if rows.size == 0:
+        raise ValueError(f"no line of {path!r} matches entity_pattern={entity_pattern!r}")
+    entities = np.concatenate([np.asarray(f, dtype=object) for f in found if f])
+    times = None
+    if {"Date", "Time"} <= set(df.columns):
+        stamp = df["Date"].astype(str).str.zfill(6) + df["Time"].astype(str).str.zfill(6)
+        parsed = pd.to_datetime(stamp, format="%y%m%d%H%M%S", errors="coerce")
+        if not parsed.isna().any():
+            times = parsed.to_numpy()[rows]
+    events = pd.DataFrame(
+        {
+            "entity": entities,
+            "event": df["EventId"].to_numpy()[rows],
+            "line": df["LineId"].to_numpy()[rows],
+        }
+    )
+    if times is not None:
+        events["time"] = times
+    sequences = Sequences.from_events(
+        events, entity="entity", event="event", time="time" if times is not None else None
+    )
+    label_series = None
+    if labels is not None:
+        table = pd.read_csv(_check_path(labels))
+        column = "label" if "label" in table.columns else "Label"
+        if column not in table.columns:
+            raise ValueError(f"{labels!r} needs a 'label' or 'Label' column")
+        raw = table[column]
+        if raw.dtype.kind in "iub":
+            values = raw.astype(np.int64)
+        else:
+            values = (
+                raw.astype(str)
+                .str.lower()
+                .isin(["anomaly", "abnormal", "1", "true"])
+                .astype(np.int64)
+            )
+        label_series = pd.Series(
+            values.to_numpy(), index=pd.Index(table.iloc[:, 0], name="entity"), name="label"
+        )
+    return Bunch(events=events, sequences=sequences, labels=label_series)
+
+
+def read_sequences_file(path, *, sep=None, nrows=None) -> Sequences:
+    """One sequence per line of whitespace- (or ``sep``-) separated event ids, as in
+    DeepLog's ``hdfs_train``. Sequences have no times; ids are the line numbers."""
+    path = _check_path(path)
+    sequences = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if nrows is not None and number >= nrows:
+                break
+            tokens = line.split(sep) if sep else line.split()
+            sequences.append([int(t) if t.lstrip("-").isdigit() else t for t in tokens if t])
+    if not sequences:
+        raise ValueError(f"{path!r} holds no sequences")
+    return Sequences.from_lists(sequences)

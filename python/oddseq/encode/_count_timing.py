@@ -1,0 +1,128 @@
+"""The first encoder: event-type counts and timing per sequence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _core
+from ..sequences import Sequences
+from ..utils._validation import resolve_threads
+
+__all__ = ["SequenceEncoder", "CountTimingEncoder"]
+
+
+def _check_sequences(X, who: str) -> Sequences:
+    if not isinstance(X, Sequences):
+        raise TypeError(
+            f"{who} takes an oddseq Sequences, got {type(X).__name__}; build one with "
+            "Sequences.from_events(df, entity=..., event=..., time=...)"
+        )
+    return X
+
+
+class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Base of encoders that take Sequences: ``set_output(transform="pandas")`` gives a
+    DataFrame indexed by the sequence ids (scikit-learn's wrapper only knows arrays)."""
+
+    def set_output(self, *, transform=None):
+        """Choose ``transform``'s output: "default" (ndarray) or "pandas" (DataFrame
+        indexed by the sequence ids, columns named by ``get_feature_names_out``)."""
+        if transform not in (None, "default", "pandas"):
+            raise ValueError(f"transform must be 'default' or 'pandas', got {transform!r}")
+        if transform is not None:
+            self._output_container = transform
+        return self
+
+    def _wrap(self, features: np.ndarray, seqs: Sequences):
+        if getattr(self, "_output_container", "default") == "pandas":
+            return pd.DataFrame(features, index=seqs.ids, columns=self.get_feature_names_out())
+        return features
+
+    def fit_transform(self, X, y=None, **fit_params):
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+class CountTimingEncoder(SequenceEncoder):
+    """Counts of each event type plus the rhythm of each sequence.
+
+    Columns: ``count[<event>]`` for every event type seen in ``fit``, ``length``, and,
+    when the sequences have times, ``duration_s``, ``gap_mean_s`` and ``gap_std_s``
+    (population standard deviation of the gaps between consecutive events; 0 for
+    sequences of fewer than two events). Event types not seen in ``fit`` count only
+    towards ``length``.
+
+    Parameters
+    ----------
+    n_threads : int, optional
+        Threads for the C++ work; None uses every core.
+
+    Attributes
+    ----------
+    event_labels_ : pandas.Index
+        Event vocabulary learnt in ``fit``.
+    has_times_ : bool
+    n_features_out_ : int
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from oddseq.sequences import Sequences
+    >>> log = pd.DataFrame({"u": [1, 1, 2], "e": ["pv", "buy", "pv"], "t": [0, 30, 5]})
+    >>> seqs = Sequences.from_events(log, entity="u", event="e", time="t")
+    >>> enc = CountTimingEncoder().fit(seqs)
+    >>> list(enc.get_feature_names_out())[:3]
+    ['count[buy]', 'count[pv]', 'length']
+    >>> enc.transform(seqs)[0].tolist()
+    [1.0, 1.0, 2.0, 30.0, 30.0, 0.0]
+    """
+
+    def __init__(self, n_threads=None):
+        self.n_threads = n_threads
+
+    def fit(self, X, y=None):
+        seqs = _check_sequences(X, "CountTimingEncoder.fit")
+        self.event_labels_ = seqs.event_labels
+        self.has_times_ = seqs.times is not None
+        self.n_features_out_ = len(self.get_feature_names_out())
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "event_labels_")
+        seqs = _check_sequences(X, "CountTimingEncoder.transform")
+        if self.has_times_ and seqs.times is None:
+            raise ValueError(
+                "the encoder was fitted on sequences with times but these have none; "
+                "build them with a time column"
+            )
+        threads = resolve_threads(self.n_threads)
+        events, n_types = self._codes_in_fit_vocabulary(seqs)
+        features = _core.count_timing_features(
+            seqs.offsets, events, n_types, seqs.times if self.has_times_ else None, threads
+        )
+        if n_types > len(self.event_labels_):  # drop the column of unseen events
+            features = np.delete(features, len(self.event_labels_), axis=1)
+        return self._wrap(features, seqs)
+
+    def _codes_in_fit_vocabulary(self, seqs: Sequences):
+        """Event codes mapped to the fitted vocabulary; unseen events get one extra code."""
+        if seqs.event_labels.equals(self.event_labels_):
+            return seqs.events, len(self.event_labels_)
+        position = self.event_labels_.get_indexer(seqs.event_labels)
+        unseen = len(self.event_labels_)
+        mapping = np.where(position < 0, unseen, position).astype(np.int32)
+        return mapping[seqs.events], unseen + 1
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "event_labels_")
+        names = [f"count[{label}]" for label in self.event_labels_] + ["length"]
+        if self.has_times_:
+            names += ["duration_s", "gap_mean_s", "gap_std_s"]
+        return np.asarray(names, dtype=object)

@@ -1,0 +1,217 @@
+"""Evaluation metrics for detectors and clusterings.
+
+Ranking metrics (ROC-AUC, average precision) sort in C++; counting metrics are a few
+vector operations. Each equals scikit-learn's function of the same name where
+scikit-learn has one.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _core
+
+__all__ = [
+    "accuracy_score",
+    "average_precision_score",
+    "fowlkes_mallows_score",
+    "precision_at_k",
+    "precision_recall_fscore",
+    "roc_auc_score",
+]
+
+
+def _labels_1d(values, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinity")
+    if array.dtype == object and any(v is None for v in array):
+        raise ValueError(f"{name} contains missing values")
+    return array
+
+
+def _binary(y, name: str, pos_label) -> np.ndarray:
+    """y as uint8 0/1 with 1 where y == pos_label; at most two distinct values."""
+    array = _labels_1d(y, name)
+    distinct = np.unique(array)
+    if distinct.size > 2:
+        raise ValueError(
+            f"{name} must be binary (two classes), found {distinct.size} distinct values "
+            f"such as {distinct[:5].tolist()}"
+        )
+    if distinct.size == 2 and pos_label not in distinct.tolist():
+        raise ValueError(
+            f"pos_label={pos_label!r} is not one of the values of {name} "
+            f"{distinct.tolist()}; pass pos_label=..."
+        )
+    return np.ascontiguousarray(array == pos_label, dtype=np.uint8)
+
+
+def _scores(y_score, n: int) -> np.ndarray:
+    scores = _labels_1d(y_score, "y_score")
+    if scores.dtype.kind not in "fiub":
+        raise TypeError(f"y_score must be numeric, got dtype {scores.dtype}")
+    if scores.shape[0] != n:
+        raise ValueError(f"y_true has {n} entries but y_score has {scores.shape[0]}")
+    return np.ascontiguousarray(scores, dtype=np.float64)
+
+
+def _weights(sample_weight, n: int):
+    if sample_weight is None:
+        return None
+    weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    if weight.shape != (n,):
+        raise ValueError(f"sample_weight must have shape ({n},), got {weight.shape}")
+    if not np.isfinite(weight).all() or (weight < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative")
+    return weight
+
+
+def roc_auc_score(y_true, y_score, *, sample_weight=None, pos_label=1) -> float:
+    """Area under the ROC curve of scores (higher = more likely positive).
+
+    Equal to ``sklearn.metrics.roc_auc_score`` for binary labels (ties in score count
+    half, by the trapezoidal rule).
+
+    Examples
+    --------
+    >>> roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    """
+    y = _binary(y_true, "y_true", pos_label)
+    scores = _scores(y_score, y.size)
+    weight = _weights(sample_weight, y.size)
+    if y.min() == y.max():
+        raise ValueError(
+            "ROC AUC is undefined when y_true holds only one class; it needs both "
+            "positives and negatives"
+        )
+    return float(_core.roc_auc(y, scores, weight))
+
+
+def average_precision_score(y_true, y_score, *, sample_weight=None, pos_label=1) -> float:
+    """Average precision: the precision at each distinct threshold weighted by the gain
+    in recall (no interpolation), as ``sklearn.metrics.average_precision_score``.
+
+    Examples
+    --------
+    >>> round(average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
+    0.8333
+    """
+    y = _binary(y_true, "y_true", pos_label)
+    scores = _scores(y_score, y.size)
+    weight = _weights(sample_weight, y.size)
+    if y.max() == 0:
+        raise ValueError("average precision is undefined without positives in y_true")
+    return float(_core.average_precision(y, scores, weight))
+
+
+def precision_recall_fscore(y_true, y_pred, *, beta=1.0, pos_label=1, zero_division=0.0):
+    """Precision, recall and F-beta of the positive class for binary predictions.
+
+    ``zero_division`` is returned where a ratio has a zero denominator (no predicted or
+    no actual positives), as in scikit-learn.
+
+    Returns
+    -------
+    precision, recall, fscore : float
+
+    Examples
+    --------
+    >>> precision_recall_fscore([0, 1, 1, 0], [0, 1, 0, 1])
+    (0.5, 0.5, 0.5)
+    """
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
+        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
+    y = _binary(y_true, "y_true", pos_label).astype(bool)
+    pred = _labels_1d(y_pred, "y_pred")
+    if pred.shape != y.shape:
+        raise ValueError(f"y_true has {y.size} entries but y_pred has {pred.size}")
+    pred = _binary(pred, "y_pred", pos_label).astype(bool)
+    tp = float(np.count_nonzero(y & pred))
+    predicted = float(np.count_nonzero(pred))
+    actual = float(np.count_nonzero(y))
+    precision = tp / predicted if predicted else float(zero_division)
+    recall = tp / actual if actual else float(zero_division)
+    b2 = beta * beta
+    denominator = b2 * precision + recall
+    if predicted == 0 and actual == 0:
+        fscore = float(zero_division)
+    elif denominator == 0:
+        fscore = 0.0
+    else:
+        fscore = (1 + b2) * precision * recall / denominator
+    return precision, recall, fscore
+
+
+def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None) -> float:
+    """Share (or weighted count when ``normalize=False``) of exact matches.
+
+    Examples
+    --------
+    >>> accuracy_score([0, 1, 1, 0], [0, 1, 0, 0])
+    0.75
+    """
+    y = _labels_1d(y_true, "y_true")
+    pred = _labels_1d(y_pred, "y_pred")
+    if pred.shape != y.shape:
+        raise ValueError(f"y_true has {y.size} entries but y_pred has {pred.size}")
+    hits = (y == pred).astype(np.float64)
+    weight = _weights(sample_weight, y.size)
+    if weight is None:
+        return float(hits.mean()) if normalize else float(hits.sum())
+    total = float(hits @ weight)
+    return total / float(weight.sum()) if normalize else total
+
+
+def precision_at_k(y_true, y_score, k=None, *, pos_label=1) -> float:
+    """Share of positives among the ``k`` highest scores (default: as many as there are
+    positives, i.e. R-precision). Ties in score are broken by position, first first.
+
+    Examples
+    --------
+    >>> precision_at_k([0, 1, 1, 0], [0.9, 0.8, 0.7, 0.1], k=2)
+    0.5
+    """
+    y = _binary(y_true, "y_true", pos_label)
+    scores = _scores(y_score, y.size)
+    if k is None:
+        k = int(y.sum())
+        if k == 0:
+            raise ValueError("precision_at_k with k=None needs at least one positive")
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= y.size:
+        raise ValueError(f"k must be an int in [1, {y.size}], got {k!r}")
+    top = np.argsort(-scores, kind="stable")[:k]
+    return float(y[top].mean())
+
+
+def fowlkes_mallows_score(labels_true, labels_pred) -> float:
+    """Fowlkes-Mallows index: geometric mean of pairwise precision and recall between
+    two clusterings, as ``sklearn.metrics.fowlkes_mallows_score``.
+
+    Examples
+    --------
+    >>> fowlkes_mallows_score([0, 0, 1, 1], [1, 1, 0, 0])
+    1.0
+    """
+    a = _labels_1d(labels_true, "labels_true")
+    b = _labels_1d(labels_pred, "labels_pred")
+    if a.shape != b.shape:
+        raise ValueError(f"labels_true has {a.size} entries but labels_pred has {b.size}")
+    _, code_a = np.unique(a, return_inverse=True)
+    _, code_b = np.unique(b, return_inverse=True)
+    n = a.size
+    pair_code = code_a.astype(np.int64) * (code_b.max() + 1) + code_b
+    _, joint = np.unique(pair_code, return_counts=True)
+    tk = float(np.dot(joint, joint)) - n
+    pk = float(np.sum(np.bincount(code_a).astype(np.float64) ** 2)) - n
+    qk = float(np.sum(np.bincount(code_b).astype(np.float64) ** 2)) - n
+    if tk == 0.0:
+        return 0.0
+    return float(np.sqrt(tk / pk) * np.sqrt(tk / qk))

@@ -1,0 +1,99 @@
+"""Scalers for the step before clustering and scoring."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils._validation import validate_matrix
+
+__all__ = ["LogScaler", "StandardScaler"]
+
+
+class StandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Centre each feature on its mean and divide by its standard deviation.
+
+    Constant features get a scale of 1 (they become 0 after centring) rather than a
+    division by zero. float32 stays float32; statistics are computed in float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> StandardScaler().fit_transform(np.array([[0.0], [2.0]])).ravel().tolist()
+    [-1.0, 1.0]
+    """
+
+    def __init__(self, *, with_mean=True, with_std=True):
+        self.with_mean = with_mean
+        self.with_std = with_std
+
+    def fit(self, X, y=None):
+        X = validate_matrix(self, X, reset=True)
+        mean = X.mean(axis=0, dtype=np.float64)
+        std = X.std(axis=0, dtype=np.float64)
+        self.mean_ = mean if self.with_mean else np.zeros_like(mean)
+        self.scale_ = np.where(std > 0, std, 1.0) if self.with_std else np.ones_like(std)
+        self.var_ = std**2
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "scale_")
+        X = validate_matrix(self, X, reset=False)
+        out = (X - self.mean_.astype(X.dtype)) / self.scale_.astype(X.dtype)
+        return out.astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        check_is_fitted(self, "scale_")
+        X = validate_matrix(self, X, reset=False)
+        return (X * self.scale_.astype(X.dtype) + self.mean_.astype(X.dtype)).astype(X.dtype)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class LogScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """``log1p`` of counts and other non-negative, heavy-tailed features.
+
+    Negative values cannot be log-scaled and raise a ValueError naming the features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> LogScaler().fit_transform(np.array([[0.0], [np.e - 1]])).ravel().tolist()
+    [0.0, 1.0]
+    """
+
+    def fit(self, X, y=None):
+        X = validate_matrix(self, X, reset=True)
+        self._check_non_negative(X)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "n_features_in_")
+        X = validate_matrix(self, X, reset=False)
+        self._check_non_negative(X)
+        return np.log1p(X)
+
+    def inverse_transform(self, X):
+        check_is_fitted(self, "n_features_in_")
+        X = validate_matrix(self, X, reset=False)
+        return np.expm1(X)
+
+    @staticmethod
+    def _check_non_negative(X):
+        negative = (X < 0).any(axis=0)
+        if negative.any():
+            raise ValueError(
+                f"LogScaler needs non-negative values; feature(s) {np.flatnonzero(negative).tolist()} "
+                "have negative values. Use StandardScaler for signed features."
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.positive_only = True
+        tags.requires_fit = False
+        return tags

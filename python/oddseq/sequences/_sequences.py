@@ -1,0 +1,688 @@
+"""Event logs as sets of sequences (compressed sparse rows)."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .. import _core
+from ..exceptions import DataWarning
+from ..utils._validation import check_positive_int, resolve_threads
+
+__all__ = ["Sequences"]
+
+#: Factors from a numeric ``time_unit`` to the internal unit, int64 nanoseconds (UTC).
+_UNIT_TO_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _duration_ns(value, name: str) -> int:
+    """A positive duration as int64 ns: a number of seconds, a string like "30min", or a
+    Timedelta."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be seconds (a number), a string like '30min' or a Timedelta")
+    if isinstance(value, numbers.Real):
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be > 0 seconds, got {value}")
+        return max(1, int(round(float(value) * 1e9)))
+    try:
+        delta = pd.Timedelta(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be seconds (a number), a string like '30min' or a Timedelta, "
+            f"got {value!r}"
+        ) from None
+    if pd.isna(delta) or delta.value <= 0:
+        raise ValueError(f"{name} must be a positive duration, got {value!r}")
+    return int(delta.value)
+
+
+def _times_to_ns(column: pd.Series | np.ndarray, time_unit: str, name: str):
+    """(int64 ns since epoch UTC, bad-row mask or None, time zone name or None)."""
+    if time_unit not in _UNIT_TO_NS:
+        raise ValueError(f"time_unit must be one of {sorted(_UNIT_TO_NS)}, got {time_unit!r}")
+    series = column if isinstance(column, pd.Series) else pd.Series(column, copy=False)
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        tz = str(dtype.tz)
+        values = series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+        ns = values.to_numpy().view(np.int64)
+        bad = np.isnat(values.to_numpy())
+        return ns, (bad if bad.any() else None), tz
+    if dtype.kind == "M":
+        values = series.to_numpy().astype("datetime64[ns]", copy=False)
+        bad = np.isnat(values)
+        return values.view(np.int64), (bad if bad.any() else None), None
+    if dtype.kind == "m":
+        raise TypeError(
+            f"column {name!r} holds durations (timedelta); pass timestamps or numbers "
+            "of time_unit since the epoch"
+        )
+    if dtype.kind in "iu":
+        raw = series.to_numpy()
+        factor = _UNIT_TO_NS[time_unit]
+        limit = _INT64_MAX // factor
+        if raw.size and (raw.max() > limit or raw.min() < -limit):
+            raise ValueError(
+                f"column {name!r} has times beyond the year 2262 in time_unit={time_unit!r}; "
+                "check time_unit (s, ms, us or ns)"
+            )
+        return raw.astype(np.int64, copy=False) * factor, None, None
+    if dtype.kind == "f":
+        raw = series.to_numpy()
+        bad = ~np.isfinite(raw)
+        factor = _UNIT_TO_NS[time_unit]
+        limit = _INT64_MAX / factor
+        finite = raw[~bad] if bad.any() else raw
+        if finite.size and (finite.max() >= limit or finite.min() <= -limit):
+            raise ValueError(
+                f"column {name!r} has times beyond the year 2262 in time_unit={time_unit!r}; "
+                "check time_unit (s, ms, us or ns)"
+            )
+        ns = np.where(bad, 0.0, raw) * factor
+        return np.rint(ns).astype(np.int64), (bad if bad.any() else None), None
+    if dtype.kind == "b":
+        raise TypeError(f"column {name!r} is boolean; times must be timestamps or numbers")
+    # Strings or objects: parse only if every value is already a Timestamp or datetime.
+    raise TypeError(
+        f"column {name!r} has non-numeric times (dtype {dtype}); convert it with "
+        f"pd.to_datetime(df[{name!r}]) or pass numbers of time_unit since the epoch"
+    )
+
+
+def _factorize(values, name: str):
+    """(int64 codes with -1 for missing, labels as a pandas Index) with sorted labels
+    where the labels can be ordered."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        return codes, pd.Index(values.cat.categories, name=name)
+    try:
+        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    except TypeError:  # mixed types that cannot be ordered: keep first-seen order
+        codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+    return codes.astype(np.int64, copy=False), pd.Index(uniques, name=name)
+
+
+def _append_level(parent_ids: pd.Index, level: np.ndarray, level_name: str) -> pd.MultiIndex:
+    if isinstance(parent_ids, pd.MultiIndex):
+        arrays = [parent_ids.get_level_values(i) for i in range(parent_ids.nlevels)]
+        names = list(parent_ids.names)
+    else:
+        arrays = [parent_ids]
+        names = [parent_ids.name]
+    return pd.MultiIndex.from_arrays([*arrays, level], names=[*names, level_name])
+
+
+class Sequences:
+    """A set of event sequences stored as compressed sparse rows.
+
+    Sequence ``s`` holds events ``offsets[s]`` to ``offsets[s + 1]``, ordered by time.
+    Build one with :meth:`from_events` (a DataFrame event log), :meth:`from_arrays`
+    (CSR arrays) or :meth:`from_lists` (one list of events per sequence).
+
+    Attributes
+    ----------
+    ids : pandas.Index
+        Original entity ids (any hashable); a MultiIndex ``(entity, session)`` after
+        sessionizing, with a ``window_start`` level after windowing.
+    offsets : ndarray of int64, shape (n_sequences + 1,)
+    events : ndarray of int32
+        Event codes; ``event_labels[code]`` is the original label.
+    times : ndarray of int64 or None
+        Nanoseconds since the Unix epoch, UTC (the one internal time unit).
+    items : ndarray of int32/int64 or None
+        Item codes (-1 = missing); ``item_labels[code]`` is the original item id.
+    values : ndarray of float64 or None
+        A number per event, such as a price (NaN = missing).
+    event_labels, item_labels : pandas.Index
+    tz : str or None
+        Time zone of the input timestamps, kept for local-time features.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from oddseq.sequences import Sequences
+    >>> log = pd.DataFrame({"user": [2, 1, 2, 1], "event": ["pv", "pv", "buy", "cart"],
+    ...                     "ts": [10, 5, 20, 7]})
+    >>> seqs = Sequences.from_events(log, entity="user", event="event", time="ts")
+    >>> len(seqs), seqs.lengths.tolist()
+    (2, [2, 2])
+    >>> seqs[0]["event"].tolist()
+    ['pv', 'cart']
+    """
+
+    def __init__(
+        self,
+        ids,
+        offsets,
+        events,
+        event_labels,
+        *,
+        times=None,
+        items=None,
+        item_labels=None,
+        values=None,
+        tz=None,
+    ):
+        self.ids = ids if isinstance(ids, pd.Index) else pd.Index(ids)
+        self.offsets = offsets
+        self.events = events
+        self.event_labels = (
+            event_labels if isinstance(event_labels, pd.Index) else pd.Index(event_labels)
+        )
+        self.times = times
+        self.items = items
+        self.item_labels = item_labels
+        self.values = values
+        self.tz = tz
+        if len(self.ids) != len(offsets) - 1:
+            raise ValueError(
+                f"ids has {len(self.ids)} entries but offsets describe {len(offsets) - 1} sequences"
+            )
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_events(
+        cls,
+        df: pd.DataFrame,
+        entity: str,
+        event: str,
+        time: str | None,
+        item: str | None = None,
+        value: str | None = None,
+        session_gap=None,
+        time_unit: str = "s",
+        dropna: bool = False,
+        n_threads: int | None = None,
+    ) -> Sequences:
+        """Group an event log into one time-ordered sequence per entity.
+
+        Rows are grouped by ``entity`` and ordered by ``time`` within each entity
+        (stable: equal times keep their row order), in parallel in C++.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            The event log, one row per event, in any row order. Never modified.
+        entity : str
+            Column naming whose sequence a row belongs to (any hashable values).
+        event : str
+            Column with the discrete event type (strings, ints or a categorical).
+        time : str or None
+            Column with timestamps: datetime64 (naive = UTC, or time-zone aware) or
+            numbers of ``time_unit`` since the epoch. None keeps the row order and
+            leaves the sequences without times.
+        item, value : str, optional
+            Columns with the item acted on (any hashable) and a number per event.
+        session_gap : float, str or Timedelta, optional
+            Split each entity's sequence where consecutive events are more than this
+            apart: seconds, or a string like ``"30min"``. Ids become ``(entity, session)``.
+        time_unit : {"s", "ms", "us", "ns"}
+            Unit of numeric times.
+        dropna : bool
+            Drop rows with a missing entity, event or time (with a warning that gives
+            the count) instead of raising.
+        n_threads : int, optional
+            Threads for the C++ work; None uses every core.
+
+        Returns
+        -------
+        Sequences
+
+        Raises
+        ------
+        ValueError
+            Missing columns, an empty frame, or missing ids/events/times (unless
+            ``dropna``), each naming the column and the count of bad rows.
+        TypeError
+            ``df`` is not a DataFrame, or times are not timestamps or numbers.
+        """
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+        roles = {"entity": entity, "event": event, "time": time, "item": item, "value": value}
+        for role, column in roles.items():
+            if column is None:
+                if role in ("entity", "event"):
+                    raise ValueError(f"{role} must name a column of df")
+                continue
+            if column not in df.columns:
+                raise ValueError(
+                    f"{role}={column!r} is not a column of df; available columns: "
+                    f"{list(df.columns)}"
+                )
+        if len(df) == 0:
+            raise ValueError("df has no rows; an event log needs at least one event")
+        threads = resolve_threads(n_threads)
+
+        entity_codes, entity_labels = _factorize(df[entity], entity)
+        event_codes, event_labels = _factorize(df[event], event)
+        bad = {entity: entity_codes < 0, event: event_codes < 0}
+        times = tz = None
+        if time is not None:
+            times, bad_time, tz = _times_to_ns(df[time], time_unit, time)
+            if bad_time is not None:
+                bad[time] = bad_time
+        counts = {column: int(mask.sum()) for column, mask in bad.items()}
+        n_bad_columns = {c: n for c, n in counts.items() if n}
+        keep = None
+        if n_bad_columns:
+            described = ", ".join(f"{n} in {c!r}" for c, n in n_bad_columns.items())
+            if not dropna:
+                raise ValueError(
+                    f"missing values: {described}. Clean them, or pass dropna=True to drop "
+                    "those rows."
+                )
+            keep = ~np.logical_or.reduce(list(bad.values()))
+            if not keep.any():
+                raise ValueError(f"every row has a missing value ({described}); nothing left")
+            warnings.warn(
+                f"dropped {int((~keep).sum())} of {len(df)} rows with missing values ({described})",
+                DataWarning,
+                stacklevel=2,
+            )
+
+        def kept(array):
+            return array if keep is None or array is None else array[keep]
+
+        entity_codes = kept(entity_codes)
+        event_codes = kept(event_codes)
+        times = kept(times)
+        if keep is not None:
+            # Entities whose every row was dropped leave the vocabulary.
+            present = np.bincount(entity_codes, minlength=len(entity_labels)) > 0
+            if not present.all():
+                remap = np.cumsum(present) - 1
+                entity_codes = remap[entity_codes]
+                entity_labels = entity_labels[present]
+        item_codes = item_labels = values = None
+        if item is not None:
+            item_codes, item_labels = _factorize(df[item], item)
+            item_codes = kept(item_codes)
+        if value is not None:
+            raw = df[value]
+            if raw.dtype.kind not in "fiub":
+                raise TypeError(f"value column {value!r} must be numeric, got dtype {raw.dtype}")
+            values = kept(raw.to_numpy(dtype=np.float64))
+
+        order, offsets = _core.group_rows(
+            np.ascontiguousarray(entity_codes, dtype=np.int64),
+            len(entity_labels),
+            None if times is None else np.ascontiguousarray(times, dtype=np.int64),
+            threads,
+        )
+        seqs = cls(
+            entity_labels,
+            offsets,
+            _core.gather(event_codes.astype(np.int32), order, threads),
+            event_labels,
+            times=None
+            if times is None
+            else _core.gather(np.ascontiguousarray(times, dtype=np.int64), order, threads),
+            items=None
+            if item_codes is None
+            else _core.gather(_narrow_codes(item_codes, len(item_labels)), order, threads),
+            item_labels=item_labels,
+            values=None if values is None else _core.gather(values, order, threads),
+            tz=tz,
+        )
+        if session_gap is not None:
+            seqs = seqs.session(session_gap, n_threads=n_threads)
+        return seqs
+
+    @classmethod
+    def from_arrays(
+        cls,
+        offsets,
+        events,
+        *,
+        times=None,
+        items=None,
+        values=None,
+        ids=None,
+        event_labels=None,
+        item_labels=None,
+        time_unit: str = "s",
+        tz: str | None = None,
+    ) -> Sequences:
+        """Wrap arrays that are already grouped (CSR) as Sequences.
+
+        Parameters
+        ----------
+        offsets : array of int, shape (n_sequences + 1,)
+            Starting at 0, non-decreasing, ending at ``len(events)``.
+        events : array
+            Event labels (any hashable) or, with ``event_labels``, int codes into it.
+        times : array, optional
+            Timestamps or numbers of ``time_unit``, non-decreasing within each sequence.
+        items, values : array, optional
+            Item ids and a number per event.
+        ids : sequence, optional
+            One id per sequence; defaults to 0..n_sequences-1.
+
+        Examples
+        --------
+        >>> seqs = Sequences.from_arrays([0, 2, 3], ["a", "b", "a"], times=[1, 2, 5])
+        >>> seqs.lengths.tolist(), list(seqs.event_labels)
+        ([2, 1], ['a', 'b'])
+        """
+        offsets = np.asarray(offsets)
+        if offsets.ndim != 1 or offsets.size < 1 or offsets.dtype.kind not in "iu":
+            raise ValueError("offsets must be a 1-D integer array of n_sequences + 1 entries")
+        offsets = offsets.astype(np.int64)
+        events = np.asarray(events)
+        if events.ndim != 1:
+            raise ValueError(f"events must be 1-D, got shape {events.shape}")
+        if offsets[0] != 0 or offsets[-1] != events.size or (np.diff(offsets) < 0).any():
+            raise ValueError(
+                "offsets must start at 0, never decrease and end at len(events) "
+                f"({events.size}); got {offsets[:3].tolist()}...{offsets[-1:].tolist()}"
+            )
+        if event_labels is None:
+            codes, labels = _factorize(pd.Series(events), "event")
+            if (codes < 0).any():
+                raise ValueError(f"events has {int((codes < 0).sum())} missing value(s)")
+        else:
+            labels = pd.Index(event_labels)
+            if events.dtype.kind not in "iu":
+                raise TypeError("with event_labels, events must be integer codes")
+            codes = events.astype(np.int64)
+            if codes.size and (codes.min() < 0 or codes.max() >= len(labels)):
+                raise ValueError(f"event codes must lie in [0, {len(labels)})")
+        n_seq = offsets.size - 1
+        ns = None
+        if times is not None:
+            ns, bad, tz_found = _times_to_ns(np.asarray(times), time_unit, "times")
+            tz = tz or tz_found
+            if ns.size != events.size:
+                raise ValueError("times must have one entry per event")
+            if bad is not None:
+                raise ValueError(f"times has {int(bad.sum())} missing value(s)")
+            backwards = np.diff(ns) < 0
+            if backwards.size:
+                inner = offsets[1:-1]
+                inner = inner[(inner > 0) & (inner < events.size)]
+                backwards[inner - 1] = False  # pairs across sequence boundaries
+                if backwards.any():
+                    first = int(np.flatnonzero(backwards)[0]) + 1
+                    raise ValueError(
+                        f"times decrease within a sequence (event {first}); sort each "
+                        "sequence by time, or use Sequences.from_events which sorts"
+                    )
+        item_codes = None
+        if items is not None:
+            items = np.asarray(items)
+            if items.shape != events.shape:
+                raise ValueError("items must have one entry per event")
+            item_codes, item_labels = _factorize(pd.Series(items), "item")
+            item_codes = _narrow_codes(item_codes, len(item_labels))
+        if values is not None:
+            values = np.asarray(values)
+            if values.dtype.kind not in "fiub" or values.shape != events.shape:
+                raise ValueError("values must be numeric with one entry per event")
+            values = values.astype(np.float64)
+        ids = pd.RangeIndex(n_seq) if ids is None else pd.Index(ids)
+        if len(ids) != n_seq:
+            raise ValueError(f"ids has {len(ids)} entries for {n_seq} sequences")
+        return cls(
+            ids,
+            offsets,
+            codes.astype(np.int32),
+            labels,
+            times=ns,
+            items=item_codes,
+            item_labels=item_labels,
+            values=values,
+            tz=tz,
+        )
+
+    @classmethod
+    def from_lists(cls, sequences, ids=None) -> Sequences:
+        """One list of events per sequence (no times), as in the DeepLog format.
+
+        Examples
+        --------
+        >>> Sequences.from_lists([[5, 5, 22], [5, 11]]).lengths.tolist()
+        [3, 2]
+        """
+        lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64)
+        offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = [e for s in sequences for e in s]
+        return cls.from_arrays(offsets, np.asarray(flat), ids=ids)
+
+    # ------------------------------------------------------------------ access
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __repr__(self) -> str:
+        timed = "timed" if self.times is not None else "untimed"
+        return (
+            f"Sequences({len(self)} sequences, {self.n_events} events, "
+            f"{len(self.event_labels)} event types, {timed})"
+        )
+
+    @property
+    def n_events(self) -> int:
+        return int(self.offsets[-1])
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Number of events in each sequence."""
+        return np.diff(self.offsets)
+
+    def __getitem__(self, key):
+        """``seqs[i]``: one sequence as a DataFrame; a slice, int array or boolean mask
+        gives a Sequences subset."""
+        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            n = len(self)
+            i = int(key) + n if key < 0 else int(key)
+            if not 0 <= i < n:
+                raise IndexError(f"sequence index {key} out of range for {n} sequences")
+            return self._frame(self.offsets[i], self.offsets[i + 1])
+        if isinstance(key, slice):
+            return self.take(np.arange(len(self))[key])
+        key = np.asarray(key)
+        if key.dtype == bool:
+            if key.shape != (len(self),):
+                raise IndexError(f"boolean mask must have shape ({len(self)},), got {key.shape}")
+            return self.take(np.flatnonzero(key))
+        if key.dtype.kind in "iu":
+            return self.take(key)
+        raise TypeError(
+            f"Sequences indices must be ints, slices, int arrays or masks, not {key.dtype}"
+        )
+
+    def take(self, indices, n_threads: int | None = None) -> Sequences:
+        """The sequences at ``indices`` (in that order) as a new Sequences."""
+        indices = np.asarray(indices, dtype=np.int64)
+        n = len(self)
+        if indices.size and (indices.min() < -n or indices.max() >= n):
+            raise IndexError(f"sequence indices out of range for {n} sequences")
+        indices = np.where(indices < 0, indices + n, indices)
+        return self._subset(
+            self.offsets[indices], self.offsets[indices + 1], self.ids[indices], n_threads
+        )
+
+    def _subset(self, starts, stops, ids, n_threads) -> Sequences:
+        threads = resolve_threads(n_threads)
+        offsets, index = _core.ranges_to_index(
+            np.ascontiguousarray(starts, dtype=np.int64),
+            np.ascontiguousarray(stops, dtype=np.int64),
+            threads,
+        )
+
+        def pick(array):
+            return None if array is None else _core.gather(array, index, threads)
+
+        return Sequences(
+            ids,
+            offsets,
+            pick(self.events),
+            self.event_labels,
+            times=pick(self.times),
+            items=pick(self.items),
+            item_labels=self.item_labels,
+            values=pick(self.values),
+            tz=self.tz,
+        )
+
+    def _time_column(self, ns: np.ndarray) -> pd.Series | np.ndarray:
+        stamps = pd.to_datetime(ns, unit="ns", utc=self.tz is not None)
+        return stamps.tz_convert(self.tz) if self.tz is not None else stamps
+
+    def _frame(self, begin: int, end: int) -> pd.DataFrame:
+        columns = {"event": self.event_labels.take(self.events[begin:end])}
+        if self.times is not None:
+            columns["time"] = self._time_column(self.times[begin:end])
+        if self.items is not None:
+            codes = self.items[begin:end]
+            labels = self.item_labels.take(np.maximum(codes, 0))
+            columns["item"] = pd.Series(labels).where(codes >= 0).to_numpy()
+        if self.values is not None:
+            columns["value"] = self.values[begin:end]
+        return pd.DataFrame({k: np.asarray(v) for k, v in columns.items()})
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The events as a long DataFrame, one row per event, the id levels first."""
+        frame = self._frame(0, self.n_events)
+        owner = np.repeat(np.arange(len(self)), self.lengths)
+        ids = self.ids.take(owner)
+        if isinstance(ids, pd.MultiIndex):
+            id_columns = {
+                name or f"level_{i}": ids.get_level_values(i) for i, name in enumerate(ids.names)
+            }
+        else:
+            id_columns = {ids.name or "entity": ids}
+        front = pd.DataFrame({k: np.asarray(v) for k, v in id_columns.items()})
+        return pd.concat([front, frame], axis=1)
+
+    def describe(self) -> pd.Series:
+        """Counts, the length and duration distributions, and events per type.
+
+        Examples
+        --------
+        >>> seqs = Sequences.from_lists([[1, 2], [1]])
+        >>> int(seqs.describe()["n_sequences"])
+        2
+        """
+        lengths = self.lengths
+        stats = {
+            "n_sequences": len(self),
+            "n_events": self.n_events,
+            "n_event_types": len(self.event_labels),
+        }
+        quantiles = (0.0, 0.25, 0.5, 0.75, 0.99, 1.0)
+        names = ("min", "p25", "median", "p75", "p99", "max")
+        if len(self):
+            stats["length_mean"] = float(lengths.mean())
+            for name, q in zip(names, quantiles):
+                stats[f"length_{name}"] = float(np.quantile(lengths, q))
+        if self.times is not None and len(self):
+            nonempty = lengths > 0
+            first = self.times[self.offsets[:-1][nonempty]]
+            last = self.times[self.offsets[1:][nonempty] - 1]
+            duration = (last - first) / 1e9
+            stats["duration_s_mean"] = float(duration.mean())
+            for name, q in zip(names, quantiles):
+                stats[f"duration_s_{name}"] = float(np.quantile(duration, q))
+            stats["time_first"] = self._time_column(self.times.min(keepdims=True))[0]
+            stats["time_last"] = self._time_column(self.times.max(keepdims=True))[0]
+        if self.items is not None:
+            stats["n_items"] = len(self.item_labels)
+        counts = np.bincount(self.events, minlength=len(self.event_labels))
+        for label, count in zip(self.event_labels, counts):
+            stats[f"events[{label}]"] = int(count)
+        return pd.Series(stats, dtype=object, name="value")
+
+    # ------------------------------------------------------------------ re-slicing
+    def session(self, gap, n_threads: int | None = None) -> Sequences:
+        """Split sequences where consecutive events are more than ``gap`` apart.
+
+        ``gap`` is seconds, a string like ``"30min"`` or a Timedelta. Ids gain a
+        ``session`` level numbering the sessions of each original sequence from 0.
+
+        Examples
+        --------
+        >>> seqs = Sequences.from_arrays([0, 3], ["a", "b", "a"], times=[0, 10, 5000])
+        >>> s = seqs.session(600)
+        >>> s.lengths.tolist(), s.ids.tolist()
+        ([2, 1], [(0, 0), (0, 1)])
+        """
+        self._need_times("session")
+        max_gap = _duration_ns(gap, "gap")
+        offsets, parent, number = _core.split_by_gap(
+            self.offsets, self.times, max_gap, resolve_threads(n_threads)
+        )
+        ids = _append_level(self.ids.take(parent), number, "session")
+        return Sequences(
+            ids,
+            offsets,
+            self.events,
+            self.event_labels,
+            times=self.times,
+            items=self.items,
+            item_labels=self.item_labels,
+            values=self.values,
+            tz=self.tz,
+        )
+
+    def windows(
+        self, length: int, stride: int | None = None, n_threads: int | None = None
+    ) -> Sequences:
+        """Sliding windows of ``length`` events every ``stride`` events (default:
+        ``length``, no overlap).
+
+        Only full windows are kept, except that a sequence shorter than ``length`` keeps
+        one window with all its events. Ids gain a ``window_start`` level: the event
+        position where the window starts in its sequence.
+
+        Examples
+        --------
+        >>> seqs = Sequences.from_lists([list("abcde")])
+        >>> w = seqs.windows(3, stride=1)
+        >>> w.lengths.tolist(), w.ids.get_level_values("window_start").tolist()
+        ([3, 3, 3], [0, 1, 2])
+        """
+        length = check_positive_int(length, "length")
+        stride = length if stride is None else check_positive_int(stride, "stride")
+        starts, stops, parent, origin = _core.count_windows(self.offsets, length, stride)
+        ids = _append_level(self.ids.take(parent), origin, "window_start")
+        return self._subset(starts, stops, ids, n_threads)
+
+    def time_windows(self, width, step=None, n_threads: int | None = None) -> Sequences:
+        """Windows of duration ``width`` every ``step`` (default: ``width``), counted from
+        each sequence's first event; empty windows are skipped.
+
+        ``width`` and ``step`` are seconds, strings like ``"1h"`` or Timedeltas. Ids gain
+        a ``window_start`` level holding the window's start time.
+
+        Examples
+        --------
+        >>> seqs = Sequences.from_arrays([0, 4], list("abcd"), times=[0, 30, 65, 200])
+        >>> seqs.time_windows(60).lengths.tolist()
+        [2, 1, 1]
+        """
+        self._need_times("time_windows")
+        width_ns = _duration_ns(width, "width")
+        step_ns = width_ns if step is None else _duration_ns(step, "step")
+        starts, stops, parent, origin = _core.time_windows(
+            self.offsets, self.times, width_ns, step_ns, resolve_threads(n_threads)
+        )
+        ids = _append_level(self.ids.take(parent), self._time_column(origin), "window_start")
+        return self._subset(starts, stops, ids, n_threads)
+
+    def _need_times(self, what: str) -> None:
+        if self.times is None:
+            raise ValueError(
+                f"{what} needs event times, but these sequences have none; build them with "
+                "a time column (Sequences.from_events(..., time=...))"
+            )
+
+
+def _narrow_codes(codes: np.ndarray, n_labels: int) -> np.ndarray:
+    """int32 codes when the vocabulary fits, halving the memory of large item columns."""
+    dtype = np.int32 if n_labels < np.iinfo(np.int32).max else np.int64
+    return np.ascontiguousarray(codes, dtype=dtype)
