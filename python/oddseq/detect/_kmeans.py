@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..cluster import KMeans
+from ..exceptions import ConvergenceWarning
 from ..utils._validation import check_positive_int, resolve_threads, validate_matrix
 from ._base import BaseDetector, check_contamination
 
@@ -68,13 +71,17 @@ class KMeansDetector(BaseDetector):
         check_contamination(self.contamination)
         X = validate_matrix(self, X, reset=True)
         k = min(check_positive_int(self.n_clusters, "n_clusters"), X.shape[0])
-        self.kmeans_ = KMeans(
-            n_clusters=k,
-            n_init=self.n_init,
-            max_iter=self.max_iter,
-            random_state=self.random_state,
-            n_threads=self.n_threads,
-        ).fit(X)
+        with warnings.catch_warnings():
+            # Fewer distinct clusters than asked for leaves duplicate centres, which does
+            # not change any distance to the nearest centre.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.kmeans_ = KMeans(
+                n_clusters=k,
+                n_init=self.n_init,
+                max_iter=self.max_iter,
+                random_state=self.random_state,
+                n_threads=self.n_threads,
+            ).fit(X)
         labels = self.kmeans_.labels_
         centers = self.kmeans_.cluster_centers_.astype(np.float64)
         deviation = X.astype(np.float64) - centers[labels]

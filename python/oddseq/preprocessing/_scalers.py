@@ -87,13 +87,13 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         negative = (X < 0).any(axis=0)
         if negative.any():
             raise ValueError(
-                f"LogScaler needs non-negative values; feature(s) {np.flatnonzero(negative).tolist()} "
-                "have negative values. Use StandardScaler for signed features."
+                "Negative values in data passed to LogScaler: feature(s) "
+                f"{np.flatnonzero(negative).tolist()} have negative values; log1p needs "
+                "non-negative counts. Use StandardScaler for signed features."
             )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.positive_only = True
-        tags.requires_fit = False
         return tags

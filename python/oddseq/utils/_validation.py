@@ -34,7 +34,9 @@ def check_matrix(X, name: str = "X", *, allow_empty: bool = False) -> np.ndarray
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = X.to_numpy()
     array = np.asarray(X)
-    if array.dtype == object or array.dtype.kind in "USV":
+    if np.iscomplexobj(array):
+        pass  # reported below with the dtype
+    elif array.dtype == object or array.dtype.kind in "USV":
         try:
             array = array.astype(np.float64)
         except (TypeError, ValueError) as error:
@@ -42,20 +44,29 @@ def check_matrix(X, name: str = "X", *, allow_empty: bool = False) -> np.ndarray
                 f"{name} must be numeric; found values of dtype {array.dtype}: {error}"
             ) from None
     if array.dtype.kind == "c":
-        raise TypeError(f"{name} must be real-valued, got complex dtype {array.dtype}")
+        raise ValueError(
+            f"Complex data not supported: {name} has dtype {array.dtype}; pass real numbers "
+            "(np.abs or .real)"
+        )
     if array.dtype.kind not in "fiub":
         raise TypeError(f"{name} must be numeric, got dtype {array.dtype}")
     if array.ndim != 2:
-        hint = " Reshape with X.reshape(-1, 1) for a single feature." if array.ndim == 1 else ""
         raise ValueError(
-            f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}.{hint}"
+            f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}. Reshape "
+            "your data with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a "
+            "single sample."
         )
     if array.dtype not in FLOAT_DTYPES:
         array = array.astype(np.float64)
-    if not allow_empty and (array.shape[0] == 0 or array.shape[1] == 0):
-        raise ValueError(
-            f"{name} is empty (shape {array.shape}); at least one sample and one feature needed."
-        )
+    if not allow_empty:
+        if array.shape[0] == 0:
+            raise ValueError(
+                f"{name} has 0 sample(s) (shape={array.shape}) while a minimum of 1 is required."
+            )
+        if array.shape[1] == 0:
+            raise ValueError(
+                f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required."
+            )
     if not np.isfinite(array).all():
         bad = int((~np.isfinite(array)).any(axis=1).sum())
         raise ValueError(

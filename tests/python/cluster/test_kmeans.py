@@ -1,0 +1,154 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from oddseq.cluster import KMeans, kmeans_plusplus
+from oddseq.exceptions import ConvergenceWarning
+from sklearn.cluster import KMeans as SkKMeans
+from sklearn.metrics import adjusted_rand_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+SEEDING_DIFFERS = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "k-means++ draws different seeds when rows are repeated instead of weighted; "
+        "scikit-learn's own KMeans lists the same exception"
+    )
+}
+
+
+@parametrize_with_checks(
+    [KMeans(n_clusters=3, n_threads=1)], expected_failed_checks=lambda est: SEEDING_DIFFERS
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def blobs(seed, n, d, k, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(0, 5, (k, d))
+    X = centers[rng.integers(0, k, n)] + rng.normal(0, 1, (n, d))
+    return X.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("seed", range(6))
+def test_same_clustering_as_sklearn_from_same_init(seed, dtype):
+    rng = np.random.default_rng(seed)
+    n, d, k = int(rng.integers(50, 3000)), int(rng.integers(1, 40)), int(rng.integers(2, 30))
+    X = blobs(seed, n, d, k, dtype)
+    init = X[rng.choice(n, k, replace=False)]
+    ours = KMeans(k, init=init, n_init=1, max_iter=100).fit(X)
+    theirs = SkKMeans(k, init=init, n_init=1, max_iter=100, algorithm="lloyd").fit(X)
+    assert ours.cluster_centers_.dtype == dtype
+    assert adjusted_rand_score(ours.labels_, theirs.labels_) >= 0.999
+    assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-4)
+
+
+@given(
+    n=st.integers(1, 300),
+    d=st.integers(1, 20),
+    k=st.integers(1, 12),
+    duplicates=st.booleans(),
+    weighted=st.booleans(),
+    seed=st.integers(0, 10_000),
+)
+def test_property_matches_sklearn(n, d, k, duplicates, weighted, seed):
+    k = min(k, n)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    if duplicates:
+        X[: n // 2] = X[0]
+    weight = rng.uniform(0.1, 3, n) if weighted else None
+    init = X[rng.choice(n, k, replace=False)]
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = KMeans(k, init=init, n_init=1, max_iter=50, n_threads=2).fit(
+                X, sample_weight=weight
+            )
+            theirs = SkKMeans(k, init=init, n_init=1, max_iter=50).fit(X, sample_weight=weight)
+    assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-4, abs=1e-9)
+    # Inertia of our own labelling is consistent with our centres.
+    direct = ((X - ours.cluster_centers_[ours.labels_]) ** 2).sum(axis=1)
+    total = direct.sum() if weight is None else direct @ weight
+    assert ours.inertia_ == pytest.approx(total, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_identical_across_thread_counts(dtype):
+    X = blobs(3, 20_000, 12, 10, dtype)
+    one = KMeans(10, random_state=1, n_threads=1).fit(X)
+    two = KMeans(10, random_state=1, n_threads=2).fit(X)
+    assert np.array_equal(one.labels_, two.labels_)
+    assert np.array_equal(one.cluster_centers_, two.cluster_centers_)
+    assert one.inertia_ == two.inertia_
+
+
+def test_same_seed_same_result_and_kmeanspp_quality():
+    X = blobs(0, 2000, 5, 6)
+    a = KMeans(6, random_state=7).fit(X)
+    b = KMeans(6, random_state=7).fit(X)
+    assert np.array_equal(a.labels_, b.labels_)
+    sk = SkKMeans(6, random_state=0, n_init=1).fit(X)
+    assert a.inertia_ <= sk.inertia_ * 1.05
+    centers, idx = kmeans_plusplus(X, 6, random_state=0)
+    assert centers.shape == (6, 5) and len(set(idx.tolist())) == 6
+
+
+def test_random_init_and_predict_transform_score():
+    X = blobs(1, 500, 3, 4, np.float32)
+    km = KMeans(4, init="random", random_state=0).fit(X)
+    assert km.predict(X).tolist() == km.labels_.tolist()
+    dist = km.transform(X)
+    assert dist.shape == (500, 4) and dist.dtype == np.float32
+    assert np.array_equal(dist.argmin(axis=1), km.labels_)
+    assert km.score(X) == pytest.approx(-km.inertia_, rel=1e-5)
+
+
+def test_bad_input():
+    X = blobs(0, 20, 2, 2)
+    with pytest.raises(ValueError, match="n_clusters=30 is larger"):
+        KMeans(30).fit(X)
+    with pytest.raises(ValueError, match="n_clusters must be >= 1"):
+        KMeans(0).fit(X)
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        KMeans(2).fit(bad)
+    with pytest.raises(ValueError, match="2-D"):
+        KMeans(2).fit(X[:, 0])
+    with pytest.raises(ValueError, match="negative"):
+        KMeans(2).fit(X, sample_weight=-np.ones(20))
+    with pytest.raises(ValueError, match="sums to zero"):
+        KMeans(2).fit(X, sample_weight=np.zeros(20))
+    with pytest.raises(ValueError, match="init array must have shape"):
+        KMeans(2, init=np.zeros((3, 2))).fit(X)
+    with pytest.raises(ValueError, match="algorithm"):
+        KMeans(2, algorithm="elkan").fit(X)
+    with pytest.raises(ValueError, match="tol"):
+        KMeans(2, tol=-1).fit(X)
+    X_before = X.copy()
+    KMeans(2).fit(X)
+    assert np.array_equal(X, X_before)
+
+
+def test_fewer_distinct_points_than_clusters_warns():
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0]], 10, axis=0)
+    with pytest.warns(ConvergenceWarning, match="2 distinct clusters"):
+        km = KMeans(4, random_state=0).fit(X)
+    assert km.inertia_ == pytest.approx(0.0)
+    identical = np.ones((10, 3))
+    with pytest.warns(ConvergenceWarning):
+        km = KMeans(2, random_state=0).fit(identical)
+    assert np.allclose(km.cluster_centers_, 1.0) and km.inertia_ == 0.0
+
+
+def test_empty_cluster_is_reseeded():
+    X = np.array([[0.0], [0.1], [0.2], [10.0]])
+    init = np.array([[0.1], [100.0]])  # the second centre starts with no points
+    km = KMeans(2, init=init, n_init=1).fit(X)
+    sk = SkKMeans(2, init=init, n_init=1).fit(X)
+    assert km.inertia_ == pytest.approx(sk.inertia_)
+    assert sorted(np.bincount(km.labels_).tolist()) == [1, 3]

@@ -1,0 +1,25 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import settings
+
+# Bounded example counts keep the whole suite within minutes on two cores.
+settings.register_profile("oddseq", max_examples=40, deadline=None)
+settings.load_profile("oddseq")
+
+
+@pytest.fixture
+def small_log():
+    """A shuffled little event log with string ids, ties in time and several users."""
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "user": rng.choice(["ann", "bob", "cy", "dee", "eve"], n),
+            "event": rng.choice(["pv", "cart", "fav", "buy"], n, p=[0.7, 0.1, 0.1, 0.1]),
+            "ts": rng.integers(1_500_000_000, 1_500_000_000 + 5000, n),
+            "item": rng.integers(0, 50, n),
+            "price": rng.uniform(1, 100, n),
+        }
+    )
+    return df

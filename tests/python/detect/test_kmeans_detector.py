@@ -1,0 +1,52 @@
+import numpy as np
+import pandas as pd
+import pytest
+from oddseq.detect import KMeansDetector
+from sklearn.exceptions import NotFittedError
+
+
+def data(seed=0):
+    rng = np.random.default_rng(seed)
+    normal = np.vstack([rng.normal(0, 1, (300, 3)), rng.normal(8, 1, (300, 3))])
+    outliers = np.array([[20.0, 0.0, 0.0], [4.0, 4.0, 30.0], [-15.0, -15.0, -15.0]])
+    return np.vstack([normal, outliers])
+
+
+def test_pyod_surface_and_ranking():
+    X = data()
+    det = KMeansDetector(n_clusters=2, contamination=0.01, random_state=0).fit(X)
+    assert set(np.argsort(-det.decision_scores_)[:3]) == {600, 601, 602}
+    assert det.labels_.sum() == pytest.approx(0.01 * len(X), abs=2)
+    assert np.array_equal(det.predict(X), det.labels_)
+    np.testing.assert_allclose(det.decision_function(X), det.decision_scores_, rtol=1e-6)
+    np.testing.assert_allclose(det.score_samples(X), -det.decision_scores_, rtol=1e-6)
+    proba = det.predict_proba(X)
+    assert proba.shape == (len(X), 2) and np.allclose(proba.sum(axis=1), 1)
+    assert np.argmax(proba[:, 1]) in (600, 601, 602)
+    assert det.fit_predict(X).tolist() == det.labels_.tolist()
+
+
+def test_explain_names_the_driving_feature():
+    X = pd.DataFrame(data(), columns=["speed", "volume", "night"])
+    det = KMeansDetector(n_clusters=2, contamination=0.01, random_state=0).fit(X)
+    reasons = det.explain(X.iloc[600:602], top=2)
+    assert reasons.loc[(600, 1), "feature"] == "speed"
+    assert reasons.loc[(601, 1), "feature"] == "night"
+    assert reasons.loc[(601, 1), "deviation"] > 5
+    assert 0 < reasons.loc[(601, 1), "share"] <= 1
+
+
+def test_bad_input():
+    X = data()
+    for bad in (0, 0.6, -0.1):
+        with pytest.raises(ValueError, match="contamination"):
+            KMeansDetector(contamination=bad).fit(X)
+    with pytest.raises(TypeError, match="contamination"):
+        KMeansDetector(contamination="auto").fit(X)
+    with pytest.raises(NotFittedError):
+        KMeansDetector().decision_function(X)
+    det = KMeansDetector(n_clusters=2).fit(X)
+    with pytest.raises(ValueError, match="3 features|features"):
+        det.decision_function(X[:, :2])
+    with pytest.raises(ValueError, match="NaN"):
+        det.predict(np.full((2, 3), np.nan))

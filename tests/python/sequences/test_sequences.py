@@ -1,0 +1,166 @@
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from oddseq.exceptions import DataWarning
+from oddseq.sequences import Sequences
+
+
+def reference_groups(df, entity, event, time):
+    """The obviously correct answer: pandas stable sort then per-entity lists."""
+    ordered = df.sort_values([entity, time], kind="stable")
+    return {k: (g[event].tolist(), g[time].tolist()) for k, g in ordered.groupby(entity, sort=True)}
+
+
+def test_from_events_matches_pandas_sort_and_group(small_log):
+    before = small_log.copy(deep=True)
+    seqs = Sequences.from_events(
+        small_log, entity="user", event="event", time="ts", item="item", value="price"
+    )
+    pd.testing.assert_frame_equal(small_log, before)  # the caller's frame is untouched
+    expected = reference_groups(small_log, "user", "event", "ts")
+    assert list(seqs.ids) == sorted(expected)
+    for i, uid in enumerate(seqs.ids):
+        frame = seqs[i]
+        events, times = expected[uid]
+        assert frame["event"].tolist() == events
+        assert (frame["time"].astype("datetime64[ns]").astype("int64") // 10**9).tolist() == times
+    assert seqs.n_events == len(small_log)
+    assert seqs.lengths.sum() == len(small_log)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(-5, 5)),
+        min_size=1,
+        max_size=120,
+    ),
+    st.sampled_from([1, 2]),
+)
+def test_grouping_is_stable_and_thread_independent(rows, n_threads):
+    df = pd.DataFrame(rows, columns=["e", "ev", "t"])
+    df["row"] = np.arange(len(df))
+    seqs = Sequences.from_events(
+        df, entity="e", event="ev", time="t", item="row", n_threads=n_threads
+    )
+    ordered = df.sort_values(["e", "t"], kind="stable")
+    got_rows = seqs.item_labels.take(seqs.items).tolist()
+    assert got_rows == ordered["row"].tolist()
+    assert list(seqs.ids) == sorted(df["e"].unique())
+
+
+def test_time_types_and_units():
+    base = pd.Timestamp("2024-03-01 12:00", tz="Europe/Paris")
+    stamps = [base, base + pd.Timedelta("1s"), base - pd.Timedelta("1h")]
+    df = pd.DataFrame({"u": [1, 1, 1], "e": ["a", "b", "c"], "t": stamps})
+    seqs = Sequences.from_events(df, entity="u", event="e", time="t")
+    assert seqs.tz == "Europe/Paris"
+    assert seqs[0]["event"].tolist() == ["c", "a", "b"]
+    assert seqs[0]["time"].iloc[1] == base
+    naive = df.assign(t=df["t"].dt.tz_convert("UTC").dt.tz_localize(None))
+    assert np.array_equal(
+        Sequences.from_events(naive, entity="u", event="e", time="t").times, seqs.times
+    )
+    ms = df.assign(t=naive["t"].astype("datetime64[ns]").astype("int64") // 10**6)
+    seqs_ms = Sequences.from_events(ms, entity="u", event="e", time="t", time_unit="ms")
+    assert np.array_equal(seqs_ms.times, seqs.times)
+    floats = df.assign(t=[0.5, 1.25, 0.0])
+    assert Sequences.from_events(floats, entity="u", event="e", time="t").times.tolist() == [
+        0,
+        500_000_000,
+        1_250_000_000,
+    ]
+
+
+def test_bad_input_messages(small_log):
+    with pytest.raises(TypeError, match="DataFrame"):
+        Sequences.from_events(small_log.to_numpy(), entity="user", event="event", time="ts")
+    with pytest.raises(ValueError, match="'nope' is not a column"):
+        Sequences.from_events(small_log, entity="nope", event="event", time="ts")
+    with pytest.raises(ValueError, match="no rows"):
+        Sequences.from_events(small_log.iloc[:0], entity="user", event="event", time="ts")
+    bad = small_log.astype({"ts": float})
+    bad.loc[[3, 7], "ts"] = np.nan
+    bad.loc[5, "user"] = None
+    with pytest.raises(ValueError, match=r"1 in 'user', 2 in 'ts'"):
+        Sequences.from_events(bad, entity="user", event="event", time="ts")
+    with pytest.warns(DataWarning, match="dropped 3 of 400"):
+        seqs = Sequences.from_events(bad, entity="user", event="event", time="ts", dropna=True)
+    assert seqs.n_events == 397
+    strings = small_log.assign(ts=small_log["ts"].astype(str))
+    with pytest.raises(TypeError, match="pd.to_datetime"):
+        Sequences.from_events(strings, entity="user", event="event", time="ts")
+    with pytest.raises(ValueError, match="time_unit"):
+        Sequences.from_events(small_log, entity="user", event="event", time="ts", time_unit="h")
+    with pytest.raises(ValueError, match="2262"):
+        Sequences.from_events(
+            small_log.assign(ts=small_log["ts"] * 10**9), entity="user", event="event", time="ts"
+        )
+    with pytest.raises(ValueError, match="n_threads"):
+        Sequences.from_events(small_log, entity="user", event="event", time="ts", n_threads=0)
+
+
+def test_sessions_windows_and_subsets():
+    seqs = Sequences.from_arrays(
+        [0, 5, 7], list("abcdeab"), times=[0, 10, 20, 2000, 2010, 0, 7200], ids=["x", "y"]
+    )
+    sessions = seqs.session("15min")
+    assert sessions.lengths.tolist() == [3, 2, 1, 1]
+    assert sessions.ids.tolist() == [("x", 0), ("x", 1), ("y", 0), ("y", 1)]
+    assert sessions.ids.names == [None, "session"]
+    assert seqs.session(600).lengths.tolist() == sessions.lengths.tolist()
+    with pytest.raises(ValueError, match="gap"):
+        seqs.session(0)
+    windows = seqs.windows(2, stride=1)
+    assert windows.lengths.tolist() == [2, 2, 2, 2, 2]
+    assert windows[3]["event"].tolist() == ["d", "e"]
+    assert windows.ids[-1] == ("y", 0)
+    tw = seqs.time_windows(60)
+    assert tw.lengths.tolist() == [3, 2, 1, 1]
+    assert seqs.time_windows(30, step=10).lengths.sum() >= seqs.n_events
+    with pytest.raises(ValueError, match="length"):
+        seqs.windows(0)
+    sub = seqs[[1]]
+    assert sub.ids.tolist() == ["y"] and sub.n_events == 2
+    assert seqs[-1]["event"].tolist() == ["a", "b"]
+    assert len(seqs[np.array([True, False])]) == 1
+    with pytest.raises(IndexError):
+        seqs[2]
+    untimed = Sequences.from_lists([[1, 2, 3]])
+    with pytest.raises(ValueError, match="needs event times"):
+        untimed.session(10)
+
+
+def test_time_windows_skip_idle_stretches():
+    times = [0, 1, 10**7]  # a ~4-month gap must not be stepped through window by window
+    seqs = Sequences.from_arrays([0, 3], ["a", "b", "c"], times=times)
+    tw = seqs.time_windows(1, step=1)
+    assert tw.lengths.tolist() == [1, 1, 1]
+
+
+def test_from_arrays_validation():
+    with pytest.raises(ValueError, match="offsets"):
+        Sequences.from_arrays([0, 5], ["a", "b"])
+    with pytest.raises(ValueError, match="decrease within a sequence"):
+        Sequences.from_arrays([0, 2], ["a", "b"], times=[5, 1])
+    # A decrease across a sequence boundary is fine.
+    Sequences.from_arrays([0, 1, 2], ["a", "b"], times=[5, 1])
+
+
+def test_to_pandas_and_describe(small_log):
+    seqs = Sequences.from_events(
+        small_log, entity="user", event="event", time="ts", item="item", session_gap=600
+    )
+    long = seqs.to_pandas()
+    assert len(long) == len(small_log)
+    assert list(long.columns[:2]) == ["user", "session"]
+    summary = seqs.describe()
+    assert summary["n_events"] == len(small_log)
+    assert summary["events[pv]"] == int((small_log["event"] == "pv").sum())
+    assert summary["length_max"] >= summary["length_median"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        repr(seqs)

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+from oddseq import _core
+
+LEVELS = [
+    pytest.param(
+        level,
+        marks=pytest.mark.skipif(not _core.simd_is_supported(level), reason=f"CPU lacks {level}"),
+    )
+    for level in ("scalar", "avx2", "avx512")
+]
+SIZES = [1, 2, 3, 15, 16, 17, 33, 1000]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("d", SIZES)
+def test_reductions_match_scalar(level, dtype, d):
+    rng = np.random.default_rng(d)
+    a, b = rng.normal(size=(2, d)).astype(dtype)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    exact_sq = float(((a.astype(np.float64) - b) ** 2).sum())
+    exact_dot = float(a.astype(np.float64) @ b)
+    assert _core.simd_sqdist(a, b, level) == pytest.approx(exact_sq, rel=rtol)
+    assert _core.simd_dot(a, b, level) == pytest.approx(exact_dot, rel=rtol, abs=rtol * d)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape",
+    [(1, 1, 1), (2, 3, 2), (17, 15, 3), (33, 16, 17), (7, 33, 40), (100, 2, 1), (64, 1000, 5)],
+)
+def test_nearest_matches_scalar(level, dtype, shape):
+    m, d, k = shape
+    rng = np.random.default_rng(m * 7 + d)
+    x = rng.normal(size=(m, d)).astype(dtype)
+    centers = rng.normal(size=(k, d)).astype(dtype)
+    labels, best = _core.simd_nearest(x, centers, level)
+    ref_labels, ref_best = _core.simd_nearest(x, centers, "scalar")
+    exact = ((x[:, None, :].astype(np.float64) - centers[None]) ** 2).sum(axis=2)
+    tol = 1e-3 if dtype == np.float32 else 1e-9
+    # Same argmin up to floating-point near-ties, and the same value.
+    chosen = exact[np.arange(m), labels]
+    assert np.all(chosen <= exact.min(axis=1) + tol * (1 + exact.min(axis=1)))
+    np.testing.assert_allclose(best, ref_best, rtol=tol, atol=tol * d)
+    assert np.mean(labels == ref_labels) >= 0.99
+
+
+def test_active_level_is_reported():
+    assert _core.simd_level() in ("scalar", "avx2", "avx512")
+    with pytest.raises(ValueError, match="unknown SIMD level"):
+        _core.simd_sqdist(np.ones(3), np.ones(3), "sse9")
+
+
+def run_with_level(level):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-c", "import oddseq; print(oddseq.simd_level())"],
+        env={**os.environ, "ODDSEQ_SIMD": level},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_forced_level_by_environment():
+    out = run_with_level("scalar")
+    assert out.stdout.strip() == "scalar", out.stderr
+    bad = run_with_level("sse9")
+    assert bad.returncode != 0 and "unknown SIMD level 'sse9'" in bad.stderr
