@@ -75,9 +75,10 @@ def run_demo(
     data=None,
     data_format="taobao",
     top=15,
-    out=sys.stdout,
+    out=None,
 ) -> pd.DataFrame:
     """Generate (or read) a log, score its users and print the top odd ones."""
+    out = sys.stdout if out is None else out
     from .datasets import make_ecommerce, read_taobao
 
     labels = kinds = None
