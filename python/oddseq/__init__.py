@@ -8,12 +8,14 @@ reasons) -> ``oddseq.metrics``.
 
 from . import cluster, datasets, detect, encode, metrics, preprocessing, sequences
 from ._core import simd_level
+from ._pipeline import detect_anomalies
 from .sequences import Sequences
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Sequences",
+    "detect_anomalies",
     "__version__",
     "cluster",
     "datasets",

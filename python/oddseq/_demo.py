@@ -4,68 +4,17 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
 import pandas as pd
 
-from .detect import KMeansDetector
-from .encode import CountTimingEncoder
+from ._pipeline import rank_sequences
 from .metrics import (
     average_precision_score,
     precision_at_k,
     precision_recall_fscore,
     roc_auc_score,
 )
-from .preprocessing import LogScaler, StandardScaler
 from .sequences import Sequences
 from .utils._progress import step
-
-
-def rank_entities(
-    seqs: Sequences, *, contamination=0.02, n_clusters=8, random_state=0, progress=True
-) -> pd.DataFrame:
-    """Score every sequence: counts and timing -> log1p -> z-scores -> distance to the
-    nearest K-means centre. Returns a DataFrame indexed by the sequence ids with
-    ``score``, ``rank``, ``is_anomaly``, ``cluster`` and ``reason``, best first."""
-    with step(f"encoding {len(seqs):,} sequences", enabled=progress):
-        encoder = CountTimingEncoder().fit(seqs)
-        raw = encoder.transform(seqs)
-        names = encoder.get_feature_names_out()
-    with step("scaling and clustering", enabled=progress):
-        log_scaler = LogScaler().fit(raw)
-        z_scaler = StandardScaler().fit(log_scaler.transform(raw))
-        X = z_scaler.transform(log_scaler.transform(raw))
-        detector = KMeansDetector(
-            n_clusters=min(n_clusters, len(seqs)),
-            contamination=contamination,
-            random_state=random_state,
-        ).fit(X)
-    scores = detector.decision_scores_
-    table = pd.DataFrame(
-        {
-            "score": scores,
-            "is_anomaly": detector.labels_.astype(bool),
-            "cluster": detector.kmeans_.labels_,
-        },
-        index=seqs.ids,
-    )
-    # Reasons in the analyst's units: the raw feature against its cluster's typical value.
-    explained = detector.explain(X, top=2, feature_names=names)
-    centers_raw = log_scaler.inverse_transform(
-        z_scaler.inverse_transform(detector.kmeans_.cluster_centers_.astype(np.float64))
-    )
-    rows = explained.index.get_level_values("row").to_numpy()
-    cols = pd.Index(names).get_indexer(explained["feature"])
-    typical = centers_raw[detector.kmeans_.labels_[rows], cols]
-    actual = raw[rows, cols]
-    phrases = [
-        f"{name}={value:,.4g} (typical {typ:,.3g})"
-        for name, value, typ in zip(explained["feature"], actual, typical)
-    ]
-    reason = pd.Series(phrases).groupby(rows).agg("; ".join)
-    table["reason"] = reason.to_numpy()
-    table = table.sort_values("score", ascending=False, kind="stable")
-    table.insert(1, "rank", np.arange(1, len(table) + 1))
-    return table
 
 
 def run_demo(
@@ -97,7 +46,7 @@ def run_demo(
         columns = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
     with step(f"building sequences from {len(events):,} events"):
         seqs = Sequences.from_events(events, **columns)
-    table = rank_entities(seqs, contamination=0.02, random_state=seed)
+    table = rank_sequences(seqs, contamination=0.02, random_state=seed, progress=True)
     if kinds is not None:
         table.insert(2, "kind", kinds.reindex(table.index).to_numpy())
     pd.set_option("display.width", 200)

@@ -1,7 +1,8 @@
-"""Anomaly scores from K-means: distance to the nearest centre."""
+"""Anomaly scores from K-means: distance to the nearest large cluster's centre."""
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -17,23 +18,49 @@ from ._base import BaseDetector, check_contamination
 __all__ = ["KMeansDetector"]
 
 
-class KMeansDetector(BaseDetector):
-    """Scores each row by its Euclidean distance to the nearest K-means centre.
+def large_cluster_mask(sizes: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    """Which clusters are "large" (He, Xu & Deng's CBLOF rule, as PyOD applies it).
 
-    Rows far from every group of similar rows score high. Feed it scaled features (for
-    counts, ``LogScaler`` then ``StandardScaler``): distances mix all features.
+    Clusters are sorted by size; the boundary is the first position where the clusters
+    so far hold at least ``alpha`` of the points and the next cluster is at least
+    ``beta`` times smaller; failing that, where they hold ``alpha`` of the points.
+    """
+    order = np.argsort(-sizes, kind="stable")
+    sorted_sizes = sizes[order].astype(np.float64)
+    covered = np.cumsum(sorted_sizes) >= alpha * sorted_sizes.sum()
+    ratio = np.append(sorted_sizes[:-1] / np.maximum(sorted_sizes[1:], 1e-12), np.inf)
+    both = np.flatnonzero(covered & (ratio >= beta))
+    boundary = both[0] if both.size else np.flatnonzero(covered)[0]
+    mask = np.zeros(sizes.size, dtype=bool)
+    mask[order[: boundary + 1]] = True
+    return mask
+
+
+class KMeansDetector(BaseDetector):
+    """Scores each row by its distance to the nearest centre of a large K-means cluster.
+
+    Rows far from every sizeable group of similar rows score high; rows that K-means
+    gathered into a small cluster of their own (a handful of bots alike) are scored by
+    their distance to the nearest large cluster, so a tight group of odd rows does not
+    hide by being its own cluster (the CBLOF rule of He, Xu and Deng, 2003). Feed it
+    scaled features (for counts, ``LogScaler`` then ``StandardScaler``).
 
     Parameters
     ----------
     n_clusters : int, default=8
     contamination : float in (0, 0.5], default=0.1
         Expected share of anomalies; sets ``threshold_`` from the training scores.
+    alpha : float in (0.5, 1], default=0.9
+        Share of the rows the large clusters must hold.
+    beta : float >= 1, default=5
+        Size ratio that separates the last large cluster from the first small one.
     n_init, max_iter, random_state, n_threads
         Passed to :class:`oddseq.cluster.KMeans`.
 
     Attributes
     ----------
     kmeans_ : KMeans
+    large_clusters_ : ndarray of bool, shape (n_clusters,)
     decision_scores_, labels_, threshold_ : PyOD's fitted attributes
     cluster_scale_ : ndarray (n_clusters, n_features)
         Per-cluster standard deviation of each feature, used by :meth:`explain`.
@@ -55,6 +82,8 @@ class KMeansDetector(BaseDetector):
         n_clusters=8,
         *,
         contamination=0.1,
+        alpha=0.9,
+        beta=5.0,
         n_init="auto",
         max_iter=300,
         random_state=None,
@@ -62,13 +91,29 @@ class KMeansDetector(BaseDetector):
     ):
         self.n_clusters = n_clusters
         self.contamination = contamination
+        self.alpha = alpha
+        self.beta = beta
         self.n_init = n_init
         self.max_iter = max_iter
         self.random_state = random_state
         self.n_threads = n_threads
 
-    def fit(self, X, y=None):
+    def _check_params(self):
         check_contamination(self.contamination)
+        for name, value, low, high in (
+            ("alpha", self.alpha, 0.5, 1.0),
+            ("beta", self.beta, 1.0, np.inf),
+        ):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must be a number, got {value!r}")
+            if not (low < value <= high if name == "alpha" else low <= value < high):
+                raise ValueError(
+                    f"{name} must be in {'(0.5, 1]' if name == 'alpha' else '[1, inf)'}, "
+                    f"got {value}"
+                )
+
+    def fit(self, X, y=None):
+        self._check_params()
         X = validate_matrix(self, X, reset=True)
         k = min(check_positive_int(self.n_clusters, "n_clusters"), X.shape[0])
         with warnings.catch_warnings():
@@ -83,36 +128,54 @@ class KMeansDetector(BaseDetector):
                 n_threads=self.n_threads,
             ).fit(X)
         labels = self.kmeans_.labels_
+        sizes = np.bincount(labels, minlength=k)
+        self.large_clusters_ = large_cluster_mask(sizes, self.alpha, self.beta)
         centers = self.kmeans_.cluster_centers_.astype(np.float64)
         deviation = X.astype(np.float64) - centers[labels]
         sq_sum = np.zeros_like(centers)
         np.add.at(sq_sum, labels, deviation**2)
-        sizes = np.bincount(labels, minlength=k)[:, None]
-        scale = np.sqrt(sq_sum / np.maximum(sizes, 1))
+        scale = np.sqrt(sq_sum / np.maximum(sizes, 1)[:, None])
         # A feature constant within a cluster still needs a unit: fall back to its
         # overall spread, then to 1.
         overall = X.std(axis=0, dtype=np.float64)
         scale = np.where(scale > 0, scale, np.where(overall > 0, overall, 1.0)[None, :])
         self.cluster_scale_ = scale
-        self._set_threshold(np.sqrt(np.sum(deviation**2, axis=1)))
+        scores, _ = self._scores_and_reference(X)
+        self._set_threshold(scores)
         return self
 
+    def _scores_and_reference(self, X):
+        """Distance to the reference centre of each row, and that centre's index: its
+        own nearest centre when that cluster is large, else the nearest large one."""
+        threads = resolve_threads(self.n_threads)
+        centers = self.kmeans_.cluster_centers_
+        X = np.ascontiguousarray(X, dtype=centers.dtype)
+        labels, sq_dist = _core.assign_nearest(X, centers, threads)
+        reference = labels.astype(np.int64)
+        sq_dist = sq_dist.astype(np.float64)
+        small = ~self.large_clusters_[labels]
+        if small.any():
+            large_index = np.flatnonzero(self.large_clusters_)
+            sub = np.ascontiguousarray(X[small])
+            nearest_large, sq_large = _core.assign_nearest(
+                sub, np.ascontiguousarray(centers[large_index]), threads
+            )
+            reference[small] = large_index[nearest_large]
+            sq_dist[small] = sq_large
+        return np.sqrt(sq_dist), reference
+
     def decision_function(self, X):
-        """Distance to the nearest centre (higher = more anomalous)."""
+        """Distance to the reference centre (higher = more anomalous)."""
         check_is_fitted(self, "kmeans_")
         X = validate_matrix(self, X, reset=False)
-        X = np.ascontiguousarray(X, dtype=self.kmeans_.cluster_centers_.dtype)
-        _, sq_dist = _core.assign_nearest(
-            X, self.kmeans_.cluster_centers_, resolve_threads(self.n_threads)
-        )
-        return np.sqrt(sq_dist.astype(np.float64))
+        return self._scores_and_reference(X)[0]
 
     def explain(self, X, top=3, feature_names=None):
-        """The features that put each row far from its nearest centre.
+        """The features that put each row far from its reference centre.
 
         Returns a long DataFrame indexed by (row, rank) with ``feature``, ``value``,
-        ``typical`` (the centre's value), ``deviation`` (in units of the cluster's
-        spread of that feature) and ``share`` (of the squared distance).
+        ``typical`` (the centre's value), ``deviation`` (in units of that cluster's
+        spread of the feature) and ``share`` (of the squared distance).
         """
         check_is_fitted(self, "kmeans_")
         top = check_positive_int(top, "top")
@@ -120,15 +183,13 @@ class KMeansDetector(BaseDetector):
         names = feature_names
         if names is None:
             names = getattr(self, "feature_names_in_", None)
-        X = validate_matrix(self, X, reset=False).astype(np.float64)
+        X = validate_matrix(self, X, reset=False)
         if names is None:
             names = [f"x{j}" for j in range(X.shape[1])]
         names = np.asarray(names, dtype=object)
-        X_c = np.ascontiguousarray(X, dtype=self.kmeans_.cluster_centers_.dtype)
-        labels, _ = _core.assign_nearest(
-            X_c, self.kmeans_.cluster_centers_, resolve_threads(self.n_threads)
-        )
-        centers = self.kmeans_.cluster_centers_.astype(np.float64)[labels]
+        _, reference = self._scores_and_reference(X)
+        X = X.astype(np.float64)
+        centers = self.kmeans_.cluster_centers_.astype(np.float64)[reference]
         contribution = (X - centers) ** 2
         total = contribution.sum(axis=1, keepdims=True)
         share = np.divide(contribution, total, out=np.zeros_like(contribution), where=total > 0)
@@ -136,7 +197,7 @@ class KMeansDetector(BaseDetector):
         order = np.argsort(-contribution, axis=1, kind="stable")[:, :top]
         rows = np.repeat(np.arange(X.shape[0]), top)
         cols = order.ravel()
-        deviation = (X - centers) / self.cluster_scale_[labels]
+        deviation = (X - centers) / self.cluster_scale_[reference]
         row_ids = rows if index is None else index.take(rows)
         return pd.DataFrame(
             {
@@ -145,6 +206,7 @@ class KMeansDetector(BaseDetector):
                 "typical": centers[rows, cols],
                 "deviation": deviation[rows, cols],
                 "share": share[rows, cols],
+                "cluster": reference[rows],
             },
             index=pd.MultiIndex.from_arrays(
                 [row_ids, np.tile(np.arange(1, top + 1), X.shape[0])], names=["row", "rank"]

@@ -50,3 +50,23 @@ def test_bad_input():
         det.decision_function(X[:, :2])
     with pytest.raises(ValueError, match="NaN"):
         det.predict(np.full((2, 3), np.nan))
+
+
+def test_a_tight_group_of_outliers_in_its_own_cluster_still_scores_high():
+    rng = np.random.default_rng(1)
+    normal = rng.normal(0, 1, (500, 2))
+    bots = rng.normal(15, 0.05, (12, 2))  # alike each other, unlike everyone else
+    X = np.vstack([normal, bots])
+    det = KMeansDetector(n_clusters=4, contamination=0.03, random_state=0).fit(X)
+    assert not det.large_clusters_[det.kmeans_.labels_[-1]]
+    assert set(np.argsort(-det.decision_scores_)[:12]) == set(range(500, 512))
+
+
+def test_large_cluster_rule():
+    from oddseq.detect._kmeans import large_cluster_mask
+
+    assert large_cluster_mask(np.array([50, 45, 3, 2]), 0.9, 5).tolist() == [True, True, False,
+                                                                             False]
+    assert large_cluster_mask(np.array([10, 10, 10]), 0.9, 5).tolist() == [True, True, True]
+    with pytest.raises(ValueError, match="alpha"):
+        KMeansDetector(alpha=0.2).fit(data())

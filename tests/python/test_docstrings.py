@@ -1,0 +1,35 @@
+"""Every Examples section in the installed package runs and prints what it says."""
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import oddseq
+
+MODULES = sorted(
+    name for _, name, _ in pkgutil.walk_packages(oddseq.__path__, prefix="oddseq.")
+    if not name.endswith("__main__")
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_examples_in_docstrings(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.failed == 0, f"{result.failed} example(s) failed in {name}"
+
+
+def test_public_objects_have_examples():
+    from oddseq import cluster, detect, encode, metrics, preprocessing, sequences
+
+    missing = []
+    for module in (cluster, detect, encode, metrics, preprocessing, sequences):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if name.startswith("Base") or name == "SequenceEncoder":
+                continue
+            if "Examples" not in (obj.__doc__ or ""):
+                missing.append(f"{module.__name__}.{name}")
+    assert not missing, f"public objects without runnable examples: {missing}"
