@@ -40,6 +40,7 @@ const T* data_or_null(const std::optional<CArray<T>>& array) {
 }
 
 void register_simd(py::module_& m);
+void register_linalg(py::module_& m);
 void register_sequences(py::module_& m);
 void register_encode(py::module_& m);
 void register_cluster(py::module_& m);

@@ -31,6 +31,7 @@ PYBIND11_MODULE(_core, m) {
   // Fix the SIMD level at import so a bad ODDSEQ_SIMD fails loudly, once.
   oddseq::simd::active();
   oddseq::bindings::register_simd(m);
+  oddseq::bindings::register_linalg(m);
   oddseq::bindings::register_sequences(m);
   oddseq::bindings::register_encode(m);
   oddseq::bindings::register_cluster(m);

@@ -5,21 +5,32 @@ namespace oddseq::bindings {
 
 namespace {
 
-py::tuple group_rows(const CArray<std::int64_t>& codes, std::int64_t n_entities,
+py::tuple group_rows(const CArray<std::int64_t>& codes,
+                     const std::optional<CArray<std::int64_t>>& code_map, std::int64_t n_entities,
                      const std::optional<CArray<std::int64_t>>& times, int n_threads) {
   const std::int64_t n = codes.size();
   if (times && times->size() != n) throw std::invalid_argument("times and codes differ in length");
   py::array_t<std::int64_t> order(n);
   py::array_t<std::int64_t> offsets(n_entities + 1);
+  py::object sorted_times = py::none();
+  std::int64_t* sorted_ptr = nullptr;
+  if (times) {
+    py::array_t<std::int64_t> buffer(n);
+    sorted_ptr = buffer.mutable_data();
+    sorted_times = buffer;
+  }
   const std::int64_t* codes_ptr = codes.data();
+  const std::int64_t* map_ptr = data_or_null(code_map);
+  const std::int64_t n_codes = code_map ? code_map->size() : 0;
   const std::int64_t* times_ptr = data_or_null(times);
   std::int64_t* order_ptr = order.mutable_data();
   std::int64_t* offsets_ptr = offsets.mutable_data();
   {
     py::gil_scoped_release release;  // the sort runs on OpenMP threads, no Python inside
-    sequences::group_rows(codes_ptr, n, n_entities, times_ptr, n_threads, order_ptr, offsets_ptr);
+    sequences::group_rows(codes_ptr, n, map_ptr, n_codes, n_entities, times_ptr, n_threads,
+                          order_ptr, offsets_ptr, sorted_ptr);
   }
-  return py::make_tuple(order, offsets);
+  return py::make_tuple(order, offsets, sorted_times);
 }
 
 template <class T>
@@ -94,8 +105,8 @@ py::tuple ranges_to_index(const CArray<std::int64_t>& starts, const CArray<std::
 }  // namespace
 
 void register_sequences(py::module_& m) {
-  m.def("group_rows", &group_rows, py::arg("codes"), py::arg("n_entities"), py::arg("times"),
-        py::arg("n_threads"));
+  m.def("group_rows", &group_rows, py::arg("codes"), py::arg("code_map"), py::arg("n_entities"),
+        py::arg("times"), py::arg("n_threads"));
   m.def("gather", &gather<std::int32_t>, py::arg("src"), py::arg("index"), py::arg("n_threads"));
   m.def("gather", &gather<std::int64_t>, py::arg("src"), py::arg("index"), py::arg("n_threads"));
   m.def("gather", &gather<float>, py::arg("src"), py::arg("index"), py::arg("n_threads"));

@@ -23,10 +23,23 @@ int counting_threads(std::int64_t n, std::int64_t n_entities, int n_threads) {
 
 }  // namespace
 
-void group_rows(const std::int64_t* entity_codes, std::int64_t n, std::int64_t n_entities,
-                const std::int64_t* times, int n_threads, std::int64_t* order,
-                std::int64_t* offsets) {
+void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* code_map,
+                std::int64_t n_codes, std::int64_t n_entities, const std::int64_t* times,
+                int n_threads, std::int64_t* order, std::int64_t* offsets,
+                std::int64_t* sorted_times) {
   ODDSEQ_CHECK(n >= 0 && n_entities >= 0, "group_rows: negative size");
+  ODDSEQ_CHECK(times == nullptr || sorted_times != nullptr, "group_rows: sorted_times missing");
+  if (code_map != nullptr) {
+    for (std::int64_t c = 0; c < n_codes; ++c) {
+      ODDSEQ_CHECK_RANGE(code_map[c] >= 0 && code_map[c] < n_entities,
+                         "code_map[" << c << "] = " << code_map[c] << " outside [0, "
+                                     << n_entities << ")");
+    }
+  }
+  const std::int64_t n_valid_codes = code_map != nullptr ? n_codes : n_entities;
+  auto entity_of = [&](std::int64_t i) {
+    return code_map != nullptr ? code_map[codes[i]] : codes[i];
+  };
   const int threads = counting_threads(n, n_entities, n_threads);
   const std::int64_t chunk = core::div_up(std::max<std::int64_t>(n, 1), threads);
   // counts[t * n_entities + e]: rows of entity e in thread t's chunk, later its cursor.
@@ -40,11 +53,11 @@ void group_rows(const std::int64_t* entity_codes, std::int64_t n, std::int64_t n
     std::int64_t* local = counts.data() + static_cast<std::size_t>(t) * n_entities;
     try {
       for (std::int64_t i = begin; i < end; ++i) {
-        const std::int64_t code = entity_codes[i];
-        ODDSEQ_CHECK_RANGE(code >= 0 && code < n_entities,
+        const std::int64_t code = codes[i];
+        ODDSEQ_CHECK_RANGE(code >= 0 && code < n_valid_codes,
                            "entity code " << code << " at row " << i << " outside [0, "
-                                          << n_entities << ")");
-        ++local[code];
+                                          << n_valid_codes << ")");
+        ++local[entity_of(i)];
       }
     } catch (...) {
       errors.capture();
@@ -69,13 +82,23 @@ void group_rows(const std::int64_t* entity_codes, std::int64_t n, std::int64_t n
       cursor += size;
     }
   });
+  // Scatter rows (and their times, read in order, so the time sort below touches only
+  // contiguous memory).
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
     const std::int64_t begin = std::min(n, t * chunk);
     const std::int64_t end = std::min(n, begin + chunk);
     std::int64_t* cursor = counts.data() + static_cast<std::size_t>(t) * n_entities;
-    for (std::int64_t i = begin; i < end; ++i) order[cursor[entity_codes[i]]++] = i;
+    if (times != nullptr) {
+      for (std::int64_t i = begin; i < end; ++i) {
+        const std::int64_t slot = cursor[entity_of(i)]++;
+        order[slot] = i;
+        sorted_times[slot] = times[i];
+      }
+    } else {
+      for (std::int64_t i = begin; i < end; ++i) order[cursor[entity_of(i)]++] = i;
+    }
   }
   core::throw_if_interrupted();
   if (times == nullptr) return;
@@ -84,22 +107,25 @@ void group_rows(const std::int64_t* entity_codes, std::int64_t n, std::int64_t n
   core::parallel_for_dynamic(
       n_entities, n_threads,
       [&](std::int64_t e) {
-        std::int64_t* first = order + offsets[e];
-        std::int64_t* last = order + offsets[e + 1];
+        const std::int64_t begin = offsets[e];
+        const std::int64_t end = offsets[e + 1];
         bool sorted = true;
-        for (std::int64_t* p = first; p + 1 < last; ++p) {
-          if (times[p[1]] < times[p[0]]) {
+        for (std::int64_t j = begin; j + 1 < end; ++j) {
+          if (sorted_times[j + 1] < sorted_times[j]) {
             sorted = false;
             break;
           }
         }
         if (sorted) return;
         std::vector<std::pair<std::int64_t, std::int64_t>> keyed;
-        keyed.reserve(static_cast<std::size_t>(last - first));
-        for (std::int64_t* p = first; p < last; ++p) keyed.emplace_back(times[*p], *p);
+        keyed.reserve(static_cast<std::size_t>(end - begin));
+        for (std::int64_t j = begin; j < end; ++j) keyed.emplace_back(sorted_times[j], order[j]);
         std::stable_sort(keyed.begin(), keyed.end(),
                          [](const auto& a, const auto& b) { return a.first < b.first; });
-        for (std::size_t j = 0; j < keyed.size(); ++j) first[j] = keyed[j].second;
+        for (std::int64_t j = begin; j < end; ++j) {
+          sorted_times[j] = keyed[static_cast<std::size_t>(j - begin)].first;
+          order[j] = keyed[static_cast<std::size_t>(j - begin)].second;
+        }
       },
       64);
 }

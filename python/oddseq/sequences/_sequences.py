@@ -93,17 +93,44 @@ def _times_to_ns(column: pd.Series | np.ndarray, time_unit: str, name: str):
     )
 
 
-def _factorize(values, name: str):
-    """(int64 codes with -1 for missing, labels as a pandas Index) with sorted labels
-    where the labels can be ordered."""
+def _factorize(
+    values, name: str, *, sort: bool = True, n_threads: int = 0, small_codes: bool = False
+):
+    """Vocabulary of a column: (int64 codes with -1 for missing, labels as a pandas
+    Index, code_map or None).
+
+    The label of code ``c`` is ``labels[code_map[c]]`` when a code_map is returned (the
+    relabelling that sorts the vocabulary, left for the caller to fold into its next
+    pass over the rows), else ``labels[c]``. Integer columns are hashed in parallel in
+    C++; others go through pandas. With ``sort``, labels come out sorted where they can
+    be ordered. ``small_codes`` asks for int32 codes (half the memory) where they fit.
+    """
+    code_type = np.int32 if small_codes and len(values) < np.iinfo(np.int32).max else np.int64
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy().astype(np.int64)
-        return codes, pd.Index(values.cat.categories, name=name)
+        codes = values.cat.codes.to_numpy().astype(code_type)
+        return codes, pd.Index(values.cat.categories, name=name), None
+    raw = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and raw.dtype != np.uint64:
+        factorize = (
+            _core.factorize_int64_to_int32 if code_type == np.int32 else _core.factorize_int64
+        )
+        codes, uniques = factorize(np.ascontiguousarray(raw, dtype=np.int64), n_threads)
+        if not sort:
+            return codes, pd.Index(uniques.astype(raw.dtype, copy=False), name=name), None
+        order = np.argsort(uniques, kind="stable")
+        code_map = np.empty_like(order)
+        code_map[order] = np.arange(order.size)
+        labels = pd.Index(uniques[order].astype(raw.dtype, copy=False), name=name)
+        return codes, labels, code_map
     try:
-        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
     except TypeError:  # mixed types that cannot be ordered: keep first-seen order
         codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
-    return codes.astype(np.int64, copy=False), pd.Index(uniques, name=name)
+    return codes.astype(code_type, copy=False), pd.Index(uniques, name=name), None
+
+
+def _apply_code_map(codes, code_map):
+    return codes if code_map is None else code_map[codes]
 
 
 def _append_level(parent_ids: pd.Index, level: np.ndarray, level_name: str) -> pd.MultiIndex:
@@ -256,9 +283,14 @@ class Sequences:
         if len(df) == 0:
             raise ValueError("df has no rows; an event log needs at least one event")
         threads = resolve_threads(n_threads)
+        if value is not None and df[value].dtype.kind not in "fiub":
+            raise TypeError(f"value column {value!r} must be numeric, got dtype {df[value].dtype}")
 
-        entity_codes, entity_labels = _factorize(df[entity], entity)
-        event_codes, event_labels = _factorize(df[event], event)
+        entity_codes, entity_labels, entity_map = _factorize(df[entity], entity, n_threads=threads)
+        event_codes, event_labels, event_map = _factorize(
+            df[event], event, n_threads=threads, small_codes=True
+        )
+        event_codes = _apply_code_map(event_codes, event_map)
         bad = {entity: entity_codes < 0, event: event_codes < 0}
         times = tz = None
         if time is not None:
@@ -283,6 +315,7 @@ class Sequences:
                 DataWarning,
                 stacklevel=2,
             )
+        del bad
 
         def kept(array):
             return array if keep is None or array is None else array[keep]
@@ -292,40 +325,49 @@ class Sequences:
         times = kept(times)
         if keep is not None:
             # Entities whose every row was dropped leave the vocabulary.
+            entity_codes = _apply_code_map(entity_codes, entity_map)
+            entity_map = None
             present = np.bincount(entity_codes, minlength=len(entity_labels)) > 0
             if not present.all():
                 remap = np.cumsum(present) - 1
                 entity_codes = remap[entity_codes]
                 entity_labels = entity_labels[present]
-        item_codes = item_labels = values = None
-        if item is not None:
-            item_codes, item_labels = _factorize(df[item], item)
-            item_codes = kept(item_codes)
-        if value is not None:
-            raw = df[value]
-            if raw.dtype.kind not in "fiub":
-                raise TypeError(f"value column {value!r} must be numeric, got dtype {raw.dtype}")
-            values = kept(raw.to_numpy(dtype=np.float64))
-
-        order, offsets = _core.group_rows(
+        order, offsets, sorted_times = _core.group_rows(
             np.ascontiguousarray(entity_codes, dtype=np.int64),
+            entity_map,
             len(entity_labels),
             None if times is None else np.ascontiguousarray(times, dtype=np.int64),
             threads,
         )
+        # Each column is reordered, then its unordered copy is dropped, one at a time, to
+        # keep the peak memory low.
+        del entity_codes, times
+        events_sorted = _core.gather(
+            np.ascontiguousarray(event_codes, dtype=np.int32), order, threads
+        )
+        del event_codes
+        items_sorted = item_labels = None
+        if item is not None:
+            # Item vocabularies are large and need no order: codes stay unsorted.
+            item_codes, item_labels, _ = _factorize(
+                df[item], item, sort=False, n_threads=threads, small_codes=True
+            )
+            items_sorted = _core.gather(
+                _narrow_codes(kept(item_codes), len(item_labels)), order, threads
+            )
+            del item_codes
+        values_sorted = None
+        if value is not None:
+            values_sorted = _core.gather(kept(df[value].to_numpy(dtype=np.float64)), order, threads)
         seqs = cls(
             entity_labels,
             offsets,
-            _core.gather(event_codes.astype(np.int32), order, threads),
+            events_sorted,
             event_labels,
-            times=None
-            if times is None
-            else _core.gather(np.ascontiguousarray(times, dtype=np.int64), order, threads),
-            items=None
-            if item_codes is None
-            else _core.gather(_narrow_codes(item_codes, len(item_labels)), order, threads),
+            times=sorted_times,
+            items=items_sorted,
             item_labels=item_labels,
-            values=None if values is None else _core.gather(values, order, threads),
+            values=values_sorted,
             tz=tz,
         )
         if session_gap is not None:
@@ -381,7 +423,8 @@ class Sequences:
                 f"({events.size}); got {offsets[:3].tolist()}...{offsets[-1:].tolist()}"
             )
         if event_labels is None:
-            codes, labels = _factorize(pd.Series(events), "event")
+            codes, labels, code_map = _factorize(pd.Series(events), "event")
+            codes = _apply_code_map(codes, code_map)
             if (codes < 0).any():
                 raise ValueError(f"events has {int((codes < 0).sum())} missing value(s)")
         else:
@@ -416,7 +459,7 @@ class Sequences:
             items = np.asarray(items)
             if items.shape != events.shape:
                 raise ValueError("items must have one entry per event")
-            item_codes, item_labels = _factorize(pd.Series(items), "item")
+            item_codes, item_labels, _ = _factorize(pd.Series(items), "item", sort=False)
             item_codes = _narrow_codes(item_codes, len(item_labels))
         if values is not None:
             values = np.asarray(values)

@@ -6,12 +6,15 @@
 
 namespace oddseq::sequences {
 
-// Orders rows by entity code, then by time within an entity (both stable: equal keys keep
-// row order). entity_codes are in [0, n_entities); times may be null (row order kept).
-// Writes order[n] (row index of each position) and offsets[n_entities + 1].
-void group_rows(const std::int64_t* entity_codes, std::int64_t n, std::int64_t n_entities,
-                const std::int64_t* times, int n_threads, std::int64_t* order,
-                std::int64_t* offsets);
+// Orders rows by entity, then by time within an entity (both stable: equal keys keep
+// row order). The entity of row i is code_map[codes[i]] when code_map is not null (a
+// relabelling, e.g. to sorted ids), else codes[i]; entities are in [0, n_entities).
+// times may be null (row order kept). Writes order[n] (the row at each position),
+// offsets[n_entities + 1] and, when times is not null, sorted_times[n].
+void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* code_map,
+                std::int64_t n_codes, std::int64_t n_entities, const std::int64_t* times,
+                int n_threads, std::int64_t* order, std::int64_t* offsets,
+                std::int64_t* sorted_times);
 
 // dst[i] = src[index[i]] for i in [0, n), in parallel; index values must be in [0, n_src).
 template <class T>

@@ -1,0 +1,266 @@
+"""oddseq against its peers, side by side in one run, on the same data.
+
+Usage (from the repository root, after ``pip install ".[bench]"``):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py [sequences] [kmeans]
+        [--events 10000000] [--entities 100000] [--n 1000000] [--iters 50]
+
+Each measurement runs in a fresh subprocess that loads the shared input from disk, so
+its peak memory (ru_maxrss above the loaded input) belongs to that one operation.
+Prints a table per benchmark and writes benchmarks/results/<name>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def start_memory_window() -> float:
+    """Resets the peak-RSS mark (Linux clear_refs) and returns the current RSS in MB, so
+    that peak_rss_mb() - this value is what the code after it allocated at most."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    return _status_mb("VmRSS")
+
+
+def peak_rss_mb() -> float:
+    return _status_mb("VmHWM")
+
+
+def machine() -> dict:
+    info = {"python": sys.version.split()[0], "platform": platform.platform(),
+            "cores": os.cpu_count()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            info["cpu"] = next(line.split(":", 1)[1].strip() for line in f
+                               if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        import oddseq
+
+        info["oddseq_simd"] = oddseq.simd_level()
+    except ImportError:
+        pass
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["blas"] = [
+            {k: p.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+            for p in threadpool_info() if p.get("user_api") == "blas"
+        ]
+    except ImportError:
+        info["blas"] = "threadpoolctl not installed"
+    info["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE")
+    return info
+
+
+def run_case(bench: str, case: str, workdir: Path, extra_env=None) -> dict:
+    """Runs one case in a fresh interpreter; returns its JSON line."""
+    env = {**os.environ, **(extra_env or {})}
+    out = subprocess.run([sys.executable, __file__, "--worker", bench, case, str(workdir)],
+                         capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise RuntimeError(f"{bench}/{case} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------- sequences
+def make_event_log(n_events: int, n_entities: int, seed: int = 0):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    # Heavy-tailed entity sizes, rows shuffled as in a raw log.
+    weight = rng.pareto(1.5, n_entities) + 1
+    entity = rng.choice(n_entities, n_events, p=weight / weight.sum())
+    entity[:n_entities] = np.arange(n_entities)
+    rng.shuffle(entity)
+    return pd.DataFrame({
+        "user_id": (entity * 7919 + 13).astype(np.int64),
+        "behavior": pd.Categorical.from_codes(
+            rng.choice(4, n_events, p=[0.89, 0.055, 0.03, 0.025]).astype(np.int8),
+            ["pv", "cart", "fav", "buy"]),
+        "timestamp": rng.integers(1_511_539_200, 1_511_539_200 + 9 * 86_400, n_events),
+        "item_id": rng.integers(0, 4_000_000, n_events).astype(np.int64),
+    })
+
+
+def sequences_worker(case: str, workdir: Path) -> dict:
+    import pandas as pd
+
+    from oddseq.sequences import Sequences
+
+    df = pd.read_parquet(workdir / "log.parquet")
+    input_mb = sum(df[c].memory_usage(index=False, deep=True) for c in df.columns) / 2**20
+    base = start_memory_window()
+    t0 = time.perf_counter()
+    if case == "oddseq":
+        seqs = Sequences.from_events(df, entity="user_id", event="behavior", time="timestamp",
+                                     item="item_id")
+        elapsed = time.perf_counter() - t0
+        first = seqs.ids[0], seqs[0]["item"].tolist()[:5]
+        n = len(seqs)
+    else:
+        grouped = (df.sort_values(["user_id", "timestamp"], kind="stable")
+                   .groupby("user_id", sort=True)[["behavior", "timestamp", "item_id"]]
+                   .agg(list))
+        elapsed = time.perf_counter() - t0
+        first = grouped.index[0], grouped["item_id"].iloc[0][:5]
+        n = len(grouped)
+    return {"case": case, "seconds": elapsed, "peak_extra_mb": peak_rss_mb() - base,
+            "input_mb": input_mb, "n_sequences": n, "check": [int(first[0]), [int(v) for v in first[1]]]}
+
+
+def bench_sequences(args, workdir: Path) -> dict:
+    df = make_event_log(args.events, args.entities)
+    df.to_parquet(workdir / "log.parquet")
+    rows = [run_case("sequences", case, workdir) for case in ("oddseq", "pandas")]
+    assert rows[0]["check"] == rows[1]["check"], "oddseq and pandas disagree"
+    assert rows[0]["n_sequences"] == rows[1]["n_sequences"]
+    ratio = rows[1]["seconds"] / rows[0]["seconds"]
+    print(f"\nSequences.from_events vs pandas sort_values + groupby.agg(list): "
+          f"{args.events:,} events, {args.entities:,} entities, shuffled rows")
+    print(f"{'case':<10}{'seconds':>10}{'peak extra MB':>16}{'input MB':>10}")
+    for r in rows:
+        print(f"{r['case']:<10}{r['seconds']:>10.3f}{r['peak_extra_mb']:>16.0f}{r['input_mb']:>10.0f}")
+    print(f"oddseq is {ratio:.1f}x faster; its peak extra memory is "
+          f"{rows[0]['peak_extra_mb'] / rows[0]['input_mb']:.2f}x the input columns")
+    return {"events": args.events, "entities": args.entities, "rows": rows,
+            "speedup_vs_pandas": ratio}
+
+
+# ---------------------------------------------------------------------- k-means
+def kmeans_worker(case: str, workdir: Path) -> dict:
+    # Libraries load before the baseline so that only the algorithm's memory counts.
+    import sklearn.cluster
+
+    try:
+        import faiss
+    except ImportError:
+        faiss = None
+    from oddseq.cluster import KMeans
+
+    X = np.load(workdir / "X.npy")
+    init = np.load(workdir / "init.npy")
+    iters = int((workdir / "iters").read_text())
+    base = start_memory_window()
+    if case == "gemm":
+        a = np.random.default_rng(0).random((4096, 4096), dtype=np.float32)
+        a @ a
+        t0 = time.perf_counter()
+        reps = 3
+        for _ in range(reps):
+            a @ a
+        seconds = (time.perf_counter() - t0) / reps
+        return {"case": case, "gflops": 2 * 4096**3 / seconds / 1e9}
+    t0 = time.perf_counter()
+    if case == "oddseq":
+        km = KMeans(init.shape[0], init=init, n_init=1, max_iter=iters, tol=0).fit(X)
+        inertia, n_iter = km.inertia_, km.n_iter_
+    elif case.startswith("sklearn"):
+        algorithm = case.split("-")[1]
+        km = sklearn.cluster.KMeans(init.shape[0], init=init, n_init=1, max_iter=iters, tol=0,
+                    algorithm=algorithm).fit(X)
+        inertia, n_iter = km.inertia_, km.n_iter_
+    elif case == "faiss":
+        km = faiss.Kmeans(X.shape[1], init.shape[0], niter=iters, seed=0,
+                          max_points_per_centroid=X.shape[0] + 1, min_points_per_centroid=1)
+        km.train(X, init_centroids=init)
+        _, labels = km.index.search(X, 1)
+        inertia = float(((X - km.centroids[labels[:, 0]]) ** 2).sum(dtype=np.float64))
+        n_iter = iters
+    else:
+        raise ValueError(case)
+    seconds = time.perf_counter() - t0
+    return {"case": case, "seconds": seconds, "n_iter": int(n_iter),
+            "ms_per_iter": 1000 * seconds / n_iter, "inertia": float(inertia),
+            "peak_extra_mb": peak_rss_mb() - base}
+
+
+def bench_kmeans(args, workdir: Path) -> dict:
+    rng = np.random.default_rng(0)
+    n, d, k = args.n, 32, 64
+    centers = rng.normal(0, 4, (k, d)).astype(np.float32)
+    X = (centers[rng.integers(0, k, n)] + rng.normal(0, 1, (n, d))).astype(np.float32)
+    init = X[rng.choice(n, k, replace=False)]
+    np.save(workdir / "X.npy", X)
+    np.save(workdir / "init.npy", init)
+    (workdir / "iters").write_text(str(args.iters))
+    cases = ["oddseq", "sklearn-lloyd", "sklearn-elkan"]
+    rows = [run_case("kmeans", case, workdir) for case in cases]
+    try:
+        import faiss  # noqa: F401
+
+        # faiss is fastest here with single-threaded BLAS (its own OpenMP does the rest).
+        rows.append(run_case("kmeans", "faiss", workdir, {"OPENBLAS_NUM_THREADS": "1"}))
+    except ImportError:
+        print("faiss-cpu not installed: skipping it")
+    gemm = run_case("kmeans", "gemm", workdir)["gflops"]
+    ours = rows[0]
+    flops = 2.0 * n * k * d
+    print(f"\nKMeans float32 n={n:,} d={d} k={k}, {args.iters} iterations from the same "
+          f"initial centres (tol=0)")
+    print(f"{'case':<15}{'ms/iter':>9}{'iters':>7}{'speedup':>9}{'rel. inertia':>14}"
+          f"{'peak extra MB':>15}")
+    for r in rows:
+        r["oddseq_speedup"] = r["ms_per_iter"] / ours["ms_per_iter"]
+        r["inertia_rel_diff"] = (r["inertia"] - ours["inertia"]) / ours["inertia"]
+        print(f"{r['case']:<15}{r['ms_per_iter']:>9.1f}{r['n_iter']:>7}"
+              f"{r['oddseq_speedup']:>8.2f}x{r['inertia_rel_diff']:>14.2e}{r['peak_extra_mb']:>15.0f}")
+    achieved = flops / (ours["ms_per_iter"] / 1000) / 1e9
+    print(f"oddseq Lloyd: {achieved:.0f} GFLOP/s (2nkd per iteration) = "
+          f"{100 * achieved / gemm:.0f}% of numpy's float32 GEMM ({gemm:.0f} GFLOP/s, 4096^2)")
+    return {"n": n, "d": d, "k": k, "iters": args.iters, "rows": rows,
+            "gemm_gflops": gemm, "lloyd_gflops": achieved, "input_mb": X.nbytes / 2**20}
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        bench, case, workdir = sys.argv[2], sys.argv[3], Path(sys.argv[4])
+        worker = {"sequences": sequences_worker, "kmeans": kmeans_worker}[bench]
+        print(json.dumps(worker(case, workdir)))
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("benchmarks", nargs="*", default=["sequences", "kmeans"])
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--iters", type=int, default=50)
+    args = parser.parse_args()
+    info = machine()
+    print(json.dumps(info, indent=1))
+    RESULTS.mkdir(exist_ok=True)
+    for name in args.benchmarks:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = {"sequences": bench_sequences, "kmeans": bench_kmeans}[name](args, Path(tmp))
+        result["machine"] = info
+        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

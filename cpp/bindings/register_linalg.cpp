@@ -1,0 +1,33 @@
+#include <climits>
+
+#include "common.hpp"
+#include "oddseq/linalg/factorize.hpp"
+
+namespace oddseq::bindings {
+
+namespace {
+
+template <class CodeT>
+py::tuple factorize_int64(const CArray<std::int64_t>& values, int n_threads) {
+  const std::int64_t n = values.size();
+  if (sizeof(CodeT) == 4 && n > INT32_MAX) throw std::invalid_argument("too many rows for int32 codes");
+  py::array_t<CodeT> codes(n);
+  const std::int64_t* src = values.data();
+  CodeT* dst = codes.mutable_data();
+  linalg::Factorization result;
+  {
+    py::gil_scoped_release release;  // partitioned hashing on OpenMP threads
+    result = linalg::factorize_int64(src, n, n_threads, dst);
+  }
+  return py::make_tuple(codes, to_numpy(std::move(result.uniques)));
+}
+
+}  // namespace
+
+void register_linalg(py::module_& m) {
+  m.def("factorize_int64", &factorize_int64<std::int64_t>, py::arg("values"), py::arg("n_threads"));
+  m.def("factorize_int64_to_int32", &factorize_int64<std::int32_t>, py::arg("values"),
+        py::arg("n_threads"));
+}
+
+}  // namespace oddseq::bindings

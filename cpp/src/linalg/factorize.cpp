@@ -1,0 +1,161 @@
+#include "oddseq/linalg/factorize.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "oddseq/core/check.hpp"
+#include "oddseq/core/interrupt.hpp"
+#include "oddseq/core/parallel.hpp"
+
+namespace oddseq::linalg {
+
+namespace {
+
+// Rows per partition aimed at: the partition's keys and table then stay within L2.
+constexpr std::int64_t kRowsPerPartition = 1 << 14;
+constexpr int kMaxPartitionBits = 12;
+
+inline std::uint64_t mix(std::uint64_t x) {
+  // splitmix64's finalizer: all input bits reach the top bits used for partitioning.
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ULL;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBULL;
+  x ^= x >> 31;
+  return x;
+}
+
+int partition_bits(std::int64_t n) {
+  int bits = 0;
+  while (bits < kMaxPartitionBits && (std::int64_t{1} << bits) * kRowsPerPartition < n) ++bits;
+  return bits;
+}
+
+// Open addressing sized to the distinct keys seen so far (load kept under one half), so
+// few-valued columns keep tiny tables.
+class CodeTable {
+ public:
+  std::int64_t code_of(std::int64_t key, std::vector<std::int64_t>& uniques) {
+    std::uint64_t slot = find(key);
+    if (slots_[slot].code < 0) {
+      if (2 * (uniques.size() + 1) > slots_.size()) {
+        grow();
+        slot = find(key);
+      }
+      slots_[slot] = Slot{key, static_cast<std::int64_t>(uniques.size())};
+      uniques.push_back(key);
+    }
+    return slots_[slot].code;
+  }
+
+ private:
+  struct Slot {
+    std::int64_t key;
+    std::int64_t code;  // -1 = empty
+  };
+  std::uint64_t find(std::int64_t key) const {
+    const std::uint64_t mask = slots_.size() - 1;
+    std::uint64_t slot = mix(static_cast<std::uint64_t>(key) ^ 0x5851F42D4C957F2DULL) & mask;
+    while (slots_[slot].code >= 0 && slots_[slot].key != key) slot = (slot + 1) & mask;
+    return slot;
+  }
+  void grow() {
+    std::vector<Slot> old(2 * slots_.size(), Slot{0, -1});
+    old.swap(slots_);
+    for (const Slot& entry : old) {
+      if (entry.code >= 0) slots_[find(entry.key)] = entry;
+    }
+  }
+  std::vector<Slot> slots_ = std::vector<Slot>(64, Slot{0, -1});
+};
+
+}  // namespace
+
+template <class CodeT>
+Factorization factorize_int64(const std::int64_t* values, std::int64_t n, int n_threads,
+                              CodeT* codes) {
+  ODDSEQ_CHECK(n >= 0, "factorize: negative size");
+  ODDSEQ_CHECK(sizeof(CodeT) == 8 || n <= INT32_MAX, "factorize: too many rows for int32 codes");
+  // Radix-partition the keys by hash, factorize each partition with a small table, then
+  // walk the rows in order again to gather the codes: every pass streams through memory.
+  const int bits = partition_bits(n);
+  const std::int64_t n_parts = std::int64_t{1} << bits;
+  const int shift = 64 - bits;
+  auto part_of = [&](std::int64_t v) -> std::int64_t {
+    return bits == 0 ? 0 : static_cast<std::int64_t>(mix(static_cast<std::uint64_t>(v)) >> shift);
+  };
+  const int threads = core::resolve_threads(n_threads);
+  const std::int64_t chunk = core::div_up(std::max<std::int64_t>(n, 1), threads);
+  std::vector<std::int64_t> start_cursor(static_cast<std::size_t>(threads * n_parts), 0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    std::int64_t* local = start_cursor.data() + t * n_parts;
+    for (std::int64_t i = begin; i < end; ++i) ++local[part_of(values[i])];
+  }
+  std::vector<std::int64_t> part_start(static_cast<std::size_t>(n_parts) + 1, 0);
+  for (std::int64_t p = 0; p < n_parts; ++p) {
+    std::int64_t running = part_start[p];
+    for (int t = 0; t < threads; ++t) {
+      std::int64_t& c = start_cursor[static_cast<std::size_t>(t * n_parts + p)];
+      const std::int64_t size = c;
+      c = running;
+      running += size;
+    }
+    part_start[p + 1] = running;
+  }
+  // Stable scatter of the keys: within a partition, rows keep their order.
+  std::vector<std::int64_t> keys(static_cast<std::size_t>(n));
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    std::vector<std::int64_t> cursor(start_cursor.begin() + t * n_parts,
+                                     start_cursor.begin() + (t + 1) * n_parts);
+    for (std::int64_t i = begin; i < end; ++i) keys[cursor[part_of(values[i])]++] = values[i];
+  }
+  core::throw_if_interrupted();
+
+  // Local codes by first appearance within each partition, written over the keys.
+  std::vector<std::vector<std::int64_t>> part_uniques(static_cast<std::size_t>(n_parts));
+  core::parallel_for_dynamic(
+      n_parts, n_threads,
+      [&](std::int64_t p) {
+        CodeTable table;
+        std::vector<std::int64_t>& uniques = part_uniques[static_cast<std::size_t>(p)];
+        for (std::int64_t r = part_start[p]; r < part_start[p + 1]; ++r) {
+          keys[static_cast<std::size_t>(r)] = table.code_of(keys[static_cast<std::size_t>(r)], uniques);
+        }
+      },
+      4);
+  std::vector<std::int64_t> base(static_cast<std::size_t>(n_parts) + 1, 0);
+  for (std::int64_t p = 0; p < n_parts; ++p) {
+    base[p + 1] = base[p] + static_cast<std::int64_t>(part_uniques[p].size());
+  }
+  // Rows in order again: the same cursors find each row's local code.
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    std::vector<std::int64_t> cursor(start_cursor.begin() + t * n_parts,
+                                     start_cursor.begin() + (t + 1) * n_parts);
+    for (std::int64_t i = begin; i < end; ++i) {
+      const std::int64_t p = part_of(values[i]);
+      codes[i] = static_cast<CodeT>(base[p] + keys[static_cast<std::size_t>(cursor[p]++)]);
+    }
+  }
+  Factorization out;
+  out.uniques.resize(static_cast<std::size_t>(base[n_parts]));
+  core::parallel_for(n_parts, n_threads, [&](std::int64_t p) {
+    std::copy(part_uniques[p].begin(), part_uniques[p].end(), out.uniques.begin() + base[p]);
+  });
+  return out;
+}
+
+template Factorization factorize_int64<std::int32_t>(const std::int64_t*, std::int64_t, int,
+                                                     std::int32_t*);
+template Factorization factorize_int64<std::int64_t>(const std::int64_t*, std::int64_t, int,
+                                                     std::int64_t*);
+
+}  // namespace oddseq::linalg
