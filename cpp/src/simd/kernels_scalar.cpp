@@ -48,9 +48,8 @@ void nearest_scalar(const T* x, std::int64_t m, std::int64_t d, const T* packed,
     std::int32_t best_index = 0;
     for (std::int64_t c = 0; c < k_padded; ++c) {
       const T* column = packed + (c / tile) * d * tile + (c % tile);
-      T dot = 0;
-      for (std::int64_t j = 0; j < d; ++j) dot += row[j] * column[j * tile];
-      const T value = packed_norms[c] - 2 * dot;
+      T value = packed_norms[c];  // packed columns hold -2c
+      for (std::int64_t j = 0; j < d; ++j) value += row[j] * column[j * tile];
       if (value < best_value) {
         best_value = value;
         best_index = static_cast<std::int32_t>(c);
@@ -81,7 +80,7 @@ void pack_centers_impl(const T* centers, std::int64_t k, std::int64_t d, std::in
     T norm = 0;
     for (std::int64_t j = 0; j < d; ++j) {
       const T value = c < k ? centers[c * d + j] : T(0);
-      column[j * tile] = value;
+      column[j * tile] = -2 * value;
       norm += value * value;
     }
     packed_norms[c] = c < k ? norm : std::numeric_limits<T>::infinity();

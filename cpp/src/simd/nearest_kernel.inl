@@ -18,6 +18,21 @@ inline V load_vec(const T* p) {
   return v;
 }
 
+// Lane-wise minimum of (value, index) pairs, ties to the smaller index, then a tree of
+// lane rotations leaves the overall minimum in lane 0.
+template <class V, class IT, int W>
+inline void reduce_min_lanes(V& value, IT& index) {
+  for (int step = W / 2; step >= 1; step /= 2) {
+    IT rotate;
+    for (int l = 0; l < W; ++l) rotate[l] = (l + step) % W;
+    const V other_value = __builtin_shuffle(value, rotate);
+    const IT other_index = __builtin_shuffle(index, rotate);
+    const auto take = (other_value < value) | ((other_value == value) & (other_index < index));
+    value = take ? other_value : value;
+    index = take ? other_index : index;
+  }
+}
+
 template <class T, int W, int MR>
 void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
                     const T* packed_norms, std::int64_t k_padded, std::int32_t* labels,
@@ -29,28 +44,34 @@ void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
   constexpr int NC = 2 * W;
   const T inf = std::numeric_limits<T>::infinity();
   const std::int64_t n_tiles = k_padded / NC;
+  IT lane_index[2];
+  for (int h = 0; h < 2; ++h) {
+    for (int l = 0; l < W; ++l) lane_index[h][l] = static_cast<IndexT>(h * W + l);
+  }
   for (std::int64_t i0 = 0; i0 < m; i0 += MR) {
     const T* rows[MR];
     for (int r = 0; r < MR; ++r) {
       const std::int64_t i = (i0 + r < m) ? i0 + r : m - 1;  // tail rows repeat the last
       rows[r] = x + i * d;
     }
-    V best_val[MR][2];
-    IT best_idx[MR][2];
+    // Per row and lane: the smallest value seen and its centre (ties: smaller index).
+    V best_val[MR];
+    IT best_idx[MR];
     for (int r = 0; r < MR; ++r) {
-      for (int h = 0; h < 2; ++h) {
-        best_val[r][h] = V{} + inf;
-        best_idx[r][h] = IT{};
-      }
-    }
-    IT lane_index[2];
-    for (int h = 0; h < 2; ++h) {
-      for (int l = 0; l < W; ++l) lane_index[h][l] = h * W + l;
+      best_val[r] = V{} + inf;
+      best_idx[r] = IT{};
     }
     for (std::int64_t t = 0; t < n_tiles; ++t) {
       const T* tile = packed + t * d * NC;
+      // Accumulators start at ||c||^2 and the packed centres hold -2c, so after the
+      // loop they hold ||c||^2 - 2 x.c with no extra pass.
+      const V norm0 = load_vec<V>(packed_norms + t * NC);
+      const V norm1 = load_vec<V>(packed_norms + t * NC + W);
       V acc[MR][2];
-      for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = V{};
+      for (int r = 0; r < MR; ++r) {
+        acc[r][0] = norm0;
+        acc[r][1] = norm1;
+      }
       for (std::int64_t j = 0; j < d; ++j) {
         const V c0 = load_vec<V>(tile + j * NC);
         const V c1 = load_vec<V>(tile + j * NC + W);
@@ -60,37 +81,22 @@ void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
           acc[r][1] += a * c1;
         }
       }
-      const V norm0 = load_vec<V>(packed_norms + t * NC);
-      const V norm1 = load_vec<V>(packed_norms + t * NC + W);
       const IT base = IT{} + static_cast<IndexT>(t * NC);
       for (int r = 0; r < MR; ++r) {
-        const V v0 = norm0 - (acc[r][0] + acc[r][0]);
-        const V v1 = norm1 - (acc[r][1] + acc[r][1]);
-        const auto lt0 = v0 < best_val[r][0];
-        const auto lt1 = v1 < best_val[r][1];
-        best_val[r][0] = lt0 ? v0 : best_val[r][0];
-        best_val[r][1] = lt1 ? v1 : best_val[r][1];
-        best_idx[r][0] = lt0 ? base + lane_index[0] : best_idx[r][0];
-        best_idx[r][1] = lt1 ? base + lane_index[1] : best_idx[r][1];
+        // Within a tile the second half has the larger indices: it wins strict ties only.
+        const auto second = acc[r][1] < acc[r][0];
+        const V tile_min = second ? acc[r][1] : acc[r][0];
+        const IT tile_idx = base + (second ? lane_index[1] : lane_index[0]);
+        // Earlier tiles have smaller indices: strict < keeps them on ties.
+        const auto better = tile_min < best_val[r];
+        best_val[r] = better ? tile_min : best_val[r];
+        best_idx[r] = better ? tile_idx : best_idx[r];
       }
     }
     for (int r = 0; r < MR && i0 + r < m; ++r) {
-      T value = inf;
-      std::int64_t index = 0;
-      bool found = false;
-      for (int h = 0; h < 2; ++h) {
-        for (int l = 0; l < W; ++l) {
-          const T v = best_val[r][h][l];
-          const std::int64_t idx = static_cast<std::int64_t>(best_idx[r][h][l]);
-          if (!found || v < value || (v == value && idx < index)) {
-            value = v;
-            index = idx;
-            found = true;
-          }
-        }
-      }
-      labels[i0 + r] = static_cast<std::int32_t>(index);
-      best[i0 + r] = value;
+      reduce_min_lanes<V, IT, W>(best_val[r], best_idx[r]);
+      labels[i0 + r] = static_cast<std::int32_t>(best_idx[r][0]);
+      best[i0 + r] = best_val[r][0];
     }
   }
 }

@@ -37,7 +37,8 @@ inline std::int64_t padded_count(std::int64_t k, std::int64_t tile) {
 }
 
 // Packs centres[k x d] into tiles of `tile` centres stored feature-major
-// (packed[t][j][0..tile)), so kernels stream whole vectors of centres per feature.
+// (packed[t][j][0..tile)) and scaled by -2, so kernels stream whole vectors of centres
+// per feature and accumulate ||c||^2 - 2 x.c directly.
 // Padding slots get zero coordinates and +inf norms so they are never chosen.
 // `packed` holds padded_count(k, tile) * d values, `packed_norms` padded_count(k, tile).
 void pack_centers(const float* centers, std::int64_t k, std::int64_t d, std::int64_t tile,
