@@ -72,16 +72,21 @@ py::tuple assign(const CArray<T>& x, const CArray<T>& centers, int n_threads) {
 }  // namespace
 
 void register_cluster(py::module_& m) {
-  m.def("kmeans_plusplus", &plusplus<float>, py::arg("x"), py::arg("sample_weight"), py::arg("k"),
-        py::arg("seed"), py::arg("n_local_trials"), py::arg("n_threads"));
-  m.def("kmeans_plusplus", &plusplus<double>, py::arg("x"), py::arg("sample_weight"), py::arg("k"),
-        py::arg("seed"), py::arg("n_local_trials"), py::arg("n_threads"));
-  m.def("kmeans_lloyd", &lloyd<float>, py::arg("x"), py::arg("sample_weight"), py::arg("centers"),
-        py::arg("max_iter"), py::arg("tol"), py::arg("n_threads"));
-  m.def("kmeans_lloyd", &lloyd<double>, py::arg("x"), py::arg("sample_weight"),
-        py::arg("centers"), py::arg("max_iter"), py::arg("tol"), py::arg("n_threads"));
-  m.def("assign_nearest", &assign<float>, py::arg("x"), py::arg("centers"), py::arg("n_threads"));
-  m.def("assign_nearest", &assign<double>, py::arg("x"), py::arg("centers"),
+  m.def("kmeans_plusplus", &plusplus<float>, py::arg("x").noconvert(),
+        py::arg("sample_weight").noconvert(), py::arg("k"), py::arg("seed"),
+        py::arg("n_local_trials"), py::arg("n_threads"));
+  m.def("kmeans_plusplus", &plusplus<double>, py::arg("x").noconvert(),
+        py::arg("sample_weight").noconvert(), py::arg("k"), py::arg("seed"),
+        py::arg("n_local_trials"), py::arg("n_threads"));
+  m.def("kmeans_lloyd", &lloyd<float>, py::arg("x").noconvert(),
+        py::arg("sample_weight").noconvert(), py::arg("centers").noconvert(), py::arg("max_iter"),
+        py::arg("tol"), py::arg("n_threads"));
+  m.def("kmeans_lloyd", &lloyd<double>, py::arg("x").noconvert(),
+        py::arg("sample_weight").noconvert(), py::arg("centers").noconvert(), py::arg("max_iter"),
+        py::arg("tol"), py::arg("n_threads"));
+  m.def("assign_nearest", &assign<float>, py::arg("x").noconvert(), py::arg("centers").noconvert(),
+        py::arg("n_threads"));
+  m.def("assign_nearest", &assign<double>, py::arg("x").noconvert(), py::arg("centers").noconvert(),
         py::arg("n_threads"));
 }
 

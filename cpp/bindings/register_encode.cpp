@@ -25,8 +25,9 @@ py::array_t<float> count_timing(const CArray<std::int64_t>& offsets,
 }  // namespace
 
 void register_encode(py::module_& m) {
-  m.def("count_timing_features", &count_timing, py::arg("offsets"), py::arg("events"),
-        py::arg("n_event_types"), py::arg("times"), py::arg("n_threads"));
+  m.def("count_timing_features", &count_timing, py::arg("offsets").noconvert(),
+        py::arg("events").noconvert(), py::arg("n_event_types"), py::arg("times").noconvert(),
+        py::arg("n_threads"));
 }
 
 }  // namespace oddseq::bindings

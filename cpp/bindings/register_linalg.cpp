@@ -10,7 +10,8 @@ namespace {
 template <class CodeT>
 py::tuple factorize_int64(const CArray<std::int64_t>& values, int n_threads) {
   const std::int64_t n = values.size();
-  if (sizeof(CodeT) == 4 && n > INT32_MAX) throw std::invalid_argument("too many rows for int32 codes");
+  if (sizeof(CodeT) == 4 && n > INT32_MAX)
+    throw std::invalid_argument("too many rows for int32 codes");
   py::array_t<CodeT> codes(n);
   const std::int64_t* src = values.data();
   CodeT* dst = codes.mutable_data();
@@ -25,8 +26,9 @@ py::tuple factorize_int64(const CArray<std::int64_t>& values, int n_threads) {
 }  // namespace
 
 void register_linalg(py::module_& m) {
-  m.def("factorize_int64", &factorize_int64<std::int64_t>, py::arg("values"), py::arg("n_threads"));
-  m.def("factorize_int64_to_int32", &factorize_int64<std::int32_t>, py::arg("values"),
+  m.def("factorize_int64", &factorize_int64<std::int64_t>, py::arg("values").noconvert(),
+        py::arg("n_threads"));
+  m.def("factorize_int64_to_int32", &factorize_int64<std::int32_t>, py::arg("values").noconvert(),
         py::arg("n_threads"));
 }
 

@@ -24,10 +24,10 @@ double ranking(const CArray<std::uint8_t>& y_true, const CArray<double>& scores,
 }  // namespace
 
 void register_metrics(py::module_& m) {
-  m.def("roc_auc", &ranking<&metrics::roc_auc>, py::arg("y_true"), py::arg("y_score"),
-        py::arg("sample_weight"));
-  m.def("average_precision", &ranking<&metrics::average_precision>, py::arg("y_true"),
-        py::arg("y_score"), py::arg("sample_weight"));
+  m.def("roc_auc", &ranking<&metrics::roc_auc>, py::arg("y_true").noconvert(),
+        py::arg("y_score").noconvert(), py::arg("sample_weight").noconvert());
+  m.def("average_precision", &ranking<&metrics::average_precision>, py::arg("y_true").noconvert(),
+        py::arg("y_score").noconvert(), py::arg("sample_weight").noconvert());
 }
 
 }  // namespace oddseq::bindings

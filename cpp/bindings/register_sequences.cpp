@@ -105,19 +105,24 @@ py::tuple ranges_to_index(const CArray<std::int64_t>& starts, const CArray<std::
 }  // namespace
 
 void register_sequences(py::module_& m) {
-  m.def("group_rows", &group_rows, py::arg("codes"), py::arg("code_map"), py::arg("n_entities"),
-        py::arg("times"), py::arg("n_threads"));
-  m.def("gather", &gather<std::int32_t>, py::arg("src"), py::arg("index"), py::arg("n_threads"));
-  m.def("gather", &gather<std::int64_t>, py::arg("src"), py::arg("index"), py::arg("n_threads"));
-  m.def("gather", &gather<float>, py::arg("src"), py::arg("index"), py::arg("n_threads"));
-  m.def("gather", &gather<double>, py::arg("src"), py::arg("index"), py::arg("n_threads"));
-  m.def("split_by_gap", &split_by_gap, py::arg("offsets"), py::arg("times"), py::arg("max_gap"),
+  m.def("group_rows", &group_rows, py::arg("codes").noconvert(), py::arg("code_map").noconvert(),
+        py::arg("n_entities"), py::arg("times").noconvert(), py::arg("n_threads"));
+  m.def("gather", &gather<std::int32_t>, py::arg("src").noconvert(), py::arg("index").noconvert(),
         py::arg("n_threads"));
-  m.def("count_windows", &count_windows, py::arg("offsets"), py::arg("length"), py::arg("stride"));
-  m.def("time_windows", &time_windows, py::arg("offsets"), py::arg("times"), py::arg("width"),
-        py::arg("step"), py::arg("n_threads"));
-  m.def("ranges_to_index", &ranges_to_index, py::arg("starts"), py::arg("stops"),
+  m.def("gather", &gather<std::int64_t>, py::arg("src").noconvert(), py::arg("index").noconvert(),
         py::arg("n_threads"));
+  m.def("gather", &gather<float>, py::arg("src").noconvert(), py::arg("index").noconvert(),
+        py::arg("n_threads"));
+  m.def("gather", &gather<double>, py::arg("src").noconvert(), py::arg("index").noconvert(),
+        py::arg("n_threads"));
+  m.def("split_by_gap", &split_by_gap, py::arg("offsets").noconvert(), py::arg("times").noconvert(),
+        py::arg("max_gap"), py::arg("n_threads"));
+  m.def("count_windows", &count_windows, py::arg("offsets").noconvert(), py::arg("length"),
+        py::arg("stride"));
+  m.def("time_windows", &time_windows, py::arg("offsets").noconvert(), py::arg("times").noconvert(),
+        py::arg("width"), py::arg("step"), py::arg("n_threads"));
+  m.def("ranges_to_index", &ranges_to_index, py::arg("starts").noconvert(),
+        py::arg("stops").noconvert(), py::arg("n_threads"));
 }
 
 }  // namespace oddseq::bindings

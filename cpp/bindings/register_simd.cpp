@@ -28,7 +28,8 @@ py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::st
   const std::int64_t m = x.shape(0), d = x.shape(1), k = centers.shape(0);
   const std::int64_t tile = simd::tile_width(kernels, T{});
   const std::int64_t k_padded = simd::padded_count(k, tile);
-  std::vector<T> packed(static_cast<std::size_t>(k_padded * d)), norms(static_cast<std::size_t>(k_padded));
+  std::vector<T> packed(static_cast<std::size_t>(k_padded * d)),
+      norms(static_cast<std::size_t>(k_padded));
   std::vector<std::int32_t> labels(static_cast<std::size_t>(m));
   std::vector<T> best(static_cast<std::size_t>(m));
   {
@@ -43,18 +44,26 @@ py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::st
 }  // namespace
 
 void register_simd(py::module_& m) {
-  m.def("simd_level", [] { return std::string(simd::level_name(simd::active().level)); },
-        "SIMD level chosen at import (ODDSEQ_SIMD overrides).");
-  m.def("simd_best_supported", [] { return std::string(simd::level_name(simd::best_supported_level())); });
+  m.def(
+      "simd_level", [] { return std::string(simd::level_name(simd::active().level)); },
+      "SIMD level chosen at import (ODDSEQ_SIMD overrides).");
+  m.def("simd_best_supported",
+        [] { return std::string(simd::level_name(simd::best_supported_level())); });
   m.def("simd_is_supported",
         [](const std::string& level) { return simd::is_supported(simd::parse_level(level)); });
   // Per-level entry points so tests can compare every ISA with the scalar reference.
-  m.def("simd_sqdist", &sqdist_at<float>, py::arg("a"), py::arg("b"), py::arg("level"));
-  m.def("simd_sqdist", &sqdist_at<double>, py::arg("a"), py::arg("b"), py::arg("level"));
-  m.def("simd_dot", &dot_at<float>, py::arg("a"), py::arg("b"), py::arg("level"));
-  m.def("simd_dot", &dot_at<double>, py::arg("a"), py::arg("b"), py::arg("level"));
-  m.def("simd_nearest", &nearest_at<float>, py::arg("x"), py::arg("centers"), py::arg("level"));
-  m.def("simd_nearest", &nearest_at<double>, py::arg("x"), py::arg("centers"), py::arg("level"));
+  m.def("simd_sqdist", &sqdist_at<float>, py::arg("a").noconvert(), py::arg("b").noconvert(),
+        py::arg("level"));
+  m.def("simd_sqdist", &sqdist_at<double>, py::arg("a").noconvert(), py::arg("b").noconvert(),
+        py::arg("level"));
+  m.def("simd_dot", &dot_at<float>, py::arg("a").noconvert(), py::arg("b").noconvert(),
+        py::arg("level"));
+  m.def("simd_dot", &dot_at<double>, py::arg("a").noconvert(), py::arg("b").noconvert(),
+        py::arg("level"));
+  m.def("simd_nearest", &nearest_at<float>, py::arg("x").noconvert(),
+        py::arg("centers").noconvert(), py::arg("level"));
+  m.def("simd_nearest", &nearest_at<double>, py::arg("x").noconvert(),
+        py::arg("centers").noconvert(), py::arg("level"));
 }
 
 }  // namespace oddseq::bindings

@@ -78,11 +78,13 @@ void cumulative_potential(const KMeansData<T>& data, const std::vector<double>& 
     chunk_total[static_cast<std::size_t>(c)] = running;
   });
   std::vector<double> chunk_base(static_cast<std::size_t>(n_chunks), 0.0);
-  for (std::int64_t c = 1; c < n_chunks; ++c) chunk_base[c] = chunk_base[c - 1] + chunk_total[c - 1];
+  for (std::int64_t c = 1; c < n_chunks; ++c)
+    chunk_base[c] = chunk_base[c - 1] + chunk_total[c - 1];
   core::parallel_for(n_chunks, n_threads, [&](std::int64_t c) {
     const std::int64_t end = std::min(n, (c + 1) * kSumChunk);
     const double base = chunk_base[static_cast<std::size_t>(c)];
-    for (std::int64_t i = c * kSumChunk; i < end; ++i) cumulative[static_cast<std::size_t>(i)] += base;
+    for (std::int64_t i = c * kSumChunk; i < end; ++i)
+      cumulative[static_cast<std::size_t>(i)] += base;
   });
 }
 
@@ -110,8 +112,8 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
   {
     const T* c = data.x + chosen[0] * d;
     core::parallel_for(n, n_threads, [&](std::int64_t i) {
-      closest[static_cast<std::size_t>(i)] =
-          static_cast<double>(simd::sqdist(kernels, data.x + i * d, c, static_cast<std::size_t>(d)));
+      closest[static_cast<std::size_t>(i)] = static_cast<double>(
+          simd::sqdist(kernels, data.x + i * d, c, static_cast<std::size_t>(d)));
     });
   }
   std::vector<std::int64_t> candidates(static_cast<std::size_t>(n_local_trials));
@@ -123,8 +125,9 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
     const double potential = cumulative.back();
     for (int t = 0; t < n_local_trials; ++t) {
       // All points coincide with chosen seeds: any point is as good as another.
-      candidates[t] = potential > 0.0 ? pick_by_cumulative(cumulative, rng.uniform() * potential)
-                                      : static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(n));
+      candidates[t] = potential > 0.0
+                          ? pick_by_cumulative(cumulative, rng.uniform() * potential)
+                          : static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(n));
     }
     core::parallel_for(n_chunks, n_threads, [&](std::int64_t chunk) {
       const std::int64_t end = std::min(n, (chunk + 1) * kSumChunk);
@@ -132,9 +135,10 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
         const T* c = data.x + candidates[t] * d;
         double pot = 0.0;
         for (std::int64_t i = chunk * kSumChunk; i < end; ++i) {
-          const double dist = std::min(
-              closest[static_cast<std::size_t>(i)],
-              static_cast<double>(simd::sqdist(kernels, data.x + i * d, c, static_cast<std::size_t>(d))));
+          const double dist =
+              std::min(closest[static_cast<std::size_t>(i)],
+                       static_cast<double>(
+                           simd::sqdist(kernels, data.x + i * d, c, static_cast<std::size_t>(d))));
           candidate_dist[static_cast<std::size_t>(t) * n + i] = dist;
           pot += weight_of(data, i) * dist;
         }
@@ -210,8 +214,8 @@ void pack(const T* centers, std::int64_t k, std::int64_t d, std::vector<T>& pack
 }
 
 template <class T>
-double weighted_inertia(const KMeansData<T>& data, const T* centers,
-                        const std::int32_t* labels, int n_threads) {
+double weighted_inertia(const KMeansData<T>& data, const T* centers, const std::int32_t* labels,
+                        int n_threads) {
   const auto& kernels = simd::active();
   const std::int64_t n = data.n;
   const std::int64_t d = data.d;
@@ -332,7 +336,8 @@ KMeansResult<T> kmeans_lloyd(const KMeansData<T>& data, const T* initial_centers
       for (std::int64_t j = 0; j < d; ++j) {
         // A cluster whose only points have zero weight keeps its centre.
         const T value = w > 0.0 ? static_cast<T>(merged[c * d + j] / w) : result.centers[c * d + j];
-        const double delta = static_cast<double>(value) - static_cast<double>(result.centers[c * d + j]);
+        const double delta =
+            static_cast<double>(value) - static_cast<double>(result.centers[c * d + j]);
         shift += delta * delta;
         new_centers[c * d + j] = value;
       }
@@ -359,8 +364,8 @@ KMeansResult<T> kmeans_lloyd(const KMeansData<T>& data, const T* initial_centers
 
 template std::vector<std::int64_t> kmeans_plusplus<float>(const KMeansData<float>&, std::int64_t,
                                                           std::uint64_t, int, int);
-template std::vector<std::int64_t> kmeans_plusplus<double>(const KMeansData<double>&,
-                                                           std::int64_t, std::uint64_t, int, int);
+template std::vector<std::int64_t> kmeans_plusplus<double>(const KMeansData<double>&, std::int64_t,
+                                                           std::uint64_t, int, int);
 template KMeansResult<float> kmeans_lloyd<float>(const KMeansData<float>&, const float*,
                                                  std::int64_t, int, double, int);
 template KMeansResult<double> kmeans_lloyd<double>(const KMeansData<double>&, const double*,

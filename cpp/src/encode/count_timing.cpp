@@ -47,7 +47,8 @@ void count_timing_features(const std::int64_t* offsets, std::int64_t n_sequences
           mean = duration / n_gaps;
           double sum_sq = 0.0;
           for (std::int64_t i = begin + 1; i < end; ++i) {
-            const double gap = static_cast<double>(times[i] - times[i - 1]) * kSecondsPerNano - mean;
+            const double gap =
+                static_cast<double>(times[i] - times[i - 1]) * kSecondsPerNano - mean;
             sum_sq += gap * gap;
           }
           std_dev = std::sqrt(sum_sq / n_gaps);

@@ -125,7 +125,8 @@ Factorization factorize_int64(const std::int64_t* values, std::int64_t n, int n_
         CodeTable table;
         std::vector<std::int64_t>& uniques = part_uniques[static_cast<std::size_t>(p)];
         for (std::int64_t r = part_start[p]; r < part_start[p + 1]; ++r) {
-          keys[static_cast<std::size_t>(r)] = table.code_of(keys[static_cast<std::size_t>(r)], uniques);
+          keys[static_cast<std::size_t>(r)] =
+              table.code_of(keys[static_cast<std::size_t>(r)], uniques);
         }
       },
       4);

@@ -33,7 +33,8 @@ Curve cumulative_curve(const std::uint8_t* y_true, const double* scores, const d
     } else {
       fp += w;
     }
-    const bool last_of_tie = r + 1 == n || scores[order[static_cast<std::size_t>(r + 1)]] != scores[i];
+    const bool last_of_tie =
+        r + 1 == n || scores[order[static_cast<std::size_t>(r + 1)]] != scores[i];
     if (last_of_tie) {
       curve.tps.push_back(tp);
       curve.fps.push_back(fp);

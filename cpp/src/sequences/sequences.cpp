@@ -17,7 +17,8 @@ constexpr std::int64_t kGatherBlock = 1 << 14;
 // one counter per row (or 1M) fewer threads do the counting.
 int counting_threads(std::int64_t n, std::int64_t n_entities, int n_threads) {
   const std::int64_t budget = std::max<std::int64_t>(n, 1 << 20);
-  const std::int64_t affordable = std::max<std::int64_t>(1, budget / std::max<std::int64_t>(1, n_entities));
+  const std::int64_t affordable =
+      std::max<std::int64_t>(1, budget / std::max<std::int64_t>(1, n_entities));
   return static_cast<int>(std::min<std::int64_t>(core::resolve_threads(n_threads), affordable));
 }
 
@@ -31,9 +32,9 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
   ODDSEQ_CHECK(times == nullptr || sorted_times != nullptr, "group_rows: sorted_times missing");
   if (code_map != nullptr) {
     for (std::int64_t c = 0; c < n_codes; ++c) {
-      ODDSEQ_CHECK_RANGE(code_map[c] >= 0 && code_map[c] < n_entities,
-                         "code_map[" << c << "] = " << code_map[c] << " outside [0, "
-                                     << n_entities << ")");
+      ODDSEQ_CHECK_RANGE(
+          code_map[c] >= 0 && code_map[c] < n_entities,
+          "code_map[" << c << "] = " << code_map[c] << " outside [0, " << n_entities << ")");
     }
   }
   const std::int64_t n_valid_codes = code_map != nullptr ? n_codes : n_entities;
@@ -54,9 +55,9 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
     try {
       for (std::int64_t i = begin; i < end; ++i) {
         const std::int64_t code = codes[i];
-        ODDSEQ_CHECK_RANGE(code >= 0 && code < n_valid_codes,
-                           "entity code " << code << " at row " << i << " outside [0, "
-                                          << n_valid_codes << ")");
+        ODDSEQ_CHECK_RANGE(
+            code >= 0 && code < n_valid_codes,
+            "entity code " << code << " at row " << i << " outside [0, " << n_valid_codes << ")");
         ++local[entity_of(i)];
       }
     } catch (...) {
@@ -138,7 +139,8 @@ void gather(const T* src, std::int64_t n_src, const std::int64_t* index, std::in
     const std::int64_t end = std::min(n, (b + 1) * kGatherBlock);
     for (std::int64_t i = b * kGatherBlock; i < end; ++i) {
       const std::int64_t j = index[i];
-      ODDSEQ_CHECK_RANGE(j >= 0 && j < n_src, "gather index " << j << " outside [0, " << n_src << ")");
+      ODDSEQ_CHECK_RANGE(j >= 0 && j < n_src,
+                         "gather index " << j << " outside [0, " << n_src << ")");
       dst[i] = src[j];
     }
   });

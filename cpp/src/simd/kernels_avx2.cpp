@@ -19,13 +19,13 @@ namespace {
 constexpr int kRows = 6;
 
 void nearest_f32_avx2(const float* x, std::int64_t m, std::int64_t d, const float* packed,
-                     const float* norms, std::int64_t k_padded, std::int32_t* labels,
-                     float* best) {
+                      const float* norms, std::int64_t k_padded, std::int32_t* labels,
+                      float* best) {
   avx2_detail::nearest_kernel<float, 8, kRows>(x, m, d, packed, norms, k_padded, labels, best);
 }
 void nearest_f64_avx2(const double* x, std::int64_t m, std::int64_t d, const double* packed,
-                     const double* norms, std::int64_t k_padded, std::int32_t* labels,
-                     double* best) {
+                      const double* norms, std::int64_t k_padded, std::int32_t* labels,
+                      double* best) {
   avx2_detail::nearest_kernel<double, 4, kRows>(x, m, d, packed, norms, k_padded, labels, best);
 }
 
@@ -127,8 +127,9 @@ double dot_f64_avx2(const double* a, const double* b, std::size_t d) {
 }  // namespace
 
 const Kernels& avx2_kernels() {
-  static const Kernels table{Level::avx2, sqdist_f32_avx2, sqdist_f64_avx2, dot_f32_avx2,
-                             dot_f64_avx2, 16, 8, nearest_f32_avx2, nearest_f64_avx2};
+  static const Kernels table{
+      Level::avx2, sqdist_f32_avx2,  sqdist_f64_avx2, dot_f32_avx2, dot_f64_avx2, 16,
+      8,           nearest_f32_avx2, nearest_f64_avx2};
   return table;
 }
 

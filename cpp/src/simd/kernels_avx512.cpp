@@ -36,13 +36,13 @@ double hsum512_pd(__m512d v) {
 constexpr int kRows = 12;
 
 void nearest_f32_avx512(const float* x, std::int64_t m, std::int64_t d, const float* packed,
-                     const float* norms, std::int64_t k_padded, std::int32_t* labels,
-                     float* best) {
+                        const float* norms, std::int64_t k_padded, std::int32_t* labels,
+                        float* best) {
   avx512_detail::nearest_kernel<float, 16, kRows>(x, m, d, packed, norms, k_padded, labels, best);
 }
 void nearest_f64_avx512(const double* x, std::int64_t m, std::int64_t d, const double* packed,
-                     const double* norms, std::int64_t k_padded, std::int32_t* labels,
-                     double* best) {
+                        const double* norms, std::int64_t k_padded, std::int32_t* labels,
+                        double* best) {
   avx512_detail::nearest_kernel<double, 8, kRows>(x, m, d, packed, norms, k_padded, labels, best);
 }
 
@@ -62,7 +62,8 @@ float sqdist_f32_avx512(const float* a, const float* b, std::size_t d) {
       const std::size_t left = d - j;
       const __mmask16 mask =
           left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
-      __m512 d0 = _mm512_sub_ps(_mm512_maskz_loadu_ps(mask, a + j), _mm512_maskz_loadu_ps(mask, b + j));
+      __m512 d0 =
+          _mm512_sub_ps(_mm512_maskz_loadu_ps(mask, a + j), _mm512_maskz_loadu_ps(mask, b + j));
       acc0 = _mm512_fmadd_ps(d0, d0, acc0);
     }
   }
@@ -83,7 +84,8 @@ double sqdist_f64_avx512(const double* a, const double* b, std::size_t d) {
     const std::size_t left = d - j;
     const __mmask8 mask =
         left >= 8 ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << left) - 1u);
-    __m512d d0 = _mm512_sub_pd(_mm512_maskz_loadu_pd(mask, a + j), _mm512_maskz_loadu_pd(mask, b + j));
+    __m512d d0 =
+        _mm512_sub_pd(_mm512_maskz_loadu_pd(mask, a + j), _mm512_maskz_loadu_pd(mask, b + j));
     acc0 = _mm512_fmadd_pd(d0, d0, acc0);
   }
   return hsum512_pd(_mm512_add_pd(acc0, acc1));
@@ -101,7 +103,8 @@ float dot_f32_avx512(const float* a, const float* b, std::size_t d) {
     const std::size_t left = d - j;
     const __mmask16 mask =
         left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
-    acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + j), _mm512_maskz_loadu_ps(mask, b + j), acc0);
+    acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + j), _mm512_maskz_loadu_ps(mask, b + j),
+                           acc0);
   }
   return hsum512_ps(_mm512_add_ps(acc0, acc1));
 }
@@ -118,7 +121,8 @@ double dot_f64_avx512(const double* a, const double* b, std::size_t d) {
     const std::size_t left = d - j;
     const __mmask8 mask =
         left >= 8 ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << left) - 1u);
-    acc0 = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(mask, a + j), _mm512_maskz_loadu_pd(mask, b + j), acc0);
+    acc0 = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(mask, a + j), _mm512_maskz_loadu_pd(mask, b + j),
+                           acc0);
   }
   return hsum512_pd(_mm512_add_pd(acc0, acc1));
 }
@@ -126,8 +130,15 @@ double dot_f64_avx512(const double* a, const double* b, std::size_t d) {
 }  // namespace
 
 const Kernels& avx512_kernels() {
-  static const Kernels table{Level::avx512, sqdist_f32_avx512, sqdist_f64_avx512, dot_f32_avx512,
-                             dot_f64_avx512, 32, 16, nearest_f32_avx512, nearest_f64_avx512};
+  static const Kernels table{Level::avx512,
+                             sqdist_f32_avx512,
+                             sqdist_f64_avx512,
+                             dot_f32_avx512,
+                             dot_f64_avx512,
+                             32,
+                             16,
+                             nearest_f32_avx512,
+                             nearest_f64_avx512};
   return table;
 }
 

@@ -4,7 +4,6 @@
 
 namespace oddseq::simd {
 
-
 namespace {
 
 constexpr std::int64_t kScalarTile = 8;
@@ -99,9 +98,9 @@ void pack_centers(const double* centers, std::int64_t k, std::int64_t d, std::in
 }
 
 const Kernels& scalar_kernels() {
-  static const Kernels table{Level::scalar,      sqdist_f32_scalar,  sqdist_f64_scalar,
-                             dot_f32_scalar,     dot_f64_scalar,     kScalarTile,
-                             kScalarTile,        nearest_f32_scalar, nearest_f64_scalar};
+  static const Kernels table{Level::scalar,  sqdist_f32_scalar,  sqdist_f64_scalar,
+                             dot_f32_scalar, dot_f64_scalar,     kScalarTile,
+                             kScalarTile,    nearest_f32_scalar, nearest_f64_scalar};
   return table;
 }
 

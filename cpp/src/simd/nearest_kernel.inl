@@ -35,8 +35,7 @@ inline void reduce_min_lanes(V& value, IT& index) {
 
 template <class T, int W, int MR>
 void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
-                    const T* packed_norms, std::int64_t k_padded, std::int32_t* labels,
-                    T* best) {
+                    const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best) {
   using V = typename VecOf<T, W>::type;
   // Index lanes as wide as the value lanes, so comparison masks select both alike.
   using IndexT = typename std::conditional<sizeof(T) == 4, std::int32_t, std::int64_t>::type;

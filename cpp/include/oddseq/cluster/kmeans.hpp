@@ -16,7 +16,7 @@ struct KMeansResult {
 
 template <class T>
 struct KMeansData {
-  const T* x = nullptr;        // n x d, row-major
+  const T* x = nullptr;  // n x d, row-major
   std::int64_t n = 0;
   std::int64_t d = 0;
   const T* weights = nullptr;  // n, or null for unit weights

@@ -11,20 +11,20 @@ namespace oddseq::core {
 
 }  // namespace oddseq::core
 
-#define ODDSEQ_CHECK(condition, message)                                     \
-  do {                                                                       \
-    if (!(condition)) {                                                      \
-      std::ostringstream oddseq_check_stream_;                               \
-      oddseq_check_stream_ << message;                                       \
+#define ODDSEQ_CHECK(condition, message)                                          \
+  do {                                                                            \
+    if (!(condition)) {                                                           \
+      std::ostringstream oddseq_check_stream_;                                    \
+      oddseq_check_stream_ << message;                                            \
       ::oddseq::core::fail_check(__FILE__, __LINE__, oddseq_check_stream_.str()); \
-    }                                                                        \
+    }                                                                             \
   } while (0)
 
-#define ODDSEQ_CHECK_RANGE(condition, message)                               \
-  do {                                                                       \
-    if (!(condition)) {                                                      \
-      std::ostringstream oddseq_check_stream_;                               \
-      oddseq_check_stream_ << message;                                       \
+#define ODDSEQ_CHECK_RANGE(condition, message)                                    \
+  do {                                                                            \
+    if (!(condition)) {                                                           \
+      std::ostringstream oddseq_check_stream_;                                    \
+      oddseq_check_stream_ << message;                                            \
       ::oddseq::core::fail_range(__FILE__, __LINE__, oddseq_check_stream_.str()); \
-    }                                                                        \
+    }                                                                             \
   } while (0)

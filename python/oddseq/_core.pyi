@@ -1,0 +1,71 @@
+"""Type stubs for the C++ extension (internal: use the oddseq package)."""
+
+import numpy as np
+from numpy.typing import NDArray
+
+def simd_level() -> str: ...
+def simd_best_supported() -> str: ...
+def simd_is_supported(level: str) -> bool: ...
+def simd_sqdist(a: NDArray[np.floating], b: NDArray[np.floating], level: str) -> float: ...
+def simd_dot(a: NDArray[np.floating], b: NDArray[np.floating], level: str) -> float: ...
+def simd_nearest(
+    x: NDArray[np.floating], centers: NDArray[np.floating], level: str
+) -> tuple[NDArray[np.int32], NDArray[np.floating]]: ...
+def factorize_int64(
+    values: NDArray[np.int64], n_threads: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]: ...
+def factorize_int64_to_int32(
+    values: NDArray[np.int64], n_threads: int
+) -> tuple[NDArray[np.int32], NDArray[np.int64]]: ...
+def group_rows(
+    codes: NDArray[np.int64],
+    code_map: NDArray[np.int64] | None,
+    n_entities: int,
+    times: NDArray[np.int64] | None,
+    n_threads: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64] | None]: ...
+def gather(src: NDArray, index: NDArray[np.int64], n_threads: int) -> NDArray: ...
+def split_by_gap(
+    offsets: NDArray[np.int64], times: NDArray[np.int64], max_gap: int, n_threads: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]: ...
+def count_windows(
+    offsets: NDArray[np.int64], length: int, stride: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]: ...
+def time_windows(
+    offsets: NDArray[np.int64], times: NDArray[np.int64], width: int, step: int, n_threads: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]: ...
+def ranges_to_index(
+    starts: NDArray[np.int64], stops: NDArray[np.int64], n_threads: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]: ...
+def count_timing_features(
+    offsets: NDArray[np.int64],
+    events: NDArray[np.int32],
+    n_event_types: int,
+    times: NDArray[np.int64] | None,
+    n_threads: int,
+) -> NDArray[np.float32]: ...
+def kmeans_plusplus(
+    x: NDArray[np.floating],
+    sample_weight: NDArray[np.floating] | None,
+    k: int,
+    seed: int,
+    n_local_trials: int,
+    n_threads: int,
+) -> NDArray[np.int64]: ...
+def kmeans_lloyd(
+    x: NDArray[np.floating],
+    sample_weight: NDArray[np.floating] | None,
+    centers: NDArray[np.floating],
+    max_iter: int,
+    tol: float,
+    n_threads: int,
+) -> tuple[NDArray[np.floating], NDArray[np.int32], float, int, bool]: ...
+def assign_nearest(
+    x: NDArray[np.floating], centers: NDArray[np.floating], n_threads: int
+) -> tuple[NDArray[np.int32], NDArray[np.floating]]: ...
+def roc_auc(
+    y_true: NDArray[np.uint8], y_score: NDArray[np.float64], sample_weight: NDArray[np.float64] | None
+) -> float: ...
+def average_precision(
+    y_true: NDArray[np.uint8], y_score: NDArray[np.float64], sample_weight: NDArray[np.float64] | None
+) -> float: ...

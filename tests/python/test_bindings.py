@@ -1,0 +1,90 @@
+"""The C++ boundary: dtypes, memory layouts, read-only and empty arrays, Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from oddseq import _core
+from oddseq.cluster import KMeans
+from oddseq.detect import KMeansDetector
+
+
+def test_bindings_reject_wrong_dtypes_instead_of_copying():
+    with pytest.raises(TypeError):
+        _core.group_rows(np.zeros(3, dtype=np.int32), None, 1, None, 1)
+    with pytest.raises(TypeError):
+        _core.gather(np.zeros(3, dtype=np.int16), np.zeros(2, dtype=np.int64), 1)
+
+
+def test_core_errors_map_to_python_exceptions():
+    with pytest.raises(IndexError, match="outside"):
+        _core.group_rows(np.array([0, 5], dtype=np.int64), None, 2, None, 1)
+    with pytest.raises(IndexError, match="gather index"):
+        _core.gather(np.arange(3, dtype=np.int64), np.array([7], dtype=np.int64), 1)
+    with pytest.raises(ValueError, match="k-means"):
+        _core.kmeans_lloyd(np.ones((2, 2)), None, np.ones((3, 2)), 5, 0.0, 1)
+
+
+@pytest.mark.parametrize("layout", ["fortran", "strided", "readonly", "int", "float16"])
+def test_estimators_accept_any_layout_without_touching_it(layout):
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(300, 4))
+    X = {
+        "fortran": np.asfortranarray(base),
+        "strided": np.repeat(base, 2, axis=1)[:, ::2],
+        "readonly": base.copy(),
+        "int": (base * 10).astype(np.int64),
+        "float16": base.astype(np.float16),
+    }[layout]
+    if layout == "readonly":
+        X.setflags(write=False)
+    before = X.copy()
+    km = KMeans(3, random_state=0).fit(X)
+    det = KMeansDetector(n_clusters=3, random_state=0).fit(X)
+    assert km.labels_.shape == (300,) and det.decision_scores_.shape == (300,)
+    assert np.array_equal(X, before)
+    expected = np.float64 if layout in ("int", "float16", "fortran", "strided", "readonly") else None
+    assert km.cluster_centers_.dtype == expected
+
+
+def test_empty_inputs_are_clear_errors():
+    with pytest.raises(ValueError, match="0 sample"):
+        KMeans(1).fit(np.empty((0, 3)))
+    with pytest.raises(ValueError, match="0 feature"):
+        KMeansDetector().fit(np.empty((5, 0)))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_interrupts_a_long_fit():
+    script = textwrap.dedent("""
+        import sys, time
+        import numpy as np
+        from oddseq.cluster import KMeans
+        X = np.random.default_rng(0).normal(size=(400_000, 64)).astype(np.float32)
+        print("ready", flush=True)
+        start = time.perf_counter()
+        try:
+            KMeans(256, init="random", n_init=1, max_iter=100_000, tol=0).fit(X)
+        except KeyboardInterrupt:
+            print(f"interrupted {time.perf_counter() - start:.2f}", flush=True)
+            sys.exit(0)
+        sys.exit(3)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(1.5)
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "interrupted" in out
+    assert time.perf_counter() - sent < 30
