@@ -53,12 +53,16 @@ def peak_rss_mb() -> float:
 
 
 def machine() -> dict:
-    info = {"python": sys.version.split()[0], "platform": platform.platform(),
-            "cores": os.cpu_count()}
+    info = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cores": os.cpu_count(),
+    }
     try:
         with open("/proc/cpuinfo") as f:
-            info["cpu"] = next(line.split(":", 1)[1].strip() for line in f
-                               if line.startswith("model name"))
+            info["cpu"] = next(
+                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
     try:
@@ -72,7 +76,8 @@ def machine() -> dict:
 
         info["blas"] = [
             {k: p.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
-            for p in threadpool_info() if p.get("user_api") == "blas"
+            for p in threadpool_info()
+            if p.get("user_api") == "blas"
         ]
     except ImportError:
         info["blas"] = "threadpoolctl not installed"
@@ -83,8 +88,12 @@ def machine() -> dict:
 def run_case(bench: str, case: str, workdir: Path, extra_env=None) -> dict:
     """Runs one case in a fresh interpreter; returns its JSON line."""
     env = {**os.environ, **(extra_env or {})}
-    out = subprocess.run([sys.executable, __file__, "--worker", bench, case, str(workdir)],
-                         capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", bench, case, str(workdir)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{bench}/{case} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -100,14 +109,17 @@ def make_event_log(n_events: int, n_entities: int, seed: int = 0):
     entity = rng.choice(n_entities, n_events, p=weight / weight.sum())
     entity[:n_entities] = np.arange(n_entities)
     rng.shuffle(entity)
-    return pd.DataFrame({
-        "user_id": (entity * 7919 + 13).astype(np.int64),
-        "behavior": pd.Categorical.from_codes(
-            rng.choice(4, n_events, p=[0.89, 0.055, 0.03, 0.025]).astype(np.int8),
-            ["pv", "cart", "fav", "buy"]),
-        "timestamp": rng.integers(1_511_539_200, 1_511_539_200 + 9 * 86_400, n_events),
-        "item_id": rng.integers(0, 4_000_000, n_events).astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "user_id": (entity * 7919 + 13).astype(np.int64),
+            "behavior": pd.Categorical.from_codes(
+                rng.choice(4, n_events, p=[0.89, 0.055, 0.03, 0.025]).astype(np.int8),
+                ["pv", "cart", "fav", "buy"],
+            ),
+            "timestamp": rng.integers(1_511_539_200, 1_511_539_200 + 9 * 86_400, n_events),
+            "item_id": rng.integers(0, 4_000_000, n_events).astype(np.int64),
+        }
+    )
 
 
 def sequences_worker(case: str, workdir: Path) -> dict:
@@ -120,20 +132,29 @@ def sequences_worker(case: str, workdir: Path) -> dict:
     base = start_memory_window()
     t0 = time.perf_counter()
     if case == "oddseq":
-        seqs = Sequences.from_events(df, entity="user_id", event="behavior", time="timestamp",
-                                     item="item_id")
+        seqs = Sequences.from_events(
+            df, entity="user_id", event="behavior", time="timestamp", item="item_id"
+        )
         elapsed = time.perf_counter() - t0
         first = seqs.ids[0], seqs[0]["item"].tolist()[:5]
         n = len(seqs)
     else:
-        grouped = (df.sort_values(["user_id", "timestamp"], kind="stable")
-                   .groupby("user_id", sort=True)[["behavior", "timestamp", "item_id"]]
-                   .agg(list))
+        grouped = (
+            df.sort_values(["user_id", "timestamp"], kind="stable")
+            .groupby("user_id", sort=True)[["behavior", "timestamp", "item_id"]]
+            .agg(list)
+        )
         elapsed = time.perf_counter() - t0
         first = grouped.index[0], grouped["item_id"].iloc[0][:5]
         n = len(grouped)
-    return {"case": case, "seconds": elapsed, "peak_extra_mb": peak_rss_mb() - base,
-            "input_mb": input_mb, "n_sequences": n, "check": [int(first[0]), [int(v) for v in first[1]]]}
+    return {
+        "case": case,
+        "seconds": elapsed,
+        "peak_extra_mb": peak_rss_mb() - base,
+        "input_mb": input_mb,
+        "n_sequences": n,
+        "check": [int(first[0]), [int(v) for v in first[1]]],
+    }
 
 
 def bench_sequences(args, workdir: Path) -> dict:
@@ -143,15 +164,25 @@ def bench_sequences(args, workdir: Path) -> dict:
     assert rows[0]["check"] == rows[1]["check"], "oddseq and pandas disagree"
     assert rows[0]["n_sequences"] == rows[1]["n_sequences"]
     ratio = rows[1]["seconds"] / rows[0]["seconds"]
-    print(f"\nSequences.from_events vs pandas sort_values + groupby.agg(list): "
-          f"{args.events:,} events, {args.entities:,} entities, shuffled rows")
+    print(
+        f"\nSequences.from_events vs pandas sort_values + groupby.agg(list): "
+        f"{args.events:,} events, {args.entities:,} entities, shuffled rows"
+    )
     print(f"{'case':<10}{'seconds':>10}{'peak extra MB':>16}{'input MB':>10}")
     for r in rows:
-        print(f"{r['case']:<10}{r['seconds']:>10.3f}{r['peak_extra_mb']:>16.0f}{r['input_mb']:>10.0f}")
-    print(f"oddseq is {ratio:.1f}x faster; its peak extra memory is "
-          f"{rows[0]['peak_extra_mb'] / rows[0]['input_mb']:.2f}x the input columns")
-    return {"events": args.events, "entities": args.entities, "rows": rows,
-            "speedup_vs_pandas": ratio}
+        print(
+            f"{r['case']:<10}{r['seconds']:>10.3f}{r['peak_extra_mb']:>16.0f}{r['input_mb']:>10.0f}"
+        )
+    print(
+        f"oddseq is {ratio:.1f}x faster; its peak extra memory is "
+        f"{rows[0]['peak_extra_mb'] / rows[0]['input_mb']:.2f}x the input columns"
+    )
+    return {
+        "events": args.events,
+        "entities": args.entities,
+        "rows": rows,
+        "speedup_vs_pandas": ratio,
+    }
 
 
 # ---------------------------------------------------------------------- k-means
@@ -184,12 +215,19 @@ def kmeans_worker(case: str, workdir: Path) -> dict:
         inertia, n_iter = km.inertia_, km.n_iter_
     elif case.startswith("sklearn"):
         algorithm = case.split("-")[1]
-        km = sklearn.cluster.KMeans(init.shape[0], init=init, n_init=1, max_iter=iters, tol=0,
-                    algorithm=algorithm).fit(X)
+        km = sklearn.cluster.KMeans(
+            init.shape[0], init=init, n_init=1, max_iter=iters, tol=0, algorithm=algorithm
+        ).fit(X)
         inertia, n_iter = km.inertia_, km.n_iter_
     elif case == "faiss":
-        km = faiss.Kmeans(X.shape[1], init.shape[0], niter=iters, seed=0,
-                          max_points_per_centroid=X.shape[0] + 1, min_points_per_centroid=1)
+        km = faiss.Kmeans(
+            X.shape[1],
+            init.shape[0],
+            niter=iters,
+            seed=0,
+            max_points_per_centroid=X.shape[0] + 1,
+            min_points_per_centroid=1,
+        )
         km.train(X, init_centroids=init)
         _, labels = km.index.search(X, 1)
         inertia = float(((X - km.centroids[labels[:, 0]]) ** 2).sum(dtype=np.float64))
@@ -197,9 +235,14 @@ def kmeans_worker(case: str, workdir: Path) -> dict:
     else:
         raise ValueError(case)
     seconds = time.perf_counter() - t0
-    return {"case": case, "seconds": seconds, "n_iter": int(n_iter),
-            "ms_per_iter": 1000 * seconds / n_iter, "inertia": float(inertia),
-            "peak_extra_mb": peak_rss_mb() - base}
+    return {
+        "case": case,
+        "seconds": seconds,
+        "n_iter": int(n_iter),
+        "ms_per_iter": 1000 * seconds / n_iter,
+        "inertia": float(inertia),
+        "peak_extra_mb": peak_rss_mb() - base,
+    }
 
 
 def bench_kmeans(args, workdir: Path) -> dict:
@@ -223,20 +266,36 @@ def bench_kmeans(args, workdir: Path) -> dict:
     gemm = run_case("kmeans", "gemm", workdir)["gflops"]
     ours = rows[0]
     flops = 2.0 * n * k * d
-    print(f"\nKMeans float32 n={n:,} d={d} k={k}, {args.iters} iterations from the same "
-          f"initial centres (tol=0)")
-    print(f"{'case':<15}{'ms/iter':>9}{'iters':>7}{'speedup':>9}{'rel. inertia':>14}"
-          f"{'peak extra MB':>15}")
+    print(
+        f"\nKMeans float32 n={n:,} d={d} k={k}, {args.iters} iterations from the same "
+        f"initial centres (tol=0)"
+    )
+    print(
+        f"{'case':<15}{'ms/iter':>9}{'iters':>7}{'speedup':>9}{'rel. inertia':>14}"
+        f"{'peak extra MB':>15}"
+    )
     for r in rows:
         r["oddseq_speedup"] = r["ms_per_iter"] / ours["ms_per_iter"]
         r["inertia_rel_diff"] = (r["inertia"] - ours["inertia"]) / ours["inertia"]
-        print(f"{r['case']:<15}{r['ms_per_iter']:>9.1f}{r['n_iter']:>7}"
-              f"{r['oddseq_speedup']:>8.2f}x{r['inertia_rel_diff']:>14.2e}{r['peak_extra_mb']:>15.0f}")
+        print(
+            f"{r['case']:<15}{r['ms_per_iter']:>9.1f}{r['n_iter']:>7}"
+            f"{r['oddseq_speedup']:>8.2f}x{r['inertia_rel_diff']:>14.2e}{r['peak_extra_mb']:>15.0f}"
+        )
     achieved = flops / (ours["ms_per_iter"] / 1000) / 1e9
-    print(f"oddseq Lloyd: {achieved:.0f} GFLOP/s (2nkd per iteration) = "
-          f"{100 * achieved / gemm:.0f}% of numpy's float32 GEMM ({gemm:.0f} GFLOP/s, 4096^2)")
-    return {"n": n, "d": d, "k": k, "iters": args.iters, "rows": rows,
-            "gemm_gflops": gemm, "lloyd_gflops": achieved, "input_mb": X.nbytes / 2**20}
+    print(
+        f"oddseq Lloyd: {achieved:.0f} GFLOP/s (2nkd per iteration) = "
+        f"{100 * achieved / gemm:.0f}% of numpy's float32 GEMM ({gemm:.0f} GFLOP/s, 4096^2)"
+    )
+    return {
+        "n": n,
+        "d": d,
+        "k": k,
+        "iters": args.iters,
+        "rows": rows,
+        "gemm_gflops": gemm,
+        "lloyd_gflops": achieved,
+        "input_mb": X.nbytes / 2**20,
+    }
 
 
 def main():

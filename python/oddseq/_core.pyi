@@ -64,8 +64,12 @@ def assign_nearest(
     x: NDArray[np.floating], centers: NDArray[np.floating], n_threads: int
 ) -> tuple[NDArray[np.int32], NDArray[np.floating]]: ...
 def roc_auc(
-    y_true: NDArray[np.uint8], y_score: NDArray[np.float64], sample_weight: NDArray[np.float64] | None
+    y_true: NDArray[np.uint8],
+    y_score: NDArray[np.float64],
+    sample_weight: NDArray[np.float64] | None,
 ) -> float: ...
 def average_precision(
-    y_true: NDArray[np.uint8], y_score: NDArray[np.float64], sample_weight: NDArray[np.float64] | None
+    y_true: NDArray[np.uint8],
+    y_score: NDArray[np.float64],
+    sample_weight: NDArray[np.float64] | None,
 ) -> float: ...

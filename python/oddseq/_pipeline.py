@@ -14,6 +14,28 @@ from .utils._progress import step
 __all__ = ["detect_anomalies", "rank_sequences"]
 
 
+_DURATION_UNITS = ((86_400.0, "d"), (3_600.0, "h"), (60.0, "min"), (1.0, "s"))
+
+
+def format_value(feature: str, value: float) -> str:
+    """A feature value in the unit an analyst reads: durations (names ending in ``_s``)
+    in s/min/h/d, counts as whole numbers, other numbers with three significant digits.
+
+    Examples
+    --------
+    >>> format_value("duration_s", 7_198_000), format_value("count[buy]", 12.0)
+    ('83.3 d', '12')
+    """
+    if feature.endswith("_s"):
+        for size, unit in _DURATION_UNITS:
+            if abs(value) >= size:
+                return f"{value / size:.3g} {unit}"
+        return f"{value:.2g} s"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.3g}"
+
+
 def detect_anomalies(
     df: pd.DataFrame,
     entity: str,
@@ -115,7 +137,7 @@ def rank_sequences(
     typical = centers_raw[explained["cluster"].to_numpy(), cols]
     actual = raw[rows, cols]
     phrases = [
-        f"{name}={value:,.4g} (typical {typ:,.3g})"
+        f"{name} {format_value(name, value)} (typical {format_value(name, typ)})"
         for name, value, typ in zip(explained["feature"], actual, typical)
     ]
     reason = pd.Series(phrases).groupby(rows).agg("; ".join)

@@ -49,7 +49,9 @@ def test_estimators_accept_any_layout_without_touching_it(layout):
     det = KMeansDetector(n_clusters=3, random_state=0).fit(X)
     assert km.labels_.shape == (300,) and det.decision_scores_.shape == (300,)
     assert np.array_equal(X, before)
-    expected = np.float64 if layout in ("int", "float16", "fortran", "strided", "readonly") else None
+    expected = (
+        np.float64 if layout in ("int", "float16", "fortran", "strided", "readonly") else None
+    )
     assert km.cluster_centers_.dtype == expected
 
 
@@ -76,8 +78,12 @@ def test_ctrl_c_interrupts_a_long_fit():
             sys.exit(0)
         sys.exit(3)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert proc.stdout.readline().strip() == "ready"
     time.sleep(1.5)
     sent = time.perf_counter()

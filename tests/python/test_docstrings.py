@@ -9,7 +9,8 @@ import pytest
 import oddseq
 
 MODULES = sorted(
-    name for _, name, _ in pkgutil.walk_packages(oddseq.__path__, prefix="oddseq.")
+    name
+    for _, name, _ in pkgutil.walk_packages(oddseq.__path__, prefix="oddseq.")
     if not name.endswith("__main__")
 )
 

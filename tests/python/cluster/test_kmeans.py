@@ -2,11 +2,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from oddseq.cluster import KMeans, kmeans_plusplus
-from oddseq.exceptions import ConvergenceWarning
 from sklearn.cluster import KMeans as SkKMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from oddseq.cluster import KMeans, kmeans_plusplus
+from oddseq.exceptions import ConvergenceWarning
 
 SEEDING_DIFFERS = {
     "check_sample_weight_equivalence_on_dense_data": (

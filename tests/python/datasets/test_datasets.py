@@ -3,6 +3,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from oddseq.datasets import (
     ANOMALY_KINDS,
     make_ecommerce,

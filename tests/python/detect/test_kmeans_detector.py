@@ -1,8 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from oddseq.detect import KMeansDetector
 from sklearn.exceptions import NotFittedError
+
+from oddseq.detect import KMeansDetector
 
 
 def data(seed=0):
@@ -65,8 +66,12 @@ def test_a_tight_group_of_outliers_in_its_own_cluster_still_scores_high():
 def test_large_cluster_rule():
     from oddseq.detect._kmeans import large_cluster_mask
 
-    assert large_cluster_mask(np.array([50, 45, 3, 2]), 0.9, 5).tolist() == [True, True, False,
-                                                                             False]
+    assert large_cluster_mask(np.array([50, 45, 3, 2]), 0.9, 5).tolist() == [
+        True,
+        True,
+        False,
+        False,
+    ]
     assert large_cluster_mask(np.array([10, 10, 10]), 0.9, 5).tolist() == [True, True, True]
     with pytest.raises(ValueError, match="alpha"):
         KMeansDetector(alpha=0.2).fit(data())

@@ -3,9 +3,10 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sklearn.exceptions import NotFittedError
+
 from oddseq.encode import CountTimingEncoder
 from oddseq.sequences import Sequences
-from sklearn.exceptions import NotFittedError
 
 
 def reference_row(events, times, vocabulary):

@@ -3,6 +3,7 @@ import pytest
 import sklearn.metrics as skm
 from hypothesis import given
 from hypothesis import strategies as st
+
 from oddseq import metrics
 
 

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
-from oddseq.preprocessing import LogScaler, StandardScaler
 from sklearn.preprocessing import StandardScaler as SkStandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from oddseq.preprocessing import LogScaler, StandardScaler
 
 
 @parametrize_with_checks([StandardScaler(), LogScaler()])
