@@ -210,8 +210,10 @@ def kmeans_worker(case: str, workdir: Path) -> dict:
         seconds = (time.perf_counter() - t0) / reps
         return {"case": case, "gflops": 2 * 4096**3 / seconds / 1e9}
     t0 = time.perf_counter()
-    if case == "oddseq":
-        km = KMeans(init.shape[0], init=init, n_init=1, max_iter=iters, tol=0).fit(X)
+    if case.startswith("oddseq"):
+        algorithm = case.split("-")[1]
+        km = KMeans(init.shape[0], init=init, n_init=1, max_iter=iters, tol=0,
+                    algorithm=algorithm).fit(X)
         inertia, n_iter = km.inertia_, km.n_iter_
     elif case.startswith("sklearn"):
         algorithm = case.split("-")[1]
@@ -254,7 +256,7 @@ def bench_kmeans(args, workdir: Path) -> dict:
     np.save(workdir / "X.npy", X)
     np.save(workdir / "init.npy", init)
     (workdir / "iters").write_text(str(args.iters))
-    cases = ["oddseq", "sklearn-lloyd", "sklearn-elkan"]
+    cases = ["oddseq-hamerly", "oddseq-lloyd", "sklearn-lloyd", "sklearn-elkan"]
     rows = [run_case("kmeans", case, workdir) for case in cases]
     try:
         import faiss  # noqa: F401

@@ -32,9 +32,17 @@ py::array_t<std::int64_t> plusplus(const CArray<T>& x, const std::optional<CArra
   return to_numpy(std::move(chosen));
 }
 
+cluster::KMeansAlgorithm parse_algorithm(const std::string& name) {
+  if (name == "lloyd") return cluster::KMeansAlgorithm::lloyd;
+  if (name == "hamerly") return cluster::KMeansAlgorithm::hamerly;
+  throw std::invalid_argument("unknown k-means algorithm '" + name + "'");
+}
+
 template <class T>
-py::tuple lloyd(const CArray<T>& x, const std::optional<CArray<T>>& weights,
-                const CArray<T>& centers, int max_iter, double tol, int n_threads) {
+py::tuple fit(const CArray<T>& x, const std::optional<CArray<T>>& weights,
+              const CArray<T>& centers, int max_iter, double tol, const std::string& algorithm,
+              int n_threads) {
+  const cluster::KMeansAlgorithm chosen = parse_algorithm(algorithm);
   const auto data = view_of(x, weights);
   if (centers.ndim() != 2 || centers.shape(1) != data.d) {
     throw std::invalid_argument("initial centres must be (k, n_features)");
@@ -43,7 +51,7 @@ py::tuple lloyd(const CArray<T>& x, const std::optional<CArray<T>>& weights,
   cluster::KMeansResult<T> result;
   {
     py::gil_scoped_release release;  // the whole fit; polls for Ctrl-C between iterations
-    result = cluster::kmeans_lloyd(data, centers.data(), k, max_iter, tol, n_threads);
+    result = cluster::kmeans_fit(data, centers.data(), k, max_iter, tol, chosen, n_threads);
   }
   return py::make_tuple(to_numpy_2d(std::move(result.centers), k, data.d),
                         to_numpy(std::move(result.labels)), result.inertia, result.n_iter,
@@ -78,12 +86,12 @@ void register_cluster(py::module_& m) {
   m.def("kmeans_plusplus", &plusplus<double>, py::arg("x").noconvert(),
         py::arg("sample_weight").noconvert(), py::arg("k"), py::arg("seed"),
         py::arg("n_local_trials"), py::arg("n_threads"));
-  m.def("kmeans_lloyd", &lloyd<float>, py::arg("x").noconvert(),
+  m.def("kmeans_fit", &fit<float>, py::arg("x").noconvert(),
         py::arg("sample_weight").noconvert(), py::arg("centers").noconvert(), py::arg("max_iter"),
-        py::arg("tol"), py::arg("n_threads"));
-  m.def("kmeans_lloyd", &lloyd<double>, py::arg("x").noconvert(),
+        py::arg("tol"), py::arg("algorithm"), py::arg("n_threads"));
+  m.def("kmeans_fit", &fit<double>, py::arg("x").noconvert(),
         py::arg("sample_weight").noconvert(), py::arg("centers").noconvert(), py::arg("max_iter"),
-        py::arg("tol"), py::arg("n_threads"));
+        py::arg("tol"), py::arg("algorithm"), py::arg("n_threads"));
   m.def("assign_nearest", &assign<float>, py::arg("x").noconvert(), py::arg("centers").noconvert(),
         py::arg("n_threads"));
   m.def("assign_nearest", &assign<double>, py::arg("x").noconvert(), py::arg("centers").noconvert(),

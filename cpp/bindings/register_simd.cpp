@@ -31,14 +31,15 @@ py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::st
   std::vector<T> packed(static_cast<std::size_t>(k_padded * d)),
       norms(static_cast<std::size_t>(k_padded));
   std::vector<std::int32_t> labels(static_cast<std::size_t>(m));
-  std::vector<T> best(static_cast<std::size_t>(m));
+  std::vector<T> best(static_cast<std::size_t>(m)), second(static_cast<std::size_t>(m));
   {
     py::gil_scoped_release release;  // pure C++ from here on
     simd::pack_centers(centers.data(), k, d, tile, packed.data(), norms.data());
     simd::nearest(kernels, x.data(), m, d, packed.data(), norms.data(), k_padded, labels.data(),
-                  best.data());
+                  best.data(), second.data());
   }
-  return py::make_tuple(to_numpy(std::move(labels)), to_numpy(std::move(best)));
+  return py::make_tuple(to_numpy(std::move(labels)), to_numpy(std::move(best)),
+                        to_numpy(std::move(second)));
 }
 
 }  // namespace

@@ -52,12 +52,13 @@ def kmeans_plusplus(
     n_local_trials: int,
     n_threads: int,
 ) -> NDArray[np.int64]: ...
-def kmeans_lloyd(
+def kmeans_fit(
     x: NDArray[np.floating],
     sample_weight: NDArray[np.floating] | None,
     centers: NDArray[np.floating],
     max_iter: int,
     tol: float,
+    algorithm: str,
     n_threads: int,
 ) -> tuple[NDArray[np.floating], NDArray[np.int32], float, int, bool]: ...
 def assign_nearest(

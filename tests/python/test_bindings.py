@@ -28,7 +28,7 @@ def test_core_errors_map_to_python_exceptions():
     with pytest.raises(IndexError, match="gather index"):
         _core.gather(np.arange(3, dtype=np.int64), np.array([7], dtype=np.int64), 1)
     with pytest.raises(ValueError, match="k-means"):
-        _core.kmeans_lloyd(np.ones((2, 2)), None, np.ones((3, 2)), 5, 0.0, 1)
+        _core.kmeans_fit(np.ones((2, 2)), None, np.ones((3, 2)), 5, 0.0, "lloyd", 1)
 
 
 @pytest.mark.parametrize("layout", ["fortran", "strided", "readonly", "int", "float16"])

@@ -164,44 +164,6 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
 
 namespace {
 
-// One pass over the data: nearest centre for each row (labels, best = ||c||^2 - 2x.c),
-// and, when sums is not null, per-segment weighted sums of the rows of each cluster.
-template <class T>
-void assign_pass(const KMeansData<T>& data, const std::vector<T>& packed,
-                 const std::vector<T>& packed_norms, std::int64_t k, std::int64_t k_padded,
-                 int n_threads, std::int32_t* labels, T* best, std::vector<double>* sums,
-                 std::vector<double>* counts) {
-  const auto& kernels = simd::active();
-  const std::int64_t n = data.n;
-  const std::int64_t d = data.d;
-  const std::int64_t segments = segment_count(n);
-  const std::int64_t rows_per_segment = core::div_up(n, segments);
-  core::parallel_for_dynamic(segments, n_threads, [&](std::int64_t s) {
-    const std::int64_t begin = std::min(n, s * rows_per_segment);
-    const std::int64_t end = std::min(n, begin + rows_per_segment);
-    double* seg_sums = sums != nullptr ? sums->data() + s * k * d : nullptr;
-    double* seg_counts = counts != nullptr ? counts->data() + s * k : nullptr;
-    if (seg_sums != nullptr) {
-      std::fill_n(seg_sums, k * d, 0.0);
-      std::fill_n(seg_counts, k, 0.0);
-    }
-    for (std::int64_t b = begin; b < end; b += kBlockRows) {
-      const std::int64_t rows = std::min(kBlockRows, end - b);
-      simd::nearest(kernels, data.x + b * d, rows, d, packed.data(), packed_norms.data(), k_padded,
-                    labels + b, best + b);
-      if (seg_sums == nullptr) continue;
-      for (std::int64_t i = b; i < b + rows; ++i) {
-        const std::int64_t c = labels[i];
-        const double w = weight_of(data, i);
-        double* dst = seg_sums + c * d;
-        const T* row = data.x + i * d;
-        for (std::int64_t j = 0; j < d; ++j) dst[j] += w * static_cast<double>(row[j]);
-        seg_counts[c] += w;
-      }
-    }
-  });
-}
-
 template <class T>
 void pack(const T* centers, std::int64_t k, std::int64_t d, std::vector<T>& packed,
           std::vector<T>& packed_norms) {
@@ -236,18 +198,177 @@ double weighted_inertia(const KMeansData<T>& data, const T* centers, const std::
   return total;
 }
 
+// Everything one iteration's assignment step needs to know about the centres.
+template <class T>
+struct CentreState {
+  std::vector<T> packed, packed_norms;
+  std::int64_t k_padded = 0;
+  // Hamerly only: half the distance from each centre to its nearest other centre, how far
+  // each centre moved in the last update, and the largest such moves.
+  std::vector<double> half_gap, moved;
+  double max_moved = 0.0, second_max_moved = 0.0;
+  std::int64_t most_moved = -1;
+  double max_sqnorm = 0.0;  // largest ||c||^2, for the rounding margin of lower bounds
+};
+
+template <class T>
+void prepare_centres(const std::vector<T>& centers, std::int64_t k, std::int64_t d, bool bounds,
+                     CentreState<T>& state) {
+  pack(centers.data(), k, d, state.packed, state.packed_norms);
+  state.k_padded = static_cast<std::int64_t>(state.packed_norms.size());
+  if (!bounds) return;
+  const auto& kernels = simd::active();
+  state.half_gap.assign(static_cast<std::size_t>(k), std::numeric_limits<double>::infinity());
+  state.max_sqnorm = 0.0;
+  for (std::int64_t a = 0; a < k; ++a) {
+    const T* ca = centers.data() + a * d;
+    state.max_sqnorm = std::max(
+        state.max_sqnorm, static_cast<double>(simd::dot(kernels, ca, ca, static_cast<std::size_t>(d))));
+    for (std::int64_t b = a + 1; b < k; ++b) {
+      const double gap = 0.5 * std::sqrt(static_cast<double>(simd::sqdist(
+                                   kernels, ca, centers.data() + b * d, static_cast<std::size_t>(d))));
+      state.half_gap[a] = std::min(state.half_gap[a], gap);
+      state.half_gap[b] = std::min(state.half_gap[b], gap);
+    }
+  }
+}
+
+// Per-row state of Hamerly's algorithm: an upper bound on the distance to the own centre
+// and a lower bound on the distance to every other centre.
+template <class T>
+struct Bounds {
+  std::vector<T> upper, lower;
+  bool ready = false;  // false until a full assignment has set them
+};
+
+// One pass over the rows: labels[i] = nearest centre, and when sums is not null the
+// per-segment weighted sums of each cluster's rows. With bounds, rows whose bounds prove
+// their label unchanged skip the distance computations (Hamerly 2010); the rows that
+// cannot skip are gathered into a block and searched with the fused kernel.
+// Per-segment cluster sums kept across iterations and updated only for rows whose label
+// changed: after the first iterations few rows move, so the update costs little. Sums are
+// double; member counts are exact integers so that emptiness is never a rounding matter.
+struct SegmentSums {
+  std::vector<double> sums;             // segments x k x d
+  std::vector<double> weights;          // segments x k
+  std::vector<std::int64_t> members;    // segments x k
+};
+
+template <class T>
+void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
+                 const std::vector<T>& centers, std::int64_t k, int n_threads,
+                 std::int32_t* labels, Bounds<T>* bounds, SegmentSums* totals) {
+  const auto& kernels = simd::active();
+  const std::int64_t n = data.n;
+  const std::int64_t d = data.d;
+  const std::int64_t segments = segment_count(n);
+  const std::int64_t rows_per_segment = core::div_up(n, segments);
+  const T eps = std::numeric_limits<T>::epsilon();
+  core::parallel_for_dynamic(segments, n_threads, [&](std::int64_t s) {
+    const std::int64_t begin = std::min(n, s * rows_per_segment);
+    const std::int64_t end = std::min(n, begin + rows_per_segment);
+    double* seg_sums = totals != nullptr ? totals->sums.data() + s * k * d : nullptr;
+    double* seg_weights = totals != nullptr ? totals->weights.data() + s * k : nullptr;
+    std::int64_t* seg_members = totals != nullptr ? totals->members.data() + s * k : nullptr;
+    std::vector<std::int32_t> previous(static_cast<std::size_t>(kBlockRows));
+    std::vector<T> best(static_cast<std::size_t>(kBlockRows));
+    std::vector<T> second(static_cast<std::size_t>(kBlockRows));
+    std::vector<std::int32_t> found(static_cast<std::size_t>(kBlockRows));
+    std::vector<std::int64_t> pending;
+    std::vector<T> gathered;
+    for (std::int64_t b = begin; b < end; b += kBlockRows) {
+      const std::int64_t rows = std::min(kBlockRows, end - b);
+      const T* block = data.x + b * d;
+      std::copy_n(labels + b, rows, previous.begin());
+      if (bounds == nullptr) {
+        simd::nearest(kernels, block, rows, d, state.packed.data(), state.packed_norms.data(),
+                      state.k_padded, labels + b, best.data());
+      } else {
+        // Rows whose bounds cannot settle their label, searched afresh as one block.
+        pending.clear();
+        if (!bounds->ready) {
+          for (std::int64_t i = b; i < b + rows; ++i) pending.push_back(i);
+        } else {
+          for (std::int64_t i = b; i < b + rows; ++i) {
+            const std::int32_t a = labels[i];
+            T& upper = bounds->upper[i];
+            T& lower = bounds->lower[i];
+            upper = static_cast<T>(static_cast<double>(upper) + state.moved[a]);
+            lower = static_cast<T>(static_cast<double>(lower) -
+                                   (a == state.most_moved ? state.second_max_moved
+                                                          : state.max_moved));
+            const T limit = std::max(static_cast<T>(state.half_gap[a]), lower);
+            if (upper <= limit) continue;
+            upper = std::sqrt(simd::sqdist(kernels, data.x + i * d, centers.data() + a * d,
+                                           static_cast<std::size_t>(d)));
+            if (upper <= limit) continue;
+            pending.push_back(i);
+          }
+        }
+        const std::int64_t m = static_cast<std::int64_t>(pending.size());
+        if (m > 0) {
+          const T* search = block;
+          if (m < rows) {
+            gathered.resize(static_cast<std::size_t>(m * d));
+            for (std::int64_t r = 0; r < m; ++r) {
+              std::copy_n(data.x + pending[r] * d, d, gathered.data() + r * d);
+            }
+            search = gathered.data();
+          }
+          simd::nearest(kernels, search, m, d, state.packed.data(), state.packed_norms.data(),
+                        state.k_padded, found.data(), best.data(), second.data());
+          for (std::int64_t r = 0; r < m; ++r) {
+            const std::int64_t i = pending[r];
+            const T* row = search + r * d;
+            const std::int32_t a = found[r];
+            labels[i] = a;
+            bounds->upper[i] = std::sqrt(
+                simd::sqdist(kernels, row, centers.data() + a * d, static_cast<std::size_t>(d)));
+            // second + ||x||^2 is the runner-up's squared distance up to float rounding
+            // in the dot products; the margin keeps the lower bound a true bound.
+            const T sq_norm = simd::dot(kernels, row, row, static_cast<std::size_t>(d));
+            const T margin = static_cast<T>(2 * (d + 2)) * eps *
+                             (sq_norm + static_cast<T>(state.max_sqnorm));
+            const T runner_up = second[r] + sq_norm - margin;
+            bounds->lower[i] = runner_up > 0 ? std::sqrt(runner_up) : T(0);
+          }
+        }
+      }
+      if (seg_sums == nullptr) continue;
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t i = b + r;
+        const std::int32_t before = previous[r];
+        const std::int32_t after = labels[i];
+        if (before == after) continue;
+        const double w = weight_of(data, i);
+        const T* row = data.x + i * d;
+        if (before >= 0) {
+          double* src = seg_sums + static_cast<std::int64_t>(before) * d;
+          for (std::int64_t j = 0; j < d; ++j) src[j] -= w * static_cast<double>(row[j]);
+          seg_weights[before] -= w;
+          --seg_members[before];
+        }
+        double* dst = seg_sums + static_cast<std::int64_t>(after) * d;
+        for (std::int64_t j = 0; j < d; ++j) dst[j] += w * static_cast<double>(row[j]);
+        seg_weights[after] += w;
+        ++seg_members[after];
+      }
+    }
+  });
+  if (bounds != nullptr) bounds->ready = true;
+}
+
 }  // namespace
 
 template <class T>
 void assign_nearest(const KMeansData<T>& data, const T* centers, std::int64_t k, int n_threads,
                     std::int32_t* labels, T* sq_dist) {
   ODDSEQ_CHECK(k >= 1, "assign_nearest: need at least one centre");
-  std::vector<T> packed, packed_norms;
-  pack(centers, k, data.d, packed, packed_norms);
-  assign_pass<T>(data, packed, packed_norms, k, static_cast<std::int64_t>(packed_norms.size()),
-                 n_threads, labels, sq_dist, nullptr, nullptr);
-  // best + ||x||^2 is the squared distance up to rounding; recompute it exactly, since
-  // callers rank by it.
+  CentreState<T> state;
+  std::vector<T> centre_copy(centers, centers + k * data.d);
+  prepare_centres(centre_copy, k, data.d, false, state);
+  assign_pass<T>(data, state, centre_copy, k, n_threads, labels, nullptr, nullptr);
+  // Squared distances recomputed exactly, since callers rank by them.
   const auto& kernels = simd::active();
   core::parallel_for(data.n, n_threads, [&](std::int64_t i) {
     sq_dist[i] = simd::sqdist(kernels, data.x + i * data.d, centers + labels[i] * data.d,
@@ -256,50 +377,64 @@ void assign_nearest(const KMeansData<T>& data, const T* centers, std::int64_t k,
 }
 
 template <class T>
-KMeansResult<T> kmeans_lloyd(const KMeansData<T>& data, const T* initial_centers, std::int64_t k,
-                             int max_iter, double tol, int n_threads) {
+KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, std::int64_t k,
+                           int max_iter, double tol, KMeansAlgorithm algorithm, int n_threads) {
   const std::int64_t n = data.n;
   const std::int64_t d = data.d;
   ODDSEQ_CHECK(k >= 1 && k <= n, "k-means: need 1 <= k <= n, got k=" << k << ", n=" << n);
   ODDSEQ_CHECK(max_iter >= 1, "k-means: max_iter must be >= 1");
+  const bool use_bounds = algorithm == KMeansAlgorithm::hamerly;
   const auto& kernels = simd::active();
   KMeansResult<T> result;
   result.centers.assign(initial_centers, initial_centers + k * d);
   result.labels.assign(static_cast<std::size_t>(n), -1);
   std::vector<std::int32_t> previous_labels(static_cast<std::size_t>(n), -1);
-  std::vector<T> best(static_cast<std::size_t>(n));
-  std::vector<T> packed, packed_norms;
+  Bounds<T> bounds;
+  if (use_bounds) {
+    bounds.upper.resize(static_cast<std::size_t>(n));
+    bounds.lower.resize(static_cast<std::size_t>(n));
+  }
+  Bounds<T>* bounds_ptr = use_bounds ? &bounds : nullptr;
+  CentreState<T> state;
   const std::int64_t segments = segment_count(n);
-  std::vector<double> sums(static_cast<std::size_t>(segments * k * d));
-  std::vector<double> counts(static_cast<std::size_t>(segments * k));
+  const std::int64_t rows_per_segment = core::div_up(n, segments);
+  SegmentSums totals;
+  totals.sums.assign(static_cast<std::size_t>(segments * k * d), 0.0);
+  totals.weights.assign(static_cast<std::size_t>(segments * k), 0.0);
+  totals.members.assign(static_cast<std::size_t>(segments * k), 0);
   std::vector<double> merged(static_cast<std::size_t>(k * d));
-  std::vector<double> merged_counts(static_cast<std::size_t>(k));
+  std::vector<double> merged_weights(static_cast<std::size_t>(k));
+  std::vector<std::int64_t> merged_members(static_cast<std::size_t>(k));
   std::vector<T> new_centers(static_cast<std::size_t>(k * d));
 
   bool strict = false;
   int iteration = 0;
   for (; iteration < max_iter; ++iteration) {
-    pack(result.centers.data(), k, d, packed, packed_norms);
-    assign_pass<T>(data, packed, packed_norms, k, static_cast<std::int64_t>(packed_norms.size()),
-                   n_threads, result.labels.data(), best.data(), &sums, &counts);
+    prepare_centres(result.centers, k, d, use_bounds, state);
+    assign_pass<T>(data, state, result.centers, k, n_threads, result.labels.data(), bounds_ptr,
+                   &totals);
     core::throw_if_interrupted();
+    // Segments merged in a fixed order: the same centres for any thread count.
     core::parallel_for(k, n_threads, [&](std::int64_t c) {
       double* dst = merged.data() + c * d;
       std::fill_n(dst, d, 0.0);
       double weight = 0.0;
+      std::int64_t members = 0;
       for (std::int64_t s = 0; s < segments; ++s) {
-        const double* src = sums.data() + (s * k + c) * d;
+        const double* src = totals.sums.data() + (s * k + c) * d;
         for (std::int64_t j = 0; j < d; ++j) dst[j] += src[j];
-        weight += counts[static_cast<std::size_t>(s * k + c)];
+        weight += totals.weights[static_cast<std::size_t>(s * k + c)];
+        members += totals.members[static_cast<std::size_t>(s * k + c)];
       }
-      merged_counts[static_cast<std::size_t>(c)] = weight;
+      merged_weights[static_cast<std::size_t>(c)] = weight;
+      merged_members[static_cast<std::size_t>(c)] = members;
     });
 
     // Empty clusters take the points farthest from their current centres (largest
-    // distance first, ties by row index), removed from the clusters they leave.
+    // distance first, ties by row index); each moved point joins its new cluster.
     std::vector<std::int64_t> empty;
     for (std::int64_t c = 0; c < k; ++c) {
-      if (merged_counts[static_cast<std::size_t>(c)] <= 0.0) empty.push_back(c);
+      if (merged_members[static_cast<std::size_t>(c)] == 0) empty.push_back(c);
     }
     if (!empty.empty()) {
       std::vector<double> dist(static_cast<std::size_t>(n));
@@ -319,27 +454,60 @@ KMeansResult<T> kmeans_lloyd(const KMeansData<T>& data, const T* initial_centers
         const std::int64_t c = empty[e];
         const std::int64_t i = rows[e];
         const std::int64_t old = result.labels[i];
+        const std::int64_t seg = i / rows_per_segment;
         const double w = weight_of(data, i);
         for (std::int64_t j = 0; j < d; ++j) {
-          const double v = static_cast<double>(data.x[i * d + j]);
-          merged[old * d + j] -= w * v;
-          merged[c * d + j] = w * v;
+          const double v = w * static_cast<double>(data.x[i * d + j]);
+          merged[old * d + j] -= v;
+          merged[c * d + j] = v;
+          totals.sums[static_cast<std::size_t>((seg * k + old) * d + j)] -= v;
+          totals.sums[static_cast<std::size_t>((seg * k + c) * d + j)] += v;
         }
-        merged_counts[static_cast<std::size_t>(old)] -= w;
-        merged_counts[static_cast<std::size_t>(c)] = w;
+        merged_weights[static_cast<std::size_t>(old)] -= w;
+        merged_weights[static_cast<std::size_t>(c)] = w;
+        --merged_members[static_cast<std::size_t>(old)];
+        merged_members[static_cast<std::size_t>(c)] = 1;
+        totals.weights[static_cast<std::size_t>(seg * k + old)] -= w;
+        totals.weights[static_cast<std::size_t>(seg * k + c)] += w;
+        --totals.members[static_cast<std::size_t>(seg * k + old)];
+        ++totals.members[static_cast<std::size_t>(seg * k + c)];
+        result.labels[i] = static_cast<std::int32_t>(c);
+        if (use_bounds) {
+          // The new centre sits on the point; zero bounds force a fresh search next time.
+          bounds.upper[i] = T(0);
+          bounds.lower[i] = T(0);
+        }
       }
     }
 
     double shift = 0.0;
+    state.moved.assign(static_cast<std::size_t>(k), 0.0);
     for (std::int64_t c = 0; c < k; ++c) {
-      const double w = merged_counts[static_cast<std::size_t>(c)];
+      const double w = merged_weights[static_cast<std::size_t>(c)];
+      double moved_sq = 0.0;
       for (std::int64_t j = 0; j < d; ++j) {
         // A cluster whose only points have zero weight keeps its centre.
-        const T value = w > 0.0 ? static_cast<T>(merged[c * d + j] / w) : result.centers[c * d + j];
+        const T value =
+            w > 0.0 ? static_cast<T>(merged[c * d + j] / w) : result.centers[c * d + j];
         const double delta =
             static_cast<double>(value) - static_cast<double>(result.centers[c * d + j]);
-        shift += delta * delta;
+        moved_sq += delta * delta;
         new_centers[c * d + j] = value;
+      }
+      shift += moved_sq;
+      state.moved[static_cast<std::size_t>(c)] = std::sqrt(moved_sq);
+    }
+    // The two largest moves bound how much closer any other centre can have come.
+    state.max_moved = state.second_max_moved = 0.0;
+    state.most_moved = -1;
+    for (std::int64_t c = 0; c < k; ++c) {
+      const double m = state.moved[static_cast<std::size_t>(c)];
+      if (m > state.max_moved) {
+        state.second_max_moved = state.max_moved;
+        state.max_moved = m;
+        state.most_moved = c;
+      } else if (m > state.second_max_moved) {
+        state.second_max_moved = m;
       }
     }
     result.centers.swap(new_centers);
@@ -353,10 +521,10 @@ KMeansResult<T> kmeans_lloyd(const KMeansData<T>& data, const T* initial_centers
   result.n_iter = std::min(iteration + 1, max_iter);
   result.converged = strict || iteration < max_iter;
   if (!strict) {
-    // Labels must belong to the final centres.
-    pack(result.centers.data(), k, d, packed, packed_norms);
-    assign_pass<T>(data, packed, packed_norms, k, static_cast<std::int64_t>(packed_norms.size()),
-                   n_threads, result.labels.data(), best.data(), nullptr, nullptr);
+    // Labels must belong to the final centres: one more assignment, no update.
+    prepare_centres(result.centers, k, d, use_bounds, state);
+    assign_pass<T>(data, state, result.centers, k, n_threads, result.labels.data(), bounds_ptr,
+                   nullptr);
   }
   result.inertia = weighted_inertia(data, result.centers.data(), result.labels.data(), n_threads);
   return result;
@@ -366,10 +534,11 @@ template std::vector<std::int64_t> kmeans_plusplus<float>(const KMeansData<float
                                                           std::uint64_t, int, int);
 template std::vector<std::int64_t> kmeans_plusplus<double>(const KMeansData<double>&, std::int64_t,
                                                            std::uint64_t, int, int);
-template KMeansResult<float> kmeans_lloyd<float>(const KMeansData<float>&, const float*,
-                                                 std::int64_t, int, double, int);
-template KMeansResult<double> kmeans_lloyd<double>(const KMeansData<double>&, const double*,
-                                                   std::int64_t, int, double, int);
+template KMeansResult<float> kmeans_fit<float>(const KMeansData<float>&, const float*,
+                                               std::int64_t, int, double, KMeansAlgorithm, int);
+template KMeansResult<double> kmeans_fit<double>(const KMeansData<double>&, const double*,
+                                                 std::int64_t, int, double, KMeansAlgorithm,
+                                                 int);
 template void assign_nearest<float>(const KMeansData<float>&, const float*, std::int64_t, int,
                                     std::int32_t*, float*);
 template void assign_nearest<double>(const KMeansData<double>&, const double*, std::int64_t, int,

@@ -20,13 +20,15 @@ constexpr int kRows = 6;
 
 void nearest_f32_avx2(const float* x, std::int64_t m, std::int64_t d, const float* packed,
                       const float* norms, std::int64_t k_padded, std::int32_t* labels,
-                      float* best) {
-  avx2_detail::nearest_kernel<float, 8, kRows>(x, m, d, packed, norms, k_padded, labels, best);
+                      float* best, float* second) {
+  avx2_detail::nearest_dispatch<float, 8, kRows>(x, m, d, packed, norms, k_padded, labels,
+                                                                  best, second);
 }
 void nearest_f64_avx2(const double* x, std::int64_t m, std::int64_t d, const double* packed,
                       const double* norms, std::int64_t k_padded, std::int32_t* labels,
-                      double* best) {
-  avx2_detail::nearest_kernel<double, 4, kRows>(x, m, d, packed, norms, k_padded, labels, best);
+                      double* best, double* second) {
+  avx2_detail::nearest_dispatch<double, 4, kRows>(x, m, d, packed, norms, k_padded, labels,
+                                                                  best, second);
 }
 
 float hsum256_ps(__m256 v) {

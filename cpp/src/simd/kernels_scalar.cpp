@@ -39,35 +39,41 @@ double dot_f64_scalar(const double* a, const double* b, std::size_t d) {
 // Reference: read the packed layout back one centre at a time, plain loops.
 template <class T>
 void nearest_scalar(const T* x, std::int64_t m, std::int64_t d, const T* packed,
-                    const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best) {
+                    const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best,
+                    T* second) {
   constexpr std::int64_t tile = kScalarTile;
   for (std::int64_t i = 0; i < m; ++i) {
     const T* row = x + i * d;
     T best_value = std::numeric_limits<T>::infinity();
+    T second_value = std::numeric_limits<T>::infinity();
     std::int32_t best_index = 0;
     for (std::int64_t c = 0; c < k_padded; ++c) {
       const T* column = packed + (c / tile) * d * tile + (c % tile);
       T value = packed_norms[c];  // packed columns hold -2c
       for (std::int64_t j = 0; j < d; ++j) value += row[j] * column[j * tile];
       if (value < best_value) {
+        second_value = best_value;
         best_value = value;
         best_index = static_cast<std::int32_t>(c);
+      } else if (value < second_value) {
+        second_value = value;
       }
     }
     labels[i] = best_index;
     best[i] = best_value;
+    if (second != nullptr) second[i] = second_value;
   }
 }
 
 void nearest_f32_scalar(const float* x, std::int64_t m, std::int64_t d, const float* packed,
                         const float* norms, std::int64_t k_padded, std::int32_t* labels,
-                        float* best) {
-  nearest_scalar(x, m, d, packed, norms, k_padded, labels, best);
+                        float* best, float* second) {
+  nearest_scalar(x, m, d, packed, norms, k_padded, labels, best, second);
 }
 void nearest_f64_scalar(const double* x, std::int64_t m, std::int64_t d, const double* packed,
                         const double* norms, std::int64_t k_padded, std::int32_t* labels,
-                        double* best) {
-  nearest_scalar(x, m, d, packed, norms, k_padded, labels, best);
+                        double* best, double* second) {
+  nearest_scalar(x, m, d, packed, norms, k_padded, labels, best, second);
 }
 
 template <class T>

@@ -33,9 +33,22 @@ inline void reduce_min_lanes(V& value, IT& index) {
   }
 }
 
-template <class T, int W, int MR>
+template <class V, class IT, int W>
+inline V min_lanes(V value) {
+  for (int step = W / 2; step >= 1; step /= 2) {
+    IT rotate;
+    for (int l = 0; l < W; ++l) rotate[l] = (l + step) % W;
+    const V other = __builtin_shuffle(value, rotate);
+    value = other < value ? other : value;
+  }
+  return value;
+}
+
+// kSecond: also the second smallest value over all centres (Hamerly's lower bound).
+template <class T, int W, int MR, bool kSecond>
 void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
-                    const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best) {
+                    const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best,
+                    T* second) {
   using V = typename VecOf<T, W>::type;
   // Index lanes as wide as the value lanes, so comparison masks select both alike.
   using IndexT = typename std::conditional<sizeof(T) == 4, std::int32_t, std::int64_t>::type;
@@ -53,12 +66,15 @@ void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
       const std::int64_t i = (i0 + r < m) ? i0 + r : m - 1;  // tail rows repeat the last
       rows[r] = x + i * d;
     }
-    // Per row and lane: the smallest value seen and its centre (ties: smaller index).
+    // Per row and lane: the smallest value seen and its centre (ties: smaller index),
+    // and with kSecond the second smallest value of the lane.
     V best_val[MR];
     IT best_idx[MR];
+    V second_val[kSecond ? MR : 1];
     for (int r = 0; r < MR; ++r) {
       best_val[r] = V{} + inf;
       best_idx[r] = IT{};
+      if constexpr (kSecond) second_val[r] = V{} + inf;
     }
     for (std::int64_t t = 0; t < n_tiles; ++t) {
       const T* tile = packed + t * d * NC;
@@ -82,20 +98,53 @@ void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
       }
       const IT base = IT{} + static_cast<IndexT>(t * NC);
       for (int r = 0; r < MR; ++r) {
-        // Within a tile the second half has the larger indices: it wins strict ties only.
-        const auto second = acc[r][1] < acc[r][0];
-        const V tile_min = second ? acc[r][1] : acc[r][0];
-        const IT tile_idx = base + (second ? lane_index[1] : lane_index[0]);
-        // Earlier tiles have smaller indices: strict < keeps them on ties.
-        const auto better = tile_min < best_val[r];
-        best_val[r] = better ? tile_min : best_val[r];
-        best_idx[r] = better ? tile_idx : best_idx[r];
+        if constexpr (kSecond) {
+          // Both halves in index order; strict < keeps the smaller index on ties.
+          for (int h = 0; h < 2; ++h) {
+            const V v = acc[r][h];
+            const V upper = v < best_val[r] ? best_val[r] : v;  // max(best, v)
+            second_val[r] = upper < second_val[r] ? upper : second_val[r];
+            const auto better = v < best_val[r];
+            best_val[r] = better ? v : best_val[r];
+            best_idx[r] = better ? base + lane_index[h] : best_idx[r];
+          }
+        } else {
+          // Within a tile the second half has the larger indices: it wins strict ties only.
+          const auto second_half = acc[r][1] < acc[r][0];
+          const V tile_min = second_half ? acc[r][1] : acc[r][0];
+          const IT tile_idx = base + (second_half ? lane_index[1] : lane_index[0]);
+          // Earlier tiles have smaller indices: strict < keeps them on ties.
+          const auto better = tile_min < best_val[r];
+          best_val[r] = better ? tile_min : best_val[r];
+          best_idx[r] = better ? tile_idx : best_idx[r];
+        }
       }
     }
     for (int r = 0; r < MR && i0 + r < m; ++r) {
-      reduce_min_lanes<V, IT, W>(best_val[r], best_idx[r]);
-      labels[i0 + r] = static_cast<std::int32_t>(best_idx[r][0]);
-      best[i0 + r] = best_val[r][0];
+      V value = best_val[r];
+      IT index = best_idx[r];
+      reduce_min_lanes<V, IT, W>(value, index);
+      labels[i0 + r] = static_cast<std::int32_t>(index[0]);
+      best[i0 + r] = value[0];
+      if constexpr (kSecond) {
+        // The runner-up is another lane's best or any lane's second.
+        const IT winner = IT{} + index[0];
+        const V others = best_idx[r] == winner ? V{} + inf : best_val[r];
+        const V candidates = others < second_val[r] ? others : second_val[r];
+        second[i0 + r] = min_lanes<V, IT, W>(candidates)[0];
+      }
     }
+  }
+}
+
+template <class T, int W, int MR>
+void nearest_dispatch(const T* x, std::int64_t m, std::int64_t d, const T* packed,
+                      const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best,
+                      T* second) {
+  if (second != nullptr) {
+    nearest_kernel<T, W, MR, true>(x, m, d, packed, packed_norms, k_padded, labels, best, second);
+  } else {
+    nearest_kernel<T, W, MR, false>(x, m, d, packed, packed_norms, k_padded, labels, best,
+                                    nullptr);
   }
 }

@@ -93,7 +93,11 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
     tol : float, default=1e-4
         Relative tolerance: iterations stop when the summed squared centre shift is at
         most ``tol`` times the mean feature variance of X, or when no label changes.
-    algorithm : {"lloyd", "auto"}, default="lloyd"
+    algorithm : {"lloyd", "hamerly", "auto"}, default="auto"
+        "lloyd" computes every point-centre distance in every iteration; "hamerly"
+        keeps two distance bounds per point and skips the points whose bounds prove
+        their label unchanged (same iterations, far fewer distances once clusters
+        settle). "auto" picks hamerly, except for k <= 2 where bounds cannot pay off.
     random_state : int, RandomState or None
     n_threads : int, optional
         Threads for the C++ work; None uses every core (honours OMP_NUM_THREADS).
@@ -126,7 +130,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         n_init="auto",
         max_iter=300,
         tol=1e-4,
-        algorithm="lloyd",
+        algorithm="auto",
         random_state=None,
         n_threads=None,
     ):
@@ -148,8 +152,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
             or not (np.isfinite(self.tol) and self.tol >= 0)
         ):
             raise ValueError(f"tol must be a finite number >= 0, got {self.tol!r}")
-        if self.algorithm not in ("lloyd", "auto"):
-            raise ValueError(f"algorithm must be 'lloyd' or 'auto', got {self.algorithm!r}")
+        if self.algorithm not in ("lloyd", "hamerly", "auto"):
+            raise ValueError(
+                f"algorithm must be 'lloyd', 'hamerly' or 'auto', got {self.algorithm!r}"
+            )
         init = self.init
         if isinstance(init, str):
             if init not in ("k-means++", "random"):
@@ -177,7 +183,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
                     stacklevel=3,
                 )
                 n_init = 1
-        return k, max_iter, init, n_init
+        algorithm = self.algorithm
+        if algorithm == "auto":
+            algorithm = "lloyd" if k <= 2 else "hamerly"
+        return k, max_iter, init, n_init, algorithm
 
     def fit(self, X, y=None, sample_weight=None):
         """Compute the clustering.
@@ -190,7 +199,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
             Non-negative weights (at least one positive).
         """
         X = validate_matrix(self, X, reset=True)
-        k, max_iter, init, n_init = self._check_params(X)
+        k, max_iter, init, n_init, algorithm = self._check_params(X)
         weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         threads = resolve_threads(self.n_threads)
         rng = check_random_state(self.random_state)
@@ -206,13 +215,13 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
                 centers = X[rng.choice(X.shape[0], size=k, replace=False, p=p)]
             else:
                 centers = init
-            run = _core.kmeans_lloyd(
-                X, weight, np.ascontiguousarray(centers), max_iter, tol, threads
+            run = _core.kmeans_fit(
+                X, weight, np.ascontiguousarray(centers), max_iter, tol, algorithm, threads
             )
             if best is None or run[2] < best[2]:
                 best = run
         centers, labels, inertia, n_iter, _converged = best
-        n_distinct = len(np.unique(labels))
+        n_distinct = len(np.unique(centers, axis=0))
         if n_distinct < k:
             warnings.warn(
                 f"found {n_distinct} distinct clusters, fewer than n_clusters={k}: X has "

@@ -31,14 +31,15 @@ def blobs(seed, n, d, k, dtype=np.float64):
     return X.astype(dtype)
 
 
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("seed", range(6))
-def test_same_clustering_as_sklearn_from_same_init(seed, dtype):
+def test_same_clustering_as_sklearn_from_same_init(seed, dtype, algorithm):
     rng = np.random.default_rng(seed)
     n, d, k = int(rng.integers(50, 3000)), int(rng.integers(1, 40)), int(rng.integers(2, 30))
     X = blobs(seed, n, d, k, dtype)
     init = X[rng.choice(n, k, replace=False)]
-    ours = KMeans(k, init=init, n_init=1, max_iter=100).fit(X)
+    ours = KMeans(k, init=init, n_init=1, max_iter=100, algorithm=algorithm).fit(X)
     theirs = SkKMeans(k, init=init, n_init=1, max_iter=100, algorithm="lloyd").fit(X)
     assert ours.cluster_centers_.dtype == dtype
     assert adjusted_rand_score(ours.labels_, theirs.labels_) >= 0.999
@@ -46,6 +47,7 @@ def test_same_clustering_as_sklearn_from_same_init(seed, dtype):
 
 
 @given(
+    algorithm=st.sampled_from(["lloyd", "hamerly"]),
     n=st.integers(1, 300),
     d=st.integers(1, 20),
     k=st.integers(1, 12),
@@ -53,7 +55,7 @@ def test_same_clustering_as_sklearn_from_same_init(seed, dtype):
     weighted=st.booleans(),
     seed=st.integers(0, 10_000),
 )
-def test_property_matches_sklearn(n, d, k, duplicates, weighted, seed):
+def test_property_matches_sklearn(algorithm, n, d, k, duplicates, weighted, seed):
     k = min(k, n)
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d))
@@ -66,9 +68,9 @@ def test_property_matches_sklearn(n, d, k, duplicates, weighted, seed):
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ours = KMeans(k, init=init, n_init=1, max_iter=50, n_threads=2).fit(
-                X, sample_weight=weight
-            )
+            ours = KMeans(
+                k, init=init, n_init=1, max_iter=50, n_threads=2, algorithm=algorithm
+            ).fit(X, sample_weight=weight)
             theirs = SkKMeans(k, init=init, n_init=1, max_iter=50).fit(X, sample_weight=weight)
     assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-4, abs=1e-9)
     # Inertia of our own labelling is consistent with our centres.
@@ -77,11 +79,12 @@ def test_property_matches_sklearn(n, d, k, duplicates, weighted, seed):
     assert ours.inertia_ == pytest.approx(total, rel=1e-9, abs=1e-9)
 
 
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_identical_across_thread_counts(dtype):
+def test_identical_across_thread_counts(dtype, algorithm):
     X = blobs(3, 20_000, 12, 10, dtype)
-    one = KMeans(10, random_state=1, n_threads=1).fit(X)
-    two = KMeans(10, random_state=1, n_threads=2).fit(X)
+    one = KMeans(10, random_state=1, n_threads=1, algorithm=algorithm).fit(X)
+    two = KMeans(10, random_state=1, n_threads=2, algorithm=algorithm).fit(X)
     assert np.array_equal(one.labels_, two.labels_)
     assert np.array_equal(one.cluster_centers_, two.cluster_centers_)
     assert one.inertia_ == two.inertia_
@@ -127,7 +130,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="init array must have shape"):
         KMeans(2, init=np.zeros((3, 2))).fit(X)
     with pytest.raises(ValueError, match="algorithm"):
-        KMeans(2, algorithm="elkan").fit(X)
+        KMeans(2, algorithm="fast").fit(X)
     with pytest.raises(ValueError, match="tol"):
         KMeans(2, tol=-1).fit(X)
     X_before = X.copy()
@@ -153,3 +156,14 @@ def test_empty_cluster_is_reseeded():
     sk = SkKMeans(2, init=init, n_init=1).fit(X)
     assert km.inertia_ == pytest.approx(sk.inertia_)
     assert sorted(np.bincount(km.labels_).tolist()) == [1, 3]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hamerly_and_lloyd_agree(dtype):
+    X = blobs(5, 30_000, 8, 20, dtype)
+    init = X[np.random.default_rng(0).choice(len(X), 20, replace=False)]
+    lloyd = KMeans(20, init=init, algorithm="lloyd", max_iter=60, tol=0).fit(X)
+    hamerly = KMeans(20, init=init, algorithm="hamerly", max_iter=60, tol=0).fit(X)
+    assert adjusted_rand_score(lloyd.labels_, hamerly.labels_) >= 0.999
+    assert hamerly.inertia_ == pytest.approx(lloyd.inertia_, rel=1e-6)
+    assert hamerly.n_iter_ == lloyd.n_iter_

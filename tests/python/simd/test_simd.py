@@ -37,8 +37,8 @@ def test_nearest_matches_scalar(level, dtype, shape):
     rng = np.random.default_rng(m * 7 + d)
     x = rng.normal(size=(m, d)).astype(dtype)
     centers = rng.normal(size=(k, d)).astype(dtype)
-    labels, best = _core.simd_nearest(x, centers, level)
-    ref_labels, ref_best = _core.simd_nearest(x, centers, "scalar")
+    labels, best, second = _core.simd_nearest(x, centers, level)
+    ref_labels, ref_best, ref_second = _core.simd_nearest(x, centers, "scalar")
     exact = ((x[:, None, :].astype(np.float64) - centers[None]) ** 2).sum(axis=2)
     tol = 1e-3 if dtype == np.float32 else 1e-9
     # Same argmin up to floating-point near-ties, and the same value.
@@ -46,6 +46,12 @@ def test_nearest_matches_scalar(level, dtype, shape):
     assert np.all(chosen <= exact.min(axis=1) + tol * (1 + exact.min(axis=1)))
     np.testing.assert_allclose(best, ref_best, rtol=tol, atol=tol * d)
     assert np.mean(labels == ref_labels) >= 0.99
+    # The runner-up: the second smallest of ||c||^2 - 2 x.c (inf when k == 1).
+    expansion = (centers.astype(np.float64) ** 2).sum(axis=1)[None, :] - 2 * x @ centers.T.astype(
+        np.float64)
+    expected_second = np.sort(expansion, axis=1)[:, 1] if k > 1 else np.full(m, np.inf)
+    np.testing.assert_allclose(second, expected_second, rtol=tol, atol=tol * d)
+    np.testing.assert_allclose(second, ref_second, rtol=tol, atol=tol * d)
 
 
 def test_active_level_is_reported():

@@ -28,12 +28,18 @@ template <class T>
 std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_t k,
                                           std::uint64_t seed, int n_local_trials, int n_threads);
 
-// Lloyd iterations from initial centres (k x d). tol is absolute: iteration stops when
+// How the assignment step finds each row's nearest centre: lloyd searches every centre
+// for every row; hamerly keeps an upper and a lower distance bound per row and searches
+// only the rows whose bounds cannot prove their label unchanged. Both give the same
+// iterations up to floating-point near-ties.
+enum class KMeansAlgorithm { lloyd, hamerly };
+
+// K-means iterations from initial centres (k x d). tol is absolute: iteration stops when
 // the summed squared centre shift is at most tol, or when labels stop changing.
 // Empty clusters are re-seeded from the points farthest from their centres.
 template <class T>
-KMeansResult<T> kmeans_lloyd(const KMeansData<T>& data, const T* initial_centers, std::int64_t k,
-                             int max_iter, double tol, int n_threads);
+KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, std::int64_t k,
+                           int max_iter, double tol, KMeansAlgorithm algorithm, int n_threads);
 
 // Nearest centre for every row: labels[n] and squared distances sq_dist[n] (>= 0).
 template <class T>

@@ -20,15 +20,16 @@ struct Kernels {
   // Fused nearest-centre search (the k-means assignment step): for each of the m rows of
   // x[m x d], the index of the centre minimising ||c||^2 - 2 x.c and that value (add
   // ||x||^2 for the squared distance). Centres come packed by pack_centers() with this
-  // table's tile width; ties go to the smallest centre index.
+  // table's tile width; ties go to the smallest centre index. When `second` is not null
+  // it receives the second smallest value (the runner-up centre, for bounds).
   std::int64_t tile_f32;
   std::int64_t tile_f64;
   void (*nearest_f32)(const float* x, std::int64_t m, std::int64_t d, const float* packed,
                       const float* packed_norms, std::int64_t k_padded, std::int32_t* labels,
-                      float* best);
+                      float* best, float* second);
   void (*nearest_f64)(const double* x, std::int64_t m, std::int64_t d, const double* packed,
                       const double* packed_norms, std::int64_t k_padded, std::int32_t* labels,
-                      double* best);
+                      double* best, double* second);
 };
 
 // Number of centre slots after padding k up to a multiple of the tile width.
@@ -82,13 +83,13 @@ inline std::int64_t tile_width(const Kernels& k, float) { return k.tile_f32; }
 inline std::int64_t tile_width(const Kernels& k, double) { return k.tile_f64; }
 inline void nearest(const Kernels& k, const float* x, std::int64_t m, std::int64_t d,
                     const float* packed, const float* norms, std::int64_t k_padded,
-                    std::int32_t* labels, float* best) {
-  k.nearest_f32(x, m, d, packed, norms, k_padded, labels, best);
+                    std::int32_t* labels, float* best, float* second = nullptr) {
+  k.nearest_f32(x, m, d, packed, norms, k_padded, labels, best, second);
 }
 inline void nearest(const Kernels& k, const double* x, std::int64_t m, std::int64_t d,
                     const double* packed, const double* norms, std::int64_t k_padded,
-                    std::int32_t* labels, double* best) {
-  k.nearest_f64(x, m, d, packed, norms, k_padded, labels, best);
+                    std::int32_t* labels, double* best, double* second = nullptr) {
+  k.nearest_f64(x, m, d, packed, norms, k_padded, labels, best, second);
 }
 
 }  // namespace oddseq::simd
