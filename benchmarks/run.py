@@ -212,8 +212,9 @@ def kmeans_worker(case: str, workdir: Path) -> dict:
     t0 = time.perf_counter()
     if case.startswith("oddseq"):
         algorithm = case.split("-")[1]
-        km = KMeans(init.shape[0], init=init, n_init=1, max_iter=iters, tol=0,
-                    algorithm=algorithm).fit(X)
+        km = KMeans(
+            init.shape[0], init=init, n_init=1, max_iter=iters, tol=0, algorithm=algorithm
+        ).fit(X)
         inertia, n_iter = km.inertia_, km.n_iter_
     elif case.startswith("sklearn"):
         algorithm = case.split("-")[1]
@@ -283,7 +284,8 @@ def bench_kmeans(args, workdir: Path) -> dict:
             f"{r['case']:<15}{r['ms_per_iter']:>9.1f}{r['n_iter']:>7}"
             f"{r['oddseq_speedup']:>8.2f}x{r['inertia_rel_diff']:>14.2e}{r['peak_extra_mb']:>15.0f}"
         )
-    achieved = flops / (ours["ms_per_iter"] / 1000) / 1e9
+    lloyd = next(r for r in rows if r["case"] == "oddseq-lloyd")
+    achieved = flops / (lloyd["ms_per_iter"] / 1000) / 1e9
     print(
         f"oddseq Lloyd: {achieved:.0f} GFLOP/s (2nkd per iteration) = "
         f"{100 * achieved / gemm:.0f}% of numpy's float32 GEMM ({gemm:.0f} GFLOP/s, 4096^2)"

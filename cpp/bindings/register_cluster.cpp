@@ -39,9 +39,8 @@ cluster::KMeansAlgorithm parse_algorithm(const std::string& name) {
 }
 
 template <class T>
-py::tuple fit(const CArray<T>& x, const std::optional<CArray<T>>& weights,
-              const CArray<T>& centers, int max_iter, double tol, const std::string& algorithm,
-              int n_threads) {
+py::tuple fit(const CArray<T>& x, const std::optional<CArray<T>>& weights, const CArray<T>& centers,
+              int max_iter, double tol, const std::string& algorithm, int n_threads) {
   const cluster::KMeansAlgorithm chosen = parse_algorithm(algorithm);
   const auto data = view_of(x, weights);
   if (centers.ndim() != 2 || centers.shape(1) != data.d) {
@@ -86,12 +85,12 @@ void register_cluster(py::module_& m) {
   m.def("kmeans_plusplus", &plusplus<double>, py::arg("x").noconvert(),
         py::arg("sample_weight").noconvert(), py::arg("k"), py::arg("seed"),
         py::arg("n_local_trials"), py::arg("n_threads"));
-  m.def("kmeans_fit", &fit<float>, py::arg("x").noconvert(),
-        py::arg("sample_weight").noconvert(), py::arg("centers").noconvert(), py::arg("max_iter"),
-        py::arg("tol"), py::arg("algorithm"), py::arg("n_threads"));
-  m.def("kmeans_fit", &fit<double>, py::arg("x").noconvert(),
-        py::arg("sample_weight").noconvert(), py::arg("centers").noconvert(), py::arg("max_iter"),
-        py::arg("tol"), py::arg("algorithm"), py::arg("n_threads"));
+  m.def("kmeans_fit", &fit<float>, py::arg("x").noconvert(), py::arg("sample_weight").noconvert(),
+        py::arg("centers").noconvert(), py::arg("max_iter"), py::arg("tol"), py::arg("algorithm"),
+        py::arg("n_threads"));
+  m.def("kmeans_fit", &fit<double>, py::arg("x").noconvert(), py::arg("sample_weight").noconvert(),
+        py::arg("centers").noconvert(), py::arg("max_iter"), py::arg("tol"), py::arg("algorithm"),
+        py::arg("n_threads"));
   m.def("assign_nearest", &assign<float>, py::arg("x").noconvert(), py::arg("centers").noconvert(),
         py::arg("n_threads"));
   m.def("assign_nearest", &assign<double>, py::arg("x").noconvert(), py::arg("centers").noconvert(),

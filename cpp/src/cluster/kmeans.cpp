@@ -22,6 +22,8 @@ constexpr std::int64_t kBlockRows = 256;
 constexpr std::int64_t kMaxSegments = 32;
 constexpr std::int64_t kMinSegmentRows = 4 * kBlockRows;
 constexpr std::int64_t kSumChunk = 4096;
+// Rows prefetched ahead of the one whose bound is being tightened.
+constexpr std::size_t kPrefetchAhead = 8;
 
 std::int64_t segment_count(std::int64_t n) {
   return std::clamp<std::int64_t>(n / kMinSegmentRows, 1, kMaxSegments);
@@ -222,11 +224,13 @@ void prepare_centres(const std::vector<T>& centers, std::int64_t k, std::int64_t
   state.max_sqnorm = 0.0;
   for (std::int64_t a = 0; a < k; ++a) {
     const T* ca = centers.data() + a * d;
-    state.max_sqnorm = std::max(
-        state.max_sqnorm, static_cast<double>(simd::dot(kernels, ca, ca, static_cast<std::size_t>(d))));
+    state.max_sqnorm =
+        std::max(state.max_sqnorm,
+                 static_cast<double>(simd::dot(kernels, ca, ca, static_cast<std::size_t>(d))));
     for (std::int64_t b = a + 1; b < k; ++b) {
-      const double gap = 0.5 * std::sqrt(static_cast<double>(simd::sqdist(
-                                   kernels, ca, centers.data() + b * d, static_cast<std::size_t>(d))));
+      const double gap =
+          0.5 * std::sqrt(static_cast<double>(simd::sqdist(kernels, ca, centers.data() + b * d,
+                                                           static_cast<std::size_t>(d))));
       state.half_gap[a] = std::min(state.half_gap[a], gap);
       state.half_gap[b] = std::min(state.half_gap[b], gap);
     }
@@ -249,15 +253,15 @@ struct Bounds {
 // changed: after the first iterations few rows move, so the update costs little. Sums are
 // double; member counts are exact integers so that emptiness is never a rounding matter.
 struct SegmentSums {
-  std::vector<double> sums;             // segments x k x d
-  std::vector<double> weights;          // segments x k
-  std::vector<std::int64_t> members;    // segments x k
+  std::vector<double> sums;           // segments x k x d
+  std::vector<double> weights;        // segments x k
+  std::vector<std::int64_t> members;  // segments x k
 };
 
 template <class T>
 void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
-                 const std::vector<T>& centers, std::int64_t k, int n_threads,
-                 std::int32_t* labels, Bounds<T>* bounds, SegmentSums* totals) {
+                 const std::vector<T>& centers, std::int64_t k, int n_threads, std::int32_t* labels,
+                 Bounds<T>* bounds, SegmentSums* totals) {
   const auto& kernels = simd::active();
   const std::int64_t n = data.n;
   const std::int64_t d = data.d;
@@ -274,7 +278,7 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
     std::vector<T> best(static_cast<std::size_t>(kBlockRows));
     std::vector<T> second(static_cast<std::size_t>(kBlockRows));
     std::vector<std::int32_t> found(static_cast<std::size_t>(kBlockRows));
-    std::vector<std::int64_t> pending;
+    std::vector<std::int64_t> pending, unsettled;
     std::vector<T> gathered;
     for (std::int64_t b = begin; b < end; b += kBlockRows) {
       const std::int64_t rows = std::min(kBlockRows, end - b);
@@ -289,20 +293,38 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
         if (!bounds->ready) {
           for (std::int64_t i = b; i < b + rows; ++i) pending.push_back(i);
         } else {
+          // First the bounds alone (streaming through three small arrays), then the rows
+          // whose upper bound must be tightened, prefetched ahead: they are scattered,
+          // and waiting on each row's cache miss would dominate the pass.
+          T* upper = bounds->upper.data();
+          T* lower = bounds->lower.data();
+          unsettled.clear();
           for (std::int64_t i = b; i < b + rows; ++i) {
             const std::int32_t a = labels[i];
-            T& upper = bounds->upper[i];
-            T& lower = bounds->lower[i];
-            upper = static_cast<T>(static_cast<double>(upper) + state.moved[a]);
-            lower = static_cast<T>(static_cast<double>(lower) -
-                                   (a == state.most_moved ? state.second_max_moved
-                                                          : state.max_moved));
-            const T limit = std::max(static_cast<T>(state.half_gap[a]), lower);
-            if (upper <= limit) continue;
-            upper = std::sqrt(simd::sqdist(kernels, data.x + i * d, centers.data() + a * d,
-                                           static_cast<std::size_t>(d)));
-            if (upper <= limit) continue;
-            pending.push_back(i);
+            upper[i] = static_cast<T>(static_cast<double>(upper[i]) + state.moved[a]);
+            lower[i] =
+                static_cast<T>(static_cast<double>(lower[i]) -
+                               (a == state.most_moved ? state.second_max_moved : state.max_moved));
+            if (upper[i] > std::max(static_cast<T>(state.half_gap[a]), lower[i])) {
+              unsettled.push_back(i);
+            }
+          }
+          const std::size_t n_unsettled = unsettled.size();
+          for (std::size_t u = 0; u < n_unsettled; ++u) {
+            if (u + kPrefetchAhead < n_unsettled) {
+              const char* ahead =
+                  reinterpret_cast<const char*>(data.x + unsettled[u + kPrefetchAhead] * d);
+              for (std::int64_t byte = 0; byte < d * static_cast<std::int64_t>(sizeof(T));
+                   byte += 64) {
+                __builtin_prefetch(ahead + byte);
+              }
+            }
+            const std::int64_t i = unsettled[u];
+            const std::int32_t a = labels[i];
+            const T limit = std::max(static_cast<T>(state.half_gap[a]), lower[i]);
+            upper[i] = std::sqrt(simd::sqdist(kernels, data.x + i * d, centers.data() + a * d,
+                                              static_cast<std::size_t>(d)));
+            if (upper[i] > limit) pending.push_back(i);
           }
         }
         const std::int64_t m = static_cast<std::int64_t>(pending.size());
@@ -327,8 +349,8 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
             // second + ||x||^2 is the runner-up's squared distance up to float rounding
             // in the dot products; the margin keeps the lower bound a true bound.
             const T sq_norm = simd::dot(kernels, row, row, static_cast<std::size_t>(d));
-            const T margin = static_cast<T>(2 * (d + 2)) * eps *
-                             (sq_norm + static_cast<T>(state.max_sqnorm));
+            const T margin =
+                static_cast<T>(2 * (d + 2)) * eps * (sq_norm + static_cast<T>(state.max_sqnorm));
             const T runner_up = second[r] + sq_norm - margin;
             bounds->lower[i] = runner_up > 0 ? std::sqrt(runner_up) : T(0);
           }
@@ -487,8 +509,7 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
       double moved_sq = 0.0;
       for (std::int64_t j = 0; j < d; ++j) {
         // A cluster whose only points have zero weight keeps its centre.
-        const T value =
-            w > 0.0 ? static_cast<T>(merged[c * d + j] / w) : result.centers[c * d + j];
+        const T value = w > 0.0 ? static_cast<T>(merged[c * d + j] / w) : result.centers[c * d + j];
         const double delta =
             static_cast<double>(value) - static_cast<double>(result.centers[c * d + j]);
         moved_sq += delta * delta;
@@ -534,11 +555,10 @@ template std::vector<std::int64_t> kmeans_plusplus<float>(const KMeansData<float
                                                           std::uint64_t, int, int);
 template std::vector<std::int64_t> kmeans_plusplus<double>(const KMeansData<double>&, std::int64_t,
                                                            std::uint64_t, int, int);
-template KMeansResult<float> kmeans_fit<float>(const KMeansData<float>&, const float*,
-                                               std::int64_t, int, double, KMeansAlgorithm, int);
+template KMeansResult<float> kmeans_fit<float>(const KMeansData<float>&, const float*, std::int64_t,
+                                               int, double, KMeansAlgorithm, int);
 template KMeansResult<double> kmeans_fit<double>(const KMeansData<double>&, const double*,
-                                                 std::int64_t, int, double, KMeansAlgorithm,
-                                                 int);
+                                                 std::int64_t, int, double, KMeansAlgorithm, int);
 template void assign_nearest<float>(const KMeansData<float>&, const float*, std::int64_t, int,
                                     std::int32_t*, float*);
 template void assign_nearest<double>(const KMeansData<double>&, const double*, std::int64_t, int,

@@ -144,7 +144,6 @@ void nearest_dispatch(const T* x, std::int64_t m, std::int64_t d, const T* packe
   if (second != nullptr) {
     nearest_kernel<T, W, MR, true>(x, m, d, packed, packed_norms, k_padded, labels, best, second);
   } else {
-    nearest_kernel<T, W, MR, false>(x, m, d, packed, packed_norms, k_padded, labels, best,
-                                    nullptr);
+    nearest_kernel<T, W, MR, false>(x, m, d, packed, packed_norms, k_padded, labels, best, nullptr);
   }
 }

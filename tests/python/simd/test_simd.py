@@ -48,7 +48,8 @@ def test_nearest_matches_scalar(level, dtype, shape):
     assert np.mean(labels == ref_labels) >= 0.99
     # The runner-up: the second smallest of ||c||^2 - 2 x.c (inf when k == 1).
     expansion = (centers.astype(np.float64) ** 2).sum(axis=1)[None, :] - 2 * x @ centers.T.astype(
-        np.float64)
+        np.float64
+    )
     expected_second = np.sort(expansion, axis=1)[:, 1] if k > 1 else np.full(m, np.inf)
     np.testing.assert_allclose(second, expected_second, rtol=tol, atol=tol * d)
     np.testing.assert_allclose(second, ref_second, rtol=tol, atol=tol * d)
