@@ -76,9 +76,37 @@ py::tuple assign(const CArray<T>& x, const CArray<T>& centers, int n_threads) {
   return py::make_tuple(labels, sq_dist);
 }
 
+template <class T>
+py::tuple minibatch(const CArray<T>& batch, const std::optional<CArray<T>>& weights,
+                    py::array_t<T, py::array::c_style> centers,
+                    py::array_t<double, py::array::c_style> weight_sums, int n_threads) {
+  const auto data = view_of(batch, weights);
+  if (centers.ndim() != 2 || centers.shape(1) != data.d || weight_sums.size() != centers.shape(0)) {
+    throw std::invalid_argument("centres must be (k, n_features) with one weight sum per centre");
+  }
+  const std::int64_t k = centers.shape(0);
+  py::array_t<std::int32_t> labels(data.n);
+  T* c = centers.mutable_data();
+  double* ws = weight_sums.mutable_data();
+  std::int32_t* l = labels.mutable_data();
+  double inertia = 0.0, moved = 0.0;
+  {
+    py::gil_scoped_release release;  // assignment on OpenMP threads, then the update
+    inertia = cluster::minibatch_step(data, c, k, ws, n_threads, l, &moved);
+  }
+  return py::make_tuple(labels, inertia, moved);
+}
+
 }  // namespace
 
 void register_cluster(py::module_& m) {
+  // centers and weight_sums are updated in place (the estimator's own arrays).
+  m.def("minibatch_step", &minibatch<float>, py::arg("batch").noconvert(),
+        py::arg("sample_weight").noconvert(), py::arg("centers").noconvert(),
+        py::arg("weight_sums").noconvert(), py::arg("n_threads"));
+  m.def("minibatch_step", &minibatch<double>, py::arg("batch").noconvert(),
+        py::arg("sample_weight").noconvert(), py::arg("centers").noconvert(),
+        py::arg("weight_sums").noconvert(), py::arg("n_threads"));
   m.def("kmeans_plusplus", &plusplus<float>, py::arg("x").noconvert(),
         py::arg("sample_weight").noconvert(), py::arg("k"), py::arg("seed"),
         py::arg("n_local_trials"), py::arg("n_threads"));

@@ -551,6 +551,48 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
   return result;
 }
 
+template <class T>
+double minibatch_step(const KMeansData<T>& batch, T* centers, std::int64_t k, double* weight_sums,
+                      int n_threads, std::int32_t* labels, double* moved_sq) {
+  const std::int64_t m = batch.n;
+  const std::int64_t d = batch.d;
+  std::vector<T> sq_dist(static_cast<std::size_t>(m));
+  assign_nearest(batch, centers, k, n_threads, labels, sq_dist.data());
+  // A batch is small: one ordered pass keeps the sums independent of the thread count.
+  std::vector<double> sums(static_cast<std::size_t>(k * d), 0.0);
+  std::vector<double> batch_weight(static_cast<std::size_t>(k), 0.0);
+  double inertia = 0.0;
+  for (std::int64_t i = 0; i < m; ++i) {
+    const double w = weight_of(batch, i);
+    const std::int32_t c = labels[i];
+    inertia += w * static_cast<double>(sq_dist[static_cast<std::size_t>(i)]);
+    batch_weight[static_cast<std::size_t>(c)] += w;
+    const T* row = batch.x + i * d;
+    double* dst = sums.data() + static_cast<std::int64_t>(c) * d;
+    for (std::int64_t j = 0; j < d; ++j) dst[j] += w * static_cast<double>(row[j]);
+  }
+  double moved = 0.0;
+  for (std::int64_t c = 0; c < k; ++c) {
+    const double added = batch_weight[static_cast<std::size_t>(c)];
+    if (added <= 0.0) continue;
+    const double total = weight_sums[c] + added;
+    for (std::int64_t j = 0; j < d; ++j) {
+      const double old = static_cast<double>(centers[c * d + j]);
+      const double updated =
+          (old * weight_sums[c] + sums[static_cast<std::size_t>(c * d + j)]) / total;
+      centers[c * d + j] = static_cast<T>(updated);
+      moved += (updated - old) * (updated - old);
+    }
+    weight_sums[c] = total;
+  }
+  *moved_sq = moved;
+  return inertia;
+}
+
+template double minibatch_step<float>(const KMeansData<float>&, float*, std::int64_t, double*, int,
+                                      std::int32_t*, double*);
+template double minibatch_step<double>(const KMeansData<double>&, double*, std::int64_t, double*,
+                                       int, std::int32_t*, double*);
 template std::vector<std::int64_t> kmeans_plusplus<float>(const KMeansData<float>&, std::int64_t,
                                                           std::uint64_t, int, int);
 template std::vector<std::int64_t> kmeans_plusplus<double>(const KMeansData<double>&, std::int64_t,

@@ -74,7 +74,101 @@ class _Anonymous(BaseEstimator):
     """Stand-in estimator for validating the input of a plain function."""
 
 
-class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator):
+def _check_tol(tol) -> float:
+    if (
+        isinstance(tol, bool)
+        or not isinstance(tol, numbers.Real)
+        or not (np.isfinite(tol) and tol >= 0)
+    ):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    return float(tol)
+
+
+def _check_init(init, k: int, X: np.ndarray):
+    """ "k-means++", "random", or a finite (k, n_features) array in X's dtype."""
+    if isinstance(init, str):
+        if init not in ("k-means++", "random"):
+            raise ValueError(f"init must be 'k-means++', 'random' or an array, got {init!r}")
+        return init
+    if callable(init):
+        raise TypeError("init must be 'k-means++', 'random' or an array of centres")
+    init = np.asarray(init)
+    if init.shape != (k, X.shape[1]):
+        raise ValueError(
+            f"init array must have shape (n_clusters, n_features) = {(k, X.shape[1])}, "
+            f"got {init.shape}"
+        )
+    if init.dtype.kind not in "fiub" or not np.isfinite(init).all():
+        raise ValueError("init array must be numeric and finite")
+    return np.ascontiguousarray(init, dtype=X.dtype)
+
+
+def _seed_centers(X, weight, k, init, rng, threads):
+    """Initial centres from "k-means++" (greedy, C++), "random" rows, or the array."""
+    if isinstance(init, str) and init == "k-means++":
+        seed = int(rng.randint(_SEED_LIMIT))
+        return X[_core.kmeans_plusplus(X, weight, k, seed, 2 + int(np.log(k)), threads)]
+    if isinstance(init, str):
+        p = None if weight is None else weight / weight.sum()
+        return X[rng.choice(X.shape[0], size=k, replace=False, p=p)]
+    return init.copy()
+
+
+def _warn_if_duplicate_centers(centers, k):
+    n_distinct = len(np.unique(centers, axis=0))
+    if n_distinct < k:
+        warnings.warn(
+            f"found {n_distinct} distinct clusters, fewer than n_clusters={k}: X has "
+            "fewer distinct points than clusters; some centres are duplicates",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+
+class _KMeansBase(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator):
+    """What KMeans and MiniBatchKMeans share once centres exist."""
+
+    def _check_test_data(self, X):
+        check_is_fitted(self, "cluster_centers_")
+        X = validate_matrix(self, X, reset=False)
+        return np.ascontiguousarray(X, dtype=self.cluster_centers_.dtype)
+
+    def predict(self, X):
+        """Index of the nearest centre for each sample."""
+        X = self._check_test_data(X)
+        labels, _ = _core.assign_nearest(X, self.cluster_centers_, resolve_threads(self.n_threads))
+        return labels
+
+    def transform(self, X):
+        """Euclidean distances from each sample to every centre, shape (n, n_clusters)."""
+        X = self._check_test_data(X)
+        C = self.cluster_centers_
+        sq = (
+            np.einsum("ij,ij->i", X, X)[:, None]
+            - 2 * (X @ C.T)
+            + np.einsum("ij,ij->i", C, C)[None, :]
+        )
+        return np.sqrt(np.maximum(sq, 0, out=sq), out=sq)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the inertia of X under the fitted centres."""
+        X = self._check_test_data(X)
+        weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        _, sq_dist = _core.assign_nearest(X, self.cluster_centers_, resolve_threads(self.n_threads))
+        sq_dist = sq_dist.astype(np.float64)
+        return -float(sq_dist.sum() if weight is None else sq_dist @ weight)
+
+    @property
+    def _n_features_out(self):
+        return self.cluster_centers_.shape[0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class KMeans(_KMeansBase):
     """K-means clustering: greedy k-means++ seeding and Lloyd iterations in C++.
 
     The assignment step is fused with the distance computation (no n x k distance
@@ -146,32 +240,12 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
     def _check_params(self, X):
         k = _check_k(self.n_clusters, X.shape[0])
         max_iter = check_positive_int(self.max_iter, "max_iter")
-        if (
-            isinstance(self.tol, bool)
-            or not isinstance(self.tol, numbers.Real)
-            or not (np.isfinite(self.tol) and self.tol >= 0)
-        ):
-            raise ValueError(f"tol must be a finite number >= 0, got {self.tol!r}")
+        _check_tol(self.tol)
         if self.algorithm not in ("lloyd", "hamerly", "auto"):
             raise ValueError(
                 f"algorithm must be 'lloyd', 'hamerly' or 'auto', got {self.algorithm!r}"
             )
-        init = self.init
-        if isinstance(init, str):
-            if init not in ("k-means++", "random"):
-                raise ValueError(f"init must be 'k-means++', 'random' or an array, got {init!r}")
-        elif callable(init):
-            raise TypeError("init must be 'k-means++', 'random' or an array of centres")
-        else:
-            init = np.asarray(init)
-            if init.shape != (k, X.shape[1]):
-                raise ValueError(
-                    f"init array must have shape (n_clusters, n_features) = {(k, X.shape[1])}, "
-                    f"got {init.shape}"
-                )
-            if init.dtype.kind not in "fiub" or not np.isfinite(init).all():
-                raise ValueError("init array must be numeric and finite")
-            init = np.ascontiguousarray(init, dtype=X.dtype)
+        init = _check_init(self.init, k, X)
         if self.n_init == "auto":
             n_init = 10 if isinstance(init, str) and init == "random" else 1
         else:
@@ -206,70 +280,16 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         tol = float(np.mean(np.var(X, axis=0))) * self.tol if self.tol else 0.0
         best = None
         for _ in range(n_init):
-            if isinstance(init, str) and init == "k-means++":
-                seed = int(rng.randint(_SEED_LIMIT))
-                idx = _core.kmeans_plusplus(X, weight, k, seed, 2 + int(np.log(k)), threads)
-                centers = X[idx]
-            elif isinstance(init, str):
-                p = None if weight is None else weight / weight.sum()
-                centers = X[rng.choice(X.shape[0], size=k, replace=False, p=p)]
-            else:
-                centers = init
+            centers = _seed_centers(X, weight, k, init, rng, threads)
             run = _core.kmeans_fit(
                 X, weight, np.ascontiguousarray(centers), max_iter, tol, algorithm, threads
             )
             if best is None or run[2] < best[2]:
                 best = run
         centers, labels, inertia, n_iter, _converged = best
-        n_distinct = len(np.unique(centers, axis=0))
-        if n_distinct < k:
-            warnings.warn(
-                f"found {n_distinct} distinct clusters, fewer than n_clusters={k}: X has "
-                "fewer distinct points than clusters; some centres are duplicates",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        _warn_if_duplicate_centers(centers, k)
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.inertia_ = float(inertia)
         self.n_iter_ = int(n_iter)
         return self
-
-    def _check_test_data(self, X):
-        check_is_fitted(self, "cluster_centers_")
-        X = validate_matrix(self, X, reset=False)
-        return np.ascontiguousarray(X, dtype=self.cluster_centers_.dtype)
-
-    def predict(self, X):
-        """Index of the nearest centre for each sample."""
-        X = self._check_test_data(X)
-        labels, _ = _core.assign_nearest(X, self.cluster_centers_, resolve_threads(self.n_threads))
-        return labels
-
-    def transform(self, X):
-        """Euclidean distances from each sample to every centre, shape (n, n_clusters)."""
-        X = self._check_test_data(X)
-        C = self.cluster_centers_
-        sq = (
-            np.einsum("ij,ij->i", X, X)[:, None]
-            - 2 * (X @ C.T)
-            + np.einsum("ij,ij->i", C, C)[None, :]
-        )
-        return np.sqrt(np.maximum(sq, 0, out=sq), out=sq)
-
-    def score(self, X, y=None, sample_weight=None):
-        """Opposite of the inertia of X under the fitted centres."""
-        X = self._check_test_data(X)
-        weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        _, sq_dist = _core.assign_nearest(X, self.cluster_centers_, resolve_threads(self.n_threads))
-        sq_dist = sq_dist.astype(np.float64)
-        return -float(sq_dist.sum() if weight is None else sq_dist @ weight)
-
-    @property
-    def _n_features_out(self):
-        return self.cluster_centers_.shape[0]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

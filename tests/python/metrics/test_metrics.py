@@ -69,3 +69,52 @@ def test_string_labels_and_bad_input():
     with pytest.raises(ValueError, match="beta"):
         metrics.precision_recall_fscore([0, 1], [0, 1], beta=-1)
     assert metrics.precision_recall_fscore([0, 0], [0, 0]) == (0.0, 0.0, 0.0)
+
+
+@given(
+    st.integers(3, 120),
+    st.integers(1, 6),
+    st.integers(2, 5),
+    st.integers(0, 10_000),
+    st.sampled_from([np.float32, np.float64]),
+)
+def test_clustering_scores_equal_sklearn(n, d, k, seed, dtype):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    labels = rng.integers(0, min(k, n - 1), n)
+    labels[0], labels[1] = 0, 1
+    if len(np.unique(labels)) > n - 1:
+        return
+    X64 = X.astype(np.float64)
+    assert metrics.silhouette_score(X, labels) == pytest.approx(
+        skm.silhouette_score(X64, labels), abs=1e-5
+    )
+    np.testing.assert_allclose(
+        metrics.silhouette_samples(X, labels, n_threads=1),
+        skm.silhouette_samples(X64, labels),
+        atol=1e-5,
+    )
+    assert metrics.calinski_harabasz_score(X, labels) == pytest.approx(
+        skm.calinski_harabasz_score(X64, labels), rel=1e-5
+    )
+    assert metrics.davies_bouldin_score(X, labels) == pytest.approx(
+        skm.davies_bouldin_score(X64, labels), rel=1e-5
+    )
+
+
+def test_silhouette_sampled_and_bad_input():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (300, 2)), rng.normal(8, 1, (300, 2))])
+    labels = np.repeat([0, 1], 300)
+    exact = metrics.silhouette_score(X, labels)
+    sampled = metrics.silhouette_score(X, labels, sample_size=200, random_state=0)
+    assert abs(exact - sampled) < 0.05
+    assert metrics.silhouette_score(X, labels, n_threads=1) == metrics.silhouette_score(
+        X, labels, n_threads=2
+    )
+    with pytest.raises(ValueError, match="Number of labels is 1"):
+        metrics.silhouette_score(X, np.zeros(600))
+    with pytest.raises(ValueError, match="one entry per row"):
+        metrics.davies_bouldin_score(X, labels[:10])
+    with pytest.raises(ValueError, match="sample_size"):
+        metrics.silhouette_score(X, labels, sample_size=1)

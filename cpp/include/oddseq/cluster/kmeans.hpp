@@ -46,4 +46,13 @@ template <class T>
 void assign_nearest(const KMeansData<T>& data, const T* centers, std::int64_t k, int n_threads,
                     std::int32_t* labels, T* sq_dist);
 
+// One mini-batch step (Sculley 2010, as scikit-learn's MiniBatchKMeans): assigns the
+// batch to the nearest centres (labels[m]) and moves each centre to the weighted mean of
+// everything it has absorbed so far: c <- (c * W_c + sum of its batch rows) / (W_c + w_c),
+// with W_c = weight_sums[c] updated in place. Returns the batch's weighted inertia
+// (before the move) and writes the summed squared centre move to *moved_sq.
+template <class T>
+double minibatch_step(const KMeansData<T>& batch, T* centers, std::int64_t k, double* weight_sums,
+                      int n_threads, std::int32_t* labels, double* moved_sq);
+
 }  // namespace oddseq::cluster
