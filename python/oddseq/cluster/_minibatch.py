@@ -68,8 +68,8 @@ class MiniBatchKMeans(_KMeansBase):
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(0, 0.5, (500, 2)), rng.normal(6, 0.5, (500, 2))])
     >>> mbk = MiniBatchKMeans(n_clusters=2, batch_size=100, random_state=0).fit(X)
-    >>> sorted(np.round(mbk.cluster_centers_[:, 0]).tolist())
-    [0.0, 6.0]
+    >>> sorted(int(v) for v in np.round(mbk.cluster_centers_[:, 0]))
+    [0, 6]
     >>> stream = MiniBatchKMeans(n_clusters=2, random_state=0)
     >>> for chunk in np.array_split(rng.permutation(X), 10):
     ...     stream = stream.partial_fit(chunk)
