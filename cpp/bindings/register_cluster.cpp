@@ -35,6 +35,7 @@ py::array_t<std::int64_t> plusplus(const CArray<T>& x, const std::optional<CArra
 cluster::KMeansAlgorithm parse_algorithm(const std::string& name) {
   if (name == "lloyd") return cluster::KMeansAlgorithm::lloyd;
   if (name == "hamerly") return cluster::KMeansAlgorithm::hamerly;
+  if (name == "elkan") return cluster::KMeansAlgorithm::elkan;
   throw std::invalid_argument("unknown k-means algorithm '" + name + "'");
 }
 

@@ -208,6 +208,8 @@ struct CentreState {
   // Hamerly only: half the distance from each centre to its nearest other centre, how far
   // each centre moved in the last update, and the largest such moves.
   std::vector<double> half_gap, moved;
+  std::vector<T> moved_t;    // Elkan: the moves in T, for the vectorised bound update
+  std::vector<T> half_pair;  // Elkan: half the distance between every pair of centres (k x k)
   double max_moved = 0.0, second_max_moved = 0.0;
   std::int64_t most_moved = -1;
   double max_sqnorm = 0.0;  // largest ||c||^2, for the rounding margin of lower bounds
@@ -215,12 +217,13 @@ struct CentreState {
 
 template <class T>
 void prepare_centres(const std::vector<T>& centers, std::int64_t k, std::int64_t d, bool bounds,
-                     CentreState<T>& state) {
+                     bool pairwise, CentreState<T>& state) {
   pack(centers.data(), k, d, state.packed, state.packed_norms);
   state.k_padded = static_cast<std::int64_t>(state.packed_norms.size());
   if (!bounds) return;
   const auto& kernels = simd::active();
   state.half_gap.assign(static_cast<std::size_t>(k), std::numeric_limits<double>::infinity());
+  if (pairwise) state.half_pair.assign(static_cast<std::size_t>(k * k), T(0));
   state.max_sqnorm = 0.0;
   for (std::int64_t a = 0; a < k; ++a) {
     const T* ca = centers.data() + a * d;
@@ -233,17 +236,65 @@ void prepare_centres(const std::vector<T>& centers, std::int64_t k, std::int64_t
                                                            static_cast<std::size_t>(d))));
       state.half_gap[a] = std::min(state.half_gap[a], gap);
       state.half_gap[b] = std::min(state.half_gap[b], gap);
+      if (pairwise) {
+        state.half_pair[static_cast<std::size_t>(a * k + b)] = static_cast<T>(gap);
+        state.half_pair[static_cast<std::size_t>(b * k + a)] = static_cast<T>(gap);
+      }
     }
   }
 }
 
-// Per-row state of Hamerly's algorithm: an upper bound on the distance to the own centre
-// and a lower bound on the distance to every other centre.
+// Per-row state of the bounded algorithms: an upper bound on the distance to the own
+// centre and lower bounds on the distance to the other centres: one for all of them
+// (Hamerly, n values) or one per centre (Elkan, n x k values).
 template <class T>
 struct Bounds {
   std::vector<T> upper, lower;
-  bool ready = false;  // false until a full assignment has set them
+  bool per_centre = false;  // Elkan
+  bool ready = false;       // false until a full assignment has set them
 };
+
+// Elkan (2003) for one row whose bounds are set: the triangle inequality with the
+// centre-centre distances and the per-centre lower bounds rules out most centres; the
+// rest get an exact distance. Returns the new label.
+template <class T>
+std::int32_t elkan_row(const simd::Kernels& kernels, const T* row, const std::vector<T>& centers,
+                       std::int64_t k, std::int64_t d, const CentreState<T>& state,
+                       std::int32_t label, T& upper, T* lower) {
+  for (std::int64_t c = 0; c < k; ++c) {
+    const T moved_lower = lower[c] - state.moved_t[static_cast<std::size_t>(c)];
+    lower[c] = moved_lower > T(0) ? moved_lower : T(0);
+  }
+  std::int32_t a = label;
+  T u = upper + state.moved_t[static_cast<std::size_t>(a)];
+  if (u <= static_cast<T>(state.half_gap[a])) {
+    upper = u;
+    return a;
+  }
+  auto distance = [&](std::int64_t c) {
+    return std::sqrt(
+        simd::sqdist(kernels, row, centers.data() + c * d, static_cast<std::size_t>(d)));
+  };
+  bool stale = true;
+  for (std::int64_t c = 0; c < k; ++c) {
+    if (c == a) continue;
+    if (u <= lower[c] || u <= state.half_pair[static_cast<std::size_t>(a * k + c)]) continue;
+    if (stale) {
+      u = distance(a);
+      lower[a] = u;
+      stale = false;
+      if (u <= lower[c] || u <= state.half_pair[static_cast<std::size_t>(a * k + c)]) continue;
+    }
+    const T dc = distance(c);
+    lower[c] = dc;
+    if (dc < u || (dc == u && c < a)) {
+      a = static_cast<std::int32_t>(c);
+      u = dc;
+    }
+  }
+  upper = u;
+  return a;
+}
 
 // One pass over the rows: labels[i] = nearest centre, and when sums is not null the
 // per-segment weighted sums of each cluster's rows. With bounds, rows whose bounds prove
@@ -292,6 +343,11 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
         pending.clear();
         if (!bounds->ready) {
           for (std::int64_t i = b; i < b + rows; ++i) pending.push_back(i);
+        } else if (bounds->per_centre) {
+          for (std::int64_t i = b; i < b + rows; ++i) {
+            labels[i] = elkan_row(kernels, data.x + i * d, centers, k, d, state, labels[i],
+                                  bounds->upper[i], bounds->lower.data() + i * k);
+          }
         } else {
           // First the bounds alone (streaming through three small arrays), then the rows
           // whose upper bound must be tightened, prefetched ahead: they are scattered,
@@ -346,6 +402,13 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
             labels[i] = a;
             bounds->upper[i] = std::sqrt(
                 simd::sqdist(kernels, row, centers.data() + a * d, static_cast<std::size_t>(d)));
+            if (bounds->per_centre) {
+              // Zero is a valid lower bound; the exact distances come as Elkan needs them.
+              T* row_lower = bounds->lower.data() + i * k;
+              std::fill_n(row_lower, k, T(0));
+              row_lower[a] = bounds->upper[i];
+              continue;
+            }
             // second + ||x||^2 is the runner-up's squared distance up to float rounding
             // in the dot products; the margin keeps the lower bound a true bound.
             const T sq_norm = simd::dot(kernels, row, row, static_cast<std::size_t>(d));
@@ -388,7 +451,7 @@ void assign_nearest(const KMeansData<T>& data, const T* centers, std::int64_t k,
   ODDSEQ_CHECK(k >= 1, "assign_nearest: need at least one centre");
   CentreState<T> state;
   std::vector<T> centre_copy(centers, centers + k * data.d);
-  prepare_centres(centre_copy, k, data.d, false, state);
+  prepare_centres(centre_copy, k, data.d, false, false, state);
   assign_pass<T>(data, state, centre_copy, k, n_threads, labels, nullptr, nullptr);
   // Squared distances recomputed exactly, since callers rank by them.
   const auto& kernels = simd::active();
@@ -405,7 +468,8 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
   const std::int64_t d = data.d;
   ODDSEQ_CHECK(k >= 1 && k <= n, "k-means: need 1 <= k <= n, got k=" << k << ", n=" << n);
   ODDSEQ_CHECK(max_iter >= 1, "k-means: max_iter must be >= 1");
-  const bool use_bounds = algorithm == KMeansAlgorithm::hamerly;
+  const bool use_bounds = algorithm != KMeansAlgorithm::lloyd;
+  const bool per_centre = algorithm == KMeansAlgorithm::elkan;
   const auto& kernels = simd::active();
   KMeansResult<T> result;
   result.centers.assign(initial_centers, initial_centers + k * d);
@@ -413,8 +477,9 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
   std::vector<std::int32_t> previous_labels(static_cast<std::size_t>(n), -1);
   Bounds<T> bounds;
   if (use_bounds) {
+    bounds.per_centre = per_centre;
     bounds.upper.resize(static_cast<std::size_t>(n));
-    bounds.lower.resize(static_cast<std::size_t>(n));
+    bounds.lower.resize(static_cast<std::size_t>(per_centre ? n * k : n));
   }
   Bounds<T>* bounds_ptr = use_bounds ? &bounds : nullptr;
   CentreState<T> state;
@@ -432,7 +497,7 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
   bool strict = false;
   int iteration = 0;
   for (; iteration < max_iter; ++iteration) {
-    prepare_centres(result.centers, k, d, use_bounds, state);
+    prepare_centres(result.centers, k, d, use_bounds, per_centre, state);
     assign_pass<T>(data, state, result.centers, k, n_threads, result.labels.data(), bounds_ptr,
                    &totals);
     core::throw_if_interrupted();
@@ -497,7 +562,11 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
         if (use_bounds) {
           // The new centre sits on the point; zero bounds force a fresh search next time.
           bounds.upper[i] = T(0);
-          bounds.lower[i] = T(0);
+          if (per_centre) {
+            std::fill_n(bounds.lower.begin() + i * k, k, T(0));
+          } else {
+            bounds.lower[i] = T(0);
+          }
         }
       }
     }
@@ -518,6 +587,7 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
       shift += moved_sq;
       state.moved[static_cast<std::size_t>(c)] = std::sqrt(moved_sq);
     }
+    state.moved_t.assign(state.moved.begin(), state.moved.end());
     // The two largest moves bound how much closer any other centre can have come.
     state.max_moved = state.second_max_moved = 0.0;
     state.most_moved = -1;
@@ -543,7 +613,7 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
   result.converged = strict || iteration < max_iter;
   if (!strict) {
     // Labels must belong to the final centres: one more assignment, no update.
-    prepare_centres(result.centers, k, d, use_bounds, state);
+    prepare_centres(result.centers, k, d, use_bounds, per_centre, state);
     assign_pass<T>(data, state, result.centers, k, n_threads, result.labels.data(), bounds_ptr,
                    nullptr);
   }

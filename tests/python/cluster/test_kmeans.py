@@ -31,7 +31,7 @@ def blobs(seed, n, d, k, dtype=np.float64):
     return X.astype(dtype)
 
 
-@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "elkan"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("seed", range(6))
 def test_same_clustering_as_sklearn_from_same_init(seed, dtype, algorithm):
@@ -47,7 +47,7 @@ def test_same_clustering_as_sklearn_from_same_init(seed, dtype, algorithm):
 
 
 @given(
-    algorithm=st.sampled_from(["lloyd", "hamerly"]),
+    algorithm=st.sampled_from(["lloyd", "hamerly", "elkan"]),
     n=st.integers(1, 300),
     d=st.integers(1, 20),
     k=st.integers(1, 12),
@@ -79,7 +79,7 @@ def test_property_matches_sklearn(algorithm, n, d, k, duplicates, weighted, seed
     assert ours.inertia_ == pytest.approx(total, rel=1e-9, abs=1e-9)
 
 
-@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "elkan"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_identical_across_thread_counts(dtype, algorithm):
     X = blobs(3, 20_000, 12, 10, dtype)
@@ -158,12 +158,13 @@ def test_empty_cluster_is_reseeded():
     assert sorted(np.bincount(km.labels_).tolist()) == [1, 3]
 
 
+@pytest.mark.parametrize("algorithm", ["hamerly", "elkan"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_hamerly_and_lloyd_agree(dtype):
+def test_bounded_algorithms_agree_with_lloyd(dtype, algorithm):
     X = blobs(5, 30_000, 8, 20, dtype)
     init = X[np.random.default_rng(0).choice(len(X), 20, replace=False)]
     lloyd = KMeans(20, init=init, algorithm="lloyd", max_iter=60, tol=0).fit(X)
-    hamerly = KMeans(20, init=init, algorithm="hamerly", max_iter=60, tol=0).fit(X)
-    assert adjusted_rand_score(lloyd.labels_, hamerly.labels_) >= 0.999
-    assert hamerly.inertia_ == pytest.approx(lloyd.inertia_, rel=1e-6)
-    assert hamerly.n_iter_ == lloyd.n_iter_
+    bounded = KMeans(20, init=init, algorithm=algorithm, max_iter=60, tol=0).fit(X)
+    assert adjusted_rand_score(lloyd.labels_, bounded.labels_) >= 0.999
+    assert bounded.inertia_ == pytest.approx(lloyd.inertia_, rel=1e-6)
+    assert bounded.n_iter_ == lloyd.n_iter_

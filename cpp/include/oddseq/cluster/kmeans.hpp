@@ -29,10 +29,11 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
                                           std::uint64_t seed, int n_local_trials, int n_threads);
 
 // How the assignment step finds each row's nearest centre: lloyd searches every centre
-// for every row; hamerly keeps an upper and a lower distance bound per row and searches
-// only the rows whose bounds cannot prove their label unchanged. Both give the same
-// iterations up to floating-point near-ties.
-enum class KMeansAlgorithm { lloyd, hamerly };
+// for every row; hamerly keeps an upper and one lower distance bound per row and searches
+// only the rows whose bounds cannot prove their label unchanged; elkan keeps a lower
+// bound per row and centre (n x k memory) and also skips single centres. All give the
+// same iterations up to floating-point near-ties.
+enum class KMeansAlgorithm { lloyd, hamerly, elkan };
 
 // K-means iterations from initial centres (k x d). tol is absolute: iteration stops when
 // the summed squared centre shift is at most tol, or when labels stop changing.
