@@ -3,6 +3,7 @@
 Usage (from the repository root, after ``pip install ".[bench]"``):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py [sequences] [kmeans]
+        [kmeans-scaling]
         [--events 10000000] [--entities 100000] [--n 1000000] [--iters 50]
 
 Each measurement runs in a fresh subprocess that loads the shared input from disk, so
@@ -302,6 +303,56 @@ def bench_kmeans(args, workdir: Path) -> dict:
     }
 
 
+def bench_kmeans_scaling(args, workdir: Path) -> dict:
+    """ms per iteration over n (k = 64) and over k (n = 1,000,000), d = 32, float32,
+    10 iterations from the same initial centres with tol=0, in this process."""
+    import sklearn.cluster
+
+    from oddseq.cluster import KMeans
+
+    rng = np.random.default_rng(1)
+    d, iters = 32, 10
+    shapes = [
+        (10_000, 64),
+        (100_000, 64),
+        (1_000_000, 64),
+        (10_000_000, 64),
+        (1_000_000, 8),
+        (1_000_000, 256),
+        (1_000_000, 1024),
+    ]
+    rows = []
+    print(
+        f"\nKMeans scaling: float32, d={d}, {iters} iterations from the same centres (tol=0); "
+        "ms per iteration"
+    )
+    print(f"{'n':>11}{'k':>6}{'hamerly':>10}{'lloyd':>10}{'sklearn':>10}{'speedup':>9}")
+    for n, k in shapes:
+        true_centers = rng.normal(0, 4, (k, d)).astype(np.float32)
+        X = true_centers[rng.integers(0, k, n)]
+        X += rng.normal(0, 1, (n, d)).astype(np.float32)
+        init = X[rng.choice(n, k, replace=False)]
+        result = {"n": n, "k": k, "d": d}
+        same = dict(init=init, n_init=1, max_iter=iters, tol=0)
+        contenders = [
+            ("hamerly", KMeans(k, algorithm="hamerly", **same)),
+            ("lloyd", KMeans(k, algorithm="lloyd", **same)),
+            ("sklearn", sklearn.cluster.KMeans(k, algorithm="lloyd", **same)),
+        ]
+        for name, model in contenders:
+            t0 = time.perf_counter()
+            model.fit(X)
+            result[name] = 1000 * (time.perf_counter() - t0) / model.n_iter_
+        result["speedup"] = result["sklearn"] / result["hamerly"]
+        rows.append(result)
+        print(
+            f"{n:>11,}{k:>6}{result['hamerly']:>10.1f}{result['lloyd']:>10.1f}"
+            f"{result['sklearn']:>10.1f}{result['speedup']:>8.1f}x"
+        )
+        del X
+    return {"rows": rows}
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         bench, case, workdir = sys.argv[2], sys.argv[3], Path(sys.argv[4])
@@ -309,7 +360,7 @@ def main():
         print(json.dumps(worker(case, workdir)))
         return
     parser = argparse.ArgumentParser()
-    parser.add_argument("benchmarks", nargs="*", default=["sequences", "kmeans"])
+    parser.add_argument("benchmarks", nargs="*", default=["sequences", "kmeans", "kmeans-scaling"])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--n", type=int, default=1_000_000)
@@ -320,7 +371,11 @@ def main():
     RESULTS.mkdir(exist_ok=True)
     for name in args.benchmarks:
         with tempfile.TemporaryDirectory() as tmp:
-            result = {"sequences": bench_sequences, "kmeans": bench_kmeans}[name](args, Path(tmp))
+            result = {
+                "sequences": bench_sequences,
+                "kmeans": bench_kmeans,
+                "kmeans-scaling": bench_kmeans_scaling,
+            }[name](args, Path(tmp))
         result["machine"] = info
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1))
 

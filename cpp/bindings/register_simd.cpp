@@ -20,12 +20,22 @@ T dot_at(const CArray<T>& a, const CArray<T>& b, const std::string& level) {
 }
 
 template <class T>
-py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::string& level) {
+py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::string& level,
+                     const std::optional<CArray<T>>& mu) {
   if (x.ndim() != 2 || centers.ndim() != 2 || x.shape(1) != centers.shape(1)) {
     throw std::invalid_argument("x and centers must be 2-D with the same number of columns");
   }
   const auto& kernels = simd::kernels_for(simd::parse_level(level));
   const std::int64_t m = x.shape(0), d = x.shape(1), k = centers.shape(0);
+  if (mu && mu->size() != d) throw std::invalid_argument("mu must have one entry per column");
+  const T* mu_ptr = data_or_null(mu);
+  // With mu the kernel expects centres packed as c - mu.
+  std::vector<T> shifted(centers.data(), centers.data() + k * d);
+  if (mu_ptr != nullptr) {
+    for (std::int64_t c = 0; c < k; ++c) {
+      for (std::int64_t j = 0; j < d; ++j) shifted[c * d + j] -= mu_ptr[j];
+    }
+  }
   const std::int64_t tile = simd::tile_width(kernels, T{});
   const std::int64_t k_padded = simd::padded_count(k, tile);
   std::vector<T> packed(static_cast<std::size_t>(k_padded * d)),
@@ -34,9 +44,9 @@ py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::st
   std::vector<T> best(static_cast<std::size_t>(m)), second(static_cast<std::size_t>(m));
   {
     py::gil_scoped_release release;  // pure C++ from here on
-    simd::pack_centers(centers.data(), k, d, tile, packed.data(), norms.data());
-    simd::nearest(kernels, x.data(), m, d, packed.data(), norms.data(), k_padded, labels.data(),
-                  best.data(), second.data());
+    simd::pack_centers(shifted.data(), k, d, tile, packed.data(), norms.data());
+    simd::nearest(kernels, x.data(), m, d, mu_ptr, packed.data(), norms.data(), k_padded,
+                  labels.data(), best.data(), second.data());
   }
   return py::make_tuple(to_numpy(std::move(labels)), to_numpy(std::move(best)),
                         to_numpy(std::move(second)));
@@ -62,9 +72,9 @@ void register_simd(py::module_& m) {
   m.def("simd_dot", &dot_at<double>, py::arg("a").noconvert(), py::arg("b").noconvert(),
         py::arg("level"));
   m.def("simd_nearest", &nearest_at<float>, py::arg("x").noconvert(),
-        py::arg("centers").noconvert(), py::arg("level"));
+        py::arg("centers").noconvert(), py::arg("level"), py::arg("mu").noconvert() = py::none());
   m.def("simd_nearest", &nearest_at<double>, py::arg("x").noconvert(),
-        py::arg("centers").noconvert(), py::arg("level"));
+        py::arg("centers").noconvert(), py::arg("level"), py::arg("mu").noconvert() = py::none());
 }
 
 }  // namespace oddseq::bindings

@@ -205,6 +205,10 @@ template <class T>
 struct CentreState {
   std::vector<T> packed, packed_norms;
   std::int64_t k_padded = 0;
+  // The kernel works on x - mu and c - mu with mu the centres' mean: the expansion
+  // ||c||^2 - 2 x.c then cancels no more than the spread of the data allows, not its
+  // distance from the origin (scikit-learn centres a copy of X for the same reason).
+  std::vector<T> mu;
   // Hamerly only: half the distance from each centre to its nearest other centre, how far
   // each centre moved in the last update, and the largest such moves.
   std::vector<double> half_gap, moved;
@@ -218,7 +222,18 @@ struct CentreState {
 template <class T>
 void prepare_centres(const std::vector<T>& centers, std::int64_t k, std::int64_t d, bool bounds,
                      bool pairwise, CentreState<T>& state) {
-  pack(centers.data(), k, d, state.packed, state.packed_norms);
+  std::vector<double> mean(static_cast<std::size_t>(d), 0.0);
+  for (std::int64_t c = 0; c < k; ++c) {
+    for (std::int64_t j = 0; j < d; ++j) mean[j] += static_cast<double>(centers[c * d + j]);
+  }
+  state.mu.resize(static_cast<std::size_t>(d));
+  for (std::int64_t j = 0; j < d; ++j)
+    state.mu[j] = static_cast<T>(mean[j] / static_cast<double>(k));
+  std::vector<T> shifted(centers.size());
+  for (std::int64_t c = 0; c < k; ++c) {
+    for (std::int64_t j = 0; j < d; ++j) shifted[c * d + j] = centers[c * d + j] - state.mu[j];
+  }
+  pack(shifted.data(), k, d, state.packed, state.packed_norms);
   state.k_padded = static_cast<std::int64_t>(state.packed_norms.size());
   if (!bounds) return;
   const auto& kernels = simd::active();
@@ -227,9 +242,10 @@ void prepare_centres(const std::vector<T>& centers, std::int64_t k, std::int64_t
   state.max_sqnorm = 0.0;
   for (std::int64_t a = 0; a < k; ++a) {
     const T* ca = centers.data() + a * d;
-    state.max_sqnorm =
-        std::max(state.max_sqnorm,
-                 static_cast<double>(simd::dot(kernels, ca, ca, static_cast<std::size_t>(d))));
+    const T* shifted_a = shifted.data() + a * d;
+    state.max_sqnorm = std::max(
+        state.max_sqnorm,
+        static_cast<double>(simd::dot(kernels, shifted_a, shifted_a, static_cast<std::size_t>(d))));
     for (std::int64_t b = a + 1; b < k; ++b) {
       const double gap =
           0.5 * std::sqrt(static_cast<double>(simd::sqdist(kernels, ca, centers.data() + b * d,
@@ -241,6 +257,17 @@ void prepare_centres(const std::vector<T>& centers, std::int64_t k, std::int64_t
         state.half_pair[static_cast<std::size_t>(b * k + a)] = static_cast<T>(gap);
       }
     }
+  }
+}
+
+// out[r] = rows[r] - mu for a block of rows (the kernel's centred coordinates).
+template <class T>
+void shift_rows(const T* __restrict rows, std::int64_t m, std::int64_t d, const T* __restrict mu,
+                T* __restrict out) {
+  for (std::int64_t r = 0; r < m; ++r) {
+    const T* src = rows + r * d;
+    T* dst = out + r * d;
+    for (std::int64_t j = 0; j < d; ++j) dst[j] = src[j] - mu[j];
   }
 }
 
@@ -330,14 +357,14 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
     std::vector<T> second(static_cast<std::size_t>(kBlockRows));
     std::vector<std::int32_t> found(static_cast<std::size_t>(kBlockRows));
     std::vector<std::int64_t> pending, unsettled;
-    std::vector<T> gathered;
+    std::vector<T> shifted(static_cast<std::size_t>(kBlockRows * d));
     for (std::int64_t b = begin; b < end; b += kBlockRows) {
       const std::int64_t rows = std::min(kBlockRows, end - b);
       const T* block = data.x + b * d;
       std::copy_n(labels + b, rows, previous.begin());
       if (bounds == nullptr) {
-        simd::nearest(kernels, block, rows, d, state.packed.data(), state.packed_norms.data(),
-                      state.k_padded, labels + b, best.data());
+        simd::nearest(kernels, block, rows, d, state.mu.data(), state.packed.data(),
+                      state.packed_norms.data(), state.k_padded, labels + b, best.data());
       } else {
         // Rows whose bounds cannot settle their label, searched afresh as one block.
         pending.clear();
@@ -385,20 +412,40 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
         }
         const std::int64_t m = static_cast<std::int64_t>(pending.size());
         if (m > 0) {
-          const T* search = block;
-          if (m < rows) {
-            gathered.resize(static_cast<std::size_t>(m * d));
-            for (std::int64_t r = 0; r < m; ++r) {
-              std::copy_n(data.x + pending[r] * d, d, gathered.data() + r * d);
-            }
-            search = gathered.data();
+          for (std::int64_t r = 0; r < m; ++r) {
+            shift_rows(data.x + pending[r] * d, 1, d, state.mu.data(), shifted.data() + r * d);
           }
-          simd::nearest(kernels, search, m, d, state.packed.data(), state.packed_norms.data(),
-                        state.k_padded, found.data(), best.data(), second.data());
+          simd::nearest(kernels, shifted.data(), m, d, nullptr, state.packed.data(),
+                        state.packed_norms.data(), state.k_padded, found.data(), best.data(),
+                        second.data());
           for (std::int64_t r = 0; r < m; ++r) {
             const std::int64_t i = pending[r];
-            const T* row = search + r * d;
-            const std::int32_t a = found[r];
+            const T* row = data.x + i * d;
+            const T* centred = shifted.data() + r * d;
+            // second + ||x - mu||^2 is the runner-up's squared distance up to float
+            // rounding in the dot products; the margin bounds that rounding.
+            const T sq_norm = simd::dot(kernels, centred, centred, static_cast<std::size_t>(d));
+            const T margin =
+                static_cast<T>(2 * (d + 2)) * eps * (sq_norm + static_cast<T>(state.max_sqnorm));
+            std::int32_t a = found[r];
+            T runner_up_sq = second[r] + sq_norm - margin;
+            if (second[r] - best[r] <= 2 * margin) {
+              // A near-tie the expansion cannot settle: exact distances decide.
+              T best_sq = std::numeric_limits<T>::infinity();
+              T next_sq = std::numeric_limits<T>::infinity();
+              for (std::int64_t c = 0; c < k; ++c) {
+                const T dc =
+                    simd::sqdist(kernels, row, centers.data() + c * d, static_cast<std::size_t>(d));
+                if (dc < best_sq) {
+                  next_sq = best_sq;
+                  best_sq = dc;
+                  a = static_cast<std::int32_t>(c);
+                } else if (dc < next_sq) {
+                  next_sq = dc;
+                }
+              }
+              runner_up_sq = next_sq;
+            }
             labels[i] = a;
             bounds->upper[i] = std::sqrt(
                 simd::sqdist(kernels, row, centers.data() + a * d, static_cast<std::size_t>(d)));
@@ -409,13 +456,7 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
               row_lower[a] = bounds->upper[i];
               continue;
             }
-            // second + ||x||^2 is the runner-up's squared distance up to float rounding
-            // in the dot products; the margin keeps the lower bound a true bound.
-            const T sq_norm = simd::dot(kernels, row, row, static_cast<std::size_t>(d));
-            const T margin =
-                static_cast<T>(2 * (d + 2)) * eps * (sq_norm + static_cast<T>(state.max_sqnorm));
-            const T runner_up = second[r] + sq_norm - margin;
-            bounds->lower[i] = runner_up > 0 ? std::sqrt(runner_up) : T(0);
+            bounds->lower[i] = runner_up_sq > 0 ? std::sqrt(runner_up_sq) : T(0);
           }
         }
       }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "oddseq/simd/kernels.hpp"
 
@@ -18,17 +19,17 @@ namespace {
 
 constexpr int kRows = 6;
 
-void nearest_f32_avx2(const float* x, std::int64_t m, std::int64_t d, const float* packed,
-                      const float* norms, std::int64_t k_padded, std::int32_t* labels, float* best,
-                      float* second) {
-  avx2_detail::nearest_dispatch<float, 8, kRows>(x, m, d, packed, norms, k_padded, labels, best,
+void nearest_f32_avx2(const float* x, std::int64_t m, std::int64_t d, const float* mu,
+                      const float* packed, const float* norms, std::int64_t k_padded,
+                      std::int32_t* labels, float* best, float* second) {
+  avx2_detail::nearest_dispatch<float, 8, kRows>(x, m, d, mu, packed, norms, k_padded, labels, best,
                                                  second);
 }
-void nearest_f64_avx2(const double* x, std::int64_t m, std::int64_t d, const double* packed,
-                      const double* norms, std::int64_t k_padded, std::int32_t* labels,
-                      double* best, double* second) {
-  avx2_detail::nearest_dispatch<double, 4, kRows>(x, m, d, packed, norms, k_padded, labels, best,
-                                                  second);
+void nearest_f64_avx2(const double* x, std::int64_t m, std::int64_t d, const double* mu,
+                      const double* packed, const double* norms, std::int64_t k_padded,
+                      std::int32_t* labels, double* best, double* second) {
+  avx2_detail::nearest_dispatch<double, 4, kRows>(x, m, d, mu, packed, norms, k_padded, labels,
+                                                  best, second);
 }
 
 float hsum256_ps(__m256 v) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "oddseq/simd/kernels.hpp"
 
@@ -35,17 +36,17 @@ double hsum512_pd(__m512d v) {
 
 constexpr int kRows = 12;
 
-void nearest_f32_avx512(const float* x, std::int64_t m, std::int64_t d, const float* packed,
-                        const float* norms, std::int64_t k_padded, std::int32_t* labels,
-                        float* best, float* second) {
-  avx512_detail::nearest_dispatch<float, 16, kRows>(x, m, d, packed, norms, k_padded, labels, best,
-                                                    second);
+void nearest_f32_avx512(const float* x, std::int64_t m, std::int64_t d, const float* mu,
+                        const float* packed, const float* norms, std::int64_t k_padded,
+                        std::int32_t* labels, float* best, float* second) {
+  avx512_detail::nearest_dispatch<float, 16, kRows>(x, m, d, mu, packed, norms, k_padded, labels,
+                                                    best, second);
 }
-void nearest_f64_avx512(const double* x, std::int64_t m, std::int64_t d, const double* packed,
-                        const double* norms, std::int64_t k_padded, std::int32_t* labels,
-                        double* best, double* second) {
-  avx512_detail::nearest_dispatch<double, 8, kRows>(x, m, d, packed, norms, k_padded, labels, best,
-                                                    second);
+void nearest_f64_avx512(const double* x, std::int64_t m, std::int64_t d, const double* mu,
+                        const double* packed, const double* norms, std::int64_t k_padded,
+                        std::int32_t* labels, double* best, double* second) {
+  avx512_detail::nearest_dispatch<double, 8, kRows>(x, m, d, mu, packed, norms, k_padded, labels,
+                                                    best, second);
 }
 
 float sqdist_f32_avx512(const float* a, const float* b, std::size_t d) {

@@ -38,7 +38,7 @@ double dot_f64_scalar(const double* a, const double* b, std::size_t d) {
 
 // Reference: read the packed layout back one centre at a time, plain loops.
 template <class T>
-void nearest_scalar(const T* x, std::int64_t m, std::int64_t d, const T* packed,
+void nearest_scalar(const T* x, std::int64_t m, std::int64_t d, const T* mu, const T* packed,
                     const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best,
                     T* second) {
   constexpr std::int64_t tile = kScalarTile;
@@ -50,7 +50,10 @@ void nearest_scalar(const T* x, std::int64_t m, std::int64_t d, const T* packed,
     for (std::int64_t c = 0; c < k_padded; ++c) {
       const T* column = packed + (c / tile) * d * tile + (c % tile);
       T value = packed_norms[c];  // packed columns hold -2c
-      for (std::int64_t j = 0; j < d; ++j) value += row[j] * column[j * tile];
+      for (std::int64_t j = 0; j < d; ++j) {
+        const T coordinate = mu != nullptr ? row[j] - mu[j] : row[j];
+        value += coordinate * column[j * tile];
+      }
       if (value < best_value) {
         second_value = best_value;
         best_value = value;
@@ -65,15 +68,15 @@ void nearest_scalar(const T* x, std::int64_t m, std::int64_t d, const T* packed,
   }
 }
 
-void nearest_f32_scalar(const float* x, std::int64_t m, std::int64_t d, const float* packed,
-                        const float* norms, std::int64_t k_padded, std::int32_t* labels,
-                        float* best, float* second) {
-  nearest_scalar(x, m, d, packed, norms, k_padded, labels, best, second);
+void nearest_f32_scalar(const float* x, std::int64_t m, std::int64_t d, const float* mu,
+                        const float* packed, const float* norms, std::int64_t k_padded,
+                        std::int32_t* labels, float* best, float* second) {
+  nearest_scalar(x, m, d, mu, packed, norms, k_padded, labels, best, second);
 }
-void nearest_f64_scalar(const double* x, std::int64_t m, std::int64_t d, const double* packed,
-                        const double* norms, std::int64_t k_padded, std::int32_t* labels,
-                        double* best, double* second) {
-  nearest_scalar(x, m, d, packed, norms, k_padded, labels, best, second);
+void nearest_f64_scalar(const double* x, std::int64_t m, std::int64_t d, const double* mu,
+                        const double* packed, const double* norms, std::int64_t k_padded,
+                        std::int32_t* labels, double* best, double* second) {
+  nearest_scalar(x, m, d, mu, packed, norms, k_padded, labels, best, second);
 }
 
 template <class T>

@@ -4,7 +4,7 @@
 //
 // Register tile: MR rows x (2 * W) centres of accumulators; per feature j the kernel
 // loads two vectors of packed centres and broadcasts one coordinate per row.
-// The including unit provides <cstdint>, <cstring>, <limits> and <type_traits>.
+// The including unit provides <cstdint>, <cstring>, <limits>, <type_traits> and <vector>.
 
 template <class T, int W>
 struct VecOf {
@@ -46,7 +46,7 @@ inline V min_lanes(V value) {
 
 // kSecond: also the second smallest value over all centres (Hamerly's lower bound).
 template <class T, int W, int MR, bool kSecond>
-void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
+void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* mu, const T* packed,
                     const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best,
                     T* second) {
   using V = typename VecOf<T, W>::type;
@@ -60,11 +60,18 @@ void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
   for (int h = 0; h < 2; ++h) {
     for (int l = 0; l < W; ++l) lane_index[h][l] = static_cast<IndexT>(h * W + l);
   }
+  // With mu, each group of rows is shifted once into a small buffer, reused by every tile.
+  std::vector<T> shifted(mu != nullptr ? static_cast<std::size_t>(MR * d) : 0);
   for (std::int64_t i0 = 0; i0 < m; i0 += MR) {
     const T* rows[MR];
     for (int r = 0; r < MR; ++r) {
       const std::int64_t i = (i0 + r < m) ? i0 + r : m - 1;  // tail rows repeat the last
       rows[r] = x + i * d;
+      if (mu != nullptr) {
+        T* dst = shifted.data() + r * d;
+        for (std::int64_t j = 0; j < d; ++j) dst[j] = rows[r][j] - mu[j];
+        rows[r] = dst;
+      }
     }
     // Per row and lane: the smallest value seen and its centre (ties: smaller index),
     // and with kSecond the second smallest value of the lane.
@@ -138,12 +145,14 @@ void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
 }
 
 template <class T, int W, int MR>
-void nearest_dispatch(const T* x, std::int64_t m, std::int64_t d, const T* packed,
+void nearest_dispatch(const T* x, std::int64_t m, std::int64_t d, const T* mu, const T* packed,
                       const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best,
                       T* second) {
   if (second != nullptr) {
-    nearest_kernel<T, W, MR, true>(x, m, d, packed, packed_norms, k_padded, labels, best, second);
+    nearest_kernel<T, W, MR, true>(x, m, d, mu, packed, packed_norms, k_padded, labels, best,
+                                   second);
   } else {
-    nearest_kernel<T, W, MR, false>(x, m, d, packed, packed_norms, k_padded, labels, best, nullptr);
+    nearest_kernel<T, W, MR, false>(x, m, d, mu, packed, packed_norms, k_padded, labels, best,
+                                    nullptr);
   }
 }

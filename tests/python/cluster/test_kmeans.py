@@ -168,3 +168,18 @@ def test_bounded_algorithms_agree_with_lloyd(dtype, algorithm):
     assert adjusted_rand_score(lloyd.labels_, bounded.labels_) >= 0.999
     assert bounded.inertia_ == pytest.approx(lloyd.inertia_, rel=1e-6)
     assert bounded.n_iter_ == lloyd.n_iter_
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "elkan"])
+def test_near_ties_far_from_the_origin_get_the_exact_nearest_centre(algorithm):
+    # float32 far from the origin: ||x||^2 - 2x.c + ||c||^2 would cancel catastrophically;
+    # the kernel works relative to the centres' mean, and the bounded algorithms also
+    # re-check near-ties with exact distances.
+    rng = np.random.default_rng(0)
+    X = (1e4 + rng.normal(0, 1, (3000, 4))).astype(np.float32)
+    km = KMeans(5, init=X[:5].copy(), n_init=1, max_iter=3, algorithm=algorithm).fit(X)
+    exact = (
+        (X.astype(np.float64)[:, None] - km.cluster_centers_.astype(np.float64)[None]) ** 2
+    ).sum(axis=2)
+    chosen = exact[np.arange(len(X)), km.labels_]
+    assert np.all(chosen <= exact.min(axis=1) * (1 + 1e-4) + 1e-3)

@@ -79,3 +79,17 @@ def test_forced_level_by_environment():
     assert out.stdout.strip() == "scalar", out.stderr
     bad = run_with_level("sse9")
     assert bad.returncode != 0 and "unknown SIMD level 'sse9'" in bad.stderr
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nearest_relative_to_a_reference_point(level, dtype):
+    # Far from the origin, working relative to mu keeps the argmin exact.
+    rng = np.random.default_rng(3)
+    x = (1e4 + rng.normal(size=(500, 5))).astype(dtype)
+    centers = (1e4 + rng.normal(size=(7, 5))).astype(dtype)
+    mu = centers.mean(axis=0).astype(dtype)
+    labels, _, _ = _core.simd_nearest(x, centers, level, mu)
+    exact = ((x[:, None, :].astype(np.float64) - centers[None]) ** 2).sum(axis=2)
+    chosen = exact[np.arange(len(x)), labels]
+    assert np.all(chosen <= exact.min(axis=1) * (1 + 1e-4) + 1e-4)

@@ -21,15 +21,17 @@ struct Kernels {
   // x[m x d], the index of the centre minimising ||c||^2 - 2 x.c and that value (add
   // ||x||^2 for the squared distance). Centres come packed by pack_centers() with this
   // table's tile width; ties go to the smallest centre index. When `second` is not null
-  // it receives the second smallest value (the runner-up centre, for bounds).
+  // it receives the second smallest value (the runner-up centre, for bounds). When `mu` is
+  // not null the rows are taken as x - mu (centres must then be packed as c - mu), which
+  // keeps the expansion from cancelling when the data lie far from the origin.
   std::int64_t tile_f32;
   std::int64_t tile_f64;
-  void (*nearest_f32)(const float* x, std::int64_t m, std::int64_t d, const float* packed,
-                      const float* packed_norms, std::int64_t k_padded, std::int32_t* labels,
-                      float* best, float* second);
-  void (*nearest_f64)(const double* x, std::int64_t m, std::int64_t d, const double* packed,
-                      const double* packed_norms, std::int64_t k_padded, std::int32_t* labels,
-                      double* best, double* second);
+  void (*nearest_f32)(const float* x, std::int64_t m, std::int64_t d, const float* mu,
+                      const float* packed, const float* packed_norms, std::int64_t k_padded,
+                      std::int32_t* labels, float* best, float* second);
+  void (*nearest_f64)(const double* x, std::int64_t m, std::int64_t d, const double* mu,
+                      const double* packed, const double* packed_norms, std::int64_t k_padded,
+                      std::int32_t* labels, double* best, double* second);
 };
 
 // Number of centre slots after padding k up to a multiple of the tile width.
@@ -82,14 +84,15 @@ inline double dot(const Kernels& k, const double* a, const double* b, std::size_
 inline std::int64_t tile_width(const Kernels& k, float) { return k.tile_f32; }
 inline std::int64_t tile_width(const Kernels& k, double) { return k.tile_f64; }
 inline void nearest(const Kernels& k, const float* x, std::int64_t m, std::int64_t d,
-                    const float* packed, const float* norms, std::int64_t k_padded,
+                    const float* mu, const float* packed, const float* norms, std::int64_t k_padded,
                     std::int32_t* labels, float* best, float* second = nullptr) {
-  k.nearest_f32(x, m, d, packed, norms, k_padded, labels, best, second);
+  k.nearest_f32(x, m, d, mu, packed, norms, k_padded, labels, best, second);
 }
 inline void nearest(const Kernels& k, const double* x, std::int64_t m, std::int64_t d,
-                    const double* packed, const double* norms, std::int64_t k_padded,
-                    std::int32_t* labels, double* best, double* second = nullptr) {
-  k.nearest_f64(x, m, d, packed, norms, k_padded, labels, best, second);
+                    const double* mu, const double* packed, const double* norms,
+                    std::int64_t k_padded, std::int32_t* labels, double* best,
+                    double* second = nullptr) {
+  k.nearest_f64(x, m, d, mu, packed, norms, k_padded, labels, best, second);
 }
 
 }  // namespace oddseq::simd
