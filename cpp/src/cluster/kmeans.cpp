@@ -208,7 +208,10 @@ struct CentreState {
   // The kernel works on x - mu and c - mu with mu the centres' mean: the expansion
   // ||c||^2 - 2 x.c then cancels no more than the spread of the data allows, not its
   // distance from the origin (scikit-learn centres a copy of X for the same reason).
+  // Shifting costs a little, so it is used only when the centres' mean lies farther from
+  // the origin than the centres spread around it (for standardised data it does not).
   std::vector<T> mu;
+  bool shift = false;
   // Hamerly only: half the distance from each centre to its nearest other centre, how far
   // each centre moved in the last update, and the largest such moves.
   std::vector<double> half_gap, moved;
@@ -229,9 +232,21 @@ void prepare_centres(const std::vector<T>& centers, std::int64_t k, std::int64_t
   state.mu.resize(static_cast<std::size_t>(d));
   for (std::int64_t j = 0; j < d; ++j)
     state.mu[j] = static_cast<T>(mean[j] / static_cast<double>(k));
+  double mu_sq = 0.0, spread_sq = 0.0;
+  for (std::int64_t j = 0; j < d; ++j) mu_sq += static_cast<double>(state.mu[j]) * state.mu[j];
   std::vector<T> shifted(centers.size());
   for (std::int64_t c = 0; c < k; ++c) {
-    for (std::int64_t j = 0; j < d; ++j) shifted[c * d + j] = centers[c * d + j] - state.mu[j];
+    double dist_sq = 0.0;
+    for (std::int64_t j = 0; j < d; ++j) {
+      shifted[c * d + j] = centers[c * d + j] - state.mu[j];
+      dist_sq += static_cast<double>(shifted[c * d + j]) * shifted[c * d + j];
+    }
+    spread_sq = std::max(spread_sq, dist_sq);
+  }
+  state.shift = mu_sq > spread_sq;
+  if (!state.shift) {
+    std::fill(state.mu.begin(), state.mu.end(), T(0));
+    shifted = centers;
   }
   pack(shifted.data(), k, d, state.packed, state.packed_norms);
   state.k_padded = static_cast<std::int64_t>(state.packed_norms.size());
@@ -337,21 +352,40 @@ struct SegmentSums {
 };
 
 template <class T>
-void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
-                 const std::vector<T>& centers, std::int64_t k, int n_threads, std::int32_t* labels,
-                 Bounds<T>* bounds, SegmentSums* totals) {
+std::int64_t assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
+                         const std::vector<T>& centers, std::int64_t k, int n_threads,
+                         std::int32_t* labels, Bounds<T>* bounds, SegmentSums* totals) {
   const auto& kernels = simd::active();
   const std::int64_t n = data.n;
   const std::int64_t d = data.d;
   const std::int64_t segments = segment_count(n);
   const std::int64_t rows_per_segment = core::div_up(n, segments);
   const T eps = std::numeric_limits<T>::epsilon();
+  std::vector<std::int64_t> changed(static_cast<std::size_t>(segments), 0);
   core::parallel_for_dynamic(segments, n_threads, [&](std::int64_t s) {
     const std::int64_t begin = std::min(n, s * rows_per_segment);
     const std::int64_t end = std::min(n, begin + rows_per_segment);
     double* seg_sums = totals != nullptr ? totals->sums.data() + s * k * d : nullptr;
     double* seg_weights = totals != nullptr ? totals->weights.data() + s * k : nullptr;
     std::int64_t* seg_members = totals != nullptr ? totals->members.data() + s * k : nullptr;
+    std::int64_t& segment_changed = changed[static_cast<std::size_t>(s)];
+    // A row changes cluster: count it and move it between the segment's sums.
+    auto move_row = [&](std::int64_t i, std::int32_t before, std::int32_t after) {
+      ++segment_changed;
+      if (seg_sums == nullptr) return;
+      const double w = weight_of(data, i);
+      const T* row = data.x + i * d;
+      if (before >= 0) {
+        double* src = seg_sums + static_cast<std::int64_t>(before) * d;
+        for (std::int64_t j = 0; j < d; ++j) src[j] -= w * static_cast<double>(row[j]);
+        seg_weights[before] -= w;
+        --seg_members[before];
+      }
+      double* dst = seg_sums + static_cast<std::int64_t>(after) * d;
+      for (std::int64_t j = 0; j < d; ++j) dst[j] += w * static_cast<double>(row[j]);
+      seg_weights[after] += w;
+      ++seg_members[after];
+    };
     std::vector<std::int32_t> previous(static_cast<std::size_t>(kBlockRows));
     std::vector<T> best(static_cast<std::size_t>(kBlockRows));
     std::vector<T> second(static_cast<std::size_t>(kBlockRows));
@@ -361,10 +395,14 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
     for (std::int64_t b = begin; b < end; b += kBlockRows) {
       const std::int64_t rows = std::min(kBlockRows, end - b);
       const T* block = data.x + b * d;
-      std::copy_n(labels + b, rows, previous.begin());
       if (bounds == nullptr) {
-        simd::nearest(kernels, block, rows, d, state.mu.data(), state.packed.data(),
-                      state.packed_norms.data(), state.k_padded, labels + b, best.data());
+        std::copy_n(labels + b, rows, previous.begin());
+        simd::nearest(kernels, block, rows, d, state.shift ? state.mu.data() : nullptr,
+                      state.packed.data(), state.packed_norms.data(), state.k_padded, labels + b,
+                      best.data());
+        for (std::int64_t r = 0; r < rows; ++r) {
+          if (previous[r] != labels[b + r]) move_row(b + r, previous[r], labels[b + r]);
+        }
       } else {
         // Rows whose bounds cannot settle their label, searched afresh as one block.
         pending.clear();
@@ -372,8 +410,14 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
           for (std::int64_t i = b; i < b + rows; ++i) pending.push_back(i);
         } else if (bounds->per_centre) {
           for (std::int64_t i = b; i < b + rows; ++i) {
-            labels[i] = elkan_row(kernels, data.x + i * d, centers, k, d, state, labels[i],
-                                  bounds->upper[i], bounds->lower.data() + i * k);
+            const std::int32_t before = labels[i];
+            const std::int32_t after =
+                elkan_row(kernels, data.x + i * d, centers, k, d, state, before, bounds->upper[i],
+                          bounds->lower.data() + i * k);
+            if (after != before) {
+              labels[i] = after;
+              move_row(i, before, after);
+            }
           }
         } else {
           // First the bounds alone (streaming through three small arrays), then the rows
@@ -446,7 +490,10 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
               }
               runner_up_sq = next_sq;
             }
-            labels[i] = a;
+            if (labels[i] != a) {
+              move_row(i, labels[i], a);
+              labels[i] = a;
+            }
             bounds->upper[i] = std::sqrt(
                 simd::sqdist(kernels, row, centers.data() + a * d, static_cast<std::size_t>(d)));
             if (bounds->per_centre) {
@@ -460,28 +507,12 @@ void assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
           }
         }
       }
-      if (seg_sums == nullptr) continue;
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const std::int64_t i = b + r;
-        const std::int32_t before = previous[r];
-        const std::int32_t after = labels[i];
-        if (before == after) continue;
-        const double w = weight_of(data, i);
-        const T* row = data.x + i * d;
-        if (before >= 0) {
-          double* src = seg_sums + static_cast<std::int64_t>(before) * d;
-          for (std::int64_t j = 0; j < d; ++j) src[j] -= w * static_cast<double>(row[j]);
-          seg_weights[before] -= w;
-          --seg_members[before];
-        }
-        double* dst = seg_sums + static_cast<std::int64_t>(after) * d;
-        for (std::int64_t j = 0; j < d; ++j) dst[j] += w * static_cast<double>(row[j]);
-        seg_weights[after] += w;
-        ++seg_members[after];
-      }
     }
   });
   if (bounds != nullptr) bounds->ready = true;
+  std::int64_t total = 0;
+  for (std::int64_t c : changed) total += c;
+  return total;
 }
 
 }  // namespace
@@ -515,7 +546,6 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
   KMeansResult<T> result;
   result.centers.assign(initial_centers, initial_centers + k * d);
   result.labels.assign(static_cast<std::size_t>(n), -1);
-  std::vector<std::int32_t> previous_labels(static_cast<std::size_t>(n), -1);
   Bounds<T> bounds;
   if (use_bounds) {
     bounds.per_centre = per_centre;
@@ -539,8 +569,8 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
   int iteration = 0;
   for (; iteration < max_iter; ++iteration) {
     prepare_centres(result.centers, k, d, use_bounds, per_centre, state);
-    assign_pass<T>(data, state, result.centers, k, n_threads, result.labels.data(), bounds_ptr,
-                   &totals);
+    const std::int64_t n_changed = assign_pass<T>(data, state, result.centers, k, n_threads,
+                                                  result.labels.data(), bounds_ptr, &totals);
     core::throw_if_interrupted();
     // Segments merged in a fixed order: the same centres for any thread count.
     core::parallel_for(k, n_threads, [&](std::int64_t c) {
@@ -643,12 +673,11 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
       }
     }
     result.centers.swap(new_centers);
-    if (result.labels == previous_labels) {
+    if (n_changed == 0) {
       strict = true;
       break;
     }
     if (shift <= tol) break;
-    previous_labels = result.labels;
   }
   result.n_iter = std::min(iteration + 1, max_iter);
   result.converged = strict || iteration < max_iter;
