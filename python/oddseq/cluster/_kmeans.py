@@ -193,10 +193,10 @@ class KMeans(_KMeansBase):
         per point and searches only the points whose bounds cannot prove their label
         unchanged; "elkan" keeps one lower bound per point and centre (n x k memory) and
         also rules out single centres. All three give the same iterations up to
-        floating-point near-ties. "auto" is hamerly, or lloyd for k <= 2 where bounds
-        cannot pay: measured here (2 cores, AVX2), hamerly beat elkan at every shape up to
-        d = 1024 but one (d = 512, k = 64: elkan 15% faster), and was 1.5-4x faster than
-        lloyd; see benchmarks/RESULTS.md.
+        floating-point near-ties. "auto" is hamerly, or lloyd for k <= 2 or fewer than
+        50,000 rows, where bounds cannot pay: measured here (2 cores, AVX2), hamerly beat
+        elkan at every shape up to d = 1024 but one (d = 512, k = 64: elkan 15% faster),
+        and was 1.3-3x faster than lloyd from n = 100,000; see benchmarks/RESULTS.md.
     random_state : int, RandomState or None
     n_threads : int, optional
         Threads for the C++ work; None uses every core (honours OMP_NUM_THREADS).
@@ -264,7 +264,9 @@ class KMeans(_KMeansBase):
                 n_init = 1
         algorithm = self.algorithm
         if algorithm == "auto":
-            algorithm = "lloyd" if k <= 2 else "hamerly"
+            # Bounds pay once there are enough rows to amortise their upkeep (measured:
+            # hamerly loses at n = 10,000 and wins from n = 100,000; RESULTS.md).
+            algorithm = "lloyd" if k <= 2 or X.shape[0] < 50_000 else "hamerly"
         return k, max_iter, init, n_init, algorithm
 
     def fit(self, X, y=None, sample_weight=None):
