@@ -1,5 +1,8 @@
 #include "common.hpp"
 #include "oddseq/encode/count_timing.hpp"
+#include "oddseq/encode/diversity.hpp"
+#include "oddseq/encode/temporal.hpp"
+#include "oddseq/encode/transition.hpp"
 
 namespace oddseq::bindings {
 
@@ -22,9 +25,89 @@ py::array_t<float> count_timing(const CArray<std::int64_t>& offsets,
   return out;
 }
 
+py::array_t<float> temporal(const CArray<std::int64_t>& offsets, const CArray<std::int64_t>& times,
+                            const CArray<std::int64_t>& utc_offset_s, std::int64_t first_hour,
+                            std::int64_t session_gap_ns, int n_threads) {
+  const std::int64_t n_seq = offsets.size() - 1;
+  if (utc_offset_s.size() < 1) throw std::invalid_argument("empty time zone table");
+  py::array_t<float> out(
+      {static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(encode::kTemporalWidth)});
+  encode::LocalTime local{utc_offset_s.data(), first_hour, utc_offset_s.size()};
+  const std::int64_t* off = offsets.data();
+  const std::int64_t* tm = times.data();
+  float* dst = out.mutable_data();
+  {
+    py::gil_scoped_release release;  // per-sequence work on OpenMP threads
+    encode::temporal_features(off, n_seq, tm, local, session_gap_ns, n_threads, dst);
+  }
+  return out;
+}
+
+py::array_t<float> transition(const CArray<std::int64_t>& offsets,
+                              const CArray<std::int32_t>& events, std::int64_t n_event_types,
+                              int order, const std::string& norm, int n_threads) {
+  encode::TransitionNorm mode;
+  if (norm == "counts") {
+    mode = encode::TransitionNorm::counts;
+  } else if (norm == "share") {
+    mode = encode::TransitionNorm::share;
+  } else if (norm == "conditional") {
+    mode = encode::TransitionNorm::conditional;
+  } else {
+    throw std::invalid_argument("unknown transition normalisation '" + norm + "'");
+  }
+  const std::int64_t n_seq = offsets.size() - 1;
+  const std::int64_t width = encode::transition_width(n_event_types, order);
+  py::array_t<float> out({static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(width)});
+  const std::int64_t* off = offsets.data();
+  const std::int32_t* ev = events.data();
+  float* dst = out.mutable_data();
+  {
+    py::gil_scoped_release release;  // per-sequence work on OpenMP threads
+    encode::transition_features(off, n_seq, ev, n_event_types, order, mode, n_threads, dst);
+  }
+  return out;
+}
+
+template <class ItemT>
+py::array_t<float> diversity(const CArray<std::int64_t>& offsets,
+                             const CArray<std::int32_t>& events,
+                             const std::optional<CArray<ItemT>>& items,
+                             const std::optional<CArray<double>>& values, std::int32_t view,
+                             std::int32_t cart, std::int32_t fav, std::int32_t buy, int n_threads) {
+  const std::int64_t n_seq = offsets.size() - 1;
+  const std::int64_t width = encode::diversity_width(values.has_value());
+  py::array_t<float> out({static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(width)});
+  encode::FunnelCodes funnel{view, cart, fav, buy};
+  const std::int64_t* off = offsets.data();
+  const std::int32_t* ev = events.data();
+  const ItemT* it = data_or_null(items);
+  const double* va = data_or_null(values);
+  float* dst = out.mutable_data();
+  {
+    py::gil_scoped_release release;  // per-sequence work on OpenMP threads
+    encode::diversity_features(off, n_seq, ev, it, va, funnel, n_threads, dst);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_encode(py::module_& m) {
+  m.def("temporal_features", &temporal, py::arg("offsets").noconvert(),
+        py::arg("times").noconvert(), py::arg("utc_offset_s").noconvert(), py::arg("first_hour"),
+        py::arg("session_gap_ns"), py::arg("n_threads"));
+  m.def("transition_features", &transition, py::arg("offsets").noconvert(),
+        py::arg("events").noconvert(), py::arg("n_event_types"), py::arg("order"), py::arg("norm"),
+        py::arg("n_threads"));
+  // int32 and int64 item codes, each without a conversion.
+  m.def("diversity_features", &diversity<std::int32_t>, py::arg("offsets").noconvert(),
+        py::arg("events").noconvert(), py::arg("items").noconvert(), py::arg("values").noconvert(),
+        py::arg("view"), py::arg("cart"), py::arg("fav"), py::arg("buy"), py::arg("n_threads"));
+  m.def("diversity_features", &diversity<std::int64_t>, py::arg("offsets").noconvert(),
+        py::arg("events").noconvert(), py::arg("items").noconvert(), py::arg("values").noconvert(),
+        py::arg("view"), py::arg("cart"), py::arg("fav"), py::arg("buy"), py::arg("n_threads"));
+
   m.def("count_timing_features", &count_timing, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("n_event_types"), py::arg("times").noconvert(),
         py::arg("n_threads"));

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .detect import KMeansDetector
-from .encode import CountTimingEncoder
+from .encode import CountTimingEncoder, DiversityEncoder, EncoderUnion
 from .preprocessing import LogScaler, StandardScaler
 from .sequences import Sequences
 from .utils._progress import step
@@ -52,7 +52,8 @@ def detect_anomalies(
     """Rank the entities of an event log from most to least odd, with the reasons.
 
     The flow: :meth:`Sequences.from_events` -> :class:`CountTimingEncoder` (counts per
-    event type, length, duration, gaps) -> ``LogScaler`` -> ``StandardScaler`` ->
+    event type, length, duration, gaps) and :class:`DiversityEncoder` (items, funnel,
+    values) -> ``LogScaler(signed=True)`` -> ``StandardScaler`` ->
     :class:`KMeansDetector` (distance to the nearest group of similar entities).
 
     Parameters
@@ -106,11 +107,16 @@ def rank_sequences(
     nearest K-means centre. Returns a DataFrame indexed by the sequence ids with
     ``score``, ``rank``, ``is_anomaly``, ``cluster`` and ``reason``, best first."""
     with step(f"encoding {len(seqs):,} sequences", enabled=progress):
-        encoder = CountTimingEncoder().fit(seqs)
+        # A compact set: with one distance-based detector, the full default_encoder's
+        # 70+ columns dilute the distances (measured on make_ecommerce: average
+        # precision 0.38 against 0.59 for this set at medium difficulty).
+        encoder = EncoderUnion(
+            [("counts", CountTimingEncoder()), ("diversity", DiversityEncoder())]
+        ).fit(seqs)
         raw = encoder.transform(seqs)
         names = encoder.get_feature_names_out()
     with step("scaling and clustering", enabled=progress):
-        log_scaler = LogScaler().fit(raw)
+        log_scaler = LogScaler(signed=True).fit(raw)
         z_scaler = StandardScaler().fit(log_scaler.transform(raw))
         X = z_scaler.transform(log_scaler.transform(raw))
         detector = KMeansDetector(

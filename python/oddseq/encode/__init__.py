@@ -1,5 +1,25 @@
-"""Sequence encoders: Sequences in, a float32 feature matrix with named columns out."""
+"""Sequence encoders: Sequences in, a float32 feature matrix with named columns out.
 
+Every encoder is a scikit-learn transformer whose ``transform`` runs in C++ over the
+sequences in parallel; ``set_output(transform="pandas")`` gives a DataFrame indexed by
+the sequence ids.
+"""
+
+from ._behaviour import (
+    DiversityEncoder,
+    EncoderUnion,
+    TemporalEncoder,
+    TransitionEncoder,
+    default_encoder,
+)
 from ._count_timing import CountTimingEncoder, SequenceEncoder
 
-__all__ = ["CountTimingEncoder", "SequenceEncoder"]
+__all__ = [
+    "CountTimingEncoder",
+    "DiversityEncoder",
+    "EncoderUnion",
+    "SequenceEncoder",
+    "TemporalEncoder",
+    "TransitionEncoder",
+    "default_encoder",
+]

@@ -61,6 +61,9 @@ class CountTimingEncoder(SequenceEncoder):
 
     Parameters
     ----------
+    timing : bool, default=True
+        Add ``length`` and the timing columns (when the sequences have times); False
+        keeps only the counts (TemporalEncoder has far more rhythm features).
     n_threads : int, optional
         Threads for the C++ work; None uses every core.
 
@@ -84,13 +87,14 @@ class CountTimingEncoder(SequenceEncoder):
     [1.0, 1.0, 2.0, 30.0, 30.0, 0.0]
     """
 
-    def __init__(self, n_threads=None):
+    def __init__(self, timing=True, n_threads=None):
+        self.timing = timing
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
         seqs = _check_sequences(X, "CountTimingEncoder.fit")
         self.event_labels_ = seqs.event_labels
-        self.has_times_ = seqs.times is not None
+        self.has_times_ = bool(self.timing) and seqs.times is not None
         self.n_features_out_ = len(self.get_feature_names_out())
         return self
 
@@ -109,6 +113,8 @@ class CountTimingEncoder(SequenceEncoder):
         )
         if n_types > len(self.event_labels_):  # drop the column of unseen events
             features = np.delete(features, len(self.event_labels_), axis=1)
+        if not self.timing:
+            features = np.ascontiguousarray(features[:, : len(self.event_labels_)])
         return self._wrap(features, seqs)
 
     def _codes_in_fit_vocabulary(self, seqs: Sequences):
@@ -122,7 +128,9 @@ class CountTimingEncoder(SequenceEncoder):
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "event_labels_")
-        names = [f"count[{label}]" for label in self.event_labels_] + ["length"]
+        names = [f"count[{label}]" for label in self.event_labels_]
+        if self.timing:
+            names.append("length")
         if self.has_times_:
             names += ["duration_s", "gap_mean_s", "gap_std_s"]
         return np.asarray(names, dtype=object)

@@ -55,16 +55,26 @@ class StandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 
 class LogScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """``log1p`` of counts and other non-negative, heavy-tailed features.
+    """``log1p`` of counts and other heavy-tailed features.
 
-    Negative values cannot be log-scaled and raise a ValueError naming the features.
+    Parameters
+    ----------
+    signed : bool, default=False
+        False: values must be non-negative (a ValueError names the features that are
+        not). True: ``sign(x) * log1p(|x|)``, the symmetric log, for features that can
+        be negative (correlations, differences).
 
     Examples
     --------
     >>> import numpy as np
     >>> LogScaler().fit_transform(np.array([[0.0], [np.e - 1]])).ravel().tolist()
     [0.0, 1.0]
+    >>> LogScaler(signed=True).fit_transform(np.array([[1 - np.e]])).ravel().tolist()
+    [-1.0]
     """
+
+    def __init__(self, *, signed=False):
+        self.signed = signed
 
     def fit(self, X, y=None):
         X = validate_matrix(self, X, reset=True)
@@ -75,25 +85,31 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_in_")
         X = validate_matrix(self, X, reset=False)
         self._check_non_negative(X)
+        if self.signed:
+            return np.sign(X) * np.log1p(np.abs(X))
         return np.log1p(X)
 
     def inverse_transform(self, X):
         check_is_fitted(self, "n_features_in_")
         X = validate_matrix(self, X, reset=False)
+        if self.signed:
+            return np.sign(X) * np.expm1(np.abs(X))
         return np.expm1(X)
 
-    @staticmethod
-    def _check_non_negative(X):
+    def _check_non_negative(self, X):
+        if self.signed:
+            return
         negative = (X < 0).any(axis=0)
         if negative.any():
             raise ValueError(
                 "Negative values in data passed to LogScaler: feature(s) "
                 f"{np.flatnonzero(negative).tolist()} have negative values; log1p needs "
-                "non-negative counts. Use StandardScaler for signed features."
+                "non-negative counts. Use LogScaler(signed=True) or StandardScaler for "
+                "signed features."
             )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.input_tags.positive_only = True
+        tags.input_tags.positive_only = not self.signed
         return tags

@@ -1,0 +1,27 @@
+#pragma once
+// What a sequence acts on: how many different items, how concentrated, how they are
+// bought, and the values (prices) involved.
+#include <cstdint>
+
+namespace oddseq::encode {
+
+// Event codes of the funnel steps, -1 where the log has no such event.
+struct FunnelCodes {
+  std::int32_t view = -1, cart = -1, fav = -1, buy = -1;
+};
+
+// Columns, in order: 0 n_items (distinct), 1 distinct_item_ratio, 2 item_entropy_bits,
+// 3 top_item_share, 4 repeat_previous_item_share, 5 n_items_bought (distinct),
+// 6 cart_per_view, 7 fav_per_view, 8 buy_per_view, 9 buy_per_cart, then when values
+// exist: 10 value_sum, 11 value_mean, 12 value_max, 13 value_std, 14 share_value_missing,
+// 15 value_bought_sum. Ratios divide by max(denominator, 1). Items coded -1 (missing)
+// count as no item. The item columns need items; without them they are 0.
+std::int64_t diversity_width(bool has_values);
+
+// ItemT: std::int32_t or std::int64_t item codes.
+template <class ItemT>
+void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
+                        const std::int32_t* events, const ItemT* items, const double* values,
+                        const FunnelCodes& funnel, int n_threads, float* out);
+
+}  // namespace oddseq::encode

@@ -1,0 +1,113 @@
+#include "oddseq/encode/diversity.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "oddseq/core/parallel.hpp"
+
+namespace oddseq::encode {
+
+std::int64_t diversity_width(bool has_values) { return has_values ? 16 : 10; }
+
+template <class ItemT>
+void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
+                        const std::int32_t* events, const ItemT* items, const double* values,
+                        const FunnelCodes& funnel, int n_threads, float* out) {
+  const std::int64_t width = diversity_width(values != nullptr);
+  core::parallel_for_dynamic(
+      n_sequences, n_threads,
+      [&](std::int64_t s) {
+        float* row = out + s * width;
+        std::fill_n(row, width, 0.0f);
+        const std::int64_t begin = offsets[s], end = offsets[s + 1];
+        const std::int64_t length = end - begin;
+        if (length == 0) return;
+        std::int64_t steps[4] = {0, 0, 0, 0};  // view, cart, fav, buy
+        for (std::int64_t i = begin; i < end; ++i) {
+          const std::int32_t e = events[i];
+          steps[0] += e == funnel.view;
+          steps[1] += e == funnel.cart;
+          steps[2] += e == funnel.fav;
+          steps[3] += e == funnel.buy;
+        }
+        auto ratio = [](std::int64_t a, std::int64_t b) {
+          return static_cast<float>(static_cast<double>(a) /
+                                    static_cast<double>(std::max<std::int64_t>(b, 1)));
+        };
+        row[6] = ratio(steps[1], steps[0]);
+        row[7] = ratio(steps[2], steps[0]);
+        row[8] = ratio(steps[3], steps[0]);
+        row[9] = ratio(steps[3], steps[1]);
+        if (items != nullptr) {
+          std::vector<std::int64_t> seen;
+          std::vector<std::int64_t> bought;
+          seen.reserve(static_cast<std::size_t>(length));
+          std::int64_t repeats = 0;
+          for (std::int64_t i = begin; i < end; ++i) {
+            if (items[i] < 0) continue;
+            seen.push_back(items[i]);
+            if (i > begin && items[i] == items[i - 1]) ++repeats;
+            if (events[i] == funnel.buy) bought.push_back(items[i]);
+          }
+          std::sort(seen.begin(), seen.end());
+          std::int64_t distinct = 0, top = 0;
+          double entropy = 0.0;
+          const double n_items = static_cast<double>(seen.size());
+          for (std::size_t i = 0; i < seen.size();) {
+            std::size_t j = i;
+            while (j < seen.size() && seen[j] == seen[i]) ++j;
+            const std::int64_t count = static_cast<std::int64_t>(j - i);
+            ++distinct;
+            top = std::max(top, count);
+            const double p = static_cast<double>(count) / n_items;
+            entropy -= p * std::log2(p);
+            i = j;
+          }
+          std::sort(bought.begin(), bought.end());
+          const auto distinct_bought = std::unique(bought.begin(), bought.end()) - bought.begin();
+          row[0] = static_cast<float>(distinct);
+          row[1] = static_cast<float>(static_cast<double>(distinct) / static_cast<double>(length));
+          row[2] = static_cast<float>(entropy);
+          row[3] = static_cast<float>(n_items > 0 ? static_cast<double>(top) / n_items : 0.0);
+          row[4] = static_cast<float>(
+              length > 1 ? static_cast<double>(repeats) / static_cast<double>(length - 1) : 0.0);
+          row[5] = static_cast<float>(distinct_bought);
+        }
+        if (values != nullptr) {
+          double sum = 0.0, max_value = 0.0, bought_sum = 0.0;
+          std::int64_t present = 0;
+          for (std::int64_t i = begin; i < end; ++i) {
+            const double v = values[i];
+            if (std::isnan(v)) continue;
+            sum += v;
+            max_value = present == 0 ? v : std::max(max_value, v);
+            ++present;
+            if (events[i] == funnel.buy) bought_sum += v;
+          }
+          const double mean = present > 0 ? sum / static_cast<double>(present) : 0.0;
+          double var = 0.0;
+          for (std::int64_t i = begin; i < end; ++i) {
+            if (!std::isnan(values[i])) var += (values[i] - mean) * (values[i] - mean);
+          }
+          row[10] = static_cast<float>(sum);
+          row[11] = static_cast<float>(mean);
+          row[12] = static_cast<float>(max_value);
+          row[13] =
+              static_cast<float>(present > 0 ? std::sqrt(var / static_cast<double>(present)) : 0.0);
+          row[14] = static_cast<float>(static_cast<double>(length - present) /
+                                       static_cast<double>(length));
+          row[15] = static_cast<float>(bought_sum);
+        }
+      },
+      64);
+}
+
+template void diversity_features<std::int32_t>(const std::int64_t*, std::int64_t,
+                                               const std::int32_t*, const std::int32_t*,
+                                               const double*, const FunnelCodes&, int, float*);
+template void diversity_features<std::int64_t>(const std::int64_t*, std::int64_t,
+                                               const std::int32_t*, const std::int64_t*,
+                                               const double*, const FunnelCodes&, int, float*);
+
+}  // namespace oddseq::encode

@@ -1,0 +1,455 @@
+"""Behavioural encoders: rhythm (TemporalEncoder), order (TransitionEncoder) and what a
+sequence acts on (DiversityEncoder), plus EncoderUnion and default_encoder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _core
+from ..sequences import Sequences
+from ..sequences._sequences import _duration_ns
+from ..utils._validation import resolve_threads
+from ._count_timing import CountTimingEncoder, SequenceEncoder, _check_sequences
+
+__all__ = [
+    "DiversityEncoder",
+    "EncoderUnion",
+    "TemporalEncoder",
+    "TransitionEncoder",
+    "default_encoder",
+]
+
+_NANOS_PER_HOUR = 3_600_000_000_000
+# The longest span of hours the local-time table may cover (about 114 years).
+_MAX_TABLE_HOURS = 1_000_000
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _utc_offset_table(times: np.ndarray, time_zone: str | None):
+    """(hourly UTC offsets in seconds from the first event's hour, that first hour)."""
+    if time_zone is None or times.size == 0:
+        return np.zeros(1, dtype=np.int64), 0
+    first = int(times.min() // _NANOS_PER_HOUR)
+    last = int(times.max() // _NANOS_PER_HOUR)
+    n_hours = last - first + 1
+    if n_hours > _MAX_TABLE_HOURS:
+        raise ValueError(
+            f"the events span {n_hours:,} hours (over a century); check the time column "
+            "or its time_unit"
+        )
+    hours = pd.DatetimeIndex(np.arange(first, last + 1, dtype=np.int64) * _NANOS_PER_HOUR, tz="UTC")
+    local = hours.tz_convert(time_zone)
+    offsets = (local.tz_localize(None).asi8 - hours.tz_localize(None).asi8) // 1_000_000_000
+    return np.ascontiguousarray(offsets, dtype=np.int64), first
+
+
+class TemporalEncoder(SequenceEncoder):
+    """Rhythm: how fast, how regular, when in the day and week, in how many sessions.
+
+    51 columns: ``length``, ``duration_s``, ``events_per_min``; gap statistics
+    (``gap_min_s``, ``gap_median_s``, ``gap_mean_s``, ``gap_std_s``, ``gap_cv``,
+    ``burstiness`` = (std - mean) / (std + mean), ``share_gaps_under_1s``,
+    ``gap_lag1_autocorr``); ``max_events_1min`` and ``max_events_1h`` (most events in any
+    sliding window); the share of events in each local hour (``share_hour_00`` ..
+    ``share_hour_23``), ``hour_entropy_bits``, ``share_night`` (00:00-06:00); the share
+    per weekday (``share_mon`` .. ``share_sun``), ``share_weekend``; and sessions split at
+    ``session_gap`` (``n_sessions``, ``session_events_mean``, ``session_events_max``,
+    ``session_duration_mean_s``). Gap features are 0 for sequences of one event.
+
+    Parameters
+    ----------
+    session_gap : float, str or Timedelta, default="30min"
+        Inactivity that ends a session (seconds or a duration string).
+    time_zone : str, optional
+        Zone for hours and weekdays; default: the zone the sequences' times came in
+        (``Sequences.tz``), else UTC.
+    profiles : bool, default=True
+        Keep the 24 hourly and 7 weekday shares; False keeps only their summaries
+        (``hour_entropy_bits``, ``share_night``, ``share_weekend``), which suits
+        distance-based detectors better than 31 sparse columns.
+    n_threads : int, optional
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> seqs = Sequences.from_arrays([0, 3], ["a", "b", "a"], times=[0, 30, 90])
+    >>> enc = TemporalEncoder().set_output(transform="pandas").fit(seqs)
+    >>> enc.transform(seqs)[["length", "gap_mean_s", "max_events_1min"]].iloc[0].tolist()
+    [3.0, 45.0, 2.0]
+    """
+
+    def __init__(self, session_gap="30min", time_zone=None, profiles=True, n_threads=None):
+        self.session_gap = session_gap
+        self.time_zone = time_zone
+        self.profiles = profiles
+        self.n_threads = n_threads
+
+    def fit(self, X, y=None):
+        seqs = self._check_timed(X, "fit")
+        _duration_ns(self.session_gap, "session_gap")
+        self.time_zone_ = self.time_zone if self.time_zone is not None else seqs.tz
+        if self.time_zone_ is not None:
+            try:
+                pd.Timestamp(0, tz="UTC").tz_convert(self.time_zone_)
+            except Exception as error:  # pytz/zoneinfo raise different types
+                raise ValueError(
+                    f"time_zone={self.time_zone_!r} is not a known zone: {error}"
+                ) from None
+        self.n_features_out_ = len(self.get_feature_names_out())
+        return self
+
+    def _check_timed(self, X, what):
+        seqs = _check_sequences(X, f"TemporalEncoder.{what}")
+        if seqs.times is None:
+            raise ValueError(
+                "TemporalEncoder needs event times, but these sequences have none; build "
+                "them with a time column (Sequences.from_events(..., time=...))"
+            )
+        return seqs
+
+    def transform(self, X):
+        check_is_fitted(self, "time_zone_")
+        seqs = self._check_timed(X, "transform")
+        table, first_hour = _utc_offset_table(seqs.times, self.time_zone_)
+        features = _core.temporal_features(
+            seqs.offsets,
+            seqs.times,
+            table,
+            first_hour,
+            _duration_ns(self.session_gap, "session_gap"),
+            resolve_threads(self.n_threads),
+        )
+        if not self.profiles:
+            features = np.ascontiguousarray(features[:, self._summary_columns()])
+        return self._wrap(features, seqs)
+
+    @staticmethod
+    def _all_names():
+        names = [
+            "length",
+            "duration_s",
+            "events_per_min",
+            "gap_min_s",
+            "gap_median_s",
+            "gap_mean_s",
+            "gap_std_s",
+            "gap_cv",
+            "burstiness",
+            "share_gaps_under_1s",
+            "gap_lag1_autocorr",
+            "max_events_1min",
+            "max_events_1h",
+        ]
+        names += [f"share_hour_{h:02d}" for h in range(24)]
+        names += ["hour_entropy_bits", "share_night"]
+        names += [f"share_{day}" for day in _WEEKDAYS] + ["share_weekend"]
+        names += [
+            "n_sessions",
+            "session_events_mean",
+            "session_events_max",
+            "session_duration_mean_s",
+        ]
+        return names
+
+    def _summary_columns(self):
+        return [
+            i
+            for i, name in enumerate(self._all_names())
+            if not (name.startswith("share_hour_") or name[6:] in _WEEKDAYS)
+        ]
+
+    def get_feature_names_out(self, input_features=None):
+        names = self._all_names()
+        if not self.profiles:
+            names = [names[i] for i in self._summary_columns()]
+        return np.asarray(names, dtype=object)
+
+
+def _vocabulary_codes(seqs: Sequences, vocabulary: pd.Index) -> np.ndarray:
+    """Event codes in a fitted vocabulary; events unseen in fit get len(vocabulary)."""
+    if seqs.event_labels.equals(vocabulary):
+        return seqs.events
+    position = vocabulary.get_indexer(seqs.event_labels)
+    mapping = np.where(position < 0, len(vocabulary), position).astype(np.int32)
+    return mapping[seqs.events]
+
+
+class TransitionEncoder(SequenceEncoder):
+    """Event order: the per-sequence Markov matrix between event types, start and end.
+
+    Columns ``p(b|a)`` for every pair of event types (with ``normalize="conditional"``:
+    the share of a's successors that are b), optionally second-order ``p(c|a,b)``, then
+    one-hot ``start=a`` and ``end=a``. Events not seen in ``fit`` share one extra type,
+    ``<unseen>``, so never-seen behaviour shows up as its own transitions.
+
+    Parameters
+    ----------
+    order : {1, 2}, default=1
+    normalize : {"conditional", "share", "counts"}, default="conditional"
+        "share": each transition's share of all transitions of the sequence; "counts":
+        raw numbers.
+    n_threads : int, optional
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> seqs = Sequences.from_lists([["pv", "pv", "buy"], ["pv", "cart"]])
+    >>> enc = TransitionEncoder().set_output(transform="pandas").fit(seqs)
+    >>> enc.transform(seqs).loc[0, ["p(buy|pv)", "p(pv|pv)", "start=pv", "end=buy"]].tolist()
+    [0.5, 0.5, 1.0, 1.0]
+    """
+
+    def __init__(self, order=1, normalize="conditional", n_threads=None):
+        self.order = order
+        self.normalize = normalize
+        self.n_threads = n_threads
+
+    def fit(self, X, y=None):
+        seqs = _check_sequences(X, "TransitionEncoder.fit")
+        if self.order not in (1, 2) or isinstance(self.order, bool):
+            raise ValueError(f"order must be 1 or 2, got {self.order!r}")
+        if self.normalize not in ("conditional", "share", "counts"):
+            raise ValueError(
+                f"normalize must be 'conditional', 'share' or 'counts', got {self.normalize!r}"
+            )
+        self.event_labels_ = seqs.event_labels
+        n = len(self.event_labels_) + 1
+        width = n * n + (n**3 if self.order == 2 else 0) + 2 * n
+        if width > 2_000_000:
+            raise ValueError(
+                f"{n - 1} event types give {width:,} transition columns; use order=1 or "
+                "merge rare event types first"
+            )
+        self.n_features_out_ = width
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "event_labels_")
+        seqs = _check_sequences(X, "TransitionEncoder.transform")
+        codes = np.ascontiguousarray(_vocabulary_codes(seqs, self.event_labels_), dtype=np.int32)
+        features = _core.transition_features(
+            seqs.offsets,
+            codes,
+            len(self.event_labels_) + 1,
+            self.order,
+            self.normalize,
+            resolve_threads(self.n_threads),
+        )
+        return self._wrap(features, seqs)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "event_labels_")
+        labels = [str(v) for v in self.event_labels_] + ["<unseen>"]
+        names = [f"p({b}|{a})" for a in labels for b in labels]
+        if self.order == 2:
+            names += [f"p({c}|{a},{b})" for a in labels for b in labels for c in labels]
+        names += [f"start={a}" for a in labels] + [f"end={a}" for a in labels]
+        return np.asarray(names, dtype=object)
+
+
+_FUNNEL_NAMES = {
+    "view": ("pv", "view", "page_view", "pageview", "click", "detail"),
+    "cart": ("cart", "addtocart", "add_to_cart", "add-to-cart"),
+    "fav": ("fav", "favorite", "favourite", "wishlist", "like"),
+    "buy": ("buy", "purchase", "transaction", "order", "checkout"),
+}
+
+
+class DiversityEncoder(SequenceEncoder):
+    """What a sequence acts on: item variety and concentration, the purchase funnel and
+    the values (prices) involved.
+
+    Columns: ``n_items``, ``distinct_item_ratio``, ``item_entropy_bits``,
+    ``top_item_share``, ``repeat_previous_item_share`` (refresh storms),
+    ``n_items_bought``, the funnel ratios ``cart_per_view``, ``fav_per_view``,
+    ``buy_per_view``, ``buy_per_cart`` (each divided by max(denominator, 1)), and with a
+    value column ``value_sum``, ``value_mean``, ``value_max``, ``value_std``,
+    ``share_value_missing``, ``value_bought_sum``.
+
+    Parameters
+    ----------
+    funnel : dict, optional
+        Event labels of the funnel steps, e.g. ``{"view": "pv", "cart": "cart",
+        "fav": "fav", "buy": "buy"}``; by default found among common names (pv/view,
+        cart/addtocart, fav/favorite, buy/purchase/transaction). Missing steps count 0.
+    n_threads : int, optional
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> seqs = Sequences.from_arrays([0, 4], ["pv", "pv", "cart", "buy"],
+    ...                              items=[7, 7, 7, 9], values=[10.0, 10.0, 10.0, 5.0])
+    >>> enc = DiversityEncoder().set_output(transform="pandas").fit(seqs)
+    >>> enc.transform(seqs).loc[0, ["n_items", "buy_per_view", "value_bought_sum"]].tolist()
+    [2.0, 0.5, 5.0]
+    """
+
+    def __init__(self, funnel=None, n_threads=None):
+        self.funnel = funnel
+        self.n_threads = n_threads
+
+    def fit(self, X, y=None):
+        seqs = _check_sequences(X, "DiversityEncoder.fit")
+        labels = {str(v).lower(): v for v in seqs.event_labels}
+        if self.funnel is None:
+            funnel = {}
+            for step, names in _FUNNEL_NAMES.items():
+                found = [labels[n] for n in names if n in labels]
+                if found:
+                    funnel[step] = found[0]
+        else:
+            if not isinstance(self.funnel, dict) or not set(self.funnel) <= set(_FUNNEL_NAMES):
+                raise ValueError(
+                    f"funnel must be a dict with keys among {sorted(_FUNNEL_NAMES)}, "
+                    f"got {self.funnel!r}"
+                )
+            unknown = [v for v in self.funnel.values() if v not in set(seqs.event_labels)]
+            if unknown:
+                raise ValueError(
+                    f"funnel names events {unknown} that the sequences do not have; "
+                    f"their events are {list(seqs.event_labels)}"
+                )
+            funnel = dict(self.funnel)
+        self.funnel_ = funnel
+        self.has_items_ = seqs.items is not None
+        self.has_values_ = seqs.values is not None
+        self.n_features_out_ = len(self.get_feature_names_out())
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "funnel_")
+        seqs = _check_sequences(X, "DiversityEncoder.transform")
+        if self.has_values_ and seqs.values is None:
+            raise ValueError("the encoder was fitted with values but these sequences have none")
+        if self.has_items_ and seqs.items is None:
+            raise ValueError("the encoder was fitted with items but these sequences have none")
+        position = {label: i for i, label in enumerate(seqs.event_labels)}
+        codes = [
+            int(position.get(self.funnel_.get(step), -1)) for step in ("view", "cart", "fav", "buy")
+        ]
+        features = _core.diversity_features(
+            seqs.offsets,
+            seqs.events,
+            seqs.items if self.has_items_ else None,
+            seqs.values if self.has_values_ else None,
+            *codes,
+            resolve_threads(self.n_threads),
+        )
+        return self._wrap(features, seqs)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "funnel_")
+        names = [
+            "n_items",
+            "distinct_item_ratio",
+            "item_entropy_bits",
+            "top_item_share",
+            "repeat_previous_item_share",
+            "n_items_bought",
+            "cart_per_view",
+            "fav_per_view",
+            "buy_per_view",
+            "buy_per_cart",
+        ]
+        if self.has_values_:
+            names += [
+                "value_sum",
+                "value_mean",
+                "value_max",
+                "value_std",
+                "share_value_missing",
+                "value_bought_sum",
+            ]
+        return np.asarray(names, dtype=object)
+
+
+class EncoderUnion(SequenceEncoder):
+    """Several sequence encoders side by side: their columns concatenated, in order.
+
+    Parameters
+    ----------
+    encoders : list of (name, encoder)
+        Feature names must not collide across encoders.
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> seqs = Sequences.from_lists([["a", "b"], ["b"]])
+    >>> union = EncoderUnion([("counts", CountTimingEncoder()),
+    ...                       ("order", TransitionEncoder())]).fit(seqs)
+    >>> union.transform(seqs).shape
+    (2, 18)
+    """
+
+    def __init__(self, encoders):
+        self.encoders = encoders
+
+    def fit(self, X, y=None):
+        _check_sequences(X, "EncoderUnion.fit")
+        if not isinstance(self.encoders, (list, tuple)) or not self.encoders:
+            raise ValueError("encoders must be a non-empty list of (name, encoder) pairs")
+        fitted = []
+        names: list[str] = []
+        for item in self.encoders:
+            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+                raise ValueError(f"encoders must hold (name, encoder) pairs, got {item!r}")
+            name, encoder = item
+            encoder = clone(encoder).fit(X)
+            fitted.append((name, encoder))
+            names += list(encoder.get_feature_names_out())
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"feature names collide across encoders: {duplicates}")
+        self.encoders_ = fitted
+        self.n_features_out_ = len(names)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "encoders_")
+        seqs = _check_sequences(X, "EncoderUnion.transform")
+        blocks = [encoder.transform(seqs) for _, encoder in self.encoders_]
+        blocks = [b.to_numpy() if isinstance(b, pd.DataFrame) else b for b in blocks]
+        return self._wrap(np.hstack(blocks).astype(np.float32, copy=False), seqs)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "encoders_")
+        return np.concatenate([e.get_feature_names_out() for _, e in self.encoders_])
+
+
+def default_encoder(kind="ecommerce", *, session_gap="30min", n_threads=None) -> EncoderUnion:
+    """The encoders an expert would start from, with sensible settings.
+
+    - ``"ecommerce"``: event counts, rhythm (TemporalEncoder with the hour and weekday
+      summaries rather than the 31 profile columns), order (first-order
+      TransitionEncoder) and items/funnel/values (DiversityEncoder); needs times.
+    - ``"log"``: event counts and first- and second-order transitions (log templates
+      follow strict orders); works without times.
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> seqs = Sequences.from_lists([[5, 5, 22], [5, 11]])
+    >>> default_encoder("log").fit(seqs).transform(seqs).shape[0]
+    2
+    """
+    if kind == "ecommerce":
+        parts = [
+            ("counts", CountTimingEncoder(timing=False, n_threads=n_threads)),
+            (
+                "temporal",
+                TemporalEncoder(session_gap=session_gap, profiles=False, n_threads=n_threads),
+            ),
+            ("transitions", TransitionEncoder(n_threads=n_threads)),
+            ("diversity", DiversityEncoder(n_threads=n_threads)),
+        ]
+    elif kind == "log":
+        parts = [
+            ("counts", CountTimingEncoder(timing=False, n_threads=n_threads)),
+            ("transitions", TransitionEncoder(order=2, n_threads=n_threads)),
+        ]
+    else:
+        raise ValueError(f"kind must be 'ecommerce' or 'log', got {kind!r}")
+    return EncoderUnion(parts)

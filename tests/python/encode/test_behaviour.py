@@ -1,0 +1,264 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sklearn.exceptions import NotFittedError
+
+from oddseq.encode import (
+    DiversityEncoder,
+    EncoderUnion,
+    TemporalEncoder,
+    TransitionEncoder,
+    default_encoder,
+)
+from oddseq.sequences import Sequences
+
+
+def build(sequences, with_items=False, with_values=False):
+    """Sequences from [[(event, second, item, value), ...], ...] sorted by time."""
+    sequences = [sorted(s, key=lambda e: e[1]) for s in sequences]
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sequences])]).astype(np.int64)
+    flat = [e for s in sequences for e in s]
+    return sequences, Sequences.from_arrays(
+        offsets,
+        np.array([e[0] for e in flat], dtype=object),
+        times=np.array([e[1] for e in flat], dtype=np.int64),
+        items=np.array([e[2] for e in flat]) if with_items else None,
+        values=np.array([e[3] for e in flat], dtype=float) if with_values else None,
+    )
+
+
+def temporal_reference(times, session_gap=1800):
+    t = np.asarray(times, dtype=np.int64)
+    n = len(t)
+    row = {"length": n}
+    stamps = pd.to_datetime(t, unit="s")
+    hours = np.bincount(stamps.hour, minlength=24) / n
+    days = np.bincount(stamps.dayofweek, minlength=7) / n
+    for h in range(24):
+        row[f"share_hour_{h:02d}"] = hours[h]
+    row["hour_entropy_bits"] = -sum(p * math.log2(p) for p in hours if p > 0)
+    row["share_night"] = hours[:6].sum()
+    for i, day in enumerate(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]):
+        row[f"share_{day}"] = days[i]
+    row["share_weekend"] = days[5] + days[6]
+    row["max_events_1min"] = max(int(((t >= x) & (t < x + 60)).sum()) for x in t)
+    row["max_events_1h"] = max(int(((t >= x) & (t < x + 3600)).sum()) for x in t)
+    cuts = [0] + [i for i in range(1, n) if t[i] - t[i - 1] > session_gap] + [n]
+    sessions = [t[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+    row["n_sessions"] = len(sessions)
+    row["session_events_mean"] = n / len(sessions)
+    row["session_events_max"] = max(len(s) for s in sessions)
+    row["session_duration_mean_s"] = np.mean([s[-1] - s[0] for s in sessions])
+    gaps = np.diff(t).astype(float)
+    if n < 2:
+        for name in (
+            "duration_s",
+            "events_per_min",
+            "gap_min_s",
+            "gap_median_s",
+            "gap_mean_s",
+            "gap_std_s",
+            "gap_cv",
+            "burstiness",
+            "share_gaps_under_1s",
+            "gap_lag1_autocorr",
+        ):
+            row[name] = 0.0
+        return row
+    duration = t[-1] - t[0]
+    mean, std = gaps.mean(), gaps.std()
+    row.update(
+        duration_s=duration,
+        events_per_min=(n - 1) / duration * 60 if duration > 0 else 0.0,
+        gap_min_s=gaps.min(),
+        gap_median_s=np.median(gaps),
+        gap_mean_s=mean,
+        gap_std_s=std,
+        gap_cv=std / mean if mean > 0 else 0.0,
+        burstiness=(std - mean) / (std + mean) if std + mean > 0 else 0.0,
+        share_gaps_under_1s=(gaps < 1).mean(),
+    )
+    centred = gaps - mean
+    var = (centred**2).sum()
+    row["gap_lag1_autocorr"] = (
+        (centred[1:] * centred[:-1]).sum() / var if (len(gaps) >= 3 and var > 0) else 0.0
+    )
+    return row
+
+
+event_lists = st.lists(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["pv", "cart", "buy", "fav"]),
+            st.integers(1_500_000_000, 1_500_400_000),
+            st.integers(0, 6),
+            st.floats(0.5, 500),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(event_lists, st.sampled_from([1, 2]))
+def test_temporal_matches_reference(raw, n_threads):
+    sequences, seqs = build(raw)
+    enc = TemporalEncoder(n_threads=n_threads).set_output(transform="pandas").fit(seqs)
+    got = enc.transform(seqs)
+    assert list(got.columns) == list(enc.get_feature_names_out())
+    for i, s in enumerate(sequences):
+        expected = temporal_reference([e[1] for e in s])
+        for name, value in expected.items():
+            assert got.iloc[i][name] == pytest.approx(value, rel=1e-5, abs=1e-4), name
+
+
+def test_temporal_local_time_and_dst():
+    # 2024-03-31 01:30 UTC is 03:30 in Paris (after the spring change), 09:30 in Shanghai.
+    ts = pd.Timestamp("2024-03-31 01:30", tz="UTC")
+    log = pd.DataFrame({"u": [1, 1], "e": ["a", "a"], "t": [ts - pd.Timedelta("2h"), ts]})
+    paris = Sequences.from_events(
+        log.assign(t=log["t"].dt.tz_convert("Europe/Paris")), entity="u", event="e", time="t"
+    )
+    row = TemporalEncoder().set_output(transform="pandas").fit_transform(paris).iloc[0]
+    assert row["share_hour_00"] == 0.5 and row["share_hour_03"] == 0.5  # 00:30 CET, 03:30 CEST
+    shanghai = TemporalEncoder(time_zone="Asia/Shanghai").set_output(transform="pandas")
+    row = shanghai.fit_transform(paris).iloc[0]
+    assert row["share_hour_07"] == 0.5 and row["share_hour_09"] == 0.5
+    assert row["share_sun"] == 1.0 and row["share_weekend"] == 1.0
+
+
+def transition_reference(events, labels, order, normalize):
+    idx = {e: i for i, e in enumerate(labels)}
+    n = len(labels)
+    first = np.zeros((n, n))
+    for a, b in zip(events[:-1], events[1:]):
+        first[idx[a], idx[b]] += 1
+    second = np.zeros((n, n, n))
+    for a, b, c in zip(events[:-2], events[1:-1], events[2:]):
+        second[idx[a], idx[b], idx[c]] += 1
+
+    def norm(block):
+        block = block.reshape(-1, n)
+        if normalize == "counts":
+            return block.ravel()
+        if normalize == "share":
+            total = block.sum()
+            return (block / total if total else block).ravel()
+        rows = block.sum(axis=1, keepdims=True)
+        return np.divide(block, rows, out=np.zeros_like(block), where=rows > 0).ravel()
+
+    out = [norm(first)]
+    if order == 2:
+        out.append(norm(second))
+    start = np.zeros(n)
+    start[idx[events[0]]] = 1
+    end = np.zeros(n)
+    end[idx[events[-1]]] = 1
+    return np.concatenate(out + [start, end])
+
+
+@given(event_lists, st.sampled_from([1, 2]), st.sampled_from(["conditional", "share", "counts"]))
+def test_transitions_match_reference(raw, order, normalize):
+    sequences, seqs = build(raw)
+    enc = TransitionEncoder(order=order, normalize=normalize).fit(seqs)
+    got = enc.transform(seqs)
+    labels = list(enc.event_labels_) + ["<unseen>"]
+    for i, s in enumerate(sequences):
+        expected = transition_reference([e[0] for e in s], labels, order, normalize)
+        np.testing.assert_allclose(got[i], expected, rtol=1e-6, atol=1e-6)
+
+
+def test_transitions_unseen_events_have_their_own_bucket():
+    train = Sequences.from_lists([["pv", "buy"]])
+    enc = TransitionEncoder().set_output(transform="pandas").fit(train)
+    new = Sequences.from_lists([["pv", "refund", "buy"]])
+    row = enc.transform(new).iloc[0]
+    assert row["p(<unseen>|pv)"] == 1.0 and row["p(buy|<unseen>)"] == 1.0
+    with pytest.raises(ValueError, match="order"):
+        TransitionEncoder(order=3).fit(train)
+    with pytest.raises(ValueError, match="normalize"):
+        TransitionEncoder(normalize="l3").fit(train)
+
+
+def diversity_reference(s):
+    events = [e[0] for e in s]
+    items = [e[2] for e in s]
+    values = np.array([e[3] for e in s])
+    n = len(s)
+    counts = pd.Series(items).value_counts()
+    p = counts / n
+    steps = {k: events.count(k) for k in ("pv", "cart", "fav", "buy")}
+    return [
+        len(counts),
+        len(counts) / n,
+        float(-(p * np.log2(p)).sum()),
+        counts.max() / n,
+        sum(items[i] == items[i - 1] for i in range(1, n)) / (n - 1) if n > 1 else 0.0,
+        len({it for ev, it in zip(events, items) if ev == "buy"}),
+        steps["cart"] / max(steps["pv"], 1),
+        steps["fav"] / max(steps["pv"], 1),
+        steps["buy"] / max(steps["pv"], 1),
+        steps["buy"] / max(steps["cart"], 1),
+        values.sum(),
+        values.mean(),
+        values.max(),
+        values.std(),
+        0.0,
+        sum(v for ev, v in zip(events, values) if ev == "buy"),
+    ]
+
+
+@given(event_lists)
+def test_diversity_matches_reference(raw):
+    sequences, seqs = build(raw, with_items=True, with_values=True)
+    got = DiversityEncoder().fit(seqs).transform(seqs)
+    for i, s in enumerate(sequences):
+        np.testing.assert_allclose(got[i], diversity_reference(s), rtol=1e-5, atol=1e-4)
+
+
+def test_diversity_missing_values_and_custom_funnel():
+    seqs = Sequences.from_arrays(
+        [0, 3], ["view", "basket", "purchase"], items=[1, 2, 2], values=[np.nan, 4.0, 6.0]
+    )
+    enc = DiversityEncoder(funnel={"view": "view", "cart": "basket", "buy": "purchase"})
+    row = enc.set_output(transform="pandas").fit_transform(seqs).iloc[0]
+    assert row["buy_per_cart"] == 1.0 and row["share_value_missing"] == pytest.approx(1 / 3)
+    assert row["value_mean"] == 5.0
+    with pytest.raises(ValueError, match="does not have|do not have"):
+        DiversityEncoder(funnel={"buy": "refund"}).fit(seqs)
+
+
+def test_union_default_encoder_and_bad_input():
+    rng = np.random.default_rng(0)
+    log = pd.DataFrame(
+        {
+            "u": rng.integers(0, 20, 400),
+            "e": rng.choice(["pv", "cart", "buy"], 400),
+            "t": rng.integers(0, 10**6, 400),
+            "i": rng.integers(0, 30, 400),
+            "v": rng.uniform(1, 9, 400),
+        }
+    )
+    seqs = Sequences.from_events(log, entity="u", event="e", time="t", item="i", value="v")
+    enc = default_encoder().set_output(transform="pandas").fit(seqs)
+    frame = enc.transform(seqs)
+    assert frame.shape == (20, enc.n_features_out_) and frame.index.equals(seqs.ids)
+    assert np.isfinite(frame.to_numpy()).all() and frame.dtypes.eq(np.float32).all()
+    untimed = Sequences.from_lists([[1, 2], [2]])
+    assert default_encoder("log").fit(untimed).transform(untimed).shape[0] == 2
+    with pytest.raises(ValueError, match="needs event times"):
+        TemporalEncoder().fit(untimed)
+    with pytest.raises(NotFittedError):
+        TemporalEncoder().transform(seqs)
+    with pytest.raises(ValueError, match="session_gap"):
+        TemporalEncoder(session_gap=-5).fit(seqs)
+    with pytest.raises(ValueError, match="collide"):
+        EncoderUnion([("a", TemporalEncoder()), ("b", TemporalEncoder())]).fit(seqs)
+    with pytest.raises(ValueError, match="kind"):
+        default_encoder("video")
