@@ -37,7 +37,7 @@ def temporal_reference(times, session_gap=1800):
     row = {"length": n}
     stamps = pd.to_datetime(t, unit="s")
     hours = np.bincount(stamps.hour, minlength=24) / n
-    days = np.bincount(stamps.dayofweek, minlength=7) / n
+    days = np.bincount(stamps.day_of_week, minlength=7) / n
     for h in range(24):
         row[f"share_hour_{h:02d}"] = hours[h]
     row["hour_entropy_bits"] = -sum(p * math.log2(p) for p in hours if p > 0)
