@@ -3,7 +3,7 @@
 Usage (from the repository root, after ``pip install ".[bench]"``):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py [sequences] [kmeans]
-        [kmeans-scaling]
+        [kmeans-scaling] [encoders]
         [--events 10000000] [--entities 100000] [--n 1000000] [--iters 50]
 
 Each measurement runs in a fresh subprocess that loads the shared input from disk, so
@@ -303,6 +303,130 @@ def bench_kmeans(args, workdir: Path) -> dict:
     }
 
 
+def encoders_worker(case: str, workdir: Path) -> dict:
+    """One encoder family on the shared log: oddseq's encoder, or the pandas code an
+    analyst would write for the same features. Returns a few values to cross-check."""
+    import pandas as pd
+
+    from oddseq.encode import (
+        DiversityEncoder,
+        TemporalEncoder,
+        TransitionEncoder,
+        default_encoder,
+    )
+    from oddseq.sequences import Sequences
+
+    df = pd.read_parquet(workdir / "log.parquet")
+    seqs = Sequences.from_events(
+        df, entity="user_id", event="behavior", time="timestamp", item="item_id"
+    )
+    family, library = case.split("-")
+    base = start_memory_window()
+    t0 = time.perf_counter()
+    if library == "oddseq":
+        encoder = {
+            "temporal": TemporalEncoder(),
+            "transition": TransitionEncoder(),
+            "diversity": DiversityEncoder(),
+            "default": default_encoder(),
+        }[family]
+        frame = encoder.set_output(transform="pandas").fit_transform(seqs)
+        elapsed = time.perf_counter() - t0
+        check = {
+            "temporal": ["gap_mean_s", "gap_std_s", "max_events_1min"],
+            "transition": ["p(buy|cart)", "p(pv|pv)"],
+            "diversity": ["n_items", "buy_per_view"],
+            "default": ["length"],
+        }[family]
+        values = frame[check]
+    else:
+        ordered = df.sort_values(["user_id", "timestamp"], kind="stable")
+        users = ordered["user_id"]
+        if family == "temporal":
+            gaps = ordered.groupby("user_id")["timestamp"].diff().astype(float)
+            stats = gaps.groupby(users).agg(["mean", "std"])
+            stats["std"] = gaps.groupby(users).std(ddof=0)
+            ts = pd.to_datetime(ordered["timestamp"], unit="s")
+            per_min = (
+                ordered.assign(t=ts)
+                .set_index("t")
+                .groupby("user_id")["behavior"]
+                .rolling("60s")
+                .count()
+                .groupby(level=0)
+                .max()
+            )
+            values = pd.DataFrame(
+                {"gap_mean_s": stats["mean"], "gap_std_s": stats["std"], "max_events_1min": per_min}
+            )
+        elif family == "transition":
+            nxt = ordered.groupby("user_id")["behavior"].shift(-1)
+            pairs = pd.DataFrame(
+                {"u": users, "a": ordered["behavior"].astype(str), "b": nxt.astype(object)}
+            ).dropna()
+            counts = pairs.groupby(["u", "a", "b"]).size()
+            p = counts / counts.groupby(level=[0, 1]).transform("sum")
+            wide = p.unstack(["a", "b"], fill_value=0.0)
+            values = pd.DataFrame(
+                {
+                    "p(buy|cart)": wide.get(("cart", "buy"), 0.0),
+                    "p(pv|pv)": wide.get(("pv", "pv"), 0.0),
+                }
+            )
+        else:
+            n_items = ordered.groupby("user_id")["item_id"].nunique()
+            steps = pd.crosstab(users, ordered["behavior"])
+            values = pd.DataFrame(
+                {"n_items": n_items, "buy_per_view": steps["buy"] / steps["pv"].clip(lower=1)}
+            )
+        elapsed = time.perf_counter() - t0
+    values = values.sort_index().head(200).astype(float).fillna(0.0)
+    return {
+        "case": case,
+        "seconds": elapsed,
+        "peak_extra_mb": peak_rss_mb() - base,
+        "events": len(df),
+        "check": values.to_numpy().round(3).tolist(),
+    }
+
+
+def bench_encoders(args, workdir: Path) -> dict:
+    df = make_event_log(args.events, args.entities)
+    df.to_parquet(workdir / "log.parquet")
+    print(
+        f"\nEncoders vs idiomatic pandas: {args.events:,} events, {args.entities:,} entities "
+        "(Sequences built beforehand, not timed)"
+    )
+    print(
+        f"{'family':<12}{'oddseq s':>10}{'pandas s':>10}{'speedup':>9}"
+        f"{'M events/s/core':>17}{'peak extra MB':>15}"
+    )
+    rows = []
+    for family in ("temporal", "transition", "diversity", "default"):
+        ours = run_case("encoders", f"{family}-oddseq", workdir)
+        row = {
+            "family": family,
+            "oddseq_seconds": ours["seconds"],
+            "oddseq_peak_extra_mb": ours["peak_extra_mb"],
+            "events_per_second_per_core": ours["events"] / ours["seconds"] / os.cpu_count(),
+        }
+        if family != "default":
+            theirs = run_case("encoders", f"{family}-pandas", workdir)
+            if not np.allclose(ours["check"], theirs["check"], rtol=1e-3, atol=1e-3):
+                raise AssertionError(f"{family}: oddseq and pandas disagree")
+            row["pandas_seconds"] = theirs["seconds"]
+            row["speedup"] = theirs["seconds"] / ours["seconds"]
+        rows.append(row)
+        speed = f"{row['speedup']:>8.1f}x" if "speedup" in row else f"{'-':>9}"
+        pandas_s = f"{row['pandas_seconds']:>10.2f}" if "pandas_seconds" in row else f"{'-':>10}"
+        print(
+            f"{family:<12}{row['oddseq_seconds']:>10.3f}{pandas_s}{speed}"
+            f"{row['events_per_second_per_core'] / 1e6:>17.1f}"
+            f"{row['oddseq_peak_extra_mb']:>15.0f}"
+        )
+    return {"events": args.events, "entities": args.entities, "rows": rows}
+
+
 def bench_kmeans_scaling(args, workdir: Path) -> dict:
     """ms per iteration over n (k = 64) and over k (n = 1,000,000), d = 32, float32,
     10 iterations from the same initial centres with tol=0, in this process."""
@@ -356,7 +480,11 @@ def bench_kmeans_scaling(args, workdir: Path) -> dict:
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         bench, case, workdir = sys.argv[2], sys.argv[3], Path(sys.argv[4])
-        worker = {"sequences": sequences_worker, "kmeans": kmeans_worker}[bench]
+        worker = {
+            "sequences": sequences_worker,
+            "kmeans": kmeans_worker,
+            "encoders": encoders_worker,
+        }[bench]
         print(json.dumps(worker(case, workdir)))
         return
     parser = argparse.ArgumentParser()
@@ -375,6 +503,7 @@ def main():
                 "sequences": bench_sequences,
                 "kmeans": bench_kmeans,
                 "kmeans-scaling": bench_kmeans_scaling,
+                "encoders": bench_encoders,
             }[name](args, Path(tmp))
         result["machine"] = info
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1))
