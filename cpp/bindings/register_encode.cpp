@@ -1,6 +1,7 @@
 #include "common.hpp"
 #include "oddseq/encode/count_timing.hpp"
 #include "oddseq/encode/diversity.hpp"
+#include "oddseq/encode/recency.hpp"
 #include "oddseq/encode/temporal.hpp"
 #include "oddseq/encode/transition.hpp"
 
@@ -91,9 +92,50 @@ py::array_t<float> diversity(const CArray<std::int64_t>& offsets,
   return out;
 }
 
+py::array_t<float> decay(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& events,
+                         std::int64_t n_event_types, const CArray<std::int64_t>& times,
+                         std::int64_t reference_ns, std::int64_t half_life_ns, int n_threads) {
+  const std::int64_t n_seq = offsets.size() - 1;
+  py::array_t<float> out(
+      {static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(n_event_types + 1)});
+  const std::int64_t* off = offsets.data();
+  const std::int32_t* ev = events.data();
+  const std::int64_t* tm = times.data();
+  float* dst = out.mutable_data();
+  {
+    py::gil_scoped_release release;  // per-sequence work on OpenMP threads
+    encode::decay_features(off, n_seq, ev, n_event_types, tm, reference_ns, half_life_ns, n_threads,
+                           dst);
+  }
+  return out;
+}
+
+py::array_t<float> minhash(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& codes,
+                           const CArray<std::uint64_t>& element_hash, int shingle,
+                           std::int64_t n_hashes, std::uint64_t seed, int n_threads) {
+  const std::int64_t n_seq = offsets.size() - 1;
+  py::array_t<float> out({static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(n_hashes)});
+  const std::int64_t* off = offsets.data();
+  const std::int32_t* cd = codes.data();
+  const std::uint64_t* hs = element_hash.data();
+  const std::int64_t n_codes = element_hash.size();
+  float* dst = out.mutable_data();
+  {
+    py::gil_scoped_release release;  // per-sequence hashing on OpenMP threads
+    encode::minhash_features(off, n_seq, cd, hs, n_codes, shingle, n_hashes, seed, n_threads, dst);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_encode(py::module_& m) {
+  m.def("decay_features", &decay, py::arg("offsets").noconvert(), py::arg("events").noconvert(),
+        py::arg("n_event_types"), py::arg("times").noconvert(), py::arg("reference_ns"),
+        py::arg("half_life_ns"), py::arg("n_threads"));
+  m.def("minhash_features", &minhash, py::arg("offsets").noconvert(), py::arg("codes").noconvert(),
+        py::arg("element_hash").noconvert(), py::arg("shingle"), py::arg("n_hashes"),
+        py::arg("seed"), py::arg("n_threads"));
   m.def("temporal_features", &temporal, py::arg("offsets").noconvert(),
         py::arg("times").noconvert(), py::arg("utc_offset_s").noconvert(), py::arg("first_hour"),
         py::arg("session_gap_ns"), py::arg("n_threads"));

@@ -13,11 +13,14 @@ from ._behaviour import (
     default_encoder,
 )
 from ._count_timing import CountTimingEncoder, SequenceEncoder
+from ._recency import DecayEncoder, MinHashEncoder
 
 __all__ = [
     "CountTimingEncoder",
+    "DecayEncoder",
     "DiversityEncoder",
     "EncoderUnion",
+    "MinHashEncoder",
     "SequenceEncoder",
     "TemporalEncoder",
     "TransitionEncoder",

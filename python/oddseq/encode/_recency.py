@@ -1,0 +1,259 @@
+"""Recency-weighted counts (DecayEncoder) and MinHash signatures (MinHashEncoder) with
+LSH banding to find near-duplicate sequences (coordinated accounts)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _core
+from ..sequences import Sequences
+from ..sequences._sequences import _duration_ns, _times_to_ns
+from ..utils._validation import check_positive_int, check_random_state, resolve_threads
+from ._behaviour import _vocabulary_codes
+from ._count_timing import SequenceEncoder, _check_sequences
+
+__all__ = ["DecayEncoder", "MinHashEncoder"]
+
+_HASH_RANGE = float(1 << 24)
+
+
+class DecayEncoder(SequenceEncoder):
+    """Recency-weighted event counts: each event weighs 0.5 ** (age / half_life) as of a
+    reference time, so recent behaviour counts more (a takeover's fresh burst stands out
+    against an old, calm history).
+
+    Columns ``decayed[<event>]`` for every event type seen in fit, then
+    ``decayed_total``. Events after the reference weigh 1; unseen event types count only
+    towards the total.
+
+    Parameters
+    ----------
+    half_life : float, str or Timedelta, default="1d"
+        Seconds, or a duration string.
+    reference : "fit", "latest" or a timestamp, default="fit"
+        "fit": the latest event time of the fit data; "latest": the latest event time of
+        the data being transformed; a timestamp (or number of seconds since the epoch)
+        fixes it.
+    n_threads : int, optional
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> seqs = Sequences.from_arrays([0, 2], ["pv", "buy"], times=[0, 86_400])
+    >>> enc = DecayEncoder(half_life="1d").fit(seqs)
+    >>> enc.transform(seqs)[0].tolist()
+    [1.0, 0.5, 1.5]
+    """
+
+    def __init__(self, half_life="1d", reference="fit", n_threads=None):
+        self.half_life = half_life
+        self.reference = reference
+        self.n_threads = n_threads
+
+    def _timed(self, X, what):
+        seqs = _check_sequences(X, f"DecayEncoder.{what}")
+        if seqs.times is None:
+            raise ValueError(
+                "DecayEncoder needs event times, but these sequences have none; build them "
+                "with a time column"
+            )
+        return seqs
+
+    def fit(self, X, y=None):
+        seqs = self._timed(X, "fit")
+        _duration_ns(self.half_life, "half_life")
+        self.event_labels_ = seqs.event_labels
+        if isinstance(self.reference, str) and self.reference in ("fit", "latest"):
+            self.reference_ns_ = int(seqs.times.max()) if self.reference == "fit" else None
+        else:
+            try:
+                ns, bad, _ = _times_to_ns(pd.Series([self.reference]), "s", "reference")
+            except TypeError:
+                raise ValueError(
+                    "reference must be 'fit', 'latest', a timestamp or seconds since the "
+                    f"epoch, got {self.reference!r}"
+                ) from None
+            if bad is not None:
+                raise ValueError("reference is missing (NaT/NaN)")
+            self.reference_ns_ = int(ns[0])
+        self.n_features_out_ = len(self.event_labels_) + 1
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "event_labels_")
+        seqs = self._timed(X, "transform")
+        reference = self.reference_ns_ if self.reference_ns_ is not None else int(seqs.times.max())
+        codes = np.ascontiguousarray(_vocabulary_codes(seqs, self.event_labels_), dtype=np.int32)
+        n = len(self.event_labels_)
+        features = _core.decay_features(
+            seqs.offsets,
+            codes,
+            n + 1,
+            seqs.times,
+            reference,
+            _duration_ns(self.half_life, "half_life"),
+            resolve_threads(self.n_threads),
+        )
+        features = np.ascontiguousarray(np.delete(features, n, axis=1))  # unseen-type column
+        return self._wrap(features, seqs)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "event_labels_")
+        names = [f"decayed[{label}]" for label in self.event_labels_] + ["decayed_total"]
+        return np.asarray(names, dtype=object)
+
+
+class MinHashEncoder(SequenceEncoder):
+    """MinHash signatures of each sequence's item set, or of its event shingles, so that
+    near-duplicate sequences (accounts doing the same thing) can be found.
+
+    The share of equal columns between two signatures estimates the Jaccard similarity
+    of the two sets. Elements are hashed by their labels (not codes), so signatures from
+    different Sequences compare. :meth:`similar_pairs` finds the pairs above a threshold
+    by LSH banding without comparing all pairs.
+
+    Parameters
+    ----------
+    n_hashes : int, default=64
+    unit : {"item", "event"}, default="item"
+        "item": the set of items acted on; "event": the set of event shingles.
+    shingle : int, default=1
+        Consecutive elements combined into one (e.g. 3 for event 3-grams).
+    random_state : int or None, default=0
+        Chooses the hash functions; signatures compare only with the same value.
+    n_threads : int, optional
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> seqs = Sequences.from_arrays([0, 3, 6, 8], ["pv"] * 8,
+    ...                              items=[1, 2, 3, 1, 2, 3, 8, 9])
+    >>> enc = MinHashEncoder(n_hashes=32).fit(seqs)
+    >>> enc.similar_pairs(seqs, threshold=0.9)[["first", "second"]].values.tolist()
+    [[0, 1]]
+    """
+
+    def __init__(self, n_hashes=64, unit="item", shingle=1, random_state=0, n_threads=None):
+        self.n_hashes = n_hashes
+        self.unit = unit
+        self.shingle = shingle
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    def fit(self, X, y=None):
+        seqs = _check_sequences(X, "MinHashEncoder.fit")
+        check_positive_int(self.n_hashes, "n_hashes")
+        check_positive_int(self.shingle, "shingle")
+        if self.unit not in ("item", "event"):
+            raise ValueError(f"unit must be 'item' or 'event', got {self.unit!r}")
+        if self.unit == "item" and seqs.items is None:
+            raise ValueError("unit='item' needs sequences with items (an item column)")
+        self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self.n_features_out_ = int(self.n_hashes)
+        return self
+
+    def _codes_and_hashes(self, seqs: Sequences):
+        if self.unit == "item":
+            if seqs.items is None:
+                raise ValueError("unit='item' needs sequences with items (an item column)")
+            labels = seqs.item_labels
+            codes = seqs.items
+            if (codes < 0).any():  # missing items: their own label
+                labels = labels.append(pd.Index([None]))
+                codes = np.where(codes < 0, len(labels) - 1, codes)
+        else:
+            labels, codes = seqs.event_labels, seqs.events
+        hashes = pd.util.hash_array(np.asarray(labels.astype(str), dtype=object))
+        return np.ascontiguousarray(codes, dtype=np.int32), np.ascontiguousarray(hashes)
+
+    def transform(self, X):
+        check_is_fitted(self, "seed_")
+        seqs = _check_sequences(X, "MinHashEncoder.transform")
+        codes, hashes = self._codes_and_hashes(seqs)
+        features = _core.minhash_features(
+            seqs.offsets,
+            codes,
+            hashes,
+            int(self.shingle),
+            int(self.n_hashes),
+            self.seed_,
+            resolve_threads(self.n_threads),
+        )
+        return self._wrap(features, seqs)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "seed_")
+        return np.asarray([f"minhash_{j}" for j in range(int(self.n_hashes))], dtype=object)
+
+    def similar_pairs(self, X, threshold=0.8, *, max_group=1000):
+        """Pairs of sequences whose estimated Jaccard similarity is at least threshold.
+
+        LSH banding: the signature is cut into bands of r rows, chosen so that pairs at
+        the threshold collide in some band with high probability; colliding pairs are then
+        checked on the whole signature. Groups of more than ``max_group`` identical band
+        values (e.g. many empty sequences) are skipped, to stay far from all pairs.
+
+        Returns a DataFrame with ``first``, ``second`` (positions), ``first_id``,
+        ``second_id`` and ``similarity``, most similar first.
+        """
+        check_is_fitted(self, "seed_")
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, numbers.Real)
+            or not (0 < threshold <= 1)
+        ):
+            raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
+        seqs = _check_sequences(X, "MinHashEncoder.similar_pairs")
+        signatures = self.transform(seqs)
+        if isinstance(signatures, pd.DataFrame):
+            signatures = signatures.to_numpy()
+        n_hashes = signatures.shape[1]
+        rows = _band_rows(n_hashes, threshold)
+        candidates = set()
+        for start in range(0, n_hashes - rows + 1, rows):
+            band = np.ascontiguousarray(signatures[:, start : start + rows])
+            _, group, counts = np.unique(band, axis=0, return_inverse=True, return_counts=True)
+            group = group.ravel()
+            order = np.argsort(group, kind="stable")
+            bounds = np.concatenate([[0], np.cumsum(counts)])
+            for g in np.flatnonzero((counts > 1) & (counts <= max_group)):
+                members = order[bounds[g] : bounds[g + 1]]
+                for i in range(len(members)):
+                    for j in range(i + 1, len(members)):
+                        candidates.add((int(members[i]), int(members[j])))
+        if not candidates:
+            return pd.DataFrame(
+                {"first": [], "second": [], "first_id": [], "second_id": [], "similarity": []}
+            )
+        pairs = np.array(sorted(candidates), dtype=np.int64)
+        similarity = (signatures[pairs[:, 0]] == signatures[pairs[:, 1]]).mean(axis=1)
+        keep = similarity >= threshold
+        pairs, similarity = pairs[keep], similarity[keep]
+        order = np.argsort(-similarity, kind="stable")
+        pairs, similarity = pairs[order], similarity[order]
+        return pd.DataFrame(
+            {
+                "first": pairs[:, 0],
+                "second": pairs[:, 1],
+                "first_id": seqs.ids.take(pairs[:, 0]),
+                "second_id": seqs.ids.take(pairs[:, 1]),
+                "similarity": similarity,
+            }
+        )
+
+
+def _band_rows(n_hashes: int, threshold: float) -> int:
+    """Rows per band so that a pair at the threshold collides in at least one band with
+    probability >= 0.95 (1 - (1 - t^r)^b), using as many rows as that allows."""
+    best = 1
+    for rows in range(1, n_hashes + 1):
+        bands = n_hashes // rows
+        if bands == 0:
+            break
+        if 1 - (1 - threshold**rows) ** bands >= 0.95:
+            best = rows
+    return best
