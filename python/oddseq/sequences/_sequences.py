@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -19,15 +20,41 @@ _UNIT_TO_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 _INT64_MAX = np.iinfo(np.int64).max
 
 
+_DURATION_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "ms": 1_000_000,
+    "s": 10**9,
+    "sec": 10**9,
+    "m": 60 * 10**9,
+    "min": 60 * 10**9,
+    "h": 3600 * 10**9,
+    "hr": 3600 * 10**9,
+    "d": 86_400 * 10**9,
+    "day": 86_400 * 10**9,
+    "days": 86_400 * 10**9,
+    "w": 7 * 86_400 * 10**9,
+}
+_SIMPLE_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*$")
+
+
 def _duration_ns(value, name: str) -> int:
-    """A positive duration as int64 ns: a number of seconds, a string like "30min", or a
-    Timedelta."""
+    """A positive duration as int64 ns: a number of seconds, a string like "30min" or
+    "1d", or a Timedelta."""
     if isinstance(value, bool):
         raise TypeError(f"{name} must be seconds (a number), a string like '30min' or a Timedelta")
     if isinstance(value, numbers.Real):
         if not np.isfinite(value) or value <= 0:
             raise ValueError(f"{name} must be > 0 seconds, got {value}")
         return max(1, int(round(float(value) * 1e9)))
+    if isinstance(value, str):
+        # Plain "<number><unit>" parsed here: pandas is deprecating lower-case units.
+        match = _SIMPLE_DURATION.match(value)
+        if match and match.group(2).lower() in _DURATION_UNITS_NS:
+            ns = int(round(float(match.group(1)) * _DURATION_UNITS_NS[match.group(2).lower()]))
+            if ns <= 0:
+                raise ValueError(f"{name} must be a positive duration, got {value!r}")
+            return ns
     try:
         delta = pd.Timedelta(value)
     except (TypeError, ValueError):
