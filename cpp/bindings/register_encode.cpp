@@ -1,6 +1,7 @@
 #include "common.hpp"
 #include "oddseq/encode/count_timing.hpp"
 #include "oddseq/encode/diversity.hpp"
+#include "oddseq/encode/ngrams.hpp"
 #include "oddseq/encode/recency.hpp"
 #include "oddseq/encode/temporal.hpp"
 #include "oddseq/encode/transition.hpp"
@@ -127,9 +128,45 @@ py::array_t<float> minhash(const CArray<std::int64_t>& offsets, const CArray<std
   return out;
 }
 
+py::tuple ngram_keys(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& codes,
+                     const CArray<std::uint64_t>& element_hash, int n_min, int n_max,
+                     int n_threads) {
+  encode::NgramKeys keys;
+  {
+    py::gil_scoped_release release;  // per-sequence hashing and sorting on OpenMP threads
+    keys = encode::ngram_keys(offsets.data(), offsets.size() - 1, codes.data(), element_hash.data(),
+                              element_hash.size(), n_min, n_max, n_threads);
+  }
+  return py::make_tuple(to_numpy(std::move(keys.keys)), to_numpy(std::move(keys.positions)),
+                        to_numpy(std::move(keys.lengths)));
+}
+
+py::tuple ngram_counts(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& codes,
+                       const CArray<std::uint64_t>& element_hash, int n_min, int n_max,
+                       const CArray<std::int64_t>& sorted_vocabulary, bool count_unseen,
+                       std::int64_t hash_width, int n_threads) {
+  encode::SparseCounts counts;
+  {
+    py::gil_scoped_release release;  // per-sequence counting on OpenMP threads
+    counts =
+        encode::ngram_counts(offsets.data(), offsets.size() - 1, codes.data(), element_hash.data(),
+                             element_hash.size(), n_min, n_max, sorted_vocabulary.data(),
+                             sorted_vocabulary.size(), count_unseen, hash_width, n_threads);
+  }
+  return py::make_tuple(to_numpy(std::move(counts.indptr)), to_numpy(std::move(counts.indices)),
+                        to_numpy(std::move(counts.data)));
+}
+
 }  // namespace
 
 void register_encode(py::module_& m) {
+  m.def("ngram_keys", &ngram_keys, py::arg("offsets").noconvert(), py::arg("codes").noconvert(),
+        py::arg("element_hash").noconvert(), py::arg("n_min"), py::arg("n_max"),
+        py::arg("n_threads"));
+  m.def("ngram_counts", &ngram_counts, py::arg("offsets").noconvert(), py::arg("codes").noconvert(),
+        py::arg("element_hash").noconvert(), py::arg("n_min"), py::arg("n_max"),
+        py::arg("sorted_vocabulary").noconvert(), py::arg("count_unseen"), py::arg("hash_width"),
+        py::arg("n_threads"));
   m.def("decay_features", &decay, py::arg("offsets").noconvert(), py::arg("events").noconvert(),
         py::arg("n_event_types"), py::arg("times").noconvert(), py::arg("reference_ns"),
         py::arg("half_life_ns"), py::arg("n_threads"));

@@ -13,9 +13,11 @@ from ._behaviour import (
     default_encoder,
 )
 from ._count_timing import CountTimingEncoder, SequenceEncoder
+from ._counts import CountEncoder
 from ._recency import DecayEncoder, MinHashEncoder
 
 __all__ = [
+    "CountEncoder",
     "CountTimingEncoder",
     "DecayEncoder",
     "DiversityEncoder",

@@ -1,0 +1,241 @@
+"""Bags of event or item n-grams with tf-idf weighting and feature hashing."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _core
+from ..sequences import Sequences
+from ..utils._validation import check_positive_int, resolve_threads
+from ._count_timing import SequenceEncoder, _check_sequences
+
+__all__ = ["CountEncoder"]
+
+_SPARSE_ABOVE = 4096  # sparse="auto" switches to CSR above this many columns
+
+
+def _element_codes(seqs: Sequences, unit: str):
+    """(int32 codes, uint64 hash per code of its label, labels) for events or items."""
+    if unit == "event":
+        labels, codes = seqs.event_labels, seqs.events
+    else:
+        if seqs.items is None:
+            raise ValueError("unit='item' needs sequences with items (an item column)")
+        labels, codes = seqs.item_labels, seqs.items
+        if (codes < 0).any():  # a missing item is an element of its own
+            labels = labels.append(pd.Index(["<missing>"]))
+            codes = np.where(codes < 0, len(labels) - 1, codes)
+    hashes = pd.util.hash_array(np.asarray(labels.astype(str), dtype=object))
+    return np.ascontiguousarray(codes, dtype=np.int32), np.ascontiguousarray(hashes), labels
+
+
+class CountEncoder(SequenceEncoder):
+    """Counts of event (or item) n-grams per sequence, optionally tf-idf weighted.
+
+    With ``n_features=None`` the vocabulary of n-grams is learnt in ``fit`` (columns
+    ``count[pv]``, ``count[pv>cart]``, ..., plus ``count[<unseen>]`` for n-grams met
+    only later); with ``n_features`` a power of two, n-grams are hashed into that many
+    columns with a random sign (signed feature hashing: no vocabulary, fixed width, for
+    huge vocabularies such as item n-grams).
+
+    Parameters
+    ----------
+    unit : {"event", "item"}, default="event"
+    ngram_range : (int, int), default=(1, 1)
+        Smallest and largest n.
+    tf : {"raw", "frequency", "sublinear"}, default="raw"
+        Counts, counts over the sequence's total, or 1 + log(count).
+    idf : {None, "smooth", "plain"}, default=None
+        Multiply by ln((1 + N) / (1 + df)) + 1 (scikit-learn's smooth idf) or by
+        ln(N / df) (the plain idf of the classic log-anomaly work), learnt in fit.
+    norm : {None, "l1", "l2"}, default=None
+    n_features : int, optional
+        Hash width (a power of two); None learns a vocabulary.
+    min_df : int, default=1
+        Vocabulary n-grams must occur in at least this many sequences.
+    max_features : int, optional
+        Keep the n-grams in most sequences (vocabulary mode).
+    unseen : {"bucket", "ignore"}, default="bucket"
+    sparse : {"auto", True, False}, default="auto"
+        scipy.sparse CSR output; "auto" above 4,096 columns.
+    n_threads : int, optional
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> seqs = Sequences.from_lists([["pv", "pv", "buy"], ["pv", "cart"]])
+    >>> enc = CountEncoder(ngram_range=(1, 2)).set_output(transform="pandas").fit(seqs)
+    >>> enc.transform(seqs).loc[0, ["count[pv]", "count[pv>buy]", "count[pv>pv]"]].tolist()
+    [2.0, 1.0, 1.0]
+    >>> hashed = CountEncoder(n_features=16).fit(seqs)
+    >>> hashed.transform(seqs).shape
+    (2, 16)
+    """
+
+    def __init__(
+        self,
+        unit="event",
+        ngram_range=(1, 1),
+        tf="raw",
+        idf=None,
+        norm=None,
+        n_features=None,
+        min_df=1,
+        max_features=None,
+        unseen="bucket",
+        sparse="auto",
+        n_threads=None,
+    ):
+        self.unit = unit
+        self.ngram_range = ngram_range
+        self.tf = tf
+        self.idf = idf
+        self.norm = norm
+        self.n_features = n_features
+        self.min_df = min_df
+        self.max_features = max_features
+        self.unseen = unseen
+        self.sparse = sparse
+        self.n_threads = n_threads
+
+    def _check_params(self):
+        if self.unit not in ("event", "item"):
+            raise ValueError(f"unit must be 'event' or 'item', got {self.unit!r}")
+        rng = self.ngram_range
+        if (
+            not isinstance(rng, (tuple, list))
+            or len(rng) != 2
+            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in rng)
+            or not 1 <= rng[0] <= rng[1] <= 8
+        ):
+            raise ValueError(
+                f"ngram_range must be (n_min, n_max) with 1 <= n_min <= n_max <= 8, got {rng!r}"
+            )
+        for name, value, allowed in (
+            ("tf", self.tf, ("raw", "frequency", "sublinear")),
+            ("idf", self.idf, (None, "smooth", "plain")),
+            ("norm", self.norm, (None, "l1", "l2")),
+            ("unseen", self.unseen, ("bucket", "ignore")),
+            ("sparse", self.sparse, ("auto", True, False)),
+        ):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        if self.n_features is not None:
+            width = check_positive_int(self.n_features, "n_features")
+            if width & (width - 1):
+                raise ValueError(
+                    f"n_features must be a power of two for feature hashing, got {width}; "
+                    f"try {1 << (width - 1).bit_length()}"
+                )
+        check_positive_int(self.min_df, "min_df")
+        if self.max_features is not None:
+            check_positive_int(self.max_features, "max_features")
+        return int(rng[0]), int(rng[1])
+
+    def fit(self, X, y=None):
+        seqs = _check_sequences(X, "CountEncoder.fit")
+        n_min, n_max = self._check_params()
+        threads = resolve_threads(self.n_threads)
+        codes, hashes, labels = _element_codes(seqs, self.unit)
+        self.n_sequences_ = len(seqs)
+        if self.n_features is None:
+            keys, positions, lengths = _core.ngram_keys(
+                seqs.offsets, codes, hashes, n_min, n_max, threads
+            )
+            key_codes, uniques = _core.factorize_int64(keys, threads)
+            df = np.bincount(key_codes, minlength=len(uniques))
+            order = np.argsort(key_codes, kind="stable")
+            first = (
+                order[np.r_[0, np.flatnonzero(np.diff(key_codes[order])) + 1]]
+                if len(order)
+                else order
+            )
+            keep = np.flatnonzero(df >= self.min_df)
+            if self.max_features is not None and len(keep) > self.max_features:
+                by_df = np.lexsort((uniques[keep], -df[keep]))
+                keep = keep[by_df[: self.max_features]]
+            by_key = keep[np.argsort(uniques[keep], kind="stable")]
+            self.vocabulary_keys_ = np.ascontiguousarray(uniques[by_key])
+            self.document_frequency_ = df[by_key]
+            start, length = positions[first][by_key], lengths[first][by_key]
+            prefix = "item:" if self.unit == "item" else ""
+            self._names = [
+                "count[" + ">".join(prefix + str(labels[c]) for c in codes[p : p + n]) + "]"
+                for p, n in zip(start.tolist(), length.tolist())
+            ]
+            if self.unseen == "bucket":
+                self._names.append("count[<unseen>]")
+            width = len(self._names)
+        else:
+            self.vocabulary_keys_ = np.zeros(0, dtype=np.int64)
+            width = int(self.n_features)
+            self._names = [f"hash_{j:0{len(str(width - 1))}d}" for j in range(width)]
+        self.n_features_out_ = width
+        if self.idf is not None:
+            counts = self._counts(seqs, codes, hashes, n_min, n_max, threads)
+            df_columns = np.bincount(counts.indices, minlength=width).astype(np.float64)
+            n = float(len(seqs))
+            if self.idf == "smooth":
+                self.idf_ = np.log((1 + n) / (1 + df_columns)) + 1
+            else:
+                self.idf_ = np.log(n / np.maximum(df_columns, 1))
+        return self
+
+    def _counts(self, seqs, codes, hashes, n_min, n_max, threads) -> sp.csr_matrix:
+        indptr, indices, data = _core.ngram_counts(
+            seqs.offsets,
+            codes,
+            hashes,
+            n_min,
+            n_max,
+            self.vocabulary_keys_,
+            self.unseen == "bucket",
+            0 if self.n_features is None else int(self.n_features),
+            threads,
+        )
+        return sp.csr_matrix((data, indices, indptr), shape=(len(seqs), self.n_features_out_))
+
+    def transform(self, X):
+        check_is_fitted(self, "vocabulary_keys_")
+        seqs = _check_sequences(X, "CountEncoder.transform")
+        n_min, n_max = self._check_params()
+        threads = resolve_threads(self.n_threads)
+        codes, hashes, _ = _element_codes(seqs, self.unit)
+        matrix = self._counts(seqs, codes, hashes, n_min, n_max, threads)
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        if self.tf == "frequency":
+            totals = np.bincount(rows, weights=np.abs(matrix.data), minlength=matrix.shape[0])
+            matrix.data = (matrix.data / totals[rows]).astype(np.float32)
+        elif self.tf == "sublinear":
+            matrix.data = (np.sign(matrix.data) * (1 + np.log(np.abs(matrix.data)))).astype(
+                np.float32
+            )
+        if self.idf is not None:
+            matrix.data = (matrix.data * self.idf_[matrix.indices]).astype(np.float32)
+        if self.norm is not None:
+            values = np.abs(matrix.data) if self.norm == "l1" else matrix.data**2
+            totals = np.bincount(rows, weights=values, minlength=matrix.shape[0])
+            if self.norm == "l2":
+                totals = np.sqrt(totals)
+            safe = np.where(totals > 0, totals, 1.0)
+            matrix.data = (matrix.data / safe[rows]).astype(np.float32)
+        matrix.eliminate_zeros()
+        as_sparse = self.sparse is True or (
+            self.sparse == "auto" and self.n_features_out_ > _SPARSE_ABOVE
+        )
+        if getattr(self, "_output_container", "default") == "pandas":
+            if as_sparse:
+                return pd.DataFrame.sparse.from_spmatrix(
+                    matrix, index=seqs.ids, columns=self.get_feature_names_out()
+                )
+            return self._wrap(matrix.toarray(), seqs)
+        return matrix if as_sparse else matrix.toarray()
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "vocabulary_keys_")
+        return np.asarray(self._names, dtype=object)

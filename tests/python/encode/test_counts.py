@@ -1,0 +1,83 @@
+from collections import Counter
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from oddseq.encode import CountEncoder
+from oddseq.sequences import Sequences
+
+
+def ngrams(seq, n_min, n_max):
+    return Counter(
+        ">".join(map(str, seq[i : i + n]))
+        for n in range(n_min, n_max + 1)
+        for i in range(len(seq) - n + 1)
+    )
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["pv", "cart", "buy", "fav"]), min_size=1, max_size=15),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from([(1, 1), (1, 2), (2, 3)]),
+)
+def test_counts_match_reference(raw, ngram_range):
+    seqs = Sequences.from_lists(raw)
+    enc = CountEncoder(ngram_range=ngram_range, unseen="ignore").fit(seqs)
+    got = enc.transform(seqs)
+    names = [n[len("count[") : -1] for n in enc.get_feature_names_out()]
+    vocabulary = set().union(*(ngrams(s, *ngram_range) for s in raw))
+    assert set(names) == vocabulary
+    for i, s in enumerate(raw):
+        expected = ngrams(s, *ngram_range)
+        assert {n: got[i, j] for j, n in enumerate(names) if got[i, j]} == {
+            k: float(v) for k, v in expected.items()
+        }
+
+
+def test_tfidf_matches_sklearn_and_norms():
+    rng = np.random.default_rng(0)
+    raw = [list(rng.choice(["a", "b", "c", "d", "e"], rng.integers(1, 20))) for _ in range(50)]
+    seqs = Sequences.from_lists(raw)
+    counts = CountEncoder(unseen="ignore").fit_transform(seqs)
+    ours = CountEncoder(idf="smooth", norm="l2", unseen="ignore").fit_transform(seqs)
+    theirs = TfidfTransformer(smooth_idf=True, norm="l2").fit_transform(counts).toarray()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    plain = CountEncoder(idf="plain", unseen="ignore").fit(seqs)
+    df = (counts > 0).sum(axis=0)
+    np.testing.assert_allclose(plain.idf_, np.log(len(raw) / df))
+    freq = CountEncoder(tf="frequency", unseen="ignore").fit_transform(seqs)
+    np.testing.assert_allclose(freq.sum(axis=1), 1.0, rtol=1e-6)
+    sub = CountEncoder(tf="sublinear", norm="l1", unseen="ignore").fit_transform(seqs)
+    np.testing.assert_allclose(np.abs(sub).sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_items_unseen_bucket_hashing_and_sparse():
+    train = Sequences.from_arrays([0, 3, 5], ["pv"] * 5, items=[1, 2, 2, 3, 1])
+    enc = CountEncoder(unit="item").set_output(transform="pandas").fit(train)
+    new = Sequences.from_arrays([0, 3], ["pv"] * 3, items=[2, 99, 98])
+    row = enc.transform(new).iloc[0]
+    assert row["count[item:2]"] == 1 and row["count[<unseen>]"] == 2
+    hashed = CountEncoder(unit="item", ngram_range=(1, 2), n_features=8, sparse=True).fit(train)
+    matrix = hashed.transform(train)
+    assert sp.issparse(matrix) and matrix.shape == (2, 8) and matrix.dtype == np.float32
+    # Signed hashing: each n-gram lands on one column with sign +-1.
+    assert np.abs(matrix.toarray()).sum() <= 5 + 3
+
+
+def test_bad_input():
+    seqs = Sequences.from_lists([["a", "b"]])
+    with pytest.raises(ValueError, match="power of two"):
+        CountEncoder(n_features=100).fit(seqs)
+    with pytest.raises(ValueError, match="ngram_range"):
+        CountEncoder(ngram_range=(2, 1)).fit(seqs)
+    with pytest.raises(ValueError, match="tf must be"):
+        CountEncoder(tf="log").fit(seqs)
+    with pytest.raises(ValueError, match="needs sequences with items"):
+        CountEncoder(unit="item").fit(seqs)
