@@ -62,17 +62,26 @@ def test_property_matches_sklearn(algorithm, n, d, k, duplicates, weighted, seed
     if duplicates:
         X[: n // 2] = X[0]
     weight = rng.uniform(0.1, 3, n) if weighted else None
-    init = X[rng.choice(n, k, replace=False)]
-    with np.errstate(all="ignore"):
-        import warnings
+    # Initial centres on distinct points: an empty cluster is re-seeded from the farthest
+    # points, and among exactly tied duplicates scikit-learn's choice (argpartition) is
+    # arbitrary, so only then may the two legitimately reach different optima.
+    distinct = np.unique(X, axis=0)
+    ties_possible = len(distinct) < k
+    init = distinct[rng.choice(len(distinct), min(k, len(distinct)), replace=False)]
+    if ties_possible:
+        init = np.vstack([init, X[: k - len(init)]])
+    import warnings
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ours = KMeans(
-                k, init=init, n_init=1, max_iter=50, n_threads=2, algorithm=algorithm
-            ).fit(X, sample_weight=weight)
-            theirs = SkKMeans(k, init=init, n_init=1, max_iter=50).fit(X, sample_weight=weight)
-    assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-4, abs=1e-9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = KMeans(
+            k, init=init, n_init=1, max_iter=50, n_threads=2, algorithm=algorithm
+        ).fit(X, sample_weight=weight)
+        theirs = SkKMeans(k, init=init, n_init=1, max_iter=50).fit(X, sample_weight=weight)
+    if ties_possible:
+        assert ours.inertia_ <= theirs.inertia_ * (1 + 1e-4) + 1e-9
+    else:
+        assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-4, abs=1e-9)
     # Inertia of our own labelling is consistent with our centres.
     direct = ((X - ours.cluster_centers_[ours.labels_]) ** 2).sum(axis=1)
     total = direct.sum() if weight is None else direct @ weight
