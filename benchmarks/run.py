@@ -309,6 +309,8 @@ def encoders_worker(case: str, workdir: Path) -> dict:
     import pandas as pd
 
     from oddseq.encode import (
+        CountEncoder,
+        DecayEncoder,
         DiversityEncoder,
         TemporalEncoder,
         TransitionEncoder,
@@ -329,6 +331,8 @@ def encoders_worker(case: str, workdir: Path) -> dict:
             "transition": TransitionEncoder(),
             "diversity": DiversityEncoder(),
             "default": default_encoder(),
+            "counts": CountEncoder(ngram_range=(1, 2), unseen="ignore"),
+            "decay": DecayEncoder(half_life="1D"),
         }[family]
         frame = encoder.set_output(transform="pandas").fit_transform(seqs)
         elapsed = time.perf_counter() - t0
@@ -337,6 +341,8 @@ def encoders_worker(case: str, workdir: Path) -> dict:
             "transition": ["p(buy|cart)", "p(pv|pv)"],
             "diversity": ["n_items", "buy_per_view"],
             "default": ["length"],
+            "counts": ["count[pv]", "count[pv>cart]"],
+            "decay": ["decayed[buy]", "decayed_total"],
         }[family]
         values = frame[check]
     else:
@@ -373,6 +379,28 @@ def encoders_worker(case: str, workdir: Path) -> dict:
                     "p(pv|pv)": wide.get(("pv", "pv"), 0.0),
                 }
             )
+        elif family == "counts":
+            nxt = ordered.groupby("user_id")["behavior"].shift(-1)
+            grams = pd.DataFrame(
+                {"u": users, "a": ordered["behavior"].astype(str), "b": nxt.astype(object)}
+            )
+            unigrams = pd.crosstab(grams["u"], grams["a"])
+            bigrams = (
+                grams.dropna().groupby(["u", "a", "b"]).size().unstack(["a", "b"], fill_value=0)
+            )
+            values = pd.DataFrame(
+                {"count[pv]": unigrams["pv"], "count[pv>cart]": bigrams.get(("pv", "cart"), 0)}
+            )
+        elif family == "decay":
+            age = ordered["timestamp"].max() - ordered["timestamp"]
+            weight = 0.5 ** (age / 86_400)
+            table = pd.DataFrame({"u": users, "w": weight, "e": ordered["behavior"]})
+            per_type = table.pivot_table(
+                index="u", columns="e", values="w", aggfunc="sum", fill_value=0.0, observed=False
+            )
+            values = pd.DataFrame(
+                {"decayed[buy]": per_type["buy"], "decayed_total": per_type.sum(axis=1)}
+            )
         else:
             n_items = ordered.groupby("user_id")["item_id"].nunique()
             steps = pd.crosstab(users, ordered["behavior"])
@@ -402,7 +430,7 @@ def bench_encoders(args, workdir: Path) -> dict:
         f"{'M events/s/core':>17}{'peak extra MB':>15}"
     )
     rows = []
-    for family in ("temporal", "transition", "diversity", "default"):
+    for family in ("counts", "temporal", "transition", "diversity", "decay", "default"):
         ours = run_case("encoders", f"{family}-oddseq", workdir)
         row = {
             "family": family,
