@@ -23,9 +23,19 @@ py::tuple factorize_int64(const CArray<std::int64_t>& values, int n_threads) {
   return py::make_tuple(codes, to_numpy(std::move(result.uniques)));
 }
 
+py::array_t<std::int64_t> first_indices(const CArray<std::int64_t>& codes, std::int64_t n_codes) {
+  std::vector<std::int64_t> first;
+  {
+    py::gil_scoped_release release;  // one pass over the codes
+    first = linalg::first_indices(codes.data(), codes.size(), n_codes);
+  }
+  return to_numpy(std::move(first));
+}
+
 }  // namespace
 
 void register_linalg(py::module_& m) {
+  m.def("first_indices", &first_indices, py::arg("codes").noconvert(), py::arg("n_codes"));
   m.def("factorize_int64", &factorize_int64<std::int64_t>, py::arg("values").noconvert(),
         py::arg("n_threads"));
   m.def("factorize_int64_to_int32", &factorize_int64<std::int32_t>, py::arg("values").noconvert(),

@@ -25,7 +25,8 @@ void count_timing_features(const std::int64_t* offsets, std::int64_t n_sequences
       n_sequences, n_threads,
       [&](std::int64_t s) {
         float* row = out + s * width;
-        std::vector<std::int64_t> counts(static_cast<std::size_t>(n_event_types), 0);
+        static thread_local std::vector<std::int64_t> counts;  // reused per thread
+        counts.assign(static_cast<std::size_t>(n_event_types), 0);
         const std::int64_t begin = offsets[s];
         const std::int64_t end = offsets[s + 1];
         for (std::int64_t i = begin; i < end; ++i) {

@@ -40,32 +40,47 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
         row[8] = ratio(steps[3], steps[0]);
         row[9] = ratio(steps[3], steps[1]);
         if (items != nullptr) {
-          std::vector<std::int64_t> seen;
-          std::vector<std::int64_t> bought;
-          seen.reserve(static_cast<std::size_t>(length));
-          std::int64_t repeats = 0;
+          // Distinct items through a small open-addressing table (reused per thread):
+          // cheaper than sorting each sequence's items.
+          static thread_local std::vector<std::int64_t> slot_item;
+          static thread_local std::vector<std::int64_t> slot_count;
+          static thread_local std::vector<char> slot_bought;
+          std::size_t capacity = 16;
+          while (capacity < 2 * static_cast<std::size_t>(length)) capacity <<= 1;
+          slot_item.assign(capacity, -1);
+          slot_count.assign(capacity, 0);
+          slot_bought.assign(capacity, 0);
+          const std::size_t mask = capacity - 1;
+          std::int64_t repeats = 0, present = 0, distinct = 0, distinct_bought = 0;
           for (std::int64_t i = begin; i < end; ++i) {
-            if (items[i] < 0) continue;
-            seen.push_back(items[i]);
+            const std::int64_t item = static_cast<std::int64_t>(items[i]);
+            if (item < 0) continue;
+            ++present;
             if (i > begin && items[i] == items[i - 1]) ++repeats;
-            if (events[i] == funnel.buy) bought.push_back(items[i]);
+            std::size_t slot =
+                static_cast<std::size_t>(
+                    (static_cast<std::uint64_t>(item) * 0x9E3779B97F4A7C15ULL) >> 32) &
+                mask;
+            while (slot_item[slot] >= 0 && slot_item[slot] != item) slot = (slot + 1) & mask;
+            if (slot_item[slot] < 0) {
+              slot_item[slot] = item;
+              ++distinct;
+            }
+            ++slot_count[slot];
+            if (events[i] == funnel.buy && !slot_bought[slot]) {
+              slot_bought[slot] = 1;
+              ++distinct_bought;
+            }
           }
-          std::sort(seen.begin(), seen.end());
-          std::int64_t distinct = 0, top = 0;
+          std::int64_t top = 0;
           double entropy = 0.0;
-          const double n_items = static_cast<double>(seen.size());
-          for (std::size_t i = 0; i < seen.size();) {
-            std::size_t j = i;
-            while (j < seen.size() && seen[j] == seen[i]) ++j;
-            const std::int64_t count = static_cast<std::int64_t>(j - i);
-            ++distinct;
-            top = std::max(top, count);
-            const double p = static_cast<double>(count) / n_items;
+          const double n_items = static_cast<double>(present);
+          for (std::size_t slot = 0; slot < capacity; ++slot) {
+            if (slot_count[slot] == 0) continue;
+            top = std::max(top, slot_count[slot]);
+            const double p = static_cast<double>(slot_count[slot]) / n_items;
             entropy -= p * std::log2(p);
-            i = j;
           }
-          std::sort(bought.begin(), bought.end());
-          const auto distinct_bought = std::unique(bought.begin(), bought.end()) - bought.begin();
           row[0] = static_cast<float>(distinct);
           row[1] = static_cast<float>(static_cast<double>(distinct) / static_cast<double>(length));
           row[2] = static_cast<float>(entropy);

@@ -103,7 +103,8 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         const double duration = static_cast<double>(t[length - 1] - t[0]) / kNanosPerSecond;
         row[1] = static_cast<float>(duration);
         row[2] = static_cast<float>(duration > 0 ? (n - 1) / duration * 60.0 : 0.0);
-        std::vector<double> gaps(static_cast<std::size_t>(length - 1));
+        static thread_local std::vector<double> gaps;  // reused: no allocation per sequence
+        gaps.resize(static_cast<std::size_t>(length - 1));
         double sum = 0.0, min_gap = 0.0;
         std::int64_t fast = 0;
         for (std::int64_t i = 1; i < length; ++i) {

@@ -154,6 +154,17 @@ Factorization factorize_int64(const std::int64_t* values, std::int64_t n, int n_
   return out;
 }
 
+std::vector<std::int64_t> first_indices(const std::int64_t* codes, std::int64_t n,
+                                        std::int64_t n_codes) {
+  std::vector<std::int64_t> first(static_cast<std::size_t>(n_codes), -1);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t c = codes[i];
+    ODDSEQ_CHECK_RANGE(c >= 0 && c < n_codes, "code " << c << " outside [0, " << n_codes << ")");
+    if (first[static_cast<std::size_t>(c)] < 0) first[static_cast<std::size_t>(c)] = i;
+  }
+  return first;
+}
+
 template Factorization factorize_int64<std::int32_t>(const std::int64_t*, std::int64_t, int,
                                                      std::int32_t*);
 template Factorization factorize_int64<std::int64_t>(const std::int64_t*, std::int64_t, int,

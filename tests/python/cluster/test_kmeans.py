@@ -74,9 +74,9 @@ def test_property_matches_sklearn(algorithm, n, d, k, duplicates, weighted, seed
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = KMeans(
-            k, init=init, n_init=1, max_iter=50, n_threads=2, algorithm=algorithm
-        ).fit(X, sample_weight=weight)
+        ours = KMeans(k, init=init, n_init=1, max_iter=50, n_threads=2, algorithm=algorithm).fit(
+            X, sample_weight=weight
+        )
         theirs = SkKMeans(k, init=init, n_init=1, max_iter=50).fit(X, sample_weight=weight)
     if ties_possible:
         assert ours.inertia_ <= theirs.inertia_ * (1 + 1e-4) + 1e-9

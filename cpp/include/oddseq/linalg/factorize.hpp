@@ -19,4 +19,9 @@ template <class CodeT>
 Factorization factorize_int64(const std::int64_t* values, std::int64_t n, int n_threads,
                               CodeT* codes);
 
+// first[c] = the smallest i with codes[i] == c, for codes in [0, n_codes) (-1 where a
+// code does not occur): the example row of each vocabulary entry.
+std::vector<std::int64_t> first_indices(const std::int64_t* codes, std::int64_t n,
+                                        std::int64_t n_codes);
+
 }  // namespace oddseq::linalg
