@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "oddseq/core/check.hpp"
+#include "oddseq/core/hash.hpp"
 #include "oddseq/core/interrupt.hpp"
 #include "oddseq/core/parallel.hpp"
 #include "oddseq/simd/kernels.hpp"
@@ -28,23 +29,6 @@ constexpr std::size_t kPrefetchAhead = 8;
 std::int64_t segment_count(std::int64_t n) {
   return std::clamp<std::int64_t>(n / kMinSegmentRows, 1, kMaxSegments);
 }
-
-// splitmix64: a tiny, well-mixed generator whose stream is fully specified, so a seed
-// gives the same seeds on every platform and standard library.
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  std::uint64_t state_;
-};
 
 template <class T>
 double weight_of(const KMeansData<T>& data, std::int64_t i) {
@@ -100,7 +84,7 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
   ODDSEQ_CHECK(k >= 1 && k <= n, "k-means++: need 1 <= k <= n, got k=" << k << ", n=" << n);
   ODDSEQ_CHECK(n_local_trials >= 1, "k-means++: n_local_trials must be >= 1");
   const auto& kernels = simd::active();
-  SplitMix64 rng(seed);
+  core::SplitMix64 rng(seed);
   std::vector<std::int64_t> chosen;
   chosen.reserve(static_cast<std::size_t>(k));
 

@@ -4,20 +4,14 @@
 #include <utility>
 
 #include "oddseq/core/check.hpp"
+#include "oddseq/core/hash.hpp"
 #include "oddseq/core/parallel.hpp"
 
 namespace oddseq::encode {
 
 namespace {
 
-inline std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xFF51AFD7ED558CCDULL;
-  x ^= x >> 33;
-  x *= 0xC4CEB9FE1A85EC53ULL;
-  x ^= x >> 33;
-  return x;
-}
+using core::mix64;
 
 // Key of the n-gram starting at codes[i].
 inline std::int64_t key_at(const std::int32_t* codes, const std::uint64_t* element_hash,

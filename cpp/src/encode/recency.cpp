@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "oddseq/core/check.hpp"
+#include "oddseq/core/hash.hpp"
 #include "oddseq/core/parallel.hpp"
 
 namespace oddseq::encode {
@@ -41,15 +42,7 @@ namespace {
 
 constexpr std::uint64_t kMersenne61 = (std::uint64_t{1} << 61) - 1;
 constexpr std::uint64_t kHashRange = std::uint64_t{1} << 24;
-
-inline std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xFF51AFD7ED558CCDULL;
-  x ^= x >> 33;
-  x *= 0xC4CEB9FE1A85EC53ULL;
-  x ^= x >> 33;
-  return x;
-}
+using core::mix64;
 
 // (a * x + b) mod 2^61 - 1 with 128-bit products.
 inline std::uint64_t affine_mod61(std::uint64_t a, std::uint64_t x, std::uint64_t b) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "oddseq/core/check.hpp"
+#include "oddseq/core/hash.hpp"
 #include "oddseq/core/interrupt.hpp"
 #include "oddseq/core/parallel.hpp"
 
@@ -14,16 +15,6 @@ namespace {
 // Rows per partition aimed at: the partition's keys and table then stay within L2.
 constexpr std::int64_t kRowsPerPartition = 1 << 14;
 constexpr int kMaxPartitionBits = 12;
-
-inline std::uint64_t mix(std::uint64_t x) {
-  // splitmix64's finalizer: all input bits reach the top bits used for partitioning.
-  x ^= x >> 30;
-  x *= 0xBF58476D1CE4E5B9ULL;
-  x ^= x >> 27;
-  x *= 0x94D049BB133111EBULL;
-  x ^= x >> 31;
-  return x;
-}
 
 int partition_bits(std::int64_t n) {
   int bits = 0;
@@ -55,7 +46,8 @@ class CodeTable {
   };
   std::uint64_t find(std::int64_t key) const {
     const std::uint64_t mask = slots_.size() - 1;
-    std::uint64_t slot = mix(static_cast<std::uint64_t>(key) ^ 0x5851F42D4C957F2DULL) & mask;
+    std::uint64_t slot =
+        core::mix64(static_cast<std::uint64_t>(key) ^ 0x5851F42D4C957F2DULL) & mask;
     while (slots_[slot].code >= 0 && slots_[slot].key != key) slot = (slot + 1) & mask;
     return slot;
   }
@@ -82,7 +74,9 @@ Factorization factorize_int64(const std::int64_t* values, std::int64_t n, int n_
   const std::int64_t n_parts = std::int64_t{1} << bits;
   const int shift = 64 - bits;
   auto part_of = [&](std::int64_t v) -> std::int64_t {
-    return bits == 0 ? 0 : static_cast<std::int64_t>(mix(static_cast<std::uint64_t>(v)) >> shift);
+    return bits == 0
+               ? 0
+               : static_cast<std::int64_t>(core::mix64(static_cast<std::uint64_t>(v)) >> shift);
   };
   const int threads = core::resolve_threads(n_threads);
   const std::int64_t chunk = core::div_up(std::max<std::int64_t>(n, 1), threads);
