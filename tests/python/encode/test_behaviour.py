@@ -262,3 +262,27 @@ def test_union_default_encoder_and_bad_input():
         EncoderUnion([("a", TemporalEncoder()), ("b", TemporalEncoder())]).fit(seqs)
     with pytest.raises(ValueError, match="kind"):
         default_encoder("video")
+
+
+def test_edge_cases_empty_single_equal_times_huge_gaps():
+    # An empty sequence (from slicing windows), one event, equal timestamps, a gap of years.
+    offsets = np.array([0, 0, 1, 4, 6], dtype=np.int64)
+    events = np.array(["pv", "pv", "pv", "pv", "buy", "pv"], dtype=object)
+    times = np.array([100, 50, 50, 50, 0, 10**9 * 3], dtype=np.int64)
+    seqs = Sequences.from_arrays(offsets, events, times=times, items=[1, 1, 2, 2, 3, 3],
+                                 values=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    temporal = TemporalEncoder().set_output(transform="pandas").fit_transform(seqs)
+    assert temporal.iloc[0].abs().sum() == 0  # empty: all zeros
+    assert temporal.iloc[1]["length"] == 1 and temporal.iloc[1]["gap_mean_s"] == 0
+    equal = temporal.iloc[2]
+    assert equal["gap_mean_s"] == 0 and equal["share_gaps_under_1s"] == 1
+    assert equal["max_events_1min"] == 3 and equal["burstiness"] == 0
+    huge = temporal.iloc[3]
+    assert huge["n_sessions"] == 2 and huge["duration_s"] == pytest.approx(3e9)
+    assert np.isfinite(temporal.to_numpy()).all()
+    for encoder in (TransitionEncoder(order=2), DiversityEncoder(), default_encoder()):
+        out = encoder.fit_transform(seqs)
+        assert out.shape[0] == 4 and np.isfinite(out).all()
+        assert not np.any(out[0])
+    single_type = Sequences.from_lists([["pv"] * 5])
+    assert TransitionEncoder().fit_transform(single_type)[0][0] == 1.0  # p(pv|pv)
