@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "oddseq/core/check.hpp"
@@ -12,6 +13,7 @@ namespace oddseq::encode {
 namespace {
 
 constexpr double kNanosPerSecond = 1e9;
+constexpr double kSecondsPerNano = 1e-9;
 constexpr std::int64_t kNanosPerHour = 3'600'000'000'000;
 constexpr std::int64_t kSecondsPerDay = 86'400;
 // 1970-01-01 was a Thursday: day 0 is weekday 3 with Monday = 0.
@@ -54,14 +56,27 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         // Time of day and week, in local time.
         std::int64_t hours[24] = {0};
         std::int64_t weekdays[7] = {0};
+        // Times ascend, so the local hour and weekday are recomputed only when an event
+        // passes the next local-hour boundary (or the next entry of the offset table).
+        std::int64_t boundary = std::numeric_limits<std::int64_t>::min();
+        int hour = 0, weekday = 0;
         for (std::int64_t i = 0; i < length; ++i) {
-          std::int64_t slot = floor_div(t[i], kNanosPerHour) - local.first_hour;
-          slot = std::clamp<std::int64_t>(slot, 0, local.n_hours - 1);
-          const std::int64_t local_s = floor_div(t[i], 1'000'000'000) + local.utc_offset_s[slot];
-          const std::int64_t day = floor_div(local_s, kSecondsPerDay);
-          const std::int64_t second_of_day = local_s - day * kSecondsPerDay;
-          ++hours[second_of_day / 3600];
-          ++weekdays[((day + kEpochWeekday) % 7 + 7) % 7];
+          if (t[i] >= boundary) {
+            const std::int64_t utc_hour = floor_div(t[i], kNanosPerHour);
+            const std::int64_t slot =
+                std::clamp<std::int64_t>(utc_hour - local.first_hour, 0, local.n_hours - 1);
+            const std::int64_t offset = local.utc_offset_s[slot];
+            const std::int64_t local_s = floor_div(t[i], 1'000'000'000) + offset;
+            const std::int64_t day = floor_div(local_s, kSecondsPerDay);
+            const std::int64_t second_of_day = local_s - day * kSecondsPerDay;
+            hour = static_cast<int>(second_of_day / 3600);
+            weekday = static_cast<int>(((day + kEpochWeekday) % 7 + 7) % 7);
+            const std::int64_t next_local_hour_s = (floor_div(local_s, 3600) + 1) * 3600;
+            boundary = std::min((next_local_hour_s - offset) * 1'000'000'000,
+                                (utc_hour + 1) * kNanosPerHour);
+          }
+          ++hours[hour];
+          ++weekdays[weekday];
         }
         const double n = static_cast<double>(length);
         double entropy = 0.0;
@@ -108,7 +123,7 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         double sum = 0.0, min_gap = 0.0;
         std::int64_t fast = 0;
         for (std::int64_t i = 1; i < length; ++i) {
-          const double gap = static_cast<double>(t[i] - t[i - 1]) / kNanosPerSecond;
+          const double gap = static_cast<double>(t[i] - t[i - 1]) * kSecondsPerNano;
           gaps[static_cast<std::size_t>(i - 1)] = gap;
           sum += gap;
           min_gap = i == 1 ? gap : std::min(min_gap, gap);

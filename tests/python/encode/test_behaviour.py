@@ -269,8 +269,13 @@ def test_edge_cases_empty_single_equal_times_huge_gaps():
     offsets = np.array([0, 0, 1, 4, 6], dtype=np.int64)
     events = np.array(["pv", "pv", "pv", "pv", "buy", "pv"], dtype=object)
     times = np.array([100, 50, 50, 50, 0, 10**9 * 3], dtype=np.int64)
-    seqs = Sequences.from_arrays(offsets, events, times=times, items=[1, 1, 2, 2, 3, 3],
-                                 values=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    seqs = Sequences.from_arrays(
+        offsets,
+        events,
+        times=times,
+        items=[1, 1, 2, 2, 3, 3],
+        values=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+    )
     temporal = TemporalEncoder().set_output(transform="pandas").fit_transform(seqs)
     assert temporal.iloc[0].abs().sum() == 0  # empty: all zeros
     assert temporal.iloc[1]["length"] == 1 and temporal.iloc[1]["gap_mean_s"] == 0

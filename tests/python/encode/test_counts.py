@@ -81,3 +81,20 @@ def test_bad_input():
         CountEncoder(tf="log").fit(seqs)
     with pytest.raises(ValueError, match="needs sequences with items"):
         CountEncoder(unit="item").fit(seqs)
+
+
+def test_large_vocabularies_take_the_hashed_key_path():
+    # 400 items with bigrams exceed the dense slot table: keys are hashed and sorted.
+    rng = np.random.default_rng(5)
+    raw = [list(rng.integers(0, 400, rng.integers(1, 30))) for _ in range(60)]
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in raw])])
+    items = np.concatenate(raw)
+    seqs = Sequences.from_arrays(offsets, ["pv"] * len(items), items=items)
+    enc = CountEncoder(unit="item", ngram_range=(1, 2), unseen="ignore", sparse=False).fit(seqs)
+    got = enc.transform(seqs)
+    names = [n[len("count[") : -1].replace("item:", "") for n in enc.get_feature_names_out()]
+    for i, s in enumerate(raw):
+        expected = ngrams(s, 1, 2)
+        assert {n: got[i, j] for j, n in enumerate(names) if got[i, j]} == {
+            k: float(v) for k, v in expected.items()
+        }
