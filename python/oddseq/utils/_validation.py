@@ -34,16 +34,14 @@ def check_matrix(X, name: str = "X", *, allow_empty: bool = False) -> np.ndarray
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = X.to_numpy()
     array = np.asarray(X)
-    if np.iscomplexobj(array):
-        pass  # reported below with the dtype
-    elif array.dtype == object or array.dtype.kind in "USV":
+    if array.dtype == object or array.dtype.kind in "USV":
         try:
             array = array.astype(np.float64)
         except (TypeError, ValueError) as error:
             raise TypeError(
                 f"{name} must be numeric; found values of dtype {array.dtype}: {error}"
             ) from None
-    if array.dtype.kind == "c":
+    if np.iscomplexobj(array):
         raise ValueError(
             f"Complex data not supported: {name} has dtype {array.dtype}; pass real numbers "
             "(np.abs or .real)"
