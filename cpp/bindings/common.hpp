@@ -45,5 +45,6 @@ void register_sequences(py::module_& m);
 void register_encode(py::module_& m);
 void register_cluster(py::module_& m);
 void register_metrics(py::module_& m);
+void register_preprocessing(py::module_& m);
 
 }  // namespace oddseq::bindings

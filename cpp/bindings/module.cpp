@@ -36,4 +36,5 @@ PYBIND11_MODULE(_core, m) {
   oddseq::bindings::register_encode(m);
   oddseq::bindings::register_cluster(m);
   oddseq::bindings::register_metrics(m);
+  oddseq::bindings::register_preprocessing(m);
 }

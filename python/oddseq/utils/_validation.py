@@ -24,10 +24,13 @@ def resolve_threads(n_threads) -> int:
     return int(n_threads)
 
 
-def check_matrix(X, name: str = "X", *, allow_empty: bool = False) -> np.ndarray:
+def check_matrix(
+    X, name: str = "X", *, allow_empty: bool = False, allow_nan: bool = False
+) -> np.ndarray:
     """A finite 2-D float32/float64 C-contiguous array, copied only when it must be.
 
-    float32 and float64 keep their dtype; other numeric dtypes become float64.
+    float32 and float64 keep their dtype; other numeric dtypes become float64. With
+    allow_nan, NaN may appear (missing values) but infinity still may not.
     """
     if hasattr(X, "sparse") or type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{name} is a sparse matrix; pass a dense array (X.toarray()).")
@@ -65,7 +68,13 @@ def check_matrix(X, name: str = "X", *, allow_empty: bool = False) -> np.ndarray
             raise ValueError(
                 f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required."
             )
-    if not np.isfinite(array).all():
+    if allow_nan:
+        if np.isinf(array).any():
+            raise ValueError(
+                f"{name} contains infinity in {int(np.isinf(array).any(axis=1).sum())} row(s); "
+                "only NaN counts as missing"
+            )
+    elif not np.isfinite(array).all():
         bad = int((~np.isfinite(array)).any(axis=1).sum())
         raise ValueError(
             f"{name} contains NaN or infinity in {bad} row(s); impute or drop them first "
@@ -116,12 +125,14 @@ def check_positive_float(value, name: str) -> float:
     return float(value)
 
 
-def validate_matrix(estimator, X, *, reset: bool, name: str = "X") -> np.ndarray:
+def validate_matrix(
+    estimator, X, *, reset: bool, name: str = "X", allow_nan: bool = False
+) -> np.ndarray:
     """check_matrix plus scikit-learn's bookkeeping of n_features_in_ and
     feature_names_in_ (set when reset, compared otherwise)."""
     from sklearn.utils.validation import validate_data
 
-    array = check_matrix(X, name)
+    array = check_matrix(X, name, allow_nan=allow_nan)
     validate_data(estimator, X, reset=reset, skip_check_array=True)
     if not reset and array.shape[1] != estimator.n_features_in_:
         raise ValueError(

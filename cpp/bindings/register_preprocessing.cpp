@@ -1,0 +1,32 @@
+#include "common.hpp"
+#include "oddseq/preprocessing/pca.hpp"
+
+namespace oddseq::bindings {
+
+namespace {
+
+template <class T>
+py::tuple pca(const CArray<T>& x, std::int64_t n_components, int n_threads) {
+  if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
+  const std::int64_t n = x.shape(0), d = x.shape(1);
+  const T* data = x.data();
+  preprocessing::PcaResult result;
+  {
+    py::gil_scoped_release release;  // covariance blocks on OpenMP threads, then Eigen
+    result = preprocessing::pca_fit(data, n, d, n_components, n_threads);
+  }
+  return py::make_tuple(to_numpy(std::move(result.mean)),
+                        to_numpy_2d(std::move(result.components), n_components, d),
+                        to_numpy(std::move(result.explained_variance)), result.total_variance);
+}
+
+}  // namespace
+
+void register_preprocessing(py::module_& m) {
+  m.def("pca_fit", &pca<float>, py::arg("x").noconvert(), py::arg("n_components"),
+        py::arg("n_threads"));
+  m.def("pca_fit", &pca<double>, py::arg("x").noconvert(), py::arg("n_components"),
+        py::arg("n_threads"));
+}
+
+}  // namespace oddseq::bindings
