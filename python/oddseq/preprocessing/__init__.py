@@ -1,7 +1,8 @@
 """Preprocessing transformers (scikit-learn compatible): scaling, PCA, imputation,
-outlier clipping."""
+outlier clipping, and a data-quality report."""
 
 from ._more import PCA, Imputer, MinMaxScaler, OutlierClipper, RobustScaler
+from ._quality import quality_report
 from ._scalers import LogScaler, StandardScaler
 
 __all__ = [
@@ -12,4 +13,5 @@ __all__ = [
     "OutlierClipper",
     "RobustScaler",
     "StandardScaler",
+    "quality_report",
 ]

@@ -91,3 +91,30 @@ def test_outlier_clipper_actions_and_report():
         OutlierClipper(method="mad").fit(X)
     with pytest.raises(ValueError, match="threshold"):
         OutlierClipper(threshold=0).fit(X)
+
+
+def test_quality_report_finds_the_problems(capsys):
+    import pandas as pd
+
+    from oddseq.preprocessing import quality_report
+
+    log = pd.DataFrame(
+        {
+            "u": [1, 1, 1, 2, 2, 3],
+            "e": ["pv", "buy", "buy", "pv", "refund", None],
+            "t": [10, 5, 5, 7, 10**8, 8],
+        }
+    )
+    report = quality_report(
+        log, "u", "e", "t", expected_events=["pv", "cart", "buy"], time_range=(0, 10**6)
+    ).set_index(["check", "column"])
+    assert report.loc[("missing share", "e"), "value"] == pytest.approx(1 / 6, abs=1e-6)
+    assert report.loc[("times out of order", "t"), "value"] == 1
+    assert report.loc[("exact duplicate rows", "(all)"), "value"] == 1
+    assert report.loc[("times outside the stated range", "t"), "value"] == 1
+    assert report.loc[("unknown event types", "e"), "value"] == "refund"
+    assert (report["status"] == "attention").sum() == 5
+    printed = capsys.readouterr().out
+    assert "5 check(s) need attention" in printed and "drop_duplicates" in printed
+    with pytest.raises(ValueError, match="'when' is not a column"):
+        quality_report(log, "u", "e", "when")
