@@ -75,20 +75,25 @@ template <class ItemT>
 py::array_t<float> diversity(const CArray<std::int64_t>& offsets,
                              const CArray<std::int32_t>& events,
                              const std::optional<CArray<ItemT>>& items,
-                             const std::optional<CArray<double>>& values, std::int32_t view,
-                             std::int32_t cart, std::int32_t fav, std::int32_t buy, int n_threads) {
+                             const std::optional<CArray<double>>& values,
+                             const std::optional<CArray<std::int32_t>>& item_category,
+                             std::int32_t view, std::int32_t cart, std::int32_t fav,
+                             std::int32_t buy, int n_threads) {
   const std::int64_t n_seq = offsets.size() - 1;
-  const std::int64_t width = encode::diversity_width(values.has_value());
+  const std::int64_t width =
+      encode::diversity_width(values.has_value(), item_category.has_value() && items.has_value());
   py::array_t<float> out({static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(width)});
   encode::FunnelCodes funnel{view, cart, fav, buy};
   const std::int64_t* off = offsets.data();
   const std::int32_t* ev = events.data();
   const ItemT* it = data_or_null(items);
   const double* va = data_or_null(values);
+  const std::int32_t* ic = items.has_value() ? data_or_null(item_category) : nullptr;
+  const std::int64_t n_item_codes = item_category ? item_category->size() : 0;
   float* dst = out.mutable_data();
   {
     py::gil_scoped_release release;  // per-sequence work on OpenMP threads
-    encode::diversity_features(off, n_seq, ev, it, va, funnel, n_threads, dst);
+    encode::diversity_features(off, n_seq, ev, it, va, ic, n_item_codes, funnel, n_threads, dst);
   }
   return out;
 }
@@ -182,10 +187,12 @@ void register_encode(py::module_& m) {
   // int32 and int64 item codes, each without a conversion.
   m.def("diversity_features", &diversity<std::int32_t>, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("items").noconvert(), py::arg("values").noconvert(),
-        py::arg("view"), py::arg("cart"), py::arg("fav"), py::arg("buy"), py::arg("n_threads"));
+        py::arg("item_category").noconvert(), py::arg("view"), py::arg("cart"), py::arg("fav"),
+        py::arg("buy"), py::arg("n_threads"));
   m.def("diversity_features", &diversity<std::int64_t>, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("items").noconvert(), py::arg("values").noconvert(),
-        py::arg("view"), py::arg("cart"), py::arg("fav"), py::arg("buy"), py::arg("n_threads"));
+        py::arg("item_category").noconvert(), py::arg("view"), py::arg("cart"), py::arg("fav"),
+        py::arg("buy"), py::arg("n_threads"));
 
   m.def("count_timing_features", &count_timing, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("n_event_types"), py::arg("times").noconvert(),

@@ -8,13 +8,60 @@
 
 namespace oddseq::encode {
 
-std::int64_t diversity_width(bool has_values) { return has_values ? 16 : 10; }
+std::int64_t diversity_width(bool has_values, bool has_categories) {
+  return 10 + (has_values ? 6 : 0) + (has_categories ? 3 : 0);
+}
+
+namespace {
+
+// Distinct keys (>= 0) of one sequence with their counts, in an open-addressing table
+// reused per thread; returns (distinct, entropy in bits, largest count).
+struct Tally {
+  std::int64_t distinct = 0, top = 0, total = 0;
+  double entropy = 0.0;
+};
+
+template <class Key>
+Tally tally(const Key* keys, std::int64_t n, std::vector<std::int64_t>& slot_key,
+            std::vector<std::int64_t>& slot_count) {
+  std::size_t capacity = 16;
+  while (capacity < 2 * static_cast<std::size_t>(n)) capacity <<= 1;
+  slot_key.assign(capacity, -1);
+  slot_count.assign(capacity, 0);
+  const std::size_t mask = capacity - 1;
+  Tally t;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t key = static_cast<std::int64_t>(keys[i]);
+    if (key < 0) continue;
+    ++t.total;
+    std::size_t slot =
+        static_cast<std::size_t>((static_cast<std::uint64_t>(key) * 0x9E3779B97F4A7C15ULL) >> 32) &
+        mask;
+    while (slot_key[slot] >= 0 && slot_key[slot] != key) slot = (slot + 1) & mask;
+    if (slot_key[slot] < 0) {
+      slot_key[slot] = key;
+      ++t.distinct;
+    }
+    ++slot_count[slot];
+  }
+  for (std::size_t slot = 0; slot < capacity; ++slot) {
+    if (slot_count[slot] == 0) continue;
+    t.top = std::max(t.top, slot_count[slot]);
+    const double p = static_cast<double>(slot_count[slot]) / static_cast<double>(t.total);
+    t.entropy -= p * std::log2(p);
+  }
+  return t;
+}
+
+}  // namespace
 
 template <class ItemT>
 void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
                         const std::int32_t* events, const ItemT* items, const double* values,
+                        const std::int32_t* item_category, std::int64_t n_item_codes,
                         const FunnelCodes& funnel, int n_threads, float* out) {
-  const std::int64_t width = diversity_width(values != nullptr);
+  const std::int64_t width = diversity_width(values != nullptr, item_category != nullptr);
+  const std::int64_t category_base = values != nullptr ? 16 : 10;
   core::parallel_for_dynamic(
       n_sequences, n_threads,
       [&](std::int64_t s) {
@@ -40,47 +87,22 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
         row[8] = ratio(steps[3], steps[0]);
         row[9] = ratio(steps[3], steps[1]);
         if (items != nullptr) {
-          // Distinct items through a small open-addressing table (reused per thread):
+          // Distinct items through small open-addressing tables (reused per thread):
           // cheaper than sorting each sequence's items.
-          static thread_local std::vector<std::int64_t> slot_item;
-          static thread_local std::vector<std::int64_t> slot_count;
-          static thread_local std::vector<char> slot_bought;
-          std::size_t capacity = 16;
-          while (capacity < 2 * static_cast<std::size_t>(length)) capacity <<= 1;
-          slot_item.assign(capacity, -1);
-          slot_count.assign(capacity, 0);
-          slot_bought.assign(capacity, 0);
-          const std::size_t mask = capacity - 1;
-          std::int64_t repeats = 0, present = 0, distinct = 0, distinct_bought = 0;
+          static thread_local std::vector<std::int64_t> slot_key, slot_count, bought;
+          const Tally all = tally(items + begin, length, slot_key, slot_count);
+          bought.resize(static_cast<std::size_t>(length));
+          std::int64_t repeats = 0;
           for (std::int64_t i = begin; i < end; ++i) {
             const std::int64_t item = static_cast<std::int64_t>(items[i]);
-            if (item < 0) continue;
-            ++present;
-            if (i > begin && items[i] == items[i - 1]) ++repeats;
-            std::size_t slot =
-                static_cast<std::size_t>(
-                    (static_cast<std::uint64_t>(item) * 0x9E3779B97F4A7C15ULL) >> 32) &
-                mask;
-            while (slot_item[slot] >= 0 && slot_item[slot] != item) slot = (slot + 1) & mask;
-            if (slot_item[slot] < 0) {
-              slot_item[slot] = item;
-              ++distinct;
-            }
-            ++slot_count[slot];
-            if (events[i] == funnel.buy && !slot_bought[slot]) {
-              slot_bought[slot] = 1;
-              ++distinct_bought;
-            }
+            bought[static_cast<std::size_t>(i - begin)] = events[i] == funnel.buy ? item : -1;
+            if (item >= 0 && i > begin && items[i] == items[i - 1]) ++repeats;
           }
-          std::int64_t top = 0;
-          double entropy = 0.0;
-          const double n_items = static_cast<double>(present);
-          for (std::size_t slot = 0; slot < capacity; ++slot) {
-            if (slot_count[slot] == 0) continue;
-            top = std::max(top, slot_count[slot]);
-            const double p = static_cast<double>(slot_count[slot]) / n_items;
-            entropy -= p * std::log2(p);
-          }
+          const std::int64_t distinct_bought =
+              tally(bought.data(), length, slot_key, slot_count).distinct;
+          const std::int64_t distinct = all.distinct, top = all.top;
+          const double entropy = all.entropy;
+          const double n_items = static_cast<double>(all.total);
           row[0] = static_cast<float>(distinct);
           row[1] = static_cast<float>(static_cast<double>(distinct) / static_cast<double>(length));
           row[2] = static_cast<float>(entropy);
@@ -114,15 +136,32 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
                                        static_cast<double>(length));
           row[15] = static_cast<float>(bought_sum);
         }
+        if (item_category != nullptr && items != nullptr) {
+          static thread_local std::vector<std::int32_t> categories;
+          static thread_local std::vector<std::int64_t> cat_key, cat_count;
+          categories.resize(static_cast<std::size_t>(length));
+          for (std::int64_t i = begin; i < end; ++i) {
+            const std::int64_t item = static_cast<std::int64_t>(items[i]);
+            categories[static_cast<std::size_t>(i - begin)] =
+                item >= 0 && item < n_item_codes ? item_category[item] : -1;
+          }
+          const Tally t = tally(categories.data(), length, cat_key, cat_count);
+          row[category_base] = static_cast<float>(t.distinct);
+          row[category_base + 1] =
+              static_cast<float>(static_cast<double>(t.distinct) / static_cast<double>(length));
+          row[category_base + 2] = static_cast<float>(t.entropy);
+        }
       },
       64);
 }
 
 template void diversity_features<std::int32_t>(const std::int64_t*, std::int64_t,
                                                const std::int32_t*, const std::int32_t*,
-                                               const double*, const FunnelCodes&, int, float*);
+                                               const double*, const std::int32_t*, std::int64_t,
+                                               const FunnelCodes&, int, float*);
 template void diversity_features<std::int64_t>(const std::int64_t*, std::int64_t,
                                                const std::int32_t*, const std::int64_t*,
-                                               const double*, const FunnelCodes&, int, float*);
+                                               const double*, const std::int32_t*, std::int64_t,
+                                               const FunnelCodes&, int, float*);
 
 }  // namespace oddseq::encode

@@ -275,6 +275,11 @@ class DiversityEncoder(SequenceEncoder):
         Event labels of the funnel steps, e.g. ``{"view": "pv", "cart": "cart",
         "fav": "fav", "buy": "buy"}``; by default found among common names (pv/view,
         cart/addtocart, fav/favorite, buy/purchase/transaction). Missing steps count 0.
+    item_categories : mapping or Series, optional
+        Category of each item (item id -> category, e.g.
+        ``log.groupby("item_id")["category_id"].first()``); adds ``n_categories``,
+        ``distinct_category_ratio`` and ``category_entropy_bits``. Items it does not
+        know count as no category.
     n_threads : int, optional
 
     Examples
@@ -287,8 +292,9 @@ class DiversityEncoder(SequenceEncoder):
     [2.0, 0.5, 5.0]
     """
 
-    def __init__(self, funnel=None, n_threads=None):
+    def __init__(self, funnel=None, item_categories=None, n_threads=None):
         self.funnel = funnel
+        self.item_categories = item_categories
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
@@ -315,6 +321,13 @@ class DiversityEncoder(SequenceEncoder):
             funnel = dict(self.funnel)
         self.funnel_ = funnel
         self.has_items_ = seqs.items is not None
+        self.has_categories_ = self.item_categories is not None
+        if self.has_categories_:
+            if not self.has_items_:
+                raise ValueError("item_categories needs sequences with items (an item column)")
+            categories = pd.Series(self.item_categories)
+            self.category_labels_ = pd.Index(pd.unique(categories.dropna()))
+            self._category_of_item = categories
         self.has_values_ = seqs.values is not None
         self.n_features_out_ = len(self.get_feature_names_out())
         return self
@@ -330,11 +343,19 @@ class DiversityEncoder(SequenceEncoder):
         codes = [
             int(position.get(self.funnel_.get(step), -1)) for step in ("view", "cart", "fav", "buy")
         ]
+        item_category = None
+        if self.has_categories_:
+            # One category code per item code of these sequences (-1: unknown).
+            mapped = self._category_of_item.reindex(seqs.item_labels)
+            item_category = np.ascontiguousarray(
+                self.category_labels_.get_indexer(mapped.to_numpy()), dtype=np.int32
+            )
         features = _core.diversity_features(
             seqs.offsets,
             seqs.events,
             seqs.items if self.has_items_ else None,
             seqs.values if self.has_values_ else None,
+            item_category,
             *codes,
             resolve_threads(self.n_threads),
         )
@@ -363,6 +384,8 @@ class DiversityEncoder(SequenceEncoder):
                 "share_value_missing",
                 "value_bought_sum",
             ]
+        if self.has_categories_:
+            names += ["n_categories", "distinct_category_ratio", "category_entropy_bits"]
         return np.asarray(names, dtype=object)
 
 

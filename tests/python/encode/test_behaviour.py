@@ -291,3 +291,16 @@ def test_edge_cases_empty_single_equal_times_huge_gaps():
         assert not np.any(out[0])
     single_type = Sequences.from_lists([["pv"] * 5])
     assert TransitionEncoder().fit_transform(single_type)[0][0] == 1.0  # p(pv|pv)
+
+
+def test_diversity_item_categories():
+    seqs = Sequences.from_arrays([0, 4], ["pv"] * 4, items=["a", "b", "c", "z"])
+    categories = {"a": "shoes", "b": "shoes", "c": "books"}
+    enc = DiversityEncoder(item_categories=categories).set_output(transform="pandas").fit(seqs)
+    row = enc.transform(seqs).iloc[0]
+    assert row["n_categories"] == 2 and row["distinct_category_ratio"] == 0.5
+    assert row["category_entropy_bits"] == pytest.approx(
+        -(2 / 3) * math.log2(2 / 3) - (1 / 3) * math.log2(1 / 3)
+    )
+    with pytest.raises(ValueError, match="needs sequences with items"):
+        DiversityEncoder(item_categories=categories).fit(Sequences.from_lists([["pv"]]))

@@ -14,14 +14,17 @@ struct FunnelCodes {
 // 3 top_item_share, 4 repeat_previous_item_share, 5 n_items_bought (distinct),
 // 6 cart_per_view, 7 fav_per_view, 8 buy_per_view, 9 buy_per_cart, then when values
 // exist: 10 value_sum, 11 value_mean, 12 value_max, 13 value_std, 14 share_value_missing,
-// 15 value_bought_sum. Ratios divide by max(denominator, 1). Items coded -1 (missing)
+// 15 value_bought_sum, then when item categories are given (item_category[item code] =
+// category code, -1 unknown): n_categories, distinct_category_ratio,
+// category_entropy_bits. Ratios divide by max(denominator, 1). Items coded -1 (missing)
 // count as no item. The item columns need items; without them they are 0.
-std::int64_t diversity_width(bool has_values);
+std::int64_t diversity_width(bool has_values, bool has_categories);
 
 // ItemT: std::int32_t or std::int64_t item codes.
 template <class ItemT>
 void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
                         const std::int32_t* events, const ItemT* items, const double* values,
+                        const std::int32_t* item_category, std::int64_t n_item_codes,
                         const FunnelCodes& funnel, int n_threads, float* out);
 
 }  // namespace oddseq::encode
