@@ -26,9 +26,15 @@ Tally tally(const Key* keys, std::int64_t n, std::vector<std::int64_t>& slot_key
             std::vector<std::int64_t>& slot_count) {
   std::size_t capacity = 16;
   while (capacity < 2 * static_cast<std::size_t>(n)) capacity <<= 1;
-  slot_key.assign(capacity, -1);
-  slot_count.assign(capacity, 0);
+  // The table stays clean between calls (used slots are reset below), so it is only
+  // allocated when a longer sequence needs more room.
+  if (slot_key.size() < capacity) {
+    slot_key.assign(capacity, -1);
+    slot_count.assign(capacity, 0);
+  }
   const std::size_t mask = capacity - 1;
+  static thread_local std::vector<std::size_t> used;
+  used.clear();
   Tally t;
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t key = static_cast<std::int64_t>(keys[i]);
@@ -40,15 +46,23 @@ Tally tally(const Key* keys, std::int64_t n, std::vector<std::int64_t>& slot_key
     while (slot_key[slot] >= 0 && slot_key[slot] != key) slot = (slot + 1) & mask;
     if (slot_key[slot] < 0) {
       slot_key[slot] = key;
-      ++t.distinct;
+      used.push_back(slot);
     }
     ++slot_count[slot];
   }
-  for (std::size_t slot = 0; slot < capacity; ++slot) {
-    if (slot_count[slot] == 0) continue;
-    t.top = std::max(t.top, slot_count[slot]);
-    const double p = static_cast<double>(slot_count[slot]) / static_cast<double>(t.total);
-    t.entropy -= p * std::log2(p);
+  t.distinct = static_cast<std::int64_t>(used.size());
+  // Entropy as log2(N) - sum(c log2 c) / N: keys seen once add nothing to the sum.
+  double weighted = 0.0;
+  for (const std::size_t slot : used) {
+    const std::int64_t c = slot_count[slot];
+    t.top = std::max(t.top, c);
+    if (c > 1) weighted += static_cast<double>(c) * std::log2(static_cast<double>(c));
+    slot_key[slot] = -1;
+    slot_count[slot] = 0;
+  }
+  if (t.total > 0) {
+    const double total = static_cast<double>(t.total);
+    t.entropy = std::max(0.0, std::log2(total) - weighted / total);
   }
   return t;
 }
