@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "oddseq/core/check.hpp"
@@ -24,15 +25,19 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
-// Largest number of events inside any window [t, t + width) (two pointers over sorted times).
-std::int64_t max_in_window(const std::int64_t* t, std::int64_t n, std::int64_t width) {
-  std::int64_t best = 0;
-  std::int64_t lo = 0;
+// Largest numbers of events inside any window [t, t + short_width) and [t, t + long_width):
+// one pass over the sorted times with a trailing pointer per width.
+std::pair<std::int64_t, std::int64_t> max_in_windows(const std::int64_t* t, std::int64_t n,
+                                                     std::int64_t short_width,
+                                                     std::int64_t long_width) {
+  std::int64_t best_short = 0, best_long = 0, lo_short = 0, lo_long = 0;
   for (std::int64_t hi = 0; hi < n; ++hi) {
-    while (t[hi] - t[lo] >= width) ++lo;
-    best = std::max(best, hi - lo + 1);
+    while (t[hi] - t[lo_short] >= short_width) ++lo_short;
+    while (t[hi] - t[lo_long] >= long_width) ++lo_long;
+    best_short = std::max(best_short, hi - lo_short + 1);
+    best_long = std::max(best_long, hi - lo_long + 1);
   }
-  return best;
+  return {best_short, best_long};
 }
 
 }  // namespace
@@ -110,8 +115,10 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         row[48] = static_cast<float>(n / static_cast<double>(n_sessions));
         row[49] = static_cast<float>(longest);
         row[50] = static_cast<float>(duration_sum / static_cast<double>(n_sessions));
-        row[11] = static_cast<float>(max_in_window(t, length, 60 * 1'000'000'000LL));
-        row[12] = static_cast<float>(max_in_window(t, length, 3600 * 1'000'000'000LL));
+        const auto busiest =
+            max_in_windows(t, length, 60 * 1'000'000'000LL, 3600 * 1'000'000'000LL);
+        row[11] = static_cast<float>(busiest.first);
+        row[12] = static_cast<float>(busiest.second);
         if (length < 2) return;
 
         // Gaps between consecutive events.
@@ -146,17 +153,22 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         // Lag-1 autocorrelation of the gaps: near 1 for drifting rhythms, near -1 for
         // alternating ones, 0 without enough gaps or variation.
         row[10] = static_cast<float>(gaps.size() >= 3 && var > 0 ? lag_cov / var : 0.0);
-        // Median last: nth_element reorders the gaps.
-        const std::size_t half = gaps.size() / 2;
-        std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(half),
-                         gaps.end());
-        double median = gaps[half];
-        if (gaps.size() % 2 == 0) {
-          median =
-              0.5 * (median + *std::max_element(gaps.begin(),
-                                                gaps.begin() + static_cast<std::ptrdiff_t>(half)));
+        // Median on the integer gaps (cheaper comparisons), in seconds at the end.
+        static thread_local std::vector<std::int64_t> int_gaps;
+        int_gaps.resize(gaps.size());
+        for (std::int64_t i = 1; i < length; ++i) {
+          int_gaps[static_cast<std::size_t>(i - 1)] = t[i] - t[i - 1];
         }
-        row[4] = static_cast<float>(median);
+        const std::size_t half = int_gaps.size() / 2;
+        std::nth_element(int_gaps.begin(), int_gaps.begin() + static_cast<std::ptrdiff_t>(half),
+                         int_gaps.end());
+        double median = static_cast<double>(int_gaps[half]);
+        if (int_gaps.size() % 2 == 0) {
+          median = 0.5 * (median + static_cast<double>(*std::max_element(
+                                       int_gaps.begin(),
+                                       int_gaps.begin() + static_cast<std::ptrdiff_t>(half))));
+        }
+        row[4] = static_cast<float>(median * kSecondsPerNano);
       },
       64);
 }
