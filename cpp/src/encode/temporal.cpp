@@ -13,7 +13,6 @@ namespace oddseq::encode {
 
 namespace {
 
-constexpr double kNanosPerSecond = 1e9;
 constexpr double kSecondsPerNano = 1e-9;
 constexpr std::int64_t kNanosPerHour = 3'600'000'000'000;
 constexpr std::int64_t kSecondsPerDay = 86'400;
@@ -104,7 +103,7 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         for (std::int64_t i = 1; i <= length; ++i) {
           if (i == length || t[i] - t[i - 1] > session_gap_ns) {
             longest = std::max(longest, i - session_start);
-            duration_sum += static_cast<double>(t[i - 1] - t[session_start]) / kNanosPerSecond;
+            duration_sum += static_cast<double>(t[i - 1] - t[session_start]) * kSecondsPerNano;
             if (i < length) {
               ++n_sessions;
               session_start = i;
@@ -122,7 +121,7 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         if (length < 2) return;
 
         // Gaps between consecutive events.
-        const double duration = static_cast<double>(t[length - 1] - t[0]) / kNanosPerSecond;
+        const double duration = static_cast<double>(t[length - 1] - t[0]) * kSecondsPerNano;
         row[1] = static_cast<float>(duration);
         row[2] = static_cast<float>(duration > 0 ? (n - 1) / duration * 60.0 : 0.0);
         static thread_local std::vector<double> gaps;  // reused: no allocation per sequence
