@@ -12,7 +12,12 @@ from .. import _core
 from ..sequences import Sequences
 from ..sequences._sequences import _duration_ns
 from ..utils._validation import resolve_threads
-from ._count_timing import CountTimingEncoder, SequenceEncoder, _check_sequences
+from ._count_timing import (
+    CountTimingEncoder,
+    SequenceEncoder,
+    _check_sequences,
+    _check_timed_sequences,
+)
 
 __all__ = [
     "DiversityEncoder",
@@ -102,13 +107,7 @@ class TemporalEncoder(SequenceEncoder):
         return self
 
     def _check_timed(self, X, what):
-        seqs = _check_sequences(X, f"TemporalEncoder.{what}")
-        if seqs.times is None:
-            raise ValueError(
-                "TemporalEncoder needs event times, but these sequences have none; build "
-                "them with a time column (Sequences.from_events(..., time=...))"
-            )
-        return seqs
+        return _check_timed_sequences(X, f"TemporalEncoder.{what}")
 
     def transform(self, X):
         check_is_fitted(self, "time_zone_")

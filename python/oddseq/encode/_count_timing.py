@@ -23,6 +23,18 @@ def _check_sequences(X, who: str) -> Sequences:
     return X
 
 
+def _check_timed_sequences(X, who: str) -> Sequences:
+    """Sequences with event times, for the encoders that read the clock."""
+    seqs = _check_sequences(X, who)
+    if seqs.times is None:
+        name = who.split(".")[0]
+        raise ValueError(
+            f"{name} needs event times, but these sequences have none; build them with a "
+            "time column (Sequences.from_events(..., time=...))"
+        )
+    return seqs
+
+
 class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Base of encoders that take Sequences: ``set_output(transform="pandas")`` gives a
     DataFrame indexed by the sequence ids (scikit-learn's wrapper only knows arrays)."""

@@ -14,7 +14,7 @@ from ..sequences import Sequences
 from ..sequences._sequences import _duration_ns, _times_to_ns
 from ..utils._validation import check_positive_int, check_random_state, resolve_threads
 from ._behaviour import _vocabulary_codes
-from ._count_timing import SequenceEncoder, _check_sequences
+from ._count_timing import SequenceEncoder, _check_sequences, _check_timed_sequences
 
 __all__ = ["DecayEncoder", "MinHashEncoder"]
 
@@ -55,13 +55,7 @@ class DecayEncoder(SequenceEncoder):
         self.n_threads = n_threads
 
     def _timed(self, X, what):
-        seqs = _check_sequences(X, f"DecayEncoder.{what}")
-        if seqs.times is None:
-            raise ValueError(
-                "DecayEncoder needs event times, but these sequences have none; build them "
-                "with a time column"
-            )
-        return seqs
+        return _check_timed_sequences(X, f"DecayEncoder.{what}")
 
     def fit(self, X, y=None):
         seqs = self._timed(X, "fit")
