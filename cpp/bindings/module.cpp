@@ -35,6 +35,7 @@ PYBIND11_MODULE(_core, m) {
   oddseq::bindings::register_sequences(m);
   oddseq::bindings::register_encode(m);
   oddseq::bindings::register_cluster(m);
+  oddseq::bindings::register_neighbors(m);
   oddseq::bindings::register_metrics(m);
   oddseq::bindings::register_preprocessing(m);
 }

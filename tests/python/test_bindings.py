@@ -62,22 +62,39 @@ def test_empty_inputs_are_clear_errors():
         KMeansDetector().fit(np.empty((5, 0)))
 
 
+LONG_FITS = {
+    "kmeans": (
+        "from oddseq.cluster import KMeans\n"
+        "X = np.random.default_rng(0).normal(size=(400_000, 64)).astype(np.float32)\n"
+        "fit = lambda: KMeans(256, init='random', n_init=1, max_iter=100_000, tol=0).fit(X)"
+    ),
+    # No point can reach min_samples, and eps is wide enough in 40 dimensions that
+    # every count runs through most of the data: minutes of work.
+    "dbscan": (
+        "from oddseq.cluster import DBSCAN\n"
+        "X = np.random.default_rng(0).normal(size=(200_000, 40))\n"
+        "fit = lambda: DBSCAN(eps=6.0, min_samples=100_000).fit(X)"
+    ),
+}
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_ctrl_c_interrupts_a_long_fit():
-    script = textwrap.dedent("""
-        import sys, time
-        import numpy as np
-        from oddseq.cluster import KMeans
-        X = np.random.default_rng(0).normal(size=(400_000, 64)).astype(np.float32)
+@pytest.mark.parametrize("name", sorted(LONG_FITS))
+def test_ctrl_c_interrupts_a_long_fit(name):
+    script = (
+        "import sys, time\nimport numpy as np\n"
+        + LONG_FITS[name]
+        + textwrap.dedent("""
         print("ready", flush=True)
         start = time.perf_counter()
         try:
-            KMeans(256, init="random", n_init=1, max_iter=100_000, tol=0).fit(X)
+            fit()
         except KeyboardInterrupt:
             print(f"interrupted {time.perf_counter() - start:.2f}", flush=True)
             sys.exit(0)
         sys.exit(3)
     """)
+    )
     proc = subprocess.Popen(
         [sys.executable, "-c", script],
         stdout=subprocess.PIPE,

@@ -10,9 +10,13 @@ std::atomic<InterruptChecker> g_checker{nullptr};
 
 void set_interrupt_checker(InterruptChecker checker) { g_checker.store(checker); }
 
-void throw_if_interrupted() {
+bool interrupt_pending() {
   InterruptChecker checker = g_checker.load();
-  if (checker != nullptr && checker()) throw Interrupted();
+  return checker != nullptr && checker();
+}
+
+void throw_if_interrupted() {
+  if (interrupt_pending()) throw Interrupted();
 }
 
 }  // namespace oddseq::core

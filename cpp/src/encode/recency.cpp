@@ -44,9 +44,12 @@ constexpr std::uint64_t kMersenne61 = (std::uint64_t{1} << 61) - 1;
 constexpr std::uint64_t kHashRange = std::uint64_t{1} << 24;
 using core::mix64;
 
+// GCC's 128-bit integer; __extension__ marks the deliberate use under -Wpedantic.
+__extension__ using Uint128 = unsigned __int128;
+
 // (a * x + b) mod 2^61 - 1 with 128-bit products.
 inline std::uint64_t affine_mod61(std::uint64_t a, std::uint64_t x, std::uint64_t b) {
-  const unsigned __int128 product = static_cast<unsigned __int128>(a) * (x % kMersenne61) + b;
+  const Uint128 product = static_cast<Uint128>(a) * (x % kMersenne61) + b;
   std::uint64_t folded =
       static_cast<std::uint64_t>(product & kMersenne61) + static_cast<std::uint64_t>(product >> 61);
   folded = (folded & kMersenne61) + (folded >> 61);

@@ -1,7 +1,16 @@
-"""Clustering: K-means (Lloyd and Hamerly iterations, greedy k-means++ seeding) and
-mini-batch K-means, in C++ with OpenMP and SIMD."""
+"""Clustering: K-means (Lloyd, Hamerly and Elkan iterations, greedy k-means++ seeding),
+mini-batch K-means and DBSCAN, with the exact neighbour index DBSCAN searches; all in
+C++ with OpenMP and SIMD."""
 
+from ._dbscan import DBSCAN, NearestNeighbors, suggest_eps
 from ._kmeans import KMeans, kmeans_plusplus
 from ._minibatch import MiniBatchKMeans
 
-__all__ = ["KMeans", "MiniBatchKMeans", "kmeans_plusplus"]
+__all__ = [
+    "DBSCAN",
+    "KMeans",
+    "MiniBatchKMeans",
+    "NearestNeighbors",
+    "kmeans_plusplus",
+    "suggest_eps",
+]

@@ -4,9 +4,12 @@
 #include <omp.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <mutex>
+
+#include "oddseq/core/interrupt.hpp"
 
 namespace oddseq::core {
 
@@ -66,6 +69,37 @@ void parallel_for_dynamic(std::int64_t n, int n_threads, Body&& body, int chunk 
     }
   }
   errors.rethrow_if_any();
+}
+
+// body(i) for i in [0, n), dynamically scheduled, for long loops of uneven work
+// (searches). The calling thread (OpenMP's thread 0, which released the GIL) polls for
+// Ctrl-C about every 50 ms; once one is seen every thread skips its remaining
+// iterations and Interrupted is thrown after the region, never from inside it.
+template <class Body>
+void parallel_for_interruptible(std::int64_t n, int n_threads, Body&& body, int chunk = 16) {
+  ErrorCollector errors;
+  std::atomic<bool> interrupted{false};
+  auto last_poll = std::chrono::steady_clock::now();
+  std::int64_t since_poll = 0;
+#pragma omp parallel for num_threads(resolve_threads(n_threads)) schedule(dynamic, chunk)
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (errors.failed() || interrupted.load(std::memory_order_relaxed)) continue;
+    if (omp_get_thread_num() == 0 && ++since_poll >= 16) {
+      since_poll = 0;
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_poll > std::chrono::milliseconds(50)) {
+        last_poll = now;
+        if (interrupt_pending()) interrupted.store(true, std::memory_order_relaxed);
+      }
+    }
+    try {
+      body(i);
+    } catch (...) {
+      errors.capture();
+    }
+  }
+  errors.rethrow_if_any();
+  if (interrupted.load()) throw Interrupted();
 }
 
 // Ceil division for block counts.

@@ -1,0 +1,152 @@
+#pragma once
+// A kd-tree over a row-major matrix, the one neighbour index of the core: DBSCAN, the
+// NearestNeighbors estimator and the neighbour-based detectors all search it. Nodes
+// split at the median of their widest coordinate; every node keeps its bounding box and,
+// in higher dimensions where boxes get loose, a bounding ball, and a search prunes with
+// whichever bound is tighter. A leaf size of at least n gives one leaf: an exhaustive
+// ("brute force") search through the same code.
+#include <cstdint>
+#include <vector>
+
+#include "oddseq/neighbors/metric.hpp"
+
+namespace oddseq::neighbors {
+
+struct KdNode {
+  std::int64_t begin = 0;  // tree positions [begin, end)
+  std::int64_t end = 0;
+  std::int32_t left = -1;  // -1 for a leaf
+  std::int32_t right = -1;
+  bool leaf() const { return left < 0; }
+  std::int64_t count() const { return end - begin; }
+};
+
+class KdTree {
+ public:
+  // Balls are kept from this dimension on; below it boxes are tight enough.
+  static constexpr std::int64_t kBallMinDim = 8;
+
+  KdTree(const double* x, std::int64_t n, std::int64_t d, Metric metric, std::int64_t leaf_size,
+         int n_threads);
+
+  std::int64_t size() const { return n_; }
+  std::int64_t dim() const { return d_; }
+  Metric metric() const { return metric_; }
+  // Points in tree order; original(pos) is the row of x stored at position pos.
+  const double* point(std::int64_t pos) const { return points_.data() + pos * d_; }
+  std::int64_t original(std::int64_t pos) const { return order_[pos]; }
+  const std::vector<std::int64_t>& order() const { return order_; }
+  const std::vector<KdNode>& nodes() const { return nodes_; }
+  bool has_balls() const { return !radius_.empty(); }
+
+  // Bounds on the reduced distance (see metric.hpp) from q to any point of a node.
+  template <class M>
+  double min_reduced(const double* q, std::int32_t node) const;
+  template <class M>
+  double max_reduced(const double* q, std::int32_t node) const;
+  // A lower bound on the reduced distance between a point of one node and one of another.
+  template <class M>
+  double gap_reduced(std::int32_t a, std::int32_t b) const;
+  // An upper bound on the reduced distance between any two points of a node.
+  template <class M>
+  double diameter_reduced(std::int32_t node) const;
+
+  // The k nearest points of each of the m queries q[m x d]: distances (not reduced) and
+  // original row indices, row by row in (distance, index) order, so ties go to the
+  // smaller index. exclude (m entries, or null) names a row each query must skip: the
+  // query itself when the queries are the indexed points.
+  void knn(const double* q, std::int64_t m, std::int64_t k, const std::int64_t* exclude,
+           int n_threads, double* distances, std::int64_t* indices) const;
+
+  // Number of indexed points within `radius` (inclusive) of each query.
+  void radius_count(const double* q, std::int64_t m, double radius, int n_threads,
+                    std::int64_t* counts) const;
+
+ private:
+  std::int32_t build(const double* x, std::int64_t begin, std::int64_t end);
+  void compute_balls(int n_threads);
+
+  std::int64_t n_ = 0;
+  std::int64_t d_ = 0;
+  Metric metric_ = Metric::euclidean;
+  std::int64_t leaf_size_ = 32;
+  std::vector<std::int64_t> order_;
+  std::vector<double> points_;
+  std::vector<KdNode> nodes_;
+  std::vector<double> lo_, hi_;  // per node, d values each
+  std::vector<double> center_;   // per node, d values each (with balls only)
+  std::vector<double> radius_;   // per node (with balls only)
+};
+
+// Relative slack on ball bounds: a ball's radius is itself rounded, and a bound must
+// never prune a point that lies exactly on the search radius.
+inline constexpr double kBallSlack = 1e-12;
+
+template <class M>
+double KdTree::min_reduced(const double* q, std::int32_t node) const {
+  const double* lo = lo_.data() + static_cast<std::int64_t>(node) * d_;
+  const double* hi = hi_.data() + static_cast<std::int64_t>(node) * d_;
+  double acc = 0.0;
+  for (std::int64_t k = 0; k < d_; ++k) {
+    const double gap = std::max(std::max(lo[k] - q[k], q[k] - hi[k]), 0.0);
+    acc = M::fold(acc, gap);
+  }
+  if (!radius_.empty()) {
+    const double to_center =
+        M::expand(M::between(q, center_.data() + static_cast<std::int64_t>(node) * d_, d_));
+    const double r = radius_[node];
+    const double lower = to_center - r - kBallSlack * (to_center + r);
+    if (lower > 0) acc = std::max(acc, M::reduce(lower));
+  }
+  return acc;
+}
+
+template <class M>
+double KdTree::max_reduced(const double* q, std::int32_t node) const {
+  const double* lo = lo_.data() + static_cast<std::int64_t>(node) * d_;
+  const double* hi = hi_.data() + static_cast<std::int64_t>(node) * d_;
+  double acc = 0.0;
+  for (std::int64_t k = 0; k < d_; ++k) {
+    acc = M::fold(acc, std::max(std::fabs(q[k] - lo[k]), std::fabs(q[k] - hi[k])));
+  }
+  if (!radius_.empty()) {
+    const double to_center =
+        M::expand(M::between(q, center_.data() + static_cast<std::int64_t>(node) * d_, d_));
+    const double r = radius_[node];
+    acc = std::min(acc, M::reduce(to_center + r + kBallSlack * (to_center + r)));
+  }
+  return acc;
+}
+
+template <class M>
+double KdTree::gap_reduced(std::int32_t a, std::int32_t b) const {
+  const double* lo_a = lo_.data() + static_cast<std::int64_t>(a) * d_;
+  const double* hi_a = hi_.data() + static_cast<std::int64_t>(a) * d_;
+  const double* lo_b = lo_.data() + static_cast<std::int64_t>(b) * d_;
+  const double* hi_b = hi_.data() + static_cast<std::int64_t>(b) * d_;
+  double acc = 0.0;
+  for (std::int64_t k = 0; k < d_; ++k) {
+    acc = M::fold(acc, std::max(std::max(lo_a[k] - hi_b[k], lo_b[k] - hi_a[k]), 0.0));
+  }
+  if (!radius_.empty()) {
+    const double between =
+        M::expand(M::between(center_.data() + static_cast<std::int64_t>(a) * d_,
+                             center_.data() + static_cast<std::int64_t>(b) * d_, d_));
+    const double r = radius_[a] + radius_[b];
+    const double lower = between - r - kBallSlack * (between + r);
+    if (lower > 0) acc = std::max(acc, M::reduce(lower));
+  }
+  return acc;
+}
+
+template <class M>
+double KdTree::diameter_reduced(std::int32_t node) const {
+  const double* lo = lo_.data() + static_cast<std::int64_t>(node) * d_;
+  const double* hi = hi_.data() + static_cast<std::int64_t>(node) * d_;
+  double acc = 0.0;
+  for (std::int64_t k = 0; k < d_; ++k) acc = M::fold(acc, hi[k] - lo[k]);
+  if (!radius_.empty()) acc = std::min(acc, M::reduce(2.0 * radius_[node] * (1.0 + kBallSlack)));
+  return acc;
+}
+
+}  // namespace oddseq::neighbors

@@ -1,0 +1,184 @@
+#include "oddseq/neighbors/kdtree.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <utility>
+
+#include "oddseq/core/check.hpp"
+#include "oddseq/core/interrupt.hpp"
+#include "oddseq/core/parallel.hpp"
+
+namespace oddseq::neighbors {
+
+namespace {
+
+// (reduced distance, original index), ordered lexicographically: ties go to the smaller
+// index, which makes every neighbour list independent of the tree and thread count.
+using Candidate = std::pair<double, std::int64_t>;
+
+}  // namespace
+
+KdTree::KdTree(const double* x, std::int64_t n, std::int64_t d, Metric metric,
+               std::int64_t leaf_size, int n_threads)
+    : n_(n), d_(d), metric_(metric), leaf_size_(std::max<std::int64_t>(leaf_size, 1)) {
+  ODDSEQ_CHECK(n > 0 && d > 0, "a kd-tree needs at least one point and one dimension");
+  order_.resize(n);
+  std::iota(order_.begin(), order_.end(), std::int64_t{0});
+  nodes_.reserve(static_cast<std::size_t>(4 * (n / leaf_size_ + 1)));
+  build(x, 0, n);
+  points_.resize(static_cast<std::size_t>(n * d));
+  core::parallel_for(n, n_threads, [&](std::int64_t pos) {
+    std::copy_n(x + order_[pos] * d, d, points_.data() + pos * d);
+  });
+  if (d >= kBallMinDim) compute_balls(n_threads);
+}
+
+std::int32_t KdTree::build(const double* x, std::int64_t begin, std::int64_t end) {
+  const auto id = static_cast<std::int32_t>(nodes_.size());
+  nodes_.push_back(KdNode{begin, end, -1, -1});
+  const std::size_t base = lo_.size();
+  lo_.resize(base + d_, std::numeric_limits<double>::infinity());
+  hi_.resize(base + d_, -std::numeric_limits<double>::infinity());
+  double* lo = lo_.data() + base;
+  double* hi = hi_.data() + base;
+  for (std::int64_t i = begin; i < end; ++i) {
+    const double* row = x + order_[i] * d_;
+    for (std::int64_t k = 0; k < d_; ++k) {
+      lo[k] = std::min(lo[k], row[k]);
+      hi[k] = std::max(hi[k], row[k]);
+    }
+  }
+  if (end - begin <= leaf_size_) return id;
+  std::int64_t split = 0;
+  for (std::int64_t k = 1; k < d_; ++k) {
+    if (hi[k] - lo[k] > hi[split] - lo[split]) split = k;
+  }
+  const std::int64_t mid = begin + (end - begin) / 2;
+  std::nth_element(order_.begin() + begin, order_.begin() + mid, order_.begin() + end,
+                   [&](std::int64_t a, std::int64_t b) {
+                     const double va = x[a * d_ + split], vb = x[b * d_ + split];
+                     return va < vb || (va == vb && a < b);
+                   });
+  const std::int32_t left = build(x, begin, mid);
+  const std::int32_t right = build(x, mid, end);
+  nodes_[id].left = left;
+  nodes_[id].right = right;
+  return id;
+}
+
+void KdTree::compute_balls(int n_threads) {
+  const auto n_nodes = static_cast<std::int64_t>(nodes_.size());
+  center_.assign(static_cast<std::size_t>(n_nodes * d_), 0.0);
+  radius_.assign(static_cast<std::size_t>(n_nodes), 0.0);
+  with_metric(metric_, [&](auto metric) {
+    using M = decltype(metric);
+    core::parallel_for_dynamic(n_nodes, n_threads, [&](std::int64_t id) {
+      const KdNode& node = nodes_[id];
+      double* center = center_.data() + id * d_;
+      for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
+        const double* p = point(pos);
+        for (std::int64_t k = 0; k < d_; ++k) center[k] += p[k];
+      }
+      const double inv = 1.0 / static_cast<double>(node.count());
+      for (std::int64_t k = 0; k < d_; ++k) center[k] *= inv;
+      double widest = 0.0;
+      for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
+        widest = std::max(widest, M::between(point(pos), center, d_));
+      }
+      radius_[id] = M::expand(widest);
+    });
+  });
+}
+
+void KdTree::knn(const double* q, std::int64_t m, std::int64_t k, const std::int64_t* exclude,
+                 int n_threads, double* distances, std::int64_t* indices) const {
+  ODDSEQ_CHECK(k >= 1 && k <= n_, "k must be in [1, n]");
+  with_metric(metric_, [&](auto metric) {
+    using M = decltype(metric);
+    core::parallel_for_interruptible(m, n_threads, [&](std::int64_t row) {
+      const double* query = q + row * d_;
+      const std::int64_t skip = exclude != nullptr ? exclude[row] : -1;
+      std::vector<Candidate> heap;  // max-heap of the best k so far
+      heap.reserve(static_cast<std::size_t>(k));
+      auto worst = [&]() {
+        return static_cast<std::int64_t>(heap.size()) < k ? std::numeric_limits<double>::infinity()
+                                                          : heap.front().first;
+      };
+      std::vector<std::pair<double, std::int32_t>> stack;
+      stack.emplace_back(0.0, 0);
+      while (!stack.empty()) {
+        const auto [bound, id] = stack.back();
+        stack.pop_back();
+        if (bound > worst()) continue;
+        const KdNode& node = nodes_[id];
+        if (node.leaf()) {
+          for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
+            const std::int64_t original = order_[pos];
+            if (original == skip) continue;
+            const Candidate c{M::between(query, point(pos), d_), original};
+            if (static_cast<std::int64_t>(heap.size()) < k) {
+              heap.push_back(c);
+              std::push_heap(heap.begin(), heap.end());
+            } else if (c < heap.front()) {
+              std::pop_heap(heap.begin(), heap.end());
+              heap.back() = c;
+              std::push_heap(heap.begin(), heap.end());
+            }
+          }
+          continue;
+        }
+        const double left = min_reduced<M>(query, node.left);
+        const double right = min_reduced<M>(query, node.right);
+        // The nearer child goes on top of the stack, so it is searched first.
+        if (left <= right) {
+          stack.emplace_back(right, node.right);
+          stack.emplace_back(left, node.left);
+        } else {
+          stack.emplace_back(left, node.left);
+          stack.emplace_back(right, node.right);
+        }
+      }
+      std::sort_heap(heap.begin(), heap.end());
+      const auto found = static_cast<std::int64_t>(heap.size());
+      for (std::int64_t j = 0; j < k; ++j) {
+        const bool have = j < found;
+        distances[row * k + j] =
+            have ? M::expand(heap[j].first) : std::numeric_limits<double>::infinity();
+        indices[row * k + j] = have ? heap[j].second : -1;
+      }
+    });
+  });
+}
+
+void KdTree::radius_count(const double* q, std::int64_t m, double radius, int n_threads,
+                          std::int64_t* counts) const {
+  with_metric(metric_, [&](auto metric) {
+    using M = decltype(metric);
+    const double threshold = M::reduce(radius);
+    core::parallel_for_interruptible(m, n_threads, [&](std::int64_t row) {
+      const double* query = q + row * d_;
+      std::int64_t total = 0;
+      std::vector<std::int32_t> stack{0};
+      while (!stack.empty()) {
+        const std::int32_t id = stack.back();
+        stack.pop_back();
+        if (min_reduced<M>(query, id) > threshold) continue;
+        const KdNode& node = nodes_[id];
+        if (max_reduced<M>(query, id) <= threshold) {
+          total += node.count();
+        } else if (node.leaf()) {
+          for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
+            total += M::between(query, point(pos), d_) <= threshold;
+          }
+        } else {
+          stack.push_back(node.right);
+          stack.push_back(node.left);
+        }
+      }
+      counts[row] = total;
+    });
+  });
+}
+
+}  // namespace oddseq::neighbors

@@ -1,0 +1,386 @@
+"""DBSCAN and the neighbour index it shares with the neighbour-based detectors.
+
+Both run on the C++ core: a uniform grid (low dimensions) or a kd-tree with bounding
+boxes and balls; neighbourhoods are searched, never stored, so memory stays O(n).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _core
+from ..utils._validation import (
+    check_positive_float,
+    check_positive_int,
+    check_random_state,
+    check_sample_weight,
+    resolve_threads,
+    validate_matrix,
+)
+
+__all__ = ["DBSCAN", "NearestNeighbors", "suggest_eps"]
+
+METRICS = ("euclidean", "cosine", "manhattan", "chebyshev")
+_DBSCAN_ALGORITHMS = ("auto", "grid", "kdtree", "brute")
+_INDEX_ALGORITHMS = ("auto", "kdtree", "brute")
+
+
+def _check_choice(value, name: str, choices) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+class _MetricSpace:
+    """How a public metric is searched by the core.
+
+    Cosine distance is searched as euclidean distance between unit vectors, where
+    ||a - b||^2 = 2 * (1 - cos(a, b)) = 2 * cosine distance; the others are native.
+    """
+
+    def __init__(self, metric: str):
+        self.metric = _check_choice(metric, "metric", METRICS)
+        self.core_metric = "euclidean" if self.metric == "cosine" else self.metric
+
+    def points(self, X: np.ndarray, name: str = "X") -> np.ndarray:
+        """float64 C-contiguous rows to search; unit rows for cosine (a new array, so the
+        caller's X is never changed)."""
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        if self.metric != "cosine":
+            return X
+        norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+        zero = np.flatnonzero(norms == 0)
+        if zero.size:
+            raise ValueError(
+                f"{name} has {zero.size} all-zero row(s) (first: row {int(zero[0])}); the "
+                "cosine distance of a zero vector is undefined. Drop those rows or use "
+                "another metric."
+            )
+        return X / norms[:, None]
+
+    def radius(self, distance: float) -> float:
+        """A public-metric distance as a search radius."""
+        return float(np.sqrt(2.0 * distance)) if self.metric == "cosine" else float(distance)
+
+    def distances(self, searched: np.ndarray) -> np.ndarray:
+        """Search distances back in the public metric."""
+        if self.metric != "cosine":
+            return searched
+        return np.minimum(0.5 * searched * searched, 2.0)
+
+
+class DBSCAN(ClusterMixin, BaseEstimator):
+    """Density-based clustering (DBSCAN) with exact neighbourhoods and O(n) memory.
+
+    A point is a *core point* when at least ``min_samples`` points (itself included; or
+    that much ``sample_weight``) lie within ``eps`` of it. Core points within ``eps`` of
+    each other share a cluster; a non-core point within ``eps`` of a core point is a
+    *border point* and joins the cluster of its nearest core point (ties: the smaller
+    row); everything else is noise (label -1). Core points, noise points and the
+    partition of core points into clusters are exactly scikit-learn's; border points
+    that touch two clusters may differ, since scikit-learn gives them to whichever
+    cluster its search reached first.
+
+    Unlike scikit-learn, no neighbourhood is ever stored: core points are found by
+    searches that stop once ``min_samples`` is reached, and clusters are the connected
+    components of a concurrent union-find, so memory is O(n) and millions of points
+    fit. Labels are numbered in order of each cluster's smallest core-point row (as
+    scikit-learn's) and do not depend on ``n_threads``.
+
+    Parameters
+    ----------
+    eps : float, default=0.5
+        Neighbourhood radius (inclusive), in the units of ``metric``.
+    min_samples : int, default=5
+        Neighbourhood size (or weight) that makes a point core, the point included.
+    metric : {"euclidean", "cosine", "manhattan", "chebyshev"}, default="euclidean"
+        "cosine" is 1 - cos(a, b); rows must not be all zero.
+    algorithm : {"auto", "grid", "kdtree", "brute"}, default="auto"
+        "grid": a hashed uniform grid of cells of side eps / sqrt(d), where only nearby
+        cells are searched and a cell with ``min_samples`` points is all core (d <= 6).
+        "kdtree": a kd-tree with boxes and, from 8 dimensions, bounding balls; clusters
+        are joined leaf by leaf. "brute": every pair, through the same code. "auto":
+        the grid up to 3 dimensions, the kd-tree above (the choice is in
+        ``algorithm_``).
+    leaf_size : int, default=32
+        Points per kd-tree leaf.
+    n_threads : int or None, default=None
+        OpenMP threads; None uses every core.
+
+    Attributes
+    ----------
+    labels_ : ndarray of int64, shape (n_samples,)
+        Cluster of each row, -1 for noise.
+    core_sample_indices_ : ndarray of int64
+        Rows that are core points, ascending.
+    components_ : ndarray, shape (n_core, n_features)
+        The core points themselves (a copy of those rows of X).
+    n_clusters_ : int
+    algorithm_ : str
+        The search structure that ran ("grid", "kdtree" or "brute").
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [2.0, 2.0], [2.0, 3.0],
+    ...               [8.0, 7.0], [8.0, 8.0], [25.0, 80.0]])
+    >>> model = DBSCAN(eps=3, min_samples=2).fit(X)
+    >>> model.labels_.tolist()
+    [0, 0, 0, 1, 1, -1]
+    >>> model.predict(np.array([[1.5, 2.5], [50.0, 50.0]])).tolist()
+    [0, -1]
+    """
+
+    def __init__(
+        self,
+        eps=0.5,
+        min_samples=5,
+        *,
+        metric="euclidean",
+        algorithm="auto",
+        leaf_size=32,
+        n_threads=None,
+    ):
+        self.eps = eps
+        self.min_samples = min_samples
+        self.metric = metric
+        self.algorithm = algorithm
+        self.leaf_size = leaf_size
+        self.n_threads = n_threads
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Cluster X (n_samples, n_features); y is ignored."""
+        eps = check_positive_float(self.eps, "eps")
+        min_samples = check_positive_int(self.min_samples, "min_samples")
+        space = _MetricSpace(self.metric)
+        algorithm = _check_choice(self.algorithm, "algorithm", _DBSCAN_ALGORITHMS)
+        leaf_size = check_positive_int(self.leaf_size, "leaf_size")
+        threads = resolve_threads(self.n_threads)
+        X = validate_matrix(self, X, reset=True)
+        weight = check_sample_weight(sample_weight, X.shape[0], np.float64)
+        points = space.points(X)
+        labels, is_core, n_clusters, used = _core.dbscan(
+            points,
+            space.radius(eps),
+            float(min_samples),
+            weight,
+            space.core_metric,
+            algorithm,
+            leaf_size,
+            threads,
+        )
+        self.labels_ = labels
+        self.core_sample_indices_ = np.flatnonzero(is_core)
+        self.components_ = X[self.core_sample_indices_].copy()
+        self.n_clusters_ = int(n_clusters)
+        self.algorithm_ = used
+        self._space = space
+        self._core_points = np.ascontiguousarray(points[self.core_sample_indices_])
+        self._core_labels = np.ascontiguousarray(labels[self.core_sample_indices_])
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Cluster X and return ``labels_``."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def predict(self, X):
+        """Cluster of the nearest core point within ``eps`` of each row of X, -1 when
+        there is none (new points never become core points or merge clusters).
+
+        scikit-learn's DBSCAN has no ``predict``; this one answers "which known dense
+        group does this new entity belong to", with the fitted model unchanged.
+        """
+        check_is_fitted(self, "labels_")
+        X = validate_matrix(self, X, reset=False)
+        points = self._space.points(X)
+        return _core.dbscan_assign(
+            self._core_points,
+            self._core_labels,
+            points,
+            self._space.radius(float(self.eps)),
+            self._space.core_metric,
+            resolve_threads(self.n_threads),
+        )
+
+
+class NearestNeighbors(BaseEstimator):
+    """Exact k-nearest-neighbour and radius queries on the kd-tree DBSCAN uses.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=5
+        Default k for :meth:`kneighbors`.
+    radius : float, default=1.0
+        Default radius for :meth:`radius_neighbors_count`.
+    metric : {"euclidean", "cosine", "manhattan", "chebyshev"}, default="euclidean"
+    algorithm : {"auto", "kdtree", "brute"}, default="auto"
+        "brute" is the same search over one leaf (every pair); "auto" is "kdtree".
+    leaf_size : int, default=32
+    n_threads : int or None, default=None
+
+    Neighbours come in (distance, row) order, so ties go to the smaller row and results
+    do not depend on the tree or the thread count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [3.0], [7.0]])
+    >>> index = NearestNeighbors(n_neighbors=2).fit(X)
+    >>> dist, ind = index.kneighbors()
+    >>> ind.tolist()
+    [[1, 2], [0, 2], [1, 0], [2, 1]]
+    >>> index.radius_neighbors_count(np.array([[2.0]]), radius=1.0).tolist()
+    [2]
+    """
+
+    def __init__(
+        self,
+        n_neighbors=5,
+        *,
+        radius=1.0,
+        metric="euclidean",
+        algorithm="auto",
+        leaf_size=32,
+        n_threads=None,
+    ):
+        self.n_neighbors = n_neighbors
+        self.radius = radius
+        self.metric = metric
+        self.algorithm = algorithm
+        self.leaf_size = leaf_size
+        self.n_threads = n_threads
+
+    def fit(self, X, y=None):
+        """Index the rows of X; y is ignored."""
+        check_positive_int(self.n_neighbors, "n_neighbors")
+        check_positive_float(self.radius, "radius")
+        space = _MetricSpace(self.metric)
+        algorithm = _check_choice(self.algorithm, "algorithm", _INDEX_ALGORITHMS)
+        leaf_size = check_positive_int(self.leaf_size, "leaf_size")
+        X = validate_matrix(self, X, reset=True)
+        points = space.points(X)
+        if algorithm == "brute":
+            leaf_size = points.shape[0]
+        self._space = space
+        self._points = points
+        self._leaf_size = leaf_size
+        self._build_tree()
+        self.n_samples_fit_ = X.shape[0]
+        return self
+
+    def _build_tree(self):
+        self._tree = _core.KdTree(
+            self._points, self._space.core_metric, self._leaf_size, resolve_threads(self.n_threads)
+        )
+
+    # The C++ tree is not picklable; it is rebuilt from the indexed points on load.
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_tree", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_points" in state:
+            self._build_tree()
+
+    def _queries(self, X):
+        check_is_fitted(self, "_tree")
+        if X is None:
+            return self._points, np.arange(self.n_samples_fit_, dtype=np.int64)
+        X = validate_matrix(self, X, reset=False)
+        return self._space.points(X), None
+
+    def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
+        """The k nearest indexed rows of each query, nearest first.
+
+        With X=None the queries are the indexed rows and each skips itself (as in
+        scikit-learn). Returns (distances, indices), each (n_queries, k), or only the
+        indices when return_distance is False.
+        """
+        k = check_positive_int(
+            self.n_neighbors if n_neighbors is None else n_neighbors, "n_neighbors"
+        )
+        queries, exclude = self._queries(X)
+        available = self.n_samples_fit_ - (exclude is not None)
+        if k > available:
+            raise ValueError(
+                f"n_neighbors={k} exceeds the {available} indexed row(s) available"
+                + (" (each row skips itself)" if exclude is not None else "")
+            )
+        dist, ind = self._tree.knn(queries, k, exclude, resolve_threads(self.n_threads))
+        if not return_distance:
+            return ind
+        return self._space.distances(dist), ind
+
+    def radius_neighbors_count(self, X=None, radius=None):
+        """Number of indexed rows within ``radius`` (inclusive) of each query; with
+        X=None the indexed rows, each not counting itself."""
+        r = check_positive_float(self.radius if radius is None else radius, "radius")
+        queries, exclude = self._queries(X)
+        counts = self._tree.radius_count(
+            queries, self._space.radius(r), resolve_threads(self.n_threads)
+        )
+        return counts - 1 if exclude is not None else counts
+
+
+def suggest_eps(
+    X, min_samples=5, *, metric="euclidean", sample_size=20_000, random_state=0, n_threads=None
+):
+    """An ``eps`` for DBSCAN from the knee of the sorted k-distance curve.
+
+    For each point (or a random sample of ``sample_size`` points, searched against all of
+    X) the distance to its (min_samples - 1)-th nearest other point is the smallest eps
+    that makes it a core point. Sorted, these distances stay low across the dense
+    groups and rise where sparse points begin; the knee is the point of the curve
+    farthest below the chord from its first to its last point (both axes scaled to
+    [0, 1]), the classic rule of Ester et al. made automatic (Satopaa et al.'s
+    "Kneedle").
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> dense = rng.normal(0, 0.1, (500, 2))
+    >>> sparse = rng.uniform(-5, 5, (25, 2))
+    >>> eps = suggest_eps(np.vstack([dense, sparse]), min_samples=5)
+    >>> 0.02 < eps < 0.5
+    True
+    """
+    min_samples = check_positive_int(min_samples, "min_samples", minimum=2)
+    sample_size = check_positive_int(sample_size, "sample_size")
+    index = NearestNeighbors(metric=metric, n_threads=n_threads)
+    index.fit(X)
+    n = index.n_samples_fit_
+    k = min_samples - 1
+    if k > n - 1:
+        raise ValueError(f"min_samples={min_samples} needs at least {min_samples} rows, X has {n}")
+    if n > sample_size:
+        rows = np.sort(check_random_state(random_state).choice(n, sample_size, replace=False))
+        dist, _ = index._tree.knn(
+            np.ascontiguousarray(index._points[rows]),
+            k + 1,
+            rows.astype(np.int64),
+            resolve_threads(n_threads),
+        )
+        dist = index._space.distances(dist)[:, :k]
+    else:
+        dist, _ = index.kneighbors(n_neighbors=k)
+    return _knee(np.sort(dist[:, -1]))
+
+
+def _knee(curve: np.ndarray) -> float:
+    """The value of an ascending curve farthest below its chord, axes scaled to [0, 1]."""
+    low, high = float(curve[0]), float(curve[-1])
+    if not high > low:
+        return high if high > 0 else float(np.finfo(np.float64).tiny)
+    x = np.linspace(0.0, 1.0, curve.size)
+    y = (curve - low) / (high - low)
+    return float(curve[int(np.argmax(x - y))])
