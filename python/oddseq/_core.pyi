@@ -64,6 +64,40 @@ def kmeans_fit(
 def assign_nearest(
     x: NDArray[np.floating], centers: NDArray[np.floating], n_threads: int
 ) -> tuple[NDArray[np.int32], NDArray[np.floating]]: ...
+def dbscan(
+    x: NDArray[np.float64],
+    eps: float,
+    min_samples: float,
+    sample_weight: NDArray[np.float64] | None,
+    metric: str,
+    algorithm: str,
+    leaf_size: int,
+    n_threads: int,
+) -> tuple[NDArray[np.int64], NDArray[np.bool_], int, str]: ...
+def dbscan_assign(
+    core_points: NDArray[np.float64],
+    core_labels: NDArray[np.int64],
+    x: NDArray[np.float64],
+    eps: float,
+    metric: str,
+    n_threads: int,
+) -> NDArray[np.int64]: ...
+
+class KdTree:
+    def __init__(
+        self, x: NDArray[np.float64], metric: str, leaf_size: int, n_threads: int
+    ) -> None: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def dim(self) -> int: ...
+    def knn(
+        self, x: NDArray[np.float64], k: int, exclude: NDArray[np.int64] | None, n_threads: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64]]: ...
+    def radius_count(
+        self, x: NDArray[np.float64], radius: float, n_threads: int
+    ) -> NDArray[np.int64]: ...
+
 def roc_auc(
     y_true: NDArray[np.uint8],
     y_score: NDArray[np.float64],

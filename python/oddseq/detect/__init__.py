@@ -1,6 +1,24 @@
-"""Anomaly detectors with PyOD's surface and per-row explanations."""
+"""Anomaly detectors with PyOD's surface and per-row explanations.
+
+Matrix detectors take any feature matrix (encoded sequences, scaled); every one has
+``explain(X, top=3)`` returning the features that drive each row's score.
+"""
 
 from ._base import BaseDetector
+from ._ensemble import EnsembleDetector
 from ._kmeans import KMeansDetector
+from ._neighbors import LOF, DBSCANDetector, KNNDetector
+from ._pca import PCADetector, jackson_mudholkar_limit
+from ._robust import RobustZDetector
 
-__all__ = ["BaseDetector", "KMeansDetector"]
+__all__ = [
+    "LOF",
+    "BaseDetector",
+    "DBSCANDetector",
+    "EnsembleDetector",
+    "KMeansDetector",
+    "KNNDetector",
+    "PCADetector",
+    "RobustZDetector",
+    "jackson_mudholkar_limit",
+]

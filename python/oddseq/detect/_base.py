@@ -5,15 +5,21 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["BaseDetector"]
+__all__ = ["BaseDetector", "explanation_frame", "robust_cut", "robust_scale"]
 
 
-def check_contamination(contamination) -> float:
+def check_contamination(contamination, *, allow_auto: bool = True):
+    """A float in (0, 0.5], or "auto" (the detector's own cut, see BaseDetector)."""
+    if allow_auto and isinstance(contamination, str) and contamination == "auto":
+        return "auto"
     if isinstance(contamination, bool) or not isinstance(contamination, numbers.Real):
-        raise TypeError(f"contamination must be a number in (0, 0.5], got {contamination!r}")
+        raise TypeError(
+            f"contamination must be a number in (0, 0.5] or 'auto', got {contamination!r}"
+        )
     if not 0 < contamination <= 0.5:
         raise ValueError(
             f"contamination must be in (0, 0.5] (the expected share of anomalies), "
@@ -22,20 +28,96 @@ def check_contamination(contamination) -> float:
     return float(contamination)
 
 
+def robust_cut(scores: np.ndarray, z: float = 3.0) -> float:
+    """median + z x 1.4826 x MAD of the scores; with no spread (MAD = 0), the largest
+    score, so that nothing is flagged for lack of evidence."""
+    median = float(np.median(scores))
+    spread = 1.4826 * float(np.median(np.abs(scores - median)))
+    if spread > 0:
+        return median + z * spread
+    return float(np.max(scores))
+
+
+def robust_scale(X: np.ndarray) -> np.ndarray:
+    """Per-column spread for explanations: 1.4826 x MAD, else the standard deviation,
+    else 1 (a constant column)."""
+    median = np.median(X, axis=0)
+    mad = 1.4826 * np.median(np.abs(X - median), axis=0)
+    std = X.std(axis=0)
+    return np.where(mad > 0, mad, np.where(std > 0, std, 1.0))
+
+
+def feature_names_for(detector, n_features: int, feature_names=None) -> np.ndarray:
+    names = feature_names
+    if names is None:
+        names = getattr(detector, "feature_names_in_", None)
+    if names is None:
+        names = [f"x{j}" for j in range(n_features)]
+    names = np.asarray(names, dtype=object)
+    if names.shape != (n_features,):
+        raise ValueError(f"feature_names needs {n_features} names, got {names.shape[0]}")
+    return names
+
+
+def explanation_frame(
+    names, X, typical, contribution, scale, top: int, index=None, extra=None
+) -> pd.DataFrame:
+    """The long explanation table every detector returns: per row its ``top`` features
+    by contribution to the score, with ``value``, ``typical`` (what the detector
+    expected), ``deviation`` ((value - typical) / the feature's spread) and ``share`` (of
+    the row's total contribution); indexed by (row, rank)."""
+    n, d = X.shape
+    top = min(top, d)
+    total = contribution.sum(axis=1, keepdims=True)
+    share = np.divide(contribution, total, out=np.zeros_like(contribution), where=total > 0)
+    order = np.argsort(-contribution, axis=1, kind="stable")[:, :top]
+    rows = np.repeat(np.arange(n), top)
+    cols = order.ravel()
+    deviation = (X - typical) / scale
+    columns = {
+        "feature": names[cols],
+        "value": X[rows, cols],
+        "typical": typical[rows, cols],
+        "deviation": deviation[rows, cols],
+        "share": share[rows, cols],
+    }
+    for key, per_row in (extra or {}).items():
+        columns[key] = np.asarray(per_row)[rows]
+    row_ids = rows if index is None else index.take(rows)
+    return pd.DataFrame(
+        columns,
+        index=pd.MultiIndex.from_arrays(
+            [row_ids, np.tile(np.arange(1, top + 1), n)], names=["row", "rank"]
+        ),
+    )
+
+
 class BaseDetector(BaseEstimator):
     """PyOD's detector surface: ``fit``, ``decision_function`` (higher = more
     anomalous), ``predict`` (0 normal / 1 anomaly), ``predict_proba``,
     ``decision_scores_``, ``labels_``, ``threshold_``; plus ``score_samples`` with
     scikit-learn's sign (higher = more normal).
 
+    Thresholds: a float ``contamination`` flags that top share of the training scores;
+    ``contamination="auto"`` uses the detector's own cut where it has one (a statistical
+    limit, DBSCAN's noise) and otherwise a robust outlier rule on the training scores:
+    median + 3 x 1.4826 x MAD (the z > 3 rule with a spread that the anomalies themselves
+    cannot inflate).
+
     Subclasses implement ``fit`` (which ends with ``_set_threshold(train_scores)``) and
-    ``decision_function``.
+    ``decision_function``; a subclass with a natural cut overrides ``_auto_threshold``.
     """
+
+    def _auto_threshold(self, scores: np.ndarray) -> float:
+        return robust_cut(scores)
 
     def _set_threshold(self, scores: np.ndarray) -> None:
         contamination = check_contamination(self.contamination)
         self.decision_scores_ = np.asarray(scores, dtype=np.float64)
-        self.threshold_ = float(np.percentile(self.decision_scores_, 100 * (1 - contamination)))
+        if contamination == "auto":
+            self.threshold_ = float(self._auto_threshold(self.decision_scores_))
+        else:
+            self.threshold_ = float(np.percentile(self.decision_scores_, 100 * (1 - contamination)))
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(np.int64)
         low, high = self.decision_scores_.min(), self.decision_scores_.max()
         self._score_range = (float(low), float(high))

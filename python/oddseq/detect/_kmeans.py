@@ -13,7 +13,7 @@ from .. import _core
 from ..cluster import KMeans
 from ..exceptions import ConvergenceWarning
 from ..utils._validation import check_positive_int, resolve_threads, validate_matrix
-from ._base import BaseDetector, check_contamination
+from ._base import BaseDetector, check_contamination, explanation_frame, feature_names_for
 
 __all__ = ["KMeansDetector"]
 
@@ -180,35 +180,18 @@ class KMeansDetector(BaseDetector):
         check_is_fitted(self, "kmeans_")
         top = check_positive_int(top, "top")
         index = X.index if isinstance(X, pd.DataFrame) else None
-        names = feature_names
-        if names is None:
-            names = getattr(self, "feature_names_in_", None)
         X = validate_matrix(self, X, reset=False)
-        if names is None:
-            names = [f"x{j}" for j in range(X.shape[1])]
-        names = np.asarray(names, dtype=object)
+        names = feature_names_for(self, X.shape[1], feature_names)
         _, reference = self._scores_and_reference(X)
         X = X.astype(np.float64)
         centers = self.kmeans_.cluster_centers_.astype(np.float64)[reference]
-        contribution = (X - centers) ** 2
-        total = contribution.sum(axis=1, keepdims=True)
-        share = np.divide(contribution, total, out=np.zeros_like(contribution), where=total > 0)
-        top = min(top, X.shape[1])
-        order = np.argsort(-contribution, axis=1, kind="stable")[:, :top]
-        rows = np.repeat(np.arange(X.shape[0]), top)
-        cols = order.ravel()
-        deviation = (X - centers) / self.cluster_scale_[reference]
-        row_ids = rows if index is None else index.take(rows)
-        return pd.DataFrame(
-            {
-                "feature": names[cols],
-                "value": X[rows, cols],
-                "typical": centers[rows, cols],
-                "deviation": deviation[rows, cols],
-                "share": share[rows, cols],
-                "cluster": reference[rows],
-            },
-            index=pd.MultiIndex.from_arrays(
-                [row_ids, np.tile(np.arange(1, top + 1), X.shape[0])], names=["row", "rank"]
-            ),
+        return explanation_frame(
+            names,
+            X,
+            centers,
+            (X - centers) ** 2,
+            self.cluster_scale_[reference],
+            top,
+            index,
+            extra={"cluster": reference},
         )

@@ -43,7 +43,7 @@ def test_bad_input():
         with pytest.raises(ValueError, match="contamination"):
             KMeansDetector(contamination=bad).fit(X)
     with pytest.raises(TypeError, match="contamination"):
-        KMeansDetector(contamination="auto").fit(X)
+        KMeansDetector(contamination="0.1").fit(X)
     with pytest.raises(NotFittedError):
         KMeansDetector().decision_function(X)
     det = KMeansDetector(n_clusters=2).fit(X)

@@ -1,0 +1,162 @@
+"""Combining detectors whose scores live on different scales."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils._validation import check_positive_int, check_random_state, validate_matrix
+from ._base import BaseDetector, check_contamination
+
+__all__ = ["EnsembleDetector"]
+
+_COMBINE = ("mean", "max", "aom")
+_NORMALIZE = ("zscore", "rank")
+
+
+class EnsembleDetector(BaseDetector):
+    """Several detectors as one: each member's scores are put on a common scale, then
+    combined (Aggarwal & Sathe 2015).
+
+    Parameters
+    ----------
+    detectors : list of detectors or (name, detector) pairs
+        Unfitted; each is cloned and fitted on the same X.
+    combine : {"mean", "max", "aom"}, default="mean"
+        "aom" (average of maxima) splits the members into ``n_buckets`` random groups,
+        takes the maximum within each and averages those.
+    normalize : {"zscore", "rank"}, default="zscore"
+        "zscore": (score - median) / (1.4826 MAD) of the member's training scores, so a
+        member's outliers cannot squash its scale; "rank": the share of training scores
+        below (0 to 1).
+    n_buckets : int, default=2
+    contamination : float in (0, 0.5] or "auto", default=0.1
+    random_state : int, RandomState or None (the "aom" grouping)
+
+    Attributes
+    ----------
+    detectors_ : list of (name, fitted detector)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oddseq.detect import KNNDetector, RobustZDetector
+    >>> X = np.vstack([np.random.default_rng(0).normal(size=(300, 2)), [[6.0, 6.0]]])
+    >>> det = EnsembleDetector([KNNDetector(), RobustZDetector()], contamination=0.01).fit(X)
+    >>> int(np.argmax(det.decision_scores_))
+    300
+    """
+
+    def __init__(
+        self,
+        detectors,
+        *,
+        combine="mean",
+        normalize="zscore",
+        n_buckets=2,
+        contamination=0.1,
+        random_state=None,
+    ):
+        self.detectors = detectors
+        self.combine = combine
+        self.normalize = normalize
+        self.n_buckets = n_buckets
+        self.contamination = contamination
+        self.random_state = random_state
+
+    def _members(self):
+        if not isinstance(self.detectors, (list, tuple)) or not self.detectors:
+            raise ValueError("detectors must be a non-empty list of detectors")
+        members = []
+        for i, item in enumerate(self.detectors):
+            name, det = item if isinstance(item, tuple) else (f"{type(item).__name__}_{i}", item)
+            if not hasattr(det, "fit") or not hasattr(det, "decision_function"):
+                raise TypeError(f"{name} is not a detector (needs fit and decision_function)")
+            members.append((name, clone(det)))
+        return members
+
+    def fit(self, X, y=None):
+        check_contamination(self.contamination)
+        if self.combine not in _COMBINE:
+            raise ValueError(f"combine must be one of {_COMBINE}, got {self.combine!r}")
+        if self.normalize not in _NORMALIZE:
+            raise ValueError(f"normalize must be one of {_NORMALIZE}, got {self.normalize!r}")
+        buckets = check_positive_int(self.n_buckets, "n_buckets")
+        validate_matrix(self, X, reset=True)
+        # Members see X as given (a DataFrame keeps its column names for explain).
+        self.detectors_ = [(name, det.fit(X)) for name, det in self._members()]
+        self._train_scores = [np.sort(det.decision_scores_) for _, det in self.detectors_]
+        centre, spread = [], []
+        for scores in self._train_scores:
+            median = float(np.median(scores))
+            mad = 1.4826 * float(np.median(np.abs(scores - median)))
+            std = float(scores.std())
+            centre.append(median)
+            spread.append(mad if mad > 0 else (std if std > 0 else 1.0))
+        self._centre, self._spread = np.array(centre), np.array(spread)
+        m = len(self.detectors_)
+        order = check_random_state(self.random_state).permutation(m)
+        self._buckets = [b for b in np.array_split(order, min(buckets, m)) if b.size]
+        self._set_threshold(
+            self._combine(np.column_stack([det.decision_scores_ for _, det in self.detectors_]))
+        )
+        return self
+
+    def member_scores(self, X):
+        """Each member's normalised score, shape (n_rows, n_members)."""
+        check_is_fitted(self, "detectors_")
+        validate_matrix(self, X, reset=False)
+        return self._normalised(
+            np.column_stack([det.decision_function(X) for _, det in self.detectors_])
+        )
+
+    def _normalised(self, raw):
+        if self.normalize == "zscore":
+            return (raw - self._centre) / self._spread
+        return np.column_stack(
+            [
+                np.searchsorted(train, raw[:, j], side="left") / train.size
+                for j, train in enumerate(self._train_scores)
+            ]
+        )
+
+    def _combine(self, raw):
+        scores = self._normalised(raw)
+        if self.combine == "mean":
+            return scores.mean(axis=1)
+        if self.combine == "max":
+            return scores.max(axis=1)
+        return np.column_stack([scores[:, b].max(axis=1) for b in self._buckets]).mean(axis=1)
+
+    def decision_function(self, X):
+        """Combined normalised score (higher = more anomalous)."""
+        check_is_fitted(self, "detectors_")
+        validate_matrix(self, X, reset=False)
+        return self._combine(
+            np.column_stack([det.decision_function(X) for _, det in self.detectors_])
+        )
+
+    def explain(self, X, top=3, feature_names=None):
+        """Each row explained by the member that scores it highest (normalised), with
+        that member's name in ``detector``."""
+        import pandas as pd
+
+        check_is_fitted(self, "detectors_")
+        scores = self.member_scores(X)
+        lead = scores.argmax(axis=1)
+        frames = []
+        positions = np.arange(len(lead))
+        for j, (name, det) in enumerate(self.detectors_):
+            rows = positions[lead == j]
+            if rows.size == 0 or not hasattr(det, "explain"):
+                continue
+            subset = X.iloc[rows] if isinstance(X, pd.DataFrame) else np.asarray(X)[rows]
+            part = det.explain(subset, top=top, feature_names=feature_names)
+            if not isinstance(X, pd.DataFrame):
+                part.index = part.index.set_levels(
+                    rows[part.index.levels[0].to_numpy()], level="row"
+                )
+            part["detector"] = name
+            frames.append(part)
+        return pd.concat(frames).sort_index(level=["row", "rank"], sort_remaining=False)

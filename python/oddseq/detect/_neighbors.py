@@ -1,0 +1,309 @@
+"""Detectors on the exact neighbour index of oddseq.cluster: kNN distance, LOF and
+DBSCAN noise with a continuous score."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from ..cluster import DBSCAN, NearestNeighbors, suggest_eps
+from ..utils._validation import check_positive_float, check_positive_int, validate_matrix
+from ._base import (
+    BaseDetector,
+    check_contamination,
+    explanation_frame,
+    feature_names_for,
+    robust_scale,
+)
+
+__all__ = ["DBSCANDetector", "KNNDetector", "LOF"]
+
+_KNN_METHODS = ("largest", "mean", "median")
+
+
+class _NeighbourDetector(BaseDetector):
+    """Shared by the neighbour detectors: the index, and explanations against the mean
+    of a row's nearest training rows (what "similar entities" look like)."""
+
+    def _fit_index(self, X):
+        self.index_ = NearestNeighbors(metric=self.metric, n_threads=self.n_threads).fit(X)
+        self._train = X.astype(np.float64)
+        self.feature_scale_ = robust_scale(self._train)
+
+    def _neighbours(self, X, k):
+        """(distances, indices) of k training neighbours: for the training rows
+        themselves (X is None) each skips itself."""
+        k = min(k, self.n_samples_fit_ - 1 if X is None else self.n_samples_fit_)
+        return self.index_.kneighbors(X, n_neighbors=k)
+
+    def explain(self, X, top=3, feature_names=None):
+        """The features on which each row differs most from the mean of its nearest
+        other training rows. A long DataFrame indexed by (row, rank): ``feature``, ``value``,
+        ``typical`` (the neighbours' mean), ``deviation`` (in robust spreads of the
+        feature over the training data) and ``share`` (of the squared difference)."""
+        check_is_fitted(self, "index_")
+        top = check_positive_int(top, "top")
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        X = validate_matrix(self, X, reset=False).astype(np.float64)
+        names = feature_names_for(self, X.shape[1], feature_names)
+        typical = self._neighbour_mean(X, self._explain_neighbours())
+        scaled = (X - typical) / self.feature_scale_
+        return explanation_frame(names, X, typical, scaled**2, self.feature_scale_, top, index)
+
+    def _explain_neighbours(self) -> int:
+        return self.n_neighbors
+
+    def _neighbour_mean(self, X, k):
+        """Mean of each row's k nearest training rows, skipping those at distance 0 (the
+        row itself, when training rows are explained): a row is explained against
+        the others, not against itself."""
+        k = min(k, self.n_samples_fit_ - 1)
+        dist, ind = self.index_.kneighbors(X, n_neighbors=k + 1)
+        keep = np.ones_like(ind, dtype=bool)
+        keep[:, -1] = False
+        itself = dist[:, 0] == 0
+        keep[itself, 0] = False
+        keep[itself, -1] = True
+        chosen = ind[keep].reshape(len(ind), k)
+        return self._train[chosen].mean(axis=1)
+
+
+class KNNDetector(_NeighbourDetector):
+    """Distance to the k-th nearest neighbour (or the mean or median of the k nearest):
+    an entity unlike any other sits far from all of them (Ramaswamy et al. 2000; PyOD's
+    KNN). Exact neighbours from the kd-tree index, in C++.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=5
+    method : {"largest", "mean", "median"}, default="largest"
+    metric : {"euclidean", "cosine", "manhattan", "chebyshev"}, default="euclidean"
+    contamination : float in (0, 0.5] or "auto", default=0.1
+    n_threads : int or None
+
+    Training scores skip each row itself; new rows are scored against all training
+    rows (so a training row passed again scores as its own neighbour, as in PyOD).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.vstack([np.random.default_rng(0).normal(size=(200, 2)), [[8.0, 8.0]]])
+    >>> det = KNNDetector(contamination=0.01).fit(X)
+    >>> int(det.decision_scores_.argmax()), bool(det.labels_[200])
+    (200, True)
+    """
+
+    def __init__(
+        self,
+        n_neighbors=5,
+        *,
+        method="largest",
+        metric="euclidean",
+        contamination=0.1,
+        n_threads=None,
+    ):
+        self.n_neighbors = n_neighbors
+        self.method = method
+        self.metric = metric
+        self.contamination = contamination
+        self.n_threads = n_threads
+
+    def _combine(self, dist):
+        if self.method == "largest":
+            return dist[:, -1]
+        if self.method == "mean":
+            return dist.mean(axis=1)
+        return np.median(dist, axis=1)
+
+    def fit(self, X, y=None):
+        check_contamination(self.contamination)
+        k = check_positive_int(self.n_neighbors, "n_neighbors")
+        if self.method not in _KNN_METHODS:
+            raise ValueError(f"method must be one of {_KNN_METHODS}, got {self.method!r}")
+        X = validate_matrix(self, X, reset=True)
+        if X.shape[0] < 2:
+            raise ValueError("KNNDetector needs at least 2 samples")
+        self.n_samples_fit_ = X.shape[0]
+        self._fit_index(X)
+        self.n_neighbors_ = min(k, X.shape[0] - 1)
+        dist, _ = self._neighbours(None, k)
+        self._set_threshold(self._combine(dist))
+        return self
+
+    def decision_function(self, X):
+        """Distance to the k nearest training rows (higher = more anomalous)."""
+        check_is_fitted(self, "index_")
+        X = validate_matrix(self, X, reset=False)
+        dist, _ = self._neighbours(X, self.n_neighbors_)
+        return self._combine(dist)
+
+    def _explain_neighbours(self):
+        return self.n_neighbors_
+
+
+class LOF(_NeighbourDetector):
+    """Local outlier factor (Breunig et al. 2000): how much sparser a row's
+    neighbourhood is than its neighbours' own, so that a point near a dense group
+    stands out even where other groups are naturally sparse. Scores equal
+    scikit-learn's ``-negative_outlier_factor_`` (training) and ``-score_samples``
+    with ``novelty=True`` (new rows).
+
+    Parameters
+    ----------
+    n_neighbors : int, default=20
+    metric : {"euclidean", "cosine", "manhattan", "chebyshev"}, default="euclidean"
+    contamination : float in (0, 0.5] or "auto", default=0.1
+    n_threads : int or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0, 0.1, (100, 2)), rng.normal(5, 2, (100, 2)), [[0.8, 0.8]]])
+    >>> det = LOF(n_neighbors=10, contamination=0.01).fit(X)
+    >>> bool(det.decision_scores_[-1] > 3)
+    True
+    """
+
+    def __init__(self, n_neighbors=20, *, metric="euclidean", contamination=0.1, n_threads=None):
+        self.n_neighbors = n_neighbors
+        self.metric = metric
+        self.contamination = contamination
+        self.n_threads = n_threads
+
+    def fit(self, X, y=None):
+        check_contamination(self.contamination)
+        k = check_positive_int(self.n_neighbors, "n_neighbors")
+        X = validate_matrix(self, X, reset=True)
+        if X.shape[0] < 2:
+            raise ValueError("LOF needs at least 2 samples")
+        self.n_samples_fit_ = X.shape[0]
+        self._fit_index(X)
+        self.n_neighbors_ = min(k, X.shape[0] - 1)
+        dist, ind = self._neighbours(None, self.n_neighbors_)
+        self._k_distance = dist[:, -1]
+        self._lrd = self._local_reachability_density(dist, ind)
+        self._set_threshold(self._lrd[ind].mean(axis=1) / self._lrd)
+        return self
+
+    def _local_reachability_density(self, dist, ind):
+        reach = np.maximum(dist, self._k_distance[ind])
+        # scikit-learn's 1e-10 keeps duplicates (reach 0) finite; kept for equal scores.
+        return 1.0 / (reach.mean(axis=1) + 1e-10)
+
+    def decision_function(self, X):
+        """Local outlier factor of new rows against the training rows (about 1 inside a
+        group, larger the more isolated)."""
+        check_is_fitted(self, "index_")
+        X = validate_matrix(self, X, reset=False)
+        dist, ind = self._neighbours(X, self.n_neighbors_)
+        return self._lrd[ind].mean(axis=1) / self._local_reachability_density(dist, ind)
+
+    def _explain_neighbours(self):
+        return self.n_neighbors_
+
+
+class DBSCANDetector(_NeighbourDetector):
+    """DBSCAN's noise as anomalies, with a score that ranks every row.
+
+    With k = min_samples - 1, a row's *core distance* is the distance to its k-th
+    nearest other row: the smallest eps that would make it a core point. Scores, in
+    units of eps: a core point scores its core distance / eps (0 to 1); any other row
+    scores 1 + (distance to the nearest core point) / eps, so border points land in
+    (1, 2] and noise above 2, ordered by how far they are from every dense group.
+    ``contamination="auto"`` flags exactly DBSCAN's noise (threshold 2).
+
+    Parameters
+    ----------
+    eps : float or None, default=None
+        None picks it with :func:`oddseq.cluster.suggest_eps` (the knee of the
+        k-distance curve); the value used is ``eps_``.
+    min_samples : int, default=10
+    metric : {"euclidean", "cosine", "manhattan", "chebyshev"}, default="euclidean"
+    contamination : float in (0, 0.5] or "auto", default="auto"
+    n_threads : int or None
+
+    Attributes
+    ----------
+    dbscan_ : fitted :class:`oddseq.cluster.DBSCAN`; ``eps_``; ``noise_`` (bool per row).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0, 0.3, (300, 2)), [[4.0, 4.0], [-4.0, 3.0]]])
+    >>> det = DBSCANDetector(eps=0.5, min_samples=5).fit(X)
+    >>> np.flatnonzero(det.labels_).tolist()
+    [300, 301]
+    """
+
+    def __init__(
+        self,
+        eps=None,
+        *,
+        min_samples=10,
+        metric="euclidean",
+        contamination="auto",
+        n_threads=None,
+    ):
+        self.eps = eps
+        self.min_samples = min_samples
+        self.metric = metric
+        self.contamination = contamination
+        self.n_threads = n_threads
+
+    def fit(self, X, y=None):
+        check_contamination(self.contamination)
+        min_samples = check_positive_int(self.min_samples, "min_samples", minimum=2)
+        X = validate_matrix(self, X, reset=True)
+        if X.shape[0] < min_samples:
+            raise ValueError(f"min_samples={min_samples} needs at least that many rows")
+        self.n_samples_fit_ = X.shape[0]
+        if self.eps is None:
+            eps = suggest_eps(X, min_samples, metric=self.metric, n_threads=self.n_threads)
+        else:
+            eps = check_positive_float(self.eps, "eps")
+        self.eps_ = eps
+        self.dbscan_ = DBSCAN(
+            eps, min_samples=min_samples, metric=self.metric, n_threads=self.n_threads
+        ).fit(X)
+        self.noise_ = self.dbscan_.labels_ == -1
+        self._fit_index(X)
+        core = self.dbscan_.core_sample_indices_
+        self._core_index = (
+            NearestNeighbors(metric=self.metric, n_threads=self.n_threads).fit(X[core])
+            if core.size
+            else None
+        )
+        self._core_rows = core
+        dist, _ = self._neighbours(None, min_samples - 1)
+        self._set_threshold(self._score(X, dist[:, -1], is_core=np.isin(np.arange(len(X)), core)))
+        return self
+
+    def _score(self, X, core_distance, is_core):
+        score = core_distance / self.eps_
+        outside = ~is_core
+        if outside.any():
+            if self._core_index is None:
+                to_core = np.full(int(outside.sum()), np.inf)
+            else:
+                to_core = self._core_index.kneighbors(X[outside], n_neighbors=1)[0][:, 0]
+            score[outside] = 1.0 + np.minimum(to_core / self.eps_, 1e300)
+        return score
+
+    def _auto_threshold(self, scores):
+        return 2.0
+
+    def decision_function(self, X):
+        """Scores of new rows as if each were added alone to the training data: core
+        when min_samples - 1 training rows lie within eps (score = that distance /
+        eps), otherwise 1 + distance to the nearest training core point / eps."""
+        check_is_fitted(self, "dbscan_")
+        X = validate_matrix(self, X, reset=False)
+        dist, _ = self._neighbours(X, self.min_samples - 1)
+        core_distance = dist[:, -1]
+        return self._score(X, core_distance, is_core=core_distance <= self.eps_)
+
+    def _explain_neighbours(self):
+        return self.min_samples - 1

@@ -1,0 +1,194 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn.exceptions import NotFittedError
+from sklearn.neighbors import LocalOutlierFactor
+
+from oddseq.cluster import DBSCAN
+from oddseq.detect import (
+    LOF,
+    DBSCANDetector,
+    EnsembleDetector,
+    KMeansDetector,
+    KNNDetector,
+    PCADetector,
+    RobustZDetector,
+    jackson_mudholkar_limit,
+)
+
+
+def data(seed=0):
+    """Two groups and three planted outliers (rows 600-602), each odd on one feature."""
+    rng = np.random.default_rng(seed)
+    normal = np.vstack([rng.normal(0, 1, (300, 3)), rng.normal(8, 1, (300, 3))])
+    outliers = np.array([[20.0, 0.0, 0.0], [4.0, 4.0, 30.0], [-15.0, 0.0, 0.0]])
+    return np.vstack([normal, outliers])
+
+
+DETECTORS = [
+    KNNDetector(contamination=0.01),
+    KNNDetector(method="mean", contamination=0.01),
+    KNNDetector(method="median", metric="manhattan", contamination=0.01),
+    LOF(contamination=0.01),
+    DBSCANDetector(eps=1.2, min_samples=8),
+    DBSCANDetector(min_samples=8, contamination=0.01),
+    RobustZDetector(contamination=0.01),
+    KMeansDetector(n_clusters=2, contamination=0.01, random_state=0),
+    EnsembleDetector([KNNDetector(), LOF()], contamination=0.01),
+    EnsembleDetector(
+        [KNNDetector(), RobustZDetector(), LOF()],
+        combine="aom",
+        normalize="rank",
+        contamination=0.01,
+        random_state=0,
+    ),
+]
+
+
+@pytest.mark.parametrize("det", DETECTORS, ids=lambda d: repr(d)[:60])
+def test_pyod_surface_and_ranking(det):
+    X = data()
+    copy = X.copy()
+    det.fit(X)
+    np.testing.assert_array_equal(X, copy)
+    assert set(np.argsort(-det.decision_scores_)[:3]) == {600, 601, 602}
+    assert det.labels_[600:].all()
+    assert det.labels_.dtype == np.int64 and det.labels_.shape == (603,)
+    new = np.array([[0.1, -0.2, 0.3], [30.0, 30.0, -30.0]])
+    scores = det.decision_function(new)
+    assert scores[1] > scores[0]
+    assert det.predict(new).tolist() == [0, 1]
+    np.testing.assert_allclose(det.score_samples(new), -scores)
+    proba = det.predict_proba(new)
+    assert proba.shape == (2, 2) and np.allclose(proba.sum(axis=1), 1)
+    with pytest.raises(ValueError, match="features"):
+        det.decision_function(np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("det", DETECTORS, ids=lambda d: repr(d)[:60])
+def test_explain_names_the_driving_feature(det):
+    X = pd.DataFrame(data(), columns=["speed", "volume", "night"])
+    det.fit(X)
+    reasons = det.explain(X.iloc[600:603], top=2)
+    assert list(reasons.index.names) == ["row", "rank"]
+    assert reasons.loc[(600, 1), "feature"] == "speed"
+    assert reasons.loc[(601, 1), "feature"] == "night"
+    assert reasons.loc[(602, 1), "feature"] == "speed"
+    assert abs(reasons.loc[(601, 1), "deviation"]) > 3
+    assert 0 < reasons.loc[(601, 1), "share"] <= 1
+    assert {"value", "typical"} <= set(reasons.columns)
+
+
+@pytest.mark.parametrize("det", DETECTORS, ids=lambda d: repr(d)[:60])
+def test_scoring_before_fit(det):
+    from sklearn.base import clone
+
+    with pytest.raises(NotFittedError):
+        clone(det).decision_function(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("cls", [KNNDetector, LOF, DBSCANDetector, PCADetector, RobustZDetector])
+@pytest.mark.parametrize("bad", [0.0, 0.6, -0.1, "most"])
+def test_bad_contamination(cls, bad):
+    with pytest.raises((ValueError, TypeError), match="contamination"):
+        cls(contamination=bad).fit(data())
+
+
+def test_bad_data_is_refused():
+    for det in (KNNDetector(), LOF(), PCADetector(), RobustZDetector(), DBSCANDetector(eps=1.0)):
+        with pytest.raises(ValueError, match="NaN"):
+            det.fit(np.array([[0.0, np.nan], [1.0, 2.0], [3.0, 4.0]]))
+
+
+@pytest.mark.parametrize("k", [5, 20])
+def test_lof_equals_sklearn(k):
+    rng = np.random.default_rng(k)
+    X = np.vstack([rng.normal(0, 1, (400, 4)), rng.normal(5, 0.3, (100, 4))])
+    ours = LOF(n_neighbors=k).fit(X)
+    theirs = LocalOutlierFactor(n_neighbors=k).fit(X)
+    np.testing.assert_allclose(ours.decision_scores_, -theirs.negative_outlier_factor_, rtol=1e-9)
+    new = rng.normal(2, 2, (50, 4))
+    novelty = LocalOutlierFactor(n_neighbors=k, novelty=True).fit(X)
+    np.testing.assert_allclose(ours.decision_function(new), -novelty.score_samples(new), rtol=1e-9)
+
+
+def test_knn_equals_brute_force():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 5))
+    det = KNNDetector(n_neighbors=4, method="mean").fit(X)
+    full = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+    np.fill_diagonal(full, np.inf)
+    np.testing.assert_allclose(det.decision_scores_, np.sort(full, axis=1)[:, :4].mean(1))
+
+
+def test_dbscan_detector_auto_flags_exactly_the_noise():
+    X = data()
+    det = DBSCANDetector(eps=1.2, min_samples=8).fit(X)
+    model = DBSCAN(1.2, min_samples=8).fit(X)
+    np.testing.assert_array_equal(det.labels_.astype(bool), model.labels_ == -1)
+    core = np.zeros(len(X), bool)
+    core[model.core_sample_indices_] = True
+    border = (model.labels_ >= 0) & ~core
+    assert det.decision_scores_[core].max() <= 1.0
+    if border.any():
+        assert (det.decision_scores_[border] > 1).all() and (
+            det.decision_scores_[border] <= 2
+        ).all()
+    assert (det.decision_scores_[model.labels_ == -1] > 2).all()
+
+
+def test_dbscan_detector_picks_eps():
+    det = DBSCANDetector(min_samples=8).fit(data())
+    assert 0.1 < det.eps_ < 5
+    assert set(np.flatnonzero(det.noise_)) >= {600, 601, 602}
+
+
+def test_pca_spe_and_limits():
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=(4000, 2))
+    mixing = rng.normal(size=(2, 6))
+    X = t @ mixing + rng.normal(0, 0.1, (4000, 6))
+    det = PCADetector(n_components=2, alpha=0.01).fit(X)
+    centred = X - X.mean(0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    residual = centred - centred @ vt[:2].T @ vt[:2]
+    np.testing.assert_allclose(det.spe_, (residual**2).sum(1), rtol=1e-6)
+    # Gaussian residuals: about alpha of the rows exceed each limit.
+    assert 0.002 < (det.spe_ > det.spe_limit_).mean() < 0.03
+    assert 0.002 < (det.t2_ > det.t2_limit_).mean() < 0.03
+    broken = X[:1].copy()
+    broken[0, 0] += 3
+    assert det.predict(broken)[0] == 1
+    stats_table = det.statistics(broken)
+    assert bool(stats_table["spe_over_limit"].iloc[0])
+
+
+def test_jackson_mudholkar_matches_chi_square_for_equal_variances():
+    for m in (3, 10, 40):
+        limit = jackson_mudholkar_limit(np.full(m, 2.0), 0.01)
+        assert limit == pytest.approx(2.0 * stats.chi2.ppf(0.99, m), rel=0.02)
+
+
+def test_robust_z_needs_both_rules():
+    X = np.vstack([np.random.default_rng(0).normal(size=(400, 2)), [[0.0, 8.0]]])
+    det = RobustZDetector().fit(X)
+    assert det.labels_[-1] == 1
+    assert det.decision_scores_[-1] > 1
+    # A value beyond the z rule but inside the fences (wide IQR) does not count fully.
+    scores = det._feature_scores(np.array([[0.0, 2.5]]))
+    assert scores[0, 1] < 1
+
+
+def test_ensemble_explains_with_the_leading_member():
+    X = data()
+    det = EnsembleDetector(
+        [("knn", KNNDetector()), ("z", RobustZDetector())], contamination=0.01
+    ).fit(X)
+    reasons = det.explain(X[600:603])
+    assert set(reasons["detector"]) <= {"knn", "z"}
+    assert sorted(set(reasons.index.get_level_values("row"))) == [0, 1, 2]
+    with pytest.raises(ValueError, match="combine"):
+        EnsembleDetector([KNNDetector()], combine="vote").fit(X)
+    with pytest.raises(TypeError, match="not a detector"):
+        EnsembleDetector([object()]).fit(X)
