@@ -36,6 +36,7 @@ PYBIND11_MODULE(_core, m) {
   oddseq::bindings::register_encode(m);
   oddseq::bindings::register_cluster(m);
   oddseq::bindings::register_neighbors(m);
+  oddseq::bindings::register_detect(m);
   oddseq::bindings::register_metrics(m);
   oddseq::bindings::register_preprocessing(m);
 }

@@ -377,10 +377,15 @@ def suggest_eps(
 
 
 def _knee(curve: np.ndarray) -> float:
-    """The value of an ascending curve farthest below its chord, axes scaled to [0, 1]."""
+    """The value of an ascending curve farthest below its chord, axes scaled to [0, 1];
+    never 0 (eps must be positive): with duplicated rows the knee can sit on a run of
+    zero distances, and then the smallest positive distance is used."""
     low, high = float(curve[0]), float(curve[-1])
-    if not high > low:
-        return high if high > 0 else float(np.finfo(np.float64).tiny)
-    x = np.linspace(0.0, 1.0, curve.size)
-    y = (curve - low) / (high - low)
-    return float(curve[int(np.argmax(x - y))])
+    if not high > 0:
+        return float(np.finfo(np.float64).tiny)
+    knee = high
+    if high > low:
+        x = np.linspace(0.0, 1.0, curve.size)
+        y = (curve - low) / (high - low)
+        knee = float(curve[int(np.argmax(x - y))])
+    return knee if knee > 0 else float(curve[np.searchsorted(curve, 0.0, side="right")])

@@ -1,12 +1,14 @@
 """Anomaly detectors with PyOD's surface and per-row explanations.
 
-Matrix detectors take any feature matrix (encoded sequences, scaled); every one has
-``explain(X, top=3)`` returning the features that drive each row's score.
+Matrix detectors take any feature matrix (encoded sequences, scaled);
+:class:`MarkovDetector` takes Sequences. Every one has ``explain(X, top=3)``: what drives
+each row's score.
 """
 
 from ._base import BaseDetector
 from ._ensemble import EnsembleDetector
 from ._kmeans import KMeansDetector
+from ._markov import MarkovDetector
 from ._neighbors import LOF, DBSCANDetector, KNNDetector
 from ._pca import PCADetector, jackson_mudholkar_limit
 from ._robust import RobustZDetector
@@ -18,6 +20,7 @@ __all__ = [
     "EnsembleDetector",
     "KMeansDetector",
     "KNNDetector",
+    "MarkovDetector",
     "PCADetector",
     "RobustZDetector",
     "jackson_mudholkar_limit",

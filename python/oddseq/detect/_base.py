@@ -29,10 +29,14 @@ def check_contamination(contamination, *, allow_auto: bool = True):
 
 
 def robust_cut(scores: np.ndarray, z: float = 3.0) -> float:
-    """median + z x 1.4826 x MAD of the scores; with no spread (MAD = 0), the largest
-    score, so that nothing is flagged for lack of evidence."""
+    """median + z x 1.4826 x MAD of the scores. When over half the scores are equal
+    (MAD = 0, common with duplicated rows), the mean absolute deviation x 1.2533 stands
+    in for the spread; when every score is equal, the largest score (nothing flagged)."""
     median = float(np.median(scores))
-    spread = 1.4826 * float(np.median(np.abs(scores - median)))
+    deviation = np.abs(scores - median)
+    spread = 1.4826 * float(np.median(deviation))
+    if spread == 0:
+        spread = 1.2533 * float(deviation.mean())
     if spread > 0:
         return median + z * spread
     return float(np.max(scores))

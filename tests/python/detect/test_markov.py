@@ -1,0 +1,83 @@
+import pickle
+
+import numpy as np
+import pytest
+
+from oddseq.detect import MarkovDetector
+from oddseq.sequences import Sequences
+
+
+def logs(seed=0):
+    """Normal sessions follow view -> cart -> buy with some repeats; three odd ones."""
+    rng = np.random.default_rng(seed)
+    normal = []
+    for _ in range(300):
+        views = ["view"] * int(rng.integers(1, 4))
+        normal.append(views + ["cart", "buy"] if rng.random() < 0.5 else views)
+    odd = [["buy", "buy", "buy", "buy"], ["cart", "view", "refund"], ["view", "cart"]]
+    return normal, odd
+
+
+def test_flags_the_odd_sessions_and_explains_them():
+    normal, odd = logs()
+    seqs = Sequences.from_lists(normal + odd)
+    det = MarkovDetector(top_g=1).fit(Sequences.from_lists(normal))
+    scores = det.decision_function(seqs)
+    assert set(np.argsort(-scores)[:3]) == {300, 301, 302}
+    assert det.predict(seqs)[300:].all()
+    stats = det.statistics(seqs)
+    assert stats.loc[301, "unseen_events"] == 1
+    assert stats.loc[300, "unseen_transitions"] >= 2
+    reasons = det.explain(seqs[300:303], top=2)
+    assert "refund" in reasons.loc[301, "value"].tolist()
+    assert reasons.loc[(301, 1), "feature"] == "start → cart"  # sessions start with a view
+    assert not reasons.loc[(300, 1), "seen"]
+    # Stopping after the cart is odd: the end of the sequence is scored.
+    assert "end" in reasons.loc[302, "value"].tolist()
+
+
+def test_unseen_event_labels_are_handled():
+    det = MarkovDetector().fit(Sequences.from_lists([["a", "b"]] * 20))
+    stats = det.statistics(Sequences.from_lists([["a", "zzz", "b"]]))
+    assert stats["unseen_events"].tolist() == [1.0]
+    assert np.isfinite(stats.to_numpy()).all()
+
+
+@pytest.mark.parametrize("score", ["surprise", "max", "mean", "topg"])
+def test_scores_and_threads(score):
+    normal, odd = logs(1)
+    seqs = Sequences.from_lists(normal + odd)
+    one = MarkovDetector(score=score, n_threads=1, contamination=0.01).fit(seqs)
+    two = MarkovDetector(score=score, n_threads=2, contamination=0.01).fit(seqs)
+    np.testing.assert_array_equal(one.decision_scores_, two.decision_scores_)
+    assert one.decision_scores_.shape == (303,)
+
+
+def test_surprisal_is_a_proper_distribution():
+    # With one context the model's probabilities over the next symbol sum to 1: the mean
+    # surprisal of a single-symbol language tends to 0 as it is seen more.
+    det = MarkovDetector(order=1).fit(Sequences.from_lists([["a"] * 50] * 40))
+    stats = det.statistics(Sequences.from_lists([["a"] * 50]))
+    assert stats["mean_surprisal"].iloc[0] < 0.2
+
+
+def test_pickle_round_trip():
+    normal, odd = logs(2)
+    seqs = Sequences.from_lists(normal + odd)
+    det = MarkovDetector().fit(seqs)
+    again = pickle.loads(pickle.dumps(det))
+    np.testing.assert_array_equal(again.decision_function(seqs), det.decision_function(seqs))
+
+
+def test_bad_input():
+    seqs = Sequences.from_lists([["a", "b"]])
+    with pytest.raises(TypeError, match="Sequences"):
+        MarkovDetector().fit(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="order"):
+        MarkovDetector(order=0).fit(seqs)
+    with pytest.raises(ValueError, match="discount"):
+        MarkovDetector(discount=1.5).fit(seqs)
+    with pytest.raises(ValueError, match="score"):
+        MarkovDetector(score="median").fit(seqs)
+    with pytest.raises(ValueError, match="contamination"):
+        MarkovDetector(contamination=0.9).fit(seqs)
