@@ -278,7 +278,7 @@ class NearestNeighbors(BaseEstimator):
 
     # The C++ tree is not picklable; it is rebuilt from the indexed points on load.
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: the live object keeps its model
         state.pop("_tree", None)
         return state
 

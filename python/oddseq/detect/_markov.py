@@ -122,7 +122,7 @@ class MarkovDetector(BaseDetector):
 
     # The C++ model is rebuilt from the training sequences on load.
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: the live object keeps its model
         state.pop("_model", None)
         return state
 

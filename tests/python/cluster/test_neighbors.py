@@ -106,3 +106,12 @@ def test_suggest_eps_sampling_is_seeded_and_checks_input():
         suggest_eps(X, 1)
     with pytest.raises(ValueError, match="needs at least 9 rows"):
         suggest_eps(X[:4], 9)
+
+
+def test_pickle_keeps_the_original_usable():
+    import pickle
+
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    index = NearestNeighbors(n_neighbors=3).fit(X)
+    again = pickle.loads(pickle.dumps(index))
+    np.testing.assert_array_equal(index.kneighbors()[1], again.kneighbors()[1])
