@@ -516,7 +516,7 @@ DBSCAN_SHAPES = [
     ("200k-d8", 200_000, 8, 2.0, "euclidean", ("sklearn", "dbscan")),
     ("200k-d32", 200_000, 32, 6.0, "euclidean", ("sklearn",)),
     ("100k-d64-cosine", 100_000, 64, 0.01, "cosine", ("sklearn",)),
-    ("2M-d2", 2_000_000, 2, 0.1, "euclidean", ("dbscan",)),
+    ("2M-d2", 2_000_000, 2, 0.05, "euclidean", ("dbscan",)),
     ("1M-d8", 1_000_000, 8, 2.0, "euclidean", ()),
 ]
 DBSCAN_MIN_SAMPLES = 10
