@@ -46,7 +46,7 @@ def run_demo(
         columns = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
     with step(f"building sequences from {len(events):,} events"):
         seqs = Sequences.from_events(events, **columns)
-    table = rank_sequences(seqs, contamination=0.02, random_state=seed, progress=True)
+    table = rank_sequences(seqs, random_state=seed, progress=True)
     if kinds is not None:
         table.insert(2, "kind", kinds.reindex(table.index).to_numpy())
     pd.set_option("display.width", 200)

@@ -18,7 +18,29 @@ def main(argv=None) -> int:
     demo.add_argument("--data", help="a log file to score instead of the synthetic one")
     demo.add_argument("--format", default="taobao", choices=["taobao"], help="format of --data")
     demo.add_argument("--top", type=int, default=15, help="rows to show")
+    detect = commands.add_parser(
+        "detect",
+        help="rank the entities of a log file (CSV or Parquet) and write the table",
+        description="Score every entity (or session) of an event log and write the ranked "
+        "table: score, rank, is_anomaly, cluster, reason.",
+    )
+    detect.add_argument("file", help="event log, .csv or .parquet")
+    detect.add_argument("--entity", required=True, help="column of entity ids (user, block)")
+    detect.add_argument("--event", required=True, help="column of event types")
+    detect.add_argument("--time", help="column of timestamps (omit for ordered logs)")
+    detect.add_argument("--item", help="column of item ids")
+    detect.add_argument("--value", help="column of numbers per event, such as a price")
+    detect.add_argument("--session-gap", help="split entities into sessions at gaps, e.g. 30min")
+    detect.add_argument(
+        "--method", default="auto", help="auto, kmeans, knn, lof, pca, dbscan, robust_z or markov"
+    )
+    detect.add_argument(
+        "--contamination", default="auto", help="expected share of anomalies in (0, 0.5], or auto"
+    )
+    detect.add_argument("-o", "--output", required=True, help="output table, .csv or .parquet")
     args = parser.parse_args(argv)
+    if args.command == "detect":
+        return _detect(args)
     if args.command == "demo":
         from ._demo import run_demo
 
@@ -34,6 +56,60 @@ def main(argv=None) -> int:
         except (ValueError, TypeError, FileNotFoundError) as error:
             print(f"oddseq demo: {error}", file=sys.stderr)
             return 2
+    return 0
+
+
+def _detect(args) -> int:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from ._pipeline import detect_anomalies
+
+    try:
+        source = Path(args.file)
+        if not source.is_file():
+            raise FileNotFoundError(f"no such file: {args.file}")
+        if source.suffix.lower() in (".parquet", ".pq"):
+            log = pd.read_parquet(source)
+        else:
+            log = pd.read_csv(source)
+        contamination = args.contamination
+        if contamination != "auto":
+            try:
+                contamination = float(contamination)
+            except ValueError:
+                raise ValueError(
+                    f"--contamination must be a number in (0, 0.5] or auto, got {contamination!r}"
+                ) from None
+        missing = [
+            c
+            for c in (args.entity, args.event, args.time, args.item, args.value)
+            if c is not None and c not in log.columns
+        ]
+        if missing:
+            raise ValueError(f"column(s) {missing} not in {args.file}; it has {list(log.columns)}")
+        table = detect_anomalies(
+            log,
+            entity=args.entity,
+            event=args.event,
+            time=args.time,
+            item=args.item,
+            value=args.value,
+            session_gap=args.session_gap,
+            contamination=contamination,
+            method=args.method,
+        )
+        out = Path(args.output)
+        if out.suffix.lower() in (".parquet", ".pq"):
+            table.to_parquet(out)
+        else:
+            table.to_csv(out)
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as error:
+        print(f"oddseq detect: {error}", file=sys.stderr)
+        return 2
+    flagged = int(table["is_anomaly"].sum())
+    print(f"{len(table):,} scored, {flagged:,} flagged; table written to {args.output}")
     return 0
 
 

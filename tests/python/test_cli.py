@@ -38,3 +38,63 @@ def test_console_script_entry_point():
     assert out.returncode == 0 and "demo" in out.stdout
     with pytest.raises(SystemExit):
         main(["unknown"])
+
+
+def write_log(tmp_path, suffix=".csv"):
+    from oddseq.datasets import make_ecommerce
+
+    log = make_ecommerce(n_users=400, random_state=3).events
+    path = tmp_path / f"log{suffix}"
+    if suffix == ".parquet":
+        log.to_parquet(path)
+    else:
+        log.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("source", "target"), [(".csv", ".csv"), (".csv", ".parquet"), (".parquet", ".csv")]
+)
+def test_detect_writes_the_ranked_table(tmp_path, capsys, source, target):
+    import pandas as pd
+
+    path = write_log(tmp_path, source)
+    out = tmp_path / f"out{target}"
+    args = [
+        "detect",
+        str(path),
+        "--entity",
+        "user_id",
+        "--event",
+        "behavior",
+        "--time",
+        "timestamp",
+        "-o",
+        str(out),
+    ]
+    assert main(args) == 0
+    assert "scored" in capsys.readouterr().out
+    table = pd.read_parquet(out) if target == ".parquet" else pd.read_csv(out, index_col=0)
+    assert list(table.columns) == ["score", "rank", "is_anomaly", "cluster", "reason"]
+    assert table["rank"].tolist()[:3] == [1, 2, 3] and len(table) == 400
+
+
+def test_detect_methods_and_errors(tmp_path, capsys):
+    path = write_log(tmp_path)
+    out = tmp_path / "out.csv"
+    base = ["detect", str(path), "--entity", "user_id", "--event", "behavior", "-o", str(out)]
+    assert (
+        main(base + ["--time", "timestamp", "--method", "markov", "--contamination", "0.05"]) == 0
+    )
+    assert main(base + ["--method", "bogus"]) == 2
+    assert "method must be one of" in capsys.readouterr().err
+    assert main(base + ["--contamination", "lots"]) == 2
+    assert "--contamination" in capsys.readouterr().err
+    assert main(base + ["--time", "when"]) == 2
+    assert "not in" in capsys.readouterr().err
+    assert (
+        main(
+            ["detect", str(tmp_path / "none.csv"), "--entity", "a", "--event", "b", "-o", str(out)]
+        )
+        == 2
+    )
