@@ -1,0 +1,280 @@
+"""Detection quality: oddseq's detectors and pipeline beside scikit-learn's and PyOD's,
+on labelled data. Separate from run.py (speed): this one measures what is found.
+
+Usage (from the repository root, after ``pip install ".[bench]"``):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/quality.py \
+        [ecommerce] [hdfs] [taobao] [--users 5000] [--seed 0]
+
+ecommerce: make_ecommerce at two difficulties; ROC-AUC, average precision and
+precision@(number of anomalies), overall and per anomaly kind (each kind against the
+normal users), for every oddseq detector and the default pipeline, beside
+IsolationForest, LocalOutlierFactor and PyOD's ECOD fed (a) oddseq's features and (b)
+the per-user aggregates an analyst would compute in pandas.
+hdfs: ../shared/data/hdfs_100k with its fixed split, precision/recall/F1 of the
+semi-supervised (fit on normal training blocks) and unsupervised (fit on every block,
+no labels) settings, with the best F1 any classifier of the event sequences could reach.
+taobao: the top 20 users of ../shared/data/taobao_userbehavior_head with reasons.
+Writes benchmarks/results/quality-<name>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+DATA = HERE.parent.parent / "shared" / "data"
+sys.path.insert(0, str(HERE))
+from run import machine  # noqa: E402
+
+
+def ranking_metrics(y, scores, kinds=None):
+    from oddseq.metrics import average_precision_score, precision_at_k, roc_auc_score
+
+    row = {
+        "auc": roc_auc_score(y, scores),
+        "ap": average_precision_score(y, scores),
+        "p_at_n": precision_at_k(y, scores),
+    }
+    if kinds is not None:
+        normal = kinds == "normal"
+        for kind in sorted(set(kinds) - {"normal"}):
+            keep = normal | (kinds == kind)
+            row[f"auc[{kind}]"] = roc_auc_score(y[keep], scores[keep])
+            row[f"ap[{kind}]"] = average_precision_score(y[keep], scores[keep])
+    return row
+
+
+def naive_aggregates(events: pd.DataFrame) -> pd.DataFrame:
+    """What an analyst computes per user in pandas: counts per behaviour, distinct items
+    and categories, active span, events per active hour, mean price."""
+    g = events.groupby("user_id")
+    table = pd.crosstab(events["user_id"], events["behavior"])
+    table.columns = [f"n_{c}" for c in table.columns]
+    table["n_events"] = g.size()
+    table["n_items"] = g["item_id"].nunique()
+    table["n_categories"] = g["category_id"].nunique()
+    span_h = (g["timestamp"].max() - g["timestamp"].min()) / 3600
+    table["span_h"] = span_h
+    table["events_per_hour"] = table["n_events"] / (span_h + 1)
+    if "price" in events:
+        table["mean_price"] = g["price"].mean()
+    return table.fillna(0)
+
+
+def peer_scores(X, seed):
+    from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import LocalOutlierFactor
+
+    out = {
+        "IsolationForest": -IsolationForest(random_state=seed).fit(X).score_samples(X),
+        "sklearn LOF": -LocalOutlierFactor(n_neighbors=20).fit(X).negative_outlier_factor_,
+    }
+    try:
+        from pyod.models.ecod import ECOD
+
+        out["pyod ECOD"] = ECOD().fit(X).decision_scores_
+    except ImportError:
+        print("pyod not installed: skipping ECOD")
+    return out
+
+
+def bench_ecommerce(args) -> dict:
+    from sklearn.preprocessing import StandardScaler as SkStandardScaler
+
+    from oddseq._pipeline import AnomalyPipeline
+    from oddseq.datasets import make_ecommerce
+    from oddseq.detect import (
+        LOF,
+        DBSCANDetector,
+        KMeansDetector,
+        KNNDetector,
+        MarkovDetector,
+        PCADetector,
+        RobustZDetector,
+    )
+    from oddseq.sequences import Sequences
+
+    rows = []
+    for difficulty in ("medium", "hard"):
+        bunch = make_ecommerce(n_users=args.users, difficulty=difficulty, random_state=args.seed)
+        seqs = Sequences.from_events(
+            bunch.events,
+            entity="user_id",
+            event="behavior",
+            time="timestamp",
+            item="item_id",
+            value="price",
+        )
+        y = bunch.labels.reindex(seqs.ids).to_numpy()
+        kinds = bunch.kinds.reindex(seqs.ids).to_numpy()
+        t0 = time.perf_counter()
+        pipe = AnomalyPipeline(random_state=args.seed).fit(seqs)
+        seconds = time.perf_counter() - t0
+        scores = {"oddseq pipeline (auto)": pipe.table_["score"].reindex(seqs.ids).to_numpy()}
+        timing = {"oddseq pipeline (auto)": seconds}
+        X = pipe.z_scaler_.transform(pipe.log_scaler_.transform(pipe.encoder_.transform(seqs)))
+        detectors = {
+            "KMeansDetector": KMeansDetector(random_state=args.seed),
+            "KNNDetector": KNNDetector(n_neighbors=10),
+            "LOF": LOF(),
+            "PCADetector (SPE)": PCADetector(),
+            "PCADetector (T2)": PCADetector(score="t2"),
+            "DBSCANDetector": DBSCANDetector(),
+            "RobustZDetector": RobustZDetector(),
+        }
+        for name, det in detectors.items():
+            t0 = time.perf_counter()
+            scores[name] = det.fit(X).decision_scores_
+            timing[name] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        scores["MarkovDetector (sequences)"] = MarkovDetector().fit(seqs).decision_scores_
+        timing["MarkovDetector (sequences)"] = time.perf_counter() - t0
+        for name, s in peer_scores(X, args.seed).items():
+            scores[f"{name} on oddseq features"] = s
+        naive = naive_aggregates(bunch.events).reindex(seqs.ids)
+        naive_X = SkStandardScaler().fit_transform(np.log1p(naive.to_numpy(dtype=float)))
+        for name, s in peer_scores(naive_X, args.seed).items():
+            scores[f"{name} on pandas aggregates"] = s
+        print(
+            f"\nmake_ecommerce n_users={args.users} difficulty={difficulty} seed={args.seed} "
+            f"({int(y.sum())} anomalies)"
+        )
+        print(f"{'scorer':<42}{'AUC':>7}{'AP':>7}{'P@n':>7}  worst kind (AUC)")
+        for name, s in scores.items():
+            row = {"difficulty": difficulty, "scorer": name, **ranking_metrics(y, s, kinds)}
+            row["seconds"] = timing.get(name)
+            rows.append(row)
+            per_kind = {k[4:-1]: v for k, v in row.items() if k.startswith("auc[")}
+            worst = min(per_kind, key=per_kind.get)
+            print(
+                f"{name:<42}{row['auc']:>7.3f}{row['ap']:>7.3f}{row['p_at_n']:>7.3f}"
+                f"  {worst} {per_kind[worst]:.3f}"
+            )
+    return {"users": args.users, "seed": args.seed, "rows": rows}
+
+
+def bench_hdfs(args) -> dict:
+    from oddseq.detect import KNNDetector, MarkovDetector, PCADetector
+    from oddseq.encode import CountTimingEncoder
+    from oddseq.metrics import precision_recall_fscore
+    from oddseq.sequences import Sequences
+
+    path = DATA / "hdfs_100k" / "hdfs_100k_blocks.csv"
+    blocks = pd.read_csv(path)
+    lists = blocks["event_ids"].astype(str).str.split().tolist()
+    seqs = Sequences.from_lists(lists, ids=blocks["block_id"].tolist())
+    counts = CountTimingEncoder(timing=False).fit(seqs).transform(seqs).astype(np.float64)
+    log_counts = np.log1p(counts)
+    y = blocks["label"].to_numpy()
+    train = (blocks["split"] == "train").to_numpy()
+    test = ~train
+    normal_train = train & (y == 0)
+    everything = np.ones(len(blocks), bool)
+    # The ceiling: label each distinct event sequence (and each count vector) by the
+    # majority of its blocks, with the test labels themselves: no detector that sees only
+    # a block's events can do better on this split.
+    ceiling = {}
+    for name, key in (
+        ("exact sequence", blocks["event_ids"].astype(str)),
+        ("event counts", pd.Series([" ".join(sorted(v)) for v in lists])),
+    ):
+        majority = key.map(pd.Series(y).groupby(key).mean() > 0.5).to_numpy()
+        p, r, f = precision_recall_fscore(y[test], majority[test].astype(int))
+        ceiling[name] = {"precision": p, "recall": r, "f1": f}
+    rows = []
+
+    def evaluate(name, setting, det, X, fit_rows, sequences=False):
+        if sequences:
+            det.fit(seqs.take(np.flatnonzero(fit_rows)))
+            pred = det.predict(seqs.take(np.flatnonzero(test)))
+        else:
+            det.fit(X[fit_rows])
+            pred = det.predict(X[test])
+        p, r, f = precision_recall_fscore(y[test], pred)
+        rows.append({"detector": name, "setting": setting, "precision": p, "recall": r, "f1": f})
+
+    for setting, fit_rows in (("semi-supervised", normal_train), ("unsupervised", everything)):
+        evaluate("PCA-SPE baseline (raw counts)", setting, PCADetector(), counts, fit_rows)
+        evaluate("PCADetector (log counts)", setting, PCADetector(), log_counts, fit_rows)
+        evaluate(
+            "KNNDetector (log counts)",
+            setting,
+            KNNDetector(contamination="auto"),
+            log_counts,
+            fit_rows,
+        )
+        evaluate(
+            "MarkovDetector (order 2, g=5)",
+            setting,
+            MarkovDetector(top_g=5),
+            None,
+            fit_rows,
+            sequences=True,
+        )
+    print(
+        f"\nHDFS 100k ({len(blocks):,} blocks; test {int(test.sum()):,} with "
+        f"{int(y[test].sum())} anomalies)"
+    )
+    print(f"{'detector':<34}{'setting':<17}{'P':>7}{'R':>7}{'F1':>7}")
+    for r in rows:
+        print(
+            f"{r['detector']:<34}{r['setting']:<17}{r['precision']:>7.3f}{r['recall']:>7.3f}"
+            f"{r['f1']:>7.3f}"
+        )
+    for name, c in ceiling.items():
+        print(
+            f"ceiling ({name}, majority label with test labels): P {c['precision']:.3f} "
+            f"R {c['recall']:.3f} F1 {c['f1']:.3f}"
+        )
+    return {"rows": rows, "ceiling": ceiling}
+
+
+def bench_taobao(args) -> dict:
+    from oddseq import detect_anomalies
+    from oddseq.datasets import read_taobao
+
+    path = DATA / "taobao_userbehavior_head" / "UserBehavior_head.csv"
+    events = read_taobao(path)
+    table = detect_anomalies(
+        events, entity="user_id", event="behavior", time="timestamp", item="item_id"
+    )
+    top = table.head(20)
+    pd.set_option("display.width", 220)
+    pd.set_option("display.max_colwidth", 120)
+    print(
+        f"\nTaobao head: {len(events):,} events, {len(table):,} users; "
+        f"{int(table['is_anomaly'].sum())} flagged"
+    )
+    print(
+        top[["score", "rank", "is_anomaly", "reason"]].to_string(float_format=lambda v: f"{v:.2f}")
+    )
+    return {"top20": top.reset_index().to_dict(orient="records")}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("benchmarks", nargs="*", default=["ecommerce", "hdfs", "taobao"])
+    parser.add_argument("--users", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    info = machine()
+    RESULTS.mkdir(exist_ok=True)
+    for name in args.benchmarks:
+        result = {"ecommerce": bench_ecommerce, "hdfs": bench_hdfs, "taobao": bench_taobao}[name](
+            args
+        )
+        result["machine"] = info
+        (RESULTS / f"quality-{name}.json").write_text(json.dumps(result, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
