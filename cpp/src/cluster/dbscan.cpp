@@ -677,15 +677,7 @@ DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double
         }
         continue;
       }
-      const double left = tree.min_reduced<M>(q, node.left);
-      const double right = tree.min_reduced<M>(q, node.right);
-      if (left <= right) {
-        stack.emplace_back(right, node.right);
-        stack.emplace_back(left, node.left);
-      } else {
-        stack.emplace_back(left, node.left);
-        stack.emplace_back(right, node.right);
-      }
+      tree.push_children<M>(q, node, stack);
     }
     part.nearest_core[row] = best.row;
   });

@@ -128,16 +128,7 @@ void KdTree::knn(const double* q, std::int64_t m, std::int64_t k, const std::int
           }
           continue;
         }
-        const double left = min_reduced<M>(query, node.left);
-        const double right = min_reduced<M>(query, node.right);
-        // The nearer child goes on top of the stack, so it is searched first.
-        if (left <= right) {
-          stack.emplace_back(right, node.right);
-          stack.emplace_back(left, node.left);
-        } else {
-          stack.emplace_back(left, node.left);
-          stack.emplace_back(right, node.right);
-        }
+        push_children<M>(query, node, stack);
       }
       std::sort_heap(heap.begin(), heap.end());
       const auto found = static_cast<std::int64_t>(heap.size());

@@ -31,6 +31,18 @@ class _NeighbourDetector(BaseDetector):
         self._train = X.astype(np.float64)
         self.feature_scale_ = robust_scale(self._train)
 
+    def _fit_k_neighbours(self, X):
+        """Validation and the index for the detectors with an ``n_neighbors`` (capped at
+        n - 1 in ``n_neighbors_``)."""
+        check_contamination(self.contamination)
+        k = check_positive_int(self.n_neighbors, "n_neighbors")
+        X = validate_matrix(self, X, reset=True)
+        if X.shape[0] < 2:
+            raise ValueError(f"{type(self).__name__} needs at least 2 samples")
+        self.n_samples_fit_ = X.shape[0]
+        self._fit_index(X)
+        self.n_neighbors_ = min(k, X.shape[0] - 1)
+
     def _neighbours(self, X, k):
         """(distances, indices) of k training neighbours: for the training rows
         themselves (X is None) each skips itself."""
@@ -117,17 +129,10 @@ class KNNDetector(_NeighbourDetector):
         return np.median(dist, axis=1)
 
     def fit(self, X, y=None):
-        check_contamination(self.contamination)
-        k = check_positive_int(self.n_neighbors, "n_neighbors")
         if self.method not in _KNN_METHODS:
             raise ValueError(f"method must be one of {_KNN_METHODS}, got {self.method!r}")
-        X = validate_matrix(self, X, reset=True)
-        if X.shape[0] < 2:
-            raise ValueError("KNNDetector needs at least 2 samples")
-        self.n_samples_fit_ = X.shape[0]
-        self._fit_index(X)
-        self.n_neighbors_ = min(k, X.shape[0] - 1)
-        dist, _ = self._neighbours(None, k)
+        self._fit_k_neighbours(X)
+        dist, _ = self._neighbours(None, self.n_neighbors_)
         self._set_threshold(self._combine(dist))
         return self
 
@@ -173,14 +178,7 @@ class LOF(_NeighbourDetector):
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
-        check_contamination(self.contamination)
-        k = check_positive_int(self.n_neighbors, "n_neighbors")
-        X = validate_matrix(self, X, reset=True)
-        if X.shape[0] < 2:
-            raise ValueError("LOF needs at least 2 samples")
-        self.n_samples_fit_ = X.shape[0]
-        self._fit_index(X)
-        self.n_neighbors_ = min(k, X.shape[0] - 1)
+        self._fit_k_neighbours(X)
         dist, ind = self._neighbours(None, self.n_neighbors_)
         self._k_distance = dist[:, -1]
         self._lrd = self._local_reachability_density(dist, ind)

@@ -6,6 +6,7 @@
 // whichever bound is tighter. A leaf size of at least n gives one leaf: an exhaustive
 // ("brute force") search through the same code.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "oddseq/neighbors/metric.hpp"
@@ -47,6 +48,21 @@ class KdTree {
   // A lower bound on the reduced distance between a point of one node and one of another.
   template <class M>
   double gap_reduced(std::int32_t a, std::int32_t b) const;
+  // Pushes a node's children as (lower bound, child) with the nearer one on top, so a
+  // best-first search descends into it first.
+  template <class M>
+  void push_children(const double* q, const KdNode& node,
+                     std::vector<std::pair<double, std::int32_t>>& stack) const {
+    const double left = min_reduced<M>(q, node.left);
+    const double right = min_reduced<M>(q, node.right);
+    if (left <= right) {
+      stack.emplace_back(right, node.right);
+      stack.emplace_back(left, node.left);
+    } else {
+      stack.emplace_back(left, node.left);
+      stack.emplace_back(right, node.right);
+    }
+  }
   // An upper bound on the reduced distance between any two points of a node.
   template <class M>
   double diameter_reduced(std::int32_t node) const;
