@@ -116,8 +116,10 @@ def bench_ecommerce(args) -> dict:
         )
         y = bunch.labels.reindex(seqs.ids).to_numpy()
         kinds = bunch.kinds.reindex(seqs.ids).to_numpy()
+        # The pipeline gets the categories the pandas aggregates use (item -> category).
+        categories = bunch.events.groupby("item_id")["category_id"].first()
         t0 = time.perf_counter()
-        pipe = AnomalyPipeline(random_state=args.seed).fit(seqs)
+        pipe = AnomalyPipeline(random_state=args.seed, item_categories=categories).fit(seqs)
         seconds = time.perf_counter() - t0
         scores = {"oddseq pipeline (auto)": pipe.table_["score"].reindex(seqs.ids).to_numpy()}
         timing = {"oddseq pipeline (auto)": seconds}

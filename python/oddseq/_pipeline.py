@@ -57,6 +57,7 @@ def detect_anomalies(
     session_gap=None,
     contamination="auto",
     method: str = "auto",
+    category: str | None = None,
     n_clusters: int = 8,
     random_state=0,
     progress: bool = False,
@@ -78,6 +79,9 @@ def detect_anomalies(
         the detector's own cut (a robust outlier rule on the scores for the default).
     method : str, default="auto"
         One of ``METHODS``; see :class:`AnomalyPipeline`.
+    category : str, optional
+        Column of item categories (with ``item``): adds how many categories an entity
+        touches and how spread its attention is (:class:`DiversityEncoder`).
     n_clusters : int
         Groups of normal behaviour K-means looks for.
     return_pipeline : bool, default=False
@@ -112,12 +116,20 @@ def detect_anomalies(
             value=value,
             session_gap=session_gap,
         )
+    item_categories = None
+    if category is not None:
+        if item is None:
+            raise ValueError("category needs the item column too (item=...)")
+        if category not in df.columns:
+            raise ValueError(f"category column {category!r} is not in the DataFrame")
+        item_categories = df.groupby(item, observed=True)[category].first()
     pipeline = AnomalyPipeline(
         method=method,
         contamination=contamination,
         n_clusters=n_clusters,
         random_state=random_state,
         progress=progress,
+        item_categories=item_categories,
     ).fit(seqs)
     return (pipeline.table_, pipeline) if return_pipeline else pipeline.table_
 
@@ -164,6 +176,8 @@ class AnomalyPipeline:
     - "markov": :class:`MarkovDetector` on the event sequences themselves (order
       matters, counts do not); reasons name the improbable steps.
 
+    ``item_categories`` (item id -> category) adds category variety to the features.
+
     Attributes (after ``fit``): ``encoder_``, ``log_scaler_``, ``z_scaler_``,
     ``detector_``, ``feature_names_``, ``table_`` (the training table).
 
@@ -180,8 +194,15 @@ class AnomalyPipeline:
     """
 
     def __init__(
-        self, method="auto", contamination="auto", n_clusters=8, random_state=0, progress=False
+        self,
+        method="auto",
+        contamination="auto",
+        n_clusters=8,
+        random_state=0,
+        progress=False,
+        item_categories=None,
     ):
+        self.item_categories = item_categories
         self.method = method
         self.contamination = contamination
         self.n_clusters = n_clusters
@@ -231,7 +252,10 @@ class AnomalyPipeline:
             # 70+ columns dilute the distances (measured on make_ecommerce: average
             # precision 0.44 against 0.60 for this set with K-means at medium difficulty).
             self.encoder_ = EncoderUnion(
-                [("counts", CountTimingEncoder()), ("diversity", DiversityEncoder())]
+                [
+                    ("counts", CountTimingEncoder()),
+                    ("diversity", DiversityEncoder(item_categories=self.item_categories)),
+                ]
             ).fit(seqs)
             raw = self.encoder_.transform(seqs)
             self.feature_names_ = self.encoder_.get_feature_names_out()

@@ -78,3 +78,25 @@ def test_bad_input(shop):
         AnomalyPipeline().score(seqs)
     with pytest.raises(ValueError, match="at least 2"):
         AnomalyPipeline().fit(seqs[:1])
+
+
+def test_categories_add_features(shop):
+    bunch, _ = shop
+    table, pipe = oddseq.detect_anomalies(
+        bunch.events,
+        "user_id",
+        "behavior",
+        "timestamp",
+        item="item_id",
+        category="category_id",
+        return_pipeline=True,
+    )
+    assert "n_categories" in pipe.feature_names_
+    with pytest.raises(ValueError, match="item column"):
+        oddseq.detect_anomalies(
+            bunch.events, "user_id", "behavior", "timestamp", category="category_id"
+        )
+    with pytest.raises(ValueError, match="not in the DataFrame"):
+        oddseq.detect_anomalies(
+            bunch.events, "user_id", "behavior", "timestamp", item="item_id", category="shelf"
+        )
