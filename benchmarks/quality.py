@@ -247,7 +247,12 @@ def bench_taobao(args) -> dict:
     path = DATA / "taobao_userbehavior_head" / "UserBehavior_head.csv"
     events = read_taobao(path)
     table = detect_anomalies(
-        events, entity="user_id", event="behavior", time="timestamp", item="item_id"
+        events,
+        entity="user_id",
+        event="behavior",
+        time="timestamp",
+        item="item_id",
+        category="category_id",
     )
     top = table.head(20)
     pd.set_option("display.width", 220)

@@ -46,7 +46,12 @@ def run_demo(
         columns = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
     with step(f"building sequences from {len(events):,} events"):
         seqs = Sequences.from_events(events, **columns)
-    table = rank_sequences(seqs, random_state=seed, progress=True)
+    categories = (
+        events.groupby("item_id", observed=True)["category_id"].first()
+        if "category_id" in events.columns
+        else None
+    )
+    table = rank_sequences(seqs, random_state=seed, progress=True, item_categories=categories)
     if kinds is not None:
         table.insert(2, "kind", kinds.reindex(table.index).to_numpy())
     pd.set_option("display.width", 200)

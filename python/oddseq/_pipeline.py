@@ -142,6 +142,7 @@ def rank_sequences(
     n_clusters=8,
     random_state=0,
     progress=False,
+    item_categories=None,
 ) -> pd.DataFrame:
     """:func:`detect_anomalies` for ready-made Sequences: the ranked table."""
     return (
@@ -151,6 +152,7 @@ def rank_sequences(
             n_clusters=n_clusters,
             random_state=random_state,
             progress=progress,
+            item_categories=item_categories,
         )
         .fit(seqs)
         .table_
@@ -260,6 +262,8 @@ class AnomalyPipeline:
             raw = self.encoder_.transform(seqs)
             self.feature_names_ = self.encoder_.get_feature_names_out()
         with step("scaling and scoring", enabled=self.progress):
+            # What "typical" may say in a reason: a value the training data actually took.
+            self._raw_range = (raw.min(axis=0), raw.max(axis=0))
             self.log_scaler_ = LogScaler(signed=True).fit(raw)
             self.z_scaler_ = StandardScaler().fit(self.log_scaler_.transform(raw))
             X = self.z_scaler_.transform(self.log_scaler_.transform(raw))
@@ -310,7 +314,7 @@ class AnomalyPipeline:
         )
         # Reasons in the analyst's units: the raw feature against what the detector
         # expected, mapped back through the (element-wise) scalers.
-        explained = self.detector_.explain(X, top=2, feature_names=self.feature_names_)
+        explained = self.detector_.explain(X, top=4, feature_names=self.feature_names_)
         rows = explained.index.get_level_values("row").to_numpy()
         cols = pd.Index(self.feature_names_).get_indexer(explained["feature"])
         typical_z = np.zeros((len(rows), len(self.feature_names_)))
@@ -318,12 +322,26 @@ class AnomalyPipeline:
         typical_raw = self.log_scaler_.inverse_transform(
             self.z_scaler_.inverse_transform(typical_z)
         )[np.arange(len(rows)), cols]
+        # A detector's expectation can fall outside what the feature ever takes (a PCA
+        # reconstruction of a ratio below 0): say the nearest value that occurs.
+        low, high = self._raw_range
+        typical_raw = np.clip(typical_raw, low[cols], high[cols])
         actual = raw[rows, cols]
-        phrases = [
-            f"{name} {format_value(name, value)} (typical {format_value(name, typ)})"
-            for name, value, typ in zip(explained["feature"], actual, typical_raw)
-        ]
-        table["reason"] = pd.Series(phrases).groupby(rows).agg("; ".join).to_numpy()
+        said = [format_value(n, v) for n, v in zip(explained["feature"], actual)]
+        expected = [format_value(n, v) for n, v in zip(explained["feature"], typical_raw)]
+        phrases = pd.Series(
+            [f"{n} {a} (typical {e})" for n, a, e in zip(explained["feature"], said, expected)]
+        )
+        # The two leading features whose value reads differently from the typical one
+        # (a feature can drive a score through the correlations while its own value looks
+        # ordinary); the leading one when none does.
+        informative = pd.Series([a != e for a, e in zip(said, expected)])
+        by_row = pd.DataFrame({"row": rows, "phrase": phrases, "informative": informative})
+        chosen = by_row[by_row["informative"]].groupby("row").head(2)
+        fallback = by_row.groupby("row").head(1)
+        chosen = pd.concat([chosen, fallback[~fallback["row"].isin(chosen["row"])]])
+        reason = chosen.sort_index().groupby("row")["phrase"].agg("; ".join)
+        table["reason"] = reason.reindex(range(len(table))).to_numpy()
         return self._finish(table)
 
     def _markov_table(self, seqs, scores) -> pd.DataFrame:
