@@ -23,10 +23,10 @@ def test_examples_in_docstrings(name):
 
 
 def test_public_objects_have_examples():
-    from oddseq import cluster, detect, encode, metrics, preprocessing, sequences
+    from oddseq import cluster, detect, encode, metrics, plot, preprocessing, sequences
 
     missing = []
-    for module in (cluster, detect, encode, metrics, preprocessing, sequences):
+    for module in (cluster, detect, encode, metrics, plot, preprocessing, sequences):
         for name in module.__all__:
             obj = getattr(module, name)
             if name.startswith("Base") or name == "SequenceEncoder":

@@ -1,0 +1,453 @@
+"""Plots for the analyst's loop: scores, curves, clusters, timelines, transitions,
+explanations, confusion matrix and the k-distance curve.
+
+matplotlib is an optional extra (``pip install "oddseq[plot]"``). Every function takes
+an optional ``ax``, draws on it (or on a new figure) and returns the Axes; nothing is
+shown, so the functions work in notebooks and headless scripts alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "plot_clusters",
+    "plot_confusion",
+    "plot_explanation",
+    "plot_kdistance",
+    "plot_pr",
+    "plot_roc",
+    "plot_scores",
+    "plot_timeline",
+    "plot_transitions",
+]
+
+
+def _axes(ax):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        raise ImportError(
+            'oddseq.plot needs matplotlib: pip install "oddseq[plot]" (or pip install matplotlib)'
+        ) from None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    return ax
+
+
+def _vector(values, name: str) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64).ravel()
+    if array.size == 0:
+        raise ValueError(f"{name} is empty: nothing to plot")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinity")
+    return array
+
+
+def _labels(y_true, n: int) -> np.ndarray:
+    y = np.asarray(y_true).ravel()
+    if y.shape[0] != n:
+        raise ValueError(f"y_true has {y.shape[0]} entries, the scores {n}")
+    if not np.isin(y, (0, 1, True, False)).all():
+        raise ValueError("y_true must be 0/1 (1 = anomaly)")
+    y = y.astype(bool)
+    if y.all() or not y.any():
+        raise ValueError("y_true needs both classes (anomalies and normal rows)")
+    return y
+
+
+def _scores_of(source):
+    """(scores, threshold, flagged) from a fitted detector, a ranked table or an array."""
+    if isinstance(source, pd.DataFrame):
+        if "score" not in source:
+            raise ValueError("a table needs a 'score' column (the output of detect_anomalies)")
+        flagged = source["is_anomaly"].to_numpy() if "is_anomaly" in source else None
+        scores = _vector(source["score"], "score")
+        threshold = scores[flagged].min() if flagged is not None and flagged.any() else None
+        return scores, threshold, flagged
+    if hasattr(source, "fit") and hasattr(source, "decision_function"):
+        if not hasattr(source, "decision_scores_"):
+            from .exceptions import NotFittedError
+
+            raise NotFittedError(
+                f"{type(source).__name__} is not fitted yet; call fit() before plotting"
+            )
+        return _vector(source.decision_scores_, "scores"), source.threshold_, source.labels_ == 1
+    return _vector(source, "scores"), None, None
+
+
+def plot_scores(source, *, threshold=None, bins=50, log=True, ax=None):
+    """Histogram of anomaly scores with the threshold.
+
+    ``source``: a fitted detector (its training scores and ``threshold_``), the table of
+    :func:`oddseq.detect_anomalies`, or an array of scores (then pass ``threshold``).
+
+    Examples
+    --------
+    >>> import numpy as np, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_scores(np.random.default_rng(0).gamma(2, size=500), threshold=6.0)
+    >>> ax.get_xlabel()
+    'anomaly score (higher = odder)'
+    """
+    scores, fitted_threshold, flagged = _scores_of(source)
+    threshold = fitted_threshold if threshold is None else float(threshold)
+    ax = _axes(ax)
+    edges = np.histogram_bin_edges(scores, bins=bins)
+    if flagged is not None and flagged.any():
+        ax.hist(scores[~flagged], bins=edges, color="#8da0cb", label="normal")
+        ax.hist(scores[flagged], bins=edges, color="#fc8d62", label="flagged")
+    else:
+        ax.hist(scores, bins=edges, color="#8da0cb", label="scores")
+    if threshold is not None:
+        ax.axvline(threshold, color="#d62728", linestyle="--", label=f"threshold {threshold:.3g}")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("anomaly score (higher = odder)")
+    ax.set_ylabel("rows")
+    ax.legend()
+    return ax
+
+
+def _curve_points(y, scores):
+    order = np.argsort(-scores, kind="stable")
+    y, s = y[order], scores[order]
+    # One point per distinct score: ties move together.
+    last = np.r_[np.flatnonzero(np.diff(s)), s.size - 1]
+    tp = np.cumsum(y)[last]
+    fp = (last + 1) - tp
+    return tp, fp
+
+
+def plot_roc(y_true, y_score, *, ax=None, label=None):
+    """ROC curve with its area (oddseq.metrics.roc_auc_score).
+
+    Examples
+    --------
+    >>> import numpy as np, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_roc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'AUC 0.750'
+    """
+    from .metrics import roc_auc_score
+
+    scores = _vector(y_score, "y_score")
+    y = _labels(y_true, scores.size)
+    tp, fp = _curve_points(y, scores)
+    ax = _axes(ax)
+    text = f"AUC {roc_auc_score(y.astype(int), scores):.3f}"
+    ax.plot(
+        np.r_[0, fp / (~y).sum()],
+        np.r_[0, tp / y.sum()],
+        label=text if label is None else f"{label} ({text})",
+    )
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_pr(y_true, y_score, *, ax=None, label=None):
+    """Precision-recall curve with the average precision and the base rate.
+
+    Examples
+    --------
+    >>> import numpy as np, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_pr([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> ax.get_ylabel()
+    'precision'
+    """
+    from .metrics import average_precision_score
+
+    scores = _vector(y_score, "y_score")
+    y = _labels(y_true, scores.size)
+    tp, fp = _curve_points(y, scores)
+    ax = _axes(ax)
+    text = f"AP {average_precision_score(y.astype(int), scores):.3f}"
+    ax.step(
+        tp / y.sum(),
+        tp / (tp + fp),
+        where="post",
+        label=text if label is None else f"{label} ({text})",
+    )
+    ax.axhline(
+        y.mean(), color="grey", linestyle=":", linewidth=1, label=f"base rate {y.mean():.3f}"
+    )
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="upper right")
+    return ax
+
+
+def plot_clusters(X, labels, *, anomalies=None, ax=None, max_points=20_000, random_state=0):
+    """Rows projected on their first two principal components, coloured by cluster
+    (-1, noise, in grey), anomalies circled. Large inputs are subsampled to
+    ``max_points`` (anomalies always kept).
+
+    Examples
+    --------
+    >>> import numpy as np, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> X = np.random.default_rng(0).normal(size=(200, 5))
+    >>> ax = plot_clusters(X, (X[:, 0] > 0).astype(int), anomalies=X[:, 1] > 2)
+    >>> ax.get_xlabel().startswith("PC1")
+    True
+    """
+    from .preprocessing import PCA
+    from .utils._validation import check_matrix
+
+    X = check_matrix(X)
+    labels = np.asarray(labels).ravel()
+    if labels.shape[0] != X.shape[0]:
+        raise ValueError(f"labels has {labels.shape[0]} entries, X has {X.shape[0]} rows")
+    flagged = np.zeros(X.shape[0], bool) if anomalies is None else np.asarray(anomalies, bool)
+    if flagged.shape != labels.shape:
+        raise ValueError("anomalies needs one entry per row of X")
+    keep = np.arange(X.shape[0])
+    if X.shape[0] > max_points:
+        rng = np.random.default_rng(random_state)
+        keep = np.union1d(
+            rng.choice(X.shape[0], max_points, replace=False), np.flatnonzero(flagged)
+        )
+    if X.shape[1] >= 2 and X.shape[0] >= 2:
+        pca = PCA(n_components=2).fit(X)
+        xy = pca.transform(X[keep])
+        ratio = pca.explained_variance_ratio_
+        names = (f"PC1 ({ratio[0]:.0%} of variance)", f"PC2 ({ratio[1]:.0%})")
+    else:
+        xy = np.column_stack([X[keep, 0], np.zeros(keep.size)])
+        names = ("x0", "")
+    ax = _axes(ax)
+    lab = labels[keep]
+    noise = lab == -1
+    ax.scatter(xy[noise, 0], xy[noise, 1], s=6, color="lightgrey", label="noise")
+    ax.scatter(xy[~noise, 0], xy[~noise, 1], s=6, c=lab[~noise], cmap="tab10")
+    odd = flagged[keep]
+    if odd.any():
+        ax.scatter(
+            xy[odd, 0], xy[odd, 1], s=40, facecolors="none", edgecolors="#d62728", label="anomaly"
+        )
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def _one_sequence(seqs, entity):
+    from .sequences import Sequences
+
+    if not isinstance(seqs, Sequences):
+        raise TypeError(f"seqs must be oddseq Sequences, got {type(seqs).__name__}")
+    position = seqs.ids.get_indexer([entity])[0] if entity in seqs.ids else -1
+    if position < 0:
+        raise ValueError(f"entity {entity!r} is not among the sequence ids")
+    return position
+
+
+def plot_timeline(seqs, entity, *, session_gap=None, ax=None):
+    """One entity's events as a raster over time, one row per event type, with its
+    sessions (split at ``session_gap``, e.g. "30min") shaded.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from oddseq.sequences import Sequences
+    >>> seqs = Sequences.from_arrays([0, 4], ["pv", "pv", "cart", "buy"],
+    ...                              times=[0, 60, 120, 7200], time_unit="s")
+    >>> ax = plot_timeline(seqs, 0, session_gap="30min")
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['buy', 'cart', 'pv']
+    """
+    from .sequences._sequences import _duration_ns
+
+    s = _one_sequence(seqs, entity)
+    if seqs.times is None:
+        raise ValueError("plot_timeline needs sequences with times")
+    begin, end = int(seqs.offsets[s]), int(seqs.offsets[s + 1])
+    if end == begin:
+        raise ValueError(f"entity {entity!r} has no events")
+    times = pd.to_datetime(seqs.times[begin:end], utc=True)
+    if seqs.tz is not None:
+        times = times.tz_convert(seqs.tz)
+    events = np.asarray([str(seqs.event_labels[c]) for c in seqs.events[begin:end]], dtype=object)
+    types = sorted(set(events))
+    row = {t: i for i, t in enumerate(types)}
+    ax = _axes(ax)
+    if session_gap is not None:
+        gap = _duration_ns(session_gap, "session_gap")
+        ns = seqs.times[begin:end]
+        starts = np.r_[0, np.flatnonzero(np.diff(ns) > gap) + 1]
+        stops = np.r_[starts[1:] - 1, ns.size - 1]
+        for i, (a, b) in enumerate(zip(starts, stops)):
+            ax.axvspan(times[a], times[b], color="#e5e5e5" if i % 2 == 0 else "#cfd8e6", zorder=0)
+    ax.scatter(times, [row[e] for e in events], marker="|", s=200, color="#1f77b4", zorder=2)
+    ax.set_yticks(range(len(types)))
+    ax.set_yticklabels(types)
+    ax.set_ylim(-0.5, len(types) - 0.5)
+    ax.set_title(f"{entity}: {end - begin} events")
+    ax.set_xlabel("time")
+    return ax
+
+
+def plot_transitions(seqs, entity, *, ax=None):
+    """Transition probabilities of one entity minus those of the whole population
+    (rows: previous event, columns: next event): red where this entity moves more often
+    than everyone else.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from oddseq.sequences import Sequences
+    >>> seqs = Sequences.from_lists([["pv", "cart", "buy"], ["pv", "pv", "pv"]])
+    >>> ax = plot_transitions(seqs, 1)
+    >>> ax.get_xlabel()
+    'next event'
+    """
+    s = _one_sequence(seqs, entity)
+    k = len(seqs.event_labels)
+    offsets, codes = seqs.offsets, np.asarray(seqs.events, dtype=np.int64)
+    same = np.ones(codes.size, bool)
+    same[np.asarray(offsets[1:-1], dtype=np.int64) - 1] = False  # no pair across sequences
+    pairs = np.flatnonzero(same[:-1]) if codes.size > 1 else np.array([], dtype=np.int64)
+
+    def matrix(index):
+        counts = np.zeros((k, k))
+        np.add.at(counts, (codes[index], codes[index + 1]), 1)
+        totals = counts.sum(axis=1, keepdims=True)
+        return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+
+    begin, end = int(offsets[s]), int(offsets[s + 1])
+    own = pairs[(pairs >= begin) & (pairs < end - 1)]
+    if own.size == 0:
+        raise ValueError(f"entity {entity!r} has fewer than two events: no transitions")
+    difference = matrix(own) - matrix(pairs)
+    ax = _axes(ax)
+    limit = max(float(np.abs(difference).max()), 1e-12)
+    image = ax.imshow(difference, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    names = [str(v) for v in seqs.event_labels]
+    ax.set_xticks(range(k))
+    ax.set_xticklabels(names, rotation=45, ha="right")
+    ax.set_yticks(range(k))
+    ax.set_yticklabels(names)
+    ax.set_xlabel("next event")
+    ax.set_ylabel("previous event")
+    ax.figure.colorbar(image, ax=ax, label="P(entity) - P(population)")
+    return ax
+
+
+def plot_explanation(explanation: pd.DataFrame, row=None, *, ax=None):
+    """Bars of the deviations that drive one row's score, from a detector's
+    ``explain()`` table (the first row when ``row`` is None).
+
+    Examples
+    --------
+    >>> import numpy as np, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from oddseq.detect import RobustZDetector
+    >>> X = np.vstack([np.random.default_rng(0).normal(size=(100, 3)), [[0, 9, 0]]])
+    >>> det = RobustZDetector().fit(X)
+    >>> ax = plot_explanation(det.explain(X[-1:]))
+    >>> ax.get_yticklabels()[-1].get_text()
+    'x1'
+    """
+    if not isinstance(explanation, pd.DataFrame) or "deviation" not in explanation:
+        raise TypeError("explanation must be the DataFrame a detector's explain() returns")
+    if explanation.empty:
+        raise ValueError("explanation is empty: nothing to plot")
+    rows = explanation.index.get_level_values(0)
+    row = rows[0] if row is None else row
+    if row not in set(rows):
+        raise ValueError(f"row {row!r} is not in the explanation")
+    part = explanation.xs(row, level=0).sort_index(ascending=False)
+    ax = _axes(ax)
+    colours = ["#d62728" if d > 0 else "#1f77b4" for d in part["deviation"]]
+    ax.barh(part["feature"].astype(str), part["deviation"].astype(float), color=colours)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("deviation from typical (in the feature's spreads)")
+    ax.set_title(f"why row {row} stands out")
+    return ax
+
+
+def plot_confusion(y_true, y_pred, *, ax=None):
+    """2 x 2 confusion matrix of flagged against true anomalies, with counts.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_confusion([0, 0, 1, 1], [0, 1, 1, 1])
+    >>> [t.get_text() for t in ax.texts]
+    ['1', '1', '0', '2']
+    """
+    y = np.asarray(y_true).ravel().astype(int)
+    p = np.asarray(y_pred).ravel().astype(int)
+    if y.size == 0 or y.shape != p.shape:
+        raise ValueError("y_true and y_pred must be non-empty and of equal length")
+    if not (np.isin(y, (0, 1)).all() and np.isin(p, (0, 1)).all()):
+        raise ValueError("y_true and y_pred must be 0/1 (1 = anomaly)")
+    matrix = np.array([[np.sum((y == a) & (p == b)) for b in (0, 1)] for a in (0, 1)])
+    ax = _axes(ax)
+    ax.imshow(matrix, cmap="Blues")
+    for a in (0, 1):
+        for b in (0, 1):
+            ax.text(
+                b,
+                a,
+                str(matrix[a, b]),
+                ha="center",
+                va="center",
+                color="white" if matrix[a, b] > matrix.max() / 2 else "black",
+            )
+    ax.set_xticks([0, 1])
+    ax.set_xticklabels(["normal", "flagged"])
+    ax.set_yticks([0, 1])
+    ax.set_yticklabels(["normal", "anomaly"])
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    return ax
+
+
+def plot_kdistance(
+    X, min_samples=5, *, metric="euclidean", ax=None, sample_size=20_000, random_state=0
+):
+    """The sorted k-distance curve (k = min_samples - 1) with the eps that
+    :func:`oddseq.cluster.suggest_eps` picks at its knee.
+
+    Examples
+    --------
+    >>> import numpy as np, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> X = np.random.default_rng(0).normal(size=(300, 2))
+    >>> ax = plot_kdistance(X, 5)
+    >>> ax.get_legend().get_texts()[0].get_text().startswith("suggested eps")
+    True
+    """
+    from .cluster import NearestNeighbors, suggest_eps
+    from .utils._validation import check_positive_int
+
+    min_samples = check_positive_int(min_samples, "min_samples", minimum=2)
+    eps = suggest_eps(
+        X, min_samples, metric=metric, sample_size=sample_size, random_state=random_state
+    )
+    index = NearestNeighbors(metric=metric).fit(X)
+    n = index.n_samples_fit_
+    rows = np.arange(n)
+    if n > sample_size:
+        rows = np.sort(np.random.RandomState(random_state).choice(n, sample_size, replace=False))
+    queries = index._points[rows]
+    dist, _ = index._tree.knn(np.ascontiguousarray(queries), min_samples, rows.astype(np.int64), 0)
+    curve = np.sort(index._space.distances(dist)[:, min_samples - 2])
+    ax = _axes(ax)
+    ax.plot(np.linspace(0, 1, curve.size), curve, color="#1f77b4")
+    ax.axhline(eps, color="#d62728", linestyle="--", label=f"suggested eps {eps:.3g}")
+    ax.set_xlabel("share of points (sorted)")
+    ax.set_ylabel(f"distance to neighbour {min_samples - 1}")
+    ax.legend(loc="upper left")
+    return ax
