@@ -7,12 +7,24 @@ reasons) -> ``oddseq.metrics`` and ``oddseq.plot``; ``detect_anomalies`` and
 ``AnomalyPipeline`` do it all in one call.
 """
 
-from . import cluster, datasets, detect, encode, metrics, plot, preprocessing, sequences
-from ._core import simd_level
+from . import _core, cluster, datasets, detect, encode, metrics, plot, preprocessing, sequences
 from ._pipeline import AnomalyPipeline, detect_anomalies
 from .sequences import Sequences
 
 __version__ = "0.1.0"
+
+
+def simd_level() -> str:
+    """The instruction set the C++ kernels use ("scalar", "avx2" or "avx512"): the best
+    this CPU supports, chosen once at import; ``ODDSEQ_SIMD`` forces one.
+
+    Examples
+    --------
+    >>> simd_level() in ("scalar", "avx2", "avx512")
+    True
+    """
+    return _core.simd_level()
+
 
 __all__ = [
     "AnomalyPipeline",

@@ -57,7 +57,14 @@ _UTC_OFFSET = 8 * 3600  # the log's local time is China Standard Time, like Taob
 
 
 class Bunch(dict):
-    """A dict whose keys are also attributes (``bunch.events``)."""
+    """A dict whose keys are also attributes (``bunch.events``).
+
+    Examples
+    --------
+    >>> b = Bunch(events=[1, 2])
+    >>> b.events == b["events"]
+    True
+    """
 
     def __getattr__(self, key):
         try:

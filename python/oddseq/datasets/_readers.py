@@ -87,6 +87,16 @@ def read_taobao(path, *, nrows=None, time_zone="Asia/Shanghai") -> pd.DataFrame:
     hour-of-day features mean local hours). Use with
     ``Sequences.from_events(df, entity="user_id", event="behavior", time="timestamp",
     item="item_id")``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from pathlib import Path
+    >>> path = os.path.join(tempfile.mkdtemp(), "UserBehavior.csv")
+    >>> _ = Path(path).write_text("1,10,7,pv,1511544070\\n1,10,7,buy,1511544130\\n")
+    >>> df = read_taobao(path)
+    >>> df["behavior"].tolist(), str(df["timestamp"].iloc[0])
+    (['pv', 'buy'], '2017-11-25 01:21:10+08:00')
     """
     path = _check_path(path)
     names = ["user_id", "item_id", "category_id", "behavior", "timestamp"]
@@ -117,7 +127,19 @@ def read_taobao(path, *, nrows=None, time_zone="Asia/Shanghai") -> pd.DataFrame:
 def read_retailrocket(path, *, nrows=None) -> pd.DataFrame:
     """RetailRocket ``events.csv``: timestamp (ms), visitorid, event, itemid,
     transactionid. Returns timestamp as UTC datetimes, event categorical
-    (view/addtocart/transaction), ids as compact ints (transactionid may be missing)."""
+    (view/addtocart/transaction), ids as compact ints (transactionid may be missing).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from pathlib import Path
+    >>> path = os.path.join(tempfile.mkdtemp(), "events.csv")
+    >>> _ = Path(path).write_text("timestamp,visitorid,event,itemid,transactionid\\n"
+    ...                           "1433221332117,257597,view,355908,\\n"
+    ...                           "1433224214164,257597,transaction,355908,4000\\n")
+    >>> read_retailrocket(path)["event"].tolist()
+    ['view', 'transaction']
+    """
     path = _check_path(path)
     if _is_parquet(path):
         df = _read_parquet(path)
@@ -142,7 +164,22 @@ def read_rees46(path, *, nrows=None) -> pd.DataFrame:
     """REES46 multi-category store events (``2019-Oct.csv`` and the like):
     event_time, event_type, product_id, category_id, category_code, brand, price,
     user_id, user_session. event_time becomes UTC datetimes; strings become
-    categoricals."""
+    categoricals.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from pathlib import Path
+    >>> path = os.path.join(tempfile.mkdtemp(), "2019-Oct.csv")
+    >>> _ = Path(path).write_text(
+    ...     "event_time,event_type,product_id,category_id,category_code,brand,price,"
+    ...     "user_id,user_session\\n"
+    ...     "2019-10-01 00:00:00 UTC,view,44600062,2103807459595387724,,shiseido,35.79,"
+    ...     "541312140,72d76fde-8bb3-4e00-8c23-a032dfed738c\\n")
+    >>> df = read_rees46(path)
+    >>> df["event_type"].tolist(), float(df["price"].iloc[0])
+    (['view'], 35.79)
+    """
     path = _check_path(path)
     if _is_parquet(path):
         df = _read_parquet(path)
@@ -192,6 +229,22 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
     -------
     Bunch with ``events`` (entity, event, time, line), ``sequences`` (Sequences, one per
     entity) and ``labels`` (0/1 Series indexed by entity, or None).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from pathlib import Path
+    >>> folder = tempfile.mkdtemp()
+    >>> log = os.path.join(folder, "HDFS.log_structured.csv")
+    >>> _ = Path(log).write_text(
+    ...     "LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate\\n"
+    ...     "1,081109,203615,148,INFO,dfs.DataNode,Receiving block blk_-16,E5,Receiving <*>\\n"
+    ...     "2,081109,203616,148,INFO,dfs.DataNode,Served block blk_-16,E22,Served <*>\\n")
+    >>> labels = os.path.join(folder, "anomaly_label.csv")
+    >>> _ = Path(labels).write_text("BlockId,Label\\nblk_-16,Anomaly\\n")
+    >>> bunch = read_loghub(log, labels)
+    >>> bunch.sequences[0]["event"].tolist(), bunch.labels.tolist()
+    (['E5', 'E22'], [1])
     """
     path = _check_path(path)
     df = (
@@ -253,7 +306,17 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
 
 def read_sequences_file(path, *, sep=None, nrows=None) -> Sequences:
     """One sequence per line of whitespace- (or ``sep``-) separated event ids, as in
-    DeepLog's ``hdfs_train``. Sequences have no times; ids are the line numbers."""
+    DeepLog's ``hdfs_train``. Sequences have no times; ids are the line numbers.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from pathlib import Path
+    >>> path = os.path.join(tempfile.mkdtemp(), "hdfs_train")
+    >>> _ = Path(path).write_text("5 5 22 11 9\\n5 22 11\\n")
+    >>> read_sequences_file(path).lengths.tolist()
+    [5, 3]
+    """
     path = _check_path(path)
     sequences = []
     with open(path, encoding="utf-8") as handle:
