@@ -54,12 +54,14 @@ DbscanResult label(Partition&& part, const core::ConcurrentUnionFind& components
   return result;
 }
 
-// Nearest core point so far: (reduced distance, original row), smaller wins.
+// Nearest core point so far: (reduced distance, original row), smaller wins. Starts at
+// the eps threshold with no row, and a point exactly at eps still counts (eps is
+// inclusive).
 struct NearestCore {
   double reduced;
   std::int64_t row = -1;
   void offer(double candidate, std::int64_t candidate_row) {
-    if (candidate < reduced || (candidate == reduced && candidate_row < row)) {
+    if (candidate < reduced || (candidate == reduced && (row < 0 || candidate_row < row))) {
       reduced = candidate;
       row = candidate_row;
     }

@@ -251,3 +251,15 @@ def test_predict_checks_features():
     model = DBSCAN().fit(np.zeros((5, 2)))
     with pytest.raises(ValueError, match="features"):
         model.predict(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("algorithm", ["grid", "kdtree", "brute"])
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "chebyshev"])
+def test_eps_is_inclusive_for_core_and_border_points(algorithm, metric):
+    # Points 1 and 2 are core (3 points within 1.0, ends included); 0 and 3 sit exactly
+    # eps from a core point, so they are border points, not noise.
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0], [10.0, 0.0]])
+    ours = DBSCAN(1.0, min_samples=3, metric=metric, algorithm=algorithm).fit(X)
+    theirs = SkDBSCAN(eps=1.0, min_samples=3, metric=metric).fit(X)
+    assert ours.core_sample_indices_.tolist() == [1, 2]
+    assert ours.labels_.tolist() == theirs.labels_.tolist() == [0, 0, 0, 0, -1]

@@ -63,9 +63,6 @@ class KdTree {
       stack.emplace_back(right, node.right);
     }
   }
-  // An upper bound on the reduced distance between any two points of a node.
-  template <class M>
-  double diameter_reduced(std::int32_t node) const;
 
   // The k nearest points of each of the m queries q[m x d]: distances (not reduced) and
   // original row indices, row by row in (distance, index) order, so ties go to the
@@ -152,16 +149,6 @@ double KdTree::gap_reduced(std::int32_t a, std::int32_t b) const {
     const double lower = between - r - kBallSlack * (between + r);
     if (lower > 0) acc = std::max(acc, M::reduce(lower));
   }
-  return acc;
-}
-
-template <class M>
-double KdTree::diameter_reduced(std::int32_t node) const {
-  const double* lo = lo_.data() + static_cast<std::int64_t>(node) * d_;
-  const double* hi = hi_.data() + static_cast<std::int64_t>(node) * d_;
-  double acc = 0.0;
-  for (std::int64_t k = 0; k < d_; ++k) acc = M::fold(acc, hi[k] - lo[k]);
-  if (!radius_.empty()) acc = std::min(acc, M::reduce(2.0 * radius_[node] * (1.0 + kBallSlack)));
   return acc;
 }
 
