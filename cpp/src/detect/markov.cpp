@@ -84,6 +84,18 @@ void MarkovModel::distribution(const std::int32_t* history, double* p) const {
   }
 }
 
+bool MarkovModel::seen_in_longest_context(const std::int32_t* history, std::int32_t next) const {
+  // The longest context seen in fit is the model's own evidence for what comes next; a
+  // next event it never saw there is a miss whatever its smoothed rank (smoothing
+  // spreads the leftover mass flat, so among never-seen events the rank is arbitrary).
+  for (int length = order_; length >= 1; --length) {
+    const std::uint64_t ctx = context_key(history, length);
+    if (contexts_[length - 1].count(ctx) == 0) continue;
+    return continuations_[length - 1].count(pair_key(ctx, next)) > 0;
+  }
+  return unigram_[next] > 0;
+}
+
 bool MarkovModel::rankable(std::int32_t sym) const {
   return sym != start_symbol() && (sym != end_symbol() || end_symbol_);
 }
@@ -104,7 +116,7 @@ void MarkovModel::score(const std::int64_t* offsets, std::int64_t n_sequences,
            for (std::int32_t other = 0; other < n_symbols_; ++other) {
              better += other != next && rankable(other) && p[other] > p[next];
            }
-           outside += better >= top_g;
+           outside += better >= top_g || !seen_in_longest_context(history, next);
            unseen_events += next == n_events_;
            unseen_pairs += continuations_[0].count(pair_key(context_key(history, 1), next)) == 0;
          });

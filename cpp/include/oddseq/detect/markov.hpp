@@ -48,6 +48,7 @@ class MarkovModel {
   // p[0..n_symbols) = P(symbol | the `order` symbols before `history`).
   void distribution(const std::int32_t* history, double* p) const;
   bool rankable(std::int32_t symbol) const;
+  bool seen_in_longest_context(const std::int32_t* history, std::int32_t next) const;
   // Calls body(history pointer, available context, next symbol) for each position.
   template <class Body>
   void walk(const std::int32_t* codes, std::int64_t begin, std::int64_t end, Body&& body) const;
