@@ -273,7 +273,13 @@ class AnomalyPipeline:
 
     def score(self, seqs: Sequences) -> pd.DataFrame:
         """The ranked table for new sequences, with the fitted model (features, scaling,
-        detector and threshold unchanged)."""
+        detector and threshold unchanged).
+
+        Event types never seen in fit are handled, not refused: the count features
+        leave them out of the per-type counts (they still count in the length and the
+        timing), and the "markov" method scores them as one "unseen" symbol, which
+        makes such sequences rank high.
+        """
         if not hasattr(self, "detector_"):
             from .exceptions import NotFittedError
 

@@ -100,3 +100,17 @@ def test_categories_add_features(shop):
         oddseq.detect_anomalies(
             bunch.events, "user_id", "behavior", "timestamp", item="item_id", category="shelf"
         )
+
+
+@pytest.mark.parametrize("method", ["auto", "markov"])
+def test_events_never_seen_in_fit_are_scored(shop, method):
+    bunch, seqs = shop
+    pipe = AnomalyPipeline(method=method).fit(seqs)
+    new = bunch.events.head(2000).copy()
+    new["behavior"] = new["behavior"].astype(str)
+    new.loc[new.index[:40], "behavior"] = "refund"
+    fresh = Sequences.from_events(
+        new, entity="user_id", event="behavior", time="timestamp", item="item_id", value="price"
+    )
+    table = pipe.score(fresh)
+    assert len(table) == len(fresh) and np.isfinite(table["score"]).all()
