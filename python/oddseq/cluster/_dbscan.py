@@ -87,7 +87,9 @@ class DBSCAN(ClusterMixin, BaseEstimator):
     searches that stop once ``min_samples`` is reached, and clusters are the connected
     components of a concurrent union-find, so memory is O(n) and millions of points
     fit. Labels are numbered in order of each cluster's smallest core-point row (as
-    scikit-learn's) and do not depend on ``n_threads``.
+    scikit-learn's) and do not depend on ``n_threads``. The search runs in float64
+    (float32 input is converted once): which points lie within eps must be decided
+    exactly as scikit-learn decides it.
 
     Parameters
     ----------
