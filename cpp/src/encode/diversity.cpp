@@ -21,19 +21,21 @@ struct Tally {
   double entropy = 0.0;
 };
 
+// Open-addressing slot: the key and its count side by side, one cache line per probe.
+struct Slot {
+  std::int64_t key = -1;
+  std::int64_t count = 0;
+};
+
+// Distinct keys (negative keys skipped), the largest count and the entropy of the
+// counts, with a table the caller keeps across sequences (cleared slot by slot).
 template <class Key>
-Tally tally(const Key* keys, std::int64_t n, std::vector<std::int64_t>& slot_key,
-            std::vector<std::int64_t>& slot_count) {
+Tally tally(const Key* keys, std::int64_t n, std::vector<Slot>& slots,
+            std::vector<std::size_t>& used) {
   std::size_t capacity = 16;
   while (capacity < 2 * static_cast<std::size_t>(n)) capacity <<= 1;
-  // The table stays clean between calls (used slots are reset below), so it is only
-  // allocated when a longer sequence needs more room.
-  if (slot_key.size() < capacity) {
-    slot_key.assign(capacity, -1);
-    slot_count.assign(capacity, 0);
-  }
+  if (slots.size() < capacity) slots.assign(capacity, Slot{});
   const std::size_t mask = capacity - 1;
-  static thread_local std::vector<std::size_t> used;
   used.clear();
   Tally t;
   for (std::int64_t i = 0; i < n; ++i) {
@@ -43,22 +45,20 @@ Tally tally(const Key* keys, std::int64_t n, std::vector<std::int64_t>& slot_key
     std::size_t slot =
         static_cast<std::size_t>((static_cast<std::uint64_t>(key) * 0x9E3779B97F4A7C15ULL) >> 32) &
         mask;
-    while (slot_key[slot] >= 0 && slot_key[slot] != key) slot = (slot + 1) & mask;
-    if (slot_key[slot] < 0) {
-      slot_key[slot] = key;
+    while (slots[slot].key >= 0 && slots[slot].key != key) slot = (slot + 1) & mask;
+    if (slots[slot].key < 0) {
+      slots[slot].key = key;
       used.push_back(slot);
     }
-    ++slot_count[slot];
+    ++slots[slot].count;
   }
   t.distinct = static_cast<std::int64_t>(used.size());
-  // Entropy as log2(N) - sum(c log2 c) / N: keys seen once add nothing to the sum.
   double weighted = 0.0;
   for (const std::size_t slot : used) {
-    const std::int64_t c = slot_count[slot];
+    const std::int64_t c = slots[slot].count;
     t.top = std::max(t.top, c);
     if (c > 1) weighted += static_cast<double>(c) * std::log2(static_cast<double>(c));
-    slot_key[slot] = -1;
-    slot_count[slot] = 0;
+    slots[slot] = Slot{};
   }
   if (t.total > 0) {
     const double total = static_cast<double>(t.total);
@@ -103,17 +103,20 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
         if (items != nullptr) {
           // Distinct items through small open-addressing tables (reused per thread):
           // cheaper than sorting each sequence's items.
-          static thread_local std::vector<std::int64_t> slot_key, slot_count, bought;
-          const Tally all = tally(items + begin, length, slot_key, slot_count);
-          bought.resize(static_cast<std::size_t>(length));
+          static thread_local std::vector<Slot> slots;
+          static thread_local std::vector<std::size_t> used;
+          static thread_local std::vector<std::int64_t> bought;
+          const Tally all = tally(items + begin, length, slots, used);
+          // Only the bought items, compacted: buys are a few percent of events.
+          bought.clear();
           std::int64_t repeats = 0;
           for (std::int64_t i = begin; i < end; ++i) {
             const std::int64_t item = static_cast<std::int64_t>(items[i]);
-            bought[static_cast<std::size_t>(i - begin)] = events[i] == funnel.buy ? item : -1;
+            if (events[i] == funnel.buy && item >= 0) bought.push_back(item);
             if (item >= 0 && i > begin && items[i] == items[i - 1]) ++repeats;
           }
           const std::int64_t distinct_bought =
-              tally(bought.data(), length, slot_key, slot_count).distinct;
+              tally(bought.data(), static_cast<std::int64_t>(bought.size()), slots, used).distinct;
           const std::int64_t distinct = all.distinct, top = all.top;
           const double entropy = all.entropy;
           const double n_items = static_cast<double>(all.total);
@@ -152,14 +155,15 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
         }
         if (item_category != nullptr && items != nullptr) {
           static thread_local std::vector<std::int32_t> categories;
-          static thread_local std::vector<std::int64_t> cat_key, cat_count;
+          static thread_local std::vector<Slot> cat_slots;
+          static thread_local std::vector<std::size_t> cat_used;
           categories.resize(static_cast<std::size_t>(length));
           for (std::int64_t i = begin; i < end; ++i) {
             const std::int64_t item = static_cast<std::int64_t>(items[i]);
             categories[static_cast<std::size_t>(i - begin)] =
                 item >= 0 && item < n_item_codes ? item_category[item] : -1;
           }
-          const Tally t = tally(categories.data(), length, cat_key, cat_count);
+          const Tally t = tally(categories.data(), length, cat_slots, cat_used);
           row[category_base] = static_cast<float>(t.distinct);
           row[category_base + 1] =
               static_cast<float>(static_cast<double>(t.distinct) / static_cast<double>(length));
