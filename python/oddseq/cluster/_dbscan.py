@@ -164,24 +164,30 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         X = validate_matrix(self, X, reset=True)
         weight = check_sample_weight(sample_weight, X.shape[0], np.float64)
         points = space.points(X)
+        collapsed = _collapse_duplicates(points, weight)
+        search, search_weight = (points, weight) if collapsed is None else collapsed[:2]
         labels, is_core, n_clusters, used = _core.dbscan(
-            points,
+            search,
             space.radius(eps),
             float(min_samples),
-            weight,
+            search_weight,
             space.core_metric,
             algorithm,
             leaf_size,
             threads,
         )
+        self._space = space
+        # Core points once each for predict (duplicates add nothing there).
+        self._core_points = np.ascontiguousarray(search[is_core])
+        self._core_labels = np.ascontiguousarray(labels[is_core])
+        if collapsed is not None:
+            group = collapsed[2]
+            labels, is_core = labels[group], is_core[group]
         self.labels_ = labels
         self.core_sample_indices_ = np.flatnonzero(is_core)
         self.components_ = X[self.core_sample_indices_].copy()
         self.n_clusters_ = int(n_clusters)
         self.algorithm_ = used
-        self._space = space
-        self._core_points = np.ascontiguousarray(points[self.core_sample_indices_])
-        self._core_labels = np.ascontiguousarray(labels[self.core_sample_indices_])
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
@@ -206,6 +212,40 @@ class DBSCAN(ClusterMixin, BaseEstimator):
             self._space.core_metric,
             resolve_threads(self.n_threads),
         )
+
+
+def _collapse_duplicates(points: np.ndarray, weight):
+    """Identical rows as one weighted point, when at least a fifth of the rows repeat.
+
+    Duplicates are common in real features (counts, rounded values) and make every
+    search revisit the same coordinates. DBSCAN on the distinct rows with summed weights
+    is the same clustering: identical rows share their neighbourhood, core status and
+    cluster. Groups are ordered by their first row, so "the smallest core row" numbering
+    and the ties of border points are unchanged. Rows are grouped by a 64-bit hash of
+    their values and then compared in full, so a hash collision only disables the
+    shortcut. Returns (distinct rows, their weights, group of each row) or None.
+    """
+    n = points.shape[0]
+    if n < 64:
+        return None
+    key = np.full(n, 0x9E3779B97F4A7C15, dtype=np.uint64)
+    for j in range(points.shape[1]):
+        # + 0.0 turns -0.0 into 0.0: equal values must hash alike.
+        key ^= np.ascontiguousarray(points[:, j] + 0.0).view(np.uint64)
+        key *= np.uint64(0xBF58476D1CE4E5B9)
+        key ^= key >> np.uint64(31)
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    if first.size > 0.8 * n:
+        return None
+    order = np.argsort(first, kind="stable")  # groups by their first row
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    group = rank[group.ravel()]
+    distinct = np.ascontiguousarray(points[first[order]])
+    if not np.array_equal(distinct[group], points):
+        return None  # a hash collision: search every row
+    ones = np.ones(n) if weight is None else weight
+    return distinct, np.bincount(group, weights=ones, minlength=distinct.shape[0]), group
 
 
 class NearestNeighbors(BaseEstimator):

@@ -263,3 +263,30 @@ def test_eps_is_inclusive_for_core_and_border_points(algorithm, metric):
     theirs = SkDBSCAN(eps=1.0, min_samples=3, metric=metric).fit(X)
     assert ours.core_sample_indices_.tolist() == [1, 2]
     assert ours.labels_.tolist() == theirs.labels_.tolist() == [0, 0, 0, 0, -1]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_duplicate_rows_collapse_to_the_same_result(weighted):
+    from oddseq import _core
+
+    rng = np.random.default_rng(7)
+    X = np.round(rng.normal(size=(3000, 3)) * 2) / 2  # a lattice: most rows repeat
+    X[X == 0] = -0.0 * rng.integers(0, 2, int((X == 0).sum()))  # 0.0 and -0.0 mixed
+    weight = rng.integers(0, 3, len(X)).astype(float) if weighted else None
+    model = DBSCAN(0.6, min_samples=6).fit(X, sample_weight=weight)
+    labels, is_core, n_clusters, _ = _core.dbscan(X, 0.6, 6.0, weight, "euclidean", "kdtree", 32, 0)
+    np.testing.assert_array_equal(model.labels_, labels)
+    np.testing.assert_array_equal(model.core_sample_indices_, np.flatnonzero(is_core))
+    assert model.n_clusters_ == n_clusters
+    core_rows = np.flatnonzero(is_core)
+    assert (model.predict(X[core_rows]) == labels[core_rows]).all()
+
+
+def test_collapse_treats_signed_zeros_as_equal():
+    from oddseq.cluster._dbscan import _collapse_duplicates
+
+    X = np.zeros((100, 2))
+    X[::2, 0] = -0.0
+    distinct, weight, group = _collapse_duplicates(X, None)
+    assert distinct.shape == (1, 2) and weight.tolist() == [100.0]
+    assert (group == 0).all()
