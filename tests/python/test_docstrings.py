@@ -23,30 +23,10 @@ def test_examples_in_docstrings(name):
 
 
 def test_public_objects_have_examples():
-    import oddseq
-    from oddseq import (
-        cluster,
-        datasets,
-        detect,
-        encode,
-        metrics,
-        plot,
-        preprocessing,
-        sequences,
-    )
-
+    submodules = ("cluster", "datasets", "detect", "encode", "metrics", "plot")
+    submodules += ("preprocessing", "sequences")
     missing = []
-    for module in (
-        oddseq,
-        cluster,
-        datasets,
-        detect,
-        encode,
-        metrics,
-        plot,
-        preprocessing,
-        sequences,
-    ):
+    for module in [oddseq] + [importlib.import_module(f"oddseq.{m}") for m in submodules]:
         for name in module.__all__:
             obj = getattr(module, name)
             if name.startswith("Base") or name == "SequenceEncoder":
