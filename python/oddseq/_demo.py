@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 
-from ._pipeline import rank_sequences
+from ._pipeline import item_category_map, rank_sequences
 from .metrics import (
     average_precision_score,
     precision_at_k,
@@ -46,10 +46,8 @@ def run_demo(
         columns = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
     with step(f"building sequences from {len(events):,} events"):
         seqs = Sequences.from_events(events, **columns)
-    categories = (
-        events.groupby("item_id", observed=True)["category_id"].first()
-        if "category_id" in events.columns
-        else None
+    categories = item_category_map(
+        events, "item_id", "category_id" if "category_id" in events.columns else None
     )
     table = rank_sequences(seqs, random_state=seed, progress=True, item_categories=categories)
     if kinds is not None:

@@ -47,6 +47,17 @@ def format_value(feature: str, value: float) -> str:
     return f"{value:,.3g}"
 
 
+def item_category_map(df: pd.DataFrame, item: str | None, category: str | None):
+    """item id -> category (the first seen per item), or None without a category column."""
+    if category is None:
+        return None
+    if item is None:
+        raise ValueError("category needs the item column too (item=...)")
+    if category not in df.columns:
+        raise ValueError(f"category column {category!r} is not in the DataFrame")
+    return df.groupby(item, observed=True)[category].first()
+
+
 def detect_anomalies(
     df: pd.DataFrame,
     entity: str,
@@ -106,6 +117,8 @@ def detect_anomalies(
     >>> int(table["rank"].iloc[0])
     1
     """
+    # Checked before the sequences are built, so a wrong column fails at once.
+    item_categories = item_category_map(df, item, category)
     with step(f"building sequences from {len(df):,} events", enabled=progress):
         seqs = Sequences.from_events(
             df,
@@ -116,13 +129,6 @@ def detect_anomalies(
             value=value,
             session_gap=session_gap,
         )
-    item_categories = None
-    if category is not None:
-        if item is None:
-            raise ValueError("category needs the item column too (item=...)")
-        if category not in df.columns:
-            raise ValueError(f"category column {category!r} is not in the DataFrame")
-        item_categories = df.groupby(item, observed=True)[category].first()
     pipeline = AnomalyPipeline(
         method=method,
         contamination=contamination,
