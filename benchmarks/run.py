@@ -312,6 +312,7 @@ def encoders_worker(case: str, workdir: Path) -> dict:
         CountEncoder,
         DecayEncoder,
         DiversityEncoder,
+        MinHashEncoder,
         TemporalEncoder,
         TransitionEncoder,
         default_encoder,
@@ -333,6 +334,7 @@ def encoders_worker(case: str, workdir: Path) -> dict:
             "default": default_encoder(),
             "counts": CountEncoder(ngram_range=(1, 2), unseen="ignore"),
             "decay": DecayEncoder(half_life="1D"),
+            "minhash": MinHashEncoder(n_hashes=64, random_state=0),
         }[family]
         frame = encoder.set_output(transform="pandas").fit_transform(seqs)
         elapsed = time.perf_counter() - t0
@@ -343,6 +345,7 @@ def encoders_worker(case: str, workdir: Path) -> dict:
             "default": ["length"],
             "counts": ["count[pv]", "count[pv>cart]"],
             "decay": ["decayed[buy]", "decayed_total"],
+            "minhash": ["minhash_0", "minhash_31", "minhash_63"],
         }[family]
         values = frame[check]
     else:
@@ -401,6 +404,27 @@ def encoders_worker(case: str, workdir: Path) -> dict:
             values = pd.DataFrame(
                 {"decayed[buy]": per_type["buy"], "decayed_total": per_type.sum(axis=1)}
             )
+        elif family == "minhash":
+            # Each distinct item hashed once (pandas' hash, then MurmurHash3's finalizer,
+            # top 32 bits), then per hash function one vectorised pass and a segmented
+            # minimum: the same 64 hash functions MinHashEncoder(random_state=0) draws.
+            rng = np.random.RandomState(0)
+            mult = rng.randint(0, 2**32, 64, dtype=np.uint64).astype(np.uint32) | np.uint32(1)
+            add = rng.randint(0, 2**32, 64, dtype=np.uint64).astype(np.uint32)
+            codes, uniques = pd.factorize(ordered["item_id"])
+            mixed = pd.util.hash_array(uniques.to_numpy())
+            with np.errstate(over="ignore"):
+                for factor in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):
+                    mixed = (mixed ^ (mixed >> np.uint64(33))) * np.uint64(factor)
+                mixed ^= mixed >> np.uint64(33)
+            x = (mixed >> np.uint64(32)).astype(np.uint32)[codes]
+            starts = np.flatnonzero(np.r_[True, users.to_numpy()[1:] != users.to_numpy()[:-1]])
+            signature = np.empty((len(starts), 64), dtype=np.uint32)
+            for j in range(64):
+                signature[:, j] = np.minimum.reduceat((mult[j] * x + add[j]) >> 8, starts)
+            values = pd.DataFrame(
+                signature[:, [0, 31, 63]], index=users.iloc[starts].to_numpy()
+            ).astype(float)
         else:
             n_items = ordered.groupby("user_id")["item_id"].nunique()
             steps = pd.crosstab(users, ordered["behavior"])
@@ -430,7 +454,7 @@ def bench_encoders(args, workdir: Path) -> dict:
         f"{'M events/s/core':>17}{'peak extra MB':>15}"
     )
     rows = []
-    for family in ("counts", "temporal", "transition", "diversity", "decay", "default"):
+    for family in ("counts", "temporal", "transition", "diversity", "decay", "minhash", "default"):
         ours = run_case("encoders", f"{family}-oddseq", workdir)
         row = {
             "family": family,

@@ -118,17 +118,24 @@ py::array_t<float> decay(const CArray<std::int64_t>& offsets, const CArray<std::
 
 py::array_t<float> minhash(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& codes,
                            const CArray<std::uint64_t>& element_hash, int shingle,
-                           std::int64_t n_hashes, std::uint64_t seed, int n_threads) {
+                           const CArray<std::uint32_t>& multipliers,
+                           const CArray<std::uint32_t>& increments, int n_threads) {
+  if (multipliers.size() != increments.size() || multipliers.size() < 1)
+    throw std::invalid_argument("multipliers and increments need the same, non-zero length");
   const std::int64_t n_seq = offsets.size() - 1;
+  const std::int64_t n_hashes = multipliers.size();
   py::array_t<float> out({static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(n_hashes)});
   const std::int64_t* off = offsets.data();
   const std::int32_t* cd = codes.data();
   const std::uint64_t* hs = element_hash.data();
   const std::int64_t n_codes = element_hash.size();
+  const std::uint32_t* mult = multipliers.data();
+  const std::uint32_t* add = increments.data();
   float* dst = out.mutable_data();
   {
     py::gil_scoped_release release;  // per-sequence hashing on OpenMP threads
-    encode::minhash_features(off, n_seq, cd, hs, n_codes, shingle, n_hashes, seed, n_threads, dst);
+    encode::minhash_features(off, n_seq, cd, hs, n_codes, shingle, n_hashes, mult, add, n_threads,
+                             dst);
   }
   return out;
 }
@@ -176,8 +183,8 @@ void register_encode(py::module_& m) {
         py::arg("n_event_types"), py::arg("times").noconvert(), py::arg("reference_ns"),
         py::arg("half_life_ns"), py::arg("n_threads"));
   m.def("minhash_features", &minhash, py::arg("offsets").noconvert(), py::arg("codes").noconvert(),
-        py::arg("element_hash").noconvert(), py::arg("shingle"), py::arg("n_hashes"),
-        py::arg("seed"), py::arg("n_threads"));
+        py::arg("element_hash").noconvert(), py::arg("shingle"), py::arg("multipliers").noconvert(),
+        py::arg("increments").noconvert(), py::arg("n_threads"));
   m.def("temporal_features", &temporal, py::arg("offsets").noconvert(),
         py::arg("times").noconvert(), py::arg("utc_offset_s").noconvert(), py::arg("first_hour"),
         py::arg("session_gap_ns"), py::arg("n_threads"));

@@ -52,6 +52,19 @@ py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::st
                         to_numpy(std::move(second)));
 }
 
+py::array_t<std::uint32_t> minhash_min_at(const CArray<std::uint32_t>& x,
+                                          const CArray<std::uint32_t>& multipliers,
+                                          const CArray<std::uint32_t>& increments,
+                                          const std::string& level) {
+  if (multipliers.size() != increments.size())
+    throw std::invalid_argument("multipliers and increments need the same length");
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  py::array_t<std::uint32_t> best(multipliers.size());
+  kernels.minhash_min(x.data(), x.size(), multipliers.data(), increments.data(), multipliers.size(),
+                      best.mutable_data());
+  return best;
+}
+
 }  // namespace
 
 void register_simd(py::module_& m) {
@@ -75,6 +88,8 @@ void register_simd(py::module_& m) {
         py::arg("centers").noconvert(), py::arg("level"), py::arg("mu").noconvert() = py::none());
   m.def("simd_nearest", &nearest_at<double>, py::arg("x").noconvert(),
         py::arg("centers").noconvert(), py::arg("level"), py::arg("mu").noconvert() = py::none());
+  m.def("simd_minhash_min", &minhash_min_at, py::arg("x").noconvert(),
+        py::arg("multipliers").noconvert(), py::arg("increments").noconvert(), py::arg("level"));
 }
 
 }  // namespace oddseq::bindings

@@ -7,6 +7,7 @@
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/hash.hpp"
 #include "oddseq/core/parallel.hpp"
+#include "oddseq/simd/kernels.hpp"
 
 namespace oddseq::encode {
 
@@ -38,66 +39,66 @@ void decay_features(const std::int64_t* offsets, std::int64_t n_sequences,
       64);
 }
 
-namespace {
-
-constexpr std::uint64_t kMersenne61 = (std::uint64_t{1} << 61) - 1;
-constexpr std::uint64_t kHashRange = std::uint64_t{1} << 24;
-using core::mix64;
-
-// GCC's 128-bit integer; __extension__ marks the deliberate use under -Wpedantic.
-__extension__ using Uint128 = unsigned __int128;
-
-// (a * x + b) mod 2^61 - 1 with 128-bit products.
-inline std::uint64_t affine_mod61(std::uint64_t a, std::uint64_t x, std::uint64_t b) {
-  const Uint128 product = static_cast<Uint128>(a) * (x % kMersenne61) + b;
-  std::uint64_t folded =
-      static_cast<std::uint64_t>(product & kMersenne61) + static_cast<std::uint64_t>(product >> 61);
-  folded = (folded & kMersenne61) + (folded >> 61);
-  return folded >= kMersenne61 ? folded - kMersenne61 : folded;
-}
-
-}  // namespace
-
 void minhash_features(const std::int64_t* offsets, std::int64_t n_sequences,
                       const std::int32_t* codes, const std::uint64_t* element_hash,
-                      std::int64_t n_codes, int shingle, std::int64_t n_hashes, std::uint64_t seed,
+                      std::int64_t n_codes, int shingle, std::int64_t n_hashes,
+                      const std::uint32_t* multipliers, const std::uint32_t* increments,
                       int n_threads, float* out) {
   ODDSEQ_CHECK(shingle >= 1 && n_hashes >= 1, "shingle and n_hashes must be >= 1");
-  std::vector<std::uint64_t> a(static_cast<std::size_t>(n_hashes)),
-      b(static_cast<std::size_t>(n_hashes));
-  std::uint64_t state = seed;
-  for (std::int64_t j = 0; j < n_hashes; ++j) {
-    state = mix64(state + 0x9E3779B97F4A7C15ULL);
-    a[j] = 1 + state % (kMersenne61 - 1);
-    state = mix64(state + 0x9E3779B97F4A7C15ULL);
-    b[j] = state % kMersenne61;
+  const simd::Kernels& kernels = simd::active();
+  // With single elements, each code's 32-bit element is computed once: the per-event
+  // work is then one gather from a table half the size of element_hash.
+  std::vector<std::uint32_t> element_of_code;
+  if (shingle == 1) {
+    element_of_code.resize(static_cast<std::size_t>(n_codes));
+    constexpr std::int64_t kBlock = 1 << 14;
+    core::parallel_for((n_codes + kBlock - 1) / kBlock, n_threads, [&](std::int64_t block) {
+      const std::int64_t stop = std::min(n_codes, (block + 1) * kBlock);
+      for (std::int64_t c = block * kBlock; c < stop; ++c) {
+        element_of_code[static_cast<std::size_t>(c)] =
+            static_cast<std::uint32_t>(core::mix64(element_hash[c]) >> 32);
+      }
+    });
   }
   core::parallel_for_dynamic(
       n_sequences, n_threads,
       [&](std::int64_t s) {
-        float* row = out + s * n_hashes;
         const std::int64_t begin = offsets[s], end = offsets[s + 1];
-        // The set of elements, deduplicated first: repeats cannot change a minimum.
-        std::vector<std::uint64_t> elements;
-        for (std::int64_t i = begin; i + shingle <= end; ++i) {
-          std::uint64_t e = 0;
-          for (int k = 0; k < shingle; ++k) {
-            const std::int32_t c = codes[i + k];
+        // Every occurrence is hashed, repeats included: a repeat cannot change a minimum,
+        // and removing repeats (a sort per sequence) cost more than hashing them.
+        static thread_local std::vector<std::uint32_t> elements;
+        static thread_local std::vector<std::uint32_t> minima;
+        elements.clear();
+        if (shingle == 1) {
+          constexpr std::int64_t kAhead = 16;  // item codes are random: fetch ahead
+          for (std::int64_t i = begin; i < end; ++i) {
+            if (i + kAhead < end) {
+              const std::int32_t ahead = codes[i + kAhead];
+              if (ahead >= 0 && ahead < n_codes) __builtin_prefetch(&element_of_code[ahead]);
+            }
+            const std::int32_t c = codes[i];
             ODDSEQ_CHECK_RANGE(c >= 0 && c < n_codes,
                                "code " << c << " outside [0, " << n_codes << ")");
-            e = mix64(e * 0x100000001B3ULL + element_hash[c]);
+            elements.push_back(element_of_code[static_cast<std::size_t>(c)]);
           }
-          elements.push_back(e);
-        }
-        std::sort(elements.begin(), elements.end());
-        elements.erase(std::unique(elements.begin(), elements.end()), elements.end());
-        for (std::int64_t j = 0; j < n_hashes; ++j) {
-          std::uint64_t best = kHashRange;
-          for (const std::uint64_t e : elements) {
-            best = std::min(best, affine_mod61(a[j], e, b[j]) % kHashRange);
+        } else {
+          for (std::int64_t i = begin; i + shingle <= end; ++i) {
+            std::uint64_t e = 0;
+            for (int k = 0; k < shingle; ++k) {
+              const std::int32_t c = codes[i + k];
+              ODDSEQ_CHECK_RANGE(c >= 0 && c < n_codes,
+                                 "code " << c << " outside [0, " << n_codes << ")");
+              e = core::mix64(e * 0x100000001B3ULL + element_hash[c]);
+            }
+            elements.push_back(static_cast<std::uint32_t>(e >> 32));
           }
-          row[j] = static_cast<float>(best);
         }
+        minima.resize(static_cast<std::size_t>(n_hashes));
+        kernels.minhash_min(elements.data(), static_cast<std::int64_t>(elements.size()),
+                            multipliers, increments, n_hashes, minima.data());
+        float* row = out + s * n_hashes;
+        for (std::int64_t j = 0; j < n_hashes; ++j)
+          row[j] = static_cast<float>(minima[static_cast<std::size_t>(j)]);
       },
       64);
 }

@@ -13,8 +13,9 @@ namespace oddseq::encode {
 namespace {
 
 constexpr double kSecondsPerNano = 1e-9;
-constexpr std::int64_t kNanosPerHour = 3'600'000'000'000;
-constexpr std::int64_t kSecondsPerDay = 86'400;
+constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+constexpr std::int64_t kNanosPerHour = 3600 * kNanosPerSecond;
+constexpr std::int64_t kNanosPerDay = 24 * kNanosPerHour;
 // 1970-01-01 was a Thursday: day 0 is weekday 3 with Monday = 0.
 constexpr std::int64_t kEpochWeekday = 3;
 
@@ -23,47 +24,50 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
-// Puts the k-th smallest of a[0..n) at a[k], smaller-or-equal values before it, larger-
-// or-equal after (as std::nth_element). Quickselect with a branchless Lomuto partition:
-// gaps are noisy, so a partition that branches on each comparison mispredicts about
-// half the time; this one turns the comparison into an index increment, which measured
-// about twice as fast as std::nth_element on this encoder's gaps.
-void select_kth(std::int64_t* a, std::int64_t n, std::int64_t k) {
-  std::int64_t lo = 0, hi = n - 1;
-  while (hi > lo) {
-    const std::int64_t mid = lo + (hi - lo) / 2;
-    // Median of three as the pivot, parked at hi.
-    if (a[mid] < a[lo]) std::swap(a[mid], a[lo]);
-    if (a[hi] < a[lo]) std::swap(a[hi], a[lo]);
-    if (a[mid] < a[hi]) std::swap(a[mid], a[hi]);
-    const std::int64_t pivot = a[hi];
-    std::int64_t i = lo;
-    for (std::int64_t j = lo; j < hi; ++j) {
+// The values at sorted positions k - 1 and k of a[0..n), 0 < k < n (a and scratch, both
+// of n elements, are clobbered). Quickselect whose partition copies out of place: each
+// value is written to both ends of the other buffer and only the matching end's cursor
+// moves, so the loop neither branches on the (noisy) comparison nor reads what it has
+// just written; the in-place partition it replaced stalled on store-to-load forwarding.
+// Values equal to the pivot drop out of both sides, so runs of equal gaps (bots, equal
+// timestamps) cost one pass, not one pass per copy.
+struct OrderPair {
+  std::int64_t below, at;
+};
+
+OrderPair select_pair(std::int64_t* a, std::int64_t* scratch, std::int64_t n, std::int64_t k) {
+  std::int64_t below = std::numeric_limits<std::int64_t>::min();  // largest value left of a
+  while (n > 16) {
+    const std::int64_t x = a[0], y = a[n / 2], z = a[n - 1];
+    const std::int64_t pivot = std::max(std::min(x, y), std::min(std::max(x, y), z));
+    std::int64_t n_less = 0, n_greater = 0;
+    std::int64_t max_less = std::numeric_limits<std::int64_t>::min();
+    for (std::int64_t j = 0; j < n; ++j) {
       const std::int64_t value = a[j];
-      a[j] = a[i];
-      a[i] = value;
-      i += value < pivot;
+      scratch[n_less] = value;
+      scratch[n - 1 - n_greater] = value;
+      n_less += value < pivot;
+      n_greater += value > pivot;
+      max_less = value < pivot ? std::max(max_less, value) : max_less;
     }
-    std::swap(a[i], a[hi]);
-    if (k == i) return;
-    if (k < i) {
-      hi = i - 1;
-    } else if (i > lo) {
-      lo = i + 1;
+    const std::int64_t first_equal = n_less, first_greater = n - n_greater;
+    if (k >= first_equal && k < first_greater) {
+      return {k > first_equal ? pivot : (n_less > 0 ? max_less : below), pivot};
+    }
+    std::int64_t* const free_buffer = a;
+    if (k < first_equal) {
+      a = scratch;
+      n = n_less;
     } else {
-      // The pivot is the range's minimum: gather its copies at the front, or runs of
-      // equal gaps (bots, equal timestamps) would cost one pass per copy.
-      std::int64_t equal = lo + 1;
-      for (std::int64_t j = lo + 1; j <= hi; ++j) {
-        const std::int64_t value = a[j];
-        a[j] = a[equal];
-        a[equal] = value;
-        equal += value == pivot;
-      }
-      if (k < equal) return;
-      lo = equal;
+      a = scratch + first_greater;
+      n = n_greater;
+      k -= first_greater;
+      below = pivot;
     }
+    scratch = free_buffer;
   }
+  std::sort(a, a + n);
+  return {k > 0 ? a[k - 1] : below, a[k]};
 }
 
 }  // namespace
@@ -73,6 +77,18 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
                        std::int64_t session_gap_ns, int n_threads, float* out) {
   ODDSEQ_CHECK(session_gap_ns > 0, "session gap must be positive");
   ODDSEQ_CHECK(local.n_hours >= 1 && local.utc_offset_s != nullptr, "empty time zone table");
+  // next_change[slot]: the first later slot of the offset table with another UTC offset
+  // (n_hours: none), so that the local clock is re-derived only at local midnight or at
+  // a change of offset, and every other event costs one subtraction and one division.
+  const std::int64_t n_hours = local.n_hours;
+  std::vector<std::int64_t> next_change(static_cast<std::size_t>(n_hours));
+  next_change[static_cast<std::size_t>(n_hours - 1)] = n_hours;
+  for (std::int64_t slot = n_hours - 2; slot >= 0; --slot) {
+    const auto s = static_cast<std::size_t>(slot);
+    next_change[s] =
+        local.utc_offset_s[s] != local.utc_offset_s[s + 1] ? slot + 1 : next_change[s + 1];
+  }
+  const std::int64_t session_gap = session_gap_ns;
   core::parallel_for_dynamic(
       n_sequences, n_threads,
       [&](std::int64_t s) {
@@ -82,31 +98,32 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         const std::int64_t length = end - begin;
         row[0] = static_cast<float>(length);
         if (length == 0) return;
-        const std::int64_t* t = times + begin;
+        const std::int64_t* __restrict t = times + begin;
 
-        // Time of day and week, in local time.
+        // Time of day and week, in local time. Within one local day of one UTC offset
+        // the hour is (t - local midnight) / 1 h.
         std::int64_t hours[24] = {0};
         std::int64_t weekdays[7] = {0};
-        // Times ascend, so the local hour and weekday are recomputed only when an event
-        // passes the next local-hour boundary (or the next entry of the offset table).
         std::int64_t boundary = std::numeric_limits<std::int64_t>::min();
-        int hour = 0, weekday = 0;
+        std::int64_t midnight = 0;
+        int weekday = 0;
         for (std::int64_t i = 0; i < length; ++i) {
           if (t[i] >= boundary) {
             const std::int64_t utc_hour = floor_div(t[i], kNanosPerHour);
             const std::int64_t slot =
-                std::clamp<std::int64_t>(utc_hour - local.first_hour, 0, local.n_hours - 1);
-            const std::int64_t offset = local.utc_offset_s[slot];
-            const std::int64_t local_s = floor_div(t[i], 1'000'000'000) + offset;
-            const std::int64_t day = floor_div(local_s, kSecondsPerDay);
-            const std::int64_t second_of_day = local_s - day * kSecondsPerDay;
-            hour = static_cast<int>(second_of_day / 3600);
+                std::clamp<std::int64_t>(utc_hour - local.first_hour, 0, n_hours - 1);
+            const std::int64_t offset_ns = local.utc_offset_s[slot] * kNanosPerSecond;
+            const std::int64_t day = floor_div(t[i] + offset_ns, kNanosPerDay);
+            midnight = day * kNanosPerDay - offset_ns;
             weekday = static_cast<int>(((day + kEpochWeekday) % 7 + 7) % 7);
-            const std::int64_t next_local_hour_s = (floor_div(local_s, 3600) + 1) * 3600;
-            boundary = std::min((next_local_hour_s - offset) * 1'000'000'000,
-                                (utc_hour + 1) * kNanosPerHour);
+            const std::int64_t change = next_change[static_cast<std::size_t>(slot)];
+            boundary = midnight <= std::numeric_limits<std::int64_t>::max() - kNanosPerDay
+                           ? midnight + kNanosPerDay
+                           : std::numeric_limits<std::int64_t>::max();
+            if (change < n_hours)
+              boundary = std::min(boundary, (local.first_hour + change) * kNanosPerHour);
           }
-          ++hours[hour];
+          ++hours[static_cast<std::uint64_t>(t[i] - midnight) / kNanosPerHour];
           ++weekdays[weekday];
         }
         const double n = static_cast<double>(length);
@@ -125,29 +142,29 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         row[46] = static_cast<float>(static_cast<double>(weekdays[5] + weekdays[6]) / n);
 
         // One pass over consecutive events: gaps (kept as integers for the median),
-        // sessions, the busiest 1-minute and 1-hour windows, the fastest gap.
-        static thread_local std::vector<std::int64_t> int_gaps;  // reused per thread
-        int_gaps.resize(static_cast<std::size_t>(length - 1));
-        constexpr std::int64_t kMinute = 60 * 1'000'000'000LL, kHour = 3600 * 1'000'000'000LL;
-        constexpr std::int64_t kSecond = 1'000'000'000LL;
+        // sessions, the busiest 1-minute and 1-hour windows, the fastest gap. Written
+        // without branches on the data: gaps are noisy, so branches on them mispredict.
+        static thread_local std::vector<std::int64_t> buffers;  // gaps, then scratch
+        buffers.resize(2 * static_cast<std::size_t>(length - 1));
+        std::int64_t* __restrict gaps = buffers.data();
+        constexpr std::int64_t kMinute = 60 * kNanosPerSecond, kHour = 3600 * kNanosPerSecond;
         std::int64_t n_sessions = 1, session_start = 0, longest = 0, session_ns = 0;
-        std::int64_t best_minute = 1, best_hour = 1, lo_minute = 0, lo_hour = 0;
+        // The busiest window ending at event i holds at most one event more than the
+        // busiest so far, so it is enough to test whether that many fit.
+        std::int64_t best_minute = 1, best_hour = 1;
         std::int64_t min_gap = std::numeric_limits<std::int64_t>::max(), fast = 0;
         for (std::int64_t i = 1; i < length; ++i) {
           const std::int64_t gap = t[i] - t[i - 1];
-          int_gaps[static_cast<std::size_t>(i - 1)] = gap;
+          gaps[i - 1] = gap;
           min_gap = std::min(min_gap, gap);
-          fast += gap < kSecond;
-          if (gap > session_gap_ns) {
-            longest = std::max(longest, i - session_start);
-            session_ns += t[i - 1] - t[session_start];
-            ++n_sessions;
-            session_start = i;
-          }
-          while (t[i] - t[lo_minute] >= kMinute) ++lo_minute;
-          while (t[i] - t[lo_hour] >= kHour) ++lo_hour;
-          best_minute = std::max(best_minute, i - lo_minute + 1);
-          best_hour = std::max(best_hour, i - lo_hour + 1);
+          fast += gap < kNanosPerSecond;
+          const bool split = gap > session_gap;
+          longest = std::max(longest, split ? i - session_start : 0);
+          session_ns += split ? t[i - 1] - t[session_start] : 0;
+          n_sessions += split;
+          session_start = split ? i : session_start;
+          best_minute += t[i] - t[i - best_minute] < kMinute;
+          best_hour += t[i] - t[i - best_hour] < kHour;
         }
         longest = std::max(longest, length - session_start);
         session_ns += t[length - 1] - t[session_start];
@@ -163,18 +180,22 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         const double duration = static_cast<double>(t[length - 1] - t[0]) * kSecondsPerNano;
         row[1] = static_cast<float>(duration);
         row[2] = static_cast<float>(duration > 0 ? (n - 1) / duration * 60.0 : 0.0);
-        // The gaps sum to the duration, so their mean needs no accumulation.
-        const double m = static_cast<double>(length - 1);
-        const double mean = duration / m;
+        // The gaps sum to the duration, so their mean needs no accumulation. Centred in
+        // nanoseconds, where equal integer gaps centre to exactly 0 (in seconds the
+        // rounding of gap * 1e-9 against duration / m left a tiny variance, and a
+        // perfectly regular bot then showed an autocorrelation near 1).
+        const std::int64_t n_gaps = length - 1;
+        const double m = static_cast<double>(n_gaps);
+        const double mean_ns = static_cast<double>(t[length - 1] - t[0]) / m;
+        const double mean = mean_ns * kSecondsPerNano;
         double var = 0.0, lag_cov = 0.0, previous = 0.0;
-        for (std::int64_t i = 0; i < length - 1; ++i) {
-          const double centred =
-              static_cast<double>(int_gaps[static_cast<std::size_t>(i)]) * kSecondsPerNano - mean;
+        for (std::int64_t i = 0; i < n_gaps; ++i) {
+          const double centred = static_cast<double>(gaps[i]) - mean_ns;
           var += centred * centred;
-          if (i > 0) lag_cov += centred * previous;
+          lag_cov += centred * previous;  // previous is 0 for the first gap
           previous = centred;
         }
-        const double std_dev = std::sqrt(var / m);
+        const double std_dev = std::sqrt(var / m) * kSecondsPerNano;
         row[3] = static_cast<float>(static_cast<double>(min_gap) * kSecondsPerNano);
         row[5] = static_cast<float>(mean);
         row[6] = static_cast<float>(std_dev);
@@ -183,16 +204,16 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         row[9] = static_cast<float>(static_cast<double>(fast) / m);
         // Lag-1 autocorrelation of the gaps: near 1 for drifting rhythms, near -1 for
         // alternating ones, 0 without enough gaps or variation.
-        row[10] = static_cast<float>(length - 1 >= 3 && var > 0 ? lag_cov / var : 0.0);
+        row[10] = static_cast<float>(n_gaps >= 3 && var > 0 ? lag_cov / var : 0.0);
         // Median on the integer gaps (cheaper comparisons), in seconds at the end.
-        const std::size_t half = int_gaps.size() / 2;
-        select_kth(int_gaps.data(), static_cast<std::int64_t>(int_gaps.size()),
-                   static_cast<std::int64_t>(half));
-        double median = static_cast<double>(int_gaps[half]);
-        if (int_gaps.size() % 2 == 0) {
-          median = 0.5 * (median + static_cast<double>(*std::max_element(
-                                       int_gaps.begin(),
-                                       int_gaps.begin() + static_cast<std::ptrdiff_t>(half))));
+        double median;
+        if (n_gaps == 1) {
+          median = static_cast<double>(gaps[0]);
+        } else {
+          const OrderPair middle = select_pair(gaps, gaps + n_gaps, n_gaps, n_gaps / 2);
+          median = n_gaps % 2 == 1
+                       ? static_cast<double>(middle.at)
+                       : 0.5 * (static_cast<double>(middle.below) + static_cast<double>(middle.at));
         }
         row[4] = static_cast<float>(median * kSecondsPerNano);
       },

@@ -11,6 +11,10 @@
 
 namespace oddseq::simd {
 
+namespace avx2_minhash {
+#include "minhash_kernel.inl"
+}  // namespace avx2_minhash
+
 namespace avx2_detail {
 #include "nearest_kernel.inl"
 }  // namespace avx2_detail
@@ -130,9 +134,16 @@ double dot_f64_avx2(const double* a, const double* b, std::size_t d) {
 }  // namespace
 
 const Kernels& avx2_kernels() {
-  static const Kernels table{
-      Level::avx2, sqdist_f32_avx2,  sqdist_f64_avx2, dot_f32_avx2, dot_f64_avx2, 16,
-      8,           nearest_f32_avx2, nearest_f64_avx2};
+  static const Kernels table{Level::avx2,
+                             sqdist_f32_avx2,
+                             sqdist_f64_avx2,
+                             dot_f32_avx2,
+                             dot_f64_avx2,
+                             16,
+                             8,
+                             nearest_f32_avx2,
+                             nearest_f64_avx2,
+                             avx2_minhash::minhash_min_impl};
   return table;
 }
 

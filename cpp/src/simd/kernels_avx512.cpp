@@ -11,6 +11,10 @@
 
 namespace oddseq::simd {
 
+namespace avx512_minhash {
+#include "minhash_kernel.inl"
+}  // namespace avx512_minhash
+
 namespace avx512_detail {
 #include "nearest_kernel.inl"
 }  // namespace avx512_detail
@@ -141,7 +145,8 @@ const Kernels& avx512_kernels() {
                              32,
                              16,
                              nearest_f32_avx512,
-                             nearest_f64_avx512};
+                             nearest_f64_avx512,
+                             avx512_minhash::minhash_min_impl};
   return table;
 }
 

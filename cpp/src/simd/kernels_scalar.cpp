@@ -4,6 +4,10 @@
 
 namespace oddseq::simd {
 
+namespace scalar_minhash {
+#include "minhash_kernel.inl"
+}  // namespace scalar_minhash
+
 namespace {
 
 constexpr std::int64_t kScalarTile = 8;
@@ -107,9 +111,11 @@ void pack_centers(const double* centers, std::int64_t k, std::int64_t d, std::in
 }
 
 const Kernels& scalar_kernels() {
-  static const Kernels table{Level::scalar,  sqdist_f32_scalar,  sqdist_f64_scalar,
-                             dot_f32_scalar, dot_f64_scalar,     kScalarTile,
-                             kScalarTile,    nearest_f32_scalar, nearest_f64_scalar};
+  static const Kernels table{Level::scalar,      sqdist_f32_scalar,
+                             sqdist_f64_scalar,  dot_f32_scalar,
+                             dot_f64_scalar,     kScalarTile,
+                             kScalarTile,        nearest_f32_scalar,
+                             nearest_f64_scalar, scalar_minhash::minhash_min_impl};
   return table;
 }
 

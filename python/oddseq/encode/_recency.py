@@ -18,7 +18,8 @@ from ._count_timing import SequenceEncoder, _check_sequences, _check_timed_seque
 
 __all__ = ["DecayEncoder", "MinHashEncoder"]
 
-_HASH_RANGE = float(1 << 24)
+# The element a missing item hashes to (any fixed value; shared by all Sequences).
+_MISSING_HASH = 0x9E3779B97F4A7C15
 
 
 class DecayEncoder(SequenceEncoder):
@@ -110,6 +111,11 @@ class MinHashEncoder(SequenceEncoder):
     different Sequences compare. :meth:`similar_pairs` finds the pairs above a threshold
     by LSH banding without comparing all pairs.
 
+    Each element (an item's label, or ``shingle`` consecutive event labels chained) is
+    hashed to a 32-bit ``x``; column ``j`` is the smallest
+    ``((multipliers_[j] * x + increments_[j]) mod 2**32) >> 8`` over the sequence's
+    elements, a 24-bit integer stored exactly in float32 (2**24 for an empty sequence).
+
     Parameters
     ----------
     n_hashes : int, default=64
@@ -120,6 +126,11 @@ class MinHashEncoder(SequenceEncoder):
     random_state : int or None, default=0
         Chooses the hash functions; signatures compare only with the same value.
     n_threads : int, optional
+
+    Attributes
+    ----------
+    multipliers_, increments_ : ndarray of uint32, shape (n_hashes,)
+        The hash functions drawn from ``random_state`` (multipliers are odd).
 
     Examples
     --------
@@ -146,26 +157,31 @@ class MinHashEncoder(SequenceEncoder):
             raise ValueError(f"unit must be 'item' or 'event', got {self.unit!r}")
         if self.unit == "item" and seqs.items is None:
             raise ValueError("unit='item' needs sequences with items (an item column)")
-        self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        self.n_features_out_ = int(self.n_hashes)
+        rng = check_random_state(self.random_state)
+        n_hashes = int(self.n_hashes)
+        self.multipliers_ = rng.randint(0, 2**32, n_hashes, dtype=np.uint64).astype(np.uint32) | 1
+        self.increments_ = rng.randint(0, 2**32, n_hashes, dtype=np.uint64).astype(np.uint32)
+        self.n_features_out_ = n_hashes
         return self
 
     def _codes_and_hashes(self, seqs: Sequences):
         if self.unit == "item":
             if seqs.items is None:
                 raise ValueError("unit='item' needs sequences with items (an item column)")
-            labels = seqs.item_labels
-            codes = seqs.items
-            if (codes < 0).any():  # missing items: their own label
-                labels = labels.append(pd.Index([None]))
-                codes = np.where(codes < 0, len(labels) - 1, codes)
+            labels, codes = seqs.item_labels, seqs.items
         else:
             labels, codes = seqs.event_labels, seqs.events
-        hashes = pd.util.hash_array(np.asarray(labels.astype(str), dtype=object))
+        values = labels.to_numpy()
+        if values.dtype.kind not in "iub":  # numbers hash by value; the rest by text
+            values = np.asarray(labels.astype(str), dtype=object)
+        hashes = pd.util.hash_array(values)
+        if (codes < 0).any():  # missing items: one more element of their own
+            hashes = np.append(hashes, np.uint64(_MISSING_HASH))
+            codes = np.where(codes < 0, len(hashes) - 1, codes)
         return np.ascontiguousarray(codes, dtype=np.int32), np.ascontiguousarray(hashes)
 
     def transform(self, X):
-        check_is_fitted(self, "seed_")
+        check_is_fitted(self, "multipliers_")
         seqs = _check_sequences(X, "MinHashEncoder.transform")
         codes, hashes = self._codes_and_hashes(seqs)
         features = _core.minhash_features(
@@ -173,14 +189,14 @@ class MinHashEncoder(SequenceEncoder):
             codes,
             hashes,
             int(self.shingle),
-            int(self.n_hashes),
-            self.seed_,
+            self.multipliers_,
+            self.increments_,
             resolve_threads(self.n_threads),
         )
         return self._wrap(features, seqs)
 
     def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "seed_")
+        check_is_fitted(self, "multipliers_")
         return np.asarray([f"minhash_{j}" for j in range(int(self.n_hashes))], dtype=object)
 
     def similar_pairs(self, X, threshold=0.8, *, max_group=1000):
@@ -194,7 +210,7 @@ class MinHashEncoder(SequenceEncoder):
         Returns a DataFrame with ``first``, ``second`` (positions), ``first_id``,
         ``second_id`` and ``similarity``, most similar first.
         """
-        check_is_fitted(self, "seed_")
+        check_is_fitted(self, "multipliers_")
         if (
             isinstance(threshold, bool)
             or not isinstance(threshold, numbers.Real)

@@ -304,3 +304,46 @@ def test_diversity_item_categories():
     )
     with pytest.raises(ValueError, match="needs sequences with items"):
         DiversityEncoder(item_categories=categories).fit(Sequences.from_lists([["pv"]]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_temporal_long_sequences_match_reference(seed):
+    # Long sequences exercise the quickselect (short ones are sorted) and the busiest
+    # windows far from the start: bursts of equal gaps, ties, runs of equal timestamps.
+    rng = np.random.default_rng(seed)
+    sequences = []
+    for _ in range(8):
+        n = int(rng.integers(17, 900))
+        kind = rng.integers(3)
+        if kind == 0:
+            gaps = rng.choice([0, 1, 1, 2, 30, 30, 3600, 7200], n - 1)
+        elif kind == 1:
+            gaps = rng.exponential(rng.choice([5.0, 600.0, 20_000.0]), n - 1).astype(np.int64)
+        else:
+            gaps = np.full(n - 1, int(rng.integers(0, 90)))
+        times = 1_600_000_000 + np.concatenate([[0], np.cumsum(gaps)])
+        sequences.append([("pv", int(t), 0, 1.0) for t in times])
+    sequences, seqs = build(sequences)
+    got = TemporalEncoder().set_output(transform="pandas").fit_transform(seqs)
+    for i, s in enumerate(sequences):
+        for name, value in temporal_reference([e[1] for e in s]).items():
+            assert got.iloc[i][name] == pytest.approx(value, rel=1e-5, abs=1e-4), name
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York", "Australia/Lord_Howe"])
+def test_temporal_local_hours_over_years_of_offset_changes(zone):
+    # Three years of random events: every daylight-saving change (Lord Howe's is half an
+    # hour) must move the local hour and weekday exactly as pandas does.
+    rng = np.random.default_rng(7)
+    start = pd.Timestamp("2021-01-01", tz="UTC").value // 10**9
+    times = np.sort(rng.integers(start, start + 3 * 365 * 86_400, 20_000))
+    offsets = np.array([0, 20_000], dtype=np.int64)
+    seqs = Sequences.from_arrays(offsets, ["pv"] * times.size, times=times)
+    row = TemporalEncoder(time_zone=zone).set_output(transform="pandas").fit_transform(seqs)
+    local = pd.DatetimeIndex(times * 10**9, tz="UTC").tz_convert(zone)
+    hours = np.bincount(local.hour, minlength=24) / times.size
+    days = np.bincount(local.day_of_week, minlength=7) / times.size
+    got_hours = row[[f"share_hour_{h:02d}" for h in range(24)]].to_numpy()[0]
+    got_days = row[[f"share_{d}" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]]
+    np.testing.assert_allclose(got_hours, hours, atol=1e-6)
+    np.testing.assert_allclose(got_days.to_numpy()[0], days, atol=1e-6)

@@ -89,3 +89,77 @@ def test_minhash_event_shingles_and_bad_input():
         enc.similar_pairs(seqs, threshold=0)
     with pytest.raises(ValueError, match="unit"):
         MinHashEncoder(unit="word").fit(seqs)
+
+
+def _mix64(x):
+    """MurmurHash3's 64-bit finalizer in numpy (the core's element mixer)."""
+    with np.errstate(over="ignore"):  # multiplication modulo 2**64 is the point
+        x = np.asarray(x, dtype=np.uint64)
+        x = x ^ (x >> np.uint64(33))
+        x = x * np.uint64(0xFF51AFD7ED558CCD)
+        x = x ^ (x >> np.uint64(33))
+        x = x * np.uint64(0xC4CEB9FE1A85EC53)
+        return x ^ (x >> np.uint64(33))
+
+
+@pytest.mark.parametrize("shingle", [1, 2, 3])
+def test_minhash_signatures_match_reference(shingle):
+    rng = np.random.default_rng(shingle)
+    lists = [rng.integers(0, 50, rng.integers(0, 40)).tolist() for _ in range(30)]
+    seqs = Sequences.from_arrays(
+        np.concatenate([[0], np.cumsum([len(x) for x in lists])]),
+        ["pv"] * sum(map(len, lists)),
+        items=np.concatenate(lists).astype(np.int64),
+    )
+    enc = MinHashEncoder(n_hashes=20, shingle=shingle, random_state=3).fit(seqs)
+    got = enc.transform(seqs)
+    prime = np.uint64(0x100000001B3)
+    for row, items in zip(got, lists):
+        label_hash = pd.util.hash_array(np.asarray(items, dtype=np.int64))
+        elements = []
+        for start in range(len(items) - shingle + 1):
+            e = np.uint64(0)
+            for k in range(shingle):
+                with np.errstate(over="ignore"):
+                    e = _mix64(e * prime + label_hash[start + k])
+            elements.append(int(e) >> 32)
+        if not elements:
+            assert (row == 2**24).all()
+            continue
+        x = np.array(elements, dtype=np.uint32)
+        hashed = (enc.multipliers_[:, None] * x[None, :] + enc.increments_[:, None]) >> np.uint32(8)
+        np.testing.assert_array_equal(row, hashed.min(axis=1).astype(np.float32))
+
+
+def test_minhash_estimates_are_unbiased_over_many_pairs():
+    # The hash family must behave like random permutations: over 300 random pairs of sets
+    # with known Jaccard similarity the estimates centre on the truth, with the binomial
+    # spread sqrt(J(1-J)/n_hashes) and no worse.
+    rng = np.random.default_rng(11)
+    sets, truths = [], []
+    for _ in range(300):
+        shared = rng.integers(0, 80)
+        a_only, b_only = rng.integers(1, 60, 2)
+        pool = rng.choice(10**9, shared + a_only + b_only, replace=False)
+        first = pool[: shared + a_only]
+        second = np.concatenate([pool[:shared], pool[shared + a_only :]])
+        sets += [first, second]
+        truths.append(shared / (shared + a_only + b_only))
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])])
+    seqs = Sequences.from_arrays(offsets, ["pv"] * offsets[-1], items=np.concatenate(sets))
+    sig = MinHashEncoder(n_hashes=128, random_state=5).fit_transform(seqs)
+    estimates = (sig[0::2] == sig[1::2]).mean(axis=1)
+    truths = np.array(truths)
+    errors = estimates - truths
+    assert abs(errors.mean()) < 0.01
+    z = errors / np.sqrt(np.maximum(truths * (1 - truths), 1e-3) / 128)
+    assert np.mean(np.abs(z) > 3) < 0.02
+
+
+def test_minhash_missing_items_do_not_change_other_elements():
+    with_missing = Sequences.from_arrays([0, 3, 5], ["pv"] * 5, items=[1.0, 2.0, np.nan, 1.0, 2.0])
+    enc = MinHashEncoder(n_hashes=16).fit(with_missing)
+    sig = enc.transform(with_missing)
+    assert not np.array_equal(sig[0], sig[1])  # the missing item is an element of its own
+    clean = Sequences.from_arrays([0, 2], ["pv"] * 2, items=[1.0, 2.0])
+    np.testing.assert_array_equal(enc.transform(clean)[0], sig[1])

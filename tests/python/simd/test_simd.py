@@ -93,3 +93,16 @@ def test_nearest_relative_to_a_reference_point(level, dtype):
     exact = ((x[:, None, :].astype(np.float64) - centers[None]) ** 2).sum(axis=2)
     chosen = exact[np.arange(len(x)), labels]
     assert np.all(chosen <= exact.min(axis=1) * (1 + 1e-4) + 1e-4)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("n, n_hashes", [(0, 4), (1, 1), (7, 3), (33, 64), (1000, 7), (5, 130)])
+def test_minhash_minima_match_numpy(level, n, n_hashes):
+    rng = np.random.default_rng(n * 131 + n_hashes)
+    x = rng.integers(0, 2**32, n, dtype=np.uint32)
+    mult = rng.integers(0, 2**32, n_hashes, dtype=np.uint32) | np.uint32(1)
+    add = rng.integers(0, 2**32, n_hashes, dtype=np.uint32)
+    got = _core.simd_minhash_min(x, mult, add, level)
+    hashed = (mult[:, None] * x[None, :] + add[:, None]) >> np.uint32(8)  # wraps mod 2**32
+    expected = hashed.min(axis=1) if n else np.full(n_hashes, 2**24, dtype=np.uint32)
+    np.testing.assert_array_equal(got, expected)

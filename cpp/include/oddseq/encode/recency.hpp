@@ -12,14 +12,15 @@ void decay_features(const std::int64_t* offsets, std::int64_t n_sequences,
                     const std::int64_t* times, std::int64_t reference_ns, std::int64_t half_life_ns,
                     int n_threads, float* out);
 
-// MinHash signature of each sequence's set of elements (element e of event i is
-// element_hash[codes[i]] when shingle == 1; with shingle > 1 the hashes of `shingle`
-// consecutive codes are combined into one element). Each of the n_hashes columns is
-// min over the set of h_j(e) = ((a_j * e + b_j) mod (2^61 - 1)) mod 2^24, exactly
-// representable in float32; empty sequences get 2^24. a_j, b_j come from seed.
+// MinHash signature of each sequence's set of elements. Element i is the top 32 bits of
+// mix64(element_hash[codes[i]]) when shingle == 1; with shingle > 1 the hashes of
+// `shingle` consecutive codes are chained through mix64 into one element. Column j is
+// min over the set of h_j(x) = ((multipliers[j] * x + increments[j]) mod 2^32) >> 8, a
+// 24-bit value exactly representable in float32; empty sequences get 2^24.
 void minhash_features(const std::int64_t* offsets, std::int64_t n_sequences,
                       const std::int32_t* codes, const std::uint64_t* element_hash,
-                      std::int64_t n_codes, int shingle, std::int64_t n_hashes, std::uint64_t seed,
+                      std::int64_t n_codes, int shingle, std::int64_t n_hashes,
+                      const std::uint32_t* multipliers, const std::uint32_t* increments,
                       int n_threads, float* out);
 
 }  // namespace oddseq::encode

@@ -32,6 +32,11 @@ struct Kernels {
   void (*nearest_f64)(const double* x, std::int64_t m, std::int64_t d, const double* mu,
                       const double* packed, const double* packed_norms, std::int64_t k_padded,
                       std::int32_t* labels, double* best, double* second);
+
+  // MinHash minima: best[j] = min over x[0..n) of ((mult[j] * x + add[j]) mod 2^32) >> 8
+  // for j < n_hashes, or 2^24 when n == 0 (values fit float32 exactly).
+  void (*minhash_min)(const std::uint32_t* x, std::int64_t n, const std::uint32_t* mult,
+                      const std::uint32_t* add, std::int64_t n_hashes, std::uint32_t* best);
 };
 
 // Number of centre slots after padding k up to a multiple of the tile width.
