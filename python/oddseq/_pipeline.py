@@ -37,14 +37,26 @@ def format_value(feature: str, value: float) -> str:
     >>> format_value("duration_s", 7_198_000), format_value("count[buy]", 12.0)
     ('83.3 d', '12')
     """
+    return format_values(feature, np.array([value], dtype=np.float64))[0]
+
+
+def format_values(feature: str, values: np.ndarray) -> list[str]:
+    """format_value over an array of one feature's values."""
+    values = np.asarray(values, dtype=np.float64)
     if feature.endswith("_s"):
-        for size, unit in _DURATION_UNITS:
-            if abs(value) >= size:
-                return f"{value / size:.3g} {unit}"
-        return f"{value:.2g} s"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.3g}"
+        size = np.ones_like(values)
+        unit = np.full(values.shape, "s", dtype=object)
+        for threshold, name in reversed(_DURATION_UNITS):
+            large = np.abs(values) >= threshold
+            size[large], unit[large] = threshold, name
+        small = ~(np.abs(values) >= 1.0)  # below a second (NaN too)
+        return [
+            f"{v:.2g} s" if tiny else f"{v / z:.3g} {u}"
+            for v, z, u, tiny in zip(values.tolist(), size.tolist(), unit.tolist(), small.tolist())
+        ]
+    with np.errstate(invalid="ignore"):  # inf and NaN are not whole: checked first
+        whole = np.isfinite(values) & (np.mod(values, 1.0) == 0)
+    return [f"{int(v):,}" if w else f"{v:,.3g}" for v, w in zip(values.tolist(), whole.tolist())]
 
 
 def item_category_map(df: pd.DataFrame, item: str | None, category: str | None):
@@ -339,20 +351,36 @@ class AnomalyPipeline:
         low, high = self._raw_range
         typical_raw = np.clip(typical_raw, low[cols], high[cols])
         actual = raw[rows, cols]
-        said = [format_value(n, v) for n, v in zip(explained["feature"], actual)]
-        expected = [format_value(n, v) for n, v in zip(explained["feature"], typical_raw)]
-        phrases = pd.Series(
-            [f"{n} {a} (typical {e})" for n, a, e in zip(explained["feature"], said, expected)]
+        features = explained["feature"].to_numpy(dtype=object)
+        said = np.empty(len(rows), dtype=object)
+        expected = np.empty(len(rows), dtype=object)
+        for j in np.unique(cols):  # one formatter per feature, over all its rows
+            mine = cols == j
+            name = self.feature_names_[j]
+            said[mine] = format_values(name, actual[mine])
+            expected[mine] = format_values(name, typical_raw[mine])
+        phrases = np.array(
+            [f"{n} {a} (typical {e})" for n, a, e in zip(features, said, expected)],
+            dtype=object,
         )
-        # The two leading features whose value reads differently from the typical one
-        # (a feature can drive a score through the correlations while its own value looks
-        # ordinary); the leading one when none does.
-        informative = pd.Series([a != e for a, e in zip(said, expected)])
-        by_row = pd.DataFrame({"row": rows, "phrase": phrases, "informative": informative})
-        chosen = by_row[by_row["informative"]].groupby("row").head(2)
-        fallback = by_row.groupby("row").head(1)
-        chosen = pd.concat([chosen, fallback[~fallback["row"].isin(chosen["row"])]])
-        reason = chosen.sort_index().groupby("row")["phrase"].agg("; ".join)
+        # Per row, the two leading features whose value reads differently from the
+        # typical one (a feature can drive a score through the correlations while its own
+        # value looks ordinary); the leading one when none does. Vectorised: a Python
+        # call per row cost seconds at 100,000 entities.
+        informative = said != expected
+        order = np.argsort(rows, kind="stable")  # by row, each row's features by rank
+        rows, phrases, informative = rows[order], phrases[order], informative[order]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
+        informative_before = np.cumsum(informative) - informative  # within the whole list
+        nth_informative = informative_before - informative_before[starts][group]
+        reason = phrases[starts].copy()  # the fallback: the leading phrase
+        first = informative & (nth_informative == 0)
+        second = informative & (nth_informative == 1)
+        reason[group[first]] = phrases[first]
+        joined = group[second]
+        reason[joined] = reason[joined] + "; " + phrases[second]
+        reason = pd.Series(reason, index=rows[starts])
         table["reason"] = reason.reindex(range(len(table))).to_numpy()
         return self._finish(table)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import numbers
 
 import numpy as np
@@ -40,6 +41,13 @@ def robust_cut(scores: np.ndarray, z: float = 3.0) -> float:
     if spread > 0:
         return median + z * spread
     return float(np.max(scores))
+
+
+def matrix_digest(X: np.ndarray) -> tuple:
+    """Shape, dtype and a cryptographic digest of a matrix's bytes: tells whether a
+    detector is handed its training matrix again without keeping a copy of it."""
+    array = np.ascontiguousarray(X)
+    return array.shape, array.dtype.str, hashlib.blake2b(array.data, digest_size=16).hexdigest()
 
 
 def robust_scale(X: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import check_positive_int, check_random_state, validate_matrix
-from ._base import BaseDetector, check_contamination
+from ._base import BaseDetector, check_contamination, matrix_digest
 
 __all__ = ["EnsembleDetector"]
 
@@ -83,7 +83,7 @@ class EnsembleDetector(BaseDetector):
         if self.normalize not in _NORMALIZE:
             raise ValueError(f"normalize must be one of {_NORMALIZE}, got {self.normalize!r}")
         buckets = check_positive_int(self.n_buckets, "n_buckets")
-        validate_matrix(self, X, reset=True)
+        self._train_digest = matrix_digest(validate_matrix(self, X, reset=True))
         # Members see X as given (a DataFrame keeps its column names for explain).
         self.detectors_ = [(name, det.fit(X)) for name, det in self._members()]
         self._train_scores = [np.sort(det.decision_scores_) for _, det in self.detectors_]
@@ -139,11 +139,20 @@ class EnsembleDetector(BaseDetector):
 
     def explain(self, X, top=3, feature_names=None):
         """Each row explained by the member that scores it highest (normalised), with
-        that member's name in ``detector``."""
+        that member's name in ``detector``. Given the training matrix again, the
+        members' training scores (``decision_scores_``, the ones ``labels_`` come from)
+        pick the member, without scoring the rows a second time."""
         import pandas as pd
 
         check_is_fitted(self, "detectors_")
-        scores = self.member_scores(X)
+        array = validate_matrix(self, X, reset=False)
+        training = matrix_digest(array) == getattr(self, "_train_digest", None)
+        if training:
+            scores = self._normalised(
+                np.column_stack([det.decision_scores_ for _, det in self.detectors_])
+            )
+        else:
+            scores = self.member_scores(X)
         lead = scores.argmax(axis=1)
         frames = []
         positions = np.arange(len(lead))
@@ -151,12 +160,23 @@ class EnsembleDetector(BaseDetector):
             rows = positions[lead == j]
             if rows.size == 0 or not hasattr(det, "explain"):
                 continue
-            subset = X.iloc[rows] if isinstance(X, pd.DataFrame) else np.asarray(X)[rows]
-            part = det.explain(subset, top=top, feature_names=feature_names)
-            if not isinstance(X, pd.DataFrame):
-                part.index = part.index.set_levels(
-                    rows[part.index.levels[0].to_numpy()], level="row"
+            # Members number their rows 0.. within the subset; mapped back to positions.
+            if training and hasattr(det, "_explain_training_rows"):
+                part = det._explain_training_rows(rows, top, feature_names)
+            else:
+                subset = (
+                    X.iloc[rows].reset_index(drop=True)  # keeps the column names
+                    if isinstance(X, pd.DataFrame)
+                    else np.asarray(X)[rows]
                 )
+                part = det.explain(subset, top=top, feature_names=feature_names)
+            part.index = part.index.set_levels(rows[part.index.levels[0].to_numpy()], level="row")
             part["detector"] = name
             frames.append(part)
-        return pd.concat(frames).sort_index(level=["row", "rank"], sort_remaining=False)
+        # In the order of X's rows (not of its labels), then labelled like X.
+        explained = pd.concat(frames).sort_index(level=["row", "rank"], sort_remaining=False)
+        if isinstance(X, pd.DataFrame):
+            explained.index = explained.index.set_levels(
+                X.index[explained.index.levels[0].to_numpy()], level="row", verify_integrity=False
+            )
+        return explained

@@ -45,9 +45,18 @@ class _NeighbourDetector(BaseDetector):
 
     def _neighbours(self, X, k):
         """(distances, indices) of k training neighbours: for the training rows
-        themselves (X is None) each skips itself."""
+        themselves (X is None) each skips itself, and the indices are kept so that
+        explaining the training rows needs no second search."""
         k = min(k, self.n_samples_fit_ - 1 if X is None else self.n_samples_fit_)
-        return self.index_.kneighbors(X, n_neighbors=k)
+        dist, ind = self.index_.kneighbors(X, n_neighbors=k)
+        if X is None:
+            small = self.n_samples_fit_ < np.iinfo(np.int32).max
+            self._train_neighbours = ind.astype(np.int32 if small else np.int64)
+        return dist, ind
+
+    def _is_training_matrix(self, X) -> bool:
+        train = self._train
+        return X.shape == train.shape and np.array_equal(X, train)
 
     def explain(self, X, top=3, feature_names=None):
         """The features on which each row differs most from the mean of its nearest
@@ -58,10 +67,30 @@ class _NeighbourDetector(BaseDetector):
         top = check_positive_int(top, "top")
         index = X.index if isinstance(X, pd.DataFrame) else None
         X = validate_matrix(self, X, reset=False).astype(np.float64)
+        if self._is_training_matrix(X) and self._cached_neighbours() is not None:
+            return self._explain_training_rows(np.arange(len(X)), top, feature_names, index)
+        typical = self._neighbour_mean(X, self._explain_k())
+        return self._explanation(X, typical, top, feature_names, index)
+
+    def _explain_training_rows(self, rows, top, feature_names=None, index=None):
+        """explain() of the given training rows, from the neighbours found in fit (each
+        row itself left out): no second search."""
+        typical = self._train[self._cached_neighbours()[rows]].mean(axis=1)
+        return self._explanation(self._train[rows], typical, top, feature_names, index)
+
+    def _cached_neighbours(self):
+        """The training rows' neighbours from fit, as many as explain() averages over
+        (None when fit kept fewer)."""
+        neighbours, k = getattr(self, "_train_neighbours", None), self._explain_k()
+        return neighbours[:, :k] if neighbours is not None and neighbours.shape[1] >= k else None
+
+    def _explanation(self, X, typical, top, feature_names, index):
         names = feature_names_for(self, X.shape[1], feature_names)
-        typical = self._neighbour_mean(X, self._explain_neighbours())
         scaled = (X - typical) / self.feature_scale_
         return explanation_frame(names, X, typical, scaled**2, self.feature_scale_, top, index)
+
+    def _explain_k(self) -> int:
+        return min(self._explain_neighbours(), self.n_samples_fit_ - 1)
 
     def _explain_neighbours(self) -> int:
         return self.n_neighbors
@@ -70,7 +99,6 @@ class _NeighbourDetector(BaseDetector):
         """Mean of each row's k nearest training rows, skipping those at distance 0 (the
         row itself, when training rows are explained): a row is explained against
         the others, not against itself."""
-        k = min(k, self.n_samples_fit_ - 1)
         dist, ind = self.index_.kneighbors(X, n_neighbors=k + 1)
         keep = np.ones_like(ind, dtype=bool)
         keep[:, -1] = False

@@ -192,3 +192,38 @@ def test_ensemble_explains_with_the_leading_member():
         EnsembleDetector([KNNDetector()], combine="vote").fit(X)
     with pytest.raises(TypeError, match="not a detector"):
         EnsembleDetector([object()]).fit(X)
+
+
+@pytest.mark.parametrize(
+    "det",
+    [KNNDetector(n_neighbors=7), LOF(n_neighbors=9), DBSCANDetector(eps=1.2, min_samples=8)],
+    ids=lambda d: type(d).__name__,
+)
+def test_training_rows_are_explained_from_the_neighbours_found_in_fit(det):
+    # Explaining the training matrix again reuses fit's neighbours; a copy that differs
+    # in one value is searched afresh. Both explain each row against the other rows.
+    X = np.vstack([data(), data()[:50]])  # duplicated rows: distance-0 neighbours
+    det.fit(X)
+    fast = det.explain(X, top=3)
+    changed = X.copy()
+    changed[-1, 0] += 1e-9
+    searched = det.explain(changed, top=3).drop(index=len(X) - 1, level="row")
+    pd.testing.assert_frame_equal(fast.drop(index=len(X) - 1, level="row"), searched)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"], index=[f"u{i}" for i in range(len(X))])
+    named = det.fit(frame).explain(frame, top=1)
+    assert named.index.get_level_values("row")[0] == "u0"
+
+
+def test_ensemble_explains_training_rows_with_their_training_scores():
+    X = data()
+    frame = pd.DataFrame(X, columns=["a", "b", "c"], index=[f"u{i}" for i in range(len(X))])
+    det = EnsembleDetector([("knn", KNNDetector()), ("km", KMeansDetector(2, random_state=0))])
+    for matrix in (X, frame):
+        det.fit(matrix)
+        reasons = det.explain(matrix, top=2)
+        members = np.column_stack([d.decision_scores_ for _, d in det.detectors_])
+        lead = np.array(["knn", "km"])[det._normalised(members).argmax(axis=1)]
+        got = reasons.xs(1, level="rank")["detector"].to_numpy()
+        np.testing.assert_array_equal(got, lead)
+        rows = reasons.index.get_level_values("row").unique()
+        assert list(rows) == list(frame.index if matrix is frame else range(len(X)))
