@@ -49,9 +49,11 @@ class MarkovDetector(BaseDetector):
     ----------
     order : int, default=2
         Events of context.
-    top_g : int, default=3
-        A next event outside the ``top_g`` most likely counts as a miss. DeepLog used 9
-        of HDFS's 28 log keys; about a third of the event types is a fair start.
+    top_g : int or "auto", default="auto"
+        A next event outside the ``top_g`` most likely counts as a miss. "auto": a third
+        of the symbols the model ranks (the event types seen in fit, plus the end when
+        ``end_symbol``), rounded up: DeepLog used 9 of HDFS's 28 log keys. The value
+        used is ``top_g_``.
     discount : float in (0, 1), default=0.75
     score : {"surprise", "max", "mean", "topg"}, default="surprise"
         What ranks the sequences: "surprise" = outside_top_g + max_surprisal / 100 (the
@@ -81,7 +83,7 @@ class MarkovDetector(BaseDetector):
         self,
         order=2,
         *,
-        top_g=3,
+        top_g="auto",
         discount=0.75,
         score="surprise",
         end_symbol=True,
@@ -100,7 +102,11 @@ class MarkovDetector(BaseDetector):
         """Fit the model on Sequences X (y is ignored) and score them."""
         check_contamination(self.contamination)
         order = check_positive_int(self.order, "order")
-        check_positive_int(self.top_g, "top_g")
+        if isinstance(self.top_g, str):
+            if self.top_g != "auto":
+                raise ValueError(f"top_g must be a positive int or 'auto', got {self.top_g!r}")
+        else:
+            check_positive_int(self.top_g, "top_g")
         if not (isinstance(self.discount, numbers.Real) and 0 < self.discount < 1):
             raise ValueError(f"discount must be in (0, 1), got {self.discount!r}")
         if self.score not in _SCORES:
@@ -109,6 +115,8 @@ class MarkovDetector(BaseDetector):
         if len(seqs) == 0:
             raise ValueError("MarkovDetector.fit needs at least one sequence")
         self.event_labels_ = seqs.event_labels
+        ranked = len(self.event_labels_) + bool(self.end_symbol)
+        self.top_g_ = -(-ranked // 3) if isinstance(self.top_g, str) else int(self.top_g)
         self._offsets = np.ascontiguousarray(seqs.offsets, dtype=np.int64)
         self._codes = np.ascontiguousarray(seqs.events, dtype=np.int32)
         self._order = order
@@ -141,7 +149,7 @@ class MarkovDetector(BaseDetector):
 
     def _statistics(self, seqs):
         offsets, codes = self._codes_of(seqs)
-        values = self._model.score(offsets, codes, int(self.top_g), resolve_threads(self.n_threads))
+        values = self._model.score(offsets, codes, self.top_g_, resolve_threads(self.n_threads))
         return pd.DataFrame(values, index=seqs.ids, columns=list(STATISTICS))
 
     def _combine(self, stats: pd.DataFrame) -> np.ndarray:

@@ -81,3 +81,18 @@ def test_bad_input():
         MarkovDetector(score="median").fit(seqs)
     with pytest.raises(ValueError, match="contamination"):
         MarkovDetector(contamination=0.9).fit(seqs)
+    with pytest.raises(ValueError, match="top_g"):
+        MarkovDetector(top_g="many").fit(seqs)
+    with pytest.raises(ValueError, match="top_g"):
+        MarkovDetector(top_g=0).fit(seqs)
+
+
+@pytest.mark.parametrize(
+    "n_types, end_symbol, expected",
+    [(1, True, 1), (4, True, 2), (28, True, 10), (28, False, 10), (9, False, 3)],
+)
+def test_auto_top_g_is_a_third_of_the_ranked_symbols(n_types, end_symbol, expected):
+    # DeepLog's choice (9 of HDFS's 28 log keys) carried to any alphabet.
+    seqs = Sequences.from_lists([[f"e{i}" for i in range(n_types)]] * 3)
+    assert MarkovDetector(end_symbol=end_symbol).fit(seqs).top_g_ == expected
+    assert MarkovDetector(top_g=4).fit(seqs).top_g_ == 4
