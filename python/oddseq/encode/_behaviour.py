@@ -18,6 +18,7 @@ from ._count_timing import (
     _check_sequences,
     _check_timed_sequences,
 )
+from ._counts import category_of_items
 
 __all__ = [
     "DiversityEncoder",
@@ -324,6 +325,8 @@ class DiversityEncoder(SequenceEncoder):
         if self.has_categories_:
             if not self.has_items_:
                 raise ValueError("item_categories needs sequences with items (an item column)")
+            # Checked here, so that a bad mapping fails in fit.
+            category_of_items(self.item_categories, seqs.item_labels)
             categories = pd.Series(self.item_categories)
             self.category_labels_ = pd.Index(pd.unique(categories.dropna()))
             self._category_of_item = categories

@@ -19,23 +19,66 @@ __all__ = ["CountEncoder"]
 _SPARSE_ABOVE = 4096  # sparse="auto" switches to CSR above this many columns
 
 
-def _element_codes(seqs: Sequences, unit: str):
-    """(int32 codes, uint64 hash per code of its label, labels) for events or items."""
+# The hash a missing item or an item without a known category stands for (any fixed
+# value: the same in every Sequences).
+SENTINEL_HASH = np.uint64(0x9E3779B97F4A7C15)
+
+
+def label_hashes(labels: pd.Index) -> np.ndarray:
+    """A 64-bit hash per label, the same for equal labels in any Sequences: numbers by
+    value, anything else by its text (turning millions of numeric item ids into text
+    cost seconds)."""
+    values = labels.to_numpy()
+    if values.dtype.kind not in "iub":
+        values = np.asarray(labels.astype(str), dtype=object)
+    return np.ascontiguousarray(pd.util.hash_array(values), dtype=np.uint64)
+
+
+def category_of_items(item_categories, item_labels: pd.Index):
+    """(category labels, int32 category code per item code, -1 where the item has no
+    category) from a mapping or Series item -> category."""
+    categories = pd.Series(item_categories)
+    if not categories.index.is_unique:
+        duplicated = categories.index[categories.index.duplicated()][:3].tolist()
+        raise ValueError(
+            f"item_categories gives more than one category for items {duplicated}; "
+            "pass one category per item (e.g. df.groupby(item)[category].first())"
+        )
+    mapped = categories.reindex(item_labels)
+    labels = pd.Index(pd.unique(mapped.dropna()))
+    return labels, np.ascontiguousarray(labels.get_indexer(mapped.to_numpy()), dtype=np.int32)
+
+
+def _element_codes(seqs: Sequences, unit: str, item_categories=None):
+    """(int32 codes, uint64 hash per code of its label, labels) for events, items or
+    item categories. Missing items (and, for categories, items without one) are one
+    extra element, "<missing>"."""
     if unit == "event":
-        labels, codes = seqs.event_labels, seqs.events
+        labels = seqs.event_labels
+        return (
+            np.ascontiguousarray(seqs.events, dtype=np.int32),
+            label_hashes(labels),
+            labels,
+        )
+    if seqs.items is None:
+        raise ValueError(f"unit={unit!r} needs sequences with items (an item column)")
+    codes = seqs.items
+    if unit == "item":
+        labels = seqs.item_labels
     else:
-        if seqs.items is None:
-            raise ValueError("unit='item' needs sequences with items (an item column)")
-        labels, codes = seqs.item_labels, seqs.items
-        if (codes < 0).any():  # a missing item is an element of its own
-            labels = labels.append(pd.Index(["<missing>"]))
-            codes = np.where(codes < 0, len(labels) - 1, codes)
-    hashes = pd.util.hash_array(np.asarray(labels.astype(str), dtype=object))
-    return np.ascontiguousarray(codes, dtype=np.int32), np.ascontiguousarray(hashes), labels
+        labels, category = category_of_items(item_categories, seqs.item_labels)
+        codes = np.where(codes >= 0, category[np.maximum(codes, 0)], -1)
+    hashes = label_hashes(labels)
+    if (codes < 0).any():  # a missing element is an element of its own
+        labels = labels.append(pd.Index(["<missing>"]))
+        hashes = np.append(hashes, SENTINEL_HASH)
+        codes = np.where(codes < 0, len(labels) - 1, codes)
+    return np.ascontiguousarray(codes, dtype=np.int32), hashes, labels
 
 
 class CountEncoder(SequenceEncoder):
-    """Counts of event (or item) n-grams per sequence, optionally tf-idf weighted.
+    """Counts of event (or item, or item category) n-grams per sequence, optionally
+    tf-idf weighted.
 
     With ``n_features=None`` the vocabulary of n-grams is learnt in ``fit`` (columns
     ``count[pv]``, ``count[pv>cart]``, ..., plus ``count[<unseen>]`` for n-grams met
@@ -45,7 +88,12 @@ class CountEncoder(SequenceEncoder):
 
     Parameters
     ----------
-    unit : {"event", "item"}, default="event"
+    unit : {"event", "item", "category"}, default="event"
+        What is counted; "category" counts the categories of the items acted on (needs
+        ``item_categories``).
+    item_categories : mapping or Series, optional
+        item label -> category label, for ``unit="category"``; items without one count
+        as ``<missing>``.
     ngram_range : (int, int), default=(1, 1)
         Smallest and largest n.
     tf : {"raw", "frequency", "sublinear"}, default="raw"
@@ -80,6 +128,7 @@ class CountEncoder(SequenceEncoder):
     def __init__(
         self,
         unit="event",
+        item_categories=None,
         ngram_range=(1, 1),
         tf="raw",
         idf=None,
@@ -92,6 +141,7 @@ class CountEncoder(SequenceEncoder):
         n_threads=None,
     ):
         self.unit = unit
+        self.item_categories = item_categories
         self.ngram_range = ngram_range
         self.tf = tf
         self.idf = idf
@@ -104,8 +154,12 @@ class CountEncoder(SequenceEncoder):
         self.n_threads = n_threads
 
     def _check_params(self):
-        if self.unit not in ("event", "item"):
-            raise ValueError(f"unit must be 'event' or 'item', got {self.unit!r}")
+        if self.unit not in ("event", "item", "category"):
+            raise ValueError(f"unit must be 'event', 'item' or 'category', got {self.unit!r}")
+        if self.unit == "category" and self.item_categories is None:
+            raise ValueError(
+                "unit='category' needs item_categories (a mapping or Series item -> category)"
+            )
         rng = self.ngram_range
         if (
             not isinstance(rng, (tuple, list))
@@ -141,7 +195,7 @@ class CountEncoder(SequenceEncoder):
         seqs = _check_sequences(X, "CountEncoder.fit")
         n_min, n_max = self._check_params()
         threads = resolve_threads(self.n_threads)
-        codes, hashes, labels = _element_codes(seqs, self.unit)
+        codes, hashes, labels = _element_codes(seqs, self.unit, self.item_categories)
         self.n_sequences_ = len(seqs)
         if self.n_features is None:
             keys, positions, lengths = _core.ngram_keys(
@@ -163,7 +217,7 @@ class CountEncoder(SequenceEncoder):
             self.vocabulary_keys_ = np.ascontiguousarray(uniques[by_key])
             self.document_frequency_ = df[by_key]
             start, length = positions[first][by_key], lengths[first][by_key]
-            prefix = "item:" if self.unit == "item" else ""
+            prefix = {"event": "", "item": "item:", "category": "category:"}[self.unit]
             self._names = [
                 "count[" + ">".join(prefix + str(labels[c]) for c in codes[p : p + n]) + "]"
                 for p, n in zip(start.tolist(), length.tolist())
@@ -205,7 +259,7 @@ class CountEncoder(SequenceEncoder):
         seqs = _check_sequences(X, "CountEncoder.transform")
         n_min, n_max = self._check_params()
         threads = resolve_threads(self.n_threads)
-        codes, hashes, _ = _element_codes(seqs, self.unit)
+        codes, hashes, _ = _element_codes(seqs, self.unit, self.item_categories)
         matrix = self._counts(seqs, codes, hashes, n_min, n_max, threads)
         rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
         if self.tf == "frequency":

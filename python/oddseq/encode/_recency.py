@@ -15,11 +15,9 @@ from ..sequences._sequences import _duration_ns, _times_to_ns
 from ..utils._validation import check_positive_int, check_random_state, resolve_threads
 from ._behaviour import _vocabulary_codes
 from ._count_timing import SequenceEncoder, _check_sequences, _check_timed_sequences
+from ._counts import _element_codes
 
 __all__ = ["DecayEncoder", "MinHashEncoder"]
-
-# The element a missing item hashes to (any fixed value; shared by all Sequences).
-_MISSING_HASH = 0x9E3779B97F4A7C15
 
 
 class DecayEncoder(SequenceEncoder):
@@ -165,20 +163,8 @@ class MinHashEncoder(SequenceEncoder):
         return self
 
     def _codes_and_hashes(self, seqs: Sequences):
-        if self.unit == "item":
-            if seqs.items is None:
-                raise ValueError("unit='item' needs sequences with items (an item column)")
-            labels, codes = seqs.item_labels, seqs.items
-        else:
-            labels, codes = seqs.event_labels, seqs.events
-        values = labels.to_numpy()
-        if values.dtype.kind not in "iub":  # numbers hash by value; the rest by text
-            values = np.asarray(labels.astype(str), dtype=object)
-        hashes = pd.util.hash_array(values)
-        if (codes < 0).any():  # missing items: one more element of their own
-            hashes = np.append(hashes, np.uint64(_MISSING_HASH))
-            codes = np.where(codes < 0, len(hashes) - 1, codes)
-        return np.ascontiguousarray(codes, dtype=np.int32), np.ascontiguousarray(hashes)
+        codes, hashes, _ = _element_codes(seqs, self.unit)
+        return codes, hashes
 
     def transform(self, X):
         check_is_fitted(self, "multipliers_")

@@ -98,3 +98,45 @@ def test_large_vocabularies_take_the_hashed_key_path():
         assert {n: got[i, j] for j, n in enumerate(names) if got[i, j]} == {
             k: float(v) for k, v in expected.items()
         }
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
+def test_category_counts_match_reference(ngram_range):
+    rng = np.random.default_rng(9)
+    categories = {item: f"c{item % 7}" for item in range(40)}  # items 40+ have none
+    raw = [list(rng.integers(0, 45, rng.integers(1, 25))) for _ in range(30)]
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in raw])])
+    seqs = Sequences.from_arrays(offsets, ["pv"] * offsets[-1], items=np.concatenate(raw))
+    enc = CountEncoder(
+        unit="category", item_categories=categories, ngram_range=ngram_range, unseen="ignore"
+    ).fit(seqs)
+    got = enc.transform(seqs)
+    names = [n[len("count[") : -1].replace("category:", "") for n in enc.get_feature_names_out()]
+    for i, s in enumerate(raw):
+        expected = ngrams([categories.get(item, "<missing>") for item in s], *ngram_range)
+        assert {n: got[i, j] for j, n in enumerate(names) if got[i, j]} == {
+            k: float(v) for k, v in expected.items()
+        }
+
+
+def test_category_unit_needs_a_mapping_with_one_category_per_item():
+    seqs = Sequences.from_arrays([0, 2], ["pv", "pv"], items=[1, 2])
+    with pytest.raises(ValueError, match="item_categories"):
+        CountEncoder(unit="category").fit(seqs)
+    import pandas as pd
+
+    twice = pd.Series(["a", "b", "c"], index=[1, 1, 2])
+    with pytest.raises(ValueError, match="more than one category"):
+        CountEncoder(unit="category", item_categories=twice).fit(seqs)
+    with pytest.raises(ValueError, match="needs sequences with items"):
+        CountEncoder(unit="category", item_categories={1: "a"}).fit(Sequences.from_lists([["pv"]]))
+
+
+def test_item_hashes_do_not_depend_on_missing_items():
+    # Numeric item ids hash by value; a missing item is an element of its own that
+    # leaves every other item's hashed column where it was.
+    clean = Sequences.from_arrays([0, 2], ["pv"] * 2, items=[1.0, 2.0])
+    gappy = Sequences.from_arrays([0, 3], ["pv"] * 3, items=[1.0, 2.0, np.nan])
+    enc = CountEncoder(unit="item", n_features=64, sparse=False).fit(clean)
+    a, b = enc.transform(clean)[0], enc.transform(gappy)[0]
+    assert np.abs(b - a).sum() == 1  # only the missing item's column moved
