@@ -50,7 +50,11 @@ class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
 
     def _wrap(self, features: np.ndarray, seqs: Sequences):
         if getattr(self, "_output_container", "default") == "pandas":
-            return pd.DataFrame(features, index=seqs.ids, columns=self.get_feature_names_out())
+            # The features are a fresh array nobody else holds: no copy (28 MB at 100k
+            # sequences x 71 columns, a tenth of the default encoder's time).
+            return pd.DataFrame(
+                features, index=seqs.ids, columns=self.get_feature_names_out(), copy=False
+            )
         return features
 
     def fit_transform(self, X, y=None, **fit_params):
