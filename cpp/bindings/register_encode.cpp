@@ -77,8 +77,12 @@ py::array_t<float> diversity(const CArray<std::int64_t>& offsets,
                              const std::optional<CArray<ItemT>>& items,
                              const std::optional<CArray<double>>& values,
                              const std::optional<CArray<std::int32_t>>& item_category,
-                             std::int32_t view, std::int32_t cart, std::int32_t fav,
-                             std::int32_t buy, int n_threads) {
+                             const std::optional<CArray<std::int64_t>>& times,
+                             std::int64_t session_gap_ns, std::int32_t view, std::int32_t cart,
+                             std::int32_t fav, std::int32_t buy, int n_threads) {
+  if (times && times->size() != events.size())
+    throw std::invalid_argument("times must have one entry per event");
+  if (session_gap_ns <= 0) throw std::invalid_argument("session_gap_ns must be positive");
   const std::int64_t n_seq = offsets.size() - 1;
   const std::int64_t width =
       encode::diversity_width(values.has_value(), item_category.has_value() && items.has_value());
@@ -93,7 +97,8 @@ py::array_t<float> diversity(const CArray<std::int64_t>& offsets,
   float* dst = out.mutable_data();
   {
     py::gil_scoped_release release;  // per-sequence work on OpenMP threads
-    encode::diversity_features(off, n_seq, ev, it, va, ic, n_item_codes, funnel, n_threads, dst);
+    encode::diversity_features(off, n_seq, ev, it, va, ic, n_item_codes, data_or_null(times),
+                               session_gap_ns, funnel, n_threads, dst);
   }
   return out;
 }
@@ -194,12 +199,14 @@ void register_encode(py::module_& m) {
   // int32 and int64 item codes, each without a conversion.
   m.def("diversity_features", &diversity<std::int32_t>, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("items").noconvert(), py::arg("values").noconvert(),
-        py::arg("item_category").noconvert(), py::arg("view"), py::arg("cart"), py::arg("fav"),
-        py::arg("buy"), py::arg("n_threads"));
+        py::arg("item_category").noconvert(), py::arg("times").noconvert(),
+        py::arg("session_gap_ns"), py::arg("view"), py::arg("cart"), py::arg("fav"), py::arg("buy"),
+        py::arg("n_threads"));
   m.def("diversity_features", &diversity<std::int64_t>, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("items").noconvert(), py::arg("values").noconvert(),
-        py::arg("item_category").noconvert(), py::arg("view"), py::arg("cart"), py::arg("fav"),
-        py::arg("buy"), py::arg("n_threads"));
+        py::arg("item_category").noconvert(), py::arg("times").noconvert(),
+        py::arg("session_gap_ns"), py::arg("view"), py::arg("cart"), py::arg("fav"), py::arg("buy"),
+        py::arg("n_threads"));
 
   m.def("count_timing_features", &count_timing, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("n_event_types"), py::arg("times").noconvert(),

@@ -9,7 +9,7 @@
 namespace oddseq::encode {
 
 std::int64_t diversity_width(bool has_values, bool has_categories) {
-  return 10 + (has_values ? 6 : 0) + (has_categories ? 3 : 0);
+  return 10 + (has_values ? 6 : 0) + (has_categories ? 4 : 0);
 }
 
 namespace {
@@ -20,6 +20,13 @@ struct Tally {
   std::int64_t distinct = 0, top = 0, total = 0;
   double entropy = 0.0;
 };
+
+// A power of two at least twice n (load factor at most one half).
+std::size_t table_capacity(std::int64_t n) {
+  std::size_t capacity = 16;
+  while (capacity < 2 * static_cast<std::size_t>(n)) capacity <<= 1;
+  return capacity;
+}
 
 // Open-addressing slot: the key and its count side by side, one cache line per probe.
 struct Slot {
@@ -32,8 +39,7 @@ struct Slot {
 template <class Key>
 Tally tally(const Key* keys, std::int64_t n, std::vector<Slot>& slots,
             std::vector<std::size_t>& used) {
-  std::size_t capacity = 16;
-  while (capacity < 2 * static_cast<std::size_t>(n)) capacity <<= 1;
+  const std::size_t capacity = table_capacity(n);
   if (slots.size() < capacity) slots.assign(capacity, Slot{});
   const std::size_t mask = capacity - 1;
   used.clear();
@@ -67,12 +73,49 @@ Tally tally(const Key* keys, std::int64_t n, std::vector<Slot>& slots,
   return t;
 }
 
+// Of keys[split, n) that are >= 0, the share absent from keys[0, split) (0 when none
+// is >= 0), through the caller's table (left empty again).
+template <class Key>
+double share_unseen_before(const Key* keys, std::int64_t split, std::int64_t n,
+                           std::vector<Slot>& slots, std::vector<std::size_t>& used) {
+  const std::size_t capacity = table_capacity(split);
+  if (slots.size() < capacity) slots.assign(capacity, Slot{});
+  const std::size_t mask = capacity - 1;
+  auto find = [&](std::int64_t key) {
+    std::size_t slot =
+        static_cast<std::size_t>((static_cast<std::uint64_t>(key) * 0x9E3779B97F4A7C15ULL) >> 32) &
+        mask;
+    while (slots[slot].key >= 0 && slots[slot].key != key) slot = (slot + 1) & mask;
+    return slot;
+  };
+  used.clear();
+  for (std::int64_t i = 0; i < split; ++i) {
+    const auto key = static_cast<std::int64_t>(keys[i]);
+    if (key < 0) continue;
+    const std::size_t slot = find(key);
+    if (slots[slot].key < 0) {
+      slots[slot].key = key;
+      used.push_back(slot);
+    }
+  }
+  std::int64_t known = 0, unseen = 0;
+  for (std::int64_t i = split; i < n; ++i) {
+    const auto key = static_cast<std::int64_t>(keys[i]);
+    if (key < 0) continue;
+    ++known;
+    unseen += slots[find(key)].key != key;
+  }
+  for (const std::size_t slot : used) slots[slot] = Slot{};
+  return known > 0 ? static_cast<double>(unseen) / static_cast<double>(known) : 0.0;
+}
+
 }  // namespace
 
 template <class ItemT>
 void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
                         const std::int32_t* events, const ItemT* items, const double* values,
                         const std::int32_t* item_category, std::int64_t n_item_codes,
+                        const std::int64_t* times, std::int64_t session_gap_ns,
                         const FunnelCodes& funnel, int n_threads, float* out) {
   const std::int64_t width = diversity_width(values != nullptr, item_category != nullptr);
   const std::int64_t category_base = values != nullptr ? 16 : 10;
@@ -168,6 +211,18 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
           row[category_base + 1] =
               static_cast<float>(static_cast<double>(t.distinct) / static_cast<double>(length));
           row[category_base + 2] = static_cast<float>(t.entropy);
+          // The latest session against the history before it: a taken-over account
+          // moves into categories its owner never used.
+          if (times != nullptr) {
+            std::int64_t last_start = end - 1;
+            while (last_start > begin &&
+                   times[last_start] - times[last_start - 1] <= session_gap_ns)
+              --last_start;
+            if (last_start > begin) {
+              row[category_base + 3] = static_cast<float>(share_unseen_before(
+                  categories.data(), last_start - begin, length, cat_slots, cat_used));
+            }
+          }
         }
       },
       64);
@@ -176,10 +231,12 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
 template void diversity_features<std::int32_t>(const std::int64_t*, std::int64_t,
                                                const std::int32_t*, const std::int32_t*,
                                                const double*, const std::int32_t*, std::int64_t,
+                                               const std::int64_t*, std::int64_t,
                                                const FunnelCodes&, int, float*);
 template void diversity_features<std::int64_t>(const std::int64_t*, std::int64_t,
                                                const std::int32_t*, const std::int64_t*,
                                                const double*, const std::int32_t*, std::int64_t,
+                                               const std::int64_t*, std::int64_t,
                                                const FunnelCodes&, int, float*);
 
 }  // namespace oddseq::encode

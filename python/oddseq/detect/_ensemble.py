@@ -31,6 +31,12 @@ class EnsembleDetector(BaseDetector):
         member's outliers cannot squash its scale; "rank": the share of training scores
         below (0 to 1).
     n_buckets : int, default=2
+    explain_with : list of str, optional
+        Names of the members that may explain a row (default: every member). Members
+        whose expectation is the population's (a cluster centre, the mean) give reasons
+        an analyst reads as "unlike typical users"; local ones (LOF's neighbours, PCA's
+        reconstruction) can call an extreme value typical when the row's neighbours or
+        its own projection are extreme too.
     contamination : float in (0, 0.5] or "auto", default=0.1
     random_state : int, RandomState or None (the "aom" grouping)
 
@@ -55,6 +61,7 @@ class EnsembleDetector(BaseDetector):
         combine="mean",
         normalize="zscore",
         n_buckets=2,
+        explain_with=None,
         contamination=0.1,
         random_state=None,
     ):
@@ -62,6 +69,7 @@ class EnsembleDetector(BaseDetector):
         self.combine = combine
         self.normalize = normalize
         self.n_buckets = n_buckets
+        self.explain_with = explain_with
         self.contamination = contamination
         self.random_state = random_state
 
@@ -153,6 +161,14 @@ class EnsembleDetector(BaseDetector):
             )
         else:
             scores = self.member_scores(X)
+        names = [name for name, _ in self.detectors_]
+        if self.explain_with is not None:
+            unknown = sorted(set(self.explain_with) - set(names))
+            if unknown or not len(self.explain_with):
+                raise ValueError(
+                    f"explain_with must name members among {names}, got {self.explain_with!r}"
+                )
+            scores = np.where(np.isin(names, list(self.explain_with)), scores, -np.inf)
         lead = scores.argmax(axis=1)
         frames = []
         positions = np.arange(len(lead))

@@ -278,8 +278,13 @@ class DiversityEncoder(SequenceEncoder):
     item_categories : mapping or Series, optional
         Category of each item (item id -> category, e.g.
         ``log.groupby("item_id")["category_id"].first()``); adds ``n_categories``,
-        ``distinct_category_ratio`` and ``category_entropy_bits``. Items it does not
-        know count as no category.
+        ``distinct_category_ratio``, ``category_entropy_bits`` and
+        ``new_category_share_last_session``: of the last session's events, the share
+        on categories the sequence never touched before that session (an account taken
+        over moves into categories its owner never used; 0 without times or without an
+        earlier session). Items it does not know count as no category.
+    session_gap : str, Timedelta or number, default="30min"
+        Inactivity that separates sessions, for ``new_category_share_last_session``.
     n_threads : int, optional
 
     Examples
@@ -292,9 +297,10 @@ class DiversityEncoder(SequenceEncoder):
     [2.0, 0.5, 5.0]
     """
 
-    def __init__(self, funnel=None, item_categories=None, n_threads=None):
+    def __init__(self, funnel=None, item_categories=None, session_gap="30min", n_threads=None):
         self.funnel = funnel
         self.item_categories = item_categories
+        self.session_gap = session_gap
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
@@ -320,6 +326,7 @@ class DiversityEncoder(SequenceEncoder):
                 )
             funnel = dict(self.funnel)
         self.funnel_ = funnel
+        self.session_gap_ns_ = _duration_ns(self.session_gap, "session_gap")
         self.has_items_ = seqs.items is not None
         self.has_categories_ = self.item_categories is not None
         if self.has_categories_:
@@ -358,6 +365,8 @@ class DiversityEncoder(SequenceEncoder):
             seqs.items if self.has_items_ else None,
             seqs.values if self.has_values_ else None,
             item_category,
+            seqs.times if self.has_categories_ else None,
+            self.session_gap_ns_,
             *codes,
             resolve_threads(self.n_threads),
         )
@@ -387,7 +396,12 @@ class DiversityEncoder(SequenceEncoder):
                 "value_bought_sum",
             ]
         if self.has_categories_:
-            names += ["n_categories", "distinct_category_ratio", "category_entropy_bits"]
+            names += [
+                "n_categories",
+                "distinct_category_ratio",
+                "category_entropy_bits",
+                "new_category_share_last_session",
+            ]
         return np.asarray(names, dtype=object)
 
 

@@ -227,3 +227,13 @@ def test_ensemble_explains_training_rows_with_their_training_scores():
         np.testing.assert_array_equal(got, lead)
         rows = reasons.index.get_level_values("row").unique()
         assert list(rows) == list(frame.index if matrix is frame else range(len(X)))
+
+
+def test_ensemble_explains_only_with_the_members_allowed():
+    X = data()
+    det = EnsembleDetector(
+        [("knn", KNNDetector()), ("z", RobustZDetector())], explain_with=["z"], contamination=0.01
+    ).fit(X)
+    assert set(det.explain(X)["detector"]) == {"z"}
+    with pytest.raises(ValueError, match="explain_with"):
+        det.set_params(explain_with=["lof"]).explain(X)

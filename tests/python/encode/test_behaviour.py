@@ -347,3 +347,37 @@ def test_temporal_local_hours_over_years_of_offset_changes(zone):
     got_days = row[[f"share_{d}" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]]
     np.testing.assert_allclose(got_hours, hours, atol=1e-6)
     np.testing.assert_allclose(got_days.to_numpy()[0], days, atol=1e-6)
+
+
+@given(event_lists, st.sampled_from([600, 1800, 7200]))
+def test_new_categories_of_the_last_session_match_reference(raw, gap):
+    # Items 0-4 have categories (two share one), 5 and 6 have none.
+    categories = {0: "c0", 1: "c0", 2: "c1", 3: "c2", 4: "c3"}
+    sequences, seqs = build(raw, with_items=True)
+    enc = DiversityEncoder(item_categories=categories, session_gap=gap)
+    got = enc.set_output(transform="pandas").fit_transform(seqs)["new_category_share_last_session"]
+    for i, s in enumerate(sequences):
+        times = [e[1] for e in s]
+        start = len(s) - 1
+        while start > 0 and times[start] - times[start - 1] <= gap:
+            start -= 1
+        expected = 0.0
+        if start > 0:
+            before = {categories[e[2]] for e in s[:start] if e[2] in categories}
+            recent = [categories[e[2]] for e in s[start:] if e[2] in categories]
+            expected = sum(c not in before for c in recent) / len(recent) if recent else 0.0
+        assert got.iloc[i] == pytest.approx(expected, abs=1e-6)
+
+
+def test_new_categories_need_times_and_an_earlier_session():
+    categories = {1: "a", 2: "b"}
+    untimed = Sequences.from_arrays([0, 3], ["pv"] * 3, items=[1, 1, 2])
+    row = DiversityEncoder(item_categories=categories).set_output(transform="pandas")
+    assert row.fit_transform(untimed)["new_category_share_last_session"].iloc[0] == 0
+    timed = Sequences.from_arrays(
+        [0, 3, 5], ["pv"] * 5, times=[0, 10, 100_000, 0, 10], items=[1, 1, 2, 1, 2]
+    )
+    out = row.fit_transform(timed)["new_category_share_last_session"].tolist()
+    assert out == [1.0, 0.0]  # a new category after a day away; one session: no history
+    with pytest.raises(ValueError, match="session_gap"):
+        DiversityEncoder(item_categories=categories, session_gap=-1).fit(timed)

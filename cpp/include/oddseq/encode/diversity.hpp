@@ -16,8 +16,12 @@ struct FunnelCodes {
 // exist: 10 value_sum, 11 value_mean, 12 value_max, 13 value_std, 14 share_value_missing,
 // 15 value_bought_sum, then when item categories are given (item_category[item code] =
 // category code, -1 unknown): n_categories, distinct_category_ratio,
-// category_entropy_bits. Ratios divide by max(denominator, 1). Items coded -1 (missing)
-// count as no item. The item columns need items; without them they are 0.
+// category_entropy_bits, new_category_share_last_session (of the last session's events
+// with a known category, the share on categories the sequence never touched before that
+// session; sessions split where consecutive times are more than session_gap_ns apart;
+// 0 without times or without an earlier session). Ratios divide by max(denominator, 1).
+// Items coded -1 (missing) count as no item. The item columns need items; without them
+// they are 0.
 std::int64_t diversity_width(bool has_values, bool has_categories);
 
 // ItemT: std::int32_t or std::int64_t item codes.
@@ -25,6 +29,7 @@ template <class ItemT>
 void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
                         const std::int32_t* events, const ItemT* items, const double* values,
                         const std::int32_t* item_category, std::int64_t n_item_codes,
+                        const std::int64_t* times, std::int64_t session_gap_ns,
                         const FunnelCodes& funnel, int n_threads, float* out);
 
 }  // namespace oddseq::encode
