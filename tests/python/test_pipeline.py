@@ -114,3 +114,27 @@ def test_events_never_seen_in_fit_are_scored(shop, method):
     )
     table = pipe.score(fresh)
     assert len(table) == len(fresh) and np.isfinite(table["score"]).all()
+
+
+def test_thousands_of_event_types_stay_narrow():
+    # URL-like events: a column per path would be thousands wide; the pipeline keeps the
+    # most frequent types and pools the rest, and still finds the user who hammers
+    # one rare endpoint.
+    rng = np.random.default_rng(0)
+    n, users, types = 60_000, 600, 2_000
+    weights = 1.0 / np.arange(1, types + 1)
+    log = pd.DataFrame(
+        {
+            "u": rng.integers(0, users, n),
+            "e": [f"/p/{i}" for i in rng.choice(types, n, p=weights / weights.sum())],
+            "t": rng.integers(1_600_000_000, 1_600_000_000 + 7 * 86_400, n),
+        }
+    )
+    burst = pd.DataFrame({"u": 10_000, "e": "/admin/export", "t": 1_600_000_000 + np.arange(400)})
+    table, pipe = oddseq.detect_anomalies(
+        pd.concat([log, burst]), entity="u", event="e", time="t", return_pipeline=True
+    )
+    names = list(pipe.feature_names_)
+    assert len([c for c in names if c.startswith("count[")]) == 31
+    assert "count[<other>]" in names
+    assert table["rank"].loc[10_000] == 1

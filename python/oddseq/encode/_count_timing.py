@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..sequences import Sequences
-from ..utils._validation import resolve_threads
+from ..utils._validation import check_positive_int, resolve_threads
 
 __all__ = ["SequenceEncoder", "CountTimingEncoder"]
 
@@ -80,13 +80,21 @@ class CountTimingEncoder(SequenceEncoder):
     timing : bool, default=True
         Add ``length`` and the timing columns (when the sequences have times); False
         keeps only the counts (TemporalEncoder has far more rhythm features).
+    max_event_types : int, optional
+        Keep a column only for the most frequent event types in ``fit`` (ties: the
+        earlier label) and count every other type, including types first met in
+        ``transform``, in one ``count[<other>]`` column: for logs whose events are URL
+        paths or API endpoints, where a column per type would be thousands wide.
+        None keeps every type (and unseen types count only towards ``length``).
     n_threads : int, optional
         Threads for the C++ work; None uses every core.
 
     Attributes
     ----------
     event_labels_ : pandas.Index
-        Event vocabulary learnt in ``fit``.
+        Event types with their own column, learnt in ``fit``.
+    pooled_ : bool
+        Whether a ``count[<other>]`` column pools the remaining types.
     has_times_ : bool
     n_features_out_ : int
 
@@ -103,13 +111,22 @@ class CountTimingEncoder(SequenceEncoder):
     [1.0, 1.0, 2.0, 30.0, 30.0, 0.0]
     """
 
-    def __init__(self, timing=True, n_threads=None):
+    def __init__(self, timing=True, max_event_types=None, n_threads=None):
         self.timing = timing
+        self.max_event_types = max_event_types
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
         seqs = _check_sequences(X, "CountTimingEncoder.fit")
-        self.event_labels_ = seqs.event_labels
+        labels = seqs.event_labels
+        self.pooled_ = False
+        if self.max_event_types is not None:
+            keep = check_positive_int(self.max_event_types, "max_event_types")
+            if len(labels) > keep:
+                counts = np.bincount(seqs.events, minlength=len(labels))
+                top = np.sort(np.argsort(-counts, kind="stable")[:keep])
+                labels, self.pooled_ = labels[top], True
+        self.event_labels_ = labels
         self.has_times_ = bool(self.timing) and seqs.times is not None
         self.n_features_out_ = len(self.get_feature_names_out())
         return self
@@ -127,24 +144,28 @@ class CountTimingEncoder(SequenceEncoder):
         features = _core.count_timing_features(
             seqs.offsets, events, n_types, seqs.times if self.has_times_ else None, threads
         )
-        if n_types > len(self.event_labels_):  # drop the column of unseen events
-            features = np.delete(features, len(self.event_labels_), axis=1)
+        if n_types > len(self.event_labels_) and not self.pooled_:
+            features = np.delete(features, len(self.event_labels_), axis=1)  # unseen types
         if not self.timing:
-            features = np.ascontiguousarray(features[:, : len(self.event_labels_)])
+            n_counts = len(self.event_labels_) + self.pooled_
+            features = np.ascontiguousarray(features[:, :n_counts])
         return self._wrap(features, seqs)
 
     def _codes_in_fit_vocabulary(self, seqs: Sequences):
-        """Event codes mapped to the fitted vocabulary; unseen events get one extra code."""
-        if seqs.event_labels.equals(self.event_labels_):
+        """Event codes mapped to the fitted vocabulary; unseen events (and, when pooled,
+        the types without a column) get one extra code."""
+        if seqs.event_labels.equals(self.event_labels_) and not self.pooled_:
             return seqs.events, len(self.event_labels_)
         position = self.event_labels_.get_indexer(seqs.event_labels)
         unseen = len(self.event_labels_)
         mapping = np.where(position < 0, unseen, position).astype(np.int32)
-        return mapping[seqs.events], unseen + 1
+        return mapping[seqs.events], unseen + 1  # always room for the extra code
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "event_labels_")
         names = [f"count[{label}]" for label in self.event_labels_]
+        if getattr(self, "pooled_", False):
+            names.append("count[<other>]")
         if self.timing:
             names.append("length")
         if self.has_times_:

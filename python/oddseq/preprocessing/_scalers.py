@@ -46,7 +46,14 @@ class StandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def inverse_transform(self, X):
         check_is_fitted(self, "scale_")
         X = validate_matrix(self, X, reset=False)
-        return (X * self.scale_.astype(X.dtype) + self.mean_.astype(X.dtype)).astype(X.dtype)
+        return self._inverse_at(X, np.arange(X.shape[1])).astype(X.dtype)
+
+    def _inverse_at(self, values, columns):
+        """inverse_transform of values that belong to the given columns (element-wise;
+        broadcasts, so a whole matrix is values with columns = arange(n_features))."""
+        return values * self.scale_[columns].astype(values.dtype) + self.mean_[columns].astype(
+            values.dtype
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -91,10 +98,13 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def inverse_transform(self, X):
         check_is_fitted(self, "n_features_in_")
-        X = validate_matrix(self, X, reset=False)
+        return self._inverse_at(validate_matrix(self, X, reset=False), None)
+
+    def _inverse_at(self, values, columns):
+        """inverse_transform of values of any columns (the log has no per-column state)."""
         if self.signed:
-            return np.sign(X) * np.expm1(np.abs(X))
-        return np.expm1(X)
+            return np.sign(values) * np.expm1(np.abs(values))
+        return np.expm1(values)
 
     def _check_non_negative(self, X):
         if self.signed:

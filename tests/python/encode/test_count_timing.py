@@ -82,3 +82,19 @@ def test_bad_input():
     df = pd.DataFrame({"u": [1], "e": ["a"], "t": [0]})
     seqs = Sequences.from_events(df, entity="u", event="e", time="t")
     assert CountTimingEncoder().fit_transform(seqs).shape == (1, 5)
+
+
+def test_max_event_types_pools_the_rare_and_the_unseen():
+    lists = [["a"] * 5 + ["b"] * 3 + ["c", "d"], ["a", "c", "c", "e"]]
+    seqs = Sequences.from_lists(lists)
+    enc = CountTimingEncoder(max_event_types=2, timing=False).set_output(transform="pandas")
+    out = enc.fit_transform(seqs)
+    # a: 6, b: 3, c: 3 -> a and the earlier of the tied b/c keep columns.
+    assert list(out.columns) == ["count[a]", "count[b]", "count[<other>]"]
+    assert out.to_numpy().tolist() == [[5, 3, 2], [1, 0, 3]]
+    new = Sequences.from_lists([["z", "a", "b"]])  # z never seen: pooled too
+    assert enc.transform(new).to_numpy().tolist() == [[1, 1, 1]]
+    timed = CountTimingEncoder(max_event_types=10).fit(seqs)  # fewer types: no pooling
+    assert not timed.pooled_ and "count[<other>]" not in timed.get_feature_names_out()
+    with pytest.raises(ValueError, match="max_event_types"):
+        CountTimingEncoder(max_event_types=0).fit(seqs)
