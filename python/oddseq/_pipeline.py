@@ -359,7 +359,11 @@ class AnomalyPipeline:
         # reconstruction of a ratio below 0): say the nearest value that occurs.
         low, high = self._raw_range
         typical_raw = np.clip(typical_raw, low[cols], high[cols])
-        actual = raw[rows, cols]
+        actual = raw[rows, cols].astype(np.float64)
+        # Round-off in the scalers and float32 centres leaves "typical 2.8e-13 s" where
+        # the expectation is the value itself: within a millionth, they are the same.
+        same = np.abs(typical_raw - actual) <= 1e-6 * np.maximum(1.0, np.abs(actual))
+        typical_raw = np.where(same, actual, typical_raw)
         features = explained["feature"].to_numpy(dtype=object)
         said = np.empty(len(rows), dtype=object)
         expected = np.empty(len(rows), dtype=object)
@@ -383,7 +387,8 @@ class AnomalyPipeline:
         group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
         informative_before = np.cumsum(informative) - informative  # within the whole list
         nth_informative = informative_before - informative_before[starts][group]
-        reason = phrases[starts].copy()  # the fallback: the leading phrase
+        # The fallback, for rows with no feature away from its typical value.
+        reason = "no single feature stands out; leading: " + phrases[starts]
         first = informative & (nth_informative == 0)
         second = informative & (nth_informative == 1)
         reason[group[first]] = phrases[first]

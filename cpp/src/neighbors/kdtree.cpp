@@ -37,6 +37,7 @@ KdTree::KdTree(const double* x, std::int64_t n, std::int64_t d, Metric metric,
 std::int32_t KdTree::build(const double* x, std::int64_t begin, std::int64_t end) {
   const auto id = static_cast<std::int32_t>(nodes_.size());
   nodes_.push_back(KdNode{begin, end, -1, -1});
+  min_index_.push_back(std::numeric_limits<std::int64_t>::max());
   const std::size_t base = lo_.size();
   lo_.resize(base + d_, std::numeric_limits<double>::infinity());
   hi_.resize(base + d_, -std::numeric_limits<double>::infinity());
@@ -49,7 +50,10 @@ std::int32_t KdTree::build(const double* x, std::int64_t begin, std::int64_t end
       hi[k] = std::max(hi[k], row[k]);
     }
   }
-  if (end - begin <= leaf_size_) return id;
+  if (end - begin <= leaf_size_) {
+    min_index_[id] = *std::min_element(order_.begin() + begin, order_.begin() + end);
+    return id;
+  }
   std::int64_t split = 0;
   for (std::int64_t k = 1; k < d_; ++k) {
     if (hi[k] - lo[k] > hi[split] - lo[split]) split = k;
@@ -64,6 +68,7 @@ std::int32_t KdTree::build(const double* x, std::int64_t begin, std::int64_t end
   const std::int32_t right = build(x, mid, end);
   nodes_[id].left = left;
   nodes_[id].right = right;
+  min_index_[id] = std::min(min_index_[left], min_index_[right]);
   return id;
 }
 
@@ -101,16 +106,19 @@ void KdTree::knn(const double* q, std::int64_t m, std::int64_t k, const std::int
       const std::int64_t skip = exclude != nullptr ? exclude[row] : -1;
       std::vector<Candidate> heap;  // max-heap of the best k so far
       heap.reserve(static_cast<std::size_t>(k));
-      auto worst = [&]() {
-        return static_cast<std::int64_t>(heap.size()) < k ? std::numeric_limits<double>::infinity()
-                                                          : heap.front().first;
+      // Whether a node at this lower bound cannot hold a candidate better than the
+      // k-th best: farther, or as far with only larger indices (ties go to the smaller).
+      auto hopeless = [&](double bound, std::int32_t id) {
+        if (static_cast<std::int64_t>(heap.size()) < k) return false;
+        const Candidate& kth = heap.front();
+        return bound > kth.first || (bound == kth.first && min_index_[id] > kth.second);
       };
       std::vector<std::pair<double, std::int32_t>> stack;
       stack.emplace_back(0.0, 0);
       while (!stack.empty()) {
         const auto [bound, id] = stack.back();
         stack.pop_back();
-        if (bound > worst()) continue;
+        if (hopeless(bound, id)) continue;
         const KdNode& node = nodes_[id];
         if (node.leaf()) {
           for (std::int64_t pos = node.begin; pos < node.end; ++pos) {

@@ -121,3 +121,23 @@ def test_pickle_keeps_the_original_usable():
     index = NearestNeighbors(n_neighbors=3).fit(X)
     again = pickle.loads(pickle.dumps(index))
     np.testing.assert_array_equal(index.kneighbors()[1], again.kneighbors()[1])
+
+
+def test_rows_repeated_thousands_of_times_keep_exact_ties():
+    # Most rows equal (entities with one event each): every copy's neighbours are the
+    # other copies with the smallest rows, found without visiting all copies.
+    rng = np.random.default_rng(3)
+    X = np.vstack([np.zeros((20_000, 5)), rng.normal(size=(300, 5))])
+    X = X[rng.permutation(len(X))]
+    copies = np.flatnonzero(~X.any(axis=1))
+    dist, ind = NearestNeighbors(n_neighbors=6).fit(X).kneighbors()
+    first = copies[:7]
+    for row in copies[[0, 5, 1000, -1]]:
+        expected = first[first != row][:6]
+        np.testing.assert_array_equal(ind[row], expected)
+        assert (dist[row] == 0).all()
+    others = np.flatnonzero(X.any(axis=1))[:20]
+    full = np.sqrt(((X[others, None, :] - X[None, :, :]) ** 2).sum(-1))
+    full[np.arange(len(others)), others] = np.inf
+    order = np.lexsort((np.broadcast_to(np.arange(len(X)), full.shape), full), axis=1)[:, :6]
+    np.testing.assert_array_equal(ind[others], order)

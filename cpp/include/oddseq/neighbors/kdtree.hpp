@@ -89,6 +89,11 @@ class KdTree {
   std::vector<double> lo_, hi_;  // per node, d values each
   std::vector<double> center_;   // per node, d values each (with balls only)
   std::vector<double> radius_;   // per node (with balls only)
+  // Per node, the smallest original index below it: with many equal points a search
+  // whose k-th best is at distance d skips a node at lower bound d whose points all
+  // have larger indices (they could only tie and lose the tie), instead of visiting
+  // every copy (a quadratic search on data where most rows are equal).
+  std::vector<std::int64_t> min_index_;
 };
 
 // Relative slack on ball bounds: a ball's radius is itself rounded, and a bound must
