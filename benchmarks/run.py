@@ -3,7 +3,7 @@
 Usage (from the repository root, after ``pip install ".[bench]"``):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py [sequences] [kmeans]
-        [kmeans-scaling] [encoders] [dbscan [--dbscan-shapes 200k-d2 ...]]
+        [kmeans-scaling] [encoders] [dbscan [--dbscan-shapes 200k-d2 ...]] [pipeline]
         [--events 10000000] [--entities 100000] [--n 1000000] [--iters 50]
 
 Each measurement runs in a fresh subprocess that loads the shared input from disk, so
@@ -643,6 +643,96 @@ def bench_dbscan(args, workdir: Path) -> dict:
     return {"min_samples": DBSCAN_MIN_SAMPLES, "rows": rows}
 
 
+PIPELINE_CASES = {
+    # name: (events, entities, event types, one event per entity)
+    "shop-100k": (10_000_000, 100_000, 4, False),
+    "urls-20k": (2_000_000, 20_000, 3_000, False),
+    "single-event-1M": (1_000_000, 1_000_000, 4, True),
+}
+
+
+def make_pipeline_log(case: str):
+    """The shop log of the encoder benchmark; the same with 3,000 URL-like event types
+    (Zipf-distributed); or a million entities with one event each (most feature rows
+    then equal)."""
+    import pandas as pd
+
+    n_events, n_entities, n_types, single = PIPELINE_CASES[case]
+    if n_types == 4 and not single:
+        return make_event_log(n_events, n_entities)
+    rng = np.random.default_rng(0)
+    weights = 1.0 / np.arange(1, n_types + 1) ** 1.1
+    labels = [f"/page/{i}" for i in range(n_types)] if n_types > 4 else ["pv", "cart", "fav", "buy"]
+    return pd.DataFrame(
+        {
+            "user_id": np.arange(n_events) if single else rng.integers(0, n_entities, n_events),
+            "behavior": pd.Categorical.from_codes(
+                rng.choice(n_types, n_events, p=weights / weights.sum()), labels
+            ),
+            "timestamp": rng.integers(1_600_000_000, 1_600_000_000 + 30 * 86_400, n_events),
+            "item_id": rng.integers(0, 1_000_000, n_events),
+        }
+    )
+
+
+def pipeline_worker(case: str, workdir: Path) -> dict:
+    """detect_anomalies end to end (sequences, features, ensemble, reasons), or the
+    analyst's flow on the shop log: per-user aggregates in pandas, then scikit-learn's
+    LocalOutlierFactor (scores only: no reasons, no clusters, no model for new data)."""
+    import pandas as pd
+
+    name, library = case.rsplit(":", 1)
+    df = pd.read_parquet(workdir / f"{name}.parquet")
+    base = start_memory_window()
+    t0 = time.perf_counter()
+    if library == "oddseq":
+        import oddseq
+
+        table = oddseq.detect_anomalies(
+            df, entity="user_id", event="behavior", time="timestamp", item="item_id"
+        )
+        rows, flagged = len(table), int(table["is_anomaly"].sum())
+    else:
+        from sklearn.neighbors import LocalOutlierFactor
+        from sklearn.preprocessing import StandardScaler
+
+        g = df.groupby("user_id")
+        table = pd.crosstab(df["user_id"], df["behavior"])
+        table["n_events"] = g.size()
+        table["n_items"] = g["item_id"].nunique()
+        span_h = (g["timestamp"].max() - g["timestamp"].min()) / 3600
+        table["span_h"] = span_h
+        table["events_per_hour"] = table["n_events"] / (span_h + 1)
+        X = StandardScaler().fit_transform(np.log1p(table.to_numpy(dtype=float)))
+        scores = -LocalOutlierFactor(n_neighbors=20, n_jobs=-1).fit(X).negative_outlier_factor_
+        rows, flagged = len(scores), None
+    return {
+        "case": case,
+        "seconds": time.perf_counter() - t0,
+        "peak_extra_mb": peak_rss_mb() - base,
+        "rows": rows,
+        "flagged": flagged,
+    }
+
+
+def bench_pipeline(args, workdir: Path) -> dict:
+    print("\nOne call, detect_anomalies(df, entity, event, time, item), end to end")
+    print(f"{'case':<18}{'events':>12}{'entities':>11}{'types':>7}{'seconds':>9}{'peak MB':>9}")
+    rows = []
+    for name, (n_events, n_entities, n_types, _) in PIPELINE_CASES.items():
+        make_pipeline_log(name).to_parquet(workdir / f"{name}.parquet")
+        cases = [f"{name}:oddseq"] + ([f"{name}:pandas+sklearn-LOF"] if name == "shop-100k" else [])
+        for case in cases:
+            r = run_case("pipeline", case, workdir)
+            r.update(events=n_events, entities=n_entities, event_types=n_types)
+            rows.append(r)
+            print(
+                f"{case:<18}{n_events:>12,}{n_entities:>11,}{n_types:>7,}"
+                f"{r['seconds']:>9.1f}{r['peak_extra_mb']:>9.0f}"
+            )
+    return {"rows": rows}
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         bench, case, workdir = sys.argv[2], sys.argv[3], Path(sys.argv[4])
@@ -651,6 +741,7 @@ def main():
             "kmeans": kmeans_worker,
             "encoders": encoders_worker,
             "dbscan": dbscan_worker,
+            "pipeline": pipeline_worker,
         }[bench]
         print(json.dumps(worker(case, workdir)))
         return
@@ -675,6 +766,7 @@ def main():
                 "kmeans-scaling": bench_kmeans_scaling,
                 "encoders": bench_encoders,
                 "dbscan": bench_dbscan,
+                "pipeline": bench_pipeline,
             }[name](args, Path(tmp))
         result["machine"] = info
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1))

@@ -113,6 +113,20 @@ py::tuple knn(const KdTree& tree, const CArray<double>& q, std::int64_t k,
   return py::make_tuple(distances, indices);
 }
 
+py::tuple knn_self(const KdTree& tree, std::int64_t k, int n_threads) {
+  if (k < 1 || k >= tree.size()) throw std::invalid_argument("k must be in [1, n_indexed - 1]");
+  const std::int64_t n = tree.size();
+  py::array_t<double> distances({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(k)});
+  py::array_t<std::int64_t> indices({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(k)});
+  double* dist = distances.mutable_data();
+  std::int64_t* idx = indices.mutable_data();
+  {
+    py::gil_scoped_release release;  // parallel searches, polls Ctrl-C
+    tree.knn_self(k, n_threads, dist, idx);
+  }
+  return py::make_tuple(distances, indices);
+}
+
 py::array_t<std::int64_t> radius_count(const KdTree& tree, const CArray<double>& q, double radius,
                                        int n_threads) {
   require_queries(tree, q);
@@ -141,6 +155,7 @@ void register_neighbors(py::module_& m) {
       .def_property_readonly("dim", &KdTree::dim)
       .def("knn", &knn, py::arg("x").noconvert(), py::arg("k"), py::arg("exclude").noconvert(),
            py::arg("n_threads"))
+      .def("knn_self", &knn_self, py::arg("k"), py::arg("n_threads"))
       .def("radius_count", &radius_count, py::arg("x").noconvert(), py::arg("radius"),
            py::arg("n_threads"));
 }

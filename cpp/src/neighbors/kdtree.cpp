@@ -96,57 +96,119 @@ void KdTree::compute_balls(int n_threads) {
   });
 }
 
+namespace {
+
+// Writes a finished max-heap of k candidates as one row of the output, nearest first.
+template <class M>
+void write_row(std::vector<Candidate>& heap, std::int64_t k, double* distances,
+               std::int64_t* indices) {
+  std::sort_heap(heap.begin(), heap.end());
+  const auto found = static_cast<std::int64_t>(heap.size());
+  for (std::int64_t j = 0; j < k; ++j) {
+    const bool have = j < found;
+    distances[j] = have ? M::expand(heap[j].first) : std::numeric_limits<double>::infinity();
+    indices[j] = have ? heap[j].second : -1;
+  }
+}
+
+}  // namespace
+
+template <class M>
+void KdTree::search(const double* query, std::int64_t skip, std::int64_t k, bool seeded,
+                    std::vector<Candidate>& heap,
+                    std::vector<std::pair<double, std::int32_t>>& stack) const {
+  // Whether a node at this lower bound cannot hold a candidate better than the k-th
+  // best: farther, or as far with only larger indices (ties go to the smaller).
+  auto hopeless = [&](double bound, std::int32_t id) {
+    if (static_cast<std::int64_t>(heap.size()) < k) return false;
+    const Candidate& kth = heap.front();
+    return bound > kth.first || (bound == kth.first && min_index_[id] > kth.second);
+  };
+  stack.clear();
+  stack.emplace_back(0.0, 0);
+  while (!stack.empty()) {
+    const auto [bound, id] = stack.back();
+    stack.pop_back();
+    if (hopeless(bound, id)) continue;
+    const KdNode& node = nodes_[id];
+    if (!node.leaf()) {
+      push_children<M>(query, node, stack);
+      continue;
+    }
+    for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
+      const std::int64_t original = order_[pos];
+      if (original == skip) continue;
+      const Candidate c{M::between(query, point(pos), d_), original};
+      const bool full = static_cast<std::int64_t>(heap.size()) >= k;
+      if (full && !(c < heap.front())) continue;
+      // A seeded heap may already hold this point.
+      if (seeded && std::any_of(heap.begin(), heap.end(),
+                                [&](const Candidate& h) { return h.second == original; }))
+        continue;
+      if (full) {
+        std::pop_heap(heap.begin(), heap.end());
+        heap.back() = c;
+      } else {
+        heap.push_back(c);
+      }
+      std::push_heap(heap.begin(), heap.end());
+    }
+  }
+}
+
 void KdTree::knn(const double* q, std::int64_t m, std::int64_t k, const std::int64_t* exclude,
                  int n_threads, double* distances, std::int64_t* indices) const {
   ODDSEQ_CHECK(k >= 1 && k <= n_, "k must be in [1, n]");
   with_metric(metric_, [&](auto metric) {
     using M = decltype(metric);
     core::parallel_for_interruptible(m, n_threads, [&](std::int64_t row) {
-      const double* query = q + row * d_;
-      const std::int64_t skip = exclude != nullptr ? exclude[row] : -1;
       std::vector<Candidate> heap;  // max-heap of the best k so far
       heap.reserve(static_cast<std::size_t>(k));
-      // Whether a node at this lower bound cannot hold a candidate better than the
-      // k-th best: farther, or as far with only larger indices (ties go to the smaller).
-      auto hopeless = [&](double bound, std::int32_t id) {
-        if (static_cast<std::int64_t>(heap.size()) < k) return false;
-        const Candidate& kth = heap.front();
-        return bound > kth.first || (bound == kth.first && min_index_[id] > kth.second);
-      };
       std::vector<std::pair<double, std::int32_t>> stack;
-      stack.emplace_back(0.0, 0);
-      while (!stack.empty()) {
-        const auto [bound, id] = stack.back();
-        stack.pop_back();
-        if (hopeless(bound, id)) continue;
-        const KdNode& node = nodes_[id];
-        if (node.leaf()) {
-          for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
-            const std::int64_t original = order_[pos];
-            if (original == skip) continue;
-            const Candidate c{M::between(query, point(pos), d_), original};
-            if (static_cast<std::int64_t>(heap.size()) < k) {
-              heap.push_back(c);
-              std::push_heap(heap.begin(), heap.end());
-            } else if (c < heap.front()) {
-              std::pop_heap(heap.begin(), heap.end());
-              heap.back() = c;
-              std::push_heap(heap.begin(), heap.end());
-            }
-          }
-          continue;
-        }
-        push_children<M>(query, node, stack);
-      }
-      std::sort_heap(heap.begin(), heap.end());
-      const auto found = static_cast<std::int64_t>(heap.size());
-      for (std::int64_t j = 0; j < k; ++j) {
-        const bool have = j < found;
-        distances[row * k + j] =
-            have ? M::expand(heap[j].first) : std::numeric_limits<double>::infinity();
-        indices[row * k + j] = have ? heap[j].second : -1;
-      }
+      search<M>(q + row * d_, exclude != nullptr ? exclude[row] : -1, k, false, heap, stack);
+      write_row<M>(heap, k, distances + row * k, indices + row * k);
     });
+  });
+}
+
+void KdTree::knn_self(std::int64_t k, int n_threads, double* distances,
+                      std::int64_t* indices) const {
+  ODDSEQ_CHECK(k >= 1 && k < n_, "k must be in [1, n - 1]");
+  // Queries in tree order, so that consecutive ones are close: each search starts from
+  // the previous query and its neighbours as candidates, whose k-th distance bounds the
+  // search from the first node on (instead of from infinity).
+  std::vector<std::int64_t> position(static_cast<std::size_t>(n_));
+  for (std::int64_t pos = 0; pos < n_; ++pos) position[order_[pos]] = pos;
+  constexpr std::int64_t kRun = 64;  // consecutive queries per task
+  with_metric(metric_, [&](auto metric) {
+    using M = decltype(metric);
+    core::parallel_for_interruptible(
+        (n_ + kRun - 1) / kRun, n_threads,
+        [&](std::int64_t run) {
+          std::vector<Candidate> heap;
+          heap.reserve(static_cast<std::size_t>(k + 1));
+          std::vector<std::pair<double, std::int32_t>> stack;
+          std::vector<std::int64_t> seeds;  // original rows
+          for (std::int64_t pos = run * kRun; pos < std::min(n_, (run + 1) * kRun); ++pos) {
+            const double* query = point(pos);
+            const std::int64_t self = order_[pos];
+            heap.clear();
+            for (const std::int64_t seed : seeds) {
+              if (seed == self) continue;
+              heap.emplace_back(M::between(query, point(position[seed]), d_), seed);
+              std::push_heap(heap.begin(), heap.end());
+              if (static_cast<std::int64_t>(heap.size()) > k) {
+                std::pop_heap(heap.begin(), heap.end());
+                heap.pop_back();
+              }
+            }
+            search<M>(query, self, k, true, heap, stack);
+            write_row<M>(heap, k, distances + self * k, indices + self * k);
+            seeds.assign(indices + self * k, indices + self * k + k);
+            seeds.push_back(self);
+          }
+        },
+        1);
   });
 }
 

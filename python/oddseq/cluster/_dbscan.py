@@ -353,7 +353,11 @@ class NearestNeighbors(BaseEstimator):
                 f"n_neighbors={k} exceeds the {available} indexed row(s) available"
                 + (" (each row skips itself)" if exclude is not None else "")
             )
-        dist, ind = self._tree.knn(queries, k, exclude, resolve_threads(self.n_threads))
+        threads = resolve_threads(self.n_threads)
+        if X is None:  # the indexed rows themselves: searched in tree order
+            dist, ind = self._tree.knn_self(k, threads)
+        else:
+            dist, ind = self._tree.knn(queries, k, exclude, threads)
         if not return_distance:
             return ind
         return self._space.distances(dist), ind

@@ -71,12 +71,23 @@ class KdTree {
   void knn(const double* q, std::int64_t m, std::int64_t k, const std::int64_t* exclude,
            int n_threads, double* distances, std::int64_t* indices) const;
 
+  // knn of every indexed point against the others (each skips itself): the same result
+  // as knn(points, n, k, exclude = their own rows), faster.
+  void knn_self(std::int64_t k, int n_threads, double* distances, std::int64_t* indices) const;
+
   // Number of indexed points within `radius` (inclusive) of each query.
   void radius_count(const double* q, std::int64_t m, double radius, int n_threads,
                     std::int64_t* counts) const;
 
  private:
   std::int32_t build(const double* x, std::int64_t begin, std::int64_t end);
+  // Best-first search for the k nearest points to query (skipping original row `skip`)
+  // into the max-heap `heap` of (reduced distance, original row), which may come seeded
+  // with candidates (then a point already in it is not added twice).
+  template <class M>
+  void search(const double* query, std::int64_t skip, std::int64_t k, bool seeded,
+              std::vector<std::pair<double, std::int64_t>>& heap,
+              std::vector<std::pair<double, std::int32_t>>& stack) const;
   void compute_balls(int n_threads);
 
   std::int64_t n_ = 0;
