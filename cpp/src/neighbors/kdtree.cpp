@@ -31,7 +31,6 @@ KdTree::KdTree(const double* x, std::int64_t n, std::int64_t d, Metric metric,
   core::parallel_for(n, n_threads, [&](std::int64_t pos) {
     std::copy_n(x + order_[pos] * d, d, points_.data() + pos * d);
   });
-  if (d >= kBallMinDim) compute_balls(n_threads);
 }
 
 std::int32_t KdTree::build(const double* x, std::int64_t begin, std::int64_t end) {
@@ -70,30 +69,6 @@ std::int32_t KdTree::build(const double* x, std::int64_t begin, std::int64_t end
   nodes_[id].right = right;
   min_index_[id] = std::min(min_index_[left], min_index_[right]);
   return id;
-}
-
-void KdTree::compute_balls(int n_threads) {
-  const auto n_nodes = static_cast<std::int64_t>(nodes_.size());
-  center_.assign(static_cast<std::size_t>(n_nodes * d_), 0.0);
-  radius_.assign(static_cast<std::size_t>(n_nodes), 0.0);
-  with_metric(metric_, [&](auto metric) {
-    using M = decltype(metric);
-    core::parallel_for_dynamic(n_nodes, n_threads, [&](std::int64_t id) {
-      const KdNode& node = nodes_[id];
-      double* center = center_.data() + id * d_;
-      for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
-        const double* p = point(pos);
-        for (std::int64_t k = 0; k < d_; ++k) center[k] += p[k];
-      }
-      const double inv = 1.0 / static_cast<double>(node.count());
-      for (std::int64_t k = 0; k < d_; ++k) center[k] *= inv;
-      double widest = 0.0;
-      for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
-        widest = std::max(widest, M::between(point(pos), center, d_));
-      }
-      radius_[id] = M::expand(widest);
-    });
-  });
 }
 
 namespace {
