@@ -38,6 +38,19 @@ _DURATION_UNITS_NS = {
 _SIMPLE_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*$")
 
 
+def _check_values(values: np.ndarray, name: str) -> np.ndarray:
+    """Values may be missing (NaN: counted as missing by the encoders) but not infinite,
+    which no sum, mean or spread survives."""
+    infinite = np.isinf(values)
+    if infinite.any():
+        raise ValueError(
+            f"{name!r} has {int(infinite.sum())} infinite value(s) (first at row "
+            f"{int(np.argmax(infinite))}); replace them, or set them to NaN to mark them "
+            "missing"
+        )
+    return values
+
+
 def _duration_ns(value, name: str) -> int:
     """A positive duration as int64 ns: a number of seconds, a string like "30min" or
     "1d", or a Timedelta."""
@@ -385,7 +398,13 @@ class Sequences:
             del item_codes
         values_sorted = None
         if value is not None:
-            values_sorted = _core.gather(kept(df[value].to_numpy(dtype=np.float64)), order, threads)
+            try:
+                raw_values = df[value].to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError) as error:
+                raise TypeError(
+                    f"value column {value!r} must be numeric (prices, amounts): {error}"
+                ) from None
+            values_sorted = _core.gather(_check_values(kept(raw_values), value), order, threads)
         seqs = cls(
             entity_labels,
             offsets,
@@ -492,7 +511,7 @@ class Sequences:
             values = np.asarray(values)
             if values.dtype.kind not in "fiub" or values.shape != events.shape:
                 raise ValueError("values must be numeric with one entry per event")
-            values = values.astype(np.float64)
+            values = _check_values(values.astype(np.float64), "values")
         ids = pd.RangeIndex(n_seq) if ids is None else pd.Index(ids)
         if len(ids) != n_seq:
             raise ValueError(f"ids has {len(ids)} entries for {n_seq} sequences")

@@ -165,3 +165,16 @@ def test_to_pandas_and_describe(small_log):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         repr(seqs)
+
+
+def test_infinite_values_are_refused_and_missing_ones_kept():
+    log = pd.DataFrame(
+        {"u": [1, 1, 2], "e": ["pv", "buy", "pv"], "t": [0, 5, 9], "v": [1.0, np.inf, 3.0]}
+    )
+    with pytest.raises(ValueError, match="'v' has 1 infinite value"):
+        Sequences.from_events(log, entity="u", event="e", time="t", value="v")
+    with pytest.raises(ValueError, match="infinite"):
+        Sequences.from_arrays([0, 2], ["pv", "pv"], values=[1.0, -np.inf])
+    log["v"] = pd.array([1.0, None, 3.0], dtype="Float64")  # pandas' missing value
+    seqs = Sequences.from_events(log, entity="u", event="e", time="t", value="v")
+    assert np.isnan(seqs.values).sum() == 1 and log["v"].isna().sum() == 1
