@@ -1,7 +1,7 @@
 """DBSCAN and the neighbour index it shares with the neighbour-based detectors.
 
 Both run on the C++ core: a uniform grid (low dimensions) or a kd-tree with bounding
-boxes and balls; neighbourhoods are searched, never stored, so memory stays O(n).
+boxes; neighbourhoods are searched, never stored, so memory stays O(n).
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ class DBSCAN(ClusterMixin, BaseEstimator):
     algorithm : {"auto", "grid", "kdtree", "brute"}, default="auto"
         "grid": a hashed uniform grid of cells of side eps / sqrt(d), where only nearby
         cells are searched and a cell with ``min_samples`` points is all core (d <= 6).
-        "kdtree": a kd-tree with boxes and, from 8 dimensions, bounding balls; clusters
-        are joined leaf by leaf. "brute": every pair, through the same code. "auto":
+        "kdtree": a kd-tree pruned by its nodes' bounding boxes; clusters are joined
+        leaf by leaf. "brute": every pair, through the same code. "auto":
         the grid up to 3 dimensions, the kd-tree above (the choice is in
         ``algorithm_``).
     leaf_size : int, default=32
