@@ -209,23 +209,31 @@ class MinHashEncoder(SequenceEncoder):
             signatures = signatures.to_numpy()
         n_hashes = signatures.shape[1]
         rows = _band_rows(n_hashes, threshold)
-        candidates = set()
+        n = signatures.shape[0]
+        values = signatures.astype(np.uint64)  # 24-bit integers stored in float32
+        blocks = []
         for start in range(0, n_hashes - rows + 1, rows):
-            band = np.ascontiguousarray(signatures[:, start : start + rows])
-            _, group, counts = np.unique(band, axis=0, return_inverse=True, return_counts=True)
-            group = group.ravel()
-            order = np.argsort(group, kind="stable")
-            bounds = np.concatenate([[0], np.cumsum(counts)])
-            for g in np.flatnonzero((counts > 1) & (counts <= max_group)):
-                members = order[bounds[g] : bounds[g + 1]]
-                for i in range(len(members)):
-                    for j in range(i + 1, len(members)):
-                        candidates.add((int(members[i]), int(members[j])))
-        if not candidates:
+            # One 64-bit key per band (equal bands, equal keys; a rare collision only adds
+            # a candidate, which the whole-signature check below then rejects).
+            key = np.zeros(n, dtype=np.uint64)
+            for j in range(start, start + rows):
+                key = _mix64(key ^ values[:, j])
+            order = np.argsort(key, kind="stable")  # rows of a group stay in row order
+            ordered = key[order]
+            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+            sizes = np.diff(np.r_[starts, n])
+            for size in np.unique(sizes[(sizes > 1) & (sizes <= max_group)]):
+                members = order[starts[sizes == size][:, None] + np.arange(size)]
+                first, second = np.triu_indices(size, 1)
+                blocks.append(
+                    np.column_stack([members[:, first].ravel(), members[:, second].ravel()])
+                )
+        if not blocks:
             return pd.DataFrame(
                 {"first": [], "second": [], "first_id": [], "second_id": [], "similarity": []}
             )
-        pairs = np.array(sorted(candidates), dtype=np.int64)
+        flat = np.unique(np.concatenate([b[:, 0] * n + b[:, 1] for b in blocks]))
+        pairs = np.column_stack([flat // n, flat % n]).astype(np.int64)
         similarity = (signatures[pairs[:, 0]] == signatures[pairs[:, 1]]).mean(axis=1)
         keep = similarity >= threshold
         pairs, similarity = pairs[keep], similarity[keep]
@@ -240,6 +248,14 @@ class MinHashEncoder(SequenceEncoder):
                 "similarity": similarity,
             }
         )
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer, elementwise (multiplication modulo 2**64)."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+        x = (x ^ (x >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
+        return x ^ (x >> np.uint64(33))
 
 
 def _band_rows(n_hashes: int, threshold: float) -> int:

@@ -163,3 +163,29 @@ def test_minhash_missing_items_do_not_change_other_elements():
     assert not np.array_equal(sig[0], sig[1])  # the missing item is an element of its own
     clean = Sequences.from_arrays([0, 2], ["pv"] * 2, items=[1.0, 2.0])
     np.testing.assert_array_equal(enc.transform(clean)[0], sig[1])
+
+
+def test_similar_pairs_against_all_pairs():
+    # Planted groups of near-duplicates among random users: every reported pair is
+    # verified on the whole signature, and identical signatures (equal in every band)
+    # are never missed.
+    rng = np.random.default_rng(4)
+    sets = [rng.choice(5_000, rng.integers(5, 40), replace=False) for _ in range(300)]
+    for g in range(20):
+        base = rng.choice(5_000, 30, replace=False)
+        for _ in range(int(rng.integers(2, 6))):
+            sets.append(np.concatenate([base, rng.choice(5_000, int(rng.integers(0, 3)))]))
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])])
+    seqs = Sequences.from_arrays(offsets, ["pv"] * offsets[-1], items=np.concatenate(sets))
+    enc = MinHashEncoder(n_hashes=64).fit(seqs)
+    sig = enc.transform(seqs)
+    found = enc.similar_pairs(seqs, threshold=0.8)
+    all_pairs = (sig[:, None, :] == sig[None, :, :]).mean(axis=2)
+    got = found[["first", "second"]].to_numpy()
+    assert (got[:, 0] < got[:, 1]).all() and len(np.unique(got, axis=0)) == len(got)
+    np.testing.assert_allclose(found["similarity"], all_pairs[got[:, 0], got[:, 1]])
+    assert (found["similarity"] >= 0.8).all()
+    identical = {(i, j) for i, j in zip(*np.nonzero(np.triu(all_pairs == 1, 1)))}
+    assert identical <= {tuple(p) for p in got.tolist()}
+    above = np.triu(all_pairs >= 0.8, 1).sum()
+    assert len(got) >= 0.9 * above  # LSH finds nearly all of them
