@@ -30,6 +30,9 @@ def main(argv=None) -> int:
     detect.add_argument("--time", help="column of timestamps (omit for ordered logs)")
     detect.add_argument("--item", help="column of item ids")
     detect.add_argument("--value", help="column of numbers per event, such as a price")
+    detect.add_argument(
+        "--category", help="column of item categories (with --item): category spread, takeovers"
+    )
     detect.add_argument("--session-gap", help="split entities into sessions at gaps, e.g. 30min")
     detect.add_argument(
         "--method", default="auto", help="auto, kmeans, knn, lof, pca, dbscan, robust_z or markov"
@@ -84,7 +87,7 @@ def _detect(args) -> int:
                 ) from None
         missing = [
             c
-            for c in (args.entity, args.event, args.time, args.item, args.value)
+            for c in (args.entity, args.event, args.time, args.item, args.value, args.category)
             if c is not None and c not in log.columns
         ]
         if missing:
@@ -96,6 +99,7 @@ def _detect(args) -> int:
             time=args.time,
             item=args.item,
             value=args.value,
+            category=args.category,
             session_gap=args.session_gap,
             contamination=contamination,
             method=args.method,

@@ -98,3 +98,17 @@ def test_detect_methods_and_errors(tmp_path, capsys):
         )
         == 2
     )
+
+
+def test_detect_with_items_and_categories(tmp_path, capsys):
+    import pandas as pd
+
+    path = write_log(tmp_path, ".csv")
+    out = tmp_path / "out.csv"
+    base = ["detect", str(path), "--entity", "user_id", "--event", "behavior"]
+    base += ["--time", "timestamp", "--item", "item_id", "-o", str(out)]
+    assert main(base + ["--category", "category_id"]) == 0
+    table = pd.read_csv(out, index_col=0)
+    assert len(table) == 400 and table["reason"].notna().all()
+    assert main(base + ["--category", "shelf"]) == 2
+    assert "shelf" in capsys.readouterr().err

@@ -171,7 +171,7 @@ def test_similar_pairs_against_all_pairs():
     # are never missed.
     rng = np.random.default_rng(4)
     sets = [rng.choice(5_000, rng.integers(5, 40), replace=False) for _ in range(300)]
-    for g in range(20):
+    for _group in range(20):
         base = rng.choice(5_000, 30, replace=False)
         for _ in range(int(rng.integers(2, 6))):
             sets.append(np.concatenate([base, rng.choice(5_000, int(rng.integers(0, 3)))]))
