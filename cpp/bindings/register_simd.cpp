@@ -60,8 +60,12 @@ py::array_t<std::uint32_t> minhash_min_at(const CArray<std::uint32_t>& x,
     throw std::invalid_argument("multipliers and increments need the same length");
   const auto& kernels = simd::kernels_for(simd::parse_level(level));
   py::array_t<std::uint32_t> best(multipliers.size());
-  kernels.minhash_min(x.data(), x.size(), multipliers.data(), increments.data(), multipliers.size(),
-                      best.mutable_data());
+  std::uint32_t* out = best.mutable_data();
+  {
+    py::gil_scoped_release release;  // pure C++ from here on
+    kernels.minhash_min(x.data(), x.size(), multipliers.data(), increments.data(),
+                        multipliers.size(), out);
+  }
   return best;
 }
 

@@ -332,11 +332,7 @@ class DiversityEncoder(SequenceEncoder):
         if self.has_categories_:
             if not self.has_items_:
                 raise ValueError("item_categories needs sequences with items (an item column)")
-            # Checked here, so that a bad mapping fails in fit.
-            category_of_items(self.item_categories, seqs.item_labels)
-            categories = pd.Series(self.item_categories)
-            self.category_labels_ = pd.Index(pd.unique(categories.dropna()))
-            self._category_of_item = categories
+            category_of_items(self.item_categories, seqs.item_labels)  # a bad mapping fails here
         self.has_values_ = seqs.values is not None
         self.n_features_out_ = len(self.get_feature_names_out())
         return self
@@ -354,11 +350,9 @@ class DiversityEncoder(SequenceEncoder):
         ]
         item_category = None
         if self.has_categories_:
-            # One category code per item code of these sequences (-1: unknown).
-            mapped = self._category_of_item.reindex(seqs.item_labels)
-            item_category = np.ascontiguousarray(
-                self.category_labels_.get_indexer(mapped.to_numpy()), dtype=np.int32
-            )
+            # One category code per item code of these sequences (-1: unknown); only
+            # which items share a category matters, so the codes need not match fit's.
+            _, item_category = category_of_items(self.item_categories, seqs.item_labels)
         features = _core.diversity_features(
             seqs.offsets,
             seqs.events,
