@@ -1,3 +1,4 @@
+#include <map>
 #include <memory>
 #include <string>
 
@@ -76,13 +77,18 @@ py::array_t<std::int64_t> dbscan_assign(const CArray<double>& core_points,
 }
 
 std::unique_ptr<KdTree> make_tree(const CArray<double>& x, const std::string& metric,
-                                  std::int64_t leaf_size, int n_threads) {
+                                  std::int64_t leaf_size, int n_threads, const std::string& frame) {
   require_matrix(x, "X");
   if (x.shape(0) == 0 || x.shape(1) == 0) throw std::invalid_argument("X is empty");
   const auto chosen_metric = neighbors::parse_metric(metric);
+  const std::map<std::string, neighbors::Frame> frames{{"axes", neighbors::Frame::axes},
+                                                       {"principal", neighbors::Frame::principal},
+                                                       {"automatic", neighbors::Frame::automatic}};
+  const auto chosen_frame = frames.find(frame);
+  if (chosen_frame == frames.end()) throw std::invalid_argument("unknown frame " + frame);
   py::gil_scoped_release release;  // the build copies and partitions X
   return std::make_unique<KdTree>(x.data(), x.shape(0), x.shape(1), chosen_metric, leaf_size,
-                                  n_threads);
+                                  n_threads, chosen_frame->second);
 }
 
 void require_queries(const KdTree& tree, const CArray<double>& q) {
@@ -150,8 +156,9 @@ void register_neighbors(py::module_& m) {
         py::arg("metric"), py::arg("n_threads"));
   py::class_<KdTree>(m, "KdTree")
       .def(py::init(&make_tree), py::arg("x").noconvert(), py::arg("metric"), py::arg("leaf_size"),
-           py::arg("n_threads"))
+           py::arg("n_threads"), py::arg("frame") = "automatic")
       .def_property_readonly("size", &KdTree::size)
+      .def_property_readonly("rotated", &KdTree::rotated)
       .def_property_readonly("dim", &KdTree::dim)
       .def("knn", &knn, py::arg("x").noconvert(), py::arg("k"), py::arg("exclude").noconvert(),
            py::arg("n_threads"))

@@ -1,3 +1,5 @@
+#include <map>
+
 #include "common.hpp"
 #include "oddseq/simd/kernels.hpp"
 
@@ -69,6 +71,35 @@ py::array_t<std::uint32_t> minhash_min_at(const CArray<std::uint32_t>& x,
   return best;
 }
 
+// Distances from q to the rows of points through one level's block kernel (the rows are
+// packed feature-major and padded here, as the kd-tree packs its leaves).
+py::array_t<double> block_distances_at(const CArray<double>& q, const CArray<double>& points,
+                                       const std::string& reduction, const std::string& level) {
+  if (points.ndim() != 2 || q.size() != points.shape(1)) {
+    throw std::invalid_argument("points must be 2-D with one column per entry of q");
+  }
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  const std::map<std::string, simd::Reduction> reductions{
+      {"squares", simd::Reduction::squares},
+      {"absolutes", simd::Reduction::absolutes},
+      {"max_absolute", simd::Reduction::max_absolute}};
+  const auto found = reductions.find(reduction);
+  if (found == reductions.end()) throw std::invalid_argument("unknown reduction " + reduction);
+  const std::int64_t n = points.shape(0), d = points.shape(1);
+  const std::int64_t stride = simd::padded_count(n, simd::kBlockLanes);
+  std::vector<double> packed(static_cast<std::size_t>(stride * d), 0.0);
+  std::vector<double> out(static_cast<std::size_t>(stride));
+  {
+    py::gil_scoped_release release;
+    for (std::int64_t i = 0; i < n; ++i) {
+      for (std::int64_t k = 0; k < d; ++k) packed[k * stride + i] = points.data()[i * d + k];
+    }
+    kernels.block_distances(found->second, q.data(), packed.data(), d, stride, stride, out.data());
+  }
+  out.resize(static_cast<std::size_t>(n));
+  return to_numpy(std::move(out));
+}
+
 }  // namespace
 
 void register_simd(py::module_& m) {
@@ -94,6 +125,8 @@ void register_simd(py::module_& m) {
         py::arg("centers").noconvert(), py::arg("level"), py::arg("mu").noconvert() = py::none());
   m.def("simd_minhash_min", &minhash_min_at, py::arg("x").noconvert(),
         py::arg("multipliers").noconvert(), py::arg("increments").noconvert(), py::arg("level"));
+  m.def("simd_block_distances", &block_distances_at, py::arg("q").noconvert(),
+        py::arg("points").noconvert(), py::arg("reduction"), py::arg("level"));
 }
 
 }  // namespace oddseq::bindings

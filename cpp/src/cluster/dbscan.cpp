@@ -18,6 +18,7 @@ namespace oddseq::cluster {
 namespace {
 
 using neighbors::KdNode;
+using neighbors::KdQuery;
 using neighbors::KdTree;
 using neighbors::Metric;
 
@@ -202,14 +203,18 @@ class Grid {
   // bounding boxes of the points they actually hold.
   template <class M>
   double gap_reduced(std::int64_t a, std::int64_t b) const {
-    double acc = 0.0;
-    for (std::int64_t k = 0; k < d_; ++k) {
-      const double gap = std::max(std::max(box_lo_[a * d_ + k] - box_hi_[b * d_ + k],
-                                           box_lo_[b * d_ + k] - box_hi_[a * d_ + k]),
-                                  0.0);
-      acc = M::fold(acc, gap);
-    }
-    return acc;
+    using neighbors::Lanes2;
+    using neighbors::load_lanes;
+    const double* lo_a = box_lo_.data() + a * d_;
+    const double* hi_a = box_hi_.data() + a * d_;
+    const double* lo_b = box_lo_.data() + b * d_;
+    const double* hi_b = box_hi_.data() + b * d_;
+    return neighbors::fold_gaps<M>(d_, [&](std::int64_t k) {
+      const Lanes2 left = load_lanes(lo_a, k, d_) - load_lanes(hi_b, k, d_);
+      const Lanes2 right = load_lanes(lo_b, k, d_) - load_lanes(hi_a, k, d_);
+      const Lanes2 gap = left > right ? left : right;
+      return gap > 0.0 ? gap : Lanes2{};
+    });
   }
 
   // Whether two cells touch (differ by at most one in every coordinate).
@@ -317,15 +322,24 @@ class Grid {
     std::vector<std::int64_t> offset(static_cast<std::size_t>(lead), -reach);
     neighbors::with_metric(metric, [&](auto m) {
       using M = decltype(m);
-      const double threshold = M::reduce(eps);
+      const double threshold = M::threshold(eps);
       const auto gap_of = [&](std::int64_t o) {
         return static_cast<double>(std::max<std::int64_t>(std::abs(o) - 1, 0)) * side_;
       };
+      // The smallest distance between points of two cells this far apart, folded as
+      // distances are.
+      const auto cells_gap = [&](std::int64_t o) {
+        return neighbors::fold_gaps<M>(d_, [&](std::int64_t k) {
+          neighbors::Lanes2 gaps{};
+          for (std::int64_t l = 0; l < 2 && k + l < d_; ++l) {
+            gaps[l] = gap_of(k + l < lead ? offset[k + l] : o);
+          }
+          return gaps;
+        });
+      };
       while (true) {
-        double gap = 0.0;
-        for (std::int64_t k = 0; k < lead; ++k) gap = M::fold(gap, gap_of(offset[k]));
         std::int64_t last = -1;
-        for (std::int64_t o = 0; o <= reach && M::fold(gap, gap_of(o)) <= threshold; ++o) last = o;
+        for (std::int64_t o = 0; o <= reach && cells_gap(o) <= threshold; ++o) last = o;
         if (last >= 0) {
           lead_offsets_.insert(lead_offsets_.end(), offset.begin(), offset.end());
           last_reach_.push_back(last);
@@ -357,7 +371,7 @@ template <class M>
 DbscanResult dbscan_grid(const double* x, std::int64_t n, std::int64_t d, double eps,
                          double min_samples, const double* weights, Metric metric, int n_threads) {
   const Grid grid(x, weights, n, d, metric, eps, n_threads);
-  const double threshold = M::reduce(eps);
+  const double threshold = M::threshold(eps);
   const std::int64_t n_cells = grid.cells();
   std::vector<std::uint8_t> core(static_cast<std::size_t>(n), 0);  // by grid position
 
@@ -472,10 +486,10 @@ template <class M>
 DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double eps,
                          double min_samples, const double* weights, Metric metric,
                          std::int64_t leaf_size, int n_threads) {
-  const KdTree tree(x, n, d, metric, leaf_size, n_threads);
+  const KdTree tree(x, n, d, metric, leaf_size, n_threads, neighbors::Frame::automatic);
   const auto& nodes = tree.nodes();
   const auto n_nodes = static_cast<std::int64_t>(nodes.size());
-  const double threshold = M::reduce(eps);
+  const double threshold = M::threshold(eps);
 
   // Node weights, children after parents in the node array, so a reverse sweep is
   // bottom-up.
@@ -507,12 +521,23 @@ DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double
   core::parallel_for_interruptible(n, n_threads, [&](std::int64_t p) {
     // The point's own leaf first: in dense regions it settles the count without a
     // search. Otherwise search the tree, nearer child first, skipping that leaf.
-    const double* q = tree.point(p);
+    const KdQuery q = tree.indexed_query(p);
     const KdNode& own = nodes[leaf_of[p]];
     double total = 0.0;
-    for (std::int64_t pos = own.begin; pos < own.end && total < min_samples; ++pos) {
-      if (M::between(q, tree.point(pos), d) <= threshold) total += weight[pos];
-    }
+    // Weights of the points of a leaf within eps, until min_samples is reached.
+    const auto count_leaf = [&](std::int32_t id) {
+      const KdNode& leaf = nodes[id];
+      // A chunk at a time: in dense regions a few points settle the count.
+      for (std::int64_t first = 0; first < leaf.count() && total < min_samples;
+           first += KdTree::kLeafChunk) {
+        const double* distance = tree.leaf_distances<M>(q.point, id, first, KdTree::kLeafChunk);
+        const std::int64_t last = std::min(leaf.count(), first + KdTree::kLeafChunk);
+        for (std::int64_t i = first; i < last && total < min_samples; ++i) {
+          if (distance[i - first] <= threshold) total += weight[leaf.begin + i];
+        }
+      }
+    };
+    count_leaf(leaf_of[p]);
     std::vector<std::int32_t> stack{0};
     const auto push_children = [&](const KdNode& node) {
       const double left = tree.min_reduced<M>(q, node.left);
@@ -535,9 +560,7 @@ DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double
       } else if (tree.max_reduced<M>(q, id) <= threshold) {
         total += node_weight[id];
       } else if (node.leaf()) {
-        for (std::int64_t pos = node.begin; pos < node.end && total < min_samples; ++pos) {
-          if (M::between(q, tree.point(pos), d) <= threshold) total += weight[pos];
-        }
+        count_leaf(id);
       } else {
         push_children(node);
       }
@@ -567,19 +590,33 @@ DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double
   // In dense regions that is nearly all of them.
   core::ConcurrentUnionFind components(n);
   // roots: a scratch buffer of the caller's, one per task.
-  const auto join_pairs = [&](const KdNode& a, const KdNode& b, std::vector<std::int64_t>& roots) {
+  const auto join_pairs = [&](std::int32_t a_id, std::int32_t b_id,
+                              std::vector<std::int64_t>& roots) {
+    const KdNode& a = nodes[a_id];
+    const KdNode& b = nodes[b_id];
     roots.resize(static_cast<std::size_t>(b.count()));
     for (std::int64_t r = b.begin; r < b.end; ++r) {
       roots[r - b.begin] = core[r] ? components.find(r) : -1;
     }
     for (std::int64_t p = a.begin; p < a.end; ++p) {
       if (!core[p]) continue;
-      const double* q = tree.point(p);
       std::int64_t root = components.find(p);
-      for (std::int64_t r = std::max(b.begin, p + 1); r < b.end; ++r) {
-        // A stale root can only be an ancestor's old name: equal still means joined.
-        if (roots[r - b.begin] < 0 || roots[r - b.begin] == root) continue;
-        if (M::between(q, tree.point(r), d) <= threshold) {
+      const std::int64_t first = std::max(b.begin, p + 1);
+      // A stale root can only be an ancestor's old name: equal still means joined.
+      const auto pending = [&](std::int64_t r) {
+        return roots[r - b.begin] >= 0 && roots[r - b.begin] != root;
+      };
+      std::int64_t n_pending = 0;
+      for (std::int64_t r = first; r < b.end; ++r) n_pending += pending(r);
+      if (n_pending == 0) continue;
+      // The whole leaf in one vectorised pass once a few pairs are left, else pair by pair.
+      const double* distance =
+          n_pending >= 3 ? tree.leaf_distances<M>(tree.point(p), b_id) : nullptr;
+      for (std::int64_t r = first; r < b.end; ++r) {
+        if (!pending(r)) continue;
+        const double reduced = distance != nullptr ? distance[r - b.begin]
+                                                   : M::between(tree.point(p), tree.point(r), d);
+        if (reduced <= threshold) {
           components.unite(p, r);
           root = components.find(p);
           roots[r - b.begin] = root;
@@ -618,7 +655,7 @@ DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double
       n_leaves, n_threads,
       [&](std::int64_t i) {
         std::vector<std::int64_t> roots;
-        join_pairs(nodes[leaves[i]], nodes[leaves[i]], roots);
+        join_pairs(leaves[i], leaves[i], roots);
       },
       4);
   const double near = M::reduce(0.5 * eps);
@@ -646,7 +683,7 @@ DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double
               stack.push_back(node.right);
               stack.push_back(node.left);
             } else if ((gap <= near) == near_pass) {
-              join_pairs(leaf, node, roots);
+              join_pairs(own, id, roots);
             }
           }
         },
@@ -665,7 +702,7 @@ DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double
       part.is_core[row] = 1;
       return;
     }
-    const double* q = tree.point(p);
+    const KdQuery q = tree.indexed_query(p);
     NearestCore best{threshold};
     std::vector<std::pair<double, std::int32_t>> stack{{0.0, 0}};
     while (!stack.empty()) {
@@ -674,8 +711,9 @@ DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double
       if (bound > best.reduced || core_count[id] == 0) continue;
       const KdNode& node = nodes[id];
       if (node.leaf()) {
+        const double* distance = tree.leaf_distances<M>(q.point, id);
         for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
-          if (core[pos]) best.offer(M::between(q, tree.point(pos), d), tree.original(pos));
+          if (core[pos]) best.offer(distance[pos - node.begin], tree.original(pos));
         }
         continue;
       }

@@ -1,6 +1,9 @@
 #include "oddseq/neighbors/kdtree.hpp"
 
+#include <Eigen/Dense>
+
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 #include <utility>
@@ -20,17 +23,166 @@ using Candidate = std::pair<double, std::int64_t>;
 }  // namespace
 
 KdTree::KdTree(const double* x, std::int64_t n, std::int64_t d, Metric metric,
-               std::int64_t leaf_size, int n_threads)
+               std::int64_t leaf_size, int n_threads, Frame frame)
     : n_(n), d_(d), metric_(metric), leaf_size_(std::max<std::int64_t>(leaf_size, 1)) {
   ODDSEQ_CHECK(n > 0 && d > 0, "a kd-tree needs at least one point and one dimension");
   order_.resize(n);
   std::iota(order_.begin(), order_.end(), std::int64_t{0});
   nodes_.reserve(static_cast<std::size_t>(4 * (n / leaf_size_ + 1)));
-  build(x, 0, n);
+  const std::vector<double> framed_rows = fit_frame(x, frame);
+  build(rotated_ ? framed_rows.data() : x, 0, n);
   points_.resize(static_cast<std::size_t>(n * d));
+  if (rotated_) framed_.resize(static_cast<std::size_t>(n * d));
   core::parallel_for(n, n_threads, [&](std::int64_t pos) {
     std::copy_n(x + order_[pos] * d, d, points_.data() + pos * d);
+    if (rotated_) std::copy_n(framed_rows.data() + order_[pos] * d, d, framed_.data() + pos * d);
   });
+  if (rotated_) {  // fit_frame left them in row order
+    const std::vector<double> by_row = std::move(norms_);
+    norms_.resize(static_cast<std::size_t>(n));
+    for (std::int64_t pos = 0; pos < n; ++pos) norms_[pos] = by_row[order_[pos]];
+  }
+  build_blocks();
+}
+
+bool KdTree::principal_frame_pays(const double* x) const {
+  // A trial on an evenly spaced sample: the same searches in a tree of each frame,
+  // counting the points and nodes they visit. Measured with kNN (k = 20): the principal
+  // frame made an 18-feature matrix of the pipeline 5x faster and DBSCAN on it 7x, sparse
+  // counts 1.8x; it cost 8% on Gaussian blobs in 8 dimensions, 22% on DBSCAN of blobs in
+  // 32, and 37% on a uniform cube, where any rotation only tilts the boxes. No statistic
+  // of the covariance told these apart; the trial does.
+  constexpr std::int64_t kSample = 4096, kQueries = 256, kNeighbours = 10;
+  const std::int64_t m = std::min(n_, kSample);
+  std::vector<double> sample(static_cast<std::size_t>(m * d_));
+  for (std::int64_t i = 0; i < m; ++i) std::copy_n(x + (i * n_ / m) * d_, d_, &sample[i * d_]);
+  const KdTree axes(sample.data(), m, d_, metric_, leaf_size_, 1, Frame::axes);
+  const KdTree principal(sample.data(), m, d_, metric_, leaf_size_, 1, Frame::principal);
+  const std::int64_t k = std::min(kNeighbours, m - 1);
+  // A fifth less work at least: rotated searches also frame each query and widen bounds.
+  return k >= 1 && 5 * principal.search_work(kQueries, k) < 4 * axes.search_work(kQueries, k);
+}
+
+std::int64_t KdTree::search_work(std::int64_t queries, std::int64_t k) const {
+  std::int64_t work = 0;
+  with_metric(metric_, [&](auto metric) {
+    using M = decltype(metric);
+    std::vector<Candidate> heap;
+    std::vector<std::pair<double, std::int32_t>> stack;
+    const std::int64_t m = std::min(queries, n_);
+    for (std::int64_t i = 0; i < m; ++i) {
+      const std::int64_t pos = i * n_ / m;
+      heap.clear();
+      search<M>(indexed_query(pos), order_[pos], k, false, heap, stack, &work);
+    }
+  });
+  return work;
+}
+
+std::vector<double> KdTree::fit_frame(const double* x, Frame frame) {
+  if (frame == Frame::axes || metric_ != Metric::euclidean || d_ < 2) return {};
+  // One leaf: no boxes to tighten.
+  if (frame == Frame::automatic && (n_ <= leaf_size_ || !principal_frame_pays(x))) return {};
+  using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Eigen::Map<const RowMatrix> data(x, n_, d_);
+  const Eigen::RowVectorXd centre = data.colwise().mean();
+  // In blocks of rows, so no centred copy of the whole matrix is made.
+  constexpr std::int64_t kBlock = 4096;
+  Eigen::MatrixXd scatter = Eigen::MatrixXd::Zero(d_, d_);
+  for (std::int64_t begin = 0; begin < n_; begin += kBlock) {
+    const std::int64_t rows = std::min(kBlock, n_ - begin);
+    const RowMatrix centred = data.middleRows(begin, rows).rowwise() - centre;
+    scatter.noalias() += centred.transpose() * centred;
+  }
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(scatter);
+  if (solver.info() != Eigen::Success) return {};
+  const Eigen::MatrixXd& axes = solver.eigenvectors();
+  rotated_ = true;
+  centre_.assign(centre.data(), centre.data() + d_);
+  axes_.resize(static_cast<std::size_t>(d_ * d_));
+  Eigen::Map<RowMatrix>(axes_.data(), d_, d_) = axes;
+  std::vector<double> framed(static_cast<std::size_t>(n_ * d_));
+  norms_.resize(static_cast<std::size_t>(n_));
+  for (std::int64_t begin = 0; begin < n_; begin += kBlock) {
+    const std::int64_t rows = std::min(kBlock, n_ - begin);
+    const RowMatrix centred = data.middleRows(begin, rows).rowwise() - centre;
+    Eigen::Map<RowMatrix>(framed.data() + begin * d_, rows, d_).noalias() = centred * axes;
+    for (std::int64_t i = 0; i < rows; ++i) norms_[begin + i] = centred.row(i).norm();
+  }
+  max_norm_ = *std::max_element(norms_.begin(), norms_.end());
+  // Allowances. With u the unit roundoff and c = (d + 4) u: a framed coordinate is off by
+  // at most (d + 3) u |x - centre| |axis| (a dot product of length d after a
+  // subtraction), so a framed point by sqrt(d) (d + 3) u |x - centre|; a folded sum of
+  // d squares is within a factor (1 +- c) of its exact value; and the computed axes are
+  // orthonormal only up to eta, which scales distances by at most sqrt(1 +- d eta).
+  // Each is taken four times over: a looser bound only costs a little pruning.
+  const double u = std::numeric_limits<double>::epsilon() / 2;
+  const double dim = static_cast<double>(d_);
+  const double c = (dim + 4) * u;
+  const double eta =
+      (axes.transpose() * axes - Eigen::MatrixXd::Identity(d_, d_)).cwiseAbs().maxCoeff() + 2 * c;
+  slack_per_norm_ = 4 * std::sqrt(dim) * c;
+  box_rounding_ = 4 * c;
+  shrink_ = (1 - 4 * c) / (1 + 4 * dim * eta);
+  grow_ = (1 + 4 * c) / std::max(1 - 4 * dim * eta, 0.5);
+  return framed;
+}
+
+KdQuery KdTree::query(const double* q, double* buffer) const {
+  if (!rotated_) return KdQuery{q, q, 0.0};
+  double norm = 0.0;
+  for (std::int64_t i = 0; i < d_; ++i) {
+    const double centred = q[i] - centre_[i];
+    norm += centred * centred;
+  }
+  for (std::int64_t j = 0; j < d_; ++j) buffer[j] = 0.0;
+  for (std::int64_t i = 0; i < d_; ++i) {
+    const double centred = q[i] - centre_[i];
+    const double* axis_row = axes_.data() + i * d_;
+    for (std::int64_t j = 0; j < d_; ++j) buffer[j] += centred * axis_row[j];
+  }
+  return KdQuery{q, buffer, slack_of(std::sqrt(norm))};
+}
+
+double KdTree::lower_from_frame(double framed, double slack) const {
+  // The exact framed box distance is at least the computed one times (1 - 4c); the
+  // original points are at least that far apart less both points' rotation errors
+  // (slack), divided by at most sqrt(1 + d eta); folding their squared distance loses at
+  // most a factor (1 - c).
+  const double root = std::sqrt(framed) * (1 - box_rounding_) - slack;
+  return root > 0.0 ? root * root * shrink_ : 0.0;
+}
+
+double KdTree::upper_from_frame(double framed, double slack) const {
+  const double root = std::sqrt(framed) * (1 + box_rounding_) + slack;
+  return root * root * grow_;
+}
+
+void KdTree::build_blocks() {
+  block_offset_.assign(nodes_.size(), -1);
+  std::int64_t total = 0;
+  for (std::size_t id = 0; id < nodes_.size(); ++id) {
+    if (!nodes_[id].leaf()) continue;
+    block_offset_[id] = total;
+    total += leaf_stride(static_cast<std::int32_t>(id)) * d_;
+  }
+  blocks_.assign(static_cast<std::size_t>(total), 0.0);
+  for (std::size_t id = 0; id < nodes_.size(); ++id) {
+    const KdNode& node = nodes_[id];
+    if (!node.leaf()) continue;
+    const std::int64_t stride = leaf_stride(static_cast<std::int32_t>(id));
+    double* block = blocks_.data() + block_offset_[id];
+    for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
+      for (std::int64_t k = 0; k < d_; ++k) block[k * stride + pos - node.begin] = point(pos)[k];
+    }
+  }
+}
+
+double* KdTree::scratch(std::int64_t size) {
+  thread_local std::vector<double> buffer;
+  if (static_cast<std::int64_t>(buffer.size()) < size)
+    buffer.resize(static_cast<std::size_t>(size));
+  return buffer.data();
 }
 
 std::int32_t KdTree::build(const double* x, std::int64_t begin, std::int64_t end) {
@@ -89,9 +241,9 @@ void write_row(std::vector<Candidate>& heap, std::int64_t k, double* distances,
 }  // namespace
 
 template <class M>
-void KdTree::search(const double* query, std::int64_t skip, std::int64_t k, bool seeded,
+void KdTree::search(const KdQuery& query, std::int64_t skip, std::int64_t k, bool seeded,
                     std::vector<Candidate>& heap,
-                    std::vector<std::pair<double, std::int32_t>>& stack) const {
+                    std::vector<std::pair<double, std::int32_t>>& stack, std::int64_t* work) const {
   // Whether a node at this lower bound cannot hold a candidate better than the k-th
   // best: farther, or as far with only larger indices (ties go to the smaller).
   auto hopeless = [&](double bound, std::int32_t id) {
@@ -106,15 +258,19 @@ void KdTree::search(const double* query, std::int64_t skip, std::int64_t k, bool
     stack.pop_back();
     if (hopeless(bound, id)) continue;
     const KdNode& node = nodes_[id];
+    if (work != nullptr) *work += node.leaf() ? node.count() : 1;
     if (!node.leaf()) {
       push_children<M>(query, node, stack);
       continue;
     }
+    const double* distance = leaf_distances<M>(query.point, id);
     for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
+      const double reduced = distance[pos - node.begin];
+      const bool full = static_cast<std::int64_t>(heap.size()) >= k;
+      if (full && reduced > heap.front().first) continue;
       const std::int64_t original = order_[pos];
       if (original == skip) continue;
-      const Candidate c{M::between(query, point(pos), d_), original};
-      const bool full = static_cast<std::int64_t>(heap.size()) >= k;
+      const Candidate c{reduced, original};
       if (full && !(c < heap.front())) continue;
       // A seeded heap may already hold this point.
       if (seeded && std::any_of(heap.begin(), heap.end(),
@@ -140,7 +296,9 @@ void KdTree::knn(const double* q, std::int64_t m, std::int64_t k, const std::int
       std::vector<Candidate> heap;  // max-heap of the best k so far
       heap.reserve(static_cast<std::size_t>(k));
       std::vector<std::pair<double, std::int32_t>> stack;
-      search<M>(q + row * d_, exclude != nullptr ? exclude[row] : -1, k, false, heap, stack);
+      std::vector<double> framed(static_cast<std::size_t>(d_));
+      search<M>(query(q + row * d_, framed.data()), exclude != nullptr ? exclude[row] : -1, k,
+                false, heap, stack);
       write_row<M>(heap, k, distances + row * k, indices + row * k);
     });
   });
@@ -165,12 +323,12 @@ void KdTree::knn_self(std::int64_t k, int n_threads, double* distances,
           std::vector<std::pair<double, std::int32_t>> stack;
           std::vector<std::int64_t> seeds;  // original rows
           for (std::int64_t pos = run * kRun; pos < std::min(n_, (run + 1) * kRun); ++pos) {
-            const double* query = point(pos);
+            const KdQuery query = indexed_query(pos);
             const std::int64_t self = order_[pos];
             heap.clear();
             for (const std::int64_t seed : seeds) {
               if (seed == self) continue;
-              heap.emplace_back(M::between(query, point(position[seed]), d_), seed);
+              heap.emplace_back(M::between(query.point, point(position[seed]), d_), seed);
               std::push_heap(heap.begin(), heap.end());
               if (static_cast<std::int64_t>(heap.size()) > k) {
                 std::pop_heap(heap.begin(), heap.end());
@@ -191,9 +349,10 @@ void KdTree::radius_count(const double* q, std::int64_t m, double radius, int n_
                           std::int64_t* counts) const {
   with_metric(metric_, [&](auto metric) {
     using M = decltype(metric);
-    const double threshold = M::reduce(radius);
+    const double threshold = M::threshold(radius);
     core::parallel_for_interruptible(m, n_threads, [&](std::int64_t row) {
-      const double* query = q + row * d_;
+      std::vector<double> framed(static_cast<std::size_t>(d_));
+      const KdQuery query = this->query(q + row * d_, framed.data());
       std::int64_t total = 0;
       std::vector<std::int32_t> stack{0};
       while (!stack.empty()) {
@@ -204,9 +363,8 @@ void KdTree::radius_count(const double* q, std::int64_t m, double radius, int n_
         if (max_reduced<M>(query, id) <= threshold) {
           total += node.count();
         } else if (node.leaf()) {
-          for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
-            total += M::between(query, point(pos), d_) <= threshold;
-          }
+          const double* distance = leaf_distances<M>(query.point, id);
+          for (std::int64_t i = 0; i < node.count(); ++i) total += distance[i] <= threshold;
         } else {
           stack.push_back(node.right);
           stack.push_back(node.left);

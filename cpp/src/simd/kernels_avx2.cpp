@@ -19,6 +19,10 @@ namespace avx2_detail {
 #include "nearest_kernel.inl"
 }  // namespace avx2_detail
 
+namespace avx2_block {
+#include "block_distance_kernel.inl"
+}  // namespace avx2_block
+
 namespace {
 
 constexpr int kRows = 6;
@@ -143,7 +147,8 @@ const Kernels& avx2_kernels() {
                              8,
                              nearest_f32_avx2,
                              nearest_f64_avx2,
-                             avx2_minhash::minhash_min_impl};
+                             avx2_minhash::minhash_min_impl,
+                             avx2_block::block_distances_any<4, 2>};
   return table;
 }
 

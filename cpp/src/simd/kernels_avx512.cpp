@@ -19,6 +19,10 @@ namespace avx512_detail {
 #include "nearest_kernel.inl"
 }  // namespace avx512_detail
 
+namespace avx512_block {
+#include "block_distance_kernel.inl"
+}  // namespace avx512_block
+
 namespace {
 
 // Horizontal sums through memory: GCC 12's _mm512_reduce_add_* trips -Wuninitialized.
@@ -146,7 +150,8 @@ const Kernels& avx512_kernels() {
                              16,
                              nearest_f32_avx512,
                              nearest_f64_avx512,
-                             avx512_minhash::minhash_min_impl};
+                             avx512_minhash::minhash_min_impl,
+                             avx512_block::block_distances_any<8, 2>};
   return table;
 }
 

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "oddseq/simd/kernels.hpp"
@@ -83,6 +85,33 @@ void nearest_f64_scalar(const double* x, std::int64_t m, std::int64_t d, const d
   nearest_scalar(x, m, d, mu, packed, norms, k_padded, labels, best, second);
 }
 
+// Reference: one point at a time; feature k into partial k mod 4, then the partials
+// combined in pairs.
+void block_distances_scalar(Reduction reduction, const double* q, const double* points,
+                            std::int64_t d, std::int64_t stride, std::int64_t count, double* out) {
+  const auto fold = [&](double acc, double g) {
+    switch (reduction) {
+      case Reduction::squares:
+        return acc + g * g;
+      case Reduction::absolutes:
+        return acc + std::fabs(g);
+      case Reduction::max_absolute:
+        break;
+    }
+    return std::max(acc, std::fabs(g));
+  };
+  const auto combine = [&](double a, double b) {
+    return reduction == Reduction::max_absolute ? std::max(a, b) : a + b;
+  };
+  for (std::int64_t j = 0; j < count; ++j) {
+    double partial[4] = {0.0, 0.0, 0.0, 0.0};
+    for (std::int64_t k = 0; k < d; ++k) {
+      partial[k % 4] = fold(partial[k % 4], points[k * stride + j] - q[k]);
+    }
+    out[j] = combine(combine(partial[0], partial[1]), combine(partial[2], partial[3]));
+  }
+}
+
 template <class T>
 void pack_centers_impl(const T* centers, std::int64_t k, std::int64_t d, std::int64_t tile,
                        T* packed, T* packed_norms) {
@@ -111,11 +140,12 @@ void pack_centers(const double* centers, std::int64_t k, std::int64_t d, std::in
 }
 
 const Kernels& scalar_kernels() {
-  static const Kernels table{Level::scalar,      sqdist_f32_scalar,
-                             sqdist_f64_scalar,  dot_f32_scalar,
-                             dot_f64_scalar,     kScalarTile,
-                             kScalarTile,        nearest_f32_scalar,
-                             nearest_f64_scalar, scalar_minhash::minhash_min_impl};
+  static const Kernels table{Level::scalar,         sqdist_f32_scalar,
+                             sqdist_f64_scalar,     dot_f32_scalar,
+                             dot_f64_scalar,        kScalarTile,
+                             kScalarTile,           nearest_f32_scalar,
+                             nearest_f64_scalar,    scalar_minhash::minhash_min_impl,
+                             block_distances_scalar};
   return table;
 }
 

@@ -305,3 +305,24 @@ def test_collapse_treats_signed_zeros_as_equal():
     distinct, weight, group = _collapse_duplicates(X, None)
     assert distinct.shape == (1, 2) and weight.tolist() == [100.0]
     assert (group == 0).all()
+
+
+def test_rotated_tree_agrees_exactly_with_brute_force_at_ties():
+    # Correlated features (the kd-tree then searches in the data's principal frame, with
+    # boxes that bound distances only up to rounding) on a coarse grid (many pairs exactly
+    # eps apart): the tree's result is the exhaustive one, and scikit-learn's.
+    rng = np.random.default_rng(5)
+    latent = rng.normal(size=(6000, 8))
+    X = np.round(2 * (latent @ rng.normal(size=(8, 16)))) / 2 + 100.0
+    from oddseq import _core
+
+    assert _core.KdTree(X, "euclidean", 32, 1).rotated
+    # A distance that occurs between rows: points exactly eps apart.
+    to_some = np.sqrt(((X[:200, None, :] - X[None, :, :]) ** 2).sum(axis=2))
+    eps = float(np.median(np.sort(to_some, axis=1)[:, 4]))
+    tree = DBSCAN(eps, min_samples=4, algorithm="kdtree").fit(X)
+    brute = DBSCAN(eps, min_samples=4, algorithm="brute").fit(X)
+    np.testing.assert_array_equal(tree.labels_, brute.labels_)
+    np.testing.assert_array_equal(tree.core_sample_indices_, brute.core_sample_indices_)
+    assert 0 < len(tree.core_sample_indices_) < len(X)
+    check_against_sklearn(X, eps, 4, "euclidean", "kdtree")

@@ -106,3 +106,33 @@ def test_minhash_minima_match_numpy(level, n, n_hashes):
     hashed = (mult[:, None] * x[None, :] + add[:, None]) >> np.uint32(8)  # wraps mod 2**32
     expected = hashed.min(axis=1) if n else np.full(n_hashes, 2**24, dtype=np.uint32)
     np.testing.assert_array_equal(got, expected)
+
+
+def folded(q, points, reduction):
+    """Each point's distance folded as the core defines it: feature k into partial k mod
+    4, one multiply and one add at a time, the partials combined in pairs. Every level
+    must reproduce it bit for bit."""
+    partial = np.zeros((4, len(points)))
+    for k in range(points.shape[1]):
+        g = np.abs(points[:, k] - q[k])
+        if reduction == "squares":
+            partial[k % 4] = partial[k % 4] + g * g
+        elif reduction == "absolutes":
+            partial[k % 4] = partial[k % 4] + g
+        else:
+            partial[k % 4] = np.maximum(partial[k % 4], g)
+    combine = np.maximum if reduction == "max_absolute" else np.add
+    return combine(combine(partial[0], partial[1]), combine(partial[2], partial[3]))
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("reduction", ["squares", "absolutes", "max_absolute"])
+@pytest.mark.parametrize(("n", "d"), [(1, 1), (7, 3), (8, 18), (33, 5), (17, 6), (100, 64)])
+def test_block_distances_equal_the_defined_fold_exactly(level, reduction, n, d):
+    rng = np.random.default_rng(n * 100 + d)
+    points = rng.normal(size=(n, d)) * 10.0 ** rng.integers(-3, 4, d)
+    q = rng.normal(size=d)
+    out = _core.simd_block_distances(q, points, reduction, level)
+    np.testing.assert_array_equal(out, folded(q, points, reduction))
+    with pytest.raises(ValueError, match="one column per entry"):
+        _core.simd_block_distances(q[:-1] if d > 1 else np.ones(2), points, reduction, level)

@@ -10,6 +10,13 @@ namespace oddseq::simd {
 
 enum class Level { scalar = 0, avx2 = 1, avx512 = 2 };
 
+// How block_distances folds per-feature differences g: the sum of g^2 (squared
+// euclidean), of |g| (manhattan), or the largest |g| (chebyshev).
+enum class Reduction { squares, absolutes, max_absolute };
+
+// Points per vector slot of block_distances: blocks are padded to a multiple of this.
+constexpr std::int64_t kBlockLanes = 8;
+
 struct Kernels {
   Level level;
   float (*sqdist_f32)(const float* a, const float* b, std::size_t d);
@@ -37,6 +44,14 @@ struct Kernels {
   // for j < n_hashes, or 2^24 when n == 0 (values fit float32 exactly).
   void (*minhash_min)(const std::uint32_t* x, std::int64_t n, const std::uint32_t* mult,
                       const std::uint32_t* add, std::int64_t n_hashes, std::uint32_t* best);
+
+  // Reduced distances from the query q[d] to `count` points stored feature-major
+  // (coordinate k of point j at points[k * stride + j]); count is a multiple of
+  // kBlockLanes. Every level folds the features in the order that defines a neighbour
+  // distance (neighbors/metric.hpp: four interleaved partials, no fused multiply-add),
+  // so the result is the same on every CPU and equal to neighbors::*::between.
+  void (*block_distances)(Reduction reduction, const double* q, const double* points,
+                          std::int64_t d, std::int64_t stride, std::int64_t count, double* out);
 };
 
 // Number of centre slots after padding k up to a multiple of the tile width.
