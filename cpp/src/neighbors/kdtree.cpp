@@ -42,7 +42,7 @@ KdTree::KdTree(const double* x, std::int64_t n, std::int64_t d, Metric metric,
     norms_.resize(static_cast<std::size_t>(n));
     for (std::int64_t pos = 0; pos < n; ++pos) norms_[pos] = by_row[order_[pos]];
   }
-  build_blocks();
+  build_blocks(n_threads);
 }
 
 bool KdTree::principal_frame_pays(const double* x) const {
@@ -86,14 +86,13 @@ std::vector<double> KdTree::fit_frame(const double* x, Frame frame) {
   using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Eigen::Map<const RowMatrix> data(x, n_, d_);
   const Eigen::RowVectorXd centre = data.colwise().mean();
-  // In blocks of rows, so no centred copy of the whole matrix is made.
-  constexpr std::int64_t kBlock = 4096;
-  Eigen::MatrixXd scatter = Eigen::MatrixXd::Zero(d_, d_);
-  for (std::int64_t begin = 0; begin < n_; begin += kBlock) {
-    const std::int64_t rows = std::min(kBlock, n_ - begin);
-    const RowMatrix centred = data.middleRows(begin, rows).rowwise() - centre;
-    scatter.noalias() += centred.transpose() * centred;
-  }
+  // The axes from an evenly spaced sample: they need not be exact (the allowances below
+  // hold for any computed axes), only good enough to tighten the boxes.
+  constexpr std::int64_t kAxesSample = 65536;
+  const std::int64_t m = std::min(n_, kAxesSample);
+  RowMatrix sample(m, d_);
+  for (std::int64_t i = 0; i < m; ++i) sample.row(i) = data.row(i * n_ / m) - centre;
+  const Eigen::MatrixXd scatter = sample.transpose() * sample;
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(scatter);
   if (solver.info() != Eigen::Success) return {};
   const Eigen::MatrixXd& axes = solver.eigenvectors();
@@ -103,6 +102,7 @@ std::vector<double> KdTree::fit_frame(const double* x, Frame frame) {
   Eigen::Map<RowMatrix>(axes_.data(), d_, d_) = axes;
   std::vector<double> framed(static_cast<std::size_t>(n_ * d_));
   norms_.resize(static_cast<std::size_t>(n_));
+  constexpr std::int64_t kBlock = 4096;  // rows at a time: no centred copy of the whole
   for (std::int64_t begin = 0; begin < n_; begin += kBlock) {
     const std::int64_t rows = std::min(kBlock, n_ - begin);
     const RowMatrix centred = data.middleRows(begin, rows).rowwise() - centre;
@@ -158,24 +158,28 @@ double KdTree::upper_from_frame(double framed, double slack) const {
   return root * root * grow_;
 }
 
-void KdTree::build_blocks() {
+void KdTree::build_blocks(int n_threads) {
   block_offset_.assign(nodes_.size(), -1);
+  std::vector<std::int32_t> leaves;
   std::int64_t total = 0;
   for (std::size_t id = 0; id < nodes_.size(); ++id) {
     if (!nodes_[id].leaf()) continue;
+    leaves.push_back(static_cast<std::int32_t>(id));
     block_offset_[id] = total;
     total += leaf_stride(static_cast<std::int32_t>(id)) * d_;
   }
-  blocks_.assign(static_cast<std::size_t>(total), 0.0);
-  for (std::size_t id = 0; id < nodes_.size(); ++id) {
+  blocks_.resize(static_cast<std::size_t>(total));
+  core::parallel_for(static_cast<std::int64_t>(leaves.size()), n_threads, [&](std::int64_t leaf) {
+    const std::int32_t id = leaves[leaf];
     const KdNode& node = nodes_[id];
-    if (!node.leaf()) continue;
-    const std::int64_t stride = leaf_stride(static_cast<std::int32_t>(id));
+    const std::int64_t stride = leaf_stride(id);
     double* block = blocks_.data() + block_offset_[id];
-    for (std::int64_t pos = node.begin; pos < node.end; ++pos) {
-      for (std::int64_t k = 0; k < d_; ++k) block[k * stride + pos - node.begin] = point(pos)[k];
+    for (std::int64_t k = 0; k < d_; ++k) {
+      double* column = block + k * stride;
+      for (std::int64_t i = 0; i < node.count(); ++i) column[i] = point(node.begin + i)[k];
+      std::fill(column + node.count(), column + stride, 0.0);  // padding lanes
     }
-  }
+  });
 }
 
 double* KdTree::scratch(std::int64_t size) {

@@ -141,7 +141,7 @@ class KdTree {
   std::vector<double> fit_frame(const double* x, Frame frame);
   void frame_row(const double* x, double* out) const;
   std::int32_t build(const double* x, std::int64_t begin, std::int64_t end);
-  void build_blocks();
+  void build_blocks(int n_threads);
   std::int64_t leaf_stride(std::int32_t id) const {
     const std::int64_t lanes = simd::kBlockLanes;
     return (nodes_[id].count() + lanes - 1) / lanes * lanes;
