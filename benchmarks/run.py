@@ -3,7 +3,7 @@
 Usage (from the repository root, after ``pip install ".[bench]"``):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py [sequences] [kmeans]
-        [kmeans-scaling] [encoders] [dbscan [--dbscan-shapes 200k-d2 ...]] [pipeline]
+        [kmeans-scaling] [encoders] [dbscan [--dbscan-shapes 200k-d2 ...]] [pipeline] [neighbors]
         [--events 10000000] [--entities 100000] [--n 1000000] [--iters 50]
 
 Each measurement runs in a fresh subprocess that loads the shared input from disk, so
@@ -733,6 +733,101 @@ def bench_pipeline(args, workdir: Path) -> dict:
     return {"rows": rows}
 
 
+NEIGHBOURS_K = 20  # LOF's default, the one call's
+
+
+def pipeline_features(case: str) -> np.ndarray:
+    """The matrix the one call's detectors see for a pipeline case: its encoders' features
+    after the signed log and z-scores."""
+    from oddseq._pipeline import AnomalyPipeline
+    from oddseq.sequences import Sequences
+
+    df = make_pipeline_log(case)
+    seqs = Sequences.from_events(
+        df, entity="user_id", event="behavior", time="timestamp", item="item_id"
+    )
+    pipe = AnomalyPipeline(method="kmeans").fit(seqs)
+    raw = np.asarray(pipe.encoder_.transform(seqs), dtype=np.float64)
+    return np.ascontiguousarray(pipe.z_scaler_.transform(pipe.log_scaler_.transform(raw)))
+
+
+NEIGHBOURS_DATA = {
+    # name: how to make it
+    "shop-100k features": lambda: pipeline_features("shop-100k"),
+    "urls-20k features": lambda: pipeline_features("urls-20k"),
+    "blobs 200k x 8": lambda: make_dbscan_data(200_000, 8, "euclidean"),
+    "uniform 100k x 8": lambda: np.random.default_rng(0).uniform(size=(100_000, 8)),
+}
+
+
+def neighbors_worker(case: str, workdir: Path) -> dict:
+    """The k nearest other rows of every indexed row, as LOF needs them."""
+    X = np.load(workdir / "X.npy")
+    base = start_memory_window()
+    t0 = time.perf_counter()
+    if case == "oddseq":
+        from oddseq.cluster import NearestNeighbors
+
+        index = NearestNeighbors(n_neighbors=NEIGHBOURS_K).fit(X)
+        _, ind = index.kneighbors()
+        extra = {"principal_frame": bool(index._tree.rotated)}
+    elif case.startswith("sklearn"):
+        from sklearn.neighbors import NearestNeighbors
+
+        algorithm = case.split("-", 1)[1]
+        index = NearestNeighbors(n_neighbors=NEIGHBOURS_K, algorithm=algorithm, n_jobs=-1).fit(X)
+        _, ind = index.kneighbors()
+        extra = {}
+    elif case == "faiss":
+        import faiss
+
+        # Exhaustive search in float32 (faiss has no float64 index): k + 1 to drop self.
+        index = faiss.IndexFlatL2(X.shape[1])
+        index.add(X.astype(np.float32))
+        _, found = index.search(X.astype(np.float32), NEIGHBOURS_K + 1)
+        rows = np.arange(len(X))[:, None]
+        keep = found != rows
+        ind = np.array([r[k][:NEIGHBOURS_K] for r, k in zip(found, keep)])
+        extra = {}
+    else:
+        raise ValueError(case)
+    seconds = time.perf_counter() - t0
+    np.save(workdir / f"ind-{case}.npy", ind)
+    return {"case": case, "seconds": seconds, "peak_extra_mb": peak_rss_mb() - base, **extra}
+
+
+def bench_neighbors(args, workdir: Path) -> dict:
+    try:
+        import faiss  # noqa: F401
+
+        peers = ["sklearn-kd_tree", "sklearn-brute", "faiss"]
+    except ImportError:
+        print("faiss-cpu not installed: skipping it")
+        peers = ["sklearn-kd_tree", "sklearn-brute"]
+    print(f"\nkNN of every indexed row (k = {NEIGHBOURS_K}, each row's own excluded)")
+    print(f"{'data':<20}{'shape':>14}{'library':>17}{'seconds':>9}{'oddseq x':>9}{'same':>7}")
+    rows = []
+    for name, make in NEIGHBOURS_DATA.items():
+        X = make()
+        np.save(workdir / "X.npy", X)
+        ours = None
+        for case in ["oddseq", *peers]:
+            r = run_case("neighbors", case, workdir)
+            ours = ours or r
+            mine = np.load(workdir / "ind-oddseq.npy")
+            theirs = np.load(workdir / f"ind-{case}.npy")
+            # Sets of neighbours per row: equal distances may be listed in another order.
+            same = float(np.mean(np.sort(mine, axis=1) == np.sort(theirs, axis=1)))
+            r.update(data=name, shape=list(X.shape), oddseq_speedup=r["seconds"] / ours["seconds"])
+            r["same_neighbours"] = same
+            rows.append(r)
+            print(
+                f"{name:<20}{str(X.shape):>14}{case:>17}{r['seconds']:>9.2f}"
+                f"{r['oddseq_speedup']:>8.1f}x{same:>7.3f}"
+            )
+    return {"k": NEIGHBOURS_K, "rows": rows}
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         bench, case, workdir = sys.argv[2], sys.argv[3], Path(sys.argv[4])
@@ -742,6 +837,7 @@ def main():
             "encoders": encoders_worker,
             "dbscan": dbscan_worker,
             "pipeline": pipeline_worker,
+            "neighbors": neighbors_worker,
         }[bench]
         print(json.dumps(worker(case, workdir)))
         return
@@ -767,6 +863,7 @@ def main():
                 "encoders": bench_encoders,
                 "dbscan": bench_dbscan,
                 "pipeline": bench_pipeline,
+                "neighbors": bench_neighbors,
             }[name](args, Path(tmp))
         result["machine"] = info
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1))

@@ -159,6 +159,7 @@ void register_neighbors(py::module_& m) {
            py::arg("n_threads"), py::arg("frame") = "automatic")
       .def_property_readonly("size", &KdTree::size)
       .def_property_readonly("rotated", &KdTree::rotated)
+      .def_property_readonly("scans", &KdTree::scans)
       .def_property_readonly("dim", &KdTree::dim)
       .def("knn", &knn, py::arg("x").noconvert(), py::arg("k"), py::arg("exclude").noconvert(),
            py::arg("n_threads"))

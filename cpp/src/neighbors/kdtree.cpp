@@ -45,22 +45,41 @@ KdTree::KdTree(const double* x, std::int64_t n, std::int64_t d, Metric metric,
   build_blocks(n_threads);
 }
 
-bool KdTree::principal_frame_pays(const double* x) const {
+KdTree::Strategy KdTree::choose_strategy(const double* x, Frame frame) const {
+  const bool can_rotate = metric_ == Metric::euclidean && d_ >= 2;
+  // One leaf is an exhaustive search already: scan it in cache-sized chunks.
+  if (n_ <= leaf_size_) return {frame == Frame::principal && can_rotate, true};
+  if (frame != Frame::automatic) return {frame == Frame::principal && can_rotate, false};
   // A trial on an evenly spaced sample: the same searches in a tree of each frame,
   // counting the points and nodes they visit. Measured with kNN (k = 20): the principal
   // frame made an 18-feature matrix of the pipeline 5x faster and DBSCAN on it 7x, sparse
   // counts 1.8x; it cost 8% on Gaussian blobs in 8 dimensions, 22% on DBSCAN of blobs in
   // 32, and 37% on a uniform cube, where any rotation only tilts the boxes. No statistic
-  // of the covariance told these apart; the trial does.
+  // of the covariance told these apart; the trial does. Where even the better frame's
+  // searches visit most of the sample (features that are mostly independent noise, as
+  // 45 counts of URL paths: the trial's searches visited 99% of it), the tree cannot
+  // prune and a scan of every point is cheaper.
   constexpr std::int64_t kSample = 4096, kQueries = 256, kNeighbours = 10;
   const std::int64_t m = std::min(n_, kSample);
   std::vector<double> sample(static_cast<std::size_t>(m * d_));
   for (std::int64_t i = 0; i < m; ++i) std::copy_n(x + (i * n_ / m) * d_, d_, &sample[i * d_]);
-  const KdTree axes(sample.data(), m, d_, metric_, leaf_size_, 1, Frame::axes);
-  const KdTree principal(sample.data(), m, d_, metric_, leaf_size_, 1, Frame::principal);
   const std::int64_t k = std::min(kNeighbours, m - 1);
-  // A fifth less work at least: rotated searches also frame each query and widen bounds.
-  return k >= 1 && 5 * principal.search_work(kQueries, k) < 4 * axes.search_work(kQueries, k);
+  if (k < 1) return {false, false};
+  const KdTree axes(sample.data(), m, d_, metric_, leaf_size_, 1, Frame::axes);
+  const std::int64_t axes_work = axes.search_work(kQueries, k);
+  std::int64_t best = axes_work;
+  Strategy strategy{false, false};
+  if (can_rotate) {
+    const KdTree principal(sample.data(), m, d_, metric_, leaf_size_, 1, Frame::principal);
+    const std::int64_t principal_work = principal.search_work(kQueries, k);
+    // A fifth less work at least: rotated searches also frame each query and widen bounds.
+    strategy.rotate = 5 * principal_work < 4 * axes_work;
+    if (strategy.rotate) best = principal_work;
+  }
+  const std::int64_t queries = std::min(kQueries, m);
+  strategy.scan = 10 * best >= 7 * queries * m;
+  if (strategy.scan) strategy.rotate = false;  // a scan uses no bounds
+  return strategy;
 }
 
 std::int64_t KdTree::search_work(std::int64_t queries, std::int64_t k) const {
@@ -80,9 +99,9 @@ std::int64_t KdTree::search_work(std::int64_t queries, std::int64_t k) const {
 }
 
 std::vector<double> KdTree::fit_frame(const double* x, Frame frame) {
-  if (frame == Frame::axes || metric_ != Metric::euclidean || d_ < 2) return {};
-  // One leaf: no boxes to tighten.
-  if (frame == Frame::automatic && (n_ <= leaf_size_ || !principal_frame_pays(x))) return {};
+  const Strategy strategy = choose_strategy(x, frame);
+  scan_ = strategy.scan;
+  if (!strategy.rotate) return {};
   using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Eigen::Map<const RowMatrix> data(x, n_, d_);
   const Eigen::RowVectorXd centre = data.colwise().mean();
@@ -160,17 +179,16 @@ double KdTree::upper_from_frame(double framed, double slack) const {
 
 void KdTree::build_blocks(int n_threads) {
   block_offset_.assign(nodes_.size(), -1);
-  std::vector<std::int32_t> leaves;
   std::int64_t total = 0;
   for (std::size_t id = 0; id < nodes_.size(); ++id) {
     if (!nodes_[id].leaf()) continue;
-    leaves.push_back(static_cast<std::int32_t>(id));
+    leaves_.push_back(static_cast<std::int32_t>(id));
     block_offset_[id] = total;
     total += leaf_stride(static_cast<std::int32_t>(id)) * d_;
   }
   blocks_.resize(static_cast<std::size_t>(total));
-  core::parallel_for(static_cast<std::int64_t>(leaves.size()), n_threads, [&](std::int64_t leaf) {
-    const std::int32_t id = leaves[leaf];
+  core::parallel_for(static_cast<std::int64_t>(leaves_.size()), n_threads, [&](std::int64_t leaf) {
+    const std::int32_t id = leaves_[leaf];
     const KdNode& node = nodes_[id];
     const std::int64_t stride = leaf_stride(id);
     double* block = blocks_.data() + block_offset_[id];
@@ -242,6 +260,20 @@ void write_row(std::vector<Candidate>& heap, std::int64_t k, double* distances,
   }
 }
 
+// Puts c into the max-heap of the k best so far when it beats the k-th (ties go to the
+// smaller row), which then drops out.
+void offer(std::vector<Candidate>& heap, std::int64_t k, const Candidate& c) {
+  if (static_cast<std::int64_t>(heap.size()) < k) {
+    heap.push_back(c);
+  } else if (c < heap.front()) {
+    std::pop_heap(heap.begin(), heap.end());
+    heap.back() = c;
+  } else {
+    return;
+  }
+  std::push_heap(heap.begin(), heap.end());
+}
+
 }  // namespace
 
 template <class M>
@@ -280,20 +312,68 @@ void KdTree::search(const KdQuery& query, std::int64_t skip, std::int64_t k, boo
       if (seeded && std::any_of(heap.begin(), heap.end(),
                                 [&](const Candidate& h) { return h.second == original; }))
         continue;
-      if (full) {
-        std::pop_heap(heap.begin(), heap.end());
-        heap.back() = c;
-      } else {
-        heap.push_back(c);
-      }
-      std::push_heap(heap.begin(), heap.end());
+      offer(heap, k, c);
     }
   }
+}
+
+template <class QueryOf>
+void KdTree::scan_knn(std::int64_t m, std::int64_t k, int n_threads, QueryOf&& query_of,
+                      double* distances, std::int64_t* indices) const {
+  // Every query against every point, but a tile of queries at a time over each chunk of
+  // points: the chunk stays in L1 for the whole tile instead of streaming from memory
+  // once per query (a search that would visit most leaves anyway is bound by memory
+  // otherwise, and pays for bounds that prune nothing).
+  constexpr std::int64_t kTile = 64, kChunk = 256;
+  with_metric(metric_, [&](auto metric) {
+    using M = decltype(metric);
+    core::parallel_for_interruptible(
+        (m + kTile - 1) / kTile, n_threads,
+        [&](std::int64_t tile) {
+          const std::int64_t first_row = tile * kTile;
+          const std::int64_t rows = std::min(kTile, m - first_row);
+          std::vector<ScanQuery> queries;
+          for (std::int64_t t = 0; t < rows; ++t) queries.push_back(query_of(first_row + t));
+          std::vector<std::vector<Candidate>> heaps(static_cast<std::size_t>(rows));
+          for (auto& heap : heaps) heap.reserve(static_cast<std::size_t>(k));
+          for (const std::int32_t id : leaves_) {
+            const KdNode& leaf = nodes_[id];
+            for (std::int64_t first = 0; first < leaf.count(); first += kChunk) {
+              const std::int64_t last = std::min(leaf.count(), first + kChunk);
+              for (std::int64_t t = 0; t < rows; ++t) {
+                const double* distance = leaf_distances<M>(queries[t].point, id, first, kChunk);
+                std::vector<Candidate>& heap = heaps[t];
+                for (std::int64_t i = first; i < last; ++i) {
+                  const double reduced = distance[i - first];
+                  if (static_cast<std::int64_t>(heap.size()) >= k && reduced > heap.front().first)
+                    continue;
+                  const std::int64_t original = order_[leaf.begin + i];
+                  if (original != queries[t].skip) offer(heap, k, Candidate{reduced, original});
+                }
+              }
+            }
+          }
+          for (std::int64_t t = 0; t < rows; ++t) {
+            const std::int64_t out = queries[t].out_row;
+            write_row<M>(heaps[t], k, distances + out * k, indices + out * k);
+          }
+        },
+        1);
+  });
 }
 
 void KdTree::knn(const double* q, std::int64_t m, std::int64_t k, const std::int64_t* exclude,
                  int n_threads, double* distances, std::int64_t* indices) const {
   ODDSEQ_CHECK(k >= 1 && k <= n_, "k must be in [1, n]");
+  if (scan_) {
+    scan_knn(
+        m, k, n_threads,
+        [&](std::int64_t row) {
+          return ScanQuery{q + row * d_, exclude != nullptr ? exclude[row] : -1, row};
+        },
+        distances, indices);
+    return;
+  }
   with_metric(metric_, [&](auto metric) {
     using M = decltype(metric);
     core::parallel_for_interruptible(m, n_threads, [&](std::int64_t row) {
@@ -311,6 +391,13 @@ void KdTree::knn(const double* q, std::int64_t m, std::int64_t k, const std::int
 void KdTree::knn_self(std::int64_t k, int n_threads, double* distances,
                       std::int64_t* indices) const {
   ODDSEQ_CHECK(k >= 1 && k < n_, "k must be in [1, n - 1]");
+  if (scan_) {
+    scan_knn(
+        n_, k, n_threads,
+        [&](std::int64_t pos) { return ScanQuery{point(pos), order_[pos], order_[pos]}; },
+        distances, indices);
+    return;
+  }
   // Queries in tree order, so that consecutive ones are close: each search starts from
   // the previous query and its neighbours as candidates, whose k-th distance bounds the
   // search from the first node on (instead of from infinity).

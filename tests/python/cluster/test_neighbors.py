@@ -99,8 +99,9 @@ def test_property_ties_go_to_the_smaller_row(seed, n, d, k, grid, threads):
     grid=st.booleans(),
     scale=st.sampled_from([1e-6, 1.0, 1e6]),
     frame=st.sampled_from(["axes", "principal"]),
+    scan=st.booleans(),
 )
-def test_property_both_frames_give_the_exact_neighbours(seed, n, d, k, grid, scale, frame):
+def test_property_both_frames_give_the_exact_neighbours(seed, n, d, k, grid, scale, frame, scan):
     # Correlated features far from the origin, the case the principal frame is for; its
     # boxes bound distances only up to rounding, so ties and exact distances test that
     # the allowance is never too small.
@@ -111,8 +112,11 @@ def test_property_both_frames_give_the_exact_neighbours(seed, n, d, k, grid, sca
         X = np.round(X * 2)
     X = X * scale + 1000.0 * scale
     Q = np.vstack([X[: min(n, 20)], rng.normal(size=(5, d)) * scale + 1000.0 * scale])
-    tree = _core.KdTree(X, "euclidean", 4, 2, frame=frame)
+    # A leaf of every point makes kNN scan them all, in tiles of queries and chunks of
+    # points, instead of searching.
+    tree = _core.KdTree(X, "euclidean", n if scan else 4, 2, frame=frame)
     assert tree.rotated == (frame == "principal")
+    assert tree.scans == (scan or n <= 4)
     k = min(k, n - 1)
     full = folded_squares(X, X)
     np.fill_diagonal(full, np.inf)
@@ -137,6 +141,9 @@ def test_principal_frame_is_chosen_where_searches_gain():
     correlated = latent @ rng.normal(size=(8, 16)) + 0.05 * rng.normal(size=(10_000, 16))
     assert _core.KdTree(correlated, "euclidean", 32, 1).rotated
     assert not _core.KdTree(rng.uniform(size=(2000, 8)), "euclidean", 32, 1).rotated
+    # Features that are independent noise leave a tree nothing to prune: kNN scans.
+    assert _core.KdTree(rng.normal(size=(5000, 40)), "euclidean", 32, 1).scans
+    assert not _core.KdTree(correlated, "euclidean", 32, 1).scans
     # Rotations keep only euclidean distances.
     assert not _core.KdTree(correlated, "manhattan", 32, 1).rotated
     with pytest.raises(ValueError, match="unknown frame"):

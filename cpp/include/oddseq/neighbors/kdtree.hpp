@@ -25,8 +25,8 @@
 namespace oddseq::neighbors {
 
 // How the boxes are oriented. automatic: the principal axes for euclidean distances when
-// a trial finds searches cheaper in them (see KdTree::principal_frame_pays), otherwise
-// the axes.
+// a trial finds searches cheaper in them (see KdTree::choose_strategy), otherwise the
+// axes; the same trial may also decide that kNN is better served by a scan.
 enum class Frame { axes, principal, automatic };
 
 struct KdNode {
@@ -55,6 +55,7 @@ class KdTree {
   std::int64_t dim() const { return d_; }
   Metric metric() const { return metric_; }
   bool rotated() const { return rotated_; }
+  bool scans() const { return scan_; }
   // Points in tree order; original(pos) is the row of x stored at position pos.
   const double* point(std::int64_t pos) const { return points_.data() + pos * d_; }
   std::int64_t original(std::int64_t pos) const { return order_[pos]; }
@@ -132,12 +133,25 @@ class KdTree {
                     std::int64_t* counts) const;
 
  private:
-  // Whether searches visit clearly less of a tree in the principal frame (x: the rows).
-  bool principal_frame_pays(const double* x) const;
+  // The frame, and whether kNN should scan every point instead of searching the tree.
+  struct Strategy {
+    bool rotate;
+    bool scan;
+  };
+  Strategy choose_strategy(const double* x, Frame frame) const;
+  // kNN by scanning: query_of(i) gives the i-th query as a ScanQuery.
+  struct ScanQuery {
+    const double* point;
+    std::int64_t skip;     // original row to leave out, or -1
+    std::int64_t out_row;  // output row
+  };
+  template <class QueryOf>
+  void scan_knn(std::int64_t m, std::int64_t k, int n_threads, QueryOf&& query_of,
+                double* distances, std::int64_t* indices) const;
   // Points and nodes visited by kNN searches of `queries` indexed points spread evenly.
   std::int64_t search_work(std::int64_t queries, std::int64_t k) const;
-  // Chooses the frame; when rotated, sets the frame's members and returns the rotated
-  // points in row order (empty otherwise).
+  // Chooses the frame and whether to scan; when rotated, sets the frame's members and
+  // returns the rotated points in row order (empty otherwise).
   std::vector<double> fit_frame(const double* x, Frame frame);
   void frame_row(const double* x, double* out) const;
   std::int32_t build(const double* x, std::int64_t begin, std::int64_t end);
@@ -181,6 +195,10 @@ class KdTree {
   // blocks_[block_offset_[id] + k * leaf_stride(id) + i] (padding lanes hold zeros).
   std::vector<double> blocks_;
   std::vector<std::int64_t> block_offset_;
+  std::vector<std::int32_t> leaves_;  // leaf ids in tree order
+  // kNN scans every point (a tile of queries per chunk) instead of searching: chosen when
+  // a trial search visits most of a sample anyway, and for a single leaf.
+  bool scan_ = false;
   // Per node, the smallest original index below it: with many equal points a search
   // whose k-th best is at distance d skips a node at lower bound d whose points all
   // have larger indices (they could only tie and lose the tie), instead of visiting
