@@ -115,6 +115,14 @@ std::vector<double> KdTree::fit_frame(const double* x, Frame frame) {
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(scatter);
   if (solver.info() != Eigen::Success) return {};
   const Eigen::MatrixXd& axes = solver.eigenvectors();
+  // How far the computed axes are from orthonormal (eta, used below); far off (never
+  // seen) would make the allowances meaningless: stay in the axes frame.
+  const double u = std::numeric_limits<double>::epsilon() / 2;
+  const double dim = static_cast<double>(d_);
+  const double c = (dim + 4) * u;
+  const double eta =
+      (axes.transpose() * axes - Eigen::MatrixXd::Identity(d_, d_)).cwiseAbs().maxCoeff() + 2 * c;
+  if (!(4 * dim * eta < 0.25)) return {};
   rotated_ = true;
   centre_.assign(centre.data(), centre.data() + d_);
   axes_.resize(static_cast<std::size_t>(d_ * d_));
@@ -135,15 +143,10 @@ std::vector<double> KdTree::fit_frame(const double* x, Frame frame) {
   // d squares is within a factor (1 +- c) of its exact value; and the computed axes are
   // orthonormal only up to eta, which scales distances by at most sqrt(1 +- d eta).
   // Each is taken four times over: a looser bound only costs a little pruning.
-  const double u = std::numeric_limits<double>::epsilon() / 2;
-  const double dim = static_cast<double>(d_);
-  const double c = (dim + 4) * u;
-  const double eta =
-      (axes.transpose() * axes - Eigen::MatrixXd::Identity(d_, d_)).cwiseAbs().maxCoeff() + 2 * c;
   slack_per_norm_ = 4 * std::sqrt(dim) * c;
   box_rounding_ = 4 * c;
   shrink_ = (1 - 4 * c) / (1 + 4 * dim * eta);
-  grow_ = (1 + 4 * c) / std::max(1 - 4 * dim * eta, 0.5);
+  grow_ = (1 + 4 * c) / (1 - 4 * dim * eta);
   return framed;
 }
 

@@ -102,7 +102,8 @@ class KdTree {
     return leaf_distances<M>(q, id, 0, leaf_stride(id));
   }
   // The same for `count` of the leaf's points from its `first` (a multiple of
-  // kLeafChunk), for searches that may stop early: entry i for position begin + first + i.
+  // simd::kBlockLanes), for searches that may stop early: entry i for position
+  // begin + first + i.
   template <class M>
   const double* leaf_distances(const double* q, std::int32_t id, std::int64_t first,
                                std::int64_t count) const {
@@ -153,7 +154,6 @@ class KdTree {
   // Chooses the frame and whether to scan; when rotated, sets the frame's members and
   // returns the rotated points in row order (empty otherwise).
   std::vector<double> fit_frame(const double* x, Frame frame);
-  void frame_row(const double* x, double* out) const;
   std::int32_t build(const double* x, std::int64_t begin, std::int64_t end);
   void build_blocks(int n_threads);
   std::int64_t leaf_stride(std::int32_t id) const {
