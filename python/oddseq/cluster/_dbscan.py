@@ -265,7 +265,10 @@ class NearestNeighbors(BaseEstimator):
         Default radius for :meth:`radius_neighbors_count`.
     metric : {"euclidean", "cosine", "manhattan", "chebyshev"}, default="euclidean"
     algorithm : {"auto", "kdtree", "brute"}, default="auto"
-        "brute" is the same search over one leaf (every pair); "auto" is "kdtree".
+        "brute" compares every pair (a tile of queries over each cache-sized chunk of
+        points); "kdtree" searches the tree, and itself turns to that scan for k-nearest
+        queries when a trial search on a sample finds the tree visiting most points
+        anyway (features that are mostly independent noise); "auto" is "kdtree".
     leaf_size : int, default=32
     n_threads : int or None, default=None
 
