@@ -46,7 +46,7 @@ inline void block_pass(const double* q, const double* points, std::int64_t d, st
     for (int v = 0; v < NV; ++v) partial[l][v] = V{};
   }
   const auto fold_feature = [&](int l, std::int64_t k) {
-    const V qk = V{} + q[k];
+    const V qk = q[k] - V{};  // a broadcast (x - 0 is x for every x, so it folds away)
     const double* column = points + k * stride;
     for (int v = 0; v < NV; ++v) {
       V x;

@@ -16,8 +16,12 @@ namespace avx2_minhash {
 }  // namespace avx2_minhash
 
 namespace avx2_detail {
-inline __m256 multiply_add(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
-inline __m256d multiply_add(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
+inline __m256 multiply_add(float a, __m256 b, __m256 c) {
+  return _mm256_fmadd_ps(_mm256_set1_ps(a), b, c);
+}
+inline __m256d multiply_add(double a, __m256d b, __m256d c) {
+  return _mm256_fmadd_pd(_mm256_set1_pd(a), b, c);
+}
 #include "nearest_kernel.inl"
 }  // namespace avx2_detail
 

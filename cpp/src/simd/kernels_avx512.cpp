@@ -16,8 +16,12 @@ namespace avx512_minhash {
 }  // namespace avx512_minhash
 
 namespace avx512_detail {
-inline __m512 multiply_add(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c); }
-inline __m512d multiply_add(__m512d a, __m512d b, __m512d c) { return _mm512_fmadd_pd(a, b, c); }
+inline __m512 multiply_add(float a, __m512 b, __m512 c) {
+  return _mm512_fmadd_ps(_mm512_set1_ps(a), b, c);
+}
+inline __m512d multiply_add(double a, __m512d b, __m512d c) {
+  return _mm512_fmadd_pd(_mm512_set1_pd(a), b, c);
+}
 #include "nearest_kernel.inl"
 }  // namespace avx512_detail
 

@@ -5,7 +5,8 @@
 // Register tile: MR rows x (2 * W) centres of accumulators; per feature j the kernel
 // loads two vectors of packed centres and broadcasts one coordinate per row.
 // The including unit provides <cstdint>, <cstring>, <limits>, <type_traits> and <vector>,
-// and multiply_add(a, b, c) = a * b + c for its vector types: a fused instruction where
+// and multiply_add(a, b, c) = a * b + c (a scalar, broadcast) for its vector types: a fused
+// instruction where
 // the unit has one (the project builds with -ffp-contract=off, so fusing is asked for,
 // never left to the compiler).
 
@@ -102,9 +103,8 @@ void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* mu, con
         const V c1 = load_vec<V>(tile + j * NC + W);
         for (int r = 0; r < MR; ++r) {
           const T a = rows[r][j];
-          const V broadcast = V{} + a;
-          acc[r][0] = multiply_add(broadcast, c0, acc[r][0]);
-          acc[r][1] = multiply_add(broadcast, c1, acc[r][1]);
+          acc[r][0] = multiply_add(a, c0, acc[r][0]);
+          acc[r][1] = multiply_add(a, c1, acc[r][1]);
         }
       }
       const IT base = IT{} + static_cast<IndexT>(t * NC);
