@@ -153,13 +153,10 @@ std::vector<double> KdTree::fit_frame(const double* x, Frame frame) {
 KdQuery KdTree::query(const double* q, double* buffer) const {
   if (!rotated_) return KdQuery{q, q, 0.0};
   double norm = 0.0;
+  std::fill(buffer, buffer + d_, 0.0);
   for (std::int64_t i = 0; i < d_; ++i) {
     const double centred = q[i] - centre_[i];
     norm += centred * centred;
-  }
-  for (std::int64_t j = 0; j < d_; ++j) buffer[j] = 0.0;
-  for (std::int64_t i = 0; i < d_; ++i) {
-    const double centred = q[i] - centre_[i];
     const double* axis_row = axes_.data() + i * d_;
     for (std::int64_t j = 0; j < d_; ++j) buffer[j] += centred * axis_row[j];
   }
