@@ -100,6 +100,36 @@ py::array_t<double> block_distances_at(const CArray<double>& q, const CArray<dou
   return to_numpy(std::move(out));
 }
 
+// Which (row, point) pairs one level's screen lets through: entry [i, c] is true when
+// ||p_c||^2 - 2 x_i.p_c <= limits[i] as that level rounds it (points packed as the
+// neighbour screen packs them).
+py::array_t<bool> screen_at(const CArray<float>& x, const CArray<float>& points,
+                            const CArray<float>& limits, const std::string& level) {
+  if (x.ndim() != 2 || points.ndim() != 2 || x.shape(1) != points.shape(1) ||
+      limits.size() != x.shape(0)) {
+    throw std::invalid_argument("x and points must be 2-D with equal columns, one limit per row");
+  }
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  const std::int64_t m = x.shape(0), n = points.shape(0), d = x.shape(1);
+  const std::int64_t tile = kernels.tile_f32, padded = simd::padded_count(n, tile);
+  std::vector<float> packed(static_cast<std::size_t>(padded * d)), norms(padded);
+  std::vector<std::uint32_t> masks(static_cast<std::size_t>(m * (padded / tile)));
+  py::array_t<bool> out({m, n});
+  bool* through = out.mutable_data();
+  {
+    py::gil_scoped_release release;
+    simd::pack_centers(points.data(), n, d, tile, packed.data(), norms.data());
+    kernels.screen_f32(x.data(), m, d, packed.data(), norms.data(), padded, limits.data(),
+                       masks.data());
+    for (std::int64_t i = 0; i < m; ++i) {
+      for (std::int64_t c = 0; c < n; ++c) {
+        through[i * n + c] = (masks[i * (padded / tile) + c / tile] >> (c % tile)) & 1u;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_simd(py::module_& m) {
@@ -127,6 +157,8 @@ void register_simd(py::module_& m) {
         py::arg("multipliers").noconvert(), py::arg("increments").noconvert(), py::arg("level"));
   m.def("simd_block_distances", &block_distances_at, py::arg("q").noconvert(),
         py::arg("points").noconvert(), py::arg("reduction"), py::arg("level"));
+  m.def("simd_screen", &screen_at, py::arg("x").noconvert(), py::arg("points").noconvert(),
+        py::arg("limits").noconvert(), py::arg("level"));
 }
 
 }  // namespace oddseq::bindings

@@ -22,6 +22,10 @@ inline __m256 multiply_add(float a, __m256 b, __m256 c) {
 inline __m256d multiply_add(double a, __m256d b, __m256d c) {
   return _mm256_fmadd_pd(_mm256_set1_pd(a), b, c);
 }
+typedef int Mask8 __attribute__((vector_size(8 * sizeof(int))));
+inline std::uint32_t lane_bits(Mask8 mask) {
+  return static_cast<std::uint32_t>(_mm256_movemask_ps(reinterpret_cast<__m256>(mask)));
+}
 #include "nearest_kernel.inl"
 }  // namespace avx2_detail
 
@@ -44,6 +48,12 @@ void nearest_f64_avx2(const double* x, std::int64_t m, std::int64_t d, const dou
                       std::int32_t* labels, double* best, double* second) {
   avx2_detail::nearest_dispatch<double, 4, kRows>(x, m, d, mu, packed, norms, k_padded, labels,
                                                   best, second);
+}
+
+void screen_f32_avx2(const float* x, std::int64_t m, std::int64_t d, const float* packed,
+                     const float* norms, std::int64_t n_padded, const float* limits,
+                     std::uint32_t* masks) {
+  avx2_detail::screen_kernel<float, 8, kRows>(x, m, d, packed, norms, n_padded, limits, masks);
 }
 
 float hsum256_ps(__m256 v) {
@@ -154,7 +164,8 @@ const Kernels& avx2_kernels() {
                              nearest_f32_avx2,
                              nearest_f64_avx2,
                              avx2_minhash::minhash_min_impl,
-                             avx2_block::block_distances_any<4, 2>};
+                             avx2_block::block_distances_any<4, 2>,
+                             screen_f32_avx2};
   return table;
 }
 

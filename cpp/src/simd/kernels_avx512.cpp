@@ -22,6 +22,10 @@ inline __m512 multiply_add(float a, __m512 b, __m512 c) {
 inline __m512d multiply_add(double a, __m512d b, __m512d c) {
   return _mm512_fmadd_pd(_mm512_set1_pd(a), b, c);
 }
+typedef int Mask16 __attribute__((vector_size(16 * sizeof(int))));
+inline std::uint32_t lane_bits(Mask16 mask) {
+  return static_cast<std::uint32_t>(_mm512_movepi32_mask(reinterpret_cast<__m512i>(mask)));
+}
 #include "nearest_kernel.inl"
 }  // namespace avx512_detail
 
@@ -61,6 +65,12 @@ void nearest_f64_avx512(const double* x, std::int64_t m, std::int64_t d, const d
                         std::int32_t* labels, double* best, double* second) {
   avx512_detail::nearest_dispatch<double, 8, kRows>(x, m, d, mu, packed, norms, k_padded, labels,
                                                     best, second);
+}
+
+void screen_f32_avx512(const float* x, std::int64_t m, std::int64_t d, const float* packed,
+                       const float* norms, std::int64_t n_padded, const float* limits,
+                       std::uint32_t* masks) {
+  avx512_detail::screen_kernel<float, 16, kRows>(x, m, d, packed, norms, n_padded, limits, masks);
 }
 
 float sqdist_f32_avx512(const float* a, const float* b, std::size_t d) {
@@ -157,7 +167,8 @@ const Kernels& avx512_kernels() {
                              nearest_f32_avx512,
                              nearest_f64_avx512,
                              avx512_minhash::minhash_min_impl,
-                             avx512_block::block_distances_any<8, 2>};
+                             avx512_block::block_distances_any<8, 2>,
+                             screen_f32_avx512};
   return table;
 }
 

@@ -85,6 +85,27 @@ void nearest_f64_scalar(const double* x, std::int64_t m, std::int64_t d, const d
   nearest_scalar(x, m, d, mu, packed, norms, k_padded, labels, best, second);
 }
 
+// Reference: one row and one packed point at a time, plain loops.
+void screen_f32_scalar(const float* x, std::int64_t m, std::int64_t d, const float* packed,
+                       const float* packed_norms, std::int64_t n_padded, const float* limits,
+                       std::uint32_t* masks) {
+  constexpr std::int64_t tile = kScalarTile;
+  const std::int64_t n_tiles = n_padded / tile;
+  for (std::int64_t i = 0; i < m; ++i) {
+    const float* row = x + i * d;
+    for (std::int64_t t = 0; t < n_tiles; ++t) {
+      std::uint32_t bits = 0;
+      for (std::int64_t l = 0; l < tile; ++l) {
+        const float* column = packed + t * d * tile + l;
+        float value = packed_norms[t * tile + l];  // packed columns hold -2c
+        for (std::int64_t j = 0; j < d; ++j) value += row[j] * column[j * tile];
+        bits |= static_cast<std::uint32_t>(value <= limits[i]) << l;
+      }
+      masks[i * n_tiles + t] = bits;
+    }
+  }
+}
+
 // Reference: one point at a time; feature k into partial k mod 4, then the partials
 // combined in pairs.
 void block_distances_scalar(Reduction reduction, const double* q, const double* points,
@@ -140,12 +161,18 @@ void pack_centers(const double* centers, std::int64_t k, std::int64_t d, std::in
 }
 
 const Kernels& scalar_kernels() {
-  static const Kernels table{Level::scalar,         sqdist_f32_scalar,
-                             sqdist_f64_scalar,     dot_f32_scalar,
-                             dot_f64_scalar,        kScalarTile,
-                             kScalarTile,           nearest_f32_scalar,
-                             nearest_f64_scalar,    scalar_minhash::minhash_min_impl,
-                             block_distances_scalar};
+  static const Kernels table{Level::scalar,
+                             sqdist_f32_scalar,
+                             sqdist_f64_scalar,
+                             dot_f32_scalar,
+                             dot_f64_scalar,
+                             kScalarTile,
+                             kScalarTile,
+                             nearest_f32_scalar,
+                             nearest_f64_scalar,
+                             scalar_minhash::minhash_min_impl,
+                             block_distances_scalar,
+                             screen_f32_scalar};
   return table;
 }
 

@@ -160,3 +160,49 @@ void nearest_dispatch(const T* x, std::int64_t m, std::int64_t d, const T* mu, c
                                     nullptr);
   }
 }
+
+// The same expansion as a screen for exact neighbour searches: for each of the m rows of
+// x[m x d] and each packed point c, bit l of masks[i * tiles + t] (tiles = n_padded / NC,
+// c = t * NC + l) is set when packed_norms[c] - 2 x_i.c <= limits[i]. The including unit
+// provides lane_bits(mask) (one bit per lane of a comparison result).
+template <class T, int W, int MR>
+void screen_kernel(const T* x, std::int64_t m, std::int64_t d, const T* packed,
+                   const T* packed_norms, std::int64_t n_padded, const T* limits,
+                   std::uint32_t* masks) {
+  using V = typename VecOf<T, W>::type;
+  constexpr int NC = 2 * W;
+  static_assert(NC <= 32, "a tile's bits must fit one mask word");
+  const std::int64_t n_tiles = n_padded / NC;
+  for (std::int64_t i0 = 0; i0 < m; i0 += MR) {
+    const T* rows[MR];
+    V limit[MR];
+    for (int r = 0; r < MR; ++r) {
+      const std::int64_t i = (i0 + r < m) ? i0 + r : m - 1;  // tail rows repeat the last
+      rows[r] = x + i * d;
+      limit[r] = V{} + limits[i];
+    }
+    for (std::int64_t t = 0; t < n_tiles; ++t) {
+      const T* tile = packed + t * d * NC;
+      const V norm0 = load_vec<V>(packed_norms + t * NC);
+      const V norm1 = load_vec<V>(packed_norms + t * NC + W);
+      V acc[MR][2];
+      for (int r = 0; r < MR; ++r) {
+        acc[r][0] = norm0;
+        acc[r][1] = norm1;
+      }
+      for (std::int64_t j = 0; j < d; ++j) {
+        const V c0 = load_vec<V>(tile + j * NC);
+        const V c1 = load_vec<V>(tile + j * NC + W);
+        for (int r = 0; r < MR; ++r) {
+          const T a = rows[r][j];
+          acc[r][0] = multiply_add(a, c0, acc[r][0]);
+          acc[r][1] = multiply_add(a, c1, acc[r][1]);
+        }
+      }
+      for (int r = 0; r < MR && i0 + r < m; ++r) {
+        masks[(i0 + r) * n_tiles + t] =
+            lane_bits(acc[r][0] <= limit[r]) | (lane_bits(acc[r][1] <= limit[r]) << W);
+      }
+    }
+  }
+}

@@ -136,3 +136,25 @@ def test_block_distances_equal_the_defined_fold_exactly(level, reduction, n, d):
     np.testing.assert_array_equal(out, folded(q, points, reduction))
     with pytest.raises(ValueError, match="one column per entry"):
         _core.simd_block_distances(q[:-1] if d > 1 else np.ones(2), points, reduction, level)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize(("m", "n", "d"), [(1, 1, 1), (5, 40, 3), (7, 100, 18), (13, 33, 45)])
+def test_screen_lets_through_what_is_within_the_limit(level, m, n, d):
+    # The screen's rounding is not defined (fused or not, any order), only bounded: pairs
+    # clearly below their row's limit must pass, pairs clearly above must not.
+    rng = np.random.default_rng(m * 1000 + n * 10 + d)
+    x = rng.uniform(-1, 1, size=(m, d)).astype(np.float32)
+    points = rng.uniform(-1, 1, size=(n, d)).astype(np.float32)
+    x64, p64 = x.astype(np.float64), points.astype(np.float64)
+    values = (p64**2).sum(1)[None, :] - 2 * x64 @ p64.T
+    limits = np.quantile(values, 0.3, axis=1).astype(np.float32)
+    through = _core.simd_screen(x, points, limits, level)
+    assert through.shape == (m, n)
+    slack = (d + 2) * 2.0**-22 * ((x64**2).sum(1)[:, None] + (p64**2).sum(1)[None, :] + 1)
+    assert through[values <= limits[:, None] - slack].all()
+    assert not through[values > limits[:, None] + slack].any()
+    unlimited = _core.simd_screen(x, points, np.full(m, np.inf, np.float32), level)
+    assert unlimited.all()
+    with pytest.raises(ValueError, match="one limit per row"):
+        _core.simd_screen(x, points, limits[:-1], level)

@@ -16,10 +16,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "oddseq/neighbors/metric.hpp"
+#include "oddseq/neighbors/screen.hpp"
 #include "oddseq/simd/kernels.hpp"
 
 namespace oddseq::neighbors {
@@ -145,10 +148,15 @@ class KdTree {
     const double* point;
     std::int64_t skip;     // original row to leave out, or -1
     std::int64_t out_row;  // output row
+    std::int64_t anchor;   // a tree position near the query (its own, for indexed points)
   };
   template <class QueryOf>
   void scan_knn(std::int64_t m, std::int64_t k, int n_threads, QueryOf&& query_of,
                 double* distances, std::int64_t* indices) const;
+  // The euclidean scan with the float32 screen in front (same results).
+  template <class QueryOf>
+  void screened_scan_knn(const Screen& screen, std::int64_t m, std::int64_t k, int n_threads,
+                         QueryOf&& query_of, double* distances, std::int64_t* indices) const;
   // Points and nodes visited by kNN searches of `queries` indexed points spread evenly.
   std::int64_t search_work(std::int64_t queries, std::int64_t k) const;
   // Chooses the frame and whether to scan; when rotated, sets the frame's members and
@@ -199,6 +207,12 @@ class KdTree {
   // kNN scans every point (a tile of queries per chunk) instead of searching: chosen when
   // a trial search visits most of a sample anyway, and for a single leaf.
   bool scan_ = false;
+  // The screen that spares a euclidean scan most exact distances (screen.hpp), built by
+  // the first scan (a tree that only answers radius queries, as DBSCAN's, never needs
+  // it); null when the data's scale is outside its range.
+  const Screen* screen() const;
+  mutable std::once_flag screen_once_;
+  mutable std::optional<Screen> screen_;
   // Per node, the smallest original index below it: with many equal points a search
   // whose k-th best is at distance d skips a node at lower bound d whose points all
   // have larger indices (they could only tie and lose the tie), instead of visiting

@@ -52,6 +52,14 @@ struct Kernels {
   // so the result is the same on every CPU and equal to neighbors::*::between.
   void (*block_distances)(Reduction reduction, const double* q, const double* points,
                           std::int64_t d, std::int64_t stride, std::int64_t count, double* out);
+
+  // Screening for exact neighbour searches, on points packed like centres (tile_f32):
+  // bit l of masks[i * tiles + t] (tiles = n_padded / tile_f32) is set when
+  // packed_norms[c] - 2 x_i.c <= limits[i] for point c = t * tile_f32 + l. Rounding
+  // differs between levels (fused or not); callers bound it, they never rely on it.
+  void (*screen_f32)(const float* x, std::int64_t m, std::int64_t d, const float* packed,
+                     const float* packed_norms, std::int64_t n_padded, const float* limits,
+                     std::uint32_t* masks);
 };
 
 // Number of centre slots after padding k up to a multiple of the tile width.
