@@ -22,6 +22,14 @@ using neighbors::KdQuery;
 using neighbors::KdTree;
 using neighbors::Metric;
 
+// The calling thread's buffer for a query framed by a rotated tree (d values): each
+// loop below holds one query at a time per thread.
+double* framed_buffer(std::int64_t d) {
+  thread_local std::vector<double> buffer;
+  buffer.resize(static_cast<std::size_t>(d));
+  return buffer.data();
+}
+
 // What every strategy hands to the final labelling, indexed by original row: whether a
 // row is core, the union-find unit of each core row (a grid cell or a tree position),
 // and for other rows the nearest core row within eps (-1: noise).
@@ -521,7 +529,7 @@ DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double
   core::parallel_for_interruptible(n, n_threads, [&](std::int64_t p) {
     // The point's own leaf first: in dense regions it settles the count without a
     // search. Otherwise search the tree, nearer child first, skipping that leaf.
-    const KdQuery q = tree.indexed_query(p);
+    const KdQuery q = tree.indexed_query(p, framed_buffer(d));
     const KdNode& own = nodes[leaf_of[p]];
     double total = 0.0;
     // Weights of the points of a leaf within eps, until min_samples is reached.
@@ -702,7 +710,7 @@ DbscanResult dbscan_tree(const double* x, std::int64_t n, std::int64_t d, double
       part.is_core[row] = 1;
       return;
     }
-    const KdQuery q = tree.indexed_query(p);
+    const KdQuery q = tree.indexed_query(p, framed_buffer(d));
     NearestCore best{threshold};
     std::vector<std::pair<double, std::int32_t>> stack{{0.0, 0}};
     while (!stack.empty()) {

@@ -30,19 +30,14 @@ KdTree::KdTree(const double* x, std::int64_t n, std::int64_t d, Metric metric,
   order_.resize(n);
   std::iota(order_.begin(), order_.end(), std::int64_t{0});
   nodes_.reserve(static_cast<std::size_t>(4 * (n / leaf_size_ + 1)));
-  const std::vector<double> framed_rows = fit_frame(x, frame);
-  build(rotated_ ? framed_rows.data() : x, 0, n);
+  {
+    const std::vector<double> framed_rows = fit_frame(x, frame);  // only to build on
+    build(rotated_ ? framed_rows.data() : x, 0, n);
+  }
   points_.resize(static_cast<std::size_t>(n * d));
-  if (rotated_) framed_.resize(static_cast<std::size_t>(n * d));
   core::parallel_for(n, n_threads, [&](std::int64_t pos) {
     std::copy_n(x + order_[pos] * d, d, points_.data() + pos * d);
-    if (rotated_) std::copy_n(framed_rows.data() + order_[pos] * d, d, framed_.data() + pos * d);
   });
-  if (rotated_) {  // fit_frame left them in row order
-    const std::vector<double> by_row = std::move(norms_);
-    norms_.resize(static_cast<std::size_t>(n));
-    for (std::int64_t pos = 0; pos < n; ++pos) norms_[pos] = by_row[order_[pos]];
-  }
   build_blocks(n_threads);
 }
 
@@ -116,11 +111,12 @@ std::int64_t KdTree::search_work(std::int64_t queries, std::int64_t k) const {
     using M = decltype(metric);
     std::vector<Candidate> heap;
     std::vector<std::pair<double, std::int32_t>> stack;
+    std::vector<double> framed(static_cast<std::size_t>(d_));
     const std::int64_t m = std::min(queries, n_);
     for (std::int64_t i = 0; i < m; ++i) {
       const std::int64_t pos = i * n_ / m;
       heap.clear();
-      search<M>(indexed_query(pos), order_[pos], k, false, heap, stack, &work);
+      search<M>(indexed_query(pos, framed.data()), order_[pos], k, false, heap, stack, &work);
     }
   });
   return work;
@@ -156,15 +152,14 @@ std::vector<double> KdTree::fit_frame(const double* x, Frame frame) {
   axes_.resize(static_cast<std::size_t>(d_ * d_));
   Eigen::Map<RowMatrix>(axes_.data(), d_, d_) = axes;
   std::vector<double> framed(static_cast<std::size_t>(n_ * d_));
-  norms_.resize(static_cast<std::size_t>(n_));
+  max_norm_ = 0.0;
   constexpr std::int64_t kBlock = 4096;  // rows at a time: no centred copy of the whole
   for (std::int64_t begin = 0; begin < n_; begin += kBlock) {
     const std::int64_t rows = std::min(kBlock, n_ - begin);
     const RowMatrix centred = data.middleRows(begin, rows).rowwise() - centre;
     Eigen::Map<RowMatrix>(framed.data() + begin * d_, rows, d_).noalias() = centred * axes;
-    for (std::int64_t i = 0; i < rows; ++i) norms_[begin + i] = centred.row(i).norm();
+    max_norm_ = std::max(max_norm_, centred.rowwise().norm().maxCoeff());
   }
-  max_norm_ = *std::max_element(norms_.begin(), norms_.end());
   // Allowances. With u the unit roundoff and c = (d + 4) u: a framed coordinate is off by
   // at most (d + 3) u |x - centre| |axis| (a dot product of length d after a
   // subtraction), so a framed point by sqrt(d) (d + 3) u |x - centre|; a folded sum of
@@ -528,8 +523,9 @@ void KdTree::knn_self(std::int64_t k, int n_threads, double* distances,
           heap.reserve(static_cast<std::size_t>(k + 1));
           std::vector<std::pair<double, std::int32_t>> stack;
           std::vector<std::int64_t> seeds;  // original rows
+          std::vector<double> framed(static_cast<std::size_t>(d_));
           for (std::int64_t pos = run * kRun; pos < std::min(n_, (run + 1) * kRun); ++pos) {
-            const KdQuery query = indexed_query(pos);
+            const KdQuery query = indexed_query(pos, framed.data());
             const std::int64_t self = order_[pos];
             heap.clear();
             for (const std::int64_t seed : seeds) {

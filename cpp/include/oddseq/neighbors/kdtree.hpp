@@ -67,10 +67,10 @@ class KdTree {
 
   // The query for an arbitrary point q[d]; `buffer` (d values) holds its framed copy.
   KdQuery query(const double* q, double* buffer) const;
-  // The query for the indexed point at tree position pos.
-  KdQuery indexed_query(std::int64_t pos) const {
-    if (!rotated_) return KdQuery{point(pos), point(pos), 0.0};
-    return KdQuery{point(pos), framed_.data() + pos * d_, slack_of(norms_[pos])};
+  // The query for the indexed point at tree position pos (framed into `buffer`, d values,
+  // when rotated: d^2 operations, against a framed copy of every point kept in memory).
+  KdQuery indexed_query(std::int64_t pos, double* buffer) const {
+    return query(point(pos), buffer);
   }
 
   // Bounds on the reduced distance (see metric.hpp) from q to any point of a node.
@@ -219,9 +219,9 @@ class KdTree {
   // every copy (a quadratic search on data where most rows are equal).
   std::vector<std::int64_t> min_index_;
   // The rotated frame: framed = (x - centre_) * axes_ (axes_ row-major d x d, one axis
-  // per column); framed_ and norms_ (|x - centre_|) per tree position.
+  // per column); max_norm_ is the largest |x - centre_| of the points.
   bool rotated_ = false;
-  std::vector<double> centre_, axes_, framed_, norms_;
+  std::vector<double> centre_, axes_;
   double max_norm_ = 0.0;
   double slack_per_norm_ = 0.0;
   double box_rounding_ = 0.0;         // relative, on a framed box distance
