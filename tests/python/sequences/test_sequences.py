@@ -3,9 +3,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from oddseq import _core
 from oddseq.exceptions import DataWarning
 from oddseq.sequences import Sequences
 
@@ -178,3 +179,28 @@ def test_infinite_values_are_refused_and_missing_ones_kept():
     log["v"] = pd.array([1.0, None, 3.0], dtype="Float64")  # pandas' missing value
     seqs = Sequences.from_events(log, entity="u", event="e", time="t", value="v")
     assert np.isnan(seqs.values).sum() == 1 and log["v"].isna().sum() == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(0, 3000),
+    spread=st.sampled_from([1, 10, 1000, 2**40, 2**62]),
+    base=st.sampled_from([0, -(2**63), 2**63 - 2**41, -17]),
+    threads=st.sampled_from([1, 2, 3]),
+)
+def test_property_integer_factorization(seed, n, spread, base, threads):
+    # Dense keys (a range under 16 per row) take the bitmap path and come
+    # out sorted; sparse ones are hashed. Both must give every row its key back, list
+    # each key once, and not depend on the thread count.
+    rng = np.random.default_rng(seed)
+    values = (base + rng.integers(0, spread, n, dtype=np.int64)).astype(np.int64)
+    for factorize in (_core.factorize_int64, _core.factorize_int64_to_int32):
+        codes, uniques = factorize(values, threads)
+        np.testing.assert_array_equal(uniques[codes], values)
+        assert len(np.unique(uniques)) == len(uniques) == len(np.unique(values))
+        again, same = factorize(values, 1)
+        np.testing.assert_array_equal(again, codes)
+        np.testing.assert_array_equal(same, uniques)
+        if n and int(values.max()) - int(values.min()) < 16 * n:
+            assert np.all(np.diff(uniques) > 0)

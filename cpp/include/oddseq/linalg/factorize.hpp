@@ -9,12 +9,12 @@ struct Factorization {
   std::vector<std::int64_t> uniques;  // each distinct key once
 };
 
-// codes[i] = position of values[i] in the returned uniques. Keys are hashed into a fixed
-// number of partitions (a function of n only) that are factorized independently with
-// small cache-resident tables, so the result is the same for any thread count. Codes
-// follow partition order, then first appearance within a partition: deterministic,
-// but neither sorted nor in order of first appearance overall.
-// CodeT is std::int32_t or std::int64_t; int32 codes need n < 2^31.
+// codes[i] = position of values[i] in the returned uniques. Keys spanning a range of less
+// than 16 n values get codes in sorted key order from a bitmap of the keys present. Others are
+// hashed into a fixed number of partitions (a function of n only) that are factorized independently
+// with small cache-resident tables; their codes follow partition order, then first appearance
+// within a partition. Either way the result is the same for any thread count: deterministic, but
+// only the dense case is sorted. CodeT is std::int32_t or std::int64_t; int32 codes need n < 2^31.
 template <class CodeT>
 Factorization factorize_int64(const std::int64_t* values, std::int64_t n, int n_threads,
                               CodeT* codes);
