@@ -349,7 +349,13 @@ class AnomalyPipeline:
         # expected, mapped back through the (element-wise) scalers.
         explained = self.detector_.explain(X, top=4, feature_names=self.feature_names_)
         rows = explained.index.get_level_values("row").to_numpy()
-        cols = pd.Index(self.feature_names_).get_indexer(explained["feature"])
+        feature = explained["feature"]
+        if isinstance(feature.dtype, pd.CategoricalDtype) and feature.cat.categories.equals(
+            pd.Index(self.feature_names_, dtype=object)
+        ):
+            cols = feature.cat.codes.to_numpy(np.int64)
+        else:
+            cols = pd.Index(self.feature_names_).get_indexer(feature)
         # Only the (row, feature) pairs a reason names are mapped back (the scalers are
         # element-wise): a dense rows x features matrix was gigabytes with wide data.
         typical_raw = self.log_scaler_._inverse_at(

@@ -87,7 +87,8 @@ def explanation_frame(
     cols = order.ravel()
     deviation = (X - typical) / scale
     columns = {
-        "feature": names[cols],
+        # Categorical: a million rows name four million features, as codes into names.
+        "feature": pd.Categorical.from_codes(cols, categories=pd.Index(names, dtype=object)),
         "value": X[rows, cols],
         "typical": typical[rows, cols],
         "deviation": deviation[rows, cols],

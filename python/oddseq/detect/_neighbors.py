@@ -29,7 +29,17 @@ class _NeighbourDetector(BaseDetector):
     def _fit_index(self, X):
         self.index_ = NearestNeighbors(metric=self.metric, n_threads=self.n_threads).fit(X)
         self._train = X.astype(np.float64)
-        self.feature_scale_ = robust_scale(self._train)
+        self._feature_scale = None
+
+    @property
+    def feature_scale_(self):
+        """Per-feature spread of the training rows that explanations divide by (1.4826 x
+        MAD, else the standard deviation, else 1), computed when first needed: two
+        medians over the training matrix are a second at a million rows."""
+        check_is_fitted(self, "index_")
+        if self._feature_scale is None:
+            self._feature_scale = robust_scale(self._train)
+        return self._feature_scale
 
     def _fit_k_neighbours(self, X):
         """Validation and the index for the detectors with an ``n_neighbors`` (capped at
