@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
 #include <utility>
 
 #include "oddseq/core/check.hpp"
+#include "oddseq/core/hash.hpp"
 #include "oddseq/core/interrupt.hpp"
 #include "oddseq/core/parallel.hpp"
 
@@ -498,13 +500,91 @@ void KdTree::knn(const double* q, std::int64_t m, std::int64_t k, const std::int
   });
 }
 
+std::vector<std::uint8_t> KdTree::fill_repeated(std::int64_t k, double* distances,
+                                                std::int64_t* indices) const {
+  std::vector<std::uint8_t> filled(static_cast<std::size_t>(n_), 0);
+  // Distinct rows are never at distance 0 (gaps between distinct doubles do not vanish),
+  // except that a euclidean square underflows for gaps below 2^-537: with coordinates that
+  // small anywhere, no shortcut.
+  if (metric_ == Metric::euclidean && std::any_of(points_.begin(), points_.end(), [](double v) {
+        return v != 0.0 && std::fabs(v) < 0x1p-480;
+      })) {
+    return filled;
+  }
+  // Equal rows grouped by an open-addressing table of representatives (-0.0 hashed as
+  // 0.0: they are equal coordinates).
+  const auto hash_row = [&](std::int64_t pos) {
+    std::uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (std::int64_t j = 0; j < d_; ++j) {
+      const double v = point(pos)[j] + 0.0;
+      std::uint64_t bits;
+      std::memcpy(&bits, &v, sizeof(bits));
+      h = core::mix64(h ^ bits);
+    }
+    return h;
+  };
+  std::uint64_t capacity = 1;
+  while (capacity < 2 * static_cast<std::uint64_t>(n_)) capacity *= 2;
+  std::vector<std::int64_t> table(capacity, -1);
+  std::vector<std::int64_t> group(static_cast<std::size_t>(n_));
+  std::vector<std::int64_t> copies(static_cast<std::size_t>(n_), 0);
+  for (std::int64_t pos = 0; pos < n_; ++pos) {
+    std::uint64_t slot = hash_row(pos) & (capacity - 1);
+    while (table[slot] >= 0 && !std::equal(point(pos), point(pos) + d_, point(table[slot])))
+      slot = (slot + 1) & (capacity - 1);
+    if (table[slot] < 0) table[slot] = pos;
+    group[pos] = table[slot];
+    ++copies[table[slot]];
+  }
+  // Per group of more than k copies, its k + 1 smallest rows (a max-heap while scanning).
+  std::vector<std::vector<std::int64_t>> first_rows(static_cast<std::size_t>(n_));
+  for (std::int64_t pos = 0; pos < n_; ++pos) {
+    if (copies[group[pos]] <= k) continue;
+    std::vector<std::int64_t>& rows = first_rows[group[pos]];
+    if (static_cast<std::int64_t>(rows.size()) <= k) {
+      rows.push_back(order_[pos]);
+      std::push_heap(rows.begin(), rows.end());
+    } else if (order_[pos] < rows.front()) {
+      std::pop_heap(rows.begin(), rows.end());
+      rows.back() = order_[pos];
+      std::push_heap(rows.begin(), rows.end());
+    }
+  }
+  for (auto& rows : first_rows) std::sort_heap(rows.begin(), rows.end());
+  // A copy's k nearest: the group's first k + 1 rows less itself, all at distance 0.
+  for (std::int64_t pos = 0; pos < n_; ++pos) {
+    if (copies[group[pos]] <= k) continue;
+    const std::int64_t self = order_[pos];
+    std::int64_t* out = indices + self * k;
+    std::int64_t written = 0;
+    for (const std::int64_t row : first_rows[group[pos]]) {
+      if (row != self && written < k) out[written++] = row;
+    }
+    std::fill_n(distances + self * k, k, 0.0);
+    filled[pos] = 1;
+  }
+  return filled;
+}
+
 void KdTree::knn_self(std::int64_t k, int n_threads, double* distances,
                       std::int64_t* indices) const {
   ODDSEQ_CHECK(k >= 1 && k < n_, "k must be in [1, n - 1]");
+  // Rows repeated more than k times need no search: their k nearest are copies of
+  // themselves (distance 0, the least possible; ties to the smaller row). Logs where most
+  // entities did one thing have few distinct rows (one-event users: 4 among a million).
+  const std::vector<std::uint8_t> filled = fill_repeated(k, distances, indices);
+  std::vector<std::int64_t> pending;
+  for (std::int64_t pos = 0; pos < n_; ++pos) {
+    if (!filled[pos]) pending.push_back(pos);
+  }
+  if (pending.empty()) return;
   if (scan_) {
     scan_knn(
-        n_, k, n_threads,
-        [&](std::int64_t pos) { return ScanQuery{point(pos), order_[pos], order_[pos], pos}; },
+        static_cast<std::int64_t>(pending.size()), k, n_threads,
+        [&](std::int64_t i) {
+          const std::int64_t pos = pending[i];
+          return ScanQuery{point(pos), order_[pos], order_[pos], pos};
+        },
         distances, indices);
     return;
   }
@@ -525,6 +605,7 @@ void KdTree::knn_self(std::int64_t k, int n_threads, double* distances,
           std::vector<std::int64_t> seeds;  // original rows
           std::vector<double> framed(static_cast<std::size_t>(d_));
           for (std::int64_t pos = run * kRun; pos < std::min(n_, (run + 1) * kRun); ++pos) {
+            if (filled[pos]) continue;
             const KdQuery query = indexed_query(pos, framed.data());
             const std::int64_t self = order_[pos];
             heap.clear();

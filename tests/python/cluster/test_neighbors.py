@@ -169,6 +169,42 @@ def test_property_screened_scan_is_exact(seed, n, d, k, layout, scale):
         np.testing.assert_array_equal(got, want)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    distinct=st.integers(1, 12),
+    d=st.integers(1, 6),
+    k=st.integers(1, 12),
+    scale=st.sampled_from([1.0, 1e-200]),
+    scan=st.booleans(),
+)
+def test_property_rows_with_many_copies_answer_with_their_copies(seed, distinct, d, k, scale, scan):
+    # Rows repeated more than k times take a shortcut (their copies, at distance 0); rows
+    # with few copies are searched. Signed zeros are equal coordinates, and at 1e-200 a
+    # euclidean square underflows, so distinct rows can be at distance 0 too.
+    rng = np.random.default_rng(seed)
+    base = np.round(rng.normal(size=(distinct, d)) * 2) * scale
+    X = base[rng.choice(distinct, size=rng.integers(2, 300), p=rng.dirichlet(np.ones(distinct)))]
+    X[X == 0] = np.where(rng.random((X == 0).sum()) < 0.5, 0.0, -0.0)
+    if scale != 1.0:  # near-copies whose squared gaps vanish
+        X[::3] += scale * 1e-5
+    n = len(X)
+    k = min(k, n - 1)
+    tree = _core.KdTree(X, "euclidean", n if scan else 4, 2)
+    full = folded_squares(X, X)
+    np.fill_diagonal(full, np.inf)
+    for got, want in zip(tree.knn_self(k, 2), expected_neighbours(full, k)):
+        np.testing.assert_array_equal(got, want)
+    partial = np.zeros((4, n, n))  # the core's fold of |gaps| (see folded_squares)
+    for j in range(d):
+        partial[j % 4] = partial[j % 4] + np.abs(X[None, :, j] - X[:, None, j])
+    manhattan = (partial[0] + partial[1]) + (partial[2] + partial[3])
+    np.fill_diagonal(manhattan, np.inf)
+    order = np.lexsort((np.broadcast_to(np.arange(n), manhattan.shape), manhattan))[:, :k]
+    _, ind = _core.KdTree(X, "manhattan", n if scan else 4, 2).knn_self(k, 2)
+    np.testing.assert_array_equal(ind, order)
+
+
 def test_principal_frame_is_chosen_where_searches_gain():
     # Chosen by a trial search on a sample: 16 features mixing 8 hidden ones rotate
     # (searches in the principal frame visit about a third less), a cube does not.

@@ -157,6 +157,10 @@ class KdTree {
   template <class QueryOf>
   void screened_scan_knn(const Screen& screen, std::int64_t m, std::int64_t k, int n_threads,
                          QueryOf&& query_of, double* distances, std::int64_t* indices) const;
+  // For knn_self: writes the answers of the rows that have more than k copies and
+  // returns, per tree position, whether its row was written.
+  std::vector<std::uint8_t> fill_repeated(std::int64_t k, double* distances,
+                                          std::int64_t* indices) const;
   // Points and nodes visited by kNN searches of `queries` indexed points spread evenly.
   std::int64_t search_work(std::int64_t queries, std::int64_t k) const;
   // Chooses the frame and whether to scan; when rotated, sets the frame's members and
