@@ -190,7 +190,17 @@ class LOF(_NeighbourDetector):
     neighbourhood is than its neighbours' own, so that a point near a dense group
     stands out even where other groups are naturally sparse. Scores equal
     scikit-learn's ``-negative_outlier_factor_`` (training) and ``-score_samples``
-    with ``novelty=True`` (new rows).
+    with ``novelty=True`` (new rows) on data without repeated rows.
+
+    Repeated rows: a row repeated more than ``n_neighbors`` times has reachability distance
+    0 and an infinite density, so its neighbours' factors explode (scikit-learn adds
+    1e-10 and warns that the result is incorrect; on a real shop log whose users did one
+    or two things, factors reached 10^8). Behaviour logs repeat rows all the time (counts
+    are small integers), so when some training neighbour distances are 0,
+    reachability distances are floored at ``reach_floor_``: the first percentile of the
+    positive k-distances (the radii of the neighbourhoods). A repeated row is then as
+    dense as the densest neighbourhoods, not infinitely dense, and a row one step away
+    from it scores about (its distance / the floor), a ratio of densities again.
 
     Parameters
     ----------
@@ -219,12 +229,16 @@ class LOF(_NeighbourDetector):
         self._fit_k_neighbours(X)
         dist, ind = self._neighbours(None, self.n_neighbors_)
         self._k_distance = dist[:, -1]
+        self.reach_floor_ = 0.0
+        if (dist == 0).any():
+            positive = self._k_distance[self._k_distance > 0]
+            self.reach_floor_ = float(np.percentile(positive, 1)) if positive.size else 1.0
         self._lrd = self._local_reachability_density(dist, ind)
         self._set_threshold(self._lrd[ind].mean(axis=1) / self._lrd)
         return self
 
     def _local_reachability_density(self, dist, ind):
-        reach = np.maximum(dist, self._k_distance[ind])
+        reach = np.maximum(np.maximum(dist, self._k_distance[ind]), self.reach_floor_)
         # scikit-learn's 1e-10 keeps duplicates (reach 0) finite; kept for equal scores.
         return 1.0 / (reach.mean(axis=1) + 1e-10)
 

@@ -113,6 +113,24 @@ def test_lof_equals_sklearn(k):
     np.testing.assert_allclose(ours.decision_function(new), -novelty.score_samples(new), rtol=1e-9)
 
 
+def test_lof_stays_a_ratio_of_densities_with_repeated_rows():
+    # Small-integer counts, as behaviour features are: most rows repeat many times. Plain
+    # LOF gives the neighbours of a repeated row factors near 10^10 (reachability 0).
+    rng = np.random.default_rng(3)
+    X = rng.poisson(1.5, size=(2000, 3)).astype(float)
+    X = np.vstack([X, [[9.0, 9.0, 9.0]]])
+    det = LOF(n_neighbors=10).fit(X)
+    with pytest.warns(UserWarning, match="Duplicate values"):
+        plain = -LocalOutlierFactor(n_neighbors=10).fit(X).negative_outlier_factor_
+    assert plain.max() > 1e6
+    assert det.reach_floor_ > 0
+    assert np.isfinite(det.decision_scores_).all() and det.decision_scores_.max() < 100
+    assert det.decision_scores_.argmax() == len(X) - 1  # the one far from every group
+    assert np.isfinite(det.decision_function(X[:50] + 0.5)).all()
+    # Without repeated rows nothing changes (scikit-learn's scores, above).
+    assert LOF(n_neighbors=10).fit(X + rng.normal(0, 1e-3, X.shape)).reach_floor_ == 0.0
+
+
 def test_knn_equals_brute_force():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(300, 5))
