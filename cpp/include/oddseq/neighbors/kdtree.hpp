@@ -161,6 +161,19 @@ class KdTree {
   // returns, per tree position, whether its row was written.
   std::vector<std::uint8_t> fill_repeated(std::int64_t k, double* distances,
                                           std::int64_t* indices) const;
+  // kNN searches of `count` queries taken in an order where consecutive ones are close:
+  // each search starts from the previous query's neighbours (and the previous query
+  // itself, when indexed) as candidates, whose k-th distance bounds it from the first
+  // node on instead of from infinity. query_at(i, buffer) gives the i-th (out_row -1: none).
+  struct SeededQuery {
+    KdQuery query;
+    std::int64_t skip;     // original row to leave out, or -1
+    std::int64_t out_row;  // output row, or -1 to skip this one
+    std::int64_t self;     // its original row when it is an indexed point, else -1
+  };
+  template <class QueryAt>
+  void seeded_knn(std::int64_t count, std::int64_t k, int n_threads, QueryAt&& query_at,
+                  double* distances, std::int64_t* indices) const;
   // Points and nodes visited by kNN searches of `queries` indexed points spread evenly.
   std::int64_t search_work(std::int64_t queries, std::int64_t k) const;
   // Chooses the frame and whether to scan; when rotated, sets the frame's members and
