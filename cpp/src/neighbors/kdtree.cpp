@@ -345,16 +345,16 @@ void KdTree::search(const KdQuery& query, std::int64_t skip, std::int64_t k, boo
 template <class QueryOf>
 void KdTree::scan_knn(std::int64_t m, std::int64_t k, int n_threads, QueryOf&& query_of,
                       double* distances, std::int64_t* indices) const {
-  // Every query against every point, but a tile of queries at a time over each chunk of
-  // points: the chunk stays in L1 for the whole tile instead of streaming from memory
-  // once per query (a search that would visit most leaves anyway is bound by memory
-  // otherwise, and pays for bounds that prune nothing).
   if (metric_ == Metric::euclidean) {
     if (const Screen* screen = this->screen()) {
       screened_scan_knn(*screen, m, k, n_threads, query_of, distances, indices);
       return;
     }
   }
+  // Every query against every point, but a tile of queries at a time over each chunk of
+  // points: the chunk stays in L1 for the whole tile instead of streaming from memory
+  // once per query (a search that would visit most leaves anyway is bound by memory
+  // otherwise, and pays for bounds that prune nothing).
   constexpr std::int64_t kTile = 64, kChunk = 256;
   with_metric(metric_, [&](auto metric) {
     using M = decltype(metric);
@@ -595,6 +595,9 @@ std::vector<std::uint8_t> KdTree::fill_repeated(std::int64_t k, double* distance
     if (table[slot] < 0) table[slot] = pos;
     group[pos] = table[slot];
     ++copies[table[slot]];
+  }
+  if (std::none_of(copies.begin(), copies.end(), [&](std::int64_t c) { return c > k; })) {
+    return filled;
   }
   // Per group of more than k copies, its k + 1 smallest rows (a max-heap while scanning).
   std::vector<std::vector<std::int64_t>> first_rows(static_cast<std::size_t>(n_));

@@ -86,9 +86,15 @@ def explanation_frame(
     rows = np.repeat(np.arange(n), top)
     cols = order.ravel()
     deviation = (X - typical) / scale
+    categories = pd.Index(names, dtype=object)
     columns = {
-        # Categorical: a million rows name four million features, as codes into names.
-        "feature": pd.Categorical.from_codes(cols, categories=pd.Index(names, dtype=object)),
+        # Categorical: a million rows name four million features, as codes into names
+        # (categories must be unique: repeated column names stay plain strings).
+        "feature": (
+            pd.Categorical.from_codes(cols, categories=categories)
+            if categories.is_unique
+            else names[cols]
+        ),
         "value": X[rows, cols],
         "typical": typical[rows, cols],
         "deviation": deviation[rows, cols],

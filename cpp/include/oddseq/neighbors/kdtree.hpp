@@ -222,7 +222,8 @@ class KdTree {
   std::vector<std::int64_t> block_offset_;
   std::vector<std::int32_t> leaves_;  // leaf ids in tree order
   // kNN scans every point (a tile of queries per chunk) instead of searching: chosen when
-  // a trial search visits most of a sample anyway, and for a single leaf.
+  // the trial expects a search to visit more points than a scan costs (choose_strategy),
+  // and for a single leaf.
   bool scan_ = false;
   // The screen that spares a euclidean scan most exact distances (screen.hpp), built by
   // the first scan (a tree that only answers radius queries, as DBSCAN's, never needs
