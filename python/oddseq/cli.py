@@ -62,6 +62,26 @@ def main(argv=None) -> int:
     return 0
 
 
+def _parse_times(column, name):
+    """A CSV's time column as read: numbers (since the epoch) stay numbers; text such as
+    "2019-10-01 00:00:05 UTC" is parsed as dates (in a notebook the caller would call
+    pd.to_datetime; from the shell there is no other chance)."""
+    import warnings
+
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    try:
+        with warnings.catch_warnings():  # "could not infer format": the error below says more
+            warnings.simplefilter("ignore", UserWarning)
+            return pd.to_datetime(column, utc=True)
+    except (ValueError, TypeError, OverflowError) as error:
+        raise ValueError(
+            f"column {name!r} holds neither numbers nor dates pandas can read ({error})"
+        ) from None
+
+
 def _detect(args) -> int:
     from pathlib import Path
 
@@ -92,6 +112,8 @@ def _detect(args) -> int:
         ]
         if missing:
             raise ValueError(f"column(s) {missing} not in {args.file}; it has {list(log.columns)}")
+        if args.time is not None:
+            log[args.time] = _parse_times(log[args.time], args.time)
         table = detect_anomalies(
             log,
             entity=args.entity,

@@ -112,3 +112,23 @@ def test_detect_with_items_and_categories(tmp_path, capsys):
     assert len(table) == 400 and table["reason"].notna().all()
     assert main(base + ["--category", "shelf"]) == 2
     assert "shelf" in capsys.readouterr().err
+
+
+def test_detect_reads_dates_written_as_text(tmp_path, capsys):
+    import pandas as pd
+
+    # CSV logs often carry times as text ("2019-10-01 00:00:05 UTC", as REES46 does);
+    # from the shell there is no pd.to_datetime to call first.
+    log = pd.read_csv(write_log(tmp_path, ".csv"))
+    stamps = pd.to_datetime(log["timestamp"], unit="s", utc=True)
+    log["timestamp"] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+    path = tmp_path / "text_times.csv"
+    log.to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    args = ["detect", str(path), "--entity", "user_id", "--event", "behavior"]
+    assert main(args + ["--time", "timestamp", "-o", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 400
+    log.loc[3, "timestamp"] = "yesterday"
+    log.to_csv(path, index=False)
+    assert main(args + ["--time", "timestamp", "-o", str(out)]) == 2
+    assert "neither numbers nor dates" in capsys.readouterr().err
