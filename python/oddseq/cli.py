@@ -41,6 +41,13 @@ def main(argv=None) -> int:
         "--contamination", default="auto", help="expected share of anomalies in (0, 0.5], or auto"
     )
     detect.add_argument("-o", "--output", required=True, help="output table, .csv or .parquet")
+    detect.add_argument(
+        "--sep",
+        help="CSV field separator (default: whichever of , ; tab | the first line has most)",
+    )
+    detect.add_argument(
+        "--names", help="column names for a CSV without a header line, comma-separated"
+    )
     args = parser.parse_args(argv)
     if args.command == "detect":
         return _detect(args)
@@ -60,6 +67,16 @@ def main(argv=None) -> int:
             print(f"oddseq demo: {error}", file=sys.stderr)
             return 2
     return 0
+
+
+def _guess_separator(path) -> str:
+    """The field separator of a delimited text file: the candidate its first line holds
+    most often (commas, semicolons as in Diginetica, tabs as in YOOCHOOSE, pipes)."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        first = f.readline()
+    counts = {sep: first.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
 
 
 def _parse_times(column, name):
@@ -96,7 +113,13 @@ def _detect(args) -> int:
         if source.suffix.lower() in (".parquet", ".pq"):
             log = pd.read_parquet(source)
         else:
-            log = pd.read_csv(source)
+            names = args.names.split(",") if args.names else None
+            log = pd.read_csv(
+                source,
+                sep=args.sep or _guess_separator(source),
+                header=None if names else 0,
+                names=names,
+            )
         contamination = args.contamination
         if contamination != "auto":
             try:

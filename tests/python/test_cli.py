@@ -132,3 +132,23 @@ def test_detect_reads_dates_written_as_text(tmp_path, capsys):
     log.to_csv(path, index=False)
     assert main(args + ["--time", "timestamp", "-o", str(out)]) == 2
     assert "neither numbers nor dates" in capsys.readouterr().err
+
+
+def test_detect_guesses_the_separator_and_takes_names_for_headerless_files(tmp_path, capsys):
+    import pandas as pd
+
+    log = pd.read_csv(write_log(tmp_path, ".csv"))
+    out = tmp_path / "out.csv"
+    semicolons = tmp_path / "semicolons.csv"
+    log.to_csv(semicolons, index=False, sep=";")
+    args = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp", "-o", str(out)]
+    assert main(["detect", str(semicolons), *args]) == 0
+    assert len(pd.read_csv(out)) == 400
+    # No header line (as the Taobao file): the columns are named on the command line.
+    bare = tmp_path / "bare.tsv"
+    log.to_csv(bare, index=False, header=False, sep="\t")
+    names = ",".join(log.columns)
+    assert main(["detect", str(bare), "--names", names, *args]) == 0
+    assert len(pd.read_csv(out)) == 400
+    assert main(["detect", str(bare), *args]) == 2  # its first row is not a header
+    assert "not in" in capsys.readouterr().err
