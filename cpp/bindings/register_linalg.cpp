@@ -2,6 +2,7 @@
 
 #include "common.hpp"
 #include "oddseq/linalg/factorize.hpp"
+#include "oddseq/linalg/select.hpp"
 
 namespace oddseq::bindings {
 
@@ -32,9 +33,27 @@ py::array_t<std::int64_t> first_indices(const CArray<std::int64_t>& codes, std::
   return to_numpy(std::move(first));
 }
 
+py::array_t<std::int64_t> top_columns(const CArray<double>& x, std::int64_t top, int n_threads) {
+  if (x.ndim() != 2) throw std::invalid_argument("top_columns needs a 2-D matrix");
+  const std::int64_t n = x.shape(0), d = x.shape(1);
+  if (top < 1 || top > d) {
+    throw std::invalid_argument("top must be in [1, " + std::to_string(d) + "], got " +
+                                std::to_string(top));
+  }
+  py::array_t<std::int64_t> out({n, top});
+  std::int64_t* dst = out.mutable_data();
+  {
+    py::gil_scoped_release release;
+    linalg::top_columns(x.data(), n, d, top, n_threads, dst);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_linalg(py::module_& m) {
+  m.def("top_columns", &top_columns, py::arg("x").noconvert(), py::arg("top"),
+        py::arg("n_threads"));
   m.def("first_indices", &first_indices, py::arg("codes").noconvert(), py::arg("n_codes"));
   m.def("factorize_int64", &factorize_int64<std::int64_t>, py::arg("values").noconvert(),
         py::arg("n_threads"));

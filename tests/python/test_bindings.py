@@ -9,6 +9,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oddseq import _core
 from oddseq.cluster import KMeans
@@ -114,3 +116,27 @@ def test_ctrl_c_interrupts_a_long_fit(name):
         proc.kill()
     assert proc.returncode == 0 and "interrupted" in out
     assert time.perf_counter() - sent < 30
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(0, 50),
+    d=st.integers(1, 12),
+    top=st.integers(1, 12),
+    levels=st.integers(1, 5),
+    nan=st.booleans(),
+)
+def test_property_top_columns_equal_a_stable_argsort(seed, n, d, top, levels, nan):
+    # The explanations' feature ranking: largest first, ties to the smaller column, NaN
+    # last; few distinct values make ties common.
+    rng = np.random.default_rng(seed)
+    top = min(top, d)
+    x = rng.integers(0, levels, size=(n, d)).astype(np.float64)
+    x[x == 0] = -0.0 if seed % 2 else 0.0
+    if nan:
+        x[rng.random(x.shape) < 0.2] = np.nan
+    got = _core.top_columns(x, top, 2)
+    np.testing.assert_array_equal(got, np.argsort(-x, axis=1, kind="stable")[:, :top])
+    with pytest.raises(ValueError, match="top must be"):
+        _core.top_columns(x, d + 1, 1)

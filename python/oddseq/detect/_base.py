@@ -10,6 +10,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _core
+
 __all__ = ["BaseDetector", "explanation_frame", "robust_cut", "robust_scale"]
 
 
@@ -80,12 +82,19 @@ def explanation_frame(
     the row's total contribution); indexed by (row, rank)."""
     n, d = X.shape
     top = min(top, d)
-    total = contribution.sum(axis=1, keepdims=True)
-    share = np.divide(contribution, total, out=np.zeros_like(contribution), where=total > 0)
-    order = np.argsort(-contribution, axis=1, kind="stable")[:, :top]
+    contribution = np.ascontiguousarray(contribution, dtype=np.float64)
+    # The top columns per row by a partial selection in C++ (a full argsort of every row
+    # took 5 s of the reasons for 5.9 million sessions); the other columns are computed
+    # only where picked, not over the whole matrix.
+    order = _core.top_columns(contribution, top, 0)
     rows = np.repeat(np.arange(n), top)
     cols = order.ravel()
-    deviation = (X - typical) / scale
+    total = contribution.sum(axis=1)[rows]
+    picked = contribution[rows, cols]
+    share = np.divide(picked, total, out=np.zeros_like(picked), where=total > 0)
+    value, expected = X[rows, cols], typical[rows, cols]
+    scale = np.asarray(scale)
+    deviation = (value - expected) / (scale[cols] if scale.ndim == 1 else scale[rows, cols])
     categories = pd.Index(names, dtype=object)
     columns = {
         # Categorical: a million rows name four million features, as codes into names
@@ -95,10 +104,10 @@ def explanation_frame(
             if categories.is_unique
             else names[cols]
         ),
-        "value": X[rows, cols],
-        "typical": typical[rows, cols],
-        "deviation": deviation[rows, cols],
-        "share": share[rows, cols],
+        "value": value,
+        "typical": expected,
+        "deviation": deviation,
+        "share": share,
     }
     for key, per_row in (extra or {}).items():
         columns[key] = np.asarray(per_row)[rows]
