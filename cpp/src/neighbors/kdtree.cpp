@@ -606,14 +606,16 @@ std::vector<std::uint8_t> KdTree::fill_repeated(std::int64_t k, double* distance
     group[pos] = table[slot];
     ++copies[table[slot]];
   }
-  if (std::none_of(copies.begin(), copies.end(), [&](std::int64_t c) { return c > k; })) {
-    return filled;
-  }
-  // Per group of more than k copies, its k + 1 smallest rows (a max-heap while scanning).
-  std::vector<std::vector<std::int64_t>> first_rows(static_cast<std::size_t>(n_));
+  // Groups of more than k copies get compact ids (copies[rep] becomes -1 - id), each
+  // with its k + 1 smallest rows (a max-heap while scanning).
+  std::int64_t saturated = 0;
+  for (std::int64_t& c : copies) c = c > k ? -1 - saturated++ : 0;
+  if (saturated == 0) return filled;
+  std::vector<std::vector<std::int64_t>> first_rows(static_cast<std::size_t>(saturated));
+  const auto id_of = [&](std::int64_t pos) { return -1 - copies[group[pos]]; };
   for (std::int64_t pos = 0; pos < n_; ++pos) {
-    if (copies[group[pos]] <= k) continue;
-    std::vector<std::int64_t>& rows = first_rows[group[pos]];
+    if (copies[group[pos]] == 0) continue;
+    std::vector<std::int64_t>& rows = first_rows[id_of(pos)];
     if (static_cast<std::int64_t>(rows.size()) <= k) {
       rows.push_back(order_[pos]);
       std::push_heap(rows.begin(), rows.end());
@@ -626,11 +628,11 @@ std::vector<std::uint8_t> KdTree::fill_repeated(std::int64_t k, double* distance
   for (auto& rows : first_rows) std::sort_heap(rows.begin(), rows.end());
   // A copy's k nearest: the group's first k + 1 rows less itself, all at distance 0.
   for (std::int64_t pos = 0; pos < n_; ++pos) {
-    if (copies[group[pos]] <= k) continue;
+    if (copies[group[pos]] == 0) continue;
     const std::int64_t self = order_[pos];
     std::int64_t* out = indices + self * k;
     std::int64_t written = 0;
-    for (const std::int64_t row : first_rows[group[pos]]) {
+    for (const std::int64_t row : first_rows[id_of(pos)]) {
       if (row != self && written < k) out[written++] = row;
     }
     std::fill_n(distances + self * k, k, 0.0);
