@@ -265,13 +265,15 @@ std::int32_t KdTree::build(const double* x, std::int64_t begin, std::int64_t end
   const std::int64_t mid = begin + (end - begin) / 2;
   // The median by (coordinate, row), on the keys copied out once: selecting through the
   // shuffled rows themselves missed the cache at every comparison.
-  std::vector<std::pair<double, std::int64_t>> keyed(static_cast<std::size_t>(end - begin));
-  for (std::int64_t i = begin; i < end; ++i) {
-    if (i + 16 < end) __builtin_prefetch(x + order_[i + 16] * d_ + split);
-    keyed[i - begin] = {x[order_[i] * d_ + split], order_[i]};
+  {  // freed before the recursion, which would otherwise hold one per level
+    std::vector<std::pair<double, std::int64_t>> keyed(static_cast<std::size_t>(end - begin));
+    for (std::int64_t i = begin; i < end; ++i) {
+      if (i + 16 < end) __builtin_prefetch(x + order_[i + 16] * d_ + split);
+      keyed[i - begin] = {x[order_[i] * d_ + split], order_[i]};
+    }
+    std::nth_element(keyed.begin(), keyed.begin() + (mid - begin), keyed.end());
+    for (std::int64_t i = begin; i < end; ++i) order_[i] = keyed[i - begin].second;
   }
-  std::nth_element(keyed.begin(), keyed.begin() + (mid - begin), keyed.end());
-  for (std::int64_t i = begin; i < end; ++i) order_[i] = keyed[i - begin].second;
   const std::int32_t left = build(x, begin, mid);
   const std::int32_t right = build(x, mid, end);
   nodes_[id].left = left;
