@@ -179,7 +179,19 @@ class KdTree {
   // Chooses the frame and whether to scan; when rotated, sets the frame's members and
   // returns the rotated points in row order (empty otherwise).
   std::vector<double> fit_frame(const double* x, Frame frame);
-  std::int32_t build(const double* x, std::int64_t begin, std::int64_t end);
+  // Nodes with their boxes (lo, hi: d values per node) and smallest original rows.
+  struct NodeArrays {
+    std::vector<KdNode> nodes;
+    std::vector<std::int64_t> min_index;
+    std::vector<double> lo, hi;
+  };
+  // Builds the tree over order_ (the points x in the frame) into the node members.
+  void build(const double* x, int n_threads);
+  // One node of [begin, end) appended to `into` (its box; for an inner node, order_'s
+  // range partitioned at the median of the widest coordinate; children left unset).
+  std::int32_t build_node(NodeArrays& into, const double* x, std::int64_t begin, std::int64_t end);
+  std::int32_t build_subtree(NodeArrays& into, const double* x, std::int64_t begin,
+                             std::int64_t end);
   void build_blocks(int n_threads);
   std::int64_t leaf_stride(std::int32_t id) const {
     const std::int64_t lanes = simd::kBlockLanes;
