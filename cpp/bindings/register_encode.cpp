@@ -1,4 +1,5 @@
 #include "common.hpp"
+#include "oddseq/encode/automation.hpp"
 #include "oddseq/encode/count_timing.hpp"
 #include "oddseq/encode/diversity.hpp"
 #include "oddseq/encode/ngrams.hpp"
@@ -41,6 +42,27 @@ py::array_t<float> temporal(const CArray<std::int64_t>& offsets, const CArray<st
   {
     py::gil_scoped_release release;  // per-sequence work on OpenMP threads
     encode::temporal_features(off, n_seq, tm, local, session_gap_ns, n_threads, dst);
+  }
+  return out;
+}
+
+py::array_t<float> automation(const CArray<std::int64_t>& offsets,
+                              const CArray<std::int64_t>& times,
+                              const CArray<std::int64_t>& utc_offset_s, std::int64_t first_hour,
+                              std::int64_t repeat_tolerance_ns, double period_tolerance,
+                              std::int64_t max_lag, std::int64_t think_time_ns, int n_threads) {
+  const std::int64_t n_seq = offsets.size() - 1;
+  if (utc_offset_s.size() < 1) throw std::invalid_argument("empty time zone table");
+  py::array_t<float> out(
+      {static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(encode::kAutomationWidth)});
+  encode::LocalTime local{utc_offset_s.data(), first_hour, utc_offset_s.size()};
+  encode::AutomationParams params{repeat_tolerance_ns, period_tolerance, max_lag, think_time_ns};
+  const std::int64_t* off = offsets.data();
+  const std::int64_t* tm = times.data();
+  float* dst = out.mutable_data();
+  {
+    py::gil_scoped_release release;  // per-sequence work on OpenMP threads
+    encode::automation_features(off, n_seq, tm, local, params, n_threads, dst);
   }
   return out;
 }
@@ -193,6 +215,10 @@ void register_encode(py::module_& m) {
   m.def("temporal_features", &temporal, py::arg("offsets").noconvert(),
         py::arg("times").noconvert(), py::arg("utc_offset_s").noconvert(), py::arg("first_hour"),
         py::arg("session_gap_ns"), py::arg("n_threads"));
+  m.def("automation_features", &automation, py::arg("offsets").noconvert(),
+        py::arg("times").noconvert(), py::arg("utc_offset_s").noconvert(), py::arg("first_hour"),
+        py::arg("repeat_tolerance_ns"), py::arg("period_tolerance"), py::arg("max_lag"),
+        py::arg("think_time_ns"), py::arg("n_threads"));
   m.def("transition_features", &transition, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("n_event_types"), py::arg("order"), py::arg("norm"),
         py::arg("n_threads"));

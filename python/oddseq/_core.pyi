@@ -50,6 +50,17 @@ def count_timing_features(
     times: NDArray[np.int64] | None,
     n_threads: int,
 ) -> NDArray[np.float32]: ...
+def automation_features(
+    offsets: NDArray[np.int64],
+    times: NDArray[np.int64],
+    utc_offset_s: NDArray[np.int64],
+    first_hour: int,
+    repeat_tolerance_ns: int,
+    period_tolerance: float,
+    max_lag: int,
+    think_time_ns: int,
+    n_threads: int,
+) -> NDArray[np.float32]: ...
 def kmeans_plusplus(
     x: NDArray[np.floating],
     sample_weight: NDArray[np.floating] | None,

@@ -5,6 +5,7 @@ sequences in parallel; ``set_output(transform="pandas")`` gives a DataFrame inde
 the sequence ids.
 """
 
+from ._automation import AutomationEncoder
 from ._behaviour import (
     DiversityEncoder,
     EncoderUnion,
@@ -17,6 +18,7 @@ from ._counts import CountEncoder
 from ._recency import DecayEncoder, MinHashEncoder
 
 __all__ = [
+    "AutomationEncoder",
     "CountEncoder",
     "CountTimingEncoder",
     "DecayEncoder",

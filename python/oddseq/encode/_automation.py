@@ -1,0 +1,166 @@
+"""AutomationEncoder: the generic timing marks of scripted behaviour."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _core
+from ..sequences._sequences import _duration_ns
+from ..utils._validation import check_positive_float, check_positive_int, resolve_threads
+from ._behaviour import _utc_offset_table
+from ._count_timing import SequenceEncoder, _check_timed_sequences
+
+__all__ = ["AutomationEncoder", "HUMAN_THINK_TIME_S"]
+
+#: Positive gaps shorter than this many seconds count as actions without human think
+#: time. The keystroke-level model of Card, Moran and Newell (1980) puts a mental
+#: preparation (about 1.35 s) plus pointing at a target (about 1.1 s) before a click on
+#: a newly shown page, about 2.4 s; a person who reads, decides and clicks rarely does it
+#: in under 2 s, a script does it every time.
+HUMAN_THINK_TIME_S = 2.0
+
+_NAMES = (
+    "gap_entropy_bits",
+    "share_repeated_gaps",
+    "dominant_gap_share",
+    "dominant_gap_s",
+    "gap_autocorr_peak",
+    "share_zero_gaps",
+    "longest_zero_gap_run",
+    "share_no_think_time",
+    "share_active_hours",
+    "hour_circular_spread",
+    "max_active_hours_per_day",
+)
+
+
+def _tolerance_ns(value, name: str) -> int:
+    """A duration >= 0 as int64 ns (0 allowed: exact repeats only)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == 0:
+        return 0
+    return _duration_ns(value, name)
+
+
+class AutomationEncoder(SequenceEncoder):
+    """Marks of scripted behaviour in each sequence's timing.
+
+    A script waits fixed or few distinct delays, repeats them, acts faster than anyone
+    can read a page, fires several events at one instant and runs around the clock.
+    These columns measure that; they complement :class:`TemporalEncoder` (gap moments,
+    ``gap_cv``, ``burstiness``, ``share_gaps_under_1s``, ``gap_lag1_autocorr``, hourly
+    shares, ``hour_entropy_bits``), whose columns they do not repeat. Eleven columns:
+
+    - ``gap_entropy_bits``: entropy of the gaps' octaves on a millisecond scale (bin 0
+      below 1 ms, then the bit length of the whole milliseconds: 1 ms, 2-3 ms, 4-7 ms,
+      ..., 4.1-8.2 s, ...); low when the sequence uses one delay size.
+    - ``share_repeated_gaps``: of the consecutive gap pairs, the share where a positive
+      gap repeats the previous one within ``repeat_tolerance`` (a ``sleep(5)`` loop).
+    - ``dominant_gap_share``: the largest share of gaps that fall into one window
+      ``[g, g * (1 + period_tolerance)]`` (a period, even with jitter), and
+      ``dominant_gap_s``, that window's lower end g (the smallest on ties). Zero gaps
+      are bursts, not a period: they never count here.
+    - ``gap_autocorr_peak``: the strongest autocorrelation of the gap series at lags 2
+      to ``max_lag`` (at most half the gaps; lag 1 is TemporalEncoder's), clipped below
+      at 0: a cycle of actions (view, view, buy, wait) repeated peaks at its length.
+    - ``share_zero_gaps`` and ``longest_zero_gap_run``: gaps of exactly 0 (events at
+      the same instant, at the log's time resolution) and the longest run of them.
+    - ``share_no_think_time``: the share of gaps in (0, ``HUMAN_THINK_TIME_S`` = 2 s):
+      actions after a page without the time to read it and decide (see
+      ``HUMAN_THINK_TIME_S``); zero gaps count in ``share_zero_gaps`` instead.
+    - ``share_active_hours``: local clock hours (of 24) with any event;
+      ``hour_circular_spread``: 1 - the mean resultant length of the events' times of
+      day on the 24-hour circle (0: always at one time of day; near 1: all around the
+      clock; unlike an entropy it knows 23:00 is next to 00:00);
+      ``max_active_hours_per_day``: the most distinct clock hours active in one local
+      calendar day (people sleep; a script can run 24 of them).
+
+    Gap columns are 0 for sequences of one event (no gap, hence no mark of a script);
+    the clock columns are defined from one event (1/24, 0 and 1). No column is ever NaN.
+
+    Parameters
+    ----------
+    repeat_tolerance : float, str or Timedelta, default="100ms"
+        How close a gap must be to the previous one to repeat it (seconds or a
+        duration string; 0: exact repeats only). At a log's resolution of 1 s any value
+        below 1 s means exact.
+    period_tolerance : float, default=0.1
+        Relative width of the window that makes a period (0.1: gaps within 10%).
+    max_lag : int, default=16
+        Longest cycle, in gaps, for ``gap_autocorr_peak``; at least 2.
+    time_zone : str, optional
+        Zone for the clock columns; default: the zone the sequences' times came in
+        (``Sequences.tz``), else UTC.
+    n_threads : int, optional
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> bot = [0, 5, 10, 15, 20, 25]          # a sleep(5) loop
+    >>> person = [0, 12, 14, 61, 95, 220]     # reading, deciding, wandering off
+    >>> seqs = Sequences.from_arrays([0, 6, 12], ["view"] * 12, times=bot + person)
+    >>> enc = AutomationEncoder().set_output(transform="pandas").fit(seqs)
+    >>> enc.transform(seqs)[["share_repeated_gaps", "dominant_gap_share"]].round(2)
+       share_repeated_gaps  dominant_gap_share
+    0                  1.0                 1.0
+    1                  0.0                 0.2
+    """
+
+    def __init__(
+        self,
+        repeat_tolerance="100ms",
+        period_tolerance=0.1,
+        max_lag=16,
+        time_zone=None,
+        n_threads=None,
+    ):
+        self.repeat_tolerance = repeat_tolerance
+        self.period_tolerance = period_tolerance
+        self.max_lag = max_lag
+        self.time_zone = time_zone
+        self.n_threads = n_threads
+
+    def _check_params(self):
+        tolerance = _tolerance_ns(self.repeat_tolerance, "repeat_tolerance")
+        period = check_positive_float(self.period_tolerance, "period_tolerance")
+        max_lag = check_positive_int(self.max_lag, "max_lag", minimum=2)
+        resolve_threads(self.n_threads)
+        return tolerance, period, max_lag
+
+    def fit(self, X, y=None):
+        seqs = _check_timed_sequences(X, "AutomationEncoder.fit")
+        self._check_params()
+        self.time_zone_ = self.time_zone if self.time_zone is not None else seqs.tz
+        if self.time_zone_ is not None:
+            try:
+                pd.Timestamp(0, tz="UTC").tz_convert(self.time_zone_)
+            except Exception as error:  # pytz/zoneinfo raise different types
+                raise ValueError(
+                    f"time_zone={self.time_zone_!r} is not a known zone: {error}"
+                ) from None
+        self.n_features_out_ = len(_NAMES)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "time_zone_")
+        seqs = _check_timed_sequences(X, "AutomationEncoder.transform")
+        tolerance, period, max_lag = self._check_params()
+        table, first_hour = _utc_offset_table(seqs.times, self.time_zone_)
+        features = _core.automation_features(
+            seqs.offsets,
+            seqs.times,
+            table,
+            first_hour,
+            tolerance,
+            period,
+            max_lag,
+            int(round(HUMAN_THINK_TIME_S * 1e9)),
+            resolve_threads(self.n_threads),
+        )
+        return self._wrap(features, seqs)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(_NAMES, dtype=object)
