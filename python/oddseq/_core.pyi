@@ -115,6 +115,30 @@ class KdTree:
         self, x: NDArray[np.float64], radius: float, n_threads: int
     ) -> NDArray[np.int64]: ...
 
+def iforest_fit(
+    x: NDArray[np.floating],
+    n_estimators: int,
+    max_samples: int,
+    max_features: int,
+    extended: bool,
+    seed: int,
+    n_threads: int,
+) -> dict[str, NDArray]: ...
+def iforest_score(
+    x: NDArray[np.floating],
+    tree_offsets: NDArray[np.int64],
+    features: NDArray[np.int32],
+    left: NDArray[np.int32],
+    split: NDArray[np.int32],
+    threshold: NDArray[np.float64],
+    n_samples: NDArray[np.int32],
+    normals: NDArray[np.float64],
+    max_samples: int,
+    extended: bool,
+    explain: bool,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]: ...
+def iforest_average_path_length(n: NDArray[np.float64]) -> NDArray[np.float64]: ...
 def roc_auc(
     y_true: NDArray[np.uint8],
     y_score: NDArray[np.float64],

@@ -6,7 +6,9 @@ each row's score.
 """
 
 from ._base import BaseDetector
+from ._ecod import ECOD
 from ._ensemble import EnsembleDetector
+from ._iforest import IsolationForest
 from ._kmeans import KMeansDetector
 from ._markov import MarkovDetector
 from ._neighbors import LOF, DBSCANDetector, KNNDetector
@@ -17,7 +19,9 @@ __all__ = [
     "LOF",
     "BaseDetector",
     "DBSCANDetector",
+    "ECOD",
     "EnsembleDetector",
+    "IsolationForest",
     "KMeansDetector",
     "KNNDetector",
     "MarkovDetector",

@@ -1,0 +1,379 @@
+#include "oddseq/detect/iforest.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <unordered_set>
+
+#include "oddseq/core/check.hpp"
+#include "oddseq/core/hash.hpp"
+#include "oddseq/core/parallel.hpp"
+
+namespace oddseq::detect {
+
+namespace {
+
+// numpy's np.euler_gamma.
+constexpr double kEulerGamma = 0.5772156649015329;
+constexpr double kTwoPi = 6.283185307179586;
+
+// Uniform integer in [0, bound), bound >= 1, from 53 random bits.
+std::int64_t uniform_index(core::SplitMix64& rng, std::int64_t bound) {
+  const auto v = static_cast<std::int64_t>(rng.uniform() * static_cast<double>(bound));
+  return v < bound ? v : bound - 1;
+}
+
+// A standard normal draw (Box-Muller, one of the pair).
+double standard_normal(core::SplitMix64& rng) {
+  const double u1 = 1.0 - rng.uniform();  // (0, 1]
+  const double u2 = rng.uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(kTwoPi * u2);
+}
+
+// m distinct values of [0, n), sorted: Floyd's algorithm when m is small against n,
+// a partial Fisher-Yates shuffle otherwise.
+std::vector<std::int64_t> sample_without_replacement(core::SplitMix64& rng, std::int64_t n,
+                                                     std::int64_t m) {
+  std::vector<std::int64_t> out;
+  if (m >= n) {
+    out.resize(static_cast<std::size_t>(n));
+    std::iota(out.begin(), out.end(), std::int64_t{0});
+    return out;
+  }
+  if (m * 8 < n) {
+    out.reserve(static_cast<std::size_t>(m));
+    std::unordered_set<std::int64_t> chosen;
+    chosen.reserve(static_cast<std::size_t>(2 * m));
+    for (std::int64_t j = n - m; j < n; ++j) {
+      const std::int64_t t = uniform_index(rng, j + 1);
+      const std::int64_t pick = chosen.insert(t).second ? t : j;
+      if (pick == j) chosen.insert(j);
+      out.push_back(pick);
+    }
+  } else {
+    std::vector<std::int64_t> all(static_cast<std::size_t>(n));
+    std::iota(all.begin(), all.end(), std::int64_t{0});
+    for (std::int64_t i = 0; i < m; ++i) {
+      const std::int64_t j = i + uniform_index(rng, n - i);
+      std::swap(all[static_cast<std::size_t>(i)], all[static_cast<std::size_t>(j)]);
+    }
+    out.assign(all.begin(), all.begin() + m);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+struct Tree {
+  std::vector<std::int32_t> features;
+  std::vector<std::int32_t> left, split, n_samples;
+  std::vector<double> threshold, normals;
+
+  std::int32_t add_node(std::int64_t rows) {
+    left.push_back(-1);
+    split.push_back(-1);
+    threshold.push_back(0.0);
+    n_samples.push_back(static_cast<std::int32_t>(rows));
+    return static_cast<std::int32_t>(left.size() - 1);
+  }
+};
+
+template <class T>
+Tree build_tree(const T* x, std::int64_t n, std::int64_t d, const IForestParams& params,
+                std::int64_t tree) {
+  core::SplitMix64 rng(core::mix64(
+      params.seed + core::mix64(static_cast<std::uint64_t>(tree) + 0x243F6A8885A308D3ULL)));
+  Tree out;
+  const std::int64_t k = params.max_features;
+  const std::vector<std::int64_t> features = sample_without_replacement(rng, d, k);
+  out.features.assign(features.begin(), features.end());
+  const std::vector<std::int64_t> rows = sample_without_replacement(rng, n, params.max_samples);
+  const std::int64_t m = static_cast<std::int64_t>(rows.size());
+
+  // The tree's sample, column by column (feature j of local row i at j * m + i).
+  std::vector<double> column(static_cast<std::size_t>(k * m));
+  for (std::int64_t i = 0; i < m; ++i) {
+    const T* row = x + rows[static_cast<std::size_t>(i)] * d;
+    for (std::int64_t j = 0; j < k; ++j) {
+      column[static_cast<std::size_t>(j * m + i)] =
+          static_cast<double>(row[features[static_cast<std::size_t>(j)]]);
+    }
+  }
+  std::vector<std::int32_t> index(static_cast<std::size_t>(m));
+  std::iota(index.begin(), index.end(), 0);
+  std::vector<std::int32_t> order(static_cast<std::size_t>(k));
+  std::vector<double> low(static_cast<std::size_t>(k)), high(static_cast<std::size_t>(k));
+  std::vector<double> weight(static_cast<std::size_t>(k));
+  std::vector<double> projection(static_cast<std::size_t>(m));
+
+  // scikit-learn's depth limit: ceil(log2(max_samples)).
+  const int max_depth = static_cast<int>(std::ceil(std::log2(std::max<double>(2.0, m))));
+  struct Item {
+    std::int32_t node, begin, end;
+    int depth;
+  };
+  std::vector<Item> stack;
+  stack.push_back({out.add_node(m), 0, static_cast<std::int32_t>(m), 0});
+  while (!stack.empty()) {
+    const Item item = stack.back();
+    stack.pop_back();
+    if (item.end - item.begin < 2 || item.depth >= max_depth) continue;  // a leaf
+    const auto first = index.begin() + item.begin;
+    const auto last = index.begin() + item.end;
+    std::int32_t split = -1;
+    double threshold = 0.0;
+    std::vector<std::int32_t>::iterator middle;
+    if (!params.extended) {
+      // scikit-learn's random splitter: features in random order until one is not
+      // constant in the node, the cut uniform between its minimum and maximum.
+      std::iota(order.begin(), order.end(), 0);
+      for (std::int64_t remaining = k; remaining > 0 && split < 0; --remaining) {
+        const std::int64_t r = uniform_index(rng, remaining);
+        const std::int32_t f = order[static_cast<std::size_t>(r)];
+        std::swap(order[static_cast<std::size_t>(r)],
+                  order[static_cast<std::size_t>(remaining - 1)]);
+        const double* c = column.data() + static_cast<std::int64_t>(f) * m;
+        double lo = c[*first], hi = lo;
+        for (auto it = first; it != last; ++it) {
+          lo = std::min(lo, c[*it]);
+          hi = std::max(hi, c[*it]);
+        }
+        if (hi > lo) {
+          threshold = lo + (hi - lo) * rng.uniform();
+          if (threshold >= hi) threshold = lo;
+          split = f;
+          middle = std::partition(first, last, [&](std::int32_t i) { return c[i] <= threshold; });
+        }
+      }
+      if (split < 0) continue;  // every feature constant here: a leaf
+      split = static_cast<std::int32_t>(features[static_cast<std::size_t>(split)]);
+    } else {
+      // Hariri et al.: a normal vector of N(0, 1) weights, the hyperplane through a point
+      // drawn uniformly in the node's bounding box.
+      bool varies = false;
+      for (std::int64_t j = 0; j < k; ++j) {
+        const double* c = column.data() + j * m;
+        double lo = c[*first], hi = lo;
+        for (auto it = first; it != last; ++it) {
+          lo = std::min(lo, c[*it]);
+          hi = std::max(hi, c[*it]);
+        }
+        low[static_cast<std::size_t>(j)] = lo;
+        high[static_cast<std::size_t>(j)] = hi;
+        varies = varies || hi > lo;
+      }
+      if (!varies) continue;
+      for (std::int64_t j = 0; j < k; ++j) {
+        const std::size_t u = static_cast<std::size_t>(j);
+        weight[u] = standard_normal(rng);
+        threshold += weight[u] * (low[u] + (high[u] - low[u]) * rng.uniform());
+      }
+      for (auto it = first; it != last; ++it) {
+        double p = 0.0;
+        for (std::int64_t j = 0; j < k; ++j)
+          p += weight[static_cast<std::size_t>(j)] * column[static_cast<std::size_t>(j * m + *it)];
+        projection[static_cast<std::size_t>(*it)] = p;
+      }
+      split = static_cast<std::int32_t>(out.normals.size() / static_cast<std::size_t>(k));
+      out.normals.insert(out.normals.end(), weight.begin(), weight.end());
+      middle = std::partition(first, last, [&](std::int32_t i) {
+        return projection[static_cast<std::size_t>(i)] <= threshold;
+      });
+    }
+    const std::int32_t cut = static_cast<std::int32_t>(middle - index.begin());
+    const std::int32_t left = out.add_node(cut - item.begin);
+    out.add_node(item.end - cut);
+    const std::size_t node = static_cast<std::size_t>(item.node);
+    out.left[node] = left;
+    out.split[node] = split;
+    out.threshold[node] = threshold;
+    stack.push_back({left + 1, cut, item.end, item.depth + 1});
+    stack.push_back({left, item.begin, cut, item.depth + 1});
+  }
+  return out;
+}
+
+}  // namespace
+
+double average_path_length(double n) {
+  if (n <= 1.0) return 0.0;
+  if (n <= 2.0) return 1.0;
+  return 2.0 * (std::log(n - 1.0) + kEulerGamma) - 2.0 * (n - 1.0) / n;
+}
+
+void average_path_lengths(const double* n, std::int64_t size, double* out) {
+  for (std::int64_t i = 0; i < size; ++i) out[i] = average_path_length(n[i]);
+}
+
+template <class T>
+IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestParams& params,
+                    int n_threads) {
+  ODDSEQ_CHECK(n >= 1 && d >= 1, "an isolation forest needs at least one row and one feature");
+  ODDSEQ_CHECK(params.n_estimators >= 1, "n_estimators must be >= 1");
+  ODDSEQ_CHECK(params.max_samples >= 1 && params.max_samples <= n,
+               "max_samples must be in [1, n], got " << params.max_samples);
+  ODDSEQ_CHECK(params.max_samples < (std::int64_t{1} << 30), "max_samples must be < 2^30");
+  ODDSEQ_CHECK(params.max_features >= 1 && params.max_features <= d,
+               "max_features must be in [1, d], got " << params.max_features);
+  const std::int64_t trees = params.n_estimators;
+  std::vector<Tree> built(static_cast<std::size_t>(trees));
+  core::parallel_for_interruptible(
+      trees, n_threads,
+      [&](std::int64_t t) { built[static_cast<std::size_t>(t)] = build_tree(x, n, d, params, t); },
+      1);
+
+  IForest forest;
+  forest.n_features = d;
+  forest.max_samples = params.max_samples;
+  forest.tree_features = params.max_features;
+  forest.extended = params.extended;
+  forest.tree_offsets.assign(1, 0);
+  std::int64_t rows_of_normals = 0;
+  for (Tree& tree : built) {
+    const std::int64_t nodes = static_cast<std::int64_t>(tree.left.size());
+    forest.tree_offsets.push_back(forest.tree_offsets.back() + nodes);
+    forest.features.insert(forest.features.end(), tree.features.begin(), tree.features.end());
+    forest.left.insert(forest.left.end(), tree.left.begin(), tree.left.end());
+    if (params.extended) {
+      for (std::int32_t& s : tree.split) {
+        if (s >= 0) s += static_cast<std::int32_t>(rows_of_normals);
+      }
+      rows_of_normals += static_cast<std::int64_t>(tree.normals.size()) / params.max_features;
+      ODDSEQ_CHECK(rows_of_normals < std::numeric_limits<std::int32_t>::max(),
+                   "too many hyperplanes for one forest");
+    }
+    forest.split.insert(forest.split.end(), tree.split.begin(), tree.split.end());
+    forest.threshold.insert(forest.threshold.end(), tree.threshold.begin(), tree.threshold.end());
+    forest.n_samples.insert(forest.n_samples.end(), tree.n_samples.begin(), tree.n_samples.end());
+    forest.normals.insert(forest.normals.end(), tree.normals.begin(), tree.normals.end());
+    tree = Tree();
+  }
+  return forest;
+}
+
+template <class T>
+void iforest_score(const IForest& forest, const T* x, std::int64_t n, int n_threads, double* scores,
+                   double* contributions) {
+  const std::int64_t trees = forest.n_trees();
+  const std::int64_t d = forest.n_features;
+  const std::int64_t k = forest.tree_features;
+  const std::size_t nodes = forest.left.size();
+  ODDSEQ_CHECK(trees >= 1, "the forest has no trees");
+  ODDSEQ_CHECK(forest.tree_offsets.back() == static_cast<std::int64_t>(nodes) &&
+                   forest.split.size() == nodes && forest.threshold.size() == nodes &&
+                   forest.n_samples.size() == nodes &&
+                   forest.features.size() == static_cast<std::size_t>(trees * k),
+               "inconsistent forest arrays");
+  for (std::size_t i = 0; i < nodes; ++i) {
+    const std::int32_t s = forest.split[i];
+    if (forest.left[i] < 0) continue;
+    ODDSEQ_CHECK(s >= 0, "internal node without a split");
+    if (forest.extended) {
+      ODDSEQ_CHECK(
+          static_cast<std::size_t>(s + 1) * static_cast<std::size_t>(k) <= forest.normals.size(),
+          "hyperplane index out of range");
+    } else {
+      ODDSEQ_CHECK(s < d, "split feature out of range");
+    }
+  }
+  for (std::int32_t f : forest.features) ODDSEQ_CHECK(f >= 0 && f < d, "tree feature out of range");
+  for (std::int64_t t = 0; t < trees; ++t) {
+    const std::int64_t size = forest.tree_offsets[t + 1] - forest.tree_offsets[t];
+    for (std::int64_t i = forest.tree_offsets[t]; i < forest.tree_offsets[t + 1]; ++i) {
+      const std::int32_t l = forest.left[static_cast<std::size_t>(i)];
+      ODDSEQ_CHECK(l < 0 || (l > i - forest.tree_offsets[t] && l + 1 < size),
+                   "child index out of range");
+    }
+  }
+
+  // Per node: the path length still expected below it (c of its training rows; used at
+  // leaves) and log2 of its rows (an empty node counts as one).
+  std::vector<double> below(nodes), log_rows(nodes);
+  for (std::size_t i = 0; i < nodes; ++i) {
+    below[i] = average_path_length(static_cast<double>(forest.n_samples[i]));
+    log_rows[i] = std::log2(std::max(1.0, static_cast<double>(forest.n_samples[i])));
+  }
+  const double denominator =
+      static_cast<double>(trees) * average_path_length(static_cast<double>(forest.max_samples));
+  const std::int32_t* left = forest.left.data();
+  const std::int32_t* split = forest.split.data();
+  const double* threshold = forest.threshold.data();
+  const double* normals = forest.normals.data();
+
+  constexpr std::int64_t kBlock = 64;
+  const std::int64_t blocks = core::div_up(n, kBlock);
+  core::parallel_for_interruptible(
+      blocks, n_threads,
+      [&](std::int64_t b) {
+        const std::int64_t begin = b * kBlock;
+        const std::int64_t end = std::min(n, begin + kBlock);
+        double depth[kBlock] = {};
+        if (contributions != nullptr) {
+          std::fill(contributions + begin * d, contributions + end * d, 0.0);
+        }
+        // Tree by tree over the block, so a tree stays in cache; each row still sums
+        // its trees in order.
+        for (std::int64_t t = 0; t < trees; ++t) {
+          const std::int64_t base = forest.tree_offsets[static_cast<std::size_t>(t)];
+          const std::int32_t* features = forest.features.data() + t * k;
+          for (std::int64_t r = begin; r < end; ++r) {
+            const T* row = x + r * d;
+            double* credit = contributions != nullptr ? contributions + r * d : nullptr;
+            std::int64_t node = base;
+            int length = 0;
+            while (left[node] >= 0) {
+              const std::int32_t s = split[node];
+              bool go_left;
+              const double* w = nullptr;
+              if (forest.extended) {
+                w = normals + static_cast<std::int64_t>(s) * k;
+                double p = 0.0;
+                for (std::int64_t j = 0; j < k; ++j)
+                  p += w[j] * static_cast<double>(row[features[j]]);
+                go_left = p <= threshold[node];
+              } else {
+                go_left = static_cast<double>(row[s]) <= threshold[node];
+              }
+              const std::int64_t child = base + left[node] + (go_left ? 0 : 1);
+              if (credit != nullptr) {
+                const double cut = log_rows[static_cast<std::size_t>(node)] -
+                                   log_rows[static_cast<std::size_t>(child)];
+                if (!forest.extended) {
+                  credit[s] += cut;
+                } else {
+                  double norm = 0.0;
+                  for (std::int64_t j = 0; j < k; ++j) norm += w[j] * w[j];
+                  if (norm > 0) {
+                    for (std::int64_t j = 0; j < k; ++j)
+                      credit[features[j]] += cut * w[j] * w[j] / norm;
+                  }
+                }
+              }
+              node = child;
+              ++length;
+            }
+            depth[r - begin] += length + below[static_cast<std::size_t>(node)];
+          }
+        }
+        for (std::int64_t r = begin; r < end; ++r) {
+          // One row per tree (max_samples = 1) has c = 0; scikit-learn scores 0.5 then.
+          scores[r] = denominator > 0 ? std::exp2(-depth[r - begin] / denominator) : 0.5;
+          if (contributions != nullptr) {
+            for (std::int64_t j = 0; j < d; ++j)
+              contributions[r * d + j] /= static_cast<double>(trees);
+          }
+        }
+      },
+      4);
+}
+
+template IForest iforest_fit<float>(const float*, std::int64_t, std::int64_t, const IForestParams&,
+                                    int);
+template IForest iforest_fit<double>(const double*, std::int64_t, std::int64_t,
+                                     const IForestParams&, int);
+template void iforest_score<float>(const IForest&, const float*, std::int64_t, int, double*,
+                                   double*);
+template void iforest_score<double>(const IForest&, const double*, std::int64_t, int, double*,
+                                    double*);
+
+}  // namespace oddseq::detect

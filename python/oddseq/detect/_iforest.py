@@ -1,0 +1,263 @@
+"""Isolation Forest (Liu, Ting & Zhou 2008) and the Extended Isolation Forest (Hariri,
+Kind & Brunner 2019); trees are built and rows scored in C++."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _core
+from ..utils._validation import (
+    check_positive_int,
+    check_random_state,
+    resolve_threads,
+    validate_matrix,
+)
+from ._base import (
+    BaseDetector,
+    check_contamination,
+    explanation_frame,
+    feature_names_for,
+    robust_scale,
+)
+
+__all__ = ["IsolationForest", "average_path_length"]
+
+_SEED_LIMIT = np.iinfo(np.int32).max
+_FOREST_KEYS = ("tree_offsets", "features", "left", "split", "threshold", "n_samples", "normals")
+
+
+def average_path_length(n):
+    """c(n), the average path length of an unsuccessful search in a binary search tree of
+    ``n`` points: the expected depth that normalises isolation path lengths.
+
+    ``2 (ln(n - 1) + γ) - 2 (n - 1) / n``, with c(n) = 0 for n <= 1 and c(2) = 1 (the
+    same values as scikit-learn's).
+
+    Examples
+    --------
+    >>> [round(float(v), 4) for v in average_path_length([1, 2, 256])]
+    [0.0, 1.0, 10.2448]
+    """
+    n = np.asarray(n, dtype=np.float64)
+    return _core.iforest_average_path_length(np.ascontiguousarray(n.ravel())).reshape(n.shape)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+class IsolationForest(BaseDetector):
+    """Isolation Forest: how few random cuts it takes to isolate a row.
+
+    Each tree is grown on ``max_samples`` rows drawn without replacement by cutting a
+    random feature at a random value between its minimum and maximum in the node (or,
+    with ``extended=True``, by a random hyperplane through the node's bounding box), to
+    depth ceil(log2(max_samples)). Anomalies are isolated close to the root. A row's score
+    is ``2 ** (-E[h(x)] / c(max_samples))``: E[h(x)] its path length averaged over the
+    trees, with c(size) added at a leaf that still holds ``size`` training rows, and c()
+    the :func:`average_path_length`. Scores lie in (0, 1]; near 1 is anomalous, well below
+    0.5 normal. ``decision_function`` equals scikit-learn's ``-score_samples``.
+
+    Trees are built in parallel, each from its own seed derived from ``random_state``
+    and its index, so the forest and every score are the same for any ``n_threads``.
+
+    Parameters
+    ----------
+    n_estimators : int, default=100
+        Number of trees.
+    max_samples : "auto", int or float, default="auto"
+        Rows per tree: "auto" is min(256, n_samples), an int a count in [1, n_samples], a
+        float a share of n_samples in (0, 1].
+    max_features : int or float, default=1.0
+        Features per tree: an int a count in [1, n_features], a float a share in (0, 1]
+        (at least one feature).
+    extended : bool, default=False
+        Cut by random hyperplanes over the tree's features (the Extended Isolation Forest
+        at full extension level), which removes the axis-parallel artefacts of the score
+        map; stores n_features weights per split.
+    contamination : float in (0, 0.5] or "auto", default="auto"
+        "auto" flags scores above 0.5, the cut of the paper and of scikit-learn's
+        ``offset_ = -0.5`` (not the robust rule of :class:`BaseDetector`); a float flags
+        that share of the training rows.
+    random_state : int, RandomState or None, default=None
+    n_threads : int or None, default=None
+        None uses every core.
+
+    Attributes
+    ----------
+    max_samples_ : int
+        Rows per tree.
+    n_features_per_tree_ : int
+    forest_ : dict of ndarray
+        The trees as flat arrays: ``tree_offsets`` (first node of each tree), ``features``
+        (n_estimators, n_features_per_tree_) used by each tree, per node ``left`` (left
+        child within the tree, right = left + 1, -1 at a leaf), ``split`` (the feature, or
+        the row of ``normals`` when extended), ``threshold`` (go left when the value is <=
+        it) and ``n_samples`` (training rows in the node), and ``normals`` (the
+        hyperplanes' weights over the tree's features).
+    median_, feature_scale_ : ndarray of shape (n_features,)
+        Training median and robust spread per feature (:meth:`explain`), computed on
+        first use from a copy of the training matrix the detector keeps.
+    decision_scores_, labels_, threshold_ : PyOD's fitted attributes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(size=(500, 3)), [[0.0, 8.0, 0.0]]])
+    >>> det = IsolationForest(random_state=0).fit(X)
+    >>> int(det.decision_scores_.argmax()), bool(det.labels_[500])
+    (500, True)
+    >>> det.explain(X[-1:], top=1)["feature"].tolist()
+    ['x1']
+    """
+
+    def __init__(
+        self,
+        n_estimators=100,
+        *,
+        max_samples="auto",
+        max_features=1.0,
+        extended=False,
+        contamination="auto",
+        random_state=None,
+        n_threads=None,
+    ):
+        self.n_estimators = n_estimators
+        self.max_samples = max_samples
+        self.max_features = max_features
+        self.extended = extended
+        self.contamination = contamination
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    def _resolve_sizes(self, n: int, d: int) -> tuple[int, int]:
+        samples = self.max_samples
+        if isinstance(samples, str):
+            if samples != "auto":
+                raise ValueError(
+                    f"max_samples must be 'auto', an int or a float in (0, 1], got {samples!r}"
+                )
+            rows = min(256, n)
+        elif isinstance(samples, numbers.Integral) and not isinstance(samples, bool):
+            if not 1 <= samples <= n:
+                raise ValueError(
+                    f"max_samples={samples} is out of range: X has {n} rows; pass an int in "
+                    f"[1, {n}], a share in (0, 1] or 'auto'"
+                )
+            rows = int(samples)
+        elif _is_real(samples):
+            if not 0 < samples <= 1:
+                raise ValueError(
+                    f"max_samples as a float is a share of the rows and must be in (0, 1], "
+                    f"got {samples}; pass an int for a count"
+                )
+            rows = max(1, int(samples * n))
+        else:
+            raise TypeError(f"max_samples must be 'auto', an int or a float, got {samples!r}")
+
+        features = self.max_features
+        if isinstance(features, numbers.Integral) and not isinstance(features, bool):
+            if not 1 <= features <= d:
+                raise ValueError(
+                    f"max_features={features} is out of range: X has {d} features; pass an "
+                    f"int in [1, {d}] or a share in (0, 1]"
+                )
+            cols = int(features)
+        elif _is_real(features):
+            if not 0 < features <= 1:
+                raise ValueError(
+                    f"max_features as a float is a share of the features and must be in "
+                    f"(0, 1], got {features}; pass an int for a count"
+                )
+            cols = max(1, int(features * d))
+        else:
+            raise TypeError(f"max_features must be an int or a float, got {features!r}")
+        return rows, cols
+
+    def fit(self, X, y=None):
+        check_contamination(self.contamination)
+        n_estimators = check_positive_int(self.n_estimators, "n_estimators")
+        if not isinstance(self.extended, (bool, np.bool_)):
+            raise TypeError(f"extended must be True or False, got {self.extended!r}")
+        threads = resolve_threads(self.n_threads)
+        X = validate_matrix(self, X, reset=True)
+        rows, cols = self._resolve_sizes(*X.shape)
+        seed = int(check_random_state(self.random_state).randint(_SEED_LIMIT))
+        self.max_samples_ = rows
+        self.n_features_per_tree_ = cols
+        self.forest_ = _core.iforest_fit(
+            X, n_estimators, rows, cols, bool(self.extended), seed, threads
+        )
+        # Kept for explain(): the training medians and spreads are computed when first
+        # asked for (three medians per feature cost twice the scoring of the rows).
+        self._train = X.copy()
+        self._feature_stats = None
+        scores, _ = self._score(X, explain=False)
+        self._set_threshold(scores)
+        return self
+
+    def _stats(self):
+        check_is_fitted(self, "forest_")
+        if self._feature_stats is None:
+            train = self._train.astype(np.float64, copy=False)
+            self._feature_stats = (np.median(train, axis=0), robust_scale(train))
+        return self._feature_stats
+
+    @property
+    def median_(self):
+        """Training median per feature (``typical`` in :meth:`explain`)."""
+        return self._stats()[0]
+
+    @property
+    def feature_scale_(self):
+        """Robust spread per feature of the training rows (1.4826 x MAD, else the
+        standard deviation, else 1), which :meth:`explain` divides deviations by."""
+        return self._stats()[1]
+
+    def _auto_threshold(self, scores):
+        # The paper's and scikit-learn's cut: s > 0.5 is anomalous.
+        return 0.5
+
+    def _score(self, X, *, explain: bool):
+        forest = self.forest_
+        return _core.iforest_score(
+            X,
+            *(forest[key] for key in _FOREST_KEYS),
+            self.max_samples_,
+            bool(self.extended),
+            explain,
+            resolve_threads(self.n_threads),
+        )
+
+    def decision_function(self, X):
+        """Anomaly score in (0, 1] per row (scikit-learn's ``-score_samples``); above 0.5
+        is anomalous by the paper's rule."""
+        check_is_fitted(self, "forest_")
+        X = validate_matrix(self, X, reset=False)
+        return self._score(X, explain=False)[0]
+
+    def explain(self, X, top=3, feature_names=None):
+        """The features whose cuts isolated each row.
+
+        Along the row's path in every tree, each split credits its feature with
+        log2(rows at the node / rows in the child the row went to) (an empty child counts
+        as one row): how much that cut shrank the row's remaining population (a
+        DIFFI-like importance; a hyperplane shares its credit by the squared weights).
+        Contributions are averaged over trees; ``typical`` is the training median and
+        ``deviation`` is in robust spreads of the feature. A long DataFrame indexed by
+        (row, rank) as every detector's.
+        """
+        check_is_fitted(self, "forest_")
+        top = check_positive_int(top, "top")
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        X = validate_matrix(self, X, reset=False)
+        _, contribution = self._score(X, explain=True)
+        X = X.astype(np.float64, copy=False)
+        names = feature_names_for(self, X.shape[1], feature_names)
+        typical = np.broadcast_to(self.median_, X.shape)
+        return explanation_frame(names, X, typical, contribution, self.feature_scale_, top, index)

@@ -1,0 +1,227 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.ensemble import IsolationForest as SkIsolationForest
+from sklearn.ensemble._iforest import _average_path_length
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import roc_auc_score
+
+from oddseq.detect import IsolationForest
+from oddseq.detect._iforest import average_path_length
+
+
+def planted(seed=0, n=2000, d=5, n_out=40):
+    """Gaussian rows and ``n_out`` planted outliers (the last rows), far on random
+    features."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    out = rng.normal(size=(n_out, d))
+    out[np.arange(n_out), rng.integers(0, d, n_out)] += rng.choice([-1, 1], n_out) * 6
+    y = np.r_[np.zeros(n), np.ones(n_out)]
+    return np.vstack([X, out]), y
+
+
+def test_average_path_length_equals_sklearn():
+    n = np.r_[np.arange(0, 5000), np.geomspace(5000, 1e9, 500).round()]
+    np.testing.assert_array_equal(average_path_length(n), _average_path_length(n))
+    assert average_path_length(2.0) == 1.0
+
+
+@pytest.mark.parametrize("extended", [False, True])
+def test_planted_outliers_and_pyod_surface(extended):
+    X, y = planted()
+    copy = X.copy()
+    det = IsolationForest(extended=extended, random_state=0).fit(X)
+    np.testing.assert_array_equal(X, copy)
+    scores = det.decision_scores_
+    assert scores.dtype == np.float64 and scores.shape == (len(X),)
+    assert ((scores > 0) & (scores <= 1)).all()
+    assert roc_auc_score(y, scores) > 0.95
+    assert det.threshold_ == 0.5
+    np.testing.assert_array_equal(det.labels_, (scores > 0.5).astype(np.int64))
+    np.testing.assert_array_equal(det.decision_function(X), scores)
+    np.testing.assert_array_equal(det.predict(X), det.labels_)
+    np.testing.assert_array_equal(det.score_samples(X), -scores)
+    proba = det.predict_proba(X)
+    assert proba.shape == (len(X), 2) and np.allclose(proba.sum(axis=1), 1)
+
+
+def test_agrees_with_sklearn():
+    """Different random streams, the same algorithm: scores correlate as two sklearn
+    forests with different seeds do, the mean score is the same to sampling error, and
+    the ranking of planted outliers is as good."""
+    X, y = planted(seed=3, n=3000, d=6, n_out=60)
+    ours = IsolationForest(n_estimators=300, random_state=0).fit(X).decision_scores_
+    sk = -SkIsolationForest(n_estimators=300, random_state=0).fit(X).score_samples(X)
+    sk2 = -SkIsolationForest(n_estimators=300, random_state=1).fit(X).score_samples(X)
+    ref = np.corrcoef(sk, sk2)[0, 1]
+    assert np.corrcoef(ours, sk)[0, 1] > min(0.95, ref - 0.01)
+    assert abs(ours.mean() - sk.mean()) < 0.01
+    assert abs(np.median(ours) - np.median(sk)) < 0.01
+    assert roc_auc_score(y, ours) >= roc_auc_score(y, sk) - 0.01
+    # "auto" flags about as many rows as sklearn's offset_ = -0.5
+    sk_flags = (sk > 0.5).sum()
+    assert abs((ours > 0.5).sum() - sk_flags) <= max(10, 0.35 * sk_flags)
+
+
+def test_max_samples_and_features_agree_with_sklearn():
+    X, _ = planted(seed=1, n=1000, d=8)
+    for kwargs in ({"max_samples": 64}, {"max_samples": 0.5}, {"max_features": 0.5}):
+        ours = IsolationForest(n_estimators=300, random_state=0, **kwargs).fit(X)
+        sk = SkIsolationForest(n_estimators=300, random_state=0, **kwargs).fit(X)
+        assert ours.max_samples_ == sk.max_samples_
+        assert np.corrcoef(ours.decision_scores_, -sk.score_samples(X))[0, 1] > 0.9
+    assert IsolationForest(max_features=0.5).fit(X).n_features_per_tree_ == 4
+    assert IsolationForest(max_samples=1.0).fit(X).max_samples_ == len(X)
+
+
+def test_forest_layout():
+    X, _ = planted(n=500)
+    det = IsolationForest(n_estimators=7, max_samples=100, random_state=0).fit(X)
+    f = det.forest_
+    offsets = f["tree_offsets"]
+    assert offsets.shape == (8,) and offsets[0] == 0 and offsets[-1] == len(f["left"])
+    for t in range(7):
+        left = f["left"][offsets[t] : offsets[t + 1]]
+        rows = f["n_samples"][offsets[t] : offsets[t + 1]]
+        assert rows[0] == 100
+        internal = left >= 0
+        # children partition their parent's rows
+        np.testing.assert_array_equal(
+            rows[internal], rows[left[internal]] + rows[left[internal] + 1]
+        )
+        # depth limit ceil(log2(100)) = 7: at most 2^8 - 1 nodes
+        assert len(left) <= 2**8 - 1
+    assert f["normals"].shape == (0, X.shape[1])
+    ext = IsolationForest(n_estimators=3, extended=True, random_state=0).fit(X).forest_
+    assert ext["normals"].shape == ((ext["left"] >= 0).sum(), X.shape[1])
+
+
+def test_thread_count_and_seed():
+    X, _ = planted(n=3000)
+    a = IsolationForest(random_state=7, n_threads=1).fit(X)
+    b = IsolationForest(random_state=7, n_threads=2).fit(X)
+    np.testing.assert_array_equal(a.decision_scores_, b.decision_scores_)
+    for key in a.forest_:
+        np.testing.assert_array_equal(a.forest_[key], b.forest_[key])
+    c = IsolationForest(random_state=8).fit(X)
+    assert not np.array_equal(a.decision_scores_, c.decision_scores_)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(1, 300),
+    d=st.integers(1, 6),
+    seed=st.integers(0, 2**31 - 1),
+    extended=st.booleans(),
+    duplicates=st.booleans(),
+    trees=st.integers(1, 20),
+)
+def test_properties(n, d, seed, extended, duplicates, trees):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    if duplicates:
+        X = np.round(X)  # many ties and constant nodes
+    det = IsolationForest(n_estimators=trees, extended=extended, random_state=seed)
+    one = det.set_params(n_threads=1).fit(X).decision_scores_
+    two = det.set_params(n_threads=2).fit(X).decision_scores_
+    np.testing.assert_array_equal(one, two)
+    again = IsolationForest(
+        n_estimators=trees, extended=extended, random_state=seed, n_threads=2
+    ).fit(X)
+    np.testing.assert_array_equal(again.decision_scores_, one)
+    assert np.isfinite(one).all() and (one > 0).all() and (one <= 1).all()
+    new = rng.normal(scale=5, size=(7, d))
+    scores = again.decision_function(new)
+    assert ((scores > 0) & (scores <= 1)).all()
+
+
+def test_float32_and_dataframe():
+    X, _ = planted(n=600)
+    a = IsolationForest(random_state=0).fit(X.astype(np.float32))
+    assert a.decision_function(X.astype(np.float32)).dtype == np.float64
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    det = IsolationForest(random_state=0).fit(frame)
+    table = det.explain(frame.iloc[-3:], top=2)
+    assert table.index.get_level_values("row").tolist() == [637, 637, 638, 638, 639, 639]
+    assert set(table["feature"]) <= set(frame.columns)
+
+
+@pytest.mark.parametrize("extended", [False, True])
+def test_explain_names_the_planted_feature(extended):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 4))
+    X[-20:, 2] += 8.0
+    det = IsolationForest(extended=extended, random_state=0).fit(X)
+    table = det.explain(X[-20:], top=1)
+    assert (table["feature"] == "x2").mean() >= 0.9
+    full = det.explain(X[:5], top=4)
+    assert np.allclose(full.groupby(level="row")["share"].sum(), 1.0)
+    assert (full["share"] >= 0).all()
+    median = np.median(X, axis=0)
+    for (_, _), row in full.iterrows():
+        assert row["typical"] == median[int(row["feature"][1:])]
+
+
+def test_max_samples_one():
+    X = np.arange(10.0).reshape(-1, 1)
+    det = IsolationForest(max_samples=1, random_state=0).fit(X)
+    np.testing.assert_array_equal(det.decision_scores_, 0.5)  # as scikit-learn
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"n_estimators": 0}, ValueError, "n_estimators"),
+        ({"n_estimators": 2.5}, TypeError, "n_estimators"),
+        ({"max_samples": 0}, ValueError, "max_samples"),
+        ({"max_samples": 10_000}, ValueError, "max_samples=10000 is out of range"),
+        ({"max_samples": 1.5}, ValueError, r"max_samples .* \(0, 1\]"),
+        ({"max_samples": 0.0}, ValueError, "max_samples"),
+        ({"max_samples": "all"}, ValueError, "max_samples"),
+        ({"max_samples": None}, TypeError, "max_samples"),
+        ({"max_features": 0.0}, ValueError, "max_features"),
+        ({"max_features": 1.2}, ValueError, "max_features"),
+        ({"max_features": 9}, ValueError, "max_features=9 is out of range"),
+        ({"max_features": "sqrt"}, TypeError, "max_features"),
+        ({"extended": "yes"}, TypeError, "extended"),
+        ({"contamination": 0.7}, ValueError, "contamination"),
+        ({"n_threads": 0}, ValueError, "n_threads"),
+    ],
+)
+def test_bad_parameters(kwargs, error, match):
+    X, _ = planted(n=200)
+    with pytest.raises(error, match=match):
+        IsolationForest(**kwargs).fit(X)
+
+
+def test_bad_input():
+    X, _ = planted(n=200)
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        IsolationForest().fit(bad)
+    bad[3, 1] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        IsolationForest().fit(bad)
+    with pytest.raises(ValueError, match="0 sample"):
+        IsolationForest().fit(np.empty((0, 3)))
+    with pytest.raises(ValueError, match="2-D"):
+        IsolationForest().fit(np.ones(5))
+    with pytest.raises(NotFittedError):
+        IsolationForest().decision_function(X)
+    det = IsolationForest(random_state=0).fit(X)
+    with pytest.raises(ValueError, match="features"):
+        det.decision_function(X[:, :2])
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        det.decision_function(bad)
+    with pytest.raises(ValueError, match="top"):
+        det.explain(X, top=0)
+
+
+def test_contamination_float():
+    X, _ = planted(n=1000)
+    det = IsolationForest(contamination=0.05, random_state=0).fit(X)
+    assert abs(det.labels_.mean() - 0.05) < 0.01
