@@ -48,7 +48,7 @@ _ZONE_SHIFT_H = np.array([0, 1, 2, 3])
 _ZONE_P = np.array([0.47, 0.29, 0.07, 0.17])
 _T0_UTC_S = 1_757_304_000  # Monday 2025-09-08 00:00 New York time (EDT, UTC-4); up to
 # _MAX_DAYS the window stays within daylight time, so New York hours are T0 + whole hours
-_MAX_DAYS = 54  # daylight time ends on 2025-11-02
+_MAX_DAYS = 53  # daylight time ends on 2025-11-02 (and users live up to 3 h west)
 _DAY_S = 86_400
 _MS = 1_000
 # Sessions per local hour of a person's day: asleep at night, a lunch bump, the
@@ -309,7 +309,7 @@ def make_marketplace(
     difficulty : {"easy", "medium", "hard"}, default="medium"
     random_state : int, numpy Generator or None
         The same seed gives the same log.
-    n_days : int in [7, 54], default=14
+    n_days : int in [7, 53], default=14
         Days of activity, from Monday 2025-09-08 (New York time; the window ends
         before daylight time does). Reviews never fall after the window.
 
@@ -481,9 +481,11 @@ def make_marketplace(
     # purchases of expensive items.
     users = users_of("account_takeover")
     if users.size:
-        owner_until = max(2, int(n_days * 0.55))
-        normal_life(users, 0, owner_until, scale=2.0)
+        # The last quarter of the window is the intruder's; the owner left days before.
         silence = int(np.ceil(_lerp_log(2, 4, t)))
+        takeover_from = n_days - max(1, n_days // 4)
+        owner_until = max(1, takeover_from - silence)
+        normal_life(users, 0, owner_until)
         night = np.zeros(24)
         night[[1, 2, 3, 4]] = 1
         hourly = (1 - t) * _HOURLY + t * night / night.sum()
@@ -492,7 +494,7 @@ def make_marketplace(
         starts = _local_starts(
             rng,
             shift_h[s_user],
-            np.full(s_user.size, owner_until + silence),
+            np.full(s_user.size, takeover_from),
             np.full(s_user.size, n_days),
             hourly / hourly.sum(),
         )
