@@ -64,6 +64,27 @@ std::vector<std::int64_t> sample_without_replacement(core::SplitMix64& rng, std:
   return out;
 }
 
+// w . v over k entries with four partial sums (the same order in fit and in scoring, so
+// a training row takes the same side of every hyperplane when scored).
+double dot(const double* w, const double* v, std::int64_t k) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  std::int64_t j = 0;
+  for (; j + 4 <= k; j += 4) {
+    s0 += w[j] * v[j];
+    s1 += w[j + 1] * v[j + 1];
+    s2 += w[j + 2] * v[j + 2];
+    s3 += w[j + 3] * v[j + 3];
+  }
+  for (; j < k; ++j) s0 += w[j] * v[j];
+  return (s0 + s1) + (s2 + s3);
+}
+
+struct Node {
+  double value;  // the threshold, or at a leaf c(its training rows)
+  std::int32_t left;
+  std::int32_t split;
+};
+
 struct Tree {
   std::vector<std::int32_t> features;
   std::vector<std::int32_t> left, split, n_samples;
@@ -103,7 +124,7 @@ Tree build_tree(const T* x, std::int64_t n, std::int64_t d, const IForestParams&
   std::iota(index.begin(), index.end(), 0);
   std::vector<std::int32_t> order(static_cast<std::size_t>(k));
   std::vector<double> low(static_cast<std::size_t>(k)), high(static_cast<std::size_t>(k));
-  std::vector<double> weight(static_cast<std::size_t>(k));
+  std::vector<double> weight(static_cast<std::size_t>(k)), gathered(static_cast<std::size_t>(k));
   std::vector<double> projection(static_cast<std::size_t>(m));
 
   // scikit-learn's depth limit: ceil(log2(max_samples)).
@@ -169,10 +190,10 @@ Tree build_tree(const T* x, std::int64_t n, std::int64_t d, const IForestParams&
         threshold += weight[u] * (low[u] + (high[u] - low[u]) * rng.uniform());
       }
       for (auto it = first; it != last; ++it) {
-        double p = 0.0;
-        for (std::int64_t j = 0; j < k; ++j)
-          p += weight[static_cast<std::size_t>(j)] * column[static_cast<std::size_t>(j * m + *it)];
-        projection[static_cast<std::size_t>(*it)] = p;
+        for (std::int64_t j = 0; j < k; ++j) {
+          gathered[static_cast<std::size_t>(j)] = column[static_cast<std::size_t>(j * m + *it)];
+        }
+        projection[static_cast<std::size_t>(*it)] = dot(weight.data(), gathered.data(), k);
       }
       split = static_cast<std::int32_t>(out.normals.size() / static_cast<std::size_t>(k));
       out.normals.insert(out.normals.end(), weight.begin(), weight.end());
@@ -217,10 +238,19 @@ IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestPar
                "max_features must be in [1, d], got " << params.max_features);
   const std::int64_t trees = params.n_estimators;
   std::vector<Tree> built(static_cast<std::size_t>(trees));
-  core::parallel_for_interruptible(
-      trees, n_threads,
-      [&](std::int64_t t) { built[static_cast<std::size_t>(t)] = build_tree(x, n, d, params, t); },
-      1);
+  // Large trees (a second each at a million rows) in batches of one per thread, with a
+  // Ctrl-C check after each; small ones in one loop that polls every 16 trees.
+  const int threads = core::resolve_threads(n_threads);
+  const std::int64_t batch = params.max_samples > 4096 ? threads : trees;
+  for (std::int64_t first = 0; first < trees; first += batch) {
+    core::parallel_for_interruptible(
+        std::min(batch, trees - first), threads,
+        [&](std::int64_t i) {
+          built[static_cast<std::size_t>(first + i)] = build_tree(x, n, d, params, first + i);
+        },
+        1);
+    if (first + batch < trees) core::throw_if_interrupted();
+  }
 
   IForest forest;
   forest.n_features = d;
@@ -286,19 +316,25 @@ void iforest_score(const IForest& forest, const T* x, std::int64_t n, int n_thre
     }
   }
 
-  // Per node: the path length still expected below it (c of its training rows; used at
-  // leaves) and log2 of its rows (an empty node counts as one).
-  std::vector<double> below(nodes), log_rows(nodes);
-  for (std::size_t i = 0; i < nodes; ++i) {
-    below[i] = average_path_length(static_cast<double>(forest.n_samples[i]));
+  // Per node, for explanations: log2 of its training rows (an empty node counts as one).
+  std::vector<double> log_rows(contributions != nullptr ? nodes : 0);
+  for (std::size_t i = 0; i < log_rows.size(); ++i) {
     log_rows[i] = std::log2(std::max(1.0, static_cast<double>(forest.n_samples[i])));
   }
   const double denominator =
       static_cast<double>(trees) * average_path_length(static_cast<double>(forest.max_samples));
-  const std::int32_t* left = forest.left.data();
-  const std::int32_t* split = forest.split.data();
-  const double* threshold = forest.threshold.data();
+  // The nodes packed for the walk: 16 bytes each, the leaf's remaining expected path
+  // length in place of a threshold.
+  std::vector<Node> packed(nodes);
+  for (std::size_t i = 0; i < nodes; ++i) {
+    const bool leaf = forest.left[i] < 0;
+    packed[i] = {
+        leaf ? average_path_length(static_cast<double>(forest.n_samples[i])) : forest.threshold[i],
+        forest.left[i], forest.split[i]};
+  }
+  const Node* tree_nodes = packed.data();
   const double* normals = forest.normals.data();
+  const bool extended = forest.extended;
 
   constexpr std::int64_t kBlock = 64;
   const std::int64_t blocks = core::div_up(n, kBlock);
@@ -308,51 +344,79 @@ void iforest_score(const IForest& forest, const T* x, std::int64_t n, int n_thre
         const std::int64_t begin = b * kBlock;
         const std::int64_t end = std::min(n, begin + kBlock);
         double depth[kBlock] = {};
+        std::vector<double> gathered(static_cast<std::size_t>(extended ? k : 0));
         if (contributions != nullptr) {
           std::fill(contributions + begin * d, contributions + end * d, 0.0);
         }
         // Tree by tree over the block, so a tree stays in cache; each row still sums
         // its trees in order.
         for (std::int64_t t = 0; t < trees; ++t) {
-          const std::int64_t base = forest.tree_offsets[static_cast<std::size_t>(t)];
+          const Node* tree = tree_nodes + forest.tree_offsets[static_cast<std::size_t>(t)];
           const std::int32_t* features = forest.features.data() + t * k;
+          if (!extended && contributions == nullptr) {
+            // Eight rows walk the tree side by side, so their node loads overlap.
+            constexpr std::int64_t kLanes = 8;
+            for (std::int64_t r0 = begin; r0 < end; r0 += kLanes) {
+              const std::int64_t lanes = std::min(kLanes, end - r0);
+              const Node* at[kLanes];
+              int length[kLanes];
+              for (std::int64_t l = 0; l < lanes; ++l) {
+                at[l] = tree;
+                length[l] = 0;
+              }
+              for (bool moving = true; moving;) {
+                moving = false;
+                for (std::int64_t l = 0; l < lanes; ++l) {
+                  const Node* node = at[l];
+                  if (node->left < 0) continue;
+                  const T* row = x + (r0 + l) * d;
+                  at[l] = tree + node->left +
+                          (static_cast<double>(row[node->split]) <= node->value ? 0 : 1);
+                  ++length[l];
+                  moving = true;
+                }
+              }
+              for (std::int64_t l = 0; l < lanes; ++l) {
+                depth[r0 - begin + l] += length[l] + at[l]->value;
+              }
+            }
+            continue;
+          }
           for (std::int64_t r = begin; r < end; ++r) {
             const T* row = x + r * d;
             double* credit = contributions != nullptr ? contributions + r * d : nullptr;
-            std::int64_t node = base;
+            const Node* node = tree;
             int length = 0;
-            while (left[node] >= 0) {
-              const std::int32_t s = split[node];
-              bool go_left;
-              const double* w = nullptr;
-              if (forest.extended) {
-                w = normals + static_cast<std::int64_t>(s) * k;
-                double p = 0.0;
-                for (std::int64_t j = 0; j < k; ++j)
-                  p += w[j] * static_cast<double>(row[features[j]]);
-                go_left = p <= threshold[node];
-              } else {
-                go_left = static_cast<double>(row[s]) <= threshold[node];
-              }
-              const std::int64_t child = base + left[node] + (go_left ? 0 : 1);
-              if (credit != nullptr) {
-                const double cut = log_rows[static_cast<std::size_t>(node)] -
-                                   log_rows[static_cast<std::size_t>(child)];
-                if (!forest.extended) {
-                  credit[s] += cut;
-                } else {
-                  double norm = 0.0;
-                  for (std::int64_t j = 0; j < k; ++j) norm += w[j] * w[j];
-                  if (norm > 0) {
-                    for (std::int64_t j = 0; j < k; ++j)
-                      credit[features[j]] += cut * w[j] * w[j] / norm;
-                  }
+            {
+              if (extended) {
+                for (std::int64_t j = 0; j < k; ++j) {
+                  gathered[static_cast<std::size_t>(j)] = static_cast<double>(row[features[j]]);
                 }
               }
-              node = child;
-              ++length;
+              while (node->left >= 0) {
+                const std::int32_t s = node->split;
+                const double* w = extended ? normals + static_cast<std::int64_t>(s) * k : nullptr;
+                const bool go_left = extended ? dot(w, gathered.data(), k) <= node->value
+                                              : static_cast<double>(row[s]) <= node->value;
+                const Node* child = tree + node->left + (go_left ? 0 : 1);
+                if (credit != nullptr) {
+                  const double cut = log_rows[static_cast<std::size_t>(node - tree_nodes)] -
+                                     log_rows[static_cast<std::size_t>(child - tree_nodes)];
+                  if (!extended) {
+                    credit[s] += cut;
+                  } else {
+                    const double norm = dot(w, w, k);
+                    if (norm > 0) {
+                      for (std::int64_t j = 0; j < k; ++j)
+                        credit[features[j]] += cut * w[j] * w[j] / norm;
+                    }
+                  }
+                }
+                node = child;
+                ++length;
+              }
             }
-            depth[r - begin] += length + below[static_cast<std::size_t>(node)];
+            depth[r - begin] += length + node->value;
           }
         }
         for (std::int64_t r = begin; r < end; ++r) {

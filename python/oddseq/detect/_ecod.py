@@ -60,8 +60,8 @@ class ECOD(BaseDetector):
 
     Attributes
     ----------
-    sorted_columns_ : ndarray of shape (n_samples, n_features)
-        Each training column sorted (the empirical distributions).
+    sorted_columns_ : ndarray of shape (n_features, n_samples)
+        Each training column sorted, one per row (the empirical distributions).
     skewness_sign_ : ndarray of shape (n_features,)
         -1, 0 or 1: which tail the skewness picks per feature.
     median_, feature_scale_ : ndarray of shape (n_features,)
@@ -86,40 +86,47 @@ class ECOD(BaseDetector):
     def fit(self, X, y=None):
         check_contamination(self.contamination)
         X = validate_matrix(self, X, reset=True)
-        self.sorted_columns_ = np.sort(X, axis=0)
+        columns = np.ascontiguousarray(X.T)
+        order = np.argsort(columns, axis=1)
+        self.sorted_columns_ = np.take_along_axis(columns, order, axis=1)
         self.skewness_sign_ = _skewness_sign(X)
         self._feature_stats = None
-        self._set_threshold(self._tail_scores(X).sum(axis=1))
+        self._set_threshold(self._tail_scores(columns, order).sum(axis=1))
         return self
 
-    def _tail_scores(self, X):
-        """Per row and feature the -log tail probability that counts (n x d)."""
-        columns = self.sorted_columns_
-        n, d = columns.shape
-        left = np.empty(X.shape, dtype=np.float64)
-        right = np.empty(X.shape, dtype=np.float64)
-        for j in range(d):
-            left[:, j] = np.searchsorted(columns[:, j], X[:, j], side="right")
-            right[:, j] = n - np.searchsorted(columns[:, j], X[:, j], side="left")
+    def _tail_scores(self, columns, order=None):
+        """Per row and feature the -log tail probability that counts (n x d), for the
+        rows whose columns are ``columns`` (d x n); ``order`` sorts each column. Sorted
+        queries make the binary searches walk the training column in order."""
+        reference = self.sorted_columns_
+        n = reference.shape[1]
+        if order is None:
+            order = np.argsort(columns, axis=1)
+        keys = np.take_along_axis(columns, order, axis=1)
+        left = np.empty(columns.shape, dtype=np.float64)
+        right = np.empty(columns.shape, dtype=np.float64)
+        for j in range(columns.shape[0]):
+            left[j, order[j]] = np.searchsorted(reference[j], keys[j], side="right")
+            right[j, order[j]] = n - np.searchsorted(reference[j], keys[j], side="left")
         # Beyond the training range: as extreme as the most extreme training value.
         np.maximum(left, 1.0, out=left)
         np.maximum(right, 1.0, out=right)
         u_left = -np.log(left / n)
         u_right = -np.log(right / n)
-        sign = self.skewness_sign_
+        sign = self.skewness_sign_[:, None]
         u_skew = u_left * -np.sign(sign - 1) + u_right * np.sign(sign + 1)
-        return np.maximum(np.maximum(u_left, u_right), u_skew)
+        return np.maximum(np.maximum(u_left, u_right), u_skew).T
 
     def decision_function(self, X):
         """Sum over features of the -log tail probabilities (higher = more anomalous)."""
         check_is_fitted(self, "sorted_columns_")
         X = validate_matrix(self, X, reset=False)
-        return self._tail_scores(X).sum(axis=1)
+        return self._tail_scores(np.ascontiguousarray(X.T)).sum(axis=1)
 
     def _stats(self):
         check_is_fitted(self, "sorted_columns_")
         if self._feature_stats is None:
-            columns = self.sorted_columns_.astype(np.float64, copy=False)
+            columns = self.sorted_columns_.T.astype(np.float64)
             self._feature_stats = (np.median(columns, axis=0), robust_scale(columns))
         return self._feature_stats
 
@@ -142,7 +149,7 @@ class ECOD(BaseDetector):
         top = check_positive_int(top, "top")
         index = X.index if isinstance(X, pd.DataFrame) else None
         X = validate_matrix(self, X, reset=False)
-        contribution = self._tail_scores(X)
+        contribution = self._tail_scores(np.ascontiguousarray(X.T))
         X = X.astype(np.float64, copy=False)
         names = feature_names_for(self, X.shape[1], feature_names)
         typical = np.broadcast_to(self.median_, X.shape)

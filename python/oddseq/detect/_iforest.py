@@ -81,7 +81,7 @@ class IsolationForest(BaseDetector):
         map; stores n_features weights per split.
     contamination : float in (0, 0.5] or "auto", default="auto"
         "auto" flags scores above 0.5, the cut of the paper and of scikit-learn's
-        ``offset_ = -0.5`` (not the robust rule of :class:`BaseDetector`); a float flags
+        ``offset_ = -0.5`` (in place of :class:`BaseDetector`'s default rule); a float flags
         that share of the training rows.
     random_state : int, RandomState or None, default=None
     n_threads : int or None, default=None

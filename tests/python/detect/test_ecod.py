@@ -113,7 +113,7 @@ def test_explain():
     assert table.index.get_level_values("row").tolist() == [498] * 3 + [499] * 3
     np.testing.assert_allclose(table.groupby(level="row")["share"].sum(), 1.0)
     # contributions add up to the score
-    contribution = det._tail_scores(X[-2:])
+    contribution = det._tail_scores(np.ascontiguousarray(X[-2:].T))
     np.testing.assert_allclose(contribution.sum(axis=1), det.decision_scores_[-2:])
     np.testing.assert_allclose(det.median_, np.median(X, axis=0))
 

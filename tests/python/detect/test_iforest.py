@@ -1,3 +1,10 @@
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -225,3 +232,47 @@ def test_contamination_float():
     X, _ = planted(n=1000)
     det = IsolationForest(contamination=0.05, random_state=0).fit(X)
     assert abs(det.labels_.mean() - 0.05) < 0.01
+
+
+LONG_FITS = {
+    # 2000 hyperplane trees over a million rows: minutes of scoring the training rows.
+    "scoring": "IsolationForest(2000, extended=True).fit(rng.normal(size=(1_000_000, 8)))",
+    # a million rows per tree: about a second per tree
+    "building": "IsolationForest(500, max_samples=1.0).fit(rng.normal(size=(1_000_000, 4)))",
+}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("name", sorted(LONG_FITS))
+def test_ctrl_c_interrupts_a_long_fit(name):
+    script = textwrap.dedent(f"""
+        import signal, sys, time
+        import numpy as np
+        from oddseq.detect import IsolationForest
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        rng = np.random.default_rng(0)
+        print("ready", flush=True)
+        start = time.perf_counter()
+        try:
+            {LONG_FITS[name]}
+        except KeyboardInterrupt:
+            print(f"interrupted {{time.perf_counter() - start:.2f}}", flush=True)
+            sys.exit(0)
+        sys.exit(3)
+    """)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(2.5)
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "interrupted" in out
+    assert time.perf_counter() - sent < 10
