@@ -14,6 +14,7 @@ from ._markov import MarkovDetector
 from ._neighbors import LOF, DBSCANDetector, KNNDetector
 from ._pca import PCADetector, jackson_mudholkar_limit
 from ._robust import RobustZDetector
+from ._threshold import normal_cut, out_of_fold_scores, tail_cut, tail_probability
 
 __all__ = [
     "LOF",
@@ -28,4 +29,8 @@ __all__ = [
     "PCADetector",
     "RobustZDetector",
     "jackson_mudholkar_limit",
+    "normal_cut",
+    "out_of_fold_scores",
+    "tail_cut",
+    "tail_probability",
 ]

@@ -11,8 +11,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from ._threshold import tail_cut
 
-__all__ = ["BaseDetector", "explanation_frame", "robust_cut", "robust_scale"]
+__all__ = ["BaseDetector", "explanation_frame", "robust_scale"]
 
 
 def check_contamination(contamination, *, allow_auto: bool = True):
@@ -29,20 +30,6 @@ def check_contamination(contamination, *, allow_auto: bool = True):
             f"got {contamination}"
         )
     return float(contamination)
-
-
-def robust_cut(scores: np.ndarray, z: float = 3.0) -> float:
-    """median + z x 1.4826 x MAD of the scores. When over half the scores are equal
-    (MAD = 0, common with duplicated rows), the mean absolute deviation x 1.2533 stands
-    in for the spread; when every score is equal, the largest score (nothing flagged)."""
-    median = float(np.median(scores))
-    deviation = np.abs(scores - median)
-    spread = 1.4826 * float(np.median(deviation))
-    if spread == 0:
-        spread = 1.2533 * float(deviation.mean())
-    if spread > 0:
-        return median + z * spread
-    return float(np.max(scores))
 
 
 def matrix_digest(X: np.ndarray) -> tuple:
@@ -128,16 +115,16 @@ class BaseDetector(BaseEstimator):
 
     Thresholds: a float ``contamination`` flags that top share of the training scores;
     ``contamination="auto"`` uses the detector's own cut where it has one (a statistical
-    limit, DBSCAN's noise) and otherwise a robust outlier rule on the training scores:
-    median + 3 x 1.4826 x MAD (the z > 3 rule with a spread that the anomalies themselves
-    cannot inflate).
+    limit, DBSCAN's noise) and otherwise the score a normal row exceeds with probability
+    0.01 by a generalized Pareto model of the training scores' tail fitted where up to
+    5% of anomalies cannot bend it (:func:`oddseq.detect.tail_cut`).
 
     Subclasses implement ``fit`` (which ends with ``_set_threshold(train_scores)``) and
     ``decision_function``; a subclass with a natural cut overrides ``_auto_threshold``.
     """
 
     def _auto_threshold(self, scores: np.ndarray) -> float:
-        return robust_cut(scores)
+        return tail_cut(scores)
 
     def _set_threshold(self, scores: np.ndarray) -> None:
         contamination = check_contamination(self.contamination)

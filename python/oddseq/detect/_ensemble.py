@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
@@ -92,8 +94,12 @@ class EnsembleDetector(BaseDetector):
             raise ValueError(f"normalize must be one of {_NORMALIZE}, got {self.normalize!r}")
         buckets = check_positive_int(self.n_buckets, "n_buckets")
         self._train_digest = matrix_digest(validate_matrix(self, X, reset=True))
-        # Members see X as given (a DataFrame keeps its column names for explain).
-        self.detectors_ = [(name, det.fit(X)) for name, det in self._members()]
+        # Members see X as given (a DataFrame keeps its column names for explain). Their
+        # own cuts are not used, so their warning about scores without spread is not
+        # the ensemble's to raise (its own cut warns if the combined scores have none).
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="every score is the same")
+            self.detectors_ = [(name, det.fit(X)) for name, det in self._members()]
         self._train_scores = [np.sort(det.decision_scores_) for _, det in self.detectors_]
         centre, spread = [], []
         for scores in self._train_scores:

@@ -85,7 +85,13 @@ class CountTimingEncoder(SequenceEncoder):
         earlier label) and count every other type, including types first met in
         ``transform``, in one ``count[<other>]`` column: for logs whose events are URL
         paths or API endpoints, where a column per type would be thousands wide.
-        None keeps every type (and unseen types count only towards ``length``).
+        None keeps every type (and unseen types count only towards ``length``, unless
+        ``count_unseen``).
+    count_unseen : bool, default=False
+        Always keep the ``count[<other>]`` column, even when every type of ``fit`` has a
+        column of its own: then it counts the event types first met in ``transform``.
+        A type never seen in normal data is among the strongest signs of an anomaly in
+        system logs (a new error template); for models fitted on normal data only.
     n_threads : int, optional
         Threads for the C++ work; None uses every core.
 
@@ -111,9 +117,10 @@ class CountTimingEncoder(SequenceEncoder):
     [1.0, 1.0, 2.0, 30.0, 30.0, 0.0]
     """
 
-    def __init__(self, timing=True, max_event_types=None, n_threads=None):
+    def __init__(self, timing=True, max_event_types=None, count_unseen=False, n_threads=None):
         self.timing = timing
         self.max_event_types = max_event_types
+        self.count_unseen = count_unseen
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
@@ -126,6 +133,7 @@ class CountTimingEncoder(SequenceEncoder):
                 counts = np.bincount(seqs.events, minlength=len(labels))
                 top = np.sort(np.argsort(-counts, kind="stable")[:keep])
                 labels, self.pooled_ = labels[top], True
+        self.pooled_ = self.pooled_ or bool(self.count_unseen)
         self.event_labels_ = labels
         self.has_times_ = bool(self.timing) and seqs.times is not None
         self.n_features_out_ = len(self.get_feature_names_out())

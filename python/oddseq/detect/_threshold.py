@@ -1,0 +1,244 @@
+"""Where to cut a score: the share of normal entities that would be flagged, estimated
+from the scores themselves (unsupervised) or from normal data the model never saw
+(normal-only fitting).
+
+Both rules answer one question, "above which score does a normal entity fall with
+probability ``false_alarm_rate``?", from two kinds of evidence:
+
+- ``tail_cut`` (unsupervised): the training scores hold an unknown share of anomalies,
+  all of them somewhere in the upper tail. The tail of the normal scores is modelled by
+  a generalized Pareto distribution (the peaks-over-threshold model of extreme-value
+  theory, as in SPOT, Siffer et al. KDD 2017) whose two parameters come from the 80th,
+  90th and 95th percentiles (Pickands 1975): the anomalies, a few percent at the top,
+  can only push those out (a heavier tail, a more conservative cut), never pull the
+  cut into the bulk, and the model's shape follows a heavy tail (real activity) as
+  well as a light one. The cut is the model's (1 - false_alarm_rate) quantile.
+- ``normal_cut`` (normal-only): out-of-fold scores of normal entities are a clean
+  sample of the normal distribution: the empirical quantile where at least
+  ``_MIN_EXCEEDANCES`` scores lie beyond it, otherwise the same generalized Pareto tail
+  fitted to the top of the sample and extrapolated.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+__all__ = [
+    "THRESHOLD_RULES",
+    "check_false_alarm_rate",
+    "normal_cut",
+    "out_of_fold_scores",
+    "tail_cut",
+    "tail_probability",
+]
+
+THRESHOLD_RULES = ("tail", "mad")
+# Default false-alarm rates. Unsupervised: the tail model is extrapolated from the 95th
+# percentile, so the rate it can be trusted at is coarser (chosen on the multi-source
+# benchmark, benchmarks/RESULTS.md: 0.001 missed most anomalies of the shop logs, 0.01
+# held the flag F1 within reach of the best cut on every labelled source). Normal-only:
+# held-out normal scores support a finer rate.
+UNSUPERVISED_FALSE_ALARM_RATE = 0.01
+NORMAL_FALSE_ALARM_RATE = 0.001
+# The tail model's reference share: percentiles 1 - 4m, 1 - 2m, 1 - m.
+_TAIL_SHARE = 0.05
+# Fewer normal scores than this beyond an empirical quantile: extrapolate instead.
+_MIN_EXCEEDANCES = 10
+# Shapes beyond these are not believed from three quantiles: -1 is a uniform tail (a
+# hard upper end), 1 already a tail with an infinite mean.
+_SHAPE_RANGE = (-1.0, 1.0)
+
+
+def check_false_alarm_rate(value, name: str = "false_alarm_rate") -> float:
+    """A number in (0, 0.5): the share of normal entities a cut may flag."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in (0, 0.5), got {value!r}")
+    if not 0 < value < 0.5 or not np.isfinite(value):
+        raise ValueError(
+            f"{name} must be in (0, 0.5) (the share of normal entities that may be "
+            f"flagged, e.g. 0.001), got {value}"
+        )
+    return float(value)
+
+
+def check_threshold_rule(rule) -> str:
+    if rule not in THRESHOLD_RULES:
+        raise ValueError(f"threshold rule must be one of {THRESHOLD_RULES}, got {rule!r}")
+    return rule
+
+
+def _gpd_from_quantiles(a: float, b: float, c: float):
+    """Shape and scale of a generalized Pareto excess over ``a`` whose conditional
+    quantiles at 1/2 and 1/4 of the exceedance probability are ``b`` and ``c``
+    (Pickands' estimator). None when the quantiles are tied (no spread to model)."""
+    if not (b > a and c > b):
+        return None
+    shape = float(np.clip(np.log2((c - b) / (b - a)), *_SHAPE_RANGE))
+    if abs(shape) < 1e-9:
+        return 0.0, (b - a) / np.log(2.0)
+    return shape, shape * (b - a) / (2.0**shape - 1.0)
+
+
+def _tail_model(scores: np.ndarray, share: float):
+    """(reference point, shape, scale, share) of a generalized Pareto tail over the top
+    ``share`` of the scores, Pickands' quantiles at share, share/2 and share/4. Where
+    those quantiles are tied (most entities alike: repeated blocks of a system log,
+    neighbour distances of 0 between copies), wider shares are tried (up to the top
+    half), then narrower ones (down to the top 5%) if the ties fill the bulk. None if
+    no share has a spread to model."""
+    shares = [share]
+    while shares[-1] < 0.5:
+        shares.append(min(2 * shares[-1], 0.5))
+    while shares[-1] > 0.05 and shares[0] > 0.05:
+        shares.append(max(shares[-1] / 2 if shares[-1] < shares[0] else shares[0] / 2, 0.05))
+    for candidate in shares:
+        a, b, c = np.quantile(scores, [1 - candidate, 1 - candidate / 2, 1 - candidate / 4])
+        # A reference point on a plateau of ties is no start of a continuous tail.
+        plateau = np.count_nonzero(scores == a) > candidate / 4 * scores.size
+        model = None if plateau else _gpd_from_quantiles(a, b, c)
+        if model is not None:
+            return float(a), model[0], model[1], candidate
+    return None
+
+
+def _gpd_excess(shape: float, scale: float, probability: np.ndarray | float):
+    """The excess over the reference point exceeded with conditional probability p."""
+    p = np.asarray(probability, dtype=np.float64)
+    if abs(shape) < 1e-9:
+        return scale * -np.log(p)
+    return scale / shape * (p ** (-shape) - 1.0)
+
+
+def mad_cut(scores: np.ndarray, z: float = 3.0) -> float:
+    """median + z x 1.4826 x MAD of the scores (the classic robust z rule). When over
+    half the scores are equal (MAD = 0, common with duplicated rows), the mean absolute
+    deviation x 1.2533 stands in for the spread; when every score is equal, the largest
+    score (nothing flagged)."""
+    median = float(np.median(scores))
+    deviation = np.abs(scores - median)
+    spread = 1.4826 * float(np.median(deviation))
+    if spread == 0:
+        spread = 1.2533 * float(deviation.mean())
+    if spread > 0:
+        return median + z * spread
+    return float(np.max(scores))
+
+
+def tail_cut(scores, false_alarm_rate: float = UNSUPERVISED_FALSE_ALARM_RATE) -> float:
+    """The score a normal entity exceeds with probability ``false_alarm_rate``, from
+    training scores that may hold up to 5% anomalies (see the module's docstring).
+
+    Where the 80th-95th percentiles are tied (most entities alike, as in system logs
+    where blocks repeat), the model moves down to wider shares of the scores (up to
+    the top half, then down to the top 5%); if every share is tied the MAD rule
+    decides (:func:`mad_cut`). All scores equal: the largest score, nothing flagged,
+    and a warning.
+
+    The estimate is robust to anomalies in the top few percent only in that they
+    cannot pull the cut into the normal bulk: they push the upper percentiles out,
+    the tail reads heavier and the cut moves out (conservative).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = np.random.default_rng(0).exponential(size=100_000)
+    >>> round(tail_cut(scores, 0.001), 1)  # exact: log(1000) = 6.9
+    7.0
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    low, high = float(scores.min()), float(scores.max())
+    if low == high:
+        warnings.warn(
+            "every score is the same: nothing can be told apart, nothing is flagged",
+            UserWarning,
+            stacklevel=2,
+        )
+        return high
+    if false_alarm_rate >= 4 * _TAIL_SHARE:
+        return float(np.quantile(scores, 1 - false_alarm_rate))
+    model = _tail_model(scores, 4 * _TAIL_SHARE)
+    if model is None:
+        return mad_cut(scores)
+    a, shape, scale, share = model
+    return float(a + _gpd_excess(shape, scale, false_alarm_rate / share))
+
+
+def normal_cut(normal_scores, false_alarm_rate: float = NORMAL_FALSE_ALARM_RATE) -> float:
+    """The (1 - false_alarm_rate) quantile of scores of normal entities the model did
+    not see in fit: empirical while at least 10 scores lie beyond it, else a generalized
+    Pareto tail fitted to the top of the sample (Pickands' quantiles within its top
+    share, at least 4 x 10 scores' worth, more where they are tied) and extrapolated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> held_out = np.random.default_rng(0).exponential(size=2_000)
+    >>> round(normal_cut(held_out, 0.001), 1)  # exact: log(1000) = 6.9
+    6.5
+    """
+    scores = np.sort(np.asarray(normal_scores, dtype=np.float64))
+    n = scores.size
+    if scores[0] == scores[-1]:
+        return float(scores[-1])
+    if n * false_alarm_rate >= _MIN_EXCEEDANCES:
+        return float(np.quantile(scores, 1 - false_alarm_rate))
+    model = _tail_model(scores, min(0.2, max(4 * _MIN_EXCEEDANCES / n, 4 * false_alarm_rate)))
+    if model is None:  # no spread anywhere in the top half: nothing beyond the largest
+        return float(scores[-1])
+    a, shape, scale, share = model
+    return float(a + _gpd_excess(shape, scale, false_alarm_rate / share))
+
+
+def tail_probability(reference_scores, scores) -> np.ndarray:
+    """How often a reference (normal) entity scores at least this high: the empirical
+    share of ``reference_scores`` >= each score, with the generalized Pareto tail of
+    the reference's top 20% beyond its largest value (so two entities both beyond every
+    reference score still differ). Small = surprising; 1 = ordinary."""
+    reference = np.sort(np.asarray(reference_scores, dtype=np.float64))
+    scores = np.asarray(scores, dtype=np.float64)
+    n = reference.size
+    beyond = (n - np.searchsorted(reference, scores, side="left")) / n
+    model = _tail_model(reference, 0.2)
+    past = scores > reference[-1]
+    if model is not None and past.any():
+        a, shape, scale, share = model
+        excess = (scores[past] - a) / scale
+        if abs(shape) < 1e-9:
+            tail = np.exp(-excess)
+        else:
+            base = 1.0 + shape * excess
+            tail = np.where(base > 0, np.abs(base) ** (-1.0 / shape), 0.0)
+        beyond[past] = np.minimum(share * tail, 1.0 / n)
+    elif past.any():
+        beyond[past] = 0.0
+    return beyond
+
+
+def out_of_fold_scores(make_detector, X, n_folds: int = 5, random_state=0) -> np.ndarray:
+    """Each row's score from a detector fitted without it: the rows are split into
+    ``n_folds`` random folds, a fresh detector (``make_detector()``) is fitted on all
+    folds but one and scores the one left out. In-sample scores are optimistic for
+    neighbour methods (a training row is its own neighbour's neighbour); these are the
+    scores normal data the model never saw would get."""
+    n = X.shape[0] if isinstance(X, np.ndarray) else len(X)
+    if n < 2 * n_folds:
+        raise ValueError(
+            f"normal-only fitting needs at least {2 * n_folds} sequences to hold some "
+            f"out ({n_folds} folds), got {n}"
+        )
+    fold = np.random.default_rng(random_state).permutation(n) % n_folds
+    scores = np.empty(n, dtype=np.float64)
+    for k in range(n_folds):
+        held = fold == k
+        fitted = make_detector().fit(_rows(X, ~held))
+        scores[held] = fitted.decision_function(_rows(X, held))
+    return scores
+
+
+def _rows(X, mask):
+    """The rows of a matrix, or the sequences of a Sequences, where mask is True."""
+    rows = np.flatnonzero(mask)
+    return X[rows] if isinstance(X, np.ndarray) else X.take(rows)

@@ -1,0 +1,127 @@
+"""The cut rules: tail model, normal-only quantile, out-of-fold scores, tail probability."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oddseq.detect import KNNDetector
+from oddseq.detect._threshold import (
+    check_false_alarm_rate,
+    mad_cut,
+    normal_cut,
+    out_of_fold_scores,
+    tail_cut,
+    tail_probability,
+)
+
+
+@pytest.mark.parametrize(
+    "sample, exact",
+    [
+        (lambda r, n: r.exponential(size=n), lambda p: -np.log(p)),
+        # A heavy (Pareto, shape 1/3) tail: the model's shape follows it.
+        (lambda r, n: r.pareto(3.0, size=n), lambda p: p ** (-1 / 3) - 1),
+        # A light (uniform) one: a negative shape.
+        (lambda r, n: r.uniform(size=n), lambda p: 1 - p),
+    ],
+)
+def test_tail_cut_recovers_the_quantile_of_known_tails(sample, exact):
+    rng = np.random.default_rng(0)
+    scores = sample(rng, 200_000)
+    for rate in (0.01, 0.001):
+        assert tail_cut(scores, rate) == pytest.approx(exact(rate), rel=0.08)
+
+
+def test_tail_cut_is_robust_to_a_few_percent_of_anomalies():
+    rng = np.random.default_rng(1)
+    normal = rng.exponential(size=97_000)
+    anomalies = rng.uniform(20, 1_000, size=3_000)  # far out: the MAD rule would move less
+    clean, mixed = tail_cut(normal, 0.01), tail_cut(np.r_[normal, anomalies], 0.01)
+    # The anomalies push the upper percentiles up, so the model's tail reads heavier
+    # and the cut moves out (conservative), but not past the anomalies.
+    assert clean < mixed < 20
+    flagged = np.r_[normal, anomalies] > mixed
+    assert flagged[-3_000:].all() and flagged[:97_000].mean() < 0.02
+
+
+def test_nothing_odd_nothing_flagged():
+    """Scores of data with nothing planted: about the false-alarm rate is flagged."""
+    rng = np.random.default_rng(2)
+    for scores in (rng.gamma(2.0, size=100_000), rng.lognormal(size=100_000)):
+        assert (scores > tail_cut(scores, 0.001)).mean() < 0.005
+
+
+def test_all_equal_scores_flag_nothing_and_warn():
+    with pytest.warns(UserWarning, match="every score is the same"):
+        cut = tail_cut(np.full(100, 3.0))
+    assert not (np.full(100, 3.0) > cut).any()
+    assert normal_cut(np.full(100, 3.0), 0.001) == 3.0
+
+
+def test_tied_scores_fall_back_or_widen():
+    scores = np.r_[np.zeros(9_000), np.random.default_rng(3).exponential(size=1_000)]
+    cut = tail_cut(scores, 0.001)
+    assert np.isfinite(cut) and (scores > cut).mean() <= 0.01
+    assert np.isfinite(normal_cut(scores[:1_000], 0.001))
+
+
+def test_mad_cut_is_the_robust_z_rule():
+    scores = np.array([1.0, 2.0, 3.0, 4.0, 100.0])
+    assert mad_cut(scores) == pytest.approx(3 + 3 * 1.4826 * 1.0)
+
+
+def test_normal_cut_empirical_where_the_sample_allows():
+    scores = np.random.default_rng(4).normal(size=50_000)
+    assert normal_cut(scores, 0.01) == pytest.approx(np.quantile(scores, 0.99))
+
+
+def test_normal_cut_extrapolates_beyond_a_small_sample():
+    rng = np.random.default_rng(5)
+    cuts = [normal_cut(rng.exponential(size=1_000), 0.0001) for _ in range(20)]
+    assert np.median(cuts) == pytest.approx(np.log(10_000), rel=0.2)
+    assert np.median(cuts) > np.log(1_000)  # beyond the sample's reach
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=5, max_size=200), st.sampled_from([0.01, 0.2]))
+def test_cuts_are_finite_for_any_scores(values, rate):
+    scores = np.array(values)
+    if scores.min() == scores.max():
+        return
+    assert np.isfinite(tail_cut(scores, rate))
+    assert np.isfinite(normal_cut(scores, rate))
+    p = tail_probability(scores, scores)
+    assert np.all((p >= 0) & (p <= 1))
+
+
+def test_tail_probability_is_monotone_and_extends_past_the_reference():
+    reference = np.random.default_rng(6).exponential(size=5_000)
+    p = tail_probability(reference, np.array([0.0, 1.0, 5.0, 20.0, 40.0]))
+    assert p[0] == 1.0 and np.all(np.diff(p) < 0)
+    assert 0 < p[-1] < 1 / 5_000
+
+
+def test_out_of_fold_scores_never_score_a_row_with_itself():
+    X = np.random.default_rng(7).normal(size=(200, 3))
+    X = np.vstack([X, X[:1]])  # a copy of row 0 is in another fold, or the same one
+    oof = out_of_fold_scores(lambda: KNNDetector(n_neighbors=1), X, n_folds=5, random_state=0)
+    in_sample = KNNDetector(n_neighbors=1).fit(X).decision_function(X)
+    assert (in_sample == 0).all()  # each row finds itself
+    assert (oof > 0).mean() > 0.95
+
+
+def test_out_of_fold_needs_rows_to_hold_out():
+    with pytest.raises(ValueError, match="at least 10"):
+        out_of_fold_scores(lambda: KNNDetector(), np.zeros((5, 2)), n_folds=5)
+
+
+@pytest.mark.parametrize("bad", [0, 0.5, -0.1, 1.0, float("nan")])
+def test_false_alarm_rate_out_of_range(bad):
+    with pytest.raises(ValueError, match=r"false_alarm_rate must be in \(0, 0.5\)"):
+        check_false_alarm_rate(bad)
+
+
+def test_false_alarm_rate_type():
+    with pytest.raises(TypeError, match="false_alarm_rate must be a number"):
+        check_false_alarm_rate("0.01")
