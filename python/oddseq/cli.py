@@ -40,6 +40,20 @@ def main(argv=None) -> int:
     detect.add_argument(
         "--contamination", default="auto", help="expected share of anomalies in (0, 0.5], or auto"
     )
+    detect.add_argument(
+        "--normal",
+        help="a log of normal behaviour only (same columns, same format): fit on it and rank "
+        "FILE, with the cut calibrated on held-out normal scores",
+    )
+    detect.add_argument(
+        "--false-alarm-rate",
+        type=float,
+        help="share of normal entities the automatic cut may flag, in (0, 0.5) "
+        "(default 0.001 with --normal, 0.01 without)",
+    )
+    detect.add_argument(
+        "--min-events", type=int, default=1, help="leave out entities with fewer events"
+    )
     detect.add_argument("-o", "--output", required=True, help="output table, .csv or .parquet")
     detect.add_argument(
         "--sep",
@@ -106,20 +120,36 @@ def _detect(args) -> int:
 
     from ._pipeline import detect_anomalies
 
-    try:
-        source = Path(args.file)
+    def read(path_text):
+        source = Path(path_text)
         if not source.is_file():
-            raise FileNotFoundError(f"no such file: {args.file}")
+            raise FileNotFoundError(f"no such file: {path_text}")
         if source.suffix.lower() in (".parquet", ".pq"):
-            log = pd.read_parquet(source)
+            frame = pd.read_parquet(source)
         else:
             names = args.names.split(",") if args.names else None
-            log = pd.read_csv(
+            frame = pd.read_csv(
                 source,
                 sep=args.sep or _guess_separator(source),
                 header=None if names else 0,
                 names=names,
             )
+        missing = [
+            c
+            for c in (args.entity, args.event, args.time, args.item, args.value, args.category)
+            if c is not None and c not in frame.columns
+        ]
+        if missing:
+            raise ValueError(
+                f"column(s) {missing} not in {path_text}; it has {list(frame.columns)}"
+            )
+        if args.time is not None:
+            frame[args.time] = _parse_times(frame[args.time], args.time)
+        return frame
+
+    try:
+        log = read(args.file)
+        normal = read(args.normal) if args.normal else None
         contamination = args.contamination
         if contamination != "auto":
             try:
@@ -128,15 +158,6 @@ def _detect(args) -> int:
                 raise ValueError(
                     f"--contamination must be a number in (0, 0.5] or auto, got {contamination!r}"
                 ) from None
-        missing = [
-            c
-            for c in (args.entity, args.event, args.time, args.item, args.value, args.category)
-            if c is not None and c not in log.columns
-        ]
-        if missing:
-            raise ValueError(f"column(s) {missing} not in {args.file}; it has {list(log.columns)}")
-        if args.time is not None:
-            log[args.time] = _parse_times(log[args.time], args.time)
         table = detect_anomalies(
             log,
             entity=args.entity,
@@ -148,6 +169,9 @@ def _detect(args) -> int:
             session_gap=args.session_gap,
             contamination=contamination,
             method=args.method,
+            normal=normal,
+            false_alarm_rate=args.false_alarm_rate,
+            min_events=args.min_events,
         )
         out = Path(args.output)
         if out.suffix.lower() in (".parquet", ".pq"):

@@ -1,9 +1,11 @@
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from oddseq.cli import main
+from oddseq.datasets import make_ecommerce
 
 
 def test_demo_runs_end_to_end(capsys):
@@ -75,7 +77,7 @@ def test_detect_writes_the_ranked_table(tmp_path, capsys, source, target):
     assert main(args) == 0
     assert "scored" in capsys.readouterr().out
     table = pd.read_parquet(out) if target == ".parquet" else pd.read_csv(out, index_col=0)
-    assert list(table.columns) == ["score", "rank", "is_anomaly", "cluster", "reason"]
+    assert list(table.columns) == ["score", "rank", "is_anomaly", "p_normal", "cluster", "reason"]
     assert table["rank"].tolist()[:3] == [1, 2, 3] and len(table) == 400
 
 
@@ -152,3 +154,41 @@ def test_detect_guesses_the_separator_and_takes_names_for_headerless_files(tmp_p
     assert len(pd.read_csv(out)) == 400
     assert main(["detect", str(bare), *args]) == 2  # its first row is not a header
     assert "not in" in capsys.readouterr().err
+
+
+def test_detect_with_a_normal_log(tmp_path):
+    bunch = make_ecommerce(n_users=300, random_state=2)
+    log = bunch.events
+    normal_users = bunch.labels.index[bunch.labels == 0][:200]
+    log.to_csv(tmp_path / "log.csv", index=False)
+    log[log["user_id"].isin(normal_users)].to_csv(tmp_path / "normal.csv", index=False)
+    out = tmp_path / "odd.csv"
+    code = main(
+        [
+            "detect",
+            str(tmp_path / "log.csv"),
+            "--entity", "user_id", "--event", "behavior", "--time", "timestamp",
+            "--normal", str(tmp_path / "normal.csv"),
+            "--false-alarm-rate", "0.01",
+            "--min-events", "2",
+            "-o", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(out, index_col=0)
+    lengths = log.groupby("user_id").size()
+    assert set(table.index) == set(lengths.index[lengths >= 2])
+
+
+def test_detect_refuses_a_bad_false_alarm_rate(tmp_path, capsys):
+    log = make_ecommerce(n_users=100, random_state=2).events
+    log.to_csv(tmp_path / "log.csv", index=False)
+    code = main(
+        [
+            "detect", str(tmp_path / "log.csv"),
+            "--entity", "user_id", "--event", "behavior", "--time", "timestamp",
+            "--false-alarm-rate", "0.7", "-o", str(tmp_path / "o.csv"),
+        ]
+    )  # fmt: skip
+    assert code == 2
+    assert "false_alarm_rate must be in (0, 0.5)" in capsys.readouterr().err

@@ -29,7 +29,7 @@ def test_every_method_ranks_and_explains(shop, method):
     bunch, seqs = shop
     pipe = AnomalyPipeline(method=method).fit(seqs)
     table = pipe.table_
-    assert list(table.columns) == ["score", "rank", "is_anomaly", "cluster", "reason"]
+    assert list(table.columns) == ["score", "rank", "is_anomaly", "p_normal", "cluster", "reason"]
     assert table["rank"].tolist() == list(range(1, len(seqs) + 1))
     assert table["score"].is_monotonic_decreasing
     assert (table["reason"].str.len() > 0).all()
@@ -138,3 +138,118 @@ def test_thousands_of_event_types_stay_narrow():
     assert len([c for c in names if c.startswith("count[")]) == 31
     assert "count[<other>]" in names
     assert table["rank"].loc[10_000] == 1
+
+
+# --- verdicts: normal-only fitting, the threshold stage, evidence -----------------------
+
+
+def test_normal_only_fit_calibrates_on_out_of_fold_scores(shop):
+    bunch, seqs = shop
+    y = bunch.labels.reindex(seqs.ids).to_numpy()
+    normal_rows = np.flatnonzero(y == 0)
+    fit_rows, held = normal_rows[: len(normal_rows) // 2], normal_rows[len(normal_rows) // 2 :]
+    pipe = AnomalyPipeline().fit(seqs.take(fit_rows), normal=True)
+    info = pipe.threshold_info_
+    assert info["normal_only"] and info["false_alarm_rate"] == 0.001
+    assert "out-of-fold" in info["rule"]
+    assert pipe.reference_scores_.shape == (len(fit_rows),)
+    judged = pipe.score(seqs.take(np.r_[held, np.flatnonzero(y == 1)]))
+    truth = bunch.labels.reindex(judged.index).to_numpy()
+    # Held-out normal entities are flagged about as rarely as asked; anomalies are not.
+    assert judged["is_anomaly"].to_numpy()[truth == 0].mean() < 0.02
+    assert judged["is_anomaly"].to_numpy()[truth == 1].mean() > 0.1
+    assert roc_auc_score(truth, judged["score"].to_numpy()) > 0.9
+    # p_normal: calibrated against held-out normal scores.
+    assert judged["p_normal"].between(0, 1).all()
+    assert judged["p_normal"].to_numpy()[truth == 0].mean() > 0.3
+
+
+def test_unsupervised_threshold_is_recorded_and_reused(shop):
+    _, seqs = shop
+    pipe = AnomalyPipeline(false_alarm_rate=0.05).fit(seqs)
+    info = pipe.threshold_info_
+    assert info["false_alarm_rate"] == 0.05 and not info["normal_only"]
+    assert info["n_flagged"] == int(pipe.table_["is_anomaly"].sum())
+    again = pipe.score(seqs)
+    assert ((again["score"] > pipe.threshold_) == again["is_anomaly"]).all()
+    assert AnomalyPipeline(threshold="mad").fit(seqs).threshold_info_["rule"].startswith("median")
+
+
+def test_min_events_leaves_short_sequences_out(shop):
+    _, seqs = shop
+    table = AnomalyPipeline(min_events=5).fit(seqs).table_
+    lengths = pd.Series(seqs.lengths, index=seqs.ids)
+    assert set(table.index) == set(lengths.index[lengths >= 5])
+
+
+def test_reasons_say_when_they_rest_on_few_events():
+    log = make_ecommerce(n_users=400, random_state=3).events
+    first = log.groupby("user_id").head(1)
+    few = first[first["user_id"].isin(first["user_id"].unique()[:50])]
+    mixed = pd.concat([log[~log["user_id"].isin(few["user_id"])], few])
+    table = oddseq.detect_anomalies(mixed, entity="user_id", event="behavior", time="timestamp")
+    single = table.loc[few["user_id"].unique()]
+    assert single["reason"].str.endswith("(rests on 1 event)").all()
+
+
+def test_one_event_users_do_not_crowd_the_top():
+    """Users with one event carry no gaps and little of anything else: their gap
+    features are the population's, so they cannot lead the list on them."""
+    log = make_ecommerce(n_users=2_000, random_state=4).events
+    first = log.groupby("user_id").head(1).copy()
+    first["user_id"] = first["user_id"] + 10_000_000  # as many one-event users again
+    table = oddseq.detect_anomalies(
+        pd.concat([log, first]), entity="user_id", event="behavior", time="timestamp"
+    )
+    top = table.head(50)
+    assert (top.index >= 10_000_000).mean() < 0.2
+
+
+def test_detect_anomalies_with_a_normal_log(shop):
+    bunch, _ = shop
+    log = bunch.events
+    normal_users = bunch.labels.index[bunch.labels == 0][:150]
+    table, pipe = oddseq.detect_anomalies(
+        log,
+        entity="user_id",
+        event="behavior",
+        time="timestamp",
+        normal=log[log["user_id"].isin(normal_users)],
+        return_pipeline=True,
+    )
+    assert pipe.normal_ and len(table) == log["user_id"].nunique()
+    with pytest.raises(TypeError, match="normal must be a DataFrame"):
+        oddseq.detect_anomalies(
+            log, entity="user_id", event="behavior", time="timestamp", normal=[1, 2]
+        )
+    with pytest.raises(ValueError, match="normal lacks the columns"):
+        oddseq.detect_anomalies(
+            log,
+            entity="user_id",
+            event="behavior",
+            time="timestamp",
+            normal=log.drop(columns="behavior"),
+        )
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"false_alarm_rate": 0.5}, r"false_alarm_rate must be in \(0, 0.5\)"),
+        ({"false_alarm_rate": 0.0}, r"false_alarm_rate must be in \(0, 0.5\)"),
+        ({"threshold": "otsu"}, r"threshold rule must be one of \('tail', 'mad'\)"),
+        ({"n_folds": 1}, "n_folds must be an integer >= 2"),
+        ({"min_events": 0}, "min_events must be an integer >= 1"),
+        ({"evidence_prior": -1}, "evidence_prior must be a number >= 0"),
+    ],
+)
+def test_verdict_parameters_are_checked(shop, kwargs, match):
+    _, seqs = shop
+    with pytest.raises(ValueError, match=match):
+        AnomalyPipeline(**kwargs).fit(seqs)
+
+
+def test_normal_must_be_a_bool(shop):
+    _, seqs = shop
+    with pytest.raises(TypeError, match="normal must be True or False"):
+        AnomalyPipeline().fit(seqs, normal="yes")

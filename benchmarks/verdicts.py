@@ -1,0 +1,323 @@
+"""Verdicts on labelled sources: do the flags hold where the model was not tuned?
+
+For every labelled source and both ways of fitting, each method of the one call (and
+the peers on the same features) is judged on its ranking (ROC-AUC, average precision)
+and on its own flags: F1 at the model's own threshold beside the F1 of the best cut of
+the same scores, and the share flagged beside the true share.
+
+Usage (from the repository root, after ``pip install ".[bench]"``):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/verdicts.py \
+        [--sources ecommerce marketplace hdfs_xu hdfs_deeplog loghub_hdfs] [--seed 20]
+
+Sources (../shared/data for the real ones; see its README):
+- ``ecommerce-medium`` / ``ecommerce-hard``: make_ecommerce, seeds never used to choose.
+- ``marketplace-medium`` / ``marketplace-hard``: make_marketplace, a second generator
+  modelling another shop (when oddseq has it).
+- ``hdfs_xu``: Landauer et al.'s HDFS blocks. Unsupervised: every normal block with a
+  random 3% of anomalous ones (the full log's prevalence), three draws. Normal-only:
+  fitted on 1,000 normal blocks, judged on the other normal blocks and every anomalous
+  one; F1 reweighted to the full log's prevalence (16,838 anomalous in 575,061) as the
+  data README explains.
+- ``hdfs_deeplog``: DeepLog's HDFS sessions, the same two protocols.
+- ``loghub_hdfs``: the loghub 2k-line HDFS sample and its block labels (unsupervised).
+
+Modes: ``unsupervised`` (fit on the data, flags on the same data) and ``normal``
+(fit on normal entities only, flags on held-out data).
+Writes benchmarks/results/verdicts.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+DATA = HERE.parent.parent / "shared" / "data"
+sys.path.insert(0, str(HERE))
+from run import machine  # noqa: E402
+
+FULL_HDFS = (16_838, 575_061 - 16_838)  # anomalous, normal blocks of the full log
+METHODS = ("auto", "kmeans", "lof", "knn", "pca", "robust_z", "markov")
+
+
+def f1_at(y, flags, weights=None):
+    w = np.ones(len(y)) if weights is None else weights
+    tp = float(np.sum(w * (flags & (y == 1))))
+    fp = float(np.sum(w * (flags & (y == 0))))
+    fn = float(np.sum(w * (~flags & (y == 1))))
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def best_f1(y, scores, weights=None):
+    """The F1 of the best cut of the scores (ties cut together)."""
+    w = np.ones(len(y)) if weights is None else weights
+    order = np.argsort(-scores, kind="stable")
+    s, yy, ww = scores[order], y[order], w[order]
+    last = np.r_[s[1:] != s[:-1], True]  # cut only between different scores
+    tp = np.cumsum(ww * (yy == 1))[last]
+    fp = np.cumsum(ww * (yy == 0))[last]
+    pos = float(np.sum(w * (y == 1)))
+    return float(np.max(2 * tp / (tp + fp + pos)))
+
+
+def judge(y, scores, flags, weights=None):
+    from oddseq.metrics import average_precision_score, roc_auc_score
+
+    flags = np.asarray(flags, bool)
+    own, best = f1_at(y, flags, weights), best_f1(y, scores, weights)
+    w = np.ones(len(y)) if weights is None else weights
+    return {
+        "auc": roc_auc_score(y, scores),
+        "ap": average_precision_score(y, scores),
+        "f1_own": own,
+        "f1_best": best,
+        "ratio": own / best if best > 0 else float("nan"),
+        "flagged": float(np.sum(w * flags) / np.sum(w)),
+        "true_share": float(np.sum(w * (y == 1)) / np.sum(w)),
+    }
+
+
+# --- sources: each yields (name, mode, fit sequences, judged sequences, y, weights) ---
+
+
+def _hdfs_lists(path):
+    lists = []
+    for line in open(path):
+        line = line.strip()
+        if line:
+            lists.append(line.split(",", 1)[1].split() if "," in line else line.split())
+    return lists
+
+
+def _protocols(name, normal_lists, anomalous_lists, seed, draws):
+    from oddseq.sequences import Sequences
+
+    def seqs(lists):
+        return Sequences.from_lists(lists, ids=list(range(len(lists))))
+
+    n_mix = int(round(0.03 * len(normal_lists) / 0.97))
+    for draw in range(draws):
+        rng = np.random.default_rng(seed + draw)
+        pick = rng.choice(len(anomalous_lists), n_mix, replace=False)
+        lists = normal_lists + [anomalous_lists[i] for i in pick]
+        y = np.r_[np.zeros(len(normal_lists)), np.ones(n_mix)].astype(int)
+        s = seqs(lists)
+        yield name, f"unsupervised#{draw}", s, s, y, None
+    order = np.random.default_rng(seed).permutation(len(normal_lists))
+    fit = [normal_lists[i] for i in order[:1000]]
+    held = [normal_lists[i] for i in order[1000:]]
+    y = np.r_[np.zeros(len(held)), np.ones(len(anomalous_lists))].astype(int)
+    # Reweighted to the full log: each held-out normal block stands for many.
+    weights = np.where(y == 1, FULL_HDFS[0] / len(anomalous_lists), FULL_HDFS[1] / len(held))
+    yield name, "normal", seqs(fit), seqs(held + anomalous_lists), y, weights
+
+
+def source_hdfs_xu(args):
+    folder = DATA / "hdfs_xu"
+    yield from _protocols(
+        "hdfs_xu",
+        _hdfs_lists(folder / "hdfs_train"),
+        _hdfs_lists(folder / "hdfs_test_abnormal"),
+        args.seed,
+        args.draws,
+    )
+
+
+def source_hdfs_deeplog(args):
+    folder = DATA / "hdfs_deeplog"
+    yield from _protocols(
+        "hdfs_deeplog",
+        _hdfs_lists(folder / "hdfs_train"),
+        _hdfs_lists(folder / "hdfs_test_abnormal"),
+        args.seed,
+        args.draws,
+    )
+
+
+def source_loghub_hdfs(args):
+    from oddseq.datasets import read_loghub
+
+    folder = DATA / "loghub_hdfs_2k"
+    bunch = read_loghub(
+        folder / "HDFS_2k.log_structured.csv", labels=folder / "HDFS_2k_block_labels.csv"
+    )
+    s = bunch.sequences
+    y = bunch.labels.reindex(s.ids).fillna(0).to_numpy().astype(int)
+    yield "loghub_hdfs_2k", "unsupervised", s, s, y, None
+
+
+def _shop(name, make, args):
+    from oddseq.sequences import Sequences
+
+    for difficulty in ("medium", "hard"):
+        bunch = make(n_users=args.users, difficulty=difficulty, random_state=args.seed)
+        ev = bunch.events
+        cols = getattr(bunch, "roles", None) or dict(
+            entity="user_id", event="behavior", time="timestamp", item="item_id", value="price"
+        )
+        s = Sequences.from_events(ev, **cols)
+        y = bunch.labels.reindex(s.ids).to_numpy().astype(int)
+        yield f"{name}-{difficulty}", "unsupervised", s, s, y, None
+        normal_rows = np.flatnonzero(y == 0)
+        rng = np.random.default_rng(args.seed)
+        fit_rows = np.sort(rng.choice(normal_rows, len(normal_rows) // 2, replace=False))
+        judged = np.setdiff1d(np.arange(len(s)), fit_rows)
+        yield f"{name}-{difficulty}", "normal", s.take(fit_rows), s.take(judged), y[judged], None
+
+
+def source_ecommerce(args):
+    from oddseq.datasets import make_ecommerce
+
+    yield from _shop("ecommerce", make_ecommerce, args)
+
+
+def source_marketplace(args):
+    import oddseq.datasets as datasets
+
+    if not hasattr(datasets, "make_marketplace"):
+        print("make_marketplace not in this oddseq: skipped")
+        return
+    yield from _shop("marketplace", datasets.make_marketplace, args)
+
+
+SOURCES = {
+    "ecommerce": source_ecommerce,
+    "marketplace": source_marketplace,
+    "hdfs_xu": source_hdfs_xu,
+    "hdfs_deeplog": source_hdfs_deeplog,
+    "loghub_hdfs": source_loghub_hdfs,
+}
+
+
+def peers(X_fit, X_judge, seed):
+    """scikit-learn's IsolationForest and LOF and PyOD's ECOD on the same features, each
+    with its own default cut."""
+    from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import LocalOutlierFactor
+
+    out = {}
+    forest = IsolationForest(random_state=seed).fit(X_fit)
+    out["sklearn IsolationForest"] = (
+        -forest.score_samples(X_judge),
+        forest.predict(X_judge) == -1,
+    )
+    lof = LocalOutlierFactor(n_neighbors=20, novelty=True).fit(X_fit)
+    out["sklearn LOF"] = (-lof.score_samples(X_judge), lof.predict(X_judge) == -1)
+    try:
+        from pyod.models.ecod import ECOD
+
+        ecod = ECOD().fit(X_fit)
+        out["pyod ECOD"] = (ecod.decision_function(X_judge), ecod.predict(X_judge) == 1)
+    except ImportError:
+        pass
+    return out
+
+
+def run(args):
+    from oddseq._pipeline import AnomalyPipeline
+
+    rows = []
+    for source in args.sources:
+        for name, mode, fit, judged, y, weights in SOURCES[source](args):
+            normal = mode == "normal"
+            features = None
+            for method in args.methods:
+                t0 = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pipe = AnomalyPipeline(method=method, random_state=args.seed).fit(
+                        fit, normal=normal
+                    )
+                    table = pipe.table_ if fit is judged else pipe.score(judged)
+                seconds = time.perf_counter() - t0
+                table = table.reindex(judged.ids)
+                row = judge(y, table["score"].to_numpy(), table["is_anomaly"].to_numpy(), weights)
+                rows.append({"source": name, "mode": mode, "scorer": method, **row, "s": seconds})
+                if method == "auto" or (features is None and method != "markov"):
+                    X_fit = pipe.z_scaler_.transform(
+                        pipe.log_scaler_.transform(
+                            pipe.evidence_.transform(pipe.encoder_.transform(fit), fit.lengths)
+                        )
+                    )
+                    X_judge = pipe.z_scaler_.transform(
+                        pipe.log_scaler_.transform(
+                            pipe.evidence_.transform(
+                                pipe.encoder_.transform(judged), judged.lengths
+                            )
+                        )
+                    )
+                    features = (X_fit, X_judge)
+                print(_line(rows[-1]), flush=True)
+            for peer, (scores, flags) in peers(*features, args.seed).items():
+                rows.append(
+                    {
+                        "source": name,
+                        "mode": mode,
+                        "scorer": peer,
+                        **judge(y, scores, flags, weights),
+                    }
+                )
+                print(_line(rows[-1]), flush=True)
+    frame = pd.DataFrame(rows)
+    frame["mode"] = frame["mode"].str.replace(r"#\d+$", "", regex=True)
+    summary = (
+        frame.groupby(["source", "mode", "scorer"], sort=False)
+        .mean(numeric_only=True)
+        .reset_index()
+    )
+    print("\nmeans over draws")
+    print(
+        summary.to_string(
+            index=False,
+            float_format=lambda v: f"{v:.3f}",
+            columns=[
+                "source",
+                "mode",
+                "scorer",
+                "auc",
+                "ap",
+                "f1_own",
+                "f1_best",
+                "ratio",
+                "flagged",
+                "true_share",
+            ],
+        )
+    )
+    return {"rows": rows, "summary": summary.to_dict("records")}
+
+
+def _line(r):
+    return (
+        f"{r['source']:<20}{r['mode']:<16}{r['scorer']:<26}AUC {r['auc']:.3f} AP {r['ap']:.3f} "
+        f"F1 own {r['f1_own']:.3f} best {r['f1_best']:.3f} flagged {r['flagged']:.3f} "
+        f"(true {r['true_share']:.3f})"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sources", nargs="*", default=list(SOURCES))
+    parser.add_argument("--methods", nargs="*", default=list(METHODS))
+    parser.add_argument("--users", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=20)
+    parser.add_argument("--draws", type=int, default=3)
+    args = parser.parse_args()
+    result = run(args)
+    result["machine"] = machine()
+    result["args"] = vars(args)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "verdicts.json").write_text(json.dumps(result, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
