@@ -46,7 +46,7 @@ sys.path.insert(0, str(HERE))
 from run import machine  # noqa: E402
 
 FULL_HDFS = (16_838, 575_061 - 16_838)  # anomalous, normal blocks of the full log
-METHODS = ("auto", "kmeans", "lof", "knn", "pca", "robust_z", "markov")
+METHODS = ("auto", "kmeans", "lof", "knn", "pca", "robust_z", "iforest", "ecod", "markov")
 
 
 def f1_at(y, flags, weights=None):

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 
 from .detect import (
+    ECOD,
     LOF,
     DBSCANDetector,
+    IsolationForest,
     EnsembleDetector,
     KMeansDetector,
     KNNDetector,
@@ -34,7 +36,18 @@ from .utils._progress import step
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
 
-METHODS = ("auto", "kmeans", "knn", "lof", "pca", "dbscan", "robust_z", "markov")
+METHODS = (
+    "auto",
+    "kmeans",
+    "knn",
+    "lof",
+    "pca",
+    "dbscan",
+    "robust_z",
+    "iforest",
+    "ecod",
+    "markov",
+)
 
 
 _DURATION_UNITS = ((86_400.0, "d"), (3_600.0, "h"), (60.0, "min"), (1.0, "s"))
@@ -267,7 +280,8 @@ class AnomalyPipeline:
       of six detectors for the best worst case (lowest AUC 0.954, worst anomaly kind
       0.955 on average), then checked on seed 0 (benchmarks/RESULTS.md): each single
       detector wins somewhere and loses elsewhere.
-    - "kmeans", "knn", "lof", "pca" (SPE), "dbscan", "robust_z": that detector alone.
+    - "kmeans", "knn", "lof", "pca" (SPE), "dbscan", "robust_z", "iforest"
+      (:class:`IsolationForest`), "ecod" (:class:`ECOD`): that detector alone.
     - "markov": :class:`MarkovDetector` on the event sequences themselves (order
       matters, counts do not); reasons name the improbable steps.
 
@@ -346,6 +360,8 @@ class AnomalyPipeline:
             "pca": lambda: PCADetector(contamination=c),
             "dbscan": lambda: DBSCANDetector(min_samples=max(2, min(10, n_rows)), contamination=c),
             "robust_z": lambda: RobustZDetector(contamination=c),
+            "iforest": lambda: IsolationForest(contamination=c, random_state=self.random_state),
+            "ecod": lambda: ECOD(contamination=c),
             "markov": lambda: MarkovDetector(contamination=c),
         }[self.method]()
 

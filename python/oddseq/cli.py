@@ -35,7 +35,9 @@ def main(argv=None) -> int:
     )
     detect.add_argument("--session-gap", help="split entities into sessions at gaps, e.g. 30min")
     detect.add_argument(
-        "--method", default="auto", help="auto, kmeans, knn, lof, pca, dbscan, robust_z or markov"
+        "--method",
+        default="auto",
+        help="auto, kmeans, knn, lof, pca, dbscan, robust_z, iforest, ecod or markov",
     )
     detect.add_argument(
         "--contamination", default="auto", help="expected share of anomalies in (0, 0.5], or auto"
