@@ -25,9 +25,14 @@ def _skewness_sign(X: np.ndarray) -> np.ndarray:
     x = X.astype(np.float64, copy=False)
     mean = x.mean(axis=0, keepdims=True)
     centred = x - mean
+    # Each column divided by a power of two near its largest deviation: exact, so the
+    # signs are unchanged, and the cubes of large values no longer overflow.
+    _, exponent = np.frexp(np.abs(centred).max(axis=0))
+    scale = np.ldexp(1.0, exponent)
+    centred = centred / scale
     m2 = (centred**2).mean(axis=0)
     m3 = (centred**2 * centred).mean(axis=0)
-    constant = m2 <= (np.finfo(np.float64).eps * mean[0]) ** 2
+    constant = m2 <= (np.finfo(np.float64).eps * (mean[0] / scale)) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         skewness = np.where(constant, 0.0, m3 / m2**1.5)
     return np.sign(np.nan_to_num(skewness))
@@ -102,20 +107,26 @@ class ECOD(BaseDetector):
         n = reference.shape[1]
         if order is None:
             order = np.argsort(columns, axis=1)
-        keys = np.take_along_axis(columns, order, axis=1)
         left = np.empty(columns.shape, dtype=np.float64)
         right = np.empty(columns.shape, dtype=np.float64)
         for j in range(columns.shape[0]):
-            left[j, order[j]] = np.searchsorted(reference[j], keys[j], side="right")
-            right[j, order[j]] = n - np.searchsorted(reference[j], keys[j], side="left")
+            keys = columns[j, order[j]]
+            left[j, order[j]] = np.searchsorted(reference[j], keys, side="right")
+            right[j, order[j]] = n - np.searchsorted(reference[j], keys, side="left")
         # Beyond the training range: as extreme as the most extreme training value.
-        np.maximum(left, 1.0, out=left)
-        np.maximum(right, 1.0, out=right)
-        u_left = -np.log(left / n)
-        u_right = -np.log(right / n)
-        sign = self.skewness_sign_[:, None]
-        u_skew = u_left * -np.sign(sign - 1) + u_right * np.sign(sign + 1)
-        return np.maximum(np.maximum(u_left, u_right), u_skew).T
+        for counts in (left, right):
+            np.maximum(counts, 1.0, out=counts)
+            counts /= n
+            np.log(counts, out=counts)
+            np.negative(counts, out=counts)
+        # PyOD's max(U_left, U_right, U_skew) with U_skew the left tail for negative
+        # skewness, the right one for positive and their sum for none: as both are >= 0,
+        # that is max(U_left, U_right), or U_left + U_right where the skewness is 0.
+        both = self.skewness_sign_ == 0
+        summed = left[both] + right[both]
+        np.maximum(left, right, out=left)
+        left[both] = summed
+        return left.T
 
     def decision_function(self, X):
         """Sum over features of the -log tail probabilities (higher = more anomalous)."""

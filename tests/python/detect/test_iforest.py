@@ -276,3 +276,14 @@ def test_ctrl_c_interrupts_a_long_fit(name):
         proc.kill()
     assert proc.returncode == 0 and "interrupted" in out
     assert time.perf_counter() - sent < 10
+
+
+def test_explain_statistics_from_a_bounded_sample(monkeypatch):
+    import oddseq.detect._iforest as module
+
+    monkeypatch.setattr(module, "_STATS_ROWS", 500)
+    X = np.random.default_rng(0).normal(size=(5000, 3))
+    det = IsolationForest(random_state=0).fit(X)
+    assert det._train.shape == (500, 3)
+    np.testing.assert_allclose(det.median_, np.median(X, axis=0), atol=0.15)
+    assert det.explain(X[:2], top=3).shape == (6, 5)
