@@ -46,6 +46,7 @@ void register_encode(py::module_& m);
 void register_cluster(py::module_& m);
 void register_neighbors(py::module_& m);
 void register_detect(py::module_& m);
+void register_graph(py::module_& m);
 void register_metrics(py::module_& m);
 void register_preprocessing(py::module_& m);
 

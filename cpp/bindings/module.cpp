@@ -37,6 +37,7 @@ PYBIND11_MODULE(_core, m) {
   oddseq::bindings::register_cluster(m);
   oddseq::bindings::register_neighbors(m);
   oddseq::bindings::register_detect(m);
+  oddseq::bindings::register_graph(m);
   oddseq::bindings::register_metrics(m);
   oddseq::bindings::register_preprocessing(m);
 }
