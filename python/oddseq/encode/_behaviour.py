@@ -364,6 +364,15 @@ class DiversityEncoder(SequenceEncoder):
             *codes,
             resolve_threads(self.n_threads),
         )
+        if self.has_values_ and np.isinf(features).any():
+            # Sums, means and spreads of the value column are computed in float64 and
+            # written as float32: values past float32's range (about 3.4e38) would be inf.
+            rows = int(np.isinf(features).any(axis=1).sum())
+            raise ValueError(
+                f"the value column is too large for float32 features: the value sum, mean, "
+                f"max or spread of {rows} sequence(s) exceeds {np.finfo(np.float32).max:.3g}; "
+                "rescale the values (e.g. to thousands) before building the Sequences"
+            )
         return self._wrap(features, seqs)
 
     def get_feature_names_out(self, input_features=None):

@@ -156,8 +156,15 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X = validate_matrix(self, X, reset=False)
         projected = (X - self.mean_.astype(X.dtype)) @ self.components_.astype(X.dtype).T
         if self.whiten:
-            projected /= np.sqrt(np.maximum(self.explained_variance_, 1e-300)).astype(X.dtype)
+            projected /= self._whitening_scale(X.dtype)
         return projected
+
+    def _whitening_scale(self, dtype) -> np.ndarray:
+        """Each component's standard deviation in ``dtype``; 1 where it is zero or too
+        small for ``dtype`` (a component without spread projects to 0, not 0/0 = NaN)."""
+        scale = np.sqrt(self.explained_variance_).astype(dtype)
+        scale[~(scale >= np.finfo(dtype).tiny)] = 1
+        return scale
 
     def inverse_transform(self, X):
         check_is_fitted(self, "components_")
@@ -165,7 +172,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if X.shape[1] != self.n_components_:
             raise ValueError(f"X has {X.shape[1]} columns, expected {self.n_components_}")
         if self.whiten:
-            X = X * np.sqrt(self.explained_variance_)
+            X = X * self._whitening_scale(X.dtype)
         return X @ self.components_ + self.mean_
 
     @property

@@ -51,6 +51,17 @@ def _check_values(values: np.ndarray, name: str) -> np.ndarray:
     return values
 
 
+def _check_ns_range(ns: float, value, name: str) -> int:
+    """ns rounded to an int when it fits the int64 nanoseconds the core counts in (about
+    292 years); a ValueError, not an OverflowError, when it does not."""
+    if not ns < _INT64_MAX:
+        raise ValueError(
+            f"{name} is too long: {value!r} does not fit in int64 nanoseconds (at most about "
+            "292 years); pass a shorter duration"
+        )
+    return int(round(ns))
+
+
 def _duration_ns(value, name: str) -> int:
     """A positive duration as int64 ns: a number of seconds, a string like "30min" or
     "1d", or a Timedelta."""
@@ -59,17 +70,20 @@ def _duration_ns(value, name: str) -> int:
     if isinstance(value, numbers.Real):
         if not np.isfinite(value) or value <= 0:
             raise ValueError(f"{name} must be > 0 seconds, got {value}")
-        return max(1, int(round(float(value) * 1e9)))
+        return max(1, _check_ns_range(float(value) * 1e9, value, name))
     if isinstance(value, str):
         # Plain "<number><unit>" parsed here: pandas is deprecating lower-case units.
         match = _SIMPLE_DURATION.match(value)
         if match and match.group(2).lower() in _DURATION_UNITS_NS:
-            ns = int(round(float(match.group(1)) * _DURATION_UNITS_NS[match.group(2).lower()]))
+            ns = float(match.group(1)) * _DURATION_UNITS_NS[match.group(2).lower()]
+            ns = _check_ns_range(ns, value, name)
             if ns <= 0:
                 raise ValueError(f"{name} must be a positive duration, got {value!r}")
             return ns
     try:
         delta = pd.Timedelta(value)
+    except OverflowError:
+        _check_ns_range(np.inf, value, name)
     except (TypeError, ValueError):
         raise TypeError(
             f"{name} must be seconds (a number), a string like '30min' or a Timedelta, "
@@ -628,8 +642,11 @@ class Sequences:
             columns["time"] = self._time_column(self.times[begin:end])
         if self.items is not None:
             codes = self.items[begin:end]
-            labels = self.item_labels.take(np.maximum(codes, 0))
-            columns["item"] = pd.Series(labels).where(codes >= 0).to_numpy()
+            if len(self.item_labels) == 0:  # every item missing: nothing to take from
+                columns["item"] = np.full(len(codes), np.nan)
+            else:
+                labels = self.item_labels.take(np.maximum(codes, 0))
+                columns["item"] = pd.Series(labels).where(codes >= 0).to_numpy()
         if self.values is not None:
             columns["value"] = self.values[begin:end]
         return pd.DataFrame({k: np.asarray(v) for k, v in columns.items()})

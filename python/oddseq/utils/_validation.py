@@ -7,20 +7,46 @@ which argument was wrong, what was wrong and how to fix it.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
 FLOAT_DTYPES = (np.float32, np.float64)
 
 
+#: The most threads any ``n_threads`` may ask for: 8 per core of this machine (counted
+#: as at least 8 cores, so small machines can still test thread-count independence), and
+#: never more than 1024. Far past the core count OpenMP only adds start-up cost, and tens
+#: of thousands of threads exhaust the process (libgomp aborts, or the stacks overflow).
+MAX_THREADS_PER_CORE = 8
+MAX_THREADS_ABSOLUTE = 1024
+
+
+def max_threads() -> int:
+    """The largest ``n_threads`` accepted on this machine (see MAX_THREADS_PER_CORE)."""
+    cores = os.cpu_count() or 1
+    return min(MAX_THREADS_ABSOLUTE, MAX_THREADS_PER_CORE * max(cores, 8))
+
+
 def resolve_threads(n_threads) -> int:
-    """Map the public ``n_threads`` to the core's convention (0 = every core)."""
+    """Map the public ``n_threads`` to the core's convention (0 = every core).
+
+    The one place every entry point's ``n_threads`` is checked: None, or an int from 1
+    to :func:`max_threads` (8 per core, counting at least 8 cores, at most 1024).
+    """
     if n_threads is None:
         return 0
     if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
         raise TypeError(f"n_threads must be a positive int or None, got {n_threads!r}")
     if n_threads < 1:
         raise ValueError(f"n_threads must be >= 1 or None (every core), got {n_threads}")
+    cap = max_threads()
+    if n_threads > cap:
+        raise ValueError(
+            f"n_threads={n_threads} is more than this machine allows ({cap}: "
+            f"{MAX_THREADS_PER_CORE} per core for {os.cpu_count()} core(s), at most "
+            f"{MAX_THREADS_ABSOLUTE}); pass None to use every core"
+        )
     return int(n_threads)
 
 
@@ -68,19 +94,54 @@ def check_matrix(
             raise ValueError(
                 f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required."
             )
+    if array.size == 0:
+        return np.ascontiguousarray(array)
     if allow_nan:
         if np.isinf(array).any():
             raise ValueError(
                 f"{name} contains infinity in {int(np.isinf(array).any(axis=1).sum())} row(s); "
                 "only NaN counts as missing"
             )
-    elif not np.isfinite(array).all():
-        bad = int((~np.isfinite(array)).any(axis=1).sum())
-        raise ValueError(
-            f"{name} contains NaN or infinity in {bad} row(s); impute or drop them first "
-            "(oddseq.preprocessing or DataFrame.dropna())."
-        )
+        # fmin/fmax skip NaN without the all-NaN warnings of nanmin/nanmax.
+        low, high = np.fmin.reduce(array, axis=None), np.fmax.reduce(array, axis=None)
+    else:
+        # Two reductions without a temporary: NaN propagates through min/max, so both
+        # are finite exactly when every entry is.
+        low, high = array.min(), array.max()
+        if not (np.isfinite(low) and np.isfinite(high)):
+            bad = int((~np.isfinite(array)).any(axis=1).sum())
+            raise ValueError(
+                f"{name} contains NaN or infinity in {bad} row(s); impute or drop them first "
+                "(oddseq.preprocessing or DataFrame.dropna())."
+            )
+    check_magnitude(max(-float(low), float(high)), array.shape, array.dtype, name)
     return np.ascontiguousarray(array)
+
+
+def magnitude_limit(shape, dtype) -> float:
+    """The largest |value| accepted in a matrix of this shape and dtype.
+
+    Distances, variances, covariances and inertia add up squared differences, at most
+    n_samples * n_features of them, each up to (2 * |value|)**2; the limit keeps that sum
+    four times below the dtype's largest number:
+    sqrt(finfo(dtype).max / (16 * n_samples * n_features)). In float64 that is about
+    1e148 for 1e8 x 100 values; in float32 about 1e15 for 1e6 x 16.
+    """
+    n_values = max(1, int(np.prod(shape)))
+    return float(np.sqrt(np.finfo(dtype).max / (16.0 * n_values)))
+
+
+def check_magnitude(largest: float, shape, dtype, name: str = "X") -> None:
+    """Refuse finite values so large that the squares every estimator sums overflow to
+    infinity (silent NaN or inf in scores, distances and inertia otherwise)."""
+    limit = magnitude_limit(shape, dtype)
+    if largest > limit:
+        raise ValueError(
+            f"{name} has values as large as {largest:.3g} in magnitude; with shape {shape} "
+            f"in {np.dtype(dtype).name}, squared distances and variances overflow above "
+            f"{limit:.3g}. Rescale {name} first (divide it by a power of ten)"
+            + (", or pass it as float64." if np.dtype(dtype) == np.float32 else ".")
+        )
 
 
 def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray | None:
