@@ -196,7 +196,16 @@ def tail_probability(reference_scores, scores) -> np.ndarray:
     """How often a reference (normal) entity scores at least this high: the empirical
     share of ``reference_scores`` >= each score, with the generalized Pareto tail of
     the reference's top 20% beyond its largest value (so two entities both beyond every
-    reference score still differ). Small = surprising; 1 = ordinary."""
+    reference score still differ). Small = surprising; 1 = ordinary.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reference = np.random.default_rng(0).exponential(size=10_000)
+    >>> p = tail_probability(reference, np.array([0.0, 2.3, 20.0]))
+    >>> float(p[0]), round(float(p[1]), 2), bool(p[2] < 1e-4)
+    (1.0, 0.1, True)
+    """
     reference = np.sort(np.asarray(reference_scores, dtype=np.float64))
     scores = np.asarray(scores, dtype=np.float64)
     n = reference.size
@@ -222,7 +231,17 @@ def out_of_fold_scores(make_detector, X, n_folds: int = 5, random_state=0) -> np
     ``n_folds`` random folds, a fresh detector (``make_detector()``) is fitted on all
     folds but one and scores the one left out. In-sample scores are optimistic for
     neighbour methods (a training row is its own neighbour's neighbour); these are the
-    scores normal data the model never saw would get."""
+    scores normal data the model never saw would get.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oddseq.detect import KNNDetector
+    >>> X = np.random.default_rng(0).normal(size=(100, 2))
+    >>> oof = out_of_fold_scores(lambda: KNNDetector(n_neighbors=3), X, n_folds=5)
+    >>> oof.shape, bool((oof > 0).all())
+    ((100,), True)
+    """
     n = X.shape[0] if isinstance(X, np.ndarray) else len(X)
     if n < 2 * n_folds:
         raise ValueError(
