@@ -25,6 +25,7 @@ def run_demo(
     data_format="taobao",
     top=15,
     out=None,
+    progress=True,
 ) -> pd.DataFrame:
     """Generate (or read) a log, score its users and print the top odd ones."""
     out = sys.stdout if out is None else out
@@ -32,7 +33,9 @@ def run_demo(
 
     labels = kinds = None
     if data is None:
-        with step(f"generating a log of {n_users:,} users (difficulty={difficulty})"):
+        with step(
+            f"generating a log of {n_users:,} users (difficulty={difficulty})", enabled=progress
+        ):
             bunch = make_ecommerce(n_users=n_users, difficulty=difficulty, random_state=seed)
         events, labels, kinds = bunch.events, bunch.labels, bunch.kinds
         columns = dict(
@@ -41,15 +44,24 @@ def run_demo(
     else:
         if data_format != "taobao":
             raise ValueError(f"--format {data_format!r} is not supported; use 'taobao'")
-        with step(f"reading {data}"):
-            events = read_taobao(data)
+        with step(f"reading {data}", enabled=progress):
+            try:
+                events = read_taobao(data)
+            except (ValueError, TypeError) as error:
+                detail = str(error).splitlines()[0]
+                raise ValueError(
+                    f"{data} is not a Taobao UserBehavior file (five columns without a header: "
+                    f"user_id,item_id,category_id,behavior,timestamp): {detail}. For any other "
+                    f"log use: oddseq detect {data} --entity COLUMN --event COLUMN --time COLUMN "
+                    "-o odd.csv"
+                ) from None
         columns = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
-    with step(f"building sequences from {len(events):,} events"):
+    with step(f"building sequences from {len(events):,} events", enabled=progress):
         seqs = Sequences.from_events(events, **columns)
     categories = item_category_map(
         events, "item_id", "category_id" if "category_id" in events.columns else None
     )
-    table = rank_sequences(seqs, random_state=seed, progress=True, item_categories=categories)
+    table = rank_sequences(seqs, random_state=seed, progress=progress, item_categories=categories)
     if kinds is not None:
         table.insert(2, "kind", kinds.reindex(table.index).to_numpy())
     pd.set_option("display.width", 200)

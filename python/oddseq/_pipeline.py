@@ -9,8 +9,8 @@ from .detect import (
     ECOD,
     LOF,
     DBSCANDetector,
-    IsolationForest,
     EnsembleDetector,
+    IsolationForest,
     KMeansDetector,
     KNNDetector,
     MarkovDetector,
@@ -33,6 +33,7 @@ from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
 from .sequences import Sequences
 from .utils._progress import step
+from .utils._text import shorten
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
 
@@ -120,8 +121,8 @@ def item_category_map(df: pd.DataFrame, item: str | None, category: str | None):
 def detect_anomalies(
     df: pd.DataFrame,
     entity: str,
-    event: str,
-    time: str | None,
+    event: str | None = None,
+    time: str | None = None,
     item: str | None = None,
     value: str | None = None,
     session_gap=None,
@@ -135,6 +136,10 @@ def detect_anomalies(
     normal: pd.DataFrame | None = None,
     false_alarm_rate: float | None = None,
     min_events: int = 1,
+    time_unit: str = "s",
+    time_format: str | None = None,
+    dayfirst: bool | None = None,
+    dropna: bool = False,
 ):
     """Rank the entities of an event log from most to least odd, with the reasons.
 
@@ -147,6 +152,12 @@ def detect_anomalies(
     ----------
     df, entity, event, time, item, value, session_gap
         As :meth:`Sequences.from_events`; with ``session_gap`` each session is scored.
+        ``event=None`` (a click log without event types) makes every event one type.
+    time_unit, time_format, dayfirst, dropna
+        As :meth:`Sequences.from_events`: the unit of numeric times ("s", "ms", "us",
+        "ns"), the format and day/month order of dates written as text, and whether
+        rows with a missing entity, event or time are dropped (with a warning) rather
+        than refused.
     contamination : float in (0, 0.5] or "auto", default="auto"
         Expected share of odd entities (the top share gets ``is_anomaly``), or "auto":
         the detector's own cut (a robust outlier rule on the scores for the default).
@@ -192,6 +203,11 @@ def detect_anomalies(
     """
     # Checked before the sequences are built, so a wrong column fails at once.
     item_categories = item_category_map(df, item, category)
+    if event is None and method == "markov":
+        raise ValueError(
+            "method='markov' models the order of event types, and without an event column "
+            "every event is one type; pass event=... (--event from the shell) or another method"
+        )
     if normal is not None and not isinstance(normal, pd.DataFrame):
         raise TypeError(
             f"normal must be a DataFrame of normal behaviour with the same columns as df, "
@@ -208,6 +224,10 @@ def detect_anomalies(
                 item=item,
                 value=value,
                 session_gap=session_gap,
+                time_unit=time_unit,
+                time_format=time_format,
+                dayfirst=dayfirst,
+                dropna=dropna,
             )
 
     seqs = sequences(df, "")
@@ -614,7 +634,8 @@ class AnomalyPipeline:
         nth_informative = informative_before - informative_before[starts][group]
         first = np.flatnonzero(informative & (nth_informative == 0))
         second = np.flatnonzero(informative & (nth_informative == 1))
-        names = np.asarray(self.feature_names_, dtype=object)
+        # Labels come from the data: a 50 MB event name is quoted in a short form.
+        names = np.asarray([shorten(n) for n in self.feature_names_], dtype=object)
 
         def phrases(at):
             return np.array(
@@ -647,7 +668,8 @@ class AnomalyPipeline:
         )
         steps = self.detector_.explain(seqs, top=2)
         phrases = [
-            f"{feature} {'never seen' if not seen else f'p={p:.2g}'} (expected {typical})"
+            f"{shorten(feature)} {'never seen' if not seen else f'p={p:.2g}'} "
+            f"(expected {shorten(typical)})"
             for feature, seen, p, typical in zip(
                 steps["feature"], steps["seen"], steps["probability"], steps["typical"]
             )

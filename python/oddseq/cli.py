@@ -18,16 +18,49 @@ def main(argv=None) -> int:
     demo.add_argument("--data", help="a log file to score instead of the synthetic one")
     demo.add_argument("--format", default="taobao", choices=["taobao"], help="format of --data")
     demo.add_argument("--top", type=int, default=15, help="rows to show")
+    _progress_option(demo)
     detect = commands.add_parser(
         "detect",
         help="rank the entities of a log file (CSV or Parquet) and write the table",
         description="Score every entity (or session) of an event log and write the ranked "
         "table: score, rank, is_anomaly, cluster, reason.",
+        epilog="CSV output is safe to open in a spreadsheet: text cells that begin with "
+        "= + - @ (or a tab or carriage return) get a leading apostrophe, so they are read "
+        "as text, not run as formulas (CSV injection); Parquet and JSON keep every value "
+        "as it is. Reasons quote long labels (over 80 characters) in a short form.",
     )
-    detect.add_argument("file", help="event log, .csv or .parquet")
+    detect.add_argument("file", help="event log, .csv (.tsv, .txt, compressed too) or .parquet")
     detect.add_argument("--entity", required=True, help="column of entity ids (user, block)")
-    detect.add_argument("--event", required=True, help="column of event types")
+    detect.add_argument(
+        "--event",
+        help="column of event types (omit for a click log without one: every event is "
+        "then one type, 'event')",
+    )
     detect.add_argument("--time", help="column of timestamps (omit for ordered logs)")
+    detect.add_argument(
+        "--time-unit",
+        default="s",
+        choices=["s", "ms", "us", "ns"],
+        help="unit of numeric times since the epoch (default s)",
+    )
+    detect.add_argument(
+        "--time-format",
+        help="strftime format of dates written as text, e.g. '%%d/%%m/%%Y %%H:%%M:%%S', or "
+        "ISO8601 or mixed (default: inferred)",
+    )
+    detect.add_argument(
+        "--dayfirst",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="dates like 01/12/2017 are day first (--dayfirst) or month first "
+        "(--no-dayfirst); by default the values decide, and ambiguous ones are refused",
+    )
+    detect.add_argument(
+        "--dropna",
+        action="store_true",
+        help="drop rows with a missing entity, event or time (with a warning) instead of "
+        "refusing them",
+    )
     detect.add_argument("--item", help="column of item ids")
     detect.add_argument("--value", help="column of numbers per event, such as a price")
     detect.add_argument(
@@ -56,7 +89,23 @@ def main(argv=None) -> int:
     detect.add_argument(
         "--min-events", type=int, default=1, help="leave out entities with fewer events"
     )
-    detect.add_argument("-o", "--output", required=True, help="output table, .csv or .parquet")
+    detect.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="output table; the extension picks the format: .csv (.tsv, .csv.gz ...), "
+        ".parquet, .jsonl / .ndjson (JSON lines) or .json (an array of records)",
+    )
+    detect.add_argument("--force", action="store_true", help="overwrite an existing output")
+    detect.add_argument(
+        "--top", type=int, help="write only the N odd-most rows (default: every entity)"
+    )
+    detect.add_argument(
+        "--encoding",
+        help="text encoding of CSV input, e.g. latin-1 or utf-16 (default: UTF-8, or "
+        "whatever a byte-order mark says)",
+    )
+    _progress_option(detect)
     detect.add_argument(
         "--sep",
         help="CSV field separator (default: whichever of , ; tab | the first line has most)",
@@ -78,6 +127,7 @@ def main(argv=None) -> int:
                 data=args.data,
                 data_format=args.format,
                 top=args.top,
+                progress=_progress_wanted(args),
             )
         except (ValueError, TypeError, FileNotFoundError) as error:
             print(f"oddseq demo: {error}", file=sys.stderr)
@@ -85,57 +135,201 @@ def main(argv=None) -> int:
     return 0
 
 
-def _guess_separator(path) -> str:
+def _progress_option(parser) -> None:
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars on stderr (default: on when stderr is a terminal)",
+    )
+
+
+def _progress_wanted(args) -> bool:
+    if args.progress is not None:
+        return bool(args.progress)
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def _guess_separator(path, encoding="utf-8") -> str:
     """The field separator of a delimited text file: the candidate its first line holds
     most often (commas, semicolons as in Diginetica, tabs as in YOOCHOOSE, pipes)."""
-    with open(path, encoding="utf-8", errors="replace") as f:
+    with _open_text(path, encoding) as f:
         first = f.readline()
     counts = {sep: first.count(sep) for sep in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 else ","
 
 
-def _parse_times(column, name):
-    """A CSV's time column as read: numbers (since the epoch) stay numbers; text such as
-    "2019-10-01 00:00:05 UTC" is parsed as dates (in a notebook the caller would call
-    pd.to_datetime; from the shell there is no other chance)."""
-    import warnings
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zip", ".zst")
+# Output formats by extension (after any compression suffix, for the text formats).
+_OUTPUT_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+}
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+
+def _open_text(path, encoding):
+    import bz2
+    import gzip
+    import lzma
+    from pathlib import Path
+
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    opener = openers.get(Path(path).suffix.lower(), open)
+    return opener(path, "rt", encoding=encoding, errors="replace", newline="")
+
+
+def _sniff_encoding(path) -> str:
+    """UTF-8 unless the file starts with a byte-order mark (UTF-16 from Excel and
+    Windows tools, UTF-8 with a BOM)."""
+    with open(path, "rb") as f:
+        start = f.read(4)
+    if start.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if start.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    return "utf-8"
+
+
+def _output_format(out) -> str:
+    suffixes = [x.lower() for x in out.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSED:
+        suffixes = suffixes[:-1]
+        compressed = True
+    else:
+        compressed = False
+    fmt = _OUTPUT_FORMATS.get(suffixes[-1]) if suffixes else None
+    if fmt is None or (compressed and fmt == "parquet"):
+        known = ", ".join(sorted(_OUTPUT_FORMATS))
+        raise ValueError(
+            f"-o {out}: unknown output extension {''.join(out.suffixes) or '(none)'}; use one "
+            f"of {known} (text formats may end in .gz, .bz2, .xz, .zip too)"
+        )
+    return fmt
+
+
+def _check_output(path_text: str, force: bool) -> str:
+    """The output's format, after checking it can be written: before the scoring, so a
+    typo costs nothing."""
+    import os
+    from pathlib import Path
+
+    out = Path(path_text)
+    if out.is_dir():
+        raise ValueError(f"-o {path_text} is a folder; give a file name, e.g. {out / 'odd.csv'}")
+    fmt = _output_format(out)
+    folder = out.parent
+    if not folder.is_dir():
+        raise ValueError(f"-o {path_text}: the folder {folder} does not exist; create it first")
+    if out.exists() and not force:
+        raise ValueError(f"{path_text} exists; pass --force to overwrite it, or choose another -o")
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise ValueError(f"-o {path_text}: no permission to write there")
+    return fmt
+
+
+def _csv_safe(frame):
+    """A copy whose text cells cannot run as spreadsheet formulas: those starting with
+    = + - @ (or a tab or carriage return) get a leading apostrophe, as OWASP advises.
+    Numbers stay numbers (a negative number is not a formula)."""
     import pandas as pd
 
-    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
-        return column
-    try:
-        with warnings.catch_warnings():  # "could not infer format": the error below says more
-            warnings.simplefilter("ignore", UserWarning)
-            return pd.to_datetime(column, utc=True)
-    except (ValueError, TypeError, OverflowError) as error:
-        raise ValueError(
-            f"column {name!r} holds neither numbers nor dates pandas can read ({error})"
-        ) from None
+    frame = frame.copy()
+
+    def safe(text):
+        return "'" + text if isinstance(text, str) and text.startswith(_FORMULA_STARTS) else text
+
+    for name in frame.columns:
+        column = frame[name]
+        textual = (pd.StringDtype, pd.CategoricalDtype)
+        if column.dtype == object or isinstance(column.dtype, textual):
+            text = column.astype(object)
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_STARTS))
+            if risky.any():
+                frame[name] = text.where(~risky.astype(bool), "'" + text[risky].astype(str))
+    frame.columns = [safe(str(c)) for c in frame.columns]
+    return frame
+
+
+def _write(table, path_text: str, fmt: str) -> None:
+    flat = table.reset_index()
+    if fmt == "parquet":
+        table.to_parquet(path_text)
+    elif fmt in ("csv", "tsv"):
+        _csv_safe(flat).to_csv(path_text, index=False, sep="\t" if fmt == "tsv" else ",")
+    else:
+        flat.to_json(path_text, orient="records", lines=fmt == "jsonl", force_ascii=False)
+
+
+def _read_csv(source, args, encoding, progress):
+    """A delimited text file as a DataFrame; with progress, in chunks under a bar of the
+    bytes read."""
+    import pandas as pd
+
+    from .utils._progress import bar
+
+    names = args.names.split(",") if args.names else None
+    options = dict(
+        sep=args.sep or _guess_separator(source, encoding),
+        header=None if names else 0,
+        names=names,
+        encoding=encoding,
+    )
+    compressed = source.suffix.lower() in _COMPRESSED
+    if not progress or compressed:
+        return pd.read_csv(source, **options)
+    size = source.stat().st_size
+    chunks = []
+    with (
+        open(source, "rb") as handle,
+        bar(f"reading {source.name}", total=size, unit="B", enabled=True) as progress_bar,
+    ):
+        for chunk in pd.read_csv(handle, chunksize=1_000_000, **options):
+            chunks.append(chunk)
+            progress_bar.update(handle.tell() - progress_bar.n)
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
 def _detect(args) -> int:
+    import warnings
     from pathlib import Path
 
     import pandas as pd
 
     from ._pipeline import detect_anomalies
 
+    progress = _progress_wanted(args)
+
     def read(path_text):
         source = Path(path_text)
         if not source.is_file():
-            raise FileNotFoundError(f"no such file: {path_text}")
+            what = "a folder" if source.is_dir() else "no such file"
+            raise FileNotFoundError(f"{what}: {path_text}")
         if source.suffix.lower() in (".parquet", ".pq"):
             frame = pd.read_parquet(source)
         else:
-            names = args.names.split(",") if args.names else None
-            frame = pd.read_csv(
-                source,
-                sep=args.sep or _guess_separator(source),
-                header=None if names else 0,
-                names=names,
+            encoding = args.encoding or (
+                "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
             )
+            try:
+                frame = _read_csv(source, args, encoding, progress)
+            except UnicodeDecodeError as error:
+                raise ValueError(
+                    f"{path_text} is not {encoding} text ({error.reason} at byte "
+                    f"{error.start}); pass --encoding, e.g. --encoding latin-1 (or cp1252, "
+                    "utf-16)"
+                ) from None
+            except LookupError:
+                raise ValueError(f"--encoding {args.encoding!r} is not a known encoding") from None
         missing = [
             c
             for c in (args.entity, args.event, args.time, args.item, args.value, args.category)
@@ -145,13 +339,15 @@ def _detect(args) -> int:
             raise ValueError(
                 f"column(s) {missing} not in {path_text}; it has {list(frame.columns)}"
             )
-        if args.time is not None:
-            frame[args.time] = _parse_times(frame[args.time], args.time)
         return frame
 
+    def say_warning(message, category, filename, lineno, file=None, line=None):
+        print(f"oddseq detect: warning: {message}", file=sys.stderr)
+
     try:
-        log = read(args.file)
-        normal = read(args.normal) if args.normal else None
+        if args.top is not None and args.top < 1:
+            raise ValueError(f"--top must be at least 1, got {args.top}")
+        fmt = _check_output(args.output, args.force)
         contamination = args.contamination
         if contamination != "auto":
             try:
@@ -160,31 +356,43 @@ def _detect(args) -> int:
                 raise ValueError(
                     f"--contamination must be a number in (0, 0.5] or auto, got {contamination!r}"
                 ) from None
-        table = detect_anomalies(
-            log,
-            entity=args.entity,
-            event=args.event,
-            time=args.time,
-            item=args.item,
-            value=args.value,
-            category=args.category,
-            session_gap=args.session_gap,
-            contamination=contamination,
-            method=args.method,
-            normal=normal,
-            false_alarm_rate=args.false_alarm_rate,
-            min_events=args.min_events,
-        )
-        out = Path(args.output)
-        if out.suffix.lower() in (".parquet", ".pq"):
-            table.to_parquet(out)
-        else:
-            table.to_csv(out)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as error:
-        print(f"oddseq detect: {error}", file=sys.stderr)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = say_warning
+            log = read(args.file)
+            normal = read(args.normal) if args.normal else None
+            table = detect_anomalies(
+                log,
+                entity=args.entity,
+                event=args.event,
+                time=args.time,
+                item=args.item,
+                value=args.value,
+                category=args.category,
+                session_gap=args.session_gap,
+                contamination=contamination,
+                method=args.method,
+                normal=normal,
+                false_alarm_rate=args.false_alarm_rate,
+                min_events=args.min_events,
+                time_unit=args.time_unit,
+                time_format=args.time_format,
+                dayfirst=args.dayfirst,
+                dropna=args.dropna,
+                progress=progress,
+            )
+        written = table if args.top is None else table.head(args.top)
+        try:
+            _write(written, args.output, fmt)
+        except OSError as error:
+            raise OSError(f"could not write {args.output}: {error.strerror or error}") from None
+    except (ValueError, TypeError, OSError, ImportError) as error:
+        text = " ".join(str(error).split()) or type(error).__name__
+        print(f"oddseq detect: {text}", file=sys.stderr)
         return 2
     flagged = int(table["is_anomaly"].sum())
-    print(f"{len(table):,} scored, {flagged:,} flagged; table written to {args.output}")
+    shown = "" if args.top is None else f" (the top {len(written):,} rows)"
+    print(f"{len(table):,} scored, {flagged:,} flagged; table written to {args.output}{shown}")
     return 0
 
 

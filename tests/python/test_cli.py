@@ -85,6 +85,7 @@ def test_detect_methods_and_errors(tmp_path, capsys):
     path = write_log(tmp_path)
     out = tmp_path / "out.csv"
     base = ["detect", str(path), "--entity", "user_id", "--event", "behavior", "-o", str(out)]
+    base.append("--force")
     assert (
         main(base + ["--time", "timestamp", "--method", "markov", "--contamination", "0.05"]) == 0
     )
@@ -108,7 +109,7 @@ def test_detect_with_items_and_categories(tmp_path, capsys):
     path = write_log(tmp_path, ".csv")
     out = tmp_path / "out.csv"
     base = ["detect", str(path), "--entity", "user_id", "--event", "behavior"]
-    base += ["--time", "timestamp", "--item", "item_id", "-o", str(out)]
+    base += ["--time", "timestamp", "--item", "item_id", "-o", str(out), "--force"]
     assert main(base + ["--category", "category_id"]) == 0
     table = pd.read_csv(out, index_col=0)
     assert len(table) == 400 and table["reason"].notna().all()
@@ -127,7 +128,7 @@ def test_detect_reads_dates_written_as_text(tmp_path, capsys):
     path = tmp_path / "text_times.csv"
     log.to_csv(path, index=False)
     out = tmp_path / "out.csv"
-    args = ["detect", str(path), "--entity", "user_id", "--event", "behavior"]
+    args = ["detect", str(path), "--entity", "user_id", "--event", "behavior", "--force"]
     assert main(args + ["--time", "timestamp", "-o", str(out)]) == 0
     assert len(pd.read_csv(out)) == 400
     log.loc[3, "timestamp"] = "yesterday"
@@ -144,6 +145,7 @@ def test_detect_guesses_the_separator_and_takes_names_for_headerless_files(tmp_p
     semicolons = tmp_path / "semicolons.csv"
     log.to_csv(semicolons, index=False, sep=";")
     args = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp", "-o", str(out)]
+    args.append("--force")
     assert main(["detect", str(semicolons), *args]) == 0
     assert len(pd.read_csv(out)) == 400
     # No header line (as the Taobao file): the columns are named on the command line.

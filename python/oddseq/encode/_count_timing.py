@@ -73,7 +73,9 @@ class CountTimingEncoder(SequenceEncoder):
     when the sequences have times, ``duration_s``, ``gap_mean_s`` and ``gap_std_s``
     (population standard deviation of the gaps between consecutive events; 0 for
     sequences of fewer than two events). Event types not seen in ``fit`` count only
-    towards ``length``.
+    towards ``length``. A log with a single event type (a click log read with
+    ``event=None``) gets no ``count[<event>]`` column beside ``length``: it would repeat
+    ``length`` (less ``count[<other>]``) and double its weight in every distance.
 
     Parameters
     ----------
@@ -135,6 +137,8 @@ class CountTimingEncoder(SequenceEncoder):
                 labels, self.pooled_ = labels[top], True
         self.pooled_ = self.pooled_ or bool(self.count_unseen)
         self.event_labels_ = labels
+        # One type with length beside it: its count column says nothing length does not.
+        self.single_type_ = bool(self.timing) and len(labels) == 1
         self.has_times_ = bool(self.timing) and seqs.times is not None
         self.n_features_out_ = len(self.get_feature_names_out())
         return self
@@ -157,6 +161,8 @@ class CountTimingEncoder(SequenceEncoder):
         if not self.timing:
             n_counts = len(self.event_labels_) + self.pooled_
             features = np.ascontiguousarray(features[:, :n_counts])
+        elif getattr(self, "single_type_", False):
+            features = np.ascontiguousarray(features[:, 1:])
         return self._wrap(features, seqs)
 
     def _codes_in_fit_vocabulary(self, seqs: Sequences):
@@ -172,6 +178,8 @@ class CountTimingEncoder(SequenceEncoder):
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "event_labels_")
         names = [f"count[{label}]" for label in self.event_labels_]
+        if getattr(self, "single_type_", False):
+            names = []
         if getattr(self, "pooled_", False):
             names.append("count[<other>]")
         if self.timing:

@@ -11,12 +11,13 @@ import pandas as pd
 
 from .. import _core
 from ..exceptions import DataWarning
+from ..utils._time import UNIT_TO_NS, parse_times
 from ..utils._validation import check_positive_int, resolve_threads
 
 __all__ = ["Sequences"]
 
 #: Factors from a numeric ``time_unit`` to the internal unit, int64 nanoseconds (UTC).
-_UNIT_TO_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+_UNIT_TO_NS = UNIT_TO_NS
 _INT64_MAX = np.iinfo(np.int64).max
 
 
@@ -94,56 +95,17 @@ def _duration_ns(value, name: str) -> int:
     return int(delta.value)
 
 
-def _times_to_ns(column: pd.Series | np.ndarray, time_unit: str, name: str):
-    """(int64 ns since epoch UTC, bad-row mask or None, time zone name or None)."""
-    if time_unit not in _UNIT_TO_NS:
-        raise ValueError(f"time_unit must be one of {sorted(_UNIT_TO_NS)}, got {time_unit!r}")
-    series = column if isinstance(column, pd.Series) else pd.Series(column, copy=False)
-    dtype = series.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        tz = str(dtype.tz)
-        values = series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
-        ns = values.to_numpy().view(np.int64)
-        bad = np.isnat(values.to_numpy())
-        return ns, (bad if bad.any() else None), tz
-    if dtype.kind == "M":
-        values = series.to_numpy().astype("datetime64[ns]", copy=False)
-        bad = np.isnat(values)
-        return values.view(np.int64), (bad if bad.any() else None), None
-    if dtype.kind == "m":
-        raise TypeError(
-            f"column {name!r} holds durations (timedelta); pass timestamps or numbers "
-            "of time_unit since the epoch"
-        )
-    if dtype.kind in "iu":
-        raw = series.to_numpy()
-        factor = _UNIT_TO_NS[time_unit]
-        limit = _INT64_MAX // factor
-        if raw.size and (raw.max() > limit or raw.min() < -limit):
-            raise ValueError(
-                f"column {name!r} has times beyond the year 2262 in time_unit={time_unit!r}; "
-                "check time_unit (s, ms, us or ns)"
-            )
-        return raw.astype(np.int64, copy=False) * factor, None, None
-    if dtype.kind == "f":
-        raw = series.to_numpy()
-        bad = ~np.isfinite(raw)
-        factor = _UNIT_TO_NS[time_unit]
-        limit = _INT64_MAX / factor
-        finite = raw[~bad] if bad.any() else raw
-        if finite.size and (finite.max() >= limit or finite.min() <= -limit):
-            raise ValueError(
-                f"column {name!r} has times beyond the year 2262 in time_unit={time_unit!r}; "
-                "check time_unit (s, ms, us or ns)"
-            )
-        ns = np.where(bad, 0.0, raw) * factor
-        return np.rint(ns).astype(np.int64), (bad if bad.any() else None), None
-    if dtype.kind == "b":
-        raise TypeError(f"column {name!r} is boolean; times must be timestamps or numbers")
-    # Strings or objects: parse only if every value is already a Timestamp or datetime.
-    raise TypeError(
-        f"column {name!r} has non-numeric times (dtype {dtype}); convert it with "
-        f"pd.to_datetime(df[{name!r}]) or pass numbers of time_unit since the epoch"
+def _times_to_ns(
+    column: pd.Series | np.ndarray,
+    time_unit: str,
+    name: str,
+    time_format: str | None = None,
+    dayfirst: bool | None = None,
+):
+    """(int64 ns since epoch UTC, bad-row mask or None, time zone name or None): the
+    one parser of :mod:`oddseq.utils._time`."""
+    return parse_times(
+        column, name, time_unit=time_unit, time_format=time_format, dayfirst=dayfirst
     )
 
 
@@ -270,14 +232,16 @@ class Sequences:
         cls,
         df: pd.DataFrame,
         entity: str,
-        event: str,
-        time: str | None,
+        event: str | None = None,
+        time: str | None = None,
         item: str | None = None,
         value: str | None = None,
         session_gap=None,
         time_unit: str = "s",
         dropna: bool = False,
         n_threads: int | None = None,
+        time_format: str | None = None,
+        dayfirst: bool | None = None,
     ) -> Sequences:
         """Group an event log into one time-ordered sequence per entity.
 
@@ -290,11 +254,14 @@ class Sequences:
             The event log, one row per event, in any row order. Never modified.
         entity : str
             Column naming whose sequence a row belongs to (any hashable values).
-        event : str
-            Column with the discrete event type (strings, ints or a categorical).
+        event : str or None
+            Column with the discrete event type (strings, ints or a categorical). None
+            (a click log: who, what item, when) makes every event one type, "event".
         time : str or None
-            Column with timestamps: datetime64 (naive = UTC, or time-zone aware) or
-            numbers of ``time_unit`` since the epoch. None keeps the row order and
+            Column with timestamps: datetime64 (naive = UTC, or time-zone aware),
+            numbers of ``time_unit`` since the epoch, or dates as text (read by the
+            same parser as ``oddseq detect``: ISO 8601, ``2019-10-01 00:00:05 UTC``,
+            ``01/12/2017 00:00:14`` with ``dayfirst``). None keeps the row order and
             leaves the sequences without times.
         item, value : str, optional
             Columns with the item acted on (any hashable) and a number per event.
@@ -308,6 +275,13 @@ class Sequences:
             the count) instead of raising.
         n_threads : int, optional
             Threads for the C++ work; None uses every core.
+        time_format : str, optional
+            strftime format of text dates (``"%d/%m/%Y %H:%M:%S"``), or ``"ISO8601"``
+            or ``"mixed"``; None infers it.
+        dayfirst : bool, optional
+            Text dates like ``01/12/2017``: True reads day first, False month first.
+            None decides from the values and refuses, naming both readings, when no
+            value decides (every first and second field at most 12).
 
         Returns
         -------
@@ -326,8 +300,11 @@ class Sequences:
         roles = {"entity": entity, "event": event, "time": time, "item": item, "value": value}
         for role, column in roles.items():
             if column is None:
-                if role in ("entity", "event"):
-                    raise ValueError(f"{role} must name a column of df")
+                if role == "entity":
+                    raise ValueError(
+                        "entity must name a column of df (whose sequence each row is: a "
+                        "user, session or block id)"
+                    )
                 continue
             if column not in df.columns:
                 raise ValueError(
@@ -341,14 +318,21 @@ class Sequences:
             raise TypeError(f"value column {value!r} must be numeric, got dtype {df[value].dtype}")
 
         entity_codes, entity_labels, entity_map = _factorize(df[entity], entity, n_threads=threads)
-        event_codes, event_labels, event_map = _factorize(
-            df[event], event, n_threads=threads, small_codes=True
-        )
-        event_codes = _apply_code_map(event_codes, event_map)
-        bad = {entity: entity_codes < 0, event: event_codes < 0}
+        if event is None:  # one event type for a log without one
+            event_codes = np.zeros(len(df), dtype=np.int32)
+            event_labels = pd.Index(["event"])
+            bad = {entity: entity_codes < 0}
+        else:
+            event_codes, event_labels, event_map = _factorize(
+                df[event], event, n_threads=threads, small_codes=True
+            )
+            event_codes = _apply_code_map(event_codes, event_map)
+            bad = {entity: entity_codes < 0, event: event_codes < 0}
         times = tz = None
         if time is not None:
-            times, bad_time, tz = _times_to_ns(df[time], time_unit, time)
+            times, bad_time, tz = _times_to_ns(
+                df[time], time_unit, time, time_format=time_format, dayfirst=dayfirst
+            )
             if bad_time is not None:
                 bad[time] = bad_time
         counts = {column: int(mask.sum()) for column, mask in bad.items()}
@@ -359,7 +343,7 @@ class Sequences:
             if not dropna:
                 raise ValueError(
                     f"missing values: {described}. Clean them, or pass dropna=True to drop "
-                    "those rows."
+                    "those rows (--dropna from the shell)."
                 )
             keep = ~np.logical_or.reduce(list(bad.values()))
             if not keep.any():

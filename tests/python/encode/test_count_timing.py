@@ -11,6 +11,8 @@ from oddseq.sequences import Sequences
 
 def reference_row(events, times, vocabulary):
     counts = [sum(1 for e in events if e == v) for v in vocabulary]
+    if len(vocabulary) == 1:
+        counts = []  # one type: its count is the length, left out
     row = counts + [len(events)]
     if times is not None:
         if len(times) >= 2:
@@ -81,7 +83,7 @@ def test_bad_input():
         CountTimingEncoder(n_threads=-1).fit_transform(Sequences.from_lists([[1]]))
     df = pd.DataFrame({"u": [1], "e": ["a"], "t": [0]})
     seqs = Sequences.from_events(df, entity="u", event="e", time="t")
-    assert CountTimingEncoder().fit_transform(seqs).shape == (1, 5)
+    assert CountTimingEncoder().fit_transform(seqs).shape == (1, 4)  # one type: no count
 
 
 def test_max_event_types_pools_the_rare_and_the_unseen():
@@ -98,3 +100,18 @@ def test_max_event_types_pools_the_rare_and_the_unseen():
     assert not timed.pooled_ and "count[<other>]" not in timed.get_feature_names_out()
     with pytest.raises(ValueError, match="max_event_types"):
         CountTimingEncoder(max_event_types=0).fit(seqs)
+
+
+def test_a_single_event_type_has_no_count_column_beside_length():
+    # A click log read with event=None: every event is "event"; count[event] would
+    # repeat length and double its weight.
+    seqs = Sequences.from_arrays([0, 2, 3], ["event"] * 3, times=[0, 10, 3])
+    enc = CountTimingEncoder().fit(seqs)
+    assert list(enc.get_feature_names_out()) == ["length", "duration_s", "gap_mean_s", "gap_std_s"]
+    assert enc.transform(seqs)[:, 0].tolist() == [2.0, 1.0]
+    counts_only = CountTimingEncoder(timing=False).fit(seqs)
+    assert list(counts_only.get_feature_names_out()) == ["count[event]"]
+    pooled = CountTimingEncoder(count_unseen=True).fit(seqs)
+    other = Sequences.from_arrays([0, 2], ["event", "new"], times=[0, 1])
+    assert list(pooled.get_feature_names_out())[:2] == ["count[<other>]", "length"]
+    assert pooled.transform(other)[0, :2].tolist() == [1.0, 2.0]

@@ -1,0 +1,282 @@
+"""The one time parser of oddseq: what Python (:meth:`Sequences.from_events`,
+:func:`detect_anomalies`, :func:`quality_report`) and the shell (``oddseq detect``) both
+use to turn a time column into int64 nanoseconds since the epoch (UTC).
+
+It reads numbers of a unit since the epoch (``time_unit``), datetimes (naive = UTC, or
+time-zone aware) and dates written as text (ISO 8601, ``2019-10-01 00:00:05 UTC``,
+``Dec 1 2017``, ``01/12/2017 00:00:14`` ...). Text whose first two fields could be day
+and month either way (every value has both at most 12) is refused with a message that
+shows both readings: ``dayfirst`` or ``time_format`` decides, never a silent guess.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["UNIT_TO_NS", "guess_unit", "parse_times"]
+
+#: Factors from a numeric ``time_unit`` to the internal unit, int64 nanoseconds (UTC).
+UNIT_TO_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+_INT64_MAX = np.iinfo(np.int64).max
+# "01/12/2017", "1.12.17", "01-12-2017 00:00:14": two small numbers before a year.
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?!\d)")
+_YEAR_FIRST = re.compile(r"^\s*[+-]?\d{4}-\d{1,2}-\d{1,2}")
+_SAMPLE = 200_000
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def guess_unit(magnitude: float) -> str | None:
+    """The ``time_unit`` that puts an epoch number of this size between 1990 and 2100.
+
+    Examples
+    --------
+    >>> guess_unit(1_511_544_070), guess_unit(1_511_544_070_123), guess_unit(3.0)
+    ('s', 'ms', None)
+    """
+    for unit, factor in UNIT_TO_NS.items():
+        seconds = magnitude * factor / 1e9
+        if 631_152_000 <= seconds <= 4_102_444_800:  # 1990-01-01 .. 2100-01-01
+            return unit
+    return None
+
+
+def _beyond_2262(name: str, time_unit: str, magnitude: float) -> ValueError:
+    guess = guess_unit(magnitude)
+    words = {"ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+    advice = (
+        f"they look like {words[guess]}: pass time_unit={guess!r} "
+        f"(--time-unit {guess} from the shell)"
+        if guess in words
+        else "check time_unit: s, ms, us or ns (--time-unit from the shell)"
+    )
+    return ValueError(
+        f"column {name!r} has times beyond the year 2262 in time_unit={time_unit!r} "
+        f"(largest {magnitude:.6g}); {advice}"
+    )
+
+
+def parse_times(
+    column,
+    name: str = "time",
+    *,
+    time_unit: str = "s",
+    time_format: str | None = None,
+    dayfirst: bool | None = None,
+):
+    """A time column as (int64 ns since the epoch UTC, bad-row mask or None, time zone
+    name or None).
+
+    Parameters
+    ----------
+    column : Series or array
+        Numbers of ``time_unit`` since the epoch, datetimes, or dates as text.
+    name : str
+        The column's name, for messages.
+    time_unit : {"s", "ms", "us", "ns"}, default="s"
+        Unit of numeric times.
+    time_format : str, optional
+        strftime format of text dates (``"%d/%m/%Y %H:%M:%S"``), or pandas'
+        ``"ISO8601"`` / ``"mixed"``. None infers it.
+    dayfirst : bool, optional
+        For text dates like ``01/12/2017``: True reads day/month, False month/day.
+        None decides from the data (a first field above 12 means day first, a second
+        field above 12 month first) and refuses when nothing decides.
+
+    Returns
+    -------
+    ns : int64 array
+    bad : bool array or None
+        Rows with a missing time (their ``ns`` is meaningless).
+    tz : str or None
+        The input's time zone (None for naive times and numbers).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ns, bad, tz = parse_times(pd.Series(["13/12/2017 00:00:14"]), "t")
+    >>> str(pd.Timestamp(ns[0])), bad, tz
+    ('2017-12-13 00:00:14', None, None)
+    >>> parse_times(pd.Series([1_511_544_070_000]), "t", time_unit="ms")[0][0]
+    np.int64(1511544070000000000)
+    """
+    if time_unit not in UNIT_TO_NS:
+        raise ValueError(
+            f"time_unit must be one of {sorted(UNIT_TO_NS)} (seconds, milliseconds, "
+            f"microseconds or nanoseconds since the epoch), got {time_unit!r}"
+        )
+    if dayfirst is not None and not isinstance(dayfirst, (bool, np.bool_)):
+        raise TypeError(f"dayfirst must be True, False or None, got {dayfirst!r}")
+    if time_format is not None and not isinstance(time_format, str):
+        raise TypeError(
+            f"time_format must be a string such as '%d/%m/%Y %H:%M', got {time_format!r}"
+        )
+    series = column if isinstance(column, pd.Series) else pd.Series(column, copy=False)
+    dtype = series.dtype
+    if dtype.kind in "OSU" or isinstance(dtype, pd.StringDtype):
+        numbers = _numbers_as_text(series) if time_format is None else None
+        series = (
+            numbers if numbers is not None else _parse_text(series, name, time_format, dayfirst)
+        )
+        dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        tz = str(dtype.tz)
+        values = series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+        ns = values.to_numpy().view(np.int64)
+        bad = np.isnat(values.to_numpy())
+        return ns, (bad if bad.any() else None), tz
+    if dtype.kind == "M":
+        values = series.to_numpy().astype("datetime64[ns]", copy=False)
+        bad = np.isnat(values)
+        return values.view(np.int64), (bad if bad.any() else None), None
+    if dtype.kind == "m":
+        raise TypeError(
+            f"column {name!r} holds durations (timedelta); pass timestamps or numbers "
+            "of time_unit since the epoch"
+        )
+    if dtype.kind in "iu":
+        raw = series.to_numpy()
+        factor = UNIT_TO_NS[time_unit]
+        limit = _INT64_MAX // factor
+        if raw.size and (raw.max() > limit or raw.min() < -limit):
+            raise _beyond_2262(name, time_unit, float(np.abs(raw).max()))
+        return raw.astype(np.int64, copy=False) * factor, None, None
+    if dtype.kind == "f":
+        raw = series.to_numpy()
+        bad = ~np.isfinite(raw)
+        factor = UNIT_TO_NS[time_unit]
+        limit = _INT64_MAX / factor
+        finite = raw[~bad] if bad.any() else raw
+        if finite.size and (finite.max() >= limit or finite.min() <= -limit):
+            raise _beyond_2262(name, time_unit, float(np.abs(finite).max()))
+        ns = np.where(bad, 0.0, raw) * factor
+        return np.rint(ns).astype(np.int64), (bad if bad.any() else None), None
+    if dtype.kind == "b":
+        raise TypeError(f"column {name!r} is boolean; times must be timestamps or numbers")
+    raise TypeError(
+        f"column {name!r} has times of dtype {dtype}; pass timestamps, dates as text or "
+        "numbers of time_unit since the epoch"
+    )
+
+
+_NUMBER = re.compile(r"^\s*[+-]?\d+(\.\d*)?\s*$")
+
+
+def _numbers_as_text(series: pd.Series):
+    """Epoch numbers written as text ("1511544070"): the numbers, else None."""
+    present = series.dropna()
+    if present.empty:
+        return None
+    head = present.head(1000).astype(str)
+    if not head.str.match(_NUMBER).all():
+        return None
+    try:
+        return pd.to_numeric(series, errors="raise")
+    except (ValueError, TypeError):
+        return None
+
+
+def _reading(day: int, month: int, rest: str) -> str:
+    return f"{day} {_MONTHS[month - 1]} {rest}"
+
+
+def _decide_dayfirst(text: pd.Series, name: str, time_format, dayfirst):
+    """For day/month text (01/12/2017): True, False, or None when the values are not
+    written that way. Refuses text that every value leaves ambiguous."""
+    present = text.dropna()
+    if len(present) > _SAMPLE:
+        present = present.sample(_SAMPLE, random_state=0)
+    values = pd.Series(pd.unique(present.astype(str)))
+    if values.empty:
+        return dayfirst
+    parts = values.str.extract(_DAY_MONTH)
+    matched = parts[0].notna()
+    if not matched.any():
+        return None
+    first = parts.loc[matched, 0].astype(int)
+    second = parts.loc[matched, 2].astype(int)
+    if dayfirst is not None:
+        return bool(dayfirst)
+    day_first = bool((first > 12).any())
+    month_first = bool((second > 12).any())
+    if day_first and month_first:
+        a = values[matched][first > 12].iloc[0]
+        b = values[matched][second > 12].iloc[0]
+        raise ValueError(
+            f"column {name!r} mixes day/month ({a!r}) and month/day ({b!r}) dates; "
+            "clean the column, or pass time_format (--time-format from the shell)"
+        )
+    if day_first or month_first:
+        return day_first
+    example = values[matched].iloc[0]
+    row = parts.loc[matched].iloc[0]
+    year = row[3]
+    a, b = int(row[0]), int(row[2])
+    if a == b:
+        # 05/05/2017 reads the same both ways; show a value that does not, if any.
+        differ = matched & (parts[0].astype(float) != parts[2].astype(float))
+        if differ.any():
+            example = values[differ].iloc[0]
+            row = parts.loc[differ].iloc[0]
+            a, b, year = int(row[0]), int(row[2]), row[3]
+    sep = row[1]
+    fmt_day = f"%d{sep}%m{sep}%{'Y' if len(year) == 4 else 'y'}"
+    fmt_month = f"%m{sep}%d{sep}%{'Y' if len(year) == 4 else 'y'}"
+    raise ValueError(
+        f"column {name!r} has dates such as {example!r} whose day and month could be "
+        f"either way round (no value has a field above 12): {_reading(a, b, year)} with "
+        f"dayfirst=True, or {_reading(b, a, year)} with dayfirst=False. Pass dayfirst=True "
+        f"or dayfirst=False, or time_format (e.g. {fmt_day!r} or {fmt_month!r}); from the "
+        "shell --dayfirst, --no-dayfirst or --time-format"
+    )
+
+
+def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Series:
+    """Text dates -> a datetime Series (naive, or time-zone aware; mixed offsets -> UTC)."""
+    if time_format is None:
+        dayfirst = _decide_dayfirst(series, name, time_format, dayfirst)
+    elif dayfirst is not None and time_format not in ("mixed",):
+        dayfirst = None  # an explicit format decides the order
+
+    def convert(**kwargs):
+        if dayfirst is not None:
+            kwargs["dayfirst"] = bool(dayfirst)
+        with warnings.catch_warnings():
+            # "Could not infer format, so each element will be parsed individually":
+            # day/month order was settled above, so dateutil's reading is safe.
+            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+            try:
+                return pd.to_datetime(series, **kwargs)
+            except ValueError as error:
+                if "Mixed timezones" in str(error) or "mixed time zones" in str(error).lower():
+                    return pd.to_datetime(series, utc=True, **kwargs)
+                raise
+
+    try:
+        if time_format is not None:
+            return convert(format=time_format)
+        try:
+            return convert()
+        except ValueError:
+            # Fractional seconds on some rows only, or a date without a time: one
+            # inferred format does not fit every row, ISO 8601 does.
+            sample = series.dropna().astype(str).head(1000)
+            if sample.empty or not sample.str.match(_YEAR_FIRST).all():
+                raise
+            return convert(format="ISO8601")
+    except (ValueError, TypeError, OverflowError) as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        hint = (
+            f"check time_format={time_format!r}"
+            if time_format is not None
+            else "pass time_format (e.g. '%d/%m/%Y %H:%M:%S', 'ISO8601' or 'mixed'; "
+            "--time-format from the shell), or numbers with time_unit"
+        )
+        raise ValueError(
+            f"column {name!r} holds neither numbers nor dates that can be read ({detail}); {hint}"
+        ) from None
