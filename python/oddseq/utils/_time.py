@@ -49,15 +49,15 @@ def guess_unit(magnitude: float) -> str | None:
 def _beyond_2262(name: str, time_unit: str, magnitude: float) -> ValueError:
     guess = guess_unit(magnitude)
     words = {"ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
-    advice = (
-        f"they look like {words[guess]}: pass time_unit={guess!r} "
-        f"(--time-unit {guess} from the shell)"
-        if guess in words
-        else "check time_unit: s, ms, us or ns (--time-unit from the shell)"
-    )
+    where = f"column {name!r} has times beyond the year 2262 in time_unit={time_unit!r}"
+    if guess in words:
+        return ValueError(
+            f"{where} (largest {magnitude:.6g}); they look like {words[guess]}: pass "
+            f"time_unit={guess!r} (--time-unit {guess} from the shell)"
+        )
     return ValueError(
-        f"column {name!r} has times beyond the year 2262 in time_unit={time_unit!r} "
-        f"(largest {magnitude:.6g}); {advice}"
+        f"{where} (largest {magnitude:.6g}); check time_unit: s, ms, us or ns "
+        "(--time-unit from the shell)"
     )
 
 
@@ -200,10 +200,18 @@ def _decide_dayfirst(text: pd.Series, name: str, time_format, dayfirst):
         return None
     first = parts.loc[matched, 0].astype(int)
     second = parts.loc[matched, 2].astype(int)
-    if dayfirst is not None:
-        return bool(dayfirst)
     day_first = bool((first > 12).any())
     month_first = bool((second > 12).any())
+    if dayfirst is not None:
+        against = (month_first and dayfirst) or (day_first and not dayfirst)
+        if against:
+            clash = values[matched][(second if dayfirst else first) > 12].iloc[0]
+            raise ValueError(
+                f"column {name!r} has {clash!r}, which cannot be read with "
+                f"dayfirst={bool(dayfirst)}; pass dayfirst={not dayfirst} or time_format "
+                "(--time-format from the shell)"
+            )
+        return bool(dayfirst)
     if day_first and month_first:
         a = values[matched][first > 12].iloc[0]
         b = values[matched][second > 12].iloc[0]
@@ -246,16 +254,27 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
     def convert(**kwargs):
         if dayfirst is not None:
             kwargs["dayfirst"] = bool(dayfirst)
-        with warnings.catch_warnings():
-            # "Could not infer format, so each element will be parsed individually":
-            # day/month order was settled above, so dateutil's reading is safe.
-            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             try:
-                return pd.to_datetime(series, **kwargs)
+                result = pd.to_datetime(series, **kwargs)
             except ValueError as error:
-                if "Mixed timezones" in str(error) or "mixed time zones" in str(error).lower():
-                    return pd.to_datetime(series, utc=True, **kwargs)
-                raise
+                if "mixed timezones" not in str(error).lower():
+                    raise
+                result = pd.to_datetime(series, utc=True, **kwargs)
+        for warning in caught:
+            text = str(warning.message)
+            if text.startswith("Parsing dates in"):
+                # pandas swapped day and month for some values behind a warning: an
+                # error here, never a reading the caller did not ask for.
+                raise ValueError(text)
+            if not text.startswith("Could not infer format"):
+                # "Could not infer format" is expected (dateutil per value, safe once
+                # the day/month order is settled); anything else goes to the caller.
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
+        return result
 
     try:
         if time_format is not None:
@@ -271,6 +290,7 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
             return convert(format="ISO8601")
     except (ValueError, TypeError, OverflowError) as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        detail = detail.split(". You might want")[0]
         hint = (
             f"check time_format={time_format!r}"
             if time_format is not None
