@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -194,3 +195,145 @@ def test_detect_refuses_a_bad_false_alarm_rate(tmp_path, capsys):
     )  # fmt: skip
     assert code == 2
     assert "false_alarm_rate must be in (0, 0.5)" in capsys.readouterr().err
+
+
+def detect_args(path, out, *more):
+    return ["detect", str(path), "--entity", "user_id", "--event", "behavior",
+            "--time", "timestamp", "-o", str(out), "--no-progress", *more]  # fmt: skip
+
+
+def test_detect_csv_output_is_safe_from_formula_injection(tmp_path):
+    log = make_ecommerce(n_users=120, random_state=4).events
+    prefixes = np.array(["=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\tx", "ok"], dtype=object)
+    log["user_id"] = prefixes[log["user_id"] % 6] + log["user_id"].astype(str)
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    out = tmp_path / "odd.csv"
+    assert main(detect_args(path, out)) == 0
+    ids = pd.read_csv(out, dtype=str, keep_default_na=False)["user_id"]
+    assert not ids.str.match(r"^[=+\-@\t\r]").any()
+    assert ids.str.startswith("'=HYPERLINK(1)").any() and ids.str.startswith("ok").any()
+    # Parquet and JSON keep the ids as they are.
+    raw = tmp_path / "odd.parquet"
+    assert main(detect_args(path, raw)) == 0
+    assert pd.read_parquet(raw).index.str.startswith("=HYPERLINK").any()
+
+
+def test_detect_output_by_extension_top_and_no_overwrite(tmp_path, capsys):
+    path = write_log(tmp_path)
+    for name, read in [
+        ("odd.csv", lambda p: pd.read_csv(p, index_col=0)),
+        ("odd.tsv", lambda p: pd.read_csv(p, sep="\t", index_col=0)),
+        ("odd.csv.gz", lambda p: pd.read_csv(p, index_col=0)),
+        ("odd.parquet", pd.read_parquet),
+        ("odd.jsonl", lambda p: pd.read_json(p, lines=True)),
+        ("odd.ndjson", lambda p: pd.read_json(p, lines=True)),
+        ("odd.json", pd.read_json),
+    ]:
+        out = tmp_path / name
+        assert main(detect_args(path, out, "--top", "7")) == 0, name
+        table = read(out)
+        assert len(table) == 7 and list(table["rank"]) == list(range(1, 8)), name
+        assert "the top 7 rows" in capsys.readouterr().out
+    # An extension that names no format is refused before any scoring.
+    for name in ("odd.json.txt", "odd.xlsx", "odd", "odd.parquet.gz"):
+        assert main(detect_args(path, tmp_path / name)) == 2
+        err = capsys.readouterr().err
+        assert "unknown output extension" in err and err.count("\n") == 1
+    assert not (tmp_path / "odd.xlsx").exists()
+    # An existing output stays unless --force.
+    out = tmp_path / "odd.csv"
+    before = out.read_text()
+    out.write_text("precious")
+    assert main(detect_args(path, out)) == 2
+    assert "exists; pass --force" in capsys.readouterr().err and out.read_text() == "precious"
+    assert main(detect_args(path, out, "--force", "--top", "7")) == 0
+    assert out.read_text() == before
+    assert main(detect_args(path, out, "--top", "0", "--force")) == 2
+    assert "--top must be at least 1" in capsys.readouterr().err
+
+
+def test_detect_unwritable_outputs_are_one_line_errors(tmp_path, capsys):
+    import os
+
+    path = write_log(tmp_path)
+    cases = [
+        (tmp_path / "no" / "such" / "odd.csv", "does not exist"),
+        (tmp_path, "is a folder"),
+    ]
+    if os.path.exists("/dev/full"):
+        full = tmp_path / "full.csv"
+        full.symlink_to("/dev/full")
+        cases.append((full, "No space left on device"))
+    for out, says in cases:
+        more = ("--force",) if out.name == "full.csv" else ()
+        assert main(detect_args(path, out, *more)) == 2, out
+        err = capsys.readouterr().err
+        assert says in err and err.count("\n") == 1 and "Traceback" not in err, err
+
+
+def test_detect_reads_latin1_and_utf16_files(tmp_path, capsys):
+    log = make_ecommerce(n_users=100, random_state=5).events
+    log["behavior"] = log["behavior"].astype(str).str.replace("pv", "vue_é")
+    utf16 = tmp_path / "utf16.csv"
+    log.to_csv(utf16, index=False, encoding="utf-16")  # with a byte-order mark
+    assert main(detect_args(utf16, tmp_path / "a.csv")) == 0
+    latin = tmp_path / "latin.csv"
+    log.to_csv(latin, index=False, encoding="latin-1")
+    assert main(detect_args(latin, tmp_path / "b.csv")) == 2
+    err = capsys.readouterr().err
+    assert "not utf-8 text" in err and "--encoding latin-1" in err
+    assert main(detect_args(latin, tmp_path / "b.csv", "--encoding", "latin-1")) == 0
+    assert main(detect_args(latin, tmp_path / "c.csv", "--encoding", "klingon")) == 2
+    assert "not a known encoding" in capsys.readouterr().err
+
+
+def test_detect_reasons_quote_a_huge_event_name_briefly(tmp_path):
+    log = make_ecommerce(n_users=150, random_state=6).events
+    huge = "x" * 200_000
+    log["behavior"] = log["behavior"].astype(str).replace("buy", huge)
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    for method in ("auto", "markov"):
+        out = tmp_path / f"{method}.csv"
+        assert main(detect_args(path, out, "--method", method)) == 0
+        reasons = pd.read_csv(out)["reason"].fillna("")
+        assert reasons.str.len().max() < 1_000
+        assert out.stat().st_size < 200_000  # the name is not in any row whole
+
+
+def test_detect_without_an_event_column_and_with_time_options(tmp_path, capsys):
+    # A click log as YOOCHOOSE writes it: session, time, item, no event type.
+    log = make_ecommerce(n_users=150, random_state=7).events
+    clicks = log[["user_id", "timestamp", "item_id"]].rename(columns={"user_id": "session"})
+    clicks = clicks.assign(timestamp=clicks["timestamp"] * 1000)
+    path = tmp_path / "clicks.csv"
+    clicks.to_csv(path, index=False)
+    out = tmp_path / "odd.csv"
+    args = ["detect", str(path), "--entity", "session", "--time", "timestamp"]
+    args += ["--item", "item_id", "-o", str(out), "--no-progress"]
+    assert main(args) == 2
+    assert "--time-unit ms" in capsys.readouterr().err
+    assert main(args + ["--time-unit", "ms"]) == 0
+    table = pd.read_csv(out, index_col=0)
+    assert len(table) == 150 and not table["reason"].str.contains(r"count\[event\]").any()
+
+
+def test_detect_progress_bars_go_to_stderr(tmp_path, capsys):
+    path = write_log(tmp_path)
+    assert main(detect_args(path, tmp_path / "odd.csv", "--progress")) == 0
+    captured = capsys.readouterr()
+    assert "reading log.csv" in captured.err and "encoding" in captured.err
+    assert "done in" in captured.err and "scored" in captured.out
+    assert main(detect_args(path, tmp_path / "quiet.csv")) == 0  # --no-progress
+    assert capsys.readouterr().err == ""
+
+
+def test_demo_on_a_file_of_another_format_says_what_to_run(tmp_path, capsys):
+    # HDFS_2k.log_structured.csv: "invalid literal for int()" before.
+    path = tmp_path / "HDFS_2k.log_structured.csv"
+    path.write_text("LineId,Date,Time,Pid,Level,Component,Content,EventId\n1,081109,203615,148,"
+                    "INFO,dfs.DataNode,Receiving block,E5\n")  # fmt: skip
+    assert main(["demo", "--data", str(path), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "not a Taobao UserBehavior file" in err and "oddseq detect" in err
