@@ -8,6 +8,7 @@ reasons) -> ``oddseq.metrics`` and ``oddseq.plot``; ``detect_anomalies`` and
 """
 
 from . import _core, cluster, datasets, detect, encode, metrics, plot, preprocessing, sequences
+from ._persist import load
 from ._pipeline import AnomalyPipeline, detect_anomalies
 from .sequences import Sequences
 
@@ -30,6 +31,7 @@ __all__ = [
     "AnomalyPipeline",
     "Sequences",
     "detect_anomalies",
+    "load",
     "__version__",
     "cluster",
     "datasets",

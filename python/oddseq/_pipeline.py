@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._persist import SaveMixin
 from .detect import (
     ECOD,
     LOF,
@@ -285,7 +286,7 @@ def rank_sequences(
     )
 
 
-class AnomalyPipeline:
+class AnomalyPipeline(SaveMixin):
     """Sequences -> features -> scaling -> detector -> a ranked table with reasons.
 
     ``method``:

@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from .._persist import SaveMixin
 from ..utils._validation import (
     check_positive_float,
     check_positive_int,
@@ -77,7 +78,7 @@ class _MetricSpace:
         return np.minimum(0.5 * searched * searched, 2.0)
 
 
-class DBSCAN(ClusterMixin, BaseEstimator):
+class DBSCAN(ClusterMixin, SaveMixin, BaseEstimator):
     """Density-based clustering (DBSCAN) with exact neighbourhoods and O(n) memory.
 
     A point is a *core point* when at least ``min_samples`` points (itself included; or
@@ -254,7 +255,7 @@ def _collapse_duplicates(points: np.ndarray, weight):
     return distinct, np.bincount(group, weights=ones, minlength=distinct.shape[0]), group
 
 
-class NearestNeighbors(BaseEstimator):
+class NearestNeighbors(SaveMixin, BaseEstimator):
     """Exact k-nearest-neighbour and radius queries on the kd-tree DBSCAN uses.
 
     Parameters

@@ -15,6 +15,7 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from .._persist import SaveMixin
 from ..exceptions import ConvergenceWarning
 from ..utils._validation import (
     check_positive_int,
@@ -125,7 +126,9 @@ def _warn_if_duplicate_centers(centers, k):
         )
 
 
-class _KMeansBase(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator):
+class _KMeansBase(
+    ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, SaveMixin, BaseEstimator
+):
     """What KMeans and MiniBatchKMeans share once centres exist."""
 
     def _check_test_data(self, X):

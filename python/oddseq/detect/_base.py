@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from .._persist import SaveMixin
 from ._threshold import tail_cut
 
 __all__ = ["BaseDetector", "explanation_frame", "robust_scale"]
@@ -107,7 +108,7 @@ def explanation_frame(
     )
 
 
-class BaseDetector(BaseEstimator):
+class BaseDetector(SaveMixin, BaseEstimator):
     """PyOD's detector surface: ``fit``, ``decision_function`` (higher = more
     anomalous), ``predict`` (0 normal / 1 anomaly), ``predict_proba``,
     ``decision_scores_``, ``labels_``, ``threshold_``; plus ``score_samples`` with

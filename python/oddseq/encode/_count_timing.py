@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from .._persist import SaveMixin
 from ..sequences import Sequences
 from ..utils._validation import check_positive_int, resolve_threads
 
@@ -35,7 +36,7 @@ def _check_timed_sequences(X, who: str) -> Sequences:
     return seqs
 
 
-class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class SequenceEncoder(TransformerMixin, SaveMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Base of encoders that take Sequences: ``set_output(transform="pandas")`` gives a
     DataFrame indexed by the sequence ids (scikit-learn's wrapper only knows arrays)."""
 

@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 
+from .._persist import SaveMixin
+
 __all__ = ["EvidenceShrinker", "feature_evidence"]
 
 # What a feature is estimated from, read off its name: rhythm features (gaps, rates,
@@ -31,7 +33,7 @@ def feature_evidence(names) -> np.ndarray:
     return kinds
 
 
-class EvidenceShrinker:
+class EvidenceShrinker(SaveMixin):
     """Shrinks each entity's rate-like features toward the population's median by how
     much evidence they rest on: ``x' = w x + (1 - w) median`` with ``w = e / (e +
     prior)``, where ``e`` is the number of gaps (rhythm features) or events (shares,

@@ -14,12 +14,13 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from .._persist import SaveMixin
 from ..utils._validation import check_matrix, resolve_threads, validate_matrix
 
 __all__ = ["Imputer", "MinMaxScaler", "OutlierClipper", "PCA", "RobustScaler"]
 
 
-class _FloatTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class _FloatTransformer(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
@@ -87,7 +88,7 @@ class RobustScaler(_FloatTransformer):
         return (X * self.scale_ + self.center_).astype(X.dtype, copy=False)
 
 
-class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, SaveMixin, BaseEstimator):
     """Principal component analysis from the covariance matrix (C++, Eigen): the
     reduction before clustering, and the residual space for PCA-based detectors.
 

@@ -6,12 +6,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._persist import SaveMixin
 from ..utils._validation import validate_matrix
 
 __all__ = ["LogScaler", "StandardScaler"]
 
 
-class StandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class StandardScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator):
     """Centre each feature on its mean and divide by its standard deviation.
 
     Constant features get a scale of 1 (they become 0 after centring) rather than a
@@ -61,7 +62,7 @@ class StandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-class LogScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator):
     """``log1p`` of counts and other heavy-tailed features.
 
     Parameters
