@@ -329,6 +329,8 @@ class NearestNeighbors(SaveMixin, BaseEstimator):
         )
 
     # The C++ tree is not picklable; it is rebuilt from the indexed points on load.
+    # These two methods define the saved state for pickle and for save()/oddseq.load
+    # (oddseq._persist); unpickling runs code from the file, so share .oddseq files.
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: the live object keeps its model
         state.pop("_tree", None)

@@ -132,6 +132,8 @@ class MarkovDetector(BaseDetector):
         self._model.fit(self._offsets, self._codes)
 
     # The C++ model is rebuilt from the training sequences on load.
+    # These two methods define the saved state for pickle and for save()/oddseq.load
+    # (oddseq._persist); unpickling runs code from the file, so share .oddseq files.
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: the live object keeps its model
         state.pop("_model", None)
