@@ -1,5 +1,7 @@
 """Type stubs for the C++ extension (internal: use the oddseq package)."""
 
+from typing import overload
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -9,7 +11,10 @@ def simd_is_supported(level: str) -> bool: ...
 def simd_sqdist(a: NDArray[np.floating], b: NDArray[np.floating], level: str) -> float: ...
 def simd_dot(a: NDArray[np.floating], b: NDArray[np.floating], level: str) -> float: ...
 def simd_nearest(
-    x: NDArray[np.floating], centers: NDArray[np.floating], level: str
+    x: NDArray[np.floating],
+    centers: NDArray[np.floating],
+    level: str,
+    mu: NDArray[np.floating] | None = None,
 ) -> tuple[NDArray[np.int32], NDArray[np.floating]]: ...
 def simd_block_distances(
     q: NDArray[np.float64], points: NDArray[np.float64], reduction: str, level: str
@@ -102,12 +107,22 @@ def dbscan_assign(
 
 class KdTree:
     def __init__(
-        self, x: NDArray[np.float64], metric: str, leaf_size: int, n_threads: int
+        self,
+        x: NDArray[np.float64],
+        metric: str,
+        leaf_size: int,
+        n_threads: int,
+        frame: str = "automatic",
     ) -> None: ...
     @property
     def size(self) -> int: ...
     @property
     def dim(self) -> int: ...
+    @property
+    def rotated(self) -> bool: ...
+    @property
+    def scans(self) -> bool: ...
+    def knn_self(self, k: int, n_threads: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]: ...
     def knn(
         self, x: NDArray[np.float64], k: int, exclude: NDArray[np.int64] | None, n_threads: int
     ) -> tuple[NDArray[np.float64], NDArray[np.int64]]: ...
@@ -149,3 +164,160 @@ def average_precision(
     y_score: NDArray[np.float64],
     sample_weight: NDArray[np.float64] | None,
 ) -> float: ...
+
+# Added with the completeness test (tests/python/test_core_stubs.py).
+class MarkovModel:
+    def __init__(self, n_events: int, order: int, discount: float, end_symbol: bool) -> None: ...
+    def explain(self, offsets: NDArray[np.int64], codes: NDArray[np.int32]) -> tuple: ...
+    def fit(self, offsets: NDArray[np.int64], codes: NDArray[np.int32]) -> None: ...
+    def score(
+        self, offsets: NDArray[np.int64], codes: NDArray[np.int32], top_g: int, n_threads: int
+    ) -> NDArray[np.float64]: ...
+
+@overload
+def build_bipartite(
+    event_offsets: NDArray[np.int64],
+    keys: NDArray[np.int32],
+    times: NDArray[np.int64] | None,
+    n_cols: int,
+    n_threads: int,
+) -> dict: ...
+@overload
+def build_bipartite(
+    event_offsets: NDArray[np.int64],
+    keys: NDArray[np.int64],
+    times: NDArray[np.int64] | None,
+    n_cols: int,
+    n_threads: int,
+) -> dict: ...
+def decay_features(
+    offsets: NDArray[np.int64],
+    events: NDArray[np.int32],
+    n_event_types: int,
+    times: NDArray[np.int64],
+    reference_ns: int,
+    half_life_ns: int,
+    n_threads: int,
+) -> NDArray[np.float32]: ...
+@overload
+def diversity_features(
+    offsets: NDArray[np.int64],
+    events: NDArray[np.int32],
+    items: NDArray[np.int32] | None,
+    values: NDArray[np.float64] | None,
+    item_category: NDArray[np.int32] | None,
+    times: NDArray[np.int64] | None,
+    session_gap_ns: int,
+    view: int,
+    cart: int,
+    fav: int,
+    buy: int,
+    n_threads: int,
+) -> NDArray[np.float32]: ...
+@overload
+def diversity_features(
+    offsets: NDArray[np.int64],
+    events: NDArray[np.int32],
+    items: NDArray[np.int64] | None,
+    values: NDArray[np.float64] | None,
+    item_category: NDArray[np.int32] | None,
+    times: NDArray[np.int64] | None,
+    session_gap_ns: int,
+    view: int,
+    cart: int,
+    fav: int,
+    buy: int,
+    n_threads: int,
+) -> NDArray[np.float32]: ...
+def first_indices(codes: NDArray[np.int64], n_codes: int) -> NDArray[np.int64]: ...
+def graph_transpose(
+    offsets: NDArray[np.int64], cols: NDArray[np.int64], n_cols: int, n_threads: int
+) -> tuple: ...
+def minhash_features(
+    offsets: NDArray[np.int64],
+    codes: NDArray[np.int32],
+    element_hash: NDArray[np.uint64],
+    shingle: int,
+    multipliers: NDArray[np.uint32],
+    increments: NDArray[np.uint32],
+    n_threads: int,
+) -> NDArray[np.float32]: ...
+@overload
+def minibatch_step(
+    batch: NDArray[np.float32],
+    sample_weight: NDArray[np.float32] | None,
+    centers: NDArray[np.float32],
+    weight_sums: NDArray[np.float64],
+    n_threads: int,
+) -> tuple: ...
+@overload
+def minibatch_step(
+    batch: NDArray[np.float64],
+    sample_weight: NDArray[np.float64] | None,
+    centers: NDArray[np.float64],
+    weight_sums: NDArray[np.float64],
+    n_threads: int,
+) -> tuple: ...
+def ngram_counts(
+    offsets: NDArray[np.int64],
+    codes: NDArray[np.int32],
+    element_hash: NDArray[np.uint64],
+    n_min: int,
+    n_max: int,
+    sorted_vocabulary: NDArray[np.int64],
+    count_unseen: bool,
+    hash_width: int,
+    n_threads: int,
+) -> tuple: ...
+def ngram_keys(
+    offsets: NDArray[np.int64],
+    codes: NDArray[np.int32],
+    element_hash: NDArray[np.uint64],
+    n_min: int,
+    n_max: int,
+    n_threads: int,
+) -> tuple: ...
+@overload
+def pca_fit(x: NDArray[np.float32], n_components: int, n_threads: int) -> tuple: ...
+@overload
+def pca_fit(x: NDArray[np.float64], n_components: int, n_threads: int) -> tuple: ...
+def peel_densest(
+    offsets: NDArray[np.int64],
+    cols: NDArray[np.int64],
+    col_offsets: NDArray[np.int64],
+    row_of: NDArray[np.int64],
+    col_weight: NDArray[np.float64],
+    row_alive: NDArray[np.uint8],
+    n_threads: int,
+) -> dict: ...
+@overload
+def silhouette_samples(
+    x: NDArray[np.float32], labels: NDArray[np.int32], k: int, n_threads: int
+) -> NDArray[np.float64]: ...
+@overload
+def silhouette_samples(
+    x: NDArray[np.float64], labels: NDArray[np.int32], k: int, n_threads: int
+) -> NDArray[np.float64]: ...
+def simd_minhash_min(
+    x: NDArray[np.uint32],
+    multipliers: NDArray[np.uint32],
+    increments: NDArray[np.uint32],
+    level: str,
+) -> NDArray[np.uint32]: ...
+def temporal_features(
+    offsets: NDArray[np.int64],
+    times: NDArray[np.int64],
+    utc_offset_s: NDArray[np.int64],
+    first_hour: int,
+    session_gap_ns: int,
+    n_threads: int,
+) -> NDArray[np.float32]: ...
+def top_columns(x: NDArray[np.float64], top: int, n_threads: int) -> NDArray[np.int64]: ...
+def transition_features(
+    offsets: NDArray[np.int64],
+    events: NDArray[np.int32],
+    n_event_types: int,
+    order: int,
+    norm: str,
+    n_threads: int,
+) -> NDArray[np.float32]: ...
