@@ -2,12 +2,23 @@
 
 Events in (pandas), a ranked table of odd entities with reasons out. The flow:
 ``oddseq.sequences`` (event logs -> Sequences) -> ``oddseq.encode`` (features) ->
-``oddseq.preprocessing`` -> ``oddseq.cluster`` -> ``oddseq.detect`` (scores and
-reasons) -> ``oddseq.metrics`` and ``oddseq.plot``; ``detect_anomalies`` and
-``AnomalyPipeline`` do it all in one call.
+``oddseq.preprocessing`` -> ``oddseq.cluster`` -> ``oddseq.graph`` (groups that act
+together) -> ``oddseq.detect`` (scores and reasons) -> ``oddseq.metrics`` and
+``oddseq.plot``; ``detect_anomalies`` and ``AnomalyPipeline`` do it all in one call.
 """
 
-from . import _core, cluster, datasets, detect, encode, metrics, plot, preprocessing, sequences
+from . import (
+    _core,
+    cluster,
+    datasets,
+    detect,
+    encode,
+    graph,
+    metrics,
+    plot,
+    preprocessing,
+    sequences,
+)
 from ._persist import load
 from ._pipeline import AnomalyPipeline, detect_anomalies
 from .sequences import Sequences
@@ -37,6 +48,7 @@ __all__ = [
     "datasets",
     "detect",
     "encode",
+    "graph",
     "metrics",
     "plot",
     "preprocessing",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
@@ -178,12 +179,49 @@ def _browse(rng, catalog, users, position, favourites, behavior, explore=0.25):
     return item[last_view], behavior
 
 
+def _add_rings(rng, catalog, log, kind_of_user, favourites, n_rings, t0, n_days):
+    """Order-brushing rings of normal users (kinds set to "ring" in place)."""
+    normal = np.flatnonzero(kind_of_user == "normal")
+    sizes = rng.integers(6, 16, n_rings)
+    budget = normal.size // 3
+    if sizes.sum() > budget:
+        raise ValueError(
+            f"rings={n_rings} needs about {int(sizes.sum())} members but only {budget} of "
+            f"the normal users may join rings; use fewer rings or more users"
+        )
+    chosen = rng.permutation(normal)[: sizes.sum()]
+    kind_of_user[chosen] = "ring"
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    for r in range(n_rings):
+        members = chosen[starts[r] : starts[r + 1]]
+        shop = rng.choice(catalog.n_categories, p=catalog.category_p)
+        targets = catalog.tail_item(rng, np.full(rng.integers(2, 5), shop))
+        n_rounds = int(rng.integers(3, 6))
+        round_start = _session_starts(rng, n_rounds, t0, n_days)
+        for k in range(n_rounds):
+            joined = members[rng.random(members.size) < 0.85]
+            if joined.size == 0:
+                continue
+            s_start = round_start[k] + rng.integers(0, 1800, joined.size)
+            s_len = np.minimum(300, 3 + np.floor(rng.lognormal(1.7, 0.85, joined.size)))
+            u, ts, sess, pos = _expand(rng, joined, s_start, s_len, 25.0, 1.0)
+            behavior = np.full(u.size, _PV, np.int8)
+            item, behavior = _browse(rng, catalog, u, pos, favourites, behavior)
+            last = np.append(sess[1:] != sess[:-1], True)
+            second_last = np.append(last[1:], False)
+            target = targets[k % targets.size]
+            item[last | second_last] = target
+            behavior[last] = _BUY
+            log.add(u, item, behavior, ts)
+
+
 def make_ecommerce(
     n_users: int = 10_000,
     anomaly_rate: float = 0.02,
     difficulty: str = "medium",
     random_state=None,
     n_days: int = 9,
+    rings: int = 0,
 ) -> Bunch:
     """A synthetic e-commerce behaviour log with labelled anomalous users.
 
@@ -202,6 +240,14 @@ def make_ecommerce(
       categories, expensive items bought fast;
     - ``fake_engagement``: favourites and carts without purchases on promoted items.
 
+    With ``rings > 0``, that many order-brushing rings are added (kind ``ring``, label
+    1) whose members are individually unremarkable: ordinary users, chosen among the
+    normal ones, who keep their normal lives and in a few rounds (at normal hours, each
+    member within the same half hour) open a normal-looking session of popular items of
+    their favourite categories that ends with viewing and buying the round's item, one
+    of a few long-tail items of one shop. The rest of the log is the same as with
+    ``rings=0`` for the same seed: the rings draw from a stream of their own.
+
     Parameters
     ----------
     n_users : int, default=10_000
@@ -211,6 +257,9 @@ def make_ecommerce(
         in normal sessions.
     random_state : int, numpy Generator or None
     n_days : int, default=9
+    rings : int, default=0
+        Number of order-brushing rings of 6 to 15 individually normal members
+        (``kinds`` says ``ring``); at most a third of the normal users join rings.
 
     Returns
     -------
@@ -240,6 +289,8 @@ def make_ecommerce(
         raise ValueError(f"difficulty must be one of {list(_INTENSITY)}, got {difficulty!r}")
     if isinstance(n_days, bool) or not isinstance(n_days, numbers.Integral) or n_days < 2:
         raise ValueError(f"n_days must be an int >= 2, got {n_days!r}")
+    if isinstance(rings, bool) or not isinstance(rings, numbers.Integral) or rings < 0:
+        raise ValueError(f"rings must be an int >= 0, got {rings!r}")
     rng = (
         random_state
         if isinstance(random_state, np.random.Generator)
@@ -406,6 +457,12 @@ def make_ecommerce(
             draw < 0.15 + 0.45 * t, _FAV, np.where(draw < 0.25 + 0.5 * t, _CART, _PV)
         ).astype(np.int8)
         log.add(u, item, behavior, ts)
+
+    if rings:
+        # A stream of their own (from a copy of rng, which is left as it was), so the
+        # rest of the log is the same as without rings.
+        ring_rng = np.random.default_rng([int(copy.deepcopy(rng).integers(2**62)), 15])
+        _add_rings(ring_rng, catalog, log, kind_of_user, favourites, rings, t0, n_days)
 
     user, item, behavior, ts = log.arrays()
     order = np.argsort(ts, kind="stable")

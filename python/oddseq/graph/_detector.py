@@ -1,0 +1,642 @@
+"""GroupDetector: entities that act together (rings, click farms, shared devices)."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _core
+from ..exceptions import DataWarning
+from ..sequences._sequences import _duration_ns
+from ..utils._validation import resolve_threads
+from ._graph import EntityObjectGraph, events_for_graph
+from ._null import block_significance, poisson_surprise
+
+__all__ = ["GroupDetector", "fraudar_weights"]
+
+_METHODS = ("static", "temporal", "both")
+
+
+def fraudar_weights(col_degree, c: float = 5.0, min_entities: int = 2) -> np.ndarray:
+    """FRAUDAR's camouflage-resistant column weights, ``1 / log(degree + c)``, and 0
+    for columns with fewer than ``min_entities`` entities (no group can share them).
+
+    Examples
+    --------
+    >>> fraudar_weights([1, 2, 100], c=5.0).round(4).tolist()
+    [0.0, 0.5139, 0.2149]
+    """
+    degree = np.asarray(col_degree, dtype=np.float64)
+    weight = 1.0 / np.log(degree + c)
+    weight[degree < min_entities] = 0.0
+    return np.ascontiguousarray(weight)
+
+
+def _ranges(offsets: np.ndarray, rows: np.ndarray, n_keys: int = 1) -> np.ndarray:
+    """Positions of every key of the given rows' events (CSR offsets of events)."""
+    starts = offsets[rows] * n_keys
+    lengths = (offsets[rows + 1] - offsets[rows]) * n_keys
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return np.arange(total, dtype=np.int64) + shift
+
+
+def _expand(graph, col_offsets, row_of, rows, cols, row_edges, taken):
+    """The group with every entity not taken by another group that has at least
+    min(2, n_cols) edges into its columns: (rows, row_edges, n_edges)."""
+    positions = _ranges(col_offsets, cols)
+    hits = np.bincount(row_of[positions], minlength=graph.n_rows)
+    need = min(2, cols.size)
+    member = (hits >= need) & ~taken
+    member[rows] = True
+    new_rows = np.flatnonzero(member)
+    new_edges = hits[new_rows]
+    return new_rows, new_edges, int(new_edges.sum())
+
+
+def _components(graph, block, weight):
+    """The connected parts of a block: (rows, cols, row_edges, n_edges, density) each,
+    largest first; a block of one part comes back as it is."""
+    rows, cols = block["rows"], block["cols"]
+    positions = _ranges(graph.offsets, rows)
+    edge_rows = np.repeat(np.arange(rows.size), np.diff(graph.offsets)[rows])
+    edge_cols = np.searchsorted(cols, graph.cols[positions])
+    inside = edge_cols < cols.size
+    inside[inside] = cols[edge_cols[inside]] == graph.cols[positions][inside]
+    edge_rows, edge_cols = edge_rows[inside], edge_cols[inside]
+    m, k = rows.size, cols.size
+    adjacency = coo_matrix(
+        (np.ones(edge_rows.size), (edge_rows, m + edge_cols)), shape=(m + k, m + k)
+    )
+    n_parts, label = connected_components(adjacency, directed=False)
+    if n_parts == 1:
+        return [(rows, cols, block["row_edges"], int(block["n_edges"]), block["density"])]
+    parts = []
+    edge_label = label[edge_rows]
+    edge_weight = weight[cols[edge_cols]]
+    for part in range(n_parts):
+        r = np.flatnonzero(label[:m] == part)
+        c = np.flatnonzero(label[m:] == part)
+        if r.size == 0 or c.size == 0:
+            continue
+        mine = edge_label == part
+        row_edges = np.bincount(edge_rows[mine], minlength=m)[r]
+        density = float(edge_weight[mine].sum()) / (r.size + c.size)
+        parts.append((rows[r], cols[c], row_edges, int(mine.sum()), density))
+    parts.sort(key=lambda p: -p[0].size)
+    return parts
+
+
+class GroupDetector(BaseEstimator):
+    """Groups of entities that act together: order-brushing rings, click farms,
+    accounts sharing devices, cards or addresses.
+
+    Each member of such a group may look normal on its own; the group shows in the
+    entity-object graph as a block far denser than independent entities would make.
+
+    - ``static``: FRAUDAR (Hooi et al., KDD 2016): greedy peeling of the densest block
+      of the entity-object graph with camouflage-resistant column weights
+      ``1 / log(degree + c)`` (a 2-approximation of the densest block), repeated on the
+      entities left to find several disjoint groups.
+    - ``temporal``: lockstep groups, entities acting on the same objects within the
+      same ``window`` (CopyCatch's question, Beutel et al., WWW 2013), found as dense
+      blocks of the entity x (object, time bin) graph, the entity x object x time tensor
+      with its time mode cut into bins (as M-Zoom / D-Cube, Shin et al., cut theirs).
+      Two grids of bins, the second shifted by half a window, so a burst shorter than
+      half a window always falls in one bin of one grid. The same peeling and
+      guarantee, no seeds, no iterations, the same result for any thread count.
+
+    A block is a group when ``significance`` (see :func:`block_significance`) reaches
+    ``threshold``: the number of edges inside it would occur by chance with
+    probability below 10 ** -threshold under a null model of independent entities with
+    the same degrees, after allowing for every block of its shape. Blocks with fewer
+    than ``min_members`` entities are never groups; objects with one entity carry no
+    weight.
+
+    Parameters
+    ----------
+    method : {"both", "static", "temporal"}, default="both"
+    window : float, str or Timedelta, default="1h"
+        Width of the lockstep time bins (temporal method): seconds or "30min", "1h".
+    c : float, default=5.0
+        FRAUDAR's constant in the column weight 1 / log(degree + c); > 1.
+    min_members : int, default=3
+    threshold : float, default=2.0
+        Least significance (log10 units) of a group.
+    max_groups : int, default=20
+        Most groups per method.
+    patience : int, default=3
+        Stop a method after this many blocks in a row that are not groups.
+    min_burst : float, default=2.0
+        Temporal method: an (object, window) column counts only if that many distinct
+        entities on the object within the window is this unlikely (-log10 of a Poisson
+        tail, the object's entities spread over time like all activity); its weight is
+        that surprise. Popular objects at busy hours so weigh nothing.
+    n_threads : int, optional
+
+    Attributes
+    ----------
+    groups_ : DataFrame
+        One row per group (index ``group``, 0, 1, ...): ``method``, ``n_members``,
+        ``n_objects``, ``n_edges``, ``density`` (FRAUDAR's weighted density),
+        ``expected_edges`` (under the null model), ``log10_p``, ``log10_tests``,
+        ``significance``, ``start``, ``end`` (first and last event of the members on
+        the group's objects), ``members`` and ``objects`` (lists of ids and labels).
+    candidates_ : DataFrame
+        Every block the peeling found, groups or not, with the same columns.
+    group_edges_ : DataFrame
+        Per group, member and object: ``count`` of events, ``first`` and ``last`` time.
+    entity_ids_ : pandas.Index
+    decision_scores_ : ndarray
+        Per entity: the largest ``significance * share`` over its groups (share: the
+        part of the group's objects it acted on), 0 outside any group.
+    labels_ : ndarray of 0/1
+        1 for members of a group.
+    group_labels_ : ndarray of int
+        The group of each entity (its highest-scoring one), -1 for none.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from oddseq.graph import GroupDetector
+    >>> rng = np.random.default_rng(0)
+    >>> users = np.repeat(np.arange(2000), 10)  # 2000 users, 10 random items each
+    >>> items = rng.integers(0, 20000, users.size)
+    >>> ring = np.repeat(np.arange(8), 4), np.tile([90001, 90002, 90003, 90004], 8)
+    >>> log = pd.DataFrame({"user": np.concatenate([users, ring[0]]),
+    ...                     "item": np.concatenate([items, ring[1]]),
+    ...                     "ts": np.arange(users.size + ring[0].size)})
+    >>> det = GroupDetector(method="static").fit(log, entity="user", object="item",
+    ...                                          time="ts")
+    >>> det.groups_["members"].tolist()
+    [[0, 1, 2, 3, 4, 5, 6, 7]]
+    >>> det.group_of([0, 9]).tolist()
+    [0, -1]
+    """
+
+    def __init__(
+        self,
+        method: str = "both",
+        window="1h",
+        c: float = 5.0,
+        min_members: int = 3,
+        threshold: float = 2.0,
+        max_groups: int = 20,
+        patience: int = 3,
+        min_burst: float = 2.0,
+        n_threads=None,
+    ):
+        self.method = method
+        self.window = window
+        self.c = c
+        self.min_members = min_members
+        self.threshold = threshold
+        self.max_groups = max_groups
+        self.patience = patience
+        self.min_burst = min_burst
+        self.n_threads = n_threads
+
+    # ---------------------------------------------------------------- validation
+    def _check_params(self):
+        if self.method not in _METHODS:
+            raise ValueError(f"method must be one of {list(_METHODS)}, got {self.method!r}")
+        window_ns = _duration_ns(self.window, "window")
+        c = self.c
+        if isinstance(c, bool) or not isinstance(c, numbers.Real) or not np.isfinite(c) or c <= 1:
+            raise ValueError(f"c must be a finite number > 1 (log(degree + c) > 0), got {c!r}")
+        for name, least in (("min_members", 2), ("max_groups", 1), ("patience", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"{name} must be an int, got {value!r}")
+            if value < least:
+                raise ValueError(f"{name} must be >= {least}, got {value}")
+        b = self.min_burst
+        if isinstance(b, bool) or not isinstance(b, numbers.Real) or not np.isfinite(b) or b < 0:
+            raise ValueError(f"min_burst must be a finite number >= 0 (log10 units), got {b!r}")
+        t = self.threshold
+        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not np.isfinite(t):
+            raise ValueError(f"threshold must be a finite number (log10 units), got {t!r}")
+        return window_ns, resolve_threads(self.n_threads)
+
+    # ---------------------------------------------------------------- fitting
+    def fit(self, X, y=None, *, entity=None, object=None, time=None, time_unit: str = "s"):
+        """Find the groups.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or Sequences
+            An event log, or Sequences built with ``item=`` (their items are the
+            objects; sequences are the entities).
+        y : ignored
+        entity : str
+            DataFrame column of the entity (user, session).
+        object : str or list of str
+            DataFrame column(s) of what entities share: items, devices, IPs, cards,
+            addresses. Missing values are skipped; a column that is all missing is an
+            error.
+        time : str, optional
+            DataFrame column of the times; without times the temporal method finds
+            nothing (with a warning).
+        time_unit : {"s", "ms", "us", "ns"}
+
+        Returns
+        -------
+        self
+        """
+        window_ns, threads = self._check_params()
+        ev = events_for_graph(
+            X,
+            entity=entity,
+            object=object,
+            time=time,
+            time_unit=time_unit,
+            n_threads=self.n_threads,
+        )
+        self._events = ev
+        self._window_ns = window_ns
+        candidates = []
+        graph = EntityObjectGraph._build(
+            ev.ids,
+            ev.offsets,
+            ev.keys,
+            ev.n_keys,
+            len(ev.object_labels),
+            ev.object_labels,
+            None,
+            ev.tz,
+            self.n_threads,
+        )
+        object_degree = graph.col_degree
+        if self.method in ("static", "both"):
+            weight = fraudar_weights(object_degree, float(self.c))
+            candidates += self._peel(graph, "static", None, weight, threads)
+        del graph
+        if self.method in ("temporal", "both"):
+            if ev.times is None or len(ev.times) == 0:
+                warnings.warn(
+                    "the events have no times, so the temporal method finds no lockstep "
+                    "groups; pass time=... (or Sequences with times)",
+                    DataWarning,
+                    stacklevel=2,
+                )
+            else:
+                graph, decode, weight = self._temporal_graph(ev, window_ns, object_degree, threads)
+                candidates += self._peel(graph, "temporal", decode, weight, threads)
+                del graph
+        self._finish(ev, candidates)
+        return self
+
+    def _temporal_graph(self, ev, window_ns: int, object_degree, threads: int):
+        """The entity x (object, time bin) graph over two grids of bins, and the burst
+        weight of each column."""
+        times = ev.times
+        t0 = int(times.min())
+        half = max(window_ns // 2, 1)
+        n_bins = int((int(times.max()) - t0) // window_ns) + 2
+        rel = times - t0
+        bin_a = rel // window_ns
+        bin_b = (rel + half) // window_ns
+        # Each bin's share of all activity, per grid.
+        share = np.stack(
+            [np.bincount(bin_a, minlength=n_bins), np.bincount(bin_b, minlength=n_bins)]
+        ) / max(len(times), 1)
+        keys = ev.keys.reshape(-1, ev.n_keys)
+        missing = keys < 0
+        # Column key: ((object * n_bins + bin) * 2 + grid); both grids per object key.
+        both = np.empty((keys.shape[0], ev.n_keys, 2), dtype=np.int64)
+        both[:, :, 0] = (keys * n_bins + bin_a[:, None]) * 2
+        both[:, :, 1] = (keys * n_bins + bin_b[:, None]) * 2 + 1
+        both[missing] = -1
+        flat = both.reshape(-1)
+        del both, keys
+        codes, uniques = _core.factorize_int64(flat, threads)
+        codes[flat < 0] = -1
+        del flat
+
+        self._bins = (t0, n_bins, window_ns, half)
+
+        def decode(cols):
+            key = uniques[cols]
+            grid = key & 1
+            rest = key >> 1
+            obj, b = rest // n_bins, rest % n_bins
+            start = t0 + b * window_ns - grid * half
+            return obj, start, start + window_ns, key
+
+        labels = pd.RangeIndex(len(uniques))
+        graph = EntityObjectGraph._build(
+            ev.ids,
+            ev.offsets,
+            codes,
+            2 * ev.n_keys,
+            len(uniques),
+            labels,
+            None,
+            ev.tz,
+            self.n_threads,
+        )
+        # Burst weight: how unlikely so many of the object's entities are in this bin.
+        degree = graph.col_degree
+        real = uniques >= 0
+        key = np.where(real, uniques, 0)
+        grid, rest = key & 1, key >> 1
+        obj, b = rest // n_bins, rest % n_bins
+        expected = object_degree[obj] * share[grid, b]
+        weight = poisson_surprise(degree, expected)
+        weight[(degree < 2) | ~real | (weight < float(self.min_burst))] = 0.0
+        return graph, decode, np.ascontiguousarray(weight)
+
+    def _peel(self, graph: EntityObjectGraph, method: str, decode, weight, threads: int) -> list:
+        col_degree = graph.col_degree
+        # The null model sees every edge (entities with the same total degrees); the
+        # search, and so the count of blocks it could have tried, only weighted columns.
+        row_degree = graph.row_degree
+        n_edges = graph.n_edges
+        valid = weight[graph.cols] > 0
+        cumulative = np.concatenate([[0], np.cumsum(valid)])
+        searched = (cumulative[graph.offsets[1:]] - cumulative[graph.offsets[:-1]]) > 0
+        n_rows = int(searched.sum())
+        n_cols = int((weight > 0).sum())
+        del valid, cumulative
+        if n_rows == 0:
+            return []
+        col_offsets, row_of = graph.transposed(self.n_threads)
+        alive = np.ascontiguousarray(searched, dtype=np.uint8)
+        taken = np.zeros(graph.n_rows, dtype=bool)
+        found, misses, out = 0, 0, []
+        for _ in range(self.max_groups + self.patience * 4):
+            block = _core.peel_densest(
+                graph.offsets, graph.cols, col_offsets, row_of, weight, alive, threads
+            )
+            if block["rows"].size == 0:
+                break
+            alive[block["rows"]] = 0
+            any_group = False
+            # A block may join separate dense parts (the peeling keeps both when their
+            # densities are close): each connected part is judged on its own.
+            for rows, cols, row_edges, n_block_edges, density in _components(graph, block, weight):
+                stats = block_significance(
+                    row_degree[rows], col_degree[cols], n_edges, n_rows, n_cols, n_block_edges
+                )
+                is_group = rows.size >= self.min_members and stats["significance"] >= self.threshold
+                if is_group:
+                    # Members the peeling left out for a weaker tie (they joined fewer of
+                    # the group's acts): every entity not yet in a group that shares at
+                    # least two of its objects (all of them when it has one).
+                    rows, row_edges, n_block_edges = _expand(
+                        graph, col_offsets, row_of, rows, cols, row_edges, taken
+                    )
+                    taken[rows] = True
+                    alive[rows] = 0
+                    stats = block_significance(
+                        row_degree[rows],
+                        col_degree[cols],
+                        n_edges,
+                        n_rows,
+                        n_cols,
+                        n_block_edges,
+                    )
+                any_group |= is_group
+                if decode is None:
+                    objects, col_keys = cols, None
+                else:
+                    objects, _, _, col_keys = decode(cols)
+                out.append(
+                    {
+                        "method": method,
+                        "rows": rows,
+                        "row_edges": row_edges,
+                        "cols": cols,
+                        "objects": objects,
+                        "col_keys": col_keys,
+                        "n_edges": int(n_block_edges),
+                        "density": float(density),
+                        "is_group": bool(is_group),
+                        **stats,
+                    }
+                )
+                found += is_group
+            if any_group:
+                misses = 0
+                if found >= self.max_groups:
+                    break
+            else:
+                misses += 1
+                if misses >= self.patience:
+                    break
+            if not alive.any():
+                break
+        return out
+
+    def _finish(self, ev, candidates: list) -> None:
+        n = len(ev.ids)
+        scores = np.zeros(n)
+        group_of = np.full(n, -1, dtype=np.int64)
+        records, groups, edges = [], [], []
+        for cand in candidates:
+            rows = cand["rows"]
+            n_objects = int(np.unique(cand["objects"]).size)
+            member_events = self._member_events(ev, cand)
+            start = end = pd.NaT
+            if member_events is not None and ev.times is not None and len(member_events):
+                start = self._timestamp(int(member_events["time"].min()))
+                end = self._timestamp(int(member_events["time"].max()))
+            record = {
+                "method": cand["method"],
+                "n_members": int(rows.size),
+                "n_objects": n_objects,
+                "n_edges": cand["n_edges"],
+                "density": cand["density"],
+                "expected_edges": cand["expected_edges"],
+                "log10_p": cand["log10_p"],
+                "log10_tests": cand["log10_tests"],
+                "significance": cand["significance"],
+                "start": start,
+                "end": end,
+                "members": ev.ids[rows].tolist(),
+                "objects": ev.object_labels[np.unique(cand["objects"])].tolist(),
+            }
+            records.append(record)
+            if not cand["is_group"]:
+                continue
+            gid = len(groups)
+            groups.append(record)
+            share = cand["row_edges"] / max(len(cand["cols"]), 1)
+            score = max(cand["significance"], 0.0) * share
+            better = score > scores[rows]
+            scores[rows[better]] = score[better]
+            group_of[rows[better]] = gid
+            if member_events is not None and len(member_events):
+                agg = member_events.groupby(["row", "object"], sort=True).agg(
+                    count=("time", "size"), first=("time", "min"), last=("time", "max")
+                )
+                agg = agg.reset_index()
+                frame = pd.DataFrame(
+                    {
+                        "group": gid,
+                        "entity": ev.ids[agg["row"].to_numpy()],
+                        "object": ev.object_labels[agg["object"].to_numpy()],
+                        "count": agg["count"].to_numpy(),
+                        "first": self._timestamps(agg["first"].to_numpy()),
+                        "last": self._timestamps(agg["last"].to_numpy()),
+                    }
+                )
+                edges.append(frame)
+        columns = [
+            "method",
+            "n_members",
+            "n_objects",
+            "n_edges",
+            "density",
+            "expected_edges",
+            "log10_p",
+            "log10_tests",
+            "significance",
+            "start",
+            "end",
+            "members",
+            "objects",
+        ]
+        self.candidates_ = pd.DataFrame(records, columns=columns)
+        self.candidates_["is_group"] = [c["is_group"] for c in candidates]
+        self.candidates_.index.name = "candidate"
+        self.groups_ = pd.DataFrame(groups, columns=columns)
+        self.groups_.index.name = "group"
+        self.group_edges_ = (
+            pd.concat(edges, ignore_index=True)
+            if edges
+            else pd.DataFrame(columns=["group", "entity", "object", "count", "first", "last"])
+        )
+        self.entity_ids_ = ev.ids
+        self.decision_scores_ = scores
+        self.group_labels_ = group_of
+        self.labels_ = (group_of >= 0).astype(np.int64)
+        del self._events
+
+    def _timestamp(self, ns: int):
+        ts = pd.Timestamp(ns, unit="ns", tz="UTC")
+        return ts.tz_convert(self._events.tz) if self._events.tz else ts.tz_localize(None)
+
+    def _timestamps(self, ns: np.ndarray):
+        if self._events.times is None:
+            return np.full(len(ns), pd.NaT)
+        values = pd.to_datetime(ns, unit="ns", utc=True)
+        return values.tz_convert(self._events.tz) if self._events.tz else values.tz_localize(None)
+
+    def _bin_keys(self, keys, times):
+        t0, n_bins, window_ns, half = self._bins
+        rel = times - t0
+        key_a = (keys * n_bins + rel // window_ns) * 2
+        key_b = (keys * n_bins + (rel + half) // window_ns) * 2 + 1
+        return key_a, key_b
+
+    def _member_events(self, ev, cand):
+        """The members' events on the group's objects (and, for lockstep groups, in the
+        group's time bins): row, object code, time."""
+        positions = _ranges(ev.offsets, cand["rows"], ev.n_keys)
+        keys = ev.keys[positions]
+        rows = np.repeat(cand["rows"], np.diff(ev.offsets)[cand["rows"]] * ev.n_keys)
+        keep = np.isin(keys, cand["objects"])
+        times = None
+        if ev.times is not None:
+            times = ev.times[positions // ev.n_keys]
+        if cand["col_keys"] is not None and times is not None:
+            # An event belongs when its (object, bin) column in either grid is the block's.
+            key_a, key_b = self._bin_keys(keys, times)
+            keep &= np.isin(key_a, cand["col_keys"]) | np.isin(key_b, cand["col_keys"])
+        frame = pd.DataFrame(
+            {
+                "row": rows[keep],
+                "object": keys[keep],
+                "time": times[keep] if times is not None else np.zeros(int(keep.sum()), np.int64),
+            }
+        )
+        return frame
+
+    # ---------------------------------------------------------------- results
+    def _positions(self, ids):
+        check_is_fitted(self, "groups_")
+        if ids is None:
+            return np.arange(len(self.entity_ids_)), self.entity_ids_
+        if isinstance(ids, pd.Index):
+            index = ids
+        elif isinstance(ids, (pd.Series, np.ndarray)):
+            index = pd.Index(ids)
+        elif isinstance(ids, (list, tuple)):
+            index = pd.Index(list(ids), dtype="O" if len(ids) else None)
+        else:
+            index = pd.Index([ids])
+        return self.entity_ids_.get_indexer(index), index
+
+    def decision_function(self, ids=None) -> np.ndarray:
+        """Group suspicion per entity (higher = more suspicious): the significance of
+        its group times its share of the group's objects; 0 outside any group and for
+        ids not seen in fit.
+
+        Parameters
+        ----------
+        ids : array-like, optional
+            Entity ids, in the caller's order; None gives every fitted entity in the
+            order of ``entity_ids_``.
+
+        Returns
+        -------
+        ndarray of float64
+        """
+        pos, _ = self._positions(ids)
+        return np.where(pos >= 0, self.decision_scores_[pos], 0.0)
+
+    def predict(self, ids=None) -> np.ndarray:
+        """1 for members of a group, 0 otherwise (and for unseen ids)."""
+        return (self.group_of(ids) >= 0).astype(np.int64)
+
+    def group_of(self, ids=None) -> np.ndarray:
+        """The group id of each entity (a row of ``groups_``), -1 for none or unseen."""
+        pos, _ = self._positions(ids)
+        return np.where(pos >= 0, self.group_labels_[pos], -1)
+
+    def explain(self, ids=None) -> pd.Series:
+        """One sentence per entity saying which group it is in and why that is unusual
+        ("" outside any group).
+
+        Returns
+        -------
+        pandas.Series of str, indexed by the ids
+        """
+        pos, index = self._positions(ids)
+        gids = np.where(pos >= 0, self.group_labels_[pos], -1)
+        texts = {}
+        for gid in np.unique(gids[gids >= 0]):
+            texts[int(gid)] = self._sentence(int(gid))
+        out = [texts.get(int(g), "") for g in gids]
+        return pd.Series(out, index=index, name="group_reason", dtype=object)
+
+    def _sentence(self, gid: int) -> str:
+        g = self.groups_.loc[gid]
+        objects = g["objects"]
+        shown = ", ".join(str(o) for o in objects[:3])
+        more = f" and {len(objects) - 3} more" if len(objects) > 3 else ""
+        kind = "objects" if len(objects) != 1 else "object"
+        when = ""
+        if not pd.isna(g["start"]):
+            fmt = "%H:%M on %d %b %Y"
+            when = f" between {g['start'].strftime(fmt)} and {g['end'].strftime(fmt)}"
+        lockstep = " in lockstep" if g["method"] == "temporal" else ""
+        per_member = g["n_edges"] / g["n_members"]
+        expected = g["expected_edges"] / g["n_members"]
+        return (
+            f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} on "
+            f"{kind} {shown}{more}{when}; each acted on {per_member:.1f} of the group's "
+            f"{'object-times' if g['method'] == 'temporal' else kind} where entities like "
+            f"these would share {expected:.2g} on average (chance 1e-{g['log10_p']:.0f}, "
+            f"1e-{g['significance']:.0f} after allowing for every group of this size)"
+        )

@@ -1,0 +1,259 @@
+"""The entity-object graph: who acted on what, built in C++ from an event log."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import _core
+from ..sequences import Sequences
+from ..sequences._sequences import _factorize, _times_to_ns
+from ..utils._validation import resolve_threads
+
+__all__ = ["EntityObjectGraph", "events_for_graph"]
+
+
+class _Events:
+    """Events grouped by entity (CSR) with one or more object keys per event."""
+
+    def __init__(self, ids, offsets, keys, n_keys, object_labels, times, tz):
+        self.ids = ids  # pandas Index, one per entity
+        self.offsets = offsets  # int64, n_entities + 1 (events)
+        self.keys = keys  # int64, n_events * n_keys (row-major); -1 = missing
+        self.n_keys = n_keys  # object keys per event (one per object column)
+        self.object_labels = object_labels  # pandas Index: label of object code c
+        self.times = times  # int64 ns or None
+        self.tz = tz
+
+
+def _check_columns(df: pd.DataFrame, columns, role: str) -> None:
+    for column in columns:
+        if column not in df.columns:
+            raise ValueError(
+                f"{role}={column!r} is not a column of the DataFrame; available columns: "
+                f"{list(df.columns)}"
+            )
+
+
+def events_for_graph(
+    X, *, entity=None, object=None, time=None, time_unit: str = "s", n_threads=None
+) -> _Events:
+    """Group an event log (DataFrame) or take Sequences, with the objects to link by."""
+    threads = resolve_threads(n_threads)
+    if isinstance(X, Sequences):
+        if object is not None or entity is not None:
+            raise ValueError(
+                "entity and object name DataFrame columns; Sequences already carry their "
+                "entities and items (build them with item=...), so leave both None"
+            )
+        if X.items is None:
+            raise ValueError(
+                "these Sequences have no items to link entities by; build them with "
+                "Sequences.from_events(..., item='item_id') or pass the DataFrame with "
+                "object='item_id'"
+            )
+        labels = X.item_labels if X.item_labels is not None else pd.RangeIndex(0)
+        keys = X.items
+        if keys.dtype not in (np.int32, np.int64):
+            keys = keys.astype(np.int64)
+        keys = np.ascontiguousarray(keys)
+        return _Events(X.ids, X.offsets, keys, 1, labels, X.times, X.tz)
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"X must be a pandas DataFrame or oddseq Sequences, got {type(X).__name__}")
+    if entity is None or object is None:
+        raise ValueError(
+            "with a DataFrame, name the entity column (entity='user_id') and the object "
+            "column(s) that link entities (object='item_id' or object=['device_id', 'ip'])"
+        )
+    objects = [object] if isinstance(object, str) else list(object)
+    if not objects:
+        raise ValueError("object must name at least one column")
+    _check_columns(X, [entity], "entity")
+    _check_columns(X, objects, "object")
+    if time is not None:
+        _check_columns(X, [time], "time")
+    if len(X) == 0:
+        raise ValueError("the DataFrame has no rows; a graph needs at least one event")
+    entity_codes, entity_labels, entity_map = _factorize(X[entity], entity, n_threads=threads)
+    if (entity_codes < 0).any():
+        raise ValueError(
+            f"entity column {entity!r} has {int((entity_codes < 0).sum())} missing value(s); "
+            "drop those rows first"
+        )
+    times = tz = None
+    if time is not None:
+        times, bad_time, tz = _times_to_ns(X[time], time_unit, time)
+        if bad_time is not None:
+            raise ValueError(
+                f"time column {time!r} has {int(bad_time.sum())} missing value(s); drop "
+                "those rows first"
+            )
+    order, offsets, sorted_times = _core.group_rows(
+        np.ascontiguousarray(entity_codes, dtype=np.int64),
+        entity_map,
+        len(entity_labels),
+        None if times is None else np.ascontiguousarray(times, dtype=np.int64),
+        threads,
+    )
+    keys = np.empty((len(X), len(objects)), dtype=np.int64)
+    labels = []
+    base = 0
+    for j, column in enumerate(objects):
+        codes, uniques, code_map = _factorize(X[column], column, sort=False, n_threads=threads)
+        codes = np.asarray(codes, dtype=np.int64)
+        if (codes < 0).all():
+            raise ValueError(
+                f"object column {column!r} is all missing: nothing links the entities; "
+                "name a column with values"
+            )
+        keys[:, j] = np.where(codes >= 0, codes + base, -1)[order]
+        base += len(uniques)
+        labels.append(uniques)
+    if len(objects) == 1:
+        object_labels = labels[0]
+    else:
+        object_labels = pd.MultiIndex.from_arrays(
+            [
+                np.repeat(np.array(objects, dtype="O"), [len(u) for u in labels]),
+                np.concatenate([np.asarray(u, dtype="O") for u in labels]),
+            ],
+            names=["column", "value"],
+        )
+    return _Events(
+        entity_labels, offsets, keys.reshape(-1), len(objects), object_labels, sorted_times, tz
+    )
+
+
+class EntityObjectGraph:
+    """Who acted on what: a bipartite graph of entities (rows) and objects (columns).
+
+    An edge joins an entity to each object it acted on, with the number of events and,
+    when the log has times, the first and last of them. Built in C++ in parallel as
+    compressed sparse rows; memory is linear in the distinct edges.
+
+    Parameters
+    ----------
+    ids : pandas.Index
+        Entity of each row.
+    offsets, cols, counts : ndarray of int64
+        CSR: the edges of row ``r`` are ``offsets[r]:offsets[r + 1]``.
+    col_labels : pandas.Index
+        What each column is (an item id, or ``(column, value)`` pairs).
+    first_time, last_time : ndarray of int64 or None
+        Times of each edge's first and last event (ns since the epoch, UTC).
+    tz : str or None
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from oddseq.graph import EntityObjectGraph
+    >>> log = pd.DataFrame({"user": [1, 1, 2, 2, 2], "item": [7, 7, 7, 8, 9],
+    ...                     "ts": [0, 5, 3, 4, 9]})
+    >>> g = EntityObjectGraph.from_events(log, entity="user", object="item", time="ts")
+    >>> g.n_rows, g.n_cols, g.n_edges
+    (2, 3, 4)
+    >>> g.col_degree.tolist()
+    [2, 1, 1]
+    """
+
+    def __init__(
+        self, ids, offsets, cols, counts, col_labels, first_time=None, last_time=None, tz=None
+    ):
+        self.ids = ids
+        self.offsets = offsets
+        self.cols = cols
+        self.counts = counts
+        self.col_labels = col_labels
+        self.first_time = first_time
+        self.last_time = last_time
+        self.tz = tz
+        self._transposed = None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.col_labels)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.offsets[-1])
+
+    @property
+    def row_degree(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def col_degree(self) -> np.ndarray:
+        return np.bincount(self.cols, minlength=self.n_cols)
+
+    def transposed(self, n_threads=None):
+        """(col_offsets, row_of): the edges by column, rows ascending."""
+        if self._transposed is None:
+            self._transposed = _core.graph_transpose(
+                self.offsets, self.cols, self.n_cols, resolve_threads(n_threads)
+            )
+        return self._transposed
+
+    @classmethod
+    def _build(cls, ids, event_offsets, keys, n_keys, n_cols, labels, times, tz, n_threads):
+        offsets = event_offsets if n_keys == 1 else event_offsets * n_keys
+        key_times = None
+        if times is not None:
+            key_times = times if n_keys == 1 else np.repeat(times, n_keys)
+        key_array = keys if keys.dtype in (np.int32, np.int64) else keys.astype(np.int64)
+        g = _core.build_bipartite(
+            np.ascontiguousarray(offsets, dtype=np.int64),
+            np.ascontiguousarray(key_array),
+            None if key_times is None else np.ascontiguousarray(key_times, dtype=np.int64),
+            int(n_cols),
+            resolve_threads(n_threads),
+        )
+        return cls(
+            ids,
+            g["offsets"],
+            g["cols"],
+            g["counts"],
+            labels,
+            g.get("first_time"),
+            g.get("last_time"),
+            tz,
+        )
+
+    @classmethod
+    def from_events(
+        cls, X, *, entity=None, object=None, time=None, time_unit: str = "s", n_threads=None
+    ) -> EntityObjectGraph:
+        """The graph of a DataFrame (``entity``, ``object`` column or columns, optional
+        ``time``) or of Sequences with items (leave the column names None).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or Sequences
+        entity, object : str, or list of str for object
+            Columns of a DataFrame; several object columns (device, IP, card) link
+            entities by any of them, the objects being ``(column, value)`` pairs.
+        time : str, optional
+        time_unit : {"s", "ms", "us", "ns"}
+        n_threads : int, optional
+
+        Returns
+        -------
+        EntityObjectGraph
+        """
+        ev = events_for_graph(
+            X, entity=entity, object=object, time=time, time_unit=time_unit, n_threads=n_threads
+        )
+        return cls._build(
+            ev.ids,
+            ev.offsets,
+            ev.keys,
+            ev.n_keys,
+            len(ev.object_labels),
+            ev.object_labels,
+            ev.times,
+            ev.tz,
+            n_threads,
+        )
