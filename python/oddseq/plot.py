@@ -15,6 +15,7 @@ __all__ = [
     "plot_clusters",
     "plot_confusion",
     "plot_explanation",
+    "plot_group",
     "plot_kdistance",
     "plot_pr",
     "plot_roc",
@@ -373,6 +374,75 @@ def plot_explanation(explanation: pd.DataFrame, row=None, *, ax=None):
     ax.set_xlabel("deviation from typical (in the feature's spreads)")
     ax.set_title(f"why row {row} stands out")
     return ax
+
+
+def plot_group(detector, group=0, *, ax=None, max_members=60, max_objects=40):
+    """A group of a fitted :class:`oddseq.graph.GroupDetector` as a heat map: its
+    members (rows) by its objects (columns, in the order of their first event, labelled
+    with that time), coloured by the member's number of events on the object. A ring
+    shows as a full block; the time labels show when it acted.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from oddseq.graph import GroupDetector
+    >>> rng = np.random.default_rng(0)
+    >>> users = np.repeat(np.arange(2000), 10)
+    >>> ring = np.repeat(np.arange(8), 4), np.tile([90001, 90002, 90003, 90004], 8)
+    >>> log = pd.DataFrame({"user": np.concatenate([users, ring[0]]),
+    ...                     "item": np.concatenate([rng.integers(0, 20000, users.size),
+    ...                                             ring[1]])})
+    >>> det = GroupDetector(method="static").fit(log, entity="user", object="item")
+    >>> ax = plot_group(det, 0)
+    >>> ax.get_title()
+    'group 0: 8 members, 4 objects (static)'
+    """
+    groups = getattr(detector, "groups_", None)
+    if groups is None:
+        raise TypeError("detector must be a fitted oddseq.graph.GroupDetector")
+    if group not in groups.index:
+        raise ValueError(
+            f"group {group!r} is not one of the detector's groups (0..{len(groups) - 1})"
+        )
+    edges = detector.group_edges_[detector.group_edges_["group"] == group]
+    first_seen = edges.groupby("object", sort=False)["first"].min()
+    if first_seen.notna().any():
+        first_seen = first_seen.sort_values(kind="stable")
+    objects = first_seen.index[:max_objects]
+    members = (
+        edges.groupby("entity", sort=False)["count"].sum().sort_values(ascending=False)
+    ).index[:max_members]
+    table = (
+        edges.pivot_table(index="entity", columns="object", values="count", aggfunc="sum")
+        .reindex(index=members, columns=objects)
+        .fillna(0)
+    )
+    ax = _axes(ax)
+    image = ax.imshow(
+        table.to_numpy(dtype=float), aspect="auto", cmap="Reds", interpolation="nearest"
+    )
+    ax.figure.colorbar(image, ax=ax, label="events")
+    labels = []
+    for obj in objects:
+        when = first_seen.get(obj)
+        stamp = "" if when is None or pd.isna(when) else "\n" + when.strftime("%d %b %H:%M")
+        labels.append(f"{obj}{stamp}")
+    ax.set_xticks(range(len(objects)))
+    ax.set_xticklabels(labels, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(members)))
+    ax.set_yticklabels([str(m) for m in members], fontsize=7)
+    ax.set_xlabel("object (first event)")
+    ax.set_ylabel("member")
+    row = groups.loc[group]
+    ax.set_title(
+        f"group {group}: {row['n_members']} members, {row['n_objects']} objects ({row['method']})"
+    )
+    return ax
+
+
+#: ``oddseq.plot.group``: the same as :func:`plot_group`.
+group = plot_group
 
 
 def plot_confusion(y_true, y_pred, *, ax=None):

@@ -171,3 +171,18 @@ def test_make_ecommerce_rings_leave_the_rest_alone():
         make_ecommerce(n_users=600, rings=-1)
     with pytest.raises(ValueError, match="rings"):
         make_ecommerce(n_users=30, rings=5)
+
+
+def test_plot_group(ringed):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import oddseq.plot
+
+    data, det = ringed
+    ax = oddseq.plot.group(det, 0)
+    assert ax.get_title().startswith("group 0:")
+    assert len(ax.get_yticklabels()) == det.groups_.loc[0, "n_members"]
+    with pytest.raises(ValueError, match="not one of"):
+        oddseq.plot.group(det, 999)
+    with pytest.raises(TypeError):
+        oddseq.plot.group(object(), 0)
