@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from .._persist import SaveMixin
+from ..utils._stats import robust_spread
 from ._threshold import tail_cut
 
 __all__ = ["BaseDetector", "explanation_frame", "robust_scale"]
@@ -42,11 +43,8 @@ def matrix_digest(X: np.ndarray) -> tuple:
 
 def robust_scale(X: np.ndarray) -> np.ndarray:
     """Per-column spread for explanations: 1.4826 x MAD, else the standard deviation,
-    else 1 (a constant column)."""
-    median = np.median(X, axis=0)
-    mad = 1.4826 * np.median(np.abs(X - median), axis=0)
-    std = X.std(axis=0)
-    return np.where(mad > 0, mad, np.where(std > 0, std, 1.0))
+    else 1 (a constant column); see :func:`oddseq.utils._stats.robust_spread`."""
+    return robust_spread(X, fallback="std")[1]
 
 
 def feature_names_for(detector, n_features: int, feature_names=None) -> np.ndarray:

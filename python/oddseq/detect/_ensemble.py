@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._stats import robust_spread
 from ..utils._validation import check_positive_int, check_random_state, validate_matrix
 from ._base import BaseDetector, check_contamination, matrix_digest
 
@@ -101,13 +102,7 @@ class EnsembleDetector(BaseDetector):
             warnings.filterwarnings("ignore", message="every score is the same")
             self.detectors_ = [(name, det.fit(X)) for name, det in self._members()]
         self._train_scores = [np.sort(det.decision_scores_) for _, det in self.detectors_]
-        centre, spread = [], []
-        for scores in self._train_scores:
-            median = float(np.median(scores))
-            mad = 1.4826 * float(np.median(np.abs(scores - median)))
-            std = float(scores.std())
-            centre.append(median)
-            spread.append(mad if mad > 0 else (std if std > 0 else 1.0))
+        centre, spread = zip(*(robust_spread(s, fallback="std") for s in self._train_scores))
         self._centre, self._spread = np.array(centre), np.array(spread)
         m = len(self.detectors_)
         order = check_random_state(self.random_state).permutation(m)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._stats import robust_spread
 from ..utils._validation import check_positive_int, validate_matrix
 from ._base import BaseDetector, check_contamination, explanation_frame, feature_names_for
 
@@ -58,10 +59,7 @@ class RobustZDetector(BaseDetector):
             if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0):
                 raise ValueError(f"{name} must be a number > 0, got {value!r}")
         X = validate_matrix(self, X, reset=True).astype(np.float64)
-        self.median_ = np.median(X, axis=0)
-        mad = 1.4826 * np.median(np.abs(X - self.median_), axis=0)
-        std = X.std(axis=0)
-        self.scale_ = np.where(mad > 0, mad, np.where(std > 0, std, 1.0))
+        self.median_, self.scale_ = robust_spread(X, fallback="std")
         self.q1_, self.q3_ = np.percentile(X, [25, 75], axis=0)
         self.iqr_ = self.q3_ - self.q1_
         self._set_threshold(self._feature_scores(X).max(axis=1))

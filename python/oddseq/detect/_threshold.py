@@ -26,6 +26,8 @@ import warnings
 
 import numpy as np
 
+from ..utils._stats import robust_spread
+
 __all__ = [
     "THRESHOLD_RULES",
     "check_false_alarm_rate",
@@ -117,11 +119,7 @@ def mad_cut(scores: np.ndarray, z: float = 3.0) -> float:
     half the scores are equal (MAD = 0, common with duplicated rows), the mean absolute
     deviation x 1.2533 stands in for the spread; when every score is equal, the largest
     score (nothing flagged)."""
-    median = float(np.median(scores))
-    deviation = np.abs(scores - median)
-    spread = 1.4826 * float(np.median(deviation))
-    if spread == 0:
-        spread = 1.2533 * float(deviation.mean())
+    median, spread = (float(v) for v in robust_spread(scores, fallback="mean_abs"))
     if spread > 0:
         return median + z * spread
     return float(np.max(scores))
