@@ -32,6 +32,7 @@ from .detect._threshold import (
 from .encode import CountTimingEncoder, DiversityEncoder, EncoderUnion
 from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
+from .preprocessing._quality import warn_about_the_log
 from .sequences import Sequences
 from .utils._progress import step
 from .utils._text import shorten
@@ -232,6 +233,7 @@ def detect_anomalies(
             )
 
     seqs = sequences(df, "")
+    warn_about_the_log(seqs)  # heavy duplication, events far from the rest: once each
     if normal is not None:
         missing = [c for c in (entity, event, time, item, value) if c and c not in normal]
         if missing:

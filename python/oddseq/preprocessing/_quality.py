@@ -8,9 +8,105 @@ import sys
 import numpy as np
 import pandas as pd
 
-from ..sequences._sequences import _times_to_ns
+from ..utils._time import parse_times
 
-__all__ = ["quality_report"]
+__all__ = ["main_time_window", "quality_report"]
+
+_WINDOW_SAMPLE = 1_000_000
+
+
+def main_time_window(ns: np.ndarray, random_state=0):
+    """The log's main time window, by a robust rule: from the low quantile less half the
+    spread to the high quantile plus half the spread, with the quantiles at 1 % and 99 %
+    (up to 5 % and 95 % for logs of under 1,000 events). A log spread evenly over its
+    span has nothing outside; a few events months away from the rest (a clock error, a
+    stray test record) do.
+
+    Parameters
+    ----------
+    ns : int64 array
+        Event times (nanoseconds since the epoch, or any number).
+
+    Returns
+    -------
+    (low, high) : the window's bounds, in the unit of ``ns``; None for fewer than 20
+    events or a log whose quantiles coincide.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> days = np.r_[np.arange(1000) % 9, -75] * 86_400
+    >>> low, high = main_time_window(days)
+    >>> int(((days < low) | (days > high)).sum())
+    1
+    """
+    ns = np.asarray(ns)
+    if ns.size < 20:
+        return None
+    p = min(0.05, max(0.01, 10.0 / ns.size))
+    sample = ns
+    if ns.size > _WINDOW_SAMPLE:
+        rng = np.random.default_rng(random_state)
+        sample = ns[rng.integers(0, ns.size, _WINDOW_SAMPLE)]
+    low, high = np.quantile(sample.astype(np.float64), [p, 1.0 - p])
+    spread = high - low
+    if not spread > 0:
+        return None
+    return low - spread / 2, high + spread / 2
+
+
+#: Share of events that repeat the one before them exactly, above which
+#: :func:`detect_anomalies` warns: a log read twice, or a join that multiplied rows.
+HEAVY_DUPLICATION = 0.10
+
+
+def warn_about_the_log(seqs, stacklevel: int = 3) -> None:
+    """One :class:`DataWarning` each when a log has heavy duplication (events that
+    repeat the one before them in their sequence exactly: event, time, item and value)
+    or events outside its main time window. On the sorted CSR arrays, so it costs a
+    few vectorised passes, not a ``df.duplicated()`` over every column."""
+    import warnings
+
+    from ..exceptions import DataWarning
+
+    n = seqs.n_events
+    if n < 20 or seqs.times is None:
+        return
+    times = seqs.times
+    same = (seqs.events[1:] == seqs.events[:-1]) & (times[1:] == times[:-1])
+    if seqs.items is not None:
+        same &= seqs.items[1:] == seqs.items[:-1]
+    if seqs.values is not None:
+        a, b = seqs.values[1:], seqs.values[:-1]
+        same &= (a == b) | (np.isnan(a) & np.isnan(b))
+    starts = np.asarray(seqs.offsets[1:-1])
+    starts = starts[(starts >= 1) & (starts <= n - 1)]
+    same[starts - 1] = False  # the first event of a sequence repeats nothing
+    repeated = int(same.sum())
+    if repeated > HEAVY_DUPLICATION * n:
+        warnings.warn(
+            f"{repeated:,} of {n:,} events ({repeated / n:.0%}) repeat the event before them "
+            "exactly (same entity, event, time, item and value): duplicated rows inflate "
+            "counts and look like bursts. Drop them with df.drop_duplicates() unless they "
+            "are real; quality_report counts them",
+            DataWarning,
+            stacklevel=stacklevel,
+        )
+    window = main_time_window(times)
+    if window is not None:
+        outside = (times < window[0]) | (times > window[1])
+        n_outside = int(outside.sum())
+        if n_outside:
+            owners = np.unique(np.searchsorted(seqs.offsets, np.flatnonzero(outside), "right"))
+            first, last = pd.to_datetime([times[outside].min(), times[outside].max()], unit="ns")
+            warnings.warn(
+                f"{n_outside:,} events of {len(owners):,} entities lie outside the log's main "
+                f"time window (between {first:%Y-%m-%d} and {last:%Y-%m-%d}): they stretch "
+                "those entities' durations and can make them look odd. Check them "
+                "(quality_report) and drop them if they are strays",
+                DataWarning,
+                stacklevel=stacklevel,
+            )
 
 
 def quality_report(
@@ -29,8 +125,11 @@ def quality_report(
 
     Checks: completeness (missing share per column), consistency (times out of order
     within an entity in row order, exact duplicate rows, times outside ``time_range``,
-    event types outside ``expected_events``) and balance (share of each event type).
-    Each row says what was found, whether it needs attention, and what to do.
+    event types outside ``expected_events``, events outside the log's main time window
+    (:func:`main_time_window`), entities whose every value of a column is missing) and
+    balance (share of each event type). Each row says what was found, with the count of
+    rows or entities and their share where that applies, whether it needs attention,
+    and what to do.
 
     Parameters
     ----------
@@ -46,8 +145,9 @@ def quality_report(
 
     Returns
     -------
-    DataFrame with columns ``check``, ``column``, ``value``, ``status`` ("ok" or
-    "attention") and ``advice``.
+    DataFrame with columns ``check``, ``column``, ``value``, ``count`` and ``share``
+    (rows, or entities for per-entity checks; None where a check has no count),
+    ``status`` ("ok" or "attention") and ``advice``.
 
     Examples
     --------
@@ -69,28 +169,50 @@ def quality_report(
         raise ValueError("df has no rows; nothing to check")
     rows = []
 
-    def add(check, column, value, attention, advice):
+    def add(check, column, value, attention, advice, count=None, of=None):
         rows.append(
             {
                 "check": check,
                 "column": column,
                 "value": value,
+                "count": count,
+                "share": None if count is None else round(count / max(of, 1), 6),
                 "status": "attention" if attention else "ok",
                 "advice": advice if attention else "",
             }
         )
 
+    n_rows = len(df)
+    n_entities = int(df[entity].nunique(dropna=True))
+    missing = df.isna()
     for column in df.columns:
-        share = float(df[column].isna().mean())
+        count = int(missing[column].sum())
         add(
             "missing share",
             column,
-            round(share, 6),
-            share > 0,
+            round(count / n_rows, 6),
+            count > 0,
             "drop those rows (Sequences.from_events(..., dropna=True)) or impute "
             "(oddseq.preprocessing.Imputer) if the column is a feature",
+            count,
+            n_rows,
         )
-    ns, bad, _ = _times_to_ns(df[time], time_unit, time)
+    for column in df.columns:
+        if column == entity or not missing[column].any():
+            continue
+        present = (~missing[column]).groupby(df[entity], sort=False).any()
+        empty = int((~present).sum())
+        add(
+            "entities with every value missing",
+            column,
+            empty,
+            empty > 0,
+            "those entities carry nothing in this column: their features from it are "
+            "imputed, not measured; drop them or fill the column at the source",
+            empty,
+            n_entities,
+        )
+    ns, bad, _ = parse_times(df[time], time, time_unit=time_unit)
     times = pd.Series(
         np.where(bad, np.iinfo(np.int64).min, ns) if bad is not None else ns, index=df.index
     )
@@ -111,11 +233,42 @@ def quality_report(
         duplicates > 0,
         "duplicates inflate counts and look like bursts: drop them with "
         "df.drop_duplicates() unless repeated events are real",
+        duplicates,
+        n_rows,
     )
+    valid_ns = ns[~bad] if bad is not None else ns
+    window = main_time_window(valid_ns)
+    if window is not None:
+        outside = (valid_ns < window[0]) | (valid_ns > window[1])
+        n_outside = int(outside.sum())
+        if n_outside:
+            far = valid_ns[outside]
+            stamps = pd.to_datetime([far.min(), far.max()], unit="ns")
+            inside = valid_ns[~outside]
+            span = pd.to_datetime([inside.min(), inside.max()], unit="ns")
+            value = (
+                f"{n_outside:,} between {stamps[0]:%Y-%m-%d} and {stamps[1]:%Y-%m-%d}; "
+                f"the rest from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}"
+            )
+        else:
+            value = 0
+        add(
+            "events outside the main time window",
+            time,
+            value,
+            n_outside > 0,
+            "stray events (clock errors, test records, a late import) stretch the "
+            "durations of their entities and make them look odd: check them, and drop "
+            "them or pass time_range to check the window you expect",
+            n_outside,
+            len(valid_ns),
+        )
     if time_range is not None:
         if len(time_range) != 2:
             raise ValueError("time_range must be (start, end)")
-        bounds, bad_bounds, _ = _times_to_ns(pd.Series(list(time_range)), time_unit, "time_range")
+        bounds, bad_bounds, _ = parse_times(
+            pd.Series(list(time_range)), "time_range", time_unit=time_unit
+        )
         if bad_bounds is not None:
             raise ValueError("time_range has a missing bound")
         valid = times[bad is None or ~np.asarray(bad)] if bad is not None else times
@@ -162,7 +315,7 @@ def quality_report(
     report = pd.DataFrame(
         {
             key: pd.Series([row[key] for row in rows], dtype=object)
-            for key in ("check", "column", "value", "status", "advice")
+            for key in ("check", "column", "value", "count", "share", "status", "advice")
         }
     )
     if show:
@@ -174,7 +327,8 @@ def quality_report(
             file=out,
         )
         for _, row in flagged.iterrows():
-            print(
-                f"  - {row['check']} [{row['column']}]: {row['value']} -> {row['advice']}", file=out
-            )
+            said = row["value"]
+            if row["count"] is not None and not isinstance(said, str):
+                said = f"{row['count']:,} ({row['share']:.2%})"
+            print(f"  - {row['check']} [{row['column']}]: {said} -> {row['advice']}", file=out)
     return report

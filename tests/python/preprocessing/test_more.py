@@ -113,8 +113,63 @@ def test_quality_report_finds_the_problems(capsys):
     assert report.loc[("exact duplicate rows", "(all)"), "value"] == 1
     assert report.loc[("times outside the stated range", "t"), "value"] == 1
     assert report.loc[("unknown event types", "e"), "value"] == "refund"
-    assert (report["status"] == "attention").sum() == 5
+    assert report.loc[("exact duplicate rows", "(all)"), "share"] == pytest.approx(1 / 6, 1e-5)
+    assert report.loc[("missing share", "e"), "count"] == 1
+    # Entity 3's one event has no type: every value of its 'e' is missing.
+    assert report.loc[("entities with every value missing", "e"), "count"] == 1
+    assert report.loc[("entities with every value missing", "e"), "share"] == pytest.approx(1 / 3)
+    assert (report["status"] == "attention").sum() == 6
     printed = capsys.readouterr().out
-    assert "5 check(s) need attention" in printed and "drop_duplicates" in printed
+    assert "6 check(s) need attention" in printed and "drop_duplicates" in printed
+    assert "1 (16.67%)" in printed
     with pytest.raises(ValueError, match="'when' is not a column"):
         quality_report(log, "u", "e", "when")
+
+
+def test_quality_report_finds_events_outside_the_main_window_and_counts_duplicates():
+    # The Taobao head: 35 events 2.5 months before a nine-day log.
+    import pandas as pd
+
+    from oddseq.datasets import make_ecommerce
+    from oddseq.preprocessing import quality_report
+
+    log = make_ecommerce(n_users=300, random_state=0).events
+    clean = quality_report(log, "user_id", "behavior", "timestamp", show=False)
+    clean = clean.set_index("check")
+    assert clean.loc["events outside the main time window", "count"] == 0
+    assert clean.loc["events outside the main time window", "status"] == "ok"
+    stray = log.sample(35, random_state=1).assign(timestamp=lambda d: d["timestamp"] - 75 * 86_400)
+    report = quality_report(
+        pd.concat([log, stray], ignore_index=True), "user_id", "behavior", "timestamp", show=False
+    ).set_index("check")
+    row = report.loc["events outside the main time window"]
+    assert row["count"] == 35 and row["status"] == "attention"
+    assert "35 between 2017-09" in row["value"]
+    assert row["share"] == pytest.approx(35 / (len(log) + 35), abs=1e-6)
+    doubled = quality_report(
+        pd.concat([log, log]), "user_id", "behavior", "timestamp", show=False
+    ).set_index("check")
+    assert doubled.loc["exact duplicate rows", "count"] == len(log)
+    assert doubled.loc["exact duplicate rows", "share"] == pytest.approx(0.5)
+
+
+def test_detect_anomalies_warns_once_about_duplication_and_stray_events():
+    import warnings
+
+    import pandas as pd
+
+    from oddseq import detect_anomalies
+    from oddseq.datasets import make_ecommerce
+    from oddseq.exceptions import DataWarning
+
+    log = make_ecommerce(n_users=300, random_state=0).events
+    args = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        detect_anomalies(pd.concat([log, log]), **args)
+    said = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    assert len(said) == 1 and "repeat the event before them exactly" in said[0]
+    assert "(50%)" in said[0]
+    stray = log.sample(35, random_state=1).assign(timestamp=lambda d: d["timestamp"] - 75 * 86_400)
+    with pytest.warns(DataWarning, match=r"35 events of \d+ entities lie outside the log's main"):
+        detect_anomalies(pd.concat([log, stray], ignore_index=True), **args)
