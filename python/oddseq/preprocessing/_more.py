@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from .._persist import SaveMixin
+from ..utils._stats import n_components_for
 from ..utils._validation import check_matrix, resolve_threads, validate_matrix
 
 __all__ = ["Imputer", "MinMaxScaler", "OutlierClipper", "PCA", "RobustScaler"]
@@ -125,25 +126,14 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, SaveMixin, BaseEsti
         n, d = X.shape
         if n < 2:
             raise ValueError(f"PCA needs at least 2 samples, got {n} sample(s)")
-        limit = d
-        wanted = self.n_components
-        if wanted is None:
-            k = limit
-        elif isinstance(wanted, numbers.Integral) and not isinstance(wanted, bool):
-            if not 1 <= wanted <= limit:
-                raise ValueError(f"n_components must be in [1, {limit}], got {wanted}")
-            k = int(wanted)
-        elif isinstance(wanted, numbers.Real) and 0 < wanted < 1:
-            k = limit
-        else:
-            raise ValueError(
-                f"n_components must be an int, a float in (0, 1) or None, got {wanted!r}"
-            )
+        wanted = d if self.n_components is None else self.n_components
+        n_components_for(wanted, np.zeros(0), 0.0, d)  # checks wanted before the work
+        fixed = isinstance(wanted, numbers.Integral)
+        k = int(wanted) if fixed else d
         mean, components, variance, total = _core.pca_fit(X, k, resolve_threads(self.n_threads))
         ratio = variance / total if total > 0 else np.zeros_like(variance)
-        if isinstance(wanted, numbers.Real) and not isinstance(wanted, numbers.Integral):
-            k = int(np.searchsorted(np.cumsum(ratio), wanted) + 1)
-            k = min(k, limit)
+        if not fixed:
+            k = n_components_for(wanted, variance, total, d)
             components, variance, ratio = components[:k], variance[:k], ratio[:k]
         self.mean_ = mean
         self.components_ = components.astype(X.dtype)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 #: 1 / Phi^-1(3/4): makes the median absolute deviation a consistent estimate of a
@@ -39,3 +41,31 @@ def robust_spread(x: np.ndarray, *, fallback: str = "std") -> tuple[np.ndarray, 
     else:
         raise ValueError(f"fallback must be 'std' or 'mean_abs', got {fallback!r}")
     return median, spread
+
+
+def n_components_for(wanted, variance: np.ndarray, total: float, n_features: int) -> int:
+    """How many principal components to keep, one rule for PCA and PCADetector.
+
+    ``wanted`` is an int in [1, n_features] (kept as it is) or a float in (0, 1): the
+    fewest leading components whose variance reaches that share of ``total``, the
+    variance of all components (one when there is no variance at all). ``variance``
+    holds the components' variances in decreasing order. Callers map None to their own
+    default first (PCA: every feature; PCADetector: 0.95).
+
+    Examples
+    --------
+    >>> n_components_for(0.9, np.array([6.0, 3.0, 1.0]), 10.0, 3)
+    2
+    >>> n_components_for(3, np.array([6.0, 3.0, 1.0]), 10.0, 3)
+    3
+    """
+    if isinstance(wanted, numbers.Integral) and not isinstance(wanted, bool):
+        if not 1 <= wanted <= n_features:
+            raise ValueError(f"n_components must be in [1, {n_features}], got {wanted}")
+        return int(wanted)
+    if isinstance(wanted, numbers.Real) and not isinstance(wanted, bool) and 0 < wanted < 1:
+        if not total > 0:
+            return 1
+        share = np.cumsum(variance) / total
+        return int(min(np.searchsorted(share, wanted) + 1, n_features))
+    raise ValueError(f"n_components must be an int, a float in (0, 1) or None, got {wanted!r}")

@@ -255,3 +255,20 @@ def test_ensemble_explains_only_with_the_members_allowed():
     assert set(det.explain(X)["detector"]) == {"z"}
     with pytest.raises(ValueError, match="explain_with"):
         det.set_params(explain_with=["lof"]).explain(X)
+
+
+@pytest.mark.parametrize("share", [0.5, 0.8, 0.9, 0.99])
+def test_pca_and_pca_detector_choose_n_components_by_one_rule(share):
+    from oddseq.preprocessing import PCA
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 6)) * [5.0, 3.0, 2.0, 1.0, 0.5, 0.1]
+    assert PCA(n_components=share).fit(X).n_components_ == (
+        PCADetector(n_components=share).fit(X).n_components_
+    )
+    constant = np.ones((20, 3))
+    assert PCA(n_components=share).fit(constant).n_components_ == 1
+    assert PCADetector(n_components=share).fit(constant).n_components_ == 1
+    for model in (PCA(n_components=4), PCADetector(n_components=4)):
+        with pytest.raises(ValueError, match=r"n_components must be in \[1, 3\]"):
+            model.fit(constant)
