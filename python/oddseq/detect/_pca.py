@@ -11,7 +11,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..utils._stats import n_components_for
-from ..utils._deprecation import renamed_parameter
 from ..utils._validation import check_positive_int, resolve_threads, validate_matrix
 from ._base import BaseDetector, check_contamination, explanation_frame, feature_names_for
 
@@ -57,11 +56,9 @@ class PCADetector(BaseDetector):
     n_components : int, float in (0, 1) or None, default=None
         Components of the normal space; a float keeps that share of the variance; None
         keeps 95%.
-    statistic : {"spe", "t2"}, default="spe"
+    score : {"spe", "t2"}, default="spe"
         Which statistic ranks the rows (both are stored: ``spe_`` and ``t2_`` for the
-        training rows, :meth:`statistics` for new ones). Called ``score`` before 0.2,
-        a name that hid the ``score()`` method scikit-learn's ``Pipeline`` calls;
-        ``score=`` still works with a FutureWarning.
+        training rows, :meth:`statistics` for new ones).
     alpha : float, default=0.001
         False-alarm rate of the statistical limits used by ``contamination="auto"``:
         the Jackson-Mudholkar limit for SPE, the F-distribution limit for T^2.
@@ -84,24 +81,21 @@ class PCADetector(BaseDetector):
         self,
         n_components=None,
         *,
-        statistic="spe",
+        score="spe",
         alpha=0.001,
         contamination="auto",
         n_threads=None,
-        **renamed,
     ):
         self.n_components = n_components
-        self.statistic = renamed_parameter(
-            "PCADetector", "score", "statistic", statistic, renamed, "spe"
-        )
+        self.score = score
         self.alpha = alpha
         self.contamination = contamination
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
         check_contamination(self.contamination)
-        if self.statistic not in ("spe", "t2"):
-            raise ValueError(f"statistic must be 'spe' or 't2', got {self.statistic!r}")
+        if self.score not in ("spe", "t2"):
+            raise ValueError(f"score must be 'spe' or 't2', got {self.score!r}")
         alpha = self.alpha
         if not (isinstance(alpha, numbers.Real) and not isinstance(alpha, bool) and 0 < alpha < 1):
             raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
@@ -125,11 +119,11 @@ class PCADetector(BaseDetector):
             else np.inf
         )
         self.spe_, self.t2_ = self._statistics(X)
-        self._set_threshold(self.spe_ if self.statistic == "spe" else self.t2_)
+        self._set_threshold(self.spe_ if self.score == "spe" else self.t2_)
         return self
 
     def _auto_threshold(self, scores):
-        return self.spe_limit_ if self.statistic == "spe" else self.t2_limit_
+        return self.spe_limit_ if self.score == "spe" else self.t2_limit_
 
     def _statistics(self, X):
         centred = X - self.mean_
@@ -159,7 +153,7 @@ class PCADetector(BaseDetector):
         check_is_fitted(self, "components_")
         X = validate_matrix(self, X, reset=False).astype(np.float64)
         spe, t2 = self._statistics(X)
-        return spe if self.statistic == "spe" else t2
+        return spe if self.score == "spe" else t2
 
     def explain(self, X, top=3, feature_names=None):
         """Each row's contributions: for SPE the squared residual of each feature
@@ -173,7 +167,7 @@ class PCADetector(BaseDetector):
         centred = X - self.mean_
         projected = centred @ self.components_.T
         predicted = self.mean_ + projected @ self.components_
-        if self.statistic == "spe":
+        if self.score == "spe":
             contribution = (X - predicted) ** 2
             typical = predicted
         else:
