@@ -137,31 +137,47 @@ class _Encoder:
 
     def __init__(self):
         self.arrays: list[np.ndarray] = []
-        self._array_ids: dict[int, str] = {}
+        self._array_ids: dict[int, dict] = {}
         self._objects: dict[int, int] = {}
         self._keep: list = []  # holds encoded objects so their ids stay unique
 
     def array(self, array: np.ndarray):
         known = self._array_ids.get(id(array))
         if known is not None:
-            return {"__array__": known}
+            return known
         self._keep.append(array)
         kind = array.dtype.kind
         if kind == "O":
             flat = array.ravel().tolist()
             if all(type(v) is str for v in flat):
-                stored, tag = np.array(flat, dtype=str).reshape(array.shape), "object_str"
+                # UTF-8 bytes and offsets: compact however long the longest string is
+                # (a fixed-width "<U" array would pad every entry to it).
+                encoded = [v.encode("utf-8", "surrogatepass") for v in flat]
+                offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+                np.cumsum([len(b) for b in encoded], out=offsets[1:])
+                node = {
+                    "__strings__": {
+                        "bytes": self._store(np.frombuffer(b"".join(encoded), dtype=np.uint8)),
+                        "offsets": self._store(offsets),
+                        "shape": list(array.shape),
+                    }
+                }
             else:
                 items = [self.value(v) for v in flat]
-                return {"__object_array__": {"shape": list(array.shape), "items": items}}
+                node = {"__object_array__": {"shape": list(array.shape), "items": items}}
         elif kind in "biufcmMUS":
-            stored, tag = array, None
+            node = {"__array__": self._store(array)}
         else:
             raise TypeError(f"cannot save an array of dtype {array.dtype} (structured or void)")
+        self._array_ids[id(array)] = node
+        return node
+
+    def _store(self, array: np.ndarray) -> str:
+        """A new arrays/<n>.npy entry for array; its name."""
         name = f"arrays/{len(self.arrays)}.npy"
-        self.arrays.append(np.ascontiguousarray(stored))
-        self._array_ids[id(array)] = name
-        return {"__array__": name, "as": tag} if tag else {"__array__": name}
+        # (not ascontiguousarray, which makes 0-d arrays 1-d)
+        self.arrays.append(array if array.flags.c_contiguous else array.copy(order="C"))
+        return name
 
     def index(self, index: pd.Index):
         if isinstance(index, pd.RangeIndex):
@@ -358,11 +374,25 @@ class _Decoder:
         if not any(k.startswith("__") for k in node):
             return {k: self.value(v) for k, v in node.items()}
         if "__array__" in node:
-            array = self.array(node["__array__"])
-            if node.get("as") == "object_str":
-                array = array.astype(object)
-                array.setflags(write=True)
-            return array
+            return self.array(node["__array__"])
+        if "__strings__" in node:
+            spec = node["__strings__"]
+            data = self.array(spec["bytes"]).tobytes()
+            offsets = self.array(spec["offsets"])
+            if (
+                offsets.dtype != np.int64
+                or offsets.ndim != 1
+                or offsets[0] != 0
+                or offsets[-1] != len(data)
+                or (np.diff(offsets) < 0).any()
+            ):
+                raise ValueError("bad string offsets")
+            bounds = offsets.tolist()
+            strings = np.empty(len(bounds) - 1, dtype=object)
+            strings[:] = [
+                data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(bounds, bounds[1:])
+            ]
+            return strings.reshape(tuple(spec["shape"]))
         if "__object_array__" in node:
             spec = node["__object_array__"]
             items = [self.value(v) for v in spec["items"]]
@@ -540,7 +570,7 @@ def load(path):
     'RobustZDetector'
     """
     where = path if isinstance(path, io.IOBase) else os.fspath(path)
-    label = getattr(path, "name", None) or str(where)
+    label = str(getattr(path, "name", "<file>")) if isinstance(path, io.IOBase) else str(where)
     try:
         archive = zipfile.ZipFile(where, "r")
     except FileNotFoundError:

@@ -344,3 +344,62 @@ def test_unsaveable_values_are_named_and_nothing_is_written(tmp_path):
 def test_save_into_a_missing_folder_is_a_value_error(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         StandardScaler().fit(X).save(tmp_path / "no" / "such" / "s.oddseq")
+
+
+def test_every_kind_of_value_round_trips(tmp_path):
+    model = StandardScaler().fit(X)
+    model.zoo_ = {
+        "strings": np.array(["", "é", "x" * 10_000, "a\udcff"], dtype=object),
+        "mixed": np.array([1, "a", None, np.nan, (1, 2), pd.Timestamp("2024-01-01")], dtype=object),
+        "floats": [np.nan, np.inf, -np.inf, 1e-310, 0.1],
+        "scalars": (np.float32(0.1), np.int8(-3), np.bool_(True), np.str_("s"), np.uint64(2**63)),
+        "dtypes": [np.dtype("float32"), np.float64, np.dtype("<U3")],
+        "keys": {1: "int key", (2, "b"): "tuple key", "__x": "dunder key"},
+        "sets": [{1, 2}, frozenset({"a"})],
+        "pandas": [
+            pd.Index(["a", "b"], name="ids"),
+            pd.Index(["a", "b"], dtype=object),
+            pd.RangeIndex(3, 9, 2, name="r"),
+            pd.MultiIndex.from_tuples([("a", 0), ("b", 1)], names=["user", "session"]),
+            pd.Series(pd.Categorical(["x", "y", "x"]), name="cat"),
+            pd.Series([1, None, 3], dtype="Int64"),
+            pd.Series(pd.to_datetime([0, 10**9]).tz_localize("UTC").tz_convert("Asia/Tokyo")),
+            pd.DataFrame({"a": [1.5, 2.5], "b": ["x", "y"], 3: [True, False]}, index=[7, 8]),
+            pd.Timestamp("2020-02-02 10:00", tz="Europe/Paris"),
+            pd.Timedelta("3h"),
+            pd.NaT,
+            pd.NA,
+        ],
+        "random": (np.random.RandomState(3), np.random.default_rng(4)),
+        "bytes": b"\x00\xff",
+        "big": 2**80,
+        "empty": np.array([], dtype=object),
+        "matrix": np.arange(12, dtype=np.float32).reshape(3, 4)[:, ::2],
+        "datetimes": np.array(["2024-01-01", "NaT"], dtype="datetime64[ns]"),
+    }
+    shared = np.arange(5)
+    model.shared_ = (shared, shared)
+    again = _round_trip(model, tmp_path).zoo_
+    zoo = model.zoo_
+    assert again["strings"].tolist() == zoo["strings"].tolist()
+    assert again["mixed"][:3].tolist() == [1, "a", None] and np.isnan(again["mixed"][3])
+    assert again["mixed"][4:].tolist() == zoo["mixed"][4:].tolist()
+    np.testing.assert_array_equal(again["floats"], zoo["floats"])
+    for got, want in zip(again["scalars"], zoo["scalars"]):
+        assert type(got) is type(want) and got == want
+    assert again["dtypes"] == zoo["dtypes"] and again["keys"] == zoo["keys"]
+    assert again["sets"] == zoo["sets"] and type(again["sets"][1]) is frozenset
+    for got, want in zip(again["pandas"][:8], zoo["pandas"][:8]):
+        assert type(got) is type(want) and got.equals(want)
+        if hasattr(want, "dtype"):
+            assert got.dtype == want.dtype
+        if isinstance(want, pd.Index):
+            assert got.names == want.names
+    assert again["pandas"][8:10] == zoo["pandas"][8:10] and again["pandas"][10] is pd.NaT
+    assert again["pandas"][11] is pd.NA
+    assert again["random"][0].randint(10**9) == zoo["random"][0].randint(10**9)
+    assert again["random"][1].integers(10**9) == zoo["random"][1].integers(10**9)
+    assert again["bytes"] == zoo["bytes"] and again["big"] == 2**80
+    assert again["empty"].dtype == object and again["empty"].shape == (0,)
+    np.testing.assert_array_equal(again["matrix"], zoo["matrix"], strict=True)
+    np.testing.assert_array_equal(again["datetimes"], zoo["datetimes"], strict=True)
