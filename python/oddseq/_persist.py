@@ -17,9 +17,12 @@ fitted state is set through the estimator's ``_from_state`` (or ``__setstate__``
 is oddseq's code. A file whose JSON names any other class is refused.
 
 How an estimator declares its state: ``_state() -> dict`` (arrays and JSON-able values,
-nested estimators allowed) and ``_from_state(state)``; estimators without them save
-what ``__getstate__`` returns (their ``__dict__``: parameters and fitted attributes) and
-load through ``__setstate__``. Estimators that hold C++ objects drop them in
+nested estimators allowed) and ``_from_state(state)``. :class:`SaveMixin` (the base of
+every detector, encoder, scaler, clusterer, index and of AnomalyPipeline) defines both
+as what pickle saves and restores: ``__getstate__`` (the ``__dict__``: parameters and
+every fitted attribute, private ones included, so a new fitted attribute is saved
+without further code) and ``__setstate__``. Helper objects without the pair (oddseq
+classes only) are saved the same way. Estimators that hold C++ objects drop them in
 ``__getstate__`` and rebuild them in ``__setstate__`` (the kd-tree of
 :class:`~oddseq.cluster.NearestNeighbors` is rebuilt from its saved training matrix,
 MarkovDetector's model from its saved training sequences), so saving and pickling share
@@ -104,6 +107,22 @@ class SaveMixin:
         True
         """
         return save(self, path)
+
+    def _state(self) -> dict:
+        """The state ``save`` writes: parameters and fitted attributes as arrays and
+        JSON-able values (nested estimators allowed). By default what pickle saves
+        (``__getstate__``: the instance dict, less what the class drops, such as C++
+        objects it rebuilds); override with ``_from_state`` to save something else."""
+        state = self.__getstate__()
+        return {} if state is None else dict(state)
+
+    def _from_state(self, state: dict) -> None:
+        """Set the state ``_state`` returned on an instance made without ``__init__``;
+        by default ``__setstate__`` (which rebuilds C++ objects where a class has them)."""
+        if hasattr(self, "__setstate__"):
+            self.__setstate__(state)
+        else:
+            self.__dict__.update(state)
 
     @classmethod
     def load(cls, path):
