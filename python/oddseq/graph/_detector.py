@@ -21,7 +21,7 @@ from ._null import block_significance, poisson_surprise
 
 __all__ = ["GroupDetector", "fraudar_weights"]
 
-_METHODS = ("static", "temporal", "both")
+_METHODS = ("auto", "static", "temporal", "both")
 
 
 def fraudar_weights(col_degree, c: float = 5.0, min_entities: int = 2) -> np.ndarray:
@@ -124,7 +124,12 @@ class GroupDetector(BaseEstimator):
 
     Parameters
     ----------
-    method : {"both", "static", "temporal"}, default="both"
+    method : {"auto", "temporal", "static", "both"}, default="auto"
+        ``auto``: temporal when the events have times, else static. On shop logs the
+        static graph also holds blocks of shared taste (fans of one niche category
+        browse the same few items on different days), which a degree-based null model
+        cannot tell from collusion; acting in the same window is the stronger evidence.
+        ``both`` runs both and keeps each entity's highest-scoring group.
     window : float, str or Timedelta, default="1h"
         Width of the lockstep time bins (temporal method): seconds or "30min", "1h".
     c : float, default=5.0
@@ -141,6 +146,11 @@ class GroupDetector(BaseEstimator):
         entities on the object within the window is this unlikely (-log10 of a Poisson
         tail, the object's entities spread over time like all activity); its weight is
         that surprise. Popular objects at busy hours so weigh nothing.
+    min_lift : float, default=5.0
+        Temporal method: a column also needs at least this many times the entities
+        expected in its window. Popular objects vary more than a Poisson count between
+        windows (a few thousand viewers make a busy hour surprising but not lockstep);
+        a group acting together is many times the expectation.
     n_threads : int, optional
 
     Attributes
@@ -185,7 +195,7 @@ class GroupDetector(BaseEstimator):
 
     def __init__(
         self,
-        method: str = "both",
+        method: str = "auto",
         window="1h",
         c: float = 5.0,
         min_members: int = 3,
@@ -193,6 +203,7 @@ class GroupDetector(BaseEstimator):
         max_groups: int = 20,
         patience: int = 3,
         min_burst: float = 2.0,
+        min_lift: float = 5.0,
         n_threads=None,
     ):
         self.method = method
@@ -203,6 +214,7 @@ class GroupDetector(BaseEstimator):
         self.max_groups = max_groups
         self.patience = patience
         self.min_burst = min_burst
+        self.min_lift = min_lift
         self.n_threads = n_threads
 
     # ---------------------------------------------------------------- validation
@@ -222,6 +234,9 @@ class GroupDetector(BaseEstimator):
         b = self.min_burst
         if isinstance(b, bool) or not isinstance(b, numbers.Real) or not np.isfinite(b) or b < 0:
             raise ValueError(f"min_burst must be a finite number >= 0 (log10 units), got {b!r}")
+        b = self.min_lift
+        if isinstance(b, bool) or not isinstance(b, numbers.Real) or not np.isfinite(b) or b < 0:
+            raise ValueError(f"min_lift must be a finite number >= 0, got {b!r}")
         t = self.threshold
         if isinstance(t, bool) or not isinstance(t, numbers.Real) or not np.isfinite(t):
             raise ValueError(f"threshold must be a finite number (log10 units), got {t!r}")
@@ -263,6 +278,9 @@ class GroupDetector(BaseEstimator):
         )
         self._events = ev
         self._window_ns = window_ns
+        method = self.method
+        if method == "auto":
+            method = "temporal" if ev.times is not None and len(ev.times) else "static"
         candidates = []
         graph = EntityObjectGraph._build(
             ev.ids,
@@ -276,11 +294,11 @@ class GroupDetector(BaseEstimator):
             self.n_threads,
         )
         object_degree = graph.col_degree
-        if self.method in ("static", "both"):
+        if method in ("static", "both"):
             weight = fraudar_weights(object_degree, float(self.c))
             candidates += self._peel(graph, "static", None, weight, threads)
         del graph
-        if self.method in ("temporal", "both"):
+        if method in ("temporal", "both"):
             if ev.times is None or len(ev.times) == 0:
                 warnings.warn(
                     "the events have no times, so the temporal method finds no lockstep "
@@ -352,7 +370,10 @@ class GroupDetector(BaseEstimator):
         obj, b = rest // n_bins, rest % n_bins
         expected = object_degree[obj] * share[grid, b]
         weight = poisson_surprise(degree, expected)
-        weight[(degree < 2) | ~real | (weight < float(self.min_burst))] = 0.0
+        lift = degree / np.maximum(expected, 1e-300)
+        weight[
+            (degree < 2) | ~real | (weight < float(self.min_burst)) | (lift < float(self.min_lift))
+        ] = 0.0
         return graph, decode, np.ascontiguousarray(weight)
 
     def _peel(self, graph: EntityObjectGraph, method: str, decode, weight, threads: int) -> list:

@@ -74,6 +74,17 @@ def test_sequences_input_matches_dataframe(ringed):
     )
 
 
+def test_both_methods_keep_each_entitys_best_group(ringed):
+    data, det = ringed
+    both = GroupDetector(method="both").fit(
+        data.events, entity="user_id", object="item_id", time="timestamp"
+    )
+    assert set(both.groups_["method"]) >= {"temporal"}
+    assert (
+        both.decision_function(data.kinds.index) >= det.decision_function(data.kinds.index) - 1e-12
+    ).all()
+
+
 def test_same_result_for_any_thread_count(ringed):
     data, det = ringed
     det1 = GroupDetector(n_threads=1).fit(
