@@ -83,8 +83,7 @@ def main(argv=None) -> int:
     detect.add_argument(
         "--false-alarm-rate",
         type=float,
-        help="share of normal entities the automatic cut may flag, in (0, 0.5) "
-        "(default 0.001 with --normal, 0.01 without)",
+        help="share of normal entities the automatic cut may flag, in (0, 0.5) (default 0.01)",
     )
     detect.add_argument(
         "--min-events", type=int, default=1, help="leave out entities with fewer events"

@@ -150,13 +150,13 @@ def test_normal_only_fit_calibrates_on_out_of_fold_scores(shop):
     fit_rows, held = normal_rows[: len(normal_rows) // 2], normal_rows[len(normal_rows) // 2 :]
     pipe = AnomalyPipeline().fit(seqs.take(fit_rows), normal=True)
     info = pipe.threshold_info_
-    assert info["normal_only"] and info["false_alarm_rate"] == 0.001
+    assert info["normal_only"] and info["false_alarm_rate"] == 0.01
     assert "out-of-fold" in info["rule"]
     assert pipe.reference_scores_.shape == (len(fit_rows),)
     judged = pipe.score(seqs.take(np.r_[held, np.flatnonzero(y == 1)]))
     truth = bunch.labels.reindex(judged.index).to_numpy()
     # Held-out normal entities are flagged about as rarely as asked; anomalies are not.
-    assert judged["is_anomaly"].to_numpy()[truth == 0].mean() < 0.02
+    assert judged["is_anomaly"].to_numpy()[truth == 0].mean() < 0.03
     assert judged["is_anomaly"].to_numpy()[truth == 1].mean() > 0.1
     assert roc_auc_score(truth, judged["score"].to_numpy()) > 0.9
     # p_normal: calibrated against held-out normal scores.
