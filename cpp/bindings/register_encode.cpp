@@ -212,6 +212,7 @@ void register_encode(py::module_& m) {
   m.def("minhash_features", &minhash, py::arg("offsets").noconvert(), py::arg("codes").noconvert(),
         py::arg("element_hash").noconvert(), py::arg("shingle"), py::arg("multipliers").noconvert(),
         py::arg("increments").noconvert(), py::arg("n_threads"));
+  m.def("temporal_feature_names", &encode::temporal_feature_names);
   m.def("temporal_features", &temporal, py::arg("offsets").noconvert(),
         py::arg("times").noconvert(), py::arg("utc_offset_s").noconvert(), py::arg("first_hour"),
         py::arg("session_gap_ns"), py::arg("n_threads"));

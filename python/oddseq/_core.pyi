@@ -304,6 +304,7 @@ def simd_minhash_min(
     increments: NDArray[np.uint32],
     level: str,
 ) -> NDArray[np.uint32]: ...
+def temporal_feature_names() -> list[str]: ...
 def temporal_features(
     offsets: NDArray[np.int64],
     times: NDArray[np.int64],

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "oddseq/core/check.hpp"
@@ -218,6 +220,31 @@ void temporal_features(const std::int64_t* offsets, std::int64_t n_sequences,
         row[4] = static_cast<float>(median * kSecondsPerNano);
       },
       64);
+}
+
+std::vector<std::string> temporal_feature_names() {
+  std::vector<std::string> names = {"length",        "duration_s",          "events_per_min",
+                                    "gap_min_s",     "gap_median_s",        "gap_mean_s",
+                                    "gap_std_s",     "gap_cv",              "burstiness",
+                                    "share_gaps_under_1s", "gap_lag1_autocorr",
+                                    "max_events_1min",     "max_events_1h"};
+  for (int hour = 0; hour < 24; ++hour) {
+    char name[32];
+    std::snprintf(name, sizeof name, "share_hour_%02d", hour);
+    names.emplace_back(name);
+  }
+  names.emplace_back("hour_entropy_bits");
+  names.emplace_back("share_night");
+  for (const char* day : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) {
+    names.emplace_back(std::string("share_") + day);
+  }
+  for (const char* name : {"share_weekend", "n_sessions", "session_events_mean",
+                           "session_events_max", "session_duration_mean_s"}) {
+    names.emplace_back(name);
+  }
+  ODDSEQ_CHECK(static_cast<std::int64_t>(names.size()) == kTemporalWidth,
+               "temporal_feature_names: one name per column");
+  return names;
 }
 
 }  // namespace oddseq::encode

@@ -128,31 +128,8 @@ class TemporalEncoder(SequenceEncoder):
 
     @staticmethod
     def _all_names():
-        names = [
-            "length",
-            "duration_s",
-            "events_per_min",
-            "gap_min_s",
-            "gap_median_s",
-            "gap_mean_s",
-            "gap_std_s",
-            "gap_cv",
-            "burstiness",
-            "share_gaps_under_1s",
-            "gap_lag1_autocorr",
-            "max_events_1min",
-            "max_events_1h",
-        ]
-        names += [f"share_hour_{h:02d}" for h in range(24)]
-        names += ["hour_entropy_bits", "share_night"]
-        names += [f"share_{day}" for day in _WEEKDAYS] + ["share_weekend"]
-        names += [
-            "n_sessions",
-            "session_events_mean",
-            "session_events_max",
-            "session_duration_mean_s",
-        ]
-        return names
+        # The kernel's own list, so the names cannot drift from the columns.
+        return _core.temporal_feature_names()
 
     def _summary_columns(self):
         return [
