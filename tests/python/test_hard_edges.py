@@ -34,7 +34,9 @@ from oddseq.encode import (
     MinHashEncoder,
     TemporalEncoder,
     TransitionEncoder,
+    default_encoder,
 )
+from oddseq.graph import EntityObjectGraph, GroupDetector
 from oddseq.metrics import silhouette_samples, silhouette_score
 from oddseq.preprocessing import PCA, StandardScaler
 from oddseq.utils._validation import (
@@ -102,7 +104,59 @@ THREAD_ENTRY_POINTS = {
     "MinHashEncoder": lambda t: MinHashEncoder(n_threads=t).fit_transform(_seqs()),
     "AutomationEncoder": lambda t: AutomationEncoder(n_threads=t).fit_transform(_seqs()),
     "MarkovDetector": lambda t: MarkovDetector(n_threads=t).fit(_seqs()),
+    "Sequences.take": lambda t: _seqs().take([0], n_threads=t),
+    "Sequences.windows": lambda t: _seqs().windows(2, n_threads=t),
+    "Sequences.time_windows": lambda t: _seqs().time_windows(2, n_threads=t),
+    "default_encoder": lambda t: default_encoder(n_threads=t).fit_transform(_seqs()),
+    "EntityObjectGraph.from_events": lambda t: EntityObjectGraph.from_events(
+        _LOG, entity="u", object="i", n_threads=t
+    ),
+    "EntityObjectGraph.transposed": lambda t: EntityObjectGraph.from_events(
+        _LOG, entity="u", object="i"
+    ).transposed(t),
+    "GroupDetector": lambda t: GroupDetector(method="static", n_threads=t).fit(
+        _LOG, entity="u", object="i"
+    ),
 }
+_LOG = pd.DataFrame({"u": [1, 1, 2, 2, 3], "i": [7, 8, 7, 8, 9], "t": [1, 2, 3, 4, 5]})
+
+
+def _entry_points_with_n_threads():
+    """Every public function, method and estimator of oddseq that takes n_threads."""
+    import importlib
+    import inspect
+
+    found = set()
+    for module in ("cluster", "detect", "encode", "graph", "metrics", "preprocessing"):
+        namespace = importlib.import_module(f"oddseq.{module}")
+        for name in namespace.__all__:
+            obj = getattr(namespace, name)
+            members = [(name, obj.__init__)] if inspect.isclass(obj) else [(name, obj)]
+            if inspect.isclass(obj):
+                members += [
+                    (f"{name}.{attr}", getattr(obj, attr))
+                    for attr in dir(obj)
+                    if not attr.startswith("_") and inspect.isroutine(getattr(obj, attr))
+                ]
+            for label, member in members:
+                try:
+                    parameters = inspect.signature(member).parameters
+                except (TypeError, ValueError):
+                    continue
+                if "n_threads" in parameters:
+                    found.add(label)
+    for attr in dir(oddseq.Sequences):
+        member = getattr(oddseq.Sequences, attr)
+        if attr.startswith("_") or not inspect.isroutine(member):
+            continue
+        if "n_threads" in inspect.signature(member).parameters:
+            found.add(f"Sequences.{attr}")
+    return found
+
+
+def test_every_entry_point_with_n_threads_is_covered_here():
+    missing = _entry_points_with_n_threads() - set(THREAD_ENTRY_POINTS)
+    assert not missing, f"add them to THREAD_ENTRY_POINTS: {sorted(missing)}"
 
 
 @pytest.mark.parametrize("name", sorted(THREAD_ENTRY_POINTS))
