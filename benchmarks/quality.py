@@ -132,7 +132,7 @@ def bench_ecommerce(args) -> dict:
             "KNNDetector": KNNDetector(n_neighbors=10),
             "LOF": LOF(),
             "PCADetector (SPE)": PCADetector(),
-            "PCADetector (T2)": PCADetector(score="t2"),
+            "PCADetector (T2)": PCADetector(statistic="t2"),
             "DBSCANDetector": DBSCANDetector(),
             "RobustZDetector": RobustZDetector(),
         }

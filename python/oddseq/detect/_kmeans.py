@@ -60,6 +60,8 @@ class KMeansDetector(BaseDetector):
     Attributes
     ----------
     kmeans_ : KMeans
+    n_iter_ : int
+        Iterations of the best K-means run.
     large_clusters_ : ndarray of bool, shape (n_clusters,)
     decision_scores_, labels_, threshold_ : PyOD's fitted attributes
     cluster_scale_ : ndarray (n_clusters, n_features)
@@ -127,6 +129,7 @@ class KMeansDetector(BaseDetector):
                 random_state=self.random_state,
                 n_threads=self.n_threads,
             ).fit(X)
+        self.n_iter_ = self.kmeans_.n_iter_  # scikit-learn's name, for max_iter's users
         labels = self.kmeans_.labels_
         sizes = np.bincount(labels, minlength=k)
         self.large_clusters_ = large_cluster_mask(sizes, self.alpha, self.beta)

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..encode._count_timing import _check_sequences
+from ..utils._deprecation import renamed_parameters
 from ..utils._validation import check_positive_int, resolve_threads
 from ._base import BaseDetector, check_contamination
 
@@ -55,14 +56,14 @@ class MarkovDetector(BaseDetector):
         ``end_symbol``), rounded up: DeepLog used 9 of HDFS's 28 log keys. The value
         used is ``top_g_``.
     discount : float in (0, 1), default=0.75
-    score : {"surprise", "max", "mean", "topg"}, default="surprise"
+    statistic : {"surprise", "max", "mean", "topg"}, default="surprise"
         What ranks the sequences: "surprise" = outside_top_g + max_surprisal / 100 (the
         number of misses, ties broken by the worst event); "max" / "mean" surprisal;
         "topg" the share of misses.
     end_symbol : bool, default=True
         Also score how likely the sequence is to end where it ends.
     contamination : float in (0, 0.5] or "auto", default="auto"
-        "auto" flags sequences with at least one miss (DeepLog's rule) when ``score`` is
+        "auto" flags sequences with at least one miss (DeepLog's rule) when ``statistic`` is
         "surprise", else the robust cut of BaseDetector.
     n_threads : int or None
 
@@ -79,13 +80,14 @@ class MarkovDetector(BaseDetector):
     ['login → buy']
     """
 
+    @renamed_parameters("0.3", score="statistic")
     def __init__(
         self,
         order=2,
         *,
         top_g="auto",
         discount=0.75,
-        score="surprise",
+        statistic="surprise",
         end_symbol=True,
         contamination="auto",
         n_threads=None,
@@ -93,7 +95,7 @@ class MarkovDetector(BaseDetector):
         self.order = order
         self.top_g = top_g
         self.discount = discount
-        self.score = score
+        self.statistic = statistic
         self.end_symbol = end_symbol
         self.contamination = contamination
         self.n_threads = n_threads
@@ -109,8 +111,8 @@ class MarkovDetector(BaseDetector):
             check_positive_int(self.top_g, "top_g")
         if not (isinstance(self.discount, numbers.Real) and 0 < self.discount < 1):
             raise ValueError(f"discount must be in (0, 1), got {self.discount!r}")
-        if self.score not in _SCORES:
-            raise ValueError(f"score must be one of {_SCORES}, got {self.score!r}")
+        if self.statistic not in _SCORES:
+            raise ValueError(f"statistic must be one of {_SCORES}, got {self.statistic!r}")
         seqs = _check_sequences(X, "MarkovDetector.fit")
         if len(seqs) == 0:
             raise ValueError("MarkovDetector.fit needs at least one sequence")
@@ -155,13 +157,13 @@ class MarkovDetector(BaseDetector):
         return pd.DataFrame(values, index=seqs.ids, columns=list(STATISTICS))
 
     def _combine(self, stats: pd.DataFrame) -> np.ndarray:
-        if self.score == "surprise":
+        if self.statistic == "surprise":
             return (stats["outside_top_g"] + stats["max_surprisal"] / 100).to_numpy()
         column = {"max": "max_surprisal", "mean": "mean_surprisal", "topg": "outside_top_g_share"}
-        return stats[column[self.score]].to_numpy()
+        return stats[column[self.statistic]].to_numpy()
 
     def _auto_threshold(self, scores):
-        if self.score == "surprise":
+        if self.statistic == "surprise":
             return 1.0 - 1e-9  # at least one miss (max surprisal / 100 stays below 1 per miss)
         return super()._auto_threshold(scores)
 

@@ -48,7 +48,11 @@ class _NeighbourDetector(BaseDetector):
         k = check_positive_int(self.n_neighbors, "n_neighbors")
         X = validate_matrix(self, X, reset=True)
         if X.shape[0] < 2:
-            raise ValueError(f"{type(self).__name__} needs at least 2 samples")
+            # "n_samples=1": the wording scikit-learn's check_fit2d_1sample expects.
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 samples (neighbours), got "
+                f"n_samples={X.shape[0]}"
+            )
         self.n_samples_fit_ = X.shape[0]
         self._fit_index(X)
         self.n_neighbors_ = min(k, X.shape[0] - 1)

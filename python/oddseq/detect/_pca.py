@@ -10,6 +10,7 @@ from scipy import stats
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from ..utils._deprecation import renamed_parameters
 from ..utils._stats import n_components_for
 from ..utils._validation import check_positive_int, resolve_threads, validate_matrix
 from ._base import BaseDetector, check_contamination, explanation_frame, feature_names_for
@@ -56,9 +57,11 @@ class PCADetector(BaseDetector):
     n_components : int, float in (0, 1) or None, default=None
         Components of the normal space; a float keeps that share of the variance; None
         keeps 95%.
-    score : {"spe", "t2"}, default="spe"
+    statistic : {"spe", "t2"}, default="spe"
         Which statistic ranks the rows (both are stored: ``spe_`` and ``t2_`` for the
-        training rows, :meth:`statistics` for new ones).
+        training rows, :meth:`statistics` for new ones). Called ``score`` before 0.2,
+        a name that hid the ``score()`` method scikit-learn's ``Pipeline`` calls;
+        ``score=`` still works with a FutureWarning.
     alpha : float, default=0.001
         False-alarm rate of the statistical limits used by ``contamination="auto"``:
         the Jackson-Mudholkar limit for SPE, the F-distribution limit for T^2.
@@ -77,32 +80,33 @@ class PCADetector(BaseDetector):
     (0, True)
     """
 
+    @renamed_parameters("0.3", score="statistic")
     def __init__(
         self,
         n_components=None,
         *,
-        score="spe",
+        statistic="spe",
         alpha=0.001,
         contamination="auto",
         n_threads=None,
     ):
         self.n_components = n_components
-        self.score = score
+        self.statistic = statistic
         self.alpha = alpha
         self.contamination = contamination
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
         check_contamination(self.contamination)
-        if self.score not in ("spe", "t2"):
-            raise ValueError(f"score must be 'spe' or 't2', got {self.score!r}")
+        if self.statistic not in ("spe", "t2"):
+            raise ValueError(f"statistic must be 'spe' or 't2', got {self.statistic!r}")
         alpha = self.alpha
         if not (isinstance(alpha, numbers.Real) and not isinstance(alpha, bool) and 0 < alpha < 1):
             raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
         X = validate_matrix(self, X, reset=True).astype(np.float64)
         n, d = X.shape
         if n < 2:
-            raise ValueError(f"PCADetector needs at least 2 samples, got {n}")
+            raise ValueError(f"PCADetector needs at least 2 samples, got n_samples={n}")
         mean, components, variance, total = _core.pca_fit(X, d, resolve_threads(self.n_threads))
         wanted = 0.95 if self.n_components is None else self.n_components
         k = n_components_for(wanted, variance, total, d)
@@ -119,17 +123,22 @@ class PCADetector(BaseDetector):
             else np.inf
         )
         self.spe_, self.t2_ = self._statistics(X)
-        self._set_threshold(self.spe_ if self.score == "spe" else self.t2_)
+        self._set_threshold(self.spe_ if self.statistic == "spe" else self.t2_)
         return self
 
     def _auto_threshold(self, scores):
-        return self.spe_limit_ if self.score == "spe" else self.t2_limit_
+        return self.spe_limit_ if self.statistic == "spe" else self.t2_limit_
 
     def _statistics(self, X):
         centred = X - self.mean_
         projected = centred @ self.components_.T
         residual = centred - projected @ self.components_
         spe = np.einsum("ij,ij->i", residual, residual)
+        # A residual at round-off level of the row itself (every component kept, or
+        # data on a subspace) is 0, not noise: z-scored by an ensemble, noise of 1e-32
+        # became whole units and a row's score depended on the rows beside it.
+        floor = 64 * np.finfo(np.float64).eps * np.einsum("ij,ij->i", centred, centred)
+        spe = np.where(spe <= floor, 0.0, spe)
         spread = np.where(self.explained_variance_ > 0, self.explained_variance_, np.inf)
         t2 = (projected**2 / spread).sum(axis=1)
         return spe, t2
@@ -153,7 +162,7 @@ class PCADetector(BaseDetector):
         check_is_fitted(self, "components_")
         X = validate_matrix(self, X, reset=False).astype(np.float64)
         spe, t2 = self._statistics(X)
-        return spe if self.score == "spe" else t2
+        return spe if self.statistic == "spe" else t2
 
     def explain(self, X, top=3, feature_names=None):
         """Each row's contributions: for SPE the squared residual of each feature
@@ -167,7 +176,7 @@ class PCADetector(BaseDetector):
         centred = X - self.mean_
         projected = centred @ self.components_.T
         predicted = self.mean_ + projected @ self.components_
-        if self.score == "spe":
+        if self.statistic == "spe":
             contribution = (X - predicted) ** 2
             typical = predicted
         else:

@@ -47,8 +47,8 @@ def test_unseen_event_labels_are_handled():
 def test_scores_and_threads(score):
     normal, odd = logs(1)
     seqs = Sequences.from_lists(normal + odd)
-    one = MarkovDetector(score=score, n_threads=1, contamination=0.01).fit(seqs)
-    two = MarkovDetector(score=score, n_threads=2, contamination=0.01).fit(seqs)
+    one = MarkovDetector(statistic=score, n_threads=1, contamination=0.01).fit(seqs)
+    two = MarkovDetector(statistic=score, n_threads=2, contamination=0.01).fit(seqs)
     np.testing.assert_array_equal(one.decision_scores_, two.decision_scores_)
     assert one.decision_scores_.shape == (303,)
 
@@ -77,8 +77,8 @@ def test_bad_input():
         MarkovDetector(order=0).fit(seqs)
     with pytest.raises(ValueError, match="discount"):
         MarkovDetector(discount=1.5).fit(seqs)
-    with pytest.raises(ValueError, match="score"):
-        MarkovDetector(score="median").fit(seqs)
+    with pytest.raises(ValueError, match="statistic"):
+        MarkovDetector(statistic="median").fit(seqs)
     with pytest.raises(ValueError, match="contamination"):
         MarkovDetector(contamination=0.9).fit(seqs)
     with pytest.raises(ValueError, match="top_g"):
