@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from .._persist import SaveMixin
 from ..utils._stats import robust_spread
-from ._threshold import tail_cut
+from ._threshold import tail_cut, tail_probability
 
 __all__ = ["BaseDetector", "explanation_frame", "robust_scale"]
 
@@ -147,14 +147,53 @@ class BaseDetector(SaveMixin, BaseEstimator):
         """Opposite of ``decision_function``: higher = more normal (scikit-learn's sign)."""
         return -self.decision_function(X)
 
-    def predict_proba(self, X):
-        """Probability of (normal, anomaly) per row: the score min-max scaled by the
-        training scores and clipped to [0, 1] (PyOD's "linear" method)."""
+    def predict_proba(self, X, method="linear"):
+        """Probability of (normal, anomaly) per row.
+
+        ``method="linear"`` (PyOD's default): the score min-max scaled by the training
+        scores and clipped to [0, 1]. ``method="tail"``: the share of training rows that
+        score lower, with a generalized Pareto tail beyond the highest (one minus
+        :func:`oddseq.detect.tail_probability`): a probability integral transform, so
+        on rows like the training rows it is uniform, and 0.99 means "higher than 99% of
+        what the model was fitted on" whatever the detector's scale.
+        """
         check_is_fitted(self, "decision_scores_")
+        if method not in ("linear", "tail"):
+            raise ValueError(f"method must be 'linear' or 'tail', got {method!r}")
         scores = self.decision_function(X)
+        if method == "tail":
+            anomaly = 1.0 - tail_probability(self.decision_scores_, scores)
+            return np.column_stack([1 - anomaly, anomaly])
         low, high = self._score_range
         span = high - low
         anomaly = (
             np.clip((scores - low) / span, 0, 1) if span > 0 else (scores > high).astype(float)
         )
         return np.column_stack([1 - anomaly, anomaly])
+
+    def predict_confidence(self, X):
+        """How stable each row's 0/1 verdict is, in [0, 1] (PyOD's ``predict_confidence``,
+        the ExCeeD method of Perini et al., ECML PKDD 2020): the row's outlier
+        probability is estimated from its rank among the training scores (a Bayesian
+        estimate with a uniform prior), and the confidence is the probability that a
+        training set of the same size would put it on the same side of the cut (a
+        binomial tail at the share the cut flags in training). 1 = the verdict would
+        not change; near 0.5 = it rests on the cut."""
+        from scipy.stats import binom
+
+        check_is_fitted(self, "decision_scores_")
+        train = np.sort(self.decision_scores_)
+        n = train.size
+        scores = self.decision_function(X)
+        below = np.searchsorted(train, scores, side="right")
+        posterior = (1.0 + below) / (2.0 + n)
+        share = float(np.mean(self.decision_scores_ > self.threshold_))
+        if isinstance(self.contamination, numbers.Real) and not isinstance(
+            self.contamination, bool
+        ):
+            share = float(self.contamination)
+        share = min(max(share, 1.0 / n), 0.5)
+        confidence = 1.0 - binom.cdf(n - int(n * share), n, posterior)
+        normal = scores <= self.threshold_
+        confidence[normal] = 1.0 - confidence[normal]
+        return confidence

@@ -272,3 +272,28 @@ def test_pca_and_pca_detector_choose_n_components_by_one_rule(share):
     for model in (PCA(n_components=4), PCADetector(n_components=4)):
         with pytest.raises(ValueError, match=r"n_components must be in \[1, 3\]"):
             model.fit(constant)
+
+
+def test_tail_probability_is_uniform_on_rows_like_the_training_rows():
+    rng = np.random.default_rng(0)
+    det = KNNDetector(n_neighbors=5).fit(rng.normal(size=(3_000, 3)))
+    proba = det.predict_proba(rng.normal(size=(3_000, 3)), method="tail")[:, 1]
+    # New rows from the training distribution: the anomaly probability is about
+    # uniform (its deciles near 0.1, 0.2, ...).
+    deciles = np.quantile(proba, np.linspace(0.1, 0.9, 9))
+    np.testing.assert_allclose(deciles, np.linspace(0.1, 0.9, 9), atol=0.05)
+    far = det.predict_proba(np.full((1, 3), 8.0), method="tail")[0, 1]
+    assert far > 0.999
+    with pytest.raises(ValueError, match="method must be 'linear' or 'tail'"):
+        det.predict_proba(np.zeros((1, 3)), method="unify")
+
+
+def test_predict_confidence_is_high_away_from_the_cut():
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(size=(500, 2)), [[9.0, 9.0]]])
+    det = KNNDetector(n_neighbors=5, contamination=0.02).fit(X)
+    confidence = det.predict_confidence(np.array([[0.0, 0.0], [9.0, 9.0]]))
+    assert confidence.shape == (2,) and np.all((confidence >= 0) & (confidence <= 1))
+    assert confidence[0] > 0.99 and confidence[1] > 0.99
+    near_cut = det.decision_scores_.argsort()[-15:-5]  # the cut flags the top 10
+    assert det.predict_confidence(X[near_cut]).min() < 0.9
