@@ -314,6 +314,8 @@ class Sequences:
         if len(df) == 0:
             raise ValueError("df has no rows; an event log needs at least one event")
         threads = resolve_threads(n_threads)
+        if session_gap is not None:
+            _duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
         if value is not None and df[value].dtype.kind not in "fiub":
             raise TypeError(f"value column {value!r} must be numeric, got dtype {df[value].dtype}")
 
