@@ -362,18 +362,20 @@ class GroupDetector(BaseEstimator):
             ev.tz,
             self.n_threads,
         )
-        # Burst weight: how unlikely so many of the object's entities are in this bin.
+        # Burst weight: how unlikely so many of the object's entities are in this bin;
+        # computed only where the cheap tests (two entities, the lift) pass.
         degree = graph.col_degree
-        real = uniques >= 0
-        key = np.where(real, uniques, 0)
+        weight = np.zeros(degree.size)
+        candidate = np.flatnonzero((degree >= 2) & (uniques >= 0))
+        key = uniques[candidate]
         grid, rest = key & 1, key >> 1
         obj, b = rest // n_bins, rest % n_bins
         expected = object_degree[obj] * share[grid, b]
-        weight = poisson_surprise(degree, expected)
-        lift = degree / np.maximum(expected, 1e-300)
-        weight[
-            (degree < 2) | ~real | (weight < float(self.min_burst)) | (lift < float(self.min_lift))
-        ] = 0.0
+        lifted = degree[candidate] >= float(self.min_lift) * expected
+        candidate, expected = candidate[lifted], expected[lifted]
+        surprise = poisson_surprise(degree[candidate], expected)
+        strong = surprise >= float(self.min_burst)
+        weight[candidate[strong]] = surprise[strong]
         return graph, decode, np.ascontiguousarray(weight)
 
     def _peel(self, graph: EntityObjectGraph, method: str, decode, weight, threads: int) -> list:
