@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -137,6 +139,7 @@ def detect_anomalies(
     normal: pd.DataFrame | None = None,
     false_alarm_rate: float | None = None,
     min_events: int = 1,
+    entity_features: pd.DataFrame | None = None,
     time_unit: str = "s",
     time_format: str | None = None,
     dayfirst: bool | None = None,
@@ -183,6 +186,11 @@ def detect_anomalies(
     min_events : int, default=1
         Leave out entities (or sessions) with fewer events: with one or two events a
         verdict rests on little (reasons of entities with under 5 events say how many).
+    entity_features : DataFrame, optional
+        Per-entity side attributes (account age, devices, chargebacks...) indexed by the
+        entity id, numeric or boolean columns: joined to the behaviour features, scaled
+        and scored with them, and named in reasons. Entities it lacks (or its missing
+        values) take the column's median over the fitted entities.
 
     Returns
     -------
@@ -249,6 +257,7 @@ def detect_anomalies(
         item_categories=item_categories,
         false_alarm_rate=false_alarm_rate,
         min_events=min_events,
+        entity_features=entity_features,
     )
     if normal is None:
         pipeline.fit(seqs)
@@ -269,6 +278,7 @@ def rank_sequences(
     item_categories=None,
     false_alarm_rate=None,
     min_events=1,
+    entity_features=None,
 ) -> pd.DataFrame:
     """:func:`detect_anomalies` for ready-made Sequences: the ranked table."""
     return (
@@ -281,6 +291,7 @@ def rank_sequences(
             item_categories=item_categories,
             false_alarm_rate=false_alarm_rate,
             min_events=min_events,
+            entity_features=entity_features,
         )
         .fit(seqs)
         .table_
@@ -341,6 +352,7 @@ class AnomalyPipeline(SaveMixin):
         n_folds=5,
         evidence_prior=2.0,
         min_events=1,
+        entity_features=None,
     ):
         self.item_categories = item_categories
         self.method = method
@@ -353,6 +365,52 @@ class AnomalyPipeline(SaveMixin):
         self.n_folds = n_folds
         self.evidence_prior = evidence_prior
         self.min_events = min_events
+        self.entity_features = entity_features
+
+    def _side_features(self, seqs: Sequences, fitting: bool):
+        """The entity_features rows of these sequences (by entity id; sessions take
+        their entity's), as float64, missing values at the fitted medians; None when
+        there are none."""
+        side = self.entity_features
+        if side is None:
+            return None
+        if fitting:
+            if not isinstance(side, pd.DataFrame):
+                raise TypeError(
+                    "entity_features must be a DataFrame indexed by entity id, got "
+                    f"{type(side).__name__}"
+                )
+            if not side.index.is_unique:
+                raise ValueError(
+                    "entity_features has repeated entity ids in its index; give one row "
+                    "per entity (e.g. df.groupby(level=0).last())"
+                )
+            bad = [c for c in side.columns if not pd.api.types.is_numeric_dtype(side[c])]
+            if bad or side.shape[1] == 0:
+                raise TypeError(
+                    f"entity_features needs numeric or boolean columns; {bad or 'none'} "
+                    "are not (encode categories as numbers or indicator columns first)"
+                )
+        ids = seqs.ids
+        keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+        values = side.reindex(keys).to_numpy(dtype=np.float64, na_value=np.nan)
+        if fitting:
+            finite = np.where(np.isfinite(values), values, np.nan)
+            with warnings.catch_warnings():
+                # A column no fitted entity has: its median is NaN, then 0 below.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                median = np.nanmedian(finite, axis=0)
+            self._side_median = np.where(np.isfinite(median), median, 0.0)
+        values = np.where(np.isfinite(values), values, self._side_median)
+        return values
+
+    def _features(self, seqs: Sequences, fitting: bool):
+        """Behaviour features, with the side attributes joined after them."""
+        raw = self.encoder_.transform(seqs)
+        side = self._side_features(seqs, fitting)
+        if side is None:
+            return raw
+        return np.hstack([raw.astype(np.float64), side])
 
     def _detector(self, n_rows: int):
         c = self.contamination
@@ -465,13 +523,21 @@ class AnomalyPipeline(SaveMixin):
                     ("diversity", DiversityEncoder(item_categories=self.item_categories)),
                 ]
             ).fit(seqs)
-            raw = self.encoder_.transform(seqs)
-            self.feature_names_ = self.encoder_.get_feature_names_out()
+            raw = self._features(seqs, fitting=True)
+            names = list(self.encoder_.get_feature_names_out())
+            side = [] if self.entity_features is None else list(self.entity_features.columns)
+            clash = sorted(set(map(str, side)) & set(names))
+            if clash:
+                raise ValueError(
+                    f"entity_features columns {clash} have the names of behaviour features; "
+                    "rename them"
+                )
+            self.feature_names_ = np.asarray(names + [str(c) for c in side], dtype=object)
         with step("scaling and scoring", enabled=self.progress):
             # What "typical" may say in a reason: a value the training data actually took.
             self._raw_range = (raw.min(axis=0), raw.max(axis=0))
             self.evidence_ = EvidenceShrinker(self.evidence_prior).fit(
-                raw, seqs.lengths, self.feature_names_
+                raw, seqs.lengths, self.feature_names_, n_fixed=len(side)
             )
             shrunk = self.evidence_.transform(raw, seqs.lengths)
             self.log_scaler_ = LogScaler(signed=True).fit(shrunk)
@@ -552,7 +618,7 @@ class AnomalyPipeline(SaveMixin):
         seqs = self._kept(seqs)
         if self.method == "markov":
             return self._markov_table(seqs, self.detector_.decision_function(seqs))
-        raw = self.encoder_.transform(seqs)
+        raw = self._features(seqs, fitting=False)
         shrunk = self.evidence_.transform(raw, seqs.lengths)
         X = self.z_scaler_.transform(self.log_scaler_.transform(shrunk))
         return self._table(seqs, raw, X, self.detector_.decision_function(X))

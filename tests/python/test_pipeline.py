@@ -253,3 +253,37 @@ def test_normal_must_be_a_bool(shop):
     _, seqs = shop
     with pytest.raises(TypeError, match="normal must be True or False"):
         AnomalyPipeline().fit(seqs, normal="yes")
+
+
+def test_entity_features_join_the_behaviour_and_name_themselves_in_reasons(shop):
+    bunch, seqs = shop
+    ids = pd.Index(seqs.ids)
+    rng = np.random.default_rng(0)
+    side = pd.DataFrame(
+        {"account_age_days": rng.normal(400, 30, len(ids)), "chargebacks": 0.0}, index=ids
+    )
+    odd = ids[:5]
+    side.loc[odd, "chargebacks"] = 40.0
+    side = side.drop(index=ids[-3:])  # entities without side attributes: the median
+    pipe = AnomalyPipeline(entity_features=side).fit(seqs)
+    assert list(pipe.feature_names_[-2:]) == ["account_age_days", "chargebacks"]
+    table = pipe.table_
+    assert table.loc[odd, "is_anomaly"].all()
+    assert table.loc[odd, "reason"].str.contains("chargebacks 40").all()
+    again = pipe.score(seqs).reindex(table.index)
+    assert again.loc[odd, "is_anomaly"].all()
+
+
+@pytest.mark.parametrize(
+    "side, error, match",
+    [
+        ([1, 2], TypeError, "entity_features must be a DataFrame"),
+        (pd.DataFrame({"tier": ["a", "b"]}, index=[1, 2]), TypeError, "numeric or boolean"),
+        (pd.DataFrame({"x": [1.0, 2.0]}, index=[1, 1]), ValueError, "repeated entity ids"),
+        (pd.DataFrame({"length": [1.0]}, index=[1]), ValueError, "names of behaviour"),
+    ],
+)
+def test_entity_features_bad_input(shop, side, error, match):
+    _, seqs = shop
+    with pytest.raises(error, match=match):
+        AnomalyPipeline(entity_features=side).fit(seqs)

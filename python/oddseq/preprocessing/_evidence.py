@@ -77,8 +77,12 @@ class EvidenceShrinker(SaveMixin):
         lengths = np.asarray(lengths, dtype=np.float64)
         return np.column_stack([np.zeros_like(lengths), lengths, np.maximum(lengths - 1, 0)])
 
-    def fit(self, X, lengths, names):
+    def fit(self, X, lengths, names, n_fixed=0):
+        """Learn the population medians; the last ``n_fixed`` columns (attributes that
+        do not come from the events, such as an account's age) are never shrunk."""
         self.kinds_ = feature_evidence(names)
+        if n_fixed:
+            self.kinds_[len(self.kinds_) - n_fixed :] = 0
         observed = self._observations(lengths)[:, self.kinds_]
         self.median_ = np.zeros(X.shape[1])
         for j in np.flatnonzero(self.kinds_):
