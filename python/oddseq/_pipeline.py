@@ -623,6 +623,31 @@ class AnomalyPipeline(SaveMixin):
         X = self.z_scaler_.transform(self.log_scaler_.transform(shrunk))
         return self._table(seqs, raw, X, self.detector_.decision_function(X))
 
+    def explain(self, seqs: Sequences, entity_ids=None, top: int = 4) -> pd.DataFrame:
+        """Why each of ``entity_ids`` (default: every entity of ``seqs``) stands out:
+        its ``top`` features with the value and the typical value in the data's units
+        (``value_text`` / ``typical_text`` as the reasons write them) and the
+        ``deviation`` the detector measured, indexed by (entity id, rank).
+        ``oddseq.plot.plot_explanation`` draws one entity of it.
+
+        Examples
+        --------
+        >>> from oddseq.datasets import make_ecommerce
+        >>> log = make_ecommerce(n_users=300, random_state=0).events
+        >>> seqs = Sequences.from_events(log, entity="user_id", event="behavior",
+        ...                              time="timestamp")
+        >>> pipe = AnomalyPipeline().fit(seqs)
+        >>> odd = pipe.table_.index[0]
+        >>> why = pipe.explain(seqs, [odd], top=2)
+        >>> list(why.columns[:5])
+        ['feature', 'value', 'typical', 'value_text', 'typical_text']
+        >>> why.index.get_level_values(0).unique().tolist() == [odd]
+        True
+        """
+        from ._explain import explain_entities
+
+        return explain_entities(self, seqs, entity_ids, top=top)
+
     def _clusters(self, X):
         det = self.detector_
         if isinstance(det, EnsembleDetector):

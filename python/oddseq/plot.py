@@ -33,7 +33,8 @@ def _axes(ax):
             'oddseq.plot needs matplotlib: pip install "oddseq[plot]" (or pip install matplotlib)'
         ) from None
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        # Constrained layout: tick labels and titles stay inside the figure when saved.
+        _, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     return ax
 
 
@@ -287,12 +288,23 @@ def plot_timeline(seqs, entity, *, session_gap=None, ax=None):
         stops = np.r_[starts[1:] - 1, ns.size - 1]
         for i, (a, b) in enumerate(zip(starts, stops)):
             ax.axvspan(times[a], times[b], color="#e5e5e5" if i % 2 == 0 else "#cfd8e6", zorder=0)
+    import matplotlib.dates as mdates
+
     ax.scatter(times, [row[e] for e in events], marker="|", s=200, color="#1f77b4", zorder=2)
     ax.set_yticks(range(len(types)))
     ax.set_yticklabels(types)
     ax.set_ylim(-0.5, len(types) - 0.5)
-    ax.set_title(f"{entity}: {end - begin} events")
-    ax.set_xlabel("time")
+    # Concise date ticks (the shared part once, at the axis end) that do not overlap;
+    # a single event gets a window of a minute either side, not matplotlib's 16 days.
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7, tz=times.tz)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=times.tz))
+    span = times[-1] - times[0]
+    pad = max(span * 0.03, pd.Timedelta(minutes=1))
+    ax.set_xlim(times[0] - pad, times[-1] + pad)
+    n = end - begin
+    ax.set_title(f"{entity}: {n:,} event{'' if n == 1 else 's'}")
+    ax.set_xlabel(f"time ({seqs.tz})" if seqs.tz else "time (UTC)")
     return ax
 
 
@@ -345,7 +357,9 @@ def plot_transitions(seqs, entity, *, ax=None):
 
 def plot_explanation(explanation: pd.DataFrame, row=None, *, ax=None):
     """Bars of the deviations that drive one row's score, from a detector's
-    ``explain()`` table (the first row when ``row`` is None).
+    ``explain()`` table or an :meth:`AnomalyPipeline.explain` table (the first row or
+    entity when ``row`` is None). With the pipeline's table the title names the entity
+    and each bar says the value and the typical value in the data's units.
 
     Examples
     --------
@@ -357,6 +371,20 @@ def plot_explanation(explanation: pd.DataFrame, row=None, *, ax=None):
     >>> ax = plot_explanation(det.explain(X[-1:]))
     >>> ax.get_yticklabels()[-1].get_text()
     'x1'
+
+    One entity of a pipeline's table, by its id:
+
+    >>> from oddseq import AnomalyPipeline
+    >>> from oddseq.datasets import make_ecommerce
+    >>> from oddseq.sequences import Sequences
+    >>> log = make_ecommerce(n_users=300, random_state=0).events
+    >>> seqs = Sequences.from_events(log, entity="user_id", event="behavior",
+    ...                              time="timestamp")
+    >>> pipe = AnomalyPipeline().fit(seqs)
+    >>> odd = pipe.table_.index[0]
+    >>> ax = plot_explanation(pipe.explain(seqs, [odd]))
+    >>> ax.get_title() == f"why {odd} stands out"
+    True
     """
     if not isinstance(explanation, pd.DataFrame) or "deviation" not in explanation:
         raise TypeError("explanation must be the DataFrame a detector's explain() returns")
@@ -368,11 +396,23 @@ def plot_explanation(explanation: pd.DataFrame, row=None, *, ax=None):
         raise ValueError(f"row {row!r} is not in the explanation")
     part = explanation.xs(row, level=0).sort_index(ascending=False)
     ax = _axes(ax)
-    colours = ["#d62728" if d > 0 else "#1f77b4" for d in part["deviation"]]
-    ax.barh(part["feature"].astype(str), part["deviation"].astype(float), color=colours)
+    deviation = part["deviation"].astype(float).to_numpy()
+    colours = ["#d62728" if d > 0 else "#1f77b4" for d in deviation]
+    bars = ax.barh(part["feature"].astype(str), deviation, color=colours)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("deviation from typical (in the feature's spreads)")
-    ax.set_title(f"why row {row} stands out")
+    by_entity = "value_text" in part
+    if by_entity:
+        # The numbers an analyst reads, in the data's units, at the end of each bar.
+        texts = [f"{v} (typical {t})" for v, t in zip(part["value_text"], part["typical_text"])]
+        ax.bar_label(bars, labels=texts, padding=3, fontsize=8)
+        limit = float(np.abs(deviation).max()) if deviation.size else 1.0
+        low, high = min(0.0, deviation.min()), max(0.0, deviation.max())
+        # Room for the labels past the bars' ends, on the side they point to.
+        ax.set_xlim(
+            low - (0.6 if low < 0 else 0.05) * limit, high + (0.9 if high > 0 else 0.05) * limit
+        )
+    ax.set_title(f"why {row} stands out" if by_entity else f"why row {row} stands out")
     return ax
 
 

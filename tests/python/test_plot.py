@@ -92,3 +92,83 @@ def test_timeline_and_transitions_check_the_entity(shop):
     single = Sequences.from_lists([["pv"], ["pv", "buy"]])
     with pytest.raises(ValueError, match="fewer than two"):
         plot.plot_transitions(single, 0)
+
+
+def _drawn_ticks(axis, low, high, locations, labels):
+    """Tick labels matplotlib draws: within the view limits and with text."""
+    lo, hi = sorted((low, high))
+    return [
+        t for x, t in zip(locations, labels) if lo <= x <= hi and t.get_visible() and t.get_text()
+    ]
+
+
+def _texts_inside_and_apart(fig, path):
+    """Render to PNG; every drawn text lies inside the image and the tick labels of the
+    x axis do not overlap. Returns the image's (height, width)."""
+    import matplotlib.image as mpimg
+
+    fig.savefig(path)  # no bbox_inches="tight": the layout itself must fit
+    image = mpimg.imread(path)
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    for ax in fig.axes:
+        xticks = _drawn_ticks(ax.xaxis, *ax.get_xlim(), ax.get_xticks(), ax.get_xticklabels())
+        yticks = _drawn_ticks(ax.yaxis, *ax.get_ylim(), ax.get_yticks(), ax.get_yticklabels())
+        texts = [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts, *xticks, *yticks]
+        texts.append(ax.xaxis.get_offset_text())
+        for text in texts:
+            if not text.get_visible() or not text.get_text():
+                continue
+            extent = text.get_window_extent(renderer)
+            assert extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1, text.get_text()
+            assert extent.y0 >= box.y0 - 1 and extent.y1 <= box.y1 + 1, text.get_text()
+        spans = sorted(
+            (t.get_window_extent(renderer).x0, t.get_window_extent(renderer).x1) for t in xticks
+        )
+        for (_, right), (left, _) in zip(spans, spans[1:]):
+            assert right <= left + 1, [t.get_text() for t in xticks]
+    return image.shape[:2]
+
+
+def test_timeline_png_has_readable_date_ticks_and_one_event_users(shop, tmp_path):
+    _, seqs = shop
+    busiest = seqs.ids[int(np.argmax(seqs.lengths))]
+    ax = plot.plot_timeline(seqs, busiest, session_gap="30min")
+    assert _texts_inside_and_apart(ax.figure, tmp_path / "timeline.png") == (400, 700)
+    lone = seqs.ids[int(np.argmin(seqs.lengths))]
+    single = Sequences.from_arrays([0, 1], ["pv"], times=[1_511_544_070], ids=["u1"])
+    ax = plot.plot_timeline(single, "u1")
+    assert ax.get_title() == "u1: 1 event"
+    low, high = ax.get_xlim()
+    assert (high - low) * 86_400 <= 180  # a minute either side, not 16 days
+    _texts_inside_and_apart(ax.figure, tmp_path / "single.png")
+    assert (
+        plot.plot_timeline(seqs, lone)
+        .get_title()
+        .endswith("event" if seqs.lengths.min() == 1 else "events")
+    )
+
+
+def test_explanation_png_names_the_entity_in_the_data_units(shop, tmp_path):
+    from oddseq import AnomalyPipeline
+
+    _, seqs = shop
+    pipe = AnomalyPipeline().fit(seqs)
+    odd = pipe.table_.index[0]
+    why = pipe.explain(seqs, [odd])
+    assert why.index.get_level_values(0).unique().tolist() == [odd]
+    # The reason column quotes the same numbers the explanation gives.
+    first = why.iloc[0]
+    assert f"{first['feature']} {first['value_text']}" in pipe.table_.loc[odd, "reason"] or (
+        first["value_text"] == first["typical_text"]
+    )
+    ax = plot.plot_explanation(why)
+    assert ax.get_title() == f"why {odd} stands out"
+    labels = [t.get_text() for t in ax.texts] + [
+        t.get_text() for c in ax.containers for t in getattr(c, "_labels", [])
+    ]
+    annotations = [t.get_text() for t in ax.texts]
+    assert any("typical" in a for a in annotations), labels
+    _texts_inside_and_apart(ax.figure, tmp_path / "why.png")
+    with pytest.raises(ValueError, match="not among the ids"):
+        pipe.explain(seqs, ["nobody"])

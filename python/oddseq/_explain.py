@@ -1,0 +1,105 @@
+"""Why an entity stands out, in the data's own units: behind
+:meth:`AnomalyPipeline.explain` and ``oddseq.plot.plot_explanation``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .sequences import Sequences
+
+__all__ = ["explain_entities"]
+
+
+def _positions(seqs: Sequences, entity_ids) -> np.ndarray:
+    if entity_ids is None:
+        return np.arange(len(seqs))
+    if np.isscalar(entity_ids) or isinstance(entity_ids, tuple):
+        entity_ids = [entity_ids]
+    wanted = list(entity_ids)
+    positions = seqs.ids.get_indexer(wanted)
+    if (positions < 0).any():
+        unknown = [w for w, p in zip(wanted, positions) if p < 0][:5]
+        raise ValueError(
+            f"entity_ids {unknown} are not among the ids of these sequences (or have fewer "
+            "than min_events events); pass ids from the ranked table's index"
+        )
+    return positions
+
+
+def explain_entities(pipeline, seqs: Sequences, entity_ids=None, top: int = 4) -> pd.DataFrame:
+    """Each entity's ``top`` features by their pull on its score, with the value and
+    what the model expected (``typical``) in the data's units (durations in seconds,
+    counts, prices), the same text the ``reason`` column uses, and ``deviation`` in the
+    detector's units (spreads away from typical; the sign says above or below).
+
+    Indexed by (entity id, rank). For ``method="markov"`` the rows are the least
+    likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next
+    event).
+    """
+    from ._pipeline import format_values
+
+    if not hasattr(pipeline, "detector_"):
+        from .exceptions import NotFittedError
+
+        raise NotFittedError("AnomalyPipeline is not fitted yet; call fit(sequences)")
+    if not isinstance(seqs, Sequences):
+        raise TypeError(
+            f"seqs must be the Sequences the pipeline scores (Sequences.from_events with the "
+            f"arguments of the fit), got {type(seqs).__name__}"
+        )
+    top = int(top)
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    seqs = pipeline._kept(seqs)
+    seqs = seqs.take(_positions(seqs, entity_ids))
+    ids = seqs.ids
+    if isinstance(ids, pd.MultiIndex):  # (entity, session): one label per row
+        ids = ids.to_flat_index()
+    if pipeline.method == "markov":
+        steps = pipeline.detector_.explain(seqs, top=top)
+        rows = ids.get_indexer(steps.index.get_level_values("row"))
+        steps.index = pd.MultiIndex.from_arrays(
+            [ids[rows], steps.index.get_level_values(1)], names=[ids.name or "entity", "rank"]
+        )
+        return steps
+    raw = pipeline.encoder_.transform(seqs)
+    shrunk = pipeline.evidence_.transform(raw, seqs.lengths)
+    X = pipeline.z_scaler_.transform(pipeline.log_scaler_.transform(shrunk))
+    explained = pipeline.detector_.explain(X, top=top, feature_names=pipeline.feature_names_)
+    rows = explained.index.get_level_values("row").to_numpy()
+    names = pd.Index(pipeline.feature_names_, dtype=object)
+    cols = names.get_indexer(explained["feature"].astype(object))
+    # The detector's expectation mapped back through the element-wise scalers, clipped
+    # to what the feature took in training (as the reasons do).
+    typical = pipeline.log_scaler_._inverse_at(
+        pipeline.z_scaler_._inverse_at(explained["typical"].to_numpy(np.float64), cols), cols
+    )
+    low, high = pipeline._raw_range
+    typical = np.clip(typical, low[cols], high[cols])
+    value = raw[rows, cols].astype(np.float64)
+    same = np.abs(typical - value) <= 1e-6 * np.maximum(1.0, np.abs(value))
+    typical = np.where(same, value, typical)
+    value_text = np.empty(len(rows), dtype=object)
+    typical_text = np.empty(len(rows), dtype=object)
+    for j in np.unique(cols):
+        mine = np.flatnonzero(cols == j)
+        value_text[mine] = format_values(names[j], value[mine])
+        typical_text[mine] = format_values(names[j], typical[mine])
+    frame = pd.DataFrame(
+        {
+            "feature": names[cols].to_numpy(),
+            "value": value,
+            "typical": typical,
+            "value_text": value_text,
+            "typical_text": typical_text,
+            "deviation": explained["deviation"].to_numpy(np.float64),
+        }
+    )
+    for extra in ("share", "detector"):
+        if extra in explained:
+            frame[extra] = explained[extra].to_numpy()
+    frame.index = pd.MultiIndex.from_arrays(
+        [ids[rows], explained.index.get_level_values(1)], names=[ids.name or "entity", "rank"]
+    )
+    return frame
