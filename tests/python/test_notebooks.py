@@ -41,6 +41,10 @@ def test_notebook_runs(path, tmp_path):
         timeout=300,
     )
     assert out.returncode == 0, out.stderr[-3000:]
+    # Each notebook says which data it ran on (real, or a synthetic stand-in and how to
+    # point it at the real files).
+    said = [line for line in out.stdout.splitlines() if line.startswith("Data: ")]
+    assert said, out.stdout[:2000]
 
 
 def test_notebooks_are_stored_without_outputs():
