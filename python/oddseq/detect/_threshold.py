@@ -94,8 +94,10 @@ def _tail_model(scores: np.ndarray, share: float):
     shares = [share]
     while shares[-1] < 0.5:
         shares.append(min(2 * shares[-1], 0.5))
-    while shares[-1] > 0.05 and shares[0] > 0.05:
-        shares.append(max(shares[-1] / 2 if shares[-1] < shares[0] else shares[0] / 2, 0.05))
+    narrower = share / 2
+    while narrower >= 0.05:
+        shares.append(narrower)
+        narrower /= 2
     for candidate in shares:
         a, b, c = np.quantile(scores, [1 - candidate, 1 - candidate / 2, 1 - candidate / 4])
         # A reference point on a plateau of ties is no start of a continuous tail.
