@@ -546,7 +546,12 @@ def _resolve_class(name) -> type:
     if not isinstance(name, str) or name.count(":") != 1:
         raise ValueError(f"bad class name {name!r}")
     module_name, qualname = name.split(":")
-    if not _MODULE.match(module_name) or module_name == "oddseq._core":
+    if (
+        not _MODULE.match(module_name)
+        or module_name == "oddseq._core"
+        or any(part.startswith("__") for part in module_name.split("."))
+    ):
+        # (never a __main__, whose import would run a program)
         raise ValueError(f"refusing to load {name!r}: not a class of oddseq's own modules")
     if not _QUALNAME.match(qualname) or "<" in qualname:
         raise ValueError(f"bad class name {name!r}")

@@ -262,7 +262,16 @@ def test_other_oddseq_release_is_refused_with_both_versions_named(saved, tmp_pat
 
 @pytest.mark.parametrize(
     "name",
-    ["os:system", "builtins:eval", "oddseq._core:KdTree", "oddseq:load", "oddseq.nothing:X"],
+    [
+        "os:system",
+        "builtins:eval",
+        "oddseq._core:KdTree",
+        "oddseq:load",
+        "oddseq.nothing:X",
+        "oddseq.__main__:main",
+        "oddseq.detect._neighbors:np.ndarray",
+        "oddseq.detect:LOF.fit",
+    ],
 )
 def test_classes_outside_oddseq_are_never_loaded(saved, tmp_path, name):
     def change(manifest):
