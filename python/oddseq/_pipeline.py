@@ -36,6 +36,7 @@ from .preprocessing._evidence import EvidenceShrinker
 from .preprocessing._quality import warn_about_the_log
 from .sequences import Sequences
 from .utils._progress import step
+from .utils._stats import robust_spread
 from .utils._text import shorten
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
@@ -140,6 +141,8 @@ def detect_anomalies(
     false_alarm_rate: float | None = None,
     min_events: int = 1,
     entity_features: pd.DataFrame | None = None,
+    groups="auto",
+    group_by=None,
     time_unit: str = "s",
     time_format: str | None = None,
     dayfirst: bool | None = None,
@@ -191,6 +194,16 @@ def detect_anomalies(
         entity id, numeric or boolean columns: joined to the behaviour features, scaled
         and scored with them, and named in reasons. Entities it lacks (or its missing
         values) take the column's median over the fitted entities.
+    groups : {"auto", True, False}, default="auto"
+        Look for entities that act together (:class:`oddseq.graph.GroupDetector`: dense
+        blocks of entities on shared objects, in lockstep when there are times): "auto"
+        does when ``item`` or ``group_by`` is given. Members of a significant group are
+        flagged, their score lifted above the cut (see
+        :meth:`AnomalyPipeline.join_groups`), their reason names the group, and the table
+        gains ``group`` (its row in the groups table, -1 for none).
+    group_by : str or list of str, optional
+        The columns entities share to form groups (device, IP, card, address); default
+        ``item``.
 
     Returns
     -------
@@ -264,7 +277,51 @@ def detect_anomalies(
         table = pipeline.table_
     else:
         table = pipeline.fit(sequences(normal, "normal "), normal=True).score(seqs)
+    objects = _group_objects(df, groups, group_by, item)
+    if objects is not None:
+        from .graph import GroupDetector
+
+        with step(f"looking for groups on {', '.join(objects)}", enabled=progress):
+            finder = GroupDetector(method="auto")
+            if objects == [item] and session_gap is None:
+                finder.fit(seqs)  # the sequences' items and parsed times
+            else:
+                numeric_time = time is not None and (
+                    pd.api.types.is_numeric_dtype(df[time])
+                    or pd.api.types.is_datetime64_any_dtype(df[time])
+                )
+                finder.fit(
+                    df,
+                    entity=entity,
+                    object=objects if len(objects) > 1 else objects[0],
+                    time=time if numeric_time else None,
+                    time_unit=time_unit,
+                )
+        table = pipeline.join_groups(table, finder)
+        pipeline.groups_ = finder
     return (table, pipeline) if return_pipeline else table
+
+
+def _group_objects(df, groups, group_by, item):
+    """The columns groups are looked for on, or None for no group stage."""
+    if groups not in ("auto", True, False):
+        raise ValueError(f"groups must be 'auto', True or False, got {groups!r}")
+    if group_by is not None:
+        columns = [group_by] if isinstance(group_by, str) else list(group_by)
+        if not columns or not all(isinstance(c, str) for c in columns):
+            raise TypeError(f"group_by must be a column name or a list of them, got {group_by!r}")
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise ValueError(
+                f"group_by column(s) {missing} not in the DataFrame; it has {list(df.columns)}"
+            )
+    elif item is not None:
+        columns = [item]
+    elif groups is True:
+        raise ValueError("groups=True needs item=... or group_by=[...] (what entities share)")
+    else:
+        return None
+    return None if groups is False else columns
 
 
 def rank_sequences(
@@ -647,6 +704,35 @@ class AnomalyPipeline(SaveMixin):
         from ._explain import explain_entities
 
         return explain_entities(self, seqs, entity_ids, top=top)
+
+    def join_groups(self, table: pd.DataFrame, groups) -> pd.DataFrame:
+        """The ranked table with group suspicion joined: ``groups`` is a fitted
+        :class:`oddseq.graph.GroupDetector` over the same entities (sessions take their
+        entity's group). Members of a significant group are flagged; their score
+        becomes at least ``threshold_ + g x spread``, where ``g`` is the group's
+        suspicion for the member (its significance in log10 units times the member's
+        share of the group's objects) and ``spread`` the robust spread (1.4826 MAD) of
+        the training scores, so members rank above the cut in the order of their
+        groups' significance, and an entity odd on its own keeps its higher score. The
+        reason starts with the group's sentence; the column ``group`` holds the row of
+        ``groups.groups_`` (-1 for none)."""
+        ids = table.index
+        keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+        gid = groups.group_of(keys)
+        member = gid >= 0
+        table = table.drop(columns="rank").copy()
+        table.insert(table.columns.get_loc("cluster") + 1, "group", gid)
+        if member.any():
+            train = self.detector_.decision_scores_
+            _, spread = robust_spread(np.asarray(train, dtype=np.float64), fallback="std")
+            lift = self.threshold_ + groups.decision_function(keys)[member] * float(spread)
+            score = table["score"].to_numpy(dtype=np.float64, copy=True)
+            score[member] = np.maximum(score[member], lift)
+            table["score"] = score
+            table.loc[member, "is_anomaly"] = True
+            said = groups.explain(keys[member]).to_numpy(dtype=object)
+            table.loc[member, "reason"] = said + "; " + table.loc[member, "reason"].astype(str)
+        return self._finish(table)
 
     def _clusters(self, X):
         det = self.detector_

@@ -89,6 +89,19 @@ def main(argv=None) -> int:
         "--min-events", type=int, default=1, help="leave out entities with fewer events"
     )
     detect.add_argument(
+        "--group-by",
+        help="columns entities share, comma-separated (device_id,ip): look for groups that "
+        "act together on them (default: on --item when given)",
+    )
+    detect.add_argument(
+        "--no-groups",
+        dest="groups",
+        action="store_const",
+        const=False,
+        default="auto",
+        help="do not look for groups",
+    )
+    detect.add_argument(
         "-o",
         "--output",
         required=True,
@@ -374,6 +387,8 @@ def _detect(args) -> int:
                 normal=normal,
                 false_alarm_rate=args.false_alarm_rate,
                 min_events=args.min_events,
+                groups=args.groups,
+                group_by=args.group_by.split(",") if args.group_by else None,
                 time_unit=args.time_unit,
                 time_format=args.time_format,
                 dayfirst=args.dayfirst,

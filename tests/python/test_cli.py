@@ -337,3 +337,17 @@ def test_demo_on_a_file_of_another_format_says_what_to_run(tmp_path, capsys):
     assert main(["demo", "--data", str(path), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "not a Taobao UserBehavior file" in err and "oddseq detect" in err
+
+
+def test_detect_group_by_from_the_shell(tmp_path):
+    bunch = make_ecommerce(n_users=600, anomaly_rate=0.0, rings=2, random_state=1)
+    log = bunch.events.assign(device=lambda d: d["user_id"] % 97)
+    log.to_csv(tmp_path / "log.csv", index=False)
+    args = ["detect", str(tmp_path / "log.csv"), "--entity", "user_id", "--event", "behavior",
+            "--time", "timestamp"]  # fmt: skip
+    assert main([*args, "--group-by", "item_id", "-o", str(tmp_path / "g.csv")]) == 0
+    table = pd.read_csv(tmp_path / "g.csv", index_col=0)
+    assert "group" in table.columns and (table["group"] >= 0).any()
+    assert main([*args, "--item", "item_id", "--no-groups", "-o", str(tmp_path / "n.csv")]) == 0
+    assert "group" not in pd.read_csv(tmp_path / "n.csv", index_col=0).columns
+    assert main([*args, "--group-by", "nope", "-o", str(tmp_path / "x.csv")]) == 2

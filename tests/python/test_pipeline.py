@@ -287,3 +287,45 @@ def test_entity_features_bad_input(shop, side, error, match):
     _, seqs = shop
     with pytest.raises(error, match=match):
         AnomalyPipeline(entity_features=side).fit(seqs)
+
+
+# --- groups in the one call --------------------------------------------------------------
+
+
+def test_rings_are_flagged_and_named_in_the_one_call():
+    bunch = make_ecommerce(n_users=3_000, anomaly_rate=0.0, rings=4, random_state=0)
+    log = bunch.events
+    table = oddseq.detect_anomalies(
+        log, entity="user_id", event="behavior", time="timestamp", item="item_id"
+    )
+    assert "group" in table.columns
+    ring = bunch.kinds.reindex(table.index).eq("ring").to_numpy()
+    assert ring.sum() > 0
+    assert roc_auc_score(ring.astype(int), table["score"].to_numpy()) > 0.95
+    members = table[table["group"] >= 0]
+    assert members["is_anomaly"].all()
+    assert members["reason"].str.startswith("one of").all()
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    assert table["score"].is_monotonic_decreasing
+    # Without the group stage: no group column, rings near chance.
+    alone = oddseq.detect_anomalies(
+        log, entity="user_id", event="behavior", time="timestamp", item="item_id", groups=False
+    )
+    assert "group" not in alone.columns
+
+
+def test_group_by_columns_are_checked(shop):
+    bunch, _ = shop
+    log = bunch.events
+    with pytest.raises(ValueError, match=r"group_by column\(s\) \['device'\] not in"):
+        oddseq.detect_anomalies(
+            log, entity="user_id", event="behavior", time="timestamp", group_by="device"
+        )
+    with pytest.raises(ValueError, match="groups must be 'auto', True or False"):
+        oddseq.detect_anomalies(
+            log, entity="user_id", event="behavior", time="timestamp", groups="yes"
+        )
+    with pytest.raises(ValueError, match="groups=True needs item"):
+        oddseq.detect_anomalies(
+            log, entity="user_id", event="behavior", time="timestamp", groups=True
+        )
