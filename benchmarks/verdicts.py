@@ -250,6 +250,9 @@ def peers(X_fit, X_judge, seed):
 def run(args):
     from oddseq._pipeline import AnomalyPipeline
 
+    if args.thresholders:
+        rows = thresholders(args)
+        return _summary(rows)
     rows = []
     for source in args.sources:
         for name, mode, fit, judged, y, weights in SOURCES[source](args):
@@ -298,6 +301,10 @@ def run(args):
                     }
                 )
                 print(_line(rows[-1]), flush=True)
+    return _summary(rows)
+
+
+def _summary(rows):
     frame = pd.DataFrame(rows)
     frame["mode"] = frame["mode"].str.replace(r"#\d+$", "", regex=True)
     summary = (
@@ -324,7 +331,93 @@ def run(args):
             ],
         )
     )
+    if "auto" in set(summary["scorer"]):
+        print("\n" + markdown(summary))
     return {"rows": rows, "summary": summary.to_dict("records")}
+
+
+# pythresh's thresholders that finish in seconds on 100k scores (MCST, META, VAE, OCSVM,
+# GAMGMM, BOOT and the like take minutes or fit models of their own).
+PYTHRESH = (
+    "AUCP", "CHAU", "CLF", "CLUST", "DSN", "EB", "FILTER", "FWFM", "GESD", "HIST", "IQR",
+    "KARCH", "MAD", "MIXMOD", "MOLL", "QMCD", "REGR", "YJ", "ZSCORE",
+)  # fmt: skip
+
+
+def thresholders(args):
+    """The unsupervised default's training scores cut by oddseq's rule and by each of
+    pythresh's thresholders: the same scores, only the cut differs."""
+    import importlib
+
+    from oddseq._pipeline import AnomalyPipeline
+
+    rows = []
+    for source in args.sources:
+        for name, mode, fit, judged, y, weights in SOURCES[source](args):
+            if mode.split("#")[0] != "unsupervised" or not np.any(y == 1):
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pipe = AnomalyPipeline(random_state=args.seed).fit(fit)
+            table = pipe.table_.reindex(judged.ids)
+            scores = table["score"].to_numpy()
+            rows.append(
+                {"source": name, "mode": mode, "scorer": "oddseq (tail)",
+                 **judge(y, scores, table["is_anomaly"].to_numpy(), weights), "s": 0.0}
+            )  # fmt: skip
+            print(_line(rows[-1]), flush=True)
+            for rule in PYTHRESH:
+                t0 = time.perf_counter()
+                try:
+                    module = importlib.import_module(f"pythresh.thresholds.{rule.lower()}")
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        flags = np.asarray(getattr(module, rule)().eval(scores), bool)
+                except Exception as error:  # a peer failing is a result, not a crash
+                    print(f"pythresh {rule} failed on {name}: {error}")
+                    continue
+                rows.append(
+                    {"source": name, "mode": mode, "scorer": f"pythresh {rule}",
+                     **judge(y, scores, flags, weights), "s": time.perf_counter() - t0}
+                )  # fmt: skip
+                print(_line(rows[-1]), flush=True)
+    return rows
+
+
+def markdown(summary: pd.DataFrame) -> str:
+    """One row per source and mode: the default's ranking and flags, the best single
+    oddseq detector, and the best peer (by AUC, with its own flags' F1)."""
+    lines = [
+        "| source | mode | default AUC | AP | F1 own | F1 best cut | own/best | flagged "
+        "(true) | best oddseq detector (AUC) | best peer (AUC; F1 own) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (source, mode), group in summary.groupby(["source", "mode"], sort=False):
+        group = group.set_index("scorer")
+        if "auto" not in group.index:
+            continue
+        d = group.loc["auto"]
+        if d["true_share"] == 0:
+            lines.append(
+                f"| {source} | {mode} | | | | | | {d['flagged']:.4f} (0) | | |"
+            )  # fmt: skip
+            continue
+        ours = group.drop(index="auto")
+        peers = ours[ours.index.str.startswith(("sklearn", "pyod"))]
+        ours = ours.drop(index=peers.index)
+        o = ours["auc"].idxmax()
+        peer = (
+            f"{peers['auc'].idxmax()} ({peers['auc'].max():.3f}; "
+            f"{peers.loc[peers['auc'].idxmax(), 'f1_own']:.3f})"
+            if len(peers)
+            else ""
+        )
+        lines.append(
+            f"| {source} | {mode} | {d['auc']:.3f} | {d['ap']:.3f} | {d['f1_own']:.3f} | "
+            f"{d['f1_best']:.3f} | {d['ratio']:.2f} | {d['flagged']:.3f} "
+            f"({d['true_share']:.3f}) | {o} ({ours.loc[o, 'auc']:.3f}) | {peer} |"
+        )
+    return "\n".join(lines)
 
 
 def _line(r):
@@ -348,12 +441,18 @@ def main():
         "--false-alarm-rate", type=float, help="the pipeline's (default: its own per mode)"
     )
     parser.add_argument("--modes", nargs="*", default=["unsupervised", "normal"])
+    parser.add_argument(
+        "--thresholders",
+        action="store_true",
+        help="compare the default's cut with pythresh's thresholders on the same scores",
+    )
     args = parser.parse_args()
     result = run(args)
     result["machine"] = machine()
     result["args"] = vars(args)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "verdicts.json").write_text(json.dumps(result, indent=1, default=str))
+    name = "verdicts-thresholders" if args.thresholders else "verdicts"
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, default=str))
 
 
 if __name__ == "__main__":
