@@ -63,23 +63,10 @@ def explain_entities(pipeline, seqs: Sequences, entity_ids=None, top: int = 4) -
             [ids[rows], steps.index.get_level_values(1)], names=[ids.name or "entity", "rank"]
         )
         return steps
-    raw = pipeline.encoder_.transform(seqs)
-    shrunk = pipeline.evidence_.transform(raw, seqs.lengths)
-    X = pipeline.z_scaler_.transform(pipeline.log_scaler_.transform(shrunk))
+    raw, X = pipeline._matrix(seqs)
     explained = pipeline.detector_.explain(X, top=top, feature_names=pipeline.feature_names_)
-    rows = explained.index.get_level_values("row").to_numpy()
+    rows, cols, value, typical = pipeline._in_units(explained, raw)
     names = pd.Index(pipeline.feature_names_, dtype=object)
-    cols = names.get_indexer(explained["feature"].astype(object))
-    # The detector's expectation mapped back through the element-wise scalers, clipped
-    # to what the feature took in training (as the reasons do).
-    typical = pipeline.log_scaler_._inverse_at(
-        pipeline.z_scaler_._inverse_at(explained["typical"].to_numpy(np.float64), cols), cols
-    )
-    low, high = pipeline._raw_range
-    typical = np.clip(typical, low[cols], high[cols])
-    value = raw[rows, cols].astype(np.float64)
-    same = np.abs(typical - value) <= 1e-6 * np.maximum(1.0, np.abs(value))
-    typical = np.where(same, value, typical)
     value_text = np.empty(len(rows), dtype=object)
     typical_text = np.empty(len(rows), dtype=object)
     for j in np.unique(cols):

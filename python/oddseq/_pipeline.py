@@ -675,9 +675,7 @@ class AnomalyPipeline(SaveMixin):
         seqs = self._kept(seqs)
         if self.method == "markov":
             return self._markov_table(seqs, self.detector_.decision_function(seqs))
-        raw = self._features(seqs, fitting=False)
-        shrunk = self.evidence_.transform(raw, seqs.lengths)
-        X = self.z_scaler_.transform(self.log_scaler_.transform(shrunk))
+        raw, X = self._matrix(seqs)
         return self._table(seqs, raw, X, self.detector_.decision_function(X))
 
     def explain(self, seqs: Sequences, entity_ids=None, top: int = 4) -> pd.DataFrame:
@@ -751,6 +749,39 @@ class AnomalyPipeline(SaveMixin):
         table.insert(1, "rank", np.arange(1, len(table) + 1))
         return table
 
+    def _matrix(self, seqs: Sequences):
+        """(raw features, the detector's matrix) of sequences, with the fitted stages."""
+        raw = self._features(seqs, fitting=False)
+        shrunk = self.evidence_.transform(raw, seqs.lengths)
+        return raw, self.z_scaler_.transform(self.log_scaler_.transform(shrunk))
+
+    def _in_units(self, explained: pd.DataFrame, raw: np.ndarray):
+        """(rows, cols, value, typical) of a detector's explanation in the data's units:
+        the raw feature and what the detector expected, mapped back through the
+        element-wise scalers, for the reasons and ``explain``."""
+        rows = explained.index.get_level_values("row").to_numpy()
+        feature = explained["feature"]
+        if isinstance(feature.dtype, pd.CategoricalDtype) and feature.cat.categories.equals(
+            pd.Index(self.feature_names_, dtype=object)
+        ):
+            cols = feature.cat.codes.to_numpy(np.int64)
+        else:
+            cols = pd.Index(self.feature_names_).get_indexer(feature.astype(object))
+        # Only the (row, feature) pairs a reason names are mapped back (the scalers are
+        # element-wise): a dense rows x features matrix was gigabytes with wide data.
+        typical = self.log_scaler_._inverse_at(
+            self.z_scaler_._inverse_at(explained["typical"].to_numpy(np.float64), cols), cols
+        )
+        # A detector's expectation can fall outside what the feature ever takes (a PCA
+        # reconstruction of a ratio below 0): say the nearest value that occurs.
+        low, high = self._raw_range
+        typical = np.clip(typical, low[cols], high[cols])
+        value = raw[rows, cols].astype(np.float64)
+        # Round-off in the scalers and float32 centres leaves "typical 2.8e-13 s" where
+        # the expectation is the value itself: within a millionth, they are the same.
+        same = np.abs(typical - value) <= 1e-6 * np.maximum(1.0, np.abs(value))
+        return rows, cols, value, np.where(same, value, typical)
+
     def _table(self, seqs, raw, X, scores) -> pd.DataFrame:
         table = pd.DataFrame(
             {
@@ -764,28 +795,7 @@ class AnomalyPipeline(SaveMixin):
         # Reasons in the analyst's units: the raw feature against what the detector
         # expected, mapped back through the (element-wise) scalers.
         explained = self.detector_.explain(X, top=4, feature_names=self.feature_names_)
-        rows = explained.index.get_level_values("row").to_numpy()
-        feature = explained["feature"]
-        if isinstance(feature.dtype, pd.CategoricalDtype) and feature.cat.categories.equals(
-            pd.Index(self.feature_names_, dtype=object)
-        ):
-            cols = feature.cat.codes.to_numpy(np.int64)
-        else:
-            cols = pd.Index(self.feature_names_).get_indexer(feature)
-        # Only the (row, feature) pairs a reason names are mapped back (the scalers are
-        # element-wise): a dense rows x features matrix was gigabytes with wide data.
-        typical_raw = self.log_scaler_._inverse_at(
-            self.z_scaler_._inverse_at(explained["typical"].to_numpy(np.float64), cols), cols
-        )
-        # A detector's expectation can fall outside what the feature ever takes (a PCA
-        # reconstruction of a ratio below 0): say the nearest value that occurs.
-        low, high = self._raw_range
-        typical_raw = np.clip(typical_raw, low[cols], high[cols])
-        actual = raw[rows, cols].astype(np.float64)
-        # Round-off in the scalers and float32 centres leaves "typical 2.8e-13 s" where
-        # the expectation is the value itself: within a millionth, they are the same.
-        same = np.abs(typical_raw - actual) <= 1e-6 * np.maximum(1.0, np.abs(actual))
-        typical_raw = np.where(same, actual, typical_raw)
+        rows, cols, actual, typical_raw = self._in_units(explained, raw)
         # Each distinct (feature, value) is formatted once: values repeat a lot (counts,
         # cluster centres), and a million entities name four million of them.
         said = np.empty(len(rows), dtype=object)
