@@ -329,3 +329,17 @@ def test_group_by_columns_are_checked(shop):
         oddseq.detect_anomalies(
             log, entity="user_id", event="behavior", time="timestamp", groups=True
         )
+
+
+def test_p_normal_is_calibrated_on_held_out_normal_entities():
+    """Fitted on normal entities only, p_normal of other normal entities is about
+    uniform: a share alpha of them has p_normal <= alpha."""
+    bunch = make_ecommerce(n_users=4_000, anomaly_rate=0.0, random_state=7)
+    seqs = Sequences.from_events(
+        bunch.events, entity="user_id", event="behavior", time="timestamp"
+    )
+    order = np.random.default_rng(0).permutation(len(seqs))
+    pipe = AnomalyPipeline().fit(seqs.take(np.sort(order[:2_000])), normal=True)
+    held = pipe.score(seqs.take(np.sort(order[2_000:])))["p_normal"].to_numpy()
+    for alpha in (0.05, 0.1, 0.25, 0.5):
+        assert abs(np.mean(held <= alpha) - alpha) < 0.04
