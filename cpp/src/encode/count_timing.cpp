@@ -1,8 +1,10 @@
 #include "oddseq/encode/count_timing.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "oddseq/core/blocks.hpp"
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/parallel.hpp"
 
@@ -21,42 +23,90 @@ void count_timing_features(const std::int64_t* offsets, std::int64_t n_sequences
                            const std::int64_t* times, int n_threads, float* out) {
   ODDSEQ_CHECK(n_event_types >= 0, "negative number of event types");
   const std::int64_t width = count_timing_width(n_event_types, times != nullptr);
+  auto count = [&](std::int64_t from, std::int64_t to, std::int64_t* counts) {
+    for (std::int64_t i = from; i < to; ++i) {
+      const std::int32_t code = events[i];
+      ODDSEQ_CHECK_RANGE(code >= 0 && code < n_event_types,
+                         "event code " << code << " outside [0, " << n_event_types << ")");
+      ++counts[static_cast<std::size_t>(code)];
+    }
+  };
+  // Mean gap of a sequence: the gaps sum to the duration, so no pass is needed.
+  auto mean_gap = [&](std::int64_t begin, std::int64_t end) {
+    const double duration = static_cast<double>(times[end - 1] - times[begin]) * kSecondsPerNano;
+    return duration / static_cast<double>(end - begin - 1);
+  };
+  // Squared deviations from `mean` of the gaps ending at events [from, to).
+  auto squared_deviations = [&](std::int64_t from, std::int64_t to, double mean) {
+    double sum_sq = 0.0;
+    for (std::int64_t i = from; i < to; ++i) {
+      const double gap = static_cast<double>(times[i] - times[i - 1]) * kSecondsPerNano - mean;
+      sum_sq += gap * gap;
+    }
+    return sum_sq;
+  };
+  auto write_row = [&](std::int64_t s, const std::int64_t* counts, double sum_sq) {
+    float* row = out + s * width;
+    for (std::int64_t c = 0; c < n_event_types; ++c) {
+      row[c] = static_cast<float>(counts[static_cast<std::size_t>(c)]);
+    }
+    const std::int64_t begin = offsets[s], end = offsets[s + 1], length = end - begin;
+    row[n_event_types] = static_cast<float>(length);
+    if (times == nullptr) return;
+    double duration = 0.0, mean = 0.0, std_dev = 0.0;
+    if (length >= 2) {
+      duration = static_cast<double>(times[end - 1] - times[begin]) * kSecondsPerNano;
+      mean = mean_gap(begin, end);
+      std_dev = std::sqrt(sum_sq / static_cast<double>(length - 1));
+    }
+    row[n_event_types + 1] = static_cast<float>(duration);
+    row[n_event_types + 2] = static_cast<float>(mean);
+    row[n_event_types + 3] = static_cast<float>(std_dev);
+  };
+
+  // Long sequences one at a time, each shared by every thread (core/blocks.hpp): counts
+  // per thread (integers, exact in any order), squared deviations per block, added in
+  // block order.
+  const int threads = core::resolve_threads(n_threads);
+  const auto types = static_cast<std::size_t>(n_event_types);
+  std::vector<std::int64_t> thread_counts;
+  std::vector<double> block_sq;
+  for (const std::int64_t s : core::long_sequences(offsets, n_sequences)) {
+    const std::int64_t begin = offsets[s], end = offsets[s + 1];
+    const double mean = times != nullptr ? mean_gap(begin, end) : 0.0;
+    thread_counts.assign(static_cast<std::size_t>(threads) * types, 0);
+    block_sq.assign(static_cast<std::size_t>(core::div_up(end - begin, core::kBlockEvents)), 0.0);
+    core::for_each_block(
+        begin, end, threads, [&](std::int64_t b, std::int64_t from, std::int64_t to) {
+          count(from, to,
+                thread_counts.data() + static_cast<std::size_t>(omp_get_thread_num()) * types);
+          if (times != nullptr) {
+            block_sq[static_cast<std::size_t>(b)] =
+                squared_deviations(std::max(from, begin + 1), to, mean);
+          }
+        });
+    for (int t = 1; t < threads; ++t) {
+      for (std::size_t c = 0; c < types; ++c) {
+        thread_counts[c] += thread_counts[static_cast<std::size_t>(t) * types + c];
+      }
+    }
+    double sum_sq = 0.0;
+    for (const double partial : block_sq) sum_sq += partial;
+    write_row(s, thread_counts.data(), sum_sq);
+  }
+
   core::parallel_for_dynamic(
       n_sequences, n_threads,
       [&](std::int64_t s) {
-        float* row = out + s * width;
+        const std::int64_t begin = offsets[s], end = offsets[s + 1];
+        if (core::is_long_sequence(end - begin)) return;       // done above
         static thread_local std::vector<std::int64_t> counts;  // reused per thread
-        counts.assign(static_cast<std::size_t>(n_event_types), 0);
-        const std::int64_t begin = offsets[s];
-        const std::int64_t end = offsets[s + 1];
-        for (std::int64_t i = begin; i < end; ++i) {
-          const std::int32_t code = events[i];
-          ODDSEQ_CHECK_RANGE(code >= 0 && code < n_event_types,
-                             "event code " << code << " outside [0, " << n_event_types << ")");
-          ++counts[static_cast<std::size_t>(code)];
-        }
-        for (std::int64_t c = 0; c < n_event_types; ++c) {
-          row[c] = static_cast<float>(counts[static_cast<std::size_t>(c)]);
-        }
-        const std::int64_t length = end - begin;
-        row[n_event_types] = static_cast<float>(length);
-        if (times == nullptr) return;
-        double duration = 0.0, mean = 0.0, std_dev = 0.0;
-        if (length >= 2) {
-          duration = static_cast<double>(times[end - 1] - times[begin]) * kSecondsPerNano;
-          const double n_gaps = static_cast<double>(length - 1);
-          mean = duration / n_gaps;
-          double sum_sq = 0.0;
-          for (std::int64_t i = begin + 1; i < end; ++i) {
-            const double gap =
-                static_cast<double>(times[i] - times[i - 1]) * kSecondsPerNano - mean;
-            sum_sq += gap * gap;
-          }
-          std_dev = std::sqrt(sum_sq / n_gaps);
-        }
-        row[n_event_types + 1] = static_cast<float>(duration);
-        row[n_event_types + 2] = static_cast<float>(mean);
-        row[n_event_types + 3] = static_cast<float>(std_dev);
+        counts.assign(types, 0);
+        count(begin, end, counts.data());
+        const double sum_sq = times != nullptr && end - begin >= 2
+                                  ? squared_deviations(begin + 1, end, mean_gap(begin, end))
+                                  : 0.0;
+        write_row(s, counts.data(), sum_sq);
       },
       256);
 }

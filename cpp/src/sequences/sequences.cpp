@@ -12,6 +12,10 @@ namespace oddseq::sequences {
 namespace {
 
 constexpr std::int64_t kGatherBlock = 1 << 14;
+// Sequences longer than this are sorted by time with every thread, in blocks of
+// kSortBlock rows merged pairwise.
+constexpr std::int64_t kLongSort = std::int64_t{1} << 18;
+constexpr std::int64_t kSortBlock = std::int64_t{1} << 16;
 
 // Per-thread entity histograms cost n_threads * n_entities counters; beyond a budget of
 // one counter per row (or 1M) fewer threads do the counting.
@@ -20,6 +24,87 @@ int counting_threads(std::int64_t n, std::int64_t n_entities, int n_threads) {
   const std::int64_t affordable =
       std::max<std::int64_t>(1, budget / std::max<std::int64_t>(1, n_entities));
   return static_cast<int>(std::min<std::int64_t>(core::resolve_threads(n_threads), affordable));
+}
+
+// Whether code_map sends each of n_codes codes to its own entity of n_entities (the
+// relabelling that sorts a vocabulary): then rows can be counted and placed by their raw
+// code, with the map read once per code instead of twice per row.
+bool is_permutation(const std::int64_t* code_map, std::int64_t n_codes, std::int64_t n_entities) {
+  if (code_map == nullptr || n_codes != n_entities) return false;
+  std::vector<bool> seen(static_cast<std::size_t>(n_entities), false);
+  for (std::int64_t c = 0; c < n_codes; ++c) {
+    const auto e = static_cast<std::size_t>(code_map[c]);
+    if (seen[e]) return false;
+    seen[e] = true;
+  }
+  return true;
+}
+
+using TimedRow = std::pair<std::int64_t, std::int64_t>;  // (time, row)
+
+// Rows [begin, end) of one sequence ordered by (time, row): rows come in row order, so
+// this is the stable order by time. `buffer` is the caller's scratch.
+void sort_by_time(std::int64_t begin, std::int64_t end, std::int64_t* order,
+                  std::int64_t* sorted_times, std::vector<TimedRow>& buffer) {
+  bool sorted = true;
+  for (std::int64_t j = begin; j + 1 < end; ++j) {
+    if (sorted_times[j + 1] < sorted_times[j]) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return;  // most logs are already ordered
+  buffer.resize(static_cast<std::size_t>(end - begin));
+  for (std::int64_t j = begin; j < end; ++j) {
+    buffer[static_cast<std::size_t>(j - begin)] = {sorted_times[j], order[j]};
+  }
+  std::sort(buffer.begin(), buffer.end());
+  for (std::int64_t j = begin; j < end; ++j) {
+    sorted_times[j] = buffer[static_cast<std::size_t>(j - begin)].first;
+    order[j] = buffer[static_cast<std::size_t>(j - begin)].second;
+  }
+}
+
+// The same for a sequence long enough to keep every thread busy (a crawler): blocks
+// sorted in parallel, then merged pairwise, the merges of a round in parallel. (time,
+// row) pairs are distinct, so the result is the one order whatever the thread count.
+void sort_long_by_time(std::int64_t begin, std::int64_t end, std::int64_t* order,
+                       std::int64_t* sorted_times, int n_threads) {
+  const std::int64_t n = end - begin;
+  const std::int64_t n_blocks = core::div_up(n, kSortBlock);
+  std::vector<char> block_sorted(static_cast<std::size_t>(n_blocks), 1);
+  core::parallel_for(n_blocks, n_threads, [&](std::int64_t k) {
+    const std::int64_t to = std::min(end, begin + (k + 1) * kSortBlock);
+    for (std::int64_t j = std::max(begin + k * kSortBlock, begin + 1); j < to; ++j) {
+      if (sorted_times[j] < sorted_times[j - 1]) {
+        block_sorted[static_cast<std::size_t>(k)] = 0;
+        break;
+      }
+    }
+  });
+  if (std::all_of(block_sorted.begin(), block_sorted.end(), [](char ok) { return ok != 0; })) {
+    return;  // already ordered
+  }
+  std::vector<TimedRow> a(static_cast<std::size_t>(n)), b(static_cast<std::size_t>(n));
+  core::parallel_for(n, n_threads, [&](std::int64_t j) {
+    a[static_cast<std::size_t>(j)] = {sorted_times[begin + j], order[begin + j]};
+  });
+  core::parallel_for_dynamic(n_blocks, n_threads, [&](std::int64_t k) {
+    std::sort(a.begin() + k * kSortBlock, a.begin() + std::min(n, (k + 1) * kSortBlock));
+  });
+  for (std::int64_t width = kSortBlock; width < n; width *= 2) {
+    const std::int64_t n_pairs = core::div_up(n, 2 * width);
+    core::parallel_for_dynamic(n_pairs, n_threads, [&](std::int64_t k) {
+      const std::int64_t lo = k * 2 * width;
+      const std::int64_t mid = std::min(n, lo + width), hi = std::min(n, lo + 2 * width);
+      std::merge(a.begin() + lo, a.begin() + mid, a.begin() + mid, a.begin() + hi, b.begin() + lo);
+    });
+    a.swap(b);
+  }
+  core::parallel_for(n, n_threads, [&](std::int64_t j) {
+    sorted_times[begin + j] = a[static_cast<std::size_t>(j)].first;
+    order[begin + j] = a[static_cast<std::size_t>(j)].second;
+  });
 }
 
 }  // namespace
@@ -38,27 +123,32 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
     }
   }
   const std::int64_t n_valid_codes = code_map != nullptr ? n_codes : n_entities;
-  auto entity_of = [&](std::int64_t i) {
-    return code_map != nullptr ? code_map[codes[i]] : codes[i];
+  // Rows are counted and placed by `slot_of(i)`: the entity, or the raw code when the map
+  // is a permutation (entity_of_slot then maps slots to entities once per slot).
+  const bool by_raw_code = is_permutation(code_map, n_codes, n_entities);
+  const std::int64_t n_slots = n_entities;
+  auto slot_of = [&](std::int64_t i) {
+    return code_map != nullptr && !by_raw_code ? code_map[codes[i]] : codes[i];
   };
+  auto entity_of_slot = [&](std::int64_t slot) { return by_raw_code ? code_map[slot] : slot; };
   const int threads = counting_threads(n, n_entities, n_threads);
   const std::int64_t chunk = core::div_up(std::max<std::int64_t>(n, 1), threads);
-  // counts[t * n_entities + e]: rows of entity e in thread t's chunk, later its cursor.
-  std::vector<std::int64_t> counts(static_cast<std::size_t>(threads) * n_entities, 0);
+  // counts[t * n_slots + k]: rows of slot k in thread t's chunk, later its cursor.
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(threads) * n_slots, 0);
   core::ErrorCollector errors;
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
     const std::int64_t begin = std::min(n, t * chunk);
     const std::int64_t end = std::min(n, begin + chunk);
-    std::int64_t* local = counts.data() + static_cast<std::size_t>(t) * n_entities;
+    std::int64_t* local = counts.data() + static_cast<std::size_t>(t) * n_slots;
     try {
       for (std::int64_t i = begin; i < end; ++i) {
         const std::int64_t code = codes[i];
         ODDSEQ_CHECK_RANGE(
             code >= 0 && code < n_valid_codes,
             "entity code " << code << " at row " << i << " outside [0, " << n_valid_codes << ")");
-        ++local[entity_of(i)];
+        ++local[slot_of(i)];
       }
     } catch (...) {
       errors.capture();
@@ -66,20 +156,20 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
   }
   errors.rethrow_if_any();
 
-  // Sequence sizes, then each thread's first slot within each sequence.
-  core::parallel_for(n_entities, n_threads, [&](std::int64_t e) {
+  // Sequence sizes, then each thread's first place within each sequence.
+  core::parallel_for(n_slots, n_threads, [&](std::int64_t k) {
     std::int64_t total = 0;
-    for (int t = 0; t < threads; ++t) total += counts[static_cast<std::size_t>(t) * n_entities + e];
-    offsets[e + 1] = total;
+    for (int t = 0; t < threads; ++t) total += counts[static_cast<std::size_t>(t) * n_slots + k];
+    offsets[entity_of_slot(k) + 1] = total;
   });
   offsets[0] = 0;
   for (std::int64_t e = 0; e < n_entities; ++e) offsets[e + 1] += offsets[e];
-  core::parallel_for(n_entities, n_threads, [&](std::int64_t e) {
-    std::int64_t cursor = offsets[e];
+  core::parallel_for(n_slots, n_threads, [&](std::int64_t k) {
+    std::int64_t cursor = offsets[entity_of_slot(k)];
     for (int t = 0; t < threads; ++t) {
-      std::int64_t& slot = counts[static_cast<std::size_t>(t) * n_entities + e];
-      const std::int64_t size = slot;
-      slot = cursor;
+      std::int64_t& place = counts[static_cast<std::size_t>(t) * n_slots + k];
+      const std::int64_t size = place;
+      place = cursor;
       cursor += size;
     }
   });
@@ -90,43 +180,33 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
     const int t = omp_get_thread_num();
     const std::int64_t begin = std::min(n, t * chunk);
     const std::int64_t end = std::min(n, begin + chunk);
-    std::int64_t* cursor = counts.data() + static_cast<std::size_t>(t) * n_entities;
+    std::int64_t* cursor = counts.data() + static_cast<std::size_t>(t) * n_slots;
     if (times != nullptr) {
       for (std::int64_t i = begin; i < end; ++i) {
-        const std::int64_t slot = cursor[entity_of(i)]++;
-        order[slot] = i;
-        sorted_times[slot] = times[i];
+        const std::int64_t place = cursor[slot_of(i)]++;
+        order[place] = i;
+        sorted_times[place] = times[i];
       }
     } else {
-      for (std::int64_t i = begin; i < end; ++i) order[cursor[entity_of(i)]++] = i;
+      for (std::int64_t i = begin; i < end; ++i) order[cursor[slot_of(i)]++] = i;
     }
   }
   core::throw_if_interrupted();
   if (times == nullptr) return;
 
-  // Within each sequence, order by time; most logs are already ordered, so check first.
+  // Within each sequence, order by time: sequences long enough to keep every thread busy
+  // one at a time with all threads, the others one per thread.
+  for (std::int64_t e = 0; e < n_entities; ++e) {
+    if (offsets[e + 1] - offsets[e] > kLongSort) {
+      sort_long_by_time(offsets[e], offsets[e + 1], order, sorted_times, n_threads);
+    }
+  }
   core::parallel_for_dynamic(
       n_entities, n_threads,
       [&](std::int64_t e) {
-        const std::int64_t begin = offsets[e];
-        const std::int64_t end = offsets[e + 1];
-        bool sorted = true;
-        for (std::int64_t j = begin; j + 1 < end; ++j) {
-          if (sorted_times[j + 1] < sorted_times[j]) {
-            sorted = false;
-            break;
-          }
-        }
-        if (sorted) return;
-        std::vector<std::pair<std::int64_t, std::int64_t>> keyed;
-        keyed.reserve(static_cast<std::size_t>(end - begin));
-        for (std::int64_t j = begin; j < end; ++j) keyed.emplace_back(sorted_times[j], order[j]);
-        std::stable_sort(keyed.begin(), keyed.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-        for (std::int64_t j = begin; j < end; ++j) {
-          sorted_times[j] = keyed[static_cast<std::size_t>(j - begin)].first;
-          order[j] = keyed[static_cast<std::size_t>(j - begin)].second;
-        }
+        if (offsets[e + 1] - offsets[e] > kLongSort) return;  // done above
+        static thread_local std::vector<TimedRow> buffer;
+        sort_by_time(offsets[e], offsets[e + 1], order, sorted_times, buffer);
       },
       64);
 }

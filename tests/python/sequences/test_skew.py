@@ -1,0 +1,62 @@
+"""Grouping a log where one entity holds a large share of the events (a crawler): its
+time sort is shared by every thread, and the result is the stable sort whatever the
+thread count."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oddseq import _core
+from oddseq.sequences import Sequences
+
+LONG_SORT = 1 << 18  # sequences longer than this are sorted by every thread
+
+
+def crawler_log(n, share, seed, ordered=False):
+    rng = np.random.default_rng(seed)
+    user = rng.integers(0, 2_000, n) * 7919  # sparse ids: hashed, then relabelled
+    user[rng.random(n) < share] = -5
+    times = rng.integers(0, 20_000, n)  # many equal times: ties keep the row order
+    if ordered:
+        times = np.sort(times)
+    return pd.DataFrame(
+        {
+            "user": user,
+            "event": rng.choice(["pv", "cart", "buy"], n),
+            "ts": times,
+            "item": rng.integers(0, 10**6, n),
+        }
+    )
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+def test_a_crawler_is_grouped_as_a_stable_sort_for_any_thread_count(ordered):
+    df = crawler_log(700_000, 0.5, seed=1, ordered=ordered)
+    expected = df.sort_values(["user", "ts"], kind="stable")
+    sizes = expected.groupby("user", sort=True).size()
+    assert sizes.max() > LONG_SORT
+    for n_threads in (1, 2, 7):
+        seqs = Sequences.from_events(
+            df, entity="user", event="event", time="ts", item="item", n_threads=n_threads
+        )
+        assert seqs.ids.tolist() == sizes.index.tolist()
+        np.testing.assert_array_equal(np.diff(seqs.offsets), sizes.to_numpy())
+        np.testing.assert_array_equal(seqs.item_labels[seqs.items], expected["item"].to_numpy())
+        np.testing.assert_array_equal(seqs.times, expected["ts"].to_numpy() * 10**9)
+        np.testing.assert_array_equal(seqs.event_labels[seqs.events], expected["event"].to_numpy())
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 7])
+def test_group_rows_with_a_map_that_merges_codes_keeps_the_row_order(n_threads):
+    # Codes 0 and 2 both map to entity 1: rows are placed by entity, in row order.
+    rng = np.random.default_rng(2)
+    n = 300_000
+    codes = rng.integers(0, 3, n).astype(np.int64)
+    code_map = np.array([1, 0, 1], dtype=np.int64)
+    times = rng.integers(0, 50, n).astype(np.int64)
+    order, offsets, sorted_times = _core.group_rows(codes, code_map, 2, times, n_threads)
+    entity = code_map[codes]
+    expected = np.lexsort((np.arange(n), times, entity))
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(sorted_times, times[expected])
+    np.testing.assert_array_equal(offsets, [0, (entity == 0).sum(), n])
