@@ -40,4 +40,5 @@ PYBIND11_MODULE(_core, m) {
   oddseq::bindings::register_graph(m);
   oddseq::bindings::register_metrics(m);
   oddseq::bindings::register_preprocessing(m);
+  oddseq::bindings::register_stream(m);
 }

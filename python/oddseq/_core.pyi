@@ -174,6 +174,42 @@ class MarkovModel:
         self, offsets: NDArray[np.int64], codes: NDArray[np.int32], top_g: int, n_threads: int
     ) -> NDArray[np.float64]: ...
 
+class StreamEntityStore:
+    def __init__(
+        self,
+        column_of_code: NDArray[np.int32],
+        n_columns: int,
+        has_times: bool,
+        has_items: bool,
+        has_values: bool,
+        view: int,
+        cart: int,
+        fav: int,
+        buy: int,
+        max_exact_items: int,
+        lateness_ns: int,
+        max_late_events: int,
+        ttl_ns: int,
+        max_entities: int,
+    ) -> None: ...
+    def update(
+        self,
+        entity: NDArray[np.uint64],
+        code: NDArray[np.int32],
+        time: NDArray[np.int64] | None,
+        item: NDArray[np.uint64] | None,
+        item_present: NDArray[np.uint8] | None,
+        value: NDArray[np.float64] | None,
+    ) -> tuple: ...
+    def features(self, keys: NDArray[np.uint64], n_columns: int) -> tuple: ...
+    def set_alerted(self, keys: NDArray[np.uint64], value: bool) -> None: ...
+    def alerted(self, keys: NDArray[np.uint64]) -> NDArray[np.uint8]: ...
+    def counters(self) -> dict: ...
+    def memory_bytes(self) -> int: ...
+    def evict_idle(self, now_ns: int) -> int: ...
+    @property
+    def watermark(self) -> int: ...
+
 @overload
 def build_bipartite(
     event_offsets: NDArray[np.int64],

@@ -1,0 +1,113 @@
+#pragma once
+// Per-entity state of a live event stream: what the batch encoders CountTimingEncoder
+// and DiversityEncoder compute from a whole sequence, kept as running sums so that each
+// event costs O(1) and an entity's features can be read at any moment.
+//
+// Exact (equal to the batch encoders on the same events): counts per event type,
+// length, duration_s, gap_mean_s, the funnel ratios, repeat_previous_item_share,
+// share_value_missing, value_max, and the item columns while an entity has at most
+// `max_exact_items` distinct items (value_sum / value_mean / value_bought_sum add in
+// arrival order, which is the batch's time order unless late events were accepted).
+// Approximate: gap_std_s (from exact integer sums of the gaps and their squares: free of
+// the batch's two-pass round-off, so equal to it up to float round-off), value_std
+// (Welford), and past `max_exact_items` distinct items n_items, distinct_item_ratio,
+// item_entropy_bits, top_item_share (HyperLogLog, 2^10 registers, ~3% error) and
+// likewise n_items_bought.
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace oddseq::stream {
+
+// Event codes of the funnel steps in the count columns' code space, -1 where absent.
+struct Funnel {
+  std::int32_t view = -1, cart = -1, fav = -1, buy = -1;
+};
+
+struct StoreParams {
+  // Event codes 0..size-1 and the count column each adds to (several codes may share
+  // one column, e.g. the pooled count[<other>]); n_columns count columns in all.
+  std::vector<std::int32_t> column_of_code = {0};
+  std::int64_t n_columns = 1;
+  bool has_times = true;
+  bool has_items = false;
+  bool has_values = false;
+  Funnel funnel;
+  std::int64_t max_exact_items = 256;  // distinct items kept exactly, then a sketch
+  std::int64_t lateness_ns = 0;        // how far behind its entity's newest event an event may be
+  std::int64_t max_late_events = 8;    // newest events kept per entity to place late ones
+  std::int64_t ttl_ns = 0;             // idle time after which an entity is forgotten (0: never)
+  std::int64_t max_entities = 0;       // cap on tracked entities (0: none)
+};
+
+// One batch of events in arrival order. entity: 64-bit keys; code: in [0, column_of_code.size());
+// time: ns (null without times); item: 64-bit keys with item_present (null without
+// items); value: NaN for missing (null without values).
+struct EventBatch {
+  std::int64_t n = 0;
+  const std::uint64_t* entity = nullptr;
+  const std::int32_t* code = nullptr;
+  const std::int64_t* time = nullptr;
+  const std::uint64_t* item = nullptr;
+  const std::uint8_t* item_present = nullptr;
+  const double* value = nullptr;
+};
+
+// Per event: applied in order, applied late (placed among its entity's newest events),
+// or dropped as too late.
+enum EventStatus : std::uint8_t { kApplied = 0, kLateAccepted = 1, kLateDropped = 2 };
+
+struct StoreCounters {
+  std::int64_t events = 0, late_accepted = 0, late_dropped = 0;
+  std::int64_t evicted_ttl = 0, evicted_cap = 0;
+};
+
+struct EntityState;  // defined in the source
+
+// Columns of `features`, in order: the n_columns counts, length, duration_s,
+// gap_mean_s, gap_std_s, then the DiversityEncoder's 10 item columns and its 6 value
+// columns (zeros where the stream has no items / values).
+std::int64_t feature_width(std::int64_t n_columns);
+
+class EntityStore {
+ public:
+  explicit EntityStore(const StoreParams& params);
+  ~EntityStore();
+  EntityStore(const EntityStore&) = delete;
+  EntityStore& operator=(const EntityStore&) = delete;
+
+  // Applies the events in order; status[i] says what became of event i; `touched` gets
+  // the distinct entities of the batch that were updated, in first-touch order.
+  void update(const EventBatch& batch, std::uint8_t* status, std::vector<std::uint64_t>& touched);
+
+  // One row of feature_width(n_columns) floats per key; found[i] = 0 for unknown keys (row
+  // of zeros); approximate[i] = 1 when the entity's item columns come from the sketch.
+  void features(const std::uint64_t* keys, std::int64_t n, float* out, std::int64_t* length,
+                std::uint8_t* found, std::uint8_t* approximate) const;
+
+  // Remembers (1) or forgets (0) that these entities were alerted on; read back by
+  // `alerted` (0 for unknown keys).
+  void set_alerted(const std::uint64_t* keys, std::int64_t n, std::uint8_t value);
+  void alerted(const std::uint64_t* keys, std::int64_t n, std::uint8_t* out) const;
+
+  // Forgets every entity idle (by event time) longer than the TTL at time `now_ns`.
+  std::int64_t evict_idle(std::int64_t now_ns);
+
+  std::int64_t size() const { return static_cast<std::int64_t>(entities_.size()); }
+  std::int64_t memory_bytes() const;  // the state's heap use, estimated from its containers
+  const StoreCounters& counters() const { return counters_; }
+  std::int64_t watermark() const { return watermark_; }
+
+ private:
+  EntityState& entity(std::uint64_t key, std::int64_t time, bool& fresh);
+  void evict_for_cap();
+
+  StoreParams params_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<EntityState>> entities_;
+  StoreCounters counters_;
+  std::int64_t watermark_;
+  std::int64_t last_sweep_;
+};
+
+}  // namespace oddseq::stream

@@ -1,0 +1,474 @@
+#include "oddseq/stream/entity_store.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "oddseq/core/check.hpp"
+#include "oddseq/core/hash.hpp"
+
+namespace oddseq::stream {
+
+namespace {
+
+__extension__ typedef unsigned __int128 U128;  // exact sums of squared gaps in ns^2
+
+constexpr double kSecondsPerNano = 1e-9;  // as the batch encoders convert
+constexpr int kSketchBits = 10;            // HyperLogLog with 2^10 one-byte registers
+constexpr std::size_t kSketchSize = std::size_t{1} << kSketchBits;
+constexpr std::size_t kLinearKeys = 8;  // up to this many keys, a scan beats a hash index
+
+// Distinct 64-bit keys with their counts, in first-seen order (the batch tally adds its
+// entropy terms in that order), exact up to a bound, then a HyperLogLog sketch for the
+// keys beyond it (the tracked keys keep exact counts).
+struct KeySet {
+  std::vector<std::uint64_t> keys;
+  std::vector<std::int64_t> counts;
+  std::vector<std::uint32_t> index;             // open addressing: position + 1, 0 empty
+  std::unique_ptr<std::uint8_t[]> sketch;       // registers, once past the bound
+  std::int64_t total = 0, untracked = 0;        // occurrences; of keys not tracked
+
+  std::int64_t find(std::uint64_t key) const {
+    if (index.empty()) {
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (keys[i] == key) return static_cast<std::int64_t>(i);
+      }
+      return -1;
+    }
+    const std::size_t mask = index.size() - 1;
+    std::size_t slot = static_cast<std::size_t>(core::mix64(key)) & mask;
+    while (index[slot] != 0) {
+      if (keys[index[slot] - 1] == key) return static_cast<std::int64_t>(index[slot] - 1);
+      slot = (slot + 1) & mask;
+    }
+    return -1;
+  }
+
+  void rebuild_index() {
+    std::size_t capacity = 16;
+    while (capacity < 2 * keys.size()) capacity <<= 1;
+    index.assign(capacity, 0);
+    const std::size_t mask = capacity - 1;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      std::size_t slot = static_cast<std::size_t>(core::mix64(keys[i])) & mask;
+      while (index[slot] != 0) slot = (slot + 1) & mask;
+      index[slot] = static_cast<std::uint32_t>(i + 1);
+    }
+  }
+
+  void sketch_add(std::uint64_t key) {
+    const std::uint64_t h = core::mix64(key ^ 0x5851F42D4C957F2DULL);
+    const std::size_t reg = static_cast<std::size_t>(h >> (64 - kSketchBits));
+    const std::uint64_t rest = (h << kSketchBits) | (std::uint64_t{1} << (kSketchBits - 1));
+    const auto rank = static_cast<std::uint8_t>(__builtin_clzll(rest) + 1);
+    sketch[reg] = std::max(sketch[reg], rank);
+  }
+
+  void add(std::uint64_t key, std::int64_t bound) {
+    ++total;
+    const std::int64_t at = find(key);
+    if (at >= 0) {
+      ++counts[static_cast<std::size_t>(at)];
+      return;
+    }
+    if (static_cast<std::int64_t>(keys.size()) >= bound) {
+      if (!sketch) {
+        sketch.reset(new std::uint8_t[kSketchSize]());
+        for (const std::uint64_t k : keys) sketch_add(k);
+      }
+      sketch_add(key);
+      ++untracked;
+      return;
+    }
+    keys.push_back(key);
+    counts.push_back(1);
+    if (keys.size() > kLinearKeys && 2 * keys.size() > index.size()) {
+      rebuild_index();
+    } else if (!index.empty()) {
+      const std::size_t mask = index.size() - 1;
+      std::size_t slot = static_cast<std::size_t>(core::mix64(key)) & mask;
+      while (index[slot] != 0) slot = (slot + 1) & mask;
+      index[slot] = static_cast<std::uint32_t>(keys.size());
+    }
+  }
+
+  bool approximate() const { return static_cast<bool>(sketch); }
+
+  std::int64_t distinct() const {
+    const auto tracked = static_cast<std::int64_t>(keys.size());
+    if (!sketch) return tracked;
+    double inverse_sum = 0.0;
+    std::size_t zeros = 0;
+    for (std::size_t r = 0; r < kSketchSize; ++r) {
+      inverse_sum += std::ldexp(1.0, -static_cast<int>(sketch[r]));
+      zeros += sketch[r] == 0;
+    }
+    const double m = static_cast<double>(kSketchSize);
+    double estimate = 0.7213 / (1.0 + 1.079 / m) * m * m / inverse_sum;
+    if (estimate <= 2.5 * m && zeros > 0) estimate = m * std::log(m / static_cast<double>(zeros));
+    // Every untracked occurrence may be a new key, and at least one is.
+    const auto upper = tracked + untracked;
+    const auto rounded = static_cast<std::int64_t>(std::llround(estimate));
+    return std::min(upper, std::max(rounded, tracked + 1));
+  }
+
+  void bytes(std::int64_t& out) const {
+    out += static_cast<std::int64_t>(keys.capacity() * sizeof(std::uint64_t) +
+                                     counts.capacity() * sizeof(std::int64_t) +
+                                     index.capacity() * sizeof(std::uint32_t));
+    if (sketch) out += static_cast<std::int64_t>(kSketchSize);
+  }
+};
+
+// The batch's entropy of the key counts (bits), its largest count and distinct keys;
+// past the bound, the untracked occurrences are taken as evenly spread over the keys
+// the sketch adds.
+struct Tally {
+  std::int64_t distinct = 0, top = 0;
+  double entropy = 0.0;
+};
+
+Tally tally(const KeySet& set) {
+  Tally t;
+  t.distinct = set.distinct();
+  double weighted = 0.0;
+  for (const std::int64_t c : set.counts) {
+    t.top = std::max(t.top, c);
+    if (c > 1) weighted += static_cast<double>(c) * std::log2(static_cast<double>(c));
+  }
+  if (set.untracked > 0) {
+    const double extra = static_cast<double>(std::max<std::int64_t>(
+        t.distinct - static_cast<std::int64_t>(set.keys.size()), 1));
+    const double per = static_cast<double>(set.untracked) / extra;
+    if (per > 1.0) weighted += static_cast<double>(set.untracked) * std::log2(per);
+    t.top = std::max(t.top, static_cast<std::int64_t>(std::ceil(per)));
+  }
+  if (set.total > 0) {
+    const double n = static_cast<double>(set.total);
+    t.entropy = std::max(0.0, std::log2(n) - weighted / n);
+  }
+  return t;
+}
+
+// One of an entity's newest events, kept to place late events among them.
+struct Recent {
+  std::int64_t time;
+  std::uint64_t item;
+  bool item_present;
+};
+
+bool repeat(const Recent& a, const Recent& b) {
+  return a.item_present && b.item_present && a.item == b.item;
+}
+
+}  // namespace
+
+struct EntityState {
+  std::vector<std::int64_t> counts;  // per event code
+  std::int64_t length = 0, first_time = 0, last_time = 0;
+  U128 gap_sq = 0;                   // sum of squared gaps, ns^2
+  std::vector<Recent> recent;        // newest events, oldest first
+  KeySet items, bought;
+  std::int64_t repeats = 0;
+  std::int64_t steps[4] = {0, 0, 0, 0};
+  double value_sum = 0.0, value_max = 0.0, value_bought = 0.0, value_mean = 0.0, value_m2 = 0.0;
+  std::int64_t value_present = 0;
+  bool alerted = false;
+};
+
+std::int64_t feature_width(std::int64_t n_columns) { return n_columns + 4 + 16; }
+
+EntityStore::EntityStore(const StoreParams& params)
+    : params_(params),
+      watermark_(std::numeric_limits<std::int64_t>::min()),
+      last_sweep_(std::numeric_limits<std::int64_t>::min()) {
+  ODDSEQ_CHECK(!params_.column_of_code.empty(), "no event codes");
+  for (const std::int32_t c : params_.column_of_code) {
+    ODDSEQ_CHECK(c >= 0 && c < params_.n_columns,
+                 "count column " << c << " outside [0, " << params_.n_columns << ")");
+  }
+  ODDSEQ_CHECK(params_.max_exact_items >= 1, "max_exact_items must be at least 1");
+  ODDSEQ_CHECK(params_.lateness_ns >= 0 && params_.ttl_ns >= 0 && params_.max_entities >= 0,
+               "negative lateness, ttl or max_entities");
+  params_.max_late_events = std::max<std::int64_t>(params_.max_late_events, 1);
+}
+
+EntityStore::~EntityStore() = default;
+
+EntityState& EntityStore::entity(std::uint64_t key, std::int64_t time, bool& fresh) {
+  auto found = entities_.find(key);
+  if (found != entities_.end()) {
+    EntityState& state = *found->second;
+    // Idle past the TTL: forgotten, whether or not a sweep has come by yet, so the
+    // features never depend on when sweeps ran.
+    if (params_.ttl_ns > 0 && params_.has_times && time - state.last_time > params_.ttl_ns) {
+      ++counters_.evicted_ttl;
+      found->second = std::make_unique<EntityState>();
+      fresh = true;
+      return *found->second;
+    }
+    fresh = false;
+    return state;
+  }
+  if (params_.max_entities > 0 && size() >= params_.max_entities) evict_for_cap();
+  fresh = true;
+  auto& slot = entities_[key];
+  slot = std::make_unique<EntityState>();
+  return *slot;
+}
+
+void EntityStore::evict_for_cap() {
+  // A tenth of the cap at once, those whose newest event is oldest (ties: any), so the
+  // selection costs O(n) per n/10 new entities.
+  const std::int64_t n_evict = std::max<std::int64_t>(1, params_.max_entities / 10);
+  std::vector<std::pair<std::int64_t, std::uint64_t>> ages;
+  ages.reserve(entities_.size());
+  for (const auto& [key, state] : entities_) ages.emplace_back(state->last_time, key);
+  const auto cut = ages.begin() + std::min<std::int64_t>(n_evict, size());
+  std::nth_element(ages.begin(), cut - 1, ages.end());
+  for (auto it = ages.begin(); it != cut; ++it) entities_.erase(it->second);
+  counters_.evicted_cap += cut - ages.begin();
+}
+
+std::int64_t EntityStore::evict_idle(std::int64_t now_ns) {
+  if (params_.ttl_ns <= 0) return 0;
+  std::int64_t evicted = 0;
+  for (auto it = entities_.begin(); it != entities_.end();) {
+    if (now_ns - it->second->last_time > params_.ttl_ns) {
+      it = entities_.erase(it);
+      ++evicted;
+    } else {
+      ++it;
+    }
+  }
+  counters_.evicted_ttl += evicted;
+  last_sweep_ = now_ns;
+  return evicted;
+}
+
+void EntityStore::update(const EventBatch& batch, std::uint8_t* status,
+                         std::vector<std::uint64_t>& touched) {
+  touched.clear();
+  const auto n_codes = static_cast<std::int64_t>(params_.column_of_code.size());
+  const auto recent_cap = static_cast<std::size_t>(params_.max_late_events);
+  const bool items = params_.has_items && batch.item != nullptr;
+  const bool values = params_.has_values && batch.value != nullptr;
+  const bool times = params_.has_times && batch.time != nullptr;
+  const Funnel& f = params_.funnel;
+  for (std::int64_t i = 0; i < batch.n; ++i) {
+    const std::int32_t code = batch.code[i];
+    ODDSEQ_CHECK_RANGE(code >= 0 && code < n_codes,
+                       "event code " << code << " outside [0, " << n_codes << ")");
+    const std::int64_t t = times ? batch.time[i] : 0;
+    const Recent event{t, items ? batch.item[i] : 0,
+                       items && batch.item_present[i] != 0};
+    bool fresh = false;
+    EntityState& s = entity(batch.entity[i], t, fresh);
+    // Where the event goes among the entity's newest events (stable: after equal times).
+    std::size_t at = s.recent.size();
+    if (!fresh && times && t < s.last_time) {
+      at = static_cast<std::size_t>(
+          std::upper_bound(s.recent.begin(), s.recent.end(), t,
+                           [](std::int64_t v, const Recent& r) { return v < r.time; }) -
+          s.recent.begin());
+      const bool whole_history = static_cast<std::int64_t>(s.recent.size()) == s.length;
+      if (s.last_time - t > params_.lateness_ns || (at == 0 && !whole_history)) {
+        status[i] = kLateDropped;
+        ++counters_.late_dropped;
+        continue;
+      }
+      status[i] = kLateAccepted;
+      ++counters_.late_accepted;
+    } else {
+      status[i] = kApplied;
+    }
+    ++counters_.events;
+    if (fresh || s.counts.empty()) s.counts.assign(static_cast<std::size_t>(n_codes), 0);
+    ++s.counts[static_cast<std::size_t>(code)];
+    // Gaps and repeats: the event splits the gap between its neighbours.
+    const Recent* before = at > 0 ? &s.recent[at - 1] : nullptr;
+    const Recent* after = at < s.recent.size() ? &s.recent[at] : nullptr;
+    if (before != nullptr && after != nullptr) {
+      const auto old_gap = static_cast<U128>(after->time - before->time);
+      s.gap_sq -= old_gap * old_gap;
+      s.repeats -= repeat(*before, *after);
+    }
+    if (before != nullptr) {
+      const auto gap = static_cast<U128>(t - before->time);
+      s.gap_sq += gap * gap;
+      s.repeats += repeat(*before, event);
+    }
+    if (after != nullptr) {
+      const auto gap = static_cast<U128>(after->time - t);
+      s.gap_sq += gap * gap;
+      s.repeats += repeat(event, *after);
+    }
+    if (s.length == 0) {
+      s.first_time = s.last_time = t;
+    } else {
+      s.first_time = std::min(s.first_time, t);
+      s.last_time = std::max(s.last_time, t);
+    }
+    ++s.length;
+    s.recent.insert(s.recent.begin() + static_cast<std::ptrdiff_t>(at), event);
+    if (s.recent.size() > recent_cap) s.recent.erase(s.recent.begin());
+    s.steps[0] += code == f.view;
+    s.steps[1] += code == f.cart;
+    s.steps[2] += code == f.fav;
+    s.steps[3] += code == f.buy;
+    if (event.item_present) {
+      s.items.add(event.item, params_.max_exact_items);
+      if (code == f.buy) s.bought.add(event.item, params_.max_exact_items);
+    }
+    if (values) {
+      const double v = batch.value[i];
+      if (!std::isnan(v)) {
+        s.value_sum += v;
+        s.value_max = s.value_present == 0 ? v : std::max(s.value_max, v);
+        ++s.value_present;
+        if (code == f.buy) s.value_bought += v;
+        const double delta = v - s.value_mean;  // Welford
+        s.value_mean += delta / static_cast<double>(s.value_present);
+        s.value_m2 += delta * (v - s.value_mean);
+      }
+    }
+    if (times) watermark_ = std::max(watermark_, t);
+    if (fresh || touched.empty() || touched.back() != batch.entity[i]) {
+      touched.push_back(batch.entity[i]);
+    }
+  }
+  // touched may name an entity twice (A, B, A): keep first touches only.
+  if (touched.size() > 1) {
+    std::vector<std::uint64_t> sorted(touched);
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+      std::unordered_map<std::uint64_t, bool> seen;
+      seen.reserve(touched.size());
+      std::size_t kept = 0;
+      for (const std::uint64_t key : touched) {
+        if (seen.emplace(key, true).second) touched[kept++] = key;
+      }
+      touched.resize(kept);
+    }
+  }
+  // Sweep the idle when the stream's clock has moved on by a sixteenth of the TTL.
+  if (params_.ttl_ns > 0 && times && watermark_ != std::numeric_limits<std::int64_t>::min() &&
+      (last_sweep_ == std::numeric_limits<std::int64_t>::min() ||
+       watermark_ - last_sweep_ >= std::max<std::int64_t>(params_.ttl_ns / 16, 1))) {
+    evict_idle(watermark_);
+  }
+}
+
+void EntityStore::features(const std::uint64_t* keys, std::int64_t n, float* out,
+                           std::int64_t* length, std::uint8_t* found,
+                           std::uint8_t* approximate) const {
+  const std::int64_t n_columns = params_.n_columns;
+  const std::int64_t width = feature_width(n_columns);
+  for (std::int64_t r = 0; r < n; ++r) {
+    float* row = out + r * width;
+    std::fill_n(row, width, 0.0f);
+    const auto it = entities_.find(keys[r]);
+    found[r] = it != entities_.end();
+    approximate[r] = 0;
+    length[r] = 0;
+    if (it == entities_.end()) continue;
+    const EntityState& s = *it->second;
+    const std::int64_t len = s.length;
+    length[r] = len;
+    std::vector<std::int64_t> columns(static_cast<std::size_t>(n_columns), 0);
+    for (std::size_t c = 0; c < s.counts.size(); ++c) {
+      columns[static_cast<std::size_t>(params_.column_of_code[c])] += s.counts[c];
+    }
+    for (std::int64_t c = 0; c < n_columns; ++c) {
+      row[c] = static_cast<float>(columns[static_cast<std::size_t>(c)]);
+    }
+    row[n_columns] = static_cast<float>(len);
+    if (params_.has_times && len >= 2) {
+      const std::int64_t span = s.last_time - s.first_time;
+      const double duration = static_cast<double>(span) * kSecondsPerNano;
+      const auto gaps = static_cast<std::uint64_t>(len - 1);
+      // Population variance of the gaps, exactly: (m * sum g^2 - (sum g)^2) / m^2, the
+      // gaps summing to the span.
+      const U128 sum = static_cast<U128>(span);
+      U128 scaled;
+      double variance_ns2;
+      if (!__builtin_mul_overflow(s.gap_sq, static_cast<U128>(gaps), &scaled) &&
+          scaled >= sum * sum) {
+        variance_ns2 = static_cast<double>(scaled - sum * sum) /
+                       (static_cast<double>(gaps) * static_cast<double>(gaps));
+      } else {
+        const long double m = static_cast<long double>(gaps);
+        const long double mean = static_cast<long double>(span) / m;
+        variance_ns2 = static_cast<double>(
+            std::max(0.0L, static_cast<long double>(s.gap_sq) / m - mean * mean));
+      }
+      row[n_columns + 1] = static_cast<float>(duration);
+      row[n_columns + 2] = static_cast<float>(duration / static_cast<double>(gaps));
+      row[n_columns + 3] = static_cast<float>(std::sqrt(variance_ns2) * kSecondsPerNano);
+    }
+    float* div = row + n_columns + 4;
+    if (params_.has_items) {
+      const Tally all = tally(s.items);
+      div[0] = static_cast<float>(all.distinct);
+      div[1] = static_cast<float>(static_cast<double>(all.distinct) / static_cast<double>(len));
+      div[2] = static_cast<float>(all.entropy);
+      div[3] = static_cast<float>(
+          s.items.total > 0 ? static_cast<double>(all.top) / static_cast<double>(s.items.total)
+                            : 0.0);
+      div[4] = static_cast<float>(
+          len > 1 ? static_cast<double>(s.repeats) / static_cast<double>(len - 1) : 0.0);
+      div[5] = static_cast<float>(s.bought.distinct());
+      approximate[r] = s.items.approximate() || s.bought.approximate();
+    }
+    auto ratio = [](std::int64_t a, std::int64_t b) {
+      return static_cast<float>(static_cast<double>(a) /
+                                static_cast<double>(std::max<std::int64_t>(b, 1)));
+    };
+    div[6] = ratio(s.steps[1], s.steps[0]);
+    div[7] = ratio(s.steps[2], s.steps[0]);
+    div[8] = ratio(s.steps[3], s.steps[0]);
+    div[9] = ratio(s.steps[3], s.steps[1]);
+    if (params_.has_values) {
+      const double present = static_cast<double>(s.value_present);
+      div[10] = static_cast<float>(s.value_sum);
+      div[11] = static_cast<float>(s.value_present > 0 ? s.value_sum / present : 0.0);
+      div[12] = static_cast<float>(s.value_max);
+      div[13] = static_cast<float>(s.value_present > 0 ? std::sqrt(s.value_m2 / present) : 0.0);
+      div[14] = static_cast<float>(static_cast<double>(len - s.value_present) /
+                                   static_cast<double>(len));
+      div[15] = static_cast<float>(s.value_bought);
+    }
+  }
+}
+
+void EntityStore::set_alerted(const std::uint64_t* keys, std::int64_t n, std::uint8_t value) {
+  for (std::int64_t r = 0; r < n; ++r) {
+    const auto it = entities_.find(keys[r]);
+    if (it != entities_.end()) it->second->alerted = value != 0;
+  }
+}
+
+void EntityStore::alerted(const std::uint64_t* keys, std::int64_t n, std::uint8_t* out) const {
+  for (std::int64_t r = 0; r < n; ++r) {
+    const auto it = entities_.find(keys[r]);
+    out[r] = it != entities_.end() && it->second->alerted;
+  }
+}
+
+std::int64_t EntityStore::memory_bytes() const {
+  // Per entity: the state, its heap parts, and the hash map's node and bucket.
+  constexpr std::int64_t kNode = sizeof(std::uint64_t) + sizeof(void*) * 2 + sizeof(std::size_t);
+  std::int64_t bytes =
+      static_cast<std::int64_t>(entities_.bucket_count() * sizeof(void*));
+  for (const auto& [key, state] : entities_) {
+    bytes += kNode + static_cast<std::int64_t>(sizeof(EntityState));
+    bytes += static_cast<std::int64_t>(state->counts.capacity() * sizeof(std::int64_t) +
+                                       state->recent.capacity() * sizeof(Recent));
+    state->items.bytes(bytes);
+    state->bought.bytes(bytes);
+  }
+  return bytes;
+}
+
+}  // namespace oddseq::stream

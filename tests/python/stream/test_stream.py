@@ -1,0 +1,207 @@
+"""oddseq.stream: live features equal the batch encoders', bounded memory, late events."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oddseq import AnomalyPipeline
+from oddseq.datasets import make_ecommerce
+from oddseq.sequences import Sequences
+from oddseq.stream import STREAM_FEATURES, RiverAdapter, StreamScorer
+
+ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id", value="price")
+APPROXIMATE = [k for k, v in STREAM_FEATURES.items() if v.startswith("approximate")]
+
+
+@pytest.fixture(scope="module")
+def data():
+    log = make_ecommerce(n_users=200, random_state=3).events
+    seqs = Sequences.from_events(log, **ROLES)
+    pipe = AnomalyPipeline().fit(seqs)
+    return log.sort_values("timestamp", kind="stable").reset_index(drop=True), pipe
+
+
+def batch_features(pipe, log):
+    seqs = Sequences.from_events(log, **ROLES)
+    values = pipe.encoder_.transform(seqs)
+    return pd.DataFrame(values, index=seqs.ids, columns=pipe.feature_names_)
+
+
+def assert_same(live, batch):
+    live = live.reindex(batch.index)
+    for name in batch.columns:
+        if name in APPROXIMATE:
+            np.testing.assert_allclose(live[name], batch[name], rtol=1e-5, atol=1e-6, err_msg=name)
+        else:
+            np.testing.assert_array_equal(live[name], batch[name], err_msg=name)
+
+
+def test_features_equal_batch_after_every_prefix(data):
+    log, pipe = data
+    live = StreamScorer(pipe, max_exact_items=10_000, **ROLES)
+    rng = np.random.default_rng(0)
+    cuts = np.sort(rng.choice(np.arange(1, len(log)), size=3, replace=False)).tolist()
+    start = 0
+    for cut in cuts + [len(log)]:
+        while start < cut:  # batches of assorted sizes, one event at times
+            step = min(int(rng.choice([1, 7, 500])), cut - start)
+            live.update(log.iloc[start : start + step])
+            start += step
+        seen = log.iloc[:cut]
+        assert_same(live.features(seen["user_id"].unique()), batch_features(pipe, seen))
+
+
+def test_final_scores_equal_batch_scores(data):
+    log, pipe = data
+    live = StreamScorer(pipe, max_exact_items=10_000, **ROLES)
+    out = live.update(log)
+    batch = pipe.score(Sequences.from_events(log, **ROLES))["score"]
+    np.testing.assert_allclose(out.scores["score"], batch.reindex(out.scores.index), rtol=1e-5)
+    alerts = out.alerts
+    assert set(alerts.index) == set(out.scores.index[out.scores["is_anomaly"]])
+    assert alerts["new"].all() and alerts["reason"].str.contains("typical").all()
+    # The same entities again: above the threshold still, but no longer new.
+    again = live.update(log[log["user_id"].isin(alerts.index)].tail(5))
+    assert not again.alerts["new"].any()
+
+
+def test_unknown_event_types_are_scored_as_unseen(data):
+    log, pipe = data
+    odd = log.head(40).copy()
+    odd["behavior"] = odd["behavior"].astype(str)
+    odd.loc[odd.index[::2], "behavior"] = "teleport"
+    live = StreamScorer(pipe, **ROLES)
+    out = live.update(odd)
+    seqs = Sequences.from_events(odd, **ROLES)
+    assert_same(live.features(seqs.ids), batch_features(pipe, odd))
+    assert live.features(seqs.ids)["count[<other>]"].sum() == 20
+    np.testing.assert_allclose(
+        out.scores["score"], pipe.score(seqs)["score"].reindex(out.scores.index), rtol=1e-5
+    )
+
+
+def test_late_events_within_the_bound_are_placed_exactly(data):
+    log, pipe = data
+    user = log["user_id"].value_counts().index[0]
+    mine = log[log["user_id"] == user].reset_index(drop=True)
+    swapped = mine.copy()
+    order = np.arange(len(mine))
+    order[5], order[6] = order[6], order[5]  # one event arrives after its successor
+    swapped = mine.iloc[order]
+    lateness = int(mine["timestamp"].diff().max()) + 1
+    live = StreamScorer(pipe, lateness=lateness, max_exact_items=10_000, **ROLES)
+    out = live.update(swapped)
+    assert out.n_late_dropped == 0
+    assert live.counters["n_late_accepted"] >= (
+        mine["timestamp"].iloc[6] > mine["timestamp"].iloc[5]
+    )
+    assert_same(live.features([user]), batch_features(pipe, mine))
+
+
+def test_too_late_events_are_dropped_and_counted(data):
+    log, pipe = data
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 1, 1, 1],
+            "behavior": ["pv"] * 4,
+            "timestamp": [100, 200, 150, 10],
+            "item_id": [1, 2, 3, 4],
+            "price": [1.0] * 4,
+        }
+    )
+    live = StreamScorer(pipe, lateness=60, **ROLES)
+    out = live.update(events)
+    assert out.n_late_dropped == 1  # 10 is 190 s behind; 150 is 50 s behind, accepted
+    counts = live.counters
+    assert counts["n_late_dropped"] == 1 and counts["n_late_accepted"] == 1
+    assert_same(live.features([1]), batch_features(pipe, events.iloc[:3]))
+
+
+def test_ttl_evicts_idle_entities(data):
+    _, pipe = data
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 2, 1, 3],
+            "behavior": ["pv"] * 4,
+            "timestamp": [0, 10, 5_000, 20_000],
+            "item_id": [1, 2, 3, 4],
+            "price": [1.0] * 4,
+        }
+    )
+    live = StreamScorer(pipe, ttl=1000, **ROLES)
+    live.update(events)
+    counts = live.counters
+    # 1 restarted at 5000 (idle 5000 s > 1000), then 1 and 2 swept at 20000.
+    assert counts["n_evicted_ttl"] == 3 and counts["n_entities"] == 1
+    assert live.features([1, 2]).empty
+
+
+def test_cap_evicts_the_longest_idle(data):
+    log, pipe = data
+    live = StreamScorer(pipe, max_entities=50, **ROLES)
+    live.update(log)
+    counts = live.counters
+    assert counts["n_entities"] <= 50 and counts["n_evicted_cap"] >= 150
+    newest = log.drop_duplicates("user_id", keep="last").tail(10)["user_id"]
+    assert len(live.features(newest)) == 10
+
+
+def test_distinct_items_past_the_bound_come_from_the_sketch(data):
+    _, pipe = data
+    n = 3000
+    events = pd.DataFrame(
+        {
+            "user_id": 9,
+            "behavior": "pv",
+            "timestamp": np.arange(n),
+            "item_id": np.arange(n) % 2000,
+            "price": 1.0,
+        }
+    )
+    live = StreamScorer(pipe, max_exact_items=32, **ROLES)
+    out = live.update(events)
+    assert bool(out.scores["approximate"].iloc[0])
+    assert abs(live.features([9])["n_items"].iloc[0] - 2000) < 0.1 * 2000
+    assert live.memory_bytes() < 8000
+
+
+def test_refusals(data):
+    log, pipe = data
+    seqs = Sequences.from_events(log.head(2000), **ROLES)
+    with pytest.raises(ValueError, match="markov"):
+        StreamScorer(AnomalyPipeline(method="markov").fit(seqs), **ROLES)
+    categories = log.groupby("item_id")["category_id"].first()
+    with pytest.raises(ValueError, match="new_category_share_last_session"):
+        StreamScorer(AnomalyPipeline(item_categories=categories).fit(seqs), **ROLES)
+    with pytest.raises(ValueError, match="fitted with items"):
+        StreamScorer(pipe, entity="user_id", event="behavior", time="timestamp", value="price")
+    with pytest.raises(ValueError, match="fitted AnomalyPipeline"):
+        StreamScorer(AnomalyPipeline(), **ROLES)
+
+
+def test_invalid_rows_are_skipped_and_counted(data):
+    _, pipe = data
+    events = pd.DataFrame(
+        {
+            "user_id": [1, None, 1],
+            "behavior": ["pv", "pv", None],
+            "timestamp": [0, 1, 2],
+            "item_id": [1, 2, 3],
+            "price": [1.0, 2.0, 3.0],
+        }
+    )
+    live = StreamScorer(pipe, **ROLES)
+    out = live.update(events)
+    assert out.n_invalid == 2 and live.counters["n_events"] == 1
+
+
+def test_river_adapter_absorbs_each_event_once(data):
+    log, pipe = data
+    model = RiverAdapter(StreamScorer(pipe, **ROLES))
+    for x in log.head(30).to_dict("records"):
+        score = model.score_one(x)
+        model.learn_one(x)
+        assert np.isfinite(score)
+    assert model.scorer.counters["n_events"] == 30
+    model.learn_one(log.iloc[30].to_dict())
+    assert model.scorer.counters["n_events"] == 31
