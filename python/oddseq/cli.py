@@ -125,9 +125,16 @@ def main(argv=None) -> int:
     detect.add_argument(
         "--names", help="column names for a CSV without a header line, comma-separated"
     )
+    from .stream._cli import add_commands as add_stream_commands
+
+    add_stream_commands(commands)  # oddseq fit / oddseq stream
     args = parser.parse_args(argv)
     if args.command == "detect":
         return _detect(args)
+    if args.command in ("fit", "stream"):
+        from .stream._cli import run as run_stream_command
+
+        return run_stream_command(args)
     if args.command == "demo":
         from ._demo import run_demo
 

@@ -342,7 +342,12 @@ class StreamScorer:
         if self.event is None:
             code = np.zeros(len(events), dtype=np.int32)
         else:
-            at = self._labels.get_indexer(events[self.event])
+            given = events[self.event]
+            if self._labels.dtype.kind in "iuf" and given.dtype.kind not in "iuf":
+                # Numeric types read as text (CSV, JSON strings): compared as numbers;
+                # text that is no number is an unseen type.
+                given = pd.to_numeric(given, errors="coerce")
+            at = self._labels.get_indexer(given)
             code = np.where(at < 0, self._other_code, at).astype(np.int32)
         item = present = value = None
         if self._has_items:

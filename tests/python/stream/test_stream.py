@@ -1,10 +1,15 @@
 """oddseq.stream: live features equal the batch encoders', bounded memory, late events."""
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from oddseq import AnomalyPipeline
+from oddseq.cli import main
 from oddseq.datasets import make_ecommerce
 from oddseq.sequences import Sequences
 from oddseq.stream import STREAM_FEATURES, RiverAdapter, StreamScorer
@@ -205,3 +210,36 @@ def test_river_adapter_absorbs_each_event_once(data):
     assert model.scorer.counters["n_events"] == 30
     model.learn_one(log.iloc[30].to_dict())
     assert model.scorer.counters["n_events"] == 31
+
+
+def _run(args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "oddseq.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_fit_then_stream_csv_and_jsonl(data, tmp_path, capsys):
+    log, _ = data
+    log.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "m.oddseq"
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    roles += ["--item", "item_id", "--value", "price"]
+    assert main(["fit", str(tmp_path / "train.csv"), *roles, "--save", str(model)]) == 0
+    lines = log.to_csv(index=False).splitlines()
+    text = "\n".join(lines[:50] + ["broken,line", "1,2,3,4,5,6,7"] + lines[50:]) + "\n"
+    done = _run(["stream", "--model", str(model), *roles], stdin=text)
+    assert done.returncode == 0, done.stderr
+    alerts = [json.loads(line) for line in done.stdout.splitlines()]
+    assert alerts and all(a["score"] > a["threshold"] and a["reason"] for a in alerts)
+    assert "line 51:" in done.stderr and "line 52:" in done.stderr
+    assert "2 malformed lines (lines 51, 52)" in done.stderr
+    jsonl = log.head(30).to_json(orient="records", lines=True) + "{oops\n[1, 2]\n"
+    done = _run(["stream", "--model", str(model), *roles], stdin=jsonl)
+    assert done.returncode == 0, done.stderr
+    assert "30 events applied" in done.stderr and "(lines 31, 32)" in done.stderr
+    assert main(["stream", "--model", str(tmp_path / "none.oddseq"), "--entity", "u"]) == 2
+    assert "oddseq stream:" in capsys.readouterr().err
