@@ -1,0 +1,235 @@
+"""oddseq.neural: quality on HDFS (normal-only fitting) and training / scoring speed.
+
+Usage (from the repository root, after ``pip install ".[neural]"`` with the CPU build
+of torch: ``pip install torch==2.13.0``):
+
+    python benchmarks/neural.py [quality] [speed] [--models lstm transformer autoencoder]
+        [--n 100000] [--threads 2] [--max-epochs 20]
+
+quality: for ``hdfs_xu`` and ``hdfs_deeplog`` (../shared/data): each model is fitted on
+80% of the normal blocks (``fit(seqs, normal=True)``; its own held-out 10% of those
+sets the cut), the false-positive rate is measured on the other 20% of normal blocks
+and the recall on every anomalous block; precision and F1 are reweighted to the full
+log's prevalence (16,838 anomalous, 558,223 normal blocks), as ../shared/data/README.md
+explains. MarkovDetector (order 3, g=9, DeepLog's rule) runs beside them on the same
+split.
+
+speed: 100,000 sequences of mean length 30 over 30 event types (a random sparse Markov
+chain, lengths geometric), fitted with early stopping; fit time, epochs and scoring
+rate (sequences per second).
+
+Prints a table per part and writes benchmarks/results/neural.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parent.parent / "shared" / "data"
+RESULTS = HERE / "results"
+FULL_HDFS = (16_838, 575_061 - 16_838)  # anomalous, normal blocks of the full log
+
+
+def machine() -> dict:
+    import torch
+
+    info = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+    }
+    try:
+        with open("/proc/cpuinfo") as f:
+            info["cpu"] = next(
+                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    return info
+
+
+def hdfs_lists(path: Path) -> list[list[str]]:
+    lists = []
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line:
+            lists.append(line.split(",", 1)[1].split() if "," in line else line.split())
+    return lists
+
+
+def make_model(name: str, args):
+    from oddseq.neural import LSTMDetector, SequenceAutoencoder, TransformerDetector
+
+    common = dict(max_epochs=args.max_epochs, random_state=0, n_threads=args.threads)
+    return {
+        "lstm": lambda: LSTMDetector(**common),
+        "transformer": lambda: TransformerDetector(**common),
+        "autoencoder": lambda: SequenceAutoencoder(**common),
+    }[name]()
+
+
+def reweighted(recall: float, fpr: float) -> tuple[float, float]:
+    """Precision and F1 at the full HDFS log's prevalence."""
+    tp, fp = recall * FULL_HDFS[0], fpr * FULL_HDFS[1]
+    precision = tp / (tp + fp) if tp + fp > 0 else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return precision, f1
+
+
+def quality(args) -> list[dict]:
+    from oddseq.detect import MarkovDetector
+    from oddseq.sequences import Sequences
+
+    rows = []
+    for source in ("hdfs_xu", "hdfs_deeplog"):
+        normal = hdfs_lists(DATA / source / "hdfs_train")
+        abnormal = hdfs_lists(DATA / source / "hdfs_test_abnormal")
+        order = np.random.default_rng(0).permutation(len(normal))
+        cut = int(0.8 * len(normal))
+        fit = Sequences.from_lists([normal[i] for i in order[:cut]])
+        held = Sequences.from_lists([normal[i] for i in order[cut:]])
+        bad = Sequences.from_lists(abnormal)
+        candidates = [("markov (order 3, g=9)", lambda: MarkovDetector(order=3, top_g=9))]
+        candidates += [(m, lambda m=m: make_model(m, args)) for m in args.models]
+        for name, make in candidates:
+            det = make()
+            started = time.perf_counter()
+            if name.startswith("markov"):
+                det.fit(fit)
+            else:
+                det.fit(fit, normal=True)
+            fit_s = time.perf_counter() - started
+            started = time.perf_counter()
+            recall = float(det.predict(bad).mean())
+            fpr = float(det.predict(held).mean())
+            score_s = time.perf_counter() - started
+            precision, f1 = reweighted(recall, fpr)
+            rows.append(
+                {
+                    "source": source,
+                    "model": name,
+                    "fit_sessions": cut,
+                    "held_out_normal": len(held),
+                    "anomalous": len(bad),
+                    "recall": recall,
+                    "false_positive_rate": fpr,
+                    "precision_reweighted": precision,
+                    "f1_reweighted": f1,
+                    "fit_s": fit_s,
+                    "epochs": getattr(det, "n_epochs_", None),
+                    "scored_per_s": (len(bad) + len(held)) / score_s,
+                }
+            )
+            r = rows[-1]
+            print(
+                f"{source:<13} {name:<22} recall {recall:.4f}  fpr {fpr:.4f}  "
+                f"P* {precision:.3f}  F1* {f1:.3f}  fit {fit_s:6.1f} s "
+                f"(epochs {r['epochs']})  scoring {r['scored_per_s']:,.0f}/s",
+                flush=True,
+            )
+    return rows
+
+
+def synthetic(n: int, n_types: int = 30, mean_length: int = 30, seed: int = 0):
+    """A sparse random Markov chain over ``n_types`` events (each event has 4 likely
+    successors), geometric lengths with the given mean (at least 2)."""
+    from oddseq.sequences import Sequences
+
+    rng = np.random.default_rng(seed)
+    transition = np.full((n_types, n_types), 0.02 / n_types)
+    for a in range(n_types):
+        transition[a, rng.choice(n_types, 4, replace=False)] += rng.dirichlet(np.ones(4))
+    transition /= transition.sum(axis=1, keepdims=True)
+    cumulative = np.cumsum(transition, axis=1)
+    lengths = np.maximum(rng.geometric(1.0 / (mean_length - 1), n) + 1, 2)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    events = np.empty(offsets[-1], dtype=np.int64)
+    current = rng.integers(0, n_types, n)
+    alive = np.ones(n, dtype=bool)
+    step = 0
+    while alive.any():
+        rows = np.flatnonzero(alive)
+        events[offsets[rows] + step] = current[rows]
+        u = rng.random(rows.size)
+        current[rows] = (cumulative[current[rows]] < u[:, None]).sum(axis=1).clip(0, n_types - 1)
+        step += 1
+        alive = lengths > step
+    return Sequences.from_arrays(offsets, events)
+
+
+def speed(args) -> list[dict]:
+    seqs = synthetic(args.n)
+    print(
+        f"\nspeed: {len(seqs):,} sequences, {seqs.n_events:,} events, "
+        f"mean length {seqs.lengths.mean():.1f}, {len(seqs.event_labels)} event types, "
+        f"{args.threads} threads",
+        flush=True,
+    )
+    rows = []
+    for name in args.models:
+        det = make_model(name, args)
+        started = time.perf_counter()
+        det.fit(seqs)
+        fit_s = time.perf_counter() - started
+        started = time.perf_counter()
+        det.decision_function(seqs)
+        score_s = time.perf_counter() - started
+        rows.append(
+            {
+                "model": name,
+                "sequences": len(seqs),
+                "events": int(seqs.n_events),
+                "fit_s": fit_s,
+                "train_s": det.fit_time_,
+                "epochs": det.n_epochs_,
+                "validation_bits": det.history_[-1].get("validation_loss"),
+                "best_validation_bits": min(h["validation_loss"] for h in det.history_),
+                "scored_per_s": len(seqs) / score_s,
+            }
+        )
+        r = rows[-1]
+        print(
+            f"{name:<12} fit {fit_s:7.1f} s ({r['epochs']} epochs, "
+            f"{fit_s / r['epochs']:.1f} s each; best validation "
+            f"{r['best_validation_bits']:.3f} bits/event)  scoring "
+            f"{r['scored_per_s']:,.0f} sequences/s",
+            flush=True,
+        )
+    return rows
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("parts", nargs="*", default=["quality", "speed"])
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=["lstm", "transformer", "autoencoder"],
+        choices=["lstm", "transformer", "autoencoder"],
+    )
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--max-epochs", type=int, default=20)
+    args = parser.parse_args(argv)
+    out = {"machine": machine(), "args": vars(args)}
+    if "quality" in args.parts:
+        out["quality"] = quality(args)
+    if "speed" in args.parts:
+        out["speed"] = speed(args)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "neural.json").write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

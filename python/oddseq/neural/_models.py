@@ -1,0 +1,834 @@
+"""Neural sequence detectors on oddseq's Sequences (PyTorch, imported only when used)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import numbers
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from ..detect._base import BaseDetector, check_contamination
+from ..detect._threshold import (
+    DEFAULT_FALSE_ALARM_RATE,
+    check_false_alarm_rate,
+    normal_cut,
+    tail_cut,
+)
+from ..encode._count_timing import _check_sequences
+from ..utils._validation import check_positive_int, check_random_state
+
+__all__ = ["LSTMDetector", "SequenceAutoencoder", "TransformerDetector"]
+
+_EXTRA = 'pip install "oddseq[neural]"'
+STATISTICS = ("mean_surprisal", "max_surprisal", "outside_top_g", "outside_top_g_share")
+_STATISTIC = {"mean": "mean_surprisal", "max": "max_surprisal", "topg": "outside_top_g_share"}
+_LN2 = float(np.log(2.0))
+
+
+def _torch():
+    """The torch module, or an ImportError that names the extra to install."""
+    try:
+        return importlib.import_module("torch")
+    except ImportError as error:
+        raise ImportError(
+            f"oddseq's neural models need PyTorch, which is not installed: {_EXTRA} "
+            "(on a machine without a GPU, install the CPU build of torch first)"
+        ) from error
+
+
+def _nets():
+    _torch()
+    from . import _nets
+
+    return _nets
+
+
+@contextlib.contextmanager
+def _threads(torch, n_threads):
+    """torch's intra-op thread count set for the duration (restored after)."""
+    if n_threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class _Windows:
+    """Every sequence cut into windows of at most ``max_length`` events: ``codes`` (the
+    model's tokens, aligned with ``seqs.events``), per window its first flat position
+    ``starts``, its ``lengths`` and its sequence ``owner``."""
+
+    def __init__(self, codes: np.ndarray, offsets: np.ndarray, max_length: int):
+        lengths = np.diff(offsets)
+        per_seq = -(-lengths // max_length)
+        owner = np.repeat(np.arange(lengths.size), per_seq)
+        first_window = np.concatenate([[0], np.cumsum(per_seq)[:-1]])
+        k = np.arange(owner.size) - first_window[owner]
+        self.codes = codes
+        self.starts = offsets[:-1][owner] + k * max_length
+        self.lengths = np.minimum(lengths[owner] - k * max_length, max_length)
+        self.owner = owner
+
+    def __len__(self):
+        return self.starts.size
+
+    def batches(self, batch_size: int, rng=None):
+        """Index arrays of windows of similar length (bucketed by sorting on length);
+        shuffled within ties and in batch order when ``rng`` is given."""
+        if rng is None:
+            order = np.argsort(self.lengths, kind="stable")
+        else:
+            shuffled = rng.permutation(len(self))
+            order = shuffled[np.argsort(self.lengths[shuffled], kind="stable")]
+        chunks = [order[i : i + batch_size] for i in range(0, order.size, batch_size)]
+        if rng is not None:
+            chunks = [chunks[i] for i in rng.permutation(len(chunks))]
+        return chunks
+
+    def tensors(self, torch, index, device):
+        """Padded tokens [batch, steps] (0 = padding) and the mask of real steps."""
+        lengths = self.lengths[index]
+        steps = np.arange(lengths.max())
+        mask = steps[None, :] < lengths[:, None]
+        positions = np.where(mask, self.starts[index][:, None] + steps[None, :], 0)
+        tokens = np.where(mask, self.codes[positions], 0)
+        return (
+            torch.from_numpy(tokens.astype(np.int64)).to(device),
+            torch.from_numpy(mask).to(device),
+        )
+
+
+class _NeuralDetector(BaseDetector):
+    """What the three neural detectors share: vocabulary, windows, bucketed batches,
+    training with early stopping on a held-out part, per-event scores, thresholds,
+    explanations and the saved state (weights as NumPy arrays, never pickle).
+
+    Subclasses give ``_build()`` (the network), ``_loss(net, tokens, mask, torch)``
+    and ``_log_probs(net, tokens, mask, torch)`` (per step log-probabilities of every
+    token, ``[batch, steps, n_tokens]``, in evaluation mode).
+    """
+
+    _default_statistic = "max"
+
+    # -------------------------------------------------------------- validation
+    def _check_params(self):
+        check_contamination(self.contamination)
+        check_positive_int(self.max_length, "max_length")
+        check_positive_int(self.max_epochs, "max_epochs")
+        check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.patience, "patience")
+        tol = self.tol
+        if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
+            raise ValueError(f"tol must be a number >= 0 (bits per event), got {tol!r}")
+        if self.statistic not in _STATISTIC:
+            raise ValueError(
+                f"statistic must be one of {tuple(_STATISTIC)}, got {self.statistic!r}"
+            )
+        if isinstance(self.top_g, str):
+            if self.top_g != "auto":
+                raise ValueError(f"top_g must be a positive int or 'auto', got {self.top_g!r}")
+        else:
+            check_positive_int(self.top_g, "top_g")
+        frac = self.validation_fraction
+        if isinstance(frac, bool) or not isinstance(frac, numbers.Real) or not 0 <= frac < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {frac!r}")
+        lr = self.learning_rate
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
+            raise ValueError(f"learning_rate must be a positive number, got {lr!r}")
+        if self.false_alarm_rate is not None:
+            check_false_alarm_rate(self.false_alarm_rate)
+        if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
+            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:n]', got {self.device!r}")
+
+    @staticmethod
+    def _check_seqs(X, who: str):
+        seqs = _check_sequences(X, who)
+        if len(seqs) == 0:
+            raise ValueError(f"{who} needs at least one sequence, got none")
+        empty = np.flatnonzero(seqs.lengths == 0)
+        if empty.size:
+            raise ValueError(
+                f"{who}: {empty.size} sequence(s) have no events (first: id "
+                f"{seqs.ids[empty[0]]!r}); a neural model scores events, drop empty "
+                "sequences first (seqs.take(np.flatnonzero(seqs.lengths > 0)))"
+            )
+        return seqs
+
+    def _device(self, torch):
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self.device
+
+    # -------------------------------------------------------------- vocabulary
+    def _codes(self, seqs) -> np.ndarray:
+        """The model's tokens for the events: 4 + the fitted event code, 1 (unknown)
+        for events never seen in fit."""
+        n_special = 4
+        mapping = self.event_labels_.get_indexer(seqs.event_labels)
+        tokens = np.where(mapping < 0, 1, mapping + n_special).astype(np.int64)
+        return tokens[seqs.events]
+
+    def _windows(self, seqs) -> _Windows:
+        offsets = np.asarray(seqs.offsets, dtype=np.int64)
+        return _Windows(self._codes(seqs), offsets, int(self.max_length))
+
+    # -------------------------------------------------------------- the network
+    def _network(self):
+        """The fitted network (rebuilt from the saved weights after a load)."""
+        net = getattr(self, "_net", None)
+        if net is None:
+            torch = _torch()
+            net = self._build()
+            net.load_state_dict(
+                {k: torch.from_numpy(np.array(v)) for k, v in self._weights.items()}
+            )
+            net.to(self._device(torch))
+            net.eval()
+            self._net = net
+        return net
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_net", None)  # the weights are in _weights, as NumPy arrays
+        return state
+
+    # -------------------------------------------------------------- fit
+    def fit(self, X, y=None, normal: bool = False):
+        """Train the network on Sequences ``X`` (``y`` is ignored) and score them.
+
+        Parameters
+        ----------
+        X : Sequences
+        y : ignored
+        normal : bool, default=False
+            False (unsupervised): ``X`` may hold anomalies; ``contamination="auto"``
+            cuts where the generalized Pareto tail of the training scores puts
+            ``false_alarm_rate`` of normal sequences (:func:`oddseq.detect.tail_cut`).
+            True (normal-only, DeepLog's setting): ``X`` is normal behaviour; the cut is
+            :func:`oddseq.detect.normal_cut` of the scores of the held-out part
+            (``validation_fraction``), which the network never trained on.
+        """
+        self._check_params()
+        if not isinstance(normal, (bool, np.bool_)):
+            raise TypeError(f"normal must be True or False, got {normal!r}")
+        who = f"{type(self).__name__}.fit"
+        seqs = self._check_seqs(X, who)
+        torch = _torch()
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        rng = np.random.default_rng(seed)
+        n = len(seqs)
+        n_val = int(round(self.validation_fraction * n)) if n >= 2 else 0
+        if self.validation_fraction > 0 and n >= 2:
+            n_val = min(max(n_val, 1), n - 1)
+        if normal and n_val < 1:
+            raise ValueError(
+                f"{who}(normal=True) cuts at the scores of a held-out part: give "
+                "validation_fraction > 0 and at least 2 sequences"
+            )
+        self.event_labels_ = seqs.event_labels
+        self.n_tokens_ = len(self.event_labels_) + 4
+        ranked = len(self.event_labels_) + 1  # the known events and the unknown token
+        self.top_g_ = -(-ranked // 3) if isinstance(self.top_g, str) else int(self.top_g)
+        self.device_ = self._device(torch)
+        order = rng.permutation(n)
+        val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+        train = self._windows(seqs.take(train_idx))
+        val = self._windows(seqs.take(val_idx)) if n_val else None
+        started = time.perf_counter()
+        with torch.random.fork_rng(devices=[]), _threads(torch, self.n_threads):
+            torch.manual_seed(seed)
+            self._train(torch, train, val, rng)
+        self.fit_time_ = time.perf_counter() - started
+        self.statistics_ = self._statistics(seqs)
+        scores = self._combine(self.statistics_)
+        self.normal_ = bool(normal)
+        self.validation_scores_ = scores[val_idx] if normal else None
+        self._set_threshold(scores)
+        return self
+
+    def _rate(self) -> float:
+        return self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
+
+    def _auto_threshold(self, scores):
+        if self.normal_:  # scores of held-out normal sequences: a clean sample
+            return normal_cut(self.validation_scores_, self._rate())
+        return tail_cut(scores, self._rate())
+
+    def _train(self, torch, train: _Windows, val, rng):
+        net = self._build().to(self.device_)
+        optimizer = torch.optim.Adam(net.parameters(), lr=float(self.learning_rate))
+        best, best_state, stale = np.inf, None, 0
+        self.history_ = []
+        for epoch in range(int(self.max_epochs)):
+            net.train()
+            total, count = 0.0, 0
+            for index in train.batches(int(self.batch_size), rng):
+                tokens, mask = train.tensors(torch, index, self.device_)
+                loss = self._loss(net, tokens, mask, torch)
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                optimizer.step()
+                n_steps = int(mask.sum())
+                total += float(loss.detach()) * n_steps
+                count += n_steps
+            record = {"epoch": epoch + 1, "train_loss": total / max(count, 1) / _LN2}
+            if val is not None:
+                net.eval()
+                surprisal = self._steps(net, val, torch)["surprisal"]
+                record["validation_loss"] = float(surprisal.mean())
+                if record["validation_loss"] < best - float(self.tol):
+                    best, stale = record["validation_loss"], 0
+                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                else:
+                    stale += 1
+            self.history_.append(record)
+            if val is not None and stale >= int(self.patience):
+                break
+        if best_state is not None:
+            net.load_state_dict(best_state)
+        net.eval()
+        self.n_epochs_ = len(self.history_)
+        self._net = net
+        self._weights = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+
+    # -------------------------------------------------------------- scoring
+    def _steps(self, net, windows: _Windows, torch, extra: bool = False) -> dict:
+        """Per event (flat, aligned with the sequences' events): ``surprisal`` in bits,
+        ``miss`` (outside the top-g), ``expected`` (the most likely token) and, when
+        ``extra`` and the model has it, ``attended`` (flat position attended most)."""
+        n = windows.codes.size
+        out = {
+            "surprisal": np.empty(n),
+            "miss": np.empty(n, dtype=bool),
+            "expected": np.empty(n, dtype=np.int64),
+        }
+        if extra and self._has_attention:
+            out["attended"] = np.full(n, -1, dtype=np.int64)
+        device = next(net.parameters()).device
+        with torch.no_grad():
+            for index in windows.batches(max(int(self.batch_size), 1024)):
+                tokens, mask = windows.tensors(torch, index, device)
+                result = self._log_probs(net, tokens, mask, torch, extra)
+                log_probs, attended = result if isinstance(result, tuple) else (result, None)
+                target = log_probs.gather(2, tokens[..., None])
+                surprisal = (-target[..., 0] / _LN2).cpu().numpy()
+                rank = (log_probs > target).sum(dim=2).cpu().numpy()
+                expected = log_probs.argmax(dim=2).cpu().numpy()
+                m = mask.cpu().numpy()
+                steps = np.arange(m.shape[1])
+                flat = (windows.starts[index][:, None] + steps[None, :])[m]
+                out["surprisal"][flat] = surprisal[m]
+                out["miss"][flat] = rank[m] >= self.top_g_
+                out["expected"][flat] = expected[m]
+                if attended is not None and "attended" in out:
+                    out["attended"][flat] = (
+                        windows.starts[index][:, None] + attended.cpu().numpy()
+                    )[m]
+        return out
+
+    def _statistics(self, seqs) -> pd.DataFrame:
+        torch = _torch()
+        with _threads(torch, self.n_threads):
+            steps = self._steps(self._network(), self._windows(seqs), torch)
+        starts = np.asarray(seqs.offsets[:-1], dtype=np.int64)
+        lengths = np.asarray(seqs.lengths, dtype=np.float64)
+        misses = np.add.reduceat(steps["miss"].astype(np.float64), starts)
+        return pd.DataFrame(
+            {
+                "mean_surprisal": np.add.reduceat(steps["surprisal"], starts) / lengths,
+                "max_surprisal": np.maximum.reduceat(steps["surprisal"], starts),
+                "outside_top_g": misses,
+                "outside_top_g_share": misses / lengths,
+            },
+            index=seqs.ids,
+        )
+
+    def _combine(self, stats: pd.DataFrame) -> np.ndarray:
+        return stats[_STATISTIC[self.statistic]].to_numpy(dtype=np.float64)
+
+    def statistics(self, X) -> pd.DataFrame:
+        """Per sequence: mean and max surprisal (bits per event), the number and share of
+        events outside the model's top-g (DeepLog's misses); indexed by sequence id."""
+        check_is_fitted(self, "event_labels_")
+        return self._statistics(self._check_seqs(X, f"{type(self).__name__}.statistics"))
+
+    def decision_function(self, X):
+        """Score of each sequence (higher = more anomalous): the ``statistic`` column of
+        :meth:`statistics`."""
+        check_is_fitted(self, "event_labels_")
+        seqs = self._check_seqs(X, f"{type(self).__name__}.decision_function")
+        return self._combine(self._statistics(seqs))
+
+    def explain(self, X, top=3):
+        """The most improbable steps of each sequence: ``feature`` ("previous → event"),
+        ``value`` (the event), ``typical`` (the event the model expected there),
+        ``probability``, ``deviation`` (surprisal in bits), ``share`` (of the sequence's
+        total surprisal), ``outside_top_g`` and ``position`` (0-based); the
+        Transformer adds ``attended`` and ``attended_position``, the step its attention
+        weighed most when it recovered this one. Indexed by (sequence id, rank)."""
+        check_is_fitted(self, "event_labels_")
+        top = check_positive_int(top, "top")
+        seqs = self._check_seqs(X, f"{type(self).__name__}.explain")
+        torch = _torch()
+        with _threads(torch, self.n_threads):
+            steps = self._steps(self._network(), self._windows(seqs), torch, extra=True)
+        labels = np.array([str(v) for v in seqs.event_labels], dtype=object)
+        names = np.array(
+            ["(padding)", "(unseen event)", "(start)", "(mask)"]
+            + [str(v) for v in self.event_labels_],
+            dtype=object,
+        )
+        records = []
+        offsets = np.asarray(seqs.offsets, dtype=np.int64)
+        for s in range(len(seqs)):
+            begin, end = int(offsets[s]), int(offsets[s + 1])
+            bits = steps["surprisal"][begin:end]
+            total = float(bits.sum())
+            for r, j in enumerate(np.argsort(-bits, kind="stable")[:top], start=1):
+                at = begin + j
+                value = labels[seqs.events[at]]
+                previous = labels[seqs.events[at - 1]] if j > 0 else "start"
+                record = {
+                    "row": seqs.ids[s],
+                    "rank": r,
+                    "feature": f"{previous} → {value}",
+                    "value": value,
+                    "typical": names[steps["expected"][at]],
+                    "probability": float(2.0 ** -bits[j]),
+                    "deviation": float(bits[j]),
+                    "share": float(bits[j] / total) if total > 0 else 0.0,
+                    "outside_top_g": bool(steps["miss"][at]),
+                    "position": int(j),
+                }
+                if "attended" in steps:
+                    where = int(steps["attended"][at])
+                    record["attended"] = labels[seqs.events[where]] if where >= 0 else None
+                    record["attended_position"] = where - begin if where >= 0 else -1
+                records.append(record)
+        return pd.DataFrame.from_records(records).set_index(["row", "rank"])
+
+    _has_attention = False
+
+
+_COMMON_DOC = """
+    max_length : int
+        Longest window the network sees. Longer sequences are cut into consecutive
+        windows of ``max_length`` events, each read on its own (context does not carry
+        across a cut); a sequence's statistics pool all of its events.
+    statistic : {"mean", "max", "topg"}
+        What ranks the sequences: the mean or the maximum surprisal (bits) of their
+        events, or the share of events outside the model's ``top_g`` (DeepLog's rule).
+    top_g : int or "auto", default="auto"
+        An event outside the ``top_g`` most likely counts as a miss; "auto" is a third
+        of the known event types plus the unknown token, rounded up. Used: ``top_g_``.
+    max_epochs : int
+        Passes over the training windows at most.
+    batch_size : int, default=512
+        Windows per batch; batches hold windows of similar length (bucketed), so short
+        and long sequences do not pad one another.
+    learning_rate : float
+        Adam's step size.
+    validation_fraction : float in [0, 1), default=0.1
+        Share of the sequences held out: training stops when their mean surprisal has
+        not improved by ``tol`` bits per event for ``patience`` epochs (the best
+        weights are kept), and with
+        ``fit(..., normal=True)`` their scores set the cut. 0: no held-out part.
+    patience : int, default=1
+    tol : float, default=0.01
+        The least gain in held-out bits per event that counts as an improvement.
+    contamination : float in (0, 0.5] or "auto", default="auto"
+        A float flags that top share of the training scores; "auto" cuts by
+        ``tail_cut`` (unsupervised) or ``normal_cut`` of the held-out scores (normal).
+    false_alarm_rate : float or None
+        The "auto" cut's share of normal sequences flagged (default 0.01).
+    device : {"auto", "cpu", "cuda"}, default="auto"
+        "auto": a GPU when torch sees one, else the CPU.
+    random_state : int, RandomState or None, default=0
+        Seeds the weights, the split and the batch order: on the CPU with the same
+        thread count the same seed gives the same model.
+    n_threads : int or None
+        torch's threads while fitting and scoring (None: torch's current setting).
+"""
+
+
+class LSTMDetector(_NeuralDetector):
+    __doc__ = (
+        """Sequences whose next events an LSTM trained on them finds improbable
+    (DeepLog, Du et al., CCS 2017).
+
+    The network reads each sequence event by event (event embeddings into an LSTM)
+    and predicts a distribution over the next event; every event gets its surprisal
+    (-log2 of its predicted probability) and counts as a miss when it lies outside the
+    ``top_g`` most likely. Unlike count features it sees order: the same events in an
+    unusual order score high. Events never seen in fit map to one unknown token (the
+    network learns that it never comes, so it scores high). Needs PyTorch
+    (``pip install "oddseq[neural]"``).
+
+    Parameters
+    ----------
+    embedding_dim : int, default=16
+    hidden_dim : int, default=64
+    n_layers : int, default=1
+    max_length : int, default=128"""
+        + _COMMON_DOC
+        + """
+    Attributes
+    ----------
+    event_labels_, top_g_, statistics_, decision_scores_, threshold_, labels_,
+    history_ (per epoch: train and validation loss in bits per event), n_epochs_,
+    fit_time_ (seconds), validation_scores_ (normal-only fitting).
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> normal = [["login", "view", "cart", "buy", "logout"]] * 60
+    >>> odd = [["login", "buy", "cart", "view", "logout"]]  # same events, odd order
+    >>> det = LSTMDetector(hidden_dim=16, max_epochs=30, learning_rate=0.02)
+    >>> det = det.fit(Sequences.from_lists(normal), normal=True)
+    >>> bool(det.predict(Sequences.from_lists(odd))[0])
+    True
+    >>> det.explain(Sequences.from_lists(odd), top=1)["feature"].tolist()
+    ['login → buy']
+    """
+    )
+
+    def __init__(
+        self,
+        *,
+        embedding_dim=16,
+        hidden_dim=64,
+        n_layers=1,
+        max_length=128,
+        statistic="max",
+        top_g="auto",
+        max_epochs=20,
+        batch_size=512,
+        learning_rate=0.005,
+        validation_fraction=0.1,
+        patience=1,
+        tol=0.01,
+        contamination="auto",
+        false_alarm_rate=None,
+        device="auto",
+        random_state=0,
+        n_threads=None,
+    ):
+        self.embedding_dim = embedding_dim
+        self.hidden_dim = hidden_dim
+        self.n_layers = n_layers
+        self.max_length = max_length
+        self.statistic = statistic
+        self.top_g = top_g
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.tol = tol
+        self.contamination = contamination
+        self.false_alarm_rate = false_alarm_rate
+        self.device = device
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    def _build(self):
+        return _nets().NextEventLSTM(
+            self.n_tokens_,
+            check_positive_int(self.embedding_dim, "embedding_dim"),
+            check_positive_int(self.hidden_dim, "hidden_dim"),
+            check_positive_int(self.n_layers, "n_layers"),
+        )
+
+    def _loss(self, net, tokens, mask, torch):
+        logits = net(tokens, mask)
+        return torch.nn.functional.cross_entropy(logits[mask], tokens[mask])
+
+    def _log_probs(self, net, tokens, mask, torch, extra=False):
+        return torch.log_softmax(net(tokens, mask), dim=2)
+
+
+class TransformerDetector(_NeuralDetector):
+    __doc__ = (
+        """Sequences whose events a small Transformer cannot recover when they are
+    hidden (masked-event training, after LogBERT, Guo et al. 2021).
+
+    In training a random ``mask_ratio`` of the events is replaced by a mask token and
+    a bidirectional encoder (learned positions, pre-norm blocks) learns to recover
+    them from the events around them. To score, every event is hidden once (in
+    ``ceil(1 / mask_ratio)`` passes, positions ``j, j + k, ...`` in pass ``j``, so the
+    scores are deterministic) and its surprisal and top-g miss are taken as for
+    :class:`LSTMDetector`. ``explain()`` also names the step the last layer's
+    attention weighed most when it recovered each improbable event. Needs PyTorch.
+
+    Parameters
+    ----------
+    dim : int, default=32
+        Width of the embeddings and of the encoder.
+    n_heads : int, default=2
+    n_layers : int, default=2
+    mask_ratio : float in (0, 0.5], default=0.2
+    dropout : float, default=0.1
+    max_length : int, default=64"""
+        + _COMMON_DOC
+        + """
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> normal = [["login", "view", "cart", "buy", "logout"]] * 60
+    >>> odd = [["login", "view", "logout", "buy", "cart"]]
+    >>> det = TransformerDetector(max_epochs=40, learning_rate=0.01, dropout=0.0)
+    >>> det = det.fit(Sequences.from_lists(normal), normal=True)
+    >>> bool(det.decision_function(Sequences.from_lists(odd))[0] > det.threshold_)
+    True
+    >>> list(det.explain(Sequences.from_lists(odd), top=1).columns)[-2:]
+    ['attended', 'attended_position']
+    """
+    )
+
+    _has_attention = True
+
+    def __init__(
+        self,
+        *,
+        dim=32,
+        n_heads=2,
+        n_layers=2,
+        mask_ratio=0.2,
+        dropout=0.1,
+        max_length=64,
+        statistic="max",
+        top_g="auto",
+        max_epochs=20,
+        batch_size=512,
+        learning_rate=0.003,
+        validation_fraction=0.1,
+        patience=1,
+        tol=0.01,
+        contamination="auto",
+        false_alarm_rate=None,
+        device="auto",
+        random_state=0,
+        n_threads=None,
+    ):
+        self.dim = dim
+        self.n_heads = n_heads
+        self.n_layers = n_layers
+        self.mask_ratio = mask_ratio
+        self.dropout = dropout
+        self.max_length = max_length
+        self.statistic = statistic
+        self.top_g = top_g
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.tol = tol
+        self.contamination = contamination
+        self.false_alarm_rate = false_alarm_rate
+        self.device = device
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    def _check_params(self):
+        super()._check_params()
+        ratio = self.mask_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0 < ratio <= 0.5:
+            raise ValueError(f"mask_ratio must be in (0, 0.5], got {ratio!r}")
+        dim, heads = (
+            check_positive_int(self.dim, "dim"),
+            check_positive_int(self.n_heads, "n_heads"),
+        )
+        if dim % heads:
+            raise ValueError(f"dim ({dim}) must be a multiple of n_heads ({heads})")
+        if not isinstance(self.dropout, numbers.Real) or not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+
+    def _build(self):
+        return _nets().MaskedEventTransformer(
+            self.n_tokens_,
+            int(self.dim),
+            int(self.n_heads),
+            check_positive_int(self.n_layers, "n_layers"),
+            int(self.max_length),
+            float(self.dropout),
+        )
+
+    def _loss(self, net, tokens, mask, torch):
+        hide = (torch.rand(tokens.shape, device=tokens.device) < self.mask_ratio) & mask
+        # At least one hidden event per window, so short windows teach something too.
+        first = hide.sum(dim=1) == 0
+        if bool(first.any()):
+            lengths = mask.sum(dim=1)
+            pick = (torch.rand(lengths.shape, device=tokens.device) * lengths).long()
+            hide[first, pick[first]] = True
+        inputs = torch.where(hide, torch.full_like(tokens, 3), tokens)
+        logits = net(inputs, mask)
+        return torch.nn.functional.cross_entropy(logits[hide], tokens[hide])
+
+    def _log_probs(self, net, tokens, mask, torch, extra=False):
+        passes = int(np.ceil(1.0 / self.mask_ratio))
+        steps = torch.arange(tokens.shape[1], device=tokens.device)
+        log_probs = None
+        attended = torch.full(tokens.shape, -1, dtype=torch.long, device=tokens.device)
+        for j in range(passes):
+            hide = (steps % passes == j)[None, :] & mask
+            inputs = torch.where(hide, torch.full_like(tokens, 3), tokens)
+            if extra:
+                logits, weights = net(inputs, mask, need_weights=True)
+                # Where each hidden step looked most, itself excluded.
+                weights = weights.masked_fill(
+                    torch.eye(tokens.shape[1], dtype=torch.bool, device=tokens.device)[None], -1.0
+                )
+                attended = torch.where(hide, weights.argmax(dim=2), attended)
+            else:
+                logits = net(inputs, mask)
+            current = torch.log_softmax(logits, dim=2)
+            log_probs = (
+                current if log_probs is None else torch.where(hide[..., None], current, log_probs)
+            )
+        return (log_probs, attended) if extra else log_probs
+
+
+class SequenceAutoencoder(_NeuralDetector):
+    __doc__ = (
+        """A GRU encoder-decoder: sequences it cannot rebuild from their code are odd,
+    and the codes are fixed-size embeddings for clustering and other detectors.
+
+    The encoder reads the sequence into a ``code_dim`` vector (``transform``); the
+    decoder rebuilds the events from it, each from the code and the events before it
+    (in training a quarter of those inputs are hidden, so the decoder must lean on the
+    code). The score is the reconstruction error per event: the mean (default) or
+    maximum surprisal in bits, or the share of events outside the decoder's top-g.
+    A sequence longer than ``max_length`` is encoded window by window and its
+    embedding is the length-weighted mean of its windows' codes. Needs PyTorch.
+
+    Parameters
+    ----------
+    embedding_dim : int, default=16
+    hidden_dim : int, default=64
+    code_dim : int, default=16
+        Size of the embeddings ``transform`` returns.
+    input_dropout : float in [0, 1), default=0.25
+    max_length : int, default=128"""
+        + _COMMON_DOC
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from oddseq.sequences import Sequences
+    >>> from oddseq.cluster import KMeans
+    >>> a = [["view", "view", "cart", "buy"]] * 40
+    >>> b = [["login", "search", "search", "logout"]] * 40
+    >>> seqs = Sequences.from_lists(a + b)
+    >>> ae = SequenceAutoencoder(code_dim=4, max_epochs=5, learning_rate=0.01,
+    ...                          contamination=0.05).fit(seqs)
+    >>> codes = ae.transform(seqs)
+    >>> codes.shape
+    (80, 4)
+    >>> labels = KMeans(n_clusters=2, random_state=0).fit(codes).labels_
+    >>> len(set(labels[:40])), len(set(labels[40:])), bool(labels[0] != labels[40])
+    (1, 1, True)
+    """
+    )
+
+    _default_statistic = "mean"
+
+    def __init__(
+        self,
+        *,
+        embedding_dim=16,
+        hidden_dim=64,
+        code_dim=16,
+        input_dropout=0.25,
+        max_length=128,
+        statistic="mean",
+        top_g="auto",
+        max_epochs=20,
+        batch_size=512,
+        learning_rate=0.005,
+        validation_fraction=0.1,
+        patience=1,
+        tol=0.01,
+        contamination="auto",
+        false_alarm_rate=None,
+        device="auto",
+        random_state=0,
+        n_threads=None,
+    ):
+        self.embedding_dim = embedding_dim
+        self.hidden_dim = hidden_dim
+        self.code_dim = code_dim
+        self.input_dropout = input_dropout
+        self.max_length = max_length
+        self.statistic = statistic
+        self.top_g = top_g
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.tol = tol
+        self.contamination = contamination
+        self.false_alarm_rate = false_alarm_rate
+        self.device = device
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    def _check_params(self):
+        super()._check_params()
+        p = self.input_dropout
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
+            raise ValueError(f"input_dropout must be in [0, 1), got {p!r}")
+
+    def _build(self):
+        net = _nets().GRUAutoencoder(
+            self.n_tokens_,
+            check_positive_int(self.embedding_dim, "embedding_dim"),
+            check_positive_int(self.hidden_dim, "hidden_dim"),
+            check_positive_int(self.code_dim, "code_dim"),
+        )
+        net.input_dropout = float(self.input_dropout)
+        return net
+
+    def _loss(self, net, tokens, mask, torch):
+        logits = net(tokens, mask)
+        return torch.nn.functional.cross_entropy(logits[mask], tokens[mask])
+
+    def _log_probs(self, net, tokens, mask, torch, extra=False):
+        return torch.log_softmax(net(tokens, mask), dim=2)
+
+    def transform(self, X) -> np.ndarray:
+        """The ``code_dim`` embedding of each sequence (float32), for
+        :class:`oddseq.cluster.KMeans`, :class:`~oddseq.cluster.DBSCAN` or any detector
+        that takes a matrix."""
+        check_is_fitted(self, "event_labels_")
+        seqs = self._check_seqs(X, "SequenceAutoencoder.transform")
+        torch = _torch()
+        windows = self._windows(seqs)
+        net = self._network()
+        device = next(net.parameters()).device
+        codes = np.empty((len(windows), int(self.code_dim)), dtype=np.float32)
+        with torch.no_grad(), _threads(torch, self.n_threads):
+            for index in windows.batches(max(int(self.batch_size), 1024)):
+                tokens, mask = windows.tensors(torch, index, device)
+                codes[index] = net.encode(tokens, mask).cpu().numpy()
+        weights = windows.lengths.astype(np.float64)
+        sums = np.zeros((len(seqs), codes.shape[1]))
+        np.add.at(sums, windows.owner, codes * weights[:, None])
+        return (sums / np.asarray(seqs.lengths, dtype=np.float64)[:, None]).astype(np.float32)
+
+    def fit_transform(self, X, y=None, normal: bool = False):
+        return self.fit(X, y, normal=normal).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array([f"embedding{i}" for i in range(int(self.code_dim))], dtype=object)

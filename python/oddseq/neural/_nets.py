@@ -1,0 +1,125 @@
+"""The PyTorch networks behind oddseq.neural (imported only when a model is built).
+
+Every network maps a padded batch of event tokens ``[batch, steps]`` (0 = padding) to
+logits ``[batch, steps, n_tokens]`` for the event *at* each step, so that every model
+yields exactly one prediction per event: the next-event LSTM from the events before it,
+the masked-event Transformer from the events around it, the autoencoder from the
+sequence's code and the events before it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+PAD, UNKNOWN, START, MASK = 0, 1, 2, 3
+N_SPECIAL = 4
+
+
+def _shift_right(tokens: torch.Tensor) -> torch.Tensor:
+    """[START, t0, ..., t(T-2)]: the inputs that predict t0..t(T-1)."""
+    start = torch.full_like(tokens[:, :1], START)
+    return torch.cat([start, tokens[:, :-1]], dim=1)
+
+
+class NextEventLSTM(nn.Module):
+    """DeepLog's model: an LSTM over the events so far, a softmax over the next one.
+    Causal, so padding at the end of a row changes nothing before it (no packing)."""
+
+    def __init__(self, n_tokens: int, embedding_dim: int, hidden_dim: int, n_layers: int):
+        super().__init__()
+        self.embed = nn.Embedding(n_tokens, embedding_dim, padding_idx=PAD)
+        self.rnn = nn.LSTM(embedding_dim, hidden_dim, n_layers, batch_first=True)
+        self.out = nn.Linear(hidden_dim, n_tokens)
+
+    def forward(self, tokens, mask):
+        hidden, _ = self.rnn(self.embed(_shift_right(tokens)))
+        return self.out(hidden)
+
+
+class _Block(nn.Module):
+    """A pre-norm Transformer encoder block that can return its attention weights."""
+
+    def __init__(self, dim: int, n_heads: int, dropout: float):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, n_heads, dropout=dropout, batch_first=True)
+        self.norm2 = nn.LayerNorm(dim)
+        self.ff = nn.Sequential(
+            nn.Linear(dim, 2 * dim), nn.GELU(), nn.Dropout(dropout), nn.Linear(2 * dim, dim)
+        )
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x, padding, need_weights: bool):
+        h = self.norm1(x)
+        a, weights = self.attn(
+            h,
+            h,
+            h,
+            key_padding_mask=padding,
+            need_weights=need_weights,
+            average_attn_weights=True,
+        )
+        x = x + self.drop(a)
+        return x + self.drop(self.ff(self.norm2(x))), weights
+
+
+class MaskedEventTransformer(nn.Module):
+    """LogBERT's idea, small: a bidirectional encoder that recovers masked events."""
+
+    def __init__(
+        self,
+        n_tokens: int,
+        dim: int,
+        n_heads: int,
+        n_layers: int,
+        max_length: int,
+        dropout: float,
+    ):
+        super().__init__()
+        self.embed = nn.Embedding(n_tokens, dim, padding_idx=PAD)
+        self.position = nn.Embedding(max_length, dim)
+        self.blocks = nn.ModuleList(_Block(dim, n_heads, dropout) for _ in range(n_layers))
+        self.norm = nn.LayerNorm(dim)
+        self.out = nn.Linear(dim, n_tokens)
+
+    def forward(self, tokens, mask, need_weights: bool = False):
+        steps = torch.arange(tokens.shape[1], device=tokens.device)
+        x = self.embed(tokens) + self.position(steps)[None]
+        padding = ~mask
+        weights = None
+        for block in self.blocks:
+            x, weights = block(x, padding, need_weights)
+        logits = self.out(self.norm(x))
+        return (logits, weights) if need_weights else logits
+
+
+class GRUAutoencoder(nn.Module):
+    """A GRU encoder to a fixed-size code, a GRU decoder that rebuilds the events from
+    it (teacher forcing; in training a share of the decoder's inputs is hidden so that
+    it must lean on the code)."""
+
+    def __init__(self, n_tokens: int, embedding_dim: int, hidden_dim: int, code_dim: int):
+        super().__init__()
+        self.embed = nn.Embedding(n_tokens, embedding_dim, padding_idx=PAD)
+        self.encoder = nn.GRU(embedding_dim, hidden_dim, batch_first=True)
+        self.to_code = nn.Linear(hidden_dim, code_dim)
+        self.from_code = nn.Linear(code_dim, hidden_dim)
+        self.decoder = nn.GRU(embedding_dim, hidden_dim, batch_first=True)
+        self.out = nn.Linear(hidden_dim, n_tokens)
+        self.input_dropout = 0.0
+
+    def encode(self, tokens, mask):
+        hidden, _ = self.encoder(self.embed(tokens))
+        last = mask.sum(dim=1) - 1  # the GRU is causal: the state at the last real event
+        final = hidden[torch.arange(tokens.shape[0], device=tokens.device), last]
+        return torch.tanh(self.to_code(final))
+
+    def forward(self, tokens, mask):
+        code = self.encode(tokens, mask)
+        inputs = _shift_right(tokens)
+        if self.training and self.input_dropout > 0:
+            hide = torch.rand(inputs.shape, device=inputs.device) < self.input_dropout
+            inputs = torch.where(hide & (inputs != START), torch.full_like(inputs, MASK), inputs)
+        hidden, _ = self.decoder(self.embed(inputs), self.from_code(code)[None].contiguous())
+        return self.out(hidden)

@@ -1,0 +1,176 @@
+"""oddseq.neural: small models on small data (the whole file stays within ~40 s)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from oddseq.sequences import Sequences
+
+torch = pytest.importorskip("torch")
+
+from oddseq import load  # noqa: E402
+from oddseq.cluster import KMeans  # noqa: E402
+from oddseq.encode import CountTimingEncoder  # noqa: E402
+from oddseq.neural import LSTMDetector, SequenceAutoencoder, TransformerDetector  # noqa: E402
+
+FAST = dict(max_epochs=8, learning_rate=0.02, n_threads=1, random_state=0)
+
+
+def _routine(rng, n):
+    """Normal sessions: login, view x k, cart, buy, logout (k random)."""
+    return [
+        ["login"] + ["view"] * int(rng.integers(1, 4)) + ["cart", "buy", "logout"] for _ in range(n)
+    ]
+
+
+@pytest.fixture(scope="module")
+def shop():
+    rng = np.random.default_rng(0)
+    normal = _routine(rng, 300)
+    # Same events as a normal session, in an order no normal one has.
+    reordered = [
+        ["login", "buy", "cart", "view", "logout"],
+        ["login", "cart", "view", "buy", "logout"],
+    ]
+    return normal, reordered
+
+
+@pytest.fixture(scope="module")
+def lstm(shop):
+    normal, _ = shop
+    return LSTMDetector(hidden_dim=32, **FAST).fit(Sequences.from_lists(normal), normal=True)
+
+
+def test_import_oddseq_does_not_import_torch():
+    code = "import sys, oddseq, oddseq.neural; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_lstm_finds_order_anomaly_counts_cannot_see(shop, lstm):
+    normal, reordered = shop
+    twin = ["login", "view", "cart", "buy", "logout"]
+    test = Sequences.from_lists([twin] + reordered)
+    # The count features cannot tell them apart: identical rows.
+    counts = CountTimingEncoder(timing=False).fit(test).transform(test)
+    assert (counts[1] == counts[0]).all() and (counts[2] == counts[0]).all()
+    # The LSTM can: the normal twin passes, both reorderings are flagged.
+    assert lstm.predict(test).tolist() == [0, 1, 1]
+    scores = lstm.decision_function(test)
+    assert scores[1:].min() > lstm.threshold_ >= scores[0]
+    why = lstm.explain(test[1:2], top=1)
+    assert why["feature"].iloc[0] == "login → buy"
+    assert why["typical"].iloc[0] == "view"
+    assert bool(why["outside_top_g"].iloc[0])
+
+
+def test_pyod_surface_and_statistics(shop, lstm):
+    normal, _ = shop
+    n = len(normal)
+    assert lstm.decision_scores_.shape == (n,) and lstm.labels_.shape == (n,)
+    assert lstm.normal_ and lstm.validation_scores_.size == 30
+    assert lstm.history_ and lstm.n_epochs_ == len(lstm.history_)
+    stats = lstm.statistics(Sequences.from_lists(normal[:5]))
+    assert list(stats.columns) == [
+        "mean_surprisal",
+        "max_surprisal",
+        "outside_top_g",
+        "outside_top_g_share",
+    ]
+    proba = lstm.predict_proba(Sequences.from_lists(normal[:5]))
+    assert proba.shape == (5, 2)
+    np.testing.assert_allclose(
+        lstm.score_samples(Sequences.from_lists(normal[:5])),
+        -lstm.decision_function(Sequences.from_lists(normal[:5])),
+    )
+
+
+def test_unseen_events_map_to_unknown_token(lstm):
+    seqs = Sequences.from_lists([["login", "view", "teleport", "cart", "buy", "logout"]])
+    assert lstm.predict(seqs)[0] == 1
+    why = lstm.explain(seqs, top=1)
+    assert why["value"].iloc[0] == "teleport"
+
+
+def test_same_seed_same_model(shop):
+    normal, _ = shop
+    seqs = Sequences.from_lists(normal[:120])
+    params = dict(hidden_dim=16, max_epochs=2, learning_rate=0.02, n_threads=1, contamination=0.1)
+    a = LSTMDetector(random_state=3, **params).fit(seqs)
+    b = LSTMDetector(random_state=3, **params).fit(seqs)
+    for key, value in a._weights.items():
+        np.testing.assert_array_equal(value, b._weights[key])
+    np.testing.assert_array_equal(a.decision_scores_, b.decision_scores_)
+    c = LSTMDetector(random_state=4, **params).fit(seqs)
+    assert any(not np.array_equal(v, c._weights[k]) for k, v in a._weights.items())
+
+
+def test_long_sequences_are_windowed(shop):
+    normal, _ = shop
+    flat = [e for s in normal[:60] for e in s]
+    seqs = Sequences.from_lists([flat[:50], flat[:7], flat[:23]])
+    det = LSTMDetector(
+        hidden_dim=8, max_length=10, max_epochs=1, n_threads=1, contamination=0.1
+    ).fit(Sequences.from_lists(normal[:50]))
+    stats = det.statistics(seqs)
+    assert np.isfinite(stats.to_numpy()).all()
+    windows = det._windows(seqs)
+    assert windows.lengths.tolist() == [10, 10, 10, 10, 10, 7, 10, 10, 3]
+    assert windows.owner.tolist() == [0, 0, 0, 0, 0, 1, 2, 2, 2]
+
+
+def test_bad_input():
+    det = LSTMDetector(max_epochs=1)
+    with pytest.raises(TypeError, match="Sequences"):
+        det.fit([["a", "b"]])
+    empty = Sequences.from_arrays(np.array([0, 2, 2]), np.array([1, 2]))
+    with pytest.raises(ValueError, match="no events"):
+        det.fit(empty)
+    with pytest.raises(ValueError, match="statistic"):
+        LSTMDetector(statistic="median").fit(Sequences.from_lists([[1, 2]] * 4))
+    with pytest.raises(ValueError, match="validation_fraction"):
+        LSTMDetector(validation_fraction=0).fit(Sequences.from_lists([[1, 2]] * 4), normal=True)
+    with pytest.raises(ValueError, match="multiple of n_heads"):
+        TransformerDetector(dim=10, n_heads=3).fit(Sequences.from_lists([[1, 2]] * 4))
+
+
+def test_save_load_without_pickle(tmp_path, shop, lstm):
+    normal, reordered = shop
+    test = Sequences.from_lists(normal[:10] + reordered)
+    path = lstm.save(tmp_path / "lstm.oddseq")
+    again = load(path)
+    assert isinstance(again, LSTMDetector) and not hasattr(again, "_net")
+    np.testing.assert_allclose(again.decision_function(test), lstm.decision_function(test))
+    assert again.threshold_ == lstm.threshold_
+
+
+def test_transformer_masked_events_and_attention(shop, tmp_path):
+    normal, reordered = shop
+    det = TransformerDetector(dim=16, n_layers=1, dropout=0.0, **FAST)
+    det.fit(Sequences.from_lists(normal[:200]), normal=True)
+    test = Sequences.from_lists(normal[:20] + reordered)
+    scores = det.decision_function(test)
+    assert scores[20:].min() > np.median(scores[:20])
+    why = det.explain(test[20:21], top=2)
+    assert {"attended", "attended_position"} <= set(why.columns)
+    assert (why["attended_position"] >= 0).all()
+    again = load(det.save(tmp_path / "t.oddseq"))
+    np.testing.assert_allclose(again.decision_function(test), scores)
+
+
+def test_autoencoder_scores_and_embeddings_cluster(tmp_path):
+    rng = np.random.default_rng(1)
+    a = [["view"] * int(rng.integers(2, 5)) + ["cart", "buy"] for _ in range(80)]
+    b = [["login"] + ["search"] * int(rng.integers(1, 4)) + ["logout"] for _ in range(80)]
+    seqs = Sequences.from_lists(a + b)
+    ae = SequenceAutoencoder(code_dim=4, hidden_dim=32, **FAST).fit(seqs)
+    codes = ae.transform(seqs)
+    assert codes.shape == (160, 4) and codes.dtype == np.float32
+    labels = KMeans(n_clusters=2, random_state=0).fit(codes).labels_
+    assert len(set(labels[:80])) == 1 and len(set(labels[80:])) == 1 and labels[0] != labels[80]
+    odd = Sequences.from_lists([["buy", "search", "view", "logout", "cart"]])
+    assert ae.decision_function(odd)[0] > np.quantile(ae.decision_scores_, 0.99)
+    again = load(ae.save(tmp_path / "ae.oddseq"))
+    np.testing.assert_allclose(again.transform(seqs), codes, rtol=1e-5, atol=1e-6)
