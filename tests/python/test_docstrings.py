@@ -26,7 +26,7 @@ def test_examples_in_docstrings(name):
 
 def test_public_objects_have_examples():
     submodules = ("cluster", "datasets", "detect", "encode", "metrics", "plot")
-    submodules += ("preprocessing", "sequences")
+    submodules += ("preprocessing", "sequences", "stream")
     missing = []
     for module in [oddseq] + [importlib.import_module(f"oddseq.{m}") for m in submodules]:
         for name in module.__all__:

@@ -10,9 +10,6 @@ import select
 import sys
 import time as clock
 
-import numpy as np
-import pandas as pd
-
 __all__ = ["add_commands", "run"]
 
 _SHOWN_MALFORMED = 20  # malformed lines reported one by one; the rest only counted
@@ -82,6 +79,8 @@ def run(args) -> int:
 
 
 def _fit(args) -> int:
+    import pandas as pd
+
     from .. import AnomalyPipeline
     from ..sequences import Sequences
 
@@ -131,6 +130,8 @@ class _Lines:
 
 
 def _stream(args) -> int:
+    import pandas as pd
+
     from .. import load
     from ._scorer import StreamScorer
 
@@ -280,6 +281,8 @@ def _stream(args) -> int:
 
 def _merge(results):
     """One StreamUpdate of several (each entity's last row)."""
+    import pandas as pd
+
     from ._scorer import StreamUpdate
 
     def last(frames):
@@ -301,6 +304,9 @@ def _duration(text):
 
 
 def _time_ok(value) -> bool:
+    import numpy as np
+    import pandas as pd
+
     try:
         return bool(np.isfinite(float(value)))
     except (TypeError, ValueError):

@@ -1,0 +1,235 @@
+"""Streaming benchmark (issue 19): events/s through StreamScorer.update in batches of
+10,000 and one event at a time, memory per tracked entity, and River's HalfSpaceTrees
+on the same stream (when river is installed).
+
+A model is fitted on ``make_ecommerce(n_users=5000)``; the stream replays copies of that
+log in time order (each copy with its own user ids), so the state holds
+``copies x 5000`` entities at the end. Prints a table and writes
+``benchmarks/results/stream.json``.
+
+    python benchmarks/stream.py [--copies 4] [--one-at-a-time 3000] [--river 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from oddseq import AnomalyPipeline
+from oddseq.datasets import make_ecommerce
+from oddseq.metrics import roc_auc_score
+from oddseq.sequences import Sequences
+from oddseq.stream import RiverAdapter, StreamScorer
+
+ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id", value="price")
+
+
+def replay(log: pd.DataFrame, copies: int) -> pd.DataFrame:
+    span = int(log["timestamp"].max() - log["timestamp"].min()) + 1
+    parts = []
+    for c in range(copies):
+        part = log.copy()
+        part["user_id"] = part["user_id"] + c * 10_000_000
+        part["timestamp"] = part["timestamp"] + c * span // copies  # copies interleave
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values("timestamp", kind="stable").reset_index(drop=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=5000)
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--one-at-a-time", type=int, default=3000)
+    parser.add_argument("--river", type=int, default=20000, help="events fed to River")
+    parser.add_argument("--out", default="benchmarks/results/stream.json")
+    args = parser.parse_args()
+
+    data = make_ecommerce(n_users=args.users, random_state=0)
+    log, labels = data["events"], data["labels"]
+    pipe = AnomalyPipeline().fit(Sequences.from_events(log, **ROLES))
+    stream = replay(log, args.copies)
+    n = len(stream)
+    rows = []
+
+    # 1. The whole API in batches of 10,000: parse, C++ state, score the touched
+    #    entities, alerts with reasons.
+    live = StreamScorer(pipe, **ROLES)
+    started = time.perf_counter()
+    n_alerts = 0
+    for at in range(0, n, 10_000):
+        n_alerts += int(live.update(stream.iloc[at : at + 10_000]).alerts["new"].sum())
+    seconds = time.perf_counter() - started
+    n_entities = live.counters["n_entities"]
+    rows.append(
+        dict(case="update, batches of 10,000 (parse + state + score)", events=n, seconds=seconds)
+    )
+    memory = dict(
+        entities=n_entities,
+        state_bytes_per_entity=live.memory_bytes() / n_entities,
+    )
+    batch = pipe.score(Sequences.from_events(log, **ROLES))["score"]
+
+    # 2. The C++ state alone, in batches of 10,000 (arrays parsed beforehand).
+    state_only = StreamScorer(pipe, **ROLES)
+    parsed = [state_only._parse(stream.iloc[at : at + 10_000])[0] for at in range(0, n, 10_000)]
+    started = time.perf_counter()
+    for arrays in parsed:
+        state_only._store.update(*arrays)
+    rows.append(
+        dict(
+            case="C++ state update alone, batches of 10,000",
+            events=n,
+            seconds=time.perf_counter() - started,
+        )
+    )
+
+    # 3. One event at a time through the Python API.
+    k = min(args.one_at_a_time, n)
+    one = StreamScorer(pipe, **ROLES)
+    started = time.perf_counter()
+    for at in range(k):
+        one.update(stream.iloc[at : at + 1])
+    rows.append(
+        dict(case="update, one event at a time", events=k, seconds=time.perf_counter() - started)
+    )
+    records = stream.head(k).to_dict("records")
+    adapter = RiverAdapter(StreamScorer(pipe, **ROLES))
+    started = time.perf_counter()
+    for x in records:
+        adapter.score_one(x)
+        adapter.learn_one(x)
+    rows.append(
+        dict(
+            case="RiverAdapter score_one + learn_one",
+            events=k,
+            seconds=time.perf_counter() - started,
+        )
+    )
+    state_one = StreamScorer(pipe, **ROLES)
+    singles = [state_one._parse(stream.iloc[at : at + 1])[0] for at in range(k)]
+    started = time.perf_counter()
+    for arrays in singles:
+        state_one._store.update(*arrays)
+    rows.append(
+        dict(
+            case="C++ state update alone, one event a call",
+            events=k,
+            seconds=time.perf_counter() - started,
+        )
+    )
+
+    # 4. Quality: the final streaming scores of the first copy (ROC-AUC on the planted
+    #    anomalies) and their largest difference from the batch scores.
+    final = StreamScorer(pipe, max_exact_items=1 << 20, **ROLES).update(
+        log.sort_values("timestamp", kind="stable")
+    )
+    scores = final.scores["score"].reindex(labels.index)
+    quality = dict(
+        oddseq_stream_roc_auc=float(roc_auc_score(labels.to_numpy(), scores.to_numpy())),
+        max_abs_difference_from_batch=float(
+            np.abs(scores.to_numpy() - batch.reindex(labels.index).to_numpy()).max()
+        ),
+    )
+
+    # 5. River's HalfSpaceTrees on per-entity features updated per event (counts per
+    #    type, length, mean gap), score_one + learn_one on each event.
+    river = dict(installed=False)
+    try:
+        from river import anomaly
+    except ImportError:
+        pass
+    else:
+        m = min(args.river, n)
+        hst = anomaly.HalfSpaceTrees(seed=0)
+        state: dict = {}
+        last_score: dict = {}
+        events = stream.head(m)
+        started = time.perf_counter()
+        for user, kind, t in zip(
+            events["user_id"].tolist(),
+            events["behavior"].astype(str).tolist(),
+            events["timestamp"].tolist(),
+        ):
+            s = state.setdefault(
+                user, {"pv": 0, "cart": 0, "fav": 0, "buy": 0, "n": 0, "t0": t, "t": t}
+            )
+            s[kind] = s.get(kind, 0) + 1
+            s["n"] += 1
+            s["t"] = t
+            x = {
+                "pv": s["pv"],
+                "cart": s["cart"],
+                "fav": s["fav"],
+                "buy": s["buy"],
+                "length": s["n"],
+                "gap_mean": (s["t"] - s["t0"]) / max(s["n"] - 1, 1),
+            }
+            last_score[user] = hst.score_one(x)
+            hst.learn_one(x)
+        seconds = time.perf_counter() - started
+        rows.append(
+            dict(case="River HalfSpaceTrees score_one + learn_one", events=m, seconds=seconds)
+        )
+        # ROC-AUC of HST on the first copy, fed in time order, whole log.
+        hst = anomaly.HalfSpaceTrees(seed=0)
+        state, last_score = {}, {}
+        ordered = log.sort_values("timestamp", kind="stable")
+        for user, kind, t in zip(
+            ordered["user_id"].tolist(),
+            ordered["behavior"].astype(str).tolist(),
+            ordered["timestamp"].tolist(),
+        ):
+            s = state.setdefault(
+                user, {"pv": 0, "cart": 0, "fav": 0, "buy": 0, "n": 0, "t0": t, "t": t}
+            )
+            s[kind] = s.get(kind, 0) + 1
+            s["n"] += 1
+            s["t"] = t
+            x = {
+                "pv": s["pv"],
+                "cart": s["cart"],
+                "fav": s["fav"],
+                "buy": s["buy"],
+                "length": s["n"],
+                "gap_mean": (s["t"] - s["t0"]) / max(s["n"] - 1, 1),
+            }
+            last_score[user] = hst.score_one(x)
+            hst.learn_one(x)
+        hst_scores = pd.Series(last_score).reindex(labels.index).to_numpy()
+        import river as river_module
+
+        river = dict(
+            installed=True,
+            version=river_module.__version__,
+            hst_roc_auc=float(roc_auc_score(labels.to_numpy(), hst_scores)),
+        )
+
+    for row in rows:
+        row["events_per_s"] = row["events"] / row["seconds"]
+    table = pd.DataFrame(rows)
+    pd.set_option("display.width", 160)
+    print(table.to_string(index=False, formatters={"events_per_s": "{:,.0f}".format}))
+    print("memory:", memory)
+    print("quality:", quality, "alerts:", n_alerts)
+    print("river:", river)
+    out = dict(
+        rows=rows,
+        memory=memory,
+        quality=quality,
+        river=river,
+        n_alerts=n_alerts,
+        machine=dict(python=platform.python_version(), processor=platform.processor()),
+    )
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
