@@ -4,7 +4,8 @@ Events in (pandas), a ranked table of odd entities with reasons out. The flow:
 ``oddseq.sequences`` (event logs -> Sequences) -> ``oddseq.encode`` (features) ->
 ``oddseq.preprocessing`` -> ``oddseq.cluster`` -> ``oddseq.graph`` (groups that act
 together) -> ``oddseq.detect`` (scores and reasons) -> ``oddseq.metrics`` and
-``oddseq.plot``; ``detect_anomalies`` and ``AnomalyPipeline`` do it all in one call.
+``oddseq.plot``; ``detect_anomalies`` and ``AnomalyPipeline`` do it all in one call;
+``oddseq.stream`` scores entities live as their events arrive.
 """
 
 from . import (
@@ -18,6 +19,7 @@ from . import (
     plot,
     preprocessing,
     sequences,
+    stream,
 )
 from ._persist import load
 from ._pipeline import AnomalyPipeline, detect_anomalies
@@ -54,4 +56,5 @@ __all__ = [
     "preprocessing",
     "sequences",
     "simd_level",
+    "stream",
 ]
