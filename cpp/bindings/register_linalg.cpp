@@ -9,7 +9,7 @@ namespace oddseq::bindings {
 namespace {
 
 template <class CodeT>
-py::tuple factorize_int64(const CArray<std::int64_t>& values, int n_threads) {
+py::tuple factorize_int64(const CArray<std::int64_t>& values, int n_threads, bool sort) {
   const std::int64_t n = values.size();
   if (sizeof(CodeT) == 4 && n > INT32_MAX)
     throw std::invalid_argument("too many rows for int32 codes");
@@ -19,7 +19,7 @@ py::tuple factorize_int64(const CArray<std::int64_t>& values, int n_threads) {
   linalg::Factorization result;
   {
     py::gil_scoped_release release;  // partitioned hashing on OpenMP threads
-    result = linalg::factorize_int64(src, n, n_threads, dst);
+    result = linalg::factorize_int64(src, n, n_threads, dst, sort);
   }
   return py::make_tuple(codes, to_numpy(std::move(result.uniques)));
 }
@@ -56,9 +56,9 @@ void register_linalg(py::module_& m) {
         py::arg("n_threads"));
   m.def("first_indices", &first_indices, py::arg("codes").noconvert(), py::arg("n_codes"));
   m.def("factorize_int64", &factorize_int64<std::int64_t>, py::arg("values").noconvert(),
-        py::arg("n_threads"));
+        py::arg("n_threads"), py::arg("sort") = false);
   m.def("factorize_int64_to_int32", &factorize_int64<std::int32_t>, py::arg("values").noconvert(),
-        py::arg("n_threads"));
+        py::arg("n_threads"), py::arg("sort") = false);
 }
 
 }  // namespace oddseq::bindings

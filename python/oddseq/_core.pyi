@@ -23,10 +23,10 @@ def simd_screen(
     x: NDArray[np.float32], points: NDArray[np.float32], limits: NDArray[np.float32], level: str
 ) -> NDArray[np.bool_]: ...
 def factorize_int64(
-    values: NDArray[np.int64], n_threads: int
+    values: NDArray[np.int64], n_threads: int, sort: bool = False
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]: ...
 def factorize_int64_to_int32(
-    values: NDArray[np.int64], n_threads: int
+    values: NDArray[np.int64], n_threads: int, sort: bool = False
 ) -> tuple[NDArray[np.int32], NDArray[np.int64]]: ...
 def group_rows(
     codes: NDArray[np.int64],

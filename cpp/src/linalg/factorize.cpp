@@ -124,7 +124,7 @@ bool factorize_dense(const std::int64_t* values, std::int64_t n, int n_threads, 
 
 template <class CodeT>
 Factorization factorize_int64(const std::int64_t* values, std::int64_t n, int n_threads,
-                              CodeT* codes) {
+                              CodeT* codes, bool sorted) {
   ODDSEQ_CHECK(n >= 0, "factorize: negative size");
   ODDSEQ_CHECK(sizeof(CodeT) == 8 || n <= INT32_MAX, "factorize: too many rows for int32 codes");
   if (Factorization dense; factorize_dense(values, n, n_threads, codes, dense)) return dense;
@@ -188,6 +188,36 @@ Factorization factorize_int64(const std::int64_t* values, std::int64_t n, int n_
   for (std::int64_t p = 0; p < n_parts; ++p) {
     base[p + 1] = base[p] + static_cast<std::int64_t>(part_uniques[p].size());
   }
+  Factorization out;
+  out.uniques.resize(static_cast<std::size_t>(base[n_parts]));
+  core::parallel_for(n_parts, n_threads, [&](std::int64_t p) {
+    std::copy(part_uniques[p].begin(), part_uniques[p].end(), out.uniques.begin() + base[p]);
+  });
+  if (sorted) {
+    // Codes in sorted key order: each key's rank among the uniques, written over the
+    // partition's local codes while that partition's ranks are in cache (a lookup per
+    // row in a table of every key's rank would miss the cache on every row).
+    std::vector<std::pair<std::int64_t, std::int64_t>> by_key(out.uniques.size());
+    core::parallel_for(static_cast<std::int64_t>(by_key.size()), n_threads, [&](std::int64_t u) {
+      by_key[static_cast<std::size_t>(u)] = {out.uniques[static_cast<std::size_t>(u)], u};
+    });
+    std::sort(by_key.begin(), by_key.end());
+    std::vector<std::int64_t> rank(by_key.size());
+    for (std::size_t r = 0; r < by_key.size(); ++r) {
+      out.uniques[r] = by_key[r].first;
+      rank[static_cast<std::size_t>(by_key[r].second)] = static_cast<std::int64_t>(r);
+    }
+    core::parallel_for_dynamic(
+        n_parts, n_threads,
+        [&](std::int64_t p) {
+          const std::int64_t* part_rank = rank.data() + base[p];
+          for (std::int64_t r = part_start[p]; r < part_start[p + 1]; ++r) {
+            std::int64_t& key = keys[static_cast<std::size_t>(r)];
+            key = part_rank[key] - base[p];  // base[p] is added back below
+          }
+        },
+        4);
+  }
   // Rows in order again: the same cursors find each row's local code.
 #pragma omp parallel num_threads(threads)
   {
@@ -200,11 +230,6 @@ Factorization factorize_int64(const std::int64_t* values, std::int64_t n, int n_
       codes[i] = static_cast<CodeT>(base[p] + keys[static_cast<std::size_t>(cursor[p]++)]);
     }
   }
-  Factorization out;
-  out.uniques.resize(static_cast<std::size_t>(base[n_parts]));
-  core::parallel_for(n_parts, n_threads, [&](std::int64_t p) {
-    std::copy(part_uniques[p].begin(), part_uniques[p].end(), out.uniques.begin() + base[p]);
-  });
   return out;
 }
 
@@ -220,8 +245,8 @@ std::vector<std::int64_t> first_indices(const std::int64_t* codes, std::int64_t 
 }
 
 template Factorization factorize_int64<std::int32_t>(const std::int64_t*, std::int64_t, int,
-                                                     std::int32_t*);
+                                                     std::int32_t*, bool);
 template Factorization factorize_int64<std::int64_t>(const std::int64_t*, std::int64_t, int,
-                                                     std::int64_t*);
+                                                     std::int64_t*, bool);
 
 }  // namespace oddseq::linalg

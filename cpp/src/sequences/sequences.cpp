@@ -16,6 +16,8 @@ constexpr std::int64_t kGatherBlock = 1 << 14;
 // kSortBlock rows merged pairwise.
 constexpr std::int64_t kLongSort = std::int64_t{1} << 18;
 constexpr std::int64_t kSortBlock = std::int64_t{1} << 16;
+// Beyond this many entities rows are grouped through buckets of entities.
+constexpr std::int64_t kDirectEntities = std::int64_t{1} << 16;
 
 // Per-thread entity histograms cost n_threads * n_entities counters; beyond a budget of
 // one counter per row (or 1M) fewer threads do the counting.
@@ -107,6 +109,113 @@ void sort_long_by_time(std::int64_t begin, std::int64_t end, std::int64_t* order
   });
 }
 
+// sort_long_by_time over every sequence longer than kLongSort.
+void sort_long_sequences(const std::int64_t* offsets, std::int64_t n_entities, std::int64_t* order,
+                         std::int64_t* sorted_times, int n_threads) {
+  for (std::int64_t e = 0; e < n_entities; ++e) {
+    if (offsets[e + 1] - offsets[e] > kLongSort) {
+      sort_long_by_time(offsets[e], offsets[e + 1], order, sorted_times, n_threads);
+    }
+  }
+}
+
+// Many entities: scattering rows straight to their entity's place writes to as many
+// places at once as there are entities, a cache and TLB miss per row once they outnumber
+// the cache (100 M rows of 1 M entities took 8-14 s that way). Rows go first to buckets
+// of kBucketEntities consecutive entities (a few thousand write streams), then each
+// bucket is grouped by entity, and its sequences sorted by time, while it is in cache.
+// Same result as the direct scatter: stable within each entity, then by time.
+template <class EntityOf>
+void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t n_valid_codes,
+                         EntityOf&& entity_of, std::int64_t n_entities, const std::int64_t* times,
+                         int n_threads, std::int64_t* order, std::int64_t* offsets,
+                         std::int64_t* sorted_times) {
+  constexpr int kShift = 10;
+  constexpr std::int64_t kBucketEntities = std::int64_t{1} << kShift;
+  const std::int64_t n_buckets = core::div_up(n_entities, kBucketEntities);
+  const int threads = core::resolve_threads(n_threads);
+  const std::int64_t chunk = core::div_up(std::max<std::int64_t>(n, 1), threads);
+  // cursor[t * n_buckets + b]: rows of bucket b in thread t's chunk, later its place.
+  std::vector<std::int64_t> cursor(static_cast<std::size_t>(threads * n_buckets), 0);
+  core::ErrorCollector errors;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    std::int64_t* local = cursor.data() + static_cast<std::size_t>(t) * n_buckets;
+    try {
+      for (std::int64_t i = begin; i < end; ++i) {
+        const std::int64_t code = codes[i];
+        ODDSEQ_CHECK_RANGE(
+            code >= 0 && code < n_valid_codes,
+            "entity code " << code << " at row " << i << " outside [0, " << n_valid_codes << ")");
+        ++local[entity_of(i) >> kShift];
+      }
+    } catch (...) {
+      errors.capture();
+    }
+  }
+  errors.rethrow_if_any();
+  std::vector<std::int64_t> bucket_start(static_cast<std::size_t>(n_buckets) + 1, 0);
+  std::int64_t running = 0;
+  for (std::int64_t b = 0; b < n_buckets; ++b) {
+    bucket_start[b] = running;
+    for (int t = 0; t < threads; ++t) {
+      std::int64_t& c = cursor[static_cast<std::size_t>(t * n_buckets + b)];
+      const std::int64_t size = c;
+      c = running;
+      running += size;
+    }
+  }
+  bucket_start[n_buckets] = running;
+  // Each row's entity within its bucket, beside its row number and time.
+  std::vector<std::uint16_t> within(static_cast<std::size_t>(n));
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    std::int64_t* place = cursor.data() + static_cast<std::size_t>(t) * n_buckets;
+    for (std::int64_t i = begin; i < end; ++i) {
+      const std::int64_t e = entity_of(i);
+      const std::int64_t j = place[e >> kShift]++;
+      order[j] = i;
+      within[static_cast<std::size_t>(j)] = static_cast<std::uint16_t>(e & (kBucketEntities - 1));
+      if (times != nullptr) sorted_times[j] = times[i];
+    }
+  }
+  core::throw_if_interrupted();
+  offsets[n_entities] = n;
+  core::parallel_for_dynamic(n_buckets, n_threads, [&](std::int64_t b) {
+    static thread_local std::vector<std::int64_t> rows, stamps;
+    static thread_local std::vector<TimedRow> buffer;
+    const std::int64_t begin = bucket_start[b], end = bucket_start[b + 1];
+    const std::int64_t first = b * kBucketEntities;
+    const std::int64_t count = std::min(kBucketEntities, n_entities - first);
+    std::int64_t next[kBucketEntities + 1] = {0};
+    for (std::int64_t j = begin; j < end; ++j) ++next[within[static_cast<std::size_t>(j)] + 1];
+    for (std::int64_t k = 0; k < count; ++k) {
+      next[k + 1] += next[k];
+      offsets[first + k] = begin + next[k];
+    }
+    rows.resize(static_cast<std::size_t>(end - begin));
+    if (times != nullptr) stamps.resize(static_cast<std::size_t>(end - begin));
+    for (std::int64_t j = begin; j < end; ++j) {
+      const auto p = static_cast<std::size_t>(next[within[static_cast<std::size_t>(j)]]++);
+      rows[p] = order[j];
+      if (times != nullptr) stamps[p] = sorted_times[j];
+    }
+    std::copy(rows.begin(), rows.end(), order + begin);
+    if (times == nullptr) return;
+    std::copy(stamps.begin(), stamps.end(), sorted_times + begin);
+    for (std::int64_t k = 0; k < count; ++k) {
+      // next[k] has moved to the end of entity k (the next bucket's offsets may not be
+      // written yet).
+      const std::int64_t from = offsets[first + k], to = begin + next[k];
+      if (to - from <= kLongSort) sort_by_time(from, to, order, sorted_times, buffer);
+    }
+  });
+}
+
 }  // namespace
 
 void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* code_map,
@@ -123,6 +232,15 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
     }
   }
   const std::int64_t n_valid_codes = code_map != nullptr ? n_codes : n_entities;
+  if (n_entities > kDirectEntities) {
+    auto entity_of = [&](std::int64_t i) {
+      return code_map != nullptr ? code_map[codes[i]] : codes[i];
+    };
+    group_rows_bucketed(codes, n, n_valid_codes, entity_of, n_entities, times, n_threads, order,
+                        offsets, sorted_times);
+    if (times != nullptr) sort_long_sequences(offsets, n_entities, order, sorted_times, n_threads);
+    return;
+  }
   // Rows are counted and placed by `slot_of(i)`: the entity, or the raw code when the map
   // is a permutation (entity_of_slot then maps slots to entities once per slot).
   const bool by_raw_code = is_permutation(code_map, n_codes, n_entities);
@@ -196,11 +314,7 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
 
   // Within each sequence, order by time: sequences long enough to keep every thread busy
   // one at a time with all threads, the others one per thread.
-  for (std::int64_t e = 0; e < n_entities; ++e) {
-    if (offsets[e + 1] - offsets[e] > kLongSort) {
-      sort_long_by_time(offsets[e], offsets[e + 1], order, sorted_times, n_threads);
-    }
-  }
+  sort_long_sequences(offsets, n_entities, order, sorted_times, n_threads);
   core::parallel_for_dynamic(
       n_entities, n_threads,
       [&](std::int64_t e) {

@@ -130,14 +130,10 @@ def _factorize(
         factorize = (
             _core.factorize_int64_to_int32 if code_type == np.int32 else _core.factorize_int64
         )
-        codes, uniques = factorize(np.ascontiguousarray(raw, dtype=np.int64), n_threads)
-        if not sort:
-            return codes, pd.Index(uniques.astype(raw.dtype, copy=False), name=name), None
-        order = np.argsort(uniques, kind="stable")
-        code_map = np.empty_like(order)
-        code_map[order] = np.arange(order.size)
-        labels = pd.Index(uniques[order].astype(raw.dtype, copy=False), name=name)
-        return codes, labels, code_map
+        # Sorted in C++, where each key's rank replaces its code while the key's hash
+        # partition is in cache: no relabelling pass over the rows is left to the caller.
+        codes, uniques = factorize(np.ascontiguousarray(raw, dtype=np.int64), n_threads, sort=sort)
+        return codes, pd.Index(uniques.astype(raw.dtype, copy=False), name=name), None
     try:
         codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
     except TypeError:  # mixed types that cannot be ordered: keep first-seen order

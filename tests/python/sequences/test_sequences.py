@@ -210,3 +210,8 @@ def test_property_integer_factorization(seed, n, spread, base, threads):
         np.testing.assert_array_equal(same, uniques)
         if n and int(values.max()) - int(values.min()) < 16 * n:
             assert np.all(np.diff(uniques) > 0)
+        # sort=True: the same vocabulary sorted, codes in sorted key order.
+        for n_threads in (threads, 1):
+            sorted_codes, sorted_uniques = factorize(values, n_threads, sort=True)
+            np.testing.assert_array_equal(sorted_uniques, np.unique(values))
+            np.testing.assert_array_equal(sorted_uniques[sorted_codes], values)

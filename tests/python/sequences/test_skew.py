@@ -60,3 +60,21 @@ def test_group_rows_with_a_map_that_merges_codes_keeps_the_row_order(n_threads):
     np.testing.assert_array_equal(order, expected)
     np.testing.assert_array_equal(sorted_times, times[expected])
     np.testing.assert_array_equal(offsets, [0, (entity == 0).sum(), n])
+
+
+@pytest.mark.parametrize("crawler", [0.0, 0.4])
+def test_many_entities_are_grouped_through_buckets_as_a_stable_sort(crawler):
+    # Over 65,536 entities rows go through buckets of entities first (the direct scatter
+    # misses the cache on every row): the same stable order, for any thread count.
+    rng = np.random.default_rng(3)
+    n = 800_000
+    user = rng.integers(0, 150_000, n) * 31 + 7
+    user[rng.random(n) < crawler] = 10**12
+    df = pd.DataFrame({"user": user, "ts": rng.integers(0, 1_000, n), "item": np.arange(n)})
+    expected = df.sort_values(["user", "ts"], kind="stable")
+    for n_threads in (1, 2, 7):
+        seqs = Sequences.from_events(df, entity="user", time="ts", item="item", n_threads=n_threads)
+        assert len(seqs) > 1 << 16
+        np.testing.assert_array_equal(seqs.ids.to_numpy(), np.unique(user))
+        np.testing.assert_array_equal(seqs.item_labels[seqs.items], expected["item"].to_numpy())
+        np.testing.assert_array_equal(seqs.times, expected["ts"].to_numpy() * 10**9)
