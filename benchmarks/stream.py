@@ -138,6 +138,27 @@ def main() -> None:
         ),
     )
 
+    # 4b. How soon: the first copy replayed in batches of 100 events; for each planted
+    #     anomaly, how many of its events had arrived when its first alert came.
+    early = StreamScorer(pipe, **ROLES)
+    ordered = log.sort_values("timestamp", kind="stable")
+    alerted_at: dict = {}
+    for at in range(0, len(ordered), 100):
+        result = early.update(ordered.iloc[at : at + 100])
+        fresh = result.alerts[result.alerts["new"]]
+        for user in fresh.index:
+            alerted_at.setdefault(user, int(result.scores.at[user, "length"]))
+    at_alert = pd.Series(alerted_at, dtype=float).reindex(labels.index)
+    anomalous = labels.to_numpy() == 1
+    caught = at_alert[anomalous].dropna()
+    quality.update(
+        share_of_anomalies_alerted=float(len(caught) / anomalous.sum()),
+        share_of_normal_users_alerted=float(at_alert[~anomalous].notna().mean()),
+        events_to_first_alert_quantiles={str(q): float(caught.quantile(q)) for q in (0.1, 0.5, 0.9)}
+        if len(caught)
+        else {},
+    )
+
     # 5. River's HalfSpaceTrees on per-entity features updated per event (counts per
     #    type, length, mean gap), score_one + learn_one on each event.
     river = dict(installed=False)
