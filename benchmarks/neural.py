@@ -4,7 +4,7 @@ Usage (from the repository root, after ``pip install ".[neural]"`` with the CPU 
 of torch: ``pip install torch==2.13.0``):
 
     python benchmarks/neural.py [quality] [speed] [--models lstm transformer autoencoder]
-        [--n 100000] [--threads 2] [--max-epochs 20]
+        [--n 100000] [--threads 2] [--max-epochs 50]
 
 quality: for ``hdfs_xu`` and ``hdfs_deeplog`` (../shared/data): each model is fitted on
 80% of the normal blocks (``fit(seqs, normal=True)``; its own held-out 10% of those
@@ -220,7 +220,7 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--max-epochs", type=int, default=20)
+    parser.add_argument("--max-epochs", type=int, default=50)
     args = parser.parse_args(argv)
     out = {"machine": machine(), "args": vars(args)}
     if "quality" in args.parts:

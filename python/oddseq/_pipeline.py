@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
@@ -53,6 +54,15 @@ METHODS = (
     "ecod",
     "markov",
 )
+# The models of oddseq.neural, with the "neural" extra (PyTorch): methods too, kept out
+# of METHODS (which needs nothing optional) and tested in tests/python/neural/.
+NEURAL_METHODS = {
+    "lstm": "LSTMDetector",
+    "transformer": "TransformerDetector",
+    "autoencoder": "SequenceAutoencoder",
+}
+# Methods that model the event sequences themselves (no feature matrix).
+_SEQUENCE_METHODS = ("markov", *NEURAL_METHODS)
 
 
 _DURATION_UNITS = ((86_400.0, "d"), (3_600.0, "h"), (60.0, "min"), (1.0, "s"))
@@ -169,7 +179,7 @@ def detect_anomalies(
         Expected share of odd entities (the top share gets ``is_anomaly``), or "auto":
         the detector's own cut (a robust outlier rule on the scores for the default).
     method : str, default="auto"
-        One of ``METHODS``; see :class:`AnomalyPipeline`.
+        One of ``METHODS`` or ``NEURAL_METHODS``; see :class:`AnomalyPipeline`.
     category : str, optional
         Column of item categories (with ``item``): adds how many categories an entity
         touches and how spread its attention is (:class:`DiversityEncoder`).
@@ -225,9 +235,9 @@ def detect_anomalies(
     """
     # Checked before the sequences are built, so a wrong column fails at once.
     item_categories = item_category_map(df, item, category)
-    if event is None and method == "markov":
+    if event is None and method in _SEQUENCE_METHODS:
         raise ValueError(
-            "method='markov' models the order of event types, and without an event column "
+            f"method={method!r} models the order of event types, and without an event column "
             "every event is one type; pass event=... (--event from the shell) or another method"
         )
     if normal is not None and not isinstance(normal, pd.DataFrame):
@@ -378,6 +388,10 @@ class AnomalyPipeline(SaveMixin):
       (:class:`IsolationForest`), "ecod" (:class:`ECOD`): that detector alone.
     - "markov": :class:`MarkovDetector` on the event sequences themselves (order
       matters, counts do not); reasons name the improbable steps.
+    - "lstm", "transformer", "autoencoder" (the "neural" extra: PyTorch): the models of
+      :mod:`oddseq.neural` on the event sequences, like "markov"; with
+      ``fit(..., normal=True)`` the cut's out-of-fold scores train ``n_folds`` more
+      networks.
 
     ``item_categories`` (item id -> category) adds category variety to the features.
 
@@ -502,11 +516,20 @@ class AnomalyPipeline(SaveMixin):
             "iforest": lambda: IsolationForest(contamination=c, random_state=self.random_state),
             "ecod": lambda: ECOD(contamination=c),
             "markov": lambda: MarkovDetector(contamination=c),
+            **{
+                name: lambda cls=cls: getattr(importlib.import_module("oddseq.neural"), cls)(
+                    contamination=c, random_state=self.random_state
+                )
+                for name, cls in NEURAL_METHODS.items()
+            },
         }[self.method]()
 
     def _check_params(self):
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {', '.join(METHODS)}; got {self.method!r}")
+        if self.method not in METHODS and self.method not in NEURAL_METHODS:
+            raise ValueError(
+                f"method must be one of {', '.join(METHODS + tuple(NEURAL_METHODS))}; "
+                f"got {self.method!r}"
+            )
         check_threshold_rule(self.threshold)
         if self.false_alarm_rate is not None:
             check_false_alarm_rate(self.false_alarm_rate)
@@ -559,8 +582,10 @@ class AnomalyPipeline(SaveMixin):
             )
         self.normal_ = bool(normal)
         self.detector_ = self._detector(len(seqs))
-        if self.method == "markov":
-            with step(f"fitting a Markov model on {len(seqs):,} sequences", enabled=self.progress):
+        if self.method in _SEQUENCE_METHODS:
+            with step(
+                f"fitting the {self.method} model on {len(seqs):,} sequences", enabled=self.progress
+            ):
                 self.detector_.fit(seqs)
             self._set_threshold(seqs, self.detector_.decision_scores_)
             self.table_ = self._markov_table(seqs, self.detector_.decision_scores_)
@@ -673,7 +698,7 @@ class AnomalyPipeline(SaveMixin):
         if not isinstance(seqs, Sequences):
             raise TypeError(f"AnomalyPipeline.score takes Sequences, got {type(seqs).__name__}")
         seqs = self._kept(seqs)
-        if self.method == "markov":
+        if self.method in _SEQUENCE_METHODS:
             return self._markov_table(seqs, self.detector_.decision_function(seqs))
         raw, X = self._matrix(seqs)
         return self._table(seqs, raw, X, self.detector_.decision_function(X))

@@ -70,7 +70,8 @@ def main(argv=None) -> int:
     detect.add_argument(
         "--method",
         default="auto",
-        help="auto, kmeans, knn, lof, pca, dbscan, robust_z, iforest, ecod or markov",
+        help="auto, kmeans, knn, lof, pca, dbscan, robust_z, iforest, ecod, markov, or with "
+        "the neural extra lstm, transformer or autoencoder",
     )
     detect.add_argument(
         "--contamination", default="auto", help="expected share of anomalies in (0, 0.5], or auto"

@@ -25,8 +25,16 @@ __all__ = ["LSTMDetector", "SequenceAutoencoder", "TransformerDetector"]
 
 _EXTRA = 'pip install "oddseq[neural]"'
 STATISTICS = ("mean_surprisal", "max_surprisal", "outside_top_g", "outside_top_g_share")
-_STATISTIC = {"mean": "mean_surprisal", "max": "max_surprisal", "topg": "outside_top_g_share"}
+_STATISTIC = {
+    "mean": "mean_surprisal",
+    "max": "max_surprisal",
+    "topg": "outside_top_g_share",
+    "surprise": None,
+}
 _LN2 = float(np.log(2.0))
+# Token ids (as in _nets, which imports torch): padding, unknown event, start, mask, end;
+# the fitted event types follow.
+_UNKNOWN, _MASK, _END, _N_SPECIAL = 1, 3, 4, 5
 
 
 def _torch():
@@ -66,7 +74,7 @@ class _Windows:
     model's tokens, aligned with ``seqs.events``), per window its first flat position
     ``starts``, its ``lengths`` and its sequence ``owner``."""
 
-    def __init__(self, codes: np.ndarray, offsets: np.ndarray, max_length: int):
+    def __init__(self, codes: np.ndarray, offsets: np.ndarray, max_length: int, end: bool):
         lengths = np.diff(offsets)
         per_seq = -(-lengths // max_length)
         owner = np.repeat(np.arange(lengths.size), per_seq)
@@ -76,6 +84,8 @@ class _Windows:
         self.starts = offsets[:-1][owner] + k * max_length
         self.lengths = np.minimum(lengths[owner] - k * max_length, max_length)
         self.owner = owner
+        # The last window of a sequence also holds the end token (one step more).
+        self.last = (k == per_seq[owner] - 1) & bool(end)
 
     def __len__(self):
         return self.starts.size
@@ -96,10 +106,14 @@ class _Windows:
     def tensors(self, torch, index, device):
         """Padded tokens [batch, steps] (0 = padding) and the mask of real steps."""
         lengths = self.lengths[index]
-        steps = np.arange(lengths.max())
-        mask = steps[None, :] < lengths[:, None]
-        positions = np.where(mask, self.starts[index][:, None] + steps[None, :], 0)
-        tokens = np.where(mask, self.codes[positions], 0)
+        last = self.last[index]
+        steps = np.arange((lengths + last).max())
+        events = steps[None, :] < lengths[:, None]
+        positions = np.where(events, self.starts[index][:, None] + steps[None, :], 0)
+        tokens = np.where(events, self.codes[positions], 0)
+        tokens[np.flatnonzero(last), lengths[last]] = _END
+        mask = events  # the events, and the end token where there is one
+        mask[np.flatnonzero(last), lengths[last]] = True
         return (
             torch.from_numpy(tokens.astype(np.int64)).to(device),
             torch.from_numpy(mask).to(device),
@@ -171,14 +185,14 @@ class _NeuralDetector(BaseDetector):
     def _codes(self, seqs) -> np.ndarray:
         """The model's tokens for the events: 4 + the fitted event code, 1 (unknown)
         for events never seen in fit."""
-        n_special = 4
+        n_special = _N_SPECIAL
         mapping = self.event_labels_.get_indexer(seqs.event_labels)
-        tokens = np.where(mapping < 0, 1, mapping + n_special).astype(np.int64)
+        tokens = np.where(mapping < 0, _UNKNOWN, mapping + n_special).astype(np.int64)
         return tokens[seqs.events]
 
     def _windows(self, seqs) -> _Windows:
         offsets = np.asarray(seqs.offsets, dtype=np.int64)
-        return _Windows(self._codes(seqs), offsets, int(self.max_length))
+        return _Windows(self._codes(seqs), offsets, int(self.max_length), self.end_symbol)
 
     # -------------------------------------------------------------- the network
     def _network(self):
@@ -234,12 +248,14 @@ class _NeuralDetector(BaseDetector):
                 "validation_fraction > 0 and at least 2 sequences"
             )
         self.event_labels_ = seqs.event_labels
-        self.n_tokens_ = len(self.event_labels_) + 4
-        ranked = len(self.event_labels_) + 1  # the known events and the unknown token
+        self.n_tokens_ = len(self.event_labels_) + _N_SPECIAL
+        # The known events, the unknown token and the end.
+        ranked = len(self.event_labels_) + 1 + bool(self.end_symbol)
         self.top_g_ = -(-ranked // 3) if isinstance(self.top_g, str) else int(self.top_g)
         self.device_ = self._device(torch)
         order = rng.permutation(n)
         val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+        self._seen_pairs = self._pairs(seqs)
         train = self._windows(seqs.take(train_idx))
         val = self._windows(seqs.take(val_idx)) if n_val else None
         started = time.perf_counter()
@@ -253,6 +269,20 @@ class _NeuralDetector(BaseDetector):
         self.validation_scores_ = scores[val_idx] if normal else None
         self._set_threshold(scores)
         return self
+
+    def _pairs(self, seqs) -> np.ndarray:
+        """Which (previous, next) token pairs occur in ``seqs`` (start and end included):
+        ``explain``'s ``seen``."""
+        codes = self._codes(seqs)
+        offsets = np.asarray(seqs.offsets, dtype=np.int64)
+        previous = np.empty_like(codes)
+        previous[1:] = codes[:-1]
+        previous[offsets[:-1]] = 2  # the start token
+        seen = np.zeros((self.n_tokens_, self.n_tokens_), dtype=bool)
+        seen[previous, codes] = True
+        if self.end_symbol:
+            seen[codes[offsets[1:] - 1], _END] = True
+        return seen
 
     def _rate(self) -> float:
         return self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
@@ -304,12 +334,18 @@ class _NeuralDetector(BaseDetector):
     def _steps(self, net, windows: _Windows, torch, extra: bool = False) -> dict:
         """Per event (flat, aligned with the sequences' events): ``surprisal`` in bits,
         ``miss`` (outside the top-g), ``expected`` (the most likely token) and, when
-        ``extra`` and the model has it, ``attended`` (flat position attended most)."""
+        ``extra`` and the model has it, ``attended`` (flat position attended most, -1
+        for none); per sequence the same for its end (``end_surprisal``, ``end_miss``,
+        ``end_expected``; zero, False, -1 without ``end_symbol``)."""
         n = windows.codes.size
+        n_seqs = int(windows.owner[-1]) + 1 if len(windows) else 0
         out = {
             "surprisal": np.empty(n),
             "miss": np.empty(n, dtype=bool),
             "expected": np.empty(n, dtype=np.int64),
+            "end_surprisal": np.zeros(n_seqs),
+            "end_miss": np.zeros(n_seqs, dtype=bool),
+            "end_expected": np.full(n_seqs, -1, dtype=np.int64),
         }
         if extra and self._has_attention:
             out["attended"] = np.full(n, -1, dtype=np.int64)
@@ -321,18 +357,29 @@ class _NeuralDetector(BaseDetector):
                 log_probs, attended = result if isinstance(result, tuple) else (result, None)
                 target = log_probs.gather(2, tokens[..., None])
                 surprisal = (-target[..., 0] / _LN2).cpu().numpy()
-                rank = (log_probs > target).sum(dim=2).cpu().numpy()
+                miss = (log_probs > target).sum(dim=2).cpu().numpy() >= self.top_g_
                 expected = log_probs.argmax(dim=2).cpu().numpy()
-                m = mask.cpu().numpy()
-                steps = np.arange(m.shape[1])
-                flat = (windows.starts[index][:, None] + steps[None, :])[m]
-                out["surprisal"][flat] = surprisal[m]
-                out["miss"][flat] = rank[m] >= self.top_g_
-                out["expected"][flat] = expected[m]
+                lengths = windows.lengths[index]
+                steps = np.arange(surprisal.shape[1])
+                events = steps[None, :] < lengths[:, None]
+                flat = (windows.starts[index][:, None] + steps[None, :])[events]
+                out["surprisal"][flat] = surprisal[events]
+                out["miss"][flat] = miss[events]
+                out["expected"][flat] = expected[events]
+                last = np.flatnonzero(windows.last[index])
+                if last.size:
+                    owner, at = windows.owner[index][last], lengths[last]
+                    out["end_surprisal"][owner] = surprisal[last, at]
+                    out["end_miss"][owner] = miss[last, at]
+                    out["end_expected"][owner] = expected[last, at]
                 if attended is not None and "attended" in out:
-                    out["attended"][flat] = (
-                        windows.starts[index][:, None] + attended.cpu().numpy()
-                    )[m]
+                    where = attended.cpu().numpy()
+                    where = np.where(
+                        (where >= 0) & (where < lengths[:, None]),
+                        windows.starts[index][:, None] + where,
+                        -1,
+                    )
+                    out["attended"][flat] = where[events]
         return out
 
     def _statistics(self, seqs) -> pd.DataFrame:
@@ -341,18 +388,25 @@ class _NeuralDetector(BaseDetector):
             steps = self._steps(self._network(), self._windows(seqs), torch)
         starts = np.asarray(seqs.offsets[:-1], dtype=np.int64)
         lengths = np.asarray(seqs.lengths, dtype=np.float64)
-        misses = np.add.reduceat(steps["miss"].astype(np.float64), starts)
+        # The end counts as one more step where the model predicts it (end_symbol).
+        scored = lengths + bool(self.end_symbol)
+        misses = np.add.reduceat(steps["miss"].astype(np.float64), starts) + steps["end_miss"]
+        total = np.add.reduceat(steps["surprisal"], starts) + steps["end_surprisal"]
         return pd.DataFrame(
             {
-                "mean_surprisal": np.add.reduceat(steps["surprisal"], starts) / lengths,
-                "max_surprisal": np.maximum.reduceat(steps["surprisal"], starts),
+                "mean_surprisal": total / scored,
+                "max_surprisal": np.maximum(
+                    np.maximum.reduceat(steps["surprisal"], starts), steps["end_surprisal"]
+                ),
                 "outside_top_g": misses,
-                "outside_top_g_share": misses / lengths,
+                "outside_top_g_share": misses / scored,
             },
             index=seqs.ids,
         )
 
     def _combine(self, stats: pd.DataFrame) -> np.ndarray:
+        if self.statistic == "surprise":
+            return (stats["outside_top_g"] + stats["max_surprisal"] / 100).to_numpy(np.float64)
         return stats[_STATISTIC[self.statistic]].to_numpy(dtype=np.float64)
 
     def statistics(self, X) -> pd.DataFrame:
@@ -372,7 +426,9 @@ class _NeuralDetector(BaseDetector):
         """The most improbable steps of each sequence: ``feature`` ("previous → event"),
         ``value`` (the event), ``typical`` (the event the model expected there),
         ``probability``, ``deviation`` (surprisal in bits), ``share`` (of the sequence's
-        total surprisal), ``outside_top_g`` and ``position`` (0-based); the
+        total surprisal), ``outside_top_g``, ``seen`` (whether that transition occurred
+        in fit) and ``position`` (0-based; "end" for the end
+        of the sequence when ``end_symbol``); the
         Transformer adds ``attended`` and ``attended_position``, the step its attention
         weighed most when it recovered this one. Indexed by (sequence id, rank)."""
         check_is_fitted(self, "event_labels_")
@@ -383,34 +439,44 @@ class _NeuralDetector(BaseDetector):
             steps = self._steps(self._network(), self._windows(seqs), torch, extra=True)
         labels = np.array([str(v) for v in seqs.event_labels], dtype=object)
         names = np.array(
-            ["(padding)", "(unseen event)", "(start)", "(mask)"]
+            ["(padding)", "(unseen event)", "(start)", "(mask)", "end"]
             + [str(v) for v in self.event_labels_],
             dtype=object,
         )
         records = []
         offsets = np.asarray(seqs.offsets, dtype=np.int64)
+        codes = self._codes(seqs)
         for s in range(len(seqs)):
             begin, end = int(offsets[s]), int(offsets[s + 1])
+            length = end - begin
             bits = steps["surprisal"][begin:end]
+            if self.end_symbol:
+                bits = np.append(bits, steps["end_surprisal"][s])
             total = float(bits.sum())
             for r, j in enumerate(np.argsort(-bits, kind="stable")[:top], start=1):
                 at = begin + j
-                value = labels[seqs.events[at]]
+                is_end = j == length
+                value = "end" if is_end else labels[seqs.events[at]]
                 previous = labels[seqs.events[at - 1]] if j > 0 else "start"
                 record = {
                     "row": seqs.ids[s],
                     "rank": r,
                     "feature": f"{previous} → {value}",
                     "value": value,
-                    "typical": names[steps["expected"][at]],
+                    "typical": names[steps["end_expected"][s] if is_end else steps["expected"][at]],
                     "probability": float(2.0 ** -bits[j]),
                     "deviation": float(bits[j]),
                     "share": float(bits[j] / total) if total > 0 else 0.0,
-                    "outside_top_g": bool(steps["miss"][at]),
-                    "position": int(j),
+                    "outside_top_g": bool(steps["end_miss"][s] if is_end else steps["miss"][at]),
+                    "seen": bool(
+                        self._seen_pairs[
+                            codes[at - 1] if j > 0 else 2, _END if is_end else codes[at]
+                        ]
+                    ),
+                    "position": "end" if is_end else int(j),
                 }
                 if "attended" in steps:
-                    where = int(steps["attended"][at])
+                    where = -1 if is_end else int(steps["attended"][at])
                     record["attended"] = labels[seqs.events[where]] if where >= 0 else None
                     record["attended_position"] = where - begin if where >= 0 else -1
                 records.append(record)
@@ -424,12 +490,18 @@ _COMMON_DOC = """
         Longest window the network sees. Longer sequences are cut into consecutive
         windows of ``max_length`` events, each read on its own (context does not carry
         across a cut); a sequence's statistics pool all of its events.
-    statistic : {"mean", "max", "topg"}
+    end_symbol : bool, default=True
+        Also predict where the sequence ends (a sequence that stops where normal ones
+        go on is odd: a truncated HDFS block); the end counts as one more step.
+    statistic : {"mean", "max", "topg", "surprise"}
         What ranks the sequences: the mean or the maximum surprisal (bits) of their
-        events, or the share of events outside the model's ``top_g`` (DeepLog's rule).
+        steps, the share of steps outside the model's ``top_g`` (DeepLog's rule), or
+        "surprise": the number of such misses + max surprisal / 100 (as
+        :class:`~oddseq.detect.MarkovDetector`).
     top_g : int or "auto", default="auto"
         An event outside the ``top_g`` most likely counts as a miss; "auto" is a third
-        of the known event types plus the unknown token, rounded up. Used: ``top_g_``.
+        of the known event types plus the unknown token and the end, rounded up.
+        Used: ``top_g_``.
     max_epochs : int
         Passes over the training windows at most.
     batch_size : int, default=512
@@ -442,8 +514,8 @@ _COMMON_DOC = """
         not improved by ``tol`` bits per event for ``patience`` epochs (the best
         weights are kept), and with
         ``fit(..., normal=True)`` their scores set the cut. 0: no held-out part.
-    patience : int, default=1
-    tol : float, default=0.01
+    patience : int, default=2
+    tol : float, default=0.002
         The least gain in held-out bits per event that counts as an improvement.
     contamination : float in (0, 0.5] or "auto", default="auto"
         A float flags that top share of the training scores; "auto" cuts by
@@ -508,14 +580,15 @@ class LSTMDetector(_NeuralDetector):
         hidden_dim=64,
         n_layers=1,
         max_length=128,
+        end_symbol=True,
         statistic="max",
         top_g="auto",
-        max_epochs=20,
+        max_epochs=50,
         batch_size=512,
-        learning_rate=0.005,
+        learning_rate=0.01,
         validation_fraction=0.1,
-        patience=1,
-        tol=0.01,
+        patience=2,
+        tol=0.002,
         contamination="auto",
         false_alarm_rate=None,
         device="auto",
@@ -526,6 +599,7 @@ class LSTMDetector(_NeuralDetector):
         self.hidden_dim = hidden_dim
         self.n_layers = n_layers
         self.max_length = max_length
+        self.end_symbol = end_symbol
         self.statistic = statistic
         self.top_g = top_g
         self.max_epochs = max_epochs
@@ -585,7 +659,7 @@ class TransformerDetector(_NeuralDetector):
     >>> from oddseq.sequences import Sequences
     >>> normal = [["login", "view", "cart", "buy", "logout"]] * 60
     >>> odd = [["login", "view", "logout", "buy", "cart"]]
-    >>> det = TransformerDetector(max_epochs=40, learning_rate=0.01, dropout=0.0)
+    >>> det = TransformerDetector(max_epochs=10, learning_rate=0.03, dropout=0.0)
     >>> det = det.fit(Sequences.from_lists(normal), normal=True)
     >>> bool(det.decision_function(Sequences.from_lists(odd))[0] > det.threshold_)
     True
@@ -605,14 +679,15 @@ class TransformerDetector(_NeuralDetector):
         mask_ratio=0.2,
         dropout=0.1,
         max_length=64,
+        end_symbol=True,
         statistic="max",
         top_g="auto",
-        max_epochs=20,
+        max_epochs=50,
         batch_size=512,
         learning_rate=0.003,
         validation_fraction=0.1,
-        patience=1,
-        tol=0.01,
+        patience=2,
+        tol=0.002,
         contamination="auto",
         false_alarm_rate=None,
         device="auto",
@@ -625,6 +700,7 @@ class TransformerDetector(_NeuralDetector):
         self.mask_ratio = mask_ratio
         self.dropout = dropout
         self.max_length = max_length
+        self.end_symbol = end_symbol
         self.statistic = statistic
         self.top_g = top_g
         self.max_epochs = max_epochs
@@ -659,7 +735,7 @@ class TransformerDetector(_NeuralDetector):
             int(self.dim),
             int(self.n_heads),
             check_positive_int(self.n_layers, "n_layers"),
-            int(self.max_length),
+            int(self.max_length) + 1,  # and the end token
             float(self.dropout),
         )
 
@@ -671,7 +747,7 @@ class TransformerDetector(_NeuralDetector):
             lengths = mask.sum(dim=1)
             pick = (torch.rand(lengths.shape, device=tokens.device) * lengths).long()
             hide[first, pick[first]] = True
-        inputs = torch.where(hide, torch.full_like(tokens, 3), tokens)
+        inputs = torch.where(hide, torch.full_like(tokens, _MASK), tokens)
         logits = net(inputs, mask)
         return torch.nn.functional.cross_entropy(logits[hide], tokens[hide])
 
@@ -682,7 +758,7 @@ class TransformerDetector(_NeuralDetector):
         attended = torch.full(tokens.shape, -1, dtype=torch.long, device=tokens.device)
         for j in range(passes):
             hide = (steps % passes == j)[None, :] & mask
-            inputs = torch.where(hide, torch.full_like(tokens, 3), tokens)
+            inputs = torch.where(hide, torch.full_like(tokens, _MASK), tokens)
             if extra:
                 logits, weights = net(inputs, mask, need_weights=True)
                 # Where each hidden step looked most, itself excluded.
@@ -751,14 +827,15 @@ class SequenceAutoencoder(_NeuralDetector):
         code_dim=16,
         input_dropout=0.25,
         max_length=128,
+        end_symbol=True,
         statistic="mean",
         top_g="auto",
-        max_epochs=20,
+        max_epochs=50,
         batch_size=512,
-        learning_rate=0.005,
+        learning_rate=0.01,
         validation_fraction=0.1,
-        patience=1,
-        tol=0.01,
+        patience=2,
+        tol=0.002,
         contamination="auto",
         false_alarm_rate=None,
         device="auto",
@@ -770,6 +847,7 @@ class SequenceAutoencoder(_NeuralDetector):
         self.code_dim = code_dim
         self.input_dropout = input_dropout
         self.max_length = max_length
+        self.end_symbol = end_symbol
         self.statistic = statistic
         self.top_g = top_g
         self.max_epochs = max_epochs

@@ -12,8 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-PAD, UNKNOWN, START, MASK = 0, 1, 2, 3
-N_SPECIAL = 4
+PAD, UNKNOWN, START, MASK, END = 0, 1, 2, 3, 4
+N_SPECIAL = 5
 
 
 def _shift_right(tokens: torch.Tensor) -> torch.Tensor:

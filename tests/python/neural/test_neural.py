@@ -174,3 +174,25 @@ def test_autoencoder_scores_and_embeddings_cluster(tmp_path):
     assert ae.decision_function(odd)[0] > np.quantile(ae.decision_scores_, 0.99)
     again = load(ae.save(tmp_path / "ae.oddseq"))
     np.testing.assert_allclose(again.transform(seqs), codes, rtol=1e-5, atol=1e-6)
+
+
+def test_detect_anomalies_with_lstm(shop):
+    import pandas as pd
+
+    from oddseq import detect_anomalies
+
+    normal, reordered = shop
+    sessions = normal[:100] + reordered
+    log = pd.DataFrame(
+        [(f"u{i}", event, t) for i, s in enumerate(sessions) for t, event in enumerate(s)],
+        columns=["user", "event", "time"],
+    )
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # small batches: one thread is fastest on a busy machine
+    try:
+        table = detect_anomalies(log, entity="user", event="event", time="time", method="lstm")
+    finally:
+        torch.set_num_threads(before)
+    assert set(table.index[:2]) == {"u100", "u101"}
+    assert table.loc["u100", "is_anomaly"]
+    assert "login → buy" in table.loc["u100", "reason"]
