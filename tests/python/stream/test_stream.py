@@ -7,6 +7,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oddseq import AnomalyPipeline
 from oddseq.cli import main
@@ -243,3 +245,43 @@ def test_cli_fit_then_stream_csv_and_jsonl(data, tmp_path, capsys):
     assert "30 events applied" in done.stderr and "(lines 31, 32)" in done.stderr
     assert main(["stream", "--model", str(tmp_path / "none.oddseq"), "--entity", "u"]) == 2
     assert "oddseq stream:" in capsys.readouterr().err
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    seed=st.integers(0, 2**31),
+    late=st.booleans(),
+)
+def test_property_features_equal_batch_on_random_logs(data, n, seed, late):
+    """Random small logs: ties in time, missing items and values, unseen types, batches
+    split anywhere, events arriving late within the bound."""
+    _, pipe = data
+    rng = np.random.default_rng(seed)
+    events = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 3, n),
+            "behavior": rng.choice(["pv", "cart", "fav", "buy", "odd"], n),
+            "timestamp": np.sort(rng.integers(0, 40, n)) * 10,
+            "item_id": np.where(rng.random(n) < 0.2, np.nan, rng.integers(0, 6, n)),
+            "price": np.where(rng.random(n) < 0.2, np.nan, rng.integers(1, 9, n) * 0.5),
+        }
+    )
+    arrival = np.arange(n)
+    if late and n > 2:  # swap some neighbours: the later one arrives first
+        for i in rng.choice(n - 1, size=max(1, n // 5), replace=False):
+            arrival[i], arrival[i + 1] = arrival[i + 1], arrival[i]
+    live = StreamScorer(pipe, lateness=1000, max_late_events=64, **ROLES)
+    cuts = np.unique(np.r_[0, rng.integers(0, n + 1, 3), n])
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        live.update(events.iloc[arrival[a:b]])
+    assert live.counters["n_late_dropped"] == 0
+    # The batch on the events as they arrived: equal times keep arrival order in both.
+    batch = batch_features(pipe, events.iloc[arrival])
+    live_rows = live.features(batch.index).reindex(batch.index)
+    for name in batch.columns:
+        if name in APPROXIMATE or (late and name.startswith("value_")):
+            # Sums in arrival order: equal up to round-off when events came late.
+            np.testing.assert_allclose(live_rows[name], batch[name], rtol=1e-5, atol=1e-6)
+        else:
+            np.testing.assert_array_equal(live_rows[name], batch[name], err_msg=name)
