@@ -24,7 +24,7 @@ constexpr std::size_t kLinearKeys = 8;  // up to this many keys, a scan beats a 
 // keys beyond it (the tracked keys keep exact counts).
 struct KeySet {
   std::vector<std::uint64_t> keys;
-  std::vector<std::int64_t> counts;
+  std::vector<std::uint32_t> counts;  // per entity and item: 4 G events at most
   std::vector<std::uint32_t> index;             // open addressing: position + 1, 0 empty
   std::unique_ptr<std::uint8_t[]> sketch;       // registers, once past the bound
   std::int64_t total = 0, untracked = 0;        // occurrences; of keys not tracked
@@ -115,7 +115,7 @@ struct KeySet {
 
   void bytes(std::int64_t& out) const {
     out += static_cast<std::int64_t>(keys.capacity() * sizeof(std::uint64_t) +
-                                     counts.capacity() * sizeof(std::int64_t) +
+                                     counts.capacity() * sizeof(std::uint32_t) +
                                      index.capacity() * sizeof(std::uint32_t));
     if (sketch) out += static_cast<std::int64_t>(kSketchSize);
   }
@@ -133,7 +133,8 @@ Tally tally(const KeySet& set) {
   Tally t;
   t.distinct = set.distinct();
   double weighted = 0.0;
-  for (const std::int64_t c : set.counts) {
+  for (const std::uint32_t count : set.counts) {
+    const auto c = static_cast<std::int64_t>(count);
     t.top = std::max(t.top, c);
     if (c > 1) weighted += static_cast<double>(c) * std::log2(static_cast<double>(c));
   }
@@ -191,7 +192,9 @@ EntityStore::EntityStore(const StoreParams& params)
   ODDSEQ_CHECK(params_.max_exact_items >= 1, "max_exact_items must be at least 1");
   ODDSEQ_CHECK(params_.lateness_ns >= 0 && params_.ttl_ns >= 0 && params_.max_entities >= 0,
                "negative lateness, ttl or max_entities");
-  params_.max_late_events = std::max<std::int64_t>(params_.max_late_events, 1);
+  // Without lateness only the newest event is needed (the gap and repeat it starts).
+  params_.max_late_events =
+      params_.lateness_ns > 0 ? std::max<std::int64_t>(params_.max_late_events, 1) : 1;
 }
 
 EntityStore::~EntityStore() = default;

@@ -154,7 +154,8 @@ class StreamScorer:
         Distinct items (and bought items) kept exactly per entity; beyond, a 1 kB
         HyperLogLog sketch per entity.
     max_late_events : int, default=8
-        Newest events kept per entity to place late events.
+        Newest events kept per entity to place late events (only the newest one without
+        ``lateness``).
 
     Attributes
     ----------

@@ -37,6 +37,7 @@ struct StoreParams {
   std::int64_t max_exact_items = 256;  // distinct items kept exactly, then a sketch
   std::int64_t lateness_ns = 0;        // how far behind its entity's newest event an event may be
   std::int64_t max_late_events = 8;    // newest events kept per entity to place late ones
+                                       // (1 without lateness)
   std::int64_t ttl_ns = 0;             // idle time after which an entity is forgotten (0: never)
   std::int64_t max_entities = 0;       // cap on tracked entities (0: none)
 };
