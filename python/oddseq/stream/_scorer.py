@@ -123,6 +123,9 @@ class StreamScorer:
     are exact and how the others are approximated). They are then shrunk, scaled and
     scored exactly as :meth:`AnomalyPipeline.score` does, and judged against the fitted
     ``threshold_``. The stream scores whole entities (``entity`` ids), not sessions.
+    Entity and item ids are kept as 64-bit hashes of their values (integers by value,
+    anything else by its text; two ids collide with probability about 2^-64). One
+    scorer is fed from one thread at a time.
 
     Refused (``ValueError``): ``method="markov"`` (it scores the whole order of events),
     pipelines with ``item_categories`` (``new_category_share_last_session`` needs every
@@ -216,6 +219,11 @@ class StreamScorer:
                 or not low <= number < 2**31
             ):
                 raise ValueError(f"{name} must be an integer in [{low}, 2**31), got {number!r}")
+        if (lateness_ns or ttl_ns) and not self._has_times:
+            raise ValueError(
+                "lateness and ttl are measured in event time, but the pipeline was fitted "
+                "without times; leave them out"
+            )
         self.lateness_ns_, self.ttl_ns_ = int(lateness_ns), int(ttl_ns)
         self._store = _core.StreamEntityStore(
             self._column_of_code,
