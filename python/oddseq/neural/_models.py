@@ -35,6 +35,8 @@ _LN2 = float(np.log(2.0))
 # Token ids (as in _nets, which imports torch): padding, unknown event, start, mask, end;
 # the fitted event types follow.
 _UNKNOWN, _MASK, _END, _N_SPECIAL = 1, 3, 4, 5
+# Within an epoch the held-out part is checked every this many batches.
+_CHECK_EVERY = 64
 
 
 def _torch():
@@ -293,14 +295,20 @@ class _NeuralDetector(BaseDetector):
         return tail_cut(scores, self._rate())
 
     def _train(self, torch, train: _Windows, val, rng):
+        """Adam on bucketed batches; the held-out part is checked at the end of every
+        epoch and every ``_CHECK_EVERY`` batches within one (on large data training
+        converges within an epoch), the best weights kept, and training stops after
+        ``patience`` checks without a gain of ``tol`` bits per event."""
         net = self._build().to(self.device_)
         optimizer = torch.optim.Adam(net.parameters(), lr=float(self.learning_rate))
         best, best_state, stale = np.inf, None, 0
         self.history_ = []
+        done = False
         for epoch in range(int(self.max_epochs)):
-            net.train()
+            batches = train.batches(int(self.batch_size), rng)
             total, count = 0.0, 0
-            for index in train.batches(int(self.batch_size), rng):
+            for b, index in enumerate(batches, start=1):
+                net.train()
                 tokens, mask = train.tensors(torch, index, self.device_)
                 loss = self._loss(net, tokens, mask, torch)
                 optimizer.zero_grad()
@@ -310,23 +318,32 @@ class _NeuralDetector(BaseDetector):
                 n_steps = int(mask.sum())
                 total += float(loss.detach()) * n_steps
                 count += n_steps
-            record = {"epoch": epoch + 1, "train_loss": total / max(count, 1) / _LN2}
-            if val is not None:
-                net.eval()
-                surprisal = self._steps(net, val, torch)["surprisal"]
-                record["validation_loss"] = float(surprisal.mean())
-                if record["validation_loss"] < best - float(self.tol):
-                    best, stale = record["validation_loss"], 0
-                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-                else:
-                    stale += 1
-            self.history_.append(record)
-            if val is not None and stale >= int(self.patience):
+                if b % _CHECK_EVERY and b < len(batches):
+                    continue
+                record = {
+                    "epoch": round(epoch + b / len(batches), 3),
+                    "train_loss": total / max(count, 1) / _LN2,
+                }
+                total, count = 0.0, 0
+                if val is not None:
+                    net.eval()
+                    surprisal = self._steps(net, val, torch)["surprisal"]
+                    record["validation_loss"] = float(surprisal.mean())
+                    if record["validation_loss"] < best - float(self.tol):
+                        best, stale = record["validation_loss"], 0
+                        best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                    else:
+                        stale += 1
+                self.history_.append(record)
+                if val is not None and stale >= int(self.patience):
+                    done = True
+                    break
+            if done:
                 break
         if best_state is not None:
             net.load_state_dict(best_state)
         net.eval()
-        self.n_epochs_ = len(self.history_)
+        self.n_epochs_ = epoch + 1
         self._net = net
         self._weights = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
 
@@ -511,8 +528,9 @@ _COMMON_DOC = """
         Adam's step size.
     validation_fraction : float in [0, 1), default=0.1
         Share of the sequences held out: training stops when their mean surprisal has
-        not improved by ``tol`` bits per event for ``patience`` epochs (the best
-        weights are kept), and with
+        not improved by ``tol`` bits per event for ``patience`` checks (one per
+        epoch, and one per 64 batches within an epoch; the best weights are kept),
+        and with
         ``fit(..., normal=True)`` their scores set the cut. 0: no held-out part.
     patience : int, default=2
     tol : float, default=0.002
@@ -556,7 +574,8 @@ class LSTMDetector(_NeuralDetector):
     Attributes
     ----------
     event_labels_, top_g_, statistics_, decision_scores_, threshold_, labels_,
-    history_ (per epoch: train and validation loss in bits per event), n_epochs_,
+    history_ (per check: epoch, train and validation loss in bits per event),
+    n_epochs_ (epochs begun),
     fit_time_ (seconds), validation_scores_ (normal-only fitting).
 
     Examples

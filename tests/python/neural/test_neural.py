@@ -196,3 +196,22 @@ def test_detect_anomalies_with_lstm(shop):
     assert set(table.index[:2]) == {"u100", "u101"}
     assert table.loc["u100", "is_anomaly"]
     assert "login → buy" in table.loc["u100", "reason"]
+
+
+def test_clear_import_error_without_torch():
+    code = (
+        "import sys\n"
+        "class Blocker:\n"  # torch cannot be found, as where it is not installed
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ImportError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, Blocker())\n"
+        "from oddseq.neural import LSTMDetector\n"
+        "from oddseq.sequences import Sequences\n"
+        "try:\n"
+        "    LSTMDetector().fit(Sequences.from_lists([[1, 2], [2, 1]]))\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert 'pip install "oddseq[neural]"' in out.stdout
