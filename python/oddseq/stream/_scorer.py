@@ -256,6 +256,12 @@ class StreamScorer:
                 "StreamScorer does not support entity_features (side attributes joined by "
                 "entity id); fit the pipeline without them"
             )
+        if not hasattr(pipe, "encoder_"):
+            raise ValueError(
+                f"StreamScorer cannot stream method={getattr(pipe, 'method', None)!r}: it "
+                "scores whole sequences, not features; fit the pipeline with a feature "
+                "method (auto, knn, ...)"
+            )
         encoders = dict(getattr(pipe.encoder_, "encoders_", []))
         counts, diversity = encoders.get("counts"), encoders.get("diversity")
         if not isinstance(counts, CountTimingEncoder) or not isinstance(
