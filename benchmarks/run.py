@@ -3,8 +3,9 @@
 Usage (from the repository root, after ``pip install ".[bench]"``):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py [sequences] [kmeans]
-        [kmeans-scaling] [encoders] [dbscan [--dbscan-shapes 200k-d2 ...]] [pipeline] [neighbors]
-        [iforest] [ecod] [groups [--group-events 1000000 10000000]]
+        [kmeans-scaling] [encoders] [dbscan [--dbscan-shapes 200k-d2 ...]] [neighbors]
+        [iforest] [ecod] [groups [--group-events 1000000 10000000]] [skew]
+        [pipeline [--pipeline-cases shop-100k taobao-1M]]
         [--events 10000000] [--entities 100000] [--n 1000000] [--iters 50]
 
 Each measurement runs in a fresh subprocess that loads the shared input from disk, so
@@ -480,6 +481,99 @@ def bench_encoders(args, workdir: Path) -> dict:
     return {"events": args.events, "entities": args.entities, "rows": rows}
 
 
+# ---------------------------------------------------------------------- skew
+SKEW_SHARE = 0.25  # of the events held by one entity (a crawler) in the skewed log
+SKEW_CRAWLER_ID = -1
+
+
+def skew_worker(case: str, workdir: Path) -> dict:
+    """Sequences.from_events, the one call's encoders (CountTimingEncoder +
+    DiversityEncoder as AnomalyPipeline builds them) or default_encoder() on the even or
+    the skewed log; the best of three (sequences) or seven (encoders) runs."""
+    import pandas as pd
+
+    from oddseq.encode import CountTimingEncoder, DiversityEncoder, EncoderUnion, default_encoder
+    from oddseq.sequences import Sequences
+
+    layout, what = case.split(":")
+    df = pd.read_parquet(workdir / f"{layout}.parquet")
+
+    def build():
+        return Sequences.from_events(
+            df, entity="user_id", event="behavior", time="timestamp", item="item_id"
+        )
+
+    seqs = build()
+    if what == "sequences":
+        run = build
+    else:
+        if what == "pipeline-encoders":
+            encoder = EncoderUnion(
+                [
+                    ("counts", CountTimingEncoder(max_event_types=30, count_unseen=True)),
+                    ("diversity", DiversityEncoder()),
+                ]
+            )
+        else:
+            encoder = default_encoder()
+        encoder.fit(seqs)
+
+        def run():
+            return encoder.transform(seqs)
+
+    times = []
+    for _ in range(3 if what == "sequences" else 7):
+        t0 = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t0)
+    return {
+        "case": case,
+        "seconds": min(times),
+        "events": len(df),
+        "longest": int(seqs.lengths.max()),
+    }
+
+
+def bench_skew(args, workdir: Path) -> dict:
+    """The same events spread over many users, or with a quarter of them moved to one
+    entity (a crawler): work split per entity leaves one thread alone with the giant."""
+    df = make_event_log(args.events, args.entities)
+    df.to_parquet(workdir / "even.parquet")
+    crawler = np.random.default_rng(1).random(len(df)) < SKEW_SHARE
+    df.loc[crawler, "user_id"] = SKEW_CRAWLER_ID
+    df.to_parquet(workdir / "skewed.parquet")
+    del df
+    cores = os.cpu_count()
+    print(
+        f"\nSkew: {args.events:,} events over {args.entities:,} entities, evenly spread or "
+        f"with {SKEW_SHARE:.0%} of them on one entity; M events/s/core ({cores} cores)"
+    )
+    print(f"{'step':<20}{'even':>8}{'skewed':>8}{'even/skewed':>13}{'longest seq':>13}")
+    rows = []
+    for what in ("sequences", "pipeline-encoders", "default-encoder"):
+        # Alternately, twice each, keeping each layout's best: the machine is shared.
+        runs = [run_case("skew", f"{layout}:{what}", workdir) for layout in ("even", "skewed") * 2]
+        even = min(runs[0::2], key=lambda r: r["seconds"])
+        skewed = min(runs[1::2], key=lambda r: r["seconds"])
+        rate = {r["case"]: r["events"] / r["seconds"] / cores / 1e6 for r in (even, skewed)}
+        row = {
+            "step": what,
+            "even_seconds": even["seconds"],
+            "skewed_seconds": skewed["seconds"],
+            "even_m_events_per_s_per_core": rate[even["case"]],
+            "skewed_m_events_per_s_per_core": rate[skewed["case"]],
+            "slowdown": skewed["seconds"] / even["seconds"],
+            "longest_even": even["longest"],
+            "longest_skewed": skewed["longest"],
+        }
+        rows.append(row)
+        print(
+            f"{what:<20}{rate[even['case']]:>8.1f}{rate[skewed['case']]:>8.1f}"
+            f"{row['slowdown']:>12.2f}x{skewed['longest']:>13,}"
+        )
+    return {"events": args.events, "entities": args.entities, "share": SKEW_SHARE, "rows": rows}
+
+
 def bench_kmeans_scaling(args, workdir: Path) -> dict:
     """ms per iteration over n (k = 64) and over k (n = 1,000,000), d = 32, float32,
     10 iterations from the same initial centres with tol=0, in this process."""
@@ -649,7 +743,22 @@ PIPELINE_CASES = {
     "shop-100k": (10_000_000, 100_000, 4, False),
     "urls-20k": (2_000_000, 20_000, 3_000, False),
     "single-event-1M": (1_000_000, 1_000_000, 4, True),
+    # Taobao UserBehavior's size: the shop log scaled up tenfold.
+    "taobao-1M": (100_000_000, 1_000_000, 4, False),
 }
+# What runs on each case: the one call as it is ("oddseq": with item=, the group stage
+# runs too), without its group stage ("oddseq-nogroups": the per-entity model alone) and
+# the analyst's pandas + LOF flow. At Taobao's size the group stage alone held 18.7 GB
+# (2026-11-30) on a 23 GB machine, so that case runs without it.
+PIPELINE_RUNS = {
+    "shop-100k": ["oddseq", "oddseq-nogroups", "pandas+sklearn-LOF"],
+    "taobao-1M": ["oddseq-nogroups"],
+}
+# Cases run by default; the Taobao-sized one is asked for with --pipeline-cases.
+DEFAULT_PIPELINE_CASES = ("shop-100k", "urls-20k", "single-event-1M")
+# Generated logs of PIPELINE_CASES are written here once and reused (a 100 M event log
+# takes minutes to make).
+PIPELINE_DATA = RESULTS / "data"
 
 
 def make_pipeline_log(case: str):
@@ -684,15 +793,36 @@ def pipeline_worker(case: str, workdir: Path) -> dict:
 
     name, library = case.rsplit(":", 1)
     df = pd.read_parquet(workdir / f"{name}.parquet")
+    try:  # what Arrow's pool kept from the read is not the call's (nor the input's)
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except ImportError:
+        pass
+    input_mb = sum(df[c].memory_usage(index=False, deep=True) for c in df.columns) / 2**20
     base = start_memory_window()
     t0 = time.perf_counter()
-    if library == "oddseq":
+    stages = None
+    if library.startswith("oddseq"):
+        import cProfile
+
         import oddseq
 
+        # The stages' times from the profiler's cumulative times of the functions that
+        # run them (a few thousand Python calls in all: the overhead is negligible).
+        profile = cProfile.Profile()
+        profile.enable()
         table = oddseq.detect_anomalies(
-            df, entity="user_id", event="behavior", time="timestamp", item="item_id"
+            df,
+            entity="user_id",
+            event="behavior",
+            time="timestamp",
+            item="item_id",
+            groups=library != "oddseq-nogroups",
         )
+        profile.disable()
         rows, flagged = len(table), int(table["is_anomaly"].sum())
+        stages = pipeline_stages(profile)
     else:
         from sklearn.neighbors import LocalOutlierFactor
         from sklearn.preprocessing import StandardScaler
@@ -707,30 +837,92 @@ def pipeline_worker(case: str, workdir: Path) -> dict:
         X = StandardScaler().fit_transform(np.log1p(table.to_numpy(dtype=float)))
         scores = -LocalOutlierFactor(n_neighbors=20, n_jobs=-1).fit(X).negative_outlier_factor_
         rows, flagged = len(scores), None
+    seconds = time.perf_counter() - t0
+    peak = peak_rss_mb()
     return {
         "case": case,
-        "seconds": time.perf_counter() - t0,
-        "peak_extra_mb": peak_rss_mb() - base,
+        "seconds": seconds,
+        "peak_extra_mb": peak - base,
+        # Everything the process held at its peak, the loaded input and the interpreter
+        # included: what a user's machine must have.
+        "peak_total_mb": peak,
+        "input_mb": input_mb,
         "rows": rows,
         "flagged": flagged,
+        "stages": stages,
     }
+
+
+def pipeline_stages(profile) -> dict:
+    """Seconds per stage of detect_anomalies: the cumulative profiled time of the
+    function running each stage (the rest, such as sorting the table, is "other")."""
+    import inspect
+    import pstats
+
+    from oddseq._pipeline import AnomalyPipeline
+    from oddseq.detect import EnsembleDetector
+    from oddseq.encode import EncoderUnion
+    from oddseq.graph import GroupDetector
+    from oddseq.preprocessing import LogScaler, StandardScaler, _quality
+    from oddseq.preprocessing._evidence import EvidenceShrinker
+    from oddseq.sequences import Sequences
+
+    def key(function):
+        # The function itself, not scikit-learn's set_output wrapper around it.
+        code = inspect.unwrap(getattr(function, "__func__", function)).__code__
+        return code.co_filename, code.co_firstlineno, code.co_name
+
+    stages = {
+        "sequences": [Sequences.from_events],
+        "log checks": [_quality.warn_about_the_log],
+        "encoding": [EncoderUnion.fit, EncoderUnion.transform],
+        "evidence shrinkage": [EvidenceShrinker.fit, EvidenceShrinker.transform],
+        "scaling": [
+            LogScaler.fit,
+            LogScaler.transform,
+            StandardScaler.fit,
+            StandardScaler.transform,
+        ],
+        "detector fit": [EnsembleDetector.fit],
+        "threshold": [AnomalyPipeline._set_threshold],
+        "reasons/table": [AnomalyPipeline._table],
+        "groups": [GroupDetector.fit, AnomalyPipeline.join_groups],
+    }
+    timings = pstats.Stats(profile).stats  # key -> (calls, primitive, tottime, cumtime, callers)
+    total = max(entry[3] for entry in timings.values())
+    out = {}
+    for stage, functions in stages.items():
+        out[stage] = sum(timings[key(f)][3] for f in functions if key(f) in timings)
+    out["other"] = total - sum(out.values())
+    return out
 
 
 def bench_pipeline(args, workdir: Path) -> dict:
     print("\nOne call, detect_anomalies(df, entity, event, time, item), end to end")
-    print(f"{'case':<18}{'events':>12}{'entities':>11}{'types':>7}{'seconds':>9}{'peak MB':>9}")
+    print(
+        f"{'case':<30}{'events':>12}{'entities':>11}{'types':>7}{'seconds':>9}"
+        f"{'peak extra MB':>14}{'peak total MB':>14}"
+    )
     rows = []
-    for name, (n_events, n_entities, n_types, _) in PIPELINE_CASES.items():
-        make_pipeline_log(name).to_parquet(workdir / f"{name}.parquet")
-        cases = [f"{name}:oddseq"] + ([f"{name}:pandas+sklearn-LOF"] if name == "shop-100k" else [])
+    PIPELINE_DATA.mkdir(parents=True, exist_ok=True)
+    for name in args.pipeline_cases:
+        n_events, n_entities, n_types, _ = PIPELINE_CASES[name]
+        data = PIPELINE_DATA / f"{name}.parquet"
+        if not data.exists():
+            make_pipeline_log(name).to_parquet(data)
+        (workdir / f"{name}.parquet").symlink_to(data)
+        cases = PIPELINE_RUNS.get(name, ["oddseq"])
+        cases = [f"{name}:{run}" for run in cases]
         for case in cases:
             r = run_case("pipeline", case, workdir)
             r.update(events=n_events, entities=n_entities, event_types=n_types)
             rows.append(r)
             print(
-                f"{case:<18}{n_events:>12,}{n_entities:>11,}{n_types:>7,}"
-                f"{r['seconds']:>9.1f}{r['peak_extra_mb']:>9.0f}"
+                f"{case:<30}{n_events:>12,}{n_entities:>11,}{n_types:>7,}"
+                f"{r['seconds']:>9.1f}{r['peak_extra_mb']:>14.0f}{r['peak_total_mb']:>14.0f}"
             )
+            if r["stages"]:
+                print("    " + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
     return {"rows": rows}
 
 
@@ -1222,6 +1414,7 @@ def main():
             "iforest": iforest_worker,
             "ecod": ecod_worker,
             "groups": groups_worker,
+            "skew": skew_worker,
         }[bench]
         print(json.dumps(worker(case, workdir)))
         return
@@ -1233,6 +1426,13 @@ def main():
     parser.add_argument("--iters", type=int, default=50)
     parser.add_argument(
         "--dbscan-shapes", nargs="*", default=None, help="subset of the DBSCAN shapes by name"
+    )
+    parser.add_argument(
+        "--pipeline-cases",
+        nargs="*",
+        choices=list(PIPELINE_CASES),
+        default=list(DEFAULT_PIPELINE_CASES),
+        help="cases of the pipeline benchmark (taobao-1M: 100 M events, minutes)",
     )
     parser.add_argument("--group-events", type=int, nargs="*", default=[1_000_000, 10_000_000])
     parser.add_argument("--group-reference-events", type=int, default=1_000_000)
@@ -1253,6 +1453,7 @@ def main():
                 "iforest": bench_iforest,
                 "ecod": bench_ecod,
                 "groups": bench_groups,
+                "skew": bench_skew,
             }[name](args, Path(tmp))
         result["machine"] = info
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1))
