@@ -36,7 +36,7 @@ from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
 from .preprocessing._quality import warn_about_the_log
 from .sequences import Sequences
-from .utils._progress import step
+from .utils._progress import bar, step
 from .utils._stats import robust_spread
 from .utils._text import shorten
 
@@ -587,7 +587,8 @@ class AnomalyPipeline(SaveMixin):
                 f"fitting the {self.method} model on {len(seqs):,} sequences", enabled=self.progress
             ):
                 self.detector_.fit(seqs)
-            self._set_threshold(seqs, self.detector_.decision_scores_)
+            with step("threshold", enabled=self.progress):
+                self._set_threshold(seqs, self.detector_.decision_scores_)
             self.table_ = self._markov_table(seqs, self.detector_.decision_scores_)
             return self
         with step(f"encoding {len(seqs):,} sequences", enabled=self.progress):
@@ -615,7 +616,16 @@ class AnomalyPipeline(SaveMixin):
                     "rename them"
                 )
             self.feature_names_ = np.asarray(names + [str(c) for c in side], dtype=object)
-        with step("scaling and scoring", enabled=self.progress):
+        # Counted stages: scaling, the detector, the cut (one per fold when it is
+        # calibrated out of fold), the reasons.
+        folds = self.n_folds if (self.normal_ and self.contamination == "auto") else 1
+        with bar(
+            f"modelling {len(seqs):,} sequences",
+            total=3 + folds,
+            unit="stage",
+            enabled=self.progress,
+        ) as progress:
+            progress.set_postfix_str("scaling")
             # What "typical" may say in a reason: a value the training data actually took.
             self._raw_range = (raw.min(axis=0), raw.max(axis=0))
             self.evidence_ = EvidenceShrinker(self.evidence_prior).fit(
@@ -625,14 +635,21 @@ class AnomalyPipeline(SaveMixin):
             self.log_scaler_ = LogScaler(signed=True).fit(shrunk)
             self.z_scaler_ = StandardScaler().fit(self.log_scaler_.transform(shrunk))
             X = self.z_scaler_.transform(self.log_scaler_.transform(shrunk))
+            progress.update(1)
+            progress.set_postfix_str(f"fitting {type(self.detector_).__name__}")
             self.detector_.fit(X)
-            self._set_threshold(X, self.detector_.decision_scores_)
-        self.table_ = self._table(seqs, raw, X, self.detector_.decision_scores_)
+            progress.update(1)
+            progress.set_postfix_str("threshold")
+            self._set_threshold(X, self.detector_.decision_scores_, progress)
+            progress.set_postfix_str("reasons")
+            self.table_ = self._table(seqs, raw, X, self.detector_.decision_scores_)
+            progress.update(1)
         return self
 
-    def _set_threshold(self, data, train_scores):
+    def _set_threshold(self, data, train_scores, progress=None):
         """The threshold stage: ``threshold_``, the scores flags are judged against
-        (``reference_scores_``) and a record of the rule (``threshold_info_``)."""
+        (``reference_scores_``) and a record of the rule (``threshold_info_``);
+        ``progress`` (a counted bar) advances once, or once per out-of-fold fit."""
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
         if contamination != "auto":
@@ -641,16 +658,13 @@ class AnomalyPipeline(SaveMixin):
             rule, reference, rate = f"top {contamination:g} of the training scores", None, None
         elif self.normal_:
             rate = self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
-            with step(
-                f"out-of-fold scores of the normal data ({self.n_folds} folds)",
-                enabled=self.progress,
-            ):
-                reference = out_of_fold_scores(
-                    lambda: self._detector(len(train_scores)),
-                    data,
-                    self.n_folds,
-                    self.random_state,
-                )
+            reference = out_of_fold_scores(
+                lambda: self._detector(len(train_scores)),
+                data,
+                self.n_folds,
+                self.random_state,
+                on_fold=None if progress is None else lambda: progress.update(1),
+            )
             cut = normal_cut(reference, rate)
             rule = f"{1 - rate:g} quantile of out-of-fold scores of the normal data"
         elif self.threshold == "tail":
@@ -660,6 +674,8 @@ class AnomalyPipeline(SaveMixin):
         else:
             cut, reference, rate = mad_cut(train_scores), train_scores, None
             rule = "median + 3 x 1.4826 MAD of the training scores"
+        if progress is not None and not (self.normal_ and contamination == "auto"):
+            progress.update(1)
         self.threshold_ = float(cut)
         self.reference_scores_ = reference
         flagged = int((train_scores > cut).sum())

@@ -226,12 +226,15 @@ def tail_probability(reference_scores, scores) -> np.ndarray:
     return beyond
 
 
-def out_of_fold_scores(make_detector, X, n_folds: int = 5, random_state=0) -> np.ndarray:
+def out_of_fold_scores(
+    make_detector, X, n_folds: int = 5, random_state=0, on_fold=None
+) -> np.ndarray:
     """Each row's score from a detector fitted without it: the rows are split into
     ``n_folds`` random folds, a fresh detector (``make_detector()``) is fitted on all
     folds but one and scores the one left out. In-sample scores are optimistic for
     neighbour methods (a training row is its own neighbour's neighbour); these are the
-    scores normal data the model never saw would get.
+    scores normal data the model never saw would get. ``on_fold`` (a callable without
+    arguments) is called after each fold, for progress bars.
 
     Examples
     --------
@@ -254,6 +257,8 @@ def out_of_fold_scores(make_detector, X, n_folds: int = 5, random_state=0) -> np
         held = fold == k
         fitted = make_detector().fit(_rows(X, ~held))
         scores[held] = fitted.decision_function(_rows(X, held))
+        if on_fold is not None:
+            on_fold()
     return scores
 
 
