@@ -821,6 +821,7 @@ def pipeline_worker(case: str, workdir: Path) -> dict:
             groups=library != "oddseq-nogroups",
         )
         profile.disable()
+        seconds = time.perf_counter() - t0
         rows, flagged = len(table), int(table["is_anomaly"].sum())
         stages = pipeline_stages(profile)
     else:
@@ -837,7 +838,7 @@ def pipeline_worker(case: str, workdir: Path) -> dict:
         X = StandardScaler().fit_transform(np.log1p(table.to_numpy(dtype=float)))
         scores = -LocalOutlierFactor(n_neighbors=20, n_jobs=-1).fit(X).negative_outlier_factor_
         rows, flagged = len(scores), None
-    seconds = time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
     peak = peak_rss_mb()
     return {
         "case": case,

@@ -132,10 +132,10 @@ double unseen_share(const Unseen& u) {
 // the cache, and the parts' tallies are combined in part order. The parts depend on the
 // keys and their number on the sequence's length only, never on the thread count.
 
-// Parts of about 2,048 keys (tables of at most 64 kB), 256 to 4,096 of them.
+// Parts of about 1,024 keys (tables of at most 32 kB, in L1), 256 to 4,096 of them.
 int part_bits(std::int64_t n) {
   int bits = 8;
-  while (bits < 12 && (n >> bits) > 2048) ++bits;
+  while (bits < 12 && (n >> bits) > 1024) ++bits;
   return bits;
 }
 
