@@ -215,3 +215,19 @@ def test_clear_import_error_without_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert 'pip install "oddseq[neural]"' in out.stdout
+
+
+def test_pipeline_with_a_neural_method_saves_and_loads(shop, tmp_path):
+    from oddseq import AnomalyPipeline
+
+    normal, reordered = shop
+    seqs = Sequences.from_lists(normal[:80] + reordered)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        pipe = AnomalyPipeline(method="autoencoder").fit(seqs)
+        again = load(pipe.save(tmp_path / "pipe.oddseq"))
+        np.testing.assert_allclose(again.score(seqs)["score"], pipe.score(seqs)["score"])
+    finally:
+        torch.set_num_threads(before)
+    assert pipe.table_["reason"].str.len().gt(0).all()
