@@ -233,11 +233,67 @@ Tally tally_parts(const KeyParts& parts, int n_threads, Unseen* unseen) {
   return all;
 }
 
+// The tally of keys[begin, end) in [0, n_keys) (negative keys skipped) through one count
+// per key, for a long sequence whose keys span a range not much wider than itself: one
+// increment per event instead of partitioning. Counts are integers, so added up from
+// per-thread arrays (or, when those would take too much memory, with atomic increments)
+// they are exact whatever the order; the sums over keys run in fixed blocks of keys,
+// added in block order.
+template <class Key>
+Tally tally_dense(const Key* keys, std::int64_t begin, std::int64_t end, std::int64_t n_keys,
+                  int n_threads) {
+  const std::int64_t threads = n_threads;
+  const bool per_thread = threads * n_keys <= 8 * (end - begin) + (std::int64_t{1} << 16);
+  const std::int64_t copies = per_thread ? threads : 1;
+  std::vector<std::uint32_t> counts(static_cast<std::size_t>(copies * n_keys), 0);
+  core::for_each_block(begin, end, n_threads,
+                       [&](std::int64_t, std::int64_t from, std::int64_t to) {
+                         if (per_thread) {
+                           std::uint32_t* local = counts.data() + omp_get_thread_num() * n_keys;
+                           for (std::int64_t i = from; i < to; ++i) {
+                             const auto key = static_cast<std::int64_t>(keys[i]);
+                             if (key >= 0) ++local[key];
+                           }
+                           return;
+                         }
+                         for (std::int64_t i = from; i < to; ++i) {
+                           const auto key = static_cast<std::int64_t>(keys[i]);
+                           if (key < 0) continue;
+                           std::uint32_t& count = counts[static_cast<std::size_t>(key)];
+#pragma omp atomic
+                           ++count;
+                         }
+                       });
+  constexpr std::int64_t kKeyBlock = std::int64_t{1} << 16;
+  std::vector<Tally> blocks(static_cast<std::size_t>(core::div_up(n_keys, kKeyBlock)));
+  core::parallel_for(static_cast<std::int64_t>(blocks.size()), n_threads, [&](std::int64_t b) {
+    Tally& t = blocks[static_cast<std::size_t>(b)];
+    for (std::int64_t k = b * kKeyBlock; k < std::min(n_keys, (b + 1) * kKeyBlock); ++k) {
+      std::int64_t c = 0;
+      for (std::int64_t copy = 0; copy < copies; ++copy) c += counts[copy * n_keys + k];
+      if (c == 0) continue;
+      ++t.distinct;
+      t.total += c;
+      t.top = std::max(t.top, c);
+      if (c > 1) t.weighted += static_cast<double>(c) * std::log2(static_cast<double>(c));
+    }
+  });
+  Tally all;
+  for (const Tally& t : blocks) {
+    all.distinct += t.distinct;
+    all.total += t.total;
+    all.top = std::max(all.top, t.top);
+    all.weighted += t.weighted;
+  }
+  all.entropy = entropy_bits(all.total, all.weighted);
+  return all;
+}
+
 // Per block of a long sequence: what the short path counts in one pass.
 struct BlockSums {
   std::vector<std::int64_t> bought;  // items bought, in event order
   std::int64_t steps[4] = {0, 0, 0, 0};
-  std::int64_t repeats = 0, present = 0, last_split = -1;
+  std::int64_t repeats = 0, present = 0, last_split = -1, max_item = -1;
   double sum = 0.0, max_value = 0.0, bought_sum = 0.0, var = 0.0;
 };
 
@@ -275,6 +331,9 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
       if (items != nullptr) {
         for (std::int64_t i = std::max(from, begin + 1); i < to; ++i) {
           sums.repeats += items[i] >= 0 && items[i] == items[i - 1];
+        }
+        for (std::int64_t i = from; i < to; ++i) {
+          sums.max_item = std::max(sums.max_item, static_cast<std::int64_t>(items[i]));
         }
         // Buys are a few percent of events: their items are gathered, not partitioned.
         for (std::int64_t i = from; i < to; ++i) {
@@ -317,6 +376,7 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
       }
       all.present += sums.present;
       all.last_split = std::max(all.last_split, sums.last_split);
+      all.max_item = std::max(all.max_item, sums.max_item);
     }
     auto ratio = [](std::int64_t a, std::int64_t b) {
       return static_cast<float>(static_cast<double>(a) /
@@ -328,8 +388,15 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
     row[9] = ratio(all.steps[3], all.steps[1]);
     if (items != nullptr) {
       auto item_at = [&](std::int64_t i) { return static_cast<std::int64_t>(items[begin + i]); };
-      partition_keys(length, 0, item_at, threads, parts);
-      const Tally t = tally_parts(parts, threads, nullptr);
+      // Item codes number the log's items: a crawler's usually span a range not much
+      // wider than its length, and one count per possible item beats partitioning.
+      Tally t;
+      if (all.max_item < 4 * length + (std::int64_t{1} << 16) && length < (std::int64_t{1} << 32)) {
+        t = tally_dense(items, begin, end, all.max_item + 1, threads);
+      } else {
+        partition_keys(length, 0, item_at, threads, parts);
+        t = tally_parts(parts, threads, nullptr);
+      }
       auto bought_at = [&](std::int64_t i) { return all.bought[static_cast<std::size_t>(i)]; };
       partition_keys(static_cast<std::int64_t>(all.bought.size()), 0, bought_at, threads, parts);
       const std::int64_t distinct_bought = tally_parts(parts, threads, nullptr).distinct;
