@@ -132,8 +132,6 @@ class _NeuralDetector(BaseDetector):
     token, ``[batch, steps, n_tokens]``, in evaluation mode).
     """
 
-    _default_statistic = "max"
-
     # -------------------------------------------------------------- validation
     def _check_params(self):
         check_contamination(self.contamination)
@@ -511,7 +509,8 @@ _COMMON_DOC = """
         Also predict where the sequence ends (a sequence that stops where normal ones
         go on is odd: a truncated HDFS block); the end counts as one more step.
     statistic : {"mean", "max", "topg", "surprise"}
-        What ranks the sequences: the mean or the maximum surprisal (bits) of their
+        Default "max" ("mean", the reconstruction error, for the autoencoder). What
+        ranks the sequences: the mean or the maximum surprisal (bits) of their
         steps, the share of steps outside the model's ``top_g`` (DeepLog's rule), or
         "surprise": the number of such misses + max surprisal / 100 (as
         :class:`~oddseq.detect.MarkovDetector`).
@@ -835,8 +834,6 @@ class SequenceAutoencoder(_NeuralDetector):
     (1, 1, True)
     """
     )
-
-    _default_statistic = "mean"
 
     def __init__(
         self,
