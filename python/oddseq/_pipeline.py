@@ -207,7 +207,9 @@ def detect_anomalies(
     groups : {"auto", True, False}, default="auto"
         Look for entities that act together (:class:`oddseq.graph.GroupDetector`: dense
         blocks of entities on shared objects, in lockstep when there are times): "auto"
-        does when ``item`` or ``group_by`` is given. Members of a significant group are
+        does when ``item`` or ``group_by`` is given and the log has at most 20 million
+        events (above, it warns and skips: the group stage's time and memory grow
+        faster than the rest of the call's); True always does. Members of a significant group are
         flagged, their score lifted above the cut (see
         :meth:`AnomalyPipeline.join_groups`), their reason names the group, and the table
         gains ``group`` (its row in the groups table, -1 for none).
@@ -312,6 +314,12 @@ def detect_anomalies(
     return (table, pipeline) if return_pipeline else table
 
 
+# groups="auto" looks for groups up to this many events: the temporal pass took 10 s of
+# a 15 s call at 10 million events and ran out of memory at 100 million (benchmarks/
+# RESULTS.md, "One call at scale"); above it, the per-entity model alone, with a warning.
+_GROUPS_AUTO_MAX_EVENTS = 20_000_000
+
+
 def _group_objects(df, groups, group_by, item):
     """The columns groups are looked for on, or None for no group stage."""
     if groups not in ("auto", True, False):
@@ -331,7 +339,18 @@ def _group_objects(df, groups, group_by, item):
         raise ValueError("groups=True needs item=... or group_by=[...] (what entities share)")
     else:
         return None
-    return None if groups is False else columns
+    if groups is False:
+        return None
+    if groups == "auto" and len(df) > _GROUPS_AUTO_MAX_EVENTS:
+        warnings.warn(
+            f"the group stage was skipped: {len(df):,} events is more than groups='auto' "
+            f"takes on ({_GROUPS_AUTO_MAX_EVENTS:,}; at 100 million it needs minutes and "
+            "tens of GB); pass groups=True (--groups from the shell) to run it anyway",
+            UserWarning,
+            stacklevel=3,
+        )
+        return None
+    return columns
 
 
 def rank_sequences(

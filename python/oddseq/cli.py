@@ -103,6 +103,13 @@ def main(argv=None) -> int:
         help="do not look for groups",
     )
     detect.add_argument(
+        "--groups",
+        dest="groups",
+        action="store_const",
+        const=True,
+        help="look for groups even above 20 million events (default: up to that size)",
+    )
+    detect.add_argument(
         "-o",
         "--output",
         required=True,

@@ -343,3 +343,16 @@ def test_p_normal_is_calibrated_on_held_out_normal_entities():
     held = pipe.score(seqs.take(np.sort(order[2_000:])))["p_normal"].to_numpy()
     for alpha in (0.05, 0.1, 0.25, 0.5):
         assert abs(np.mean(held <= alpha) - alpha) < 0.04
+
+
+def test_groups_auto_skips_huge_logs_with_a_warning(shop, monkeypatch):
+    import oddseq._pipeline as pipeline_module
+
+    bunch, _ = shop
+    monkeypatch.setattr(pipeline_module, "_GROUPS_AUTO_MAX_EVENTS", 1_000)
+    kwargs = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+    with pytest.warns(UserWarning, match=r"group stage was skipped.*groups=True \(--groups"):
+        table = oddseq.detect_anomalies(bunch.events, **kwargs)
+    assert "group" not in table.columns
+    forced = oddseq.detect_anomalies(bunch.events, groups=True, **kwargs)
+    assert "group" in forced.columns
