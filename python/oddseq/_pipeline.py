@@ -809,11 +809,16 @@ class AnomalyPipeline(SaveMixin):
         table.insert(1, "rank", np.arange(1, len(table) + 1))
         return table
 
+    def _scaled(self, raw: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The detector's matrix from raw features and sequence lengths: the fitted
+        evidence shrinkage, then the scalers (also the stream's path)."""
+        shrunk = self.evidence_.transform(raw, lengths)
+        return self.z_scaler_.transform(self.log_scaler_.transform(shrunk))
+
     def _matrix(self, seqs: Sequences):
         """(raw features, the detector's matrix) of sequences, with the fitted stages."""
         raw = self._features(seqs, fitting=False)
-        shrunk = self.evidence_.transform(raw, seqs.lengths)
-        return raw, self.z_scaler_.transform(self.log_scaler_.transform(shrunk))
+        return raw, self._scaled(raw, seqs.lengths)
 
     def _in_units(self, explained: pd.DataFrame, raw: np.ndarray):
         """(rows, cols, value, typical) of a detector's explanation in the data's units:

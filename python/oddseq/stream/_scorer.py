@@ -482,8 +482,7 @@ class StreamScorer:
             return empty, pd.DataFrame(
                 columns=["score", "threshold", "new", "reason"], index=labels
             )
-        shrunk = pipe.evidence_.transform(raw, lengths)
-        X = pipe.z_scaler_.transform(pipe.log_scaler_.transform(shrunk))
+        X = pipe._scaled(raw, lengths)
         with _few_threads(len(X)):
             score = np.asarray(pipe.detector_.decision_function(X), dtype=np.float64)
         above = score > self.threshold_
@@ -517,17 +516,14 @@ class StreamScorer:
         names = self.feature_names_
         with _few_threads(len(X)):
             explained = pipe.detector_.explain(X, top=2, feature_names=names)
-        rows = explained.index.get_level_values("row").to_numpy()
-        cols = pd.Index(names).get_indexer(explained["feature"].astype(str))
-        typical = np.array(X, dtype=np.float64)
-        typical[rows, cols] = explained["typical"].to_numpy(np.float64)
-        typical = pipe.log_scaler_.inverse_transform(pipe.z_scaler_.inverse_transform(typical))
+        # The batch reasons' mapping to the data's units (scalers inverted, clipped to
+        # the training range, round-off snapped).
+        rows, cols, value, typical = pipe._in_units(explained, raw)
         phrases = [[] for _ in range(len(X))]
-        for r, c in zip(rows.tolist(), cols.tolist()):
+        for r, c, v, t in zip(rows.tolist(), cols.tolist(), value.tolist(), typical.tolist()):
             name = names[c]
             phrases[r].append(
-                f"{shorten(name)} {format_value(name, float(raw[r, c]))} "
-                f"(typical {format_value(name, float(typical[r, c]))})"
+                f"{shorten(name)} {format_value(name, v)} (typical {format_value(name, t)})"
             )
         return np.array(["; ".join(p) for p in phrases], dtype=object)
 
