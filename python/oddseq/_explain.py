@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._reasons import feature_texts, in_units
 from .sequences import Sequences
 
 __all__ = ["explain_entities"]
@@ -37,8 +38,6 @@ def explain_entities(pipeline, seqs: Sequences, entity_ids=None, top: int = 4) -
     likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next
     event).
     """
-    from ._pipeline import format_values
-
     if not hasattr(pipeline, "detector_"):
         from .exceptions import NotFittedError
 
@@ -65,21 +64,15 @@ def explain_entities(pipeline, seqs: Sequences, entity_ids=None, top: int = 4) -
         return steps
     raw, X = pipeline._matrix(seqs)
     explained = pipeline.detector_.explain(X, top=top, feature_names=pipeline.feature_names_)
-    rows, cols, value, typical = pipeline._in_units(explained, raw)
+    rows, cols, value, typical = in_units(pipeline, explained, raw)
     names = pd.Index(pipeline.feature_names_, dtype=object)
-    value_text = np.empty(len(rows), dtype=object)
-    typical_text = np.empty(len(rows), dtype=object)
-    for j in np.unique(cols):
-        mine = np.flatnonzero(cols == j)
-        value_text[mine] = format_values(names[j], value[mine])
-        typical_text[mine] = format_values(names[j], typical[mine])
     frame = pd.DataFrame(
         {
             "feature": names[cols].to_numpy(),
             "value": value,
             "typical": typical,
-            "value_text": value_text,
-            "typical_text": typical_text,
+            "value_text": feature_texts(names, cols, value),
+            "typical_text": feature_texts(names, cols, typical),
             "deviation": explained["deviation"].to_numpy(np.float64),
         }
     )

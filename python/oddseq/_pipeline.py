@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from . import _reasons
 from ._persist import SaveMixin
 from .detect import (
     ECOD,
@@ -38,7 +39,6 @@ from .preprocessing._quality import warn_about_the_log
 from .sequences import Sequences
 from .utils._progress import bar, step
 from .utils._stats import robust_spread
-from .utils._text import shorten
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
 
@@ -65,60 +65,10 @@ NEURAL_METHODS = {
 _SEQUENCE_METHODS = ("markov", *NEURAL_METHODS)
 
 
-_DURATION_UNITS = ((86_400.0, "d"), (3_600.0, "h"), (60.0, "min"), (1.0, "s"))
 # Event types with a count column of their own; the rest share count[<other>]. Shop logs
 # have a handful of types and log templates a few dozen, but URL paths or API endpoints
 # run to thousands: 20,000 users with 3,000 page types took 10 minutes and 12 GB.
 _MAX_EVENT_COLUMNS = 30
-
-
-def format_value(feature: str, value: float) -> str:
-    """A feature value in the unit an analyst reads: durations (names ending in ``_s``)
-    in s/min/h/d, counts as whole numbers, other numbers with three significant digits.
-
-    Examples
-    --------
-    >>> format_value("duration_s", 7_198_000), format_value("count[buy]", 12.0)
-    ('83.3 d', '12')
-    """
-    return format_values(feature, np.array([value], dtype=np.float64))[0]
-
-
-def format_values(feature: str, values: np.ndarray) -> list[str]:
-    """format_value over an array of one feature's values."""
-    values = np.asarray(values, dtype=np.float64)
-    if feature.endswith("_s"):
-        size = np.ones_like(values)
-        unit = np.full(values.shape, "s", dtype=object)
-        for threshold, name in reversed(_DURATION_UNITS):
-            large = np.abs(values) >= threshold
-            size[large], unit[large] = threshold, name
-        small = ~(np.abs(values) >= 1.0)  # below a second (NaN too)
-        return [
-            f"{v:.2g} s" if tiny else f"{v / z:.3g} {u}"
-            for v, z, u, tiny in zip(values.tolist(), size.tolist(), unit.tolist(), small.tolist())
-        ]
-    with np.errstate(invalid="ignore"):  # inf and NaN are not whole: checked first
-        whole = np.isfinite(values) & (np.mod(values, 1.0) == 0)
-    return [f"{int(v):,}" if w else f"{v:,.3g}" for v, w in zip(values.tolist(), whole.tolist())]
-
-
-# Below this many events a verdict rests on little: the reason says so.
-_FEW_EVENTS = 5
-
-
-def _with_evidence(reasons: np.ndarray, seqs: Sequences) -> np.ndarray:
-    """Reasons of entities with few events end with how many they rest on."""
-    lengths = seqs.lengths
-    few = np.flatnonzero(lengths < _FEW_EVENTS)
-    if few.size:
-        reasons = reasons.astype(object, copy=True)
-        counts = lengths[few]
-        notes = np.where(counts == 1, " (rests on 1 event)", "")
-        for k in range(2, _FEW_EVENTS):
-            notes = np.where(counts == k, f" (rests on {k} events)", notes)
-        reasons[few] = reasons[few].astype(str) + notes.astype(object)
-    return reasons
 
 
 def item_category_map(df: pd.DataFrame, item: str | None, category: str | None):
@@ -820,33 +770,6 @@ class AnomalyPipeline(SaveMixin):
         raw = self._features(seqs, fitting=False)
         return raw, self._scaled(raw, seqs.lengths)
 
-    def _in_units(self, explained: pd.DataFrame, raw: np.ndarray):
-        """(rows, cols, value, typical) of a detector's explanation in the data's units:
-        the raw feature and what the detector expected, mapped back through the
-        element-wise scalers, for the reasons and ``explain``."""
-        rows = explained.index.get_level_values("row").to_numpy()
-        feature = explained["feature"]
-        if isinstance(feature.dtype, pd.CategoricalDtype) and feature.cat.categories.equals(
-            pd.Index(self.feature_names_, dtype=object)
-        ):
-            cols = feature.cat.codes.to_numpy(np.int64)
-        else:
-            cols = pd.Index(self.feature_names_).get_indexer(feature.astype(object))
-        # Only the (row, feature) pairs a reason names are mapped back (the scalers are
-        # element-wise): a dense rows x features matrix was gigabytes with wide data.
-        typical = self.log_scaler_._inverse_at(
-            self.z_scaler_._inverse_at(explained["typical"].to_numpy(np.float64), cols), cols
-        )
-        # A detector's expectation can fall outside what the feature ever takes (a PCA
-        # reconstruction of a ratio below 0): say the nearest value that occurs.
-        low, high = self._raw_range
-        typical = np.clip(typical, low[cols], high[cols])
-        value = raw[rows, cols].astype(np.float64)
-        # Round-off in the scalers and float32 centres leaves "typical 2.8e-13 s" where
-        # the expectation is the value itself: within a millionth, they are the same.
-        same = np.abs(typical - value) <= 1e-6 * np.maximum(1.0, np.abs(value))
-        return rows, cols, value, np.where(same, value, typical)
-
     def _table(self, seqs, raw, X, scores) -> pd.DataFrame:
         table = pd.DataFrame(
             {
@@ -857,59 +780,10 @@ class AnomalyPipeline(SaveMixin):
             },
             index=seqs.ids,
         )
-        # Reasons in the analyst's units: the raw feature against what the detector
-        # expected, mapped back through the (element-wise) scalers.
-        explained = self.detector_.explain(X, top=4, feature_names=self.feature_names_)
-        rows, cols, actual, typical_raw = self._in_units(explained, raw)
-        # Each distinct (feature, value) is formatted once: values repeat a lot (counts,
-        # cluster centres), and a million entities name four million of them.
-        said = np.empty(len(rows), dtype=object)
-        expected = np.empty(len(rows), dtype=object)
-        for j in np.unique(cols):
-            mine = np.flatnonzero(cols == j)
-            name = self.feature_names_[j]
-            for out, values in ((said, actual[mine]), (expected, typical_raw[mine])):
-                uniques, inverse = np.unique(values, return_inverse=True)
-                out[mine] = np.array(format_values(name, uniques), dtype=object)[inverse]
-        # Per row, the two leading features whose value reads differently from the
-        # typical one (a feature can drive a score through the correlations while its own
-        # value looks ordinary); the leading one when none does. Vectorised, and phrases
-        # are written only for the features a reason uses.
-        informative = said != expected
-        order = np.argsort(rows, kind="stable")  # by row, each row's features by rank
-        rows, cols, said, expected, informative = (
-            rows[order],
-            cols[order],
-            said[order],
-            expected[order],
-            informative[order],
+        explained = self.detector_.explain(
+            X, top=_reasons.TABLE_FEATURES, feature_names=self.feature_names_
         )
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
-        informative_before = np.cumsum(informative) - informative  # within the whole list
-        nth_informative = informative_before - informative_before[starts][group]
-        first = np.flatnonzero(informative & (nth_informative == 0))
-        second = np.flatnonzero(informative & (nth_informative == 1))
-        # Labels come from the data: a 50 MB event name is quoted in a short form.
-        names = np.asarray([shorten(n) for n in self.feature_names_], dtype=object)
-
-        def phrases(at):
-            return np.array(
-                [
-                    f"{n} {a} (typical {e})"
-                    for n, a, e in zip(names[cols[at]], said[at], expected[at])
-                ],
-                dtype=object,
-            )
-
-        # The fallback, for rows with no feature away from its typical value.
-        lonely = np.setdiff1d(np.arange(starts.size), group[first], assume_unique=True)
-        reason = np.empty(starts.size, dtype=object)
-        reason[lonely] = "no single feature stands out; leading: " + phrases(starts[lonely])
-        reason[group[first]] = phrases(first)
-        reason[group[second]] = reason[group[second]] + "; " + phrases(second)
-        reason = pd.Series(reason, index=rows[starts])
-        table["reason"] = _with_evidence(reason.reindex(range(len(table))).to_numpy(), seqs)
+        table["reason"] = _reasons.feature_reasons(self, explained, raw, seqs.lengths)
         return self._finish(table)
 
     def _markov_table(self, seqs, scores) -> pd.DataFrame:
@@ -922,21 +796,6 @@ class AnomalyPipeline(SaveMixin):
             },
             index=seqs.ids,
         )
-        steps = self.detector_.explain(seqs, top=2)
-        phrases = [
-            f"{shorten(feature)} {'never seen' if not seen else f'p={p:.2g}'} "
-            f"(expected {shorten(typical)})"
-            for feature, seen, p, typical in zip(
-                steps["feature"], steps["seen"], steps["probability"], steps["typical"]
-            )
-        ]
-        order = pd.Index(seqs.ids).get_indexer(steps.index.get_level_values("row"))
-        table["reason"] = _with_evidence(
-            pd.Series(phrases)
-            .groupby(order)
-            .agg("; ".join)
-            .reindex(range(len(seqs)), fill_value="")
-            .to_numpy(),
-            seqs,
-        )
+        steps = self.detector_.explain(seqs, top=_reasons.TABLE_STEPS)
+        table["reason"] = _reasons.step_reasons(steps, seqs.ids, seqs.lengths)
         return self._finish(table)

@@ -1,0 +1,208 @@
+"""The wording of the ``reason`` column, in one place for the batch table
+(:class:`AnomalyPipeline`), ``AnomalyPipeline.explain`` and the stream's alerts: which
+features a reason names, their value and "typical" value in the data's units (the
+scalers inverted, clipped to what the training data took), and how values are written
+(durations in s/min/h/d, counts whole)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .utils._text import shorten
+
+__all__ = [
+    "ALERT_FEATURES",
+    "TABLE_FEATURES",
+    "alert_reasons",
+    "feature_reasons",
+    "feature_texts",
+    "format_value",
+    "format_values",
+    "in_units",
+    "step_reasons",
+    "with_evidence",
+]
+
+# Features a detector is asked for per row: the batch reason picks two of its four
+# (those whose value reads differently from the typical one); an alert names both of two.
+TABLE_FEATURES = 4
+ALERT_FEATURES = 2
+# Steps of a sequence model ("markov" and the neural methods) a reason names.
+TABLE_STEPS = 2
+
+_DURATION_UNITS = ((86_400.0, "d"), (3_600.0, "h"), (60.0, "min"), (1.0, "s"))
+# Below this many events a verdict rests on little: the reason says so.
+_FEW_EVENTS = 5
+
+
+def format_value(feature: str, value: float) -> str:
+    """A feature value in the unit an analyst reads: durations (names ending in ``_s``)
+    in s/min/h/d, counts as whole numbers, other numbers with three significant digits.
+
+    Examples
+    --------
+    >>> format_value("duration_s", 7_198_000), format_value("count[buy]", 12.0)
+    ('83.3 d', '12')
+    """
+    return format_values(feature, np.array([value], dtype=np.float64))[0]
+
+
+def format_values(feature: str, values: np.ndarray) -> list[str]:
+    """format_value over an array of one feature's values."""
+    values = np.asarray(values, dtype=np.float64)
+    if feature.endswith("_s"):
+        size = np.ones_like(values)
+        unit = np.full(values.shape, "s", dtype=object)
+        for threshold, name in reversed(_DURATION_UNITS):
+            large = np.abs(values) >= threshold
+            size[large], unit[large] = threshold, name
+        small = ~(np.abs(values) >= 1.0)  # below a second (NaN too)
+        return [
+            f"{v:.2g} s" if tiny else f"{v / z:.3g} {u}"
+            for v, z, u, tiny in zip(values.tolist(), size.tolist(), unit.tolist(), small.tolist())
+        ]
+    with np.errstate(invalid="ignore"):  # inf and NaN are not whole: checked first
+        whole = np.isfinite(values) & (np.mod(values, 1.0) == 0)
+    return [f"{int(v):,}" if w else f"{v:,.3g}" for v, w in zip(values.tolist(), whole.tolist())]
+
+
+def feature_texts(feature_names, cols: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values[i]`` of feature ``feature_names[cols[i]]`` as the reasons write it. Each
+    distinct (feature, value) is formatted once: values repeat a lot (counts, cluster
+    centres), and a million entities name four million of them."""
+    out = np.empty(len(cols), dtype=object)
+    for j in np.unique(cols):
+        mine = np.flatnonzero(cols == j)
+        uniques, inverse = np.unique(values[mine], return_inverse=True)
+        out[mine] = np.array(format_values(feature_names[j], uniques), dtype=object)[inverse]
+    return out
+
+
+def with_evidence(reasons: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Reasons of entities with few events end with how many they rest on."""
+    few = np.flatnonzero(lengths < _FEW_EVENTS)
+    if few.size:
+        reasons = reasons.astype(object, copy=True)
+        counts = lengths[few]
+        notes = np.where(counts == 1, " (rests on 1 event)", "")
+        for k in range(2, _FEW_EVENTS):
+            notes = np.where(counts == k, f" (rests on {k} events)", notes)
+        reasons[few] = reasons[few].astype(str) + notes.astype(object)
+    return reasons
+
+
+def in_units(pipeline, explained: pd.DataFrame, raw: np.ndarray):
+    """(rows, cols, value, typical) of a detector's explanation in the data's units:
+    the raw feature and what the detector expected, mapped back through a fitted
+    :class:`AnomalyPipeline`'s element-wise scalers, for the reasons and ``explain``."""
+    names = pipeline.feature_names_
+    rows = explained.index.get_level_values("row").to_numpy()
+    feature = explained["feature"]
+    if isinstance(feature.dtype, pd.CategoricalDtype) and feature.cat.categories.equals(
+        pd.Index(names, dtype=object)
+    ):
+        cols = feature.cat.codes.to_numpy(np.int64)
+    else:
+        cols = pd.Index(names).get_indexer(feature.astype(object))
+    # Only the (row, feature) pairs a reason names are mapped back (the scalers are
+    # element-wise): a dense rows x features matrix was gigabytes with wide data.
+    typical = pipeline.log_scaler_._inverse_at(
+        pipeline.z_scaler_._inverse_at(explained["typical"].to_numpy(np.float64), cols), cols
+    )
+    # A detector's expectation can fall outside what the feature ever takes (a PCA
+    # reconstruction of a ratio below 0): say the nearest value that occurs.
+    low, high = pipeline._raw_range
+    typical = np.clip(typical, low[cols], high[cols])
+    value = raw[rows, cols].astype(np.float64)
+    # Round-off in the scalers and float32 centres leaves "typical 2.8e-13 s" where
+    # the expectation is the value itself: within a millionth, they are the same.
+    same = np.abs(typical - value) <= 1e-6 * np.maximum(1.0, np.abs(value))
+    return rows, cols, value, np.where(same, value, typical)
+
+
+def _phrases(names, said, expected) -> np.ndarray:
+    return np.array(
+        [f"{n} {a} (typical {e})" for n, a, e in zip(names, said, expected)], dtype=object
+    )
+
+
+def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
+    """The batch table's reason per row of ``raw``: of the detector's explanation
+    (``TABLE_FEATURES`` per row), the two leading features whose value reads
+    differently from the typical one (a feature can drive a score through the
+    correlations while its own value looks ordinary); the leading one when none does,
+    prefixed "no single feature stands out"."""
+    feature_names = pipeline.feature_names_
+    rows, cols, actual, typical_raw = in_units(pipeline, explained, raw)
+    said = feature_texts(feature_names, cols, actual)
+    expected = feature_texts(feature_names, cols, typical_raw)
+    # Vectorised, and phrases are written only for the features a reason uses.
+    informative = said != expected
+    order = np.argsort(rows, kind="stable")  # by row, each row's features by rank
+    rows, cols, said, expected, informative = (
+        rows[order],
+        cols[order],
+        said[order],
+        expected[order],
+        informative[order],
+    )
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
+    informative_before = np.cumsum(informative) - informative  # within the whole list
+    nth_informative = informative_before - informative_before[starts][group]
+    first = np.flatnonzero(informative & (nth_informative == 0))
+    second = np.flatnonzero(informative & (nth_informative == 1))
+    # Labels come from the data: a 50 MB event name is quoted in a short form.
+    names = np.asarray([shorten(n) for n in feature_names], dtype=object)
+
+    def phrases(at):
+        return _phrases(names[cols[at]], said[at], expected[at])
+
+    # The fallback, for rows with no feature away from its typical value.
+    lonely = np.setdiff1d(np.arange(starts.size), group[first], assume_unique=True)
+    reason = np.empty(starts.size, dtype=object)
+    reason[lonely] = "no single feature stands out; leading: " + phrases(starts[lonely])
+    reason[group[first]] = phrases(first)
+    reason[group[second]] = reason[group[second]] + "; " + phrases(second)
+    reason = pd.Series(reason, index=rows[starts])
+    return with_evidence(reason.reindex(range(len(raw))).to_numpy(), lengths)
+
+
+def alert_reasons(pipeline, explained, raw) -> np.ndarray:
+    """A stream alert's reason per row of ``raw``: every feature of the detector's
+    explanation (``ALERT_FEATURES`` per row), in the data's units, as the batch table's
+    reasons say them."""
+    names = pipeline.feature_names_
+    rows, cols, value, typical = in_units(pipeline, explained, raw)
+    said = _phrases(
+        [shorten(names[c]) for c in cols.tolist()],
+        feature_texts(names, cols, value),
+        feature_texts(names, cols, typical),
+    )
+    phrases = [[] for _ in range(len(raw))]
+    for r, p in zip(rows.tolist(), said.tolist()):
+        phrases[r].append(p)
+    return np.array(["; ".join(p) for p in phrases], dtype=object)
+
+
+def step_reasons(steps: pd.DataFrame, ids, lengths) -> np.ndarray:
+    """The reason per sequence of a sequence model's explanation (its least likely
+    steps, ``TABLE_STEPS`` per sequence): each step with its probability, or "never
+    seen", and the expected next event."""
+    phrases = [
+        f"{shorten(feature)} {'never seen' if not seen else f'p={p:.2g}'} "
+        f"(expected {shorten(typical)})"
+        for feature, seen, p, typical in zip(
+            steps["feature"], steps["seen"], steps["probability"], steps["typical"]
+        )
+    ]
+    order = pd.Index(ids).get_indexer(steps.index.get_level_values("row"))
+    return with_evidence(
+        pd.Series(phrases)
+        .groupby(order)
+        .agg("; ".join)
+        .reindex(range(len(ids)), fill_value="")
+        .to_numpy(),
+        lengths,
+    )
