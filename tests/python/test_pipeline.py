@@ -164,6 +164,27 @@ def test_normal_only_fit_calibrates_on_out_of_fold_scores(shop):
     assert judged["p_normal"].to_numpy()[truth == 0].mean() > 0.3
 
 
+def test_normal_only_scales_weigh_what_the_normal_data_never_did_most():
+    """Fitted on normal data, a feature that never varied among the normal rows (an
+    event type none of them had) is more surprising than one more of a type some of
+    them had: each scale carries one pseudo-row a log unit from the mean, so a column
+    without spread is not weighed as if its spread were one log unit."""
+    normal = [["a", "b", "c"]] * 995 + [["a", "b", "c", "r"]] * 5
+    pipe = AnomalyPipeline().fit(Sequences.from_lists(normal), normal=True)
+    new = pipe.score(
+        Sequences.from_lists([["a", "b", "c", "z"], ["a", "b", "c", "r", "r"]], ids=["new", "more"])
+    )
+    assert new.loc["new", "score"] > new.loc["more", "score"]
+    assert new.loc["new", "is_anomaly"] and new.loc["new", "reason"].startswith("count[<other>]")
+    n, variance = 1000, pipe.z_scaler_.var_
+    np.testing.assert_allclose(pipe.z_scaler_.scale_, np.sqrt((n * variance + 1) / (n + 1)))
+    # Unsupervised fitting keeps the data's own spreads.
+    varied = [["a"] * (1 + i % 7) + ["b"] for i in range(300)]  # "b": no spread
+    plain = AnomalyPipeline().fit(Sequences.from_lists(varied))
+    spread = np.sqrt(plain.z_scaler_.var_)
+    np.testing.assert_allclose(plain.z_scaler_.scale_, np.where(spread > 0, spread, 1.0))
+
+
 def test_unsupervised_threshold_is_recorded_and_reused(shop):
     _, seqs = shop
     pipe = AnomalyPipeline(false_alarm_rate=0.05).fit(seqs)
