@@ -2,6 +2,7 @@
 
 #include "common.hpp"
 #include "oddseq/graph/bipartite.hpp"
+#include "oddseq/graph/lockstep.hpp"
 
 namespace oddseq::bindings {
 
@@ -47,19 +48,25 @@ py::dict build_bipartite(const CArray<std::int64_t>& event_offsets, const CArray
   return out;
 }
 
-py::tuple transpose(const CArray<std::int64_t>& offsets, const CArray<std::int64_t>& cols,
+template <class IndexT>
+py::tuple transpose(const CArray<std::int64_t>& offsets, const CArray<IndexT>& cols,
                     std::int64_t n_cols, int n_threads) {
   check_offsets(offsets, cols.size(), "row");
-  graph::Transpose t;
+  if (n_cols < 0) throw std::invalid_argument("n_cols must be >= 0");
+  if (sizeof(IndexT) == 4 && offsets.size() - 1 > INT32_MAX) {
+    throw std::invalid_argument("more than 2^31 - 1 rows for int32 row ids");
+  }
+  graph::Transpose<IndexT> t;
   {
-    py::gil_scoped_release release;  // one counting pass and one fill over the edges
+    py::gil_scoped_release release;  // counting and filling passes on OpenMP threads
     t = graph::transpose(offsets.data(), offsets.size() - 1, cols.data(), n_cols, n_threads);
   }
   return py::make_tuple(to_numpy(std::move(t.col_offsets)), to_numpy(std::move(t.row_of)));
 }
 
-py::dict peel_densest(const CArray<std::int64_t>& offsets, const CArray<std::int64_t>& cols,
-                      const CArray<std::int64_t>& col_offsets, const CArray<std::int64_t>& row_of,
+template <class IndexT>
+py::dict peel_densest(const CArray<std::int64_t>& offsets, const CArray<IndexT>& cols,
+                      const CArray<std::int64_t>& col_offsets, const CArray<IndexT>& row_of,
                       const CArray<double>& col_weight, const CArray<std::uint8_t>& row_alive,
                       int n_threads) {
   check_offsets(offsets, cols.size(), "row");
@@ -72,9 +79,8 @@ py::dict peel_densest(const CArray<std::int64_t>& offsets, const CArray<std::int
   graph::Block b;
   {
     py::gil_scoped_release release;  // a long sequential peel; polls for Ctrl-C
-    b = graph::peel_densest(offsets.data(), n_rows, cols.data(), col_offsets.data(),
-                            row_of.data(), n_cols, col_weight.data(), row_alive.data(),
-                            n_threads);
+    b = graph::peel_densest(offsets.data(), n_rows, cols.data(), col_offsets.data(), row_of.data(),
+                            n_cols, col_weight.data(), row_alive.data(), n_threads);
   }
   py::dict out;
   out["rows"] = to_numpy(std::move(b.rows));
@@ -88,6 +94,88 @@ py::dict peel_densest(const CArray<std::int64_t>& offsets, const CArray<std::int
   return out;
 }
 
+template <class KeyT>
+py::dict events_by_object(const CArray<std::int64_t>& event_offsets, const CArray<KeyT>& keys,
+                          std::int64_t n_keys, std::int64_t n_objects,
+                          const std::optional<CArray<std::int64_t>>& times, std::int64_t t0,
+                          std::int64_t window, std::int64_t half, std::int64_t n_bins,
+                          int n_threads) {
+  if (n_keys < 1) throw std::invalid_argument("n_keys must be >= 1");
+  if (keys.size() % n_keys != 0) throw std::invalid_argument("keys are not n_keys per event");
+  check_offsets(event_offsets, keys.size() / n_keys, "event");
+  if (n_objects < 0) throw std::invalid_argument("n_objects must be >= 0");
+  if (event_offsets.size() - 1 > INT32_MAX) {
+    throw std::invalid_argument("more than 2^31 - 1 entities");
+  }
+  if (times) {
+    if (times->size() != keys.size() / n_keys) {
+      throw std::invalid_argument("times need one per event");
+    }
+    if (window < 1 || half < 1 || half > window) {
+      throw std::invalid_argument("window must be >= 1 and half in [1, window]");
+    }
+    if (n_bins < 1 || n_bins > (std::int64_t{1} << 31)) {
+      throw std::invalid_argument("n_bins must be in [1, 2^31]: widen the window");
+    }
+  }
+  graph::ByObject b;
+  {
+    py::gil_scoped_release release;  // counting sort on OpenMP threads; polls for Ctrl-C
+    b = graph::events_by_object(event_offsets.data(), event_offsets.size() - 1, keys.data(), n_keys,
+                                n_objects, data_or_null(times), t0, window, half, n_bins,
+                                n_threads);
+  }
+  py::dict out;
+  out["offsets"] = to_numpy(std::move(b.offsets));
+  out["rows"] = to_numpy(std::move(b.rows));
+  if (times) {
+    out["codes"] = to_numpy(std::move(b.codes));
+    out["bin_counts"] = to_numpy_2d(std::move(b.bin_counts), 2, n_bins);
+  }
+  return out;
+}
+
+py::tuple distinct_rows(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& rows,
+                        int n_threads) {
+  check_offsets(offsets, rows.size(), "object");
+  graph::ObjectRows r;
+  {
+    py::gil_scoped_release release;  // two passes over the objects on OpenMP threads
+    r = graph::distinct_rows(offsets.data(), offsets.size() - 1, rows.data(), n_threads);
+  }
+  return py::make_tuple(to_numpy(std::move(r.offsets)), to_numpy(std::move(r.rows)));
+}
+
+py::dict lockstep_columns(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& rows,
+                          const CArray<std::uint32_t>& codes, std::int64_t n_rows,
+                          const CArray<double>& bin_share, double min_lift, int n_threads) {
+  check_offsets(offsets, rows.size(), "object");
+  if (codes.size() != rows.size()) throw std::invalid_argument("codes need one per row slot");
+  if (n_rows < 0 || n_rows > INT32_MAX) throw std::invalid_argument("n_rows out of range");
+  if (bin_share.ndim() != 2 || bin_share.shape(0) != 2) {
+    throw std::invalid_argument("bin_share must have shape (2, n_bins)");
+  }
+  if (!(min_lift >= 0)) throw std::invalid_argument("min_lift must be >= 0");
+  graph::Lockstep l;
+  {
+    py::gil_scoped_release release;  // per-object sorts on OpenMP threads; polls for Ctrl-C
+    l = graph::lockstep_columns(offsets.data(), offsets.size() - 1, rows.data(), codes.data(),
+                                n_rows, bin_share.data(), bin_share.shape(1), min_lift, n_threads);
+  }
+  py::dict out;
+  out["object_degree"] = to_numpy(std::move(l.object_degree));
+  out["row_degree"] = to_numpy(std::move(l.row_degree));
+  out["n_edges"] = l.n_edges;
+  out["n_columns"] = l.n_columns;
+  out["col_object"] = to_numpy(std::move(l.col_object));
+  out["col_slot"] = to_numpy(std::move(l.col_slot));
+  out["col_degree"] = to_numpy(std::move(l.col_degree));
+  out["col_expected"] = to_numpy(std::move(l.col_expected));
+  out["member_offsets"] = to_numpy(std::move(l.member_offsets));
+  out["members"] = to_numpy(std::move(l.members));
+  return out;
+}
+
 }  // namespace
 
 void register_graph(py::module_& m) {
@@ -97,12 +185,31 @@ void register_graph(py::module_& m) {
   m.def("build_bipartite", &build_bipartite<std::int64_t>, py::arg("event_offsets").noconvert(),
         py::arg("keys").noconvert(), py::arg("times").noconvert(), py::arg("n_cols"),
         py::arg("n_threads"));
-  m.def("graph_transpose", &transpose, py::arg("offsets").noconvert(), py::arg("cols").noconvert(),
-        py::arg("n_cols"), py::arg("n_threads"));
-  m.def("peel_densest", &peel_densest, py::arg("offsets").noconvert(),
+  m.def("graph_transpose", &transpose<std::int32_t>, py::arg("offsets").noconvert(),
+        py::arg("cols").noconvert(), py::arg("n_cols"), py::arg("n_threads"));
+  m.def("graph_transpose", &transpose<std::int64_t>, py::arg("offsets").noconvert(),
+        py::arg("cols").noconvert(), py::arg("n_cols"), py::arg("n_threads"));
+  m.def("peel_densest", &peel_densest<std::int32_t>, py::arg("offsets").noconvert(),
         py::arg("cols").noconvert(), py::arg("col_offsets").noconvert(),
         py::arg("row_of").noconvert(), py::arg("col_weight").noconvert(),
         py::arg("row_alive").noconvert(), py::arg("n_threads"));
+  m.def("peel_densest", &peel_densest<std::int64_t>, py::arg("offsets").noconvert(),
+        py::arg("cols").noconvert(), py::arg("col_offsets").noconvert(),
+        py::arg("row_of").noconvert(), py::arg("col_weight").noconvert(),
+        py::arg("row_alive").noconvert(), py::arg("n_threads"));
+  m.def("events_by_object", &events_by_object<std::int32_t>, py::arg("event_offsets").noconvert(),
+        py::arg("keys").noconvert(), py::arg("n_keys"), py::arg("n_objects"),
+        py::arg("times").noconvert(), py::arg("t0"), py::arg("window"), py::arg("half"),
+        py::arg("n_bins"), py::arg("n_threads"));
+  m.def("events_by_object", &events_by_object<std::int64_t>, py::arg("event_offsets").noconvert(),
+        py::arg("keys").noconvert(), py::arg("n_keys"), py::arg("n_objects"),
+        py::arg("times").noconvert(), py::arg("t0"), py::arg("window"), py::arg("half"),
+        py::arg("n_bins"), py::arg("n_threads"));
+  m.def("distinct_rows", &distinct_rows, py::arg("offsets").noconvert(),
+        py::arg("rows").noconvert(), py::arg("n_threads"));
+  m.def("lockstep_columns", &lockstep_columns, py::arg("offsets").noconvert(),
+        py::arg("rows").noconvert(), py::arg("codes").noconvert(), py::arg("n_rows"),
+        py::arg("bin_share").noconvert(), py::arg("min_lift"), py::arg("n_threads"));
 }
 
 }  // namespace oddseq::bindings

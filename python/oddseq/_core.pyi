@@ -266,9 +266,50 @@ def diversity_features(
     n_threads: int,
 ) -> NDArray[np.float32]: ...
 def first_indices(codes: NDArray[np.int64], n_codes: int) -> NDArray[np.int64]: ...
+def distinct_rows(offsets: NDArray[np.int64], rows: NDArray[np.int32], n_threads: int) -> tuple: ...
+@overload
+def events_by_object(
+    event_offsets: NDArray[np.int64],
+    keys: NDArray[np.int32],
+    n_keys: int,
+    n_objects: int,
+    times: NDArray[np.int64] | None,
+    t0: int,
+    window: int,
+    half: int,
+    n_bins: int,
+    n_threads: int,
+) -> dict: ...
+@overload
+def events_by_object(
+    event_offsets: NDArray[np.int64],
+    keys: NDArray[np.int64],
+    n_keys: int,
+    n_objects: int,
+    times: NDArray[np.int64] | None,
+    t0: int,
+    window: int,
+    half: int,
+    n_bins: int,
+    n_threads: int,
+) -> dict: ...
+@overload
+def graph_transpose(
+    offsets: NDArray[np.int64], cols: NDArray[np.int32], n_cols: int, n_threads: int
+) -> tuple: ...
+@overload
 def graph_transpose(
     offsets: NDArray[np.int64], cols: NDArray[np.int64], n_cols: int, n_threads: int
 ) -> tuple: ...
+def lockstep_columns(
+    offsets: NDArray[np.int64],
+    rows: NDArray[np.int32],
+    codes: NDArray[np.uint32],
+    n_rows: int,
+    bin_share: NDArray[np.float64],
+    min_lift: float,
+    n_threads: int,
+) -> dict: ...
 def minhash_features(
     offsets: NDArray[np.int64],
     codes: NDArray[np.int32],
@@ -317,6 +358,17 @@ def ngram_keys(
 def pca_fit(x: NDArray[np.float32], n_components: int, n_threads: int) -> tuple: ...
 @overload
 def pca_fit(x: NDArray[np.float64], n_components: int, n_threads: int) -> tuple: ...
+@overload
+def peel_densest(
+    offsets: NDArray[np.int64],
+    cols: NDArray[np.int32],
+    col_offsets: NDArray[np.int64],
+    row_of: NDArray[np.int32],
+    col_weight: NDArray[np.float64],
+    row_alive: NDArray[np.uint8],
+    n_threads: int,
+) -> dict: ...
+@overload
 def peel_densest(
     offsets: NDArray[np.int64],
     cols: NDArray[np.int64],

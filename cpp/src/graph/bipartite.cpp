@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 
 #include "oddseq/core/check.hpp"
@@ -26,9 +27,8 @@ struct KeyTime {
 }  // namespace
 
 template <class KeyT>
-Bipartite build_bipartite(const std::int64_t* event_offsets, std::int64_t n_rows,
-                          const KeyT* keys, const std::int64_t* times, std::int64_t n_cols,
-                          int n_threads) {
+Bipartite build_bipartite(const std::int64_t* event_offsets, std::int64_t n_rows, const KeyT* keys,
+                          const std::int64_t* times, std::int64_t n_cols, int n_threads) {
   ODDSEQ_CHECK(n_rows >= 0 && n_cols >= 0, "negative graph size");
   Bipartite g;
   g.n_rows = n_rows;
@@ -114,119 +114,181 @@ template Bipartite build_bipartite<std::int64_t>(const std::int64_t*, std::int64
                                                  const std::int64_t*, const std::int64_t*,
                                                  std::int64_t, int);
 
-Transpose transpose(const std::int64_t* offsets, std::int64_t n_rows, const std::int64_t* cols,
-                    std::int64_t n_cols, int n_threads) {
-  Transpose t;
+namespace {
+
+// The counting passes keep one count per column per chunk of rows: at most this many.
+constexpr std::int64_t kTransposeCells = std::int64_t{1} << 25;
+
+}  // namespace
+
+template <class IndexT>
+Transpose<IndexT> transpose(const std::int64_t* offsets, std::int64_t n_rows, const IndexT* cols,
+                            std::int64_t n_cols, int n_threads) {
+  Transpose<IndexT> t;
   const std::int64_t n_edges = offsets[n_rows];
-  t.col_offsets.assign(static_cast<std::size_t>(n_cols) + 1, 0);
-  for (std::int64_t e = 0; e < n_edges; ++e) {
-    ODDSEQ_CHECK_RANGE(cols[e] >= 0 && cols[e] < n_cols, "column " << cols[e] << " out of range");
-    ++t.col_offsets[static_cast<std::size_t>(cols[e]) + 1];
+  const int threads = core::resolve_threads(n_threads);
+  // Rows cut into chunks of about equal edges, each counted by its own thread; a chunk's
+  // slots in a column follow the earlier chunks', so rows stay ascending for any cut.
+  std::int64_t n_chunks = std::min<std::int64_t>(threads, std::max<std::int64_t>(1, n_edges >> 16));
+  n_chunks = std::max<std::int64_t>(
+      1, std::min(n_chunks, kTransposeCells / std::max<std::int64_t>(n_cols, 1)));
+  std::vector<std::int64_t> chunk_row(static_cast<std::size_t>(n_chunks) + 1, n_rows);
+  chunk_row[0] = 0;
+  for (std::int64_t c = 1; c < n_chunks; ++c) {
+    const std::int64_t at =
+        std::upper_bound(offsets, offsets + n_rows + 1, n_edges / n_chunks * c) - offsets - 1;
+    chunk_row[static_cast<std::size_t>(c)] =
+        std::max(at, chunk_row[static_cast<std::size_t>(c) - 1]);
   }
+  std::vector<std::vector<std::int64_t>> next(static_cast<std::size_t>(n_chunks));
+  core::parallel_for(n_chunks, threads, [&](std::int64_t c) {
+    auto& count = next[static_cast<std::size_t>(c)];
+    count.assign(static_cast<std::size_t>(n_cols), 0);
+    const std::int64_t begin = offsets[chunk_row[static_cast<std::size_t>(c)]];
+    const std::int64_t end = offsets[chunk_row[static_cast<std::size_t>(c) + 1]];
+    for (std::int64_t e = begin; e < end; ++e) {
+      const auto col = static_cast<std::int64_t>(cols[e]);
+      ODDSEQ_CHECK_RANGE(col >= 0 && col < n_cols, "column " << col << " out of range");
+      ++count[static_cast<std::size_t>(col)];
+    }
+  });
+  t.col_offsets.assign(static_cast<std::size_t>(n_cols) + 1, 0);
   for (std::int64_t c = 0; c < n_cols; ++c) {
-    t.col_offsets[static_cast<std::size_t>(c) + 1] += t.col_offsets[static_cast<std::size_t>(c)];
+    std::int64_t at = t.col_offsets[static_cast<std::size_t>(c)];
+    for (auto& count : next) {
+      const std::int64_t k = count[static_cast<std::size_t>(c)];
+      count[static_cast<std::size_t>(c)] = at;
+      at += k;
+    }
+    t.col_offsets[static_cast<std::size_t>(c) + 1] = at;
   }
   t.row_of.resize(static_cast<std::size_t>(n_edges));
-  // Rows in ascending order fill each column's slots in ascending row order.
-  std::vector<std::int64_t> next(t.col_offsets.begin(), t.col_offsets.end() - 1);
-  for (std::int64_t r = 0; r < n_rows; ++r) {
-    for (std::int64_t e = offsets[r]; e < offsets[r + 1]; ++e) {
-      const std::int64_t at = next[static_cast<std::size_t>(cols[e])]++;
-      t.row_of[static_cast<std::size_t>(at)] = r;
+  core::parallel_for(n_chunks, threads, [&](std::int64_t c) {
+    auto& slot = next[static_cast<std::size_t>(c)];
+    for (std::int64_t r = chunk_row[static_cast<std::size_t>(c)];
+         r < chunk_row[static_cast<std::size_t>(c) + 1]; ++r) {
+      for (std::int64_t e = offsets[r]; e < offsets[r + 1]; ++e) {
+        t.row_of[static_cast<std::size_t>(slot[static_cast<std::size_t>(cols[e])]++)] =
+            static_cast<IndexT>(r);
+      }
     }
-  }
-  (void)n_threads;
+  });
+  core::throw_if_interrupted();
   return t;
 }
 
+template Transpose<std::int32_t> transpose<std::int32_t>(const std::int64_t*, std::int64_t,
+                                                         const std::int32_t*, std::int64_t, int);
+template Transpose<std::int64_t> transpose<std::int64_t>(const std::int64_t*, std::int64_t,
+                                                         const std::int64_t*, std::int64_t, int);
+
 namespace {
 
-// Indexed 4-ary min-heap over node ids keyed by (priority, id), with decrease-key.
+// Indexed 4-ary min-heap over node ids keyed by (priority, id), with decrease-key. The
+// priorities live in the heap's entries, four siblings to a 64-byte cache line, so a
+// sift reads one line per level.
 class NodeHeap {
  public:
-  NodeHeap(std::int64_t n_nodes, const double* priority)
-      : priority_(priority), position_(static_cast<std::size_t>(n_nodes), -1) {}
+  struct Entry {
+    double priority;
+    std::int64_t node;
+  };
 
-  void build(std::vector<std::int64_t> nodes) {
-    heap_ = std::move(nodes);
-    for (std::size_t i = 0; i < heap_.size(); ++i) {
-      position_[static_cast<std::size_t>(heap_[i])] = static_cast<std::int64_t>(i);
+  explicit NodeHeap(std::int64_t n_nodes) : position_(static_cast<std::size_t>(n_nodes), -1) {}
+
+  // The heap of the nodes with their priorities (priority[node]).
+  void build(const std::vector<std::int64_t>& nodes, const std::vector<double>& priority) {
+    size_ = static_cast<std::int64_t>(nodes.size());
+    // Entry i at heap_ + i with heap_ + 1 on a 64-byte boundary: the children
+    // 4i + 1 .. 4i + 4 of entry i share one cache line.
+    storage_.assign(static_cast<std::size_t>(size_) + 4, Entry{0, 0});
+    const auto base = reinterpret_cast<std::uintptr_t>(storage_.data());
+    heap_ = storage_.data() + (64 - (base + sizeof(Entry)) % 64) % 64 / sizeof(Entry);
+    for (std::int64_t i = 0; i < size_; ++i) {
+      const std::int64_t v = nodes[static_cast<std::size_t>(i)];
+      heap_[i] = Entry{priority[static_cast<std::size_t>(v)], v};
+      position_[static_cast<std::size_t>(v)] = i;
     }
-    if (heap_.size() > 1) {
-      for (std::int64_t i = (static_cast<std::int64_t>(heap_.size()) - 2) / 4; i >= 0; --i) {
-        sift_down(i);
-      }
+    if (size_ > 1) {
+      for (std::int64_t i = (size_ - 2) / 4; i >= 0; --i) sift_down(i);
     }
   }
-  bool empty() const { return heap_.empty(); }
-  std::int64_t pop() {
-    const std::int64_t top = heap_[0];
-    position_[static_cast<std::size_t>(top)] = -1;
-    const std::int64_t last = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) {
-      heap_[0] = last;
-      position_[static_cast<std::size_t>(last)] = 0;
+  bool empty() const { return size_ == 0; }
+  Entry pop() {
+    const Entry top = heap_[0];
+    position_[static_cast<std::size_t>(top.node)] = -1;
+    --size_;
+    if (size_ > 0) {
+      heap_[0] = heap_[size_];
+      position_[static_cast<std::size_t>(heap_[0].node)] = 0;
       sift_down(0);
     }
     return top;
   }
   bool contains(std::int64_t node) const { return position_[static_cast<std::size_t>(node)] >= 0; }
-  // Call after the node's priority went down.
-  void decreased(std::int64_t node) { sift_up(position_[static_cast<std::size_t>(node)]); }
+  void prefetch(std::int64_t node) const { __builtin_prefetch(position_.data() + node); }
+  void prefetch_entry(std::int64_t node) const {
+    const std::int64_t at = position_[static_cast<std::size_t>(node)];
+    if (at >= 0) __builtin_prefetch(heap_ + at);
+  }
+  // Lowers a node's priority by w (if it is in the heap) and restores the heap.
+  void decrease(std::int64_t node, double w) {
+    const std::int64_t at = position_[static_cast<std::size_t>(node)];
+    if (at < 0) return;
+    heap_[at].priority -= w;
+    sift_up(at);
+  }
 
  private:
-  bool less(std::int64_t a, std::int64_t b) const {
-    const double pa = priority_[a], pb = priority_[b];
-    return pa < pb || (pa == pb && a < b);
+  static bool less(const Entry& a, const Entry& b) {
+    return a.priority < b.priority || (a.priority == b.priority && a.node < b.node);
   }
-  void place(std::int64_t i, std::int64_t node) {
-    heap_[static_cast<std::size_t>(i)] = node;
-    position_[static_cast<std::size_t>(node)] = i;
+  void place(std::int64_t i, const Entry& e) {
+    heap_[i] = e;
+    position_[static_cast<std::size_t>(e.node)] = i;
   }
   void sift_up(std::int64_t i) {
-    const std::int64_t node = heap_[static_cast<std::size_t>(i)];
+    const Entry e = heap_[i];
     while (i > 0) {
       const std::int64_t parent = (i - 1) / 4;
-      const std::int64_t p = heap_[static_cast<std::size_t>(parent)];
-      if (!less(node, p)) break;
-      place(i, p);
+      if (!less(e, heap_[parent])) break;
+      place(i, heap_[parent]);
       i = parent;
     }
-    place(i, node);
+    place(i, e);
   }
   void sift_down(std::int64_t i) {
-    const std::int64_t n = static_cast<std::int64_t>(heap_.size());
-    const std::int64_t node = heap_[static_cast<std::size_t>(i)];
+    const Entry e = heap_[i];
     while (true) {
       const std::int64_t first = 4 * i + 1;
-      if (first >= n) break;
+      if (first >= size_) break;
       std::int64_t best = first;
-      const std::int64_t last = std::min(first + 4, n);
+      const std::int64_t last = std::min(first + 4, size_);
       for (std::int64_t c = first + 1; c < last; ++c) {
-        if (less(heap_[static_cast<std::size_t>(c)], heap_[static_cast<std::size_t>(best)])) {
-          best = c;
-        }
+        if (less(heap_[c], heap_[best])) best = c;
       }
-      const std::int64_t child = heap_[static_cast<std::size_t>(best)];
-      if (!less(child, node)) break;
-      place(i, child);
+      if (!less(heap_[best], e)) break;
+      place(i, heap_[best]);
       i = best;
     }
-    place(i, node);
+    place(i, e);
   }
 
-  const double* priority_;
   std::vector<std::int64_t> position_;
-  std::vector<std::int64_t> heap_;
+  std::vector<Entry> storage_;
+  Entry* heap_ = nullptr;
+  std::int64_t size_ = 0;
 };
+
+// How far ahead of the edge being processed its neighbour's heap slot is fetched.
+constexpr std::int64_t kPrefetch = 8;
 
 }  // namespace
 
-Block peel_densest(const std::int64_t* offsets, std::int64_t n_rows, const std::int64_t* cols,
-                   const std::int64_t* col_offsets, const std::int64_t* row_of,
-                   std::int64_t n_cols, const double* col_weight, const std::uint8_t* row_alive,
-                   int n_threads) {
+template <class IndexT>
+Block peel_densest(const std::int64_t* offsets, std::int64_t n_rows, const IndexT* cols,
+                   const std::int64_t* col_offsets, const IndexT* row_of, std::int64_t n_cols,
+                   const double* col_weight, const std::uint8_t* row_alive, int n_threads) {
   const std::int64_t n_nodes = n_rows + n_cols;
   std::vector<double> priority(static_cast<std::size_t>(n_nodes), 0.0);
   // Weighted degrees, each summed in edge order (independent of the thread count).
@@ -256,32 +318,40 @@ Block peel_densest(const std::int64_t* offsets, std::int64_t n_rows, const std::
   block.n_nodes = n0;
   if (n0 == 0) return block;
 
-  NodeHeap heap(n_nodes, priority.data());
-  heap.build(nodes);
+  NodeHeap heap(n_nodes);
+  heap.build(nodes, priority);
+  std::vector<double>().swap(priority);
   std::vector<std::int64_t> removed;
   removed.reserve(static_cast<std::size_t>(n0));
   double best = f / static_cast<double>(n0);
   std::int64_t best_step = 0;
   for (std::int64_t step = 1; step < n0; ++step) {
     if ((step & ((std::int64_t{1} << 20) - 1)) == 0) core::throw_if_interrupted();
-    const std::int64_t v = heap.pop();
+    const NodeHeap::Entry top = heap.pop();
+    const std::int64_t v = top.node;
     removed.push_back(v);
-    f -= priority[static_cast<std::size_t>(v)];
+    f -= top.priority;
     if (v < n_rows) {
-      for (std::int64_t e = offsets[v]; e < offsets[v + 1]; ++e) {
-        const std::int64_t u = n_rows + cols[e];
-        if (!heap.contains(u)) continue;
-        priority[static_cast<std::size_t>(u)] -= col_weight[cols[e]];
-        heap.decreased(u);
+      const std::int64_t begin = offsets[v], end = offsets[v + 1];
+      for (std::int64_t e = begin; e < std::min(end, begin + 2 * kPrefetch); ++e) {
+        heap.prefetch(n_rows + cols[e]);
+      }
+      for (std::int64_t e = begin; e < end; ++e) {
+        if (e + 2 * kPrefetch < end) heap.prefetch(n_rows + cols[e + 2 * kPrefetch]);
+        if (e + kPrefetch < end) heap.prefetch_entry(n_rows + cols[e + kPrefetch]);
+        heap.decrease(n_rows + cols[e], col_weight[cols[e]]);
       }
     } else {
       const std::int64_t c = v - n_rows;
       const double w = col_weight[c];
-      for (std::int64_t k = col_offsets[c]; k < col_offsets[c + 1]; ++k) {
-        const std::int64_t u = row_of[k];
-        if (!heap.contains(u)) continue;
-        priority[static_cast<std::size_t>(u)] -= w;
-        heap.decreased(u);
+      const std::int64_t begin = col_offsets[c], end = col_offsets[c + 1];
+      for (std::int64_t k = begin; k < std::min(end, begin + 2 * kPrefetch); ++k) {
+        heap.prefetch(row_of[k]);
+      }
+      for (std::int64_t k = begin; k < end; ++k) {
+        if (k + 2 * kPrefetch < end) heap.prefetch(row_of[k + 2 * kPrefetch]);
+        if (k + kPrefetch < end) heap.prefetch_entry(row_of[k + kPrefetch]);
+        heap.decrease(row_of[k], w);
       }
     }
     const double g = f / static_cast<double>(n0 - step);
@@ -299,7 +369,7 @@ Block peel_densest(const std::int64_t* offsets, std::int64_t n_rows, const std::
     if (!in_block[static_cast<std::size_t>(r)]) continue;
     std::int64_t inside = 0;
     for (std::int64_t e = offsets[r]; e < offsets[r + 1]; ++e) {
-      const std::int64_t c = cols[e];
+      const auto c = static_cast<std::int64_t>(cols[e]);
       if (!in_block[static_cast<std::size_t>(n_rows + c)]) continue;
       ++inside;
       ++col_edges[static_cast<std::size_t>(c)];
@@ -314,10 +384,16 @@ Block peel_densest(const std::int64_t* offsets, std::int64_t n_rows, const std::
     block.cols.push_back(c);
     block.col_edges.push_back(col_edges[static_cast<std::size_t>(c)]);
   }
-  const std::int64_t size =
-      static_cast<std::int64_t>(block.rows.size() + block.cols.size());
+  const std::int64_t size = static_cast<std::int64_t>(block.rows.size() + block.cols.size());
   block.density = size > 0 ? block.weight / static_cast<double>(size) : 0.0;
   return block;
 }
+
+template Block peel_densest<std::int32_t>(const std::int64_t*, std::int64_t, const std::int32_t*,
+                                          const std::int64_t*, const std::int32_t*, std::int64_t,
+                                          const double*, const std::uint8_t*, int);
+template Block peel_densest<std::int64_t>(const std::int64_t*, std::int64_t, const std::int64_t*,
+                                          const std::int64_t*, const std::int64_t*, std::int64_t,
+                                          const double*, const std::uint8_t*, int);
 
 }  // namespace oddseq::graph

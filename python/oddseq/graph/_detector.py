@@ -16,7 +16,7 @@ from .. import _core
 from ..exceptions import DataWarning
 from ..sequences._sequences import _duration_ns
 from ..utils._validation import resolve_threads
-from ._graph import EntityObjectGraph, events_for_graph
+from ._graph import events_for_graph
 from ._null import block_significance, poisson_surprise
 
 __all__ = ["GroupDetector", "fraudar_weights"]
@@ -48,6 +48,36 @@ def _ranges(offsets: np.ndarray, rows: np.ndarray, n_keys: int = 1) -> np.ndarra
         return np.zeros(0, dtype=np.int64)
     shift = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
     return np.arange(total, dtype=np.int64) + shift
+
+
+class _PeelGraph:
+    """The graph the peeling searches, as CSR both ways: ``offsets``/``cols`` by row
+    and ``col_offsets``/``row_of`` by column (int32 ids)."""
+
+    def __init__(self, offsets, cols, col_offsets, row_of):
+        self.offsets, self.cols = offsets, cols
+        self.col_offsets, self.row_of = col_offsets, row_of
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.offsets[-1])
+
+    @property
+    def row_degree(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+
+def _rows_with(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per row of a CSR, whether any of its edges' flags is set."""
+    out = np.diff(offsets) > 0
+    rows = np.flatnonzero(out)
+    if rows.size:
+        out[rows] = np.logical_or.reduceat(flags, offsets[rows])
+    return out
 
 
 def _expand(graph, col_offsets, row_of, rows, cols, row_edges, taken):
@@ -279,120 +309,131 @@ class GroupDetector(BaseEstimator):
         self._events = ev
         self._window_ns = window_ns
         method = self.method
+        has_times = ev.times is not None and len(ev.times) > 0
         if method == "auto":
-            method = "temporal" if ev.times is not None and len(ev.times) else "static"
-        candidates = []
-        graph = EntityObjectGraph._build(
-            ev.ids,
+            method = "temporal" if has_times else "static"
+        temporal = method in ("temporal", "both")
+        if temporal and not has_times:
+            warnings.warn(
+                "the events have no times, so the temporal method finds no lockstep "
+                "groups; pass time=... (or Sequences with times)",
+                DataWarning,
+                stacklevel=2,
+            )
+            temporal = False
+        n_rows, n_objects = len(ev.ids), len(ev.object_labels)
+        binning = self._binning(ev.times, window_ns) if temporal else (0, 1, 1, 1)
+        # The events arranged by object (rows ascending, with their time bins): both
+        # graphs come from it in C++ without materialising entity x object x bin keys.
+        by_object = _core.events_by_object(
             ev.offsets,
             ev.keys,
             ev.n_keys,
-            len(ev.object_labels),
-            ev.object_labels,
-            None,
-            ev.tz,
-            self.n_threads,
+            n_objects,
+            ev.times if temporal else None,
+            binning[0],
+            binning[2],
+            binning[3],
+            binning[1],
+            threads,
         )
-        object_degree = graph.col_degree
+        static_graph = None
         if method in ("static", "both"):
+            col_offsets, row_of = _core.distinct_rows(
+                by_object["offsets"], by_object["rows"], threads
+            )
+            offsets, cols = _core.graph_transpose(col_offsets, row_of, n_rows, threads)
+            static_graph = _PeelGraph(offsets, cols, col_offsets, row_of)
+        lockstep = None
+        if temporal:
+            self._bins = binning
+            lockstep = self._lockstep_graph(by_object, n_rows, binning, threads)
+        del by_object
+        candidates = []
+        if static_graph is not None:
+            object_degree = np.diff(static_graph.col_offsets)
             weight = fraudar_weights(object_degree, float(self.c))
-            candidates += self._peel(graph, "static", None, weight, threads)
-        del graph
-        if method in ("temporal", "both"):
-            if ev.times is None or len(ev.times) == 0:
-                warnings.warn(
-                    "the events have no times, so the temporal method finds no lockstep "
-                    "groups; pass time=... (or Sequences with times)",
-                    DataWarning,
-                    stacklevel=2,
-                )
-            else:
-                graph, decode, weight = self._temporal_graph(ev, window_ns, object_degree, threads)
-                candidates += self._peel(graph, "temporal", decode, weight, threads)
-                del graph
+            candidates += self._peel(
+                static_graph,
+                static_graph.row_degree,
+                object_degree,
+                static_graph.n_edges,
+                "static",
+                None,
+                weight,
+                threads,
+            )
+            del static_graph
+        if lockstep is not None:
+            graph, row_degree, col_degree, n_edges, decode, weight = lockstep
+            candidates += self._peel(
+                graph, row_degree, col_degree, n_edges, "temporal", decode, weight, threads
+            )
         self._finish(ev, candidates)
         return self
 
-    def _temporal_graph(self, ev, window_ns: int, object_degree, threads: int):
-        """The entity x (object, time bin) graph over two grids of bins, and the burst
-        weight of each column."""
-        times = ev.times
+    @staticmethod
+    def _binning(times, window_ns: int):
+        """(t0, n_bins, window, half): the first grid's bins of ``window`` from the first
+        time, the second grid's shifted by half a window."""
         t0 = int(times.min())
         half = max(window_ns // 2, 1)
-        n_bins = int((int(times.max()) - t0) // window_ns) + 2
-        rel = times - t0
-        bin_a = rel // window_ns
-        bin_b = (rel + half) // window_ns
-        # Each bin's share of all activity, per grid.
-        share = np.stack(
-            [np.bincount(bin_a, minlength=n_bins), np.bincount(bin_b, minlength=n_bins)]
-        ) / max(len(times), 1)
-        keys = ev.keys.reshape(-1, ev.n_keys)
-        missing = keys < 0
-        # Column key: ((object * n_bins + bin) * 2 + grid); both grids per object key.
-        both = np.empty((keys.shape[0], ev.n_keys, 2), dtype=np.int64)
-        both[:, :, 0] = (keys * n_bins + bin_a[:, None]) * 2
-        both[:, :, 1] = (keys * n_bins + bin_b[:, None]) * 2 + 1
-        both[missing] = -1
-        flat = both.reshape(-1)
-        del both, keys
-        codes, uniques = _core.factorize_int64(flat, threads)
-        codes[flat < 0] = -1
-        del flat
+        n_bins = (int(times.max()) - t0) // window_ns + 2
+        if n_bins > 2**31:
+            raise ValueError(
+                f"window={window_ns} ns cuts the {int(times.max()) - t0} ns the events span "
+                f"into {n_bins:,} bins, more than 2**31; use a wider window"
+            )
+        return t0, n_bins, window_ns, half
 
-        self._bins = (t0, n_bins, window_ns, half)
-
-        def decode(cols):
-            key = uniques[cols]
-            grid = key & 1
-            rest = key >> 1
-            obj, b = rest // n_bins, rest % n_bins
-            start = t0 + b * window_ns - grid * half
-            return obj, start, start + window_ns, key
-
-        labels = pd.RangeIndex(len(uniques))
-        graph = EntityObjectGraph._build(
-            ev.ids,
-            ev.offsets,
-            codes,
-            2 * ev.n_keys,
-            len(uniques),
-            labels,
-            None,
-            ev.tz,
-            self.n_threads,
+    def _lockstep_graph(self, by_object, n_rows: int, binning, threads: int):
+        """The searched part of the entity x (object, time bin) graph over two grids of
+        bins: the columns that pass the burst tests, their burst weights, and the
+        degrees of the whole graph that the null model needs."""
+        t0, n_bins, window_ns, half = binning
+        # Each bin's share of all activity (events), per grid.
+        share = by_object["bin_counts"] / max(int(by_object["bin_counts"][0].sum()), 1)
+        found = _core.lockstep_columns(
+            by_object["offsets"],
+            by_object["rows"],
+            by_object["codes"],
+            n_rows,
+            np.ascontiguousarray(share, dtype=np.float64),
+            float(self.min_lift),
+            threads,
         )
         # Burst weight: how unlikely so many of the object's entities are in this bin;
-        # computed only where the cheap tests (two entities, the lift) pass.
-        degree = graph.col_degree
-        weight = np.zeros(degree.size)
-        candidate = np.flatnonzero((degree >= 2) & (uniques >= 0))
-        key = uniques[candidate]
-        grid, rest = key & 1, key >> 1
-        obj, b = rest // n_bins, rest % n_bins
-        expected = object_degree[obj] * share[grid, b]
-        lifted = degree[candidate] >= float(self.min_lift) * expected
-        candidate, expected = candidate[lifted], expected[lifted]
-        surprise = poisson_surprise(degree[candidate], expected)
-        strong = surprise >= float(self.min_burst)
-        weight[candidate[strong]] = surprise[strong]
-        return graph, decode, np.ascontiguousarray(weight)
+        # the C++ pass kept the columns with two entities and the lift.
+        surprise = poisson_surprise(found["col_degree"], found["col_expected"])
+        keep = np.flatnonzero((surprise >= float(self.min_burst)) & (surprise > 0))
+        weight = np.ascontiguousarray(surprise[keep])
+        col_degree = found["col_degree"][keep]
+        col_offsets = np.concatenate([[0], np.cumsum(col_degree)]).astype(np.int64)
+        row_of = np.ascontiguousarray(found["members"][_ranges(found["member_offsets"], keep)])
+        offsets, cols = _core.graph_transpose(col_offsets, row_of, n_rows, threads)
+        graph = _PeelGraph(offsets, cols, col_offsets, row_of)
+        col_object, col_slot = found["col_object"][keep], found["col_slot"][keep]
 
-    def _peel(self, graph: EntityObjectGraph, method: str, decode, weight, threads: int) -> list:
-        col_degree = graph.col_degree
-        # The null model sees every edge (entities with the same total degrees); the
-        # search, and so the count of blocks it could have tried, only weighted columns.
-        row_degree = graph.row_degree
-        n_edges = graph.n_edges
-        valid = weight[graph.cols] > 0
-        cumulative = np.concatenate([[0], np.cumsum(valid)])
-        searched = (cumulative[graph.offsets[1:]] - cumulative[graph.offsets[:-1]]) > 0
+        def decode(c):
+            obj, slot = col_object[c], col_slot[c]
+            grid, b = slot & 1, slot >> 1
+            start = t0 + b * window_ns - grid * half
+            return obj, start, start + window_ns, (obj * n_bins + b) * 2 + grid
+
+        return graph, found["row_degree"], col_degree, int(found["n_edges"]), decode, weight
+
+    def _peel(
+        self, graph, row_degree, col_degree, n_edges: int, method: str, decode, weight, threads: int
+    ) -> list:
+        # The null model sees every edge of the whole graph (entities with the same total
+        # degrees: row_degree, col_degree, n_edges); the search, and so the count of blocks
+        # it could have tried, only the weighted columns (the graph given).
+        searched = _rows_with(weight[graph.cols] > 0, graph.offsets)
         n_rows = int(searched.sum())
         n_cols = int((weight > 0).sum())
-        del valid, cumulative
         if n_rows == 0:
             return []
-        col_offsets, row_of = graph.transposed(self.n_threads)
+        col_offsets, row_of = graph.col_offsets, graph.row_of
         alive = np.ascontiguousarray(searched, dtype=np.uint8)
         taken = np.zeros(graph.n_rows, dtype=bool)
         found, misses, out = 0, 0, []

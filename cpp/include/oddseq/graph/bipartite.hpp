@@ -33,18 +33,20 @@ struct Bipartite {
 // processed in parallel in chunks of events, so memory beyond the result is about a
 // chunk's worth; the result does not depend on the thread count. KeyT: int32 or int64.
 template <class KeyT>
-Bipartite build_bipartite(const std::int64_t* event_offsets, std::int64_t n_rows,
-                          const KeyT* keys, const std::int64_t* times, std::int64_t n_cols,
-                          int n_threads);
+Bipartite build_bipartite(const std::int64_t* event_offsets, std::int64_t n_rows, const KeyT* keys,
+                          const std::int64_t* times, std::int64_t n_cols, int n_threads);
 
 // The same edges seen from the columns: col_offsets[n_cols + 1] and, per column, its rows
-// ascending (row_of).
+// ascending (row_of). Rows are cut into chunks counted in parallel; the result does not
+// depend on the thread count. IndexT (int32 or int64) is the type of cols and row_of.
+template <class IndexT>
 struct Transpose {
   std::vector<std::int64_t> col_offsets;
-  std::vector<std::int64_t> row_of;
+  std::vector<IndexT> row_of;
 };
-Transpose transpose(const std::int64_t* offsets, std::int64_t n_rows, const std::int64_t* cols,
-                    std::int64_t n_cols, int n_threads);
+template <class IndexT>
+Transpose<IndexT> transpose(const std::int64_t* offsets, std::int64_t n_rows, const IndexT* cols,
+                            std::int64_t n_cols, int n_threads);
 
 struct Block {
   std::vector<std::int64_t> rows;       // ascending
@@ -54,7 +56,7 @@ struct Block {
   double weight = 0;                    // f(S): the summed weights of the block's edges
   double density = 0;                   // f(S) / (rows + cols), recomputed exactly
   std::int64_t n_edges = 0;
-  std::int64_t n_nodes = 0;             // nodes of the graph the peeling started from
+  std::int64_t n_nodes = 0;  // nodes of the graph the peeling started from
 };
 
 // One pass of greedy peeling over the rows with row_alive[r] != 0 and the columns with
@@ -63,10 +65,10 @@ struct Block {
 // the smaller node id (rows first, then columns), so the result is exactly that of the
 // sequential greedy, whatever the thread count. Returns an empty block for an empty
 // graph. Polls for Ctrl-C (from the calling thread).
-// col_offsets and row_of: the graph's Transpose.
-Block peel_densest(const std::int64_t* offsets, std::int64_t n_rows, const std::int64_t* cols,
-                   const std::int64_t* col_offsets, const std::int64_t* row_of,
-                   std::int64_t n_cols, const double* col_weight, const std::uint8_t* row_alive,
-                   int n_threads);
+// col_offsets and row_of: the graph's Transpose. IndexT: int32 or int64.
+template <class IndexT>
+Block peel_densest(const std::int64_t* offsets, std::int64_t n_rows, const IndexT* cols,
+                   const std::int64_t* col_offsets, const IndexT* row_of, std::int64_t n_cols,
+                   const double* col_weight, const std::uint8_t* row_alive, int n_threads);
 
 }  // namespace oddseq::graph

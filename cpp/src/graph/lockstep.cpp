@@ -1,0 +1,285 @@
+#include "oddseq/graph/lockstep.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "oddseq/core/check.hpp"
+#include "oddseq/core/interrupt.hpp"
+#include "oddseq/core/parallel.hpp"
+
+namespace oddseq::graph {
+
+namespace {
+
+// Objects per block of the per-object passes (the unit of scheduling and of output).
+constexpr std::int64_t kObjectBlock = 1024;
+// The counting sort keeps one count per object per chunk of rows: at most this many.
+constexpr std::int64_t kHistogramCells = std::int64_t{1} << 25;
+
+}  // namespace
+
+template <class KeyT>
+ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows, const KeyT* keys,
+                          std::int64_t n_keys, std::int64_t n_objects, const std::int64_t* times,
+                          std::int64_t t0, std::int64_t window, std::int64_t half,
+                          std::int64_t n_bins, int n_threads) {
+  ODDSEQ_CHECK(n_rows >= 0 && n_objects >= 0 && n_keys >= 1, "bad graph sizes");
+  ODDSEQ_CHECK(n_rows <= std::numeric_limits<std::int32_t>::max(), "more than 2^31 - 1 entities");
+  const bool with_times = times != nullptr;
+  if (with_times) {
+    ODDSEQ_CHECK(window >= 1 && half >= 1 && half <= window, "bad window");
+    ODDSEQ_CHECK(n_bins >= 1 && n_bins <= (std::int64_t{1} << 31), "bad number of bins");
+  }
+  const std::int64_t n_events = event_offsets[n_rows];
+  const int threads = core::resolve_threads(n_threads);
+  // Rows cut into chunks of about equal events; the result is the same for any cut.
+  std::int64_t n_chunks = std::min<std::int64_t>(threads, std::max<std::int64_t>(1, n_rows));
+  n_chunks = std::min(
+      n_chunks, std::max<std::int64_t>(1, kHistogramCells / std::max<std::int64_t>(n_objects, 1)));
+  std::vector<std::int64_t> chunk_row(static_cast<std::size_t>(n_chunks) + 1, n_rows);
+  chunk_row[0] = 0;
+  for (std::int64_t c = 1; c < n_chunks; ++c) {
+    const std::int64_t target = n_events / n_chunks * c;
+    chunk_row[static_cast<std::size_t>(c)] =
+        std::upper_bound(event_offsets, event_offsets + n_rows + 1, target) - event_offsets - 1;
+    chunk_row[static_cast<std::size_t>(c)] = std::max(chunk_row[static_cast<std::size_t>(c)],
+                                                      chunk_row[static_cast<std::size_t>(c) - 1]);
+  }
+  const auto nb = static_cast<std::size_t>(n_bins);
+  std::vector<std::vector<std::int64_t>> count(static_cast<std::size_t>(n_chunks));
+  std::vector<std::vector<std::int64_t>> bins(static_cast<std::size_t>(n_chunks));
+  // Pass 1: slots per object and events per bin, per chunk.
+  core::parallel_for(n_chunks, threads, [&](std::int64_t c) {
+    auto& cnt = count[static_cast<std::size_t>(c)];
+    cnt.assign(static_cast<std::size_t>(n_objects), 0);
+    auto& bc = bins[static_cast<std::size_t>(c)];
+    if (with_times) bc.assign(2 * nb, 0);
+    const std::int64_t begin = event_offsets[chunk_row[static_cast<std::size_t>(c)]];
+    const std::int64_t end = event_offsets[chunk_row[static_cast<std::size_t>(c) + 1]];
+    for (std::int64_t i = begin; i < end; ++i) {
+      for (std::int64_t j = 0; j < n_keys; ++j) {
+        const auto key = static_cast<std::int64_t>(keys[i * n_keys + j]);
+        if (key < 0) continue;
+        ODDSEQ_CHECK_RANGE(key < n_objects, "object code " << key << " out of range");
+        ++cnt[static_cast<std::size_t>(key)];
+      }
+      if (with_times) {
+        const std::int64_t rel = times[i] - t0;
+        ODDSEQ_CHECK_RANGE(rel >= 0 && (rel + half) / window < n_bins,
+                           "time " << times[i] << " outside the bins");
+        const std::int64_t bin = rel / window;
+        ++bc[static_cast<std::size_t>(bin)];
+        ++bc[nb + static_cast<std::size_t>((rel + half) / window)];
+      }
+    }
+  });
+  core::throw_if_interrupted();
+  ByObject out;
+  out.offsets.assign(static_cast<std::size_t>(n_objects) + 1, 0);
+  for (std::int64_t o = 0; o < n_objects; ++o) {
+    std::int64_t total = 0;
+    for (std::int64_t c = 0; c < n_chunks; ++c) {
+      auto& cell = count[static_cast<std::size_t>(c)][static_cast<std::size_t>(o)];
+      const std::int64_t k = cell;
+      cell = out.offsets[static_cast<std::size_t>(o)] + total;  // the chunk's first slot
+      total += k;
+    }
+    out.offsets[static_cast<std::size_t>(o) + 1] = out.offsets[static_cast<std::size_t>(o)] + total;
+  }
+  const std::int64_t n_slots = out.offsets[static_cast<std::size_t>(n_objects)];
+  out.rows.resize(static_cast<std::size_t>(n_slots));
+  if (with_times) {
+    out.codes.resize(static_cast<std::size_t>(n_slots));
+    out.bin_counts.assign(2 * nb, 0);
+    for (const auto& bc : bins) {
+      for (std::size_t b = 0; b < 2 * nb; ++b) out.bin_counts[b] += bc[b];
+    }
+  }
+  bins.clear();
+  // Pass 2: every slot to its object's next place, rows in order.
+  core::parallel_for(n_chunks, threads, [&](std::int64_t c) {
+    auto& next = count[static_cast<std::size_t>(c)];
+    for (std::int64_t r = chunk_row[static_cast<std::size_t>(c)];
+         r < chunk_row[static_cast<std::size_t>(c) + 1]; ++r) {
+      for (std::int64_t i = event_offsets[r]; i < event_offsets[r + 1]; ++i) {
+        std::uint32_t code = 0;
+        if (with_times) {
+          const std::int64_t rel = times[i] - t0;
+          code = static_cast<std::uint32_t>(2 * (rel / window) + (rel % window >= window - half));
+        }
+        for (std::int64_t j = 0; j < n_keys; ++j) {
+          const auto key = static_cast<std::int64_t>(keys[i * n_keys + j]);
+          if (key < 0) continue;
+          const std::int64_t at = next[static_cast<std::size_t>(key)]++;
+          out.rows[static_cast<std::size_t>(at)] = static_cast<std::int32_t>(r);
+          if (with_times) out.codes[static_cast<std::size_t>(at)] = code;
+        }
+      }
+    }
+  });
+  core::throw_if_interrupted();
+  return out;
+}
+
+template ByObject events_by_object<std::int32_t>(const std::int64_t*, std::int64_t,
+                                                 const std::int32_t*, std::int64_t, std::int64_t,
+                                                 const std::int64_t*, std::int64_t, std::int64_t,
+                                                 std::int64_t, std::int64_t, int);
+template ByObject events_by_object<std::int64_t>(const std::int64_t*, std::int64_t,
+                                                 const std::int64_t*, std::int64_t, std::int64_t,
+                                                 const std::int64_t*, std::int64_t, std::int64_t,
+                                                 std::int64_t, std::int64_t, int);
+
+ObjectRows distinct_rows(const std::int64_t* offsets, std::int64_t n_objects,
+                         const std::int32_t* rows, int n_threads) {
+  ObjectRows out;
+  out.offsets.assign(static_cast<std::size_t>(n_objects) + 1, 0);
+  core::parallel_for(n_objects, n_threads, [&](std::int64_t o) {
+    std::int64_t d = 0;
+    for (std::int64_t s = offsets[o]; s < offsets[o + 1]; ++s) {
+      d += (s == offsets[o] || rows[s] != rows[s - 1]);
+    }
+    out.offsets[static_cast<std::size_t>(o) + 1] = d;
+  });
+  for (std::int64_t o = 0; o < n_objects; ++o) {
+    out.offsets[static_cast<std::size_t>(o) + 1] += out.offsets[static_cast<std::size_t>(o)];
+  }
+  out.rows.resize(static_cast<std::size_t>(out.offsets[static_cast<std::size_t>(n_objects)]));
+  core::parallel_for(n_objects, n_threads, [&](std::int64_t o) {
+    std::int64_t at = out.offsets[static_cast<std::size_t>(o)];
+    for (std::int64_t s = offsets[o]; s < offsets[o + 1]; ++s) {
+      if (s == offsets[o] || rows[s] != rows[s - 1])
+        out.rows[static_cast<std::size_t>(at++)] = rows[s];
+    }
+  });
+  return out;
+}
+
+namespace {
+
+struct BlockColumns {
+  std::int64_t n_edges = 0;
+  std::int64_t n_columns = 0;
+  std::vector<std::int64_t> object, slot, degree, member_count;
+  std::vector<double> expected;
+  std::vector<std::int32_t> members;
+};
+
+}  // namespace
+
+Lockstep lockstep_columns(const std::int64_t* offsets, std::int64_t n_objects,
+                          const std::int32_t* rows, const std::uint32_t* codes, std::int64_t n_rows,
+                          const double* bin_share, std::int64_t n_bins, double min_lift,
+                          int n_threads) {
+  const int threads = core::resolve_threads(n_threads);
+  Lockstep out;
+  out.object_degree.assign(static_cast<std::size_t>(n_objects), 0);
+  out.row_degree.assign(static_cast<std::size_t>(n_rows), 0);
+  const std::int64_t n_blocks = core::div_up(n_objects, kObjectBlock);
+  std::vector<BlockColumns> blocks(static_cast<std::size_t>(n_blocks));
+  std::vector<std::vector<std::uint64_t>> buffers(static_cast<std::size_t>(threads));
+  std::int64_t* row_degree = out.row_degree.data();
+  core::parallel_for_interruptible(
+      n_blocks, threads,
+      [&](std::int64_t block) {
+        BlockColumns& bo = blocks[static_cast<std::size_t>(block)];
+        auto& keys = buffers[static_cast<std::size_t>(omp_get_thread_num())];
+        const std::int64_t stop = std::min(n_objects, (block + 1) * kObjectBlock);
+        for (std::int64_t o = block * kObjectBlock; o < stop; ++o) {
+          const std::int64_t begin = offsets[o], end = offsets[o + 1];
+          if (begin == end) continue;
+          std::int64_t degree = 0;
+          for (std::int64_t s = begin; s < end; ++s) {
+            ODDSEQ_CHECK_RANGE(rows[s] >= 0 && rows[s] < n_rows,
+                               "row " << rows[s] << " out of range");
+            ODDSEQ_CHECK_RANGE((codes[s] >> 1) + (codes[s] & 1) < n_bins,
+                               "time code " << codes[s] << " outside the bins");
+            degree += (s == begin || rows[s] != rows[s - 1]);
+          }
+          out.object_degree[static_cast<std::size_t>(o)] = degree;
+          if (degree == 1 && end - begin == 1) {  // one event: one column per grid
+#pragma omp atomic
+            row_degree[rows[begin]] += 2;
+            bo.n_edges += 2;
+            bo.n_columns += 2;
+            continue;
+          }
+          // (slot, row) keys of both grids, sorted: runs of one slot are the columns.
+          keys.resize(static_cast<std::size_t>(2 * (end - begin)));
+          std::size_t k = 0;
+          for (std::int64_t s = begin; s < end; ++s) {
+            const std::uint64_t bin = codes[s] >> 1;
+            const std::uint64_t row = static_cast<std::uint32_t>(rows[s]);
+            keys[k++] = ((2 * bin) << 32) | row;
+            keys[k++] = ((2 * (bin + (codes[s] & 1)) + 1) << 32) | row;
+          }
+          std::sort(keys.begin(), keys.end());
+          std::size_t i = 0;
+          while (i < keys.size()) {
+            const std::uint64_t slot = keys[i] >> 32;
+            std::size_t j = i;
+            std::int64_t d = 0;
+            while (j < keys.size() && (keys[j] >> 32) == slot) {
+              if (j == i || keys[j] != keys[j - 1]) {
+                ++d;
+#pragma omp atomic
+                ++row_degree[keys[j] & 0xffffffffu];
+              }
+              ++j;
+            }
+            bo.n_edges += d;
+            ++bo.n_columns;
+            if (d >= 2) {
+              const auto grid = static_cast<std::int64_t>(slot & 1);
+              const auto bin = static_cast<std::int64_t>(slot >> 1);
+              const double expected = static_cast<double>(degree) * bin_share[grid * n_bins + bin];
+              if (static_cast<double>(d) >= min_lift * expected) {
+                bo.object.push_back(o);
+                bo.slot.push_back(static_cast<std::int64_t>(slot));
+                bo.degree.push_back(d);
+                bo.expected.push_back(expected);
+                bo.member_count.push_back(d);
+                for (std::size_t m = i; m < j; ++m) {
+                  if (m == i || keys[m] != keys[m - 1]) {
+                    bo.members.push_back(static_cast<std::int32_t>(keys[m] & 0xffffffffu));
+                  }
+                }
+              }
+            }
+            i = j;
+          }
+        }
+      },
+      1);
+  buffers.clear();
+  std::size_t n_candidates = 0, n_members = 0;
+  for (const auto& bo : blocks) {
+    out.n_edges += bo.n_edges;
+    out.n_columns += bo.n_columns;
+    n_candidates += bo.object.size();
+    n_members += bo.members.size();
+  }
+  out.col_object.reserve(n_candidates);
+  out.col_slot.reserve(n_candidates);
+  out.col_degree.reserve(n_candidates);
+  out.col_expected.reserve(n_candidates);
+  out.member_offsets.reserve(n_candidates + 1);
+  out.member_offsets.push_back(0);
+  out.members.reserve(n_members);
+  for (auto& bo : blocks) {
+    out.col_object.insert(out.col_object.end(), bo.object.begin(), bo.object.end());
+    out.col_slot.insert(out.col_slot.end(), bo.slot.begin(), bo.slot.end());
+    out.col_degree.insert(out.col_degree.end(), bo.degree.begin(), bo.degree.end());
+    out.col_expected.insert(out.col_expected.end(), bo.expected.begin(), bo.expected.end());
+    for (const std::int64_t m : bo.member_count) {
+      out.member_offsets.push_back(out.member_offsets.back() + m);
+    }
+    out.members.insert(out.members.end(), bo.members.begin(), bo.members.end());
+    bo = BlockColumns{};
+  }
+  return out;
+}
+
+}  // namespace oddseq::graph
