@@ -1,13 +1,104 @@
+#include <cmath>
+#include <limits>
 #include <memory>
+#include <string>
 
 #include "common.hpp"
+#include "oddseq/core/hash.hpp"
 #include "oddseq/stream/entity_store.hpp"
+#include "oddseq/stream/model.hpp"
 
 namespace oddseq::bindings {
 
 namespace {
 
 using stream::EntityStore;
+using stream::Model;
+
+template <class T>
+std::vector<T> vec(const CArray<T>& array) {
+  return std::vector<T>(array.data(), array.data() + array.size());
+}
+
+// members: ("kmeans", centers float32 k x d, large uint8 k), ("pca", mean, components
+// k x d, variances, t2), ("robust_z", median, scale, q1, q3, iqr, z, fence).
+std::unique_ptr<Model> make_model(const CArray<std::int64_t>& columns,
+                                  const CArray<std::int8_t>& evidence,
+                                  const CArray<double>& shrink_to, double prior, bool log_signed,
+                                  const CArray<double>& z_mean, const CArray<double>& z_scale,
+                                  const py::list& members, std::int32_t combine,
+                                  const CArray<double>& centre, const CArray<double>& spread,
+                                  double threshold, std::int64_t min_events) {
+  stream::ModelParams params;
+  params.columns = vec(columns);
+  params.evidence = vec(evidence);
+  params.shrink_to = vec(shrink_to);
+  params.prior = prior;
+  params.log_signed = log_signed;
+  params.z_mean = vec(z_mean);
+  params.z_scale = vec(z_scale);
+  for (const py::handle item : members) {
+    const auto spec = item.cast<py::tuple>();
+    const auto kind = spec[0].cast<std::string>();
+    stream::Member m;
+    if (kind == "kmeans") {
+      m.kind = stream::MemberKind::kKMeans;
+      m.centers = vec(spec[1].cast<CArray<float>>());
+      m.large = vec(spec[2].cast<CArray<std::uint8_t>>());
+    } else if (kind == "pca") {
+      m.kind = stream::MemberKind::kPCA;
+      m.mean = vec(spec[1].cast<CArray<double>>());
+      m.components = vec(spec[2].cast<CArray<double>>());
+      m.variance = vec(spec[3].cast<CArray<double>>());
+      m.t2 = spec[4].cast<bool>();
+    } else if (kind == "robust_z") {
+      m.kind = stream::MemberKind::kRobustZ;
+      m.median = vec(spec[1].cast<CArray<double>>());
+      m.scale = vec(spec[2].cast<CArray<double>>());
+      m.q1 = vec(spec[3].cast<CArray<double>>());
+      m.q3 = vec(spec[4].cast<CArray<double>>());
+      m.iqr = vec(spec[5].cast<CArray<double>>());
+      m.z = spec[6].cast<double>();
+      m.fence = spec[7].cast<double>();
+    } else {
+      throw std::invalid_argument("unknown model member " + kind);
+    }
+    params.members.push_back(std::move(m));
+  }
+  if (combine < 0 || combine > 2) throw std::invalid_argument("combine must be 0, 1 or 2");
+  params.combine = static_cast<stream::Combine>(combine);
+  params.centre = vec(centre);
+  params.spread = vec(spread);
+  params.threshold = threshold;
+  params.min_events = min_events;
+  return std::make_unique<Model>(std::move(params));
+}
+
+// An id as pandas' hash_array keys it in a column: Python ints within int64 by value,
+// text (and larger ints, by their decimal text) as UTF-8; a key already hashed passes
+// through. Anything else is the Python layer's to hash.
+std::uint64_t id_key(py::handle id, bool is_key) {
+  PyObject* object = id.ptr();
+  if (is_key) return id.cast<std::uint64_t>();
+  if (PyLong_Check(object)) {
+    int overflow = 0;
+    const long long value = PyLong_AsLongLongAndOverflow(object, &overflow);
+    if (overflow == 0) {
+      if (value == -1 && PyErr_Occurred()) throw py::error_already_set();
+      return core::pandas_hash_int64(value);
+    }
+    const py::str text(id);
+    return id_key(text, false);
+  }
+  if (PyUnicode_Check(object)) {
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(object, &size);
+    if (data == nullptr) throw py::error_already_set();
+    return core::pandas_hash_text(data, static_cast<std::size_t>(size));
+  }
+  throw py::type_error("ids given one at a time must be int or str (got " +
+                       std::string(py::str(py::type::handle_of(id).attr("__name__"))) + ")");
+}
 
 std::unique_ptr<EntityStore> make_store(const CArray<std::int32_t>& column_of_code,
                                         std::int64_t n_columns, bool has_times, bool has_items,
@@ -60,11 +151,13 @@ py::tuple update(EntityStore& store, const CArray<std::uint64_t>& entity,
                            data_or_null(value)};
   std::vector<std::uint8_t> status(static_cast<std::size_t>(n));
   std::vector<std::uint64_t> touched;
+  std::vector<std::int64_t> first_rows;
   {
     py::gil_scoped_release release;  // sequential state updates; no Python objects touched
-    store.update(batch, status.data(), touched);
+    store.update(batch, status.data(), touched, &first_rows);
   }
-  return py::make_tuple(to_numpy(std::move(status)), to_numpy(std::move(touched)));
+  return py::make_tuple(to_numpy(std::move(status)), to_numpy(std::move(touched)),
+                        to_numpy(std::move(first_rows)));
 }
 
 py::tuple features(const EntityStore& store, const CArray<std::uint64_t>& keys,
@@ -108,6 +201,59 @@ py::dict counters(const EntityStore& store) {
   return out;
 }
 
+py::tuple update_scored(EntityStore& store, const Model& model, const CArray<std::uint64_t>& entity,
+                        const CArray<std::int32_t>& code,
+                        const std::optional<CArray<std::int64_t>>& time,
+                        const std::optional<CArray<std::uint64_t>>& item,
+                        const std::optional<CArray<std::uint8_t>>& item_present,
+                        const std::optional<CArray<double>>& value) {
+  py::tuple applied = update(store, entity, code, time, item, item_present, value);
+  auto touched = applied[1].cast<CArray<std::uint64_t>>();
+  const std::int64_t m = touched.size();
+  std::vector<double> score(static_cast<std::size_t>(m));
+  std::vector<std::int64_t> length(static_cast<std::size_t>(m));
+  std::vector<std::uint8_t> flags(static_cast<std::size_t>(m));
+  {
+    py::gil_scoped_release release;  // reads the state, writes the alert marks
+    stream::score_entities(store, model, touched.data(), m, score.data(), length.data(),
+                           flags.data());
+  }
+  return py::make_tuple(applied[0], touched, applied[2], to_numpy(std::move(score)),
+                        to_numpy(std::move(length)), to_numpy(std::move(flags)));
+}
+
+py::tuple score(EntityStore& store, const Model& model, const CArray<std::uint64_t>& keys) {
+  const std::int64_t n = keys.size();
+  std::vector<double> out(static_cast<std::size_t>(n));
+  std::vector<std::int64_t> length(static_cast<std::size_t>(n));
+  std::vector<std::uint8_t> flags(static_cast<std::size_t>(n));
+  {
+    py::gil_scoped_release release;  // reads the state, writes the alert marks
+    stream::score_entities(store, model, keys.data(), n, out.data(), length.data(), flags.data());
+  }
+  return py::make_tuple(to_numpy(std::move(out)), to_numpy(std::move(length)),
+                        to_numpy(std::move(flags)));
+}
+
+// One event, scored when a model is given: (score, flags, length, status). The GIL is
+// kept: the whole call takes about a microsecond, less than releasing and retaking it.
+py::tuple update_one(EntityStore& store, py::handle entity, bool entity_is_key, std::int32_t code,
+                     std::int64_t time, py::handle item, bool item_is_key, double value,
+                     const Model* model) {
+  const std::uint64_t key = id_key(entity, entity_is_key);
+  const bool has_item = !item.is_none();
+  const std::uint64_t item_key = has_item ? id_key(item, item_is_key) : 0;
+  if (code < 0) throw std::out_of_range("event code must be >= 0");
+  const std::uint8_t status = store.update_one(key, code, time, item_key, has_item, value);
+  double score = std::numeric_limits<double>::quiet_NaN();
+  std::int64_t length = 0;
+  std::uint8_t flags = 0;
+  if (model != nullptr) {
+    stream::score_entities(store, *model, &key, 1, &score, &length, &flags);
+  }
+  return py::make_tuple(score, flags, length, status);
+}
+
 std::int64_t memory_bytes(const EntityStore& store) {
   py::gil_scoped_release release;  // a walk over the state
   return store.memory_bytes();
@@ -120,7 +266,19 @@ std::int64_t evict_idle(EntityStore& store, std::int64_t now_ns) {
 
 }  // namespace
 
+std::uint64_t hash_id(py::handle id) { return id_key(id, false); }
+
 void register_stream(py::module_& m) {
+  py::class_<Model>(m, "StreamModel",
+                    "A fitted AnomalyPipeline's scaling and default detectors, per entity row "
+                    "(oddseq.stream).")
+      .def(py::init(&make_model), py::arg("columns"), py::arg("evidence"), py::arg("shrink_to"),
+           py::arg("prior"), py::arg("log_signed"), py::arg("z_mean"), py::arg("z_scale"),
+           py::arg("members"), py::arg("combine"), py::arg("centre"), py::arg("spread"),
+           py::arg("threshold"), py::arg("min_events"))
+      .def_property_readonly("n_features", &Model::n_features);
+  m.def("stream_hash_id", &hash_id, py::arg("id"),
+        "pandas.util.hash_array's key of one int or str id, as the stream keys ids.");
   py::class_<EntityStore>(m, "StreamEntityStore",
                           "Per-entity running state of a live stream (oddseq.stream).")
       .def(py::init(&make_store), py::arg("column_of_code"), py::arg("n_columns"),
@@ -128,8 +286,14 @@ void register_stream(py::module_& m) {
            py::arg("cart"), py::arg("fav"), py::arg("buy"), py::arg("max_exact_items"),
            py::arg("lateness_ns"), py::arg("max_late_events"), py::arg("ttl_ns"),
            py::arg("max_entities"))
-      .def("update", &update, py::arg("entity"), py::arg("code"), py::arg("time"),
-           py::arg("item"), py::arg("item_present"), py::arg("value"))
+      .def("update", &update, py::arg("entity"), py::arg("code"), py::arg("time"), py::arg("item"),
+           py::arg("item_present"), py::arg("value"))
+      .def("update_scored", &update_scored, py::arg("model"), py::arg("entity"), py::arg("code"),
+           py::arg("time"), py::arg("item"), py::arg("item_present"), py::arg("value"))
+      .def("score", &score, py::arg("model"), py::arg("keys"))
+      .def("update_one", &update_one, py::arg("entity"), py::arg("entity_is_key"), py::arg("code"),
+           py::arg("time"), py::arg("item"), py::arg("item_is_key"), py::arg("value"),
+           py::arg("model").none(true))
       .def("features", &features, py::arg("keys"), py::arg("n_columns"))
       .def("set_alerted", &set_alerted, py::arg("keys"), py::arg("value"))
       .def("alerted", &alerted, py::arg("keys"))

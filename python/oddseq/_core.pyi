@@ -174,6 +174,28 @@ class MarkovModel:
         self, offsets: NDArray[np.int64], codes: NDArray[np.int32], top_g: int, n_threads: int
     ) -> NDArray[np.float64]: ...
 
+class StreamModel:
+    def __init__(
+        self,
+        columns: NDArray[np.int64],
+        evidence: NDArray[np.int8],
+        shrink_to: NDArray[np.float64],
+        prior: float,
+        log_signed: bool,
+        z_mean: NDArray[np.float64],
+        z_scale: NDArray[np.float64],
+        members: list[tuple],
+        combine: int,
+        centre: NDArray[np.float64],
+        spread: NDArray[np.float64],
+        threshold: float,
+        min_events: int,
+    ) -> None: ...
+    @property
+    def n_features(self) -> int: ...
+
+def stream_hash_id(id: int | str) -> int: ...
+
 class StreamEntityStore:
     def __init__(
         self,
@@ -201,6 +223,28 @@ class StreamEntityStore:
         item_present: NDArray[np.uint8] | None,
         value: NDArray[np.float64] | None,
     ) -> tuple: ...
+    def update_scored(
+        self,
+        model: StreamModel,
+        entity: NDArray[np.uint64],
+        code: NDArray[np.int32],
+        time: NDArray[np.int64] | None,
+        item: NDArray[np.uint64] | None,
+        item_present: NDArray[np.uint8] | None,
+        value: NDArray[np.float64] | None,
+    ) -> tuple: ...
+    def score(self, model: StreamModel, keys: NDArray[np.uint64]) -> tuple: ...
+    def update_one(
+        self,
+        entity: int | str,
+        entity_is_key: bool,
+        code: int,
+        time: int,
+        item: int | str | None,
+        item_is_key: bool,
+        value: float,
+        model: StreamModel | None,
+    ) -> tuple[float, int, int, int]: ...
     def features(self, keys: NDArray[np.uint64], n_columns: int) -> tuple: ...
     def set_alerted(self, keys: NDArray[np.uint64], value: bool) -> None: ...
     def alerted(self, keys: NDArray[np.uint64]) -> NDArray[np.uint8]: ...

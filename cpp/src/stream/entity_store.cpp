@@ -15,7 +15,7 @@ namespace {
 __extension__ typedef unsigned __int128 U128;  // exact sums of squared gaps in ns^2
 
 constexpr double kSecondsPerNano = 1e-9;  // as the batch encoders convert
-constexpr int kSketchBits = 10;            // HyperLogLog with 2^10 one-byte registers
+constexpr int kSketchBits = 10;           // HyperLogLog with 2^10 one-byte registers
 constexpr std::size_t kSketchSize = std::size_t{1} << kSketchBits;
 constexpr std::size_t kLinearKeys = 8;  // up to this many keys, a scan beats a hash index
 
@@ -24,10 +24,10 @@ constexpr std::size_t kLinearKeys = 8;  // up to this many keys, a scan beats a 
 // keys beyond it (the tracked keys keep exact counts).
 struct KeySet {
   std::vector<std::uint64_t> keys;
-  std::vector<std::uint32_t> counts;  // per entity and item: 4 G events at most
-  std::vector<std::uint32_t> index;             // open addressing: position + 1, 0 empty
-  std::unique_ptr<std::uint8_t[]> sketch;       // registers, once past the bound
-  std::int64_t total = 0, untracked = 0;        // occurrences; of keys not tracked
+  std::vector<std::uint32_t> counts;       // per entity and item: 4 G events at most
+  std::vector<std::uint32_t> index;        // open addressing: position + 1, 0 empty
+  std::unique_ptr<std::uint8_t[]> sketch;  // registers, once past the bound
+  std::int64_t total = 0, untracked = 0;   // occurrences; of keys not tracked
 
   std::int64_t find(std::uint64_t key) const {
     if (index.empty()) {
@@ -139,8 +139,8 @@ Tally tally(const KeySet& set) {
     if (c > 1) weighted += static_cast<double>(c) * std::log2(static_cast<double>(c));
   }
   if (set.untracked > 0) {
-    const double extra = static_cast<double>(std::max<std::int64_t>(
-        t.distinct - static_cast<std::int64_t>(set.keys.size()), 1));
+    const double extra = static_cast<double>(
+        std::max<std::int64_t>(t.distinct - static_cast<std::int64_t>(set.keys.size()), 1));
     const double per = static_cast<double>(set.untracked) / extra;
     if (per > 1.0) weighted += static_cast<double>(set.untracked) * std::log2(per);
     t.top = std::max(t.top, static_cast<std::int64_t>(std::ceil(per)));
@@ -168,13 +168,14 @@ bool repeat(const Recent& a, const Recent& b) {
 struct EntityState {
   std::vector<std::int64_t> counts;  // per event code
   std::int64_t length = 0, first_time = 0, last_time = 0;
-  U128 gap_sq = 0;                   // sum of squared gaps, ns^2
-  std::vector<Recent> recent;        // newest events, oldest first
+  U128 gap_sq = 0;             // sum of squared gaps, ns^2
+  std::vector<Recent> recent;  // newest events, oldest first
   KeySet items, bought;
   std::int64_t repeats = 0;
   std::int64_t steps[4] = {0, 0, 0, 0};
   double value_sum = 0.0, value_max = 0.0, value_bought = 0.0, value_mean = 0.0, value_m2 = 0.0;
   std::int64_t value_present = 0;
+  std::uint64_t stamp = 0;  // the last batch that touched it
   bool alerted = false;
 };
 
@@ -207,7 +208,9 @@ EntityState& EntityStore::entity(std::uint64_t key, std::int64_t time, bool& fre
     // features never depend on when sweeps ran.
     if (params_.ttl_ns > 0 && params_.has_times && time - state.last_time > params_.ttl_ns) {
       ++counters_.evicted_ttl;
+      const std::uint64_t stamp = state.stamp;  // still touched once in this batch
       found->second = std::make_unique<EntityState>();
+      found->second->stamp = stamp;
       fresh = true;
       return *found->second;
     }
@@ -251,8 +254,12 @@ std::int64_t EntityStore::evict_idle(std::int64_t now_ns) {
 }
 
 void EntityStore::update(const EventBatch& batch, std::uint8_t* status,
-                         std::vector<std::uint64_t>& touched) {
+                         std::vector<std::uint64_t>& touched,
+                         std::vector<std::int64_t>* first_rows) {
   touched.clear();
+  if (first_rows != nullptr) first_rows->clear();
+  ++batch_;
+  const std::int64_t evicted_before = counters_.evicted_cap;
   const auto n_codes = static_cast<std::int64_t>(params_.column_of_code.size());
   const auto recent_cap = static_cast<std::size_t>(params_.max_late_events);
   const bool items = params_.has_items && batch.item != nullptr;
@@ -264,8 +271,7 @@ void EntityStore::update(const EventBatch& batch, std::uint8_t* status,
     ODDSEQ_CHECK_RANGE(code >= 0 && code < n_codes,
                        "event code " << code << " outside [0, " << n_codes << ")");
     const std::int64_t t = times ? batch.time[i] : 0;
-    const Recent event{t, items ? batch.item[i] : 0,
-                       items && batch.item_present[i] != 0};
+    const Recent event{t, items ? batch.item[i] : 0, items && batch.item_present[i] != 0};
     bool fresh = false;
     EntityState& s = entity(batch.entity[i], t, fresh);
     // Where the event goes among the entity's newest events (stable: after equal times).
@@ -337,23 +343,25 @@ void EntityStore::update(const EventBatch& batch, std::uint8_t* status,
       }
     }
     if (times) watermark_ = std::max(watermark_, t);
-    if (fresh || touched.empty() || touched.back() != batch.entity[i]) {
+    if (s.stamp != batch_) {  // the entity's first event of this batch
+      s.stamp = batch_;
       touched.push_back(batch.entity[i]);
+      if (first_rows != nullptr) first_rows->push_back(i);
     }
   }
-  // touched may name an entity twice (A, B, A): keep first touches only.
-  if (touched.size() > 1) {
-    std::vector<std::uint64_t> sorted(touched);
-    std::sort(sorted.begin(), sorted.end());
-    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
-      std::unordered_map<std::uint64_t, bool> seen;
-      seen.reserve(touched.size());
-      std::size_t kept = 0;
-      for (const std::uint64_t key : touched) {
-        if (seen.emplace(key, true).second) touched[kept++] = key;
-      }
-      touched.resize(kept);
+  // An entity evicted at the cap and back within the batch was touched twice: first
+  // touches only.
+  if (counters_.evicted_cap != evicted_before && touched.size() > 1) {
+    std::unordered_map<std::uint64_t, bool> seen;
+    seen.reserve(touched.size());
+    std::size_t kept = 0;
+    for (std::size_t j = 0; j < touched.size(); ++j) {
+      if (!seen.emplace(touched[j], true).second) continue;
+      if (first_rows != nullptr) (*first_rows)[kept] = (*first_rows)[j];
+      touched[kept++] = touched[j];
     }
+    touched.resize(kept);
+    if (first_rows != nullptr) first_rows->resize(kept);
   }
   // Sweep the idle when the stream's clock has moved on by a sixteenth of the TTL.
   if (params_.ttl_ns > 0 && times && watermark_ != std::numeric_limits<std::int64_t>::min() &&
@@ -363,85 +371,127 @@ void EntityStore::update(const EventBatch& batch, std::uint8_t* status,
   }
 }
 
+std::uint8_t EntityStore::update_one(std::uint64_t entity, std::int32_t code, std::int64_t time,
+                                     std::uint64_t item, bool item_present, double value) {
+  const std::uint8_t present = item_present ? 1 : 0;
+  const EventBatch batch{1, &entity, &code, &time, &item, &present, &value};
+  std::uint8_t status = kApplied;
+  update(batch, &status, one_touched_);
+  return status;
+}
+
+bool EntityStore::row(std::uint64_t key, float* out, std::int64_t* length,
+                      bool* approximate) const {
+  const auto it = entities_.find(key);
+  if (it == entities_.end()) return false;
+  *length = it->second->length;
+  write_row(*it->second, out, approximate);
+  return true;
+}
+
+bool EntityStore::exchange_alerted(std::uint64_t key, bool now) {
+  const auto it = entities_.find(key);
+  if (it == entities_.end()) return false;
+  const bool before = it->second->alerted;
+  it->second->alerted = now;
+  return before;
+}
+
 void EntityStore::features(const std::uint64_t* keys, std::int64_t n, float* out,
                            std::int64_t* length, std::uint8_t* found,
                            std::uint8_t* approximate) const {
-  const std::int64_t n_columns = params_.n_columns;
-  const std::int64_t width = feature_width(n_columns);
+  const std::int64_t width = feature_width(params_.n_columns);
   for (std::int64_t r = 0; r < n; ++r) {
     float* row = out + r * width;
-    std::fill_n(row, width, 0.0f);
     const auto it = entities_.find(keys[r]);
     found[r] = it != entities_.end();
     approximate[r] = 0;
     length[r] = 0;
-    if (it == entities_.end()) continue;
-    const EntityState& s = *it->second;
-    const std::int64_t len = s.length;
-    length[r] = len;
-    std::vector<std::int64_t> columns(static_cast<std::size_t>(n_columns), 0);
-    for (std::size_t c = 0; c < s.counts.size(); ++c) {
-      columns[static_cast<std::size_t>(params_.column_of_code[c])] += s.counts[c];
+    if (it == entities_.end()) {
+      std::fill_n(row, width, 0.0f);
+      continue;
     }
-    for (std::int64_t c = 0; c < n_columns; ++c) {
-      row[c] = static_cast<float>(columns[static_cast<std::size_t>(c)]);
+    length[r] = it->second->length;
+    bool approx = false;
+    write_row(*it->second, row, &approx);
+    approximate[r] = approx ? 1 : 0;
+  }
+}
+
+void EntityStore::write_row(const EntityState& s, float* row, bool* approximate) const {
+  const std::int64_t n_columns = params_.n_columns;
+  std::fill_n(row, feature_width(n_columns), 0.0f);
+  *approximate = false;
+  const std::int64_t len = s.length;
+  // Counts add up per column in int64 (several codes may share one), then one rounding.
+  std::int64_t pooled[64];
+  std::vector<std::int64_t> many;
+  std::int64_t* columns = pooled;
+  if (n_columns > 64) {
+    many.assign(static_cast<std::size_t>(n_columns), 0);
+    columns = many.data();
+  } else {
+    std::fill_n(pooled, n_columns, 0);
+  }
+  for (std::size_t c = 0; c < s.counts.size(); ++c) {
+    columns[params_.column_of_code[c]] += s.counts[c];
+  }
+  for (std::int64_t c = 0; c < n_columns; ++c) row[c] = static_cast<float>(columns[c]);
+  row[n_columns] = static_cast<float>(len);
+  if (params_.has_times && len >= 2) {
+    const std::int64_t span = s.last_time - s.first_time;
+    const double duration = static_cast<double>(span) * kSecondsPerNano;
+    const auto gaps = static_cast<std::uint64_t>(len - 1);
+    // Population variance of the gaps, exactly: (m * sum g^2 - (sum g)^2) / m^2, the
+    // gaps summing to the span.
+    const U128 sum = static_cast<U128>(span);
+    U128 scaled;
+    double variance_ns2;
+    if (!__builtin_mul_overflow(s.gap_sq, static_cast<U128>(gaps), &scaled) &&
+        scaled >= sum * sum) {
+      variance_ns2 = static_cast<double>(scaled - sum * sum) /
+                     (static_cast<double>(gaps) * static_cast<double>(gaps));
+    } else {
+      const long double m = static_cast<long double>(gaps);
+      const long double mean = static_cast<long double>(span) / m;
+      variance_ns2 =
+          static_cast<double>(std::max(0.0L, static_cast<long double>(s.gap_sq) / m - mean * mean));
     }
-    row[n_columns] = static_cast<float>(len);
-    if (params_.has_times && len >= 2) {
-      const std::int64_t span = s.last_time - s.first_time;
-      const double duration = static_cast<double>(span) * kSecondsPerNano;
-      const auto gaps = static_cast<std::uint64_t>(len - 1);
-      // Population variance of the gaps, exactly: (m * sum g^2 - (sum g)^2) / m^2, the
-      // gaps summing to the span.
-      const U128 sum = static_cast<U128>(span);
-      U128 scaled;
-      double variance_ns2;
-      if (!__builtin_mul_overflow(s.gap_sq, static_cast<U128>(gaps), &scaled) &&
-          scaled >= sum * sum) {
-        variance_ns2 = static_cast<double>(scaled - sum * sum) /
-                       (static_cast<double>(gaps) * static_cast<double>(gaps));
-      } else {
-        const long double m = static_cast<long double>(gaps);
-        const long double mean = static_cast<long double>(span) / m;
-        variance_ns2 = static_cast<double>(
-            std::max(0.0L, static_cast<long double>(s.gap_sq) / m - mean * mean));
-      }
-      row[n_columns + 1] = static_cast<float>(duration);
-      row[n_columns + 2] = static_cast<float>(duration / static_cast<double>(gaps));
-      row[n_columns + 3] = static_cast<float>(std::sqrt(variance_ns2) * kSecondsPerNano);
-    }
-    float* div = row + n_columns + 4;
-    if (params_.has_items) {
-      const Tally all = tally(s.items);
-      div[0] = static_cast<float>(all.distinct);
-      div[1] = static_cast<float>(static_cast<double>(all.distinct) / static_cast<double>(len));
-      div[2] = static_cast<float>(all.entropy);
-      div[3] = static_cast<float>(
-          s.items.total > 0 ? static_cast<double>(all.top) / static_cast<double>(s.items.total)
-                            : 0.0);
-      div[4] = static_cast<float>(
-          len > 1 ? static_cast<double>(s.repeats) / static_cast<double>(len - 1) : 0.0);
-      div[5] = static_cast<float>(s.bought.distinct());
-      approximate[r] = s.items.approximate() || s.bought.approximate();
-    }
-    auto ratio = [](std::int64_t a, std::int64_t b) {
-      return static_cast<float>(static_cast<double>(a) /
-                                static_cast<double>(std::max<std::int64_t>(b, 1)));
-    };
-    div[6] = ratio(s.steps[1], s.steps[0]);
-    div[7] = ratio(s.steps[2], s.steps[0]);
-    div[8] = ratio(s.steps[3], s.steps[0]);
-    div[9] = ratio(s.steps[3], s.steps[1]);
-    if (params_.has_values) {
-      const double present = static_cast<double>(s.value_present);
-      div[10] = static_cast<float>(s.value_sum);
-      div[11] = static_cast<float>(s.value_present > 0 ? s.value_sum / present : 0.0);
-      div[12] = static_cast<float>(s.value_max);
-      div[13] = static_cast<float>(s.value_present > 0 ? std::sqrt(s.value_m2 / present) : 0.0);
-      div[14] = static_cast<float>(static_cast<double>(len - s.value_present) /
-                                   static_cast<double>(len));
-      div[15] = static_cast<float>(s.value_bought);
-    }
+    row[n_columns + 1] = static_cast<float>(duration);
+    row[n_columns + 2] = static_cast<float>(duration / static_cast<double>(gaps));
+    row[n_columns + 3] = static_cast<float>(std::sqrt(variance_ns2) * kSecondsPerNano);
+  }
+  float* div = row + n_columns + 4;
+  if (params_.has_items) {
+    const Tally all = tally(s.items);
+    div[0] = static_cast<float>(all.distinct);
+    div[1] = static_cast<float>(static_cast<double>(all.distinct) / static_cast<double>(len));
+    div[2] = static_cast<float>(all.entropy);
+    div[3] = static_cast<float>(s.items.total > 0 ? static_cast<double>(all.top) /
+                                                        static_cast<double>(s.items.total)
+                                                  : 0.0);
+    div[4] = static_cast<float>(
+        len > 1 ? static_cast<double>(s.repeats) / static_cast<double>(len - 1) : 0.0);
+    div[5] = static_cast<float>(s.bought.distinct());
+    *approximate = s.items.approximate() || s.bought.approximate();
+  }
+  auto ratio = [](std::int64_t a, std::int64_t b) {
+    return static_cast<float>(static_cast<double>(a) /
+                              static_cast<double>(std::max<std::int64_t>(b, 1)));
+  };
+  div[6] = ratio(s.steps[1], s.steps[0]);
+  div[7] = ratio(s.steps[2], s.steps[0]);
+  div[8] = ratio(s.steps[3], s.steps[0]);
+  div[9] = ratio(s.steps[3], s.steps[1]);
+  if (params_.has_values) {
+    const double present = static_cast<double>(s.value_present);
+    div[10] = static_cast<float>(s.value_sum);
+    div[11] = static_cast<float>(s.value_present > 0 ? s.value_sum / present : 0.0);
+    div[12] = static_cast<float>(s.value_max);
+    div[13] = static_cast<float>(s.value_present > 0 ? std::sqrt(s.value_m2 / present) : 0.0);
+    div[14] =
+        static_cast<float>(static_cast<double>(len - s.value_present) / static_cast<double>(len));
+    div[15] = static_cast<float>(s.value_bought);
   }
 }
 
@@ -462,8 +512,7 @@ void EntityStore::alerted(const std::uint64_t* keys, std::int64_t n, std::uint8_
 std::int64_t EntityStore::memory_bytes() const {
   // Per entity: the state, its heap parts, and the hash map's node and bucket.
   constexpr std::int64_t kNode = sizeof(std::uint64_t) + sizeof(void*) * 2 + sizeof(std::size_t);
-  std::int64_t bytes =
-      static_cast<std::int64_t>(entities_.bucket_count() * sizeof(void*));
+  std::int64_t bytes = static_cast<std::int64_t>(entities_.bucket_count() * sizeof(void*));
   for (const auto& [key, state] : entities_) {
     bytes += kNode + static_cast<std::int64_t>(sizeof(EntityState));
     bytes += static_cast<std::int64_t>(state->counts.capacity() * sizeof(std::int64_t) +

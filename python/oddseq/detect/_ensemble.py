@@ -135,6 +135,23 @@ class EnsembleDetector(BaseDetector):
         if self.combine == "mean":
             return scores.mean(axis=1)
         if self.combine == "max":
+    def score_normalization(self):
+        """(centre, spread) per member of the "zscore" normalisation: a member's score s
+        enters the combination as (s - centre) / spread (the median and 1.4826 MAD of
+        its training scores). The stream's C++ scoring reads them from here.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from oddseq.detect import KNNDetector, RobustZDetector
+        >>> X = np.random.default_rng(0).normal(size=(100, 2))
+        >>> det = EnsembleDetector([KNNDetector(), RobustZDetector()]).fit(X)
+        >>> [part.shape for part in det.score_normalization()]
+        [(2,), (2,)]
+        """
+        check_is_fitted(self, "detectors_")
+        return self._centre.copy(), self._spread.copy()
+
             return scores.max(axis=1)
         return np.column_stack([scores[:, b].max(axis=1) for b in self._buckets]).mean(axis=1)
 

@@ -7,6 +7,6 @@ others are approximated.
 """
 
 from ._river import RiverAdapter
-from ._scorer import STREAM_FEATURES, StreamScorer, StreamUpdate
+from ._scorer import STREAM_FEATURES, StreamEvent, StreamScorer, StreamUpdate
 
-__all__ = ["STREAM_FEATURES", "RiverAdapter", "StreamScorer", "StreamUpdate"]
+__all__ = ["STREAM_FEATURES", "RiverAdapter", "StreamEvent", "StreamScorer", "StreamUpdate"]

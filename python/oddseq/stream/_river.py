@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 __all__ = ["RiverAdapter"]
 
 
@@ -15,7 +13,8 @@ class RiverAdapter:
     returns the entity's score with it (a live entity's score must include its newest
     event), and the ``learn_one(x)`` that follows in River's score-then-learn loop does
     not absorb the same event again; ``learn_one`` alone absorbs it. The model itself is
-    not refitted. An entity below ``min_events`` scores NaN.
+    not refitted. An entity below ``min_events`` scores NaN. Each event takes
+    :meth:`StreamScorer.update_one`'s path (no DataFrame per event).
 
     Parameters
     ----------
@@ -44,8 +43,14 @@ class RiverAdapter:
         self._pending = None
 
     def _absorb(self, x: dict) -> float:
-        out = self.scorer.update(pd.DataFrame([x]))
-        return float(out.scores["score"].iloc[0]) if len(out.scores) else float("nan")
+        scorer = self.scorer
+        return scorer.update_one(
+            x.get(scorer.entity),
+            None if scorer.event is None else x.get(scorer.event),
+            None if scorer.time is None else x.get(scorer.time),
+            None if scorer.item is None else x.get(scorer.item),
+            None if scorer.value is None else x.get(scorer.value),
+        ).score
 
     def learn_one(self, x: dict) -> None:
         """Absorb the event ``x`` (unless ``score_one`` just did)."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import numbers
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -13,8 +15,10 @@ from .. import _core
 from .._reasons import ALERT_FEATURES, alert_reasons
 from ..encode import CountTimingEncoder, DiversityEncoder
 from ..sequences._sequences import _duration_ns, _times_to_ns
+from ..utils._time import UNIT_TO_NS
+from ._model import stream_model
 
-__all__ = ["StreamScorer", "StreamUpdate", "STREAM_FEATURES"]
+__all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
 
 # The DiversityEncoder's columns in the order the C++ state writes them.
 _DIVERSITY = (
@@ -104,11 +108,55 @@ class StreamUpdate:
     n_invalid: int = 0
 
 
+class StreamEvent(NamedTuple):
+    """What one :meth:`StreamScorer.update_one` found.
+
+    Attributes
+    ----------
+    score : float
+        The entity's score with the event absorbed; NaN when the event was invalid or
+        the entity has fewer than the pipeline's ``min_events`` events.
+    is_anomaly : bool
+        Score above the fitted threshold.
+    new : bool
+        The entity crossed the threshold with this event (it was below before).
+    reason : str or None
+        The two features that drive the score, for a new alert; None otherwise.
+    length : int
+        The entity's events so far (0 for an invalid event).
+
+    Examples
+    --------
+    >>> StreamEvent(0.5, False, False, None, 3).score
+    0.5
+    """
+
+    score: float
+    is_anomaly: bool
+    new: bool
+    reason: str | None
+    length: int
+
+
+_INVALID = StreamEvent(math.nan, False, False, None, 0)
+# Flags of the C++ scoring (oddseq::stream::ScoreFlags).
+_SCORED, _ABOVE, _NEW, _APPROXIMATE = 1, 2, 4, 8
+_INT64_MAX = 2**63 - 1
+
+
 def _hash_keys(values) -> np.ndarray:
-    """64-bit keys of ids: integers by value, everything else by its text."""
+    """64-bit keys of ids: integers by value (also when a missing id made their column
+    float: 7.0 is the id 7), everything else by its text."""
     array = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     if array.dtype.kind in "iub":
         return pd.util.hash_array(array.astype(np.int64, copy=False))
+    if (
+        array.dtype.kind == "f"
+        and np.isfinite(array).all()
+        and (np.abs(array) < 2.0**63).all()
+        and (array == np.round(array)).all()
+    ):
+        return pd.util.hash_array(array.astype(np.int64))
     return pd.util.hash_array(array.astype(str).astype(object))
 
 
@@ -158,6 +206,18 @@ class StreamScorer:
     max_late_events : int, default=8
         Newest events kept per entity to place late events (only the newest one without
         ``lateness``).
+    reasons : {"new", "all"}, default="new"
+        Which alerts of :meth:`update` get a ``reason``: those that just crossed the
+        threshold ("new"; an entity still above since an earlier alert has None, its
+        reason was given with that alert), or every alert ("all", slower: each costs
+        the detector's explanation).
+
+    Scoring runs in C++ with the entity's state when the pipeline's detector is the
+    default ensemble or one of K-means, PCA and robust z (``scores_in_cpp_``): the same
+    steps as :meth:`AnomalyPipeline.score` on the same features, equal to its scores up
+    to float32 round-off (about 1e-6 relative: numpy's float32 ``log1p`` and the C++
+    one differ by at most one unit in the last place). Other detectors score through
+    their ``decision_function``, one call per update.
 
     Attributes
     ----------
@@ -197,10 +257,16 @@ class StreamScorer:
         max_entities=None,
         max_exact_items=256,
         max_late_events=8,
+        reasons="new",
     ):
         self.pipeline = pipeline
         self.entity, self.event, self.time, self.item, self.value = entity, event, time, item, value
         self.time_unit = time_unit
+        if time_unit not in UNIT_TO_NS:
+            raise ValueError(
+                f"time_unit must be one of {sorted(UNIT_TO_NS)} (the unit of numeric times), "
+                f"got {time_unit!r}"
+            )
         self._check_pipeline()
         self._check_roles()
         lateness_ns = 0 if _is_zero(lateness) else _duration_ns(lateness, "lateness")
@@ -238,6 +304,17 @@ class StreamScorer:
             int(max_entities or 0),
         )
         self.n_invalid_ = 0
+        if reasons not in ("new", "all"):
+            raise ValueError(f"reasons must be 'new' or 'all', got {reasons!r}")
+        self.reasons = reasons
+        self._model = stream_model(pipeline, self._columns)
+        self.scores_in_cpp_ = self._model is not None
+        # update_one's lookups: event label -> code, the time unit in ns.
+        self._code_of = {label: code for code, label in enumerate(self._labels.tolist())}
+        self._numeric_labels = self._labels.dtype.kind in "iuf"
+        self._time_factor = UNIT_TO_NS[time_unit] if self._has_times else 1
+        self._int_limit = _INT64_MAX // self._time_factor
+        self._float_limit = _INT64_MAX / self._time_factor
 
     # ---- construction
 
@@ -428,13 +505,17 @@ class StreamScorer:
         """
         arrays, entity_ids, n_invalid = self._parse(events)
         self.n_invalid_ += n_invalid
-        status, touched = self._store.update(*arrays)
-        n_dropped = int((status == 2).sum())
+        if self._model is not None:
+            # State, features and scores in one C++ pass over the batch.
+            status, touched, first, score, length, flags = self._store.update_scored(
+                self._model, *arrays
+            )
+        else:
+            status, touched, first = self._store.update(*arrays)
+            score, length, flags = self._score_python(touched)
+        n_dropped = int(np.count_nonzero(status == 2))
         # Each touched entity's id as its first row of the batch gave it.
-        unique, first = np.unique(arrays[0], return_index=True)
-        first = first[np.searchsorted(unique, touched)]
-        labels = pd.Index(entity_ids[first], name=self.entity)
-        scores, alerts = self._score(touched, labels)
+        scores, alerts = self._frames(touched, entity_ids[first], score, length, flags)
         return StreamUpdate(scores, alerts, n_late_dropped=n_dropped, n_invalid=n_invalid)
 
     def _raw(self, keys):
@@ -464,46 +545,206 @@ class StreamScorer:
         raw, _, found, _ = self._raw(np.ascontiguousarray(_hash_keys(ids.to_numpy())))
         return pd.DataFrame(raw[found], index=ids[found], columns=self.feature_names_)
 
-    def _score(self, keys, labels):
+    def update_one(self, entity, event=None, time=None, item=None, value=None) -> StreamEvent:
+        """Apply one event, given as plain values, and score its entity: the fast path
+        for events arriving one at a time (no DataFrame is built; with C++ scoring, one
+        call into C++ per event).
+
+        The values are read as :meth:`update` reads one row of its columns: ids (entity,
+        item) of type int or str, or anything else pandas hashes as a column; numeric
+        times in ``time_unit`` or timestamps; unknown event types count as the unseen
+        type. A missing entity, event type or time (None, NaN, NaT) makes the event
+        invalid: it is skipped and counted (``n_invalid_``), as in :meth:`update`, and
+        the result is a NaN score.
+
+        Parameters
+        ----------
+        entity : int, str or hashable
+        event : event type, optional
+            Needed when the scorer has an ``event`` column.
+        time : number, str or timestamp, optional
+            Needed when the pipeline was fitted with times.
+        item, value : optional
+            When the pipeline was fitted with items / values (None: missing).
+
+        Returns
+        -------
+        StreamEvent
+            ``score``, ``is_anomaly``, ``new`` (a first crossing), ``reason`` (for a
+            new alert) and ``length``.
+
+        Examples
+        --------
+        >>> from oddseq import AnomalyPipeline
+        >>> from oddseq.datasets import make_ecommerce
+        >>> from oddseq.sequences import Sequences
+        >>> log = make_ecommerce(n_users=200, random_state=0).events
+        >>> pipe = AnomalyPipeline().fit(
+        ...     Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp"))
+        >>> live = StreamScorer(pipe, entity="user_id", event="behavior", time="timestamp")
+        >>> _ = live.update_one(7, "pv", 1511539256)
+        >>> live.update_one(7, "buy", 1511539286).length
+        2
+        """
+        if isinstance(entity, (int, str)):
+            entity_key, entity_hashed = entity, False
+        else:
+            entity_key, entity_hashed = self._slow_key(entity, "entity"), True
+            if entity_key is None:
+                return self._invalid()
+        if self.event is None:
+            if event is not None:
+                raise ValueError(
+                    "this scorer has no event column (event=None at construction); leave event out"
+                )
+            code = 0
+        else:
+            try:
+                code = self._code_of[event]
+            except (KeyError, TypeError):
+                code = self._slow_code(event)
+                if code < 0:
+                    return self._invalid()
+        if self._has_times:
+            kind = type(time)
+            if kind is int and -self._int_limit <= time <= self._int_limit:
+                ns = time * self._time_factor
+            elif kind is float and -self._float_limit < time < self._float_limit:
+                ns = round(time * self._time_factor)  # half to even, as np.rint
+            else:
+                ns = self._slow_time(time)
+                if ns is None:
+                    return self._invalid()
+        elif time is not None:
+            raise ValueError("the pipeline was fitted without times; leave time out")
+        else:
+            ns = 0
+        item_key, item_hashed = None, False
+        if self._has_items:
+            if isinstance(item, (int, str)):
+                item_key = item
+            elif item is not None:
+                item_key, item_hashed = self._slow_key(item, "item"), True
+        elif item is not None:
+            raise ValueError("the pipeline was fitted without items; leave item out")
+        number = math.nan
+        if self._has_values:
+            if type(value) is float:
+                number = value
+            elif value is not None:
+                try:
+                    number = float(value)
+                except (TypeError, ValueError):  # as pd.to_numeric(errors="coerce")
+                    number = math.nan
+        elif value is not None:
+            raise ValueError("the pipeline was fitted without values; leave value out")
+        score, flags, length, _ = self._store.update_one(
+            entity_key, entity_hashed, code, ns, item_key, item_hashed, number, self._model
+        )
+        if self._model is None:
+            key = entity_key if entity_hashed else _core.stream_hash_id(entity_key)
+            scores, lengths, many = self._score_python(np.array([key], dtype=np.uint64))
+            score, flags, length = float(scores[0]), int(many[0]), int(lengths[0])
+        reason = None
+        if flags & _NEW:
+            key = entity_key if entity_hashed else _core.stream_hash_id(entity_key)
+            raw, lengths, _, _ = self._raw(np.array([key], dtype=np.uint64))
+            reason = self._reasons(self.pipeline._scaled(raw, lengths), raw)[0]
+        return StreamEvent(score, bool(flags & _ABOVE), bool(flags & _NEW), reason, length)
+
+    def _invalid(self) -> StreamEvent:
+        self.n_invalid_ += 1
+        return _INVALID
+
+    @staticmethod
+    def _slow_key(value, role):
+        """The key of an id that is neither int nor str (None when missing)."""
+        if isinstance(value, (list, tuple, dict, set, np.ndarray, pd.Series, pd.DataFrame)):
+            raise TypeError(f"{role} must be one id (int, str, ...), got {type(value).__name__}")
+        if pd.isna(value):
+            return None
+        return int(_hash_keys(np.array([value]))[0])
+
+    def _slow_code(self, event) -> int:
+        """The code of an event type not found as given: -1 when missing, a numeric type
+        given as text, else the unseen type."""
+        if isinstance(event, (list, dict, set, np.ndarray, pd.Series)):
+            raise TypeError(f"event must be one event type, got {type(event).__name__}")
+        if pd.isna(event):
+            return -1
+        if self._numeric_labels and isinstance(event, (str, bytes)):
+            number = pd.to_numeric(pd.Series([event]), errors="coerce").iloc[0]
+            if not pd.isna(number) and number in self._code_of:
+                return self._code_of[number]
+        return self._other_code
+
+    def _slow_time(self, time):
+        """ns of a time that is no plain int / float in range (None when missing)."""
+        if isinstance(time, (list, tuple, dict, set, np.ndarray, pd.Series)):
+            raise TypeError(f"time must be one time, got {type(time).__name__}")
+        if time is None:
+            return None
+        column = pd.Series([time])
+        if isinstance(time, int) and column.dtype == object:  # beyond int64: out of range
+            column = column.astype(np.float64)
+        ns, bad, _ = _times_to_ns(column, self.time_unit, self.time or "time")
+        return None if bad is not None else int(ns[0])
+
+    def _score_python(self, keys):
+        """(score, length, flags) of these entities through the pipeline's detector (for
+        detectors without C++ scoring), the alert marks updated as the C++ scoring does."""
         pipe = self.pipeline
         raw, lengths, found, approximate = self._raw(keys)
-        keep = found & (lengths >= pipe.min_events)
-        raw, lengths, approximate, labels, keys = (
-            raw[keep],
-            lengths[keep],
-            approximate[keep],
-            labels[keep],
-            keys[keep],
-        )
-        columns = ["score", "is_anomaly", "length", "approximate"]
-        if len(keys) == 0:
-            empty = pd.DataFrame(columns=columns, index=labels)
-            return empty, pd.DataFrame(
-                columns=["score", "threshold", "new", "reason"], index=labels
+        score = np.full(len(keys), np.nan)
+        flags = np.where(approximate, _APPROXIMATE, 0).astype(np.uint8)
+        ok = np.flatnonzero(found & (lengths >= pipe.min_events))
+        if len(ok):
+            X = pipe._scaled(raw[ok], lengths[ok])
+            with _few_threads(len(X)):
+                score[ok] = np.asarray(pipe.detector_.decision_function(X), dtype=np.float64)
+            above = score[ok] > self.threshold_
+            was = self._store.alerted(np.ascontiguousarray(keys[ok])).astype(bool)
+            if (was & ~above).any():
+                self._store.set_alerted(np.ascontiguousarray(keys[ok][was & ~above]), False)
+            if above.any():
+                self._store.set_alerted(np.ascontiguousarray(keys[ok][above]), True)
+            flags[ok] |= (_SCORED | _ABOVE * above | _NEW * (above & ~was)).astype(np.uint8)
+        return score, lengths, flags
+
+    def _frames(self, keys, ids, score, length, flags):
+        """The scores and alerts frames of scored entities; reasons for the alerts that
+        ``reasons`` asks for."""
+        kept = (flags & _SCORED) != 0
+        if not kept.all():
+            keys, ids, score, length, flags = (
+                keys[kept],
+                ids[kept],
+                score[kept],
+                length[kept],
+                flags[kept],
             )
-        X = pipe._scaled(raw, lengths)
-        with _few_threads(len(X)):
-            score = np.asarray(pipe.detector_.decision_function(X), dtype=np.float64)
-        above = score > self.threshold_
+        labels = pd.Index(ids, name=self.entity)
+        above = (flags & _ABOVE) != 0
         scores = pd.DataFrame(
-            {"score": score, "is_anomaly": above, "length": lengths, "approximate": approximate},
+            {
+                "score": score,
+                "is_anomaly": above,
+                "length": length,
+                "approximate": (flags & _APPROXIMATE) != 0,
+            },
             index=labels,
         )
-        was = self._store.alerted(keys).astype(bool)
-        if (was & ~above).any():
-            self._store.set_alerted(np.ascontiguousarray(keys[was & ~above]), False)
         hit = np.flatnonzero(above)
+        new = (flags[hit] & _NEW) != 0
+        reason = np.full(len(hit), None, dtype=object)
+        wanted = np.arange(len(hit)) if self.reasons == "all" else np.flatnonzero(new)
+        if len(wanted):
+            raw, lengths, _, _ = self._raw(np.ascontiguousarray(keys[hit[wanted]]))
+            reason[wanted] = self._reasons(self.pipeline._scaled(raw, lengths), raw)
         alerts = pd.DataFrame(
-            {
-                "score": score[hit],
-                "threshold": self.threshold_,
-                "new": ~was[hit],
-                "reason": self._reasons(X[hit], raw[hit]),
-            },
+            {"score": score[hit], "threshold": self.threshold_, "new": new, "reason": reason},
             index=labels[hit],
         )
-        if len(hit):
-            self._store.set_alerted(np.ascontiguousarray(keys[hit]), True)
         return scores, alerts
 
     def _reasons(self, X, raw) -> np.ndarray:

@@ -63,7 +63,11 @@ def test_final_scores_equal_batch_scores(data):
     live = StreamScorer(pipe, max_exact_items=10_000, **ROLES)
     out = live.update(log)
     batch = pipe.score(Sequences.from_events(log, **ROLES))["score"]
-    np.testing.assert_allclose(out.scores["score"], batch.reindex(out.scores.index), rtol=1e-5)
+    # Equal up to float32 round-off of the C++ scaling (one ulp of log1p): see
+    # test_stream_fast.py.
+    np.testing.assert_allclose(
+        out.scores["score"], batch.reindex(out.scores.index), rtol=1e-5, atol=1e-5
+    )
     alerts = out.alerts
     assert set(alerts.index) == set(out.scores.index[out.scores["is_anomaly"]])
     assert alerts["new"].all() and alerts["reason"].str.contains("typical").all()
@@ -83,7 +87,10 @@ def test_unknown_event_types_are_scored_as_unseen(data):
     assert_same(live.features(seqs.ids), batch_features(pipe, odd))
     assert live.features(seqs.ids)["count[<other>]"].sum() == 20
     np.testing.assert_allclose(
-        out.scores["score"], pipe.score(seqs)["score"].reindex(out.scores.index), rtol=1e-5
+        out.scores["score"],
+        pipe.score(seqs)["score"].reindex(out.scores.index),
+        rtol=1e-5,
+        atol=1e-5,
     )
 
 

@@ -79,8 +79,22 @@ class EntityStore {
   EntityStore& operator=(const EntityStore&) = delete;
 
   // Applies the events in order; status[i] says what became of event i; `touched` gets
-  // the distinct entities of the batch that were updated, in first-touch order.
-  void update(const EventBatch& batch, std::uint8_t* status, std::vector<std::uint64_t>& touched);
+  // the distinct entities of the batch that were updated, in first-touch order, and
+  // `first_rows` (when given) the batch row that first touched each.
+  void update(const EventBatch& batch, std::uint8_t* status, std::vector<std::uint64_t>& touched,
+              std::vector<std::int64_t>* first_rows = nullptr);
+
+  // One event (the batch of one, without its vectors): returns its EventStatus.
+  std::uint8_t update_one(std::uint64_t entity, std::int32_t code, std::int64_t time,
+                          std::uint64_t item, bool item_present, double value);
+
+  // One entity's row of feature_width(n_columns) floats, its length and whether its item
+  // columns come from the sketch; false (and nothing written) for unknown keys.
+  bool row(std::uint64_t key, float* out, std::int64_t* length, bool* approximate) const;
+
+  // Records whether the entity is above the threshold now; returns what was recorded
+  // before (false for unknown keys, which are left unknown).
+  bool exchange_alerted(std::uint64_t key, bool now);
 
   // One row of feature_width(n_columns) floats per key; found[i] = 0 for unknown keys (row
   // of zeros); approximate[i] = 1 when the entity's item columns come from the sketch.
@@ -99,16 +113,20 @@ class EntityStore {
   std::int64_t memory_bytes() const;  // the state's heap use, estimated from its containers
   const StoreCounters& counters() const { return counters_; }
   std::int64_t watermark() const { return watermark_; }
+  std::int64_t n_columns() const { return params_.n_columns; }
 
  private:
   EntityState& entity(std::uint64_t key, std::int64_t time, bool& fresh);
   void evict_for_cap();
+  void write_row(const EntityState& s, float* row, bool* approximate) const;
 
   StoreParams params_;
   std::unordered_map<std::uint64_t, std::unique_ptr<EntityState>> entities_;
   StoreCounters counters_;
   std::int64_t watermark_;
   std::int64_t last_sweep_;
+  std::uint64_t batch_ = 0;                 // batches applied: marks an entity's first touch in one
+  std::vector<std::uint64_t> one_touched_;  // update_one's scratch
 };
 
 }  // namespace oddseq::stream

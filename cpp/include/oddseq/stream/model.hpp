@@ -1,0 +1,79 @@
+#pragma once
+// The fitted model of an AnomalyPipeline applied to one entity's feature row, for the
+// live stream: the pipeline's evidence shrinkage, signed log and standard scaling, then
+// its detector when that is one of the default kinds (K-means distance to the nearest
+// large centre, PCA's SPE or Hotelling's T^2, robust z / Tukey fences) or their
+// z-normalised mean / max ensemble. Every step repeats the Python stage's arithmetic in
+// the same precision and order (float32 features and scaling, float64 detectors), so a
+// score equals AnomalyPipeline.score's on the same features up to float32 round-off of
+// the log (numpy's float32 log1p and the correctly rounded one here differ by at most
+// one unit in the last place) and the order of a few float64 sums.
+#include <cstdint>
+#include <vector>
+
+#include "oddseq/stream/entity_store.hpp"
+
+namespace oddseq::stream {
+
+enum class MemberKind : std::int32_t { kKMeans = 0, kPCA = 1, kRobustZ = 2 };
+
+struct Member {
+  MemberKind kind = MemberKind::kKMeans;
+  // K-means: k x d centres (float32, as fitted) and which clusters are large.
+  std::vector<float> centers;
+  std::vector<std::uint8_t> large;
+  // PCA: mean (d), components (k x d), their variances (k); t2 or SPE.
+  std::vector<double> mean, components, variance;
+  bool t2 = false;
+  // Robust z: per-feature median, scale, quartiles and IQR; the z and fence rules.
+  std::vector<double> median, scale, q1, q3, iqr;
+  double z = 3.0, fence = 1.5;
+};
+
+enum class Combine : std::int32_t { kSingle = 0, kMean = 1, kMax = 2 };
+
+struct ModelParams {
+  std::vector<std::int64_t> columns;  // the pipeline's features among the store's row
+  std::vector<std::int8_t> evidence;  // per feature: 0 (left alone), 1 (events), 2 (gaps)
+  std::vector<double> shrink_to;      // per feature: the population median
+  double prior = 2.0;                 // evidence prior (0: no shrinkage)
+  bool log_signed = true;
+  std::vector<double> z_mean, z_scale;
+  std::vector<Member> members;
+  Combine combine = Combine::kSingle;
+  std::vector<double> centre, spread;  // per member, the ensemble's z-normalisation
+  double threshold = 0.0;
+  std::int64_t min_events = 1;
+};
+
+class Model {
+ public:
+  explicit Model(ModelParams params);  // checks every size against the feature count
+
+  std::int64_t n_features() const { return static_cast<std::int64_t>(params_.columns.size()); }
+  double threshold() const { return params_.threshold; }
+  std::int64_t min_events() const { return params_.min_events; }
+
+  // The score of one entity from its store row (feature_width columns) and length.
+  // scratch holds n_features() floats.
+  double score(const float* store_row, std::int64_t length, float* scratch) const;
+
+ private:
+  double member_score(const Member& m, const float* x) const;
+  ModelParams params_;
+};
+
+// Bits of the per-entity flags score_entities writes.
+enum ScoreFlags : std::uint8_t {
+  kScored = 1,       // tracked and at least min_events long (else the score is NaN)
+  kAbove = 2,        // score > threshold
+  kNewAlert = 4,     // above, and was not at its previous scoring
+  kApproximate = 8,  // its item columns come from the sketch
+};
+
+// Scores these entities as they stand in the store and records whether each is above
+// the threshold, so the next crossing can be told from a standing alert.
+void score_entities(EntityStore& store, const Model& model, const std::uint64_t* keys,
+                    std::int64_t n, double* score, std::int64_t* length, std::uint8_t* flags);
+
+}  // namespace oddseq::stream

@@ -1,0 +1,202 @@
+#include "oddseq/stream/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "oddseq/core/check.hpp"
+#include "oddseq/simd/kernels.hpp"
+
+namespace oddseq::stream {
+
+namespace {
+
+// The nearest of the given centres (lowest index on ties) and its squared distance, by
+// the SIMD kernel KMeansDetector's assignment reports distances with.
+std::pair<std::int64_t, float> nearest(const simd::Kernels& kernels, const float* x,
+                                       const Member& m, std::int64_t d, bool large_only) {
+  const auto k = static_cast<std::int64_t>(m.large.size());
+  std::int64_t best = -1;
+  float best_sq = std::numeric_limits<float>::infinity();
+  for (std::int64_t c = 0; c < k; ++c) {
+    if (large_only && m.large[static_cast<std::size_t>(c)] == 0) continue;
+    const float sq =
+        simd::sqdist(kernels, x, m.centers.data() + c * d, static_cast<std::size_t>(d));
+    if (best < 0 || sq < best_sq) {
+      best = c;
+      best_sq = sq;
+    }
+  }
+  return {best, best_sq};
+}
+
+}  // namespace
+
+Model::Model(ModelParams params) : params_(std::move(params)) {
+  const auto d = static_cast<std::size_t>(params_.columns.size());
+  ODDSEQ_CHECK(d > 0, "a model needs at least one feature");
+  ODDSEQ_CHECK(params_.evidence.size() == d && params_.shrink_to.size() == d &&
+                   params_.z_mean.size() == d && params_.z_scale.size() == d,
+               "evidence, shrink_to, z_mean and z_scale need " << d << " values each");
+  ODDSEQ_CHECK(params_.prior >= 0.0, "the evidence prior must be >= 0");
+  ODDSEQ_CHECK(!params_.members.empty(), "a model needs a detector");
+  ODDSEQ_CHECK(params_.combine != Combine::kSingle || params_.members.size() == 1,
+               "a single detector has one member");
+  if (params_.combine != Combine::kSingle) {
+    ODDSEQ_CHECK(params_.centre.size() == params_.members.size() &&
+                     params_.spread.size() == params_.members.size(),
+                 "the ensemble needs a centre and a spread per member");
+  }
+  ODDSEQ_CHECK(params_.min_events >= 1, "min_events must be >= 1");
+  for (const Member& m : params_.members) {
+    switch (m.kind) {
+      case MemberKind::kKMeans: {
+        const std::size_t k = m.large.size();
+        ODDSEQ_CHECK(k >= 1 && m.centers.size() == k * d, "K-means needs k x " << d << " centres");
+        ODDSEQ_CHECK(std::any_of(m.large.begin(), m.large.end(), [](auto v) { return v != 0; }),
+                     "K-means needs a large cluster");
+        break;
+      }
+      case MemberKind::kPCA: {
+        const std::size_t k = m.variance.size();
+        ODDSEQ_CHECK(m.mean.size() == d && m.components.size() == k * d,
+                     "PCA needs a mean of " << d << " and k x " << d << " components");
+        break;
+      }
+      case MemberKind::kRobustZ:
+        ODDSEQ_CHECK(m.median.size() == d && m.scale.size() == d && m.q1.size() == d &&
+                         m.q3.size() == d && m.iqr.size() == d,
+                     "robust z needs " << d << " medians, scales, quartiles and IQRs");
+        break;
+    }
+  }
+}
+
+double Model::member_score(const Member& m, const float* x) const {
+  const auto d = static_cast<std::int64_t>(params_.columns.size());
+  switch (m.kind) {
+    case MemberKind::kKMeans: {
+      // The distance to the nearest centre, or to the nearest large one when the nearest
+      // cluster is small (KMeansDetector._scores_and_reference).
+      const auto& kernels = simd::active();
+      auto [label, sq] = nearest(kernels, x, m, d, false);
+      if (m.large[static_cast<std::size_t>(label)] == 0)
+        sq = nearest(kernels, x, m, d, true).second;
+      return std::sqrt(static_cast<double>(sq));
+    }
+    case MemberKind::kPCA: {
+      // PCADetector._statistics on the row in float64.
+      const auto k = static_cast<std::int64_t>(m.variance.size());
+      double centred_sq = 0.0, t2 = 0.0, spe = 0.0;
+      double centred[256];
+      std::vector<double> wide;
+      double* c = centred;
+      if (d > 256) {
+        wide.resize(static_cast<std::size_t>(d));
+        c = wide.data();
+      }
+      for (std::int64_t i = 0; i < d; ++i) {
+        c[i] = static_cast<double>(x[i]) - m.mean[static_cast<std::size_t>(i)];
+        centred_sq += c[i] * c[i];
+      }
+      std::vector<double> projected(static_cast<std::size_t>(m.t2 ? 0 : k));
+      for (std::int64_t j = 0; j < k; ++j) {
+        const double* comp = m.components.data() + j * d;
+        double p = 0.0;
+        for (std::int64_t i = 0; i < d; ++i) p += c[i] * comp[i];
+        const double variance = m.variance[static_cast<std::size_t>(j)];
+        if (m.t2) {
+          if (variance > 0) t2 += p * p / variance;
+        } else {
+          projected[static_cast<std::size_t>(j)] = p;
+        }
+      }
+      if (m.t2) return t2;
+      for (std::int64_t i = 0; i < d; ++i) {
+        double predicted = 0.0;
+        for (std::int64_t j = 0; j < k; ++j) {
+          predicted += projected[static_cast<std::size_t>(j)] * m.components[j * d + i];
+        }
+        const double r = c[i] - predicted;
+        spe += r * r;
+      }
+      // A residual at round-off level of the row itself is 0 (as the detector says).
+      const double floor = 64 * std::numeric_limits<double>::epsilon() * centred_sq;
+      return spe <= floor ? 0.0 : spe;
+    }
+    case MemberKind::kRobustZ: {
+      // RobustZDetector._feature_scores, then the most extreme feature.
+      double best = -std::numeric_limits<double>::infinity();
+      for (std::int64_t i = 0; i < d; ++i) {
+        const auto j = static_cast<std::size_t>(i);
+        const double v = static_cast<double>(x[i]);
+        const double z_rule = std::abs(v - m.median[j]) / m.scale[j] / m.z;
+        const double width = m.fence * m.iqr[j];
+        const double beyond = std::max(std::max(m.q1[j] - v, v - m.q3[j]), 0.0);
+        double fence_rule = width > 0 ? beyond / width : std::numeric_limits<double>::infinity();
+        if (width == 0 && beyond == 0) fence_rule = 0.0;
+        best = std::max(best, std::min(z_rule, fence_rule));
+      }
+      return best;
+    }
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+double Model::score(const float* store_row, std::int64_t length, float* x) const {
+  const auto d = static_cast<std::int64_t>(params_.columns.size());
+  // EvidenceShrinker.transform: w x + (1 - w) median in float64, back to float32.
+  const auto n = static_cast<double>(length);
+  const double observed[3] = {0.0, n, std::max(n - 1.0, 0.0)};
+  for (std::int64_t i = 0; i < d; ++i) {
+    const auto j = static_cast<std::size_t>(i);
+    const double raw = static_cast<double>(store_row[params_.columns[j]]);
+    const std::int8_t kind = params_.evidence[j];
+    double w = 1.0;
+    if (params_.prior != 0.0 && kind != 0) w = observed[kind] / (observed[kind] + params_.prior);
+    float v = static_cast<float>(w * raw + (1.0 - w) * params_.shrink_to[j]);
+    // LogScaler: sign(x) log1p(|x|), in float32.
+    const auto log = static_cast<float>(std::log1p(static_cast<double>(std::fabs(v))));
+    if (params_.log_signed) {
+      v = (v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f)) * log;
+    } else {
+      v = log;
+    }
+    // StandardScaler: (x - mean) / scale with both cast to float32.
+    x[i] = (v - static_cast<float>(params_.z_mean[j])) / static_cast<float>(params_.z_scale[j]);
+  }
+  if (params_.combine == Combine::kSingle) return member_score(params_.members.front(), x);
+  // EnsembleDetector: each member's score z-normalised, then their mean (in member
+  // order) or maximum.
+  double total = 0.0, best = -std::numeric_limits<double>::infinity();
+  for (std::size_t m = 0; m < params_.members.size(); ++m) {
+    const double z = (member_score(params_.members[m], x) - params_.centre[m]) / params_.spread[m];
+    total += z;
+    best = std::max(best, z);
+  }
+  return params_.combine == Combine::kMean ? total / static_cast<double>(params_.members.size())
+                                           : best;
+}
+
+void score_entities(EntityStore& store, const Model& model, const std::uint64_t* keys,
+                    std::int64_t n, double* score, std::int64_t* length, std::uint8_t* flags) {
+  const std::int64_t width = feature_width(store.n_columns());
+  std::vector<float> row(static_cast<std::size_t>(width));
+  std::vector<float> x(static_cast<std::size_t>(model.n_features()));
+  for (std::int64_t r = 0; r < n; ++r) {
+    bool approximate = false;
+    length[r] = 0;
+    flags[r] = 0;
+    score[r] = std::numeric_limits<double>::quiet_NaN();
+    if (!store.row(keys[r], row.data(), &length[r], &approximate)) continue;
+    if (approximate) flags[r] |= kApproximate;
+    if (length[r] < model.min_events()) continue;
+    score[r] = model.score(row.data(), length[r], x.data());
+    const bool above = score[r] > model.threshold();
+    const bool before = store.exchange_alerted(keys[r], above);
+    flags[r] |= kScored | (above ? kAbove : 0) | (above && !before ? kNewAlert : 0);
+  }
+}
+
+}  // namespace oddseq::stream

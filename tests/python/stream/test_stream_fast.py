@@ -1,0 +1,247 @@
+"""oddseq.stream's fast paths: scoring in C++, update_one, ids hashed as pandas does."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oddseq import AnomalyPipeline, _core
+from oddseq.datasets import make_ecommerce
+from oddseq.sequences import Sequences
+from oddseq.stream import RiverAdapter, StreamEvent, StreamScorer
+
+ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id", value="price")
+COLUMNS = ["user_id", "behavior", "timestamp", "item_id", "price"]
+# The C++ scoring repeats the pipeline's float32 scaling with a correctly rounded log1p,
+# numpy's float32 log1p is within one unit in the last place of it: scores (z units)
+# agree to about 1e-6.
+ATOL = 1e-5
+
+
+@pytest.fixture(scope="module")
+def log():
+    events = make_ecommerce(n_users=200, random_state=5).events
+    return events.sort_values("timestamp", kind="stable").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def pipes(log):
+    seqs = Sequences.from_events(log, **ROLES)
+    return {
+        method: AnomalyPipeline(method=method).fit(seqs)
+        for method in ("auto", "kmeans", "pca", "robust_z", "knn")
+    }
+
+
+def batch_scores(pipe, log):
+    return pipe.score(Sequences.from_events(log, **ROLES))["score"]
+
+
+@pytest.mark.parametrize("method", ["auto", "kmeans", "pca", "robust_z"])
+def test_cpp_scores_equal_pipeline_scores(log, pipes, method):
+    pipe = pipes[method]
+    live = StreamScorer(pipe, max_exact_items=10_000, **ROLES)
+    assert live.scores_in_cpp_
+    out = live.update(log)
+    batch = batch_scores(pipe, log).reindex(out.scores.index)
+    np.testing.assert_allclose(out.scores["score"], batch, rtol=1e-6, atol=ATOL)
+    # The verdicts agree wherever the score is not within round-off of the threshold.
+    clear = np.abs(batch - pipe.threshold_) > ATOL
+    np.testing.assert_array_equal(
+        out.scores["is_anomaly"][clear], (batch > pipe.threshold_)[clear].to_numpy()
+    )
+
+
+def test_other_detectors_score_through_the_detector(log, pipes):
+    pipe = pipes["knn"]
+    live = StreamScorer(pipe, max_exact_items=10_000, **ROLES)
+    assert not live.scores_in_cpp_
+    out = live.update(log)
+    np.testing.assert_allclose(
+        out.scores["score"], batch_scores(pipe, log).reindex(out.scores.index), rtol=1e-6
+    )
+    assert set(out.alerts.index) == set(out.scores.index[out.scores["is_anomaly"]])
+    first = live.update_one(*log.iloc[0][COLUMNS].tolist())
+    assert isinstance(first, StreamEvent) and np.isfinite(first.score)
+
+
+@pytest.mark.parametrize("method", ["auto", "knn"])
+def test_update_one_equals_update(log, pipes, method):
+    pipe = pipes[method]
+    head = log.head(3000)
+    batched = StreamScorer(pipe, **ROLES)
+    single = StreamScorer(pipe, **ROLES)
+    n_new = 0
+    for at in range(0, len(head), 250):
+        part = head.iloc[at : at + 250]
+        out = batched.update(part)
+        events = [single.update_one(*row) for row in part[COLUMNS].itertuples(index=False)]
+        last = {}
+        for user, event in zip(part["user_id"].tolist(), events):
+            last[user] = event
+            n_new += event.new
+            if event.new:
+                assert event.is_anomaly and "typical" in event.reason
+            else:
+                assert event.reason is None
+        # After the same events, each entity's score and length are the same.
+        got = pd.Series({u: e.score for u, e in last.items()})
+        np.testing.assert_array_equal(got.reindex(out.scores.index), out.scores["score"])
+        lengths = pd.Series({u: e.length for u, e in last.items()})
+        np.testing.assert_array_equal(lengths.reindex(out.scores.index), out.scores["length"])
+    ids = head["user_id"].unique()
+    np.testing.assert_array_equal(single.features(ids), batched.features(ids))
+    assert single.counters == batched.counters
+
+
+def test_update_one_reads_values_as_update_reads_columns(log, pipes):
+    pipe = pipes["auto"]
+    events = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "a"],
+            "behavior": ["pv", "teleport", "cart", "buy"],
+            "timestamp": [10.0, 20.5, 21.0, 40.25],
+            "item_id": [1, None, 2, 1],
+            "price": [1.5, None, 2.0, 3.0],
+        }
+    )
+    batched = StreamScorer(pipe, **ROLES)
+    batched.update(events)
+    single = StreamScorer(pipe, **ROLES)
+    for row in events.astype(object).where(events.notna(), None).itertuples(index=False):
+        single.update_one(*row)
+    pd.testing.assert_frame_equal(single.features(["a", "b"]), batched.features(["a", "b"]))
+    assert single.features(["a"])["count[<other>]"].iloc[0] == 1  # unseen: as in batch
+    # Timestamps as text or datetimes, and numpy scalars, take the slow path to the same
+    # state.
+    other = StreamScorer(pipe, **ROLES)
+    other.update_one(np.int64(9), "pv", pd.Timestamp(10, unit="s"), np.int64(1), np.float64(1))
+    other.update_one(9, "pv", "1970-01-01 00:00:30", 2, 2)
+    reference = StreamScorer(pipe, **ROLES)
+    reference.update(
+        pd.DataFrame(
+            {
+                "user_id": [9, 9],
+                "behavior": ["pv", "pv"],
+                "timestamp": [10, 30],
+                "item_id": [1, 2],
+                "price": [1.0, 2.0],
+            }
+        )
+    )
+    pd.testing.assert_frame_equal(other.features([9]), reference.features([9]))
+
+
+def test_update_one_missing_values_are_invalid_and_counted(pipes):
+    live = StreamScorer(pipes["auto"], **ROLES)
+    for args in [
+        (None, "pv", 1),
+        (float("nan"), "pv", 1),
+        (1, None, 1),
+        (1, "pv", None),
+        (1, "pv", float("nan")),
+        (1, "pv", pd.NaT),
+    ]:
+        result = live.update_one(*args)
+        assert math.isnan(result.score) and result.length == 0 and not result.new
+    assert live.counters["n_invalid"] == 6 and live.counters["n_events"] == 0
+
+
+def test_update_one_bad_input(pipes):
+    live = StreamScorer(pipes["auto"], **ROLES)
+    with pytest.raises(TypeError, match="entity must be one id"):
+        live.update_one([1, 2], "pv", 1)
+    with pytest.raises(TypeError, match="event must be one event type"):
+        live.update_one(1, ["pv"], 1)
+    with pytest.raises(TypeError, match="time must be one time"):
+        live.update_one(1, "pv", [1, 2])
+    with pytest.raises(ValueError, match="2262"):
+        live.update_one(1, "pv", 10**20)
+    no_items = StreamScorer(
+        AnomalyPipeline().fit(
+            Sequences.from_events(
+                make_ecommerce(n_users=50, random_state=0).events,
+                entity="user_id",
+                event="behavior",
+                time="timestamp",
+            )
+        ),
+        entity="user_id",
+        event="behavior",
+        time="timestamp",
+    )
+    with pytest.raises(ValueError, match="without items"):
+        no_items.update_one(1, "pv", 1, item=5)
+    with pytest.raises(ValueError, match="without values"):
+        no_items.update_one(1, "pv", 1, value=5.0)
+    with pytest.raises(ValueError, match="time_unit"):
+        StreamScorer(pipes["auto"], time_unit="hours", **ROLES)
+    with pytest.raises(ValueError, match="reasons"):
+        StreamScorer(pipes["auto"], reasons="some", **ROLES)
+
+
+def test_ids_keep_their_entity_when_a_missing_id_makes_the_column_float(pipes):
+    live = StreamScorer(pipes["auto"], **ROLES)
+    first = pd.DataFrame(
+        {
+            "user_id": [7, 7],
+            "behavior": ["pv", "pv"],
+            "timestamp": [0, 1],
+            "item_id": [1, 2],
+            "price": [1.0, 1.0],
+        }
+    )
+    second = first.assign(user_id=[7.0, None], timestamp=[2, 3])  # float64 with NaN
+    live.update(first)
+    live.update(second)
+    live.update_one(7, "pv", 4, 3, 1.0)
+    assert live.features([7])["length"].iloc[0] == 4  # 2 + 1 (one id missing) + 1
+    assert live.counters["n_invalid"] == 1
+
+
+def test_reasons_for_new_alerts_or_all(log, pipes):
+    pipe = pipes["auto"]
+    for reasons in ("new", "all"):
+        live = StreamScorer(pipe, reasons=reasons, **ROLES)
+        live.update(log)
+        hot = live.update(log[log["user_id"].isin(pipe.table_.index[:3])].tail(3))
+        assert len(hot.alerts) and not hot.alerts["new"].any()
+        if reasons == "new":
+            assert hot.alerts["reason"].isna().all()
+        else:
+            assert hot.alerts["reason"].str.contains("typical").all()
+
+
+def test_river_adapter_takes_the_one_event_path(log, pipes):
+    model = RiverAdapter(StreamScorer(pipes["auto"], **ROLES))
+    reference = StreamScorer(pipes["auto"], **ROLES)
+    for x in log.head(40)[COLUMNS].to_dict("records"):
+        score = model.score_one(x)
+        model.learn_one(x)
+        assert (
+            score
+            == reference.update_one(
+                **{k: x[v] for k, v in ROLES.items() if k != "entity"}, entity=x["user_id"]
+            ).score
+        )
+
+
+ints = st.integers(-(2**63), 2**63 - 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=40), number=ints)
+def test_ids_hash_as_pandas_hashes_a_column(text, number):
+    assert _core.stream_hash_id(text) == pd.util.hash_array(np.array([text], dtype=object))[0]
+    assert _core.stream_hash_id(number) == pd.util.hash_array(np.array([number], np.int64))[0]
+
+
+def test_large_integers_hash_by_their_text():
+    big = 2**70
+    text = pd.util.hash_array(np.array([str(big)], dtype=object))[0]
+    assert _core.stream_hash_id(big) == text
+    with pytest.raises(TypeError, match="int or str"):
+        _core.stream_hash_id(1.5)
