@@ -28,7 +28,8 @@ std::unique_ptr<Model> make_model(const CArray<std::int64_t>& columns,
                                   const CArray<double>& z_mean, const CArray<double>& z_scale,
                                   const py::list& members, std::int32_t combine,
                                   const CArray<double>& centre, const CArray<double>& spread,
-                                  double threshold, std::int64_t min_events) {
+                                  const CArray<std::uint8_t>& explain_with, double threshold,
+                                  std::int64_t min_events) {
   stream::ModelParams params;
   params.columns = vec(columns);
   params.evidence = vec(evidence);
@@ -69,6 +70,7 @@ std::unique_ptr<Model> make_model(const CArray<std::int64_t>& columns,
   params.combine = static_cast<stream::Combine>(combine);
   params.centre = vec(centre);
   params.spread = vec(spread);
+  params.explain_with = vec(explain_with);
   params.threshold = threshold;
   params.min_events = min_events;
   return std::make_unique<Model>(std::move(params));
@@ -235,6 +237,24 @@ py::tuple score(EntityStore& store, const Model& model, const CArray<std::uint64
                         to_numpy(std::move(flags)));
 }
 
+py::tuple explain(const EntityStore& store, const Model& model, const CArray<std::uint64_t>& keys,
+                  std::int64_t top) {
+  const std::int64_t n = keys.size();
+  if (top < 1 || top > model.n_features()) {
+    throw std::invalid_argument("top must be in [1, " + std::to_string(model.n_features()) + "]");
+  }
+  std::vector<std::int64_t> columns(static_cast<std::size_t>(n * top));
+  std::vector<double> typical(static_cast<std::size_t>(n * top));
+  std::vector<std::uint8_t> found(static_cast<std::size_t>(n));
+  {
+    py::gil_scoped_release release;  // reads the state only
+    stream::explain_entities(store, model, keys.data(), n, top, columns.data(), typical.data(),
+                             found.data());
+  }
+  return py::make_tuple(to_numpy_2d(std::move(columns), n, top),
+                        to_numpy_2d(std::move(typical), n, top), to_numpy(std::move(found)));
+}
+
 // One event, scored when a model is given: (score, flags, length, status). The GIL is
 // kept: the whole call takes about a microsecond, less than releasing and retaking it.
 py::tuple update_one(EntityStore& store, py::handle entity, bool entity_is_key, std::int32_t code,
@@ -275,7 +295,7 @@ void register_stream(py::module_& m) {
       .def(py::init(&make_model), py::arg("columns"), py::arg("evidence"), py::arg("shrink_to"),
            py::arg("prior"), py::arg("log_signed"), py::arg("z_mean"), py::arg("z_scale"),
            py::arg("members"), py::arg("combine"), py::arg("centre"), py::arg("spread"),
-           py::arg("threshold"), py::arg("min_events"))
+           py::arg("explain_with"), py::arg("threshold"), py::arg("min_events"))
       .def_property_readonly("n_features", &Model::n_features);
   m.def("stream_hash_id", &hash_id, py::arg("id"),
         "pandas.util.hash_array's key of one int or str id, as the stream keys ids.");
@@ -291,6 +311,7 @@ void register_stream(py::module_& m) {
       .def("update_scored", &update_scored, py::arg("model"), py::arg("entity"), py::arg("code"),
            py::arg("time"), py::arg("item"), py::arg("item_present"), py::arg("value"))
       .def("score", &score, py::arg("model"), py::arg("keys"))
+      .def("explain", &explain, py::arg("model"), py::arg("keys"), py::arg("top"))
       .def("update_one", &update_one, py::arg("entity"), py::arg("entity_is_key"), py::arg("code"),
            py::arg("time"), py::arg("item"), py::arg("item_is_key"), py::arg("value"),
            py::arg("model").none(true))

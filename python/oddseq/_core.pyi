@@ -188,6 +188,7 @@ class StreamModel:
         combine: int,
         centre: NDArray[np.float64],
         spread: NDArray[np.float64],
+        explain_with: NDArray[np.uint8],
         threshold: float,
         min_events: int,
     ) -> None: ...
@@ -234,6 +235,7 @@ class StreamEntityStore:
         value: NDArray[np.float64] | None,
     ) -> tuple: ...
     def score(self, model: StreamModel, keys: NDArray[np.uint64]) -> tuple: ...
+    def explain(self, model: StreamModel, keys: NDArray[np.uint64], top: int) -> tuple: ...
     def update_one(
         self,
         entity: int | str,

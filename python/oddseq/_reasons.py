@@ -15,12 +15,14 @@ __all__ = [
     "ALERT_FEATURES",
     "TABLE_FEATURES",
     "alert_reasons",
+    "alert_reasons_at",
     "feature_reasons",
     "feature_texts",
     "format_value",
     "format_values",
     "in_units",
     "step_reasons",
+    "units_at",
     "with_evidence",
 ]
 
@@ -105,10 +107,16 @@ def in_units(pipeline, explained: pd.DataFrame, raw: np.ndarray):
         cols = feature.cat.codes.to_numpy(np.int64)
     else:
         cols = pd.Index(names).get_indexer(feature.astype(object))
+    return units_at(pipeline, rows, cols, explained["typical"].to_numpy(np.float64), raw)
+
+
+def units_at(pipeline, rows, cols, typical, raw):
+    """:func:`in_units` of an explanation given as arrays: each named feature's row (of
+    ``raw``), column and the detector's typical value in its scaled units."""
     # Only the (row, feature) pairs a reason names are mapped back (the scalers are
     # element-wise): a dense rows x features matrix was gigabytes with wide data.
     typical = pipeline.log_scaler_._inverse_at(
-        pipeline.z_scaler_._inverse_at(explained["typical"].to_numpy(np.float64), cols), cols
+        pipeline.z_scaler_._inverse_at(np.asarray(typical, dtype=np.float64), cols), cols
     )
     # A detector's expectation can fall outside what the feature ever takes (a PCA
     # reconstruction of a ratio below 0): say the nearest value that occurs.
@@ -173,14 +181,23 @@ def alert_reasons(pipeline, explained, raw) -> np.ndarray:
     """A stream alert's reason per row of ``raw``: every feature of the detector's
     explanation (``ALERT_FEATURES`` per row), in the data's units, as the batch table's
     reasons say them."""
+    return _alert_phrases(pipeline, *in_units(pipeline, explained, raw), len(raw))
+
+
+def alert_reasons_at(pipeline, rows, cols, typical, raw) -> np.ndarray:
+    """:func:`alert_reasons` of an explanation given as arrays (as :func:`units_at`
+    takes it): the stream's C++ explanation of new alerts."""
+    return _alert_phrases(pipeline, *units_at(pipeline, rows, cols, typical, raw), len(raw))
+
+
+def _alert_phrases(pipeline, rows, cols, value, typical, n_rows) -> np.ndarray:
     names = pipeline.feature_names_
-    rows, cols, value, typical = in_units(pipeline, explained, raw)
     said = _phrases(
         [shorten(names[c]) for c in cols.tolist()],
         feature_texts(names, cols, value),
         feature_texts(names, cols, typical),
     )
-    phrases = [[] for _ in range(len(raw))]
+    phrases = [[] for _ in range(n_rows)]
     for r, p in zip(rows.tolist(), said.tolist()):
         phrases[r].append(p)
     return np.array(["; ".join(p) for p in phrases], dtype=object)

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "oddseq/core/check.hpp"
+#include "oddseq/linalg/select.hpp"
 #include "oddseq/simd/kernels.hpp"
 
 namespace oddseq::stream {
@@ -49,6 +50,13 @@ Model::Model(ModelParams params) : params_(std::move(params)) {
                  "the ensemble needs a centre and a spread per member");
   }
   ODDSEQ_CHECK(params_.min_events >= 1, "min_events must be >= 1");
+  ODDSEQ_CHECK(
+      params_.explain_with.empty() || params_.explain_with.size() == params_.members.size(),
+      "explain_with needs one flag per member");
+  if (params_.explain_with.empty()) params_.explain_with.assign(params_.members.size(), 1);
+  ODDSEQ_CHECK(std::any_of(params_.explain_with.begin(), params_.explain_with.end(),
+                           [](auto v) { return v != 0; }),
+               "explain_with allows no member");
   for (const Member& m : params_.members) {
     switch (m.kind) {
       case MemberKind::kKMeans: {
@@ -144,7 +152,7 @@ double Model::member_score(const Member& m, const float* x) const {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-double Model::score(const float* store_row, std::int64_t length, float* x) const {
+void Model::scale(const float* store_row, std::int64_t length, float* x) const {
   const auto d = static_cast<std::int64_t>(params_.columns.size());
   // EvidenceShrinker.transform: w x + (1 - w) median in float64, back to float32.
   const auto n = static_cast<double>(length);
@@ -166,6 +174,10 @@ double Model::score(const float* store_row, std::int64_t length, float* x) const
     // StandardScaler: (x - mean) / scale with both cast to float32.
     x[i] = (v - static_cast<float>(params_.z_mean[j])) / static_cast<float>(params_.z_scale[j]);
   }
+}
+
+double Model::score(const float* store_row, std::int64_t length, float* x) const {
+  scale(store_row, length, x);
   if (params_.combine == Combine::kSingle) return member_score(params_.members.front(), x);
   // EnsembleDetector: each member's score z-normalised, then their mean (in member
   // order) or maximum.
@@ -177,6 +189,132 @@ double Model::score(const float* store_row, std::int64_t length, float* x) const
   }
   return params_.combine == Combine::kMean ? total / static_cast<double>(params_.members.size())
                                            : best;
+}
+
+void Model::member_explain(const Member& m, const float* x, double* contribution,
+                           double* typical) const {
+  const auto d = static_cast<std::int64_t>(params_.columns.size());
+  switch (m.kind) {
+    case MemberKind::kKMeans: {
+      // Squared deviation from the reference centre (the one the score measures to).
+      const auto& kernels = simd::active();
+      std::int64_t label = nearest(kernels, x, m, d, false).first;
+      if (m.large[static_cast<std::size_t>(label)] == 0)
+        label = nearest(kernels, x, m, d, true).first;
+      const float* centre = m.centers.data() + label * d;
+      for (std::int64_t i = 0; i < d; ++i) {
+        const double c = static_cast<double>(centre[i]);
+        const double deviation = static_cast<double>(x[i]) - c;
+        contribution[i] = deviation * deviation;
+        typical[i] = c;
+      }
+      return;
+    }
+    case MemberKind::kPCA: {
+      const auto k = static_cast<std::int64_t>(m.variance.size());
+      std::vector<double> centred(static_cast<std::size_t>(d));
+      std::vector<double> projected(static_cast<std::size_t>(k));
+      for (std::int64_t i = 0; i < d; ++i) {
+        centred[static_cast<std::size_t>(i)] =
+            static_cast<double>(x[i]) - m.mean[static_cast<std::size_t>(i)];
+      }
+      for (std::int64_t j = 0; j < k; ++j) {
+        double p = 0.0;
+        for (std::int64_t i = 0; i < d; ++i) {
+          p += centred[static_cast<std::size_t>(i)] * m.components[j * d + i];
+        }
+        projected[static_cast<std::size_t>(j)] = p;
+      }
+      for (std::int64_t i = 0; i < d; ++i) {
+        const auto at = static_cast<std::size_t>(i);
+        double along = 0.0;
+        for (std::int64_t j = 0; j < k; ++j) {
+          const double p = projected[static_cast<std::size_t>(j)];
+          if (m.t2) {
+            // T^2: each feature's share of the component scores, |centred x weights|.
+            const double variance = m.variance[static_cast<std::size_t>(j)];
+            along += (variance > 0 ? p / variance : 0.0) * m.components[j * d + i];
+          } else {
+            along += p * m.components[j * d + i];
+          }
+        }
+        if (m.t2) {
+          contribution[i] = std::abs(centred[at] * along);
+          typical[i] = m.mean[at];
+        } else {
+          // SPE: the squared residual against the value the normal space predicts.
+          const double predicted = m.mean[at] + along;
+          const double residual = static_cast<double>(x[i]) - predicted;
+          contribution[i] = residual * residual;
+          typical[i] = predicted;
+        }
+      }
+      return;
+    }
+    case MemberKind::kRobustZ: {
+      for (std::int64_t i = 0; i < d; ++i) {
+        const auto j = static_cast<std::size_t>(i);
+        const double v = static_cast<double>(x[i]);
+        const double z_rule = std::abs(v - m.median[j]) / m.scale[j] / m.z;
+        const double width = m.fence * m.iqr[j];
+        const double beyond = std::max(std::max(m.q1[j] - v, v - m.q3[j]), 0.0);
+        double fence_rule = width > 0 ? beyond / width : std::numeric_limits<double>::infinity();
+        if (width == 0 && beyond == 0) fence_rule = 0.0;
+        contribution[i] = std::min(z_rule, fence_rule);
+        typical[i] = m.median[j];
+      }
+      return;
+    }
+  }
+}
+
+void Model::explain(const float* store_row, std::int64_t length, std::int64_t top, float* x,
+                    std::int64_t* columns, double* typical) const {
+  const auto d = static_cast<std::int64_t>(params_.columns.size());
+  ODDSEQ_CHECK(top >= 1 && top <= d, "explain: top must be in [1, " << d << "]");
+  scale(store_row, length, x);
+  // The member that explains: the highest normalised score among those allowed.
+  std::size_t lead = 0;
+  if (params_.combine != Combine::kSingle) {
+    double best = -std::numeric_limits<double>::infinity();
+    bool any = false;
+    for (std::size_t m = 0; m < params_.members.size(); ++m) {
+      if (params_.explain_with[m] == 0) continue;
+      const double z =
+          (member_score(params_.members[m], x) - params_.centre[m]) / params_.spread[m];
+      if (!any || z > best) {
+        lead = m;
+        best = z;
+        any = true;
+      }
+    }
+  }
+  std::vector<double> contribution(static_cast<std::size_t>(d));
+  std::vector<double> expected(static_cast<std::size_t>(d));
+  member_explain(params_.members[lead], x, contribution.data(), expected.data());
+  // The top columns as every detector's explanation picks them (larger first, ties to
+  // the lower column).
+  linalg::top_columns(contribution.data(), 1, d, top, 1, columns);
+  for (std::int64_t r = 0; r < top; ++r)
+    typical[r] = expected[static_cast<std::size_t>(columns[r])];
+}
+
+void explain_entities(const EntityStore& store, const Model& model, const std::uint64_t* keys,
+                      std::int64_t n, std::int64_t top, std::int64_t* columns, double* typical,
+                      std::uint8_t* found) {
+  std::vector<float> row(static_cast<std::size_t>(feature_width(store.n_columns())));
+  std::vector<float> x(static_cast<std::size_t>(model.n_features()));
+  for (std::int64_t r = 0; r < n; ++r) {
+    std::int64_t length = 0;
+    bool approximate = false;
+    found[r] = store.row(keys[r], row.data(), &length, &approximate) ? 1 : 0;
+    if (found[r] == 0) {
+      std::fill_n(columns + r * top, top, -1);
+      std::fill_n(typical + r * top, top, std::numeric_limits<double>::quiet_NaN());
+      continue;
+    }
+    model.explain(row.data(), length, top, x.data(), columns + r * top, typical + r * top);
+  }
 }
 
 void score_entities(EntityStore& store, const Model& model, const std::uint64_t* keys,

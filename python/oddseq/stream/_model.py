@@ -62,10 +62,13 @@ def stream_model(pipeline, columns: np.ndarray):
         members = [_member(member) for _, member in detector.detectors_]
         centre, spread = detector.score_normalization()
         combine = _COMBINE[detector.combine]
+        allowed = detector.explain_with
+        explain_with = [allowed is None or name in allowed for name, _ in detector.detectors_]
     else:
         members = [_member(detector)]
         centre = spread = np.empty(0)
         combine = 0
+        explain_with = [True]
     if any(member is None for member in members):
         return None
     evidence = pipeline.evidence_
@@ -81,6 +84,7 @@ def stream_model(pipeline, columns: np.ndarray):
         combine,
         _f64(centre),
         _f64(spread),
+        np.asarray(explain_with, dtype=np.uint8),
         float(pipeline.threshold_),
         int(pipeline.min_events),
     )

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from .._reasons import ALERT_FEATURES, alert_reasons
+from .._reasons import ALERT_FEATURES, alert_reasons, alert_reasons_at
 from ..encode import CountTimingEncoder, DiversityEncoder
 from ..sequences._sequences import _duration_ns, _times_to_ns
 from ..utils._time import UNIT_TO_NS
@@ -648,8 +648,7 @@ class StreamScorer:
         reason = None
         if flags & _NEW:
             key = entity_key if entity_hashed else _core.stream_hash_id(entity_key)
-            raw, lengths, _, _ = self._raw(np.array([key], dtype=np.uint64))
-            reason = self._reasons(self.pipeline._scaled(raw, lengths), raw)[0]
+            reason = self._alert_reasons(np.array([key], dtype=np.uint64))[0]
         return StreamEvent(score, bool(flags & _ABOVE), bool(flags & _NEW), reason, length)
 
     def _invalid(self) -> StreamEvent:
@@ -739,13 +738,24 @@ class StreamScorer:
         reason = np.full(len(hit), None, dtype=object)
         wanted = np.arange(len(hit)) if self.reasons == "all" else np.flatnonzero(new)
         if len(wanted):
-            raw, lengths, _, _ = self._raw(np.ascontiguousarray(keys[hit[wanted]]))
-            reason[wanted] = self._reasons(self.pipeline._scaled(raw, lengths), raw)
+            reason[wanted] = self._alert_reasons(keys[hit[wanted]])
         alerts = pd.DataFrame(
             {"score": score[hit], "threshold": self.threshold_, "new": new, "reason": reason},
             index=labels[hit],
         )
         return scores, alerts
+
+    def _alert_reasons(self, keys) -> np.ndarray:
+        """The reasons of these entities' alerts as they stand: the detector's
+        explanation (computed in C++ along with the C++ scoring, else by the detector's
+        ``explain``), worded as the batch table's reasons."""
+        keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        raw, lengths, _, _ = self._raw(keys)
+        if self._model is None:
+            return self._reasons(self.pipeline._scaled(raw, lengths), raw)
+        columns, typical, _ = self._store.explain(self._model, keys, ALERT_FEATURES)
+        rows = np.repeat(np.arange(len(keys)), columns.shape[1])
+        return alert_reasons_at(self.pipeline, rows, columns.ravel(), typical.ravel(), raw)
 
     def _reasons(self, X, raw) -> np.ndarray:
         """The two features that drive each alert, in the data's units, as the batch

@@ -245,3 +245,17 @@ def test_large_integers_hash_by_their_text():
     assert _core.stream_hash_id(big) == text
     with pytest.raises(TypeError, match="int or str"):
         _core.stream_hash_id(1.5)
+
+
+@pytest.mark.parametrize("method", ["auto", "kmeans", "pca", "robust_z"])
+def test_cpp_reasons_equal_the_detectors_explanation(log, pipes, method):
+    pipe = pipes[method]
+    live = StreamScorer(pipe, **ROLES)
+    live.update(log)
+    ids = log["user_id"].unique()
+    from oddseq.stream._scorer import _hash_keys
+
+    keys = np.ascontiguousarray(_hash_keys(ids))
+    raw, lengths, _, _ = live._raw(keys)
+    through_python = live._reasons(pipe._scaled(raw, lengths), raw)
+    np.testing.assert_array_equal(live._alert_reasons(keys), through_python)

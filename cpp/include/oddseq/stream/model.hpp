@@ -41,7 +41,8 @@ struct ModelParams {
   std::vector<double> z_mean, z_scale;
   std::vector<Member> members;
   Combine combine = Combine::kSingle;
-  std::vector<double> centre, spread;  // per member, the ensemble's z-normalisation
+  std::vector<double> centre, spread;      // per member, the ensemble's z-normalisation
+  std::vector<std::uint8_t> explain_with;  // per member: may it explain a row (empty: all)
   double threshold = 0.0;
   std::int64_t min_events = 1;
 };
@@ -58,8 +59,20 @@ class Model {
   // scratch holds n_features() floats.
   double score(const float* store_row, std::int64_t length, float* scratch) const;
 
+  // The `top` features that drive one entity's score, as the detector's explain names
+  // them (an ensemble: the member with the highest normalised score among those
+  // explain_with allows, the first on ties): their columns, leading first, and the
+  // detector's typical value of each in its scaled units. scratch holds n_features()
+  // floats; top is at most n_features().
+  void explain(const float* store_row, std::int64_t length, std::int64_t top, float* scratch,
+               std::int64_t* columns, double* typical) const;
+
  private:
+  void scale(const float* store_row, std::int64_t length, float* x) const;
   double member_score(const Member& m, const float* x) const;
+  // Per feature, the member's contribution to the row's score and its typical value
+  // (KMeansDetector / PCADetector / RobustZDetector.explain).
+  void member_explain(const Member& m, const float* x, double* contribution, double* typical) const;
   ModelParams params_;
 };
 
@@ -75,5 +88,11 @@ enum ScoreFlags : std::uint8_t {
 // the threshold, so the next crossing can be told from a standing alert.
 void score_entities(EntityStore& store, const Model& model, const std::uint64_t* keys,
                     std::int64_t n, double* score, std::int64_t* length, std::uint8_t* flags);
+
+// Model::explain of these entities as they stand in the store: top columns and typical
+// values per key (row-major, n x top); found[i] = 0 (columns -1) for unknown keys.
+void explain_entities(const EntityStore& store, const Model& model, const std::uint64_t* keys,
+                      std::int64_t n, std::int64_t top, std::int64_t* columns, double* typical,
+                      std::uint8_t* found);
 
 }  // namespace oddseq::stream
