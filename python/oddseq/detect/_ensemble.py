@@ -87,20 +87,35 @@ class EnsembleDetector(BaseDetector):
             members.append((name, clone(det)))
         return members
 
-    def fit(self, X, y=None):
+    def _check_params(self) -> int:
         check_contamination(self.contamination)
         if self.combine not in _COMBINE:
             raise ValueError(f"combine must be one of {_COMBINE}, got {self.combine!r}")
         if self.normalize not in _NORMALIZE:
             raise ValueError(f"normalize must be one of {_NORMALIZE}, got {self.normalize!r}")
-        buckets = check_positive_int(self.n_buckets, "n_buckets")
-        self._train_digest = matrix_digest(validate_matrix(self, X, reset=True))
+        return check_positive_int(self.n_buckets, "n_buckets")
+
+    def fit(self, X, y=None):
+        self._check_params()
+        digest = matrix_digest(validate_matrix(self, X, reset=True))
         # Members see X as given (a DataFrame keeps its column names for explain). Their
         # own cuts are not used, so their warning about scores without spread is not
         # the ensemble's to raise (its own cut warns if the combined scores have none).
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="every score is the same")
-            self.detectors_ = [(name, det.fit(X)) for name, det in self._members()]
+            fitted = [(name, det.fit(X)) for name, det in self._members()]
+        self._set_members(fitted)
+        self._train_digest = digest
+        return self
+
+    def _set_members(self, fitted):
+        """The fitted state from fitted members (each with ``decision_scores_`` on the
+        same rows), wherever they were fitted: here, or over partitions by oddseq.dask,
+        where no training matrix is at hand and :meth:`explain` scores rows afresh."""
+        buckets = self._check_params()
+        self._train_digest = None
+        self.n_features_in_ = fitted[0][1].n_features_in_
+        self.detectors_ = fitted
         self._train_scores = [np.sort(det.decision_scores_) for _, det in self.detectors_]
         centre, spread = zip(*(robust_spread(s, fallback="std") for s in self._train_scores))
         self._centre, self._spread = np.array(centre), np.array(spread)

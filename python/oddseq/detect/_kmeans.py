@@ -129,22 +129,32 @@ class KMeansDetector(BaseDetector):
                 random_state=self.random_state,
                 n_threads=self.n_threads,
             ).fit(X)
-        self.n_iter_ = self.kmeans_.n_iter_  # scikit-learn's name, for max_iter's users
         labels = self.kmeans_.labels_
         sizes = np.bincount(labels, minlength=k)
-        self.large_clusters_ = large_cluster_mask(sizes, self.alpha, self.beta)
         centers = self.kmeans_.cluster_centers_.astype(np.float64)
         deviation = X.astype(np.float64) - centers[labels]
         sq_sum = np.zeros_like(centers)
         np.add.at(sq_sum, labels, deviation**2)
+        self._set_clusters(self.kmeans_, sizes, sq_sum, X.std(axis=0, dtype=np.float64))
+        scores, _ = self._scores_and_reference(X)
+        self._set_threshold(scores)
+        return self
+
+    def _set_clusters(self, kmeans, sizes, sq_sum, overall_std):
+        """The fitted state from a fitted KMeans, its cluster sizes, the per-cluster sums
+        of squared deviations from the centres (k x d, float64) and each feature's
+        overall standard deviation, however they were computed (here, or added up over
+        partitions by oddseq.dask); the scores and the cut follow."""
+        self.kmeans_ = kmeans
+        self.n_features_in_ = kmeans.n_features_in_
+        self.n_iter_ = kmeans.n_iter_  # scikit-learn's name, for max_iter's users
+        self.large_clusters_ = large_cluster_mask(sizes, self.alpha, self.beta)
         scale = np.sqrt(sq_sum / np.maximum(sizes, 1)[:, None])
         # A feature constant within a cluster still needs a unit: fall back to its
         # overall spread, then to 1.
-        overall = X.std(axis=0, dtype=np.float64)
+        overall = np.asarray(overall_std, dtype=np.float64)
         scale = np.where(scale > 0, scale, np.where(overall > 0, overall, 1.0)[None, :])
         self.cluster_scale_ = scale
-        scores, _ = self._scores_and_reference(X)
-        self._set_threshold(scores)
         return self
 
     def _scores_and_reference(self, X):

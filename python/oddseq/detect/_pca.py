@@ -108,22 +108,32 @@ class PCADetector(BaseDetector):
         if n < 2:
             raise ValueError(f"PCADetector needs at least 2 samples, got n_samples={n}")
         mean, components, variance, total = _core.pca_fit(X, d, resolve_threads(self.n_threads))
+        self._set_components(n, mean, components, variance, total, X.std(axis=0))
+        self.spe_, self.t2_ = self._statistics(X)
+        self._set_threshold(self.spe_ if self.statistic == "spe" else self.t2_)
+        return self
+
+    def _set_components(self, n, mean, components, variance, total, feature_std):
+        """The fitted state from n rows' mean, every principal component (rows, by
+        decreasing variance), their variances, the total variance and each feature's
+        standard deviation, however they were computed (here, or added up over
+        partitions by oddseq.dask); the statistics and the cut follow."""
+        d = len(mean)
         wanted = 0.95 if self.n_components is None else self.n_components
         k = n_components_for(wanted, variance, total, d)
+        self.n_features_in_ = d
         self.mean_ = mean
         self.components_ = components[:k]
         self.explained_variance_ = variance[:k]
         self.residual_variance_ = variance[k:]
         self.n_components_ = k
-        self.feature_scale_ = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
-        self.spe_limit_ = jackson_mudholkar_limit(variance[k:], alpha)
+        self.feature_scale_ = np.where(feature_std > 0, feature_std, 1.0)
+        self.spe_limit_ = jackson_mudholkar_limit(variance[k:], self.alpha)
         self.t2_limit_ = (
-            k * (n - 1) * (n + 1) / (n * (n - k)) * float(stats.f.ppf(1 - alpha, k, n - k))
+            k * (n - 1) * (n + 1) / (n * (n - k)) * float(stats.f.ppf(1 - self.alpha, k, n - k))
             if n > k
             else np.inf
         )
-        self.spe_, self.t2_ = self._statistics(X)
-        self._set_threshold(self.spe_ if self.statistic == "spe" else self.t2_)
         return self
 
     def _auto_threshold(self, scores):

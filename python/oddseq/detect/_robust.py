@@ -59,10 +59,17 @@ class RobustZDetector(BaseDetector):
             if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0):
                 raise ValueError(f"{name} must be a number > 0, got {value!r}")
         X = validate_matrix(self, X, reset=True).astype(np.float64)
-        self.median_, self.scale_ = robust_spread(X, fallback="std")
-        self.q1_, self.q3_ = np.percentile(X, [25, 75], axis=0)
-        self.iqr_ = self.q3_ - self.q1_
+        median, scale = robust_spread(X, fallback="std")
+        self._set_statistics(median, scale, *np.percentile(X, [25, 75], axis=0))
         self._set_threshold(self._feature_scores(X).max(axis=1))
+        return self
+
+    def _set_statistics(self, median, scale, q1, q3):
+        """The fitted state from each feature's median, robust spread and quartiles,
+        however they were computed (here, or over partitions by oddseq.dask)."""
+        self.n_features_in_ = len(median)
+        self.median_, self.scale_, self.q1_, self.q3_ = median, scale, q1, q3
+        self.iqr_ = self.q3_ - self.q1_
         return self
 
     def _auto_threshold(self, scores):

@@ -133,7 +133,7 @@ class CountTimingEncoder(SequenceEncoder):
         if self.max_event_types is not None:
             keep = check_positive_int(self.max_event_types, "max_event_types")
             if len(labels) > keep:
-                counts = np.bincount(seqs.events, minlength=len(labels))
+                counts = seqs.event_counts()
                 top = np.sort(np.argsort(-counts, kind="stable")[:keep])
                 labels, self.pooled_ = labels[top], True
         self.pooled_ = self.pooled_ or bool(self.count_unseen)

@@ -80,16 +80,26 @@ class EvidenceShrinker(SaveMixin):
     def fit(self, X, lengths, names, n_fixed=0):
         """Learn the population medians; the last ``n_fixed`` columns (attributes that
         do not come from the events, such as an account's age) are never shrunk."""
+        self._set_kinds(names, n_fixed)
+        enough = self.enough(lengths)
+        self.median_ = np.zeros(X.shape[1])
+        for j in np.flatnonzero(self.kinds_):
+            column = X[enough[:, j], j] if enough[:, j].any() else X[:, j]
+            self.median_[j] = float(np.median(column))
+        return self
+
+    def _set_kinds(self, names, n_fixed=0):
+        """Which features are shrunk and by which evidence (``kinds_``)."""
         self.kinds_ = feature_evidence(names)
         if n_fixed:
             self.kinds_[len(self.kinds_) - n_fixed :] = 0
-        observed = self._observations(lengths)[:, self.kinds_]
-        self.median_ = np.zeros(X.shape[1])
-        for j in np.flatnonzero(self.kinds_):
-            enough = observed[:, j] >= max(self.prior, 1.0)
-            column = X[enough, j] if enough.any() else X[:, j]
-            self.median_[j] = float(np.median(column))
         return self
+
+    def enough(self, lengths) -> np.ndarray:
+        """Per entity and feature, whether the entity's value counts toward the
+        feature's median: at least ``prior`` observations (and at least one). A feature
+        with no such entity takes the median over every entity."""
+        return self._observations(lengths)[:, self.kinds_] >= max(self.prior, 1.0)
 
     def weights(self, lengths) -> np.ndarray:
         """Per entity and feature, the weight its own value gets (1 = unchanged)."""

@@ -31,8 +31,13 @@ class StandardScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEsti
 
     def fit(self, X, y=None):
         X = validate_matrix(self, X, reset=True)
-        mean = X.mean(axis=0, dtype=np.float64)
-        std = X.std(axis=0, dtype=np.float64)
+        return self._set_moments(X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64))
+
+    def _set_moments(self, mean, std):
+        """The fitted state from each feature's mean and standard deviation (float64),
+        however they were computed (here, or added up over partitions by oddseq.dask)."""
+        mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+        self.n_features_in_ = mean.shape[0]
         self.mean_ = mean if self.with_mean else np.zeros_like(mean)
         self.scale_ = np.where(std > 0, std, 1.0) if self.with_std else np.ones_like(std)
         self.var_ = std**2

@@ -558,6 +558,15 @@ class Sequences:
         """Number of events in each sequence."""
         return np.diff(self.offsets)
 
+    def event_counts(self) -> np.ndarray:
+        """Events of each type, in the order of ``event_labels`` (int64).
+
+        What encoders learn their vocabulary from; a summary of sequences held
+        elsewhere (the partitions of :mod:`oddseq.dask`) answers it with the counts
+        added up over every partition.
+        """
+        return np.bincount(self.events, minlength=len(self.event_labels)).astype(np.int64)
+
     def __getitem__(self, key):
         """``seqs[i]``: one sequence as a DataFrame; a slice, int array or boolean mask
         gives a Sequences subset."""

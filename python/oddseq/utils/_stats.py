@@ -34,13 +34,18 @@ def robust_spread(x: np.ndarray, *, fallback: str = "std") -> tuple[np.ndarray, 
     deviation = np.abs(x - median)
     spread = MAD_TO_STD * np.median(deviation, axis=0)
     if fallback == "std":
-        std = x.std(axis=0)
-        spread = np.where(spread > 0, spread, np.where(std > 0, std, 1.0))
+        spread = spread_or_std(spread, x.std(axis=0))
     elif fallback == "mean_abs":
         spread = np.where(spread > 0, spread, MEAN_ABS_TO_STD * deviation.mean(axis=0))
     else:
         raise ValueError(f"fallback must be 'std' or 'mean_abs', got {fallback!r}")
     return median, spread
+
+
+def spread_or_std(spread, std):
+    """robust_spread's "std" fallback: the spread where positive, else the standard
+    deviation where positive, else 1."""
+    return np.where(spread > 0, spread, np.where(std > 0, std, 1.0))
 
 
 def n_components_for(wanted, variance: np.ndarray, total: float, n_features: int) -> int:

@@ -1,0 +1,1008 @@
+"""oddseq.dask.detect_anomalies: the one call over the partitions of a dask DataFrame.
+
+The design is in the package docstring (oddseq/dask/__init__.py). Every per-partition
+function here is top level (it is pickled to the workers) and calls the single-machine
+code: Sequences.from_events, the pipeline's encoders and scalers, the detectors'
+scoring, the C++ assignment kernel; this module adds only the reductions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import partial
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from .. import _core
+from .._pipeline import AnomalyPipeline
+from ..cluster import KMeans
+from ..cluster._kmeans import _SEED_LIMIT
+from ..detect import EnsembleDetector, KMeansDetector, PCADetector, RobustZDetector
+from ..detect._base import check_contamination
+from ..exceptions import ConvergenceWarning
+from ..preprocessing import LogScaler, StandardScaler
+from ..preprocessing._evidence import EvidenceShrinker
+from ..sequences import Sequences
+from ..utils._progress import step
+from ..utils._stats import MAD_TO_STD, spread_or_std
+from ..utils._validation import check_random_state, resolve_threads
+from ._reduce import add, column_statistics, map_reduce
+
+__all__ = ["DASK_METHODS", "detect_anomalies"]
+
+#: The methods oddseq.dask fits over partitions: the default ensemble and its members.
+DASK_METHODS = ("auto", "kmeans", "pca", "robust_z")
+# Entity ids sampled per input partition to place the divisions of the shuffle.
+_SAMPLES_PER_PARTITION = 256
+
+
+def _delayed(fn):
+    return dask.delayed(fn, pure=True)
+
+
+def _shared(obj):
+    """One graph key for an object every task reads (the fitted pipeline): sent to
+    each worker once per pass, not once per task."""
+    return dask.delayed(obj, pure=True, traverse=False)
+
+
+def _compute(tasks):
+    return list(dask.compute(*tasks)) if tasks else []
+
+
+def _persist(tasks):
+    return list(dask.persist(*tasks)) if tasks else []
+
+
+# ------------------------------------------------------------ 1. inspecting the input
+
+
+def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool):
+    """Check one input partition (columns present, entity ids present) and sample its
+    entity ids."""
+    missing = [c for c in columns if c not in part.columns]
+    if missing:
+        raise ValueError(
+            f"input partition {index} has no column(s) {missing} (it has {list(part.columns)}); "
+            "every file must have the same columns: fix or leave out that file, or rename "
+            "its columns before reading (dd.read_parquet/read_csv(..., columns=...))"
+        )
+    ids = part[entity]
+    if ids.isna().any():
+        if not dropna:
+            raise ValueError(
+                f"input partition {index} has {int(ids.isna().sum()):,} rows without an "
+                f"{entity!r} id; drop them (dropna=True, or ddf.dropna(subset=[{entity!r}]))"
+            )
+        ids = ids.dropna()
+    dtypes = {c: str(part[c].dtype) for c in columns}
+    values = np.sort(ids.to_numpy(dtype=object if ids.dtype == object else None))
+    if values.size > _SAMPLES_PER_PARTITION:
+        values = values[np.linspace(0, values.size - 1, _SAMPLES_PER_PARTITION).astype(np.int64)]
+    return {"index": index, "rows": len(part), "sample": values, "dtypes": dtypes}
+
+
+def _name_the_unreadable(tasks):
+    """After reading the input failed: the first partition that cannot be read, named."""
+    for i, task in enumerate(tasks):
+        try:
+            _compute([task])
+        except Exception as exc:
+            raise ValueError(
+                f"input partition {i} could not be read ({type(exc).__name__}: {exc}); a file "
+                "that lacks a column or stores it differently from the others does this: fix "
+                "or leave out that file, or read only the columns every file has "
+                "(dd.read_parquet(..., columns=[...]))"
+            ) from exc
+
+
+def _check_dtypes(reports, columns):
+    """Refuse partitions whose columns' dtypes disagree with the first partition's."""
+    first = reports[0]
+    for report in reports[1:]:
+        for c in columns:
+            a, b = first["dtypes"][c], report["dtypes"][c]
+            if _kind(a) != _kind(b):
+                raise ValueError(
+                    f"column {c!r} is {b} in input partition {report['index']} but {a} in "
+                    f"partition {first['index']}: the files disagree on its type; give the "
+                    f"reader one (dd.read_csv(..., dtype={{{c!r}: ...}}), or "
+                    f"ddf.astype({{{c!r}: ...}}) before the call)"
+                )
+
+
+def _kind(dtype: str) -> str:
+    """int/float/str/datetime/bool families: int64 and int32 files may meet."""
+    d = dtype.lower()
+    if d.startswith(("int", "uint")):
+        return "int"
+    if d.startswith("float"):
+        return "float"
+    if d.startswith("datetime"):
+        return "datetime" + ("tz" if "," in d or "utc" in d else "")
+    if d in ("object", "string", "str") or d.startswith("string"):
+        return "str"
+    return d
+
+
+def _divisions(reports, n_out: int):
+    """Sorted entity ids splitting the sampled rows into n_out parts of about equal size."""
+    samples = [r["sample"] for r in reports if r["sample"].size]
+    if not samples:
+        raise ValueError("the DataFrame has no events (every partition is empty)")
+    weights = np.concatenate(
+        [
+            np.full(r["sample"].size, r["rows"] / r["sample"].size)
+            for r in reports
+            if r["sample"].size
+        ]
+    )
+    try:
+        values = np.concatenate(samples)
+        order = np.argsort(values, kind="stable")
+    except TypeError as exc:
+        raise ValueError(
+            f"the entity ids mix types across partitions ({exc}); cast the column to one type"
+        ) from exc
+    values, weights = values[order], weights[order]
+    cumulative = np.cumsum(weights)
+    cuts = [
+        values[np.searchsorted(cumulative, cumulative[-1] * q / n_out)] for q in range(1, n_out)
+    ]
+    divisions = [values[0]]
+    for c in [*cuts, values[-1]]:
+        if c > divisions[-1]:
+            divisions.append(c)
+    if len(divisions) == 1:  # one entity only
+        divisions.append(values[-1])
+    return tuple(v.item() if hasattr(v, "item") else v for v in divisions)
+
+
+# ----------------------------------------------------------- 2. sequences per partition
+
+
+def _build(part: pd.DataFrame, index: int, entity: str, options: dict, limit, pipeline):
+    """One shuffled partition: its Sequences (the entities with at least min_events)."""
+    part = part.reset_index()
+    state = {"index": index, "n": 0, "seqs": None, "events": len(part)}
+    if len(part) == 0:
+        return state
+    if limit is not None and len(part) > limit:
+        counts = part[entity].value_counts()
+        raise ValueError(
+            f"partition {index} holds {len(part):,} events after the shuffle, more than "
+            f"max_partition_events={limit:,}; entity {counts.index[0]!r} alone has "
+            f"{int(counts.iloc[0]):,} ({counts.iloc[0] / len(part):.0%}). One entity's events "
+            "must fit one worker: leave it out (ddf[ddf[entity] != id]) and look at it on its "
+            "own, cut it into sessions (session_gap=...), give the workers more memory, or "
+            "raise max_partition_events"
+        )
+    with warnings.catch_warnings():
+        # The log checks run once, on the whole log's summary, not per partition.
+        warnings.simplefilter("ignore", UserWarning)
+        seqs = Sequences.from_events(part, entity=entity, **options)
+    seqs = pipeline._kept(seqs)
+    state.update(n=len(seqs), seqs=seqs if len(seqs) else None)
+    return state
+
+
+def _summary(state):
+    seqs = state["seqs"]
+    if seqs is None:
+        return None
+    ids = seqs.ids
+    return {
+        "index": state["index"],
+        "n": len(seqs),
+        "events": seqs.n_events,
+        "labels": seqs.event_labels,
+        "counts": seqs.event_counts(),
+        "times": seqs.times is not None,
+        "items": seqs.items is not None,
+        "values": seqs.values is not None,
+        "tz": seqs.tz,
+        "first": ids[0],
+        "last": ids[-1],
+    }
+
+
+class _SummarySequences(Sequences):
+    """The vocabulary of sequences held in the partitions, with the event counts added
+    up over all of them: what the encoders learn from in fit."""
+
+    def __init__(self, labels, counts, has_times, has_items, has_values, tz):
+        empty = np.empty(0, dtype=np.int64)
+        super().__init__(
+            pd.Index([]),
+            np.zeros(1, dtype=np.int64),
+            np.empty(0, dtype=np.int32),
+            labels,
+            times=empty if has_times else None,
+            items=empty if has_items else None,
+            item_labels=pd.Index([]) if has_items else None,
+            values=np.empty(0) if has_values else None,
+            tz=tz,
+        )
+        self._counts = np.asarray(counts, dtype=np.int64)
+
+    def event_counts(self) -> np.ndarray:
+        return self._counts
+
+
+def _global_vocabulary(summaries):
+    labels = summaries[0]["labels"]
+    if not all(s["labels"].equals(labels) for s in summaries[1:]):
+        # Partitions met different types: their union, sorted as from_events sorts
+        # them (a categorical column's partitions share its categories, in its order).
+        for s in summaries[1:]:
+            labels = labels.union(s["labels"], sort=False)
+        labels = labels.sort_values()
+    counts = np.zeros(len(labels), dtype=np.int64)
+    for s in summaries:
+        counts[labels.get_indexer(s["labels"])] += s["counts"]
+    flags = {key: {s[key] for s in summaries} for key in ("times", "items", "values", "tz")}
+    for key in ("times", "items", "values"):
+        if len(flags[key]) > 1:
+            raise ValueError(f"some partitions' sequences have {key} and others not")
+    return _SummarySequences(
+        labels,
+        counts,
+        summaries[0]["times"],
+        summaries[0]["items"],
+        summaries[0]["values"],
+        summaries[0]["tz"] if len(flags["tz"]) == 1 else None,
+    )
+
+
+# ----------------------------------------------------------------- 3. features, scaling
+
+
+def _encode(state, pipeline):
+    if state["seqs"] is None:
+        return state
+    raw = pipeline._features(state["seqs"], fitting=False)
+    return {**state, "raw": raw, "lengths": state["seqs"].lengths}
+
+
+def _raw_extent(state):
+    raw = state.get("raw")
+    if raw is None:
+        return None
+    return raw.min(axis=0).astype(np.float64), raw.max(axis=0).astype(np.float64)
+
+
+def _extent_combine(a, b):
+    if a is None or b is None:
+        return a if b is None else b
+    return np.minimum(a[0], b[0]), np.maximum(a[1], b[1])
+
+
+def _none_add(a, b):
+    if a is None or b is None:
+        return a if b is None else b
+    return add(a, b)
+
+
+def _enough_counts(state, shrinker):
+    if state["seqs"] is None:
+        return None
+    return shrinker.enough(state["lengths"]).sum(axis=0).astype(np.int64)
+
+
+def _evidence_columns(state, shrinker, columns, filtered):
+    """The values each shrunk feature's median is taken over, in this partition."""
+    if state["seqs"] is None:
+        return [np.empty(0)] * len(columns)
+    raw = state["raw"]
+    enough = shrinker.enough(state["lengths"])
+    return [raw[enough[:, j], j] if use else raw[:, j] for j, use in zip(columns, filtered)]
+
+
+def _scale(state, pipeline, stage: str):
+    """The matrix after the evidence shrinkage and the log ("log"), or the detector's
+    matrix ("X")."""
+    if state["seqs"] is None:
+        return state
+    if stage == "log":
+        shrunk = pipeline.evidence_.transform(state["raw"], state["lengths"])
+        return {**state, "log": pipeline.log_scaler_.transform(shrunk)}
+    out = {**state, "X": pipeline.z_scaler_.transform(state["log"])}
+    del out["log"]
+    return out
+
+
+def _sums(state, key):
+    m = state.get(key)
+    if m is None:
+        return None
+    return m.shape[0], m.sum(axis=0, dtype=np.float64)
+
+
+def _square_sums(state, key, mean):
+    m = state.get(key)
+    if m is None:
+        return None
+    deviation = m.astype(np.float64) - mean
+    return np.einsum("ij,ij->j", deviation, deviation)
+
+
+def _moments(states, key):
+    """(n, mean, std) of a matrix over the partitions, in float64, by two passes as
+    numpy's mean and std (the sums' order differs: round-off near 1e-16)."""
+    n, total = map_reduce(states, _sums, key, combine=_none_add)
+    mean = total / n
+    squares = map_reduce(states, _square_sums, key, mean, combine=_none_add)
+    return n, mean, np.sqrt(squares / n)
+
+
+# ---------------------------------------------------------------------- 4a. K-means
+
+
+def _sqdist(X, c):
+    diff = X - c
+    return np.einsum("ij,ij->i", diff, diff).astype(np.float64)
+
+
+def _kpp_start(state, center):
+    return {**state, "closest": _sqdist(state["X"], center)}
+
+
+def _potential(state):
+    return float(state["closest"].sum())
+
+
+def _locate(state, targets):
+    """(local row, the row) of each target (minus the partition's base) in the running
+    total of ``closest``: the first row whose running total exceeds it, or the last row
+    that can be drawn when none does (C++ pick_by_cumulative)."""
+    closest = state["closest"]
+    cumulative = np.cumsum(closest)
+    out = []
+    for t in targets:
+        row = int(np.searchsorted(cumulative, t, side="right"))
+        if row >= len(closest):
+            row = int(np.flatnonzero(closest > 0)[-1])
+        out.append((row, state["X"][row]))
+    return out
+
+
+def _rows(state, local_rows):
+    return state["X"][np.asarray(local_rows, dtype=np.int64)]
+
+
+def _candidate_potentials(state, candidates):
+    """This partition's potential with each candidate added, per candidate."""
+    closest = state["closest"]
+    return np.array(
+        [np.minimum(closest, _sqdist(state["X"], c)).sum() for c in candidates], dtype=np.float64
+    )
+
+
+def _kpp_update(state, center):
+    return {**state, "closest": np.minimum(state["closest"], _sqdist(state["X"], center))}
+
+
+class _SplitMix64:
+    """The C++ core's generator (core/hash.hpp), draw for draw."""
+
+    _MASK = (1 << 64) - 1
+
+    def __init__(self, seed: int):
+        self.state = seed & self._MASK
+
+    def next(self) -> int:
+        self.state = (self.state + 0x9E3779B97F4A7C15) & self._MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self._MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self._MASK
+        return z ^ (z >> 31)
+
+    def uniform(self) -> float:
+        return float(self.next() >> 11) * 2.0**-53
+
+
+class _Rows:
+    """Global row numbers of the non-empty partitions (in order) and their states."""
+
+    def __init__(self, states, sizes):
+        self.states = states
+        self.sizes = np.asarray(sizes, dtype=np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(self.sizes)])
+        self.n = int(self.starts[-1])
+
+    def where(self, row: int):
+        p = int(np.searchsorted(self.starts, row, side="right") - 1)
+        return p, row - int(self.starts[p])
+
+    def fetch(self, rows, states=None):
+        """The rows of X at these global row numbers."""
+        states = self.states if states is None else states
+        wanted: dict[int, list] = {}
+        for i, row in enumerate(rows):
+            p, local = self.where(row)
+            wanted.setdefault(p, []).append((i, local))
+        fetched = _compute(
+            [
+                _delayed(_rows)(states[p], [local for _, local in pairs])
+                for p, pairs in wanted.items()
+            ]
+        )
+        out = [None] * len(rows)
+        for pairs, block in zip(wanted.values(), fetched):
+            for (i, _), row in zip(pairs, block):
+                out[i] = row
+        return np.vstack(out)
+
+    def draw(self, totals, targets):
+        """(global rows, their values) of C++ pick_by_cumulative over the rows in order
+        for each target, in one pass over the partitions that hold them."""
+        ends = np.cumsum(totals)
+        bases = ends - totals
+        last = int(np.flatnonzero(totals > 0)[-1])
+        asks: dict[int, list] = {}
+        for i, t in enumerate(targets):
+            p = min(int(np.searchsorted(ends, t, side="right")), last)
+            asks.setdefault(p, []).append((i, t - bases[p]))
+        found = _compute(
+            [_delayed(_locate)(self.states[p], [t for _, t in pairs]) for p, pairs in asks.items()]
+        )
+        picks, points = [None] * len(targets), [None] * len(targets)
+        for p, pairs, located in zip(asks, asks.values(), found):
+            for (i, _), (row, point) in zip(pairs, located):
+                picks[i], points[i] = int(self.starts[p]) + row, point
+        return picks, np.vstack(points)
+
+
+def _kmeans_plusplus(rows: _Rows, k: int, seed: int, trials: int):
+    """The C++ greedy k-means++ (cluster/kmeans.cpp) over the partitions' rows in order:
+    the same generator and draws; two passes over the partitions per centre."""
+    rng = _SplitMix64(seed)
+    n = rows.n
+    first = min(int(rng.uniform() * float(n)), n - 1)
+    chosen = [first]
+    centers = [rows.fetch([first])[0]]
+    rows.states = _persist([_delayed(_kpp_start)(s, centers[0]) for s in rows.states])
+    totals = np.array(_compute([_delayed(_potential)(s) for s in rows.states]))
+    for _ in range(1, k):
+        potential = float(totals.sum())
+        if potential > 0:
+            candidates, points = rows.draw(
+                totals, [rng.uniform() * potential for _ in range(trials)]
+            )
+        else:
+            candidates = [rng.next() % n for _ in range(trials)]
+            points = rows.fetch(candidates)
+        # Per partition and candidate: the potentials, added up on the client.
+        per_part = np.array(
+            _compute([_delayed(_candidate_potentials)(s, points) for s in rows.states])
+        )
+        best = int(np.argmin(per_part.sum(axis=0)))  # the first of equals, as the C++ loop
+        chosen.append(candidates[best])
+        centers.append(points[best])
+        totals = per_part[:, best]  # the updated rows' potentials, summed as _potential does
+        rows.states = _persist([_delayed(_kpp_update)(s, points[best]) for s in rows.states])
+    return chosen, np.vstack(centers)
+
+
+def _lloyd_pass(state, centers, threads):
+    """Assignment with the C++ kernel and this partition's centre sums (float64)."""
+    X = state["X"]
+    labels, sq = _core.assign_nearest(X, centers, threads)
+    previous = state.get("labels")
+    changed = X.shape[0] if previous is None else int((labels != previous).sum())
+    k, d = centers.shape
+    sums = np.zeros((k, d))
+    X64 = X.astype(np.float64)
+    for j in range(d):
+        sums[:, j] = np.bincount(labels, weights=X64[:, j], minlength=k)
+    counts = np.bincount(labels, minlength=k).astype(np.int64)
+    out = {**state, "labels": labels, "sq": sq}
+    out["pass"] = (sums, counts, changed, float(sq.astype(np.float64).sum()))
+    return out
+
+
+def _pass_result(state):
+    return state["pass"]
+
+
+def _farthest(state, m, start):
+    """The m rows farthest from their own centre: (-distance, global row) pairs."""
+    X, labels, centers = state["X"], state["labels"], state["centers"]
+    dist = _sqdist(X, centers[labels])
+    top = np.lexsort((np.arange(len(dist)), -dist))[:m]
+    return [(-float(dist[i]), start + int(i)) for i in top]
+
+
+def _with_centers(state, centers):
+    return {**state, "centers": centers}
+
+
+def _relabel(state, moves, start):
+    labels = state["labels"].copy()
+    for row, cluster in moves:
+        labels[row - start] = cluster
+    return {**state, "labels": labels}
+
+
+def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, threads: int):
+    """KMeans (the detector's) by K-means++ and distributed Lloyd steps, as kmeans_fit."""
+    n = rows.n
+    k = min(int(det.n_clusters), n)
+    km = KMeans(
+        n_clusters=k,
+        n_init=det.n_init,
+        max_iter=det.max_iter,
+        random_state=det.random_state,
+        n_threads=det.n_threads,
+    )
+    if km.n_init not in ("auto", 1):
+        raise ValueError("oddseq.dask fits K-means once (n_init=1): the seeding is the long part")
+    rng = check_random_state(km.random_state)
+    seed = int(rng.randint(_SEED_LIMIT))
+    _, centers = _kmeans_plusplus(rows, k, seed, 2 + int(np.log(k)))
+    centers = np.ascontiguousarray(centers, dtype=np.float32)
+    tol = var_mean * km.tol if km.tol else 0.0
+    states = [_delayed(_drop)(s, "closest") for s in rows.states]
+    strict = False
+    n_iter = 0
+    for _ in range(km.max_iter):
+        n_iter += 1
+        states = _persist([_delayed(_lloyd_pass)(s, centers, threads) for s in states])
+        results = _compute([_delayed(_pass_result)(s) for s in states])
+        sums = sum(r[0] for r in results)
+        counts = sum(r[1] for r in results)
+        changed = sum(r[2] for r in results)
+        empty = np.flatnonzero(counts == 0)
+        if empty.size:
+            # As kmeans_fit: empty clusters take the rows farthest from their centre
+            # (largest distance first, ties by row), each moved row joins its cluster.
+            states = _persist([_delayed(_with_centers)(s, centers) for s in states])
+            candidates = sorted(
+                sum(
+                    _compute(
+                        [
+                            _delayed(_farthest)(s, empty.size, int(rows.starts[p]))
+                            for p, s in enumerate(states)
+                        ]
+                    ),
+                    [],
+                )
+            )[: empty.size]
+            X_rows = rows.fetch([r for _, r in candidates], states)
+            moves = {}
+            labels_of = _labels_at(states, rows, [r for _, r in candidates])
+            for c, (_, row), x, old in zip(empty, candidates, X_rows, labels_of):
+                v = x.astype(np.float64)
+                sums[old] -= v
+                sums[c] = v
+                counts[old] -= 1
+                counts[c] = 1
+                moves.setdefault(rows.where(row)[0], []).append((row, int(c)))
+            states = _persist(
+                [
+                    _delayed(_relabel)(s, moves.get(p, []), int(rows.starts[p]))
+                    if p in moves
+                    else s
+                    for p, s in enumerate(states)
+                ]
+            )
+        new = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centers)
+        new = new.astype(np.float32)
+        shift = float(((new.astype(np.float64) - centers.astype(np.float64)) ** 2).sum())
+        centers = np.ascontiguousarray(new)
+        if changed == 0:
+            strict = True
+            break
+        if shift <= tol:
+            break
+    km.n_iter_ = n_iter
+    if not strict:
+        states = _persist([_delayed(_lloyd_pass)(s, centers, threads) for s in states])
+    rows.states = states
+    results = _compute([_delayed(_pass_result)(s) for s in states])
+    km.cluster_centers_ = centers
+    km.labels_ = np.concatenate(_compute([_delayed(_get)(s, "labels") for s in states]))
+    km.inertia_ = float(sum(r[3] for r in results))
+    km.n_features_in_ = centers.shape[1]
+    return km
+
+
+def _labels_at(states, rows, global_rows):
+    out = []
+    for row in global_rows:
+        p, local = rows.where(row)
+        out.append(int(_compute([_delayed(_label_at)(states[p], local)])[0]))
+    return out
+
+
+def _label_at(state, local):
+    return state["labels"][local]
+
+
+def _drop(state, key):
+    return {k: v for k, v in state.items() if k != key}
+
+
+def _get(state, key):
+    return state[key]
+
+
+def _kmeans_cluster_sums(state, centers):
+    X = state["X"].astype(np.float64)
+    labels = state["labels"]
+    k, d = centers.shape
+    deviation = X - centers.astype(np.float64)[labels]
+    sq = np.zeros((k, d))
+    for j in range(d):
+        sq[:, j] = np.bincount(labels, weights=deviation[:, j] ** 2, minlength=k)
+    return np.bincount(labels, minlength=k).astype(np.int64), sq
+
+
+def _member_scores(state, det):
+    if isinstance(det, KMeansDetector):
+        return det._scores_and_reference(state["X"])[0]
+    X = state["X"].astype(np.float64)
+    if isinstance(det, PCADetector):
+        return det._statistics(X)
+    return det._feature_scores(X).max(axis=1)
+
+
+def _fit_kmeans_detector(rows, det, x_std, threads):
+    det._check_params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        km = _fit_kmeans(rows, det, float(np.mean(x_std**2)), threads)
+    sizes, sq_sum = map_reduce(rows.states, _kmeans_cluster_sums, km.cluster_centers_)
+    det._set_clusters(km, sizes, sq_sum, x_std)
+    scores = np.concatenate(
+        _compute([_delayed(_member_scores)(s, _shared(det)) for s in rows.states])
+    )
+    det._set_threshold(scores)
+    return det
+
+
+# ---------------------------------------------------------------------------- 4b. PCA
+
+
+def _scatter(state, mean):
+    centred = state["X"].astype(np.float64) - mean
+    return centred.T @ centred
+
+
+def _fit_pca_detector(rows, det, n, x_mean, x_std):
+    check_contamination(det.contamination)
+    if det.statistic not in ("spe", "t2"):
+        raise ValueError(f"statistic must be 'spe' or 't2', got {det.statistic!r}")
+    d = x_mean.size
+    scatter = map_reduce(rows.states, _scatter, x_mean)
+    covariance = scatter / float(n - 1)
+    values, vectors = np.linalg.eigh(covariance)  # ascending, as Eigen's solver
+    values, vectors = values[::-1], vectors[:, ::-1]
+    # The C++ pca_fit's sign: each component's largest entry positive.
+    largest = np.abs(vectors).argmax(axis=0)
+    signs = np.where(vectors[largest, np.arange(d)] < 0, -1.0, 1.0)
+    components = (vectors * signs).T.copy()
+    det._set_components(
+        n, x_mean, components, np.maximum(values, 0.0), float(np.trace(covariance)), x_std
+    )
+    stats = _compute([_delayed(_member_scores)(s, _shared(det)) for s in rows.states])
+    det.spe_ = np.concatenate([s[0] for s in stats])
+    det.t2_ = np.concatenate([s[1] for s in stats])
+    det._set_threshold(det.spe_ if det.statistic == "spe" else det.t2_)
+    return det
+
+
+# ---------------------------------------------------------------------- 4c. robust z
+
+
+def _columns(state):
+    X = state["X"].astype(np.float64)
+    return [X[:, j] for j in range(X.shape[1])]
+
+
+def _deviations(state, median):
+    X = state["X"].astype(np.float64)
+    deviation = np.abs(X - median)
+    return [deviation[:, j] for j in range(X.shape[1])]
+
+
+def _fit_robust_z(rows, det, n, x_std):
+    check_contamination(det.contamination)
+    d = x_std.size
+    sizes = [n] * d
+    medians, quartiles = column_statistics(
+        rows.states,
+        _columns,
+        sizes,
+        medians=[(j, np.float64) for j in range(d)],
+        percentiles={j: [25, 75] for j in range(d)},
+    )
+    median = np.array([medians[j] for j in range(d)])
+    mads, _ = column_statistics(
+        rows.states,
+        partial(_deviations, median=median),
+        sizes,
+        medians=[(j, np.float64) for j in range(d)],
+    )
+    spread = spread_or_std(MAD_TO_STD * np.array([mads[j] for j in range(d)]), x_std)
+    q1 = np.array([quartiles[j][0] for j in range(d)])
+    q3 = np.array([quartiles[j][1] for j in range(d)])
+    det._set_statistics(median, spread, q1, q3)
+    scores = np.concatenate(
+        _compute([_delayed(_member_scores)(s, _shared(det)) for s in rows.states])
+    )
+    det._set_threshold(scores)
+    return det
+
+
+# -------------------------------------------------------------------------- 5. table
+
+
+def _table(state, pipeline, scores, ranks):
+    seqs = state["seqs"]
+    table = pipeline._table(seqs, state["raw"], state["X"], scores)
+    table["rank"] = pd.Series(ranks, index=seqs.ids).reindex(table.index).to_numpy()
+    table = table.reindex(seqs.ids)  # the partition's entity order
+    if isinstance(table.index, pd.MultiIndex):
+        table = table.reset_index()
+    return table
+
+
+def _head(frame):
+    return frame.iloc[:0]
+
+
+# ---------------------------------------------------------------------- the one call
+
+
+def detect_anomalies(
+    ddf,
+    entity: str,
+    event: str | None = None,
+    time: str | None = None,
+    item: str | None = None,
+    value: str | None = None,
+    session_gap=None,
+    contamination="auto",
+    method: str = "auto",
+    n_clusters: int = 8,
+    random_state=0,
+    progress: bool = False,
+    return_pipeline: bool = False,
+    false_alarm_rate: float | None = None,
+    min_events: int = 1,
+    time_unit: str = "s",
+    time_format: str | None = None,
+    dayfirst: bool | None = None,
+    dropna: bool = False,
+    npartitions: int | None = None,
+    max_partition_events: int | None = None,
+    to_parquet: str | None = None,
+):
+    """:func:`oddseq.detect_anomalies` on a dask DataFrame, on the cluster Dask uses.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        The event log, e.g. ``dd.read_parquet("events/*.parquet")`` or
+        ``dd.read_csv("events-*.csv")``.
+    entity, event, time, item, value, session_gap, contamination, n_clusters,
+    random_state, false_alarm_rate, min_events, time_unit, time_format, dayfirst, dropna
+        As :func:`oddseq.detect_anomalies`.
+    method : {"auto", "kmeans", "pca", "robust_z"}, default="auto"
+        The methods fitted over partitions (``DASK_METHODS``).
+    progress : bool, default=False
+        A line per stage on stderr (the Dask dashboard shows the tasks).
+    return_pipeline : bool, default=False
+        Also return the fitted :class:`oddseq.AnomalyPipeline` (a single-machine object:
+        ``pipeline.score(sequences)`` ranks new data with the same model).
+    npartitions : int, optional
+        Partitions after the shuffle by entity; default: as many as ``ddf`` has.
+    max_partition_events : int, optional
+        Refuse (naming the partition and its largest entity) a shuffled partition with
+        more events than this, rather than let one worker run out of memory on a
+        skewed log; None: no limit.
+    to_parquet : str, optional
+        Write the table to this Parquet directory (one file per partition) and return it
+        read back lazily.
+
+    Returns
+    -------
+    table : dask DataFrame
+        One row per entity (or session), indexed by the entity id in the order of the
+        ids (sessions: ``entity`` and ``session`` columns), with the single-machine
+        table's columns: ``score``, ``rank`` (1 = oddest; ``table.nsmallest(20,
+        "rank")`` or ``table.compute().sort_values("rank")`` gives the ranked view),
+        ``is_anomaly``, ``p_normal``, ``cluster``, ``reason``. Held in the cluster's
+        memory (persisted) unless written with ``to_parquet``.
+    pipeline : AnomalyPipeline, only with ``return_pipeline=True``.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from oddseq.datasets import make_ecommerce
+    >>> log = make_ecommerce(n_users=300, random_state=0).events
+    >>> ddf = dd.from_pandas(log, npartitions=3)
+    >>> table = detect_anomalies(ddf, entity="user_id", event="behavior", time="timestamp")
+    >>> ranked = table.compute().sort_values("rank")
+    >>> list(ranked.columns), int(ranked["rank"].iloc[0])
+    (['score', 'rank', 'is_anomaly', 'p_normal', 'cluster', 'reason'], 1)
+    """
+    if not isinstance(ddf, dd.DataFrame):
+        raise TypeError(
+            f"oddseq.dask.detect_anomalies takes a dask DataFrame, got {type(ddf).__name__}; "
+            "for a pandas DataFrame use oddseq.detect_anomalies, or dd.from_pandas(df, ...)"
+        )
+    if method not in DASK_METHODS:
+        raise ValueError(
+            f"method={method!r} is not fitted over partitions; oddseq.dask fits "
+            f"{', '.join(DASK_METHODS)}. For the others, run oddseq.detect_anomalies on a "
+            "sample of entities (ddf[ddf[entity] ... ].compute()) and score the rest with "
+            "pipeline.score()"
+        )
+    for name, arg in (("npartitions", npartitions), ("max_partition_events", max_partition_events)):
+        if arg is not None and (
+            isinstance(arg, bool) or not isinstance(arg, (int, np.integer)) or arg < 1
+        ):
+            raise ValueError(f"{name} must be a positive integer or None, got {arg!r}")
+    columns = [c for c in (entity, event, time, item, value) if c is not None]
+    missing = [c for c in columns if c not in ddf.columns]
+    if missing:
+        raise ValueError(f"column(s) {missing} not in the DataFrame; it has {list(ddf.columns)}")
+    pipeline = AnomalyPipeline(
+        method=method,
+        contamination=contamination,
+        n_clusters=n_clusters,
+        random_state=random_state,
+        false_alarm_rate=false_alarm_rate,
+        min_events=min_events,
+    )
+    pipeline._check_params()
+    check_contamination(contamination)
+    options = dict(
+        event=event,
+        time=time,
+        item=item,
+        value=value,
+        session_gap=session_gap,
+        time_unit=time_unit,
+        time_format=time_format,
+        dayfirst=dayfirst,
+        dropna=dropna,
+    )
+    threads = resolve_threads(None)
+
+    with step(f"checking {ddf.npartitions} partitions", enabled=progress):
+        tasks = [
+            _delayed(_inspect)(part, i, columns, entity, dropna)
+            for i, part in enumerate(ddf.to_delayed())
+        ]
+        try:
+            reports = _compute(tasks)
+        except Exception as exc:
+            if isinstance(exc, ValueError) and str(exc).startswith("input partition"):
+                raise
+            _name_the_unreadable(tasks)
+            raise
+        _check_dtypes(reports, columns)
+        if dropna:
+            ddf = ddf.dropna(subset=[entity])
+        divisions = _divisions(reports, npartitions or ddf.npartitions)
+    with step(
+        f"shuffling {sum(r['rows'] for r in reports):,} events by {entity}", enabled=progress
+    ):
+        shuffled = ddf.set_index(entity, divisions=list(divisions))
+        states = _persist(
+            [
+                _delayed(_build)(part, i, entity, options, max_partition_events, pipeline)
+                for i, part in enumerate(shuffled.to_delayed())
+            ]
+        )
+        summaries = [s for s in _compute([_delayed(_summary)(s) for s in states]) if s is not None]
+    n = sum(s["n"] for s in summaries)
+    if n < 2:
+        raise ValueError(
+            f"scoring needs at least 2 sequences (with min_events={min_events}), got {n}"
+        )
+    keep = [s["index"] for s in summaries]
+    states = [states[i] for i in keep]
+    rows_per_part = [s["n"] for s in summaries]
+
+    with step(f"encoding {n:,} sequences", enabled=progress):
+        pipeline.normal_ = False
+        pipeline.encoder_ = pipeline._new_encoder().fit(_global_vocabulary(summaries))
+        names = list(pipeline.encoder_.get_feature_names_out())
+        pipeline.feature_names_ = np.asarray(names, dtype=object)
+        shared = _shared(pipeline)
+        states = _persist([_delayed(_encode)(s, shared) for s in states])
+        low, high = map_reduce(states, _raw_extent, combine=_extent_combine)
+        pipeline._raw_range = (low.astype(np.float32), high.astype(np.float32))
+
+    with step("scaling", enabled=progress):
+        shrinker = EvidenceShrinker(pipeline.evidence_prior)._set_kinds(names, 0)
+        shrunk_columns = [int(j) for j in np.flatnonzero(shrinker.kinds_)]
+        shrinker.median_ = np.zeros(len(names))
+        if shrunk_columns:
+            enough = map_reduce(states, _enough_counts, shrinker, combine=_none_add)
+            filtered = [bool(enough[j] > 0) for j in shrunk_columns]
+            sizes = [int(enough[j]) if f else n for j, f in zip(shrunk_columns, filtered)]
+            medians, _ = column_statistics(
+                states,
+                partial(
+                    _evidence_columns, shrinker=shrinker, columns=shrunk_columns, filtered=filtered
+                ),
+                sizes,
+                medians=[(c, np.float32) for c in range(len(shrunk_columns))],
+            )
+            for c, j in enumerate(shrunk_columns):
+                shrinker.median_[j] = float(medians[c])
+        pipeline.evidence_ = shrinker
+        pipeline.log_scaler_ = LogScaler(signed=True).fit(np.zeros((1, len(names)), np.float32))
+        shared = _shared(pipeline)
+        states = _persist([_delayed(_scale)(s, shared, "log") for s in states])
+        _, mean, std = _moments(states, "log")
+        pipeline.z_scaler_ = StandardScaler()._set_moments(mean, std)
+        shared = _shared(pipeline)
+        states = _persist([_delayed(_scale)(s, shared, "X") for s in states])
+        _, x_mean, x_std = _moments(states, "X")
+
+    detector = pipeline._detector(n)
+    rows = _Rows(states, rows_per_part)
+    with step(f"fitting {type(detector).__name__} over {len(states)} partitions", enabled=progress):
+
+        def fit_one(det):
+            if isinstance(det, KMeansDetector):
+                return _fit_kmeans_detector(rows, det, x_std, threads)
+            if isinstance(det, PCADetector):
+                return _fit_pca_detector(rows, det, n, x_mean, x_std)
+            if isinstance(det, RobustZDetector):
+                return _fit_robust_z(rows, det, n, x_std)
+            raise ValueError(f"{type(det).__name__} is not fitted over partitions")
+
+        if isinstance(detector, EnsembleDetector):
+            detector._check_params()
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="every score is the same")
+                fitted = [(name, fit_one(det)) for name, det in detector._members()]
+            detector._set_members(fitted)
+        else:
+            detector = fit_one(detector)
+        pipeline.detector_ = detector
+        states = rows.states
+
+    with step("threshold and reasons", enabled=progress):
+        scores = detector.decision_scores_
+        pipeline._set_threshold(None, scores)
+        ranks = np.empty(n, dtype=np.int64)
+        order = pd.Series(scores).sort_values(ascending=False, kind="stable").index.to_numpy()
+        ranks[order] = np.arange(1, n + 1)
+        shared = _shared(pipeline)
+        starts = rows.starts
+        tables = _persist(
+            [
+                _delayed(_table)(
+                    s, shared, scores[starts[p] : starts[p + 1]], ranks[starts[p] : starts[p + 1]]
+                )
+                for p, s in enumerate(states)
+            ]
+        )
+        meta = _compute([_delayed(_head)(tables[0])])[0]
+        sessions = session_gap is not None
+        out_divisions = None
+        if not sessions:
+            firsts = [s["first"] for s in summaries]
+            out_divisions = (*firsts, summaries[-1]["last"])
+        table = dd.from_delayed(tables, meta=meta, divisions=out_divisions, verify_meta=False)
+        if to_parquet is not None:
+            table.to_parquet(to_parquet)
+            with warnings.catch_warnings():
+                # dask 2026.8 reading an index under pandas 3.1 calls a deprecated
+                # reset_index(inplace=True); not ours to raise.
+                warnings.filterwarnings("ignore", message="An error occurred while calling")
+                warnings.filterwarnings("ignore", message="The inplace keyword")
+                table = dd.read_parquet(to_parquet)
+    pipeline.table_ = None
+    return (table, pipeline) if return_pipeline else table

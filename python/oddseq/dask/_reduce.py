@@ -1,0 +1,232 @@
+"""Reductions over the partitions of oddseq.dask: tree sums and exact order statistics.
+
+Every function here takes a list of persisted per-partition states (dask Delayed
+objects) and a top-level function applied to each; what comes back to the caller is
+small (sums, histograms, a few values), never the data.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import dask
+import numpy as np
+
+# Partials combined per tree node: a tree of fan-in 8 over the partitions.
+SPLIT_EVERY = 8
+# Bits of the order-preserving 64-bit key decided per histogram round (4,096 bins).
+_DIGIT_BITS = 12
+# Once the values left in the chosen bin are at most this many, they are fetched and
+# sorted (as distinct values with counts) instead of binned again.
+_COLLECT_AT = 1 << 16
+_SIGN = np.uint64(1 << 63)
+
+
+def tree_reduce(partials, combine, split_every: int = SPLIT_EVERY):
+    """Combine Delayed partials pairwise up a tree of fan-in ``split_every`` and
+    compute the root (None when there is none)."""
+    layer = list(partials)
+    if not layer:
+        return None
+    node = dask.delayed(_combine_many, pure=True)
+    while len(layer) > 1:
+        layer = [
+            node(combine, *layer[i : i + split_every]) for i in range(0, len(layer), split_every)
+        ]
+    return dask.compute(layer[0])[0]
+
+
+def _combine_many(combine, *parts):
+    out = parts[0]
+    for part in parts[1:]:
+        out = combine(out, part)
+    return out
+
+
+def add(a, b):
+    """Element-wise sum of two nests of tuples/lists/dicts of arrays and numbers."""
+    if isinstance(a, dict):
+        return {k: add(a[k], b[k]) for k in a}
+    if isinstance(a, (tuple, list)):
+        return type(a)(add(x, y) for x, y in zip(a, b))
+    return a + b
+
+
+def map_reduce(states, fn, *args, combine=add):
+    """fn(state, *args) on every partition, combined by ``combine`` up a tree."""
+    task = dask.delayed(fn, pure=True)
+    return tree_reduce([task(s, *args) for s in states], combine)
+
+
+# ---------------------------------------------------------------- exact order statistics
+
+
+def float_keys(values: np.ndarray) -> np.ndarray:
+    """uint64 keys in the order of the float64 values (-0.0 just below 0.0)."""
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+    return np.where(bits >> np.uint64(63) == 1, ~bits, bits | _SIGN)
+
+
+def key_floats(keys) -> np.ndarray:
+    """The float64 values of ``float_keys`` keys."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    bits = np.where(keys >> np.uint64(63) == 1, keys ^ _SIGN, ~keys)
+    return bits.view(np.float64)
+
+
+def _round_task(state, values_fn, targets):
+    """One round for one partition: per target, a histogram of the next digit of the
+    keys under its prefix, or the distinct keys under it with their counts."""
+    columns = values_fn(state)
+    keys = {}
+    out = {}
+    for tid, (col, prefix, decided, mode) in targets.items():
+        if col not in keys:
+            keys[col] = float_keys(columns[col])
+        k = keys[col]
+        if decided:
+            k = k[(k >> np.uint64(64 - decided)) == np.uint64(prefix)]
+        if mode == "collect":
+            out[tid] = np.unique(k, return_counts=True)
+        else:
+            width = min(_DIGIT_BITS, 64 - decided)
+            digit = (k >> np.uint64(64 - decided - width)) & np.uint64((1 << width) - 1)
+            out[tid] = np.bincount(digit.astype(np.int64), minlength=1 << width)
+    return out
+
+
+def _merge_round(a, b):
+    out = {}
+    for tid, x in a.items():
+        y = b[tid]
+        if isinstance(x, tuple):
+            keys = np.concatenate([x[0], y[0]])
+            counts = np.concatenate([x[1], y[1]])
+            uniq, inverse = np.unique(keys, return_inverse=True)
+            out[tid] = (uniq, np.bincount(inverse, weights=counts).astype(np.int64))
+        else:
+            out[tid] = x + y
+    return out
+
+
+def order_statistics(states, values_fn, ranks) -> dict:
+    """Exact order statistics over the partitions, without collecting the data.
+
+    ``values_fn(state)`` gives a list of 1-D float arrays (the "columns"; their lengths
+    may differ); ``ranks`` maps a column number to the 0-based ranks wanted in that
+    column's sorted values (over every partition). Returns {(column, rank): value}.
+
+    Radix selection on an order-preserving 64-bit key of each value: each round adds
+    up (by a tree) a 4,096-bin histogram of the next 12 bits under the prefix decided
+    so far, per wanted rank; once at most 65,536 values share the prefix, their distinct
+    values are fetched with counts and the rank is read off. A few rounds of one small
+    task per partition; the values found are elements of the data, bit for bit.
+    """
+    pending = {}
+    for col, wanted in ranks.items():
+        for r in sorted(set(int(r) for r in wanted)):
+            pending[(col, r)] = [0, 0, r, "hist"]  # prefix, decided bits, rank left, mode
+    found = {}
+    while pending:
+        # Targets that share a column, prefix and mode share the work.
+        targets, owners = {}, {}
+        for key, (prefix, decided, _, mode) in pending.items():
+            spec = (key[0], prefix, decided, mode)
+            tid = owners.setdefault(spec, len(owners))
+            targets[tid] = spec
+        task = dask.delayed(_round_task, pure=True)
+        merged = tree_reduce([task(s, values_fn, targets) for s in states], _merge_round)
+        for key, entry in list(pending.items()):
+            prefix, decided, left, mode = entry
+            result = merged[owners[(key[0], prefix, decided, mode)]]
+            if mode == "collect":
+                uniq, counts = result
+                at = int(np.searchsorted(np.cumsum(counts), left, side="right"))
+                found[key] = float(key_floats(uniq[at : at + 1])[0])
+                del pending[key]
+                continue
+            cumulative = np.cumsum(result)
+            if left >= cumulative[-1]:
+                raise ValueError(f"rank {key[1]} is beyond the {int(cumulative[-1])} values")
+            digit = int(np.searchsorted(cumulative, left, side="right"))
+            below = int(cumulative[digit - 1]) if digit else 0
+            width = min(_DIGIT_BITS, 64 - decided)
+            prefix, decided, left = (prefix << width) | digit, decided + width, left - below
+            if decided == 64:
+                found[key] = float(key_floats([prefix])[0])
+                del pending[key]
+            else:
+                mode = "collect" if int(result[digit]) <= _COLLECT_AT else "hist"
+                pending[key] = [prefix, decided, left, mode]
+    return found
+
+
+# ------------------------------------------------- numpy's median and percentile, exactly
+
+
+def median_ranks(n: int) -> list[int]:
+    """The ranks np.median averages."""
+    return sorted({(n - 1) // 2, n // 2})
+
+
+def median_from(n: int, stat, dtype=np.float64) -> float:
+    """np.median of n values in ``dtype`` from ``stat(rank)``: the middle value, or the
+    mean of the two middle values computed as numpy computes it."""
+    return np.median(np.array([stat(r) for r in median_ranks(n)], dtype=dtype))
+
+
+def _percentile_plan(n: int, percents):
+    """(previous ranks, next ranks, gamma) of np.percentile(method="linear") for n
+    values: numpy's own index arithmetic, so the interpolation is bit-identical."""
+    from numpy.lib import _function_base_impl as impl
+
+    q = np.true_divide(np.asarray(percents, dtype=np.float64), 100)
+    method = impl._QuantileMethods["linear"]
+    virtual = np.asanyarray(method["get_virtual_index"](n, q))
+    previous, nxt = impl._get_indexes(np.empty(0), virtual, n)
+    gamma = impl._get_gamma(virtual, previous, method)
+    return previous, nxt, gamma
+
+
+def percentile_ranks(n: int, percents) -> list[int]:
+    """The ranks np.percentile interpolates between."""
+    previous, nxt, _ = _percentile_plan(n, percents)
+    return sorted({int(i) % n for i in np.concatenate([previous, nxt])})
+
+
+def percentile_from(n: int, percents, stat) -> np.ndarray:
+    """np.percentile(values, percents) (linear) from ``stat(rank)``."""
+    from numpy.lib import _function_base_impl as impl
+
+    previous, nxt, gamma = _percentile_plan(n, percents)
+    low = np.array([stat(int(i) % n) for i in previous], dtype=np.float64)
+    high = np.array([stat(int(i) % n) for i in nxt], dtype=np.float64)
+    return impl._lerp(low, high, gamma)
+
+
+def column_statistics(states, values_fn, sizes, *, medians=(), percentiles=None):
+    """Medians and percentiles of columns over the partitions, equal to numpy's.
+
+    ``sizes[c]`` is column c's number of values; ``medians`` lists (column, dtype)
+    pairs; ``percentiles`` maps a column to the percents wanted. Returns
+    ({column: median}, {column: array of percentiles}).
+    """
+    percentiles = percentiles or {}
+    ranks: dict[int, set] = {}
+    for col, _ in medians:
+        ranks.setdefault(col, set()).update(median_ranks(sizes[col]))
+    for col, percents in percentiles.items():
+        ranks.setdefault(col, set()).update(percentile_ranks(sizes[col], percents))
+    found = order_statistics(states, values_fn, ranks) if ranks else {}
+    med = {
+        col: median_from(sizes[col], partial(_lookup, found, col), dtype) for col, dtype in medians
+    }
+    pct = {
+        col: percentile_from(sizes[col], percents, partial(_lookup, found, col))
+        for col, percents in percentiles.items()
+    }
+    return med, pct
+
+
+def _lookup(found, col, rank):
+    return found[(col, rank)]

@@ -1,0 +1,181 @@
+"""oddseq.dask: the one call over a dask DataFrame equals the single-machine call
+(issue 20), on a LocalCluster of two worker processes, and bad input is refused with
+the partition named."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import oddseq
+
+dask = pytest.importorskip("dask")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("dask.distributed")
+pytest.importorskip("pyarrow")
+
+from oddseq.dask import detect_anomalies  # noqa: E402
+from oddseq.dask._reduce import column_statistics  # noqa: E402
+from oddseq.datasets import make_ecommerce  # noqa: E402
+
+COLUMNS = dict(entity="user_id", event="behavior", time="timestamp")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def log():
+    events = make_ecommerce(n_users=1200, random_state=3).events
+    events["behavior"] = events["behavior"].astype(str)
+    return events
+
+
+@pytest.fixture(scope="module")
+def single(log):
+    return oddseq.detect_anomalies(log, **COLUMNS, groups=False)
+
+
+def _files(log, path, n_files, kind="parquet"):
+    """The log cut by rows (each user's events spread over several files)."""
+    path.mkdir(exist_ok=True)
+    for i, chunk in enumerate(np.array_split(log.index.to_numpy(), n_files)):
+        part = log.loc[chunk]
+        if kind == "parquet":
+            part.to_parquet(path / f"part-{i}.parquet", index=False)
+        else:
+            part.to_csv(path / f"part-{i}.csv", index=False)
+    return path
+
+
+def assert_same_table(table, single):
+    """The dask table, computed and ranked, against the single-machine one."""
+    got = table.compute() if hasattr(table, "compute") else table
+    got = got.sort_values("rank")
+    assert list(got.columns) == list(single.columns)
+    assert got.index.equals(single.index)  # the same ranking
+    np.testing.assert_allclose(got["score"], single["score"], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(got["rank"], single["rank"])
+    np.testing.assert_array_equal(got["is_anomaly"], single["is_anomaly"])
+    np.testing.assert_array_equal(got["cluster"], single["cluster"])
+    np.testing.assert_allclose(got["p_normal"], single["p_normal"], rtol=1e-9, atol=1e-12)
+    assert (got["reason"] == single["reason"]).all()
+
+
+def test_parquet_files_equal_the_single_machine_call(client, log, single, tmp_path):
+    ddf = dd.read_parquet(str(_files(log, tmp_path / "pq", 3)))
+    table, pipeline = detect_anomalies(ddf, **COLUMNS, npartitions=4, return_pipeline=True)
+    assert isinstance(table, dd.DataFrame) and table.npartitions == 4
+    assert_same_table(table, single)
+    # The fitted pipeline is the single-machine object: it scores new sequences.
+    seqs = oddseq.Sequences.from_events(log.head(2000), **COLUMNS)
+    assert len(pipeline.score(seqs)) == len(seqs)
+
+
+def test_csv_files_and_to_parquet(client, log, single, tmp_path):
+    ddf = dd.read_csv(str(_files(log, tmp_path / "csv", 2, kind="csv") / "*.csv"))
+    out = tmp_path / "table"
+    table = detect_anomalies(ddf, **COLUMNS, to_parquet=str(out))
+    assert sorted(p.name for p in out.glob("*.parquet"))
+    assert_same_table(table, single)
+
+
+def test_an_empty_partition_and_one_giant_entity(client, log, tmp_path):
+    giant = log[log["user_id"] == log["user_id"].iloc[0]]
+    many = pd.concat([giant] * 40, ignore_index=True)
+    many["timestamp"] = many["timestamp"] + np.repeat(np.arange(40), len(giant)) * 86_400
+    skewed = pd.concat([log, many], ignore_index=True).drop_duplicates()
+    expected = oddseq.detect_anomalies(skewed, **COLUMNS, groups=False)
+    ddf = dd.from_pandas(skewed, npartitions=3)
+    ddf = dd.concat([ddf, ddf.head(0, compute=False)])  # a partition with no rows
+    table = detect_anomalies(ddf, **COLUMNS, npartitions=6)
+    assert_same_table(table, expected)
+    with pytest.raises(ValueError, match=r"partition \d+ holds .* events.*max_partition_events"):
+        detect_anomalies(ddf, **COLUMNS, max_partition_events=len(many) - 1)
+
+
+def test_entity_column_missing_from_one_file(client, log, tmp_path):
+    path = _files(log, tmp_path / "missing", 3, kind="csv")
+    broken = pd.read_csv(path / "part-1.csv").rename(columns={"user_id": "uid"})
+    broken.to_csv(path / "part-1.csv", index=False)
+    ddf = dd.read_csv(str(path / "*.csv"))
+    with pytest.raises(
+        Exception, match=r"(partition 1|part-1).*user_id|user_id.*(partition 1|uid)"
+    ):
+        detect_anomalies(ddf, **COLUMNS)
+
+
+def test_mismatched_dtypes_across_files(client, log, tmp_path):
+    path = _files(log, tmp_path / "dtypes", 3)
+    wrong = pd.read_parquet(path / "part-2.parquet")
+    wrong["user_id"] = "u" + wrong["user_id"].astype(str)
+    wrong.to_parquet(path / "part-2.parquet", index=False)
+    ddf = dd.read_parquet(str(path))
+    with pytest.raises(Exception, match=r"user_id.*partition 2|partition 2.*user_id"):
+        detect_anomalies(ddf, **COLUMNS)
+
+
+def test_bad_arguments(log):
+    with pytest.raises(TypeError, match="dask DataFrame.*oddseq.detect_anomalies"):
+        detect_anomalies(log, **COLUMNS)
+    ddf = dd.from_pandas(log.head(100), npartitions=1)
+    with pytest.raises(ValueError, match="method='lof' is not fitted over partitions"):
+        detect_anomalies(ddf, **COLUMNS, method="lof")
+    with pytest.raises(ValueError, match=r"column\(s\) \['who'\] not in the DataFrame"):
+        detect_anomalies(ddf, entity="who", event="behavior", time="timestamp")
+    with pytest.raises(ValueError, match="max_partition_events must be a positive integer"):
+        detect_anomalies(ddf, **COLUMNS, max_partition_events=0)
+
+
+def test_import_oddseq_does_not_import_dask():
+    code = "import sys, oddseq; sys.exit('dask' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_a_clear_error_without_dask():
+    code = (
+        "import sys; sys.modules['dask'] = None\n"
+        "try:\n    import oddseq.dask\nexcept ImportError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert "pip install 'oddseq[dask]'" in out
+
+
+@given(
+    values=st.lists(
+        st.sampled_from([-3.5, -0.0, 0.0, 1.0, 1.0, 2.25, 1e300, 7.0]) | st.floats(-1e6, 1e6),
+        min_size=1,
+        max_size=60,
+    ),
+    cuts=st.lists(st.integers(0, 60), max_size=3),
+)
+def test_order_statistics_equal_numpy(values, cuts):
+    """Medians and percentiles over partitions are numpy's on the whole column."""
+    x = np.asarray(values, dtype=np.float64)
+    states = [{"x": part} for part in np.split(x, sorted(c % (x.size + 1) for c in cuts))]
+    with dask.config.set(scheduler="sync"):
+        medians, quartiles = column_statistics(
+            states,
+            _first_column,
+            [x.size],
+            medians=[(0, np.float64)],
+            percentiles={0: [25, 75]},
+        )
+    assert medians[0] == np.median(x)
+    np.testing.assert_array_equal(quartiles[0], np.percentile(x, [25, 75]))
+
+
+def _first_column(state):
+    return [state["x"]]
