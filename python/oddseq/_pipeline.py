@@ -25,11 +25,13 @@ from .detect import (
 )
 from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
+    NOT_NORMAL_SHAPE,
     check_false_alarm_rate,
     check_threshold_rule,
     mad_cut,
     normal_cut,
     out_of_fold_scores,
+    separate_tail,
     tail_cut,
     tail_probability,
 )
@@ -578,7 +580,12 @@ class AnomalyPipeline(SaveMixin):
             normal behaviour; the cut is the (1 - ``false_alarm_rate``) quantile
             (default 0.01) of out-of-fold scores: each sequence scored by a detector
             fitted on the other ``n_folds - 1`` folds, never in-sample (optimistic for
-            neighbour methods). Use :meth:`score` on the data to judge.
+            neighbour methods). Each feature's scale carries one pseudo-row a log unit
+            from the mean, so what the normal data never did (an event type none of it
+            had) weighs most. A warning says when the out-of-fold scores hold a group
+            far beyond the rest (``threshold_info_["separate_tail"]`` >= 2, see
+            :func:`~oddseq.detect._threshold.separate_tail`): data that is visibly not
+            normal. Use :meth:`score` on the data to judge.
         """
         self._check_params()
         if not isinstance(seqs, Sequences):
@@ -654,6 +661,7 @@ class AnomalyPipeline(SaveMixin):
         ``progress`` (a counted bar) advances once, or once per out-of-fold fit."""
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
+        jump = None
         if contamination != "auto":
             # A float share: the detector checked it (check_contamination) when fitted.
             cut = float(np.percentile(train_scores, 100 * (1 - contamination)))
@@ -670,6 +678,7 @@ class AnomalyPipeline(SaveMixin):
                 )
             cut = normal_cut(reference, rate)
             rule = f"{1 - rate:g} quantile of out-of-fold scores of the normal data"
+            jump = self._check_normal(reference, rate)
         elif self.threshold == "tail":
             rate = self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
             cut, reference = tail_cut(train_scores, rate), train_scores
@@ -689,7 +698,28 @@ class AnomalyPipeline(SaveMixin):
             "n_flagged": flagged,
             "share_flagged": flagged / max(len(train_scores), 1),
             "normal_only": self.normal_,
+            "separate_tail": jump,
         }
+
+    @staticmethod
+    def _check_normal(reference, rate: float) -> float:
+        """The local tail shape of the normal data's out-of-fold scores where it is
+        largest (:func:`~oddseq.detect._threshold.separate_tail`), with a warning when a
+        group sits far beyond the rest: data that is visibly not normal, on which the
+        cut would rest."""
+        shape, share = separate_tail(reference, rate)
+        if shape >= NOT_NORMAL_SHAPE:
+            warnings.warn(
+                f"normal=True, but the data does not look normal: its top {share:.1%} "
+                f"(out-of-fold scores) lie far beyond the rest (the top spreads "
+                f"{2**shape:.0f}x as far as the next {share:.1%}, where one population's "
+                "tail gives at most about 2x). If they are anomalies, the cut rests on "
+                "them and anomalies like them go unflagged: clean the normal data, or fit "
+                "without normal=True (unsupervised).",
+                UserWarning,
+                stacklevel=4,
+            )
+        return float(shape)
 
     def p_normal(self, scores) -> np.ndarray:
         """How often a normal entity scores at least this high: against the out-of-fold

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -185,6 +187,47 @@ def test_normal_only_scales_weigh_what_the_normal_data_never_did_most():
     np.testing.assert_allclose(plain.z_scaler_.scale_, np.where(spread > 0, spread, 1.0))
 
 
+def _shop_log(seed, far=0.0):
+    """A shop log with nothing planted, plus a share ``far`` of entities unlike any
+    shopper: sessions of error events of 40 kinds in any mix."""
+    events = make_ecommerce(n_users=1_500, anomaly_rate=0.0, random_state=seed).events
+    events = events[["user_id", "behavior", "timestamp"]]
+    rng = np.random.default_rng(seed)
+    n_far = int(far * 1_500 / (1 - far))
+    start, span = events["timestamp"].min(), events["timestamp"].max() - events["timestamp"].min()
+    rows = []
+    for user in range(10**8, 10**8 + n_far):
+        kinds = rng.choice(40, size=rng.integers(1, 4), replace=False)
+        n = int(rng.integers(5, 40))
+        times = start + span * np.sort(rng.random(n))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "user_id": user,
+                    "behavior": [f"error{k}" for k in rng.choice(kinds, n)],
+                    "timestamp": times,
+                }
+            )
+        )
+    log = pd.concat([events, *rows], ignore_index=True)
+    return Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_normal_only_fitting_warns_when_the_normal_data_is_not(seed):
+    with pytest.warns(UserWarning, match=r"normal=True, but .* far beyond"):
+        pipe = AnomalyPipeline().fit(_shop_log(seed, far=0.05), normal=True)
+    assert pipe.threshold_info_["separate_tail"] > 2
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_normal_only_fitting_is_silent_on_normal_data(seed):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="normal=True, but")
+        pipe = AnomalyPipeline().fit(_shop_log(seed), normal=True)
+    assert pipe.threshold_info_["separate_tail"] < 2
+
+
 def test_unsupervised_threshold_is_recorded_and_reused(shop):
     _, seqs = shop
     pipe = AnomalyPipeline(false_alarm_rate=0.05).fit(seqs)
@@ -356,9 +399,7 @@ def test_p_normal_is_calibrated_on_held_out_normal_entities():
     """Fitted on normal entities only, p_normal of other normal entities is about
     uniform: a share alpha of them has p_normal <= alpha."""
     bunch = make_ecommerce(n_users=4_000, anomaly_rate=0.0, random_state=7)
-    seqs = Sequences.from_events(
-        bunch.events, entity="user_id", event="behavior", time="timestamp"
-    )
+    seqs = Sequences.from_events(bunch.events, entity="user_id", event="behavior", time="timestamp")
     order = np.random.default_rng(0).permutation(len(seqs))
     pipe = AnomalyPipeline().fit(seqs.take(np.sort(order[:2_000])), normal=True)
     held = pipe.score(seqs.take(np.sort(order[2_000:])))["p_normal"].to_numpy()

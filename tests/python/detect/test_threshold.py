@@ -11,6 +11,7 @@ from oddseq.detect._threshold import (
     mad_cut,
     normal_cut,
     out_of_fold_scores,
+    separate_tail,
     tail_cut,
     tail_probability,
 )
@@ -125,3 +126,34 @@ def test_false_alarm_rate_out_of_range(bad):
 def test_false_alarm_rate_type():
     with pytest.raises(TypeError, match="false_alarm_rate must be a number"):
         check_false_alarm_rate("0.01")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_separate_tail_finds_none_in_one_population(seed):
+    """Scores of one population, light or heavy tailed: the local Pickands shape of
+    their top stays near the tail's own (0 exponential, 1/3 Pareto), far below 2."""
+    rng = np.random.default_rng(seed)
+    for scores in (
+        rng.exponential(size=3_000),
+        rng.pareto(3.0, size=3_000),
+        rng.uniform(size=3_000),
+    ):
+        shape, share = separate_tail(scores, 0.01)
+        assert shape < 1.5
+
+
+@pytest.mark.parametrize("group", [0.03, 0.1, 0.2])
+def test_separate_tail_sees_a_group_far_out(group):
+    rng = np.random.default_rng(0)
+    n = 3_000
+    far = int(group * n)
+    scores = np.r_[rng.exponential(size=n - far), 30 + 5 * rng.exponential(size=far)]
+    shape, share = separate_tail(scores, 0.01)
+    assert shape > 2 and group / 4 <= share <= 2 * group
+
+
+def test_separate_tail_of_tied_or_few_scores_is_nothing():
+    # A tied bulk (every row has a twin) has no spread to measure a jump against.
+    assert separate_tail(np.r_[np.zeros(950), np.arange(50.0)], 0.01) == (0.0, 0.0)
+    assert separate_tail(np.ones(100), 0.01) == (0.0, 0.0)
+    assert separate_tail(np.arange(50.0), 0.01) == (0.0, 0.0)  # too few to see a top share
