@@ -37,6 +37,9 @@ _LN2 = float(np.log(2.0))
 _UNKNOWN, _MASK, _END, _N_SPECIAL = 1, 3, 4, 5
 # Within an epoch the held-out part is checked every this many batches.
 _CHECK_EVERY = 64
+# Scoring batches hold about this many padded steps: their per-step outputs (steps x
+# tokens) then stay in cache; larger batches were slower on a CPU.
+_SCORE_TOKENS = 16_384
 
 
 def _torch():
@@ -91,6 +94,75 @@ class _Windows:
 
     def __len__(self):
         return self.starts.size
+
+    @classmethod
+    def _of(cls, codes, starts, lengths, owner, last):
+        windows = cls.__new__(cls)
+        windows.codes, windows.starts, windows.lengths = codes, starts, lengths
+        windows.owner, windows.last = owner, last
+        return windows
+
+    def _position(self) -> np.ndarray:
+        """Each event's step within its window (the windows tile ``codes`` in order)."""
+        return np.arange(self.codes.size) - np.repeat(self.starts, self.lengths)
+
+    def unique(self):
+        """The distinct windows (same tokens, same end) as windows of their own (their
+        ``owner`` is their index) and, per window, the index of its distinct one; or
+        (self, None) when every window is distinct. Windows are told apart by a 64-bit
+        polynomial hash of their tokens, checked token by token (on a collision the
+        windows are kept as they are)."""
+        if len(self) < 2:
+            return self, None
+        position = self._position()
+        powers = np.empty(int(self.lengths.max()), dtype=np.uint64)
+        powers[0] = 1
+        base = np.uint64(0x9E3779B97F4A7C15)
+        with np.errstate(over="ignore"):
+            for j in range(1, powers.size):
+                powers[j] = powers[j - 1] * base
+            terms = (self.codes.astype(np.uint64) + np.uint64(1)) * powers[position]
+            key = np.add.reduceat(terms, self.starts) if self.codes.size else terms
+            key = key * np.uint64(31) + self.lengths.astype(np.uint64) * np.uint64(2)
+            key = key + self.last.astype(np.uint64)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        if first.size == len(self):
+            return self, None
+        representative = first[inverse]
+        same = (self.lengths == self.lengths[representative]) & (
+            self.last == self.last[representative]
+        )
+        if not same.all() or not np.array_equal(
+            self.codes, self.codes[np.repeat(self.starts[representative], self.lengths) + position]
+        ):
+            return self, None  # a hash collision: score every window
+        lengths = self.lengths[first]
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        codes = self.codes[
+            np.repeat(self.starts[first] - starts, lengths) + np.arange(lengths.sum())
+        ]
+        unique = _Windows._of(codes, starts, lengths, np.arange(first.size), self.last[first])
+        return unique, inverse
+
+    def positions_in(self, unique, inverse) -> np.ndarray:
+        """Where each event of these windows lies in ``unique``'s codes."""
+        return np.repeat(unique.starts[inverse], self.lengths) + self._position()
+
+    def scoring_batches(self, n_tokens: int):
+        """Index arrays of windows sorted by steps, each batch at most ``n_tokens``
+        padded steps (at least one window): small enough that a batch's per-token
+        outputs stay in cache, which on a CPU beats larger matrix products."""
+        steps = self.lengths + self.last  # the end token is one step more
+        order = np.argsort(steps, kind="stable")
+        steps = steps[order]
+        chunks, i = [], 0
+        while i < order.size:
+            j = min(order.size, i + max(1, n_tokens // int(steps[i])))
+            while j - i > 1 and (j - i) * int(steps[j - 1]) > n_tokens:
+                j = i + max(1, n_tokens // int(steps[j - 1]))
+            chunks.append(order[i:j])
+            i = j
+        return chunks
 
     def batches(self, batch_size: int, rng=None):
         """Index arrays of windows of similar length (bucketed by sorting on length);
@@ -325,7 +397,7 @@ class _NeuralDetector(BaseDetector):
                 total, count = 0.0, 0
                 if val is not None:
                     net.eval()
-                    surprisal = self._steps(net, val, torch)["surprisal"]
+                    surprisal = self._steps(net, val, torch, "surprisal")["surprisal"]
                     record["validation_loss"] = float(surprisal.mean())
                     if record["validation_loss"] < best - float(self.tol):
                         best, stale = record["validation_loss"], 0
@@ -346,55 +418,78 @@ class _NeuralDetector(BaseDetector):
         self._weights = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
 
     # -------------------------------------------------------------- scoring
-    def _steps(self, net, windows: _Windows, torch, extra: bool = False) -> dict:
-        """Per event (flat, aligned with the sequences' events): ``surprisal`` in bits,
-        ``miss`` (outside the top-g), ``expected`` (the most likely token) and, when
-        ``extra`` and the model has it, ``attended`` (flat position attended most, -1
-        for none); per sequence the same for its end (``end_surprisal``, ``end_miss``,
-        ``end_expected``; zero, False, -1 without ``end_symbol``)."""
+    def _steps(self, net, windows: _Windows, torch, need: str = "score") -> dict:
+        """Per event (flat, aligned with the sequences' events): ``surprisal`` in bits
+        and, as ``need`` asks, ``miss`` (outside the top-g; "score" and "explain"),
+        ``expected`` (the most likely token) and, where the model has it,
+        ``attended`` (flat position attended most, -1 for none; both "explain"); per
+        sequence the same for its end (``end_surprisal``, ``end_miss``,
+        ``end_expected``; zero, False, -1 without ``end_symbol``).
+
+        Windows with the same tokens are computed once (their scores are the same:
+        log sessions repeat), in length-sorted batches of at least
+        ``_SCORE_TOKENS`` padded steps, under ``torch.inference_mode``."""
         n = windows.codes.size
         n_seqs = int(windows.owner[-1]) + 1 if len(windows) else 0
-        out = {
-            "surprisal": np.empty(n),
-            "miss": np.empty(n, dtype=bool),
-            "expected": np.empty(n, dtype=np.int64),
-            "end_surprisal": np.zeros(n_seqs),
-            "end_miss": np.zeros(n_seqs, dtype=bool),
-            "end_expected": np.full(n_seqs, -1, dtype=np.int64),
-        }
-        if extra and self._has_attention:
-            out["attended"] = np.full(n, -1, dtype=np.int64)
+        explain = need == "explain"
+        with_miss = need != "surprisal"
+        out = {"surprisal": np.empty(n), "end_surprisal": np.zeros(n_seqs)}
+        if with_miss:
+            out["miss"] = np.empty(n, dtype=bool)
+            out["end_miss"] = np.zeros(n_seqs, dtype=bool)
+        if explain:
+            out["expected"] = np.empty(n, dtype=np.int64)
+            out["end_expected"] = np.full(n_seqs, -1, dtype=np.int64)
+            if self._has_attention:
+                out["attended"] = np.full(n, -1, dtype=np.int64)
+        # Attention positions point into the windows: no sharing when explaining.
+        unique, inverse = (windows, None) if explain else windows.unique()
+        if inverse is not None:  # the per-window results, spread to the copies after
+            results = {k: np.empty(unique.codes.size, dtype=v.dtype) for k, v in out.items()}
+            results.update(
+                {k: np.zeros(len(unique), dtype=v.dtype) for k, v in out.items() if "end" in k}
+            )
+        else:
+            results = out
         device = next(net.parameters()).device
-        with torch.no_grad():
-            for index in windows.batches(max(int(self.batch_size), 1024)):
-                tokens, mask = windows.tensors(torch, index, device)
-                result = self._log_probs(net, tokens, mask, torch, extra)
+        g = self.top_g_
+        with torch.inference_mode():
+            for index in unique.scoring_batches(_SCORE_TOKENS):
+                tokens, mask = unique.tensors(torch, index, device)
+                result = self._log_probs(net, tokens, mask, torch, explain)
                 log_probs, attended = result if isinstance(result, tuple) else (result, None)
                 target = log_probs.gather(2, tokens[..., None])
-                surprisal = (-target[..., 0] / _LN2).cpu().numpy()
-                miss = (log_probs > target).sum(dim=2).cpu().numpy() >= self.top_g_
-                expected = log_probs.argmax(dim=2).cpu().numpy()
-                lengths = windows.lengths[index]
-                steps = np.arange(surprisal.shape[1])
+                per_step = {"surprisal": (-target[..., 0] / _LN2).cpu().numpy()}
+                if with_miss:
+                    per_step["miss"] = (log_probs > target).sum(dim=2).cpu().numpy() >= g
+                if explain:
+                    per_step["expected"] = log_probs.argmax(dim=2).cpu().numpy()
+                lengths = unique.lengths[index]
+                steps = np.arange(tokens.shape[1])
                 events = steps[None, :] < lengths[:, None]
-                flat = (windows.starts[index][:, None] + steps[None, :])[events]
-                out["surprisal"][flat] = surprisal[events]
-                out["miss"][flat] = miss[events]
-                out["expected"][flat] = expected[events]
-                last = np.flatnonzero(windows.last[index])
-                if last.size:
-                    owner, at = windows.owner[index][last], lengths[last]
-                    out["end_surprisal"][owner] = surprisal[last, at]
-                    out["end_miss"][owner] = miss[last, at]
-                    out["end_expected"][owner] = expected[last, at]
-                if attended is not None and "attended" in out:
+                flat = (unique.starts[index][:, None] + steps[None, :])[events]
+                last = np.flatnonzero(unique.last[index])
+                owner, at = unique.owner[index][last], lengths[last]
+                for key, values in per_step.items():
+                    results[key][flat] = values[events]
+                    if last.size:
+                        results["end_" + key][owner] = values[last, at]
+                if attended is not None and "attended" in results:
                     where = attended.cpu().numpy()
                     where = np.where(
                         (where >= 0) & (where < lengths[:, None]),
-                        windows.starts[index][:, None] + where,
+                        unique.starts[index][:, None] + where,
                         -1,
                     )
-                    out["attended"][flat] = where[events]
+                    results["attended"][flat] = where[events]
+        if inverse is not None:
+            positions = windows.positions_in(unique, inverse)
+            last = np.flatnonzero(windows.last)
+            for key, values in results.items():
+                if key.startswith("end_"):
+                    out[key][windows.owner[last]] = values[inverse[last]]
+                else:
+                    out[key] = values[positions]
         return out
 
     def _statistics(self, seqs) -> pd.DataFrame:
@@ -451,7 +546,7 @@ class _NeuralDetector(BaseDetector):
         seqs = self._check_seqs(X, f"{type(self).__name__}.explain")
         torch = _torch()
         with _threads(torch, self.n_threads):
-            steps = self._steps(self._network(), self._windows(seqs), torch, extra=True)
+            steps = self._steps(self._network(), self._windows(seqs), torch, "explain")
         labels = np.array([str(v) for v in seqs.event_labels], dtype=object)
         names = np.array(
             ["(padding)", "(unseen event)", "(start)", "(mask)", "end"]
@@ -912,8 +1007,8 @@ class SequenceAutoencoder(_NeuralDetector):
         net = self._network()
         device = next(net.parameters()).device
         codes = np.empty((len(windows), int(self.code_dim)), dtype=np.float32)
-        with torch.no_grad(), _threads(torch, self.n_threads):
-            for index in windows.batches(max(int(self.batch_size), 1024)):
+        with torch.inference_mode(), _threads(torch, self.n_threads):
+            for index in windows.scoring_batches(_SCORE_TOKENS):
                 tokens, mask = windows.tensors(torch, index, device)
                 codes[index] = net.encode(tokens, mask).cpu().numpy()
         weights = windows.lengths.astype(np.float64)

@@ -5,6 +5,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oddseq.sequences import Sequences
 
@@ -119,6 +121,52 @@ def test_long_sequences_are_windowed(shop):
     windows = det._windows(seqs)
     assert windows.lengths.tolist() == [10, 10, 10, 10, 10, 7, 10, 10, 3]
     assert windows.owner.tolist() == [0, 0, 0, 0, 0, 1, 2, 2, 2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 3), min_size=1, max_size=9), min_size=1, max_size=40),
+    st.integers(1, 5),
+    st.booleans(),
+)
+def test_windows_shared_once_and_spread_back(lists, max_length, end):
+    from oddseq.neural._models import _Windows
+
+    seqs = Sequences.from_lists(lists)
+    offsets = np.asarray(seqs.offsets, dtype=np.int64)
+    windows = _Windows(np.asarray(seqs.events, dtype=np.int64) + 5, offsets, max_length, end)
+    unique, inverse = windows.unique()
+    if inverse is None:
+        assert unique is windows
+        keys = [
+            (tuple(windows.codes[a : a + n]), bool(e))
+            for a, n, e in zip(windows.starts, windows.lengths, windows.last)
+        ]
+        assert len(set(keys)) == len(keys)
+        return
+    assert len(unique) < len(windows)
+    np.testing.assert_array_equal(
+        unique.codes[windows.positions_in(unique, inverse)], windows.codes
+    )
+    np.testing.assert_array_equal(unique.lengths[inverse], windows.lengths)
+    np.testing.assert_array_equal(unique.last[inverse], windows.last)
+    # Scoring batches cover every window once and stay within the step budget.
+    batches = unique.scoring_batches(8)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(len(unique)))
+    for index in batches:
+        steps = (unique.lengths[index] + unique.last[index]).max()
+        assert index.size == 1 or index.size * steps <= 8
+
+
+def test_copies_score_as_their_original(shop, lstm):
+    normal, reordered = shop
+    once = Sequences.from_lists(normal[:30] + reordered)
+    twice = Sequences.from_lists(normal[:30] + reordered + reordered[::-1] + normal[:30])
+    a = lstm.statistics(once)
+    b = lstm.statistics(twice)
+    np.testing.assert_array_equal(b.to_numpy()[:32], a.to_numpy())
+    np.testing.assert_array_equal(b.to_numpy()[32:34], a.to_numpy()[[31, 30]])
+    np.testing.assert_array_equal(b.to_numpy()[34:], a.to_numpy()[:30])
 
 
 def test_bad_input():
