@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <unordered_map>
 
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/hash.hpp"
@@ -179,10 +180,17 @@ struct EntityState {
   bool alerted = false;
 };
 
+// Entities by key, their state in the map's nodes (one indirection less than a pointer
+// per entity: the lookups are the stream's cache misses).
+struct EntityTable {
+  std::unordered_map<std::uint64_t, EntityState> map;
+};
+
 std::int64_t feature_width(std::int64_t n_columns) { return n_columns + 4 + 16; }
 
 EntityStore::EntityStore(const StoreParams& params)
     : params_(params),
+      table_(std::make_unique<EntityTable>()),
       watermark_(std::numeric_limits<std::int64_t>::min()),
       last_sweep_(std::numeric_limits<std::int64_t>::min()) {
   ODDSEQ_CHECK(!params_.column_of_code.empty(), "no event codes");
@@ -200,28 +208,28 @@ EntityStore::EntityStore(const StoreParams& params)
 
 EntityStore::~EntityStore() = default;
 
+std::int64_t EntityStore::size() const { return static_cast<std::int64_t>(table_->map.size()); }
+
 EntityState& EntityStore::entity(std::uint64_t key, std::int64_t time, bool& fresh) {
-  auto found = entities_.find(key);
-  if (found != entities_.end()) {
-    EntityState& state = *found->second;
+  auto found = table_->map.find(key);
+  if (found != table_->map.end()) {
+    EntityState& state = found->second;
     // Idle past the TTL: forgotten, whether or not a sweep has come by yet, so the
     // features never depend on when sweeps ran.
     if (params_.ttl_ns > 0 && params_.has_times && time - state.last_time > params_.ttl_ns) {
       ++counters_.evicted_ttl;
       const std::uint64_t stamp = state.stamp;  // still touched once in this batch
-      found->second = std::make_unique<EntityState>();
-      found->second->stamp = stamp;
+      found->second = EntityState();
+      found->second.stamp = stamp;
       fresh = true;
-      return *found->second;
+      return found->second;
     }
     fresh = false;
     return state;
   }
   if (params_.max_entities > 0 && size() >= params_.max_entities) evict_for_cap();
   fresh = true;
-  auto& slot = entities_[key];
-  slot = std::make_unique<EntityState>();
-  return *slot;
+  return table_->map[key];
 }
 
 void EntityStore::evict_for_cap() {
@@ -229,20 +237,20 @@ void EntityStore::evict_for_cap() {
   // selection costs O(n) per n/10 new entities.
   const std::int64_t n_evict = std::max<std::int64_t>(1, params_.max_entities / 10);
   std::vector<std::pair<std::int64_t, std::uint64_t>> ages;
-  ages.reserve(entities_.size());
-  for (const auto& [key, state] : entities_) ages.emplace_back(state->last_time, key);
+  ages.reserve(table_->map.size());
+  for (const auto& [key, state] : table_->map) ages.emplace_back(state.last_time, key);
   const auto cut = ages.begin() + std::min<std::int64_t>(n_evict, size());
   std::nth_element(ages.begin(), cut - 1, ages.end());
-  for (auto it = ages.begin(); it != cut; ++it) entities_.erase(it->second);
+  for (auto it = ages.begin(); it != cut; ++it) table_->map.erase(it->second);
   counters_.evicted_cap += cut - ages.begin();
 }
 
 std::int64_t EntityStore::evict_idle(std::int64_t now_ns) {
   if (params_.ttl_ns <= 0) return 0;
   std::int64_t evicted = 0;
-  for (auto it = entities_.begin(); it != entities_.end();) {
-    if (now_ns - it->second->last_time > params_.ttl_ns) {
-      it = entities_.erase(it);
+  for (auto it = table_->map.begin(); it != table_->map.end();) {
+    if (now_ns - it->second.last_time > params_.ttl_ns) {
+      it = table_->map.erase(it);
       ++evicted;
     } else {
       ++it;
@@ -382,18 +390,18 @@ std::uint8_t EntityStore::update_one(std::uint64_t entity, std::int32_t code, st
 
 bool EntityStore::row(std::uint64_t key, float* out, std::int64_t* length,
                       bool* approximate) const {
-  const auto it = entities_.find(key);
-  if (it == entities_.end()) return false;
-  *length = it->second->length;
-  write_row(*it->second, out, approximate);
+  const auto it = table_->map.find(key);
+  if (it == table_->map.end()) return false;
+  *length = it->second.length;
+  write_row(it->second, out, approximate);
   return true;
 }
 
 bool EntityStore::exchange_alerted(std::uint64_t key, bool now) {
-  const auto it = entities_.find(key);
-  if (it == entities_.end()) return false;
-  const bool before = it->second->alerted;
-  it->second->alerted = now;
+  const auto it = table_->map.find(key);
+  if (it == table_->map.end()) return false;
+  const bool before = it->second.alerted;
+  it->second.alerted = now;
   return before;
 }
 
@@ -403,17 +411,17 @@ void EntityStore::features(const std::uint64_t* keys, std::int64_t n, float* out
   const std::int64_t width = feature_width(params_.n_columns);
   for (std::int64_t r = 0; r < n; ++r) {
     float* row = out + r * width;
-    const auto it = entities_.find(keys[r]);
-    found[r] = it != entities_.end();
+    const auto it = table_->map.find(keys[r]);
+    found[r] = it != table_->map.end();
     approximate[r] = 0;
     length[r] = 0;
-    if (it == entities_.end()) {
+    if (it == table_->map.end()) {
       std::fill_n(row, width, 0.0f);
       continue;
     }
-    length[r] = it->second->length;
+    length[r] = it->second.length;
     bool approx = false;
-    write_row(*it->second, row, &approx);
+    write_row(it->second, row, &approx);
     approximate[r] = approx ? 1 : 0;
   }
 }
@@ -497,28 +505,28 @@ void EntityStore::write_row(const EntityState& s, float* row, bool* approximate)
 
 void EntityStore::set_alerted(const std::uint64_t* keys, std::int64_t n, std::uint8_t value) {
   for (std::int64_t r = 0; r < n; ++r) {
-    const auto it = entities_.find(keys[r]);
-    if (it != entities_.end()) it->second->alerted = value != 0;
+    const auto it = table_->map.find(keys[r]);
+    if (it != table_->map.end()) it->second.alerted = value != 0;
   }
 }
 
 void EntityStore::alerted(const std::uint64_t* keys, std::int64_t n, std::uint8_t* out) const {
   for (std::int64_t r = 0; r < n; ++r) {
-    const auto it = entities_.find(keys[r]);
-    out[r] = it != entities_.end() && it->second->alerted;
+    const auto it = table_->map.find(keys[r]);
+    out[r] = it != table_->map.end() && it->second.alerted;
   }
 }
 
 std::int64_t EntityStore::memory_bytes() const {
   // Per entity: the state, its heap parts, and the hash map's node and bucket.
-  constexpr std::int64_t kNode = sizeof(std::uint64_t) + sizeof(void*) * 2 + sizeof(std::size_t);
-  std::int64_t bytes = static_cast<std::int64_t>(entities_.bucket_count() * sizeof(void*));
-  for (const auto& [key, state] : entities_) {
+  constexpr std::int64_t kNode = sizeof(std::uint64_t) + sizeof(void*) + sizeof(std::size_t);
+  std::int64_t bytes = static_cast<std::int64_t>(table_->map.bucket_count() * sizeof(void*));
+  for (const auto& [key, state] : table_->map) {
     bytes += kNode + static_cast<std::int64_t>(sizeof(EntityState));
-    bytes += static_cast<std::int64_t>(state->counts.capacity() * sizeof(std::int64_t) +
-                                       state->recent.capacity() * sizeof(Recent));
-    state->items.bytes(bytes);
-    state->bought.bytes(bytes);
+    bytes += static_cast<std::int64_t>(state.counts.capacity() * sizeof(std::int64_t) +
+                                       state.recent.capacity() * sizeof(Recent));
+    state.items.bytes(bytes);
+    state.bought.bytes(bytes);
   }
   return bytes;
 }

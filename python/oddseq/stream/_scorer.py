@@ -144,6 +144,14 @@ _SCORED, _ABOVE, _NEW, _APPROXIMATE = 1, 2, 4, 8
 _INT64_MAX = 2**63 - 1
 
 
+def _missing(column: pd.Series):
+    """Which rows of a column are missing; None when its dtype holds no missing values
+    (numpy integers and booleans), which spares the check."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+        return None
+    return column.isna().to_numpy()
+
+
 def _hash_keys(values) -> np.ndarray:
     """64-bit keys of ids: integers by value (also when a missing id made their column
     float: 7.0 is the id 7), everything else by its text."""
@@ -427,9 +435,12 @@ class StreamScorer:
             raise ValueError(
                 f"column(s) {missing} not in the events; they have {list(events.columns)}"
             )
-        bad = events[self.entity].isna().to_numpy().copy()
-        if self.event is not None:
-            bad |= events[self.event].isna().to_numpy()
+        bad = np.zeros(len(events), dtype=bool)
+        for role in (self.entity, self.event):
+            if role is not None:
+                missing = _missing(events[role])
+                if missing is not None:
+                    bad |= missing
         times = None
         if self._has_times:
             times, bad_time, _ = _times_to_ns(events[self.time], self.time_unit, self.time)
@@ -442,22 +453,40 @@ class StreamScorer:
             code = np.zeros(len(events), dtype=np.int32)
         else:
             given = events[self.event]
-            if self._labels.dtype.kind in "iuf" and given.dtype.kind not in "iuf":
+            if isinstance(given.dtype, pd.CategoricalDtype):
+                # Each category looked up once, then the rows by their category codes.
+                return_codes = given.cat.codes.to_numpy()
+                given = pd.Series(given.cat.categories)
+            else:
+                return_codes = None
+            if self._numeric_labels and given.dtype.kind not in "iuf":
                 # Numeric types read as text (CSV, JSON strings): compared as numbers;
                 # text that is no number is an unseen type.
                 given = pd.to_numeric(given, errors="coerce")
             at = self._labels.get_indexer(given)
             code = np.where(at < 0, self._other_code, at).astype(np.int32)
+            if return_codes is not None:
+                code = code[return_codes]
         item = present = value = None
         if self._has_items:
-            present = events[self.item].notna().to_numpy()
-            item = np.zeros(len(events), dtype=np.uint64)
-            item[present] = _hash_keys(events[self.item].to_numpy()[present])
-            present = present.astype(np.uint8)
+            column = events[self.item]
+            missing = _missing(column)
+            if missing is None:
+                item = np.ascontiguousarray(_hash_keys(column.to_numpy()))
+                present = np.ones(len(events), dtype=np.uint8)
+            else:
+                present = ~missing
+                item = np.zeros(len(events), dtype=np.uint64)
+                item[present] = _hash_keys(column.to_numpy()[present])
+                present = present.astype(np.uint8)
         if self._has_values:
-            value = pd.to_numeric(events[self.value], errors="coerce").to_numpy(
-                dtype=np.float64, na_value=np.nan
-            )
+            column = events[self.value]
+            if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf":
+                value = column.to_numpy(dtype=np.float64)
+            else:
+                value = pd.to_numeric(column, errors="coerce").to_numpy(
+                    dtype=np.float64, na_value=np.nan
+                )
         entity_ids = events[self.entity].to_numpy()
         arrays = (
             np.ascontiguousarray(_hash_keys(entity_ids)),

@@ -15,7 +15,6 @@
 // likewise n_items_bought.
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 namespace oddseq::stream {
@@ -65,6 +64,7 @@ struct StoreCounters {
 };
 
 struct EntityState;  // defined in the source
+struct EntityTable;  // defined in the source
 
 // Columns of `features`, in order: the n_columns counts, length, duration_s,
 // gap_mean_s, gap_std_s, then the DiversityEncoder's 10 item columns and its 6 value
@@ -109,7 +109,7 @@ class EntityStore {
   // Forgets every entity idle (by event time) longer than the TTL at time `now_ns`.
   std::int64_t evict_idle(std::int64_t now_ns);
 
-  std::int64_t size() const { return static_cast<std::int64_t>(entities_.size()); }
+  std::int64_t size() const;
   std::int64_t memory_bytes() const;  // the state's heap use, estimated from its containers
   const StoreCounters& counters() const { return counters_; }
   std::int64_t watermark() const { return watermark_; }
@@ -121,7 +121,7 @@ class EntityStore {
   void write_row(const EntityState& s, float* row, bool* approximate) const;
 
   StoreParams params_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<EntityState>> entities_;
+  std::unique_ptr<EntityTable> table_;
   StoreCounters counters_;
   std::int64_t watermark_;
   std::int64_t last_sweep_;
