@@ -17,6 +17,8 @@ namespace {
 constexpr std::int64_t kObjectBlock = 1024;
 // The counting sort keeps one count per object per chunk of rows: at most this many.
 constexpr std::int64_t kHistogramCells = std::int64_t{1} << 25;
+// Per-thread row degrees while rows x threads is at most this many (else atomics).
+constexpr std::int64_t kDegreeCells = std::int64_t{1} << 24;
 
 }  // namespace
 
@@ -180,7 +182,21 @@ Lockstep lockstep_columns(const std::int64_t* offsets, std::int64_t n_objects,
   const std::int64_t n_blocks = core::div_up(n_objects, kObjectBlock);
   std::vector<BlockColumns> blocks(static_cast<std::size_t>(n_blocks));
   std::vector<std::vector<std::uint64_t>> buffers(static_cast<std::size_t>(threads));
+  std::vector<std::vector<std::int64_t>> slot_counts(static_cast<std::size_t>(threads));
+  // Each row's columns counted per thread and added up after, or with atomic increments
+  // where per-thread counts would take too much memory (integer sums either way).
+  const bool per_thread = n_rows * threads <= kDegreeCells;
+  std::vector<std::vector<std::int64_t>> local(per_thread ? static_cast<std::size_t>(threads) : 0);
+  for (auto& l : local) l.assign(static_cast<std::size_t>(n_rows), 0);
   std::int64_t* row_degree = out.row_degree.data();
+  const auto bump = [&](std::int64_t row) {
+    if (per_thread) {
+      ++local[static_cast<std::size_t>(omp_get_thread_num())][static_cast<std::size_t>(row)];
+    } else {
+#pragma omp atomic
+      ++row_degree[row];
+    }
+  };
   core::parallel_for_interruptible(
       n_blocks, threads,
       [&](std::int64_t block) {
@@ -200,22 +216,41 @@ Lockstep lockstep_columns(const std::int64_t* offsets, std::int64_t n_objects,
           }
           out.object_degree[static_cast<std::size_t>(o)] = degree;
           if (degree == 1 && end - begin == 1) {  // one event: one column per grid
-#pragma omp atomic
-            row_degree[rows[begin]] += 2;
+            bump(rows[begin]);
+            bump(rows[begin]);
             bo.n_edges += 2;
             bo.n_columns += 2;
             continue;
           }
           // (slot, row) keys of both grids, sorted: runs of one slot are the columns.
           keys.resize(static_cast<std::size_t>(2 * (end - begin)));
-          std::size_t k = 0;
-          for (std::int64_t s = begin; s < end; ++s) {
-            const std::uint64_t bin = codes[s] >> 1;
-            const std::uint64_t row = static_cast<std::uint32_t>(rows[s]);
-            keys[k++] = ((2 * bin) << 32) | row;
-            keys[k++] = ((2 * (bin + (codes[s] & 1)) + 1) << 32) | row;
+          if (end - begin >= n_bins) {
+            // Many events: a counting sort by slot, which keeps the rows ascending.
+            auto& next = slot_counts[static_cast<std::size_t>(omp_get_thread_num())];
+            next.assign(static_cast<std::size_t>(2 * n_bins) + 1, 0);
+            for (std::int64_t s = begin; s < end; ++s) {
+              const std::uint64_t bin = codes[s] >> 1;
+              ++next[2 * bin + 1];
+              ++next[2 * (bin + (codes[s] & 1)) + 2];
+            }
+            for (std::size_t b = 1; b < next.size(); ++b) next[b] += next[b - 1];
+            for (std::int64_t s = begin; s < end; ++s) {
+              const std::uint64_t bin = codes[s] >> 1;
+              const std::uint64_t row = static_cast<std::uint32_t>(rows[s]);
+              const std::uint64_t slot_a = 2 * bin, slot_b = 2 * (bin + (codes[s] & 1)) + 1;
+              keys[static_cast<std::size_t>(next[slot_a]++)] = (slot_a << 32) | row;
+              keys[static_cast<std::size_t>(next[slot_b]++)] = (slot_b << 32) | row;
+            }
+          } else {
+            std::size_t k = 0;
+            for (std::int64_t s = begin; s < end; ++s) {
+              const std::uint64_t bin = codes[s] >> 1;
+              const std::uint64_t row = static_cast<std::uint32_t>(rows[s]);
+              keys[k++] = ((2 * bin) << 32) | row;
+              keys[k++] = ((2 * (bin + (codes[s] & 1)) + 1) << 32) | row;
+            }
+            std::sort(keys.begin(), keys.end());
           }
-          std::sort(keys.begin(), keys.end());
           std::size_t i = 0;
           while (i < keys.size()) {
             const std::uint64_t slot = keys[i] >> 32;
@@ -224,8 +259,7 @@ Lockstep lockstep_columns(const std::int64_t* offsets, std::int64_t n_objects,
             while (j < keys.size() && (keys[j] >> 32) == slot) {
               if (j == i || keys[j] != keys[j - 1]) {
                 ++d;
-#pragma omp atomic
-                ++row_degree[keys[j] & 0xffffffffu];
+                bump(static_cast<std::int64_t>(keys[j] & 0xffffffffu));
               }
               ++j;
             }
@@ -254,6 +288,11 @@ Lockstep lockstep_columns(const std::int64_t* offsets, std::int64_t n_objects,
       },
       1);
   buffers.clear();
+  slot_counts.clear();
+  for (const auto& l : local) {
+    for (std::int64_t r = 0; r < n_rows; ++r) row_degree[r] += l[static_cast<std::size_t>(r)];
+  }
+  local.clear();
   std::size_t n_candidates = 0, n_members = 0;
   for (const auto& bo : blocks) {
     out.n_edges += bo.n_edges;
