@@ -255,8 +255,10 @@ py::tuple explain(const EntityStore& store, const Model& model, const CArray<std
                         to_numpy_2d(std::move(typical), n, top), to_numpy(std::move(found)));
 }
 
-// One event, scored when a model is given: (score, flags, length, status). The GIL is
-// kept: the whole call takes about a microsecond, less than releasing and retaking it.
+// One event, scored when a model is given: (score, is_anomaly, new, None, length), the
+// fields of the Python StreamEvent (its reason left to Python); without a model, a NaN
+// score. The GIL is kept: the whole call takes about a microsecond, less than releasing
+// and retaking it.
 py::tuple update_one(EntityStore& store, py::handle entity, bool entity_is_key, std::int32_t code,
                      std::int64_t time, py::handle item, bool item_is_key, double value,
                      const Model* model) {
@@ -264,14 +266,15 @@ py::tuple update_one(EntityStore& store, py::handle entity, bool entity_is_key, 
   const bool has_item = !item.is_none();
   const std::uint64_t item_key = has_item ? id_key(item, item_is_key) : 0;
   if (code < 0) throw std::out_of_range("event code must be >= 0");
-  const std::uint8_t status = store.update_one(key, code, time, item_key, has_item, value);
+  store.update_one(key, code, time, item_key, has_item, value);
   double score = std::numeric_limits<double>::quiet_NaN();
   std::int64_t length = 0;
   std::uint8_t flags = 0;
   if (model != nullptr) {
     stream::score_entities(store, *model, &key, 1, &score, &length, &flags);
   }
-  return py::make_tuple(score, flags, length, status);
+  return py::make_tuple(score, (flags & stream::kAbove) != 0, (flags & stream::kNewAlert) != 0,
+                        py::none(), length);
 }
 
 std::int64_t memory_bytes(const EntityStore& store) {

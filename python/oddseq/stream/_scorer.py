@@ -139,6 +139,7 @@ class StreamEvent(NamedTuple):
 
 
 _INVALID = StreamEvent(math.nan, False, False, None, 0)
+_new_event = tuple.__new__  # a StreamEvent from the tuple of its fields, without __new__'s frame
 # Flags of the C++ scoring (oddseq::stream::ScoreFlags).
 _SCORED, _ABOVE, _NEW, _APPROXIMATE = 1, 2, 4, 8
 _INT64_MAX = 2**63 - 1
@@ -667,18 +668,26 @@ class StreamScorer:
                     number = math.nan
         elif value is not None:
             raise ValueError("the pipeline was fitted without values; leave value out")
-        score, flags, length, _ = self._store.update_one(
+        # (score, is_anomaly, new, reason, length): a StreamEvent's fields.
+        out = self._store.update_one(
             entity_key, entity_hashed, code, ns, item_key, item_hashed, number, self._model
         )
         if self._model is None:
             key = entity_key if entity_hashed else _core.stream_hash_id(entity_key)
             scores, lengths, many = self._score_python(np.array([key], dtype=np.uint64))
-            score, flags, length = float(scores[0]), int(many[0]), int(lengths[0])
-        reason = None
-        if flags & _NEW:
+            flags = int(many[0])
+            out = (
+                float(scores[0]),
+                bool(flags & _ABOVE),
+                bool(flags & _NEW),
+                None,
+                int(lengths[0]),
+            )
+        if out[2]:
             key = entity_key if entity_hashed else _core.stream_hash_id(entity_key)
             reason = self._alert_reasons(np.array([key], dtype=np.uint64))[0]
-        return StreamEvent(score, bool(flags & _ABOVE), bool(flags & _NEW), reason, length)
+            out = (out[0], out[1], True, reason, out[4])
+        return _new_event(StreamEvent, out)
 
     def _invalid(self) -> StreamEvent:
         self.n_invalid_ += 1
