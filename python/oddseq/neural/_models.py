@@ -208,6 +208,7 @@ class _NeuralDetector(BaseDetector):
     def _check_params(self):
         check_contamination(self.contamination)
         check_positive_int(self.max_length, "max_length")
+        check_positive_int(self.max_event_types, "max_event_types")
         check_positive_int(self.max_epochs, "max_epochs")
         check_positive_int(self.batch_size, "batch_size")
         check_positive_int(self.patience, "patience")
@@ -254,6 +255,28 @@ class _NeuralDetector(BaseDetector):
         return self.device
 
     # -------------------------------------------------------------- vocabulary
+    def _vocabulary(self, seqs, who: str):
+        """The event types that occur in ``seqs`` (in label order), refused with a
+        ValueError that says what to do when there are more than ``max_event_types``."""
+        labels = seqs.event_labels
+        used = np.bincount(np.asarray(seqs.events), minlength=len(labels)) > 0
+        n_types = int(used.sum())
+        limit = int(self.max_event_types)
+        if n_types > limit:
+            raise ValueError(
+                f"{who}: {n_types:,} event types, more than max_event_types={limit:,}; the "
+                "network learns an embedding of each type and a softmax over all of them "
+                "at every step. Are item or user ids used as events? Give it fewer types: "
+                f"keep the most frequent (np.bincount(seqs.events) ranks them) and map "
+                "the rest to one 'other' label, or hash the labels into a fixed number of "
+                "buckets (e.g. hash(label) % 1024), then rebuild with "
+                "Sequences.from_arrays(seqs.offsets, new_labels[seqs.events], "
+                "times=seqs.times, time_unit='ns', ids=seqs.ids); or raise max_event_types if "
+                "the memory "
+                "allows"
+            )
+        return labels[used] if n_types < len(labels) else labels
+
     def _codes(self, seqs) -> np.ndarray:
         """The model's tokens for the events: 4 + the fitted event code, 1 (unknown)
         for events never seen in fit."""
@@ -319,7 +342,7 @@ class _NeuralDetector(BaseDetector):
                 f"{who}(normal=True) cuts at the scores of a held-out part: give "
                 "validation_fraction > 0 and at least 2 sequences"
             )
-        self.event_labels_ = seqs.event_labels
+        self.event_labels_ = self._vocabulary(seqs, who)
         self.n_tokens_ = len(self.event_labels_) + _N_SPECIAL
         # The known events, the unknown token and the end.
         ranked = len(self.event_labels_) + 1 + bool(self.end_symbol)
@@ -600,6 +623,12 @@ _COMMON_DOC = """
         Longest window the network sees. Longer sequences are cut into consecutive
         windows of ``max_length`` events, each read on its own (context does not carry
         across a cut); a sequence's statistics pool all of its events.
+    max_event_types : int, default=2000
+        Most event types the model takes: it learns an embedding of each and a
+        softmax over all of them at every step (a training batch holds
+        ``batch_size`` x ``max_length`` x types scores). More types in fit raise a
+        ValueError that says how to have fewer; item ids used as events are the
+        usual cause.
     end_symbol : bool, default=True
         Also predict where the sequence ends (a sequence that stops where normal ones
         go on is odd: a truncated HDFS block); the end counts as one more step.
@@ -694,6 +723,7 @@ class LSTMDetector(_NeuralDetector):
         n_layers=1,
         max_length=128,
         end_symbol=True,
+        max_event_types=2000,
         statistic="max",
         top_g="auto",
         max_epochs=50,
@@ -713,6 +743,7 @@ class LSTMDetector(_NeuralDetector):
         self.n_layers = n_layers
         self.max_length = max_length
         self.end_symbol = end_symbol
+        self.max_event_types = max_event_types
         self.statistic = statistic
         self.top_g = top_g
         self.max_epochs = max_epochs
@@ -793,6 +824,7 @@ class TransformerDetector(_NeuralDetector):
         dropout=0.1,
         max_length=64,
         end_symbol=True,
+        max_event_types=2000,
         statistic="max",
         top_g="auto",
         max_epochs=50,
@@ -814,6 +846,7 @@ class TransformerDetector(_NeuralDetector):
         self.dropout = dropout
         self.max_length = max_length
         self.end_symbol = end_symbol
+        self.max_event_types = max_event_types
         self.statistic = statistic
         self.top_g = top_g
         self.max_epochs = max_epochs
@@ -939,6 +972,7 @@ class SequenceAutoencoder(_NeuralDetector):
         input_dropout=0.25,
         max_length=128,
         end_symbol=True,
+        max_event_types=2000,
         statistic="mean",
         top_g="auto",
         max_epochs=50,
@@ -959,6 +993,7 @@ class SequenceAutoencoder(_NeuralDetector):
         self.input_dropout = input_dropout
         self.max_length = max_length
         self.end_symbol = end_symbol
+        self.max_event_types = max_event_types
         self.statistic = statistic
         self.top_g = top_g
         self.max_epochs = max_epochs

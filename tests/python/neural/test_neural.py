@@ -184,6 +184,39 @@ def test_bad_input():
         TransformerDetector(dim=10, n_heads=3).fit(Sequences.from_lists([[1, 2]] * 4))
 
 
+def test_too_many_event_types_refused_with_the_remedy():
+    rng = np.random.default_rng(0)
+    items = [[f"item{i}" for i in rng.integers(0, 300, 6)] for _ in range(40)]
+    seqs = Sequences.from_arrays(
+        np.arange(0, 241, 6),
+        [e for s in items for e in s],
+        times=np.arange(240) * 10,
+        ids=[f"u{i}" for i in range(40)],
+    )
+    n_types = len(np.unique(seqs.events))
+    det = LSTMDetector(max_event_types=50, hidden_dim=8, max_epochs=1, n_threads=1)
+    with pytest.raises(ValueError, match=f"{n_types} event types, more than max_event_types=50"):
+        det.fit(seqs)
+    with pytest.raises(ValueError, match="hash the labels into a fixed number of buckets"):
+        det.fit(seqs)
+    # The remedy the message gives: hash into buckets and rebuild.
+    new_labels = np.array([f"b{hash(label) % 32}" for label in seqs.event_labels])
+    bucketed = Sequences.from_arrays(
+        seqs.offsets, new_labels[seqs.events], times=seqs.times, time_unit="ns", ids=seqs.ids
+    )
+    np.testing.assert_array_equal(bucketed.times, seqs.times)
+    assert det.fit(bucketed).n_tokens_ <= 32 + 5
+    # Types that do not occur in fit (a take of larger Sequences) are not counted.
+    subset = seqs.take(np.arange(3))
+    used = len(np.unique(subset.events))
+    assert (
+        LSTMDetector(max_event_types=used, hidden_dim=8, max_epochs=1, n_threads=1)
+        .fit(subset)
+        .event_labels_.size
+        == used
+    )
+
+
 def test_save_load_without_pickle(tmp_path, shop, lstm):
     normal, reordered = shop
     test = Sequences.from_lists(normal[:10] + reordered)
