@@ -484,7 +484,9 @@ class _NeuralDetector(BaseDetector):
                 target = log_probs.gather(2, tokens[..., None])
                 per_step = {"surprisal": (-target[..., 0] / _LN2).cpu().numpy()}
                 if with_miss:
-                    per_step["miss"] = (log_probs > target).sum(dim=2).cpu().numpy() >= g
+                    above = (log_probs > target).sum(dim=2).cpu().numpy()
+                    # An event never seen in fit is a miss whatever its rank (DeepLog).
+                    per_step["miss"] = (above >= g) | (tokens.cpu().numpy() == _UNKNOWN)
                 if explain:
                     per_step["expected"] = log_probs.argmax(dim=2).cpu().numpy()
                 lengths = unique.lengths[index]
@@ -639,9 +641,9 @@ _COMMON_DOC = """
         "surprise": the number of such misses + max surprisal / 100 (as
         :class:`~oddseq.detect.MarkovDetector`).
     top_g : int or "auto", default="auto"
-        An event outside the ``top_g`` most likely counts as a miss; "auto" is a third
-        of the known event types plus the unknown token and the end, rounded up.
-        Used: ``top_g_``.
+        An event outside the ``top_g`` most likely counts as a miss, and so does an
+        event type never seen in fit (DeepLog's rule); "auto" is a third of the known
+        event types plus the unknown token and the end, rounded up. Used: ``top_g_``.
     max_epochs : int
         Passes over the training windows at most.
     batch_size : int, default=512

@@ -1,5 +1,6 @@
 """oddseq.neural: small models on small data (the whole file stays within ~40 s)."""
 
+import copy
 import subprocess
 import sys
 
@@ -94,6 +95,11 @@ def test_unseen_events_map_to_unknown_token(lstm):
     assert lstm.predict(seqs)[0] == 1
     why = lstm.explain(seqs, top=1)
     assert why["value"].iloc[0] == "teleport"
+    # Never seen in fit: a miss whatever its rank, with every g.
+    wide = copy.copy(lstm)
+    wide.top_g_ = 50
+    assert wide.statistics(seqs)["outside_top_g"].iloc[0] == 1
+    assert bool(wide.explain(seqs, top=1)["outside_top_g"].iloc[0])
 
 
 def test_same_seed_same_model(shop):
