@@ -45,10 +45,14 @@ def add_commands(commands) -> None:
     stream.add_argument("--sep", default=",", help="CSV field separator (default ,)")
     stream.add_argument("--batch", type=int, default=10_000, help="most events per update")
     stream.add_argument(
+        "--max-delay",
         "--flush-after",
+        dest="max_delay",
         type=float,
-        default=0.05,
-        help="seconds without new input after which waiting events are scored (default 0.05)",
+        default=0.005,
+        help="the longest an event waits to be scored, in seconds (default 0.005): events "
+        "are scored in one update when --batch of them wait or the first has waited this "
+        "long (under load, batches grow with what arrived meanwhile)",
     )
     stream.add_argument("--lateness", default="0", help="accepted lateness, e.g. 5s (default 0)")
     stream.add_argument("--ttl", help="forget entities idle longer than this, e.g. 1h")
@@ -111,7 +115,8 @@ def _fit(args) -> int:
 
 
 class _Lines:
-    """Complete lines from a file descriptor as they come, with a timeout: (lines, eof)."""
+    """Complete lines from a file descriptor as they come, with a timeout: a list of
+    lines (bytes), empty when none came in time; ``eof`` once the input ended."""
 
     def __init__(self, fd):
         self.fd, self.partial, self.eof = fd, b"", False
@@ -120,7 +125,7 @@ class _Lines:
         ready, _, _ = select.select([self.fd], [], [], timeout)
         if not ready:
             return []
-        chunk = os.read(self.fd, 1 << 16)
+        chunk = os.read(self.fd, 1 << 20)
         if not chunk:
             self.eof = True
             rest, self.partial = self.partial, b""
@@ -129,7 +134,79 @@ class _Lines:
         return lines
 
 
+class _Reader:
+    """Events from lines of CSV (a header line first) or JSON objects, a batch at a
+    time: (columns as lists of str or None, their line numbers); malformed lines are
+    reported with their numbers (the first ``_SHOWN_MALFORMED``) and counted."""
+
+    def __init__(self, args, columns, required):
+        self.args, self.columns, self.required = args, columns, required
+        self.fmt, self.header, self.at = args.format, None, None
+        self.malformed = []
+
+    def bad(self, number, why):
+        self.malformed.append(number)
+        if len(self.malformed) <= _SHOWN_MALFORMED:
+            print(f"oddseq stream: line {number}: {why}; skipped", file=sys.stderr)
+
+    def _csv_header(self, number, text):
+        fields = next(csv.reader(io.StringIO(text), delimiter=self.args.sep))
+        self.header = [f.strip() for f in fields]
+        absent = [c for c in self.columns if c not in self.header]
+        if absent:
+            raise ValueError(f"the CSV header (line {number}) lacks {absent}; it has {self.header}")
+        self.at = [self.header.index(c) for c in self.columns]
+
+    def _fields(self, number, text):
+        """The wanted fields of one line, or None (reported) when it is malformed."""
+        if self.fmt == "jsonl":
+            try:
+                record = json.loads(text)
+            except ValueError as error:
+                return self.bad(number, f"not JSON ({error})")
+            if not isinstance(record, dict):
+                return self.bad(number, "not a JSON object")
+            return [None if record.get(c) in (None, "") else str(record[c]) for c in self.columns]
+        sep = self.args.sep
+        # Plain lines split directly; quoted fields through the csv module.
+        fields = text.split(sep) if '"' not in text else next(csv.reader([text], delimiter=sep))
+        if len(fields) != len(self.header):
+            return self.bad(number, f"{len(fields)} fields, the header has {len(self.header)}")
+        return [fields[j] or None for j in self.at]
+
+    def parse(self, lines):
+        """The events of these (number, bytes) lines as column lists, and line numbers."""
+        columns = [[] for _ in self.columns]
+        numbers = []
+        n_required = [self.columns.index(c) for c in self.required]
+        for number, raw in lines:
+            try:
+                text = raw.decode("utf-8").rstrip("\r")
+            except UnicodeDecodeError:
+                self.bad(number, "not UTF-8 text")
+                continue
+            if not text.strip():
+                continue
+            if self.fmt == "auto":
+                self.fmt = "jsonl" if text.lstrip().startswith("{") else "csv"
+            if self.fmt == "csv" and self.header is None:
+                self._csv_header(number, text)
+                continue
+            fields = self._fields(number, text)
+            if fields is None:
+                continue
+            empty = [self.columns[j] for j in n_required if fields[j] is None]
+            if empty:
+                self.bad(number, f"no {', '.join(empty)}")
+                continue
+            for column, value in zip(columns, fields):
+                column.append(value)
+            numbers.append(number)
+        return columns, numbers
+
+
 def _stream(args) -> int:
+    import numpy as np
     import pandas as pd
 
     from .. import load
@@ -137,6 +214,8 @@ def _stream(args) -> int:
 
     if args.batch < 1:
         raise ValueError(f"--batch must be at least 1, got {args.batch}")
+    if not args.max_delay >= 0:
+        raise ValueError(f"--max-delay must be a number of seconds >= 0, got {args.max_delay}")
     pipe = load(args.model)
     scorer = StreamScorer(
         pipe,
@@ -153,114 +232,91 @@ def _stream(args) -> int:
     required = [c for c in (args.entity, args.event, args.time) if c is not None]
     columns = [c for c in (args.entity, args.event, args.time, args.item, args.value) if c]
     lines = _Lines(sys.stdin.fileno())
-    fmt, header = args.format, None
-    rows, row_lines = [], []
+    reader = _Reader(args, columns, required)
+    waiting = []  # (line number, bytes) not yet scored
+    first_at = 0.0  # when the oldest of them arrived
     n_lines = n_alerts = 0
-    malformed = []
     out = sys.stdout
 
-    def bad(number, why):
-        malformed.append(number)
-        if len(malformed) <= _SHOWN_MALFORMED:
-            print(f"oddseq stream: line {number}: {why}; skipped", file=sys.stderr)
-
-    def parse(number, text):
-        nonlocal fmt, header
-        if not text.strip():
-            return None
-        if fmt == "auto":
-            fmt = "jsonl" if text.lstrip().startswith("{") else "csv"
-        if fmt == "jsonl":
-            try:
-                record = json.loads(text)
-            except ValueError as error:
-                return bad(number, f"not JSON ({error})")
-            if not isinstance(record, dict):
-                return bad(number, "not a JSON object")
-        else:
-            fields = next(csv.reader(io.StringIO(text), delimiter=args.sep))
-            if header is None:
-                header = [f.strip() for f in fields]
-                absent = [c for c in columns if c not in header]
-                if absent:
-                    raise ValueError(
-                        f"the CSV header (line {number}) lacks {absent}; it has {header}"
-                    )
-                return None
-            if len(fields) != len(header):
-                return bad(number, f"{len(fields)} fields, the header has {len(header)}")
-            record = dict(zip(header, fields))
-        empty = [c for c in required if record.get(c) in (None, "")]
-        if empty:
-            return bad(number, f"no {', '.join(empty)}")
-        if args.time is not None and not _time_ok(record[args.time]):
-            return bad(number, f"unreadable time {str(record[args.time])[:40]!r}")
-        return {c: (None if record.get(c) in (None, "") else str(record[c])) for c in columns}
-
-    def frame_of(records):
-        frame = pd.DataFrame(records, columns=columns, dtype=object)
-        if args.time is not None:
-            numeric = pd.to_numeric(frame[args.time], errors="coerce")
-            if numeric.notna().all():
+    def frame_of(lists):
+        frame = pd.DataFrame(dict(zip(columns, lists)), columns=columns, dtype=object)
+        if args.time is not None and len(frame):
+            times = frame[args.time]
+            numeric = pd.to_numeric(times, errors="coerce")
+            unread = numeric.isna().to_numpy().copy()
+            if unread.any():
+                # Not numbers: dates as text, checked one by one (the rare case).
+                unread[unread] = ~np.array([_time_ok(v) for v in times[unread]], dtype=bool)
+            else:
                 frame[args.time] = numeric
-        return frame
+            return frame, unread
+        return frame, np.zeros(len(frame), dtype=bool)
 
     def flush():
+        while waiting:  # at most --batch events per update
+            part = waiting[: args.batch]
+            del waiting[: args.batch]
+            score(part)
+
+    def score(part):
         nonlocal n_alerts
-        if not rows:
+        lists, numbers = reader.parse(part)
+        frame, unread = frame_of(lists)
+        if unread.any():
+            for at in np.flatnonzero(unread):
+                reader.bad(numbers[at], f"unreadable time {str(frame[args.time].iloc[at])[:40]!r}")
+            frame = frame.loc[~unread].reset_index(drop=True)
+            numbers = [n for n, u in zip(numbers, unread.tolist()) if not u]
+            if args.time is not None and len(frame):
+                numeric = pd.to_numeric(frame[args.time], errors="coerce")
+                if numeric.notna().all():
+                    frame[args.time] = numeric
+        if not len(frame):
             return
         try:
-            result = scorer.update(frame_of(rows))
+            result = scorer.update(frame)
         except (ValueError, TypeError):
             # A row the batch could not take (times in two styles, say): one at a time,
             # each bad row reported with its line number.
             results = []
-            for row, number in zip(rows, row_lines):
+            for at, number in enumerate(numbers):
                 try:
-                    results.append(scorer.update(frame_of([row])))
+                    results.append(scorer.update(frame_of([[v] for v in frame.iloc[at]])[0]))
                 except (ValueError, TypeError) as error:
-                    bad(number, " ".join(str(error).split())[:200])
+                    reader.bad(number, " ".join(str(error).split())[:200])
             result = _merge(results)
-        frame = frame_of(rows)
         fresh = result.alerts[result.alerts["new"]]
-        last_line = pd.Series(row_lines, index=frame[args.entity]).groupby(level=0).last()
-        for entity, alert in fresh.iterrows():
-            record = {
-                "entity": entity,
-                "score": round(float(alert["score"]), 6),
-                "threshold": round(float(alert["threshold"]), 6),
-                "events": int(result.scores.at[entity, "length"]),
-                "line": int(last_line.get(entity, -1)),
-                "reason": alert["reason"],
-            }
-            out.write(json.dumps(record) + "\n")
-            n_alerts += 1
-        out.flush()
-        rows.clear()
-        row_lines.clear()
+        if len(fresh):
+            last_line = pd.Series(numbers, index=frame[args.entity]).groupby(level=0).last()
+            for entity, alert in fresh.iterrows():
+                record = {
+                    "entity": entity,
+                    "score": round(float(alert["score"]), 6),
+                    "threshold": round(float(alert["threshold"]), 6),
+                    "events": int(result.scores.at[entity, "length"]),
+                    "line": int(last_line.get(entity, -1)),
+                    "reason": alert["reason"],
+                }
+                out.write(json.dumps(record) + "\n")
+                n_alerts += 1
+            out.flush()
 
     started = clock.perf_counter()
     while not lines.eof:
-        got = lines.read(args.flush_after if rows else None)
-        if not got and not lines.eof:
-            flush()  # no new line for --flush-after seconds: score what waits
-            continue
+        wait = None if not waiting else max(0.0, first_at + args.max_delay - clock.perf_counter())
+        got = lines.read(wait)
+        now = clock.perf_counter()
+        if got and not waiting:
+            first_at = now
         for raw in got:
             n_lines += 1
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                bad(n_lines, "not UTF-8 text")
-                continue
-            record = parse(n_lines, text.rstrip("\r"))
-            if record is not None:
-                rows.append(record)
-                row_lines.append(n_lines)
-                if len(rows) >= args.batch:
-                    flush()
+            waiting.append((n_lines, raw))
+        if waiting and (len(waiting) >= args.batch or now - first_at >= args.max_delay or not got):
+            flush()
     flush()
     counts = scorer.counters
     seconds = clock.perf_counter() - started
+    malformed = reader.malformed
     shown = ", ".join(map(str, malformed[:_SHOWN_MALFORMED]))
     more = (
         ""

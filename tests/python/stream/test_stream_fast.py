@@ -1,5 +1,6 @@
 """oddseq.stream's fast paths: scoring in C++, update_one, ids hashed as pandas does."""
 
+import json
 import math
 
 import numpy as np
@@ -259,3 +260,66 @@ def test_cpp_reasons_equal_the_detectors_explanation(log, pipes, method):
     raw, lengths, _, _ = live._raw(keys)
     through_python = live._reasons(pipe._scaled(raw, lengths), raw)
     np.testing.assert_array_equal(live._alert_reasons(keys), through_python)
+
+
+def _cli(args):
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "oddseq.cli", "stream", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def model_file(log, pipes, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "m.oddseq"
+    pipes["auto"].save(path)
+    return str(path)
+
+
+CLI_ROLES = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+CLI_ROLES += ["--item", "item_id", "--value", "price"]
+
+
+def test_cli_alerts_while_the_input_is_still_open(log, pipes, model_file):
+    """An alert comes within --max-delay of its events, not at the end of the input."""
+    import select
+
+    odd = pipes["auto"].table_.index[0]
+    events = log[log["user_id"] == odd][COLUMNS]
+    with _cli(["--model", model_file, *CLI_ROLES, "--max-delay", "0.01"]) as process:
+        process.stdin.write(events.to_csv(index=False))
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        alert = json.loads(process.stdout.readline()) if ready else None
+        process.stdin.close()
+        process.stderr.read()
+    assert alert is not None, "no alert while the input stayed open"
+    # Ids read from text stay text.
+    assert alert["entity"] == str(odd) and alert["score"] > alert["threshold"]
+
+
+def test_cli_quoted_fields_and_unreadable_times(log, model_file):
+    lines = log.head(20)[COLUMNS].to_csv(index=False).splitlines()
+    text = "\n".join(
+        [lines[0], *lines[1:10], '"7","pv","1511539256","3","1.5"', "8,pv,yesterday-ish,3,1.0"]
+        + lines[10:]
+    )
+    process = _cli(["--model", model_file, *CLI_ROLES])
+    _, err = process.communicate(text + "\n", timeout=120)
+    assert process.returncode == 0, err
+    assert "line 12: unreadable time 'yesterday-ish'" in err
+    assert "21 events applied" in err  # 20 plain lines and the quoted one
+    assert "1 malformed lines (lines 12)" in err
+
+
+def test_cli_refuses_a_negative_delay(model_file, capsys):
+    from oddseq.cli import main
+
+    assert main(["stream", "--model", model_file, *CLI_ROLES, "--max-delay", "-1"]) == 2
+    assert "--max-delay" in capsys.readouterr().err
