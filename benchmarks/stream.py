@@ -1,13 +1,16 @@
 """Streaming benchmark (issue 19): events/s through StreamScorer.update in batches of
-10,000 and one event at a time, memory per tracked entity, and River's HalfSpaceTrees
-on the same stream (when river is installed).
+10,000 and one event at a time (update with a one-row frame, update_one, RiverAdapter),
+the CLI's latency from an event's arrival to its alert at a fixed input rate, memory
+per tracked entity, and River's HalfSpaceTrees on the same stream (when river is
+installed).
 
 A model is fitted on ``make_ecommerce(n_users=5000)``; the stream replays copies of that
 log in time order (each copy with its own user ids), so the state holds
 ``copies x 5000`` entities at the end. Prints a table and writes
 ``benchmarks/results/stream.json``.
 
-    python benchmarks/stream.py [--copies 4] [--one-at-a-time 3000] [--river 20000]
+    python benchmarks/stream.py [--copies 4] [--one-at-a-time 3000] [--update-one 200000]
+        [--river 20000] [--cli-rate 100000] [--cli-seconds 5]
 """
 
 from __future__ import annotations
@@ -42,11 +45,81 @@ def replay(log: pd.DataFrame, copies: int) -> pd.DataFrame:
     return out.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
 
+def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float) -> dict:
+    """Feed ``oddseq stream`` CSV lines at ``rate`` events/s for ``seconds`` (written in
+    small chunks on a clock) and time, for each alert, its arrival on stdout after the
+    write of the line it names (the entity's last event in the scored update)."""
+    import subprocess
+    import sys
+    import tempfile
+    import threading
+
+    n = int(rate * seconds)
+    events = replay(log, max(1, -(-n // len(log)))).head(n)
+    lines = events[list(ROLES.values())].to_csv(index=False).encode().splitlines(keepends=True)
+    written = np.zeros(len(lines))
+    alerts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "model.oddseq"
+        pipe.save(model)
+        roles = [x for role, column in ROLES.items() for x in (f"--{role}", column)]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *roles],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=0,
+        )
+
+        def read():
+            for line in process.stdout:
+                alerts.append((time.perf_counter(), json.loads(line)))
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        time.sleep(3.0)  # the CLI loads numpy, pandas and the model first
+        process.stdin.write(lines[0])
+        started = time.perf_counter()
+        at = 1
+        while at < len(lines):
+            due = min(len(lines), 1 + int((time.perf_counter() - started) * rate))
+            if due > at:
+                written[at:due] = time.perf_counter()
+                process.stdin.write(b"".join(lines[at:due]))
+                at = due
+            else:
+                time.sleep(0.0002)
+        offered = (len(lines) - 1) / (time.perf_counter() - started)
+        process.stdin.close()
+        process.wait()
+        reader.join()
+        summary = process.stderr.read().decode().strip().splitlines()[-1]
+        process.stdout.close()
+        process.stderr.close()
+    latency = np.array([seen - written[alert["line"] - 1] for seen, alert in alerts]) * 1e3
+    return dict(
+        events=len(lines) - 1,
+        target_rate=rate,
+        achieved_input_rate=offered,
+        alerts=len(alerts),
+        latency_ms={
+            q: float(np.percentile(latency, p)) if len(latency) else None
+            for q, p in (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100))
+        },
+        cli_summary=summary,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=5000)
     parser.add_argument("--copies", type=int, default=4)
-    parser.add_argument("--one-at-a-time", type=int, default=3000)
+    parser.add_argument(
+        "--one-at-a-time", type=int, default=3000, help="events fed to update() one per call"
+    )
+    parser.add_argument("--update-one", type=int, default=200_000, help="events fed to update_one")
+    parser.add_argument("--cli-rate", type=float, default=100_000, help="CLI input events/s")
+    parser.add_argument("--cli-seconds", type=float, default=5.0, help="CLI run (0: skip)")
     parser.add_argument("--river", type=int, default=20000, help="events fed to River")
     parser.add_argument("--out", default="benchmarks/results/stream.json")
     args = parser.parse_args()
@@ -76,7 +149,8 @@ def main() -> None:
     )
     batch = pipe.score(Sequences.from_events(log, **ROLES))["score"]
 
-    # 2. The C++ state alone, in batches of 10,000 (arrays parsed beforehand).
+    # 2. The C++ state alone, and the state with the touched entities' scores (C++
+    #    scoring), in batches of 10,000 (arrays parsed beforehand).
     state_only = StreamScorer(pipe, **ROLES)
     parsed = [state_only._parse(stream.iloc[at : at + 10_000])[0] for at in range(0, n, 10_000)]
     started = time.perf_counter()
@@ -85,6 +159,17 @@ def main() -> None:
     rows.append(
         dict(
             case="C++ state update alone, batches of 10,000",
+            events=n,
+            seconds=time.perf_counter() - started,
+        )
+    )
+    scored = StreamScorer(pipe, **ROLES)
+    started = time.perf_counter()
+    for arrays in parsed:
+        scored._store.update_scored(scored._model, *arrays)
+    rows.append(
+        dict(
+            case="C++ state update + scores of the touched entities, batches of 10,000",
             events=n,
             seconds=time.perf_counter() - started,
         )
@@ -99,7 +184,24 @@ def main() -> None:
     rows.append(
         dict(case="update, one event at a time", events=k, seconds=time.perf_counter() - started)
     )
-    records = stream.head(k).to_dict("records")
+    # update_one on plain values (what a consumer loop reading a queue has in hand).
+    m = min(args.update_one, n)
+    columns = ["user_id", "behavior", "timestamp", "item_id", "price"]
+    head = stream.head(m).astype({"behavior": str})
+    plain = list(zip(*(head[c].tolist() for c in columns)))
+    fast = StreamScorer(pipe, **ROLES)
+    n_new = 0
+    started = time.perf_counter()
+    for user, behavior, t, item, price in plain:
+        n_new += fast.update_one(user, behavior, t, item, price).new
+    rows.append(
+        dict(
+            case=f"update_one, one event a call (with the reasons of {n_new} new alerts)",
+            events=m,
+            seconds=time.perf_counter() - started,
+        )
+    )
+    records = stream.head(m).to_dict("records")
     adapter = RiverAdapter(StreamScorer(pipe, **ROLES))
     started = time.perf_counter()
     for x in records:
@@ -108,19 +210,31 @@ def main() -> None:
     rows.append(
         dict(
             case="RiverAdapter score_one + learn_one",
-            events=k,
+            events=m,
             seconds=time.perf_counter() - started,
         )
     )
     state_one = StreamScorer(pipe, **ROLES)
-    singles = [state_one._parse(stream.iloc[at : at + 1])[0] for at in range(k)]
+    codes = state_one._code_of
+    raw_events = [(u, codes[b], t * 10**9, i, p) for u, b, t, i, p in plain]
     started = time.perf_counter()
-    for arrays in singles:
-        state_one._store.update(*arrays)
+    for user, code, ns, item, price in raw_events:
+        state_one._store.update_one(user, False, code, ns, item, False, price, None)
     rows.append(
         dict(
-            case="C++ state update alone, one event a call",
-            events=k,
+            case="C++ state update alone, one event a call (the binding, no scoring)",
+            events=m,
+            seconds=time.perf_counter() - started,
+        )
+    )
+    started = time.perf_counter()
+    state_one = StreamScorer(pipe, **ROLES)
+    for user, code, ns, item, price in raw_events:
+        state_one._store.update_one(user, False, code, ns, item, False, price, state_one._model)
+    rows.append(
+        dict(
+            case="C++ state update + score, one event a call (the binding)",
+            events=m,
             seconds=time.perf_counter() - started,
         )
     )
@@ -232,6 +346,8 @@ def main() -> None:
             hst_roc_auc=float(roc_auc_score(labels.to_numpy(), hst_scores)),
         )
 
+    cli = cli_latency(pipe, log, args.cli_rate, args.cli_seconds) if args.cli_seconds else {}
+
     for row in rows:
         row["events_per_s"] = row["events"] / row["seconds"]
     table = pd.DataFrame(rows)
@@ -240,8 +356,10 @@ def main() -> None:
     print("memory:", memory)
     print("quality:", quality, "alerts:", n_alerts)
     print("river:", river)
+    print("cli:", cli)
     out = dict(
         rows=rows,
+        cli=cli,
         memory=memory,
         quality=quality,
         river=river,
