@@ -2,6 +2,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "common.hpp"
 #include "oddseq/core/hash.hpp"
@@ -277,6 +278,152 @@ py::tuple update_one(EntityStore& store, py::handle entity, bool entity_is_key, 
                         py::none(), length);
 }
 
+// StreamScorer.update_one's conversions for the plain values it is mostly given (ids and
+// event types as int or str, times as int or float, values as float or int, None where
+// absent), then the store's update and the model's score: the whole event in one call.
+// Anything else (a missing value, a timestamp, a float id) returns None: the Python
+// layer's general path takes it.
+class OneEvent {
+ public:
+  OneEvent(EntityStore& store, const Model& model, const py::list& labels, std::int32_t other_code,
+           bool has_event, bool has_times, bool has_items, bool has_values,
+           std::int64_t time_factor)
+      : store_(store),
+        model_(model),
+        other_code_(other_code),
+        numeric_labels_(false),
+        has_event_(has_event),
+        has_times_(has_times),
+        has_items_(has_items),
+        has_values_(has_values),
+        factor_(time_factor) {
+    std::int32_t code = 0;
+    for (const py::handle label : labels) {
+      if (PyUnicode_Check(label.ptr())) {
+        text_codes_.emplace(label.cast<std::string>(), code);
+      } else if (PyLong_Check(label.ptr())) {
+        int_codes_.emplace(label.cast<std::int64_t>(), code);
+        numeric_labels_ = true;
+      } else {
+        numeric_labels_ = true;  // float labels: looked up by the Python path
+        general_labels_ = true;
+      }
+      ++code;
+    }
+  }
+
+  py::object operator()(py::handle entity, py::handle event, py::handle time, py::handle item,
+                        py::handle value) {
+    std::uint64_t key = 0, item_key = 0;
+    if (!id(entity, key)) return py::none();
+    std::int32_t code = 0;
+    if (has_event_) {
+      if (general_labels_) return py::none();
+      if (PyUnicode_Check(event.ptr())) {
+        Py_ssize_t size = 0;
+        const char* data = PyUnicode_AsUTF8AndSize(event.ptr(), &size);
+        if (data == nullptr) return fail();
+        const auto found = text_codes_.find(std::string(data, static_cast<std::size_t>(size)));
+        if (found != text_codes_.end()) {
+          code = found->second;
+        } else if (numeric_labels_) {
+          return py::none();  // a number as text: the Python path compares it as one
+        } else {
+          code = other_code_;
+        }
+      } else if (PyLong_CheckExact(event.ptr())) {
+        int overflow = 0;
+        const long long v = PyLong_AsLongLongAndOverflow(event.ptr(), &overflow);
+        if (overflow != 0) return py::none();
+        const auto found = int_codes_.find(v);
+        code = found != int_codes_.end() ? found->second : other_code_;
+      } else {
+        return py::none();
+      }
+    } else if (!event.is_none()) {
+      return py::none();
+    }
+    std::int64_t ns = 0;
+    if (has_times_) {
+      if (PyLong_CheckExact(time.ptr())) {
+        int overflow = 0;
+        const long long t = PyLong_AsLongLongAndOverflow(time.ptr(), &overflow);
+        const long long limit = std::numeric_limits<std::int64_t>::max() / factor_;
+        if (overflow != 0 || t > limit || t < -limit) return py::none();
+        ns = t * factor_;
+      } else if (PyFloat_CheckExact(time.ptr())) {
+        const double t = PyFloat_AS_DOUBLE(time.ptr()) * static_cast<double>(factor_);
+        // Below 2^63 in magnitude, half to even as np.rint (NaN fails the test).
+        if (!(std::abs(t) < 9.2e18)) return py::none();
+        ns = static_cast<std::int64_t>(std::nearbyint(t));
+      } else {
+        return py::none();
+      }
+    } else if (!time.is_none()) {
+      return py::none();
+    }
+    const bool present = !item.is_none();
+    if (present && (!has_items_ || !id(item, item_key))) return py::none();
+    double number = std::numeric_limits<double>::quiet_NaN();
+    if (!value.is_none()) {
+      if (!has_values_) return py::none();
+      if (PyFloat_CheckExact(value.ptr())) {
+        number = PyFloat_AS_DOUBLE(value.ptr());
+      } else if (PyLong_CheckExact(value.ptr())) {
+        number = PyLong_AsDouble(value.ptr());
+        if (number == -1.0 && PyErr_Occurred()) return fail();
+      } else {
+        return py::none();
+      }
+    }
+    store_.update_one(key, code, ns, item_key, present, number);
+    double score = 0.0;
+    std::int64_t length = 0;
+    std::uint8_t flags = 0;
+    stream::score_entities(store_, model_, &key, 1, &score, &length, &flags);
+    return py::make_tuple(score, (flags & stream::kAbove) != 0, (flags & stream::kNewAlert) != 0,
+                          py::none(), length);
+  }
+
+ private:
+  // int (within int64) and str ids hashed as pandas hashes a column of them.
+  static bool id(py::handle value, std::uint64_t& key) {
+    PyObject* object = value.ptr();
+    if (PyLong_Check(object)) {
+      int overflow = 0;
+      const long long v = PyLong_AsLongLongAndOverflow(object, &overflow);
+      if (overflow != 0) return false;
+      key = core::pandas_hash_int64(v);
+      return true;
+    }
+    if (PyUnicode_Check(object)) {
+      Py_ssize_t size = 0;
+      const char* data = PyUnicode_AsUTF8AndSize(object, &size);
+      if (data == nullptr) {
+        PyErr_Clear();
+        return false;  // not encodable: the Python path raises pandas' error
+      }
+      key = core::pandas_hash_text(data, static_cast<std::size_t>(size));
+      return true;
+    }
+    return false;
+  }
+
+  static py::object fail() {
+    PyErr_Clear();
+    return py::none();
+  }
+
+  EntityStore& store_;
+  const Model& model_;
+  std::unordered_map<std::string, std::int32_t> text_codes_;
+  std::unordered_map<std::int64_t, std::int32_t> int_codes_;
+  std::int32_t other_code_;
+  bool numeric_labels_, general_labels_ = false;
+  bool has_event_, has_times_, has_items_, has_values_;
+  std::int64_t factor_;
+};
+
 std::int64_t memory_bytes(const EntityStore& store) {
   py::gil_scoped_release release;  // a walk over the state
   return store.memory_bytes();
@@ -300,6 +447,15 @@ void register_stream(py::module_& m) {
            py::arg("members"), py::arg("combine"), py::arg("centre"), py::arg("spread"),
            py::arg("explain_with"), py::arg("threshold"), py::arg("min_events"))
       .def_property_readonly("n_features", &Model::n_features);
+  py::class_<OneEvent>(m, "StreamOneEvent",
+                       "update_one's path for plain values (oddseq.stream); None: not taken.")
+      .def(py::init<EntityStore&, const Model&, const py::list&, std::int32_t, bool, bool, bool,
+                    bool, std::int64_t>(),
+           py::arg("store"), py::arg("model"), py::arg("labels"), py::arg("other_code"),
+           py::arg("has_event"), py::arg("has_times"), py::arg("has_items"), py::arg("has_values"),
+           py::arg("time_factor"), py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
+      .def("__call__", &OneEvent::operator(), py::arg("entity"), py::arg("event"), py::arg("time"),
+           py::arg("item"), py::arg("value"));
   m.def("stream_hash_id", &hash_id, py::arg("id"),
         "pandas.util.hash_array's key of one int or str id, as the stream keys ids.");
   py::class_<EntityStore>(m, "StreamEntityStore",

@@ -324,6 +324,22 @@ class StreamScorer:
         self._time_factor = UNIT_TO_NS[time_unit] if self._has_times else 1
         self._int_limit = _INT64_MAX // self._time_factor
         self._float_limit = _INT64_MAX / self._time_factor
+        # update_one's conversions of plain values, in C++ with the C++ scoring.
+        self._one = (
+            None
+            if self._model is None
+            else _core.StreamOneEvent(
+                self._store,
+                self._model,
+                self._labels.tolist(),
+                self._other_code,
+                self.event is not None,
+                self._has_times,
+                self._has_items,
+                self._has_values,
+                self._time_factor,
+            )
+        )
 
     # ---- construction
 
@@ -616,6 +632,22 @@ class StreamScorer:
         >>> live.update_one(7, "buy", 1511539286).length
         2
         """
+        one = self._one
+        if one is not None:
+            # Plain values (int / str ids and types, int / float times and values):
+            # converted, applied and scored in one C++ call; None when it takes another.
+            out = one(entity, event, time, item, value)
+            if out is not None:
+                if out[2]:  # a new alert: its reason
+                    reason = self._alert_reasons(
+                        np.array([_core.stream_hash_id(entity)], dtype=np.uint64)
+                    )[0]
+                    out = (out[0], out[1], True, reason, out[4])
+                return _new_event(StreamEvent, out)
+        return self._update_one(entity, event, time, item, value)
+
+    def _update_one(self, entity, event, time, item, value) -> StreamEvent:
+        """update_one for any values (missing ones, timestamps, numpy scalars, ...)."""
         if isinstance(entity, (int, str)):
             entity_key, entity_hashed = entity, False
         else:

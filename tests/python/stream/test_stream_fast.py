@@ -323,3 +323,32 @@ def test_cli_refuses_a_negative_delay(model_file, capsys):
 
     assert main(["stream", "--model", model_file, *CLI_ROLES, "--max-delay", "-1"]) == 2
     assert "--max-delay" in capsys.readouterr().err
+
+
+def test_the_c_path_of_update_one_equals_the_general_one(log, pipes):
+    """update_one's C++ conversions (int/str ids and types, int/float times and values)
+    and its Python path for any values agree event by event."""
+    pipe = pipes["auto"]
+    head = log.head(2000).astype({"behavior": str})
+    rows = list(zip(*(head[c].tolist() for c in COLUMNS)))
+    rng = np.random.default_rng(0)
+    # Vary the types the C++ path takes: str ids, float times, int values, no item.
+    varied = []
+    for user, behavior, t, item, price in rows:
+        pick = rng.integers(0, 5)
+        if pick == 0:
+            user, item = str(user), str(item)
+        elif pick == 1:
+            t = float(t) + 0.25
+        elif pick == 2:
+            price = int(price)
+        elif pick == 3:
+            item, price = None, None
+        varied.append((user, behavior if pick != 4 else "teleport", t, item, price))
+    fast = StreamScorer(pipe, **ROLES)
+    general = StreamScorer(pipe, **ROLES)
+    assert fast._one is not None
+    for event in varied:
+        a, b = fast.update_one(*event), general._update_one(*event)
+        assert a[:3] == b[:3] and a.length == b.length and a.reason == b.reason, event
+    assert fast.counters == general.counters
