@@ -13,6 +13,9 @@ import time as clock
 __all__ = ["add_commands", "run"]
 
 _SHOWN_MALFORMED = 20  # malformed lines reported one by one; the rest only counted
+# Up to this many waiting events are scored one by one as they come (update_one: an
+# alert leaves with its event); more, in one update (a DataFrame's fixed cost is spread).
+_ONE_BY_ONE = 256
 
 
 def add_commands(commands) -> None:
@@ -230,6 +233,8 @@ def _stream(args) -> int:
         max_entities=args.max_entities,
     )
     required = [c for c in (args.entity, args.event, args.time) if c is not None]
+    roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
+    roles["value"] = args.value
     columns = [c for c in (args.entity, args.event, args.time, args.item, args.value) if c]
     lines = _Lines(sys.stdin.fileno())
     reader = _Reader(args, columns, required)
@@ -257,6 +262,45 @@ def _stream(args) -> int:
             part = waiting[: args.batch]
             del waiting[: args.batch]
             score(part)
+
+    slot = {role: columns.index(c) for role, c in roles.items() if c is not None}
+
+    def field(fields, role):
+        return fields[slot[role]] if role in slot else None
+
+    def score_each(part):
+        """Each event scored as it came (update_one): an alert leaves with its event."""
+        nonlocal n_alerts
+        lists, numbers = reader.parse(part)
+        for number, fields in zip(numbers, zip(*lists)):
+            entity, time, value = field(fields, "entity"), field(fields, "time"), None
+            if time is not None:
+                time = _number(time)
+                if not isinstance(time, int) and not _time_ok(time):
+                    reader.bad(number, f"unreadable time {time[:40]!r}")
+                    continue
+            if "value" in slot and fields[slot["value"]] is not None:
+                value = _number(fields[slot["value"]])
+                value = value if not isinstance(value, str) else None
+            try:
+                event = scorer.update_one(
+                    entity, field(fields, "event"), time, field(fields, "item"), value
+                )
+            except (ValueError, TypeError) as error:
+                reader.bad(number, " ".join(str(error).split())[:200])
+                continue
+            if event.new:
+                record = {
+                    "entity": entity,
+                    "score": round(event.score, 6),
+                    "threshold": round(scorer.threshold_, 6),
+                    "events": event.length,
+                    "line": number,
+                    "reason": event.reason,
+                }
+                out.write(json.dumps(record) + "\n")
+                n_alerts += 1
+        out.flush()
 
     def score(part):
         nonlocal n_alerts
@@ -301,6 +345,9 @@ def _stream(args) -> int:
                 n_alerts += 1
             out.flush()
 
+    def reader_waits_for_header():
+        return reader.fmt != "jsonl" and reader.header is None
+
     started = clock.perf_counter()
     while not lines.eof:
         wait = None if not waiting else max(0.0, first_at + args.max_delay - clock.perf_counter())
@@ -311,7 +358,12 @@ def _stream(args) -> int:
         for raw in got:
             n_lines += 1
             waiting.append((n_lines, raw))
-        if waiting and (len(waiting) >= args.batch or now - first_at >= args.max_delay or not got):
+        if waiting and len(waiting) <= _ONE_BY_ONE and not reader_waits_for_header():
+            score_each(waiting)  # few: at once, one by one
+            waiting.clear()
+        elif waiting and (
+            len(waiting) >= args.batch or now - first_at >= args.max_delay or not got
+        ):
             flush()
     flush()
     counts = scorer.counters
@@ -349,6 +401,18 @@ def _merge(results):
         return both[~both.index.duplicated(keep="last")]
 
     return StreamUpdate(last([r.scores for r in results]), last([r.alerts for r in results]))
+
+
+def _number(text):
+    """A field as int, else float, else the text itself."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _duration(text):
