@@ -197,6 +197,23 @@ class StreamModel:
 
 def stream_hash_id(id: int | str) -> int: ...
 
+class StreamOneEvent:
+    def __init__(
+        self,
+        store: StreamEntityStore,
+        model: StreamModel,
+        labels: list,
+        other_code: int,
+        has_event: bool,
+        has_times: bool,
+        has_items: bool,
+        has_values: bool,
+        time_factor: int,
+    ) -> None: ...
+    def __call__(
+        self, entity: object, event: object, time: object, item: object, value: object
+    ) -> tuple[float, bool, bool, None, int] | None: ...
+
 class StreamEntityStore:
     def __init__(
         self,

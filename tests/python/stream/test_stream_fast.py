@@ -352,3 +352,24 @@ def test_the_c_path_of_update_one_equals_the_general_one(log, pipes):
         a, b = fast.update_one(*event), general._update_one(*event)
         assert a[:3] == b[:3] and a.length == b.length and a.reason == b.reason, event
     assert fast.counters == general.counters
+
+
+def test_cli_scores_events_one_by_one_as_they_trickle_in(log, pipes, model_file):
+    import time
+
+    odd = pipes["auto"].table_.index[0]
+    lines = log[log["user_id"] == odd][COLUMNS].to_csv(index=False).splitlines()
+    with _cli(["--model", model_file, *CLI_ROLES]) as process:
+        process.stdin.write(lines[0] + "\n")
+        process.stdin.flush()
+        time.sleep(0.5)
+        for line in [*lines[1:], "9,pv,someday,1,1.0"]:
+            process.stdin.write(line + "\n")
+            process.stdin.flush()
+        process.stdin.close()
+        alerts = [json.loads(line) for line in process.stdout]
+        err = process.stderr.read()
+    assert alerts and alerts[0]["entity"] == str(odd)
+    # One entity after the header: its events so far are the line number less one.
+    assert all(alert["events"] == alert["line"] - 1 for alert in alerts)
+    assert "unreadable time 'someday'" in err and f"{len(lines) - 1} events applied" in err
