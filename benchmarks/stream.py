@@ -10,7 +10,7 @@ log in time order (each copy with its own user ids), so the state holds
 ``benchmarks/results/stream.json``.
 
     python benchmarks/stream.py [--copies 4] [--one-at-a-time 3000] [--update-one 200000]
-        [--river 20000] [--cli-rate 100000] [--cli-seconds 5]
+        [--river 20000] [--cli-rates 100000 20000] [--cli-seconds 5]
 """
 
 from __future__ import annotations
@@ -118,7 +118,9 @@ def main() -> None:
         "--one-at-a-time", type=int, default=3000, help="events fed to update() one per call"
     )
     parser.add_argument("--update-one", type=int, default=200_000, help="events fed to update_one")
-    parser.add_argument("--cli-rate", type=float, default=100_000, help="CLI input events/s")
+    parser.add_argument(
+        "--cli-rates", type=float, nargs="+", default=[100_000, 20_000], help="CLI input events/s"
+    )
     parser.add_argument("--cli-seconds", type=float, default=5.0, help="CLI run (0: skip)")
     parser.add_argument("--river", type=int, default=20000, help="events fed to River")
     parser.add_argument("--out", default="benchmarks/results/stream.json")
@@ -346,7 +348,11 @@ def main() -> None:
             hst_roc_auc=float(roc_auc_score(labels.to_numpy(), hst_scores)),
         )
 
-    cli = cli_latency(pipe, log, args.cli_rate, args.cli_seconds) if args.cli_seconds else {}
+    cli = (
+        [cli_latency(pipe, log, rate, args.cli_seconds) for rate in args.cli_rates]
+        if args.cli_seconds
+        else []
+    )
 
     for row in rows:
         row["events_per_s"] = row["events"] / row["seconds"]
