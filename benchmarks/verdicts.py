@@ -160,21 +160,27 @@ def source_loghub_hdfs(args):
     yield "loghub_hdfs_2k", "unsupervised", s, s, y, None
 
 
-def _shop(name, make, args):
+def _shop_log(make, difficulty, args):
+    """The generator's sequences, their labels, and the rows normal-only fitting fits
+    on (half of the normal users)."""
     from oddseq.sequences import Sequences
 
+    bunch = make(n_users=args.users, difficulty=difficulty, random_state=args.seed)
+    cols = getattr(bunch, "roles", None) or dict(
+        entity="user_id", event="behavior", time="timestamp", item="item_id", value="price"
+    )
+    s = Sequences.from_events(bunch.events, **cols)
+    y = bunch.labels.reindex(s.ids).to_numpy().astype(int)
+    normal_rows = np.flatnonzero(y == 0)
+    rng = np.random.default_rng(args.seed)
+    fit_rows = np.sort(rng.choice(normal_rows, len(normal_rows) // 2, replace=False))
+    return s, y, fit_rows
+
+
+def _shop(name, make, args):
     for difficulty in ("medium", "hard"):
-        bunch = make(n_users=args.users, difficulty=difficulty, random_state=args.seed)
-        ev = bunch.events
-        cols = getattr(bunch, "roles", None) or dict(
-            entity="user_id", event="behavior", time="timestamp", item="item_id", value="price"
-        )
-        s = Sequences.from_events(ev, **cols)
-        y = bunch.labels.reindex(s.ids).to_numpy().astype(int)
+        s, y, fit_rows = _shop_log(make, difficulty, args)
         yield f"{name}-{difficulty}", "unsupervised", s, s, y, None
-        normal_rows = np.flatnonzero(y == 0)
-        rng = np.random.default_rng(args.seed)
-        fit_rows = np.sort(rng.choice(normal_rows, len(normal_rows) // 2, replace=False))
         judged = np.setdiff1d(np.arange(len(s)), fit_rows)
         yield f"{name}-{difficulty}", "normal", s.take(fit_rows), s.take(judged), y[judged], None
 
@@ -253,6 +259,10 @@ def run(args):
     if args.thresholders:
         rows = thresholders(args)
         return _summary(rows)
+    if args.tails:
+        return {"rows": tails(args)}
+    if args.not_normal:
+        return {"rows": not_normal(args)}
     rows = []
     for source in args.sources:
         for name, mode, fit, judged, y, weights in SOURCES[source](args):
@@ -384,6 +394,94 @@ def thresholders(args):
     return rows
 
 
+def tails(args):
+    """Is there a tail beyond the bulk? For the unsupervised default's training scores
+    on every source (the nothing-planted logs too): the largest local tail shape
+    (separate_tail), and the share flagged and own-cut F1 of the tail cut at three
+    false-alarm rates."""
+    from oddseq._pipeline import AnomalyPipeline
+    from oddseq.detect._threshold import separate_tail, tail_cut
+
+    rows = []
+    for source in args.sources:
+        for name, mode, fit, _, y, _ in SOURCES[source](args):
+            if mode.split("#")[0] != "unsupervised" or mode.endswith(("#1", "#2")):
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                scores = AnomalyPipeline(random_state=args.seed).fit(fit).detector_.decision_scores_
+            shape, share = separate_tail(scores, 0.01)
+            row = {"source": name, "separate_tail": shape, "at_share": share}
+            for rate in (0.01, 0.005, 0.002):
+                flags = scores > tail_cut(scores, rate)
+                row[f"flagged@{rate:g}"] = float(flags.mean())
+                row[f"f1@{rate:g}"] = f1_at(y, flags) if y.any() else float("nan")
+            row["f1_best"] = best_f1(y, scores) if y.any() else float("nan")
+            rows.append(row)
+            print(
+                " ".join(
+                    f"{k} {v:.4f}" if isinstance(v, float) else f"{v:<20}" for k, v in row.items()
+                ),
+                flush=True,
+            )
+    return rows
+
+
+def not_normal(args):
+    """The not-normal check of normal-only fitting: separate_tail of the out-of-fold
+    scores, and whether the warning fires, on each source's normal fitting data as the
+    verdicts use it, and with 3% and 10% of its own anomalous entities mixed in."""
+    from oddseq._pipeline import AnomalyPipeline
+    from oddseq.sequences import Sequences
+
+    def check(seqs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pipe = AnomalyPipeline(random_state=args.seed).fit(seqs, normal=True)
+        warned = any("normal=True, but" in str(w.message) for w in caught)
+        return pipe.threshold_info_["separate_tail"], warned
+
+    import oddseq.datasets as datasets
+
+    rows = []
+    rng = np.random.default_rng(args.seed)
+    for source in args.sources:
+        cases = []  # (name, n fitted, the fitting data with k anomalous entities mixed in)
+        if source in ("hdfs_xu", "hdfs_deeplog"):
+            normal = _hdfs_lists(DATA / source / "hdfs_train")
+            anomalous = _hdfs_lists(DATA / source / "hdfs_test_abnormal")
+            order = np.random.default_rng(args.seed).permutation(len(normal))
+            fit = [normal[i] for i in order[:1000]]
+
+            def mixed(k, fit=fit, anomalous=anomalous):
+                pick = rng.choice(len(anomalous), k, replace=False)
+                return Sequences.from_lists(fit + [anomalous[i] for i in pick])
+
+            cases.append((source, len(fit), len(anomalous), mixed))
+        elif source in ("ecommerce", "marketplace"):
+            make = getattr(datasets, f"make_{source}")
+            for difficulty in ("medium", "hard"):
+                s, y, fit_rows = _shop_log(make, difficulty, args)
+
+                def mixed(k, s=s, y=y, fit_rows=fit_rows):
+                    pick = rng.choice(np.flatnonzero(y == 1), k, replace=False)
+                    return s.take(np.sort(np.r_[fit_rows, pick]))
+
+                cases.append((f"{source}-{difficulty}", len(fit_rows), int(y.sum()), mixed))
+        for name, n_fit, n_anomalous, mixed in cases:
+            for share in (0.0, 0.03, 0.1):
+                k = min(int(round(share * n_fit / (1 - share))), n_anomalous)
+                shape, warned = check(mixed(k))
+                rows.append(
+                    {"source": name, "mixed_in": k, "separate_tail": shape, "warned": warned}
+                )
+                print(
+                    f"{name:<20} +{k:<5} anomalous  separate_tail {shape:.2f}  warned {warned}",
+                    flush=True,
+                )
+    return rows
+
+
 def markdown(summary: pd.DataFrame) -> str:
     """One row per source and mode: the default's ranking and flags, the best single
     oddseq detector, and the best peer (by AUC, with its own flags' F1)."""
@@ -446,12 +544,25 @@ def main():
         action="store_true",
         help="compare the default's cut with pythresh's thresholders on the same scores",
     )
+    parser.add_argument(
+        "--tails",
+        action="store_true",
+        help="is there a tail beyond the bulk: the default's unsupervised training scores",
+    )
+    parser.add_argument(
+        "--not-normal",
+        action="store_true",
+        help="the not-normal warning of normal-only fitting, clean and with anomalies mixed in",
+    )
     args = parser.parse_args()
     result = run(args)
     result["machine"] = machine()
     result["args"] = vars(args)
     RESULTS.mkdir(exist_ok=True)
-    name = "verdicts-thresholders" if args.thresholders else "verdicts"
+    name = "verdicts"
+    for option in ("thresholders", "tails", "not_normal"):
+        if getattr(args, option):
+            name = f"verdicts-{option.replace('_', '-')}"
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, default=str))
 
 

@@ -207,7 +207,7 @@ def separate_tail(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE):
     shares of the scores, and the share where it is: ``(shape, share)``.
 
     At each top share ``s`` (from ``2 x false_alarm_rate``, and at least 25 scores, up
-    to 1/8 of them), Pickands' shape ``log2((q(1-s) - q(1-2s)) / (q(1-2s) - q(1-4s)))``
+    to a quarter of them), Pickands' shape ``log2((q(1-s) - q(1-2s)) / (q(1-2s) - q(1-4s)))``
     compares how far the top ``s`` reaches beyond the next ``s`` with how far those
     reach beyond the ``2s`` below them. One population's tail gives about its own shape
     at every share (0 for an exponential tail, 1/3 for a Pareto one with index 3; beyond
@@ -233,7 +233,7 @@ def separate_tail(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE):
     n = scores.size
     best = (0.0, 0.0)
     share = max(2 * false_alarm_rate, _MIN_GROUP / max(n, 1))
-    while 4 * share <= 0.5:
+    while 4 * share <= 1.0:
         a, b, c = np.quantile(scores, [1 - 4 * share, 1 - 2 * share, 1 - share])
         if b > a and c > b:
             shape = float(np.log2(c - b) - np.log2(b - a))

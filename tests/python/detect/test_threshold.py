@@ -142,7 +142,7 @@ def test_separate_tail_finds_none_in_one_population(seed):
         assert shape < 1.5
 
 
-@pytest.mark.parametrize("group", [0.03, 0.1, 0.2])
+@pytest.mark.parametrize("group", [0.03, 0.1, 0.2, 0.25])
 def test_separate_tail_sees_a_group_far_out(group):
     rng = np.random.default_rng(0)
     n = 3_000
