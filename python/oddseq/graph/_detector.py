@@ -428,7 +428,7 @@ class GroupDetector(BaseEstimator):
         # The null model sees every edge of the whole graph (entities with the same total
         # degrees: row_degree, col_degree, n_edges); the search, and so the count of blocks
         # it could have tried, only the weighted columns (the graph given).
-        searched = _rows_with(weight[graph.cols] > 0, graph.offsets)
+        searched = _rows_with((weight > 0)[graph.cols], graph.offsets)
         n_rows = int(searched.sum())
         n_cols = int((weight > 0).sum())
         if n_rows == 0:
