@@ -646,10 +646,12 @@ _COMMON_DOC = """
         event types plus the unknown token and the end, rounded up. Used: ``top_g_``.
     max_epochs : int
         Passes over the training windows at most.
-    batch_size : int, default=512
+    batch_size : int, default=512 (128 for TransformerDetector)
         Windows per batch; batches hold windows of similar length (bucketed), so short
-        and long sequences do not pad one another.
-    learning_rate : float
+        and long sequences do not pad one another. The masked target is learnt in
+        optimizer steps: for the Transformer, batches of 128 reached a lower held-out
+        loss than 512 in the same CPU time.
+    learning_rate : float, default=0.01
         Adam's step size.
     validation_fraction : float in [0, 1), default=0.1
         Share of the sequences held out: training stops when their mean surprisal has
@@ -830,8 +832,8 @@ class TransformerDetector(_NeuralDetector):
         statistic="max",
         top_g="auto",
         max_epochs=50,
-        batch_size=512,
-        learning_rate=0.003,
+        batch_size=128,
+        learning_rate=0.01,
         validation_fraction=0.1,
         patience=2,
         tol=0.002,
@@ -896,30 +898,30 @@ class TransformerDetector(_NeuralDetector):
             pick = (torch.rand(lengths.shape, device=tokens.device) * lengths).long()
             hide[first, pick[first]] = True
         inputs = torch.where(hide, torch.full_like(tokens, _MASK), tokens)
-        logits = net(inputs, mask)
-        return torch.nn.functional.cross_entropy(logits[hide], tokens[hide])
+        logits = net(inputs, mask, at=hide)  # only where events are hidden
+        return torch.nn.functional.cross_entropy(logits, tokens[hide])
 
     def _log_probs(self, net, tokens, mask, torch, extra=False):
         passes = int(np.ceil(1.0 / self.mask_ratio))
         steps = torch.arange(tokens.shape[1], device=tokens.device)
-        log_probs = None
+        # Padding keeps zeros (never read); each event's row comes from its pass.
+        log_probs = torch.zeros((*tokens.shape, self.n_tokens_), device=tokens.device)
         attended = torch.full(tokens.shape, -1, dtype=torch.long, device=tokens.device)
         for j in range(passes):
             hide = (steps % passes == j)[None, :] & mask
+            if not bool(hide.any()):
+                continue
             inputs = torch.where(hide, torch.full_like(tokens, _MASK), tokens)
             if extra:
-                logits, weights = net(inputs, mask, need_weights=True)
+                logits, weights = net(inputs, mask, need_weights=True, at=hide)
                 # Where each hidden step looked most, itself excluded.
                 weights = weights.masked_fill(
                     torch.eye(tokens.shape[1], dtype=torch.bool, device=tokens.device)[None], -1.0
                 )
                 attended = torch.where(hide, weights.argmax(dim=2), attended)
             else:
-                logits = net(inputs, mask)
-            current = torch.log_softmax(logits, dim=2)
-            log_probs = (
-                current if log_probs is None else torch.where(hide[..., None], current, log_probs)
-            )
+                logits = net(inputs, mask, at=hide)
+            log_probs[hide] = torch.log_softmax(logits, dim=1)
         return (log_probs, attended) if extra else log_probs
 
 
