@@ -8,22 +8,49 @@ together) -> ``oddseq.detect`` (scores and reasons) -> ``oddseq.metrics`` and
 ``oddseq.stream`` scores entities live as their events arrive.
 """
 
-from . import (
-    _core,
-    cluster,
-    datasets,
-    detect,
-    encode,
-    graph,
-    metrics,
-    plot,
-    preprocessing,
-    sequences,
-    stream,
+import importlib
+from typing import TYPE_CHECKING
+
+# Subpackages and the top-level names load on first use (PEP 562): ``import oddseq``
+# stays quick (the CLI's --help, a script that only checks the version), while the
+# first estimator pulls in pandas, scikit-learn and scipy (about 3 s of the 3.6 s the
+# eager import took; benchmarks/RESULTS.md, "Import time").
+_SUBMODULES = (
+    "_core",
+    "cluster",
+    "datasets",
+    "detect",
+    "encode",
+    "graph",
+    "metrics",
+    "plot",
+    "preprocessing",
+    "sequences",
+    "stream",
 )
-from ._persist import load
-from ._pipeline import AnomalyPipeline, detect_anomalies
-from .sequences import Sequences
+_NAMES = {
+    "AnomalyPipeline": "._pipeline",
+    "detect_anomalies": "._pipeline",
+    "Sequences": ".sequences",
+    "load": "._persist",
+}
+
+if TYPE_CHECKING:  # editors and type checkers see the names as if imported eagerly
+    from . import (
+        cluster,
+        datasets,
+        detect,
+        encode,
+        graph,
+        metrics,
+        plot,
+        preprocessing,
+        sequences,
+        stream,
+    )
+    from ._persist import load
+    from ._pipeline import AnomalyPipeline, detect_anomalies
+    from .sequences import Sequences
 
 __version__ = "0.1.0"
 
@@ -37,7 +64,24 @@ def simd_level() -> str:
     >>> simd_level() in ("scalar", "avx2", "avx512")
     True
     """
+    from . import _core
+
     return _core.simd_level()
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in _NAMES:
+        value = getattr(importlib.import_module(_NAMES[name], __name__), name)
+    else:
+        raise AttributeError(f"module 'oddseq' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [
