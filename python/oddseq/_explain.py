@@ -6,18 +6,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._pipeline import _SEQUENCE_METHODS
 from ._reasons import feature_texts, in_units
 from .sequences import Sequences
 
 __all__ = ["explain_entities"]
 
 
+def _wanted(entity_ids) -> list:
+    if np.isscalar(entity_ids) or isinstance(entity_ids, tuple):
+        entity_ids = [entity_ids]
+    return list(entity_ids)
+
+
 def _positions(seqs: Sequences, entity_ids) -> np.ndarray:
     if entity_ids is None:
         return np.arange(len(seqs))
-    if np.isscalar(entity_ids) or isinstance(entity_ids, tuple):
-        entity_ids = [entity_ids]
-    wanted = list(entity_ids)
+    wanted = _wanted(entity_ids)
     positions = seqs.ids.get_indexer(wanted)
     if (positions < 0).any():
         unknown = [w for w, p in zip(wanted, positions) if p < 0][:5]
@@ -28,7 +33,53 @@ def _positions(seqs: Sequences, entity_ids) -> np.ndarray:
     return positions
 
 
-def explain_entities(pipeline, seqs: Sequences, entity_ids=None, top: int = 4) -> pd.DataFrame:
+def _remembered(pipeline, entity_ids):
+    """(ids, raw features, lengths) of ``entity_ids`` from what the pipeline's last
+    ``score`` and ``fit`` kept (the score's first)."""
+    kept = getattr(pipeline, "_explain_rows", None) or {}
+    sources = [kept[call] for call in ("score", "fit") if call in kept]
+    if not sources:
+        raise ValueError(
+            "this pipeline keeps no features to explain by id ("
+            + (
+                f"method={pipeline.method!r} explains sequences"
+                if pipeline.method in _SEQUENCE_METHODS
+                else "they are not saved with a model"
+            )
+            + "): pass the sequences, pipeline.explain(seqs, entity_ids)"
+        )
+    if entity_ids is None:
+        raise ValueError(
+            "pass entity_ids (ids from the ranked table's index), or the sequences to "
+            "explain every entity of them: pipeline.explain(seqs)"
+        )
+    wanted = _wanted(entity_ids)
+    source = np.full(len(wanted), -1)
+    position = np.full(len(wanted), -1)
+    for s, (ids, _, _) in enumerate(sources):
+        found = ids.get_indexer(wanted)
+        new = (source < 0) & (found >= 0)
+        source[new], position[new] = s, found[new]
+    if (source < 0).any():
+        unknown = [w for w, s in zip(wanted, source) if s < 0][:5]
+        raise ValueError(
+            f"entity_ids {unknown} are not among the entities of the last fit or score (or "
+            "have fewer than min_events events); pass their sequences: "
+            "pipeline.explain(seqs, entity_ids)"
+        )
+    # The ids by source, then back in the order asked for.
+    by_source = [ids[position[source == s]] for s, (ids, _, _) in enumerate(sources)]
+    ids = by_source[0].append(by_source[1:])[np.argsort(np.argsort(source, kind="stable"))]
+    first_raw = sources[0][1]
+    raw = np.empty((len(wanted), first_raw.shape[1]), dtype=first_raw.dtype)
+    lengths = np.empty(len(wanted), dtype=sources[0][2].dtype)
+    for s, (_, r, n) in enumerate(sources):
+        mine = source == s
+        raw[mine], lengths[mine] = r[position[mine]], n[position[mine]]
+    return ids, raw, lengths
+
+
+def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFrame:
     """Each entity's ``top`` features by their pull on its score, with the value and
     what the model expected (``typical``) in the data's units (durations in seconds,
     counts, prices), the same text the ``reason`` column uses, and ``deviation`` in the
@@ -36,13 +87,16 @@ def explain_entities(pipeline, seqs: Sequences, entity_ids=None, top: int = 4) -
 
     Indexed by (entity id, rank). For ``method="markov"`` the rows are the least
     likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next
-    event).
+    event); the neural methods give their model's own explanation of each sequence.
+    ``seqs=None``: the entities of the pipeline's last score and fit (see
+    :meth:`AnomalyPipeline.explain`).
     """
+
     if not hasattr(pipeline, "detector_"):
         from .exceptions import NotFittedError
 
         raise NotFittedError("AnomalyPipeline is not fitted yet; call fit(sequences)")
-    if not isinstance(seqs, Sequences):
+    if seqs is not None and not isinstance(seqs, Sequences):
         raise TypeError(
             f"seqs must be the Sequences the pipeline scores (Sequences.from_events with the "
             f"arguments of the fit), got {type(seqs).__name__}"
@@ -50,19 +104,24 @@ def explain_entities(pipeline, seqs: Sequences, entity_ids=None, top: int = 4) -
     top = int(top)
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
-    seqs = pipeline._kept(seqs)
-    seqs = seqs.take(_positions(seqs, entity_ids))
-    ids = seqs.ids
+    if seqs is None:
+        ids, raw, lengths = _remembered(pipeline, entity_ids)
+        X = pipeline._scaled(raw, lengths)
+    else:
+        seqs = pipeline._kept(seqs)
+        seqs = seqs.take(_positions(seqs, entity_ids))
+        ids = seqs.ids
     if isinstance(ids, pd.MultiIndex):  # (entity, session): one label per row
         ids = ids.to_flat_index()
-    if pipeline.method == "markov":
+    if seqs is not None and pipeline.method in _SEQUENCE_METHODS:
         steps = pipeline.detector_.explain(seqs, top=top)
         rows = ids.get_indexer(steps.index.get_level_values("row"))
         steps.index = pd.MultiIndex.from_arrays(
             [ids[rows], steps.index.get_level_values(1)], names=[ids.name or "entity", "rank"]
         )
         return steps
-    raw, X = pipeline._matrix(seqs)
+    if seqs is not None:
+        raw, X = pipeline._matrix(seqs)
     explained = pipeline.detector_.explain(X, top=top, feature_names=pipeline.feature_names_)
     rows, cols, value, typical = in_units(pipeline, explained, raw)
     names = pd.Index(pipeline.feature_names_, dtype=object)

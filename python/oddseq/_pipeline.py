@@ -599,6 +599,7 @@ class AnomalyPipeline(SaveMixin):
                 f"got {len(seqs)}"
             )
         self.normal_ = bool(normal)
+        self._explain_rows = {}  # what explain(entity_ids) reads (see _remember)
         self.detector_ = self._detector(len(seqs))
         if self.method in _SEQUENCE_METHODS:
             with step(
@@ -653,6 +654,7 @@ class AnomalyPipeline(SaveMixin):
             progress.set_postfix_str("reasons")
             self.table_ = self._table(seqs, raw, X, self.detector_.decision_scores_)
             progress.update(1)
+        self._remember("fit", seqs, raw)
         return self
 
     def _set_threshold(self, data, train_scores, progress=None):
@@ -750,14 +752,21 @@ class AnomalyPipeline(SaveMixin):
         if self.method in _SEQUENCE_METHODS:
             return self._markov_table(seqs, self.detector_.decision_function(seqs))
         raw, X = self._matrix(seqs)
+        self._remember("score", seqs, raw)
         return self._table(seqs, raw, X, self.detector_.decision_function(X))
 
-    def explain(self, seqs: Sequences, entity_ids=None, top: int = 4) -> pd.DataFrame:
-        """Why each of ``entity_ids`` (default: every entity of ``seqs``) stands out:
-        its ``top`` features with the value and the typical value in the data's units
-        (``value_text`` / ``typical_text`` as the reasons write them) and the
-        ``deviation`` the detector measured, indexed by (entity id, rank).
-        ``oddseq.plot.plot_explanation`` draws one entity of it.
+    def explain(self, seqs=None, entity_ids=None, top: int = 4) -> pd.DataFrame:
+        """Why each of ``entity_ids`` stands out: its ``top`` features with the value and
+        the typical value in the data's units (``value_text`` / ``typical_text`` as the
+        reasons write them) and the ``deviation`` the detector measured, indexed by
+        (entity id, rank). ``oddseq.plot.plot_explanation`` draws one entity of it.
+
+        ``explain(entity_ids)``: entities of the last :meth:`fit` or :meth:`score` (the
+        score's first where both have an id), from the features those calls keep in
+        memory (one float32 row per entity; never saved with the model, so a loaded
+        model needs the sequences). ``explain(seqs, entity_ids)``: entities of any
+        sequences (default: all of them); the only form for the sequence models
+        ("markov", the neural methods).
 
         Examples
         --------
@@ -767,15 +776,37 @@ class AnomalyPipeline(SaveMixin):
         ...                              time="timestamp")
         >>> pipe = AnomalyPipeline().fit(seqs)
         >>> odd = pipe.table_.index[0]
-        >>> why = pipe.explain(seqs, [odd], top=2)
+        >>> why = pipe.explain([odd], top=2)
         >>> list(why.columns[:5])
         ['feature', 'value', 'typical', 'value_text', 'typical_text']
         >>> why.index.get_level_values(0).unique().tolist() == [odd]
         True
+        >>> why.equals(pipe.explain(seqs, [odd], top=2))
+        True
         """
         from ._explain import explain_entities
 
+        if seqs is not None and not isinstance(seqs, (Sequences, pd.DataFrame, np.ndarray)):
+            if entity_ids is not None:
+                raise TypeError(
+                    "explain takes (entity_ids) or (seqs, entity_ids); seqs must be "
+                    f"Sequences, got {type(seqs).__name__}"
+                )
+            seqs, entity_ids = None, seqs  # explain(entity_ids)
+        elif isinstance(seqs, np.ndarray) and seqs.ndim == 1:
+            seqs, entity_ids = None, seqs
         return explain_entities(self, seqs, entity_ids, top=top)
+
+    def _remember(self, call: str, seqs: Sequences, raw: np.ndarray) -> None:
+        """Keep the raw features of the sequences ``call`` ("fit" or "score") saw, so
+        that ``explain(entity_ids)`` needs no sequences (not saved: ``__getstate__``)."""
+        self.__dict__.setdefault("_explain_rows", {})[call] = (seqs.ids, raw, seqs.lengths)
+
+    # Kept in memory, not saved or pickled: caches of the last calls, not the model.
+    _NOT_SAVED = ("_explain_rows",)
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k not in self._NOT_SAVED}
 
     def join_groups(self, table: pd.DataFrame, groups) -> pd.DataFrame:
         """The ranked table with group suspicion joined: ``groups`` is a fitted

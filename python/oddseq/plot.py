@@ -355,11 +355,13 @@ def plot_transitions(seqs, entity, *, ax=None):
     return ax
 
 
-def plot_explanation(explanation: pd.DataFrame, row=None, *, ax=None):
+def plot_explanation(explanation, row=None, *, ax=None):
     """Bars of the deviations that drive one row's score, from a detector's
     ``explain()`` table or an :meth:`AnomalyPipeline.explain` table (the first row or
-    entity when ``row`` is None). With the pipeline's table the title names the entity
-    and each bar says the value and the typical value in the data's units.
+    entity when ``row`` is None), or from a fitted :class:`AnomalyPipeline` and an
+    entity id (``plot_explanation(pipeline, entity_id)``; the top of its ranked table
+    when ``row`` is None). With the pipeline the title names the entity and each bar
+    says the value and the typical value in the data's units.
 
     Examples
     --------
@@ -382,10 +384,13 @@ def plot_explanation(explanation: pd.DataFrame, row=None, *, ax=None):
     ...                              time="timestamp")
     >>> pipe = AnomalyPipeline().fit(seqs)
     >>> odd = pipe.table_.index[0]
-    >>> ax = plot_explanation(pipe.explain(seqs, [odd]))
+    >>> ax = plot_explanation(pipe, odd)
     >>> ax.get_title() == f"why {odd} stands out"
     True
     """
+    if hasattr(explanation, "table_") and hasattr(explanation, "explain"):  # a pipeline
+        row = explanation.table_.index[0] if row is None else row
+        explanation = explanation.explain([row])
     if not isinstance(explanation, pd.DataFrame) or "deviation" not in explanation:
         raise TypeError("explanation must be the DataFrame a detector's explain() returns")
     if explanation.empty:
