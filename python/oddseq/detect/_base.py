@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -12,10 +13,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from .._persist import SaveMixin
+from ..utils._deprecation import translate_renamed
+from ..utils._params import Contamination, validate_params
 from ..utils._stats import robust_spread
+from ..utils._validation import check_positive_int, validate_matrix
 from ._threshold import tail_cut, tail_probability
 
-__all__ = ["BaseDetector", "explanation_frame", "robust_scale"]
+__all__ = ["BaseDetector", "Explanation", "explanation_frame", "robust_scale"]
 
 
 def check_contamination(contamination, *, allow_auto: bool = True):
@@ -106,6 +110,20 @@ def explanation_frame(
     )
 
 
+class Explanation(NamedTuple):
+    """What a detector's ``_explain(X)`` hook gives :meth:`BaseDetector.explain`, per
+    row and feature: ``value`` (float64), ``typical`` (what the detector expected),
+    ``contribution`` (the feature's pull on the row's score, >= 0) and ``scale`` (the
+    spread deviations are measured in: per feature, or per row and feature);
+    ``extra``: more per-row columns (name -> values)."""
+
+    value: np.ndarray
+    typical: np.ndarray
+    contribution: np.ndarray
+    scale: np.ndarray
+    extra: dict | None = None
+
+
 class BaseDetector(SaveMixin, BaseEstimator):
     """PyOD's detector surface: ``fit``, ``decision_function`` (higher = more
     anomalous), ``predict`` (0 normal / 1 anomaly), ``predict_proba``,
@@ -119,8 +137,53 @@ class BaseDetector(SaveMixin, BaseEstimator):
     5% of anomalies cannot bend it (:func:`oddseq.detect.tail_cut`).
 
     Subclasses implement ``fit`` (which ends with ``_set_threshold(train_scores)``) and
-    ``decision_function``; a subclass with a natural cut overrides ``_auto_threshold``.
+    ``decision_function``; a subclass with a natural cut overrides ``_auto_threshold``;
+    one that explains its scores feature by feature implements ``_explain(X)`` (an
+    :class:`Explanation` of a validated matrix), and :meth:`explain` does the rest.
     """
+
+    def explain(self, X, top=3, feature_names=None):
+        """The ``top`` features that drive each row's score: a long DataFrame indexed by
+        (row, rank) with ``feature``, ``value``, ``typical`` (what the detector expected
+        of the row), ``deviation`` ((value - typical) in the feature's spread: the sign
+        says above or below) and ``share`` (of the row's total contribution to the
+        score). What typical and the contribution are is each detector's own (its
+        ``_explain``). ``feature_names``: default the DataFrame columns seen in fit,
+        else x0, x1, ..."""
+        check_is_fitted(self)
+        top = check_positive_int(top, "top")
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        X = validate_matrix(self, X, reset=False)
+        return self._explanation_frame(self._explain(X), top, feature_names, index)
+
+    def _explain(self, X) -> Explanation:
+        raise NotImplementedError(f"{type(self).__name__} does not explain its scores")
+
+    def _explanation_frame(self, part: Explanation, top, feature_names=None, index=None):
+        names = feature_names_for(self, part.value.shape[1], feature_names)
+        return explanation_frame(
+            names,
+            part.value,
+            part.typical,
+            part.contribution,
+            part.scale,
+            top,
+            index,
+            extra=part.extra,
+        )
+
+    # Each parameter's constraint (oddseq.utils._params); subclasses extend the table.
+    _parameter_checks: dict = {"contamination": Contamination()}
+
+    def _validate_params(self) -> dict:
+        """The parameters checked against the class's ``_parameter_checks``, by
+        name (in the form the code uses: ints, floats, the core's thread count)."""
+        return validate_params(self)
+
+    def set_params(self, **params):
+        """scikit-learn's ``set_params``; a renamed parameter's old name still works,
+        with a FutureWarning, as in the constructor."""
+        return super().set_params(**translate_renamed(self, params))
 
     def _auto_threshold(self, scores: np.ndarray) -> float:
         return tail_cut(scores)

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._validation import check_positive_int, validate_matrix
-from ._base import (
-    BaseDetector,
-    check_contamination,
-    explanation_frame,
-    feature_names_for,
-    robust_scale,
-)
+from ..utils._validation import validate_matrix
+from ._base import BaseDetector, Explanation, robust_scale
 
 __all__ = ["ECOD"]
 
@@ -89,7 +82,7 @@ class ECOD(BaseDetector):
         self.contamination = contamination
 
     def fit(self, X, y=None):
-        check_contamination(self.contamination)
+        self._validate_params()
         X = validate_matrix(self, X, reset=True)
         columns = np.ascontiguousarray(X.T)
         order = np.argsort(columns, axis=1)
@@ -152,16 +145,11 @@ class ECOD(BaseDetector):
         standard deviation, else 1)."""
         return self._stats()[1]
 
-    def explain(self, X, top=3, feature_names=None):
+    def _explain(self, X) -> Explanation:
         """The features in whose tails each row lies deepest: per feature the -log tail
         probability that enters the score as the contribution, the training median as
-        ``typical``; a long DataFrame indexed by (row, rank) as every detector's."""
-        check_is_fitted(self, "sorted_columns_")
-        top = check_positive_int(top, "top")
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        X = validate_matrix(self, X, reset=False)
+        ``typical``."""
         contribution = self._tail_scores(np.ascontiguousarray(X.T))
         X = X.astype(np.float64, copy=False)
-        names = feature_names_for(self, X.shape[1], feature_names)
         typical = np.broadcast_to(self.median_, X.shape)
-        return explanation_frame(names, X, typical, contribution, self.feature_scale_, top, index)
+        return Explanation(X, typical, contribution, self.feature_scale_)

@@ -8,9 +8,10 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._params import Integer, Options
 from ..utils._stats import robust_spread
-from ..utils._validation import check_positive_int, check_random_state, validate_matrix
-from ._base import BaseDetector, check_contamination, matrix_digest
+from ..utils._validation import check_random_state, validate_matrix
+from ._base import BaseDetector, matrix_digest
 
 __all__ = ["EnsembleDetector"]
 
@@ -87,13 +88,15 @@ class EnsembleDetector(BaseDetector):
             members.append((name, clone(det)))
         return members
 
+    _parameter_checks = {
+        **BaseDetector._parameter_checks,
+        "combine": Options(*_COMBINE),
+        "normalize": Options(*_NORMALIZE),
+        "n_buckets": Integer(1),
+    }
+
     def _check_params(self) -> int:
-        check_contamination(self.contamination)
-        if self.combine not in _COMBINE:
-            raise ValueError(f"combine must be one of {_COMBINE}, got {self.combine!r}")
-        if self.normalize not in _NORMALIZE:
-            raise ValueError(f"normalize must be one of {_NORMALIZE}, got {self.normalize!r}")
-        return check_positive_int(self.n_buckets, "n_buckets")
+        return self._validate_params()["n_buckets"]
 
     def fit(self, X, y=None):
         self._check_params()

@@ -6,23 +6,16 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from ..utils._params import Boolean, Integer, Threads
 from ..utils._validation import (
-    check_positive_int,
     check_random_state,
     resolve_threads,
     validate_matrix,
 )
-from ._base import (
-    BaseDetector,
-    check_contamination,
-    explanation_frame,
-    feature_names_for,
-    robust_scale,
-)
+from ._base import BaseDetector, Explanation, robust_scale
 
 __all__ = ["IsolationForest", "average_path_length"]
 
@@ -118,6 +111,13 @@ class IsolationForest(BaseDetector):
     ['x1']
     """
 
+    _parameter_checks = {
+        **BaseDetector._parameter_checks,
+        "n_estimators": Integer(1),
+        "extended": Boolean(),
+        "n_threads": Threads(),
+    }
+
     def __init__(
         self,
         n_estimators=100,
@@ -182,11 +182,8 @@ class IsolationForest(BaseDetector):
         return rows, cols
 
     def fit(self, X, y=None):
-        check_contamination(self.contamination)
-        n_estimators = check_positive_int(self.n_estimators, "n_estimators")
-        if not isinstance(self.extended, (bool, np.bool_)):
-            raise TypeError(f"extended must be True or False, got {self.extended!r}")
-        threads = resolve_threads(self.n_threads)
+        params = self._validate_params()
+        n_estimators, threads = params["n_estimators"], params["n_threads"]
         X = validate_matrix(self, X, reset=True)
         rows, cols = self._resolve_sizes(*X.shape)
         seed = int(check_random_state(self.random_state).randint(_SEED_LIMIT))
@@ -248,7 +245,7 @@ class IsolationForest(BaseDetector):
         X = validate_matrix(self, X, reset=False)
         return self._score(X, explain=False)[0]
 
-    def explain(self, X, top=3, feature_names=None):
+    def _explain(self, X) -> Explanation:
         """The features whose cuts isolated each row.
 
         Along the row's path in every tree, each split credits its feature with
@@ -256,15 +253,9 @@ class IsolationForest(BaseDetector):
         as one row): how much that cut shrank the row's remaining population (a
         DIFFI-like importance; a hyperplane shares its credit by the squared weights).
         Contributions are averaged over trees; ``typical`` is the training median and
-        ``deviation`` is in robust spreads of the feature. A long DataFrame indexed by
-        (row, rank) as every detector's.
+        ``deviation`` is in robust spreads of the feature.
         """
-        check_is_fitted(self, "forest_")
-        top = check_positive_int(top, "top")
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        X = validate_matrix(self, X, reset=False)
         _, contribution = self._score(X, explain=True)
         X = X.astype(np.float64, copy=False)
-        names = feature_names_for(self, X.shape[1], feature_names)
         typical = np.broadcast_to(self.median_, X.shape)
-        return explanation_frame(names, X, typical, contribution, self.feature_scale_, top, index)
+        return Explanation(X, typical, contribution, self.feature_scale_)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
-import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..cluster import KMeans
 from ..exceptions import ConvergenceWarning
-from ..utils._validation import check_positive_int, resolve_threads, validate_matrix
-from ._base import BaseDetector, check_contamination, explanation_frame, feature_names_for
+from ..utils._params import Integer, Real, Threads
+from ..utils._validation import resolve_threads, validate_matrix
+from ._base import BaseDetector, Explanation
 
 __all__ = ["KMeansDetector"]
 
@@ -100,24 +99,21 @@ class KMeansDetector(BaseDetector):
         self.random_state = random_state
         self.n_threads = n_threads
 
-    def _check_params(self):
-        check_contamination(self.contamination)
-        for name, value, low, high in (
-            ("alpha", self.alpha, 0.5, 1.0),
-            ("beta", self.beta, 1.0, np.inf),
-        ):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{name} must be a number, got {value!r}")
-            if not (low < value <= high if name == "alpha" else low <= value < high):
-                raise ValueError(
-                    f"{name} must be in {'(0.5, 1]' if name == 'alpha' else '[1, inf)'}, "
-                    f"got {value}"
-                )
+    _parameter_checks = {
+        **BaseDetector._parameter_checks,
+        "n_clusters": Integer(1),
+        "alpha": Real(0.5, 1, closed="right"),
+        "beta": Real(1, None, closed="left"),
+        "n_threads": Threads(),
+    }
+
+    def _check_params(self) -> dict:
+        return self._validate_params()
 
     def fit(self, X, y=None):
-        self._check_params()
+        params = self._check_params()
         X = validate_matrix(self, X, reset=True)
-        k = min(check_positive_int(self.n_clusters, "n_clusters"), X.shape[0])
+        k = min(params["n_clusters"], X.shape[0])
         with warnings.catch_warnings():
             # Fewer distinct clusters than asked for leaves duplicate centres, which does
             # not change any distance to the nearest centre.
@@ -183,28 +179,13 @@ class KMeansDetector(BaseDetector):
         X = validate_matrix(self, X, reset=False)
         return self._scores_and_reference(X)[0]
 
-    def explain(self, X, top=3, feature_names=None):
-        """The features that put each row far from its reference centre.
-
-        Returns a long DataFrame indexed by (row, rank) with ``feature``, ``value``,
-        ``typical`` (the centre's value), ``deviation`` (in units of that cluster's
-        spread of the feature) and ``share`` (of the squared distance).
-        """
-        check_is_fitted(self, "kmeans_")
-        top = check_positive_int(top, "top")
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        X = validate_matrix(self, X, reset=False)
-        names = feature_names_for(self, X.shape[1], feature_names)
+    def _explain(self, X) -> Explanation:
+        """The features that put each row far from its reference centre: ``typical``
+        the centre's value, ``deviation`` in units of that cluster's spread of the
+        feature, ``share`` of the squared distance, and the ``cluster``."""
         _, reference = self._scores_and_reference(X)
         X = X.astype(np.float64)
         centers = self.kmeans_.cluster_centers_.astype(np.float64)[reference]
-        return explanation_frame(
-            names,
-            X,
-            centers,
-            (X - centers) ** 2,
-            self.cluster_scale_[reference],
-            top,
-            index,
-            extra={"cluster": reference},
+        return Explanation(
+            X, centers, (X - centers) ** 2, self.cluster_scale_[reference], {"cluster": reference}
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
@@ -11,8 +9,9 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from ..encode._count_timing import _check_sequences
 from ..utils._deprecation import renamed_parameters
+from ..utils._params import Integer, Options, Real
 from ..utils._validation import check_positive_int, resolve_threads
-from ._base import BaseDetector, check_contamination
+from ._base import BaseDetector
 
 __all__ = ["MarkovDetector"]
 
@@ -80,6 +79,14 @@ class MarkovDetector(BaseDetector):
     ['login → buy']
     """
 
+    _parameter_checks = {
+        **BaseDetector._parameter_checks,
+        "order": Integer(1),
+        "top_g": Integer(1, auto=True),
+        "discount": Real(0, 1, closed="neither"),
+        "statistic": Options(*_SCORES),
+    }
+
     @renamed_parameters("0.3", score="statistic")
     def __init__(
         self,
@@ -102,17 +109,7 @@ class MarkovDetector(BaseDetector):
 
     def fit(self, X, y=None):
         """Fit the model on Sequences X (y is ignored) and score them."""
-        check_contamination(self.contamination)
-        order = check_positive_int(self.order, "order")
-        if isinstance(self.top_g, str):
-            if self.top_g != "auto":
-                raise ValueError(f"top_g must be a positive int or 'auto', got {self.top_g!r}")
-        else:
-            check_positive_int(self.top_g, "top_g")
-        if not (isinstance(self.discount, numbers.Real) and 0 < self.discount < 1):
-            raise ValueError(f"discount must be in (0, 1), got {self.discount!r}")
-        if self.statistic not in _SCORES:
-            raise ValueError(f"statistic must be one of {_SCORES}, got {self.statistic!r}")
+        order = self._validate_params()["order"]
         seqs = _check_sequences(X, "MarkovDetector.fit")
         if len(seqs) == 0:
             raise ValueError("MarkovDetector.fit needs at least one sequence")

@@ -4,18 +4,12 @@ DBSCAN noise with a continuous score."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ..cluster import DBSCAN, NearestNeighbors, suggest_eps
-from ..utils._validation import check_positive_float, check_positive_int, validate_matrix
-from ._base import (
-    BaseDetector,
-    check_contamination,
-    explanation_frame,
-    feature_names_for,
-    robust_scale,
-)
+from ..utils._params import Integer, Options
+from ..utils._validation import check_positive_float, validate_matrix
+from ._base import BaseDetector, Explanation, robust_scale
 
 __all__ = ["DBSCANDetector", "KNNDetector", "LOF"]
 
@@ -44,8 +38,7 @@ class _NeighbourDetector(BaseDetector):
     def _fit_k_neighbours(self, X):
         """Validation and the index for the detectors with an ``n_neighbors`` (capped at
         n - 1 in ``n_neighbors_``)."""
-        check_contamination(self.contamination)
-        k = check_positive_int(self.n_neighbors, "n_neighbors")
+        k = self._validate_params()["n_neighbors"]
         X = validate_matrix(self, X, reset=True)
         if X.shape[0] < 2:
             # "n_samples=1": the wording scikit-learn's check_fit2d_1sample expects.
@@ -72,25 +65,24 @@ class _NeighbourDetector(BaseDetector):
         train = self._train
         return X.shape == train.shape and np.array_equal(X, train)
 
-    def explain(self, X, top=3, feature_names=None):
+    def _explain(self, X) -> Explanation:
         """The features on which each row differs most from the mean of its nearest
-        other training rows. A long DataFrame indexed by (row, rank): ``feature``, ``value``,
-        ``typical`` (the neighbours' mean), ``deviation`` (in robust spreads of the
-        feature over the training data) and ``share`` (of the squared difference)."""
-        check_is_fitted(self, "index_")
-        top = check_positive_int(top, "top")
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        X = validate_matrix(self, X, reset=False).astype(np.float64)
+        other training rows: ``typical`` the neighbours' mean, ``deviation`` in robust
+        spreads of the feature over the training data, ``share`` of the squared
+        difference."""
+        X = X.astype(np.float64)
         if self._is_training_matrix(X) and self._cached_neighbours() is not None:
-            return self._explain_training_rows(np.arange(len(X)), top, feature_names, index)
-        typical = self._neighbour_mean(X, self._explain_k())
-        return self._explanation(X, typical, top, feature_names, index)
+            return self._training_rows(np.arange(len(X)))
+        return self._against(X, self._neighbour_mean(X, self._explain_k()))
 
     def _explain_training_rows(self, rows, top, feature_names=None, index=None):
         """explain() of the given training rows, from the neighbours found in fit (each
         row itself left out): no second search."""
+        return self._explanation_frame(self._training_rows(rows), top, feature_names, index)
+
+    def _training_rows(self, rows) -> Explanation:
         typical = self._train[self._cached_neighbours()[rows]].mean(axis=1)
-        return self._explanation(self._train[rows], typical, top, feature_names, index)
+        return self._against(self._train[rows], typical)
 
     def _cached_neighbours(self):
         """The training rows' neighbours from fit, as many as explain() averages over
@@ -98,10 +90,9 @@ class _NeighbourDetector(BaseDetector):
         neighbours, k = getattr(self, "_train_neighbours", None), self._explain_k()
         return neighbours[:, :k] if neighbours is not None and neighbours.shape[1] >= k else None
 
-    def _explanation(self, X, typical, top, feature_names, index):
-        names = feature_names_for(self, X.shape[1], feature_names)
+    def _against(self, X, typical) -> Explanation:
         scaled = (X - typical) / self.feature_scale_
-        return explanation_frame(names, X, typical, scaled**2, self.feature_scale_, top, index)
+        return Explanation(X, typical, scaled**2, self.feature_scale_)
 
     def _explain_k(self) -> int:
         return min(self._explain_neighbours(), self.n_samples_fit_ - 1)
@@ -148,6 +139,12 @@ class KNNDetector(_NeighbourDetector):
     (200, True)
     """
 
+    _parameter_checks = {
+        **BaseDetector._parameter_checks,
+        "n_neighbors": Integer(1),
+        "method": Options(*_KNN_METHODS),
+    }
+
     def __init__(
         self,
         n_neighbors=5,
@@ -171,8 +168,6 @@ class KNNDetector(_NeighbourDetector):
         return np.median(dist, axis=1)
 
     def fit(self, X, y=None):
-        if self.method not in _KNN_METHODS:
-            raise ValueError(f"method must be one of {_KNN_METHODS}, got {self.method!r}")
         self._fit_k_neighbours(X)
         dist, _ = self._neighbours(None, self.n_neighbors_)
         self._set_threshold(self._combine(dist))
@@ -222,6 +217,8 @@ class LOF(_NeighbourDetector):
     >>> bool(det.decision_scores_[-1] > 3)
     True
     """
+
+    _parameter_checks = {**BaseDetector._parameter_checks, "n_neighbors": Integer(1)}
 
     def __init__(self, n_neighbors=20, *, metric="euclidean", contamination=0.1, n_threads=None):
         self.n_neighbors = n_neighbors
@@ -292,6 +289,8 @@ class DBSCANDetector(_NeighbourDetector):
     [300, 301]
     """
 
+    _parameter_checks = {**BaseDetector._parameter_checks, "min_samples": Integer(2)}
+
     def __init__(
         self,
         eps=None,
@@ -308,8 +307,7 @@ class DBSCANDetector(_NeighbourDetector):
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
-        check_contamination(self.contamination)
-        min_samples = check_positive_int(self.min_samples, "min_samples", minimum=2)
+        min_samples = self._validate_params()["min_samples"]
         X = validate_matrix(self, X, reset=True)
         if X.shape[0] < min_samples:
             raise ValueError(f"min_samples={min_samples} needs at least that many rows")

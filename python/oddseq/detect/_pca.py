@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -11,9 +9,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..utils._deprecation import renamed_parameters
+from ..utils._params import Options, Real
 from ..utils._stats import n_components_for
-from ..utils._validation import check_positive_int, resolve_threads, validate_matrix
-from ._base import BaseDetector, check_contamination, explanation_frame, feature_names_for
+from ..utils._validation import resolve_threads, validate_matrix
+from ._base import BaseDetector, Explanation
 
 __all__ = ["PCADetector", "jackson_mudholkar_limit"]
 
@@ -80,6 +79,12 @@ class PCADetector(BaseDetector):
     (0, True)
     """
 
+    _parameter_checks = {
+        **BaseDetector._parameter_checks,
+        "statistic": Options("spe", "t2"),
+        "alpha": Real(0, 1, closed="neither"),
+    }
+
     @renamed_parameters("0.3", score="statistic")
     def __init__(
         self,
@@ -97,12 +102,7 @@ class PCADetector(BaseDetector):
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
-        check_contamination(self.contamination)
-        if self.statistic not in ("spe", "t2"):
-            raise ValueError(f"statistic must be 'spe' or 't2', got {self.statistic!r}")
-        alpha = self.alpha
-        if not (isinstance(alpha, numbers.Real) and not isinstance(alpha, bool) and 0 < alpha < 1):
-            raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+        self._validate_params()
         X = validate_matrix(self, X, reset=True).astype(np.float64)
         n, d = X.shape
         if n < 2:
@@ -174,15 +174,11 @@ class PCADetector(BaseDetector):
         spe, t2 = self._statistics(X)
         return spe if self.statistic == "spe" else t2
 
-    def explain(self, X, top=3, feature_names=None):
+    def _explain(self, X) -> Explanation:
         """Each row's contributions: for SPE the squared residual of each feature
         (``typical`` = the value the normal space predicts), for T^2 each feature's
-        share of the component scores. Indexed by (row, rank) as every detector's."""
-        check_is_fitted(self, "components_")
-        top = check_positive_int(top, "top")
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        X = validate_matrix(self, X, reset=False).astype(np.float64)
-        names = feature_names_for(self, X.shape[1], feature_names)
+        share of the component scores (``typical`` = the mean)."""
+        X = X.astype(np.float64)
         centred = X - self.mean_
         projected = centred @ self.components_.T
         predicted = self.mean_ + projected @ self.components_
@@ -194,4 +190,4 @@ class PCADetector(BaseDetector):
             weights = (projected / spread) @ self.components_
             contribution = np.abs(centred * weights)
             typical = np.broadcast_to(self.mean_, X.shape)
-        return explanation_frame(names, X, typical, contribution, self.feature_scale_, top, index)
+        return Explanation(X, typical, contribution, self.feature_scale_)

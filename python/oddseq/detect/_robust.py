@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
-import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._params import Real
 from ..utils._stats import robust_spread
-from ..utils._validation import check_positive_int, validate_matrix
-from ._base import BaseDetector, check_contamination, explanation_frame, feature_names_for
+from ..utils._validation import validate_matrix
+from ._base import BaseDetector, Explanation
 
 __all__ = ["RobustZDetector"]
 
@@ -47,17 +45,19 @@ class RobustZDetector(BaseDetector):
     ['x1']
     """
 
+    _parameter_checks = {
+        **BaseDetector._parameter_checks,
+        "z": Real(0, None, closed="neither"),
+        "fence": Real(0, None, closed="neither"),
+    }
+
     def __init__(self, *, z=3.0, fence=1.5, contamination="auto"):
         self.z = z
         self.fence = fence
         self.contamination = contamination
 
     def fit(self, X, y=None):
-        check_contamination(self.contamination)
-        for name in ("z", "fence"):
-            value = getattr(self, name)
-            if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0):
-                raise ValueError(f"{name} must be a number > 0, got {value!r}")
+        self._validate_params()
         X = validate_matrix(self, X, reset=True).astype(np.float64)
         median, scale = robust_spread(X, fallback="std")
         self._set_statistics(median, scale, *np.percentile(X, [25, 75], axis=0))
@@ -89,15 +89,8 @@ class RobustZDetector(BaseDetector):
         X = validate_matrix(self, X, reset=False).astype(np.float64)
         return self._feature_scores(X).max(axis=1)
 
-    def explain(self, X, top=3, feature_names=None):
-        """The most extreme features of each row against the training median; indexed
-        by (row, rank) as every detector's."""
-        check_is_fitted(self, "median_")
-        top = check_positive_int(top, "top")
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        X = validate_matrix(self, X, reset=False).astype(np.float64)
-        names = feature_names_for(self, X.shape[1], feature_names)
+    def _explain(self, X) -> Explanation:
+        """The most extreme features of each row against the training median."""
+        X = X.astype(np.float64)
         typical = np.broadcast_to(self.median_, X.shape)
-        return explanation_frame(
-            names, X, typical, self._feature_scores(X), self.scale_, top, index
-        )
+        return Explanation(X, typical, self._feature_scores(X), self.scale_)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import warnings
 
-__all__ = ["renamed_parameters"]
+__all__ = ["renamed_parameters", "translate_renamed"]
 
 
 def renamed_parameters(until: str, **renames):
@@ -31,22 +31,38 @@ def renamed_parameters(until: str, **renames):
     def decorate(init):
         @functools.wraps(init)
         def wrapper(self, *args, **kwargs):
-            owner = type(self).__name__
-            for old, new in renames.items():
-                if old not in kwargs:
-                    continue
-                if new in kwargs:
-                    raise TypeError(f"{owner}: pass {new}= only ({old}= is its old name)")
-                warnings.warn(
-                    f"{owner}({old}=...) is renamed {owner}({new}=...): a parameter named "
-                    f"{old!r} hid the {old}() method scikit-learn's Pipeline calls; "
-                    f"{old}= stops working in oddseq {until}",
-                    FutureWarning,
-                    stacklevel=2,
-                )
-                kwargs[new] = kwargs.pop(old)
-            init(self, *args, **kwargs)
+            init(self, *args, **_translate(type(self).__name__, until, renames, kwargs, 3))
 
+        wrapper._renamed_parameters = (until, renames)
         return wrapper
 
     return decorate
+
+
+def translate_renamed(estimator, params: dict) -> dict:
+    """``set_params``'s keyword arguments with the old names of ``estimator``'s renamed
+    parameters (see :func:`renamed_parameters`) passed on under the new ones, with the
+    constructor's FutureWarning."""
+    until, renames = getattr(type(estimator).__init__, "_renamed_parameters", (None, {}))
+    if not any(old in params for old in renames):
+        return params
+    name = f"{type(estimator).__name__}.set_params"
+    return _translate(name, until, renames, dict(params), 4)
+
+
+def _translate(call: str, until: str, renames: dict, kwargs: dict, stacklevel: int) -> dict:
+    owner = call.split(".")[0]
+    for old, new in renames.items():
+        if old not in kwargs:
+            continue
+        if new in kwargs:
+            raise TypeError(f"{owner}: pass {new}= only ({old}= is its old name)")
+        warnings.warn(
+            f"{call}({old}=...) is renamed {call}({new}=...): a parameter named "
+            f"{old!r} hid the {old}() method scikit-learn's Pipeline calls; "
+            f"{old}= stops working in oddseq {until}",
+            FutureWarning,
+            stacklevel=stacklevel,
+        )
+        kwargs[new] = kwargs.pop(old)
+    return kwargs

@@ -118,3 +118,19 @@ def test_pca_detector_parameter_no_longer_hides_score():
         assert MarkovDetector(score="max").statistic == "max"
     with pytest.raises(TypeError):
         PCADetector(bogus=1)
+
+
+def test_set_params_translates_a_renamed_parameter():
+    """set_params(score=...) (directly, or nested in a Pipeline as a grid search sets
+    it) goes to statistic= with the constructor's FutureWarning, not "Invalid parameter"."""
+    with pytest.warns(FutureWarning, match=r"PCADetector\.set_params\(score=\.\.\.\) is renamed"):
+        det = PCADetector().set_params(score="t2")
+    assert det.statistic == "t2" and "score" not in det.get_params()
+    pipe = make_pipeline(StandardScaler(), MarkovDetector())
+    with pytest.warns(FutureWarning, match=r"MarkovDetector\.set_params\(score=\.\.\.\)"):
+        pipe.set_params(markovdetector__score="max")
+    assert pipe[-1].statistic == "max"
+    with pytest.raises(TypeError, match="statistic= only"):
+        PCADetector().set_params(score="t2", statistic="spe")
+    with pytest.raises(ValueError, match="Invalid parameter 'bogus'"):
+        PCADetector().set_params(bogus=1)
