@@ -7,8 +7,30 @@ import sys
 
 
 def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "detect":
+        return _detect(args)
+    if args.command in ("fit", "stream"):
+        from .stream._cli import run as run_stream_command
+
+        return run_stream_command(args)
+    if args.command == "demo":
+        return _demo(args)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oddseq", description="Find odd behaviour sequences.")
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_demo(commands)
+    _add_detect(commands)
+    from .stream._cli import add_commands as add_stream_commands
+
+    add_stream_commands(commands)  # oddseq fit / oddseq stream
+    return parser
+
+
+def _add_demo(commands) -> None:
     demo = commands.add_parser(
         "demo", help="score a synthetic (or given) log and show the odd users"
     )
@@ -19,6 +41,9 @@ def main(argv=None) -> int:
     demo.add_argument("--format", default="taobao", choices=["taobao"], help="format of --data")
     demo.add_argument("--top", type=int, default=15, help="rows to show")
     _progress_option(demo)
+
+
+def _add_detect(commands) -> None:
     detect = commands.add_parser(
         "detect",
         help="rank the entities of a log file (CSV or Parquet) and write the table",
@@ -133,32 +158,24 @@ def main(argv=None) -> int:
     detect.add_argument(
         "--names", help="column names for a CSV without a header line, comma-separated"
     )
-    from .stream._cli import add_commands as add_stream_commands
 
-    add_stream_commands(commands)  # oddseq fit / oddseq stream
-    args = parser.parse_args(argv)
-    if args.command == "detect":
-        return _detect(args)
-    if args.command in ("fit", "stream"):
-        from .stream._cli import run as run_stream_command
 
-        return run_stream_command(args)
-    if args.command == "demo":
-        from ._demo import run_demo
+def _demo(args) -> int:
+    from ._demo import run_demo
 
-        try:
-            run_demo(
-                n_users=args.n_users,
-                difficulty=args.difficulty,
-                seed=args.seed,
-                data=args.data,
-                data_format=args.format,
-                top=args.top,
-                progress=_progress_wanted(args),
-            )
-        except (ValueError, TypeError, FileNotFoundError) as error:
-            print(f"oddseq demo: {error}", file=sys.stderr)
-            return 2
+    try:
+        run_demo(
+            n_users=args.n_users,
+            difficulty=args.difficulty,
+            seed=args.seed,
+            data=args.data,
+            data_format=args.format,
+            top=args.top,
+            progress=_progress_wanted(args),
+        )
+    except (ValueError, TypeError, FileNotFoundError) as error:
+        print(f"oddseq demo: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

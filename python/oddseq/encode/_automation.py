@@ -5,13 +5,12 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..sequences._sequences import _duration_ns
 from ..utils._validation import check_positive_float, check_positive_int, resolve_threads
-from ._behaviour import _utc_offset_table
+from ._behaviour import _fitted_time_zone, _utc_offset_table
 from ._count_timing import SequenceEncoder, _check_timed_sequences
 
 __all__ = ["AutomationEncoder", "HUMAN_THINK_TIME_S"]
@@ -133,14 +132,7 @@ class AutomationEncoder(SequenceEncoder):
     def fit(self, X, y=None):
         seqs = _check_timed_sequences(X, "AutomationEncoder.fit")
         self._check_params()
-        self.time_zone_ = self.time_zone if self.time_zone is not None else seqs.tz
-        if self.time_zone_ is not None:
-            try:
-                pd.Timestamp(0, tz="UTC").tz_convert(self.time_zone_)
-            except Exception as error:  # pytz/zoneinfo raise different types
-                raise ValueError(
-                    f"time_zone={self.time_zone_!r} is not a known zone: {error}"
-                ) from None
+        self.time_zone_ = _fitted_time_zone(self.time_zone, seqs)
         self.n_features_out_ = len(_NAMES)
         return self
 

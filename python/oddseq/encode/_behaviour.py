@@ -34,6 +34,18 @@ _MAX_TABLE_HOURS = 1_000_000
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _fitted_time_zone(time_zone, seqs):
+    """The zone a time-of-day encoder reads local hours in: ``time_zone``, else the
+    sequences' own (None: UTC); an unknown zone is a ValueError."""
+    zone = time_zone if time_zone is not None else seqs.tz
+    if zone is not None:
+        try:
+            pd.Timestamp(0, tz="UTC").tz_convert(zone)
+        except Exception as error:  # pytz/zoneinfo raise different types
+            raise ValueError(f"time_zone={zone!r} is not a known zone: {error}") from None
+    return zone
+
+
 def _utc_offset_table(times: np.ndarray, time_zone: str | None):
     """(hourly UTC offsets in seconds from the first event's hour, that first hour)."""
     if time_zone is None or times.size == 0:
@@ -96,14 +108,7 @@ class TemporalEncoder(SequenceEncoder):
     def fit(self, X, y=None):
         seqs = self._check_timed(X, "fit")
         _duration_ns(self.session_gap, "session_gap")
-        self.time_zone_ = self.time_zone if self.time_zone is not None else seqs.tz
-        if self.time_zone_ is not None:
-            try:
-                pd.Timestamp(0, tz="UTC").tz_convert(self.time_zone_)
-            except Exception as error:  # pytz/zoneinfo raise different types
-                raise ValueError(
-                    f"time_zone={self.time_zone_!r} is not a known zone: {error}"
-                ) from None
+        self.time_zone_ = _fitted_time_zone(self.time_zone, seqs)
         self.n_features_out_ = len(self.get_feature_names_out())
         return self
 

@@ -167,10 +167,36 @@ def quality_report(
             )
     if len(df) == 0:
         raise ValueError("df has no rows; nothing to check")
-    rows = []
+    found = _Findings()
+    _completeness(found, df, entity)
+    _time_order_and_duplicates(found, df, entity, time, time_unit, time_range)
+    counts = _event_balance(found, df, event, expected_events)
+    per_entity = df.groupby(entity, sort=False).size()
+    single = float((per_entity == 1).mean())
+    found.add(
+        "entities with one event",
+        entity,
+        round(single, 6),
+        single > 0.5,
+        "most entities have a single event: timing features will be zero for them; "
+        "consider sessions across a longer window",
+    )
+    report = found.frame()
+    if show:
+        _print_summary(report, len(df), per_entity.size, counts.size, file or sys.stdout)
+    return report
 
-    def add(check, column, value, attention, advice, count=None, of=None):
-        rows.append(
+
+class _Findings:
+    """The rows of a quality report, as the checks add them."""
+
+    COLUMNS = ("check", "column", "value", "count", "share", "status", "advice")
+
+    def __init__(self):
+        self.rows = []
+
+    def add(self, check, column, value, attention, advice, count=None, of=None):
+        self.rows.append(
             {
                 "check": check,
                 "column": column,
@@ -182,12 +208,21 @@ def quality_report(
             }
         )
 
+    def frame(self) -> pd.DataFrame:
+        # Object values keep counts as integers beside shares and lists of names.
+        return pd.DataFrame(
+            {key: pd.Series([row[key] for row in self.rows], dtype=object) for key in self.COLUMNS}
+        )
+
+
+def _completeness(found: _Findings, df: pd.DataFrame, entity) -> None:
+    """Missing values: the share per column, and entities with every value missing."""
     n_rows = len(df)
     n_entities = int(df[entity].nunique(dropna=True))
     missing = df.isna()
     for column in df.columns:
         count = int(missing[column].sum())
-        add(
+        found.add(
             "missing share",
             column,
             round(count / n_rows, 6),
@@ -202,7 +237,7 @@ def quality_report(
             continue
         present = (~missing[column]).groupby(df[entity], sort=False).any()
         empty = int((~present).sum())
-        add(
+        found.add(
             "entities with every value missing",
             column,
             empty,
@@ -212,12 +247,17 @@ def quality_report(
             empty,
             n_entities,
         )
+
+
+def _time_order_and_duplicates(found, df, entity, time, time_unit, time_range) -> None:
+    """Times out of order within entities, exact duplicate rows, events outside the
+    log's main time window and (given ``time_range``) outside the stated range."""
     ns, bad, _ = parse_times(df[time], time, time_unit=time_unit)
     times = pd.Series(
         np.where(bad, np.iinfo(np.int64).min, ns) if bad is not None else ns, index=df.index
     )
     backwards = int((times.groupby(df[entity], sort=False).diff() < 0).sum())
-    add(
+    found.add(
         "times out of order",
         time,
         backwards,
@@ -226,7 +266,7 @@ def quality_report(
         "should be append-only",
     )
     duplicates = int(df.duplicated().sum())
-    add(
+    found.add(
         "exact duplicate rows",
         "(all)",
         duplicates,
@@ -234,35 +274,10 @@ def quality_report(
         "duplicates inflate counts and look like bursts: drop them with "
         "df.drop_duplicates() unless repeated events are real",
         duplicates,
-        n_rows,
+        len(df),
     )
     valid_ns = ns[~bad] if bad is not None else ns
-    window = main_time_window(valid_ns)
-    if window is not None:
-        outside = (valid_ns < window[0]) | (valid_ns > window[1])
-        n_outside = int(outside.sum())
-        if n_outside:
-            far = valid_ns[outside]
-            stamps = pd.to_datetime([far.min(), far.max()], unit="ns")
-            inside = valid_ns[~outside]
-            span = pd.to_datetime([inside.min(), inside.max()], unit="ns")
-            value = (
-                f"{n_outside:,} between {stamps[0]:%Y-%m-%d} and {stamps[1]:%Y-%m-%d}; "
-                f"the rest from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}"
-            )
-        else:
-            value = 0
-        add(
-            "events outside the main time window",
-            time,
-            value,
-            n_outside > 0,
-            "stray events (clock errors, test records, a late import) stretch the "
-            "durations of their entities and make them look odd: check them, and drop "
-            "them or pass time_range to check the window you expect",
-            n_outside,
-            len(valid_ns),
-        )
+    _main_window(found, time, valid_ns)
     if time_range is not None:
         if len(time_range) != 2:
             raise ValueError("time_range must be (start, end)")
@@ -273,17 +288,52 @@ def quality_report(
             raise ValueError("time_range has a missing bound")
         valid = times[bad is None or ~np.asarray(bad)] if bad is not None else times
         outside = int(((valid < bounds[0]) | (valid > bounds[1])).sum())
-        add(
+        found.add(
             "times outside the stated range",
             time,
             outside,
             outside > 0,
             "look at the clock of those entities (sensor or timezone errors), or drop the rows",
         )
+
+
+def _main_window(found: _Findings, time, valid_ns: np.ndarray) -> None:
+    """Events outside the log's main time window (:func:`main_time_window`)."""
+    window = main_time_window(valid_ns)
+    if window is None:
+        return
+    outside = (valid_ns < window[0]) | (valid_ns > window[1])
+    n_outside = int(outside.sum())
+    if n_outside:
+        far = valid_ns[outside]
+        stamps = pd.to_datetime([far.min(), far.max()], unit="ns")
+        inside = valid_ns[~outside]
+        span = pd.to_datetime([inside.min(), inside.max()], unit="ns")
+        value = (
+            f"{n_outside:,} between {stamps[0]:%Y-%m-%d} and {stamps[1]:%Y-%m-%d}; "
+            f"the rest from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}"
+        )
+    else:
+        value = 0
+    found.add(
+        "events outside the main time window",
+        time,
+        value,
+        n_outside > 0,
+        "stray events (clock errors, test records, a late import) stretch the "
+        "durations of their entities and make them look odd: check them, and drop "
+        "them or pass time_range to check the window you expect",
+        n_outside,
+        len(valid_ns),
+    )
+
+
+def _event_balance(found: _Findings, df, event, expected_events) -> pd.Series:
+    """Unknown event types and each type's share; the counts per type."""
     counts = df[event].value_counts(dropna=True)
     if expected_events is not None:
         unknown = sorted(set(map(str, counts.index)) - set(map(str, expected_events)))
-        add(
+        found.add(
             "unknown event types",
             event,
             ", ".join(unknown) if unknown else "",
@@ -292,43 +342,27 @@ def quality_report(
         )
     shares = counts / counts.sum()
     for label, share in shares.items():
-        add("event share", f"{event}={label}", round(float(share), 6), False, "")
+        found.add("event share", f"{event}={label}", round(float(share), 6), False, "")
     top = float(shares.iloc[0]) if len(shares) else 0.0
-    add(
+    found.add(
         "most common event share",
         event,
         round(top, 6),
         top > 0.99,
         "one event type is nearly all of the log: order and funnel features carry little",
     )
-    per_entity = df.groupby(entity, sort=False).size()
-    single = float((per_entity == 1).mean())
-    add(
-        "entities with one event",
-        entity,
-        round(single, 6),
-        single > 0.5,
-        "most entities have a single event: timing features will be zero for them; "
-        "consider sessions across a longer window",
+    return counts
+
+
+def _print_summary(report, n_rows, n_entities, n_types, out) -> None:
+    flagged = report[report["status"] == "attention"]
+    print(
+        f"Quality report: {n_rows:,} rows, {n_entities:,} entities, "
+        f"{n_types} event types; {len(flagged)} check(s) need attention",
+        file=out,
     )
-    # Object values keep counts as integers beside shares and lists of names.
-    report = pd.DataFrame(
-        {
-            key: pd.Series([row[key] for row in rows], dtype=object)
-            for key in ("check", "column", "value", "count", "share", "status", "advice")
-        }
-    )
-    if show:
-        out = file or sys.stdout
-        flagged = report[report["status"] == "attention"]
-        print(
-            f"Quality report: {len(df):,} rows, {per_entity.size:,} entities, "
-            f"{counts.size} event types; {len(flagged)} check(s) need attention",
-            file=out,
-        )
-        for _, row in flagged.iterrows():
-            said = row["value"]
-            if row["count"] is not None and not isinstance(said, str):
-                said = f"{row['count']:,} ({row['share']:.2%})"
-            print(f"  - {row['check']} [{row['column']}]: {said} -> {row['advice']}", file=out)
-    return report
+    for _, row in flagged.iterrows():
+        said = row["value"]
+        if row["count"] is not None and not isinstance(said, str):
+            said = f"{row['count']:,} ({row['share']:.2%})"
+        print(f"  - {row['check']} [{row['column']}]: {said} -> {row['advice']}", file=out)

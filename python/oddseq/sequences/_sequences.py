@@ -155,6 +155,58 @@ def _append_level(parent_ids: pd.Index, level: np.ndarray, level_name: str) -> p
     return pd.MultiIndex.from_arrays([*arrays, level], names=[*names, level_name])
 
 
+def _check_event_log(df, roles: dict, session_gap) -> None:
+    """The checks :meth:`Sequences.from_events` makes before any work: a DataFrame with
+    rows, an entity column, every named column present, a valid session gap and a
+    numeric value column."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    for role, column in roles.items():
+        if column is None:
+            if role == "entity":
+                raise ValueError(
+                    "entity must name a column of df (whose sequence each row is: a "
+                    "user, session or block id)"
+                )
+            continue
+        if column not in df.columns:
+            raise ValueError(
+                f"{role}={column!r} is not a column of df; available columns: {list(df.columns)}"
+            )
+    if len(df) == 0:
+        raise ValueError("df has no rows; an event log needs at least one event")
+    if session_gap is not None:
+        _duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
+    value = roles["value"]
+    if value is not None and df[value].dtype.kind not in "fiub":
+        raise TypeError(f"value column {value!r} must be numeric, got dtype {df[value].dtype}")
+
+
+def _rows_to_keep(bad: dict, dropna: bool, n_rows: int):
+    """None when no row has a missing entity, event or time (``bad``: column -> mask);
+    else the rows to keep with ``dropna`` (warning with the counts), or a ValueError
+    naming the counts per column."""
+    counts = {column: int(mask.sum()) for column, mask in bad.items()}
+    n_bad_columns = {c: n for c, n in counts.items() if n}
+    if not n_bad_columns:
+        return None
+    described = ", ".join(f"{n} in {c!r}" for c, n in n_bad_columns.items())
+    if not dropna:
+        raise ValueError(
+            f"missing values: {described}. Clean them, or pass dropna=True to drop "
+            "those rows (--dropna from the shell)."
+        )
+    keep = ~np.logical_or.reduce(list(bad.values()))
+    if not keep.any():
+        raise ValueError(f"every row has a missing value ({described}); nothing left")
+    warnings.warn(
+        f"dropped {int((~keep).sum())} of {n_rows} rows with missing values ({described})",
+        DataWarning,
+        stacklevel=3,  # the caller of from_events
+    )
+    return keep
+
+
 class Sequences:
     """A set of event sequences stored as compressed sparse rows.
 
@@ -291,29 +343,9 @@ class Sequences:
         TypeError
             ``df`` is not a DataFrame, or times are not timestamps or numbers.
         """
-        if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
         roles = {"entity": entity, "event": event, "time": time, "item": item, "value": value}
-        for role, column in roles.items():
-            if column is None:
-                if role == "entity":
-                    raise ValueError(
-                        "entity must name a column of df (whose sequence each row is: a "
-                        "user, session or block id)"
-                    )
-                continue
-            if column not in df.columns:
-                raise ValueError(
-                    f"{role}={column!r} is not a column of df; available columns: "
-                    f"{list(df.columns)}"
-                )
-        if len(df) == 0:
-            raise ValueError("df has no rows; an event log needs at least one event")
+        _check_event_log(df, roles, session_gap)
         threads = resolve_threads(n_threads)
-        if session_gap is not None:
-            _duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
-        if value is not None and df[value].dtype.kind not in "fiub":
-            raise TypeError(f"value column {value!r} must be numeric, got dtype {df[value].dtype}")
 
         entity_codes, entity_labels, entity_map = _factorize(df[entity], entity, n_threads=threads)
         if event is None:  # one event type for a log without one
@@ -333,24 +365,7 @@ class Sequences:
             )
             if bad_time is not None:
                 bad[time] = bad_time
-        counts = {column: int(mask.sum()) for column, mask in bad.items()}
-        n_bad_columns = {c: n for c, n in counts.items() if n}
-        keep = None
-        if n_bad_columns:
-            described = ", ".join(f"{n} in {c!r}" for c, n in n_bad_columns.items())
-            if not dropna:
-                raise ValueError(
-                    f"missing values: {described}. Clean them, or pass dropna=True to drop "
-                    "those rows (--dropna from the shell)."
-                )
-            keep = ~np.logical_or.reduce(list(bad.values()))
-            if not keep.any():
-                raise ValueError(f"every row has a missing value ({described}); nothing left")
-            warnings.warn(
-                f"dropped {int((~keep).sum())} of {len(df)} rows with missing values ({described})",
-                DataWarning,
-                stacklevel=2,
-            )
+        keep = _rows_to_keep(bad, dropna, len(df))
         del bad
 
         def kept(array):
