@@ -110,6 +110,32 @@ def explanation_frame(
     )
 
 
+class TrainingStats:
+    """For detectors that explain against the training data's centre: ``median_`` and
+    ``feature_scale_`` (1.4826 x MAD, else the standard deviation, else 1) per feature,
+    computed when first asked for (three medians per feature cost more than scoring the
+    rows) from the rows ``_stats_rows()`` gives; ``fit`` resets ``_feature_stats``."""
+
+    _feature_stats = None
+
+    def _stats(self):
+        if self._feature_stats is None:
+            rows = np.asarray(self._stats_rows(), dtype=np.float64)
+            self._feature_stats = (np.median(rows, axis=0), robust_scale(rows))
+        return self._feature_stats
+
+    @property
+    def median_(self):
+        """Training median per feature (``typical`` in :meth:`explain`)."""
+        return self._stats()[0]
+
+    @property
+    def feature_scale_(self):
+        """Robust spread per feature of the training rows (1.4826 x MAD, else the
+        standard deviation, else 1), which :meth:`explain` divides deviations by."""
+        return self._stats()[1]
+
+
 class Explanation(NamedTuple):
     """What a detector's ``_explain(X)`` hook gives :meth:`BaseDetector.explain`, per
     row and feature: ``value`` (float64), ``typical`` (what the detector expected),

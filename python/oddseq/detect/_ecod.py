@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import validate_matrix
-from ._base import BaseDetector, Explanation, robust_scale
+from ._base import BaseDetector, Explanation, TrainingStats
 
 __all__ = ["ECOD"]
 
@@ -31,7 +31,7 @@ def _skewness_sign(X: np.ndarray) -> np.ndarray:
     return np.sign(np.nan_to_num(skewness))
 
 
-class ECOD(BaseDetector):
+class ECOD(TrainingStats, BaseDetector):
     """Empirical-CDF outlier detection: how far into a tail of each feature a row lies.
 
     Parameter-free (Li, Zhao, Hu, Botta, Ionescu & Chen, "ECOD: Unsupervised Outlier
@@ -127,23 +127,9 @@ class ECOD(BaseDetector):
         X = validate_matrix(self, X, reset=False)
         return self._tail_scores(np.ascontiguousarray(X.T)).sum(axis=1)
 
-    def _stats(self):
+    def _stats_rows(self):
         check_is_fitted(self, "sorted_columns_")
-        if self._feature_stats is None:
-            columns = self.sorted_columns_.T.astype(np.float64)
-            self._feature_stats = (np.median(columns, axis=0), robust_scale(columns))
-        return self._feature_stats
-
-    @property
-    def median_(self):
-        """Training median per feature (``typical`` in :meth:`explain`)."""
-        return self._stats()[0]
-
-    @property
-    def feature_scale_(self):
-        """Robust spread per feature of the training rows (1.4826 x MAD, else the
-        standard deviation, else 1)."""
-        return self._stats()[1]
+        return self.sorted_columns_.T
 
     def _explain(self, X) -> Explanation:
         """The features in whose tails each row lies deepest: per feature the -log tail

@@ -15,7 +15,7 @@ from ..utils._validation import (
     resolve_threads,
     validate_matrix,
 )
-from ._base import BaseDetector, Explanation, robust_scale
+from ._base import BaseDetector, Explanation, TrainingStats
 
 __all__ = ["IsolationForest", "average_path_length"]
 
@@ -44,7 +44,7 @@ def _is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-class IsolationForest(BaseDetector):
+class IsolationForest(TrainingStats, BaseDetector):
     """Isolation Forest: how few random cuts it takes to isolate a row.
 
     Each tree is grown on ``max_samples`` rows drawn without replacement by cutting a
@@ -205,23 +205,9 @@ class IsolationForest(BaseDetector):
         self._set_threshold(scores)
         return self
 
-    def _stats(self):
+    def _stats_rows(self):
         check_is_fitted(self, "forest_")
-        if self._feature_stats is None:
-            train = self._train.astype(np.float64, copy=False)
-            self._feature_stats = (np.median(train, axis=0), robust_scale(train))
-        return self._feature_stats
-
-    @property
-    def median_(self):
-        """Training median per feature (``typical`` in :meth:`explain`)."""
-        return self._stats()[0]
-
-    @property
-    def feature_scale_(self):
-        """Robust spread per feature of the training rows (1.4826 x MAD, else the
-        standard deviation, else 1), which :meth:`explain` divides deviations by."""
-        return self._stats()[1]
+        return self._train
 
     def _auto_threshold(self, scores):
         # The paper's and scikit-learn's cut: s > 0.5 is anomalous.
