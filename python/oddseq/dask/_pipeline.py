@@ -9,7 +9,7 @@ scoring, the C++ assignment kernel; this module adds only the reductions.
 from __future__ import annotations
 
 import warnings
-from functools import partial
+from functools import cache, partial
 
 import dask
 import dask.dataframe as dd
@@ -39,7 +39,9 @@ DASK_METHODS = ("auto", "kmeans", "pca", "robust_z")
 _SAMPLES_PER_PARTITION = 256
 
 
+@cache
 def _delayed(fn):
+    """The function as a pure Delayed, made once (tokenizing a function is not free)."""
     return dask.delayed(fn, pure=True)
 
 
@@ -487,48 +489,46 @@ def _kmeans_plusplus(rows: _Rows, k: int, seed: int, trials: int):
     return chosen, np.vstack(centers)
 
 
-def _lloyd_pass(state, centers, threads):
-    """Assignment with the C++ kernel and this partition's centre sums (float64)."""
+def _assign(state, centers, threads):
+    """(labels, squared distances) of the partition's rows: the C++ assignment kernel."""
+    return _core.assign_nearest(state["X"], centers, threads)
+
+
+def _lloyd_step(state, previous, centers, overrides, threads):
+    """One Lloyd pass over a partition: the centre sums (float64), sizes, the rows whose
+    label changed and the inertia. The labels of the previous pass are those of the
+    previous centres (the same kernel on the same rows), with the rows moved into empty
+    clusters (``overrides``: local row, cluster) as kmeans_fit leaves them."""
     X = state["X"]
-    labels, sq = _core.assign_nearest(X, centers, threads)
-    previous = state.get("labels")
-    changed = X.shape[0] if previous is None else int((labels != previous).sum())
+    labels, sq = _assign(state, centers, threads)
+    if previous is None:
+        changed = X.shape[0]
+    else:
+        before, _ = _assign(state, previous, threads)
+        for row, cluster in overrides:
+            before[row] = cluster
+        changed = int((labels != before).sum())
     k, d = centers.shape
     sums = np.zeros((k, d))
     X64 = X.astype(np.float64)
     for j in range(d):
         sums[:, j] = np.bincount(labels, weights=X64[:, j], minlength=k)
     counts = np.bincount(labels, minlength=k).astype(np.int64)
-    out = {**state, "labels": labels, "sq": sq}
-    out["pass"] = (sums, counts, changed, float(sq.astype(np.float64).sum()))
-    return out
+    return sums, counts, changed, float(sq.astype(np.float64).sum())
 
 
-def _pass_result(state):
-    return state["pass"]
-
-
-def _farthest(state, m, start):
-    """The m rows farthest from their own centre: (-distance, global row) pairs."""
-    X, labels, centers = state["X"], state["labels"], state["centers"]
+def _farthest(state, centers, m, start, threads):
+    """The m rows farthest from their own centre: (-distance, global row, label, row)."""
+    X = state["X"]
+    labels, _ = _assign(state, centers, threads)
     dist = _sqdist(X, centers[labels])
     top = np.lexsort((np.arange(len(dist)), -dist))[:m]
-    return [(-float(dist[i]), start + int(i)) for i in top]
-
-
-def _with_centers(state, centers):
-    return {**state, "centers": centers}
-
-
-def _relabel(state, moves, start):
-    labels = state["labels"].copy()
-    for row, cluster in moves:
-        labels[row - start] = cluster
-    return {**state, "labels": labels}
+    return [(-float(dist[i]), start + int(i), int(labels[i]), X[i]) for i in top]
 
 
 def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, threads: int):
-    """KMeans (the detector's) by K-means++ and distributed Lloyd steps, as kmeans_fit."""
+    """KMeans (the detector's) by K-means++ and distributed Lloyd steps, as kmeans_fit:
+    one pass over the partitions per iteration."""
     n = rows.n
     k = min(int(det.n_clusters), n)
     km = KMeans(
@@ -543,96 +543,67 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, threads: int)
     rng = check_random_state(km.random_state)
     seed = int(rng.randint(_SEED_LIMIT))
     _, centers = _kmeans_plusplus(rows, k, seed, 2 + int(np.log(k)))
+    rows.states = _persist([_delayed(_drop)(s, "closest") for s in rows.states])
+    states = rows.states
     centers = np.ascontiguousarray(centers, dtype=np.float32)
     tol = var_mean * km.tol if km.tol else 0.0
-    states = [_delayed(_drop)(s, "closest") for s in rows.states]
-    strict = False
+    previous, overrides = None, {}
     n_iter = 0
     for _ in range(km.max_iter):
         n_iter += 1
-        states = _persist([_delayed(_lloyd_pass)(s, centers, threads) for s in states])
-        results = _compute([_delayed(_pass_result)(s) for s in states])
+        results = _compute(
+            [
+                _delayed(_lloyd_step)(s, previous, centers, overrides.get(p, []), threads)
+                for p, s in enumerate(states)
+            ]
+        )
         sums = sum(r[0] for r in results)
         counts = sum(r[1] for r in results)
         changed = sum(r[2] for r in results)
+        overrides = {}
         empty = np.flatnonzero(counts == 0)
         if empty.size:
             # As kmeans_fit: empty clusters take the rows farthest from their centre
             # (largest distance first, ties by row), each moved row joins its cluster.
-            states = _persist([_delayed(_with_centers)(s, centers) for s in states])
-            candidates = sorted(
-                sum(
-                    _compute(
-                        [
-                            _delayed(_farthest)(s, empty.size, int(rows.starts[p]))
-                            for p, s in enumerate(states)
-                        ]
-                    ),
-                    [],
-                )
-            )[: empty.size]
-            X_rows = rows.fetch([r for _, r in candidates], states)
-            moves = {}
-            labels_of = _labels_at(states, rows, [r for _, r in candidates])
-            for c, (_, row), x, old in zip(empty, candidates, X_rows, labels_of):
+            far = _compute(
+                [
+                    _delayed(_farthest)(s, centers, empty.size, int(rows.starts[p]), threads)
+                    for p, s in enumerate(states)
+                ]
+            )
+            candidates = sorted(sum(far, []), key=lambda c: (c[0], c[1]))[: empty.size]
+            for c, (_, row, old, x) in zip(empty, candidates):
                 v = x.astype(np.float64)
                 sums[old] -= v
                 sums[c] = v
                 counts[old] -= 1
                 counts[c] = 1
-                moves.setdefault(rows.where(row)[0], []).append((row, int(c)))
-            states = _persist(
-                [
-                    _delayed(_relabel)(s, moves.get(p, []), int(rows.starts[p]))
-                    if p in moves
-                    else s
-                    for p, s in enumerate(states)
-                ]
-            )
+                p, local = rows.where(row)
+                overrides.setdefault(p, []).append((local, int(c)))
         new = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centers)
         new = new.astype(np.float32)
         shift = float(((new.astype(np.float64) - centers.astype(np.float64)) ** 2).sum())
-        centers = np.ascontiguousarray(new)
-        if changed == 0:
-            strict = True
+        previous, centers = centers, np.ascontiguousarray(new)
+        if changed == 0 or shift <= tol:
             break
-        if shift <= tol:
-            break
+    # The labels of the final centres (when the loop stopped with no label changed,
+    # the centres did not move and these are the last pass's labels).
+    assigned = _compute([_delayed(_assign)(s, centers, threads) for s in states])
     km.n_iter_ = n_iter
-    if not strict:
-        states = _persist([_delayed(_lloyd_pass)(s, centers, threads) for s in states])
-    rows.states = states
-    results = _compute([_delayed(_pass_result)(s) for s in states])
     km.cluster_centers_ = centers
-    km.labels_ = np.concatenate(_compute([_delayed(_get)(s, "labels") for s in states]))
-    km.inertia_ = float(sum(r[3] for r in results))
+    km.labels_ = np.concatenate([labels for labels, _ in assigned])
+    km.inertia_ = float(sum(sq.astype(np.float64).sum() for _, sq in assigned))
     km.n_features_in_ = centers.shape[1]
     return km
-
-
-def _labels_at(states, rows, global_rows):
-    out = []
-    for row in global_rows:
-        p, local = rows.where(row)
-        out.append(int(_compute([_delayed(_label_at)(states[p], local)])[0]))
-    return out
-
-
-def _label_at(state, local):
-    return state["labels"][local]
 
 
 def _drop(state, key):
     return {k: v for k, v in state.items() if k != key}
 
 
-def _get(state, key):
-    return state[key]
-
-
-def _kmeans_cluster_sums(state, centers):
+def _kmeans_cluster_sums(state, centers, threads):
+    labels, _ = _assign(state, centers, threads)
     X = state["X"].astype(np.float64)
-    labels = state["labels"]
     k, d = centers.shape
     deviation = X - centers.astype(np.float64)[labels]
     sq = np.zeros((k, d))
@@ -655,7 +626,7 @@ def _fit_kmeans_detector(rows, det, x_std, threads):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         km = _fit_kmeans(rows, det, float(np.mean(x_std**2)), threads)
-    sizes, sq_sum = map_reduce(rows.states, _kmeans_cluster_sums, km.cluster_centers_)
+    sizes, sq_sum = map_reduce(rows.states, _kmeans_cluster_sums, km.cluster_centers_, threads)
     det._set_clusters(km, sizes, sq_sum, x_std)
     scores = np.concatenate(
         _compute([_delayed(_member_scores)(s, _shared(det)) for s in rows.states])
@@ -894,7 +865,8 @@ def detect_anomalies(
     with step(
         f"shuffling {sum(r['rows'] for r in reports):,} events by {entity}", enabled=progress
     ):
-        shuffled = ddf.set_index(entity, divisions=list(divisions))
+        # Only the columns the call reads travel through the shuffle.
+        shuffled = ddf[columns].set_index(entity, divisions=list(divisions))
         states = _persist(
             [
                 _delayed(_build)(part, i, entity, options, max_partition_events, pipeline)

@@ -7,7 +7,7 @@ small (sums, histograms, a few values), never the data.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 
 import dask
 import numpy as np
@@ -28,12 +28,17 @@ def tree_reduce(partials, combine, split_every: int = SPLIT_EVERY):
     layer = list(partials)
     if not layer:
         return None
-    node = dask.delayed(_combine_many, pure=True)
+    node = _combine_node()
     while len(layer) > 1:
         layer = [
             node(combine, *layer[i : i + split_every]) for i in range(0, len(layer), split_every)
         ]
     return dask.compute(layer[0])[0]
+
+
+@cache
+def _combine_node():
+    return dask.delayed(_combine_many, pure=True)
 
 
 def _combine_many(combine, *parts):
@@ -52,9 +57,14 @@ def add(a, b):
     return a + b
 
 
+@cache
+def _task(fn):
+    return dask.delayed(fn, pure=True)
+
+
 def map_reduce(states, fn, *args, combine=add):
     """fn(state, *args) on every partition, combined by ``combine`` up a tree."""
-    task = dask.delayed(fn, pure=True)
+    task = _task(fn)
     return tree_reduce([task(s, *args) for s in states], combine)
 
 
@@ -134,7 +144,7 @@ def order_statistics(states, values_fn, ranks) -> dict:
             spec = (key[0], prefix, decided, mode)
             tid = owners.setdefault(spec, len(owners))
             targets[tid] = spec
-        task = dask.delayed(_round_task, pure=True)
+        task = _task(_round_task)
         merged = tree_reduce([task(s, values_fn, targets) for s in states], _merge_round)
         for key, entry in list(pending.items()):
             prefix, decided, left, mode = entry
