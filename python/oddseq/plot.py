@@ -488,6 +488,8 @@ def plot_group(detector, group=0, *, ax=None, max_members=60, max_objects=40):
 
 #: ``oddseq.plot.group``: the same as :func:`plot_group`.
 group = plot_group
+#: ``oddseq.plot.explanation(pipeline, entity_id)``: the same as :func:`plot_explanation`.
+explanation = plot_explanation
 
 
 def plot_confusion(y_true, y_pred, *, ax=None):

@@ -86,6 +86,9 @@ def test_plot_explanation_takes_the_pipeline_and_an_id(pipe):
     odd = pipe.table_.index[1]
     ax = plot_explanation(pipe, odd)
     assert ax.get_title() == f"why {odd} stands out"
+    from oddseq import plot
+
+    assert plot.explanation(pipe, odd).get_title() == ax.get_title()
     top = plot_explanation(pipe)  # the top of the ranked table
     assert top.get_title() == f"why {pipe.table_.index[0]} stands out"
     matplotlib.pyplot.close("all")
