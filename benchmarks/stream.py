@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -110,6 +111,46 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float) -> dict:
     )
 
 
+def memory_replay(pipe, log: pd.DataFrame, n_events: int, ttl: float) -> dict:
+    """Replay ``n_events``: copies of the log one after another in time, each copy with
+    its own user ids, through update in batches of 10,000 with idle entities forgotten
+    after ``ttl`` seconds; the state's bytes, the entities tracked and the process's
+    resident memory at every tenth of the way."""
+    ordered = log.sort_values("timestamp", kind="stable")[list(ROLES.values())]
+    ordered = ordered.reset_index(drop=True)
+    span = int(ordered["timestamp"].max() - ordered["timestamp"].min()) + 1
+    live = StreamScorer(pipe, ttl=ttl, **ROLES)
+    page = os.sysconf("SC_PAGE_SIZE")
+    marks, done, copy = [], 0, 0
+    step = max(n_events // 10, 1)
+    started = time.perf_counter()
+    while done < n_events:
+        part = ordered.copy()
+        part["user_id"] += copy * 10_000_000
+        part["timestamp"] += copy * span
+        copy += 1
+        for at in range(0, len(part), 10_000):
+            chunk = part.iloc[at : at + min(10_000, n_events - done)]
+            live.update(chunk)
+            done += len(chunk)
+            if done // step > (done - len(chunk)) // step or done >= n_events:
+                with open("/proc/self/statm") as statm:
+                    resident = int(statm.read().split()[1]) * page
+                marks.append(
+                    dict(
+                        events=done,
+                        seconds=time.perf_counter() - started,
+                        entities=live.counters["n_entities"],
+                        evicted=live.counters["n_evicted_ttl"],
+                        state_mb=live.memory_bytes() / 1e6,
+                        resident_mb=resident / 1e6,
+                    )
+                )
+            if done >= n_events:
+                break
+    return dict(events=done, ttl_s=ttl, copy_span_s=span, marks=marks)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=5000)
@@ -122,6 +163,10 @@ def main() -> None:
         "--cli-rates", type=float, nargs="+", default=[100_000, 20_000], help="CLI input events/s"
     )
     parser.add_argument("--cli-seconds", type=float, default=5.0, help="CLI run (0: skip)")
+    parser.add_argument(
+        "--replay-events", type=int, default=0, help="a long replay with a TTL (0: skip)"
+    )
+    parser.add_argument("--only-replay", action="store_true", help="the long replay alone")
     parser.add_argument("--river", type=int, default=20000, help="events fed to River")
     parser.add_argument("--out", default="benchmarks/results/stream.json")
     args = parser.parse_args()
@@ -129,6 +174,14 @@ def main() -> None:
     data = make_ecommerce(n_users=args.users, random_state=0)
     log, labels = data["events"], data["labels"]
     pipe = AnomalyPipeline().fit(Sequences.from_events(log, **ROLES))
+    if args.replay_events:
+        span = int(log["timestamp"].max() - log["timestamp"].min()) + 1
+        long = memory_replay(pipe, log, args.replay_events, ttl=span / 2)
+        print(pd.DataFrame(long["marks"]).to_string(index=False))
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).with_name("stream_replay.json").write_text(json.dumps(long, indent=2))
+        if args.only_replay:
+            return
     stream = replay(log, args.copies)
     n = len(stream)
     rows = []
