@@ -584,7 +584,7 @@ class AnomalyPipeline(SaveMixin):
             from the mean, so what the normal data never did (an event type none of it
             had) weighs most. A warning says when the out-of-fold scores hold a group
             far beyond the rest (``threshold_info_["separate_tail"]`` >= 2, see
-            :func:`~oddseq.detect._threshold.separate_tail`): data that is visibly not
+            :func:`~oddseq.detect.separate_tail`): data that is visibly not
             normal. Use :meth:`score` on the data to judge.
         """
         self._check_params()
@@ -706,7 +706,7 @@ class AnomalyPipeline(SaveMixin):
     @staticmethod
     def _check_normal(reference, rate: float) -> float:
         """The local tail shape of the normal data's out-of-fold scores where it is
-        largest (:func:`~oddseq.detect._threshold.separate_tail`), with a warning when a
+        largest (:func:`~oddseq.detect.separate_tail`), with a warning when a
         group sits far beyond the rest: data that is visibly not normal, on which the
         cut would rest."""
         shape, share = separate_tail(reference, rate)

@@ -14,7 +14,13 @@ from ._markov import MarkovDetector
 from ._neighbors import LOF, DBSCANDetector, KNNDetector
 from ._pca import PCADetector, jackson_mudholkar_limit
 from ._robust import RobustZDetector
-from ._threshold import normal_cut, out_of_fold_scores, tail_cut, tail_probability
+from ._threshold import (
+    normal_cut,
+    out_of_fold_scores,
+    separate_tail,
+    tail_cut,
+    tail_probability,
+)
 
 __all__ = [
     "LOF",
@@ -31,6 +37,7 @@ __all__ = [
     "jackson_mudholkar_limit",
     "normal_cut",
     "out_of_fold_scores",
+    "separate_tail",
     "tail_cut",
     "tail_probability",
 ]
