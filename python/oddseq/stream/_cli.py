@@ -280,8 +280,10 @@ def _stream(args) -> int:
                     reader.bad(number, f"unreadable time {time[:40]!r}")
                     continue
             if "value" in slot and fields[slot["value"]] is not None:
-                value = _number(fields[slot["value"]])
-                value = value if not isinstance(value, str) else None
+                try:
+                    value = float(fields[slot["value"]])
+                except ValueError:  # as pd.to_numeric(errors="coerce")
+                    value = None
             try:
                 event = scorer.update_one(
                     entity, field(fields, "event"), time, field(fields, "item"), value
