@@ -89,7 +89,8 @@ class StreamUpdate:
         ``approximate`` (its item columns come from the sketch).
     alerts : pandas.DataFrame
         The rows of ``scores`` above the threshold, with ``threshold``, ``new`` (first
-        crossing since the entity was last below it) and ``reason``.
+        crossing since the entity was last below it) and ``reason`` (for the new ones;
+        None for standing alerts unless the scorer was made with ``reasons="all"``).
     n_late_dropped, n_invalid : int
         Events of this batch dropped as too late, and rows with a missing entity, event
         type or time.
