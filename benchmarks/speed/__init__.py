@@ -1,0 +1,1 @@
+"""The speed benchmarks of ``benchmarks/run.py``, one module per benchmark."""
