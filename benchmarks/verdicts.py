@@ -503,7 +503,8 @@ def markdown(summary: pd.DataFrame) -> str:
         ours = group.drop(index="auto")
         peers = ours[ours.index.str.startswith(("sklearn", "pyod"))]
         ours = ours.drop(index=peers.index)
-        o = ours["auc"].idxmax()
+        o = ours["auc"].idxmax() if len(ours) else None
+        best_ours = f"{o} ({ours.loc[o, 'auc']:.3f})" if o is not None else ""
         peer = (
             f"{peers['auc'].idxmax()} ({peers['auc'].max():.3f}; "
             f"{peers.loc[peers['auc'].idxmax(), 'f1_own']:.3f})"
@@ -513,7 +514,7 @@ def markdown(summary: pd.DataFrame) -> str:
         lines.append(
             f"| {source} | {mode} | {d['auc']:.3f} | {d['ap']:.3f} | {d['f1_own']:.3f} | "
             f"{d['f1_best']:.3f} | {d['ratio']:.2f} | {d['flagged']:.3f} "
-            f"({d['true_share']:.3f}) | {o} ({ours.loc[o, 'auc']:.3f}) | {peer} |"
+            f"({d['true_share']:.3f}) | {best_ours} | {peer} |"
         )
     return "\n".join(lines)
 

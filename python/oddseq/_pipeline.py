@@ -25,6 +25,7 @@ from .detect import (
 )
 from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
+    DEFAULT_NORMAL_FALSE_ALARM_RATE,
     NOT_NORMAL_SHAPE,
     check_false_alarm_rate,
     check_threshold_rule,
@@ -147,8 +148,8 @@ def detect_anomalies(
         cut is calibrated on out-of-fold scores of ``normal`` at ``false_alarm_rate``.
         None (default): fitted on ``df`` itself, which may hold anomalies.
     false_alarm_rate : float in (0, 0.5), optional
-        Share of normal entities ``contamination="auto"`` may flag (default 0.01, see
-        :meth:`AnomalyPipeline.fit`).
+        Share of normal entities ``contamination="auto"`` may flag (default 0.01, or
+        0.005 with ``normal``; see :meth:`AnomalyPipeline.fit`).
     min_events : int, default=1
         Leave out entities (or sessions) with fewer events: with one or two events a
         verdict rests on little (reasons of entities with under 5 events say how many).
@@ -578,7 +579,7 @@ class AnomalyPipeline(SaveMixin):
             ``false_alarm_rate`` (default 0.01) of normal entities. True (normal-only,
             the semi-supervised protocol of the log-anomaly literature): ``seqs`` are
             normal behaviour; the cut is the (1 - ``false_alarm_rate``) quantile
-            (default 0.01) of out-of-fold scores: each sequence scored by a detector
+            (default 0.005) of out-of-fold scores: each sequence scored by a detector
             fitted on the other ``n_folds - 1`` folds, never in-sample (optimistic for
             neighbour methods). Each feature's scale carries one pseudo-row a log unit
             from the mean, so what the normal data never did (an event type none of it
@@ -669,7 +670,7 @@ class AnomalyPipeline(SaveMixin):
             cut = float(np.percentile(train_scores, 100 * (1 - contamination)))
             rule, reference, rate = f"top {contamination:g} of the training scores", None, None
         elif self.normal_:
-            rate = self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
+            rate = self.false_alarm_rate or DEFAULT_NORMAL_FALSE_ALARM_RATE
             with _own_cut_only(True):
                 reference = out_of_fold_scores(
                     lambda: self._detector(len(train_scores)),

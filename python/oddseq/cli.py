@@ -109,7 +109,8 @@ def _add_detect(commands) -> None:
     detect.add_argument(
         "--false-alarm-rate",
         type=float,
-        help="share of normal entities the automatic cut may flag, in (0, 0.5) (default 0.01)",
+        help="share of normal entities the automatic cut may flag, in (0, 0.5) (default 0.01; "
+        "0.005 with --normal)",
     )
     detect.add_argument(
         "--min-events", type=int, default=1, help="leave out entities with fewer events"

@@ -152,7 +152,9 @@ def test_normal_only_fit_calibrates_on_out_of_fold_scores(shop):
     fit_rows, held = normal_rows[: len(normal_rows) // 2], normal_rows[len(normal_rows) // 2 :]
     pipe = AnomalyPipeline().fit(seqs.take(fit_rows), normal=True)
     info = pipe.threshold_info_
-    assert info["normal_only"] and info["false_alarm_rate"] == 0.01
+    # Normal-only fitting cuts at 0.005 by default, unsupervised fitting at 0.01.
+    assert info["normal_only"] and info["false_alarm_rate"] == 0.005
+    assert AnomalyPipeline().fit(seqs).threshold_info_["false_alarm_rate"] == 0.01
     assert "out-of-fold" in info["rule"]
     assert pipe.reference_scores_.shape == (len(fit_rows),)
     judged = pipe.score(seqs.take(np.r_[held, np.flatnonzero(y == 1)]))
