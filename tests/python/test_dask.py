@@ -4,6 +4,7 @@ the partition named."""
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -106,6 +107,15 @@ def test_an_empty_partition_and_one_giant_entity(client, log, tmp_path):
         detect_anomalies(ddf, **COLUMNS, max_partition_events=len(many) - 1)
 
 
+def test_sessions_come_back_as_columns(client):
+    log = make_ecommerce(n_users=300, random_state=5).events
+    expected = oddseq.detect_anomalies(log, **COLUMNS, session_gap="2h", groups=False)
+    table = detect_anomalies(dd.from_pandas(log, npartitions=2), **COLUMNS, session_gap="2h")
+    got = table.compute()
+    assert list(got.columns[:2]) == ["user_id", "session"]
+    assert_same_table(got.set_index(["user_id", "session"]), expected)
+
+
 def test_entity_column_missing_from_one_file(client, log, tmp_path):
     path = _files(log, tmp_path / "missing", 3, kind="csv")
     broken = pd.read_csv(path / "part-1.csv").rename(columns={"user_id": "uid"})
@@ -179,3 +189,36 @@ def test_order_statistics_equal_numpy(values, cuts):
 
 def _first_column(state):
     return [state["x"]]
+
+
+@pytest.mark.parametrize("shape", ["blobs", "few distinct rows", "one column"])
+def test_kmeans_over_partitions_equals_kmeans(shape):
+    """The K-means++ draws and the Lloyd passes over partitions give the single-machine
+    KMeans's centres, labels and iterations, also where centres coincide and clusters
+    run empty (fewer distinct rows than clusters)."""
+    from oddseq.cluster import KMeans
+    from oddseq.dask._pipeline import _fit_kmeans, _Rows
+    from oddseq.detect import KMeansDetector
+    from oddseq.exceptions import ConvergenceWarning
+
+    rng = np.random.default_rng(7)
+    if shape == "blobs":
+        X = np.vstack([rng.normal(c, 1.0, (150, 3)) for c in (0, 6, 12)])
+    elif shape == "few distinct rows":  # three distinct rows, eight clusters
+        X = rng.choice([-1.0, 0.0, 4.0], size=(60, 1))
+    else:
+        X = rng.exponential(size=(300, 1))
+    X = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # duplicate centres
+        expected = KMeans(n_clusters=8, random_state=0, algorithm="lloyd").fit(X)
+    cuts = [len(X) // 3, len(X) // 2]
+    states = [{"X": part} for part in np.split(X, cuts)]
+    with dask.config.set(scheduler="sync"):
+        rows = _Rows(states, [len(s["X"]) for s in states])
+        got = _fit_kmeans(
+            rows, KMeansDetector(n_clusters=8, random_state=0), float(np.mean(np.var(X, 0))), 1
+        )
+    np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
+    np.testing.assert_array_equal(got.labels_, expected.labels_)
+    assert got.n_iter_ == expected.n_iter_
