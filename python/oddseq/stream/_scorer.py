@@ -317,14 +317,20 @@ class StreamScorer:
         if reasons not in ("new", "all"):
             raise ValueError(f"reasons must be 'new' or 'all', got {reasons!r}")
         self.reasons = reasons
-        self._model = stream_model(pipeline, self._columns)
-        self.scores_in_cpp_ = self._model is not None
         # update_one's lookups: event label -> code, the time unit in ns.
         self._code_of = {label: code for code, label in enumerate(self._labels.tolist())}
         self._numeric_labels = self._labels.dtype.kind in "iuf"
         self._time_factor = UNIT_TO_NS[time_unit] if self._has_times else 1
         self._int_limit = _INT64_MAX // self._time_factor
         self._float_limit = _INT64_MAX / self._time_factor
+        self._set_model()
+        self._refit = None  # a background refit's future
+        self.threshold_history_ = []
+
+    def _set_model(self):
+        """The C++ scoring of the current pipeline, and update_one's C++ path."""
+        self._model = stream_model(self.pipeline, self._columns)
+        self.scores_in_cpp_ = self._model is not None
         # update_one's conversions of plain values, in C++ with the C++ scoring.
         self._one = (
             None
@@ -550,6 +556,8 @@ class StreamScorer:
         >>> out.scores["length"].tolist()
         [2]
         """
+        if self._refit is not None and self._refit.done():
+            self._take_refit()
         arrays, entity_ids, n_invalid = self._parse(events)
         self.n_invalid_ += n_invalid
         if self._model is not None:
@@ -633,6 +641,8 @@ class StreamScorer:
         >>> live.update_one(7, "buy", 1511539286).length
         2
         """
+        if self._refit is not None and self._refit.done():
+            self._take_refit()
         one = self._one
         if one is not None:
             # Plain values (int / str ids and types, int / float times and values):
@@ -840,6 +850,123 @@ class StreamScorer:
             )
         return alert_reasons(pipe, explained, raw)
 
+    # ---- model refresh
+
+    def refit(self, events, *, background=True):
+        """Fit the model afresh on a window of events (the caller's rolling window: the
+        last day, the last million events), the same parameters as the current one.
+
+        In the background by default: scoring goes on with the current model while the
+        new one is fitted, and the new one takes over at the first :meth:`update` or
+        :meth:`update_one` after it is ready (the entities' state is kept). The
+        threshold moves with it; each change is recorded in ``threshold_history_``
+        (``n_events`` applied so far, ``watermark_ns`` the stream's newest event time,
+        ``previous`` and ``threshold``, ``n_fitted`` entities). A new model whose
+        features differ (another set of event types, say) cannot score the kept state:
+        it is not taken, and ``threshold_history_`` says why (``refused``).
+
+        Parameters
+        ----------
+        events : pandas.DataFrame
+            With the columns named at construction.
+        background : bool, default=True
+            False: fit now and take the new model before returning.
+
+        Returns
+        -------
+        concurrent.futures.Future
+            Its result is the fitted pipeline (or the error that stopped the fit).
+
+        Examples
+        --------
+        >>> from oddseq import AnomalyPipeline
+        >>> from oddseq.datasets import make_ecommerce
+        >>> from oddseq.sequences import Sequences
+        >>> log = make_ecommerce(n_users=300, random_state=0).events
+        >>> roles = dict(entity="user_id", event="behavior", time="timestamp")
+        >>> live = StreamScorer(AnomalyPipeline().fit(Sequences.from_events(log, **roles)),
+        ...                     **roles)
+        >>> _ = live.refit(log.tail(5000), background=False)
+        >>> len(live.threshold_history_)
+        1
+        """
+        import concurrent.futures
+        import inspect
+
+        from ..sequences import Sequences
+
+        if not isinstance(events, pd.DataFrame):
+            raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+        # The window's sequences now (bad input raises here, not in the thread).
+        seqs = Sequences.from_events(
+            events,
+            entity=self.entity,
+            event=self.event,
+            time=self.time,
+            item=self.item,
+            value=self.value,
+            time_unit=self.time_unit,
+        )
+        old = self.pipeline
+        names = [p for p in inspect.signature(type(old).__init__).parameters if p != "self"]
+        fresh = type(old)(**{name: getattr(old, name) for name in names})
+        normal = bool(getattr(old, "normal_", False))
+        if background:
+            future = _refit_pool().submit(fresh.fit, seqs, normal)
+        else:
+            future = concurrent.futures.Future()
+            try:
+                future.set_result(fresh.fit(seqs, normal))
+            except Exception as error:  # noqa: BLE001 - handed to the caller in the future
+                future.set_exception(error)
+        self._refit = future
+        if not background:
+            self._take_refit()
+        return future
+
+    def _take_refit(self):
+        """The finished refit's model in place of the current one, when its features
+        are the current ones (recorded either way)."""
+        future, self._refit = self._refit, None
+        if future.exception() is not None:
+            return
+        new = future.result()
+        record = {
+            "n_events": self._store.counters()["n_events"],
+            "watermark_ns": int(self._store.watermark),
+            "previous": self.threshold_,
+            "threshold": float(new.threshold_),
+            "n_fitted": len(new.table_),
+        }
+        try:
+            twin = StreamScorer(
+                new,
+                entity=self.entity,
+                event=self.event,
+                time=self.time,
+                item=self.item,
+                value=self.value,
+                time_unit=self.time_unit,
+            )
+            same = (
+                twin._labels.equals(self._labels)
+                and np.array_equal(twin._column_of_code, self._column_of_code)
+                and twin._funnel_codes == self._funnel_codes
+                and np.array_equal(twin._columns, self._columns)
+            )
+        except ValueError as error:
+            same, why = False, str(error)
+        else:
+            why = "its features differ from the current model's (other event types or columns)"
+        if not same:
+            record["refused"] = why
+            self.threshold_history_.append(record)
+            return
+        self.pipeline = new
+        self.threshold_ = float(new.threshold_)
+        self._set_model()
+        self.threshold_history_.append(record)
+
     # ---- housekeeping
 
     @property
@@ -879,6 +1006,21 @@ class StreamScorer:
         True
         """
         return int(self._store.memory_bytes())
+
+
+_refit_executor = None
+
+
+def _refit_pool():
+    """One background thread for refits (they queue rather than compete)."""
+    global _refit_executor
+    if _refit_executor is None:
+        import concurrent.futures
+
+        _refit_executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="oddseq-refit"
+        )
+    return _refit_executor
 
 
 _SMALL = 2048  # rows scored on one OpenMP thread: waking the others costs more

@@ -373,3 +373,45 @@ def test_cli_scores_events_one_by_one_as_they_trickle_in(log, pipes, model_file)
     # One entity after the header: its events so far are the line number less one.
     assert all(alert["events"] == alert["line"] - 1 for alert in alerts)
     assert "unreadable time 'someday'" in err and f"{len(lines) - 1} events applied" in err
+
+
+def _scores_by(pipe, live, ids):
+    from oddseq.stream._scorer import _hash_keys
+
+    raw, lengths, _, _ = live._raw(np.ascontiguousarray(_hash_keys(np.asarray(ids))))
+    return pipe.detector_.decision_function(pipe._scaled(raw, lengths))
+
+
+def test_refit_in_the_background_takes_over_between_updates(log, pipes):
+    pipe = pipes["auto"]
+    live = StreamScorer(pipe, **ROLES)
+    live.update(log.head(4000))
+    future = live.refit(log.iloc[4000:])
+    fitted = future.result(timeout=600)
+    assert live.pipeline is pipe and live.threshold_ == pipe.threshold_  # not yet
+    out = live.update(log.iloc[4000:4100])
+    assert live.pipeline is fitted and live.threshold_ == fitted.threshold_
+    change = live.threshold_history_[-1]
+    assert change["previous"] == pipe.threshold_ and change["threshold"] == fitted.threshold_
+    assert change["n_events"] == 4000 and change["n_fitted"] == log.iloc[4000:]["user_id"].nunique()
+    np.testing.assert_allclose(
+        out.scores["score"], _scores_by(fitted, live, out.scores.index), rtol=1e-6, atol=ATOL
+    )
+    # update_one scores with the new model too.
+    event = live.update_one(*log.iloc[4100][COLUMNS].tolist())
+    assert np.isfinite(event.score)
+
+
+def test_refit_now_and_a_refit_with_other_features_refused(log, pipes):
+    pipe = pipes["auto"]
+    live = StreamScorer(pipe, **ROLES)
+    live.refit(log.iloc[:3000], background=False)
+    assert live.pipeline is not pipe and len(live.threshold_history_) == 1
+    current = live.pipeline
+    # As text, not categories (which would keep "fav" as a type with no events).
+    no_favourites = log.astype({"behavior": str}).query("behavior != 'fav'")
+    live.refit(no_favourites, background=False)
+    assert live.pipeline is current  # not taken: its features differ
+    assert "features" in live.threshold_history_[-1]["refused"]
+    with pytest.raises(TypeError, match="DataFrame"):
+        live.refit(log.to_dict("records"))
