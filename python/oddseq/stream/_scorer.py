@@ -863,7 +863,8 @@ class StreamScorer:
         (``n_events`` applied so far, ``watermark_ns`` the stream's newest event time,
         ``previous`` and ``threshold``, ``n_fitted`` entities). A new model whose
         features differ (another set of event types, say) cannot score the kept state:
-        it is not taken, and ``threshold_history_`` says why (``refused``).
+        it is not taken, and ``threshold_history_`` says why (``refused``), as it does
+        when the fit failed (the error is also the future's).
 
         Parameters
         ----------
@@ -929,6 +930,9 @@ class StreamScorer:
         are the current ones (recorded either way)."""
         future, self._refit = self._refit, None
         if future.exception() is not None:
+            self.threshold_history_.append(
+                {"n_events": self._store.counters()["n_events"], "refused": str(future.exception())}
+            )
             return
         new = future.result()
         record = {

@@ -415,3 +415,14 @@ def test_refit_now_and_a_refit_with_other_features_refused(log, pipes):
     assert "features" in live.threshold_history_[-1]["refused"]
     with pytest.raises(TypeError, match="DataFrame"):
         live.refit(log.to_dict("records"))
+
+
+def test_a_failed_refit_is_recorded_and_the_model_kept(log, pipes):
+    pipe = pipes["auto"]
+    live = StreamScorer(pipe, **ROLES)
+    one_user = log[log["user_id"] == log["user_id"].iloc[0]]  # fewer than 2 sequences
+    future = live.refit(one_user, background=False)
+    assert isinstance(future.exception(), ValueError)
+    assert (
+        live.pipeline is pipe and "at least 2 sequences" in live.threshold_history_[-1]["refused"]
+    )
