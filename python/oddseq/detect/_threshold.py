@@ -54,9 +54,9 @@ DEFAULT_NORMAL_FALSE_ALARM_RATE = 0.005
 # Normal-only fitting warns when the normal data's out-of-fold scores have a group far
 # beyond the rest (separate_tail): a local tail shape of at least this. One population's
 # tail stays below 1 (a shape of 1 is already a tail with an infinite mean); measured
-# (benchmarks/RESULTS.md, "Verdicts"): at most 0.46 on the normal entities of six
-# labelled sources at two seeds (0.73 with their own anomalies mixed in: those sit in
-# the tail, not beyond it), 2.6-3.7 with 3-20% of entities far outside mixed in.
+# (benchmarks/RESULTS.md, "Verdicts"): at most 0.68 on the normal entities of six
+# labelled sources at two seeds (0.82 with 3-10% of their own anomalies mixed in: those
+# sit in the tail, not beyond it), 2.7-4.6 with 3-10% of entities far outside mixed in.
 NOT_NORMAL_SHAPE = 2.0
 # The fewest scores a top share must hold to measure its shape.
 _MIN_GROUP = 25
