@@ -67,7 +67,7 @@ def dask_worker(case: str, workdir: Path) -> dict:
             n_workers=2,
             processes=True,
             threads_per_worker=1,
-            dashboard_address=None,
+            dashboard_address=":0",
             memory_limit="8GiB",
         )
         client = Client(cluster)
