@@ -46,6 +46,61 @@ def replay(log: pd.DataFrame, copies: int) -> pd.DataFrame:
     return out.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
 
+def per_event_features(events: pd.DataFrame):
+    """(user per event, float64 rows): the per-entity features the River and PySAD
+    peers get after each event (counts per type, length, mean gap), kept in a dict."""
+    state: dict = {}
+    users, rows = [], []
+    for user, kind, t in zip(
+        events["user_id"].tolist(),
+        events["behavior"].astype(str).tolist(),
+        events["timestamp"].tolist(),
+    ):
+        s = state.setdefault(user, {"pv": 0, "cart": 0, "fav": 0, "buy": 0, "n": 0, "t0": t})
+        s[kind] = s.get(kind, 0) + 1
+        s["n"] += 1
+        users.append(user)
+        rows.append(
+            (s["pv"], s["cart"], s["fav"], s["buy"], s["n"], (t - s["t0"]) / max(s["n"] - 1, 1))
+        )
+    return users, np.asarray(rows, dtype=np.float64)
+
+
+def pysad_peers(stream: pd.DataFrame, log: pd.DataFrame, labels, m: int):
+    """PySAD's LODA and xStream (fit_score_partial per event) on the per-event
+    features: events/s on the stream's first m events (features computed beforehand)
+    and LODA's ROC-AUC on the first copy (each user's last score)."""
+    try:
+        import pysad
+        from pysad.models import LODA, xStream
+    except ImportError:
+        return [], dict(installed=False)
+    rows = []
+    _, X = per_event_features(stream.head(m))
+    for name, model in (("LODA", LODA(random_state=0)), ("xStream", xStream(random_state=0))):
+        started = time.perf_counter()
+        for x in X:
+            model.fit_score_partial(x)
+        rows.append(
+            dict(
+                case=f"PySAD {name} fit_score_partial on the same per-entity features "
+                "(computed beforehand)",
+                events=len(X),
+                seconds=time.perf_counter() - started,
+            )
+        )
+    users, X = per_event_features(log.sort_values("timestamp", kind="stable"))
+    model, last = LODA(random_state=0), {}
+    for user, x in zip(users, X):
+        last[user] = model.fit_score_partial(x)
+    scores = pd.Series(last).reindex(labels.index).to_numpy()
+    return rows, dict(
+        installed=True,
+        version=getattr(pysad, "__version__", "?"),
+        loda_roc_auc=float(roc_auc_score(labels.to_numpy(), scores)),
+    )
+
+
 def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float) -> dict:
     """Feed ``oddseq stream`` CSV lines at ``rate`` events/s for ``seconds`` (written in
     small chunks on a clock) and time, for each alert, its arrival on stdout after the
@@ -167,6 +222,8 @@ def main() -> None:
         "--replay-events", type=int, default=0, help="a long replay with a TTL (0: skip)"
     )
     parser.add_argument("--only-replay", action="store_true", help="the long replay alone")
+    parser.add_argument("--pysad", type=int, default=20000, help="events fed to PySAD (0: skip)")
+    parser.add_argument("--only-pysad", action="store_true", help="the PySAD peers alone")
     parser.add_argument("--river", type=int, default=20000, help="events fed to River")
     parser.add_argument("--out", default="benchmarks/results/stream.json")
     args = parser.parse_args()
@@ -185,6 +242,12 @@ def main() -> None:
     stream = replay(log, args.copies)
     n = len(stream)
     rows = []
+    if args.only_pysad:
+        peer_rows, peer = pysad_peers(stream, log, labels, args.pysad)
+        for row in peer_rows:
+            row["events_per_s"] = row["events"] / row["seconds"]
+        print(pd.DataFrame(peer_rows).to_string(index=False), "\npysad:", peer)
+        return
 
     # 1. The whole API in batches of 10,000: parse, C++ state, score the touched
     #    entities, alerts with reasons.
@@ -401,6 +464,10 @@ def main() -> None:
             hst_roc_auc=float(roc_auc_score(labels.to_numpy(), hst_scores)),
         )
 
+    pysad = dict(installed=False)
+    if args.pysad:
+        peer_rows, pysad = pysad_peers(stream, log, labels, args.pysad)
+        rows += peer_rows
     cli = (
         [cli_latency(pipe, log, rate, args.cli_seconds) for rate in args.cli_rates]
         if args.cli_seconds
@@ -415,9 +482,11 @@ def main() -> None:
     print("memory:", memory)
     print("quality:", quality, "alerts:", n_alerts)
     print("river:", river)
+    print("pysad:", pysad)
     print("cli:", cli)
     out = dict(
         rows=rows,
+        pysad=pysad,
         cli=cli,
         memory=memory,
         quality=quality,
