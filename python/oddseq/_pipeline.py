@@ -162,8 +162,8 @@ def detect_anomalies(
         Look for entities that act together (:class:`oddseq.graph.GroupDetector`: dense
         blocks of entities on shared objects, in lockstep when there are times): "auto"
         does when ``item`` or ``group_by`` is given and the log has at most 20 million
-        events (above, it warns and skips: the group stage's time and memory grow
-        faster than the rest of the call's); True always does. Members of a significant group are
+        events (above, it warns and skips: at 100 million events the lockstep pass adds
+        about 20 s and 2 GB to the call); True always does. Members of a significant group are
         flagged, their score lifted above the cut (see
         :meth:`AnomalyPipeline.join_groups`), their reason names the group, and the table
         gains ``group`` (its row in the groups table, -1 for none).
@@ -268,9 +268,11 @@ def detect_anomalies(
     return (table, pipeline) if return_pipeline else table
 
 
-# groups="auto" looks for groups up to this many events: the temporal pass took 10 s of
-# a 15 s call at 10 million events and ran out of memory at 100 million (benchmarks/
-# RESULTS.md, "One call at scale"); above it, the per-entity model alone, with a warning.
+# groups="auto" looks for groups up to this many events; above it, the per-entity model
+# alone, with a warning. At 100 million events the lockstep pass took 23 s and 1.9 GB
+# beside the Sequences on a loaded 2-core machine (benchmarks/RESULTS.md, "Groups that
+# act together"), which would likely take the 48 s call past 60 s there; the one call
+# with it at that size has not been measured.
 _GROUPS_AUTO_MAX_EVENTS = 20_000_000
 
 
@@ -298,8 +300,8 @@ def _group_objects(df, groups, group_by, item):
     if groups == "auto" and len(df) > _GROUPS_AUTO_MAX_EVENTS:
         warnings.warn(
             f"the group stage was skipped: {len(df):,} events is more than groups='auto' "
-            f"takes on ({_GROUPS_AUTO_MAX_EVENTS:,}; at 100 million it needs minutes and "
-            "tens of GB); pass groups=True (--groups from the shell) to run it anyway",
+            f"takes on ({_GROUPS_AUTO_MAX_EVENTS:,}; at 100 million it adds about 20 s and "
+            "2 GB); pass groups=True (--groups from the shell) to run it anyway",
             UserWarning,
             stacklevel=3,
         )

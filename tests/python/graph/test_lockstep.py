@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from oddseq import _core
 from oddseq.graph import GroupDetector
-from oddseq.graph._detector import _ranges
+from oddseq.graph._detector import _ranges, _rows_with
 from oddseq.graph._null import poisson_surprise
 
 
@@ -271,3 +271,12 @@ def test_window_too_small_for_the_span_is_a_clear_error():
     log = pd.DataFrame({"u": [1, 2, 3], "i": [1, 1, 1], "t": [0, 10**9, 2 * 10**9]})
     with pytest.raises(ValueError, match="wider window"):
         GroupDetector(window=1e-9).fit(log, entity="u", object="i", time="t", time_unit="s")
+
+
+@given(st.lists(st.lists(st.booleans(), max_size=4), min_size=1, max_size=12))
+def test_rows_with_any_flag(rows):
+    """Per row of a CSR, whether any edge is flagged: empty rows (also at the end) are
+    False, the last row's last edge counts."""
+    offsets = np.r_[0, np.cumsum([len(r) for r in rows])].astype(np.int64)
+    flags = np.array([f for r in rows for f in r], dtype=bool)
+    np.testing.assert_array_equal(_rows_with(flags, offsets), [any(r) for r in rows])
