@@ -15,8 +15,8 @@ namespace {
 
 // Objects per block of the per-object passes (the unit of scheduling and of output).
 constexpr std::int64_t kObjectBlock = 1024;
-// The counting sort keeps one count per object per chunk of rows: at most this many.
-constexpr std::int64_t kHistogramCells = std::int64_t{1} << 25;
+// Objects per bucket of the first level of the counting sort by object.
+constexpr std::int64_t kBucketObjects = 4096;
 // Per-thread row degrees while rows x threads is at most this many (else atomics).
 constexpr std::int64_t kDegreeCells = std::int64_t{1} << 24;
 
@@ -29,6 +29,7 @@ ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows
                           std::int64_t n_bins, int n_threads) {
   ODDSEQ_CHECK(n_rows >= 0 && n_objects >= 0 && n_keys >= 1, "bad graph sizes");
   ODDSEQ_CHECK(n_rows <= std::numeric_limits<std::int32_t>::max(), "more than 2^31 - 1 entities");
+  ODDSEQ_CHECK(n_objects <= std::numeric_limits<std::int32_t>::max(), "more than 2^31 - 1 objects");
   const bool with_times = times != nullptr;
   if (with_times) {
     ODDSEQ_CHECK(window >= 1 && half >= 1 && half <= window, "bad window");
@@ -36,10 +37,12 @@ ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows
   }
   const std::int64_t n_events = event_offsets[n_rows];
   const int threads = core::resolve_threads(n_threads);
-  // Rows cut into chunks of about equal events; the result is the same for any cut.
-  std::int64_t n_chunks = std::min<std::int64_t>(threads, std::max<std::int64_t>(1, n_rows));
-  n_chunks = std::min(
-      n_chunks, std::max<std::int64_t>(1, kHistogramCells / std::max<std::int64_t>(n_objects, 1)));
+  // A two-level counting sort: slots first to buckets of kBucketObjects objects (a few
+  // thousand write streams instead of a cache miss per slot), then each bucket by
+  // object while its counters are in cache. Both levels are stable, so each object's
+  // slots keep the rows' order whatever the cut of rows into chunks.
+  const std::int64_t n_buckets = std::max<std::int64_t>(1, core::div_up(n_objects, kBucketObjects));
+  const std::int64_t n_chunks = std::min<std::int64_t>(threads, std::max<std::int64_t>(1, n_rows));
   std::vector<std::int64_t> chunk_row(static_cast<std::size_t>(n_chunks) + 1, n_rows);
   chunk_row[0] = 0;
   for (std::int64_t c = 1; c < n_chunks; ++c) {
@@ -52,10 +55,10 @@ ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows
   const auto nb = static_cast<std::size_t>(n_bins);
   std::vector<std::vector<std::int64_t>> count(static_cast<std::size_t>(n_chunks));
   std::vector<std::vector<std::int64_t>> bins(static_cast<std::size_t>(n_chunks));
-  // Pass 1: slots per object and events per bin, per chunk.
+  // Pass 1: slots per bucket and events per bin, per chunk.
   core::parallel_for(n_chunks, threads, [&](std::int64_t c) {
     auto& cnt = count[static_cast<std::size_t>(c)];
-    cnt.assign(static_cast<std::size_t>(n_objects), 0);
+    cnt.assign(static_cast<std::size_t>(n_buckets), 0);
     auto& bc = bins[static_cast<std::size_t>(c)];
     if (with_times) bc.assign(2 * nb, 0);
     const std::int64_t begin = event_offsets[chunk_row[static_cast<std::size_t>(c)]];
@@ -65,42 +68,44 @@ ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows
         const auto key = static_cast<std::int64_t>(keys[i * n_keys + j]);
         if (key < 0) continue;
         ODDSEQ_CHECK_RANGE(key < n_objects, "object code " << key << " out of range");
-        ++cnt[static_cast<std::size_t>(key)];
+        ++cnt[static_cast<std::size_t>(key / kBucketObjects)];
       }
       if (with_times) {
         const std::int64_t rel = times[i] - t0;
         ODDSEQ_CHECK_RANGE(rel >= 0 && (rel + half) / window < n_bins,
                            "time " << times[i] << " outside the bins");
-        const std::int64_t bin = rel / window;
-        ++bc[static_cast<std::size_t>(bin)];
+        ++bc[static_cast<std::size_t>(rel / window)];
         ++bc[nb + static_cast<std::size_t>((rel + half) / window)];
       }
     }
   });
   core::throw_if_interrupted();
-  ByObject out;
-  out.offsets.assign(static_cast<std::size_t>(n_objects) + 1, 0);
-  for (std::int64_t o = 0; o < n_objects; ++o) {
-    std::int64_t total = 0;
-    for (std::int64_t c = 0; c < n_chunks; ++c) {
-      auto& cell = count[static_cast<std::size_t>(c)][static_cast<std::size_t>(o)];
-      const std::int64_t k = cell;
-      cell = out.offsets[static_cast<std::size_t>(o)] + total;  // the chunk's first slot
-      total += k;
+  std::vector<std::int64_t> bucket_start(static_cast<std::size_t>(n_buckets) + 1, 0);
+  for (std::int64_t b = 0; b < n_buckets; ++b) {
+    std::int64_t at = bucket_start[static_cast<std::size_t>(b)];
+    for (auto& cnt : count) {
+      const std::int64_t k = cnt[static_cast<std::size_t>(b)];
+      cnt[static_cast<std::size_t>(b)] = at;  // the chunk's first place in the bucket
+      at += k;
     }
-    out.offsets[static_cast<std::size_t>(o) + 1] = out.offsets[static_cast<std::size_t>(o)] + total;
+    bucket_start[static_cast<std::size_t>(b) + 1] = at;
   }
-  const std::int64_t n_slots = out.offsets[static_cast<std::size_t>(n_objects)];
-  out.rows.resize(static_cast<std::size_t>(n_slots));
+  const std::int64_t n_slots = bucket_start[static_cast<std::size_t>(n_buckets)];
+  ByObject out;
   if (with_times) {
-    out.codes.resize(static_cast<std::size_t>(n_slots));
     out.bin_counts.assign(2 * nb, 0);
     for (const auto& bc : bins) {
       for (std::size_t b = 0; b < 2 * nb; ++b) out.bin_counts[b] += bc[b];
     }
   }
   bins.clear();
-  // Pass 2: every slot to its object's next place, rows in order.
+  // Pass 2: every slot to its bucket, rows in order.
+  struct Slot {
+    std::uint32_t object;
+    std::int32_t row;
+    std::uint32_t code;
+  };
+  std::vector<Slot> staged(static_cast<std::size_t>(n_slots));
   core::parallel_for(n_chunks, threads, [&](std::int64_t c) {
     auto& next = count[static_cast<std::size_t>(c)];
     for (std::int64_t r = chunk_row[static_cast<std::size_t>(c)];
@@ -114,11 +119,40 @@ ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows
         for (std::int64_t j = 0; j < n_keys; ++j) {
           const auto key = static_cast<std::int64_t>(keys[i * n_keys + j]);
           if (key < 0) continue;
-          const std::int64_t at = next[static_cast<std::size_t>(key)]++;
-          out.rows[static_cast<std::size_t>(at)] = static_cast<std::int32_t>(r);
-          if (with_times) out.codes[static_cast<std::size_t>(at)] = code;
+          const std::int64_t at = next[static_cast<std::size_t>(key / kBucketObjects)]++;
+          staged[static_cast<std::size_t>(at)] =
+              Slot{static_cast<std::uint32_t>(key), static_cast<std::int32_t>(r), code};
         }
       }
+    }
+  });
+  count.clear();
+  core::throw_if_interrupted();
+  // Pass 3: each bucket by object, into the final arrays.
+  out.offsets.assign(static_cast<std::size_t>(n_objects) + 1, 0);
+  out.rows.resize(static_cast<std::size_t>(n_slots));
+  if (with_times) out.codes.resize(static_cast<std::size_t>(n_slots));
+  core::parallel_for_dynamic(n_buckets, threads, [&](std::int64_t b) {
+    const std::int64_t first = b * kBucketObjects;
+    const std::int64_t n_here = std::min(kBucketObjects, n_objects - first);
+    if (n_here <= 0) return;
+    std::vector<std::int64_t> next(static_cast<std::size_t>(n_here) + 1, 0);
+    const std::int64_t begin = bucket_start[static_cast<std::size_t>(b)];
+    const std::int64_t end = bucket_start[static_cast<std::size_t>(b) + 1];
+    for (std::int64_t s = begin; s < end; ++s) {
+      ++next[staged[static_cast<std::size_t>(s)].object - static_cast<std::uint64_t>(first) + 1];
+    }
+    next[0] = begin;
+    for (std::int64_t k = 1; k <= n_here; ++k)
+      next[static_cast<std::size_t>(k)] += next[static_cast<std::size_t>(k) - 1];
+    for (std::int64_t k = 0; k < n_here; ++k) {
+      out.offsets[static_cast<std::size_t>(first + k) + 1] = next[static_cast<std::size_t>(k) + 1];
+    }
+    for (std::int64_t s = begin; s < end; ++s) {
+      const Slot& slot = staged[static_cast<std::size_t>(s)];
+      const std::int64_t at = next[slot.object - static_cast<std::uint64_t>(first)]++;
+      out.rows[static_cast<std::size_t>(at)] = slot.row;
+      if (with_times) out.codes[static_cast<std::size_t>(at)] = slot.code;
     }
   });
   core::throw_if_interrupted();
