@@ -51,10 +51,11 @@ def _member(detector):
     return None
 
 
-def stream_model(pipeline, columns: np.ndarray):
+def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
     """The pipeline's scoring of one entity row in C++ (``_core.StreamModel``), given
-    which columns of the store's row are the pipeline's features; None when its
-    detector has no C++ scoring (then the stream scores through the detector itself)."""
+    which columns of the store's row are the pipeline's features, alerting above
+    ``threshold`` (default: the pipeline's); None when its detector has no C++ scoring
+    (then the stream scores through the detector itself)."""
     detector = pipeline.detector_
     if isinstance(detector, EnsembleDetector):
         if detector.normalize != "zscore" or detector.combine not in _COMBINE:
@@ -85,6 +86,6 @@ def stream_model(pipeline, columns: np.ndarray):
         _f64(centre),
         _f64(spread),
         np.asarray(explain_with, dtype=np.uint8),
-        float(pipeline.threshold_),
+        float(pipeline.threshold_ if threshold is None else threshold),
         int(pipeline.min_events),
     )

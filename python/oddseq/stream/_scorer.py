@@ -329,7 +329,7 @@ class StreamScorer:
 
     def _set_model(self):
         """The C++ scoring of the current pipeline, and update_one's C++ path."""
-        self._model = stream_model(self.pipeline, self._columns)
+        self._model = stream_model(self.pipeline, self._columns, self.threshold_)
         self.scores_in_cpp_ = self._model is not None
         # update_one's conversions of plain values, in C++ with the C++ scoring.
         self._one = (
@@ -924,6 +924,96 @@ class StreamScorer:
         if not background:
             self._take_refit()
         return future
+
+    def calibrate(self, events, false_alarm_rate=None) -> float:
+        """Set the threshold for alerts while events arrive, from a log replayed in
+        time order (the training log, say) through a fresh state: each entity's highest
+        score over its history, cut by the pipeline's rule for unsupervised fits
+        (:func:`oddseq.detect.tail_cut`), so that about ``false_alarm_rate`` of normal
+        entities ever cross it. The fitted threshold was set on whole sequences; a
+        few events in, an entity can look odd on its way to typical, and more of them
+        cross it at some moment. The change is recorded in ``threshold_history_``.
+
+        Parameters
+        ----------
+        events : pandas.DataFrame
+            With the columns named at construction, in time order.
+        false_alarm_rate : float in (0, 0.5], optional
+            Default: the pipeline's (0.01 unless it was fitted with another).
+
+        Returns
+        -------
+        float
+            The new threshold (``threshold_``).
+
+        Examples
+        --------
+        >>> from oddseq import AnomalyPipeline
+        >>> from oddseq.datasets import make_ecommerce
+        >>> from oddseq.sequences import Sequences
+        >>> log = make_ecommerce(n_users=300, random_state=0).events
+        >>> roles = dict(entity="user_id", event="behavior", time="timestamp")
+        >>> pipe = AnomalyPipeline().fit(Sequences.from_events(log, **roles))
+        >>> live = StreamScorer(pipe, **roles)
+        >>> live.calibrate(log.sort_values("timestamp")) >= pipe.threshold_
+        True
+        """
+        from ..detect import tail_cut
+        from ..detect._threshold import DEFAULT_FALSE_ALARM_RATE
+
+        if not isinstance(events, pd.DataFrame):
+            raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+        rate = false_alarm_rate
+        if rate is None:
+            rate = getattr(self.pipeline, "false_alarm_rate", None) or DEFAULT_FALSE_ALARM_RATE
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 < rate <= 0.5:
+            raise ValueError(f"false_alarm_rate must be a number in (0, 0.5], got {rate!r}")
+        roles = [self.entity, self.event, self.time, self.item, self.value]
+        missing = [c for c in roles if c is not None and c not in events.columns]
+        if missing:
+            raise ValueError(
+                f"column(s) {missing} not in the events; they have {list(events.columns)}"
+            )
+        twin = StreamScorer(
+            self.pipeline,
+            entity=self.entity,
+            event=self.event,
+            time=self.time,
+            item=self.item,
+            value=self.value,
+            time_unit=self.time_unit,
+        )
+        columns = [
+            events[c].astype(str).tolist()
+            if c is not None and isinstance(events[c].dtype, pd.CategoricalDtype)
+            else (events[c].tolist() if c is not None else [None] * len(events))
+            for c in roles
+        ]
+        highest: dict = {}
+        one = twin._one
+        for entity, event, time, item, value in zip(*columns):
+            # Scores only (the C++ path returns no reasons); other values, the general one.
+            out = None if one is None else one(entity, event, time, item, value)
+            if out is None:
+                out = twin._update_one(entity, event, time, item, value)
+            score = out[0]
+            if score == score and not (highest.get(entity, -math.inf) >= score):
+                highest[entity] = score
+        if len(highest) < 2:
+            raise ValueError(f"calibrate needs events of at least 2 entities, got {len(highest)}")
+        cut = float(tail_cut(np.fromiter(highest.values(), dtype=np.float64), rate))
+        self.threshold_history_.append(
+            {
+                "n_events": self._store.counters()["n_events"],
+                "watermark_ns": int(self._store.watermark),
+                "previous": self.threshold_,
+                "threshold": cut,
+                "calibrated_on": len(highest),
+            }
+        )
+        self.threshold_ = cut
+        self._set_model()
+        return cut
 
     def _take_refit(self):
         """The finished refit's model in place of the current one, when its features

@@ -426,3 +426,38 @@ def test_a_failed_refit_is_recorded_and_the_model_kept(log, pipes):
     assert (
         live.pipeline is pipe and "at least 2 sequences" in live.threshold_history_[-1]["refused"]
     )
+
+
+def test_calibrate_sets_a_cut_few_entities_ever_cross(log, pipes):
+    pipe = pipes["auto"]
+    live = StreamScorer(pipe, **ROLES)
+
+    def ever_crossed(scorer):
+        crossed = set()
+        for row in log.astype({"behavior": str})[COLUMNS].itertuples(index=False):
+            if scorer.update_one(*row).is_anomaly:
+                crossed.add(row[0])
+        return len(crossed) / log["user_id"].nunique()
+
+    before = ever_crossed(StreamScorer(pipe, **ROLES))
+    cut = live.calibrate(log)
+    assert live.threshold_ == cut and live.threshold_history_[-1]["previous"] == pipe.threshold_
+    assert live.threshold_history_[-1]["calibrated_on"] == log["user_id"].nunique()
+    after = ever_crossed(live)
+    assert after <= before and after <= 0.05
+    # The C++ scoring judges against the new cut.
+    out = live.update(log.tail(500))
+    assert (out.alerts["score"] > cut).all()
+    assert (out.scores["is_anomaly"] == (out.scores["score"] > cut)).all()
+
+
+def test_calibrate_bad_input(log, pipes):
+    live = StreamScorer(pipes["auto"], **ROLES)
+    with pytest.raises(ValueError, match="false_alarm_rate"):
+        live.calibrate(log, false_alarm_rate=0.7)
+    with pytest.raises(TypeError, match="DataFrame"):
+        live.calibrate(log.to_numpy())
+    with pytest.raises(ValueError, match="not in the events"):
+        live.calibrate(log.drop(columns="price"))
+    with pytest.raises(ValueError, match="at least 2 entities"):
+        live.calibrate(log[log["user_id"] == log["user_id"].iloc[0]])
