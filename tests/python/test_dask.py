@@ -117,6 +117,18 @@ def test_sessions_come_back_as_columns(client):
     assert_same_table(got.set_index(["user_id", "session"]), expected)
 
 
+@pytest.mark.parametrize(
+    "options", [{"contamination": 0.05, "min_events": 3}, {"method": "pca"}], ids=str
+)
+def test_other_options_equal_the_single_machine_call(options):
+    """A share cut and left-out short entities; PCA's SPE alone (sync scheduler)."""
+    log = make_ecommerce(n_users=300, random_state=6).events
+    expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
+    with dask.config.set(scheduler="sync"):
+        table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
+        assert_same_table(table.compute(), expected)
+
+
 def test_entity_column_missing_from_one_file(client, log, tmp_path):
     path = _files(log, tmp_path / "missing", 3, kind="csv")
     broken = pd.read_csv(path / "part-1.csv").rename(columns={"user_id": "uid"})

@@ -46,10 +46,11 @@ ranks: equal, scores within 1e-9 (tested on a two-worker LocalCluster).
 Not (yet) on Dask: methods other than "auto", "kmeans", "pca" and "robust_z" (the
 neighbour methods need all rows at once; fit them on a sample with the single-machine
 call), normal-only fitting, entity side attributes, item categories and the group
-stage. The fitted pipeline goes to every worker for the reasons with the training score
-vectors in it (about 50 bytes per entity in all; ``p_normal`` needs one of them): fine
-to tens of millions of entities, the first thing to slim beyond. Progress: Dask's
-dashboard shows every pass; ``progress=True`` adds oddseq's stage lines.
+stage. For the reasons, every worker receives the fitted pipeline with one per-entity
+vector, ``p_normal``'s reference scores (8 bytes per entity; the detectors' other
+training vectors stay on the client): fine to tens of millions of entities, a
+quantile sketch beyond. Progress: Dask's dashboard shows every pass;
+``progress=True`` adds oddseq's stage lines.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ scoring, the C++ assignment kernel; this module adds only the reductions.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from functools import cache, partial
 
@@ -712,6 +713,36 @@ def _fit_robust_z(rows, det, n, x_std):
 # -------------------------------------------------------------------------- 5. table
 
 
+# Per-entity training vectors of fitted detectors that scoring new rows does not read.
+_TRAINING_VECTORS = ("decision_scores_", "labels_", "spe_", "t2_")
+
+
+def _for_workers(pipeline):
+    """A shallow copy of the fitted pipeline for the table pass, without the detectors'
+    per-entity training vectors (8 bytes an entity each): the workers score their rows
+    afresh and need only ``p_normal``'s reference scores."""
+    light = copy.copy(pipeline)
+    if light.reference_scores_ is None:  # a float contamination: the detector's own
+        light.reference_scores_ = pipeline.detector_.decision_scores_
+    light.detector_ = _without_training_vectors(pipeline.detector_)
+    return light
+
+
+def _without_training_vectors(det):
+    det = copy.copy(det)
+    for name in _TRAINING_VECTORS:
+        if hasattr(det, name):
+            setattr(det, name, np.empty(0))
+    if isinstance(det, KMeansDetector):
+        det.kmeans_ = copy.copy(det.kmeans_)
+        det.kmeans_.labels_ = np.empty(0, dtype=np.int32)
+    if isinstance(det, EnsembleDetector):
+        det.detectors_ = [(name, _without_training_vectors(d)) for name, d in det.detectors_]
+        if det.normalize == "zscore":  # "rank" reads the sorted training scores
+            det._train_scores = [np.empty(0) for _ in det.detectors_]
+    return det
+
+
 def _table(state, pipeline, scores, ranks):
     seqs = state["seqs"]
     table = pipeline._table(seqs, state["raw"], state["X"], scores)
@@ -951,7 +982,7 @@ def detect_anomalies(
         ranks = np.empty(n, dtype=np.int64)
         order = pd.Series(scores).sort_values(ascending=False, kind="stable").index.to_numpy()
         ranks[order] = np.arange(1, n + 1)
-        shared = _shared(pipeline)
+        shared = _shared(_for_workers(pipeline))
         starts = rows.starts
         tables = _persist(
             [
