@@ -115,8 +115,8 @@ def units_at(pipeline, rows, cols, typical, raw):
     ``raw``), column and the detector's typical value in its scaled units."""
     # Only the (row, feature) pairs a reason names are mapped back (the scalers are
     # element-wise): a dense rows x features matrix was gigabytes with wide data.
-    typical = pipeline.log_scaler_._inverse_at(
-        pipeline.z_scaler_._inverse_at(np.asarray(typical, dtype=np.float64), cols), cols
+    typical = pipeline.log_scaler_.inverse_transform_at(
+        pipeline.z_scaler_.inverse_transform_at(np.asarray(typical, dtype=np.float64), cols), cols
     )
     # A detector's expectation can fall outside what the feature ever takes (a PCA
     # reconstruction of a ratio below 0): say the nearest value that occurs.

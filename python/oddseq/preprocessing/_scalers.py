@@ -52,11 +52,21 @@ class StandardScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEsti
     def inverse_transform(self, X):
         check_is_fitted(self, "scale_")
         X = validate_matrix(self, X, reset=False)
-        return self._inverse_at(X, np.arange(X.shape[1])).astype(X.dtype)
+        return self.inverse_transform_at(X, np.arange(X.shape[1])).astype(X.dtype)
 
-    def _inverse_at(self, values, columns):
-        """inverse_transform of values that belong to the given columns (element-wise;
-        broadcasts, so a whole matrix is values with columns = arange(n_features))."""
+    def inverse_transform_at(self, values, columns):
+        """inverse_transform of single values, each of the feature its entry of
+        ``columns`` names (element-wise, so only the cells needed are mapped back:
+        the reasons map a few features per row; broadcasts, so a whole matrix is
+        ``values`` with ``columns = arange(n_features)``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> scaler = StandardScaler().fit(np.array([[0.0, 10.0], [2.0, 30.0]]))
+        >>> scaler.inverse_transform_at(np.array([1.0, -1.0]), np.array([1, 0])).tolist()
+        [30.0, 0.0]
+        """
         return values * self.scale_[columns].astype(values.dtype) + self.mean_[columns].astype(
             values.dtype
         )
@@ -104,10 +114,20 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
 
     def inverse_transform(self, X):
         check_is_fitted(self, "n_features_in_")
-        return self._inverse_at(validate_matrix(self, X, reset=False), None)
+        return self.inverse_transform_at(validate_matrix(self, X, reset=False), None)
 
-    def _inverse_at(self, values, columns):
-        """inverse_transform of values of any columns (the log has no per-column state)."""
+    def inverse_transform_at(self, values, columns):
+        """inverse_transform of single values of any columns (the log has no per-column
+        state; ``columns`` is there for the same call as
+        :meth:`StandardScaler.inverse_transform_at`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> LogScaler(signed=True).fit(np.zeros((2, 3))).inverse_transform_at(
+        ...     np.array([-np.log(2.0)]), np.array([2])).tolist()
+        [-1.0]
+        """
         if self.signed:
             return np.sign(values) * np.expm1(np.abs(values))
         return np.expm1(values)
