@@ -438,6 +438,30 @@ std::int64_t evict_idle(EntityStore& store, std::int64_t now_ns) {
 
 std::uint64_t hash_id(py::handle id) { return id_key(id, false); }
 
+// Keys of an object array of str, as pandas hashes them (the ids of a text column); a
+// TypeError names the first element that is not str (the caller then takes pandas'
+// path, which hashes anything by its text).
+py::array_t<std::uint64_t> hash_texts(const py::array& values) {
+  if (values.dtype().kind() != 'O' || values.ndim() != 1) {
+    throw py::type_error("hash_texts takes a 1-d object array");
+  }
+  const auto n = static_cast<std::size_t>(values.shape(0));
+  const auto stride = values.strides(0) / static_cast<py::ssize_t>(sizeof(PyObject*));
+  const auto* items = static_cast<PyObject* const*>(values.data());
+  std::vector<std::uint64_t> keys(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    PyObject* object = items[static_cast<py::ssize_t>(i) * stride];
+    if (!PyUnicode_Check(object)) {
+      throw py::type_error("element " + std::to_string(i) + " is not str");
+    }
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(object, &size);
+    if (data == nullptr) throw py::error_already_set();
+    keys[i] = core::pandas_hash_text(data, static_cast<std::size_t>(size));
+  }
+  return to_numpy(std::move(keys));
+}
+
 void register_stream(py::module_& m) {
   py::class_<Model>(m, "StreamModel",
                     "A fitted AnomalyPipeline's scaling and default detectors, per entity row "
@@ -456,6 +480,9 @@ void register_stream(py::module_& m) {
            py::arg("time_factor"), py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
       .def("__call__", &OneEvent::operator(), py::arg("entity"), py::arg("event"), py::arg("time"),
            py::arg("item"), py::arg("value"));
+  m.def("stream_hash_texts", &hash_texts, py::arg("values"),
+        "pandas.util.hash_array's keys of an object array of str (TypeError if one is not "
+        "str).");
   m.def("stream_hash_id", &hash_id, py::arg("id"),
         "pandas.util.hash_array's key of one int or str id, as the stream keys ids.");
   py::class_<EntityStore>(m, "StreamEntityStore",

@@ -167,6 +167,11 @@ def _hash_keys(values) -> np.ndarray:
         and (array == np.round(array)).all()
     ):
         return pd.util.hash_array(array.astype(np.int64))
+    if array.dtype == object and array.ndim == 1:
+        try:  # text ids hashed in C++, as pandas would
+            return _core.stream_hash_texts(array)
+        except TypeError:
+            pass
     return pd.util.hash_array(array.astype(str).astype(object))
 
 

@@ -461,3 +461,18 @@ def test_calibrate_bad_input(log, pipes):
         live.calibrate(log.drop(columns="price"))
     with pytest.raises(ValueError, match="at least 2 entities"):
         live.calibrate(log[log["user_id"] == log["user_id"].iloc[0]])
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts=st.lists(st.text(max_size=20), max_size=30))
+def test_text_id_columns_hash_as_pandas_hashes_them(texts):
+    from oddseq.stream._scorer import _hash_keys
+
+    column = np.array(texts, dtype=object)
+    expected = pd.util.hash_array(column.astype(str).astype(object))
+    np.testing.assert_array_equal(_hash_keys(column), expected)
+    np.testing.assert_array_equal(_hash_keys(column[::-2]), expected[::-2])  # strided
+    mixed = np.array([*texts, 5], dtype=object)  # not all text: pandas' path
+    np.testing.assert_array_equal(
+        _hash_keys(mixed), pd.util.hash_array(mixed.astype(str).astype(object))
+    )
