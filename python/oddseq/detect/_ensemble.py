@@ -138,21 +138,6 @@ class EnsembleDetector(BaseDetector):
             np.column_stack([det.decision_function(X) for _, det in self.detectors_])
         )
 
-    def _normalised(self, raw):
-        if self.normalize == "zscore":
-            return (raw - self._centre) / self._spread
-        return np.column_stack(
-            [
-                np.searchsorted(train, raw[:, j], side="left") / train.size
-                for j, train in enumerate(self._train_scores)
-            ]
-        )
-
-    def _combine(self, raw):
-        scores = self._normalised(raw)
-        if self.combine == "mean":
-            return scores.mean(axis=1)
-        if self.combine == "max":
     def score_normalization(self):
         """(centre, spread) per member of the "zscore" normalisation: a member's score s
         enters the combination as (s - centre) / spread (the median and 1.4826 MAD of
@@ -170,6 +155,21 @@ class EnsembleDetector(BaseDetector):
         check_is_fitted(self, "detectors_")
         return self._centre.copy(), self._spread.copy()
 
+    def _normalised(self, raw):
+        if self.normalize == "zscore":
+            return (raw - self._centre) / self._spread
+        return np.column_stack(
+            [
+                np.searchsorted(train, raw[:, j], side="left") / train.size
+                for j, train in enumerate(self._train_scores)
+            ]
+        )
+
+    def _combine(self, raw):
+        scores = self._normalised(raw)
+        if self.combine == "mean":
+            return scores.mean(axis=1)
+        if self.combine == "max":
             return scores.max(axis=1)
         return np.column_stack([scores[:, b].max(axis=1) for b in self._buckets]).mean(axis=1)
 
