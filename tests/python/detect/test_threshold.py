@@ -152,6 +152,20 @@ def test_separate_tail_sees_a_group_far_out(group):
     assert shape > 2 and group / 4 <= share <= 2 * group
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(0, 10**6), min_size=30, max_size=400, unique=True),
+    st.floats(0.01, 100),
+    st.floats(-1e3, 1e3),
+)
+def test_separate_tail_does_not_depend_on_the_scores_unit_or_origin(values, scale, shift):
+    scores = np.array(values, dtype=np.float64)
+    shape, share = separate_tail(scores, 0.01)
+    moved, moved_share = separate_tail(scale * scores + shift, 0.01)
+    assert moved_share == share
+    assert moved == pytest.approx(shape, abs=1e-6)
+
+
 def test_separate_tail_of_tied_or_few_scores_is_nothing():
     # A tied bulk (every row has a twin) has no spread to measure a jump against.
     assert separate_tail(np.r_[np.zeros(950), np.arange(50.0)], 0.01) == (0.0, 0.0)
