@@ -17,6 +17,10 @@ probability ``false_alarm_rate``?", from two kinds of evidence:
   sample of the normal distribution: the empirical quantile where at least
   ``_MIN_EXCEEDANCES`` scores lie beyond it, otherwise the same generalized Pareto tail
   fitted to the top of the sample and extrapolated.
+
+``separate_tail`` asks whether the top of the scores holds a group far beyond the rest
+(a jump in the local Pickands shape that no single tail makes): normal-only fitting
+warns with it when the data said to be normal visibly is not.
 """
 
 from __future__ import annotations
