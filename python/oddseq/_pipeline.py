@@ -841,16 +841,7 @@ class AnomalyPipeline(SaveMixin):
         return self._finish(table)
 
     def _clusters(self, X):
-        det = self.detector_
-        if isinstance(det, EnsembleDetector):
-            det = dict(det.detectors_)["kmeans"]
-        if isinstance(det, KMeansDetector):
-            return det.kmeans_.predict(
-                np.ascontiguousarray(X, dtype=det.kmeans_.cluster_centers_.dtype)
-            )
-        if isinstance(det, DBSCANDetector):
-            return det.dbscan_.predict(X)
-        return np.full(X.shape[0], -1, dtype=np.int64)
+        return self.detector_.cluster_of(X)
 
     def _finish(self, table: pd.DataFrame) -> pd.DataFrame:
         table = table.sort_values("score", ascending=False, kind="stable")

@@ -206,6 +206,11 @@ class BaseDetector(SaveMixin, BaseEstimator):
         name (in the form the code uses: ints, floats, the core's thread count)."""
         return validate_params(self)
 
+    def cluster_of(self, X) -> np.ndarray:
+        """The group of each row of X for detectors that cluster (K-means, DBSCAN, an
+        ensemble with such a member); -1 for every row here, and for DBSCAN's noise."""
+        return np.full(len(X), -1, dtype=np.int64)
+
     def set_params(self, **params):
         """scikit-learn's ``set_params``; a renamed parameter's old name still works,
         with a FutureWarning, as in the constructor."""

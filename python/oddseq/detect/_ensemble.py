@@ -173,6 +173,15 @@ class EnsembleDetector(BaseDetector):
             return scores.max(axis=1)
         return np.column_stack([scores[:, b].max(axis=1) for b in self._buckets]).mean(axis=1)
 
+    def cluster_of(self, X) -> np.ndarray:
+        """The groups of the first member that clusters (see ``BaseDetector.cluster_of``);
+        -1 for every row when none does."""
+        check_is_fitted(self, "detectors_")
+        for _, det in self.detectors_:
+            if type(det).cluster_of is not BaseDetector.cluster_of:
+                return det.cluster_of(X)
+        return super().cluster_of(X)
+
     def decision_function(self, X):
         """Combined normalised score (higher = more anomalous)."""
         check_is_fitted(self, "detectors_")

@@ -179,6 +179,13 @@ class KMeansDetector(BaseDetector):
         X = validate_matrix(self, X, reset=False)
         return self._scores_and_reference(X)[0]
 
+    def cluster_of(self, X) -> np.ndarray:
+        """The K-means cluster of each row of X (the nearest centre)."""
+        check_is_fitted(self, "kmeans_")
+        return self.kmeans_.predict(
+            np.ascontiguousarray(X, dtype=self.kmeans_.cluster_centers_.dtype)
+        )
+
     def _explain(self, X) -> Explanation:
         """The features that put each row far from its reference centre: ``typical``
         the centre's value, ``deviation`` in units of that cluster's spread of the

@@ -347,6 +347,11 @@ class DBSCANDetector(_NeighbourDetector):
     def _auto_threshold(self, scores):
         return 2.0
 
+    def cluster_of(self, X) -> np.ndarray:
+        """The DBSCAN cluster of each row of X (a core point's within eps), -1 for noise."""
+        check_is_fitted(self, "dbscan_")
+        return self.dbscan_.predict(X)
+
     def decision_function(self, X):
         """Scores of new rows as if each were added alone to the training data: core
         when min_samples - 1 training rows lie within eps (score = that distance /

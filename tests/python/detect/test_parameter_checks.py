@@ -79,3 +79,16 @@ def test_constraints_alone():
     assert Options("a", "b").check("b", "o") == "b"
     with pytest.raises(ValueError):
         Options(1, 2).check(True, "o")  # True == 1, but not one of them
+
+
+def test_cluster_of_is_the_detectors_own_grouping():
+
+    km = KMeansDetector(n_clusters=3, random_state=0).fit(X)
+    np.testing.assert_array_equal(km.cluster_of(X), km.kmeans_.predict(X.astype(np.float64)))
+    db = DBSCANDetector().fit(X)
+    np.testing.assert_array_equal(db.cluster_of(X), db.dbscan_.predict(X))
+    assert (RobustZDetector().fit(X).cluster_of(X) == -1).all()
+    both = EnsembleDetector([("z", RobustZDetector()), ("k", KMeansDetector(n_clusters=3))])
+    np.testing.assert_array_equal(both.fit(X).cluster_of(X), both.detectors_[1][1].cluster_of(X))
+    only_z = EnsembleDetector([("z", RobustZDetector())]).fit(X)
+    assert (only_z.cluster_of(X) == -1).all()
