@@ -120,13 +120,12 @@ def test_sessions_come_back_as_columns(client):
 @pytest.mark.parametrize(
     "options", [{"contamination": 0.05, "min_events": 3}, {"method": "pca"}], ids=str
 )
-def test_other_options_equal_the_single_machine_call(options):
-    """A share cut and left-out short entities; PCA's SPE alone (sync scheduler)."""
+def test_other_options_equal_the_single_machine_call(client, options):
+    """A share cut and left-out short entities; PCA's SPE alone."""
     log = make_ecommerce(n_users=300, random_state=6).events
     expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
-    with dask.config.set(scheduler="sync"):
-        table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
-        assert_same_table(table.compute(), expected)
+    table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
+    assert_same_table(table, expected)
 
 
 def test_entity_column_missing_from_one_file(client, log, tmp_path):
