@@ -172,7 +172,9 @@ def _hash_keys(values) -> np.ndarray:
             return _core.stream_hash_texts(array)
         except TypeError:
             pass
-    return pd.util.hash_array(array.astype(str).astype(object))
+    # Each id's own text: numpy's fixed-width str dtype would drop trailing NUL characters.
+    texts = np.fromiter((str(v) for v in array.ravel()), dtype=object, count=array.size)
+    return pd.util.hash_array(texts)
 
 
 class StreamScorer:
