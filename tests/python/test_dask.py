@@ -234,3 +234,13 @@ def test_kmeans_over_partitions_equals_kmeans(shape):
     np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
     np.testing.assert_array_equal(got.labels_, expected.labels_)
     assert got.n_iter_ == expected.n_iter_
+
+
+def test_progress_counts_the_partitions_done(client, capfd):
+    log = make_ecommerce(n_users=200, random_state=8).events
+    quiet = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS).compute()
+    table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, progress=True)
+    err = capfd.readouterr().err
+    for stage in ("sequences", "features", "tables"):
+        assert stage in err and "3/3" in err.split(stage, 1)[1], err
+    pd.testing.assert_frame_equal(table.compute(), quiet)  # progress changes nothing

@@ -50,7 +50,8 @@ stage. For the reasons, every worker receives the fitted pipeline with one per-e
 vector, ``p_normal``'s reference scores (8 bytes per entity; the detectors' other
 training vectors stay on the client): fine to tens of millions of entities, a
 quantile sketch beyond. Progress: Dask's dashboard shows every pass;
-``progress=True`` adds oddseq's stage lines.
+``progress=True`` adds oddseq's stage lines and, on a distributed cluster, a bar of
+the partitions done in each per-partition stage.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from ..exceptions import ConvergenceWarning
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
-from ..utils._progress import step
+from ..utils._progress import bar, step
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._validation import check_random_state, resolve_threads
 from ._reduce import add, column_statistics, map_reduce
@@ -56,8 +56,30 @@ def _compute(tasks):
     return list(dask.compute(*tasks)) if tasks else []
 
 
-def _persist(tasks):
-    return list(dask.persist(*tasks)) if tasks else []
+def _persist(tasks, progress: str | None = None):
+    """Persist the per-partition tasks; with ``progress`` (a description), a bar of the
+    partitions done as the cluster finishes them."""
+    if not tasks:
+        return []
+    persisted = list(dask.persist(*tasks))
+    if progress is not None:
+        _count_partitions(persisted, progress)
+    return persisted
+
+
+def _count_partitions(persisted, description: str) -> None:
+    """Count a persisted computation's partitions as a distributed cluster finishes them.
+    Dask's local schedulers persist before returning, so there the stage line is all."""
+    try:
+        from distributed import as_completed, futures_of
+    except ImportError:  # dask without distributed: local schedulers only
+        return
+    futures = futures_of(persisted)
+    if not futures:
+        return
+    with bar(description, total=len(futures), unit="partitions") as done:
+        for _ in as_completed(futures):
+            done.update(1)
 
 
 # ------------------------------------------------------------ 1. inspecting the input
@@ -797,7 +819,9 @@ def detect_anomalies(
     method : {"auto", "kmeans", "pca", "robust_z"}, default="auto"
         The methods fitted over partitions (``DASK_METHODS``).
     progress : bool, default=False
-        A line per stage on stderr (the Dask dashboard shows the tasks).
+        A line per stage on stderr and, on a distributed cluster, a bar of the
+        partitions done in each per-partition stage (sequences, features, tables); the
+        Dask dashboard shows every task.
     return_pipeline : bool, default=False
         Also return the fitted :class:`oddseq.AnomalyPipeline` (a single-machine object:
         ``pipeline.score(sequences)`` ranks new data with the same model).
@@ -902,7 +926,8 @@ def detect_anomalies(
             [
                 _delayed(_build)(part, i, entity, options, max_partition_events, pipeline)
                 for i, part in enumerate(shuffled.to_delayed())
-            ]
+            ],
+            progress="  sequences" if progress else None,
         )
         summaries = [s for s in _compute([_delayed(_summary)(s) for s in states]) if s is not None]
     n = sum(s["n"] for s in summaries)
@@ -920,7 +945,10 @@ def detect_anomalies(
         names = list(pipeline.encoder_.get_feature_names_out())
         pipeline.feature_names_ = np.asarray(names, dtype=object)
         shared = _shared(pipeline)
-        states = _persist([_delayed(_encode)(s, shared) for s in states])
+        states = _persist(
+            [_delayed(_encode)(s, shared) for s in states],
+            progress="  features" if progress else None,
+        )
         low, high = map_reduce(states, _raw_extent, combine=_extent_combine)
         pipeline._raw_range = (low.astype(np.float32), high.astype(np.float32))
 
@@ -990,7 +1018,8 @@ def detect_anomalies(
                     s, shared, scores[starts[p] : starts[p + 1]], ranks[starts[p] : starts[p + 1]]
                 )
                 for p, s in enumerate(states)
-            ]
+            ],
+            progress="  tables" if progress else None,
         )
         meta = _compute([_delayed(_head)(tables[0])])[0]
         sessions = session_gap is not None
