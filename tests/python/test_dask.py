@@ -244,3 +244,12 @@ def test_progress_counts_the_partitions_done(client, capfd):
     for stage in ("sequences", "features", "tables"):
         assert stage in err and "3/3" in err.split(stage, 1)[1], err
     pd.testing.assert_frame_equal(table.compute(), quiet)  # progress changes nothing
+
+
+def test_default_partitions_cap_the_events_of_each():
+    from oddseq.dask._pipeline import PARTITION_EVENTS, _default_partitions
+
+    reports = [{"rows": 10}, {"rows": 0}, {"rows": 5}]
+    assert _default_partitions(reports) == 3  # as many as the input has
+    big = [{"rows": PARTITION_EVENTS * 3}, {"rows": 1}]
+    assert _default_partitions(big) == 4  # 3 x PARTITION_EVENTS + 1 events: 4 parts
