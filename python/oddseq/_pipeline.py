@@ -271,8 +271,9 @@ def detect_anomalies(
 # groups="auto" looks for groups up to this many events; above it, the per-entity model
 # alone, with a warning. At 100 million events the lockstep pass took 23 s and 1.9 GB
 # beside the Sequences on a loaded 2-core machine (benchmarks/RESULTS.md, "Groups that
-# act together"), which would likely take the 48 s call past 60 s there; the one call
-# with it at that size has not been measured.
+# act together"), which would likely take the 48 s call past 60 s there; one call with
+# groups=True at that size took 141 s and 7.0 GB at load 2.5-6 (RESULTS.md, "One call at
+# scale").
 _GROUPS_AUTO_MAX_EVENTS = 20_000_000
 
 
