@@ -946,7 +946,9 @@ class StreamScorer:
         events : pandas.DataFrame
             With the columns named at construction, in time order.
         false_alarm_rate : float in (0, 0.5], optional
-            Default: the pipeline's (0.01 unless it was fitted with another).
+            Default: the rate the pipeline's cut was set at
+            (``threshold_info_["false_alarm_rate"]``: 0.01 when fitted unsupervised,
+            0.005 normal-only, unless fitted with another), else 0.01.
 
         Returns
         -------
@@ -972,7 +974,12 @@ class StreamScorer:
             raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
         rate = false_alarm_rate
         if rate is None:
-            rate = getattr(self.pipeline, "false_alarm_rate", None) or DEFAULT_FALSE_ALARM_RATE
+            info = getattr(self.pipeline, "threshold_info_", None) or {}
+            rate = (
+                info.get("false_alarm_rate")
+                or getattr(self.pipeline, "false_alarm_rate", None)
+                or DEFAULT_FALSE_ALARM_RATE
+            )
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 < rate <= 0.5:
             raise ValueError(f"false_alarm_rate must be a number in (0, 0.5], got {rate!r}")
         roles = [self.entity, self.event, self.time, self.item, self.value]

@@ -451,6 +451,15 @@ def test_calibrate_sets_a_cut_few_entities_ever_cross(log, pipes):
     assert (out.scores["is_anomaly"] == (out.scores["score"] > cut)).all()
 
 
+def test_calibrate_defaults_to_the_rate_of_the_pipelines_cut(log):
+    # A normal-only fit cuts at 0.005 by default; calibrate keeps that rate.
+    pipe = AnomalyPipeline(method="kmeans").fit(Sequences.from_events(log, **ROLES), normal=True)
+    assert pipe.threshold_info_["false_alarm_rate"] == 0.005
+    default = StreamScorer(pipe, **ROLES).calibrate(log)
+    assert default == StreamScorer(pipe, **ROLES).calibrate(log, false_alarm_rate=0.005)
+    assert default != StreamScorer(pipe, **ROLES).calibrate(log, false_alarm_rate=0.01)
+
+
 def test_calibrate_bad_input(log, pipes):
     live = StreamScorer(pipes["auto"], **ROLES)
     with pytest.raises(ValueError, match="false_alarm_rate"):
