@@ -185,11 +185,19 @@ def median_from(n: int, stat, dtype=np.float64) -> float:
     return np.median(np.array([stat(r) for r in median_ranks(n)], dtype=dtype))
 
 
+def _numpy_quantile_impl():
+    """numpy's private module behind np.percentile (renamed in numpy 2.0)."""
+    try:
+        from numpy.lib import _function_base_impl as impl
+    except ImportError:  # numpy < 2.0
+        from numpy.lib import function_base as impl
+    return impl
+
+
 def _percentile_plan(n: int, percents):
     """(previous ranks, next ranks, gamma) of np.percentile(method="linear") for n
     values: numpy's own index arithmetic, so the interpolation is bit-identical."""
-    from numpy.lib import _function_base_impl as impl
-
+    impl = _numpy_quantile_impl()
     q = np.true_divide(np.asarray(percents, dtype=np.float64), 100)
     method = impl._QuantileMethods["linear"]
     virtual = np.asanyarray(method["get_virtual_index"](n, q))
@@ -206,8 +214,7 @@ def percentile_ranks(n: int, percents) -> list[int]:
 
 def percentile_from(n: int, percents, stat) -> np.ndarray:
     """np.percentile(values, percents) (linear) from ``stat(rank)``."""
-    from numpy.lib import _function_base_impl as impl
-
+    impl = _numpy_quantile_impl()
     previous, nxt, gamma = _percentile_plan(n, percents)
     low = np.array([stat(int(i) % n) for i in previous], dtype=np.float64)
     high = np.array([stat(int(i) % n) for i in nxt], dtype=np.float64)
