@@ -307,6 +307,14 @@ class StreamScorer:
                 "without times; leave them out"
             )
         self.lateness_ns_, self.ttl_ns_ = int(lateness_ns), int(ttl_ns)
+        # How the state is kept, for calibrate's replay through a state of its own.
+        self._state_options = dict(
+            lateness=lateness,
+            ttl=ttl,
+            max_entities=max_entities,
+            max_exact_items=max_exact_items,
+            max_late_events=max_late_events,
+        )
         self._store = _core.StreamEntityStore(
             self._column_of_code,
             self._n_columns,
@@ -934,7 +942,8 @@ class StreamScorer:
 
     def calibrate(self, events, false_alarm_rate=None) -> float:
         """Set the threshold for alerts while events arrive, from a log replayed in
-        time order (the training log, say) through a fresh state: each entity's highest
+        time order (the training log, say) through a fresh state kept as this
+        scorer's (its lateness, ttl, max_entities, max_exact_items): each entity's highest
         score over its history, cut by the pipeline's rule for unsupervised fits
         (:func:`oddseq.detect.tail_cut`), so that about ``false_alarm_rate`` of normal
         entities ever cross it. The fitted threshold was set on whole sequences; a
@@ -996,6 +1005,7 @@ class StreamScorer:
             item=self.item,
             value=self.value,
             time_unit=self.time_unit,
+            **self._state_options,
         )
         columns = [
             events[c].astype(str).tolist()

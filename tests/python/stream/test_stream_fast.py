@@ -460,6 +460,22 @@ def test_calibrate_defaults_to_the_rate_of_the_pipelines_cut(log):
     assert default != StreamScorer(pipe, **ROLES).calibrate(log, false_alarm_rate=0.01)
 
 
+def test_calibrate_replays_through_a_state_kept_as_the_scorers(log, pipes):
+    from oddseq.detect import tail_cut
+
+    pipe = pipes["auto"]
+    options = dict(max_exact_items=2, ttl="1h")
+    highest = {}
+    replay = StreamScorer(pipe, **options, **ROLES)
+    for row in log.astype({"behavior": str})[COLUMNS].itertuples(index=False):
+        score = replay.update_one(*row).score
+        if score == score:
+            highest[row[0]] = max(highest.get(row[0], -math.inf), score)
+    expected = tail_cut(np.fromiter(highest.values(), dtype=np.float64), 0.01)
+    assert StreamScorer(pipe, **options, **ROLES).calibrate(log) == pytest.approx(expected)
+    assert StreamScorer(pipe, **ROLES).calibrate(log) != pytest.approx(expected)
+
+
 def test_calibrate_bad_input(log, pipes):
     live = StreamScorer(pipes["auto"], **ROLES)
     with pytest.raises(ValueError, match="false_alarm_rate"):
