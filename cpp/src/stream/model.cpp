@@ -32,6 +32,18 @@ std::pair<std::int64_t, float> nearest(const simd::Kernels& kernels, const float
   return {best, best_sq};
 }
 
+// RobustZDetector._feature_scores of one feature: the robust z in units of ``z``, or
+// the distance beyond the IQR fences in fence widths where that is smaller.
+double robust_rule(const Member& m, std::size_t j, float value) {
+  const auto v = static_cast<double>(value);
+  const double z_rule = std::abs(v - m.median[j]) / m.scale[j] / m.z;
+  const double width = m.fence * m.iqr[j];
+  const double beyond = std::max(std::max(m.q1[j] - v, v - m.q3[j]), 0.0);
+  double fence_rule = width > 0 ? beyond / width : std::numeric_limits<double>::infinity();
+  if (width == 0 && beyond == 0) fence_rule = 0.0;
+  return std::min(z_rule, fence_rule);
+}
+
 }  // namespace
 
 Model::Model(ModelParams params) : params_(std::move(params)) {
@@ -137,14 +149,7 @@ double Model::member_score(const Member& m, const float* x) const {
       // RobustZDetector._feature_scores, then the most extreme feature.
       double best = -std::numeric_limits<double>::infinity();
       for (std::int64_t i = 0; i < d; ++i) {
-        const auto j = static_cast<std::size_t>(i);
-        const double v = static_cast<double>(x[i]);
-        const double z_rule = std::abs(v - m.median[j]) / m.scale[j] / m.z;
-        const double width = m.fence * m.iqr[j];
-        const double beyond = std::max(std::max(m.q1[j] - v, v - m.q3[j]), 0.0);
-        double fence_rule = width > 0 ? beyond / width : std::numeric_limits<double>::infinity();
-        if (width == 0 && beyond == 0) fence_rule = 0.0;
-        best = std::max(best, std::min(z_rule, fence_rule));
+        best = std::max(best, robust_rule(m, static_cast<std::size_t>(i), x[i]));
       }
       return best;
     }
@@ -254,13 +259,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
     case MemberKind::kRobustZ: {
       for (std::int64_t i = 0; i < d; ++i) {
         const auto j = static_cast<std::size_t>(i);
-        const double v = static_cast<double>(x[i]);
-        const double z_rule = std::abs(v - m.median[j]) / m.scale[j] / m.z;
-        const double width = m.fence * m.iqr[j];
-        const double beyond = std::max(std::max(m.q1[j] - v, v - m.q3[j]), 0.0);
-        double fence_rule = width > 0 ? beyond / width : std::numeric_limits<double>::infinity();
-        if (width == 0 && beyond == 0) fence_rule = 0.0;
-        contribution[i] = std::min(z_rule, fence_rule);
+        contribution[i] = robust_rule(m, j, x[i]);
         typical[i] = m.median[j];
       }
       return;
