@@ -15,28 +15,8 @@ inline std::uint64_t mix64(std::uint64_t x) {
   return x;
 }
 
-// splitmix64: a small generator whose stream is fully specified, so a seed gives the same
-// numbers on every platform and standard library (std:: distributions do not).
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, 1) with 53 random bits.
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  std::uint64_t state_;
-};
-
-// pandas' hash_array, for ids hashed one at a time exactly as pandas hashes a column of
-// them (the stream keys entities and items by these): the splitmix64 finalizer pandas
-// applies to every 64-bit value ...
-inline std::uint64_t pandas_mix(std::uint64_t x) {
+// splitmix64's finalizer (pandas' hash_array applies it to every 64-bit value too).
+inline std::uint64_t splitmix64_mix(std::uint64_t x) {
   x ^= x >> 30;
   x *= 0xBF58476D1CE4E5B9ULL;
   x ^= x >> 27;
@@ -45,9 +25,24 @@ inline std::uint64_t pandas_mix(std::uint64_t x) {
   return x;
 }
 
-// ... an integer id (a column of int64),
+// splitmix64: a small generator whose stream is fully specified, so a seed gives the same
+// numbers on every platform and standard library (std:: distributions do not).
+class SplitMix64 {
+ public:
+  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() { return splitmix64_mix(state_ += 0x9E3779B97F4A7C15ULL); }
+  // Uniform in [0, 1) with 53 random bits.
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+ private:
+  std::uint64_t state_;
+};
+
+// pandas' hash_array, for ids hashed one at a time exactly as pandas hashes a column of
+// them (the stream keys entities and items by these): an integer id (a column of int64)
+// ...
 inline std::uint64_t pandas_hash_int64(std::int64_t value) {
-  return pandas_mix(static_cast<std::uint64_t>(value));
+  return splitmix64_mix(static_cast<std::uint64_t>(value));
 }
 
 // ... and text (a column of str: SipHash-2-4 of the UTF-8 bytes under pandas' default
@@ -99,7 +94,7 @@ inline std::uint64_t pandas_hash_text(const char* data, std::size_t size) {
   v0 ^= last;
   v2 ^= 0xFF;
   for (int i = 0; i < 4; ++i) round();
-  return pandas_mix(v0 ^ v1 ^ v2 ^ v3);
+  return splitmix64_mix(v0 ^ v1 ^ v2 ^ v3);
 }
 
 }  // namespace oddseq::core
