@@ -14,7 +14,10 @@ class RiverAdapter:
     event), and the ``learn_one(x)`` that follows in River's score-then-learn loop does
     not absorb the same event again; ``learn_one`` alone absorbs it. The model itself is
     not refitted. An entity below ``min_events`` scores NaN. Each event takes
-    :meth:`StreamScorer.update_one`'s path (no DataFrame per event).
+    :meth:`StreamScorer.update_one`'s path (no DataFrame per event): a column absent
+    from ``x`` counts as a missing value, so an event without its entity, event type or
+    time is skipped and counted as invalid (``counters["n_invalid"]``), as in River's
+    sparse dicts; a misspelt key is not an error.
 
     Parameters
     ----------
