@@ -357,10 +357,14 @@ def _normal_only_scale(variance, n_rows: int) -> np.ndarray:
 def _own_cut_only(normal: bool):
     """In normal-only fitting the cut comes from out-of-fold scores, not from a
     detector's in-sample ones: their warnings (every in-sample score equal, as when
-    every normal row has a twin) would speak of a cut that is not used."""
+    every normal row has a twin) would speak of a cut that is not used. Unsupervised
+    fits leave the warning filters alone: catch_warnings saves and restores them for
+    the whole process, which a fit in another thread (StreamScorer.refit) would race."""
+    if not normal:
+        yield
+        return
     with warnings.catch_warnings():
-        if normal:
-            warnings.filterwarnings("ignore", message="every score is the same")
+        warnings.filterwarnings("ignore", message="every score is the same")
         yield
 
 
