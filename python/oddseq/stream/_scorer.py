@@ -85,8 +85,8 @@ class StreamUpdate:
     ----------
     scores : pandas.DataFrame
         One row per entity the events touched (indexed by entity id, in first-touch
-        order): ``score``, ``is_anomaly`` (score above the fitted threshold), ``length``,
-        ``approximate`` (its item columns come from the sketch).
+        order): ``score``, ``is_anomaly`` (score above the scorer's ``threshold_``),
+        ``length``, ``approximate`` (its item columns come from the sketch).
     alerts : pandas.DataFrame
         The rows of ``scores`` above the threshold, with ``threshold``, ``new`` (first
         crossing since the entity was last below it) and ``reason`` (for the new ones;
@@ -118,7 +118,7 @@ class StreamEvent(NamedTuple):
         The entity's score with the event absorbed; NaN when the event was invalid or
         the entity has fewer than the pipeline's ``min_events`` events.
     is_anomaly : bool
-        Score above the fitted threshold.
+        Score above the scorer's ``threshold_``.
     new : bool
         The entity crossed the threshold with this event (it was below before).
     reason : str or None
@@ -239,7 +239,8 @@ class StreamScorer:
     Attributes
     ----------
     threshold_ : float
-        The pipeline's fitted threshold.
+        The cut alerts are judged against: the pipeline's fitted threshold, until
+        :meth:`calibrate` or a :meth:`refit` moves it (``threshold_history_``).
     feature_names_ : numpy.ndarray
 
     Examples
