@@ -253,3 +253,13 @@ def test_default_partitions_cap_the_events_of_each():
     assert _default_partitions(reports) == 3  # as many as the input has
     big = [{"rows": PARTITION_EVENTS * 3}, {"rows": 1}]
     assert _default_partitions(big) == 4  # 3 x PARTITION_EVENTS + 1 events: 4 parts
+
+
+def test_fitted_state_travels_outside_the_graph(client, log, tmp_path):
+    """The pipeline and the score slices are scattered to the workers, not embedded in
+    each pass's task graph (distributed warns about graphs over 10 MB: about a million
+    entities' scores); a threshold far below the graphs' data makes the check small."""
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "16kB"}):
+        ddf = dd.read_parquet(str(_files(log, tmp_path / "pq", 3)))  # data not in the graph
+        table = detect_anomalies(ddf, **COLUMNS)
+    assert len(table.compute()) == log["user_id"].nunique()

@@ -46,10 +46,34 @@ def _delayed(fn):
     return dask.delayed(fn, pure=True)
 
 
+def _client():
+    """The distributed client in use, or None (dask's local schedulers)."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:  # no client: a local scheduler runs the graph
+        return None
+
+
 def _shared(obj):
-    """One graph key for an object every task reads (the fitted pipeline): sent to
-    each worker once per pass, not once per task."""
+    """An object every task reads (the fitted pipeline), sent once: on a distributed
+    cluster scattered to every worker ahead of the pass (its size grows with the
+    entities, and inside the graph it would travel with every pass's graph); else one
+    graph key, read by each task."""
+    client = _client()
+    if client is not None:
+        return client.scatter([obj], broadcast=True, hash=False)[0]
     return dask.delayed(obj, pure=True, traverse=False)
+
+
+def _send(values: list) -> list:
+    """Per-partition data made on the client (score slices): scattered, one piece to a
+    worker, on a distributed cluster; as they are otherwise."""
+    client = _client()
+    return client.scatter(values, hash=False) if client is not None and values else values
 
 
 def _compute(tasks):
@@ -779,7 +803,8 @@ def _without_training_vectors(det):
     return det
 
 
-def _table(state, pipeline, scores, ranks):
+def _table(state, pipeline, piece):
+    scores, ranks = piece  # the partition's slices of the collected scores and ranks
     seqs = state["seqs"]
     table = pipeline._table(seqs, state["raw"], state["X"], scores)
     table["rank"] = pd.Series(ranks, index=seqs.ids).reindex(table.index).to_numpy()
@@ -1028,13 +1053,14 @@ def detect_anomalies(
         ranks[order] = np.arange(1, n + 1)
         shared = _shared(_for_workers(pipeline))
         starts = rows.starts
-        tables = _persist(
+        pieces = _send(
             [
-                _delayed(_table)(
-                    s, shared, scores[starts[p] : starts[p + 1]], ranks[starts[p] : starts[p + 1]]
-                )
-                for p, s in enumerate(states)
-            ],
+                (scores[starts[p] : starts[p + 1]], ranks[starts[p] : starts[p + 1]])
+                for p in range(len(states))
+            ]
+        )
+        tables = _persist(
+            [_delayed(_table)(s, shared, piece) for s, piece in zip(states, pieces)],
             progress="  tables" if progress else None,
         )
         meta = _compute([_delayed(_head)(tables[0])])[0]
