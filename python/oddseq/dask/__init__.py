@@ -38,10 +38,13 @@ the client is a few kilobytes per step, plus the per-entity score vector):
 What equals the single-machine call on the same data: the sequences, features,
 scaling statistics and quantiles exactly (bit for bit up to the float64 sums of means
 and variances, whose rounding sits 1e-16 below the float32 features); K-means
-centres equal as long as no draw or assignment falls within float32 round-off of a tie
-(the seeding's distances are summed in a different order than the C++ kernel's);
-PCA's components to the eigen solver's precision (about 1e-13). Scores, flags and
-ranks: equal, scores within 1e-9 (tested on a two-worker LocalCluster).
+centres equal as long as no draw, assignment or centre falls within float32 round-off
+of a tie (the seeding's distances and the Lloyd sums are added in a different order
+than the C++ kernel's); PCA's components to the eigen solver's precision (about
+1e-13). Scores, flags and ranks: equal, scores within 1e-9 (tested on a two-worker
+LocalCluster; measured up to 300 k entities). At a million entities some centre
+rounds to the neighbouring float32 and Lloyd's iterations carry it on: scores then
+differ by 1e-5 to 3e-3, the flags still matched (benchmarks/RESULTS.md).
 
 Not (yet) on Dask: methods other than "auto", "kmeans", "pca" and "robust_z" (the
 neighbour methods need all rows at once; fit them on a sample with the single-machine
