@@ -65,6 +65,12 @@ EXTENSION = ".oddseq"
 _MANIFEST = "oddseq.json"
 _MODULE = re.compile(r"^oddseq(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _QUALNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+#: Classes moved to another private module within this format version: the
+#: "module:qualname" a file may record -> where the class is defined now, so files written
+#: before the move still load (pure moves only: the saved state is unchanged).
+_MOVED = {
+    "oddseq.cluster._dbscan:NearestNeighbors": "oddseq.cluster._neighbors:NearestNeighbors",
+}
 
 
 def _oddseq_version() -> str:
@@ -545,7 +551,7 @@ def _resolve_class(name) -> type:
     """An oddseq class from "module:qualname"; nothing else is ever imported."""
     if not isinstance(name, str) or name.count(":") != 1:
         raise ValueError(f"bad class name {name!r}")
-    module_name, qualname = name.split(":")
+    module_name, qualname = _MOVED.get(name, name).split(":")
     if (
         not _MODULE.match(module_name)
         or module_name == "oddseq._core"

@@ -227,6 +227,28 @@ def test_the_file_is_an_npz_with_a_json_manifest(tmp_path):
         assert any(name.startswith("arrays/") for name in npz.files)
 
 
+def test_files_naming_a_class_at_its_old_private_module_still_load(tmp_path):
+    # NearestNeighbors moved from cluster._dbscan to cluster._neighbors; LOF holds one.
+    model = LOF(n_neighbors=5).fit(X)
+    path = model.save(tmp_path / "lof.oddseq")
+    moved = "oddseq.cluster._neighbors:NearestNeighbors"
+    old = "oddseq.cluster._dbscan:NearestNeighbors"
+    with zipfile.ZipFile(path) as archive:
+        assert moved in archive.read("oddseq.json").decode()
+
+    def change(manifest):
+        text = json.dumps(manifest).replace(moved, old)
+        manifest.clear()
+        manifest.update(json.loads(text))
+
+    before = _rewrite(path, tmp_path / "before_move.oddseq", change)
+    with zipfile.ZipFile(before) as archive:
+        assert moved not in archive.read("oddseq.json").decode()
+    loaded = oddseq.load(before)
+    np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
 # --- refusals -------------------------------------------------------------------------
 
 

@@ -2,9 +2,10 @@
 mini-batch K-means and DBSCAN, with the exact neighbour index DBSCAN searches; all in
 C++ with OpenMP and SIMD."""
 
-from ._dbscan import DBSCAN, NearestNeighbors, suggest_eps
+from ._dbscan import DBSCAN
 from ._kmeans import KMeans, kmeans_plusplus
 from ._minibatch import MiniBatchKMeans
+from ._neighbors import NearestNeighbors, suggest_eps
 
 __all__ = [
     "DBSCAN",
