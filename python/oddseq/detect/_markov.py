@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
-from ..encode._count_timing import _check_sequences
+from ..encode._base import _check_sequences
 from ..utils._deprecation import renamed_parameters
 from ..utils._params import Integer, Options, Real
 from ..utils._validation import check_positive_int, resolve_threads

@@ -6,6 +6,7 @@ the sequence ids.
 """
 
 from ._automation import AutomationEncoder
+from ._base import SequenceEncoder
 from ._behaviour import (
     DiversityEncoder,
     EncoderUnion,
@@ -13,7 +14,7 @@ from ._behaviour import (
     TransitionEncoder,
     default_encoder,
 )
-from ._count_timing import CountTimingEncoder, SequenceEncoder
+from ._count_timing import CountTimingEncoder
 from ._counts import CountEncoder
 from ._recency import DecayEncoder, MinHashEncoder
 

@@ -10,8 +10,8 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from ..sequences._sequences import _duration_ns
 from ..utils._validation import check_positive_float, check_positive_int, resolve_threads
+from ._base import SequenceEncoder, _check_timed_sequences
 from ._behaviour import _fitted_time_zone, _utc_offset_table
-from ._count_timing import SequenceEncoder, _check_timed_sequences
 
 __all__ = ["AutomationEncoder", "HUMAN_THINK_TIME_S"]
 

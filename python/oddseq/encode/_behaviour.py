@@ -12,12 +12,8 @@ from .. import _core
 from ..sequences import Sequences
 from ..sequences._sequences import _duration_ns
 from ..utils._validation import resolve_threads
-from ._count_timing import (
-    CountTimingEncoder,
-    SequenceEncoder,
-    _check_sequences,
-    _check_timed_sequences,
-)
+from ._base import SequenceEncoder, _check_sequences, _check_timed_sequences
+from ._count_timing import CountTimingEncoder
 from ._counts import category_of_items
 
 __all__ = [

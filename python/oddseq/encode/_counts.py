@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from ..sequences import Sequences
 from ..utils._validation import check_positive_int, resolve_threads
-from ._count_timing import SequenceEncoder, _check_sequences
+from ._base import SequenceEncoder, _check_sequences
 
 __all__ = ["CountEncoder"]
 

@@ -13,8 +13,8 @@ from .. import _core
 from ..sequences import Sequences
 from ..sequences._sequences import _duration_ns, _times_to_ns
 from ..utils._validation import check_positive_int, check_random_state, resolve_threads
+from ._base import SequenceEncoder, _check_sequences, _check_timed_sequences
 from ._behaviour import _vocabulary_codes
-from ._count_timing import SequenceEncoder, _check_sequences, _check_timed_sequences
 from ._counts import _element_codes
 
 __all__ = ["DecayEncoder", "MinHashEncoder"]

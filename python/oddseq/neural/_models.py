@@ -18,7 +18,7 @@ from ..detect._threshold import (
     normal_cut,
     tail_cut,
 )
-from ..encode._count_timing import _check_sequences
+from ..encode._base import _check_sequences
 from ..utils._validation import check_positive_int, check_random_state
 
 __all__ = ["LSTMDetector", "SequenceAutoencoder", "TransformerDetector"]
