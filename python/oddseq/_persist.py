@@ -70,6 +70,11 @@ _QUALNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 #: before the move still load (pure moves only: the saved state is unchanged).
 _MOVED = {
     "oddseq.cluster._dbscan:NearestNeighbors": "oddseq.cluster._neighbors:NearestNeighbors",
+    "oddseq.preprocessing._more:MinMaxScaler": "oddseq.preprocessing._scalers:MinMaxScaler",
+    "oddseq.preprocessing._more:RobustScaler": "oddseq.preprocessing._scalers:RobustScaler",
+    "oddseq.preprocessing._more:PCA": "oddseq.preprocessing._pca:PCA",
+    "oddseq.preprocessing._more:Imputer": "oddseq.preprocessing._cleaning:Imputer",
+    "oddseq.preprocessing._more:OutlierClipper": "oddseq.preprocessing._cleaning:OutlierClipper",
 }
 
 

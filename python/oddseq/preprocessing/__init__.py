@@ -1,9 +1,10 @@
 """Preprocessing transformers (scikit-learn compatible): scaling, PCA, imputation,
 outlier clipping, and a data-quality report."""
 
-from ._more import PCA, Imputer, MinMaxScaler, OutlierClipper, RobustScaler
+from ._cleaning import Imputer, OutlierClipper
+from ._pca import PCA
 from ._quality import quality_report
-from ._scalers import LogScaler, StandardScaler
+from ._scalers import LogScaler, MinMaxScaler, RobustScaler, StandardScaler
 
 __all__ = [
     "PCA",

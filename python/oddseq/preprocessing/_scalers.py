@@ -8,8 +8,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._persist import SaveMixin
 from ..utils._validation import validate_matrix
+from ._base import _FloatTransformer
 
-__all__ = ["LogScaler", "StandardScaler"]
+__all__ = ["LogScaler", "MinMaxScaler", "RobustScaler", "StandardScaler"]
 
 
 class StandardScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator):
@@ -149,3 +150,64 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.positive_only = not self.signed
         return tags
+
+
+class MinMaxScaler(_FloatTransformer):
+    """Scale each feature to [0, 1] from its training minimum and maximum (constant
+    features map to 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> MinMaxScaler().fit_transform(np.array([[1.0], [3.0], [2.0]])).ravel().tolist()
+    [0.0, 1.0, 0.5]
+    """
+
+    def fit(self, X, y=None):
+        X = validate_matrix(self, X, reset=True)
+        self.data_min_ = X.min(axis=0).astype(np.float64)
+        self.data_max_ = X.max(axis=0).astype(np.float64)
+        span = self.data_max_ - self.data_min_
+        self.scale_ = np.where(span > 0, span, 1.0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "scale_")
+        X = validate_matrix(self, X, reset=False)
+        return ((X - self.data_min_) / self.scale_).astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        check_is_fitted(self, "scale_")
+        X = validate_matrix(self, X, reset=False)
+        return (X * self.scale_ + self.data_min_).astype(X.dtype, copy=False)
+
+
+class RobustScaler(_FloatTransformer):
+    """Centre on the median and divide by the interquartile range: outliers (the odd
+    entities themselves) barely move the scale. Features with zero IQR keep scale 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0], [2.0], [3.0], [4.0], [1000.0]])
+    >>> RobustScaler().fit_transform(X).ravel().tolist()
+    [-1.0, -0.5, 0.0, 0.5, 498.5]
+    """
+
+    def fit(self, X, y=None):
+        X = validate_matrix(self, X, reset=True)
+        q1, median, q3 = np.percentile(X.astype(np.float64), [25, 50, 75], axis=0)
+        self.center_ = median
+        iqr = q3 - q1
+        self.scale_ = np.where(iqr > 0, iqr, 1.0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "scale_")
+        X = validate_matrix(self, X, reset=False)
+        return ((X - self.center_) / self.scale_).astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        check_is_fitted(self, "scale_")
+        X = validate_matrix(self, X, reset=False)
+        return (X * self.scale_ + self.center_).astype(X.dtype, copy=False)
