@@ -388,8 +388,18 @@ def plot_explanation(explanation, row=None, *, ax=None):
     >>> ax.get_title() == f"why {odd} stands out"
     True
     """
-    if hasattr(explanation, "table_") and hasattr(explanation, "explain"):  # a pipeline
-        row = explanation.table_.index[0] if row is None else row
+    from ._pipeline import AnomalyPipeline
+
+    if isinstance(explanation, AnomalyPipeline):
+        if row is None:
+            table = getattr(explanation, "table_", None)
+            if table is None or table.empty:
+                raise ValueError(
+                    "this pipeline keeps no ranked table to take its top entity from (a "
+                    "loaded model, or the one oddseq.dask returns): pass the entity's id, "
+                    "plot_explanation(pipeline, entity_id)"
+                )
+            row = table.index[0]
         explanation = explanation.explain([row])
     if not isinstance(explanation, pd.DataFrame) or "deviation" not in explanation:
         raise TypeError("explanation must be the DataFrame a detector's explain() returns")

@@ -172,3 +172,16 @@ def test_explanation_png_names_the_entity_in_the_data_units(shop, tmp_path):
     _texts_inside_and_apart(ax.figure, tmp_path / "why.png")
     with pytest.raises(ValueError, match="not among the ids"):
         pipe.explain(seqs, ["nobody"])
+
+
+def test_explanation_of_a_pipeline_without_its_table_asks_for_the_id(shop):
+    from oddseq import AnomalyPipeline
+
+    _, seqs = shop
+    pipe = AnomalyPipeline().fit(seqs)
+    odd = pipe.table_.index[0]
+    assert plot.plot_explanation(pipe).get_title() == f"why {odd} stands out"  # the top
+    pipe.table_ = None  # as the pipeline oddseq.dask returns it: the table is the cluster's
+    with pytest.raises(ValueError, match=r"plot_explanation\(pipeline, entity_id\)"):
+        plot.plot_explanation(pipe)
+    assert plot.plot_explanation(pipe, odd).get_title() == f"why {odd} stands out"

@@ -854,7 +854,9 @@ def detect_anomalies(
         ``dd.read_csv("events-*.csv")``.
     entity, event, time, item, value, session_gap, contamination, n_clusters,
     random_state, false_alarm_rate, min_events, time_unit, time_format, dayfirst, dropna
-        As :func:`oddseq.detect_anomalies`.
+        As :func:`oddseq.detect_anomalies`; except that ``item`` feeds the item features
+        only: the group stage that ``groups="auto"`` runs there on one machine is not
+        run on Dask (no ``group`` column; ``oddseq.graph.GroupDetector`` on a sample).
     method : {"auto", "kmeans", "pca", "robust_z"}, default="auto"
         The methods fitted over partitions (``DASK_METHODS``).
     progress : bool, default=False
