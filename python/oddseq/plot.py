@@ -266,7 +266,7 @@ def plot_timeline(seqs, entity, *, session_gap=None, ax=None):
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['buy', 'cart', 'pv']
     """
-    from .sequences._sequences import _duration_ns
+    from .utils._time import duration_ns
 
     s = _one_sequence(seqs, entity)
     if seqs.times is None:
@@ -282,7 +282,7 @@ def plot_timeline(seqs, entity, *, session_gap=None, ax=None):
     row = {t: i for i, t in enumerate(types)}
     ax = _axes(ax)
     if session_gap is not None:
-        gap = _duration_ns(session_gap, "session_gap")
+        gap = duration_ns(session_gap, "session_gap")
         ns = seqs.times[begin:end]
         starts = np.r_[0, np.flatnonzero(np.diff(ns) > gap) + 1]
         stops = np.r_[starts[1:] - 1, ns.size - 1]

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
-from ..sequences._sequences import _duration_ns
+from ..utils._time import duration_ns
 from ..utils._validation import check_positive_float, check_positive_int, resolve_threads
 from ._base import SequenceEncoder, _check_timed_sequences
 from ._behaviour import _fitted_time_zone, _utc_offset_table
@@ -41,7 +41,7 @@ def _tolerance_ns(value, name: str) -> int:
     """A duration >= 0 as int64 ns (0 allowed: exact repeats only)."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == 0:
         return 0
-    return _duration_ns(value, name)
+    return duration_ns(value, name)
 
 
 class AutomationEncoder(SequenceEncoder):

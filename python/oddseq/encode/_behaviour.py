@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..sequences import Sequences
-from ..sequences._sequences import _duration_ns
+from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._base import SequenceEncoder, _check_sequences, _check_timed_sequences
 from ._count_timing import CountTimingEncoder
@@ -103,7 +103,7 @@ class TemporalEncoder(SequenceEncoder):
 
     def fit(self, X, y=None):
         seqs = self._check_timed(X, "fit")
-        _duration_ns(self.session_gap, "session_gap")
+        duration_ns(self.session_gap, "session_gap")
         self.time_zone_ = _fitted_time_zone(self.time_zone, seqs)
         self.n_features_out_ = len(self.get_feature_names_out())
         return self
@@ -120,7 +120,7 @@ class TemporalEncoder(SequenceEncoder):
             seqs.times,
             table,
             first_hour,
-            _duration_ns(self.session_gap, "session_gap"),
+            duration_ns(self.session_gap, "session_gap"),
             resolve_threads(self.n_threads),
         )
         if not self.profiles:
@@ -304,7 +304,7 @@ class DiversityEncoder(SequenceEncoder):
                 )
             funnel = dict(self.funnel)
         self.funnel_ = funnel
-        self.session_gap_ns_ = _duration_ns(self.session_gap, "session_gap")
+        self.session_gap_ns_ = duration_ns(self.session_gap, "session_gap")
         self.has_items_ = seqs.items is not None
         self.has_categories_ = self.item_categories is not None
         if self.has_categories_:

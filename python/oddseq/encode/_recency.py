@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..sequences import Sequences
-from ..sequences._sequences import _duration_ns, _times_to_ns
+from ..utils._time import duration_ns, times_to_ns
 from ..utils._validation import check_positive_int, check_random_state, resolve_threads
 from ._base import SequenceEncoder, _check_sequences, _check_timed_sequences
 from ._behaviour import _vocabulary_codes
@@ -58,13 +58,13 @@ class DecayEncoder(SequenceEncoder):
 
     def fit(self, X, y=None):
         seqs = self._timed(X, "fit")
-        _duration_ns(self.half_life, "half_life")
+        duration_ns(self.half_life, "half_life")
         self.event_labels_ = seqs.event_labels
         if isinstance(self.reference, str) and self.reference in ("fit", "latest"):
             self.reference_ns_ = int(seqs.times.max()) if self.reference == "fit" else None
         else:
             try:
-                ns, bad, _ = _times_to_ns(pd.Series([self.reference]), "s", "reference")
+                ns, bad, _ = times_to_ns(pd.Series([self.reference]), "s", "reference")
             except TypeError:
                 raise ValueError(
                     "reference must be 'fit', 'latest', a timestamp or seconds since the "
@@ -88,7 +88,7 @@ class DecayEncoder(SequenceEncoder):
             n + 1,
             seqs.times,
             reference,
-            _duration_ns(self.half_life, "half_life"),
+            duration_ns(self.half_life, "half_life"),
             resolve_threads(self.n_threads),
         )
         features = np.ascontiguousarray(np.delete(features, n, axis=1))  # unseen-type column

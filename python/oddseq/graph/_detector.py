@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..exceptions import DataWarning
-from ..sequences._sequences import _duration_ns
+from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._graph import events_for_graph
 from ._null import block_significance, poisson_surprise
@@ -251,7 +251,7 @@ class GroupDetector(BaseEstimator):
     def _check_params(self):
         if self.method not in _METHODS:
             raise ValueError(f"method must be one of {list(_METHODS)}, got {self.method!r}")
-        window_ns = _duration_ns(self.window, "window")
+        window_ns = duration_ns(self.window, "window")
         c = self.c
         if isinstance(c, bool) or not isinstance(c, numbers.Real) or not np.isfinite(c) or c <= 1:
             raise ValueError(f"c must be a finite number > 1 (log(degree + c) > 0), got {c!r}")

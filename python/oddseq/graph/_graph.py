@@ -7,7 +7,8 @@ import pandas as pd
 
 from .. import _core
 from ..sequences import Sequences
-from ..sequences._sequences import _factorize, _times_to_ns
+from ..sequences._sequences import _factorize
+from ..utils._time import times_to_ns
 from ..utils._validation import resolve_threads
 
 __all__ = ["EntityObjectGraph", "events_for_graph"]
@@ -82,7 +83,7 @@ def events_for_graph(
         )
     times = tz = None
     if time is not None:
-        times, bad_time, tz = _times_to_ns(X[time], time_unit, time)
+        times, bad_time, tz = times_to_ns(X[time], time_unit, time)
         if bad_time is not None:
             raise ValueError(
                 f"time column {time!r} has {int(bad_time.sum())} missing value(s); drop "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-import re
 import warnings
 
 import numpy as np
@@ -11,32 +10,13 @@ import pandas as pd
 
 from .. import _core
 from ..exceptions import DataWarning
-from ..utils._time import UNIT_TO_NS, parse_times
+from ..utils._time import UNIT_TO_NS, duration_ns, times_to_ns
 from ..utils._validation import check_positive_int, resolve_threads
 
 __all__ = ["Sequences"]
 
 #: Factors from a numeric ``time_unit`` to the internal unit, int64 nanoseconds (UTC).
 _UNIT_TO_NS = UNIT_TO_NS
-_INT64_MAX = np.iinfo(np.int64).max
-
-
-_DURATION_UNITS_NS = {
-    "ns": 1,
-    "us": 1_000,
-    "ms": 1_000_000,
-    "s": 10**9,
-    "sec": 10**9,
-    "m": 60 * 10**9,
-    "min": 60 * 10**9,
-    "h": 3600 * 10**9,
-    "hr": 3600 * 10**9,
-    "d": 86_400 * 10**9,
-    "day": 86_400 * 10**9,
-    "days": 86_400 * 10**9,
-    "w": 7 * 86_400 * 10**9,
-}
-_SIMPLE_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*$")
 
 
 def _check_values(values: np.ndarray, name: str) -> np.ndarray:
@@ -50,63 +30,6 @@ def _check_values(values: np.ndarray, name: str) -> np.ndarray:
             "missing"
         )
     return values
-
-
-def _check_ns_range(ns: float, value, name: str) -> int:
-    """ns rounded to an int when it fits the int64 nanoseconds the core counts in (about
-    292 years); a ValueError, not an OverflowError, when it does not."""
-    if not ns < _INT64_MAX:
-        raise ValueError(
-            f"{name} is too long: {value!r} does not fit in int64 nanoseconds (at most about "
-            "292 years); pass a shorter duration"
-        )
-    return int(round(ns))
-
-
-def _duration_ns(value, name: str) -> int:
-    """A positive duration as int64 ns: a number of seconds, a string like "30min" or
-    "1d", or a Timedelta."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be seconds (a number), a string like '30min' or a Timedelta")
-    if isinstance(value, numbers.Real):
-        if not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be > 0 seconds, got {value}")
-        return max(1, _check_ns_range(float(value) * 1e9, value, name))
-    if isinstance(value, str):
-        # Plain "<number><unit>" parsed here: pandas is deprecating lower-case units.
-        match = _SIMPLE_DURATION.match(value)
-        if match and match.group(2).lower() in _DURATION_UNITS_NS:
-            ns = float(match.group(1)) * _DURATION_UNITS_NS[match.group(2).lower()]
-            ns = _check_ns_range(ns, value, name)
-            if ns <= 0:
-                raise ValueError(f"{name} must be a positive duration, got {value!r}")
-            return ns
-    try:
-        delta = pd.Timedelta(value)
-    except OverflowError:
-        _check_ns_range(np.inf, value, name)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be seconds (a number), a string like '30min' or a Timedelta, "
-            f"got {value!r}"
-        ) from None
-    if pd.isna(delta) or delta.value <= 0:
-        raise ValueError(f"{name} must be a positive duration, got {value!r}")
-    return int(delta.value)
-
-
-def _times_to_ns(
-    column: pd.Series | np.ndarray,
-    time_unit: str,
-    name: str,
-    time_format: str | None = None,
-    dayfirst: bool | None = None,
-):
-    """(int64 ns since epoch UTC, bad-row mask or None, time zone name or None): the
-    one parser of :mod:`oddseq.utils._time`."""
-    return parse_times(
-        column, name, time_unit=time_unit, time_format=time_format, dayfirst=dayfirst
-    )
 
 
 def _factorize(
@@ -176,7 +99,7 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
     if len(df) == 0:
         raise ValueError("df has no rows; an event log needs at least one event")
     if session_gap is not None:
-        _duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
+        duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
     value = roles["value"]
     if value is not None and df[value].dtype.kind not in "fiub":
         raise TypeError(f"value column {value!r} must be numeric, got dtype {df[value].dtype}")
@@ -360,7 +283,7 @@ class Sequences:
             bad = {entity: entity_codes < 0, event: event_codes < 0}
         times = tz = None
         if time is not None:
-            times, bad_time, tz = _times_to_ns(
+            times, bad_time, tz = times_to_ns(
                 df[time], time_unit, time, time_format=time_format, dayfirst=dayfirst
             )
             if bad_time is not None:
@@ -494,7 +417,7 @@ class Sequences:
         n_seq = offsets.size - 1
         ns = None
         if times is not None:
-            ns, bad, tz_found = _times_to_ns(np.asarray(times), time_unit, "times")
+            ns, bad, tz_found = times_to_ns(np.asarray(times), time_unit, "times")
             tz = tz or tz_found
             if ns.size != events.size:
                 raise ValueError("times must have one entry per event")
@@ -724,7 +647,7 @@ class Sequences:
         ([2, 1], [(0, 0), (0, 1)])
         """
         self._need_times("session")
-        max_gap = _duration_ns(gap, "gap")
+        max_gap = duration_ns(gap, "gap")
         offsets, parent, number = _core.split_by_gap(
             self.offsets, self.times, max_gap, resolve_threads(n_threads)
         )
@@ -778,8 +701,8 @@ class Sequences:
         [2, 1, 1]
         """
         self._need_times("time_windows")
-        width_ns = _duration_ns(width, "width")
-        step_ns = width_ns if step is None else _duration_ns(step, "step")
+        width_ns = duration_ns(width, "width")
+        step_ns = width_ns if step is None else duration_ns(step, "step")
         starts, stops, parent, origin = _core.time_windows(
             self.offsets, self.times, width_ns, step_ns, resolve_threads(n_threads)
         )

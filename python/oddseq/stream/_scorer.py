@@ -14,8 +14,7 @@ import pandas as pd
 from .. import _core
 from .._reasons import ALERT_FEATURES, alert_reasons, alert_reasons_at
 from ..encode import CountTimingEncoder, DiversityEncoder
-from ..sequences._sequences import _duration_ns, _times_to_ns
-from ..utils._time import UNIT_TO_NS
+from ..utils._time import UNIT_TO_NS, duration_ns, times_to_ns
 from ._model import stream_model
 
 __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
@@ -287,8 +286,8 @@ class StreamScorer:
             )
         self._check_pipeline()
         self._check_roles()
-        lateness_ns = 0 if _is_zero(lateness) else _duration_ns(lateness, "lateness")
-        ttl_ns = 0 if ttl is None else _duration_ns(ttl, "ttl")
+        lateness_ns = 0 if _is_zero(lateness) else duration_ns(lateness, "lateness")
+        ttl_ns = 0 if ttl is None else duration_ns(ttl, "ttl")
         for name, number, low in (
             ("max_entities", max_entities, 1),
             ("max_exact_items", max_exact_items, 1),
@@ -483,7 +482,7 @@ class StreamScorer:
                     bad |= missing
         times = None
         if self._has_times:
-            times, bad_time, _ = _times_to_ns(events[self.time], self.time_unit, self.time)
+            times, bad_time, _ = times_to_ns(events[self.time], self.time_unit, self.time)
             if bad_time is not None:
                 bad |= bad_time
         if bad.any():
@@ -783,7 +782,7 @@ class StreamScorer:
         column = pd.Series([time])
         if isinstance(time, int) and column.dtype == object:  # beyond int64: out of range
             column = column.astype(np.float64)
-        ns, bad, _ = _times_to_ns(column, self.time_unit, self.time or "time")
+        ns, bad, _ = times_to_ns(column, self.time_unit, self.time or "time")
         return None if bad is not None else int(ns[0])
 
     def _score_python(self, keys):

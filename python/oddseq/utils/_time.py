@@ -11,13 +11,14 @@ shows both readings: ``dayfirst`` or ``time_format`` decides, never a silent gue
 
 from __future__ import annotations
 
+import numbers
 import re
 import warnings
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["UNIT_TO_NS", "guess_unit", "parse_times"]
+__all__ = ["UNIT_TO_NS", "duration_ns", "guess_unit", "parse_times", "times_to_ns"]
 
 #: Factors from a numeric ``time_unit`` to the internal unit, int64 nanoseconds (UTC).
 UNIT_TO_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
@@ -26,6 +27,22 @@ _INT64_MAX = np.iinfo(np.int64).max
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?!\d)")
 _YEAR_FIRST = re.compile(r"^\s*[+-]?\d{4}-\d{1,2}-\d{1,2}")
 _SAMPLE = 200_000
+_DURATION_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "ms": 1_000_000,
+    "s": 10**9,
+    "sec": 10**9,
+    "m": 60 * 10**9,
+    "min": 60 * 10**9,
+    "h": 3600 * 10**9,
+    "hr": 3600 * 10**9,
+    "d": 86_400 * 10**9,
+    "day": 86_400 * 10**9,
+    "days": 86_400 * 10**9,
+    "w": 7 * 86_400 * 10**9,
+}
+_SIMPLE_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*$")
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
@@ -300,3 +317,60 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
         raise ValueError(
             f"column {name!r} holds neither numbers nor dates that can be read ({detail}); {hint}"
         ) from None
+
+
+def _check_ns_range(ns: float, value, name: str) -> int:
+    """ns rounded to an int when it fits the int64 nanoseconds the core counts in (about
+    292 years); a ValueError, not an OverflowError, when it does not."""
+    if not ns < _INT64_MAX:
+        raise ValueError(
+            f"{name} is too long: {value!r} does not fit in int64 nanoseconds (at most about "
+            "292 years); pass a shorter duration"
+        )
+    return int(round(ns))
+
+
+def duration_ns(value, name: str) -> int:
+    """A positive duration as int64 ns: a number of seconds, a string like "30min" or
+    "1d", or a Timedelta."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be seconds (a number), a string like '30min' or a Timedelta")
+    if isinstance(value, numbers.Real):
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be > 0 seconds, got {value}")
+        return max(1, _check_ns_range(float(value) * 1e9, value, name))
+    if isinstance(value, str):
+        # Plain "<number><unit>" parsed here: pandas is deprecating lower-case units.
+        match = _SIMPLE_DURATION.match(value)
+        if match and match.group(2).lower() in _DURATION_UNITS_NS:
+            ns = float(match.group(1)) * _DURATION_UNITS_NS[match.group(2).lower()]
+            ns = _check_ns_range(ns, value, name)
+            if ns <= 0:
+                raise ValueError(f"{name} must be a positive duration, got {value!r}")
+            return ns
+    try:
+        delta = pd.Timedelta(value)
+    except OverflowError:
+        _check_ns_range(np.inf, value, name)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be seconds (a number), a string like '30min' or a Timedelta, "
+            f"got {value!r}"
+        ) from None
+    if pd.isna(delta) or delta.value <= 0:
+        raise ValueError(f"{name} must be a positive duration, got {value!r}")
+    return int(delta.value)
+
+
+def times_to_ns(
+    column: pd.Series | np.ndarray,
+    time_unit: str,
+    name: str,
+    time_format: str | None = None,
+    dayfirst: bool | None = None,
+):
+    """(int64 ns since epoch UTC, bad-row mask or None, time zone name or None):
+    :func:`parse_times` with the unit passed by position."""
+    return parse_times(
+        column, name, time_unit=time_unit, time_format=time_format, dayfirst=dayfirst
+    )
