@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -17,6 +19,12 @@ namespace py = pybind11;
 // here is a TypeError from overload resolution rather than a silent copy.
 template <class T>
 using CArray = py::array_t<T, py::array::c_style>;
+
+// A 2-D input array, or an invalid_argument (ValueError) naming it.
+template <class T>
+void require_matrix(const CArray<T>& x, const char* name) {
+  if (x.ndim() != 2) throw std::invalid_argument(std::string(name) + " must be 2-D");
+}
 
 // Hands a vector's buffer to NumPy without copying: the capsule owns the moved vector.
 template <class T>

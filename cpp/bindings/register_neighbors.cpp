@@ -1,9 +1,9 @@
+// The exact neighbour index (KdTree): k-nearest and radius queries.
 #include <map>
 #include <memory>
 #include <string>
 
 #include "common.hpp"
-#include "oddseq/cluster/dbscan.hpp"
 #include "oddseq/neighbors/kdtree.hpp"
 
 namespace oddseq::bindings {
@@ -11,70 +11,6 @@ namespace oddseq::bindings {
 namespace {
 
 using neighbors::KdTree;
-
-void require_matrix(const CArray<double>& x, const char* name) {
-  if (x.ndim() != 2) throw std::invalid_argument(std::string(name) + " must be 2-D");
-}
-
-cluster::DbscanAlgorithm parse_dbscan_algorithm(const std::string& name) {
-  if (name == "auto") return cluster::DbscanAlgorithm::automatic;
-  if (name == "grid") return cluster::DbscanAlgorithm::grid;
-  if (name == "kdtree") return cluster::DbscanAlgorithm::kdtree;
-  if (name == "brute") return cluster::DbscanAlgorithm::brute;
-  throw std::invalid_argument("unknown DBSCAN algorithm '" + name + "'");
-}
-
-const char* dbscan_algorithm_name(cluster::DbscanAlgorithm algorithm) {
-  switch (algorithm) {
-    case cluster::DbscanAlgorithm::grid:
-      return "grid";
-    case cluster::DbscanAlgorithm::brute:
-      return "brute";
-    default:
-      return "kdtree";
-  }
-}
-
-py::tuple dbscan(const CArray<double>& x, double eps, double min_samples,
-                 const std::optional<CArray<double>>& weights, const std::string& metric,
-                 const std::string& algorithm, std::int64_t leaf_size, int n_threads) {
-  require_matrix(x, "X");
-  if (weights && weights->size() != x.shape(0)) {
-    throw std::invalid_argument("sample_weight length differs from the number of rows");
-  }
-  const auto chosen_metric = neighbors::parse_metric(metric);
-  const auto chosen = parse_dbscan_algorithm(algorithm);
-  cluster::DbscanResult result;
-  {
-    py::gil_scoped_release release;  // every phase runs on OpenMP threads; polls Ctrl-C
-    result = cluster::dbscan(x.data(), x.shape(0), x.shape(1), eps, min_samples,
-                             data_or_null(weights), chosen_metric, chosen, leaf_size, n_threads);
-  }
-  py::array_t<bool> is_core(static_cast<py::ssize_t>(result.is_core.size()));
-  std::copy(result.is_core.begin(), result.is_core.end(), is_core.mutable_data());
-  return py::make_tuple(to_numpy(std::move(result.labels)), is_core, result.n_clusters,
-                        dbscan_algorithm_name(result.used));
-}
-
-py::array_t<std::int64_t> dbscan_assign(const CArray<double>& core_points,
-                                        const CArray<std::int64_t>& core_labels,
-                                        const CArray<double>& x, double eps,
-                                        const std::string& metric, int n_threads) {
-  require_matrix(core_points, "core points");
-  require_matrix(x, "X");
-  if (core_points.shape(1) != x.shape(1) || core_labels.size() != core_points.shape(0)) {
-    throw std::invalid_argument("core points, their labels and X do not match");
-  }
-  const auto chosen_metric = neighbors::parse_metric(metric);
-  std::vector<std::int64_t> labels;
-  {
-    py::gil_scoped_release release;
-    labels =
-        cluster::dbscan_assign(core_points.data(), core_labels.data(), core_points.shape(0),
-                               x.data(), x.shape(0), x.shape(1), eps, chosen_metric, n_threads);
-  }
-  return to_numpy(std::move(labels));
-}
 
 std::unique_ptr<KdTree> make_tree(const CArray<double>& x, const std::string& metric,
                                   std::int64_t leaf_size, int n_threads, const std::string& frame) {
@@ -148,12 +84,6 @@ py::array_t<std::int64_t> radius_count(const KdTree& tree, const CArray<double>&
 }  // namespace
 
 void register_neighbors(py::module_& m) {
-  m.def("dbscan", &dbscan, py::arg("x").noconvert(), py::arg("eps"), py::arg("min_samples"),
-        py::arg("sample_weight").noconvert(), py::arg("metric"), py::arg("algorithm"),
-        py::arg("leaf_size"), py::arg("n_threads"));
-  m.def("dbscan_assign", &dbscan_assign, py::arg("core_points").noconvert(),
-        py::arg("core_labels").noconvert(), py::arg("x").noconvert(), py::arg("eps"),
-        py::arg("metric"), py::arg("n_threads"));
   py::class_<KdTree>(m, "KdTree")
       .def(py::init(&make_tree), py::arg("x").noconvert(), py::arg("metric"), py::arg("leaf_size"),
            py::arg("n_threads"), py::arg("frame") = "automatic")
