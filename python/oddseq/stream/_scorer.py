@@ -154,9 +154,17 @@ def _missing(column: pd.Series):
 
 
 def _hash_keys(values) -> np.ndarray:
-    """64-bit keys of ids: integers by value (also when a missing id made their column
-    float: 7.0 is the id 7), everything else by its text."""
+    """64-bit keys of ids, as update_one keys one id: integers in int64's range by value
+    (also when a missing id made their column float: 7.0 is the id 7), everything else
+    by its text."""
     array = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if array.dtype.kind == "u" and array.dtype.itemsize == 8:
+        # Ids beyond int64 by their text, as update_one keys a Python int that large.
+        beyond = array >= np.uint64(2**63)
+        if beyond.any():
+            keys = pd.util.hash_array(array.astype(np.int64))
+            keys[beyond] = _object_keys(array[beyond].astype(object))
+            return keys
     if array.dtype.kind in "iub":
         return pd.util.hash_array(array.astype(np.int64, copy=False))
     if (
@@ -171,9 +179,20 @@ def _hash_keys(values) -> np.ndarray:
             return _core.stream_hash_texts(array)
         except TypeError:
             pass
-    # Each id's own text: numpy's fixed-width str dtype would drop trailing NUL characters.
-    texts = np.fromiter((str(v) for v in array.ravel()), dtype=object, count=array.size)
-    return pd.util.hash_array(texts)
+    return _object_keys(array.ravel())
+
+
+def _object_keys(array) -> np.ndarray:
+    """Ids of mixed types one by one, as update_one keys them: ints (in int64's range by
+    value, beyond it by text) and str in C++, anything else by its own text (str(v), not
+    numpy's fixed-width str dtype, which would drop trailing NUL characters)."""
+
+    def key(v):
+        if isinstance(v, np.integer):
+            v = int(v)
+        return _core.stream_hash_id(v if isinstance(v, (int, str)) else str(v))
+
+    return np.fromiter((key(v) for v in array), dtype=np.uint64, count=array.size)
 
 
 class StreamScorer:

@@ -497,7 +497,18 @@ def test_text_id_columns_hash_as_pandas_hashes_them(texts):
     expected = pd.util.hash_array(column)
     np.testing.assert_array_equal(_hash_keys(column), expected)
     np.testing.assert_array_equal(_hash_keys(column[::-2]), expected[::-2])  # strided
-    mixed = np.array([*texts, 5], dtype=object)  # not all text: pandas' path, by each text
+    mixed = np.array([*texts, 5], dtype=object)  # not all text: one by one, 5 by value
     np.testing.assert_array_equal(
-        _hash_keys(mixed), pd.util.hash_array(np.array([*texts, "5"], dtype=object))
+        _hash_keys(mixed), [*expected, *pd.util.hash_array(np.array([5]))]
     )
+
+
+def test_uint64_ids_beyond_int64_key_as_update_one_keys_them():
+    from oddseq import _core
+    from oddseq.stream._scorer import _hash_keys
+
+    ids = np.array([7, 2**63, 2**64 - 1], dtype=np.uint64)
+    # A column and one id at a time agree: in int64's range by value, beyond it by text.
+    assert _hash_keys(ids).tolist() == [_core.stream_hash_id(int(v)) for v in ids]
+    assert _hash_keys(ids[:1]).tolist() == pd.util.hash_array(np.array([7])).tolist()
+    assert _hash_keys(pd.Series(ids)).tolist() == _hash_keys(ids.astype(object)).tolist()
