@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -609,61 +610,34 @@ class AnomalyPipeline(SaveMixin):
         self.normal_ = bool(normal)
         self._explain_rows = {}  # what explain(entity_ids) reads (see _remember)
         self.detector_ = self._detector(len(seqs))
-        if self.method in _SEQUENCE_METHODS:
-            with step(
-                f"fitting the {self.method} model on {len(seqs):,} sequences", enabled=self.progress
-            ):
-                with _own_cut_only(self.normal_):
-                    self.detector_.fit(seqs)
-            with step("threshold", enabled=self.progress):
-                self._set_threshold(seqs, self.detector_.decision_scores_)
-            self.table_ = self._markov_table(seqs, self.detector_.decision_scores_)
-            return self
-        with step(f"encoding {len(seqs):,} sequences", enabled=self.progress):
-            self.encoder_ = self._new_encoder().fit(seqs)
-            raw = self._features(seqs, fitting=True)
-            names = list(self.encoder_.get_feature_names_out())
-            side = [] if self.entity_features is None else list(self.entity_features.columns)
-            clash = sorted(set(map(str, side)) & set(names))
-            if clash:
-                raise ValueError(
-                    f"entity_features columns {clash} have the names of behaviour features; "
-                    "rename them"
-                )
-            self.feature_names_ = np.asarray(names + [str(c) for c in side], dtype=object)
-        # Counted stages: scaling, the detector, the cut (one per fold when it is
-        # calibrated out of fold), the reasons.
+        stage = self._input_stage()
+        # Counted stages: the input's own (encoding and scaling for a detector of
+        # features), the detector, the cut (one per fold when it is calibrated out of
+        # fold), the reasons.
         folds = self.n_folds if (self.normal_ and self.contamination == "auto") else 1
         with bar(
             f"modelling {len(seqs):,} sequences",
-            total=3 + folds,
+            total=stage.n_steps + 2 + folds,
             unit="stage",
             enabled=self.progress,
         ) as progress:
-            progress.set_postfix_str("scaling")
-            # What "typical" may say in a reason: a value the training data actually took.
-            self._raw_range = (raw.min(axis=0), raw.max(axis=0))
-            self.evidence_ = EvidenceShrinker(self.evidence_prior).fit(
-                raw, seqs.lengths, self.feature_names_, n_fixed=len(side)
-            )
-            shrunk = self.evidence_.transform(raw, seqs.lengths)
-            self.log_scaler_ = LogScaler(signed=True).fit(shrunk)
-            self.z_scaler_ = StandardScaler().fit(self.log_scaler_.transform(shrunk))
-            if self.normal_:
-                self.z_scaler_.scale_ = _normal_only_scale(self.z_scaler_.var_, len(seqs))
-            X = self.z_scaler_.transform(self.log_scaler_.transform(shrunk))
-            progress.update(1)
+            data = stage.fit(self, seqs, progress)
             progress.set_postfix_str(f"fitting {type(self.detector_).__name__}")
             with _own_cut_only(self.normal_):
-                self.detector_.fit(X)
+                self.detector_.fit(data.X)
             progress.update(1)
             progress.set_postfix_str("threshold")
-            self._set_threshold(X, self.detector_.decision_scores_, progress)
+            self._set_threshold(data.X, self.detector_.decision_scores_, progress)
             progress.set_postfix_str("reasons")
-            self.table_ = self._table(seqs, raw, X, self.detector_.decision_scores_)
+            self.table_ = self._table(seqs, data, self.detector_.decision_scores_)
             progress.update(1)
-        self._remember("fit", seqs, raw)
         return self
+
+    def _input_stage(self):
+        """The stage that turns sequences into what the fitted detector reads and
+        words its reasons (:class:`_FeatureInput` or :class:`_SequenceInput`, by the
+        detector's ``input_kind``)."""
+        return _INPUT_STAGES[getattr(self.detector_, "input_kind", "matrix")]
 
     def _set_threshold(self, data, train_scores, progress=None):
         """The threshold stage: ``threshold_``, the scores flags are judged against
@@ -757,11 +731,8 @@ class AnomalyPipeline(SaveMixin):
         if not isinstance(seqs, Sequences):
             raise TypeError(f"AnomalyPipeline.score takes Sequences, got {type(seqs).__name__}")
         seqs = self._kept(seqs)
-        if self.method in _SEQUENCE_METHODS:
-            return self._markov_table(seqs, self.detector_.decision_function(seqs))
-        raw, X = self._matrix(seqs)
-        self._remember("score", seqs, raw)
-        return self._table(seqs, raw, X, self.detector_.decision_function(X))
+        data = self._input_stage().transform(self, seqs)
+        return self._table(seqs, data, self.detector_.decision_function(data.X))
 
     def explain(self, seqs=None, entity_ids=None, top: int = 4) -> pd.DataFrame:
         """Why each of ``entity_ids`` stands out: its ``top`` features with the value and
@@ -845,9 +816,6 @@ class AnomalyPipeline(SaveMixin):
             table.loc[member, "reason"] = said + "; " + table.loc[member, "reason"].astype(str)
         return self._finish(table)
 
-    def _clusters(self, X):
-        return self.detector_.cluster_of(X)
-
     def _finish(self, table: pd.DataFrame) -> pd.DataFrame:
         table = table.sort_values("score", ascending=False, kind="stable")
         table.insert(1, "rank", np.arange(1, len(table) + 1))
@@ -864,32 +832,104 @@ class AnomalyPipeline(SaveMixin):
         raw = self._features(seqs, fitting=False)
         return raw, self._scaled(raw, seqs.lengths)
 
-    def _table(self, seqs, raw, X, scores) -> pd.DataFrame:
+    def _table(self, seqs, data, scores) -> pd.DataFrame:
+        """The ranked table of ``seqs``: ``data`` is their :class:`_Input` (what the
+        detector read), ``scores`` the detector's scores of it."""
         table = pd.DataFrame(
             {
                 "score": scores,
                 "is_anomaly": scores > self.threshold_,
                 "p_normal": self.p_normal(scores),
-                "cluster": self._clusters(X),
+                "cluster": self.detector_.cluster_of(data.X),
             },
             index=seqs.ids,
         )
-        explained = self.detector_.explain(
-            X, top=_reasons.TABLE_FEATURES, feature_names=self.feature_names_
-        )
-        table["reason"] = _reasons.feature_reasons(self, explained, raw, seqs.lengths)
+        table["reason"] = self._input_stage().reasons(self, seqs, data)
         return self._finish(table)
 
-    def _markov_table(self, seqs, scores) -> pd.DataFrame:
-        table = pd.DataFrame(
-            {
-                "score": scores,
-                "is_anomaly": scores > self.threshold_,
-                "p_normal": self.p_normal(scores),
-                "cluster": np.full(len(seqs), -1, dtype=np.int64),
-            },
-            index=seqs.ids,
+
+class _Input(NamedTuple):
+    """What an input stage gives the detector and the reasons for some sequences:
+    ``X``, what the detector reads (the scaled feature matrix, or the sequences
+    themselves), and ``raw``, the features in the data's units (None without them)."""
+
+    X: object
+    raw: np.ndarray | None = None
+
+
+class _FeatureInput:
+    """Sequences -> features (encoders, side attributes) -> evidence shrinkage ->
+    log and z scaling: the matrix a detector of features reads; reasons name the
+    features that drive each score, in the data's units. Its fitted parts are the
+    pipeline's ``encoder_``, ``evidence_``, ``log_scaler_``, ``z_scaler_`` and
+    ``feature_names_``."""
+
+    n_steps = 2  # encoding, scaling
+
+    @staticmethod
+    def fit(pipe: AnomalyPipeline, seqs: Sequences, progress) -> _Input:
+        progress.set_postfix_str("encoding")
+        pipe.encoder_ = pipe._new_encoder().fit(seqs)
+        raw = pipe._features(seqs, fitting=True)
+        names = list(pipe.encoder_.get_feature_names_out())
+        side = [] if pipe.entity_features is None else list(pipe.entity_features.columns)
+        clash = sorted(set(map(str, side)) & set(names))
+        if clash:
+            raise ValueError(
+                f"entity_features columns {clash} have the names of behaviour features; rename them"
+            )
+        pipe.feature_names_ = np.asarray(names + [str(c) for c in side], dtype=object)
+        progress.update(1)
+        progress.set_postfix_str("scaling")
+        # What "typical" may say in a reason: a value the training data actually took.
+        pipe._raw_range = (raw.min(axis=0), raw.max(axis=0))
+        pipe.evidence_ = EvidenceShrinker(pipe.evidence_prior).fit(
+            raw, seqs.lengths, pipe.feature_names_, n_fixed=len(side)
         )
-        steps = self.detector_.explain(seqs, top=_reasons.TABLE_STEPS)
-        table["reason"] = _reasons.step_reasons(steps, seqs.ids, seqs.lengths)
-        return self._finish(table)
+        shrunk = pipe.evidence_.transform(raw, seqs.lengths)
+        pipe.log_scaler_ = LogScaler(signed=True).fit(shrunk)
+        pipe.z_scaler_ = StandardScaler().fit(pipe.log_scaler_.transform(shrunk))
+        if pipe.normal_:
+            pipe.z_scaler_.scale_ = _normal_only_scale(pipe.z_scaler_.var_, len(seqs))
+        X = pipe.z_scaler_.transform(pipe.log_scaler_.transform(shrunk))
+        progress.update(1)
+        pipe._remember("fit", seqs, raw)
+        return _Input(X, raw)
+
+    @staticmethod
+    def transform(pipe: AnomalyPipeline, seqs: Sequences) -> _Input:
+        raw, X = pipe._matrix(seqs)
+        pipe._remember("score", seqs, raw)
+        return _Input(X, raw)
+
+    @staticmethod
+    def reasons(pipe: AnomalyPipeline, seqs: Sequences, data: _Input) -> np.ndarray:
+        explained = pipe.detector_.explain(
+            data.X, top=_reasons.TABLE_FEATURES, feature_names=pipe.feature_names_
+        )
+        return _reasons.feature_reasons(pipe, explained, data.raw, seqs.lengths)
+
+
+class _SequenceInput:
+    """The event sequences as they are, for detectors that model their order
+    (:class:`MarkovDetector`, the neural models): nothing to fit; reasons name each
+    sequence's least likely steps."""
+
+    n_steps = 0
+
+    @staticmethod
+    def fit(pipe: AnomalyPipeline, seqs: Sequences, progress) -> _Input:
+        return _Input(seqs)
+
+    @staticmethod
+    def transform(pipe: AnomalyPipeline, seqs: Sequences) -> _Input:
+        return _Input(seqs)
+
+    @staticmethod
+    def reasons(pipe: AnomalyPipeline, seqs: Sequences, data: _Input) -> np.ndarray:
+        steps = pipe.detector_.explain(seqs, top=_reasons.TABLE_STEPS)
+        return _reasons.step_reasons(steps, seqs.ids, seqs.lengths)
+
+
+# Input stages by what a detector reads (its ``input_kind``).
+_INPUT_STAGES = {"matrix": _FeatureInput, "sequences": _SequenceInput}

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from .._pipeline import AnomalyPipeline
+from .._pipeline import AnomalyPipeline, _Input
 from ..cluster import KMeans
 from ..cluster._kmeans import _SEED_LIMIT
 from ..detect import EnsembleDetector, KMeansDetector, PCADetector, RobustZDetector
@@ -806,7 +806,7 @@ def _without_training_vectors(det):
 def _table(state, pipeline, piece):
     scores, ranks = piece  # the partition's slices of the collected scores and ranks
     seqs = state["seqs"]
-    table = pipeline._table(seqs, state["raw"], state["X"], scores)
+    table = pipeline._table(seqs, _Input(state["X"], state["raw"]), scores)
     table["rank"] = pd.Series(ranks, index=seqs.ids).reindex(table.index).to_numpy()
     table = table.reindex(seqs.ids)  # the partition's entity order
     if isinstance(table.index, pd.MultiIndex):

@@ -168,6 +168,11 @@ class BaseDetector(SaveMixin, BaseEstimator):
     :class:`Explanation` of a validated matrix), and :meth:`explain` does the rest.
     """
 
+    # What the detector reads: "matrix" (rows of features) or "sequences" (the event
+    # sequences themselves, as Markov and the neural models); AnomalyPipeline picks
+    # the input stage that feeds it and words its reasons by it.
+    input_kind = "matrix"
+
     def explain(self, X, top=3, feature_names=None):
         """The ``top`` features that drive each row's score: a long DataFrame indexed by
         (row, rank) with ``feature``, ``value``, ``typical`` (what the detector expected

@@ -79,6 +79,8 @@ class MarkovDetector(BaseDetector):
     ['login → buy']
     """
 
+    input_kind = "sequences"
+
     _parameter_checks = {
         **BaseDetector._parameter_checks,
         "order": Integer(1),

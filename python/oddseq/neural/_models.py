@@ -204,6 +204,8 @@ class _NeuralDetector(BaseDetector):
     token, ``[batch, steps, n_tokens]``, in evaluation mode).
     """
 
+    input_kind = "sequences"
+
     # -------------------------------------------------------------- validation
     def _check_params(self):
         check_contamination(self.contamination)
