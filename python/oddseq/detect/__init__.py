@@ -15,6 +15,7 @@ from ._neighbors import LOF, DBSCANDetector, KNNDetector
 from ._pca import PCADetector, jackson_mudholkar_limit
 from ._robust import RobustZDetector
 from ._threshold import (
+    gap_cut,
     normal_cut,
     out_of_fold_scores,
     separate_tail,
@@ -34,6 +35,7 @@ __all__ = [
     "MarkovDetector",
     "PCADetector",
     "RobustZDetector",
+    "gap_cut",
     "jackson_mudholkar_limit",
     "normal_cut",
     "out_of_fold_scores",

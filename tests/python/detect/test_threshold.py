@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from oddseq.detect import KNNDetector
 from oddseq.detect._threshold import (
     check_false_alarm_rate,
+    gap_cut,
     mad_cut,
     normal_cut,
     out_of_fold_scores,
@@ -171,3 +172,87 @@ def test_separate_tail_of_tied_or_few_scores_is_nothing():
     assert separate_tail(np.r_[np.zeros(950), np.arange(50.0)], 0.01) == (0.0, 0.0)
     assert separate_tail(np.ones(100), 0.01) == (0.0, 0.0)
     assert separate_tail(np.arange(50.0), 0.01) == (0.0, 0.0)  # too few to see a top share
+
+
+def _far_group_with_a_tied_cluster(seed=0):
+    """A bulk, a group of 150 far out, and 40 tied normal rows between them (as repeated
+    blocks of a system log): a cut at 11 flags the group and the tied cluster."""
+    rng = np.random.default_rng(seed)
+    return np.r_[rng.exponential(size=5_000), np.full(40, 12.0), 20 + rng.exponential(size=150)]
+
+
+def test_gap_cut_moves_into_a_clear_gap():
+    scores = _far_group_with_a_tied_cluster()
+    cut = gap_cut(scores, 11.0)
+    assert 12.0 < cut < 20.0
+    assert (scores > cut).sum() == 150
+
+
+def test_gap_cut_leaves_one_population_alone():
+    """Scores of one population: the widest gap below the cut is no wider than chance
+    gives (a 5% test), so the cut moves on few samples, and never by much."""
+    moved = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        for scores in (rng.exponential(size=5_000), rng.pareto(3.0, size=5_000)):
+            cut = tail_cut(scores, 0.01)
+            moved += gap_cut(scores, cut) != cut
+    assert moved <= 4
+
+
+def test_gap_cut_needs_the_gap_within_the_window():
+    # The gap lies above the top 75% of what the cut flags: the cut stays.
+    scores = _far_group_with_a_tied_cluster()
+    assert gap_cut(scores, 11.0, lowest_share=0.9) == 11.0
+    # Too few flagged to judge a gap, or nothing to move.
+    assert gap_cut(scores, 21.0 + scores.max()) == 21.0 + scores.max()
+    assert gap_cut(np.full(50, 2.0), 1.0) == 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(0, 10**6), min_size=20, max_size=400, unique=True),
+    st.floats(0.01, 100),
+    st.floats(-1e3, 1e3),
+    st.floats(0.0, 0.3),
+)
+def test_gap_cut_does_not_depend_on_the_scores_unit_or_origin(values, scale, shift, share):
+    scores = np.array(values, dtype=np.float64)
+    cut = float(np.quantile(scores, 1 - share))
+    flags = scores > gap_cut(scores, cut)
+    moved = scale * scores + shift
+    assert np.array_equal(flags, moved > gap_cut(moved, scale * cut + shift))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=300),
+    st.floats(-1e6, 1e6),
+    st.floats(0.05, 1.0),
+)
+def test_gap_cut_only_drops_flags_and_keeps_most(values, cut, lowest_share):
+    scores = np.array(values)
+    new = gap_cut(scores, cut, lowest_share=lowest_share)
+    before, after = scores > cut, scores > new
+    assert new >= cut and np.all(after <= before)
+    assert after.sum() >= np.ceil(lowest_share * before.sum()) or before.sum() < 4
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"scores": np.array([1.0, np.nan, 2.0])}, ValueError, "scores must be finite"),
+        ({"scores": np.ones((3, 2))}, ValueError, "scores must be one-dimensional"),
+        ({"scores": np.array([])}, ValueError, "scores must not be empty"),
+        ({"cut": "1"}, TypeError, "cut must be a number"),
+        ({"cut": float("inf")}, ValueError, "cut must be finite"),
+        ({"lowest_share": 0.0}, ValueError, r"lowest_share must be in \(0, 1\]"),
+        ({"lowest_share": 1.5}, ValueError, r"lowest_share must be in \(0, 1\]"),
+        ({"level": 1.0}, ValueError, r"level must be in \(0, 1\)"),
+        ({"level": True}, TypeError, "level must be a number"),
+    ],
+)
+def test_gap_cut_bad_input(kwargs, error, match):
+    arguments = {"scores": np.arange(10.0), "cut": 5.0, **kwargs}
+    with pytest.raises(error, match=match):
+        gap_cut(**arguments)
