@@ -9,6 +9,34 @@ namespace oddseq::bindings {
 
 namespace {
 
+// What the calls below return to Python: read-only records read by name, never tuples
+// read by position. Arrays keep the input's dtype (float32 or float64).
+struct KMeansRun {
+  py::array centers;  // k x d
+  py::array labels;   // n, int32
+  double inertia = 0.0;
+  int n_iter = 0;
+  bool converged = false;  // stopped on tol or stable labels before max_iter
+};
+
+struct Assignment {
+  py::array labels;   // n, int32
+  py::array sq_dist;  // n, >= 0
+};
+
+struct MiniBatchStep {
+  py::array labels;      // the batch's, int32
+  double inertia = 0.0;  // the batch's weighted inertia before the move
+  double moved = 0.0;    // summed squared centre move
+};
+
+struct DbscanRun {
+  py::array labels;   // n, int64; -1 for noise
+  py::array is_core;  // n, bool
+  std::int64_t n_clusters = 0;
+  std::string algorithm;  // the one used: "grid", "kdtree" or "brute"
+};
+
 template <class T>
 cluster::KMeansData<T> view_of(const CArray<T>& x, const std::optional<CArray<T>>& weights) {
   if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
@@ -44,7 +72,7 @@ cluster::KMeansAlgorithm parse_algorithm(const std::string& name) {
 }
 
 template <class T>
-py::tuple fit(const CArray<T>& x, const std::optional<CArray<T>>& weights, const CArray<T>& centers,
+KMeansRun fit(const CArray<T>& x, const std::optional<CArray<T>>& weights, const CArray<T>& centers,
               int max_iter, double tol, const std::string& algorithm, int n_threads) {
   const cluster::KMeansAlgorithm chosen = parse_algorithm(algorithm);
   const auto data = view_of(x, weights);
@@ -57,13 +85,12 @@ py::tuple fit(const CArray<T>& x, const std::optional<CArray<T>>& weights, const
     py::gil_scoped_release release;  // the whole fit; polls for Ctrl-C between iterations
     result = cluster::kmeans_fit(data, centers.data(), k, max_iter, tol, chosen, n_threads);
   }
-  return py::make_tuple(to_numpy_2d(std::move(result.centers), k, data.d),
-                        to_numpy(std::move(result.labels)), result.inertia, result.n_iter,
-                        result.converged);
+  return {to_numpy_2d(std::move(result.centers), k, data.d), to_numpy(std::move(result.labels)),
+          result.inertia, result.n_iter, result.converged};
 }
 
 template <class T>
-py::tuple assign(const CArray<T>& x, const CArray<T>& centers, int n_threads) {
+Assignment assign(const CArray<T>& x, const CArray<T>& centers, int n_threads) {
   const auto data = view_of<T>(x, std::nullopt);
   if (centers.ndim() != 2 || centers.shape(1) != data.d) {
     throw std::invalid_argument("centres must be (k, n_features)");
@@ -78,13 +105,13 @@ py::tuple assign(const CArray<T>& x, const CArray<T>& centers, int n_threads) {
     py::gil_scoped_release release;  // parallel nearest-centre search
     cluster::assign_nearest(data, c, k, n_threads, l, s);
   }
-  return py::make_tuple(labels, sq_dist);
+  return {labels, sq_dist};
 }
 
 template <class T>
-py::tuple minibatch(const CArray<T>& batch, const std::optional<CArray<T>>& weights,
-                    py::array_t<T, py::array::c_style> centers,
-                    py::array_t<double, py::array::c_style> weight_sums, int n_threads) {
+MiniBatchStep minibatch(const CArray<T>& batch, const std::optional<CArray<T>>& weights,
+                        py::array_t<T, py::array::c_style> centers,
+                        py::array_t<double, py::array::c_style> weight_sums, int n_threads) {
   const auto data = view_of(batch, weights);
   if (centers.ndim() != 2 || centers.shape(1) != data.d || weight_sums.size() != centers.shape(0)) {
     throw std::invalid_argument("centres must be (k, n_features) with one weight sum per centre");
@@ -99,7 +126,7 @@ py::tuple minibatch(const CArray<T>& batch, const std::optional<CArray<T>>& weig
     py::gil_scoped_release release;  // assignment on OpenMP threads, then the update
     inertia = cluster::minibatch_step(data, c, k, ws, n_threads, l, &moved);
   }
-  return py::make_tuple(labels, inertia, moved);
+  return {labels, inertia, moved};
 }
 
 cluster::DbscanAlgorithm parse_dbscan_algorithm(const std::string& name) {
@@ -121,7 +148,7 @@ const char* dbscan_algorithm_name(cluster::DbscanAlgorithm algorithm) {
   }
 }
 
-py::tuple dbscan(const CArray<double>& x, double eps, double min_samples,
+DbscanRun dbscan(const CArray<double>& x, double eps, double min_samples,
                  const std::optional<CArray<double>>& weights, const std::string& metric,
                  const std::string& algorithm, std::int64_t leaf_size, int n_threads) {
   require_matrix(x, "X");
@@ -138,8 +165,8 @@ py::tuple dbscan(const CArray<double>& x, double eps, double min_samples,
   }
   py::array_t<bool> is_core(static_cast<py::ssize_t>(result.is_core.size()));
   std::copy(result.is_core.begin(), result.is_core.end(), is_core.mutable_data());
-  return py::make_tuple(to_numpy(std::move(result.labels)), is_core, result.n_clusters,
-                        dbscan_algorithm_name(result.used));
+  return {to_numpy(std::move(result.labels)), is_core, result.n_clusters,
+          dbscan_algorithm_name(result.used)};
 }
 
 py::array_t<std::int64_t> dbscan_assign(const CArray<double>& core_points,
@@ -165,6 +192,24 @@ py::array_t<std::int64_t> dbscan_assign(const CArray<double>& core_points,
 }  // namespace
 
 void register_cluster(py::module_& m) {
+  py::class_<KMeansRun>(m, "KMeansRun", "One K-means run from initial centres (kmeans_fit).")
+      .def_readonly("centers", &KMeansRun::centers)
+      .def_readonly("labels", &KMeansRun::labels)
+      .def_readonly("inertia", &KMeansRun::inertia)
+      .def_readonly("n_iter", &KMeansRun::n_iter)
+      .def_readonly("converged", &KMeansRun::converged);
+  py::class_<Assignment>(m, "Assignment", "Each row's nearest centre (assign_nearest).")
+      .def_readonly("labels", &Assignment::labels)
+      .def_readonly("sq_dist", &Assignment::sq_dist);
+  py::class_<MiniBatchStep>(m, "MiniBatchStep", "One mini-batch K-means step (minibatch_step).")
+      .def_readonly("labels", &MiniBatchStep::labels)
+      .def_readonly("inertia", &MiniBatchStep::inertia)
+      .def_readonly("moved", &MiniBatchStep::moved);
+  py::class_<DbscanRun>(m, "DbscanRun", "A DBSCAN clustering (dbscan).")
+      .def_readonly("labels", &DbscanRun::labels)
+      .def_readonly("is_core", &DbscanRun::is_core)
+      .def_readonly("n_clusters", &DbscanRun::n_clusters)
+      .def_readonly("algorithm", &DbscanRun::algorithm);
   // centers and weight_sums are updated in place (the estimator's own arrays).
   m.def("minibatch_step", &minibatch<float>, py::arg("batch").noconvert(),
         py::arg("sample_weight").noconvert(), py::arg("centers").noconvert(),

@@ -5,8 +5,16 @@ namespace oddseq::bindings {
 
 namespace {
 
+// What pca_fit returns to Python: a read-only record read by name (float64 arrays).
+struct PcaRun {
+  py::array mean;                // d
+  py::array components;          // n_components x d, rows by decreasing variance
+  py::array explained_variance;  // n_components
+  double total_variance = 0.0;
+};
+
 template <class T>
-py::tuple pca(const CArray<T>& x, std::int64_t n_components, int n_threads) {
+PcaRun pca(const CArray<T>& x, std::int64_t n_components, int n_threads) {
   if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
   const std::int64_t n = x.shape(0), d = x.shape(1);
   const T* data = x.data();
@@ -15,14 +23,19 @@ py::tuple pca(const CArray<T>& x, std::int64_t n_components, int n_threads) {
     py::gil_scoped_release release;  // covariance blocks on OpenMP threads, then Eigen
     result = preprocessing::pca_fit(data, n, d, n_components, n_threads);
   }
-  return py::make_tuple(to_numpy(std::move(result.mean)),
-                        to_numpy_2d(std::move(result.components), n_components, d),
-                        to_numpy(std::move(result.explained_variance)), result.total_variance);
+  return {to_numpy(std::move(result.mean)),
+          to_numpy_2d(std::move(result.components), n_components, d),
+          to_numpy(std::move(result.explained_variance)), result.total_variance};
 }
 
 }  // namespace
 
 void register_preprocessing(py::module_& m) {
+  py::class_<PcaRun>(m, "PcaRun", "A principal component analysis (pca_fit).")
+      .def_readonly("mean", &PcaRun::mean)
+      .def_readonly("components", &PcaRun::components)
+      .def_readonly("explained_variance", &PcaRun::explained_variance)
+      .def_readonly("total_variance", &PcaRun::total_variance);
   m.def("pca_fit", &pca<float>, py::arg("x").noconvert(), py::arg("n_components"),
         py::arg("n_threads"));
   m.def("pca_fit", &pca<double>, py::arg("x").noconvert(), py::arg("n_components"),

@@ -62,7 +62,10 @@ def test_stub_parameters_match_the_bindings():
         obj = getattr(_core, name)
         if inspect.isclass(obj):
             methods = classes.get(name, {})
-            for method in ["__init__"] + _public(obj):
+            # A class without a bound constructor (a result record the core returns)
+            # needs no __init__ stub.
+            constructed = bool(_bound_signatures(obj.__init__, "__init__"))
+            for method in ["__init__"] * constructed + _public(obj):
                 member = getattr(obj, method)
                 if isinstance(member, property):
                     if method not in methods:
@@ -78,3 +81,22 @@ def test_stub_parameters_match_the_bindings():
             if bound and sorted(set(top[name])) != sorted(set(bound)):
                 wrong.append(f"{name}: stub {top[name]} != bound {bound}")
     assert not wrong, "fix python/oddseq/_core.pyi:\n" + "\n".join(wrong)
+
+
+def test_results_are_records_read_by_name_not_tuples():
+    # What the core returns to Python: read-only records, every field with a stub.
+    top, classes = _stubs()
+    records = [
+        n
+        for n in _public(_core)
+        if inspect.isclass(getattr(_core, n))
+        and not _bound_signatures(getattr(_core, n).__init__, "__init__")
+    ]
+    assert {"KMeansRun", "Assignment", "MiniBatchStep", "DbscanRun", "PcaRun"} <= set(records)
+    for name in records:
+        fields = _public(getattr(_core, name))
+        assert fields and all(
+            isinstance(getattr(getattr(_core, name), f), property) for f in fields
+        )
+        assert all(getattr(getattr(_core, name), f).fset is None for f in fields), name
+        assert set(fields) == set(classes[name]), name

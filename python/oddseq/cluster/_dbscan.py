@@ -127,7 +127,7 @@ class DBSCAN(ClusterMixin, SaveMixin, BaseEstimator):
         points = space.points(X)
         collapsed = _collapse_duplicates(points, weight)
         search, search_weight = (points, weight) if collapsed is None else collapsed[:2]
-        labels, is_core, n_clusters, used = _core.dbscan(
+        run = _core.dbscan(
             search,
             space.radius(eps),
             float(min_samples),
@@ -137,6 +137,7 @@ class DBSCAN(ClusterMixin, SaveMixin, BaseEstimator):
             leaf_size,
             threads,
         )
+        labels, is_core = run.labels, run.is_core
         self._space = space
         # Core points once each for predict (duplicates add nothing there).
         self._core_points = np.ascontiguousarray(search[is_core])
@@ -147,8 +148,8 @@ class DBSCAN(ClusterMixin, SaveMixin, BaseEstimator):
         self.labels_ = labels
         self.core_sample_indices_ = np.flatnonzero(is_core)
         self.components_ = X[self.core_sample_indices_].copy()
-        self.n_clusters_ = int(n_clusters)
-        self.algorithm_ = used
+        self.n_clusters_ = int(run.n_clusters)
+        self.algorithm_ = run.algorithm
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):

@@ -139,8 +139,9 @@ class _KMeansBase(
     def predict(self, X):
         """Index of the nearest centre for each sample."""
         X = self._check_test_data(X)
-        labels, _ = _core.assign_nearest(X, self.cluster_centers_, resolve_threads(self.n_threads))
-        return labels
+        return _core.assign_nearest(
+            X, self.cluster_centers_, resolve_threads(self.n_threads)
+        ).labels
 
     def transform(self, X):
         """Euclidean distances from each sample to every centre, shape (n, n_clusters)."""
@@ -157,8 +158,8 @@ class _KMeansBase(
         """Opposite of the inertia of X under the fitted centres."""
         X = self._check_test_data(X)
         weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        _, sq_dist = _core.assign_nearest(X, self.cluster_centers_, resolve_threads(self.n_threads))
-        sq_dist = sq_dist.astype(np.float64)
+        nearest = _core.assign_nearest(X, self.cluster_centers_, resolve_threads(self.n_threads))
+        sq_dist = nearest.sq_dist.astype(np.float64)
         return -float(sq_dist.sum() if weight is None else sq_dist @ weight)
 
     @property
@@ -211,6 +212,9 @@ class KMeans(_KMeansBase):
     inertia_ : float
         Sum of (weighted) squared distances of samples to their centre.
     n_iter_ : int
+    converged_ : bool
+        Whether the best run stopped before ``max_iter`` (its centres moved by at most
+        ``tol``, or no label changed); False means more iterations would move them.
     n_features_in_ : int
 
     Examples
@@ -294,12 +298,12 @@ class KMeans(_KMeansBase):
             run = _core.kmeans_fit(
                 X, weight, np.ascontiguousarray(centers), max_iter, tol, algorithm, threads
             )
-            if best is None or run[2] < best[2]:
+            if best is None or run.inertia < best.inertia:
                 best = run
-        centers, labels, inertia, n_iter, _converged = best
-        _warn_if_duplicate_centers(centers, k)
-        self.cluster_centers_ = centers
-        self.labels_ = labels
-        self.inertia_ = float(inertia)
-        self.n_iter_ = int(n_iter)
+        _warn_if_duplicate_centers(best.centers, k)
+        self.cluster_centers_ = best.centers
+        self.labels_ = best.labels
+        self.inertia_ = float(best.inertia)
+        self.n_iter_ = int(best.n_iter)
+        self.converged_ = bool(best.converged)
         return self

@@ -141,7 +141,7 @@ class MiniBatchKMeans(_KMeansBase):
             centers = np.ascontiguousarray(
                 _seed_centers(subset, sub_weight, k, init, rng, threads), dtype=X.dtype
             )
-            _, sq = _core.assign_nearest(subset, centers, threads)
+            sq = _core.assign_nearest(subset, centers, threads).sq_dist
             inertia = float(
                 sq.astype(np.float64) @ (np.ones(len(sq)) if sub_weight is None else sub_weight)
             )
@@ -188,9 +188,10 @@ class MiniBatchKMeans(_KMeansBase):
             batch_weight = None if weight is None else np.ascontiguousarray(weight[rows])
             if batch_weight is not None and not batch_weight.sum() > 0:
                 continue
-            _, inertia, moved = _core.minibatch_step(
+            step_run = _core.minibatch_step(
                 batch, batch_weight, self.cluster_centers_, self._weight_sums, threads
             )
+            inertia, moved = step_run.inertia, step_run.moved
             # Re-seeding is tried whenever a centre has absorbed nothing, and at the
             # latest every 10 * k rows (scikit-learn's schedule).
             since_reassign += batch_size
@@ -245,7 +246,7 @@ class MiniBatchKMeans(_KMeansBase):
         return self
 
     def _label_all(self, X, weight, threads):
-        labels, sq = _core.assign_nearest(X, self.cluster_centers_, threads)
-        sq = sq.astype(np.float64)
-        self.labels_ = labels
+        nearest = _core.assign_nearest(X, self.cluster_centers_, threads)
+        sq = nearest.sq_dist.astype(np.float64)
+        self.labels_ = nearest.labels
         self.inertia_ = float(sq.sum() if weight is None else sq @ weight)

@@ -551,8 +551,10 @@ def _kmeans_plusplus(rows: _Rows, k: int, seed: int, trials: int):
 
 
 def _assign(state, centers, threads):
-    """(labels, squared distances) of the partition's rows: the C++ assignment kernel."""
-    return _core.assign_nearest(state["X"], centers, threads)
+    """(labels, squared distances) of the partition's rows: the C++ assignment kernel
+    (a plain tuple: it travels between workers, which its bound record cannot)."""
+    nearest = _core.assign_nearest(state["X"], centers, threads)
+    return nearest.labels, nearest.sq_dist
 
 
 def _lloyd_step(state, previous, centers, overrides, threads):
@@ -609,7 +611,7 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, threads: int)
     centers = np.ascontiguousarray(centers, dtype=np.float32)
     tol = var_mean * km.tol if km.tol else 0.0
     previous, overrides = None, {}
-    n_iter = 0
+    n_iter, converged = 0, False
     for _ in range(km.max_iter):
         n_iter += 1
         results = _compute(
@@ -646,11 +648,13 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, threads: int)
         shift = float(((new.astype(np.float64) - centers.astype(np.float64)) ** 2).sum())
         previous, centers = centers, np.ascontiguousarray(new)
         if changed == 0 or shift <= tol:
+            converged = True
             break
     # The labels of the final centres (when the loop stopped with no label changed,
     # the centres did not move and these are the last pass's labels).
     assigned = _compute([_delayed(_assign)(s, centers, threads) for s in states])
     km.n_iter_ = n_iter
+    km.converged_ = converged
     km.cluster_centers_ = centers
     km.labels_ = np.concatenate([labels for labels, _ in assigned])
     km.inertia_ = float(sum(sq.astype(np.float64).sum() for _, sq in assigned))

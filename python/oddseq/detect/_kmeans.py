@@ -159,18 +159,17 @@ class KMeansDetector(BaseDetector):
         threads = resolve_threads(self.n_threads)
         centers = self.kmeans_.cluster_centers_
         X = np.ascontiguousarray(X, dtype=centers.dtype)
-        labels, sq_dist = _core.assign_nearest(X, centers, threads)
+        nearest = _core.assign_nearest(X, centers, threads)
+        labels = nearest.labels
         reference = labels.astype(np.int64)
-        sq_dist = sq_dist.astype(np.float64)
+        sq_dist = nearest.sq_dist.astype(np.float64)
         small = ~self.large_clusters_[labels]
         if small.any():
             large_index = np.flatnonzero(self.large_clusters_)
             sub = np.ascontiguousarray(X[small])
-            nearest_large, sq_large = _core.assign_nearest(
-                sub, np.ascontiguousarray(centers[large_index]), threads
-            )
-            reference[small] = large_index[nearest_large]
-            sq_dist[small] = sq_large
+            large = _core.assign_nearest(sub, np.ascontiguousarray(centers[large_index]), threads)
+            reference[small] = large_index[large.labels]
+            sq_dist[small] = large.sq_dist
         return np.sqrt(sq_dist), reference
 
     def decision_function(self, X):

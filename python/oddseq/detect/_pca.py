@@ -107,8 +107,10 @@ class PCADetector(BaseDetector):
         n, d = X.shape
         if n < 2:
             raise ValueError(f"PCADetector needs at least 2 samples, got n_samples={n}")
-        mean, components, variance, total = _core.pca_fit(X, d, resolve_threads(self.n_threads))
-        self._set_components(n, mean, components, variance, total, X.std(axis=0))
+        run = _core.pca_fit(X, d, resolve_threads(self.n_threads))
+        self._set_components(
+            n, run.mean, run.components, run.explained_variance, run.total_variance, X.std(axis=0)
+        )
         self.spe_, self.t2_ = self._statistics(X)
         self._set_threshold(self.spe_ if self.statistic == "spe" else self.t2_)
         return self

@@ -57,12 +57,13 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, SaveMixin, BaseEsti
         n_components_for(wanted, np.zeros(0), 0.0, d)  # checks wanted before the work
         fixed = isinstance(wanted, numbers.Integral)
         k = int(wanted) if fixed else d
-        mean, components, variance, total = _core.pca_fit(X, k, resolve_threads(self.n_threads))
+        run = _core.pca_fit(X, k, resolve_threads(self.n_threads))
+        components, variance, total = run.components, run.explained_variance, run.total_variance
         ratio = variance / total if total > 0 else np.zeros_like(variance)
         if not fixed:
             k = n_components_for(wanted, variance, total, d)
             components, variance, ratio = components[:k], variance[:k], ratio[:k]
-        self.mean_ = mean
+        self.mean_ = run.mean
         self.components_ = components.astype(X.dtype)
         self.explained_variance_ = variance
         self.explained_variance_ratio_ = ratio

@@ -289,7 +289,8 @@ def test_duplicate_rows_collapse_to_the_same_result(weighted):
     X[X == 0] = -0.0 * rng.integers(0, 2, int((X == 0).sum()))  # 0.0 and -0.0 mixed
     weight = rng.integers(0, 3, len(X)).astype(float) if weighted else None
     model = DBSCAN(0.6, min_samples=6).fit(X, sample_weight=weight)
-    labels, is_core, n_clusters, _ = _core.dbscan(X, 0.6, 6.0, weight, "euclidean", "kdtree", 32, 0)
+    run = _core.dbscan(X, 0.6, 6.0, weight, "euclidean", "kdtree", 32, 0)
+    labels, is_core, n_clusters = run.labels, run.is_core, run.n_clusters
     np.testing.assert_array_equal(model.labels_, labels)
     np.testing.assert_array_equal(model.core_sample_indices_, np.flatnonzero(is_core))
     assert model.n_clusters_ == n_clusters

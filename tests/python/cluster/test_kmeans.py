@@ -192,3 +192,12 @@ def test_near_ties_far_from_the_origin_get_the_exact_nearest_centre(algorithm):
     ).sum(axis=2)
     chosen = exact[np.arange(len(X)), km.labels_]
     assert np.all(chosen <= exact.min(axis=1) * (1 + 1e-4) + 1e-3)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "elkan"])
+def test_converged_says_whether_the_best_run_stopped_before_max_iter(algorithm):
+    X = blobs(3, 2000, 5, 6)
+    settled = KMeans(6, n_init=1, max_iter=300, random_state=0, algorithm=algorithm).fit(X)
+    assert settled.converged_ is True and settled.n_iter_ < 300
+    cut = KMeans(6, n_init=1, max_iter=1, tol=0.0, random_state=0, algorithm=algorithm).fit(X)
+    assert cut.converged_ is False and cut.n_iter_ == 1
