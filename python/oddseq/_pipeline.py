@@ -30,6 +30,7 @@ from .detect._threshold import (
     NOT_NORMAL_SHAPE,
     check_false_alarm_rate,
     check_threshold_rule,
+    gap_cut,
     mad_cut,
     normal_cut,
     out_of_fold_scores,
@@ -584,7 +585,11 @@ class AnomalyPipeline(SaveMixin):
         normal : bool, default=False
             False (unsupervised): ``seqs`` hold an unknown share of odd entities, and
             ``contamination="auto"`` cuts where the training scores' tail model puts
-            ``false_alarm_rate`` (default 0.01) of normal entities. True (normal-only,
+            ``false_alarm_rate`` (default 0.01) of normal entities, moved up into a
+            clear gap among the scores above it where there is one
+            (:func:`~oddseq.detect.gap_cut`: tied normal entities just under the
+            anomalous ones; ``threshold_info_["gap"]``, ``["tail_threshold"]``, at most
+            a quarter fewer flags, never more). True (normal-only,
             the semi-supervised protocol of the log-anomaly literature): ``seqs`` are
             normal behaviour; the cut is the (1 - ``false_alarm_rate``) quantile
             (default 0.005) of out-of-fold scores: each sequence scored by a detector
@@ -645,7 +650,7 @@ class AnomalyPipeline(SaveMixin):
         ``progress`` (a counted bar) advances once, or once per out-of-fold fit."""
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
-        jump = None
+        jump = tail = None
         if contamination != "auto":
             # A float share: the detector checked it (check_contamination) when fitted.
             cut = float(np.percentile(train_scores, 100 * (1 - contamination)))
@@ -665,8 +670,13 @@ class AnomalyPipeline(SaveMixin):
             jump = self._check_normal(reference, rate)
         elif self.threshold == "tail":
             rate = self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
-            cut, reference = tail_cut(train_scores, rate), train_scores
+            tail = tail_cut(train_scores, rate)
+            # Up into a clear gap above a plateau of tied scores, if the tail cut fell
+            # under one (gap_cut: only ever fewer flags, at most a quarter fewer).
+            cut, reference = gap_cut(train_scores, tail), train_scores
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
+            if cut > tail:
+                rule += ", moved up into the gap above it"
         else:
             cut, reference, rate = mad_cut(train_scores), train_scores, None
             rule = "median + 3 x 1.4826 MAD of the training scores"
@@ -683,6 +693,8 @@ class AnomalyPipeline(SaveMixin):
             "share_flagged": flagged / max(len(train_scores), 1),
             "normal_only": self.normal_,
             "separate_tail": jump,
+            "tail_threshold": None if tail is None else float(tail),
+            "gap": tail is not None and cut > tail,
         }
 
     @staticmethod
