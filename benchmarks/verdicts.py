@@ -24,6 +24,11 @@ Sources (../shared/data for the real ones; see its README):
 
 Modes: ``unsupervised`` (fit on the data, flags on the same data) and ``normal``
 (fit on normal entities only, flags on held-out data).
+
+``--cut-rules``: the unsupervised default's training scores on every source (the
+nothing-planted logs too) cut by the current rule and by the alternatives measured
+against it (lower false-alarm rates, a significance cut of c / n expected exceedances,
+the F1-optimal cut under the tail model, mixtures, the ensemble without robust_z).
 Writes benchmarks/results/verdicts.json.
 """
 
@@ -263,6 +268,8 @@ def run(args):
         return {"rows": tails(args)}
     if args.not_normal:
         return {"rows": not_normal(args)}
+    if args.cut_rules:
+        return {"rows": cut_rules(args)}
     rows = []
     for source in args.sources:
         for name, mode, fit, judged, y, weights in SOURCES[source](args):
@@ -427,6 +434,118 @@ def tails(args):
     return rows
 
 
+def _excess_cut(scores):
+    """The F1-optimal cut if the generalized Pareto model of the bulk's tail (tail_cut's,
+    top 20%) held: at each cut t, anomalies above it are estimated as observed minus
+    expected exceedances, O(t) - E(t)."""
+    from oddseq.detect._threshold import _tail_model
+
+    n, model = scores.size, _tail_model(scores, 0.2)
+    top = np.sort(scores)[::-1][: int(0.2 * n)]
+    a, shape, scale, share = model
+    x = np.maximum(top - a, 0) / scale
+    if abs(shape) < 1e-9:
+        survival = share * np.exp(-x)
+    else:
+        base = 1 + shape * x
+        survival = share * np.where(base > 0, np.abs(base) ** (-1 / shape), 0.0)
+    excess = np.arange(top.size) - n * survival
+    if excess.max() <= 0:
+        return float(top[0])
+    return float(top[np.argmax(2 * np.maximum(excess, 0) / (np.arange(top.size) + excess.max()))])
+
+
+def _log_mixture_cut(scores):
+    """Two Gaussians on log(score - min + a tenth of the IQR): the lowest score where the
+    upper component is the likelier."""
+    from sklearn.mixture import GaussianMixture
+
+    spread = max(np.subtract(*np.quantile(scores, [0.75, 0.25])), 1e-12)
+    x = np.log(scores - scores.min() + 0.1 * spread)[:, None]
+    mixture = GaussianMixture(2, random_state=0).fit(x)
+    upper = mixture.predict_proba(x)[:, int(np.argmax(mixture.means_.ravel()))] > 0.5
+    upper &= scores > np.median(scores)
+    return float(scores[upper].min() - 1e-12) if upper.any() else float(scores.max())
+
+
+def _pythresh_cut(name):
+    def cut(scores):
+        import importlib
+
+        module = importlib.import_module(f"pythresh.thresholds.{name.lower()}")
+        flags = np.asarray(getattr(module, name)().eval(scores), bool)
+        if flags.all():
+            return float(scores.min() - 1)
+        return float(scores[~flags].max()) if flags.any() else float(scores.max())
+
+    return cut
+
+
+def cut_rules(args):
+    """Unsupervised cut rules on the same scores (the default's training scores, every
+    source, nothing-planted logs too): the share flagged and own-cut F1 of each."""
+    from oddseq._pipeline import AnomalyPipeline
+    from oddseq.detect import gap_cut, tail_cut
+
+    rules = {
+        "tail 0.01 (before)": lambda s: tail_cut(s, 0.01),
+        "tail 0.01 + gap (now)": lambda s: gap_cut(s, tail_cut(s, 0.01)),
+        "tail 0.005": lambda s: tail_cut(s, 0.005),
+        "significance 10/n": lambda s: tail_cut(s, min(0.01, 10 / s.size)),
+        "significance 25/n": lambda s: tail_cut(s, min(0.01, 25 / s.size)),
+        "excess over the tail model": _excess_cut,
+        "2 Gaussians on log scores": _log_mixture_cut,
+        "pythresh MIXMOD": _pythresh_cut("MIXMOD"),
+        "tail 0.01, drop robust_z": None,  # the ensemble without its robust_z member
+    }
+    rows = []
+    for source in args.sources:
+        for name, mode, fit, _, y, _ in SOURCES[source](args):
+            if mode.split("#")[0] != "unsupervised":
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                det = AnomalyPipeline(random_state=args.seed).fit(fit).detector_
+            scores = det.decision_scores_
+            names = [member for member, _ in det.detectors_]
+            members = det._normalised(
+                np.column_stack([member.decision_scores_ for _, member in det.detectors_])
+            )
+            for rule, cut in rules.items():
+                used = scores
+                if cut is None:
+                    used = members[:, [i for i, m in enumerate(names) if m != "robust_z"]].mean(1)
+                    cut = rules["tail 0.01 (before)"]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    flags = used > cut(used)
+                row = {"source": name, "mode": mode, "rule": rule, "flagged": float(flags.mean())}
+                if y.any():
+                    own, best = f1_at(y, flags), best_f1(y, used)
+                    row.update(f1_own=own, f1_best=best, ratio=own / best)
+                rows.append(row)
+            print(f"{name} {mode}: done", flush=True)
+    frame = pd.DataFrame(rows)
+    frame["mode"] = frame["mode"].str.replace(r"#\d+$", "", regex=True)
+    table = frame.groupby(["rule", "source"], sort=False).mean(numeric_only=True)
+    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    labelled = (
+        frame.dropna(subset=["ratio"])
+        .groupby(["rule", "source"], sort=False)
+        .mean(numeric_only=True)
+    )
+    per_rule = labelled.groupby(level="rule", sort=False).agg(
+        mean_f1=("f1_own", "mean"),
+        min_ratio=("ratio", "min"),
+        cells_090=("ratio", lambda r: int((r >= 0.9).sum())),
+    )
+    nulls = frame[frame["f1_own"].isna()].pivot_table(
+        index="rule", columns="source", values="flagged", sort=False
+    )
+    print(per_rule.join(nulls).to_string(float_format=lambda v: f"{v:.3f}"))
+    return rows
+
+
 def not_normal(args):
     """The not-normal check of normal-only fitting: separate_tail of the out-of-fold
     scores, and whether the warning fires, on each source's normal fitting data as the
@@ -555,13 +674,18 @@ def main():
         action="store_true",
         help="the not-normal warning of normal-only fitting, clean and with anomalies mixed in",
     )
+    parser.add_argument(
+        "--cut-rules",
+        action="store_true",
+        help="unsupervised cut rules side by side on the default's scores (nulls too)",
+    )
     args = parser.parse_args()
     result = run(args)
     result["machine"] = machine()
     result["args"] = vars(args)
     RESULTS.mkdir(exist_ok=True)
     name = "verdicts"
-    for option in ("thresholders", "tails", "not_normal"):
+    for option in ("thresholders", "tails", "not_normal", "cut_rules"):
         if getattr(args, option):
             name = f"verdicts-{option.replace('_', '-')}"
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, default=str))
