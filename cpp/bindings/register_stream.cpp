@@ -7,6 +7,7 @@
 #include "common.hpp"
 #include "oddseq/core/hash.hpp"
 #include "oddseq/stream/entity_store.hpp"
+#include "oddseq/stream/lines.hpp"
 #include "oddseq/stream/model.hpp"
 
 namespace oddseq::bindings {
@@ -256,10 +257,23 @@ py::tuple explain(const EntityStore& store, const Model& model, const CArray<std
                         to_numpy_2d(std::move(typical), n, top), to_numpy(std::move(found)));
 }
 
+// One event into the store, as EntityStore::update_one. The event itself is kept under
+// the GIL: it takes about a microsecond, and releasing the GIL once per event would hand
+// it to any other busy Python thread (a background refit) for up to its switch interval
+// each time. The idle sweep that falls due now and then walks the whole state: the GIL
+// is released for it.
+void apply_one(EntityStore& store, std::uint64_t key, std::int32_t code, std::int64_t time,
+               std::uint64_t item, bool item_present, double value) {
+  store.apply_one(key, code, time, item, item_present, value);
+  if (store.sweep_due()) {
+    py::gil_scoped_release release;  // a walk over the state; no Python objects touched
+    store.sweep();
+  }
+}
+
 // One event, scored when a model is given: (score, is_anomaly, new, None, length), the
 // fields of the Python StreamEvent (its reason left to Python); without a model, a NaN
-// score. The GIL is kept: the whole call takes about a microsecond, less than releasing
-// and retaking it.
+// score.
 py::tuple update_one(EntityStore& store, py::handle entity, bool entity_is_key, std::int32_t code,
                      std::int64_t time, py::handle item, bool item_is_key, double value,
                      const Model* model) {
@@ -267,7 +281,7 @@ py::tuple update_one(EntityStore& store, py::handle entity, bool entity_is_key, 
   const bool has_item = !item.is_none();
   const std::uint64_t item_key = has_item ? id_key(item, item_is_key) : 0;
   if (code < 0) throw std::out_of_range("event code must be >= 0");
-  store.update_one(key, code, time, item_key, has_item, value);
+  apply_one(store, key, code, time, item_key, has_item, value);
   double score = std::numeric_limits<double>::quiet_NaN();
   std::int64_t length = 0;
   std::uint8_t flags = 0;
@@ -376,7 +390,7 @@ class OneEvent {
         return py::none();
       }
     }
-    store_.update_one(key, code, ns, item_key, present, number);
+    apply_one(store_, key, code, ns, item_key, present, number);
     double score = 0.0;
     std::int64_t length = 0;
     std::uint8_t flags = 0;
@@ -423,6 +437,52 @@ class OneEvent {
   bool has_event_, has_times_, has_items_, has_values_;
   std::int64_t factor_;
 };
+
+// The CLI's reader of CSV lines: labels classified as the scorer keeps them (str or
+// int; anything else leaves every line with an event field to the Python path).
+std::unique_ptr<stream::LineFeed> make_line_feed(const std::string& sep, std::int64_t n_fields,
+                                                 std::int64_t entity, std::int64_t event,
+                                                 std::int64_t time, std::int64_t item,
+                                                 std::int64_t value, const py::list& labels,
+                                                 std::int32_t other_code, bool has_times,
+                                                 bool has_items, bool has_values,
+                                                 std::int64_t time_factor) {
+  if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
+  stream::LineFormat format{sep[0], n_fields, entity, event, time, item, value};
+  stream::LineEvents events;
+  for (const py::handle label : labels) {
+    const bool is_text = PyUnicode_Check(label.ptr());
+    const bool is_int = !is_text && PyLong_Check(label.ptr());
+    events.text_labels.push_back(is_text ? label.cast<std::string>() : std::string());
+    events.int_labels.push_back(is_int ? label.cast<std::int64_t>() : 0);
+    events.label_is_int.push_back(is_int ? 1 : 0);
+    events.other_labels = events.other_labels || (!is_text && !is_int);
+  }
+  events.other_code = other_code;
+  events.has_times = has_times;
+  events.has_items = has_items;
+  events.has_values = has_values;
+  events.time_factor = time_factor;
+  return std::make_unique<stream::LineFeed>(format, std::move(events));
+}
+
+// (stop, offset, lines, key, score, length, entity_begin, entity_end) of
+// LineFeed::feed over a bytes object's complete lines from offset.
+py::tuple feed_lines(const stream::LineFeed& feed, EntityStore& store, const Model& model,
+                     const py::bytes& data, std::int64_t offset) {
+  char* buffer = nullptr;
+  Py_ssize_t size = 0;
+  if (PyBytes_AsStringAndSize(data.ptr(), &buffer, &size) != 0) throw py::error_already_set();
+  stream::LineFeedResult out;
+  {
+    // A loop over many lines; the bytes stay alive (the caller holds them), no other
+    // Python object is touched.
+    py::gil_scoped_release release;
+    out = feed.feed(store, model, buffer, static_cast<std::int64_t>(size), offset);
+  }
+  return py::make_tuple(static_cast<std::int32_t>(out.stop), out.offset, out.lines, out.key,
+                        out.score, out.length, out.entity_begin, out.entity_end);
+}
 
 std::int64_t memory_bytes(const EntityStore& store) {
   py::gil_scoped_release release;  // a walk over the state
@@ -480,6 +540,14 @@ void register_stream(py::module_& m) {
            py::arg("time_factor"), py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
       .def("__call__", &OneEvent::operator(), py::arg("entity"), py::arg("event"), py::arg("time"),
            py::arg("item"), py::arg("value"));
+  py::class_<stream::LineFeed>(m, "StreamLineFeed",
+                               "The stream CLI's reader of plain CSV lines (oddseq.stream).")
+      .def(py::init(&make_line_feed), py::arg("sep"), py::arg("n_fields"), py::arg("entity"),
+           py::arg("event"), py::arg("time"), py::arg("item"), py::arg("value"), py::arg("labels"),
+           py::arg("other_code"), py::arg("has_times"), py::arg("has_items"), py::arg("has_values"),
+           py::arg("time_factor"))
+      .def("feed", &feed_lines, py::arg("store"), py::arg("model"), py::arg("data"),
+           py::arg("offset"));
   m.def("stream_hash_texts", &hash_texts, py::arg("values"),
         "pandas.util.hash_array's keys of an object array of str (TypeError if one is not "
         "str).");

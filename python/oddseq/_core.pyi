@@ -250,6 +250,27 @@ class StreamModel:
 def stream_hash_id(id: int | str) -> int: ...
 def stream_hash_texts(values: NDArray[np.object_]) -> NDArray[np.uint64]: ...
 
+class StreamLineFeed:
+    def __init__(
+        self,
+        sep: str,
+        n_fields: int,
+        entity: int,
+        event: int,
+        time: int,
+        item: int,
+        value: int,
+        labels: list,
+        other_code: int,
+        has_times: bool,
+        has_items: bool,
+        has_values: bool,
+        time_factor: int,
+    ) -> None: ...
+    def feed(
+        self, store: StreamEntityStore, model: StreamModel, data: bytes, offset: int
+    ) -> tuple[int, int, int, int, float, int, int, int]: ...
+
 class StreamOneEvent:
     def __init__(
         self,

@@ -264,6 +264,21 @@ std::int64_t EntityStore::evict_idle(std::int64_t now_ns) {
 void EntityStore::update(const EventBatch& batch, std::uint8_t* status,
                          std::vector<std::uint64_t>& touched,
                          std::vector<std::int64_t>* first_rows) {
+  apply(batch, status, touched, first_rows);
+  if (params_.has_times && batch.time != nullptr && sweep_due()) sweep();
+}
+
+bool EntityStore::sweep_due() const {
+  // Sweep the idle when the stream's clock has moved on by a sixteenth of the TTL.
+  return params_.ttl_ns > 0 && params_.has_times &&
+         watermark_ != std::numeric_limits<std::int64_t>::min() &&
+         (last_sweep_ == std::numeric_limits<std::int64_t>::min() ||
+          watermark_ - last_sweep_ >= std::max<std::int64_t>(params_.ttl_ns / 16, 1));
+}
+
+void EntityStore::apply(const EventBatch& batch, std::uint8_t* status,
+                        std::vector<std::uint64_t>& touched,
+                        std::vector<std::int64_t>* first_rows) {
   touched.clear();
   if (first_rows != nullptr) first_rows->clear();
   ++batch_;
@@ -371,20 +386,21 @@ void EntityStore::update(const EventBatch& batch, std::uint8_t* status,
     touched.resize(kept);
     if (first_rows != nullptr) first_rows->resize(kept);
   }
-  // Sweep the idle when the stream's clock has moved on by a sixteenth of the TTL.
-  if (params_.ttl_ns > 0 && times && watermark_ != std::numeric_limits<std::int64_t>::min() &&
-      (last_sweep_ == std::numeric_limits<std::int64_t>::min() ||
-       watermark_ - last_sweep_ >= std::max<std::int64_t>(params_.ttl_ns / 16, 1))) {
-    evict_idle(watermark_);
-  }
+}
+
+std::uint8_t EntityStore::apply_one(std::uint64_t entity, std::int32_t code, std::int64_t time,
+                                    std::uint64_t item, bool item_present, double value) {
+  const std::uint8_t present = item_present ? 1 : 0;
+  const EventBatch batch{1, &entity, &code, &time, &item, &present, &value};
+  std::uint8_t status = kApplied;
+  apply(batch, &status, one_touched_, nullptr);
+  return status;
 }
 
 std::uint8_t EntityStore::update_one(std::uint64_t entity, std::int32_t code, std::int64_t time,
                                      std::uint64_t item, bool item_present, double value) {
-  const std::uint8_t present = item_present ? 1 : 0;
-  const EventBatch batch{1, &entity, &code, &time, &item, &present, &value};
-  std::uint8_t status = kApplied;
-  update(batch, &status, one_touched_);
+  const std::uint8_t status = apply_one(entity, code, time, item, item_present, value);
+  if (sweep_due()) sweep();
   return status;
 }
 

@@ -53,9 +53,11 @@ def add_commands(commands) -> None:
         dest="max_delay",
         type=float,
         default=0.005,
-        help="the longest an event waits to be scored, in seconds (default 0.005): events "
-        "are scored in one update when --batch of them wait or the first has waited this "
-        "long (under load, batches grow with what arrived meanwhile)",
+        help="the longest an event waits to be scored, in seconds (default 0.005), where "
+        "events are batched (JSON lines, or a model scored outside C++): events are scored "
+        "in one update when --batch of them wait or the first has waited this long (under "
+        "load, batches grow with what arrived meanwhile). Plain CSV lines with the C++ "
+        "scoring are read as they come and scored one by one, never held back",
     )
     stream.add_argument("--lateness", default="0", help="accepted lateness, e.g. 5s (default 0)")
     stream.add_argument("--ttl", help="forget entities idle longer than this, e.g. 1h")
@@ -125,16 +127,25 @@ class _Lines:
         self.fd, self.partial, self.eof = fd, b"", False
 
     def read(self, timeout):
+        data = self.read_chunk(timeout)
+        return data.split(b"\n")[:-1] if data else []
+
+    def read_chunk(self, timeout):
+        """What has come, up to its last complete line, as one bytes object (each line
+        ending in a newline; the input's last line given one): whatever is there, without
+        waiting for more."""
         ready, _, _ = select.select([self.fd], [], [], timeout)
         if not ready:
-            return []
+            return b""
         chunk = os.read(self.fd, 1 << 20)
         if not chunk:
             self.eof = True
             rest, self.partial = self.partial, b""
-            return [rest] if rest.strip() else []
-        *lines, self.partial = (self.partial + chunk).split(b"\n")
-        return lines
+            return rest + b"\n" if rest.strip() else b""
+        data = self.partial + chunk
+        cut = data.rfind(b"\n") + 1
+        self.partial = data[cut:]
+        return data[:cut]
 
 
 class _Reader:
@@ -350,7 +361,63 @@ def _stream(args) -> int:
     def reader_waits_for_header():
         return reader.fmt != "jsonl" and reader.header is None
 
+    def feed_chunk(data):
+        """Complete lines of CSV through the C++ reader: each event applied and scored as
+        it comes, an alert written as soon as its event is; a line it leaves (quoted,
+        not ASCII, malformed, a time as text) through score_each."""
+        nonlocal n_lines, n_alerts
+        at = 0
+        while at < len(data):
+            stop, after, n, alert = scorer._feed_lines(feed, data, at)
+            n_lines += n
+            if stop == 1:
+                entity, score, length, reason = alert
+                record = {
+                    "entity": entity.decode(),
+                    "score": round(score, 6),
+                    "threshold": round(scorer.threshold_, 6),
+                    "events": length,
+                    "line": n_lines,
+                    "reason": reason,
+                }
+                out.write(json.dumps(record) + "\n")
+                out.flush()
+                n_alerts += 1
+            elif stop == 2:
+                end = data.index(b"\n", after)
+                n_lines += 1
+                score_each([(n_lines, data[after:end])])
+                after = end + 1
+            at = after
+
     started = clock.perf_counter()
+    # The first lines settle the format and (CSV) the header.
+    pending = b""  # complete lines read and not yet taken
+    while reader_waits_for_header():
+        if not pending:
+            if lines.eof:
+                break
+            pending = lines.read_chunk(None)
+            continue
+        cut = pending.find(b"\n") + 1
+        raw = pending[: cut - 1]
+        if reader.fmt == "auto" and raw.decode("utf-8", "replace").strip().startswith("{"):
+            reader.fmt = "jsonl"  # this line is the first event
+            break
+        pending = pending[cut:]
+        n_lines += 1
+        reader.parse([(n_lines, raw)])
+    feed = None if reader.header is None else scorer._line_feed(args.sep, reader.header)
+    if feed is not None:
+        # Whatever has come is read at once, with no batching delay.
+        feed_chunk(pending)
+        while not lines.eof:
+            feed_chunk(lines.read_chunk(None))
+        pending = b""
+    for raw in pending.split(b"\n")[:-1]:
+        n_lines += 1
+        waiting.append((n_lines, raw))
+    first_at = clock.perf_counter()
     while not lines.eof:
         wait = None if not waiting else max(0.0, first_at + args.max_delay - clock.perf_counter())
         got = lines.read(wait)

@@ -766,6 +766,43 @@ class StreamScorer:
             out = (out[0], out[1], True, reason, out[4])
         return _new_event(StreamEvent, out)
 
+    def _line_feed(self, sep, header):
+        """A C++ reader of plain CSV lines with this header (the ``oddseq stream``
+        command's path), or None where it cannot serve: scoring outside C++ or a
+        separator longer than one character. Lines it reads are read as update_one reads
+        their fields given as str."""
+        if self._model is None or len(sep) != 1:
+            return None
+        roles = (self.entity, self.event, self.time, self.item, self.value)
+        return _core.StreamLineFeed(
+            sep,
+            len(header),
+            *(-1 if role is None else header.index(role) for role in roles),
+            labels=self._labels.tolist(),
+            other_code=self._other_code,
+            has_times=self._has_times,
+            has_items=self._has_items,
+            has_values=self._has_values,
+            time_factor=self._time_factor,
+        )
+
+    def _feed_lines(self, feed, data: bytes, offset: int):
+        """Events of the complete lines of ``data`` from ``offset``, each applied and its
+        entity scored as update_one does, until the end, a new alert or a line the feed
+        leaves to the caller: (stop, offset, lines read, alert) with stop 0 (end), 1
+        (alert: (entity id bytes, score, length, reason)) or 2 (the line at offset is the
+        caller's)."""
+        if self._refit is not None and self._refit.done():
+            self._take_refit()
+        stop, offset, lines, key, score, length, begin, end = feed.feed(
+            self._store, self._model, data, offset
+        )
+        alert = None
+        if stop == 1:
+            reason = self._alert_reasons(np.array([key], dtype=np.uint64))[0]
+            alert = (data[begin:end], score, length, reason)
+        return stop, offset, lines, alert
+
     def _invalid(self) -> StreamEvent:
         self.n_invalid_ += 1
         return _INVALID

@@ -512,3 +512,194 @@ def test_uint64_ids_beyond_int64_key_as_update_one_keys_them():
     assert _hash_keys(ids).tolist() == [_core.stream_hash_id(int(v)) for v in ids]
     assert _hash_keys(ids[:1]).tolist() == pd.util.hash_array(np.array([7])).tolist()
     assert _hash_keys(pd.Series(ids)).tolist() == _hash_keys(ids.astype(object)).tolist()
+
+
+def _text_event(live, line, header):
+    """update_one on one CSV line's fields as text, as the CLI's Python path reads them."""
+    from oddseq.stream._cli import _number
+
+    fields = dict(zip(header, line.split(",")))
+    value = fields["price"] or None
+    if value is not None:
+        try:
+            value = float(value)
+        except ValueError:
+            value = None
+    time = _number(fields["timestamp"])
+    return live.update_one(
+        fields["user_id"], fields["behavior"] or None, time, fields["item_id"] or None, value
+    )
+
+
+def _awkward_lines(log, rng, n):
+    """CSV lines of the log's events with the forms a text stream brings: float and
+    exponent times, signs, empty items and values, unseen and numeric-looking types,
+    ids with spaces, blank lines, quoted fields, non-ASCII ids, bad values and times,
+    wrong field counts."""
+    lines = []
+    for user, behavior, t, item, price in log.head(n)[COLUMNS].itertuples(index=False):
+        user, item, t, price = str(user), str(item), str(t), repr(float(price))
+        pick = rng.integers(0, 16)
+        if pick == 0:
+            t = f"{int(t)}.25"
+        elif pick == 1:
+            t = f"{int(t) / 1e9!r}e9"
+        elif pick == 2:
+            item, price = "", ""
+        elif pick == 3:
+            behavior = "teleport"
+        elif pick == 4:
+            behavior = "7"
+        elif pick == 5:
+            user = f" {user} x"
+        elif pick == 6:
+            lines.append(" \t")
+        elif pick == 7:
+            user = f'"{user}"'
+        elif pick == 8:
+            user = f"ü{user}"
+        elif pick == 9:
+            price = "n/a"
+        elif pick == 10:
+            t = "+" + t
+        elif pick == 11 and rng.random() < 0.3:
+            lines.append(f"{user},{behavior}")
+            continue
+        elif pick == 12:
+            price = str(int(float(price)))
+        lines.append(",".join([user, str(behavior), t, item, price]))
+    return lines
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_line_feed_reads_lines_as_update_one_reads_their_text(log, pipes, seed):
+    """The CLI's C++ reader of CSV lines: each line it reads gives the event, score and
+    alert update_one gives on the same fields as text; every other line is left to the
+    caller exactly where it stands."""
+    pipe = pipes["auto"]
+    header = COLUMNS
+    lines = _awkward_lines(log, np.random.default_rng(seed), 3000)
+    data = ("\n".join(lines) + "\n").encode()
+    fast = StreamScorer(pipe, **ROLES)
+    slow = StreamScorer(pipe, **ROLES)
+    feed = fast._line_feed(",", header)
+    fast_alerts, slow_alerts, left = [], [], 0
+    at, number = 0, 0
+    while at < len(data):
+        stop, after, n, alert = fast._feed_lines(feed, data, at)
+        number += n
+        if stop == 1:
+            entity, score, length, reason = alert
+            fast_alerts.append((number, entity.decode(), score, length, reason))
+        elif stop == 2:
+            end = data.index(b"\n", after)
+            number += 1
+            left += 1
+            line = data[after:end].decode()
+            try:
+                event = _text_event(fast, line, header)
+            except (ValueError, KeyError, TypeError):
+                event = None
+            if event is not None and event.new:
+                fast_alerts.append((number, line.split(",")[0], *event[:1], event.length))
+                fast_alerts[-1] += (event.reason,)
+            after = end + 1
+        at = after
+    assert number == len(lines) and 0 < left < len(lines) // 3
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            event = _text_event(slow, line, header)
+        except (ValueError, KeyError, TypeError):
+            continue
+        if event.new:
+            slow_alerts.append((number, line.split(",")[0], event.score, event.length))
+            slow_alerts[-1] += (event.reason,)
+    assert fast_alerts == slow_alerts and len(fast_alerts) > 0
+    assert fast.counters == slow.counters
+    ids = pd.Index([line.split(",")[0] for line in lines if "," in line]).unique()
+    pd.testing.assert_frame_equal(fast.features(ids), slow.features(ids))
+
+
+def test_the_line_feed_refuses_what_it_cannot_read(pipes):
+    live = StreamScorer(pipes["auto"], **ROLES)
+    assert live._line_feed(";;", COLUMNS) is None  # a separator of two characters
+    assert StreamScorer(pipes["knn"], **ROLES)._line_feed(",", COLUMNS) is None
+    feed = live._line_feed(",", COLUMNS)
+    with pytest.raises(ValueError, match="offset"):
+        live._feed_lines(feed, b"1,pv,5,1,1.0\n", 99)
+    # A last line without a newline is read too; an empty input reads nothing.
+    assert live._feed_lines(feed, b"1,pv,5,1,1.0", 0)[:3] == (0, 12, 1)
+    assert live._feed_lines(feed, b"", 0)[:3] == (0, 0, 0)
+
+
+def test_update_one_equals_one_row_updates_through_ttl_sweeps(log, pipes):
+    """update_one runs its idle sweeps apart from the event (the GIL released for them):
+    the same events, evictions and scores as update with one row at a time."""
+    pipe = pipes["auto"]
+    head = log.head(1500).astype({"behavior": str})
+    span = int(head["timestamp"].max() - head["timestamp"].min())
+    one = StreamScorer(pipe, ttl=span / 40, **ROLES)
+    rows = StreamScorer(pipe, ttl=span / 40, **ROLES)
+    for at, event in enumerate(head[COLUMNS].itertuples(index=False)):
+        a = one.update_one(*event)
+        b = rows.update(head.iloc[at : at + 1]).scores.iloc[0]
+        assert a.score == b["score"] and a.length == b["length"], at
+    assert one.counters == rows.counters and one.counters["n_evicted_ttl"] > 0
+
+
+@pytest.mark.parametrize("path", ["plain", "general"])
+def test_update_one_releases_the_gil_for_its_idle_sweep(log, pipes, path):
+    """Another Python thread runs while update_one's sweep walks a large state (with a
+    switch interval long enough that it could not otherwise get the GIL)."""
+    import sys
+    import threading
+
+    pipe = pipes["auto"]
+    live = StreamScorer(pipe, ttl=10, **ROLES)
+    n = 200_000
+    live.update(
+        pd.DataFrame(
+            {
+                "user_id": np.arange(n),
+                "behavior": "pv",
+                "timestamp": np.zeros(n, dtype=np.int64),
+                "item_id": 1,
+                "price": 1.0,
+            }
+        )
+    )
+    assert live.counters["n_entities"] == n
+    count, stop, running = [0], threading.Event(), threading.Event()
+
+    def spin():
+        running.set()
+        while not stop.is_set():
+            count[0] += 1
+            time_module.sleep(0)  # gives the GIL back at once when the main thread wants it
+
+    import time as time_module
+
+    before_interval = sys.getswitchinterval()
+    thread = threading.Thread(target=spin)
+    try:
+        sys.setswitchinterval(30.0)
+        thread.start()
+        running.wait()
+        entity = (lambda i: i) if path == "plain" else np.int64
+        # No sweep due (the clock has not moved): the event keeps the GIL throughout.
+        start = count[0]
+        live.update_one(entity(n + 2), "pv", 0, 1, 1.0)
+        held = count[0] - start
+        # An hour later: every entity idle past the TTL, swept in this call.
+        start = count[0]
+        event = live.update_one(entity(n + 1), "pv", 3600, 1, 1.0)
+        during = count[0] - start
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(before_interval)
+    assert event.length == 1 and live.counters["n_entities"] == 1
+    assert live.counters["n_evicted_ttl"] == n + 1
+    assert held == 0 and during > 0

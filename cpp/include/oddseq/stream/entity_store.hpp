@@ -88,6 +88,15 @@ class EntityStore {
   std::uint8_t update_one(std::uint64_t entity, std::int32_t code, std::int64_t time,
                           std::uint64_t item, bool item_present, double value);
 
+  // update_one in two steps, for a caller that runs the sweep apart (the bindings
+  // release the GIL for it): the event without the idle sweep, then, when
+  // sweep_due(), sweep(). Together they do exactly what update_one does.
+  std::uint8_t apply_one(std::uint64_t entity, std::int32_t code, std::int64_t time,
+                         std::uint64_t item, bool item_present, double value);
+  // The stream's clock has moved on by a sixteenth of the TTL since the last sweep.
+  bool sweep_due() const;
+  std::int64_t sweep() { return evict_idle(watermark_); }
+
   // One entity's row of feature_width(n_columns) floats, its length and whether its item
   // columns come from the sketch; false (and nothing written) for unknown keys.
   bool row(std::uint64_t key, float* out, std::int64_t* length, bool* approximate) const;
@@ -116,6 +125,9 @@ class EntityStore {
   std::int64_t n_columns() const { return params_.n_columns; }
 
  private:
+  // update without the sweep.
+  void apply(const EventBatch& batch, std::uint8_t* status, std::vector<std::uint64_t>& touched,
+             std::vector<std::int64_t>* first_rows);
   EntityState& entity(std::uint64_t key, std::int64_t time, bool& fresh);
   void evict_for_cap();
   void write_row(const EntityState& s, float* row, bool* approximate) const;

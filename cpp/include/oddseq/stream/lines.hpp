@@ -1,0 +1,93 @@
+#pragma once
+// Events read straight from lines of delimited text and applied one by one, each
+// event's entity scored as it lands: the `oddseq stream` command's path for CSV on
+// stdin, so that a chunk of lines costs no Python per line and an alert leaves with the
+// event that raised it.
+//
+// A line is read here only when it is plain: ASCII, no quote character, the header's
+// number of fields, the required fields present, numbers in their plain forms. Every
+// other line is left to the caller (its general path reads, reports or refuses it), so
+// the text is read exactly as StreamScorer.update_one reads the same fields given as
+// str: ids hashed by their text, event types looked up by their text (numeric types as
+// integers), times as int (else float) in the time unit, values as float (empty:
+// missing).
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "oddseq/stream/entity_store.hpp"
+#include "oddseq/stream/model.hpp"
+
+namespace oddseq::stream {
+
+struct LineFormat {
+  char sep = ',';
+  std::int64_t n_fields = 1;  // fields per line (the header's)
+  // The field of each role, -1 where the stream has no such column.
+  std::int64_t entity = 0, event = -1, time = -1, item = -1, value = -1;
+};
+
+// How fields become an event, as the scorer reads them: event labels (code = position)
+// as text or as integers (a label of another kind leaves every line to the caller);
+// unknown labels take other_code; times in ns = number x time_factor.
+struct LineEvents {
+  std::vector<std::string> text_labels;  // "" entries where the label is an integer
+  std::vector<std::int64_t> int_labels;  // 0 entries where the label is text
+  std::vector<std::uint8_t> label_is_int;
+  bool other_labels = false;  // a label neither text nor integer (a float)
+  std::int32_t other_code = 0;
+  bool has_times = true, has_items = false, has_values = false;
+  std::int64_t time_factor = 1;
+};
+
+enum class LineStop : std::int32_t {
+  kEnd = 0,    // every line read
+  kAlert = 1,  // after a line whose event raised a new alert
+  kOther = 2,  // before a line left to the caller
+};
+
+struct LineFeedResult {
+  LineStop stop = LineStop::kEnd;
+  std::int64_t offset = 0;  // where the next read starts (kOther: at the line left)
+  std::int64_t lines = 0;   // lines read (the alert's counted; the line left, not)
+  // kAlert: the entity's key, score and length, and its id's bytes [begin, end).
+  std::uint64_t key = 0;
+  double score = 0.0;
+  std::int64_t length = 0;
+  std::int64_t entity_begin = 0, entity_end = 0;
+};
+
+class LineFeed {
+ public:
+  LineFeed(LineFormat format, LineEvents events);
+  // Not copied or moved: the label lookup holds views into events_.
+  LineFeed(const LineFeed&) = delete;
+  LineFeed& operator=(const LineFeed&) = delete;
+
+  // Reads the complete lines of data[offset, size) ('\n'-terminated; a last line
+  // without one is read too) until the end, a new alert, or a line left to the caller.
+  LineFeedResult feed(EntityStore& store, const Model& model, const char* data, std::int64_t size,
+                      std::int64_t offset) const;
+
+ private:
+  struct Event {
+    std::uint64_t key = 0, item = 0;
+    bool item_present = false;
+    std::int32_t code = 0;
+    std::int64_t time = 0;
+    double value = 0.0;
+  };
+  // The event of one line (without its '\n'), or false when it is not plain.
+  bool read(const char* begin, const char* end, Event& event, std::int64_t& entity_begin,
+            std::int64_t& entity_end) const;
+
+  LineFormat format_;
+  LineEvents events_;
+  std::unordered_map<std::string_view, std::int32_t> text_codes_;  // views into events_
+  std::unordered_map<std::int64_t, std::int32_t> int_codes_;
+  bool any_int_ = false;
+};
+
+}  // namespace oddseq::stream
