@@ -80,17 +80,46 @@ def _rows_with(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return out
 
 
-def _expand(graph, col_offsets, row_of, rows, cols, row_edges, taken):
-    """The group with every entity not taken by another group that has at least
-    min(2, n_cols) edges into its columns: (rows, row_edges, n_edges)."""
-    positions = _ranges(col_offsets, cols)
-    hits = np.bincount(row_of[positions], minlength=graph.n_rows)
-    need = min(2, cols.size)
-    member = (hits >= need) & ~taken
-    member[rows] = True
-    new_rows = np.flatnonzero(member)
-    new_edges = hits[new_rows]
-    return new_rows, new_edges, int(new_edges.sum())
+def _acts(rows, units, places):
+    """Run starts of sorted (row, unit, place) triples: a new act where the row or the
+    unit changes or the place does not follow the last one (places: a lockstep column's
+    position in time, 2 * bin for the first grid's bins and 2 * bin - 1 for the second
+    grid's, which overlap their neighbours')."""
+    order = np.lexsort((places, units, rows))
+    rows, units, places = rows[order], units[order], places[order]
+    start = np.ones(rows.size, dtype=bool)
+    start[1:] = (rows[1:] != rows[:-1]) | (units[1:] != units[:-1]) | (places[1:] > places[:-1] + 1)
+    return rows[start]
+
+
+def _unit_hits(graph, cols, units, places):
+    """Per row of the graph, its acts on the columns ``cols``: edges when each column is
+    one (``units`` None), else its runs of overlapping columns of one object (an act
+    near a bin's edge falls in a column of each grid; the same object in windows apart
+    is an act in each). Also the number of acts the columns hold."""
+    positions = _ranges(graph.col_offsets, cols)
+    rows = graph.row_of[positions]
+    if units is None:
+        return np.bincount(rows, minlength=graph.n_rows), cols.size
+    per_col = np.diff(graph.col_offsets)[cols]
+    starts = _acts(rows, np.repeat(units[cols], per_col), np.repeat(places[cols], per_col))
+    n_acts = _acts(np.zeros(cols.size, np.int64), units[cols], places[cols]).size
+    return np.bincount(starts, minlength=graph.n_rows), n_acts
+
+
+def _unit_degrees(col_degree, cols, units, places):
+    """Each object's degree in the block: the larger of its columns' degree sums over
+    the two grids (an act falls in a bin of each grid)."""
+    if units is None:
+        return col_degree[cols]
+    unit, grid = units[cols], places[cols] & 1
+    order = np.lexsort((grid, unit))
+    unit, grid, degree = unit[order], grid[order], col_degree[cols][order]
+    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
+    per_grid = [
+        np.add.reduceat(np.where(grid == g, degree, 0), starts).astype(np.float64) for g in (0, 1)
+    ]
+    return np.maximum(per_grid[0], per_grid[1])
 
 
 def _components(graph, block, weight):
@@ -146,11 +175,19 @@ class GroupDetector(BaseEstimator):
       guarantee, no seeds, no iterations, the same result for any thread count.
 
     A block is a group when ``significance`` (see :func:`block_significance`) reaches
-    ``threshold``: the number of edges inside it would occur by chance with
-    probability below 10 ** -threshold under a null model of independent entities with
-    the same degrees, after allowing for every block of its shape. Blocks with fewer
-    than ``min_members`` entities are never groups; objects with one entity carry no
-    weight.
+    ``threshold`` under a null model of independent entities with the same degrees that
+    is conditioned on the objects' popularity (for the temporal method, their
+    popularity in each time bin): one act of each entity on the block's objects is what
+    that popularity explains (a crowd queueing for one item at a drop, however large,
+    is no group), and the evidence is the members' further acts on them, which would
+    reach their number by chance with probability below 10 ** -threshold over all
+    entities, after allowing for every set of objects of that size. An act is an
+    object in a window (an object acted on again days later is a second act). A group
+    shares at least two objects, each member acts at least twice on them (CopyCatch's
+    rule), and has at least ``min_members`` members; objects with one entity carry no
+    weight. Each block leaves the search by its objects (and a group by its members
+    too), so an entity of a crowd that is no group is still searched with the others
+    it acts with elsewhere.
 
     Parameters
     ----------
@@ -187,8 +224,9 @@ class GroupDetector(BaseEstimator):
     ----------
     groups_ : DataFrame
         One row per group (index ``group``, 0, 1, ...): ``method``, ``n_members``,
-        ``n_objects``, ``n_edges``, ``density`` (FRAUDAR's weighted density),
-        ``expected_edges`` (under the null model), ``log10_p``, ``log10_tests``,
+        ``n_objects``, ``n_edges`` (the members' acts on the group's objects),
+        ``density`` (FRAUDAR's weighted density), ``expected_edges`` (under the null
+        model: one act per member and the excess expected), ``log10_p``, ``log10_tests``,
         ``significance``, ``start``, ``end`` (first and last event of the members on
         the group's objects), ``members`` and ``objects`` (lists of ids and labels).
     candidates_ : DataFrame
@@ -198,7 +236,7 @@ class GroupDetector(BaseEstimator):
     entity_ids_ : pandas.Index
     decision_scores_ : ndarray
         Per entity: the largest ``significance * share`` over its groups (share: the
-        part of the group's objects it acted on), 0 outside any group.
+        part of the group's acts it took), 0 outside any group.
     labels_ : ndarray of 0/1
         1 for members of a group.
     group_labels_ : ndarray of int
@@ -365,9 +403,18 @@ class GroupDetector(BaseEstimator):
             )
             del static_graph
         if lockstep is not None:
-            graph, row_degree, col_degree, n_edges, decode, weight = lockstep
+            graph, row_degree, col_degree, n_edges, decode, weight, units, places = lockstep
             candidates += self._peel(
-                graph, row_degree, col_degree, n_edges, "temporal", decode, weight, threads
+                graph,
+                row_degree,
+                col_degree,
+                n_edges,
+                "temporal",
+                decode,
+                weight,
+                threads,
+                units=units,
+                places=places,
             )
         self._finish(ev, candidates)
         return self
@@ -420,14 +467,55 @@ class GroupDetector(BaseEstimator):
             start = t0 + b * window_ns - grid * half
             return obj, start, start + window_ns, (obj * n_bins + b) * 2 + grid
 
-        return graph, found["row_degree"], col_degree, int(found["n_edges"]), decode, weight
+        places = 2 * (col_slot >> 1) - (col_slot & 1)
+        return (
+            graph,
+            found["row_degree"],
+            col_degree,
+            int(found["n_edges"]),
+            decode,
+            weight,
+            col_object,
+            places,
+        )
 
     def _peel(
-        self, graph, row_degree, col_degree, n_edges: int, method: str, decode, weight, threads: int
+        self,
+        graph,
+        row_degree,
+        col_degree,
+        n_edges: int,
+        method: str,
+        decode,
+        weight,
+        threads: int,
+        units=None,
+        places=None,
     ) -> list:
         # The null model sees every edge of the whole graph (entities with the same total
         # degrees: row_degree, col_degree, n_edges); the search, and so the count of blocks
-        # it could have tried, only the weighted columns (the graph given).
+        # it could have tried, only the weighted columns (the graph given). It counts acts
+        # on objects: a lockstep column is an (object, bin) of one of two grids (units:
+        # each column's object, places: its place in time), so each act is an edge of
+        # each grid and the degrees in acts are half the graph's.
+        if units is None:
+            unit_row_degree, unit_edges = row_degree, n_edges
+        else:
+            unit_row_degree, unit_edges = row_degree / 2.0, n_edges / 2.0
+        population = np.unique(unit_row_degree, return_counts=True)
+
+        def judge(rows, hits, degrees):
+            return block_significance(
+                unit_row_degree[rows],
+                degrees,
+                unit_edges,
+                n_rows,
+                n_cols,
+                int(hits[rows].sum()),
+                member_edges=hits[rows],
+                population=population,
+            )
+
         searched = _rows_with((weight > 0)[graph.cols], graph.offsets)
         n_rows = int(searched.sum())
         n_cols = int((weight > 0).sum())
@@ -436,39 +524,49 @@ class GroupDetector(BaseEstimator):
         col_offsets, row_of = graph.col_offsets, graph.row_of
         alive = np.ascontiguousarray(searched, dtype=np.uint8)
         taken = np.zeros(graph.n_rows, dtype=bool)
+        # Each block found leaves the search by its columns: a group's members and every
+        # block's columns are taken out, so an entity in a crowd that is no group (the
+        # queue at a drop) is still searched with the others it acts with elsewhere.
+        weight = weight.copy()
         found, misses, out = 0, 0, []
         for _ in range(self.max_groups + self.patience * 4):
             block = _core.peel_densest(
                 graph.offsets, graph.cols, col_offsets, row_of, weight, alive, threads
             )
-            if block["rows"].size == 0:
+            if block["rows"].size == 0 or block["cols"].size == 0 or block["density"] <= 0:
                 break
-            alive[block["rows"]] = 0
             any_group = False
             # A block may join separate dense parts (the peeling keeps both when their
             # densities are close): each connected part is judged on its own.
-            for rows, cols, row_edges, n_block_edges, density in _components(graph, block, weight):
-                stats = block_significance(
-                    row_degree[rows], col_degree[cols], n_edges, n_rows, n_cols, n_block_edges
+            for rows, cols, _, _, density in _components(graph, block, weight):
+                # Members act on at least two of the group's objects (CopyCatch's rule;
+                # on a block of one object, everyone): one shared act is what the
+                # object's popularity explains.
+                hits, n_units = _unit_hits(graph, cols, units, places)
+                sharing = rows[hits[rows] >= min(2, n_units)]
+                rows = sharing if sharing.size else rows
+                col_unit_degree = _unit_degrees(col_degree, cols, units, places)
+                stats = judge(rows, hits, col_unit_degree)
+                # A group shares at least two objects (CopyCatch's rule): entities that
+                # come back to one item they like are not acting together.
+                n_objects = cols.size if units is None else np.unique(units[cols]).size
+                is_group = (
+                    rows.size >= self.min_members
+                    and n_objects >= 2
+                    and stats["significance"] >= self.threshold
                 )
-                is_group = rows.size >= self.min_members and stats["significance"] >= self.threshold
                 if is_group:
                     # Members the peeling left out for a weaker tie (they joined fewer of
                     # the group's acts): every entity not yet in a group that shares at
                     # least two of its objects (all of them when it has one).
-                    rows, row_edges, n_block_edges = _expand(
-                        graph, col_offsets, row_of, rows, cols, row_edges, taken
-                    )
+                    member = (hits >= min(2, n_units)) & ~taken
+                    member[rows] = True
+                    rows = np.flatnonzero(member)
                     taken[rows] = True
                     alive[rows] = 0
-                    stats = block_significance(
-                        row_degree[rows],
-                        col_degree[cols],
-                        n_edges,
-                        n_rows,
-                        n_cols,
-                        n_block_edges,
-                    )
+                    stats = judge(rows, hits, col_unit_degree)
+                row_edges = hits[rows]
+                n_block_edges = int(row_edges.sum())
                 any_group |= is_group
                 if decode is None:
                     objects, col_keys = cols, None
@@ -483,12 +581,14 @@ class GroupDetector(BaseEstimator):
                         "objects": objects,
                         "col_keys": col_keys,
                         "n_edges": int(n_block_edges),
+                        "n_units": n_units,
                         "density": float(density),
                         "is_group": bool(is_group),
                         **stats,
                     }
                 )
                 found += is_group
+            weight[block["cols"]] = 0.0
             if any_group:
                 misses = 0
                 if found >= self.max_groups:
@@ -497,7 +597,7 @@ class GroupDetector(BaseEstimator):
                 misses += 1
                 if misses >= self.patience:
                     break
-            if not alive.any():
+            if not alive.any() or not weight.any():
                 break
         return out
 
@@ -534,7 +634,7 @@ class GroupDetector(BaseEstimator):
                 continue
             gid = len(groups)
             groups.append(record)
-            share = cand["row_edges"] / max(len(cand["cols"]), 1)
+            share = cand["row_edges"] / max(cand["n_units"], 1)
             score = max(cand["significance"], 0.0) * share
             better = score > scores[rows]
             scores[rows[better]] = score[better]
@@ -705,7 +805,7 @@ class GroupDetector(BaseEstimator):
         return (
             f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} on "
             f"{kind} {shown}{more}{when}; each acted on {per_member:.1f} of the group's "
-            f"{'object-times' if g['method'] == 'temporal' else kind} where entities like "
+            f"{'acts' if g['method'] == 'temporal' else kind} where entities like "
             f"these would share {expected:.2g} on average (chance 1e-{g['log10_p']:.0f}, "
             f"1e-{g['significance']:.0f} after allowing for every group of this size)"
         )

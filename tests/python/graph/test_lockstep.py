@@ -87,7 +87,7 @@ def new_lockstep(offsets, keys, n_keys, times, n_objects, window, min_lift, min_
         offsets, keys, n_keys, n_objects, times, t0, window, half, n_bins, threads
     )
     det = GroupDetector(min_lift=min_lift, min_burst=min_burst, n_threads=threads)
-    graph, row_degree, col_degree, n_edges, decode, weight = det._lockstep_graph(
+    graph, row_degree, col_degree, n_edges, decode, weight, *_ = det._lockstep_graph(
         by, n_rows, (t0, n_bins, window, half), threads
     )
     edge_row = np.repeat(np.arange(n_rows), np.diff(graph.offsets))

@@ -1,0 +1,218 @@
+"""The null model of a group: a crowd on one object (a drop, a popular item in its busy
+hour) is explained by that object's popularity there; entities that come together on
+several objects are not."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oddseq.datasets import make_marketplace
+from oddseq.graph import GroupDetector, block_significance
+from oddseq.graph._null import log10_excess_sf
+
+HOUR = 3600
+
+
+def background(rng, n_users=3000, n_items=20_000, per_user=12, days=10, first_user=0):
+    """Independent shoppers: Zipf-popular items at random times over ``days``."""
+    n = n_users * per_user
+    users = np.repeat(np.arange(first_user, first_user + n_users), per_user)
+    items = np.minimum(rng.zipf(1.3, n), n_items)
+    ts = rng.integers(0, days * 24 * HOUR, n)
+    return pd.DataFrame({"user": users, "item": items, "ts": ts})
+
+
+def crowd(rng, users, item, release, spread=600, per_user=(1, 6)):
+    """``users`` queue for ``item`` at ``release``: a few refreshes within minutes."""
+    n_each = rng.integers(per_user[0], per_user[1], users.size)
+    u = np.repeat(users, n_each)
+    ts = release + rng.integers(0, spread, u.size)
+    return pd.DataFrame({"user": u, "item": item, "ts": ts})
+
+
+def ring(members, items, starts, rng):
+    """Every member acts on each item within 20 minutes of its round's start."""
+    rows = []
+    for item, start in zip(items, starts):
+        rows.append(
+            pd.DataFrame(
+                {
+                    "user": members,
+                    "item": item,
+                    "ts": start + rng.integers(0, 20 * 60, members.size),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def fit(log, **params):
+    return GroupDetector(**params).fit(log, entity="user", object="item", time="ts")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_crowd_on_one_item_at_a_drop_is_not_a_group(seed):
+    rng = np.random.default_rng(seed)
+    log = background(rng)
+    # 400 shoppers refresh one popular item in the minutes after its release.
+    queue = rng.choice(3000, 400, replace=False)
+    drop = crowd(rng, queue, item=2, release=3 * 24 * HOUR + 10 * HOUR)
+    log = pd.concat([log, drop], ignore_index=True)
+    for method in ("temporal", "static", "both"):
+        det = fit(log, method=method)
+        assert len(det.groups_) == 0, (method, det.groups_)
+        assert det.predict().sum() == 0
+
+
+def test_a_ring_sharing_several_items_is_a_group_and_the_crowd_is_not():
+    rng = np.random.default_rng(3)
+    log = background(rng)
+    queue = rng.choice(3000, 400, replace=False)
+    drop = crowd(rng, queue, item=2, release=3 * 24 * HOUR + 10 * HOUR)
+    members = np.arange(5000, 5008)  # eight accounts with their own ordinary lives
+    lives = background(rng, n_users=8, first_user=5000)
+    rounds = ring(members, [90_001, 90_002, 90_003], [HOUR * h for h in (30, 80, 150)], rng)
+    log = pd.concat([log, drop, lives, rounds], ignore_index=True)
+    det = fit(log)
+    assert det.groups_["members"].tolist() == [members.tolist()]
+    assert sorted(det.groups_["objects"].iloc[0]) == [90_001, 90_002, 90_003]
+    assert det.predict(queue).sum() == 0
+    scores = det.decision_function()
+    is_member = np.isin(det.entity_ids_, members)
+    assert scores[is_member].min() > 0 and scores[~is_member].max() == 0
+
+
+def test_a_ring_that_also_queues_at_two_drops_is_found_without_the_crowds():
+    rng = np.random.default_rng(4)
+    log = background(rng)
+    queue = rng.permutation(3000)
+    releases = [2 * 24 * HOUR + 10 * HOUR, 6 * 24 * HOUR + 11 * HOUR]
+    first = crowd(rng, queue[:300], item=2, release=releases[0])
+    second = crowd(rng, queue[300:600], item=3, release=releases[1])
+    members = np.arange(7000, 7010)  # a ring that queues at both drops too
+    at_drops = [crowd(rng, members, item=i, release=r) for i, r in zip((2, 3), releases)]
+    rounds = ring(members, [90_001, 90_002], [HOUR * 50, HOUR * 120], rng)
+    log = pd.concat([log, first, second, *at_drops, rounds], ignore_index=True)
+    det = fit(log)
+    assert det.groups_["members"].tolist() == [members.tolist()]
+    assert sorted(det.groups_["objects"].iloc[0]) == [90_001, 90_002]
+    assert det.predict(queue[:600]).sum() == 0
+
+
+def test_one_item_liked_again_is_no_group():
+    # Three shoppers happen to view the same item in the same hour twice, days apart.
+    rng = np.random.default_rng(6)
+    log = background(rng)
+    again = pd.DataFrame(
+        {
+            "user": np.tile([10, 20, 30], 2),
+            "item": 4242,
+            "ts": np.repeat([40 * HOUR, 150 * HOUR], 3) + rng.integers(0, 1800, 6),
+        }
+    )
+    det = fit(pd.concat([log, again], ignore_index=True))
+    assert len(det.groups_) == 0
+
+
+def test_review_rings_whose_items_nobody_else_reviews_are_groups():
+    # Reviews: few per user, on popular items; rings of six accounts review their
+    # seller's three long-tail items, on different days (not in lockstep).
+    rng = np.random.default_rng(5)
+    n = 4000
+    users = rng.integers(0, 3000, n)
+    items = np.minimum(rng.zipf(1.4, n), 50_000)
+    log = pd.DataFrame({"user": users, "item": items, "ts": rng.integers(0, 30 * 24 * HOUR, n)})
+    rings = []
+    for r in range(5):
+        members = np.repeat(np.arange(10_000 + 6 * r, 10_006 + 6 * r), 3)
+        promoted = np.tile(100_000 + 3 * r + np.arange(3), 6)
+        ts = rng.integers(0, 30 * 24 * HOUR, members.size)
+        rings.append(pd.DataFrame({"user": members, "item": promoted, "ts": ts}))
+    log = pd.concat([log, *rings], ignore_index=True)
+    det = fit(log, method="static")
+    found = sorted(sorted(m) for m in det.groups_["members"])
+    assert found == [list(range(10_000 + 6 * r, 10_006 + 6 * r)) for r in range(5)]
+    # The same accounts are no lockstep group: they never act in the same hour.
+    assert len(fit(log, method="temporal").groups_) == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_make_marketplace_drop_queues_are_not_groups(seed):
+    data = make_marketplace(n_users=6000, anomaly_rate=0.0, random_state=seed)
+    events = data.events.dropna(subset=["item_id"])
+    det = GroupDetector().fit(events, entity="user_id", object="item_id", time="timestamp")
+    assert len(det.groups_) == 0
+    assert det.predict().sum() == 0
+
+
+def test_conditioned_significance():
+    population = np.full(1000, 3)
+    # Six accounts of 1,000 that are the whole audience of three items, each on all three.
+    s = block_significance(
+        np.full(6, 3), np.full(3, 6), 3000, 1000, 300, 18,
+        member_edges=np.full(6, 3), population=population,
+    )  # fmt: skip
+    lam = 3 * 18 / 3000
+    assert s["expected_edges"] == pytest.approx(6 + 6 * (lam - 1 + np.exp(-lam)))
+    # Only the choice of the columns is counted (300 choose 3, each k weighted 2**-k).
+    assert s["log10_tests"] == pytest.approx(np.log10(300 * 299 * 298 / 6) + 3 * np.log10(2))
+    assert s["significance"] > 2
+    # One object: its audience is explained by its popularity, however large.
+    one = block_significance(
+        np.full(300, 1), np.full(1, 300), 10**5, 2000, 1000, 300,
+        member_edges=np.ones(300), population=np.ones(2000),
+    )  # fmt: skip
+    assert one["log10_p"] == 0.0 and one["significance"] <= 0
+    # More shared objects, more significant; more entities that could share by chance
+    # (a larger population, or heavier users), less.
+    more = block_significance(
+        np.full(6, 3), np.full(4, 6), 3000, 1000, 300, 24,
+        member_edges=np.full(6, 4), population=population,
+    )  # fmt: skip
+    assert more["log10_p"] > s["log10_p"]
+    wider = block_significance(
+        np.full(6, 3), np.full(3, 6), 3000, 1000, 300, 18,
+        member_edges=np.full(6, 3), population=np.full(100_000, 3),
+    )  # fmt: skip
+    heavier = block_significance(
+        np.full(6, 3), np.full(3, 6), 3000, 1000, 300, 18,
+        member_edges=np.full(6, 3), population=(np.array([3.0, 300.0]), np.array([990, 10])),
+    )  # fmt: skip
+    assert wider["log10_p"] < s["log10_p"] and heavier["log10_p"] < s["log10_p"]
+    with pytest.raises(ValueError, match="member_edges"):
+        block_significance(
+            np.full(6, 3), np.full(3, 6), 3000, 1000, 300, 18,
+            member_edges=np.full(5, 3), population=population,
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="population"):
+        block_significance(
+            np.full(6, 3), np.full(3, 6), 3000, 1000, 300, 18, member_edges=np.full(6, 3)
+        )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lam=st.lists(st.floats(1e-4, 0.8), min_size=1, max_size=4),
+    excess=st.integers(1, 6),
+)
+def test_excess_tail_against_the_exact_law(lam, excess):
+    # The exact law of sum (h_u - 1)^+ for a few entities, by convolution: the compound
+    # Poisson tail is close to it and never far below (it must not overstate rarity).
+    from scipy.stats import poisson
+
+    n = 60
+    law = np.zeros(n)
+    law[0] = 1.0
+    for lm in lam:
+        pmf = poisson.pmf(np.arange(n + 1), lm)
+        one = np.zeros(n)
+        one[0] = pmf[0] + pmf[1]
+        one[1:] = pmf[2 : n + 1]
+        law = np.convolve(law, one)[:n]
+    exact = np.log10(max(1.0 - law[:excess].sum(), 1e-300))
+    got = log10_excess_sf(excess, lam)
+    if exact > -12:  # where the exact tail is not lost to round-off
+        assert got >= exact - 0.05
+        assert got <= exact + 1.0
