@@ -322,181 +322,381 @@ std::int32_t elkan_row(const simd::Kernels& kernels, const T* row, const std::ve
   return a;
 }
 
-// One pass over the rows: labels[i] = nearest centre, and when sums is not null the
-// per-segment weighted sums of each cluster's rows. With bounds, rows whose bounds prove
-// their label unchanged skip the distance computations (Hamerly 2010); the rows that
-// cannot skip are gathered into a block and searched with the fused kernel.
 // Per-segment cluster sums kept across iterations and updated only for rows whose label
 // changed: after the first iterations few rows move, so the update costs little. Sums are
 // double; member counts are exact integers so that emptiness is never a rounding matter.
+// With one segment, the merged sums of every cluster.
 struct SegmentSums {
+  SegmentSums(std::int64_t segments, std::int64_t k, std::int64_t d)
+      : sums(static_cast<std::size_t>(segments * k * d), 0.0),
+        weights(static_cast<std::size_t>(segments * k), 0.0),
+        members(static_cast<std::size_t>(segments * k), 0) {}
   std::vector<double> sums;           // segments x k x d
   std::vector<double> weights;        // segments x k
   std::vector<std::int64_t> members;  // segments x k
 };
 
+// One segment's side of a pass: counts the rows that change cluster and moves them
+// between the segment's cluster sums (when the pass keeps sums).
+template <class T>
+struct SegmentMover {
+  SegmentMover(const KMeansData<T>& rows, SegmentSums* totals, std::int64_t segment, std::int64_t k)
+      : data(rows),
+        sums(totals != nullptr ? totals->sums.data() + segment * k * rows.d : nullptr),
+        weights(totals != nullptr ? totals->weights.data() + segment * k : nullptr),
+        members(totals != nullptr ? totals->members.data() + segment * k : nullptr) {}
+
+  void move(std::int64_t i, std::int32_t before, std::int32_t after) {
+    ++changed;
+    if (sums == nullptr) return;
+    const std::int64_t d = data.d;
+    const double w = weight_of(data, i);
+    const T* row = data.x + i * d;
+    if (before >= 0) {
+      double* src = sums + static_cast<std::int64_t>(before) * d;
+      for (std::int64_t j = 0; j < d; ++j) src[j] -= w * static_cast<double>(row[j]);
+      weights[before] -= w;
+      --members[before];
+    }
+    double* dst = sums + static_cast<std::int64_t>(after) * d;
+    for (std::int64_t j = 0; j < d; ++j) dst[j] += w * static_cast<double>(row[j]);
+    weights[after] += w;
+    ++members[after];
+  }
+
+  const KMeansData<T>& data;
+  double* sums;              // k x d, or null
+  double* weights;           // k
+  std::int64_t* members;     // k
+  std::int64_t changed = 0;  // rows whose label changed
+};
+
+// A thread's scratch for the blocks of a pass: the kernel's labels and best and
+// runner-up squared distances, the rows still to search and their centred copies.
+template <class T>
+struct BlockScratch {
+  explicit BlockScratch(std::int64_t d)
+      : previous(static_cast<std::size_t>(kBlockRows)),
+        best(static_cast<std::size_t>(kBlockRows)),
+        second(static_cast<std::size_t>(kBlockRows)),
+        found(static_cast<std::size_t>(kBlockRows)),
+        shifted(static_cast<std::size_t>(kBlockRows * d)) {}
+  std::vector<std::int32_t> previous;
+  std::vector<T> best, second;
+  std::vector<std::int32_t> found;
+  std::vector<std::int64_t> pending, unsettled;
+  std::vector<T> shifted;
+};
+
+// Lloyd: every row of the block [b, b + rows) searched with the fused kernel.
+template <class T>
+void lloyd_block(const simd::Kernels& kernels, const KMeansData<T>& data,
+                 const CentreState<T>& state, std::int64_t b, std::int64_t rows,
+                 std::int32_t* labels, BlockScratch<T>& scratch, SegmentMover<T>& mover) {
+  std::copy_n(labels + b, rows, scratch.previous.begin());
+  simd::nearest(kernels, data.x + b * data.d, rows, data.d, state.shift ? state.mu.data() : nullptr,
+                state.packed.data(), state.packed_norms.data(), state.k_padded, labels + b,
+                scratch.best.data());
+  for (std::int64_t r = 0; r < rows; ++r) {
+    if (scratch.previous[r] != labels[b + r]) mover.move(b + r, scratch.previous[r], labels[b + r]);
+  }
+}
+
+// Elkan: each row of the block settled by its per-centre bounds, with exact distances
+// where they cannot (elkan_row).
+template <class T>
+void elkan_block(const simd::Kernels& kernels, const KMeansData<T>& data,
+                 const CentreState<T>& state, const std::vector<T>& centers, std::int64_t k,
+                 std::int64_t b, std::int64_t rows, std::int32_t* labels, Bounds<T>& bounds,
+                 SegmentMover<T>& mover) {
+  for (std::int64_t i = b; i < b + rows; ++i) {
+    const std::int32_t before = labels[i];
+    const std::int32_t after = elkan_row(kernels, data.x + i * data.d, centers, k, data.d, state,
+                                         before, bounds.upper[i], bounds.lower.data() + i * k);
+    if (after != before) {
+      labels[i] = after;
+      mover.move(i, before, after);
+    }
+  }
+}
+
+// Hamerly: the rows of the block whose bounds cannot settle their label go to
+// scratch.pending. First the bounds alone (streaming through three small arrays), then
+// the rows whose upper bound must be tightened, prefetched ahead: they are scattered,
+// and waiting on each row's cache miss would dominate the pass.
+template <class T>
+void hamerly_screen(const simd::Kernels& kernels, const KMeansData<T>& data,
+                    const CentreState<T>& state, const std::vector<T>& centers, std::int64_t b,
+                    std::int64_t rows, const std::int32_t* labels, Bounds<T>& bounds,
+                    BlockScratch<T>& scratch) {
+  const std::int64_t d = data.d;
+  T* upper = bounds.upper.data();
+  T* lower = bounds.lower.data();
+  auto& unsettled = scratch.unsettled;
+  unsettled.clear();
+  for (std::int64_t i = b; i < b + rows; ++i) {
+    const std::int32_t a = labels[i];
+    upper[i] = static_cast<T>(static_cast<double>(upper[i]) + state.moved[a]);
+    lower[i] = static_cast<T>(static_cast<double>(lower[i]) -
+                              (a == state.most_moved ? state.second_max_moved : state.max_moved));
+    if (upper[i] > std::max(static_cast<T>(state.half_gap[a]), lower[i])) {
+      unsettled.push_back(i);
+    }
+  }
+  const std::size_t n_unsettled = unsettled.size();
+  for (std::size_t u = 0; u < n_unsettled; ++u) {
+    if (u + kPrefetchAhead < n_unsettled) {
+      const char* ahead = reinterpret_cast<const char*>(data.x + unsettled[u + kPrefetchAhead] * d);
+      for (std::int64_t byte = 0; byte < d * static_cast<std::int64_t>(sizeof(T)); byte += 64) {
+        __builtin_prefetch(ahead + byte);
+      }
+    }
+    const std::int64_t i = unsettled[u];
+    const std::int32_t a = labels[i];
+    const T limit = std::max(static_cast<T>(state.half_gap[a]), lower[i]);
+    upper[i] = std::sqrt(
+        simd::sqdist(kernels, data.x + i * d, centers.data() + a * d, static_cast<std::size_t>(d)));
+    if (upper[i] > limit) scratch.pending.push_back(i);
+  }
+}
+
+// The rows in scratch.pending searched afresh as one block with the fused kernel; each
+// gets its label and fresh bounds: the exact distance to its centre above, the
+// runner-up's below (Hamerly), or zeros but its own centre's (Elkan, which computes
+// the others as it needs them).
+template <class T>
+void search_pending(const simd::Kernels& kernels, const KMeansData<T>& data,
+                    const CentreState<T>& state, const std::vector<T>& centers, std::int64_t k,
+                    std::int32_t* labels, Bounds<T>& bounds, BlockScratch<T>& scratch,
+                    SegmentMover<T>& mover) {
+  const std::int64_t d = data.d;
+  const T eps = std::numeric_limits<T>::epsilon();
+  const std::int64_t m = static_cast<std::int64_t>(scratch.pending.size());
+  if (m == 0) return;
+  for (std::int64_t r = 0; r < m; ++r) {
+    shift_rows(data.x + scratch.pending[r] * d, 1, d, state.mu.data(),
+               scratch.shifted.data() + r * d);
+  }
+  simd::nearest(kernels, scratch.shifted.data(), m, d, nullptr, state.packed.data(),
+                state.packed_norms.data(), state.k_padded, scratch.found.data(),
+                scratch.best.data(), scratch.second.data());
+  for (std::int64_t r = 0; r < m; ++r) {
+    const std::int64_t i = scratch.pending[r];
+    const T* row = data.x + i * d;
+    const T* centred = scratch.shifted.data() + r * d;
+    // second + ||x - mu||^2 is the runner-up's squared distance up to float rounding in
+    // the dot products; the margin bounds that rounding.
+    const T sq_norm = simd::dot(kernels, centred, centred, static_cast<std::size_t>(d));
+    const T margin =
+        static_cast<T>(2 * (d + 2)) * eps * (sq_norm + static_cast<T>(state.max_sqnorm));
+    std::int32_t a = scratch.found[r];
+    T runner_up_sq = scratch.second[r] + sq_norm - margin;
+    if (scratch.second[r] - scratch.best[r] <= 2 * margin) {
+      // A near-tie the expansion cannot settle: exact distances decide.
+      T best_sq = std::numeric_limits<T>::infinity();
+      T next_sq = std::numeric_limits<T>::infinity();
+      for (std::int64_t c = 0; c < k; ++c) {
+        const T dc =
+            simd::sqdist(kernels, row, centers.data() + c * d, static_cast<std::size_t>(d));
+        if (dc < best_sq) {
+          next_sq = best_sq;
+          best_sq = dc;
+          a = static_cast<std::int32_t>(c);
+        } else if (dc < next_sq) {
+          next_sq = dc;
+        }
+      }
+      runner_up_sq = next_sq;
+    }
+    if (labels[i] != a) {
+      mover.move(i, labels[i], a);
+      labels[i] = a;
+    }
+    bounds.upper[i] =
+        std::sqrt(simd::sqdist(kernels, row, centers.data() + a * d, static_cast<std::size_t>(d)));
+    if (bounds.per_centre) {
+      // Zero is a valid lower bound; the exact distances come as Elkan needs them.
+      T* row_lower = bounds.lower.data() + i * k;
+      std::fill_n(row_lower, k, T(0));
+      row_lower[a] = bounds.upper[i];
+      continue;
+    }
+    bounds.lower[i] = runner_up_sq > 0 ? std::sqrt(runner_up_sq) : T(0);
+  }
+}
+
+// One pass over the rows: labels[i] = nearest centre, and when totals is not null the
+// per-segment weighted sums of each cluster's rows kept up to date. Without bounds every
+// row is searched (Lloyd); with them, rows whose bounds prove their label unchanged skip
+// the distance computations (Hamerly 2010, or Elkan 2003 per centre) and the rows that
+// cannot skip are gathered into a block and searched with the fused kernel. Returns how
+// many rows changed cluster.
 template <class T>
 std::int64_t assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
                          const std::vector<T>& centers, std::int64_t k, int n_threads,
                          std::int32_t* labels, Bounds<T>* bounds, SegmentSums* totals) {
   const auto& kernels = simd::active();
   const std::int64_t n = data.n;
-  const std::int64_t d = data.d;
   const std::int64_t segments = segment_count(n);
   const std::int64_t rows_per_segment = core::div_up(n, segments);
-  const T eps = std::numeric_limits<T>::epsilon();
   std::vector<std::int64_t> changed(static_cast<std::size_t>(segments), 0);
   core::parallel_for_dynamic(segments, n_threads, [&](std::int64_t s) {
     const std::int64_t begin = std::min(n, s * rows_per_segment);
     const std::int64_t end = std::min(n, begin + rows_per_segment);
-    double* seg_sums = totals != nullptr ? totals->sums.data() + s * k * d : nullptr;
-    double* seg_weights = totals != nullptr ? totals->weights.data() + s * k : nullptr;
-    std::int64_t* seg_members = totals != nullptr ? totals->members.data() + s * k : nullptr;
-    std::int64_t& segment_changed = changed[static_cast<std::size_t>(s)];
-    // A row changes cluster: count it and move it between the segment's sums.
-    auto move_row = [&](std::int64_t i, std::int32_t before, std::int32_t after) {
-      ++segment_changed;
-      if (seg_sums == nullptr) return;
-      const double w = weight_of(data, i);
-      const T* row = data.x + i * d;
-      if (before >= 0) {
-        double* src = seg_sums + static_cast<std::int64_t>(before) * d;
-        for (std::int64_t j = 0; j < d; ++j) src[j] -= w * static_cast<double>(row[j]);
-        seg_weights[before] -= w;
-        --seg_members[before];
-      }
-      double* dst = seg_sums + static_cast<std::int64_t>(after) * d;
-      for (std::int64_t j = 0; j < d; ++j) dst[j] += w * static_cast<double>(row[j]);
-      seg_weights[after] += w;
-      ++seg_members[after];
-    };
-    std::vector<std::int32_t> previous(static_cast<std::size_t>(kBlockRows));
-    std::vector<T> best(static_cast<std::size_t>(kBlockRows));
-    std::vector<T> second(static_cast<std::size_t>(kBlockRows));
-    std::vector<std::int32_t> found(static_cast<std::size_t>(kBlockRows));
-    std::vector<std::int64_t> pending, unsettled;
-    std::vector<T> shifted(static_cast<std::size_t>(kBlockRows * d));
+    SegmentMover<T> mover(data, totals, s, k);
+    BlockScratch<T> scratch(data.d);
     for (std::int64_t b = begin; b < end; b += kBlockRows) {
       const std::int64_t rows = std::min(kBlockRows, end - b);
-      const T* block = data.x + b * d;
       if (bounds == nullptr) {
-        std::copy_n(labels + b, rows, previous.begin());
-        simd::nearest(kernels, block, rows, d, state.shift ? state.mu.data() : nullptr,
-                      state.packed.data(), state.packed_norms.data(), state.k_padded, labels + b,
-                      best.data());
-        for (std::int64_t r = 0; r < rows; ++r) {
-          if (previous[r] != labels[b + r]) move_row(b + r, previous[r], labels[b + r]);
-        }
-      } else {
-        // Rows whose bounds cannot settle their label, searched afresh as one block.
-        pending.clear();
-        if (!bounds->ready) {
-          for (std::int64_t i = b; i < b + rows; ++i) pending.push_back(i);
-        } else if (bounds->per_centre) {
-          for (std::int64_t i = b; i < b + rows; ++i) {
-            const std::int32_t before = labels[i];
-            const std::int32_t after =
-                elkan_row(kernels, data.x + i * d, centers, k, d, state, before, bounds->upper[i],
-                          bounds->lower.data() + i * k);
-            if (after != before) {
-              labels[i] = after;
-              move_row(i, before, after);
-            }
-          }
-        } else {
-          // First the bounds alone (streaming through three small arrays), then the rows
-          // whose upper bound must be tightened, prefetched ahead: they are scattered,
-          // and waiting on each row's cache miss would dominate the pass.
-          T* upper = bounds->upper.data();
-          T* lower = bounds->lower.data();
-          unsettled.clear();
-          for (std::int64_t i = b; i < b + rows; ++i) {
-            const std::int32_t a = labels[i];
-            upper[i] = static_cast<T>(static_cast<double>(upper[i]) + state.moved[a]);
-            lower[i] =
-                static_cast<T>(static_cast<double>(lower[i]) -
-                               (a == state.most_moved ? state.second_max_moved : state.max_moved));
-            if (upper[i] > std::max(static_cast<T>(state.half_gap[a]), lower[i])) {
-              unsettled.push_back(i);
-            }
-          }
-          const std::size_t n_unsettled = unsettled.size();
-          for (std::size_t u = 0; u < n_unsettled; ++u) {
-            if (u + kPrefetchAhead < n_unsettled) {
-              const char* ahead =
-                  reinterpret_cast<const char*>(data.x + unsettled[u + kPrefetchAhead] * d);
-              for (std::int64_t byte = 0; byte < d * static_cast<std::int64_t>(sizeof(T));
-                   byte += 64) {
-                __builtin_prefetch(ahead + byte);
-              }
-            }
-            const std::int64_t i = unsettled[u];
-            const std::int32_t a = labels[i];
-            const T limit = std::max(static_cast<T>(state.half_gap[a]), lower[i]);
-            upper[i] = std::sqrt(simd::sqdist(kernels, data.x + i * d, centers.data() + a * d,
-                                              static_cast<std::size_t>(d)));
-            if (upper[i] > limit) pending.push_back(i);
-          }
-        }
-        const std::int64_t m = static_cast<std::int64_t>(pending.size());
-        if (m > 0) {
-          for (std::int64_t r = 0; r < m; ++r) {
-            shift_rows(data.x + pending[r] * d, 1, d, state.mu.data(), shifted.data() + r * d);
-          }
-          simd::nearest(kernels, shifted.data(), m, d, nullptr, state.packed.data(),
-                        state.packed_norms.data(), state.k_padded, found.data(), best.data(),
-                        second.data());
-          for (std::int64_t r = 0; r < m; ++r) {
-            const std::int64_t i = pending[r];
-            const T* row = data.x + i * d;
-            const T* centred = shifted.data() + r * d;
-            // second + ||x - mu||^2 is the runner-up's squared distance up to float
-            // rounding in the dot products; the margin bounds that rounding.
-            const T sq_norm = simd::dot(kernels, centred, centred, static_cast<std::size_t>(d));
-            const T margin =
-                static_cast<T>(2 * (d + 2)) * eps * (sq_norm + static_cast<T>(state.max_sqnorm));
-            std::int32_t a = found[r];
-            T runner_up_sq = second[r] + sq_norm - margin;
-            if (second[r] - best[r] <= 2 * margin) {
-              // A near-tie the expansion cannot settle: exact distances decide.
-              T best_sq = std::numeric_limits<T>::infinity();
-              T next_sq = std::numeric_limits<T>::infinity();
-              for (std::int64_t c = 0; c < k; ++c) {
-                const T dc =
-                    simd::sqdist(kernels, row, centers.data() + c * d, static_cast<std::size_t>(d));
-                if (dc < best_sq) {
-                  next_sq = best_sq;
-                  best_sq = dc;
-                  a = static_cast<std::int32_t>(c);
-                } else if (dc < next_sq) {
-                  next_sq = dc;
-                }
-              }
-              runner_up_sq = next_sq;
-            }
-            if (labels[i] != a) {
-              move_row(i, labels[i], a);
-              labels[i] = a;
-            }
-            bounds->upper[i] = std::sqrt(
-                simd::sqdist(kernels, row, centers.data() + a * d, static_cast<std::size_t>(d)));
-            if (bounds->per_centre) {
-              // Zero is a valid lower bound; the exact distances come as Elkan needs them.
-              T* row_lower = bounds->lower.data() + i * k;
-              std::fill_n(row_lower, k, T(0));
-              row_lower[a] = bounds->upper[i];
-              continue;
-            }
-            bounds->lower[i] = runner_up_sq > 0 ? std::sqrt(runner_up_sq) : T(0);
-          }
-        }
+        lloyd_block(kernels, data, state, b, rows, labels, scratch, mover);
+        continue;
       }
+      scratch.pending.clear();
+      if (!bounds->ready) {
+        for (std::int64_t i = b; i < b + rows; ++i) scratch.pending.push_back(i);
+      } else if (bounds->per_centre) {
+        elkan_block(kernels, data, state, centers, k, b, rows, labels, *bounds, mover);
+      } else {
+        hamerly_screen(kernels, data, state, centers, b, rows, labels, *bounds, scratch);
+      }
+      search_pending(kernels, data, state, centers, k, labels, *bounds, scratch, mover);
     }
+    changed[static_cast<std::size_t>(s)] = mover.changed;
   });
   if (bounds != nullptr) bounds->ready = true;
   std::int64_t total = 0;
   for (std::int64_t c : changed) total += c;
   return total;
+}
+
+// Per-row bounds for the bounded algorithms, unset until the first pass.
+template <class T>
+Bounds<T> make_bounds(std::int64_t n, std::int64_t k, bool per_centre) {
+  Bounds<T> bounds;
+  bounds.per_centre = per_centre;
+  bounds.upper.resize(static_cast<std::size_t>(n));
+  bounds.lower.resize(static_cast<std::size_t>(per_centre ? n * k : n));
+  return bounds;
+}
+
+// Every cluster's sums over the segments, merged in a fixed order: the same centres for
+// any thread count.
+void merge_segments(const SegmentSums& totals, std::int64_t segments, std::int64_t k,
+                    std::int64_t d, int n_threads, SegmentSums& merged) {
+  core::parallel_for(k, n_threads, [&](std::int64_t c) {
+    double* dst = merged.sums.data() + c * d;
+    std::fill_n(dst, d, 0.0);
+    double weight = 0.0;
+    std::int64_t members = 0;
+    for (std::int64_t s = 0; s < segments; ++s) {
+      const double* src = totals.sums.data() + (s * k + c) * d;
+      for (std::int64_t j = 0; j < d; ++j) dst[j] += src[j];
+      weight += totals.weights[static_cast<std::size_t>(s * k + c)];
+      members += totals.members[static_cast<std::size_t>(s * k + c)];
+    }
+    merged.weights[static_cast<std::size_t>(c)] = weight;
+    merged.members[static_cast<std::size_t>(c)] = members;
+  });
+}
+
+// Empty clusters take the points farthest from their current centres (largest distance
+// first, ties by row index); each moved point joins its new cluster in the merged and
+// the per-segment sums, and its bounds are zeroed so that the next pass searches it.
+template <class T>
+void reseed_empty(const KMeansData<T>& data, const std::vector<T>& centers, std::int64_t k,
+                  int n_threads, std::int64_t rows_per_segment, std::vector<std::int32_t>& labels,
+                  SegmentSums& totals, SegmentSums& merged, Bounds<T>* bounds) {
+  const auto& kernels = simd::active();
+  const std::int64_t n = data.n;
+  const std::int64_t d = data.d;
+  std::vector<std::int64_t> empty;
+  for (std::int64_t c = 0; c < k; ++c) {
+    if (merged.members[static_cast<std::size_t>(c)] == 0) empty.push_back(c);
+  }
+  if (empty.empty()) return;
+  std::vector<double> dist(static_cast<std::size_t>(n));
+  core::parallel_for(n, n_threads, [&](std::int64_t i) {
+    dist[static_cast<std::size_t>(i)] = static_cast<double>(simd::sqdist(
+        kernels, data.x + i * d, centers.data() + labels[i] * d, static_cast<std::size_t>(d)));
+  });
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+  std::iota(rows.begin(), rows.end(), 0);
+  const std::size_t take = std::min(empty.size(), rows.size());
+  std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(take), rows.end(),
+                    [&](std::int64_t a, std::int64_t b) {
+                      return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
+                    });
+  for (std::size_t e = 0; e < take; ++e) {
+    const std::int64_t c = empty[e];
+    const std::int64_t i = rows[e];
+    const std::int64_t old = labels[i];
+    const std::int64_t seg = i / rows_per_segment;
+    const double w = weight_of(data, i);
+    for (std::int64_t j = 0; j < d; ++j) {
+      const double v = w * static_cast<double>(data.x[i * d + j]);
+      merged.sums[static_cast<std::size_t>(old * d + j)] -= v;
+      merged.sums[static_cast<std::size_t>(c * d + j)] = v;
+      totals.sums[static_cast<std::size_t>((seg * k + old) * d + j)] -= v;
+      totals.sums[static_cast<std::size_t>((seg * k + c) * d + j)] += v;
+    }
+    merged.weights[static_cast<std::size_t>(old)] -= w;
+    merged.weights[static_cast<std::size_t>(c)] = w;
+    --merged.members[static_cast<std::size_t>(old)];
+    merged.members[static_cast<std::size_t>(c)] = 1;
+    totals.weights[static_cast<std::size_t>(seg * k + old)] -= w;
+    totals.weights[static_cast<std::size_t>(seg * k + c)] += w;
+    --totals.members[static_cast<std::size_t>(seg * k + old)];
+    ++totals.members[static_cast<std::size_t>(seg * k + c)];
+    labels[i] = static_cast<std::int32_t>(c);
+    if (bounds != nullptr) {
+      // The new centre sits on the point; zero bounds force a fresh search next time.
+      bounds->upper[i] = T(0);
+      if (bounds->per_centre) {
+        std::fill_n(bounds->lower.begin() + i * k, k, T(0));
+      } else {
+        bounds->lower[i] = T(0);
+      }
+    }
+  }
+}
+
+// The new centres (each cluster's weighted mean; a cluster whose only points have zero
+// weight keeps its centre) into new_centers. Records how far each centre moved and the
+// two largest moves in state, which bound how much closer any other centre can have
+// come; returns the summed squared move.
+template <class T>
+double update_centres(const SegmentSums& merged, std::int64_t k, std::int64_t d,
+                      const std::vector<T>& centers, std::vector<T>& new_centers,
+                      CentreState<T>& state) {
+  double shift = 0.0;
+  state.moved.assign(static_cast<std::size_t>(k), 0.0);
+  for (std::int64_t c = 0; c < k; ++c) {
+    const double w = merged.weights[static_cast<std::size_t>(c)];
+    double moved_sq = 0.0;
+    for (std::int64_t j = 0; j < d; ++j) {
+      const T value = w > 0.0 ? static_cast<T>(merged.sums[static_cast<std::size_t>(c * d + j)] / w)
+                              : centers[c * d + j];
+      const double delta = static_cast<double>(value) - static_cast<double>(centers[c * d + j]);
+      moved_sq += delta * delta;
+      new_centers[c * d + j] = value;
+    }
+    shift += moved_sq;
+    state.moved[static_cast<std::size_t>(c)] = std::sqrt(moved_sq);
+  }
+  state.moved_t.assign(state.moved.begin(), state.moved.end());
+  state.max_moved = state.second_max_moved = 0.0;
+  state.most_moved = -1;
+  for (std::int64_t c = 0; c < k; ++c) {
+    const double m = state.moved[static_cast<std::size_t>(c)];
+    if (m > state.max_moved) {
+      state.second_max_moved = state.max_moved;
+      state.max_moved = m;
+      state.most_moved = c;
+    } else if (m > state.second_max_moved) {
+      state.second_max_moved = m;
+    }
+  }
+  return shift;
 }
 
 }  // namespace
@@ -526,136 +726,29 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
   ODDSEQ_CHECK(max_iter >= 1, "k-means: max_iter must be >= 1");
   const bool use_bounds = algorithm != KMeansAlgorithm::lloyd;
   const bool per_centre = algorithm == KMeansAlgorithm::elkan;
-  const auto& kernels = simd::active();
   KMeansResult<T> result;
   result.centers.assign(initial_centers, initial_centers + k * d);
   result.labels.assign(static_cast<std::size_t>(n), -1);
-  Bounds<T> bounds;
-  if (use_bounds) {
-    bounds.per_centre = per_centre;
-    bounds.upper.resize(static_cast<std::size_t>(n));
-    bounds.lower.resize(static_cast<std::size_t>(per_centre ? n * k : n));
-  }
+  Bounds<T> bounds = use_bounds ? make_bounds<T>(n, k, per_centre) : Bounds<T>{};
   Bounds<T>* bounds_ptr = use_bounds ? &bounds : nullptr;
   CentreState<T> state;
   const std::int64_t segments = segment_count(n);
   const std::int64_t rows_per_segment = core::div_up(n, segments);
-  SegmentSums totals;
-  totals.sums.assign(static_cast<std::size_t>(segments * k * d), 0.0);
-  totals.weights.assign(static_cast<std::size_t>(segments * k), 0.0);
-  totals.members.assign(static_cast<std::size_t>(segments * k), 0);
-  std::vector<double> merged(static_cast<std::size_t>(k * d));
-  std::vector<double> merged_weights(static_cast<std::size_t>(k));
-  std::vector<std::int64_t> merged_members(static_cast<std::size_t>(k));
+  SegmentSums totals(segments, k, d);
+  SegmentSums merged(1, k, d);
   std::vector<T> new_centers(static_cast<std::size_t>(k * d));
 
-  bool strict = false;
+  bool strict = false;  // stopped because no label changed
   int iteration = 0;
   for (; iteration < max_iter; ++iteration) {
     prepare_centres(result.centers, k, d, use_bounds, per_centre, state);
     const std::int64_t n_changed = assign_pass<T>(data, state, result.centers, k, n_threads,
                                                   result.labels.data(), bounds_ptr, &totals);
     core::throw_if_interrupted();
-    // Segments merged in a fixed order: the same centres for any thread count.
-    core::parallel_for(k, n_threads, [&](std::int64_t c) {
-      double* dst = merged.data() + c * d;
-      std::fill_n(dst, d, 0.0);
-      double weight = 0.0;
-      std::int64_t members = 0;
-      for (std::int64_t s = 0; s < segments; ++s) {
-        const double* src = totals.sums.data() + (s * k + c) * d;
-        for (std::int64_t j = 0; j < d; ++j) dst[j] += src[j];
-        weight += totals.weights[static_cast<std::size_t>(s * k + c)];
-        members += totals.members[static_cast<std::size_t>(s * k + c)];
-      }
-      merged_weights[static_cast<std::size_t>(c)] = weight;
-      merged_members[static_cast<std::size_t>(c)] = members;
-    });
-
-    // Empty clusters take the points farthest from their current centres (largest
-    // distance first, ties by row index); each moved point joins its new cluster.
-    std::vector<std::int64_t> empty;
-    for (std::int64_t c = 0; c < k; ++c) {
-      if (merged_members[static_cast<std::size_t>(c)] == 0) empty.push_back(c);
-    }
-    if (!empty.empty()) {
-      std::vector<double> dist(static_cast<std::size_t>(n));
-      core::parallel_for(n, n_threads, [&](std::int64_t i) {
-        dist[static_cast<std::size_t>(i)] = static_cast<double>(
-            simd::sqdist(kernels, data.x + i * d, result.centers.data() + result.labels[i] * d,
-                         static_cast<std::size_t>(d)));
-      });
-      std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
-      std::iota(rows.begin(), rows.end(), 0);
-      const std::size_t take = std::min(empty.size(), rows.size());
-      std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(take), rows.end(),
-                        [&](std::int64_t a, std::int64_t b) {
-                          return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
-                        });
-      for (std::size_t e = 0; e < take; ++e) {
-        const std::int64_t c = empty[e];
-        const std::int64_t i = rows[e];
-        const std::int64_t old = result.labels[i];
-        const std::int64_t seg = i / rows_per_segment;
-        const double w = weight_of(data, i);
-        for (std::int64_t j = 0; j < d; ++j) {
-          const double v = w * static_cast<double>(data.x[i * d + j]);
-          merged[old * d + j] -= v;
-          merged[c * d + j] = v;
-          totals.sums[static_cast<std::size_t>((seg * k + old) * d + j)] -= v;
-          totals.sums[static_cast<std::size_t>((seg * k + c) * d + j)] += v;
-        }
-        merged_weights[static_cast<std::size_t>(old)] -= w;
-        merged_weights[static_cast<std::size_t>(c)] = w;
-        --merged_members[static_cast<std::size_t>(old)];
-        merged_members[static_cast<std::size_t>(c)] = 1;
-        totals.weights[static_cast<std::size_t>(seg * k + old)] -= w;
-        totals.weights[static_cast<std::size_t>(seg * k + c)] += w;
-        --totals.members[static_cast<std::size_t>(seg * k + old)];
-        ++totals.members[static_cast<std::size_t>(seg * k + c)];
-        result.labels[i] = static_cast<std::int32_t>(c);
-        if (use_bounds) {
-          // The new centre sits on the point; zero bounds force a fresh search next time.
-          bounds.upper[i] = T(0);
-          if (per_centre) {
-            std::fill_n(bounds.lower.begin() + i * k, k, T(0));
-          } else {
-            bounds.lower[i] = T(0);
-          }
-        }
-      }
-    }
-
-    double shift = 0.0;
-    state.moved.assign(static_cast<std::size_t>(k), 0.0);
-    for (std::int64_t c = 0; c < k; ++c) {
-      const double w = merged_weights[static_cast<std::size_t>(c)];
-      double moved_sq = 0.0;
-      for (std::int64_t j = 0; j < d; ++j) {
-        // A cluster whose only points have zero weight keeps its centre.
-        const T value = w > 0.0 ? static_cast<T>(merged[c * d + j] / w) : result.centers[c * d + j];
-        const double delta =
-            static_cast<double>(value) - static_cast<double>(result.centers[c * d + j]);
-        moved_sq += delta * delta;
-        new_centers[c * d + j] = value;
-      }
-      shift += moved_sq;
-      state.moved[static_cast<std::size_t>(c)] = std::sqrt(moved_sq);
-    }
-    state.moved_t.assign(state.moved.begin(), state.moved.end());
-    // The two largest moves bound how much closer any other centre can have come.
-    state.max_moved = state.second_max_moved = 0.0;
-    state.most_moved = -1;
-    for (std::int64_t c = 0; c < k; ++c) {
-      const double m = state.moved[static_cast<std::size_t>(c)];
-      if (m > state.max_moved) {
-        state.second_max_moved = state.max_moved;
-        state.max_moved = m;
-        state.most_moved = c;
-      } else if (m > state.second_max_moved) {
-        state.second_max_moved = m;
-      }
-    }
+    merge_segments(totals, segments, k, d, n_threads, merged);
+    reseed_empty(data, result.centers, k, n_threads, rows_per_segment, result.labels, totals,
+                 merged, bounds_ptr);
+    const double shift = update_centres(merged, k, d, result.centers, new_centers, state);
     result.centers.swap(new_centers);
     if (n_changed == 0) {
       strict = true;
