@@ -481,6 +481,32 @@ def _pythresh_cut(name):
     return cut
 
 
+def _robust_z_within(pipe, seqs, names, share):
+    """The default ensemble's training scores with its robust_z member's feature scores
+    capped by a third rule: |x - median| over the distance from the median to the
+    feature's ``share`` most extreme training value on that side (above 1: beyond
+    them)."""
+    from oddseq.utils._stats import robust_spread
+
+    X = pipe.z_scaler_.transform(
+        pipe.log_scaler_.transform(
+            pipe.evidence_.transform(pipe.encoder_.transform(seqs), seqs.lengths)
+        )
+    ).astype(np.float64)
+    det = pipe.detector_
+    robust = dict(det.detectors_)["robust_z"]
+    median = robust.median_
+    high, low = np.quantile(X, [1 - share, share], axis=0)
+    reach = np.where(X >= median, high - median, median - low)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quantile_rule = np.where(reach > 0, np.abs(X - median) / reach, np.inf)
+    quantile_rule[(reach <= 0) & (X == median)] = 0.0
+    raw = np.column_stack([member.decision_scores_ for _, member in det.detectors_])
+    raw[:, names.index("robust_z")] = np.minimum(robust._feature_scores(X), quantile_rule).max(1)
+    centre, spread = zip(*(robust_spread(np.sort(col), fallback="std") for col in raw.T))
+    return ((raw - np.array(centre)) / np.array(spread)).mean(1)
+
+
 def cut_rules(args):
     """Unsupervised cut rules on the same scores (the default's training scores, every
     source, nothing-planted logs too): the share flagged and own-cut F1 of each."""
@@ -497,6 +523,9 @@ def cut_rules(args):
         "2 Gaussians on log scores": _log_mixture_cut,
         "pythresh MIXMOD": _pythresh_cut("MIXMOD"),
         "tail 0.01, drop robust_z": None,  # the ensemble without its robust_z member
+        # robust_z with a third rule: beyond the 1% most extreme training values on the
+        # feature's side too (a mode of a few percent is not an outlier of its feature).
+        "tail 0.01 + gap, robust_z within 1%": None,
     }
     rows = []
     for source in args.sources:
@@ -505,7 +534,8 @@ def cut_rules(args):
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                det = AnomalyPipeline(random_state=args.seed).fit(fit).detector_
+                pipe = AnomalyPipeline(random_state=args.seed).fit(fit)
+            det = pipe.detector_
             scores = det.decision_scores_
             names = [member for member, _ in det.detectors_]
             members = det._normalised(
@@ -513,9 +543,12 @@ def cut_rules(args):
             )
             for rule, cut in rules.items():
                 used = scores
-                if cut is None:
+                if rule == "tail 0.01, drop robust_z":
                     used = members[:, [i for i, m in enumerate(names) if m != "robust_z"]].mean(1)
                     cut = rules["tail 0.01 (before)"]
+                elif rule.endswith("robust_z within 1%"):
+                    used = _robust_z_within(pipe, fit, names, 0.01)
+                    cut = rules["tail 0.01 + gap (now)"]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     flags = used > cut(used)
