@@ -6,6 +6,8 @@ scalers inverted, clipped to what the training data took), and how values are wr
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -69,10 +71,30 @@ def format_values(feature: str, values: np.ndarray) -> list[str]:
     return [f"{int(v):,}" if w else f"{v:,.3g}" for v, w in zip(values.tolist(), whole.tolist())]
 
 
+def _format_one(feature: str, value: float) -> str:
+    """format_values of one value, in plain Python (numpy's cost per call is most of a
+    stream alert's wording otherwise)."""
+    if feature.endswith("_s"):
+        if not abs(value) >= 1.0:  # below a second (NaN too)
+            return f"{value:.2g} s"
+        for threshold, name in _DURATION_UNITS:  # the largest unit it reaches
+            if abs(value) >= threshold:
+                return f"{value / threshold:.3g} {name}"
+    if math.isfinite(value) and value % 1.0 == 0:
+        return f"{int(value):,}"
+    return f"{value:,.3g}"
+
+
+_FEW_TEXTS = 32  # fewer values than this are formatted one by one
+
+
 def feature_texts(feature_names, cols: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``values[i]`` of feature ``feature_names[cols[i]]`` as the reasons write it. Each
     distinct (feature, value) is formatted once: values repeat a lot (counts, cluster
     centres), and a million entities name four million of them."""
+    if len(cols) < _FEW_TEXTS:  # a stream alert's few
+        pairs = zip(np.asarray(cols).tolist(), np.asarray(values, dtype=np.float64).tolist())
+        return np.array([_format_one(feature_names[c], v) for c, v in pairs], dtype=object)
     out = np.empty(len(cols), dtype=object)
     for j in np.unique(cols):
         mine = np.flatnonzero(cols == j)

@@ -92,3 +92,29 @@ def test_plot_explanation_takes_the_pipeline_and_an_id(pipe):
     top = plot_explanation(pipe)  # the top of the ranked table
     assert top.get_title() == f"why {pipe.table_.index[0]} stands out"
     matplotlib.pyplot.close("all")
+
+
+def test_few_values_are_written_as_many_are():
+    """feature_texts formats a few values one by one in plain Python (a stream alert's
+    two): the same text as the vectorised formatting of many, for durations, counts and
+    ratios, at unit boundaries, negative, tiny, huge, NaN and infinite values."""
+    from oddseq._reasons import _FEW_TEXTS, feature_texts
+
+    rng = np.random.default_rng(0)
+    names = np.array(["duration_s", "count[pv]", "cart_per_view", "gap_mean_s", "value_sum"])
+    edges = [0.0, -0.0, 1.0, 59.999, 60.0, 3600.0, 86_400.0, 0.5, 2.0, -3.0, -90.0, 1e300]
+    edges += [np.nan, np.inf, -np.inf, 123_456.789, 1e-9, 0.0125, 99_950.0, 2.5, -2.5]
+    values = np.r_[edges, rng.standard_normal(400) * 10.0 ** rng.integers(-3, 8, 400)]
+    # -0.0 made 0.0: np.unique takes them for one value and the vectorised path writes
+    # whichever sorts first ("-0 s" or "0 s") for both.
+    values = np.r_[values, np.round(values)] + 0.0
+    cols = rng.integers(0, len(names), values.size)
+    many = feature_texts(names, cols, values)  # vectorised: more than _FEW_TEXTS
+    assert values.size >= _FEW_TEXTS
+    few = np.concatenate(
+        [
+            feature_texts(names, cols[at : at + 2], values[at : at + 2])
+            for at in range(0, values.size, 2)
+        ]
+    )
+    np.testing.assert_array_equal(few, many)
