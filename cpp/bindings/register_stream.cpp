@@ -438,17 +438,15 @@ class OneEvent {
   std::int64_t factor_;
 };
 
-// The CLI's reader of CSV lines: labels classified as the scorer keeps them (str or
-// int; anything else leaves every line with an event field to the Python path).
-std::unique_ptr<stream::LineFeed> make_line_feed(const std::string& sep, std::int64_t n_fields,
-                                                 std::int64_t entity, std::int64_t event,
-                                                 std::int64_t time, std::int64_t item,
-                                                 std::int64_t value, const py::list& labels,
-                                                 std::int32_t other_code, bool has_times,
-                                                 bool has_items, bool has_values,
-                                                 std::int64_t time_factor) {
+// The CLI's reader of CSV or JSON lines: labels classified as the scorer keeps them
+// (str or int; anything else leaves every line with an event field to the Python path).
+std::unique_ptr<stream::LineFeed> make_line_feed(
+    const std::string& sep, std::int64_t n_fields, std::int64_t entity, std::int64_t event,
+    std::int64_t time, std::int64_t item, std::int64_t value, const py::list& labels,
+    std::int32_t other_code, bool has_times, bool has_items, bool has_values,
+    std::int64_t time_factor, bool json, const std::vector<std::string>& keys) {
   if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
-  stream::LineFormat format{sep[0], n_fields, entity, event, time, item, value};
+  stream::LineFormat format{sep[0], n_fields, entity, event, time, item, value, json, keys};
   stream::LineEvents events;
   for (const py::handle label : labels) {
     const bool is_text = PyUnicode_Check(label.ptr());
@@ -540,12 +538,13 @@ void register_stream(py::module_& m) {
            py::arg("time_factor"), py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
       .def("__call__", &OneEvent::operator(), py::arg("entity"), py::arg("event"), py::arg("time"),
            py::arg("item"), py::arg("value"));
-  py::class_<stream::LineFeed>(m, "StreamLineFeed",
-                               "The stream CLI's reader of plain CSV lines (oddseq.stream).")
+  py::class_<stream::LineFeed>(
+      m, "StreamLineFeed", "The stream CLI's reader of plain CSV or JSON lines (oddseq.stream).")
       .def(py::init(&make_line_feed), py::arg("sep"), py::arg("n_fields"), py::arg("entity"),
            py::arg("event"), py::arg("time"), py::arg("item"), py::arg("value"), py::arg("labels"),
            py::arg("other_code"), py::arg("has_times"), py::arg("has_items"), py::arg("has_values"),
-           py::arg("time_factor"))
+           py::arg("time_factor"), py::arg("json") = false,
+           py::arg("keys") = std::vector<std::string>(5))
       .def("feed", &feed_lines, py::arg("store"), py::arg("model"), py::arg("data"),
            py::arg("offset"));
   m.def("stream_hash_texts", &hash_texts, py::arg("values"),

@@ -266,6 +266,8 @@ class StreamLineFeed:
         has_items: bool,
         has_values: bool,
         time_factor: int,
+        json: bool = False,
+        keys: list[str] = ...,
     ) -> None: ...
     def feed(
         self, store: StreamEntityStore, model: StreamModel, data: bytes, offset: int

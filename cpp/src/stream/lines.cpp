@@ -51,9 +51,14 @@ LineFeed::LineFeed(LineFormat format, LineEvents events)
                                 format_.value};
   ODDSEQ_CHECK(format_.n_fields >= 1, "n_fields must be at least 1");
   ODDSEQ_CHECK(format_.entity >= 0, "the entity field is required");
-  for (const std::int64_t at : roles) {
-    ODDSEQ_CHECK(at >= -1 && at < format_.n_fields,
+  ODDSEQ_CHECK(format_.keys.size() == 5, "keys holds the five roles' keys");
+  for (int r = 0; r < 5; ++r) {
+    const std::int64_t at = roles[r];
+    ODDSEQ_CHECK(format_.json || (at >= -1 && at < format_.n_fields),
                  "field " << at << " outside [0, " << format_.n_fields << ")");
+    has_[r] = at >= 0;
+    ODDSEQ_CHECK(!format_.json || !has_[r] || !format_.keys[static_cast<std::size_t>(r)].empty(),
+                 "JSON roles need their keys");
   }
   const std::size_t n = events_.label_is_int.size();
   ODDSEQ_CHECK(events_.text_labels.size() == n && events_.int_labels.size() == n,
@@ -71,11 +76,9 @@ LineFeed::LineFeed(LineFormat format, LineEvents events)
   }
 }
 
-bool LineFeed::read(const char* begin, const char* end, Event& event, std::int64_t& entity_begin,
-                    std::int64_t& entity_end) const {
+bool LineFeed::split_csv(const char* begin, const char* end, const char** field_begin,
+                         const char** field_end) const {
   // Split on the separator, keeping the fields of the roles.
-  const char* field_begin[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
-  const char* field_end[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
   const std::int64_t at[5] = {format_.entity, format_.event, format_.time, format_.item,
                               format_.value};
   std::int64_t field = 0;
@@ -95,7 +98,127 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, std::int64
       return false;  // not ASCII (decoded, or refused, by the caller) or quoted
     }
   }
-  if (field + 1 != format_.n_fields) return false;
+  return field + 1 == format_.n_fields;
+}
+
+bool LineFeed::split_json(const char* begin, const char* end, const char** field_begin,
+                          const char** field_end) const {
+  // One flat object, as json.loads reads it; the roles' values as str() writes them.
+  const char* p = begin;
+  auto space = [&] {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
+  };
+  // A string without escapes: its bytes, after the opening quote.
+  auto string = [&](const char*& from, const char*& to) {
+    from = ++p;
+    while (p < end && *p != '"') {
+      const auto c = static_cast<unsigned char>(*p);
+      if (c == '\\' || c < 0x20 || c >= 0x80) return false;
+      ++p;
+    }
+    if (p == end) return false;
+    to = p++;
+    return true;
+  };
+  // A JSON number; whole: without fraction or exponent.
+  auto number = [&](bool& whole) {
+    if (p < end && *p == '-') ++p;
+    if (p == end || *p < '0' || *p > '9') return false;
+    if (*p == '0') {
+      ++p;
+    } else {
+      while (p < end && *p >= '0' && *p <= '9') ++p;
+    }
+    whole = true;
+    if (p < end && *p == '.') {
+      whole = false;
+      ++p;
+      if (p == end || *p < '0' || *p > '9') return false;
+      while (p < end && *p >= '0' && *p <= '9') ++p;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+      whole = false;
+      ++p;
+      if (p < end && (*p == '+' || *p == '-')) ++p;
+      if (p == end || *p < '0' || *p > '9') return false;
+      while (p < end && *p >= '0' && *p <= '9') ++p;
+    }
+    return true;
+  };
+  auto word = [&](const char* text) {
+    const std::size_t n = std::strlen(text);
+    if (static_cast<std::size_t>(end - p) < n || std::memcmp(p, text, n) != 0) return false;
+    p += n;
+    return true;
+  };
+  space();
+  if (p == end || *p != '{') return false;
+  ++p;
+  space();
+  bool first = true;
+  while (p < end && *p != '}') {
+    if (!first) {
+      if (*p != ',') return false;
+      ++p;
+      space();
+    }
+    first = false;
+    const char *key_begin = nullptr, *key_end = nullptr;
+    if (p == end || *p != '"' || !string(key_begin, key_end)) return false;
+    space();
+    if (p == end || *p != ':') return false;
+    ++p;
+    space();
+    if (p == end) return false;
+    const char *value_begin = p, *value_end = p;
+    bool text = false, whole = false, null = false;
+    if (*p == '"') {
+      if (!string(value_begin, value_end)) return false;
+      text = true;
+    } else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+      if (!number(whole)) return false;
+      value_end = p;
+    } else if (*p == 'n') {
+      if (!word("null")) return false;
+      null = true;
+    } else if (*p == 't' || *p == 'f') {
+      if (!word(*p == 't' ? "true" : "false")) return false;
+      value_begin = nullptr;  // True / False: the caller's
+    } else {
+      return false;  // an object or array (or not JSON): the caller's
+    }
+    space();
+    const std::string_view key(key_begin, static_cast<std::size_t>(key_end - key_begin));
+    for (int r = 0; r < 5; ++r) {
+      if (!has_[r] || key != format_.keys[static_cast<std::size_t>(r)]) continue;
+      // The last of equal keys wins, as in json.loads.
+      if (value_begin == nullptr) return false;
+      if (null) {
+        field_begin[r] = field_end[r] = value_begin;  // missing
+      } else if (!text && r != 2 && r != 4 &&
+                 (!whole || (value_end - value_begin == 2 && value_begin[0] == '-' &&
+                             value_begin[1] == '0'))) {
+        return false;  // an id or type as a float (or -0): str() writes it otherwise
+      } else {
+        field_begin[r] = value_begin;
+        field_end[r] = value_end;
+      }
+    }
+  }
+  if (p == end) return false;
+  ++p;  // the closing brace
+  space();
+  return p == end;
+}
+
+bool LineFeed::read(const char* begin, const char* end, Event& event, std::int64_t& entity_begin,
+                    std::int64_t& entity_end) const {
+  const char* field_begin[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  const char* field_end[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  if (format_.json ? !split_json(begin, end, field_begin, field_end)
+                   : !split_csv(begin, end, field_begin, field_end)) {
+    return false;
+  }
   auto empty = [&](int r) { return field_begin[r] == field_end[r]; };
   // Entity: its text's key.
   if (empty(0)) return false;
@@ -105,7 +228,7 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, std::int64
   entity_end = field_end[0] - begin;
   // Event type: by its text, else (numeric labels) as an integer, else the unseen type.
   event.code = 0;
-  if (format_.event >= 0) {
+  if (has_[1]) {
     if (empty(1) || events_.other_labels) return false;
     const std::string_view text(field_begin[1],
                                 static_cast<std::size_t>(field_end[1] - field_begin[1]));
@@ -123,7 +246,7 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, std::int64
   }
   // Time: int, else float, in the time unit; within int64 once in ns.
   event.time = 0;
-  if (format_.time >= 0) {
+  if (has_[2]) {
     if (empty(2) || !events_.has_times) return false;
     std::int64_t whole = 0;
     double real = 0.0;
@@ -141,7 +264,7 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, std::int64
     }
   }
   // Item: its text's key; empty: missing.
-  event.item_present = format_.item >= 0 && !empty(3);
+  event.item_present = has_[3] && !empty(3);
   event.item = 0;
   if (event.item_present) {
     if (!events_.has_items) return false;
@@ -150,7 +273,7 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, std::int64
   }
   // Value: a float; empty: missing.
   event.value = std::numeric_limits<double>::quiet_NaN();
-  if (format_.value >= 0 && !empty(4)) {
+  if (has_[4] && !empty(4)) {
     if (!events_.has_values || !parse_double(field_begin[4], field_end[4], event.value)) {
       return false;
     }

@@ -54,10 +54,10 @@ def add_commands(commands) -> None:
         type=float,
         default=0.005,
         help="the longest an event waits to be scored, in seconds (default 0.005), where "
-        "events are batched (JSON lines, or a model scored outside C++): events are scored "
+        "events are batched (a model scored outside C++): events are scored "
         "in one update when --batch of them wait or the first has waited this long (under "
-        "load, batches grow with what arrived meanwhile). Plain CSV lines with the C++ "
-        "scoring are read as they come and scored one by one, never held back",
+        "load, batches grow with what arrived meanwhile). Plain CSV and JSON lines with "
+        "the C++ scoring are read as they come and scored one by one, never held back",
     )
     stream.add_argument("--lateness", default="0", help="accepted lateness, e.g. 5s (default 0)")
     stream.add_argument("--ttl", help="forget entities idle longer than this, e.g. 1h")
@@ -362,9 +362,9 @@ def _stream(args) -> int:
         return reader.fmt != "jsonl" and reader.header is None
 
     def feed_chunk(data):
-        """Complete lines of CSV through the C++ reader: each event applied and scored as
-        it comes, an alert written as soon as its event is; a line it leaves (quoted,
-        not ASCII, malformed, a time as text) through score_each."""
+        """Complete lines of CSV or JSON through the C++ reader: each event applied and
+        scored as it comes, an alert written as soon as its event is; a line it leaves
+        (quoted, escaped, not ASCII, malformed, a time as text) through score_each."""
         nonlocal n_lines, n_alerts
         at = 0
         while at < len(data):
@@ -407,7 +407,10 @@ def _stream(args) -> int:
         pending = pending[cut:]
         n_lines += 1
         reader.parse([(n_lines, raw)])
-    feed = None if reader.header is None else scorer._line_feed(args.sep, reader.header)
+    if reader.fmt == "jsonl":
+        feed = scorer._line_feed()
+    else:
+        feed = None if reader.header is None else scorer._line_feed(args.sep, reader.header)
     if feed is not None:
         # Whatever has come is read at once, with no batching delay.
         feed_chunk(pending)

@@ -766,24 +766,31 @@ class StreamScorer:
             out = (out[0], out[1], True, reason, out[4])
         return _new_event(StreamEvent, out)
 
-    def _line_feed(self, sep, header):
-        """A C++ reader of plain CSV lines with this header (the ``oddseq stream``
-        command's path), or None where it cannot serve: scoring outside C++ or a
-        separator longer than one character. Lines it reads are read as update_one reads
-        their fields given as str."""
+    def _line_feed(self, sep=",", header=None):
+        """A C++ reader of plain CSV lines with this header, or of JSON objects (no
+        header) keyed by the column names (the ``oddseq stream`` command's path), or None
+        where it cannot serve: scoring outside C++ or a separator longer than one
+        character. Lines it reads are read as update_one reads their fields given as
+        str."""
         if self._model is None or len(sep) != 1:
             return None
         roles = (self.entity, self.event, self.time, self.item, self.value)
+        if header is None:
+            fields, places = 1, [-1 if role is None else 0 for role in roles]
+        else:
+            fields, places = len(header), [-1 if r is None else header.index(r) for r in roles]
         return _core.StreamLineFeed(
             sep,
-            len(header),
-            *(-1 if role is None else header.index(role) for role in roles),
+            fields,
+            *places,
             labels=self._labels.tolist(),
             other_code=self._other_code,
             has_times=self._has_times,
             has_items=self._has_items,
             has_values=self._has_values,
             time_factor=self._time_factor,
+            json=header is None,
+            keys=["" if role is None else str(role) for role in roles],
         )
 
     def _feed_lines(self, feed, data: bytes, offset: int):

@@ -514,11 +514,18 @@ def test_uint64_ids_beyond_int64_key_as_update_one_keys_them():
     assert _hash_keys(pd.Series(ids)).tolist() == _hash_keys(ids.astype(object)).tolist()
 
 
+def _split(line):
+    """A CSV line's fields as the command splits them (quoted ones through csv)."""
+    import csv
+
+    return next(csv.reader([line])) if '"' in line else line.split(",")
+
+
 def _text_event(live, line, header):
     """update_one on one CSV line's fields as text, as the CLI's Python path reads them."""
     from oddseq.stream._cli import _number
 
-    fields = dict(zip(header, line.split(",")))
+    fields = dict(zip(header, _split(line)))
     value = fields["price"] or None
     if value is not None:
         try:
@@ -703,3 +710,148 @@ def test_update_one_releases_the_gil_for_its_idle_sweep(log, pipes, path):
     assert event.length == 1 and live.counters["n_entities"] == 1
     assert live.counters["n_evicted_ttl"] == n + 1
     assert held == 0 and during > 0
+
+
+def test_cli_alerts_equal_update_one_on_the_text_line_by_line(log, model_file):
+    """The command's alerts (C++ reading, Python for the lines it leaves) are update_one's
+    on each line's fields as text: same lines, entities, lengths, scores and reasons."""
+    from oddseq import load
+
+    lines = _awkward_lines(log, np.random.default_rng(2), 2500)
+    text = "\n".join([",".join(COLUMNS), *lines]) + "\n"
+    process = _cli(["--model", model_file, *CLI_ROLES])
+    out, err = process.communicate(text, timeout=300)
+    assert process.returncode == 0, err
+    alerts = [json.loads(line) for line in out.splitlines()]
+    live = StreamScorer(load(model_file), **ROLES)
+    expected = []
+    for number, line in enumerate(lines, 2):
+        if not line.strip():
+            continue
+        try:
+            event = _text_event(live, line, COLUMNS)
+        except (ValueError, KeyError, TypeError):
+            continue
+        if event.new:
+            expected.append((number, _split(line)[0], event.length, event.reason))
+            expected[-1] += (round(event.score, 6),)
+    got = [(a["line"], a["entity"], a["events"], a["reason"], a["score"]) for a in alerts]
+    assert got == expected and len(got) > 0
+    assert f"{live.counters['n_events']:,} events applied" in err
+
+
+def _json_event(live, line):
+    """update_one on one JSON line's fields, as the CLI's Python path reads them (str()
+    of each value; None or "" missing); ValueError where the CLI reports the line."""
+    from oddseq.stream._cli import _number, _time_ok
+
+    record = json.loads(line)
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    f = {c: None if record.get(c) in (None, "") else str(record[c]) for c in COLUMNS}
+    if f["user_id"] is None or f["behavior"] is None or f["timestamp"] is None:
+        raise ValueError("a required field is missing")
+    time = _number(f["timestamp"])
+    if not isinstance(time, int) and not _time_ok(time):
+        raise ValueError("unreadable time")
+    value = f["price"]
+    if value is not None:
+        try:
+            value = float(value)
+        except ValueError:
+            value = None
+    return live.update_one(f["user_id"], f["behavior"], time, f["item_id"], value)
+
+
+def _awkward_json(log, rng, n):
+    """JSON lines of the log's events in the forms a JSON stream brings."""
+    lines = []
+    for user, behavior, t, item, price in log.head(n)[COLUMNS].itertuples(index=False):
+        d = dict(user_id=int(user), behavior=str(behavior), timestamp=int(t))
+        d.update(item_id=int(item), price=float(price))
+        pick = rng.integers(0, 20)
+        if pick == 0:
+            d["user_id"] = str(user)
+        elif pick == 1:
+            d["user_id"] = float(user)  # written 12.0 by str(): the Python path's
+        elif pick == 2:
+            d["timestamp"] = t + 0.25
+        elif pick == 3:
+            d["timestamp"] = str(t)
+        elif pick == 4:
+            d["item_id"], d["price"] = None, None
+        elif pick == 5:
+            del d["item_id"]
+        elif pick == 6:
+            d["extra"] = {"nested": [1, 2]}
+        elif pick == 7:
+            d["flag"] = True
+        elif pick == 8:
+            d["behavior"] = "teleport"
+        elif pick == 9:
+            d["price"] = "n/a"
+        elif pick == 10:
+            d["user_id"] = f"ü{user}"
+        elif pick == 11:
+            d["behavior"] = 7
+        elif pick == 12:
+            d["price"] = int(price)
+        elif pick == 13:
+            lines.append('{"user_id": 1, "behavior": "p\\u0076", "timestamp": 5}')
+        elif pick == 14:
+            lines.append("{oops")
+            continue
+        elif pick == 15:
+            lines.append(f'{{"user_id": {user}, "user_id": {user + 1}, "behavior": "pv", ')
+            lines[-1] += f'"timestamp": {t}, "item_id": 3, "price": 1.5}}  '
+            continue
+        elif pick == 16:
+            d["timestamp"] = t * 1000 / 1e3 if rng.random() < 0.5 else f"{t}e0"
+        elif pick == 17:
+            lines.append("[1, 2]")
+        text = json.dumps(d, ensure_ascii=False)
+        lines.append(text if pick != 18 else "  " + text.replace(", ", ",") + "\r")
+    return lines
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_line_feed_reads_json_as_update_one_reads_its_values_as_text(log, pipes, seed):
+    pipe = pipes["auto"]
+    lines = _awkward_json(log, np.random.default_rng(seed), 3000)
+    data = ("\n".join(lines) + "\n").encode()
+    fast = StreamScorer(pipe, **ROLES)
+    slow = StreamScorer(pipe, **ROLES)
+    feed = fast._line_feed()
+
+    def general(live, line):
+        try:
+            return _json_event(live, line)
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    fast_alerts, left, at, number = [], 0, 0, 0
+    while at < len(data):
+        stop, after, n, alert = fast._feed_lines(feed, data, at)
+        number += n
+        if stop == 1:
+            entity, score, length, reason = alert
+            fast_alerts.append((number, entity.decode(), score, length, reason))
+        elif stop == 2:
+            end = data.index(b"\n", after)
+            number, left = number + 1, left + 1
+            line = data[after:end].decode()
+            event = general(fast, line)
+            if event is not None and event.new:
+                entity = str(json.loads(line)["user_id"])
+                fast_alerts.append((number, entity, event.score, event.length, event.reason))
+            after = end + 1
+        at = after
+    assert number == len(lines) and 0 < left < len(lines) // 2
+    slow_alerts = []
+    for number, line in enumerate(lines, 1):
+        event = general(slow, line) if line.strip() else None
+        if event is not None and event.new:
+            entity = str(json.loads(line)["user_id"])
+            slow_alerts.append((number, entity, event.score, event.length, event.reason))
+    assert fast_alerts == slow_alerts and len(fast_alerts) > 0
+    assert fast.counters == slow.counters

@@ -1,16 +1,18 @@
 #pragma once
-// Events read straight from lines of delimited text and applied one by one, each
-// event's entity scored as it lands: the `oddseq stream` command's path for CSV on
-// stdin, so that a chunk of lines costs no Python per line and an alert leaves with the
-// event that raised it.
+// Events read straight from lines of text (CSV, or JSON objects one a line) and applied
+// one by one, each event's entity scored as it lands: the `oddseq stream` command's
+// path for stdin, so that a chunk of lines costs no Python per line and an alert leaves
+// with the event that raised it.
 //
-// A line is read here only when it is plain: ASCII, no quote character, the header's
-// number of fields, the required fields present, numbers in their plain forms. Every
-// other line is left to the caller (its general path reads, reports or refuses it), so
-// the text is read exactly as StreamScorer.update_one reads the same fields given as
-// str: ids hashed by their text, event types looked up by their text (numeric types as
-// integers), times as int (else float) in the time unit, values as float (empty:
-// missing).
+// A line is read here only when it is plain. CSV: ASCII, no quote character, the
+// header's number of fields. JSON: ASCII, one flat object whose strings have no escapes
+// and whose values for the roles are strings, numbers or null (ids and event types as
+// strings or integers). Both: the required fields present, numbers in their plain forms.
+// Every other line is left to the caller (its general path reads, reports or refuses
+// it), so the text is read exactly as StreamScorer.update_one reads the same fields
+// given as str (a JSON value as Python's str() writes it): ids hashed by their text,
+// event types looked up by their text (numeric types as integers), times as int (else
+// float) in the time unit, values as float (empty or null: missing).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,8 +27,11 @@ namespace oddseq::stream {
 struct LineFormat {
   char sep = ',';
   std::int64_t n_fields = 1;  // fields per line (the header's)
-  // The field of each role, -1 where the stream has no such column.
+  // The field of each role, -1 where the stream has no such column (JSON: >= 0 for the
+  // roles it has).
   std::int64_t entity = 0, event = -1, time = -1, item = -1, value = -1;
+  bool json = false;                                            // JSON objects, the roles by key
+  std::vector<std::string> keys = std::vector<std::string>(5);  // entity, event, time, item, value
 };
 
 // How fields become an event, as the scorer reads them: event labels (code = position)
@@ -82,12 +87,18 @@ class LineFeed {
   // The event of one line (without its '\n'), or false when it is not plain.
   bool read(const char* begin, const char* end, Event& event, std::int64_t& entity_begin,
             std::int64_t& entity_end) const;
+  // The roles' fields of a line [field_begin, field_end) (empty: missing), or false.
+  bool split_csv(const char* begin, const char* end, const char** field_begin,
+                 const char** field_end) const;
+  bool split_json(const char* begin, const char* end, const char** field_begin,
+                  const char** field_end) const;
 
   LineFormat format_;
   LineEvents events_;
   std::unordered_map<std::string_view, std::int32_t> text_codes_;  // views into events_
   std::unordered_map<std::int64_t, std::int32_t> int_codes_;
   bool any_int_ = false;
+  bool has_[5] = {false, false, false, false, false};  // the roles the lines carry
 };
 
 }  // namespace oddseq::stream
