@@ -90,6 +90,11 @@ def main():
         default=20_000_000,
         help="groups: largest log also timed from the DataFrame (the seq-* cases run at all)",
     )
+    parser.add_argument(
+        "--group-scale-only",
+        action="store_true",
+        help="groups: only the scale table (no quality tables, no FRAUDAR side by side)",
+    )
     args = parser.parse_args()
     info = machine()
     print(json.dumps(info, indent=1))

@@ -805,7 +805,8 @@ class GroupDetector(BaseEstimator):
         return (
             f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} on "
             f"{kind} {shown}{more}{when}; each acted on {per_member:.1f} of the group's "
-            f"{'acts' if g['method'] == 'temporal' else kind} where entities like "
-            f"these would share {expected:.2g} on average (chance 1e-{g['log10_p']:.0f}, "
-            f"1e-{g['significance']:.0f} after allowing for every group of this size)"
+            f"{'objects in their windows' if g['method'] == 'temporal' else kind} where "
+            f"entities like these would share {expected:.2g} on average "
+            f"(chance 1e-{g['log10_p']:.0f}, 1e-{g['significance']:.0f} after allowing "
+            "for every group of this size)"
         )
