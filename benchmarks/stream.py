@@ -131,13 +131,13 @@ def pysad_peers(stream: pd.DataFrame, log: pd.DataFrame, labels, m: int):
     )
 
 
-def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float) -> dict:
-    """Feed ``oddseq stream`` CSV lines at ``rate`` events/s for ``seconds`` (written in
-    small chunks on a clock) and time, for each alert, its arrival on stdout after the
-    write of the line it names: the event that raised it where the command scores event
-    by event (plain CSV with the C++ scoring), else the entity's last event in the scored
-    batch, which understates the wait of its earlier events in that batch. The load
-    average is recorded before and after."""
+def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str = "csv") -> dict:
+    """Feed ``oddseq stream`` CSV (``fmt="jsonl"``: JSON) lines at ``rate`` events/s for
+    ``seconds`` (written in small chunks on a clock) and time, for each alert, its arrival
+    on stdout after the write of the line it names: the event that raised it where the
+    command scores event by event (plain lines with the C++ scoring), else the entity's
+    last event in the scored batch, which understates the wait of its earlier events in
+    that batch. The load average is recorded before and after."""
     import subprocess
     import sys
     import tempfile
@@ -145,7 +145,12 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float) -> dict:
 
     n = int(rate * seconds)
     events = replay(log, max(1, -(-n // len(log)))).head(n)
-    lines = events[list(ROLES.values())].to_csv(index=False).encode().splitlines(keepends=True)
+    events = events[list(ROLES.values())]
+    if fmt == "csv":
+        text = events.to_csv(index=False)
+    else:  # the first event goes before the clock starts, as the CSV header does
+        text = events.to_json(orient="records", lines=True)
+    lines = text.encode().splitlines(keepends=True)
     written = np.zeros(len(lines))
     alerts = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,6 +178,7 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float) -> dict:
         reader.start()
         time.sleep(3.0)  # the CLI loads numpy, pandas and the model first
         load_before = os.getloadavg()[0]
+        written[0] = time.perf_counter()
         process.stdin.write(lines[0])
         started = time.perf_counter()
         at = 1
@@ -194,6 +200,7 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float) -> dict:
         process.stderr.close()
     latency = np.array([seen - written[alert["line"] - 1] for seen, alert in alerts]) * 1e3
     return dict(
+        format=fmt,
         events=len(lines) - 1,
         target_rate=rate,
         achieved_input_rate=offered,
@@ -262,6 +269,7 @@ def main() -> None:
     )
     parser.add_argument("--cli-seconds", type=float, default=5.0, help="CLI run (0: skip)")
     parser.add_argument("--only-cli", action="store_true", help="the CLI's latency alone")
+    parser.add_argument("--cli-format", choices=["csv", "jsonl"], default="csv")
     parser.add_argument(
         "--replay-events", type=int, default=0, help="a long replay with a TTL (0: skip)"
     )
@@ -288,7 +296,7 @@ def main() -> None:
             return
     if args.only_cli:
         for rate in args.cli_rates:
-            print("cli:", cli_latency(pipe, log, rate, args.cli_seconds))
+            print("cli:", cli_latency(pipe, log, rate, args.cli_seconds, args.cli_format))
         return
     stream = replay(log, args.copies)
     n = len(stream)
@@ -507,7 +515,7 @@ def main() -> None:
         peer_rows, pysad = pysad_peers(stream, log, labels, args.pysad)
         rows += peer_rows
     cli = (
-        [cli_latency(pipe, log, rate, args.cli_seconds) for rate in args.cli_rates]
+        [cli_latency(pipe, log, rate, args.cli_seconds, args.cli_format) for rate in args.cli_rates]
         if args.cli_seconds
         else []
     )
