@@ -43,6 +43,15 @@ from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
 from .preprocessing._quality import warn_about_the_log
 from .sequences import Sequences
+from .utils._params import (
+    Check,
+    Contamination,
+    Integer,
+    Optional,
+    Options,
+    Real,
+    validate_params,
+)
 from .utils._progress import bar, step
 from .utils._stats import robust_spread
 
@@ -547,28 +556,22 @@ class AnomalyPipeline(SaveMixin):
             },
         }[self.method]()
 
-    def _check_params(self):
-        if self.method not in METHODS and self.method not in NEURAL_METHODS:
-            raise ValueError(
-                f"method must be one of {', '.join(METHODS + tuple(NEURAL_METHODS))}; "
-                f"got {self.method!r}"
-            )
-        check_threshold_rule(self.threshold)
-        if self.false_alarm_rate is not None:
-            check_false_alarm_rate(self.false_alarm_rate)
-        n_folds = self.n_folds
-        if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
-            raise ValueError(f"n_folds must be an integer >= 2, got {n_folds!r}")
-        min_events = self.min_events
-        if (
-            isinstance(min_events, bool)
-            or not isinstance(min_events, (int, np.integer))
-            or min_events < 1
-        ):
-            raise ValueError(
-                f"min_events must be an integer >= 1 (entities with fewer events are left "
-                f"out), got {min_events!r}"
-            )
+    # Each parameter's constraint (oddseq.utils._params), checked at the top of fit.
+    # item_categories and entity_features are data, checked where they are used.
+    _parameter_checks = {
+        "method": Options(*METHODS, *NEURAL_METHODS),
+        "contamination": Contamination(),
+        "n_clusters": Integer(1),
+        "false_alarm_rate": Optional(Check(check_false_alarm_rate)),
+        "threshold": Check(lambda rule, name: check_threshold_rule(rule)),
+        "n_folds": Integer(2, note="folds the normal data is split in for out-of-fold scores"),
+        "evidence_prior": Real(0, None, note="0 turns shrinkage off"),
+        "min_events": Integer(1, note="entities with fewer events are left out"),
+    }
+
+    def _check_params(self) -> dict:
+        """The parameters checked against ``_parameter_checks``, by name."""
+        return validate_params(self)
 
     def _kept(self, seqs: Sequences) -> Sequences:
         """The sequences with at least ``min_events`` events."""

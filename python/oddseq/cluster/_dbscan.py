@@ -18,14 +18,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from .._persist import SaveMixin
+from ..utils._params import Integer, Options, Real, Threads, validate_params
 from ..utils._validation import (
-    check_positive_float,
-    check_positive_int,
     check_sample_weight,
     resolve_threads,
     validate_matrix,
 )
-from ._neighbors import _check_choice, _MetricSpace
+from ._neighbors import METRICS, _MetricSpace
 
 __all__ = ["DBSCAN"]
 
@@ -114,14 +113,26 @@ class DBSCAN(ClusterMixin, SaveMixin, BaseEstimator):
         self.leaf_size = leaf_size
         self.n_threads = n_threads
 
+    # Each parameter's constraint (oddseq.utils._params), checked at the top of fit.
+    _parameter_checks = {
+        "eps": Real(0, None, closed="neither", finite=True),
+        "min_samples": Integer(1),
+        "metric": Options(*METRICS),
+        "algorithm": Options(*_DBSCAN_ALGORITHMS),
+        "leaf_size": Integer(1),
+        "n_threads": Threads(),
+    }
+
     def fit(self, X, y=None, sample_weight=None):
         """Cluster X (n_samples, n_features); y is ignored."""
-        eps = check_positive_float(self.eps, "eps")
-        min_samples = check_positive_int(self.min_samples, "min_samples")
-        space = _MetricSpace(self.metric)
-        algorithm = _check_choice(self.algorithm, "algorithm", _DBSCAN_ALGORITHMS)
-        leaf_size = check_positive_int(self.leaf_size, "leaf_size")
-        threads = resolve_threads(self.n_threads)
+        params = validate_params(self)
+        eps, min_samples = params["eps"], params["min_samples"]
+        algorithm, leaf_size, threads = (
+            params["algorithm"],
+            params["leaf_size"],
+            params["n_threads"],
+        )
+        space = _MetricSpace(params["metric"])
         X = validate_matrix(self, X, reset=True)
         weight = check_sample_weight(sample_weight, X.shape[0], np.float64)
         points = space.points(X)

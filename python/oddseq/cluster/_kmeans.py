@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
@@ -17,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from .._persist import SaveMixin
 from ..exceptions import ConvergenceWarning
+from ..utils._params import Check, Integer, Options, Real, Threads, validate_params
 from ..utils._validation import (
     check_positive_int,
     check_random_state,
@@ -75,24 +75,34 @@ class _Anonymous(BaseEstimator):
     """Stand-in estimator for validating the input of a plain function."""
 
 
-def _check_tol(tol) -> float:
-    if (
-        isinstance(tol, bool)
-        or not isinstance(tol, numbers.Real)
-        or not (np.isfinite(tol) and tol >= 0)
-    ):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
-    return float(tol)
+def _init_kind(init, name: str = "init"):
+    """ "k-means++", "random", or an array of centres (its shape is checked against X
+    in fit, by :func:`_check_init`)."""
+    if isinstance(init, str):
+        if init not in ("k-means++", "random"):
+            raise ValueError(f"{name} must be 'k-means++', 'random' or an array, got {init!r}")
+        return init
+    if callable(init):
+        raise TypeError(f"{name} must be 'k-means++', 'random' or an array of centres")
+    return init
+
+
+# The parameters K-means and mini-batch K-means share (oddseq.utils._params).
+_SHARED_CHECKS = {
+    "n_clusters": Integer(1),
+    "init": Check(_init_kind),
+    "n_init": Integer(1, auto=True),
+    "max_iter": Integer(1),
+    "tol": Real(0, None, finite=True),
+    "n_threads": Threads(),
+}
 
 
 def _check_init(init, k: int, X: np.ndarray):
-    """ "k-means++", "random", or a finite (k, n_features) array in X's dtype."""
+    """A checked ``init`` (:func:`_init_kind`) against X: a string as it is, an array as
+    a finite (k, n_features) array in X's dtype."""
     if isinstance(init, str):
-        if init not in ("k-means++", "random"):
-            raise ValueError(f"init must be 'k-means++', 'random' or an array, got {init!r}")
         return init
-    if callable(init):
-        raise TypeError("init must be 'k-means++', 'random' or an array of centres")
     init = np.asarray(init)
     if init.shape != (k, X.shape[1]):
         raise ValueError(
@@ -249,19 +259,20 @@ class KMeans(_KMeansBase):
         self.random_state = random_state
         self.n_threads = n_threads
 
+    _parameter_checks = {
+        **_SHARED_CHECKS,
+        "algorithm": Options("lloyd", "hamerly", "elkan", "auto"),
+    }
+
     def _check_params(self, X):
-        k = _check_k(self.n_clusters, X.shape[0])
-        max_iter = check_positive_int(self.max_iter, "max_iter")
-        _check_tol(self.tol)
-        if self.algorithm not in ("lloyd", "hamerly", "elkan", "auto"):
-            raise ValueError(
-                f"algorithm must be 'lloyd', 'hamerly', 'elkan' or 'auto', got {self.algorithm!r}"
-            )
-        init = _check_init(self.init, k, X)
-        if self.n_init == "auto":
+        params = validate_params(self)
+        k = _check_k(params["n_clusters"], X.shape[0])
+        max_iter = params["max_iter"]
+        init = _check_init(params["init"], k, X)
+        if params["n_init"] == "auto":
             n_init = 10 if isinstance(init, str) and init == "random" else 1
         else:
-            n_init = check_positive_int(self.n_init, "n_init")
+            n_init = params["n_init"]
             if not isinstance(init, str) and n_init != 1:
                 warnings.warn(
                     f"an explicit init array is used once; n_init={n_init} is ignored",

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .. import _core
+from ..utils._params import Boolean, Integer, Optional, Real, validate_params
 from ..utils._validation import (
-    check_positive_int,
     check_random_state,
     check_sample_weight,
     resolve_threads,
     validate_matrix,
 )
 from ._kmeans import (
+    _SHARED_CHECKS,
     _check_init,
     _check_k,
-    _check_tol,
     _KMeansBase,
     _seed_centers,
     _warn_if_duplicate_centers,
@@ -106,30 +104,28 @@ class MiniBatchKMeans(_KMeansBase):
         self.random_state = random_state
         self.n_threads = n_threads
 
+    _parameter_checks = {
+        **_SHARED_CHECKS,
+        "batch_size": Integer(1),
+        "compute_labels": Boolean(),
+        "max_no_improvement": Optional(Integer(0)),
+        "init_size": Optional(Integer(1)),
+        "reassignment_ratio": Real(0, 1),
+    }
+
     def _check_params(self, X):
-        k = _check_k(self.n_clusters, X.shape[0])
-        check_positive_int(self.max_iter, "max_iter")
-        check_positive_int(self.batch_size, "batch_size")
-        _check_tol(self.tol)
-        if self.max_no_improvement is not None:
-            check_positive_int(self.max_no_improvement, "max_no_improvement", minimum=0)
-        ratio = self.reassignment_ratio
-        if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0 <= ratio <= 1:
-            raise ValueError(f"reassignment_ratio must be in [0, 1], got {ratio!r}")
-        init = _check_init(self.init, k, X)
-        if self.n_init == "auto":
+        params = validate_params(self)
+        k = _check_k(params["n_clusters"], X.shape[0])
+        init = _check_init(params["init"], k, X)
+        if params["n_init"] == "auto":
             n_init = 1 if not isinstance(init, str) else 3
         else:
-            n_init = check_positive_int(self.n_init, "n_init")
+            n_init = params["n_init"]
         return k, init, n_init
 
     def _seed(self, X, weight, k, init, n_init, rng, threads):
         """Best of n_init seedings, judged on a random subset of init_size rows."""
-        init_size = (
-            3 * self.batch_size
-            if self.init_size is None
-            else check_positive_int(self.init_size, "init_size")
-        )
+        init_size = 3 * self.batch_size if self.init_size is None else self.init_size
         init_size = min(max(init_size, k), X.shape[0])
         best, best_inertia = None, np.inf
         for _ in range(n_init):

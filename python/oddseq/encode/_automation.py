@@ -8,8 +8,9 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from ..utils._params import Check, Integer, Real, Threads
 from ..utils._time import duration_ns
-from ..utils._validation import check_positive_float, check_positive_int, resolve_threads
+from ..utils._validation import resolve_threads
 from ._base import SequenceEncoder, _check_timed_sequences
 from ._behaviour import _fitted_time_zone, _utc_offset_table
 
@@ -122,12 +123,16 @@ class AutomationEncoder(SequenceEncoder):
         self.time_zone = time_zone
         self.n_threads = n_threads
 
+    _parameter_checks = {
+        "repeat_tolerance": Check(_tolerance_ns),
+        "period_tolerance": Real(0, None, closed="neither", finite=True),
+        "max_lag": Integer(2),
+        "n_threads": Threads(),
+    }
+
     def _check_params(self):
-        tolerance = _tolerance_ns(self.repeat_tolerance, "repeat_tolerance")
-        period = check_positive_float(self.period_tolerance, "period_tolerance")
-        max_lag = check_positive_int(self.max_lag, "max_lag", minimum=2)
-        resolve_threads(self.n_threads)
-        return tolerance, period, max_lag
+        params = self._validate_params()
+        return params["repeat_tolerance"], params["period_tolerance"], params["max_lag"]
 
     def fit(self, X, y=None):
         seqs = _check_timed_sequences(X, "AutomationEncoder.fit")

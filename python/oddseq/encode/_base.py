@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._persist import SaveMixin
 from ..sequences import Sequences
+from ..utils._params import validate_params
 
 __all__ = ["SequenceEncoder"]
 
@@ -36,7 +37,18 @@ def _check_timed_sequences(X, who: str) -> Sequences:
 
 class SequenceEncoder(TransformerMixin, SaveMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Base of encoders that take Sequences: ``set_output(transform="pandas")`` gives a
-    DataFrame indexed by the sequence ids (scikit-learn's wrapper only knows arrays)."""
+    DataFrame indexed by the sequence ids (scikit-learn's wrapper only knows arrays).
+
+    Each encoder declares its parameters' constraints in ``_parameter_checks``
+    (:mod:`oddseq.utils._params`) and checks them with :meth:`_validate_params` at the
+    top of ``fit``; what depends on the data (a category map needing items, a funnel's
+    event names) is checked where the data is read."""
+
+    _parameter_checks: dict = {}
+
+    def _validate_params(self) -> dict:
+        """The parameters checked against the class's ``_parameter_checks``, by name."""
+        return validate_params(self)
 
     def set_output(self, *, transform=None):
         """Choose ``transform``'s output: "default" (ndarray) or "pandas" (DataFrame

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..sequences import Sequences
+from ..utils._params import Boolean, Check, Optional, Options, Threads
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._base import SequenceEncoder, _check_sequences, _check_timed_sequences
@@ -101,9 +102,16 @@ class TemporalEncoder(SequenceEncoder):
         self.profiles = profiles
         self.n_threads = n_threads
 
+    # time_zone is checked in fit, where the sequences' own zone is its default.
+    _parameter_checks = {
+        "session_gap": Check(duration_ns),
+        "profiles": Boolean(),
+        "n_threads": Threads(),
+    }
+
     def fit(self, X, y=None):
         seqs = self._check_timed(X, "fit")
-        duration_ns(self.session_gap, "session_gap")
+        self._validate_params()
         self.time_zone_ = _fitted_time_zone(self.time_zone, seqs)
         self.n_features_out_ = len(self.get_feature_names_out())
         return self
@@ -185,14 +193,15 @@ class TransitionEncoder(SequenceEncoder):
         self.normalize = normalize
         self.n_threads = n_threads
 
+    _parameter_checks = {
+        "order": Options(1, 2),
+        "normalize": Options("conditional", "share", "counts"),
+        "n_threads": Threads(),
+    }
+
     def fit(self, X, y=None):
         seqs = _check_sequences(X, "TransitionEncoder.fit")
-        if self.order not in (1, 2) or isinstance(self.order, bool):
-            raise ValueError(f"order must be 1 or 2, got {self.order!r}")
-        if self.normalize not in ("conditional", "share", "counts"):
-            raise ValueError(
-                f"normalize must be 'conditional', 'share' or 'counts', got {self.normalize!r}"
-            )
+        self._validate_params()
         self.event_labels_ = seqs.event_labels
         n = len(self.event_labels_) + 1
         width = n * n + (n**3 if self.order == 2 else 0) + 2 * n
@@ -234,6 +243,15 @@ _FUNNEL_NAMES = {
     "fav": ("fav", "favorite", "favourite", "wishlist", "like"),
     "buy": ("buy", "purchase", "transaction", "order", "checkout"),
 }
+
+
+def _funnel_steps(funnel, name: str) -> dict:
+    """A dict from funnel steps (keys of ``_FUNNEL_NAMES``) to event names."""
+    if not isinstance(funnel, dict) or not set(funnel) <= set(_FUNNEL_NAMES):
+        raise ValueError(
+            f"{name} must be a dict with keys among {sorted(_FUNNEL_NAMES)}, got {funnel!r}"
+        )
+    return funnel
 
 
 class DiversityEncoder(SequenceEncoder):
@@ -281,8 +299,16 @@ class DiversityEncoder(SequenceEncoder):
         self.session_gap = session_gap
         self.n_threads = n_threads
 
+    # The funnel's event names and item_categories are checked in fit, against the data.
+    _parameter_checks = {
+        "funnel": Optional(Check(_funnel_steps)),
+        "session_gap": Check(duration_ns),
+        "n_threads": Threads(),
+    }
+
     def fit(self, X, y=None):
         seqs = _check_sequences(X, "DiversityEncoder.fit")
+        self._validate_params()
         labels = {str(v).lower(): v for v in seqs.event_labels}
         if self.funnel is None:
             funnel = {}
@@ -291,11 +317,6 @@ class DiversityEncoder(SequenceEncoder):
                 if found:
                     funnel[step] = found[0]
         else:
-            if not isinstance(self.funnel, dict) or not set(self.funnel) <= set(_FUNNEL_NAMES):
-                raise ValueError(
-                    f"funnel must be a dict with keys among {sorted(_FUNNEL_NAMES)}, "
-                    f"got {self.funnel!r}"
-                )
             unknown = [v for v in self.funnel.values() if v not in set(seqs.event_labels)]
             if unknown:
                 raise ValueError(

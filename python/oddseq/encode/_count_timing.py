@@ -7,7 +7,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..sequences import Sequences
-from ..utils._validation import check_positive_int, resolve_threads
+from ..utils._params import Boolean, Integer, Optional, Threads
+from ..utils._validation import resolve_threads
 from ._base import SequenceEncoder, _check_sequences
 
 __all__ = ["CountTimingEncoder"]
@@ -72,13 +73,20 @@ class CountTimingEncoder(SequenceEncoder):
         self.count_unseen = count_unseen
         self.n_threads = n_threads
 
+    _parameter_checks = {
+        "timing": Boolean(),
+        "max_event_types": Optional(Integer(1)),
+        "count_unseen": Boolean(),
+        "n_threads": Threads(),
+    }
+
     def fit(self, X, y=None):
         seqs = _check_sequences(X, "CountTimingEncoder.fit")
+        keep = self._validate_params()["max_event_types"]
         labels = seqs.event_labels
         self.pooled_ = False
-        if self.max_event_types is not None:
-            keep = check_positive_int(self.max_event_types, "max_event_types")
-            if len(labels) > keep:
+        if keep is not None:
+            if len(labels) > keep:  # the most frequent types keep their own column
                 counts = seqs.event_counts()
                 top = np.sort(np.argsort(-counts, kind="stable")[:keep])
                 labels, self.pooled_ = labels[top], True

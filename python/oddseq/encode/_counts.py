@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..sequences import Sequences
+from ..utils._params import Check, Integer, Optional, Options, Threads
 from ..utils._validation import check_positive_int, resolve_threads
 from ._base import SequenceEncoder, _check_sequences
 
@@ -74,6 +75,31 @@ def _element_codes(seqs: Sequences, unit: str, item_categories=None):
         hashes = np.append(hashes, SENTINEL_HASH)
         codes = np.where(codes < 0, len(labels) - 1, codes)
     return np.ascontiguousarray(codes, dtype=np.int32), hashes, labels
+
+
+def _ngram_range(value, name: str) -> tuple[int, int]:
+    """(n_min, n_max) with 1 <= n_min <= n_max <= 8."""
+    if (
+        not isinstance(value, (tuple, list))
+        or len(value) != 2
+        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+        or not 1 <= value[0] <= value[1] <= 8
+    ):
+        raise ValueError(
+            f"{name} must be (n_min, n_max) with 1 <= n_min <= n_max <= 8, got {value!r}"
+        )
+    return int(value[0]), int(value[1])
+
+
+def _power_of_two(value, name: str) -> int:
+    """A positive int that is a power of two (the width of a hashed feature space)."""
+    width = check_positive_int(value, name)
+    if width & (width - 1):
+        raise ValueError(
+            f"{name} must be a power of two for feature hashing, got {width}; "
+            f"try {1 << (width - 1).bit_length()}"
+        )
+    return width
 
 
 class CountEncoder(SequenceEncoder):
@@ -153,43 +179,27 @@ class CountEncoder(SequenceEncoder):
         self.sparse = sparse
         self.n_threads = n_threads
 
+    _parameter_checks = {
+        "unit": Options("event", "item", "category"),
+        "ngram_range": Check(_ngram_range),
+        "tf": Options("raw", "frequency", "sublinear"),
+        "idf": Options(None, "smooth", "plain"),
+        "norm": Options(None, "l1", "l2"),
+        "n_features": Optional(Check(_power_of_two)),
+        "min_df": Integer(1),
+        "max_features": Optional(Integer(1)),
+        "unseen": Options("bucket", "ignore"),
+        "sparse": Options("auto", True, False),
+        "n_threads": Threads(),
+    }
+
     def _check_params(self):
-        if self.unit not in ("event", "item", "category"):
-            raise ValueError(f"unit must be 'event', 'item' or 'category', got {self.unit!r}")
-        if self.unit == "category" and self.item_categories is None:
+        params = self._validate_params()
+        if params["unit"] == "category" and self.item_categories is None:
             raise ValueError(
                 "unit='category' needs item_categories (a mapping or Series item -> category)"
             )
-        rng = self.ngram_range
-        if (
-            not isinstance(rng, (tuple, list))
-            or len(rng) != 2
-            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in rng)
-            or not 1 <= rng[0] <= rng[1] <= 8
-        ):
-            raise ValueError(
-                f"ngram_range must be (n_min, n_max) with 1 <= n_min <= n_max <= 8, got {rng!r}"
-            )
-        for name, value, allowed in (
-            ("tf", self.tf, ("raw", "frequency", "sublinear")),
-            ("idf", self.idf, (None, "smooth", "plain")),
-            ("norm", self.norm, (None, "l1", "l2")),
-            ("unseen", self.unseen, ("bucket", "ignore")),
-            ("sparse", self.sparse, ("auto", True, False)),
-        ):
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-        if self.n_features is not None:
-            width = check_positive_int(self.n_features, "n_features")
-            if width & (width - 1):
-                raise ValueError(
-                    f"n_features must be a power of two for feature hashing, got {width}; "
-                    f"try {1 << (width - 1).bit_length()}"
-                )
-        check_positive_int(self.min_df, "min_df")
-        if self.max_features is not None:
-            check_positive_int(self.max_features, "max_features")
-        return int(rng[0]), int(rng[1])
+        return params["ngram_range"]
 
     def fit(self, X, y=None):
         seqs = _check_sequences(X, "CountEncoder.fit")

@@ -11,8 +11,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..sequences import Sequences
+from ..utils._params import Check, Integer, Options, Threads
 from ..utils._time import duration_ns, times_to_ns
-from ..utils._validation import check_positive_int, check_random_state, resolve_threads
+from ..utils._validation import check_random_state, resolve_threads
 from ._base import SequenceEncoder, _check_sequences, _check_timed_sequences
 from ._behaviour import _vocabulary_codes
 from ._counts import _element_codes
@@ -56,9 +57,12 @@ class DecayEncoder(SequenceEncoder):
     def _timed(self, X, what):
         return _check_timed_sequences(X, f"DecayEncoder.{what}")
 
+    # reference is checked in fit, where a timestamp is read against the data.
+    _parameter_checks = {"half_life": Check(duration_ns), "n_threads": Threads()}
+
     def fit(self, X, y=None):
         seqs = self._timed(X, "fit")
-        duration_ns(self.half_life, "half_life")
+        self._validate_params()
         self.event_labels_ = seqs.event_labels
         if isinstance(self.reference, str) and self.reference in ("fit", "latest"):
             self.reference_ns_ = int(seqs.times.max()) if self.reference == "fit" else None
@@ -147,12 +151,16 @@ class MinHashEncoder(SequenceEncoder):
         self.random_state = random_state
         self.n_threads = n_threads
 
+    _parameter_checks = {
+        "n_hashes": Integer(1),
+        "unit": Options("item", "event"),
+        "shingle": Integer(1),
+        "n_threads": Threads(),
+    }
+
     def fit(self, X, y=None):
         seqs = _check_sequences(X, "MinHashEncoder.fit")
-        check_positive_int(self.n_hashes, "n_hashes")
-        check_positive_int(self.shingle, "shingle")
-        if self.unit not in ("item", "event"):
-            raise ValueError(f"unit must be 'item' or 'event', got {self.unit!r}")
+        self._validate_params()
         if self.unit == "item" and seqs.items is None:
             raise ValueError("unit='item' needs sequences with items (an item column)")
         rng = check_random_state(self.random_state)

@@ -18,8 +18,10 @@ from ._validation import check_positive_int, resolve_threads
 
 __all__ = [
     "Boolean",
+    "Check",
     "Contamination",
     "Integer",
+    "Optional",
     "Options",
     "Real",
     "Threads",
@@ -43,10 +45,14 @@ class Real:
     Traceback (most recent call last):
     ...
     ValueError: alpha must be in (0.5, 1], got 0.2
+
+    ``finite=True`` refuses infinity too; ``note`` says in the message what the
+    number is for.
     """
 
-    def __init__(self, low=None, high=None, *, closed: str = "both"):
+    def __init__(self, low=None, high=None, *, closed: str = "both", finite=False, note=None):
         self.low, self.high, self.closed = low, high, closed
+        self.finite, self.note = finite, note
 
     def __str__(self) -> str:
         low_in = self.closed in ("both", "left")
@@ -62,26 +68,38 @@ class Real:
         high_in = self.closed in ("both", "right")
         above = self.low is None or (value >= self.low if low_in else value > self.low)
         below = self.high is None or (value <= self.high if high_in else value < self.high)
-        return bool(above and below) and not math.isnan(value)
+        inside = bool(above and below) and not math.isnan(value)
+        return inside and (math.isfinite(value) or not self.finite)
 
     def check(self, value, name: str) -> float:
         interval = str(self)
         bounded = interval[0] in "[("
+        number = "a finite number" if self.finite else "a number"
+        note = f" ({self.note})" if self.note else ""
         if not _is_number(value):
             where = f"in {interval}" if bounded else interval
-            raise TypeError(f"{name} must be a number {where}, got {value!r}")
+            raise TypeError(f"{name} must be {number} {where}{note}, got {value!r}")
         if not self._inside(value):
-            where = f"in {interval}" if bounded else f"a number {interval}"
-            raise ValueError(f"{name} must be {where}, got {value!r}")
+            where = f"in {interval}" if bounded else f"{number} {interval}"
+            raise ValueError(f"{name} must be {where}{note}, got {value!r}")
         return float(value)
 
 
 class Integer:
     """An int (not a bool) of at least ``minimum`` (:func:`check_positive_int`'s checks
-    and messages); with ``auto``, the string "auto" too."""
+    and messages); with ``auto``, the string "auto" too; ``note`` says in the message
+    what the number is for.
 
-    def __init__(self, minimum: int = 1, *, auto: bool = False):
-        self.minimum, self.auto = minimum, auto
+    Examples
+    --------
+    >>> Integer(2, note="folds").check(1, "n_folds")
+    Traceback (most recent call last):
+    ...
+    ValueError: n_folds must be an integer >= 2 (folds), got 1
+    """
+
+    def __init__(self, minimum: int = 1, *, auto: bool = False, note=None):
+        self.minimum, self.auto, self.note = minimum, auto, note
 
     def check(self, value, name: str):
         if self.auto and isinstance(value, str):
@@ -90,7 +108,17 @@ class Integer:
                     f"{name} must be an int >= {self.minimum} or 'auto', got {value!r}"
                 )
             return value
-        return check_positive_int(value, name, minimum=self.minimum)
+        if self.note is None:
+            return check_positive_int(value, name, minimum=self.minimum)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(
+                f"{name} must be an integer >= {self.minimum} ({self.note}), got {value!r}"
+            )
+        if value < self.minimum:
+            raise ValueError(
+                f"{name} must be an integer >= {self.minimum} ({self.note}), got {value!r}"
+            )
+        return int(value)
 
 
 class Boolean:
@@ -120,6 +148,46 @@ class Options:
         if not any(value is v or (type(value) is type(v) and value == v) for v in self.values):
             raise ValueError(f"{name} must be one of {self.values}, got {value!r}")
         return value
+
+
+class Optional:
+    """None, or a value ``constraint`` accepts.
+
+    Examples
+    --------
+    >>> Optional(Integer(1)).check(None, "max_features") is None
+    True
+    """
+
+    def __init__(self, constraint):
+        self.constraint = constraint
+
+    def check(self, value, name: str):
+        return None if value is None else self.constraint.check(value, name)
+
+
+class Check:
+    """A rule with its own check function, ``check(value, name) -> checked value``
+    raising TypeError / ValueError: for values whose wording or test is the rule's own
+    (a pair of n-gram sizes, a power of two, a threshold rule shared with other code).
+
+    Examples
+    --------
+    >>> def even(value, name):
+    ...     if value % 2:
+    ...         raise ValueError(f"{name} must be even, got {value}")
+    ...     return value
+    >>> Check(even).check(3, "width")
+    Traceback (most recent call last):
+    ...
+    ValueError: width must be even, got 3
+    """
+
+    def __init__(self, check):
+        self._check = check
+
+    def check(self, value, name: str):
+        return self._check(value, name)
 
 
 class Contamination:
