@@ -933,8 +933,7 @@ def detect_anomalies(
         false_alarm_rate=false_alarm_rate,
         min_events=min_events,
     )
-    pipeline._check_params()
-    check_contamination(contamination)
+    pipeline._check_params()  # contamination too: the pipeline's table declares it
     options = dict(
         event=event,
         time=time,
