@@ -214,6 +214,30 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str =
     )
 
 
+def speed(pipe, stream: pd.DataFrame, m: int) -> dict:
+    """events/s of update in batches of 10,000 over the stream, and of update_one on its
+    first ``m`` events as plain values, without and with a TTL of an hour (its idle
+    sweeps), with the load average before and after."""
+    import oddseq
+
+    out = dict(oddseq=oddseq.__file__, load_before=os.getloadavg()[0])
+    live = StreamScorer(pipe, **ROLES)
+    started = time.perf_counter()
+    for at in range(0, len(stream), 10_000):
+        live.update(stream.iloc[at : at + 10_000])
+    out["update_batches_per_s"] = len(stream) / (time.perf_counter() - started)
+    head = stream.head(m).astype({"behavior": str})
+    plain = list(zip(*(head[c].tolist() for c in ROLES.values())))
+    for name, ttl in (("update_one_per_s", None), ("update_one_ttl_1h_per_s", 3600)):
+        one = StreamScorer(pipe, ttl=ttl, **ROLES)
+        started = time.perf_counter()
+        for event in plain:
+            one.update_one(*event)
+        out[name] = len(plain) / (time.perf_counter() - started)
+    out["load_after"] = os.getloadavg()[0]
+    return out
+
+
 def memory_replay(pipe, log: pd.DataFrame, n_events: int, ttl: float) -> dict:
     """Replay ``n_events``: copies of the log one after another in time, each copy with
     its own user ids, through update in batches of 10,000 with idle entities forgotten
@@ -271,6 +295,9 @@ def main() -> None:
     parser.add_argument("--only-cli", action="store_true", help="the CLI's latency alone")
     parser.add_argument("--cli-format", choices=["csv", "jsonl"], default="csv")
     parser.add_argument(
+        "--only-speed", action="store_true", help="update in batches and update_one alone"
+    )
+    parser.add_argument(
         "--replay-events", type=int, default=0, help="a long replay with a TTL (0: skip)"
     )
     parser.add_argument("--only-replay", action="store_true", help="the long replay alone")
@@ -310,6 +337,10 @@ def main() -> None:
         for row in peer_rows:
             row["events_per_s"] = row["events"] / row["seconds"]
         print(pd.DataFrame(peer_rows).to_string(index=False), "\npysad:", peer)
+        return
+
+    if args.only_speed:
+        print(json.dumps(speed(pipe, stream, args.update_one)))
         return
 
     # 1. The whole API in batches of 10,000: parse, C++ state, score the touched
