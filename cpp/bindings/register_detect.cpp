@@ -46,8 +46,16 @@ py::array_t<double> score(const MarkovModel& model, const CArray<std::int64_t>& 
   return out;
 }
 
-py::tuple explain(const MarkovModel& model, const CArray<std::int64_t>& offsets,
-                  const CArray<std::int32_t>& codes) {
+// What MarkovModel.explain returns to Python: a read-only record read by name.
+struct Steps {
+  py::array positions;  // sequences + 1: each sequence's steps in the arrays below
+  py::array surprisal;  // steps: bits
+  py::array rank;       // steps: the next event's rank among the model's predictions
+  py::array likely;     // steps: the most likely next event
+};
+
+Steps explain(const MarkovModel& model, const CArray<std::int64_t>& offsets,
+              const CArray<std::int32_t>& codes) {
   check_sequences(offsets, codes, model.n_events());
   std::vector<std::int64_t> positions;
   std::vector<double> surprisal;
@@ -57,8 +65,8 @@ py::tuple explain(const MarkovModel& model, const CArray<std::int64_t>& offsets,
     model.explain(offsets.data(), offsets.size() - 1, codes.data(), positions, surprisal, rank,
                   likely);
   }
-  return py::make_tuple(to_numpy(std::move(positions)), to_numpy(std::move(surprisal)),
-                        to_numpy(std::move(rank)), to_numpy(std::move(likely)));
+  return {to_numpy(std::move(positions)), to_numpy(std::move(surprisal)), to_numpy(std::move(rank)),
+          to_numpy(std::move(likely))};
 }
 
 // Isolation forest: the fitted forest travels as a dict of flat arrays (the estimator
@@ -147,6 +155,11 @@ py::array_t<double> average_path_length(const CArray<double>& n) {
 }  // namespace
 
 void register_detect(py::module_& m) {
+  py::class_<Steps>(m, "MarkovSteps", "Each step's surprisal and prediction (MarkovModel.explain).")
+      .def_readonly("positions", &Steps::positions)
+      .def_readonly("surprisal", &Steps::surprisal)
+      .def_readonly("rank", &Steps::rank)
+      .def_readonly("likely", &Steps::likely);
   py::class_<MarkovModel>(m, "MarkovModel")
       .def(py::init<std::int32_t, int, double, bool>(), py::arg("n_events"), py::arg("order"),
            py::arg("discount"), py::arg("end_symbol"))

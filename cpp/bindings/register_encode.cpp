@@ -167,23 +167,35 @@ py::array_t<float> minhash(const CArray<std::int64_t>& offsets, const CArray<std
   return out;
 }
 
-py::tuple ngram_keys(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& codes,
-                     const CArray<std::uint64_t>& element_hash, int n_min, int n_max,
-                     int n_threads) {
+// What the n-gram calls return to Python: read-only records read by name.
+struct NgramKeysRecord {
+  py::array keys;       // one hash per n-gram
+  py::array positions;  // each n-gram's sequence
+  py::array lengths;    // each n-gram's n
+};
+
+struct SparseCountsRecord {  // CSR rows of counts
+  py::array indptr, indices, data;
+};
+
+NgramKeysRecord ngram_keys(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& codes,
+                           const CArray<std::uint64_t>& element_hash, int n_min, int n_max,
+                           int n_threads) {
   encode::NgramKeys keys;
   {
     py::gil_scoped_release release;  // per-sequence hashing and sorting on OpenMP threads
     keys = encode::ngram_keys(offsets.data(), offsets.size() - 1, codes.data(), element_hash.data(),
                               element_hash.size(), n_min, n_max, n_threads);
   }
-  return py::make_tuple(to_numpy(std::move(keys.keys)), to_numpy(std::move(keys.positions)),
-                        to_numpy(std::move(keys.lengths)));
+  return {to_numpy(std::move(keys.keys)), to_numpy(std::move(keys.positions)),
+          to_numpy(std::move(keys.lengths))};
 }
 
-py::tuple ngram_counts(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& codes,
-                       const CArray<std::uint64_t>& element_hash, int n_min, int n_max,
-                       const CArray<std::int64_t>& sorted_vocabulary, bool count_unseen,
-                       std::int64_t hash_width, int n_threads) {
+SparseCountsRecord ngram_counts(const CArray<std::int64_t>& offsets,
+                                const CArray<std::int32_t>& codes,
+                                const CArray<std::uint64_t>& element_hash, int n_min, int n_max,
+                                const CArray<std::int64_t>& sorted_vocabulary, bool count_unseen,
+                                std::int64_t hash_width, int n_threads) {
   encode::SparseCounts counts;
   {
     py::gil_scoped_release release;  // per-sequence counting on OpenMP threads
@@ -192,13 +204,22 @@ py::tuple ngram_counts(const CArray<std::int64_t>& offsets, const CArray<std::in
                              element_hash.size(), n_min, n_max, sorted_vocabulary.data(),
                              sorted_vocabulary.size(), count_unseen, hash_width, n_threads);
   }
-  return py::make_tuple(to_numpy(std::move(counts.indptr)), to_numpy(std::move(counts.indices)),
-                        to_numpy(std::move(counts.data)));
+  return {to_numpy(std::move(counts.indptr)), to_numpy(std::move(counts.indices)),
+          to_numpy(std::move(counts.data))};
 }
 
 }  // namespace
 
 void register_encode(py::module_& m) {
+  py::class_<NgramKeysRecord>(m, "NgramKeys",
+                              "The n-grams of each sequence as hashes (ngram_keys).")
+      .def_readonly("keys", &NgramKeysRecord::keys)
+      .def_readonly("positions", &NgramKeysRecord::positions)
+      .def_readonly("lengths", &NgramKeysRecord::lengths);
+  py::class_<SparseCountsRecord>(m, "SparseCounts", "CSR counts of n-grams (ngram_counts).")
+      .def_readonly("indptr", &SparseCountsRecord::indptr)
+      .def_readonly("indices", &SparseCountsRecord::indices)
+      .def_readonly("data", &SparseCountsRecord::data);
   m.def("ngram_keys", &ngram_keys, py::arg("offsets").noconvert(), py::arg("codes").noconvert(),
         py::arg("element_hash").noconvert(), py::arg("n_min"), py::arg("n_max"),
         py::arg("n_threads"));

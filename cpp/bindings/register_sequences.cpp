@@ -5,9 +5,29 @@ namespace oddseq::bindings {
 
 namespace {
 
-py::tuple group_rows(const CArray<std::int64_t>& codes,
-                     const std::optional<CArray<std::int64_t>>& code_map, std::int64_t n_entities,
-                     const std::optional<CArray<std::int64_t>>& times, int n_threads) {
+// What the calls below return to Python: read-only records read by name, never tuples
+// read by position (all arrays int64).
+struct Grouping {
+  py::array order;          // n: the rows in entity order (stable within an entity)
+  py::array offsets;        // n_entities + 1
+  py::object sorted_times;  // n, the times in that order; None without times
+};
+
+struct SessionSplitRecord {
+  py::array offsets;         // sessions + 1
+  py::array parent;          // sessions: the sequence each session belongs to
+  py::array session_number;  // sessions: its number within that sequence
+};
+
+struct Windows {
+  py::array starts, stops;  // windows: event ranges
+  py::array parent;         // windows: the sequence each window belongs to
+  py::array origin;         // windows: its start (event position or time)
+};
+
+Grouping group_rows(const CArray<std::int64_t>& codes,
+                    const std::optional<CArray<std::int64_t>>& code_map, std::int64_t n_entities,
+                    const std::optional<CArray<std::int64_t>>& times, int n_threads) {
   const std::int64_t n = codes.size();
   if (times && times->size() != n) throw std::invalid_argument("times and codes differ in length");
   py::array_t<std::int64_t> order(n);
@@ -30,7 +50,7 @@ py::tuple group_rows(const CArray<std::int64_t>& codes,
     sequences::group_rows(codes_ptr, n, map_ptr, n_codes, n_entities, times_ptr, n_threads,
                           order_ptr, offsets_ptr, sorted_ptr);
   }
-  return py::make_tuple(order, offsets, sorted_times);
+  return {order, offsets, sorted_times};
 }
 
 template <class T>
@@ -47,42 +67,43 @@ py::array_t<T> gather(const CArray<T>& src, const CArray<std::int64_t>& index, i
   return out;
 }
 
-py::tuple split_by_gap(const CArray<std::int64_t>& offsets, const CArray<std::int64_t>& times,
-                       std::int64_t max_gap, int n_threads) {
+SessionSplitRecord split_by_gap(const CArray<std::int64_t>& offsets,
+                                const CArray<std::int64_t>& times, std::int64_t max_gap,
+                                int n_threads) {
   sequences::SessionSplit split;
   const std::int64_t n_seq = offsets.size() - 1;
   {
     py::gil_scoped_release release;  // parallel scan
     split = sequences::split_by_gap(offsets.data(), n_seq, times.data(), max_gap, n_threads);
   }
-  return py::make_tuple(to_numpy(std::move(split.offsets)), to_numpy(std::move(split.parent)),
-                        to_numpy(std::move(split.session_number)));
+  return {to_numpy(std::move(split.offsets)), to_numpy(std::move(split.parent)),
+          to_numpy(std::move(split.session_number))};
 }
 
-py::tuple ranges_tuple(sequences::Ranges&& r) {
-  return py::make_tuple(to_numpy(std::move(r.starts)), to_numpy(std::move(r.stops)),
-                        to_numpy(std::move(r.parent)), to_numpy(std::move(r.origin)));
+Windows windows_of(sequences::Ranges&& r) {
+  return {to_numpy(std::move(r.starts)), to_numpy(std::move(r.stops)),
+          to_numpy(std::move(r.parent)), to_numpy(std::move(r.origin))};
 }
 
-py::tuple count_windows(const CArray<std::int64_t>& offsets, std::int64_t length,
-                        std::int64_t stride) {
+Windows count_windows(const CArray<std::int64_t>& offsets, std::int64_t length,
+                      std::int64_t stride) {
   sequences::Ranges r;
   {
     py::gil_scoped_release release;
     r = sequences::count_windows(offsets.data(), offsets.size() - 1, length, stride);
   }
-  return ranges_tuple(std::move(r));
+  return windows_of(std::move(r));
 }
 
-py::tuple time_windows(const CArray<std::int64_t>& offsets, const CArray<std::int64_t>& times,
-                       std::int64_t width, std::int64_t step, int n_threads) {
+Windows time_windows(const CArray<std::int64_t>& offsets, const CArray<std::int64_t>& times,
+                     std::int64_t width, std::int64_t step, int n_threads) {
   sequences::Ranges r;
   {
     py::gil_scoped_release release;
     r = sequences::time_windows(offsets.data(), offsets.size() - 1, times.data(), width, step,
                                 n_threads);
   }
-  return ranges_tuple(std::move(r));
+  return windows_of(std::move(r));
 }
 
 py::tuple ranges_to_index(const CArray<std::int64_t>& starts, const CArray<std::int64_t>& stops,
@@ -105,6 +126,19 @@ py::tuple ranges_to_index(const CArray<std::int64_t>& starts, const CArray<std::
 }  // namespace
 
 void register_sequences(py::module_& m) {
+  py::class_<Grouping>(m, "Grouping", "Rows grouped by entity (group_rows).")
+      .def_readonly("order", &Grouping::order)
+      .def_readonly("offsets", &Grouping::offsets)
+      .def_readonly("sorted_times", &Grouping::sorted_times);
+  py::class_<SessionSplitRecord>(m, "SessionSplit", "Sequences cut at long gaps (split_by_gap).")
+      .def_readonly("offsets", &SessionSplitRecord::offsets)
+      .def_readonly("parent", &SessionSplitRecord::parent)
+      .def_readonly("session_number", &SessionSplitRecord::session_number);
+  py::class_<Windows>(m, "Windows", "Windows of sequences (count_windows, time_windows).")
+      .def_readonly("starts", &Windows::starts)
+      .def_readonly("stops", &Windows::stops)
+      .def_readonly("parent", &Windows::parent)
+      .def_readonly("origin", &Windows::origin);
   m.def("group_rows", &group_rows, py::arg("codes").noconvert(), py::arg("code_map").noconvert(),
         py::arg("n_entities"), py::arg("times").noconvert(), py::arg("n_threads"));
   m.def("gather", &gather<std::int32_t>, py::arg("src").noconvert(), py::arg("index").noconvert(),

@@ -92,7 +92,19 @@ def test_results_are_records_read_by_name_not_tuples():
         if inspect.isclass(getattr(_core, n))
         and not _bound_signatures(getattr(_core, n).__init__, "__init__")
     ]
-    assert {"KMeansRun", "Assignment", "MiniBatchStep", "DbscanRun", "PcaRun"} <= set(records)
+    assert {
+        "KMeansRun",
+        "Assignment",
+        "MiniBatchStep",
+        "DbscanRun",
+        "PcaRun",
+        "Grouping",
+        "SessionSplit",
+        "Windows",
+        "MarkovSteps",
+        "NgramKeys",
+        "SparseCounts",
+    } <= set(records)
     for name in records:
         fields = _public(getattr(_core, name))
         assert fields and all(

@@ -189,7 +189,8 @@ class MarkovDetector(BaseDetector):
         top = check_positive_int(top, "top")
         seqs = _check_sequences(X, "MarkovDetector.explain")
         offsets, codes = self._codes_of(seqs)
-        positions, surprisal, rank, likely = self._model.explain(offsets, codes)
+        steps = self._model.explain(offsets, codes)
+        positions, surprisal, likely = steps.positions, steps.surprisal, steps.likely
         n_known = len(self.event_labels_)
         names = np.array(
             [str(v) for v in self.event_labels_] + ["(unseen event)", "start", "end"], dtype=object

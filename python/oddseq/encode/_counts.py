@@ -208,10 +208,9 @@ class CountEncoder(SequenceEncoder):
         codes, hashes, labels = _element_codes(seqs, self.unit, self.item_categories)
         self.n_sequences_ = len(seqs)
         if self.n_features is None:
-            keys, positions, lengths = _core.ngram_keys(
-                seqs.offsets, codes, hashes, n_min, n_max, threads
-            )
-            key_codes, uniques = _core.factorize_int64(keys, threads)
+            ngrams = _core.ngram_keys(seqs.offsets, codes, hashes, n_min, n_max, threads)
+            positions, lengths = ngrams.positions, ngrams.lengths
+            key_codes, uniques = _core.factorize_int64(ngrams.keys, threads)
             df = np.bincount(key_codes, minlength=len(uniques))
             order = np.argsort(key_codes, kind="stable")
             first = (
@@ -251,7 +250,7 @@ class CountEncoder(SequenceEncoder):
         return self
 
     def _counts(self, seqs, codes, hashes, n_min, n_max, threads) -> sp.csr_matrix:
-        indptr, indices, data = _core.ngram_counts(
+        counts = _core.ngram_counts(
             seqs.offsets,
             codes,
             hashes,
@@ -262,7 +261,9 @@ class CountEncoder(SequenceEncoder):
             0 if self.n_features is None else int(self.n_features),
             threads,
         )
-        return sp.csr_matrix((data, indices, indptr), shape=(len(seqs), self.n_features_out_))
+        return sp.csr_matrix(
+            (counts.data, counts.indices, counts.indptr), shape=(len(seqs), self.n_features_out_)
+        )
 
     def transform(self, X):
         check_is_fitted(self, "vocabulary_keys_")

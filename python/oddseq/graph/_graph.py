@@ -89,13 +89,14 @@ def events_for_graph(
                 f"time column {time!r} has {int(bad_time.sum())} missing value(s); drop "
                 "those rows first"
             )
-    order, offsets, sorted_times = _core.group_rows(
+    grouped = _core.group_rows(
         np.ascontiguousarray(entity_codes, dtype=np.int64),
         entity_map,
         len(entity_labels),
         None if times is None else np.ascontiguousarray(times, dtype=np.int64),
         threads,
     )
+    order, offsets, sorted_times = grouped.order, grouped.offsets, grouped.sorted_times
     labels, column_codes = [], []
     for column in objects:
         codes, uniques, _ = _factorize(

@@ -306,13 +306,14 @@ class Sequences:
                 remap = np.cumsum(present) - 1
                 entity_codes = remap[entity_codes]
                 entity_labels = entity_labels[present]
-        order, offsets, sorted_times = _core.group_rows(
+        grouped = _core.group_rows(
             np.ascontiguousarray(entity_codes, dtype=np.int64),
             entity_map,
             len(entity_labels),
             None if times is None else np.ascontiguousarray(times, dtype=np.int64),
             threads,
         )
+        order, offsets, sorted_times = grouped.order, grouped.offsets, grouped.sorted_times
         # Each column is reordered, then its unordered copy is dropped, one at a time, to
         # keep the peak memory low.
         del entity_codes, times
@@ -648,13 +649,11 @@ class Sequences:
         """
         self._need_times("session")
         max_gap = duration_ns(gap, "gap")
-        offsets, parent, number = _core.split_by_gap(
-            self.offsets, self.times, max_gap, resolve_threads(n_threads)
-        )
-        ids = _append_level(self.ids.take(parent), number, "session")
+        split = _core.split_by_gap(self.offsets, self.times, max_gap, resolve_threads(n_threads))
+        ids = _append_level(self.ids.take(split.parent), split.session_number, "session")
         return Sequences(
             ids,
-            offsets,
+            split.offsets,
             self.events,
             self.event_labels,
             times=self.times,
@@ -683,9 +682,9 @@ class Sequences:
         """
         length = check_positive_int(length, "length")
         stride = length if stride is None else check_positive_int(stride, "stride")
-        starts, stops, parent, origin = _core.count_windows(self.offsets, length, stride)
-        ids = _append_level(self.ids.take(parent), origin, "window_start")
-        return self._subset(starts, stops, ids, n_threads)
+        windows = _core.count_windows(self.offsets, length, stride)
+        ids = _append_level(self.ids.take(windows.parent), windows.origin, "window_start")
+        return self._subset(windows.starts, windows.stops, ids, n_threads)
 
     def time_windows(self, width, step=None, n_threads: int | None = None) -> Sequences:
         """Windows of duration ``width`` every ``step`` (default: ``width``), counted from
@@ -703,11 +702,12 @@ class Sequences:
         self._need_times("time_windows")
         width_ns = duration_ns(width, "width")
         step_ns = width_ns if step is None else duration_ns(step, "step")
-        starts, stops, parent, origin = _core.time_windows(
+        windows = _core.time_windows(
             self.offsets, self.times, width_ns, step_ns, resolve_threads(n_threads)
         )
-        ids = _append_level(self.ids.take(parent), self._time_column(origin), "window_start")
-        return self._subset(starts, stops, ids, n_threads)
+        starts = self._time_column(windows.origin)
+        ids = _append_level(self.ids.take(windows.parent), starts, "window_start")
+        return self._subset(windows.starts, windows.stops, ids, n_threads)
 
     def _need_times(self, what: str) -> None:
         if self.times is None:

@@ -54,7 +54,8 @@ def test_group_rows_with_a_map_that_merges_codes_keeps_the_row_order(n_threads):
     codes = rng.integers(0, 3, n).astype(np.int64)
     code_map = np.array([1, 0, 1], dtype=np.int64)
     times = rng.integers(0, 50, n).astype(np.int64)
-    order, offsets, sorted_times = _core.group_rows(codes, code_map, 2, times, n_threads)
+    grouped = _core.group_rows(codes, code_map, 2, times, n_threads)
+    order, offsets, sorted_times = grouped.order, grouped.offsets, grouped.sorted_times
     entity = code_map[codes]
     expected = np.lexsort((np.arange(n), times, entity))
     np.testing.assert_array_equal(order, expected)
