@@ -37,6 +37,8 @@ _LN2 = float(np.log(2.0))
 _UNKNOWN, _MASK, _END, _N_SPECIAL = 1, 3, 4, 5
 # Within an epoch the held-out part is checked every this many batches.
 _CHECK_EVERY = 64
+# The Transformer's attention learns a bias for each relative distance up to this.
+_RELATIVE_DISTANCE = 8
 # Scoring batches hold about this many padded steps: their per-step outputs (steps x
 # tokens) then stay in cache; larger batches were slower on a CPU.
 _SCORE_TOKENS = 16_384
@@ -205,6 +207,11 @@ class _NeuralDetector(BaseDetector):
     """
 
     input_kind = "sequences"
+    # Training schedule: a linear warm-up over this many optimizer steps (at most one
+    # epoch's), and on a held-out check without gain the learning rate is multiplied
+    # by this factor.
+    _warmup_steps = 0
+    _plateau_factor = 1.0
 
     # -------------------------------------------------------------- validation
     def _check_params(self):
@@ -393,9 +400,16 @@ class _NeuralDetector(BaseDetector):
         """Adam on bucketed batches; the held-out part is checked at the end of every
         epoch and every ``_CHECK_EVERY`` batches within one (on large data training
         converges within an epoch), the best weights kept, and training stops after
-        ``patience`` checks without a gain of ``tol`` bits per event."""
+        ``patience`` checks without a gain of ``tol`` bits per event. Where a subclass
+        sets them, the rate warms up linearly over ``_warmup_steps`` (at most an
+        epoch's batches) and is multiplied by ``_plateau_factor`` after each check
+        without a gain."""
         net = self._build().to(self.device_)
-        optimizer = torch.optim.Adam(net.parameters(), lr=float(self.learning_rate))
+        lr = float(self.learning_rate)
+        optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+        n_steps_done = 0
+        # At most an epoch's batches, so that tiny data still reaches the full rate.
+        warmup = min(int(self._warmup_steps), -(-len(train) // int(self.batch_size)))
         best, best_state, stale = np.inf, None, 0
         self.history_ = []
         done = False
@@ -405,6 +419,10 @@ class _NeuralDetector(BaseDetector):
             for b, index in enumerate(batches, start=1):
                 net.train()
                 tokens, mask = train.tensors(torch, index, self.device_)
+                if n_steps_done < warmup:  # linear warm-up to the learning rate
+                    for group in optimizer.param_groups:
+                        group["lr"] = lr * (n_steps_done + 1) / warmup
+                n_steps_done += 1
                 loss = self._loss(net, tokens, mask, torch)
                 optimizer.zero_grad()
                 loss.backward()
@@ -418,17 +436,20 @@ class _NeuralDetector(BaseDetector):
                 record = {
                     "epoch": round(epoch + b / len(batches), 3),
                     "train_loss": total / max(count, 1) / _LN2,
+                    "learning_rate": optimizer.param_groups[0]["lr"],
                 }
                 total, count = 0.0, 0
                 if val is not None:
                     net.eval()
-                    surprisal = self._steps(net, val, torch, "surprisal")["surprisal"]
-                    record["validation_loss"] = float(surprisal.mean())
+                    record["validation_loss"] = self._validation_loss(net, val, torch)
                     if record["validation_loss"] < best - float(self.tol):
                         best, stale = record["validation_loss"], 0
                         best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
                     else:
                         stale += 1
+                        lr *= self._plateau_factor
+                        for group in optimizer.param_groups:
+                            group["lr"] = min(group["lr"], lr)
                 self.history_.append(record)
                 if val is not None and stale >= int(self.patience):
                     done = True
@@ -441,6 +462,10 @@ class _NeuralDetector(BaseDetector):
         self.n_epochs_ = epoch + 1
         self._net = net
         self._weights = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+
+    def _validation_loss(self, net, val: _Windows, torch) -> float:
+        """Mean surprisal (bits) of the held-out events."""
+        return float(self._steps(net, val, torch, "surprisal")["surprisal"].mean())
 
     # -------------------------------------------------------------- scoring
     def _steps(self, net, windows: _Windows, torch, need: str = "score") -> dict:
@@ -648,11 +673,12 @@ _COMMON_DOC = """
         event types plus the unknown token and the end, rounded up. Used: ``top_g_``.
     max_epochs : int
         Passes over the training windows at most.
-    batch_size : int, default=512
+    batch_size : int, default=512 (128 for TransformerDetector)
         Windows per batch; batches hold windows of similar length (bucketed), so short
         and long sequences do not pad one another.
-    learning_rate : float, default=0.01 (0.003 for TransformerDetector)
-        Adam's step size.
+    learning_rate : float, default=0.01
+        Adam's step size (TransformerDetector: after its warm-up, halved at each
+        held-out check without a gain).
     validation_fraction : float in [0, 1), default=0.1
         Share of the sequences held out: training stops when their mean surprisal has
         not improved by ``tol`` bits per event for ``patience`` checks (one per
@@ -701,7 +727,8 @@ class LSTMDetector(_NeuralDetector):
     Attributes
     ----------
     event_labels_, top_g_, statistics_, decision_scores_, threshold_, labels_,
-    history_ (per check: epoch, train and validation loss in bits per event),
+    history_ (per check: epoch, train and validation loss in bits per event, the
+    learning rate of the steps before it),
     n_epochs_ (epochs begun),
     fit_time_ (seconds), validation_scores_ (normal-only fitting).
 
@@ -784,12 +811,18 @@ class TransformerDetector(_NeuralDetector):
     hidden (masked-event training, after LogBERT, Guo et al. 2021).
 
     In training a random ``mask_ratio`` of the events is replaced by a mask token and
-    a bidirectional encoder (learned positions, pre-norm blocks) learns to recover
-    them from the events around them. To score, every event is hidden once (in
-    ``ceil(1 / mask_ratio)`` passes, positions ``j, j + k, ...`` in pass ``j``, so the
-    scores are deterministic) and its surprisal and top-g miss are taken as for
-    :class:`LSTMDetector`. ``explain()`` also names the step the last layer's
-    attention weighed most when it recovered each improbable event. Needs PyTorch.
+    a bidirectional encoder (learned positions, pre-norm blocks, and in each
+    attention layer a learned bias per head and relative distance up to 8 steps, so
+    that "look at the neighbours" is learnt in a few hundred steps) learns to recover
+    them from the events around them. The learning rate warms up linearly over the
+    first 100 batches (at most one epoch) and halves at every held-out check without
+    a gain; the held-out check is one masked pass (the same pseudo-random
+    ``mask_ratio`` of the held-out events at every check). To score, every event is
+    hidden once (in ``ceil(1 / mask_ratio)`` passes, positions ``j, j + k, ...`` in
+    pass ``j``, so the scores are deterministic) and its surprisal and top-g miss are
+    taken as for :class:`LSTMDetector`. ``explain()`` also names the event the last
+    layer's attention weighed most when it recovered each improbable event. Needs
+    PyTorch.
 
     Parameters
     ----------
@@ -817,6 +850,8 @@ class TransformerDetector(_NeuralDetector):
     )
 
     _has_attention = True
+    _warmup_steps = 100
+    _plateau_factor = 0.5
 
     def __init__(
         self,
@@ -832,8 +867,8 @@ class TransformerDetector(_NeuralDetector):
         statistic="max",
         top_g="auto",
         max_epochs=50,
-        batch_size=512,
-        learning_rate=0.003,
+        batch_size=128,
+        learning_rate=0.01,
         validation_fraction=0.1,
         patience=2,
         tol=0.002,
@@ -887,19 +922,56 @@ class TransformerDetector(_NeuralDetector):
             check_positive_int(self.n_layers, "n_layers"),
             int(self.max_length) + 1,  # and the end token
             float(self.dropout),
+            # Fitted before relative distances were added: none (saved files load).
+            int(self.__dict__.get("relative_distance_", 0)),
         )
 
-    def _loss(self, net, tokens, mask, torch):
-        hide = (torch.rand(tokens.shape, device=tokens.device) < self.mask_ratio) & mask
-        # At least one hidden event per window, so short windows teach something too.
+    def fit(self, X, y=None, normal: bool = False):
+        # Attention biased by relative distance (see _nets.MaskedEventTransformer).
+        self.relative_distance_ = _RELATIVE_DISTANCE
+        return super().fit(X, y, normal=normal)
+
+    fit.__doc__ = _NeuralDetector.fit.__doc__
+
+    def _hide(self, tokens, mask, torch, generator=None):
+        """A random ``mask_ratio`` of the real steps, at least one per window (so short
+        windows teach something too); drawn on the CPU from ``generator`` if given."""
+
+        def uniform(shape):
+            return torch.rand(shape, generator=generator).to(tokens.device)
+
+        hide = (uniform(tokens.shape) < self.mask_ratio) & mask
         first = hide.sum(dim=1) == 0
         if bool(first.any()):
             lengths = mask.sum(dim=1)
-            pick = (torch.rand(lengths.shape, device=tokens.device) * lengths).long()
+            pick = (uniform(lengths.shape) * lengths).long()
             hide[first, pick[first]] = True
+        return hide
+
+    def _loss(self, net, tokens, mask, torch):
+        hide = self._hide(tokens, mask, torch)
         inputs = torch.where(hide, torch.full_like(tokens, _MASK), tokens)
         logits = net(inputs, mask, at=hide)  # only where events are hidden
         return torch.nn.functional.cross_entropy(logits, tokens[hide])
+
+    def _validation_loss(self, net, val, torch) -> float:
+        """Bits per hidden event in one masked pass over the held-out windows, the same
+        pseudo-random ``mask_ratio`` of their steps at every check: the training
+        objective, at a ``ceil(1 / mask_ratio)``-th of the cost of hiding every event
+        once as scoring does."""
+        generator = torch.Generator().manual_seed(0)
+        device = next(net.parameters()).device
+        total, count = 0.0, 0
+        with torch.inference_mode():
+            for index in val.scoring_batches(_SCORE_TOKENS):
+                tokens, mask = val.tensors(torch, index, device)
+                hide = self._hide(tokens, mask, torch, generator)
+                inputs = torch.where(hide, torch.full_like(tokens, _MASK), tokens)
+                logits = net(inputs, mask, at=hide)
+                loss = torch.nn.functional.cross_entropy(logits, tokens[hide], reduction="sum")
+                total += float(loss)
+                count += int(hide.sum())
+        return total / max(count, 1) / _LN2
 
     def _log_probs(self, net, tokens, mask, torch, extra=False):
         passes = int(np.ceil(1.0 / self.mask_ratio))
@@ -914,10 +986,11 @@ class TransformerDetector(_NeuralDetector):
             inputs = torch.where(hide, torch.full_like(tokens, _MASK), tokens)
             if extra:
                 logits, weights = net(inputs, mask, need_weights=True, at=hide)
-                # Where each hidden step looked most, itself excluded.
+                # Where each hidden step looked most among the events, itself and the
+                # end token (not a step of the sequence) excluded.
                 weights = weights.masked_fill(
                     torch.eye(tokens.shape[1], dtype=torch.bool, device=tokens.device)[None], -1.0
-                )
+                ).masked_fill((tokens == _END)[:, None, :], -1.0)
                 attended = torch.where(hide, weights.argmax(dim=2), attended)
             else:
                 logits = net(inputs, mask, at=hide)

@@ -247,6 +247,53 @@ def test_transformer_masked_events_and_attention(shop, tmp_path):
     np.testing.assert_allclose(again.decision_function(test), scores)
 
 
+def test_transformer_schedule_warm_up_and_halving_on_a_plateau(shop):
+    normal, _ = shop
+    seqs = Sequences.from_lists(normal)
+    # 270 training windows in batches of 16: 17 steps an epoch, the warm-up one epoch.
+    det = TransformerDetector(dim=16, n_layers=1, batch_size=16, patience=3, tol=10.0, **FAST)
+    det.fit(seqs)
+    rates = [h["learning_rate"] for h in det.history_]
+    # tol=10 bits: every check after the first is stale and halves the rate after it
+    # (a check records the rate of the steps before it); the third stale one stops.
+    assert rates == pytest.approx([0.02, 0.02, 0.01, 0.005])
+    # The held-out check is one fixed masked pass: the same weights, the same loss.
+    val = det._windows(seqs[:30])
+    net = det._network()
+    assert det._validation_loss(net, val, torch) == det._validation_loss(net, val, torch)
+
+
+def test_transformer_learns_neighbours_through_distance_bias(shop):
+    normal, _ = shop
+    det = TransformerDetector(dim=16, n_layers=1, dropout=0.0, **FAST)
+    det.fit(Sequences.from_lists(normal))
+    assert det.relative_distance_ > 0
+    bias = det._weights["distance_bias.weight"]
+    assert bias.shape == (2 * det.relative_distance_ + 1, det.n_heads)
+    assert np.abs(bias).max() > 0  # learnt, not left at its zero start
+
+
+def test_transformer_fitted_before_distance_bias_still_loads(shop, tmp_path):
+    normal, reordered = shop
+    det = TransformerDetector(dim=16, n_layers=1, dropout=0.0, **FAST)
+    det.fit(Sequences.from_lists(normal))
+    test = Sequences.from_lists(normal[:5] + reordered)
+    scores = det.decision_function(test)
+    # What a file written before the bias holds: no relative_distance_, no bias weights.
+    old = copy.deepcopy(det)
+    del old.relative_distance_
+    old._weights = {k: v for k, v in old._weights.items() if k != "distance_bias.weight"}
+    old._net = None
+    again = load(old.save(tmp_path / "old.oddseq"))
+    assert "relative_distance_" not in vars(again)
+    assert np.isfinite(again.decision_function(test)).all()
+    # With the learnt bias zeroed, the new model scores as the one without it.
+    det._weights["distance_bias.weight"] = np.zeros_like(det._weights["distance_bias.weight"])
+    det._net = None
+    np.testing.assert_allclose(again.decision_function(test), det.decision_function(test))
+    assert not np.allclose(det.decision_function(test), scores)
+
+
 def test_autoencoder_scores_and_embeddings_cluster(tmp_path):
     rng = np.random.default_rng(1)
     a = [["view"] * int(rng.integers(2, 5)) + ["cart", "buy"] for _ in range(80)]
