@@ -1,8 +1,10 @@
 // K-means (Lloyd, Hamerly, Elkan; k-means++ seeding; mini-batch steps) and DBSCAN.
+#include <cmath>
 #include <string>
 
 #include "common.hpp"
 #include "oddseq/cluster/dbscan.hpp"
+#include "oddseq/cluster/exact_sums.hpp"
 #include "oddseq/cluster/kmeans.hpp"
 
 namespace oddseq::bindings {
@@ -129,6 +131,94 @@ MiniBatchStep minibatch(const CArray<T>& batch, const std::optional<CArray<T>>& 
   return {labels, inertia, moved};
 }
 
+// Exact cluster sums (oddseq.dask's Lloyd steps): each sum a 128-bit integer handed to
+// Python as its high (int64) and low (uint64) 64 bits, value = hi * 2**64 + lo.
+struct ClusterSums {
+  py::array hi;       // k x d, int64
+  py::array lo;       // k x d, uint64
+  py::array members;  // k, int64
+};
+
+py::array_t<std::int32_t> fixed_shifts(const CArray<double>& max_abs, std::int64_t n) {
+  if (max_abs.ndim() != 1) throw std::invalid_argument("max_abs must be 1-D");
+  if (n < 0) throw std::invalid_argument("n must be >= 0");
+  py::array_t<std::int32_t> shifts(max_abs.shape(0));
+  for (py::ssize_t j = 0; j < max_abs.shape(0); ++j) {
+    const double m = max_abs.data()[j];
+    if (!std::isfinite(m) || m < 0) {
+      throw std::invalid_argument("max_abs must hold finite values >= 0");
+    }
+    shifts.mutable_data()[j] = cluster::fixed_shift(m, n);
+  }
+  return shifts;
+}
+
+std::vector<int> shifts_of(const CArray<std::int32_t>& shifts, std::int64_t d) {
+  if (shifts.ndim() != 1 || shifts.shape(0) != d) {
+    throw std::invalid_argument("shifts must hold one value per feature");
+  }
+  return std::vector<int>(shifts.data(), shifts.data() + d);
+}
+
+template <class T>
+ClusterSums cluster_sums(const CArray<T>& x, const CArray<std::int32_t>& labels, std::int64_t k,
+                         const CArray<std::int32_t>& shifts, int n_threads) {
+  const auto data = view_of<T>(x, std::nullopt);
+  if (labels.ndim() != 1 || labels.shape(0) != data.n) {
+    throw std::invalid_argument("labels must hold one label per row of X");
+  }
+  if (k < 1) throw std::invalid_argument("n_clusters must be >= 1");
+  const std::vector<int> s = shifts_of(shifts, data.d);
+  std::vector<cluster::FixedSum> sums(static_cast<std::size_t>(k * data.d));
+  std::vector<std::int64_t> members(static_cast<std::size_t>(k));
+  std::vector<double> weights(static_cast<std::size_t>(k));
+  {
+    py::gil_scoped_release release;  // a pass over the rows on OpenMP threads
+    cluster::fixed_cluster_sums(data, labels.data(), k, s.data(), n_threads, sums.data(),
+                                members.data(), weights.data());
+  }
+  py::array_t<std::int64_t> hi({k, data.d});
+  py::array_t<std::uint64_t> lo({k, data.d});
+  for (std::size_t e = 0; e < sums.size(); ++e) {
+    const auto bits = static_cast<cluster::FixedMagnitude>(sums[e]);
+    hi.mutable_data()[e] = static_cast<std::int64_t>(bits >> 64);
+    lo.mutable_data()[e] = static_cast<std::uint64_t>(bits);
+  }
+  return {hi, lo, to_numpy(std::move(members))};
+}
+
+template <class T>
+py::array_t<T> centres_from_sums(const CArray<std::int64_t>& hi, const CArray<std::uint64_t>& lo,
+                                 const CArray<double>& weights, const CArray<std::int32_t>& shifts,
+                                 const CArray<T>& centers) {
+  if (centers.ndim() != 2) throw std::invalid_argument("centers must be 2-D");
+  const std::int64_t k = centers.shape(0);
+  const std::int64_t d = centers.shape(1);
+  if (hi.ndim() != 2 || hi.shape(0) != k || hi.shape(1) != d || lo.ndim() != 2 ||
+      lo.shape(0) != k || lo.shape(1) != d) {
+    throw std::invalid_argument("hi and lo must be (n_clusters, n_features) like centers");
+  }
+  if (weights.ndim() != 1 || weights.shape(0) != k) {
+    throw std::invalid_argument("weights must hold one value per centre");
+  }
+  const std::vector<int> s = shifts_of(shifts, d);
+  py::array_t<T> out({k, d});
+  for (std::int64_t c = 0; c < k; ++c) {
+    const double w = weights.data()[c];
+    for (std::int64_t j = 0; j < d; ++j) {
+      const std::int64_t e = c * d + j;
+      const auto bits =
+          (static_cast<cluster::FixedMagnitude>(static_cast<std::uint64_t>(hi.data()[e])) << 64) |
+          lo.data()[e];
+      // As kmeans_fit: a cluster without weight keeps its centre.
+      out.mutable_data()[e] =
+          w > 0.0 ? cluster::fixed_mean<T>(static_cast<cluster::FixedSum>(bits), s[j], w)
+                  : centers.data()[e];
+    }
+  }
+  return out;
+}
+
 cluster::DbscanAlgorithm parse_dbscan_algorithm(const std::string& name) {
   if (name == "auto") return cluster::DbscanAlgorithm::automatic;
   if (name == "grid") return cluster::DbscanAlgorithm::grid;
@@ -233,6 +323,25 @@ void register_cluster(py::module_& m) {
         py::arg("n_threads"));
   m.def("assign_nearest", &assign<double>, py::arg("x").noconvert(), py::arg("centers").noconvert(),
         py::arg("n_threads"));
+  py::class_<ClusterSums>(m, "ClusterSums",
+                          "Exact per-cluster sums of rows (kmeans_cluster_sums): each sum is "
+                          "hi * 2**64 + lo on the columns' fixed-point grids.")
+      .def_readonly("hi", &ClusterSums::hi)
+      .def_readonly("lo", &ClusterSums::lo)
+      .def_readonly("members", &ClusterSums::members);
+  m.def("kmeans_fixed_shifts", &fixed_shifts, py::arg("max_abs").noconvert(), py::arg("n"));
+  m.def("kmeans_cluster_sums", &cluster_sums<float>, py::arg("x").noconvert(),
+        py::arg("labels").noconvert(), py::arg("n_clusters"), py::arg("shifts").noconvert(),
+        py::arg("n_threads"));
+  m.def("kmeans_cluster_sums", &cluster_sums<double>, py::arg("x").noconvert(),
+        py::arg("labels").noconvert(), py::arg("n_clusters"), py::arg("shifts").noconvert(),
+        py::arg("n_threads"));
+  m.def("kmeans_centres_from_sums", &centres_from_sums<float>, py::arg("hi").noconvert(),
+        py::arg("lo").noconvert(), py::arg("weights").noconvert(), py::arg("shifts").noconvert(),
+        py::arg("centers").noconvert());
+  m.def("kmeans_centres_from_sums", &centres_from_sums<double>, py::arg("hi").noconvert(),
+        py::arg("lo").noconvert(), py::arg("weights").noconvert(), py::arg("shifts").noconvert(),
+        py::arg("centers").noconvert());
   m.def("dbscan", &dbscan, py::arg("x").noconvert(), py::arg("eps"), py::arg("min_samples"),
         py::arg("sample_weight").noconvert(), py::arg("metric"), py::arg("algorithm"),
         py::arg("leaf_size"), py::arg("n_threads"));

@@ -84,6 +84,21 @@ def kmeans_fit(
 def assign_nearest(
     x: NDArray[np.floating], centers: NDArray[np.floating], n_threads: int
 ) -> Assignment: ...
+def kmeans_fixed_shifts(max_abs: NDArray[np.float64], n: int) -> NDArray[np.int32]: ...
+def kmeans_cluster_sums(
+    x: NDArray[np.floating],
+    labels: NDArray[np.int32],
+    n_clusters: int,
+    shifts: NDArray[np.int32],
+    n_threads: int,
+) -> ClusterSums: ...
+def kmeans_centres_from_sums(
+    hi: NDArray[np.int64],
+    lo: NDArray[np.uint64],
+    weights: NDArray[np.float64],
+    shifts: NDArray[np.int32],
+    centers: NDArray[np.floating],
+) -> NDArray[np.floating]: ...
 def dbscan(
     x: NDArray[np.float64],
     eps: float,
@@ -123,6 +138,16 @@ class Assignment:
     def labels(self) -> NDArray[np.int32]: ...
     @property
     def sq_dist(self) -> NDArray[np.floating]: ...
+
+class ClusterSums:
+    """Exact per-cluster sums of rows (kmeans_cluster_sums): each sum is hi * 2**64 + lo
+    on the columns' fixed-point grids."""
+    @property
+    def hi(self) -> NDArray[np.int64]: ...
+    @property
+    def lo(self) -> NDArray[np.uint64]: ...
+    @property
+    def members(self) -> NDArray[np.int64]: ...
 
 class MiniBatchStep:
     """One mini-batch K-means step (minibatch_step)."""

@@ -237,6 +237,31 @@ def test_kmeans_over_partitions_equals_kmeans(shape):
     assert got.n_iter_ == expected.n_iter_
 
 
+def test_kmeans_over_partitions_equals_hamerly_at_near_ties():
+    """At 50,000 rows and more KMeans runs Hamerly's bounded search. The partitions'
+    Lloyd steps give its centres, labels and iterations bit for bit: near-ties are
+    decided by exact distances in both, and the cluster sums are exact fixed-point sums
+    in both (this log's fit diverged at iteration 53 when Lloyd's kernel decided
+    near-ties by its expansion; at a million entities the per-partition double sums
+    rounded a centre apart from kmeans_fit's incremental ones)."""
+    from oddseq.cluster import KMeans
+    from oddseq.dask._pipeline import _fit_kmeans, _Rows
+    from oddseq.detect import KMeansDetector
+
+    rng = np.random.default_rng(4)
+    X = (rng.standard_t(3, size=(60_000, 12)) * rng.uniform(0.1, 3, 12)).astype(np.float32)
+    expected = KMeans(n_clusters=8, random_state=4).fit(X)
+    states = [{"X": part} for part in np.split(X, [7_000, 31_000, 31_001, 52_000])]
+    with dask.config.set(scheduler="sync"):
+        rows = _Rows(states, [len(s["X"]) for s in states])
+        got = _fit_kmeans(
+            rows, KMeansDetector(n_clusters=8, random_state=4), float(np.mean(np.var(X, 0))), 1
+        )
+    np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
+    np.testing.assert_array_equal(got.labels_, expected.labels_)
+    assert got.n_iter_ == expected.n_iter_
+
+
 def test_progress_counts_the_partitions_done(client, capfd):
     log = make_ecommerce(n_users=200, random_state=8).events
     quiet = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS).compute()

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 
+#include "oddseq/cluster/exact_sums.hpp"
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/hash.hpp"
 #include "oddseq/core/interrupt.hpp"
@@ -324,17 +326,28 @@ std::int32_t elkan_row(const simd::Kernels& kernels, const T* row, const std::ve
 
 // Per-segment cluster sums kept across iterations and updated only for rows whose label
 // changed: after the first iterations few rows move, so the update costs little. Sums are
-// double; member counts are exact integers so that emptiness is never a rounding matter.
-// With one segment, the merged sums of every cluster.
+// exact fixed-point integers (exact_sums.hpp), so they do not depend on the order rows
+// came and went in: a cluster's sum is that of its rows, as oddseq.dask adds them up per
+// partition. Member counts are exact integers so that emptiness is never a rounding
+// matter. With one segment, the merged sums of every cluster.
 struct SegmentSums {
-  SegmentSums(std::int64_t segments, std::int64_t k, std::int64_t d)
-      : sums(static_cast<std::size_t>(segments * k * d), 0.0),
+  SegmentSums(std::int64_t segments, std::int64_t k, std::int64_t d, std::vector<int> grid)
+      : sums(static_cast<std::size_t>(segments * k * d), 0),
         weights(static_cast<std::size_t>(segments * k), 0.0),
-        members(static_cast<std::size_t>(segments * k), 0) {}
-  std::vector<double> sums;           // segments x k x d
+        members(static_cast<std::size_t>(segments * k), 0),
+        shifts(std::move(grid)) {}
+  std::vector<FixedSum> sums;         // segments x k x d
   std::vector<double> weights;        // segments x k
   std::vector<std::int64_t> members;  // segments x k
+  std::vector<int> shifts;            // d: each column's fixed-point grid
 };
+
+// w * x on column j's grid; the grid was made for these rows, so it always fits.
+inline FixedSum on_grid(double value, int shift) {
+  FixedSum q = 0;
+  to_fixed(value, shift, &q);
+  return q;
+}
 
 // One segment's side of a pass: counts the rows that change cluster and moves them
 // between the segment's cluster sums (when the pass keeps sums).
@@ -344,7 +357,8 @@ struct SegmentMover {
       : data(rows),
         sums(totals != nullptr ? totals->sums.data() + segment * k * rows.d : nullptr),
         weights(totals != nullptr ? totals->weights.data() + segment * k : nullptr),
-        members(totals != nullptr ? totals->members.data() + segment * k : nullptr) {}
+        members(totals != nullptr ? totals->members.data() + segment * k : nullptr),
+        shifts(totals != nullptr ? totals->shifts.data() : nullptr) {}
 
   void move(std::int64_t i, std::int32_t before, std::int32_t after) {
     ++changed;
@@ -353,21 +367,24 @@ struct SegmentMover {
     const double w = weight_of(data, i);
     const T* row = data.x + i * d;
     if (before >= 0) {
-      double* src = sums + static_cast<std::int64_t>(before) * d;
-      for (std::int64_t j = 0; j < d; ++j) src[j] -= w * static_cast<double>(row[j]);
+      FixedSum* src = sums + static_cast<std::int64_t>(before) * d;
+      for (std::int64_t j = 0; j < d; ++j)
+        src[j] -= on_grid(w * static_cast<double>(row[j]), shifts[j]);
       weights[before] -= w;
       --members[before];
     }
-    double* dst = sums + static_cast<std::int64_t>(after) * d;
-    for (std::int64_t j = 0; j < d; ++j) dst[j] += w * static_cast<double>(row[j]);
+    FixedSum* dst = sums + static_cast<std::int64_t>(after) * d;
+    for (std::int64_t j = 0; j < d; ++j)
+      dst[j] += on_grid(w * static_cast<double>(row[j]), shifts[j]);
     weights[after] += w;
     ++members[after];
   }
 
   const KMeansData<T>& data;
-  double* sums;              // k x d, or null
+  FixedSum* sums;            // k x d, or null
   double* weights;           // k
   std::int64_t* members;     // k
+  const int* shifts;         // d
   std::int64_t changed = 0;  // rows whose label changed
 };
 
@@ -376,31 +393,15 @@ struct SegmentMover {
 template <class T>
 struct BlockScratch {
   explicit BlockScratch(std::int64_t d)
-      : previous(static_cast<std::size_t>(kBlockRows)),
-        best(static_cast<std::size_t>(kBlockRows)),
+      : best(static_cast<std::size_t>(kBlockRows)),
         second(static_cast<std::size_t>(kBlockRows)),
         found(static_cast<std::size_t>(kBlockRows)),
         shifted(static_cast<std::size_t>(kBlockRows * d)) {}
-  std::vector<std::int32_t> previous;
   std::vector<T> best, second;
   std::vector<std::int32_t> found;
   std::vector<std::int64_t> pending, unsettled;
   std::vector<T> shifted;
 };
-
-// Lloyd: every row of the block [b, b + rows) searched with the fused kernel.
-template <class T>
-void lloyd_block(const simd::Kernels& kernels, const KMeansData<T>& data,
-                 const CentreState<T>& state, std::int64_t b, std::int64_t rows,
-                 std::int32_t* labels, BlockScratch<T>& scratch, SegmentMover<T>& mover) {
-  std::copy_n(labels + b, rows, scratch.previous.begin());
-  simd::nearest(kernels, data.x + b * data.d, rows, data.d, state.shift ? state.mu.data() : nullptr,
-                state.packed.data(), state.packed_norms.data(), state.k_padded, labels + b,
-                scratch.best.data());
-  for (std::int64_t r = 0; r < rows; ++r) {
-    if (scratch.previous[r] != labels[b + r]) mover.move(b + r, scratch.previous[r], labels[b + r]);
-  }
-}
 
 // Elkan: each row of the block settled by its per-centre bounds, with exact distances
 // where they cannot (elkan_row).
@@ -461,13 +462,15 @@ void hamerly_screen(const simd::Kernels& kernels, const KMeansData<T>& data,
 }
 
 // The rows in scratch.pending searched afresh as one block with the fused kernel; each
-// gets its label and fresh bounds: the exact distance to its centre above, the
-// runner-up's below (Hamerly), or zeros but its own centre's (Elkan, which computes
-// the others as it needs them).
+// gets its label (a near-tie that the kernel's expansion cannot settle decided by exact
+// distances, so that Lloyd, Hamerly and Elkan give the same labels) and, with bounds,
+// fresh bounds: the exact distance to its centre above, the runner-up's below
+// (Hamerly), or zeros but its own centre's (Elkan, which computes the others as it
+// needs them).
 template <class T>
 void search_pending(const simd::Kernels& kernels, const KMeansData<T>& data,
                     const CentreState<T>& state, const std::vector<T>& centers, std::int64_t k,
-                    std::int32_t* labels, Bounds<T>& bounds, BlockScratch<T>& scratch,
+                    std::int32_t* labels, Bounds<T>* bounds, BlockScratch<T>& scratch,
                     SegmentMover<T>& mover) {
   const std::int64_t d = data.d;
   const T eps = std::numeric_limits<T>::epsilon();
@@ -512,16 +515,17 @@ void search_pending(const simd::Kernels& kernels, const KMeansData<T>& data,
       mover.move(i, labels[i], a);
       labels[i] = a;
     }
-    bounds.upper[i] =
+    if (bounds == nullptr) continue;  // Lloyd
+    bounds->upper[i] =
         std::sqrt(simd::sqdist(kernels, row, centers.data() + a * d, static_cast<std::size_t>(d)));
-    if (bounds.per_centre) {
+    if (bounds->per_centre) {
       // Zero is a valid lower bound; the exact distances come as Elkan needs them.
-      T* row_lower = bounds.lower.data() + i * k;
+      T* row_lower = bounds->lower.data() + i * k;
       std::fill_n(row_lower, k, T(0));
-      row_lower[a] = bounds.upper[i];
+      row_lower[a] = bounds->upper[i];
       continue;
     }
-    bounds.lower[i] = runner_up_sq > 0 ? std::sqrt(runner_up_sq) : T(0);
+    bounds->lower[i] = runner_up_sq > 0 ? std::sqrt(runner_up_sq) : T(0);
   }
 }
 
@@ -547,19 +551,15 @@ std::int64_t assign_pass(const KMeansData<T>& data, const CentreState<T>& state,
     BlockScratch<T> scratch(data.d);
     for (std::int64_t b = begin; b < end; b += kBlockRows) {
       const std::int64_t rows = std::min(kBlockRows, end - b);
-      if (bounds == nullptr) {
-        lloyd_block(kernels, data, state, b, rows, labels, scratch, mover);
-        continue;
-      }
       scratch.pending.clear();
-      if (!bounds->ready) {
+      if (bounds == nullptr || !bounds->ready) {  // Lloyd, or the first bounded pass
         for (std::int64_t i = b; i < b + rows; ++i) scratch.pending.push_back(i);
       } else if (bounds->per_centre) {
         elkan_block(kernels, data, state, centers, k, b, rows, labels, *bounds, mover);
       } else {
         hamerly_screen(kernels, data, state, centers, b, rows, labels, *bounds, scratch);
       }
-      search_pending(kernels, data, state, centers, k, labels, *bounds, scratch, mover);
+      search_pending(kernels, data, state, centers, k, labels, bounds, scratch, mover);
     }
     changed[static_cast<std::size_t>(s)] = mover.changed;
   });
@@ -579,17 +579,16 @@ Bounds<T> make_bounds(std::int64_t n, std::int64_t k, bool per_centre) {
   return bounds;
 }
 
-// Every cluster's sums over the segments, merged in a fixed order: the same centres for
-// any thread count.
+// Every cluster's sums over the segments (exact integers: any order gives the same).
 void merge_segments(const SegmentSums& totals, std::int64_t segments, std::int64_t k,
                     std::int64_t d, int n_threads, SegmentSums& merged) {
   core::parallel_for(k, n_threads, [&](std::int64_t c) {
-    double* dst = merged.sums.data() + c * d;
-    std::fill_n(dst, d, 0.0);
+    FixedSum* dst = merged.sums.data() + c * d;
+    std::fill_n(dst, d, FixedSum{0});
     double weight = 0.0;
     std::int64_t members = 0;
     for (std::int64_t s = 0; s < segments; ++s) {
-      const double* src = totals.sums.data() + (s * k + c) * d;
+      const FixedSum* src = totals.sums.data() + (s * k + c) * d;
       for (std::int64_t j = 0; j < d; ++j) dst[j] += src[j];
       weight += totals.weights[static_cast<std::size_t>(s * k + c)];
       members += totals.members[static_cast<std::size_t>(s * k + c)];
@@ -633,7 +632,7 @@ void reseed_empty(const KMeansData<T>& data, const std::vector<T>& centers, std:
     const std::int64_t seg = i / rows_per_segment;
     const double w = weight_of(data, i);
     for (std::int64_t j = 0; j < d; ++j) {
-      const double v = w * static_cast<double>(data.x[i * d + j]);
+      const FixedSum v = on_grid(w * static_cast<double>(data.x[i * d + j]), merged.shifts[j]);
       merged.sums[static_cast<std::size_t>(old * d + j)] -= v;
       merged.sums[static_cast<std::size_t>(c * d + j)] = v;
       totals.sums[static_cast<std::size_t>((seg * k + old) * d + j)] -= v;
@@ -674,7 +673,8 @@ double update_centres(const SegmentSums& merged, std::int64_t k, std::int64_t d,
     const double w = merged.weights[static_cast<std::size_t>(c)];
     double moved_sq = 0.0;
     for (std::int64_t j = 0; j < d; ++j) {
-      const T value = w > 0.0 ? static_cast<T>(merged.sums[static_cast<std::size_t>(c * d + j)] / w)
+      const T value = w > 0.0 ? fixed_mean<T>(merged.sums[static_cast<std::size_t>(c * d + j)],
+                                              merged.shifts[j], w)
                               : centers[c * d + j];
       const double delta = static_cast<double>(value) - static_cast<double>(centers[c * d + j]);
       moved_sq += delta * delta;
@@ -734,8 +734,9 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
   CentreState<T> state;
   const std::int64_t segments = segment_count(n);
   const std::int64_t rows_per_segment = core::div_up(n, segments);
-  SegmentSums totals(segments, k, d);
-  SegmentSums merged(1, k, d);
+  const std::vector<int> grid = fixed_shifts(data);
+  SegmentSums totals(segments, k, d, grid);
+  SegmentSums merged(1, k, d, grid);
   std::vector<T> new_centers(static_cast<std::size_t>(k * d));
 
   bool strict = false;  // stopped because no label changed

@@ -557,11 +557,28 @@ def _assign(state, centers, threads):
     return nearest.labels, nearest.sq_dist
 
 
-def _lloyd_step(state, previous, centers, overrides, threads):
-    """One Lloyd pass over a partition: the centre sums (float64), sizes, the rows whose
-    label changed and the inertia. The labels of the previous pass are those of the
-    previous centres (the same kernel on the same rows), with the rows moved into empty
-    clusters (``overrides``: local row, cluster) as kmeans_fit leaves them."""
+def _abs_max(state):
+    return np.abs(state["X"]).max(axis=0).astype(np.float64)
+
+
+def _exact(sums) -> np.ndarray:
+    """The exact cluster sums of a ``_core.kmeans_cluster_sums`` record as Python ints
+    (an object array): they add up exactly, in any order."""
+    return sums.hi.astype(object) * (1 << 64) + sums.lo.astype(object)
+
+
+def _row_on_grid(x, grid) -> np.ndarray:
+    """One row on the fixed-point grid, as ``_exact`` sums hold it."""
+    one = _core.kmeans_cluster_sums(x[None, :], np.zeros(1, dtype=np.int32), 1, grid, 1)
+    return _exact(one)[0]
+
+
+def _lloyd_step(state, previous, centers, overrides, grid, threads):
+    """One Lloyd pass over a partition: the exact centre sums (``_exact``: the C++
+    kernel's fixed-point sums, which kmeans_fit keeps too), sizes, the rows whose label
+    changed and the inertia. The labels of the previous pass are those of the previous
+    centres (the same kernel on the same rows), with the rows moved into empty clusters
+    (``overrides``: local row, cluster) as kmeans_fit leaves them."""
     X = state["X"]
     labels, sq = _assign(state, centers, threads)
     if previous is None:
@@ -571,13 +588,8 @@ def _lloyd_step(state, previous, centers, overrides, threads):
         for row, cluster in overrides:
             before[row] = cluster
         changed = int((labels != before).sum())
-    k, d = centers.shape
-    sums = np.zeros((k, d))
-    X64 = X.astype(np.float64)
-    for j in range(d):
-        sums[:, j] = np.bincount(labels, weights=X64[:, j], minlength=k)
-    counts = np.bincount(labels, minlength=k).astype(np.int64)
-    return sums, counts, changed, float(sq.astype(np.float64).sum())
+    sums = _core.kmeans_cluster_sums(X, labels, centers.shape[0], grid, threads)
+    return _exact(sums), sums.members, changed, float(sq.astype(np.float64).sum())
 
 
 def _farthest(state, centers, m, start, threads):
@@ -610,13 +622,16 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, threads: int)
     states = rows.states
     centers = np.ascontiguousarray(centers, dtype=np.float32)
     tol = var_mean * km.tol if km.tol else 0.0
+    # Each column's fixed-point grid, from its largest magnitude and n, as kmeans_fit
+    # makes it: the sums over partitions then equal its sums bit for bit.
+    grid = _core.kmeans_fixed_shifts(map_reduce(states, _abs_max, combine=np.maximum), n)
     previous, overrides = None, {}
     n_iter, converged = 0, False
     for _ in range(km.max_iter):
         n_iter += 1
         results = _compute(
             [
-                _delayed(_lloyd_step)(s, previous, centers, overrides.get(p, []), threads)
+                _delayed(_lloyd_step)(s, previous, centers, overrides.get(p, []), grid, threads)
                 for p, s in enumerate(states)
             ]
         )
@@ -636,15 +651,22 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, threads: int)
             )
             candidates = sorted(sum(far, []), key=lambda c: (c[0], c[1]))[: empty.size]
             for c, (_, row, old, x) in zip(empty, candidates):
-                v = x.astype(np.float64)
+                v = _row_on_grid(x, grid)
                 sums[old] -= v
                 sums[c] = v
                 counts[old] -= 1
                 counts[c] = 1
                 p, local = rows.where(row)
                 overrides.setdefault(p, []).append((local, int(c)))
-        new = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centers)
-        new = new.astype(np.float32)
+        # Each sum over its count, as kmeans_fit divides (a cluster left empty keeps
+        # its centre).
+        new = _core.kmeans_centres_from_sums(
+            np.array(sums >> 64, dtype=np.int64),
+            np.array(sums & ((1 << 64) - 1), dtype=np.uint64),
+            counts.astype(np.float64),
+            grid,
+            centers,
+        )
         shift = float(((new.astype(np.float64) - centers.astype(np.float64)) ** 2).sum())
         previous, centers = centers, np.ascontiguousarray(new)
         if changed == 0 or shift <= tol:

@@ -179,6 +179,83 @@ def test_bounded_algorithms_agree_with_lloyd(dtype, algorithm):
     assert bounded.n_iter_ == lloyd.n_iter_
 
 
+def test_lloyd_and_hamerly_settle_near_ties_alike():
+    # Heavy-tailed columns of different scales: at iteration 53 eight rows sat in
+    # near-ties that Lloyd's expansion decided one way and Hamerly's exact re-check the
+    # other, and the fits ended 0.02 apart after 74 and 73 iterations. Both now decide
+    # near-ties by exact distances.
+    rng = np.random.default_rng(4)
+    X = (rng.standard_t(3, size=(60_000, 12)) * rng.uniform(0.1, 3, 12)).astype(np.float32)
+    lloyd = KMeans(8, random_state=4, algorithm="lloyd").fit(X)
+    hamerly = KMeans(8, random_state=4, algorithm="hamerly").fit(X)
+    np.testing.assert_array_equal(lloyd.cluster_centers_, hamerly.cluster_centers_)
+    np.testing.assert_array_equal(lloyd.labels_, hamerly.labels_)
+    assert lloyd.n_iter_ == hamerly.n_iter_
+
+
+def _exact_sums(sums):
+    return sums.hi.astype(object) * (1 << 64) + sums.lo.astype(object)
+
+
+@given(
+    n=st.integers(1, 300),
+    d=st.integers(1, 4),
+    k=st.integers(1, 5),
+    scale=st.sampled_from([1e-30, 1e-3, 1.0, 1e6, 1e30]),
+    cut=st.floats(0, 1),
+    seed=st.integers(0, 2**16),
+)
+def test_cluster_sums_are_exact_in_any_split(n, d, k, scale, cut, seed):
+    """kmeans_cluster_sums: the fixed-point sums of two parts add up to the whole's bit
+    for bit, they are within n grid steps of the exact sums, and the centres made from
+    them are the float32 means."""
+    from fractions import Fraction
+
+    from oddseq import _core
+
+    rng = np.random.default_rng(seed)
+    X = (rng.standard_t(2, size=(n, d)) * scale).astype(np.float32)
+    labels = rng.integers(0, k, n).astype(np.int32)
+    grid = _core.kmeans_fixed_shifts(np.abs(X).max(axis=0).astype(np.float64), n)
+    whole = _core.kmeans_cluster_sums(X, labels, k, grid, 2)
+    m = int(cut * n)
+    a = _core.kmeans_cluster_sums(X[:m].copy(), labels[:m].copy(), k, grid, 1)
+    b = _core.kmeans_cluster_sums(X[m:].copy(), labels[m:].copy(), k, grid, 1)
+    total = _exact_sums(whole)
+    assert (total == _exact_sums(a) + _exact_sums(b)).all()
+    np.testing.assert_array_equal(whole.members, np.bincount(labels, minlength=k))
+    for c in range(k):
+        for j in range(d):
+            exact = sum((Fraction(float(v)) for v in X[labels == c, j]), Fraction(0))
+            step = Fraction(1, 2 ** int(grid[j])) if grid[j] >= 0 else Fraction(2 ** -int(grid[j]))
+            assert abs(Fraction(int(total[c, j])) * step - exact) <= n * step
+    centres = _core.kmeans_centres_from_sums(
+        whole.hi, whole.lo, whole.members.astype(np.float64), grid, np.zeros((k, d), np.float32)
+    )
+    for c in np.flatnonzero(whole.members):
+        mean = X[labels == c].astype(np.float64).mean(axis=0)
+        np.testing.assert_allclose(centres[c], mean, rtol=1e-6, atol=0)
+    assert not centres[whole.members == 0].any()  # empty clusters keep their centres
+
+
+def test_cluster_sums_bad_input():
+    from oddseq import _core
+
+    X = np.ones((3, 2), np.float32)
+    grid = _core.kmeans_fixed_shifts(np.ones(2), 3)
+    with pytest.raises(ValueError, match="labels must be in"):
+        _core.kmeans_cluster_sums(X, np.array([0, 2, 0], np.int32), 2, grid, 1)
+    with pytest.raises(ValueError, match="too large for its column's fixed-point grid"):
+        _core.kmeans_cluster_sums(X * 1024, np.zeros(3, np.int32), 1, grid, 1)
+    many = np.full((64, 2), 1.5, np.float32)  # each value fits the grid, their sum not
+    with pytest.raises(ValueError, match="too large for its column's fixed-point grid"):
+        _core.kmeans_cluster_sums(many, np.zeros(64, np.int32), 1, grid, 1)
+    with pytest.raises(ValueError, match="one value per feature"):
+        _core.kmeans_cluster_sums(X, np.zeros(3, np.int32), 1, grid[:1], 1)
+    with pytest.raises(ValueError, match="finite values"):
+        _core.kmeans_fixed_shifts(np.array([np.inf]), 3)
+
+
 @pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "elkan"])
 def test_near_ties_far_from_the_origin_get_the_exact_nearest_centre(algorithm):
     # float32 far from the origin: ||x||^2 - 2x.c + ||c||^2 would cancel catastrophically;
