@@ -6,11 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._pipeline import _SEQUENCE_METHODS
 from ._reasons import feature_texts, in_units
 from .sequences import Sequences
 
 __all__ = ["explain_entities"]
+
+
+def _reads_sequences(pipeline) -> bool:
+    """Whether the pipeline's detector reads the sequences themselves (Markov, the
+    neural models), whose explanation is their least likely steps."""
+    return getattr(pipeline.detector_, "input_kind", "matrix") == "sequences"
 
 
 def _wanted(entity_ids) -> list:
@@ -43,7 +48,7 @@ def _remembered(pipeline, entity_ids):
             "this pipeline keeps no features to explain by id ("
             + (
                 f"method={pipeline.method!r} explains sequences"
-                if pipeline.method in _SEQUENCE_METHODS
+                if _reads_sequences(pipeline)
                 else "they are not saved with a model"
             )
             + "): pass the sequences, pipeline.explain(seqs, entity_ids)"
@@ -113,7 +118,7 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
         ids = seqs.ids
     if isinstance(ids, pd.MultiIndex):  # (entity, session): one label per row
         ids = ids.to_flat_index()
-    if seqs is not None and pipeline.method in _SEQUENCE_METHODS:
+    if seqs is not None and _reads_sequences(pipeline):
         steps = pipeline.detector_.explain(seqs, top=top)
         rows = ids.get_indexer(steps.index.get_level_values("row"))
         steps.index = pd.MultiIndex.from_arrays(
