@@ -107,6 +107,23 @@ def _unit_hits(graph, cols, units, places):
     return np.bincount(starts, minlength=graph.n_rows), n_acts
 
 
+def _member_acts(graph, rows, cols, units, places):
+    """_unit_hits for the given rows only, from their edges: (acts per row, acts the
+    columns hold)."""
+    positions = _ranges(graph.offsets, rows)
+    edge_row = np.repeat(np.arange(rows.size), np.diff(graph.offsets)[rows])
+    edge_col = graph.cols[positions]
+    chosen = np.zeros(len(graph.col_offsets) - 1, dtype=bool)
+    chosen[cols] = True
+    inside = chosen[edge_col]
+    edge_row, edge_col = edge_row[inside], edge_col[inside]
+    if units is None:
+        return np.bincount(edge_row, minlength=rows.size), cols.size
+    starts = _acts(edge_row, units[edge_col], places[edge_col])
+    n_acts = _acts(np.zeros(cols.size, np.int64), units[cols], places[cols]).size
+    return np.bincount(starts, minlength=rows.size), n_acts
+
+
 def _unit_degrees(col_degree, cols, units, places):
     """Each object's degree in the block: the larger of its columns' degree sums over
     the two grids (an act falls in a bin of each grid)."""
@@ -504,15 +521,15 @@ class GroupDetector(BaseEstimator):
             unit_row_degree, unit_edges = row_degree / 2.0, n_edges / 2.0
         population = np.unique(unit_row_degree, return_counts=True)
 
-        def judge(rows, hits, degrees):
+        def judge(rows, row_hits, degrees):
             return block_significance(
                 unit_row_degree[rows],
                 degrees,
                 unit_edges,
                 n_rows,
                 n_cols,
-                int(hits[rows].sum()),
-                member_edges=hits[rows],
+                int(row_hits.sum()),
+                member_edges=row_hits,
                 population=population,
             )
 
@@ -542,11 +559,14 @@ class GroupDetector(BaseEstimator):
                 # Members act on at least two of the group's objects (CopyCatch's rule;
                 # on a block of one object, everyone): one shared act is what the
                 # object's popularity explains.
-                hits, n_units = _unit_hits(graph, cols, units, places)
-                sharing = rows[hits[rows] >= min(2, n_units)]
-                rows = sharing if sharing.size else rows
+                # (Counted from the block's rows' edges; the columns' whole audience is
+                # read only for a group's expansion.)
+                row_hits, n_units = _member_acts(graph, rows, cols, units, places)
+                need = min(2, n_units)
+                if (row_hits >= need).any():
+                    rows, row_hits = rows[row_hits >= need], row_hits[row_hits >= need]
                 col_unit_degree = _unit_degrees(col_degree, cols, units, places)
-                stats = judge(rows, hits, col_unit_degree)
+                stats = judge(rows, row_hits, col_unit_degree)
                 # A group shares at least two objects (CopyCatch's rule): entities that
                 # come back to one item they like are not acting together.
                 n_objects = cols.size if units is None else np.unique(units[cols]).size
@@ -559,13 +579,15 @@ class GroupDetector(BaseEstimator):
                     # Members the peeling left out for a weaker tie (they joined fewer of
                     # the group's acts): every entity not yet in a group that shares at
                     # least two of its objects (all of them when it has one).
-                    member = (hits >= min(2, n_units)) & ~taken
+                    hits, _ = _unit_hits(graph, cols, units, places)
+                    member = (hits >= need) & ~taken
                     member[rows] = True
                     rows = np.flatnonzero(member)
+                    row_hits = hits[rows]
                     taken[rows] = True
                     alive[rows] = 0
-                    stats = judge(rows, hits, col_unit_degree)
-                row_edges = hits[rows]
+                    stats = judge(rows, row_hits, col_unit_degree)
+                row_edges = row_hits
                 n_block_edges = int(row_edges.sum())
                 any_group |= is_group
                 if decode is None:
