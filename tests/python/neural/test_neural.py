@@ -188,6 +188,16 @@ def test_bad_input():
         LSTMDetector(validation_fraction=0).fit(Sequences.from_lists([[1, 2]] * 4), normal=True)
     with pytest.raises(ValueError, match="multiple of n_heads"):
         TransformerDetector(dim=10, n_heads=3).fit(Sequences.from_lists([[1, 2]] * 4))
+    two = Sequences.from_lists([[1, 2]] * 4)
+    for name, bad in [("relative_distance", -1), ("relative_distance", 2.5)] + [
+        ("warmup_steps", True),
+        ("lr_decay", 0),
+        ("lr_decay", 1.5),
+    ]:
+        with pytest.raises(ValueError, match=name):
+            TransformerDetector(**{name: bad}).fit(two)
+    with pytest.raises(TypeError, match="quick_check"):
+        TransformerDetector(quick_check="yes").fit(two)
 
 
 def test_too_many_event_types_refused_with_the_remedy():
@@ -251,7 +261,10 @@ def test_transformer_schedule_warm_up_and_halving_on_a_plateau(shop):
     normal, _ = shop
     seqs = Sequences.from_lists(normal)
     # 270 training windows in batches of 16: 17 steps an epoch, the warm-up one epoch.
-    det = TransformerDetector(dim=16, n_layers=1, batch_size=16, patience=3, tol=10.0, **FAST)
+    schedule = dict(warmup_steps=100, lr_decay=0.5, quick_check=True)
+    det = TransformerDetector(
+        dim=16, n_layers=1, batch_size=16, patience=3, tol=10.0, **schedule, **FAST
+    )
     det.fit(seqs)
     rates = [h["learning_rate"] for h in det.history_]
     # tol=10 bits: every check after the first is stale and halves the rate after it
@@ -261,13 +274,21 @@ def test_transformer_schedule_warm_up_and_halving_on_a_plateau(shop):
     val = det._windows(seqs[:30])
     net = det._network()
     assert det._validation_loss(net, val, torch) == det._validation_loss(net, val, torch)
+    # The defaults: a constant rate, every held-out event hidden once.
+    plain = TransformerDetector(dim=16, n_layers=1, batch_size=16, patience=3, tol=10.0, **FAST)
+    plain.fit(seqs)
+    assert [h["learning_rate"] for h in plain.history_] == pytest.approx([0.02] * 4)
+    five = plain._steps(plain._network(), val, torch, "surprisal")["surprisal"].mean()
+    assert plain._validation_loss(plain._network(), val, torch) == pytest.approx(five)
 
 
 def test_transformer_learns_neighbours_through_distance_bias(shop):
     normal, _ = shop
-    det = TransformerDetector(dim=16, n_layers=1, dropout=0.0, **FAST)
+    plain = TransformerDetector(dim=16, n_layers=1, **FAST).fit(Sequences.from_lists(normal))
+    assert plain.relative_distance_ == 0 and "distance_bias.weight" not in plain._weights
+    det = TransformerDetector(dim=16, n_layers=1, dropout=0.0, relative_distance=8, **FAST)
     det.fit(Sequences.from_lists(normal))
-    assert det.relative_distance_ > 0
+    assert det.relative_distance_ == 8
     bias = det._weights["distance_bias.weight"]
     assert bias.shape == (2 * det.relative_distance_ + 1, det.n_heads)
     assert np.abs(bias).max() > 0  # learnt, not left at its zero start
@@ -275,17 +296,18 @@ def test_transformer_learns_neighbours_through_distance_bias(shop):
 
 def test_transformer_fitted_before_distance_bias_still_loads(shop, tmp_path):
     normal, reordered = shop
-    det = TransformerDetector(dim=16, n_layers=1, dropout=0.0, **FAST)
+    det = TransformerDetector(dim=16, n_layers=1, dropout=0.0, relative_distance=4, **FAST)
     det.fit(Sequences.from_lists(normal))
     test = Sequences.from_lists(normal[:5] + reordered)
     scores = det.decision_function(test)
     # What a file written before the bias holds: no relative_distance_, no bias weights.
     old = copy.deepcopy(det)
-    del old.relative_distance_
+    del old.relative_distance_, old.relative_distance
     old._weights = {k: v for k, v in old._weights.items() if k != "distance_bias.weight"}
     old._net = None
     again = load(old.save(tmp_path / "old.oddseq"))
     assert "relative_distance_" not in vars(again)
+    assert again.get_params()["relative_distance"] == 0
     assert np.isfinite(again.decision_function(test)).all()
     # With the learnt bias zeroed, the new model scores as the one without it.
     det._weights["distance_bias.weight"] = np.zeros_like(det._weights["distance_bias.weight"])
