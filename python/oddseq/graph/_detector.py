@@ -202,9 +202,9 @@ class GroupDetector(BaseEstimator):
     object in a window (an object acted on again days later is a second act). A group
     shares at least two objects, each member acts at least twice on them (CopyCatch's
     rule), and has at least ``min_members`` members; objects with one entity carry no
-    weight. Each lockstep block leaves the search by its objects (and a group by its
-    members too), so an entity of a crowd that is no group is still searched with the
-    others it acts with elsewhere; a static block leaves by its objects and entities.
+    weight. Each block leaves the search by its objects (and a group by its members
+    too), so an entity of a crowd that is no group is still searched with the others
+    it acts with elsewhere.
 
     Parameters
     ----------
@@ -611,11 +611,6 @@ class GroupDetector(BaseEstimator):
                 )
                 found += is_group
             weight[block["cols"]] = 0.0
-            if units is None:
-                # Static blocks also leave by their rows, as FRAUDAR's repeated peeling
-                # does: the next peel runs without the heavy users of a block of shared
-                # taste (no crowd of one window to keep its members searchable from).
-                alive[block["rows"]] = 0
             if any_group:
                 misses = 0
                 if found >= self.max_groups:
