@@ -333,6 +333,9 @@ class _NeuralDetector(BaseDetector):
             True (normal-only, DeepLog's setting): ``X`` is normal behaviour; the cut is
             :func:`oddseq.detect.normal_cut` of the scores of the held-out part
             (``validation_fraction``), which the network never trained on.
+            (``AnomalyPipeline(...).fit(..., normal=True)`` cuts instead at 0.005 of
+            out-of-fold scores, at the cost of ``n_folds`` more fits; on HDFS neither
+            was better on both data sets: benchmarks/RESULTS.md.)
         """
         self._check_params()
         if not isinstance(normal, (bool, np.bool_)):
