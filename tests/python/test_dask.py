@@ -281,6 +281,23 @@ def test_default_partitions_cap_the_events_of_each():
     assert _default_partitions(big) == 4  # 3 x PARTITION_EVENTS + 1 events: 4 parts
 
 
+def test_large_input_partitions_are_cut_before_the_shuffle(
+    client, log, single, tmp_path, monkeypatch
+):
+    """Input partitions of more than INPUT_EVENTS events are cut before the shuffle (a
+    worker's peak is the shuffle's transfer of whole input partitions); the output
+    partitions and the table stay what they were."""
+    from oddseq.dask import _pipeline
+
+    monkeypatch.setattr(_pipeline, "INPUT_EVENTS", len(log) // 7)
+    assert _pipeline._input_splits([{"rows": len(log) // 2}, {"rows": 10}]) == 4
+    assert _pipeline._input_splits([{"rows": 5}]) == 1
+    ddf = dd.read_parquet(str(_files(log, tmp_path / "pq", 2)))
+    table = detect_anomalies(ddf, **COLUMNS)
+    assert table.npartitions == 2  # as many as the input has, not as its pieces
+    assert_same_table(table, single)
+
+
 def test_fitted_state_travels_outside_the_graph(client, log, tmp_path):
     """The pipeline and the score slices are scattered to the workers, not embedded in
     each pass's task graph (distributed warns about graphs over 10 MB: about a million

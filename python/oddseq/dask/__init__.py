@@ -25,7 +25,8 @@ the client is a few kilobytes per step, plus the per-entity score vector):
 4. **The model.** K-means: the K-means++ seeding replays the C++ procedure (its
    SplitMix64 stream, the same draws over the rows in the same order) with one tree
    reduction per draw, then Lloyd steps with the C++ assignment kernel per partition
-   and the centre sums added in float64 up the tree. PCA: the mean, then the scatter
+   and the C++ cluster sums, exact 128-bit fixed-point integers as ``kmeans_fit``
+   keeps them, added on the client. PCA: the mean, then the scatter
    matrix added up the tree, its eigen decomposition on the client. Robust z: the exact
    medians, MADs and quartiles of step 3. The ensemble's normalisation, the threshold
    (the generalized Pareto tail cut) and ``p_normal`` use the per-entity score
@@ -38,9 +39,10 @@ the client is a few kilobytes per step, plus the per-entity score vector):
 What equals the single-machine call on the same data: the sequences, features,
 scaling statistics and quantiles exactly (bit for bit up to the float64 sums of means
 and variances, whose rounding sits 1e-16 below the float32 features); K-means
-centres equal as long as no draw, assignment or centre falls within float32 round-off
-of a tie (the seeding's distances and the Lloyd sums are added in a different order
-than the C++ kernel's); PCA's components to the eigen solver's precision (about
+centres bit for bit (the cluster sums are exact on both sides and near-ties are
+decided by exact distances on both) unless a seeding draw falls within round-off of
+the boundary between two rows (the seeding's potentials are added in a different
+order than the C++ kernel's); PCA's components to the eigen solver's precision (about
 1e-13). Scores, flags and ranks: equal, scores within 1e-9 (tested on a two-worker
 LocalCluster; measured up to 300 k entities). At a million entities some centre
 rounds to the neighbouring float32 and Lloyd's iterations carry it on: scores then
