@@ -138,9 +138,12 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str =
     command scores event by event (plain lines with the C++ scoring), else the entity's
     last event in the scored batch, which understates the wait of its earlier events in
     that batch. The load average is recorded before and after."""
+    import array
+    import fcntl
     import subprocess
     import sys
     import tempfile
+    import termios
     import threading
 
     n = int(rate * seconds)
@@ -176,10 +179,17 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str =
 
         reader = threading.Thread(target=read)
         reader.start()
-        time.sleep(3.0)  # the CLI loads numpy, pandas and the model first
-        load_before = os.getloadavg()[0]
+        # The CLI loads numpy, pandas and the model before it reads stdin: the clock
+        # starts once it has read the first line (nothing left in the pipe), so that
+        # events written while it was still loading do not count as latency.
         written[0] = time.perf_counter()
         process.stdin.write(lines[0])
+        unread = array.array("i", [1])
+        while unread[0] and process.poll() is None:
+            fcntl.ioctl(process.stdin.fileno(), termios.FIONREAD, unread)
+            time.sleep(0.01)
+        time.sleep(0.2)
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         at = 1
         while at < len(lines):
