@@ -32,14 +32,9 @@ __extension__ typedef unsigned __int128 FixedMagnitude;
 constexpr int kFixedValueBits = 125;
 
 // Number of bits of n (0 for n = 0).
-inline int bit_length(std::uint64_t n) {
-  int bits = 0;
-  while (n != 0) {
-    ++bits;
-    n >>= 1;
-  }
-  return bits;
-}
+// Constant time: it runs for every value put on the grid, and a loop over the bits
+// made kmeans_fit's first pass (every row moves) 2x slower.
+inline int bit_length(std::uint64_t n) { return n == 0 ? 0 : 64 - __builtin_clzll(n); }
 
 // The grid's shift for a column of n values whose magnitudes are at most max_abs
 // (finite, >= 0); 0 for a column of zeros.
