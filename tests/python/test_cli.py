@@ -351,3 +351,15 @@ def test_detect_group_by_from_the_shell(tmp_path):
     assert main([*args, "--item", "item_id", "--no-groups", "-o", str(tmp_path / "n.csv")]) == 0
     assert "group" not in pd.read_csv(tmp_path / "n.csv", index_col=0).columns
     assert main([*args, "--group-by", "nope", "-o", str(tmp_path / "x.csv")]) == 2
+
+
+def test_detect_progress_without_tqdm_names_each_stage(tmp_path, capsys, monkeypatch):
+    # A fresh venv may have no tqdm: the plain lines still say which stage is running.
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    path = write_log(tmp_path)
+    assert main(detect_args(path, tmp_path / "odd.csv", "--progress")) == 0
+    err = capsys.readouterr().err
+    for stage in ("encoding", "threshold", "reasons"):
+        assert f"sequences: {stage}" in err
+    assert err.count("sequences: encoding") == 1

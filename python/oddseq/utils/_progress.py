@@ -44,8 +44,9 @@ class _Silent:
 
 
 class _Lines:
-    """Without tqdm: a line at the start, one every few seconds with the count, and one
-    at the end."""
+    """Without tqdm: a line at the start, one per named stage (what a bar shows as its
+    postfix: "encoding", "threshold"), one every few seconds with the count, and one at
+    the end."""
 
     def __init__(self, description, total, unit, stream, every_s=5.0):
         self.n = 0
@@ -54,6 +55,7 @@ class _Lines:
         self.description = description
         self.stream = stream
         self.every_s = every_s
+        self.stage = None  # the last named stage printed
         self.start = self.last = time.perf_counter()
         print(f"{description} ...", file=stream, flush=True)
 
@@ -69,7 +71,9 @@ class _Lines:
             print(f"{self.description}: {self._count()}", file=self.stream, flush=True)
 
     def set_postfix_str(self, text, refresh=True):
-        pass
+        if text and text != self.stage:
+            self.stage = text
+            print(f"{self.description}: {text}", file=self.stream, flush=True)
 
     def close(self):
         took = time.perf_counter() - self.start
