@@ -183,7 +183,10 @@ class _Reader:
             return [None if record.get(c) in (None, "") else str(record[c]) for c in self.columns]
         sep = self.args.sep
         # Plain lines split directly; quoted fields through the csv module.
-        fields = text.split(sep) if '"' not in text else next(csv.reader([text], delimiter=sep))
+        try:
+            fields = text.split(sep) if '"' not in text else next(csv.reader([text], delimiter=sep))
+        except csv.Error as error:  # e.g. a lone carriage return inside a quoted line
+            return self.bad(number, f"not CSV ({error})")
         if len(fields) != len(self.header):
             return self.bad(number, f"{len(fields)} fields, the header has {len(self.header)}")
         return [fields[j] or None for j in self.at]
@@ -286,9 +289,10 @@ def _stream(args) -> int:
         for number, fields in zip(numbers, zip(*lists)):
             entity, time, value = field(fields, "entity"), field(fields, "time"), None
             if time is not None:
-                time = _number(time)
+                text, time = time, _number(time)
                 if not isinstance(time, int) and not _time_ok(time):
-                    reader.bad(number, f"unreadable time {time[:40]!r}")
+                    # The text as written: a number such as 1e999 reads as inf.
+                    reader.bad(number, f"unreadable time {str(text)[:40]!r}")
                     continue
             if "value" in slot and fields[slot["value"]] is not None:
                 try:

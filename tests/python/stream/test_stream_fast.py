@@ -318,6 +318,29 @@ def test_cli_quoted_fields_and_unreadable_times(log, model_file):
     assert "1 malformed lines (lines 12)" in err
 
 
+def test_cli_time_that_reads_as_an_infinite_number(log, model_file):
+    # 1e999 parses as a float (inf), not as text: the message quotes it as written.
+    lines = log.head(5)[COLUMNS].to_csv(index=False).splitlines()
+    text = "\n".join([*lines, "9,pv,151156E76954,3,1.0", "9,pv,-1e999,3,1.0"])
+    process = _cli(["--model", model_file, *CLI_ROLES])
+    _, err = process.communicate(text + "\n", timeout=120)
+    assert process.returncode == 0, err
+    assert "line 7: unreadable time '151156E76954'" in err
+    assert "line 8: unreadable time '-1e999'" in err
+    assert "5 events applied" in err
+
+
+def test_cli_line_the_csv_module_cannot_read(log, model_file):
+    # A carriage return in an unquoted field of a line with quotes: the csv module
+    # refuses it; counted as malformed, not a traceback.
+    lines = log.head(5)[COLUMNS].to_csv(index=False).splitlines()
+    text = "\n".join([*lines, '9,"pv",15115\r39256,3,1.0'])
+    process = _cli(["--model", model_file, *CLI_ROLES])
+    _, err = process.communicate(text + "\n", timeout=120)
+    assert process.returncode == 0, err
+    assert "line 7: not CSV" in err and "5 events applied" in err
+
+
 def test_cli_refuses_a_negative_delay(model_file, capsys):
     from oddseq.cli import main
 
