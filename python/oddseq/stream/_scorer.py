@@ -209,7 +209,8 @@ class StreamScorer:
     anything else by its text; two ids collide with probability about 2^-64). One
     scorer is fed from one thread at a time.
 
-    Refused (``ValueError``): ``method="markov"`` (it scores the whole order of events),
+    Refused (``ValueError``): ``method="markov"`` and the neural methods (they score the
+    whole order of events),
     pipelines with ``item_categories`` (``new_category_share_last_session`` needs every
     earlier session's categories) or ``entity_features``.
 
@@ -388,10 +389,11 @@ class StreamScorer:
         pipe = self.pipeline
         if not hasattr(pipe, "detector_"):
             raise ValueError("StreamScorer needs a fitted AnomalyPipeline; call fit(sequences)")
-        if getattr(pipe, "method", None) == "markov":
+        if getattr(pipe.detector_, "input_kind", "matrix") == "sequences":
             raise ValueError(
-                "StreamScorer cannot stream method='markov': it scores the whole order of "
-                "each sequence; fit the pipeline with a feature method (auto, knn, ...)"
+                f"StreamScorer cannot stream method={getattr(pipe, 'method', None)!r}: it "
+                "scores the whole order of each sequence; fit the pipeline with a feature "
+                "method (auto, knn, ...)"
             )
         if getattr(pipe, "entity_features", None) is not None:
             raise ValueError(

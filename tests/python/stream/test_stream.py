@@ -1,5 +1,6 @@
 """oddseq.stream: live features equal the batch encoders', bounded memory, late events."""
 
+import copy
 import json
 import subprocess
 import sys
@@ -184,6 +185,12 @@ def test_refusals(data):
     seqs = Sequences.from_events(log.head(2000), **ROLES)
     with pytest.raises(ValueError, match="markov"):
         StreamScorer(AnomalyPipeline(method="markov").fit(seqs), **ROLES)
+    # Any detector that reads whole sequences (the neural ones too), by what it reads.
+    sequence_reader = copy.copy(pipe)
+    sequence_reader.detector_ = copy.copy(pipe.detector_)
+    sequence_reader.detector_.input_kind = "sequences"
+    with pytest.raises(ValueError, match="whole order of each sequence"):
+        StreamScorer(sequence_reader, **ROLES)
     categories = log.groupby("item_id")["category_id"].first()
     with pytest.raises(ValueError, match="new_category_share_last_session"):
         StreamScorer(AnomalyPipeline(item_categories=categories).fit(seqs), **ROLES)
