@@ -140,6 +140,7 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str =
     that batch. The load average is recorded before and after."""
     import array
     import fcntl
+    import gc
     import subprocess
     import sys
     import tempfile
@@ -155,7 +156,7 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str =
         text = events.to_json(orient="records", lines=True)
     lines = text.encode().splitlines(keepends=True)
     written = np.zeros(len(lines))
-    alerts = []
+    chunks, alerts = [], []
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "model.oddseq"
         pipe.save(model)
@@ -169,13 +170,12 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str =
         )
 
         def read():
-            # Whole chunks from the pipe, each alert line stamped when its chunk came (a
-            # line-iterating read of an unbuffered pipe takes a syscall per byte).
-            fd, partial = process.stdout.fileno(), b""
+            # Whole chunks from the pipe, each stamped when it came (a line-iterating read
+            # of an unbuffered pipe takes a syscall per byte); the alerts are parsed after
+            # the run, so that this process's own work cannot delay the next read.
+            fd = process.stdout.fileno()
             while chunk := os.read(fd, 1 << 16):
-                seen = time.perf_counter()
-                *complete, partial = (partial + chunk).split(b"\n")
-                alerts.extend((seen, json.loads(line)) for line in complete if line)
+                chunks.append((time.perf_counter(), chunk))
 
         reader = threading.Thread(target=read)
         reader.start()
@@ -190,6 +190,11 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str =
             time.sleep(0.01)
         time.sleep(0.2)
         load_before = os.getloadavg()[0]
+        # No garbage collection in this process while the clock runs: a pass over the
+        # replayed log's objects took up to 60 ms here, stamping the alerts read after it
+        # late by as much.
+        gc.collect()
+        gc.disable()
         started = time.perf_counter()
         at = 1
         while at < len(lines):
@@ -204,6 +209,11 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str =
         process.stdin.close()
         process.wait()
         reader.join()
+        gc.enable()
+        partial = b""
+        for seen, chunk in chunks:
+            *complete, partial = (partial + chunk).split(b"\n")
+            alerts.extend((seen, json.loads(line)) for line in complete if line)
         load_after = os.getloadavg()[0]
         summary = process.stderr.read().decode().strip().splitlines()[-1]
         process.stdout.close()
