@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import numbers
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -471,6 +472,31 @@ class _NeuralDetector(BaseDetector):
         return float(self._steps(net, val, torch, "surprisal")["surprisal"].mean())
 
     # -------------------------------------------------------------- scoring
+    @staticmethod
+    def _map_batches(torch, run, batches, device):
+        """``run`` over the batches, in order: on the CPU in as many worker threads as
+        torch has intra-op threads (the caller's ``n_threads``), each batch on one
+        thread. Scoring batches are small (``_SCORE_TOKENS`` steps), and splitting one
+        small kernel over cores lost more to waking them than it gained; a batch per
+        core scales, and the results are the same whatever the thread count (each
+        batch is computed alone, in one thread, either way)."""
+        if str(device) != "cpu":
+            yield from map(run, batches)
+            return
+        workers = min(torch.get_num_threads(), len(batches))
+        before = torch.get_num_threads()
+        # One intra-op thread per batch, set before the pool starts (torch's threads
+        # take the count when they begin).
+        torch.set_num_threads(1)
+        try:
+            if workers < 2:
+                yield from map(run, batches)
+            else:
+                with ThreadPoolExecutor(workers, thread_name_prefix="oddseq-neural") as pool:
+                    yield from pool.map(run, batches)
+        finally:
+            torch.set_num_threads(before)
+
     def _steps(self, net, windows: _Windows, torch, need: str = "score") -> dict:
         """Per event (flat, aligned with the sequences' events): ``surprisal`` in bits
         and, as ``need`` asks, ``miss`` (outside the top-g; "score" and "explain"),
@@ -506,8 +532,10 @@ class _NeuralDetector(BaseDetector):
             results = out
         device = next(net.parameters()).device
         g = self.top_g_
-        with torch.inference_mode():
-            for index in unique.scoring_batches(_SCORE_TOKENS):
+
+        def run(index):
+            """One batch: its per-step results at the flat positions of its events."""
+            with torch.inference_mode():
                 tokens, mask = unique.tensors(torch, index, device)
                 result = self._log_probs(net, tokens, mask, torch, explain)
                 log_probs, attended = result if isinstance(result, tuple) else (result, None)
@@ -519,24 +547,33 @@ class _NeuralDetector(BaseDetector):
                     per_step["miss"] = (above >= g) | (tokens.cpu().numpy() == _UNKNOWN)
                 if explain:
                     per_step["expected"] = log_probs.argmax(dim=2).cpu().numpy()
-                lengths = unique.lengths[index]
-                steps = np.arange(tokens.shape[1])
-                events = steps[None, :] < lengths[:, None]
-                flat = (unique.starts[index][:, None] + steps[None, :])[events]
-                last = np.flatnonzero(unique.last[index])
-                owner, at = unique.owner[index][last], lengths[last]
-                for key, values in per_step.items():
-                    results[key][flat] = values[events]
-                    if last.size:
-                        results["end_" + key][owner] = values[last, at]
-                if attended is not None and "attended" in results:
-                    where = attended.cpu().numpy()
-                    where = np.where(
-                        (where >= 0) & (where < lengths[:, None]),
-                        unique.starts[index][:, None] + where,
-                        -1,
-                    )
-                    results["attended"][flat] = where[events]
+                if attended is not None:
+                    attended = attended.cpu().numpy()
+            lengths = unique.lengths[index]
+            steps = np.arange(per_step["surprisal"].shape[1])
+            events = steps[None, :] < lengths[:, None]
+            flat = (unique.starts[index][:, None] + steps[None, :])[events]
+            last = np.flatnonzero(unique.last[index])
+            owner, at = unique.owner[index][last], lengths[last]
+            values = {key: v[events] for key, v in per_step.items()}
+            ends = {"end_" + key: v[last, at] for key, v in per_step.items()}
+            if attended is not None:
+                where = np.where(
+                    (attended >= 0) & (attended < lengths[:, None]),
+                    unique.starts[index][:, None] + attended,
+                    -1,
+                )
+                values["attended"] = where[events]
+            return flat, owner, values, ends
+
+        for flat, owner, values, ends in self._map_batches(
+            torch, run, unique.scoring_batches(_SCORE_TOKENS), device
+        ):
+            for key, v in values.items():
+                if key in results:
+                    results[key][flat] = v
+            for key, v in ends.items():
+                results[key][owner] = v
         if inverse is not None:
             positions = windows.positions_in(unique, inverse)
             last = np.flatnonzero(windows.last)
@@ -547,27 +584,29 @@ class _NeuralDetector(BaseDetector):
                     out[key] = values[positions]
         return out
 
-    def _statistics(self, seqs) -> pd.DataFrame:
+    def _statistics(self, seqs, need: str = "score") -> pd.DataFrame:
+        """The per-sequence statistics; with ``need="surprisal"`` only the surprisal
+        columns (what "mean" and "max" rank by: the top-g test, a pass over every
+        step's scores, is then skipped)."""
         torch = _torch()
         with _threads(torch, self.n_threads):
-            steps = self._steps(self._network(), self._windows(seqs), torch)
+            steps = self._steps(self._network(), self._windows(seqs), torch, need)
         starts = np.asarray(seqs.offsets[:-1], dtype=np.int64)
         lengths = np.asarray(seqs.lengths, dtype=np.float64)
         # The end counts as one more step where the model predicts it (end_symbol).
         scored = lengths + bool(self.end_symbol)
-        misses = np.add.reduceat(steps["miss"].astype(np.float64), starts) + steps["end_miss"]
         total = np.add.reduceat(steps["surprisal"], starts) + steps["end_surprisal"]
-        return pd.DataFrame(
-            {
-                "mean_surprisal": total / scored,
-                "max_surprisal": np.maximum(
-                    np.maximum.reduceat(steps["surprisal"], starts), steps["end_surprisal"]
-                ),
-                "outside_top_g": misses,
-                "outside_top_g_share": misses / scored,
-            },
-            index=seqs.ids,
-        )
+        columns = {
+            "mean_surprisal": total / scored,
+            "max_surprisal": np.maximum(
+                np.maximum.reduceat(steps["surprisal"], starts), steps["end_surprisal"]
+            ),
+        }
+        if "miss" in steps:
+            misses = np.add.reduceat(steps["miss"].astype(np.float64), starts) + steps["end_miss"]
+            columns["outside_top_g"] = misses
+            columns["outside_top_g_share"] = misses / scored
+        return pd.DataFrame(columns, index=seqs.ids)
 
     def _combine(self, stats: pd.DataFrame) -> np.ndarray:
         if self.statistic == "surprise":
@@ -585,7 +624,8 @@ class _NeuralDetector(BaseDetector):
         :meth:`statistics`."""
         check_is_fitted(self, "event_labels_")
         seqs = self._check_seqs(X, f"{type(self).__name__}.decision_function")
-        return self._combine(self._statistics(seqs))
+        need = "surprisal" if self.statistic in ("mean", "max") else "score"
+        return self._combine(self._statistics(seqs, need))
 
     def explain(self, X, top=3):
         """The most improbable steps of each sequence: ``feature`` ("previous → event"),
@@ -702,7 +742,10 @@ _COMMON_DOC = """
         Seeds the weights, the split and the batch order: on the CPU with the same
         thread count the same seed gives the same model.
     n_threads : int or None
-        torch's threads while fitting and scoring (None: torch's current setting).
+        Threads (None: torch's current setting). Fitting: torch's intra-op threads.
+        Scoring: that many worker threads, each computing whole batches on one
+        intra-op thread (a scoring batch is too small to split well), so the scores
+        are the same whatever the count.
 """
 
 
@@ -1164,10 +1207,16 @@ class SequenceAutoencoder(_NeuralDetector):
         net = self._network()
         device = next(net.parameters()).device
         codes = np.empty((len(windows), int(self.code_dim)), dtype=np.float32)
-        with torch.inference_mode(), _threads(torch, self.n_threads):
-            for index in windows.scoring_batches(_SCORE_TOKENS):
+
+        def run(index):
+            with torch.inference_mode():
                 tokens, mask = windows.tensors(torch, index, device)
-                codes[index] = net.encode(tokens, mask).cpu().numpy()
+                return index, net.encode(tokens, mask).cpu().numpy()
+
+        with _threads(torch, self.n_threads):
+            batches = windows.scoring_batches(_SCORE_TOKENS)
+            for index, code in self._map_batches(torch, run, batches, device):
+                codes[index] = code
         weights = windows.lengths.astype(np.float64)
         sums = np.zeros((len(seqs), codes.shape[1]))
         np.add.at(sums, windows.owner, codes * weights[:, None])

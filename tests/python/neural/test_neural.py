@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -162,6 +163,33 @@ def test_windows_shared_once_and_spread_back(lists, max_length, end):
     for index in batches:
         steps = (unique.lengths[index] + unique.last[index]).max()
         assert index.size == 1 or index.size * steps <= 8
+
+
+def test_scoring_workers_give_the_same_scores(shop, lstm, monkeypatch):
+    """Scoring runs a batch per worker thread (n_threads of them, one intra-op thread
+    each): the same numbers whatever the count, torch's thread count restored after."""
+    import oddseq.neural._models as models
+
+    normal, reordered = shop
+    seqs = Sequences.from_lists(normal[:80] + reordered + [["login", "refund"]])
+    monkeypatch.setattr(models, "_SCORE_TOKENS", 24)  # many small batches
+    transformer = TransformerDetector(dim=16, **FAST).fit(Sequences.from_lists(normal[:100]))
+    before = torch.get_num_threads()
+    for det in (lstm, transformer):
+        results = []
+        for n_threads in (1, 2, 3):
+            det.n_threads = n_threads
+            results.append(
+                (det.statistics(seqs), det.decision_function(seqs), det.explain(seqs, top=2))
+            )
+            assert torch.get_num_threads() == before
+        det.n_threads = 1
+        for stats, scores, why in results[1:]:
+            pd.testing.assert_frame_equal(stats, results[0][0])
+            np.testing.assert_array_equal(scores, results[0][1])
+            pd.testing.assert_frame_equal(why, results[0][2])
+        # "max" reads the surprisal alone (no top-g pass): the same column.
+        np.testing.assert_array_equal(results[0][1], results[0][0]["max_surprisal"].to_numpy())
 
 
 def test_copies_score_as_their_original(shop, lstm):
