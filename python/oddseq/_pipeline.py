@@ -28,14 +28,13 @@ from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
     NOT_NORMAL_SHAPE,
+    _auto_cut,
     check_false_alarm_rate,
     check_threshold_rule,
-    gap_cut,
     mad_cut,
     normal_cut,
     out_of_fold_scores,
     separate_tail,
-    tail_cut,
     tail_probability,
 )
 from .encode import CountTimingEncoder, DiversityEncoder, EncoderUnion
@@ -590,9 +589,10 @@ class AnomalyPipeline(SaveMixin):
             ``contamination="auto"`` cuts where the training scores' tail model puts
             ``false_alarm_rate`` (default 0.01) of normal entities, moved up into a
             clear gap among the scores above it where there is one
-            (:func:`~oddseq.detect.gap_cut`: tied normal entities just under the
-            anomalous ones; ``threshold_info_["gap"]``, ``["tail_threshold"]``, at most
-            a quarter fewer flags, never more). True (normal-only,
+            (:func:`~oddseq.detect.auto_cut`, the rule of every oddseq model fitted
+            without labels; the gap: tied normal entities just under the anomalous
+            ones; ``threshold_info_["gap"]``, ``["tail_threshold"]``, at most a quarter
+            fewer flags, never more). True (normal-only,
             the semi-supervised protocol of the log-anomaly literature): ``seqs`` are
             normal behaviour; the cut is the (1 - ``false_alarm_rate``) quantile
             (default 0.005) of out-of-fold scores: each sequence scored by a detector
@@ -673,10 +673,10 @@ class AnomalyPipeline(SaveMixin):
             jump = self._check_normal(reference, rate)
         elif self.threshold == "tail":
             rate = self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
-            tail = tail_cut(train_scores, rate)
-            # Up into a clear gap above a plateau of tied scores, if the tail cut fell
-            # under one (gap_cut: only ever fewer flags, at most a quarter fewer).
-            cut, reference = gap_cut(train_scores, tail), train_scores
+            # The tail cut, up into a clear gap above a plateau of tied scores if it
+            # fell under one (auto_cut: only ever fewer flags, at most a quarter fewer).
+            cut, tail = _auto_cut(train_scores, rate)
+            reference = train_scores
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
             if cut > tail:
                 rule += ", moved up into the gap above it"

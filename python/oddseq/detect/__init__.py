@@ -15,6 +15,7 @@ from ._neighbors import LOF, DBSCANDetector, KNNDetector
 from ._pca import PCADetector, jackson_mudholkar_limit
 from ._robust import RobustZDetector
 from ._threshold import (
+    auto_cut,
     gap_cut,
     normal_cut,
     out_of_fold_scores,
@@ -35,6 +36,7 @@ __all__ = [
     "MarkovDetector",
     "PCADetector",
     "RobustZDetector",
+    "auto_cut",
     "gap_cut",
     "jackson_mudholkar_limit",
     "normal_cut",

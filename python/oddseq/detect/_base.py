@@ -17,7 +17,7 @@ from ..utils._deprecation import translate_renamed
 from ..utils._params import Contamination, validate_params
 from ..utils._stats import robust_spread
 from ..utils._validation import check_positive_int, validate_matrix
-from ._threshold import tail_cut, tail_probability
+from ._threshold import auto_cut, tail_probability
 
 __all__ = ["BaseDetector", "Explanation", "explanation_frame", "robust_scale"]
 
@@ -158,9 +158,10 @@ class BaseDetector(SaveMixin, BaseEstimator):
 
     Thresholds: a float ``contamination`` flags that top share of the training scores;
     ``contamination="auto"`` uses the detector's own cut where it has one (a statistical
-    limit, DBSCAN's noise) and otherwise the score a normal row exceeds with probability
+    limit, DBSCAN's noise) and otherwise the unsupervised cut of every oddseq model
+    (:func:`oddseq.detect.auto_cut`): the score a normal row exceeds with probability
     0.01 by a generalized Pareto model of the training scores' tail fitted where up to
-    5% of anomalies cannot bend it (:func:`oddseq.detect.tail_cut`).
+    5% of anomalies cannot bend it, moved up into a clear gap above it if there is one.
 
     Subclasses implement ``fit`` (which ends with ``_set_threshold(train_scores)``) and
     ``decision_function``; a subclass with a natural cut overrides ``_auto_threshold``;
@@ -222,7 +223,7 @@ class BaseDetector(SaveMixin, BaseEstimator):
         return super().set_params(**translate_renamed(self, params))
 
     def _auto_threshold(self, scores: np.ndarray) -> float:
-        return tail_cut(scores)
+        return auto_cut(scores)
 
     def _set_threshold(self, scores: np.ndarray) -> None:
         contamination = check_contamination(self.contamination)

@@ -64,11 +64,11 @@ class MarkovDetector(BaseDetector):
     contamination : float in (0, 0.5] or "auto", default="auto"
         "auto" with ``statistic="surprise"``: DeepLog's rule (at least one miss), but
         never below the cut on the tail of the fitted sequences' scores that the other
-        detectors use (:func:`oddseq.detect.tail_cut`, false-alarm rate 0.01). Fitted on
+        detectors use (:func:`oddseq.detect.auto_cut`, false-alarm rate 0.01). Fitted on
         normal system-log sessions, where misses are rare, that is DeepLog's rule; fitted
         on a shop log with a handful of event types, where nearly every user has a miss,
         the rule alone flagged every user (make_ecommerce: 100%; with the floor 0.1-0.4%,
-        and 0.4-0.6% of logs with nothing planted). Other statistics: the tail cut.
+        and 0.4-0.6% of logs with nothing planted). Other statistics: that cut.
     n_threads : int or None
 
     Examples

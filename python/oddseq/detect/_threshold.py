@@ -23,6 +23,11 @@ tied or bunched scores below a clear gap (a system log's repeated normal blocks 
 under its anomalous ones), it moves up into the gap, flagging at most a quarter fewer;
 only a gap wider than one population's spacings give by chance (a 5% test) moves it.
 
+``auto_cut`` is the two in that order: the one unsupervised cut of every place that
+cuts training scores without labels (a detector's ``contamination="auto"`` where it has
+no natural cut of its own, the neural models fitted unsupervised, ``AnomalyPipeline``
+and ``oddseq.dask``, ``StreamScorer.calibrate``).
+
 ``separate_tail`` asks whether the top of the scores holds a group far beyond the rest
 (a jump in the local Pickands shape that no single tail makes): normal-only fitting
 warns with it when the data said to be normal visibly is not.
@@ -39,6 +44,7 @@ from ..utils._stats import robust_spread
 
 __all__ = [
     "THRESHOLD_RULES",
+    "auto_cut",
     "check_false_alarm_rate",
     "gap_cut",
     "normal_cut",
@@ -282,6 +288,38 @@ def gap_cut(scores, cut, lowest_share: float = GAP_LOWEST_SHARE, level: float = 
         return cut
     i = int(ranks[best])
     return float(top[i - 1] + (top[i] - top[i - 1]) / 2)
+
+
+def auto_cut(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> float:
+    """The unsupervised cut: :func:`tail_cut` at ``false_alarm_rate``, moved up into a
+    clear gap above it when there is one (:func:`gap_cut`). Flags are ``scores > cut``.
+
+    The one rule wherever training scores that may hold anomalies are cut without
+    labels: ``contamination="auto"`` of a detector without a natural cut (K-means,
+    LOF, KNN, ECOD, ensembles, Markov above its one-miss rule), the neural models
+    fitted unsupervised, ``AnomalyPipeline`` and ``oddseq.dask``, and
+    ``StreamScorer.calibrate``. The gap move only ever drops flags (at most a quarter
+    of them), so ``false_alarm_rate`` still bounds the share flagged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> bulk = rng.exponential(size=5_000)
+    >>> auto_cut(bulk) == tail_cut(bulk)  # one population: the tail cut
+    True
+    >>> scores = np.r_[bulk, np.full(40, 12.0), 20 + rng.exponential(size=150)]
+    >>> int((scores > tail_cut(scores)).sum()), int((scores > auto_cut(scores)).sum())
+    (190, 150)
+    """
+    return _auto_cut(scores, false_alarm_rate)[0]
+
+
+def _auto_cut(scores, false_alarm_rate: float) -> tuple[float, float]:
+    """(:func:`auto_cut`, the :func:`tail_cut` it started from)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    tail = tail_cut(scores, false_alarm_rate)
+    return gap_cut(scores, tail), tail
 
 
 def normal_cut(normal_scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> float:

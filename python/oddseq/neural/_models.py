@@ -15,9 +15,9 @@ from sklearn.utils.validation import check_is_fitted
 from ..detect._base import BaseDetector, check_contamination
 from ..detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
+    auto_cut,
     check_false_alarm_rate,
     normal_cut,
-    tail_cut,
 )
 from ..encode._base import _check_sequences
 from ..utils._validation import check_positive_int, check_random_state
@@ -330,7 +330,8 @@ class _NeuralDetector(BaseDetector):
         normal : bool, default=False
             False (unsupervised): ``X`` may hold anomalies; ``contamination="auto"``
             cuts where the generalized Pareto tail of the training scores puts
-            ``false_alarm_rate`` of normal sequences (:func:`oddseq.detect.tail_cut`).
+            ``false_alarm_rate`` of normal sequences, moved up into a clear gap above
+            it if there is one (:func:`oddseq.detect.auto_cut`, the pipeline's rule).
             True (normal-only, DeepLog's setting): ``X`` is normal behaviour; the cut is
             :func:`oddseq.detect.normal_cut` of the scores of the held-out part
             (``validation_fraction``), which the network never trained on.
@@ -398,7 +399,7 @@ class _NeuralDetector(BaseDetector):
     def _auto_threshold(self, scores):
         if self.normal_:  # scores of held-out normal sequences: a clean sample
             return normal_cut(self.validation_scores_, self._rate())
-        return tail_cut(scores, self._rate())
+        return auto_cut(scores, self._rate())
 
     def _train(self, torch, train: _Windows, val, rng):
         """Adam on bucketed batches; the held-out part is checked at the end of every
@@ -733,7 +734,7 @@ _COMMON_DOC = """
         The least gain in held-out bits per event that counts as an improvement.
     contamination : float in (0, 0.5] or "auto", default="auto"
         A float flags that top share of the training scores; "auto" cuts by
-        ``tail_cut`` (unsupervised) or ``normal_cut`` of the held-out scores (normal).
+        ``auto_cut`` (unsupervised) or ``normal_cut`` of the held-out scores (normal).
     false_alarm_rate : float or None
         The "auto" cut's share of normal sequences flagged (default 0.01).
     device : {"auto", "cpu", "cuda"}, default="auto"

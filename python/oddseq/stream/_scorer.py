@@ -1010,7 +1010,7 @@ class StreamScorer:
         time order (the training log, say) through a fresh state kept as this
         scorer's (its lateness, ttl, max_entities, max_exact_items): each entity's highest
         score over its history, cut by the pipeline's rule for unsupervised fits
-        (:func:`oddseq.detect.tail_cut`), so that about ``false_alarm_rate`` of normal
+        (:func:`oddseq.detect.auto_cut`), so that at most about ``false_alarm_rate`` of normal
         entities ever cross it. The fitted threshold was set on whole sequences; a
         few events in, an entity can look odd on its way to typical, and more of them
         cross it at some moment. The change is recorded in ``threshold_history_``.
@@ -1041,7 +1041,7 @@ class StreamScorer:
         >>> live.calibrate(log.sort_values("timestamp")) >= pipe.threshold_
         True
         """
-        from ..detect import tail_cut
+        from ..detect import auto_cut
         from ..detect._threshold import DEFAULT_FALSE_ALARM_RATE
 
         if not isinstance(events, pd.DataFrame):
@@ -1090,7 +1090,7 @@ class StreamScorer:
                 highest[entity] = score
         if len(highest) < 2:
             raise ValueError(f"calibrate needs events of at least 2 entities, got {len(highest)}")
-        cut = float(tail_cut(np.fromiter(highest.values(), dtype=np.float64), rate))
+        cut = float(auto_cut(np.fromiter(highest.values(), dtype=np.float64), rate))
         self.threshold_history_.append(
             {
                 "n_events": self._store.counters()["n_events"],

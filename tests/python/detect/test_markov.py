@@ -3,7 +3,7 @@ import pickle
 import numpy as np
 import pytest
 
-from oddseq.detect import MarkovDetector
+from oddseq.detect import MarkovDetector, auto_cut
 from oddseq.sequences import Sequences
 
 
@@ -112,6 +112,7 @@ def test_auto_cut_never_flags_more_than_the_tail_of_the_fitted_scores():
     det = MarkovDetector().fit(Sequences.from_lists(lists))
     assert (det.decision_scores_ > 1.0 - 1e-9).mean() > 0.9
     assert det.labels_.mean() < 0.05  # the tail cut at 0.01; tied integer miss counts flag 3.5%
+    assert det.threshold_ == max(1.0 - 1e-9, auto_cut(det.decision_scores_))  # the one cut
     # Fitted on sessions without misses, the rule stays DeepLog's: one miss is flagged.
     normal = [["open", "read", "close"]] * 200
     det = MarkovDetector(top_g=1).fit(Sequences.from_lists(normal))

@@ -256,3 +256,48 @@ def test_gap_cut_bad_input(kwargs, error, match):
     arguments = {"scores": np.arange(10.0), "cut": 5.0, **kwargs}
     with pytest.raises(error, match=match):
         gap_cut(**arguments)
+
+
+def test_auto_cut_is_the_tail_cut_moved_into_a_clear_gap():
+    from oddseq.detect import auto_cut
+
+    scores = _far_group_with_a_tied_cluster()
+    assert auto_cut(scores) == gap_cut(scores, tail_cut(scores, 0.01))
+    assert (scores > tail_cut(scores, 0.01)).sum() == 190  # the plateau at 12 too
+    assert (scores > auto_cut(scores)).sum() == 150
+    assert auto_cut(scores, 0.02) == auto_cut(scores)  # the same gap from further down
+    bulk = np.random.default_rng(1).exponential(size=5_000)
+    assert auto_cut(bulk) == tail_cut(bulk, 0.01)
+    with pytest.warns(UserWarning, match="every score is the same"):
+        assert auto_cut(np.full(20, 3.0)) == 3.0
+
+
+def _plateau_rows(seed=0):
+    """One feature whose top holds a plateau of tied rows under a clear gap: 5,000
+    exponential values, 40 rows at 12 and 150 beyond 20."""
+    return _far_group_with_a_tied_cluster(seed)[:, None]
+
+
+def _kmeans():
+    from oddseq.detect import KMeansDetector
+
+    return KMeansDetector(n_clusters=1, contamination="auto", random_state=0)
+
+
+def _ensemble():
+    from oddseq.detect import EnsembleDetector, KMeansDetector
+
+    return EnsembleDetector([KMeansDetector(n_clusters=1, random_state=0)], contamination="auto")
+
+
+@pytest.mark.parametrize("make", [_kmeans, _ensemble], ids=["kmeans", "ensemble"])
+def test_detectors_auto_cut_is_the_one_unsupervised_cut(make):
+    """A detector without a natural cut of its own cuts its training scores by
+    auto_cut, the pipeline's rule (the gap move included), not by the tail cut alone."""
+    from oddseq.detect import auto_cut
+
+    det = make().fit(_plateau_rows())
+    scores = det.decision_scores_
+    assert det.threshold_ == auto_cut(scores)
+    assert (scores > det.threshold_).sum() < (scores > tail_cut(scores, 0.01)).sum()
+    np.testing.assert_array_equal(det.labels_, scores > det.threshold_)

@@ -484,7 +484,7 @@ def test_calibrate_defaults_to_the_rate_of_the_pipelines_cut(log):
 
 
 def test_calibrate_replays_through_a_state_kept_as_the_scorers(log, pipes):
-    from oddseq.detect import tail_cut
+    from oddseq.detect import auto_cut
 
     pipe = pipes["auto"]
     options = dict(max_exact_items=2, ttl="1h")
@@ -494,7 +494,7 @@ def test_calibrate_replays_through_a_state_kept_as_the_scorers(log, pipes):
         score = replay.update_one(*row).score
         if score == score:
             highest[row[0]] = max(highest.get(row[0], -math.inf), score)
-    expected = tail_cut(np.fromiter(highest.values(), dtype=np.float64), 0.01)
+    expected = auto_cut(np.fromiter(highest.values(), dtype=np.float64), 0.01)
     assert StreamScorer(pipe, **options, **ROLES).calibrate(log) == pytest.approx(expected)
     assert StreamScorer(pipe, **ROLES).calibrate(log) != pytest.approx(expected)
 
