@@ -22,6 +22,10 @@ from ._null import block_significance, poisson_surprise
 __all__ = ["GroupDetector", "fraudar_weights"]
 
 _METHODS = ("auto", "static", "temporal", "both")
+# A lockstep group on one object comes back to it together in at least this many
+# windows (it returns at least twice): with two, a handful of an item's visitors who
+# met there twice is what one campaign featuring the item twice also makes.
+_RETURN_WINDOWS = 3
 
 
 def fraudar_weights(col_degree, c: float = 5.0, min_entities: int = 2) -> np.ndarray:
@@ -202,7 +206,13 @@ class GroupDetector(BaseEstimator):
     object in a window (an object acted on again days later is a second act). A group
     shares at least two objects, each member acts at least twice on them (CopyCatch's
     rule), and has at least ``min_members`` members; objects with one entity carry no
-    weight. Each block leaves the search by its objects (and a group by its members
+    weight. A lockstep group may also be one object that its members come back to
+    together in three windows or more (a ring whose shop has one item to push): it
+    must then also be unlikely under a null model of coming back to that object, in
+    which each of its entities' acts on it (their number given: returning to an item
+    one likes is no evidence) falls in the group's windows as often as those windows'
+    share of all activity, or of the object's other entities' acts, whichever is
+    larger (see :func:`~oddseq.graph._null.log10_return_sf`). Each block leaves the search by its objects (and a group by its members
     too), so an entity of a crowd that is no group is still searched with the others
     it acts with elsewhere.
 
@@ -457,6 +467,7 @@ class GroupDetector(BaseEstimator):
         t0, n_bins, window_ns, half = binning
         # Each bin's share of all activity (events), per grid.
         share = by_object["bin_counts"] / max(int(by_object["bin_counts"][0].sum()), 1)
+        self._bin_share = share  # the null model of returns reads it too
         found = _core.lockstep_columns(
             by_object["offsets"],
             by_object["rows"],
@@ -536,6 +547,7 @@ class GroupDetector(BaseEstimator):
         searched = _rows_with((weight > 0)[graph.cols], graph.offsets)
         n_rows = int(searched.sum())
         n_cols = int((weight > 0).sum())
+        self._n_searched_cols = n_cols
         if n_rows == 0:
             return []
         col_offsets, row_of = graph.col_offsets, graph.row_of
@@ -567,12 +579,21 @@ class GroupDetector(BaseEstimator):
                     rows, row_hits = rows[row_hits >= need], row_hits[row_hits >= need]
                 col_unit_degree = _unit_degrees(col_degree, cols, units, places)
                 stats = judge(rows, row_hits, col_unit_degree)
-                # A group shares at least two objects (CopyCatch's rule): entities that
-                # come back to one item they like are not acting together.
+                # A group shares at least two objects (CopyCatch's rule), or in lockstep
+                # comes back to one object together in at least three windows; then it
+                # must also beat the null model of returning to that object (its
+                # audience's own returns and busy windows): entities that come back to
+                # one item they like are not acting together.
                 n_objects = cols.size if units is None else np.unique(units[cols]).size
+                one_object = units is not None and n_objects == 1 and n_units >= 2
+                returns = one_object and n_units >= _RETURN_WINDOWS
+                if one_object and rows.size >= self.min_members:
+                    if stats["significance"] >= self.threshold:
+                        again = self._return_stats(rows, cols, units, places, n_units)
+                        stats = self._weaker(stats, again)
                 is_group = (
                     rows.size >= self.min_members
-                    and n_objects >= 2
+                    and (n_objects >= 2 or returns)
                     and stats["significance"] >= self.threshold
                 )
                 if is_group:
@@ -587,6 +608,9 @@ class GroupDetector(BaseEstimator):
                     taken[rows] = True
                     alive[rows] = 0
                     stats = judge(rows, row_hits, col_unit_degree)
+                    if returns:
+                        again = self._return_stats(rows, cols, units, places, n_units)
+                        stats = self._weaker(stats, again)
                 row_edges = row_hits
                 n_block_edges = int(row_edges.sum())
                 any_group |= is_group
@@ -622,6 +646,77 @@ class GroupDetector(BaseEstimator):
             if not alive.any() or not weight.any():
                 break
         return out
+
+    @staticmethod
+    def _weaker(a: dict, b: dict) -> dict:
+        """The test with the smaller significance (a group must pass both)."""
+        return b if b["significance"] < a["significance"] else a
+
+    def _return_stats(self, rows, cols, units, places, n_units: int) -> dict:
+        """The null model of coming back to one object (a lockstep block whose columns
+        are one object's windows): given how many acts each entity of the object's
+        audience has on it, is it unlikely that the members' acts fall together in the
+        block's windows this often?
+
+        An act of an entity on the object lands in the block's windows with probability
+        p: the larger of the windows' share of all activity and their share of the acts
+        of the object's other entities (the object's own busy windows: a drop, its
+        restock, a campaign). The members' acts there beyond one each are judged over
+        the whole audience (:func:`log10_return_sf`), against the count of such blocks:
+        the first window among the searched columns, the others among every window,
+        each number of windows r weighted 2 ** -r."""
+        from math import lgamma, log10
+
+        from ._null import log10_return_sf
+
+        ev = self._events
+        t0, n_bins, window_ns, half = self._bins
+        obj = int(units[cols[0]])
+        block_places = np.unique(places[cols])
+        grid = block_places & 1
+        bins = (block_places + grid) // 2
+        g_share = min(1.0, float(self._bin_share[grid, bins].sum()))
+        # The object's whole audience: its events, their entities and acts (runs of
+        # events whose windows overlap, as in the lockstep graph).
+        position = np.flatnonzero(ev.keys == obj)
+        event = position // ev.n_keys
+        row = np.searchsorted(ev.offsets, event, side="right") - 1
+        rel = ev.times[event] - t0
+        place_a = 2 * (rel // window_ns)
+        place_b = 2 * ((rel + half) // window_ns) - 1
+        low = np.minimum(place_a, place_b)
+        order = np.lexsort((low, row))
+        row, low = row[order], low[order]
+        inside = (np.isin(place_a, block_places) | np.isin(place_b, block_places))[order]
+        start = np.ones(row.size, dtype=bool)
+        start[1:] = (row[1:] != row[:-1]) | (low[1:] > low[:-1] + 2)
+        starts = np.flatnonzero(start)
+        act_row = row[starts]
+        act_inside = np.logical_or.reduceat(inside, starts)
+        audience, act_of = np.unique(act_row, return_inverse=True)
+        n_acts = np.bincount(act_of)
+        hits = np.bincount(act_of, weights=act_inside).astype(np.int64)
+        member = np.isin(audience, rows)
+        other_acts = int(n_acts[~member].sum())
+        p = g_share
+        if other_acts:
+            p = max(p, float(hits[~member].sum()) / other_acts)
+        p = min(p, 1.0)
+        m_hits, m_acts = hits[member], n_acts[member]
+        excess = int(np.maximum(m_hits - 1, 0).sum())
+        degrees, counts = np.unique(n_acts[n_acts >= 2], return_counts=True)
+        log10_p = -log10_return_sf(excess, degrees, p, counts)
+        r = max(int(n_units), 1)  # the block's windows (its acts)
+        n_cols = max(int(self._n_searched_cols), 1)
+        choose = (lgamma(n_bins + 1) - lgamma(r) - lgamma(n_bins - r + 2)) / np.log(10.0)
+        tests = log10(n_cols) + max(choose, 0.0) + r * log10(2.0)
+        expected = float((m_acts * p - 1.0 + (1.0 - p) ** m_acts).sum())
+        return {
+            "expected_edges": float(member.sum()) + expected,
+            "log10_p": float(log10_p),
+            "log10_tests": float(tests),
+            "significance": float(log10_p - tests),
+        }
 
     def _finish(self, ev, candidates: list) -> None:
         n = len(ev.ids)
@@ -707,6 +802,7 @@ class GroupDetector(BaseEstimator):
         self.group_labels_ = group_of
         self.labels_ = (group_of >= 0).astype(np.int64)
         del self._events
+        self.__dict__.pop("_bin_share", None)
 
     def _timestamp(self, ns: int):
         ts = pd.Timestamp(ns, unit="ns", tz="UTC")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from oddseq.datasets import make_marketplace
 from oddseq.graph import GroupDetector, block_significance
-from oddseq.graph._null import log10_excess_sf
+from oddseq.graph._null import log10_excess_sf, log10_return_sf
 
 HOUR = 3600
 
@@ -114,6 +114,108 @@ def test_one_item_liked_again_is_no_group():
     )
     det = fit(pd.concat([log, again], ignore_index=True))
     assert len(det.groups_) == 0
+
+
+def test_a_ring_buying_one_item_every_round_is_a_group():
+    # Eight accounts with ordinary lives buy the same long-tail item in each of four
+    # rounds days apart (an order-brushing ring whose shop has one item to push); a
+    # crowd queues for a popular item at a drop meanwhile.
+    rng = np.random.default_rng(7)
+    log = background(rng)
+    queue = rng.choice(3000, 400, replace=False)
+    drop = crowd(rng, queue, item=2, release=3 * 24 * HOUR + 10 * HOUR)
+    members = np.arange(5000, 5008)
+    lives = background(rng, n_users=8, first_user=5000)
+    rounds = ring(members, [90_001] * 4, [HOUR * h for h in (20, 70, 130, 200)], rng)
+    log = pd.concat([log, drop, lives, rounds], ignore_index=True)
+    det = fit(log)
+    assert det.groups_["members"].tolist() == [members.tolist()]
+    assert det.groups_["objects"].tolist() == [[90_001]]
+    assert det.predict(queue).sum() == 0
+    # Two rounds are not enough on one object (a handful of an item's visitors who met
+    # there twice is what a campaign featuring it twice makes too).
+    twice = ring(members, [90_001] * 2, [HOUR * h for h in (20, 130)], rng)
+    det = fit(pd.concat([background(np.random.default_rng(7)), lives, twice]))
+    assert len(det.groups_) == 0
+
+
+def test_fans_of_a_popular_item_meeting_there_are_no_group():
+    # A popular item whose fans come back to it several times each; three of them happen
+    # to be there in the same hour twice (and a third time, so that the rule of three
+    # windows does not decide it): its audience's own returns explain that.
+    rng = np.random.default_rng(8)
+    log = background(rng)
+    fans = rng.choice(3000, 80, replace=False)
+    visits = rng.integers(3, 7, fans.size)
+    again = pd.DataFrame(
+        {
+            "user": np.repeat(fans, visits),
+            "item": 30,
+            "ts": rng.integers(0, 10 * 24 * HOUR, visits.sum()),
+        }
+    )
+    met = pd.DataFrame(
+        {
+            "user": np.tile(fans[:3], 3),
+            "item": 30,
+            "ts": np.repeat([40 * HOUR, 150 * HOUR, 200 * HOUR], 3) + rng.integers(0, 1800, 9),
+        }
+    )
+    det = fit(pd.concat([log, again, met], ignore_index=True))
+    assert len(det.groups_) == 0
+    on_item = det.candidates_[[objs == [30] for objs in det.candidates_["objects"]]]
+    assert (on_item["significance"] < det.threshold).all()
+
+
+def test_return_tail_matches_the_binomial_law_for_one_entity():
+    from scipy.stats import binom
+
+    # One entity: h ~ Binomial(5, p); the compound Poisson tail lies above, close where
+    # returns into the windows are rare (p of a few windows' share), loose where they
+    # are common (several jumps are then likely).
+    for p, slack in ((0.05, 1.0), (0.2, 1.5)):
+        for excess in range(1, 5):
+            exact = float(np.log10(binom.sf(excess, 5, p)))
+            got = log10_return_sf(excess, [5], p)
+            assert exact - 1e-9 <= got <= exact + slack
+    # No entity can add that much: impossible; p = 1: certain; no excess: certain.
+    assert log10_return_sf(5, [3, 2], 0.5) == -np.inf
+    assert log10_return_sf(2, [3, 3], 1.0) == 0.0
+    assert log10_return_sf(0, [3], 0.01) == 0.0
+    with pytest.raises(ValueError, match="p must be a probability"):
+        log10_return_sf(1, [3], 1.5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.lists(st.integers(1, 6), min_size=1, max_size=4),
+    p=st.floats(1e-3, 0.6),
+    excess=st.integers(1, 8),
+)
+def test_return_tail_against_the_exact_law(n, p, excess):
+    # The exact law of sum (h_u - 1)^+, h_u ~ Binomial(n_u, p), by convolution: the
+    # compound Poisson tail is an upper bound of it (it must not overstate rarity) and
+    # close where the tail is small.
+    from scipy.stats import binom
+
+    size = 40
+    law = np.zeros(size)
+    law[0] = 1.0
+    for nu in n:
+        pmf = binom.pmf(np.arange(nu + 1), nu, p)
+        one = np.zeros(size)
+        one[0] = pmf[:2].sum()
+        one[1:nu] = pmf[2:]
+        law = np.convolve(law, one)[:size]
+    tail = 1.0 - law[:excess].sum()
+    got = log10_return_sf(excess, n, p)
+    if tail <= 0:
+        return
+    exact = np.log10(tail)
+    if exact > -12:
+        assert got >= exact - 1e-9
+        if exact < -3:
+            assert got <= exact + 1.5
 
 
 def test_review_rings_whose_items_nobody_else_reviews_are_groups():
