@@ -212,9 +212,9 @@ class GroupDetector(BaseEstimator):
     which each of its entities' acts on it (their number given: returning to an item
     one likes is no evidence) falls in the group's windows as often as those windows'
     share of all activity, or of the object's other entities' acts, whichever is
-    larger (see :func:`~oddseq.graph._null.log10_return_sf`). Each block leaves the search by its objects (and a group by its members
-    too), so an entity of a crowd that is no group is still searched with the others
-    it acts with elsewhere.
+    larger (see :func:`~oddseq.graph._null.log10_return_sf`). Each block leaves the
+    search by its objects (and a group by its members too), so an entity of a crowd
+    that is no group is still searched with the others it acts with elsewhere.
 
     Parameters
     ----------
@@ -263,7 +263,9 @@ class GroupDetector(BaseEstimator):
     entity_ids_ : pandas.Index
     decision_scores_ : ndarray
         Per entity: the largest ``significance * share`` over its groups (share: the
-        part of the group's acts it took), 0 outside any group.
+        part of the group's acts it took), and over the groups it is tied to by fewer
+        acts than a member needs (an associate: one of a ring's rounds only), 0 for
+        entities with no tie to any group.
     labels_ : ndarray of 0/1
         1 for members of a group.
     group_labels_ : ndarray of int
@@ -603,6 +605,11 @@ class GroupDetector(BaseEstimator):
                     hits, _ = _unit_hits(graph, cols, units, places)
                     member = (hits >= need) & ~taken
                     member[rows] = True
+                    # Entities tied to the group by fewer acts than members need (one
+                    # shared act is what any two visitors of an object may share): not
+                    # members, but they score their share of the group's acts.
+                    associates = np.flatnonzero((hits > 0) & ~member)
+                    associate_hits = hits[associates]
                     rows = np.flatnonzero(member)
                     row_hits = hits[rows]
                     taken[rows] = True
@@ -611,6 +618,8 @@ class GroupDetector(BaseEstimator):
                     if returns:
                         again = self._return_stats(rows, cols, units, places, n_units)
                         stats = self._weaker(stats, again)
+                else:
+                    associates = associate_hits = np.zeros(0, dtype=np.int64)
                 row_edges = row_hits
                 n_block_edges = int(row_edges.sum())
                 any_group |= is_group
@@ -630,6 +639,8 @@ class GroupDetector(BaseEstimator):
                         "n_units": n_units,
                         "density": float(density),
                         "is_group": bool(is_group),
+                        "associates": associates,
+                        "associate_edges": associate_hits,
                         **stats,
                     }
                 )
@@ -772,6 +783,14 @@ class GroupDetector(BaseEstimator):
                     }
                 )
                 edges.append(frame)
+        # Associates (one act with a group, not members) score their share of its acts
+        # below the members' scores, without a group of their own.
+        for cand in candidates:
+            if not cand["is_group"] or cand["associates"].size == 0:
+                continue
+            rows = cand["associates"]
+            share = cand["associate_edges"] / max(cand["n_units"], 1)
+            scores[rows] = np.maximum(scores[rows], max(cand["significance"], 0.0) * share)
         columns = [
             "method",
             "n_members",
@@ -866,8 +885,10 @@ class GroupDetector(BaseEstimator):
 
     def decision_function(self, ids=None) -> np.ndarray:
         """Group suspicion per entity (higher = more suspicious): the significance of
-        its group times its share of the group's objects; 0 outside any group and for
-        ids not seen in fit.
+        its group times its share of the group's acts; an entity tied to a group by
+        fewer acts than members need (one shared act) scores its share of it too,
+        below the members, without being one (``predict`` 0); 0 with no tie to any
+        group and for ids not seen in fit.
 
         Parameters
         ----------

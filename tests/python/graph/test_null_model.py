@@ -84,6 +84,26 @@ def test_a_ring_sharing_several_items_is_a_group_and_the_crowd_is_not():
     assert scores[is_member].min() > 0 and scores[~is_member].max() == 0
 
 
+def test_a_ring_member_of_one_round_scores_without_joining():
+    # A ring of eight on three items; a ninth account joined one round only. One shared
+    # act is what any two visitors of an item in an hour may share, so it is no member,
+    # but it ranks above everyone with no tie to the group and below every member.
+    rng = np.random.default_rng(9)
+    log = background(rng)
+    members = np.arange(5000, 5008)
+    lives = background(rng, n_users=9, first_user=5000)
+    starts = [HOUR * h for h in (30, 80, 150)]
+    rounds = ring(members, [90_001, 90_002, 90_003], starts, rng)
+    once = ring(np.array([5008]), [90_001], starts[:1], rng)
+    det = fit(pd.concat([log, lives, rounds, once], ignore_index=True))
+    assert det.groups_["members"].tolist() == [members.tolist()]
+    assert det.group_of([5008]).tolist() == [-1] and det.predict([5008]).tolist() == [0]
+    scores = pd.Series(det.decision_function(), index=det.entity_ids_)
+    assert 0 < scores[5008] < scores[members].min()
+    assert scores.drop([*members, 5008]).max() == 0
+    assert det.explain([5008]).tolist() == [""]
+
+
 def test_a_ring_that_also_queues_at_two_drops_is_found_without_the_crowds():
     rng = np.random.default_rng(4)
     log = background(rng)
