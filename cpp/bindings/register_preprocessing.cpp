@@ -1,4 +1,5 @@
 #include "common.hpp"
+#include "oddseq/preprocessing/log.hpp"
 #include "oddseq/preprocessing/pca.hpp"
 
 namespace oddseq::bindings {
@@ -28,6 +29,20 @@ PcaRun pca(const CArray<T>& x, std::int64_t n_components, int n_threads) {
           to_numpy(std::move(result.explained_variance)), result.total_variance};
 }
 
+// LogScaler's log of any array, a new array of its shape and dtype.
+template <class T>
+py::array_t<T> log1p(const CArray<T>& x, bool signed_log, int n_threads) {
+  py::array_t<T> out(std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
+  const T* in = x.data();
+  T* to = out.mutable_data();
+  const auto n = static_cast<std::int64_t>(x.size());
+  {
+    py::gil_scoped_release release;  // an element-wise loop on OpenMP threads
+    preprocessing::log1p_transform(in, to, n, signed_log, n_threads);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_preprocessing(py::module_& m) {
@@ -36,6 +51,8 @@ void register_preprocessing(py::module_& m) {
       .def_readonly("components", &PcaRun::components)
       .def_readonly("explained_variance", &PcaRun::explained_variance)
       .def_readonly("total_variance", &PcaRun::total_variance);
+  m.def("log1p", &log1p<float>, py::arg("x").noconvert(), py::arg("signed"), py::arg("n_threads"));
+  m.def("log1p", &log1p<double>, py::arg("x").noconvert(), py::arg("signed"), py::arg("n_threads"));
   m.def("pca_fit", &pca<float>, py::arg("x").noconvert(), py::arg("n_components"),
         py::arg("n_threads"));
   m.def("pca_fit", &pca<double>, py::arg("x").noconvert(), py::arg("n_components"),

@@ -7,6 +7,7 @@
 
 #include "oddseq/core/check.hpp"
 #include "oddseq/linalg/select.hpp"
+#include "oddseq/preprocessing/log.hpp"
 #include "oddseq/simd/kernels.hpp"
 
 namespace oddseq::stream {
@@ -169,13 +170,9 @@ void Model::scale(const float* store_row, std::int64_t length, float* x) const {
     double w = 1.0;
     if (params_.prior != 0.0 && kind != 0) w = observed[kind] / (observed[kind] + params_.prior);
     float v = static_cast<float>(w * raw + (1.0 - w) * params_.shrink_to[j]);
-    // LogScaler: sign(x) log1p(|x|), in float32.
-    const auto log = static_cast<float>(std::log1p(static_cast<double>(std::fabs(v))));
-    if (params_.log_signed) {
-      v = (v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f)) * log;
-    } else {
-      v = log;
-    }
+    // LogScaler: sign(x) log1p(|x|) (log1p(|x|) unsigned), its own function.
+    v = params_.log_signed ? preprocessing::log1p_value(v, true)
+                           : preprocessing::log1p_value(std::fabs(v), false);
     // StandardScaler: (x - mean) / scale with both cast to float32.
     x[i] = (v - static_cast<float>(params_.z_mean[j])) / static_cast<float>(params_.z_scale[j]);
   }

@@ -6,8 +6,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _core
 from .._persist import SaveMixin
-from ..utils._validation import validate_matrix
+from ..utils._validation import resolve_threads, validate_matrix
 from ._base import _FloatTransformer
 
 __all__ = ["LogScaler", "MinMaxScaler", "RobustScaler", "StandardScaler"]
@@ -109,9 +110,9 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
         check_is_fitted(self, "n_features_in_")
         X = validate_matrix(self, X, reset=False)
         self._check_non_negative(X)
-        if self.signed:
-            return np.sign(X) * np.log1p(np.abs(X))
-        return np.log1p(X)
+        # In C++, each value's log1p in float64 rounded once to X's dtype: the function
+        # the live stream scales with (oddseq.stream), so both give the same bits.
+        return _core.log1p(np.ascontiguousarray(X), self.signed, resolve_threads(None))
 
     def inverse_transform(self, X):
         check_is_fitted(self, "n_features_in_")

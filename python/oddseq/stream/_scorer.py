@@ -250,10 +250,11 @@ class StreamScorer:
 
     Scoring runs in C++ with the entity's state when the pipeline's detector is the
     default ensemble or one of K-means, PCA and robust z (``scores_in_cpp_``): the same
-    steps as :meth:`AnomalyPipeline.score` on the same features, equal to its scores up
-    to float32 round-off (about 1e-6 relative: numpy's float32 ``log1p`` and the C++
-    one differ by at most one unit in the last place). Other detectors score through
-    their ``decision_function``, one call per update.
+    steps as :meth:`AnomalyPipeline.score` on the same features: the scaled features
+    are the batch's bit for bit (the log by LogScaler's own function), K-means' and
+    robust z's scores too, PCA's and the ensemble's up to the order of a few float64
+    sums (about 1e-15 relative). Other detectors score through their
+    ``decision_function``, one call per update.
 
     Attributes
     ----------
