@@ -69,11 +69,14 @@ def assert_same_table(table, single):
     got = got.sort_values("rank")
     assert list(got.columns) == list(single.columns)
     assert got.index.equals(single.index)  # the same ranking
-    np.testing.assert_allclose(got["score"], single["score"], rtol=0, atol=1e-9)
+    # Every statistic the scores rest on is exact or order-free on both sides (the
+    # moments of oddseq.utils._exact, K-means' fixed-point sums, the quantiles by
+    # radix selection), so the scores are the same bits (issue 20 asks for 1e-9).
+    np.testing.assert_array_equal(got["score"], single["score"])
     np.testing.assert_array_equal(got["rank"], single["rank"])
     np.testing.assert_array_equal(got["is_anomaly"], single["is_anomaly"])
     np.testing.assert_array_equal(got["cluster"], single["cluster"])
-    np.testing.assert_allclose(got["p_normal"], single["p_normal"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(got["p_normal"], single["p_normal"])
     assert (got["reason"] == single["reason"]).all()
 
 
@@ -230,7 +233,11 @@ def test_kmeans_over_partitions_equals_kmeans(shape):
     with dask.config.set(scheduler="sync"):
         rows = _Rows(states, [len(s["X"]) for s in states])
         got = _fit_kmeans(
-            rows, KMeansDetector(n_clusters=8, random_state=0), float(np.mean(np.var(X, 0))), 1
+            rows,
+            KMeansDetector(n_clusters=8, random_state=0),
+            float(np.mean(np.var(X, 0))),
+            np.abs(X).max(axis=0).astype(np.float64),
+            1,
         )
     np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
     np.testing.assert_array_equal(got.labels_, expected.labels_)
@@ -255,7 +262,11 @@ def test_kmeans_over_partitions_equals_hamerly_at_near_ties():
     with dask.config.set(scheduler="sync"):
         rows = _Rows(states, [len(s["X"]) for s in states])
         got = _fit_kmeans(
-            rows, KMeansDetector(n_clusters=8, random_state=4), float(np.mean(np.var(X, 0))), 1
+            rows,
+            KMeansDetector(n_clusters=8, random_state=4),
+            float(np.mean(np.var(X, 0))),
+            np.abs(X).max(axis=0).astype(np.float64),
+            1,
         )
     np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
     np.testing.assert_array_equal(got.labels_, expected.labels_)

@@ -17,7 +17,9 @@ the client is a few kilobytes per step, plus the per-entity score vector):
 2. **Per partition:** :meth:`Sequences.from_events` and the pipeline's encoders (C++),
    kept in the workers' memory.
 3. **Global statistics by tree reduction** (fan-in 8): the event vocabulary and its
-   counts (the encoders' fit), feature ranges, means and variances (two passes, float64),
+   counts (the encoders' fit), feature ranges, the exact means, variances and scatter
+   matrix (``oddseq.utils._exact``: integer sums on each column's binary grid, which
+   the single-machine fit computes the same way, so both round the same exact value),
    and every median and quartile exactly - radix selection on the values' bits, a few
    rounds of 4,096-bin histograms added up the tree, then the at most 65,536 values
    left are fetched - so the evidence shrinkage, the robust z-scores and their
@@ -26,8 +28,8 @@ the client is a few kilobytes per step, plus the per-entity score vector):
    SplitMix64 stream, the same draws over the rows in the same order) with one tree
    reduction per draw, then Lloyd steps with the C++ assignment kernel per partition
    and the C++ cluster sums, exact 128-bit fixed-point integers as ``kmeans_fit``
-   keeps them, added on the client. PCA: the mean, then the scatter
-   matrix added up the tree, its eigen decomposition on the client. Robust z: the exact
+   keeps them, added on the client. PCA: the exact scatter matrix of step 3 and the
+   same eigen decomposition as ``PCADetector.fit``. Robust z: the exact
    medians, MADs and quartiles of step 3. The ensemble's normalisation, the threshold
    (the generalized Pareto tail cut) and ``p_normal`` use the per-entity score
    vectors, collected: 8 bytes an entity (8 MB per million entities), the one thing
@@ -37,16 +39,13 @@ the client is a few kilobytes per step, plus the per-entity score vector):
    oddest), or written to Parquet with ``to_parquet=``.
 
 What equals the single-machine call on the same data: the sequences, features,
-scaling statistics and quantiles exactly (bit for bit up to the float64 sums of means
-and variances, whose rounding sits 1e-16 below the float32 features); K-means
-centres bit for bit (the cluster sums are exact on both sides and near-ties are
-decided by exact distances on both) unless a seeding draw falls within round-off of
-the boundary between two rows (the seeding's potentials are added in a different
-order than the C++ kernel's); PCA's components to the eigen solver's precision (about
-1e-13). Scores, flags and ranks: equal, scores within 1e-9 (tested on a two-worker
-LocalCluster; measured up to 300 k entities). At a million entities some centre
-rounds to the neighbouring float32 and Lloyd's iterations carry it on: scores then
-differ by 1e-5 to 3e-3, the flags still matched (benchmarks/RESULTS.md).
+scaling statistics, quantiles and PCA's components bit for bit (both sides compute the
+moments exactly and round them once); K-means centres bit for bit (the cluster sums are
+exact on both sides and near-ties are decided by exact distances on both) unless a
+seeding draw falls within round-off of the boundary between two rows (the seeding's
+potentials are added in a different order than the C++ kernel's). So the scores,
+flags and ranks are the same bits (tested on a two-worker LocalCluster; measured at
+100 M events / 1 M entities in benchmarks/RESULTS.md).
 
 Not (yet) on Dask: methods other than "auto", "kmeans", "pca" and "robust_z" (the
 neighbour methods need all rows at once; fit them on a sample with the single-machine

@@ -28,6 +28,7 @@ from ..exceptions import ConvergenceWarning
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
+from ..utils._exact import column_max_abs, exponents, moment_parts, moments
 from ..utils._progress import bar, step
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._validation import check_random_state, resolve_threads
@@ -403,28 +404,43 @@ def _scale(state, pipeline, stage: str):
     return out
 
 
-def _sums(state, key):
+def _max_abs(state, key):
     m = state.get(key)
-    if m is None:
-        return None
-    return m.shape[0], m.sum(axis=0, dtype=np.float64)
+    return None if m is None else column_max_abs(m)
 
 
-def _square_sums(state, key, mean):
+def _max_combine(a, b):
+    if a is None or b is None:
+        return a if b is None else b
+    return np.maximum(a, b)
+
+
+def _moment_parts(state, key, exps):
     m = state.get(key)
-    if m is None:
-        return None
-    deviation = m.astype(np.float64) - mean
-    return np.einsum("ij,ij->j", deviation, deviation)
+    return None if m is None else moment_parts(m, exps)
 
 
-def _moments(states, key):
-    """(n, mean, std) of a matrix over the partitions, in float64, by two passes as
-    numpy's mean and std (the sums' order differs: round-off near 1e-16)."""
-    n, total = map_reduce(states, _sums, key, combine=_none_add)
-    mean = total / n
-    squares = map_reduce(states, _square_sums, key, mean, combine=_none_add)
-    return n, mean, np.sqrt(squares / n)
+class _Moments(NamedTuple):
+    """A matrix's exact moments over the partitions (``oddseq.utils._exact``): its
+    columns' largest magnitudes, their grids' exponents and the integer sums."""
+
+    max_abs: np.ndarray
+    exps: np.ndarray
+    parts: dict
+
+    def mean_std(self):
+        _, mean, var = moments(self.parts, self.exps)
+        return mean, np.sqrt(var)
+
+
+def _moments(states, key) -> _Moments:
+    """The exact moments of a matrix over the partitions, in two passes (the columns'
+    largest magnitudes, then the integer sums on their grids): the mean, standard
+    deviation and scatter matrix the single-machine fit computes from the whole
+    matrix, bit for bit."""
+    max_abs = map_reduce(states, _max_abs, key, combine=_max_combine)
+    exps = exponents(max_abs)
+    return _Moments(max_abs, exps, map_reduce(states, _moment_parts, key, exps, combine=_none_add))
 
 
 # ---------------------------------------------------------------------- 4a. K-means
@@ -583,10 +599,6 @@ def _assign(state, centers, threads):
     return nearest.labels, nearest.sq_dist
 
 
-def _abs_max(state):
-    return np.abs(state["X"]).max(axis=0).astype(np.float64)
-
-
 def _exact(sums) -> np.ndarray:
     """The exact cluster sums of a ``_core.kmeans_cluster_sums`` record as Python ints
     (an object array): they add up exactly, in any order."""
@@ -627,7 +639,7 @@ def _farthest(state, centers, m, start, threads):
     return [(-float(dist[i]), start + int(i), int(labels[i]), X[i]) for i in top]
 
 
-def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, threads: int):
+def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, max_abs, threads: int):
     """KMeans (the detector's) by K-means++ and distributed Lloyd steps, as kmeans_fit:
     one pass over the partitions per iteration."""
     n = rows.n
@@ -650,7 +662,7 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, threads: int)
     tol = var_mean * km.tol if km.tol else 0.0
     # Each column's fixed-point grid, from its largest magnitude and n, as kmeans_fit
     # makes it: the sums over partitions then equal its sums bit for bit.
-    grid = _core.kmeans_fixed_shifts(map_reduce(states, _abs_max, combine=np.maximum), n)
+    grid = _core.kmeans_fixed_shifts(max_abs, n)
     previous, overrides = None, {}
     n_iter, converged = 0, False
     for _ in range(km.max_iter):
@@ -734,11 +746,12 @@ def _member_scores(state, det):
     return det._feature_scores(X).max(axis=1)
 
 
-def _fit_kmeans_detector(rows, det, x_std, threads):
+def _fit_kmeans_detector(rows, det, x_moments, threads):
     det._check_params()
+    x_std = x_moments.mean_std()[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        km = _fit_kmeans(rows, det, float(np.mean(x_std**2)), threads)
+        km = _fit_kmeans(rows, det, float(np.mean(x_std**2)), x_moments.max_abs, threads)
     sizes, sq_sum = map_reduce(rows.states, _kmeans_cluster_sums, km.cluster_centers_, threads)
     det._set_clusters(km, sizes, sq_sum, x_std)
     scores = np.concatenate(
@@ -751,27 +764,13 @@ def _fit_kmeans_detector(rows, det, x_std, threads):
 # ---------------------------------------------------------------------------- 4b. PCA
 
 
-def _scatter(state, mean):
-    centred = state["X"].astype(np.float64) - mean
-    return centred.T @ centred
-
-
-def _fit_pca_detector(rows, det, n, x_mean, x_std):
+def _fit_pca_detector(rows, det, x_moments):
     check_contamination(det.contamination)
     if det.statistic not in ("spe", "t2"):
         raise ValueError(f"statistic must be 'spe' or 't2', got {det.statistic!r}")
-    d = x_mean.size
-    scatter = map_reduce(rows.states, _scatter, x_mean)
-    covariance = scatter / float(n - 1)
-    values, vectors = np.linalg.eigh(covariance)  # ascending, as Eigen's solver
-    values, vectors = values[::-1], vectors[:, ::-1]
-    # The C++ pca_fit's sign: each component's largest entry positive.
-    largest = np.abs(vectors).argmax(axis=0)
-    signs = np.where(vectors[largest, np.arange(d)] < 0, -1.0, 1.0)
-    components = (vectors * signs).T.copy()
-    det._set_components(
-        n, x_mean, components, np.maximum(values, 0.0), float(np.trace(covariance)), x_std
-    )
+    # The exact scatter matrix (from the moments' Gram sums, no further pass) and the
+    # same eigen decomposition as PCADetector.fit: the same components bit for bit.
+    det._set_moments(x_moments.parts, x_moments.exps)
     stats = _compute([_delayed(_member_scores)(s, _shared(det)) for s in rows.states])
     det.spe_ = np.concatenate([s[0] for s in stats])
     det.t2_ = np.concatenate([s[1] for s in stats])
@@ -1072,11 +1071,11 @@ def detect_anomalies(
         pipeline.log_scaler_ = LogScaler(signed=True).fit(np.zeros((1, len(names)), np.float32))
         shared = _shared(pipeline)
         states = _persist([_delayed(_scale)(s, shared, "log") for s in states])
-        _, mean, std = _moments(states, "log")
-        pipeline.z_scaler_ = StandardScaler()._set_moments(mean, std)
+        pipeline.z_scaler_ = StandardScaler()._set_moments(*_moments(states, "log").mean_std())
         shared = _shared(pipeline)
         states = _persist([_delayed(_scale)(s, shared, "X") for s in states])
-        _, x_mean, x_std = _moments(states, "X")
+        x_moments = _moments(states, "X")
+        x_std = x_moments.mean_std()[1]
 
     detector = pipeline._detector(n)
     rows = _Rows(states, rows_per_part)
@@ -1084,9 +1083,9 @@ def detect_anomalies(
 
         def fit_one(det):
             if isinstance(det, KMeansDetector):
-                return _fit_kmeans_detector(rows, det, x_std, threads)
+                return _fit_kmeans_detector(rows, det, x_moments, threads)
             if isinstance(det, PCADetector):
-                return _fit_pca_detector(rows, det, n, x_mean, x_std)
+                return _fit_pca_detector(rows, det, x_moments)
             if isinstance(det, RobustZDetector):
                 return _fit_robust_z(rows, det, n, x_std)
             raise ValueError(f"{type(det).__name__} is not fitted over partitions")

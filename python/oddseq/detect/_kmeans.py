@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from ..cluster import KMeans
 from ..exceptions import ConvergenceWarning
+from ..utils._exact import mean_std
 from ..utils._params import Integer, Real, Threads
 from ..utils._validation import resolve_threads, validate_matrix
 from ._base import BaseDetector, Explanation
@@ -131,7 +132,7 @@ class KMeansDetector(BaseDetector):
         deviation = X.astype(np.float64) - centers[labels]
         sq_sum = np.zeros_like(centers)
         np.add.at(sq_sum, labels, deviation**2)
-        self._set_clusters(self.kmeans_, sizes, sq_sum, X.std(axis=0, dtype=np.float64))
+        self._set_clusters(self.kmeans_, sizes, sq_sum, mean_std(X)[1])
         scores, _ = self._scores_and_reference(X)
         self._set_threshold(scores)
         return self

@@ -7,11 +7,11 @@ import pandas as pd
 from scipy import stats
 from sklearn.utils.validation import check_is_fitted
 
-from .. import _core
 from ..utils._deprecation import renamed_parameters
+from ..utils._exact import column_max_abs, exponents, moment_parts, moments, scatter
 from ..utils._params import Options, Real
 from ..utils._stats import n_components_for
-from ..utils._validation import resolve_threads, validate_matrix
+from ..utils._validation import validate_matrix
 from ._base import BaseDetector, Explanation
 
 __all__ = ["PCADetector", "jackson_mudholkar_limit"]
@@ -104,16 +104,37 @@ class PCADetector(BaseDetector):
     def fit(self, X, y=None):
         self._validate_params()
         X = validate_matrix(self, X, reset=True).astype(np.float64)
-        n, d = X.shape
+        n = X.shape[0]
         if n < 2:
             raise ValueError(f"PCADetector needs at least 2 samples, got n_samples={n}")
-        run = _core.pca_fit(X, d, resolve_threads(self.n_threads))
-        self._set_components(
-            n, run.mean, run.components, run.explained_variance, run.total_variance, X.std(axis=0)
-        )
+        exps = exponents(column_max_abs(X))
+        self._set_moments(moment_parts(X, exps), exps)
         self.spe_, self.t2_ = self._statistics(X)
         self._set_threshold(self.spe_ if self.statistic == "spe" else self.t2_)
         return self
+
+    def _set_moments(self, parts, exps):
+        """The fitted components from the exact moments of the rows (``parts`` of
+        ``oddseq.utils._exact``, here of X, or added up over partitions by oddseq.dask):
+        the covariance is exact then rounded once, so both give it bit for bit, and its
+        eigen decomposition (LAPACK's, largest variance first, each component's largest
+        entry positive) gives the same components."""
+        n, mean, var = moments(parts, exps)
+        d = mean.size
+        covariance = scatter(parts, exps) / float(n - 1)
+        values, vectors = np.linalg.eigh(covariance)  # ascending
+        values, vectors = values[::-1], vectors[:, ::-1]
+        largest = np.abs(vectors).argmax(axis=0)
+        signs = np.where(vectors[largest, np.arange(d)] < 0, -1.0, 1.0)
+        components = (vectors * signs).T.copy()
+        return self._set_components(
+            n,
+            mean,
+            components,
+            np.maximum(values, 0.0),
+            float(np.trace(covariance)),
+            np.sqrt(var),
+        )
 
     def _set_components(self, n, mean, components, variance, total, feature_std):
         """The fitted state from n rows' mean, every principal component (rows, by

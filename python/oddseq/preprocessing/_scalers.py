@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from .._persist import SaveMixin
+from ..utils._exact import mean_std
 from ..utils._validation import resolve_threads, validate_matrix
 from ._base import _FloatTransformer
 
@@ -18,7 +19,9 @@ class StandardScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEsti
     """Centre each feature on its mean and divide by its standard deviation.
 
     Constant features get a scale of 1 (they become 0 after centring) rather than a
-    division by zero. float32 stays float32; statistics are computed in float64.
+    division by zero. float32 stays float32; the mean and standard deviation are exact
+    (each rounded once to float64), so they are the same bits however the rows are
+    ordered or split (oddseq.dask adds them up over partitions).
 
     Examples
     --------
@@ -33,7 +36,7 @@ class StandardScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEsti
 
     def fit(self, X, y=None):
         X = validate_matrix(self, X, reset=True)
-        return self._set_moments(X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64))
+        return self._set_moments(*mean_std(X))
 
     def _set_moments(self, mean, std):
         """The fitted state from each feature's mean and standard deviation (float64),

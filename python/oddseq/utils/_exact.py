@@ -1,0 +1,169 @@
+"""Order-free moments: means, standard deviations and scatter matrices that come out the
+same bit for bit however the rows are ordered or split (threads, chunks, the partitions
+of oddseq.dask).
+
+A float sum depends on the order of its terms (the last bits, 1e-16 relative); a scatter
+matrix's eigenvectors carry that on, divided by the gaps between the eigenvalues, into
+every score read from them. So the statistics that both the single-machine fit and the
+partitions' fit compute are computed exactly here, then rounded once:
+
+1. each column is put on a binary grid: with its largest magnitude below 2^e, a value
+   x is y = x * 2^-e in (-1, 1), cut into ``SLICES`` integer slices of ``SLICE_BITS``
+   bits (y = sum_s a_s 2^(-16 (s + 1)), truncated toward zero below 2^-64: every bit of
+   a float32 value down to 2^-40 of the column's largest, of a float64 one down to
+   2^-11; what is cut is cut the same way on every side);
+2. the slices' column sums and products are integers below 2^53 for chunks of up to
+   ``CHUNK_ROWS`` rows, so numpy's sums and BLAS's products of them are exact whatever
+   order they add in; the chunks' and partitions' results add up as Python integers;
+3. the mean, the variance and the centred scatter matrix are formed as exact fractions
+   of those integers and rounded once to float64.
+
+The cost is a few passes over the matrix as float64 (4 slices) and a Gram matrix of
+4 d columns, one BLAS thread: 1.0-1.2 s for a million rows of 19 float32 features on
+this project's shared 2-core machine at load 7.5, where numpy's mean and std of the
+same matrix took 0.3-1.0 s.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+SLICE_BITS = 16
+SLICES = 4
+# Rows per chunk: a slice product is below 2^32, so up to 2^21 of them sum exactly in
+# float64 (a chunk's Gram matrix); smaller chunks stay in cache. The chunks' integers
+# add up in int64 (exact up to 2^31 rows), the partitions' as Python integers.
+CHUNK_ROWS = 1 << 11
+_INT64_ROWS = 1 << 30
+
+
+def exponents(max_abs) -> np.ndarray:
+    """Per column the e with max |x| < 2^e (0 for a column of zeros): the grid's scale.
+    Everything that must agree (the single-machine fit, every partition) uses the
+    exponents of the same column maxima."""
+    max_abs = np.asarray(max_abs, dtype=np.float64)
+    if not np.isfinite(max_abs).all():
+        raise ValueError("exact moments need finite values")
+    return np.frexp(max_abs)[1].astype(np.int64)
+
+
+def column_max_abs(X) -> np.ndarray:
+    """max |x| per column, float64 (0 for no rows)."""
+    X = np.asarray(X)
+    if X.shape[0] == 0:
+        return np.zeros(X.shape[1])
+    return np.abs(X).max(axis=0).astype(np.float64)
+
+
+def _slices(X, exps) -> np.ndarray:
+    """X's rows on the columns' grids as SLICES blocks of integer-valued float64 columns
+    (slice s of column j at s * d + j). Exact: scaling by powers of two and taking
+    integer parts lose nothing."""
+    m, d = X.shape
+    y = np.multiply(X, np.ldexp(1.0, SLICE_BITS - exps), dtype=np.float64)
+    out = np.empty((m, SLICES * d))
+    for s in range(SLICES):
+        whole = out[:, s * d : (s + 1) * d]
+        if s < SLICES - 1:
+            np.modf(y, out=(y, whole))  # the fraction stays in y, the integer part out
+            y *= float(1 << SLICE_BITS)
+        else:
+            np.trunc(y, out=whole)
+    return out
+
+
+def moment_parts(X, exps) -> dict:
+    """The exact integer sums of X's rows for :func:`moments` and :func:`scatter`: the
+    row count, the slices' column sums and their Gram matrix. Parts of disjoint rows
+    add up with ``+`` (their arrays hold Python integers)."""
+    X = np.asarray(X)
+    n, d = X.shape
+    exps = np.asarray(exps, dtype=np.int64)
+    # One BLAS thread: a chunk's product is small, and a threaded BLAS spent 5-20x
+    # longer on them when other work shared the cores.
+    with threadpool_limits(1, user_api="blas"):
+        return _moment_parts(X, exps, n, d)
+
+
+def _moment_parts(X, exps, n, d):
+    total_sums = np.zeros(SLICES * d, dtype=object)
+    total_cross = np.zeros((SLICES * d, SLICES * d), dtype=object)
+    for group in range(0, n, _INT64_ROWS):
+        sums = np.zeros(SLICES * d, dtype=np.int64)
+        cross = np.zeros((SLICES * d, SLICES * d), dtype=np.int64)
+        for start in range(group, min(n, group + _INT64_ROWS), CHUNK_ROWS):
+            block = _slices(X[start : min(start + CHUNK_ROWS, group + _INT64_ROWS)], exps)
+            sums += block.sum(axis=0).astype(np.int64)
+            cross += (block.T @ block).astype(np.int64)
+        total_sums = total_sums + sums.astype(object)
+        total_cross = total_cross + cross.astype(object)
+    return {"n": n, "sums": total_sums, "cross": total_cross}
+
+
+def _column_sum(sums, j, d) -> int:
+    """Column j's sum of values on the grid 2^(e_j - 64), an integer."""
+    total = 0
+    for s in range(SLICES):
+        total += int(sums[s * d + j]) << (SLICE_BITS * (SLICES - 1 - s))
+    return total
+
+
+def _product_sum(cross, j, k, d) -> int:
+    """The sum of x_j x_k on the grid 2^(e_j + e_k - 128), an integer."""
+    total = 0
+    for s in range(SLICES):
+        for t in range(SLICES):
+            total += int(cross[s * d + j, t * d + k]) << (SLICE_BITS * (2 * SLICES - 2 - s - t))
+    return total
+
+
+def moments(parts, exps):
+    """(n, mean, variance) per column, each the exact value of the grid's sums rounded
+    once to float64 (the variance divides by n, as numpy's)."""
+    n = int(parts["n"])
+    exps = np.asarray(exps, dtype=np.int64)
+    d = exps.size
+    mean, var = np.zeros(d), np.zeros(d)
+    if n == 0:
+        return 0, mean, var
+    bits = SLICE_BITS * SLICES
+    for j in range(d):
+        s1 = _column_sum(parts["sums"], j, d)
+        s2 = _product_sum(parts["cross"], j, j, d)
+        mean[j] = float(_scaled(Fraction(s1, n), int(exps[j]) - bits))
+        var[j] = float(_scaled(Fraction(n * s2 - s1 * s1, n * n), 2 * (int(exps[j]) - bits)))
+    return n, mean, var
+
+
+def scatter(parts, exps) -> np.ndarray:
+    """The centred scatter matrix sum_i (x_i - mean)(x_i - mean)^T, each entry exact
+    then rounded once to float64."""
+    n = int(parts["n"])
+    exps = np.asarray(exps, dtype=np.int64)
+    d = exps.size
+    out = np.zeros((d, d))
+    if n == 0:
+        return out
+    bits = SLICE_BITS * SLICES
+    s1 = [_column_sum(parts["sums"], j, d) for j in range(d)]
+    for j in range(d):
+        for k in range(j, d):
+            s2 = _product_sum(parts["cross"], j, k, d)
+            exact = Fraction(n * s2 - s1[j] * s1[k], n)
+            out[j, k] = out[k, j] = float(_scaled(exact, int(exps[j]) + int(exps[k]) - 2 * bits))
+    return out
+
+
+def _scaled(value: Fraction, power: int) -> Fraction:
+    return value * 2**power if power >= 0 else value / 2**-power
+
+
+def mean_std(X):
+    """(mean, std) per column of X (float64), exact then rounded once: the same bits
+    for the same rows in any order or split."""
+    exps = exponents(column_max_abs(X))
+    _, mean, var = moments(moment_parts(X, exps), exps)
+    return mean, np.sqrt(var)

@@ -1,0 +1,85 @@
+"""Order-free moments (oddseq.utils._exact): exact means, variances and scatter
+matrices, the same bits for the same rows however they are ordered or split."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from oddseq.utils import _exact
+
+# float32 values with at most 24 significant bits within 2^34 of each other: all on
+# the grid (which keeps 64 bits below a column's largest magnitude).
+finite32 = st.builds(
+    lambda m, e: float(np.float32(m * 2.0**e)), st.integers(-(2**24), 2**24), st.integers(-20, 14)
+)
+
+
+def _exact_moments(X):
+    """Mean, variance (over n) and centred scatter of each column, as fractions."""
+    n, d = X.shape
+    cols = [[Fraction(float(v)) for v in X[:, j]] for j in range(d)]
+    mean = [sum(c) / n for c in cols]
+    var = [sum((v - m) ** 2 for v in c) / n for c, m in zip(cols, mean)]
+    scatter = [
+        [sum((a - mean[j]) * (b - mean[k]) for a, b in zip(cols[j], cols[k])) for k in range(d)]
+        for j in range(d)
+    ]
+    return mean, var, scatter
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.float32, st.tuples(st.integers(1, 40), st.integers(1, 4)), elements=finite32),
+    st.data(),
+)
+def test_moments_are_exact_and_free_of_order(X, data):
+    exps = _exact.exponents(_exact.column_max_abs(X))
+    parts = _exact.moment_parts(X, exps)
+    n, mean, var = _exact.moments(parts, exps)
+    scatter = _exact.scatter(parts, exps)
+    want_mean, want_var, want_scatter = _exact_moments(X)
+    assert n == X.shape[0]
+    # The values lie on the grid, so the sums are exact and each statistic is its exact
+    # value rounded once.
+    assert mean.tolist() == [float(m) for m in want_mean]
+    assert var.tolist() == [float(v) for v in want_var]
+    assert scatter.tolist() == [[float(v) for v in row] for row in want_scatter]
+    # Any split and order of the rows gives the same bits.
+    order = np.array(data.draw(st.permutations(range(X.shape[0]))), dtype=np.int64)
+    cut = data.draw(st.integers(0, X.shape[0]))
+    a = _exact.moment_parts(X[order[:cut]], exps)
+    b = _exact.moment_parts(X[order[cut:]], exps)
+    merged = {key: a[key] + b[key] for key in a}
+    _, mean2, var2 = _exact.moments(merged, exps)
+    assert mean2.tobytes() == mean.tobytes() and var2.tobytes() == var.tobytes()
+    assert _exact.scatter(merged, exps).tobytes() == scatter.tobytes()
+
+
+def test_chunks_and_float64_input_agree_with_numpy():
+    rng = np.random.default_rng(3)
+    X = rng.standard_t(3, size=(5000, 6)) * [1, 1e-4, 1e4, 0, 3, 7]
+    X[:, 5] += 1e3  # a large mean: the exact sums cancel it without loss
+    mean, std = _exact.mean_std(X)
+    np.testing.assert_allclose(mean, X.mean(axis=0), rtol=1e-13, atol=0)
+    np.testing.assert_allclose(std, X.std(axis=0), rtol=1e-11, atol=0)
+    assert std[3] == 0.0 and mean[3] == 0.0
+    exps = _exact.exponents(_exact.column_max_abs(X))
+    centred = X - X.mean(axis=0)
+    np.testing.assert_allclose(
+        _exact.scatter(_exact.moment_parts(X, exps), exps),
+        centred.T @ centred,
+        rtol=1e-10,
+        atol=1e-9,
+    )
+
+
+def test_empty_and_non_finite():
+    exps = _exact.exponents(np.zeros(2))
+    n, mean, var = _exact.moments(_exact.moment_parts(np.empty((0, 2)), exps), exps)
+    assert n == 0 and mean.tolist() == [0.0, 0.0] and var.tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="finite"):
+        _exact.exponents([1.0, np.inf])
