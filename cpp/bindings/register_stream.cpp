@@ -464,10 +464,24 @@ std::unique_ptr<stream::LineFeed> make_line_feed(
   return std::make_unique<stream::LineFeed>(format, std::move(events));
 }
 
-// (stop, offset, lines, key, score, length, entity_begin, entity_end) of
+// What LineFeed::feed returns to Python: a read-only record read by name.
+struct LineFeedRun {
+  std::int32_t stop = 0;    // 0 every line read, 1 stopped after alerts, 2 a line left
+  std::int64_t offset = 0;  // where the next read starts
+  std::int64_t lines = 0;   // lines read
+  py::array key, score;     // per new alert (uint64, float64)
+  py::array length, line;   // its entity's length, the lines read up to its own (int64)
+  py::array entity_begin;   // its id's bytes in the data (int64)
+  py::array entity_end;
+  py::array rows;     // n x feature_width float32: the entity right after it
+  py::array columns;  // n x top int64: the explanation's columns
+  py::array typical;  // n x top float64: and typical values
+};
+
 // LineFeed::feed over a bytes object's complete lines from offset.
-py::tuple feed_lines(const stream::LineFeed& feed, EntityStore& store, const Model& model,
-                     const py::bytes& data, std::int64_t offset) {
+LineFeedRun feed_lines(const stream::LineFeed& feed, EntityStore& store, const Model& model,
+                       const py::bytes& data, std::int64_t offset, std::int64_t top,
+                       std::int64_t gather_ns) {
   char* buffer = nullptr;
   Py_ssize_t size = 0;
   if (PyBytes_AsStringAndSize(data.ptr(), &buffer, &size) != 0) throw py::error_already_set();
@@ -476,10 +490,23 @@ py::tuple feed_lines(const stream::LineFeed& feed, EntityStore& store, const Mod
     // A loop over many lines; the bytes stay alive (the caller holds them), no other
     // Python object is touched.
     py::gil_scoped_release release;
-    out = feed.feed(store, model, buffer, static_cast<std::int64_t>(size), offset);
+    out = feed.feed(store, model, buffer, static_cast<std::int64_t>(size), offset, top, gather_ns);
   }
-  return py::make_tuple(static_cast<std::int32_t>(out.stop), out.offset, out.lines, out.key,
-                        out.score, out.length, out.entity_begin, out.entity_end);
+  stream::LineAlerts& a = out.alerts;
+  const auto n = static_cast<std::int64_t>(a.key.size());
+  const std::int64_t width = stream::feature_width(store.n_columns());
+  return {static_cast<std::int32_t>(out.stop),
+          out.offset,
+          out.lines,
+          to_numpy(std::move(a.key)),
+          to_numpy(std::move(a.score)),
+          to_numpy(std::move(a.length)),
+          to_numpy(std::move(a.line)),
+          to_numpy(std::move(a.entity_begin)),
+          to_numpy(std::move(a.entity_end)),
+          to_numpy_2d(std::move(a.rows), n, width),
+          to_numpy_2d(std::move(a.columns), n, top),
+          to_numpy_2d(std::move(a.typical), n, top)};
 }
 
 std::int64_t memory_bytes(const EntityStore& store) {
@@ -546,7 +573,21 @@ void register_stream(py::module_& m) {
            py::arg("time_factor"), py::arg("json") = false,
            py::arg("keys") = std::vector<std::string>(5))
       .def("feed", &feed_lines, py::arg("store"), py::arg("model"), py::arg("data"),
-           py::arg("offset"));
+           py::arg("offset"), py::arg("top"), py::arg("gather_ns"));
+  py::class_<LineFeedRun>(m, "StreamLineFeedRun",
+                          "What StreamLineFeed.feed read, and its new alerts (oddseq.stream).")
+      .def_readonly("stop", &LineFeedRun::stop)
+      .def_readonly("offset", &LineFeedRun::offset)
+      .def_readonly("lines", &LineFeedRun::lines)
+      .def_readonly("key", &LineFeedRun::key)
+      .def_readonly("score", &LineFeedRun::score)
+      .def_readonly("length", &LineFeedRun::length)
+      .def_readonly("line", &LineFeedRun::line)
+      .def_readonly("entity_begin", &LineFeedRun::entity_begin)
+      .def_readonly("entity_end", &LineFeedRun::entity_end)
+      .def_readonly("rows", &LineFeedRun::rows)
+      .def_readonly("columns", &LineFeedRun::columns)
+      .def_readonly("typical", &LineFeedRun::typical);
   m.def("stream_hash_texts", &hash_texts, py::arg("values"),
         "pandas.util.hash_array's keys of an object array of str (TypeError if one is not "
         "str).");

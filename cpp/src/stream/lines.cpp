@@ -1,6 +1,7 @@
 #include "oddseq/stream/lines.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -282,10 +283,18 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, std::int64
 }
 
 LineFeedResult LineFeed::feed(EntityStore& store, const Model& model, const char* data,
-                              std::int64_t size, std::int64_t offset) const {
+                              std::int64_t size, std::int64_t offset, std::int64_t top,
+                              std::int64_t gather_ns) const {
   ODDSEQ_CHECK(offset >= 0 && offset <= size,
                "offset " << offset << " outside [0, " << size << "]");
+  ODDSEQ_CHECK(top >= 1 && top <= model.n_features(),
+               "top must be in [1, " << model.n_features() << "], got " << top);
+  ODDSEQ_CHECK(gather_ns >= 0, "gather_ns must be >= 0, got " << gather_ns);
   LineFeedResult out;
+  LineAlerts& alerts = out.alerts;
+  const std::int64_t width = feature_width(store.n_columns());
+  std::vector<float> scratch(static_cast<std::size_t>(model.n_features()));
+  std::chrono::steady_clock::time_point first_alert;
   const char* p = data + offset;
   const char* const stop = data + size;
   while (p < stop) {
@@ -317,13 +326,30 @@ LineFeedResult LineFeed::feed(EntityStore& store, const Model& model, const char
     const std::int64_t line_at = p - data;
     p = next;
     if ((flags & kNewAlert) != 0) {
+      // The entity as it stands now, before later lines move it: its row and explanation.
+      const std::size_t n = alerts.key.size();
+      alerts.key.push_back(event.key);
+      alerts.score.push_back(score);
+      alerts.length.push_back(length);
+      alerts.line.push_back(out.lines);
+      alerts.entity_begin.push_back(line_at + entity_begin);
+      alerts.entity_end.push_back(line_at + entity_end);
+      alerts.rows.resize((n + 1) * static_cast<std::size_t>(width));
+      alerts.columns.resize((n + 1) * static_cast<std::size_t>(top));
+      alerts.typical.resize((n + 1) * static_cast<std::size_t>(top));
+      float* row = alerts.rows.data() + n * static_cast<std::size_t>(width);
+      std::int64_t row_length = 0;
+      bool approximate = false;
+      store.row(event.key, row, &row_length, &approximate);
+      model.explain(row, row_length, top, scratch.data(),
+                    alerts.columns.data() + n * static_cast<std::size_t>(top),
+                    alerts.typical.data() + n * static_cast<std::size_t>(top));
+      if (n == 0) first_alert = std::chrono::steady_clock::now();
+    }
+    if (!alerts.key.empty() && (gather_ns == 0 || std::chrono::steady_clock::now() - first_alert >=
+                                                      std::chrono::nanoseconds(gather_ns))) {
       out.stop = LineStop::kAlert;
       out.offset = p - data;
-      out.key = event.key;
-      out.score = score;
-      out.length = length;
-      out.entity_begin = line_at + entity_begin;
-      out.entity_end = line_at + entity_end;
       return out;
     }
   }

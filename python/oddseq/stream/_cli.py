@@ -17,6 +17,10 @@ _SHOWN_MALFORMED = 20  # malformed lines reported one by one; the rest only coun
 # Up to this many waiting events are scored one by one as they come (update_one: an
 # alert leaves with its event); more, in one update (a DataFrame's fixed cost is spread).
 _ONE_BY_ONE = 256
+# Plain lines read in C++: the alerts raised within this many seconds of a first one
+# (a burst: fresh entities crossing the cut together) are worded in one call and
+# written in one write, none held back longer than about this.
+_GATHER = 0.001
 
 
 def add_commands(commands) -> None:
@@ -368,27 +372,33 @@ def _stream(args) -> int:
 
     def feed_chunk(data):
         """Complete lines of CSV or JSON through the C++ reader: each event applied and
-        scored as it comes, an alert written as soon as its event is; a line it leaves
-        (quoted, escaped, not ASCII, malformed, a time as text) through score_each."""
+        scored as it comes; the alerts raised within _GATHER of the first are worded in
+        one call and written in one write; a line it leaves (quoted, escaped, not ASCII,
+        malformed, a time as text) through score_each."""
         nonlocal n_lines, n_alerts
         at = 0
         while at < len(data):
-            stop, after, n, alert = scorer._feed_lines(feed, data, at)
-            n_lines += n
-            if stop == 1:
-                entity, score, length, reason = alert
-                record = {
-                    "entity": entity.decode(),
-                    "score": round(score, 6),
-                    "threshold": round(scorer.threshold_, 6),
-                    "events": length,
-                    "line": n_lines,
-                    "reason": reason,
-                }
-                out.write(json.dumps(record) + "\n")
+            stop, after, n, alerts = scorer._feed_lines(feed, data, at, _GATHER)
+            if alerts:
+                threshold = round(scorer.threshold_, 6)
+                records = [
+                    json.dumps(
+                        {
+                            "entity": entity.decode(),
+                            "score": round(score, 6),
+                            "threshold": threshold,
+                            "events": length,
+                            "line": n_lines + line,
+                            "reason": reason,
+                        }
+                    )
+                    for line, entity, score, length, reason in alerts
+                ]
+                out.write("\n".join(records) + "\n")
                 out.flush()
-                n_alerts += 1
-            elif stop == 2:
+                n_alerts += len(alerts)
+            n_lines += n
+            if stop == 2:
                 end = data.index(b"\n", after)
                 n_lines += 1
                 score_each([(n_lines, data[after:end])])

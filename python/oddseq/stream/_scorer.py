@@ -796,22 +796,37 @@ class StreamScorer:
             keys=["" if role is None else str(role) for role in roles],
         )
 
-    def _feed_lines(self, feed, data: bytes, offset: int):
+    def _feed_lines(self, feed, data: bytes, offset: int, gather: float = 0.0):
         """Events of the complete lines of ``data`` from ``offset``, each applied and its
-        entity scored as update_one does, until the end, a new alert or a line the feed
-        leaves to the caller: (stop, offset, lines read, alert) with stop 0 (end), 1
-        (alert: (entity id bytes, score, length, reason)) or 2 (the line at offset is the
-        caller's)."""
+        entity scored as update_one does, until the end, a line the feed leaves to the
+        caller, or the first line read ``gather`` seconds or more after the first new
+        alert (0: right after it): (stop, offset, lines read, alerts) with stop 0 (end),
+        1 (after alerts) or 2 (the line at offset is the caller's), and alerts a list of
+        (lines read up to the alert's, entity id bytes, score, length, reason), the
+        reasons worded in one call from each entity as it stood right after its event."""
         if self._refit is not None and self._refit.done():
             self._take_refit()
-        stop, offset, lines, key, score, length, begin, end = feed.feed(
-            self._store, self._model, data, offset
-        )
-        alert = None
-        if stop == 1:
-            reason = self._alert_reasons(np.array([key], dtype=np.uint64))[0]
-            alert = (data[begin:end], score, length, reason)
-        return stop, offset, lines, alert
+        run = feed.feed(self._store, self._model, data, offset, ALERT_FEATURES, round(gather * 1e9))
+        alerts = []
+        if len(run.key):
+            top = run.columns.shape[1]
+            rows = np.repeat(np.arange(len(run.key)), top)
+            raw = run.rows[:, self._columns]
+            reasons = alert_reasons_at(
+                self.pipeline, rows, run.columns.ravel(), run.typical.ravel(), raw
+            )
+            alerts = [
+                (line, data[begin:end], score, length, reason)
+                for line, begin, end, score, length, reason in zip(
+                    run.line.tolist(),
+                    run.entity_begin.tolist(),
+                    run.entity_end.tolist(),
+                    run.score.tolist(),
+                    run.length.tolist(),
+                    reasons.tolist(),
+                )
+            ]
+        return run.stop, run.offset, run.lines, alerts
 
     def _invalid(self) -> StreamEvent:
         self.n_invalid_ += 1

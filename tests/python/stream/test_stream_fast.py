@@ -603,11 +603,13 @@ def _awkward_lines(log, rng, n):
     return lines
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_the_line_feed_reads_lines_as_update_one_reads_their_text(log, pipes, seed):
+@pytest.mark.parametrize("seed, gather", [(0, 0.0), (1, 0.0), (2, 60.0)])
+def test_the_line_feed_reads_lines_as_update_one_reads_their_text(log, pipes, seed, gather):
     """The CLI's C++ reader of CSV lines: each line it reads gives the event, score and
-    alert update_one gives on the same fields as text; every other line is left to the
-    caller exactly where it stands."""
+    alert update_one gives on the same fields as text, the alerts of a call gathered
+    (gather > 0: every alert up to the next line left) with the reasons of each entity
+    as it stood at its own event; every other line is left to the caller exactly where
+    it stands."""
     pipe = pipes["auto"]
     header = COLUMNS
     lines = _awkward_lines(log, np.random.default_rng(seed), 3000)
@@ -617,13 +619,14 @@ def test_the_line_feed_reads_lines_as_update_one_reads_their_text(log, pipes, se
     feed = fast._line_feed(",", header)
     fast_alerts, slow_alerts, left = [], [], 0
     at, number = 0, 0
+    gathered = 0  # most alerts of one call
     while at < len(data):
-        stop, after, n, alert = fast._feed_lines(feed, data, at)
+        stop, after, n, alerts = fast._feed_lines(feed, data, at, gather)
+        for line, entity, score, length, reason in alerts:
+            fast_alerts.append((number + line, entity.decode(), score, length, reason))
+        gathered = max(gathered, len(alerts))
         number += n
-        if stop == 1:
-            entity, score, length, reason = alert
-            fast_alerts.append((number, entity.decode(), score, length, reason))
-        elif stop == 2:
+        if stop == 2:
             end = data.index(b"\n", after)
             number += 1
             left += 1
@@ -649,6 +652,7 @@ def test_the_line_feed_reads_lines_as_update_one_reads_their_text(log, pipes, se
             slow_alerts.append((number, line.split(",")[0], event.score, event.length))
             slow_alerts[-1] += (event.reason,)
     assert fast_alerts == slow_alerts and len(fast_alerts) > 0
+    assert gathered > 1 if gather else gathered == 1
     assert fast.counters == slow.counters
     ids = pd.Index([line.split(",")[0] for line in lines if "," in line]).unique()
     pd.testing.assert_frame_equal(fast.features(ids), slow.features(ids))
@@ -661,6 +665,8 @@ def test_the_line_feed_refuses_what_it_cannot_read(pipes):
     feed = live._line_feed(",", COLUMNS)
     with pytest.raises(ValueError, match="offset"):
         live._feed_lines(feed, b"1,pv,5,1,1.0\n", 99)
+    with pytest.raises(ValueError, match="gather_ns"):
+        live._feed_lines(feed, b"1,pv,5,1,1.0\n", 0, -1.0)
     # A last line without a newline is read too; an empty input reads nothing.
     assert live._feed_lines(feed, b"1,pv,5,1,1.0", 0)[:3] == (0, 12, 1)
     assert live._feed_lines(feed, b"", 0)[:3] == (0, 0, 0)
@@ -839,8 +845,8 @@ def _awkward_json(log, rng, n):
     return lines
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_the_line_feed_reads_json_as_update_one_reads_its_values_as_text(log, pipes, seed):
+@pytest.mark.parametrize("seed, gather", [(0, 0.0), (1, 60.0)])
+def test_the_line_feed_reads_json_as_update_one_reads_its_values_as_text(log, pipes, seed, gather):
     pipe = pipes["auto"]
     lines = _awkward_json(log, np.random.default_rng(seed), 3000)
     data = ("\n".join(lines) + "\n").encode()
@@ -856,12 +862,11 @@ def test_the_line_feed_reads_json_as_update_one_reads_its_values_as_text(log, pi
 
     fast_alerts, left, at, number = [], 0, 0, 0
     while at < len(data):
-        stop, after, n, alert = fast._feed_lines(feed, data, at)
+        stop, after, n, alerts = fast._feed_lines(feed, data, at, gather)
+        for line, entity, score, length, reason in alerts:
+            fast_alerts.append((number + line, entity.decode(), score, length, reason))
         number += n
-        if stop == 1:
-            entity, score, length, reason = alert
-            fast_alerts.append((number, entity.decode(), score, length, reason))
-        elif stop == 2:
+        if stop == 2:
             end = data.index(b"\n", after)
             number, left = number + 1, left + 1
             line = data[after:end].decode()

@@ -49,19 +49,29 @@ struct LineEvents {
 
 enum class LineStop : std::int32_t {
   kEnd = 0,    // every line read
-  kAlert = 1,  // after a line whose event raised a new alert
+  kAlert = 1,  // after a line whose event raised a new alert, the gathering time past
   kOther = 2,  // before a line left to the caller
+};
+
+// The new alerts of one feed, in the order their events came: per alert its entity's
+// key, score and length, the lines read up to and including its line, its id's bytes
+// [entity_begin, entity_end) in the data, and the entity as it stood right after that
+// event: its store row (feature_width floats) and the model's explanation (`top`
+// columns and typical values), from which the caller words the reason.
+struct LineAlerts {
+  std::vector<std::uint64_t> key;
+  std::vector<double> score;
+  std::vector<std::int64_t> length, line, entity_begin, entity_end;
+  std::vector<float> rows;            // n x feature_width
+  std::vector<std::int64_t> columns;  // n x top
+  std::vector<double> typical;        // n x top
 };
 
 struct LineFeedResult {
   LineStop stop = LineStop::kEnd;
   std::int64_t offset = 0;  // where the next read starts (kOther: at the line left)
-  std::int64_t lines = 0;   // lines read (the alert's counted; the line left, not)
-  // kAlert: the entity's key, score and length, and its id's bytes [begin, end).
-  std::uint64_t key = 0;
-  double score = 0.0;
-  std::int64_t length = 0;
-  std::int64_t entity_begin = 0, entity_end = 0;
+  std::int64_t lines = 0;   // lines read (the alerts' counted; the line left, not)
+  LineAlerts alerts;
 };
 
 class LineFeed {
@@ -72,9 +82,12 @@ class LineFeed {
   LineFeed& operator=(const LineFeed&) = delete;
 
   // Reads the complete lines of data[offset, size) ('\n'-terminated; a last line
-  // without one is read too) until the end, a new alert, or a line left to the caller.
+  // without one is read too) until the end, a line left to the caller, or the first line
+  // that ends `gather_ns` nanoseconds (steady clock) or more after the first new alert
+  // was raised: the alerts of a burst leave together, none held longer than about that
+  // (0: a stop after every alert). `top` (>= 1) columns explain each alert.
   LineFeedResult feed(EntityStore& store, const Model& model, const char* data, std::int64_t size,
-                      std::int64_t offset) const;
+                      std::int64_t offset, std::int64_t top, std::int64_t gather_ns) const;
 
  private:
   struct Event {
