@@ -950,6 +950,14 @@ class GroupDetector(BaseEstimator):
         lockstep = " in lockstep" if g["method"] == "temporal" else ""
         per_member = g["n_edges"] / g["n_members"]
         expected = g["expected_edges"] / g["n_members"]
+        if g["method"] == "temporal" and len(objects) == 1:
+            return (
+                f"one of {g['n_members']} entities (group {gid}) that came back together "
+                f"to object {shown}{when}; each acted on it in {per_member:.1f} of the "
+                f"group's windows where its other visitors' returns would give "
+                f"{expected:.1f} on average (chance 1e-{g['log10_p']:.0f}, "
+                f"1e-{g['significance']:.0f} after allowing for every group of this size)"
+            )
         return (
             f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} on "
             f"{kind} {shown}{more}{when}; each acted on {per_member:.1f} of the group's "

@@ -152,6 +152,8 @@ def test_a_ring_buying_one_item_every_round_is_a_group():
     assert det.groups_["members"].tolist() == [members.tolist()]
     assert det.groups_["objects"].tolist() == [[90_001]]
     assert det.predict(queue).sum() == 0
+    said = det.explain([5000]).iloc[0]
+    assert said.startswith("one of 8 entities (group 0) that came back together to object 90001")
     # Two rounds are not enough on one object (a handful of an item's visitors who met
     # there twice is what a campaign featuring it twice makes too).
     twice = ring(members, [90_001] * 2, [HOUR * h for h in (20, 130)], rng)
