@@ -153,6 +153,23 @@ def test_mismatched_dtypes_across_files(client, log, tmp_path):
         detect_anomalies(ddf, **COLUMNS)
 
 
+def test_other_columns_are_checked_as_the_shuffle_reads_them(client, log, tmp_path):
+    """The check pass reads the entity column only; a file without another column, or
+    with it of another type, is named when the shuffle reads it."""
+    path = _files(log, tmp_path / "behaviour", 3)
+    pd.read_parquet(path / "part-1.parquet").drop(columns="behavior").to_parquet(
+        path / "part-1.parquet", index=False
+    )
+    with pytest.raises(ValueError, match=r"partition 1.*behavior"):
+        detect_anomalies(dd.read_parquet(str(path)), **COLUMNS)
+    path = _files(log, tmp_path / "time", 3)
+    wrong = pd.read_parquet(path / "part-2.parquet")
+    wrong["timestamp"] = "t" + wrong["timestamp"].astype(str)
+    wrong.to_parquet(path / "part-2.parquet", index=False)
+    with pytest.raises(ValueError, match=r"timestamp.*partition 2"):
+        detect_anomalies(dd.read_parquet(str(path)), **COLUMNS)
+
+
 def test_bad_arguments(log):
     with pytest.raises(TypeError, match="dask DataFrame.*oddseq.detect_anomalies"):
         detect_anomalies(log, **COLUMNS)
@@ -317,3 +334,14 @@ def test_fitted_state_travels_outside_the_graph(client, log, tmp_path):
         ddf = dd.read_parquet(str(_files(log, tmp_path / "pq", 3)))  # data not in the graph
         table = detect_anomalies(ddf, **COLUMNS)
     assert len(table.compute()) == log["user_id"].nunique()
+
+
+def test_model_partitions_are_consecutive_runs_of_the_shuffled_ones():
+    from oddseq.dask._pipeline import _groups
+
+    assert _groups([5, 5, 5], 4) == [(0, 1), (1, 2), (2, 3)]
+    for sizes, n in (([10] * 25, 4), ([1, 1, 100, 1, 1], 2), ([3, 0, 7, 2], 3)):
+        groups = _groups(sizes, n)
+        assert len(groups) <= n and groups[0][0] == 0 and groups[-1][1] == len(sizes)
+        assert all(a < b for a, b in groups)
+        assert all(b == c for (_, b), (c, _) in zip(groups, groups[1:]))

@@ -136,9 +136,10 @@ def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool)
     return {"index": index, "rows": len(part), "sample": values, "dtypes": dtypes}
 
 
-def _name_the_unreadable(tasks):
-    """After reading the input failed: the first partition that cannot be read, named."""
-    for i, task in enumerate(tasks):
+def _name_the_unreadable(tasks, start: int = 0):
+    """After reading the input failed: the first partition that cannot be read, named
+    (``tasks`` read partitions ``start``, ``start + 1``, ...)."""
+    for i, task in enumerate(tasks, start):
         try:
             _compute([task])
         except Exception as exc:
@@ -148,6 +149,49 @@ def _name_the_unreadable(tasks):
                 "or leave out that file, or read only the columns every file has "
                 "(dd.read_parquet(..., columns=[...]))"
             ) from exc
+
+
+def _check_input(part: pd.DataFrame, columns, kinds, partition_info=None):
+    """An input partition as the shuffle reads it, refused when a column is missing or
+    of another kind than the DataFrame declares (int/float/str/datetime)."""
+    index = "?" if partition_info is None else partition_info["number"]
+    missing = [c for c in columns if c not in part.columns]
+    if missing:
+        raise ValueError(
+            f"input partition {index} has no column(s) {missing} (it has {list(part.columns)}); "
+            "every file must have the same columns: fix or leave out that file, or rename "
+            "its columns before reading (dd.read_parquet/read_csv(..., columns=...))"
+        )
+    for c in columns:
+        kind = _kind(str(part[c].dtype))
+        if kind != kinds[c] and len(part):
+            raise ValueError(
+                f"column {c!r} is {part[c].dtype} in input partition {index} but the DataFrame "
+                f"declares it {kinds[c]}: the files disagree on its type; give the reader one "
+                f"(dd.read_csv(..., dtype={{{c!r}: ...}}), or ddf.astype({{{c!r}: ...}}) before "
+                "the call)"
+            )
+    return part
+
+
+def _explain_input_failure(ddf, columns, entity, dropna):
+    """After the shuffle failed: read and check every input partition in full, one at
+    a time, and name the first that cannot be read or disagrees on a column's type."""
+    tasks = [
+        _delayed(_inspect)(part, i, columns, entity, dropna)
+        for i, part in enumerate(ddf.to_delayed())
+    ]
+    reports = []
+    for i, task in enumerate(tasks):
+        try:
+            reports.extend(_compute([task]))
+        except ValueError as exc:
+            if str(exc).startswith("input partition"):
+                raise
+            _name_the_unreadable(tasks[i : i + 1], i)
+        except Exception:
+            _name_the_unreadable(tasks[i : i + 1], i)
+    _check_dtypes(reports, columns)
 
 
 def _check_dtypes(reports, columns):
@@ -355,6 +399,48 @@ def _encode(state, pipeline):
     raw = pipeline._features(seqs, fitting=False)
     lengths = seqs.lengths
     return {**state, "seqs": _Entities(seqs.ids, lengths), "raw": raw, "lengths": lengths}
+
+
+# Partitions the model's passes run over, per worker thread of the cluster.
+MODEL_PARTITIONS_PER_THREAD = 2
+
+
+def _model_partitions(n_parts: int) -> int:
+    """How many partitions the model's passes run over: MODEL_PARTITIONS_PER_THREAD per
+    worker thread on a distributed cluster, as many as there are on Dask's local
+    schedulers."""
+    client = _client()
+    if client is None:
+        return n_parts
+    threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    return max(1, MODEL_PARTITIONS_PER_THREAD * threads)
+
+
+def _groups(sizes, n_groups: int) -> list[tuple[int, int]]:
+    """Consecutive runs [a, b) of the partitions, about equal in rows, at most n_groups."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if n_groups >= len(sizes):
+        return [(i, i + 1) for i in range(len(sizes))]
+    ends = np.cumsum(sizes)
+    cuts = np.searchsorted(ends, ends[-1] * np.arange(1, n_groups) / n_groups, side="left") + 1
+    bounds = [0, *sorted({int(c) for c in cuts if 0 < c < len(sizes)}), len(sizes)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _coalesce(*states):
+    """Consecutive partitions' encoded states as one, their rows in order."""
+    if len(states) == 1:
+        return states[0]
+    lengths = np.concatenate([s["lengths"] for s in states])
+    ids = states[0]["seqs"].ids.append([s["seqs"].ids for s in states[1:]])
+    return {
+        "index": states[0]["index"],
+        "n": sum(s["n"] for s in states),
+        "events": sum(s["events"] for s in states),
+        "seqs": _Entities(ids, lengths),
+        "raw": np.concatenate([s["raw"] for s in states]),
+        "lengths": lengths,
+    }
 
 
 def _raw_extent(state):
@@ -995,9 +1081,12 @@ def detect_anomalies(
     threads = resolve_threads(None)
 
     with step(f"checking {ddf.npartitions} partitions", enabled=progress):
+        # Only the entity column is read here (Parquet reads no other); the other
+        # columns are checked as the shuffle reads them (_check_input), and a failure
+        # there is traced to its partition then (_explain_input_failure).
         tasks = [
-            _delayed(_inspect)(part, i, columns, entity, dropna)
-            for i, part in enumerate(ddf.to_delayed())
+            _delayed(_inspect)(part, i, [entity], entity, dropna)
+            for i, part in enumerate(ddf[[entity]].to_delayed())
         ]
         try:
             reports = _compute(tasks)
@@ -1006,7 +1095,7 @@ def detect_anomalies(
                 raise
             _name_the_unreadable(tasks)
             raise
-        _check_dtypes(reports, columns)
+        _check_dtypes(reports, [entity])
         if dropna:
             ddf = ddf.dropna(subset=[entity])
         divisions = _divisions(reports, npartitions or _default_partitions(reports))
@@ -1015,18 +1104,28 @@ def detect_anomalies(
     ):
         # Only the columns the call reads travel through the shuffle.
         source = ddf[columns]
+        kinds = {c: _kind(str(source.dtypes[c])) for c in columns}
+        source = source.map_partitions(_check_input, columns, kinds, meta=source._meta)
         splits = _input_splits(reports)
         if splits > 1:
             source = source.repartition(npartitions=source.npartitions * splits)
         shuffled = source.set_index(entity, divisions=list(divisions))
-        states = _persist(
-            [
-                _delayed(_build)(part, i, entity, options, max_partition_events, pipeline)
-                for i, part in enumerate(shuffled.to_delayed())
-            ],
-            progress="  sequences" if progress else None,
-        )
-        summaries = [s for s in _compute([_delayed(_summary)(s) for s in states]) if s is not None]
+        try:
+            states = _persist(
+                [
+                    _delayed(_build)(part, i, entity, options, max_partition_events, pipeline)
+                    for i, part in enumerate(shuffled.to_delayed())
+                ],
+                progress="  sequences" if progress else None,
+            )
+            summaries = [
+                s for s in _compute([_delayed(_summary)(s) for s in states]) if s is not None
+            ]
+        except Exception as exc:
+            if isinstance(exc, ValueError) and str(exc).startswith(("input ", "partition ")):
+                raise  # a partition named already (_check_input, _build)
+            _explain_input_failure(ddf, columns, entity, dropna)
+            raise
     n = sum(s["n"] for s in summaries)
     if n < 2:
         raise ValueError(
@@ -1046,6 +1145,17 @@ def detect_anomalies(
             [_delayed(_encode)(s, shared) for s in states],
             progress="  features" if progress else None,
         )
+        # The model's passes read the features only (20-80 bytes an entity): consecutive
+        # partitions joined into a few per worker thread make each pass's tasks, and
+        # their per-task cost on the scheduler and workers, fewer; the rows keep their
+        # order.
+        groups = _groups(rows_per_part, _model_partitions(len(states)))
+        if len(groups) < len(states):
+            states = _persist([_delayed(_coalesce)(*states[a:b]) for a, b in groups])
+            firsts = [summaries[a]["first"] for a, _ in groups]
+            rows_per_part = [sum(rows_per_part[a:b]) for a, b in groups]
+        else:
+            firsts = [s["first"] for s in summaries]
         low, high = map_reduce(states, _raw_extent, combine=_extent_combine)
         pipeline._raw_range = (low.astype(np.float32), high.astype(np.float32))
 
@@ -1123,7 +1233,6 @@ def detect_anomalies(
         sessions = session_gap is not None
         out_divisions = None
         if not sessions:
-            firsts = [s["first"] for s in summaries]
             out_divisions = (*firsts, summaries[-1]["last"])
         table = dd.from_delayed(tables, meta=meta, divisions=out_divisions, verify_meta=False)
         if to_parquet is not None:
