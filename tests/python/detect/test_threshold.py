@@ -68,6 +68,26 @@ def test_tied_scores_fall_back_or_widen():
     assert np.isfinite(normal_cut(scores[:1_000], 0.001))
 
 
+def test_tied_everywhere_never_flags_more_than_the_top_five_percent():
+    """Scores with a handful of values (loghub's 2k-line HDFS sample: 17-19 distinct
+    K-means, ECOD or Markov scores for 2,200 blocks) have no continuous tail at any
+    share; the MAD rule alone put the cut in the bulk and flagged 23-34% of them. The
+    tail model allows at most 5% anomalies, so the cut never flags more than the top 5%:
+    a plateau of 11% of the entities is a mode, not an anomaly."""
+    rng = np.random.default_rng(6)
+    scores = np.r_[
+        np.full(1_100, 3.0), np.full(500, 3.5), np.full(330, 4.0), np.full(250, 11.5),
+        rng.uniform(13, 30, size=20),
+    ]  # fmt: skip
+    assert (scores > mad_cut(scores)).mean() > 0.1  # what the fallback alone did
+    cut = tail_cut(scores, 0.01)
+    assert (scores > cut).mean() <= 0.05
+    assert (scores > cut).sum() >= 20  # the far ones are still flagged
+    # Where the MAD rule flags less than the top 5%, it still decides.
+    few = np.repeat([0.0, 1.0, 2.0, 3.0], [4_000, 4_000, 1_850, 150])
+    assert tail_cut(few, 0.01) == mad_cut(few) > np.quantile(few, 0.95)
+
+
 def test_mad_cut_is_the_robust_z_rule():
     scores = np.array([1.0, 2.0, 3.0, 4.0, 100.0])
     assert mad_cut(scores) == pytest.approx(3 + 3 * 1.4826 * 1.0)
