@@ -28,8 +28,15 @@ Modes: ``unsupervised`` (fit on the data, flags on the same data) and ``normal``
 ``--cut-rules``: the unsupervised default's training scores on every source (the
 nothing-planted logs too) cut by the current rule and by the alternatives measured
 against it (lower false-alarm rates, a significance cut of c / n expected exceedances,
-the F1-optimal cut under the tail model, mixtures, the ensemble without robust_z).
-Writes benchmarks/results/verdicts.json.
+the F1-optimal cut under the tail model, mixtures, the ensemble without robust_z,
+Benjamini-Hochberg on the tail model's p-values, robust_z with a Bonferroni quantile
+rule). Writes benchmarks/results/verdicts-cut-rules.json.
+
+``--own-cuts``: each detector's own ``contamination="auto"`` cut on its unsupervised
+training scores (every source, nothing-planted logs too): the previous rule (the tail
+cut alone, the MAD rule alone where every share is tied) beside ``detect.auto_cut``
+(the tail cut moved into a clear gap; the MAD rule at most the top 5%).
+Writes benchmarks/results/verdicts-own-cuts.json.
 """
 
 from __future__ import annotations
@@ -270,6 +277,8 @@ def run(args):
         return {"rows": not_normal(args)}
     if args.cut_rules:
         return {"rows": cut_rules(args)}
+    if args.own_cuts:
+        return {"rows": own_cuts(args)}
     rows = []
     for source in args.sources:
         for name, mode, fit, judged, y, weights in SOURCES[source](args):
@@ -481,6 +490,44 @@ def _pythresh_cut(name):
     return cut
 
 
+def _tail_p_values(scores):
+    """Each score's p-value under the tail model of the training scores (tail_cut's
+    generalized Pareto model of the top 20%): the empirical share at or above it below
+    the model's reference point, the model's tail probability beyond it."""
+    from oddseq.detect._threshold import _tail_model
+
+    n = scores.size
+    p = (n - np.searchsorted(np.sort(scores), scores, side="left")) / n
+    model = _tail_model(scores, 0.2)
+    if model is None:
+        return p
+    a, shape, scale, share = model
+    x = np.maximum(scores - a, 0) / scale
+    if abs(shape) < 1e-9:
+        tail = np.exp(-x)
+    else:
+        base = 1 + shape * x
+        tail = np.where(base > 0, np.abs(base) ** (-1 / shape), 0.0)
+    return np.where(scores > a, share * tail, p)
+
+
+def _bh_cut(q):
+    """Benjamini-Hochberg at false-discovery rate q on the tail model's p-values: the
+    lowest score among the k smallest p-values, k the largest with p_(k) <= q k / n
+    (under a log with nothing planted, flags with probability about q in all)."""
+
+    def cut(scores):
+        p = _tail_p_values(scores)
+        order = np.argsort(p)
+        ok = np.flatnonzero(p[order] <= q * np.arange(1, p.size + 1) / p.size)
+        if ok.size == 0:
+            return float(scores.max())
+        lowest = float(scores[order[: ok[-1] + 1]].min())
+        return float(np.nextafter(lowest, -np.inf))
+
+    return cut
+
+
 def _robust_z_within(pipe, seqs, names, share):
     """The default ensemble's training scores with its robust_z member's feature scores
     capped by a third rule: |x - median| over the distance from the median to the
@@ -526,6 +573,10 @@ def cut_rules(args):
         # robust_z with a third rule: beyond the 1% most extreme training values on the
         # feature's side too (a mode of a few percent is not an outlier of its feature).
         "tail 0.01 + gap, robust_z within 1%": None,
+        "BH q=0.1": _bh_cut(0.1),
+        "BH q=0.2": _bh_cut(0.2),
+        # The same third rule at a Bonferroni share: 5% per row over the d features.
+        "tail 0.01 + gap, robust_z within 0.05/d": None,
     }
     rows = []
     for source in args.sources:
@@ -548,6 +599,10 @@ def cut_rules(args):
                     cut = rules["tail 0.01 (before)"]
                 elif rule.endswith("robust_z within 1%"):
                     used = _robust_z_within(pipe, fit, names, 0.01)
+                    cut = rules["tail 0.01 + gap (now)"]
+                elif rule.endswith("robust_z within 0.05/d"):
+                    d = len(pipe.feature_names_)
+                    used = _robust_z_within(pipe, fit, names, 0.05 / d)
                     cut = rules["tail 0.01 + gap (now)"]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -576,6 +631,60 @@ def cut_rules(args):
         index="rule", columns="source", values="flagged", sort=False
     )
     print(per_rule.join(nulls).to_string(float_format=lambda v: f"{v:.3f}"))
+    return rows
+
+
+def own_cuts(args):
+    """Each detector's own contamination="auto" cut on its unsupervised training scores
+    (the pipeline's detector_, every source and the nothing-planted logs): the previous
+    rule (the tail cut alone; where every share is tied, the MAD rule alone) beside
+    detect.auto_cut (after). Markov keeps its one-miss floor in both."""
+    from oddseq._pipeline import AnomalyPipeline
+    from oddseq.detect import auto_cut, tail_cut
+    from oddseq.detect._threshold import _tail_model, mad_cut
+
+    def previous(scores):
+        if scores.min() < scores.max() and _tail_model(scores, 0.2) is None:
+            return mad_cut(scores)
+        return tail_cut(scores)
+
+    methods = [m for m in args.methods if m not in ("pca", "robust_z", "iforest")]
+    rows = []
+    for source in args.sources:
+        for name, mode, fit, _, y, _ in SOURCES[source](args):
+            if mode.split("#")[0] != "unsupervised":
+                continue
+            for method in methods:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pipe = AnomalyPipeline(method=method, random_state=args.seed).fit(fit)
+                    scores = pipe.detector_.decision_scores_
+                    before, after = previous(scores), auto_cut(scores)
+                if method == "markov":  # the one-miss floor of its own cut
+                    before, after = max(1 - 1e-9, before), max(1 - 1e-9, after)
+                for when, cut in (("previous", before), ("auto_cut", after)):
+                    flags = scores > cut
+                    row = {
+                        "source": name,
+                        "mode": mode,
+                        "method": method,
+                        "cut": when,
+                        "flagged": float(flags.mean()),
+                        "true_share": float(y.mean()),
+                    }
+                    if y.any():
+                        row.update(f1_own=f1_at(y, flags), f1_best=best_f1(y, scores))
+                    rows.append(row)
+            print(f"{name} {mode}: done", flush=True)
+    frame = pd.DataFrame(rows)
+    frame["mode"] = frame["mode"].str.replace(r"#\d+$", "", regex=True)
+    table = frame.pivot_table(
+        index=["method", "source"],
+        columns="cut",
+        values=["f1_own", "f1_best", "flagged"],
+        sort=False,
+    )
+    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
     return rows
 
 
@@ -712,13 +821,18 @@ def main():
         action="store_true",
         help="unsupervised cut rules side by side on the default's scores (nulls too)",
     )
+    parser.add_argument(
+        "--own-cuts",
+        action="store_true",
+        help="each detector's own auto cut: the tail cut alone beside detect.auto_cut",
+    )
     args = parser.parse_args()
     result = run(args)
     result["machine"] = machine()
     result["args"] = vars(args)
     RESULTS.mkdir(exist_ok=True)
     name = "verdicts"
-    for option in ("thresholders", "tails", "not_normal", "cut_rules"):
+    for option in ("thresholders", "tails", "not_normal", "cut_rules", "own_cuts"):
         if getattr(args, option):
             name = f"verdicts-{option.replace('_', '-')}"
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, default=str))
