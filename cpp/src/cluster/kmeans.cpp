@@ -476,20 +476,35 @@ void search_pending(const simd::Kernels& kernels, const KMeansData<T>& data,
   const T eps = std::numeric_limits<T>::epsilon();
   const std::int64_t m = static_cast<std::int64_t>(scratch.pending.size());
   if (m == 0) return;
-  for (std::int64_t r = 0; r < m; ++r) {
-    shift_rows(data.x + scratch.pending[r] * d, 1, d, state.mu.data(),
-               scratch.shifted.data() + r * d);
+  // A whole block (Lloyd, a first pass) is searched where it lies, the kernel shifting
+  // each row by mu as it reads it; scattered rows are gathered and shifted first.
+  const bool whole_block = scratch.pending.back() - scratch.pending.front() == m - 1;
+  const T* mu = state.shift ? state.mu.data() : nullptr;
+  if (whole_block) {
+    simd::nearest(kernels, data.x + scratch.pending.front() * d, m, d, mu, state.packed.data(),
+                  state.packed_norms.data(), state.k_padded, scratch.found.data(),
+                  scratch.best.data(), scratch.second.data());
+  } else {
+    for (std::int64_t r = 0; r < m; ++r) {
+      shift_rows(data.x + scratch.pending[r] * d, 1, d, state.mu.data(),
+                 scratch.shifted.data() + r * d);
+    }
+    simd::nearest(kernels, scratch.shifted.data(), m, d, nullptr, state.packed.data(),
+                  state.packed_norms.data(), state.k_padded, scratch.found.data(),
+                  scratch.best.data(), scratch.second.data());
   }
-  simd::nearest(kernels, scratch.shifted.data(), m, d, nullptr, state.packed.data(),
-                state.packed_norms.data(), state.k_padded, scratch.found.data(),
-                scratch.best.data(), scratch.second.data());
   for (std::int64_t r = 0; r < m; ++r) {
     const std::int64_t i = scratch.pending[r];
     const T* row = data.x + i * d;
-    const T* centred = scratch.shifted.data() + r * d;
     // second + ||x - mu||^2 is the runner-up's squared distance up to float rounding in
-    // the dot products; the margin bounds that rounding.
-    const T sq_norm = simd::dot(kernels, centred, centred, static_cast<std::size_t>(d));
+    // the dot products; the margin bounds that rounding. (sqdist(x, mu) is the dot
+    // product of x - mu with itself, term for term.)
+    const T sq_norm =
+        whole_block ? (mu != nullptr
+                           ? simd::sqdist(kernels, row, mu, static_cast<std::size_t>(d))
+                           : simd::dot(kernels, row, row, static_cast<std::size_t>(d)))
+                    : simd::dot(kernels, scratch.shifted.data() + r * d,
+                                scratch.shifted.data() + r * d, static_cast<std::size_t>(d));
     const T margin =
         static_cast<T>(2 * (d + 2)) * eps * (sq_norm + static_cast<T>(state.max_sqnorm));
     std::int32_t a = scratch.found[r];

@@ -22,13 +22,28 @@ inline V load_vec(const T* p) {
   return v;
 }
 
+// The lane rotations of a reduction tree: rotations[s] moves lane l + W / 2^(s+1) to
+// lane l. Built once per kernel call (built inside the row loop, the compiler assembled
+// them lane by lane for every row).
+template <class IT, int W>
+struct LaneRotations {
+  static constexpr int kSteps = W == 16 ? 4 : W == 8 ? 3 : W == 4 ? 2 : W == 2 ? 1 : 0;
+  static_assert(W == (1 << kSteps), "lane counts are powers of two");
+  LaneRotations() {
+    for (int s = 0; s < kSteps; ++s) {
+      const int step = W >> (s + 1);
+      for (int l = 0; l < W; ++l) rotate[s][l] = (l + step) % W;
+    }
+  }
+  IT rotate[kSteps > 0 ? kSteps : 1];
+};
+
 // Lane-wise minimum of (value, index) pairs, ties to the smaller index, then a tree of
 // lane rotations leaves the overall minimum in lane 0.
 template <class V, class IT, int W>
-inline void reduce_min_lanes(V& value, IT& index) {
-  for (int step = W / 2; step >= 1; step /= 2) {
-    IT rotate;
-    for (int l = 0; l < W; ++l) rotate[l] = (l + step) % W;
+inline void reduce_min_lanes(V& value, IT& index, const LaneRotations<IT, W>& rotations) {
+  for (int s = 0; s < LaneRotations<IT, W>::kSteps; ++s) {
+    const IT rotate = rotations.rotate[s];
     const V other_value = __builtin_shuffle(value, rotate);
     const IT other_index = __builtin_shuffle(index, rotate);
     const auto take = (other_value < value) | ((other_value == value) & (other_index < index));
@@ -38,11 +53,9 @@ inline void reduce_min_lanes(V& value, IT& index) {
 }
 
 template <class V, class IT, int W>
-inline V min_lanes(V value) {
-  for (int step = W / 2; step >= 1; step /= 2) {
-    IT rotate;
-    for (int l = 0; l < W; ++l) rotate[l] = (l + step) % W;
-    const V other = __builtin_shuffle(value, rotate);
+inline V min_lanes(V value, const LaneRotations<IT, W>& rotations) {
+  for (int s = 0; s < LaneRotations<IT, W>::kSteps; ++s) {
+    const V other = __builtin_shuffle(value, rotations.rotate[s]);
     value = other < value ? other : value;
   }
   return value;
@@ -64,6 +77,7 @@ void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* mu, con
   for (int h = 0; h < 2; ++h) {
     for (int l = 0; l < W; ++l) lane_index[h][l] = static_cast<IndexT>(h * W + l);
   }
+  const LaneRotations<IT, W> rotations;
   // With mu, each group of rows is shifted once into a small buffer, reused by every tile.
   std::vector<T> shifted(mu != nullptr ? static_cast<std::size_t>(MR * d) : 0);
   for (std::int64_t i0 = 0; i0 < m; i0 += MR) {
@@ -109,32 +123,29 @@ void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* mu, con
       }
       const IT base = IT{} + static_cast<IndexT>(t * NC);
       for (int r = 0; r < MR; ++r) {
+        // Within a tile the second half has the larger indices: it wins strict ties only.
+        const auto second_half = acc[r][1] < acc[r][0];
+        const V tile_min = second_half ? acc[r][1] : acc[r][0];
         if constexpr (kSecond) {
-          // Both halves in index order; strict < keeps the smaller index on ties.
-          for (int h = 0; h < 2; ++h) {
-            const V v = acc[r][h];
-            const V upper = v < best_val[r] ? best_val[r] : v;  // max(best, v)
-            second_val[r] = upper < second_val[r] ? upper : second_val[r];
-            const auto better = v < best_val[r];
-            best_val[r] = better ? v : best_val[r];
-            best_idx[r] = better ? base + lane_index[h] : best_idx[r];
-          }
-        } else {
-          // Within a tile the second half has the larger indices: it wins strict ties only.
-          const auto second_half = acc[r][1] < acc[r][0];
-          const V tile_min = second_half ? acc[r][1] : acc[r][0];
-          const IT tile_idx = base + (second_half ? lane_index[1] : lane_index[0]);
-          // Earlier tiles have smaller indices: strict < keeps them on ties.
-          const auto better = tile_min < best_val[r];
-          best_val[r] = better ? tile_min : best_val[r];
-          best_idx[r] = better ? tile_idx : best_idx[r];
+          // The lane's second smallest of {best, second, tile_min, tile_max} (best <= second,
+          // tile_min <= tile_max): min(second, tile_max, max(best, tile_min)). Independent
+          // of the best's update below, so the two chains overlap.
+          const V tile_max = second_half ? acc[r][0] : acc[r][1];
+          const V upper = tile_min < best_val[r] ? best_val[r] : tile_min;  // max(best, lo)
+          const V low_second = tile_max < second_val[r] ? tile_max : second_val[r];
+          second_val[r] = upper < low_second ? upper : low_second;
         }
+        const IT tile_idx = base + (second_half ? lane_index[1] : lane_index[0]);
+        // Earlier tiles have smaller indices: strict < keeps them on ties.
+        const auto better = tile_min < best_val[r];
+        best_val[r] = better ? tile_min : best_val[r];
+        best_idx[r] = better ? tile_idx : best_idx[r];
       }
     }
     for (int r = 0; r < MR && i0 + r < m; ++r) {
       V value = best_val[r];
       IT index = best_idx[r];
-      reduce_min_lanes<V, IT, W>(value, index);
+      reduce_min_lanes<V, IT, W>(value, index, rotations);
       labels[i0 + r] = static_cast<std::int32_t>(index[0]);
       best[i0 + r] = value[0];
       if constexpr (kSecond) {
@@ -142,7 +153,7 @@ void nearest_kernel(const T* x, std::int64_t m, std::int64_t d, const T* mu, con
         const IT winner = IT{} + index[0];
         const V others = best_idx[r] == winner ? V{} + inf : best_val[r];
         const V candidates = others < second_val[r] ? others : second_val[r];
-        second[i0 + r] = min_lanes<V, IT, W>(candidates)[0];
+        second[i0 + r] = min_lanes<V, IT, W>(candidates, rotations)[0];
       }
     }
   }
@@ -153,8 +164,10 @@ void nearest_dispatch(const T* x, std::int64_t m, std::int64_t d, const T* mu, c
                       const T* packed_norms, std::int64_t k_padded, std::int32_t* labels, T* best,
                       T* second) {
   if (second != nullptr) {
-    nearest_kernel<T, W, MR, true>(x, m, d, mu, packed, packed_norms, k_padded, labels, best,
-                                   second);
+    // The runner-up takes MR more registers: fewer rows per group keep the state in them.
+    constexpr int kSecondRows = MR > 8 ? 8 : MR;
+    nearest_kernel<T, W, kSecondRows, true>(x, m, d, mu, packed, packed_norms, k_padded, labels,
+                                            best, second);
   } else {
     nearest_kernel<T, W, MR, false>(x, m, d, mu, packed, packed_norms, k_padded, labels, best,
                                     nullptr);
