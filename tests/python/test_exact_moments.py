@@ -83,3 +83,13 @@ def test_empty_and_non_finite():
     assert n == 0 and mean.tolist() == [0.0, 0.0] and var.tolist() == [0.0, 0.0]
     with pytest.raises(ValueError, match="finite"):
         _exact.exponents([1.0, np.inf])
+
+
+def test_threads_give_the_same_bits():
+    X = np.random.default_rng(5).standard_t(2, size=(40_000, 7)).astype(np.float32)
+    exps = _exact.exponents(_exact.column_max_abs(X))
+    one = _exact.moment_parts(X, exps, 1)
+    for threads in (2, 3, 0):
+        many = _exact.moment_parts(X, exps, threads)
+        assert many["n"] == one["n"]
+        assert (many["sums"] == one["sums"]).all() and (many["cross"] == one["cross"]).all()

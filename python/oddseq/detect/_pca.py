@@ -11,7 +11,7 @@ from ..utils._deprecation import renamed_parameters
 from ..utils._exact import column_max_abs, exponents, moment_parts, moments, scatter
 from ..utils._params import Options, Real
 from ..utils._stats import n_components_for
-from ..utils._validation import validate_matrix
+from ..utils._validation import resolve_threads, validate_matrix
 from ._base import BaseDetector, Explanation
 
 __all__ = ["PCADetector", "jackson_mudholkar_limit"]
@@ -66,6 +66,8 @@ class PCADetector(BaseDetector):
         the Jackson-Mudholkar limit for SPE, the F-distribution limit for T^2.
     contamination : float in (0, 0.5] or "auto", default="auto"
     n_threads : int or None
+        Threads for the exact moments of the fit (None: every core; the result is
+        the same with any number).
 
     Examples
     --------
@@ -107,8 +109,9 @@ class PCADetector(BaseDetector):
         n = X.shape[0]
         if n < 2:
             raise ValueError(f"PCADetector needs at least 2 samples, got n_samples={n}")
+        threads = resolve_threads(self.n_threads)
         exps = exponents(column_max_abs(X))
-        self._set_moments(moment_parts(X, exps), exps)
+        self._set_moments(moment_parts(X, exps, threads), exps)
         self.spe_, self.t2_ = self._statistics(X)
         self._set_threshold(self.spe_ if self.statistic == "spe" else self.t2_)
         return self

@@ -26,6 +26,8 @@ same matrix took 0.3-1.0 s.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import numpy as np
@@ -75,17 +77,32 @@ def _slices(X, exps) -> np.ndarray:
     return out
 
 
-def moment_parts(X, exps) -> dict:
+def moment_parts(X, exps, n_threads: int = 1) -> dict:
     """The exact integer sums of X's rows for :func:`moments` and :func:`scatter`: the
     row count, the slices' column sums and their Gram matrix. Parts of disjoint rows
-    add up with ``+`` (their arrays hold Python integers)."""
+    add up with ``+`` (their arrays hold Python integers), so ``n_threads`` threads
+    (0: every core) each sum a range of rows and give the same bits as one."""
     X = np.asarray(X)
     n, d = X.shape
     exps = np.asarray(exps, dtype=np.int64)
-    # One BLAS thread: a chunk's product is small, and a threaded BLAS spent 5-20x
-    # longer on them when other work shared the cores.
+    threads = min(n_threads or os.cpu_count() or 1, max(1, n // (4 * CHUNK_ROWS)))
+    # One BLAS thread each: a chunk's product is small, and a threaded BLAS spent
+    # 5-20x longer on them when other work shared the cores.
     with threadpool_limits(1, user_api="blas"):
-        return _moment_parts(X, exps, n, d)
+        if threads <= 1:
+            return _moment_parts(X, exps, n, d)
+        bounds = np.linspace(0, n, threads + 1).astype(np.int64)
+        with ThreadPoolExecutor(threads) as pool:  # numpy and BLAS release the GIL
+            parts = list(
+                pool.map(
+                    lambda ab: _moment_parts(X[ab[0] : ab[1]], exps, ab[1] - ab[0], d),
+                    zip(bounds[:-1], bounds[1:]),
+                )
+            )
+    out = parts[0]
+    for part in parts[1:]:
+        out = {key: out[key] + part[key] for key in out}
+    return out
 
 
 def _moment_parts(X, exps, n, d):
@@ -161,9 +178,9 @@ def _scaled(value: Fraction, power: int) -> Fraction:
     return value * 2**power if power >= 0 else value / 2**-power
 
 
-def mean_std(X):
+def mean_std(X, n_threads: int = 1):
     """(mean, std) per column of X (float64), exact then rounded once: the same bits
-    for the same rows in any order or split."""
+    for the same rows in any order or split, with any number of threads."""
     exps = exponents(column_max_abs(X))
-    _, mean, var = moments(moment_parts(X, exps), exps)
+    _, mean, var = moments(moment_parts(X, exps, n_threads), exps)
     return mean, np.sqrt(var)
