@@ -1,3 +1,4 @@
+#include <cmath>
 #include <map>
 
 #include "common.hpp"
@@ -52,6 +53,30 @@ py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::st
   }
   return py::make_tuple(to_numpy(std::move(labels)), to_numpy(std::move(best)),
                         to_numpy(std::move(second)));
+}
+
+// A row on the columns' fixed-point grids as limbs (3 x d, int64): the kernel under test.
+template <class T>
+py::array_t<std::int64_t> grid_limbs_at(const CArray<T>& x, double weight,
+                                        const CArray<std::int32_t>& shifts,
+                                        const std::string& level) {
+  if (x.ndim() != 1 || shifts.size() != x.size())
+    throw std::invalid_argument("x must be 1-D with one shift per value");
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  const std::int64_t d = x.size();
+  std::vector<double> scale(static_cast<std::size_t>(d));
+  for (std::int64_t j = 0; j < d; ++j) {
+    if (shifts.data()[j] < -1021 || shifts.data()[j] > 1023)
+      throw std::invalid_argument("shifts must be in [-1021, 1023] (2**shift a normal double)");
+    scale[static_cast<std::size_t>(j)] = std::ldexp(1.0, shifts.data()[j]);
+  }
+  py::array_t<std::int64_t> limbs({std::int64_t{3}, d});
+  std::int64_t* out = limbs.mutable_data();
+  {
+    py::gil_scoped_release release;  // pure C++ from here on
+    simd::grid_limbs(kernels, x.data(), d, weight, scale.data(), out);
+  }
+  return limbs;
 }
 
 py::array_t<std::uint32_t> minhash_min_at(const CArray<std::uint32_t>& x,
@@ -153,6 +178,10 @@ void register_simd(py::module_& m) {
         py::arg("centers").noconvert(), py::arg("level"), py::arg("mu").noconvert() = py::none());
   m.def("simd_nearest", &nearest_at<double>, py::arg("x").noconvert(),
         py::arg("centers").noconvert(), py::arg("level"), py::arg("mu").noconvert() = py::none());
+  m.def("simd_grid_limbs", &grid_limbs_at<float>, py::arg("x").noconvert(), py::arg("weight"),
+        py::arg("shifts").noconvert(), py::arg("level"));
+  m.def("simd_grid_limbs", &grid_limbs_at<double>, py::arg("x").noconvert(), py::arg("weight"),
+        py::arg("shifts").noconvert(), py::arg("level"));
   m.def("simd_minhash_min", &minhash_min_at, py::arg("x").noconvert(),
         py::arg("multipliers").noconvert(), py::arg("increments").noconvert(), py::arg("level"));
   m.def("simd_block_distances", &block_distances_at, py::arg("q").noconvert(),

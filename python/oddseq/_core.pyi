@@ -16,6 +16,9 @@ def simd_nearest(
     level: str,
     mu: NDArray[np.floating] | None = None,
 ) -> tuple[NDArray[np.int32], NDArray[np.floating]]: ...
+def simd_grid_limbs(
+    x: NDArray[np.floating], weight: float, shifts: NDArray[np.int32], level: str
+) -> NDArray[np.int64]: ...
 def simd_block_distances(
     q: NDArray[np.float64], points: NDArray[np.float64], reduction: str, level: str
 ) -> NDArray[np.float64]: ...

@@ -328,18 +328,50 @@ std::int32_t elkan_row(const simd::Kernels& kernels, const T* row, const std::ve
 // changed: after the first iterations few rows move, so the update costs little. Sums are
 // exact fixed-point integers (exact_sums.hpp), so they do not depend on the order rows
 // came and went in: a cluster's sum is that of its rows, as oddseq.dask adds them up per
-// partition. Member counts are exact integers so that emptiness is never a rounding
-// matter. With one segment, the merged sums of every cluster.
+// partition. A segment keeps each sum as three 64-bit limbs (value = l0 + l1 * 2^42 +
+// l2 * 2^84), which a row's limbs (simd::grid_limbs, vectorised) are added to lane by lane
+// without carries; the limbs are brought back below 2^42 (normalize_limbs) at every merge
+// and every kMovesPerNormalize moves, so they never overflow. Member counts are exact
+// integers so that emptiness is never a rounding matter.
+constexpr int kLimbs = 3;
+constexpr int kLimbBits = 42;
+// Between normalisations a limb (below 2^42 after one) takes at most this many row limbs
+// (each below 2^42): |limb| < 2^42 * (1 + 2^19) < 2^62.
+constexpr std::int64_t kMovesPerNormalize = std::int64_t{1} << 19;
+
 struct SegmentSums {
-  SegmentSums(std::int64_t segments, std::int64_t k, std::int64_t d, std::vector<int> grid)
-      : sums(static_cast<std::size_t>(segments * k * d), 0),
+  SegmentSums(std::int64_t segments, std::int64_t k, std::int64_t d, const std::vector<int>& grid)
+      : limbs(static_cast<std::size_t>(segments * k * kLimbs * d), 0),
         weights(static_cast<std::size_t>(segments * k), 0.0),
         members(static_cast<std::size_t>(segments * k), 0),
-        shifts(std::move(grid)) {}
-  std::vector<FixedSum> sums;         // segments x k x d
+        shifts(grid),
+        scale(grid.size()) {
+    // The vectorised conversion multiplies by 2^shift, which must be a normal double.
+    for (std::size_t j = 0; j < grid.size(); ++j) {
+      scaled = scaled && grid[j] >= std::numeric_limits<double>::min_exponent &&
+               grid[j] < std::numeric_limits<double>::max_exponent;
+      scale[j] = std::ldexp(1.0, std::clamp(grid[j], -1000, 1000));
+    }
+  }
+  std::vector<std::int64_t> limbs;    // segments x k x kLimbs x d
   std::vector<double> weights;        // segments x k
   std::vector<std::int64_t> members;  // segments x k
   std::vector<int> shifts;            // d: each column's fixed-point grid
+  std::vector<double> scale;          // d: 2^shift
+  bool scaled = true;                 // every scale exact (else the scalar conversion)
+};
+
+// Every cluster's merged sums as 128-bit integers.
+struct MergedSums {
+  MergedSums(std::int64_t k, std::int64_t d, const std::vector<int>& grid)
+      : sums(static_cast<std::size_t>(k * d), 0),
+        weights(static_cast<std::size_t>(k), 0.0),
+        members(static_cast<std::size_t>(k), 0),
+        shifts(grid) {}
+  std::vector<FixedSum> sums;         // k x d
+  std::vector<double> weights;        // k
+  std::vector<std::int64_t> members;  // k
+  std::vector<int> shifts;            // d
 };
 
 // w * x on column j's grid; the grid was made for these rows, so it always fits.
@@ -349,42 +381,97 @@ inline FixedSum on_grid(double value, int shift) {
   return q;
 }
 
+// The value of one sum's limbs (at limbs[0], limbs[d], limbs[2d]).
+inline FixedSum limb_value(const std::int64_t* limbs, std::int64_t d) {
+  return static_cast<FixedSum>(limbs[0]) +
+         static_cast<FixedSum>(limbs[d]) * (FixedSum{1} << kLimbBits) +
+         static_cast<FixedSum>(limbs[2 * d]) * (FixedSum{1} << (2 * kLimbBits));
+}
+
+// The same value with its two low limbs in [0, 2^42).
+inline void set_limbs(FixedSum value, std::int64_t* limbs, std::int64_t d) {
+  constexpr std::int64_t kMask = (std::int64_t{1} << kLimbBits) - 1;
+  limbs[0] = static_cast<std::int64_t>(value & kMask);
+  limbs[d] = static_cast<std::int64_t>((value >> kLimbBits) & kMask);
+  limbs[2 * d] = static_cast<std::int64_t>(value >> (2 * kLimbBits));
+}
+
+// A segment's k sums (k x kLimbs x d limbs) with their limbs brought back below 2^42.
+inline void normalize_limbs(std::int64_t* limbs, std::int64_t k, std::int64_t d) {
+  for (std::int64_t c = 0; c < k; ++c) {
+    std::int64_t* sum = limbs + c * kLimbs * d;
+    for (std::int64_t j = 0; j < d; ++j) set_limbs(limb_value(sum + j, d), sum + j, d);
+  }
+}
+
+// Row i's values w * x on the grids as limbs (kLimbs x d): vectorised when every column's
+// scale is exact, else value by value (the same integers).
+template <class T>
+void row_limbs(const simd::Kernels& kernels, const KMeansData<T>& data, const SegmentSums& totals,
+               std::int64_t i, std::int64_t* limbs) {
+  const std::int64_t d = data.d;
+  const double w = weight_of(data, i);
+  const T* row = data.x + i * d;
+  if (totals.scaled) {
+    simd::grid_limbs(kernels, row, d, w, totals.scale.data(), limbs);
+    return;
+  }
+  for (std::int64_t j = 0; j < d; ++j) {
+    const FixedSum q = on_grid(w * static_cast<double>(row[j]), totals.shifts[j]);
+    const FixedSum magnitude = q < 0 ? -q : q;
+    set_limbs(magnitude, limbs + j, d);
+    if (q < 0) {
+      for (int l = 0; l < kLimbs; ++l) limbs[l * d + j] = -limbs[l * d + j];
+    }
+  }
+}
+
 // One segment's side of a pass: counts the rows that change cluster and moves them
 // between the segment's cluster sums (when the pass keeps sums).
 template <class T>
 struct SegmentMover {
-  SegmentMover(const KMeansData<T>& rows, SegmentSums* totals, std::int64_t segment, std::int64_t k)
+  SegmentMover(const KMeansData<T>& rows, SegmentSums* sums_of, std::int64_t segment,
+               std::int64_t k_clusters)
       : data(rows),
-        sums(totals != nullptr ? totals->sums.data() + segment * k * rows.d : nullptr),
-        weights(totals != nullptr ? totals->weights.data() + segment * k : nullptr),
-        members(totals != nullptr ? totals->members.data() + segment * k : nullptr),
-        shifts(totals != nullptr ? totals->shifts.data() : nullptr) {}
+        totals(sums_of),
+        k(k_clusters),
+        limbs(sums_of != nullptr ? sums_of->limbs.data() + segment * k_clusters * kLimbs * rows.d
+                                 : nullptr),
+        weights(sums_of != nullptr ? sums_of->weights.data() + segment * k_clusters : nullptr),
+        members(sums_of != nullptr ? sums_of->members.data() + segment * k_clusters : nullptr),
+        row(sums_of != nullptr ? static_cast<std::size_t>(kLimbs * rows.d) : 0) {}
 
   void move(std::int64_t i, std::int32_t before, std::int32_t after) {
     ++changed;
-    if (sums == nullptr) return;
+    if (limbs == nullptr) return;
     const std::int64_t d = data.d;
+    const std::int64_t width = kLimbs * d;
     const double w = weight_of(data, i);
-    const T* row = data.x + i * d;
+    row_limbs(simd::active(), data, *totals, i, row.data());
     if (before >= 0) {
-      FixedSum* src = sums + static_cast<std::int64_t>(before) * d;
-      for (std::int64_t j = 0; j < d; ++j)
-        src[j] -= on_grid(w * static_cast<double>(row[j]), shifts[j]);
+      std::int64_t* src = limbs + static_cast<std::int64_t>(before) * width;
+      for (std::int64_t e = 0; e < width; ++e) src[e] -= row[static_cast<std::size_t>(e)];
       weights[before] -= w;
       --members[before];
     }
-    FixedSum* dst = sums + static_cast<std::int64_t>(after) * d;
-    for (std::int64_t j = 0; j < d; ++j)
-      dst[j] += on_grid(w * static_cast<double>(row[j]), shifts[j]);
+    std::int64_t* dst = limbs + static_cast<std::int64_t>(after) * width;
+    for (std::int64_t e = 0; e < width; ++e) dst[e] += row[static_cast<std::size_t>(e)];
     weights[after] += w;
     ++members[after];
+    if (++since_normalized == kMovesPerNormalize) {
+      normalize_limbs(limbs, k, d);
+      since_normalized = 0;
+    }
   }
 
   const KMeansData<T>& data;
-  FixedSum* sums;            // k x d, or null
-  double* weights;           // k
-  std::int64_t* members;     // k
-  const int* shifts;         // d
+  const SegmentSums* totals;
+  std::int64_t k;
+  std::int64_t* limbs;            // k x kLimbs x d, or null
+  double* weights;                // k
+  std::int64_t* members;          // k
+  std::vector<std::int64_t> row;  // the moving row's limbs
+  std::int64_t since_normalized = 0;
   std::int64_t changed = 0;  // rows whose label changed
 };
 
@@ -500,9 +587,8 @@ void search_pending(const simd::Kernels& kernels, const KMeansData<T>& data,
     // the dot products; the margin bounds that rounding. (sqdist(x, mu) is the dot
     // product of x - mu with itself, term for term.)
     const T sq_norm =
-        whole_block ? (mu != nullptr
-                           ? simd::sqdist(kernels, row, mu, static_cast<std::size_t>(d))
-                           : simd::dot(kernels, row, row, static_cast<std::size_t>(d)))
+        whole_block ? (mu != nullptr ? simd::sqdist(kernels, row, mu, static_cast<std::size_t>(d))
+                                     : simd::dot(kernels, row, row, static_cast<std::size_t>(d)))
                     : simd::dot(kernels, scratch.shifted.data() + r * d,
                                 scratch.shifted.data() + r * d, static_cast<std::size_t>(d));
     const T margin =
@@ -594,17 +680,22 @@ Bounds<T> make_bounds(std::int64_t n, std::int64_t k, bool per_centre) {
   return bounds;
 }
 
-// Every cluster's sums over the segments (exact integers: any order gives the same).
-void merge_segments(const SegmentSums& totals, std::int64_t segments, std::int64_t k,
-                    std::int64_t d, int n_threads, SegmentSums& merged) {
+// Every cluster's sums over the segments (exact integers: any order gives the same); the
+// segments' limbs are normalised on the way.
+void merge_segments(SegmentSums& totals, std::int64_t segments, std::int64_t k, std::int64_t d,
+                    int n_threads, MergedSums& merged) {
   core::parallel_for(k, n_threads, [&](std::int64_t c) {
     FixedSum* dst = merged.sums.data() + c * d;
     std::fill_n(dst, d, FixedSum{0});
     double weight = 0.0;
     std::int64_t members = 0;
     for (std::int64_t s = 0; s < segments; ++s) {
-      const FixedSum* src = totals.sums.data() + (s * k + c) * d;
-      for (std::int64_t j = 0; j < d; ++j) dst[j] += src[j];
+      std::int64_t* src = totals.limbs.data() + (s * k + c) * kLimbs * d;
+      for (std::int64_t j = 0; j < d; ++j) {
+        const FixedSum value = limb_value(src + j, d);
+        set_limbs(value, src + j, d);
+        dst[j] += value;
+      }
       weight += totals.weights[static_cast<std::size_t>(s * k + c)];
       members += totals.members[static_cast<std::size_t>(s * k + c)];
     }
@@ -619,7 +710,7 @@ void merge_segments(const SegmentSums& totals, std::int64_t segments, std::int64
 template <class T>
 void reseed_empty(const KMeansData<T>& data, const std::vector<T>& centers, std::int64_t k,
                   int n_threads, std::int64_t rows_per_segment, std::vector<std::int32_t>& labels,
-                  SegmentSums& totals, SegmentSums& merged, Bounds<T>* bounds) {
+                  SegmentSums& totals, MergedSums& merged, Bounds<T>* bounds) {
   const auto& kernels = simd::active();
   const std::int64_t n = data.n;
   const std::int64_t d = data.d;
@@ -636,6 +727,7 @@ void reseed_empty(const KMeansData<T>& data, const std::vector<T>& centers, std:
   std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
   std::iota(rows.begin(), rows.end(), 0);
   const std::size_t take = std::min(empty.size(), rows.size());
+  std::vector<std::int64_t> limbs(static_cast<std::size_t>(kLimbs * d));
   std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(take), rows.end(),
                     [&](std::int64_t a, std::int64_t b) {
                       return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
@@ -646,12 +738,17 @@ void reseed_empty(const KMeansData<T>& data, const std::vector<T>& centers, std:
     const std::int64_t old = labels[i];
     const std::int64_t seg = i / rows_per_segment;
     const double w = weight_of(data, i);
+    row_limbs(kernels, data, totals, i, limbs.data());
+    std::int64_t* from = totals.limbs.data() + (seg * k + old) * kLimbs * d;
+    std::int64_t* to = totals.limbs.data() + (seg * k + c) * kLimbs * d;
+    for (std::int64_t e = 0; e < kLimbs * d; ++e) {
+      from[e] -= limbs[static_cast<std::size_t>(e)];
+      to[e] += limbs[static_cast<std::size_t>(e)];
+    }
     for (std::int64_t j = 0; j < d; ++j) {
-      const FixedSum v = on_grid(w * static_cast<double>(data.x[i * d + j]), merged.shifts[j]);
+      const FixedSum v = limb_value(limbs.data() + j, d);
       merged.sums[static_cast<std::size_t>(old * d + j)] -= v;
       merged.sums[static_cast<std::size_t>(c * d + j)] = v;
-      totals.sums[static_cast<std::size_t>((seg * k + old) * d + j)] -= v;
-      totals.sums[static_cast<std::size_t>((seg * k + c) * d + j)] += v;
     }
     merged.weights[static_cast<std::size_t>(old)] -= w;
     merged.weights[static_cast<std::size_t>(c)] = w;
@@ -679,7 +776,7 @@ void reseed_empty(const KMeansData<T>& data, const std::vector<T>& centers, std:
 // two largest moves in state, which bound how much closer any other centre can have
 // come; returns the summed squared move.
 template <class T>
-double update_centres(const SegmentSums& merged, std::int64_t k, std::int64_t d,
+double update_centres(const MergedSums& merged, std::int64_t k, std::int64_t d,
                       const std::vector<T>& centers, std::vector<T>& new_centers,
                       CentreState<T>& state) {
   double shift = 0.0;
@@ -751,7 +848,7 @@ KMeansResult<T> kmeans_fit(const KMeansData<T>& data, const T* initial_centers, 
   const std::int64_t rows_per_segment = core::div_up(n, segments);
   const std::vector<int> grid = fixed_shifts(data);
   SegmentSums totals(segments, k, d, grid);
-  SegmentSums merged(1, k, d, grid);
+  MergedSums merged(k, d, grid);
   std::vector<T> new_centers(static_cast<std::size_t>(k * d));
 
   bool strict = false;  // stopped because no label changed

@@ -1,6 +1,7 @@
 // Built with -mavx2 -mfma; only called after dispatch confirmed the CPU has both.
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -14,6 +15,10 @@ namespace oddseq::simd {
 namespace avx2_minhash {
 #include "minhash_kernel.inl"
 }  // namespace avx2_minhash
+
+namespace avx2_grid {
+#include "grid_kernel.inl"
+}  // namespace avx2_grid
 
 namespace avx2_detail {
 inline __m256 multiply_add(float a, __m256 b, __m256 c) {
@@ -165,7 +170,9 @@ const Kernels& avx2_kernels() {
                              nearest_f64_avx2,
                              avx2_minhash::minhash_min_impl,
                              avx2_block::block_distances_any<4, 2>,
-                             screen_f32_avx2};
+                             screen_f32_avx2,
+                             avx2_grid::grid_limbs_impl<float>,
+                             avx2_grid::grid_limbs_impl<double>};
   return table;
 }
 

@@ -1,6 +1,7 @@
 // Built with AVX-512 flags; only called after dispatch confirmed the CPU has AVX-512F/DQ.
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -14,6 +15,10 @@ namespace oddseq::simd {
 namespace avx512_minhash {
 #include "minhash_kernel.inl"
 }  // namespace avx512_minhash
+
+namespace avx512_grid {
+#include "grid_kernel.inl"
+}  // namespace avx512_grid
 
 namespace avx512_detail {
 inline __m512 multiply_add(float a, __m512 b, __m512 c) {
@@ -168,7 +173,9 @@ const Kernels& avx512_kernels() {
                              nearest_f64_avx512,
                              avx512_minhash::minhash_min_impl,
                              avx512_block::block_distances_any<8, 2>,
-                             screen_f32_avx512};
+                             screen_f32_avx512,
+                             avx512_grid::grid_limbs_impl<float>,
+                             avx512_grid::grid_limbs_impl<double>};
   return table;
 }
 

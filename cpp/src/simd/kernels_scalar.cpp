@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "oddseq/simd/kernels.hpp"
@@ -9,6 +10,10 @@ namespace oddseq::simd {
 namespace scalar_minhash {
 #include "minhash_kernel.inl"
 }  // namespace scalar_minhash
+
+namespace scalar_grid {
+#include "grid_kernel.inl"
+}  // namespace scalar_grid
 
 namespace {
 
@@ -172,7 +177,9 @@ const Kernels& scalar_kernels() {
                              nearest_f64_scalar,
                              scalar_minhash::minhash_min_impl,
                              block_distances_scalar,
-                             screen_f32_scalar};
+                             screen_f32_scalar,
+                             scalar_grid::grid_limbs_impl<float>,
+                             scalar_grid::grid_limbs_impl<double>};
   return table;
 }
 

@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -158,3 +160,46 @@ def test_screen_lets_through_what_is_within_the_limit(level, m, n, d):
     assert unlimited.all()
     with pytest.raises(ValueError, match="one limit per row"):
         _core.simd_screen(x, points, limits[:-1], level)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("d", [1, 2, 3, 15, 16, 17, 33, 100])
+def test_grid_limbs_are_the_exact_truncated_values(level, dtype, d):
+    """simd_grid_limbs (K-means' exact sums): l0 + l1 * 2**42 + l2 * 2**84 equals
+    trunc(w * x * 2**shift) exactly, as Python's int() of the float, every limb of the
+    value's sign and below 2**42, at every level, for values up to just below 2**125 on the
+    grid, tiny ones that truncate to zero, subnormals and signed zeros."""
+    rng = np.random.default_rng(d * 7 + (dtype == np.float64))
+    info = np.finfo(dtype)
+    for trial in range(40):
+        x = (rng.normal(size=d) * 10.0 ** rng.integers(-30, 30, size=d)).astype(dtype)
+        if trial % 5 == 0:
+            x[rng.integers(0, d)] = -0.0
+        if trial % 7 == 0:
+            x[rng.integers(0, d)] = info.smallest_subnormal
+        w = 1.0 if trial % 2 else float(rng.uniform(0.1, 4.0))
+        values = [w * float(v) for v in x]
+        # The grid's promise: |value| * 2**shift < 2**125; some columns far below it.
+        shifts = np.array(
+            [
+                min(1023, 124 - math.frexp(v)[1] - int(rng.integers(0, 80))) if v else 0
+                for v in values
+            ],
+            dtype=np.int32,
+        )
+        limbs = _core.simd_grid_limbs(x, w, shifts, level)
+        assert limbs.shape == (3, d) and limbs.dtype == np.int64
+        for j, v in enumerate(values):
+            expected = int(math.ldexp(v, int(shifts[j])))  # int() truncates toward zero
+            got = [int(limbs[lb, j]) for lb in range(3)]
+            assert all(abs(g) < 2**42 for g in got)
+            assert all(g == 0 or (g < 0) == (v < 0) for g in got)
+            assert got[0] + got[1] * 2**42 + got[2] * 2**84 == expected, (j, v, shifts[j])
+
+
+def test_grid_limbs_bad_input():
+    with pytest.raises(ValueError, match="one shift per value"):
+        _core.simd_grid_limbs(np.ones(3), 1.0, np.zeros(2, np.int32), "scalar")
+    with pytest.raises(ValueError, match="normal double"):
+        _core.simd_grid_limbs(np.ones(1), 1.0, np.array([2000], np.int32), "scalar")

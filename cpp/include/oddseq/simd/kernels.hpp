@@ -60,6 +60,15 @@ struct Kernels {
   void (*screen_f32)(const float* x, std::int64_t m, std::int64_t d, const float* packed,
                      const float* packed_norms, std::int64_t n_padded, const float* limits,
                      std::uint32_t* masks);
+
+  // A row on the columns' fixed-point grids (cluster/exact_sums.hpp) as three signed limbs:
+  // limbs[j] + limbs[d + j] * 2^42 + limbs[2d + j] * 2^84 = trunc(w * x[j] * scale[j]), each
+  // limb below 2^42 in magnitude, for scale[j] = 2^shift_j a normal double and
+  // |w * x[j] * scale[j]| < 2^125. Exact: the same integers at every level.
+  void (*grid_limbs_f32)(const float* x, std::int64_t d, double w, const double* scale,
+                         std::int64_t* limbs);
+  void (*grid_limbs_f64)(const double* x, std::int64_t d, double w, const double* scale,
+                         std::int64_t* limbs);
 };
 
 // Number of centre slots after padding k up to a multiple of the tile width.
@@ -108,6 +117,14 @@ inline float dot(const Kernels& k, const float* a, const float* b, std::size_t d
 }
 inline double dot(const Kernels& k, const double* a, const double* b, std::size_t d) {
   return k.dot_f64(a, b, d);
+}
+inline void grid_limbs(const Kernels& k, const float* x, std::int64_t d, double w,
+                       const double* scale, std::int64_t* limbs) {
+  k.grid_limbs_f32(x, d, w, scale, limbs);
+}
+inline void grid_limbs(const Kernels& k, const double* x, std::int64_t d, double w,
+                       const double* scale, std::int64_t* limbs) {
+  k.grid_limbs_f64(x, d, w, scale, limbs);
 }
 inline std::int64_t tile_width(const Kernels& k, float) { return k.tile_f32; }
 inline std::int64_t tile_width(const Kernels& k, double) { return k.tile_f64; }
