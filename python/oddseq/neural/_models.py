@@ -884,7 +884,9 @@ class TransformerDetector(_NeuralDetector):
         (best-cut F1 0.88 / 0.91 against 0.80 / 0.71), but on make_ecommerce and
         make_marketplace users the sharper model ranks anomalies worse by maximum
         surprisal (ROC-AUC 0.51 / 0.82 against 0.73 / 0.87; benchmarks/RESULTS.md),
-        so it is not the default.
+        so it is not the default: it soon learns to recover a hidden event from an
+        identical neighbour, so bursts of one event (card testing, click farms,
+        refresh storms) score as unsurprising.
     warmup_steps : int, default=0
         Optimizer steps over which the learning rate rises linearly to
         ``learning_rate`` (at most one epoch's batches).
