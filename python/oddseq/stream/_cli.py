@@ -408,77 +408,86 @@ def _stream(args) -> int:
 
     # What loading numpy, pandas and the model left (hundreds of thousands of objects)
     # is collected once and frozen: the collector's full passes while streaming then walk
-    # only what the stream itself keeps, not all of it (a full pass over it took 140-160
-    # ms, delaying every alert waiting behind it).
-    gc.collect()
-    gc.freeze()
-    started = clock.perf_counter()
-    # The first lines settle the format and (CSV) the header.
-    pending = b""  # complete lines read and not yet taken
-    while reader_waits_for_header():
-        if not pending:
-            if lines.eof:
+    # only what the stream itself keeps, not all of it (a full pass over it took 80-160
+    # ms, delaying every alert waiting behind it). Unfrozen at the end (main() may run
+    # in a caller's process); left alone where the caller keeps a frozen heap of its own.
+    froze = gc.get_freeze_count() == 0
+    if froze:
+        gc.collect()
+        gc.freeze()
+    try:
+        started = clock.perf_counter()
+        # The first lines settle the format and (CSV) the header.
+        pending = b""  # complete lines read and not yet taken
+        while reader_waits_for_header():
+            if not pending:
+                if lines.eof:
+                    break
+                pending = lines.read_chunk(None)
+                continue
+            cut = pending.find(b"\n") + 1
+            raw = pending[: cut - 1]
+            if reader.fmt == "auto" and raw.decode("utf-8", "replace").strip().startswith("{"):
+                reader.fmt = "jsonl"  # this line is the first event
                 break
-            pending = lines.read_chunk(None)
-            continue
-        cut = pending.find(b"\n") + 1
-        raw = pending[: cut - 1]
-        if reader.fmt == "auto" and raw.decode("utf-8", "replace").strip().startswith("{"):
-            reader.fmt = "jsonl"  # this line is the first event
-            break
-        pending = pending[cut:]
-        n_lines += 1
-        reader.parse([(n_lines, raw)])
-    if reader.fmt == "jsonl":
-        feed = scorer._line_feed()
-    else:
-        feed = None if reader.header is None else scorer._line_feed(args.sep, reader.header)
-    if feed is not None:
-        # Whatever has come is read at once, with no batching delay.
-        feed_chunk(pending)
-        while not lines.eof:
-            feed_chunk(lines.read_chunk(None))
-        pending = b""
-    for raw in pending.split(b"\n")[:-1]:
-        n_lines += 1
-        waiting.append((n_lines, raw))
-    first_at = clock.perf_counter()
-    while not lines.eof:
-        wait = None if not waiting else max(0.0, first_at + args.max_delay - clock.perf_counter())
-        got = lines.read(wait)
-        now = clock.perf_counter()
-        if got and not waiting:
-            first_at = now
-        for raw in got:
+            pending = pending[cut:]
+            n_lines += 1
+            reader.parse([(n_lines, raw)])
+        if reader.fmt == "jsonl":
+            feed = scorer._line_feed()
+        else:
+            feed = None if reader.header is None else scorer._line_feed(args.sep, reader.header)
+        if feed is not None:
+            # Whatever has come is read at once, with no batching delay.
+            feed_chunk(pending)
+            while not lines.eof:
+                feed_chunk(lines.read_chunk(None))
+            pending = b""
+        for raw in pending.split(b"\n")[:-1]:
             n_lines += 1
             waiting.append((n_lines, raw))
-        if waiting and len(waiting) <= _ONE_BY_ONE and not reader_waits_for_header():
-            score_each(waiting)  # few: at once, one by one
-            waiting.clear()
-        elif waiting and (
-            len(waiting) >= args.batch or now - first_at >= args.max_delay or not got
-        ):
-            flush()
-    flush()
-    counts = scorer.counters
-    seconds = clock.perf_counter() - started
-    malformed = reader.malformed
-    shown = ", ".join(map(str, malformed[:_SHOWN_MALFORMED]))
-    more = (
-        ""
-        if len(malformed) <= _SHOWN_MALFORMED
-        else f" and {len(malformed) - _SHOWN_MALFORMED} more"
-    )
-    print(
-        f"oddseq stream: {n_lines:,} lines, {counts['n_events']:,} events applied, "
-        f"{n_alerts:,} alerts, {len(malformed):,} malformed lines"
-        + (f" (lines {shown}{more})" if malformed else "")
-        + f", {counts['n_late_dropped']:,} too late, {counts['n_invalid']:,} invalid, "
-        f"{counts['n_evicted_ttl']:,} evicted idle, {counts['n_evicted_cap']:,} evicted at "
-        f"the cap, {counts['n_entities']:,} entities tracked, in {seconds:.2f} s",
-        file=sys.stderr,
-    )
-    return 0
+        first_at = clock.perf_counter()
+        while not lines.eof:
+            wait = (
+                None if not waiting else max(0.0, first_at + args.max_delay - clock.perf_counter())
+            )
+            got = lines.read(wait)
+            now = clock.perf_counter()
+            if got and not waiting:
+                first_at = now
+            for raw in got:
+                n_lines += 1
+                waiting.append((n_lines, raw))
+            if waiting and len(waiting) <= _ONE_BY_ONE and not reader_waits_for_header():
+                score_each(waiting)  # few: at once, one by one
+                waiting.clear()
+            elif waiting and (
+                len(waiting) >= args.batch or now - first_at >= args.max_delay or not got
+            ):
+                flush()
+        flush()
+        counts = scorer.counters
+        seconds = clock.perf_counter() - started
+        malformed = reader.malformed
+        shown = ", ".join(map(str, malformed[:_SHOWN_MALFORMED]))
+        more = (
+            ""
+            if len(malformed) <= _SHOWN_MALFORMED
+            else f" and {len(malformed) - _SHOWN_MALFORMED} more"
+        )
+        print(
+            f"oddseq stream: {n_lines:,} lines, {counts['n_events']:,} events applied, "
+            f"{n_alerts:,} alerts, {len(malformed):,} malformed lines"
+            + (f" (lines {shown}{more})" if malformed else "")
+            + f", {counts['n_late_dropped']:,} too late, {counts['n_invalid']:,} invalid, "
+            f"{counts['n_evicted_ttl']:,} evicted idle, {counts['n_evicted_cap']:,} evicted at "
+            f"the cap, {counts['n_entities']:,} entities tracked, in {seconds:.2f} s",
+            file=sys.stderr,
+        )
+        return 0
+    finally:
+        if froze:
+            gc.unfreeze()
 
 
 def _merge(results):

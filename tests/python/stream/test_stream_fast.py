@@ -885,3 +885,35 @@ def test_the_line_feed_reads_json_as_update_one_reads_its_values_as_text(log, pi
             slow_alerts.append((number, entity, event.score, event.length, event.reason))
     assert fast_alerts == slow_alerts and len(fast_alerts) > 0
     assert fast.counters == slow.counters
+
+
+def test_cli_in_a_callers_process_leaves_its_collector_as_it_was(
+    log, model_file, tmp_path, monkeypatch, capsys
+):
+    """The command freezes what loading left while it streams and unfreezes it at the
+    end; a caller's own frozen heap is left as it is."""
+    import gc
+    import sys
+
+    from oddseq.cli import main
+
+    path = tmp_path / "events.csv"
+    log.head(300)[COLUMNS].to_csv(path, index=False)
+
+    def stream():
+        with open(path, "rb") as stdin:
+            monkeypatch.setattr(sys, "stdin", stdin)
+            assert main(["stream", "--model", model_file, *CLI_ROLES]) == 0
+        assert "300 events applied" in capsys.readouterr().err
+
+    assert gc.get_freeze_count() == 0
+    stream()
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        stream()
+        # Neither unfrozen nor grown (a few frozen objects may have been freed).
+        assert frozen * 0.99 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()
