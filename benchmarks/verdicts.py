@@ -279,6 +279,8 @@ def run(args):
         return {"rows": cut_rules(args)}
     if args.own_cuts:
         return {"rows": own_cuts(args)}
+    if args.normal_cuts:
+        return {"rows": normal_cuts(args)}
     rows = []
     for source in args.sources:
         for name, mode, fit, judged, y, weights in SOURCES[source](args):
@@ -688,6 +690,44 @@ def own_cuts(args):
     return rows
 
 
+NORMAL_RATES = (0.01, 0.005, 0.003, 0.002, 0.001)
+
+
+def normal_cuts(args):
+    """Normal-only fitting of the default (``--seed``): the out-of-fold cut
+    (``normal_cut`` of ``reference_scores_``) at several false-alarm rates, one fit per
+    cell; for each rate the own-cut F1, the share of held-out normal entities above the
+    cut (the false-alarm rate reached) and the recall; beside the best cut's F1 and the
+    share of out-of-fold scores tied at their minimum (normal entities with a twin)."""
+    from oddseq._pipeline import AnomalyPipeline
+    from oddseq.detect._threshold import normal_cut
+
+    rows = []
+    for source in args.sources:
+        for name, mode, fit, judged, y, weights in SOURCES[source](args):
+            if mode != "normal" or not np.any(y == 1):
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pipe = AnomalyPipeline(random_state=args.seed).fit(fit, normal=True)
+                scores = pipe.score(judged).reindex(judged.ids)["score"].to_numpy()
+            ref = np.asarray(pipe.reference_scores_)
+            row = {
+                "source": name,
+                "f1_best": best_f1(y, scores, weights),
+                "tied": float(np.mean(ref == ref.min())),
+            }
+            for rate in NORMAL_RATES:
+                flags = scores > normal_cut(ref, rate)
+                row[f"f1@{rate:g}"] = f1_at(y, flags, weights)
+                row[f"fa@{rate:g}"] = float(flags[y == 0].mean())
+                row[f"recall@{rate:g}"] = float(flags[y == 1].mean())
+            rows.append(row)
+            print(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else str(v)
+                           for k, v in row.items()), flush=True)  # fmt: skip
+    return rows
+
+
 def not_normal(args):
     """The not-normal check of normal-only fitting: separate_tail of the out-of-fold
     scores, and whether the warning fires, on each source's normal fitting data as the
@@ -826,13 +866,18 @@ def main():
         action="store_true",
         help="each detector's own auto cut: the tail cut alone beside detect.auto_cut",
     )
+    parser.add_argument(
+        "--normal-cuts",
+        action="store_true",
+        help="normal-only default: the out-of-fold cut at several false-alarm rates",
+    )
     args = parser.parse_args()
     result = run(args)
     result["machine"] = machine()
     result["args"] = vars(args)
     RESULTS.mkdir(exist_ok=True)
     name = "verdicts"
-    for option in ("thresholders", "tails", "not_normal", "cut_rules", "own_cuts"):
+    for option in ("thresholders", "tails", "not_normal", "cut_rules", "own_cuts", "normal_cuts"):
         if getattr(args, option):
             name = f"verdicts-{option.replace('_', '-')}"
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, default=str))
