@@ -14,6 +14,7 @@ from oddseq.encode import (
     CountTimingEncoder,
     DecayEncoder,
     DiversityEncoder,
+    EncoderUnion,
     MinHashEncoder,
     TemporalEncoder,
     TransitionEncoder,
@@ -101,3 +102,18 @@ def test_new_constraints_alone():
     with pytest.raises(ValueError, match=r"k must be an integer >= 2 \(folds\), got 1"):
         Integer(2, note="folds").check(1, "k")
     assert Check(lambda value, name: value * 2).check(3, "x") == 6
+
+
+def test_encoder_union_declares_its_encoders():
+    """EncoderUnion's one parameter has its table like the other encoders: refused by
+    name at fit, with what was wrong."""
+    assert set(EncoderUnion._parameter_checks) == {"encoders"}
+    with pytest.raises(ValueError, match="encoders must be a non-empty list"):
+        EncoderUnion([]).fit(SEQS)
+    with pytest.raises(ValueError, match="encoders must hold \\(name, encoder\\) pairs"):
+        EncoderUnion([CountTimingEncoder()]).fit(SEQS)
+    with pytest.raises(TypeError, match="encoders: 'x' must be an encoder with fit and transform"):
+        EncoderUnion([("x", object())]).fit(SEQS)
+    union = EncoderUnion([("counts", CountTimingEncoder())])
+    assert validate_params(union)["encoders"][0][0] == "counts"
+    assert union.fit(SEQS).transform(SEQS).shape[0] == len(SEQS)

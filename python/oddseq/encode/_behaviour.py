@@ -407,6 +407,21 @@ class DiversityEncoder(SequenceEncoder):
         return np.asarray(names, dtype=object)
 
 
+def _encoder_pairs(value, name):
+    """``encoders`` of EncoderUnion: a non-empty list of (name, encoder) pairs."""
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(f"{name} must be a non-empty list of (name, encoder) pairs, got {value!r}")
+    for item in value:
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+            raise ValueError(f"{name} must hold (name, encoder) pairs, got {item!r}")
+        if not (hasattr(item[1], "fit") and hasattr(item[1], "transform")):
+            raise TypeError(
+                f"{name}: {item[0]!r} must be an encoder with fit and transform, "
+                f"got {type(item[1]).__name__}"
+            )
+    return list(value)
+
+
 class EncoderUnion(SequenceEncoder):
     """Several sequence encoders side by side: their columns concatenated, in order.
 
@@ -425,19 +440,17 @@ class EncoderUnion(SequenceEncoder):
     (2, 18)
     """
 
+    _parameter_checks = {"encoders": Check(_encoder_pairs)}
+
     def __init__(self, encoders):
         self.encoders = encoders
 
     def fit(self, X, y=None):
         _check_sequences(X, "EncoderUnion.fit")
-        if not isinstance(self.encoders, (list, tuple)) or not self.encoders:
-            raise ValueError("encoders must be a non-empty list of (name, encoder) pairs")
+        params = self._validate_params()
         fitted = []
         names: list[str] = []
-        for item in self.encoders:
-            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
-                raise ValueError(f"encoders must hold (name, encoder) pairs, got {item!r}")
-            name, encoder = item
+        for name, encoder in params["encoders"]:
             encoder = clone(encoder).fit(X)
             fitted.append((name, encoder))
             names += list(encoder.get_feature_names_out())
