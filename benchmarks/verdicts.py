@@ -281,6 +281,8 @@ def run(args):
         return {"rows": own_cuts(args)}
     if args.normal_cuts:
         return {"rows": normal_cuts(args)}
+    if args.stream_peaks:
+        return {"rows": stream_peaks(args)}
     rows = []
     for source in args.sources:
         for name, mode, fit, judged, y, weights in SOURCES[source](args):
@@ -728,6 +730,75 @@ def normal_cuts(args):
     return rows
 
 
+def stream_peaks(args):
+    """StreamScorer.calibrate on the shop logs (the unsupervised default fitted on the
+    log, the log replayed in time order): the share its cut flags and the F1 of users
+    who ever cross it, beside the best cut of the same highest-ever scores and the
+    pipeline's own cut of the whole sequences' scores; and where the normal users
+    whose highest-ever score is in their top 1% reach it (event number, length, last
+    score / highest); and the same cut of the highest score from each user's k-th
+    event on (k = 3, 5: the first k - 1 events' scores never counted)."""
+    from oddseq import AnomalyPipeline
+    from oddseq.datasets import make_ecommerce, make_marketplace
+    from oddseq.detect import auto_cut
+    from oddseq.sequences import Sequences
+    from oddseq.stream import StreamScorer
+
+    rows = []
+    for source in args.sources:
+        if source not in ("ecommerce", "marketplace"):
+            continue
+        make = make_ecommerce if source == "ecommerce" else make_marketplace
+        for difficulty in ("medium", "hard"):
+            bunch = make(n_users=args.users, difficulty=difficulty, random_state=args.seed)
+            roles = getattr(bunch, "roles", None) or dict(
+                entity="user_id", event="behavior", time="timestamp", item="item_id",
+                value="price",
+            )  # fmt: skip
+            seqs = Sequences.from_events(bunch.events, **roles)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pipe = AnomalyPipeline(random_state=args.seed).fit(seqs)
+            ordered = bunch.events.sort_values(roles["time"], kind="stable")
+            live = StreamScorer(pipe, **roles)
+            cut = live.calibrate(ordered)
+            replay = StreamScorer(pipe, **roles)
+            replay.threshold_ = np.inf  # scores only: no alert reasons to word
+            columns = [ordered[c].tolist() for c in roles.values()]
+            paths: dict = {}
+            for event in zip(*columns):
+                paths.setdefault(event[0], []).append(replay.update_one(*event).score)
+            ids = list(paths)
+            y = bunch.labels.reindex(ids).to_numpy().astype(int)
+            paths = [np.asarray(paths[i], dtype=np.float64) for i in ids]
+            highest = np.array([p.max() for p in paths])
+            last = np.array([p[-1] for p in paths])
+            flags = highest > cut
+            top = (y == 0) & (highest > np.quantile(highest[y == 0], 0.99))
+            row = {
+                "source": f"{source}-{difficulty}",
+                "flagged": float(flags.mean()),
+                "true_share": float(y.mean()),
+                "f1_calibrated": f1_at(y, flags),
+                "f1_best_highest": best_f1(y, highest),
+                "f1_fitted_cut_last": f1_at(y, last > pipe.threshold_),
+                "f1_best_last": best_f1(y, last),
+                "peak_event": float(np.median([np.argmax(p) + 1 for p, t in zip(paths, top) if t])),
+                "peak_length": float(np.median([len(p) for p, t in zip(paths, top) if t])),
+                "last_over_peak": float(np.median(last[top] / highest[top])),
+            }
+            for k in (3, 5):
+                from_k = np.array([p[k - 1 :].max() if len(p) >= k else p[-1] for p in paths])
+                flags_k = from_k > auto_cut(from_k)
+                row[f"f1_from_event_{k}"] = f1_at(y, flags_k)
+                row[f"flagged_from_event_{k}"] = float(flags_k.mean())
+                row[f"f1_best_from_event_{k}"] = best_f1(y, from_k)
+            rows.append(row)
+            print(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else str(v)
+                           for k, v in row.items()), flush=True)  # fmt: skip
+    return rows
+
+
 def not_normal(args):
     """The not-normal check of normal-only fitting: separate_tail of the out-of-fold
     scores, and whether the warning fires, on each source's normal fitting data as the
@@ -871,13 +942,26 @@ def main():
         action="store_true",
         help="normal-only default: the out-of-fold cut at several false-alarm rates",
     )
+    parser.add_argument(
+        "--stream-peaks",
+        action="store_true",
+        help="StreamScorer.calibrate on the shop logs: highest-ever scores, where they peak",
+    )
     args = parser.parse_args()
     result = run(args)
     result["machine"] = machine()
     result["args"] = vars(args)
     RESULTS.mkdir(exist_ok=True)
     name = "verdicts"
-    for option in ("thresholders", "tails", "not_normal", "cut_rules", "own_cuts", "normal_cuts"):
+    for option in (
+        "thresholders",
+        "tails",
+        "not_normal",
+        "cut_rules",
+        "own_cuts",
+        "normal_cuts",
+        "stream_peaks",
+    ):
         if getattr(args, option):
             name = f"verdicts-{option.replace('_', '-')}"
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, default=str))
