@@ -486,7 +486,7 @@ def test_calibrate_defaults_to_the_rate_of_the_pipelines_cut(log):
 
 
 def test_calibrate_replays_through_a_state_kept_as_the_scorers(log, pipes):
-    from oddseq.detect import auto_cut
+    from oddseq.stream._scorer import _calibration_cut
 
     pipe = pipes["auto"]
     options = dict(max_exact_items=2, ttl="1h")
@@ -496,7 +496,7 @@ def test_calibrate_replays_through_a_state_kept_as_the_scorers(log, pipes):
         score = replay.update_one(*row).score
         if score == score:
             highest[row[0]] = max(highest.get(row[0], -math.inf), score)
-    expected = auto_cut(np.fromiter(highest.values(), dtype=np.float64), 0.01)
+    expected = _calibration_cut(np.fromiter(highest.values(), dtype=np.float64), 0.01)
     assert StreamScorer(pipe, **options, **ROLES).calibrate(log) == pytest.approx(expected)
     assert StreamScorer(pipe, **ROLES).calibrate(log) != pytest.approx(expected)
 
@@ -917,3 +917,29 @@ def test_cli_in_a_callers_process_leaves_its_collector_as_it_was(
         assert frozen * 0.99 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_calibration_cut_flags_about_the_rate_where_the_tail_model_reads_too_heavy(seed):
+    # Highest-ever scores are maxima over each entity's path: a heavy upper tail whose
+    # tail model (shape near 1) puts the cut beyond the (1 - rate) quantile, so fewer
+    # than the rate ever crossed it (0.26-0.86% of shop users at rate 0.01). The
+    # empirical quantile already keeps the promise (at most the rate ever cross); the
+    # tail cut may flag more than it, never fewer, and the gap move drops at most a quarter.
+    from oddseq.detect import tail_cut
+    from oddseq.stream._scorer import _calibration_cut
+
+    highest = np.random.default_rng(seed).lognormal(0.0, 2.0, size=5_000)
+    assert (highest > tail_cut(highest, 0.01)).mean() < 0.009
+    share = (highest > _calibration_cut(highest, 0.01)).mean()
+    assert 0.0075 <= share <= 0.01 + 1 / highest.size
+
+
+def test_calibration_cut_is_the_unsupervised_cut_where_that_flags_more_than_the_rate():
+    from oddseq.detect import auto_cut
+    from oddseq.stream._scorer import _calibration_cut
+
+    rng = np.random.default_rng(0)
+    highest = np.r_[rng.exponential(size=5_000), 15 + rng.exponential(size=150)]
+    assert _calibration_cut(highest, 0.01) == auto_cut(highest, 0.01)
+    assert (highest > _calibration_cut(highest, 0.01)).mean() > 0.01
