@@ -127,11 +127,45 @@ std::unique_ptr<EntityStore> make_store(const CArray<std::int32_t>& column_of_co
   return std::make_unique<EntityStore>(params);
 }
 
-py::tuple update(EntityStore& store, const CArray<std::uint64_t>& entity,
-                 const CArray<std::int32_t>& code, const std::optional<CArray<std::int64_t>>& time,
-                 const std::optional<CArray<std::uint64_t>>& item,
-                 const std::optional<CArray<std::uint8_t>>& item_present,
-                 const std::optional<CArray<double>>& value) {
+// What the store's bindings return to Python: read-only records read by name, not
+// tuples read by position. Arrays are NumPy arrays the record owns.
+struct StreamApplied {
+  py::array status;      // per event: what became of it (uint8, EntityStore::update)
+  py::array touched;     // the entities it updated, in first-touch order (uint64 keys)
+  py::array first_rows;  // the batch row that first touched each (int64)
+};
+
+struct StreamScores {
+  py::array score;   // per entity (float64; NaN when unscored)
+  py::array length;  // its events so far (int64)
+  py::array flags;   // stream::ScoreFlags bits (uint8)
+};
+
+// update_scored: what was applied, then the touched entities' scores.
+struct StreamScored {
+  StreamApplied applied;
+  StreamScores scores;
+};
+
+struct StreamFeatures {
+  py::array rows;         // n x feature_width float32
+  py::array length;       // int64
+  py::array found;        // uint8: 1 when tracked (else the row is zeros)
+  py::array approximate;  // uint8: 1 when the item columns come from the sketch
+};
+
+struct StreamExplanation {
+  py::array columns;  // n x top int64: the features that stand out most
+  py::array typical;  // n x top float64: their typical values
+  py::array found;    // uint8: 1 when tracked
+};
+
+StreamApplied update(EntityStore& store, const CArray<std::uint64_t>& entity,
+                     const CArray<std::int32_t>& code,
+                     const std::optional<CArray<std::int64_t>>& time,
+                     const std::optional<CArray<std::uint64_t>>& item,
+                     const std::optional<CArray<std::uint8_t>>& item_present,
+                     const std::optional<CArray<double>>& value) {
   const std::int64_t n = entity.size();
   auto same = [n](std::int64_t size, const char* what) {
     if (size != n) {
@@ -160,12 +194,12 @@ py::tuple update(EntityStore& store, const CArray<std::uint64_t>& entity,
     py::gil_scoped_release release;  // sequential state updates; no Python objects touched
     store.update(batch, status.data(), touched, &first_rows);
   }
-  return py::make_tuple(to_numpy(std::move(status)), to_numpy(std::move(touched)),
-                        to_numpy(std::move(first_rows)));
+  return {to_numpy(std::move(status)), to_numpy(std::move(touched)),
+          to_numpy(std::move(first_rows))};
 }
 
-py::tuple features(const EntityStore& store, const CArray<std::uint64_t>& keys,
-                   std::int64_t n_columns) {
+StreamFeatures features(const EntityStore& store, const CArray<std::uint64_t>& keys,
+                        std::int64_t n_columns) {
   const std::int64_t n = keys.size();
   const std::int64_t width = stream::feature_width(n_columns);
   std::vector<float> out(static_cast<std::size_t>(n * width));
@@ -175,8 +209,8 @@ py::tuple features(const EntityStore& store, const CArray<std::uint64_t>& keys,
     py::gil_scoped_release release;  // reads the state only
     store.features(keys.data(), n, out.data(), length.data(), found.data(), approx.data());
   }
-  return py::make_tuple(to_numpy_2d(std::move(out), n, width), to_numpy(std::move(length)),
-                        to_numpy(std::move(found)), to_numpy(std::move(approx)));
+  return {to_numpy_2d(std::move(out), n, width), to_numpy(std::move(length)),
+          to_numpy(std::move(found)), to_numpy(std::move(approx))};
 }
 
 void set_alerted(EntityStore& store, const CArray<std::uint64_t>& keys, bool value) {
@@ -205,28 +239,7 @@ py::dict counters(const EntityStore& store) {
   return out;
 }
 
-py::tuple update_scored(EntityStore& store, const Model& model, const CArray<std::uint64_t>& entity,
-                        const CArray<std::int32_t>& code,
-                        const std::optional<CArray<std::int64_t>>& time,
-                        const std::optional<CArray<std::uint64_t>>& item,
-                        const std::optional<CArray<std::uint8_t>>& item_present,
-                        const std::optional<CArray<double>>& value) {
-  py::tuple applied = update(store, entity, code, time, item, item_present, value);
-  auto touched = applied[1].cast<CArray<std::uint64_t>>();
-  const std::int64_t m = touched.size();
-  std::vector<double> score(static_cast<std::size_t>(m));
-  std::vector<std::int64_t> length(static_cast<std::size_t>(m));
-  std::vector<std::uint8_t> flags(static_cast<std::size_t>(m));
-  {
-    py::gil_scoped_release release;  // reads the state, writes the alert marks
-    stream::score_entities(store, model, touched.data(), m, score.data(), length.data(),
-                           flags.data());
-  }
-  return py::make_tuple(applied[0], touched, applied[2], to_numpy(std::move(score)),
-                        to_numpy(std::move(length)), to_numpy(std::move(flags)));
-}
-
-py::tuple score(EntityStore& store, const Model& model, const CArray<std::uint64_t>& keys) {
+StreamScores score(EntityStore& store, const Model& model, const CArray<std::uint64_t>& keys) {
   const std::int64_t n = keys.size();
   std::vector<double> out(static_cast<std::size_t>(n));
   std::vector<std::int64_t> length(static_cast<std::size_t>(n));
@@ -235,12 +248,22 @@ py::tuple score(EntityStore& store, const Model& model, const CArray<std::uint64
     py::gil_scoped_release release;  // reads the state, writes the alert marks
     stream::score_entities(store, model, keys.data(), n, out.data(), length.data(), flags.data());
   }
-  return py::make_tuple(to_numpy(std::move(out)), to_numpy(std::move(length)),
-                        to_numpy(std::move(flags)));
+  return {to_numpy(std::move(out)), to_numpy(std::move(length)), to_numpy(std::move(flags))};
 }
 
-py::tuple explain(const EntityStore& store, const Model& model, const CArray<std::uint64_t>& keys,
-                  std::int64_t top) {
+StreamScored update_scored(EntityStore& store, const Model& model,
+                           const CArray<std::uint64_t>& entity, const CArray<std::int32_t>& code,
+                           const std::optional<CArray<std::int64_t>>& time,
+                           const std::optional<CArray<std::uint64_t>>& item,
+                           const std::optional<CArray<std::uint8_t>>& item_present,
+                           const std::optional<CArray<double>>& value) {
+  StreamApplied applied = update(store, entity, code, time, item, item_present, value);
+  StreamScores scores = score(store, model, applied.touched.cast<CArray<std::uint64_t>>());
+  return {std::move(applied), std::move(scores)};
+}
+
+StreamExplanation explain(const EntityStore& store, const Model& model,
+                          const CArray<std::uint64_t>& keys, std::int64_t top) {
   const std::int64_t n = keys.size();
   if (top < 1 || top > model.n_features()) {
     throw std::invalid_argument("top must be in [1, " + std::to_string(model.n_features()) + "]");
@@ -253,8 +276,8 @@ py::tuple explain(const EntityStore& store, const Model& model, const CArray<std
     stream::explain_entities(store, model, keys.data(), n, top, columns.data(), typical.data(),
                              found.data());
   }
-  return py::make_tuple(to_numpy_2d(std::move(columns), n, top),
-                        to_numpy_2d(std::move(typical), n, top), to_numpy(std::move(found)));
+  return {to_numpy_2d(std::move(columns), n, top), to_numpy_2d(std::move(typical), n, top),
+          to_numpy(std::move(found))};
 }
 
 // One event into the store, as EntityStore::update_one. The event itself is kept under
@@ -593,6 +616,29 @@ void register_stream(py::module_& m) {
         "str).");
   m.def("stream_hash_id", &hash_id, py::arg("id"),
         "pandas.util.hash_array's key of one int or str id, as the stream keys ids.");
+  py::class_<StreamApplied>(m, "StreamApplied", "What StreamEntityStore.update applied.")
+      .def_readonly("status", &StreamApplied::status)
+      .def_readonly("touched", &StreamApplied::touched)
+      .def_readonly("first_rows", &StreamApplied::first_rows);
+  py::class_<StreamScores>(m, "StreamScores", "Entities' scores as they stand in the store.")
+      .def_readonly("score", &StreamScores::score)
+      .def_readonly("length", &StreamScores::length)
+      .def_readonly("flags", &StreamScores::flags);
+  py::class_<StreamScored>(m, "StreamScored",
+                           "What StreamEntityStore.update_scored applied, and the touched "
+                           "entities' scores.")
+      .def_readonly("applied", &StreamScored::applied)
+      .def_readonly("scores", &StreamScored::scores);
+  py::class_<StreamFeatures>(m, "StreamFeatures", "Entities' feature rows in the store.")
+      .def_readonly("rows", &StreamFeatures::rows)
+      .def_readonly("length", &StreamFeatures::length)
+      .def_readonly("found", &StreamFeatures::found)
+      .def_readonly("approximate", &StreamFeatures::approximate);
+  py::class_<StreamExplanation>(m, "StreamExplanation",
+                                "The features that stand out most in entities' rows.")
+      .def_readonly("columns", &StreamExplanation::columns)
+      .def_readonly("typical", &StreamExplanation::typical)
+      .def_readonly("found", &StreamExplanation::found);
   py::class_<EntityStore>(m, "StreamEntityStore",
                           "Per-entity running state of a live stream (oddseq.stream).")
       .def(py::init(&make_store), py::arg("column_of_code"), py::arg("n_columns"),

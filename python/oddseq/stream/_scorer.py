@@ -599,20 +599,27 @@ class StreamScorer:
         self.n_invalid_ += n_invalid
         if self._model is not None:
             # State, features and scores in one C++ pass over the batch.
-            status, touched, first, score, length, flags = self._store.update_scored(
-                self._model, *arrays
-            )
+            scored = self._store.update_scored(self._model, *arrays)
+            applied = scored.applied
+            score, length, flags = scored.scores.score, scored.scores.length, scored.scores.flags
         else:
-            status, touched, first = self._store.update(*arrays)
-            score, length, flags = self._score_python(touched)
-        n_dropped = int(np.count_nonzero(status == 2))
+            applied = self._store.update(*arrays)
+            score, length, flags = self._score_python(applied.touched)
+        n_dropped = int(np.count_nonzero(applied.status == 2))
         # Each touched entity's id as its first row of the batch gave it.
-        scores, alerts = self._frames(touched, entity_ids[first], score, length, flags)
+        scores, alerts = self._frames(
+            applied.touched, entity_ids[applied.first_rows], score, length, flags
+        )
         return StreamUpdate(scores, alerts, n_late_dropped=n_dropped, n_invalid=n_invalid)
 
     def _raw(self, keys):
-        rows, lengths, found, approximate = self._store.features(keys, self._n_columns)
-        return rows[:, self._columns], lengths, found.astype(bool), approximate.astype(bool)
+        got = self._store.features(keys, self._n_columns)
+        return (
+            got.rows[:, self._columns],
+            got.length,
+            got.found.astype(bool),
+            got.approximate.astype(bool),
+        )
 
     def features(self, entity_ids) -> pd.DataFrame:
         """The current features of these entities (the pipeline's encoder columns),
@@ -930,7 +937,8 @@ class StreamScorer:
         raw, lengths, _, _ = self._raw(keys)
         if self._model is None:
             return self._reasons(self.pipeline._scaled(raw, lengths), raw)
-        columns, typical, _ = self._store.explain(self._model, keys, ALERT_FEATURES)
+        explanation = self._store.explain(self._model, keys, ALERT_FEATURES)
+        columns, typical = explanation.columns, explanation.typical
         rows = np.repeat(np.arange(len(keys)), columns.shape[1])
         return alert_reasons_at(self.pipeline, rows, columns.ravel(), typical.ravel(), raw)
 
