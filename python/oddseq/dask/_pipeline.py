@@ -111,9 +111,8 @@ def _count_partitions(persisted, description: str) -> None:
 # ------------------------------------------------------------ 1. inspecting the input
 
 
-def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool):
-    """Check one input partition (columns present, entity ids present) and sample its
-    entity ids."""
+def _refuse_missing_columns(part: pd.DataFrame, columns, index) -> None:
+    """Input partition ``index`` must have every column the call names."""
     missing = [c for c in columns if c not in part.columns]
     if missing:
         raise ValueError(
@@ -121,6 +120,12 @@ def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool)
             "every file must have the same columns: fix or leave out that file, or rename "
             "its columns before reading (dd.read_parquet/read_csv(..., columns=...))"
         )
+
+
+def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool):
+    """Check one input partition (columns present, entity ids present) and sample its
+    entity ids."""
+    _refuse_missing_columns(part, columns, index)
     ids = part[entity]
     if ids.isna().any():
         if not dropna:
@@ -155,13 +160,7 @@ def _check_input(part: pd.DataFrame, columns, kinds, partition_info=None):
     """An input partition as the shuffle reads it, refused when a column is missing or
     of another kind than the DataFrame declares (int/float/str/datetime)."""
     index = "?" if partition_info is None else partition_info["number"]
-    missing = [c for c in columns if c not in part.columns]
-    if missing:
-        raise ValueError(
-            f"input partition {index} has no column(s) {missing} (it has {list(part.columns)}); "
-            "every file must have the same columns: fix or leave out that file, or rename "
-            "its columns before reading (dd.read_parquet/read_csv(..., columns=...))"
-        )
+    _refuse_missing_columns(part, columns, index)
     for c in columns:
         kind = _kind(str(part[c].dtype))
         if kind != kinds[c] and len(part):
