@@ -224,14 +224,33 @@ def _first_column(state):
     return [state["x"]]
 
 
+def _assert_partitions_fit_as(expected, X, cuts, random_state):
+    """oddseq.dask's K-means over X cut into partitions at ``cuts`` gives ``expected``'s
+    centres, labels and iterations bit for bit."""
+    from oddseq.dask._pipeline import _fit_kmeans, _Rows
+    from oddseq.detect import KMeansDetector
+
+    states = [{"X": part} for part in np.split(X, cuts)]
+    with dask.config.set(scheduler="sync"):
+        rows = _Rows(states, [len(s["X"]) for s in states])
+        got = _fit_kmeans(
+            rows,
+            KMeansDetector(n_clusters=8, random_state=random_state),
+            float(np.mean(np.var(X, 0))),
+            np.abs(X).max(axis=0).astype(np.float64),
+            1,
+        )
+    np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
+    np.testing.assert_array_equal(got.labels_, expected.labels_)
+    assert got.n_iter_ == expected.n_iter_
+
+
 @pytest.mark.parametrize("shape", ["blobs", "few distinct rows", "one column"])
 def test_kmeans_over_partitions_equals_kmeans(shape):
     """The K-means++ draws and the Lloyd passes over partitions give the single-machine
     KMeans's centres, labels and iterations, also where centres coincide and clusters
     run empty (fewer distinct rows than clusters)."""
     from oddseq.cluster import KMeans
-    from oddseq.dask._pipeline import _fit_kmeans, _Rows
-    from oddseq.detect import KMeansDetector
     from oddseq.exceptions import ConvergenceWarning
 
     rng = np.random.default_rng(7)
@@ -245,20 +264,7 @@ def test_kmeans_over_partitions_equals_kmeans(shape):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # duplicate centres
         expected = KMeans(n_clusters=8, random_state=0, algorithm="lloyd").fit(X)
-    cuts = [len(X) // 3, len(X) // 2]
-    states = [{"X": part} for part in np.split(X, cuts)]
-    with dask.config.set(scheduler="sync"):
-        rows = _Rows(states, [len(s["X"]) for s in states])
-        got = _fit_kmeans(
-            rows,
-            KMeansDetector(n_clusters=8, random_state=0),
-            float(np.mean(np.var(X, 0))),
-            np.abs(X).max(axis=0).astype(np.float64),
-            1,
-        )
-    np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
-    np.testing.assert_array_equal(got.labels_, expected.labels_)
-    assert got.n_iter_ == expected.n_iter_
+    _assert_partitions_fit_as(expected, X, [len(X) // 3, len(X) // 2], random_state=0)
 
 
 def test_kmeans_over_partitions_equals_hamerly_at_near_ties():
@@ -269,25 +275,11 @@ def test_kmeans_over_partitions_equals_hamerly_at_near_ties():
     near-ties by its expansion; at a million entities the per-partition double sums
     rounded a centre apart from kmeans_fit's incremental ones)."""
     from oddseq.cluster import KMeans
-    from oddseq.dask._pipeline import _fit_kmeans, _Rows
-    from oddseq.detect import KMeansDetector
 
     rng = np.random.default_rng(4)
     X = (rng.standard_t(3, size=(60_000, 12)) * rng.uniform(0.1, 3, 12)).astype(np.float32)
     expected = KMeans(n_clusters=8, random_state=4).fit(X)
-    states = [{"X": part} for part in np.split(X, [7_000, 31_000, 31_001, 52_000])]
-    with dask.config.set(scheduler="sync"):
-        rows = _Rows(states, [len(s["X"]) for s in states])
-        got = _fit_kmeans(
-            rows,
-            KMeansDetector(n_clusters=8, random_state=4),
-            float(np.mean(np.var(X, 0))),
-            np.abs(X).max(axis=0).astype(np.float64),
-            1,
-        )
-    np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
-    np.testing.assert_array_equal(got.labels_, expected.labels_)
-    assert got.n_iter_ == expected.n_iter_
+    _assert_partitions_fit_as(expected, X, [7_000, 31_000, 31_001, 52_000], random_state=4)
 
 
 def test_progress_counts_the_partitions_done(client, capfd):
