@@ -117,23 +117,27 @@ class _Catalog:
 
 
 class _Log:
-    """Collects events as arrays of (user, item index, behavior, timestamp)."""
+    """Collects events as arrays of (user, item index, behavior, timestamp, anomalous),
+    where ``anomalous`` marks the events of an anomalous phase (not the normal life
+    that harder anomalies also live)."""
 
     def __init__(self):
         self.parts: list[tuple[np.ndarray, ...]] = []
 
-    def add(self, user, item, behavior, ts):
+    def add(self, user, item, behavior, ts, *, anomalous: bool):
+        user = np.asarray(user, np.int64)
         self.parts.append(
             (
-                np.asarray(user, np.int64),
+                user,
                 np.asarray(item, np.int64),
                 np.asarray(behavior, np.int8),
                 np.asarray(ts, np.int64),
+                np.full(user.size, anomalous),
             )
         )
 
     def arrays(self):
-        return [np.concatenate([p[i] for p in self.parts]) for i in range(4)]
+        return [np.concatenate([p[i] for p in self.parts]) for i in range(5)]
 
 
 def _session_starts(rng, n: int, t0: int, n_days: float, hourly=_HOURLY) -> np.ndarray:
@@ -212,7 +216,7 @@ def _add_rings(rng, catalog, log, kind_of_user, favourites, n_rings, t0, n_days)
             target = targets[k % targets.size]
             item[last | second_last] = target
             behavior[last] = _BUY
-            log.add(u, item, behavior, ts)
+            log.add(u, item, behavior, ts, anomalous=True)
 
 
 def make_ecommerce(
@@ -268,6 +272,11 @@ def make_ecommerce(
             time-ordered; behavior is categorical (pv, cart, fav, buy), timestamp unix s.
         labels : Series of 0/1 indexed by user_id (1 = anomalous).
         kinds : Series of str indexed by user_id ("normal" or an anomaly kind).
+        onsets : Series of int indexed by the anomalous users' user_id: the timestamp
+            of each one's first anomalous event (later than its first event where a
+            normal history comes first: account takeovers, ring members, and at harder
+            difficulties anomalies that also live a normal life). For measuring how
+            soon a detector that reads events as they come catches each anomaly.
 
     Examples
     --------
@@ -329,7 +338,7 @@ def make_ecommerce(
             np.where(draw < cum[:, 2], _FAV, np.where(draw < cum[:, 3], _BUY, _PV)),
         ).astype(np.int8)
         item, behavior = _browse(rng, catalog, u, pos, favourites, behavior)
-        log.add(u, item, behavior, ts)
+        log.add(u, item, behavior, ts, anomalous=False)
 
     normal_users = np.flatnonzero(kind_of_user == "normal")
     normal_sessions(normal_users)
@@ -358,7 +367,7 @@ def make_ecommerce(
         item = np.where(tail, catalog.tail_item(rng, category), catalog.popular_item(rng, category))
         behavior = np.where(rng.random(u.size) < 0.01 * (1 - t), _CART, _PV)
         behavior[pos == 0] = _PV
-        log.add(u, item, behavior, ts)
+        log.add(u, item, behavior, ts, anomalous=True)
 
     # click_farm: groups act together on one shop's few items, at shared times.
     users = users_of("click_farm")
@@ -385,7 +394,7 @@ def make_ecommerce(
             behavior[second_last & (rng.random(u.size) < 0.7)] = _CART
             cover = (behavior == _PV) & (pos > 0) & (rng.random(u.size) < 0.5 * (1 - t))
             item[cover] = catalog.popular_item(rng, np.full(int(cover.sum()), shop_category))
-            log.add(u, item, behavior, ts)
+            log.add(u, item, behavior, ts, anomalous=True)
 
     # card_testing: one or two bursts of purchases of many cheap, different items.
     users = users_of("card_testing")
@@ -399,7 +408,7 @@ def make_ecommerce(
         item = cheap[rng.integers(0, cheap.size, u.size)]
         buy_share = 0.1 + 0.8 * t
         behavior = np.where(rng.random(u.size) < buy_share, _BUY, _PV).astype(np.int8)
-        log.add(u, item, behavior, ts)
+        log.add(u, item, behavior, ts, anomalous=True)
 
     # scalper: refresh storms on scarce expensive items at shared release times.
     users = users_of("scalper")
@@ -417,7 +426,7 @@ def make_ecommerce(
             draw < 0.08 + 0.12 * t, _BUY, np.where(draw < 0.2 + 0.15 * t, _CART, _PV)
         ).astype(np.int8)
         behavior[pos == 0] = _PV
-        log.add(u, item, behavior, ts)
+        log.add(u, item, behavior, ts, anomalous=True)
 
     # account_takeover: a normal first part, then night bursts in new categories.
     users = users_of("account_takeover")
@@ -438,7 +447,7 @@ def make_ecommerce(
         item = pricey[rng.integers(0, pricey.size, u.size)]
         behavior = np.where(rng.random(u.size) < 0.1 + 0.35 * t, _BUY, _PV).astype(np.int8)
         behavior[pos == 0] = _PV
-        log.add(u, item, behavior, ts)
+        log.add(u, item, behavior, ts, anomalous=True)
 
     # fake_engagement: favourites and carts on promoted items, never a purchase.
     users = users_of("fake_engagement")
@@ -456,7 +465,7 @@ def make_ecommerce(
         behavior = np.where(
             draw < 0.15 + 0.45 * t, _FAV, np.where(draw < 0.25 + 0.5 * t, _CART, _PV)
         ).astype(np.int8)
-        log.add(u, item, behavior, ts)
+        log.add(u, item, behavior, ts, anomalous=True)
 
     if rings:
         # A stream of their own (from a copy of rng, which is left as it was), so the
@@ -464,9 +473,9 @@ def make_ecommerce(
         ring_rng = np.random.default_rng([int(copy.deepcopy(rng).integers(2**62)), 15])
         _add_rings(ring_rng, catalog, log, kind_of_user, favourites, rings, t0, n_days)
 
-    user, item, behavior, ts = log.arrays()
+    user, item, behavior, ts, odd = log.arrays()
     order = np.argsort(ts, kind="stable")
-    user, item, behavior, ts = user[order], item[order], behavior[order], ts[order]
+    user, item, behavior, ts, odd = user[order], item[order], behavior[order], ts[order], odd[order]
     user_ids = np.sort(rng.choice(10 * n_users + 10, n_users, replace=False) + 1)
     user_ids = rng.permutation(user_ids)
     events = pd.DataFrame(
@@ -482,5 +491,11 @@ def make_ecommerce(
     index = pd.Index(user_ids, name="user_id")
     labels = pd.Series((kind_of_user != "normal").astype(np.int64), index=index, name="label")
     kinds = pd.Series(kind_of_user.astype(str), index=index, name="kind")
+    # The first event of each anomalous user's anomalous phase (ts is sorted, so the
+    # first occurrence per user is the earliest).
+    odd_users, first_odd = np.unique(user[odd], return_index=True)
+    onsets = pd.Series(
+        ts[odd][first_odd], index=pd.Index(user_ids[odd_users], name="user_id"), name="onset"
+    ).sort_index()
     # Users with no events at all cannot be scored; every user here has at least one.
-    return Bunch(events=events, labels=labels.sort_index(), kinds=kinds.sort_index())
+    return Bunch(events=events, labels=labels.sort_index(), kinds=kinds.sort_index(), onsets=onsets)

@@ -41,6 +41,27 @@ def test_make_ecommerce_is_realistic_and_deterministic():
     assert hours.between(19, 22).mean() > 2 * hours.between(2, 5).mean()  # evening peak
 
 
+def test_make_ecommerce_onsets_mark_each_anomalys_first_odd_event():
+    d = make_ecommerce(n_users=3000, anomaly_rate=0.05, difficulty="hard", rings=2, random_state=3)
+    anomalous = d.labels.index[d.labels == 1]
+    assert d.onsets.index.equals(pd.Index(np.sort(anomalous), name="user_id"))
+    first = d.events.groupby("user_id")["timestamp"].min()
+    onset = d.onsets
+    # every onset is one of the user's own event times
+    at = d.events.merge(onset.rename("onset").reset_index(), on="user_id")
+    assert at.loc[at["timestamp"] == at["onset"], "user_id"].nunique() == onset.size
+    kinds = d.kinds[onset.index]
+    # a takeover starts after a normal history; ring members live normal lives around it
+    assert (
+        onset[kinds == "account_takeover"] > first[onset.index][kinds == "account_takeover"]
+    ).all()
+    assert (onset[kinds == "ring"] > first[onset.index][kinds == "ring"]).any()
+    easy = make_ecommerce(n_users=2000, anomaly_rate=0.05, difficulty="easy", random_state=3)
+    crawlers = easy.kinds.index[easy.kinds == "crawler"]
+    first_easy = easy.events.groupby("user_id")["timestamp"].min()
+    assert (easy.onsets[crawlers] == first_easy[crawlers]).all()  # odd from the start
+
+
 def test_difficulty_moves_anomalies_towards_normal():
     def crawler_rate(difficulty):
         d = make_ecommerce(n_users=2000, anomaly_rate=0.06, difficulty=difficulty, random_state=0)
