@@ -46,11 +46,13 @@ def replay(log: pd.DataFrame, copies: int) -> pd.DataFrame:
     return out.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
 
-def how_soon(pipe, log: pd.DataFrame, labels, calibrate: bool = False) -> dict:
+def how_soon(pipe, log: pd.DataFrame, labels, onsets, kinds, calibrate: bool = False) -> dict:
     """The first copy replayed in batches of 100 events: for each planted anomaly, how
-    many of its events had arrived when its first alert came, and the share of normal
-    users that crossed the threshold at some moment; ``calibrate``: with the threshold
-    StreamScorer.calibrate sets on the same log."""
+    many of its events from its first anomalous one on (``onsets``) had arrived when
+    its first alert came (alerts during the normal history before the onset are
+    counted apart), by kind, and the share of normal users that crossed the threshold
+    at some moment; ``calibrate``: with the threshold StreamScorer.calibrate sets on
+    the same log."""
     early = StreamScorer(pipe, **ROLES)
     ordered = log.sort_values("timestamp", kind="stable")
     out = {}
@@ -65,15 +67,88 @@ def how_soon(pipe, log: pd.DataFrame, labels, calibrate: bool = False) -> dict:
             alerted_at.setdefault(user, int(result.scores.at[user, "length"]))
     at_alert = pd.Series(alerted_at, dtype=float).reindex(labels.index)
     anomalous = labels.to_numpy() == 1
-    caught = at_alert[anomalous].dropna()
+    # events each anomaly had before its anomalous phase began
+    before = (
+        ordered[ordered["timestamp"] < ordered["user_id"].map(onsets)]
+        .groupby("user_id")
+        .size()
+        .reindex(onsets.index, fill_value=0)
+    )
+    since_onset = (at_alert[onsets.index] - before).dropna()
+    early_alerts = since_onset[since_onset <= 0]
+    caught = since_onset[since_onset > 0]
+
+    def quantiles(values):
+        return {str(q): float(values.quantile(q)) for q in (0.1, 0.5, 0.9)} if len(values) else {}
+
     out.update(
         share_of_anomalies_alerted=float(len(caught) / anomalous.sum()),
+        share_of_anomalies_alerted_before_onset=float(len(early_alerts) / anomalous.sum()),
         share_of_normal_users_alerted=float(at_alert[~anomalous].notna().mean()),
-        events_to_first_alert_quantiles={str(q): float(caught.quantile(q)) for q in (0.1, 0.5, 0.9)}
-        if len(caught)
-        else {},
+        events_since_onset_at_first_alert=quantiles(caught),
+        by_kind={
+            kind: dict(
+                alerted=f"{int((kinds[caught.index] == kind).sum())}/{int((kinds == kind).sum())}",
+                **quantiles(caught[kinds[caught.index] == kind]),
+            )
+            for kind in sorted(kinds[onsets.index].unique())
+        },
     )
     return out
+
+
+def refit_while_scoring(pipe, stream: pd.DataFrame, window: pd.DataFrame) -> dict:
+    """The stream through ``update`` in batches of 10,000 twice on fresh scorers: once
+    alone, once with ``refit(window)`` started in the background before the first
+    batch. The refit's seconds (its call, then from the call to the first batch that
+    found it done), the batches' times while it ran against the same batches without
+    it, and the batch at which the new model took over."""
+
+    def run(with_refit: bool):
+        live = StreamScorer(pipe, **ROLES)
+        started = time.perf_counter()
+        future = live.refit(window) if with_refit else None
+        call_seconds = time.perf_counter() - started
+        fitted_at = None
+        times, took_over = [], None
+        for k, at in enumerate(range(0, len(stream), 10_000)):
+            t = time.perf_counter()
+            live.update(stream.iloc[at : at + 10_000])
+            times.append(time.perf_counter() - t)
+            if future is not None and fitted_at is None and future.done():
+                fitted_at = time.perf_counter() - started
+            if with_refit and took_over is None and live.threshold_history_:
+                took_over = k
+        if future is not None:
+            future.result()
+        return np.asarray(times), call_seconds, fitted_at, took_over, live.threshold_history_
+
+    alone, _, _, _, _ = run(False)
+    during, call_seconds, fitted_at, took_over, history = run(True)
+    if took_over is None:
+        raise RuntimeError("the refit did not finish within the stream; replay more copies")
+    ms = 1e3
+    return dict(
+        events=len(stream),
+        window_events=len(window),
+        # the window's sequences are built in the caller's thread (bad input raises
+        # there); the fit runs in the background
+        refit_call_seconds=call_seconds,
+        refit_seconds=fitted_at,
+        took_over_at_batch=took_over,
+        batches_during_refit=took_over,
+        batch_ms_alone={
+            "median": float(np.median(alone[:took_over]) * ms),
+            "max": float(alone[:took_over].max() * ms),
+        },
+        batch_ms_during_refit={
+            "median": float(np.median(during[:took_over]) * ms),
+            "max": float(during[:took_over].max() * ms),
+        },
+        events_per_s_alone=float(10_000 * took_over / alone[:took_over].sum()),
+        events_per_s_during_refit=float(10_000 * took_over / during[:took_over].sum()),
+        threshold_change={k: history[0][k] for k in ("previous", "threshold", "n_fitted")},
+    )
 
 
 def per_event_features(events: pd.DataFrame):
@@ -327,6 +402,13 @@ def main() -> None:
         "--only-soon", action="store_true", help="how soon alerts come, fitted and calibrated"
     )
     parser.add_argument("--river", type=int, default=20000, help="events fed to River")
+    parser.add_argument(
+        "--only-refit",
+        type=int,
+        default=0,
+        metavar="COPIES",
+        help="scoring while refit() runs in the background, over this many copies",
+    )
     parser.add_argument("--out", default="benchmarks/results/stream.json")
     args = parser.parse_args()
 
@@ -345,12 +427,18 @@ def main() -> None:
         for rate in args.cli_rates:
             print("cli:", cli_latency(pipe, log, rate, args.cli_seconds, args.cli_format))
         return
+    if args.only_refit:
+        print(json.dumps(refit_while_scoring(pipe, replay(log, args.only_refit), log), indent=1))
+        return
     stream = replay(log, args.copies)
     n = len(stream)
     rows = []
     if args.only_soon:
-        print("fitted:", how_soon(pipe, log, labels))
-        print("calibrated:", how_soon(pipe, log, labels, calibrate=True))
+        print("fitted:", how_soon(pipe, log, labels, data["onsets"], data["kinds"]))
+        print(
+            "calibrated:",
+            how_soon(pipe, log, labels, data["onsets"], data["kinds"], calibrate=True),
+        )
         return
     if args.only_pysad:
         peer_rows, peer = pysad_peers(stream, log, labels, args.pysad)
@@ -485,8 +573,10 @@ def main() -> None:
     )
 
     # 4b. How soon, with the fitted threshold and one calibrated for the stream.
-    quality.update(how_soon(pipe, log, labels))
-    quality["calibrated"] = how_soon(pipe, log, labels, calibrate=True)
+    quality.update(how_soon(pipe, log, labels, data["onsets"], data["kinds"]))
+    quality["calibrated"] = how_soon(
+        pipe, log, labels, data["onsets"], data["kinds"], calibrate=True
+    )
 
     # 5. River's HalfSpaceTrees on per-entity features updated per event (counts per
     #    type, length, mean gap), score_one + learn_one on each event.
