@@ -301,21 +301,27 @@ def test_default_partitions_cap_the_events_of_each():
     assert _default_partitions(big) == 4  # 3 x PARTITION_EVENTS + 1 events: 4 parts
 
 
-def test_large_input_partitions_are_cut_before_the_shuffle(
-    client, log, single, tmp_path, monkeypatch
-):
-    """Input partitions of more than INPUT_EVENTS events are cut before the shuffle (a
-    worker's peak is the shuffle's transfer of whole input partitions); the output
-    partitions and the table stay what they were."""
-    from oddseq.dask import _pipeline
+def test_the_shuffle_keeps_the_input_order_of_equal_times(client, log, tmp_path):
+    """Times cut to 10 s tie about 7% of the events with the one before (of another
+    type in 1.4%): the sequences keep tied events in the order the files hold them
+    (from_events is stable), so the shuffle must bring each user's events together in
+    the files' order, as the single-machine call reads them."""
+    coarse = log.copy()
+    coarse["timestamp"] = coarse["timestamp"] // 10 * 10
+    expected = oddseq.detect_anomalies(coarse, **COLUMNS, groups=False)
+    ddf = dd.read_parquet(str(_files(coarse, tmp_path / "pq", 3)))
+    assert_same_table(detect_anomalies(ddf, **COLUMNS, npartitions=5), expected)
 
-    monkeypatch.setattr(_pipeline, "INPUT_EVENTS", len(log) // 7)
-    assert _pipeline._input_splits([{"rows": len(log) // 2}, {"rows": 10}]) == 4
-    assert _pipeline._input_splits([{"rows": 5}]) == 1
-    ddf = dd.read_parquet(str(_files(log, tmp_path / "pq", 2)))
-    table = detect_anomalies(ddf, **COLUMNS)
-    assert table.npartitions == 2  # as many as the input has, not as its pieces
-    assert_same_table(table, single)
+
+def test_shuffle_destinations_are_ranges_of_sorted_ids():
+    from oddseq.dask._pipeline import _destinations
+
+    ids = pd.Series([-5, 0, 3, 9, 10, 11, 20, 99, 3])
+    got = _destinations(ids, (0, 10, 20, 30))
+    # Below the first division: the first partition; from the last start on: the last.
+    assert got.tolist() == [0, 0, 0, 0, 1, 1, 2, 2, 0]
+    words = pd.Series(["b", "a", "zz", "m", "k"])
+    assert _destinations(words, ("b", "k", "z")).tolist() == [0, 0, 1, 1, 1]
 
 
 def test_fitted_state_travels_outside_the_graph(client, log, tmp_path):

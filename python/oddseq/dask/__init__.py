@@ -8,11 +8,16 @@ worker. Install with ``pip install "oddseq[dask]"``.
 How it works (each step one pass of small tasks over the partitions; what travels to
 the client is a few kilobytes per step, plus the per-entity score vector):
 
-1. **Shuffle by entity.** One pass reads each input partition, checks its columns and
-   dtypes, and samples its entity ids; the samples give the divisions, and Dask's own
-   shuffle (``set_index`` on the entity) moves each entity's events into one
-   partition. The partitions are ranges of sorted entity ids, so concatenated they hold
-   the entities in the order the single-machine call holds them, which lets the
+1. **Shuffle by entity.** One pass reads each input partition (the columns the call
+   names), checks its columns and dtypes, samples its entity ids and keeps it in the
+   workers' memory; the samples give the divisions. Each input partition is then cut
+   into one piece per range of entity ids, and each range's pieces are concatenated
+   in the input's order (an entity's events at equal times keep the order the
+   single-machine call reads them in). The pieces stay in memory, about 25 bytes an
+   event for four columns, spread over the workers (Dask's p2p shuffle writes them to
+   disk and sorts each partition by entity again, which ``Sequences.from_events``
+   does anyway). The partitions are ranges of sorted entity ids, so concatenated they
+   hold the entities in the order the single-machine call holds them, which lets the
    order-dependent step (the K-means++ draws) pick the same rows.
 2. **Per partition:** :meth:`Sequences.from_events` and the pipeline's encoders (C++),
    kept in the workers' memory.

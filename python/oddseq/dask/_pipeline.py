@@ -38,8 +38,10 @@ __all__ = ["DASK_METHODS", "detect_anomalies"]
 
 #: The methods oddseq.dask fits over partitions: the default ensemble and its members.
 DASK_METHODS = ("auto", "kmeans", "pca", "robust_z")
-# Entity ids sampled per input partition to place the divisions of the shuffle.
+# Entity ids sampled per input partition to place the divisions of the shuffle, from
+# a strided subsample of _SUBSAMPLE times as many.
 _SAMPLES_PER_PARTITION = 256
+_SUBSAMPLE = 16
 
 
 @cache
@@ -135,7 +137,11 @@ def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool)
             )
         ids = ids.dropna()
     dtypes = {c: str(part[c].dtype) for c in columns}
-    values = np.sort(ids.to_numpy(dtype=object if ids.dtype == object else None))
+    values = ids.to_numpy(dtype=object if ids.dtype == object else None)
+    # The sample only balances the shuffled partitions (ids outside its range go to the
+    # first or last one): a strided subsample is sorted, not the whole column.
+    stride = values.size // (_SUBSAMPLE * _SAMPLES_PER_PARTITION)
+    values = np.sort(values[::stride] if stride > 1 else values)
     if values.size > _SAMPLES_PER_PARTITION:
         values = values[np.linspace(0, values.size - 1, _SAMPLES_PER_PARTITION).astype(np.int64)]
     return {"index": index, "rows": len(part), "sample": values, "dtypes": dtypes}
@@ -156,10 +162,9 @@ def _name_the_unreadable(tasks, start: int = 0):
             ) from exc
 
 
-def _check_input(part: pd.DataFrame, columns, kinds, partition_info=None):
-    """An input partition as the shuffle reads it, refused when a column is missing or
-    of another kind than the DataFrame declares (int/float/str/datetime)."""
-    index = "?" if partition_info is None else partition_info["number"]
+def _check_input(part: pd.DataFrame, columns, kinds, index):
+    """Input partition ``index``, refused when a column is missing or of another kind
+    than the DataFrame declares (int/float/str/datetime)."""
     _refuse_missing_columns(part, columns, index)
     for c in columns:
         kind = _kind(str(part[c].dtype))
@@ -171,6 +176,25 @@ def _check_input(part: pd.DataFrame, columns, kinds, partition_info=None):
                 "the call)"
             )
     return part
+
+
+# How the refusals that name their partition begin (_read, _build).
+_NAMED = ("input partition", "column ", "partition ")
+
+
+def _read(part: pd.DataFrame, index: int, columns, kinds, entity: str, dropna: bool):
+    """Input partition ``index`` read whole (the columns the call names) and checked,
+    with its report (``_inspect``: rows, dtypes, a sample of its entity ids). It stays
+    in the worker's memory until the shuffle has cut it up: the files are read once."""
+    _check_input(part, columns, kinds, index)
+    report = _inspect(part, index, columns, entity, dropna)
+    if dropna and report["rows"] and part[entity].hasnans:
+        part = part.dropna(subset=[entity])
+    return part.reset_index(drop=True), report
+
+
+def _report(read):
+    return read[1]
 
 
 def _explain_input_failure(ddf, columns, entity, dropna):
@@ -229,19 +253,6 @@ def _kind(dtype: str) -> str:
 PARTITION_EVENTS = 4_000_000
 
 
-# An input partition's most events sent through the shuffle at once. A worker's peak
-# is the shuffle's transfer, which holds each input partition it splits up with the
-# pieces made of it (measured at 30 M events in 8 files: 1.65-1.69 GB per worker, and
-# 0.87-0.95 GB with the files cut into 4), so larger input partitions are cut first.
-INPUT_EVENTS = 1_000_000
-
-
-def _input_splits(reports) -> int:
-    """Pieces each input partition is cut into before the shuffle, so that none holds
-    more than INPUT_EVENTS events (dask cuts every partition into as many)."""
-    return max(1, -(-max(r["rows"] for r in reports) // INPUT_EVENTS))
-
-
 def _default_partitions(reports) -> int:
     """As many partitions as the input has, more when they would exceed
     PARTITION_EVENTS events each."""
@@ -282,12 +293,37 @@ def _divisions(reports, n_out: int):
     return tuple(v.item() if hasattr(v, "item") else v for v in divisions)
 
 
+def _destinations(ids: pd.Series, divisions) -> np.ndarray:
+    """The shuffled partition of each entity id: j where divisions[j] <= id <
+    divisions[j + 1]; ids below the first division go to the first partition and ids
+    from the last one on to the last, so the partitions stay ranges of sorted ids."""
+    n_out = len(divisions) - 1
+    where = pd.Index(list(divisions[:-1])).searchsorted(ids.to_numpy(), side="right") - 1
+    return np.clip(where, 0, n_out - 1).astype(np.int16 if n_out < 2**15 else np.int32)
+
+
+def _split(read, divisions, entity: str) -> list:
+    """An input partition cut into one piece per shuffled partition, each piece's rows
+    in their input order (so an entity's events at equal times keep the order the
+    single-machine call reads them in). The shuffle is this and ``_build``'s
+    concatenation, with the pieces held in the workers' memory: Dask's p2p shuffle
+    writes them to disk and sorts each partition by the entity again, which
+    ``Sequences.from_events`` does anyway."""
+    part = read[0]
+    n_out = len(divisions) - 1
+    dest = _destinations(part[entity], divisions)
+    order = np.argsort(dest, kind="stable")  # a radix sort of the small codes
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(dest, minlength=n_out))])
+    return [part.take(order[a:b]).reset_index(drop=True) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 # ----------------------------------------------------------- 2. sequences per partition
 
 
-def _build(part: pd.DataFrame, index: int, entity: str, options: dict, limit, pipeline):
-    """One shuffled partition: its Sequences (the entities with at least min_events)."""
-    part = part.reset_index()
+def _build(pieces: list, index: int, entity: str, options: dict, limit, pipeline):
+    """One shuffled partition, from its pieces of every input partition (in the input's
+    order): its Sequences (the entities with at least min_events)."""
+    part = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
     state = {"index": index, "n": 0, "seqs": None, "events": len(part)}
     if len(part) == 0:
         return state
@@ -1079,50 +1115,46 @@ def detect_anomalies(
     )
     threads = resolve_threads(None)
 
-    with step(f"checking {ddf.npartitions} partitions", enabled=progress):
-        # Only the entity column is read here (Parquet reads no other); the other
-        # columns are checked as the shuffle reads them (_check_input), and a failure
-        # there is traced to its partition then (_explain_input_failure).
+    source = ddf[columns]  # only the columns the call reads are read and shuffled
+    kinds = {c: _kind(str(source.dtypes[c])) for c in columns}
+    with step(f"reading and checking {ddf.npartitions} partitions", enabled=progress):
+        # Each input partition is read once, whole, checked and sampled, and kept in
+        # the workers' memory for the shuffle.
         tasks = [
-            _delayed(_inspect)(part, i, [entity], entity, dropna)
-            for i, part in enumerate(ddf[[entity]].to_delayed())
+            _delayed(_read)(part, i, columns, kinds, entity, dropna)
+            for i, part in enumerate(source.to_delayed())
         ]
         try:
-            reports = _compute(tasks)
+            inputs = _persist(tasks)
+            reports = _compute([_delayed(_report)(r) for r in inputs])
         except Exception as exc:
-            if isinstance(exc, ValueError) and str(exc).startswith("input partition"):
+            if isinstance(exc, ValueError) and str(exc).startswith(_NAMED):
                 raise
-            _name_the_unreadable(tasks)
+            _name_the_unreadable([_delayed(_report)(t) for t in tasks])
             raise
-        _check_dtypes(reports, [entity])
-        if dropna:
-            ddf = ddf.dropna(subset=[entity])
+        _check_dtypes(reports, columns)
         divisions = _divisions(reports, npartitions or _default_partitions(reports))
     with step(
         f"shuffling {sum(r['rows'] for r in reports):,} events by {entity}", enabled=progress
     ):
-        # Only the columns the call reads travel through the shuffle.
-        source = ddf[columns]
-        kinds = {c: _kind(str(source.dtypes[c])) for c in columns}
-        source = source.map_partitions(_check_input, columns, kinds, meta=source._meta)
-        splits = _input_splits(reports)
-        if splits > 1:
-            source = source.repartition(npartitions=source.npartitions * splits)
-        shuffled = source.set_index(entity, divisions=list(divisions))
+        pieces = [_delayed(_split)(r, divisions, entity) for r in inputs]
         try:
             states = _persist(
                 [
-                    _delayed(_build)(part, i, entity, options, max_partition_events, pipeline)
-                    for i, part in enumerate(shuffled.to_delayed())
+                    _delayed(_build)(
+                        [p[j] for p in pieces], j, entity, options, max_partition_events, pipeline
+                    )
+                    for j in range(len(divisions) - 1)
                 ],
                 progress="  sequences" if progress else None,
             )
+            del inputs, pieces  # each input partition is released once cut up
             summaries = [
                 s for s in _compute([_delayed(_summary)(s) for s in states]) if s is not None
             ]
         except Exception as exc:
-            if isinstance(exc, ValueError) and str(exc).startswith(("input ", "partition ")):
-                raise  # a partition named already (_check_input, _build)
+            if isinstance(exc, ValueError) and str(exc).startswith(_NAMED):
+                raise  # a partition named already (_read, _build)
             _explain_input_failure(ddf, columns, entity, dropna)
             raise
     n = sum(s["n"] for s in summaries)
