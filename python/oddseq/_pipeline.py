@@ -647,10 +647,12 @@ class AnomalyPipeline(SaveMixin):
         detector's ``input_kind``)."""
         return _INPUT_STAGES[getattr(self.detector_, "input_kind", "matrix")]
 
-    def _set_threshold(self, data, train_scores, progress=None):
+    def _set_threshold(self, data, train_scores, progress=None, out_of_fold=None):
         """The threshold stage: ``threshold_``, the scores flags are judged against
         (``reference_scores_``) and a record of the rule (``threshold_info_``);
-        ``progress`` (a counted bar) advances once, or once per out-of-fold fit."""
+        ``progress`` (a counted bar) advances once, or once per out-of-fold fit.
+        ``out_of_fold``: the normal data's out-of-fold scores where the caller has them
+        (oddseq.dask, from its partitions), else computed here from ``data``."""
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
         jump = tail = None
@@ -660,14 +662,16 @@ class AnomalyPipeline(SaveMixin):
             rule, reference, rate = f"top {contamination:g} of the training scores", None, None
         elif self.normal_:
             rate = self.false_alarm_rate or DEFAULT_NORMAL_FALSE_ALARM_RATE
-            with _own_cut_only(True):
-                reference = out_of_fold_scores(
-                    lambda: self._detector(len(train_scores)),
-                    data,
-                    self.n_folds,
-                    self.random_state,
-                    on_fold=None if progress is None else lambda: progress.update(1),
-                )
+            reference = out_of_fold
+            if reference is None:  # (oddseq.dask computes them over its partitions)
+                with _own_cut_only(True):
+                    reference = out_of_fold_scores(
+                        lambda: self._detector(len(train_scores)),
+                        data,
+                        self.n_folds,
+                        self.random_state,
+                        on_fold=None if progress is None else lambda: progress.update(1),
+                    )
             cut = normal_cut(reference, rate)
             rule = f"{1 - rate:g} quantile of out-of-fold scores of the normal data"
             jump = self._check_normal(reference, rate)

@@ -174,8 +174,12 @@ def test_bad_arguments(log):
     with pytest.raises(TypeError, match="dask DataFrame.*oddseq.detect_anomalies"):
         detect_anomalies(log, **COLUMNS)
     ddf = dd.from_pandas(log.head(100), npartitions=1)
-    with pytest.raises(ValueError, match="method='lof' is not fitted over partitions"):
-        detect_anomalies(ddf, **COLUMNS, method="lof")
+    with pytest.raises(ValueError, match="method='dbscan' is not fitted over partitions"):
+        detect_anomalies(ddf, **COLUMNS, method="dbscan")
+    with pytest.raises(TypeError, match="normal must be a dask or pandas DataFrame"):
+        detect_anomalies(ddf, **COLUMNS, normal=[1, 2])
+    with pytest.raises(ValueError, match="normal lacks the columns"):
+        detect_anomalies(ddf, **COLUMNS, normal=log.drop(columns="behavior"))
     with pytest.raises(ValueError, match=r"column\(s\) \['who'\] not in the DataFrame"):
         detect_anomalies(ddf, entity="who", event="behavior", time="timestamp")
     with pytest.raises(ValueError, match="max_partition_events must be a positive integer"):
@@ -343,3 +347,100 @@ def test_model_partitions_are_consecutive_runs_of_the_shuffled_ones():
         assert len(groups) <= n and groups[0][0] == 0 and groups[-1][1] == len(sizes)
         assert all(a < b for a, b in groups)
         assert all(b == c for (_, b), (c, _) in zip(groups, groups[1:]))
+
+
+# --------------------------------------------- neighbour methods and normal-only fitting
+
+
+@pytest.mark.parametrize("method", ["knn", "lof"])
+def test_neighbour_methods_equal_the_single_machine_call(client, method):
+    """kNN distance and LOF from partition-pair blocks: the same neighbours, scores,
+    flags and reasons (the neighbours' means) as one index over every row; the shop
+    log's many repeated rows make ties and LOF's reachability floor."""
+    log = make_ecommerce(n_users=300, random_state=6).events
+    expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, method=method)
+    table, pipeline = detect_anomalies(
+        dd.from_pandas(log, npartitions=3), **COLUMNS, method=method, return_pipeline=True
+    )
+    assert_same_table(table, expected)
+    # The returned pipeline holds the reference rows: it scores on one machine.
+    seqs = oddseq.Sequences.from_events(log.head(500), **COLUMNS)
+    single = oddseq.AnomalyPipeline(method=method).fit(oddseq.Sequences.from_events(log, **COLUMNS))
+    pd.testing.assert_frame_equal(pipeline.score(seqs), single.score(seqs))
+
+
+def _normal_split(seed, n_users=300):
+    data = make_ecommerce(n_users=n_users, random_state=seed)
+    normal_users = data.labels.index[data.labels == 0]
+    log = data.events
+    return log, log[log["user_id"].isin(normal_users[: len(normal_users) // 2])]
+
+
+@pytest.mark.parametrize(
+    "method, as_dask", [("auto", True), ("lof", False), ("robust_z", False), ("kmeans", True)]
+)
+def test_normal_only_fitting_equals_the_single_machine_call(client, method, as_dask):
+    """normal=: the model fitted on the normal log's partitions, the cut from the same
+    out-of-fold scores (each fold's detector fitted over the other folds' rows), the
+    data ranked with it: scores, flags, p_normal and reasons equal to the single call's
+    ("auto" with normal= is the one-neighbour kNN)."""
+    log, normal = _normal_split(9, n_users=200 if method == "kmeans" else 300)
+    expected, single = oddseq.detect_anomalies(
+        log, **COLUMNS, groups=False, method=method, normal=normal, return_pipeline=True
+    )
+    given = dd.from_pandas(normal, npartitions=2) if as_dask else normal
+    table, pipeline = detect_anomalies(
+        dd.from_pandas(log, npartitions=3),
+        **COLUMNS,
+        method=method,
+        normal=given,
+        return_pipeline=True,
+    )
+    assert pipeline.normal_
+    assert pipeline.threshold_ == single.threshold_
+    np.testing.assert_array_equal(pipeline.reference_scores_, single.reference_scores_)
+    assert pipeline.threshold_info_ == single.threshold_info_
+    assert_same_table(table, expected)
+
+
+def test_neighbour_methods_refuse_past_their_size(client, monkeypatch):
+    from oddseq.dask import _neighbors
+
+    monkeypatch.setattr(_neighbors, "NEIGHBOUR_MAX_ROWS", 50)
+    log = make_ecommerce(n_users=100, random_state=2).events
+    with pytest.raises(ValueError, match=r"NEIGHBOUR_MAX_ROWS=50.*method='auto'.*normal="):
+        detect_anomalies(dd.from_pandas(log, npartitions=2), **COLUMNS, method="knn")
+
+
+@given(
+    values=st.lists(st.integers(0, 3), min_size=6, max_size=90),
+    cuts=st.lists(st.integers(0, 30), max_size=3),
+    k=st.integers(1, 6),
+)
+def test_neighbours_by_blocks_equal_one_index(values, cuts, k):
+    """Blocks of partition pairs, merged by (distance, row), give one index's
+    neighbours exactly, for the rows themselves (each skipping itself) and for new rows,
+    with ties everywhere and partitions smaller than k."""
+    from oddseq.cluster import NearestNeighbors
+    from oddseq.dask._neighbors import neighbours
+
+    X = np.asarray(values, dtype=np.float32)[: len(values) // 2 * 2].reshape(-1, 2)
+    k = min(k, len(X) - 1)
+    bounds = sorted(c % (len(X) + 1) for c in cuts)
+    parts = [{"X": part} for part in np.split(X, bounds) if len(part)]
+    starts = np.concatenate([[0], np.cumsum([len(p["X"]) for p in parts])])
+    index = NearestNeighbors().fit(X.astype(np.float64))
+    queries = [{"X": X[::-1][: len(X) // 2 + 1]}]
+    with dask.config.set(scheduler="sync"):
+        own = dask.compute(
+            *neighbours(parts, parts, starts, k, same=True, metric="euclidean", threads=1)
+        )
+        new = dask.compute(
+            *neighbours(queries, parts, starts, k, same=False, metric="euclidean", threads=1)
+        )
+    dist, ind = index.kneighbors(n_neighbors=k)
+    np.testing.assert_array_equal(np.vstack([d for d, _ in own]), dist)
+    np.testing.assert_array_equal(np.vstack([i for _, i in own]), ind)
+    dist, ind = index.kneighbors(queries[0]["X"].astype(np.float64), n_neighbors=k)
+    np.testing.assert_array_equal(new[0][0], dist)
+    np.testing.assert_array_equal(new[0][1], ind)

@@ -52,10 +52,25 @@ potentials are added in a different order than the C++ kernel's). So the scores,
 flags and ranks are the same bits (tested on a two-worker LocalCluster; measured at
 100 M events / 1 M entities in benchmarks/RESULTS.md).
 
-Not (yet) on Dask: methods other than "auto", "kmeans", "pca" and "robust_z" (the
-neighbour methods need all rows at once; fit them on a sample with the single-machine
-call), normal-only fitting, entity side attributes, item categories and the group
-stage. For the reasons, every worker receives the fitted pipeline with one per-entity
+The neighbour methods ("knn", "lof", and "auto" with ``normal=``, a one-neighbour
+kNN) find every row's neighbours exactly by partition-pair blocks: each partition's
+rows searched in a C++ kd-tree of each partition's rows, the k best per row merged up
+a tree by (distance, row), as the single index orders them; so the same neighbours,
+scores and reasons. Cost with P partitions: P^2 block tasks, every row searched in P
+trees, each partition's rows sent to P tasks; refused above ``NEIGHBOUR_MAX_ROWS``
+(2 M) reference entities (``oddseq.dask._neighbors`` has the details).
+
+Normal-only fitting (``normal=``, a dask or pandas DataFrame): the model is fitted on
+the normal log's partitions as above, the cut is the quantile of the normal rows'
+out-of-fold scores computed as ``oddseq.detect.out_of_fold_scores`` does (the same
+folds; each fold's detector fitted over the other folds' rows, kept in the
+partitions), then ``ddf`` is shuffled, encoded with the fitted encoders and scored.
+
+Not (yet) on Dask: "dbscan", "iforest", "ecod", "markov" and the neural methods (fit
+them on a sample with the single-machine call), entity side attributes, item
+categories and the group stage.
+
+For the reasons, every worker receives the fitted pipeline with one per-entity
 vector, ``p_normal``'s reference scores (8 bytes per entity; the detectors' other
 training vectors stay on the client): fine to tens of millions of entities, a
 quantile sketch beyond. Progress: Dask's dashboard shows every pass;

@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from .._pipeline import AnomalyPipeline, _Input
+from .._pipeline import AnomalyPipeline, _Input, _normal_only_scale
 from ..cluster import KMeans
 from ..cluster._kmeans import _SEED_LIMIT
 from ..detect import EnsembleDetector, KMeansDetector, PCADetector, RobustZDetector
 from ..detect._base import check_contamination
+from ..detect._threshold import fold_of_rows
 from ..exceptions import ConvergenceWarning
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
@@ -32,12 +33,14 @@ from ..utils._exact import column_max_abs, exponents, moment_parts, moments
 from ..utils._progress import bar, step
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._validation import check_random_state, resolve_threads
+from . import _neighbors
 from ._reduce import add, column_statistics, map_reduce
 
 __all__ = ["DASK_METHODS", "detect_anomalies"]
 
-#: The methods oddseq.dask fits over partitions: the default ensemble and its members.
-DASK_METHODS = ("auto", "kmeans", "pca", "robust_z")
+#: The methods oddseq.dask fits over partitions: the default ensemble and its members,
+#: and the neighbour methods (exactly, by partition-pair blocks: oddseq.dask._neighbors).
+DASK_METHODS = ("auto", "kmeans", "pca", "robust_z", *_neighbors.NEIGHBOUR_METHODS)
 # Entity ids sampled per input partition to place the divisions of the shuffle, from
 # a strided subsample of _SUBSAMPLE times as many.
 _SAMPLES_PER_PARTITION = 256
@@ -434,6 +437,27 @@ def _encode(state, pipeline):
     raw = pipeline._features(seqs, fitting=False)
     lengths = seqs.lengths
     return {**state, "seqs": _Entities(seqs.ids, lengths), "raw": raw, "lengths": lengths}
+
+
+def _encoded(states, summaries, pipeline, progress: bool):
+    """The non-empty partitions' features (the fitted encoders, C++), then consecutive
+    partitions joined for the model's passes: (states, rows of each, first id of each)."""
+    states = [states[s["index"]] for s in summaries]
+    rows_per_part = [s["n"] for s in summaries]
+    shared = _shared(pipeline)
+    states = _persist(
+        [_delayed(_encode)(s, shared) for s in states],
+        progress="  features" if progress else None,
+    )
+    # The model's passes read the features only (20-80 bytes an entity): consecutive
+    # partitions joined into a few per worker thread make each pass's tasks, and their
+    # per-task cost on the scheduler and workers, fewer; the rows keep their order.
+    groups = _groups(rows_per_part, _model_partitions(len(states)))
+    if len(groups) == len(states):
+        return states, rows_per_part, [s["first"] for s in summaries]
+    states = _persist([_delayed(_coalesce)(*states[a:b]) for a, b in groups])
+    firsts = [summaries[a]["first"] for a, _ in groups]
+    return states, [sum(rows_per_part[a:b]) for a, b in groups], firsts
 
 
 # Partitions the model's passes run over, per worker thread of the cluster.
@@ -913,16 +937,18 @@ def _deviations(state, median):
     return [deviation[:, j] for j in range(X.shape[1])]
 
 
-def _fit_robust_z(rows, det, n, x_std):
-    check_contamination(det.contamination)
+def _robust_statistics(rows, x_std, quartiles: bool):
+    """Each column's median, robust spread (``detect._base.robust_median_scale``: 1.4826
+    MAD, else the exact standard deviation ``x_std``, else 1) and, with ``quartiles``,
+    its quartiles, over the partitions' rows: numpy's on the whole matrix, bit for bit."""
     d = x_std.size
-    sizes = [n] * d
-    medians, quartiles = column_statistics(
+    sizes = [rows.n] * d
+    medians, quarts = column_statistics(
         rows.states,
         _columns,
         sizes,
         medians=[(j, np.float64) for j in range(d)],
-        percentiles={j: [25, 75] for j in range(d)},
+        percentiles={j: [25, 75] for j in range(d)} if quartiles else None,
     )
     median = np.array([medians[j] for j in range(d)])
     mads, _ = column_statistics(
@@ -932,14 +958,99 @@ def _fit_robust_z(rows, det, n, x_std):
         medians=[(j, np.float64) for j in range(d)],
     )
     spread = spread_or_std(MAD_TO_STD * np.array([mads[j] for j in range(d)]), x_std)
-    q1 = np.array([quartiles[j][0] for j in range(d)])
-    q3 = np.array([quartiles[j][1] for j in range(d)])
+    return median, spread, quarts
+
+
+def _fit_robust_z(rows, det, n, x_std):
+    check_contamination(det.contamination)
+    median, spread, quartiles = _robust_statistics(rows, x_std, quartiles=True)
+    q1 = np.array([quartiles[j][0] for j in range(x_std.size)])
+    q3 = np.array([quartiles[j][1] for j in range(x_std.size)])
     det._set_statistics(median, spread, q1, q3)
     scores = np.concatenate(
         _compute([_delayed(_member_scores)(s, _shared(det)) for s in rows.states])
     )
     det._set_threshold(scores)
     return det
+
+
+# ------------------------------------------------ 4d. any detector; normal-only fitting
+
+
+def _fit_detector(detector, rows, x_moments, threads: int):
+    """The detector fitted over the partitions' rows (``rows``: ``_Rows``) as
+    ``detector.fit(X)`` on them concatenated; ``x_moments``: their exact moments, or None
+    to compute them. Returns it and, for a neighbour method, each partition's neighbours
+    (None otherwise)."""
+    if _neighbors.is_neighbour_detector(detector):
+        return _neighbors.fit(rows, detector, threads)
+    if x_moments is None:
+        x_moments = _moments(rows.states, "X")
+
+    def fit_one(det):
+        if isinstance(det, KMeansDetector):
+            return _fit_kmeans_detector(rows, det, x_moments, threads)
+        if isinstance(det, PCADetector):
+            return _fit_pca_detector(rows, det, x_moments)
+        if isinstance(det, RobustZDetector):
+            return _fit_robust_z(rows, det, rows.n, x_moments.mean_std()[1])
+        raise ValueError(f"{type(det).__name__} is not fitted over partitions")
+
+    if isinstance(detector, EnsembleDetector):
+        detector._check_params()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="every score is the same")
+            fitted = [(name, fit_one(det)) for name, det in detector._members()]
+        detector._set_members(fitted)
+        return detector, None
+    return fit_one(detector), None
+
+
+def _decision(state, det):
+    return det.decision_function(state["X"])
+
+
+def _score_rows(det, rows, states, threads: int, explain: bool = False):
+    """Per partition of ``states``, the fitted detector's scores of its rows, as
+    ``det.decision_function`` gives them on one machine (``rows``: the training rows, which
+    a neighbour method searches); and, for a neighbour method, the neighbours found
+    (k + 1 of them with ``explain``), else None."""
+    if _neighbors.is_neighbour_detector(det):
+        return _neighbors.score(det, rows, states, threads, explain=explain)
+    shared = _shared(_without_training_vectors(det))
+    return _compute([_delayed(_decision)(s, shared) for s in states]), None
+
+
+def _subset(state, fold, f: int, held: bool):
+    """The partition's rows of fold f (``held``) or of the other folds."""
+    keep = (fold == f) if held else (fold != f)
+    return {"X": state["X"][keep]}
+
+
+def _out_of_fold(pipeline, rows, threads: int) -> np.ndarray:
+    """The normal rows' out-of-fold scores, as ``detect.out_of_fold_scores`` gives them on
+    one machine: the same folds (``fold_of_rows``), each scored by a detector fitted over
+    the partitions' rows of the other folds (the rows in their order, so the fits are
+    the single machine's on the same rows)."""
+    n = rows.n
+    fold = fold_of_rows(n, pipeline.n_folds, pipeline.random_state)
+    pieces = [fold[rows.starts[p] : rows.starts[p + 1]] for p in range(len(rows.states))]
+    sent = _send(pieces)
+    scores = np.empty(n, dtype=np.float64)
+    for f in range(pipeline.n_folds):
+        train = [p for p, piece in enumerate(pieces) if (piece != f).any()]
+        held = [p for p, piece in enumerate(pieces) if (piece == f).any()]
+        train_rows = _Rows(
+            _persist([_delayed(_subset)(rows.states[p], sent[p], f, False) for p in train]),
+            [int((pieces[p] != f).sum()) for p in train],
+        )
+        held_states = _persist([_delayed(_subset)(rows.states[p], sent[p], f, True) for p in held])
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="every score is the same")
+            det, _ = _fit_detector(pipeline._detector(n), train_rows, None, threads)
+        parts, _ = _score_rows(det, train_rows, held_states, threads)
+        scores[fold == f] = np.concatenate(parts)
+    return scores
 
 
 # -------------------------------------------------------------------------- 5. table
@@ -961,6 +1072,8 @@ def _for_workers(pipeline):
 
 
 def _without_training_vectors(det):
+    if _neighbors.is_neighbour_detector(det):
+        return _neighbors.for_workers(det)
     det = copy.copy(det)
     for name in _TRAINING_VECTORS:
         if hasattr(det, name):
@@ -978,6 +1091,8 @@ def _without_training_vectors(det):
 def _table(state, pipeline, piece):
     scores, ranks = piece  # the partition's slices of the collected scores and ranks
     seqs = state["seqs"]
+    if "typical" in state:  # a neighbour method: the neighbours' means, gathered
+        pipeline = _neighbors.explained_by(pipeline, state["typical"])
     table = pipeline._table(seqs, _Input(state["X"], state["raw"]), scores)
     table["rank"] = pd.Series(ranks, index=seqs.ids).reindex(table.index).to_numpy()
     table = table.reindex(seqs.ids)  # the partition's entity order
@@ -991,6 +1106,73 @@ def _head(frame):
 
 
 # ---------------------------------------------------------------------- the one call
+
+
+def _shuffled_sequences(
+    ddf, entity, columns, options, dropna, npartitions, max_partition_events, pipeline, progress
+):
+    """An event log read, checked, shuffled by entity and built into Sequences per
+    partition: (states, summaries of the non-empty ones). Run on ``ddf``, and first on
+    ``normal`` with normal-only fitting."""
+    source = ddf[columns]  # only the columns the call reads are read and shuffled
+    kinds = {c: _kind(str(source.dtypes[c])) for c in columns}
+    with step(f"reading and checking {ddf.npartitions} partitions", enabled=progress):
+        # Each input partition is read once, whole, checked and sampled, and kept in
+        # the workers' memory for the shuffle.
+        tasks = [
+            _delayed(_read)(part, i, columns, kinds, entity, dropna)
+            for i, part in enumerate(source.to_delayed())
+        ]
+        try:
+            inputs = _persist(tasks)
+            reports = _compute([_delayed(_report)(r) for r in inputs])
+        except Exception as exc:
+            if isinstance(exc, ValueError) and str(exc).startswith(_NAMED):
+                raise
+            _name_the_unreadable([_delayed(_report)(t) for t in tasks])
+            raise
+        _check_dtypes(reports, columns)
+        divisions = _divisions(reports, npartitions or _default_partitions(reports))
+    with step(
+        f"shuffling {sum(r['rows'] for r in reports):,} events by {entity}", enabled=progress
+    ):
+        pieces = [_delayed(_split)(r, divisions, entity) for r in inputs]
+        try:
+            states = _persist(
+                [
+                    _delayed(_build)(
+                        [p[j] for p in pieces], j, entity, options, max_partition_events, pipeline
+                    )
+                    for j in range(len(divisions) - 1)
+                ],
+                progress="  sequences" if progress else None,
+            )
+            del inputs, pieces  # each input partition is released once cut up
+            summaries = [
+                s for s in _compute([_delayed(_summary)(s) for s in states]) if s is not None
+            ]
+        except Exception as exc:
+            if isinstance(exc, ValueError) and str(exc).startswith(_NAMED):
+                raise  # a partition named already (_read, _build)
+            _explain_input_failure(ddf, columns, entity, dropna)
+            raise
+    return states, summaries
+
+
+def _normal_frame(normal, ddf, columns):
+    """``normal=`` as a dask DataFrame with the call's columns (a pandas one cut into
+    as many partitions as ``ddf`` has)."""
+    if isinstance(normal, pd.DataFrame):
+        normal = dd.from_pandas(normal, npartitions=ddf.npartitions, sort=False)
+    if not isinstance(normal, dd.DataFrame):
+        raise TypeError(
+            "normal must be a dask or pandas DataFrame of normal behaviour with the same "
+            f"columns as ddf, got {type(normal).__name__}"
+        )
+    missing = [c for c in columns if c not in normal.columns]
+    if missing:
+        raise ValueError(f"normal lacks the columns {missing} that ddf has; give both the same")
+    return normal
 
 
 def detect_anomalies(
@@ -1007,6 +1189,7 @@ def detect_anomalies(
     random_state=0,
     progress: bool = False,
     return_pipeline: bool = False,
+    normal=None,
     false_alarm_rate: float | None = None,
     min_events: int = 1,
     time_unit: str = "s",
@@ -1029,15 +1212,25 @@ def detect_anomalies(
         As :func:`oddseq.detect_anomalies`; except that ``item`` feeds the item features
         only: the group stage that ``groups="auto"`` runs there on one machine is not
         run on Dask (no ``group`` column; ``oddseq.graph.GroupDetector`` on a sample).
-    method : {"auto", "kmeans", "pca", "robust_z"}, default="auto"
-        The methods fitted over partitions (``DASK_METHODS``).
+    method : {"auto", "kmeans", "pca", "robust_z", "knn", "lof"}, default="auto"
+        The methods fitted over partitions (``DASK_METHODS``). "knn" and "lof" (and
+        "auto" with ``normal``, a one-neighbour kNN) find every row's neighbours exactly
+        by partition-pair blocks (``oddseq.dask._neighbors``: P^2 tasks for P
+        partitions, each row searched in P kd-trees), up to ``NEIGHBOUR_MAX_ROWS``
+        (2 M) reference entities; above, refused.
     progress : bool, default=False
         A line per stage on stderr and, on a distributed cluster, a bar of the
         partitions done in each per-partition stage (sequences, features, tables); the
         Dask dashboard shows every task.
     return_pipeline : bool, default=False
         Also return the fitted :class:`oddseq.AnomalyPipeline` (a single-machine object:
-        ``pipeline.score(sequences)`` ranks new data with the same model).
+        ``pipeline.score(sequences)`` ranks new data with the same model; a neighbour
+        method's pipeline holds its reference rows, fetched to the client).
+    normal : dask or pandas DataFrame, optional
+        As :func:`oddseq.detect_anomalies`: a log of normal behaviour only, with the
+        same columns; the model is fitted on its partitions and ranks ``ddf``, and the
+        cut is the (1 - ``false_alarm_rate``) quantile of its out-of-fold scores (the
+        same folds, each fitted over the other folds' rows in the partitions).
     npartitions : int, optional
         Partitions after the shuffle by entity; default: as many as ``ddf`` has, or more
         so that each holds at most ``PARTITION_EVENTS`` (4 M) events (a worker's peak
@@ -1093,6 +1286,9 @@ def detect_anomalies(
     missing = [c for c in columns if c not in ddf.columns]
     if missing:
         raise ValueError(f"column(s) {missing} not in the DataFrame; it has {list(ddf.columns)}")
+    what = ""
+    if normal is not None:
+        normal, what = _normal_frame(normal, ddf, columns), "normal "
     pipeline = AnomalyPipeline(
         method=method,
         contamination=contamination,
@@ -1115,78 +1311,31 @@ def detect_anomalies(
     )
     threads = resolve_threads(None)
 
-    source = ddf[columns]  # only the columns the call reads are read and shuffled
-    kinds = {c: _kind(str(source.dtypes[c])) for c in columns}
-    with step(f"reading and checking {ddf.npartitions} partitions", enabled=progress):
-        # Each input partition is read once, whole, checked and sampled, and kept in
-        # the workers' memory for the shuffle.
-        tasks = [
-            _delayed(_read)(part, i, columns, kinds, entity, dropna)
-            for i, part in enumerate(source.to_delayed())
-        ]
-        try:
-            inputs = _persist(tasks)
-            reports = _compute([_delayed(_report)(r) for r in inputs])
-        except Exception as exc:
-            if isinstance(exc, ValueError) and str(exc).startswith(_NAMED):
-                raise
-            _name_the_unreadable([_delayed(_report)(t) for t in tasks])
-            raise
-        _check_dtypes(reports, columns)
-        divisions = _divisions(reports, npartitions or _default_partitions(reports))
-    with step(
-        f"shuffling {sum(r['rows'] for r in reports):,} events by {entity}", enabled=progress
-    ):
-        pieces = [_delayed(_split)(r, divisions, entity) for r in inputs]
-        try:
-            states = _persist(
-                [
-                    _delayed(_build)(
-                        [p[j] for p in pieces], j, entity, options, max_partition_events, pipeline
-                    )
-                    for j in range(len(divisions) - 1)
-                ],
-                progress="  sequences" if progress else None,
-            )
-            del inputs, pieces  # each input partition is released once cut up
-            summaries = [
-                s for s in _compute([_delayed(_summary)(s) for s in states]) if s is not None
-            ]
-        except Exception as exc:
-            if isinstance(exc, ValueError) and str(exc).startswith(_NAMED):
-                raise  # a partition named already (_read, _build)
-            _explain_input_failure(ddf, columns, entity, dropna)
-            raise
+    states, summaries = _shuffled_sequences(
+        ddf if normal is None else normal,
+        entity,
+        columns,
+        options,
+        dropna,
+        npartitions,
+        max_partition_events,
+        pipeline,
+        progress,
+    )
     n = sum(s["n"] for s in summaries)
     if n < 2:
         raise ValueError(
-            f"scoring needs at least 2 sequences (with min_events={min_events}), got {n}"
+            f"scoring needs at least 2 {what}sequences (with min_events={min_events}), got {n}"
         )
-    keep = [s["index"] for s in summaries]
-    states = [states[i] for i in keep]
-    rows_per_part = [s["n"] for s in summaries]
+    if method in _neighbors.NEIGHBOUR_METHODS or (method == "auto" and normal is not None):
+        _neighbors.check_reference_size(n, method)
 
-    with step(f"encoding {n:,} sequences", enabled=progress):
-        pipeline.normal_ = False
+    with step(f"encoding {n:,} {what}sequences", enabled=progress):
+        pipeline.normal_ = normal is not None
         pipeline.encoder_ = pipeline._new_encoder().fit(_global_vocabulary(summaries))
         names = list(pipeline.encoder_.get_feature_names_out())
         pipeline.feature_names_ = np.asarray(names, dtype=object)
-        shared = _shared(pipeline)
-        states = _persist(
-            [_delayed(_encode)(s, shared) for s in states],
-            progress="  features" if progress else None,
-        )
-        # The model's passes read the features only (20-80 bytes an entity): consecutive
-        # partitions joined into a few per worker thread make each pass's tasks, and
-        # their per-task cost on the scheduler and workers, fewer; the rows keep their
-        # order.
-        groups = _groups(rows_per_part, _model_partitions(len(states)))
-        if len(groups) < len(states):
-            states = _persist([_delayed(_coalesce)(*states[a:b]) for a, b in groups])
-            firsts = [summaries[a]["first"] for a, _ in groups]
-            rows_per_part = [sum(rows_per_part[a:b]) for a, b in groups]
-        else:
-            firsts = [s["first"] for s in summaries]
+        states, rows_per_part, firsts = _encoded(states, summaries, pipeline, progress)
         low, high = map_reduce(states, _raw_extent, combine=_extent_combine)
         pipeline._raw_range = (low.astype(np.float32), high.astype(np.float32))
 
@@ -1213,51 +1362,82 @@ def detect_anomalies(
         shared = _shared(pipeline)
         states = _persist([_delayed(_scale)(s, shared, "log") for s in states])
         pipeline.z_scaler_ = StandardScaler()._set_moments(*_moments(states, "log").mean_std())
+        if pipeline.normal_:  # as AnomalyPipeline's normal-only fit scales
+            pipeline.z_scaler_.scale_ = _normal_only_scale(pipeline.z_scaler_.var_, n)
         shared = _shared(pipeline)
         states = _persist([_delayed(_scale)(s, shared, "X") for s in states])
         x_moments = _moments(states, "X")
-        x_std = x_moments.mean_std()[1]
 
     detector = pipeline._detector(n)
     rows = _Rows(states, rows_per_part)
     with step(f"fitting {type(detector).__name__} over {len(states)} partitions", enabled=progress):
-
-        def fit_one(det):
-            if isinstance(det, KMeansDetector):
-                return _fit_kmeans_detector(rows, det, x_moments, threads)
-            if isinstance(det, PCADetector):
-                return _fit_pca_detector(rows, det, x_moments)
-            if isinstance(det, RobustZDetector):
-                return _fit_robust_z(rows, det, n, x_std)
-            raise ValueError(f"{type(det).__name__} is not fitted over partitions")
-
-        if isinstance(detector, EnsembleDetector):
-            detector._check_params()
-            with warnings.catch_warnings():
+        with warnings.catch_warnings():
+            if pipeline.normal_:  # the cut is the out-of-fold one (_own_cut_only)
                 warnings.filterwarnings("ignore", message="every score is the same")
-                fitted = [(name, fit_one(det)) for name, det in detector._members()]
-            detector._set_members(fitted)
-        else:
-            detector = fit_one(detector)
+            detector, found = _fit_detector(detector, rows, x_moments, threads)
         pipeline.detector_ = detector
-        states = rows.states
+        if found is not None:  # a neighbour method: the spreads its reasons divide by
+            detector._feature_scale = _robust_statistics(
+                rows, x_moments.mean_std()[1], quartiles=False
+            )[1]
+            if return_pipeline:
+                _neighbors.with_index(detector, rows, detector._feature_scale)
 
-    with step("threshold and reasons", enabled=progress):
-        scores = detector.decision_scores_
-        pipeline._set_threshold(None, scores)
+    if normal is None:
+        with step("threshold", enabled=progress):
+            scores = detector.decision_scores_
+            pipeline._set_threshold(None, scores)
+            data = rows
+            if found is not None:
+                data.states = _neighbors.with_typical(rows.states, found, rows, detector, True)
+    else:
+        with step(
+            f"out-of-fold scores of the normal sequences ({pipeline.n_folds} folds)",
+            enabled=progress,
+        ):
+            out_of_fold = _out_of_fold(pipeline, rows, threads)
+            pipeline._set_threshold(None, detector.decision_scores_, out_of_fold=out_of_fold)
+        fitted = _for_workers(pipeline)  # what encoding and scaling read: no training rows
+        data_states, summaries = _shuffled_sequences(
+            ddf,
+            entity,
+            columns,
+            options,
+            dropna,
+            npartitions,
+            max_partition_events,
+            fitted,
+            progress,
+        )
+        if not summaries:
+            raise ValueError(f"ddf has no sequences to score (with min_events={min_events})")
+        n = sum(s["n"] for s in summaries)
+        with step(f"encoding {n:,} sequences", enabled=progress):
+            data_states, rows_per_part, firsts = _encoded(data_states, summaries, fitted, progress)
+            shared = _shared(fitted)
+            data_states = _persist([_delayed(_scale)(s, shared, "log") for s in data_states])
+            data_states = _persist([_delayed(_scale)(s, shared, "X") for s in data_states])
+        with step(f"scoring them with {type(detector).__name__}", enabled=progress):
+            parts, found = _score_rows(detector, rows, data_states, threads, explain=True)
+            scores = np.concatenate(parts)
+            if found is not None:
+                data_states = _neighbors.with_typical(data_states, found, rows, detector, False)
+        data = _Rows(data_states, rows_per_part)
+
+    with step("reasons", enabled=progress):
         ranks = np.empty(n, dtype=np.int64)
         order = pd.Series(scores).sort_values(ascending=False, kind="stable").index.to_numpy()
         ranks[order] = np.arange(1, n + 1)
         shared = _shared(_for_workers(pipeline))
-        starts = rows.starts
+        starts = data.starts
         pieces = _send(
             [
                 (scores[starts[p] : starts[p + 1]], ranks[starts[p] : starts[p + 1]])
-                for p in range(len(states))
+                for p in range(len(data.states))
             ]
         )
         tables = _persist(
-            [_delayed(_table)(s, shared, piece) for s, piece in zip(states, pieces)],
+            [_delayed(_table)(s, shared, piece) for s, piece in zip(data.states, pieces)],
             progress="  tables" if progress else None,
         )
         meta = _compute([_delayed(_head)(tables[0])])[0]

@@ -14,8 +14,9 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from .._persist import SaveMixin
 from ..utils._deprecation import translate_renamed
+from ..utils._exact import mean_std
 from ..utils._params import Contamination, validate_params
-from ..utils._stats import robust_spread
+from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._validation import check_positive_int, validate_matrix
 from ._threshold import auto_cut, tail_probability
 
@@ -45,10 +46,21 @@ def matrix_digest(X: np.ndarray) -> tuple:
     return array.shape, array.dtype.str, hashlib.blake2b(array.data, digest_size=16).hexdigest()
 
 
+def robust_median_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(median, spread) per column of X as float64: spread = 1.4826 x MAD, else the
+    standard deviation, else 1 (a constant column), as
+    :func:`oddseq.utils._stats.robust_spread` with ``fallback="std"`` but with the exact
+    standard deviation (:func:`oddseq.utils._exact.mean_std`), the one oddseq.dask adds
+    up over partitions, so both give the same bits."""
+    X = np.asarray(X, dtype=np.float64)
+    median = np.median(X, axis=0)
+    spread = MAD_TO_STD * np.median(np.abs(X - median), axis=0)
+    return median, spread_or_std(spread, mean_std(X)[1])
+
+
 def robust_scale(X: np.ndarray) -> np.ndarray:
-    """Per-column spread for explanations: 1.4826 x MAD, else the standard deviation,
-    else 1 (a constant column); see :func:`oddseq.utils._stats.robust_spread`."""
-    return robust_spread(X, fallback="std")[1]
+    """Per-column spread for explanations (:func:`robust_median_scale`'s)."""
+    return robust_median_scale(X)[1]
 
 
 def feature_names_for(detector, n_features: int, feature_names=None) -> np.ndarray:

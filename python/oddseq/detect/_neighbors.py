@@ -105,13 +105,19 @@ class _NeighbourDetector(BaseDetector):
         row itself, when training rows are explained): a row is explained against
         the others, not against itself."""
         dist, ind = self.index_.kneighbors(X, n_neighbors=k + 1)
-        keep = np.ones_like(ind, dtype=bool)
-        keep[:, -1] = False
-        itself = dist[:, 0] == 0
-        keep[itself, 0] = False
-        keep[itself, -1] = True
-        chosen = ind[keep].reshape(len(ind), k)
-        return self._train[chosen].mean(axis=1)
+        return self._train[explaining_neighbours(dist, ind, k)].mean(axis=1)
+
+
+def explaining_neighbours(dist, ind, k: int) -> np.ndarray:
+    """Of each row's k + 1 nearest training rows (``dist``, ``ind``, nearest first), the
+    k a new row is explained against: the first k, or the 2nd to (k + 1)-th where the
+    first lies at distance 0 (the row itself, or its twin)."""
+    keep = np.ones_like(ind, dtype=bool)
+    keep[:, -1] = False
+    itself = dist[:, 0] == 0
+    keep[itself, 0] = False
+    keep[itself, -1] = True
+    return ind[keep].reshape(len(ind), k)
 
 
 class KNNDetector(_NeighbourDetector):

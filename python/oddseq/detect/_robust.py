@@ -5,11 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._exact import mean_std
 from ..utils._params import Real
-from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._validation import validate_matrix
-from ._base import BaseDetector, Explanation
+from ._base import BaseDetector, Explanation, robust_median_scale
 
 __all__ = ["RobustZDetector"]
 
@@ -60,11 +58,7 @@ class RobustZDetector(BaseDetector):
     def fit(self, X, y=None):
         self._validate_params()
         X = validate_matrix(self, X, reset=True).astype(np.float64)
-        # robust_spread's "std" fallback, with the exact standard deviation (the one
-        # oddseq.dask adds up over partitions).
-        median = np.median(X, axis=0)
-        spread = MAD_TO_STD * np.median(np.abs(X - median), axis=0)
-        scale = spread_or_std(spread, mean_std(X)[1])
+        median, scale = robust_median_scale(X)
         self._set_statistics(median, scale, *np.percentile(X, [25, 75], axis=0))
         self._set_threshold(self._feature_scores(X).max(axis=1))
         return self

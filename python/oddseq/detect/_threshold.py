@@ -449,12 +449,7 @@ def out_of_fold_scores(
     ((100,), True)
     """
     n = X.shape[0] if isinstance(X, np.ndarray) else len(X)
-    if n < 2 * n_folds:
-        raise ValueError(
-            f"normal-only fitting needs at least {2 * n_folds} sequences to hold some "
-            f"out ({n_folds} folds), got {n}"
-        )
-    fold = np.random.default_rng(random_state).permutation(n) % n_folds
+    fold = fold_of_rows(n, n_folds, random_state)
     scores = np.empty(n, dtype=np.float64)
     for k in range(n_folds):
         held = fold == k
@@ -463,6 +458,18 @@ def out_of_fold_scores(
         if on_fold is not None:
             on_fold()
     return scores
+
+
+def fold_of_rows(n: int, n_folds: int, random_state=0) -> np.ndarray:
+    """The fold (0 to n_folds - 1) of each of n rows in :func:`out_of_fold_scores`: a
+    random permutation modulo n_folds, so the folds differ in size by at most one
+    (oddseq.dask splits its partitions' rows by the same)."""
+    if n < 2 * n_folds:
+        raise ValueError(
+            f"normal-only fitting needs at least {2 * n_folds} sequences to hold some "
+            f"out ({n_folds} folds), got {n}"
+        )
+    return np.random.default_rng(random_state).permutation(n) % n_folds
 
 
 def _rows(X, mask):
