@@ -38,6 +38,11 @@ _LN2 = float(np.log(2.0))
 _UNKNOWN, _MASK, _END, _N_SPECIAL = 1, 3, 4, 5
 # Within an epoch the held-out part is checked every this many batches.
 _CHECK_EVERY = 64
+# Training batches of the data-parallel models are cut into this many shards (fewer
+# for a smaller batch): each shard's gradient is computed on one intra-op thread, the
+# ``n_threads`` workers take the shards, and the gradients are summed in shard order,
+# so the model is the same whatever the worker count.
+_TRAIN_SHARDS = 4
 # Scoring batches hold about this many padded steps: their per-step outputs (steps x
 # tokens) then stay in cache; larger batches were slower on a CPU.
 _SCORE_TOKENS = 16_384
@@ -200,9 +205,11 @@ class _NeuralDetector(BaseDetector):
     training with early stopping on a held-out part, per-event scores, thresholds,
     explanations and the saved state (weights as NumPy arrays, never pickle).
 
-    Subclasses give ``_build()`` (the network), ``_loss(net, tokens, mask, torch)``
-    and ``_log_probs(net, tokens, mask, torch)`` (per step log-probabilities of every
-    token, ``[batch, steps, n_tokens]``, in evaluation mode).
+    Subclasses give ``_build()`` (the network), ``_loss_sum(net, tokens, mask,
+    torch, generator)`` (the summed loss of a shard; or ``_loss``, the mean of a
+    batch, with ``_data_parallel = False``) and ``_log_probs(net, tokens, mask,
+    torch)`` (per step log-probabilities of every token, ``[batch, steps, n_tokens]``,
+    in evaluation mode).
     """
 
     input_kind = "sequences"
@@ -213,6 +220,11 @@ class _NeuralDetector(BaseDetector):
     warmup_steps = 0
     lr_decay = 1.0
     quick_check = False
+    # Whether training cuts batches into shards for worker threads (needs
+    # ``_loss_sum``), and whether the loss draws random numbers (then each shard gets
+    # its own generator).
+    _data_parallel = True
+    _draws_in_training = False
 
     # -------------------------------------------------------------- validation
     def _check_params(self):
@@ -368,9 +380,11 @@ class _NeuralDetector(BaseDetector):
         train = self._windows(seqs.take(train_idx))
         val = self._windows(seqs.take(val_idx)) if n_val else None
         started = time.perf_counter()
-        with torch.random.fork_rng(devices=[]), _threads(torch, self.n_threads):
+        workers = self._workers(torch)
+        # Training runs on one intra-op thread per worker (see _train).
+        with torch.random.fork_rng(devices=[]), _threads(torch, 1):
             torch.manual_seed(seed)
-            self._train(torch, train, val, rng)
+            self._train(torch, train, val, rng, workers)
         self.fit_time_ = time.perf_counter() - started
         self.statistics_ = self._statistics(seqs)
         scores = self._combine(self.statistics_)
@@ -401,66 +415,130 @@ class _NeuralDetector(BaseDetector):
             return normal_cut(self.validation_scores_, self._rate())
         return auto_cut(scores, self._rate())
 
-    def _train(self, torch, train: _Windows, val, rng):
+    def _loss(self, net, tokens, mask, torch):
+        """Mean loss of a whole batch (off the CPU, where batches are not sharded)."""
+        return self._loss_sum(net, tokens, mask, torch) / mask.sum()
+
+    def _workers(self, torch) -> int:
+        """Worker threads for training and scoring: ``n_threads``, or torch's current
+        intra-op thread count when None."""
+        return int(self.n_threads) if self.n_threads is not None else torch.get_num_threads()
+
+    def _train(self, torch, train: _Windows, val, rng, workers: int = 1):
         """Adam on bucketed batches; the held-out part is checked at the end of every
         epoch and every ``_CHECK_EVERY`` batches within one (on large data training
         converges within an epoch), the best weights kept, and training stops after
         ``patience`` checks without a gain of ``tol`` bits per event. Where a subclass
         sets them, the rate warms up linearly over ``warmup_steps`` (at most an
         epoch's batches) and is multiplied by ``lr_decay`` after each check without
-        a gain."""
+        a gain.
+
+        Runs on one intra-op thread (set by ``fit``): on busy cores torch's intra-op
+        threads spun on every small kernel (5-10x slower, benchmarks/RESULTS.md).
+        On the CPU the data-parallel models cut every batch into ``_TRAIN_SHARDS``
+        shards whose gradients ``workers`` threads compute and which are summed in
+        shard order: the same model whatever the worker count. The others (dropout
+        drawn from torch's global generator) train batch by batch on this thread."""
         net = self._build().to(self.device_)
+        params = [p for p in net.parameters() if p.requires_grad]
         lr = float(self.learning_rate)
         optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+        sharded = self._data_parallel and str(self.device_) == "cpu"
+        base_seed = int(rng.integers(2**62)) if sharded and self._draws_in_training else None
         n_steps_done = 0
         # At most an epoch's batches, so that tiny data still reaches the full rate.
         warmup = min(int(self.warmup_steps), -(-len(train) // int(self.batch_size)))
         best, best_state, stale = np.inf, None, 0
         self.history_ = []
         done = False
-        for epoch in range(int(self.max_epochs)):
-            batches = train.batches(int(self.batch_size), rng)
-            total, count = 0.0, 0
-            for b, index in enumerate(batches, start=1):
-                net.train()
-                tokens, mask = train.tensors(torch, index, self.device_)
-                if n_steps_done < warmup:  # linear warm-up to the learning rate
-                    for group in optimizer.param_groups:
-                        group["lr"] = lr * (n_steps_done + 1) / warmup
-                n_steps_done += 1
-                loss = self._loss(net, tokens, mask, torch)
-                optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-                optimizer.step()
-                n_steps = int(mask.sum())
-                total += float(loss.detach()) * n_steps
-                count += n_steps
-                if b % _CHECK_EVERY and b < len(batches):
-                    continue
-                record = {
-                    "epoch": round(epoch + b / len(batches), 3),
-                    "train_loss": total / max(count, 1) / _LN2,
-                    "learning_rate": optimizer.param_groups[0]["lr"],
-                }
+        pool = (
+            ThreadPoolExecutor(min(workers, _TRAIN_SHARDS), thread_name_prefix="oddseq-train")
+            if sharded and workers > 1
+            else None
+        )
+
+        def gradient(job):
+            """One shard: its summed loss and its gradient of loss / batch targets."""
+            index, n_targets, generator = job
+            tokens, mask = train.tensors(torch, index, self.device_)
+            loss = self._loss_sum(net, tokens, mask, torch, generator)
+            grads = torch.autograd.grad(loss / n_targets, params, allow_unused=True)
+            return float(loss.detach()), grads
+
+        try:
+            for epoch in range(int(self.max_epochs)):
+                batches = train.batches(int(self.batch_size), rng)
                 total, count = 0.0, 0
-                if val is not None:
-                    net.eval()
-                    record["validation_loss"] = self._validation_loss(net, val, torch)
-                    if record["validation_loss"] < best - float(self.tol):
-                        best, stale = record["validation_loss"], 0
-                        best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-                    else:
-                        stale += 1
-                        lr *= float(self.lr_decay)
+                for b, index in enumerate(batches, start=1):
+                    net.train()
+                    if n_steps_done < warmup:  # linear warm-up to the learning rate
                         for group in optimizer.param_groups:
-                            group["lr"] = min(group["lr"], lr)
-                self.history_.append(record)
-                if val is not None and stale >= int(self.patience):
-                    done = True
+                            group["lr"] = lr * (n_steps_done + 1) / warmup
+                    n_steps_done += 1
+                    if sharded:
+                        shards = np.array_split(index, min(_TRAIN_SHARDS, index.size))
+                        n_targets = int((train.lengths[index] + train.last[index]).sum())
+                        jobs = [
+                            (
+                                shard,
+                                n_targets,
+                                None
+                                if base_seed is None
+                                else torch.Generator().manual_seed(
+                                    base_seed + n_steps_done * _TRAIN_SHARDS + j
+                                ),
+                            )
+                            for j, shard in enumerate(shards)
+                        ]
+                        results = list((pool.map if pool else map)(gradient, jobs))
+                        for k, param in enumerate(params):
+                            parts = [grads[k] for _, grads in results if grads[k] is not None]
+                            summed = parts[0] if parts else torch.zeros_like(param)
+                            for part in parts[1:]:  # in shard order
+                                summed = summed + part
+                            param.grad = summed
+                        total += sum(loss for loss, _ in results)
+                        count += n_targets
+                    else:
+                        tokens, mask = train.tensors(torch, index, self.device_)
+                        loss = self._loss(net, tokens, mask, torch)
+                        optimizer.zero_grad()
+                        loss.backward()
+                        n_steps = int(mask.sum())
+                        total += float(loss.detach()) * n_steps
+                        count += n_steps
+                    torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+                    optimizer.step()
+                    if b % _CHECK_EVERY and b < len(batches):
+                        continue
+                    record = {
+                        "epoch": round(epoch + b / len(batches), 3),
+                        "train_loss": total / max(count, 1) / _LN2,
+                        "learning_rate": optimizer.param_groups[0]["lr"],
+                    }
+                    total, count = 0.0, 0
+                    if val is not None:
+                        net.eval()
+                        record["validation_loss"] = self._validation_loss(net, val, torch, workers)
+                        if record["validation_loss"] < best - float(self.tol):
+                            best, stale = record["validation_loss"], 0
+                            best_state = {
+                                k: v.detach().clone() for k, v in net.state_dict().items()
+                            }
+                        else:
+                            stale += 1
+                            lr *= float(self.lr_decay)
+                            for group in optimizer.param_groups:
+                                group["lr"] = min(group["lr"], lr)
+                    self.history_.append(record)
+                    if val is not None and stale >= int(self.patience):
+                        done = True
+                        break
+                if done:
                     break
-            if done:
-                break
+        finally:
+            if pool is not None:
+                pool.shutdown()
         if best_state is not None:
             net.load_state_dict(best_state)
         net.eval()
@@ -468,23 +546,23 @@ class _NeuralDetector(BaseDetector):
         self._net = net
         self._weights = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
 
-    def _validation_loss(self, net, val: _Windows, torch) -> float:
+    def _validation_loss(self, net, val: _Windows, torch, workers: int = 1) -> float:
         """Mean surprisal (bits) of the held-out events."""
-        return float(self._steps(net, val, torch, "surprisal")["surprisal"].mean())
+        return float(self._steps(net, val, torch, "surprisal", workers)["surprisal"].mean())
 
     # -------------------------------------------------------------- scoring
     @staticmethod
-    def _map_batches(torch, run, batches, device):
-        """``run`` over the batches, in order: on the CPU in as many worker threads as
-        torch has intra-op threads (the caller's ``n_threads``), each batch on one
-        thread. Scoring batches are small (``_SCORE_TOKENS`` steps), and splitting one
+    def _map_batches(torch, run, batches, device, workers=None):
+        """``run`` over the batches, in order: on the CPU in ``workers`` threads (None:
+        as many as torch has intra-op threads, the caller's ``n_threads``), each batch
+        on one thread. Scoring batches are small (``_SCORE_TOKENS`` steps), and splitting one
         small kernel over cores lost more to waking them than it gained; a batch per
         core scales, and the results are the same whatever the thread count (each
         batch is computed alone, in one thread, either way)."""
         if str(device) != "cpu":
             yield from map(run, batches)
             return
-        workers = min(torch.get_num_threads(), len(batches))
+        workers = min(torch.get_num_threads() if workers is None else workers, len(batches))
         before = torch.get_num_threads()
         # One intra-op thread per batch, set before the pool starts (torch's threads
         # take the count when they begin).
@@ -498,7 +576,7 @@ class _NeuralDetector(BaseDetector):
         finally:
             torch.set_num_threads(before)
 
-    def _steps(self, net, windows: _Windows, torch, need: str = "score") -> dict:
+    def _steps(self, net, windows: _Windows, torch, need: str = "score", workers=None) -> dict:
         """Per event (flat, aligned with the sequences' events): ``surprisal`` in bits
         and, as ``need`` asks, ``miss`` (outside the top-g; "score" and "explain"),
         ``expected`` (the most likely token) and, where the model has it,
@@ -568,7 +646,7 @@ class _NeuralDetector(BaseDetector):
             return flat, owner, values, ends
 
         for flat, owner, values, ends in self._map_batches(
-            torch, run, unique.scoring_batches(_SCORE_TOKENS), device
+            torch, run, unique.scoring_batches(_SCORE_TOKENS), device, workers
         ):
             for key, v in values.items():
                 if key in results:
@@ -740,13 +818,18 @@ _COMMON_DOC = """
     device : {"auto", "cpu", "cuda"}, default="auto"
         "auto": a GPU when torch sees one, else the CPU.
     random_state : int, RandomState or None, default=0
-        Seeds the weights, the split and the batch order: on the CPU with the same
-        thread count the same seed gives the same model.
+        Seeds the weights, the split and the batch order: on the CPU the same seed
+        gives the same model whatever ``n_threads``.
     n_threads : int or None
-        Threads (None: torch's current setting). Fitting: torch's intra-op threads.
-        Scoring: that many worker threads, each computing whole batches on one
-        intra-op thread (a scoring batch is too small to split well), so the scores
-        are the same whatever the count.
+        Worker threads, each on one torch intra-op thread (None: as many as torch's
+        current setting, ``torch.get_num_threads()``). Batches are too small to split
+        one kernel over cores well (on busy cores torch's own threads spun, 5-10x
+        slower), so the work is split instead. Fitting: every batch is cut into 4
+        shards whose gradients the workers compute and which are summed in a fixed
+        order (TransformerDetector, whose dropout draws from torch's global
+        generator, trains batch by batch on one thread and checks the held-out part
+        on the workers). Scoring: the workers take whole batches. So the model and
+        the scores are the same whatever the count.
 """
 
 
@@ -836,6 +919,11 @@ class LSTMDetector(_NeuralDetector):
         self.random_state = random_state
         self.n_threads = n_threads
 
+    def _loss_sum(self, net, tokens, mask, torch, generator=None):
+        """Summed cross-entropy of the events (and ends) of a shard of a batch."""
+        logits = net(tokens, mask)
+        return torch.nn.functional.cross_entropy(logits[mask], tokens[mask], reduction="sum")
+
     def _build(self):
         return _nets().NextEventLSTM(
             self.n_tokens_,
@@ -843,10 +931,6 @@ class LSTMDetector(_NeuralDetector):
             check_positive_int(self.hidden_dim, "hidden_dim"),
             check_positive_int(self.n_layers, "n_layers"),
         )
-
-    def _loss(self, net, tokens, mask, torch):
-        logits = net(tokens, mask)
-        return torch.nn.functional.cross_entropy(logits[mask], tokens[mask])
 
     def _log_probs(self, net, tokens, mask, torch, extra=False):
         return torch.log_softmax(net(tokens, mask), dim=2)
@@ -918,6 +1002,9 @@ class TransformerDetector(_NeuralDetector):
     )
 
     _has_attention = True
+    # Dropout (nn.Dropout, the attention's) draws from torch's global generator, which
+    # worker threads would share in no fixed order: batches train whole, on one thread.
+    _data_parallel = False
     relative_distance = 0  # what get_params reads on a model saved before it existed
 
     def __init__(
@@ -1040,9 +1127,9 @@ class TransformerDetector(_NeuralDetector):
         logits = net(inputs, mask, at=hide)  # only where events are hidden
         return torch.nn.functional.cross_entropy(logits, tokens[hide])
 
-    def _validation_loss(self, net, val, torch) -> float:
+    def _validation_loss(self, net, val, torch, workers: int = 1) -> float:
         if not self.quick_check:
-            return super()._validation_loss(net, val, torch)
+            return super()._validation_loss(net, val, torch, workers)
         return self._quick_loss(net, val, torch)
 
     def _quick_loss(self, net, val, torch) -> float:
@@ -1192,9 +1279,11 @@ class SequenceAutoencoder(_NeuralDetector):
         net.input_dropout = float(self.input_dropout)
         return net
 
-    def _loss(self, net, tokens, mask, torch):
-        logits = net(tokens, mask)
-        return torch.nn.functional.cross_entropy(logits[mask], tokens[mask])
+    _draws_in_training = True  # the decoder's hidden inputs
+
+    def _loss_sum(self, net, tokens, mask, torch, generator=None):
+        logits = net(tokens, mask, generator)
+        return torch.nn.functional.cross_entropy(logits[mask], tokens[mask], reduction="sum")
 
     def _log_probs(self, net, tokens, mask, torch, extra=False):
         return torch.log_softmax(net(tokens, mask), dim=2)

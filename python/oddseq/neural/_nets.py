@@ -159,11 +159,17 @@ class GRUAutoencoder(nn.Module):
         final = hidden[torch.arange(tokens.shape[0], device=tokens.device), last]
         return torch.tanh(self.to_code(final))
 
-    def forward(self, tokens, mask):
+    def forward(self, tokens, mask, generator=None):
+        """``generator``: where the hidden decoder inputs are drawn from in training (a
+        CPU generator; torch's global one when None)."""
         code = self.encode(tokens, mask)
         inputs = _shift_right(tokens)
         if self.training and self.input_dropout > 0:
-            hide = torch.rand(inputs.shape, device=inputs.device) < self.input_dropout
+            if generator is None:
+                draw = torch.rand(inputs.shape, device=inputs.device)
+            else:
+                draw = torch.rand(inputs.shape, generator=generator).to(inputs.device)
+            hide = draw < self.input_dropout
             inputs = torch.where(hide & (inputs != START), torch.full_like(inputs, MASK), inputs)
         hidden, _ = self.decoder(self.embed(inputs), self.from_code(code)[None].contiguous())
         return self.out(hidden)

@@ -192,6 +192,32 @@ def test_scoring_workers_give_the_same_scores(shop, lstm, monkeypatch):
         np.testing.assert_array_equal(results[0][1], results[0][0]["max_surprisal"].to_numpy())
 
 
+def test_training_workers_give_the_same_model(shop):
+    """Fitting cuts every batch into shards whose gradients n_threads workers compute
+    (one intra-op thread each) and sums them in shard order (the Transformer trains
+    whole batches on one thread): the same weights, history and scores whatever the
+    count, torch's thread count restored after."""
+    normal, reordered = shop
+    seqs = Sequences.from_lists(normal[:120] + reordered)
+    before = torch.get_num_threads()
+    params = dict(max_epochs=2, batch_size=16, learning_rate=0.02, random_state=1)
+    for make in (
+        lambda n: LSTMDetector(hidden_dim=16, n_threads=n, **params),
+        lambda n: SequenceAutoencoder(hidden_dim=16, code_dim=4, n_threads=n, **params),
+        lambda n: TransformerDetector(dim=16, n_threads=n, **params),
+    ):
+        fitted = [make(n).fit(seqs) for n in (1, 2, 3, None)]
+        assert torch.get_num_threads() == before
+        first = fitted[0]
+        assert len(first.history_) >= 2
+        for other in fitted[1:]:
+            assert other._weights.keys() == first._weights.keys()
+            for key, value in first._weights.items():
+                np.testing.assert_array_equal(value, other._weights[key])
+            assert other.history_ == first.history_
+            np.testing.assert_array_equal(other.decision_scores_, first.decision_scores_)
+
+
 def test_copies_score_as_their_original(shop, lstm):
     normal, reordered = shop
     once = Sequences.from_lists(normal[:30] + reordered)
