@@ -455,29 +455,11 @@ class AnomalyPipeline(SaveMixin):
         """The entity_features rows of these sequences (by entity id; sessions take
         their entity's), as float64, missing values at the fitted medians; None when
         there are none."""
-        side = self.entity_features
-        if side is None:
+        if self.entity_features is None:
             return None
         if fitting:
-            if not isinstance(side, pd.DataFrame):
-                raise TypeError(
-                    "entity_features must be a DataFrame indexed by entity id, got "
-                    f"{type(side).__name__}"
-                )
-            if not side.index.is_unique:
-                raise ValueError(
-                    "entity_features has repeated entity ids in its index; give one row "
-                    "per entity (e.g. df.groupby(level=0).last())"
-                )
-            bad = [c for c in side.columns if not pd.api.types.is_numeric_dtype(side[c])]
-            if bad or side.shape[1] == 0:
-                raise TypeError(
-                    f"entity_features needs numeric or boolean columns; {bad or 'none'} "
-                    "are not (encode categories as numbers or indicator columns first)"
-                )
-        ids = seqs.ids
-        keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
-        values = side.reindex(keys).to_numpy(dtype=np.float64, na_value=np.nan)
+            self._check_side_features()
+        values = self._side_values(seqs)
         if fitting:
             finite = np.where(np.isfinite(values), values, np.nan)
             with warnings.catch_warnings():
@@ -487,6 +469,48 @@ class AnomalyPipeline(SaveMixin):
             self._side_median = np.where(np.isfinite(median), median, 0.0)
         values = np.where(np.isfinite(values), values, self._side_median)
         return values
+
+    def _check_side_features(self) -> None:
+        """entity_features must be a DataFrame with one row per entity id and numeric
+        or boolean columns."""
+        side = self.entity_features
+        if not isinstance(side, pd.DataFrame):
+            raise TypeError(
+                "entity_features must be a DataFrame indexed by entity id, got "
+                f"{type(side).__name__}"
+            )
+        if not side.index.is_unique:
+            raise ValueError(
+                "entity_features has repeated entity ids in its index; give one row "
+                "per entity (e.g. df.groupby(level=0).last())"
+            )
+        bad = [c for c in side.columns if not pd.api.types.is_numeric_dtype(side[c])]
+        if bad or side.shape[1] == 0:
+            raise TypeError(
+                f"entity_features needs numeric or boolean columns; {bad or 'none'} "
+                "are not (encode categories as numbers or indicator columns first)"
+            )
+
+    def _side_values(self, seqs: Sequences) -> np.ndarray:
+        """The entity_features rows of these sequences as they are (float64, NaN where
+        missing); oddseq.dask takes the medians of their finite values over partitions."""
+        ids = seqs.ids
+        keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+        return self.entity_features.reindex(keys).to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def _set_feature_names(self) -> int:
+        """``feature_names_``: the fitted encoder's features, then the side attributes'
+        columns (refused where one has a behaviour feature's name); returns how many side
+        columns there are."""
+        names = list(self.encoder_.get_feature_names_out())
+        side = [] if self.entity_features is None else list(self.entity_features.columns)
+        clash = sorted(set(map(str, side)) & set(names))
+        if clash:
+            raise ValueError(
+                f"entity_features columns {clash} have the names of behaviour features; rename them"
+            )
+        self.feature_names_ = np.asarray(names + [str(c) for c in side], dtype=object)
+        return len(side)
 
     def _features(self, seqs: Sequences, fitting: bool):
         """Behaviour features, with the side attributes joined after them."""
@@ -890,20 +914,13 @@ class _FeatureInput:
         progress.set_postfix_str("encoding")
         pipe.encoder_ = pipe._new_encoder().fit(seqs)
         raw = pipe._features(seqs, fitting=True)
-        names = list(pipe.encoder_.get_feature_names_out())
-        side = [] if pipe.entity_features is None else list(pipe.entity_features.columns)
-        clash = sorted(set(map(str, side)) & set(names))
-        if clash:
-            raise ValueError(
-                f"entity_features columns {clash} have the names of behaviour features; rename them"
-            )
-        pipe.feature_names_ = np.asarray(names + [str(c) for c in side], dtype=object)
+        side = pipe._set_feature_names()
         progress.update(1)
         progress.set_postfix_str("scaling")
         # What "typical" may say in a reason: a value the training data actually took.
         pipe._raw_range = (raw.min(axis=0), raw.max(axis=0))
         pipe.evidence_ = EvidenceShrinker(pipe.evidence_prior).fit(
-            raw, seqs.lengths, pipe.feature_names_, n_fixed=len(side)
+            raw, seqs.lengths, pipe.feature_names_, n_fixed=side
         )
         shrunk = pipe.evidence_.transform(raw, seqs.lengths)
         pipe.log_scaler_ = LogScaler(signed=True).fit(shrunk)

@@ -444,3 +444,28 @@ def test_neighbours_by_blocks_equal_one_index(values, cuts, k):
     dist, ind = index.kneighbors(queries[0]["X"].astype(np.float64), n_neighbors=k)
     np.testing.assert_array_equal(new[0][0], dist)
     np.testing.assert_array_equal(new[0][1], ind)
+
+
+@pytest.mark.parametrize("normal", [False, True], ids=["unsupervised", "normal"])
+def test_entity_features_equal_the_single_machine_call(client, normal):
+    """Side attributes joined per entity after the shuffle: missing entities and values
+    at the medians over the fitted entities (taken over the partitions), scaled and
+    scored with the behaviour features and named in the reasons, as on one machine."""
+    log, normal_log = _normal_split(11)
+    users = np.sort(log["user_id"].unique())
+    rng = np.random.default_rng(0)
+    side = pd.DataFrame(
+        {
+            "account_age": rng.exponential(300.0, users.size),
+            "chargebacks": rng.poisson(0.2, users.size).astype(float),
+            "verified": rng.random(users.size) < 0.8,
+        },
+        index=users,
+    )
+    side.loc[side.index[::7], "account_age"] = np.nan
+    side = side.drop(index=users[::11])  # entities it lacks
+    options = dict(entity_features=side, normal=normal_log if normal else None)
+    expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
+    table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
+    assert_same_table(table, expected)
+    assert expected["reason"].str.contains("account_age|chargebacks|verified").any()

@@ -460,6 +460,35 @@ def _encoded(states, summaries, pipeline, progress: bool):
     return states, [sum(rows_per_part[a:b]) for a, b in groups], firsts
 
 
+def _side_values(state, pipeline, n_side):
+    """The finite side attribute values of the partition's entities, per column."""
+    if state["seqs"] is None:
+        return {"side": [np.empty(0)] * n_side}
+    values = pipeline._side_values(state["seqs"])
+    return {"side": [values[np.isfinite(values[:, j]), j] for j in range(n_side)]}
+
+
+def _side_of(state):
+    return state["side"]
+
+
+def _finite_counts(state):
+    return np.array([v.size for v in state["side"]], dtype=np.int64)
+
+
+def _side_medians(states, pipeline, n_side) -> np.ndarray:
+    """Each side attribute's median over the finite values of the partitions' entities
+    (0 for a column none has), as ``AnomalyPipeline._side_features`` takes it in fit."""
+    shared = _shared(pipeline)
+    side = _persist([_delayed(_side_values)(s, shared, n_side) for s in states])
+    counts = map_reduce(side, _finite_counts)
+    have = [j for j in range(n_side) if counts[j] > 0]
+    medians, _ = column_statistics(
+        side, _side_of, [int(c) for c in counts], medians=[(j, np.float64) for j in have]
+    )
+    return np.array([medians[j] if j in medians else 0.0 for j in range(n_side)])
+
+
 # Partitions the model's passes run over, per worker thread of the cluster.
 MODEL_PARTITIONS_PER_THREAD = 2
 
@@ -803,7 +832,7 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, max_abs, thre
     _, centers = _kmeans_plusplus(rows, k, seed, 2 + int(np.log(k)))
     rows.states = _persist([_delayed(_drop)(s, "closest") for s in rows.states])
     states = rows.states
-    centers = np.ascontiguousarray(centers, dtype=np.float32)
+    centers = np.ascontiguousarray(centers)  # the rows' dtype, as kmeans_fit keeps it
     tol = var_mean * km.tol if km.tol else 0.0
     # Each column's fixed-point grid, from its largest magnitude and n, as kmeans_fit
     # makes it: the sums over partitions then equal its sums bit for bit.
@@ -1192,6 +1221,7 @@ def detect_anomalies(
     normal=None,
     false_alarm_rate: float | None = None,
     min_events: int = 1,
+    entity_features: pd.DataFrame | None = None,
     time_unit: str = "s",
     time_format: str | None = None,
     dayfirst: bool | None = None,
@@ -1231,6 +1261,11 @@ def detect_anomalies(
         same columns; the model is fitted on its partitions and ranks ``ddf``, and the
         cut is the (1 - ``false_alarm_rate``) quantile of its out-of-fold scores (the
         same folds, each fitted over the other folds' rows in the partitions).
+    entity_features : DataFrame, optional
+        As :func:`oddseq.detect_anomalies`: per-entity side attributes indexed by the
+        entity id (a pandas DataFrame: every worker receives it), joined to each
+        partition's entities after the shuffle; missing values take the column's median
+        over the fitted entities (taken over the partitions).
     npartitions : int, optional
         Partitions after the shuffle by entity; default: as many as ``ddf`` has, or more
         so that each holds at most ``PARTITION_EVENTS`` (4 M) events (a worker's peak
@@ -1296,8 +1331,11 @@ def detect_anomalies(
         random_state=random_state,
         false_alarm_rate=false_alarm_rate,
         min_events=min_events,
+        entity_features=entity_features,
     )
     pipeline._check_params()  # contamination too: the pipeline's table declares it
+    if entity_features is not None:
+        pipeline._check_side_features()
     options = dict(
         event=event,
         time=time,
@@ -1333,14 +1371,17 @@ def detect_anomalies(
     with step(f"encoding {n:,} {what}sequences", enabled=progress):
         pipeline.normal_ = normal is not None
         pipeline.encoder_ = pipeline._new_encoder().fit(_global_vocabulary(summaries))
-        names = list(pipeline.encoder_.get_feature_names_out())
-        pipeline.feature_names_ = np.asarray(names, dtype=object)
+        n_side = pipeline._set_feature_names()
+        names = list(pipeline.feature_names_)
+        if n_side:
+            pipeline._side_median = _side_medians(states, pipeline, n_side)
         states, rows_per_part, firsts = _encoded(states, summaries, pipeline, progress)
         low, high = map_reduce(states, _raw_extent, combine=_extent_combine)
-        pipeline._raw_range = (low.astype(np.float32), high.astype(np.float32))
+        raw_dtype = np.float64 if n_side else np.float32  # side attributes are float64
+        pipeline._raw_range = (low.astype(raw_dtype), high.astype(raw_dtype))
 
     with step("scaling", enabled=progress):
-        shrinker = EvidenceShrinker(pipeline.evidence_prior)._set_kinds(names, 0)
+        shrinker = EvidenceShrinker(pipeline.evidence_prior)._set_kinds(names, n_side)
         shrunk_columns = [int(j) for j in np.flatnonzero(shrinker.kinds_)]
         shrinker.median_ = np.zeros(len(names))
         if shrunk_columns:
@@ -1353,7 +1394,7 @@ def detect_anomalies(
                     _evidence_columns, shrinker=shrinker, columns=shrunk_columns, filtered=filtered
                 ),
                 sizes,
-                medians=[(c, np.float32) for c in range(len(shrunk_columns))],
+                medians=[(c, raw_dtype) for c in range(len(shrunk_columns))],
             )
             for c, j in enumerate(shrunk_columns):
                 shrinker.median_[j] = float(medians[c])
