@@ -29,8 +29,10 @@ from .detect._threshold import (
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
     NOT_NORMAL_SHAPE,
     _auto_cut,
+    _normal_cut,
     check_false_alarm_rate,
     check_threshold_rule,
+    fold_of_rows,
     mad_cut,
     normal_cut,
     out_of_fold_scores,
@@ -626,7 +628,13 @@ class AnomalyPipeline(SaveMixin):
             had) weighs most. A warning says when the out-of-fold scores hold a group
             far beyond the rest (``threshold_info_["separate_tail"]`` >= 2, see
             :func:`~oddseq.detect.separate_tail`): data that is visibly not
-            normal. Use :meth:`score` on the data to judge.
+            normal. Where normal entities seldom leave each other's range (out of fold
+            less often than ``false_alarm_rate``, as the repeated workflows of a system
+            log), an entity outside the range the normal data took on some feature (a
+            new event type, more of one than any normal entity had) is flagged whatever
+            its score, and the others are cut at what is left of the rate among the
+            normal entities inside the range (``support_rule_``, ``novelty_rate_``).
+            Use :meth:`score` on the data to judge.
         """
         self._check_params()
         if not isinstance(seqs, Sequences):
@@ -660,6 +668,7 @@ class AnomalyPipeline(SaveMixin):
             progress.update(1)
             progress.set_postfix_str("threshold")
             self._set_threshold(data.X, self.detector_.decision_scores_, progress)
+            self._support_rule(data)
             progress.set_postfix_str("reasons")
             self.table_ = self._table(seqs, data, self.detector_.decision_scores_)
             progress.update(1)
@@ -727,6 +736,69 @@ class AnomalyPipeline(SaveMixin):
             "tail_threshold": None if tail is None else float(tail),
             "gap": tail is not None and cut > tail,
         }
+
+    def _support_rule(self, data) -> None:
+        """Normal-only fitting's support rule (``support_rule_``): flag what the normal
+        data never did. An entity outside the range the normal entities took on some
+        feature (an event type none of them had, more of one than any of them had) is
+        flagged whatever its score; the rest are cut at what is left of the
+        false-alarm rate among the out-of-fold scores of the normal entities inside the
+        range, and where ties fill their top (every normal entity has a twin: a
+        system log's repeated workflows) strictly above all of them
+        (``_normal_cut(above_ties=True)``). The rule holds only where it keeps the
+        promise: its own out-of-fold false-alarm rate (normal entities outside the
+        range of the other folds, ``novelty_rate_``) is below ``false_alarm_rate``;
+        else the plain out-of-fold cut stays (and ``threshold_info_`` as it was).
+        Measured on HDFS blocks (1,000 normal ones, 16 cells): false alarms
+        0.18-1.06% -> 0.05-0.31%, reweighted flag F1 0.926 -> 0.963; the shop logs'
+        normal-only cells (32) none worse, 9 better (benchmarks/RESULTS.md,
+        "Normal-only HDFS: the support rule")."""
+        self.support_rule_, self.novelty_rate_ = False, None
+        if not (self.normal_ and self.contamination == "auto") or data.raw is None:
+            return
+        raw, reference = np.asarray(data.raw), self.reference_scores_
+        n = raw.shape[0]
+        # The folds of out_of_fold_scores: a row is outside the range of the very rows
+        # whose detector scored it.
+        fold = fold_of_rows(n, self.n_folds, self.random_state)
+        outside = np.zeros(n, dtype=bool)
+        for k in range(self.n_folds):
+            held, rest = raw[fold == k], raw[fold != k]
+            outside[fold == k] = ((held < rest.min(axis=0)) | (held > rest.max(axis=0))).any(axis=1)
+        novelty = float(outside.mean())
+        rate = self.threshold_info_["false_alarm_rate"]
+        self.novelty_rate_ = novelty
+        if novelty >= rate or outside.all():
+            return
+        left = (rate - novelty) / (1.0 - novelty)
+        inside = reference[~outside]
+        self.threshold_ = _normal_cut(inside, left, above_ties=True)
+        self.support_rule_ = True
+        flagged = int((self.detector_.decision_scores_ > self.threshold_).sum())
+        above = (
+            "above every out-of-fold score"
+            if self.threshold_ >= inside.max()
+            else f"above the {1 - left:.4g} quantile of the out-of-fold scores"
+        )
+        self.threshold_info_.update(
+            rule=(
+                f"outside the normal data's range on some feature ({novelty:.2%} of normal "
+                f"entities out of fold), or {above} of the normal entities inside it"
+            ),
+            threshold=self.threshold_,
+            n_flagged=flagged,
+            share_flagged=flagged / max(n, 1),
+            novelty_rate=novelty,
+        )
+
+    def _outside_support(self, data) -> np.ndarray | bool:
+        """Rows outside the normal data's range on some feature, where the support rule
+        holds (:meth:`_support_rule`); else False."""
+        if not getattr(self, "support_rule_", False) or data.raw is None:
+            return False
+        low, high = self._raw_range
+        raw = np.asarray(data.raw)
+        return ((raw < low) | (raw > high)).any(axis=1)
 
     @staticmethod
     def _check_normal(reference, rate: float) -> float:
@@ -881,7 +953,7 @@ class AnomalyPipeline(SaveMixin):
         table = pd.DataFrame(
             {
                 "score": scores,
-                "is_anomaly": scores > self.threshold_,
+                "is_anomaly": (scores > self.threshold_) | self._outside_support(data),
                 "p_normal": self.p_normal(scores),
                 "cluster": self.detector_.cluster_of(data.X),
             },

@@ -237,6 +237,75 @@ def test_normal_only_scales_weigh_what_the_normal_data_never_did_most():
     np.testing.assert_allclose(plain.z_scaler_.scale_, np.where(spread > 0, spread, 1.0))
 
 
+def _workflow_blocks(n, rng):
+    """System-log-like blocks of a few repeated workflows: most have a twin, a few a
+    rarer count (a replica more), as HDFS blocks do."""
+    blocks = []
+    for _ in range(n):
+        replicas = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
+        extra = int(rng.random() < 0.02) * int(rng.integers(1, 4))
+        blocks.append(["alloc"] + ["recv"] * replicas + ["ack"] * replicas + ["done"] * (1 + extra))
+    return blocks
+
+
+def test_normal_only_flags_what_the_normal_data_never_did():
+    """Normal-only fitting on repeated workflows: an entity outside the range the
+    normal entities took on some feature (a new event type; more of one than any normal
+    entity had) is flagged whatever its distance; the others are cut above every
+    out-of-fold score of the normal entities inside that range, where ties fill their
+    top. Held-out normal entities are flagged more rarely than by the plain
+    out-of-fold quantile, and the rule's own out-of-fold false-alarm rate is recorded."""
+    from oddseq.detect import normal_cut
+
+    rng = np.random.default_rng(0)
+    normal = Sequences.from_lists(_workflow_blocks(1_000, rng))
+    pipe = AnomalyPipeline().fit(normal, normal=True)
+    info = pipe.threshold_info_
+    assert pipe.support_rule_ and info["novelty_rate"] == pipe.novelty_rate_ < 0.005
+    assert info["rule"].startswith("outside the normal data's range")
+    assert "above every out-of-fold score" in info["rule"]  # ties fill the top
+    held = Sequences.from_lists(_workflow_blocks(20_000, rng))
+    odd = Sequences.from_lists(
+        [["alloc", "recv", "recv", "recv", "err", "done"], ["alloc"] + ["recv"] * 9 + ["done"]],
+        ids=["new type", "too many"],
+    )
+    flags = pipe.score(odd)["is_anomaly"]
+    assert flags.all()
+    table = pipe.score(held)
+    before = table["score"].to_numpy() > normal_cut(pipe.reference_scores_, 0.005)
+    assert table["is_anomaly"].mean() < before.mean()
+    assert table["is_anomaly"].mean() < 0.005
+    # The flags are the cut or the range, nothing else.
+    raw = pipe._features(held, fitting=False)
+    low, high = pipe._raw_range
+    outside = ((raw < low) | (raw > high)).any(axis=1)
+    expected = (table["score"] > pipe.threshold_).to_numpy() | outside[
+        held.ids.get_indexer(table.index)
+    ]
+    np.testing.assert_array_equal(table["is_anomaly"].to_numpy(), expected)
+
+
+def test_the_support_rule_stands_aside_where_it_would_break_the_rate(shop):
+    """Where normal entities often leave the other folds' range (continuous shop
+    features), the rule's own false-alarm rate is above the asked one: the plain
+    out-of-fold cut stays, and the flags are the cut alone."""
+    from oddseq.detect import normal_cut
+
+    bunch, seqs = shop
+    y = bunch.labels.reindex(seqs.ids).to_numpy()
+    normal_rows = np.flatnonzero(y == 0)
+    pipe = AnomalyPipeline(false_alarm_rate=0.001).fit(seqs.take(normal_rows), normal=True)
+    info = pipe.threshold_info_
+    assert pipe.novelty_rate_ >= 0.001 and not pipe.support_rule_
+    assert "novelty_rate" not in info
+    assert pipe.threshold_ == normal_cut(pipe.reference_scores_, 0.001)
+    table = pipe.score(seqs)
+    np.testing.assert_array_equal(table["is_anomaly"], table["score"] > pipe.threshold_)
+    # Sequence detectors have no feature range: no rule.
+    markov = AnomalyPipeline(method="markov").fit(seqs.take(normal_rows), normal=True)
+    assert not markov.support_rule_ and markov.novelty_rate_ is None
+
+
 def _shop_log(seed, far=0.0):
     """A shop log with nothing planted, plus a share ``far`` of entities unlike any
     shopper: sessions of error events of 40 kinds in any mix."""

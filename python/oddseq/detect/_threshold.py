@@ -341,6 +341,17 @@ def normal_cut(normal_scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE
     >>> round(normal_cut(held_out, 0.001), 1)  # exact: log(1000) = 6.9
     6.5
     """
+    return _normal_cut(normal_scores, false_alarm_rate, above_ties=False)
+
+
+def _normal_cut(normal_scores, false_alarm_rate: float, above_ties: bool) -> float:
+    """:func:`normal_cut`; where ties fill the top of a sample too small for the
+    quantile (no tail to model), the plain quantile, or with ``above_ties`` the largest
+    score (flags are ``> cut``: strictly above every score of the sample). Normal-only
+    fitting's support rule uses the latter for the scores of normal entities inside the
+    normal data's range: where nearly all of them have a twin (repeated workflows of a
+    system log), a quantile below a handful of untied scores is a guess, and one above
+    all of them is what the sample can vouch for."""
     scores = np.sort(np.asarray(normal_scores, dtype=np.float64))
     n = scores.size
     if scores[0] == scores[-1]:
@@ -348,8 +359,8 @@ def normal_cut(normal_scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE
     if n * false_alarm_rate >= _MIN_EXCEEDANCES:
         return float(np.quantile(scores, 1 - false_alarm_rate))
     model = _tail_model(scores, min(0.2, max(4 * _MIN_EXCEEDANCES / n, 4 * false_alarm_rate)))
-    if model is None:  # ties fill the top: no tail to model, the plain quantile
-        return float(np.quantile(scores, 1 - false_alarm_rate))
+    if model is None:  # ties fill the top: no tail to model
+        return float(scores[-1] if above_ties else np.quantile(scores, 1 - false_alarm_rate))
     a, shape, scale, share = model
     return float(a + _gpd_excess(shape, scale, false_alarm_rate / share))
 

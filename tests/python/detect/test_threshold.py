@@ -105,6 +105,23 @@ def test_normal_cut_extrapolates_beyond_a_small_sample():
     assert np.median(cuts) > np.log(1_000)  # beyond the sample's reach
 
 
+def test_normal_cut_above_ties_where_the_sample_cannot_place_the_quantile():
+    """Ties fill the top (98% of normal entities have a twin) and the rate asks for
+    fewer than 10 scores beyond the cut: no tail to model. normal_cut takes the plain
+    quantile among a handful of untied scores; above_ties, strictly above every score.
+    Where the sample holds the quantile or a tail, both are the same."""
+    from oddseq.detect._threshold import _normal_cut
+
+    rng = np.random.default_rng(8)
+    tied = np.r_[np.zeros(985), rng.uniform(0.5, 2.0, size=15)]
+    assert normal_cut(tied, 0.003) < tied.max()
+    assert _normal_cut(tied, 0.003, above_ties=True) == tied.max()
+    assert not (tied > _normal_cut(tied, 0.003, above_ties=True)).any()
+    smooth = rng.exponential(size=1_000)
+    for rate in (0.003, 0.05):
+        assert _normal_cut(smooth, rate, above_ties=True) == normal_cut(smooth, rate)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.floats(-1e6, 1e6), min_size=5, max_size=200), st.sampled_from([0.01, 0.2]))
 def test_cuts_are_finite_for_any_scores(values, rate):
