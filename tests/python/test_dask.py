@@ -228,6 +228,30 @@ def _first_column(state):
     return [state["x"]]
 
 
+@pytest.mark.parametrize("collect_at", [0, 3, 40])
+def test_order_statistics_through_every_histogram_round(monkeypatch, collect_at):
+    """With few values left to collect (none: every one of the key's 64 bits decided
+    by histograms, the last round 4 bits wide), the rounds still give numpy's medians
+    and percentiles, over partitions of which one is empty."""
+    from oddseq.dask import _reduce
+
+    monkeypatch.setattr(_reduce, "_COLLECT_AT", collect_at)
+    rng = np.random.default_rng(collect_at)
+    x = np.concatenate([rng.normal(0, 1, 300), [0.0, -0.0, -0.0, 1e300, -1e-300], np.full(50, 2.5)])
+    rng.shuffle(x)
+    states = [{"x": part} for part in np.split(x, [100, 100, 290])]
+    with dask.config.set(scheduler="sync"):
+        medians, pct = column_statistics(
+            states,
+            _first_column,
+            [x.size],
+            medians=[(0, np.float64)],
+            percentiles={0: [1, 25, 75, 99]},
+        )
+    assert medians[0] == np.median(x)
+    np.testing.assert_array_equal(pct[0], np.percentile(x, [1, 25, 75, 99]))
+
+
 def _assert_partitions_fit_as(expected, X, cuts, random_state):
     """oddseq.dask's K-means over X cut into partitions at ``cuts`` gives ``expected``'s
     centres, labels and iterations bit for bit."""
@@ -446,26 +470,39 @@ def test_neighbours_by_blocks_equal_one_index(values, cuts, k):
     np.testing.assert_array_equal(new[0][1], ind)
 
 
-@pytest.mark.parametrize("normal", [False, True], ids=["unsupervised", "normal"])
-def test_entity_features_equal_the_single_machine_call(client, normal):
-    """Side attributes joined per entity after the shuffle: missing entities and values
-    at the medians over the fitted entities (taken over the partitions), scaled and
-    scored with the behaviour features and named in the reasons, as on one machine."""
-    log, normal_log = _normal_split(11)
-    users = np.sort(log["user_id"].unique())
+def test_normal_only_support_rule_equals_the_single_machine_call(client):
+    """Normal entities of a few repeated workflows (a system log's blocks) seldom leave
+    each other's range: the support rule flags entities outside the normal data's range
+    (a new event type, one step too many) and cuts the rest above the normal entities
+    inside it; the folds' ranges over the partitions give the single machine's rule,
+    cut and flags."""
     rng = np.random.default_rng(0)
-    side = pd.DataFrame(
-        {
-            "account_age": rng.exponential(300.0, users.size),
-            "chargebacks": rng.poisson(0.2, users.size).astype(float),
-            "verified": rng.random(users.size) < 0.8,
-        },
-        index=users,
+
+    def blocks(n, start):
+        rows = []
+        for b in range(start, start + n):
+            replicas = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
+            steps = ["alloc"] + ["recv"] * replicas + ["ack"] * replicas + ["done"]
+            rows += [(b, step, t) for t, step in enumerate(steps)]
+        return rows
+
+    odd = [(9000, s, t) for t, s in enumerate(["alloc", "recv", "err", "done"])]
+    odd += [(9001, s, t) for t, s in enumerate(["alloc"] + ["recv"] * 9 + ["done"])]
+    columns = ["block", "step", "t"]
+    normal = pd.DataFrame(blocks(600, 0), columns=columns)
+    log = pd.DataFrame(blocks(300, 1000) + odd, columns=columns)
+    names = dict(entity="block", event="step", time="t")
+    expected, single = oddseq.detect_anomalies(
+        log, **names, groups=False, normal=normal, return_pipeline=True
     )
-    side.loc[side.index[::7], "account_age"] = np.nan
-    side = side.drop(index=users[::11])  # entities it lacks
-    options = dict(entity_features=side, normal=normal_log if normal else None)
-    expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
-    table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
+    assert single.support_rule_
+    table, pipeline = detect_anomalies(
+        dd.from_pandas(log, npartitions=3),
+        **names,
+        normal=dd.from_pandas(normal, npartitions=2),
+        return_pipeline=True,
+    )
+    assert pipeline.support_rule_ and pipeline.novelty_rate_ == single.novelty_rate_
+    assert pipeline.threshold_info_ == single.threshold_info_
     assert_same_table(table, expected)
-    assert expected["reason"].str.contains("account_age|chargebacks|verified").any()
+    assert expected.loc[[9000, 9001], "is_anomaly"].all()

@@ -84,24 +84,35 @@ def key_floats(keys) -> np.ndarray:
     return bits.view(np.float64)
 
 
-def _round_task(state, values_fn, targets):
-    """One round for one partition: per target, a histogram of the next digit of the
-    keys under its prefix, or the distinct keys under it with their counts."""
-    columns = values_fn(state)
-    keys = {}
+def _sorted_keys(state, values_fn):
+    """The partition's columns as sorted ``float_keys``: made once, kept in the worker
+    for the rounds, each of which then reads a contiguous run of them."""
+    return [np.sort(float_keys(column)) for column in values_fn(state)]
+
+
+def _round_task(keys, targets):
+    """One round for one partition (its sorted keys per column): per target, a
+    histogram of the next digit of the keys under its prefix, or the distinct keys
+    under it with their counts."""
     out = {}
     for tid, (col, prefix, decided, mode) in targets.items():
-        if col not in keys:
-            keys[col] = float_keys(columns[col])
         k = keys[col]
-        if decided:
-            k = k[(k >> np.uint64(64 - decided)) == np.uint64(prefix)]
+        if decided:  # the keys under the prefix: a run of the sorted keys
+            low = prefix << (64 - decided)
+            high = low + (1 << (64 - decided)) - 1
+            a = np.searchsorted(k, np.uint64(low), side="left")
+            b = np.searchsorted(k, np.uint64(high), side="right")
+            k = k[a:b]
         if mode == "collect":
             out[tid] = np.unique(k, return_counts=True)
         else:
             width = min(_DIGIT_BITS, 64 - decided)
-            digit = (k >> np.uint64(64 - decided - width)) & np.uint64((1 << width) - 1)
-            out[tid] = np.bincount(digit.astype(np.int64), minlength=1 << width)
+            shift = 64 - decided - width
+            # Each digit's first key (the digit's bin edge) found in the sorted run.
+            base = np.uint64(prefix << (64 - decided) if decided else 0)
+            edges = base + (np.arange(1 << width, dtype=np.uint64) << np.uint64(shift))
+            starts = np.searchsorted(k, edges, side="left")
+            out[tid] = np.diff(np.append(starts, k.size)).astype(np.int64)
     return out
 
 
@@ -137,6 +148,8 @@ def order_statistics(states, values_fn, ranks) -> dict:
         for r in sorted(set(int(r) for r in wanted)):
             pending[(col, r)] = [0, 0, r, "hist"]  # prefix, decided bits, rank left, mode
     found = {}
+    # Each partition's columns sorted once, kept in the workers while the rounds run.
+    keys = list(dask.persist(*[_task(_sorted_keys)(s, values_fn) for s in states]))
     while pending:
         # Targets that share a column, prefix and mode share the work.
         targets, owners = {}, {}
@@ -145,7 +158,7 @@ def order_statistics(states, values_fn, ranks) -> dict:
             tid = owners.setdefault(spec, len(owners))
             targets[tid] = spec
         task = _task(_round_task)
-        merged = tree_reduce([task(s, values_fn, targets) for s in states], _merge_round)
+        merged = tree_reduce([task(k, targets) for k in keys], _merge_round)
         for key, entry in list(pending.items()):
             prefix, decided, left, mode = entry
             result = merged[owners[(key[0], prefix, decided, mode)]]
