@@ -470,39 +470,26 @@ def test_neighbours_by_blocks_equal_one_index(values, cuts, k):
     np.testing.assert_array_equal(new[0][1], ind)
 
 
-def test_normal_only_support_rule_equals_the_single_machine_call(client):
-    """Normal entities of a few repeated workflows (a system log's blocks) seldom leave
-    each other's range: the support rule flags entities outside the normal data's range
-    (a new event type, one step too many) and cuts the rest above the normal entities
-    inside it; the folds' ranges over the partitions give the single machine's rule,
-    cut and flags."""
+@pytest.mark.parametrize("normal", [False, True], ids=["unsupervised", "normal"])
+def test_entity_features_equal_the_single_machine_call(client, normal):
+    """Side attributes joined per entity after the shuffle: missing entities and values
+    at the medians over the fitted entities (taken over the partitions), scaled and
+    scored with the behaviour features and named in the reasons, as on one machine."""
+    log, normal_log = _normal_split(11)
+    users = np.sort(log["user_id"].unique())
     rng = np.random.default_rng(0)
-
-    def blocks(n, start):
-        rows = []
-        for b in range(start, start + n):
-            replicas = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
-            steps = ["alloc"] + ["recv"] * replicas + ["ack"] * replicas + ["done"]
-            rows += [(b, step, t) for t, step in enumerate(steps)]
-        return rows
-
-    odd = [(9000, s, t) for t, s in enumerate(["alloc", "recv", "err", "done"])]
-    odd += [(9001, s, t) for t, s in enumerate(["alloc"] + ["recv"] * 9 + ["done"])]
-    columns = ["block", "step", "t"]
-    normal = pd.DataFrame(blocks(600, 0), columns=columns)
-    log = pd.DataFrame(blocks(300, 1000) + odd, columns=columns)
-    names = dict(entity="block", event="step", time="t")
-    expected, single = oddseq.detect_anomalies(
-        log, **names, groups=False, normal=normal, return_pipeline=True
+    side = pd.DataFrame(
+        {
+            "account_age": rng.exponential(300.0, users.size),
+            "chargebacks": rng.poisson(0.2, users.size).astype(float),
+            "verified": rng.random(users.size) < 0.8,
+        },
+        index=users,
     )
-    assert single.support_rule_
-    table, pipeline = detect_anomalies(
-        dd.from_pandas(log, npartitions=3),
-        **names,
-        normal=dd.from_pandas(normal, npartitions=2),
-        return_pipeline=True,
-    )
-    assert pipeline.support_rule_ and pipeline.novelty_rate_ == single.novelty_rate_
-    assert pipeline.threshold_info_ == single.threshold_info_
+    side.loc[side.index[::7], "account_age"] = np.nan
+    side = side.drop(index=users[::11])  # entities it lacks
+    options = dict(entity_features=side, normal=normal_log if normal else None)
+    expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
+    table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
     assert_same_table(table, expected)
-    assert expected.loc[[9000, 9001], "is_anomaly"].all()
+    assert expected["reason"].str.contains("account_age|chargebacks|verified").any()
