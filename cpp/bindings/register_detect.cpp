@@ -100,35 +100,72 @@ py::dict iforest_fit(const CArray<T>& x, std::int64_t n_estimators, std::int64_t
   return out;
 }
 
-template <class V>
-std::vector<V> vector_of(const CArray<V>& a) {
-  return std::vector<V>(a.data(), a.data() + a.size());
-}
+// A fitted forest (the estimator's forest_ arrays) held by reference and checked once:
+// scoring reads the arrays in place through the core's IForestView.
+struct ForestView {
+  CArray<std::int64_t> tree_offsets;
+  CArray<std::int32_t> features, left, split, n_samples;
+  CArray<double> threshold, normals;
+  detect::IForestView view;
+};
 
-template <class T>
-py::tuple iforest_score(const CArray<T>& x, const CArray<std::int64_t>& tree_offsets,
-                        const CArray<std::int32_t>& features, const CArray<std::int32_t>& left,
-                        const CArray<std::int32_t>& split, const CArray<double>& threshold,
-                        const CArray<std::int32_t>& n_samples, const CArray<double>& normals,
-                        std::int64_t max_samples, bool extended, bool explain, int n_threads) {
-  if (x.ndim() != 2 || features.ndim() != 2 || normals.ndim() != 2) {
-    throw std::invalid_argument("X, features and normals must be 2-D");
+ForestView make_forest_view(CArray<std::int64_t> tree_offsets, CArray<std::int32_t> features,
+                            CArray<std::int32_t> left, CArray<std::int32_t> split,
+                            CArray<double> threshold, CArray<std::int32_t> n_samples,
+                            CArray<double> normals, std::int64_t n_features,
+                            std::int64_t max_samples, bool extended) {
+  if (features.ndim() != 2 || normals.ndim() != 2) {
+    throw std::invalid_argument("features and normals must be 2-D");
   }
-  if (tree_offsets.size() < 2 || tree_offsets.data()[0] != 0) {
+  if (tree_offsets.ndim() != 1 || tree_offsets.size() < 2 || tree_offsets.data()[0] != 0) {
     throw std::invalid_argument("tree_offsets must start at 0 and describe at least one tree");
   }
-  detect::IForest forest;
-  forest.n_features = x.shape(1);
-  forest.max_samples = max_samples;
-  forest.tree_features = features.shape(1);
-  forest.extended = extended;
-  forest.tree_offsets = vector_of(tree_offsets);
-  forest.features = vector_of(features);
-  forest.left = vector_of(left);
-  forest.split = vector_of(split);
-  forest.threshold = vector_of(threshold);
-  forest.n_samples = vector_of(n_samples);
-  forest.normals = vector_of(normals);
+  const std::int64_t trees = tree_offsets.size() - 1;
+  const std::int64_t nodes = left.size();
+  if (split.size() != nodes || threshold.size() != nodes || n_samples.size() != nodes ||
+      tree_offsets.data()[trees] != nodes) {
+    throw std::invalid_argument(
+        "left, split, threshold and n_samples must hold one value per node of tree_offsets");
+  }
+  if (features.shape(0) != trees || (normals.size() > 0 && normals.shape(1) != features.shape(1))) {
+    throw std::invalid_argument("features must be (n_trees, k) and normals (n_planes, k)");
+  }
+  if (n_features < 1 || max_samples < 1) {
+    throw std::invalid_argument("n_features and max_samples must be >= 1");
+  }
+  ForestView out{tree_offsets, features, left, split, n_samples, threshold, normals, {}};
+  detect::IForestView& v = out.view;
+  v.n_features = n_features;
+  v.max_samples = max_samples;
+  v.tree_features = features.shape(1);
+  v.extended = extended;
+  v.n_trees = trees;
+  v.n_nodes = nodes;
+  v.n_normals = normals.size();
+  v.tree_offsets = out.tree_offsets.data();
+  v.features = out.features.data();
+  v.left = out.left.data();
+  v.split = out.split.data();
+  v.threshold = out.threshold.data();
+  v.n_samples = out.n_samples.data();
+  v.normals = out.normals.data();
+  return out;
+}
+
+// What iforest_score returns: a read-only record read by name.
+struct ForestScores {
+  py::array scores;          // n: 2^(-E[h(x)] / c(max_samples)), in (0, 1]
+  py::object contributions;  // n x d per-feature credits, or None without explain
+};
+
+template <class T>
+ForestScores iforest_score(const CArray<T>& x, const ForestView& forest, bool explain,
+                           int n_threads) {
+  require_matrix(x, "X");
+  if (x.shape(1) != forest.view.n_features) {
+    throw std::invalid_argument("X has " + std::to_string(x.shape(1)) + " features, the forest " +
+                                std::to_string(forest.view.n_features));
+  }
   const std::int64_t n = x.shape(0), d = x.shape(1);
   py::array_t<double> scores(static_cast<py::ssize_t>(n));
   py::object contributions = py::none();
@@ -141,9 +178,9 @@ py::tuple iforest_score(const CArray<T>& x, const CArray<std::int64_t>& tree_off
   double* s = scores.mutable_data();
   {
     py::gil_scoped_release release;  // rows on OpenMP threads; polls for Ctrl-C
-    detect::iforest_score(forest, x.data(), n, n_threads, s, c);
+    detect::iforest_score(forest.view, x.data(), n, n_threads, s, c);
   }
-  return py::make_tuple(scores, contributions);
+  return {scores, contributions};
 }
 
 py::array_t<double> average_path_length(const CArray<double>& n) {
@@ -173,16 +210,26 @@ void register_detect(py::module_& m) {
   m.def("iforest_fit", &iforest_fit<double>, py::arg("x").noconvert(), py::arg("n_estimators"),
         py::arg("max_samples"), py::arg("max_features"), py::arg("extended"), py::arg("seed"),
         py::arg("n_threads"));
-  m.def("iforest_score", &iforest_score<float>, py::arg("x").noconvert(),
-        py::arg("tree_offsets").noconvert(), py::arg("features").noconvert(),
-        py::arg("left").noconvert(), py::arg("split").noconvert(), py::arg("threshold").noconvert(),
-        py::arg("n_samples").noconvert(), py::arg("normals").noconvert(), py::arg("max_samples"),
-        py::arg("extended"), py::arg("explain"), py::arg("n_threads"));
-  m.def("iforest_score", &iforest_score<double>, py::arg("x").noconvert(),
-        py::arg("tree_offsets").noconvert(), py::arg("features").noconvert(),
-        py::arg("left").noconvert(), py::arg("split").noconvert(), py::arg("threshold").noconvert(),
-        py::arg("n_samples").noconvert(), py::arg("normals").noconvert(), py::arg("max_samples"),
-        py::arg("extended"), py::arg("explain"), py::arg("n_threads"));
+  py::class_<ForestView>(m, "IForestView",
+                         "A fitted isolation forest's arrays, held by reference and checked "
+                         "once; iforest_score reads them in place.")
+      .def(py::init(&make_forest_view), py::kw_only(), py::arg("tree_offsets").noconvert(),
+           py::arg("features").noconvert(), py::arg("left").noconvert(),
+           py::arg("split").noconvert(), py::arg("threshold").noconvert(),
+           py::arg("n_samples").noconvert(), py::arg("normals").noconvert(), py::arg("n_features"),
+           py::arg("max_samples"), py::arg("extended"))
+      .def_property_readonly("n_trees", [](const ForestView& f) { return f.view.n_trees; })
+      .def_property_readonly("n_nodes", [](const ForestView& f) { return f.view.n_nodes; })
+      .def_property_readonly("n_features", [](const ForestView& f) { return f.view.n_features; })
+      .def_property_readonly("max_samples", [](const ForestView& f) { return f.view.max_samples; })
+      .def_property_readonly("extended", [](const ForestView& f) { return f.view.extended; });
+  py::class_<ForestScores>(m, "IForestScores", "Isolation forest scores (iforest_score).")
+      .def_readonly("scores", &ForestScores::scores)
+      .def_readonly("contributions", &ForestScores::contributions);
+  m.def("iforest_score", &iforest_score<float>, py::arg("x").noconvert(), py::arg("forest"),
+        py::arg("explain"), py::arg("n_threads"));
+  m.def("iforest_score", &iforest_score<double>, py::arg("x").noconvert(), py::arg("forest"),
+        py::arg("explain"), py::arg("n_threads"));
   m.def("iforest_average_path_length", &average_path_length, py::arg("n").noconvert());
 }
 

@@ -6,6 +6,7 @@
 #include "oddseq/encode/recency.hpp"
 #include "oddseq/encode/temporal.hpp"
 #include "oddseq/encode/transition.hpp"
+#include "sequences_view.hpp"
 
 namespace oddseq::bindings {
 
@@ -94,35 +95,46 @@ py::array_t<float> transition(const CArray<std::int64_t>& offsets,
 }
 
 template <class ItemT>
-py::array_t<float> diversity(const CArray<std::int64_t>& offsets,
-                             const CArray<std::int32_t>& events,
-                             const std::optional<CArray<ItemT>>& items,
-                             const std::optional<CArray<double>>& values,
+void diversity_into(const SequencesView& seqs, const std::int32_t* item_category,
+                    std::int64_t n_item_codes, const encode::DiversityParams& params, int n_threads,
+                    float* out) {
+  encode::DiversityInput<ItemT> input;
+  input.offsets = seqs.offsets.data();
+  input.n_sequences = seqs.n_sequences();
+  input.events = seqs.events.data();
+  input.items = seqs.item_data<ItemT>();
+  input.values = data_or_null(seqs.values);
+  input.times = data_or_null(seqs.times);
+  input.item_category = item_category;
+  input.n_item_codes = n_item_codes;
+  py::gil_scoped_release release;  // per-sequence work on OpenMP threads
+  encode::diversity_features(input, params, n_threads, out);
+}
+
+py::array_t<float> diversity(const SequencesView& seqs,
                              const std::optional<CArray<std::int32_t>>& item_category,
-                             const std::optional<CArray<std::int64_t>>& times,
-                             std::int64_t session_gap_ns, std::int32_t view, std::int32_t cart,
-                             std::int32_t fav, std::int32_t buy, int n_threads) {
-  if (times && times->size() != events.size())
-    throw std::invalid_argument("times must have one entry per event");
-  if (session_gap_ns <= 0) throw std::invalid_argument("session_gap_ns must be positive");
-  const std::int64_t n_seq = offsets.size() - 1;
-  const std::int64_t width =
-      encode::diversity_width(values.has_value(), item_category.has_value() && items.has_value());
+                             const encode::DiversityParams& params, int n_threads) {
+  // Categories are read through the items: without items there are none.
+  const bool categories = seqs.items.has_value() && item_category.has_value();
+  const std::int32_t* ic = categories ? item_category->data() : nullptr;
+  const std::int64_t n_item_codes = categories ? item_category->size() : 0;
+  const std::int64_t n_seq = seqs.n_sequences();
+  const std::int64_t width = encode::diversity_width(seqs.values.has_value(), categories);
   py::array_t<float> out({static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(width)});
-  encode::FunnelCodes funnel{view, cart, fav, buy};
-  const std::int64_t* off = offsets.data();
-  const std::int32_t* ev = events.data();
-  const ItemT* it = data_or_null(items);
-  const double* va = data_or_null(values);
-  const std::int32_t* ic = items.has_value() ? data_or_null(item_category) : nullptr;
-  const std::int64_t n_item_codes = item_category ? item_category->size() : 0;
   float* dst = out.mutable_data();
-  {
-    py::gil_scoped_release release;  // per-sequence work on OpenMP threads
-    encode::diversity_features(off, n_seq, ev, it, va, ic, n_item_codes, data_or_null(times),
-                               session_gap_ns, funnel, n_threads, dst);
+  if (seqs.items_are_int64()) {
+    diversity_into<std::int64_t>(seqs, ic, n_item_codes, params, n_threads, dst);
+  } else {
+    diversity_into<std::int32_t>(seqs, ic, n_item_codes, params, n_threads, dst);
   }
   return out;
+}
+
+encode::DiversityParams make_diversity_params(std::int64_t session_gap_ns, std::int32_t view,
+                                              std::int32_t cart, std::int32_t fav,
+                                              std::int32_t buy) {
+  if (session_gap_ns <= 0) throw std::invalid_argument("session_gap_ns must be positive");
+  return {session_gap_ns, {view, cart, fav, buy}};
 }
 
 py::array_t<float> decay(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& events,
@@ -244,17 +256,19 @@ void register_encode(py::module_& m) {
   m.def("transition_features", &transition, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("n_event_types"), py::arg("order"), py::arg("norm"),
         py::arg("n_threads"));
-  // int32 and int64 item codes, each without a conversion.
-  m.def("diversity_features", &diversity<std::int32_t>, py::arg("offsets").noconvert(),
-        py::arg("events").noconvert(), py::arg("items").noconvert(), py::arg("values").noconvert(),
-        py::arg("item_category").noconvert(), py::arg("times").noconvert(),
-        py::arg("session_gap_ns"), py::arg("view"), py::arg("cart"), py::arg("fav"), py::arg("buy"),
-        py::arg("n_threads"));
-  m.def("diversity_features", &diversity<std::int64_t>, py::arg("offsets").noconvert(),
-        py::arg("events").noconvert(), py::arg("items").noconvert(), py::arg("values").noconvert(),
-        py::arg("item_category").noconvert(), py::arg("times").noconvert(),
-        py::arg("session_gap_ns"), py::arg("view"), py::arg("cart"), py::arg("fav"), py::arg("buy"),
-        py::arg("n_threads"));
+  py::class_<encode::DiversityParams>(m, "DiversityParams",
+                                      "DiversityEncoder's settings: the session gap and the "
+                                      "funnel's event codes (-1 where the log has none).")
+      .def(py::init(&make_diversity_params), py::kw_only(), py::arg("session_gap_ns"),
+           py::arg("view") = -1, py::arg("cart") = -1, py::arg("fav") = -1, py::arg("buy") = -1)
+      .def_property_readonly("session_gap_ns",
+                             [](const encode::DiversityParams& p) { return p.session_gap_ns; })
+      .def_property_readonly("view", [](const encode::DiversityParams& p) { return p.funnel.view; })
+      .def_property_readonly("cart", [](const encode::DiversityParams& p) { return p.funnel.cart; })
+      .def_property_readonly("fav", [](const encode::DiversityParams& p) { return p.funnel.fav; })
+      .def_property_readonly("buy", [](const encode::DiversityParams& p) { return p.funnel.buy; });
+  m.def("diversity_features", &diversity, py::arg("sequences"),
+        py::arg("item_category").noconvert(), py::arg("params"), py::arg("n_threads"));
 
   m.def("count_timing_features", &count_timing, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("n_event_types"), py::arg("times").noconvert(),

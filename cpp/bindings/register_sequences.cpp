@@ -1,5 +1,6 @@
 #include "common.hpp"
 #include "oddseq/sequences/sequences.hpp"
+#include "sequences_view.hpp"
 
 namespace oddseq::bindings {
 
@@ -107,7 +108,7 @@ Windows time_windows(const CArray<std::int64_t>& offsets, const CArray<std::int6
 }
 
 py::tuple ranges_to_index(const CArray<std::int64_t>& starts, const CArray<std::int64_t>& stops,
-                          int n_threads) {
+                           int n_threads) {
   const std::int64_t n = starts.size();
   if (stops.size() != n) throw std::invalid_argument("starts and stops differ in length");
   std::int64_t total = 0;
@@ -125,7 +126,49 @@ py::tuple ranges_to_index(const CArray<std::int64_t>& starts, const CArray<std::
 
 }  // namespace
 
+SequencesView make_sequences_view(CArray<std::int64_t> offsets, CArray<std::int32_t> events,
+                                  std::optional<CArray<std::int64_t>> times,
+                                  std::optional<py::array> items,
+                                  std::optional<CArray<double>> values) {
+  if (offsets.ndim() != 1 || offsets.size() < 1) {
+    throw std::invalid_argument("offsets must be 1-D with at least one entry");
+  }
+  const std::int64_t n_seq = offsets.size() - 1;
+  const std::int64_t* o = offsets.data();
+  if (o[0] != 0 || o[n_seq] != events.size()) {
+    throw std::invalid_argument("offsets must start at 0 and end at the number of events");
+  }
+  for (std::int64_t s = 0; s < n_seq; ++s) {
+    if (o[s + 1] < o[s]) throw std::invalid_argument("offsets must not decrease");
+  }
+  if (times && times->size() != events.size()) {
+    throw std::invalid_argument("times must hold one entry per event");
+  }
+  if (values && values->size() != events.size()) {
+    throw std::invalid_argument("values must hold one entry per event");
+  }
+  if (items) {
+    const bool int32 = items->dtype().is(py::dtype::of<std::int32_t>());
+    const bool int64 = items->dtype().is(py::dtype::of<std::int64_t>());
+    if (!(int32 || int64) || !(items->flags() & py::array::c_style)) {
+      throw py::type_error("items must be a C-contiguous int32 or int64 array");
+    }
+    if (items->size() != events.size()) {
+      throw std::invalid_argument("items must hold one entry per event");
+    }
+  }
+  return {offsets, events, times, items, values};
+}
+
 void register_sequences(py::module_& m) {
+  py::class_<SequencesView>(m, "SequencesView",
+                            "Sequences' columns held by reference and checked once, handed "
+                            "to the encoders as one argument.")
+      .def(py::init(&make_sequences_view), py::kw_only(), py::arg("offsets").noconvert(),
+           py::arg("events").noconvert(), py::arg("times").noconvert() = py::none(),
+           py::arg("items").noconvert() = py::none(), py::arg("values").noconvert() = py::none())
+      .def_property_readonly("n_sequences", &SequencesView::n_sequences)
+      .def_property_readonly("n_events", [](const SequencesView& v) { return v.events.size(); });
   py::class_<Grouping>(m, "Grouping", "Rows grouped by entity (group_rows).")
       .def_readonly("order", &Grouping::order)
       .def_readonly("offsets", &Grouping::offsets)

@@ -275,20 +275,44 @@ def iforest_fit(
     seed: int,
     n_threads: int,
 ) -> dict[str, NDArray]: ...
+class IForestView:
+    """A fitted isolation forest's arrays, held by reference and checked once;
+    iforest_score reads them in place."""
+    def __init__(
+        self,
+        *,
+        tree_offsets: NDArray[np.int64],
+        features: NDArray[np.int32],
+        left: NDArray[np.int32],
+        split: NDArray[np.int32],
+        threshold: NDArray[np.float64],
+        n_samples: NDArray[np.int32],
+        normals: NDArray[np.float64],
+        n_features: int,
+        max_samples: int,
+        extended: bool,
+    ) -> None: ...
+    @property
+    def n_trees(self) -> int: ...
+    @property
+    def n_nodes(self) -> int: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def max_samples(self) -> int: ...
+    @property
+    def extended(self) -> bool: ...
+
+class IForestScores:
+    """Isolation forest scores (iforest_score)."""
+    @property
+    def scores(self) -> NDArray[np.float64]: ...
+    @property
+    def contributions(self) -> NDArray[np.float64] | None: ...
+
 def iforest_score(
-    x: NDArray[np.floating],
-    tree_offsets: NDArray[np.int64],
-    features: NDArray[np.int32],
-    left: NDArray[np.int32],
-    split: NDArray[np.int32],
-    threshold: NDArray[np.float64],
-    n_samples: NDArray[np.int32],
-    normals: NDArray[np.float64],
-    max_samples: int,
-    extended: bool,
-    explain: bool,
-    n_threads: int,
-) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]: ...
+    x: NDArray[np.floating], forest: IForestView, explain: bool, n_threads: int
+) -> IForestScores: ...
 def iforest_average_path_length(n: NDArray[np.float64]) -> NDArray[np.float64]: ...
 def roc_auc(
     y_true: NDArray[np.uint8],
@@ -538,34 +562,44 @@ def decay_features(
     half_life_ns: int,
     n_threads: int,
 ) -> NDArray[np.float32]: ...
-@overload
+class SequencesView:
+    """Sequences' columns held by reference and checked once, handed to the encoders as
+    one argument."""
+    def __init__(
+        self,
+        *,
+        offsets: NDArray[np.int64],
+        events: NDArray[np.int32],
+        times: NDArray[np.int64] | None = None,
+        items: NDArray[np.int32] | NDArray[np.int64] | None = None,
+        values: NDArray[np.float64] | None = None,
+    ) -> None: ...
+    @property
+    def n_sequences(self) -> int: ...
+    @property
+    def n_events(self) -> int: ...
+
+class DiversityParams:
+    """DiversityEncoder's settings: the session gap and the funnel's event codes (-1
+    where the log has none)."""
+    def __init__(
+        self, *, session_gap_ns: int, view: int = -1, cart: int = -1, fav: int = -1, buy: int = -1
+    ) -> None: ...
+    @property
+    def session_gap_ns(self) -> int: ...
+    @property
+    def view(self) -> int: ...
+    @property
+    def cart(self) -> int: ...
+    @property
+    def fav(self) -> int: ...
+    @property
+    def buy(self) -> int: ...
+
 def diversity_features(
-    offsets: NDArray[np.int64],
-    events: NDArray[np.int32],
-    items: NDArray[np.int32] | None,
-    values: NDArray[np.float64] | None,
+    sequences: SequencesView,
     item_category: NDArray[np.int32] | None,
-    times: NDArray[np.int64] | None,
-    session_gap_ns: int,
-    view: int,
-    cart: int,
-    fav: int,
-    buy: int,
-    n_threads: int,
-) -> NDArray[np.float32]: ...
-@overload
-def diversity_features(
-    offsets: NDArray[np.int64],
-    events: NDArray[np.int32],
-    items: NDArray[np.int64] | None,
-    values: NDArray[np.float64] | None,
-    item_category: NDArray[np.int32] | None,
-    times: NDArray[np.int64] | None,
-    session_gap_ns: int,
-    view: int,
-    cart: int,
-    fav: int,
-    buy: int,
+    params: DiversityParams,
     n_threads: int,
 ) -> NDArray[np.float32]: ...
 def first_indices(codes: NDArray[np.int64], n_codes: int) -> NDArray[np.int64]: ...

@@ -282,35 +282,34 @@ IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestPar
 }
 
 template <class T>
-void iforest_score(const IForest& forest, const T* x, std::int64_t n, int n_threads, double* scores,
-                   double* contributions) {
-  const std::int64_t trees = forest.n_trees();
+void iforest_score(const IForestView& forest, const T* x, std::int64_t n, int n_threads,
+                   double* scores, double* contributions) {
+  const std::int64_t trees = forest.n_trees;
   const std::int64_t d = forest.n_features;
   const std::int64_t k = forest.tree_features;
-  const std::size_t nodes = forest.left.size();
+  const std::size_t nodes = static_cast<std::size_t>(forest.n_nodes);
   ODDSEQ_CHECK(trees >= 1, "the forest has no trees");
-  ODDSEQ_CHECK(forest.tree_offsets.back() == static_cast<std::int64_t>(nodes) &&
-                   forest.split.size() == nodes && forest.threshold.size() == nodes &&
-                   forest.n_samples.size() == nodes &&
-                   forest.features.size() == static_cast<std::size_t>(trees * k),
+  ODDSEQ_CHECK(forest.tree_offsets[0] == 0 && forest.tree_offsets[trees] == forest.n_nodes,
                "inconsistent forest arrays");
   for (std::size_t i = 0; i < nodes; ++i) {
     const std::int32_t s = forest.split[i];
     if (forest.left[i] < 0) continue;
     ODDSEQ_CHECK(s >= 0, "internal node without a split");
     if (forest.extended) {
-      ODDSEQ_CHECK(
-          static_cast<std::size_t>(s + 1) * static_cast<std::size_t>(k) <= forest.normals.size(),
-          "hyperplane index out of range");
+      ODDSEQ_CHECK((static_cast<std::int64_t>(s) + 1) * k <= forest.n_normals,
+                   "hyperplane index out of range");
     } else {
       ODDSEQ_CHECK(s < d, "split feature out of range");
     }
   }
-  for (std::int32_t f : forest.features) ODDSEQ_CHECK(f >= 0 && f < d, "tree feature out of range");
+  for (std::int64_t f = 0; f < trees * k; ++f) {
+    ODDSEQ_CHECK(forest.features[f] >= 0 && forest.features[f] < d, "tree feature out of range");
+  }
   for (std::int64_t t = 0; t < trees; ++t) {
+    ODDSEQ_CHECK(forest.tree_offsets[t + 1] >= forest.tree_offsets[t], "tree offsets decrease");
     const std::int64_t size = forest.tree_offsets[t + 1] - forest.tree_offsets[t];
     for (std::int64_t i = forest.tree_offsets[t]; i < forest.tree_offsets[t + 1]; ++i) {
-      const std::int32_t l = forest.left[static_cast<std::size_t>(i)];
+      const std::int32_t l = forest.left[i];
       ODDSEQ_CHECK(l < 0 || (l > i - forest.tree_offsets[t] && l + 1 < size),
                    "child index out of range");
     }
@@ -333,7 +332,7 @@ void iforest_score(const IForest& forest, const T* x, std::int64_t n, int n_thre
         forest.left[i], forest.split[i]};
   }
   const Node* tree_nodes = packed.data();
-  const double* normals = forest.normals.data();
+  const double* normals = forest.normals;
   const bool extended = forest.extended;
 
   constexpr std::int64_t kBlock = 64;
@@ -351,8 +350,8 @@ void iforest_score(const IForest& forest, const T* x, std::int64_t n, int n_thre
         // Tree by tree over the block, so a tree stays in cache; each row still sums
         // its trees in order.
         for (std::int64_t t = 0; t < trees; ++t) {
-          const Node* tree = tree_nodes + forest.tree_offsets[static_cast<std::size_t>(t)];
-          const std::int32_t* features = forest.features.data() + t * k;
+          const Node* tree = tree_nodes + forest.tree_offsets[t];
+          const std::int32_t* features = forest.features + t * k;
           if (!extended && contributions == nullptr) {
             // Eight rows walk the tree side by side, so their node loads overlap.
             constexpr std::int64_t kLanes = 8;
@@ -435,9 +434,9 @@ template IForest iforest_fit<float>(const float*, std::int64_t, std::int64_t, co
                                     int);
 template IForest iforest_fit<double>(const double*, std::int64_t, std::int64_t,
                                      const IForestParams&, int);
-template void iforest_score<float>(const IForest&, const float*, std::int64_t, int, double*,
+template void iforest_score<float>(const IForestView&, const float*, std::int64_t, int, double*,
                                    double*);
-template void iforest_score<double>(const IForest&, const double*, std::int64_t, int, double*,
+template void iforest_score<double>(const IForestView&, const double*, std::int64_t, int, double*,
                                     double*);
 
 }  // namespace oddseq::detect

@@ -300,11 +300,18 @@ struct BlockSums {
 }  // namespace
 
 template <class ItemT>
-void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
-                        const std::int32_t* events, const ItemT* items, const double* values,
-                        const std::int32_t* item_category, std::int64_t n_item_codes,
-                        const std::int64_t* times, std::int64_t session_gap_ns,
-                        const FunnelCodes& funnel, int n_threads, float* out) {
+void diversity_features(const DiversityInput<ItemT>& input, const DiversityParams& params,
+                        int n_threads, float* out) {
+  const std::int64_t* offsets = input.offsets;
+  const std::int64_t n_sequences = input.n_sequences;
+  const std::int32_t* events = input.events;
+  const ItemT* items = input.items;
+  const double* values = input.values;
+  const std::int64_t* times = input.times;
+  const std::int32_t* item_category = input.item_category;
+  const std::int64_t n_item_codes = input.n_item_codes;
+  const std::int64_t session_gap_ns = params.session_gap_ns;
+  const FunnelCodes& funnel = params.funnel;
   const std::int64_t width = diversity_width(values != nullptr, item_category != nullptr);
   const std::int64_t category_base = values != nullptr ? 16 : 10;
   // Long sequences first, one at a time, each shared by every thread: block sums added
@@ -561,15 +568,9 @@ void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
       64);
 }
 
-template void diversity_features<std::int32_t>(const std::int64_t*, std::int64_t,
-                                               const std::int32_t*, const std::int32_t*,
-                                               const double*, const std::int32_t*, std::int64_t,
-                                               const std::int64_t*, std::int64_t,
-                                               const FunnelCodes&, int, float*);
-template void diversity_features<std::int64_t>(const std::int64_t*, std::int64_t,
-                                               const std::int32_t*, const std::int64_t*,
-                                               const double*, const std::int32_t*, std::int64_t,
-                                               const std::int64_t*, std::int64_t,
-                                               const FunnelCodes&, int, float*);
+template void diversity_features<std::int32_t>(const DiversityInput<std::int32_t>&,
+                                               const DiversityParams&, int, float*);
+template void diversity_features<std::int64_t>(const DiversityInput<std::int64_t>&,
+                                               const DiversityParams&, int, float*);
 
 }  // namespace oddseq::encode

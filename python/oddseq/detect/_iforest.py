@@ -201,8 +201,7 @@ class IsolationForest(TrainingStats, BaseDetector):
         else:
             self._train = X.copy()
         self._feature_stats = None
-        scores, _ = self._score(X, explain=False)
-        self._set_threshold(scores)
+        self._set_threshold(self._score(X, explain=False).scores)
         return self
 
     def _stats_rows(self):
@@ -214,22 +213,21 @@ class IsolationForest(TrainingStats, BaseDetector):
         return 0.5
 
     def _score(self, X, *, explain: bool):
-        forest = self.forest_
-        return _core.iforest_score(
-            X,
-            *(forest[key] for key in _FOREST_KEYS),
-            self.max_samples_,
-            bool(self.extended),
-            explain,
-            resolve_threads(self.n_threads),
+        """The C++ scores of X (``_core.IForestScores``: scores, contributions)."""
+        forest = _core.IForestView(
+            **{key: self.forest_[key] for key in _FOREST_KEYS},
+            n_features=self.n_features_in_,
+            max_samples=self.max_samples_,
+            extended=bool(self.extended),
         )
+        return _core.iforest_score(X, forest, explain, resolve_threads(self.n_threads))
 
     def decision_function(self, X):
         """Anomaly score in (0, 1] per row (scikit-learn's ``-score_samples``); above 0.5
         is anomalous by the paper's rule."""
         check_is_fitted(self, "forest_")
         X = validate_matrix(self, X, reset=False)
-        return self._score(X, explain=False)[0]
+        return self._score(X, explain=False).scores
 
     def _explain(self, X) -> Explanation:
         """The features whose cuts isolated each row.
@@ -241,7 +239,7 @@ class IsolationForest(TrainingStats, BaseDetector):
         Contributions are averaged over trees; ``typical`` is the training median and
         ``deviation`` is in robust spreads of the feature.
         """
-        _, contribution = self._score(X, explain=True)
+        contribution = self._score(X, explain=True).contributions
         X = X.astype(np.float64, copy=False)
         typical = np.broadcast_to(self.median_, X.shape)
         return Explanation(X, typical, contribution, self.feature_scale_)

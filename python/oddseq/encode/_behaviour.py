@@ -344,24 +344,25 @@ class DiversityEncoder(SequenceEncoder):
         if self.has_items_ and seqs.items is None:
             raise ValueError("the encoder was fitted with items but these sequences have none")
         position = {label: i for i, label in enumerate(seqs.event_labels)}
-        codes = [
-            int(position.get(self.funnel_.get(step), -1)) for step in ("view", "cart", "fav", "buy")
-        ]
+        funnel = {
+            step: int(position.get(self.funnel_.get(step), -1))
+            for step in ("view", "cart", "fav", "buy")
+        }
         item_category = None
         if self.has_categories_:
             # One category code per item code of these sequences (-1: unknown); only
             # which items share a category matters, so the codes need not match fit's.
             _, item_category = category_of_items(self.item_categories, seqs.item_labels)
+        view = _core.SequencesView(
+            offsets=seqs.offsets,
+            events=seqs.events,
+            times=seqs.times if self.has_categories_ else None,
+            items=seqs.items if self.has_items_ else None,
+            values=seqs.values if self.has_values_ else None,
+        )
+        params = _core.DiversityParams(session_gap_ns=self.session_gap_ns_, **funnel)
         features = _core.diversity_features(
-            seqs.offsets,
-            seqs.events,
-            seqs.items if self.has_items_ else None,
-            seqs.values if self.has_values_ else None,
-            item_category,
-            seqs.times if self.has_categories_ else None,
-            self.session_gap_ns_,
-            *codes,
-            resolve_threads(self.n_threads),
+            view, item_category, params, resolve_threads(self.n_threads)
         )
         if self.has_values_ and np.isinf(features).any():
             # Sums, means and spreads of the value column are computed in float64 and

@@ -15,6 +15,7 @@ from sklearn.ensemble._iforest import _average_path_length
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
+from oddseq import _core
 from oddseq.detect import IsolationForest
 from oddseq.detect._iforest import average_path_length
 
@@ -104,6 +105,54 @@ def test_forest_layout():
     assert f["normals"].shape == (0, X.shape[1])
     ext = IsolationForest(n_estimators=3, extended=True, random_state=0).fit(X).forest_
     assert ext["normals"].shape == ((ext["left"] >= 0).sum(), X.shape[1])
+
+
+def _view(forest, **changes):
+    arrays = {**forest, **changes}
+    settings = {"n_features": 5, "max_samples": 100, "extended": False}
+    settings.update({k: arrays.pop(k) for k in list(arrays) if k in settings})
+    return _core.IForestView(**arrays, **settings)
+
+
+def test_forest_view_reads_the_arrays_in_place_and_checks_them_once():
+    """iforest_score takes the forest as one view (IForestView) and returns a record."""
+    X, _ = planted(n=500)
+    det = IsolationForest(n_estimators=7, max_samples=100, random_state=0).fit(X)
+    forest = dict(det.forest_)
+    view = _view(forest)
+    assert (view.n_trees, view.n_nodes) == (7, len(forest["left"]))
+    assert (view.n_features, view.max_samples, view.extended) == (5, 100, False)
+    del forest  # the view keeps its arrays alive
+    run = _core.iforest_score(X, view, True, 1)
+    assert run.scores.tobytes() == det.decision_function(X).tobytes()
+    assert run.contributions.shape == X.shape
+    assert _core.iforest_score(X, view, False, 2).contributions is None
+    with pytest.raises(AttributeError):
+        run.scores = None
+    with pytest.raises(ValueError, match="X has 4 features, the forest 5"):
+        _core.iforest_score(X[:, :4].copy(), view, False, 1)
+
+
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        ({"tree_offsets": np.array([1, 5], np.int64)}, "start at 0"),
+        ({"tree_offsets": np.array([0], np.int64)}, "at least one tree"),
+        ({"left": np.zeros(3, np.int32)}, "one value per node"),
+        ({"features": np.zeros((2, 5), np.int32)}, r"\(n_trees, k\)"),
+        ({"normals": np.zeros((2, 5))}, "features and normals must be 2-D"),
+        ({"max_samples": 0}, "max_samples must be >= 1"),
+    ],
+)
+def test_forest_view_refuses_inconsistent_arrays(changes, match):
+    X, _ = planted(n=300)
+    forest = IsolationForest(n_estimators=3, max_samples=64, random_state=0).fit(X).forest_
+    if "normals" in changes:
+        changes = {"normals": np.zeros(10)}
+    with pytest.raises(ValueError, match=match):
+        _view(forest, **changes)
+    with pytest.raises(TypeError):
+        _view(forest, left=forest["left"].astype(np.int64))
 
 
 def test_thread_count_and_seed():
@@ -330,5 +379,5 @@ def test_scores_and_contributions_match_a_python_walk(extended):
     # np.dot sums a hyperplane's terms in another order than the C++ walk; no row here
     # lies within rounding of a cut, so every row takes the same path.
     np.testing.assert_allclose(det.decision_function(new), scores, rtol=1e-12)
-    _, contribution = det._score(new, explain=True)
+    contribution = det._score(new, explain=True).contributions
     np.testing.assert_allclose(contribution, credit, rtol=1e-9, atol=1e-12)

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
+from oddseq import _core
 from oddseq.encode import (
     DiversityEncoder,
     EncoderUnion,
@@ -232,6 +233,59 @@ def test_diversity_missing_values_and_custom_funnel():
     assert row["value_mean"] == 5.0
     with pytest.raises(ValueError, match="does not have|do not have"):
         DiversityEncoder(funnel={"buy": "refund"}).fit(seqs)
+
+
+def test_diversity_takes_one_sequences_view_and_its_params():
+    """The binding takes (SequencesView, item_category, DiversityParams, n_threads), not a
+    column per argument; int32 and int64 item codes are read without a conversion."""
+    offsets = np.array([0, 2, 5], np.int64)
+    events = np.array([0, 1, 0, 3, 3], np.int32)
+    items = np.array([4, 4, 1, 2, -1], np.int32)
+    values = np.array([1.0, 2.0, np.nan, 3.0, 4.0])
+    params = _core.DiversityParams(session_gap_ns=10**9, view=0, cart=1, buy=3)
+    assert (params.session_gap_ns, params.view, params.cart, params.fav, params.buy) == (
+        10**9,
+        0,
+        1,
+        -1,
+        3,
+    )
+    narrow = _core.SequencesView(offsets=offsets, events=events, items=items, values=values)
+    wide = _core.SequencesView(
+        offsets=offsets, events=events, items=items.astype(np.int64), values=values
+    )
+    assert (narrow.n_sequences, narrow.n_events) == (2, 5)
+    got = _core.diversity_features(narrow, None, params, 1)
+    assert got.shape == (2, 16)
+    assert got.tobytes() == _core.diversity_features(wide, None, params, 2).tobytes()
+    # Categories are read through the items: without items they add no columns.
+    bare = _core.SequencesView(offsets=offsets, events=events)
+    assert _core.diversity_features(bare, np.zeros(5, np.int32), params, 1).shape == (2, 10)
+
+
+@pytest.mark.parametrize(
+    "columns, error, match",
+    [
+        ({"offsets": np.array([1, 5], np.int64)}, ValueError, "start at 0"),
+        ({"offsets": np.array([0, 3, 2, 5], np.int64)}, ValueError, "must not decrease"),
+        ({"offsets": np.array([0, 4], np.int64)}, ValueError, "end at the number of events"),
+        ({"times": np.zeros(4, np.int64)}, ValueError, "times must hold one entry per event"),
+        ({"values": np.zeros(6)}, ValueError, "values must hold one entry per event"),
+        ({"items": np.zeros(4, np.int32)}, ValueError, "items must hold one entry per event"),
+        ({"items": np.zeros(5, np.float64)}, TypeError, "int32 or int64"),
+        ({"items": np.zeros(10, np.int32)[::2]}, TypeError, "C-contiguous"),
+        ({"events": np.zeros(5, np.int64)}, TypeError, "incompatible"),
+    ],
+)
+def test_sequences_view_refuses_inconsistent_columns(columns, error, match):
+    base = {"offsets": np.array([0, 2, 5], np.int64), "events": np.zeros(5, np.int32)}
+    with pytest.raises(error, match=match):
+        _core.SequencesView(**{**base, **columns})
+
+
+def test_diversity_params_refuse_a_gap_that_is_not_positive():
+    with pytest.raises(ValueError, match="session_gap_ns must be positive"):
+        _core.DiversityParams(session_gap_ns=0)
 
 
 def test_union_default_encoder_and_bad_input():

@@ -36,6 +36,25 @@ struct IForest {
   std::int64_t n_trees() const { return static_cast<std::int64_t>(tree_offsets.size()) - 1; }
 };
 
+// A fitted forest as scoring reads it: IForest's flat arrays by pointer, so a forest kept
+// elsewhere (NumPy arrays the Python estimator holds) is scored without a copy.
+struct IForestView {
+  std::int64_t n_features = 0;
+  std::int64_t max_samples = 0;
+  std::int64_t tree_features = 0;  // k
+  bool extended = false;
+  std::int64_t n_trees = 0;    // tree_offsets holds n_trees + 1
+  std::int64_t n_nodes = 0;    // left, split, threshold, n_samples
+  std::int64_t n_normals = 0;  // values in normals (rows of k)
+  const std::int64_t* tree_offsets = nullptr;
+  const std::int32_t* features = nullptr;  // n_trees x k
+  const std::int32_t* left = nullptr;
+  const std::int32_t* split = nullptr;
+  const double* threshold = nullptr;
+  const std::int32_t* n_samples = nullptr;
+  const double* normals = nullptr;
+};
+
 // c(n): the average path length of an unsuccessful search in a binary search tree of n
 // points, as scikit-learn computes it (0 for n <= 1, 1 for n = 2).
 double average_path_length(double n);
@@ -50,9 +69,10 @@ IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestPar
 // scores; with contributions (n x d, may be null), per feature the average over trees of
 // log2(rows at the node / rows in the child the row goes to) for every split on its path
 // (an empty child counts as one row), split across a hyperplane's features by their
-// share w_j^2 / |w|^2 of its direction. Rows in parallel; polls for Ctrl-C.
+// share w_j^2 / |w|^2 of its direction. Rows in parallel; polls for Ctrl-C. The forest's
+// arrays are checked for consistency first (std::invalid_argument naming what is wrong).
 template <class T>
-void iforest_score(const IForest& forest, const T* x, std::int64_t n, int n_threads, double* scores,
-                   double* contributions);
+void iforest_score(const IForestView& forest, const T* x, std::int64_t n, int n_threads,
+                   double* scores, double* contributions);
 
 }  // namespace oddseq::detect

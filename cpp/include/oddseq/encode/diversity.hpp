@@ -24,12 +24,29 @@ struct FunnelCodes {
 // they are 0.
 std::int64_t diversity_width(bool has_values, bool has_categories);
 
-// ItemT: std::int32_t or std::int64_t item codes.
+// What the encoder reads: the sequences (CSR: offsets, then one entry per event) and the
+// item categories. ItemT: std::int32_t or std::int64_t item codes. items, values, times
+// and item_category may be null.
 template <class ItemT>
-void diversity_features(const std::int64_t* offsets, std::int64_t n_sequences,
-                        const std::int32_t* events, const ItemT* items, const double* values,
-                        const std::int32_t* item_category, std::int64_t n_item_codes,
-                        const std::int64_t* times, std::int64_t session_gap_ns,
-                        const FunnelCodes& funnel, int n_threads, float* out);
+struct DiversityInput {
+  const std::int64_t* offsets = nullptr;  // n_sequences + 1
+  std::int64_t n_sequences = 0;
+  const std::int32_t* events = nullptr;
+  const ItemT* items = nullptr;
+  const double* values = nullptr;
+  const std::int64_t* times = nullptr;
+  const std::int32_t* item_category = nullptr;  // n_item_codes: category of an item code
+  std::int64_t n_item_codes = 0;
+};
+
+struct DiversityParams {
+  std::int64_t session_gap_ns = 0;  // > 0
+  FunnelCodes funnel;
+};
+
+// out: n_sequences x diversity_width(...) floats, the columns above.
+template <class ItemT>
+void diversity_features(const DiversityInput<ItemT>& input, const DiversityParams& params,
+                        int n_threads, float* out);
 
 }  // namespace oddseq::encode
