@@ -48,9 +48,20 @@ py::dict build_bipartite(const CArray<std::int64_t>& event_offsets, const CArray
   return out;
 }
 
+// What graph_transpose and distinct_rows return: read-only records read by name.
+struct Transposed {
+  py::array col_offsets;  // n_cols + 1
+  py::array row_of;       // per edge, column-major: its row
+};
+
+struct DistinctRows {
+  py::array offsets;  // n_objects + 1
+  py::array rows;     // each object's distinct rows, ascending
+};
+
 template <class IndexT>
-py::tuple transpose(const CArray<std::int64_t>& offsets, const CArray<IndexT>& cols,
-                    std::int64_t n_cols, int n_threads) {
+Transposed transpose(const CArray<std::int64_t>& offsets, const CArray<IndexT>& cols,
+                     std::int64_t n_cols, int n_threads) {
   check_offsets(offsets, cols.size(), "row");
   if (n_cols < 0) throw std::invalid_argument("n_cols must be >= 0");
   if (sizeof(IndexT) == 4 && offsets.size() - 1 > INT32_MAX) {
@@ -61,7 +72,7 @@ py::tuple transpose(const CArray<std::int64_t>& offsets, const CArray<IndexT>& c
     py::gil_scoped_release release;  // counting and filling passes on OpenMP threads
     t = graph::transpose(offsets.data(), offsets.size() - 1, cols.data(), n_cols, n_threads);
   }
-  return py::make_tuple(to_numpy(std::move(t.col_offsets)), to_numpy(std::move(t.row_of)));
+  return {to_numpy(std::move(t.col_offsets)), to_numpy(std::move(t.row_of))};
 }
 
 template <class IndexT>
@@ -135,15 +146,15 @@ py::dict events_by_object(const CArray<std::int64_t>& event_offsets, const CArra
   return out;
 }
 
-py::tuple distinct_rows(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& rows,
-                        int n_threads) {
+DistinctRows distinct_rows(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& rows,
+                           int n_threads) {
   check_offsets(offsets, rows.size(), "object");
   graph::ObjectRows r;
   {
     py::gil_scoped_release release;  // two passes over the objects on OpenMP threads
     r = graph::distinct_rows(offsets.data(), offsets.size() - 1, rows.data(), n_threads);
   }
-  return py::make_tuple(to_numpy(std::move(r.offsets)), to_numpy(std::move(r.rows)));
+  return {to_numpy(std::move(r.offsets)), to_numpy(std::move(r.rows))};
 }
 
 py::dict lockstep_columns(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& rows,
@@ -179,6 +190,12 @@ py::dict lockstep_columns(const CArray<std::int64_t>& offsets, const CArray<std:
 }  // namespace
 
 void register_graph(py::module_& m) {
+  py::class_<Transposed>(m, "Transposed", "A CSR graph by column (graph_transpose).")
+      .def_readonly("col_offsets", &Transposed::col_offsets)
+      .def_readonly("row_of", &Transposed::row_of);
+  py::class_<DistinctRows>(m, "DistinctRows", "Each object's distinct rows (distinct_rows).")
+      .def_readonly("offsets", &DistinctRows::offsets)
+      .def_readonly("rows", &DistinctRows::rows);
   m.def("build_bipartite", &build_bipartite<std::int32_t>, py::arg("event_offsets").noconvert(),
         py::arg("keys").noconvert(), py::arg("times").noconvert(), py::arg("n_cols"),
         py::arg("n_threads"));

@@ -8,8 +8,14 @@ namespace oddseq::bindings {
 
 namespace {
 
+// What factorize_int64 returns: a read-only record read by name.
+struct Factorization {
+  py::array codes;    // n: each value's code (int64, or int32 for factorize_int64_to_int32)
+  py::array uniques;  // the distinct values, code order
+};
+
 template <class CodeT>
-py::tuple factorize_int64(const CArray<std::int64_t>& values, int n_threads, bool sort) {
+Factorization factorize_int64(const CArray<std::int64_t>& values, int n_threads, bool sort) {
   const std::int64_t n = values.size();
   if (sizeof(CodeT) == 4 && n > INT32_MAX)
     throw std::invalid_argument("too many rows for int32 codes");
@@ -21,7 +27,7 @@ py::tuple factorize_int64(const CArray<std::int64_t>& values, int n_threads, boo
     py::gil_scoped_release release;  // partitioned hashing on OpenMP threads
     result = linalg::factorize_int64(src, n, n_threads, dst, sort);
   }
-  return py::make_tuple(codes, to_numpy(std::move(result.uniques)));
+  return {codes, to_numpy(std::move(result.uniques))};
 }
 
 py::array_t<std::int64_t> first_indices(const CArray<std::int64_t>& codes, std::int64_t n_codes) {
@@ -52,6 +58,10 @@ py::array_t<std::int64_t> top_columns(const CArray<double>& x, std::int64_t top,
 }  // namespace
 
 void register_linalg(py::module_& m) {
+  py::class_<Factorization>(m, "Factorization",
+                            "Codes of int64 values and the distinct values (factorize_int64).")
+      .def_readonly("codes", &Factorization::codes)
+      .def_readonly("uniques", &Factorization::uniques);
   m.def("top_columns", &top_columns, py::arg("x").noconvert(), py::arg("top"),
         py::arg("n_threads"));
   m.def("first_indices", &first_indices, py::arg("codes").noconvert(), py::arg("n_codes"));

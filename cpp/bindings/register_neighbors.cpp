@@ -35,7 +35,13 @@ void require_queries(const KdTree& tree, const CArray<double>& q) {
   }
 }
 
-py::tuple knn(const KdTree& tree, const CArray<double>& q, std::int64_t k,
+// What knn and knn_self return: a read-only record read by name.
+struct Neighbors {
+  py::array distances;  // m x k, ascending per row
+  py::array indices;    // m x k, int64 rows of the index
+};
+
+Neighbors knn(const KdTree& tree, const CArray<double>& q, std::int64_t k,
               const std::optional<CArray<std::int64_t>>& exclude, int n_threads) {
   require_queries(tree, q);
   if (k < 1 || k > tree.size()) throw std::invalid_argument("k must be in [1, n_indexed]");
@@ -52,10 +58,10 @@ py::tuple knn(const KdTree& tree, const CArray<double>& q, std::int64_t k,
     py::gil_scoped_release release;
     tree.knn(q.data(), m, k, skip, n_threads, dist, idx);
   }
-  return py::make_tuple(distances, indices);
+  return {distances, indices};
 }
 
-py::tuple knn_self(const KdTree& tree, std::int64_t k, int n_threads) {
+Neighbors knn_self(const KdTree& tree, std::int64_t k, int n_threads) {
   if (k < 1 || k >= tree.size()) throw std::invalid_argument("k must be in [1, n_indexed - 1]");
   const std::int64_t n = tree.size();
   py::array_t<double> distances({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(k)});
@@ -66,7 +72,7 @@ py::tuple knn_self(const KdTree& tree, std::int64_t k, int n_threads) {
     py::gil_scoped_release release;  // parallel searches, polls Ctrl-C
     tree.knn_self(k, n_threads, dist, idx);
   }
-  return py::make_tuple(distances, indices);
+  return {distances, indices};
 }
 
 py::array_t<std::int64_t> radius_count(const KdTree& tree, const CArray<double>& q, double radius,
@@ -84,6 +90,9 @@ py::array_t<std::int64_t> radius_count(const KdTree& tree, const CArray<double>&
 }  // namespace
 
 void register_neighbors(py::module_& m) {
+  py::class_<Neighbors>(m, "Neighbors", "Each query's k nearest rows (KdTree.knn, knn_self).")
+      .def_readonly("distances", &Neighbors::distances)
+      .def_readonly("indices", &Neighbors::indices);
   py::class_<KdTree>(m, "KdTree")
       .def(py::init(&make_tree), py::arg("x").noconvert(), py::arg("metric"), py::arg("leaf_size"),
            py::arg("n_threads"), py::arg("frame") = "automatic")

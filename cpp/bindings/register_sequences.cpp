@@ -107,7 +107,13 @@ Windows time_windows(const CArray<std::int64_t>& offsets, const CArray<std::int6
   return windows_of(std::move(r));
 }
 
-py::tuple ranges_to_index(const CArray<std::int64_t>& starts, const CArray<std::int64_t>& stops,
+// What ranges_to_index returns: a read-only record read by name.
+struct RangeIndex {
+  py::array offsets;  // ranges + 1: each range's positions in index
+  py::array index;    // the positions of every range, in order
+};
+
+RangeIndex ranges_to_index(const CArray<std::int64_t>& starts, const CArray<std::int64_t>& stops,
                            int n_threads) {
   const std::int64_t n = starts.size();
   if (stops.size() != n) throw std::invalid_argument("starts and stops differ in length");
@@ -121,7 +127,7 @@ py::tuple ranges_to_index(const CArray<std::int64_t>& starts, const CArray<std::
     py::gil_scoped_release release;
     sequences::ranges_to_index(s, e, n, n_threads, o, ix);
   }
-  return py::make_tuple(offsets, index);
+  return {offsets, index};
 }
 
 }  // namespace
@@ -169,6 +175,9 @@ void register_sequences(py::module_& m) {
            py::arg("items").noconvert() = py::none(), py::arg("values").noconvert() = py::none())
       .def_property_readonly("n_sequences", &SequencesView::n_sequences)
       .def_property_readonly("n_events", [](const SequencesView& v) { return v.events.size(); });
+  py::class_<RangeIndex>(m, "RangeIndex", "Ranges laid out one after another (ranges_to_index).")
+      .def_readonly("offsets", &RangeIndex::offsets)
+      .def_readonly("index", &RangeIndex::index);
   py::class_<Grouping>(m, "Grouping", "Rows grouped by entity (group_rows).")
       .def_readonly("order", &Grouping::order)
       .def_readonly("offsets", &Grouping::offsets)

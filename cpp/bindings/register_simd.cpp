@@ -22,9 +22,16 @@ T dot_at(const CArray<T>& a, const CArray<T>& b, const std::string& level) {
   return simd::dot(kernels, a.data(), b.data(), static_cast<std::size_t>(a.size()));
 }
 
+// What simd_nearest returns: a read-only record read by name.
+struct Nearest {
+  py::array labels;  // m, int32
+  py::array best;    // m: squared distance to the nearest centre (less ||x - mu||^2)
+  py::array second;  // m: to the runner-up
+};
+
 template <class T>
-py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::string& level,
-                     const std::optional<CArray<T>>& mu) {
+Nearest nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::string& level,
+                   const std::optional<CArray<T>>& mu) {
   if (x.ndim() != 2 || centers.ndim() != 2 || x.shape(1) != centers.shape(1)) {
     throw std::invalid_argument("x and centers must be 2-D with the same number of columns");
   }
@@ -51,8 +58,7 @@ py::tuple nearest_at(const CArray<T>& x, const CArray<T>& centers, const std::st
     simd::nearest(kernels, x.data(), m, d, mu_ptr, packed.data(), norms.data(), k_padded,
                   labels.data(), best.data(), second.data());
   }
-  return py::make_tuple(to_numpy(std::move(labels)), to_numpy(std::move(best)),
-                        to_numpy(std::move(second)));
+  return {to_numpy(std::move(labels)), to_numpy(std::move(best)), to_numpy(std::move(second))};
 }
 
 // A row on the columns' fixed-point grids as limbs (3 x d, int64): the kernel under test.
@@ -158,6 +164,10 @@ py::array_t<bool> screen_at(const CArray<float>& x, const CArray<float>& points,
 }  // namespace
 
 void register_simd(py::module_& m) {
+  py::class_<Nearest>(m, "Nearest", "Each row's nearest centre at one SIMD level (simd_nearest).")
+      .def_readonly("labels", &Nearest::labels)
+      .def_readonly("best", &Nearest::best)
+      .def_readonly("second", &Nearest::second);
   m.def(
       "simd_level", [] { return std::string(simd::level_name(simd::active().level)); },
       "SIMD level chosen at import (ODDSEQ_SIMD overrides).");

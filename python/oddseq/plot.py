@@ -569,7 +569,9 @@ def plot_kdistance(
     if n > sample_size:
         rows = np.sort(np.random.RandomState(random_state).choice(n, sample_size, replace=False))
     queries = index._points[rows]
-    dist, _ = index._tree.knn(np.ascontiguousarray(queries), min_samples, rows.astype(np.int64), 0)
+    dist = index._tree.knn(
+        np.ascontiguousarray(queries), min_samples, rows.astype(np.int64), 0
+    ).distances
     curve = np.sort(index._space.distances(dist)[:, min_samples - 2])
     ax = _axes(ax)
     ax.plot(np.linspace(0, 1, curve.size), curve, color="#1f77b4")

@@ -107,6 +107,12 @@ def test_results_are_records_read_by_name_not_tuples():
         "NgramKeys",
         "SparseCounts",
         "IForestScores",
+        "Nearest",
+        "Factorization",
+        "RangeIndex",
+        "Neighbors",
+        "Transposed",
+        "DistinctRows",
     } <= set(records)
     for name in records:
         fields = _public(getattr(_core, name))

@@ -188,12 +188,12 @@ class NearestNeighbors(SaveMixin, BaseEstimator):
             )
         threads = resolve_threads(self.n_threads)
         if X is None:  # the indexed rows themselves: searched in tree order
-            dist, ind = self._tree.knn_self(k, threads)
+            found = self._tree.knn_self(k, threads)
         else:
-            dist, ind = self._tree.knn(queries, k, exclude, threads)
+            found = self._tree.knn(queries, k, exclude, threads)
         if not return_distance:
-            return ind
-        return self._space.distances(dist), ind
+            return found.indices
+        return self._space.distances(found.distances), found.indices
 
     def radius_neighbors_count(self, X=None, radius=None):
         """Number of indexed rows within ``radius`` (inclusive) of each query; with
@@ -243,12 +243,12 @@ def suggest_eps(
         raise ValueError(f"min_samples={min_samples} needs at least {min_samples} rows, X has {n}")
     if n > sample_size:
         rows = np.sort(check_random_state(random_state).choice(n, sample_size, replace=False))
-        dist, _ = index._tree.knn(
+        dist = index._tree.knn(
             np.ascontiguousarray(index._points[rows]),
             k + 1,
             rows.astype(np.int64),
             resolve_threads(n_threads),
-        )
+        ).distances
         dist = index._space.distances(dist)[:, :k]
     else:
         dist, _ = index.kneighbors(n_neighbors=k)

@@ -210,7 +210,8 @@ class CountEncoder(SequenceEncoder):
         if self.n_features is None:
             ngrams = _core.ngram_keys(seqs.offsets, codes, hashes, n_min, n_max, threads)
             positions, lengths = ngrams.positions, ngrams.lengths
-            key_codes, uniques = _core.factorize_int64(ngrams.keys, threads)
+            found = _core.factorize_int64(ngrams.keys, threads)
+            key_codes, uniques = found.codes, found.uniques
             df = np.bincount(key_codes, minlength=len(uniques))
             order = np.argsort(key_codes, kind="stable")
             first = (

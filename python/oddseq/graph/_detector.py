@@ -409,11 +409,11 @@ class GroupDetector(BaseEstimator):
         )
         static_graph = None
         if method in ("static", "both"):
-            col_offsets, row_of = _core.distinct_rows(
-                by_object["offsets"], by_object["rows"], threads
+            by_col = _core.distinct_rows(by_object["offsets"], by_object["rows"], threads)
+            by_row = _core.graph_transpose(by_col.offsets, by_col.rows, n_rows, threads)
+            static_graph = _PeelGraph(
+                by_row.col_offsets, by_row.row_of, by_col.offsets, by_col.rows
             )
-            offsets, cols = _core.graph_transpose(col_offsets, row_of, n_rows, threads)
-            static_graph = _PeelGraph(offsets, cols, col_offsets, row_of)
         lockstep = None
         if temporal:
             self._bins = binning
@@ -490,8 +490,8 @@ class GroupDetector(BaseEstimator):
         col_degree = found["col_degree"][keep]
         col_offsets = np.concatenate([[0], np.cumsum(col_degree)]).astype(np.int64)
         row_of = np.ascontiguousarray(found["members"][_ranges(found["member_offsets"], keep)])
-        offsets, cols = _core.graph_transpose(col_offsets, row_of, n_rows, threads)
-        graph = _PeelGraph(offsets, cols, col_offsets, row_of)
+        by_row = _core.graph_transpose(col_offsets, row_of, n_rows, threads)
+        graph = _PeelGraph(by_row.col_offsets, by_row.row_of, col_offsets, row_of)
         col_object, col_slot = found["col_object"][keep], found["col_slot"][keep]
 
         def decode(c):

@@ -201,9 +201,10 @@ class EntityObjectGraph:
     def transposed(self, n_threads=None):
         """(col_offsets, row_of): the edges by column, rows ascending."""
         if self._transposed is None:
-            self._transposed = _core.graph_transpose(
+            by_col = _core.graph_transpose(
                 self.offsets, self.cols, self.n_cols, resolve_threads(n_threads)
             )
+            self._transposed = (by_col.col_offsets, by_col.row_of)
         return self._transposed
 
     @classmethod

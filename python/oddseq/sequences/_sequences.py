@@ -55,8 +55,9 @@ def _factorize(
         )
         # Sorted in C++, where each key's rank replaces its code while the key's hash
         # partition is in cache: no relabelling pass over the rows is left to the caller.
-        codes, uniques = factorize(np.ascontiguousarray(raw, dtype=np.int64), n_threads, sort=sort)
-        return codes, pd.Index(uniques.astype(raw.dtype, copy=False), name=name), None
+        found = factorize(np.ascontiguousarray(raw, dtype=np.int64), n_threads, sort=sort)
+        uniques = found.uniques.astype(raw.dtype, copy=False)
+        return found.codes, pd.Index(uniques, name=name), None
     try:
         codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
     except TypeError:  # mixed types that cannot be ordered: keep first-seen order
@@ -541,11 +542,12 @@ class Sequences:
 
     def _subset(self, starts, stops, ids, n_threads) -> Sequences:
         threads = resolve_threads(n_threads)
-        offsets, index = _core.ranges_to_index(
+        laid_out = _core.ranges_to_index(
             np.ascontiguousarray(starts, dtype=np.int64),
             np.ascontiguousarray(stops, dtype=np.int64),
             threads,
         )
+        offsets, index = laid_out.offsets, laid_out.index
 
         def pick(array):
             return None if array is None else _core.gather(array, index, threads)

@@ -47,6 +47,11 @@ def test_kneighbors_match_sklearn(d, algorithm, metric):
     )
 
 
+def _pair(found):
+    """A Neighbors record as (distances, indices)."""
+    return found.distances, found.indices
+
+
 def folded_squares(A, B):
     """Squared euclidean distances between the rows of A and B as the core defines them:
     feature k's squared difference added into partial k mod 4, the partials added in
@@ -121,10 +126,10 @@ def test_property_both_frames_give_the_exact_neighbours(seed, n, d, k, grid, sca
     full = folded_squares(X, X)
     np.fill_diagonal(full, np.inf)
     expected = expected_neighbours(full, k)
-    for got, want in zip(tree.knn_self(k, 2), expected):
+    for got, want in zip(_pair(tree.knn_self(k, 2)), expected):
         np.testing.assert_array_equal(got, want)
     to_queries = folded_squares(Q, X)
-    for got, want in zip(tree.knn(Q, k, None, 1), expected_neighbours(to_queries, k)):
+    for got, want in zip(_pair(tree.knn(Q, k, None, 1)), expected_neighbours(to_queries, k)):
         np.testing.assert_array_equal(got, want)
     # A point reported at distance r is within radius r.
     radius = float(np.median(np.sqrt(to_queries)))
@@ -161,11 +166,13 @@ def test_property_screened_scan_is_exact(seed, n, d, k, layout, scale):
     if n > 1:
         full = folded_squares(X, X)
         np.fill_diagonal(full, np.inf)
-        for got, want in zip(tree.knn_self(k, 2), expected_neighbours(full, k)):
+        for got, want in zip(_pair(tree.knn_self(k, 2)), expected_neighbours(full, k)):
             np.testing.assert_array_equal(got, want)
     spread = np.abs(X - X.mean(0)).max() + scale
     Q = np.vstack([X[: min(n, 7)], X.mean(0) + rng.normal(size=(3, d)) * spread * 1e13])
-    for got, want in zip(tree.knn(Q, k, None, 2), expected_neighbours(folded_squares(Q, X), k)):
+    for got, want in zip(
+        _pair(tree.knn(Q, k, None, 2)), expected_neighbours(folded_squares(Q, X), k)
+    ):
         np.testing.assert_array_equal(got, want)
 
 
@@ -193,7 +200,7 @@ def test_property_rows_with_many_copies_answer_with_their_copies(seed, distinct,
     tree = _core.KdTree(X, "euclidean", n if scan else 4, 2)
     full = folded_squares(X, X)
     np.fill_diagonal(full, np.inf)
-    for got, want in zip(tree.knn_self(k, 2), expected_neighbours(full, k)):
+    for got, want in zip(_pair(tree.knn_self(k, 2)), expected_neighbours(full, k)):
         np.testing.assert_array_equal(got, want)
     partial = np.zeros((4, n, n))  # the core's fold of |gaps| (see folded_squares)
     for j in range(d):
@@ -201,7 +208,7 @@ def test_property_rows_with_many_copies_answer_with_their_copies(seed, distinct,
     manhattan = (partial[0] + partial[1]) + (partial[2] + partial[3])
     np.fill_diagonal(manhattan, np.inf)
     order = np.lexsort((np.broadcast_to(np.arange(n), manhattan.shape), manhattan))[:, :k]
-    _, ind = _core.KdTree(X, "manhattan", n if scan else 4, 2).knn_self(k, 2)
+    ind = _core.KdTree(X, "manhattan", n if scan else 4, 2).knn_self(k, 2).indices
     np.testing.assert_array_equal(ind, order)
 
 

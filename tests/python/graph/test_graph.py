@@ -111,7 +111,8 @@ def test_peel_matches_python_reference(pairs, c, alive):
     degree = np.bincount(cols, minlength=7)
     weight = fraudar_weights(degree, c, min_entities=1)
     alive = np.array(alive, dtype=np.uint8)
-    col_offsets, row_of = _core.graph_transpose(offsets, cols, 7, 1)
+    t = _core.graph_transpose(offsets, cols, 7, 1)
+    col_offsets, row_of = t.col_offsets, t.row_of
     ours = _core.peel_densest(offsets, cols, col_offsets, row_of, weight, alive, 1)
     rows, bcols, dens = reference_peel(offsets.tolist(), cols.tolist(), 7, weight.tolist(), alive)
     assert ours["rows"].tolist() == rows
@@ -128,7 +129,8 @@ def test_peel_is_a_two_approximation(pairs):
     least half the best (FRAUDAR's guarantee), and the reported density is exact."""
     offsets, cols = graph_of(pairs, 5, 5)
     weight = fraudar_weights(np.bincount(cols, minlength=5), 5.0, min_entities=1)
-    col_offsets, row_of = _core.graph_transpose(offsets, cols, 5, 1)
+    t = _core.graph_transpose(offsets, cols, 5, 1)
+    col_offsets, row_of = t.col_offsets, t.row_of
     ours = _core.peel_densest(offsets, cols, col_offsets, row_of, weight, np.ones(5, np.uint8), 1)
     best = 0.0
     for k in range(1, 6):

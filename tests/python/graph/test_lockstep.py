@@ -47,7 +47,8 @@ def old_lockstep(offsets, keys, n_keys, times, n_objects, window, min_lift, min_
     both[:, :, 1] = (k * n_bins + bin_b[:, None]) * 2 + 1
     both[k < 0] = -1
     flat = both.reshape(-1)
-    codes, uniques = _core.factorize_int64(flat, 1, True)
+    found = _core.factorize_int64(flat, 1, True)
+    codes, uniques = found.codes, found.uniques
     codes[flat < 0] = -1
     g = _core.build_bipartite(offsets * 2 * n_keys, codes, None, len(uniques), 1)
     degree = np.bincount(g["cols"], minlength=len(uniques))
@@ -171,12 +172,15 @@ def test_static_graph_from_objects_matches_build_bipartite(seed, n_rows, n_event
     g = _core.build_bipartite(offsets, keys, None, n_objects, 1)
     for threads in (1, 2, 5):
         by = _core.events_by_object(offsets, keys, 1, n_objects, None, 0, 1, 1, 1, threads)
-        col_offsets, row_of = _core.distinct_rows(by["offsets"], by["rows"], threads)
+        distinct = _core.distinct_rows(by["offsets"], by["rows"], threads)
+        col_offsets, row_of = distinct.offsets, distinct.rows
         assert row_of.dtype == np.int32
-        t_offsets, t_rows = _core.graph_transpose(g["offsets"], g["cols"], n_objects, threads)
+        t = _core.graph_transpose(g["offsets"], g["cols"], n_objects, threads)
+        t_offsets, t_rows = t.col_offsets, t.row_of
         np.testing.assert_array_equal(col_offsets, t_offsets)
         np.testing.assert_array_equal(row_of, t_rows)
-        offsets2, cols2 = _core.graph_transpose(col_offsets, row_of, n_rows, threads)
+        back = _core.graph_transpose(col_offsets, row_of, n_rows, threads)
+        offsets2, cols2 = back.col_offsets, back.row_of
         assert cols2.dtype == np.int32
         np.testing.assert_array_equal(offsets2, g["offsets"])
         np.testing.assert_array_equal(cols2, g["cols"])
@@ -187,10 +191,12 @@ def test_int32_and_int64_peels_agree():
     g = _core.build_bipartite(offsets, keys, None, 900, 1)
     weight = 1.0 / np.log(np.bincount(g["cols"], minlength=900) + 5.0)
     alive = np.ones(400, np.uint8)
-    co, ro = _core.graph_transpose(g["offsets"], g["cols"], 900, 2)
+    t64 = _core.graph_transpose(g["offsets"], g["cols"], 900, 2)
+    co, ro = t64.col_offsets, t64.row_of
     wide = _core.peel_densest(g["offsets"], g["cols"], co, ro, weight, alive, 1)
     cols32 = g["cols"].astype(np.int32)
-    co32, ro32 = _core.graph_transpose(g["offsets"], cols32, 900, 2)
+    t32 = _core.graph_transpose(g["offsets"], cols32, 900, 2)
+    co32, ro32 = t32.col_offsets, t32.row_of
     for threads in (1, 2):
         narrow = _core.peel_densest(g["offsets"], cols32, co32, ro32, weight, alive, threads)
         for key in ("rows", "cols", "row_edges", "col_edges"):

@@ -202,16 +202,19 @@ def test_property_integer_factorization(seed, n, spread, base, threads):
     rng = np.random.default_rng(seed)
     values = (base + rng.integers(0, spread, n, dtype=np.int64)).astype(np.int64)
     for factorize in (_core.factorize_int64, _core.factorize_int64_to_int32):
-        codes, uniques = factorize(values, threads)
+        found = factorize(values, threads)
+        codes, uniques = found.codes, found.uniques
         np.testing.assert_array_equal(uniques[codes], values)
         assert len(np.unique(uniques)) == len(uniques) == len(np.unique(values))
-        again, same = factorize(values, 1)
+        once = factorize(values, 1)
+        again, same = once.codes, once.uniques
         np.testing.assert_array_equal(again, codes)
         np.testing.assert_array_equal(same, uniques)
         if n and int(values.max()) - int(values.min()) < 16 * n:
             assert np.all(np.diff(uniques) > 0)
         # sort=True: the same vocabulary sorted, codes in sorted key order.
         for n_threads in (threads, 1):
-            sorted_codes, sorted_uniques = factorize(values, n_threads, sort=True)
+            ordered = factorize(values, n_threads, sort=True)
+            sorted_codes, sorted_uniques = ordered.codes, ordered.uniques
             np.testing.assert_array_equal(sorted_uniques, np.unique(values))
             np.testing.assert_array_equal(sorted_uniques[sorted_codes], values)

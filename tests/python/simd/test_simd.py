@@ -39,8 +39,9 @@ def test_nearest_matches_scalar(level, dtype, shape):
     rng = np.random.default_rng(m * 7 + d)
     x = rng.normal(size=(m, d)).astype(dtype)
     centers = rng.normal(size=(k, d)).astype(dtype)
-    labels, best, second = _core.simd_nearest(x, centers, level)
-    ref_labels, ref_best, ref_second = _core.simd_nearest(x, centers, "scalar")
+    run, ref = _core.simd_nearest(x, centers, level), _core.simd_nearest(x, centers, "scalar")
+    labels, best, second = run.labels, run.best, run.second
+    ref_labels, ref_best, ref_second = ref.labels, ref.best, ref.second
     exact = ((x[:, None, :].astype(np.float64) - centers[None]) ** 2).sum(axis=2)
     tol = 1e-3 if dtype == np.float32 else 1e-9
     # Same argmin up to floating-point near-ties, and the same value.
@@ -91,7 +92,7 @@ def test_nearest_relative_to_a_reference_point(level, dtype):
     x = (1e4 + rng.normal(size=(500, 5))).astype(dtype)
     centers = (1e4 + rng.normal(size=(7, 5))).astype(dtype)
     mu = centers.mean(axis=0).astype(dtype)
-    labels, _, _ = _core.simd_nearest(x, centers, level, mu)
+    labels = _core.simd_nearest(x, centers, level, mu).labels
     exact = ((x[:, None, :].astype(np.float64) - centers[None]) ** 2).sum(axis=2)
     chosen = exact[np.arange(len(x)), labels]
     assert np.all(chosen <= exact.min(axis=1) * (1 + 1e-4) + 1e-4)
@@ -203,3 +204,4 @@ def test_grid_limbs_bad_input():
         _core.simd_grid_limbs(np.ones(3), 1.0, np.zeros(2, np.int32), "scalar")
     with pytest.raises(ValueError, match="normal double"):
         _core.simd_grid_limbs(np.ones(1), 1.0, np.array([2000], np.int32), "scalar")
+
