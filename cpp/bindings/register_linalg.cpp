@@ -1,6 +1,7 @@
 #include <climits>
 
 #include "common.hpp"
+#include "oddseq/linalg/exact_moments.hpp"
 #include "oddseq/linalg/factorize.hpp"
 #include "oddseq/linalg/select.hpp"
 
@@ -55,9 +56,71 @@ py::array_t<std::int64_t> top_columns(const CArray<double>& x, std::int64_t top,
   return out;
 }
 
+// What exact_moment_sums returns: a read-only record read by name (int64 arrays).
+struct ExactMomentSums {
+  std::int64_t n = 0;
+  py::array sums;      // 4 x d: each slice's column sums
+  py::array products;  // 4 x 4 x d: [s, t, j] the sum of slice s times slice t of column j
+};
+
+std::int64_t check_exponents(const CArray<std::int64_t>& exps, std::int64_t d) {
+  if (exps.ndim() != 1 || exps.shape(0) != d) {
+    throw std::invalid_argument("exps must hold one exponent per column of X");
+  }
+  return d;
+}
+
+template <class T>
+ExactMomentSums exact_moment_sums(const CArray<T>& x, const CArray<std::int64_t>& exps,
+                                  int n_threads) {
+  require_matrix(x, "X");
+  const std::int64_t n = x.shape(0), d = check_exponents(exps, x.shape(1));
+  linalg::MomentSums result;
+  {
+    py::gil_scoped_release release;  // blocks of rows on OpenMP threads; polls for Ctrl-C
+    result = linalg::exact_moment_sums(x.data(), n, d, exps.data(), n_threads);
+  }
+  py::array_t<std::int64_t> sums(
+      {static_cast<py::ssize_t>(linalg::kMomentSlices), static_cast<py::ssize_t>(d)});
+  py::array_t<std::int64_t> products({static_cast<py::ssize_t>(linalg::kMomentSlices),
+                                      static_cast<py::ssize_t>(linalg::kMomentSlices),
+                                      static_cast<py::ssize_t>(d)});
+  std::copy(result.sums.begin(), result.sums.end(), sums.mutable_data());
+  std::copy(result.products.begin(), result.products.end(), products.mutable_data());
+  return {n, sums, products};
+}
+
+template <class T>
+py::array_t<double> exact_grid_slices(const CArray<T>& x, const CArray<std::int64_t>& exps) {
+  require_matrix(x, "X");
+  const std::int64_t n = x.shape(0), d = check_exponents(exps, x.shape(1));
+  py::array_t<double> out(
+      {static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(linalg::kMomentSlices * d)});
+  double* dst = out.mutable_data();
+  {
+    py::gil_scoped_release release;  // one pass over the rows
+    linalg::exact_grid_slices(x.data(), n, d, exps.data(), dst);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_linalg(py::module_& m) {
+  py::class_<ExactMomentSums>(m, "ExactMomentSums",
+                              "Integer sums of X's values on the columns' grids "
+                              "(exact_moment_sums).")
+      .def_readonly("n", &ExactMomentSums::n)
+      .def_readonly("sums", &ExactMomentSums::sums)
+      .def_readonly("products", &ExactMomentSums::products);
+  m.def("exact_moment_sums", &exact_moment_sums<float>, py::arg("x").noconvert(),
+        py::arg("exps").noconvert(), py::arg("n_threads"));
+  m.def("exact_moment_sums", &exact_moment_sums<double>, py::arg("x").noconvert(),
+        py::arg("exps").noconvert(), py::arg("n_threads"));
+  m.def("exact_grid_slices", &exact_grid_slices<float>, py::arg("x").noconvert(),
+        py::arg("exps").noconvert());
+  m.def("exact_grid_slices", &exact_grid_slices<double>, py::arg("x").noconvert(),
+        py::arg("exps").noconvert());
   py::class_<Factorization>(m, "Factorization",
                             "Codes of int64 values and the distinct values (factorize_int64).")
       .def_readonly("codes", &Factorization::codes)

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "common.hpp"
+#include "oddseq/linalg/exact_moments.hpp"
 #include "oddseq/simd/kernels.hpp"
 
 namespace oddseq::bindings {
@@ -161,6 +162,40 @@ py::array_t<bool> screen_at(const CArray<float>& x, const CArray<float>& points,
   return out;
 }
 
+// The exact moments' kernels at one level (tests): rows 0-3 the slices' sums, 4-13 the
+// ten products' sums, 14 the values outside the grid, per column; or the slices.
+template <class T>
+py::array_t<double> moment_sums_at(const CArray<T>& x, const CArray<std::int64_t>& exps,
+                                   const std::string& level) {
+  require_matrix(x, "x");
+  const std::int64_t n = x.shape(0), d = x.shape(1);
+  if (exps.size() != d) throw std::invalid_argument("exps must hold one value per column");
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  if (n > (std::int64_t{1} << 21)) throw std::invalid_argument("at most 2^21 rows per call");
+  const auto g = linalg::grid_scale(exps.data(), d);
+  py::array_t<double> out({py::ssize_t{15}, static_cast<py::ssize_t>(d)});
+  double* o = out.mutable_data();
+  std::fill(o, o + 15 * d, 0.0);
+  simd::moment_sums(kernels, x.data(), n, d, g.scale.data(), g.rescale.data(), o, o + 4 * d,
+                    o + 14 * d);
+  return out;
+}
+
+template <class T>
+py::array_t<double> grid_slices_at(const CArray<T>& x, const CArray<std::int64_t>& exps,
+                                   const std::string& level) {
+  require_matrix(x, "x");
+  const std::int64_t n = x.shape(0), d = x.shape(1);
+  if (exps.size() != d) throw std::invalid_argument("exps must hold one value per column");
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  const auto g = linalg::grid_scale(exps.data(), d);
+  py::array_t<double> out({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(4 * d)});
+  std::vector<double> outside(static_cast<std::size_t>(d), 0.0);
+  simd::grid_slices(kernels, x.data(), n, d, g.scale.data(), g.rescale.data(), out.mutable_data(),
+                    outside.data());
+  return out;
+}
+
 }  // namespace
 
 void register_simd(py::module_& m) {
@@ -192,6 +227,14 @@ void register_simd(py::module_& m) {
         py::arg("shifts").noconvert(), py::arg("level"));
   m.def("simd_grid_limbs", &grid_limbs_at<double>, py::arg("x").noconvert(), py::arg("weight"),
         py::arg("shifts").noconvert(), py::arg("level"));
+  m.def("simd_moment_sums", &moment_sums_at<float>, py::arg("x").noconvert(),
+        py::arg("exps").noconvert(), py::arg("level"));
+  m.def("simd_moment_sums", &moment_sums_at<double>, py::arg("x").noconvert(),
+        py::arg("exps").noconvert(), py::arg("level"));
+  m.def("simd_grid_slices", &grid_slices_at<float>, py::arg("x").noconvert(),
+        py::arg("exps").noconvert(), py::arg("level"));
+  m.def("simd_grid_slices", &grid_slices_at<double>, py::arg("x").noconvert(),
+        py::arg("exps").noconvert(), py::arg("level"));
   m.def("simd_minhash_min", &minhash_min_at, py::arg("x").noconvert(),
         py::arg("multipliers").noconvert(), py::arg("increments").noconvert(), py::arg("level"));
   m.def("simd_block_distances", &block_distances_at, py::arg("q").noconvert(),

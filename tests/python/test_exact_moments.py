@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from oddseq import _core
 from oddseq.utils import _exact
 
 # float32 values with at most 24 significant bits within 2^34 of each other: all on
@@ -93,3 +94,53 @@ def test_threads_give_the_same_bits():
         many = _exact.moment_parts(X, exps, threads)
         assert many["n"] == one["n"]
         assert (many["sums"] == one["sums"]).all() and (many["cross"] == one["cross"]).all()
+
+
+def test_column_sums_in_the_core_equal_the_gram_path():
+    """moment_parts(scatter=False) (the core's one pass: sums and each column's slice
+    products) gives the integers the Gram path gives, so moments() is the same either
+    way; only the scatter matrix needs the Gram path."""
+    rng = np.random.default_rng(7)
+    for dtype in (np.float32, np.float64):
+        X = rng.standard_t(2, size=(9000, 11)) * [1, 1e-6, 1e6, 0, 3, 7, 1, 1, 2, 5, 1e-300]
+        X = X.astype(dtype)
+        exps = _exact.exponents(_exact.column_max_abs(X))
+        full = _exact.moment_parts(X, exps, 2)
+        fast = _exact.moment_parts(X, exps, 2, scatter=False)
+        assert set(fast) == {"n", "sums", "products"}
+        assert fast["n"] == full["n"]
+        assert (fast["sums"] == full["sums"]).all()
+        assert (fast["products"] == full["products"]).all()
+        n, mean, var = _exact.moments(fast, exps)
+        assert _exact.moments(full, exps)[1].tobytes() == mean.tobytes()
+        assert _exact.moments(full, exps)[2].tobytes() == var.tobytes()
+        with pytest.raises(ValueError, match="scatter=True"):
+            _exact.scatter(fast, exps)
+
+
+def test_tiny_columns_are_on_their_grid():
+    """A column whose largest value is subnormal (its grid's 2^(16 - e) is no double)
+    still gives its exact mean and variance."""
+    tiny = np.finfo(np.float64).smallest_subnormal
+    X = np.array([[3 * tiny, 1.0], [-7 * tiny, 2.0], [5 * tiny, 4.0]])
+    mean, std = _exact.mean_std(X)
+    values = [Fraction(float(v)) for v in X[:, 0]]
+    want = sum(values) / 3
+    assert mean[0] == float(want)
+    assert std[0] ** 2 == pytest.approx(float(sum((v - want) ** 2 for v in values) / 3))
+
+
+def test_values_beyond_the_grid_are_refused():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    exps = np.array([1, 3], np.int64)  # 3.0 is not below 2^1
+    with pytest.raises(ValueError, match="column 0 has values beyond its grid"):
+        _core.exact_moment_sums(X, exps, 1)
+    with pytest.raises(ValueError, match="beyond its grid"):
+        _exact.moment_parts(X, exps)
+    with pytest.raises(ValueError, match="one exponent per column"):
+        _exact.moment_parts(X, exps[:1])
+    with pytest.raises(ValueError, match=r"\[-1074, 1024\]"):
+        _core.exact_moment_sums(X, np.array([1, 5000], np.int64), 1)
+    X[0, 1] = np.nan
+    with pytest.raises(ValueError, match="column 1 .* not finite"):
+        _core.exact_moment_sums(X, np.array([2, 3], np.int64), 1)

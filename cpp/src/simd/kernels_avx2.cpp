@@ -172,7 +172,11 @@ const Kernels& avx2_kernels() {
                              avx2_block::block_distances_any<4, 2>,
                              screen_f32_avx2,
                              avx2_grid::grid_limbs_impl<float>,
-                             avx2_grid::grid_limbs_impl<double>};
+                             avx2_grid::grid_limbs_impl<double>,
+                             avx2_grid::moment_sums_impl<float>,
+                             avx2_grid::moment_sums_impl<double>,
+                             avx2_grid::grid_slices_impl<float>,
+                             avx2_grid::grid_slices_impl<double>};
   return table;
 }
 

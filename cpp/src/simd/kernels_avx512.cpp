@@ -175,7 +175,11 @@ const Kernels& avx512_kernels() {
                              avx512_block::block_distances_any<8, 2>,
                              screen_f32_avx512,
                              avx512_grid::grid_limbs_impl<float>,
-                             avx512_grid::grid_limbs_impl<double>};
+                             avx512_grid::grid_limbs_impl<double>,
+                             avx512_grid::moment_sums_impl<float>,
+                             avx512_grid::moment_sums_impl<double>,
+                             avx512_grid::grid_slices_impl<float>,
+                             avx512_grid::grid_slices_impl<double>};
   return table;
 }
 

@@ -179,7 +179,11 @@ const Kernels& scalar_kernels() {
                              block_distances_scalar,
                              screen_f32_scalar,
                              scalar_grid::grid_limbs_impl<float>,
-                             scalar_grid::grid_limbs_impl<double>};
+                             scalar_grid::grid_limbs_impl<double>,
+                             scalar_grid::moment_sums_impl<float>,
+                             scalar_grid::moment_sums_impl<double>,
+                             scalar_grid::grid_slices_impl<float>,
+                             scalar_grid::grid_slices_impl<double>};
   return table;
 }
 

@@ -18,10 +18,11 @@ partitions' fit compute are computed exactly here, then rounded once:
 3. the mean, the variance and the centred scatter matrix are formed as exact fractions
    of those integers and rounded once to float64.
 
-The cost is a few passes over the matrix as float64 (4 slices) and a Gram matrix of
-4 d columns, one BLAS thread: 1.0-1.2 s for a million rows of 19 float32 features on
-this project's shared 2-core machine at load 7.5, where numpy's mean and std of the
-same matrix took 0.3-1.0 s.
+The cut is the C++ core's (``linalg/exact_moments.hpp``, one SIMD kernel next to
+K-means' fixed-point grid): means and variances need only each column's slice sums and
+slice products, which the core adds up itself in one pass (``scatter=False``: the
+scalers, robust z, K-means detector); the scatter matrix takes a Gram matrix of the
+4 d slice columns per chunk, one BLAS thread (PCA, oddseq.dask).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from fractions import Fraction
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+
+from .. import _core
 
 SLICE_BITS = 16
 SLICES = 4
@@ -60,59 +63,78 @@ def column_max_abs(X) -> np.ndarray:
     return np.abs(X).max(axis=0).astype(np.float64)
 
 
-def _slices(X, exps) -> np.ndarray:
-    """X's rows on the columns' grids as SLICES blocks of integer-valued float64 columns
-    (slice s of column j at s * d + j). Exact: scaling by powers of two and taking
-    integer parts lose nothing."""
-    m, d = X.shape
-    y = np.multiply(X, np.ldexp(1.0, SLICE_BITS - exps), dtype=np.float64)
-    out = np.empty((m, SLICES * d))
-    for s in range(SLICES):
-        whole = out[:, s * d : (s + 1) * d]
-        if s < SLICES - 1:
-            np.modf(y, out=(y, whole))  # the fraction stays in y, the integer part out
-            y *= float(1 << SLICE_BITS)
-        else:
-            np.trunc(y, out=whole)
-    return out
-
-
-def moment_parts(X, exps, n_threads: int = 1) -> dict:
-    """The exact integer sums of X's rows for :func:`moments` and :func:`scatter`: the
-    row count, the slices' column sums and their Gram matrix. Parts of disjoint rows
-    add up with ``+`` (their arrays hold Python integers), so ``n_threads`` threads
-    (0: every core) each sum a range of rows and give the same bits as one."""
+def _grid_ready(X, exps):
+    """X as the core reads it (C-contiguous float32 or float64) and the exponents as
+    int64, checked against each other."""
     X = np.asarray(X)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    X = np.ascontiguousarray(X)
+    exps = np.ascontiguousarray(exps, dtype=np.int64)
+    if X.ndim != 2 or exps.shape != (X.shape[1],):
+        raise ValueError(
+            f"exact moments need a 2-D X and one exponent per column, got X of shape "
+            f"{X.shape} and {exps.shape[0] if exps.ndim == 1 else exps.shape} exponent(s)"
+        )
+    return X, exps
+
+
+def moment_parts(X, exps, n_threads: int = 1, *, scatter: bool = True) -> dict:
+    """The exact integer sums of X's rows for :func:`moments` and (with ``scatter``)
+    :func:`scatter`: the row count ``n``, the slices' column sums ``sums`` (slice s of
+    column j at s * d + j), each column's slice products ``products`` (s, t, j) and, with
+    ``scatter``, the Gram matrix ``cross`` of all 4 d slice columns. Parts of disjoint
+    rows add up with ``+`` (their arrays hold Python integers), so ``n_threads`` threads
+    (0: every core) give the same bits as one."""
+    X, exps = _grid_ready(X, exps)
     n, d = X.shape
-    exps = np.asarray(exps, dtype=np.int64)
+    if not scatter:
+        return _column_parts(X, exps, n_threads)
     threads = min(n_threads or os.cpu_count() or 1, max(1, n // (4 * CHUNK_ROWS)))
     # One BLAS thread each: a chunk's product is small, and a threaded BLAS spent
     # 5-20x longer on them when other work shared the cores.
     with threadpool_limits(1, user_api="blas"):
         if threads <= 1:
-            return _moment_parts(X, exps, n, d)
-        bounds = np.linspace(0, n, threads + 1).astype(np.int64)
-        with ThreadPoolExecutor(threads) as pool:  # numpy and BLAS release the GIL
-            parts = list(
-                pool.map(
-                    lambda ab: _moment_parts(X[ab[0] : ab[1]], exps, ab[1] - ab[0], d),
-                    zip(bounds[:-1], bounds[1:]),
+            out = _gram_parts(X, exps, n, d)
+        else:
+            bounds = np.linspace(0, n, threads + 1).astype(np.int64)
+            with ThreadPoolExecutor(threads) as pool:  # the core and BLAS release the GIL
+                parts = list(
+                    pool.map(
+                        lambda ab: _gram_parts(X[ab[0] : ab[1]], exps, ab[1] - ab[0], d),
+                        zip(bounds[:-1], bounds[1:]),
+                    )
                 )
-            )
-    out = parts[0]
-    for part in parts[1:]:
-        out = {key: out[key] + part[key] for key in out}
-    return out
+            out = parts[0]
+            for part in parts[1:]:
+                out = {key: out[key] + part[key] for key in out}
+    # A column's slice products are the diagonal blocks of the Gram matrix.
+    columns = np.arange(d)
+    blocks = out["cross"].reshape(SLICES, d, SLICES, d)[:, columns, :, columns]
+    return {**out, "products": np.moveaxis(blocks, 0, -1)}
 
 
-def _moment_parts(X, exps, n, d):
+def _column_parts(X, exps, n_threads):
+    """n, sums and products in the core: one pass, no Gram matrix."""
+    n, d = X.shape
+    sums = np.zeros(SLICES * d, dtype=object)
+    products = np.zeros((SLICES, SLICES, d), dtype=object)
+    for group in range(0, n, _INT64_ROWS):
+        part = _core.exact_moment_sums(X[group : group + _INT64_ROWS], exps, n_threads)
+        sums = sums + part.sums.reshape(-1).astype(object)
+        products = products + part.products.astype(object)
+    return {"n": n, "sums": sums, "products": products}
+
+
+def _gram_parts(X, exps, n, d):
     total_sums = np.zeros(SLICES * d, dtype=object)
     total_cross = np.zeros((SLICES * d, SLICES * d), dtype=object)
     for group in range(0, n, _INT64_ROWS):
         sums = np.zeros(SLICES * d, dtype=np.int64)
         cross = np.zeros((SLICES * d, SLICES * d), dtype=np.int64)
         for start in range(group, min(n, group + _INT64_ROWS), CHUNK_ROWS):
-            block = _slices(X[start : min(start + CHUNK_ROWS, group + _INT64_ROWS)], exps)
+            stop = min(start + CHUNK_ROWS, group + _INT64_ROWS, n)
+            block = _core.exact_grid_slices(X[start:stop], exps)
             sums += block.sum(axis=0).astype(np.int64)
             cross += (block.T @ block).astype(np.int64)
         total_sums = total_sums + sums.astype(object)
@@ -137,6 +159,15 @@ def _product_sum(cross, j, k, d) -> int:
     return total
 
 
+def _square_sum(products, j) -> int:
+    """The sum of x_j^2 on the grid 2^(2 e_j - 128), an integer."""
+    total = 0
+    for s in range(SLICES):
+        for t in range(SLICES):
+            total += int(products[s, t, j]) << (SLICE_BITS * (2 * SLICES - 2 - s - t))
+    return total
+
+
 def moments(parts, exps):
     """(n, mean, variance) per column, each the exact value of the grid's sums rounded
     once to float64 (the variance divides by n, as numpy's)."""
@@ -149,7 +180,7 @@ def moments(parts, exps):
     bits = SLICE_BITS * SLICES
     for j in range(d):
         s1 = _column_sum(parts["sums"], j, d)
-        s2 = _product_sum(parts["cross"], j, j, d)
+        s2 = _square_sum(parts["products"], j)
         mean[j] = float(_scaled(Fraction(s1, n), int(exps[j]) - bits))
         var[j] = float(_scaled(Fraction(n * s2 - s1 * s1, n * n), 2 * (int(exps[j]) - bits)))
     return n, mean, var
@@ -161,6 +192,8 @@ def scatter(parts, exps) -> np.ndarray:
     n = int(parts["n"])
     exps = np.asarray(exps, dtype=np.int64)
     d = exps.size
+    if "cross" not in parts:
+        raise ValueError("the scatter matrix needs moment_parts(..., scatter=True)")
     out = np.zeros((d, d))
     if n == 0:
         return out
@@ -182,5 +215,5 @@ def mean_std(X, n_threads: int = 1):
     """(mean, std) per column of X (float64), exact then rounded once: the same bits
     for the same rows in any order or split, with any number of threads."""
     exps = exponents(column_max_abs(X))
-    _, mean, var = moments(moment_parts(X, exps, n_threads), exps)
+    _, mean, var = moments(moment_parts(X, exps, n_threads, scatter=False), exps)
     return mean, np.sqrt(var)

@@ -238,6 +238,27 @@ def test_cluster_sums_are_exact_in_any_split(n, d, k, scale, cut, seed):
     assert not centres[whole.members == 0].any()  # empty clusters keep their centres
 
 
+@pytest.mark.parametrize("scale", [1.0, 1e-300, 1e-310, 1e300])
+def test_cluster_sums_are_the_exact_integers_of_the_grid(scale):
+    """kmeans_cluster_sums puts rows on the grid with the vectorised kernel where every
+    2^shift is a normal double and value by value elsewhere (subnormal columns): either
+    way each sum is exactly the sum of Python's int(ldexp(x, shift))."""
+    import math
+
+    from oddseq import _core
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_t(2, size=(500, 5)) * scale
+    X[:, 4] = 0.0
+    labels = rng.integers(0, 3, 500).astype(np.int32)
+    grid = _core.kmeans_fixed_shifts(np.abs(X).max(axis=0), 500)
+    total = _exact_sums(_core.kmeans_cluster_sums(X, labels, 3, grid, 2))
+    for c in range(3):
+        for j in range(5):
+            want = sum(int(math.ldexp(float(v), int(grid[j]))) for v in X[labels == c, j])
+            assert int(total[c, j]) == want, (c, j)
+
+
 def test_cluster_sums_bad_input():
     from oddseq import _core
 

@@ -205,3 +205,50 @@ def test_grid_limbs_bad_input():
     with pytest.raises(ValueError, match="normal double"):
         _core.simd_grid_limbs(np.ones(1), 1.0, np.array([2000], np.int32), "scalar")
 
+
+def _grid_slices_reference(x, exps):
+    """The exact moments' cut in Python integers: each value's trunc(x * 2**(64 - e))
+    (Python's int() of the exact product) split into four signed 16-bit slices."""
+    n, d = x.shape
+    out = np.zeros((n, 4 * d))
+    for r in range(n):
+        for j in range(d):
+            v = float(x[r, j])
+            whole = int(math.ldexp(v, 64 - int(exps[j])))  # exact, toward zero
+            sign, mag = (-1 if whole < 0 else 1), abs(whole)
+            for s in range(4):
+                out[r, s * d + j] = sign * ((mag >> (16 * (3 - s))) & 0xFFFF)
+    return out
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("d", [1, 2, 3, 7, 8, 9, 15, 16, 17, 33])
+def test_moment_slices_and_sums_are_exact_at_every_level(level, dtype, d):
+    """simd_grid_slices and simd_moment_sums (the exact moments' kernel) cut every value
+    as Python's exact integers do, and add the slices and their products exactly, at
+    every level: magnitudes far apart, subnormals, signed zeros, columns of zeros, and
+    grid exponents down to a subnormal column's."""
+    rng = np.random.default_rng(d * 11 + (dtype == np.float64))
+    info = np.finfo(dtype)
+    x = (rng.normal(size=(37, d)) * 10.0 ** rng.integers(-8, 8, size=(37, d))).astype(dtype)
+    x[rng.integers(0, 37), rng.integers(0, d)] = -0.0
+    x[rng.integers(0, 37), rng.integers(0, d)] = info.smallest_subnormal
+    if d > 2:
+        x[:, 1] = 0.0
+        x[:, 2] = info.smallest_subnormal * rng.integers(-5, 6, size=37)
+    exps = np.frexp(np.abs(x).max(axis=0).astype(np.float64))[1].astype(np.int64)
+    want = _grid_slices_reference(x, exps)
+    # Equal as numbers (a negative value's zero slices may be -0.0).
+    np.testing.assert_array_equal(_core.simd_grid_slices(x, exps, level), want)
+    got = _core.simd_moment_sums(x, exps, level)
+    assert got.shape == (15, d)
+    np.testing.assert_array_equal(got[:4], want.sum(axis=0).reshape(4, d))
+    a = np.abs(want).reshape(37, 4, d)
+    pairs = [(s, t) for s in range(4) for t in range(s, 4)]
+    np.testing.assert_array_equal(got[4:14], [(a[:, s] * a[:, t]).sum(axis=0) for s, t in pairs])
+    assert not got[14].any()
+    # A value beyond its column's grid is counted, never cut.
+    big = exps.copy()
+    big[0] -= 1
+    assert _core.simd_moment_sums(x, big, level)[14, 0] >= 1

@@ -22,6 +22,7 @@
 
 #include "oddseq/cluster/kmeans.hpp"
 #include "oddseq/core/parallel.hpp"
+#include "oddseq/simd/kernels.hpp"
 
 namespace oddseq::cluster {
 
@@ -119,9 +120,20 @@ void fixed_cluster_sums(const KMeansData<T>& data, const std::int32_t* labels, s
   std::vector<FixedSum> partial(static_cast<std::size_t>(slots * k * d), 0);
   std::vector<std::int64_t> counts(static_cast<std::size_t>(slots * k), 0);
   std::vector<char> bad(static_cast<std::size_t>(slots), 0);
+  // Rows go onto the grid through the vectorised kernel K-means uses (simd::grid_limbs:
+  // the same integers as to_fixed) when every column's 2^shift is a normal double.
+  std::vector<double> scale(static_cast<std::size_t>(d));
+  bool scaled = true;
+  for (std::int64_t j = 0; j < d; ++j) {
+    scaled = scaled && shifts[j] >= std::numeric_limits<double>::min_exponent &&
+             shifts[j] < std::numeric_limits<double>::max_exponent;
+    scale[static_cast<std::size_t>(j)] = std::ldexp(1.0, std::clamp(shifts[j], -1000, 1000));
+  }
+  const simd::Kernels& kernels = simd::active();
   core::parallel_for_dynamic(slots, n_threads, [&](std::int64_t s) {
     FixedSum* local = partial.data() + s * k * d;
     std::int64_t* local_counts = counts.data() + s * k;
+    std::vector<std::int64_t> limbs(static_cast<std::size_t>(scaled ? 3 * d : 0));
     for (std::int64_t chunk = s; chunk < n_chunks; chunk += slots) {
       const std::int64_t end = std::min(n, (chunk + 1) * kChunk);
       for (std::int64_t i = chunk * kChunk; i < end; ++i) {
@@ -133,9 +145,28 @@ void fixed_cluster_sums(const KMeansData<T>& data, const std::int32_t* labels, s
         const double w = data.weights != nullptr ? static_cast<double>(data.weights[i]) : 1.0;
         const T* row = data.x + i * d;
         FixedSum* dst = local + static_cast<std::int64_t>(c) * d;
+        if (scaled) {
+          // The grid's promise, |w x 2^shift| < 2^125 and finite, checked as to_fixed does.
+          bool fits = true;
+          for (std::int64_t j = 0; j < d; ++j) {
+            fits &= std::fabs(w * static_cast<double>(row[j]) *
+                              scale[static_cast<std::size_t>(j)]) < 0x1p125;
+          }
+          if (!fits) {
+            bad[static_cast<std::size_t>(s)] = 1;
+            return;
+          }
+          simd::grid_limbs(kernels, row, d, w, scale.data(), limbs.data());
+        }
         for (std::int64_t j = 0; j < d; ++j) {
           FixedSum q = 0;
-          if (!to_fixed(w * static_cast<double>(row[j]), shifts[j], &q)) {
+          if (scaled) {
+            q = static_cast<FixedSum>(limbs[static_cast<std::size_t>(j)]) +
+                static_cast<FixedSum>(limbs[static_cast<std::size_t>(d + j)]) *
+                    (FixedSum{1} << 42) +
+                static_cast<FixedSum>(limbs[static_cast<std::size_t>(2 * d + j)]) *
+                    (FixedSum{1} << 84);
+          } else if (!to_fixed(w * static_cast<double>(row[j]), shifts[j], &q)) {
             bad[static_cast<std::size_t>(s)] = 1;
             return;
           }

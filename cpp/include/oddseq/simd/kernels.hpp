@@ -69,6 +69,22 @@ struct Kernels {
                          std::int64_t* limbs);
   void (*grid_limbs_f64)(const double* x, std::int64_t d, double w, const double* scale,
                          std::int64_t* limbs);
+
+  // The exact moments' grid (linalg/exact_moments.hpp): y = x[r, j] * scale[j] *
+  // rescale[j] cut into four signed 16-bit slices a_0 + a_1 2^-16 + a_2 2^-32 +
+  // a_3 2^-48 (toward zero). moment_sums adds, over `rows` rows (stride d, at most 2^21),
+  // sums[s * d + j] += a_s and products[q * d + j] += |a_s a_t| for the ten pairs s <= t
+  // ((0,0) (0,1) (0,2) (0,3) (1,1) (1,2) (1,3) (2,2) (2,3) (3,3)); grid_slices writes
+  // out[r * 4d + s * d + j] = a_s. Both add 1 to outside[j] per value with |y| >= 2^16 or
+  // NaN. Exact integers in doubles: the same at every level.
+  void (*moment_sums_f32)(const float* x, std::int64_t rows, std::int64_t d, const double* scale,
+                          const double* rescale, double* sums, double* products, double* outside);
+  void (*moment_sums_f64)(const double* x, std::int64_t rows, std::int64_t d, const double* scale,
+                          const double* rescale, double* sums, double* products, double* outside);
+  void (*grid_slices_f32)(const float* x, std::int64_t rows, std::int64_t d, const double* scale,
+                          const double* rescale, double* out, double* outside);
+  void (*grid_slices_f64)(const double* x, std::int64_t rows, std::int64_t d, const double* scale,
+                          const double* rescale, double* out, double* outside);
 };
 
 // Number of centre slots after padding k up to a multiple of the tile width.
@@ -125,6 +141,24 @@ inline void grid_limbs(const Kernels& k, const float* x, std::int64_t d, double 
 inline void grid_limbs(const Kernels& k, const double* x, std::int64_t d, double w,
                        const double* scale, std::int64_t* limbs) {
   k.grid_limbs_f64(x, d, w, scale, limbs);
+}
+inline void moment_sums(const Kernels& k, const float* x, std::int64_t rows, std::int64_t d,
+                        const double* scale, const double* rescale, double* sums, double* products,
+                        double* outside) {
+  k.moment_sums_f32(x, rows, d, scale, rescale, sums, products, outside);
+}
+inline void moment_sums(const Kernels& k, const double* x, std::int64_t rows, std::int64_t d,
+                        const double* scale, const double* rescale, double* sums, double* products,
+                        double* outside) {
+  k.moment_sums_f64(x, rows, d, scale, rescale, sums, products, outside);
+}
+inline void grid_slices(const Kernels& k, const float* x, std::int64_t rows, std::int64_t d,
+                        const double* scale, const double* rescale, double* out, double* outside) {
+  k.grid_slices_f32(x, rows, d, scale, rescale, out, outside);
+}
+inline void grid_slices(const Kernels& k, const double* x, std::int64_t rows, std::int64_t d,
+                        const double* scale, const double* rescale, double* out, double* outside) {
+  k.grid_slices_f64(x, rows, d, scale, rescale, out, outside);
 }
 inline std::int64_t tile_width(const Kernels& k, float) { return k.tile_f32; }
 inline std::int64_t tile_width(const Kernels& k, double) { return k.tile_f64; }
