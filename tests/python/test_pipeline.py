@@ -275,10 +275,10 @@ def test_normal_only_flags_what_the_normal_data_never_did():
     before = table["score"].to_numpy() > normal_cut(pipe.reference_scores_, 0.005)
     assert table["is_anomaly"].mean() < before.mean()
     assert table["is_anomaly"].mean() < 0.005
-    # The flags are the cut or the range, nothing else.
-    raw = pipe._features(held, fitting=False)
-    low, high = pipe._raw_range
-    outside = ((raw < low) | (raw > high)).any(axis=1)
+    # The flags are the cut or the range of the detector's matrix, nothing else.
+    X = pipe._matrix(held)[1]
+    low, high = pipe._support_range
+    outside = ((X < low) | (X > high)).any(axis=1)
     expected = (table["score"] > pipe.threshold_).to_numpy() | outside[
         held.ids.get_indexer(table.index)
     ]
