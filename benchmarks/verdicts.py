@@ -699,8 +699,10 @@ def normal_cuts(args):
     """Normal-only fitting of the default (``--seed``): the out-of-fold cut
     (``normal_cut`` of ``reference_scores_``) at several false-alarm rates, one fit per
     cell; for each rate the own-cut F1, the share of held-out normal entities above the
-    cut (the false-alarm rate reached) and the recall; beside the best cut's F1 and the
-    share of out-of-fold scores tied at their minimum (normal entities with a twin)."""
+    cut (the false-alarm rate reached) and the recall; beside the best cut's F1, the
+    share of out-of-fold scores tied at their minimum (normal entities with a twin), and
+    the default's own flags (``f1_own``, ``fa_own``, ``recall_own``: the support rule
+    where it holds, ``support_rule`` 1.0, else the cut at 0.005)."""
     from oddseq._pipeline import AnomalyPipeline
     from oddseq.detect._threshold import normal_cut
 
@@ -712,12 +714,20 @@ def normal_cuts(args):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pipe = AnomalyPipeline(random_state=args.seed).fit(fit, normal=True)
-                scores = pipe.score(judged).reindex(judged.ids)["score"].to_numpy()
+                table = pipe.score(judged).reindex(judged.ids)
+            scores, own = table["score"].to_numpy(), table["is_anomaly"].to_numpy()
             ref = np.asarray(pipe.reference_scores_)
             row = {
                 "source": name,
                 "f1_best": best_f1(y, scores, weights),
                 "tied": float(np.mean(ref == ref.min())),
+                # The default's own flags (the support rule where it holds) and its
+                # out-of-fold novelty rate (normal entities outside the other folds' range).
+                "f1_own": f1_at(y, own, weights),
+                "fa_own": float(own[y == 0].mean()),
+                "recall_own": float(own[y == 1].mean()),
+                "support_rule": float(pipe.support_rule_),
+                "novelty": pipe.novelty_rate_,
             }
             for rate in NORMAL_RATES:
                 flags = scores > normal_cut(ref, rate)
