@@ -785,23 +785,31 @@ def _row_on_grid(x, grid) -> np.ndarray:
     return _exact(one)[0]
 
 
-def _lloyd_step(state, previous, centers, overrides, grid, threads):
+def _lloyd_step(state, last, centers, overrides, grid, threads):
     """One Lloyd pass over a partition: the exact centre sums (``_exact``: the C++
     kernel's fixed-point sums, which kmeans_fit keeps too), sizes, the rows whose label
-    changed and the inertia. The labels of the previous pass are those of the previous
-    centres (the same kernel on the same rows), with the rows moved into empty clusters
-    (``overrides``: local row, cluster) as kmeans_fit leaves them."""
+    changed, the inertia and the labels. ``last`` is this partition's previous pass
+    (None on the first), kept in the worker: its labels, with the rows moved into empty
+    clusters (``overrides``: local row, cluster) as kmeans_fit leaves them, are what
+    the labels changed from."""
     X = state["X"]
     labels, sq = _assign(state, centers, threads)
-    if previous is None:
+    if last is None:
         changed = X.shape[0]
     else:
-        before, _ = _assign(state, previous, threads)
-        for row, cluster in overrides:
-            before[row] = cluster
+        before = last[4]
+        if overrides:
+            before = before.copy()
+            for row, cluster in overrides:
+                before[row] = cluster
         changed = int((labels != before).sum())
     sums = _core.kmeans_cluster_sums(X, labels, centers.shape[0], grid, threads)
-    return _exact(sums), sums.members, changed, float(sq.astype(np.float64).sum())
+    return _exact(sums), sums.members, changed, float(sq.astype(np.float64).sum()), labels
+
+
+def _step_summary(step):
+    """What the client reads of a Lloyd pass: all but the labels."""
+    return step[:4]
 
 
 def _farthest(state, centers, m, start, threads):
@@ -837,16 +845,19 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, max_abs, thre
     # Each column's fixed-point grid, from its largest magnitude and n, as kmeans_fit
     # makes it: the sums over partitions then equal its sums bit for bit.
     grid = _core.kmeans_fixed_shifts(max_abs, n)
-    previous, overrides = None, {}
+    steps, overrides = [None] * len(states), {}
     n_iter, converged = 0, False
     for _ in range(km.max_iter):
         n_iter += 1
-        results = _compute(
+        # The passes stay in the workers (their labels are the next pass's "before");
+        # their sums, sizes and counts come to the client.
+        steps = _persist(
             [
-                _delayed(_lloyd_step)(s, previous, centers, overrides.get(p, []), grid, threads)
-                for p, s in enumerate(states)
+                _delayed(_lloyd_step)(s, last, centers, overrides.get(p, []), grid, threads)
+                for p, (s, last) in enumerate(zip(states, steps))
             ]
         )
+        results = _compute([_delayed(_step_summary)(step) for step in steps])
         sums = sum(r[0] for r in results)
         counts = sum(r[1] for r in results)
         changed = sum(r[2] for r in results)
@@ -880,7 +891,7 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, max_abs, thre
             centers,
         )
         shift = float(((new.astype(np.float64) - centers.astype(np.float64)) ** 2).sum())
-        previous, centers = centers, np.ascontiguousarray(new)
+        centers = np.ascontiguousarray(new)
         if changed == 0 or shift <= tol:
             converged = True
             break
