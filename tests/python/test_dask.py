@@ -493,3 +493,41 @@ def test_entity_features_equal_the_single_machine_call(client, normal):
     table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
     assert_same_table(table, expected)
     assert expected["reason"].str.contains("account_age|chargebacks|verified").any()
+
+
+def test_normal_only_support_rule_equals_the_single_machine_call(client):
+    """Normal entities of a few repeated workflows (a system log's blocks) seldom leave
+    each other's range: the support rule flags entities outside the normal data's range
+    (a new event type, one step too many) and cuts the rest above the normal entities
+    inside it: AnomalyPipeline's rule on the normal rows' features fetched from the
+    partitions gives the single machine's rule, cut and flags."""
+    rng = np.random.default_rng(0)
+
+    def blocks(n, start):
+        rows = []
+        for b in range(start, start + n):
+            replicas = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
+            steps = ["alloc"] + ["recv"] * replicas + ["ack"] * replicas + ["done"]
+            rows += [(b, step, t) for t, step in enumerate(steps)]
+        return rows
+
+    odd = [(9000, s, t) for t, s in enumerate(["alloc", "recv", "err", "done"])]
+    odd += [(9001, s, t) for t, s in enumerate(["alloc"] + ["recv"] * 9 + ["done"])]
+    columns = ["block", "step", "t"]
+    normal = pd.DataFrame(blocks(600, 0), columns=columns)
+    log = pd.DataFrame(blocks(300, 1000) + odd, columns=columns)
+    names = dict(entity="block", event="step", time="t")
+    expected, single = oddseq.detect_anomalies(
+        log, **names, groups=False, normal=normal, return_pipeline=True
+    )
+    assert single.support_rule_
+    table, pipeline = detect_anomalies(
+        dd.from_pandas(log, npartitions=3),
+        **names,
+        normal=dd.from_pandas(normal, npartitions=2),
+        return_pipeline=True,
+    )
+    assert pipeline.support_rule_ and pipeline.novelty_rate_ == single.novelty_rate_
+    assert pipeline.threshold_info_ == single.threshold_info_
+    assert_same_table(table, expected)
+    assert expected.loc[[9000, 9001], "is_anomaly"].all()

@@ -1093,6 +1093,16 @@ def _out_of_fold(pipeline, rows, threads: int) -> np.ndarray:
     return scores
 
 
+def _x_and_raw(state):
+    return state["X"], state["raw"]
+
+
+def _matrices(rows):
+    """The detector's matrix and the raw features of every row, in order (fetched)."""
+    parts = _compute([_delayed(_x_and_raw)(s) for s in rows.states])
+    return np.concatenate([x for x, _ in parts]), np.concatenate([r for _, r in parts])
+
+
 # -------------------------------------------------------------------------- 5. table
 
 
@@ -1449,6 +1459,10 @@ def detect_anomalies(
         ):
             out_of_fold = _out_of_fold(pipeline, rows, threads)
             pipeline._set_threshold(None, detector.decision_scores_, out_of_fold=out_of_fold)
+            # Normal-only fitting's support rule, AnomalyPipeline's own, on the normal
+            # rows' matrices fetched whole (their features: 4-8 bytes a feature and
+            # normal entity, once; the log scored stays in the partitions).
+            pipeline._support_rule(_Input(*_matrices(rows)))
         fitted = _for_workers(pipeline)  # what encoding and scaling read: no training rows
         data_states, summaries = _shuffled_sequences(
             ddf,
