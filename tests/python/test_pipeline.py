@@ -248,7 +248,7 @@ def _workflow_blocks(n, rng):
     return blocks
 
 
-def test_normal_only_flags_what_the_normal_data_never_did():
+def test_normal_only_flags_what_the_normal_data_never_did(tmp_path):
     """Normal-only fitting on repeated workflows: an entity outside the range the
     normal entities took on some feature (a new event type; more of one than any normal
     entity had) is flagged whatever its distance; the others are cut above every
@@ -283,6 +283,10 @@ def test_normal_only_flags_what_the_normal_data_never_did():
         held.ids.get_indexer(table.index)
     ]
     np.testing.assert_array_equal(table["is_anomaly"].to_numpy(), expected)
+    # A saved model keeps the rule and its range.
+    pipe.save(tmp_path / "model.oddseq")
+    loaded = oddseq.load(tmp_path / "model.oddseq")
+    pd.testing.assert_frame_equal(loaded.score(odd), pipe.score(odd))
 
 
 def test_the_support_rule_stands_aside_where_it_would_break_the_rate(shop):
