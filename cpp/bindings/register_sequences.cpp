@@ -154,8 +154,10 @@ SequencesView make_sequences_view(CArray<std::int64_t> offsets, CArray<std::int3
     throw std::invalid_argument("values must hold one entry per event");
   }
   if (items) {
-    const bool int32 = items->dtype().is(py::dtype::of<std::int32_t>());
-    const bool int64 = items->dtype().is(py::dtype::of<std::int64_t>());
+    // Equivalent dtypes, not the same dtype object: an array that travelled through
+    // pickle (between Dask's workers) holds its own int32 descriptor.
+    const bool int32 = py::isinstance<py::array_t<std::int32_t>>(*items);
+    const bool int64 = py::isinstance<py::array_t<std::int64_t>>(*items);
     if (!(int32 || int64) || !(items->flags() & py::array::c_style)) {
       throw py::type_error("items must be a C-contiguous int32 or int64 array");
     }

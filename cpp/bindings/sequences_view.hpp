@@ -17,7 +17,7 @@ struct SequencesView {
 
   std::int64_t n_sequences() const { return offsets.size() - 1; }
   bool items_are_int64() const {
-    return items.has_value() && items->dtype().is(py::dtype::of<std::int64_t>());
+    return items.has_value() && py::isinstance<py::array_t<std::int64_t>>(*items);
   }
   template <class ItemT>
   const ItemT* item_data() const {

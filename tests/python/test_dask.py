@@ -531,3 +531,13 @@ def test_normal_only_support_rule_equals_the_single_machine_call(client):
     assert pipeline.threshold_info_ == single.threshold_info_
     assert_same_table(table, expected)
     assert expected.loc[[9000, 9001], "is_anomaly"].all()
+
+
+def test_item_features_equal_the_single_machine_call(client):
+    """With an item column (the README's call): each partition's item codes travel
+    between the worker processes by pickle, which the C++ view takes as they are."""
+    log = make_ecommerce(n_users=300, random_state=4).events
+    columns = dict(COLUMNS, item="item_id")
+    expected = oddseq.detect_anomalies(log, **columns, groups=False)
+    table = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns)
+    assert_same_table(table, expected)

@@ -1,4 +1,5 @@
 import math
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -261,6 +262,21 @@ def test_diversity_takes_one_sequences_view_and_its_params():
     # Categories are read through the items: without items they add no columns.
     bare = _core.SequencesView(offsets=offsets, events=events)
     assert _core.diversity_features(bare, np.zeros(5, np.int32), params, 1).shape == (2, 10)
+
+
+def test_sequences_view_takes_item_codes_that_travelled_through_pickle():
+    """An array unpickled (as oddseq.dask's partitions are, between worker processes)
+    holds its own dtype object, equivalent to int32 or int64 but not the same object:
+    read like any other (it was refused, which stopped the Dask call with items)."""
+    offsets, events = np.array([0, 2, 5], np.int64), np.array([0, 1, 0, 3, 3], np.int32)
+    params = _core.DiversityParams(session_gap_ns=10**9, view=0, cart=1, buy=3)
+    for dtype in (np.int32, np.int64):
+        items = np.array([4, 4, 1, 2, -1], dtype)
+        moved = pickle.loads(pickle.dumps(items, protocol=5))
+        here = _core.SequencesView(offsets=offsets, events=events, items=items)
+        there = _core.SequencesView(offsets=offsets, events=events, items=moved)
+        expected = _core.diversity_features(here, None, params, 1)
+        assert _core.diversity_features(there, None, params, 1).tobytes() == expected.tobytes()
 
 
 @pytest.mark.parametrize(
