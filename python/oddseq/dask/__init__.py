@@ -65,10 +65,19 @@ the normal log's partitions as above, the cut is the quantile of the normal rows
 out-of-fold scores computed as ``oddseq.detect.out_of_fold_scores`` does (the same
 folds; each fold's detector fitted over the other folds' rows, kept in the
 partitions), then ``ddf`` is shuffled, encoded with the fitted encoders and scored.
+The support rule (entities outside the normal data's range are flagged, where normal
+entities seldom leave it) is ``AnomalyPipeline._support_rule`` itself, run on the
+normal rows' features fetched to the client (4-8 bytes a feature and normal entity).
 
-Not (yet) on Dask: "dbscan", "iforest", "ecod", "markov" and the neural methods (fit
-them on a sample with the single-machine call), entity side attributes, item
-categories and the group stage.
+Entity side attributes (``entity_features=``, a pandas DataFrame indexed by entity id)
+go to every worker and are joined to each partition's entities after the shuffle;
+their missing values take medians over the partitions (exact, as on one machine).
+
+Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
+clusters from a graph over every row), "iforest", "ecod", "markov" and the neural
+methods (fit them on a sample with the single-machine call), item categories and the
+group stage (dense blocks over the entity-object graph, which needs the graph across
+partitions: run ``oddseq.graph.GroupDetector`` on one machine).
 
 For the reasons, every worker receives the fitted pipeline with one per-entity
 vector, ``p_normal``'s reference scores (8 bytes per entity; the detectors' other
