@@ -91,6 +91,18 @@ ExactMomentSums exact_moment_sums(const CArray<T>& x, const CArray<std::int64_t>
 }
 
 template <class T>
+py::array_t<double> column_max_abs(const CArray<T>& x) {
+  require_matrix(x, "X");
+  py::array_t<double> out(x.shape(1));
+  double* dst = out.mutable_data();
+  {
+    py::gil_scoped_release release;  // one pass over the rows
+    linalg::column_max_abs(x.data(), x.shape(0), x.shape(1), dst);
+  }
+  return out;
+}
+
+template <class T>
 py::array_t<double> exact_grid_slices(const CArray<T>& x, const CArray<std::int64_t>& exps) {
   require_matrix(x, "X");
   const std::int64_t n = x.shape(0), d = check_exponents(exps, x.shape(1));
@@ -117,6 +129,8 @@ void register_linalg(py::module_& m) {
         py::arg("exps").noconvert(), py::arg("n_threads"));
   m.def("exact_moment_sums", &exact_moment_sums<double>, py::arg("x").noconvert(),
         py::arg("exps").noconvert(), py::arg("n_threads"));
+  m.def("column_max_abs", &column_max_abs<float>, py::arg("x").noconvert());
+  m.def("column_max_abs", &column_max_abs<double>, py::arg("x").noconvert());
   m.def("exact_grid_slices", &exact_grid_slices<float>, py::arg("x").noconvert(),
         py::arg("exps").noconvert());
   m.def("exact_grid_slices", &exact_grid_slices<double>, py::arg("x").noconvert(),

@@ -144,3 +144,19 @@ def test_values_beyond_the_grid_are_refused():
     X[0, 1] = np.nan
     with pytest.raises(ValueError, match="column 1 .* not finite"):
         _core.exact_moment_sums(X, np.array([2, 3], np.int64), 1)
+
+
+def test_column_max_abs_in_one_pass_equals_numpy():
+    rng = np.random.default_rng(2)
+    for dtype in (np.float32, np.float64):
+        X = (rng.standard_t(2, size=(1001, 17)) * 10.0 ** rng.integers(-30, 30, 17)).astype(dtype)
+        X[:, 3] = -0.0
+        want = np.abs(X).max(axis=0).astype(np.float64)
+        assert _exact.column_max_abs(X).tobytes() == want.tobytes()
+        assert (
+            _exact.column_max_abs(X[::2]).tobytes() == np.abs(X[::2]).max(0).astype(float).tobytes()
+        )
+        X[5, 7] = np.nan
+        got = _exact.column_max_abs(X)
+        assert np.isnan(got[7]) and not np.isnan(np.delete(got, 7)).any()
+        assert _exact.column_max_abs(X[:0]).tolist() == [0.0] * 17

@@ -30,6 +30,22 @@ void refuse_outside(const std::vector<double>& outside) {
 
 }  // namespace
 
+template <class T>
+void column_max_abs(const T* x, std::int64_t n, std::int64_t d, double* out) {
+  std::vector<double> top(static_cast<std::size_t>(d), 0.0), nan(static_cast<std::size_t>(d), 0.0);
+  double* __restrict m = top.data();
+  double* __restrict bad = nan.data();
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T* __restrict row = x + i * d;
+    for (std::int64_t j = 0; j < d; ++j) {
+      const double v = std::fabs(static_cast<double>(row[j]));
+      m[j] = v > m[j] ? v : m[j];
+      bad[j] += v == v ? 0.0 : 1.0;
+    }
+  }
+  for (std::int64_t j = 0; j < d; ++j) out[j] = nan[j] > 0.0 ? std::nan("") : top[j];
+}
+
 GridScale grid_scale(const std::int64_t* exps, std::int64_t d) {
   GridScale g;
   g.scale.resize(static_cast<std::size_t>(d));
@@ -131,6 +147,8 @@ template MomentSums exact_moment_sums<float>(const float*, std::int64_t, std::in
                                              const std::int64_t*, int);
 template MomentSums exact_moment_sums<double>(const double*, std::int64_t, std::int64_t,
                                               const std::int64_t*, int);
+template void column_max_abs<float>(const float*, std::int64_t, std::int64_t, double*);
+template void column_max_abs<double>(const double*, std::int64_t, std::int64_t, double*);
 template void exact_grid_slices<float>(const float*, std::int64_t, std::int64_t,
                                        const std::int64_t*, double*);
 template void exact_grid_slices<double>(const double*, std::int64_t, std::int64_t,

@@ -56,8 +56,11 @@ def exponents(max_abs) -> np.ndarray:
 
 
 def column_max_abs(X) -> np.ndarray:
-    """max |x| per column, float64 (0 for no rows)."""
+    """max |x| per column, float64 (0 for no rows, NaN for a column with a NaN); float32
+    and float64 in one pass of the core without a temporary."""
     X = np.asarray(X)
+    if X.ndim == 2 and X.dtype in (np.float32, np.float64):
+        return _core.column_max_abs(np.ascontiguousarray(X))
     if X.shape[0] == 0:
         return np.zeros(X.shape[1])
     return np.abs(X).max(axis=0).astype(np.float64)

@@ -20,6 +20,11 @@ constexpr int kMomentPairs = 10;  // slice pairs s <= t
 constexpr int kMinGridExponent = -1074;
 constexpr int kMaxGridExponent = 1024;
 
+// out[j] = max |x[i, j]| over the n rows (row-major, n x d), NaN for a column holding a
+// NaN, 0 for no rows: the grids' scale, in one pass without a temporary.
+template <class T>
+void column_max_abs(const T* x, std::int64_t n, std::int64_t d, double* out);
+
 // Per column, 2^(16 - e) as scale * rescale, each a normal double.
 struct GridScale {
   std::vector<double> scale, rescale;
