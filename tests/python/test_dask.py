@@ -443,8 +443,9 @@ def test_neighbour_methods_refuse_past_their_size(client, monkeypatch):
 )
 def test_neighbours_by_blocks_equal_one_index(values, cuts, k):
     """Blocks of partition pairs, merged by (distance, row), give one index's
-    neighbours exactly, for the rows themselves (each skipping itself) and for new rows,
-    with ties everywhere and partitions smaller than k."""
+    neighbours exactly, for the rows themselves (each skipping itself, also where the
+    references are cut elsewhere than the queries) and for new rows, with ties
+    everywhere and partitions smaller than k."""
     from oddseq.cluster import NearestNeighbors
     from oddseq.dask._neighbors import neighbours
 
@@ -462,9 +463,26 @@ def test_neighbours_by_blocks_equal_one_index(values, cuts, k):
         new = dask.compute(
             *neighbours(queries, parts, starts, k, same=False, metric="euclidean", threads=1)
         )
+    # The references cut elsewhere than the queries (joined, as on a cluster).
+    half = len(X) // 2
+    joined = [{"X": X[:half]}, {"X": X[half:]}]
+    with dask.config.set(scheduler="sync"):
+        across = dask.compute(
+            *neighbours(
+                parts,
+                joined,
+                [0, half, len(X)],
+                k,
+                same=True,
+                metric="euclidean",
+                threads=1,
+                query_starts=starts,
+            )
+        )
     dist, ind = index.kneighbors(n_neighbors=k)
-    np.testing.assert_array_equal(np.vstack([d for d, _ in own]), dist)
-    np.testing.assert_array_equal(np.vstack([i for _, i in own]), ind)
+    for found in (own, across):
+        np.testing.assert_array_equal(np.vstack([d for d, _ in found]), dist)
+        np.testing.assert_array_equal(np.vstack([i for _, i in found]), ind)
     dist, ind = index.kneighbors(queries[0]["X"].astype(np.float64), n_neighbors=k)
     np.testing.assert_array_equal(new[0][0], dist)
     np.testing.assert_array_equal(new[0][1], ind)

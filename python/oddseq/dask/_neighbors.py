@@ -36,6 +36,7 @@ import numpy as np
 from ..cluster import NearestNeighbors
 from ..detect import LOF, KNNDetector
 from ..detect._neighbors import _NeighbourDetector, explaining_neighbours
+from ..utils._validation import resolve_threads
 from ._reduce import SPLIT_EVERY
 
 __all__ = ["NEIGHBOUR_MAX_ROWS", "NEIGHBOUR_METHODS", "check_reference_size"]
@@ -62,22 +63,32 @@ def check_reference_size(n_reference: int, method: str) -> None:
         )
 
 
-def _block(query, reference, k: int, start: int, skip_self: bool, metric: str, threads: int):
-    """The k nearest of ``reference``'s rows (global rows start, start + 1, ...) for each
-    row of ``query``, from the C++ kd-tree index (``oddseq.cluster.NearestNeighbors``):
-    (distances, global rows), nearest first, padded with (inf,
-    _NO_ROW) where the block has fewer than k; each row skips itself where ``skip_self``
-    (the query partition is the reference partition)."""
+def _block(query, reference, k: int, q_start: int, r_start: int, same: bool, metric, threads):
+    """The k nearest of ``reference``'s rows (global rows r_start, r_start + 1, ...) for
+    each row of ``query`` (global rows q_start, ...), from the C++ kd-tree index
+    (``oddseq.cluster.NearestNeighbors``): (distances, global rows), nearest first,
+    padded with (inf, _NO_ROW) where the block has fewer than k. With ``same`` (the
+    queries are reference rows too) a query row that lies in this block skips itself."""
     Q, R = query["X"], reference["X"]
-    m = Q.shape[0]
+    m, n = Q.shape[0], R.shape[0]
     dist = np.full((m, k), np.inf)
     ind = np.full((m, k), _NO_ROW, dtype=np.int64)
-    found = min(k, R.shape[0] - (1 if skip_self else 0))
-    if m and found > 0:
-        index = NearestNeighbors(metric=metric, n_threads=threads or None).fit(R)
-        d, i = index.kneighbors(None if skip_self else Q, n_neighbors=found)
-        dist[:, :found] = d
-        ind[:, :found] = i + start
+    if not m or not n:
+        return dist, ind
+    index = NearestNeighbors(metric=metric, n_threads=threads or None).fit(R)
+    local = np.arange(q_start, q_start + m, dtype=np.int64) - r_start
+    inside = (local >= 0) & (local < n) if same else np.zeros(m, dtype=bool)
+    for rows, found, skip in ((~inside, min(k, n), None), (inside, min(k, n - 1), local)):
+        rows = np.flatnonzero(rows)
+        if rows.size and found > 0:
+            got = index._tree.knn(
+                index._space.points(Q[rows]),
+                found,
+                None if skip is None else np.ascontiguousarray(skip[rows]),
+                resolve_threads(index.n_threads),
+            )
+            dist[rows, :found] = index._space.distances(got.distances)
+            ind[rows, :found] = got.indices + r_start
     return dist, ind
 
 
@@ -93,17 +104,21 @@ def _merge(*blocks):
     return np.take_along_axis(dist, order, 1), np.take_along_axis(ind, order, 1)
 
 
-def neighbours(queries, references, starts, k: int, *, same: bool, metric: str, threads: int):
+def neighbours(
+    queries, references, starts, k: int, *, same: bool, metric: str, threads: int, query_starts=None
+):
     """Per query partition, persisted: (distances, global rows) of its rows' k nearest
-    reference rows. ``starts``: the reference partitions' first
-    global rows; ``same``: the queries are the references (each row skips itself)."""
+    reference rows. ``starts``: the reference partitions' first global rows; ``same``:
+    the queries are the reference rows (each skips itself), partitioned at
+    ``query_starts`` (default ``starts``)."""
     from ._pipeline import _delayed, _persist
 
+    query_starts = starts if query_starts is None else query_starts
     block, merge = _delayed(_block), _delayed(_merge)
     out = []
     for p, query in enumerate(queries):
         layer = [
-            block(query, ref, k, int(starts[j]), same and j == p, metric, threads)
+            block(query, ref, k, int(query_starts[p]), int(starts[j]), same, metric, threads)
             for j, ref in enumerate(references)
         ]
         while len(layer) > 1:
@@ -150,8 +165,15 @@ def fit(rows, det, threads: int):
     det.n_samples_fit_ = n
     det.n_neighbors_ = min(k, n - 1)
     det.n_features_in_ = int(_compute([_delayed(_width)(rows.states[0])])[0])
+    references, starts = _references(rows)
     found = neighbours(
-        rows.states, rows.states, rows.starts, det.n_neighbors_, same=True, **_search(det, threads)
+        rows.states,
+        references,
+        starts,
+        det.n_neighbors_,
+        same=True,
+        query_starts=rows.starts,
+        **_search(det, threads),
     )
     k = det.n_neighbors_
     if isinstance(det, LOF):
@@ -176,6 +198,28 @@ def fit(rows, det, threads: int):
     return det, found
 
 
+def _joined(*states):
+    return {"X": np.concatenate([s["X"] for s in states])}
+
+
+def _references(rows):
+    """The reference rows as the blocks read them: on a distributed cluster, joined into
+    one partition per worker thread (each query row is searched in every reference
+    partition, so fewer, larger ones cost less: the model's two per thread would double
+    the work); as they are on Dask's local schedulers. (states, first global rows)."""
+    from ._pipeline import _client, _delayed, _groups, _persist
+
+    client = _client()
+    if client is None:
+        return rows.states, rows.starts
+    threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    groups = _groups(rows.sizes, max(1, threads))
+    if len(groups) == len(rows.states):
+        return rows.states, rows.starts
+    states = _persist([_delayed(_joined)(*rows.states[a:b]) for a, b in groups])
+    return states, np.array([rows.starts[a] for a, _ in groups] + [rows.starts[-1]])
+
+
 def _width(state):
     return state["X"].shape[1]
 
@@ -192,9 +236,8 @@ def score(det, rows, queries, threads: int, explain: bool = False):
 
     k = det.n_neighbors_
     wanted = max(k, det._explain_k() + 1) if explain else k
-    found = neighbours(
-        queries, rows.states, rows.starts, wanted, same=False, **_search(det, threads)
-    )
+    references, starts = _references(rows)
+    found = neighbours(queries, references, starts, wanted, same=False, **_search(det, threads))
     if isinstance(det, LOF):
         shared = _shared(_scoring_copy(det))
         parts = [_delayed(_lof_scores)(f, shared, k) for f in found]
