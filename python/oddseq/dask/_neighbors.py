@@ -14,12 +14,13 @@ Cost, with P partitions of n rows in all: P^2 block tasks, each a tree of n/P ro
 searched by n/P rows, so every row is searched for in P trees and P^2 k-row partials
 are merged. A search in a tree of n/P rows costs nearly what one in n rows does, so the
 work is about P times the single index's (measured, 100,000 rows of the pipeline's 19
-features, k = 10, one thread: 2.4x, 4.5x, 8.8x at P = 2, 4, 8; benchmarks/RESULTS.md),
-and with the model's two partitions per worker thread the wall time is about twice the
-single index's whatever the cluster's size: the blocks make a log that does not fit
-one machine searchable exactly, not faster. What travels is each partition's rows to
-the P tasks that search them (P x the rows, 8 bytes a feature), and each row's k
-neighbours (16 bytes each). LOF adds two vectors of one float per row (the k-distances
+features, k = 10, one thread: 2.1-2.4x, 3.7-4.5x, 7.1-8.8x at P = 2, 4, 8;
+benchmarks/RESULTS.md). So the reference rows are joined into one partition per
+worker thread (``_references``), and the wall time is about the single index's
+whatever the cluster's size: the blocks make a log that does not fit one machine
+searchable exactly, not faster. What travels is each reference partition's rows to the
+tasks that search them (8 bytes a feature and row, to each query partition's task), and
+each row's k neighbours (16 bytes each). LOF adds two vectors of one float per row (the k-distances
 and densities) sent to every worker. The reasons gather each row's neighbours (k rows)
 from the partitions that hold them. Above ``NEIGHBOUR_MAX_ROWS`` reference rows the
 call is refused: use the linear methods ("auto", "kmeans", "pca", "robust_z"), or
