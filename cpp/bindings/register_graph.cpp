@@ -22,10 +22,48 @@ void check_offsets(const CArray<std::int64_t>& offsets, std::int64_t n_items, co
   }
 }
 
+// What build_bipartite and events_by_object return: read-only records read by name;
+// the time fields are None for a graph built without times.
+struct BipartiteRecord {
+  py::array offsets;      // n_rows + 1
+  py::array cols;         // each row's distinct columns, ascending
+  py::array counts;       // events per edge
+  py::object first_time;  // per edge, or None
+  py::object last_time;   // per edge, or None
+};
+
+struct ByObjectRecord {
+  py::array offsets;      // n_objects + 1
+  py::array rows;         // each object's key slots' rows, in the rows' order
+  py::object codes;       // per slot, its two staggered bins packed, or None without bins
+  py::object bin_counts;  // (2, n_bins) events per bin, or None without bins
+};
+
+// The temporal graph's binning, holding the events' times by reference: checked once
+// when made, read in place by events_by_object.
+struct TimeBinsView {
+  CArray<std::int64_t> times;
+  graph::TimeBins bins;
+};
+
+TimeBinsView make_time_bins(CArray<std::int64_t> times, std::int64_t t0, std::int64_t window,
+                            std::int64_t half, std::int64_t n_bins) {
+  if (times.ndim() != 1) throw std::invalid_argument("times must be 1-D");
+  if (window < 1 || half < 1 || half > window) {
+    throw std::invalid_argument("window must be >= 1 and half in [1, window]");
+  }
+  if (n_bins < 1 || n_bins > (std::int64_t{1} << 31)) {
+    throw std::invalid_argument("n_bins must be in [1, 2^31]: widen the window");
+  }
+  TimeBinsView view{std::move(times), {}};
+  view.bins = {view.times.data(), t0, window, half, n_bins};
+  return view;
+}
+
 template <class KeyT>
-py::dict build_bipartite(const CArray<std::int64_t>& event_offsets, const CArray<KeyT>& keys,
-                         const std::optional<CArray<std::int64_t>>& times, std::int64_t n_cols,
-                         int n_threads) {
+BipartiteRecord build_bipartite(const CArray<std::int64_t>& event_offsets, const CArray<KeyT>& keys,
+                                const std::optional<CArray<std::int64_t>>& times,
+                                std::int64_t n_cols, int n_threads) {
   check_offsets(event_offsets, keys.size(), "event");
   if (times && times->size() != keys.size()) {
     throw std::invalid_argument("times and keys differ in length");
@@ -37,13 +75,11 @@ py::dict build_bipartite(const CArray<std::int64_t>& event_offsets, const CArray
     g = graph::build_bipartite(event_offsets.data(), event_offsets.size() - 1, keys.data(),
                                data_or_null(times), n_cols, n_threads);
   }
-  py::dict out;
-  out["offsets"] = to_numpy(std::move(g.offsets));
-  out["cols"] = to_numpy(std::move(g.cols));
-  out["counts"] = to_numpy(std::move(g.counts));
+  BipartiteRecord out{to_numpy(std::move(g.offsets)), to_numpy(std::move(g.cols)),
+                      to_numpy(std::move(g.counts)), py::none(), py::none()};
   if (times) {
-    out["first_time"] = to_numpy(std::move(g.first_time));
-    out["last_time"] = to_numpy(std::move(g.last_time));
+    out.first_time = to_numpy(std::move(g.first_time));
+    out.last_time = to_numpy(std::move(g.last_time));
   }
   return out;
 }
@@ -106,11 +142,9 @@ py::dict peel_densest(const CArray<std::int64_t>& offsets, const CArray<IndexT>&
 }
 
 template <class KeyT>
-py::dict events_by_object(const CArray<std::int64_t>& event_offsets, const CArray<KeyT>& keys,
-                          std::int64_t n_keys, std::int64_t n_objects,
-                          const std::optional<CArray<std::int64_t>>& times, std::int64_t t0,
-                          std::int64_t window, std::int64_t half, std::int64_t n_bins,
-                          int n_threads) {
+ByObjectRecord events_by_object(const CArray<std::int64_t>& event_offsets, const CArray<KeyT>& keys,
+                                std::int64_t n_keys, std::int64_t n_objects,
+                                const TimeBinsView* bins, int n_threads) {
   if (n_keys < 1) throw std::invalid_argument("n_keys must be >= 1");
   if (keys.size() % n_keys != 0) throw std::invalid_argument("keys are not n_keys per event");
   check_offsets(event_offsets, keys.size() / n_keys, "event");
@@ -118,30 +152,20 @@ py::dict events_by_object(const CArray<std::int64_t>& event_offsets, const CArra
   if (event_offsets.size() - 1 > INT32_MAX) {
     throw std::invalid_argument("more than 2^31 - 1 entities");
   }
-  if (times) {
-    if (times->size() != keys.size() / n_keys) {
-      throw std::invalid_argument("times need one per event");
-    }
-    if (window < 1 || half < 1 || half > window) {
-      throw std::invalid_argument("window must be >= 1 and half in [1, window]");
-    }
-    if (n_bins < 1 || n_bins > (std::int64_t{1} << 31)) {
-      throw std::invalid_argument("n_bins must be in [1, 2^31]: widen the window");
-    }
+  if (bins && bins->times.size() != keys.size() / n_keys) {
+    throw std::invalid_argument("the bins' times need one per event");
   }
   graph::ByObject b;
   {
     py::gil_scoped_release release;  // counting sort on OpenMP threads; polls for Ctrl-C
     b = graph::events_by_object(event_offsets.data(), event_offsets.size() - 1, keys.data(), n_keys,
-                                n_objects, data_or_null(times), t0, window, half, n_bins,
-                                n_threads);
+                                n_objects, bins ? &bins->bins : nullptr, n_threads);
   }
-  py::dict out;
-  out["offsets"] = to_numpy(std::move(b.offsets));
-  out["rows"] = to_numpy(std::move(b.rows));
-  if (times) {
-    out["codes"] = to_numpy(std::move(b.codes));
-    out["bin_counts"] = to_numpy_2d(std::move(b.bin_counts), 2, n_bins);
+  ByObjectRecord out{to_numpy(std::move(b.offsets)), to_numpy(std::move(b.rows)), py::none(),
+                     py::none()};
+  if (bins) {
+    out.codes = to_numpy(std::move(b.codes));
+    out.bin_counts = to_numpy_2d(std::move(b.bin_counts), 2, bins->bins.n_bins);
   }
   return out;
 }
@@ -190,6 +214,30 @@ py::dict lockstep_columns(const CArray<std::int64_t>& offsets, const CArray<std:
 }  // namespace
 
 void register_graph(py::module_& m) {
+  py::class_<BipartiteRecord>(m, "Bipartite",
+                              "The entity-object graph by row (build_bipartite); the time "
+                              "fields are None without times.")
+      .def_readonly("offsets", &BipartiteRecord::offsets)
+      .def_readonly("cols", &BipartiteRecord::cols)
+      .def_readonly("counts", &BipartiteRecord::counts)
+      .def_readonly("first_time", &BipartiteRecord::first_time)
+      .def_readonly("last_time", &BipartiteRecord::last_time);
+  py::class_<ByObjectRecord>(m, "ByObject",
+                             "Events' key slots by object (events_by_object); codes and "
+                             "bin_counts are None without time bins.")
+      .def_readonly("offsets", &ByObjectRecord::offsets)
+      .def_readonly("rows", &ByObjectRecord::rows)
+      .def_readonly("codes", &ByObjectRecord::codes)
+      .def_readonly("bin_counts", &ByObjectRecord::bin_counts);
+  py::class_<TimeBinsView>(m, "TimeBins",
+                           "The events' times cut into two staggered binnings of `window` "
+                           "(offset by `half`) from t0, for events_by_object.")
+      .def(py::init(&make_time_bins), py::kw_only(), py::arg("times").noconvert(), py::arg("t0"),
+           py::arg("window"), py::arg("half"), py::arg("n_bins"))
+      .def_property_readonly("t0", [](const TimeBinsView& v) { return v.bins.t0; })
+      .def_property_readonly("window", [](const TimeBinsView& v) { return v.bins.window; })
+      .def_property_readonly("half", [](const TimeBinsView& v) { return v.bins.half; })
+      .def_property_readonly("n_bins", [](const TimeBinsView& v) { return v.bins.n_bins; });
   py::class_<Transposed>(m, "Transposed", "A CSR graph by column (graph_transpose).")
       .def_readonly("col_offsets", &Transposed::col_offsets)
       .def_readonly("row_of", &Transposed::row_of);
@@ -216,12 +264,10 @@ void register_graph(py::module_& m) {
         py::arg("row_alive").noconvert(), py::arg("n_threads"));
   m.def("events_by_object", &events_by_object<std::int32_t>, py::arg("event_offsets").noconvert(),
         py::arg("keys").noconvert(), py::arg("n_keys"), py::arg("n_objects"),
-        py::arg("times").noconvert(), py::arg("t0"), py::arg("window"), py::arg("half"),
-        py::arg("n_bins"), py::arg("n_threads"));
+        py::arg("bins").none(true), py::arg("n_threads"));
   m.def("events_by_object", &events_by_object<std::int64_t>, py::arg("event_offsets").noconvert(),
         py::arg("keys").noconvert(), py::arg("n_keys"), py::arg("n_objects"),
-        py::arg("times").noconvert(), py::arg("t0"), py::arg("window"), py::arg("half"),
-        py::arg("n_bins"), py::arg("n_threads"));
+        py::arg("bins").none(true), py::arg("n_threads"));
   m.def("distinct_rows", &distinct_rows, py::arg("offsets").noconvert(),
         py::arg("rows").noconvert(), py::arg("n_threads"));
   m.def("lockstep_columns", &lockstep_columns, py::arg("offsets").noconvert(),

@@ -35,6 +35,44 @@ class Neighbors:
     @property
     def indices(self) -> NDArray[np.int64]: ...
 
+class Bipartite:
+    """The entity-object graph by row (build_bipartite); the time fields are None without times."""
+    @property
+    def offsets(self) -> NDArray[np.int64]: ...
+    @property
+    def cols(self) -> NDArray[np.int32] | NDArray[np.int64]: ...
+    @property
+    def counts(self) -> NDArray[np.int64]: ...
+    @property
+    def first_time(self) -> NDArray[np.int64] | None: ...
+    @property
+    def last_time(self) -> NDArray[np.int64] | None: ...
+
+class ByObject:
+    """Events' key slots by object (events_by_object); codes and bin_counts are None without time bins."""
+    @property
+    def offsets(self) -> NDArray[np.int64]: ...
+    @property
+    def rows(self) -> NDArray[np.int32]: ...
+    @property
+    def codes(self) -> NDArray[np.uint32] | None: ...
+    @property
+    def bin_counts(self) -> NDArray[np.int64] | None: ...
+
+class TimeBins:
+    """The events' times cut into two staggered binnings of `window` (offset by `half`) from t0, for events_by_object."""
+    def __init__(
+        self, *, times: NDArray[np.int64], t0: int, window: int, half: int, n_bins: int
+    ) -> None: ...
+    @property
+    def t0(self) -> int: ...
+    @property
+    def window(self) -> int: ...
+    @property
+    def half(self) -> int: ...
+    @property
+    def n_bins(self) -> int: ...
+
 class Transposed:
     """A CSR graph by column (graph_transpose)."""
     @property
@@ -610,7 +648,7 @@ def build_bipartite(
     times: NDArray[np.int64] | None,
     n_cols: int,
     n_threads: int,
-) -> dict: ...
+) -> Bipartite: ...
 @overload
 def build_bipartite(
     event_offsets: NDArray[np.int64],
@@ -618,7 +656,7 @@ def build_bipartite(
     times: NDArray[np.int64] | None,
     n_cols: int,
     n_threads: int,
-) -> dict: ...
+) -> Bipartite: ...
 def decay_features(
     offsets: NDArray[np.int64],
     events: NDArray[np.int32],
@@ -679,26 +717,18 @@ def events_by_object(
     keys: NDArray[np.int32],
     n_keys: int,
     n_objects: int,
-    times: NDArray[np.int64] | None,
-    t0: int,
-    window: int,
-    half: int,
-    n_bins: int,
+    bins: TimeBins | None,
     n_threads: int,
-) -> dict: ...
+) -> ByObject: ...
 @overload
 def events_by_object(
     event_offsets: NDArray[np.int64],
     keys: NDArray[np.int64],
     n_keys: int,
     n_objects: int,
-    times: NDArray[np.int64] | None,
-    t0: int,
-    window: int,
-    half: int,
-    n_bins: int,
+    bins: TimeBins | None,
     n_threads: int,
-) -> dict: ...
+) -> ByObject: ...
 @overload
 def graph_transpose(
     offsets: NDArray[np.int64], cols: NDArray[np.int32], n_cols: int, n_threads: int

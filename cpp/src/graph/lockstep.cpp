@@ -24,9 +24,12 @@ constexpr std::int64_t kDegreeCells = std::int64_t{1} << 24;
 
 template <class KeyT>
 ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows, const KeyT* keys,
-                          std::int64_t n_keys, std::int64_t n_objects, const std::int64_t* times,
-                          std::int64_t t0, std::int64_t window, std::int64_t half,
-                          std::int64_t n_bins, int n_threads) {
+                          std::int64_t n_keys, std::int64_t n_objects, const TimeBins* time_bins,
+                          int n_threads) {
+  const TimeBins no_bins;
+  const TimeBins& tb = time_bins != nullptr ? *time_bins : no_bins;
+  const std::int64_t* times = time_bins != nullptr ? tb.times : nullptr;
+  const std::int64_t t0 = tb.t0, window = tb.window, half = tb.half, n_bins = tb.n_bins;
   ODDSEQ_CHECK(n_rows >= 0 && n_objects >= 0 && n_keys >= 1, "bad graph sizes");
   ODDSEQ_CHECK(n_rows <= std::numeric_limits<std::int32_t>::max(), "more than 2^31 - 1 entities");
   ODDSEQ_CHECK(n_objects <= std::numeric_limits<std::int32_t>::max(), "more than 2^31 - 1 objects");
@@ -161,12 +164,10 @@ ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows
 
 template ByObject events_by_object<std::int32_t>(const std::int64_t*, std::int64_t,
                                                  const std::int32_t*, std::int64_t, std::int64_t,
-                                                 const std::int64_t*, std::int64_t, std::int64_t,
-                                                 std::int64_t, std::int64_t, int);
+                                                 const TimeBins*, int);
 template ByObject events_by_object<std::int64_t>(const std::int64_t*, std::int64_t,
                                                  const std::int64_t*, std::int64_t, std::int64_t,
-                                                 const std::int64_t*, std::int64_t, std::int64_t,
-                                                 std::int64_t, std::int64_t, int);
+                                                 const TimeBins*, int);
 
 ObjectRows distinct_rows(const std::int64_t* offsets, std::int64_t n_objects,
                          const std::int32_t* rows, int n_threads) {

@@ -395,21 +395,14 @@ class GroupDetector(BaseEstimator):
         binning = self._binning(ev.times, window_ns) if temporal else (0, 1, 1, 1)
         # The events arranged by object (rows ascending, with their time bins): both
         # graphs come from it in C++ without materialising entity x object x bin keys.
-        by_object = _core.events_by_object(
-            ev.offsets,
-            ev.keys,
-            ev.n_keys,
-            n_objects,
-            ev.times if temporal else None,
-            binning[0],
-            binning[2],
-            binning[3],
-            binning[1],
-            threads,
-        )
+        bins = None
+        if temporal:
+            t0, n_bins, window, half = binning
+            bins = _core.TimeBins(times=ev.times, t0=t0, window=window, half=half, n_bins=n_bins)
+        by_object = _core.events_by_object(ev.offsets, ev.keys, ev.n_keys, n_objects, bins, threads)
         static_graph = None
         if method in ("static", "both"):
-            by_col = _core.distinct_rows(by_object["offsets"], by_object["rows"], threads)
+            by_col = _core.distinct_rows(by_object.offsets, by_object.rows, threads)
             by_row = _core.graph_transpose(by_col.offsets, by_col.rows, n_rows, threads)
             static_graph = _PeelGraph(
                 by_row.col_offsets, by_row.row_of, by_col.offsets, by_col.rows
@@ -471,12 +464,12 @@ class GroupDetector(BaseEstimator):
         degrees of the whole graph that the null model needs."""
         t0, n_bins, window_ns, half = binning
         # Each bin's share of all activity (events), per grid.
-        share = by_object["bin_counts"] / max(int(by_object["bin_counts"][0].sum()), 1)
+        share = by_object.bin_counts / max(int(by_object.bin_counts[0].sum()), 1)
         self._bin_share = share  # the null model of returns reads it too
         found = _core.lockstep_columns(
-            by_object["offsets"],
-            by_object["rows"],
-            by_object["codes"],
+            by_object.offsets,
+            by_object.rows,
+            by_object.codes,
             n_rows,
             np.ascontiguousarray(share, dtype=np.float64),
             float(self.min_lift),

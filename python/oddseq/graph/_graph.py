@@ -223,12 +223,12 @@ class EntityObjectGraph:
         )
         return cls(
             ids,
-            g["offsets"],
-            g["cols"],
-            g["counts"],
+            g.offsets,
+            g.cols,
+            g.counts,
             labels,
-            g.get("first_time"),
-            g.get("last_time"),
+            g.first_time,
+            g.last_time,
             tz,
         )
 

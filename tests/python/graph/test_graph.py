@@ -102,7 +102,7 @@ def graph_of(pairs, n_rows=8, n_cols=7):
     np.add.at(offsets, users + 1, 1)
     offsets = np.cumsum(offsets)
     g = _core.build_bipartite(offsets, items[order], None, n_cols, 1)
-    return g["offsets"], g["cols"]
+    return g.offsets, g.cols
 
 
 @given(edge_lists, st.floats(1.5, 20.0), st.lists(st.booleans(), min_size=8, max_size=8))
@@ -180,9 +180,12 @@ def test_graph_chunks_and_threads_agree():
     times = rng.integers(0, 10**6, n).astype(np.int64)
     a = _core.build_bipartite(offsets, keys, times, 300, 1)
     b = _core.build_bipartite(offsets, keys.astype(np.int64), times, 300, 2)
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key])
-    assert a["counts"].sum() == (keys >= 0).sum()
+    for field in ("offsets", "cols", "counts", "first_time", "last_time"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    assert a.counts.sum() == (keys >= 0).sum()
+    static = _core.build_bipartite(offsets, keys, None, 300, 1)
+    assert static.first_time is None and static.last_time is None
+    np.testing.assert_array_equal(static.cols, a.cols)
 
 
 def test_graph_from_sequences_and_several_columns():

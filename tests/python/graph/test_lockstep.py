@@ -35,7 +35,7 @@ def old_lockstep(offsets, keys, n_keys, times, n_objects, window, min_lift, min_
     t0, n_bins, window, half = binning(times, window)
     n_rows = len(offsets) - 1
     static = _core.build_bipartite(offsets * n_keys, keys, None, n_objects, 1)
-    object_degree = np.bincount(static["cols"], minlength=n_objects)
+    object_degree = np.bincount(static.cols, minlength=n_objects)
     rel = times - t0
     bin_a, bin_b = rel // window, (rel + half) // window
     share = np.stack(
@@ -51,7 +51,7 @@ def old_lockstep(offsets, keys, n_keys, times, n_objects, window, min_lift, min_
     codes, uniques = found.codes, found.uniques
     codes[flat < 0] = -1
     g = _core.build_bipartite(offsets * 2 * n_keys, codes, None, len(uniques), 1)
-    degree = np.bincount(g["cols"], minlength=len(uniques))
+    degree = np.bincount(g.cols, minlength=len(uniques))
     weight = np.zeros(degree.size)
     candidate = np.flatnonzero((degree >= 2) & (uniques >= 0))
     key = uniques[candidate]
@@ -67,12 +67,12 @@ def old_lockstep(offsets, keys, n_keys, times, n_objects, window, min_lift, min_
     kept = np.flatnonzero(weight > 0)
     new_id = np.full(len(uniques), -1)
     new_id[kept] = np.arange(kept.size)
-    edge_col = new_id[g["cols"]]
-    edge_row = np.repeat(np.arange(n_rows), np.diff(g["offsets"]))
+    edge_col = new_id[g.cols]
+    edge_row = np.repeat(np.arange(n_rows), np.diff(g.offsets))
     on = edge_col >= 0
     return {
-        "row_degree": np.diff(g["offsets"]),
-        "n_edges": int(g["offsets"][-1]),
+        "row_degree": np.diff(g.offsets),
+        "n_edges": int(g.offsets[-1]),
         "object_degree": object_degree,
         "edges": sorted(zip(edge_row[on].tolist(), edge_col[on].tolist(), strict=True)),
         "weight": weight[kept],
@@ -85,7 +85,12 @@ def new_lockstep(offsets, keys, n_keys, times, n_objects, window, min_lift, min_
     t0, n_bins, window, half = binning(times, window)
     n_rows = len(offsets) - 1
     by = _core.events_by_object(
-        offsets, keys, n_keys, n_objects, times, t0, window, half, n_bins, threads
+        offsets,
+        keys,
+        n_keys,
+        n_objects,
+        _core.TimeBins(times=times, t0=t0, window=window, half=half, n_bins=n_bins),
+        threads,
     )
     det = GroupDetector(min_lift=min_lift, min_burst=min_burst, n_threads=threads)
     graph, row_degree, col_degree, n_edges, decode, weight, *_ = det._lockstep_graph(
@@ -142,27 +147,30 @@ def test_events_by_object_is_a_stable_sort_by_object(seed, n_rows, n_events, n_o
     order = np.argsort(keys[present], kind="stable")
     for threads in (1, 2, 5):
         by = _core.events_by_object(
-            offsets, keys, 2, n_objects, times, t0, window, half, n_bins, threads
+            offsets,
+            keys,
+            2,
+            n_objects,
+            _core.TimeBins(times=times, t0=t0, window=window, half=half, n_bins=n_bins),
+            threads,
         )
         np.testing.assert_array_equal(
-            by["offsets"], np.r_[0, np.cumsum(np.bincount(keys[present], minlength=n_objects))]
+            by.offsets, np.r_[0, np.cumsum(np.bincount(keys[present], minlength=n_objects))]
         )
-        np.testing.assert_array_equal(by["rows"], row_of_slot[present][order])
+        np.testing.assert_array_equal(by.rows, row_of_slot[present][order])
         rel = time_of_slot[present][order] - t0
         codes = 2 * (rel // window) + (rel % window >= window - half)
-        np.testing.assert_array_equal(by["codes"], codes)
+        np.testing.assert_array_equal(by.codes, codes)
         rel = times - t0
         np.testing.assert_array_equal(
-            by["bin_counts"][0], np.bincount(rel // window, minlength=n_bins)
+            by.bin_counts[0], np.bincount(rel // window, minlength=n_bins)
         )
         np.testing.assert_array_equal(
-            by["bin_counts"][1], np.bincount((rel + half) // window, minlength=n_bins)
+            by.bin_counts[1], np.bincount((rel + half) // window, minlength=n_bins)
         )
-        plain = _core.events_by_object(
-            offsets, keys.astype(np.int32), 2, n_objects, None, 0, 1, 1, 1, threads
-        )
-        np.testing.assert_array_equal(plain["rows"], by["rows"])
-        assert "codes" not in plain
+        plain = _core.events_by_object(offsets, keys.astype(np.int32), 2, n_objects, None, threads)
+        np.testing.assert_array_equal(plain.rows, by.rows)
+        assert plain.codes is None and plain.bin_counts is None
 
 
 @settings(max_examples=40, deadline=None)
@@ -171,34 +179,34 @@ def test_static_graph_from_objects_matches_build_bipartite(seed, n_rows, n_event
     offsets, keys, _ = random_log(seed, n_rows, n_events, n_objects)
     g = _core.build_bipartite(offsets, keys, None, n_objects, 1)
     for threads in (1, 2, 5):
-        by = _core.events_by_object(offsets, keys, 1, n_objects, None, 0, 1, 1, 1, threads)
-        distinct = _core.distinct_rows(by["offsets"], by["rows"], threads)
+        by = _core.events_by_object(offsets, keys, 1, n_objects, None, threads)
+        distinct = _core.distinct_rows(by.offsets, by.rows, threads)
         col_offsets, row_of = distinct.offsets, distinct.rows
         assert row_of.dtype == np.int32
-        t = _core.graph_transpose(g["offsets"], g["cols"], n_objects, threads)
+        t = _core.graph_transpose(g.offsets, g.cols, n_objects, threads)
         t_offsets, t_rows = t.col_offsets, t.row_of
         np.testing.assert_array_equal(col_offsets, t_offsets)
         np.testing.assert_array_equal(row_of, t_rows)
         back = _core.graph_transpose(col_offsets, row_of, n_rows, threads)
         offsets2, cols2 = back.col_offsets, back.row_of
         assert cols2.dtype == np.int32
-        np.testing.assert_array_equal(offsets2, g["offsets"])
-        np.testing.assert_array_equal(cols2, g["cols"])
+        np.testing.assert_array_equal(offsets2, g.offsets)
+        np.testing.assert_array_equal(cols2, g.cols)
 
 
 def test_int32_and_int64_peels_agree():
     offsets, keys, _ = random_log(3, 400, 20_000, 900)
     g = _core.build_bipartite(offsets, keys, None, 900, 1)
-    weight = 1.0 / np.log(np.bincount(g["cols"], minlength=900) + 5.0)
+    weight = 1.0 / np.log(np.bincount(g.cols, minlength=900) + 5.0)
     alive = np.ones(400, np.uint8)
-    t64 = _core.graph_transpose(g["offsets"], g["cols"], 900, 2)
+    t64 = _core.graph_transpose(g.offsets, g.cols, 900, 2)
     co, ro = t64.col_offsets, t64.row_of
-    wide = _core.peel_densest(g["offsets"], g["cols"], co, ro, weight, alive, 1)
-    cols32 = g["cols"].astype(np.int32)
-    t32 = _core.graph_transpose(g["offsets"], cols32, 900, 2)
+    wide = _core.peel_densest(g.offsets, g.cols, co, ro, weight, alive, 1)
+    cols32 = g.cols.astype(np.int32)
+    t32 = _core.graph_transpose(g.offsets, cols32, 900, 2)
     co32, ro32 = t32.col_offsets, t32.row_of
     for threads in (1, 2):
-        narrow = _core.peel_densest(g["offsets"], cols32, co32, ro32, weight, alive, threads)
+        narrow = _core.peel_densest(g.offsets, cols32, co32, ro32, weight, alive, threads)
         for key in ("rows", "cols", "row_edges", "col_edges"):
             np.testing.assert_array_equal(narrow[key], wide[key])
         assert narrow["density"] == wide["density"]
@@ -216,13 +224,16 @@ def test_lockstep_columns_thread_count_and_large_objects():
     results = []
     for threads in (1, 2, 7):
         by = _core.events_by_object(
-            offsets, keys, 1, 5_000, times, t0, window, half, n_bins, threads
+            offsets,
+            keys,
+            1,
+            5_000,
+            _core.TimeBins(times=times, t0=t0, window=window, half=half, n_bins=n_bins),
+            threads,
         )
-        share = by["bin_counts"] / n
+        share = by.bin_counts / n
         results.append(
-            _core.lockstep_columns(
-                by["offsets"], by["rows"], by["codes"], 3_000, share, 5.0, threads
-            )
+            _core.lockstep_columns(by.offsets, by.rows, by.codes, 3_000, share, 5.0, threads)
         )
     for other in results[1:]:
         for key, value in results[0].items():
@@ -240,35 +251,53 @@ def test_new_bindings_reject_bad_input():
     keys = np.array([0, 1, 1], np.int64)
     times = np.array([0, 10, 20], np.int64)
     with pytest.raises(ValueError, match="offsets"):
-        _core.events_by_object(np.array([0, 5], np.int64), keys, 1, 2, None, 0, 1, 1, 1, 1)
+        _core.events_by_object(np.array([0, 5], np.int64), keys, 1, 2, None, 1)
     with pytest.raises(ValueError, match="n_keys"):
-        _core.events_by_object(offsets, keys, 2, 2, None, 0, 1, 1, 1, 1)
+        _core.events_by_object(offsets, keys, 2, 2, None, 1)
     with pytest.raises(IndexError, match="object code"):
-        _core.events_by_object(offsets, keys, 1, 1, None, 0, 1, 1, 1, 1)
+        _core.events_by_object(offsets, keys, 1, 1, None, 1)
     with pytest.raises(IndexError, match="outside the bins"):
-        _core.events_by_object(offsets, keys, 1, 2, times, 5, 10, 5, 4, 1)
-    with pytest.raises(ValueError, match="times"):
-        _core.events_by_object(offsets, keys, 1, 2, times[:2], 0, 10, 5, 4, 1)
-    with pytest.raises(ValueError, match="window"):
-        _core.events_by_object(offsets, keys, 1, 2, times, 0, 0, 0, 4, 1)
-    with pytest.raises(ValueError, match="n_bins"):
-        _core.events_by_object(offsets, keys, 1, 2, times, 0, 1, 1, 2**32, 1)
-    with pytest.raises(TypeError):
-        _core.events_by_object(offsets, keys.astype(float), 1, 2, None, 0, 1, 1, 1, 1)
-    by = _core.events_by_object(offsets, keys, 1, 2, times, 0, 10, 5, 4, 1)
-    share = by["bin_counts"] / 3
-    with pytest.raises(ValueError, match="shape"):
-        _core.lockstep_columns(by["offsets"], by["rows"], by["codes"], 2, share[0], 5.0, 1)
-    with pytest.raises(ValueError, match="codes"):
-        _core.lockstep_columns(by["offsets"], by["rows"], by["codes"][:1], 2, share, 5.0, 1)
-    with pytest.raises(IndexError, match="row"):
-        _core.lockstep_columns(by["offsets"], by["rows"], by["codes"], 1, share, 5.0, 1)
-    with pytest.raises(IndexError, match="outside the bins"):
-        _core.lockstep_columns(
-            by["offsets"], by["rows"], by["codes"], 2, share[:, :1].copy(), 5.0, 1
+        _core.events_by_object(
+            offsets, keys, 1, 2, _core.TimeBins(times=times, t0=5, window=10, half=5, n_bins=4), 1
         )
+    with pytest.raises(ValueError, match="times"):
+        _core.events_by_object(
+            offsets,
+            keys,
+            1,
+            2,
+            _core.TimeBins(times=times[:2], t0=0, window=10, half=5, n_bins=4),
+            1,
+        )
+    with pytest.raises(ValueError, match="window"):
+        _core.events_by_object(
+            offsets, keys, 1, 2, _core.TimeBins(times=times, t0=0, window=0, half=0, n_bins=4), 1
+        )
+    with pytest.raises(ValueError, match="n_bins"):
+        _core.events_by_object(
+            offsets,
+            keys,
+            1,
+            2,
+            _core.TimeBins(times=times, t0=0, window=1, half=1, n_bins=2**32),
+            1,
+        )
+    with pytest.raises(TypeError):
+        _core.events_by_object(offsets, keys.astype(float), 1, 2, None, 1)
+    by = _core.events_by_object(
+        offsets, keys, 1, 2, _core.TimeBins(times=times, t0=0, window=10, half=5, n_bins=4), 1
+    )
+    share = by.bin_counts / 3
+    with pytest.raises(ValueError, match="shape"):
+        _core.lockstep_columns(by.offsets, by.rows, by.codes, 2, share[0], 5.0, 1)
+    with pytest.raises(ValueError, match="codes"):
+        _core.lockstep_columns(by.offsets, by.rows, by.codes[:1], 2, share, 5.0, 1)
+    with pytest.raises(IndexError, match="row"):
+        _core.lockstep_columns(by.offsets, by.rows, by.codes, 1, share, 5.0, 1)
+    with pytest.raises(IndexError, match="outside the bins"):
+        _core.lockstep_columns(by.offsets, by.rows, by.codes, 2, share[:, :1].copy(), 5.0, 1)
     with pytest.raises(ValueError, match="offsets"):
-        _core.distinct_rows(np.array([0, 9], np.int64), by["rows"], 1)
+        _core.distinct_rows(np.array([0, 9], np.int64), by.rows, 1)
     with pytest.raises(IndexError, match="column"):
         _core.graph_transpose(offsets, np.array([0, 1, 7], np.int32), 2, 1)
 

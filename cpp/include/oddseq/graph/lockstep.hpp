@@ -27,16 +27,26 @@ struct ByObject {
   std::vector<std::int64_t> bin_counts;  // empty without times
 };
 
+// The events' times cut into bins for the temporal graph: one time per event, each in
+// [t0, t0 + (n_bins - 1) * window); bins of `window`, offset by `half` for the second
+// of the two staggered binnings; 2 * n_bins must fit in 32 bits.
+struct TimeBins {
+  const std::int64_t* times = nullptr;
+  std::int64_t t0 = 0;
+  std::int64_t window = 1;
+  std::int64_t half = 1;
+  std::int64_t n_bins = 1;
+};
+
 // event_offsets: CSR of events by row (n_rows + 1); event i has the n_keys key slots
 // keys[i * n_keys .. (i + 1) * n_keys), each an object code in [0, n_objects) or negative
-// (missing, skipped). times: one per event (may be null); then every time must lie in
-// [t0, t0 + (n_bins - 1) * window) and 2 * n_bins must fit in 32 bits. The result does
-// not depend on the thread count. Polls for Ctrl-C between passes.
+// (missing, skipped). bins: the events' time bins, or null for the static graph alone
+// (codes and bin_counts then empty). The result does not depend on the thread count.
+// Polls for Ctrl-C between passes.
 template <class KeyT>
 ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows, const KeyT* keys,
-                          std::int64_t n_keys, std::int64_t n_objects, const std::int64_t* times,
-                          std::int64_t t0, std::int64_t window, std::int64_t half,
-                          std::int64_t n_bins, int n_threads);
+                          std::int64_t n_keys, std::int64_t n_objects, const TimeBins* bins,
+                          int n_threads);
 
 // The distinct rows of each object, ascending: the entity-object graph seen from its
 // columns (col_offsets, row_of), from a ByObject's offsets and rows.
