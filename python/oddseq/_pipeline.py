@@ -409,6 +409,13 @@ class AnomalyPipeline(SaveMixin):
       networks.
 
     ``item_categories`` (item id -> category) adds category variety to the features.
+    ``evidence_prior`` (default 30): features estimated from an entity's events or gaps
+    (shares, ratios, rates) are pulled toward the population's median as if the
+    population's value were worth that many events (:class:`EvidenceShrinker`), so a
+    two-event user's 1/1 buy rate is not ranked as odd as a long sequence's; on the
+    nothing-planted shop logs the flags had been such short users, and the planted
+    anomalies are long (prior 2 before; 30 ranked every labelled shop log better, HDFS
+    the same: benchmarks/RESULTS.md, "Nothing planted, and the marketplace's cut").
 
     Attributes (after ``fit``): ``encoder_``, ``log_scaler_``, ``z_scaler_``,
     ``detector_``, ``feature_names_``, ``table_`` (the training table).
@@ -436,7 +443,7 @@ class AnomalyPipeline(SaveMixin):
         false_alarm_rate=None,
         threshold="tail",
         n_folds=5,
-        evidence_prior=2.0,
+        evidence_prior=30.0,
         min_events=1,
         entity_features=None,
     ):
@@ -613,12 +620,14 @@ class AnomalyPipeline(SaveMixin):
         normal : bool, default=False
             False (unsupervised): ``seqs`` hold an unknown share of odd entities, and
             ``contamination="auto"`` cuts where the training scores' tail model puts
-            ``false_alarm_rate`` (default 0.01) of normal entities, moved up into a
-            clear gap among the scores above it where there is one
+            ``false_alarm_rate`` (default 0.01) of normal entities, moved into a
+            clear gap where there is one: up into one above it (tied normal entities
+            just under the anomalous ones; at most a quarter fewer flags) or down to
+            one below it within the top 5% (the lower edge of a group that stands
+            apart and inflated the tail model), the wider where both are clear
             (:func:`~oddseq.detect.auto_cut`, the rule of every oddseq model fitted
-            without labels; the gap: tied normal entities just under the anomalous
-            ones; ``threshold_info_["gap"]``, ``["tail_threshold"]``, at most a quarter
-            fewer flags, never more). True (normal-only,
+            without labels; ``threshold_info_["gap"]``, ``["tail_threshold"]``).
+            True (normal-only,
             the semi-supervised protocol of the log-anomaly literature): ``seqs`` are
             normal behaviour; the cut is the (1 - ``false_alarm_rate``) quantile
             (default 0.005) of out-of-fold scores: each sequence scored by a detector
@@ -711,12 +720,15 @@ class AnomalyPipeline(SaveMixin):
         elif self.threshold == "tail":
             rate = self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
             # The tail cut, up into a clear gap above a plateau of tied scores if it
-            # fell under one (auto_cut: only ever fewer flags, at most a quarter fewer).
+            # fell under one (at most a quarter fewer flags), or down to the lower edge
+            # of a group apart if it fell inside one (at most the top 5%): auto_cut.
             cut, tail = _auto_cut(train_scores, rate)
             reference = train_scores
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
             if cut > tail:
                 rule += ", moved up into the gap above it"
+            elif cut < tail:
+                rule += ", moved down to the gap below the group it fell in"
         else:
             cut, reference, rate = mad_cut(train_scores), train_scores, None
             rule = "median + 3 x 1.4826 MAD of the training scores"
@@ -734,7 +746,7 @@ class AnomalyPipeline(SaveMixin):
             "normal_only": self.normal_,
             "separate_tail": jump,
             "tail_threshold": None if tail is None else float(tail),
-            "gap": tail is not None and cut > tail,
+            "gap": tail is not None and cut != tail,
         }
 
     def _support_rule(self, data) -> None:

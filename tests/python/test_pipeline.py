@@ -363,16 +363,16 @@ def test_unsupervised_threshold_is_recorded_and_reused(shop):
 
 
 def test_unsupervised_cut_records_the_tail_cut_and_the_gap(shop):
-    """The unsupervised cut is the tail cut moved up into a clear gap where there is one
-    (detect.gap_cut); threshold_info_ says which, and from where."""
-    from oddseq.detect import gap_cut, tail_cut
+    """The unsupervised cut is the tail cut moved into a clear gap where there is one
+    (detect.auto_cut); threshold_info_ says which, and from where."""
+    from oddseq.detect import auto_cut, tail_cut
 
     _, seqs = shop
     pipe = AnomalyPipeline(random_state=0).fit(seqs)
     info, scores = pipe.threshold_info_, pipe.detector_.decision_scores_
     assert info["tail_threshold"] == pytest.approx(tail_cut(scores, 0.01))
-    assert pipe.threshold_ == pytest.approx(gap_cut(scores, info["tail_threshold"]))
-    assert info["gap"] == (pipe.threshold_ > info["tail_threshold"])
+    assert pipe.threshold_ == pytest.approx(auto_cut(scores))
+    assert info["gap"] == (pipe.threshold_ != info["tail_threshold"])
     assert ("gap" in info["rule"]) == info["gap"]
     assert info["n_flagged"] == int(pipe.table_["is_anomaly"].sum())
     # Other rules have no tail cut to move.

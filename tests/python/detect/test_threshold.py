@@ -1,5 +1,7 @@
 """The cut rules: tail model, normal-only quantile, out-of-fold scores, tail probability."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -338,3 +340,73 @@ def test_detectors_auto_cut_is_the_one_unsupervised_cut(make):
     assert det.threshold_ == auto_cut(scores)
     assert (scores > det.threshold_).sum() < (scores > tail_cut(scores, 0.01)).sum()
     np.testing.assert_array_equal(det.labels_, scores > det.threshold_)
+
+
+def test_auto_cut_moves_down_to_the_lower_edge_of_a_group_apart():
+    """4% of the entities well apart from an exponential bulk push the percentiles the
+    tail model is fitted on out: its cut lands above or inside the group and flags
+    little of it. A gap below the cut that one population does not give is the
+    group's lower edge, and auto_cut moves down to it (at most the top 5%)."""
+    from oddseq.detect import auto_cut
+
+    rng = np.random.default_rng(0)
+    bulk = rng.exponential(size=5_000)
+    scores = np.r_[bulk, rng.uniform(6, 12, size=200)]
+    assert (scores > tail_cut(scores, 0.01)).sum() < 50
+    flags = scores > auto_cut(scores)
+    assert flags[5_000:].all()
+    assert flags.sum() <= 0.05 * scores.size and flags[:5_000].mean() < 0.01
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        lambda r: r.exponential(size=5_000),
+        lambda r: r.gamma(2.0, size=5_000),
+        lambda r: r.lognormal(size=5_000),
+    ],
+    ids=["exponential", "gamma", "lognormal"],
+)
+def test_auto_cut_seldom_moves_down_in_one_population(sample):
+    """The move down is a 5% test: one population's spacings pass it rarely (measured
+    1-2 in 40 draws of these tails, 5 in 40 for a Pareto tail with index 3), and never
+    past the top 5%."""
+    from oddseq.detect import auto_cut
+
+    moved = 0
+    for seed in range(20):
+        scores = sample(np.random.default_rng(seed))
+        cut, tail = auto_cut(scores), tail_cut(scores, 0.01)
+        moved += cut < tail
+        assert (scores > cut).mean() <= 0.05
+    assert moved <= 3
+
+
+def test_auto_cut_does_not_move_down_between_tied_plateaus():
+    """A system log's repeated normal blocks: plateaus of tied scores under a group of
+    anomalous ones. The steps between plateaus are steps between modes, not a gap in
+    a tail: the cut does not move down to them."""
+    from oddseq.detect import auto_cut
+
+    rng = np.random.default_rng(4)
+    plateaus = np.repeat([1.0, 2.0, 3.0, 5.0, 8.0], [3_000, 1_200, 500, 120, 60])
+    scores = np.r_[plateaus, 20 + rng.exponential(size=150)]
+    cut = auto_cut(scores)
+    assert (scores > cut).sum() <= 150 + 60
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(0, 1e3, allow_nan=False), min_size=50, max_size=400),
+    st.floats(1e-3, 1e3),
+    st.floats(-1e3, 1e3),
+)
+def test_auto_cut_flags_the_same_whatever_the_unit_or_origin(values, scale, shift):
+    from oddseq.detect import auto_cut
+
+    scores = np.asarray(values)
+    moved = scores * scale + shift
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = scores > auto_cut(scores), moved > auto_cut(moved)
+    assert (a != b).sum() <= 1  # rounding at a cut between two near-equal scores
