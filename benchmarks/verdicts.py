@@ -32,6 +32,10 @@ the F1-optimal cut under the tail model, mixtures, the ensemble without robust_z
 Benjamini-Hochberg on the tail model's p-values, robust_z with a Bonferroni quantile
 rule). Writes benchmarks/results/verdicts-cut-rules.json.
 
+``--prior-cuts``: the unsupervised default at evidence priors 2 and 30, each cut by the
+previous rule (tail cut, moved up into a clear gap) and by ``detect.auto_cut`` (also
+down to the lower edge of a group apart). Writes benchmarks/results/verdicts-prior-cuts.json.
+
 ``--own-cuts``: each detector's own ``contamination="auto"`` cut on its unsupervised
 training scores (every source, nothing-planted logs too): the previous rule (the tail
 cut alone, the MAD rule alone where every share is tied) beside ``detect.auto_cut``
@@ -279,6 +283,8 @@ def run(args):
         return {"rows": cut_rules(args)}
     if args.own_cuts:
         return {"rows": own_cuts(args)}
+    if args.prior_cuts:
+        return {"rows": prior_cuts(args)}
     if args.normal_cuts:
         return {"rows": normal_cuts(args)}
     if args.stream_peaks:
@@ -298,6 +304,11 @@ def run(args):
                         method=method,
                         random_state=args.seed,
                         false_alarm_rate=args.false_alarm_rate,
+                        **(
+                            {}
+                            if args.evidence_prior is None
+                            else {"evidence_prior": args.evidence_prior}
+                        ),
                     ).fit(fit, normal=normal)
                     table = pipe.table_ if fit is judged else pipe.score(judged)
                 seconds = time.perf_counter() - t0
@@ -638,6 +649,61 @@ def cut_rules(args):
     return rows
 
 
+def prior_cuts(args):
+    """The unsupervised default at evidence priors 2 (before) and 30 (now), each cut by
+    the previous rule (the tail cut moved up into a clear gap, ``gap_cut(tail_cut)``)
+    and by ``detect.auto_cut`` (which also moves down to the lower edge of a group
+    apart): ROC-AUC, own-cut and best-cut F1, share flagged, every source and the
+    nothing-planted logs (HDFS: draw 0 only; its scores do not depend on the prior)."""
+    from oddseq._pipeline import AnomalyPipeline
+    from oddseq.detect import auto_cut, gap_cut, tail_cut
+    from oddseq.metrics import roc_auc_score
+
+    rows = []
+    for source in args.sources:
+        for name, mode, fit, _, y, _ in SOURCES[source](args):
+            if mode.split("#")[0] != "unsupervised" or mode.endswith(("#1", "#2")):
+                continue
+            for prior in (2.0, 30.0):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pipe = AnomalyPipeline(random_state=args.seed, evidence_prior=prior)
+                    scores = pipe.fit(fit).detector_.decision_scores_
+                    cuts = {"previous": gap_cut(scores, tail_cut(scores, 0.01))}
+                    cuts["auto_cut"] = auto_cut(scores)
+                for rule, cut in cuts.items():
+                    flags = scores > cut
+                    row = {"source": name, "prior": prior, "cut": rule}
+                    row["flagged"] = float(flags.mean())
+                    if y.any():
+                        own, best = f1_at(y, flags), best_f1(y, scores)
+                        row.update(auc=roc_auc_score(y, scores), f1_own=own, f1_best=best)
+                        row["ratio"] = own / best
+                    rows.append(row)
+            print(f"{name}: done", flush=True)
+    frame = pd.DataFrame(rows)
+    print(
+        frame.pivot_table(
+            index=["source"],
+            columns=["prior", "cut"],
+            values=["f1_own", "ratio", "flagged"],
+            sort=False,
+        ).to_string(float_format=lambda v: f"{v:.3f}")
+    )
+    labelled = frame.dropna(subset=["ratio"])
+    print(
+        labelled.groupby(["prior", "cut"])
+        .agg(
+            mean_f1=("f1_own", "mean"),
+            mean_best=("f1_best", "mean"),
+            mean_auc=("auc", "mean"),
+            cells_090=("ratio", lambda r: int((r >= 0.9).sum())),
+        )
+        .to_string(float_format=lambda v: f"{v:.3f}")
+    )
+    return rows
+
+
 def own_cuts(args):
     """Each detector's own contamination="auto" cut on its unsupervised training scores
     (the pipeline's detector_, every source and the nothing-planted logs): the previous
@@ -921,6 +987,9 @@ def main():
     parser.add_argument(
         "--false-alarm-rate", type=float, help="the pipeline's (default: its own per mode)"
     )
+    parser.add_argument(
+        "--evidence-prior", type=float, help="the pipeline's evidence_prior (default: its own)"
+    )
     parser.add_argument("--modes", nargs="*", default=["unsupervised", "normal"])
     parser.add_argument(
         "--thresholders",
@@ -948,6 +1017,11 @@ def main():
         help="each detector's own auto cut: the tail cut alone beside detect.auto_cut",
     )
     parser.add_argument(
+        "--prior-cuts",
+        action="store_true",
+        help="the default at evidence priors 2 and 30, cut by the previous rule and auto_cut",
+    )
+    parser.add_argument(
         "--normal-cuts",
         action="store_true",
         help="normal-only default: the out-of-fold cut at several false-alarm rates",
@@ -969,6 +1043,7 @@ def main():
         "not_normal",
         "cut_rules",
         "own_cuts",
+        "prior_cuts",
         "normal_cuts",
         "stream_peaks",
     ):
