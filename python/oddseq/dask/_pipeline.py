@@ -1370,17 +1370,22 @@ def detect_anomalies(
     )
     threads = resolve_threads(None)
 
-    states, summaries = _shuffled_sequences(
-        ddf if normal is None else normal,
-        entity,
-        columns,
-        options,
-        dropna,
-        npartitions,
-        max_partition_events,
-        pipeline,
-        progress,
-    )
+    def shuffled(log, fitted):
+        """The log shuffled by entity into Sequences per partition, keeping the
+        entities ``fitted`` keeps (min_events)."""
+        return _shuffled_sequences(
+            log,
+            entity,
+            columns,
+            options,
+            dropna,
+            npartitions,
+            max_partition_events,
+            fitted,
+            progress,
+        )
+
+    states, summaries = shuffled(ddf if normal is None else normal, pipeline)
     n = sum(s["n"] for s in summaries)
     if n < 2:
         raise ValueError(
@@ -1464,17 +1469,7 @@ def detect_anomalies(
             # normal entity, once; the log scored stays in the partitions).
             pipeline._support_rule(_Input(*_matrices(rows)))
         fitted = _for_workers(pipeline)  # what encoding and scaling read: no training rows
-        data_states, summaries = _shuffled_sequences(
-            ddf,
-            entity,
-            columns,
-            options,
-            dropna,
-            npartitions,
-            max_partition_events,
-            fitted,
-            progress,
-        )
+        data_states, summaries = shuffled(ddf, fitted)
         if not summaries:
             raise ValueError(f"ddf has no sequences to score (with min_events={min_events})")
         n = sum(s["n"] for s in summaries)
