@@ -49,7 +49,7 @@ class Bipartite:
     def last_time(self) -> NDArray[np.int64] | None: ...
 
 class ByObject:
-    """Events' key slots by object (events_by_object); codes and bin_counts are None without time bins."""
+    """Events' key slots by object (events_by_object); no bins: codes, bin_counts None."""
     @property
     def offsets(self) -> NDArray[np.int64]: ...
     @property
@@ -60,7 +60,7 @@ class ByObject:
     def bin_counts(self) -> NDArray[np.int64] | None: ...
 
 class TimeBins:
-    """The events' times cut into two staggered binnings of `window` (offset by `half`) from t0, for events_by_object."""
+    """The events' times in two staggered binnings from t0 (events_by_object)."""
     def __init__(
         self, *, times: NDArray[np.int64], t0: int, window: int, half: int, n_bins: int
     ) -> None: ...
