@@ -31,7 +31,8 @@ std::unique_ptr<Model> make_model(const CArray<std::int64_t>& columns,
                                   const py::list& members, std::int32_t combine,
                                   const CArray<double>& centre, const CArray<double>& spread,
                                   const CArray<std::uint8_t>& explain_with, double threshold,
-                                  std::int64_t min_events) {
+                                  std::int64_t min_events, const CArray<double>& support_low,
+                                  const CArray<double>& support_high) {
   stream::ModelParams params;
   params.columns = vec(columns);
   params.evidence = vec(evidence);
@@ -75,6 +76,8 @@ std::unique_ptr<Model> make_model(const CArray<std::int64_t>& columns,
   params.explain_with = vec(explain_with);
   params.threshold = threshold;
   params.min_events = min_events;
+  params.support_low = vec(support_low);
+  params.support_high = vec(support_high);
   return std::make_unique<Model>(std::move(params));
 }
 
@@ -577,7 +580,8 @@ void register_stream(py::module_& m) {
       .def(py::init(&make_model), py::arg("columns"), py::arg("evidence"), py::arg("shrink_to"),
            py::arg("prior"), py::arg("log_signed"), py::arg("z_mean"), py::arg("z_scale"),
            py::arg("members"), py::arg("combine"), py::arg("centre"), py::arg("spread"),
-           py::arg("explain_with"), py::arg("threshold"), py::arg("min_events"))
+           py::arg("explain_with"), py::arg("threshold"), py::arg("min_events"),
+           py::arg("support_low"), py::arg("support_high"))
       .def_property_readonly("n_features", &Model::n_features);
   py::class_<OneEvent>(m, "StreamOneEvent",
                        "update_one's path for plain values (oddseq.stream); None: not taken.")

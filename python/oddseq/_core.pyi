@@ -455,6 +455,8 @@ class StreamModel:
         explain_with: NDArray[np.uint8],
         threshold: float,
         min_events: int,
+        support_low: NDArray[np.float64],
+        support_high: NDArray[np.float64],
     ) -> None: ...
     @property
     def n_features(self) -> int: ...

@@ -807,12 +807,22 @@ class AnomalyPipeline(SaveMixin):
             novelty_rate=novelty,
         )
 
+    def support_bounds(self):
+        """Where normal-only fitting's support rule holds (``support_rule_``), the
+        range ``(low, high)`` the normal entities took on each column of the detector's
+        matrix: a row outside it on some column is flagged whatever its score (as
+        :class:`oddseq.stream.StreamScorer` alerts too); else None."""
+        if not getattr(self, "support_rule_", False):
+            return None
+        return self._support_range
+
     def _outside_support(self, data) -> np.ndarray | bool:
         """Rows outside the normal data's range on some feature, where the support rule
         holds (:meth:`_support_rule`); else False."""
-        if not getattr(self, "support_rule_", False):
+        bounds = self.support_bounds()
+        if bounds is None:
             return False
-        low, high = self._support_range
+        low, high = bounds
         return ((data.X < low) | (data.X > high)).any(axis=1)
 
     @staticmethod

@@ -63,6 +63,9 @@ Model::Model(ModelParams params) : params_(std::move(params)) {
                  "the ensemble needs a centre and a spread per member");
   }
   ODDSEQ_CHECK(params_.min_events >= 1, "min_events must be >= 1");
+  ODDSEQ_CHECK(params_.support_low.size() == params_.support_high.size() &&
+                   (params_.support_low.empty() || params_.support_low.size() == d),
+               "the support range needs " << d << " lows and highs, or none");
   ODDSEQ_CHECK(
       params_.explain_with.empty() || params_.explain_with.size() == params_.members.size(),
       "explain_with needs one flag per member");
@@ -191,6 +194,16 @@ double Model::score(const float* store_row, std::int64_t length, float* x) const
   }
   return params_.combine == Combine::kMean ? total / static_cast<double>(params_.members.size())
                                            : best;
+}
+
+bool Model::outside_support(const float* scaled) const {
+  const std::size_t d = params_.support_low.size();
+  for (std::size_t i = 0; i < d; ++i) {
+    const auto v = static_cast<double>(scaled[i]);
+    // AnomalyPipeline._outside_support: (X < low) | (X > high); NaN is outside neither.
+    if (v < params_.support_low[i] || v > params_.support_high[i]) return true;
+  }
+  return false;
 }
 
 void Model::member_explain(const Member& m, const float* x, double* contribution,
@@ -327,7 +340,7 @@ void score_entities(EntityStore& store, const Model& model, const std::uint64_t*
     if (approximate) flags[r] |= kApproximate;
     if (length[r] < model.min_events()) continue;
     score[r] = model.score(row.data(), length[r], x.data());
-    const bool above = score[r] > model.threshold();
+    const bool above = score[r] > model.threshold() || model.outside_support(x.data());
     const bool before = store.exchange_alerted(keys[r], above);
     flags[r] |= kScored | (above ? kAbove : 0) | (above && !before ? kNewAlert : 0);
   }

@@ -54,8 +54,9 @@ def _member(detector):
 def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
     """The pipeline's scoring of one entity row in C++ (``_core.StreamModel``), given
     which columns of the store's row are the pipeline's features, alerting above
-    ``threshold`` (default: the pipeline's); None when its detector has no C++ scoring
-    (then the stream scores through the detector itself)."""
+    ``threshold`` (default: the pipeline's) or, where the pipeline's support rule holds,
+    outside its normal range (:meth:`AnomalyPipeline.support_bounds`); None when its
+    detector has no C++ scoring (then the stream scores through the detector itself)."""
     detector = pipeline.detector_
     if isinstance(detector, EnsembleDetector):
         if detector.normalize != "zscore" or detector.combine not in _COMBINE:
@@ -73,6 +74,9 @@ def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
     if any(member is None for member in members):
         return None
     evidence = pipeline.evidence_
+    # Normal-only fitting's support rule: outside the normal range alerts whatever the score.
+    bounds = pipeline.support_bounds()
+    low, high = (np.empty(0), np.empty(0)) if bounds is None else bounds
     return _core.StreamModel(
         np.ascontiguousarray(columns, dtype=np.int64),
         np.ascontiguousarray(evidence.kinds_, dtype=np.int8),
@@ -88,4 +92,6 @@ def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
         np.asarray(explain_with, dtype=np.uint8),
         float(pipeline.threshold_ if threshold is None else threshold),
         int(pipeline.min_events),
+        _f64(low),
+        _f64(high),
     )

@@ -84,8 +84,9 @@ class StreamUpdate:
     ----------
     scores : pandas.DataFrame
         One row per entity the events touched (indexed by entity id, in first-touch
-        order): ``score``, ``is_anomaly`` (score above the scorer's ``threshold_``),
-        ``length``, ``approximate`` (its item columns come from the sketch).
+        order): ``score``, ``is_anomaly`` (score above the scorer's ``threshold_``, or
+        outside the normal range where the pipeline's support rule holds), ``length``,
+        ``approximate`` (its item columns come from the sketch).
     alerts : pandas.DataFrame
         The rows of ``scores`` above the threshold, with ``threshold``, ``new`` (first
         crossing since the entity was last below it) and ``reason`` (for the new ones;
@@ -117,7 +118,8 @@ class StreamEvent(NamedTuple):
         The entity's score with the event absorbed; NaN when the event was invalid or
         the entity has fewer than the pipeline's ``min_events`` events.
     is_anomaly : bool
-        Score above the scorer's ``threshold_``.
+        Score above the scorer's ``threshold_``, or outside the normal range where the
+        pipeline's support rule holds (as the batch flags).
     new : bool
         The entity crossed the threshold with this event (it was below before).
     reason : str or None
@@ -203,16 +205,20 @@ class StreamScorer:
     value sums): each event costs O(1), and after events e1..en an entity's features are
     those the pipeline's encoders compute on e1..en (:data:`STREAM_FEATURES` says which
     are exact and how the others are approximated). They are then shrunk, scaled and
-    scored exactly as :meth:`AnomalyPipeline.score` does, and judged against the fitted
-    ``threshold_``. The stream scores whole entities (``entity`` ids), not sessions.
-    Entity and item ids are kept as 64-bit hashes of their values (integers by value,
-    anything else by its text; two ids collide with probability about 2^-64). One
-    scorer is fed from one thread at a time.
+    scored exactly as :meth:`AnomalyPipeline.score` does, and judged as it judges: above
+    the fitted ``threshold_``, or, where a normal-only pipeline's support rule holds
+    (``support_rule_``), outside the range the normal entities took on some feature
+    (:meth:`AnomalyPipeline.support_bounds`) whatever the score. The stream scores
+    whole entities (``entity`` ids), not sessions. Entity and item ids are kept as
+    64-bit hashes of their values (integers by value, anything else by its text; two
+    ids collide with probability about 2^-64). One scorer is fed from one thread at a
+    time.
 
     Refused (``ValueError``): ``method="markov"`` and the neural methods (they score the
     whole order of events),
     pipelines with ``item_categories`` (``new_category_share_last_session`` needs every
-    earlier session's categories) or ``entity_features``.
+    earlier session's categories), ``entity_features`` or ``recent_change=True`` (the
+    last session against the entity's whole past is not kept in the state).
 
     Parameters
     ----------
@@ -408,6 +414,12 @@ class StreamScorer:
                 "method (auto, knn, ...)"
             )
         encoders = dict(getattr(pipe.encoder_, "encoders_", []))
+        if "change" in encoders:
+            raise ValueError(
+                "StreamScorer cannot compute the recent_change features live (each entity's "
+                "last session against its whole past is not kept in the stream's state); fit "
+                "the pipeline without recent_change to stream it"
+            )
         counts, diversity = encoders.get("counts"), encoders.get("diversity")
         if not isinstance(counts, CountTimingEncoder) or not isinstance(
             diversity, DiversityEncoder
@@ -886,6 +898,9 @@ class StreamScorer:
             with _few_threads(len(X)):
                 score[ok] = np.asarray(pipe.detector_.decision_function(X), dtype=np.float64)
             above = score[ok] > self.threshold_
+            bounds = pipe.support_bounds()
+            if bounds is not None:  # the support rule: outside the normal range alerts
+                above |= ((X < bounds[0]) | (X > bounds[1])).any(axis=1)
             was = self._store.alerted(np.ascontiguousarray(keys[ok])).astype(bool)
             if (was & ~above).any():
                 self._store.set_alerted(np.ascontiguousarray(keys[ok][was & ~above]), False)

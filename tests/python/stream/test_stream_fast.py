@@ -947,3 +947,59 @@ def test_calibration_cut_is_the_unsupervised_cut_where_that_flags_more_than_the_
     highest = np.r_[rng.exponential(size=5_000), 15 + rng.exponential(size=150)]
     assert _calibration_cut(highest, 0.01) == auto_cut(highest, 0.01)
     assert (highest > _calibration_cut(highest, 0.01)).mean() > 0.01
+
+
+def _workflow_log(n, rng, start=0):
+    """A system-log-like stream of blocks, each one of a few repeated workflows (most
+    blocks have a twin, a few close more than once): the data where normal-only
+    fitting's support rule holds."""
+    rows = []
+    for b in range(start, start + n):
+        copies = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
+        extra = int(rng.random() < 0.03) * int(rng.integers(1, 4))
+        block = ["open"] + ["write"] * copies + ["sync"] * copies + ["close"] * (1 + extra)
+        rows += [(f"b{b}", event, 100 * b + t) for t, event in enumerate(block)]
+    return pd.DataFrame(rows, columns=["block", "event", "t"])
+
+
+@pytest.mark.parametrize("method", ["auto", "kmeans", "robust_z"])
+@pytest.mark.parametrize("path", ["update", "update_one"])
+def test_live_alerts_honour_the_support_rule(method, path):
+    """A normal-only pipeline whose support rule holds flags an entity outside the
+    normal range whatever its score; the stream alerts it too (C++ scoring: K-means,
+    robust z; the detector's own: the normal-only default, one-neighbour KNN), and its
+    final flags equal the batch's, including entities flagged by the range alone."""
+    rng = np.random.default_rng(3)
+    roles = dict(entity="block", event="event", time="t")
+    pipe = AnomalyPipeline(method=method).fit(
+        Sequences.from_events(_workflow_log(600, rng), **roles), normal=True
+    )
+    assert pipe.support_rule_ and pipe.support_bounds() is not None
+    held = _workflow_log(2000, rng, start=1_000)
+    block = ["open"] + ["write"] * 5 + ["sync"] * 5 + ["close"]
+    odd = pd.DataFrame(
+        [("many", e, 10**7 + t) for t, e in enumerate(block)], columns=["block", "event", "t"]
+    )
+    log = pd.concat([held, odd]).sort_values("t", kind="stable").reset_index(drop=True)
+    batch = pipe.score(Sequences.from_events(log, **roles))
+    by_range = batch["is_anomaly"] & (batch["score"] <= pipe.threshold_)
+    assert by_range.any()  # the rule's own flags, which the threshold alone misses
+    live = StreamScorer(pipe, **roles)
+    assert live.scores_in_cpp_ == (method != "auto")
+    # Each entity's last verdict, as it stood after its own last event.
+    final, score = {}, {}
+    if path == "update":
+        for chunk in np.array_split(np.arange(len(log)), 7):
+            out = live.update(log.iloc[chunk]).scores
+            final.update(out["is_anomaly"].to_dict())
+            score.update(out["score"].to_dict())
+    else:
+        # An entity's verdict rests on its own events: the flagged ones and a few others
+        # one event at a time (the detector's own scoring costs ~1 ms per event).
+        batch = batch[batch["is_anomaly"]].combine_first(batch.iloc[::20])
+        for row in log[log["block"].isin(batch.index)].itertuples(index=False):
+            one = live.update_one(*row)
+            final[row[0]], score[row[0]] = one.is_anomaly, one.score
+    ids = batch.index
+    np.testing.assert_allclose(pd.Series(score)[ids], batch["score"], rtol=0, atol=ATOL)
+    np.testing.assert_array_equal(pd.Series(final)[ids].to_numpy(bool), batch["is_anomaly"])

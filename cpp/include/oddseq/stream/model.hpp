@@ -45,6 +45,10 @@ struct ModelParams {
   std::vector<std::uint8_t> explain_with;  // per member: may it explain a row (empty: all)
   double threshold = 0.0;
   std::int64_t min_events = 1;
+  // Normal-only fitting's support rule (AnomalyPipeline.support_rule_): per feature, the
+  // range the normal entities' scaled rows took; a row outside it on some feature alerts
+  // whatever its score. Both empty: no such rule.
+  std::vector<double> support_low, support_high;
 };
 
 class Model {
@@ -58,6 +62,10 @@ class Model {
   // The score of one entity from its store row (feature_width columns) and length.
   // scratch holds n_features() floats.
   double score(const float* store_row, std::int64_t length, float* scratch) const;
+
+  // Whether a scaled row (as score leaves it in scratch) lies outside the support range
+  // on some feature; false without a support rule.
+  bool outside_support(const float* scaled) const;
 
   // The `top` features that drive one entity's score, as the detector's explain names
   // them (an ensemble: the member with the highest normalised score among those
@@ -79,13 +87,14 @@ class Model {
 // Bits of the per-entity flags score_entities writes.
 enum ScoreFlags : std::uint8_t {
   kScored = 1,       // tracked and at least min_events long (else the score is NaN)
-  kAbove = 2,        // score > threshold
+  kAbove = 2,        // score > threshold, or outside the support range (a support rule)
   kNewAlert = 4,     // above, and was not at its previous scoring
   kApproximate = 8,  // its item columns come from the sketch
 };
 
-// Scores these entities as they stand in the store and records whether each is above
-// the threshold, so the next crossing can be told from a standing alert.
+// Scores these entities as they stand in the store and records whether each alerts
+// (above the threshold, or outside the model's support range), so the next crossing can
+// be told from a standing alert.
 void score_entities(EntityStore& store, const Model& model, const std::uint64_t* keys,
                     std::int64_t n, double* score, std::int64_t* length, std::uint8_t* flags);
 
