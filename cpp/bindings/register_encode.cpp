@@ -1,5 +1,8 @@
+#include <cmath>
+
 #include "common.hpp"
 #include "oddseq/encode/automation.hpp"
+#include "oddseq/encode/change.hpp"
 #include "oddseq/encode/count_timing.hpp"
 #include "oddseq/encode/diversity.hpp"
 #include "oddseq/encode/ngrams.hpp"
@@ -137,6 +140,58 @@ encode::DiversityParams make_diversity_params(std::int64_t session_gap_ns, std::
   return {session_gap_ns, {view, cart, fav, buy}};
 }
 
+template <class ItemT>
+void change_into(const SequencesView& seqs, std::int64_t n_event_types,
+                 const encode::LocalTime& local, const std::int32_t* item_category,
+                 std::int64_t n_item_codes, const encode::ChangeParams& params, int n_threads,
+                 float* out) {
+  encode::ChangeInput<ItemT> input;
+  input.offsets = seqs.offsets.data();
+  input.n_sequences = seqs.n_sequences();
+  input.events = seqs.events.data();
+  input.n_event_types = n_event_types;
+  input.times = seqs.times->data();
+  input.items = seqs.item_data<ItemT>();
+  input.values = data_or_null(seqs.values);
+  input.item_category = item_category;
+  input.n_item_codes = n_item_codes;
+  py::gil_scoped_release release;  // per-sequence work on OpenMP threads
+  encode::change_features(input, local, params, n_threads, out);
+}
+
+py::array_t<float> change(const SequencesView& seqs, std::int64_t n_event_types,
+                          const CArray<std::int64_t>& utc_offset_s, std::int64_t first_hour,
+                          const std::optional<CArray<std::int32_t>>& item_category,
+                          const encode::ChangeParams& params, int n_threads) {
+  if (!seqs.times) throw std::invalid_argument("change_features needs sequences with times");
+  if (utc_offset_s.ndim() != 1 || utc_offset_s.size() < 1) {
+    throw std::invalid_argument("utc_offset_s must be a 1-D table with at least one hour");
+  }
+  const encode::LocalTime local{utc_offset_s.data(), first_hour, utc_offset_s.size()};
+  // Categories are read through the items: without items there are none.
+  const bool categories = seqs.items.has_value() && item_category.has_value();
+  const std::int32_t* ic = categories ? item_category->data() : nullptr;
+  const std::int64_t n_item_codes = categories ? item_category->size() : 0;
+  const std::int64_t n_seq = seqs.n_sequences();
+  py::array_t<float> out(
+      {static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(encode::kChangeWidth)});
+  float* dst = out.mutable_data();
+  if (seqs.items_are_int64()) {
+    change_into<std::int64_t>(seqs, n_event_types, local, ic, n_item_codes, params, n_threads, dst);
+  } else {
+    change_into<std::int32_t>(seqs, n_event_types, local, ic, n_item_codes, params, n_threads, dst);
+  }
+  return out;
+}
+
+encode::ChangeParams make_change_params(std::int64_t session_gap_ns, std::int64_t window_ns,
+                                        double prior) {
+  if (session_gap_ns <= 0) throw std::invalid_argument("session_gap_ns must be positive");
+  if (window_ns < 0) throw std::invalid_argument("window_ns must be >= 0");
+  if (!(prior > 0) || !std::isfinite(prior)) throw std::invalid_argument("prior must be > 0");
+  return {session_gap_ns, window_ns, prior};
+}
+
 py::array_t<float> decay(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& events,
                          std::int64_t n_event_types, const CArray<std::int64_t>& times,
                          std::int64_t reference_ns, std::int64_t half_life_ns, int n_threads) {
@@ -268,6 +323,19 @@ void register_encode(py::module_& m) {
       .def_property_readonly("fav", [](const encode::DiversityParams& p) { return p.funnel.fav; })
       .def_property_readonly("buy", [](const encode::DiversityParams& p) { return p.funnel.buy; });
   m.def("diversity_features", &diversity, py::arg("sequences"),
+        py::arg("item_category").noconvert(), py::arg("params"), py::arg("n_threads"));
+
+  py::class_<encode::ChangeParams>(m, "ChangeParams",
+                                   "RecentChangeEncoder's settings: the session gap, the recent "
+                                   "window and the pseudo-observations each side is smoothed "
+                                   "with.")
+      .def(py::init(&make_change_params), py::kw_only(), py::arg("session_gap_ns"),
+           py::arg("window_ns"), py::arg("prior"))
+      .def_readonly("session_gap_ns", &encode::ChangeParams::session_gap_ns)
+      .def_readonly("window_ns", &encode::ChangeParams::window_ns)
+      .def_readonly("prior", &encode::ChangeParams::prior);
+  m.def("change_features", &change, py::arg("sequences"), py::arg("n_event_types"),
+        py::arg("utc_offset_s").noconvert(), py::arg("first_hour"),
         py::arg("item_category").noconvert(), py::arg("params"), py::arg("n_threads"));
 
   m.def("count_timing_features", &count_timing, py::arg("offsets").noconvert(),

@@ -709,6 +709,26 @@ def diversity_features(
     params: DiversityParams,
     n_threads: int,
 ) -> NDArray[np.float32]: ...
+class ChangeParams:
+    """RecentChangeEncoder's settings: the session gap, the recent window and the
+    pseudo-observations each side is smoothed with."""
+    def __init__(self, *, session_gap_ns: int, window_ns: int, prior: float) -> None: ...
+    @property
+    def session_gap_ns(self) -> int: ...
+    @property
+    def window_ns(self) -> int: ...
+    @property
+    def prior(self) -> float: ...
+
+def change_features(
+    sequences: SequencesView,
+    n_event_types: int,
+    utc_offset_s: NDArray[np.int64],
+    first_hour: int,
+    item_category: NDArray[np.int32] | None,
+    params: ChangeParams,
+    n_threads: int,
+) -> NDArray[np.float32]: ...
 def first_indices(codes: NDArray[np.int64], n_codes: int) -> NDArray[np.int64]: ...
 def distinct_rows(
     offsets: NDArray[np.int64], rows: NDArray[np.int32], n_threads: int

@@ -55,6 +55,8 @@ def format_value(feature: str, value: float) -> str:
 def format_values(feature: str, values: np.ndarray) -> list[str]:
     """format_value over an array of one feature's values."""
     values = np.asarray(values, dtype=np.float64)
+    if feature.endswith("_log2"):  # a log2 ratio: said as the ratio
+        return [_format_one(feature, v) for v in values.tolist()]
     if feature.endswith("_s"):
         size = np.ones_like(values)
         unit = np.full(values.shape, "s", dtype=object)
@@ -74,6 +76,8 @@ def format_values(feature: str, values: np.ndarray) -> list[str]:
 def _format_one(feature: str, value: float) -> str:
     """format_values of one value, in plain Python (numpy's cost per call is most of a
     stream alert's wording otherwise)."""
+    if feature.endswith("_log2"):  # a log2 ratio: said as the ratio
+        return f"x{2.0**value:.2g}" if math.isfinite(value) else f"{value}"
     if feature.endswith("_s"):
         if not abs(value) >= 1.0:  # below a second (NaN too)
             return f"{value:.2g} s"
@@ -151,10 +155,29 @@ def units_at(pipeline, rows, cols, typical, raw):
     return rows, cols, value, np.where(same, value, typical)
 
 
+# RecentChangeEncoder's columns as a reason says them: the recent window against the
+# entity's own past.
+_CHANGE_WORDS = {
+    "change_event_mix_bits": "event mix apart by",
+    "change_top_type_lift_log2": "one event type's share",
+    "change_hour_rarity_bits": "hours rarer than even by",
+    "change_think_time_log2": "time between events",
+    "change_silence_log2": "silence before it",
+    "change_burst_size_log2": "events",
+    "change_item_novelty": "share on new items",
+    "change_value_log2": "values",
+}
+
+
+def _phrase(name, said, expected) -> str:
+    words = _CHANGE_WORDS.get(name)
+    if words is None:
+        return f"{name} {said} (typical {expected})"
+    return f"recent activity against its own past: {words} {said} (typical {expected})"
+
+
 def _phrases(names, said, expected) -> np.ndarray:
-    return np.array(
-        [f"{n} {a} (typical {e})" for n, a, e in zip(names, said, expected)], dtype=object
-    )
+    return np.array([_phrase(n, a, e) for n, a, e in zip(names, said, expected)], dtype=object)
 
 
 def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:

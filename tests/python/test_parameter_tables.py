@@ -16,6 +16,7 @@ from oddseq.encode import (
     DiversityEncoder,
     EncoderUnion,
     MinHashEncoder,
+    RecentChangeEncoder,
     TemporalEncoder,
     TransitionEncoder,
 )
@@ -38,6 +39,7 @@ ESTIMATORS = [
     (DecayEncoder, SEQS),
     (DiversityEncoder, SEQS),
     (MinHashEncoder, SEQS),
+    (RecentChangeEncoder, SEQS),
     (TemporalEncoder, SEQS),
     (TransitionEncoder, SEQS),
 ]

@@ -34,6 +34,7 @@ from oddseq.encode import (
     DecayEncoder,
     DiversityEncoder,
     MinHashEncoder,
+    RecentChangeEncoder,
     TemporalEncoder,
     TransitionEncoder,
     default_encoder,
@@ -174,6 +175,7 @@ ENCODERS = [
     DecayEncoder(),
     MinHashEncoder(),
     AutomationEncoder(),
+    RecentChangeEncoder(),
     CountEncoder(unit="item"),
     default_encoder(),
 ]

@@ -14,6 +14,7 @@ from ._behaviour import (
     TransitionEncoder,
     default_encoder,
 )
+from ._change import RecentChangeEncoder
 from ._count_timing import CountTimingEncoder
 from ._counts import CountEncoder
 from ._recency import DecayEncoder, MinHashEncoder
@@ -26,6 +27,7 @@ __all__ = [
     "DiversityEncoder",
     "EncoderUnion",
     "MinHashEncoder",
+    "RecentChangeEncoder",
     "SequenceEncoder",
     "TemporalEncoder",
     "TransitionEncoder",

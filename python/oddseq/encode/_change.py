@@ -1,0 +1,230 @@
+"""RecentChangeEncoder: how an entity's recent activity departs from its own past."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _core
+from ..utils._params import Check, Threads
+from ..utils._time import duration_ns
+from ..utils._validation import resolve_threads
+from ._base import SequenceEncoder, _check_timed_sequences
+from ._behaviour import _fitted_time_zone, _utc_offset_table
+from ._counts import category_of_items
+
+__all__ = ["RecentChangeEncoder", "CHANGE_FEATURES"]
+
+#: The columns of :class:`RecentChangeEncoder`, in the order the C++ core writes them
+#: (``change_item_novelty`` only with items, ``change_value_log2`` only with values).
+CHANGE_FEATURES = (
+    "change_event_mix_bits",
+    "change_top_type_lift_log2",
+    "change_hour_rarity_bits",
+    "change_think_time_log2",
+    "change_silence_log2",
+    "change_burst_size_log2",
+    "change_item_novelty",
+    "change_value_log2",
+)
+# Two more columns of the core's row, for the wording of reasons: the last session's
+# local starting hour and how many earlier events fell within an hour of it.
+_HOUR, _NEAR = 8, 9
+
+
+def _window_ns(value, name: str) -> int:
+    """A duration >= 0 as int64 ns (0: the last session alone)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == 0:
+        return 0
+    return duration_ns(value, name)
+
+
+def _prior(value, name: str) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(f"{name} must be a number > 0 (pseudo-observations), got {value!r}")
+    return float(value)
+
+
+class RecentChangeEncoder(SequenceEncoder):
+    """How each entity's recent activity departs from the entity's own earlier history.
+
+    An account taken over keeps its owner's history: days of ordinary sessions, then
+    a few that are someone else's (another time of day, another pace, other things
+    bought, other items). Features of the whole history barely move; compared with the
+    entity's own past, the recent sessions stand out. Sessions end at a silence longer
+    than ``session_gap``; the recent window is the last session and every earlier one
+    that started within ``window`` of the entity's last event (a takeover rarely stops
+    at one session); everything before it is the past. Each comparison smooths both
+    sides with ``prior`` pseudo-observations of the entity's own overall behaviour, so
+    that a comparison resting on a few events stays near 0, and an entity with nothing
+    before the window (nothing to compare with) is 0 in every column. No column is ever
+    NaN. Computed in C++, in parallel over entities.
+
+    Columns (0 means "as before"; each is signed so that larger is more changed, but
+    for the ratios, where both directions can matter):
+
+    - ``change_event_mix_bits``: Jensen-Shannon divergence (bits, 0-1) between the
+      recent mix of event types and the past's.
+    - ``change_top_type_lift_log2``: log2 of the largest rise of one event type's share
+      (a burst of purchases in an account that seldom bought: 4-5).
+    - ``change_hour_rarity_bits``: how much rarer than an even spread over the day the
+      recent events' local hours were in the entity's past (for each of them,
+      log2 of 1/8 against the past's share of events within an hour of it, averaged):
+      positive when the session came at an hour the entity is never active, negative at
+      its usual hours.
+    - ``change_think_time_log2``: log2 ratio of the time between events within the
+      recent sessions against within earlier ones (geometric means of 1 s + gap);
+      negative when it acts faster than its owner ever did.
+    - ``change_silence_log2``: log2 ratio of the silence before the recent window
+      against the silences between earlier sessions (geometric means of 1 s + gap): a
+      return after an unusually long absence.
+    - ``change_burst_size_log2``: log2 ratio of the recent sessions' sizes (events)
+      against the earlier sessions' (geometric means).
+    - ``change_item_novelty`` (with items): the share of the recent events on items
+      never touched before, less the same share of the earlier sessions (each
+      against what came before it); with ``item_categories``, categories instead of
+      items (an account taken over moves into categories its owner never used).
+    - ``change_value_log2`` (with values): log2 ratio of the recent values against
+      earlier ones (geometric means of 1 + |v|, signed): pricier than ever.
+
+    The comparison is the entity's own: the same user at 03:00 is odd only when it
+    never is at 03:00, whatever the population does, and the columns do not depend on
+    the time zone beyond when days start (the hours are the same clock for both sides).
+
+    Parameters
+    ----------
+    session_gap : float, str or Timedelta, default="30min"
+        Silence that ends a session (seconds or a duration string).
+    window : float, str or Timedelta, default="24h"
+        Earlier sessions that started within this long of the entity's last event are
+        recent too (a day: one cycle of a person's routine); 0: the last session alone.
+    prior : float, default=5.0
+        Pseudo-observations of the entity's own overall behaviour each side is
+        smoothed with (events for the mix, hours and values; gaps for think time; one
+        session for silences and sizes).
+    item_categories : mapping or Series, optional
+        Category of each item (item id -> category): ``change_item_novelty`` counts
+        categories never touched before instead of items.
+    time_zone : str, optional
+        Zone of the clock hours; default: the sequences' own (``Sequences.tz``), else
+        UTC.
+    n_threads : int, optional
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> day = 86_400
+    >>> owner = [(d * day + 20 * 3600 + 60 * k, "view") for d in range(10) for k in range(5)]
+    >>> thief = [(11 * day + 3 * 3600 + 5 * k, "buy") for k in range(6)]
+    >>> times, events = zip(*(owner + thief))
+    >>> seqs = Sequences.from_arrays([0, len(times)], list(events), times=list(times))
+    >>> enc = RecentChangeEncoder().set_output(transform="pandas").fit(seqs)
+    >>> row = enc.transform(seqs).loc[0]
+    >>> [round(float(row[c]), 1) for c in ["change_top_type_lift_log2",
+    ...                                    "change_hour_rarity_bits", "change_think_time_log2"]]
+    [5.9, 3.5, -1.8]
+    """
+
+    def __init__(
+        self,
+        session_gap="30min",
+        window="24h",
+        prior=5.0,
+        item_categories=None,
+        time_zone=None,
+        n_threads=None,
+    ):
+        self.session_gap = session_gap
+        self.window = window
+        self.prior = prior
+        self.item_categories = item_categories
+        self.time_zone = time_zone
+        self.n_threads = n_threads
+
+    _parameter_checks = {
+        "session_gap": Check(duration_ns),
+        "window": Check(_window_ns),
+        "prior": Check(_prior),
+        "n_threads": Threads(),
+    }
+
+    def fit(self, X, y=None):
+        seqs = _check_timed_sequences(X, "RecentChangeEncoder.fit")
+        self._validate_params()
+        self.time_zone_ = _fitted_time_zone(self.time_zone, seqs)
+        self.has_items_ = seqs.items is not None
+        self.has_values_ = seqs.values is not None
+        self.has_categories_ = self.item_categories is not None
+        if self.has_categories_:
+            if not self.has_items_:
+                raise ValueError("item_categories needs sequences with items (an item column)")
+            category_of_items(self.item_categories, seqs.item_labels)  # a bad mapping fails here
+        self.n_features_out_ = len(self.get_feature_names_out())
+        return self
+
+    def _columns(self) -> list[int]:
+        """The core's columns this encoder gives (items and values where fitted with)."""
+        keep = [0, 1, 2, 3, 4, 5]
+        if self.has_items_:
+            keep.append(6)
+        if self.has_values_:
+            keep.append(7)
+        return keep
+
+    def _rows(self, seqs) -> np.ndarray:
+        """The core's full rows (kChangeWidth columns) of these sequences."""
+        if self.has_items_ and seqs.items is None:
+            raise ValueError("the encoder was fitted with items but these sequences have none")
+        if self.has_values_ and seqs.values is None:
+            raise ValueError("the encoder was fitted with values but these sequences have none")
+        item_category = None
+        if self.has_categories_:
+            _, item_category = category_of_items(self.item_categories, seqs.item_labels)
+        table, first_hour = _utc_offset_table(seqs.times, self.time_zone_)
+        view = _core.SequencesView(
+            offsets=seqs.offsets,
+            events=seqs.events,
+            times=seqs.times,
+            items=seqs.items if self.has_items_ else None,
+            values=seqs.values if self.has_values_ else None,
+        )
+        params = _core.ChangeParams(
+            session_gap_ns=duration_ns(self.session_gap, "session_gap"),
+            window_ns=_window_ns(self.window, "window"),
+            prior=float(self.prior),
+        )
+        return _core.change_features(
+            view,
+            len(seqs.event_labels),
+            table,
+            first_hour,
+            item_category,
+            params,
+            resolve_threads(self.n_threads),
+        )
+
+    def transform(self, X):
+        check_is_fitted(self, "time_zone_")
+        seqs = _check_timed_sequences(X, "RecentChangeEncoder.transform")
+        self._validate_params()
+        rows = self._rows(seqs)
+        return self._wrap(np.ascontiguousarray(rows[:, self._columns()]), seqs)
+
+    def last_session_hours(self, X) -> np.ndarray:
+        """Per sequence: the local hour (0-23) its last session started at, and how many
+        of its events before the recent window fell within an hour of it (float32,
+        n x 2), the facts a reason about ``change_hour_rarity_bits`` states."""
+        check_is_fitted(self, "time_zone_")
+        seqs = _check_timed_sequences(X, "RecentChangeEncoder.last_session_hours")
+        return self._rows(seqs)[:, [_HOUR, _NEAR]]
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "time_zone_")
+        return np.asarray([CHANGE_FEATURES[j] for j in self._columns()], dtype=object)
