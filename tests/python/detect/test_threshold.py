@@ -395,6 +395,51 @@ def test_auto_cut_does_not_move_down_between_tied_plateaus():
     assert (scores > cut).sum() <= 150 + 60
 
 
+def test_auto_cut_does_not_move_down_to_a_dip_narrow_on_the_bulks_scale():
+    """A gap far wider than the spacings around it but narrow against the bulk's own
+    spread (here 0.05 of an exponential bulk of 20,000, 0.07 of its robust standard
+    deviation, at its top 4%) is a dip in one population's density, not the edge of a
+    group apart: the cut stays where the tail model put it (the move down needs the gap
+    to be at least GAP_WIDTH robust standard deviations wide as well as unlikely)."""
+    from oddseq.detect import auto_cut
+    from oddseq.detect._threshold import _auto_cut
+
+    for seed in range(10):
+        bulk = np.random.default_rng(seed).exponential(size=20_000)
+        scores = bulk[(bulk <= 3.15) | (bulk > 3.2)]
+        tail = tail_cut(scores, 0.01)
+        assert auto_cut(scores) == tail
+        # The spacing test alone passes it: the previous rule moved down to the dip.
+        before, _ = _auto_cut(scores, 0.01, width=0.0)
+        assert before < tail and (scores > before).mean() > 0.035
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.floats(0.005, 0.045),
+    st.floats(0.0, 8.0),
+    st.sampled_from([1_000, 5_000]),
+)
+def test_auto_cut_moves_down_only_past_a_gap_wide_on_the_bulks_scale(seed, share, offset, n):
+    """Wherever the cut moved down, the scores it newly flags are separated from the
+    rest by at least GAP_WIDTH robust standard deviations of all the scores, and it
+    flags at most the top 5%."""
+    from oddseq.detect import auto_cut
+    from oddseq.detect._threshold import GAP_WIDTH
+    from oddseq.utils._stats import robust_spread
+
+    rng = np.random.default_rng(seed)
+    group = int(share * n)
+    scores = np.r_[rng.exponential(size=n - group), 2 + offset + rng.exponential(size=group)]
+    cut, tail = auto_cut(scores), tail_cut(scores, 0.01)
+    if cut < tail:
+        spread = float(robust_spread(scores, fallback="mean_abs")[1])
+        above, below = scores[scores > cut].min(), scores[scores <= cut].max()
+        assert above - below >= GAP_WIDTH * spread
+        assert (scores > cut).mean() <= 0.05
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.floats(0, 1e3, allow_nan=False), min_size=50, max_size=400),
