@@ -41,6 +41,12 @@ training scores (every source, nothing-planted logs too): the previous rule (the
 cut alone, the MAD rule alone where every share is tied) beside ``detect.auto_cut``
 (the tail cut moved into a clear gap; the MAD rule at most the top 5%).
 Writes benchmarks/results/verdicts-own-cuts.json.
+
+``--gate-cuts``: the unsupervised default's and each detector's own cut by the previous
+``auto_cut`` (the move down past any gap the spacing test passes) beside ``auto_cut``
+now (the move down only past a gap at least ``GAP_WIDTH`` robust standard deviations
+wide), every source and the nothing-planted logs (``--null-users`` of them), every HDFS
+draw. Writes benchmarks/results/verdicts-gate-cuts.json.
 """
 
 from __future__ import annotations
@@ -225,10 +231,11 @@ def source_null(args):
     from oddseq.sequences import Sequences
 
     roles = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
-    logs = {"null-uniform": (make_event_log(2_000_000, 100_000, seed=args.seed), roles)}
-    shop = make_ecommerce(n_users=20_000, anomaly_rate=0.0, random_state=args.seed)
+    users = getattr(args, "null_users", 20_000)
+    logs = {"null-uniform": (make_event_log(100 * users, 5 * users, seed=args.seed), roles)}
+    shop = make_ecommerce(n_users=users, anomaly_rate=0.0, random_state=args.seed)
     logs["null-ecommerce"] = (shop.events, {**roles, "value": "price"})
-    market = make_marketplace(n_users=20_000, anomaly_rate=0.0, random_state=args.seed)
+    market = make_marketplace(n_users=users, anomaly_rate=0.0, random_state=args.seed)
     logs["null-marketplace"] = (market.events, market.roles)
     for name, (events, columns) in logs.items():
         s = Sequences.from_events(events, **columns)
@@ -285,6 +292,8 @@ def run(args):
         return {"rows": own_cuts(args)}
     if args.prior_cuts:
         return {"rows": prior_cuts(args)}
+    if args.gate_cuts:
+        return {"rows": gate_cuts(args)}
     if args.normal_cuts:
         return {"rows": normal_cuts(args)}
     if args.stream_peaks:
@@ -758,6 +767,47 @@ def own_cuts(args):
     return rows
 
 
+def gate_cuts(args):
+    """The unsupervised cut before and after the move down's width gate: the default's
+    and each detector's training scores (the pipeline's ``detector_``; Markov with its
+    one-miss floor), cut by ``_auto_cut(width=0)`` (the previous rule) and by
+    ``auto_cut``; the share flagged and own-cut F1 of both, every source and draw."""
+    from oddseq._pipeline import AnomalyPipeline
+    from oddseq.detect import auto_cut
+    from oddseq.detect._threshold import _auto_cut
+
+    rows = []
+    for source in args.sources:
+        for name, mode, fit, _, y, _ in SOURCES[source](args):
+            if mode.split("#")[0] != "unsupervised":
+                continue
+            for method in args.methods:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pipe = AnomalyPipeline(method=method, random_state=args.seed).fit(fit)
+                    scores = pipe.detector_.decision_scores_
+                    before, after = _auto_cut(scores, 0.01, width=0.0)[0], auto_cut(scores)
+                if method == "markov":  # the one-miss floor of its own cut
+                    before, after = max(1 - 1e-9, before), max(1 - 1e-9, after)
+                for when, cut in (("previous", before), ("auto_cut", after)):
+                    flags = scores > cut
+                    row = {"source": name, "mode": mode, "method": method, "cut": when}
+                    row["flagged"] = float(flags.mean())
+                    if y.any():
+                        own, best = f1_at(y, flags), best_f1(y, scores)
+                        row.update(f1_own=own, f1_best=best, ratio=own / best)
+                    rows.append(row)
+            print(f"{name} {mode}: done", flush=True)
+    frame = pd.DataFrame(rows)
+    frame["mode"] = frame["mode"].str.replace(r"#\d+$", "", regex=True)
+    table = frame.pivot_table(
+        index=["method", "source"], columns="cut", values=["f1_own", "ratio", "flagged"],
+        sort=False,
+    )  # fmt: skip
+    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    return rows
+
+
 NORMAL_RATES = (0.01, 0.005, 0.003, 0.002, 0.001)
 
 
@@ -1022,6 +1072,17 @@ def main():
         help="the default at evidence priors 2 and 30, cut by the previous rule and auto_cut",
     )
     parser.add_argument(
+        "--gate-cuts",
+        action="store_true",
+        help="the unsupervised cut before and after the move down's width gate",
+    )
+    parser.add_argument(
+        "--null-users",
+        type=int,
+        default=20_000,
+        help="users of each nothing-planted log (the uniform one: 5x as many)",
+    )
+    parser.add_argument(
         "--normal-cuts",
         action="store_true",
         help="normal-only default: the out-of-fold cut at several false-alarm rates",
@@ -1044,6 +1105,7 @@ def main():
         "cut_rules",
         "own_cuts",
         "prior_cuts",
+        "gate_cuts",
         "normal_cuts",
         "stream_peaks",
     ):
