@@ -1153,6 +1153,8 @@ class TransformerDetector(_NeuralDetector):
 
     def _log_probs(self, net, tokens, mask, torch, extra=False):
         passes = int(np.ceil(1.0 / self.mask_ratio))
+        if not extra:  # the same passes with less work (no attention weights)
+            return net.cloze_log_probs(tokens, mask, passes)
         steps = torch.arange(tokens.shape[1], device=tokens.device)
         # Padding keeps zeros (never read); each event's row comes from its pass.
         log_probs = torch.zeros((*tokens.shape, self.n_tokens_), device=tokens.device)

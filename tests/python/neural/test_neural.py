@@ -370,6 +370,58 @@ def test_transformer_fitted_before_distance_bias_still_loads(shop, tmp_path):
     assert not np.allclose(det.decision_function(test), scores)
 
 
+@pytest.mark.parametrize("n_layers, relative", [(1, 0), (2, 0), (3, 4), (2, 3)])
+def test_transformer_cloze_passes_equal_the_pass_by_pass_forward(n_layers, relative):
+    """Scoring hides the steps j, j + k, ... in pass j; cloze_log_probs does it with the
+    first block's projections shared by the passes and the last block at the hidden
+    steps only: the same log-probabilities as forward(at=hide) pass by pass."""
+    from oddseq.neural._nets import MASK, MaskedEventTransformer
+
+    torch.manual_seed(n_layers + relative)
+    net = MaskedEventTransformer(12, 16, 2, n_layers, 12, 0.1, relative).eval()
+    if relative:
+        torch.nn.init.normal_(net.distance_bias.weight)
+    lengths = torch.tensor([11, 11, 7, 3, 1])
+    mask = torch.arange(11)[None, :] < lengths[:, None]
+    tokens = torch.where(mask, torch.randint(5, 12, mask.shape), 0)
+    passes = 3
+    with torch.inference_mode():
+        for m in (mask, mask[:2]):  # with padding, and without
+            t = tokens[: m.shape[0]]
+            got = net.cloze_log_probs(t, m, passes)
+            steps = torch.arange(t.shape[1])
+            for j in range(passes):
+                hide = (steps % passes == j)[None, :] & m
+                inputs = torch.where(hide, torch.full_like(t, MASK), t)
+                want = torch.log_softmax(net(inputs, m, at=hide), dim=1)
+                torch.testing.assert_close(got[hide], want, rtol=1e-5, atol=1e-5)
+
+
+def test_autoencoder_gru_scan_equals_torch_gru():
+    """Scoring runs the autoencoder's GRUs step by step with a per-token table of input
+    projections (_gru_scan): the same states as nn.GRU, and the same network output in
+    evaluation as with the scan switched off (gradients on)."""
+    from oddseq.neural._nets import GRUAutoencoder, _gru_scan
+
+    torch.manual_seed(0)
+    net = GRUAutoencoder(9, 5, 12, 3).eval()
+    tokens = torch.randint(0, 9, (7, 6))
+    tokens[4:, 3:] = 0  # padding
+    mask = tokens > 0
+    mask[:, 0] = True
+    start = torch.randn(7, 12)
+    want, _ = net.decoder(net.embed(tokens), start[None])
+    with torch.inference_mode():
+        got = _gru_scan(net.decoder, net.embed.weight, tokens, start)
+        scanned = net(tokens, mask), net.encode(tokens, mask)
+    torch.testing.assert_close(got.transpose(0, 1), want.detach(), rtol=1e-5, atol=1e-6)
+    with torch.enable_grad():
+        assert not net._scanning()
+        plain = net(tokens, mask).detach(), net.encode(tokens, mask).detach()
+    for a, b in zip(scanned, plain):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_autoencoder_scores_and_embeddings_cluster(tmp_path):
     rng = np.random.default_rng(1)
     a = [["view"] * int(rng.integers(2, 5)) + ["cart", "buy"] for _ in range(80)]
