@@ -145,7 +145,7 @@ def groups_worker(case: str, workdir: Path) -> dict:
         if case == "peel-oddseq":
             alive = np.ones(g.n_rows, dtype=np.uint8)
             b = _core.peel_densest(g.offsets, g.cols, col_offsets, row_of, weight, alive, 0)
-            rows, cols, density = b["rows"].tolist(), b["cols"].tolist(), b["density"]
+            rows, cols, density = b.rows.tolist(), b.cols.tolist(), b.density
         else:
             rows, cols, density = reference_fraudar(g.offsets, g.cols, g.n_cols, weight)
         extra = {

@@ -69,11 +69,22 @@ Steps explain(const MarkovModel& model, const CArray<std::int64_t>& offsets,
           to_numpy(std::move(likely))};
 }
 
-// Isolation forest: the fitted forest travels as a dict of flat arrays (the estimator
-// keeps them; nothing is held in C++ between calls).
+// What iforest_fit returns: the fitted forest's flat arrays as a read-only record read by
+// name (the estimator keeps them; nothing is held in C++ between calls).
+struct ForestTrees {
+  py::array tree_offsets;  // n_trees + 1: the first node of each tree
+  py::array features;      // (n_trees, k): the features each tree uses
+  py::array left;          // per node: the left child within the tree, -1 at a leaf
+  py::array split;         // per node: the feature, or the row of normals when extended
+  py::array threshold;     // per node: go left when the value is <= it
+  py::array n_samples;     // per node: training rows that reached it
+  py::array normals;       // (n_planes, k): the hyperplanes' weights (extended)
+};
+
 template <class T>
-py::dict iforest_fit(const CArray<T>& x, std::int64_t n_estimators, std::int64_t max_samples,
-                     std::int64_t max_features, bool extended, std::uint64_t seed, int n_threads) {
+ForestTrees iforest_fit(const CArray<T>& x, std::int64_t n_estimators, std::int64_t max_samples,
+                        std::int64_t max_features, bool extended, std::uint64_t seed,
+                        int n_threads) {
   if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
   detect::IForestParams params;
   params.n_estimators = n_estimators;
@@ -89,15 +100,13 @@ py::dict iforest_fit(const CArray<T>& x, std::int64_t n_estimators, std::int64_t
   const std::int64_t trees = forest.n_trees();
   const std::int64_t k = forest.tree_features;
   const std::int64_t planes = static_cast<std::int64_t>(forest.normals.size()) / k;
-  py::dict out;
-  out["tree_offsets"] = to_numpy(std::move(forest.tree_offsets));
-  out["features"] = to_numpy_2d(std::move(forest.features), trees, k);
-  out["left"] = to_numpy(std::move(forest.left));
-  out["split"] = to_numpy(std::move(forest.split));
-  out["threshold"] = to_numpy(std::move(forest.threshold));
-  out["n_samples"] = to_numpy(std::move(forest.n_samples));
-  out["normals"] = to_numpy_2d(std::move(forest.normals), planes, k);
-  return out;
+  return {to_numpy(std::move(forest.tree_offsets)),
+          to_numpy_2d(std::move(forest.features), trees, k),
+          to_numpy(std::move(forest.left)),
+          to_numpy(std::move(forest.split)),
+          to_numpy(std::move(forest.threshold)),
+          to_numpy(std::move(forest.n_samples)),
+          to_numpy_2d(std::move(forest.normals), planes, k)};
 }
 
 // A fitted forest (the estimator's forest_ arrays) held by reference and checked once:
@@ -204,6 +213,15 @@ void register_detect(py::module_& m) {
       .def("score", &score, py::arg("offsets").noconvert(), py::arg("codes").noconvert(),
            py::arg("top_g"), py::arg("n_threads"))
       .def("explain", &explain, py::arg("offsets").noconvert(), py::arg("codes").noconvert());
+  py::class_<ForestTrees>(m, "IForestTrees",
+                          "A fitted isolation forest's flat arrays (iforest_fit).")
+      .def_readonly("tree_offsets", &ForestTrees::tree_offsets)
+      .def_readonly("features", &ForestTrees::features)
+      .def_readonly("left", &ForestTrees::left)
+      .def_readonly("split", &ForestTrees::split)
+      .def_readonly("threshold", &ForestTrees::threshold)
+      .def_readonly("n_samples", &ForestTrees::n_samples)
+      .def_readonly("normals", &ForestTrees::normals);
   m.def("iforest_fit", &iforest_fit<float>, py::arg("x").noconvert(), py::arg("n_estimators"),
         py::arg("max_samples"), py::arg("max_features"), py::arg("extended"), py::arg("seed"),
         py::arg("n_threads"));

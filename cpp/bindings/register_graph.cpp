@@ -84,6 +84,33 @@ BipartiteRecord build_bipartite(const CArray<std::int64_t>& event_offsets, const
   return out;
 }
 
+// What peel_densest returns: the densest block found, a read-only record read by name.
+struct DenseBlock {
+  py::array rows;       // ascending
+  py::array cols;       // ascending
+  py::array row_edges;  // edges of each block row into the block's columns
+  py::array col_edges;  // edges of each block column from the block's rows
+  double weight;        // the summed weights of the block's edges
+  double density;       // weight / (rows + cols)
+  std::int64_t n_edges;
+  std::int64_t n_nodes;  // nodes of the graph the peeling started from
+};
+
+// What lockstep_columns returns: the lockstep graph's degrees and its candidate columns
+// (graph::Lockstep), a read-only record read by name.
+struct LockstepRecord {
+  py::array object_degree;  // distinct rows per object
+  py::array row_degree;     // columns of each row (all of them)
+  std::int64_t n_edges;     // edges of the whole lockstep graph
+  std::int64_t n_columns;   // its columns
+  py::array col_object;     // the candidates: object, slot, degree, expected degree
+  py::array col_slot;
+  py::array col_degree;
+  py::array col_expected;
+  py::array member_offsets;  // CSR: the rows of each candidate, ascending
+  py::array members;
+};
+
 // What graph_transpose and distinct_rows return: read-only records read by name.
 struct Transposed {
   py::array col_offsets;  // n_cols + 1
@@ -112,10 +139,10 @@ Transposed transpose(const CArray<std::int64_t>& offsets, const CArray<IndexT>& 
 }
 
 template <class IndexT>
-py::dict peel_densest(const CArray<std::int64_t>& offsets, const CArray<IndexT>& cols,
-                      const CArray<std::int64_t>& col_offsets, const CArray<IndexT>& row_of,
-                      const CArray<double>& col_weight, const CArray<std::uint8_t>& row_alive,
-                      int n_threads) {
+DenseBlock peel_densest(const CArray<std::int64_t>& offsets, const CArray<IndexT>& cols,
+                        const CArray<std::int64_t>& col_offsets, const CArray<IndexT>& row_of,
+                        const CArray<double>& col_weight, const CArray<std::uint8_t>& row_alive,
+                        int n_threads) {
   check_offsets(offsets, cols.size(), "row");
   check_offsets(col_offsets, row_of.size(), "column");
   const std::int64_t n_rows = offsets.size() - 1;
@@ -129,16 +156,14 @@ py::dict peel_densest(const CArray<std::int64_t>& offsets, const CArray<IndexT>&
     b = graph::peel_densest(offsets.data(), n_rows, cols.data(), col_offsets.data(), row_of.data(),
                             n_cols, col_weight.data(), row_alive.data(), n_threads);
   }
-  py::dict out;
-  out["rows"] = to_numpy(std::move(b.rows));
-  out["cols"] = to_numpy(std::move(b.cols));
-  out["row_edges"] = to_numpy(std::move(b.row_edges));
-  out["col_edges"] = to_numpy(std::move(b.col_edges));
-  out["weight"] = b.weight;
-  out["density"] = b.density;
-  out["n_edges"] = b.n_edges;
-  out["n_nodes"] = b.n_nodes;
-  return out;
+  return {to_numpy(std::move(b.rows)),
+          to_numpy(std::move(b.cols)),
+          to_numpy(std::move(b.row_edges)),
+          to_numpy(std::move(b.col_edges)),
+          b.weight,
+          b.density,
+          b.n_edges,
+          b.n_nodes};
 }
 
 template <class KeyT>
@@ -181,9 +206,10 @@ DistinctRows distinct_rows(const CArray<std::int64_t>& offsets, const CArray<std
   return {to_numpy(std::move(r.offsets)), to_numpy(std::move(r.rows))};
 }
 
-py::dict lockstep_columns(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& rows,
-                          const CArray<std::uint32_t>& codes, std::int64_t n_rows,
-                          const CArray<double>& bin_share, double min_lift, int n_threads) {
+LockstepRecord lockstep_columns(const CArray<std::int64_t>& offsets,
+                                const CArray<std::int32_t>& rows,
+                                const CArray<std::uint32_t>& codes, std::int64_t n_rows,
+                                const CArray<double>& bin_share, double min_lift, int n_threads) {
   check_offsets(offsets, rows.size(), "object");
   if (codes.size() != rows.size()) throw std::invalid_argument("codes need one per row slot");
   if (n_rows < 0 || n_rows > INT32_MAX) throw std::invalid_argument("n_rows out of range");
@@ -197,18 +223,16 @@ py::dict lockstep_columns(const CArray<std::int64_t>& offsets, const CArray<std:
     l = graph::lockstep_columns(offsets.data(), offsets.size() - 1, rows.data(), codes.data(),
                                 n_rows, bin_share.data(), bin_share.shape(1), min_lift, n_threads);
   }
-  py::dict out;
-  out["object_degree"] = to_numpy(std::move(l.object_degree));
-  out["row_degree"] = to_numpy(std::move(l.row_degree));
-  out["n_edges"] = l.n_edges;
-  out["n_columns"] = l.n_columns;
-  out["col_object"] = to_numpy(std::move(l.col_object));
-  out["col_slot"] = to_numpy(std::move(l.col_slot));
-  out["col_degree"] = to_numpy(std::move(l.col_degree));
-  out["col_expected"] = to_numpy(std::move(l.col_expected));
-  out["member_offsets"] = to_numpy(std::move(l.member_offsets));
-  out["members"] = to_numpy(std::move(l.members));
-  return out;
+  return {to_numpy(std::move(l.object_degree)),
+          to_numpy(std::move(l.row_degree)),
+          l.n_edges,
+          l.n_columns,
+          to_numpy(std::move(l.col_object)),
+          to_numpy(std::move(l.col_slot)),
+          to_numpy(std::move(l.col_degree)),
+          to_numpy(std::move(l.col_expected)),
+          to_numpy(std::move(l.member_offsets)),
+          to_numpy(std::move(l.members))};
 }
 
 }  // namespace
@@ -238,6 +262,28 @@ void register_graph(py::module_& m) {
       .def_property_readonly("window", [](const TimeBinsView& v) { return v.bins.window; })
       .def_property_readonly("half", [](const TimeBinsView& v) { return v.bins.half; })
       .def_property_readonly("n_bins", [](const TimeBinsView& v) { return v.bins.n_bins; });
+  py::class_<DenseBlock>(m, "DenseBlock", "The densest block one peeling found (peel_densest).")
+      .def_readonly("rows", &DenseBlock::rows)
+      .def_readonly("cols", &DenseBlock::cols)
+      .def_readonly("row_edges", &DenseBlock::row_edges)
+      .def_readonly("col_edges", &DenseBlock::col_edges)
+      .def_readonly("weight", &DenseBlock::weight)
+      .def_readonly("density", &DenseBlock::density)
+      .def_readonly("n_edges", &DenseBlock::n_edges)
+      .def_readonly("n_nodes", &DenseBlock::n_nodes);
+  py::class_<LockstepRecord>(m, "LockstepColumns",
+                             "The lockstep graph's degrees and candidate columns "
+                             "(lockstep_columns).")
+      .def_readonly("object_degree", &LockstepRecord::object_degree)
+      .def_readonly("row_degree", &LockstepRecord::row_degree)
+      .def_readonly("n_edges", &LockstepRecord::n_edges)
+      .def_readonly("n_columns", &LockstepRecord::n_columns)
+      .def_readonly("col_object", &LockstepRecord::col_object)
+      .def_readonly("col_slot", &LockstepRecord::col_slot)
+      .def_readonly("col_degree", &LockstepRecord::col_degree)
+      .def_readonly("col_expected", &LockstepRecord::col_expected)
+      .def_readonly("member_offsets", &LockstepRecord::member_offsets)
+      .def_readonly("members", &LockstepRecord::members);
   py::class_<Transposed>(m, "Transposed", "A CSR graph by column (graph_transpose).")
       .def_readonly("col_offsets", &Transposed::col_offsets)
       .def_readonly("row_of", &Transposed::row_of);

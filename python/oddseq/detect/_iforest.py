@@ -189,9 +189,8 @@ class IsolationForest(TrainingStats, BaseDetector):
         seed = int(check_random_state(self.random_state).randint(_SEED_LIMIT))
         self.max_samples_ = rows
         self.n_features_per_tree_ = cols
-        self.forest_ = _core.iforest_fit(
-            X, n_estimators, rows, cols, bool(self.extended), seed, threads
-        )
+        trees = _core.iforest_fit(X, n_estimators, rows, cols, bool(self.extended), seed, threads)
+        self.forest_ = {key: getattr(trees, key) for key in _FOREST_KEYS}
         # Kept for explain(): the training medians and spreads are computed when first
         # asked for (three medians per feature cost twice the scoring of the rows), from
         # at most _STATS_ROWS rows so that memory stays bounded.

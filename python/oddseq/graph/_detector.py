@@ -147,7 +147,7 @@ def _unit_degrees(col_degree, cols, units, places):
 def _components(graph, block, weight):
     """The connected parts of a block: (rows, cols, row_edges, n_edges, density) each,
     largest first; a block of one part comes back as it is."""
-    rows, cols = block["rows"], block["cols"]
+    rows, cols = block.rows, block.cols
     positions = _ranges(graph.offsets, rows)
     edge_rows = np.repeat(np.arange(rows.size), np.diff(graph.offsets)[rows])
     edge_cols = np.searchsorted(cols, graph.cols[positions])
@@ -160,7 +160,7 @@ def _components(graph, block, weight):
     )
     n_parts, label = connected_components(adjacency, directed=False)
     if n_parts == 1:
-        return [(rows, cols, block["row_edges"], int(block["n_edges"]), block["density"])]
+        return [(rows, cols, block.row_edges, int(block.n_edges), block.density)]
     parts = []
     edge_label = label[edge_rows]
     edge_weight = weight[cols[edge_cols]]
@@ -477,15 +477,15 @@ class GroupDetector(BaseEstimator):
         )
         # Burst weight: how unlikely so many of the object's entities are in this bin;
         # the C++ pass kept the columns with two entities and the lift.
-        surprise = poisson_surprise(found["col_degree"], found["col_expected"])
+        surprise = poisson_surprise(found.col_degree, found.col_expected)
         keep = np.flatnonzero((surprise >= float(self.min_burst)) & (surprise > 0))
         weight = np.ascontiguousarray(surprise[keep])
-        col_degree = found["col_degree"][keep]
+        col_degree = found.col_degree[keep]
         col_offsets = np.concatenate([[0], np.cumsum(col_degree)]).astype(np.int64)
-        row_of = np.ascontiguousarray(found["members"][_ranges(found["member_offsets"], keep)])
+        row_of = np.ascontiguousarray(found.members[_ranges(found.member_offsets, keep)])
         by_row = _core.graph_transpose(col_offsets, row_of, n_rows, threads)
         graph = _PeelGraph(by_row.col_offsets, by_row.row_of, col_offsets, row_of)
-        col_object, col_slot = found["col_object"][keep], found["col_slot"][keep]
+        col_object, col_slot = found.col_object[keep], found.col_slot[keep]
 
         def decode(c):
             obj, slot = col_object[c], col_slot[c]
@@ -496,9 +496,9 @@ class GroupDetector(BaseEstimator):
         places = 2 * (col_slot >> 1) - (col_slot & 1)
         return (
             graph,
-            found["row_degree"],
+            found.row_degree,
             col_degree,
-            int(found["n_edges"]),
+            int(found.n_edges),
             decode,
             weight,
             col_object,
@@ -560,7 +560,7 @@ class GroupDetector(BaseEstimator):
             block = _core.peel_densest(
                 graph.offsets, graph.cols, col_offsets, row_of, weight, alive, threads
             )
-            if block["rows"].size == 0 or block["cols"].size == 0 or block["density"] <= 0:
+            if block.rows.size == 0 or block.cols.size == 0 or block.density <= 0:
                 break
             any_group = False
             # A block may join separate dense parts (the peeling keeps both when their
@@ -645,7 +645,7 @@ class GroupDetector(BaseEstimator):
                     }
                 )
                 found += is_group
-            weight[block["cols"]] = 0.0
+            weight[block.cols] = 0.0
             if any_group:
                 misses = 0
                 if found >= self.max_groups:

@@ -107,6 +107,21 @@ def test_forest_layout():
     assert ext["normals"].shape == ((ext["left"] >= 0).sum(), X.shape[1])
 
 
+def test_iforest_fit_returns_a_record_the_estimator_keeps_as_arrays():
+    """iforest_fit returns a read-only IForestTrees record read by name; the estimator
+    keeps its arrays as the documented forest_ dict."""
+    X, _ = planted(n=300)
+    trees = _core.iforest_fit(X, 4, 64, 5, False, 7, 1)
+    assert isinstance(trees, _core.IForestTrees)
+    with pytest.raises(AttributeError):
+        trees.left = None
+    det = IsolationForest(n_estimators=4, max_samples=64, random_state=0).fit(X)
+    assert sorted(det.forest_) == sorted(f for f in dir(trees) if not f.startswith("_"))
+    again = _core.iforest_fit(X, 4, 64, 5, False, 7, 2)
+    for key in det.forest_:
+        np.testing.assert_array_equal(getattr(trees, key), getattr(again, key))
+
+
 def _view(forest, **changes):
     arrays = {**forest, **changes}
     settings = {"n_features": 5, "max_samples": 100, "extended": False}

@@ -115,12 +115,12 @@ def test_peel_matches_python_reference(pairs, c, alive):
     col_offsets, row_of = t.col_offsets, t.row_of
     ours = _core.peel_densest(offsets, cols, col_offsets, row_of, weight, alive, 1)
     rows, bcols, dens = reference_peel(offsets.tolist(), cols.tolist(), 7, weight.tolist(), alive)
-    assert ours["rows"].tolist() == rows
-    assert ours["cols"].tolist() == bcols
-    assert ours["density"] == dens  # the same greedy, the same arithmetic: exactly equal
+    assert ours.rows.tolist() == rows
+    assert ours.cols.tolist() == bcols
+    assert ours.density == dens  # the same greedy, the same arithmetic: exactly equal
     threaded = _core.peel_densest(offsets, cols, col_offsets, row_of, weight, alive, 2)
-    assert threaded["density"] == ours["density"]
-    assert threaded["rows"].tolist() == rows
+    assert threaded.density == ours.density
+    assert threaded.rows.tolist() == rows
 
 
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=20))
@@ -138,10 +138,10 @@ def test_peel_is_a_two_approximation(pairs):
             for j in range(1, 6):
                 for bcols in itertools.combinations(range(5), j):
                     best = max(best, density(offsets, cols, weight, rows, bcols))
-    got = density(offsets, cols, weight, ours["rows"].tolist(), ours["cols"].tolist())
-    assert got == pytest.approx(ours["density"], rel=1e-12, abs=1e-12)
-    assert ours["density"] >= best / 2 - 1e-12
-    assert ours["density"] <= best + 1e-12
+    got = density(offsets, cols, weight, ours.rows.tolist(), ours.cols.tolist())
+    assert got == pytest.approx(ours.density, rel=1e-12, abs=1e-12)
+    assert ours.density >= best / 2 - 1e-12
+    assert ours.density <= best + 1e-12
 
 
 @given(

@@ -207,9 +207,11 @@ def test_int32_and_int64_peels_agree():
     co32, ro32 = t32.col_offsets, t32.row_of
     for threads in (1, 2):
         narrow = _core.peel_densest(g.offsets, cols32, co32, ro32, weight, alive, threads)
+        assert isinstance(narrow, _core.DenseBlock)
         for key in ("rows", "cols", "row_edges", "col_edges"):
-            np.testing.assert_array_equal(narrow[key], wide[key])
-        assert narrow["density"] == wide["density"]
+            np.testing.assert_array_equal(getattr(narrow, key), getattr(wide, key))
+        for key in ("weight", "density", "n_edges", "n_nodes"):
+            assert getattr(narrow, key) == getattr(wide, key)
 
 
 def test_lockstep_columns_thread_count_and_large_objects():
@@ -235,15 +237,15 @@ def test_lockstep_columns_thread_count_and_large_objects():
         results.append(
             _core.lockstep_columns(by.offsets, by.rows, by.codes, 3_000, share, 5.0, threads)
         )
+    fields = [f for f in dir(_core.LockstepColumns) if not f.startswith("_")]
+    assert len(fields) == 10
     for other in results[1:]:
-        for key, value in results[0].items():
-            np.testing.assert_array_equal(other[key], value)
+        for key in fields:
+            np.testing.assert_array_equal(getattr(other, key), getattr(results[0], key))
     first = results[0]
-    assert first["row_degree"].sum() == first["n_edges"]
-    members = first["members"][
-        _ranges(first["member_offsets"], np.arange(first["col_object"].size))
-    ]
-    assert members.size == first["col_degree"].sum()
+    assert first.row_degree.sum() == first.n_edges
+    members = first.members[_ranges(first.member_offsets, np.arange(first.col_object.size))]
+    assert members.size == first.col_degree.sum()
 
 
 def test_new_bindings_reject_bad_input():
