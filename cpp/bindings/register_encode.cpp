@@ -32,41 +32,64 @@ py::array_t<float> count_timing(const CArray<std::int64_t>& offsets,
   return out;
 }
 
-py::array_t<float> temporal(const CArray<std::int64_t>& offsets, const CArray<std::int64_t>& times,
-                            const CArray<std::int64_t>& utc_offset_s, std::int64_t first_hour,
+// An hourly table of UTC offsets (encode::LocalTime), held by reference and checked once.
+struct LocalTimeView {
+  CArray<std::int64_t> utc_offset_s;
+  encode::LocalTime local;
+};
+
+LocalTimeView make_local_time(CArray<std::int64_t> utc_offset_s, std::int64_t first_hour) {
+  if (utc_offset_s.ndim() != 1 || utc_offset_s.size() < 1) {
+    throw std::invalid_argument("utc_offset_s must be a 1-D table with at least one hour");
+  }
+  LocalTimeView view{std::move(utc_offset_s), {}};
+  view.local = {view.utc_offset_s.data(), first_hour, view.utc_offset_s.size()};
+  return view;
+}
+
+const std::int64_t* require_times(const SequencesView& seqs, const char* who) {
+  if (!seqs.times) throw std::invalid_argument(std::string(who) + " needs sequences with times");
+  return seqs.times->data();
+}
+
+py::array_t<float> temporal(const SequencesView& seqs, const LocalTimeView& local_time,
                             std::int64_t session_gap_ns, int n_threads) {
-  const std::int64_t n_seq = offsets.size() - 1;
-  if (utc_offset_s.size() < 1) throw std::invalid_argument("empty time zone table");
+  const std::int64_t* tm = require_times(seqs, "temporal_features");
+  const std::int64_t n_seq = seqs.n_sequences();
   py::array_t<float> out(
       {static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(encode::kTemporalWidth)});
-  encode::LocalTime local{utc_offset_s.data(), first_hour, utc_offset_s.size()};
-  const std::int64_t* off = offsets.data();
-  const std::int64_t* tm = times.data();
+  const std::int64_t* off = seqs.offsets.data();
   float* dst = out.mutable_data();
   {
     py::gil_scoped_release release;  // per-sequence work on OpenMP threads
-    encode::temporal_features(off, n_seq, tm, local, session_gap_ns, n_threads, dst);
+    encode::temporal_features(off, n_seq, tm, local_time.local, session_gap_ns, n_threads, dst);
   }
   return out;
 }
 
-py::array_t<float> automation(const CArray<std::int64_t>& offsets,
-                              const CArray<std::int64_t>& times,
-                              const CArray<std::int64_t>& utc_offset_s, std::int64_t first_hour,
-                              std::int64_t repeat_tolerance_ns, double period_tolerance,
-                              std::int64_t max_lag, std::int64_t think_time_ns, int n_threads) {
-  const std::int64_t n_seq = offsets.size() - 1;
-  if (utc_offset_s.size() < 1) throw std::invalid_argument("empty time zone table");
+encode::AutomationParams make_automation_params(std::int64_t repeat_tolerance_ns,
+                                                double period_tolerance, std::int64_t max_lag,
+                                                std::int64_t think_time_ns) {
+  if (repeat_tolerance_ns < 0) throw std::invalid_argument("repeat_tolerance_ns must be >= 0");
+  if (!(period_tolerance > 0) || !std::isfinite(period_tolerance)) {
+    throw std::invalid_argument("period_tolerance must be positive and finite");
+  }
+  if (max_lag < 2) throw std::invalid_argument("max_lag must be >= 2");
+  if (think_time_ns < 0) throw std::invalid_argument("think_time_ns must be >= 0");
+  return {repeat_tolerance_ns, period_tolerance, max_lag, think_time_ns};
+}
+
+py::array_t<float> automation(const SequencesView& seqs, const LocalTimeView& local_time,
+                              const encode::AutomationParams& params, int n_threads) {
+  const std::int64_t* tm = require_times(seqs, "automation_features");
+  const std::int64_t n_seq = seqs.n_sequences();
   py::array_t<float> out(
       {static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(encode::kAutomationWidth)});
-  encode::LocalTime local{utc_offset_s.data(), first_hour, utc_offset_s.size()};
-  encode::AutomationParams params{repeat_tolerance_ns, period_tolerance, max_lag, think_time_ns};
-  const std::int64_t* off = offsets.data();
-  const std::int64_t* tm = times.data();
+  const std::int64_t* off = seqs.offsets.data();
   float* dst = out.mutable_data();
   {
     py::gil_scoped_release release;  // per-sequence work on OpenMP threads
-    encode::automation_features(off, n_seq, tm, local, params, n_threads, dst);
+    encode::automation_features(off, n_seq, tm, local_time.local, params, n_threads, dst);
   }
   return out;
 }
@@ -245,31 +268,57 @@ struct SparseCountsRecord {  // CSR rows of counts
   py::array indptr, indices, data;
 };
 
-NgramKeysRecord ngram_keys(const CArray<std::int64_t>& offsets, const CArray<std::int32_t>& codes,
-                           const CArray<std::uint64_t>& element_hash, int n_min, int n_max,
-                           int n_threads) {
+// What n-grams to read and how to hash their elements (ngram_keys, ngram_counts), and the
+// columns ngram_counts counts them into: the arrays held by reference and checked once.
+struct NgramParams {
+  CArray<std::uint64_t> element_hash;  // per element code: the hash of its label
+  int n_min = 1, n_max = 1;
+  std::optional<CArray<std::int64_t>> vocabulary;  // sorted n-gram keys: the columns
+  bool count_unseen = false;    // n-grams outside the vocabulary in one more column
+  std::int64_t hash_width = 0;  // > 0 (a power of two): hashed columns, no vocabulary
+};
+
+NgramParams make_ngram_params(CArray<std::uint64_t> element_hash, int n_min, int n_max,
+                              std::optional<CArray<std::int64_t>> vocabulary, bool count_unseen,
+                              std::int64_t hash_width) {
+  if (element_hash.ndim() != 1) throw std::invalid_argument("element_hash must be 1-D");
+  if (n_min < 1 || n_max < n_min) throw std::invalid_argument("need 1 <= n_min <= n_max");
+  if (hash_width < 0 || (hash_width & (hash_width - 1)) != 0) {
+    throw std::invalid_argument("hash_width must be 0 or a power of two");
+  }
+  if (vocabulary) {
+    if (vocabulary->ndim() != 1) throw std::invalid_argument("vocabulary must be 1-D");
+    const std::int64_t* v = vocabulary->data();
+    for (std::int64_t i = 1; i < vocabulary->size(); ++i) {
+      if (v[i] <= v[i - 1]) throw std::invalid_argument("vocabulary must be sorted and distinct");
+    }
+  }
+  return {std::move(element_hash), n_min, n_max, std::move(vocabulary), count_unseen, hash_width};
+}
+
+NgramKeysRecord ngram_keys(const SequencesView& seqs, const NgramParams& params, int n_threads) {
   encode::NgramKeys keys;
   {
     py::gil_scoped_release release;  // per-sequence hashing and sorting on OpenMP threads
-    keys = encode::ngram_keys(offsets.data(), offsets.size() - 1, codes.data(), element_hash.data(),
-                              element_hash.size(), n_min, n_max, n_threads);
+    keys = encode::ngram_keys(seqs.offsets.data(), seqs.n_sequences(), seqs.events.data(),
+                              params.element_hash.data(), params.element_hash.size(), params.n_min,
+                              params.n_max, n_threads);
   }
   return {to_numpy(std::move(keys.keys)), to_numpy(std::move(keys.positions)),
           to_numpy(std::move(keys.lengths))};
 }
 
-SparseCountsRecord ngram_counts(const CArray<std::int64_t>& offsets,
-                                const CArray<std::int32_t>& codes,
-                                const CArray<std::uint64_t>& element_hash, int n_min, int n_max,
-                                const CArray<std::int64_t>& sorted_vocabulary, bool count_unseen,
-                                std::int64_t hash_width, int n_threads) {
+SparseCountsRecord ngram_counts(const SequencesView& seqs, const NgramParams& params,
+                                int n_threads) {
+  const std::int64_t* vocabulary = data_or_null(params.vocabulary);
+  const std::int64_t vocabulary_size = params.vocabulary ? params.vocabulary->size() : 0;
   encode::SparseCounts counts;
   {
     py::gil_scoped_release release;  // per-sequence counting on OpenMP threads
-    counts =
-        encode::ngram_counts(offsets.data(), offsets.size() - 1, codes.data(), element_hash.data(),
-                             element_hash.size(), n_min, n_max, sorted_vocabulary.data(),
-                             sorted_vocabulary.size(), count_unseen, hash_width, n_threads);
+    counts = encode::ngram_counts(seqs.offsets.data(), seqs.n_sequences(), seqs.events.data(),
+                                  params.element_hash.data(), params.element_hash.size(),
+                                  params.n_min, params.n_max, vocabulary, vocabulary_size,
+                                  params.count_unseen, params.hash_width, n_threads);
   }
   return {to_numpy(std::move(counts.indptr)), to_numpy(std::move(counts.indices)),
           to_numpy(std::move(counts.data))};
@@ -287,12 +336,20 @@ void register_encode(py::module_& m) {
       .def_readonly("indptr", &SparseCountsRecord::indptr)
       .def_readonly("indices", &SparseCountsRecord::indices)
       .def_readonly("data", &SparseCountsRecord::data);
-  m.def("ngram_keys", &ngram_keys, py::arg("offsets").noconvert(), py::arg("codes").noconvert(),
-        py::arg("element_hash").noconvert(), py::arg("n_min"), py::arg("n_max"),
-        py::arg("n_threads"));
-  m.def("ngram_counts", &ngram_counts, py::arg("offsets").noconvert(), py::arg("codes").noconvert(),
-        py::arg("element_hash").noconvert(), py::arg("n_min"), py::arg("n_max"),
-        py::arg("sorted_vocabulary").noconvert(), py::arg("count_unseen"), py::arg("hash_width"),
+  py::class_<NgramParams>(m, "NgramParams",
+                          "The n-grams to read (n_min..n_max elements, hashed by "
+                          "element_hash) and the columns to count them into: the sorted "
+                          "vocabulary (plus one for unseen n-grams with count_unseen) or, "
+                          "with hash_width > 0, that many hashed columns.")
+      .def(py::init(&make_ngram_params), py::kw_only(), py::arg("element_hash").noconvert(),
+           py::arg("n_min"), py::arg("n_max"), py::arg("vocabulary").noconvert() = py::none(),
+           py::arg("count_unseen") = false, py::arg("hash_width") = 0)
+      .def_property_readonly("n_min", [](const NgramParams& p) { return p.n_min; })
+      .def_property_readonly("n_max", [](const NgramParams& p) { return p.n_max; })
+      .def_property_readonly("count_unseen", [](const NgramParams& p) { return p.count_unseen; })
+      .def_property_readonly("hash_width", [](const NgramParams& p) { return p.hash_width; });
+  m.def("ngram_keys", &ngram_keys, py::arg("sequences"), py::arg("params"), py::arg("n_threads"));
+  m.def("ngram_counts", &ngram_counts, py::arg("sequences"), py::arg("params"),
         py::arg("n_threads"));
   m.def("decay_features", &decay, py::arg("offsets").noconvert(), py::arg("events").noconvert(),
         py::arg("n_event_types"), py::arg("times").noconvert(), py::arg("reference_ns"),
@@ -301,13 +358,28 @@ void register_encode(py::module_& m) {
         py::arg("element_hash").noconvert(), py::arg("shingle"), py::arg("multipliers").noconvert(),
         py::arg("increments").noconvert(), py::arg("n_threads"));
   m.def("temporal_feature_names", &encode::temporal_feature_names);
-  m.def("temporal_features", &temporal, py::arg("offsets").noconvert(),
-        py::arg("times").noconvert(), py::arg("utc_offset_s").noconvert(), py::arg("first_hour"),
+  py::class_<LocalTimeView>(m, "LocalTime",
+                            "An hourly table of UTC offsets in seconds from first_hour "
+                            "(hours since the epoch); hours outside it take the nearest entry.")
+      .def(py::init(&make_local_time), py::kw_only(), py::arg("utc_offset_s").noconvert(),
+           py::arg("first_hour"))
+      .def_property_readonly("first_hour",
+                             [](const LocalTimeView& v) { return v.local.first_hour; })
+      .def_property_readonly("n_hours", [](const LocalTimeView& v) { return v.local.n_hours; });
+  m.def("temporal_features", &temporal, py::arg("sequences"), py::arg("local_time"),
         py::arg("session_gap_ns"), py::arg("n_threads"));
-  m.def("automation_features", &automation, py::arg("offsets").noconvert(),
-        py::arg("times").noconvert(), py::arg("utc_offset_s").noconvert(), py::arg("first_hour"),
-        py::arg("repeat_tolerance_ns"), py::arg("period_tolerance"), py::arg("max_lag"),
-        py::arg("think_time_ns"), py::arg("n_threads"));
+  py::class_<encode::AutomationParams>(m, "AutomationParams",
+                                       "AutomationEncoder's settings: the repeat and period "
+                                       "tolerances, the autocorrelation's largest lag and "
+                                       "the human think time.")
+      .def(py::init(&make_automation_params), py::kw_only(), py::arg("repeat_tolerance_ns"),
+           py::arg("period_tolerance"), py::arg("max_lag"), py::arg("think_time_ns"))
+      .def_readonly("repeat_tolerance_ns", &encode::AutomationParams::repeat_tolerance_ns)
+      .def_readonly("period_tolerance", &encode::AutomationParams::period_tolerance)
+      .def_readonly("max_lag", &encode::AutomationParams::max_lag)
+      .def_readonly("think_time_ns", &encode::AutomationParams::think_time_ns);
+  m.def("automation_features", &automation, py::arg("sequences"), py::arg("local_time"),
+        py::arg("params"), py::arg("n_threads"));
   m.def("transition_features", &transition, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("n_event_types"), py::arg("order"), py::arg("norm"),
         py::arg("n_threads"));

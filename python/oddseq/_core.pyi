@@ -201,16 +201,38 @@ def count_timing_features(
     times: NDArray[np.int64] | None,
     n_threads: int,
 ) -> NDArray[np.float32]: ...
+
+class LocalTime:
+    """An hourly table of UTC offsets in seconds from first_hour (hours since the
+    epoch); hours outside it take the nearest entry."""
+    def __init__(self, *, utc_offset_s: NDArray[np.int64], first_hour: int) -> None: ...
+    @property
+    def first_hour(self) -> int: ...
+    @property
+    def n_hours(self) -> int: ...
+
+class AutomationParams:
+    """AutomationEncoder's settings: the repeat and period tolerances, the
+    autocorrelation's largest lag and the human think time."""
+    def __init__(
+        self,
+        *,
+        repeat_tolerance_ns: int,
+        period_tolerance: float,
+        max_lag: int,
+        think_time_ns: int,
+    ) -> None: ...
+    @property
+    def repeat_tolerance_ns(self) -> int: ...
+    @property
+    def period_tolerance(self) -> float: ...
+    @property
+    def max_lag(self) -> int: ...
+    @property
+    def think_time_ns(self) -> int: ...
+
 def automation_features(
-    offsets: NDArray[np.int64],
-    times: NDArray[np.int64],
-    utc_offset_s: NDArray[np.int64],
-    first_hour: int,
-    repeat_tolerance_ns: int,
-    period_tolerance: float,
-    max_lag: int,
-    think_time_ns: int,
-    n_threads: int,
+    sequences: SequencesView, local_time: LocalTime, params: AutomationParams, n_threads: int
 ) -> NDArray[np.float32]: ...
 def kmeans_plusplus(
     x: NDArray[np.floating],
@@ -382,9 +404,32 @@ class SparseCounts:
     @property
     def indptr(self) -> NDArray[np.int64]: ...
     @property
-    def indices(self) -> NDArray[np.int64]: ...
+    def indices(self) -> NDArray[np.int32]: ...
     @property
-    def data(self) -> NDArray[np.float64]: ...
+    def data(self) -> NDArray[np.float32]: ...
+
+class NgramParams:
+    """The n-grams to read (n_min..n_max elements, hashed by element_hash) and the
+    columns to count them into: the sorted vocabulary (plus one for unseen n-grams with
+    count_unseen) or, with hash_width > 0, that many hashed columns."""
+    def __init__(
+        self,
+        *,
+        element_hash: NDArray[np.uint64],
+        n_min: int,
+        n_max: int,
+        vocabulary: NDArray[np.int64] | None = None,
+        count_unseen: bool = False,
+        hash_width: int = 0,
+    ) -> None: ...
+    @property
+    def n_min(self) -> int: ...
+    @property
+    def n_max(self) -> int: ...
+    @property
+    def count_unseen(self) -> bool: ...
+    @property
+    def hash_width(self) -> int: ...
 
 class KdTree:
     def __init__(
@@ -410,6 +455,23 @@ class KdTree:
     def radius_count(
         self, x: NDArray[np.float64], radius: float, n_threads: int
     ) -> NDArray[np.int64]: ...
+
+class IForestTrees:
+    """A fitted isolation forest's flat arrays (iforest_fit)."""
+    @property
+    def tree_offsets(self) -> NDArray[np.int64]: ...
+    @property
+    def features(self) -> NDArray[np.int32]: ...
+    @property
+    def left(self) -> NDArray[np.int32]: ...
+    @property
+    def split(self) -> NDArray[np.int32]: ...
+    @property
+    def threshold(self) -> NDArray[np.float64]: ...
+    @property
+    def n_samples(self) -> NDArray[np.int32]: ...
+    @property
+    def normals(self) -> NDArray[np.float64]: ...
 
 def iforest_fit(
     x: NDArray[np.floating],
@@ -455,23 +517,6 @@ class IForestScores:
     def scores(self) -> NDArray[np.float64]: ...
     @property
     def contributions(self) -> NDArray[np.float64] | None: ...
-
-class IForestTrees:
-    """A fitted isolation forest's flat arrays (iforest_fit)."""
-    @property
-    def tree_offsets(self) -> NDArray[np.int64]: ...
-    @property
-    def features(self) -> NDArray[np.int32]: ...
-    @property
-    def left(self) -> NDArray[np.int32]: ...
-    @property
-    def split(self) -> NDArray[np.int32]: ...
-    @property
-    def threshold(self) -> NDArray[np.float64]: ...
-    @property
-    def n_samples(self) -> NDArray[np.int32]: ...
-    @property
-    def normals(self) -> NDArray[np.float64]: ...
 
 def iforest_score(
     x: NDArray[np.floating], forest: IForestView, explain: bool, n_threads: int
@@ -826,7 +871,7 @@ def lockstep_columns(
     bin_share: NDArray[np.float64],
     min_lift: float,
     n_threads: int,
-) -> DenseBlock: ...
+) -> LockstepColumns: ...
 def minhash_features(
     offsets: NDArray[np.int64],
     codes: NDArray[np.int32],
@@ -852,25 +897,8 @@ def minibatch_step(
     weight_sums: NDArray[np.float64],
     n_threads: int,
 ) -> MiniBatchStep: ...
-def ngram_counts(
-    offsets: NDArray[np.int64],
-    codes: NDArray[np.int32],
-    element_hash: NDArray[np.uint64],
-    n_min: int,
-    n_max: int,
-    sorted_vocabulary: NDArray[np.int64],
-    count_unseen: bool,
-    hash_width: int,
-    n_threads: int,
-) -> SparseCounts: ...
-def ngram_keys(
-    offsets: NDArray[np.int64],
-    codes: NDArray[np.int32],
-    element_hash: NDArray[np.uint64],
-    n_min: int,
-    n_max: int,
-    n_threads: int,
-) -> NgramKeys: ...
+def ngram_counts(sequences: SequencesView, params: NgramParams, n_threads: int) -> SparseCounts: ...
+def ngram_keys(sequences: SequencesView, params: NgramParams, n_threads: int) -> NgramKeys: ...
 @overload
 def log1p(x: NDArray[np.float32], signed: bool, n_threads: int) -> NDArray[np.float32]: ...
 @overload
@@ -888,7 +916,7 @@ def peel_densest(
     col_weight: NDArray[np.float64],
     row_alive: NDArray[np.uint8],
     n_threads: int,
-) -> LockstepColumns: ...
+) -> DenseBlock: ...
 @overload
 def peel_densest(
     offsets: NDArray[np.int64],
@@ -915,12 +943,7 @@ def simd_minhash_min(
 ) -> NDArray[np.uint32]: ...
 def temporal_feature_names() -> list[str]: ...
 def temporal_features(
-    offsets: NDArray[np.int64],
-    times: NDArray[np.int64],
-    utc_offset_s: NDArray[np.int64],
-    first_hour: int,
-    session_gap_ns: int,
-    n_threads: int,
+    sequences: SequencesView, local_time: LocalTime, session_gap_ns: int, n_threads: int
 ) -> NDArray[np.float32]: ...
 def top_columns(x: NDArray[np.float64], top: int, n_threads: int) -> NDArray[np.int64]: ...
 def transition_features(

@@ -12,7 +12,7 @@ from ..utils._params import Check, Integer, Real, Threads
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._base import SequenceEncoder, _check_timed_sequences
-from ._behaviour import _fitted_time_zone, _utc_offset_table
+from ._behaviour import _fitted_time_zone, _local_time, _timed_view
 
 __all__ = ["AutomationEncoder", "HUMAN_THINK_TIME_S"]
 
@@ -145,16 +145,16 @@ class AutomationEncoder(SequenceEncoder):
         check_is_fitted(self, "time_zone_")
         seqs = _check_timed_sequences(X, "AutomationEncoder.transform")
         tolerance, period, max_lag = self._check_params()
-        table, first_hour = _utc_offset_table(seqs.times, self.time_zone_)
+        params = _core.AutomationParams(
+            repeat_tolerance_ns=tolerance,
+            period_tolerance=period,
+            max_lag=max_lag,
+            think_time_ns=int(round(HUMAN_THINK_TIME_S * 1e9)),
+        )
         features = _core.automation_features(
-            seqs.offsets,
-            seqs.times,
-            table,
-            first_hour,
-            tolerance,
-            period,
-            max_lag,
-            int(round(HUMAN_THINK_TIME_S * 1e9)),
+            _timed_view(seqs),
+            _local_time(seqs.times, self.time_zone_),
+            params,
             resolve_threads(self.n_threads),
         )
         return self._wrap(features, seqs)

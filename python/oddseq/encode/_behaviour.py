@@ -43,6 +43,17 @@ def _fitted_time_zone(time_zone, seqs):
     return zone
 
 
+def _timed_view(seqs) -> _core.SequencesView:
+    """The offsets and times of timed sequences, as the timing kernels read them."""
+    return _core.SequencesView(offsets=seqs.offsets, events=seqs.events, times=seqs.times)
+
+
+def _local_time(times: np.ndarray, time_zone: str | None) -> _core.LocalTime:
+    """The hourly UTC offsets (in seconds) of ``time_zone`` from the first event's hour."""
+    table, first_hour = _utc_offset_table(times, time_zone)
+    return _core.LocalTime(utc_offset_s=table, first_hour=first_hour)
+
+
 def _utc_offset_table(times: np.ndarray, time_zone: str | None):
     """(hourly UTC offsets in seconds from the first event's hour, that first hour)."""
     if time_zone is None or times.size == 0:
@@ -122,12 +133,9 @@ class TemporalEncoder(SequenceEncoder):
     def transform(self, X):
         check_is_fitted(self, "time_zone_")
         seqs = self._check_timed(X, "transform")
-        table, first_hour = _utc_offset_table(seqs.times, self.time_zone_)
         features = _core.temporal_features(
-            seqs.offsets,
-            seqs.times,
-            table,
-            first_hour,
+            _timed_view(seqs),
+            _local_time(seqs.times, self.time_zone_),
             duration_ns(self.session_gap, "session_gap"),
             resolve_threads(self.n_threads),
         )

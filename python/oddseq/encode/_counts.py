@@ -77,6 +77,12 @@ def _element_codes(seqs: Sequences, unit: str, item_categories=None):
     return np.ascontiguousarray(codes, dtype=np.int32), hashes, labels
 
 
+def _element_view(seqs: Sequences, codes: np.ndarray) -> _core.SequencesView:
+    """The sequences with ``codes`` (events, items or categories: ``_element_codes``) as
+    the elements the n-gram kernels read."""
+    return _core.SequencesView(offsets=seqs.offsets, events=codes)
+
+
 def _ngram_range(value, name: str) -> tuple[int, int]:
     """(n_min, n_max) with 1 <= n_min <= n_max <= 8."""
     if (
@@ -208,7 +214,11 @@ class CountEncoder(SequenceEncoder):
         codes, hashes, labels = _element_codes(seqs, self.unit, self.item_categories)
         self.n_sequences_ = len(seqs)
         if self.n_features is None:
-            ngrams = _core.ngram_keys(seqs.offsets, codes, hashes, n_min, n_max, threads)
+            ngrams = _core.ngram_keys(
+                _element_view(seqs, codes),
+                _core.NgramParams(element_hash=hashes, n_min=n_min, n_max=n_max),
+                threads,
+            )
             positions, lengths = ngrams.positions, ngrams.lengths
             found = _core.factorize_int64(ngrams.keys, threads)
             key_codes, uniques = found.codes, found.uniques
@@ -251,17 +261,15 @@ class CountEncoder(SequenceEncoder):
         return self
 
     def _counts(self, seqs, codes, hashes, n_min, n_max, threads) -> sp.csr_matrix:
-        counts = _core.ngram_counts(
-            seqs.offsets,
-            codes,
-            hashes,
-            n_min,
-            n_max,
-            self.vocabulary_keys_,
-            self.unseen == "bucket",
-            0 if self.n_features is None else int(self.n_features),
-            threads,
+        params = _core.NgramParams(
+            element_hash=hashes,
+            n_min=n_min,
+            n_max=n_max,
+            vocabulary=self.vocabulary_keys_,
+            count_unseen=self.unseen == "bucket",
+            hash_width=0 if self.n_features is None else int(self.n_features),
         )
+        counts = _core.ngram_counts(_element_view(seqs, codes), params, threads)
         return sp.csr_matrix(
             (counts.data, counts.indices, counts.indptr), shape=(len(seqs), self.n_features_out_)
         )

@@ -265,3 +265,47 @@ def test_caller_arrays_untouched_and_pandas_index():
     got = AutomationEncoder().set_output(transform="pandas").fit_transform(seqs)
     assert list(got.index) == ["x", "y"]
     pd.testing.assert_frame_equal(log, before)
+
+
+def test_timing_bindings_take_a_view_a_local_time_and_params():
+    """automation_features and temporal_features take (SequencesView, LocalTime, params,
+    n_threads) instead of a column and a setting per argument; each part is checked
+    once, when made, and the encoders give the same bits as the kernels."""
+    from oddseq import _core
+
+    seqs = sequences_of([[0, 5 * NS, 10 * NS, 15 * NS], [0, 2 * NS, 61 * NS]])
+    view = _core.SequencesView(offsets=seqs.offsets, events=seqs.events, times=seqs.times)
+    local = _core.LocalTime(utc_offset_s=np.zeros(1, np.int64), first_hour=0)
+    assert (local.first_hour, local.n_hours) == (0, 1)
+    params = _core.AutomationParams(
+        repeat_tolerance_ns=100_000_000, period_tolerance=0.1, max_lag=16, think_time_ns=2 * NS
+    )
+    assert (params.max_lag, params.period_tolerance) == (16, 0.1)
+    got = _core.automation_features(view, local, params, 1)
+    assert got.tobytes() == AutomationEncoder().fit(seqs).transform(seqs).tobytes()
+    assert got.tobytes() == _core.automation_features(view, local, params, 2).tobytes()
+    temporal = _core.temporal_features(view, local, 30 * 60 * NS, 1)
+    assert temporal.shape == (2, 51)
+    untimed = _core.SequencesView(offsets=seqs.offsets, events=seqs.events)
+    with pytest.raises(ValueError, match="needs sequences with times"):
+        _core.automation_features(untimed, local, params, 1)
+    with pytest.raises(ValueError, match="needs sequences with times"):
+        _core.temporal_features(untimed, local, NS, 1)
+    with pytest.raises(ValueError, match="utc_offset_s"):
+        _core.LocalTime(utc_offset_s=np.zeros(0, np.int64), first_hour=0)
+    for bad, match in [
+        ({"repeat_tolerance_ns": -1}, "repeat_tolerance_ns"),
+        ({"period_tolerance": 0.0}, "period_tolerance"),
+        ({"period_tolerance": math.inf}, "period_tolerance"),
+        ({"max_lag": 1}, "max_lag"),
+        ({"think_time_ns": -1}, "think_time_ns"),
+    ]:
+        settings_ = {
+            "repeat_tolerance_ns": 0,
+            "period_tolerance": 0.1,
+            "max_lag": 2,
+            "think_time_ns": 0,
+            **bad,
+        }
+        with pytest.raises(ValueError, match=match):
+            _core.AutomationParams(**settings_)

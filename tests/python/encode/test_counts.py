@@ -140,3 +140,46 @@ def test_item_hashes_do_not_depend_on_missing_items():
     enc = CountEncoder(unit="item", n_features=64, sparse=False).fit(clean)
     a, b = enc.transform(clean)[0], enc.transform(gappy)[0]
     assert np.abs(b - a).sum() == 1  # only the missing item's column moved
+
+
+def test_ngram_bindings_take_a_view_and_params():
+    """ngram_keys and ngram_counts take (SequencesView, NgramParams, n_threads) instead
+    of nine positional arguments; the params are checked once, when made."""
+    from oddseq import _core
+    from oddseq.encode._counts import _element_codes
+
+    seqs = Sequences.from_lists([["pv", "pv", "cart", "buy"], ["pv", "fav"], ["buy"]])
+    codes, hashes, _ = _element_codes(seqs, "event")
+    view = _core.SequencesView(offsets=seqs.offsets, events=codes)
+    keys = _core.ngram_keys(view, _core.NgramParams(element_hash=hashes, n_min=1, n_max=2), 1)
+    vocabulary = np.unique(keys.keys)
+    params = _core.NgramParams(
+        element_hash=hashes, n_min=1, n_max=2, vocabulary=vocabulary, count_unseen=True
+    )
+    assert (params.n_min, params.n_max, params.count_unseen, params.hash_width) == (
+        1,
+        2,
+        True,
+        0,
+    )
+    counts = _core.ngram_counts(view, params, 2)
+    assert counts.indptr.tolist()[-1] == counts.indices.size
+    # pv, pv>pv, pv, pv>cart, cart, cart>buy, buy: six distinct n-grams, seven counts
+    assert counts.data[: counts.indptr[1]].sum() == 7
+    enc = CountEncoder(ngram_range=(1, 2), unseen="bucket").fit(seqs)
+    assert enc.transform(seqs).sum() == counts.data.sum()
+    hashed = _core.ngram_counts(
+        view, _core.NgramParams(element_hash=hashes, n_min=1, n_max=2, hash_width=8), 1
+    )
+    assert hashed.indices.max() < 8
+    for bad, match in [
+        ({"n_min": 0}, "n_min"),
+        ({"n_min": 3}, "n_min"),
+        ({"hash_width": 6}, "power of two"),
+        ({"hash_width": -8}, "power of two"),
+        ({"vocabulary": vocabulary[::-1].copy()}, "sorted"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            _core.NgramParams(**{"element_hash": hashes, "n_min": 1, "n_max": 2, **bad})
+    with pytest.raises(IndexError, match="outside"):
+        _core.ngram_counts(view, _core.NgramParams(element_hash=hashes[:1], n_min=1, n_max=1), 1)
