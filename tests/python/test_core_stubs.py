@@ -127,3 +127,45 @@ def test_results_are_records_read_by_name_not_tuples():
         )
         assert all(getattr(getattr(_core, name), f).fset is None for f in fields), name
         assert set(fields) == set(classes[name]), name
+
+
+def _stub_returns():
+    """name -> the set of class names the stub's overloads return (top-level functions
+    and methods as "Class.method")."""
+    tree = ast.parse(STUB.read_text())
+    found = {}
+
+    def visit(body, prefix):
+        for node in body:
+            if isinstance(node, ast.FunctionDef) and node.returns is not None:
+                found.setdefault(prefix + node.name, set()).add(ast.unparse(node.returns))
+            elif isinstance(node, ast.ClassDef):
+                visit(node.body, node.name + ".")
+
+    visit(tree.body, "")
+    return found
+
+
+def test_stubs_name_the_records_the_bindings_return():
+    # The records a binding returns must be the records its stub names: a shuffled stub
+    # (lockstep_columns once said DenseBlock) passes the parameter check above.
+    returns = _stub_returns()
+    records = {n for n in _public(_core) if inspect.isclass(getattr(_core, n))}
+    wrong = []
+    for name in _public(_core):
+        obj = getattr(_core, name)
+        members = [(f"{name}.{m}", getattr(obj, m), m) for m in _public(obj)]
+        for qualified, member, short in [(name, obj, name)] + (
+            members if inspect.isclass(obj) else []
+        ):
+            bound = set()
+            for line in (getattr(member, "__doc__", None) or "").splitlines():
+                match = re.match(
+                    rf"^\s*(?:\d+\. )?{re.escape(short)}\(.*\) -> oddseq\._core\.(\w+)$", line
+                )
+                if match:
+                    bound.add(match.group(1))
+            stub = returns.get(qualified, set()) & records
+            if bound and bound != stub:
+                wrong.append(f"{qualified}: bound {sorted(bound)}, stub {sorted(stub)}")
+    assert not wrong, "fix the return types in python/oddseq/_core.pyi:\n" + "\n".join(wrong)
