@@ -767,14 +767,53 @@ def own_cuts(args):
     return rows
 
 
+def _min_shape_cut(scores, rate=0.01):
+    """The tail cut with the smaller of Pickands' shapes over the top 20% and the top
+    40% (deeper percentiles, less bent by a few percent of anomalies at the top), then
+    moved into a clear gap as auto_cut does."""
+    from oddseq.detect._threshold import (
+        _gap_below,
+        _gpd_excess,
+        _gpd_from_quantiles,
+        _tail_model,
+        gap_cut,
+        tail_cut,
+    )
+
+    model = _tail_model(scores, 0.2)
+    if model is None:
+        tail = tail_cut(scores, rate)
+    else:
+        a, shape, _, share = model
+        deeper = _gpd_from_quantiles(*np.quantile(scores, [0.6, 0.8, 0.9]))
+        if deeper is not None:
+            shape = min(shape, deeper[0])
+        b = np.quantile(scores, 1 - share / 2)
+        scale = (b - a) / np.log(2) if abs(shape) < 1e-9 else shape * (b - a) / (2**shape - 1)
+        tail = float(a + _gpd_excess(shape, scale, rate / share))
+    above, below = gap_cut(scores, tail), _gap_below(scores, tail)
+    return above if above > tail else below
+
+
 def gate_cuts(args):
     """The unsupervised cut before and after the move down's width gate: the default's
     and each detector's training scores (the pipeline's ``detector_``; Markov with its
     one-miss floor), cut by ``_auto_cut(width=0)`` (the previous rule) and by
-    ``auto_cut``; the share flagged and own-cut F1 of both, every source and draw."""
+    ``auto_cut``; the share flagged and own-cut F1 of both, every source and draw.
+    Beside them, alternatives measured on the same scores: the move down at test levels
+    0.2 and 0.5 (with the width gate), no move down, a false-alarm rate of 0.005, and
+    the tail's shape from deeper percentiles too (``_min_shape_cut``)."""
     from oddseq._pipeline import AnomalyPipeline
-    from oddseq.detect import auto_cut
+    from oddseq.detect import auto_cut, gap_cut, tail_cut
     from oddseq.detect._threshold import _auto_cut
+
+    alternatives = {
+        "level 0.2": lambda s: _auto_cut(s, 0.01, level=0.2)[0],
+        "level 0.5": lambda s: _auto_cut(s, 0.01, level=0.5)[0],
+        "no move down": lambda s: gap_cut(s, tail_cut(s, 0.01)),
+        "rate 0.005": lambda s: _auto_cut(s, 0.005)[0],
+        "min shape": _min_shape_cut,
+    }
 
     rows = []
     for source in args.sources:
@@ -786,10 +825,12 @@ def gate_cuts(args):
                     warnings.simplefilter("ignore")
                     pipe = AnomalyPipeline(method=method, random_state=args.seed).fit(fit)
                     scores = pipe.detector_.decision_scores_
-                    before, after = _auto_cut(scores, 0.01, width=0.0)[0], auto_cut(scores)
-                if method == "markov":  # the one-miss floor of its own cut
-                    before, after = max(1 - 1e-9, before), max(1 - 1e-9, after)
-                for when, cut in (("previous", before), ("auto_cut", after)):
+                    cuts = {"previous": _auto_cut(scores, 0.01, width=0.0)[0]}
+                    cuts["auto_cut"] = auto_cut(scores)
+                    cuts.update({rule: cut(scores) for rule, cut in alternatives.items()})
+                for when, cut in cuts.items():
+                    if method == "markov":  # the one-miss floor of its own cut
+                        cut = max(1 - 1e-9, cut)
                     flags = scores > cut
                     row = {"source": name, "mode": mode, "method": method, "cut": when}
                     row["flagged"] = float(flags.mean())
@@ -800,11 +841,18 @@ def gate_cuts(args):
             print(f"{name} {mode}: done", flush=True)
     frame = pd.DataFrame(rows)
     frame["mode"] = frame["mode"].str.replace(r"#\d+$", "", regex=True)
-    table = frame.pivot_table(
+    table = frame[frame["cut"].isin(["previous", "auto_cut"])].pivot_table(
         index=["method", "source"], columns="cut", values=["f1_own", "ratio", "flagged"],
         sort=False,
     )  # fmt: skip
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    for value in ("f1_own", "flagged"):  # every rule, alternatives included
+        if value in frame and frame[value].notna().any():
+            print(
+                frame.pivot_table(
+                    index=["method", "source"], columns="cut", values=value, sort=False
+                ).to_string(float_format=lambda v: f"{v:.4f}")
+            )
     return rows
 
 

@@ -396,12 +396,15 @@ def auto_cut(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> floa
     return _auto_cut(scores, false_alarm_rate)[0]
 
 
-def _auto_cut(scores, false_alarm_rate: float, width: float = GAP_WIDTH) -> tuple[float, float]:
-    """(:func:`auto_cut`, the :func:`tail_cut` it started from); ``width``: the move
-    down's least gap (:func:`_gap_below`; 0 gives the rule before it, for benchmarks)."""
+def _auto_cut(
+    scores, false_alarm_rate: float, width: float = GAP_WIDTH, level: float = GAP_LEVEL
+) -> tuple[float, float]:
+    """(:func:`auto_cut`, the :func:`tail_cut` it started from); ``width`` and ``level``:
+    the move down's (:func:`_gap_below`; width 0 gives the rule before the width gate,
+    for benchmarks)."""
     scores = np.asarray(scores, dtype=np.float64)
     tail = tail_cut(scores, false_alarm_rate)
-    above, below = gap_cut(scores, tail), _gap_below(scores, tail, width=width)
+    above, below = gap_cut(scores, tail), _gap_below(scores, tail, level, width)
     if above > tail and below < tail:  # both pass: the wider gap (normalised spacing)
         top = np.sort(scores)[::-1]
 
