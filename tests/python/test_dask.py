@@ -352,6 +352,68 @@ def test_shuffle_destinations_are_ranges_of_sorted_ids():
     assert _destinations(words, ("b", "k", "z")).tolist() == [0, 0, 1, 1, 1]
 
 
+@given(
+    low=st.integers(-(2**62), 2**62),
+    spans=st.lists(st.integers(0, 2**34), min_size=1, max_size=40),
+    cuts=st.lists(st.integers(0, 40), max_size=4),
+)
+def test_packed_pieces_give_back_the_columns(low, spans, cuts):
+    """The shuffle's narrow columns (uint32 offsets where an integer column's span
+    allows, codes for text with few values) give back every value and dtype: whole,
+    cut into pieces and joined again."""
+    from oddseq.dask._pipeline import _Packed
+
+    n = len(spans)
+    frame = pd.DataFrame(
+        {
+            "id": np.array([low + s for s in spans], dtype=np.int64),
+            "small": np.array(spans, dtype=np.uint64) % 7,
+            "int32": np.arange(n, dtype=np.int32),
+            "word": pd.Series(["pv", "buy", "cart"] * n)[:n].to_numpy(dtype=object),
+            "text": pd.Series(["x", None, "y"] * n, dtype="str")[:n].reset_index(drop=True),
+            "kind": pd.Categorical(["a", "b"] * n)[:n],
+            "value": np.linspace(0, 1, n),
+            "when": pd.date_range("2026-01-01", periods=n, freq="37s"),
+        }
+    )
+    packed = _Packed.of(frame)
+    pd.testing.assert_frame_equal(packed.frame(), frame)
+    assert packed.__sizeof__() > 0
+    bounds = sorted({0, n, *(min(c, n) for c in cuts)})
+    order = np.random.default_rng(low % 1000).permutation(n)
+    pieces = [packed.take(order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    joined = _Packed.join(pieces)
+    pd.testing.assert_frame_equal(joined, frame.take(order).reset_index(drop=True))
+    for piece, (a, b) in zip(pieces, zip(bounds[:-1], bounds[1:])):
+        pd.testing.assert_series_equal(
+            piece.column("id"), frame["id"].take(order[a:b]).reset_index(drop=True)
+        )
+
+
+def test_packed_columns_are_narrow():
+    from oddseq.dask._pipeline import _Packed
+
+    n = 1000
+    frame = pd.DataFrame(
+        {
+            "user": np.arange(n, dtype=np.int64) * 7_919_000 + 13,  # spans 7.9e9: wide
+            "time": 1_511_539_200 + np.arange(n, dtype=np.int64),
+            "item": np.arange(n, dtype=np.int64),
+            "event": np.array(["pv", "buy"] * (n // 2), dtype=object),
+        }
+    )
+    packed = _Packed.of(frame)
+    kinds = {c: (p[0], p[1].dtype) for c, p in packed.columns.items()}
+    assert kinds["user"] == ("int", np.int64)
+    assert kinds["time"] == ("int", np.uint32) and kinds["item"] == ("int", np.uint32)
+    assert kinds["event"] == ("codes", np.int16)
+    # A piece holds a range of ids: narrow again.
+    piece = packed.take(np.arange(100, 200))
+    assert piece.columns["user"][1].dtype == np.uint32
+    # What Dask counts: 4 + 4 + 4 + 2 bytes a row, and the two event names.
+    assert 100 * 14 < piece.__sizeof__() < 100 * 14 + 1000
+
+
 def test_fitted_state_travels_outside_the_graph(client, log, tmp_path):
     """The pipeline and the score slices are scattered to the workers, not embedded in
     each pass's task graph (distributed warns about graphs over 10 MB: about a million

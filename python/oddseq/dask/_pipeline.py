@@ -188,12 +188,13 @@ _NAMED = ("input partition", "column ", "partition ")
 def _read(part: pd.DataFrame, index: int, columns, kinds, entity: str, dropna: bool):
     """Input partition ``index`` read whole (the columns the call names) and checked,
     with its report (``_inspect``: rows, dtypes, a sample of its entity ids). It stays
-    in the worker's memory until the shuffle has cut it up: the files are read once."""
+    in the worker's memory until the shuffle has cut it up (the files are read once),
+    held narrow (``_Packed``)."""
     _check_input(part, columns, kinds, index)
     report = _inspect(part, index, columns, entity, dropna)
     if dropna and report["rows"] and part[entity].hasnans:
         part = part.dropna(subset=[entity])
-    return part.reset_index(drop=True), report
+    return _Packed.of(part), report
 
 
 def _report(read):
@@ -296,6 +297,148 @@ def _divisions(reports, n_out: int):
     return tuple(v.item() if hasattr(v, "item") else v for v in divisions)
 
 
+# An integer column is held as uint32 offsets from its smallest value when they fit,
+# a text column as codes into its distinct values when it has at most this many.
+_NARROW_SPAN = 1 << 32
+_CODED_DISTINCT = 1 << 16
+
+
+def _narrow_ints(values: np.ndarray):
+    """(uint32 offsets, smallest value) of a 64-bit integer column whose values span
+    less than 2^32, else None."""
+    if values.size == 0:
+        return None
+    low, high = values.min(), values.max()
+    if int(high) - int(low) >= _NARROW_SPAN:
+        return None
+    out = np.empty(values.size, dtype=np.uint32)
+    np.subtract(values, low, out=out, casting="unsafe")  # exact: 0 <= value - low < 2^32
+    return out, low
+
+
+class _Packed:
+    """An input partition's columns as the shuffle holds them: 64-bit integer columns
+    (entity ids, Unix times, item ids) as uint32 offsets from a base where their span
+    allows, text columns with few distinct values (event types) as codes, any other
+    column as it is. About 13 bytes an event instead of 25 for Taobao's four columns,
+    in the input partitions and in the pieces cut from them; ``frame()`` gives the
+    columns back with their dtypes and values."""
+
+    __slots__ = ("columns", "names", "n")
+
+    def __init__(self, columns: dict, n: int):
+        # name -> ("int", offsets, base, dtype) | ("codes", codes, uniques, dtype)
+        #       | ("plain", pandas Series)
+        self.columns = columns
+        self.names = list(columns)
+        self.n = n
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Packed:
+        return cls({c: cls._pack(frame[c]) for c in frame.columns}, len(frame))
+
+    @staticmethod
+    def _pack(series: pd.Series):
+        dtype = series.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind in "iu" and dtype.itemsize == 8:
+            values = series.to_numpy()
+            narrow = _narrow_ints(values)
+            if narrow is not None:
+                return ("int", narrow[0], narrow[1], dtype)
+            return ("int", values, dtype.type(0), dtype)
+        if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            # Missing values stay as they are (None and NaN are not told apart by codes).
+            if len(uniques) <= _CODED_DISTINCT and not (codes < 0).any():
+                small = np.int16 if len(uniques) < (1 << 15) else np.int32
+                return ("codes", codes.astype(small), uniques, dtype)
+        return ("plain", series.reset_index(drop=True))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __sizeof__(self) -> int:  # what Dask counts for this object in a worker
+        size = 64
+        for packed in self.columns.values():
+            if packed[0] == "plain":
+                size += packed[1].memory_usage(deep=True)
+            else:
+                size += packed[1].nbytes
+                if packed[0] == "codes":
+                    size += packed[2].memory_usage(deep=True)
+        return size
+
+    def take(self, rows: np.ndarray) -> _Packed:
+        """These rows, an integer column narrowed again to the rows' span (a piece of
+        the shuffle holds a range of entity ids, which fits where the whole did not)."""
+        out = {}
+        for name, packed in self.columns.items():
+            kind = packed[0]
+            if kind == "plain":
+                out[name] = ("plain", packed[1].take(rows).reset_index(drop=True))
+            elif kind == "codes":
+                out[name] = ("codes", packed[1][rows], packed[2], packed[3])
+            elif packed[1].dtype == np.uint32:
+                out[name] = ("int", packed[1][rows], packed[2], packed[3])
+            else:
+                values = packed[1][rows]
+                narrow = _narrow_ints(values)
+                out[name] = (
+                    ("int", narrow[0], narrow[1], packed[3])
+                    if narrow is not None
+                    else ("int", values, packed[2], packed[3])
+                )
+        return _Packed(out, len(rows))
+
+    @staticmethod
+    def _values(packed) -> pd.Series:
+        kind = packed[0]
+        if kind == "plain":
+            return packed[1]
+        if kind == "codes":
+            codes, uniques, dtype = packed[1], packed[2], packed[3]
+            values = pd.api.extensions.take(np.asarray(uniques), codes, allow_fill=True)
+            return pd.Series(values, dtype=dtype)
+        values, base, dtype = packed[1], packed[2], packed[3]
+        out = values.astype(dtype)
+        if base:
+            out += base
+        return pd.Series(out)
+
+    def column(self, name) -> pd.Series:
+        """One column with its dtype and values."""
+        return self._values(self.columns[name]).rename(name)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({c: self.column(c) for c in self.names})
+
+    @staticmethod
+    def join(pieces: list) -> pd.DataFrame:
+        """The pieces' rows one after the other, as a DataFrame of the input's dtypes
+        (each integer column written straight into one array, without a wide copy of
+        each piece first)."""
+        if len(pieces) == 1:
+            return pieces[0].frame()
+        names = pieces[0].names
+        total = sum(len(p) for p in pieces)
+        columns = {}
+        for name in names:
+            parts = [p.columns[name] for p in pieces]
+            if all(p[0] == "int" for p in parts) and len({p[3] for p in parts}) == 1:
+                out = np.empty(total, dtype=parts[0][3])
+                at = 0
+                for _, values, base, _ in parts:
+                    chunk = out[at : at + values.size]
+                    chunk[...] = values
+                    if base:
+                        chunk += base
+                    at += values.size
+                columns[name] = pd.Series(out)
+            else:
+                columns[name] = pd.concat([_Packed._values(p) for p in parts], ignore_index=True)
+        return pd.DataFrame(columns)
+
+
 def _destinations(ids: pd.Series, divisions) -> np.ndarray:
     """The shuffled partition of each entity id: j where divisions[j] <= id <
     divisions[j + 1]; ids below the first division go to the first partition and ids
@@ -314,10 +457,10 @@ def _split(read, divisions, entity: str) -> list:
     ``Sequences.from_events`` does anyway."""
     part = read[0]
     n_out = len(divisions) - 1
-    dest = _destinations(part[entity], divisions)
+    dest = _destinations(part.column(entity), divisions)
     order = np.argsort(dest, kind="stable")  # a radix sort of the small codes
     bounds = np.concatenate([[0], np.cumsum(np.bincount(dest, minlength=n_out))])
-    return [part.take(order[a:b]).reset_index(drop=True) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [part.take(order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 # ----------------------------------------------------------- 2. sequences per partition
@@ -326,7 +469,7 @@ def _split(read, divisions, entity: str) -> list:
 def _build(pieces: list, index: int, entity: str, options: dict, limit, pipeline):
     """One shuffled partition, from its pieces of every input partition (in the input's
     order): its Sequences (the entities with at least min_events)."""
-    part = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    part = _Packed.join(pieces)
     state = {"index": index, "n": 0, "seqs": None, "events": len(part)}
     if len(part) == 0:
         return state
