@@ -174,8 +174,9 @@ def test_bad_arguments(log):
     with pytest.raises(TypeError, match="dask DataFrame.*oddseq.detect_anomalies"):
         detect_anomalies(log, **COLUMNS)
     ddf = dd.from_pandas(log.head(100), npartitions=1)
-    with pytest.raises(ValueError, match="method='dbscan' is not fitted over partitions"):
-        detect_anomalies(ddf, **COLUMNS, method="dbscan")
+    for method in ("dbscan", "markov"):
+        with pytest.raises(ValueError, match=f"method='{method}' is not fitted over partitions"):
+            detect_anomalies(ddf, **COLUMNS, method=method)
     with pytest.raises(TypeError, match="normal must be a dask or pandas DataFrame"):
         detect_anomalies(ddf, **COLUMNS, normal=[1, 2])
     with pytest.raises(ValueError, match="normal lacks the columns"):
@@ -455,6 +456,48 @@ def test_neighbour_methods_equal_the_single_machine_call(client, method):
     pd.testing.assert_frame_equal(pipeline.score(seqs), single.score(seqs))
 
 
+def test_ecod_equals_the_single_machine_call(client):
+    """ECOD's tail probabilities from partition-pair counts: the same scores, flags and
+    reasons; the returned pipeline scores new data on one machine."""
+    log = make_ecommerce(n_users=300, random_state=6).events
+    columns = dict(COLUMNS, item="item_id")
+    expected = oddseq.detect_anomalies(log, **columns, groups=False, method="ecod")
+    table, pipeline = detect_anomalies(
+        dd.from_pandas(log, npartitions=3), **columns, method="ecod", return_pipeline=True
+    )
+    assert_same_table(table, expected)
+    seqs = oddseq.Sequences.from_events(log.head(500), **columns)
+    single = oddseq.AnomalyPipeline(method="ecod").fit(oddseq.Sequences.from_events(log, **columns))
+    pd.testing.assert_frame_equal(pipeline.score(seqs), single.score(seqs))
+
+
+@given(
+    values=st.lists(
+        st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0, 1e6, 7.0]), min_size=4, max_size=60
+    ),
+    cuts=st.lists(st.integers(0, 60), max_size=4),
+)
+def test_ecod_over_partitions_equals_ecod(values, cuts):
+    """Counts over partition pairs and skewness sums in row order: ECOD's skewness signs
+    and scores bit for bit, on columns with many ties, signed zeros and symmetric
+    (zero-skew) shapes."""
+    from oddseq.dask import _ecod
+    from oddseq.dask._pipeline import _Rows
+    from oddseq.detect import ECOD
+
+    x = np.array(values)
+    X = np.column_stack([x, x[::-1] * 0.5, np.abs(x), np.full(x.size, 2.0)]).astype(np.float32)
+    bounds = sorted({min(c, len(X)) for c in cuts})
+    states = [{"X": part} for part in np.split(X, bounds)]
+    with warnings.catch_warnings(), dask.config.set(scheduler="sync"):
+        warnings.simplefilter("ignore", UserWarning)  # every score the same
+        expected = ECOD().fit(X)
+        rows = _Rows(states, [len(s["X"]) for s in states])
+        got, _ = _ecod.fit(rows, ECOD(), X.shape[1], np.std(X.astype(np.float64), axis=0))
+    np.testing.assert_array_equal(got.skewness_sign_, expected.skewness_sign_)
+    np.testing.assert_array_equal(got.decision_scores_, expected.decision_scores_)
+
+
 def _normal_split(seed, n_users=300):
     data = make_ecommerce(n_users=n_users, random_state=seed)
     normal_users = data.labels.index[data.labels == 0]
@@ -463,7 +506,14 @@ def _normal_split(seed, n_users=300):
 
 
 @pytest.mark.parametrize(
-    "method, as_dask", [("auto", True), ("lof", False), ("robust_z", False), ("kmeans", True)]
+    "method, as_dask",
+    [
+        ("auto", True),
+        ("lof", False),
+        ("robust_z", False),
+        ("kmeans", True),
+        ("ecod", False),
+    ],
 )
 def test_normal_only_fitting_equals_the_single_machine_call(client, method, as_dask):
     """normal=: the model fitted on the normal log's partitions, the cut from the same

@@ -19,9 +19,10 @@ the client is a few kilobytes per step, plus the per-entity score vector):
    range of entity ids, so the ids fit there), a text column with few values as
    codes: about 13 bytes an event for Taobao's four columns instead of 25, spread over
    the workers (Dask's p2p shuffle writes them to disk and sorts each partition by
-   entity again, which ``Sequences.from_events`` does anyway). The partitions are ranges of sorted entity ids, so concatenated they
-   hold the entities in the order the single-machine call holds them, which lets the
-   order-dependent step (the K-means++ draws) pick the same rows.
+   entity again, which ``Sequences.from_events`` does anyway). The partitions are
+   ranges of sorted entity ids, so concatenated they hold the entities in the order
+   the single-machine call holds them, which lets the order-dependent step (the
+   K-means++ draws) pick the same rows.
 2. **Per partition:** :meth:`Sequences.from_events` and the pipeline's encoders (C++),
    kept in the workers' memory.
 3. **Global statistics by tree reduction** (fan-in 8): the event vocabulary and its
@@ -76,11 +77,16 @@ Entity side attributes (``entity_features=``, a pandas DataFrame indexed by enti
 go to every worker and are joined to each partition's entities after the shuffle;
 their missing values take medians over the partitions (exact, as on one machine).
 
+"ecod": the tail probabilities are counts, added up over partition-pair blocks (each
+partition's values searched in every partition's sorted columns, P^2 tasks), and the
+skewness signs come from column sums taken in the single machine's row order
+(``oddseq.dask._ecod``): the same scores and reasons bit for bit.
+
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
-clusters from a graph over every row), "iforest", "ecod", "markov" and the neural
-methods (fit them on a sample with the single-machine call), item categories and the
-group stage (dense blocks over the entity-object graph, which needs the graph across
-partitions: run ``oddseq.graph.GroupDetector`` on one machine).
+clusters from a graph over every row), "iforest", "markov" and the neural methods (fit
+them on a sample with the single-machine call), item categories and the group stage (dense
+blocks over the entity-object graph, which needs the graph across partitions: run
+``oddseq.graph.GroupDetector`` on one machine).
 
 For the reasons, every worker receives the fitted pipeline with one per-entity
 vector, ``p_normal``'s reference scores (8 bytes per entity; the detectors' other

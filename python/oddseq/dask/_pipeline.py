@@ -33,14 +33,21 @@ from ..utils._exact import column_max_abs, exponents, moment_parts, moments
 from ..utils._progress import bar, step
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._validation import check_random_state, resolve_threads
-from . import _neighbors
+from . import _ecod, _neighbors
 from ._reduce import add, column_statistics, map_reduce
 
 __all__ = ["DASK_METHODS", "detect_anomalies"]
 
 #: The methods oddseq.dask fits over partitions: the default ensemble and its members,
 #: and the neighbour methods (exactly, by partition-pair blocks: oddseq.dask._neighbors).
-DASK_METHODS = ("auto", "kmeans", "pca", "robust_z", *_neighbors.NEIGHBOUR_METHODS)
+DASK_METHODS = (
+    "auto",
+    "kmeans",
+    "pca",
+    "robust_z",
+    "ecod",
+    *_neighbors.NEIGHBOUR_METHODS,
+)
 # Entity ids sampled per input partition to place the divisions of the shuffle, from
 # a strided subsample of _SUBSAMPLE times as many.
 _SAMPLES_PER_PARTITION = 256
@@ -1169,6 +1176,12 @@ def _fit_detector(detector, rows, x_moments, threads: int):
         return _neighbors.fit(rows, detector, threads)
     if x_moments is None:
         x_moments = _moments(rows.states, "X")
+    if _ecod.is_ecod(detector):
+        # The rows' tail scores stay in their states for the reasons.
+        detector, rows.states = _ecod.fit(
+            rows, detector, x_moments.max_abs.size, x_moments.mean_std()[1]
+        )
+        return detector, None
 
     def fit_one(det):
         if isinstance(det, KMeansDetector):
@@ -1200,6 +1213,9 @@ def _score_rows(det, rows, states, threads: int, explain: bool = False):
     (k + 1 of them with ``explain``), else None."""
     if _neighbors.is_neighbour_detector(det):
         return _neighbors.score(det, rows, states, threads, explain=explain)
+    if _ecod.is_ecod(det):  # the states with their rows' tail scores, for the reasons
+        states, parts = _ecod.score(det, rows, states)
+        return parts, states
     shared = _shared(_without_training_vectors(det))
     return _compute([_delayed(_decision)(s, shared) for s in states]), None
 
@@ -1267,7 +1283,7 @@ def _for_workers(pipeline):
 def _without_training_vectors(det):
     if _neighbors.is_neighbour_detector(det):
         return _neighbors.for_workers(det)
-    det = copy.copy(det)
+    det = _ecod.for_workers(det) if _ecod.is_ecod(det) else copy.copy(det)
     for name in _TRAINING_VECTORS:
         if hasattr(det, name):
             setattr(det, name, np.empty(0))
@@ -1286,6 +1302,8 @@ def _table(state, pipeline, piece):
     seqs = state["seqs"]
     if "typical" in state:  # a neighbour method: the neighbours' means, gathered
         pipeline = _neighbors.explained_by(pipeline, state["typical"])
+    if "tails" in state:  # ECOD: the rows' tail scores, computed with their scores
+        pipeline = _ecod.explained_by(pipeline, state["tails"])
     table = pipeline._table(seqs, _Input(state["X"], state["raw"]), scores)
     table["rank"] = pd.Series(ranks, index=seqs.ids).reindex(table.index).to_numpy()
     table = table.reindex(seqs.ids)  # the partition's entity order
@@ -1406,12 +1424,13 @@ def detect_anomalies(
         As :func:`oddseq.detect_anomalies`; except that ``item`` feeds the item features
         only: the group stage that ``groups="auto"`` runs there on one machine is not
         run on Dask (no ``group`` column; ``oddseq.graph.GroupDetector`` on a sample).
-    method : {"auto", "kmeans", "pca", "robust_z", "knn", "lof"}, default="auto"
+    method : {"auto", "kmeans", "pca", "robust_z", "ecod", "knn", "lof"}, default="auto"
         The methods fitted over partitions (``DASK_METHODS``). "knn" and "lof" (and
         "auto" with ``normal``, a one-neighbour kNN) find every row's neighbours exactly
         by partition-pair blocks (``oddseq.dask._neighbors``: P^2 tasks for P
         partitions, each row searched in P kd-trees), up to ``NEIGHBOUR_MAX_ROWS``
-        (2 M) reference entities; above, refused.
+        (2 M) reference entities; above, refused. "ecod" counts its tail probabilities
+        by partition-pair blocks (``oddseq.dask._ecod``).
     progress : bool, default=False
         A line per stage on stderr and, on a distributed cluster, a bar of the
         partitions done in each per-partition stage (sequences, features, tables); the
@@ -1592,6 +1611,8 @@ def detect_anomalies(
             )[1]
             if return_pipeline:
                 _neighbors.with_index(detector, rows, detector._feature_scale)
+        if return_pipeline and _ecod.is_ecod(detector):
+            _ecod.with_sorted_columns(detector, rows)
 
     if normal is None:
         with step("threshold", enabled=progress):
@@ -1624,7 +1645,9 @@ def detect_anomalies(
         with step(f"scoring them with {type(detector).__name__}", enabled=progress):
             parts, found = _score_rows(detector, rows, data_states, threads, explain=True)
             scores = np.concatenate(parts)
-            if found is not None:
+            if _ecod.is_ecod(detector):
+                data_states = found  # with their rows' tail scores
+            elif found is not None:
                 data_states = _neighbors.with_typical(data_states, found, rows, detector, False)
         data = _Rows(data_states, rows_per_part)
 

@@ -14,21 +14,55 @@ __all__ = ["ECOD"]
 def _skewness_sign(X: np.ndarray) -> np.ndarray:
     """Sign of each column's (biased) sample skewness, 0 where scipy.stats.skew calls it
     undefined (a column constant up to rounding): the moments computed as scipy does, so
-    that a skewness near zero gets PyOD's sign."""
+    that a skewness near zero gets PyOD's sign. (oddseq.dask adds the same sums up over
+    partitions in the same row order: numpy sums a matrix's columns row after row.)"""
     x = X.astype(np.float64, copy=False)
-    mean = x.mean(axis=0, keepdims=True)
-    centred = x - mean
-    # Each column divided by a power of two near its largest deviation: exact, so the
-    # signs are unchanged, and the cubes of large values no longer overflow.
-    _, exponent = np.frexp(np.abs(centred).max(axis=0))
-    scale = np.ldexp(1.0, exponent)
-    centred = centred / scale
-    m2 = (centred**2).mean(axis=0)
-    m3 = (centred**2 * centred).mean(axis=0)
-    constant = m2 <= (np.finfo(np.float64).eps * (mean[0] / scale)) ** 2
+    mean = x.mean(axis=0)
+    scale = _deviation_scale(np.abs(x - mean).max(axis=0))
+    powers = _centred_powers(x, mean, scale)
+    return _sign_of_skewness(mean, scale, *(p.mean(axis=0) for p in powers))
+
+
+def _deviation_scale(max_deviation: np.ndarray) -> np.ndarray:
+    """Each column's power of two near its largest deviation from the mean: dividing by
+    it is exact, so the signs are unchanged, and the cubes of large values no longer
+    overflow."""
+    _, exponent = np.frexp(max_deviation)
+    return np.ldexp(1.0, exponent)
+
+
+def _centred_powers(x: np.ndarray, mean: np.ndarray, scale: np.ndarray):
+    """The squared and cubed deviations from the mean, in units of ``scale``."""
+    centred = (x - mean) / scale
+    squared = centred**2
+    return squared, squared * centred
+
+
+def _sign_of_skewness(mean, scale, m2, m3) -> np.ndarray:
+    constant = m2 <= (np.finfo(np.float64).eps * (mean / scale)) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         skewness = np.where(constant, 0.0, m3 / m2**1.5)
     return np.sign(np.nan_to_num(skewness))
+
+
+def _tails_from_counts(left, right, n: int, skewness_sign) -> np.ndarray:
+    """Per row and feature the -log tail probability that counts (n_rows x d), from
+    ``left`` and ``right`` (d x n_rows, float64, overwritten): how many of the n
+    training values are <= and >= each value."""
+    # Beyond the training range: as extreme as the most extreme training value.
+    for counts in (left, right):
+        np.maximum(counts, 1.0, out=counts)
+        counts /= n
+        np.log(counts, out=counts)
+        np.negative(counts, out=counts)
+    # PyOD's max(U_left, U_right, U_skew) with U_skew the left tail for negative
+    # skewness, the right one for positive and their sum for none: as both are >= 0,
+    # that is max(U_left, U_right), or U_left + U_right where the skewness is 0.
+    both = skewness_sign == 0
+    summed = left[both] + right[both]
+    np.maximum(left, right, out=left)
+    left[both] = summed
+    return left.T
 
 
 class ECOD(TrainingStats, BaseDetector):
@@ -106,20 +140,7 @@ class ECOD(TrainingStats, BaseDetector):
             keys = columns[j, order[j]]
             left[j, order[j]] = np.searchsorted(reference[j], keys, side="right")
             right[j, order[j]] = n - np.searchsorted(reference[j], keys, side="left")
-        # Beyond the training range: as extreme as the most extreme training value.
-        for counts in (left, right):
-            np.maximum(counts, 1.0, out=counts)
-            counts /= n
-            np.log(counts, out=counts)
-            np.negative(counts, out=counts)
-        # PyOD's max(U_left, U_right, U_skew) with U_skew the left tail for negative
-        # skewness, the right one for positive and their sum for none: as both are >= 0,
-        # that is max(U_left, U_right), or U_left + U_right where the skewness is 0.
-        both = self.skewness_sign_ == 0
-        summed = left[both] + right[both]
-        np.maximum(left, right, out=left)
-        left[both] = summed
-        return left.T
+        return _tails_from_counts(left, right, n, self.skewness_sign_)
 
     def decision_function(self, X):
         """Sum over features of the -log tail probabilities (higher = more anomalous)."""
@@ -135,7 +156,10 @@ class ECOD(TrainingStats, BaseDetector):
         """The features in whose tails each row lies deepest: per feature the -log tail
         probability that enters the score as the contribution, the training median as
         ``typical``."""
-        contribution = self._tail_scores(np.ascontiguousarray(X.T))
+        return self._explained(X, self._tail_scores(np.ascontiguousarray(X.T)))
+
+    def _explained(self, X, contribution) -> Explanation:
+        """The explanation of rows X whose tail scores are ``contribution``."""
         X = X.astype(np.float64, copy=False)
         typical = np.broadcast_to(self.median_, X.shape)
         return Explanation(X, typical, contribution, self.feature_scale_)
