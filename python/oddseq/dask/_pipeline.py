@@ -739,9 +739,9 @@ def _max_combine(a, b):
     return np.maximum(a, b)
 
 
-def _moment_parts(state, key, exps):
+def _moment_parts(state, key, exps, scatter):
     m = state.get(key)
-    return None if m is None else moment_parts(m, exps)
+    return None if m is None else moment_parts(m, exps, scatter=scatter)
 
 
 class _Moments(NamedTuple):
@@ -757,14 +757,23 @@ class _Moments(NamedTuple):
         return mean, np.sqrt(var)
 
 
-def _moments(states, key) -> _Moments:
+def _moments(states, key, *, scatter: bool = False) -> _Moments:
     """The exact moments of a matrix over the partitions, in two passes (the columns'
-    largest magnitudes, then the integer sums on their grids): the mean, standard
-    deviation and scatter matrix the single-machine fit computes from the whole
-    matrix, bit for bit."""
+    largest magnitudes, then the integer sums on their grids): the mean and standard
+    deviation the single-machine fit computes from the whole matrix, bit for bit, in
+    one pass of the core per partition; with ``scatter`` also its scatter matrix (the
+    grid slices' Gram matrix: what PCA needs, several times the cost)."""
     max_abs = map_reduce(states, _max_abs, key, combine=_max_combine)
     exps = exponents(max_abs)
-    return _Moments(max_abs, exps, map_reduce(states, _moment_parts, key, exps, combine=_none_add))
+    parts = map_reduce(states, _moment_parts, key, exps, scatter, combine=_none_add)
+    return _Moments(max_abs, exps, parts)
+
+
+def _needs_scatter(detector) -> bool:
+    """Whether fitting ``detector`` over partitions reads the scatter matrix (PCA, alone
+    or in an ensemble); the others read only means and variances."""
+    members = detector.detectors if isinstance(detector, EnsembleDetector) else [detector]
+    return any(isinstance(m[1] if isinstance(m, tuple) else m, PCADetector) for m in members)
 
 
 # ---------------------------------------------------------------------- 4a. K-means
@@ -1175,7 +1184,7 @@ def _fit_detector(detector, rows, x_moments, threads: int):
     if _neighbors.is_neighbour_detector(detector):
         return _neighbors.fit(rows, detector, threads)
     if x_moments is None:
-        x_moments = _moments(rows.states, "X")
+        x_moments = _moments(rows.states, "X", scatter=_needs_scatter(detector))
     if _ecod.is_ecod(detector):
         # The rows' tail scores stay in their states for the reasons.
         detector, rows.states = _ecod.fit(
@@ -1595,7 +1604,7 @@ def detect_anomalies(
             pipeline.z_scaler_.scale_ = _normal_only_scale(pipeline.z_scaler_.var_, n)
         shared = _shared(pipeline)
         states = _persist([_delayed(_scale)(s, shared, "X") for s in states])
-        x_moments = _moments(states, "X")
+        x_moments = _moments(states, "X", scatter=_needs_scatter(pipeline._detector(n)))
 
     detector = pipeline._detector(n)
     rows = _Rows(states, rows_per_part)
