@@ -43,6 +43,37 @@ def _fitted_time_zone(time_zone, seqs):
     return zone
 
 
+# DiversityEncoder's columns, in the order the kernel writes them (and the stream's
+# state, which has the item and value ones): the item and funnel columns, then the value
+# column's with values, then the categories' with item_categories.
+DIVERSITY_ITEM_NAMES = (
+    "n_items",
+    "distinct_item_ratio",
+    "item_entropy_bits",
+    "top_item_share",
+    "repeat_previous_item_share",
+    "n_items_bought",
+    "cart_per_view",
+    "fav_per_view",
+    "buy_per_view",
+    "buy_per_cart",
+)
+DIVERSITY_VALUE_NAMES = (
+    "value_sum",
+    "value_mean",
+    "value_max",
+    "value_std",
+    "share_value_missing",
+    "value_bought_sum",
+)
+DIVERSITY_CATEGORY_NAMES = (
+    "n_categories",
+    "distinct_category_ratio",
+    "category_entropy_bits",
+    "new_category_share_last_session",
+)
+
+
 def _timed_view(seqs) -> _core.SequencesView:
     """The offsets and times of timed sequences, as the timing kernels read them."""
     return _core.SequencesView(offsets=seqs.offsets, events=seqs.events, times=seqs.times)
@@ -385,34 +416,11 @@ class DiversityEncoder(SequenceEncoder):
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "funnel_")
-        names = [
-            "n_items",
-            "distinct_item_ratio",
-            "item_entropy_bits",
-            "top_item_share",
-            "repeat_previous_item_share",
-            "n_items_bought",
-            "cart_per_view",
-            "fav_per_view",
-            "buy_per_view",
-            "buy_per_cart",
-        ]
+        names = list(DIVERSITY_ITEM_NAMES)
         if self.has_values_:
-            names += [
-                "value_sum",
-                "value_mean",
-                "value_max",
-                "value_std",
-                "share_value_missing",
-                "value_bought_sum",
-            ]
+            names += DIVERSITY_VALUE_NAMES
         if self.has_categories_:
-            names += [
-                "n_categories",
-                "distinct_category_ratio",
-                "category_entropy_bits",
-                "new_category_share_last_session",
-            ]
+            names += DIVERSITY_CATEGORY_NAMES
         return np.asarray(names, dtype=object)
 
 

@@ -14,30 +14,15 @@ import pandas as pd
 from .. import _core
 from .._reasons import ALERT_FEATURES, alert_reasons, alert_reasons_at
 from ..encode import CountTimingEncoder, DiversityEncoder
+from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES
 from ..utils._time import UNIT_TO_NS, duration_ns, times_to_ns
 from ._model import stream_model
 
 __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
 
-# The DiversityEncoder's columns in the order the C++ state writes them.
-_DIVERSITY = (
-    "n_items",
-    "distinct_item_ratio",
-    "item_entropy_bits",
-    "top_item_share",
-    "repeat_previous_item_share",
-    "n_items_bought",
-    "cart_per_view",
-    "fav_per_view",
-    "buy_per_view",
-    "buy_per_cart",
-    "value_sum",
-    "value_mean",
-    "value_max",
-    "value_std",
-    "share_value_missing",
-    "value_bought_sum",
-)
+# The DiversityEncoder's columns in the order the C++ state writes them (the encoder's
+# own list: its item and value columns).
+_DIVERSITY = DIVERSITY_ITEM_NAMES + DIVERSITY_VALUE_NAMES
 
 #: How each feature of the pipeline's encoders is computed live. "exact": equal to the
 #: batch encoder on the same events (value sums: in arrival order, which is the batch's
