@@ -3,6 +3,7 @@ single process (issue 20, benchmarks/RESULTS.md "Neighbour methods, normal-only 
 and side attributes on Dask").
 
     python benchmarks/dask_methods.py equal          # real and generated logs: same table?
+    python benchmarks/dask_methods.py equal --methods iforest ecod  # only these methods
     python benchmarks/dask_methods.py blocks 100000  # exact neighbours by blocks vs one index
     python benchmarks/dask_methods.py calls 20000    # end to end, one process vs Dask
 
@@ -80,20 +81,26 @@ def equal(args):
     from oddseq.datasets import make_ecommerce, make_marketplace, read_taobao
 
     seed = args.seed
+    methods = args.methods
     m = make_marketplace(n_users=1500, random_state=seed)
     market = dict(entity="user_id", event="event", time="timestamp", item="item_id")
-    for method in ("knn", "lof"):
+    for method in methods or ("knn", "lof"):
         _compare(f"make_marketplace n=1500 seed {seed}", m.events, market, method=method)
     normal = m.events[m.events["user_id"].isin(m.labels.index[m.labels == 0][:600])]
-    _compare(f"make_marketplace n=1500 seed {seed}", m.events, market, normal=normal)
+    for method in methods or ("auto",):
+        _compare(
+            f"make_marketplace n=1500 seed {seed}", m.events, market, normal=normal, method=method
+        )
     e = make_ecommerce(n_users=1500, random_state=seed)
     normal = e.events[e.events["user_id"].isin(e.labels.index[e.labels == 0][:600])]
-    for method in ("auto", "kmeans"):
+    for method in methods or ():
+        _compare(f"make_ecommerce n=1500 seed {seed}", e.events, SHOP, method=method)
+    for method in methods or ("auto", "kmeans"):
         _compare(f"make_ecommerce n=1500 seed {seed}", e.events, SHOP, normal=normal, method=method)
     taobao = DATA / "taobao_userbehavior_head" / "UserBehavior_head.csv"
     if taobao.exists():
         log = read_taobao(taobao, nrows=100_000)
-        for method in ("knn", "lof"):
+        for method in methods or ("knn", "lof"):
             _compare("taobao head 100k events", log, dict(SHOP, item="item_id"), method=method)
     hdfs = DATA / "hdfs_xu"
     if hdfs.exists():
@@ -104,7 +111,7 @@ def equal(args):
         bad = _hdfs_events(hdfs / "hdfs_test_abnormal", 2 * 10**6, rows=range(300))
         judged = pd.concat([held, bad], ignore_index=True)
         columns = dict(entity="block", event="event", time="t")
-        for method in ("auto", "lof"):
+        for method in methods or ("auto", "lof"):
             _compare(
                 "hdfs_xu normal 1000 -> 1000 + 300", judged, columns, normal=fit, method=method
             )
@@ -159,6 +166,9 @@ def main():
     parser.add_argument("mode", choices=("equal", "blocks", "calls"))
     parser.add_argument("users", nargs="?", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=22)
+    parser.add_argument(
+        "--methods", nargs="+", help="equal: only these methods (default: each case's own)"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.mode == "blocks":

@@ -83,8 +83,8 @@ struct ForestTrees {
 
 template <class T>
 ForestTrees iforest_fit(const CArray<T>& x, std::int64_t n_estimators, std::int64_t max_samples,
-                        std::int64_t max_features, bool extended, std::uint64_t seed,
-                        int n_threads) {
+                        std::int64_t max_features, bool extended, std::uint64_t seed, int n_threads,
+                        const std::optional<CArray<std::int64_t>>& rows, std::int64_t n_rows) {
   if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
   detect::IForestParams params;
   params.n_estimators = n_estimators;
@@ -92,6 +92,13 @@ ForestTrees iforest_fit(const CArray<T>& x, std::int64_t n_estimators, std::int6
   params.max_features = max_features;
   params.extended = extended;
   params.seed = seed;
+  if (rows) {  // x holds only the drawn rows of a data set of n_rows rows
+    if (rows->ndim() != 1 || rows->shape(0) != x.shape(0)) {
+      throw std::invalid_argument("rows must be 1-D with one row number per row of x");
+    }
+    params.row_ids = rows->data();
+    params.n_rows = n_rows;
+  }
   detect::IForest forest;
   {
     py::gil_scoped_release release;  // trees built on OpenMP threads; polls for Ctrl-C
@@ -222,12 +229,30 @@ void register_detect(py::module_& m) {
       .def_readonly("threshold", &ForestTrees::threshold)
       .def_readonly("n_samples", &ForestTrees::n_samples)
       .def_readonly("normals", &ForestTrees::normals);
+  // rows / n_rows: x holds only the rows iforest_sample_rows(n_rows, ...) draws (gathered
+  // from partitions by oddseq.dask), and the forest is the one fitted on all n_rows.
   m.def("iforest_fit", &iforest_fit<float>, py::arg("x").noconvert(), py::arg("n_estimators"),
         py::arg("max_samples"), py::arg("max_features"), py::arg("extended"), py::arg("seed"),
-        py::arg("n_threads"));
+        py::arg("n_threads"), py::kw_only(), py::arg("rows").noconvert() = py::none(),
+        py::arg("n_rows") = 0);
   m.def("iforest_fit", &iforest_fit<double>, py::arg("x").noconvert(), py::arg("n_estimators"),
         py::arg("max_samples"), py::arg("max_features"), py::arg("extended"), py::arg("seed"),
-        py::arg("n_threads"));
+        py::arg("n_threads"), py::kw_only(), py::arg("rows").noconvert() = py::none(),
+        py::arg("n_rows") = 0);
+  m.def(
+      "iforest_sample_rows",
+      [](std::int64_t n, std::int64_t d, std::int64_t n_estimators, std::int64_t max_samples,
+         std::int64_t max_features, std::uint64_t seed) {
+        detect::IForestParams params;
+        params.n_estimators = n_estimators;
+        params.max_samples = max_samples;
+        params.max_features = max_features;
+        params.seed = seed;
+        return to_numpy(detect::iforest_sample_rows(n, d, params));
+      },
+      py::arg("n"), py::arg("d"), py::arg("n_estimators"), py::arg("max_samples"),
+      py::arg("max_features"), py::arg("seed"),
+      "The rows of an n x d data set that iforest_fit's trees draw, sorted and distinct.");
   py::class_<ForestView>(m, "IForestView",
                          "A fitted isolation forest's arrays, held by reference and checked "
                          "once; iforest_score reads them in place.")

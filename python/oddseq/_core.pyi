@@ -481,7 +481,14 @@ def iforest_fit(
     extended: bool,
     seed: int,
     n_threads: int,
+    *,
+    rows: NDArray[np.int64] | None = None,
+    n_rows: int = 0,
 ) -> IForestTrees: ...
+def iforest_sample_rows(
+    n: int, d: int, n_estimators: int, max_samples: int, max_features: int, seed: int
+) -> NDArray[np.int64]:
+    """The rows of an n x d data set that iforest_fit's trees draw, sorted and distinct."""
 
 class IForestView:
     """A fitted isolation forest's arrays, held by reference and checked once;

@@ -456,19 +456,58 @@ def test_neighbour_methods_equal_the_single_machine_call(client, method):
     pd.testing.assert_frame_equal(pipeline.score(seqs), single.score(seqs))
 
 
-def test_ecod_equals_the_single_machine_call(client):
-    """ECOD's tail probabilities from partition-pair counts: the same scores, flags and
-    reasons; the returned pipeline scores new data on one machine."""
+@pytest.mark.parametrize("method", ["iforest", "ecod"])
+def test_iforest_and_ecod_equal_the_single_machine_call(client, method):
+    """The isolation forest grown from the rows its trees draw, fetched from the
+    partitions, and ECOD's tail probabilities from partition-pair counts: the same
+    scores, flags and reasons; the returned pipeline scores new data on one machine."""
     log = make_ecommerce(n_users=300, random_state=6).events
     columns = dict(COLUMNS, item="item_id")
-    expected = oddseq.detect_anomalies(log, **columns, groups=False, method="ecod")
+    expected = oddseq.detect_anomalies(log, **columns, groups=False, method=method)
     table, pipeline = detect_anomalies(
-        dd.from_pandas(log, npartitions=3), **columns, method="ecod", return_pipeline=True
+        dd.from_pandas(log, npartitions=3), **columns, method=method, return_pipeline=True
     )
     assert_same_table(table, expected)
     seqs = oddseq.Sequences.from_events(log.head(500), **columns)
-    single = oddseq.AnomalyPipeline(method="ecod").fit(oddseq.Sequences.from_events(log, **columns))
+    single = oddseq.AnomalyPipeline(method=method).fit(oddseq.Sequences.from_events(log, **columns))
     pd.testing.assert_frame_equal(pipeline.score(seqs), single.score(seqs))
+
+
+@pytest.mark.parametrize("n, cuts", [(3_000, [500, 1_700]), (300, [0, 100, 100])])
+@pytest.mark.parametrize("extended", [False, True])
+def test_iforest_over_partitions_equals_the_forest(monkeypatch, n, cuts, extended):
+    """The trees' rows drawn from the global row numbers and fetched: the single
+    machine's forest, scores and explain() rows, for Floyd's draw (n > 8 x 256) and the
+    shuffle's (n < 8 x 256), empty partitions, and the sampled rows explain() keeps."""
+    from oddseq.dask._pipeline import _fit_iforest, _Rows
+    from oddseq.detect import IsolationForest, _iforest
+
+    monkeypatch.setattr(_iforest, "_STATS_ROWS", 1_000)
+    rng = np.random.default_rng(n)
+    X = (rng.standard_t(3, size=(n, 5)) * rng.uniform(0.1, 3, 5)).astype(np.float32)
+    expected = IsolationForest(n_estimators=40, extended=extended, random_state=3).fit(X)
+    states = [{"X": part} for part in np.split(X, cuts)]
+    # Dask's default scheduler: the cluster of the tests before, if any, else threads.
+    rows = _Rows(states, [len(s["X"]) for s in states])
+    got = _fit_iforest(
+        rows, IsolationForest(n_estimators=40, extended=extended, random_state=3), 5, 1
+    )
+    for key, value in expected.forest_.items():
+        np.testing.assert_array_equal(got.forest_[key], value)
+    np.testing.assert_array_equal(got.decision_scores_, expected.decision_scores_)
+    np.testing.assert_array_equal(got.median_, expected.median_)
+    np.testing.assert_array_equal(got.feature_scale_, expected.feature_scale_)
+    assert got.threshold_ == expected.threshold_
+
+
+def test_iforest_refuses_rows_that_are_not_the_drawn_ones():
+    from oddseq import _core
+
+    X = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="rows must be the .* rows iforest_sample_rows draws"):
+        _core.iforest_fit(X, 2, 2, 2, False, 1, 1, rows=np.arange(3, dtype=np.int64), n_rows=100)
+    drawn = _core.iforest_sample_rows(100, 2, 2, 2, 2, 1)
+    assert np.all(np.diff(drawn) > 0) and drawn.size <= 4
 
 
 @given(
@@ -513,6 +552,7 @@ def _normal_split(seed, n_users=300):
         ("robust_z", False),
         ("kmeans", True),
         ("ecod", False),
+        ("iforest", True),
     ],
 )
 def test_normal_only_fitting_equals_the_single_machine_call(client, method, as_dask):

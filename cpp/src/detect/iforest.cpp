@@ -99,22 +99,35 @@ struct Tree {
   }
 };
 
+// Tree `tree`'s generator: its own stream, whatever the thread that builds it.
+core::SplitMix64 tree_rng(const IForestParams& params, std::int64_t tree) {
+  return core::SplitMix64(core::mix64(
+      params.seed + core::mix64(static_cast<std::uint64_t>(tree) + 0x243F6A8885A308D3ULL)));
+}
+
+// The row of x that holds row r of the data (x is the data, or its rows params.row_ids).
+std::int64_t row_of_x(const IForestParams& params, std::int64_t n, std::int64_t r) {
+  if (params.row_ids == nullptr) return r;
+  return std::lower_bound(params.row_ids, params.row_ids + n, r) - params.row_ids;
+}
+
 template <class T>
 Tree build_tree(const T* x, std::int64_t n, std::int64_t d, const IForestParams& params,
                 std::int64_t tree) {
-  core::SplitMix64 rng(core::mix64(
-      params.seed + core::mix64(static_cast<std::uint64_t>(tree) + 0x243F6A8885A308D3ULL)));
+  core::SplitMix64 rng = tree_rng(params, tree);
   Tree out;
   const std::int64_t k = params.max_features;
   const std::vector<std::int64_t> features = sample_without_replacement(rng, d, k);
   out.features.assign(features.begin(), features.end());
-  const std::vector<std::int64_t> rows = sample_without_replacement(rng, n, params.max_samples);
+  const std::int64_t n_data = params.row_ids != nullptr ? params.n_rows : n;
+  const std::vector<std::int64_t> rows =
+      sample_without_replacement(rng, n_data, params.max_samples);
   const std::int64_t m = static_cast<std::int64_t>(rows.size());
 
   // The tree's sample, column by column (feature j of local row i at j * m + i).
   std::vector<double> column(static_cast<std::size_t>(k * m));
   for (std::int64_t i = 0; i < m; ++i) {
-    const T* row = x + rows[static_cast<std::size_t>(i)] * d;
+    const T* row = x + row_of_x(params, n, rows[static_cast<std::size_t>(i)]) * d;
     for (std::int64_t j = 0; j < k; ++j) {
       column[static_cast<std::size_t>(j * m + i)] =
           static_cast<double>(row[features[static_cast<std::size_t>(j)]]);
@@ -226,9 +239,9 @@ void average_path_lengths(const double* n, std::int64_t size, double* out) {
   for (std::int64_t i = 0; i < size; ++i) out[i] = average_path_length(n[i]);
 }
 
-template <class T>
-IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestParams& params,
-                    int n_threads) {
+namespace {
+
+void check_params(std::int64_t n, std::int64_t d, const IForestParams& params) {
   ODDSEQ_CHECK(n >= 1 && d >= 1, "an isolation forest needs at least one row and one feature");
   ODDSEQ_CHECK(params.n_estimators >= 1, "n_estimators must be >= 1");
   ODDSEQ_CHECK(params.max_samples >= 1 && params.max_samples <= n,
@@ -236,6 +249,39 @@ IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestPar
   ODDSEQ_CHECK(params.max_samples < (std::int64_t{1} << 30), "max_samples must be < 2^30");
   ODDSEQ_CHECK(params.max_features >= 1 && params.max_features <= d,
                "max_features must be in [1, d], got " << params.max_features);
+}
+
+}  // namespace
+
+std::vector<std::int64_t> iforest_sample_rows(std::int64_t n, std::int64_t d,
+                                              const IForestParams& params) {
+  check_params(n, d, params);
+  std::vector<std::int64_t> out;
+  for (std::int64_t tree = 0; tree < params.n_estimators; ++tree) {
+    core::SplitMix64 rng = tree_rng(params, tree);
+    sample_without_replacement(rng, d, params.max_features);  // as build_tree draws
+    const std::vector<std::int64_t> rows = sample_without_replacement(rng, n, params.max_samples);
+    out.insert(out.end(), rows.begin(), rows.end());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+template <class T>
+IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestParams& params,
+                    int n_threads) {
+  if (params.row_ids != nullptr) {
+    check_params(params.n_rows, d, params);
+    const std::vector<std::int64_t> drawn = iforest_sample_rows(params.n_rows, d, params);
+    ODDSEQ_CHECK(static_cast<std::int64_t>(drawn.size()) == n &&
+                     std::equal(drawn.begin(), drawn.end(), params.row_ids),
+                 "rows must be the " << drawn.size()
+                                     << " rows iforest_sample_rows draws for these parameters, "
+                                        "sorted, and x those rows");
+  } else {
+    check_params(n, d, params);
+  }
   const std::int64_t trees = params.n_estimators;
   std::vector<Tree> built(static_cast<std::size_t>(trees));
   // Large trees (a second each at a million rows) in batches of one per thread, with a

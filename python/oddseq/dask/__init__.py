@@ -77,14 +77,19 @@ Entity side attributes (``entity_features=``, a pandas DataFrame indexed by enti
 go to every worker and are joined to each partition's entities after the shuffle;
 their missing values take medians over the partitions (exact, as on one machine).
 
-"ecod": the tail probabilities are counts, added up over partition-pair blocks (each
-partition's values searched in every partition's sorted columns, P^2 tasks), and the
-skewness signs come from column sums taken in the single machine's row order
+"iforest": each tree's rows are drawn from the global row numbers as the C++ fit
+draws them (``_core.iforest_sample_rows``: the same generator per tree), those rows
+(at most n_estimators x max_samples, 25,600 by default, 4-8 bytes a feature) are
+fetched to the client and the trees grown from them alone, then every partition is
+scored: the single machine's forest, scores and reasons. "ecod": the tail
+probabilities are counts, added up over partition-pair blocks (each partition's
+values searched in every partition's sorted columns, P^2 tasks), and the skewness
+signs come from column sums taken in the single machine's row order
 (``oddseq.dask._ecod``): the same scores and reasons bit for bit.
 
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
-clusters from a graph over every row), "iforest", "markov" and the neural methods (fit
-them on a sample with the single-machine call), item categories and the group stage (dense
+clusters from a graph over every row), "markov" and the neural methods (fit them on a
+sample with the single-machine call), item categories and the group stage (dense
 blocks over the entity-object graph, which needs the graph across partitions: run
 ``oddseq.graph.GroupDetector`` on one machine).
 

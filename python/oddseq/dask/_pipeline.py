@@ -22,8 +22,15 @@ from .. import _core
 from .._pipeline import AnomalyPipeline, _Input, _normal_only_scale
 from ..cluster import KMeans
 from ..cluster._kmeans import _SEED_LIMIT
-from ..detect import EnsembleDetector, KMeansDetector, PCADetector, RobustZDetector
+from ..detect import (
+    EnsembleDetector,
+    IsolationForest,
+    KMeansDetector,
+    PCADetector,
+    RobustZDetector,
+)
 from ..detect._base import check_contamination
+from ..detect._iforest import _SEED_LIMIT as _IFOREST_SEED_LIMIT
 from ..detect._threshold import fold_of_rows
 from ..exceptions import ConvergenceWarning
 from ..preprocessing import LogScaler, StandardScaler
@@ -45,6 +52,7 @@ DASK_METHODS = (
     "kmeans",
     "pca",
     "robust_z",
+    "iforest",
     "ecod",
     *_neighbors.NEIGHBOUR_METHODS,
 )
@@ -855,6 +863,22 @@ class _Rows:
         p = int(np.searchsorted(self.starts, row, side="right") - 1)
         return p, row - int(self.starts[p])
 
+    def gather(self, rows) -> np.ndarray:
+        """The rows of X at these sorted global row numbers, in one pass over the
+        partitions that hold them (vectorised: for many rows)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        part = np.searchsorted(self.starts, rows, side="right") - 1
+        bounds = np.flatnonzero(np.diff(part)) + 1
+        groups = np.split(np.arange(rows.size), bounds)
+        blocks = _compute(
+            [
+                _delayed(_rows)(self.states[part[g[0]]], rows[g] - self.starts[part[g[0]]])
+                for g in groups
+                if g.size
+            ]
+        )
+        return np.concatenate(blocks)
+
     def fetch(self, rows, states=None):
         """The rows of X at these global row numbers."""
         states = self.states if states is None else states
@@ -1084,6 +1108,9 @@ def _kmeans_cluster_sums(state, centers, threads):
 def _member_scores(state, det):
     if isinstance(det, KMeansDetector):
         return det._scores_and_reference(state["X"])[0]
+    if isinstance(det, IsolationForest):
+        X = state["X"]
+        return det.decision_function(X) if len(X) else np.empty(0)
     X = state["X"].astype(np.float64)
     if isinstance(det, PCADetector):
         return det._statistics(X)
@@ -1173,7 +1200,38 @@ def _fit_robust_z(rows, det, n, x_std):
     return det
 
 
-# ------------------------------------------------ 4d. any detector; normal-only fitting
+# --------------------------------------------------------------- 4d. isolation forest
+
+
+def _fit_iforest(rows, det, d: int, threads: int):
+    """The isolation forest ``det.fit`` grows on the rows concatenated: each tree's rows
+    are drawn as the C++ fit draws them from the global row numbers
+    (``_core.iforest_sample_rows``: the same generator per tree, so the same rows),
+    those rows (at most n_estimators x max_samples, 25,600 by default) are fetched to
+    the client, and the trees grown from them alone are the single-machine forest;
+    then every partition is scored by it. The rows ``explain`` takes its medians and
+    spreads from are the same ones too (all rows up to 100,000, else the same random
+    100,000)."""
+    params = det._validate_params()
+    n_estimators = params["n_estimators"]
+    n = rows.n
+    samples, cols = det._resolve_sizes(n, d)
+    seed = int(check_random_state(det.random_state).randint(_IFOREST_SEED_LIMIT))
+    drawn = _core.iforest_sample_rows(n, d, n_estimators, samples, cols, seed)
+    x = rows.gather(drawn)
+    trees = _core.iforest_fit(
+        x, n_estimators, samples, cols, bool(det.extended), seed, threads, rows=drawn, n_rows=n
+    )
+    det._set_forest(trees, samples, cols, rows.gather(det._stats_row_numbers(n, seed)))
+    det.n_features_in_ = d
+    det._stats()  # the medians and spreads, on the client: the workers get no rows
+    shared = _shared(_without_training_vectors(det))
+    scores = np.concatenate(_compute([_delayed(_member_scores)(s, shared) for s in rows.states]))
+    det._set_threshold(scores)
+    return det
+
+
+# ------------------------------------------------ 4e. any detector; normal-only fitting
 
 
 def _fit_detector(detector, rows, x_moments, threads: int):
@@ -1199,6 +1257,8 @@ def _fit_detector(detector, rows, x_moments, threads: int):
             return _fit_pca_detector(rows, det, x_moments)
         if isinstance(det, RobustZDetector):
             return _fit_robust_z(rows, det, rows.n, x_moments.mean_std()[1])
+        if isinstance(det, IsolationForest):
+            return _fit_iforest(rows, det, x_moments.max_abs.size, threads)
         raise ValueError(f"{type(det).__name__} is not fitted over partitions")
 
     if isinstance(detector, EnsembleDetector):
@@ -1299,6 +1359,8 @@ def _without_training_vectors(det):
     if isinstance(det, KMeansDetector):
         det.kmeans_ = copy.copy(det.kmeans_)
         det.kmeans_.labels_ = np.empty(0, dtype=np.int32)
+    if isinstance(det, IsolationForest) and det._feature_stats is not None:
+        det._train = det._train[:0]  # the medians and spreads are taken from it already
     if isinstance(det, EnsembleDetector):
         det.detectors_ = [(name, _without_training_vectors(d)) for name, d in det.detectors_]
         if det.normalize == "zscore":  # "rank" reads the sorted training scores
@@ -1433,13 +1495,14 @@ def detect_anomalies(
         As :func:`oddseq.detect_anomalies`; except that ``item`` feeds the item features
         only: the group stage that ``groups="auto"`` runs there on one machine is not
         run on Dask (no ``group`` column; ``oddseq.graph.GroupDetector`` on a sample).
-    method : {"auto", "kmeans", "pca", "robust_z", "ecod", "knn", "lof"}, default="auto"
+    method : {"auto", "kmeans", "pca", "robust_z", "iforest", "ecod", "knn", "lof"}, default="auto"
         The methods fitted over partitions (``DASK_METHODS``). "knn" and "lof" (and
         "auto" with ``normal``, a one-neighbour kNN) find every row's neighbours exactly
         by partition-pair blocks (``oddseq.dask._neighbors``: P^2 tasks for P
         partitions, each row searched in P kd-trees), up to ``NEIGHBOUR_MAX_ROWS``
-        (2 M) reference entities; above, refused. "ecod" counts its tail probabilities
-        by partition-pair blocks (``oddseq.dask._ecod``).
+        (2 M) reference entities; above, refused. "iforest" grows its trees from the
+        rows they draw, fetched (25,600 rows by default); "ecod" counts its tail
+        probabilities by partition-pair blocks (``oddseq.dask._ecod``).
     progress : bool, default=False
         A line per stage on stderr and, on a distributed cluster, a bar of the
         partitions done in each per-partition stage (sequences, features, tables); the

@@ -16,6 +16,11 @@ struct IForestParams {
   std::int64_t max_features = 0;   // features drawn per tree, in [1, d]
   bool extended = false;           // random hyperplanes over the tree's features
   std::uint64_t seed = 0;
+  // When x holds only the rows the trees draw (gathered from a larger data set, as
+  // oddseq.dask does): the data's row count, and for each row of x its row number
+  // there, sorted (the rows iforest_sample_rows gives). 0 and null: x is the data.
+  std::int64_t n_rows = 0;
+  const std::int64_t* row_ids = nullptr;
 };
 
 struct IForest {
@@ -60,10 +65,17 @@ struct IForestView {
 double average_path_length(double n);
 void average_path_lengths(const double* n, std::int64_t size, double* out);
 
-// Builds the forest from x (n x d, row-major); trees in parallel.
+// Builds the forest from x (n x d, row-major); trees in parallel. With params.row_ids,
+// x holds only the drawn rows of a data set of params.n_rows rows, and the forest is
+// the one iforest_fit on that whole data set builds.
 template <class T>
 IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestParams& params,
                     int n_threads);
+
+// The rows of a data set of n rows and d features that the trees of
+// iforest_fit(params) draw, sorted and distinct (params.row_ids is ignored).
+std::vector<std::int64_t> iforest_sample_rows(std::int64_t n, std::int64_t d,
+                                              const IForestParams& params);
 
 // Per row of x (n x d): the anomaly score 2^(-E[h(x)] / c(max_samples)) in (0, 1] into
 // scores; with contributions (n x d, may be null), per feature the average over trees of
