@@ -44,6 +44,27 @@ def _is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _count_or_share(value, total: int, name: str, unit: str, other: str) -> int:
+    """``value`` as a count of ``total`` ``unit``: an int in [1, total], or a float share
+    in (0, 1] of them (at least one); ``other`` names any other accepted value."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if not 1 <= value <= total:
+            raise ValueError(
+                f"{name}={value} is out of range: X has {total} {unit}; pass an int in "
+                f"[1, {total}]{',' if other else ' or'} a share in (0, 1]{other}"
+            )
+        return int(value)
+    if _is_real(value):
+        if not 0 < value <= 1:
+            raise ValueError(
+                f"{name} as a float is a share of the {unit} and must be in (0, 1], got "
+                f"{value}; pass an int for a count"
+            )
+        return max(1, int(value * total))
+    what = "'auto', an int" if other else "an int"
+    raise TypeError(f"{name} must be {what} or a float, got {value!r}")
+
+
 class IsolationForest(TrainingStats, BaseDetector):
     """Isolation Forest: how few random cuts it takes to isolate a row.
 
@@ -145,40 +166,9 @@ class IsolationForest(TrainingStats, BaseDetector):
                     f"max_samples must be 'auto', an int or a float in (0, 1], got {samples!r}"
                 )
             rows = min(256, n)
-        elif isinstance(samples, numbers.Integral) and not isinstance(samples, bool):
-            if not 1 <= samples <= n:
-                raise ValueError(
-                    f"max_samples={samples} is out of range: X has {n} rows; pass an int in "
-                    f"[1, {n}], a share in (0, 1] or 'auto'"
-                )
-            rows = int(samples)
-        elif _is_real(samples):
-            if not 0 < samples <= 1:
-                raise ValueError(
-                    f"max_samples as a float is a share of the rows and must be in (0, 1], "
-                    f"got {samples}; pass an int for a count"
-                )
-            rows = max(1, int(samples * n))
         else:
-            raise TypeError(f"max_samples must be 'auto', an int or a float, got {samples!r}")
-
-        features = self.max_features
-        if isinstance(features, numbers.Integral) and not isinstance(features, bool):
-            if not 1 <= features <= d:
-                raise ValueError(
-                    f"max_features={features} is out of range: X has {d} features; pass an "
-                    f"int in [1, {d}] or a share in (0, 1]"
-                )
-            cols = int(features)
-        elif _is_real(features):
-            if not 0 < features <= 1:
-                raise ValueError(
-                    f"max_features as a float is a share of the features and must be in "
-                    f"(0, 1], got {features}; pass an int for a count"
-                )
-            cols = max(1, int(features * d))
-        else:
-            raise TypeError(f"max_features must be an int or a float, got {features!r}")
+            rows = _count_or_share(samples, n, "max_samples", "rows", " or 'auto'")
+        cols = _count_or_share(self.max_features, d, "max_features", "features", "")
         return rows, cols
 
     def fit(self, X, y=None):
@@ -187,34 +177,25 @@ class IsolationForest(TrainingStats, BaseDetector):
         X = validate_matrix(self, X, reset=True)
         rows, cols = self._resolve_sizes(*X.shape)
         seed = int(check_random_state(self.random_state).randint(_SEED_LIMIT))
+        self.max_samples_ = rows
+        self.n_features_per_tree_ = cols
         trees = _core.iforest_fit(X, n_estimators, rows, cols, bool(self.extended), seed, threads)
+        self.forest_ = {key: getattr(trees, key) for key in _FOREST_KEYS}
         # Kept for explain(): the training medians and spreads are computed when first
         # asked for (three medians per feature cost twice the scoring of the rows), from
         # at most _STATS_ROWS rows so that memory stays bounded.
-        self._set_forest(trees, rows, cols, X[self._stats_row_numbers(X.shape[0], seed)])
+        if X.shape[0] > _STATS_ROWS:
+            keep = np.random.default_rng(seed).choice(X.shape[0], _STATS_ROWS, replace=False)
+            self._train = X[np.sort(keep)]
+        else:
+            self._train = X.copy()
+        self._feature_stats = None
         self._set_threshold(self._score(X, explain=False).scores)
         return self
 
     def _stats_rows(self):
         check_is_fitted(self, "forest_")
         return self._train
-
-    def _set_forest(self, trees, rows: int, cols: int, train: np.ndarray) -> None:
-        """The fitted state from ``_core.iforest_fit``'s trees, with ``train`` the rows
-        kept for explain() (``_stats_row_numbers``); fit's and oddseq.dask's."""
-        self.max_samples_ = rows
-        self.n_features_per_tree_ = cols
-        self.forest_ = {key: getattr(trees, key) for key in _FOREST_KEYS}
-        self._train = train
-        self._feature_stats = None
-
-    @staticmethod
-    def _stats_row_numbers(n: int, seed: int) -> np.ndarray:
-        """The training rows kept for explain()'s medians and spreads, sorted: all of
-        them up to _STATS_ROWS, else that many drawn from ``seed``."""
-        if n > _STATS_ROWS:
-            return np.sort(np.random.default_rng(seed).choice(n, _STATS_ROWS, replace=False))
-        return np.arange(n)
 
     def _auto_threshold(self, scores):
         # The paper's and scikit-learn's cut: s > 0.5 is anomalous.
