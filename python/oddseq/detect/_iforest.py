@@ -177,25 +177,34 @@ class IsolationForest(TrainingStats, BaseDetector):
         X = validate_matrix(self, X, reset=True)
         rows, cols = self._resolve_sizes(*X.shape)
         seed = int(check_random_state(self.random_state).randint(_SEED_LIMIT))
-        self.max_samples_ = rows
-        self.n_features_per_tree_ = cols
         trees = _core.iforest_fit(X, n_estimators, rows, cols, bool(self.extended), seed, threads)
-        self.forest_ = {key: getattr(trees, key) for key in _FOREST_KEYS}
         # Kept for explain(): the training medians and spreads are computed when first
         # asked for (three medians per feature cost twice the scoring of the rows), from
         # at most _STATS_ROWS rows so that memory stays bounded.
-        if X.shape[0] > _STATS_ROWS:
-            keep = np.random.default_rng(seed).choice(X.shape[0], _STATS_ROWS, replace=False)
-            self._train = X[np.sort(keep)]
-        else:
-            self._train = X.copy()
-        self._feature_stats = None
+        self._set_forest(trees, rows, cols, X[self._stats_row_numbers(X.shape[0], seed)])
         self._set_threshold(self._score(X, explain=False).scores)
         return self
 
     def _stats_rows(self):
         check_is_fitted(self, "forest_")
         return self._train
+
+    def _set_forest(self, trees, rows: int, cols: int, train: np.ndarray) -> None:
+        """The fitted state from ``_core.iforest_fit``'s trees, with ``train`` the rows
+        kept for explain() (``_stats_row_numbers``); fit's and oddseq.dask's."""
+        self.max_samples_ = rows
+        self.n_features_per_tree_ = cols
+        self.forest_ = {key: getattr(trees, key) for key in _FOREST_KEYS}
+        self._train = train
+        self._feature_stats = None
+
+    @staticmethod
+    def _stats_row_numbers(n: int, seed: int) -> np.ndarray:
+        """The training rows kept for explain()'s medians and spreads, sorted: all of
+        them up to _STATS_ROWS, else that many drawn from ``seed``."""
+        if n > _STATS_ROWS:
+            return np.sort(np.random.default_rng(seed).choice(n, _STATS_ROWS, replace=False))
+        return np.arange(n)
 
     def _auto_threshold(self, scores):
         # The paper's and scikit-learn's cut: s > 0.5 is anomalous.
