@@ -1060,7 +1060,15 @@ class _FeatureInput:
         explained = pipe.detector_.explain(
             data.X, top=_reasons.TABLE_FEATURES, feature_names=pipe.feature_names_
         )
-        return _reasons.feature_reasons(pipe, explained, data.raw, seqs.lengths)
+        reasons = _reasons.feature_reasons(pipe, explained, data.raw, seqs.lengths)
+        change = dict(getattr(pipe.encoder_, "encoders_", [])).get("change")
+        if change is not None:
+            # Reasons naming the recent-change columns end with the facts behind them.
+            said = np.flatnonzero([_reasons.CHANGE_PHRASE in str(r) for r in reasons])
+            if said.size:
+                facts = change.recent_facts(seqs.take(said))
+                reasons[said] = [f"{r} ({f})" for r, f in zip(reasons[said], facts)]
+        return reasons
 
 
 class _SequenceInput:

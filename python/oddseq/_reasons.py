@@ -158,9 +158,9 @@ def units_at(pipeline, rows, cols, typical, raw):
 # RecentChangeEncoder's columns as a reason says them: the recent window against the
 # entity's own past.
 _CHANGE_WORDS = {
-    "change_event_mix_bits": "event mix apart by",
+    "change_event_mix_bits": "event-mix divergence in bits",
     "change_top_type_lift_log2": "one event type's share",
-    "change_hour_rarity_bits": "hours rarer than even by",
+    "change_hour_rarity_bits": "hour rarity in bits",
     "change_think_time_log2": "time between events",
     "change_silence_log2": "silence before it",
     "change_burst_size_log2": "events",
@@ -169,11 +169,15 @@ _CHANGE_WORDS = {
 }
 
 
+#: How a reason names a RecentChangeEncoder column (the pipeline adds the facts after).
+CHANGE_PHRASE = "recent activity against its own past"
+
+
 def _phrase(name, said, expected) -> str:
     words = _CHANGE_WORDS.get(name)
     if words is None:
         return f"{name} {said} (typical {expected})"
-    return f"recent activity against its own past: {words} {said} (typical {expected})"
+    return f"{CHANGE_PHRASE}: {words} {said} (typical {expected})"
 
 
 def _phrases(names, said, expected) -> np.ndarray:

@@ -64,6 +64,7 @@ template <class ItemT>
 void one_sequence(const ChangeInput<ItemT>& in, const LocalTime& local, const ChangeParams& p,
                   std::int64_t s, Scratch& scratch, float* row) {
   std::fill_n(row, kChangeWidth, 0.0f);
+  row[10] = -1.0f;  // no type rose
   const std::int64_t begin = in.offsets[s], end = in.offsets[s + 1];
   if (end - begin < 2) return;
   const std::int64_t* t = in.times;
@@ -112,11 +113,21 @@ void one_sequence(const ChangeInput<ItemT>& in, const LocalTime& local, const Ch
     const double pr = (recent[k] + a * whole) / (n_recent + a);
     const double mid = 0.5 * (pe + pr);
     divergence += 0.5 * (pe * std::log2(pe / mid) + pr * std::log2(pr / mid));
-    lift = std::max(lift, std::log2(pr / pe));
+    const double rise = std::log2(pr / pe);
+    if (rise > lift) {  // the type that rose most (the lowest code on ties), for reasons
+      lift = rise;
+      row[10] = static_cast<float>(e);
+      row[11] = static_cast<float>(recent[k]);
+      row[12] = static_cast<float>(earlier[k]);
+    }
     earlier[k] = recent[k] = 0.0;
   }
   row[0] = static_cast<float>(std::max(divergence, 0.0));
   row[1] = static_cast<float>(lift);
+  row[13] = static_cast<float>(n_recent);
+  row[14] = static_cast<float>(n_earlier);
+  row[15] = static_cast<float>(static_cast<double>(t[r0 - 1] - t[begin]) /
+                               static_cast<double>(kNanosPerDay));
 
   // 2: the hours. Earlier events per local hour; each recent event's +-1 h window.
   double by_hour[24] = {0};

@@ -29,9 +29,11 @@ CHANGE_FEATURES = (
     "change_item_novelty",
     "change_value_log2",
 )
-# Two more columns of the core's row, for the wording of reasons: the last session's
-# local starting hour and how many earlier events fell within an hour of it.
-_HOUR, _NEAR = 8, 9
+# More columns of the core's row, for the wording of reasons: the last session's local
+# starting hour and how many earlier events fell within an hour of it; the event code
+# whose share rose most, its recent and earlier counts; recent and earlier events and
+# the days the earlier part spans.
+_HOUR, _NEAR, _TYPE, _TYPE_RECENT, _TYPE_EARLIER, _RECENT, _EARLIER, _DAYS = range(8, 16)
 
 
 def _window_ns(value, name: str) -> int:
@@ -224,6 +226,56 @@ class RecentChangeEncoder(SequenceEncoder):
         check_is_fitted(self, "time_zone_")
         seqs = _check_timed_sequences(X, "RecentChangeEncoder.last_session_hours")
         return self._rows(seqs)[:, [_HOUR, _NEAR]]
+
+    def recent_facts(self, X) -> np.ndarray:
+        """Per sequence, what its recent activity did against its past, in words (the
+        facts behind the columns, for reasons): the event type whose share rose most
+        with its counts on both sides, and the hour the last session started with how
+        many earlier events fell within an hour of it. Sequences with nothing before
+        the window say so.
+
+        Examples
+        --------
+        >>> from oddseq.sequences import Sequences
+        >>> day = 86_400
+        >>> owner = [(d * day + 20 * 3600 + 60 * k, "view") for d in range(10)
+        ...          for k in range(5)]
+        >>> thief = [(11 * day + 3 * 3600 + 5 * k, "buy") for k in range(6)]
+        >>> times, events = zip(*(owner + thief))
+        >>> seqs = Sequences.from_arrays([0, len(times)], list(events), times=list(times))
+        >>> what, when = RecentChangeEncoder().fit(seqs).recent_facts(seqs)[0].split("; ")
+        >>> what
+        'recent: 6 of 6 events buy (100%), against 0 of 50 over the 9 days before'
+        >>> when
+        'last session at 03:00, 0 of 50 earlier events within an hour of it'
+        """
+        check_is_fitted(self, "time_zone_")
+        seqs = _check_timed_sequences(X, "RecentChangeEncoder.recent_facts")
+        rows = self._rows(seqs).astype(np.float64)
+        labels = seqs.event_labels
+        out = np.empty(len(rows), dtype=object)
+        for i, r in enumerate(rows.tolist()):
+            earlier = int(r[_EARLIER])
+            if earlier == 0:
+                out[i] = "nothing before its recent activity to compare with"
+                continue
+            recent = int(r[_RECENT])
+            said = []
+            if r[_TYPE] >= 0:
+                label = labels[int(r[_TYPE])]
+                now, before = int(r[_TYPE_RECENT]), int(r[_TYPE_EARLIER])
+                said.append(
+                    f"recent: {now} of {recent} events {label} ({now / recent:.0%}), against "
+                    f"{before} of {earlier}"
+                    + (f" ({before / earlier:.1%})" if before else "")
+                    + f" over the {r[_DAYS]:.2g} days before"
+                )
+            said.append(
+                f"last session at {int(r[_HOUR]):02d}:00, {int(r[_NEAR])} of {earlier} "
+                "earlier events within an hour of it"
+            )
+            out[i] = "; ".join(said)
+        return out
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "time_zone_")

@@ -39,7 +39,10 @@ struct ChangeParams {
 //   8 last_session_hour           local hour of the last session's first event (0-23),
 //                                 for reasons (not a change)
 //   9 earlier_events_near_hour    earlier events within +-1 h of that hour (for reasons)
-constexpr std::int64_t kChangeWidth = 10;
+//  10-12                          the event code whose share rose most (-1: none), its
+//                                 recent and earlier counts (for reasons)
+//  13-15                          recent and earlier events, days the earlier part spans
+constexpr std::int64_t kChangeWidth = 16;
 
 // What the encoder reads (CSR sequences; times required). ItemT: std::int32_t or
 // std::int64_t item codes, -1 for missing; items, values and item_category may be null.
