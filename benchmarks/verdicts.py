@@ -841,10 +841,10 @@ def gate_cuts(args):
             print(f"{name} {mode}: done", flush=True)
     frame = pd.DataFrame(rows)
     frame["mode"] = frame["mode"].str.replace(r"#\d+$", "", regex=True)
+    values = [v for v in ("f1_own", "ratio", "flagged") if v in frame]
     table = frame[frame["cut"].isin(["previous", "auto_cut"])].pivot_table(
-        index=["method", "source"], columns="cut", values=["f1_own", "ratio", "flagged"],
-        sort=False,
-    )  # fmt: skip
+        index=["method", "source"], columns="cut", values=values, sort=False
+    )
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
     for value in ("f1_own", "flagged"):  # every rule, alternatives included
         if value in frame and frame[value].notna().any():
