@@ -565,8 +565,10 @@ def test_normal_only_fitting_equals_the_single_machine_call(client, method, as_d
         log, **COLUMNS, groups=False, method=method, normal=normal, return_pipeline=True
     )
     given = dd.from_pandas(normal, npartitions=2) if as_dask else normal
+    # More scored partitions than reference ones (the references are joined to one per
+    # worker thread): each query partition searches every reference one.
     table, pipeline = detect_anomalies(
-        dd.from_pandas(log, npartitions=3),
+        dd.from_pandas(log, npartitions=4),
         **COLUMNS,
         method=method,
         normal=given,

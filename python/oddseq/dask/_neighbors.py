@@ -111,10 +111,12 @@ def neighbours(
     """Per query partition, persisted: (distances, global rows) of its rows' k nearest
     reference rows. ``starts``: the reference partitions' first global rows; ``same``:
     the queries are the reference rows (each skips itself), partitioned at
-    ``query_starts`` (default ``starts``)."""
+    ``query_starts`` (default ``starts``; new rows skip none, and may come in more
+    partitions than the references)."""
     from ._pipeline import _delayed, _persist
 
-    query_starts = starts if query_starts is None else query_starts
+    if query_starts is None:
+        query_starts = starts if same else np.zeros(len(queries) + 1, dtype=np.int64)
     block, merge = _delayed(_block), _delayed(_merge)
     out = []
     for p, query in enumerate(queries):
