@@ -4,6 +4,7 @@ and side attributes on Dask").
 
     python benchmarks/dask_methods.py equal          # real and generated logs: same table?
     python benchmarks/dask_methods.py equal --methods iforest ecod  # only these methods
+    python benchmarks/dask_methods.py equal --category  # item categories (category=)
     python benchmarks/dask_methods.py blocks 100000  # exact neighbours by blocks vs one index
     python benchmarks/dask_methods.py calls 20000    # end to end, one process vs Dask
 
@@ -70,6 +71,7 @@ def _compare(name, df, columns, **options):
     gap = float(np.abs(got["score"].to_numpy() - single["score"].to_numpy()).max())
     print(
         f"{name:44s} {options.get('method', 'auto'):8s} normal={'normal' in options!s:5s} "
+        f"{'category ' if 'category' in options else ''}"
         f"entities={len(single):6,d} flagged={int(single['is_anomaly'].sum()):4d} "
         f"equal {same} max|d score|={gap:.1e} one process {t1 - t0:.1f} s, Dask {t2 - t1:.1f} s, "
         f"load {os.getloadavg()[0]:.1f}",
@@ -77,9 +79,33 @@ def _compare(name, df, columns, **options):
     )
 
 
+def categories(args):
+    """category= on the generated logs and the Taobao head (its category_id column)."""
+    from oddseq.datasets import make_ecommerce, make_marketplace, read_taobao
+
+    seed = args.seed
+    m = make_marketplace(n_users=1500, random_state=seed)
+    market = dict(entity="user_id", event="event", time="timestamp", item="item_id")
+    _compare(f"make_marketplace n=1500 seed {seed}", m.events, market, category="category_id")
+    e = make_ecommerce(n_users=1500, random_state=seed)
+    shop = dict(SHOP, item="item_id")
+    _compare(f"make_ecommerce n=1500 seed {seed}", e.events, shop, category="category_id")
+    normal = e.events[e.events["user_id"].isin(e.labels.index[e.labels == 0][:600])]
+    _compare(
+        f"make_ecommerce n=1500 seed {seed}", e.events, shop, category="category_id", normal=normal
+    )
+    taobao = DATA / "taobao_userbehavior_head" / "UserBehavior_head.csv"
+    if taobao.exists():
+        log = read_taobao(taobao, nrows=100_000)
+        _compare("taobao head 100k events", log, shop, category="category_id")
+
+
 def equal(args):
     from oddseq.datasets import make_ecommerce, make_marketplace, read_taobao
 
+    if args.category:
+        categories(args)
+        return
     seed = args.seed
     methods = args.methods
     m = make_marketplace(n_users=1500, random_state=seed)
@@ -169,6 +195,7 @@ def main():
     parser.add_argument(
         "--methods", nargs="+", help="equal: only these methods (default: each case's own)"
     )
+    parser.add_argument("--category", action="store_true", help="equal: item categories")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.mode == "blocks":

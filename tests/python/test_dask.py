@@ -713,3 +713,32 @@ def test_item_features_equal_the_single_machine_call(client):
     expected = oddseq.detect_anomalies(log, **columns, groups=False)
     table = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns)
     assert_same_table(table, expected)
+
+
+@pytest.mark.parametrize("maker", ["ecommerce", "marketplace"])
+def test_item_categories_equal_the_single_machine_call(client, maker):
+    """category=: each item's first category in the input's order, found per partition
+    and combined in order (the marketplace's categories are a categorical column, its
+    items nullable integers); also with normal=."""
+    from oddseq.datasets import make_marketplace
+
+    if maker == "ecommerce":
+        data, names = make_ecommerce(n_users=300, random_state=4), COLUMNS
+    else:
+        data = make_marketplace(n_users=300, random_state=4)
+        names = dict(entity="user_id", event="event", time="timestamp")
+    log = data.events
+    columns = dict(names, item="item_id", category="category_id")
+    expected = oddseq.detect_anomalies(log, **columns, groups=False)
+    table = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns)
+    assert_same_table(table, expected)
+    if maker == "ecommerce":
+        normal = log[log["user_id"].isin(data.labels.index[data.labels == 0][:150])]
+        expected = oddseq.detect_anomalies(log, **columns, groups=False, normal=normal)
+        table = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns, normal=normal)
+        assert_same_table(table, expected)
+    ddf = dd.from_pandas(log, npartitions=2)
+    with pytest.raises(ValueError, match="category needs the item column"):
+        detect_anomalies(ddf, **names, category="category_id")
+    with pytest.raises(ValueError, match="category column 'shelf' is not in the DataFrame"):
+        detect_anomalies(ddf, **names, item="item_id", category="shelf")

@@ -87,10 +87,15 @@ values searched in every partition's sorted columns, P^2 tasks), and the skewnes
 signs come from column sums taken in the single machine's row order
 (``oddseq.dask._ecod``): the same scores and reasons bit for bit.
 
+Item categories (``category=``): each item's category is the first seen in the input's
+order, found per partition and combined up a tree in the partitions' order (the
+single machine's ``groupby(item)[category].first()``); the map (about 16 bytes an
+item) comes to the client and travels with the fitted pipeline to every worker.
+
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
 clusters from a graph over every row), "markov" and the neural methods (fit them on a
-sample with the single-machine call), item categories and the group stage (dense
-blocks over the entity-object graph, which needs the graph across partitions: run
+sample with the single-machine call), and the group stage (dense blocks over the
+entity-object graph, which needs the graph across partitions: run
 ``oddseq.graph.GroupDetector`` on one machine).
 
 For the reasons, every worker receives the fitted pipeline with one per-entity

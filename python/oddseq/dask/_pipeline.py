@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from .._pipeline import AnomalyPipeline, _Input, _normal_only_scale
+from .._pipeline import AnomalyPipeline, _Input, _normal_only_scale, item_category_map
 from ..cluster import KMeans
 from ..cluster._kmeans import _SEED_LIMIT
 from ..detect import (
@@ -1441,6 +1441,34 @@ def _shuffled_sequences(
     return states, summaries
 
 
+def _first_seen(a, b):
+    """Two partitions' item -> category maps in the input's order: each item's category
+    from the first that has one."""
+    return a.combine_first(b)
+
+
+def _item_categories(ddf, item: str, category: str):
+    """item -> category, the first category seen per item in the input's order, as
+    ``item_category_map`` gives it on the whole log: per partition, then combined up a
+    tree in the partitions' order. Comes to the client (it goes to every worker with
+    the fitted pipeline): about 16 bytes an item."""
+    from ._reduce import tree_reduce
+
+    if category not in ddf.columns:
+        raise ValueError(f"category column {category!r} is not in the DataFrame")
+    parts = [
+        _delayed(item_category_map)(part, item, category)
+        for part in ddf[[item, category]].to_delayed()
+    ]
+    found = tree_reduce(parts, _first_seen)
+    dtype = ddf[category].dtype
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
+        known = not (len(dtype.categories) == 1 and dtype.categories[0] == "__UNKNOWN_CATEGORIES__")
+        if known:  # the whole column's categories, as the single machine's map has
+            found = found.astype(dtype)
+    return found
+
+
 def _normal_frame(normal, ddf, columns):
     """``normal=`` as a dask DataFrame with the call's columns (a pandas one cut into
     as many partitions as ``ddf`` has)."""
@@ -1467,6 +1495,7 @@ def detect_anomalies(
     session_gap=None,
     contamination="auto",
     method: str = "auto",
+    category: str | None = None,
     n_clusters: int = 8,
     random_state=0,
     progress: bool = False,
@@ -1503,6 +1532,12 @@ def detect_anomalies(
         (2 M) reference entities; above, refused. "iforest" grows its trees from the
         rows they draw, fetched (25,600 rows by default); "ecod" counts its tail
         probabilities by partition-pair blocks (``oddseq.dask._ecod``).
+    category : str, optional
+        As :func:`oddseq.detect_anomalies`: a column of item categories (with ``item``),
+        for the category features. Each item's category is the first seen in the
+        input's order (per partition, combined in the partitions' order); the map comes
+        to the client and goes to every worker with the fitted pipeline (about 16
+        bytes an item).
     progress : bool, default=False
         A line per stage on stderr and, on a distributed cluster, a bar of the
         partitions done in each per-partition stage (sequences, features, tables); the
@@ -1579,11 +1614,21 @@ def detect_anomalies(
     what = ""
     if normal is not None:
         normal, what = _normal_frame(normal, ddf, columns), "normal "
+    item_categories = None
+    if category is not None:
+        if item is None:
+            raise ValueError("category needs the item column too (item=...)")
+        item_categories = _item_categories(ddf, item, category)
+        if normal is not None and category in normal.columns:  # as the single machine
+            item_categories = _item_categories(normal, item, category).combine_first(
+                item_categories
+            )
     pipeline = AnomalyPipeline(
         method=method,
         contamination=contamination,
         n_clusters=n_clusters,
         random_state=random_state,
+        item_categories=item_categories,
         false_alarm_rate=false_alarm_rate,
         min_events=min_events,
         entity_features=entity_features,
