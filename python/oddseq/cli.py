@@ -116,6 +116,12 @@ def _add_detect(commands) -> None:
         "--min-events", type=int, default=1, help="leave out entities with fewer events"
     )
     detect.add_argument(
+        "--recent-change",
+        action="store_true",
+        help="also compare each entity's recent sessions (its last day) with its own past: "
+        "for hijacked accounts (needs --time)",
+    )
+    detect.add_argument(
         "--group-by",
         help="columns entities share, comma-separated (device_id,ip): look for groups that "
         "act together on them (default: on --item when given)",
@@ -420,6 +426,7 @@ def _detect(args) -> int:
                 normal=normal,
                 false_alarm_rate=args.false_alarm_rate,
                 min_events=args.min_events,
+                recent_change=args.recent_change,
                 groups=args.groups,
                 group_by=args.group_by.split(",") if args.group_by else None,
                 time_unit=args.time_unit,

@@ -183,6 +183,23 @@ def test_detect_with_a_normal_log(tmp_path):
     assert set(table.index) == set(lengths.index[lengths >= 2])
 
 
+def test_detect_with_recent_change(tmp_path):
+    log = make_ecommerce(n_users=200, random_state=3).events
+    log.to_csv(tmp_path / "log.csv", index=False)
+    out = tmp_path / "odd.csv"
+    code = main(
+        [
+            "detect", str(tmp_path / "log.csv"),
+            "--entity", "user_id", "--event", "behavior", "--time", "timestamp",
+            "--item", "item_id", "--recent-change", "-o", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(out, index_col=0)
+    assert len(table) == log["user_id"].nunique()
+    assert table["reason"].str.contains("recent activity against its own past").any()
+
+
 def test_detect_refuses_a_bad_false_alarm_rate(tmp_path, capsys):
     log = make_ecommerce(n_users=100, random_state=2).events
     log.to_csv(tmp_path / "log.csv", index=False)
