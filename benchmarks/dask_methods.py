@@ -183,7 +183,7 @@ def calls(args):
     from speed.sequences import make_event_log
 
     df = make_event_log(args.users * 100, args.users)
-    for method in ("knn", "lof", "auto"):
+    for method in args.methods or ("knn", "lof", "auto"):
         _compare(f"make_event_log {args.users:,} users", df, SHOP, method=method)
 
 
@@ -193,7 +193,7 @@ def main():
     parser.add_argument("users", nargs="?", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument(
-        "--methods", nargs="+", help="equal: only these methods (default: each case's own)"
+        "--methods", nargs="+", help="equal, calls: only these methods (default: each case's own)"
     )
     parser.add_argument("--category", action="store_true", help="equal: item categories")
     args = parser.parse_args()
