@@ -119,6 +119,35 @@ void sort_long_sequences(const std::int64_t* offsets, std::int64_t n_entities, s
   }
 }
 
+// A counting sort's first pass: thread t counts the rows of its chunk
+// [t * chunk, (t + 1) * chunk) of each key, key_of(i) in [0, n_keys), into
+// counts[t * n_keys + key], after checking the row's entity code against
+// [0, n_valid_codes).
+template <class KeyOf>
+void count_chunks(const std::int64_t* codes, std::int64_t n, std::int64_t n_valid_codes,
+                  int threads, std::int64_t chunk, std::int64_t n_keys, KeyOf&& key_of,
+                  std::int64_t* counts) {
+  core::ErrorCollector errors;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    std::int64_t* local = counts + static_cast<std::size_t>(t) * n_keys;
+    try {
+      for (std::int64_t i = begin; i < end; ++i) {
+        const std::int64_t code = codes[i];
+        ODDSEQ_CHECK_RANGE(
+            code >= 0 && code < n_valid_codes,
+            "entity code " << code << " at row " << i << " outside [0, " << n_valid_codes << ")");
+        ++local[key_of(i)];
+      }
+    } catch (...) {
+      errors.capture();
+    }
+  }
+  errors.rethrow_if_any();
+}
+
 // Many entities: scattering rows straight to their entity's place writes to as many
 // places at once as there are entities, a cache and TLB miss per row once they outnumber
 // the cache (100 M rows of 1 M entities took 8-14 s that way). Rows go first to buckets
@@ -137,25 +166,9 @@ void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t
   const std::int64_t chunk = core::div_up(std::max<std::int64_t>(n, 1), threads);
   // cursor[t * n_buckets + b]: rows of bucket b in thread t's chunk, later its place.
   std::vector<std::int64_t> cursor(static_cast<std::size_t>(threads * n_buckets), 0);
-  core::ErrorCollector errors;
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
-    std::int64_t* local = cursor.data() + static_cast<std::size_t>(t) * n_buckets;
-    try {
-      for (std::int64_t i = begin; i < end; ++i) {
-        const std::int64_t code = codes[i];
-        ODDSEQ_CHECK_RANGE(
-            code >= 0 && code < n_valid_codes,
-            "entity code " << code << " at row " << i << " outside [0, " << n_valid_codes << ")");
-        ++local[entity_of(i) >> kShift];
-      }
-    } catch (...) {
-      errors.capture();
-    }
-  }
-  errors.rethrow_if_any();
+  count_chunks(
+      codes, n, n_valid_codes, threads, chunk, n_buckets,
+      [&](std::int64_t i) { return entity_of(i) >> kShift; }, cursor.data());
   std::vector<std::int64_t> bucket_start(static_cast<std::size_t>(n_buckets) + 1, 0);
   std::int64_t running = 0;
   for (std::int64_t b = 0; b < n_buckets; ++b) {
@@ -253,26 +266,7 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
   const std::int64_t chunk = core::div_up(std::max<std::int64_t>(n, 1), threads);
   // counts[t * n_slots + k]: rows of slot k in thread t's chunk, later its cursor.
   std::vector<std::int64_t> counts(static_cast<std::size_t>(threads) * n_slots, 0);
-  core::ErrorCollector errors;
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const std::int64_t begin = std::min(n, t * chunk);
-    const std::int64_t end = std::min(n, begin + chunk);
-    std::int64_t* local = counts.data() + static_cast<std::size_t>(t) * n_slots;
-    try {
-      for (std::int64_t i = begin; i < end; ++i) {
-        const std::int64_t code = codes[i];
-        ODDSEQ_CHECK_RANGE(
-            code >= 0 && code < n_valid_codes,
-            "entity code " << code << " at row " << i << " outside [0, " << n_valid_codes << ")");
-        ++local[slot_of(i)];
-      }
-    } catch (...) {
-      errors.capture();
-    }
-  }
-  errors.rethrow_if_any();
+  count_chunks(codes, n, n_valid_codes, threads, chunk, n_slots, slot_of, counts.data());
 
   // Sequence sizes, then each thread's first place within each sequence.
   core::parallel_for(n_slots, n_threads, [&](std::int64_t k) {
