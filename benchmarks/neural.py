@@ -3,7 +3,7 @@
 Usage (from the repository root, after ``pip install ".[neural]"`` with the CPU build
 of torch: ``pip install torch==2.13.0``):
 
-    python benchmarks/neural.py [quality] [cuts] [shop] [speed]
+    python benchmarks/neural.py [quality] [cuts] [hdfs-seeds] [shop] [speed]
         [--models lstm transformer autoencoder] [--n 100000] [--threads 2]
         [--max-epochs 50] [--users 5000] [--seeds 0 1]
 
@@ -16,6 +16,9 @@ explains. MarkovDetector (order 3, g=9, DeepLog's rule) runs beside them on the 
 split. Each neural model is judged at its own cut (false-alarm rate 0.01, the project's
 default) and at 0.001 (the same model, the cut moved), with the best F1 any cut gives
 (an oracle) for context.
+
+hdfs-seeds (not run by default): LSTMDetector's HDFS figures at each of ``--seeds`` (split
+and model seed), with and without the count term, own cut and best cut.
 
 cuts (not run by default): where the LSTM's HDFS F1 goes, its maximum-surprisal cut at
 false-alarm rates 0.01 / 0.005 / 0.002 from three references of normal scores (the
@@ -244,6 +247,64 @@ def cuts(args) -> list[dict]:
     return rows
 
 
+def hdfs_seeds(args) -> list[dict]:
+    """LSTMDetector(normal=True) on both HDFS sets at each of ``--seeds`` (the seed
+    draws the 80/20 split of the normal blocks and the model's ``random_state``):
+    with the count term (the default with normal=True) and without it, from the
+    same fit (the step scores are the same network's; without the term the score and
+    the held-out reference are the maximum surprisal alone). Own cut (false-alarm
+    rate 0.01), the held-out part's cut at 0.002, the best cut (an oracle); F1
+    reweighted as in ``quality``."""
+    from oddseq.detect import normal_cut
+    from oddseq.neural import LSTMDetector
+    from oddseq.sequences import Sequences
+
+    rows = []
+    for seed in args.seeds:
+        for source in ("hdfs_xu", "hdfs_deeplog"):
+            normal = hdfs_lists(DATA / source / "hdfs_train")
+            abnormal = hdfs_lists(DATA / source / "hdfs_test_abnormal")
+            order = np.random.default_rng(seed).permutation(len(normal))
+            cut_n = int(0.8 * len(normal))
+            fit = Sequences.from_lists([normal[i] for i in order[:cut_n]])
+            held = Sequences.from_lists([normal[i] for i in order[cut_n:]])
+            bad = Sequences.from_lists(abnormal)
+            det = LSTMDetector(
+                random_state=seed, n_threads=args.threads, max_epochs=args.max_epochs
+            )
+            started = time.perf_counter()
+            det.fit(fit, normal=True)
+            fit_s = time.perf_counter() - started
+            b_stats, h_stats = det.statistics(bad), det.statistics(held)
+            step_reference = det.statistics_["max_surprisal"].to_numpy()[det._validation_rows]
+            for term in ("on", "off"):
+                b = b_stats["max_surprisal"].to_numpy()
+                h = h_stats["max_surprisal"].to_numpy()
+                reference = step_reference
+                if term == "on":
+                    b = b + b_stats["count_bits"].to_numpy()
+                    h = h + h_stats["count_bits"].to_numpy()
+                    reference = det.validation_scores_
+                grid = np.unique(np.r_[b, h])
+                best = max(reweighted((b > c).mean(), (h > c).mean())[1] for c in grid)
+                row = {"source": source, "seed": seed, "count_term": term, "fit_s": fit_s}
+                for rate in (0.01, 0.002):
+                    cut = normal_cut(reference, rate)
+                    recall, fpr = float((b > cut).mean()), float((h > cut).mean())
+                    row[f"recall_{rate}"], row[f"fp_rate_{rate}"] = recall, fpr
+                    row[f"f1_reweighted_{rate}"] = reweighted(recall, fpr)[1]
+                row["best_cut_f1_reweighted"] = best
+                rows.append(row)
+                print(
+                    f"{source:<13} seed {seed} count term {term:<3}  own cut (0.01): recall "
+                    f"{row['recall_0.01']:.3f} fpr {row['fp_rate_0.01']:.4f} F1* "
+                    f"{row['f1_reweighted_0.01']:.3f}  at 0.002: F1* "
+                    f"{row['f1_reweighted_0.002']:.3f}  best cut {best:.3f}  fit {fit_s:.0f} s",
+                    flush=True,
+                )
+    return rows
+
+
 def shop_sets(users: int, seeds: list[int]):
     """(name, Sequences, kinds) of make_ecommerce (medium, hard) and make_marketplace
     (medium) at each seed: one sequence of event types per user, in time order."""
@@ -428,13 +489,17 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-epochs", type=int, default=50)
     parser.add_argument("--users", type=int, default=5_000, help="shop: users per set")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="shop: seeds")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[0, 1], help="shop, hdfs-seeds: seeds"
+    )
     args = parser.parse_args(argv)
     out = {"machine": machine(), "args": vars(args)}
     if "quality" in args.parts:
         out["quality"] = quality(args)
     if "cuts" in args.parts:
         out["cuts"] = cuts(args)
+    if "hdfs-seeds" in args.parts:
+        out["hdfs_seeds"] = hdfs_seeds(args)
     if "shop" in args.parts:
         out["shop"] = shop(args)
     if "speed" in args.parts:

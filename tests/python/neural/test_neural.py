@@ -70,6 +70,67 @@ def test_lstm_finds_order_anomaly_counts_cannot_see(shop, lstm):
     assert bool(why["outside_top_g"].iloc[0])
 
 
+def _permutations(rng, n):
+    """Normal sessions: a, b, c, d once each, in any order (order carries nothing)."""
+    return [list(rng.permutation(["a", "b", "c", "d"])) for _ in range(n)]
+
+
+def test_lstm_count_novelty_flags_counts_no_normal_sequence_has():
+    rng = np.random.default_rng(1)
+    normal = Sequences.from_lists(_permutations(rng, 400))
+    held = Sequences.from_lists(_permutations(rng, 40))
+    # Every step of these is a step normal sessions take somewhere, but no normal
+    # session has their counts (an event twice, another missing).
+    planted = Sequences.from_lists([["a", "b", "c", "a"], ["b", "a", "a", "c"]])
+    det = LSTMDetector(hidden_dim=16, **FAST).fit(normal, normal=True)
+    assert det.count_novelty_  # "auto": on with normal-only fitting
+    off = LSTMDetector(hidden_dim=16, count_novelty=False, **FAST).fit(normal, normal=True)
+    assert not off.count_novelty_
+    stats = det.statistics(planted)
+    # Every normal sequence has a twin: the planted ones are farther from every normal
+    # count vector than any normal one is from the others, so their conformal p-value
+    # is 1 / (n + 1): log2(n + 1) bits, added to the step model's score.
+    n = len(normal)
+    np.testing.assert_allclose(stats["count_bits"], np.log2(n + 1))
+    np.testing.assert_allclose(
+        det.decision_function(planted), stats["max_surprisal"] + np.log2(n + 1)
+    )
+    np.testing.assert_allclose(off.decision_function(planted), stats["max_surprisal"])
+    assert (det.statistics(held)["count_bits"] == 0).all()
+    assert (det.decision_scores_ == det.statistics_["max_surprisal"]).all()
+    assert det.decision_function(planted).min() > max(
+        det.threshold_, det.decision_function(held).max()
+    )
+    assert det.predict(planted).tolist() == [1, 1]
+    # Unsupervised fitting has no normal reference: no count term.
+    assert not LSTMDetector(hidden_dim=8, max_epochs=1, n_threads=1).fit(normal).count_novelty_
+    with pytest.raises(ValueError, match="count_novelty"):
+        LSTMDetector(count_novelty="yes").fit(normal)
+
+
+def test_count_novelty_cut_uses_out_of_sample_counts():
+    """The held-out part's count term (what the cut reads) is measured against the
+    training part only, as its step scores come from a network that never saw it;
+    each fit sequence's own term leaves it out."""
+    rng = np.random.default_rng(2)
+    lists = _permutations(rng, 200) + [["a", "a", "b", "c", "d"]]
+    seqs, odd = Sequences.from_lists(lists), len(lists) - 1
+    params = dict(hidden_dim=8, max_epochs=1, n_threads=1, validation_fraction=0.5)
+    for seed in range(20):  # a split that holds the odd one out
+        det = LSTMDetector(random_state=seed, **params).fit(seqs, normal=True)
+        if odd in det._validation_rows:
+            break
+    rows = det._validation_rows
+    assert odd in rows
+    n_train = len(lists) - rows.size
+    added = det.validation_scores_ - det.statistics_["max_surprisal"].to_numpy()[rows]
+    # No training sequence has its counts (the others all have twins there).
+    np.testing.assert_allclose(added, np.where(rows == odd, np.log2(n_train + 1), 0.0))
+    # In fit's own scores, against the other fit sequences: 1 of n that far.
+    own = det.statistics_["count_bits"].to_numpy()
+    np.testing.assert_allclose(own, np.where(np.arange(len(lists)) == odd, np.log2(len(lists)), 0))
+
+
 def test_pyod_surface_and_statistics(shop, lstm):
     normal, _ = shop
     n = len(normal)
@@ -82,6 +143,7 @@ def test_pyod_surface_and_statistics(shop, lstm):
         "max_surprisal",
         "outside_top_g",
         "outside_top_g_share",
+        "count_bits",  # normal-only fitting: the count term
     ]
     proba = lstm.predict_proba(Sequences.from_lists(normal[:5]))
     assert proba.shape == (5, 2)
@@ -188,8 +250,12 @@ def test_scoring_workers_give_the_same_scores(shop, lstm, monkeypatch):
             pd.testing.assert_frame_equal(stats, results[0][0])
             np.testing.assert_array_equal(scores, results[0][1])
             pd.testing.assert_frame_equal(why, results[0][2])
-        # "max" reads the surprisal alone (no top-g pass): the same column.
-        np.testing.assert_array_equal(results[0][1], results[0][0]["max_surprisal"].to_numpy())
+        # "max" reads the surprisal alone (no top-g pass): the same column (and the
+        # count term, which the normal-only LSTM adds).
+        expected = results[0][0]["max_surprisal"].to_numpy()
+        if "count_bits" in results[0][0]:
+            expected = expected + results[0][0]["count_bits"].to_numpy()
+        np.testing.assert_array_equal(results[0][1], expected)
 
 
 def test_training_workers_give_the_same_model(shop):
