@@ -820,6 +820,7 @@ def diversity_features(
     params: DiversityParams,
     n_threads: int,
 ) -> NDArray[np.float32]: ...
+
 class ChangeParams:
     """RecentChangeEncoder's settings: the session gap, the recent window and the
     pseudo-observations each side is smoothed with."""
