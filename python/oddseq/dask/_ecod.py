@@ -92,7 +92,7 @@ def skewness_sign(rows) -> np.ndarray:
     mean = _column_sums(rows.states, _float64)[0] / n
     scale = _deviation_scale(map_reduce(rows.states, _max_deviation, mean, combine=_max_combine))
     m2, m3 = (s / n for s in _column_sums(rows.states, partial(_powers, mean=mean, scale=scale)))
-    return _sign_of_skewness(mean, scale, m2, m3)
+    return _sign_of_skewness(mean, scale, m2, m3, n)
 
 
 def _sorted(state):

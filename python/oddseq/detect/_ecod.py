@@ -12,15 +12,16 @@ __all__ = ["ECOD"]
 
 
 def _skewness_sign(X: np.ndarray) -> np.ndarray:
-    """Sign of each column's (biased) sample skewness, 0 where scipy.stats.skew calls it
-    undefined (a column constant up to rounding): the moments computed as scipy does, so
-    that a skewness near zero gets PyOD's sign. (oddseq.dask adds the same sums up over
-    partitions in the same row order: numpy sums a matrix's columns row after row.)"""
+    """Sign of each column's (biased) sample skewness, 0 where the column is constant up
+    to rounding or its skewness is within the rounding error of the sums (a symmetric
+    column: PyOD takes the sign of that noise, so its scores change with the row
+    order). (oddseq.dask adds the same sums up over partitions in the same row order:
+    numpy sums a matrix's columns row after row.)"""
     x = X.astype(np.float64, copy=False)
     mean = x.mean(axis=0)
     scale = _deviation_scale(np.abs(x - mean).max(axis=0))
     powers = _centred_powers(x, mean, scale)
-    return _sign_of_skewness(mean, scale, *(p.mean(axis=0) for p in powers))
+    return _sign_of_skewness(mean, scale, *(p.mean(axis=0) for p in powers), len(x))
 
 
 def _deviation_scale(max_deviation: np.ndarray) -> np.ndarray:
@@ -38,10 +39,20 @@ def _centred_powers(x: np.ndarray, mean: np.ndarray, scale: np.ndarray):
     return squared, squared * centred
 
 
-def _sign_of_skewness(mean, scale, m2, m3) -> np.ndarray:
-    constant = m2 <= (np.finfo(np.float64).eps * (mean / scale)) ** 2
+def _sign_of_skewness(mean, scale, m2, m3, n: int) -> np.ndarray:
+    """The skewness' sign from the moments of the deviations in units of ``scale``
+    (each deviation at most 1 in size) of ``n`` rows."""
+    eps = np.finfo(np.float64).eps
+    relative_mean = np.abs(mean / scale)
+    constant = m2 <= (eps * relative_mean) ** 2
+    # How far summation order alone can move m3: the mean is off by up to about
+    # n eps (|mean| + scale), which shifts m3 by 3 m2 times that (the deviations sum
+    # to zero), and the cubes' own sum by n eps m2 (each |cube| <= its square). A
+    # third moment within four times that bound is taken as zero.
+    noise = 4.0 * n * eps * m2 * (3.0 * relative_mean + 4.0)
+    symmetric = np.abs(m3) <= noise
     with np.errstate(divide="ignore", invalid="ignore"):
-        skewness = np.where(constant, 0.0, m3 / m2**1.5)
+        skewness = np.where(constant | symmetric, 0.0, m3 / m2**1.5)
     return np.sign(np.nan_to_num(skewness))
 
 
