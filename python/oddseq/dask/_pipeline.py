@@ -415,10 +415,7 @@ class _Packed:
             values = pd.api.extensions.take(np.asarray(uniques), codes, allow_fill=True)
             return pd.Series(values, dtype=dtype)
         values, base, dtype = packed[1], packed[2], packed[3]
-        out = values.astype(dtype)
-        if base:
-            out += base
-        return pd.Series(out)
+        return pd.Series(np.add(values, base, dtype=dtype, casting="unsafe"))
 
     def column(self, name) -> pd.Series:
         """One column with its dtype and values."""
@@ -443,10 +440,8 @@ class _Packed:
                 out = np.empty(total, dtype=parts[0][3])
                 at = 0
                 for _, values, base, _ in parts:
-                    chunk = out[at : at + values.size]
-                    chunk[...] = values
-                    if base:
-                        chunk += base
+                    # offset + base in one pass, straight into the column
+                    np.add(values, base, out=out[at : at + values.size], casting="unsafe")
                     at += values.size
                 columns[name] = pd.Series(out)
             else:
