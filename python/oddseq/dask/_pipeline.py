@@ -209,7 +209,20 @@ def _read(part: pd.DataFrame, index: int, columns, kinds, entity: str, dropna: b
     report = _inspect(part, index, columns, entity, dropna)
     if dropna and report["rows"] and part[entity].hasnans:
         part = part.dropna(subset=[entity])
-    return _Packed.of(part), report
+    packed = _Packed.of(part)
+    del part
+    _release_arrow_memory()
+    return packed, report
+
+
+def _release_arrow_memory() -> None:
+    """Give the memory Arrow's pool keeps after a read (the frame read from Parquet, now
+    held narrow) back to the system: the pool otherwise keeps it for the next read."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - dask's Parquet reader needs pyarrow
+        return
+    pa.default_memory_pool().release_unused()
 
 
 def _report(read):
@@ -360,14 +373,16 @@ class _Packed:
             narrow = _narrow_ints(values)
             if narrow is not None:
                 return ("int", narrow[0], narrow[1], dtype)
-            return ("int", values, dtype.type(0), dtype)
+            # A copy: the column is a row of the frame's 2-D block of every 64-bit integer
+            # column, which a view would keep whole.
+            return ("int", values.copy(), dtype.type(0), dtype)
         if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
             codes, uniques = pd.factorize(series, use_na_sentinel=True)
             # Missing values stay as they are (None and NaN are not told apart by codes).
             if len(uniques) <= _CODED_DISTINCT and not (codes < 0).any():
                 small = np.int16 if len(uniques) < (1 << 15) else np.int32
                 return ("codes", codes.astype(small), uniques, dtype)
-        return ("plain", series.reset_index(drop=True))
+        return ("plain", series.reset_index(drop=True).copy())  # its own memory, as above
 
     def __len__(self) -> int:
         return self.n
