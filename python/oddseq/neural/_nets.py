@@ -217,19 +217,11 @@ class GRUAutoencoder(nn.Module):
         self.out = nn.Linear(hidden_dim, n_tokens)
         self.input_dropout = 0.0
 
-    def _scanning(self) -> bool:
-        """Whether to run the GRUs by ``_gru_scan`` (evaluation without gradients)."""
-        return not self.training and not torch.is_grad_enabled()
-
     def encode(self, tokens, mask):
         last = mask.sum(dim=1) - 1  # the GRU is causal: the state at the last real event
         rows = torch.arange(tokens.shape[0], device=tokens.device)
-        if self._scanning():
-            start = torch.zeros((tokens.shape[0], self.encoder.hidden_size), device=tokens.device)
-            final = _gru_scan(self.encoder, self.embed.weight, tokens, start)[last, rows]
-        else:
-            hidden, _ = self.encoder(self.embed(tokens))
-            final = hidden[rows, last]
+        hidden, _ = self.encoder(self.embed(tokens))
+        final = hidden[rows, last]
         return torch.tanh(self.to_code(final))
 
     def forward(self, tokens, mask, generator=None):
@@ -245,35 +237,5 @@ class GRUAutoencoder(nn.Module):
             hide = draw < self.input_dropout
             inputs = torch.where(hide & (inputs != START), torch.full_like(inputs, MASK), inputs)
         start = self.from_code(code)
-        if self._scanning():
-            hidden = _gru_scan(self.decoder, self.embed.weight, inputs, start).transpose(0, 1)
-        else:
-            hidden, _ = self.decoder(self.embed(inputs), start[None].contiguous())
+        hidden, _ = self.decoder(self.embed(inputs), start[None].contiguous())
         return self.out(hidden)
-
-
-def _gru_scan(gru: nn.GRU, embedding: torch.Tensor, tokens: torch.Tensor, start: torch.Tensor):
-    """The hidden states ``[steps, batch, hidden]`` of the one-layer ``gru`` reading the
-    embedded ``tokens`` ``[batch, steps]`` from the state ``start`` ``[batch, hidden]``:
-    torch's GRU equations step by step, for evaluation (no gradients). Each step's input
-    projection is a row lookup in a table of one row per token (the embeddings times the
-    input weights), where ``nn.GRU`` multiplies every step's embedding by them (a product
-    with an inner size of 16, slow on a CPU), and each step takes seven small kernels: 1.4x
-    faster on a CPU, equal to ``nn.GRU`` to float32 rounding (about 1e-7)."""
-    size = gru.hidden_size
-    bias = gru.bias_hh_l0
-    # [tokens, 3 x hidden]; the reset and update gates' recurrent biases folded in.
-    folded = torch.cat([bias[: 2 * size], torch.zeros_like(bias[2 * size :])])
-    table = F.linear(embedding, gru.weight_ih_l0, gru.bias_ih_l0 + folded)
-    weight, new_bias = gru.weight_hh_l0.t(), bias[2 * size :]
-    by_step = tokens.t().contiguous()
-    out = torch.empty((tokens.shape[1], tokens.shape[0], size), device=tokens.device)
-    h = start
-    for t in range(tokens.shape[1]):
-        gi = F.embedding(by_step[t], table)
-        gh = torch.mm(h, weight)
-        rz = torch.sigmoid_(gi[:, : 2 * size] + gh[:, : 2 * size])
-        gh_new = gh[:, 2 * size :].add_(new_bias)
-        n = torch.tanh_(torch.addcmul(gi[:, 2 * size :], rz[:, :size], gh_new))
-        h = torch.lerp(n, h, rz[:, size:], out=out[t])  # (1 - z) n + z h
-    return out

@@ -463,31 +463,6 @@ def test_transformer_cloze_passes_equal_the_pass_by_pass_forward(n_layers, relat
                 torch.testing.assert_close(got[hide], want, rtol=1e-5, atol=1e-5)
 
 
-def test_autoencoder_gru_scan_equals_torch_gru():
-    """Scoring runs the autoencoder's GRUs step by step with a per-token table of input
-    projections (_gru_scan): the same states as nn.GRU, and the same network output in
-    evaluation as with the scan switched off (gradients on)."""
-    from oddseq.neural._nets import GRUAutoencoder, _gru_scan
-
-    torch.manual_seed(0)
-    net = GRUAutoencoder(9, 5, 12, 3).eval()
-    tokens = torch.randint(0, 9, (7, 6))
-    tokens[4:, 3:] = 0  # padding
-    mask = tokens > 0
-    mask[:, 0] = True
-    start = torch.randn(7, 12)
-    want, _ = net.decoder(net.embed(tokens), start[None])
-    with torch.inference_mode():
-        got = _gru_scan(net.decoder, net.embed.weight, tokens, start)
-        scanned = net(tokens, mask), net.encode(tokens, mask)
-    torch.testing.assert_close(got.transpose(0, 1), want.detach(), rtol=1e-5, atol=1e-6)
-    with torch.enable_grad():
-        assert not net._scanning()
-        plain = net(tokens, mask).detach(), net.encode(tokens, mask).detach()
-    for a, b in zip(scanned, plain):
-        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
-
-
 def test_autoencoder_scores_and_embeddings_cluster(tmp_path):
     rng = np.random.default_rng(1)
     a = [["view"] * int(rng.integers(2, 5)) + ["cart", "buy"] for _ in range(80)]
