@@ -193,16 +193,7 @@ def for_workers(det):
     return light
 
 
-def explained_by(pipeline, tails):
-    """The pipeline with a copy of its ECOD detector whose ``explain`` takes the rows'
-    tail scores from ``tails`` (computed with their scores), as the single machine's
-    computes them again."""
-    det = copy.copy(pipeline.detector_)
-    det._explain = partial(_explained, det, tails)
-    pipeline = copy.copy(pipeline)
-    pipeline.detector_ = det
-    return pipeline
-
-
-def _explained(det, tails, X):
+def explain_from_tails(det, tails, X):
+    """ECOD's ``explain`` hook with the rows' tail scores taken from ``tails``
+    (computed with their scores), where the single machine computes them again."""
     return det._explained(X, tails)

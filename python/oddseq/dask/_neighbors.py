@@ -311,18 +311,10 @@ def for_workers(det):
     return light
 
 
-def explained_by(pipeline, typical):
-    """The pipeline with a copy of its neighbour detector whose ``explain`` compares the
-    rows with ``typical`` (computed by :func:`with_typical`), as the single machine's
-    compares them with the mean of their neighbours."""
-    det = copy.copy(pipeline.detector_)
-    det._explain = partial(_against, det, typical)
-    pipeline = copy.copy(pipeline)
-    pipeline.detector_ = det
-    return pipeline
-
-
-def _against(det, typical, X):
+def explain_against(det, typical, X):
+    """A neighbour detector's ``explain`` hook comparing the rows with ``typical``
+    (computed by :func:`with_typical`), as the single machine's compares them with the
+    mean of their neighbours."""
     return det._against(np.asarray(X, dtype=np.float64), typical)
 
 

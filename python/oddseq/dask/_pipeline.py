@@ -1378,13 +1378,24 @@ def _without_training_vectors(det):
     return det
 
 
+def _explaining(pipeline, explain, gathered):
+    """The pipeline with a copy of its detector whose ``explain`` hook is
+    ``explain(detector, gathered, X)``: what the cluster gathered or computed with the
+    scores, in place of what the single machine computes again from the training rows."""
+    det = copy.copy(pipeline.detector_)
+    det._explain = partial(explain, det, gathered)
+    pipeline = copy.copy(pipeline)
+    pipeline.detector_ = det
+    return pipeline
+
+
 def _table(state, pipeline, piece):
     scores, ranks = piece  # the partition's slices of the collected scores and ranks
     seqs = state["seqs"]
     if "typical" in state:  # a neighbour method: the neighbours' means, gathered
-        pipeline = _neighbors.explained_by(pipeline, state["typical"])
+        pipeline = _explaining(pipeline, _neighbors.explain_against, state["typical"])
     if "tails" in state:  # ECOD: the rows' tail scores, computed with their scores
-        pipeline = _ecod.explained_by(pipeline, state["tails"])
+        pipeline = _explaining(pipeline, _ecod.explain_from_tails, state["tails"])
     table = pipeline._table(seqs, _Input(state["X"], state["raw"]), scores)
     table["rank"] = pd.Series(ranks, index=seqs.ids).reindex(table.index).to_numpy()
     table = table.reindex(seqs.ids)  # the partition's entity order
