@@ -83,11 +83,16 @@ void one_sequence(const ChangeInput<ItemT>& in, const LocalTime& local, const Ch
     r0 = start;
   }
   if (r0 == begin) return;  // nothing earlier to compare with
-  const double a = p.prior;
-  const auto n_recent = static_cast<double>(end - r0);
-  const auto n_earlier = static_cast<double>(r0 - begin);
 
-  // 0-1: the event-type mix, each side smoothed toward the sequence's whole mix.
+  ChangeCompare c;
+  c.last_session_hour = hour0;
+  c.earlier_days = static_cast<double>(t[r0 - 1] - t[begin]) / static_cast<double>(kNanosPerDay);
+  c.items = in.items != nullptr;
+  c.values = in.values != nullptr;
+  c.earlier.events = static_cast<double>(r0 - begin);
+  c.recent.events = static_cast<double>(end - r0);
+
+  // The event-type mix.
   auto& earlier = scratch.earlier;
   auto& recent = scratch.recent;
   auto& touched = scratch.touched;
@@ -103,87 +108,49 @@ void one_sequence(const ChangeInput<ItemT>& in, const LocalTime& local, const Ch
     (i < r0 ? earlier : recent)[static_cast<std::size_t>(e)] += 1.0;
   }
   std::sort(touched.begin(), touched.end());  // sums in a fixed order
-  const double n_all = n_recent + n_earlier;
-  double divergence = 0.0, lift = 0.0;
-  for (const std::int32_t e : touched) {
-    const auto k = static_cast<std::size_t>(e);
-    const double whole = (earlier[k] + recent[k]) / n_all;
-    const double pe = (earlier[k] + a * whole) / (n_earlier + a);
-    const double pr = (recent[k] + a * whole) / (n_recent + a);
-    const double mid = 0.5 * (pe + pr);
-    divergence += 0.5 * (pe * std::log2(pe / mid) + pr * std::log2(pr / mid));
-    const double rise = std::log2(pr / pe);
-    if (rise > lift) {  // the type that rose most (the lowest code on ties), for reasons
-      lift = rise;
-      row[10] = static_cast<float>(e);
-      row[11] = static_cast<float>(recent[k]);
-      row[12] = static_cast<float>(earlier[k]);
-    }
-    earlier[k] = recent[k] = 0.0;
-  }
-  row[0] = static_cast<float>(std::max(divergence, 0.0));
-  row[1] = static_cast<float>(lift);
-  row[13] = static_cast<float>(n_recent);
-  row[14] = static_cast<float>(n_earlier);
-  row[15] = static_cast<float>(static_cast<double>(t[r0 - 1] - t[begin]) /
-                               static_cast<double>(kNanosPerDay));
+  c.types = touched.data();
+  c.n_types = static_cast<std::int64_t>(touched.size());
+  c.type_earlier = earlier.data();
+  c.type_recent = recent.data();
 
-  // 2: the hours. Earlier events per local hour; each recent event's +-1 h window.
-  double by_hour[24] = {0};
-  for (std::int64_t i = begin; i < r0; ++i) by_hour[local_hour(t[i], local)] += 1.0;
-  auto near = [&](int h) { return by_hour[(h + 23) % 24] + by_hour[h] + by_hour[(h + 1) % 24]; };
-  double rarity = 0.0;
-  for (std::int64_t i = r0; i < end; ++i) {
-    const double share = (near(local_hour(t[i], local)) + a * kWindowShare) / (n_earlier + a);
-    rarity += std::log2(kWindowShare / share);
-  }
-  row[2] = static_cast<float>(rarity / n_recent);
-  row[9] = static_cast<float>(near(hour0));
-
-  // 3-5: think time within sessions, the silences between them, the sessions' sizes.
-  double gaps_recent = 0.0, gaps_earlier = 0.0, n_gaps_recent = 0.0, n_gaps_earlier = 0.0;
-  double silences = 0.0, n_silences = 0.0, sizes = 0.0, n_sessions = 0.0;
-  double sizes_recent = 0.0, n_sessions_recent = 0.0;
+  // Session by session, in time order: hours, think time, values and sizes summed within
+  // each session, then added to its side; the silences between earlier sessions.
   std::int64_t session_begin = begin;
-  for (std::int64_t i = begin + 1; i < end; ++i) {
-    const std::int64_t g = t[i] - t[i - 1];
-    if (g <= gap) {
-      const double v = log_seconds(g);
-      if (i >= r0 + 1) {
-        gaps_recent += v;
-        n_gaps_recent += 1.0;
-      } else {
-        gaps_earlier += v;
-        n_gaps_earlier += 1.0;
+  for (std::int64_t i = begin + 1; i <= end; ++i) {
+    if (i < end && t[i] - t[i - 1] <= gap) continue;
+    // A session [session_begin, i).
+    ChangeSide& side = session_begin >= r0 ? c.recent : c.earlier;
+    double gaps = 0.0, n_gaps = 0.0, values = 0.0, n_values = 0.0;
+    for (std::int64_t j = session_begin; j < i; ++j) {
+      side.hours[local_hour(t[j], local)] += 1.0;
+      if (j > session_begin) {
+        gaps += log_seconds(t[j] - t[j - 1]);
+        n_gaps += 1.0;
       }
-      continue;
+      if (in.values != nullptr && std::isfinite(in.values[j])) {
+        values += signed_log(in.values[j]);
+        n_values += 1.0;
+      }
     }
-    // A session ends at i - 1: its size; the silence before the next one.
-    const double size = std::log(static_cast<double>(i - session_begin));
-    if (session_begin >= r0) {
-      sizes_recent += size;
-      n_sessions_recent += 1.0;
-    } else {
-      sizes += size;
-      n_sessions += 1.0;
+    side.gaps += gaps;
+    side.n_gaps += n_gaps;
+    side.values += values;
+    side.n_values += n_values;
+    side.sizes += std::log(static_cast<double>(i - session_begin));
+    side.n_sessions += 1.0;
+    if (session_begin > begin) {
+      const double silence = log_seconds(t[session_begin] - t[session_begin - 1]);
+      if (session_begin < r0) {
+        c.silences += silence;
+        c.n_silences += 1.0;
+      } else if (session_begin == r0) {
+        c.silence = silence;
+      }
     }
     session_begin = i;
-    if (i < r0) {
-      silences += log_seconds(g);
-      n_silences += 1.0;
-    }
   }
-  row[3] = static_cast<float>(
-      smoothed_log2_ratio(gaps_recent, n_gaps_recent, gaps_earlier, n_gaps_earlier, a));
-  // One pseudo-observation each: a silence or a size is one observation per session.
-  const double silence = log_seconds(t[r0] - t[r0 - 1]);
-  row[4] = static_cast<float>(smoothed_log2_ratio(silence, 1.0, silences, n_silences, 1.0));
-  sizes_recent += std::log(static_cast<double>(end - session_begin));  // the last session
-  n_sessions_recent += 1.0;
-  row[5] = static_cast<float>(
-      smoothed_log2_ratio(sizes_recent, n_sessions_recent, sizes, n_sessions, 1.0));
 
-  // 6: items (or categories) never touched before the window, against the earlier
+  // Items (or categories) never touched before the window, against the earlier
   // sessions' own rate.
   if (in.items != nullptr) {
     // (key, session) of every event with a key, sorted: a key's first session is where
@@ -207,48 +174,102 @@ void one_sequence(const ChangeInput<ItemT>& in, const LocalTime& local, const Ch
       pairs.emplace_back(key, session);
     }
     std::sort(pairs.begin(), pairs.end());
-    double new_earlier = 0.0, eligible_earlier = 0.0, new_recent = 0.0, eligible_recent = 0.0;
     std::int64_t first = 0;
     for (std::size_t j = 0; j < pairs.size(); ++j) {
       if (j == 0 || pairs[j].first != pairs[j - 1].first) first = pairs[j].second;
       const std::int64_t k = pairs[j].second;
       if (k == 0) continue;  // everything is new in the first session
       if (k >= window_session) {
-        new_recent += first >= window_session ? 1.0 : 0.0;
-        eligible_recent += 1.0;
+        c.recent.new_keys += first >= window_session ? 1.0 : 0.0;
+        c.recent.keyed += 1.0;
       } else {
-        new_earlier += first == k ? 1.0 : 0.0;
-        eligible_earlier += 1.0;
+        c.earlier.new_keys += first == k ? 1.0 : 0.0;
+        c.earlier.keyed += 1.0;
       }
-    }
-    if (eligible_recent > 0) {
-      const double pooled = (new_recent + new_earlier) / (eligible_recent + eligible_earlier);
-      const double recent_rate = (new_recent + a * pooled) / (eligible_recent + a);
-      const double earlier_rate = (new_earlier + a * pooled) / (eligible_earlier + a);
-      row[6] = static_cast<float>(recent_rate - earlier_rate);
     }
   }
-
-  // 7: values (prices) in the window against earlier ones.
-  if (in.values != nullptr) {
-    double sum_recent = 0.0, sum_earlier = 0.0, count_recent = 0.0, count_earlier = 0.0;
-    for (std::int64_t i = begin; i < end; ++i) {
-      const double v = in.values[i];
-      if (!std::isfinite(v)) continue;
-      if (i >= r0) {
-        sum_recent += signed_log(v);
-        count_recent += 1.0;
-      } else {
-        sum_earlier += signed_log(v);
-        count_earlier += 1.0;
-      }
-    }
-    row[7] = static_cast<float>(
-        smoothed_log2_ratio(sum_recent, count_recent, sum_earlier, count_earlier, a));
+  change_row(c, p.prior, row);
+  for (const std::int32_t e : touched) {
+    earlier[static_cast<std::size_t>(e)] = recent[static_cast<std::size_t>(e)] = 0.0;
   }
 }
 
 }  // namespace
+
+int change_local_hour(std::int64_t t_ns, const LocalTime& local) { return local_hour(t_ns, local); }
+
+double change_log_seconds(std::int64_t gap_ns) { return log_seconds(gap_ns); }
+
+double change_signed_log(double v) { return signed_log(v); }
+
+void change_row(const ChangeCompare& c, double prior, float* row) {
+  std::fill_n(row, kChangeWidth, 0.0f);
+  row[10] = -1.0f;  // no type rose
+  row[8] = static_cast<float>(c.last_session_hour);
+  const double a = prior;
+  const double n_recent = c.recent.events, n_earlier = c.earlier.events;
+  if (n_earlier <= 0 || n_recent <= 0) return;
+
+  // 0-1: the event-type mix, each side smoothed toward the sequence's whole mix.
+  const double n_all = n_recent + n_earlier;
+  double divergence = 0.0, lift = 0.0;
+  for (std::int64_t j = 0; j < c.n_types; ++j) {
+    const std::int32_t e = c.types[j];
+    const auto k = static_cast<std::size_t>(e);
+    const double whole = (c.type_earlier[k] + c.type_recent[k]) / n_all;
+    const double pe = (c.type_earlier[k] + a * whole) / (n_earlier + a);
+    const double pr = (c.type_recent[k] + a * whole) / (n_recent + a);
+    const double mid = 0.5 * (pe + pr);
+    divergence += 0.5 * (pe * std::log2(pe / mid) + pr * std::log2(pr / mid));
+    const double rise = std::log2(pr / pe);
+    if (rise > lift) {  // the type that rose most (the lowest code on ties), for reasons
+      lift = rise;
+      row[10] = static_cast<float>(e);
+      row[11] = static_cast<float>(c.type_recent[k]);
+      row[12] = static_cast<float>(c.type_earlier[k]);
+    }
+  }
+  row[0] = static_cast<float>(std::max(divergence, 0.0));
+  row[1] = static_cast<float>(lift);
+  row[13] = static_cast<float>(n_recent);
+  row[14] = static_cast<float>(n_earlier);
+  row[15] = static_cast<float>(c.earlier_days);
+
+  // 2: the hours: each recent event's +-1 h window among the earlier events, by hour.
+  const double* by_hour = c.earlier.hours;
+  auto near = [&](int h) { return by_hour[(h + 23) % 24] + by_hour[h] + by_hour[(h + 1) % 24]; };
+  double rarity = 0.0;
+  for (int h = 0; h < 24; ++h) {
+    if (c.recent.hours[h] == 0) continue;
+    const double share = (near(h) + a * kWindowShare) / (n_earlier + a);
+    rarity += c.recent.hours[h] * std::log2(kWindowShare / share);
+  }
+  row[2] = static_cast<float>(rarity / n_recent);
+  row[9] = static_cast<float>(near(c.last_session_hour));
+
+  // 3-5: think time within sessions, the silence before the window, the sessions' sizes.
+  row[3] = static_cast<float>(
+      smoothed_log2_ratio(c.recent.gaps, c.recent.n_gaps, c.earlier.gaps, c.earlier.n_gaps, a));
+  // One pseudo-observation each: a silence or a size is one observation per session.
+  row[4] = static_cast<float>(smoothed_log2_ratio(c.silence, 1.0, c.silences, c.n_silences, 1.0));
+  row[5] = static_cast<float>(smoothed_log2_ratio(c.recent.sizes, c.recent.n_sessions,
+                                                  c.earlier.sizes, c.earlier.n_sessions, 1.0));
+
+  // 6: keys never touched before the window against the earlier sessions' own rate.
+  if (c.items && c.recent.keyed > 0) {
+    const double pooled =
+        (c.recent.new_keys + c.earlier.new_keys) / (c.recent.keyed + c.earlier.keyed);
+    const double recent_rate = (c.recent.new_keys + a * pooled) / (c.recent.keyed + a);
+    const double earlier_rate = (c.earlier.new_keys + a * pooled) / (c.earlier.keyed + a);
+    row[6] = static_cast<float>(recent_rate - earlier_rate);
+  }
+
+  // 7: values (prices) in the window against earlier ones.
+  if (c.values) {
+    row[7] = static_cast<float>(smoothed_log2_ratio(c.recent.values, c.recent.n_values,
+                                                    c.earlier.values, c.earlier.n_values, a));
+  }
+}
 
 template <class ItemT>
 void change_features(const ChangeInput<ItemT>& input, const LocalTime& local,

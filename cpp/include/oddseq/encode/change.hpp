@@ -64,4 +64,43 @@ template <class ItemT>
 void change_features(const ChangeInput<ItemT>& input, const LocalTime& local,
                      const ChangeParams& params, int n_threads, float* out);
 
+// The pieces change_features is made of, for the live stream (oddseq::stream), which
+// keeps them per entity and adds sessions up as the batch does: in time order, each
+// session's sums taken within it first, so both give the same floats.
+
+// Local hour (0-23) of a time in ns.
+int change_local_hour(std::int64_t t_ns, const LocalTime& local);
+// log(1 s + gap): the unit of think times and silences.
+double change_log_seconds(std::int64_t gap_ns);
+// copysign(log1p(|v|), v): the unit of values.
+double change_signed_log(double v);
+
+// What one side of the comparison (the earlier part or the recent window) holds.
+struct ChangeSide {
+  double events = 0.0;
+  double gaps = 0.0, n_gaps = 0.0;       // sum of log(1 s + gap) within its sessions
+  double sizes = 0.0, n_sessions = 0.0;  // sum of log(events) of its sessions
+  double values = 0.0, n_values = 0.0;   // sum of change_signed_log of its finite values
+  double new_keys = 0.0, keyed = 0.0;    // events on keys new (as the side counts them), keyed
+  double hours[24] = {};                 // events per local hour
+};
+
+// Both sides, the silences, the event types, the facts reasons read.
+struct ChangeCompare {
+  ChangeSide earlier, recent;
+  double silences = 0.0, n_silences = 0.0;  // between earlier sessions: log(1 s + gap)
+  double silence = 0.0;                     // log(1 s + gap) before the window
+  const std::int32_t* types = nullptr;      // the codes either side has, ascending
+  std::int64_t n_types = 0;
+  const double* type_earlier = nullptr;  // events per code (indexed by code)
+  const double* type_recent = nullptr;
+  int last_session_hour = 0;  // local hour of the last session's first event
+  double earlier_days = 0.0;  // days the earlier part spans
+  bool items = false, values = false;
+};
+
+// The kChangeWidth columns of one sequence with an earlier part (row[8] and row[15]
+// from the compare's facts).
+void change_row(const ChangeCompare& compare, double prior, float* row);
+
 }  // namespace oddseq::encode
