@@ -107,16 +107,18 @@ std::uint64_t id_key(py::handle id, bool is_key) {
                        std::string(py::str(py::type::handle_of(id).attr("__name__"))) + ")");
 }
 
-std::unique_ptr<EntityStore> make_store(const CArray<std::int32_t>& column_of_code,
-                                        std::int64_t n_columns, bool has_times, bool has_items,
-                                        bool has_values, std::int32_t view, std::int32_t cart,
-                                        std::int32_t fav, std::int32_t buy,
-                                        std::int64_t max_exact_items, std::int64_t lateness_ns,
-                                        std::int64_t max_late_events, std::int64_t ttl_ns,
-                                        std::int64_t max_entities) {
+// The store's settings (stream::StoreParams), keyword-constructible; the store checks
+// them when it is made.
+stream::StoreParams make_store_params(const CArray<std::int32_t>& column_of_code,
+                                      std::int64_t n_columns, bool has_times, bool has_items,
+                                      bool has_values, std::int32_t view, std::int32_t cart,
+                                      std::int32_t fav, std::int32_t buy,
+                                      std::int64_t max_exact_items, std::int64_t lateness_ns,
+                                      std::int64_t max_late_events, std::int64_t ttl_ns,
+                                      std::int64_t max_entities) {
+  if (column_of_code.ndim() != 1) throw std::invalid_argument("column_of_code must be 1-D");
   stream::StoreParams params;
-  params.column_of_code.assign(column_of_code.data(),
-                               column_of_code.data() + column_of_code.size());
+  params.column_of_code = vec(column_of_code);
   params.n_columns = n_columns;
   params.has_times = has_times;
   params.has_items = has_items;
@@ -127,7 +129,7 @@ std::unique_ptr<EntityStore> make_store(const CArray<std::int32_t>& column_of_co
   params.max_late_events = max_late_events;
   params.ttl_ns = ttl_ns;
   params.max_entities = max_entities;
-  return std::make_unique<EntityStore>(params);
+  return params;
 }
 
 // What the store's bindings return to Python: read-only records read by name, not
@@ -643,13 +645,37 @@ void register_stream(py::module_& m) {
       .def_readonly("columns", &StreamExplanation::columns)
       .def_readonly("typical", &StreamExplanation::typical)
       .def_readonly("found", &StreamExplanation::found);
+  using stream::StoreParams;
+  py::class_<StoreParams>(m, "StreamStoreParams",
+                          "How a StreamEntityStore keeps its state: the count column of each "
+                          "event code, which roles the events have, the funnel's codes (-1: "
+                          "none), the exact item limit, lateness, ttl and the entity cap "
+                          "(0: none).")
+      .def(py::init(&make_store_params), py::kw_only(), py::arg("column_of_code").noconvert(),
+           py::arg("n_columns"), py::arg("has_times"), py::arg("has_items"), py::arg("has_values"),
+           py::arg("view") = -1, py::arg("cart") = -1, py::arg("fav") = -1, py::arg("buy") = -1,
+           py::arg("max_exact_items") = 256, py::arg("lateness_ns") = 0,
+           py::arg("max_late_events") = 8, py::arg("ttl_ns") = 0, py::arg("max_entities") = 0)
+      .def_property_readonly("column_of_code",
+                             [](const StoreParams& p) {
+                               return to_numpy(std::vector<std::int32_t>(p.column_of_code));
+                             })
+      .def_readonly("n_columns", &StoreParams::n_columns)
+      .def_readonly("has_times", &StoreParams::has_times)
+      .def_readonly("has_items", &StoreParams::has_items)
+      .def_readonly("has_values", &StoreParams::has_values)
+      .def_property_readonly("view", [](const StoreParams& p) { return p.funnel.view; })
+      .def_property_readonly("cart", [](const StoreParams& p) { return p.funnel.cart; })
+      .def_property_readonly("fav", [](const StoreParams& p) { return p.funnel.fav; })
+      .def_property_readonly("buy", [](const StoreParams& p) { return p.funnel.buy; })
+      .def_readonly("max_exact_items", &StoreParams::max_exact_items)
+      .def_readonly("lateness_ns", &StoreParams::lateness_ns)
+      .def_readonly("max_late_events", &StoreParams::max_late_events)
+      .def_readonly("ttl_ns", &StoreParams::ttl_ns)
+      .def_readonly("max_entities", &StoreParams::max_entities);
   py::class_<EntityStore>(m, "StreamEntityStore",
                           "Per-entity running state of a live stream (oddseq.stream).")
-      .def(py::init(&make_store), py::arg("column_of_code"), py::arg("n_columns"),
-           py::arg("has_times"), py::arg("has_items"), py::arg("has_values"), py::arg("view"),
-           py::arg("cart"), py::arg("fav"), py::arg("buy"), py::arg("max_exact_items"),
-           py::arg("lateness_ns"), py::arg("max_late_events"), py::arg("ttl_ns"),
-           py::arg("max_entities"))
+      .def(py::init<const StoreParams&>(), py::arg("params"))
       .def("update", &update, py::arg("entity"), py::arg("code"), py::arg("time"), py::arg("item"),
            py::arg("item_present"), py::arg("value"))
       .def("update_scored", &update_scored, py::arg("model"), py::arg("entity"), py::arg("code"),

@@ -693,24 +693,57 @@ class StreamExplanation:
     @property
     def found(self) -> NDArray[np.uint8]: ...
 
-class StreamEntityStore:
+class StreamStoreParams:
+    """How a StreamEntityStore keeps its state (read-only once made)."""
     def __init__(
         self,
+        *,
         column_of_code: NDArray[np.int32],
         n_columns: int,
         has_times: bool,
         has_items: bool,
         has_values: bool,
-        view: int,
-        cart: int,
-        fav: int,
-        buy: int,
-        max_exact_items: int,
-        lateness_ns: int,
-        max_late_events: int,
-        ttl_ns: int,
-        max_entities: int,
+        view: int = -1,
+        cart: int = -1,
+        fav: int = -1,
+        buy: int = -1,
+        max_exact_items: int = 256,
+        lateness_ns: int = 0,
+        max_late_events: int = 8,
+        ttl_ns: int = 0,
+        max_entities: int = 0,
     ) -> None: ...
+    @property
+    def column_of_code(self) -> NDArray[np.int32]: ...
+    @property
+    def n_columns(self) -> int: ...
+    @property
+    def has_times(self) -> bool: ...
+    @property
+    def has_items(self) -> bool: ...
+    @property
+    def has_values(self) -> bool: ...
+    @property
+    def view(self) -> int: ...
+    @property
+    def cart(self) -> int: ...
+    @property
+    def fav(self) -> int: ...
+    @property
+    def buy(self) -> int: ...
+    @property
+    def max_exact_items(self) -> int: ...
+    @property
+    def lateness_ns(self) -> int: ...
+    @property
+    def max_late_events(self) -> int: ...
+    @property
+    def ttl_ns(self) -> int: ...
+    @property
+    def max_entities(self) -> int: ...
+
+class StreamEntityStore:
+    def __init__(self, params: StreamStoreParams) -> None: ...
     def update(
         self,
         entity: NDArray[np.uint64],

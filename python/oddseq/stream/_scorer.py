@@ -327,18 +327,24 @@ class StreamScorer:
             max_exact_items=max_exact_items,
             max_late_events=max_late_events,
         )
+        view, cart, fav, buy = self._funnel_codes
         self._store = _core.StreamEntityStore(
-            self._column_of_code,
-            self._n_columns,
-            self._has_times,
-            self._has_items,
-            self._has_values,
-            *self._funnel_codes,
-            int(max_exact_items),
-            self.lateness_ns_,
-            int(max_late_events),
-            self.ttl_ns_,
-            int(max_entities or 0),
+            _core.StreamStoreParams(
+                column_of_code=self._column_of_code,
+                n_columns=self._n_columns,
+                has_times=self._has_times,
+                has_items=self._has_items,
+                has_values=self._has_values,
+                view=view,
+                cart=cart,
+                fav=fav,
+                buy=buy,
+                max_exact_items=int(max_exact_items),
+                lateness_ns=self.lateness_ns_,
+                max_late_events=int(max_late_events),
+                ttl_ns=self.ttl_ns_,
+                max_entities=int(max_entities or 0),
+            )
         )
         self.n_invalid_ = 0
         if reasons not in ("new", "all"):
