@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -22,17 +23,70 @@ std::vector<T> vec(const CArray<T>& array) {
   return std::vector<T>(array.data(), array.data() + array.size());
 }
 
-// members: ("kmeans", centers float32 k x d, large uint8 k), ("pca", mean, components
-// k x d, variances, t2), ("robust_z", median, scale, q1, q3, iqr, z, fence).
-std::unique_ptr<Model> make_model(const CArray<std::int64_t>& columns,
-                                  const CArray<std::int8_t>& evidence,
-                                  const CArray<double>& shrink_to, double prior, bool log_signed,
-                                  const CArray<double>& z_mean, const CArray<double>& z_scale,
-                                  const py::list& members, std::int32_t combine,
-                                  const CArray<double>& centre, const CArray<double>& spread,
-                                  const CArray<std::uint8_t>& explain_with, double threshold,
-                                  std::int64_t min_events, const CArray<double>& support_low,
-                                  const CArray<double>& support_high) {
+// The model's members and settings (stream::Member, stream::ModelParams), keyword-
+// constructible; the model checks every size against its feature count when it is made.
+stream::Member kmeans_member(const CArray<float>& centers, const CArray<std::uint8_t>& large) {
+  stream::Member m;
+  m.kind = stream::MemberKind::kKMeans;
+  m.centers = vec(centers);
+  m.large = vec(large);
+  return m;
+}
+
+stream::Member pca_member(const CArray<double>& mean, const CArray<double>& components,
+                          const CArray<double>& variance, bool t2) {
+  stream::Member m;
+  m.kind = stream::MemberKind::kPCA;
+  m.mean = vec(mean);
+  m.components = vec(components);
+  m.variance = vec(variance);
+  m.t2 = t2;
+  return m;
+}
+
+stream::Member robust_z_member(const CArray<double>& median, const CArray<double>& scale,
+                               const CArray<double>& q1, const CArray<double>& q3,
+                               const CArray<double>& iqr, double z, double fence) {
+  stream::Member m;
+  m.kind = stream::MemberKind::kRobustZ;
+  m.median = vec(median);
+  m.scale = vec(scale);
+  m.q1 = vec(q1);
+  m.q3 = vec(q3);
+  m.iqr = vec(iqr);
+  m.z = z;
+  m.fence = fence;
+  return m;
+}
+
+const char* member_kind(const stream::Member& m) {
+  switch (m.kind) {
+    case stream::MemberKind::kKMeans:
+      return "kmeans";
+    case stream::MemberKind::kPCA:
+      return "pca";
+    case stream::MemberKind::kRobustZ:
+      return "robust_z";
+  }
+  return "";
+}
+
+constexpr const char* kCombineNames[] = {"single", "mean", "max"};
+
+template <class T>
+std::vector<T> vec_or_empty(const std::optional<CArray<T>>& array) {
+  return array ? vec(*array) : std::vector<T>();
+}
+
+stream::ModelParams make_model_params(
+    const CArray<std::int64_t>& columns, const CArray<std::int8_t>& evidence,
+    const CArray<double>& shrink_to, double prior, bool log_signed, const CArray<double>& z_mean,
+    const CArray<double>& z_scale, std::vector<stream::Member> members, double threshold,
+    const std::string& combine, const std::optional<CArray<double>>& centre,
+    const std::optional<CArray<double>>& spread,
+    const std::optional<CArray<std::uint8_t>>& explain_with, std::int64_t min_events,
+    const std::optional<CArray<double>>& support_low,
+    const std::optional<CArray<double>>& support_high) {
   stream::ModelParams params;
   params.columns = vec(columns);
   params.evidence = vec(evidence);
@@ -41,44 +95,20 @@ std::unique_ptr<Model> make_model(const CArray<std::int64_t>& columns,
   params.log_signed = log_signed;
   params.z_mean = vec(z_mean);
   params.z_scale = vec(z_scale);
-  for (const py::handle item : members) {
-    const auto spec = item.cast<py::tuple>();
-    const auto kind = spec[0].cast<std::string>();
-    stream::Member m;
-    if (kind == "kmeans") {
-      m.kind = stream::MemberKind::kKMeans;
-      m.centers = vec(spec[1].cast<CArray<float>>());
-      m.large = vec(spec[2].cast<CArray<std::uint8_t>>());
-    } else if (kind == "pca") {
-      m.kind = stream::MemberKind::kPCA;
-      m.mean = vec(spec[1].cast<CArray<double>>());
-      m.components = vec(spec[2].cast<CArray<double>>());
-      m.variance = vec(spec[3].cast<CArray<double>>());
-      m.t2 = spec[4].cast<bool>();
-    } else if (kind == "robust_z") {
-      m.kind = stream::MemberKind::kRobustZ;
-      m.median = vec(spec[1].cast<CArray<double>>());
-      m.scale = vec(spec[2].cast<CArray<double>>());
-      m.q1 = vec(spec[3].cast<CArray<double>>());
-      m.q3 = vec(spec[4].cast<CArray<double>>());
-      m.iqr = vec(spec[5].cast<CArray<double>>());
-      m.z = spec[6].cast<double>();
-      m.fence = spec[7].cast<double>();
-    } else {
-      throw std::invalid_argument("unknown model member " + kind);
-    }
-    params.members.push_back(std::move(m));
+  params.members = std::move(members);
+  const auto* name = std::find(std::begin(kCombineNames), std::end(kCombineNames), combine);
+  if (name == std::end(kCombineNames)) {
+    throw std::invalid_argument("combine must be 'single', 'mean' or 'max', got '" + combine + "'");
   }
-  if (combine < 0 || combine > 2) throw std::invalid_argument("combine must be 0, 1 or 2");
-  params.combine = static_cast<stream::Combine>(combine);
-  params.centre = vec(centre);
-  params.spread = vec(spread);
-  params.explain_with = vec(explain_with);
+  params.combine = static_cast<stream::Combine>(name - std::begin(kCombineNames));
+  params.centre = vec_or_empty(centre);
+  params.spread = vec_or_empty(spread);
+  params.explain_with = vec_or_empty(explain_with);
   params.threshold = threshold;
   params.min_events = min_events;
-  params.support_low = vec(support_low);
-  params.support_high = vec(support_high);
-  return std::make_unique<Model>(std::move(params));
+  params.support_low = vec_or_empty(support_low);
+  params.support_high = vec_or_empty(support_high);
+  return params;
 }
 
 // An id as pandas' hash_array keys it in a column: Python ints within int64 by value,
@@ -576,14 +606,52 @@ py::array_t<std::uint64_t> hash_texts(const py::array& values) {
 }
 
 void register_stream(py::module_& m) {
+  using stream::Member;
+  using stream::ModelParams;
+  py::class_<Member>(m, "StreamMember",
+                     "One detector of a StreamModel, as fitted: K-means (centers k x d "
+                     "float32, flattened, and which clusters are large), PCA (mean, "
+                     "components k x d flattened, their variances; Hotelling's T^2 or SPE) or "
+                     "robust z (per-feature median, scale, quartiles, IQR; the z and fence "
+                     "rules), told apart by the keywords given.")
+      .def(py::init(&kmeans_member), py::kw_only(), py::arg("centers").noconvert(),
+           py::arg("large").noconvert())
+      .def(py::init(&pca_member), py::kw_only(), py::arg("mean").noconvert(),
+           py::arg("components").noconvert(), py::arg("variance").noconvert(), py::arg("t2"))
+      .def(py::init(&robust_z_member), py::kw_only(), py::arg("median").noconvert(),
+           py::arg("scale").noconvert(), py::arg("q1").noconvert(), py::arg("q3").noconvert(),
+           py::arg("iqr").noconvert(), py::arg("z"), py::arg("fence"))
+      .def_property_readonly("kind", &member_kind);
+  py::class_<ModelParams>(m, "StreamModelParams",
+                          "A fitted AnomalyPipeline's scoring of one store row: which columns "
+                          "are its features, the evidence shrinkage, the signed log and "
+                          "standard scaling, the detector's members and how they combine "
+                          "(single, or the ensemble's z-normalised mean / max with a centre "
+                          "and spread per member), the threshold, min_events and the support "
+                          "range (none when empty).")
+      .def(py::init(&make_model_params), py::kw_only(), py::arg("columns").noconvert(),
+           py::arg("evidence").noconvert(), py::arg("shrink_to").noconvert(), py::arg("prior"),
+           py::arg("log_signed"), py::arg("z_mean").noconvert(), py::arg("z_scale").noconvert(),
+           py::arg("members"), py::arg("threshold"), py::arg("combine") = "single",
+           py::arg("centre").noconvert() = py::none(), py::arg("spread").noconvert() = py::none(),
+           py::arg("explain_with").noconvert() = py::none(), py::arg("min_events") = 1,
+           py::arg("support_low").noconvert() = py::none(),
+           py::arg("support_high").noconvert() = py::none())
+      .def_property_readonly(
+          "columns",
+          [](const ModelParams& p) { return to_numpy(std::vector<std::int64_t>(p.columns)); })
+      .def_readonly("prior", &ModelParams::prior)
+      .def_readonly("log_signed", &ModelParams::log_signed)
+      .def_readonly("members", &ModelParams::members)
+      .def_property_readonly(
+          "combine",
+          [](const ModelParams& p) { return kCombineNames[static_cast<int>(p.combine)]; })
+      .def_readonly("threshold", &ModelParams::threshold)
+      .def_readonly("min_events", &ModelParams::min_events);
   py::class_<Model>(m, "StreamModel",
                     "A fitted AnomalyPipeline's scaling and default detectors, per entity row "
                     "(oddseq.stream).")
-      .def(py::init(&make_model), py::arg("columns"), py::arg("evidence"), py::arg("shrink_to"),
-           py::arg("prior"), py::arg("log_signed"), py::arg("z_mean"), py::arg("z_scale"),
-           py::arg("members"), py::arg("combine"), py::arg("centre"), py::arg("spread"),
-           py::arg("explain_with"), py::arg("threshold"), py::arg("min_events"),
-           py::arg("support_low"), py::arg("support_high"))
+      .def(py::init<ModelParams>(), py::arg("params"))
       .def_property_readonly("n_features", &Model::n_features);
   py::class_<OneEvent>(m, "StreamOneEvent",
                        "update_one's path for plain values (oddseq.stream); None: not taken.")

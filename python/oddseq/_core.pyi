@@ -1,6 +1,6 @@
 """Type stubs for the C++ extension (internal: use the oddseq package)."""
 
-from typing import overload
+from typing import Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -549,9 +549,39 @@ class MarkovModel:
         self, offsets: NDArray[np.int64], codes: NDArray[np.int32], top_g: int, n_threads: int
     ) -> NDArray[np.float64]: ...
 
-class StreamModel:
+class StreamMember:
+    """One detector of a StreamModel: K-means, PCA or robust z, by the keywords given."""
+    @overload
+    def __init__(self, *, centers: NDArray[np.float32], large: NDArray[np.uint8]) -> None: ...
+    @overload
     def __init__(
         self,
+        *,
+        mean: NDArray[np.float64],
+        components: NDArray[np.float64],
+        variance: NDArray[np.float64],
+        t2: bool,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        *,
+        median: NDArray[np.float64],
+        scale: NDArray[np.float64],
+        q1: NDArray[np.float64],
+        q3: NDArray[np.float64],
+        iqr: NDArray[np.float64],
+        z: float,
+        fence: float,
+    ) -> None: ...
+    @property
+    def kind(self) -> Literal["kmeans", "pca", "robust_z"]: ...
+
+class StreamModelParams:
+    """A fitted AnomalyPipeline's scoring of one store row (read-only once made)."""
+    def __init__(
+        self,
+        *,
         columns: NDArray[np.int64],
         evidence: NDArray[np.int8],
         shrink_to: NDArray[np.float64],
@@ -559,16 +589,33 @@ class StreamModel:
         log_signed: bool,
         z_mean: NDArray[np.float64],
         z_scale: NDArray[np.float64],
-        members: list[tuple],
-        combine: int,
-        centre: NDArray[np.float64],
-        spread: NDArray[np.float64],
-        explain_with: NDArray[np.uint8],
+        members: list[StreamMember],
         threshold: float,
-        min_events: int,
-        support_low: NDArray[np.float64],
-        support_high: NDArray[np.float64],
+        combine: Literal["single", "mean", "max"] = "single",
+        centre: NDArray[np.float64] | None = None,
+        spread: NDArray[np.float64] | None = None,
+        explain_with: NDArray[np.uint8] | None = None,
+        min_events: int = 1,
+        support_low: NDArray[np.float64] | None = None,
+        support_high: NDArray[np.float64] | None = None,
     ) -> None: ...
+    @property
+    def columns(self) -> NDArray[np.int64]: ...
+    @property
+    def prior(self) -> float: ...
+    @property
+    def log_signed(self) -> bool: ...
+    @property
+    def members(self) -> list[StreamMember]: ...
+    @property
+    def combine(self) -> Literal["single", "mean", "max"]: ...
+    @property
+    def threshold(self) -> float: ...
+    @property
+    def min_events(self) -> int: ...
+
+class StreamModel:
+    def __init__(self, params: StreamModelParams) -> None: ...
     @property
     def n_features(self) -> int: ...
 

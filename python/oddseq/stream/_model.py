@@ -10,7 +10,7 @@ from ..detect import EnsembleDetector, KMeansDetector, PCADetector, RobustZDetec
 __all__ = ["stream_model"]
 
 # How the C++ model combines its members: one detector, or the ensemble's mean / max.
-_COMBINE = {"mean": 1, "max": 2}
+_COMBINE = ("mean", "max")
 
 
 def _f64(array) -> np.ndarray:
@@ -18,35 +18,32 @@ def _f64(array) -> np.ndarray:
 
 
 def _member(detector):
-    """A fitted detector as the C++ model's member spec, or None when it has no C++
-    scoring (every detector but K-means, PCA and robust z)."""
+    """A fitted detector as the C++ model's member, or None when it has no C++ scoring
+    (every detector but K-means, PCA and robust z)."""
     if isinstance(detector, KMeansDetector):
         centers = detector.kmeans_.cluster_centers_
         if centers.dtype != np.float32:  # fitted on float64 rows, not the pipeline's
             return None
-        return (
-            "kmeans",
-            np.ascontiguousarray(centers).ravel(),
-            np.ascontiguousarray(detector.large_clusters_, dtype=np.uint8),
+        return _core.StreamMember(
+            centers=np.ascontiguousarray(centers).ravel(),
+            large=np.ascontiguousarray(detector.large_clusters_, dtype=np.uint8),
         )
     if isinstance(detector, PCADetector):
-        return (
-            "pca",
-            _f64(detector.mean_),
-            _f64(detector.components_).ravel(),
-            _f64(detector.explained_variance_),
-            detector.statistic == "t2",
+        return _core.StreamMember(
+            mean=_f64(detector.mean_),
+            components=_f64(detector.components_).ravel(),
+            variance=_f64(detector.explained_variance_),
+            t2=detector.statistic == "t2",
         )
     if isinstance(detector, RobustZDetector):
-        return (
-            "robust_z",
-            _f64(detector.median_),
-            _f64(detector.scale_),
-            _f64(detector.q1_),
-            _f64(detector.q3_),
-            _f64(detector.iqr_),
-            float(detector.z),
-            float(detector.fence),
+        return _core.StreamMember(
+            median=_f64(detector.median_),
+            scale=_f64(detector.scale_),
+            q1=_f64(detector.q1_),
+            q3=_f64(detector.q3_),
+            iqr=_f64(detector.iqr_),
+            z=float(detector.z),
+            fence=float(detector.fence),
         )
     return None
 
@@ -63,13 +60,13 @@ def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
             return None
         members = [_member(member) for _, member in detector.detectors_]
         centre, spread = detector.score_normalization()
-        combine = _COMBINE[detector.combine]
+        combine = detector.combine
         allowed = detector.explain_with
         explain_with = [allowed is None or name in allowed for name, _ in detector.detectors_]
     else:
         members = [_member(detector)]
         centre = spread = np.empty(0)
-        combine = 0
+        combine = "single"
         explain_with = [True]
     if any(member is None for member in members):
         return None
@@ -78,20 +75,22 @@ def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
     bounds = pipeline.support_bounds()
     low, high = (np.empty(0), np.empty(0)) if bounds is None else bounds
     return _core.StreamModel(
-        np.ascontiguousarray(columns, dtype=np.int64),
-        np.ascontiguousarray(evidence.kinds_, dtype=np.int8),
-        _f64(evidence.median_),
-        float(evidence.prior),
-        bool(pipeline.log_scaler_.signed),
-        _f64(pipeline.z_scaler_.mean_),
-        _f64(pipeline.z_scaler_.scale_),
-        members,
-        combine,
-        _f64(centre),
-        _f64(spread),
-        np.asarray(explain_with, dtype=np.uint8),
-        float(pipeline.threshold_ if threshold is None else threshold),
-        int(pipeline.min_events),
-        _f64(low),
-        _f64(high),
+        _core.StreamModelParams(
+            columns=np.ascontiguousarray(columns, dtype=np.int64),
+            evidence=np.ascontiguousarray(evidence.kinds_, dtype=np.int8),
+            shrink_to=_f64(evidence.median_),
+            prior=float(evidence.prior),
+            log_signed=bool(pipeline.log_scaler_.signed),
+            z_mean=_f64(pipeline.z_scaler_.mean_),
+            z_scale=_f64(pipeline.z_scaler_.scale_),
+            members=members,
+            threshold=float(pipeline.threshold_ if threshold is None else threshold),
+            combine=combine,
+            centre=_f64(centre),
+            spread=_f64(spread),
+            explain_with=np.asarray(explain_with, dtype=np.uint8),
+            min_events=int(pipeline.min_events),
+            support_low=_f64(low),
+            support_high=_f64(high),
+        )
     )

@@ -61,3 +61,99 @@ def test_store_is_made_from_its_params_and_checks_them():
         _core.StreamEntityStore(_store_params(max_exact_items=0))
     with pytest.raises(ValueError, match="1-D"):
         _store_params(column_of_code=np.zeros((2, 2), dtype=np.int32))
+
+
+def _model_params(members, **overrides):
+    d = 2
+    settings = dict(
+        columns=np.array([0, 1], dtype=np.int64),
+        evidence=np.zeros(d, dtype=np.int8),
+        shrink_to=np.zeros(d),
+        prior=0.0,
+        log_signed=True,
+        z_mean=np.zeros(d),
+        z_scale=np.ones(d),
+        members=members,
+        threshold=1.5,
+    )
+    settings.update(overrides)
+    return _core.StreamModelParams(**settings)
+
+
+def _members():
+    return [
+        _core.StreamMember(centers=np.zeros(2, dtype=np.float32), large=np.ones(1, dtype=np.uint8)),
+        _core.StreamMember(
+            mean=np.zeros(2), components=np.eye(2).ravel(), variance=np.ones(2), t2=False
+        ),
+        _core.StreamMember(
+            median=np.zeros(2),
+            scale=np.ones(2),
+            q1=-np.ones(2),
+            q3=np.ones(2),
+            iqr=2 * np.ones(2),
+            z=3.0,
+            fence=1.5,
+        ),
+    ]
+
+
+def test_model_members_are_told_apart_by_their_keywords():
+    assert [m.kind for m in _members()] == ["kmeans", "pca", "robust_z"]
+    with pytest.raises(TypeError):  # a mix of two kinds' fields matches no constructor
+        _core.StreamMember(centers=np.zeros(2, dtype=np.float32), mean=np.zeros(2))
+    with pytest.raises(TypeError):  # exact dtypes
+        _core.StreamMember(centers=np.zeros(2), large=np.ones(1, dtype=np.uint8))
+
+
+def test_model_params_are_keyword_built_read_only_records():
+    members = _members()
+    params = _model_params(
+        members,
+        combine="mean",
+        centre=np.zeros(3),
+        spread=np.ones(3),
+        explain_with=np.array([1, 0, 1], dtype=np.uint8),
+        min_events=2,
+    )
+    assert params.columns.tolist() == [0, 1]
+    assert (params.prior, params.log_signed, params.combine) == (0.0, True, "mean")
+    assert (params.threshold, params.min_events) == (1.5, 2)
+    assert [m.kind for m in params.members] == ["kmeans", "pca", "robust_z"]
+    with pytest.raises(AttributeError):
+        params.threshold = 2.0
+    model = _core.StreamModel(params)
+    assert model.n_features == 2
+    single = _model_params(members[:1])
+    assert (single.combine, single.min_events) == ("single", 1)  # the defaults
+    assert _core.StreamModel(single).n_features == 2
+    with pytest.raises(ValueError, match="combine must be 'single', 'mean' or 'max'"):
+        _model_params(members, combine="median")
+    with pytest.raises(ValueError, match="a single detector has one member"):
+        _core.StreamModel(_model_params(members))
+    with pytest.raises(ValueError, match="a centre and a spread per member"):
+        _core.StreamModel(_model_params(members, combine="max"))
+    with pytest.raises(ValueError, match="need 2 values each"):
+        _core.StreamModel(_model_params(members[:1], z_mean=np.zeros(3)))
+    with pytest.raises(TypeError):
+        _core.StreamModelParams(np.array([0], dtype=np.int64))
+
+
+def test_stream_model_scores_as_the_pipeline():
+    """The C++ model made from the pipeline's params scores entities as the pipeline
+    does (every default detector kind and the ensemble's combination)."""
+    from oddseq import AnomalyPipeline
+    from oddseq.datasets import make_ecommerce
+    from oddseq.sequences import Sequences
+    from oddseq.stream import StreamScorer
+
+    log = make_ecommerce(n_users=300, random_state=5).events
+    roles = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+    seqs = Sequences.from_events(log, **roles)
+    for method in ("auto", "kmeans", "pca", "robust_z"):
+        pipe = AnomalyPipeline(method=method).fit(seqs)
+        scorer = StreamScorer(pipe, max_exact_items=10_000, **roles)
+        assert scorer.scores_in_cpp_, method
+        out = scorer.update(log).scores["score"]
+        batch = pipe.score(seqs)["score"].reindex(out.index)
+        np.testing.assert_allclose(out, batch, rtol=0, atol=1e-12, err_msg=method)
