@@ -8,6 +8,7 @@
 
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/hash.hpp"
+#include "oddseq/stream/change_state.hpp"
 
 namespace oddseq::stream {
 
@@ -178,6 +179,7 @@ struct EntityState {
   std::int64_t value_present = 0;
   std::uint64_t stamp = 0;  // the last batch that touched it
   bool alerted = false;
+  std::unique_ptr<ChangeState> change;  // with recent_change
 };
 
 // Entities by key, their state in the map's nodes (one indirection less than a pointer
@@ -186,7 +188,7 @@ struct EntityTable {
   std::unordered_map<std::uint64_t, EntityState> map;
 };
 
-std::int64_t feature_width(std::int64_t n_columns) { return n_columns + 4 + 16; }
+std::int64_t feature_width(std::int64_t n_columns) { return n_columns + 4 + 16 + kChangeColumns; }
 
 EntityStore::EntityStore(const StoreParams& params)
     : params_(params),
@@ -204,6 +206,22 @@ EntityStore::EntityStore(const StoreParams& params)
   // Without lateness only the newest event is needed (the gap and repeat it starts).
   params_.max_late_events =
       params_.lateness_ns > 0 ? std::max<std::int64_t>(params_.max_late_events, 1) : 1;
+  if (params_.recent_change) {
+    ODDSEQ_CHECK(params_.has_times && params_.lateness_ns == 0,
+                 "recent_change needs times and events in time order (lateness 0)");
+    const encode::ChangeParams& c = params_.change;
+    ODDSEQ_CHECK(c.session_gap_ns > 0 && c.window_ns >= 0 && c.prior > 0 && std::isfinite(c.prior),
+                 "recent_change needs session_gap_ns > 0, window_ns >= 0 and prior > 0");
+    ODDSEQ_CHECK(!params_.utc_offset_s.empty(), "utc_offset_s needs at least one entry");
+    change_ = std::make_unique<ChangeSetup>();
+    change_->params = c;
+    change_->local = encode::LocalTime{params_.utc_offset_s.data(), params_.first_hour,
+                                       static_cast<std::int64_t>(params_.utc_offset_s.size())};
+    change_->n_codes = static_cast<std::int64_t>(params_.column_of_code.size());
+    change_->items = params_.has_items;
+    change_->values = params_.has_values;
+    change_->max_exact_keys = params_.max_exact_items;
+  }
 }
 
 EntityStore::~EntityStore() = default;
@@ -365,6 +383,11 @@ void EntityStore::apply(const EventBatch& batch, std::uint8_t* status,
         s.value_m2 += delta * (v - s.value_mean);
       }
     }
+    if (change_ && times) {
+      if (!s.change) s.change = std::make_unique<ChangeState>();
+      s.change->add(*change_, code, t, event.item, event.item_present,
+                    values ? batch.value[i] : std::numeric_limits<double>::quiet_NaN());
+    }
     if (times) watermark_ = std::max(watermark_, t);
     if (s.stamp != batch_) {  // the entity's first event of this batch
       s.stamp = batch_;
@@ -517,6 +540,10 @@ void EntityStore::write_row(const EntityState& s, float* row, bool* approximate)
         static_cast<float>(static_cast<double>(len - s.value_present) / static_cast<double>(len));
     div[15] = static_cast<float>(s.value_bought);
   }
+  if (s.change) {
+    s.change->write(*change_, div + 16);
+    *approximate = *approximate || s.change->approximate();
+  }
 }
 
 void EntityStore::set_alerted(const std::uint64_t* keys, std::int64_t n, std::uint8_t value) {
@@ -543,6 +570,7 @@ std::int64_t EntityStore::memory_bytes() const {
                                        state.recent.capacity() * sizeof(Recent));
     state.items.bytes(bytes);
     state.bought.bytes(bytes);
+    if (state.change) bytes += state.change->bytes();
   }
   return bytes;
 }

@@ -13,9 +13,16 @@
 // (Welford), and past `max_exact_items` distinct items n_items, distinct_item_ratio,
 // item_entropy_bits, top_item_share (HyperLogLog, 2^10 registers, ~3% error) and
 // likewise n_items_bought.
+//
+// With `recent_change`, also the RecentChangeEncoder's 8 columns (ChangeState: the
+// recent window session by session, the earlier part as sums), equal to the batch
+// encoder's on the same events in time order; an entity's items past max_exact_items
+// that were first touched before its window go to a Bloom filter (see change_state.hpp).
 #include <cstdint>
 #include <memory>
 #include <vector>
+
+#include "oddseq/encode/change.hpp"
 
 namespace oddseq::stream {
 
@@ -39,6 +46,13 @@ struct StoreParams {
                                        // (1 without lateness)
   std::int64_t ttl_ns = 0;             // idle time after which an entity is forgotten (0: never)
   std::int64_t max_entities = 0;       // cap on tracked entities (0: none)
+  // RecentChangeEncoder's columns: kept when recent_change (needs times and no lateness:
+  // events in time order), with the encoder's parameters and its local clock (hourly UTC
+  // offsets in seconds from first_hour, as encode::LocalTime; one 0 for UTC).
+  bool recent_change = false;
+  encode::ChangeParams change;
+  std::vector<std::int64_t> utc_offset_s = {0};
+  std::int64_t first_hour = 0;
 };
 
 // One batch of events in arrival order. entity: 64-bit keys; code: in [0, column_of_code.size());
@@ -65,10 +79,12 @@ struct StoreCounters {
 
 struct EntityState;  // defined in the source
 struct EntityTable;  // defined in the source
+struct ChangeSetup;  // change_state.hpp
 
 // Columns of `features`, in order: the n_columns counts, length, duration_s,
 // gap_mean_s, gap_std_s, then the DiversityEncoder's 10 item columns and its 6 value
-// columns (zeros where the stream has no items / values).
+// columns (zeros where the stream has no items / values), then the RecentChangeEncoder's
+// 8 columns (zeros without recent_change).
 std::int64_t feature_width(std::int64_t n_columns);
 
 class EntityStore {
@@ -134,6 +150,7 @@ class EntityStore {
 
   StoreParams params_;
   std::unique_ptr<EntityTable> table_;
+  std::unique_ptr<ChangeSetup> change_;  // with recent_change
   StoreCounters counters_;
   std::int64_t watermark_;
   std::int64_t last_sweep_;

@@ -1,0 +1,246 @@
+#include "oddseq/stream/change_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "oddseq/core/check.hpp"
+#include "oddseq/core/hash.hpp"
+
+namespace oddseq::stream {
+
+namespace {
+
+// 16 bits and 11 hashes a key: a false positive rate of (1 - e^(-11/16))^11, 0.05%, per
+// full filter.
+constexpr std::int64_t kBloomBitsPerKey = 16;
+constexpr int kBloomHashes = 11;
+
+// The i-th of a key's Bloom positions (double hashing).
+inline std::uint64_t bloom_bit(std::uint64_t h1, std::uint64_t h2, int i, std::uint64_t bits) {
+  return (h1 + static_cast<std::uint64_t>(i) * h2) % bits;
+}
+
+}  // namespace
+
+void ChangeState::add(const ChangeSetup& setup, std::int32_t code, std::int64_t t,
+                      std::uint64_t item, bool item_present, double value) {
+  const encode::ChangeParams& p = setup.params;
+  if (recent_.empty() || t - recent_.back().last > p.session_gap_ns) {
+    Session s;
+    s.index = next_session_++;
+    s.start = s.last = t;
+    if (!recent_.empty()) s.silence = encode::change_log_seconds(t - recent_.back().last);
+    s.types.assign(static_cast<std::size_t>(setup.n_codes), 0);
+    recent_.push_back(std::move(s));
+  } else {
+    Session& s = recent_.back();
+    s.gaps += encode::change_log_seconds(t - s.last);
+    s.n_gaps += 1.0;
+    s.last = t;
+  }
+  Session& s = recent_.back();
+  ODDSEQ_CHECK(code >= 0 && code < setup.n_codes, "event code " << code << " out of range");
+  s.events += 1.0;
+  ++s.types[static_cast<std::size_t>(code)];
+  ++s.hours[encode::change_local_hour(t, setup.local)];
+  if (setup.values && std::isfinite(value)) {
+    s.values += encode::change_signed_log(value);
+    s.n_values += 1.0;
+  }
+  // The window before this event's session may move on below; an item's first session
+  // is compared with the window's first session as it stands now.
+  if (setup.items && item_present) {
+    s.keyed += 1.0;
+    const std::int64_t window = recent_.front().index;
+    const std::int64_t first = find(item);
+    if (first == s.index) {
+      s.own_new += 1.0;
+    } else if (first >= window) {
+      auto at = std::find_if(s.by_first.begin(), s.by_first.end(),
+                             [first](const auto& e) { return e.first == first; });
+      if (at == s.by_first.end()) {
+        s.by_first.emplace_back(first, 1);
+      } else {
+        ++at->second;
+      }
+    } else if (first < 0 && !in_filters(item)) {  // never touched before
+      s.own_new += 1.0;
+      if (n_keys_ >= setup.max_exact_keys) evict_old_keys(setup);
+      insert(item, s.index);
+    }
+  }
+  // Sessions that started more than the window before this event leave it.
+  while (recent_.size() > 1 && t - recent_.front().start > p.window_ns) fold_front();
+}
+
+void ChangeState::fold_front() {
+  const Session& s = recent_.front();
+  encode::ChangeSide& e = earlier_;
+  e.events += s.events;
+  if (type_earlier_.size() < s.types.size()) type_earlier_.resize(s.types.size(), 0.0);
+  for (std::size_t c = 0; c < s.types.size(); ++c) type_earlier_[c] += s.types[c];
+  for (int h = 0; h < 24; ++h) e.hours[h] += s.hours[h];
+  e.gaps += s.gaps;
+  e.n_gaps += s.n_gaps;
+  e.values += s.values;
+  e.n_values += s.n_values;
+  e.sizes += std::log(s.events);
+  e.n_sessions += 1.0;
+  if (s.index > 0) {  // everything is new in the first session: it is not compared
+    silences_ += s.silence;
+    n_silences_ += 1.0;
+    e.new_keys += s.own_new;
+    e.keyed += s.keyed;
+  }
+  recent_.erase(recent_.begin());
+}
+
+void ChangeState::write(const ChangeSetup& setup, float* out) const {
+  std::fill_n(out, kChangeColumns, 0.0f);
+  if (earlier_.events <= 0 || recent_.empty()) return;
+  encode::ChangeCompare c;
+  c.earlier = earlier_;
+  c.items = setup.items;
+  c.values = setup.values;
+  const std::int64_t window = recent_.front().index;
+  thread_local std::vector<double> type_recent;
+  thread_local std::vector<std::int32_t> types;
+  type_recent.assign(type_earlier_.size(), 0.0);
+  encode::ChangeSide& r = c.recent;
+  for (const Session& s : recent_) {
+    r.events += s.events;
+    for (std::size_t k = 0; k < s.types.size(); ++k) type_recent[k] += s.types[k];
+    for (int h = 0; h < 24; ++h) r.hours[h] += s.hours[h];
+    r.gaps += s.gaps;
+    r.n_gaps += s.n_gaps;
+    r.values += s.values;
+    r.n_values += s.n_values;
+    r.sizes += std::log(s.events);
+    r.n_sessions += 1.0;
+    r.keyed += s.keyed;
+    r.new_keys += s.own_new;
+    for (const auto& [first, count] : s.by_first) {
+      if (first >= window) r.new_keys += count;
+    }
+  }
+  types.clear();
+  for (std::size_t k = 0; k < type_earlier_.size(); ++k) {
+    if (type_earlier_[k] > 0 || type_recent[k] > 0) types.push_back(static_cast<std::int32_t>(k));
+  }
+  c.types = types.data();
+  c.n_types = static_cast<std::int64_t>(types.size());
+  c.type_earlier = type_earlier_.data();
+  c.type_recent = type_recent.data();
+  c.silences = silences_;
+  c.n_silences = n_silences_;
+  c.silence = recent_.front().silence;
+  float row[encode::kChangeWidth];
+  encode::change_row(c, setup.params.prior, row);
+  std::copy_n(row, kChangeColumns, out);
+}
+
+std::int64_t ChangeState::find(std::uint64_t key) const {
+  if (table_.empty()) return -1;
+  const std::size_t mask = table_.size() - 1;
+  std::size_t slot = static_cast<std::size_t>(core::mix64(key)) & mask;
+  while (table_[slot].first >= 0) {
+    if (table_[slot].key == key) return table_[slot].first;
+    slot = (slot + 1) & mask;
+  }
+  return -1;
+}
+
+void ChangeState::insert(std::uint64_t key, std::int64_t first) {
+  if (static_cast<std::size_t>(2 * (n_keys_ + 1)) > table_.size()) {
+    rehash(std::max<std::size_t>(8, 2 * table_.size()));
+  }
+  const std::size_t mask = table_.size() - 1;
+  std::size_t slot = static_cast<std::size_t>(core::mix64(key)) & mask;
+  while (table_[slot].first >= 0) slot = (slot + 1) & mask;
+  table_[slot] = Slot{key, first};
+  ++n_keys_;
+}
+
+void ChangeState::rehash(std::size_t capacity) {
+  std::vector<Slot> old;
+  old.swap(table_);
+  table_.assign(capacity, Slot{});
+  n_keys_ = 0;
+  for (const Slot& s : old) {
+    if (s.first >= 0) insert(s.key, s.first);
+  }
+}
+
+void ChangeState::evict_old_keys(const ChangeSetup& setup) {
+  // Items first touched before the window are old for good: into the filter.
+  const std::int64_t window = recent_.front().index;
+  std::vector<Slot> kept;
+  bool moved = false;
+  for (const Slot& s : table_) {
+    if (s.first < 0) continue;
+    if (s.first < window) {
+      add_to_filters(s.key, setup.max_exact_keys);
+      moved = true;
+    } else {
+      kept.push_back(s);
+    }
+  }
+  if (!moved) return;  // all in the window: the table grows with it
+  std::size_t capacity = 8;
+  while (capacity < 2 * (kept.size() + 1)) capacity <<= 1;
+  table_.assign(capacity, Slot{});
+  n_keys_ = 0;
+  for (const Slot& s : kept) insert(s.key, s.first);
+}
+
+bool ChangeState::in_filters(std::uint64_t key) const {
+  if (filters_.empty()) return false;
+  const std::uint64_t h1 = core::mix64(key ^ 0x9E3779B97F4A7C15ULL);
+  const std::uint64_t h2 = core::mix64(h1) | 1;
+  for (const Bloom& f : filters_) {
+    const auto bits = static_cast<std::uint64_t>(f.words.size()) * 64;
+    bool all = true;
+    for (int i = 0; i < kBloomHashes && all; ++i) {
+      const std::uint64_t b = bloom_bit(h1, h2, i, bits);
+      all = ((f.words[b >> 6] >> (b & 63)) & 1) != 0;
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+void ChangeState::add_to_filters(std::uint64_t key, std::int64_t start_capacity) {
+  if (filters_.empty() || filters_.back().count >= filters_.back().capacity) {
+    Bloom f;
+    f.capacity = filters_.empty() ? std::max<std::int64_t>(start_capacity, 256)
+                                  : 2 * filters_.back().capacity;
+    f.words.assign(static_cast<std::size_t>((f.capacity * kBloomBitsPerKey + 63) / 64), 0);
+    filters_.push_back(std::move(f));
+  }
+  Bloom& f = filters_.back();
+  const std::uint64_t h1 = core::mix64(key ^ 0x9E3779B97F4A7C15ULL);
+  const std::uint64_t h2 = core::mix64(h1) | 1;
+  const auto bits = static_cast<std::uint64_t>(f.words.size()) * 64;
+  for (int i = 0; i < kBloomHashes; ++i) {
+    const std::uint64_t b = bloom_bit(h1, h2, i, bits);
+    f.words[b >> 6] |= std::uint64_t{1} << (b & 63);
+  }
+  ++f.count;
+}
+
+std::int64_t ChangeState::bytes() const {
+  std::int64_t out = static_cast<std::int64_t>(sizeof(ChangeState));
+  out += static_cast<std::int64_t>(recent_.capacity() * sizeof(Session));
+  for (const Session& s : recent_) {
+    out += static_cast<std::int64_t>(s.types.capacity() * sizeof(std::uint32_t) +
+                                     s.by_first.capacity() * sizeof(s.by_first[0]));
+  }
+  out += static_cast<std::int64_t>(type_earlier_.capacity() * sizeof(double) +
+                                   table_.capacity() * sizeof(Slot));
+  for (const Bloom& f : filters_) {
+    out += static_cast<std::int64_t>(sizeof(Bloom) + f.words.capacity() * sizeof(std::uint64_t));
+  }
+  return out;
+}
+
+}  // namespace oddseq::stream
