@@ -17,6 +17,7 @@ from ..detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
     auto_cut,
     check_false_alarm_rate,
+    fold_of_rows,
     normal_cut,
 )
 from ..encode._base import _check_sequences
@@ -295,6 +296,9 @@ class _NeuralDetector(BaseDetector):
     # LSTMDetector's parameter; the other models (and LSTM files saved before it
     # existed, which have no count reference) have no count term.
     count_novelty = False
+    # LSTMDetector's parameter; the other models (and LSTM files saved before it
+    # existed) cut normal-only fits at the held-out part's scores.
+    n_folds = 0
 
     # -------------------------------------------------------------- validation
     def _check_params(self):
@@ -324,6 +328,13 @@ class _NeuralDetector(BaseDetector):
             raise ValueError(f"learning_rate must be a positive number, got {lr!r}")
         if self.false_alarm_rate is not None:
             check_false_alarm_rate(self.false_alarm_rate)
+        folds = getattr(self, "n_folds", 0)
+        if isinstance(folds, bool) or not isinstance(folds, numbers.Integral):
+            raise TypeError(f"n_folds must be an int (0, or 2 and more), got {folds!r}")
+        if folds == 1 or folds < 0:
+            raise ValueError(
+                f"n_folds must be 0 (cut at the held-out part) or at least 2, got {folds}"
+            )
         if self.count_novelty not in ("auto", True, False):
             raise ValueError(
                 f"count_novelty must be 'auto', True or False, got {self.count_novelty!r}"
@@ -420,11 +431,13 @@ class _NeuralDetector(BaseDetector):
             ``false_alarm_rate`` of normal sequences, moved up into a clear gap above
             it if there is one (:func:`oddseq.detect.auto_cut`, the pipeline's rule).
             True (normal-only, DeepLog's setting): ``X`` is normal behaviour; the cut is
-            :func:`oddseq.detect.normal_cut` of the scores of the held-out part
-            (``validation_fraction``), which the network never trained on.
-            (``AnomalyPipeline(...).fit(..., normal=True)`` cuts instead at 0.005 of
-            out-of-fold scores, at the cost of ``n_folds`` more fits; on HDFS neither
-            was better on both data sets: benchmarks/RESULTS.md.)
+            :func:`oddseq.detect.normal_cut` of scores of normal sequences the network
+            never trained on (``validation_scores_``): LSTMDetector's out-of-fold
+            scores of every fit sequence, from ``n_folds`` more fits of the same model
+            on the other folds (each with its count term against those folds only), as
+            ``AnomalyPipeline(...).fit(..., normal=True)`` cuts; with ``n_folds=0``
+            and for the other models, the scores of the held-out part
+            (``validation_fraction``, a tenth: too few to place a cut of 1% or less).
         """
         self._check_params()
         if not isinstance(normal, (bool, np.bool_)):
@@ -442,6 +455,13 @@ class _NeuralDetector(BaseDetector):
             raise ValueError(
                 f"{who}(normal=True) cuts at the scores of a held-out part: give "
                 "validation_fraction > 0 and at least 2 sequences"
+            )
+        folds = self._cut_folds()
+        if normal and folds and n < 2 * folds:
+            raise ValueError(
+                f"{who}(normal=True) cuts at out-of-fold scores of n_folds={folds} refits: "
+                f"give at least {2 * folds} sequences, or n_folds=0 to cut at the held-out "
+                f"part's scores; got {n}"
             )
         self.event_labels_ = self._vocabulary(seqs, who)
         self.n_tokens_ = len(self.event_labels_) + _N_SPECIAL
@@ -474,7 +494,12 @@ class _NeuralDetector(BaseDetector):
         scores = self._combine(self.statistics_)
         self.normal_ = bool(normal)
         self._validation_rows = val_idx
-        if normal and val_bits is not None:
+        self.cut_fit_time_ = 0.0
+        if normal and self._cut_folds() >= 2:
+            started = time.perf_counter()
+            self.validation_scores_ = self._out_of_fold_scores(seqs, seed)
+            self.cut_fit_time_ = time.perf_counter() - started
+        elif normal and val_bits is not None:
             held = self.statistics_.iloc[val_idx].copy()
             held["count_bits"] = val_bits
             self.validation_scores_ = self._combine(held)
@@ -482,6 +507,28 @@ class _NeuralDetector(BaseDetector):
             self.validation_scores_ = scores[val_idx] if normal else None
         self._set_threshold(scores)
         return self
+
+    def _cut_folds(self) -> int:
+        """``n_folds`` where the model has it (LSTMDetector), else 0: the held-out
+        part's scores set the normal-only cut."""
+        return int(getattr(self, "n_folds", 0))
+
+    def _out_of_fold_scores(self, seqs, seed: int) -> np.ndarray:
+        """Each fit sequence's score from a model fitted as this one (the same
+        parameters, ``fit(..., normal=True)``) on the other ``n_folds - 1`` folds:
+        its step scores from a network that never saw it, its count term against
+        those folds' counts only. A clean sample of how normal sequences the model
+        never saw score, one per fit sequence (the held-out part alone holds a tenth)."""
+        k = self._cut_folds()
+        fold = fold_of_rows(len(seqs), k, seed)
+        params = {**self.get_params(), "n_folds": 0}
+        scores = np.empty(len(seqs), dtype=np.float64)
+        for j in range(k):
+            rows = np.flatnonzero(fold == j)
+            twin = type(self)(**{**params, "random_state": (seed + 1 + j) % (2**31 - 1)})
+            twin.fit(seqs.take(np.flatnonzero(fold != j)), normal=True)
+            scores[rows] = twin.decision_function(seqs.take(rows))
+        return scores
 
     def _count_novelty_on(self, normal: bool) -> bool:
         """Whether the count term is used: ``count_novelty`` (``"auto"``: with
@@ -942,7 +989,8 @@ _COMMON_DOC = """
         The least gain in held-out bits per event that counts as an improvement.
     contamination : float in (0, 0.5] or "auto", default="auto"
         A float flags that top share of the training scores; "auto" cuts by
-        ``auto_cut`` (unsupervised) or ``normal_cut`` of the held-out scores (normal).
+        ``auto_cut`` (unsupervised) or ``normal_cut`` of scores of normal sequences
+        the network never saw (normal: see ``fit``).
     false_alarm_rate : float or None
         The "auto" cut's share of normal sequences flagged (default 0.01).
     device : {"auto", "cpu", "cuda"}, default="auto"
@@ -992,6 +1040,16 @@ class LSTMDetector(_NeuralDetector):
         the best-cut F1 rose from 0.88-0.93 to 0.97-0.99 (benchmarks/RESULTS.md).
         ``statistics`` reports it as ``count_bits``; the held-out part's term, which
         the cut reads, is measured against the training part only.
+    n_folds : int, default=5
+        Normal-only fitting (``fit(..., normal=True)``): the cut reads out-of-fold
+        scores of every fit sequence, each from a model fitted with these parameters
+        on the other ``n_folds - 1`` folds (its count term against those folds only):
+        a clean sample of how normal sequences the model never saw score, n of them
+        where the held-out part holds a tenth. The refits cost about ``n_folds - 1``
+        more fits (``cut_fit_time_``); on HDFS and the shop generators the share of
+        held-out normal sequences flagged then followed ``false_alarm_rate``, where
+        the held-out tenth's cut flagged 0-2.7x it (benchmarks/RESULTS.md). 0: the
+        held-out part's scores (one fit). Unsupervised fitting does not read it.
     max_length : int, default=128"""
         + _COMMON_DOC
         + """
@@ -1001,7 +1059,9 @@ class LSTMDetector(_NeuralDetector):
     history_ (per check: epoch, train and validation loss in bits per event, the
     learning rate of the steps before it),
     n_epochs_ (epochs begun),
-    fit_time_ (seconds), validation_scores_ (normal-only fitting).
+    fit_time_ (seconds, the network's training), validation_scores_ (normal-only
+    fitting: the scores the cut reads, out of fold with ``n_folds``), cut_fit_time_
+    (seconds, the ``n_folds`` refits; 0 without them).
 
     Examples
     --------
@@ -1029,6 +1089,7 @@ class LSTMDetector(_NeuralDetector):
         statistic="max",
         top_g="auto",
         count_novelty="auto",
+        n_folds=5,
         max_epochs=50,
         batch_size=512,
         learning_rate=0.01,
@@ -1045,6 +1106,7 @@ class LSTMDetector(_NeuralDetector):
         self.hidden_dim = hidden_dim
         self.n_layers = n_layers
         self.count_novelty = count_novelty
+        self.n_folds = n_folds
         self.max_length = max_length
         self.end_symbol = end_symbol
         self.max_event_types = max_event_types
@@ -1145,14 +1207,31 @@ class TransformerDetector(_NeuralDetector):
     )
 
     _has_attention = True
-    # Dropout (nn.Dropout, the attention's) draws from torch's global generator, which
-    # worker threads would share in no fixed order: batches train whole, on one thread.
-    _data_parallel = False
-    relative_distance = 0  # what get_params reads on a model saved before it existed
+    # What get_params reads on a model saved before the parameter existed.
+    relative_distance = 0
+    objective = "masked"
+
+    @property
+    def _objective(self) -> str:
+        """The fitted objective; a model saved before ``objective`` existed was masked."""
+        return self.__dict__.get("objective_", "masked")
+
+    @property
+    def _data_parallel(self) -> bool:
+        # "next": sharded over the workers, dropout drawn from each shard's generator.
+        # "masked": its dropout (nn.Dropout, the fused attention's) and hiding draw from
+        # torch's global generator, which worker threads would share in no fixed
+        # order: batches train whole, on one thread.
+        return self._objective == "next"
+
+    @property
+    def _draws_in_training(self) -> bool:
+        return self._objective == "next" and float(self.dropout) > 0
 
     def __init__(
         self,
         *,
+        objective="next",
         dim=32,
         n_heads=2,
         n_layers=2,
@@ -1179,6 +1258,7 @@ class TransformerDetector(_NeuralDetector):
         random_state=0,
         n_threads=None,
     ):
+        self.objective = objective
         self.dim = dim
         self.relative_distance = relative_distance
         self.warmup_steps = warmup_steps

@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch")
 
 from oddseq import load  # noqa: E402
 from oddseq.cluster import KMeans  # noqa: E402
+from oddseq.detect import normal_cut  # noqa: E402
 from oddseq.encode import CountTimingEncoder  # noqa: E402
 from oddseq.neural import LSTMDetector, SequenceAutoencoder, TransformerDetector  # noqa: E402
 
@@ -82,9 +83,10 @@ def test_lstm_count_novelty_flags_counts_no_normal_sequence_has():
     # Every step of these is a step normal sessions take somewhere, but no normal
     # session has their counts (an event twice, another missing).
     planted = Sequences.from_lists([["a", "b", "c", "a"], ["b", "a", "a", "c"]])
-    det = LSTMDetector(hidden_dim=16, **FAST).fit(normal, normal=True)
+    det = LSTMDetector(hidden_dim=16, n_folds=0, **FAST).fit(normal, normal=True)
     assert det.count_novelty_  # "auto": on with normal-only fitting
-    off = LSTMDetector(hidden_dim=16, count_novelty=False, **FAST).fit(normal, normal=True)
+    off = LSTMDetector(hidden_dim=16, count_novelty=False, n_folds=0, **FAST)
+    off.fit(normal, normal=True)
     assert not off.count_novelty_
     stats = det.statistics(planted)
     # Every normal sequence has a twin: the planted ones are farther from every normal
@@ -115,7 +117,7 @@ def test_count_novelty_cut_uses_out_of_sample_counts():
     rng = np.random.default_rng(2)
     lists = _permutations(rng, 200) + [["a", "a", "b", "c", "d"]]
     seqs, odd = Sequences.from_lists(lists), len(lists) - 1
-    params = dict(hidden_dim=8, max_epochs=1, n_threads=1, validation_fraction=0.5)
+    params = dict(hidden_dim=8, max_epochs=1, n_threads=1, validation_fraction=0.5, n_folds=0)
     for seed in range(20):  # a split that holds the odd one out
         det = LSTMDetector(random_state=seed, **params).fit(seqs, normal=True)
         if odd in det._validation_rows:
@@ -131,11 +133,79 @@ def test_count_novelty_cut_uses_out_of_sample_counts():
     np.testing.assert_allclose(own, np.where(np.arange(len(lists)) == odd, np.log2(len(lists)), 0))
 
 
+def _chain(rng, n, n_types=8):
+    """Normal sequences of a fixed random Markov chain over ``n_types`` events (each
+    event has 3 likely successors), geometric lengths of mean 8: many distinct
+    sequences, so the scores have a continuous tail."""
+    chain = np.random.default_rng(123)
+    successors = [chain.choice(n_types, 3, replace=False) for _ in range(n_types)]
+    weights = [chain.dirichlet(np.ones(3)) for _ in range(n_types)]
+    out = []
+    for _ in range(n):
+        state, seq = int(rng.integers(n_types)), []
+        for _ in range(1 + int(rng.geometric(1 / 8))):
+            seq.append(f"e{state}")
+            state = int(successors[state][rng.choice(3, p=weights[state])])
+        out.append(seq)
+    return out
+
+
+OUT_OF_FOLD = dict(hidden_dim=16, max_epochs=4, learning_rate=0.02, n_threads=1, n_folds=3)
+
+
+@pytest.fixture(scope="module")
+def chain_fit():
+    rng = np.random.default_rng(5)
+    fit = Sequences.from_lists(_chain(rng, 600))
+    det = LSTMDetector(false_alarm_rate=0.05, random_state=3, **OUT_OF_FOLD).fit(fit, normal=True)
+    return det, fit, Sequences.from_lists(_chain(rng, 3000))
+
+
+def test_lstm_out_of_fold_cut_flags_about_the_nominal_share(chain_fit):
+    det, fit, fresh = chain_fit
+    # One out-of-fold score per fit sequence, from refits on the other folds, each
+    # with its count term against those folds' counts.
+    assert det.validation_scores_.shape == (len(fit),)
+    assert det.threshold_ == normal_cut(det.validation_scores_, 0.05)
+    # Normal sequences the model never saw: about 5% flagged (3,000 of them: a
+    # binomial 5% lies in 4.2-5.8% with 99% probability; the cut's own estimate from
+    # 600 scores widens that).
+    share = det.predict(fresh).mean()
+    assert 0.025 <= share <= 0.085, share
+
+
+def test_lstm_out_of_fold_cut_same_seed_same_cut_and_saved(chain_fit, tmp_path):
+    det, fit, fresh = chain_fit
+    again = LSTMDetector(false_alarm_rate=0.05, random_state=3, **OUT_OF_FOLD).fit(fit, normal=True)
+    assert again.threshold_ == det.threshold_
+    np.testing.assert_array_equal(again.validation_scores_, det.validation_scores_)
+    loaded = load(det.save(tmp_path / "oof.oddseq"))
+    assert loaded.threshold_ == det.threshold_ and loaded.n_folds == 3
+    np.testing.assert_array_equal(loaded.validation_scores_, det.validation_scores_)
+    np.testing.assert_array_equal(loaded.predict(fresh[:200]), det.predict(fresh[:200]))
+    other = LSTMDetector(false_alarm_rate=0.05, random_state=4, **OUT_OF_FOLD).fit(fit, normal=True)
+    assert other.threshold_ != det.threshold_
+
+
+def test_lstm_n_folds_checked():
+    seqs = Sequences.from_lists([["a", "b"], ["b", "a"]] * 4)
+    for bad, error in [(1, ValueError), (-2, ValueError), (2.5, TypeError), (True, TypeError)]:
+        with pytest.raises(error, match="n_folds"):
+            LSTMDetector(n_folds=bad, max_epochs=1).fit(seqs, normal=True)
+    with pytest.raises(ValueError, match="at least 10 sequences, or n_folds=0"):
+        LSTMDetector(max_epochs=1).fit(seqs, normal=True)
+    # Unsupervised fitting does not cut out of fold: n_folds is not read.
+    assert LSTMDetector(max_epochs=1, hidden_dim=8, n_threads=1).fit(seqs).cut_fit_time_ == 0
+    det = LSTMDetector(n_folds=0, max_epochs=1, hidden_dim=8, n_threads=1).fit(seqs, normal=True)
+    assert det.validation_scores_.size == 1  # the held-out tenth
+
+
 def test_pyod_surface_and_statistics(shop, lstm):
     normal, _ = shop
     n = len(normal)
     assert lstm.decision_scores_.shape == (n,) and lstm.labels_.shape == (n,)
-    assert lstm.normal_ and lstm.validation_scores_.size == 30
+    # Normal-only: the cut reads one out-of-fold score per fit sequence (n_folds=5).
+    assert lstm.normal_ and lstm.validation_scores_.size == n and lstm.cut_fit_time_ > 0
     assert lstm.history_ and lstm.n_epochs_ == len(lstm.history_)
     stats = lstm.statistics(Sequences.from_lists(normal[:5]))
     assert list(stats.columns) == [
