@@ -1207,31 +1207,14 @@ class TransformerDetector(_NeuralDetector):
     )
 
     _has_attention = True
-    # What get_params reads on a model saved before the parameter existed.
-    relative_distance = 0
-    objective = "masked"
-
-    @property
-    def _objective(self) -> str:
-        """The fitted objective; a model saved before ``objective`` existed was masked."""
-        return self.__dict__.get("objective_", "masked")
-
-    @property
-    def _data_parallel(self) -> bool:
-        # "next": sharded over the workers, dropout drawn from each shard's generator.
-        # "masked": its dropout (nn.Dropout, the fused attention's) and hiding draw from
-        # torch's global generator, which worker threads would share in no fixed
-        # order: batches train whole, on one thread.
-        return self._objective == "next"
-
-    @property
-    def _draws_in_training(self) -> bool:
-        return self._objective == "next" and float(self.dropout) > 0
+    # Dropout (nn.Dropout, the attention's) draws from torch's global generator, which
+    # worker threads would share in no fixed order: batches train whole, on one thread.
+    _data_parallel = False
+    relative_distance = 0  # what get_params reads on a model saved before it existed
 
     def __init__(
         self,
         *,
-        objective="next",
         dim=32,
         n_heads=2,
         n_layers=2,
@@ -1258,7 +1241,6 @@ class TransformerDetector(_NeuralDetector):
         random_state=0,
         n_threads=None,
     ):
-        self.objective = objective
         self.dim = dim
         self.relative_distance = relative_distance
         self.warmup_steps = warmup_steps
