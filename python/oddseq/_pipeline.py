@@ -28,7 +28,6 @@ from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
     NOT_NORMAL_SHAPE,
-    _auto_cut,
     _normal_cut,
     check_false_alarm_rate,
     check_threshold_rule,
@@ -646,7 +645,9 @@ class AnomalyPipeline(SaveMixin):
             one below it within the top 5% (the lower edge of a group that stands
             apart and inflated the tail model), the wider where both are clear
             (:func:`~oddseq.detect.auto_cut`, the rule of every oddseq model fitted
-            without labels; ``threshold_info_["gap"]``, ``["tail_threshold"]``).
+            without labels; ``threshold_info_["gap"]``, ``["tail_threshold"]``), never
+            below the detector's own floor where it has one (method="markov": one miss,
+            as ``MarkovDetector(contamination="auto")``; ``threshold_info_["floor"]``).
             True (normal-only,
             the semi-supervised protocol of the log-anomaly literature): ``seqs`` are
             normal behaviour; the cut is the (1 - ``false_alarm_rate``) quantile
@@ -717,7 +718,7 @@ class AnomalyPipeline(SaveMixin):
         (oddseq.dask, from its partitions), else computed here from ``data``."""
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
-        jump = tail = None
+        jump = tail = floor = moved = None
         if contamination != "auto":
             # A float share: the detector checked it (check_contamination) when fitted.
             cut = float(np.percentile(train_scores, 100 * (1 - contamination)))
@@ -741,14 +742,21 @@ class AnomalyPipeline(SaveMixin):
             rate = self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
             # The tail cut, up into a clear gap above a plateau of tied scores if it
             # fell under one (at most a quarter fewer flags), or down to the lower edge
-            # of a group apart if it fell inside one (at most the top 5%): auto_cut.
-            cut, tail = _auto_cut(train_scores, rate)
+            # of a group apart if it fell inside one (at most the top 5%): auto_cut;
+            # never below the detector's own floor where it has one (Markov: one miss),
+            # the detector's rule itself, not a copy of it.
+            cut, tail, moved = self.detector_._unsupervised_cut(train_scores, rate)
             reference = train_scores
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
-            if cut > tail:
+            if moved > tail:
                 rule += ", moved up into the gap above it"
-            elif cut < tail:
+            elif moved < tail:
                 rule += ", moved down to the gap below the group it fell in"
+            if cut > moved:
+                floor = cut
+                rule += f", raised to {type(self.detector_).__name__}'s own floor"
+                if isinstance(self.detector_, MarkovDetector):
+                    rule += " (one miss)"
         else:
             cut, reference, rate = mad_cut(train_scores), train_scores, None
             rule = "median + 3 x 1.4826 MAD of the training scores"
@@ -766,7 +774,8 @@ class AnomalyPipeline(SaveMixin):
             "normal_only": self.normal_,
             "separate_tail": jump,
             "tail_threshold": None if tail is None else float(tail),
-            "gap": tail is not None and cut != tail,
+            "gap": tail is not None and moved != tail,
+            "floor": floor,
         }
 
     def _support_rule(self, data) -> None:

@@ -4,6 +4,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import oddseq
 from oddseq import _reasons
@@ -164,6 +166,71 @@ def test_a_markov_pipeline_saved_by_0_1_0_loads_and_scores_as_a_fresh_fit():
     fresh = AnomalyPipeline(method="markov").fit(seqs[:60])
     pd.testing.assert_frame_equal(loaded.score(seqs[60:]), fresh.score(seqs[60:]))
     pd.testing.assert_frame_equal(loaded.table_, fresh.table_)
+
+
+def _workflow_sessions(seed=0, n=600):
+    """Sessions of a system workflow: eight steps, each with two successors, then close.
+    Every step lies within MarkovDetector's top third, so no session has a miss; their
+    scores (max surprisal / 100) still spread below one miss."""
+    rng = np.random.default_rng(seed)
+    successors = [(rng.choice(8, 2, replace=False), rng.uniform(0.55, 0.95)) for _ in range(8)]
+    lists = []
+    for _ in range(n):
+        state, session = 0, ["s0"]
+        for _ in range(int(rng.integers(3, 12))):
+            (a, b), p = successors[state]
+            state = int(a if rng.random() < p else b)
+            session.append(f"s{state}")
+        lists.append(session + ["close"])
+    return lists
+
+
+def test_markov_pipeline_cuts_with_the_detectors_own_rule():
+    """method="markov" cuts the training scores as MarkovDetector's contamination="auto"
+    does: the tail cut, never below one miss (DeepLog's rule). Cut by auto_cut alone,
+    the pipeline flagged 8.7% of these sessions, none of which has a miss."""
+    from oddseq.detect import auto_cut
+
+    seqs = Sequences.from_lists(_workflow_sessions())
+    pipe = AnomalyPipeline(method="markov").fit(seqs)
+    scores = pipe.detector_.decision_scores_
+    assert scores.max() < 1 and (scores > auto_cut(scores)).any()  # the floor binds here
+    assert pipe.threshold_ == pipe.detector_.threshold_ == MarkovDetector().fit(seqs).threshold_
+    info = pipe.threshold_info_
+    assert not pipe.table_["is_anomaly"].any() and info["n_flagged"] == 0
+    assert info["floor"] == pytest.approx(1.0) and "one miss" in info["rule"]
+    assert info["gap"] == (auto_cut(scores) != info["tail_threshold"])
+    # A session with a miss (a step no session took) is flagged when scored.
+    odd = Sequences.from_lists([["s0", "close", "s0", "close"]])
+    assert pipe.score(odd)["is_anomaly"].all()
+    # At another false-alarm rate the floor holds too; where it does not bind, the
+    # record says so.
+    assert AnomalyPipeline(method="markov", false_alarm_rate=0.2).fit(seqs).threshold_ >= 1 - 1e-9
+    assert AnomalyPipeline().fit(seqs).threshold_info_["floor"] is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    n=st.integers(20, 300),
+    odd=st.integers(0, 3),
+    rate=st.sampled_from([0.001, 0.01, 0.05, 0.2]),
+)
+def test_markov_pipeline_never_flags_a_session_without_a_miss(seed, n, odd, rate):
+    """Property: whatever the log and the false-alarm rate, the Markov pipeline flags only
+    sessions with a miss (score >= 1), and never more than auto_cut alone would."""
+    from oddseq.detect import auto_cut
+
+    rng = np.random.default_rng(seed)
+    lists = _workflow_sessions(seed, n)
+    for i in rng.choice(n, odd, replace=False):  # a few odd sessions
+        lists[i] = list(rng.choice(["s0", "s3", "close", "refund"], int(rng.integers(2, 8))))
+    pipe = AnomalyPipeline(method="markov", false_alarm_rate=rate).fit(Sequences.from_lists(lists))
+    scores = pipe.detector_.decision_scores_
+    flags = scores > pipe.threshold_
+    assert (scores[flags] >= 1 - 1e-9).all()
+    if scores.min() < scores.max():
+        assert flags.sum() <= (scores > auto_cut(scores, rate)).sum()
 
 
 def test_thousands_of_event_types_stay_narrow():

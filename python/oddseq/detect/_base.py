@@ -18,7 +18,7 @@ from ..utils._exact import mean_std
 from ..utils._params import Contamination, validate_params
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._validation import check_positive_int, validate_matrix
-from ._threshold import auto_cut, tail_probability
+from ._threshold import DEFAULT_FALSE_ALARM_RATE, _auto_cut, tail_probability
 
 __all__ = ["BaseDetector", "Explanation", "explanation_frame", "robust_scale"]
 
@@ -234,8 +234,28 @@ class BaseDetector(SaveMixin, BaseEstimator):
         with a FutureWarning, as in the constructor."""
         return super().set_params(**translate_renamed(self, params))
 
+    def _cut_floor(self) -> float | None:
+        """The least cut the detector's own rule allows, or None: the unsupervised cut
+        never falls below it (MarkovDetector: one miss, DeepLog's rule)."""
+        return None
+
+    def _unsupervised_cut(self, scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE):
+        """The detector's cut of unlabelled training scores at ``false_alarm_rate``:
+        ``(cut, tail cut, auto cut)``, the auto cut (:func:`oddseq.detect.auto_cut`, the
+        tail cut moved into a clear gap) raised to ``_cut_floor()`` where the detector
+        has one. The one rule of ``contamination="auto"`` (for detectors without a
+        natural cut) and of ``AnomalyPipeline``'s unsupervised cut. Scores all equal
+        and below the floor: the floor, nothing flagged, without the warning about
+        equal scores (identical sessions without a miss are nothing to warn about)."""
+        scores = np.asarray(scores, dtype=np.float64)
+        floor = self._cut_floor()
+        if floor is not None and scores.max() < floor and scores.min() == scores.max():
+            return float(floor), float(scores.max()), float(scores.max())
+        cut, tail = _auto_cut(scores, false_alarm_rate)
+        return (cut if floor is None else max(float(floor), cut)), tail, cut
+
     def _auto_threshold(self, scores: np.ndarray) -> float:
-        return auto_cut(scores)
+        return self._unsupervised_cut(scores)[0]
 
     def _set_threshold(self, scores: np.ndarray) -> None:
         contamination = check_contamination(self.contamination)

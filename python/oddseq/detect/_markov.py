@@ -166,16 +166,10 @@ class MarkovDetector(BaseDetector):
         column = {"max": "max_surprisal", "mean": "mean_surprisal", "topg": "outside_top_g_share"}
         return stats[column[self.statistic]].to_numpy()
 
-    def _auto_threshold(self, scores):
-        if self.statistic != "surprise":
-            return super()._auto_threshold(scores)
-        # At least one miss (max surprisal / 100 stays below 1 per miss), and no more
-        # flags than the tail of the fitted scores allows. Equal scores without a miss
-        # (identical sequences) flag nothing by the first rule alone, with no warning.
-        one_miss = 1.0 - 1e-9
-        if scores.max() < one_miss and scores.min() == scores.max():
-            return one_miss
-        return max(one_miss, super()._auto_threshold(scores))
+    def _cut_floor(self):
+        # At least one miss (max surprisal / 100 stays below 1 per miss): the unsupervised
+        # cut (here and in AnomalyPipeline) is the tail's, never below DeepLog's rule.
+        return 1.0 - 1e-9 if self.statistic == "surprise" else None
 
     def statistics(self, X) -> pd.DataFrame:
         """The per-sequence statistics (see the class docs), indexed by sequence id."""
