@@ -533,6 +533,35 @@ def test_transformer_cloze_passes_equal_the_pass_by_pass_forward(n_layers, relat
                 torch.testing.assert_close(got[hide], want, rtol=1e-5, atol=1e-5)
 
 
+def test_autoencoder_scan_equals_nn_gru(monkeypatch):
+    """In evaluation on a CPU the autoencoder's GRUs run as the scripted _gru_states
+    (token rows of input gates, fewer kernels a step): the same codes and logits as
+    nn.GRU to float rounding, with padding and without; training runs nn.GRU."""
+    from oddseq.neural import _nets
+
+    if _nets._GRU_STATES is None:
+        pytest.skip("this torch cannot script _gru_states (nn.GRU runs)")
+    torch.manual_seed(3)
+    net = _nets.GRUAutoencoder(12, 8, 16, 4).eval()
+    for module in (net.encoder, net.decoder):  # biases large enough to matter
+        torch.nn.init.normal_(module.bias_ih_l0)
+        torch.nn.init.normal_(module.bias_hh_l0)
+    lengths = torch.tensor([9, 9, 6, 2, 1])
+    mask = torch.arange(9)[None, :] < lengths[:, None]
+    tokens = torch.where(mask, torch.randint(5, 12, mask.shape), 0)
+    with torch.inference_mode():
+        for m in (mask, mask[:2]):  # with padding, and without
+            t = tokens[: m.shape[0]]
+            assert net._scanning(t) and not net.train()._scanning(t)
+            net.eval()
+            got_code, got = net.encode(t, m), net(t, m)
+            with monkeypatch.context() as patch:
+                patch.setattr(_nets, "_GRU_STATES", None)
+                want_code, want = net.encode(t, m), net(t, m)
+            torch.testing.assert_close(got_code, want_code, rtol=1e-5, atol=1e-6)
+            torch.testing.assert_close(got[m], want[m], rtol=1e-5, atol=1e-5)
+
+
 def test_autoencoder_scores_and_embeddings_cluster(tmp_path):
     rng = np.random.default_rng(1)
     a = [["view"] * int(rng.integers(2, 5)) + ["cart", "buy"] for _ in range(80)]
