@@ -350,6 +350,32 @@ py::tuple update_one(EntityStore& store, py::handle entity, bool entity_is_key, 
                         py::none(), length);
 }
 
+// How fields become an event (stream::LineEvents), shared by update_one's path and the
+// line reader: labels classified as the scorer keeps them (str or int; anything else
+// leaves every event with an event field to the Python path).
+stream::LineEvents make_event_params(const py::list& labels, std::int32_t other_code,
+                                     bool has_event, bool has_times, bool has_items,
+                                     bool has_values, std::int64_t time_factor) {
+  if (other_code < 0) throw std::invalid_argument("other_code must be >= 0");
+  if (time_factor < 1) throw std::invalid_argument("time_factor must be >= 1");
+  stream::LineEvents events;
+  for (const py::handle label : labels) {
+    const bool is_text = PyUnicode_Check(label.ptr());
+    const bool is_int = !is_text && PyLong_Check(label.ptr());
+    events.text_labels.push_back(is_text ? label.cast<std::string>() : std::string());
+    events.int_labels.push_back(is_int ? label.cast<std::int64_t>() : 0);
+    events.label_is_int.push_back(is_int ? 1 : 0);
+    events.other_labels = events.other_labels || (!is_text && !is_int);
+  }
+  events.other_code = other_code;
+  events.has_event = has_event;
+  events.has_times = has_times;
+  events.has_items = has_items;
+  events.has_values = has_values;
+  events.time_factor = time_factor;
+  return events;
+}
+
 // StreamScorer.update_one's conversions for the plain values it is mostly given (ids and
 // event types as int or str, times as int or float, values as float or int, None where
 // absent), then the store's update and the model's score: the whole event in one call.
@@ -357,32 +383,18 @@ py::tuple update_one(EntityStore& store, py::handle entity, bool entity_is_key, 
 // layer's general path takes it.
 class OneEvent {
  public:
-  OneEvent(EntityStore& store, const Model& model, const py::list& labels, std::int32_t other_code,
-           bool has_event, bool has_times, bool has_items, bool has_values,
-           std::int64_t time_factor)
+  OneEvent(EntityStore& store, const Model& model, const stream::LineEvents& events)
       : store_(store),
         model_(model),
-        other_code_(other_code),
-        numeric_labels_(false),
-        has_event_(has_event),
-        has_times_(has_times),
-        has_items_(has_items),
-        has_values_(has_values),
-        factor_(time_factor) {
-    std::int32_t code = 0;
-    for (const py::handle label : labels) {
-      if (PyUnicode_Check(label.ptr())) {
-        text_codes_.emplace(label.cast<std::string>(), code);
-      } else if (PyLong_Check(label.ptr())) {
-        int_codes_.emplace(label.cast<std::int64_t>(), code);
-        numeric_labels_ = true;
-      } else {
-        numeric_labels_ = true;  // float labels: looked up by the Python path
-        general_labels_ = true;
-      }
-      ++code;
-    }
-  }
+        codes_(events),
+        other_code_(events.other_code),
+        numeric_labels_(codes_.any_int() || events.other_labels),
+        general_labels_(events.other_labels),  // float labels: looked up by the Python path
+        has_event_(events.has_event),
+        has_times_(events.has_times),
+        has_items_(events.has_items),
+        has_values_(events.has_values),
+        factor_(events.time_factor) {}
 
   py::object operator()(py::handle entity, py::handle event, py::handle time, py::handle item,
                         py::handle value) {
@@ -395,20 +407,17 @@ class OneEvent {
         Py_ssize_t size = 0;
         const char* data = PyUnicode_AsUTF8AndSize(event.ptr(), &size);
         if (data == nullptr) return fail();
-        const auto found = text_codes_.find(std::string(data, static_cast<std::size_t>(size)));
-        if (found != text_codes_.end()) {
-          code = found->second;
-        } else if (numeric_labels_) {
-          return py::none();  // a number as text: the Python path compares it as one
-        } else {
+        code = codes_.of_text(std::string_view(data, static_cast<std::size_t>(size)));
+        if (code < 0) {
+          if (numeric_labels_) return py::none();  // a number as text: the Python path's
           code = other_code_;
         }
       } else if (PyLong_CheckExact(event.ptr())) {
         int overflow = 0;
         const long long v = PyLong_AsLongLongAndOverflow(event.ptr(), &overflow);
         if (overflow != 0) return py::none();
-        const auto found = int_codes_.find(v);
-        code = found != int_codes_.end() ? found->second : other_code_;
+        code = codes_.of_int(v);
+        if (code < 0) code = other_code_;
       } else {
         return py::none();
       }
@@ -488,10 +497,9 @@ class OneEvent {
 
   EntityStore& store_;
   const Model& model_;
-  std::unordered_map<std::string, std::int32_t> text_codes_;
-  std::unordered_map<std::int64_t, std::int32_t> int_codes_;
+  const stream::EventCodes codes_;
   std::int32_t other_code_;
-  bool numeric_labels_, general_labels_ = false;
+  bool numeric_labels_, general_labels_;
   bool has_event_, has_times_, has_items_, has_values_;
   std::int64_t factor_;
 };
@@ -505,20 +513,8 @@ std::unique_ptr<stream::LineFeed> make_line_feed(
     std::int64_t time_factor, bool json, const std::vector<std::string>& keys) {
   if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
   stream::LineFormat format{sep[0], n_fields, entity, event, time, item, value, json, keys};
-  stream::LineEvents events;
-  for (const py::handle label : labels) {
-    const bool is_text = PyUnicode_Check(label.ptr());
-    const bool is_int = !is_text && PyLong_Check(label.ptr());
-    events.text_labels.push_back(is_text ? label.cast<std::string>() : std::string());
-    events.int_labels.push_back(is_int ? label.cast<std::int64_t>() : 0);
-    events.label_is_int.push_back(is_int ? 1 : 0);
-    events.other_labels = events.other_labels || (!is_text && !is_int);
-  }
-  events.other_code = other_code;
-  events.has_times = has_times;
-  events.has_items = has_items;
-  events.has_values = has_values;
-  events.time_factor = time_factor;
+  stream::LineEvents events = make_event_params(labels, other_code, event >= 0, has_times,
+                                                has_items, has_values, time_factor);
   return std::make_unique<stream::LineFeed>(format, std::move(events));
 }
 
@@ -653,13 +649,27 @@ void register_stream(py::module_& m) {
                     "(oddseq.stream).")
       .def(py::init<ModelParams>(), py::arg("params"))
       .def_property_readonly("n_features", &Model::n_features);
+  using stream::LineEvents;
+  py::class_<LineEvents>(m, "StreamEventParams",
+                         "How an event's fields become an event in the stream (update_one's "
+                         "path and the line reader): the event labels (code = position; str "
+                         "or int, any other kind leaves every event to the Python path), "
+                         "the code of labels not among them, which roles the events have, "
+                         "and the time unit in ns.")
+      .def(py::init(&make_event_params), py::kw_only(), py::arg("labels"), py::arg("other_code"),
+           py::arg("has_event"), py::arg("has_times"), py::arg("has_items"), py::arg("has_values"),
+           py::arg("time_factor") = 1)
+      .def_property_readonly("n_labels", [](const LineEvents& e) { return e.label_is_int.size(); })
+      .def_readonly("other_code", &LineEvents::other_code)
+      .def_readonly("has_event", &LineEvents::has_event)
+      .def_readonly("has_times", &LineEvents::has_times)
+      .def_readonly("has_items", &LineEvents::has_items)
+      .def_readonly("has_values", &LineEvents::has_values)
+      .def_readonly("time_factor", &LineEvents::time_factor);
   py::class_<OneEvent>(m, "StreamOneEvent",
                        "update_one's path for plain values (oddseq.stream); None: not taken.")
-      .def(py::init<EntityStore&, const Model&, const py::list&, std::int32_t, bool, bool, bool,
-                    bool, std::int64_t>(),
-           py::arg("store"), py::arg("model"), py::arg("labels"), py::arg("other_code"),
-           py::arg("has_event"), py::arg("has_times"), py::arg("has_items"), py::arg("has_values"),
-           py::arg("time_factor"), py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
+      .def(py::init<EntityStore&, const Model&, const LineEvents&>(), py::arg("store"),
+           py::arg("model"), py::arg("events"), py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
       .def("__call__", &OneEvent::operator(), py::arg("entity"), py::arg("event"), py::arg("time"),
            py::arg("item"), py::arg("value"));
   py::class_<stream::LineFeed>(

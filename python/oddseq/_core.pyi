@@ -678,18 +678,37 @@ class StreamLineFeedRun:
     @property
     def typical(self) -> NDArray[np.float64]: ...
 
-class StreamOneEvent:
+class StreamEventParams:
+    """How an event's fields become an event in the stream (read-only once made)."""
     def __init__(
         self,
-        store: StreamEntityStore,
-        model: StreamModel,
+        *,
         labels: list,
         other_code: int,
         has_event: bool,
         has_times: bool,
         has_items: bool,
         has_values: bool,
-        time_factor: int,
+        time_factor: int = 1,
+    ) -> None: ...
+    @property
+    def n_labels(self) -> int: ...
+    @property
+    def other_code(self) -> int: ...
+    @property
+    def has_event(self) -> bool: ...
+    @property
+    def has_times(self) -> bool: ...
+    @property
+    def has_items(self) -> bool: ...
+    @property
+    def has_values(self) -> bool: ...
+    @property
+    def time_factor(self) -> int: ...
+
+class StreamOneEvent:
+    def __init__(
+        self, store: StreamEntityStore, model: StreamModel, events: StreamEventParams
     ) -> None: ...
     def __call__(
         self, entity: object, event: object, time: object, item: object, value: object

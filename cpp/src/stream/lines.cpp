@@ -46,8 +46,24 @@ bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1
 
 }  // namespace
 
+EventCodes::EventCodes(const LineEvents& events) : text_(events.text_labels) {
+  const std::size_t n = events.label_is_int.size();
+  ODDSEQ_CHECK(text_.size() == n && events.int_labels.size() == n,
+               "text_labels, int_labels and label_is_int differ in length");
+  // First label wins on duplicates, as a lookup by position does.
+  for (std::size_t code = 0; code < n; ++code) {
+    const auto c = static_cast<std::int32_t>(code);
+    if (events.label_is_int[code] != 0) {
+      by_int_.emplace(events.int_labels[code], c);
+      any_int_ = true;
+    } else {
+      by_text_.emplace(std::string_view(text_[code]), c);
+    }
+  }
+}
+
 LineFeed::LineFeed(LineFormat format, LineEvents events)
-    : format_(format), events_(std::move(events)) {
+    : format_(format), events_(std::move(events)), codes_(events_) {
   const std::int64_t roles[] = {format_.entity, format_.event, format_.time, format_.item,
                                 format_.value};
   ODDSEQ_CHECK(format_.n_fields >= 1, "n_fields must be at least 1");
@@ -61,20 +77,8 @@ LineFeed::LineFeed(LineFormat format, LineEvents events)
     ODDSEQ_CHECK(!format_.json || !has_[r] || !format_.keys[static_cast<std::size_t>(r)].empty(),
                  "JSON roles need their keys");
   }
-  const std::size_t n = events_.label_is_int.size();
-  ODDSEQ_CHECK(events_.text_labels.size() == n && events_.int_labels.size() == n,
-               "text_labels, int_labels and label_is_int differ in length");
+  ODDSEQ_CHECK(has_[1] == events_.has_event, "the lines have an event field as the events do");
   ODDSEQ_CHECK(events_.time_factor >= 1, "time_factor must be at least 1");
-  // First label wins on duplicates, as a lookup by position does.
-  for (std::size_t code = 0; code < n; ++code) {
-    const auto c = static_cast<std::int32_t>(code);
-    if (events_.label_is_int[code] != 0) {
-      int_codes_.emplace(events_.int_labels[code], c);
-      any_int_ = true;
-    } else {
-      text_codes_.emplace(std::string_view(events_.text_labels[code]), c);
-    }
-  }
 }
 
 bool LineFeed::split_csv(const char* begin, const char* end, const char** field_begin,
@@ -233,17 +237,13 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, std::int64
     if (empty(1) || events_.other_labels) return false;
     const std::string_view text(field_begin[1],
                                 static_cast<std::size_t>(field_end[1] - field_begin[1]));
-    const auto found = text_codes_.find(text);
-    if (found != text_codes_.end()) {
-      event.code = found->second;
-    } else if (any_int_) {
+    event.code = codes_.of_text(text);
+    if (event.code < 0 && codes_.any_int()) {
       std::int64_t number = 0;
       if (!parse_int(field_begin[1], field_end[1], number)) return false;
-      const auto by_number = int_codes_.find(number);
-      event.code = by_number != int_codes_.end() ? by_number->second : events_.other_code;
-    } else {
-      event.code = events_.other_code;
+      event.code = codes_.of_int(number);
     }
+    if (event.code < 0) event.code = events_.other_code;
   }
   // Time: int, else float, in the time unit; within int64 once in ns.
   event.time = 0;

@@ -368,17 +368,19 @@ class StreamScorer:
         self._one = (
             None
             if self._model is None
-            else _core.StreamOneEvent(
-                self._store,
-                self._model,
-                self._labels.tolist(),
-                self._other_code,
-                self.event is not None,
-                self._has_times,
-                self._has_items,
-                self._has_values,
-                self._time_factor,
-            )
+            else _core.StreamOneEvent(self._store, self._model, self._event_params())
+        )
+
+    def _event_params(self):
+        """How update_one's and the line reader's fields become events, in C++."""
+        return _core.StreamEventParams(
+            labels=self._labels.tolist(),
+            other_code=self._other_code,
+            has_event=self.event is not None,
+            has_times=self._has_times,
+            has_items=self._has_items,
+            has_values=self._has_values,
+            time_factor=self._time_factor,
         )
 
     # ---- construction

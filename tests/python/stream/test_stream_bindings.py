@@ -157,3 +157,88 @@ def test_stream_model_scores_as_the_pipeline():
         out = scorer.update(log).scores["score"]
         batch = pipe.score(seqs)["score"].reindex(out.index)
         np.testing.assert_allclose(out, batch, rtol=0, atol=1e-12, err_msg=method)
+
+
+def _event_params(**overrides):
+    settings = dict(
+        labels=["view", "buy", 7],
+        other_code=3,
+        has_event=True,
+        has_times=True,
+        has_items=False,
+        has_values=False,
+        time_factor=1_000_000_000,
+    )
+    settings.update(overrides)
+    return _core.StreamEventParams(**settings)
+
+
+def test_event_params_are_keyword_built_read_only_records():
+    events = _event_params()
+    assert (events.n_labels, events.other_code, events.time_factor) == (3, 3, 1_000_000_000)
+    assert (events.has_event, events.has_times, events.has_items, events.has_values) == (
+        True,
+        True,
+        False,
+        False,
+    )
+    assert _event_params(time_factor=1).time_factor == 1
+    with pytest.raises(AttributeError):
+        events.other_code = 0
+    with pytest.raises(ValueError, match="time_factor must be >= 1"):
+        _event_params(time_factor=0)
+    with pytest.raises(ValueError, match="other_code must be >= 0"):
+        _event_params(other_code=-1)
+    with pytest.raises(TypeError):
+        _core.StreamEventParams(["view"], 1, True, True, False, False, 1)
+
+
+def test_one_event_reads_labels_through_the_event_params():
+    """update_one's C++ path codes text and int labels by position (the first of
+    duplicates), unknown ones as other_code, and leaves to Python what it cannot read
+    as the Python path would: a number given as text when some label is a number, or
+    any event once a label is neither str nor int."""
+    params = _store_params(
+        column_of_code=np.array([0, 1, 2, 3, 3], dtype=np.int32),
+        n_columns=4,
+        has_items=False,
+    )
+    store = _core.StreamEntityStore(params)
+    d = 4
+    model = _core.StreamModel(
+        _model_params(
+            [
+                _core.StreamMember(
+                    median=np.zeros(d),
+                    scale=np.ones(d),
+                    q1=-np.ones(d),
+                    q3=np.ones(d),
+                    iqr=2 * np.ones(d),
+                    z=3.0,
+                    fence=1.5,
+                )
+            ],
+            columns=np.arange(d, dtype=np.int64),
+            evidence=np.zeros(d, dtype=np.int8),
+            shrink_to=np.zeros(d),
+            z_mean=np.zeros(d),
+            z_scale=np.ones(d),
+        )
+    )
+    labels = ["view", "buy", 7, "view"]
+    one = _core.StreamOneEvent(store, model, _event_params(labels=labels, other_code=4))
+    # code -> count column: 0 -> 0, 1 -> 1, 2 -> 2, 3 and other_code 4 -> 3
+    for event, column in [("view", 0), ("buy", 1), (7, 2), (8, 3)]:
+        entity = f"u-{event}"
+        assert one(entity, event, 1, None, None) is not None
+        row = store.features(np.array([_core.stream_hash_id(entity)], np.uint64), 4)
+        assert row.rows[0, :4].tolist() == [float(c == column) for c in range(4)], event
+    assert one("u", "teleport", 1, None, None) is None  # text unseen among int labels
+    assert one("u", "7", 1, None, None) is None  # a number as text: Python's to compare
+    text_only = _core.StreamOneEvent(store, model, _event_params(labels=["view", "buy"]))
+    assert text_only("u", "teleport", 1, None, None) is not None  # unseen: other_code
+    floats = _core.StreamOneEvent(store, model, _event_params(labels=["view", 2.5]))
+    assert floats("u", "view", 1, None, None) is None
+    no_event = _core.StreamOneEvent(store, model, _event_params(has_event=False))
+    assert no_event("u", "view", 1, None, None) is None
+    assert no_event("u", None, 1, None, None) is not None

@@ -43,8 +43,35 @@ struct LineEvents {
   std::vector<std::uint8_t> label_is_int;
   bool other_labels = false;  // a label neither text nor integer (a float)
   std::int32_t other_code = 0;
-  bool has_times = true, has_items = false, has_values = false;
+  bool has_event = true, has_times = true, has_items = false, has_values = false;
   std::int64_t time_factor = 1;
+};
+
+// The codes of LineEvents' labels (a label's position; the first wins on duplicates):
+// text labels by their text, integer labels by their value.
+class EventCodes {
+ public:
+  explicit EventCodes(const LineEvents& events);  // checks the label lists agree
+  // Not copied or moved: the text lookup holds views into text_.
+  EventCodes(const EventCodes&) = delete;
+  EventCodes& operator=(const EventCodes&) = delete;
+
+  // The code of a text label / an integer label, or -1 when there is none.
+  std::int32_t of_text(std::string_view label) const {
+    const auto found = by_text_.find(label);
+    return found != by_text_.end() ? found->second : -1;
+  }
+  std::int32_t of_int(std::int64_t label) const {
+    const auto found = by_int_.find(label);
+    return found != by_int_.end() ? found->second : -1;
+  }
+  bool any_int() const { return any_int_; }  // some label is an integer
+
+ private:
+  std::vector<std::string> text_;
+  std::unordered_map<std::string_view, std::int32_t> by_text_;  // views into text_
+  std::unordered_map<std::int64_t, std::int32_t> by_int_;
+  bool any_int_ = false;
 };
 
 enum class LineStop : std::int32_t {
@@ -77,7 +104,7 @@ struct LineFeedResult {
 class LineFeed {
  public:
   LineFeed(LineFormat format, LineEvents events);
-  // Not copied or moved: the label lookup holds views into events_.
+  // Not copied or moved: the label lookup holds views.
   LineFeed(const LineFeed&) = delete;
   LineFeed& operator=(const LineFeed&) = delete;
 
@@ -108,9 +135,7 @@ class LineFeed {
 
   LineFormat format_;
   LineEvents events_;
-  std::unordered_map<std::string_view, std::int32_t> text_codes_;  // views into events_
-  std::unordered_map<std::int64_t, std::int32_t> int_codes_;
-  bool any_int_ = false;
+  EventCodes codes_;
   bool has_[5] = {false, false, false, false, false};  // the roles the lines carry
 };
 
