@@ -296,6 +296,8 @@ def run(args):
         return {"rows": gate_cuts(args)}
     if args.normal_cuts:
         return {"rows": normal_cuts(args)}
+    if args.from_scores:
+        return {"rows": rate_rules(args)}
     if args.stream_peaks:
         return {"rows": stream_peaks(args)}
     rows = []
@@ -825,6 +827,8 @@ def gate_cuts(args):
                     warnings.simplefilter("ignore")
                     pipe = AnomalyPipeline(method=method, random_state=args.seed).fit(fit)
                     scores = pipe.detector_.decision_scores_
+                    if args.save_scores:  # the scores, for rules measured on them later
+                        _save_scores(args, name, mode, method, scores, y)
                     cuts = {"previous": _auto_cut(scores, 0.01, width=0.0)[0]}
                     cuts["auto_cut"] = auto_cut(scores)
                     cuts.update({rule: cut(scores) for rule, cut in alternatives.items()})
@@ -853,6 +857,101 @@ def gate_cuts(args):
                     index=["method", "source"], columns="cut", values=value, sort=False
                 ).to_string(float_format=lambda v: f"{v:.4f}")
             )
+    return rows
+
+
+def _save_scores(args, name, mode, method, scores, y):
+    """One cell's training scores and labels as ``DIR/seed-source-mode-method.npz``
+    (the nothing-planted logs' names carry their size)."""
+    folder = Path(args.save_scores)
+    folder.mkdir(parents=True, exist_ok=True)
+    source = f"{name}@{args.null_users}" if name.startswith("null-") else name
+    file = folder / f"{args.seed}-{source}-{mode.replace('#', 'draw')}-{method}.npz"
+    np.savez_compressed(file, scores=scores, y=y)
+
+
+def _separate_tail_gate(shape: float, low: float):
+    """The cut at 0.01 where the scores hold a separate tail (``separate_tail`` shape at
+    least ``shape``), else at ``low``: flag at the working rate only where something
+    stands out."""
+
+    def cut(scores):
+        from oddseq.detect import auto_cut, separate_tail
+
+        rate = 0.01 if separate_tail(scores, 0.01)[0] >= shape else low
+        return auto_cut(scores, rate)
+
+    return cut
+
+
+def rate_rules(args):
+    """Unsupervised cut rules for the nothing-planted target, on training scores saved by
+    ``--gate-cuts --save-scores DIR`` (``--from-scores DIR``, every seed and size saved
+    there): auto_cut now, a fixed rate of 0.005, a rate tied to the log's size (at most
+    c expected false alarms: min(0.01, c / n)), and a gate on a separate tail (the rate
+    0.01 only where ``separate_tail``'s shape reaches 0.6, else a lower one). Per cell:
+    the share flagged and own-cut F1 (Markov with its one-miss floor)."""
+    from oddseq.detect import auto_cut
+
+    rules = {
+        "auto_cut": lambda s: auto_cut(s),
+        "rate 0.005": lambda s: auto_cut(s, 0.005),
+        "min(0.01, 50/n)": lambda s: auto_cut(s, min(0.01, 50 / s.size)),
+        "min(0.01, 100/n)": lambda s: auto_cut(s, min(0.01, 100 / s.size)),
+        "tail >= 0.6, else 0.002": _separate_tail_gate(0.6, 0.002),
+        "tail >= 0.6, else 0.001": _separate_tail_gate(0.6, 0.001),
+    }
+    rows = []
+    for file in sorted(Path(args.from_scores).glob("*.npz")):
+        seed, rest = file.stem.split("-", 1)
+        method = rest.rsplit("-", 1)[1]
+        if method not in args.methods:
+            continue
+        source, mode = rest.rsplit("-", 1)[0].rsplit("-", 1)
+        data = np.load(file)
+        scores, y = data["scores"], data["y"]
+        for rule, cut in rules.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = cut(scores)
+            if method == "markov":  # the one-miss floor of its own cut
+                value = max(1 - 1e-9, value)
+            flags = scores > value
+            row = dict(seed=int(seed), source=source, mode=mode, method=method, rule=rule)
+            row.update(n=int(scores.size), flagged=float(flags.mean()))
+            if y.any():
+                own, best = f1_at(y, flags), best_f1(y, scores)
+                row.update(f1_own=own, f1_best=best, ratio=own / best)
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        print(f"no saved scores of {args.methods} in {args.from_scores}")
+        return rows
+    for value, say in (
+        ("f1_own", lambda v: f"{v.mean():.3f} ({v.min():.3f}-{v.max():.3f})"),
+        ("flagged", lambda v: f"{100 * v.min():.2f}-{100 * v.max():.2f}%"),
+    ):
+        if value in frame and frame[value].notna().any():
+            part = frame.dropna(subset=[value])
+            table = part.groupby(["method", "source", "rule"], sort=False)[value].agg(say)
+            print(f"{value}, over seeds and draws:")
+            print(table.unstack("method").unstack("source").unstack("rule").T.to_string())
+    if "f1_own" in frame:  # per labelled cell: the rules that lower own-cut F1
+        labelled = frame.dropna(subset=["f1_own"])
+        now = labelled[labelled["rule"] == "auto_cut"].set_index(
+            ["seed", "source", "mode", "method"]
+        )["f1_own"]
+        for rule in rules:
+            mine = labelled[labelled["rule"] == rule].set_index(
+                ["seed", "source", "mode", "method"]
+            )["f1_own"]
+            change = (mine - now).dropna()
+            print(
+                f"{rule}: lower own-cut F1 in {int((change < -1e-9).sum())} of "
+                f"{change.size} labelled cells, higher in {int((change > 1e-9).sum())}"
+            )
+            for key in change[change < -1e-9].index:
+                print(f"    {key}: {now[key]:.3f} -> {mine[key]:.3f}")
     return rows
 
 
@@ -1131,6 +1230,16 @@ def main():
         help="users of each nothing-planted log (the uniform one: 5x as many)",
     )
     parser.add_argument(
+        "--save-scores",
+        metavar="DIR",
+        help="--gate-cuts: also save each cell's training scores and labels there (npz)",
+    )
+    parser.add_argument(
+        "--from-scores",
+        metavar="DIR",
+        help="cut rules for the nothing-planted target on scores saved by --save-scores",
+    )
+    parser.add_argument(
         "--normal-cuts",
         action="store_true",
         help="normal-only default: the out-of-fold cut at several false-alarm rates",
@@ -1156,6 +1265,7 @@ def main():
         "gate_cuts",
         "normal_cuts",
         "stream_peaks",
+        "from_scores",
     ):
         if getattr(args, option):
             name = f"verdicts-{option.replace('_', '-')}"
