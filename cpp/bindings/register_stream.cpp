@@ -139,13 +139,13 @@ std::uint64_t id_key(py::handle id, bool is_key) {
 
 // The store's settings (stream::StoreParams), keyword-constructible; the store checks
 // them when it is made.
-stream::StoreParams make_store_params(const CArray<std::int32_t>& column_of_code,
-                                      std::int64_t n_columns, bool has_times, bool has_items,
-                                      bool has_values, std::int32_t view, std::int32_t cart,
-                                      std::int32_t fav, std::int32_t buy,
-                                      std::int64_t max_exact_items, std::int64_t lateness_ns,
-                                      std::int64_t max_late_events, std::int64_t ttl_ns,
-                                      std::int64_t max_entities) {
+stream::StoreParams make_store_params(
+    const CArray<std::int32_t>& column_of_code, std::int64_t n_columns, bool has_times,
+    bool has_items, bool has_values, std::int32_t view, std::int32_t cart, std::int32_t fav,
+    std::int32_t buy, std::int64_t max_exact_items, std::int64_t lateness_ns,
+    std::int64_t max_late_events, std::int64_t ttl_ns, std::int64_t max_entities,
+    const std::optional<encode::ChangeParams>& recent_change,
+    const std::optional<CArray<std::int64_t>>& utc_offset_s, std::int64_t first_hour) {
   if (column_of_code.ndim() != 1) throw std::invalid_argument("column_of_code must be 1-D");
   stream::StoreParams params;
   params.column_of_code = vec(column_of_code);
@@ -159,6 +159,15 @@ stream::StoreParams make_store_params(const CArray<std::int32_t>& column_of_code
   params.max_late_events = max_late_events;
   params.ttl_ns = ttl_ns;
   params.max_entities = max_entities;
+  params.recent_change = recent_change.has_value();
+  if (recent_change) params.change = *recent_change;
+  if (utc_offset_s) {
+    if (utc_offset_s->ndim() != 1 || utc_offset_s->size() < 1) {
+      throw std::invalid_argument("utc_offset_s must be 1-D with at least one entry");
+    }
+    params.utc_offset_s = vec(*utc_offset_s);
+  }
+  params.first_hour = first_hour;
   return params;
 }
 
@@ -733,7 +742,9 @@ void register_stream(py::module_& m) {
            py::arg("n_columns"), py::arg("has_times"), py::arg("has_items"), py::arg("has_values"),
            py::arg("view") = -1, py::arg("cart") = -1, py::arg("fav") = -1, py::arg("buy") = -1,
            py::arg("max_exact_items") = 256, py::arg("lateness_ns") = 0,
-           py::arg("max_late_events") = 8, py::arg("ttl_ns") = 0, py::arg("max_entities") = 0)
+           py::arg("max_late_events") = 8, py::arg("ttl_ns") = 0, py::arg("max_entities") = 0,
+           py::arg("recent_change") = py::none(), py::arg("utc_offset_s") = py::none(),
+           py::arg("first_hour") = 0)
       .def_property_readonly("column_of_code",
                              [](const StoreParams& p) {
                                return to_numpy(std::vector<std::int32_t>(p.column_of_code));
@@ -750,7 +761,12 @@ void register_stream(py::module_& m) {
       .def_readonly("lateness_ns", &StoreParams::lateness_ns)
       .def_readonly("max_late_events", &StoreParams::max_late_events)
       .def_readonly("ttl_ns", &StoreParams::ttl_ns)
-      .def_readonly("max_entities", &StoreParams::max_entities);
+      .def_readonly("max_entities", &StoreParams::max_entities)
+      .def_property_readonly("recent_change",
+                             [](const StoreParams& p) -> std::optional<encode::ChangeParams> {
+                               if (!p.recent_change) return std::nullopt;
+                               return p.change;
+                             });
   py::class_<EntityStore>(m, "StreamEntityStore",
                           "Per-entity running state of a live stream (oddseq.stream).")
       .def(py::init<const StoreParams&>(), py::arg("params"))

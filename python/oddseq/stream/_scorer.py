@@ -13,8 +13,9 @@ import pandas as pd
 
 from .. import _core
 from .._reasons import ALERT_FEATURES, alert_reasons, alert_reasons_at
-from ..encode import CountTimingEncoder, DiversityEncoder
-from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES
+from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
+from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
+from ..encode._change import CHANGE_FEATURES, _window_ns
 from ..utils._time import UNIT_TO_NS, duration_ns, times_to_ns
 from ._model import stream_model
 
@@ -23,6 +24,11 @@ __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
 # The DiversityEncoder's columns in the order the C++ state writes them (the encoder's
 # own list: its item and value columns).
 _DIVERSITY = DIVERSITY_ITEM_NAMES + DIVERSITY_VALUE_NAMES
+# The encoders' names in the pipeline's union, in order (the last only with recent_change).
+_ENCODERS = ("counts", "diversity", "change")
+# The local clock's table of hourly UTC offsets for a stream in a time zone: 1990-2079
+# (790,000 hours, 6 MB), nearest entry beyond.
+_CLOCK_SPAN_NS = (631_152_000 * 10**9, 3_471_292_800 * 10**9)
 
 #: How each feature of the pipeline's encoders is computed live. "exact": equal to the
 #: batch encoder on the same events (value sums: in arrival order, which is the batch's
@@ -58,6 +64,22 @@ STREAM_FEATURES = {
     "value up to double round-off",
     "share_value_missing": "exact",
     "value_bought_sum": "exact (arrival order)",
+    # RecentChangeEncoder (pipelines fitted with recent_change=True; events in time order,
+    # no lateness): the recent window kept session by session, the earlier part as sums
+    # added in the batch's order.
+    "change_event_mix_bits": "exact while the event types are the pipeline's own (types "
+    "without a count column of their own count as one type, as in count[<other>])",
+    "change_top_type_lift_log2": "as change_event_mix_bits",
+    "change_hour_rarity_bits": "exact",
+    "change_think_time_log2": "exact",
+    "change_silence_log2": "exact",
+    "change_burst_size_log2": "exact",
+    "change_item_novelty": "exact up to max_exact_items distinct items per entity; beyond, "
+    "the items first touched before the recent window go to Bloom filters (2 bytes an item; "
+    "a filter twice as large whenever one is full, each taking an item never touched before "
+    "as touched with probability about 0.05%): such an event no longer counts as new in its "
+    "share (recent or earlier), so the column moves by a few thousandths at most",
+    "change_value_log2": "exact",
 }
 
 
@@ -202,8 +224,11 @@ class StreamScorer:
     Refused (``ValueError``): ``method="markov"`` and the neural methods (they score the
     whole order of events),
     pipelines with ``item_categories`` (``new_category_share_last_session`` needs every
-    earlier session's categories), ``entity_features`` or ``recent_change=True`` (the
-    last session against the entity's whole past is not kept in the state).
+    earlier session's categories) or ``entity_features``. A pipeline fitted with
+    ``recent_change=True`` streams with ``lateness=0`` (its state keeps each entity's
+    recent window session by session and its earlier sessions as sums, which late events
+    would reorder): its columns are then the batch's on the same events
+    (:data:`STREAM_FEATURES` says where they are approximate).
 
     Parameters
     ----------
@@ -313,6 +338,12 @@ class StreamScorer:
                 or not low <= number < 2**31
             ):
                 raise ValueError(f"{name} must be an integer in [{low}, 2**31), got {number!r}")
+        if lateness_ns and self._change is not None:
+            raise ValueError(
+                "a pipeline fitted with recent_change=True streams events in time order: "
+                "its recent window and earlier sessions cannot take late events; leave "
+                "lateness out (late events are then dropped and counted)"
+            )
         if (lateness_ns or ttl_ns) and not self._has_times:
             raise ValueError(
                 "lateness and ttl are measured in event time, but the pipeline was fitted "
@@ -344,6 +375,7 @@ class StreamScorer:
                 max_late_events=int(max_late_events),
                 ttl_ns=self.ttl_ns_,
                 max_entities=int(max_entities or 0),
+                **self._change_options(),
             )
         )
         self.n_invalid_ = 0
@@ -407,13 +439,16 @@ class StreamScorer:
                 "method (auto, knn, ...)"
             )
         encoders = dict(getattr(pipe.encoder_, "encoders_", []))
-        if "change" in encoders:
-            raise ValueError(
-                "StreamScorer cannot compute the recent_change features live (each entity's "
-                "last session against its whole past is not kept in the stream's state); fit "
-                "the pipeline without recent_change to stream it"
-            )
         counts, diversity = encoders.get("counts"), encoders.get("diversity")
+        change = encoders.get("change")
+        if change is not None and (
+            not isinstance(change, RecentChangeEncoder) or list(encoders) != list(_ENCODERS)
+        ):
+            raise ValueError(
+                "StreamScorer supports the pipeline's CountTimingEncoder + DiversityEncoder "
+                f"(+ RecentChangeEncoder) features; this pipeline encodes with {list(encoders)}"
+            )
+        self._change = change
         if not isinstance(counts, CountTimingEncoder) or not isinstance(
             diversity, DiversityEncoder
         ):
@@ -457,6 +492,9 @@ class StreamScorer:
         if counts.has_times_:
             columns += [k + 2, k + 3, k + 4]
         columns += [k + 5 + _DIVERSITY.index(n) for n in diversity.get_feature_names_out()]
+        if change is not None:
+            at = k + 5 + len(_DIVERSITY)
+            columns += [at + CHANGE_FEATURES.index(n) for n in change.get_feature_names_out()]
         names = list(pipe.encoder_.get_feature_names_out())
         if len(columns) != len(names) or list(pipe.feature_names_) != names:
             raise ValueError(
@@ -469,6 +507,23 @@ class StreamScorer:
         self._has_items = bool(diversity.has_items_)
         self._has_values = bool(diversity.has_values_)
         self.threshold_ = float(pipe.threshold_)
+
+    def _change_options(self) -> dict:
+        """The store's settings for the RecentChangeEncoder's columns (none without it):
+        its parameters and the local clock's hourly UTC offsets."""
+        change = self._change
+        if change is None:
+            return {}
+        table, first_hour = _stream_utc_table(change.time_zone_)
+        return dict(
+            recent_change=_core.ChangeParams(
+                session_gap_ns=duration_ns(change.session_gap, "session_gap"),
+                window_ns=_window_ns(change.window, "window"),
+                prior=float(change.prior),
+            ),
+            utc_offset_s=table,
+            first_hour=first_hour,
+        )
 
     def _check_roles(self):
         for role, needed in (
@@ -1272,6 +1327,22 @@ def _few_threads(n_rows: int):
 
         _controller = ThreadpoolController()
     return _controller.limit(limits=1, user_api="openmp")
+
+
+def _stream_utc_table(time_zone):
+    """(hourly UTC offsets in seconds, first hour) of the stream's local clock: one 0
+    for UTC, else the zone's offsets over _CLOCK_SPAN_NS, built once per zone."""
+    if time_zone is None:
+        return np.zeros(1, dtype=np.int64), 0
+    cached = _CLOCKS.get(time_zone)
+    if cached is None:
+        cached = _CLOCKS[time_zone] = _utc_offset_table(
+            np.asarray(_CLOCK_SPAN_NS, dtype=np.int64), time_zone
+        )
+    return cached
+
+
+_CLOCKS: dict = {}
 
 
 def _is_zero(value) -> bool:

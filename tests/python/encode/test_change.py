@@ -277,8 +277,24 @@ def test_the_pipeline_adds_the_columns_and_ranks_a_takeover_higher():
     del rng
     with pytest.raises(ValueError, match="recent_change"):
         AnomalyPipeline(recent_change="yes").fit(seqs)
-    # Not kept in the stream's per-entity state: refused, with the way out.
+    # Streamed too: the thief's live score is the batch's (tests/python/stream/
+    # test_stream_change.py tests the columns).
     from oddseq.stream import StreamScorer
 
-    with pytest.raises(ValueError, match="without recent_change"):
-        StreamScorer(changed, entity="user", event="event", time="time")
+    log = pd.DataFrame(
+        [(user, e, t, item, v) for user, row in enumerate(rows) for e, t, item, v in zip(*row)],
+        columns=["user", "event", "time", "item", "value"],
+    ).sort_values("time", kind="stable")
+    live = StreamScorer(
+        changed,
+        entity="user",
+        event="event",
+        time="time",
+        item="item",
+        value="value",
+        time_unit="ns",
+    )
+    scores = live.update(log).scores
+    assert scores.loc[len(rows) - 1, "score"] == pytest.approx(
+        changed.table_.loc[thief, "score"], abs=1e-12
+    )
