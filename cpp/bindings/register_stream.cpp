@@ -513,18 +513,13 @@ class OneEvent {
   std::int64_t factor_;
 };
 
-// The CLI's reader of CSV or JSON lines: labels classified as the scorer keeps them
-// (str or int; anything else leaves every line with an event field to the Python path).
-std::unique_ptr<stream::LineFeed> make_line_feed(
-    const std::string& sep, std::int64_t n_fields, std::int64_t entity, std::int64_t event,
-    std::int64_t time, std::int64_t item, std::int64_t value, const py::list& labels,
-    std::int32_t other_code, bool has_times, bool has_items, bool has_values,
-    std::int64_t time_factor, bool json, const std::vector<std::string>& keys) {
+// Where the roles are in a line (stream::LineFormat); the reader checks it when made.
+stream::LineFormat make_line_format(const std::string& sep, std::int64_t n_fields,
+                                    std::int64_t entity, std::int64_t event, std::int64_t time,
+                                    std::int64_t item, std::int64_t value, bool json,
+                                    const std::vector<std::string>& keys) {
   if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
-  stream::LineFormat format{sep[0], n_fields, entity, event, time, item, value, json, keys};
-  stream::LineEvents events = make_event_params(labels, other_code, event >= 0, has_times,
-                                                has_items, has_values, time_factor);
-  return std::make_unique<stream::LineFeed>(format, std::move(events));
+  return {sep[0], n_fields, entity, event, time, item, value, json, keys};
 }
 
 // What LineFeed::feed returns to Python: a read-only record read by name.
@@ -681,13 +676,29 @@ void register_stream(py::module_& m) {
            py::arg("model"), py::arg("events"), py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
       .def("__call__", &OneEvent::operator(), py::arg("entity"), py::arg("event"), py::arg("time"),
            py::arg("item"), py::arg("value"));
+  using stream::LineFormat;
+  py::class_<LineFormat>(m, "StreamLineFormat",
+                         "Where the roles are in a line: CSV fields split on sep (n_fields "
+                         "per line, the field of each role, -1 where the stream has none) or, "
+                         "with json, the keys of a JSON object's roles (entity, event, time, "
+                         "item, value; the field numbers then only say which roles it has: "
+                         ">= 0).")
+      .def(py::init(&make_line_format), py::kw_only(), py::arg("sep"), py::arg("n_fields"),
+           py::arg("entity"), py::arg("event") = -1, py::arg("time") = -1, py::arg("item") = -1,
+           py::arg("value") = -1, py::arg("json") = false,
+           py::arg("keys") = std::vector<std::string>(5))
+      .def_property_readonly("sep", [](const LineFormat& f) { return std::string(1, f.sep); })
+      .def_readonly("n_fields", &LineFormat::n_fields)
+      .def_readonly("entity", &LineFormat::entity)
+      .def_readonly("event", &LineFormat::event)
+      .def_readonly("time", &LineFormat::time)
+      .def_readonly("item", &LineFormat::item)
+      .def_readonly("value", &LineFormat::value)
+      .def_readonly("json", &LineFormat::json)
+      .def_readonly("keys", &LineFormat::keys);
   py::class_<stream::LineFeed>(
       m, "StreamLineFeed", "The stream CLI's reader of plain CSV or JSON lines (oddseq.stream).")
-      .def(py::init(&make_line_feed), py::arg("sep"), py::arg("n_fields"), py::arg("entity"),
-           py::arg("event"), py::arg("time"), py::arg("item"), py::arg("value"), py::arg("labels"),
-           py::arg("other_code"), py::arg("has_times"), py::arg("has_items"), py::arg("has_values"),
-           py::arg("time_factor"), py::arg("json") = false,
-           py::arg("keys") = std::vector<std::string>(5))
+      .def(py::init<LineFormat, LineEvents>(), py::arg("format"), py::arg("events"))
       .def("feed", &feed_lines, py::arg("store"), py::arg("model"), py::arg("data"),
            py::arg("offset"), py::arg("top"), py::arg("gather_ns"));
   py::class_<LineFeedRun>(m, "StreamLineFeedRun",

@@ -622,25 +622,42 @@ class StreamModel:
 def stream_hash_id(id: int | str) -> int: ...
 def stream_hash_texts(values: NDArray[np.object_]) -> NDArray[np.uint64]: ...
 
-class StreamLineFeed:
+class StreamLineFormat:
+    """Where the roles are in a CSV or JSON line (read-only once made)."""
     def __init__(
         self,
+        *,
         sep: str,
         n_fields: int,
         entity: int,
-        event: int,
-        time: int,
-        item: int,
-        value: int,
-        labels: list,
-        other_code: int,
-        has_times: bool,
-        has_items: bool,
-        has_values: bool,
-        time_factor: int,
+        event: int = -1,
+        time: int = -1,
+        item: int = -1,
+        value: int = -1,
         json: bool = False,
         keys: list[str] = ...,
     ) -> None: ...
+    @property
+    def sep(self) -> str: ...
+    @property
+    def n_fields(self) -> int: ...
+    @property
+    def entity(self) -> int: ...
+    @property
+    def event(self) -> int: ...
+    @property
+    def time(self) -> int: ...
+    @property
+    def item(self) -> int: ...
+    @property
+    def value(self) -> int: ...
+    @property
+    def json(self) -> bool: ...
+    @property
+    def keys(self) -> list[str]: ...
+
+class StreamLineFeed:
+    def __init__(self, format: StreamLineFormat, events: StreamEventParams) -> None: ...
     def feed(
         self,
         store: StreamEntityStore,

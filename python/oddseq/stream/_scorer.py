@@ -849,19 +849,19 @@ class StreamScorer:
             fields, places = 1, [-1 if role is None else 0 for role in roles]
         else:
             fields, places = len(header), [-1 if r is None else header.index(r) for r in roles]
-        return _core.StreamLineFeed(
-            sep,
-            fields,
-            *places,
-            labels=self._labels.tolist(),
-            other_code=self._other_code,
-            has_times=self._has_times,
-            has_items=self._has_items,
-            has_values=self._has_values,
-            time_factor=self._time_factor,
+        entity, event, time, item, value = places
+        line_format = _core.StreamLineFormat(
+            sep=sep,
+            n_fields=fields,
+            entity=entity,
+            event=event,
+            time=time,
+            item=item,
+            value=value,
             json=header is None,
             keys=["" if role is None else str(role) for role in roles],
         )
+        return _core.StreamLineFeed(line_format, self._event_params())
 
     def _feed_lines(self, feed, data: bytes, offset: int, gather: float = 0.0):
         """Events of the complete lines of ``data`` from ``offset``, each applied and its

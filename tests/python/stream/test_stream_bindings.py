@@ -242,3 +242,69 @@ def test_one_event_reads_labels_through_the_event_params():
     no_event = _core.StreamOneEvent(store, model, _event_params(has_event=False))
     assert no_event("u", "view", 1, None, None) is None
     assert no_event("u", None, 1, None, None) is not None
+
+
+def test_line_format_is_a_keyword_built_read_only_record():
+    csv = _core.StreamLineFormat(sep=";", n_fields=3, entity=0, event=2)
+    assert (csv.sep, csv.n_fields, csv.entity, csv.event, csv.time) == (";", 3, 0, 2, -1)
+    assert (csv.item, csv.value, csv.json, csv.keys) == (-1, -1, False, [""] * 5)
+    with pytest.raises(AttributeError):
+        csv.n_fields = 4
+    with pytest.raises(ValueError, match="sep must be one character"):
+        _core.StreamLineFormat(sep=";;", n_fields=3, entity=0)
+    with pytest.raises(TypeError):
+        _core.StreamLineFormat(",", 3, 0)
+    events = _event_params(labels=["view", "buy"], time_factor=1)
+    with pytest.raises(ValueError, match="outside"):
+        _core.StreamLineFeed(_core.StreamLineFormat(sep=",", n_fields=2, entity=0, event=2), events)
+    with pytest.raises(ValueError, match="event field as the events do"):
+        _core.StreamLineFeed(_core.StreamLineFormat(sep=",", n_fields=2, entity=0), events)
+    with pytest.raises(ValueError, match="JSON roles need their keys"):
+        _core.StreamLineFeed(
+            _core.StreamLineFormat(sep=",", n_fields=1, entity=0, event=0, json=True), events
+        )
+
+
+def test_line_feed_reads_lines_as_update_one_reads_their_fields():
+    """The reader made from (StreamLineFormat, StreamEventParams) codes each line's event
+    as update_one codes the same fields given one at a time."""
+    params = _store_params(
+        column_of_code=np.array([0, 1, 2], dtype=np.int32), n_columns=3, has_items=False
+    )
+    d = 3
+    model = _core.StreamModel(
+        _model_params(
+            [
+                _core.StreamMember(
+                    median=np.zeros(d),
+                    scale=np.ones(d),
+                    q1=-np.ones(d),
+                    q3=np.ones(d),
+                    iqr=2 * np.ones(d),
+                    z=3.0,
+                    fence=1.5,
+                )
+            ],
+            columns=np.arange(d, dtype=np.int64),
+            evidence=np.zeros(d, dtype=np.int8),
+            shrink_to=np.zeros(d),
+            z_mean=np.zeros(d),
+            z_scale=np.ones(d),
+        )
+    )
+    events = _event_params(labels=["view", "buy"], other_code=2, time_factor=1)
+    lines = _core.StreamEntityStore(params)
+    feed = _core.StreamLineFeed(
+        _core.StreamLineFormat(sep=",", n_fields=3, entity=0, event=1, time=2), events
+    )
+    data = b"a,view,1\nb,buy,2\na,teleport,3\na,view,4\n"
+    run = feed.feed(lines, model, data, 0, 1, 0)
+    assert (run.stop, run.lines, run.offset) == (0, 4, len(data))
+    ones = _core.StreamEntityStore(params)
+    one = _core.StreamOneEvent(ones, model, events)
+    for entity, event, time in [("a", "view", 1), ("b", "buy", 2), ("a", "teleport", 3)]:
+        one(entity, event, time, None, None)
+    one("a", "view", 4, None, None)
+    keys = np.array([_core.stream_hash_id("a"), _core.stream_hash_id("b")], np.uint64)
+    assert lines.features(keys, 3).rows.tobytes() == ones.features(keys, 3).rows.tobytes()
+    assert lines.features(keys, 3).rows[:, :3].tolist() == [[2, 0, 1], [0, 1, 0]]
