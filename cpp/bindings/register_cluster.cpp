@@ -238,20 +238,48 @@ const char* dbscan_algorithm_name(cluster::DbscanAlgorithm algorithm) {
   }
 }
 
-DbscanRun dbscan(const CArray<double>& x, double eps, double min_samples,
-                 const std::optional<CArray<double>>& weights, const std::string& metric,
-                 const std::string& algorithm, std::int64_t leaf_size, int n_threads) {
+// What DBSCAN.fit asks of the core besides the rows: the search radius, the core weight,
+// the metric and the search structure, checked once when made.
+struct DbscanParams {
+  double eps = 0.5;
+  double min_samples = 5.0;
+  std::string metric = "euclidean";
+  std::string algorithm = "auto";
+  std::int64_t leaf_size = 32;
+  neighbors::Metric parsed_metric{};
+  cluster::DbscanAlgorithm parsed_algorithm{};
+};
+
+DbscanParams make_dbscan_params(double eps, double min_samples, const std::string& metric,
+                                const std::string& algorithm, std::int64_t leaf_size) {
+  if (!(eps > 0.0) || !std::isfinite(eps)) {
+    throw std::invalid_argument("eps must be positive and finite");
+  }
+  if (!(min_samples > 0.0) || !std::isfinite(min_samples)) {
+    throw std::invalid_argument("min_samples must be positive and finite");
+  }
+  if (leaf_size < 1) throw std::invalid_argument("leaf_size must be >= 1");
+  return {eps,
+          min_samples,
+          metric,
+          algorithm,
+          leaf_size,
+          neighbors::parse_metric(metric),
+          parse_dbscan_algorithm(algorithm)};
+}
+
+DbscanRun dbscan(const CArray<double>& x, const std::optional<CArray<double>>& weights,
+                 const DbscanParams& params, int n_threads) {
   require_matrix(x, "X");
   if (weights && weights->size() != x.shape(0)) {
     throw std::invalid_argument("sample_weight length differs from the number of rows");
   }
-  const auto chosen_metric = neighbors::parse_metric(metric);
-  const auto chosen = parse_dbscan_algorithm(algorithm);
   cluster::DbscanResult result;
   {
     py::gil_scoped_release release;  // every phase runs on OpenMP threads; polls Ctrl-C
-    result = cluster::dbscan(x.data(), x.shape(0), x.shape(1), eps, min_samples,
-                             data_or_null(weights), chosen_metric, chosen, leaf_size, n_threads);
+    result = cluster::dbscan(x.data(), x.shape(0), x.shape(1), params.eps, params.min_samples,
+                             data_or_null(weights), params.parsed_metric, params.parsed_algorithm,
+                             params.leaf_size, n_threads);
   }
   py::array_t<bool> is_core(static_cast<py::ssize_t>(result.is_core.size()));
   std::copy(result.is_core.begin(), result.is_core.end(), is_core.mutable_data());
@@ -342,9 +370,20 @@ void register_cluster(py::module_& m) {
   m.def("kmeans_centres_from_sums", &centres_from_sums<double>, py::arg("hi").noconvert(),
         py::arg("lo").noconvert(), py::arg("weights").noconvert(), py::arg("shifts").noconvert(),
         py::arg("centers").noconvert());
-  m.def("dbscan", &dbscan, py::arg("x").noconvert(), py::arg("eps"), py::arg("min_samples"),
-        py::arg("sample_weight").noconvert(), py::arg("metric"), py::arg("algorithm"),
-        py::arg("leaf_size"), py::arg("n_threads"));
+  py::class_<DbscanParams>(m, "DbscanParams",
+                           "DBSCAN's settings for the core: the search radius eps, the core "
+                           "weight min_samples, the metric and the search structure "
+                           "(auto, grid, kdtree or brute) with its leaf size.")
+      .def(py::init(&make_dbscan_params), py::kw_only(), py::arg("eps"), py::arg("min_samples"),
+           py::arg("metric") = "euclidean", py::arg("algorithm") = "auto",
+           py::arg("leaf_size") = 32)
+      .def_readonly("eps", &DbscanParams::eps)
+      .def_readonly("min_samples", &DbscanParams::min_samples)
+      .def_readonly("metric", &DbscanParams::metric)
+      .def_readonly("algorithm", &DbscanParams::algorithm)
+      .def_readonly("leaf_size", &DbscanParams::leaf_size);
+  m.def("dbscan", &dbscan, py::arg("x").noconvert(), py::arg("sample_weight").noconvert(),
+        py::arg("params"), py::arg("n_threads"));
   m.def("dbscan_assign", &dbscan_assign, py::arg("core_points").noconvert(),
         py::arg("core_labels").noconvert(), py::arg("x").noconvert(), py::arg("eps"),
         py::arg("metric"), py::arg("n_threads"));

@@ -269,14 +269,33 @@ def kmeans_centres_from_sums(
     shifts: NDArray[np.int32],
     centers: NDArray[np.floating],
 ) -> NDArray[np.floating]: ...
+
+class DbscanParams:
+    """DBSCAN's settings for the core (read-only once made)."""
+    def __init__(
+        self,
+        *,
+        eps: float,
+        min_samples: float,
+        metric: str = "euclidean",
+        algorithm: Literal["auto", "grid", "kdtree", "brute"] = "auto",
+        leaf_size: int = 32,
+    ) -> None: ...
+    @property
+    def eps(self) -> float: ...
+    @property
+    def min_samples(self) -> float: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def algorithm(self) -> str: ...
+    @property
+    def leaf_size(self) -> int: ...
+
 def dbscan(
     x: NDArray[np.float64],
-    eps: float,
-    min_samples: float,
     sample_weight: NDArray[np.float64] | None,
-    metric: str,
-    algorithm: str,
-    leaf_size: int,
+    params: DbscanParams,
     n_threads: int,
 ) -> DbscanRun: ...
 def dbscan_assign(

@@ -138,16 +138,14 @@ class DBSCAN(ClusterMixin, SaveMixin, BaseEstimator):
         points = space.points(X)
         collapsed = _collapse_duplicates(points, weight)
         search, search_weight = (points, weight) if collapsed is None else collapsed[:2]
-        run = _core.dbscan(
-            search,
-            space.radius(eps),
-            float(min_samples),
-            search_weight,
-            space.core_metric,
-            algorithm,
-            leaf_size,
-            threads,
+        settings = _core.DbscanParams(
+            eps=space.radius(eps),
+            min_samples=float(min_samples),
+            metric=space.core_metric,
+            algorithm=algorithm,
+            leaf_size=leaf_size,
         )
+        run = _core.dbscan(search, search_weight, settings, threads)
         labels, is_core = run.labels, run.is_core
         self._space = space
         # Core points once each for predict (duplicates add nothing there).

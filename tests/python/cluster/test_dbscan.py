@@ -289,7 +289,8 @@ def test_duplicate_rows_collapse_to_the_same_result(weighted):
     X[X == 0] = -0.0 * rng.integers(0, 2, int((X == 0).sum()))  # 0.0 and -0.0 mixed
     weight = rng.integers(0, 3, len(X)).astype(float) if weighted else None
     model = DBSCAN(0.6, min_samples=6).fit(X, sample_weight=weight)
-    run = _core.dbscan(X, 0.6, 6.0, weight, "euclidean", "kdtree", 32, 0)
+    settings = _core.DbscanParams(eps=0.6, min_samples=6.0, algorithm="kdtree")
+    run = _core.dbscan(X, weight, settings, 0)
     labels, is_core, n_clusters = run.labels, run.is_core, run.n_clusters
     np.testing.assert_array_equal(model.labels_, labels)
     np.testing.assert_array_equal(model.core_sample_indices_, np.flatnonzero(is_core))
@@ -327,3 +328,27 @@ def test_rotated_tree_agrees_exactly_with_brute_force_at_ties():
     np.testing.assert_array_equal(tree.core_sample_indices_, brute.core_sample_indices_)
     assert 0 < len(tree.core_sample_indices_) < len(X)
     check_against_sklearn(X, eps, 4, "euclidean", "kdtree")
+
+
+def test_dbscan_binding_takes_its_settings_as_one_record():
+    from oddseq import _core
+
+    settings = _core.DbscanParams(eps=0.5, min_samples=3.0, metric="manhattan")
+    assert (settings.eps, settings.min_samples, settings.metric) == (0.5, 3.0, "manhattan")
+    assert (settings.algorithm, settings.leaf_size) == ("auto", 32)
+    with pytest.raises(AttributeError):
+        settings.eps = 1.0
+    for bad, match in [
+        ({"eps": 0.0}, "eps must be positive"),
+        ({"eps": np.inf}, "eps must be positive"),
+        ({"min_samples": 0.0}, "min_samples must be positive"),
+        ({"leaf_size": 0}, "leaf_size must be >= 1"),
+        ({"algorithm": "ball_tree"}, "unknown DBSCAN algorithm"),
+        ({"metric": "hamming"}, "metric"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            _core.DbscanParams(**{"eps": 0.5, "min_samples": 3.0, **bad})
+    X = np.array([[0.0, 0.0], [0.0, 0.4], [0.4, 0.0], [5.0, 5.0]])
+    run = _core.dbscan(X, None, settings, 1)
+    assert run.labels.tolist() == [0, 0, 0, -1]
+    assert run.algorithm in ("grid", "kdtree", "brute")
