@@ -166,6 +166,16 @@ def _local_starts(rng, shift_h, day_lo, day_hi, hourly=_HOURLY):
     return local_s * _MS + rng.integers(0, _MS, n)
 
 
+def _any_hour_starts(rng, t, shift_h, n_days):
+    """Session starts anywhere in the window (:func:`_local_starts`) at local hours that
+    move from a person's day (t = 0) towards any hour alike (t = 1): a script keeps no
+    human clock, the more so the less subtle it is."""
+    hourly = (1 - t) * _HOURLY + t / 24
+    n = shift_h.size
+    days_lo, days_hi = np.zeros(n, np.int64), np.full(n, n_days)
+    return _local_starts(rng, shift_h, days_lo, days_hi, hourly / hourly.sum())
+
+
 def _gaps_to_times(starts_ms, session, position, gaps_ms):
     """Times of events from their session's start and the gaps before them (gap at
     position 0 ignored); events must be grouped by session in position order."""
@@ -455,14 +465,7 @@ def make_marketplace(
     if users.size:
         n_sess = rng.integers(1, 3 if t > 0.5 else 5, users.size)
         s_user = np.repeat(users, n_sess)
-        hourly = (1 - t) * _HOURLY + t / 24
-        starts = _local_starts(
-            rng,
-            shift_h[s_user],
-            np.zeros(s_user.size, np.int64),
-            np.full(s_user.size, n_days),
-            hourly / hourly.sum(),
-        )
+        starts = _any_hour_starts(rng, t, shift_h[s_user], n_days)
         n_tries = np.maximum(2, rng.poisson(_lerp_log(3, 30, t), s_user.size))
         length = 2 + 2 * n_tries
         u, sess, pos, t_ms = _scripted(rng, s_user, starts, length, _lerp_log(20, 2.5, t), 0.5)
@@ -552,14 +555,7 @@ def make_marketplace(
     if users.size:
         n_sess = np.maximum(1, rng.poisson(_lerp_log(2, 6, t), users.size))
         s_user = np.repeat(users, n_sess)
-        hourly = (1 - t) * _HOURLY + t / 24
-        starts = _local_starts(
-            rng,
-            shift_h[s_user],
-            np.zeros(s_user.size, np.int64),
-            np.full(s_user.size, n_days),
-            hourly / hourly.sum(),
-        )
+        starts = _any_hour_starts(rng, t, shift_h[s_user], n_days)
         length = np.maximum(5, rng.poisson(_lerp_log(15, 200, t), s_user.size))
         period = np.repeat(rng.uniform(2, 8, users.size) * _lerp_log(3, 1, t), n_sess)
         u, sess, pos, t_ms = _scripted(
