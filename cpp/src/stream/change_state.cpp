@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <utility>
 
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/hash.hpp"
@@ -140,57 +142,64 @@ void ChangeState::write(const ChangeSetup& setup, float* out) const {
 }
 
 std::int64_t ChangeState::find(std::uint64_t key) const {
-  if (table_.empty()) return -1;
-  const std::size_t mask = table_.size() - 1;
+  if (keys_.empty()) return -1;
+  const std::size_t mask = keys_.size() - 1;
   std::size_t slot = static_cast<std::size_t>(core::mix64(key)) & mask;
-  while (table_[slot].first >= 0) {
-    if (table_[slot].key == key) return table_[slot].first;
+  while (first_[slot] >= 0) {
+    if (keys_[slot] == key) return first_[slot];
     slot = (slot + 1) & mask;
   }
   return -1;
 }
 
-void ChangeState::insert(std::uint64_t key, std::int64_t first) {
-  if (static_cast<std::size_t>(2 * (n_keys_ + 1)) > table_.size()) {
-    rehash(std::max<std::size_t>(8, 2 * table_.size()));
-  }
-  const std::size_t mask = table_.size() - 1;
+void ChangeState::place(std::uint64_t key, std::int32_t first) {
+  const std::size_t mask = keys_.size() - 1;
   std::size_t slot = static_cast<std::size_t>(core::mix64(key)) & mask;
-  while (table_[slot].first >= 0) slot = (slot + 1) & mask;
-  table_[slot] = Slot{key, first};
+  while (first_[slot] >= 0) slot = (slot + 1) & mask;
+  keys_[slot] = key;
+  first_[slot] = first;
   ++n_keys_;
 }
 
-void ChangeState::rehash(std::size_t capacity) {
-  std::vector<Slot> old;
-  old.swap(table_);
-  table_.assign(capacity, Slot{});
+void ChangeState::rebuild(const std::vector<std::pair<std::uint64_t, std::int32_t>>& entries) {
+  std::size_t capacity = 8;
+  while (4 * (entries.size() + 1) > 3 * capacity) capacity <<= 1;
+  keys_.assign(capacity, 0);
+  first_.assign(capacity, -1);
   n_keys_ = 0;
-  for (const Slot& s : old) {
-    if (s.first >= 0) insert(s.key, s.first);
+  for (const auto& [key, first] : entries) place(key, first);
+}
+
+void ChangeState::insert(std::uint64_t key, std::int64_t first) {
+  ODDSEQ_CHECK(first <= std::numeric_limits<std::int32_t>::max(), "more than 2^31 sessions");
+  if (4 * static_cast<std::size_t>(n_keys_ + 1) > 3 * keys_.size()) {
+    std::vector<std::pair<std::uint64_t, std::int32_t>> entries;
+    entries.reserve(static_cast<std::size_t>(n_keys_ + 1));
+    for (std::size_t k = 0; k < keys_.size(); ++k) {
+      if (first_[k] >= 0) entries.emplace_back(keys_[k], first_[k]);
+    }
+    entries.emplace_back(key, static_cast<std::int32_t>(first));
+    rebuild(entries);
+    return;
   }
+  place(key, static_cast<std::int32_t>(first));
 }
 
 void ChangeState::evict_old_keys(const ChangeSetup& setup) {
   // Items first touched before the window are old for good: into the filter.
   const std::int64_t window = recent_.front().index;
-  std::vector<Slot> kept;
+  std::vector<std::pair<std::uint64_t, std::int32_t>> kept;
   bool moved = false;
-  for (const Slot& s : table_) {
-    if (s.first < 0) continue;
-    if (s.first < window) {
-      add_to_filters(s.key, setup.max_exact_keys);
+  for (std::size_t k = 0; k < keys_.size(); ++k) {
+    if (first_[k] < 0) continue;
+    if (first_[k] < window) {
+      add_to_filters(keys_[k], setup.max_exact_keys);
       moved = true;
     } else {
-      kept.push_back(s);
+      kept.emplace_back(keys_[k], first_[k]);
     }
   }
-  if (!moved) return;  // all in the window: the table grows with it
-  std::size_t capacity = 8;
-  while (capacity < 2 * (kept.size() + 1)) capacity <<= 1;
-  table_.assign(capacity, Slot{});
-  n_keys_ = 0;
-  for (const Slot& s : kept) insert(s.key, s.first);
+  if (moved) rebuild(kept);  // else all in the window: the table grows with it
 }
 
 bool ChangeState::in_filters(std::uint64_t key) const {
@@ -236,7 +245,8 @@ std::int64_t ChangeState::bytes() const {
                                      s.by_first.capacity() * sizeof(s.by_first[0]));
   }
   out += static_cast<std::int64_t>(type_earlier_.capacity() * sizeof(double) +
-                                   table_.capacity() * sizeof(Slot));
+                                   keys_.capacity() * sizeof(std::uint64_t) +
+                                   first_.capacity() * sizeof(std::int32_t));
   for (const Bloom& f : filters_) {
     out += static_cast<std::int64_t>(sizeof(Bloom) + f.words.capacity() * sizeof(std::uint64_t));
   }

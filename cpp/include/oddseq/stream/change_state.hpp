@@ -68,10 +68,6 @@ class ChangeState {
     // session of the window at the time (new to the window while that one is in it).
     std::vector<std::pair<std::int64_t, std::uint32_t>> by_first;
   };
-  struct Slot {
-    std::uint64_t key = 0;
-    std::int64_t first = -1;  // -1: empty
-  };
   struct Bloom {
     std::vector<std::uint64_t> words;
     std::int64_t count = 0, capacity = 0;
@@ -80,7 +76,8 @@ class ChangeState {
   void fold_front();
   std::int64_t find(std::uint64_t key) const;  // first session, -1 if not in the table
   void insert(std::uint64_t key, std::int64_t first);
-  void rehash(std::size_t capacity);
+  void place(std::uint64_t key, std::int32_t first);  // into a free slot (no growth)
+  void rebuild(const std::vector<std::pair<std::uint64_t, std::int32_t>>& entries);
   void evict_old_keys(const ChangeSetup& setup);
   bool in_filters(std::uint64_t key) const;
   void add_to_filters(std::uint64_t key, std::int64_t start_capacity);
@@ -90,7 +87,10 @@ class ChangeState {
   std::vector<double> type_earlier_;  // per code
   double silences_ = 0.0, n_silences_ = 0.0;
   std::int64_t next_session_ = 0;
-  std::vector<Slot> table_;  // open addressing, at most half full
+  // Items and their first sessions: open addressing over two arrays (12 bytes a slot),
+  // at most three quarters full; first -1 marks an empty slot.
+  std::vector<std::uint64_t> keys_;
+  std::vector<std::int32_t> first_;
   std::int64_t n_keys_ = 0;
   std::vector<Bloom> filters_;
 };
