@@ -10,7 +10,10 @@ log in time order (each copy with its own user ids), so the state holds
 ``benchmarks/results/stream.json``.
 
     python benchmarks/stream.py [--copies 4] [--one-at-a-time 3000] [--update-one 200000]
-        [--river 20000] [--cli-rates 100000 20000] [--cli-seconds 5]
+        [--river 20000] [--cli-rates 100000 20000] [--cli-seconds 5] [--recent-change]
+
+``--recent-change`` fits the model with ``AnomalyPipeline(recent_change=True)`` (each
+entity's recent sessions against its own past, kept live by the stream's state).
 """
 
 from __future__ import annotations
@@ -330,6 +333,7 @@ def speed(pipe, stream: pd.DataFrame, m: int) -> dict:
             one.update_one(*event)
         out[name] = len(plain) / (time.perf_counter() - started)
     out["load_after"] = os.getloadavg()[0]
+    out["state_bytes_per_entity"] = live.memory_bytes() / live.counters["n_entities"]
     return out
 
 
@@ -409,12 +413,19 @@ def main() -> None:
         metavar="COPIES",
         help="scoring while refit() runs in the background, over this many copies",
     )
+    parser.add_argument(
+        "--recent-change",
+        action="store_true",
+        help="fit with AnomalyPipeline(recent_change=True) (RecentChangeEncoder's columns)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="make_ecommerce's random_state")
     parser.add_argument("--out", default="benchmarks/results/stream.json")
     args = parser.parse_args()
 
-    data = make_ecommerce(n_users=args.users, random_state=0)
+    data = make_ecommerce(n_users=args.users, random_state=args.seed)
     log, labels = data["events"], data["labels"]
-    pipe = AnomalyPipeline().fit(Sequences.from_events(log, **ROLES))
+    options = dict(recent_change=True) if args.recent_change else {}
+    pipe = AnomalyPipeline(**options).fit(Sequences.from_events(log, **ROLES))
     if args.replay_events:
         span = int(log["timestamp"].max() - log["timestamp"].min()) + 1
         long = memory_replay(pipe, log, args.replay_events, ttl=span / 2)
