@@ -186,7 +186,7 @@ def test_items_past_the_bound_go_to_the_filter_within_its_error(shop):
     # The items' diversity columns come from the sketch past the bound: compared apart.
     rest = [c for c in rest if c not in ("n_items", "distinct_item_ratio", "item_entropy_bits")]
     assert_columns_equal(bounded.features([1])[rest], batch[rest])
-    # About 0.05% of new items per filter taken as seen (here 4 filters, 3,700 items):
+    # About 0.05% of new items per filter taken as seen (here about 2,500 items):
     # either share of new items, and so the column, moves by a few thousandths at most.
     gap = np.abs(np.asarray(novelty_exact) - np.asarray(novelty_bounded))
     assert gap.max() < 0.01, gap.max()
