@@ -93,7 +93,8 @@ class StreamUpdate:
         One row per entity the events touched (indexed by entity id, in first-touch
         order): ``score``, ``is_anomaly`` (score above the scorer's ``threshold_``, or
         outside the normal range where the pipeline's support rule holds), ``length``,
-        ``approximate`` (its item columns come from the sketch).
+        ``approximate`` (its item columns come from the sketch, or, with
+        ``recent_change``, its items from the Bloom filter).
     alerts : pandas.DataFrame
         The rows of ``scores`` above the threshold, with ``threshold``, ``new`` (first
         crossing since the entity was last below it) and ``reason`` (for the new ones;
