@@ -44,9 +44,16 @@ Writes benchmarks/results/verdicts-own-cuts.json.
 
 ``--gate-cuts``: the unsupervised default's and each detector's own cut by the previous
 ``auto_cut`` (the move down past any gap the spacing test passes) beside ``auto_cut``
-now (the move down only past a gap at least ``GAP_WIDTH`` robust standard deviations
-wide), every source and the nothing-planted logs (``--null-users`` of them), every HDFS
-draw. Writes benchmarks/results/verdicts-gate-cuts.json.
+now (the move down only past a gap at least ``GAP_SPACINGS / n`` robust standard
+deviations of the n scores wide; ``width 0.15``: the fixed width before it), every
+source and the nothing-planted logs (``--null-users`` of them), every HDFS draw.
+Writes benchmarks/results/verdicts-gate-cuts.json. ``--save-scores DIR`` keeps each
+cell's training scores and labels.
+
+``--from-scores DIR``: the scores saved by ``--save-scores`` (every seed and size saved
+there, ``--methods`` of them) cut by rules for the nothing-planted target: auto_cut,
+the fixed width 0.15, a rate of 0.005, a rate tied to the log's size (min(0.01, c / n)),
+a gate on a separate tail. Writes benchmarks/results/verdicts-from-scores.json.
 """
 
 from __future__ import annotations
@@ -803,8 +810,9 @@ def gate_cuts(args):
     one-miss floor), cut by ``_auto_cut(width=0)`` (the previous rule) and by
     ``auto_cut``; the share flagged and own-cut F1 of both, every source and draw.
     Beside them, alternatives measured on the same scores: the move down at test levels
-    0.2 and 0.5 (with the width gate), no move down, a false-alarm rate of 0.005, and
-    the tail's shape from deeper percentiles too (``_min_shape_cut``)."""
+    0.2 and 0.5 (with the width gate), no move down, a false-alarm rate of 0.005, the
+    tail's shape from deeper percentiles too (``_min_shape_cut``) and the fixed width
+    of 0.15 robust standard deviations (the gate before ``GAP_SPACINGS / n``)."""
     from oddseq._pipeline import AnomalyPipeline
     from oddseq.detect import auto_cut, gap_cut, tail_cut
     from oddseq.detect._threshold import _auto_cut
@@ -815,6 +823,7 @@ def gate_cuts(args):
         "no move down": lambda s: gap_cut(s, tail_cut(s, 0.01)),
         "rate 0.005": lambda s: _auto_cut(s, 0.005)[0],
         "min shape": _min_shape_cut,
+        "width 0.15": lambda s: _auto_cut(s, 0.01, width=0.15)[0],
     }
 
     rows = []
@@ -890,11 +899,15 @@ def rate_rules(args):
     there): auto_cut now, a fixed rate of 0.005, a rate tied to the log's size (at most
     c expected false alarms: min(0.01, c / n)), and a gate on a separate tail (the rate
     0.01 only where ``separate_tail``'s shape reaches 0.6, else a lower one). Per cell:
-    the share flagged and own-cut F1 (Markov with its one-miss floor)."""
+    the share flagged and own-cut F1 (Markov with its one-miss floor). Beside them, the
+    move down's fixed width of 0.15 robust standard deviations (the rule before
+    ``GAP_SPACINGS``)."""
     from oddseq.detect import auto_cut
+    from oddseq.detect._threshold import _auto_cut
 
     rules = {
         "auto_cut": lambda s: auto_cut(s),
+        "width 0.15": lambda s: _auto_cut(s, 0.01, width=0.15)[0],
         "rate 0.005": lambda s: auto_cut(s, 0.005),
         "min(0.01, 50/n)": lambda s: auto_cut(s, min(0.01, 50 / s.size)),
         "min(0.01, 100/n)": lambda s: auto_cut(s, min(0.01, 100 / s.size)),

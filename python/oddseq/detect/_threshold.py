@@ -25,9 +25,9 @@ only a gap wider than one population's spacings give by chance (a 5% test) moves
 
 ``_gap_below`` (unsupervised, after ``tail_cut``): where a few percent stand clearly
 apart, they inflate the tail model and its cut lands inside them; a gap below the cut
-(within the top 5%) that one population's spacings do not give, and that is wide on
-the bulk's own scale (at least ``GAP_WIDTH`` robust standard deviations of the scores),
-moves it down to the group's lower edge.
+(within the top 5%) that one population's spacings do not give, and that is wide
+against the bulk's own spacing (at least ``GAP_SPACINGS / n`` robust standard
+deviations of the n scores), moves it down to the group's lower edge.
 
 ``auto_cut`` is the tail cut moved into the wider clear gap of the two: the one
 unsupervised cut of every place that cuts training scores without labels (a detector's
@@ -214,16 +214,20 @@ def tail_cut(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> floa
 # gap_cut: the cut may move up to flag at most this share fewer, at this test level.
 GAP_LOWEST_SHARE = 0.75
 GAP_LEVEL = 0.05
-# _gap_below: the least width of a group's lower edge, in robust standard deviations
-# (1.4826 MAD) of all the scores. The spacing test says a gap is unlikely among the
-# spacings around it; this says it matters on the bulk's scale. A dip in one
-# population's density (a mode of a few percent with a thinner band under it) passes
-# the first with widths that shrink as the log grows; a group apart keeps its empty
-# interval. Measured (benchmarks/RESULTS.md, "Verdicts", seeds 20-23 and 27): the gaps
-# that passed the spacing test on logs with nothing planted were 0.028-0.035 wide
-# (20,000 users) and 0.107 (5,000 users), those at the lower edge of planted anomalies
-# 0.25-0.46 (0.16 for K-means' own scores); 0.15 lies between.
-GAP_WIDTH = 0.15
+# _gap_below: the least width of a group's lower edge, GAP_SPACINGS / n robust standard
+# deviations (1.4826 MAD) of all the n scores: about 300 times the spacing of the
+# scores at the bulk's centre (sqrt(2 pi) x SD / n for a normal bulk). The spacing test
+# says a gap is unlikely among the spacings around it; this says it is wide against
+# the bulk's own spacing. Both a dip in one population's density (a mode of a few
+# percent with a thinner band under it) and the lower edge of planted anomalies that
+# blend into the tail shrink as 1 / n: measured (benchmarks/RESULTS.md, "Verdicts"),
+# the gaps that passed the spacing test on logs with nothing planted were 0.107 robust
+# SD at 5,000 users and 0.028-0.035 at 20,000 (535 and 560-700 in units of SD / n),
+# those at the lower edge of planted anomalies 0.21-0.46 at 5,000 users (0.16 for
+# K-means' own scores) and 0.075-0.107 at 20,000 (800-2,300 SD / n). A fixed width of
+# 0.15 SD (the rule before) refused every planted edge at 20,000 users; 750 / n is
+# 0.15 at 5,000 scores, where it was chosen, and keeps every decision made there.
+GAP_SPACINGS = 750.0
 
 
 def _check_share(value, name: str, upper_closed: bool) -> float:
@@ -313,25 +317,29 @@ def gap_cut(scores, cut, lowest_share: float = GAP_LOWEST_SHARE, level: float = 
     return float(top[i - 1] + (top[i] - top[i - 1]) / 2)
 
 
-def _gap_below(scores, cut, level: float = GAP_LEVEL, width: float = GAP_WIDTH) -> float:
+def _gap_below(scores, cut, level: float = GAP_LEVEL, width: float | None = None) -> float:
     """``cut`` moved down to the widest gap below it within the top ``_TAIL_SHARE`` of
     the scores, when that gap is wider than one population's spacings would give by
-    chance and at least ``width`` robust standard deviations of the scores wide; else
-    ``cut`` unchanged. The test is :func:`gap_cut`'s, looking down: of
-    the cuts that keep the top i for i from r + 1 (r scores above ``cut``) to the top
-    5%, the one with the largest normalised spacing ``i (x_i - x_(i+1))``, against
-    ``log(m) - log(-log(1 - level))`` times the mean normalised spacing of the top 10%.
+    chance and at least ``width`` robust standard deviations of the scores wide
+    (default ``GAP_SPACINGS / n`` for n scores); else ``cut`` unchanged. The test is
+    :func:`gap_cut`'s, looking down: of the cuts that keep the top i for i from r + 1
+    (r scores above ``cut``) to the top 5%, the one with the largest normalised spacing
+    ``i (x_i - x_(i+1))``, against ``log(m) - log(-log(1 - level))`` times the mean
+    normalised spacing of the top 10%.
     Tied neighbours (spacing 0) are left out of that mean: a step between plateaus of
     tied scores (a system log's repeated blocks) is a step between modes, and ties say
     nothing about the spacings of a continuous tail.
 
-    The width asks for a separation that matters on the bulk's own scale (1.4826 MAD
-    of all the scores; where over half are tied, 1.2533 times their mean absolute
-    deviation), not only one unlikely among its neighbours: spacings shrink as the log
-    grows, so on a large log a dip in one population's density passes the spacing test
-    with a gap of a few hundredths of its spread (the drop queuers of
-    ``make_marketplace`` with nothing planted, a normal mode of 6%: 4.2-4.7% flagged),
-    while a group apart keeps its empty interval whatever the log's size.
+    The width asks for a separation that is wide against the bulk's own spacing
+    (``GAP_SPACINGS / n`` times the robust spread: 1.4826 MAD of all the scores, where
+    over half are tied 1.2533 times their mean absolute deviation), not only one
+    unlikely among its neighbours: the spacing test is local, and a dip in one
+    population's density passes it (the drop queuers of ``make_marketplace`` with
+    nothing planted, a normal mode of 6%: 4.2-4.7% flagged). Such a dip's width shrinks
+    as 1 / n, and so does the lower edge of anomalies that blend into the tail (planted
+    marketplace anomalies: 0.21-0.46 robust SD at 5,000 users, 0.075-0.107 at 20,000),
+    so the bar is on the scale of the bulk's spacing, not of its spread: a fixed
+    fraction of the spread refused every planted edge of the larger logs.
 
     Why: where a few percent of the entities stand clearly apart, they push the upper
     percentiles the tail model is fitted on out, the model reads a heavier tail, and
@@ -341,6 +349,8 @@ def _gap_below(scores, cut, level: float = GAP_LEVEL, width: float = GAP_WIDTH) 
     the cut that one population does not give is the lower edge of the group."""
     top = np.sort(np.asarray(scores, dtype=np.float64))[::-1]
     n = top.size
+    if width is None:
+        width = GAP_SPACINGS / n
     flagged = int(np.count_nonzero(top > cut))
     highest = int(np.floor(_TAIL_SHARE * n))
     if flagged + 1 > highest or highest >= n:
@@ -380,7 +390,8 @@ def auto_cut(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> floa
     drops flags (at most a quarter of them); the move down flags at most the top 5%,
     the most the tail model lets anomalies be, and only past a gap that one
     population's spacings give with probability about 0.05 and that is at least
-    ``GAP_WIDTH`` (0.15) robust standard deviations of the scores wide.
+    ``GAP_SPACINGS / n`` (750 / n) robust standard deviations of the n scores wide
+    (0.15 at 5,000 scores, 0.0375 at 20,000).
 
     Examples
     --------
@@ -397,11 +408,12 @@ def auto_cut(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> floa
 
 
 def _auto_cut(
-    scores, false_alarm_rate: float, width: float = GAP_WIDTH, level: float = GAP_LEVEL
+    scores, false_alarm_rate: float, width: float | None = None, level: float = GAP_LEVEL
 ) -> tuple[float, float]:
     """(:func:`auto_cut`, the :func:`tail_cut` it started from); ``width`` and ``level``:
-    the move down's (:func:`_gap_below`; width 0 gives the rule before the width gate,
-    for benchmarks)."""
+    the move down's (:func:`_gap_below`; None: ``GAP_SPACINGS / n``; for benchmarks,
+    0 gives the rule before the width gate and 0.15 the fixed width before
+    ``GAP_SPACINGS``)."""
     scores = np.asarray(scores, dtype=np.float64)
     tail = tail_cut(scores, false_alarm_rate)
     above, below = gap_cut(scores, tail), _gap_below(scores, tail, level, width)

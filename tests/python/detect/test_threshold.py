@@ -395,23 +395,53 @@ def test_auto_cut_does_not_move_down_between_tied_plateaus():
     assert (scores > cut).sum() <= 150 + 60
 
 
-def test_auto_cut_does_not_move_down_to_a_dip_narrow_on_the_bulks_scale():
+def _edge(n, width, seed):
+    """An exponential bulk of n scores with an empty interval ``width`` robust standard
+    deviations wide just under its top 3%: a dip in one population's density where the
+    interval is narrow against the bulk's own spacing (which shrinks as 1 / n), the
+    lower edge of the top group where it is wide."""
+    from oddseq.utils._stats import robust_spread
+
+    bulk = np.random.default_rng(seed).exponential(size=n)
+    spread = float(robust_spread(bulk, fallback="mean_abs")[1])
+    low = np.quantile(bulk, 0.97) - width * spread
+    return bulk[(bulk <= low) | (bulk > low + width * spread)]
+
+
+@pytest.mark.parametrize("n", [5_000, 20_000, 80_000])
+def test_auto_cut_does_not_move_down_to_a_dip_narrow_on_the_bulks_spacing(n):
     """A gap far wider than the spacings around it but narrow against the bulk's own
-    spread (here 0.05 of an exponential bulk of 20,000, 0.07 of its robust standard
-    deviation, at its top 4%) is a dip in one population's density, not the edge of a
-    group apart: the cut stays where the tail model put it (the move down needs the gap
-    to be at least GAP_WIDTH robust standard deviations wide as well as unlikely)."""
+    spacing (an empty interval of 550 / n robust standard deviations, the scale of the
+    dips of the nothing-planted marketplace: 0.107 at 5,000 scores, 0.028-0.035 at
+    20,000) is a dip in one population's density: the cut does not move down to it, at
+    any size of log. The spacing test alone passes it (the rule before the width gate)."""
     from oddseq.detect import auto_cut
     from oddseq.detect._threshold import _auto_cut
 
-    for seed in range(10):
-        bulk = np.random.default_rng(seed).exponential(size=20_000)
-        scores = bulk[(bulk <= 3.15) | (bulk > 3.2)]
+    for seed in range(5):
+        scores = _edge(n, 550 / n, seed)
         tail = tail_cut(scores, 0.01)
-        assert auto_cut(scores) == tail
-        # The spacing test alone passes it: the previous rule moved down to the dip.
+        assert auto_cut(scores) >= tail
         before, _ = _auto_cut(scores, 0.01, width=0.0)
-        assert before < tail and (scores > before).mean() > 0.035
+        assert before < tail and (scores > before).mean() > 0.025
+
+
+@pytest.mark.parametrize("n", [5_000, 20_000, 80_000])
+def test_auto_cut_moves_down_to_a_lower_edge_at_every_size_of_log(n):
+    """A group's lower edge shrinks with the log as a dip does (planted marketplace
+    anomalies: 0.21-0.46 robust standard deviations at 5,000 users, 0.075-0.107 at
+    20,000): an empty interval of 1,200 / n robust standard deviations moves the cut
+    down at every size; a fixed 0.15 (the gate before) refused it from 20,000 scores on."""
+    from oddseq.detect import auto_cut
+    from oddseq.detect._threshold import _auto_cut
+
+    for seed in range(5):
+        scores = _edge(n, 1_200 / n, seed)
+        tail = tail_cut(scores, 0.01)
+        cut = auto_cut(scores)
+        assert cut < tail and 0.025 < (scores > cut).mean() <= 0.031
+        fixed, _ = _auto_cut(scores, 0.01, width=0.15)
+        assert (fixed >= tail) == (1_200 / n < 0.15)
 
 
 @settings(max_examples=60, deadline=None)
@@ -419,14 +449,14 @@ def test_auto_cut_does_not_move_down_to_a_dip_narrow_on_the_bulks_scale():
     st.integers(0, 2**32 - 1),
     st.floats(0.005, 0.045),
     st.floats(0.0, 8.0),
-    st.sampled_from([1_000, 5_000]),
+    st.sampled_from([1_000, 5_000, 20_000]),
 )
-def test_auto_cut_moves_down_only_past_a_gap_wide_on_the_bulks_scale(seed, share, offset, n):
+def test_auto_cut_moves_down_only_past_a_gap_wide_on_the_bulks_spacing(seed, share, offset, n):
     """Wherever the cut moved down, the scores it newly flags are separated from the
-    rest by at least GAP_WIDTH robust standard deviations of all the scores, and it
-    flags at most the top 5%."""
+    rest by at least GAP_SPACINGS / n robust standard deviations of all the scores,
+    and it flags at most the top 5%."""
     from oddseq.detect import auto_cut
-    from oddseq.detect._threshold import GAP_WIDTH
+    from oddseq.detect._threshold import GAP_SPACINGS
     from oddseq.utils._stats import robust_spread
 
     rng = np.random.default_rng(seed)
@@ -436,13 +466,17 @@ def test_auto_cut_moves_down_only_past_a_gap_wide_on_the_bulks_scale(seed, share
     if cut < tail:
         spread = float(robust_spread(scores, fallback="mean_abs")[1])
         above, below = scores[scores > cut].min(), scores[scores <= cut].max()
-        assert above - below >= GAP_WIDTH * spread
+        assert above - below >= GAP_SPACINGS / n * spread
         assert (scores > cut).mean() <= 0.05
 
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(st.floats(0, 1e3, allow_nan=False), min_size=50, max_size=400),
+    # At most 6 decimals: a change of origin never rounds two scores together (1e-278
+    # and 0 shifted by 1 are both 1.0: other data, not the same data in another unit).
+    st.lists(
+        st.floats(0, 1e3, allow_nan=False).map(lambda v: round(v, 6)), min_size=50, max_size=400
+    ),
     st.floats(1e-3, 1e3),
     st.floats(-1e3, 1e3),
 )
