@@ -203,3 +203,19 @@ def test_lateness_is_refused_and_late_events_are_dropped(shop):
     live.update_one(1, "buy", 150, 3, 1.0)  # older than the newest: dropped, counted
     assert live.counters["n_late_dropped"] == 1
     assert live.features([1]).iloc[0]["length"] == 2
+
+
+@pytest.mark.parametrize("drop", [("item_id",), ("price",), ("item_id", "price")])
+def test_equal_without_items_or_values(drop):
+    """The novelty and value columns only where the pipeline has items / values."""
+    roles = {k: v for k, v in ROLES.items() if v not in drop}
+    log = make_ecommerce(n_users=80, random_state=11).events
+    log = log.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    pipe = AnomalyPipeline(recent_change=True).fit(Sequences.from_events(log, **roles))
+    names = set(pipe.feature_names_)
+    assert ("change_item_novelty" in names) == ("item_id" not in drop)
+    assert ("change_value_log2" in names) == ("price" not in drop)
+    live = StreamScorer(pipe, max_exact_items=10_000, **roles)
+    live.update(log)
+    batch = batch_frame(pipe, log, roles)
+    assert_columns_equal(live.features(batch.index), batch)
