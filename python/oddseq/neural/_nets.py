@@ -227,8 +227,7 @@ def _gru_states(
         new = torch.addcmul(
             gates[:, 2 * size :], reset_update[:, :size], recurrent[:, 2 * size :].add_(b_hn)
         ).tanh_()
-        h = torch.lerp(new, h, reset_update[:, size:])
-        out[t] = h
+        h = torch.lerp(new, h, reset_update[:, size:], out=out[t])
     return out
 
 
