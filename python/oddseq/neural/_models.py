@@ -47,6 +47,9 @@ _TRAIN_SHARDS = 4
 # Scoring batches hold about this many padded steps: their per-step outputs (steps x
 # tokens) then stay in cache; larger batches were slower on a CPU.
 _SCORE_TOKENS = 16_384
+# The causal Transformer's training batches are sorted by length within random pools of
+# this many batches (see _Windows.batches).
+_NEXT_BATCH_POOL = 8
 
 
 def _torch():
@@ -171,11 +174,26 @@ class _Windows:
             i = j
         return chunks
 
-    def batches(self, batch_size: int, rng=None):
+    def batches(self, batch_size: int, rng=None, pool: int = 0):
         """Index arrays of windows of similar length (bucketed by sorting on length);
-        shuffled within ties and in batch order when ``rng`` is given."""
+        shuffled within ties and in batch order when ``rng`` is given. ``pool > 0``
+        (with ``rng``): sorted within random pools of ``pool`` batches' windows
+        instead, so that a batch spans a range of lengths (a pool's ``pool``-quantile)
+        rather than one length: the causal Transformer (learned positions) trained
+        on one-length batches swung 0.1-0.2 held-out bits between checks and stopped
+        after an epoch at 2.00 bits per event on the speed set, pooled it went on to
+        1.90 (benchmarks/RESULTS.md)."""
         if rng is None:
             order = np.argsort(self.lengths, kind="stable")
+        elif pool > 0:
+            shuffled = rng.permutation(len(self))
+            size = batch_size * int(pool)
+            order = np.concatenate(
+                [
+                    part[np.argsort(self.lengths[part], kind="stable")]
+                    for part in (shuffled[i : i + size] for i in range(0, shuffled.size, size))
+                ]
+            )
         else:
             shuffled = rng.permutation(len(self))
             order = shuffled[np.argsort(self.lengths[shuffled], kind="stable")]
@@ -299,6 +317,9 @@ class _NeuralDetector(BaseDetector):
     # LSTMDetector's parameter; the other models (and LSTM files saved before it
     # existed) cut normal-only fits at the held-out part's scores.
     n_folds = 0
+    # Training batches sorted by length within random pools of this many batches (0:
+    # over all the windows, each batch of one length); see _Windows.batches.
+    _batch_pool = 0
 
     # -------------------------------------------------------------- validation
     def _check_params(self):
@@ -636,7 +657,7 @@ class _NeuralDetector(BaseDetector):
 
         try:
             for epoch in range(int(self.max_epochs)):
-                batches = train.batches(int(self.batch_size), rng)
+                batches = train.batches(int(self.batch_size), rng, self._batch_pool)
                 total, count = 0.0, 0
                 for b, index in enumerate(batches, start=1):
                     net.train()
@@ -1004,10 +1025,11 @@ _COMMON_DOC = """
         one kernel over cores well (on busy cores torch's own threads spun, 5-10x
         slower), so the work is split instead. Fitting: every batch is cut into 4
         shards whose gradients the workers compute and which are summed in a fixed
-        order (TransformerDetector, whose dropout draws from torch's global
-        generator, trains batch by batch on one thread and checks the held-out part
-        on the workers). Scoring: the workers take whole batches. So the model and
-        the scores are the same whatever the count.
+        order (TransformerDetector with ``objective="masked"``, whose dropout and
+        hiding draw from torch's global generator, trains batch by batch on one
+        thread and checks the held-out part on the workers). Scoring: the workers
+        take whole batches. So the model and the scores are the same whatever the
+        count.
 """
 
 
@@ -1160,13 +1182,30 @@ class TransformerDetector(_NeuralDetector):
     layer's attention weighed most when it recovered each improbable event. Needs
     PyTorch.
 
+    With ``objective="next"`` the same encoder is causal instead: every step attends
+    to itself and the steps before it and predicts the next event (as the LSTM
+    does), so one pass trains on every event and scores every event, where the
+    masked objective trains on a ``mask_ratio`` of them and scores in
+    ``ceil(1 / mask_ratio)`` passes; training batches then run as shards on the
+    ``n_threads`` workers, each shard's dropout drawn from its own generator.
+
     Parameters
     ----------
+    objective : {"masked", "next"}, default="masked"
+        "masked": recover hidden events from both sides (LogBERT). "next": predict
+        each event from the events before it, in one causal pass: several times
+        faster to fit and to score (benchmarks/RESULTS.md, neural speed, seventh
+        session), but in unsupervised fits on make_ecommerce it ranks the burst
+        kinds (card testing, click farms) far worse: it learns from the anomalous
+        sequences in fit that a run of one event goes on, as the masked model with a
+        distance bias does (see ``relative_distance``). Models saved before the
+        parameter existed are masked.
     dim : int, default=32
         Width of the embeddings and of the encoder.
     n_heads : int, default=2
     n_layers : int, default=2
     mask_ratio : float in (0, 0.5], default=0.2
+        Share of the events hidden per training window ("masked" only).
     dropout : float, default=0.1
     relative_distance : int, default=0
         With ``d > 0`` each attention layer adds a learned bias per head and relative
@@ -1187,7 +1226,8 @@ class TransformerDetector(_NeuralDetector):
         The learning rate is multiplied by this after each held-out check without a
         gain (1: constant).
     quick_check : bool, default=False
-        The held-out check as one masked pass (the same pseudo-random ``mask_ratio``
+        ("masked" only: "next" checks in one pass anyway.) The held-out check as one
+        masked pass (the same pseudo-random ``mask_ratio``
         of the held-out events at every check) instead of hiding every event once:
         a ``ceil(1 / mask_ratio)``-th of the cost; it measures the training objective,
         not the scores. The fast setting measured in benchmarks/RESULTS.md is
@@ -1211,14 +1251,35 @@ class TransformerDetector(_NeuralDetector):
     )
 
     _has_attention = True
-    # Dropout (nn.Dropout, the attention's) draws from torch's global generator, which
-    # worker threads would share in no fixed order: batches train whole, on one thread.
-    _data_parallel = False
-    relative_distance = 0  # what get_params reads on a model saved before it existed
+    # What get_params reads on a model saved before the parameter existed.
+    relative_distance = 0
+    objective = "masked"
+
+    @property
+    def _objective(self) -> str:
+        """The fitted objective; a model saved before ``objective`` existed was masked."""
+        return self.__dict__.get("objective_", "masked")
+
+    @property
+    def _data_parallel(self) -> bool:
+        # "next": sharded over the workers, dropout drawn from each shard's generator.
+        # "masked": its dropout (nn.Dropout, the fused attention's) and hiding draw from
+        # torch's global generator, which worker threads would share in no fixed
+        # order: batches train whole, on one thread.
+        return self._objective == "next"
+
+    @property
+    def _draws_in_training(self) -> bool:
+        return self._objective == "next" and float(self.dropout) > 0
+
+    @property
+    def _batch_pool(self) -> int:
+        return _NEXT_BATCH_POOL if self._objective == "next" else 0
 
     def __init__(
         self,
         *,
+        objective="masked",
         dim=32,
         n_heads=2,
         n_layers=2,
@@ -1245,6 +1306,7 @@ class TransformerDetector(_NeuralDetector):
         random_state=0,
         n_threads=None,
     ):
+        self.objective = objective
         self.dim = dim
         self.relative_distance = relative_distance
         self.warmup_steps = warmup_steps
@@ -1273,6 +1335,11 @@ class TransformerDetector(_NeuralDetector):
 
     def _check_params(self):
         super()._check_params()
+        if self.objective not in ("next", "masked"):
+            raise ValueError(
+                f"objective must be 'next' (causal, one pass) or 'masked' (LogBERT's "
+                f"hidden events), got {self.objective!r}"
+            )
         ratio = self.mask_ratio
         if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0 < ratio <= 0.5:
             raise ValueError(f"mask_ratio must be in (0, 0.5], got {ratio!r}")
@@ -1311,6 +1378,7 @@ class TransformerDetector(_NeuralDetector):
         # a model fitted before the parameter existed has none.
         self._check_params()
         self.relative_distance_ = int(self.relative_distance)
+        self.objective_ = str(self.objective)
         return super().fit(X, y, normal=normal)
 
     fit.__doc__ = _NeuralDetector.fit.__doc__
@@ -1330,14 +1398,22 @@ class TransformerDetector(_NeuralDetector):
             hide[first, pick[first]] = True
         return hide
 
+    def _loss_sum(self, net, tokens, mask, torch, generator=None):
+        """Next-event objective: the summed cross-entropy of every step (a shard's)."""
+        logits = net.next_logits(tokens, mask, at=mask, generator=generator)
+        return torch.nn.functional.cross_entropy(logits, tokens[mask], reduction="sum")
+
     def _loss(self, net, tokens, mask, torch):
+        if self._objective == "next":
+            return super()._loss(net, tokens, mask, torch)
         hide = self._hide(tokens, mask, torch)
         inputs = torch.where(hide, torch.full_like(tokens, _MASK), tokens)
         logits = net(inputs, mask, at=hide)  # only where events are hidden
         return torch.nn.functional.cross_entropy(logits, tokens[hide])
 
     def _validation_loss(self, net, val, torch, workers: int = 1) -> float:
-        if not self.quick_check:
+        # With "next" the scores are one pass already: quick_check has nothing to save.
+        if not self.quick_check or self._objective == "next":
             return super()._validation_loss(net, val, torch, workers)
         return self._quick_loss(net, val, torch)
 
@@ -1361,6 +1437,8 @@ class TransformerDetector(_NeuralDetector):
         return total / max(count, 1) / _LN2
 
     def _log_probs(self, net, tokens, mask, torch, extra=False):
+        if self._objective == "next":
+            return self._next_log_probs(net, tokens, mask, torch, extra)
         passes = int(np.ceil(1.0 / self.mask_ratio))
         if not extra:  # the same passes with less work (no attention weights)
             return net.cloze_log_probs(tokens, mask, passes)
@@ -1385,6 +1463,21 @@ class TransformerDetector(_NeuralDetector):
                 logits = net(inputs, mask, at=hide)
             log_probs[hide] = torch.log_softmax(logits, dim=1)
         return (log_probs, attended) if extra else log_probs
+
+    @staticmethod
+    def _next_log_probs(net, tokens, mask, torch, extra=False):
+        """Every step's log-probabilities in one causal pass; with ``extra`` also the
+        step each one's last-layer attention weighed most among the events before it
+        (the start excluded; -1 at the first step, which has none)."""
+        if not extra:
+            return torch.log_softmax(net.next_logits(tokens, mask), dim=-1)
+        logits, weights = net.next_logits(tokens, mask, need_weights=True)
+        # Key k holds the event at step k - 1; key 0 (the start) is not an event.
+        weights = weights.clone()
+        weights[:, :, 0] = -1.0
+        attended = weights.argmax(dim=2) - 1
+        attended[:, 0] = -1
+        return torch.log_softmax(logits, dim=-1), attended
 
 
 class SequenceAutoencoder(_NeuralDetector):

@@ -2,9 +2,9 @@
 
 Every network maps a padded batch of event tokens ``[batch, steps]`` (0 = padding) to
 logits ``[batch, steps, n_tokens]`` for the event *at* each step, so that every model
-yields exactly one prediction per event: the next-event LSTM from the events before it,
-the masked-event Transformer from the events around it, the autoencoder from the
-sequence's code and the events before it.
+yields exactly one prediction per event: the next-event LSTM and the causal Transformer
+from the events before it, the masked-event Transformer from the events around it, the
+autoencoder from the sequence's code and the events before it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,19 @@ def _shift_right(tokens: torch.Tensor) -> torch.Tensor:
     """[START, t0, ..., t(T-2)]: the inputs that predict t0..t(T-1)."""
     start = torch.full_like(tokens[:, :1], START)
     return torch.cat([start, tokens[:, :-1]], dim=1)
+
+
+def _drop(x: torch.Tensor, p: float, generator=None) -> torch.Tensor:
+    """Dropout whose mask is drawn from ``generator`` (a CPU generator; torch's global
+    one when None), so that training shards on worker threads each draw their own in
+    a fixed order. ``p == 0``: ``x`` unchanged."""
+    if p <= 0:
+        return x
+    if generator is None:
+        draw = torch.rand(x.shape, device=x.device)
+    else:
+        draw = torch.rand(x.shape, generator=generator).to(x.device)
+    return x * (draw >= p).to(x.dtype) / (1.0 - p)
 
 
 class NextEventLSTM(nn.Module):
@@ -71,16 +84,61 @@ class _Block(nn.Module):
         x = x + self.drop(a)
         return x + self.drop(self.ff(self.norm2(x))), weights
 
+    def causal(self, x, bias=None, need_weights: bool = False, generator=None):
+        """The block with each step attending to itself and the steps before it.
+        ``bias``: None or the additive logits bias ``[1 or batch, heads, steps, steps]``
+        with -inf above the diagonal. In training, dropout (of the attention weights and
+        of the residual branches) draws from ``generator`` (see ``_drop``); in
+        evaluation without weights the fused kernel runs. Returns the output and, with
+        ``need_weights``, the attention weights averaged over the heads."""
+        attn = self.attn
+        p = attn.dropout if self.training else 0.0
+        h = self.norm1(x)
+        q, k, v = F.linear(h, attn.in_proj_weight, attn.in_proj_bias).chunk(3, dim=-1)
+        weights = None
+        if need_weights or p > 0:
+            a, weights = self._mix_explicit(q, k, v, bias, p, generator)
+        elif bias is None:
+            a = self._mix(q, k, v, None, causal=True)
+        else:
+            a = self._mix(q, k, v, bias)
+        x = x + _drop(a, p, generator)
+        first, act, _, second = self.ff
+        y = second(_drop(act(first(self.norm2(x))), p, generator))
+        return x + _drop(y, p, generator), (weights if need_weights else None)
+
+    def _mix_explicit(self, q, k, v, bias, p, generator):
+        """Causal attention written out (softmax of the scaled products, dropout of the
+        weights from ``generator``), for training with dropout and for the weights."""
+        attn = self.attn
+        heads = attn.num_heads
+        batch, steps, dim = q.shape
+
+        def split(t):
+            return t.view(batch, steps, heads, dim // heads).transpose(1, 2)
+
+        logits = split(q) @ split(k).transpose(-1, -2) * (dim // heads) ** -0.5
+        if bias is None:
+            above = torch.ones(steps, steps, dtype=torch.bool, device=q.device).triu(1)
+            logits = logits.masked_fill(above, float("-inf"))
+        else:
+            logits = logits + bias
+        weights = torch.softmax(logits, dim=-1)
+        out = _drop(weights, p, generator) @ split(v)
+        out = out.transpose(1, 2).reshape(batch, steps, dim)
+        return F.linear(out, attn.out_proj.weight, attn.out_proj.bias), weights.mean(dim=1)
+
     def _attend(self, h, padding, bias=None):
         attn = self.attn
         q, k, v = F.linear(h, attn.in_proj_weight, attn.in_proj_bias).chunk(3, dim=-1)
         return self._mix(q, k, v, ~padding[:, None, None, :] if bias is None else bias)
 
-    def _mix(self, q, k, v, attn_mask):
+    def _mix(self, q, k, v, attn_mask, causal: bool = False):
         """The attention of queries ``q`` ``[batch, n_queries, dim]`` over keys and
         values ``[batch, steps, dim]`` (fused kernel), through the output projection.
         ``attn_mask``: None, a bool mask of the keys to use or an additive bias, as
-        ``scaled_dot_product_attention`` takes it."""
+        ``scaled_dot_product_attention`` takes it; ``causal``: each query attends to
+        the keys up to its own step (with ``attn_mask`` None)."""
         attn = self.attn
         heads = attn.num_heads
 
@@ -94,6 +152,7 @@ class _Block(nn.Module):
             split(v),
             attn_mask=attn_mask,
             dropout_p=attn.dropout if self.training else 0.0,
+            is_causal=causal,
         )
         batch, _, n_queries, size = out.shape
         out = out.transpose(1, 2).reshape(batch, n_queries, heads * size)
@@ -101,7 +160,9 @@ class _Block(nn.Module):
 
 
 class MaskedEventTransformer(nn.Module):
-    """LogBERT's idea, small: a bidirectional encoder that recovers masked events.
+    """LogBERT's idea, small: a bidirectional encoder that recovers masked events
+    (``forward``, ``cloze_log_probs``); the same weights also serve as a causal
+    next-event model (``next_logits``: every step predicted in one pass).
 
     With ``relative > 0`` every attention layer also adds a learned bias per head and
     relative distance (clipped to +-``relative``; shared by the layers, as in T5) to
@@ -148,6 +209,30 @@ class MaskedEventTransformer(nn.Module):
         weights = None
         for block in self.blocks:
             x, weights = block(x, padding, need_weights, bias)
+        logits = self.out(self.norm(x if at is None else x[at]))
+        return (logits, weights) if need_weights else logits
+
+    def next_logits(self, tokens, mask, need_weights: bool = False, at=None, generator=None):
+        """Causal next-event logits: step ``i`` reads ``[START, t0, ..., t(i-1)]``
+        (each position attends to itself and the positions before it) and predicts
+        ``t(i)``, so one pass predicts every step, as the LSTM does. Padding lies after
+        a row's steps, so no step reads it (no key mask). ``at``: a bool mask like
+        ``mask``, the logits only there (``[n_true, n_tokens]``, row-major);
+        ``need_weights``: also the last block's attention weights averaged over the
+        heads, ``[batch, steps, steps]`` (key ``k`` holds the event at ``k - 1``;
+        key 0 the start); ``generator``: where training dropout draws from."""
+        n_steps = tokens.shape[1]
+        steps = torch.arange(n_steps, device=tokens.device)
+        x = self.embed(_shift_right(tokens)) + self.position(steps)[None]
+        bias = None
+        if self.relative > 0:
+            distance = (steps[None, :] - steps[:, None]).clamp(-self.relative, self.relative)
+            per_head = self.distance_bias(distance + self.relative).permute(2, 0, 1)
+            above = torch.ones(n_steps, n_steps, dtype=torch.bool, device=tokens.device).triu(1)
+            bias = per_head.masked_fill(above, float("-inf"))[None]
+        weights = None
+        for block in self.blocks:
+            x, weights = block.causal(x, bias, need_weights, generator)
         logits = self.out(self.norm(x if at is None else x[at]))
         return (logits, weights) if need_weights else logits
 

@@ -305,9 +305,11 @@ def test_scoring_workers_give_the_same_scores(shop, lstm, monkeypatch):
     normal, reordered = shop
     seqs = Sequences.from_lists(normal[:80] + reordered + [["login", "refund"]])
     monkeypatch.setattr(models, "_SCORE_TOKENS", 24)  # many small batches
-    transformer = TransformerDetector(dim=16, **FAST).fit(Sequences.from_lists(normal[:100]))
+    fit = Sequences.from_lists(normal[:100])
+    transformer = TransformerDetector(dim=16, **FAST).fit(fit)
+    causal = TransformerDetector(objective="next", dim=16, **FAST).fit(fit)
     before = torch.get_num_threads()
-    for det in (lstm, transformer):
+    for det in (lstm, transformer, causal):
         results = []
         for n_threads in (1, 2, 3):
             det.n_threads = n_threads
@@ -340,6 +342,9 @@ def test_training_workers_give_the_same_model(shop):
     for make in (
         lambda n: LSTMDetector(hidden_dim=16, n_threads=n, **params),
         lambda n: SequenceAutoencoder(hidden_dim=16, code_dim=4, n_threads=n, **params),
+        # "next": sharded, dropout drawn from each shard's generator; "masked": whole
+        # batches on one thread.
+        lambda n: TransformerDetector(objective="next", dropout=0.2, dim=16, n_threads=n, **params),
         lambda n: TransformerDetector(dim=16, n_threads=n, **params),
     ):
         fitted = [make(n).fit(seqs) for n in (1, 2, 3, None)]
@@ -388,6 +393,8 @@ def test_bad_input():
             TransformerDetector(**{name: bad}).fit(two)
     with pytest.raises(TypeError, match="quick_check"):
         TransformerDetector(quick_check="yes").fit(two)
+    with pytest.raises(ValueError, match="objective must be 'next'"):
+        TransformerDetector(objective="cloze").fit(two)
 
 
 def test_too_many_event_types_refused_with_the_remedy():
@@ -435,7 +442,7 @@ def test_save_load_without_pickle(tmp_path, shop, lstm):
 
 def test_transformer_masked_events_and_attention(shop, tmp_path):
     normal, reordered = shop
-    det = TransformerDetector(dim=16, n_layers=1, dropout=0.0, **FAST)
+    det = TransformerDetector(objective="masked", dim=16, n_layers=1, dropout=0.0, **FAST)
     det.fit(Sequences.from_lists(normal[:200]), normal=True)
     test = Sequences.from_lists(normal[:20] + reordered)
     scores = det.decision_function(test)
@@ -447,13 +454,96 @@ def test_transformer_masked_events_and_attention(shop, tmp_path):
     np.testing.assert_allclose(again.decision_function(test), scores)
 
 
+def test_transformer_next_event_objective_finds_order_anomalies(shop, tmp_path):
+    """objective="next": causal attention, every step predicted from the steps before
+    it in one pass (training and scoring); the planted reorderings, whose counts are
+    normal, are flagged and the normal twin is not; explain() names where the
+    attention looked; the model round-trips through a file."""
+    normal, reordered = shop
+    det = TransformerDetector(objective="next", dim=16, n_layers=1, **FAST)
+    det.fit(Sequences.from_lists(normal[:200]), normal=True)
+    assert det.objective_ == "next"
+    twin = ["login", "view", "cart", "buy", "logout"]
+    test = Sequences.from_lists(normal[:20] + [twin] + reordered)
+    scores = det.decision_function(test)
+    assert det.predict(test).tolist()[20:] == [0, 1, 1]
+    assert scores[21:].min() > det.threshold_ >= max(scores[:21])
+    why = det.explain(test[21:22], top=3)
+    assert {"attended", "attended_position"} <= set(why.columns)
+    steps = why[why["position"] != "end"]
+    # The attention reads the events before each step only.
+    assert (steps["attended_position"] < steps["position"].astype(int)).all()
+    assert (steps["attended_position"] >= -1).all()
+    assert "login → buy" in set(why["feature"])
+    again = load(det.save(tmp_path / "next.oddseq"))
+    assert again.objective_ == "next" and not hasattr(again, "_net")
+    np.testing.assert_array_equal(again.decision_function(test), scores)
+    pd.testing.assert_frame_equal(again.explain(test, top=2), det.explain(test, top=2))
+
+
+@pytest.mark.parametrize("n_layers, relative", [(1, 0), (2, 0), (2, 3)])
+def test_transformer_next_logits_are_causal(n_layers, relative):
+    """Step i's logits read the steps before it only: changing step j changes no logits
+    at steps <= j, padding after a row changes nothing, and the written-out attention
+    (explain's weights, training with dropout) equals the fused kernel."""
+    from oddseq.neural._nets import MaskedEventTransformer
+
+    torch.manual_seed(n_layers + relative)
+    net = MaskedEventTransformer(12, 16, 2, n_layers, 12, 0.0, relative).eval()
+    if relative:
+        torch.nn.init.normal_(net.distance_bias.weight)
+    tokens = torch.randint(5, 12, (4, 9))
+    mask = torch.ones_like(tokens, dtype=torch.bool)
+    with torch.inference_mode():
+        base = net.next_logits(tokens, mask)
+        for j in (0, 4, 8):
+            changed = tokens.clone()
+            changed[:, j] = torch.where(changed[:, j] == 5, 6, 5)
+            other = net.next_logits(changed, mask)
+            torch.testing.assert_close(other[:, : j + 1], base[:, : j + 1])
+            assert not torch.allclose(other[:, j + 1 :], base[:, j + 1 :]) or j == 8
+        padded = torch.cat([tokens, torch.zeros(4, 2, dtype=tokens.dtype)], dim=1)
+        pad_mask = torch.cat([mask, torch.zeros(4, 2, dtype=torch.bool)], dim=1)
+        torch.testing.assert_close(net.next_logits(padded, pad_mask)[:, :9], base)
+        logits, weights = net.next_logits(tokens, mask, need_weights=True)
+        torch.testing.assert_close(logits, base, rtol=1e-5, atol=1e-5)
+        assert weights.shape == (4, 9, 9)
+        torch.testing.assert_close(weights.sum(dim=2), torch.ones(4, 9))
+        assert float(weights.triu(1).abs().max()) == 0.0
+    net.train()  # dropout 0: the training path is the same function
+    torch.testing.assert_close(net.next_logits(tokens, mask).detach(), base, rtol=1e-5, atol=1e-5)
+
+
+def test_transformer_saved_before_the_objective_loads_as_masked(shop, tmp_path):
+    """A file written before ``objective`` existed holds a masked-event model: it loads
+    and scores as one (its passes, its parameters)."""
+    normal, reordered = shop
+    det = TransformerDetector(objective="masked", dim=16, n_layers=1, dropout=0.0, **FAST)
+    det.fit(Sequences.from_lists(normal[:100]))
+    test = Sequences.from_lists(normal[:5] + reordered)
+    old = copy.deepcopy(det)
+    del old.objective_, old.objective
+    old._net = None
+    again = load(old.save(tmp_path / "old.oddseq"))
+    assert "objective_" not in vars(again)
+    assert again.get_params()["objective"] == "masked"
+    np.testing.assert_array_equal(again.decision_function(test), det.decision_function(test))
+
+
 def test_transformer_schedule_warm_up_and_halving_on_a_plateau(shop):
     normal, _ = shop
     seqs = Sequences.from_lists(normal)
     # 270 training windows in batches of 16: 17 steps an epoch, the warm-up one epoch.
     schedule = dict(warmup_steps=100, lr_decay=0.5, quick_check=True)
     det = TransformerDetector(
-        dim=16, n_layers=1, batch_size=16, patience=3, tol=10.0, **schedule, **FAST
+        objective="masked",
+        dim=16,
+        n_layers=1,
+        batch_size=16,
+        patience=3,
+        tol=10.0,
+        **schedule,
+        **FAST,
     )
     det.fit(seqs)
     rates = [h["learning_rate"] for h in det.history_]
@@ -465,7 +555,9 @@ def test_transformer_schedule_warm_up_and_halving_on_a_plateau(shop):
     net = det._network()
     assert det._validation_loss(net, val, torch) == det._validation_loss(net, val, torch)
     # The defaults: a constant rate, every held-out event hidden once.
-    plain = TransformerDetector(dim=16, n_layers=1, batch_size=16, patience=3, tol=10.0, **FAST)
+    plain = TransformerDetector(
+        objective="masked", dim=16, n_layers=1, batch_size=16, patience=3, tol=10.0, **FAST
+    )
     plain.fit(seqs)
     assert [h["learning_rate"] for h in plain.history_] == pytest.approx([0.02] * 4)
     five = plain._steps(plain._network(), val, torch, "surprisal")["surprisal"].mean()
