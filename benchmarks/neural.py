@@ -4,7 +4,7 @@ Usage (from the repository root, after ``pip install ".[neural]"`` with the CPU 
 of torch: ``pip install torch==2.13.0``):
 
     python benchmarks/neural.py [quality] [cuts] [hdfs-seeds] [shop] [speed]
-        [--models lstm transformer autoencoder] [--n 100000] [--threads 2]
+        [--models lstm transformer transformer-next autoencoder] [--n 100000] [--threads 2]
         [--max-epochs 50] [--users 5000] [--seeds 0 1]
 
 quality: for ``hdfs_xu`` and ``hdfs_deeplog`` (../shared/data): each model is fitted on
@@ -91,6 +91,8 @@ def make_model(name: str, args):
     return {
         "lstm": lambda: LSTMDetector(**common),
         "transformer": lambda: TransformerDetector(**common),
+        # the causal one-pass objective (TransformerDetector(objective="next"))
+        "transformer-next": lambda: TransformerDetector(objective="next", **common),
         "autoencoder": lambda: SequenceAutoencoder(**common),
     }[name]()
 
@@ -550,7 +552,7 @@ def main(argv=None) -> None:
         "--models",
         nargs="+",
         default=["lstm", "transformer", "autoencoder"],
-        choices=["lstm", "transformer", "autoencoder"],
+        choices=["lstm", "transformer", "transformer-next", "autoencoder"],
     )
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)
