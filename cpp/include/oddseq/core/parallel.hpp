@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <utility>
 
 #include "oddseq/core/interrupt.hpp"
 
@@ -39,36 +40,39 @@ class ErrorCollector {
   std::atomic<bool> failed_{false};
 };
 
-// body(i) for i in [0, n); static schedule for uniform work.
+// How a loop's iterations are dealt to threads: in equal static blocks (uniform work)
+// or dynamically in chunks (uneven work: groups of varied size).
+enum class Schedule { kStatic, kDynamic };
+
+// body(i) for i in [0, n). The schedule changes only which thread runs an iteration,
+// never a result.
 template <class Body>
-void parallel_for(std::int64_t n, int n_threads, Body&& body) {
+void parallel_for(std::int64_t n, int n_threads, Body&& body, Schedule schedule = Schedule::kStatic,
+                  int chunk = 1) {
   ErrorCollector errors;
-#pragma omp parallel for num_threads(resolve_threads(n_threads)) schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) {
-    if (errors.failed()) continue;
+  const auto step = [&](std::int64_t i) {
+    if (errors.failed()) return;
     try {
       body(i);
     } catch (...) {
       errors.capture();
     }
+  };
+  const int threads = resolve_threads(n_threads);
+  if (schedule == Schedule::kStatic) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) step(i);
+  } else {
+#pragma omp parallel for num_threads(threads) schedule(dynamic, chunk)
+    for (std::int64_t i = 0; i < n; ++i) step(i);
   }
   errors.rethrow_if_any();
 }
 
-// body(i) for i in [0, n); dynamic schedule for uneven work (groups of varied size).
+// parallel_for with the dynamic schedule.
 template <class Body>
 void parallel_for_dynamic(std::int64_t n, int n_threads, Body&& body, int chunk = 1) {
-  ErrorCollector errors;
-#pragma omp parallel for num_threads(resolve_threads(n_threads)) schedule(dynamic, chunk)
-  for (std::int64_t i = 0; i < n; ++i) {
-    if (errors.failed()) continue;
-    try {
-      body(i);
-    } catch (...) {
-      errors.capture();
-    }
-  }
-  errors.rethrow_if_any();
+  parallel_for(n, n_threads, std::forward<Body>(body), Schedule::kDynamic, chunk);
 }
 
 // body(i) for i in [0, n), dynamically scheduled, for long loops of uneven work
