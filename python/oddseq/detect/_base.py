@@ -46,6 +46,21 @@ def matrix_digest(X: np.ndarray) -> tuple:
     return array.shape, array.dtype.str, hashlib.blake2b(array.data, digest_size=16).hexdigest()
 
 
+def is_training_matrix(X: np.ndarray, kept) -> bool:
+    """Whether X is the matrix a detector was fitted on, so that explain() may reuse what
+    fit computed for those rows. ``kept`` is what fit kept of it: the matrix itself where
+    the detector holds it anyway (the neighbour detectors, whose explanations read the
+    training rows), compared value by value (0.03 CPU-s at 1M x 30 float64); or, where
+    the detector keeps no copy (the ensemble), its :func:`matrix_digest` (0.23 CPU-s,
+    and no n x d values held); None (nothing kept: fitted over partitions) answers no.
+    Another shape answers no before any value is read."""
+    if kept is None:
+        return False
+    if isinstance(kept, np.ndarray):
+        return X.shape == kept.shape and np.array_equal(X, kept)
+    return X.shape == tuple(kept[0]) and matrix_digest(X) == kept
+
+
 def robust_median_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(median, spread) per column of X as float64: spread = 1.4826 x MAD, else the
     standard deviation, else 1 (a constant column), as

@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._params import Integer, Options
 from ..utils._stats import robust_spread
 from ..utils._validation import check_random_state, validate_matrix
-from ._base import BaseDetector, matrix_digest
+from ._base import BaseDetector, is_training_matrix, matrix_digest
 
 __all__ = ["EnsembleDetector"]
 
@@ -199,7 +199,7 @@ class EnsembleDetector(BaseDetector):
 
         check_is_fitted(self, "detectors_")
         array = validate_matrix(self, X, reset=False)
-        training = matrix_digest(array) == getattr(self, "_train_digest", None)
+        training = is_training_matrix(array, getattr(self, "_train_digest", None))
         if training:
             scores = self._normalised(
                 np.column_stack([det.decision_scores_ for _, det in self.detectors_])

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..cluster import DBSCAN, NearestNeighbors, suggest_eps
 from ..utils._params import Integer, Options
 from ..utils._validation import check_positive_float, validate_matrix
-from ._base import BaseDetector, Explanation, robust_scale
+from ._base import BaseDetector, Explanation, is_training_matrix, robust_scale
 
 __all__ = ["DBSCANDetector", "KNNDetector", "LOF"]
 
@@ -61,17 +61,13 @@ class _NeighbourDetector(BaseDetector):
             self._train_neighbours = ind.astype(np.int32 if small else np.int64)
         return dist, ind
 
-    def _is_training_matrix(self, X) -> bool:
-        train = self._train
-        return X.shape == train.shape and np.array_equal(X, train)
-
     def _explain(self, X) -> Explanation:
         """The features on which each row differs most from the mean of its nearest
         other training rows: ``typical`` the neighbours' mean, ``deviation`` in robust
         spreads of the feature over the training data, ``share`` of the squared
         difference."""
         X = X.astype(np.float64)
-        if self._is_training_matrix(X) and self._cached_neighbours() is not None:
+        if is_training_matrix(X, self._train) and self._cached_neighbours() is not None:
             return self._training_rows(np.arange(len(X)))
         return self._against(X, self._neighbour_mean(X, self._explain_k()))
 

@@ -297,3 +297,28 @@ def test_predict_confidence_is_high_away_from_the_cut():
     assert confidence[0] > 0.99 and confidence[1] > 0.99
     near_cut = det.decision_scores_.argsort()[-15:-5]  # the cut flags the top 10
     assert det.predict_confidence(X[near_cut]).min() < 0.9
+
+
+def test_training_matrix_is_recognised_in_one_place():
+    """One helper answers "is this the training matrix" for every detector: against
+    the matrix a neighbour detector keeps anyway, and against the digest the ensemble
+    keeps instead of a copy; nothing kept (fitted over partitions) answers no."""
+    from oddseq.detect import EnsembleDetector, KNNDetector, RobustZDetector
+    from oddseq.detect._base import is_training_matrix
+
+    X = np.random.default_rng(3).normal(size=(200, 4))
+    knn = KNNDetector().fit(X)
+    ensemble = EnsembleDetector([("knn", KNNDetector()), ("z", RobustZDetector())]).fit(X)
+    for kept in (knn._train, ensemble._train_digest):
+        assert is_training_matrix(X.copy(), kept)
+        assert not is_training_matrix(X[:-1], kept)
+        changed = X.copy()
+        changed[7, 2] = np.nextafter(changed[7, 2], np.inf)
+        assert not is_training_matrix(changed, kept)
+    assert not is_training_matrix(X.astype(np.float32), ensemble._train_digest)
+    assert not is_training_matrix(X, None)
+    # The neighbours' explanation of the training rows from the neighbours fit found
+    # equals searching them afresh (no duplicate rows here).
+    prepared = knn.explain(X)
+    knn._train_neighbours = None
+    pd.testing.assert_frame_equal(prepared, knn.explain(X))
