@@ -120,38 +120,51 @@ py::array_t<float> transition(const CArray<std::int64_t>& offsets,
   return out;
 }
 
-template <class ItemT>
-void diversity_into(const SequencesView& seqs, const std::int32_t* item_category,
-                    std::int64_t n_item_codes, const encode::DiversityParams& params, int n_threads,
-                    float* out) {
-  encode::DiversityInput<ItemT> input;
+// Item categories as the item kernels read them: through the items, so none without.
+struct ItemCategories {
+  const std::int32_t* codes = nullptr;
+  std::int64_t n_item_codes = 0;
+};
+
+ItemCategories item_categories(const SequencesView& seqs,
+                               const std::optional<CArray<std::int32_t>>& item_category) {
+  if (!seqs.items || !item_category) return {};
+  return {item_category->data(), item_category->size()};
+}
+
+// The view's columns and the item categories into a kernel input with items (the
+// diversity and change inputs name them alike).
+template <class ItemT, class Input>
+void fill_item_input(const SequencesView& seqs, ItemCategories categories, Input& input) {
   input.offsets = seqs.offsets.data();
   input.n_sequences = seqs.n_sequences();
   input.events = seqs.events.data();
   input.items = seqs.item_data<ItemT>();
   input.values = data_or_null(seqs.values);
-  input.times = data_or_null(seqs.times);
-  input.item_category = item_category;
-  input.n_item_codes = n_item_codes;
-  py::gil_scoped_release release;  // per-sequence work on OpenMP threads
-  encode::diversity_features(input, params, n_threads, out);
+  input.item_category = categories.codes;
+  input.n_item_codes = categories.n_item_codes;
 }
 
 py::array_t<float> diversity(const SequencesView& seqs,
                              const std::optional<CArray<std::int32_t>>& item_category,
                              const encode::DiversityParams& params, int n_threads) {
-  // Categories are read through the items: without items there are none.
-  const bool categories = seqs.items.has_value() && item_category.has_value();
-  const std::int32_t* ic = categories ? item_category->data() : nullptr;
-  const std::int64_t n_item_codes = categories ? item_category->size() : 0;
+  const ItemCategories categories = item_categories(seqs, item_category);
   const std::int64_t n_seq = seqs.n_sequences();
-  const std::int64_t width = encode::diversity_width(seqs.values.has_value(), categories);
+  const std::int64_t width =
+      encode::diversity_width(seqs.values.has_value(), categories.codes != nullptr);
   py::array_t<float> out({static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(width)});
   float* dst = out.mutable_data();
+  auto run = [&](auto item_type) {
+    encode::DiversityInput<decltype(item_type)> input;
+    fill_item_input<decltype(item_type)>(seqs, categories, input);
+    input.times = data_or_null(seqs.times);
+    py::gil_scoped_release release;  // per-sequence work on OpenMP threads
+    encode::diversity_features(input, params, n_threads, dst);
+  };
   if (seqs.items_are_int64()) {
-    diversity_into<std::int64_t>(seqs, ic, n_item_codes, params, n_threads, dst);
+    run(std::int64_t{});
   } else {
-    diversity_into<std::int32_t>(seqs, ic, n_item_codes, params, n_threads, dst);
+    run(std::int32_t{});
   }
   return out;
 }
@@ -163,46 +176,28 @@ encode::DiversityParams make_diversity_params(std::int64_t session_gap_ns, std::
   return {session_gap_ns, {view, cart, fav, buy}};
 }
 
-template <class ItemT>
-void change_into(const SequencesView& seqs, std::int64_t n_event_types,
-                 const encode::LocalTime& local, const std::int32_t* item_category,
-                 std::int64_t n_item_codes, const encode::ChangeParams& params, int n_threads,
-                 float* out) {
-  encode::ChangeInput<ItemT> input;
-  input.offsets = seqs.offsets.data();
-  input.n_sequences = seqs.n_sequences();
-  input.events = seqs.events.data();
-  input.n_event_types = n_event_types;
-  input.times = seqs.times->data();
-  input.items = seqs.item_data<ItemT>();
-  input.values = data_or_null(seqs.values);
-  input.item_category = item_category;
-  input.n_item_codes = n_item_codes;
-  py::gil_scoped_release release;  // per-sequence work on OpenMP threads
-  encode::change_features(input, local, params, n_threads, out);
-}
-
 py::array_t<float> change(const SequencesView& seqs, std::int64_t n_event_types,
-                          const CArray<std::int64_t>& utc_offset_s, std::int64_t first_hour,
+                          const LocalTimeView& local_time,
                           const std::optional<CArray<std::int32_t>>& item_category,
                           const encode::ChangeParams& params, int n_threads) {
-  if (!seqs.times) throw std::invalid_argument("change_features needs sequences with times");
-  if (utc_offset_s.ndim() != 1 || utc_offset_s.size() < 1) {
-    throw std::invalid_argument("utc_offset_s must be a 1-D table with at least one hour");
-  }
-  const encode::LocalTime local{utc_offset_s.data(), first_hour, utc_offset_s.size()};
-  // Categories are read through the items: without items there are none.
-  const bool categories = seqs.items.has_value() && item_category.has_value();
-  const std::int32_t* ic = categories ? item_category->data() : nullptr;
-  const std::int64_t n_item_codes = categories ? item_category->size() : 0;
+  const std::int64_t* times = require_times(seqs, "change_features");
+  const ItemCategories categories = item_categories(seqs, item_category);
   const std::int64_t n_seq = seqs.n_sequences();
   py::array_t<float> out(
       {static_cast<py::ssize_t>(n_seq), static_cast<py::ssize_t>(encode::kChangeWidth)});
   float* dst = out.mutable_data();
+  auto run = [&](auto item_type) {
+    encode::ChangeInput<decltype(item_type)> input;
+    fill_item_input<decltype(item_type)>(seqs, categories, input);
+    input.n_event_types = n_event_types;
+    input.times = times;
+    py::gil_scoped_release release;  // per-sequence work on OpenMP threads
+    encode::change_features(input, local_time.local, params, n_threads, dst);
+  };
   if (seqs.items_are_int64()) {
-    change_into<std::int64_t>(seqs, n_event_types, local, ic, n_item_codes, params, n_threads, dst);
+    run(std::int64_t{});
   } else {
-    change_into<std::int32_t>(seqs, n_event_types, local, ic, n_item_codes, params, n_threads, dst);
+    run(std::int32_t{});
   }
   return out;
 }
@@ -407,8 +402,8 @@ void register_encode(py::module_& m) {
       .def_readonly("window_ns", &encode::ChangeParams::window_ns)
       .def_readonly("prior", &encode::ChangeParams::prior);
   m.def("change_features", &change, py::arg("sequences"), py::arg("n_event_types"),
-        py::arg("utc_offset_s").noconvert(), py::arg("first_hour"),
-        py::arg("item_category").noconvert(), py::arg("params"), py::arg("n_threads"));
+        py::arg("local_time"), py::arg("item_category").noconvert(), py::arg("params"),
+        py::arg("n_threads"));
 
   m.def("count_timing_features", &count_timing, py::arg("offsets").noconvert(),
         py::arg("events").noconvert(), py::arg("n_event_types"), py::arg("times").noconvert(),

@@ -975,8 +975,7 @@ class ChangeParams:
 def change_features(
     sequences: SequencesView,
     n_event_types: int,
-    utc_offset_s: NDArray[np.int64],
-    first_hour: int,
+    local_time: LocalTime,
     item_category: NDArray[np.int32] | None,
     params: ChangeParams,
     n_threads: int,

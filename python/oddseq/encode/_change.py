@@ -12,7 +12,7 @@ from ..utils._params import Check, Threads
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._base import SequenceEncoder, _check_timed_sequences
-from ._behaviour import _fitted_time_zone, _utc_offset_table
+from ._behaviour import _fitted_time_zone, _local_time
 from ._counts import category_of_items
 
 __all__ = ["RecentChangeEncoder", "CHANGE_FEATURES"]
@@ -189,7 +189,6 @@ class RecentChangeEncoder(SequenceEncoder):
         item_category = None
         if self.has_categories_:
             _, item_category = category_of_items(self.item_categories, seqs.item_labels)
-        table, first_hour = _utc_offset_table(seqs.times, self.time_zone_)
         view = _core.SequencesView(
             offsets=seqs.offsets,
             events=seqs.events,
@@ -205,8 +204,7 @@ class RecentChangeEncoder(SequenceEncoder):
         return _core.change_features(
             view,
             len(seqs.event_labels),
-            table,
-            first_hour,
+            _local_time(seqs.times, self.time_zone_),
             item_category,
             params,
             resolve_threads(self.n_threads),
