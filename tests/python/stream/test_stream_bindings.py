@@ -80,6 +80,29 @@ def _model_params(members, **overrides):
     return _core.StreamModelParams(**settings)
 
 
+def _robust_z_model(d):
+    """A robust z model over a store row's first d columns, as they are."""
+    member = _core.StreamMember(
+        median=np.zeros(d),
+        scale=np.ones(d),
+        q1=-np.ones(d),
+        q3=np.ones(d),
+        iqr=2 * np.ones(d),
+        z=3.0,
+        fence=1.5,
+    )
+    return _core.StreamModel(
+        _model_params(
+            [member],
+            columns=np.arange(d, dtype=np.int64),
+            evidence=np.zeros(d, dtype=np.int8),
+            shrink_to=np.zeros(d),
+            z_mean=np.zeros(d),
+            z_scale=np.ones(d),
+        )
+    )
+
+
 def _members():
     return [
         _core.StreamMember(centers=np.zeros(2, dtype=np.float32), large=np.ones(1, dtype=np.uint8)),
@@ -204,27 +227,7 @@ def test_one_event_reads_labels_through_the_event_params():
         has_items=False,
     )
     store = _core.StreamEntityStore(params)
-    d = 4
-    model = _core.StreamModel(
-        _model_params(
-            [
-                _core.StreamMember(
-                    median=np.zeros(d),
-                    scale=np.ones(d),
-                    q1=-np.ones(d),
-                    q3=np.ones(d),
-                    iqr=2 * np.ones(d),
-                    z=3.0,
-                    fence=1.5,
-                )
-            ],
-            columns=np.arange(d, dtype=np.int64),
-            evidence=np.zeros(d, dtype=np.int8),
-            shrink_to=np.zeros(d),
-            z_mean=np.zeros(d),
-            z_scale=np.ones(d),
-        )
-    )
+    model = _robust_z_model(4)
     labels = ["view", "buy", 7, "view"]
     one = _core.StreamOneEvent(store, model, _event_params(labels=labels, other_code=4))
     # code -> count column: 0 -> 0, 1 -> 1, 2 -> 2, 3 and other_code 4 -> 3
@@ -271,27 +274,7 @@ def test_line_feed_reads_lines_as_update_one_reads_their_fields():
     params = _store_params(
         column_of_code=np.array([0, 1, 2], dtype=np.int32), n_columns=3, has_items=False
     )
-    d = 3
-    model = _core.StreamModel(
-        _model_params(
-            [
-                _core.StreamMember(
-                    median=np.zeros(d),
-                    scale=np.ones(d),
-                    q1=-np.ones(d),
-                    q3=np.ones(d),
-                    iqr=2 * np.ones(d),
-                    z=3.0,
-                    fence=1.5,
-                )
-            ],
-            columns=np.arange(d, dtype=np.int64),
-            evidence=np.zeros(d, dtype=np.int8),
-            shrink_to=np.zeros(d),
-            z_mean=np.zeros(d),
-            z_scale=np.ones(d),
-        )
-    )
+    model = _robust_z_model(3)
     events = _event_params(labels=["view", "buy"], other_code=2, time_factor=1)
     lines = _core.StreamEntityStore(params)
     feed = _core.StreamLineFeed(
