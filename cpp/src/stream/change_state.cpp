@@ -67,7 +67,12 @@ void ChangeState::add(const ChangeSetup& setup, std::int32_t code, std::int64_t 
       }
     } else if (first < 0 && !in_filters(item)) {  // never touched before
       s.own_new += 1.0;
-      if (n_keys_ >= setup.max_exact_keys) evict_old_keys(setup);
+      if (n_keys_ >= std::max(setup.max_exact_keys, evict_at_)) {
+        evict_old_keys(setup);
+        // Next time when the table has doubled: a window of many new items (all kept)
+        // costs O(1) an item, not a pass over the table each.
+        evict_at_ = 2 * n_keys_;
+      }
       insert(item, s.index);
     }
   }

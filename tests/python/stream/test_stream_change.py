@@ -219,3 +219,24 @@ def test_equal_without_items_or_values(drop):
     live.update(log)
     batch = batch_frame(pipe, log, roles)
     assert_columns_equal(live.features(batch.index), batch)
+
+
+def test_a_window_of_many_new_items_stays_exact(shop):
+    """A crawler's day of 5,000 items never seen before, with 16 items kept exactly: the
+    window's items stay in the table (the few older ones go to the filter), so the
+    columns are the batch's."""
+    _, pipe = shop
+    earlier = [  # three sessions over the same 10 items
+        (1, "pv", 1_511_000_000 + 7200 * s + 60 * k, k % 10, 1.0)
+        for s in range(3)
+        for k in range(20)
+    ]
+    day = [(1, "pv", 1_511_500_000 + 2 * k, 100 + k, 2.0) for k in range(5000)]
+    events = pd.DataFrame(earlier + day, columns=list(ROLES.values()))
+    live = StreamScorer(pipe, max_exact_items=16, **ROLES)
+    live.update(events)
+    batch = batch_frame(pipe, events)
+    live_row = live.features([1])
+    assert batch.loc[1, "change_item_novelty"] > 0
+    for name in CHANGE_FEATURES:
+        np.testing.assert_array_equal(live_row[name], batch[name], err_msg=name)

@@ -92,6 +92,7 @@ class ChangeState {
   std::vector<std::uint64_t> keys_;
   std::vector<std::int32_t> first_;
   std::int64_t n_keys_ = 0;
+  std::int64_t evict_at_ = 0;  // table size at which old items next go to the filters
   std::vector<Bloom> filters_;
 };
 
