@@ -80,19 +80,23 @@ void ChangeState::add(const ChangeSetup& setup, std::int32_t code, std::int64_t 
   while (recent_.size() > 1 && t - recent_.front().start > p.window_ns) fold_front();
 }
 
+void ChangeState::add_sums(const Session& s, encode::ChangeSide& side, std::vector<double>& types) {
+  side.events += s.events;
+  for (std::size_t c = 0; c < s.types.size(); ++c) types[c] += s.types[c];
+  for (int h = 0; h < 24; ++h) side.hours[h] += s.hours[h];
+  side.gaps += s.gaps;
+  side.n_gaps += s.n_gaps;
+  side.values += s.values;
+  side.n_values += s.n_values;
+  side.sizes += std::log(s.events);
+  side.n_sessions += 1.0;
+}
+
 void ChangeState::fold_front() {
   const Session& s = recent_.front();
   encode::ChangeSide& e = earlier_;
-  e.events += s.events;
   if (type_earlier_.size() < s.types.size()) type_earlier_.resize(s.types.size(), 0.0);
-  for (std::size_t c = 0; c < s.types.size(); ++c) type_earlier_[c] += s.types[c];
-  for (int h = 0; h < 24; ++h) e.hours[h] += s.hours[h];
-  e.gaps += s.gaps;
-  e.n_gaps += s.n_gaps;
-  e.values += s.values;
-  e.n_values += s.n_values;
-  e.sizes += std::log(s.events);
-  e.n_sessions += 1.0;
+  add_sums(s, e, type_earlier_);
   if (s.index > 0) {  // everything is new in the first session: it is not compared
     silences_ += s.silence;
     n_silences_ += 1.0;
@@ -115,15 +119,7 @@ void ChangeState::write(const ChangeSetup& setup, float* out) const {
   type_recent.assign(type_earlier_.size(), 0.0);
   encode::ChangeSide& r = c.recent;
   for (const Session& s : recent_) {
-    r.events += s.events;
-    for (std::size_t k = 0; k < s.types.size(); ++k) type_recent[k] += s.types[k];
-    for (int h = 0; h < 24; ++h) r.hours[h] += s.hours[h];
-    r.gaps += s.gaps;
-    r.n_gaps += s.n_gaps;
-    r.values += s.values;
-    r.n_values += s.n_values;
-    r.sizes += std::log(s.events);
-    r.n_sessions += 1.0;
+    add_sums(s, r, type_recent);
     r.keyed += s.keyed;
     r.new_keys += s.own_new;
     for (const auto& [first, count] : s.by_first) {

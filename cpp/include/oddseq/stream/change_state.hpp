@@ -73,6 +73,10 @@ class ChangeState {
     std::int64_t count = 0, capacity = 0;
   };
 
+  // A session's event, type, hour, gap, value and size sums onto one side of the
+  // comparison (types: that side's per-code counts, at least the session's codes long);
+  // the item counts differ between the sides and are added by the callers.
+  static void add_sums(const Session& s, encode::ChangeSide& side, std::vector<double>& types);
   void fold_front();
   std::int64_t find(std::uint64_t key) const;  // first session, -1 if not in the table
   void insert(std::uint64_t key, std::int64_t first);
