@@ -7,6 +7,7 @@
 
 #include "common.hpp"
 #include "oddseq/core/hash.hpp"
+#include "oddseq/stream/change_state.hpp"
 #include "oddseq/stream/entity_store.hpp"
 #include "oddseq/stream/lines.hpp"
 #include "oddseq/stream/model.hpp"
@@ -255,6 +256,18 @@ StreamFeatures features(const EntityStore& store, const CArray<std::uint64_t>& k
   }
   return {to_numpy_2d(std::move(out), n, width), to_numpy(std::move(length)),
           to_numpy(std::move(found)), to_numpy(std::move(approx))};
+}
+
+py::tuple change_facts(const EntityStore& store, const CArray<std::uint64_t>& keys) {
+  const std::int64_t n = keys.size();
+  std::vector<float> out(static_cast<std::size_t>(n * stream::kChangeFacts));
+  std::vector<std::uint8_t> found(static_cast<std::size_t>(n));
+  {
+    py::gil_scoped_release release;  // reads the state only
+    store.change_facts(keys.data(), n, out.data(), found.data());
+  }
+  return py::make_tuple(to_numpy_2d(std::move(out), n, stream::kChangeFacts),
+                        to_numpy(std::move(found)));
 }
 
 void set_alerted(EntityStore& store, const CArray<std::uint64_t>& keys, bool value) {
@@ -534,6 +547,7 @@ struct LineFeedRun {
   py::array rows;     // n x feature_width float32: the entity right after it
   py::array columns;  // n x top int64: the explanation's columns
   py::array typical;  // n x top float64: and typical values
+  py::array facts;    // n x kChangeFacts float32 with recent_change, n x 0 without
 };
 
 // LineFeed::feed over a bytes object's complete lines from offset.
@@ -564,7 +578,8 @@ LineFeedRun feed_lines(const stream::LineFeed& feed, EntityStore& store, const M
           to_numpy(std::move(a.entity_end)),
           to_numpy_2d(std::move(a.rows), n, width),
           to_numpy_2d(std::move(a.columns), n, top),
-          to_numpy_2d(std::move(a.typical), n, top)};
+          to_numpy_2d(std::move(a.typical), n, top),
+          to_numpy_2d(std::move(a.facts), n, store.has_change() ? stream::kChangeFacts : 0)};
 }
 
 std::int64_t memory_bytes(const EntityStore& store) {
@@ -714,7 +729,8 @@ void register_stream(py::module_& m) {
       .def_readonly("entity_end", &LineFeedRun::entity_end)
       .def_readonly("rows", &LineFeedRun::rows)
       .def_readonly("columns", &LineFeedRun::columns)
-      .def_readonly("typical", &LineFeedRun::typical);
+      .def_readonly("typical", &LineFeedRun::typical)
+      .def_readonly("facts", &LineFeedRun::facts);
   m.def("stream_hash_texts", &hash_texts, py::arg("values"),
         "pandas.util.hash_array's keys of an object array of str (TypeError if one is not "
         "str).");
@@ -791,6 +807,7 @@ void register_stream(py::module_& m) {
            py::arg("time"), py::arg("item"), py::arg("item_is_key"), py::arg("value"),
            py::arg("model").none(true))
       .def("features", &features, py::arg("keys"), py::arg("n_columns"))
+      .def("change_facts", &change_facts, py::arg("keys"))
       .def("set_alerted", &set_alerted, py::arg("keys"), py::arg("value"))
       .def("alerted", &alerted, py::arg("keys"))
       .def("counters", &counters)

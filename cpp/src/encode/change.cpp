@@ -86,7 +86,7 @@ void one_sequence(const ChangeInput<ItemT>& in, const LocalTime& local, const Ch
 
   ChangeCompare c;
   c.last_session_hour = hour0;
-  c.earlier_days = static_cast<double>(t[r0 - 1] - t[begin]) / static_cast<double>(kNanosPerDay);
+  c.earlier_days = change_days(t[r0 - 1] - t[begin]);
   c.items = in.items != nullptr;
   c.values = in.values != nullptr;
   c.earlier.events = static_cast<double>(r0 - begin);
@@ -201,6 +201,10 @@ int change_local_hour(std::int64_t t_ns, const LocalTime& local) { return local_
 double change_log_seconds(std::int64_t gap_ns) { return log_seconds(gap_ns); }
 
 double change_signed_log(double v) { return signed_log(v); }
+
+double change_days(std::int64_t span_ns) {
+  return static_cast<double>(span_ns) / static_cast<double>(kNanosPerDay);
+}
 
 void change_row(const ChangeCompare& c, double prior, float* row) {
   std::fill_n(row, kChangeWidth, 0.0f);

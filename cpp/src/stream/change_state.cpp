@@ -27,6 +27,7 @@ inline std::uint64_t bloom_bit(std::uint64_t h1, std::uint64_t h2, int i, std::u
 void ChangeState::add(const ChangeSetup& setup, std::int32_t code, std::int64_t t,
                       std::uint64_t item, bool item_present, double value) {
   const encode::ChangeParams& p = setup.params;
+  if (recent_.empty() && next_session_ == 0) first_time_ = t;
   if (recent_.empty() || t - recent_.back().last > p.session_gap_ns) {
     Session s;
     s.index = next_session_++;
@@ -97,6 +98,7 @@ void ChangeState::fold_front() {
   encode::ChangeSide& e = earlier_;
   if (type_earlier_.size() < s.types.size()) type_earlier_.resize(s.types.size(), 0.0);
   add_sums(s, e, type_earlier_);
+  earlier_last_ = s.last;
   if (s.index > 0) {  // everything is new in the first session: it is not compared
     silences_ += s.silence;
     n_silences_ += 1.0;
@@ -107,8 +109,26 @@ void ChangeState::fold_front() {
 }
 
 void ChangeState::write(const ChangeSetup& setup, float* out) const {
-  std::fill_n(out, kChangeColumns, 0.0f);
-  if (earlier_.events <= 0 || recent_.empty()) return;
+  float row[encode::kChangeWidth];
+  if (full_row(setup, row)) {
+    std::copy_n(row, kChangeColumns, out);
+  } else {
+    std::fill_n(out, kChangeColumns, 0.0f);
+  }
+}
+
+void ChangeState::write_facts(const ChangeSetup& setup, float* out) const {
+  float row[encode::kChangeWidth];
+  if (full_row(setup, row)) {
+    std::copy_n(row + kChangeColumns, kChangeFacts, out);
+    return;
+  }
+  std::fill_n(out, kChangeFacts, 0.0f);
+  out[10 - kChangeColumns] = -1.0f;  // no type rose
+}
+
+bool ChangeState::full_row(const ChangeSetup& setup, float* row) const {
+  if (earlier_.events <= 0 || recent_.empty()) return false;
   encode::ChangeCompare c;
   c.earlier = earlier_;
   c.items = setup.items;
@@ -137,9 +157,10 @@ void ChangeState::write(const ChangeSetup& setup, float* out) const {
   c.silences = silences_;
   c.n_silences = n_silences_;
   c.silence = recent_.front().silence;
-  float row[encode::kChangeWidth];
+  c.last_session_hour = encode::change_local_hour(recent_.back().start, setup.local);
+  c.earlier_days = encode::change_days(earlier_last_ - first_time_);
   encode::change_row(c, setup.params.prior, row);
-  std::copy_n(row, kChangeColumns, out);
+  return true;
 }
 
 std::int64_t ChangeState::find(std::uint64_t key) const {

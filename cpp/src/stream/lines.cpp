@@ -10,6 +10,7 @@
 
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/hash.hpp"
+#include "oddseq/stream/change_state.hpp"
 
 namespace oddseq::stream {
 
@@ -344,6 +345,11 @@ LineFeedResult LineFeed::feed(EntityStore& store, const Model& model, const char
       model.explain(row, row_length, top, scratch.data(),
                     alerts.columns.data() + n * static_cast<std::size_t>(top),
                     alerts.typical.data() + n * static_cast<std::size_t>(top));
+      if (store.has_change()) {
+        alerts.facts.resize((n + 1) * static_cast<std::size_t>(kChangeFacts));
+        std::uint8_t found = 0;
+        store.change_facts(&event.key, 1, alerts.facts.data() + n * kChangeFacts, &found);
+      }
       if (n == 0) first_alert = std::chrono::steady_clock::now();
     }
     if (!alerts.key.empty() && (gather_ns == 0 || std::chrono::steady_clock::now() - first_alert >=

@@ -36,6 +36,40 @@ CHANGE_FEATURES = (
 _HOUR, _NEAR, _TYPE, _TYPE_RECENT, _TYPE_EARLIER, _RECENT, _EARLIER, _DAYS = range(8, 16)
 
 
+def change_facts_text(facts, labels) -> np.ndarray:
+    """The facts columns of the core's change rows (its last 8: hour, near, type, the
+    type's recent and earlier counts, recent and earlier events, days; the batch
+    encoder's rows or the live stream's ``change_facts``) in words, one string per row;
+    ``labels[code]`` names an event code. What :meth:`RecentChangeEncoder.recent_facts`
+    says, in one place for the batch table's reasons and the stream's alerts."""
+    facts = np.asarray(facts, dtype=np.float64)
+    hour, near, top, top_recent, top_earlier, recent, earlier, days = (
+        facts[:, j - _HOUR] for j in range(_HOUR, _DAYS + 1)
+    )
+    out = np.empty(len(facts), dtype=object)
+    for i in range(len(facts)):
+        n_earlier = int(earlier[i])
+        if n_earlier == 0:
+            out[i] = "nothing before its recent activity to compare with"
+            continue
+        said = []
+        if top[i] >= 0:
+            n_recent = int(recent[i])
+            now, before = int(top_recent[i]), int(top_earlier[i])
+            said.append(
+                f"recent: {now} of {n_recent} events {labels[int(top[i])]} "
+                f"({now / n_recent:.0%}), against {before} of {n_earlier}"
+                + (f" ({before / n_earlier:.1%})" if before else "")
+                + f" over the {days[i]:.2g} days before"
+            )
+        said.append(
+            f"last session at {int(hour[i]):02d}:00, {int(near[i])} of {n_earlier} "
+            "earlier events within an hour of it"
+        )
+        out[i] = "; ".join(said)
+    return out
+
+
 def _window_ns(value, name: str) -> int:
     """A duration >= 0 as int64 ns (0: the last session alone)."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == 0:
@@ -249,31 +283,8 @@ class RecentChangeEncoder(SequenceEncoder):
         """
         check_is_fitted(self, "time_zone_")
         seqs = _check_timed_sequences(X, "RecentChangeEncoder.recent_facts")
-        rows = self._rows(seqs).astype(np.float64)
-        labels = seqs.event_labels
-        out = np.empty(len(rows), dtype=object)
-        for i, r in enumerate(rows.tolist()):
-            earlier = int(r[_EARLIER])
-            if earlier == 0:
-                out[i] = "nothing before its recent activity to compare with"
-                continue
-            recent = int(r[_RECENT])
-            said = []
-            if r[_TYPE] >= 0:
-                label = labels[int(r[_TYPE])]
-                now, before = int(r[_TYPE_RECENT]), int(r[_TYPE_EARLIER])
-                said.append(
-                    f"recent: {now} of {recent} events {label} ({now / recent:.0%}), against "
-                    f"{before} of {earlier}"
-                    + (f" ({before / earlier:.1%})" if before else "")
-                    + f" over the {r[_DAYS]:.2g} days before"
-                )
-            said.append(
-                f"last session at {int(r[_HOUR]):02d}:00, {int(r[_NEAR])} of {earlier} "
-                "earlier events within an hour of it"
-            )
-            out[i] = "; ".join(said)
-        return out
+        rows = self._rows(seqs)
+        return change_facts_text(rows[:, _HOUR:], seqs.event_labels)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "time_zone_")

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from .._reasons import ALERT_FEATURES, alert_reasons, alert_reasons_at
+from .._reasons import ALERT_FEATURES, CHANGE_PHRASE, alert_reasons, alert_reasons_at
 from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
-from ..encode._change import CHANGE_FEATURES, _window_ns
+from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
 from ..utils._time import UNIT_TO_NS, duration_ns, times_to_ns
 from ._model import stream_model
 
@@ -229,7 +229,10 @@ class StreamScorer:
     ``recent_change=True`` streams with ``lateness=0`` (its state keeps each entity's
     recent window session by session and its earlier sessions as sums, which late events
     would reorder): its columns are then the batch's on the same events
-    (:data:`STREAM_FEATURES` says where they are approximate).
+    (:data:`STREAM_FEATURES` says where they are approximate), and an alert's reason
+    that names them ends with the batch table's facts behind them ("recent: 6 of 6
+    events buy (100%), against 0 of 50 over the 9 days before; last session at 03:00,
+    ..."), as the entity stood right after the event that raised it.
 
     Parameters
     ----------
@@ -484,6 +487,8 @@ class StreamScorer:
             at = self._labels.get_indexer([label])[0]
             codes.append(int(at) if at < k else k + 1 + extra.index(label))
         self._funnel_codes = codes
+        # Each code's label as the change facts name it (the pooled code k: "other").
+        self._code_labels = list(labels) + ["other"] + extra
         # The pipeline's columns in the C++ row (counts, other, length, 3 timing, 16).
         columns = [] if getattr(counts, "single_type_", False) else list(range(k))
         if counts.pooled_:
@@ -883,6 +888,8 @@ class StreamScorer:
             reasons = alert_reasons_at(
                 self.pipeline, rows, run.columns.ravel(), run.typical.ravel(), raw
             )
+            if self._change is not None:  # each alert's facts as it stood then
+                reasons = self._with_change_facts(reasons, lambda: run.facts)
             alerts = [
                 (line, data[begin:end], score, length, reason)
                 for line, begin, end, score, length, reason in zip(
@@ -1000,11 +1007,27 @@ class StreamScorer:
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
         raw, lengths, _, _ = self._raw(keys)
         if self._model is None:
-            return self._reasons(self.pipeline._scaled(raw, lengths), raw)
-        explanation = self._store.explain(self._model, keys, ALERT_FEATURES)
-        columns, typical = explanation.columns, explanation.typical
-        rows = np.repeat(np.arange(len(keys)), columns.shape[1])
-        return alert_reasons_at(self.pipeline, rows, columns.ravel(), typical.ravel(), raw)
+            reasons = self._reasons(self.pipeline._scaled(raw, lengths), raw)
+        else:
+            explanation = self._store.explain(self._model, keys, ALERT_FEATURES)
+            columns, typical = explanation.columns, explanation.typical
+            rows = np.repeat(np.arange(len(keys)), columns.shape[1])
+            reasons = alert_reasons_at(self.pipeline, rows, columns.ravel(), typical.ravel(), raw)
+        if self._change is not None:
+            reasons = self._with_change_facts(reasons, lambda: self._store.change_facts(keys)[0])
+        return reasons
+
+    def _with_change_facts(self, reasons, facts) -> np.ndarray:
+        """Reasons naming the recent-change columns end with the facts behind them, as
+        the batch table's do ("recent: 6 of 6 events buy (100%), against 0 of 50 over
+        the 9 days before; ..."); ``facts()``: the store's change facts of these rows,
+        read only when a reason needs them."""
+        said = np.flatnonzero([CHANGE_PHRASE in str(r) for r in reasons])
+        if said.size:
+            words = change_facts_text(np.asarray(facts())[said], self._code_labels)
+            reasons = reasons.copy()
+            reasons[said] = [f"{r} ({w})" for r, w in zip(reasons[said], words)]
+        return reasons
 
     def _reasons(self, X, raw) -> np.ndarray:
         """The two features that drive each alert, in the data's units, as the batch

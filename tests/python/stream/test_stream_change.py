@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oddseq import AnomalyPipeline
+from oddseq._reasons import CHANGE_PHRASE
 from oddseq.datasets import make_ecommerce, make_marketplace
 from oddseq.encode._change import CHANGE_FEATURES
 from oddseq.sequences import Sequences
@@ -240,3 +241,55 @@ def test_a_window_of_many_new_items_stays_exact(shop):
     assert batch.loc[1, "change_item_novelty"] > 0
     for name in CHANGE_FEATURES:
         np.testing.assert_array_equal(live_row[name], batch[name], err_msg=name)
+
+
+@pytest.fixture(scope="module")
+def busy(shop):
+    """The shop's pipeline with a cut that many users cross, so that many alerts name
+    the recent-change columns."""
+    log, _ = shop
+    pipe = AnomalyPipeline(recent_change=True, contamination=0.3)
+    return pipe.fit(Sequences.from_events(log, **ROLES))
+
+
+def test_alert_reasons_end_with_the_batch_facts(shop, busy):
+    """A stream alert that names the recent-change columns ends with the facts behind
+    them, as the batch table's reason does: the same words as the batch encoder's
+    recent_facts over the same events."""
+    log, _ = shop
+    live = StreamScorer(busy, reasons="all", max_exact_items=10_000, **ROLES)
+    alerts = live.update(log).alerts
+    seqs = Sequences.from_events(log, **ROLES)
+    change = dict(busy.encoder_.encoders_)["change"]
+    facts = pd.Series(change.recent_facts(seqs), index=seqs.ids)
+    naming = alerts[alerts["reason"].str.contains(CHANGE_PHRASE, regex=False)]
+    assert len(naming) >= 10
+    for user, reason in naming["reason"].items():
+        assert reason.endswith(f" ({facts[user]})"), (reason, facts[user])
+    others = alerts.drop(naming.index)["reason"]
+    assert not others.str.contains("earlier events within an hour", regex=False).any()
+
+
+def test_the_line_feed_says_each_alerts_facts_as_it_stood(shop, busy):
+    """The CLI's C++ reader: each alert's facts as its entity stood right after its
+    event, so its reason is update_one's on the same event, even when later lines of
+    the same call move the entity on."""
+    log, _ = shop
+    columns = list(ROLES.values())
+    data = log[columns].to_csv(index=False, header=False).encode()
+    fast = StreamScorer(busy, max_exact_items=10_000, **ROLES)
+    feed = fast._line_feed(",", columns)
+    assert feed is not None
+    fast_reasons, at = [], 0
+    while at < len(data):
+        stop, at, _, alerts = fast._feed_lines(feed, data, at, 60.0)
+        assert stop != 2
+        fast_reasons += [reason for *_, reason in alerts]
+    slow = StreamScorer(busy, max_exact_items=10_000, **ROLES)
+    slow_reasons = [
+        event.reason
+        for event in (slow.update_one(*row) for row in log[columns].itertuples(index=False))
+        if event.new
+    ]
+    assert fast_reasons == slow_reasons
+    assert sum(CHANGE_PHRASE in r for r in fast_reasons) >= 10

@@ -74,6 +74,8 @@ int change_local_hour(std::int64_t t_ns, const LocalTime& local);
 double change_log_seconds(std::int64_t gap_ns);
 // copysign(log1p(|v|), v): the unit of values.
 double change_signed_log(double v);
+// A span in ns as days (the earlier part's span, a fact of reasons).
+double change_days(std::int64_t span_ns);
 
 // What one side of the comparison (the earlier part or the recent window) holds.
 struct ChangeSide {

@@ -40,8 +40,10 @@ struct ChangeSetup {
   std::int64_t max_exact_keys = 256;
 };
 
-// The columns this state writes: change_features' first 8 (kChangeColumns floats).
+// The columns this state writes: change_features' first 8 (kChangeColumns floats), and
+// by write_facts the other 8 (kChangeFacts).
 constexpr std::int64_t kChangeColumns = 8;
+constexpr std::int64_t kChangeFacts = encode::kChangeWidth - kChangeColumns;
 
 class ChangeState {
  public:
@@ -50,6 +52,11 @@ class ChangeState {
            bool item_present, double value);
   // The kChangeColumns columns as they stand (zeros without an earlier part).
   void write(const ChangeSetup& setup, float* out) const;
+  // The facts behind them, as change_features' last kChangeFacts columns (the last
+  // session's local hour, earlier events within an hour of it, the type whose share rose
+  // most and its counts, both sides' events, the days the earlier part spans; -1 for the
+  // type and zeros without an earlier part): what a reason says of a takeover.
+  void write_facts(const ChangeSetup& setup, float* out) const;
   // Heap bytes (containers' capacities) and whether an item came from the Bloom filter.
   std::int64_t bytes() const;
   bool approximate() const { return !filters_.empty(); }
@@ -78,6 +85,9 @@ class ChangeState {
   // the item counts differ between the sides and are added by the callers.
   static void add_sums(const Session& s, encode::ChangeSide& side, std::vector<double>& types);
   void fold_front();
+  // change_features' whole row as the state stands; false (row untouched) without an
+  // earlier part.
+  bool full_row(const ChangeSetup& setup, float* row) const;
   std::int64_t find(std::uint64_t key) const;  // first session, -1 if not in the table
   void insert(std::uint64_t key, std::int64_t first);
   void place(std::uint64_t key, std::int32_t first);  // into a free slot (no growth)
@@ -90,6 +100,9 @@ class ChangeState {
   encode::ChangeSide earlier_;
   std::vector<double> type_earlier_;  // per code
   double silences_ = 0.0, n_silences_ = 0.0;
+  // The entity's first event and the newest event of the earlier part: the days the
+  // earlier part spans (a fact of reasons, not a column).
+  std::int64_t first_time_ = 0, earlier_last_ = 0;
   std::int64_t next_session_ = 0;
   // Items and their first sessions: open addressing over two arrays (12 bytes a slot),
   // at most three quarters full; first -1 marks an empty slot.

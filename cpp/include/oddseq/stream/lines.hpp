@@ -83,8 +83,9 @@ enum class LineStop : std::int32_t {
 // The new alerts of one feed, in the order their events came: per alert its entity's
 // key, score and length, the lines read up to and including its line, its id's bytes
 // [entity_begin, entity_end) in the data, and the entity as it stood right after that
-// event: its store row (feature_width floats) and the model's explanation (`top`
-// columns and typical values), from which the caller words the reason.
+// event: its store row (feature_width floats), the model's explanation (`top`
+// columns and typical values) and, with recent_change, its change facts
+// (kChangeFacts floats, EntityStore::change_facts), from which the caller words the reason.
 struct LineAlerts {
   std::vector<std::uint64_t> key;
   std::vector<double> score;
@@ -92,6 +93,7 @@ struct LineAlerts {
   std::vector<float> rows;            // n x feature_width
   std::vector<std::int64_t> columns;  // n x top
   std::vector<double> typical;        // n x top
+  std::vector<float> facts;           // n x kChangeFacts with recent_change, else empty
 };
 
 struct LineFeedResult {
