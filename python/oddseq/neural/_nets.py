@@ -288,30 +288,39 @@ class MaskedEventTransformer(nn.Module):
 
 
 def _gru_states(
-    table: torch.Tensor,
+    gates: torch.Tensor,
+    inputs_new: torch.Tensor,
     tokens: torch.Tensor,
     h: torch.Tensor,
     w_hh_t: torch.Tensor,
-    b_hn: torch.Tensor,
 ) -> torch.Tensor:
     """The states ``[steps, batch, hidden]`` of a one-layer ``nn.GRU`` (its gate
     formulas) over time-major ``tokens`` ``[steps, batch]`` from the state ``h``
-    ``[batch, hidden]``. ``table`` ``[n_tokens, 3 hidden]`` holds each token's input
-    gates: its embedding times the input weights plus the input biases and the
-    recurrent biases of the reset and update gates (a row lookup where nn.GRU
-    multiplies the 16-wide embeddings, the slowest product on a CPU); ``w_hh_t`` the
-    recurrent weights transposed, ``b_hn`` the new gate's recurrent bias. Five
-    elementwise kernels a step, where nn.GRU runs ten and a bias copy."""
+    ``[batch, hidden]``, from tables of one row per token (a row lookup where nn.GRU
+    multiplies the 16-wide embeddings, the slowest product on a CPU): ``gates``
+    ``[n_tokens, 3 hidden]`` holds the reset and update gates' inputs (the embedding
+    times the input weights, the input and recurrent biases added) and twice the new
+    gate's recurrent bias, ``inputs_new`` ``[n_tokens, hidden]`` twice the new gate's
+    input; ``w_hh_t`` is the recurrent weights transposed with the new gate's columns
+    doubled (GRUAutoencoder._states). A step is one ``addmm_`` (the recurrent
+    product added onto the looked-up row) and six elementwise kernels, where nn.GRU
+    runs ten and a bias copy. The new gate is ``tanh(x) = 2 sigmoid(2x) - 1`` on the
+    doubled terms (doubling is exact in floating point): torch's CPU ``tanh`` costs
+    about six times its ``sigmoid`` (2.6 against 0.43 ns an element at 528 x 64,
+    benchmarks/RESULTS.md), and the two agree to 2e-7."""
     n_steps = tokens.shape[0]
     size = h.shape[1]
     out = torch.empty((n_steps, h.shape[0], size), dtype=h.dtype, device=h.device)
+    step = torch.empty((h.shape[0], 3 * size), dtype=h.dtype, device=h.device)
+    new = torch.empty((h.shape[0], size), dtype=h.dtype, device=h.device)
+    minus_one = torch.full((), -1.0, dtype=h.dtype, device=h.device)
     for t in range(n_steps):
-        gates = table.index_select(0, tokens[t])
-        recurrent = torch.mm(h, w_hh_t)
-        reset_update = gates[:, : 2 * size].add_(recurrent[:, : 2 * size]).sigmoid_()
-        new = torch.addcmul(
-            gates[:, 2 * size :], reset_update[:, :size], recurrent[:, 2 * size :].add_(b_hn)
-        ).tanh_()
+        torch.index_select(gates, 0, tokens[t], out=step)
+        step.addmm_(h, w_hh_t)
+        reset_update = step[:, : 2 * size].sigmoid_()
+        torch.index_select(inputs_new, 0, tokens[t], out=new)
+        new.addcmul_(reset_update[:, :size], step[:, 2 * size :]).sigmoid_()
+        torch.add(minus_one, new, alpha=2.0, out=new)  # tanh of the undoubled sum
         h = torch.lerp(new, h, reset_update[:, size:], out=out[t])
     return out
 
@@ -364,9 +373,13 @@ class GRUAutoencoder(nn.Module):
         ``h`` by ``_gru_states``."""
         size = gru.hidden_size
         table = F.linear(self.embed.weight, gru.weight_ih_l0, gru.bias_ih_l0)
-        table[:, : 2 * size] += gru.bias_hh_l0[: 2 * size]
+        gates = torch.cat([table[:, : 2 * size], table.new_empty((table.shape[0], size))], 1)
+        gates[:, : 2 * size] += gru.bias_hh_l0[: 2 * size]
+        gates[:, 2 * size :] = 2.0 * gru.bias_hh_l0[2 * size :]
+        inputs_new = 2.0 * table[:, 2 * size :]
         w_hh_t = gru.weight_hh_l0.t().contiguous()
-        return _GRU_STATES(table, tokens, h, w_hh_t, gru.bias_hh_l0[2 * size :].contiguous())
+        w_hh_t[:, 2 * size :] *= 2.0
+        return _GRU_STATES(gates, inputs_new.contiguous(), tokens, h, w_hh_t)
 
     def encode(self, tokens, mask):
         last = mask.sum(dim=1) - 1  # the GRU is causal: the state at the last real event
