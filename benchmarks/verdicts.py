@@ -53,7 +53,13 @@ cell's training scores and labels.
 ``--from-scores DIR``: the scores saved by ``--save-scores`` (every seed and size saved
 there, ``--methods`` of them) cut by rules for the nothing-planted target: auto_cut,
 the fixed width 0.15, a rate of 0.005, a rate tied to the log's size (min(0.01, c / n)),
-a gate on a separate tail. Writes benchmarks/results/verdicts-from-scores.json.
+a gate on a separate tail; Efron's empirical null fitted to the bulk (60th-90th
+percentiles) with a local fdr or tail-area Fdr cut, and a Gaussian null on log scores;
+an extreme-value test of the top against the bulk's tail model (the highest score, or
+the count beyond its 0.2% quantile) with the cut only where the top is in excess; the
+tail's shape by least squares on 31 quantiles. Ends with one row per rule: share flagged
+on each nothing-planted log, labelled cells lower / higher than ``auto_cut``, mean
+own-cut F1, cells with own/best < 0.9. Writes benchmarks/results/verdicts-from-scores.json.
 """
 
 from __future__ import annotations
@@ -893,6 +899,201 @@ def _separate_tail_gate(shape: float, low: float):
     return cut
 
 
+def _null_survival(scores, share):
+    """The survival function of an empirical null fitted to the bulk of the scores: the
+    empirical share at or above x up to the reference point a (the ``1 - share``
+    quantile), beyond it a generalized Pareto tail from the quantiles at ``1 - share``,
+    ``1 - share / 2`` and ``1 - share / 4`` (``_tail_model``'s Pickands fit). With
+    share 0.4 the null rests on the 60th-90th percentiles, so a top few percent of
+    anomalies (up to 10%) do not bend it; share 0.2 is ``tail_cut``'s own model. None
+    where every share is tied."""
+    from oddseq.detect._threshold import _tail_model
+
+    model = _tail_model(scores, share)
+    if model is None:
+        return None
+    a, shape, scale, fitted = model
+    ordered = np.sort(scores)
+    n = scores.size
+
+    def survival(x):
+        x = np.asarray(x, dtype=np.float64)
+        empirical = (n - np.searchsorted(ordered, x, side="left")) / n
+        z = np.maximum(x - a, 0.0) / scale
+        if abs(shape) < 1e-9:
+            tail = np.exp(-z)
+        else:
+            base = 1.0 + shape * z
+            tail = np.where(base > 0, np.abs(base) ** (-1.0 / shape), 0.0)
+        return np.where(x > a, fitted * tail, empirical)
+
+    return survival
+
+
+def _fdr_cut(scores, survival, q, local, window=25):
+    """The cut flagging the top scores whose false-discovery rate under the null
+    ``survival`` is below q (Efron's empirical-null reading), searched within the top
+    5% (the most the tail model lets anomalies be). ``local``: Efron's local fdr,
+    estimated in windows of ``2 window`` neighbouring scores as the null's expected
+    count in the window over the observed count; else the tail-area Fdr, expected over
+    observed beyond each score (Benjamini-Hochberg with pi0 = 1). The cut keeps the
+    longest run from the top that ends on a score with fdr < q."""
+    n = scores.size
+    top = np.sort(scores)[::-1]
+    highest = max(1, int(np.floor(0.05 * n)))
+    if local:
+        i = np.arange(highest)
+        lo, hi = np.maximum(i - window, 0), np.minimum(i + window, n - 1)
+        expected = n * (survival(top[hi]) - survival(top[lo]))
+        observed = (hi - lo).astype(np.float64)
+        # Tied windows (no width): a mode of equal scores, no evidence against the null.
+        fdr = np.where(top[lo] > top[hi], expected / observed, 1.0)
+    else:
+        fdr = n * survival(top[:highest]) / np.arange(1, highest + 1)
+    ok = np.flatnonzero(fdr < q)
+    if ok.size == 0:
+        return float(top[0])
+    k = int(ok[-1])
+    if top[k] > top[min(k + 1, n - 1)]:
+        return float(np.nextafter(top[k], -np.inf))
+    return float(top[k])
+
+
+def _empirical_null_cut(share, q, local):
+    """Efron's empirical null, fitted to the bulk (``_null_survival`` at ``share``),
+    then the scores whose (local) false-discovery rate is below q."""
+
+    def cut(scores):
+        survival = _null_survival(scores, share)
+        if survival is None:
+            from oddseq.detect import auto_cut
+
+            return auto_cut(scores)
+        return _fdr_cut(scores, survival, q, local)
+
+    return cut
+
+
+def _log_normal_null_cut(q):
+    """Efron's central matching with a Gaussian null on log scores (log(score - min +
+    a tenth of the IQR)): location the median, scale the interquartile range / 1.349
+    of the central half, then the local fdr < q cut."""
+
+    def cut(scores):
+        from scipy.stats import norm
+
+        spread = max(np.subtract(*np.quantile(scores, [0.75, 0.25])), 1e-12)
+        shift = scores.min() - 0.1 * spread
+        x = np.log(scores - shift)
+        centre = float(np.median(x))
+        scale = float(np.subtract(*np.quantile(x, [0.75, 0.25]))) / 1.349
+        if scale <= 0:
+            return float(scores.max())
+
+        def survival(v):
+            return norm.sf((np.log(np.maximum(v - shift, 1e-300)) - centre) / scale)
+
+        return _fdr_cut(scores, survival, q, local=True)
+
+    return cut
+
+
+def _max_test_cut(share, level, otherwise):
+    """An extreme-value test on the whole list: is the highest score beyond what the
+    largest of the bulk's m tail draws would reach (m the scores above the null's
+    reference point; p = 1 - (1 - S(max) / share)^m, Bonferroni in spirit)? If so
+    (p < level) ``auto_cut``; if not, the cut at the rate ``otherwise`` (None: nothing
+    flagged)."""
+
+    def cut(scores):
+        from oddseq.detect import auto_cut
+
+        survival = _null_survival(scores, share)
+        if survival is None:
+            return auto_cut(scores)
+        m = max(1, int(round(share * scores.size)))
+        tail = float(np.clip(survival(scores.max()) / share, 0.0, 1.0))
+        p = -np.expm1(m * np.log1p(-tail)) if tail < 1 else 1.0
+        if p < level:
+            return auto_cut(scores)
+        return float(scores.max()) if otherwise is None else auto_cut(scores, otherwise)
+
+    return cut
+
+
+def _top_excess_cut(share, rate, level, otherwise):
+    """A count test on the top: do more scores lie beyond the bulk null's
+    (1 - rate) quantile than a Poisson count with mean n x rate gives at ``level``?
+    If so ``auto_cut``, else the cut at ``otherwise`` (None: nothing flagged)."""
+
+    def cut(scores):
+        from scipy.stats import poisson
+
+        from oddseq.detect import auto_cut
+
+        survival = _null_survival(scores, share)
+        if survival is None:
+            return auto_cut(scores)
+        observed = int(np.count_nonzero(survival(scores) <= rate))
+        if poisson.sf(observed - 1, rate * scores.size) < level:
+            return auto_cut(scores)
+        return float(scores.max()) if otherwise is None else auto_cut(scores, otherwise)
+
+    return cut
+
+
+def _lsq_tail_cut(scores, rate, low=0.8, high=0.95, points=31):
+    """The tail cut at ``rate`` from a generalized Pareto tail over the ``low`` quantile
+    fitted by least squares to ``points`` quantiles from ``low`` to ``high`` (not
+    Pickands' three): the shape on a grid of -0.5 to 1 by 0.01, the scale in closed form
+    for each. Lower variance than three quantiles; the top ``1 - high`` (where a few
+    percent of anomalies lie) is left out of the fit."""
+    from oddseq.detect import tail_cut
+
+    share = 1.0 - low
+    p = np.linspace(1.0 - low, 1.0 - high, points)  # exceedance probabilities
+    q = np.quantile(scores, 1.0 - p)
+    a, excess = q[0], q - q[0]
+    if excess[-1] <= 0:
+        return tail_cut(scores, rate)
+    best = None
+    for shape in np.arange(-0.5, 1.0001, 0.01):
+        g = -np.log(p / share) if abs(shape) < 1e-9 else ((p / share) ** -shape - 1) / shape
+        scale = float(g @ excess / (g @ g))
+        sse = float(np.sum((excess - scale * g) ** 2))
+        if best is None or sse < best[0]:
+            best = (sse, shape, scale)
+    _, shape, scale = best
+    r = rate / share
+    g = -np.log(r) if abs(shape) < 1e-9 else (r**-shape - 1) / shape
+    return float(a + scale * g)
+
+
+def _moved(scores, tail):
+    """``tail`` moved into the wider clear gap above or below it, as ``auto_cut``
+    moves ``tail_cut``."""
+    from oddseq.detect import gap_cut
+    from oddseq.detect._threshold import _gap_below
+
+    above, below = gap_cut(scores, tail), _gap_below(scores, tail)
+    if above > tail and below < tail:
+        top = np.sort(scores)[::-1]
+
+        def width(cut):
+            i = int(np.count_nonzero(scores > cut))
+            return i * (top[i - 1] - top[i])
+
+        return above if width(above) >= width(below) else below
+    return above if above > tail else below
+
+
+def _lsq_cut(rate, low=0.8, high=0.95):
+    def cut(scores):
+        return _moved(scores, _lsq_tail_cut(scores, rate, low, high))
+
+    return cut
+
+
 def rate_rules(args):
     """Unsupervised cut rules for the nothing-planted target, on training scores saved by
     ``--gate-cuts --save-scores DIR`` (``--from-scores DIR``, every seed and size saved
@@ -901,7 +1102,11 @@ def rate_rules(args):
     0.01 only where ``separate_tail``'s shape reaches 0.6, else a lower one). Per cell:
     the share flagged and own-cut F1 (Markov with its one-miss floor). Beside them, the
     move down's fixed width of 0.15 robust standard deviations (the rule before
-    ``GAP_SPACINGS``)."""
+    ``GAP_SPACINGS``), and the rules of the eighth session: an empirical null from the
+    bulk with a (local) false-discovery-rate cut (``_empirical_null_cut``,
+    ``_log_normal_null_cut``), the cut only where the top is in excess of the bulk's
+    tail model (``_max_test_cut``, ``_top_excess_cut``), and a least-squares tail
+    (``_lsq_cut``)."""
     from oddseq.detect import auto_cut
     from oddseq.detect._threshold import _auto_cut
 
@@ -913,6 +1118,23 @@ def rate_rules(args):
         "min(0.01, 100/n)": lambda s: auto_cut(s, min(0.01, 100 / s.size)),
         "tail >= 0.6, else 0.002": _separate_tail_gate(0.6, 0.002),
         "tail >= 0.6, else 0.001": _separate_tail_gate(0.6, 0.001),
+        # Efron's empirical null from the bulk (60th-90th percentiles), (local) fdr < q
+        "bulk null, local fdr < 0.2": _empirical_null_cut(0.4, 0.2, local=True),
+        "bulk null, local fdr < 0.5": _empirical_null_cut(0.4, 0.5, local=True),
+        "bulk null, Fdr < 0.2": _empirical_null_cut(0.4, 0.2, local=False),
+        "tail null, local fdr < 0.5": _empirical_null_cut(0.2, 0.5, local=True),
+        "log-normal null, local fdr < 0.2": _log_normal_null_cut(0.2),
+        # an extreme-value test of the top against the bulk's tail model, cut if in excess
+        "max test 0.05, else none": _max_test_cut(0.4, 0.05, None),
+        "max test 0.05, else 0.005": _max_test_cut(0.4, 0.05, 0.005),
+        "tail max test 0.05, else none": _max_test_cut(0.2, 0.05, None),
+        "top-count test 0.002, else 0.005": _top_excess_cut(0.4, 0.002, 0.05, 0.005),
+        # the tail's shape and scale by least squares on 31 quantiles, 80th-95th
+        "lsq 80-95, 0.01": _lsq_cut(0.01),
+        "lsq 80-95, 0.005": _lsq_cut(0.005),
+        "lsq 80-95, 0.003": _lsq_cut(0.003),
+        "lsq 70-95, 0.005": _lsq_cut(0.005, 0.7),
+        "lsq 80-97.5, 0.005": _lsq_cut(0.005, 0.8, 0.975),
     }
     rows = []
     for file in sorted(Path(args.from_scores).glob("*.npz")):
@@ -965,7 +1187,40 @@ def rate_rules(args):
             )
             for key in change[change < -1e-9].index:
                 print(f"    {key}: {now[key]:.3f} -> {mine[key]:.3f}")
+    print(_rule_summary(frame).to_string())
     return rows
+
+
+def _rule_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per rule: the share flagged on each nothing-planted log (range over
+    seeds), and over the labelled cells (HDFS draws averaged per seed) how many have a
+    lower / higher own-cut F1 than ``auto_cut``, how many lose more than 0.01, the
+    largest loss, the mean own-cut F1 and how many cells have own/best < 0.9."""
+    rules = list(dict.fromkeys(frame["rule"]))
+    table = pd.DataFrame(index=pd.Index(rules, name="rule"))
+    null = frame[frame["source"].str.startswith("null-")]
+    for source in sorted(null["source"].unique()):
+        flagged = null[null["source"] == source].groupby("rule", sort=False)["flagged"]
+        table[source] = flagged.agg(lambda v: f"{100 * v.min():.2f}-{100 * v.max():.2f}%")
+    if "f1_own" not in frame or frame["f1_own"].isna().all():
+        return table
+    cells = (
+        frame.dropna(subset=["f1_own"])
+        .groupby(["seed", "source", "rule"], as_index=False)[["f1_own", "ratio"]]
+        .mean()
+    )
+    now = cells[cells["rule"] == "auto_cut"].set_index(["seed", "source"])["f1_own"]
+    for rule in rules:
+        mine = cells[cells["rule"] == rule].set_index(["seed", "source"])
+        change = (mine["f1_own"] - now).dropna()
+        table.loc[rule, "lower / higher"] = (
+            f"{int((change < -1e-9).sum())} / {int((change > 1e-9).sum())} of {change.size}"
+        )
+        table.loc[rule, "lower by > 0.01"] = int((change < -0.01).sum())
+        table.loc[rule, "largest loss"] = f"{min(change.min(), 0.0):.3f}"
+        table.loc[rule, "mean F1"] = f"{mine['f1_own'].mean():.3f}"
+        table.loc[rule, "own/best < 0.9"] = int((mine["ratio"] < 0.9).sum())
+    return table.astype({"lower by > 0.01": int, "own/best < 0.9": int})
 
 
 NORMAL_RATES = (0.01, 0.005, 0.003, 0.002, 0.001)
