@@ -314,14 +314,18 @@ def _gru_states(
     step = torch.empty((h.shape[0], 3 * size), dtype=h.dtype, device=h.device)
     new = torch.empty((h.shape[0], size), dtype=h.dtype, device=h.device)
     minus_one = torch.full((), -1.0, dtype=h.dtype, device=h.device)
+    # Views of the reused buffers, made once (a view costs about a kernel's launch).
+    reset_update, reset = step[:, : 2 * size], step[:, :size]
+    update, recurrent_new = step[:, size : 2 * size], step[:, 2 * size :]
+    inputs, states = tokens.unbind(0), out.unbind(0)
     for t in range(n_steps):
-        torch.index_select(gates, 0, tokens[t], out=step)
+        torch.index_select(gates, 0, inputs[t], out=step)
         step.addmm_(h, w_hh_t)
-        reset_update = step[:, : 2 * size].sigmoid_()
-        torch.index_select(inputs_new, 0, tokens[t], out=new)
-        new.addcmul_(reset_update[:, :size], step[:, 2 * size :]).sigmoid_()
+        reset_update.sigmoid_()
+        torch.index_select(inputs_new, 0, inputs[t], out=new)
+        new.addcmul_(reset, recurrent_new).sigmoid_()
         torch.add(minus_one, new, alpha=2.0, out=new)  # tanh of the undoubled sum
-        h = torch.lerp(new, h, reset_update[:, size:], out=out[t])
+        h = torch.lerp(new, h, update, out=states[t])
     return out
 
 
