@@ -311,6 +311,8 @@ class _NeuralDetector(BaseDetector):
     # its own generator).
     _data_parallel = True
     _draws_in_training = False
+    # Padded steps per scoring batch.
+    _score_tokens = _SCORE_TOKENS
     # LSTMDetector's parameter; the other models (and LSTM files saved before it
     # existed, which have no count reference) have no count term.
     count_novelty = False
@@ -836,7 +838,7 @@ class _NeuralDetector(BaseDetector):
             return flat, owner, values, ends
 
         for flat, owner, values, ends in self._map_batches(
-            torch, run, unique.scoring_batches(_SCORE_TOKENS), device, workers
+            torch, run, unique.scoring_batches(self._score_tokens), device, workers
         ):
             for key, v in values.items():
                 if key in results:
@@ -1589,13 +1591,22 @@ class SequenceAutoencoder(_NeuralDetector):
         return net
 
     _draws_in_training = True  # the decoder's hidden inputs
+    # Its scripted GRU steps are a few small kernels each, so their launches weigh:
+    # batches of twice the steps scored the speed set 1.02-1.06x faster per CPU
+    # second (benchmarks/RESULTS.md, eighth session).
+    _score_tokens = 2 * _SCORE_TOKENS
 
     def _loss_sum(self, net, tokens, mask, torch, generator=None):
         logits = net(tokens, mask, generator)
         return torch.nn.functional.cross_entropy(logits[mask], tokens[mask], reduction="sum")
 
     def _log_probs(self, net, tokens, mask, torch, extra=False):
-        return torch.log_softmax(net(tokens, mask), dim=2)
+        logits = net(tokens, mask)
+        if logits.transpose(0, 1).is_contiguous():  # time-major: the scripted GRUs
+            # The log-softmax where the logits lie (on the transposed view torch copies
+            # them first); the same values.
+            return torch.log_softmax(logits.transpose(0, 1), dim=2).transpose(0, 1)
+        return torch.log_softmax(logits, dim=2)
 
     def transform(self, X) -> np.ndarray:
         """The ``code_dim`` embedding of each sequence (float32), for
@@ -1615,7 +1626,7 @@ class SequenceAutoencoder(_NeuralDetector):
                 return index, net.encode(tokens, mask).cpu().numpy()
 
         with _threads(torch, self.n_threads):
-            batches = windows.scoring_batches(_SCORE_TOKENS)
+            batches = windows.scoring_batches(self._score_tokens)
             for index, code in self._map_batches(torch, run, batches, device):
                 codes[index] = code
         weights = windows.lengths.astype(np.float64)
