@@ -311,8 +311,8 @@ class _NeuralDetector(BaseDetector):
     # its own generator).
     _data_parallel = True
     _draws_in_training = False
-    # Padded steps per scoring batch.
-    _score_tokens = _SCORE_TOKENS
+    # Scoring batches hold this many times _SCORE_TOKENS padded steps.
+    _score_batch_scale = 1
     # LSTMDetector's parameter; the other models (and LSTM files saved before it
     # existed, which have no count reference) have no count term.
     count_novelty = False
@@ -743,6 +743,10 @@ class _NeuralDetector(BaseDetector):
         return float(self._steps(net, val, torch, "surprisal", workers)["surprisal"].mean())
 
     # -------------------------------------------------------------- scoring
+    def _score_tokens(self) -> int:
+        """Padded steps per scoring batch."""
+        return _SCORE_TOKENS * self._score_batch_scale
+
     @staticmethod
     def _map_batches(torch, run, batches, device, workers=None):
         """``run`` over the batches, in order: on the CPU in ``workers`` threads (None:
@@ -838,7 +842,7 @@ class _NeuralDetector(BaseDetector):
             return flat, owner, values, ends
 
         for flat, owner, values, ends in self._map_batches(
-            torch, run, unique.scoring_batches(self._score_tokens), device, workers
+            torch, run, unique.scoring_batches(self._score_tokens()), device, workers
         ):
             for key, v in values.items():
                 if key in results:
@@ -1594,7 +1598,7 @@ class SequenceAutoencoder(_NeuralDetector):
     # Its scripted GRU steps are a few small kernels each, so their launches weigh:
     # batches of twice the steps scored the speed set 1.02-1.06x faster per CPU
     # second (benchmarks/RESULTS.md, eighth session).
-    _score_tokens = 2 * _SCORE_TOKENS
+    _score_batch_scale = 2
 
     def _loss_sum(self, net, tokens, mask, torch, generator=None):
         logits = net(tokens, mask, generator)
@@ -1626,7 +1630,7 @@ class SequenceAutoencoder(_NeuralDetector):
                 return index, net.encode(tokens, mask).cpu().numpy()
 
         with _threads(torch, self.n_threads):
-            batches = windows.scoring_batches(self._score_tokens)
+            batches = windows.scoring_batches(self._score_tokens())
             for index, code in self._map_batches(torch, run, batches, device):
                 codes[index] = code
         weights = windows.lengths.astype(np.float64)

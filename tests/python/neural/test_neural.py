@@ -654,6 +654,34 @@ def test_autoencoder_scan_equals_nn_gru(monkeypatch):
             torch.testing.assert_close(got[m], want[m], rtol=1e-5, atol=1e-5)
 
 
+def test_autoencoder_scores_whatever_the_workers_and_the_gru(shop, monkeypatch):
+    """The autoencoder's scores and codes (scripted GRUs, log-softmax on their
+    time-major logits, batches of _score_batch_scale x _SCORE_TOKENS steps): the same
+    numbers whatever the worker count, and nn.GRU's surprisal to float rounding."""
+    import oddseq.neural._models as models
+    from oddseq.neural import _nets
+
+    normal, reordered = shop
+    seqs = Sequences.from_lists(normal[:80] + reordered + [["login", "refund"]])
+    monkeypatch.setattr(models, "_SCORE_TOKENS", 24)  # many small batches
+    ae = SequenceAutoencoder(code_dim=4, hidden_dim=16, **FAST)
+    ae.fit(Sequences.from_lists(normal[:100]))
+    results = []
+    for n_threads in (1, 2, 3):
+        ae.n_threads = n_threads
+        results.append((ae.statistics(seqs), ae.transform(seqs)))
+    for stats, codes in results[1:]:
+        pd.testing.assert_frame_equal(stats, results[0][0])
+        np.testing.assert_array_equal(codes, results[0][1])
+    if _nets._GRU_STATES is not None:
+        ae.n_threads = 1
+        monkeypatch.setattr(_nets, "_GRU_STATES", None)  # nn.GRU, batch-major logits
+        want = ae.statistics(seqs)
+        for column in ("mean_surprisal", "max_surprisal"):
+            np.testing.assert_allclose(results[0][0][column], want[column], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(ae.transform(seqs), results[0][1], rtol=1e-5, atol=1e-6)
+
+
 def test_autoencoder_scores_and_embeddings_cluster(tmp_path):
     rng = np.random.default_rng(1)
     a = [["view"] * int(rng.integers(2, 5)) + ["cart", "buy"] for _ in range(80)]
