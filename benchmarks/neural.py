@@ -4,7 +4,8 @@ Usage (from the repository root, after ``pip install ".[neural]"`` with the CPU 
 of torch: ``pip install torch==2.13.0``):
 
     python benchmarks/neural.py [quality] [cuts] [hdfs-seeds] [shop] [speed]
-        [--models lstm transformer transformer-next autoencoder] [--n 100000] [--threads 2]
+        [--models lstm transformer transformer-next transformer-masked autoencoder]
+        [--n 100000] [--threads 2]
         [--max-epochs 50] [--users 5000] [--seeds 0 1]
 
 quality: for ``hdfs_xu`` and ``hdfs_deeplog`` (../shared/data): each model is fitted on
@@ -90,9 +91,14 @@ def make_model(name: str, args):
     common = dict(max_epochs=args.max_epochs, random_state=0, n_threads=args.threads)
     return {
         "lstm": lambda: LSTMDetector(**common),
+        # the defaults: objective="next" read by statistic="auto" ("surprise")
         "transformer": lambda: TransformerDetector(**common),
-        # the causal one-pass objective (TransformerDetector(objective="next"))
-        "transformer-next": lambda: TransformerDetector(objective="next", **common),
+        # the same model read by maximum surprisal (the statistic before "auto")
+        "transformer-next": lambda: TransformerDetector(
+            objective="next", statistic="max", **common
+        ),
+        # the default before the eighth session: hidden events, maximum surprisal
+        "transformer-masked": lambda: TransformerDetector(objective="masked", **common),
         "autoencoder": lambda: SequenceAutoencoder(**common),
     }[name]()
 
@@ -552,7 +558,7 @@ def main(argv=None) -> None:
         "--models",
         nargs="+",
         default=["lstm", "transformer", "autoencoder"],
-        choices=["lstm", "transformer", "transformer-next", "autoencoder"],
+        choices=["lstm", "transformer", "transformer-next", "transformer-masked", "autoencoder"],
     )
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)

@@ -334,10 +334,9 @@ class _NeuralDetector(BaseDetector):
         tol = self.tol
         if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
             raise ValueError(f"tol must be a number >= 0 (bits per event), got {tol!r}")
-        if self.statistic not in _STATISTIC:
-            raise ValueError(
-                f"statistic must be one of {tuple(_STATISTIC)}, got {self.statistic!r}"
-            )
+        allowed = (*_STATISTIC, "auto") if self._auto_statistic else tuple(_STATISTIC)
+        if self.statistic not in allowed:
+            raise ValueError(f"statistic must be one of {allowed}, got {self.statistic!r}")
         if isinstance(self.top_g, str):
             if self.top_g != "auto":
                 raise ValueError(f"top_g must be a positive int or 'auto', got {self.top_g!r}")
@@ -887,11 +886,20 @@ class _NeuralDetector(BaseDetector):
             columns["count_bits"] = self._count_bits(seqs) if count_bits is None else count_bits
         return pd.DataFrame(columns, index=seqs.ids)
 
+    # Whether ``statistic="auto"`` is taken (TransformerDetector: by the objective).
+    _auto_statistic = False
+
+    @property
+    def _statistic(self) -> str:
+        """The statistic that ranks: ``statistic`` (``"auto"`` resolved where taken)."""
+        return self.statistic
+
     def _combine(self, stats: pd.DataFrame) -> np.ndarray:
-        if self.statistic == "surprise":
+        statistic = self._statistic
+        if statistic == "surprise":
             return (stats["outside_top_g"] + stats["max_surprisal"] / 100).to_numpy(np.float64)
-        score = stats[_STATISTIC[self.statistic]].to_numpy(dtype=np.float64)
-        if "count_bits" in stats and self.statistic in ("max", "mean"):
+        score = stats[_STATISTIC[statistic]].to_numpy(dtype=np.float64)
+        if "count_bits" in stats and statistic in ("max", "mean"):
             score = score + stats["count_bits"].to_numpy(dtype=np.float64)
         return score
 
@@ -907,7 +915,7 @@ class _NeuralDetector(BaseDetector):
         :meth:`statistics`."""
         check_is_fitted(self, "event_labels_")
         seqs = self._check_seqs(X, f"{type(self).__name__}.decision_function")
-        need = "surprisal" if self.statistic in ("mean", "max") else "score"
+        need = "surprisal" if self._statistic in ("mean", "max") else "score"
         return self._combine(self._statistics(seqs, need))
 
     def explain(self, X, top=3):
@@ -987,8 +995,11 @@ _COMMON_DOC = """
     end_symbol : bool, default=True
         Also predict where the sequence ends (a sequence that stops where normal ones
         go on is odd: a truncated HDFS block); the end counts as one more step.
-    statistic : {"mean", "max", "topg", "surprise"}
-        Default "max" ("mean", the reconstruction error, for the autoencoder). What
+    statistic : {"mean", "max", "topg", "surprise"}, or "auto" (TransformerDetector)
+        Default "max" ("mean", the reconstruction error, for the autoencoder; "auto"
+        for TransformerDetector: "surprise" with ``objective="next"``, "max" with
+        "masked", each objective's best measured reading; files saved before "auto"
+        keep the statistic they were saved with). What
         ranks the sequences: the mean or the maximum surprisal (bits) of their
         steps, the share of steps outside the model's ``top_g`` (DeepLog's rule), or
         "surprise": the number of such misses + max surprisal / 100 (as
@@ -1177,40 +1188,43 @@ class LSTMDetector(_NeuralDetector):
 
 class TransformerDetector(_NeuralDetector):
     __doc__ = (
-        """Sequences whose events a small Transformer cannot recover when they are
-    hidden (masked-event training, after LogBERT, Guo et al. 2021).
+        """Sequences whose events a small Transformer finds improbable: by default a
+    causal next-event model (as :class:`LSTMDetector`, with attention), or one trained
+    to recover hidden events (LogBERT, Guo et al. 2021).
 
-    In training a random ``mask_ratio`` of the events is replaced by a mask token and
-    a bidirectional encoder (learned positions, pre-norm blocks; optionally a learned
-    bias per relative distance, ``relative_distance``) learns to recover them from
-    the events around them. To score, every event is
-    hidden once (in ``ceil(1 / mask_ratio)`` passes, positions ``j, j + k, ...`` in
-    pass ``j``, so the scores are deterministic) and its surprisal and top-g miss are
-    taken as for :class:`LSTMDetector`. ``explain()`` also names the event the last
-    layer's attention weighed most when it recovered each improbable event. Needs
-    PyTorch.
+    With ``objective="next"`` (the default) every step attends to itself and the
+    steps before it (learned positions, pre-norm blocks) and predicts the event
+    there, so one pass trains on every event and scores every event; training batches
+    run as shards on the ``n_threads`` workers, each shard's dropout drawn from its
+    own generator. Each event gets its surprisal and top-g miss as in
+    :class:`LSTMDetector`.
 
-    With ``objective="next"`` the same encoder is causal instead: every step attends
-    to itself and the steps before it and predicts the next event (as the LSTM
-    does), so one pass trains on every event and scores every event, where the
-    masked objective trains on a ``mask_ratio`` of them and scores in
-    ``ceil(1 / mask_ratio)`` passes; training batches then run as shards on the
-    ``n_threads`` workers, each shard's dropout drawn from its own generator.
+    With ``objective="masked"`` a random ``mask_ratio`` of the events is replaced by a
+    mask token in training and a bidirectional encoder (optionally with a learned bias
+    per relative distance, ``relative_distance``) learns to recover them from the
+    events around them. To score, every event is hidden once (in ``ceil(1 /
+    mask_ratio)`` passes, positions ``j, j + k, ...`` in pass ``j``, so the scores are
+    deterministic): several times the cost of one pass.
+
+    ``explain()`` also names the step the last layer's attention weighed most when it
+    predicted (or recovered) each improbable event. Needs PyTorch.
 
     Parameters
     ----------
-    objective : {"masked", "next"}, default="masked"
-        "masked": recover hidden events from both sides (LogBERT). "next": predict
-        each event from the events before it, in one causal pass: several times
-        faster to fit and to score (benchmarks/RESULTS.md, neural speed, seventh
-        session), but in unsupervised fits on make_ecommerce it ranks the burst
-        kinds (card testing, click farms) far worse by maximum surprisal (the
-        default ``statistic``): it learns from the anomalous sequences in fit that a
-        run of one event goes on, as the masked model with a distance bias does (see
-        ``relative_distance``). With ``statistic="surprise"`` it ranked every shop
-        generator set better than the masked default, HDFS mostly better (measured
-        once, not yet the default). Models saved before the parameter existed are
-        masked.
+    objective : {"next", "masked"}, default="next"
+        "next": predict each event from the events before it, in one causal pass.
+        "masked": recover hidden events from both sides (LogBERT; the default before
+        the eighth session). On 100,000 sequences of mean length 30 "next" fitted in
+        33-34 s against 276 s and scored about 3x as fast (benchmarks/RESULTS.md,
+        neural, seventh session). Read by the "surprise" statistic (its default, see
+        ``statistic``) it ranked all six shop sets (make_ecommerce medium and hard,
+        make_marketplace medium, two seeds each; unsupervised) above the masked model
+        and MarkovDetector (ROC-AUC 0.790-0.889), and on HDFS (normal-only) its own
+        cut beat the masked model's (benchmarks/RESULTS.md, eighth session). Read
+        by maximum surprisal it loses the burst kinds (card testing, click farms):
+        fitted on logs that hold them, it learns that a run of one event goes on, so
+        no single step of a burst is surprising, though many fall outside the
+        top-g. Models saved before the parameter existed are masked.
     dim : int, default=32
         Width of the embeddings and of the encoder.
     n_heads : int, default=2
@@ -1271,6 +1285,17 @@ class TransformerDetector(_NeuralDetector):
         """The fitted objective; a model saved before ``objective`` existed was masked."""
         return self.__dict__.get("objective_", "masked")
 
+    _auto_statistic = True
+
+    @property
+    def _statistic(self) -> str:
+        """``statistic``, with "auto" read by the fitted objective: "surprise" for
+        "next" (the steps outside the top-g count a burst that no single step's
+        surprisal shows), "max" for "masked"."""
+        if self.statistic == "auto":
+            return "surprise" if self._objective == "next" else "max"
+        return self.statistic
+
     @property
     def _data_parallel(self) -> bool:
         # "next": sharded over the workers, dropout drawn from each shard's generator.
@@ -1290,7 +1315,7 @@ class TransformerDetector(_NeuralDetector):
     def __init__(
         self,
         *,
-        objective="masked",
+        objective="next",
         dim=32,
         n_heads=2,
         n_layers=2,
@@ -1303,7 +1328,7 @@ class TransformerDetector(_NeuralDetector):
         max_length=64,
         end_symbol=True,
         max_event_types=2000,
-        statistic="max",
+        statistic="auto",
         top_g="auto",
         max_epochs=50,
         batch_size=512,

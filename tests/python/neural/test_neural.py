@@ -306,8 +306,8 @@ def test_scoring_workers_give_the_same_scores(shop, lstm, monkeypatch):
     seqs = Sequences.from_lists(normal[:80] + reordered + [["login", "refund"]])
     monkeypatch.setattr(models, "_SCORE_TOKENS", 24)  # many small batches
     fit = Sequences.from_lists(normal[:100])
-    transformer = TransformerDetector(dim=16, **FAST).fit(fit)
-    causal = TransformerDetector(objective="next", dim=16, **FAST).fit(fit)
+    transformer = TransformerDetector(objective="masked", dim=16, **FAST).fit(fit)
+    causal = TransformerDetector(objective="next", statistic="max", dim=16, **FAST).fit(fit)
     before = torch.get_num_threads()
     for det in (lstm, transformer, causal):
         results = []
@@ -345,7 +345,7 @@ def test_training_workers_give_the_same_model(shop):
         # "next": sharded, dropout drawn from each shard's generator; "masked": whole
         # batches on one thread.
         lambda n: TransformerDetector(objective="next", dropout=0.2, dim=16, n_threads=n, **params),
-        lambda n: TransformerDetector(dim=16, n_threads=n, **params),
+        lambda n: TransformerDetector(objective="masked", dim=16, n_threads=n, **params),
     ):
         fitted = [make(n).fit(seqs) for n in (1, 2, 3, None)]
         assert torch.get_num_threads() == before
@@ -512,6 +512,45 @@ def test_transformer_next_logits_are_causal(n_layers, relative):
         assert float(weights.triu(1).abs().max()) == 0.0
     net.train()  # dropout 0: the training path is the same function
     torch.testing.assert_close(net.next_logits(tokens, mask).detach(), base, rtol=1e-5, atol=1e-5)
+
+
+def test_transformer_defaults_next_event_read_by_surprise(shop, tmp_path):
+    """The default: objective="next" read by statistic="auto", which is "surprise" (the
+    misses outside the top-g + max surprisal / 100) for "next" and "max" for
+    "masked"; an explicit statistic is kept; a file saved with an explicit statistic
+    loads with it. The other models take no "auto"."""
+    normal, reordered = shop
+    fit = Sequences.from_lists(normal[:120])
+    test = Sequences.from_lists(normal[:10] + reordered)
+    det = TransformerDetector(dim=16, n_layers=1, **FAST).fit(fit)
+    assert det.get_params()["objective"] == "next" and det.objective_ == "next"
+    assert det.get_params()["statistic"] == "auto"
+    stats = det.statistics(test)
+    surprise = stats["outside_top_g"] + stats["max_surprisal"] / 100
+    np.testing.assert_array_equal(det.decision_function(test), surprise.to_numpy())
+    np.testing.assert_array_equal(
+        det.decision_scores_,
+        (det.statistics_["outside_top_g"] + det.statistics_["max_surprisal"] / 100).to_numpy(),
+    )
+    assert det.predict(test).tolist()[10:] == [1, 1]
+    masked = TransformerDetector(objective="masked", dim=16, n_layers=1, **FAST).fit(fit)
+    assert masked.statistic == "auto"
+    np.testing.assert_array_equal(
+        masked.decision_function(test), masked.statistics(test)["max_surprisal"].to_numpy()
+    )
+    # A model saved with an explicit statistic (as every file before "auto") keeps it.
+    explicit = TransformerDetector(statistic="max", dim=16, n_layers=1, **FAST).fit(fit)
+    again = load(explicit.save(tmp_path / "max.oddseq"))
+    assert again.get_params()["statistic"] == "max"
+    np.testing.assert_array_equal(
+        again.decision_function(test), explicit.statistics(test)["max_surprisal"].to_numpy()
+    )
+    # The same network as the default's, read by another statistic.
+    np.testing.assert_array_equal(explicit._weights["out.weight"], det._weights["out.weight"])
+    two = Sequences.from_lists([[1, 2]] * 4)
+    for model in (LSTMDetector, SequenceAutoencoder):
+        with pytest.raises(ValueError, match="statistic must be one of"):
+            model(statistic="auto").fit(two)
 
 
 def test_transformer_saved_before_the_objective_loads_as_masked(shop, tmp_path):
