@@ -906,7 +906,8 @@ def _null_survival(scores, share):
     ``1 - share / 2`` and ``1 - share / 4`` (``_tail_model``'s Pickands fit). With
     share 0.4 the null rests on the 60th-90th percentiles, so a top few percent of
     anomalies (up to 10%) do not bend it; share 0.2 is ``tail_cut``'s own model. None
-    where every share is tied."""
+    where every share is tied; ``survival.share`` is the share the model rests on
+    (``_tail_model`` tries wider and narrower ones where the quantiles are tied)."""
     from oddseq.detect._threshold import _tail_model
 
     model = _tail_model(scores, share)
@@ -927,6 +928,7 @@ def _null_survival(scores, share):
             tail = np.where(base > 0, np.abs(base) ** (-1.0 / shape), 0.0)
         return np.where(x > a, fitted * tail, empirical)
 
+    survival.share = fitted  # the share the model rests on (wider or narrower on ties)
     return survival
 
 
@@ -1011,8 +1013,8 @@ def _max_test_cut(share, level, otherwise):
         survival = _null_survival(scores, share)
         if survival is None:
             return auto_cut(scores)
-        m = max(1, int(round(share * scores.size)))
-        tail = float(np.clip(survival(scores.max()) / share, 0.0, 1.0))
+        m = max(1, int(round(survival.share * scores.size)))
+        tail = float(np.clip(survival(scores.max()) / survival.share, 0.0, 1.0))
         p = -np.expm1(m * np.log1p(-tail)) if tail < 1 else 1.0
         if p < level:
             return auto_cut(scores)
