@@ -28,7 +28,9 @@ with the oracle cut and the rule "a count vector no fit block has" for compariso
 
 speed: 100,000 sequences of mean length 30 over 30 event types (a random sparse Markov
 chain, lengths geometric), fitted with early stopping; fit time, epochs and scoring
-rate (sequences per second).
+rate (sequences per second). ``--normal``: fitted with ``fit(seqs, normal=True)`` (for
+LSTMDetector the count term and the out-of-fold refits, ``--n-folds`` of them when
+given), the refits' share of the fit time beside it.
 
 shop (not run by default): unsupervised fits on make_ecommerce (medium, hard) and
 make_marketplace (medium), ``--users`` users at each of ``--seeds``: ROC-AUC, average
@@ -495,8 +497,10 @@ def speed(args) -> list[dict]:
     rows = []
     for name in args.models:
         det = make_model(name, args)
+        if args.n_folds is not None and name == "lstm":
+            det.n_folds = args.n_folds
         started, cpu = time.perf_counter(), time.process_time()
-        det.fit(seqs)
+        det.fit(seqs, normal=args.normal)
         fit_s, fit_cpu_s = time.perf_counter() - started, time.process_time() - cpu
         # Scoring with one and with two worker threads, alternated (the load of a shared
         # machine moves between runs): wall and CPU sequences per second.
@@ -522,7 +526,9 @@ def speed(args) -> list[dict]:
                 "events": int(seqs.n_events),
                 "fit_s": fit_s,
                 "fit_cpu_s": fit_cpu_s,
+                "normal": args.normal,
                 "train_s": det.fit_time_,
+                "refits_s": getattr(det, "cut_fit_time_", 0.0),
                 "epochs": det.n_epochs_,
                 "validation_bits": det.history_[-1].get("validation_loss"),
                 "best_validation_bits": min(h["validation_loss"] for h in det.history_),
@@ -539,7 +545,8 @@ def speed(args) -> list[dict]:
         print(
             f"{name:<12} fit {fit_s:7.1f} s ({fit_cpu_s:.1f} CPU s, {r['epochs']} epochs, "
             f"{fit_s / r['epochs']:.1f} s each; best validation "
-            f"{r['best_validation_bits']:.3f} bits/event; fresh {fresh_bits:.3f})",
+            f"{r['best_validation_bits']:.3f} bits/event; fresh {fresh_bits:.3f})"
+            + (f"; normal-only, of it refits {r['refits_s']:.1f} s" if args.normal else ""),
             flush=True,
         )
         for t, runs in scoring.items():
@@ -563,6 +570,12 @@ def main(argv=None) -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-epochs", type=int, default=50)
+    parser.add_argument(
+        "--normal", action="store_true", help="speed: fit(seqs, normal=True) (normal-only)"
+    )
+    parser.add_argument(
+        "--n-folds", type=int, default=None, help="speed --normal: LSTMDetector's n_folds"
+    )
     parser.add_argument("--users", type=int, default=5_000, help="shop: users per set")
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=[0, 1], help="shop, hdfs-seeds: seeds"

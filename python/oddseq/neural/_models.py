@@ -22,6 +22,7 @@ from ..detect._threshold import (
 )
 from ..encode._base import _check_sequences
 from ..utils._validation import check_positive_int, check_random_state
+from ._counts import CountTable
 
 __all__ = ["LSTMDetector", "SequenceAutoencoder", "TransformerDetector"]
 
@@ -234,6 +235,9 @@ class _CountReference:
     missing); this reads the whole sequence at once (LogAnomaly's count vectors,
     Landauer et al.'s count-vector distance on HDFS)."""
 
+    # Threads of the neighbour searches (the distances are the same whatever the count).
+    n_threads = 1
+
     def __init__(self, counts: np.ndarray):
         vectors, inverse, multiplicity = np.unique(
             counts, axis=0, return_inverse=True, return_counts=True
@@ -249,10 +253,11 @@ class _CountReference:
         self.loo = np.sort(self.own)
 
     @classmethod
-    def of(cls, vectors: np.ndarray, loo: np.ndarray):
+    def of(cls, vectors: np.ndarray, loo: np.ndarray, n_threads: int = 1):
         """The reference from its saved arrays."""
         reference = cls.__new__(cls)
         reference.vectors, reference.loo, reference._index = vectors, loo, None
+        reference.n_threads = int(n_threads)
         return reference
 
     def _search(self, vectors, queries):
@@ -261,7 +266,9 @@ class _CountReference:
         from ..cluster import NearestNeighbors
 
         if self._index is None:
-            self._index = NearestNeighbors(metric="manhattan", n_neighbors=1, n_threads=1)
+            self._index = NearestNeighbors(
+                metric="manhattan", n_neighbors=1, n_threads=self.n_threads
+            )
             self._index.fit(vectors)
         distances, _ = self._index.kneighbors(queries, n_neighbors=1)
         return distances[:, 0]
@@ -280,10 +287,23 @@ class _CountReference:
         queries, inverse = np.unique(counts, axis=0, return_inverse=True)
         if self.vectors.shape[0] == 0:
             return np.zeros(counts.shape[0])
-        distance = self._search(self.vectors, queries)[inverse.ravel()]
+        return self.bits_at(self._search(self.vectors, queries)[inverse.ravel()])
+
+    def bits_at(self, distance: np.ndarray) -> np.ndarray:
+        """The term of sequences at these L1 distances from the nearest fit vector."""
         n = self.loo.size
         at_least = n - np.searchsorted(self.loo, distance, side="left")
         return -np.log2((1 + at_least) / (n + 1))
+
+    @classmethod
+    def of_part(cls, table, rows: np.ndarray):
+        """The reference of the fit sequences ``rows``, read from their
+        :class:`~oddseq.neural._counts.CountTable` (the same as ``cls(counts[rows])``,
+        without a search of its own)."""
+        vectors, own = table.part(rows)
+        reference = cls.of(vectors, np.sort(own), table.n_threads)
+        reference.own = own
+        return reference
 
 
 class _NeuralDetector(BaseDetector):
@@ -504,22 +524,34 @@ class _NeuralDetector(BaseDetector):
             self._train(torch, train, val, rng, workers)
         self.fit_time_ = time.perf_counter() - started
         self.count_novelty_ = self._count_novelty_on(normal)
-        own_bits = val_bits = None
-        if self.count_novelty_:
-            counts = self._count_matrix(seqs)
-            own_bits = self._set_count_reference(counts)
-            # The held-out part's count term against the training part alone, as its
-            # step scores come from a network that never saw it (the cut's reference).
-            reference = _CountReference(counts[train_idx])
-            val_bits = reference.bits(counts[val_idx])
-        self.statistics_ = self._statistics(seqs, count_bits=own_bits)
-        scores = self._combine(self.statistics_)
         self.normal_ = bool(normal)
         self._validation_rows = val_idx
         self.cut_fit_time_ = 0.0
-        if normal and self._cut_folds() >= 2:
+        refit = self.__dict__.pop("_refit_of", None)
+        if refit is not None:
+            # A refit of _out_of_fold_scores: only the network and the count reference
+            # (read from the first fit's table) are used; its own scores are not.
+            table, rows = refit
+            if self.count_novelty_:
+                self._set_count_reference(table, rows)
+            return self
+        own_bits = val_bits = table = None
+        if self.count_novelty_:
+            # One neighbour search over the fit sequences' counts serves every count
+            # reference of this fit (all, the training part, the refits' folds).
+            table = CountTable(self._count_matrix(seqs), workers)
+            own_bits = self._set_count_reference(table, np.arange(n))
+            if normal and folds < 2:
+                # The held-out part's count term against the training part alone, as
+                # its step scores come from a network that never saw it (the cut's
+                # reference).
+                reference = _CountReference.of_part(table, train_idx)
+                val_bits = reference.bits_at(table.distance_to(train_idx, val_idx))
+        self.statistics_ = self._statistics(seqs, count_bits=own_bits)
+        scores = self._combine(self.statistics_)
+        if normal and folds >= 2:
             started = time.perf_counter()
-            self.validation_scores_ = self._out_of_fold_scores(seqs, seed)
+            self.validation_scores_ = self._out_of_fold_scores(seqs, seed, table)
             self.cut_fit_time_ = time.perf_counter() - started
         elif normal and val_bits is not None:
             held = self.statistics_.iloc[val_idx].copy()
@@ -535,21 +567,30 @@ class _NeuralDetector(BaseDetector):
         part's scores set the normal-only cut."""
         return int(getattr(self, "n_folds", 0))
 
-    def _out_of_fold_scores(self, seqs, seed: int) -> np.ndarray:
+    def _out_of_fold_scores(self, seqs, seed: int, table=None) -> np.ndarray:
         """Each fit sequence's score from a model fitted as this one (the same
         parameters, ``fit(..., normal=True)``) on the other ``n_folds - 1`` folds:
         its step scores from a network that never saw it, its count term against
         those folds' counts only. A clean sample of how normal sequences the model
-        never saw score, one per fit sequence (the held-out part alone holds a tenth)."""
+        never saw score, one per fit sequence (the held-out part alone holds a tenth).
+        The refits train their networks only: their count references are read from
+        this fit's ``table`` (:class:`~oddseq.neural._counts.CountTable`), and they
+        score nothing but their left-out fold."""
         k = self._cut_folds()
         fold = fold_of_rows(len(seqs), k, seed)
         params = {**self.get_params(), "n_folds": 0}
+        # (LSTMDetector's: its statistic has no "auto" to resolve)
+        need = "surprisal" if self.statistic in ("mean", "max") else "score"
         scores = np.empty(len(seqs), dtype=np.float64)
         for j in range(k):
-            rows = np.flatnonzero(fold == j)
+            rows, kept = np.flatnonzero(fold == j), np.flatnonzero(fold != j)
             twin = type(self)(**{**params, "random_state": (seed + 1 + j) % (2**31 - 1)})
-            twin.fit(seqs.take(np.flatnonzero(fold != j)), normal=True)
-            scores[rows] = twin.decision_function(seqs.take(rows))
+            twin._refit_of = (table, kept)
+            twin.fit(seqs.take(kept), normal=True)
+            bits = None
+            if twin.count_novelty_:
+                bits = twin._count_index.bits_at(table.distance_to(kept, rows))
+            scores[rows] = twin._combine(twin._statistics(seqs.take(rows), need, bits))
         return scores
 
     def _count_novelty_on(self, normal: bool) -> bool:
@@ -569,10 +610,11 @@ class _NeuralDetector(BaseDetector):
         flat = np.bincount(owner * n_tokens + codes, minlength=lengths.size * n_tokens)
         return flat.reshape(lengths.size, n_tokens).astype(np.float64)
 
-    def _set_count_reference(self, counts: np.ndarray) -> np.ndarray:
-        """Keep the fit sequences' count reference (saved as arrays); return each fit
-        sequence's own count term (its leave-one-out distance against the others')."""
-        reference = _CountReference(counts)
+    def _set_count_reference(self, table, rows: np.ndarray) -> np.ndarray:
+        """Keep the count reference of the fit sequences ``rows`` (read from their
+        ``table``; saved as arrays); return each one's own count term (its
+        leave-one-out distance against the others')."""
+        reference = _CountReference.of_part(table, rows)
         self._count_vectors, self._count_reference = reference.vectors, reference.loo
         self._count_index = reference
         return reference.own_bits()
@@ -580,7 +622,8 @@ class _NeuralDetector(BaseDetector):
     def _count_bits(self, seqs) -> np.ndarray:
         reference = getattr(self, "_count_index", None)
         if reference is None:
-            reference = _CountReference.of(self._count_vectors, self._count_reference)
+            threads = self.n_threads if self.n_threads is not None else _torch().get_num_threads()
+            reference = _CountReference.of(self._count_vectors, self._count_reference, threads)
             self._count_index = reference
         return reference.bits(self._count_matrix(seqs))
 

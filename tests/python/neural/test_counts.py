@@ -1,0 +1,97 @@
+"""LSTMDetector's count term: the neighbour table that serves every count reference of
+a normal-only fit, and the refits that read it (small data, a few seconds)."""
+
+import numpy as np
+import pytest
+
+from oddseq.sequences import Sequences
+
+torch = pytest.importorskip("torch")
+
+from oddseq.neural import LSTMDetector, _counts  # noqa: E402
+from oddseq.neural._counts import CountTable  # noqa: E402
+from oddseq.neural._models import _CountReference  # noqa: E402
+
+
+def _counts_with_twins(rng, n=400, d=6):
+    """Small event counts: many sequences share their counts, some stand alone, a few
+    lie far out."""
+    counts = rng.poisson(1.0, size=(n, d)).astype(np.float64)
+    counts[: n // 4] = counts[n // 4 : n // 2]  # twins
+    counts[-3:] += 9  # far from the rest
+    return counts
+
+
+@pytest.mark.parametrize("neighbours", [1, 4])
+def test_count_table_parts_match_a_search_of_the_part(monkeypatch, neighbours):
+    """Every reference read from the table (a part's vectors and leave-one-out
+    distances, other rows' distance to the part) is what a search of the part alone
+    finds; with one neighbour kept, most rows fall back to that search."""
+    monkeypatch.setattr(_counts, "_TABLE_NEIGHBOURS", neighbours)
+    rng = np.random.default_rng(0)
+    counts = _counts_with_twins(rng)
+    table = CountTable(counts)
+    for share in (1.0, 0.9, 0.6, 0.2):
+        part = np.sort(rng.permutation(len(counts))[: int(share * len(counts))])
+        rest = np.setdiff1d(np.arange(len(counts)), part)
+        direct = _CountReference(counts[part])
+        read = _CountReference.of_part(table, part)
+        np.testing.assert_array_equal(read.vectors, direct.vectors)
+        np.testing.assert_array_equal(read.own, direct.own)
+        np.testing.assert_array_equal(read.loo, direct.loo)
+        np.testing.assert_array_equal(read.own_bits(), direct.own_bits())
+        if rest.size:
+            np.testing.assert_array_equal(
+                read.bits_at(table.distance_to(part, rest)), direct.bits(counts[rest])
+            )
+
+
+def test_count_table_edge_parts_and_threads():
+    counts = np.array([[1.0, 0], [1, 0], [0, 2], [3, 3]])
+    table = CountTable(counts, n_threads=2)
+    # One distinct vector in the part: no other to be near.
+    vectors, own = table.part(np.array([0, 1]))
+    assert vectors.shape == (1, 2) and own.tolist() == [0.0, 0.0]
+    vectors, own = table.part(np.array([2]))
+    assert own.tolist() == [np.inf]
+    assert table.distance_to(np.array([0]), np.array([1, 2, 3])).tolist() == [0.0, 3.0, 5.0]
+    # The same table whatever the thread count.
+    rng = np.random.default_rng(1)
+    many = _counts_with_twins(rng, n=3000, d=12)
+    one, two = CountTable(many, n_threads=1), CountTable(many, n_threads=2)
+    np.testing.assert_array_equal(one.distances, two.distances)
+    np.testing.assert_array_equal(one.neighbours, two.neighbours)
+    single = CountTable(np.ones((5, 3)))
+    assert single.part(np.arange(5))[1].tolist() == [0.0] * 5
+
+
+def _chain_lists(rng, n, n_types=6):
+    successors = np.random.default_rng(9).integers(0, n_types, size=(n_types, 2))
+    out = []
+    for _ in range(n):
+        state, seq = int(rng.integers(n_types)), []
+        for _ in range(2 + int(rng.geometric(1 / 5))):
+            seq.append(f"e{state}")
+            state = int(successors[state, rng.integers(2)])
+        out.append(seq)
+    return out
+
+
+def test_refits_read_the_table_and_score_as_a_full_fit_would():
+    """The out-of-fold scores from the refits (their networks trained as before; the
+    count reference read from the first fit's table; nothing else scored) equal those
+    of full fits of the same models on the other folds, scored by decision_function."""
+    from oddseq.detect._threshold import fold_of_rows
+
+    seqs = Sequences.from_lists(_chain_lists(np.random.default_rng(4), 160))
+    params = dict(hidden_dim=8, max_epochs=1, n_threads=1, n_folds=2)
+    det = LSTMDetector(random_state=7, **params).fit(seqs, normal=True)
+    seed = int(np.random.RandomState(7).randint(2**31 - 1))
+    fold = fold_of_rows(len(seqs), 2, seed)
+    expected = np.empty(len(seqs))
+    for j in range(2):
+        twin = LSTMDetector(**{**params, "n_folds": 0, "random_state": seed + 1 + j})
+        twin.fit(seqs.take(np.flatnonzero(fold != j)), normal=True)
+        expected[fold == j] = twin.decision_function(seqs.take(np.flatnonzero(fold == j)))
+    np.testing.assert_array_equal(det.validation_scores_, expected)
+    assert "count_bits" in det.statistics_
