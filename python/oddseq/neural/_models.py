@@ -1262,9 +1262,12 @@ class TransformerDetector(_NeuralDetector):
         neural, seventh session). Read by the "surprise" statistic (its default, see
         ``statistic``) it ranked all six shop sets (make_ecommerce medium and hard,
         make_marketplace medium, two seeds each; unsupervised) above the masked model
-        and MarkovDetector (ROC-AUC 0.790-0.889), and on HDFS (normal-only) its own
-        cut beat the masked model's (benchmarks/RESULTS.md, eighth session). Read
-        by maximum surprisal it loses the burst kinds (card testing, click farms):
+        and at or above MarkovDetector (ROC-AUC 0.789-0.889, 3,000 users; own-cut F1
+        above both on all six), and on HDFS (normal-only) its own
+        cut beat the masked model's (F1 0.76 / 0.87 against 0.67 / 0.60;
+        benchmarks/RESULTS.md, eighth session), though there ``statistic="max"``
+        reads it better still (0.80 / 0.88). Read by maximum surprisal in
+        unsupervised fits it loses the burst kinds (card testing, click farms):
         fitted on logs that hold them, it learns that a run of one event goes on, so
         no single step of a burst is surprising, though many fall outside the
         top-g. Models saved before the parameter existed are masked.
