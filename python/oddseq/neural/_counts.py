@@ -1,6 +1,7 @@
-"""The count term's neighbour table: one search over the fit sequences' count vectors
-from which the count reference of any part of them is read (LSTMDetector's normal-only
-fit: the whole fit set, its training part, and the training folds of the refits)."""
+"""LSTMDetector's normal-only fit: the count term's neighbour table (one search over the
+fit sequences' count vectors from which the count reference of any part of them is
+read: the whole fit set, its training part, the training folds of the refits) and the
+support rule's test (what the normal sequences never did)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import numpy as np
 # (Measured, 40,000 sequences of 30 types: the search for 4 neighbours costs 1.4x
 # the search for 1, for 8 1.7x.)
 _TABLE_NEIGHBOURS = 4
+# Token ids of the start and the end (as in _models and _nets).
+_START, _END = 2, 4
 
 
 def nearest_other(vectors: np.ndarray, k: int, n_threads: int):
@@ -113,3 +116,44 @@ class CountTable:
                 )
             distance[outside] = found
         return distance[self.inverse[rows]]
+
+
+def step_pairs(codes: np.ndarray, offsets: np.ndarray, n_tokens: int, end: bool):
+    """Every step of every sequence as ``(owner, pair)``: the pair code ``previous *
+    n_tokens + token`` (the start token before the first event; with ``end`` also
+    (last event, end token)), as the next-event model sees the steps."""
+    lengths = np.diff(offsets)
+    owner = np.repeat(np.arange(lengths.size), lengths)
+    previous = np.empty_like(codes)
+    previous[1:] = codes[:-1]
+    previous[offsets[:-1]] = _START
+    pairs = previous * n_tokens + codes
+    if end:
+        last = codes[offsets[1:] - 1]
+        owner = np.concatenate([owner, np.arange(lengths.size)])
+        pairs = np.concatenate([pairs, last * n_tokens + _END])
+    return owner, pairs
+
+
+def outside_other_groups(counts, owner, pairs, n_pairs: int, group, n_groups: int, judged):
+    """For the rows of the ``judged`` groups: whether each lies outside the support of
+    the rows of the other groups (a count of some token below or above every count
+    they have, or a step pair none of them has); False for the other rows."""
+    outside = np.zeros(counts.shape[0], dtype=bool)
+    low = np.stack([counts[group == g].min(axis=0) for g in range(n_groups)])
+    high = np.stack([counts[group == g].max(axis=0) for g in range(n_groups)])
+    bit = np.left_shift(np.int64(1), group.astype(np.int64))
+    seen = np.zeros(n_pairs, dtype=np.int64)
+    np.bitwise_or.at(seen, pairs, bit[owner])
+    judged = np.asarray(list(judged), dtype=np.int64)
+    for j in judged:
+        others = np.arange(n_groups) != j
+        rows = group == j
+        part = counts[rows]
+        outside[rows] = ((part < low[others].min(axis=0)) | (part > high[others].max(axis=0))).any(
+            axis=1
+        )
+    unseen = (seen[pairs] & ~bit[owner]) == 0
+    unseen &= np.isin(group[owner], judged)
+    outside[owner[unseen]] = True
+    return outside

@@ -95,3 +95,59 @@ def test_refits_read_the_table_and_score_as_a_full_fit_would():
         expected[fold == j] = twin.decision_function(seqs.take(np.flatnonzero(fold == j)))
     np.testing.assert_array_equal(det.validation_scores_, expected)
     assert "count_bits" in det.statistics_
+
+
+SMALL = dict(hidden_dim=8, max_epochs=2, learning_rate=0.02, n_threads=1, random_state=0)
+
+
+def _routine(rng, n):
+    return [
+        ["login"] + ["view"] * int(rng.integers(1, 4)) + ["cart", "buy", "logout"] for _ in range(n)
+    ]
+
+
+def test_support_rule_flags_what_the_normal_sequences_never_did(tmp_path):
+    from oddseq import load
+    from oddseq.detect._threshold import _normal_cut
+
+    normal = Sequences.from_lists(_routine(np.random.default_rng(0), 200))
+    det = LSTMDetector(n_folds=2, **SMALL).fit(normal, normal=True)
+    # Every fold takes the steps and counts of the other: nothing left the support.
+    assert det.support_rule_ and det.novelty_rate_ == 0.0
+    assert det.threshold_ == _normal_cut(det.validation_scores_, 0.01, above_ties=True)
+    odd = Sequences.from_lists(
+        [
+            ["login"] + ["view"] * 4 + ["cart", "buy", "logout"],  # more views than any
+            ["login", "view", "logout"],  # a step none took, no cart
+            ["login", "view", "cart", "buy", "logout", "refund"],  # an unseen event
+            ["login", "view", "view", "cart", "buy", "logout"],  # normal
+        ]
+    )
+    assert det._outside_support(odd).tolist() == [True, True, True, False]
+    # Flagged whatever their scores.
+    expected = det._outside_support(odd) | (det.decision_function(odd) > det.threshold_)
+    assert det.predict(odd).tolist() == expected.astype(int).tolist()
+    assert det.predict(odd)[:3].tolist() == [1, 1, 1]
+    loaded = load(det.save(tmp_path / "support.oddseq"))
+    assert loaded.support_rule_ and loaded.threshold_ == det.threshold_
+    np.testing.assert_array_equal(loaded.predict(odd), det.predict(odd))
+    # The held-out part against the training part (n_folds=0), and unsupervised: none.
+    det0 = LSTMDetector(n_folds=0, **SMALL).fit(normal, normal=True)
+    assert det0.support_rule_ and det0._support_inside.size == det0.validation_scores_.size
+    free = LSTMDetector(statistic="mean", **SMALL).fit(normal)
+    assert not free.support_rule_ and free.novelty_rate_ is None
+    assert free.predict(odd).tolist() == (free.decision_function(odd) > free.threshold_).tolist()
+
+
+def test_support_rule_stands_aside_where_normal_sequences_leave_it():
+    """Where many normal sequences take a step or a count the others never did (a
+    continuous spread), flagging all of those would break the false-alarm rate: the
+    plain out-of-fold cut stays."""
+    from oddseq.detect import normal_cut
+
+    rng = np.random.default_rng(1)
+    types = [f"e{i}" for i in range(30)]
+    lists = [list(rng.choice(types, size=int(rng.integers(3, 7)))) for _ in range(200)]
+    det = LSTMDetector(n_folds=2, **SMALL).fit(Sequences.from_lists(lists), normal=True)
+    assert not det.support_rule_ and det.novelty_rate_ >= 0.01
+    assert det.threshold_ == normal_cut(det.validation_scores_, 0.01)

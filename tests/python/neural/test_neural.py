@@ -166,7 +166,12 @@ def test_lstm_out_of_fold_cut_flags_about_the_nominal_share(chain_fit):
     # One out-of-fold score per fit sequence, from refits on the other folds, each
     # with its count term against those folds' counts.
     assert det.validation_scores_.shape == (len(fit),)
-    assert det.threshold_ == normal_cut(det.validation_scores_, 0.05)
+    # Few sequences leave the other folds' support: the support rule holds, and the
+    # cut reads the out-of-fold scores of those inside it at what is left of the rate.
+    assert det.support_rule_ and 0 < det.novelty_rate_ < 0.05
+    left = (0.05 - det.novelty_rate_) / (1 - det.novelty_rate_)
+    inside = det.validation_scores_[det._support_inside]
+    assert inside.size < len(fit) and det.threshold_ == normal_cut(inside, left)
     # Normal sequences the model never saw: about 5% flagged (3,000 of them: a
     # binomial 5% lies in 4.2-5.8% with 99% probability; the cut's own estimate from
     # 600 scores widens that).
