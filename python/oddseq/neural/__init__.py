@@ -1,7 +1,8 @@
 """Neural sequence models (optional extra: ``pip install "oddseq[neural]"``).
 
 :class:`LSTMDetector` (next-event model, DeepLog), :class:`TransformerDetector`
-(masked-event encoder, LogBERT-style; attention in ``explain``) and
+(a causal next-event encoder by default, or a masked-event one, LogBERT-style;
+attention in ``explain``) and
 :class:`SequenceAutoencoder` (GRU encoder-decoder; reconstruction error as the score,
 ``transform`` -> fixed-size embeddings for ``oddseq.cluster``), all on
 :class:`~oddseq.sequences.Sequences` with the detectors' surface (``fit(seqs,
