@@ -893,8 +893,8 @@ class _NeuralDetector(BaseDetector):
         ``end_expected``; zero, False, -1 without ``end_symbol``).
 
         Windows with the same tokens are computed once (their scores are the same:
-        log sessions repeat), in length-sorted batches of at least
-        ``_SCORE_TOKENS`` padded steps, under ``torch.inference_mode``."""
+        log sessions repeat), in length-sorted batches of at most ``_score_tokens()``
+        padded steps (or one window), under ``torch.inference_mode``."""
         n = windows.codes.size
         n_seqs = int(windows.owner[-1]) + 1 if len(windows) else 0
         explain = need == "explain"
