@@ -4,7 +4,8 @@ Usage (from the repository root, after ``pip install ".[neural]"`` with the CPU 
 of torch: ``pip install torch==2.13.0``):
 
     python benchmarks/neural.py [quality] [cuts] [hdfs-seeds] [shop] [speed]
-        [--models lstm transformer transformer-next transformer-masked autoencoder]
+        [--models lstm transformer transformer-2layers transformer-next transformer-masked
+        autoencoder]
         [--n 100000] [--threads 2]
         [--max-epochs 50] [--users 5000] [--seeds 0 1]
 
@@ -93,11 +94,14 @@ def make_model(name: str, args):
     common = dict(max_epochs=args.max_epochs, random_state=0, n_threads=args.threads)
     return {
         "lstm": lambda: LSTMDetector(**common),
-        # the defaults: objective="next" read by statistic="auto" ("surprise")
+        # the defaults: objective="next", one encoder block (n_layers="auto"), read by
+        # statistic="auto" ("surprise")
         "transformer": lambda: TransformerDetector(**common),
-        # the same model read by maximum surprisal (the statistic before "auto")
+        # the same objective and statistic with two blocks (the default of 5888001)
+        "transformer-2layers": lambda: TransformerDetector(n_layers=2, **common),
+        # two blocks read by maximum surprisal (the seventh session's "next" model)
         "transformer-next": lambda: TransformerDetector(
-            objective="next", statistic="max", **common
+            objective="next", n_layers=2, statistic="max", **common
         ),
         # the default before the eighth session: hidden events, maximum surprisal
         "transformer-masked": lambda: TransformerDetector(objective="masked", **common),
@@ -565,7 +569,14 @@ def main(argv=None) -> None:
         "--models",
         nargs="+",
         default=["lstm", "transformer", "autoencoder"],
-        choices=["lstm", "transformer", "transformer-next", "transformer-masked", "autoencoder"],
+        choices=[
+            "lstm",
+            "transformer",
+            "transformer-2layers",
+            "transformer-next",
+            "transformer-masked",
+            "autoencoder",
+        ],
     )
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=2)

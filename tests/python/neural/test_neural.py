@@ -797,3 +797,16 @@ def test_pipeline_with_a_neural_method_saves_and_loads(shop, tmp_path):
     finally:
         torch.set_num_threads(before)
     assert pipe.table_["reason"].str.len().gt(0).all()
+
+
+def test_transformer_layers_by_objective():
+    """n_layers="auto": one encoder block for the causal model, two for the masked one;
+    an explicit count is kept, and a wrong one names the choices."""
+    fit = Sequences.from_lists([["a", "b", "c", "d"]] * 30 + [["a", "c", "b", "d"]] * 10)
+    causal = TransformerDetector(dim=16, **FAST).fit(fit)
+    masked = TransformerDetector(objective="masked", dim=16, **FAST).fit(fit)
+    assert len(causal._net.blocks) == 1 and len(masked._net.blocks) == 2
+    assert len(TransformerDetector(dim=16, n_layers=3, **FAST).fit(fit)._net.blocks) == 3
+    for wrong in (0, "two", True, 1.5):
+        with pytest.raises(ValueError, match="n_layers must be a positive int or 'auto'"):
+            TransformerDetector(n_layers=wrong, **FAST).fit(fit)
