@@ -541,13 +541,17 @@ def _tail_p_values(scores):
     if model is None:
         return p
     a, shape, scale, share = model
-    x = np.maximum(scores - a, 0) / scale
+    return np.where(scores > a, share * _gpd_survival(scores - a, shape, scale), p)
+
+
+def _gpd_survival(excess, shape, scale):
+    """A generalized Pareto tail's survival at ``excess`` over its reference point (0
+    below it: the whole tail)."""
+    z = np.maximum(excess, 0.0) / scale
     if abs(shape) < 1e-9:
-        tail = np.exp(-x)
-    else:
-        base = 1 + shape * x
-        tail = np.where(base > 0, np.abs(base) ** (-1 / shape), 0.0)
-    return np.where(scores > a, share * tail, p)
+        return np.exp(-z)
+    base = 1.0 + shape * z
+    return np.where(base > 0, np.abs(base) ** (-1.0 / shape), 0.0)
 
 
 def _bh_cut(q):
@@ -920,13 +924,7 @@ def _null_survival(scores, share):
     def survival(x):
         x = np.asarray(x, dtype=np.float64)
         empirical = (n - np.searchsorted(ordered, x, side="left")) / n
-        z = np.maximum(x - a, 0.0) / scale
-        if abs(shape) < 1e-9:
-            tail = np.exp(-z)
-        else:
-            base = 1.0 + shape * z
-            tail = np.where(base > 0, np.abs(base) ** (-1.0 / shape), 0.0)
-        return np.where(x > a, fitted * tail, empirical)
+        return np.where(x > a, fitted * _gpd_survival(x - a, shape, scale), empirical)
 
     survival.share = fitted  # the share the model rests on (wider or narrower on ties)
     return survival

@@ -258,16 +258,14 @@ StreamFeatures features(const EntityStore& store, const CArray<std::uint64_t>& k
           to_numpy(std::move(found)), to_numpy(std::move(approx))};
 }
 
-py::tuple change_facts(const EntityStore& store, const CArray<std::uint64_t>& keys) {
+py::array change_facts(const EntityStore& store, const CArray<std::uint64_t>& keys) {
   const std::int64_t n = keys.size();
   std::vector<float> out(static_cast<std::size_t>(n * stream::kChangeFacts));
-  std::vector<std::uint8_t> found(static_cast<std::size_t>(n));
   {
     py::gil_scoped_release release;  // reads the state only
-    store.change_facts(keys.data(), n, out.data(), found.data());
+    store.change_facts(keys.data(), n, out.data());
   }
-  return py::make_tuple(to_numpy_2d(std::move(out), n, stream::kChangeFacts),
-                        to_numpy(std::move(found)));
+  return to_numpy_2d(std::move(out), n, stream::kChangeFacts);
 }
 
 void set_alerted(EntityStore& store, const CArray<std::uint64_t>& keys, bool value) {

@@ -465,14 +465,12 @@ void EntityStore::features(const std::uint64_t* keys, std::int64_t n, float* out
   }
 }
 
-void EntityStore::change_facts(const std::uint64_t* keys, std::int64_t n, float* out,
-                               std::uint8_t* found) const {
+void EntityStore::change_facts(const std::uint64_t* keys, std::int64_t n, float* out) const {
   ODDSEQ_CHECK(change_ != nullptr, "change_facts needs a store made with recent_change");
   for (std::int64_t r = 0; r < n; ++r) {
     float* facts = out + r * kChangeFacts;
     const auto it = table_->map.find(keys[r]);
-    found[r] = it != table_->map.end() && it->second.change != nullptr;
-    if (found[r]) {
+    if (it != table_->map.end() && it->second.change != nullptr) {
       it->second.change->write_facts(*change_, facts);
     } else {
       ChangeState().write_facts(*change_, facts);  // nothing earlier

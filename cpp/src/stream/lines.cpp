@@ -347,8 +347,7 @@ LineFeedResult LineFeed::feed(EntityStore& store, const Model& model, const char
                     alerts.typical.data() + n * static_cast<std::size_t>(top));
       if (store.has_change()) {
         alerts.facts.resize((n + 1) * static_cast<std::size_t>(kChangeFacts));
-        std::uint8_t found = 0;
-        store.change_facts(&event.key, 1, alerts.facts.data() + n * kChangeFacts, &found);
+        store.change_facts(&event.key, 1, alerts.facts.data() + n * kChangeFacts);
       }
       if (n == 0) first_alert = std::chrono::steady_clock::now();
     }

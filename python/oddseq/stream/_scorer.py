@@ -1014,7 +1014,7 @@ class StreamScorer:
             rows = np.repeat(np.arange(len(keys)), columns.shape[1])
             reasons = alert_reasons_at(self.pipeline, rows, columns.ravel(), typical.ravel(), raw)
         if self._change is not None:
-            reasons = self._with_change_facts(reasons, lambda: self._store.change_facts(keys)[0])
+            reasons = self._with_change_facts(reasons, lambda: self._store.change_facts(keys))
         return reasons
 
     def _with_change_facts(self, reasons, facts) -> np.ndarray:

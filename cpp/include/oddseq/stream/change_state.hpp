@@ -54,8 +54,9 @@ class ChangeState {
   void write(const ChangeSetup& setup, float* out) const;
   // The facts behind them, as change_features' last kChangeFacts columns (the last
   // session's local hour, earlier events within an hour of it, the type whose share rose
-  // most and its counts, both sides' events, the days the earlier part spans; -1 for the
-  // type and zeros without an earlier part): what a reason says of a takeover.
+  // most and its counts, both sides' events, the days the earlier part spans): what a
+  // reason says of a takeover. Without an earlier part: -1 for the type and zeros, where
+  // the batch keeps the last session's hour (a reason then says "nothing before" alike).
   void write_facts(const ChangeSetup& setup, float* out) const;
   // Heap bytes (containers' capacities) and whether an item came from the Bloom filter.
   std::int64_t bytes() const;

@@ -127,10 +127,9 @@ class EntityStore {
                 std::uint8_t* found, std::uint8_t* approximate) const;
 
   // With recent_change: per key the ChangeState's kChangeFacts facts (change_state.hpp),
-  // what a reason says of the recent window against the entity's past; found[i] = 0 for
-  // unknown keys and entities without events in time (the facts of "nothing earlier").
-  void change_facts(const std::uint64_t* keys, std::int64_t n, float* out,
-                    std::uint8_t* found) const;
+  // what a reason says of the recent window against the entity's past; unknown keys and
+  // entities without events in time get the facts of "nothing earlier".
+  void change_facts(const std::uint64_t* keys, std::int64_t n, float* out) const;
   bool has_change() const { return change_ != nullptr; }
 
   // Remembers (1) or forgets (0) that these entities were alerted on; read back by
