@@ -144,9 +144,11 @@ def outside_other_groups(counts, owner, pairs, n_pairs: int, group, n_groups: in
     outside = np.zeros(counts.shape[0], dtype=bool)
     low = np.stack([counts[group == g].min(axis=0) for g in range(n_groups)])
     high = np.stack([counts[group == g].max(axis=0) for g in range(n_groups)])
-    bit = np.left_shift(np.int64(1), group.astype(np.int64))
-    seen = np.zeros(n_pairs, dtype=np.int64)
-    np.bitwise_or.at(seen, pairs, bit[owner])
+    # Groups holding each step pair (any number of groups): a judged row's step that
+    # only its own group holds is one the other groups never took.
+    pairs = np.asarray(pairs, dtype=np.int64)
+    held = np.unique(pairs * np.int64(n_groups) + group[owner].astype(np.int64))
+    holders = np.bincount(held // n_groups, minlength=n_pairs)
     judged = np.asarray(list(judged), dtype=np.int64)
     for j in judged:
         others = np.arange(n_groups) != j
@@ -155,7 +157,7 @@ def outside_other_groups(counts, owner, pairs, n_pairs: int, group, n_groups: in
         outside[rows] = ((part < low[others].min(axis=0)) | (part > high[others].max(axis=0))).any(
             axis=1
         )
-    unseen = (seen[pairs] & ~bit[owner]) == 0
+    unseen = holders[pairs] == 1
     unseen &= np.isin(group[owner], judged)
     outside[owner[unseen]] = True
     return outside

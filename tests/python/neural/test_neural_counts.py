@@ -151,3 +151,32 @@ def test_support_rule_stands_aside_where_normal_sequences_leave_it():
     det = LSTMDetector(n_folds=2, **SMALL).fit(Sequences.from_lists(lists), normal=True)
     assert not det.support_rule_ and det.novelty_rate_ >= 0.01
     assert det.threshold_ == normal_cut(det.validation_scores_, 0.01)
+
+
+@pytest.mark.parametrize("n_groups", [2, 5, 70])
+def test_outside_other_groups_matches_a_plain_loop(n_groups):
+    """The support test against a loop that reads its definition: a judged row is
+    outside when a count lies below or above every count of the other groups' rows, or
+    it takes a step pair none of their rows takes; any number of groups (more than 63
+    too: each group one bit of an int64 once lost the groups past 63)."""
+    rng = np.random.default_rng(n_groups)
+    n, d, n_pairs = 6 * n_groups, 4, 40
+    counts = rng.integers(0, 5, size=(n, d))
+    group = np.repeat(np.arange(n_groups), 6)
+    owner = np.repeat(np.arange(n), 3)
+    pairs = rng.integers(0, n_pairs, size=owner.size)
+    pairs[pairs == n_pairs - 1] = 0
+    pairs[[0, -1]] = n_pairs - 1  # a pair only the first and the last group take
+    judged = [0, n_groups - 1]
+    got = _counts.outside_other_groups(counts, owner, pairs, n_pairs, group, n_groups, judged)
+    expected = np.zeros(n, dtype=bool)
+    for j in judged:
+        others = group != j
+        low, high = counts[others].min(axis=0), counts[others].max(axis=0)
+        other_pairs = set(pairs[others[owner]].tolist())
+        for r in np.flatnonzero(group == j):
+            mine = set(pairs[owner == r].tolist())
+            expected[r] = bool(
+                (counts[r] < low).any() or (counts[r] > high).any() or (mine - other_pairs)
+            )
+    np.testing.assert_array_equal(got, expected)
