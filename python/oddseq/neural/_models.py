@@ -563,6 +563,8 @@ class _NeuralDetector(BaseDetector):
         else:
             self.validation_scores_ = scores[val_idx] if normal else None
         self.support_rule_, self.novelty_rate_ = False, None
+        for stale in ("_support_inside", "_support_low", "_support_high"):  # an earlier fit's
+            self.__dict__.pop(stale, None)
         if normal and self._support_cut and self.contamination == "auto":
             self._fit_support(seqs, val_idx, seed, folds)
         self._set_threshold(scores)
@@ -644,8 +646,7 @@ class _NeuralDetector(BaseDetector):
         k = self._cut_folds()
         fold = fold_of_rows(len(seqs), k, seed)
         params = {**self.get_params(), "n_folds": 0}
-        # (LSTMDetector's: its statistic has no "auto" to resolve)
-        need = "surprisal" if self.statistic in ("mean", "max") else "score"
+        need = "surprisal" if self._statistic in ("mean", "max") else "score"
         scores = np.empty(len(seqs), dtype=np.float64)
         for j in range(k):
             rows, kept = np.flatnonzero(fold == j), np.flatnonzero(fold != j)
