@@ -1225,7 +1225,10 @@ class LSTMDetector(_NeuralDetector):
     seeds, the shops 2; eighth session): own-cut F1 on the shops 0.440 -> 0.550 at
     the rate 0.01 (0.187 -> 0.351 at 0.002), HDFS unchanged (0.87 / 0.83 at 0.01,
     0.96 / 0.97 at 0.002): its anomalies leave the support (92-100%) but score
-    above the cut anyway.
+    above the cut anyway. Where the rule holds, ``predict`` flags such sequences
+    while ``decision_function``, ``predict_proba`` and ``predict_confidence`` read
+    the score alone (``AnomalyPipeline(method="lstm")`` fitted normal-only cuts
+    its own out-of-fold scores and does not read this rule).
     max_length : int, default=128"""
         + _COMMON_DOC
         + """
