@@ -52,6 +52,11 @@ _SCORE_TOKENS = 16_384
 # The causal Transformer's training batches are sorted by length within random pools of
 # this many batches (see _Windows.batches).
 _NEXT_BATCH_POOL = 8
+# n_folds="auto" (LSTMDetector's normal-only cut): the held-out part's scores alone
+# where at least this many lie beyond the cut's quantile (its share then within about
+# +-20% at two standard errors), else out-of-fold scores of this many refits.
+_HELD_OUT_EXCEEDANCES = 100
+_AUTO_FOLDS = 5
 
 
 def _torch():
@@ -372,9 +377,11 @@ class _NeuralDetector(BaseDetector):
         if self.false_alarm_rate is not None:
             check_false_alarm_rate(self.false_alarm_rate)
         folds = getattr(self, "n_folds", 0)
-        if isinstance(folds, bool) or not isinstance(folds, numbers.Integral):
-            raise TypeError(f"n_folds must be an int (0, or 2 and more), got {folds!r}")
-        if folds == 1 or folds < 0:
+        if isinstance(folds, str) and folds == "auto":
+            pass
+        elif isinstance(folds, bool) or not isinstance(folds, numbers.Integral):
+            raise TypeError(f"n_folds must be an int (0, or 2 and more) or 'auto', got {folds!r}")
+        elif folds == 1 or folds < 0:
             raise ValueError(
                 f"n_folds must be 0 (cut at the held-out part) or at least 2, got {folds}"
             )
@@ -501,7 +508,7 @@ class _NeuralDetector(BaseDetector):
                 f"{who}(normal=True) cuts at the scores of a held-out part: give "
                 "validation_fraction > 0 and at least 2 sequences"
             )
-        folds = self._cut_folds()
+        folds = self.n_folds_ = self._cut_folds(n_val) if normal else 0
         if normal and folds and n < 2 * folds:
             raise ValueError(
                 f"{who}(normal=True) cuts at out-of-fold scores of n_folds={folds} refits: "
@@ -629,10 +636,16 @@ class _NeuralDetector(BaseDetector):
             flags = flags | self._outside_support(seqs)
         return flags
 
-    def _cut_folds(self) -> int:
+    def _cut_folds(self, n_held_out: int) -> int:
         """``n_folds`` where the model has it (LSTMDetector), else 0: the held-out
-        part's scores set the normal-only cut."""
-        return int(getattr(self, "n_folds", 0))
+        part's scores set the normal-only cut. "auto": 0 where the held-out part holds
+        at least ``_HELD_OUT_EXCEEDANCES`` scores beyond the cut's quantile, else
+        ``_AUTO_FOLDS``."""
+        folds = getattr(self, "n_folds", 0)
+        if isinstance(folds, str):  # "auto"
+            enough = n_held_out * self._rate() >= _HELD_OUT_EXCEEDANCES
+            return 0 if enough else _AUTO_FOLDS
+        return int(folds)
 
     def _out_of_fold_scores(self, seqs, seed: int, table=None) -> np.ndarray:
         """Each fit sequence's score from a model fitted as this one (the same
@@ -643,7 +656,7 @@ class _NeuralDetector(BaseDetector):
         The refits train their networks only: their count references are read from
         this fit's ``table`` (:class:`~oddseq.neural._counts.CountTable`), and they
         score nothing but their left-out fold."""
-        k = self._cut_folds()
+        k = self.n_folds_
         fold = fold_of_rows(len(seqs), k, seed)
         params = {**self.get_params(), "n_folds": 0}
         need = "surprisal" if self._statistic in ("mean", "max") else "score"
@@ -1193,7 +1206,7 @@ class LSTMDetector(_NeuralDetector):
         the best-cut F1 rose from 0.88-0.93 to 0.97-0.99 (benchmarks/RESULTS.md).
         ``statistics`` reports it as ``count_bits``; the held-out part's term, which
         the cut reads, is measured against the training part only.
-    n_folds : int, default=5
+    n_folds : int or "auto", default="auto"
         Normal-only fitting (``fit(..., normal=True)``): the cut reads out-of-fold
         scores of every fit sequence, each from a model fitted with these parameters
         on the other ``n_folds - 1`` folds (its count term against those folds only):
@@ -1201,9 +1214,11 @@ class LSTMDetector(_NeuralDetector):
         where the held-out part holds a tenth. The refits train their networks only
         (their count references are read from one neighbour search over all fit
         sequences, and they score their left-out fold alone), but they cost about
-        ``n_folds - 1`` more trainings (``cut_fit_time_``), so on large logs, where
-        the held-out part alone holds thousands of sequences, ``n_folds=0`` may be
-        the better trade (benchmarks/RESULTS.md, neural, eighth session). On HDFS
+        ``n_folds - 1`` more trainings (``cut_fit_time_``): at 100,000 sequences the
+        fit took 101 s with 5 folds against 29-50 s with none (benchmarks/RESULTS.md,
+        neural, eighth session). "auto": none (0) where the held-out part holds at
+        least 100 scores beyond the cut's quantile (``validation_fraction x n x
+        false_alarm_rate``: 100,000 sequences at the default rate), else 5. On HDFS
         and the shop generators (5 and 2 seeds) the share of held-out normal
         sequences flagged at the default rate 0.01 was then 0.9-1.3% on average,
         where the held-out tenth's cut flagged 1.4-2.3% (0-3.9% per seed;
@@ -1239,7 +1254,9 @@ class LSTMDetector(_NeuralDetector):
     learning rate of the steps before it),
     n_epochs_ (epochs begun),
     fit_time_ (seconds, the network's training), validation_scores_ (normal-only
-    fitting: the scores the cut reads, out of fold with ``n_folds``), cut_fit_time_
+    fitting: the scores the cut reads, out of fold with ``n_folds``), n_folds_ (the
+    refits the normal-only cut read, ``n_folds`` with "auto" resolved; 0: the held-out
+    part, and for unsupervised fits), cut_fit_time_
     (seconds, the ``n_folds`` refits; 0 without them), support_rule_ (whether the
     support rule holds), novelty_rate_ (normal-only fitting with
     ``contamination="auto"``: the share of the reference sequences outside the
@@ -1271,7 +1288,7 @@ class LSTMDetector(_NeuralDetector):
         statistic="max",
         top_g="auto",
         count_novelty="auto",
-        n_folds=5,
+        n_folds="auto",
         max_epochs=50,
         batch_size=512,
         learning_rate=0.01,

@@ -204,6 +204,25 @@ def test_lstm_n_folds_checked():
     assert LSTMDetector(max_epochs=1, hidden_dim=8, n_threads=1).fit(seqs).cut_fit_time_ == 0
     det = LSTMDetector(n_folds=0, max_epochs=1, hidden_dim=8, n_threads=1).fit(seqs, normal=True)
     assert det.validation_scores_.size == 1  # the held-out tenth
+    with pytest.raises(TypeError, match="or 'auto'"):
+        LSTMDetector(n_folds="five", max_epochs=1).fit(seqs, normal=True)
+
+
+def test_lstm_auto_folds_refit_only_where_the_held_out_part_is_thin():
+    """n_folds="auto": refits (5) while the held-out part holds fewer than 100 scores
+    beyond the cut's quantile, none where it holds enough (here a rate of 0.25 on a
+    held-out half of 400 sequences: 50, then a held-out half of 800: 100)."""
+    rng = np.random.default_rng(0)
+    lists = _permutations(rng, 800)
+    params = dict(hidden_dim=8, max_epochs=1, n_threads=1, validation_fraction=0.5)
+    small = LSTMDetector(false_alarm_rate=0.25, **params)
+    small.fit(Sequences.from_lists(lists[:400]), normal=True)
+    assert small.n_folds_ == 5 and small.validation_scores_.size == 400
+    large = LSTMDetector(false_alarm_rate=0.25, **params)
+    large.fit(Sequences.from_lists(lists), normal=True)
+    assert large.n_folds_ == 0 and large.validation_scores_.size == 400
+    assert large.cut_fit_time_ == 0
+    assert LSTMDetector(**params).fit(Sequences.from_lists(lists[:40])).n_folds_ == 0
 
 
 def test_pyod_surface_and_statistics(shop, lstm):
