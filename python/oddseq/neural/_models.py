@@ -701,7 +701,7 @@ class _NeuralDetector(BaseDetector):
     def _count_bits(self, seqs) -> np.ndarray:
         reference = getattr(self, "_count_index", None)
         if reference is None:
-            threads = self.n_threads if self.n_threads is not None else _torch().get_num_threads()
+            threads = self._workers(_torch())
             reference = _CountReference.of(self._count_vectors, self._count_reference, threads)
             self._count_index = reference
         return reference.bits(self._count_matrix(seqs))
@@ -709,16 +709,12 @@ class _NeuralDetector(BaseDetector):
     def _pairs(self, seqs) -> np.ndarray:
         """Which (previous, next) token pairs occur in ``seqs`` (start and end included):
         ``explain``'s ``seen``."""
-        codes = self._codes(seqs)
+        n_tokens = int(self.n_tokens_)
         offsets = np.asarray(seqs.offsets, dtype=np.int64)
-        previous = np.empty_like(codes)
-        previous[1:] = codes[:-1]
-        previous[offsets[:-1]] = 2  # the start token
-        seen = np.zeros((self.n_tokens_, self.n_tokens_), dtype=bool)
-        seen[previous, codes] = True
-        if self.end_symbol:
-            seen[codes[offsets[1:] - 1], _END] = True
-        return seen
+        _, pairs = step_pairs(self._codes(seqs), offsets, n_tokens, bool(self.end_symbol))
+        seen = np.zeros(n_tokens * n_tokens, dtype=bool)
+        seen[pairs] = True
+        return seen.reshape(n_tokens, n_tokens)
 
     def _rate(self) -> float:
         return self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
