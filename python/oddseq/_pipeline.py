@@ -377,6 +377,11 @@ def _normal_only_scale(variance, n_rows: int) -> np.ndarray:
     return np.sqrt((n_rows * np.asarray(variance, dtype=np.float64) + 1.0) / (n_rows + 1.0))
 
 
+# Normal-only fitting of a detector that cuts itself (LSTMDetector, n_folds="auto"):
+# its 5 refits need 2 sequences a fold.
+_OWN_CUT_MIN_SEQUENCES = 10
+
+
 @contextlib.contextmanager
 def _own_cut_only(normal: bool):
     """In normal-only fitting the cut comes from out-of-fold scores, not from a
@@ -418,7 +423,10 @@ class AnomalyPipeline(SaveMixin):
     - "lstm", "transformer", "autoencoder" (the "neural" extra: PyTorch): the models of
       :mod:`oddseq.neural` on the event sequences, like "markov"; with
       ``fit(..., normal=True)`` the cut's out-of-fold scores train ``n_folds`` more
-      networks.
+      networks, except "lstm", which is fitted normal-only itself and cuts itself
+      (:class:`~oddseq.neural.LSTMDetector` with ``normal=True`` at the pipeline's
+      ``false_alarm_rate``: its count term, its own out-of-fold or held-out scores by
+      its ``n_folds="auto"``, its support rule, whose flags ``is_anomaly`` carries).
 
     ``item_categories`` (item id -> category) adds category variety to the features.
     ``recent_change=True`` adds each entity's recent sessions against its own past
@@ -684,7 +692,16 @@ class AnomalyPipeline(SaveMixin):
         # Counted stages: the input's own (encoding and scaling for a detector of
         # features), the detector, the cut (one per fold when it is calibrated out of
         # fold), the reasons.
+        own_cut = self._detector_cuts_normal_fit()
         folds = self.n_folds if (self.normal_ and self.contamination == "auto") else 1
+        if own_cut:  # its refits are part of its own fit
+            folds = 1
+            if len(seqs) < _OWN_CUT_MIN_SEQUENCES:
+                raise ValueError(
+                    f"normal-only fitting with method={self.method!r} needs at least "
+                    f"{_OWN_CUT_MIN_SEQUENCES} normal sequences (its cut reads scores of "
+                    f"refits on folds of them), got {len(seqs)}"
+                )
         with bar(
             f"modelling {len(seqs):,} sequences",
             total=stage.n_steps + 2 + folds,
@@ -694,7 +711,12 @@ class AnomalyPipeline(SaveMixin):
             data = stage.fit(self, seqs, progress)
             progress.set_postfix_str(f"fitting {type(self.detector_).__name__}")
             with _own_cut_only(self.normal_):
-                self.detector_.fit(data.X)
+                if own_cut:
+                    rate = self.false_alarm_rate or DEFAULT_NORMAL_FALSE_ALARM_RATE
+                    self.detector_.set_params(false_alarm_rate=rate)
+                    self.detector_.fit(data.X, normal=True)
+                else:
+                    self.detector_.fit(data.X)
             progress.update(1)
             progress.set_postfix_str("threshold")
             self._set_threshold(data.X, self.detector_.decision_scores_, progress)
@@ -703,6 +725,17 @@ class AnomalyPipeline(SaveMixin):
             self.table_ = self._table(seqs, data, self.detector_.decision_scores_)
             progress.update(1)
         return self
+
+    def _detector_cuts_normal_fit(self) -> bool:
+        """Whether normal-only fitting with contamination="auto" leaves the cut to the
+        detector's own normal-only fit (:class:`~oddseq.neural.LSTMDetector`: its
+        out-of-fold scores with the count term, ``n_folds="auto"``, its support rule)
+        rather than refitting it ``n_folds`` times here."""
+        return bool(
+            self.normal_
+            and self.contamination == "auto"
+            and getattr(self.detector_, "_own_normal_cut", False)
+        )
 
     def _input_stage(self):
         """The stage that turns sequences into what the fitted detector reads and
@@ -723,6 +756,20 @@ class AnomalyPipeline(SaveMixin):
             # A float share: the detector checked it (check_contamination) when fitted.
             cut = float(np.percentile(train_scores, 100 * (1 - contamination)))
             rule, reference, rate = f"top {contamination:g} of the training scores", None, None
+        elif self._detector_cuts_normal_fit():
+            rate = self.false_alarm_rate or DEFAULT_NORMAL_FALSE_ALARM_RATE
+            detector = self.detector_
+            cut, reference = float(detector.threshold_), detector.validation_scores_
+            source = "out-of-fold" if detector.n_folds_ else "held-out"
+            rule = (
+                f"{type(detector).__name__}'s own normal-only cut: {1 - rate:g} quantile of "
+                f"its {source} scores of the normal data"
+            )
+            if detector.support_rule_:
+                rule += ", sequences outside the normal sequences' support flagged"
+            jump = self._check_normal(reference, rate)
+            if progress is not None:
+                progress.update(1)
         elif self.normal_:
             rate = self.false_alarm_rate or DEFAULT_NORMAL_FALSE_ALARM_RATE
             reference = out_of_fold
@@ -850,6 +897,8 @@ class AnomalyPipeline(SaveMixin):
         holds (:meth:`_support_rule`); else False."""
         bounds = self.support_bounds()
         if bounds is None:
+            if self._detector_cuts_normal_fit() and self.detector_.support_rule_:
+                return self.detector_._outside_support(data.X)
             return False
         low, high = bounds
         return ((data.X < low) | (data.X > high)).any(axis=1)

@@ -1320,6 +1320,9 @@ class LSTMDetector(_NeuralDetector):
         self.n_threads = n_threads
 
     _support_cut = True
+    # AnomalyPipeline fitted normal-only lets this model cut itself (its out-of-fold
+    # scores with the count term, its support rule) instead of refitting it per fold.
+    _own_normal_cut = True
 
     def _loss_sum(self, net, tokens, mask, torch, generator=None):
         """Summed cross-entropy of the events (and ends) of a shard of a batch."""

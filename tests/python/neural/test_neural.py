@@ -830,3 +830,40 @@ def test_transformer_layers_by_objective():
     for wrong in (0, "two", True, 1.5):
         with pytest.raises(ValueError, match="n_layers must be a positive int or 'auto'"):
             TransformerDetector(n_layers=wrong, **FAST).fit(fit)
+
+
+def test_pipeline_lstm_normal_only_cuts_with_the_lstms_own_rule(tmp_path):
+    """AnomalyPipeline(method="lstm").fit(..., normal=True): the LSTM fitted normal-only
+    itself (count term, its own out-of-fold cut at the pipeline's rate, its support
+    rule), not refitted per fold by the pipeline; the table's flags are its predict's,
+    where the support rule holds (routines: a session with a new event is flagged) and
+    where it stands aside (a continuous spread of sequences)."""
+    from oddseq import AnomalyPipeline
+
+    rng = np.random.default_rng(5)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for normal, holds in ((_routine(rng, 300), True), (_chain(rng, 300), False)):
+            pipe = AnomalyPipeline(method="lstm", random_state=0)
+            pipe.fit(Sequences.from_lists(normal[:240]), normal=True)
+            odd = normal[0][:1] + ["teleport"] + normal[0][1:]
+            new = Sequences.from_lists(normal[240:] + [odd])
+            table = pipe.score(new).loc[new.ids]
+            det = pipe.detector_
+            assert det.normal_ and det.count_novelty_ and det.n_folds_ == 5
+            assert det.false_alarm_rate == 0.005  # the pipeline's normal-only default
+            assert pipe.threshold_ == det.threshold_
+            assert pipe.reference_scores_ is det.validation_scores_
+            assert "LSTMDetector's own normal-only cut" in pipe.threshold_info_["rule"]
+            assert det.support_rule_ == holds
+            flags = det.predict(new).astype(bool)
+            np.testing.assert_array_equal(table["is_anomaly"].to_numpy(), flags)
+            assert flags[-1] or not holds  # a new event type: outside the support
+            again = load(pipe.save(tmp_path / "pipe.oddseq")).score(new).loc[new.ids]
+            columns = ["score", "is_anomaly"]
+            pd.testing.assert_frame_equal(again[columns], table[columns])
+        with pytest.raises(ValueError, match="at least 10 normal sequences"):
+            AnomalyPipeline(method="lstm").fit(Sequences.from_lists(normal[:8]), normal=True)
+    finally:
+        torch.set_num_threads(before)
