@@ -3,7 +3,8 @@
 Usage (from the repository root, after ``pip install ".[neural]"`` with the CPU build
 of torch: ``pip install torch==2.13.0``):
 
-    python benchmarks/neural.py [quality] [cuts] [hdfs-seeds] [shop] [speed]
+    python benchmarks/neural.py [quality] [cuts] [hdfs-seeds] [shop] [shop-normal]
+        [pipeline-normal] [speed]
         [--models lstm transformer transformer-2layers transformer-next transformer-masked
         autoencoder]
         [--n 100000] [--threads 2]
@@ -37,6 +38,11 @@ shop (not run by default): unsupervised fits on make_ecommerce (medium, hard) an
 make_marketplace (medium), ``--users`` users at each of ``--seeds``: ROC-AUC, average
 precision, ROC-AUC per anomaly kind, recall and false-positive rate at the own cut,
 with MarkovDetector beside each model.
+
+pipeline-normal (not run by default): ``AnomalyPipeline(method="lstm").fit(..., normal=True)``
+(the one call's normal-only path) at each of ``--seeds``: HDFS split as in quality (the
+split's seed too), F1 reweighted to the full log; the shop sets (``--users``) fitted on
+80% of their normal users, plain F1; the flags are the table's ``is_anomaly``.
 
 Prints a table per part and writes benchmarks/results/neural.json.
 """
@@ -386,6 +392,54 @@ def shop_normal(args) -> list[dict]:
     return rows
 
 
+def pipeline_normal(args) -> list[dict]:
+    """The one call fitted normal-only with method="lstm" (see the module docstring)."""
+    from oddseq import AnomalyPipeline
+    from oddseq.sequences import Sequences
+
+    def cell(data, fit, held, bad, seed, f1_of):
+        started = time.perf_counter()
+        pipe = AnomalyPipeline(method="lstm", random_state=seed, progress=False)
+        pipe.fit(fit, normal=True)
+        fit_s = time.perf_counter() - started
+        recall = float(pipe.score(bad)["is_anomaly"].mean())
+        fpr = float(pipe.score(held)["is_anomaly"].mean())
+        row = dict(data=data, recall=recall, false_positive_rate=fpr, f1=f1_of(recall, fpr))
+        row.update(fit_s=fit_s, rule=pipe.threshold_info_["rule"])
+        print(
+            f"{data:<28} recall {recall:.3f}  false alarms {fpr:.4f}  F1 {row['f1']:.3f}  "
+            f"fit {fit_s:.0f} s",
+            flush=True,
+        )
+        return row
+
+    rows = []
+    for seed in args.seeds:
+        for source in ("hdfs_xu", "hdfs_deeplog"):
+            normal = hdfs_lists(DATA / source / "hdfs_train")
+            order = np.random.default_rng(seed).permutation(len(normal))
+            cut_n = int(0.8 * len(normal))
+            fit = Sequences.from_lists([normal[i] for i in order[:cut_n]])
+            held = Sequences.from_lists([normal[i] for i in order[cut_n:]])
+            bad = Sequences.from_lists(hdfs_lists(DATA / source / "hdfs_test_abnormal"))
+            f1_of = lambda recall, fpr: reweighted(recall, fpr)[1]  # noqa: E731
+            rows.append(cell(f"{source} seed {seed}", fit, held, bad, seed, f1_of))
+        for data, seqs, kinds in shop_sets(args.users, [seed]):
+            normal, anomalous = np.flatnonzero(kinds == "normal"), np.flatnonzero(kinds != "normal")
+            order = np.random.default_rng(seed).permutation(normal.size)
+            cut_n = int(0.8 * normal.size)
+            fit = seqs.take(np.sort(normal[order[:cut_n]]))
+            held = seqs.take(np.sort(normal[order[cut_n:]]))
+            n_bad, n_held = anomalous.size, len(held)
+
+            def f1_of(recall, fpr, n_bad=n_bad, n_held=n_held):
+                tp, fp = recall * n_bad, fpr * n_held
+                return 2 * tp / (2 * tp + fp + (n_bad - tp)) if tp > 0 else 0.0
+
+            rows.append(cell(data, fit, held, seqs.take(anomalous), seed, f1_of))
+    return rows
+
+
 def shop_sets(users: int, seeds: list[int]):
     """(name, Sequences, kinds) of make_ecommerce (medium, hard) and make_marketplace
     (medium) at each seed: one sequence of event types per user, in time order."""
@@ -603,6 +657,8 @@ def main(argv=None) -> None:
         out["shop"] = shop(args)
     if "shop-normal" in args.parts:
         out["shop_normal"] = shop_normal(args)
+    if "pipeline-normal" in args.parts:
+        out["pipeline_normal"] = pipeline_normal(args)
     if "speed" in args.parts:
         out["speed"] = speed(args)
     RESULTS.mkdir(exist_ok=True)
