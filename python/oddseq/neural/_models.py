@@ -1238,8 +1238,9 @@ class LSTMDetector(_NeuralDetector):
     0.96 / 0.97 at 0.002): its anomalies leave the support (92-100%) but score
     above the cut anyway. Where the rule holds, ``predict`` flags such sequences
     while ``decision_function``, ``predict_proba`` and ``predict_confidence`` read
-    the score alone (``AnomalyPipeline(method="lstm")`` fitted normal-only cuts
-    its own out-of-fold scores and does not read this rule).
+    the score alone. ``AnomalyPipeline(method="lstm")`` fitted normal-only fits
+    the model normal-only at the pipeline's ``false_alarm_rate`` and takes its cut,
+    its rule included (``is_anomaly`` is ``predict``).
     max_length : int, default=128"""
         + _COMMON_DOC
         + """
