@@ -897,7 +897,9 @@ class AnomalyPipeline(SaveMixin):
         holds (:meth:`_support_rule`); else False."""
         bounds = self.support_bounds()
         if bounds is None:
-            if self._detector_cuts_normal_fit() and self.detector_.support_rule_:
+            # The LSTM's own support rule, where it fitted normal-only itself (a model
+            # saved before it existed has no such attribute: False).
+            if self._detector_cuts_normal_fit() and getattr(self.detector_, "support_rule_", False):
                 return self.detector_._outside_support(data.X)
             return False
         low, high = bounds
