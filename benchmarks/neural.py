@@ -4,11 +4,11 @@ Usage (from the repository root, after ``pip install ".[neural]"`` with the CPU 
 of torch: ``pip install torch==2.13.0``):
 
     python benchmarks/neural.py [quality] [cuts] [hdfs-seeds] [shop] [shop-normal]
-        [pipeline-normal] [speed]
+        [pipeline-normal] [normal-rates] [speed]
         [--models lstm transformer transformer-2layers transformer-next transformer-masked
         autoencoder]
         [--n 100000] [--threads 2]
-        [--max-epochs 50] [--users 5000] [--seeds 0 1]
+        [--max-epochs 50] [--users 5000] [--seeds 0 1] [--rates 0.01 0.005 0.002 0.001]
 
 quality: for ``hdfs_xu`` and ``hdfs_deeplog`` (../shared/data): each model is fitted on
 80% of the normal blocks (``fit(seqs, normal=True)``; its own held-out 10% of those
@@ -43,6 +43,12 @@ pipeline-normal (not run by default): ``AnomalyPipeline(method="lstm").fit(..., 
 (the one call's normal-only path) at each of ``--seeds``: HDFS split as in quality (the
 split's seed too), F1 reweighted to the full log; the shop sets (``--users``) fitted on
 80% of their normal users, plain F1; the flags are the table's ``is_anomaly``.
+
+normal-rates (not run by default): LSTMDetector fitted normal-only once per cell (both
+HDFS sets, make_ecommerce and make_marketplace medium and hard at ``--users``, loghub's
+2k-line HDFS sample; each at ``--seeds``), its cut and support rule taken again at each
+of ``--rates``: own-cut F1 plain and reweighted to the whole log's prevalence, the share
+flagged against the true share, the best cut's F1.
 
 Prints a table per part and writes benchmarks/results/neural.json.
 """
@@ -392,6 +398,124 @@ def shop_normal(args) -> list[dict]:
     return rows
 
 
+def recut(det, fit, rate: float) -> None:
+    """Cut a normal-only ``LSTMDetector`` fit (contamination "auto") at another
+    false-alarm rate, as ``fit`` with ``false_alarm_rate=rate`` would have (the network,
+    the out-of-fold scores and the support do not depend on the rate; ``n_folds="auto"``
+    keeps 5 refits below 100 held-out exceedances, so the fits compared read the same
+    refits): the support rule decided again (it holds where ``novelty_rate_`` < rate),
+    the cut taken again."""
+    from oddseq.utils._validation import check_random_state
+
+    det.false_alarm_rate = rate
+    det.support_rule_ = False
+    for stale in ("_support_inside", "_support_low", "_support_high"):
+        det.__dict__.pop(stale, None)
+    seed = int(check_random_state(det.random_state).randint(2**31 - 1))
+    det._fit_support(fit, det._validation_rows, seed, det.n_folds_)
+    det._set_threshold(det.decision_scores_)
+
+
+def normal_rate_cells(args):
+    """(name, fit, held, bad, normal_total): the normal-only cells of ``normal-rates``."""
+    from oddseq.datasets import read_loghub
+    from oddseq.sequences import Sequences
+
+    def split(seqs, normal, seed):
+        order = np.random.default_rng(seed).permutation(normal.size)
+        cut_n = int(0.8 * normal.size)
+        return seqs.take(np.sort(normal[order[:cut_n]])), seqs.take(np.sort(normal[order[cut_n:]]))
+
+    for seed in args.seeds:
+        for source in ("hdfs_xu", "hdfs_deeplog"):
+            normal = hdfs_lists(DATA / source / "hdfs_train")
+            order = np.random.default_rng(seed).permutation(len(normal))
+            cut_n = int(0.8 * len(normal))
+            fit = Sequences.from_lists([normal[i] for i in order[:cut_n]])
+            held = Sequences.from_lists([normal[i] for i in order[cut_n:]])
+            bad = Sequences.from_lists(hdfs_lists(DATA / source / "hdfs_test_abnormal"))
+            yield f"{source} seed {seed}", fit, held, bad, FULL_HDFS[1], seed
+        for data, seqs, kinds in shop_sets(args.users, [seed], marketplace_hard=True):
+            normal, anomalous = np.flatnonzero(kinds == "normal"), np.flatnonzero(kinds != "normal")
+            fit, held = split(seqs, normal, seed)
+            yield data, fit, held, seqs.take(anomalous), normal.size, seed
+        folder = DATA / "loghub_hdfs_2k"
+        if folder.exists():
+            bunch = read_loghub(
+                folder / "HDFS_2k.log_structured.csv", labels=folder / "HDFS_2k_block_labels.csv"
+            )
+            seqs = bunch.sequences
+            y = bunch.labels.reindex(seqs.ids).fillna(0).to_numpy().astype(int)
+            normal = np.flatnonzero(y == 0)
+            fit, held = split(seqs, normal, seed)
+            yield (
+                f"loghub_hdfs_2k seed {seed}",
+                fit,
+                held,
+                seqs.take(np.flatnonzero(y)),
+                normal.size,
+                seed,
+            )
+
+
+def normal_rates(args) -> list[dict]:
+    """LSTMDetector fitted normal-only (the defaults) once per cell, cut at each of
+    ``--rates`` (``recut``: the support rule and the out-of-fold cut as a fit at that
+    rate would take them; flags are ``predict``'s). Cells: both HDFS sets, the four
+    shop sets (``--users``), loghub's 2k-line HDFS sample, each at ``--seeds`` (the
+    80/20 split of the normal sequences and the model's seed). Per cell and rate: the
+    share of held-out normal sequences and of anomalous ones flagged, own-cut F1
+    plain (at the judged prevalence: every anomalous sequence, a fifth of the normal
+    ones) and reweighted to the whole log's prevalence (HDFS: the full log's; the
+    generated and loghub logs: all of their own normal sequences), the share flagged
+    against the true share at that prevalence; per cell the best reweighted F1 any
+    cut of the scores gives (an oracle)."""
+    from oddseq.neural import LSTMDetector
+
+    rows = []
+    for name, fit, held, bad, normal_total, seed in normal_rate_cells(args):
+        det = LSTMDetector(random_state=seed, n_threads=args.threads, max_epochs=args.max_epochs)
+        started = time.perf_counter()
+        det.fit(fit, normal=True)
+        fit_s = time.perf_counter() - started
+        b, h = det.decision_function(bad), det.decision_function(held)
+        n_bad, n_held = len(bad), len(held)
+        true_share = n_bad / (n_bad + normal_total)
+
+        def f1(recall, fpr, negatives, n_bad=n_bad):
+            tp, fp = recall * n_bad, fpr * negatives
+            return 2 * tp / (2 * tp + fp + (n_bad - tp)) if tp > 0 else 0.0
+
+        grid = np.unique(np.r_[b, h])
+        best = max(f1((b > c).mean(), (h > c).mean(), normal_total) for c in grid)
+        print(f"{name:<28} fit {fit_s:.0f} s; true share {true_share:.4f}; best cut F1w {best:.3f}")
+        for rate in args.rates:
+            recut(det, fit, rate)
+            recall, fpr = float(det.predict(bad).mean()), float(det.predict(held).mean())
+            row = dict(
+                cell=name,
+                rate=rate,
+                support_rule=bool(det.support_rule_),
+                novelty_rate=det.novelty_rate_,
+                recall=recall,
+                false_positive_rate=fpr,
+                f1=f1(recall, fpr, n_held),
+                f1_reweighted=f1(recall, fpr, normal_total),
+                flagged_share=(recall * n_bad + fpr * normal_total) / (n_bad + normal_total),
+                true_share=true_share,
+                best_cut_f1_reweighted=best,
+                fit_s=fit_s,
+            )
+            rows.append(row)
+            print(
+                f"{'':<28} rate {rate:<6} support {'yes' if row['support_rule'] else 'no ':<3} "
+                f"recall {recall:.3f} fpr {fpr:.4f} F1 {row['f1']:.3f} "
+                f"F1w {row['f1_reweighted']:.3f} flagged {row['flagged_share']:.4f}",
+                flush=True,
+            )
+    return rows
+
+
 def pipeline_normal(args) -> list[dict]:
     """The one call fitted normal-only with method="lstm" (see the module docstring)."""
     from oddseq import AnomalyPipeline
@@ -440,9 +564,10 @@ def pipeline_normal(args) -> list[dict]:
     return rows
 
 
-def shop_sets(users: int, seeds: list[int]):
+def shop_sets(users: int, seeds: list[int], marketplace_hard: bool = False):
     """(name, Sequences, kinds) of make_ecommerce (medium, hard) and make_marketplace
-    (medium) at each seed: one sequence of event types per user, in time order."""
+    (medium; with ``marketplace_hard`` hard too) at each seed: one sequence of event
+    types per user, in time order."""
     from oddseq.datasets import make_ecommerce, make_marketplace
     from oddseq.sequences import Sequences
 
@@ -466,6 +591,12 @@ def shop_sets(users: int, seeds: list[int]):
         ):
             seqs = Sequences.from_events(bunch.events, **roles)
             yield f"{name} seed {seed}", seqs, bunch.kinds.reindex(seqs.ids).to_numpy()
+        if marketplace_hard:
+            bunch = make_marketplace(n_users=users, difficulty="hard", random_state=seed)
+            seqs = Sequences.from_events(
+                bunch.events, entity="user_id", event="event", time="timestamp"
+            )
+            yield f"marketplace hard seed {seed}", seqs, bunch.kinds.reindex(seqs.ids).to_numpy()
 
 
 def shop(args, make=None) -> list[dict]:
@@ -645,6 +776,13 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=[0, 1], help="shop, hdfs-seeds: seeds"
     )
+    parser.add_argument(
+        "--rates",
+        type=float,
+        nargs="+",
+        default=list(RATES),
+        help="normal-rates: false-alarm rates",
+    )
     args = parser.parse_args(argv)
     out = {"machine": machine(), "args": vars(args)}
     if "quality" in args.parts:
@@ -657,6 +795,8 @@ def main(argv=None) -> None:
         out["shop"] = shop(args)
     if "shop-normal" in args.parts:
         out["shop_normal"] = shop_normal(args)
+    if "normal-rates" in args.parts:
+        out["normal_rates"] = normal_rates(args)
     if "pipeline-normal" in args.parts:
         out["pipeline_normal"] = pipeline_normal(args)
     if "speed" in args.parts:
