@@ -47,7 +47,21 @@ def _factorize(
     code_type = np.int32 if small_codes and len(values) < np.iinfo(np.int32).max else np.int64
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy().astype(code_type)
-        return codes, pd.Index(values.cat.categories, name=name), None
+        categories = values.cat.categories
+        if sort:
+            # The same vocabulary order as the same labels read as text (a CSV): the
+            # neural models' token ids, and so their trained weights, follow it.
+            try:
+                order = np.argsort(categories.to_numpy(), kind="stable")
+            except TypeError:  # labels that cannot be ordered keep the categories' order
+                order = None
+            if order is not None and (order != np.arange(len(order))).any():
+                rank = np.empty(len(order) + 1, dtype=code_type)
+                rank[order] = np.arange(len(order), dtype=code_type)
+                rank[-1] = -1  # missing (code -1) stays missing
+                codes = rank[codes]
+                categories = categories[order]
+        return codes, pd.Index(categories, name=name), None
     raw = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and raw.dtype != np.uint64:
         factorize = (

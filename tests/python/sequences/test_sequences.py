@@ -34,6 +34,30 @@ def test_from_events_matches_pandas_sort_and_group(small_log):
     assert seqs.lengths.sum() == len(small_log)
 
 
+def test_categorical_columns_give_the_sequences_of_the_same_text():
+    """A categorical column (make_ecommerce's behavior, read_taobao's) and the same
+    labels read as text (the CLI's CSV) give the same codes: the neural models' token
+    ids, and so their weights, follow the vocabulary order. Missing values stay
+    missing and unused categories stay in the vocabulary."""
+    events = ["pv", "buy", None, "cart", "pv", "buy"]
+    df = pd.DataFrame({"u": [1, 1, 2, 2, 3, 3], "t": range(6), "ev": events})
+    as_text = Sequences.from_events(df.dropna(), entity="u", event="ev", time="t")
+    categories = ["pv", "cart", "fav", "buy"]  # not sorted, one unused
+    cat = df.assign(ev=pd.Categorical(df["ev"], categories=categories))
+    before = cat.copy(deep=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        seqs = Sequences.from_events(cat, entity="u", event="ev", time="t", dropna=True)
+    pd.testing.assert_frame_equal(cat, before)
+    assert seqs.event_labels.tolist() == ["buy", "cart", "fav", "pv"]
+    assert (
+        seqs.event_labels.take(seqs.events).tolist()
+        == as_text.event_labels.take(as_text.events).tolist()
+    )
+    assert (seqs.events == as_text.events + (as_text.events >= 2)).all()  # fav unused
+    assert cat["ev"].cat.categories.tolist() == categories  # the caller's dtype untouched
+
+
 @given(
     st.lists(
         st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(-5, 5)),
