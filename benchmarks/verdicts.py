@@ -46,7 +46,8 @@ Writes benchmarks/results/verdicts-own-cuts.json.
 ``auto_cut`` (the move down past any gap the spacing test passes) beside ``auto_cut``
 now (the move down only past a gap at least ``GAP_SPACINGS / n`` robust standard
 deviations of the n scores wide; ``width 0.15``: the fixed width before it), every
-source and the nothing-planted logs (``--null-users`` of them), every HDFS draw.
+source and the nothing-planted logs (``--null-users`` of them; the uniform and flat
+logs 5x as many), every HDFS draw.
 Writes benchmarks/results/verdicts-gate-cuts.json. ``--save-scores DIR`` keeps each
 cell's training scores and labels.
 
@@ -235,9 +236,26 @@ def source_marketplace(args):
     yield from _shop("marketplace", datasets.make_marketplace, args)
 
 
+def _flat_event_log(n_events, n_entities, seed):
+    """The speed benchmark's synthetic shop log with every entity equally active: the
+    same events (types, times, items drawn alike and independently), each given to an
+    entity drawn uniformly (one event each first), so lengths are 1 + Poisson rather
+    than Pareto. Users differ only by chance: no volume tail, nothing to find."""
+    from run import make_event_log
+
+    events = make_event_log(n_events, n_entities, seed=seed)
+    rng = np.random.default_rng([seed, 1])
+    entity = rng.integers(0, n_entities, n_events)
+    entity[:n_entities] = np.arange(n_entities)
+    rng.shuffle(entity)
+    events["user_id"] = (entity * 7919 + 13).astype(np.int64)
+    return events
+
+
 def source_null(args):
     """Logs with nothing planted: every user independent and alike (the speed
-    benchmark's synthetic shop log), and both generators without anomalies."""
+    benchmark's synthetic shop log, with Pareto-sized users and with equally active
+    ones, ``null-flat``), and both generators without anomalies."""
     from run import make_event_log
 
     from oddseq.datasets import make_ecommerce, make_marketplace
@@ -246,6 +264,7 @@ def source_null(args):
     roles = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
     users = getattr(args, "null_users", 20_000)
     logs = {"null-uniform": (make_event_log(100 * users, 5 * users, seed=args.seed), roles)}
+    logs["null-flat"] = (_flat_event_log(100 * users, 5 * users, args.seed), roles)
     shop = make_ecommerce(n_users=users, anomaly_rate=0.0, random_state=args.seed)
     logs["null-ecommerce"] = (shop.events, {**roles, "value": "price"})
     market = make_marketplace(n_users=users, anomaly_rate=0.0, random_state=args.seed)
@@ -1495,7 +1514,7 @@ def main():
         "--null-users",
         type=int,
         default=20_000,
-        help="users of each nothing-planted log (the uniform one: 5x as many)",
+        help="users of each nothing-planted log (the uniform and flat ones: 5x as many)",
     )
     parser.add_argument(
         "--save-scores",
