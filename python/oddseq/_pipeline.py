@@ -377,8 +377,8 @@ def _normal_only_scale(variance, n_rows: int) -> np.ndarray:
     return np.sqrt((n_rows * np.asarray(variance, dtype=np.float64) + 1.0) / (n_rows + 1.0))
 
 
-# Normal-only fitting of a detector that cuts itself (LSTMDetector, n_folds="auto"):
-# its 5 refits need 2 sequences a fold.
+# Normal-only fitting of a detector that cuts itself (the neural detectors,
+# n_folds="auto"): its 5 refits need 2 sequences a fold.
 _OWN_CUT_MIN_SEQUENCES = 10
 
 
@@ -422,11 +422,11 @@ class AnomalyPipeline(SaveMixin):
       matters, counts do not); reasons name the improbable steps.
     - "lstm", "transformer", "autoencoder" (the "neural" extra: PyTorch): the models of
       :mod:`oddseq.neural` on the event sequences, like "markov"; with
-      ``fit(..., normal=True)`` the cut's out-of-fold scores train ``n_folds`` more
-      networks, except "lstm", which is fitted normal-only itself and cuts itself
-      (:class:`~oddseq.neural.LSTMDetector` with ``normal=True`` at the pipeline's
-      ``false_alarm_rate``: its count term, its own out-of-fold or held-out scores by
-      its ``n_folds="auto"``, its support rule, whose flags ``is_anomaly`` carries).
+      ``fit(..., normal=True)`` the model is fitted normal-only itself and cuts itself
+      at the pipeline's ``false_alarm_rate`` (``fit(..., normal=True)`` of the model:
+      its own out-of-fold or held-out scores by its ``n_folds="auto"``, its support
+      rule, whose flags ``is_anomaly`` carries; the LSTM's count term), not refitted
+      ``n_folds`` times by the pipeline.
 
     ``item_categories`` (item id -> category) adds category variety to the features.
     ``recent_change=True`` adds each entity's recent sessions against its own past
@@ -728,9 +728,9 @@ class AnomalyPipeline(SaveMixin):
 
     def _detector_cuts_normal_fit(self) -> bool:
         """Whether normal-only fitting with contamination="auto" leaves the cut to the
-        detector's own normal-only fit (:class:`~oddseq.neural.LSTMDetector`: its
-        out-of-fold scores with the count term, ``n_folds="auto"``, its support rule)
-        rather than refitting it ``n_folds`` times here."""
+        detector's own normal-only fit (the neural detectors: their out-of-fold scores
+        by ``n_folds="auto"``, their support rule, the LSTM's count term) rather than
+        refitting it ``n_folds`` times here."""
         return bool(
             self.normal_
             and self.contamination == "auto"
@@ -897,8 +897,8 @@ class AnomalyPipeline(SaveMixin):
         holds (:meth:`_support_rule`); else False."""
         bounds = self.support_bounds()
         if bounds is None:
-            # The LSTM's own support rule, where it fitted normal-only itself (a model
-            # saved before it existed has no such attribute: False).
+            # A neural model's own support rule, where it fitted normal-only itself (a
+            # model saved before the rule existed has no such attribute: False).
             if self._detector_cuts_normal_fit() and getattr(self.detector_, "support_rule_", False):
                 return self.detector_._outside_support(data.X)
             return False

@@ -482,14 +482,14 @@ class _NeuralDetector(BaseDetector):
             it if there is one (:func:`oddseq.detect.auto_cut`, the pipeline's rule).
             True (normal-only, DeepLog's setting): ``X`` is normal behaviour; the cut is
             :func:`oddseq.detect.normal_cut` of scores of normal sequences the network
-            never trained on (``validation_scores_``): LSTMDetector's out-of-fold
-            scores of every fit sequence, from ``n_folds`` more fits of the same model
-            on the other folds (each with its count term against those folds only), as
+            never trained on (``validation_scores_``): out-of-fold scores of every fit
+            sequence, from ``n_folds`` more fits of the same model on the other folds
+            (LSTMDetector's each with its count term against those folds only), as
             ``AnomalyPipeline(...).fit(..., normal=True)`` cuts; with ``n_folds=0``
-            and for the other models, the scores of the held-out part
-            (``validation_fraction``, a tenth: too few to place a cut of 1% or less).
-            LSTMDetector also tries the support rule (``support_rule_``, see its
-            docstring).
+            (and for models saved before the parameter existed), the scores of the
+            held-out part (``validation_fraction``, a tenth: too few to place a cut of
+            1% or less). With ``contamination="auto"`` the support rule is tried too
+            (``support_rule_``, see LSTMDetector's docstring).
         """
         self._check_params()
         if not isinstance(normal, (bool, np.bool_)):
@@ -572,14 +572,15 @@ class _NeuralDetector(BaseDetector):
         self.support_rule_, self.novelty_rate_ = False, None
         for stale in ("_support_inside", "_support_low", "_support_high"):  # an earlier fit's
             self.__dict__.pop(stale, None)
-        if normal and self._support_cut and self.contamination == "auto":
+        if normal and self.contamination == "auto":
             self._fit_support(seqs, val_idx, seed, folds)
         self._set_threshold(scores)
         return self
 
-    # Whether normal-only fitting with contamination="auto" tries the support rule
-    # (LSTMDetector).
-    _support_cut = False
+    # AnomalyPipeline fitted normal-only lets the model fit normal-only and cut itself
+    # (its out-of-fold scores, its support rule, the LSTM's count term) instead of
+    # refitting it per fold.
+    _own_normal_cut = True
 
     def _fit_support(self, seqs, val_idx, seed: int, folds: int) -> None:
         """Normal-only fitting's support rule (``support_rule_``), as
@@ -1173,6 +1174,22 @@ _COMMON_DOC = """
 """
 
 
+# TransformerDetector's and SequenceAutoencoder's n_folds (LSTMDetector documents its
+# own, with its count term).
+_N_FOLDS_DOC = """
+    n_folds : int or "auto", default="auto"
+        Normal-only fitting (``fit(..., normal=True)``): the cut reads out-of-fold
+        scores of every fit sequence, each from a model fitted with these parameters
+        on the other ``n_folds - 1`` folds, and the support rule is tried, both as
+        :class:`LSTMDetector`'s (see there; "auto": 5 refits where the held-out part
+        holds fewer than 100 scores beyond the cut's quantile, else none; 0: the
+        held-out part's scores, one fit). ``AnomalyPipeline`` fitted normal-only
+        takes this cut and rule, where it refitted the model, fitted unsupervised,
+        ``n_folds`` times before (benchmarks/RESULTS.md, neural, ninth session: the
+        support rule carries most of the gain). Unsupervised fitting does not read
+        it; models saved before it existed cut at the held-out part (0)."""
+
+
 class LSTMDetector(_NeuralDetector):
     __doc__ = (
         """Sequences whose next events an LSTM trained on them finds improbable
@@ -1320,11 +1337,6 @@ class LSTMDetector(_NeuralDetector):
         self.random_state = random_state
         self.n_threads = n_threads
 
-    _support_cut = True
-    # AnomalyPipeline fitted normal-only lets this model cut itself (its out-of-fold
-    # scores with the count term, its support rule) instead of refitting it per fold.
-    _own_normal_cut = True
-
     def _loss_sum(self, net, tokens, mask, torch, generator=None):
         """Summed cross-entropy of the events (and ends) of a shard of a batch."""
         logits = net(tokens, mask)
@@ -1427,7 +1439,9 @@ class TransformerDetector(_NeuralDetector):
         a ``ceil(1 / mask_ratio)``-th of the cost; it measures the training objective,
         not the scores. The fast setting measured in benchmarks/RESULTS.md is
         ``relative_distance=8, batch_size=128, learning_rate=0.01, warmup_steps=100,
-        lr_decay=0.5, quick_check=True``.
+        lr_decay=0.5, quick_check=True``."""
+        + _N_FOLDS_DOC
+        + """
     max_length : int, default=64"""
         + _COMMON_DOC
         + """
@@ -1508,6 +1522,7 @@ class TransformerDetector(_NeuralDetector):
         max_event_types=2000,
         statistic="auto",
         top_g="auto",
+        n_folds="auto",
         max_epochs=50,
         batch_size=512,
         learning_rate=0.003,
@@ -1535,6 +1550,7 @@ class TransformerDetector(_NeuralDetector):
         self.max_event_types = max_event_types
         self.statistic = statistic
         self.top_g = top_g
+        self.n_folds = n_folds
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -1721,7 +1737,9 @@ class SequenceAutoencoder(_NeuralDetector):
     hidden_dim : int, default=64
     code_dim : int, default=16
         Size of the embeddings ``transform`` returns.
-    input_dropout : float in [0, 1), default=0.25
+    input_dropout : float in [0, 1), default=0.25"""
+        + _N_FOLDS_DOC
+        + """
     max_length : int, default=128"""
         + _COMMON_DOC
         + """
@@ -1756,6 +1774,7 @@ class SequenceAutoencoder(_NeuralDetector):
         max_event_types=2000,
         statistic="mean",
         top_g="auto",
+        n_folds="auto",
         max_epochs=50,
         batch_size=512,
         learning_rate=0.01,
@@ -1777,6 +1796,7 @@ class SequenceAutoencoder(_NeuralDetector):
         self.max_event_types = max_event_types
         self.statistic = statistic
         self.top_g = top_g
+        self.n_folds = n_folds
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate

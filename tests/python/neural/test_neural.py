@@ -872,3 +872,93 @@ def test_pipeline_lstm_normal_only_cuts_with_the_lstms_own_rule(tmp_path):
             AnomalyPipeline(method="lstm").fit(Sequences.from_lists(normal[:8]), normal=True)
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("method", ["transformer", "autoencoder"])
+def test_pipeline_neural_normal_only_cuts_with_the_models_own_rule(method, tmp_path, monkeypatch):
+    """AnomalyPipeline(method="transformer" | "autoencoder").fit(..., normal=True), as
+    with "lstm": the model fitted normal-only itself, cut at its own out-of-fold scores
+    (n_folds="auto": 5 refits at this size) at the pipeline's rate, with its support
+    rule; the table's flags are its predict's, also after save and load. A pipeline
+    saved before (the model fitted unsupervised and refitted per fold by the
+    pipeline, no n_folds parameter) loads and flags by its own cut; the network is
+    the same either way. Fewer than 10 normal sequences: a clear error."""
+    from oddseq import AnomalyPipeline
+
+    rng = np.random.default_rng(5)
+    normal = _routine(rng, 300)
+    fit = Sequences.from_lists(normal[:240])
+    odd = normal[0][:1] + ["teleport"] + normal[0][1:]
+    new = Sequences.from_lists(normal[240:] + [odd, ["login", "buy", "cart", "view", "logout"]])
+    columns = ["score", "is_anomaly"]
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        pipe = AnomalyPipeline(method=method, random_state=0).fit(fit, normal=True)
+        det = pipe.detector_
+        assert det.normal_ and det.n_folds_ == 5 and det.validation_scores_.shape == (240,)
+        assert det.false_alarm_rate == 0.005  # the pipeline's normal-only default
+        assert pipe.threshold_ == det.threshold_
+        assert pipe.reference_scores_ is det.validation_scores_
+        rule = pipe.threshold_info_["rule"]
+        assert f"{type(det).__name__}'s own normal-only cut" in rule and "out-of-fold" in rule
+        assert det.support_rule_  # routines seldom leave each other's support
+        table = pipe.score(new).loc[new.ids]
+        flags = det.predict(new).astype(bool)
+        np.testing.assert_array_equal(table["is_anomaly"].to_numpy(), flags)
+        assert flags[-2] and flags[-1]  # a new event type; steps no normal session takes
+        loaded = load(pipe.save(tmp_path / "pipe.oddseq"))
+        pd.testing.assert_frame_equal(loaded.score(new).loc[new.ids][columns], table[columns])
+        # Before: the pipeline refitted the model, fitted unsupervised, per fold.
+        monkeypatch.setattr(type(det), "_own_normal_cut", False)
+        old = AnomalyPipeline(method=method, random_state=0).fit(fit, normal=True)
+        monkeypatch.undo()
+        assert not old.detector_.normal_
+        assert old.threshold_info_["rule"].startswith("0.995 quantile of out-of-fold scores")
+        vars(old.detector_).pop("n_folds")  # a file written before the parameter existed
+        again = load(old.save(tmp_path / "old.oddseq"))
+        assert again.detector_.get_params()["n_folds"] == 0
+        scored = again.score(new).loc[new.ids]
+        assert again.threshold_ == old.threshold_
+        np.testing.assert_array_equal(scored["is_anomaly"], scored["score"] > again.threshold_)
+        np.testing.assert_allclose(scored["score"], table["score"])  # the same network
+        with pytest.raises(ValueError, match="at least 10 normal sequences"):
+            AnomalyPipeline(method=method).fit(Sequences.from_lists(normal[:8]), normal=True)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_cli_detect_with_a_neural_method_and_a_normal_log(shop, tmp_path):
+    """``oddseq detect --method transformer --normal FILE``: the model fitted on the
+    normal log cuts itself; sessions in an order no normal one takes are flagged."""
+    from oddseq.cli import main
+
+    normal, reordered = shop
+
+    def log(sessions, first):
+        rows = [
+            (f"u{first + i}", event, t) for i, s in enumerate(sessions) for t, event in enumerate(s)
+        ]
+        return pd.DataFrame(rows, columns=["user", "event", "time"])
+
+    log(normal[:150], 0).to_csv(tmp_path / "normal.csv", index=False)
+    log(normal[150:190] + reordered, 150).to_csv(tmp_path / "log.csv", index=False)
+    out = tmp_path / "odd.csv"
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        code = main(
+            [
+                "detect", str(tmp_path / "log.csv"),
+                "--entity", "user", "--event", "event", "--time", "time",
+                "--method", "transformer", "--normal", str(tmp_path / "normal.csv"),
+                "-o", str(out),
+            ]
+        )  # fmt: skip
+    finally:
+        torch.set_num_threads(before)
+    assert code == 0
+    table = pd.read_csv(out, index_col=0)
+    assert len(table) == 42
+    assert table.loc[["u190", "u191"], "is_anomaly"].all()
+    assert table["is_anomaly"].sum() <= 4
