@@ -39,10 +39,14 @@ make_marketplace (medium), ``--users`` users at each of ``--seeds``: ROC-AUC, av
 precision, ROC-AUC per anomaly kind, recall and false-positive rate at the own cut,
 with MarkovDetector beside each model.
 
-pipeline-normal (not run by default): ``AnomalyPipeline(method="lstm").fit(..., normal=True)``
-(the one call's normal-only path) at each of ``--seeds``: HDFS split as in quality (the
-split's seed too), F1 reweighted to the full log; the shop sets (``--users``) fitted on
-80% of their normal users, plain F1; the flags are the table's ``is_anomaly``.
+pipeline-normal (not run by default): ``AnomalyPipeline(method=...).fit(..., normal=True)``
+(the one call's normal-only path) for each of ``--models`` among lstm, transformer and
+autoencoder, at each of ``--seeds``: HDFS split as in quality (the split's seed too), F1
+reweighted to the full log; the shop sets (``--users``) fitted on 80% of their normal
+users, plain F1; the flags are the table's ``is_anomaly``, beside the best cut of the
+model's scores, the share of held-out normal sequences flagged, the fit's wall and CPU
+seconds and, where the model cut itself, the same model's cut without its support rule
+("plain") and at its held-out tenth's scores ("tenth").
 
 normal-rates (not run by default): LSTMDetector fitted normal-only once per cell (both
 HDFS sets, make_ecommerce and make_marketplace medium and hard at ``--users``, loghub's
@@ -517,22 +521,46 @@ def normal_rates(args) -> list[dict]:
 
 
 def pipeline_normal(args) -> list[dict]:
-    """The one call fitted normal-only with method="lstm" (see the module docstring)."""
+    """The one call fitted normal-only with each neural method of ``--models`` (see
+    the module docstring)."""
     from oddseq import AnomalyPipeline
+    from oddseq.detect import normal_cut
     from oddseq.sequences import Sequences
 
-    def cell(data, fit, held, bad, seed, f1_of):
-        started = time.perf_counter()
-        pipe = AnomalyPipeline(method="lstm", random_state=seed, progress=False)
+    methods = [m for m in args.models if m in ("lstm", "transformer", "autoencoder")]
+
+    def cell(method, data, fit, held, bad, seed, f1_of):
+        started, cpu = time.perf_counter(), time.process_time()
+        pipe = AnomalyPipeline(method=method, random_state=seed, progress=False)
         pipe.fit(fit, normal=True)
-        fit_s = time.perf_counter() - started
+        fit_s, fit_cpu_s = time.perf_counter() - started, time.process_time() - cpu
         recall = float(pipe.score(bad)["is_anomaly"].mean())
         fpr = float(pipe.score(held)["is_anomaly"].mean())
-        row = dict(data=data, recall=recall, false_positive_rate=fpr, f1=f1_of(recall, fpr))
-        row.update(fit_s=fit_s, rule=pipe.threshold_info_["rule"])
+        det, rate = pipe.detector_, pipe.threshold_info_["false_alarm_rate"]
+        b, h = det.decision_function(bad), det.decision_function(held)
+        grid = np.unique(np.r_[b, h])
+        best = max(f1_of(float((b > c).mean()), float((h > c).mean())) for c in grid)
+        row = dict(method=method, data=data, recall=recall, false_positive_rate=fpr)
+        row.update(f1=f1_of(recall, fpr), best_cut_f1=best, rate=rate, fit_s=fit_s)
+        row.update(fit_cpu_s=fit_cpu_s)
+        row.update(rule=pipe.threshold_info_["rule"])
+        others = ""
+        if getattr(det, "normal_", False):
+            # The model cut itself: the same network's cut without the support rule
+            # (its out-of-fold or held-out scores alone) and at the held-out tenth.
+            tenth = det.decision_scores_[det._validation_rows]
+            if getattr(det, "count_novelty_", False):
+                tenth = tenth_reference(det, fit)
+            for name, reference in (("plain", det.validation_scores_), ("tenth", tenth)):
+                cut = normal_cut(reference, rate)
+                r, f = float((b > cut).mean()), float((h > cut).mean())
+                row[f"{name}_cut"] = {"recall": r, "false_positive_rate": f, "f1": f1_of(r, f)}
+                others += f"  {name} F1 {f1_of(r, f):.3f} fp {f:.4f}"
+            row.update(n_folds=det.n_folds_, support_rule=bool(det.support_rule_))
+            row.update(refits_s=det.cut_fit_time_)
         print(
-            f"{data:<28} recall {recall:.3f}  false alarms {fpr:.4f}  F1 {row['f1']:.3f}  "
-            f"fit {fit_s:.0f} s",
+            f"{method:<12} {data:<27} recall {recall:.3f}  false alarms {fpr:.4f}  F1 "
+            f"{row['f1']:.3f}  best {best:.3f}  fit {fit_s:.0f} s ({fit_cpu_s:.0f} CPU s){others}",
             flush=True,
         )
         return row
@@ -547,7 +575,8 @@ def pipeline_normal(args) -> list[dict]:
             held = Sequences.from_lists([normal[i] for i in order[cut_n:]])
             bad = Sequences.from_lists(hdfs_lists(DATA / source / "hdfs_test_abnormal"))
             f1_of = lambda recall, fpr: reweighted(recall, fpr)[1]  # noqa: E731
-            rows.append(cell(f"{source} seed {seed}", fit, held, bad, seed, f1_of))
+            for method in methods:
+                rows.append(cell(method, f"{source} seed {seed}", fit, held, bad, seed, f1_of))
         for data, seqs, kinds in shop_sets(args.users, [seed]):
             normal, anomalous = np.flatnonzero(kinds == "normal"), np.flatnonzero(kinds != "normal")
             order = np.random.default_rng(seed).permutation(normal.size)
@@ -560,7 +589,8 @@ def pipeline_normal(args) -> list[dict]:
                 tp, fp = recall * n_bad, fpr * n_held
                 return 2 * tp / (2 * tp + fp + (n_bad - tp)) if tp > 0 else 0.0
 
-            rows.append(cell(data, fit, held, seqs.take(anomalous), seed, f1_of))
+            for method in methods:
+                rows.append(cell(method, data, fit, held, seqs.take(anomalous), seed, f1_of))
     return rows
 
 
