@@ -1,9 +1,11 @@
-// The exact neighbour index (KdTree): k-nearest and radius queries.
+// The exact neighbour indexes (KdTree; CountL1Index for small counts under L1):
+// k-nearest and radius queries.
 #include <map>
 #include <memory>
 #include <string>
 
 #include "common.hpp"
+#include "oddseq/neighbors/count_l1.hpp"
 #include "oddseq/neighbors/kdtree.hpp"
 
 namespace oddseq::bindings {
@@ -87,6 +89,81 @@ py::array_t<std::int64_t> radius_count(const KdTree& tree, const CArray<double>&
   return counts;
 }
 
+using neighbors::CountL1Index;
+
+py::array_t<bool> count_rows(const CArray<double>& x) {
+  require_matrix(x, "X");
+  py::array_t<bool> out(x.shape(0));
+  static_assert(sizeof(bool) == sizeof(std::uint8_t));
+  auto* flags = reinterpret_cast<std::uint8_t*>(out.mutable_data());
+  {
+    py::gil_scoped_release release;
+    CountL1Index::representable_rows(x.data(), x.shape(0), x.shape(1), flags);
+  }
+  return out;
+}
+
+std::unique_ptr<CountL1Index> make_count_index(const CArray<double>& x) {
+  require_matrix(x, "X");
+  if (x.shape(0) == 0 || x.shape(1) == 0) throw std::invalid_argument("X is empty");
+  py::gil_scoped_release release;
+  return std::make_unique<CountL1Index>(x.data(), x.shape(0), x.shape(1));
+}
+
+void require_count_queries(const CountL1Index& index, const CArray<double>& q) {
+  require_matrix(q, "X");
+  if (q.shape(1) != index.dim()) {
+    throw std::invalid_argument("X has " + std::to_string(q.shape(1)) + " features, the index " +
+                                std::to_string(index.dim()));
+  }
+}
+
+Neighbors count_knn(const CountL1Index& index, const CArray<double>& q, std::int64_t k,
+                    const std::optional<CArray<std::int64_t>>& exclude, int n_threads) {
+  require_count_queries(index, q);
+  if (k < 1 || k > index.size()) throw std::invalid_argument("k must be in [1, n_indexed]");
+  if (exclude && exclude->size() != q.shape(0)) {
+    throw std::invalid_argument("exclude needs one row per query");
+  }
+  const std::int64_t m = q.shape(0);
+  py::array_t<double> distances({static_cast<py::ssize_t>(m), static_cast<py::ssize_t>(k)});
+  py::array_t<std::int64_t> indices({static_cast<py::ssize_t>(m), static_cast<py::ssize_t>(k)});
+  double* dist = distances.mutable_data();
+  std::int64_t* idx = indices.mutable_data();
+  const std::int64_t* skip = exclude ? exclude->data() : nullptr;
+  {
+    py::gil_scoped_release release;  // parallel searches, polls Ctrl-C
+    index.knn(q.data(), m, k, skip, n_threads, dist, idx);
+  }
+  return {distances, indices};
+}
+
+Neighbors count_knn_self(const CountL1Index& index, std::int64_t k, int n_threads) {
+  if (k < 1 || k >= index.size()) throw std::invalid_argument("k must be in [1, n_indexed - 1]");
+  const std::int64_t n = index.size();
+  py::array_t<double> distances({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(k)});
+  py::array_t<std::int64_t> indices({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(k)});
+  double* dist = distances.mutable_data();
+  std::int64_t* idx = indices.mutable_data();
+  {
+    py::gil_scoped_release release;  // parallel searches, polls Ctrl-C
+    index.knn_self(k, n_threads, dist, idx);
+  }
+  return {distances, indices};
+}
+
+py::array_t<std::int64_t> count_radius(const CountL1Index& index, const CArray<double>& q,
+                                       double radius, int n_threads) {
+  require_count_queries(index, q);
+  py::array_t<std::int64_t> counts(q.shape(0));
+  std::int64_t* out = counts.mutable_data();
+  {
+    py::gil_scoped_release release;
+    index.radius_count(q.data(), q.shape(0), radius, n_threads, out);
+  }
+  return counts;
+}
+
 }  // namespace
 
 void register_neighbors(py::module_& m) {
@@ -104,6 +181,18 @@ void register_neighbors(py::module_& m) {
            py::arg("n_threads"))
       .def("knn_self", &knn_self, py::arg("k"), py::arg("n_threads"))
       .def("radius_count", &radius_count, py::arg("x").noconvert(), py::arg("radius"),
+           py::arg("n_threads"));
+  py::class_<CountL1Index>(m, "CountL1Index",
+                           "Exact L1 neighbours of rows of integers in [0, 255] (count vectors).")
+      .def(py::init(&make_count_index), py::arg("x").noconvert())
+      .def_static("representable_rows", &count_rows, py::arg("x").noconvert(),
+                  "Per row of X: whether all its values are integers in [0, 255].")
+      .def_property_readonly("size", &CountL1Index::size)
+      .def_property_readonly("dim", &CountL1Index::dim)
+      .def("knn", &count_knn, py::arg("x").noconvert(), py::arg("k"),
+           py::arg("exclude").noconvert(), py::arg("n_threads"))
+      .def("knn_self", &count_knn_self, py::arg("k"), py::arg("n_threads"))
+      .def("radius_count", &count_radius, py::arg("x").noconvert(), py::arg("radius"),
            py::arg("n_threads"));
 }
 

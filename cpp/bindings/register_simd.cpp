@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -21,6 +22,46 @@ T dot_at(const CArray<T>& a, const CArray<T>& b, const std::string& level) {
   if (a.size() != b.size()) throw std::invalid_argument("a and b must have the same length");
   const auto& kernels = simd::kernels_for(simd::parse_level(level));
   return simd::dot(kernels, a.data(), b.data(), static_cast<std::size_t>(a.size()));
+}
+
+// L1 distances from the byte row q to each row of `rows` (both padded here to the
+// kernel's width with zeros, which adds nothing).
+py::array_t<std::uint32_t> l1_u8_at(const CArray<std::uint8_t>& q, const CArray<std::uint8_t>& rows,
+                                    const std::string& level) {
+  if (q.ndim() != 1 || rows.ndim() != 2 || rows.shape(1) != q.shape(0)) {
+    throw std::invalid_argument("q must be 1-D and rows 2-D with as many columns as q has values");
+  }
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  const std::int64_t n = rows.shape(0), d = q.shape(0);
+  const std::int64_t lanes = simd::kL1ByteLanes;
+  const std::int64_t width = std::max<std::int64_t>(1, (d + lanes - 1) / lanes) * lanes;
+  std::vector<std::uint8_t> padded_q(static_cast<std::size_t>(width), 0);
+  std::vector<std::uint8_t> padded(static_cast<std::size_t>(n * width), 0);
+  std::copy_n(q.data(), d, padded_q.data());
+  for (std::int64_t i = 0; i < n; ++i) std::copy_n(rows.data() + i * d, d, &padded[i * width]);
+  py::array_t<std::uint32_t> out(n);
+  kernels.l1_u8(padded_q.data(), padded.data(), width, n, out.mutable_data());
+  return out;
+}
+
+// Whether each 16-byte row of `rows` lies within L1 distance `limit` of q (16 bytes),
+// by the screen l1_u8x16_within (rows padded here to a multiple of 64).
+py::array_t<bool> l1_u8x16_within_at(const CArray<std::uint8_t>& q,
+                                     const CArray<std::uint8_t>& rows, std::uint32_t limit,
+                                     const std::string& level) {
+  if (q.ndim() != 1 || q.shape(0) != 16 || rows.ndim() != 2 || rows.shape(1) != 16) {
+    throw std::invalid_argument("q must hold 16 values and rows 16 columns");
+  }
+  const auto& kernels = simd::kernels_for(simd::parse_level(level));
+  const std::int64_t n = rows.shape(0), padded_n = (n + 63) / 64 * 64;
+  std::vector<std::uint8_t> padded(static_cast<std::size_t>(padded_n * 16), 0);
+  std::copy_n(rows.data(), n * 16, padded.data());
+  std::vector<std::uint64_t> masks(static_cast<std::size_t>(padded_n / 64));
+  kernels.l1_u8x16_within(q.data(), padded.data(), padded_n, limit, masks.data());
+  py::array_t<bool> out(n);
+  bool* within = out.mutable_data();
+  for (std::int64_t j = 0; j < n; ++j) within[j] = (masks[j / 64] >> (j % 64)) & 1;
+  return out;
 }
 
 // What simd_nearest returns: a read-only record read by name.
@@ -211,6 +252,10 @@ void register_simd(py::module_& m) {
   m.def("simd_is_supported",
         [](const std::string& level) { return simd::is_supported(simd::parse_level(level)); });
   // Per-level entry points so tests can compare every ISA with the scalar reference.
+  m.def("simd_l1_u8", &l1_u8_at, py::arg("q").noconvert(), py::arg("rows").noconvert(),
+        py::arg("level"));
+  m.def("simd_l1_u8x16_within", &l1_u8x16_within_at, py::arg("q").noconvert(),
+        py::arg("rows").noconvert(), py::arg("limit"), py::arg("level"));
   m.def("simd_sqdist", &sqdist_at<float>, py::arg("a").noconvert(), py::arg("b").noconvert(),
         py::arg("level"));
   m.def("simd_sqdist", &sqdist_at<double>, py::arg("a").noconvert(), py::arg("b").noconvert(),

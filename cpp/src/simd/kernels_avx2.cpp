@@ -156,6 +156,46 @@ double dot_f64_avx2(const double* a, const double* b, std::size_t d) {
   return sum;
 }
 
+// |q - row| summed per row: one SAD per 32 bytes (four 64-bit partial sums), folded.
+void l1_u8_avx2(const std::uint8_t* q, const std::uint8_t* rows, std::int64_t width,
+                std::int64_t count, std::uint32_t* out) {
+  for (std::int64_t j = 0; j < count; ++j) {
+    const std::uint8_t* row = rows + j * width;
+    __m256i acc = _mm256_setzero_si256();
+    for (std::int64_t b = 0; b < width; b += 32) {
+      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + b));
+      const __m256i r = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + b));
+      acc = _mm256_add_epi64(acc, _mm256_sad_epu8(a, r));
+    }
+    __m128i sum = _mm_add_epi64(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    sum = _mm_add_epi64(sum, _mm_unpackhi_epi64(sum, sum));
+    out[j] = static_cast<std::uint32_t>(_mm_cvtsi128_si64(sum));
+  }
+}
+
+// Two 16-byte rows per register: each row's two 64-bit SAD halves added.
+void l1_u8x16_within_avx2(const std::uint8_t* q, const std::uint8_t* rows, std::int64_t count,
+                          std::uint32_t limit, std::uint64_t* masks) {
+  const __m128i half = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+  const __m256i query = _mm256_set_m128i(half, half);
+  // Bounds above the limit, as 64-bit lanes: sum > limit.
+  const __m256i bar = _mm256_set1_epi64x(static_cast<std::int64_t>(limit));
+  for (std::int64_t word = 0; word < count / 64; ++word) {
+    std::uint64_t mask = 0;
+    for (int j = 0; j < 64; j += 2) {
+      const __m256i sad = _mm256_sad_epu8(
+          query, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows + 16 * (word * 64 + j))));
+      const __m256i sums =
+          _mm256_add_epi64(sad, _mm256_shuffle_epi32(sad, _MM_SHUFFLE(1, 0, 3, 2)));
+      // Lanes 0 and 2 hold the two rows' bounds: bits 0 and 2 of the 64-bit lanes' mask.
+      const int above = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(sums, bar)));
+      mask |= static_cast<std::uint64_t>(~above & 1) << j;
+      mask |= static_cast<std::uint64_t>((~above >> 2) & 1) << (j + 1);
+    }
+    masks[word] = mask;
+  }
+}
+
 }  // namespace
 
 const Kernels& avx2_kernels() {
@@ -176,7 +216,9 @@ const Kernels& avx2_kernels() {
                              avx2_grid::moment_sums_impl<float>,
                              avx2_grid::moment_sums_impl<double>,
                              avx2_grid::grid_slices_impl<float>,
-                             avx2_grid::grid_slices_impl<double>};
+                             avx2_grid::grid_slices_impl<double>,
+                             l1_u8_avx2,
+                             l1_u8x16_within_avx2};
   return table;
 }
 

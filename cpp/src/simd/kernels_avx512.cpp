@@ -159,6 +159,62 @@ double dot_f64_avx512(const double* a, const double* b, std::size_t d) {
   return hsum512_pd(_mm512_add_pd(acc0, acc1));
 }
 
+// |q - row| summed per row: one SAD per 64 bytes (eight 64-bit partial sums), folded;
+// the common one-register rows keep the query in a register.
+std::uint32_t fold_sad(__m512i acc) {
+  // Through memory, as hsum512_pd: GCC 12's 512-bit extracts trip -Wmaybe-uninitialized.
+  alignas(64) std::uint64_t lanes[8];
+  _mm512_store_si512(lanes, acc);
+  std::uint64_t sum = 0;
+  for (const std::uint64_t lane : lanes) sum += lane;
+  return static_cast<std::uint32_t>(sum);
+}
+
+void l1_u8_avx512(const std::uint8_t* q, const std::uint8_t* rows, std::int64_t width,
+                  std::int64_t count, std::uint32_t* out) {
+  if (width == 64) {
+    const __m512i a = _mm512_loadu_si512(q);
+    for (std::int64_t j = 0; j < count; ++j)
+      out[j] = fold_sad(_mm512_sad_epu8(a, _mm512_loadu_si512(rows + j * 64)));
+    return;
+  }
+  for (std::int64_t j = 0; j < count; ++j) {
+    const std::uint8_t* row = rows + j * width;
+    __m512i acc = _mm512_setzero_si512();
+    for (std::int64_t b = 0; b < width; b += 64)
+      acc = _mm512_add_epi64(
+          acc, _mm512_sad_epu8(_mm512_loadu_si512(q + b), _mm512_loadu_si512(row + b)));
+    out[j] = fold_sad(acc);
+  }
+}
+
+// Four 16-byte rows per register: each row's SAD comes in two 64-bit halves (their
+// low 32-bit words, as the sums are small), gathered for eight rows and added, then
+// compared with the limit. (The mask forms with a zero source: GCC 12's unmasked ones
+// trip -Wuninitialized.)
+void l1_u8x16_within_avx512(const std::uint8_t* q, const std::uint8_t* rows, std::int64_t count,
+                            std::uint32_t limit, std::uint64_t* masks) {
+  const __m512i query = _mm512_mask_broadcast_i32x4(
+      _mm512_setzero_si512(), 0xFFFF, _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+  const __m512i low = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m512i high = _mm512_setr_epi32(2, 6, 10, 14, 18, 22, 26, 30, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m512i bar =
+      _mm512_set1_epi32(static_cast<int>(limit > 0x7FFFFFFFu ? 0x7FFFFFFFu : limit));
+  for (std::int64_t word = 0; word < count / 64; ++word) {
+    std::uint64_t mask = 0;
+    const std::uint8_t* block = rows + word * 64 * 16;
+    for (int j = 0; j < 64; j += 8) {
+      const __m512i a = _mm512_sad_epu8(query, _mm512_loadu_si512(block + 16 * j));
+      const __m512i b = _mm512_sad_epu8(query, _mm512_loadu_si512(block + 16 * j + 64));
+      const __m512i sums = _mm512_add_epi32(_mm512_permutex2var_epi32(a, low, b),
+                                            _mm512_permutex2var_epi32(a, high, b));
+      const __mmask16 within = _mm512_mask_cmple_epi32_mask(0x00FF, sums, bar);
+      mask |= static_cast<std::uint64_t>(within) << j;
+    }
+    masks[word] = mask;
+  }
+}
+
 }  // namespace
 
 const Kernels& avx512_kernels() {
@@ -179,7 +235,9 @@ const Kernels& avx512_kernels() {
                              avx512_grid::moment_sums_impl<float>,
                              avx512_grid::moment_sums_impl<double>,
                              avx512_grid::grid_slices_impl<float>,
-                             avx512_grid::grid_slices_impl<double>};
+                             avx512_grid::grid_slices_impl<double>,
+                             l1_u8_avx512,
+                             l1_u8x16_within_avx512};
   return table;
 }
 

@@ -165,6 +165,31 @@ void pack_centers(const double* centers, std::int64_t k, std::int64_t d, std::in
   pack_centers_impl(centers, k, d, tile, packed, packed_norms);
 }
 
+namespace {
+
+void l1_u8_scalar(const std::uint8_t* q, const std::uint8_t* rows, std::int64_t width,
+                  std::int64_t count, std::uint32_t* out) {
+  for (std::int64_t j = 0; j < count; ++j) {
+    const std::uint8_t* row = rows + j * width;
+    std::uint32_t sum = 0;
+    for (std::int64_t b = 0; b < width; ++b) sum += q[b] > row[b] ? q[b] - row[b] : row[b] - q[b];
+    out[j] = sum;
+  }
+}
+
+void l1_u8x16_within_scalar(const std::uint8_t* q, const std::uint8_t* rows, std::int64_t count,
+                            std::uint32_t limit, std::uint64_t* masks) {
+  std::uint32_t bounds[64];
+  for (std::int64_t word = 0; word < count / 64; ++word) {
+    l1_u8_scalar(q, rows + word * 64 * 16, 16, 64, bounds);
+    std::uint64_t mask = 0;
+    for (int j = 0; j < 64; ++j) mask |= static_cast<std::uint64_t>(bounds[j] <= limit) << j;
+    masks[word] = mask;
+  }
+}
+
+}  // namespace
+
 const Kernels& scalar_kernels() {
   static const Kernels table{Level::scalar,
                              sqdist_f32_scalar,
@@ -183,7 +208,9 @@ const Kernels& scalar_kernels() {
                              scalar_grid::moment_sums_impl<float>,
                              scalar_grid::moment_sums_impl<double>,
                              scalar_grid::grid_slices_impl<float>,
-                             scalar_grid::grid_slices_impl<double>};
+                             scalar_grid::grid_slices_impl<double>,
+                             l1_u8_scalar,
+                             l1_u8x16_within_scalar};
   return table;
 }
 

@@ -7,10 +7,16 @@ it and on whichever CPU (its features are folded in one fixed order), so exact t
 ties everywhere. For euclidean distances the kd-tree may lay its boxes along the data's
 principal axes, when a trial search on a sample finds that cheaper (correlated features:
 kNN on the pipeline's 18 features 6x faster); distances are still computed on the
-original coordinates, so results are the same either way.
+original coordinates, so results are the same either way. Manhattan distances between rows
+of small counts (integers in [0, 255], such as event counts per sequence) are searched by
+the core's count index instead (neighbors/count_l1.hpp: rows sorted by their totals, a
+bound from 16 group sums, one SAD instruction per comparison), where the kd-tree's boxes
+bound almost nothing: the same neighbours, 10-70x faster on 35 event counts.
 """
 
 from __future__ import annotations
+
+from collections import namedtuple
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -76,6 +82,69 @@ class _MetricSpace:
         return np.minimum(0.5 * searched * searched, 2.0)
 
 
+# What a search returns when its queries were split between two indexes.
+_Found = namedtuple("_Found", "distances indices")
+
+
+class _CountSearch:
+    """Manhattan neighbours of rows of integers in [0, 255]: the core's CountL1Index for
+    queries of such integers, a kd-tree on the same rows (built when first needed) for
+    any others. Both give exact distances (integers) and ties to the smaller row, so a
+    query's answer does not depend on which index served it. The kd-tree's interface
+    (``knn``, ``knn_self``, ``radius_count``)."""
+
+    rotated = False  # the kd-tree's notions, for reports: no frame, no scan
+    scans = False
+
+    def __init__(self, points: np.ndarray, leaf_size: int, n_threads: int):
+        self._index = _core.CountL1Index(points)
+        self._points, self._leaf_size, self._n_threads = points, leaf_size, n_threads
+        self._tree = None
+
+    @property
+    def size(self) -> int:
+        return self._index.size
+
+    @property
+    def dim(self) -> int:
+        return self._index.dim
+
+    def _split(self, x: np.ndarray):
+        """Which queries the count index answers, and the kd-tree for the others."""
+        fits = _core.CountL1Index.representable_rows(x)
+        if fits.all():
+            return fits, None
+        if self._tree is None:
+            self._tree = _core.KdTree(self._points, "manhattan", self._leaf_size, self._n_threads)
+        return fits, self._tree
+
+    def knn_self(self, k: int, n_threads: int):
+        return self._index.knn_self(k, n_threads)
+
+    def knn(self, x: np.ndarray, k: int, exclude, n_threads: int):
+        fits, tree = self._split(x)
+        if tree is None:
+            return self._index.knn(x, k, exclude, n_threads)
+        distances = np.empty((x.shape[0], k))
+        indices = np.empty((x.shape[0], k), dtype=np.int64)
+        for rows, index in ((fits, self._index), (~fits, tree)):
+            if rows.any():
+                skip = None if exclude is None else np.ascontiguousarray(exclude[rows])
+                found = index.knn(np.ascontiguousarray(x[rows]), k, skip, n_threads)
+                distances[rows], indices[rows] = found.distances, found.indices
+        return _Found(distances, indices)
+
+    def radius_count(self, x: np.ndarray, radius: float, n_threads: int):
+        fits, tree = self._split(x)
+        if tree is None:
+            return self._index.radius_count(x, radius, n_threads)
+        counts = np.empty(x.shape[0], dtype=np.int64)
+        for rows, index in ((fits, self._index), (~fits, tree)):
+            if rows.any():
+                counts[rows] = index.radius_count(np.ascontiguousarray(x[rows]), radius, n_threads)
+        return counts
+
+
 class NearestNeighbors(SaveMixin, BaseEstimator):
     """Exact k-nearest-neighbour and radius queries on the kd-tree DBSCAN uses.
 
@@ -90,7 +159,9 @@ class NearestNeighbors(SaveMixin, BaseEstimator):
         "brute" compares every pair (a tile of queries over each cache-sized chunk of
         points); "kdtree" searches the tree, and itself turns to that scan for k-nearest
         queries when a trial search on a sample finds the tree visiting most points
-        anyway (features that are mostly independent noise); "auto" is "kdtree".
+        anyway (features that are mostly independent noise); "auto" is "kdtree", except
+        for manhattan distances between rows of integers in [0, 255] (counts), searched
+        by the core's count index (queries of other values by a kd-tree).
     leaf_size : int, default=32
     n_threads : int or None, default=None
 
@@ -145,9 +216,15 @@ class NearestNeighbors(SaveMixin, BaseEstimator):
         return self
 
     def _build_tree(self):
-        self._tree = _core.KdTree(
-            self._points, self._space.core_metric, self._leaf_size, resolve_threads(self.n_threads)
-        )
+        threads = resolve_threads(self.n_threads)
+        if (
+            self.algorithm == "auto"
+            and self._space.core_metric == "manhattan"
+            and _core.CountL1Index.representable_rows(self._points).all()
+        ):
+            self._tree = _CountSearch(self._points, self._leaf_size, threads)
+            return
+        self._tree = _core.KdTree(self._points, self._space.core_metric, self._leaf_size, threads)
 
     # The C++ tree is not picklable; it is rebuilt from the indexed points on load.
     # These two methods define the saved state for pickle and for save()/oddseq.load

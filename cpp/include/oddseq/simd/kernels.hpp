@@ -17,6 +17,9 @@ enum class Reduction { squares, absolutes, max_absolute };
 // Points per vector slot of block_distances: blocks are padded to a multiple of this.
 constexpr std::int64_t kBlockLanes = 8;
 
+// Bytes per row of l1_u8 come in multiples of this (one AVX-512 register).
+constexpr std::int64_t kL1ByteLanes = 64;
+
 struct Kernels {
   Level level;
   float (*sqdist_f32)(const float* a, const float* b, std::size_t d);
@@ -85,6 +88,17 @@ struct Kernels {
                           const double* rescale, double* out, double* outside);
   void (*grid_slices_f64)(const double* x, std::int64_t rows, std::int64_t d, const double* scale,
                           const double* rescale, double* out, double* outside);
+
+  // L1 distances between rows of bytes (small counts): out[j] = sum over b < width of
+  // |q[b] - rows[j * width + b]| for j < count, width a multiple of kL1ByteLanes (at most
+  // 2^24 bytes, so a sum fits 32 bits). Exact integers: the same at every level.
+  void (*l1_u8)(const std::uint8_t* q, const std::uint8_t* rows, std::int64_t width,
+                std::int64_t count, std::uint32_t* out);
+  // The same for rows of 16 bytes (a count vector's group sums, which bound its distances),
+  // as a screen: bit j % 64 of masks[j / 64] is set when sum over b < 16 of
+  // |q[b] - rows[16 j + b]| <= limit, for j < count, a multiple of 64. Exact at every level.
+  void (*l1_u8x16_within)(const std::uint8_t* q, const std::uint8_t* rows, std::int64_t count,
+                          std::uint32_t limit, std::uint64_t* masks);
 };
 
 // Number of centre slots after padding k up to a multiple of the tile width.
