@@ -20,6 +20,30 @@ _TABLE_NEIGHBOURS = 2
 _START, _END = 2, 4
 
 
+def distinct_rows(matrix: np.ndarray):
+    """The distinct rows of a float matrix and each row's index among them, as
+    ``np.unique(matrix, axis=0, return_inverse=True)`` gives them but in an order of
+    their own (by a hash of each row's bits; where two different rows share a hash,
+    never seen, by ``np.unique``): for searches, which do not depend on the order.
+    ``np.unique`` with ``axis=0`` sorts the rows as opaque records; on the count vectors
+    of 100,000 scored sequences it took longer than their neighbour search."""
+    matrix = np.ascontiguousarray(matrix, dtype=np.float64) + 0.0  # -0.0 as 0.0
+    if matrix.shape[0] == 0 or matrix.shape[1] == 0:
+        vectors, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        return vectors, inverse.ravel()
+    multipliers = np.random.default_rng(0).integers(
+        1, 2**62, size=matrix.shape[1], dtype=np.uint64
+    ) * np.uint64(2) + np.uint64(1)
+    bits = matrix.view(np.uint64)
+    bits = bits ^ (bits >> np.uint64(31))  # a float's low bits are mostly zero: fold in the high
+    keys = (bits * multipliers).sum(axis=1, dtype=np.uint64)  # mod 2^64
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    vectors = matrix[first]
+    if not np.array_equal(vectors[inverse], matrix):  # two rows share a hash
+        vectors, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    return vectors, inverse.ravel()
+
+
 def nearest_other(vectors: np.ndarray, k: int, n_threads: int):
     """Each row's ``k`` nearest other rows of ``vectors`` (L1), by oddseq's exact
     neighbour index: ``(distances, indices)``, nearest first, ties to the smaller row,
@@ -52,8 +76,8 @@ class CountTable:
     (:meth:`distance_to`) are read from the table, exactly as a search over that part
     alone would find them (distances only: which of several equally near vectors is
     nearest does not matter). One search over all the vectors then serves every part
-    (on 100,000 sequences of 30 event types, 87,354 distinct vectors, each search is
-    nearly a scan of all pairs)."""
+    (on 100,000 sequences of 30 event types, 87,354 distinct vectors: 0.8-1.1 CPU s by
+    the count index that NearestNeighbors uses for such vectors, 55-63 with a kd-tree)."""
 
     def __init__(self, counts: np.ndarray, n_threads: int = 1):
         vectors, inverse = np.unique(counts, axis=0, return_inverse=True)

@@ -23,7 +23,7 @@ from ..detect._threshold import (
 )
 from ..encode._base import _check_sequences
 from ..utils._validation import check_positive_int, check_random_state
-from ._counts import CountTable, outside_other_groups, step_pairs
+from ._counts import CountTable, distinct_rows, outside_other_groups, step_pairs
 
 __all__ = ["LSTMDetector", "SequenceAutoencoder", "TransformerDetector"]
 
@@ -290,10 +290,10 @@ class _CountReference:
         """The term of new sequences (rows of counts)."""
         if counts.shape[0] == 0:
             return np.zeros(0)
-        queries, inverse = np.unique(counts, axis=0, return_inverse=True)
         if self.vectors.shape[0] == 0:
             return np.zeros(counts.shape[0])
-        return self.bits_at(self._search(self.vectors, queries)[inverse.ravel()])
+        queries, inverse = distinct_rows(counts)
+        return self.bits_at(self._search(self.vectors, queries)[inverse])
 
     def bits_at(self, distance: np.ndarray) -> np.ndarray:
         """The term of sequences at these L1 distances from the nearest fit vector."""
