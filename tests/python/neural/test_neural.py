@@ -64,7 +64,10 @@ def test_lstm_finds_order_anomaly_counts_cannot_see(shop, lstm):
     # The LSTM can: the normal twin passes, both reorderings are flagged.
     assert lstm.predict(test).tolist() == [0, 1, 1]
     scores = lstm.decision_function(test)
-    assert scores[1:].min() > lstm.threshold_ >= scores[0]
+    # Both score above the twin, which passes the cut (the second one below the cut at
+    # the normal-only rate 0.005: its unseen first step flags it, the support rule).
+    assert scores[1:].min() > scores[0] and lstm.threshold_ >= scores[0]
+    assert lstm._outside_support(test).tolist() == [False, True, True]
     why = lstm.explain(test[1:2], top=1)
     assert why["feature"].iloc[0] == "login → buy"
     assert why["typical"].iloc[0] == "view"
@@ -209,20 +212,26 @@ def test_lstm_n_folds_checked():
 
 
 def test_lstm_auto_folds_refit_only_where_the_held_out_part_is_thin():
-    """n_folds="auto": refits (5) while the held-out part holds fewer than 100 scores
-    beyond the cut's quantile, none where it holds enough (here a rate of 0.25 on a
-    held-out half of 400 sequences: 50, then a held-out half of 800: 100)."""
+    """n_folds="auto": refits (5) while the held-out part holds fewer than 50 scores
+    beyond the cut's quantile, none where it holds enough (here a rate of 0.2 on a
+    held-out half of 400 sequences: 40, then a held-out half of 800: 80). At the
+    normal-only default rate 0.005, a held-out part of 10,000 (100,000 sequences)
+    is enough."""
     rng = np.random.default_rng(0)
     lists = _permutations(rng, 800)
     params = dict(hidden_dim=8, max_epochs=1, n_threads=1, validation_fraction=0.5)
-    small = LSTMDetector(false_alarm_rate=0.25, **params)
+    small = LSTMDetector(false_alarm_rate=0.2, **params)
     small.fit(Sequences.from_lists(lists[:400]), normal=True)
     assert small.n_folds_ == 5 and small.validation_scores_.size == 400
-    large = LSTMDetector(false_alarm_rate=0.25, **params)
+    large = LSTMDetector(false_alarm_rate=0.2, **params)
     large.fit(Sequences.from_lists(lists), normal=True)
     assert large.n_folds_ == 0 and large.validation_scores_.size == 400
     assert large.cut_fit_time_ == 0
     assert LSTMDetector(**params).fit(Sequences.from_lists(lists[:40])).n_folds_ == 0
+    default = LSTMDetector()
+    assert default._rate(True) == 0.005 and default._rate(False) == 0.01
+    assert default._cut_folds(10_000, default._rate(True)) == 0
+    assert default._cut_folds(9_999, default._rate(True)) == 5
 
 
 def test_pyod_surface_and_statistics(shop, lstm):
