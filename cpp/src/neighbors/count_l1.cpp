@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 #include "oddseq/core/check.hpp"
@@ -167,13 +168,20 @@ void CountL1Index::search(const Query& query, std::int64_t skip, std::int64_t k,
 
 namespace {
 
-// Writes the first k of a heap of candidates as a row of distances and rows, nearest first.
+// Writes a heap of at most k candidates as a row of distances and rows, nearest first;
+// where it holds fewer (an excluded row left fewer than k), the rest is (inf, -1), as the
+// kd-tree writes it.
 void write_row(std::vector<std::pair<std::uint32_t, std::int64_t>>& heap, std::int64_t k,
                double* distances, std::int64_t* indices) {
   std::sort_heap(heap.begin(), heap.end());
-  for (std::int64_t j = 0; j < k; ++j) {
+  const auto found = std::min(k, static_cast<std::int64_t>(heap.size()));
+  for (std::int64_t j = 0; j < found; ++j) {
     distances[j] = static_cast<double>(heap[j].first);
     indices[j] = heap[j].second;
+  }
+  for (std::int64_t j = found; j < k; ++j) {
+    distances[j] = std::numeric_limits<double>::infinity();
+    indices[j] = -1;
   }
 }
 
@@ -193,8 +201,6 @@ void CountL1Index::knn(const double* q, std::int64_t m, std::int64_t k, const st
                                           i < std::min(m, (run + 1) * kRun); ++i) {
                                        encode(q + i * d_, query);
                                        search(query, exclude != nullptr ? exclude[i] : -1, k, heap);
-                                       ODDSEQ_CHECK(static_cast<std::int64_t>(heap.size()) == k,
-                                                    "fewer than k rows besides the excluded one");
                                        write_row(heap, k, distances + i * k, indices + i * k);
                                      }
                                    },
@@ -241,6 +247,11 @@ void CountL1Index::radius_count(const double* q, std::int64_t m, double radius, 
                                 std::int64_t* counts) const {
   ODDSEQ_CHECK(std::all_of(q, q + m * d_, [](double v) { return representable(v); }),
                "a count index answers queries of integers in [0, 255] only");
+  ODDSEQ_CHECK(!std::isnan(radius), "radius must be a number, got NaN");
+  if (radius < 0) {  // no distance is negative (and -inf has no integer to cast to)
+    std::fill(counts, counts + m, std::int64_t{0});
+    return;
+  }
   const simd::Kernels& kernels = simd::active();
   core::parallel_for_interruptible(
       (m + kRun - 1) / kRun, n_threads,

@@ -87,6 +87,9 @@ class _MetricSpace:
 _Found = namedtuple("_Found", "distances indices")
 
 
+_COUNT_INDEX_MAX_COLUMNS = 1024
+
+
 class _CountSearch:
     """Manhattan neighbours of rows of integers in [0, 255]: the core's CountL1Index for
     queries of such integers, a kd-tree on the same rows (built when first needed) for
@@ -218,9 +221,12 @@ class NearestNeighbors(SaveMixin, BaseEstimator):
 
     def _build_tree(self):
         threads = resolve_threads(self.n_threads)
+        # The count index keeps one slot per possible row total (255 x columns): beyond
+        # 1,024 columns (2 MB of slots) the kd-tree serves, as for any other data.
         if (
             self.algorithm == "auto"
             and self._space.core_metric == "manhattan"
+            and self._points.shape[1] <= _COUNT_INDEX_MAX_COLUMNS
             and _core.CountL1Index.representable_rows(self._points).all()
         ):
             self._tree = _CountSearch(self._points, self._leaf_size, threads)

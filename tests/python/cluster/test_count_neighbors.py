@@ -165,3 +165,37 @@ def test_count_index_input_errors_and_pickle():
     assert isinstance(loaded._tree, _neighbors._CountSearch)
     for a, b in zip(fitted.kneighbors(), loaded.kneighbors()):
         assert np.array_equal(a, b)
+
+
+def test_excluded_rows_and_radius_edges_match_the_kdtree():
+    """A query's excluded row (its own, for suggest_eps and plot_kdistance) can leave
+    fewer than k rows: the rest of the row is (inf, -1), as the kd-tree writes it, also
+    where some queries go to the kd-tree (a fraction). A negative radius counts nothing;
+    NaN is refused. Beyond 1,024 columns (a slot per possible total) the kd-tree serves."""
+    from oddseq.cluster import suggest_eps
+
+    rng = np.random.default_rng(5)
+    X = rng.integers(0, 4, (7, 3)).astype(np.float64)
+    index, tree = _core.CountL1Index(X), _core.KdTree(X, "manhattan", 16, 1)
+    exclude = np.arange(7, dtype=np.int64)
+    for k in (1, 6, 7):
+        got, want = index.knn(X, k, exclude, 2), tree.knn(X, k, exclude, 1)
+        assert np.array_equal(got.distances, want.distances)
+        assert np.array_equal(got.indices, want.indices)
+    assert np.isinf(got.distances[:, -1]).all() and (got.indices[:, -1] == -1).all()
+    search = _neighbors._CountSearch(X, 16, 1)
+    mixed = X.copy()
+    mixed[0, 0] += 0.5  # this query goes to the kd-tree
+    got, want = search.knn(mixed, 7, exclude, 1), tree.knn(mixed, 7, exclude, 1)
+    assert np.array_equal(got.distances, want.distances)
+    assert np.array_equal(got.indices, want.indices)
+    assert index.radius_count(X, -1.0, 1).tolist() == [0] * 7
+    assert index.radius_count(X, float("-inf"), 1).tolist() == [0] * 7
+    with pytest.raises(ValueError, match="NaN"):
+        index.radius_count(X, float("nan"), 1)
+    # Every row a query (min_samples = n): worked before the count index, works on it.
+    assert suggest_eps(X, min_samples=7, sample_size=5) == suggest_eps(
+        X + 0.5, min_samples=7, sample_size=5
+    )
+    wide = NearestNeighbors(metric="manhattan").fit(np.zeros((3, 1025)))
+    assert isinstance(wide._tree, _core.KdTree)
