@@ -407,9 +407,9 @@ def recut(det, fit, rate: float) -> None:
     """Cut a normal-only ``LSTMDetector`` fit (contamination "auto") at another
     false-alarm rate, as ``fit`` with ``false_alarm_rate=rate`` would have (the network,
     the out-of-fold scores and the support do not depend on the rate; ``n_folds="auto"``
-    keeps 5 refits below 100 held-out exceedances, so the fits compared read the same
-    refits): the support rule decided again (it holds where ``novelty_rate_`` < rate),
-    the cut taken again."""
+    keeps 5 refits below 50 held-out exceedances, 100 before e7d466a, so the fits
+    compared read the same refits): the support rule decided again (it holds where
+    ``novelty_rate_`` < rate), the cut taken again."""
     from oddseq.utils._validation import check_random_state
 
     det.false_alarm_rate = rate

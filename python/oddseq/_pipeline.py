@@ -426,7 +426,7 @@ class AnomalyPipeline(SaveMixin):
       at the pipeline's ``false_alarm_rate`` (``fit(..., normal=True)`` of the model:
       its own out-of-fold or held-out scores by its ``n_folds="auto"``, its support
       rule, whose flags ``is_anomaly`` carries; the LSTM's count term), not refitted
-      ``n_folds`` times by the pipeline.
+      ``n_folds`` times by the pipeline (whose ``n_folds`` is not read there).
 
     ``item_categories`` (item id -> category) adds category variety to the features.
     ``recent_change=True`` adds each entity's recent sessions against its own past

@@ -345,8 +345,9 @@ class _NeuralDetector(BaseDetector):
     # LSTMDetector's parameter; the other models (and LSTM files saved before it
     # existed, which have no count reference) have no count term.
     count_novelty = False
-    # LSTMDetector's parameter; the other models (and LSTM files saved before it
-    # existed) cut normal-only fits at the held-out part's scores.
+    # Files saved before each model had the parameter (LSTMDetector's, then the
+    # Transformer's and the autoencoder's since the ninth session) cut normal-only fits
+    # at the held-out part's scores.
     n_folds = 0
     # Training batches sorted by length within random pools of this many batches (0:
     # over all the windows, each batch of one length); see _Windows.batches.
@@ -511,7 +512,10 @@ class _NeuralDetector(BaseDetector):
                 f"{who}(normal=True) cuts at the scores of a held-out part: give "
                 "validation_fraction > 0 and at least 2 sequences"
             )
-        folds = self.n_folds_ = self._cut_folds(n_val, self._rate(normal)) if normal else 0
+        # Refits only where the cut reads them (a float contamination cuts at the
+        # training scores' quantile).
+        cut_reads_folds = normal and self.contamination == "auto"
+        folds = self.n_folds_ = self._cut_folds(n_val, self._rate(True)) if cut_reads_folds else 0
         if normal and folds and n < 2 * folds:
             raise ValueError(
                 f"{who}(normal=True) cuts at out-of-fold scores of n_folds={folds} refits: "
@@ -641,8 +645,8 @@ class _NeuralDetector(BaseDetector):
         return flags
 
     def _cut_folds(self, n_held_out: int, rate: float) -> int:
-        """``n_folds`` where the model has it (LSTMDetector), else 0: the held-out
-        part's scores set the normal-only cut. "auto": 0 where the held-out part holds
+        """``n_folds`` (0 for files saved before the model had it: the held-out part's
+        scores set the normal-only cut). "auto": 0 where the held-out part holds
         at least ``_HELD_OUT_EXCEEDANCES`` scores beyond the cut's quantile, else
         ``_AUTO_FOLDS``."""
         folds = getattr(self, "n_folds", 0)
@@ -1202,9 +1206,10 @@ _N_FOLDS_DOC = """
         autoencoder; on the shops, from 0.29 to 0.50 and from 0.27 to 0.48. Nearly
         all of it is the support rule's: without it, 0.49 / 0.66 and 0.29 / 0.26.
         The held-out tenth's cut alone flagged 0.9-2.9% of held-out normal
-        sequences on average (the out-of-fold cut 0.4-0.7%). Unsupervised fitting
-        does not read it; models saved before it existed cut at the held-out part
-        (0)."""
+        sequences on average (the out-of-fold cut 0.4-0.7%). The refits cost
+        about ``n_folds - 1`` more trainings (``cut_fit_time_``), as the LSTM's.
+        Unsupervised fitting and a float ``contamination`` do not read it; models
+        saved before it existed cut at the held-out part (0)."""
 
 
 class LSTMDetector(_NeuralDetector):
@@ -1253,7 +1258,7 @@ class LSTMDetector(_NeuralDetector):
         normal sequences flagged at the rate 0.01 was then 0.9-1.3% on average,
         where the held-out tenth's cut flagged 1.4-2.3% (0-3.9% per seed;
         benchmarks/RESULTS.md). 0: the held-out part's scores (one fit).
-        Unsupervised fitting does not read it.
+        Unsupervised fitting and a float ``contamination`` do not read it.
 
     Which ``false_alarm_rate`` to pass when fitting normal-only: the cut flags that
     share of normal sequences, whatever the anomalies do, so the flags hold about

@@ -228,6 +228,10 @@ def test_lstm_auto_folds_refit_only_where_the_held_out_part_is_thin():
     assert large.n_folds_ == 0 and large.validation_scores_.size == 400
     assert large.cut_fit_time_ == 0
     assert LSTMDetector(**params).fit(Sequences.from_lists(lists[:40])).n_folds_ == 0
+    # A float contamination cuts at the training scores' quantile: no refits to read.
+    share = LSTMDetector(contamination=0.1, false_alarm_rate=0.2, **params)
+    share.fit(Sequences.from_lists(lists[:400]), normal=True)
+    assert share.n_folds_ == 0 and share.cut_fit_time_ == 0
     default = LSTMDetector()
     assert default._rate(True) == 0.005 and default._rate(False) == 0.01
     assert default._cut_folds(10_000, default._rate(True)) == 0
