@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from .._persist import SaveMixin
 from ..utils._params import Integer, Options, Real, Threads, validate_params
+from ..utils._rows import identical_rows
 from ..utils._validation import (
     check_sample_weight,
     resolve_threads,
@@ -199,21 +200,10 @@ def _collapse_duplicates(points: np.ndarray, weight):
     n = points.shape[0]
     if n < 64:
         return None
-    key = np.full(n, 0x9E3779B97F4A7C15, dtype=np.uint64)
-    for j in range(points.shape[1]):
-        # + 0.0 turns -0.0 into 0.0: equal values must hash alike.
-        key ^= np.ascontiguousarray(points[:, j] + 0.0).view(np.uint64)
-        key *= np.uint64(0xBF58476D1CE4E5B9)
-        key ^= key >> np.uint64(31)
-    _, first, group = np.unique(key, return_index=True, return_inverse=True)
-    if first.size > 0.8 * n:
-        return None
-    order = np.argsort(first, kind="stable")  # groups by their first row
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    group = rank[group.ravel()]
-    distinct = np.ascontiguousarray(points[first[order]])
-    if not np.array_equal(distinct[group], points):
-        return None  # a hash collision: search every row
+    found = identical_rows(points)
+    if found is None or found[0].size > 0.8 * n:
+        return None  # few repeats, or a hash collision: search every row
+    first, group = found
+    distinct = np.ascontiguousarray(points[first])
     ones = np.ones(n) if weight is None else weight
     return distinct, np.bincount(group, weights=ones, minlength=distinct.shape[0]), group

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..utils._rows import identical_rows
+
 # Neighbours kept per distinct count vector. A reference built on part of the fit
 # sequences reads, for each vector, its nearest neighbour that the part holds: the
 # first of these that does; where both are left out (a refit's fold: about 0.2 ** 2,
@@ -22,26 +24,18 @@ _START, _END = 2, 4
 
 def distinct_rows(matrix: np.ndarray):
     """The distinct rows of a float matrix and each row's index among them, as
-    ``np.unique(matrix, axis=0, return_inverse=True)`` gives them but in an order of
-    their own (by a hash of each row's bits; where two different rows share a hash,
-    never seen, by ``np.unique``): for searches, which do not depend on the order.
+    ``np.unique(matrix, axis=0, return_inverse=True)`` gives them but in the order of
+    their first rows (:func:`oddseq.utils._rows.identical_rows`; ``np.unique`` where two
+    rows share a hash, never seen): for searches, which do not depend on the order.
     ``np.unique`` with ``axis=0`` sorts the rows as opaque records; on the count vectors
     of 100,000 scored sequences it took longer than their neighbour search."""
     matrix = np.ascontiguousarray(matrix, dtype=np.float64) + 0.0  # -0.0 as 0.0
-    if matrix.shape[0] == 0 or matrix.shape[1] == 0:
+    found = identical_rows(matrix)
+    if found is None:
         vectors, inverse = np.unique(matrix, axis=0, return_inverse=True)
         return vectors, inverse.ravel()
-    multipliers = np.random.default_rng(0).integers(
-        1, 2**62, size=matrix.shape[1], dtype=np.uint64
-    ) * np.uint64(2) + np.uint64(1)
-    bits = matrix.view(np.uint64)
-    bits = bits ^ (bits >> np.uint64(31))  # a float's low bits are mostly zero: fold in the high
-    keys = (bits * multipliers).sum(axis=1, dtype=np.uint64)  # mod 2^64
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    vectors = matrix[first]
-    if not np.array_equal(vectors[inverse], matrix):  # two rows share a hash
-        vectors, inverse = np.unique(matrix, axis=0, return_inverse=True)
-    return vectors, inverse.ravel()
+    first, inverse = found
+    return matrix[first], inverse
 
 
 def nearest_other(vectors: np.ndarray, k: int, n_threads: int):
