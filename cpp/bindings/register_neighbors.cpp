@@ -29,7 +29,9 @@ std::unique_ptr<KdTree> make_tree(const CArray<double>& x, const std::string& me
                                   n_threads, chosen_frame->second);
 }
 
-void require_queries(const KdTree& tree, const CArray<double>& q) {
+// The searches below serve both indexes (KdTree, CountL1Index): one binding each.
+template <class Index>
+void require_queries(const Index& tree, const CArray<double>& q) {
   require_matrix(q, "X");
   if (q.shape(1) != tree.dim()) {
     throw std::invalid_argument("X has " + std::to_string(q.shape(1)) + " features, the index " +
@@ -43,7 +45,8 @@ struct Neighbors {
   py::array indices;    // m x k, int64 rows of the index
 };
 
-Neighbors knn(const KdTree& tree, const CArray<double>& q, std::int64_t k,
+template <class Index>
+Neighbors knn(const Index& tree, const CArray<double>& q, std::int64_t k,
               const std::optional<CArray<std::int64_t>>& exclude, int n_threads) {
   require_queries(tree, q);
   if (k < 1 || k > tree.size()) throw std::invalid_argument("k must be in [1, n_indexed]");
@@ -57,13 +60,14 @@ Neighbors knn(const KdTree& tree, const CArray<double>& q, std::int64_t k,
   std::int64_t* idx = indices.mutable_data();
   const std::int64_t* skip = exclude ? exclude->data() : nullptr;
   {
-    py::gil_scoped_release release;
+    py::gil_scoped_release release;  // parallel searches, poll Ctrl-C
     tree.knn(q.data(), m, k, skip, n_threads, dist, idx);
   }
   return {distances, indices};
 }
 
-Neighbors knn_self(const KdTree& tree, std::int64_t k, int n_threads) {
+template <class Index>
+Neighbors knn_self(const Index& tree, std::int64_t k, int n_threads) {
   if (k < 1 || k >= tree.size()) throw std::invalid_argument("k must be in [1, n_indexed - 1]");
   const std::int64_t n = tree.size();
   py::array_t<double> distances({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(k)});
@@ -77,7 +81,8 @@ Neighbors knn_self(const KdTree& tree, std::int64_t k, int n_threads) {
   return {distances, indices};
 }
 
-py::array_t<std::int64_t> radius_count(const KdTree& tree, const CArray<double>& q, double radius,
+template <class Index>
+py::array_t<std::int64_t> radius_count(const Index& tree, const CArray<double>& q, double radius,
                                        int n_threads) {
   require_queries(tree, q);
   py::array_t<std::int64_t> counts(q.shape(0));
@@ -110,60 +115,6 @@ std::unique_ptr<CountL1Index> make_count_index(const CArray<double>& x) {
   return std::make_unique<CountL1Index>(x.data(), x.shape(0), x.shape(1));
 }
 
-void require_count_queries(const CountL1Index& index, const CArray<double>& q) {
-  require_matrix(q, "X");
-  if (q.shape(1) != index.dim()) {
-    throw std::invalid_argument("X has " + std::to_string(q.shape(1)) + " features, the index " +
-                                std::to_string(index.dim()));
-  }
-}
-
-Neighbors count_knn(const CountL1Index& index, const CArray<double>& q, std::int64_t k,
-                    const std::optional<CArray<std::int64_t>>& exclude, int n_threads) {
-  require_count_queries(index, q);
-  if (k < 1 || k > index.size()) throw std::invalid_argument("k must be in [1, n_indexed]");
-  if (exclude && exclude->size() != q.shape(0)) {
-    throw std::invalid_argument("exclude needs one row per query");
-  }
-  const std::int64_t m = q.shape(0);
-  py::array_t<double> distances({static_cast<py::ssize_t>(m), static_cast<py::ssize_t>(k)});
-  py::array_t<std::int64_t> indices({static_cast<py::ssize_t>(m), static_cast<py::ssize_t>(k)});
-  double* dist = distances.mutable_data();
-  std::int64_t* idx = indices.mutable_data();
-  const std::int64_t* skip = exclude ? exclude->data() : nullptr;
-  {
-    py::gil_scoped_release release;  // parallel searches, polls Ctrl-C
-    index.knn(q.data(), m, k, skip, n_threads, dist, idx);
-  }
-  return {distances, indices};
-}
-
-Neighbors count_knn_self(const CountL1Index& index, std::int64_t k, int n_threads) {
-  if (k < 1 || k >= index.size()) throw std::invalid_argument("k must be in [1, n_indexed - 1]");
-  const std::int64_t n = index.size();
-  py::array_t<double> distances({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(k)});
-  py::array_t<std::int64_t> indices({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(k)});
-  double* dist = distances.mutable_data();
-  std::int64_t* idx = indices.mutable_data();
-  {
-    py::gil_scoped_release release;  // parallel searches, polls Ctrl-C
-    index.knn_self(k, n_threads, dist, idx);
-  }
-  return {distances, indices};
-}
-
-py::array_t<std::int64_t> count_radius(const CountL1Index& index, const CArray<double>& q,
-                                       double radius, int n_threads) {
-  require_count_queries(index, q);
-  py::array_t<std::int64_t> counts(q.shape(0));
-  std::int64_t* out = counts.mutable_data();
-  {
-    py::gil_scoped_release release;
-    index.radius_count(q.data(), q.shape(0), radius, n_threads, out);
-  }
-  return counts;
-}
-
 }  // namespace
 
 void register_neighbors(py::module_& m) {
@@ -177,10 +128,10 @@ void register_neighbors(py::module_& m) {
       .def_property_readonly("rotated", &KdTree::rotated)
       .def_property_readonly("scans", &KdTree::scans)
       .def_property_readonly("dim", &KdTree::dim)
-      .def("knn", &knn, py::arg("x").noconvert(), py::arg("k"), py::arg("exclude").noconvert(),
-           py::arg("n_threads"))
-      .def("knn_self", &knn_self, py::arg("k"), py::arg("n_threads"))
-      .def("radius_count", &radius_count, py::arg("x").noconvert(), py::arg("radius"),
+      .def("knn", &knn<KdTree>, py::arg("x").noconvert(), py::arg("k"),
+           py::arg("exclude").noconvert(), py::arg("n_threads"))
+      .def("knn_self", &knn_self<KdTree>, py::arg("k"), py::arg("n_threads"))
+      .def("radius_count", &radius_count<KdTree>, py::arg("x").noconvert(), py::arg("radius"),
            py::arg("n_threads"));
   py::class_<CountL1Index>(m, "CountL1Index",
                            "Exact L1 neighbours of rows of integers in [0, 255] (count vectors).")
@@ -189,10 +140,10 @@ void register_neighbors(py::module_& m) {
                   "Per row of X: whether all its values are integers in [0, 255].")
       .def_property_readonly("size", &CountL1Index::size)
       .def_property_readonly("dim", &CountL1Index::dim)
-      .def("knn", &count_knn, py::arg("x").noconvert(), py::arg("k"),
+      .def("knn", &knn<CountL1Index>, py::arg("x").noconvert(), py::arg("k"),
            py::arg("exclude").noconvert(), py::arg("n_threads"))
-      .def("knn_self", &count_knn_self, py::arg("k"), py::arg("n_threads"))
-      .def("radius_count", &count_radius, py::arg("x").noconvert(), py::arg("radius"),
+      .def("knn_self", &knn_self<CountL1Index>, py::arg("k"), py::arg("n_threads"))
+      .def("radius_count", &radius_count<CountL1Index>, py::arg("x").noconvert(), py::arg("radius"),
            py::arg("n_threads"));
 }
 
