@@ -105,6 +105,24 @@ def hdfs_lists(path: Path) -> list[list[str]]:
     return lists
 
 
+def hdfs_split_lists(source: str, seed: int):
+    """``quality``'s split of an HDFS set: 80% of the normal blocks to fit (a
+    permutation drawn with ``seed``), the other 20% held out, and the anomalous
+    blocks: ``(fit, held, abnormal)`` as lists of event lists."""
+    normal = hdfs_lists(DATA / source / "hdfs_train")
+    abnormal = hdfs_lists(DATA / source / "hdfs_test_abnormal")
+    order = np.random.default_rng(seed).permutation(len(normal))
+    cut_n = int(0.8 * len(normal))
+    return [normal[i] for i in order[:cut_n]], [normal[i] for i in order[cut_n:]], abnormal
+
+
+def hdfs_split(source: str, seed: int):
+    """:func:`hdfs_split_lists` as Sequences."""
+    from oddseq.sequences import Sequences
+
+    return tuple(Sequences.from_lists(part) for part in hdfs_split_lists(source, seed))
+
+
 def make_model(name: str, args):
     from oddseq.neural import LSTMDetector, SequenceAutoencoder, TransformerDetector
 
@@ -136,17 +154,11 @@ def reweighted(recall: float, fpr: float) -> tuple[float, float]:
 
 def quality(args) -> list[dict]:
     from oddseq.detect import MarkovDetector, normal_cut
-    from oddseq.sequences import Sequences
 
     rows = []
     for source in ("hdfs_xu", "hdfs_deeplog"):
-        normal = hdfs_lists(DATA / source / "hdfs_train")
-        abnormal = hdfs_lists(DATA / source / "hdfs_test_abnormal")
-        order = np.random.default_rng(0).permutation(len(normal))
-        cut_n = int(0.8 * len(normal))
-        fit = Sequences.from_lists([normal[i] for i in order[:cut_n]])
-        held = Sequences.from_lists([normal[i] for i in order[cut_n:]])
-        bad = Sequences.from_lists(abnormal)
+        fit, held, bad = hdfs_split(source, 0)
+        cut_n = len(fit)
         candidates = [("markov (order 3, g=9)", lambda: MarkovDetector(order=3, top_g=9))]
         candidates += [(m, lambda m=m: make_model(m, args)) for m in args.models]
         for name, make in candidates:
@@ -217,12 +229,7 @@ def cuts(args) -> list[dict]:
 
     rows = []
     for source in ("hdfs_xu", "hdfs_deeplog"):
-        normal = hdfs_lists(DATA / source / "hdfs_train")
-        abnormal = hdfs_lists(DATA / source / "hdfs_test_abnormal")
-        order = np.random.default_rng(0).permutation(len(normal))
-        cut_n = int(0.8 * len(normal))
-        fit_lists = [normal[i] for i in order[:cut_n]]
-        held_lists = [normal[i] for i in order[cut_n:]]
+        fit_lists, held_lists, abnormal = hdfs_split_lists(source, 0)
         seen = {frozenset(Counter(s).items()) for s in fit_lists}
         novel_r = float(np.mean([frozenset(Counter(s).items()) not in seen for s in abnormal]))
         novel_f = float(np.mean([frozenset(Counter(s).items()) not in seen for s in held_lists]))
@@ -331,18 +338,11 @@ def hdfs_seeds(args) -> list[dict]:
     before ``n_folds``), the share of the other normal blocks flagged, the best cut
     (an oracle); the fit time of the model and of the refits."""
     from oddseq.neural import LSTMDetector
-    from oddseq.sequences import Sequences
 
     rows = []
     for seed in args.seeds:
         for source in ("hdfs_xu", "hdfs_deeplog"):
-            normal = hdfs_lists(DATA / source / "hdfs_train")
-            abnormal = hdfs_lists(DATA / source / "hdfs_test_abnormal")
-            order = np.random.default_rng(seed).permutation(len(normal))
-            cut_n = int(0.8 * len(normal))
-            fit = Sequences.from_lists([normal[i] for i in order[:cut_n]])
-            held = Sequences.from_lists([normal[i] for i in order[cut_n:]])
-            bad = Sequences.from_lists(abnormal)
+            fit, held, bad = hdfs_split(source, seed)
             det = LSTMDetector(
                 random_state=seed, n_threads=args.threads, max_epochs=args.max_epochs
             )
@@ -424,7 +424,6 @@ def recut(det, fit, rate: float) -> None:
 def normal_rate_cells(args):
     """(name, fit, held, bad, normal_total): the normal-only cells of ``normal-rates``."""
     from oddseq.datasets import read_loghub
-    from oddseq.sequences import Sequences
 
     def split(seqs, normal, seed):
         order = np.random.default_rng(seed).permutation(normal.size)
@@ -433,12 +432,7 @@ def normal_rate_cells(args):
 
     for seed in args.seeds:
         for source in ("hdfs_xu", "hdfs_deeplog"):
-            normal = hdfs_lists(DATA / source / "hdfs_train")
-            order = np.random.default_rng(seed).permutation(len(normal))
-            cut_n = int(0.8 * len(normal))
-            fit = Sequences.from_lists([normal[i] for i in order[:cut_n]])
-            held = Sequences.from_lists([normal[i] for i in order[cut_n:]])
-            bad = Sequences.from_lists(hdfs_lists(DATA / source / "hdfs_test_abnormal"))
+            fit, held, bad = hdfs_split(source, seed)
             yield f"{source} seed {seed}", fit, held, bad, FULL_HDFS[1], seed
         for data, seqs, kinds in shop_sets(args.users, [seed], marketplace_hard=True):
             normal, anomalous = np.flatnonzero(kinds == "normal"), np.flatnonzero(kinds != "normal")
@@ -526,7 +520,6 @@ def pipeline_normal(args) -> list[dict]:
     the module docstring)."""
     from oddseq import AnomalyPipeline
     from oddseq.detect import normal_cut
-    from oddseq.sequences import Sequences
 
     methods = [m for m in args.models if m in ("lstm", "transformer", "autoencoder")]
 
@@ -569,12 +562,7 @@ def pipeline_normal(args) -> list[dict]:
     rows = []
     for seed in args.seeds:
         for source in ("hdfs_xu", "hdfs_deeplog"):
-            normal = hdfs_lists(DATA / source / "hdfs_train")
-            order = np.random.default_rng(seed).permutation(len(normal))
-            cut_n = int(0.8 * len(normal))
-            fit = Sequences.from_lists([normal[i] for i in order[:cut_n]])
-            held = Sequences.from_lists([normal[i] for i in order[cut_n:]])
-            bad = Sequences.from_lists(hdfs_lists(DATA / source / "hdfs_test_abnormal"))
+            fit, held, bad = hdfs_split(source, seed)
             f1_of = lambda recall, fpr: reweighted(recall, fpr)[1]  # noqa: E731
             for method in methods:
                 rows.append(cell(method, f"{source} seed {seed}", fit, held, bad, seed, f1_of))
