@@ -10,9 +10,10 @@ kNN on the pipeline's 18 features 6x faster); distances are still computed on th
 original coordinates, so results are the same either way. Manhattan distances between rows
 of small counts (integers in [0, 255], such as event counts per sequence) are searched by
 the core's count index instead (neighbors/count_l1.hpp: rows sorted by their totals, a
-bound from 16 group sums, one SAD instruction per comparison), where the kd-tree's boxes
-bound almost nothing: the same neighbours, on the count vectors of 100,000 sequences of
-30 event types 20x faster for new queries and 60x for each row's nearest others.
+bound from 16 group sums: one SAD instruction screens 2 rows with AVX2, 4 with AVX-512),
+where the kd-tree's boxes bound almost nothing: the same neighbours, on the count vectors
+of 100,000 sequences of 30 event types 20x faster for new queries and 60x for each row's
+nearest others.
 """
 
 from __future__ import annotations
