@@ -4,11 +4,12 @@ Usage (from the repository root, after ``pip install ".[neural]"`` with the CPU 
 of torch: ``pip install torch==2.13.0``):
 
     python benchmarks/neural.py [quality] [cuts] [hdfs-seeds] [shop] [shop-normal]
-        [pipeline-normal] [normal-rates] [speed]
+        [pipeline-normal] [normal-rates] [batch-scores] [speed]
         [--models lstm transformer transformer-2layers transformer-next transformer-masked
         autoencoder]
         [--n 100000] [--threads 2]
         [--max-epochs 50] [--users 5000] [--seeds 0 1] [--rates 0.01 0.005 0.002 0.001]
+        [--sources hdfs_xu hdfs_deeplog ecommerce_medium ...] [--out DIR]
 
 quality: for ``hdfs_xu`` and ``hdfs_deeplog`` (../shared/data): each model is fitted on
 80% of the normal blocks (``fit(seqs, normal=True)``; its own normal-only cut: out-of-fold
@@ -54,6 +55,15 @@ HDFS sets, make_ecommerce and make_marketplace medium and hard at ``--users``, l
 2k-line HDFS sample; each at ``--seeds``), its cut and support rule taken again at each
 of ``--rates``: own-cut F1 plain and reweighted to the whole log's prevalence, the share
 flagged against the true share, the best cut's F1.
+
+batch-scores (not run by default): score files for the batch-cut study (a cut chosen from
+the whole scored batch against the normal-only fit's null of out-of-fold normal scores),
+so rules can be judged without refitting: each of ``--models`` among lstm, transformer and
+autoencoder fitted normal-only (the class defaults) on each of ``--sources`` (both HDFS
+sets split as in quality; make_ecommerce and make_marketplace medium and hard at
+``--users``, 80% of their normal users fitted) at each of ``--seeds`` (the split's and the
+model's seed); one ``<source>-<model>-seed<S>.npz`` per fit in ``--out``
+(../notes/batchcut/scores/neural by default; the arrays: see ``batch_scores``).
 
 Prints a table per part and writes benchmarks/results/neural.json.
 """
@@ -421,15 +431,19 @@ def recut(det, fit, rate: float) -> None:
     det._set_threshold(det.decision_scores_)
 
 
+def normal_split(seqs, normal: np.ndarray, seed: int):
+    """(fit, held): 80% of the normal sequences ``normal`` (row numbers) to fit, by a
+    permutation drawn with ``seed``, and the other 20%, each in row order."""
+    order = np.random.default_rng(seed).permutation(normal.size)
+    cut_n = int(0.8 * normal.size)
+    return seqs.take(np.sort(normal[order[:cut_n]])), seqs.take(np.sort(normal[order[cut_n:]]))
+
+
 def normal_rate_cells(args):
     """(name, fit, held, bad, normal_total): the normal-only cells of ``normal-rates``."""
     from oddseq.datasets import read_loghub
 
-    def split(seqs, normal, seed):
-        order = np.random.default_rng(seed).permutation(normal.size)
-        cut_n = int(0.8 * normal.size)
-        return seqs.take(np.sort(normal[order[:cut_n]])), seqs.take(np.sort(normal[order[cut_n:]]))
-
+    split = normal_split
     for seed in args.seeds:
         for source in ("hdfs_xu", "hdfs_deeplog"):
             fit, held, bad = hdfs_split(source, seed)
@@ -583,39 +597,173 @@ def pipeline_normal(args) -> list[dict]:
     return rows
 
 
-def shop_sets(users: int, seeds: list[int], marketplace_hard: bool = False):
-    """(name, Sequences, kinds) of make_ecommerce (medium, hard) and make_marketplace
-    (medium; with ``marketplace_hard`` hard too) at each seed: one sequence of event
-    types per user, in time order."""
+SHOPS = {
+    # name: (generator, difficulty); one sequence of event types per user, in time order
+    "ecommerce_medium": ("ecommerce", "medium"),
+    "ecommerce_hard": ("ecommerce", "hard"),
+    "marketplace_medium": ("marketplace", "medium"),
+    "marketplace_hard": ("marketplace", "hard"),
+}
+
+
+def shop_set(name: str, users: int, seed: int):
+    """(Sequences, kinds) of the shop set ``name`` (a key of ``SHOPS``) at ``seed``."""
     from oddseq.datasets import make_ecommerce, make_marketplace
     from oddseq.sequences import Sequences
 
+    generator, difficulty = SHOPS[name]
+    if generator == "ecommerce":
+        bunch = make_ecommerce(n_users=users, difficulty=difficulty, random_state=seed)
+        roles = dict(entity="user_id", event="behavior", time="timestamp")
+    else:
+        bunch = make_marketplace(n_users=users, difficulty=difficulty, random_state=seed)
+        roles = dict(entity="user_id", event="event", time="timestamp")
+    seqs = Sequences.from_events(bunch.events, **roles)
+    return seqs, bunch.kinds.reindex(seqs.ids).to_numpy()
+
+
+def shop_sets(users: int, seeds: list[int], marketplace_hard: bool = False):
+    """(name, Sequences, kinds) of make_ecommerce (medium, hard) and make_marketplace
+    (medium; with ``marketplace_hard`` hard too) at each seed (``shop_set``)."""
+    names = list(SHOPS) if marketplace_hard else list(SHOPS)[:3]
     for seed in seeds:
-        for name, bunch, roles in (
-            (
-                "ecommerce medium",
-                make_ecommerce(n_users=users, difficulty="medium", random_state=seed),
-                dict(entity="user_id", event="behavior", time="timestamp"),
-            ),
-            (
-                "ecommerce hard",
-                make_ecommerce(n_users=users, difficulty="hard", random_state=seed),
-                dict(entity="user_id", event="behavior", time="timestamp"),
-            ),
-            (
-                "marketplace medium",
-                make_marketplace(n_users=users, difficulty="medium", random_state=seed),
-                dict(entity="user_id", event="event", time="timestamp"),
-            ),
-        ):
-            seqs = Sequences.from_events(bunch.events, **roles)
-            yield f"{name} seed {seed}", seqs, bunch.kinds.reindex(seqs.ids).to_numpy()
-        if marketplace_hard:
-            bunch = make_marketplace(n_users=users, difficulty="hard", random_state=seed)
-            seqs = Sequences.from_events(
-                bunch.events, entity="user_id", event="event", time="timestamp"
-            )
-            yield f"marketplace hard seed {seed}", seqs, bunch.kinds.reindex(seqs.ids).to_numpy()
+        for name in names:
+            seqs, kinds = shop_set(name, users, seed)
+            yield f"{name.replace('_', ' ')} seed {seed}", seqs, kinds
+
+
+BATCH_SCORES = HERE.parent.parent / "notes" / "batchcut" / "scores" / "neural"
+BATCH_SOURCES = ("hdfs_xu", "hdfs_deeplog", *SHOPS)
+
+
+def batch_cell(source: str, users: int, seed: int):
+    """(fit, held, bad, n_anomalous, n_normal) of one ``batch-scores`` cell: the HDFS
+    split of ``quality`` (``hdfs_split``) with the full log's counts, or a shop set at
+    ``users`` users split by ``normal_split`` with the whole generated log's counts."""
+    if source.startswith("hdfs"):
+        return (*hdfs_split(source, seed), *FULL_HDFS)
+    seqs, kinds = shop_set(source, users, seed)
+    normal, anomalous = np.flatnonzero(kinds == "normal"), np.flatnonzero(kinds != "normal")
+    fit, held = normal_split(seqs, normal, seed)
+    return fit, held, seqs.take(anomalous), anomalous.size, normal.size
+
+
+def save_scores(path: Path, **arrays) -> None:
+    """``np.savez`` to a temporary name beside ``path``, then renamed into place."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, path)
+
+
+def batch_scores(args) -> list[dict]:
+    """Score files for the batch-cut study: each of ``--models`` (lstm, transformer,
+    autoencoder; the class defaults, ``random_state`` the seed) fitted normal-only
+    (``fit(fit, normal=True)``: the normal-only rate 0.005, the support rule,
+    ``n_folds="auto"``) on each of ``--sources`` at each of ``--seeds`` (``batch_cell``:
+    80% of the normal sequences fitted, the other 20% and every anomalous one scored;
+    shops at ``--users``). A rule that reads the whole scored batch against the
+    model's null of normal scores is judged on these files without refitting.
+
+    Writes ``--out``/<source>-<model>-seed<S>.npz as soon as each fit is done:
+    ``reference`` (``validation_scores_``, the out-of-fold normal scores the cut rests
+    on), ``reference_inside`` (which of them lie inside the normal sequences' support:
+    where the support rule holds, the cut is taken among those alone at the rate left
+    over, ``(rate - novelty_rate_) / (1 - novelty_rate_)``), ``normal`` and
+    ``anomalous`` (``decision_function`` of the held-out normal and the anomalous
+    sequences), ``normal_flag`` / ``anomalous_flag`` (``predict``: the cut and the
+    support rule), ``threshold`` (``threshold_``), ``prevalence`` (the anomalous share
+    of the whole log: HDFS's full log, a shop's generated log), ``rate`` (the
+    false-alarm rate the cut was asked for), and ``meta`` (json: the cell, the
+    command, the own cut's recall, false-alarm rate, F1 reweighted to the prevalence
+    as ``quality`` does and the share flagged, the best cut's F1, the fit time)."""
+    from oddseq.neural import LSTMDetector, SequenceAutoencoder, TransformerDetector
+
+    classes = {
+        "lstm": LSTMDetector,
+        "transformer": TransformerDetector,
+        "autoencoder": SequenceAutoencoder,
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for seed in args.seeds:
+        for source in args.sources:
+            fit, held, bad, n_anomalous, n_normal = batch_cell(source, args.users, seed)
+            prevalence = n_anomalous / (n_anomalous + n_normal)
+
+            def f1(recall, fpr, a=n_anomalous, n=n_normal):
+                tp = recall * a
+                return 2 * tp / (2 * tp + fpr * n + (a - tp)) if tp > 0 else 0.0
+
+            for model in [m for m in args.models if m in classes]:
+                det = classes[model](
+                    random_state=seed, n_threads=args.threads, max_epochs=args.max_epochs
+                )
+                started, cpu = time.perf_counter(), time.process_time()
+                det.fit(fit, normal=True)
+                fit_s, fit_cpu_s = time.perf_counter() - started, time.process_time() - cpu
+                b, h = det.decision_function(bad), det.decision_function(held)
+                b_flag, h_flag = det.predict(bad).astype(bool), det.predict(held).astype(bool)
+                recall, fpr = float(b_flag.mean()), float(h_flag.mean())
+                # The best F1 any cut of the scores gives (an oracle, for context).
+                grid = np.unique(np.r_[b, h])
+                above_b = b.size - np.searchsorted(np.sort(b), grid, side="right")
+                above_h = h.size - np.searchsorted(np.sort(h), grid, side="right")
+                best = max(f1(r, f) for r, f in zip(above_b / b.size, above_h / h.size))
+                rate = det._rate(True)
+                inside = getattr(det, "_support_inside", None)
+                if not det.support_rule_ or inside is None:
+                    inside = np.ones(det.validation_scores_.size, dtype=bool)
+                meta = dict(
+                    source=source,
+                    model=model,
+                    seed=seed,
+                    n_fitted=len(fit),
+                    n_normal_held=len(held),
+                    n_anomalous_scored=len(bad),
+                    log_anomalous=int(n_anomalous),
+                    log_normal=int(n_normal),
+                    users=args.users if source in SHOPS else None,
+                    command="python " + " ".join(sys.argv),
+                    recall=recall,
+                    false_positive_rate=fpr,
+                    own_f1_reweighted=f1(recall, fpr),
+                    flagged_share=(recall * n_anomalous + fpr * n_normal)
+                    / (n_anomalous + n_normal),
+                    true_share=prevalence,
+                    best_cut_f1_reweighted=best,
+                    support_rule=bool(det.support_rule_),
+                    novelty_rate=det.novelty_rate_,
+                    n_folds=int(det.n_folds_),
+                    fit_s=fit_s,
+                    fit_cpu_s=fit_cpu_s,
+                    threads=args.threads,
+                )
+                path = out / f"{source}-{model}-seed{seed}.npz"
+                save_scores(
+                    path,
+                    reference=np.asarray(det.validation_scores_, dtype=np.float64),
+                    reference_inside=np.asarray(inside, dtype=bool),
+                    normal=np.asarray(h, dtype=np.float64),
+                    anomalous=np.asarray(b, dtype=np.float64),
+                    normal_flag=h_flag,
+                    anomalous_flag=b_flag,
+                    threshold=np.float64(det.threshold_),
+                    prevalence=np.float64(prevalence),
+                    rate=np.float64(rate),
+                    meta=np.array(json.dumps(meta)),
+                )
+                rows.append(meta)
+                print(
+                    f"{path.name:<40} recall {recall:.3f} fpr {fpr:.4f} F1w "
+                    f"{meta['own_f1_reweighted']:.3f} (best {best:.3f}) flagged "
+                    f"{meta['flagged_share']:.4f} / true {prevalence:.4f}  support "
+                    f"{'yes' if det.support_rule_ else 'no'}  fit {fit_s:.0f} s "
+                    f"({fit_cpu_s:.0f} CPU s)",
+                    flush=True,
+                )
+    return rows
 
 
 def shop(args, make=None) -> list[dict]:
@@ -802,6 +950,16 @@ def main(argv=None) -> None:
         default=list(RATES),
         help="normal-rates: false-alarm rates",
     )
+    parser.add_argument(
+        "--sources",
+        nargs="+",
+        default=list(BATCH_SOURCES),
+        choices=BATCH_SOURCES,
+        help="batch-scores: the cells",
+    )
+    parser.add_argument(
+        "--out", default=str(BATCH_SCORES), help="batch-scores: the folder of score files"
+    )
     args = parser.parse_args(argv)
     out = {"machine": machine(), "args": vars(args)}
     if "quality" in args.parts:
@@ -818,6 +976,8 @@ def main(argv=None) -> None:
         out["normal_rates"] = normal_rates(args)
     if "pipeline-normal" in args.parts:
         out["pipeline_normal"] = pipeline_normal(args)
+    if "batch-scores" in args.parts:
+        out["batch_scores"] = batch_scores(args)
     if "speed" in args.parts:
         out["speed"] = speed(args)
     RESULTS.mkdir(exist_ok=True)
