@@ -61,6 +61,25 @@ the count beyond its 0.2% quantile) with the cut only where the top is in excess
 tail's shape by least squares on 31 quantiles. Ends with one row per rule: share flagged
 on each nothing-planted log, labelled cells lower / higher than ``auto_cut``, mean
 own-cut F1, cells with own/best < 0.9. Writes benchmarks/results/verdicts-from-scores.json.
+
+``--batch-scores DIR``: the normal-only default (``AnomalyPipeline(random_state=seed)
+.fit(fit, normal=True)``, as the normal mode fits it) on every normal-mode cell of
+``--sources`` (the shop logs, both HDFS sets; loghub has none), and with ``null`` the
+nothing-planted logs (``--null-users``) fitted on half their users, the other half
+judged: one file per cell, ``DIR/<source>-auto-seed<S>.npz`` (a nothing-planted log at
+another size than 5,000: ``null-<log>@<N>-auto-seed<S>.npz``), for a cut chosen from the
+scored batch. It holds ``reference`` (``reference_scores_``, the out-of-fold normal
+scores the cut rests on), ``normal`` / ``anomalous`` (the scores of the held-out normal
+entities and of the anomalous ones), ``normal_flag`` / ``anomalous_flag`` (the
+pipeline's own flags: a score above ``threshold_``, or where the support rule holds
+outside the normal data's range, ``normal_outside`` / ``anomalous_outside``),
+``threshold`` (``threshold_``), ``rate`` (the false-alarm rate of the cut),
+``prevalence`` (the anomalous share of the source's whole log: HDFS's full log, 16,838
+in 575,061; a generator's planted share over all its users; 0 for the nothing-planted
+logs) and ``meta`` (json: the cell, its own-cut F1 and share flagged as
+the normal mode reports them, HDFS reweighted to the full log, the command). Each file
+is written when its cell is done, after its own flags are checked to give that F1.
+Writes benchmarks/results/verdicts-batch-scores.json.
 """
 
 from __future__ import annotations
@@ -332,6 +351,8 @@ def run(args):
         return {"rows": rate_rules(args)}
     if args.stream_peaks:
         return {"rows": stream_peaks(args)}
+    if args.batch_scores:
+        return {"rows": batch_scores(args)}
     rows = []
     for source in args.sources:
         for name, mode, fit, judged, y, weights in SOURCES[source](args):
@@ -1290,6 +1311,134 @@ def normal_cuts(args):
     return rows
 
 
+def _null_normal(args):
+    """The nothing-planted logs (``source_null`` at ``--null-users``) fitted normal-only:
+    half of each log's users, drawn by ``--seed``, to fit, the other half judged."""
+    for name, _, s, _, y, _ in source_null(args):
+        rng = np.random.default_rng(args.seed)
+        fit_rows = np.sort(rng.choice(len(s), len(s) // 2, replace=False))
+        judged = np.setdiff1d(np.arange(len(s)), fit_rows)
+        yield name, "normal", s.take(fit_rows), s.take(judged), y[judged], None
+
+
+def batch_scores(args):
+    """The normal-only default's scores on every normal-mode cell (and the
+    nothing-planted logs fitted normal-only on half their users), one file per cell for
+    the batch-cut study: ``DIR/<source>-auto-seed<S>.npz`` with ``reference`` (the
+    out-of-fold normal scores, ``reference_scores_``), ``normal`` / ``anomalous`` (the
+    held-out normal and the anomalous entities' scores), ``normal_flag`` /
+    ``anomalous_flag`` (the pipeline's own flags: a score above ``threshold`` or, where
+    the support rule holds, ``normal_outside`` / ``anomalous_outside``: outside the
+    normal data's range on some feature), ``threshold``, ``rate`` (the false-alarm
+    rate of the cut), ``prevalence`` (the anomalous share of the source's whole log:
+    HDFS's full log; a generator's planted share over all its users; 0 for the
+    nothing-planted logs) and ``meta`` (json: the cell, its own-cut F1 as the
+    verdicts report it, the command). Each file is written as soon as its cell is done,
+    and its own flags are checked to give that F1 again."""
+    from oddseq._pipeline import AnomalyPipeline
+
+    folder = Path(args.batch_scores)
+    folder.mkdir(parents=True, exist_ok=True)
+    args.draws = 0  # the HDFS sources' unsupervised draws: not built
+    cells = [SOURCES[source] for source in args.sources if source != "null"]
+    if "null" in args.sources:
+        cells.append(_null_normal)
+    rows = []
+    for cells_of in cells:
+        for name, mode, fit, judged, y, weights in cells_of(args):
+            if mode != "normal":
+                continue
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pipe = AnomalyPipeline(random_state=args.seed).fit(fit, normal=True)
+                table = pipe.score(judged).reindex(judged.ids)
+            seconds = time.perf_counter() - t0
+            if table["score"].isna().any():
+                raise RuntimeError(f"{name}: entities left unscored (min_events)")
+            scores = table["score"].to_numpy(np.float64)
+            flags = table["is_anomaly"].to_numpy(bool)
+            # The support rule's flags (outside the normal data's range, whatever the
+            # score): the flags are these or a score above the threshold.
+            outside = np.zeros(len(judged), dtype=bool)
+            if pipe.support_bounds() is not None:
+                low, high = pipe.support_bounds()
+                X = pipe._matrix(judged)[1]
+                outside = ((X < low) | (X > high)).any(axis=1)
+            if not np.array_equal(flags, (scores > pipe.threshold_) | outside):
+                raise RuntimeError(f"{name}: flags other than the cut and the support rule")
+            row = judge(y, scores, flags, weights)
+            if name.startswith("hdfs"):
+                prevalence = FULL_HDFS[0] / sum(FULL_HDFS)
+            else:  # the planted share over the whole log: fitted and judged users
+                prevalence = float(y.sum()) / (len(fit) + len(judged))
+            # The nothing-planted logs at another size than 5,000 carry it in the name.
+            sized = name.startswith("null-") and args.null_users != 5000
+            stem = f"{name}{f'@{args.null_users}' if sized else ''}-auto-seed{args.seed}"
+            meta = {
+                "source": name,
+                "model": "auto",
+                "seed": args.seed,
+                "n_fit": len(fit),
+                "n_normal": int(np.sum(y == 0)),
+                "n_anomalous": int(np.sum(y == 1)),
+                "users": args.null_users if name.startswith("null-") else args.users,
+                "f1_own": row["f1_own"],
+                "f1_best": row["f1_best"],
+                "f1_weighting": "full log" if weights is not None else "none",
+                "flagged": row["flagged"],
+                "true_share": row["true_share"],
+                "rule": pipe.threshold_info_["rule"],
+                "support_rule": bool(pipe.support_rule_),
+                "novelty_rate": pipe.novelty_rate_,
+                "seconds": seconds,
+                "command": " ".join(sys.argv),
+            }
+            arrays = {
+                "reference": np.asarray(pipe.reference_scores_, dtype=np.float64),
+                "normal": scores[y == 0],
+                "anomalous": scores[y == 1],
+                "normal_flag": flags[y == 0],
+                "anomalous_flag": flags[y == 1],
+                "normal_outside": outside[y == 0],
+                "anomalous_outside": outside[y == 1],
+                "threshold": np.float64(pipe.threshold_),
+                "rate": np.float64(pipe.threshold_info_["false_alarm_rate"]),
+                "prevalence": np.float64(prevalence),
+                "meta": json.dumps(meta),
+            }
+            file = folder / f"{stem}.npz"
+            part = folder / f"{stem}.part.npz"
+            np.savez(part, **arrays)
+            _check_batch_file(part, row, weights)
+            part.replace(file)
+            rows.append({**meta, "file": str(file)})
+            print(
+                f"{name:<20} F1 own {row['f1_own']:.4f} best {row['f1_best']:.4f} "
+                f"flagged {row['flagged']:.4f} (true {row['true_share']:.4f}) "
+                f"threshold {pipe.threshold_:.4g} support rule {pipe.support_rule_} "
+                f"{seconds:.1f} s -> {file.name}",
+                flush=True,
+            )
+    return rows
+
+
+def _check_batch_file(file, row, weights):
+    """The file's own flags give the cell's own-cut F1 and share flagged again (HDFS:
+    each held-out normal block and each anomalous one reweighted to the full log)."""
+    saved = np.load(file)
+    flags = np.r_[saved["normal_flag"], saved["anomalous_flag"]]
+    scores = np.r_[saved["normal"], saved["anomalous"]]
+    y = np.r_[np.zeros(len(saved["normal"]), int), np.ones(len(saved["anomalous"]), int)]
+    w = None
+    if weights is not None:
+        w = np.where(y == 1, FULL_HDFS[0] / max(y.sum(), 1), FULL_HDFS[1] / np.sum(y == 0))
+    again = judge(y, scores, flags, w)
+    for key in ("f1_own", "flagged"):
+        if not np.isclose(again[key], row[key], equal_nan=True):
+            raise RuntimeError(f"{file}: {key} {again[key]} from the file, {row[key]} in the cell")
+
+
 def stream_peaks(args):
     """StreamScorer.calibrate on the shop logs (the unsupervised default fitted on the
     log, the log replayed in time order): the share its cut flags and the F1 of users
@@ -1536,6 +1685,11 @@ def main():
         action="store_true",
         help="StreamScorer.calibrate on the shop logs: highest-ever scores, where they peak",
     )
+    parser.add_argument(
+        "--batch-scores",
+        metavar="DIR",
+        help="normal-only default: each normal-mode cell's scores, flags and cut to DIR",
+    )
     args = parser.parse_args()
     result = run(args)
     result["machine"] = machine()
@@ -1553,6 +1707,7 @@ def main():
         "normal_cuts",
         "stream_peaks",
         "from_scores",
+        "batch_scores",
     ):
         if getattr(args, option):
             name = f"verdicts-{option.replace('_', '-')}"
