@@ -672,7 +672,10 @@ def batch_scores(args) -> list[dict]:
     over, ``(rate - novelty_rate_) / (1 - novelty_rate_)``), ``normal`` and
     ``anomalous`` (``decision_function`` of the held-out normal and the anomalous
     sequences), ``normal_flag`` / ``anomalous_flag`` (``predict``: the cut and the
-    support rule), ``threshold`` (``threshold_``), ``prevalence`` (the anomalous share
+    support rule), ``normal_outside`` / ``anomalous_outside`` (the support rule's own
+    flags, outside the normal sequences' support whatever the score; all False where
+    the rule does not hold: a moved cut's flags are these or a score above it),
+    ``threshold`` (``threshold_``), ``prevalence`` (the anomalous share
     of the whole log: HDFS's full log, a shop's generated log), ``rate`` (the
     false-alarm rate the cut was asked for), and ``meta`` (json: the cell, the
     command, the own cut's recall, false-alarm rate, F1 reweighted to the prevalence
@@ -712,9 +715,15 @@ def batch_scores(args) -> list[dict]:
                 above_h = h.size - np.searchsorted(np.sort(h), grid, side="right")
                 best = max(f1(r, f) for r, f in zip(above_b / b.size, above_h / h.size))
                 rate = det._rate(True)
-                inside = getattr(det, "_support_inside", None)
-                if not det.support_rule_ or inside is None:
+                if det.support_rule_:
+                    inside = det._support_inside
+                    b_out, h_out = det._outside_support(bad), det._outside_support(held)
+                else:
                     inside = np.ones(det.validation_scores_.size, dtype=bool)
+                    b_out, h_out = np.zeros(len(bad), bool), np.zeros(len(held), bool)
+                # predict's flags: a score above the cut or outside the support.
+                assert np.array_equal(b_flag, (b > det.threshold_) | b_out)
+                assert np.array_equal(h_flag, (h > det.threshold_) | h_out)
                 meta = dict(
                     source=source,
                     model=model,
@@ -749,6 +758,8 @@ def batch_scores(args) -> list[dict]:
                     anomalous=np.asarray(b, dtype=np.float64),
                     normal_flag=h_flag,
                     anomalous_flag=b_flag,
+                    normal_outside=np.asarray(h_out, dtype=bool),
+                    anomalous_outside=np.asarray(b_out, dtype=bool),
                     threshold=np.float64(det.threshold_),
                     prevalence=np.float64(prevalence),
                     rate=np.float64(rate),
