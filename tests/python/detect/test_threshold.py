@@ -182,7 +182,7 @@ def test_separate_tail_finds_none_in_one_population(seed):
         assert shape < 1.5
 
 
-@pytest.mark.parametrize("group", [0.03, 0.1, 0.2, 0.25])
+@pytest.mark.parametrize("group", [0.03, 0.1, 0.2])
 def test_separate_tail_sees_a_group_far_out(group):
     rng = np.random.default_rng(0)
     n = 3_000
@@ -190,6 +190,15 @@ def test_separate_tail_sees_a_group_far_out(group):
     scores = np.r_[rng.exponential(size=n - far), 30 + 5 * rng.exponential(size=far)]
     shape, share = separate_tail(scores, 0.01)
     assert shape > 2 and group / 4 <= share <= 2 * group
+
+
+def test_separate_tail_reads_more_than_a_fifth_far_out_as_a_second_mode():
+    """A quarter of the scores far out is a second mode (as a quarter of the medium
+    marketplace's normal users with a missed event under the Transformer), not a
+    group outside the normal data: not reported (it was, before groups were bounded)."""
+    rng = np.random.default_rng(0)
+    scores = np.r_[rng.exponential(size=2_250), 30 + 5 * rng.exponential(size=750)]
+    assert separate_tail(scores, 0.01) == (0.0, 0.0)
 
 
 @settings(max_examples=40, deadline=None)
