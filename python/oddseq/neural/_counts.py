@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..utils._rows import identical_rows
+from ._tokens import END as _END
+from ._tokens import START as _START
 
 # Neighbours kept per distinct count vector. A reference built on part of the fit
 # sequences reads, for each vector, its nearest neighbour that the part holds: the
@@ -18,8 +20,6 @@ from ..utils._rows import identical_rows
 # against 40 s for the two searches before the table; with five refits' references
 # 28 s and 29 s.
 _TABLE_NEIGHBOURS = 2
-# Token ids of the start and the end (as in _models and _nets).
-_START, _END = 2, 4
 
 
 def distinct_rows(matrix: np.ndarray):

@@ -25,6 +25,11 @@ from ..detect._threshold import (
 from ..encode._base import _check_sequences
 from ..utils._validation import check_positive_int, check_random_state
 from ._counts import CountTable, distinct_rows, outside_other_groups, step_pairs
+from ._tokens import END as _END
+from ._tokens import MASK as _MASK
+from ._tokens import N_SPECIAL as _N_SPECIAL
+from ._tokens import START as _START
+from ._tokens import UNKNOWN as _UNKNOWN
 
 __all__ = ["LSTMDetector", "SequenceAutoencoder", "TransformerDetector"]
 
@@ -37,9 +42,6 @@ _STATISTIC = {
     "surprise": None,
 }
 _LN2 = float(np.log(2.0))
-# Token ids (as in _nets, which imports torch): padding, unknown event, start, mask, end;
-# the fitted event types follow.
-_UNKNOWN, _MASK, _END, _N_SPECIAL = 1, 3, 4, 5
 # Within an epoch the held-out part is checked every this many batches.
 _CHECK_EVERY = 64
 # Training batches of the data-parallel models are cut into this many shards (fewer
@@ -1102,7 +1104,7 @@ class _NeuralDetector(BaseDetector):
                     "outside_top_g": bool(steps["end_miss"][s] if is_end else steps["miss"][at]),
                     "seen": bool(
                         self._seen_pairs[
-                            codes[at - 1] if j > 0 else 2, _END if is_end else codes[at]
+                            codes[at - 1] if j > 0 else _START, _END if is_end else codes[at]
                         ]
                     ),
                     "position": "end" if is_end else int(j),

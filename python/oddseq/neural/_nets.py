@@ -13,8 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-PAD, UNKNOWN, START, MASK, END = 0, 1, 2, 3, 4
-N_SPECIAL = 5
+from ._tokens import MASK, PAD, START
 
 
 def _shift_right(tokens: torch.Tensor) -> torch.Tensor:
