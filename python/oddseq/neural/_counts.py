@@ -15,10 +15,12 @@ from ._tokens import START as _START
 # sequences reads, for each vector, its nearest neighbour that the part holds: the
 # first of these that does; where both are left out (a refit's fold: about 0.2 ** 2,
 # 4%; the held-out tenth: 1%), the part itself is searched for those vectors.
-# Measured on 100,000 sequences of 30 types (87,354 distinct vectors, one thread,
-# CPU s): the table and the fit's two references 21 s with 2 neighbours, 29 s with 4,
-# against 40 s for the two searches before the table; with five refits' references
-# 28 s and 29 s.
+# Measured on neural.py speed's 100,000 sequences of 30 types (87,354 distinct
+# vectors, 35 columns; one thread, CPU s, by the count index, tenth session): the table
+# 1.05-1.12 with 2 neighbours, 1.37-1.42 with 4; the fit's two references read from it
+# 0.2 and five refits' 0.9 either way, against 1.8-1.9 for the fit's two searches
+# without the table. (With the kd-tree before the count index: 21 s with 2, 29 s with
+# 4, 40 s without the table.)
 _TABLE_NEIGHBOURS = 2
 
 
@@ -74,9 +76,12 @@ class CountTable:
     the count index that NearestNeighbors uses for such vectors, 55-63 with a kd-tree)."""
 
     def __init__(self, counts: np.ndarray, n_threads: int = 1):
-        vectors, inverse = np.unique(counts, axis=0, return_inverse=True)
+        # In the order of their first rows (distinct_rows: a hash of each row, not
+        # np.unique(axis=0)'s sort of rows as records; on neural.py speed's 100,000
+        # sequences the table took 1.9-2.1 CPU s with it, 1.05-1.12 without).
+        vectors, inverse = distinct_rows(counts)
         self.vectors = vectors
-        self.inverse = inverse.ravel()
+        self.inverse = inverse
         self.n_threads = int(n_threads)
         k = min(_TABLE_NEIGHBOURS, vectors.shape[0] - 1)
         if k >= 1:
@@ -99,13 +104,15 @@ class CountTable:
         return np.where(found, self.distances[of, first], np.nan)
 
     def part(self, rows: np.ndarray):
-        """The part's distinct vectors (as ``np.unique`` of its counts orders them) and
-        each of its sequences' leave-one-out distance (0 where another sequence of the
-        part has the same counts; else the L1 distance to the nearest other vector of
-        the part, inf if there is none)."""
+        """The part's distinct vectors (in the order of their first rows in the part, as
+        :func:`distinct_rows` of its counts orders them) and each of its sequences'
+        leave-one-out distance (0 where another sequence of the part has the same
+        counts; else the L1 distance to the nearest other vector of the part, inf if
+        there is none)."""
         multiplicity = self._multiplicity(rows)
         held = multiplicity > 0
-        used = np.flatnonzero(held)
+        used, first = np.unique(self.inverse[rows], return_index=True)
+        used = used[np.argsort(first, kind="stable")]
         single = used[multiplicity[used] == 1]
         nearest = np.zeros(self.vectors.shape[0])
         if used.size == 1:  # one distinct vector: no other to be near

@@ -250,10 +250,8 @@ class _CountReference:
     n_threads = 1
 
     def __init__(self, counts: np.ndarray):
-        vectors, inverse, multiplicity = np.unique(
-            counts, axis=0, return_inverse=True, return_counts=True
-        )
-        inverse = inverse.ravel()
+        vectors, inverse = distinct_rows(counts)
+        multiplicity = np.bincount(inverse, minlength=vectors.shape[0])
         self.vectors = vectors
         self._index = None
         if vectors.shape[0] > 1:
