@@ -253,9 +253,9 @@ def test_order_statistics_through_every_histogram_round(monkeypatch, collect_at)
     np.testing.assert_array_equal(pct[0], np.percentile(x, [1, 25, 75, 99]))
 
 
-def _assert_partitions_fit_as(expected, X, cuts, random_state):
+def _assert_partitions_fit_as(expected, X, cuts, random_state, n_init="auto"):
     """oddseq.dask's K-means over X cut into partitions at ``cuts`` gives ``expected``'s
-    centres, labels and iterations bit for bit."""
+    centres, labels and iterations bit for bit (``n_init``: its restarts)."""
     from oddseq.dask._pipeline import _fit_kmeans, _Rows
     from oddseq.detect import KMeansDetector
 
@@ -264,7 +264,7 @@ def _assert_partitions_fit_as(expected, X, cuts, random_state):
         rows = _Rows(states, [len(s["X"]) for s in states])
         got = _fit_kmeans(
             rows,
-            KMeansDetector(n_clusters=8, random_state=random_state),
+            KMeansDetector(n_clusters=8, n_init=n_init, random_state=random_state),
             float(np.mean(np.var(X, 0))),
             np.abs(X).max(axis=0).astype(np.float64),
             1,
@@ -272,13 +272,16 @@ def _assert_partitions_fit_as(expected, X, cuts, random_state):
     np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
     np.testing.assert_array_equal(got.labels_, expected.labels_)
     assert got.n_iter_ == expected.n_iter_
+    assert got.inertia_ == pytest.approx(expected.inertia_, rel=1e-9)
 
 
+@pytest.mark.parametrize("n_init", ["auto", 4])
 @pytest.mark.parametrize("shape", ["blobs", "few distinct rows", "one column"])
-def test_kmeans_over_partitions_equals_kmeans(shape):
+def test_kmeans_over_partitions_equals_kmeans(shape, n_init):
     """The K-means++ draws and the Lloyd passes over partitions give the single-machine
     KMeans's centres, labels and iterations, also where centres coincide and clusters
-    run empty (fewer distinct rows than clusters)."""
+    run empty (fewer distinct rows than clusters), and with restarts (the pipeline's
+    K-means restarts on small logs: the same draws, the lowest inertia kept)."""
     from oddseq.cluster import KMeans
     from oddseq.exceptions import ConvergenceWarning
 
@@ -292,8 +295,8 @@ def test_kmeans_over_partitions_equals_kmeans(shape):
     X = X.astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # duplicate centres
-        expected = KMeans(n_clusters=8, random_state=0, algorithm="lloyd").fit(X)
-    _assert_partitions_fit_as(expected, X, [len(X) // 3, len(X) // 2], random_state=0)
+        expected = KMeans(n_clusters=8, n_init=n_init, random_state=0, algorithm="lloyd").fit(X)
+    _assert_partitions_fit_as(expected, X, [len(X) // 3, len(X) // 2], 0, n_init)
 
 
 def test_kmeans_over_partitions_equals_hamerly_at_near_ties():
@@ -742,3 +745,29 @@ def test_item_categories_equal_the_single_machine_call(client, maker):
         detect_anomalies(ddf, **names, category="category_id")
     with pytest.raises(ValueError, match="category column 'shelf' is not in the DataFrame"):
         detect_anomalies(ddf, **names, item="item_id", category="shelf")
+
+
+def test_kmeans_restarts_on_a_tied_log_equal_the_single_machine_call(client):
+    """A system log's repeated workflows (few distinct rows): the pipeline's K-means
+    restarts there, the distinct rows counted over the partitions, and the same table
+    as the single machine's."""
+    rng = np.random.default_rng(4)
+    workflows = [list(rng.choice(list("ABCDEFGH"), int(rng.integers(3, 12)))) for _ in range(12)]
+    blocks = [w for w, c in zip(workflows, rng.integers(5, 60, 12)) for _ in range(c)]
+    start = pd.Timestamp("2026-01-01")
+    log = pd.DataFrame(
+        [
+            (entity, event, start + pd.Timedelta(seconds=step))
+            for entity, block in enumerate(blocks)
+            for step, event in enumerate(block)
+        ],
+        columns=["user_id", "behavior", "timestamp"],
+    )
+    expected, single = oddseq.detect_anomalies(log, **COLUMNS, groups=False, return_pipeline=True)
+    assert 2 * single._kmeans_distinct <= len(blocks)
+    assert dict(single.detector_.detectors_)["kmeans"].n_init == 10
+    table, pipeline = detect_anomalies(
+        dd.from_pandas(log, npartitions=3), **COLUMNS, return_pipeline=True
+    )
+    assert pipeline._kmeans_distinct == single._kmeans_distinct
+    assert_same_table(table, expected)

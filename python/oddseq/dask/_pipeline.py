@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import warnings
 from functools import cache, partial
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import dask
@@ -19,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from .._pipeline import AnomalyPipeline, _Input, _normal_only_scale, item_category_map
+from .._pipeline import (
+    AnomalyPipeline,
+    _Input,
+    _normal_only_scale,
+    _row_keys,
+    item_category_map,
+)
 from ..cluster import KMeans
 from ..cluster._kmeans import _SEED_LIMIT
 from ..detect import (
@@ -1026,21 +1033,43 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, max_abs, thre
         random_state=det.random_state,
         n_threads=det.n_threads,
     )
-    if km.n_init not in ("auto", 1):
-        raise ValueError("oddseq.dask fits K-means once (n_init=1): the seeding is the long part")
+    # n_init K-means++ seedings (KMeans' "auto" is one), each drawn from the generator
+    # as KMeans.fit draws them; the lowest inertia is kept, as there.
+    restarts = 1 if km.n_init == "auto" else int(km.n_init)
     rng = check_random_state(km.random_state)
-    seed = int(rng.randint(_SEED_LIMIT))
-    _, centers = _kmeans_plusplus(rows, k, seed, 2 + int(np.log(k)))
-    rows.states = _persist([_delayed(_drop)(s, "closest") for s in rows.states])
-    states = rows.states
-    centers = np.ascontiguousarray(centers)  # the rows' dtype, as kmeans_fit keeps it
     tol = var_mean * km.tol if km.tol else 0.0
     # Each column's fixed-point grid, from its largest magnitude and n, as kmeans_fit
     # makes it: the sums over partitions then equal its sums bit for bit.
     grid = _core.kmeans_fixed_shifts(max_abs, n)
+    best = None
+    for _ in range(restarts):
+        seed = int(rng.randint(_SEED_LIMIT))
+        run = _kmeans_run(rows, k, seed, km.max_iter, tol, grid, threads)
+        if best is None or run.inertia_ < best.inertia_:
+            best = run
+    km.n_iter_ = best.n_iter_
+    km.converged_ = best.converged_
+    km.cluster_centers_ = best.cluster_centers_
+    km.labels_ = best.labels_
+    km.inertia_ = best.inertia_
+    km.n_features_in_ = best.cluster_centers_.shape[1]
+    return km
+
+
+def _partition_row_keys(state) -> set:
+    return _row_keys(state["X"])
+
+
+def _kmeans_run(rows: _Rows, k: int, seed: int, max_iter: int, tol: float, grid, threads):
+    """One K-means++ seeding and its Lloyd passes over the partitions, as one run of
+    kmeans_fit: centres, labels, inertia, iterations (a namespace)."""
+    _, centers = _kmeans_plusplus(rows, k, seed, 2 + int(np.log(k)))
+    rows.states = _persist([_delayed(_drop)(s, "closest") for s in rows.states])
+    states = rows.states
+    centers = np.ascontiguousarray(centers)  # the rows' dtype, as kmeans_fit keeps it
     steps, overrides = [None] * len(states), {}
     n_iter, converged = 0, False
-    for _ in range(km.max_iter):
+    for _ in range(max_iter):
         n_iter += 1
         # The passes stay in the workers (their labels are the next pass's "before");
         # their sums, sizes and counts come to the client.
@@ -1091,13 +1120,13 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, max_abs, thre
     # The labels of the final centres (when the loop stopped with no label changed,
     # the centres did not move and these are the last pass's labels).
     assigned = _compute([_delayed(_assign)(s, centers, threads) for s in states])
-    km.n_iter_ = n_iter
-    km.converged_ = converged
-    km.cluster_centers_ = centers
-    km.labels_ = np.concatenate([labels for labels, _ in assigned])
-    km.inertia_ = float(sum(sq.astype(np.float64).sum() for _, sq in assigned))
-    km.n_features_in_ = centers.shape[1]
-    return km
+    return SimpleNamespace(
+        n_iter_=n_iter,
+        converged_=converged,
+        cluster_centers_=centers,
+        labels_=np.concatenate([labels for labels, _ in assigned]),
+        inertia_=float(sum(sq.astype(np.float64).sum() for _, sq in assigned)),
+    )
 
 
 def _drop(state, key):
@@ -1735,6 +1764,12 @@ def detect_anomalies(
         states = _persist([_delayed(_scale)(s, shared, "X") for s in states])
         x_moments = _moments(states, "X", scatter=_needs_scatter(pipeline._detector(n)))
 
+    # The distinct rows (K-means restarts where they are tied), as AnomalyPipeline.fit
+    # counts them.
+    pipeline._kmeans_distinct = None
+    if pipeline._counts_distinct_rows(n):
+        keys = _compute([_delayed(_partition_row_keys)(s) for s in states])
+        pipeline._kmeans_distinct = len(set().union(*keys))
     detector = pipeline._detector(n)
     rows = _Rows(states, rows_per_part)
     with step(f"fitting {type(detector).__name__} over {len(states)} partitions", enabled=progress):
