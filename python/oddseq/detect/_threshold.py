@@ -506,12 +506,12 @@ def separate_tail(
     out: the scores above the widest gap between ``q(1-2s)`` and ``q(1-s)`` hold at
     least ``min_share`` of them (a handful of rare normal workflows far out, as system
     logs have, do not) and at most a fifth (more is a second mode of the normal data,
-    not a group outside it), at least half of them distinct (a few tied workflows
-    repeated are normal behaviour, not entities outside), and the jump ``q(1-s) -
-    q(1-2s)`` is at least 8 times ``median - q(0.25)`` (the edge of a dense mode with a
-    smooth rise above it is not far). A tied bulk (every entity with a twin, as in
-    system logs) has no spread to measure a jump against: ``(0.0, 0.0)``, as for too
-    few scores.
+    not a group outside it), and the jump ``q(1-s) - q(1-2s)`` is at least 8 times
+    ``median - q(0.25)`` (the edge of a dense mode with a smooth rise above it is not
+    far). Tied scores in the group count as a group all the same: a script that ran
+    one session over and over in data said to be normal is what the check is for. A
+    tied bulk (every entity with a twin, as in system logs) has no spread to measure a
+    jump against: ``(0.0, 0.0)``, as for too few scores.
 
     Examples
     --------
@@ -541,10 +541,7 @@ def separate_tail(
             shape = float(np.log2(c - b) - np.log2(b - a))
             if shape > best[0]:
                 group = _beyond_widest_gap(scores, b, c)
-                top = scores[n - int(round(group * n)) :]
-                # Mostly tied (at most half as many scores as entities): a few repeated
-                # workflows, not a group of entities far outside.
-                if min_share <= group <= _MAX_GROUP and 2 * np.unique(top).size >= top.size:
+                if min_share <= group <= _MAX_GROUP:
                     best = (shape, group)
         share *= 1.25
     return best
