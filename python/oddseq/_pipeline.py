@@ -442,8 +442,10 @@ class AnomalyPipeline(SaveMixin):
       statistics, which fell to F1 0 on the marketplace, where LOF ranks grouped bots
       as normal), checked on a second seed (benchmarks/RESULTS.md, "Verdicts"). Where
       at most half of the rows are distinct (a system log's repeated workflows) and
-      there are under 50,000, K-means keeps the best of up to 10 K-means++ seedings
-      (lowest inertia), so the flags do not move with ``random_state``.
+      there are at most 50,000, K-means keeps the best of up to 10 K-means++ seedings
+      (lowest inertia; ``method="kmeans"`` too), so the flags move less with
+      ``random_state`` (loghub's 2k-line HDFS sample: 0.27% at 8 seeds, 0.27-4.9%
+      with one seeding).
     - "auto" with ``fit(..., normal=True)``: :class:`KNNDetector` with one neighbour,
       the distance to the nearest normal entity; it had the best ROC-AUC and best-cut
       F1 of every detector on the same six sources fitted on normal data.
@@ -968,7 +970,8 @@ class AnomalyPipeline(SaveMixin):
                 f"spreads {2**shape:.0f}x as far as the scores below it, where one "
                 "population's tail gives at most about 2x). If they are anomalies, the cut "
                 "rests on them and anomalies like them go unflagged: clean the normal data, "
-                "or fit without normal=True (unsupervised).",
+                "or fit without it (unsupervised: fit(seqs) without normal=True; "
+                "detect_anomalies without normal=...; oddseq detect without --normal).",
                 UserWarning,
                 stacklevel=4,
             )

@@ -37,12 +37,18 @@ the client is a few kilobytes per step, plus the per-entity score vector):
    SplitMix64 stream, the same draws over the rows in the same order) with one tree
    reduction per draw, then Lloyd steps with the C++ assignment kernel per partition
    and the C++ cluster sums, exact 128-bit fixed-point integers as ``kmeans_fit``
-   keeps them, added on the client. PCA: the exact scatter matrix of step 3 and the
+   keeps them, added on the client. Where the single machine restarts K-means (at
+   most 50,000 entities, at most half of their feature rows distinct), so does this:
+   each partition's distinct rows come to the client as bytes to be counted, and of the
+   seedings the lowest inertia is kept (the sum of the assignment kernel's float
+   distances here, ``kmeans_fit``'s double ones there: two seedings whose inertias agree
+   to rounding could be told apart differently). PCA: the exact scatter matrix of step 3 and the
    same eigen decomposition as ``PCADetector.fit``. Robust z: the exact
    medians, MADs and quartiles of step 3. The ensemble's normalisation, the threshold
    (the generalized Pareto tail cut) and ``p_normal`` use the per-entity score
    vectors, collected: 8 bytes an entity (8 MB per million entities), the one thing
-   that grows with the data and comes to the client.
+   that grows with the data and comes to the client (beside the small logs' distinct
+   rows above).
 5. **Scores and reasons per partition**, ranked globally from the collected scores,
    returned as a dask DataFrame indexed by entity (sorted by entity; ``rank`` 1 is the
    oddest), or written to Parquet with ``to_parquet=``.
