@@ -493,7 +493,9 @@ def _tied_system_log(seed=4, n=2000, n_workflows=20):
     return Sequences.from_lists([w for w, c in zip(workflows, copies) for _ in range(c)])
 
 
-def test_the_defaults_verdict_on_a_small_tied_log_does_not_move_with_random_state(shop):
+def test_the_defaults_verdict_on_a_small_tied_log_does_not_move_with_random_state(
+    shop, monkeypatch
+):
     """One K-means++ seeding landed in a different local optimum at each random_state
     where rows are few and tied, and the default's flags followed it (here 26 or 42 of
     2,000; loghub's HDFS sample 0.27% to 4.9%). The pipeline's K-means restarts (the
@@ -517,6 +519,13 @@ def test_the_defaults_verdict_on_a_small_tied_log_does_not_move_with_random_stat
     untied = AnomalyPipeline(random_state=0).fit(shop[1])
     assert untied._kmeans_distinct > len(shop[1]) / 2
     assert dict(untied.detector_.detectors_)["kmeans"].n_init == 1
+    # One seeding, as before the restarts: the same seeds give more than one verdict.
+    monkeypatch.setattr("oddseq._pipeline._kmeans_restarts", lambda n, d: 1)
+    one_seeding = set()
+    for seed in range(6):
+        table = AnomalyPipeline(random_state=seed).fit(seqs).table_
+        one_seeding.add(frozenset(table.index[table["is_anomaly"]]))
+    assert len(one_seeding) > 1
 
 
 def test_min_events_leaves_short_sequences_out(shop):
