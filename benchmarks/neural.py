@@ -63,7 +63,7 @@ autoencoder fitted normal-only (the class defaults) on each of ``--sources`` (bo
 sets split as in quality; make_ecommerce and make_marketplace medium and hard at
 ``--users``, 80% of their normal users fitted) at each of ``--seeds`` (the split's and the
 model's seed); one ``<source>-<model>-seed<S>.npz`` per fit in ``--out``
-(../notes/batchcut/scores/neural by default; the arrays: see ``batch_scores``).
+(benchmarks/results/batch-scores/neural by default; the arrays: see ``batch_scores``).
 
 Prints a table per part and writes benchmarks/results/neural.json.
 """
@@ -443,14 +443,13 @@ def normal_rate_cells(args):
     """(name, fit, held, bad, normal_total): the normal-only cells of ``normal-rates``."""
     from oddseq.datasets import read_loghub
 
-    split = normal_split
     for seed in args.seeds:
         for source in ("hdfs_xu", "hdfs_deeplog"):
             fit, held, bad = hdfs_split(source, seed)
             yield f"{source} seed {seed}", fit, held, bad, FULL_HDFS[1], seed
         for data, seqs, kinds in shop_sets(args.users, [seed], marketplace_hard=True):
             normal, anomalous = np.flatnonzero(kinds == "normal"), np.flatnonzero(kinds != "normal")
-            fit, held = split(seqs, normal, seed)
+            fit, held = normal_split(seqs, normal, seed)
             yield data, fit, held, seqs.take(anomalous), normal.size, seed
         folder = DATA / "loghub_hdfs_2k"
         if folder.exists():
@@ -460,7 +459,7 @@ def normal_rate_cells(args):
             seqs = bunch.sequences
             y = bunch.labels.reindex(seqs.ids).fillna(0).to_numpy().astype(int)
             normal = np.flatnonzero(y == 0)
-            fit, held = split(seqs, normal, seed)
+            fit, held = normal_split(seqs, normal, seed)
             yield (
                 f"loghub_hdfs_2k seed {seed}",
                 fit,
@@ -632,7 +631,7 @@ def shop_sets(users: int, seeds: list[int], marketplace_hard: bool = False):
             yield f"{name.replace('_', ' ')} seed {seed}", seqs, kinds
 
 
-BATCH_SCORES = HERE.parent.parent / "notes" / "batchcut" / "scores" / "neural"
+BATCH_SCORES = HERE / "results" / "batch-scores" / "neural"
 BATCH_SOURCES = ("hdfs_xu", "hdfs_deeplog", *SHOPS)
 
 

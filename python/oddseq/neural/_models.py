@@ -271,7 +271,8 @@ class _CountReference:
 
     def _search(self, vectors, queries):
         """Distance to the nearest of ``vectors`` (to the nearest other one when
-        ``queries`` is None), by oddseq's kd-tree."""
+        ``queries`` is None), by NearestNeighbors' manhattan search (the count index for
+        counts in [0, 255], else the kd-tree)."""
         from ..cluster import NearestNeighbors
 
         if self._index is None:
