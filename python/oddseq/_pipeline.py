@@ -962,7 +962,9 @@ class AnomalyPipeline(SaveMixin):
         large group (at least ``NOT_NORMAL_SHARE``, 2%) sits far beyond the rest: data
         that is visibly not normal, on which the cut would rest. A handful of rare
         normal workflows far out does not warn."""
-        shape, share = separate_tail(reference, rate)
+        reference = np.asarray(reference, dtype=np.float64)
+        # (finite scores only: the check must never stop a fit that the cut survives)
+        shape, share = separate_tail(reference[np.isfinite(reference)], rate)
         if shape >= NOT_NORMAL_SHAPE:
             warnings.warn(
                 f"normal=True, but the data does not look normal: its top {share:.1%} "

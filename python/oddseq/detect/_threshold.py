@@ -534,7 +534,14 @@ def separate_tail(
     >>> separate_tail(np.r_[rng.exponential(size=2_970), few], 0.005)[0] < 2
     True
     """
-    scores = np.sort(np.asarray(scores, dtype=np.float64))
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 1:
+        raise ValueError(f"scores must be one-dimensional, got shape {scores.shape}")
+    if not np.isfinite(scores).all():
+        raise ValueError("scores must be finite (no NaN or inf); drop or impute them first")
+    false_alarm_rate = check_false_alarm_rate(false_alarm_rate)
+    min_share = _check_share(min_share, "min_share", upper_closed=True)
+    scores = np.sort(scores)
     n = scores.size
     best = (0.0, 0.0)
     if n == 0:

@@ -529,6 +529,20 @@ def test_separate_tail_ignores_a_handful_of_rare_workflows(seed):
     assert shape < 2
 
 
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((np.r_[np.arange(99.0), np.nan], 0.01), "finite"),
+        ((np.arange(100.0).reshape(10, 10), 0.01), "one-dimensional"),
+        ((np.arange(100.0), -0.1), "false_alarm_rate"),
+        ((np.arange(100.0), 0.01, 5.0), "min_share"),
+    ],
+)
+def test_separate_tail_refuses_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        separate_tail(*args)
+
+
 @pytest.mark.parametrize("sds, seen", [(5.0, False), (10.0, True)])
 def test_separate_tail_far_means_far_against_the_bulks_spread(sds, seen):
     """Where "far" starts: 5% of the scores from ``sds`` standard deviations of a
