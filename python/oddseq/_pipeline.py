@@ -53,6 +53,7 @@ from .utils._params import (
     validate_params,
 )
 from .utils._progress import bar, step
+from .utils._rows import n_distinct_rows
 from .utils._stats import robust_spread
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
@@ -384,13 +385,6 @@ def _kmeans_restarts(n_rows: int, n_distinct: int | None) -> int:
     if n_distinct is None or 2 * n_distinct > n_rows:
         return 1
     return int(min(_KMEANS_MAX_RESTARTS, max(1, _KMEANS_RESTART_ROWS // max(n_rows, 1))))
-
-
-def _row_keys(X) -> set:
-    """The distinct rows of X as bytes (-0.0 as 0.0); oddseq.dask unites its
-    partitions' sets."""
-    X = np.ascontiguousarray(np.asarray(X) + 0.0)
-    return {row.tobytes() for row in X}
 
 
 def _normal_only_scale(variance, n_rows: int) -> np.ndarray:
@@ -750,7 +744,7 @@ class AnomalyPipeline(SaveMixin):
         ) as progress:
             data = stage.fit(self, seqs, progress)
             if self._counts_distinct_rows(len(seqs)):  # K-means restarts where tied
-                self._kmeans_distinct = len(_row_keys(data.X))
+                self._kmeans_distinct = n_distinct_rows(data.X)
                 self.detector_ = self._detector(len(seqs))
             progress.set_postfix_str(f"fitting {type(self.detector_).__name__}")
             with _own_cut_only(self.normal_):

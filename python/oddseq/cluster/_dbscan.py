@@ -193,17 +193,17 @@ def _collapse_duplicates(points: np.ndarray, weight):
     search revisit the same coordinates. DBSCAN on the distinct rows with summed weights
     is the same clustering: identical rows share their neighbourhood, core status and
     cluster. Groups are ordered by their first row, so "the smallest core row" numbering
-    and the ties of border points are unchanged. Rows are grouped by a 64-bit hash of
-    their values and then compared in full, so a hash collision only disables the
-    shortcut. Returns (distinct rows, their weights, group of each row) or None.
+    and the ties of border points are unchanged. Rows are grouped by
+    :func:`oddseq.utils._rows.identical_rows` (a 64-bit hash of their values, then
+    compared in full). Returns (distinct rows, their weights, group of each row) or
+    None.
     """
     n = points.shape[0]
     if n < 64:
         return None
-    found = identical_rows(points)
-    if found is None or found[0].size > 0.8 * n:
-        return None  # few repeats, or a hash collision: search every row
-    first, group = found
+    first, group = identical_rows(points)
+    if first.size > 0.8 * n:
+        return None  # few repeats: search every row
     distinct = np.ascontiguousarray(points[first])
     ones = np.ones(n) if weight is None else weight
     return distinct, np.bincount(group, weights=ones, minlength=distinct.shape[0]), group

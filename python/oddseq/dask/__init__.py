@@ -39,7 +39,7 @@ the client is a few kilobytes per step, plus the per-entity score vector):
    and the C++ cluster sums, exact 128-bit fixed-point integers as ``kmeans_fit``
    keeps them, added on the client. Where the single machine restarts K-means (at
    most 50,000 entities, at most half of their feature rows distinct), so does this:
-   each partition's distinct rows come to the client as bytes to be counted, and of the
+   each partition's distinct rows come to the client to be counted, and of the
    seedings the lowest inertia is kept (the sum of the assignment kernel's float
    distances here, ``kmeans_fit``'s double ones there: two seedings whose inertias agree
    to rounding could be told apart differently). PCA: the exact scatter matrix of step 3 and the

@@ -24,7 +24,6 @@ from .._pipeline import (
     AnomalyPipeline,
     _Input,
     _normal_only_scale,
-    _row_keys,
     item_category_map,
 )
 from ..cluster import KMeans
@@ -45,6 +44,7 @@ from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
 from ..utils._exact import column_max_abs, exponents, moment_parts, moments
 from ..utils._progress import bar, step
+from ..utils._rows import distinct_rows, n_distinct_rows
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._validation import check_random_state, resolve_threads
 from . import _ecod, _neighbors
@@ -1056,8 +1056,9 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, max_abs, thre
     return km
 
 
-def _partition_row_keys(state) -> set:
-    return _row_keys(state["X"])
+def _partition_distinct_rows(state) -> np.ndarray:
+    """The partition's distinct feature rows (float64, -0.0 as 0.0)."""
+    return distinct_rows(state["X"])[0]
 
 
 def _kmeans_run(rows: _Rows, k: int, seed: int, max_iter: int, tol: float, grid, threads):
@@ -1768,8 +1769,8 @@ def detect_anomalies(
     # counts them.
     pipeline._kmeans_distinct = None
     if pipeline._counts_distinct_rows(n):
-        keys = _compute([_delayed(_partition_row_keys)(s) for s in states])
-        pipeline._kmeans_distinct = len(set().union(*keys))
+        parts = _compute([_delayed(_partition_distinct_rows)(s) for s in states])
+        pipeline._kmeans_distinct = n_distinct_rows(np.vstack(parts))
     detector = pipeline._detector(n)
     rows = _Rows(states, rows_per_part)
     with step(f"fitting {type(detector).__name__} over {len(states)} partitions", enabled=progress):

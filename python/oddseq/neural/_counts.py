@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..utils._rows import identical_rows
+from ..utils._rows import distinct_rows
 from ._tokens import END as _END
 from ._tokens import START as _START
 
@@ -22,22 +22,6 @@ from ._tokens import START as _START
 # without the table. (With the kd-tree before the count index: 21 s with 2, 29 s with
 # 4, 40 s without the table.)
 _TABLE_NEIGHBOURS = 2
-
-
-def distinct_rows(matrix: np.ndarray):
-    """The distinct rows of a float matrix and each row's index among them, as
-    ``np.unique(matrix, axis=0, return_inverse=True)`` gives them but in the order of
-    their first rows (:func:`oddseq.utils._rows.identical_rows`; ``np.unique`` where two
-    rows share a hash, never seen): for searches, which do not depend on the order.
-    ``np.unique`` with ``axis=0`` sorts the rows as opaque records; on the count vectors
-    of 100,000 scored sequences it took longer than their neighbour search."""
-    matrix = np.ascontiguousarray(matrix, dtype=np.float64) + 0.0  # -0.0 as 0.0
-    found = identical_rows(matrix)
-    if found is None:
-        vectors, inverse = np.unique(matrix, axis=0, return_inverse=True)
-        return vectors, inverse.ravel()
-    first, inverse = found
-    return matrix[first], inverse
 
 
 def nearest_other(vectors: np.ndarray, k: int, n_threads: int):

@@ -23,8 +23,9 @@ from ..detect._threshold import (
     normal_cut,
 )
 from ..encode._base import _check_sequences
+from ..utils._rows import distinct_rows
 from ..utils._validation import check_positive_int, check_random_state
-from ._counts import CountTable, distinct_rows, outside_other_groups, step_pairs
+from ._counts import CountTable, outside_other_groups, step_pairs
 from ._tokens import END as _END
 from ._tokens import MASK as _MASK
 from ._tokens import N_SPECIAL as _N_SPECIAL

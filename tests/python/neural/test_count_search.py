@@ -7,8 +7,9 @@ import pytest
 
 from oddseq import _core
 from oddseq.cluster import _neighbors
-from oddseq.neural._counts import CountTable, distinct_rows
+from oddseq.neural._counts import CountTable
 from oddseq.neural._models import _CountReference
+from oddseq.utils._rows import distinct_rows
 
 
 def counts_of(seed, n=1500, d=12):

@@ -1,0 +1,89 @@
+"""oddseq's one distinct-row kernel (oddseq.utils._rows): the groups np.unique(axis=0)
+gives, numbered by their first rows, whatever the hash does."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oddseq.utils import _rows
+from oddseq.utils._rows import distinct_rows, identical_rows, n_distinct_rows
+
+
+def _assert_numpy_groups(points):
+    """identical_rows groups ``points`` as np.unique(axis=0) does (-0.0 as 0.0), its
+    groups numbered in the order of their first rows."""
+    first, group = identical_rows(points)
+    values = np.asarray(points, dtype=np.float64) + 0.0
+    unique, index, inverse = np.unique(values, axis=0, return_index=True, return_inverse=True)
+    assert first.size == unique.shape[0] == n_distinct_rows(points)
+    assert np.array_equal(first, np.sort(index))  # each group's first row, in row order
+    assert np.array_equal(values[first][group], values)
+    # The same partition of the rows as numpy's: one numbering maps onto the other.
+    assert np.array_equal(inverse.ravel()[first][group], inverse.ravel())
+    vectors, inverse_rows = distinct_rows(points)
+    assert np.array_equal(vectors, values[first]) and np.array_equal(inverse_rows, group)
+    assert not np.signbit(vectors[vectors == 0]).any()  # -0.0 comes back as 0.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n=st.integers(0, 60),
+    d=st.integers(0, 5),
+    values=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_small_integer_rows_with_many_repeats_group_as_numpy_unique(n, d, values, seed, dtype):
+    rng = np.random.default_rng(seed)
+    points = rng.integers(-values, values + 1, size=(n, d)).astype(dtype)
+    _assert_numpy_groups(points)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from([0.0, -0.0, 1.5, -2.25, 1e300, -np.inf, np.inf, 5e-324]),
+            min_size=3,
+            max_size=3,
+        ),
+        min_size=0,
+        max_size=40,
+    )
+)
+def test_float_rows_with_signed_zeros_and_infinities_group_as_numpy_unique(rows):
+    points = np.array(rows, dtype=np.float64).reshape(len(rows), 3)
+    _assert_numpy_groups(points)
+
+
+def test_empty_and_one_row_matrices():
+    for points in (np.zeros((0, 4)), np.zeros((0, 0)), np.ones((1, 3)), np.zeros((5, 0))):
+        _assert_numpy_groups(points)
+    assert n_distinct_rows(np.zeros((5, 0))) == 1  # five empty rows are one
+    assert n_distinct_rows(np.zeros((0, 4))) == 0
+
+
+def test_nan_is_refused_naming_the_fix():
+    points = np.zeros((4, 2))
+    points[2, 1] = np.nan
+    with pytest.raises(ValueError, match="points holds NaN.*fill or drop"):
+        identical_rows(points)
+    with pytest.raises(ValueError, match="2-D matrix"):
+        identical_rows(np.zeros(3))
+
+
+def test_a_hash_collision_costs_time_never_a_wrong_group(monkeypatch):
+    """Every row given one hash (a collision between every pair of different rows):
+    the exact grouping gives the groups the hash would have."""
+    rng = np.random.default_rng(3)
+    points = rng.integers(0, 3, size=(200, 4)).astype(np.float64)
+    points[5] = -0.0 * points[5]
+    expected = identical_rows(points)
+    monkeypatch.setattr(_rows, "_row_hash", lambda p: np.zeros(p.shape[0], np.uint64))
+    got = identical_rows(points)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+    _assert_numpy_groups(points)
+    points[9, 2] = np.nan
+    with pytest.raises(ValueError, match="points holds NaN"):
+        identical_rows(points)
