@@ -62,6 +62,21 @@ tail's shape by least squares on 31 quantiles. Ends with one row per rule: share
 on each nothing-planted log, labelled cells lower / higher than ``auto_cut``, mean
 own-cut F1, cells with own/best < 0.9. Writes benchmarks/results/verdicts-from-scores.json.
 
+``--random-states R ...`` (with ``--gate-cuts``): fit the pipeline at each of these
+``random_state`` values on the data of ``--seed`` (the K-means seeding is the default's
+only random step); ``--save-scores`` names such a file ``SEEDrSTATE-...``.
+
+``--move-down-rules DIR [DIR ...]``: the unsupervised cut's move down on saved scores,
+tested over windows of k neighbouring normalised spacings (``_window_gap_below``: the
+Erlang(k) bound, the width gate on the spacing or the window's span), scanned over
+several k (``_scan_gap_below``), with the spacings' scale from their median, or graded
+(a partial move where the evidence is near the bound), beside ``auto_cut``. Per rule:
+own-cut F1 (best-cut F1) and share flagged (true share) per source, the mean over
+sources and the largest loss of one source against ``auto_cut``, the share flagged on
+each nothing-planted log (mean and highest over seeds) and own-cut F1 over
+``random_state`` at each fixed data seed (``SEEDrSTATE`` files).
+Writes benchmarks/results/verdicts-move-down-rules.json.
+
 ``--batch-scores DIR``: the normal-only default (``AnomalyPipeline(random_state=seed)
 .fit(fit, normal=True)``, as the normal mode fits it) on every normal-mode cell of
 ``--sources`` (the shop logs, both HDFS sets; loghub has none), and with ``null`` the
@@ -349,6 +364,8 @@ def run(args):
         return {"rows": normal_cuts(args)}
     if args.from_scores:
         return {"rows": rate_rules(args)}
+    if args.move_down_rules:
+        return {"rows": move_down_rules(args)}
     if args.stream_peaks:
         return {"rows": stream_peaks(args)}
     if args.batch_scores:
@@ -895,13 +912,15 @@ def gate_cuts(args):
         for name, mode, fit, _, y, _ in SOURCES[source](args):
             if mode.split("#")[0] != "unsupervised":
                 continue
-            for method in args.methods:
+            for method, state in (
+                (m, s) for m in args.methods for s in args.random_states or [args.seed]
+            ):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    pipe = AnomalyPipeline(method=method, random_state=args.seed).fit(fit)
+                    pipe = AnomalyPipeline(method=method, random_state=state).fit(fit)
                     scores = pipe.detector_.decision_scores_
                     if args.save_scores:  # the scores, for rules measured on them later
-                        _save_scores(args, name, mode, method, scores, y)
+                        _save_scores(args, name, mode, method, scores, y, state)
                     cuts = {"previous": _auto_cut(scores, 0.01, width=0.0)[0]}
                     cuts["auto_cut"] = auto_cut(scores)
                     cuts.update({rule: cut(scores) for rule, cut in alternatives.items()})
@@ -933,13 +952,16 @@ def gate_cuts(args):
     return rows
 
 
-def _save_scores(args, name, mode, method, scores, y):
+def _save_scores(args, name, mode, method, scores, y, state=None):
     """One cell's training scores and labels as ``DIR/seed-source-mode-method.npz``
-    (the nothing-planted logs' names carry their size)."""
+    (the nothing-planted logs' names carry their size; a pipeline ``random_state``
+    other than the data's seed is in the seed's field: ``20r24`` is the data of seed 20
+    fitted at ``random_state=24``, read by ``--move-down-rules`` only)."""
     folder = Path(args.save_scores)
     folder.mkdir(parents=True, exist_ok=True)
     source = f"{name}@{args.null_users}" if name.startswith("null-") else name
-    file = folder / f"{args.seed}-{source}-{mode.replace('#', 'draw')}-{method}.npz"
+    seed = args.seed if state in (None, args.seed) else f"{args.seed}r{state}"
+    file = folder / f"{seed}-{source}-{mode.replace('#', 'draw')}-{method}.npz"
     np.savez_compressed(file, scores=scores, y=y)
 
 
@@ -1194,7 +1216,7 @@ def rate_rules(args):
     for file in sorted(Path(args.from_scores).glob("*.npz")):
         seed, rest = file.stem.split("-", 1)
         method = rest.rsplit("-", 1)[1]
-        if method not in args.methods:
+        if method not in args.methods or not seed.isdigit():  # 20r24: --move-down-rules
             continue
         source, mode = rest.rsplit("-", 1)[0].rsplit("-", 1)
         data = np.load(file)
@@ -1275,6 +1297,269 @@ def _rule_summary(frame: pd.DataFrame) -> pd.DataFrame:
         table.loc[rule, "mean F1"] = f"{mine['f1_own'].mean():.3f}"
         table.loc[rule, "own/best < 0.9"] = int((mine["ratio"] < 0.9).sum())
     return table.astype({"lower by > 0.01": int, "own/best < 0.9": int})
+
+
+def _window_gap_below(scores, cut, k, level=0.05, span=False, graded=0.0, scale="mean"):
+    """The move down tested over k neighbouring spacings: of the windows of k
+    consecutive normalised spacings ``(j - r)(x_j - x_(j+1))`` below ``cut`` (r scores
+    above it) within the top 5%, the one with the largest sum, against the Erlang(k)
+    quantile that m independent windows pass with probability ``level`` (Sidak: each
+    at ``1 - (1 - level)^(1/m)``; k = 1 is ``_gap_below``'s bound up to its Gumbel
+    approximation) times the mean normalised spacing of the top 10%. The cut goes into
+    the widest spacing of that window, past the width gate (``GAP_SPACINGS / n`` robust
+    SDs: the spacing itself, or with ``span`` the window's whole span, against sqrt(k)
+    times the bar where ``span`` is "sqrt"). ``scale="median"``: the spacings' scale
+    is their median / log 2 (an exponential's mean), which a stretch of wider spacings
+    at a group's blurred edge does not inflate. ``graded`` > 0:
+    the move is partial where the evidence is near the bound, the cut at
+    ``tail - w (tail - edge)`` with w rising linearly from 0 to 1 as the log of
+    statistic / bound (and, gated, of width / bar) goes from -graded to +graded.
+    Returns the cut."""
+    from scipy.special import gammainccinv
+
+    from oddseq.detect._threshold import GAP_SPACINGS
+    from oddseq.utils._stats import robust_spread
+
+    top = np.sort(np.asarray(scores, dtype=np.float64))[::-1]
+    n = top.size
+    flagged = int(np.count_nonzero(top > cut))
+    highest = int(np.floor(0.05 * n))
+    if flagged + k > highest or highest >= n:
+        return float(cut)
+    reach = np.arange(flagged + 1, min(n - 1, 2 * highest) + 1)
+    normalised = (top[reach - 1] - top[reach]) * (reach - flagged)
+    positive = normalised[normalised > 0]
+    if positive.size == 0:
+        return float(cut)
+    d = normalised[: highest - flagged]  # ranks flagged + 1 .. highest
+    sums = np.convolve(d, np.ones(k), mode="valid")  # windows starting at each rank
+    m = sums.size
+    mu = float(np.mean(positive)) if scale == "mean" else float(np.median(positive)) / np.log(2)
+    bound = float(gammainccinv(k, -np.expm1(np.log1p(-level) / m))) * mu
+    j = int(np.argmax(sums))
+    i = flagged + 1 + j + int(np.argmax(d[j : j + k]))  # keep the top i
+    gap = top[i - 1] - top[i]
+    wide = top[flagged + j] - top[flagged + j + k] if span else gap
+    bar = GAP_SPACINGS / n * float(robust_spread(top, fallback="mean_abs")[1])
+    bar *= np.sqrt(k) if span == "sqrt" else 1.0
+    edge = float(top[i - 1] + (top[i] - top[i - 1]) / 2)
+    if graded <= 0:
+        return edge if sums[j] > bound and wide >= bar else float(cut)
+    if sums[j] <= 0 or wide <= 0:
+        return float(cut)
+    evidence = min(np.log(sums[j] / bound), np.log(wide / bar) if bar > 0 else np.inf)
+    w = float(np.clip(0.5 + evidence / (2 * graded), 0.0, 1.0))
+    return float(cut) - w * (float(cut) - edge)
+
+
+def _window_auto_cut(k, level=0.05, span=False, graded=0.0, scale="mean"):
+    """``auto_cut`` with the move down of ``_window_gap_below``: the tail cut moved into
+    the wider clear gap above (``gap_cut``) or below it (normalised spacing)."""
+
+    def cut(scores):
+        from oddseq.detect import gap_cut, tail_cut
+
+        tail = tail_cut(scores, 0.01)
+        above = gap_cut(scores, tail)
+        below = _window_gap_below(scores, tail, k, level, span, graded, scale)
+        if above > tail and below < tail:
+            top = np.sort(scores)[::-1]
+
+            def width(c):
+                i = int(np.count_nonzero(scores > c))
+                return i * (top[i - 1] - top[i])
+
+            return above if width(above) >= width(below) else below
+        return above if above > tail else below
+
+    return cut
+
+
+def _window_evidence(scores, cut, k, level=0.05, scale="mean"):
+    """(evidence, edge) of the move down over windows of k spacings: the log of the
+    largest window sum over its Erlang(k) bound (``_window_gap_below``), or, if less,
+    the log of the window's span over sqrt(k) times the width bar; the edge is the cut
+    in the window's widest spacing. Evidence > 0: the binary test passes."""
+    from scipy.special import gammainccinv
+
+    from oddseq.detect._threshold import GAP_SPACINGS
+    from oddseq.utils._stats import robust_spread
+
+    top = np.sort(np.asarray(scores, dtype=np.float64))[::-1]
+    n = top.size
+    flagged = int(np.count_nonzero(top > cut))
+    highest = int(np.floor(0.05 * n))
+    if flagged + k > highest or highest >= n:
+        return -np.inf, float(cut)
+    reach = np.arange(flagged + 1, min(n - 1, 2 * highest) + 1)
+    normalised = (top[reach - 1] - top[reach]) * (reach - flagged)
+    positive = normalised[normalised > 0]
+    if positive.size == 0:
+        return -np.inf, float(cut)
+    mu = float(np.mean(positive)) if scale == "mean" else float(np.median(positive)) / np.log(2)
+    d = normalised[: highest - flagged]
+    sums = np.convolve(d, np.ones(k), mode="valid")
+    bound = float(gammainccinv(k, -np.expm1(np.log1p(-level) / sums.size))) * mu
+    j = int(np.argmax(sums))
+    i = flagged + 1 + j + int(np.argmax(d[j : j + k]))
+    span = top[flagged + j] - top[flagged + j + k]
+    bar = GAP_SPACINGS / n * float(robust_spread(top, fallback="mean_abs")[1]) * np.sqrt(k)
+    if sums[j] <= 0 or span <= 0:
+        return -np.inf, float(cut)
+    evidence = min(np.log(sums[j] / bound), np.log(span / bar) if bar > 0 else np.inf)
+    return float(evidence), float(top[i - 1] + (top[i] - top[i - 1]) / 2)
+
+
+def _scan_gap_below(scores, cut, ks=(1, 2, 4, 8), level=0.05, scale="mean", graded=0.0):
+    """The move down scanned over window lengths ``ks`` (the edge's spread is not
+    known): each length tested at ``level / len(ks)`` (Bonferroni), the width gate on
+    the window's span against sqrt(k) times the bar; the length with the most evidence
+    places the cut. ``graded`` > 0: the cut moves ``w = min(1, evidence / graded)`` of
+    the way from ``cut`` to the edge (nothing below the bound, all of it past
+    ``exp(graded)`` times the bound), so a small change of the scores moves it a
+    little, never all or nothing."""
+    evidence, edge = max(
+        (_window_evidence(scores, cut, k, level / len(ks), scale) for k in ks),
+        key=lambda pair: pair[0],
+    )
+    if evidence <= 0:
+        return float(cut)
+    w = 1.0 if graded <= 0 else min(1.0, evidence / graded)
+    return float(cut) - w * (float(cut) - edge)
+
+
+def _scan_auto_cut(ks=(1, 2, 4, 8), level=0.05, scale="mean", graded=0.0):
+    def cut(scores):
+        from oddseq.detect import gap_cut, tail_cut
+
+        tail = tail_cut(scores, 0.01)
+        above = gap_cut(scores, tail)
+        below = _scan_gap_below(scores, tail, ks, level, scale, graded)
+        if above > tail and below < tail:
+            top = np.sort(scores)[::-1]
+
+            def width(c):
+                i = int(np.count_nonzero(scores > c))
+                return i * (top[i - 1] - top[i])
+
+            return above if width(above) >= width(below) else below
+        return above if above > tail else below
+
+    return cut
+
+
+MOVE_DOWN_RULES = {
+    "scan 1,2,4,8": _scan_auto_cut(),
+    "scan 1,2,4,8,16": _scan_auto_cut((1, 2, 4, 8, 16)),
+    "scan 1,3,8": _scan_auto_cut((1, 3, 8)),
+    "scan 1,2,4,8, median": _scan_auto_cut(scale="median"),
+    "scan 1,2,4,8,16, median": _scan_auto_cut((1, 2, 4, 8, 16), scale="median"),
+    "scan 1,2,4,8, graded 0.1": _scan_auto_cut(graded=0.1),
+    "scan 1,2,4,8, graded 0.2": _scan_auto_cut(graded=0.2),
+    "scan 1,2,4,8,16, graded 0.1": _scan_auto_cut((1, 2, 4, 8, 16), graded=0.1),
+    "scan 1,2,4,8, level 0.1": _scan_auto_cut(level=0.1),
+    "scan 1,2,4,8, level 0.1, graded 0.2": _scan_auto_cut(level=0.1, graded=0.2),
+    "window 1": _window_auto_cut(1),
+    "window 2": _window_auto_cut(2),
+    "window 3": _window_auto_cut(3),
+    "window 5": _window_auto_cut(5),
+    "window 8": _window_auto_cut(8),
+    "window 12": _window_auto_cut(12),
+    "window 5, span": _window_auto_cut(5, span=True),
+    "window 8, span": _window_auto_cut(8, span=True),
+    "window 1, graded 0.2": _window_auto_cut(1, graded=0.2),
+    "window 5, graded 0.2": _window_auto_cut(5, graded=0.2),
+    "window 8, graded 0.2": _window_auto_cut(8, graded=0.2),
+    "window 5, level 0.01": _window_auto_cut(5, level=0.01),
+    "window 3, span sqrt": _window_auto_cut(3, span="sqrt"),
+    "window 5, span sqrt": _window_auto_cut(5, span="sqrt"),
+    "window 8, span sqrt": _window_auto_cut(8, span="sqrt"),
+    "window 1, median": _window_auto_cut(1, scale="median"),
+    "window 3, median": _window_auto_cut(3, scale="median"),
+    "window 5, median": _window_auto_cut(5, scale="median"),
+    "window 5, span sqrt, median": _window_auto_cut(5, span="sqrt", scale="median"),
+    "window 8, span sqrt, median": _window_auto_cut(8, span="sqrt", scale="median"),
+    "window 8, level 0.01": _window_auto_cut(8, level=0.01),
+}
+
+
+def move_down_rules(args):
+    """The unsupervised cut's move down, tested over k neighbouring spacings, graded,
+    on scores saved by ``--gate-cuts --save-scores DIR`` (``--move-down-rules DIR
+    [DIR ...]``, every file there of ``--methods``; ``20r24`` files: the data of seed
+    20 fitted at ``random_state=24``). Per rule: per source the mean own-cut F1 (HDFS
+    draws averaged per seed first), the best-cut F1, the share flagged and the true
+    share; the share flagged of each nothing-planted log (highest over seeds); the
+    spread over random_state of own-cut F1 at a fixed data seed; and against
+    ``auto_cut``: the change of the mean over sources, the largest loss of one
+    source's mean."""
+    from oddseq.detect import auto_cut
+
+    rules = {"auto_cut": auto_cut, **MOVE_DOWN_RULES}
+    rows = []
+    for folder in args.move_down_rules:
+        for file in sorted(Path(folder).glob("*.npz")):
+            seed, rest = file.stem.split("-", 1)
+            method = rest.rsplit("-", 1)[1]
+            if method not in args.methods:
+                continue
+            source, mode = rest.rsplit("-", 1)[0].rsplit("-", 1)
+            data_seed, _, state = seed.partition("r")
+            data = np.load(file)
+            scores, y = data["scores"], data["y"]
+            best = best_f1(y, scores) if y.any() else np.nan
+            for rule, cut in rules.items():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    value = cut(scores)
+                if method == "markov":
+                    value = max(1 - 1e-9, value)
+                flags = scores > value
+                row = dict(seed=int(data_seed), state=int(state or data_seed), source=source)
+                row.update(mode=mode, method=method, rule=rule, n=int(scores.size))
+                row.update(flagged=float(flags.mean()), true=float(y.mean()))
+                if y.any():
+                    row.update(f1_own=f1_at(y, flags), f1_best=best)
+                rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        print(f"no saved scores of {args.methods} in {args.move_down_rules}")
+        return rows
+    fixed = frame["seed"] == frame["state"]
+    cells = frame[fixed].groupby(["rule", "source", "seed"], sort=False).mean(numeric_only=True)
+    per_source = cells.groupby(["rule", "source"], sort=False).mean()
+    rules_seen = list(dict.fromkeys(frame["rule"]))
+    labelled = per_source.dropna(subset=["f1_own"])
+    if not labelled.empty:
+        print("own-cut F1 (best-cut F1), share flagged (true), mean over seeds:")
+        table = labelled.apply(
+            lambda r: (
+                f"{r.f1_own:.3f} ({r.f1_best:.3f}) {100 * r.flagged:.2f}% ({100 * r.true:.2f}%)"
+            ),
+            axis=1,
+        ).unstack("source")
+        print(table.reindex(rules_seen).to_string())
+    summary = pd.DataFrame(index=pd.Index(rules_seen, name="rule"))
+    if not labelled.empty:
+        own = labelled["f1_own"].unstack("source").reindex(rules_seen)
+        summary["mean F1"] = own.mean(axis=1).round(3)
+        summary["vs auto_cut"] = (own.mean(axis=1) - own.mean(axis=1)["auto_cut"]).round(3)
+        summary["worst source"] = (own - own.loc["auto_cut"]).min(axis=1).round(3)
+        lowest = cells.dropna(subset=["f1_own"])["f1_own"].groupby("rule", sort=False).min()
+        summary["lowest cell"] = lowest.reindex(rules_seen).round(3)
+    null = frame[fixed & frame["source"].str.startswith("null-")]
+    for source in sorted(null["source"].unique()):
+        part = null[null["source"] == source].groupby("rule", sort=False)["flagged"]
+        summary[source] = part.agg(lambda v: f"{100 * v.mean():.2f} ({100 * v.max():.2f})%")
+    spread = frame[~fixed | frame["seed"].isin(frame.loc[~fixed, "seed"])]
+    spread = spread[spread["source"].isin(frame.loc[~fixed, "source"])]
+    for (source, seed), part in spread.groupby(["source", "seed"]):
+        f1 = part.groupby("rule", sort=False)["f1_own"]
+        summary[f"{source}@{seed} over states"] = f1.agg(
+            lambda v: f"{v.mean():.3f} ({v.min():.3f}-{v.max():.3f})"
+        )
+    print(summary.to_string())
+    return rows
 
 
 NORMAL_RATES = (0.01, 0.005, 0.003, 0.002, 0.001)
@@ -1685,9 +1970,23 @@ def main():
         help="--gate-cuts: also save each cell's training scores and labels there (npz)",
     )
     parser.add_argument(
+        "--random-states",
+        nargs="*",
+        type=int,
+        help="--gate-cuts: fit the pipeline at each of these random_state values on the "
+        "data of --seed (default: --seed alone); --save-scores names them SEEDrSTATE",
+    )
+    parser.add_argument(
         "--from-scores",
         metavar="DIR",
         help="cut rules for the nothing-planted target on scores saved by --save-scores",
+    )
+    parser.add_argument(
+        "--move-down-rules",
+        nargs="+",
+        metavar="DIR",
+        help="the move down over k neighbouring spacings, graded, on scores saved by "
+        "--gate-cuts --save-scores (several folders: one table)",
     )
     parser.add_argument(
         "--normal-cuts",
@@ -1721,6 +2020,7 @@ def main():
         "normal_cuts",
         "stream_peaks",
         "from_scores",
+        "move_down_rules",
         "batch_scores",
     ):
         if getattr(args, option):
