@@ -253,7 +253,7 @@ def test_order_statistics_through_every_histogram_round(monkeypatch, collect_at)
     np.testing.assert_array_equal(pct[0], np.percentile(x, [1, 25, 75, 99]))
 
 
-def _assert_partitions_fit_as(expected, X, cuts, random_state, n_init="auto"):
+def _assert_partitions_fit_as(expected, X, cuts, random_state, n_init="auto", n_clusters=8):
     """oddseq.dask's K-means over X cut into partitions at ``cuts`` gives ``expected``'s
     centres, labels and iterations bit for bit (``n_init``: its restarts)."""
     from oddseq.dask._pipeline import _fit_kmeans, _Rows
@@ -264,7 +264,7 @@ def _assert_partitions_fit_as(expected, X, cuts, random_state, n_init="auto"):
         rows = _Rows(states, [len(s["X"]) for s in states])
         got = _fit_kmeans(
             rows,
-            KMeansDetector(n_clusters=8, n_init=n_init, random_state=random_state),
+            KMeansDetector(n_clusters=n_clusters, n_init=n_init, random_state=random_state),
             float(np.mean(np.var(X, 0))),
             np.abs(X).max(axis=0).astype(np.float64),
             1,
@@ -297,6 +297,58 @@ def test_kmeans_over_partitions_equals_kmeans(shape, n_init):
         warnings.simplefilter("ignore", ConvergenceWarning)  # duplicate centres
         expected = KMeans(n_clusters=8, n_init=n_init, random_state=0, algorithm="lloyd").fit(X)
     _assert_partitions_fit_as(expected, X, [len(X) // 3, len(X) // 2], 0, n_init)
+
+
+def test_restarts_that_tie_to_rounding_are_told_apart_alike(monkeypatch):
+    """Tied rows mirrored in their first and last feature: two restarts reach mirror
+    partitions, whose inertias are equal in exact arithmetic. kmeans_fit's and the
+    partitions' sums of float distances had them 3e-8 apart (relative; each side sums
+    its own way, so a closer pair could be told apart differently); both now compare
+    restart_inertia (each row's double distance, summed exactly), which ties them, and
+    keep the first on both sides."""
+    import itertools
+
+    from oddseq import _core
+    from oddseq.cluster import KMeans
+    from oddseq.cluster import _kmeans as kmeans_module
+    from oddseq.cluster._kmeans import restart_inertia, row_inertia
+
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=3).astype(np.float32)
+    copies = {}
+    for key in itertools.product(range(3), repeat=3):
+        mirror = key[::-1]
+        copies[key] = copies.get(mirror, int(rng.integers(1, 200)) if rng.random() < 0.5 else 0)
+    X = np.array(
+        [values[list(key)] for key, c in copies.items() for _ in range(c)], dtype=np.float32
+    )
+    X = X[rng.permutation(len(X))]
+    runs, fit = [], _core.kmeans_fit
+    monkeypatch.setattr(
+        kmeans_module._core, "kmeans_fit", lambda *a: runs.append(fit(*a)) or runs[-1]
+    )
+    expected = KMeans(n_clusters=2, n_init=10, random_state=1, algorithm="lloyd").fit(X)
+    monkeypatch.undo()
+    exact = [restart_inertia(row_inertia(X, r.centers, r.labels)) for r in runs]
+    tied = [i for i, e in enumerate(exact) if e == min(exact)]
+
+    def clusters(labels, mirror=False):
+        rows = X[:, ::-1] if mirror else X
+        return {frozenset(map(tuple, rows[labels == c].tolist())) for c in np.unique(labels)}
+
+    # The tie is two mirror partitions: the first tied run's clusters, mirrored, are
+    # another tied run's.
+    first = runs[tied[0]].labels
+    assert any(
+        clusters(runs[i].labels) != clusters(first)
+        and clusters(runs[i].labels) == clusters(first, mirror=True)
+        for i in tied
+    )
+    floats = [r.inertia for r in runs]
+    best = int(np.argmin(floats))
+    assert best != tied[0] and floats[tied[0]] - floats[best] < 1e-7 * floats[best]
+    np.testing.assert_array_equal(expected.labels_, runs[tied[0]].labels)  # first of equals
+    _assert_partitions_fit_as(expected, X, [len(X) // 3, len(X) // 2], 1, 10, n_clusters=2)
 
 
 def test_kmeans_over_partitions_equals_hamerly_at_near_ties():

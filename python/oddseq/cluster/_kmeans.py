@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -28,6 +29,38 @@ from ..utils._validation import (
 __all__ = ["KMeans", "kmeans_plusplus"]
 
 _SEED_LIMIT = np.iinfo(np.int32).max
+
+# Rows per block of row_inertia's double deviations (a few MB at 40 features).
+_INERTIA_BLOCK = 16_384
+
+
+def row_inertia(X, centers, labels, sample_weight=None) -> np.ndarray:
+    """Each row's (weighted) squared distance to its centre, in double: the deviations
+    of the row's values from its centre's, squared and added column by column in
+    column order, times the row's weight. A row's value depends on that row, its centre
+    and its weight alone, so oddseq.dask computes it per partition to the same bits."""
+    X = np.asarray(X)
+    centers = np.asarray(centers, dtype=np.float64)
+    labels = np.asarray(labels)
+    out = np.zeros(X.shape[0])
+    for start in range(0, X.shape[0], _INERTIA_BLOCK):
+        end = min(start + _INERTIA_BLOCK, X.shape[0])
+        deviation = X[start:end].astype(np.float64) - centers[labels[start:end]]
+        deviation *= deviation
+        for j in range(deviation.shape[1]):
+            out[start:end] += deviation[:, j]
+    if sample_weight is not None:
+        out *= np.asarray(sample_weight, dtype=np.float64)
+    return out
+
+
+def restart_inertia(row_values) -> float:
+    """The inertia by which K-means restarts are told apart: the correctly rounded sum
+    (``math.fsum``) of :func:`row_inertia`'s values, the same whatever the order or
+    partitioning of the rows. ``kmeans_fit``'s own inertia (``inertia_``) adds float
+    distances in chunks, and oddseq.dask's partitions add theirs another way: two
+    seedings whose inertias agree to rounding were told apart differently by the two."""
+    return math.fsum(np.asarray(row_values, dtype=np.float64).tolist())
 
 
 def _check_k(n_clusters, n_samples: int) -> int:
@@ -195,8 +228,10 @@ class KMeans(_KMeansBase):
     n_clusters : int, default=8
     init : {"k-means++", "random"} or array of shape (n_clusters, n_features)
     n_init : int or "auto", default="auto"
-        Number of seedings; the run with the lowest inertia wins. "auto" is 1 for
-        "k-means++" and an array, 10 for "random".
+        Number of seedings; the run with the lowest inertia wins, its rows' squared
+        distances in double added with correct rounding (:func:`restart_inertia`, the
+        same on oddseq.dask), the first of equals kept. "auto" is 1 for "k-means++" and
+        an array, 10 for "random".
     max_iter : int, default=300
     tol : float, default=1e-4
         Relative tolerance: iterations stop when the summed squared centre shift is at
@@ -303,14 +338,20 @@ class KMeans(_KMeansBase):
         threads = resolve_threads(self.n_threads)
         rng = check_random_state(self.random_state)
         tol = float(np.mean(np.var(X, axis=0))) * self.tol if self.tol else 0.0
-        best = None
+        best, best_inertia = None, None
         for _ in range(n_init):
             centers = _seed_centers(X, weight, k, init, rng, threads)
             run = _core.kmeans_fit(
                 X, weight, np.ascontiguousarray(centers), max_iter, tol, algorithm, threads
             )
-            if best is None or run.inertia < best.inertia:
+            if n_init == 1:
                 best = run
+                break
+            # Restarts are told apart by restart_inertia (as on oddseq.dask); the first
+            # of equals is kept.
+            inertia = restart_inertia(row_inertia(X, run.centers, run.labels, weight))
+            if best is None or inertia < best_inertia:
+                best, best_inertia = run, inertia
         _warn_if_duplicate_centers(best.centers, k)
         self.cluster_centers_ = best.centers
         self.labels_ = best.labels

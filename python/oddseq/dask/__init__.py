@@ -40,10 +40,12 @@ the client is a few kilobytes per step, plus the per-entity score vector):
    keeps them, added on the client. Where the single machine restarts K-means (at
    most 50,000 entities, at most half of their feature rows distinct), so does this:
    each partition's distinct rows come to the client to be counted, and of the
-   seedings the lowest inertia is kept (the sum of the assignment kernel's float
-   distances here, ``kmeans_fit``'s double ones there: two seedings whose inertias agree
-   to rounding could be told apart differently). PCA: the exact scatter matrix of step 3 and the
-   same eigen decomposition as ``PCADetector.fit``. Robust z: the exact
+   seedings the lowest inertia is kept, told apart as ``KMeans.fit`` tells its
+   restarts apart (``oddseq.cluster._kmeans.restart_inertia``: each row's squared
+   distance in double, computed in its partition, summed exactly on the client), so
+   two seedings whose inertias agree to rounding are told apart alike and an exact tie
+   keeps the first on both. PCA: the exact scatter matrix of step 3 and the same eigen
+   decomposition as ``PCADetector.fit``. Robust z: the exact
    medians, MADs and quartiles of step 3. The ensemble's normalisation, the threshold
    (the generalized Pareto tail cut) and ``p_normal`` use the per-entity score
    vectors, collected: 8 bytes an entity (8 MB per million entities), the one thing

@@ -27,7 +27,7 @@ from .._pipeline import (
     item_category_map,
 )
 from ..cluster import KMeans
-from ..cluster._kmeans import _SEED_LIMIT
+from ..cluster._kmeans import _SEED_LIMIT, restart_inertia, row_inertia
 from ..detect import (
     EnsembleDetector,
     IsolationForest,
@@ -1044,9 +1044,11 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, max_abs, thre
     best = None
     for _ in range(restarts):
         seed = int(rng.randint(_SEED_LIMIT))
-        run = _kmeans_run(rows, k, seed, km.max_iter, tol, grid, threads)
-        if best is None or run.inertia_ < best.inertia_:
+        run = _kmeans_run(rows, k, seed, km.max_iter, tol, grid, threads, restarts > 1)
+        if restarts == 1:
             best = run
+        elif best is None or run.restart_inertia < best.restart_inertia:
+            best = run  # told apart as KMeans.fit tells its restarts apart
     km.n_iter_ = best.n_iter_
     km.converged_ = best.converged_
     km.cluster_centers_ = best.cluster_centers_
@@ -1061,9 +1063,13 @@ def _partition_distinct_rows(state) -> np.ndarray:
     return distinct_rows(state["X"])[0]
 
 
-def _kmeans_run(rows: _Rows, k: int, seed: int, max_iter: int, tol: float, grid, threads):
+def _kmeans_run(
+    rows: _Rows, k: int, seed: int, max_iter: int, tol: float, grid, threads, restarting=False
+):
     """One K-means++ seeding and its Lloyd passes over the partitions, as one run of
-    kmeans_fit: centres, labels, inertia, iterations (a namespace)."""
+    kmeans_fit: centres, labels, inertia, iterations (a namespace); ``restarting``: with
+    the inertia restarts are told apart by (``restart_inertia``, KMeans.fit's: each
+    row's double distance computed in its partition, summed exactly on the client)."""
     _, centers = _kmeans_plusplus(rows, k, seed, 2 + int(np.log(k)))
     rows.states = _persist([_delayed(_drop)(s, "closest") for s in rows.states])
     states = rows.states
@@ -1120,14 +1126,27 @@ def _kmeans_run(rows: _Rows, k: int, seed: int, max_iter: int, tol: float, grid,
             break
     # The labels of the final centres (when the loop stopped with no label changed,
     # the centres did not move and these are the last pass's labels).
-    assigned = _compute([_delayed(_assign)(s, centers, threads) for s in states])
+    assigned = _compute(
+        [_delayed(_final_assignment)(s, centers, threads, restarting) for s in states]
+    )
     return SimpleNamespace(
         n_iter_=n_iter,
         converged_=converged,
         cluster_centers_=centers,
-        labels_=np.concatenate([labels for labels, _ in assigned]),
-        inertia_=float(sum(sq.astype(np.float64).sum() for _, sq in assigned)),
+        labels_=np.concatenate([labels for labels, _, _ in assigned]),
+        inertia_=float(sum(sq.astype(np.float64).sum() for _, sq, _ in assigned)),
+        restart_inertia=(
+            restart_inertia(np.concatenate([r for _, _, r in assigned])) if restarting else None
+        ),
     )
+
+
+def _final_assignment(state, centers, threads, restarting):
+    """The partition's labels and float squared distances under the final centres, and
+    with ``restarting`` its rows' ``row_inertia`` (else None)."""
+    labels, sq = _assign(state, centers, threads)
+    rows = row_inertia(state["X"], centers, labels) if restarting else None
+    return labels, sq, rows
 
 
 def _drop(state, key):

@@ -299,3 +299,35 @@ def test_converged_says_whether_the_best_run_stopped_before_max_iter(algorithm):
     assert settled.converged_ is True and settled.n_iter_ < 300
     cut = KMeans(6, n_init=1, max_iter=1, tol=0.0, random_state=0, algorithm=algorithm).fit(X)
     assert cut.converged_ is False and cut.n_iter_ == 1
+
+
+def test_restart_inertia_is_the_inertia_summed_exactly_in_any_order():
+    """row_inertia: each row's double squared distance to its centre (weighted), the
+    same bits whichever rows come with it; restart_inertia: their correctly rounded
+    sum, the same in any order or split, and kmeans_fit's inertia up to rounding."""
+    from oddseq.cluster._kmeans import restart_inertia, row_inertia
+
+    rng = np.random.default_rng(5)
+    X = (rng.standard_normal((3000, 7)) * 1e3).astype(np.float32)
+    weight = rng.uniform(0, 3, 3000)
+    for w in (None, weight):
+        km = KMeans(n_clusters=5, random_state=1).fit(X, sample_weight=w)
+        rows = row_inertia(X, km.cluster_centers_, km.labels_, w)
+        assert rows.dtype == np.float64 and (rows >= 0).all()
+        total = restart_inertia(rows)
+        assert total == pytest.approx(km.inertia_, rel=1e-6)
+        order = rng.permutation(len(X))
+        assert restart_inertia(rows[order]) == total
+        parts = [
+            row_inertia(X[p], km.cluster_centers_, km.labels_[p]) for p in (order[:7], order[7:])
+        ]
+        if w is None:
+            assert restart_inertia(np.concatenate(parts)) == total
+            np.testing.assert_array_equal(np.concatenate(parts), rows[order])
+        # By hand: the deviations squared in double, added in column order.
+        i = 11
+        deviation = X[i].astype(np.float64) - km.cluster_centers_[km.labels_[i]].astype(np.float64)
+        by_hand = 0.0
+        for v in deviation:
+            by_hand += v * v
+        assert rows[i] == by_hand * (1.0 if w is None else w[i])
