@@ -1525,6 +1525,9 @@ def move_down_rules(args):
     if frame.empty:
         print(f"no saved scores of {args.methods} in {args.move_down_rules}")
         return rows
+    # The same cell saved in two folders (a seed's own state beside its other states)
+    # counts once.
+    frame = frame.drop_duplicates(["seed", "state", "source", "mode", "method", "rule"])
     fixed = frame["seed"] == frame["state"]
     cells = frame[fixed].groupby(["rule", "source", "seed"], sort=False).mean(numeric_only=True)
     per_source = cells.groupby(["rule", "source"], sort=False).mean()
