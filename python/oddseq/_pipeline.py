@@ -367,7 +367,8 @@ def rank_sequences(
 
 
 # K-means++ restarts of the pipeline's K-means where the fitted rows are tied (at most
-# half of them distinct; the lowest inertia is kept): as many as fit in this many
+# half of them distinct; the lowest inertia is kept; KMeansDetector fits them on the
+# distinct rows weighted by their counts, a few ms): as many as fit in this many
 # row-fits, at most _KMEANS_MAX_RESTARTS. A system log's blocks repeat a few workflows
 # (loghub's 2k-line HDFS sample: 20 distinct rows of 2,200; hdfs_xu 106 of 5,756), and
 # one seeding of 8 clusters on a few tied points lands in a different local optimum at
@@ -437,7 +438,8 @@ class AnomalyPipeline(SaveMixin):
       as normal), checked on a second seed (benchmarks/RESULTS.md, "Verdicts"). Where
       at most half of the rows are distinct (a system log's repeated workflows) and
       there are at most 50,000, K-means keeps the best of up to 10 K-means++ seedings
-      (lowest inertia; ``method="kmeans"`` too), so the flags move less with
+      (lowest inertia, fitted on the distinct rows weighted by their counts;
+      ``method="kmeans"`` too), so the flags move less with
       ``random_state`` (loghub's 2k-line HDFS sample: 0.27% at 8 seeds, 0.27-4.9%
       with one seeding).
     - "auto" with ``fit(..., normal=True)``: :class:`KNNDetector` with one neighbour,

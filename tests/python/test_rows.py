@@ -87,3 +87,31 @@ def test_a_hash_collision_costs_time_never_a_wrong_group(monkeypatch):
     points[9, 2] = np.nan
     with pytest.raises(ValueError, match="points holds NaN"):
         identical_rows(points)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(0, 80),
+    seed=st.integers(0, 2**32 - 1),
+    cuts=st.lists(st.integers(0, 80), max_size=4),
+)
+def test_distinct_rows_of_blocks_unite_to_the_whole_matrix_s(n, seed, cuts):
+    """oddseq.dask's partitions: the distinct rows and counts of consecutive blocks,
+    united, are the whole matrix's (the same rows, bits, order and counts), and each
+    block's rows find their index among them."""
+    from oddseq.utils._rows import united_distinct_rows, weighted_distinct_rows
+
+    rng = np.random.default_rng(seed)
+    points = rng.integers(-2, 3, size=(n, 3)).astype(np.float32)
+    points[rng.random(n) < 0.2, 0] = -0.0
+    rows, counts, group = weighted_distinct_rows(points)
+    assert rows.dtype == np.float32 and counts.sum() == n
+    assert np.array_equal(rows[group], points)
+    blocks = np.split(points, sorted(min(c, n) for c in cuts))
+    parts = [weighted_distinct_rows(b)[:2] for b in blocks]
+    united, totals, where = united_distinct_rows(parts)
+    assert united.tobytes() == rows.tobytes()  # the same bits (-0.0 where first)
+    assert np.array_equal(totals, counts)
+    for block, (part, _), w in zip(blocks, parts, where, strict=True):
+        assert np.array_equal(united[w], part)
+        assert np.array_equal(united[w][weighted_distinct_rows(block)[2]], block)

@@ -38,9 +38,12 @@ the client is a few kilobytes per step, plus the per-entity score vector):
    reduction per draw, then Lloyd steps with the C++ assignment kernel per partition
    and the C++ cluster sums, exact 128-bit fixed-point integers as ``kmeans_fit``
    keeps them, added on the client. Where the single machine restarts K-means (at
-   most 50,000 entities, at most half of their feature rows distinct), so does this:
-   each partition's distinct rows come to the client to be counted, and of the
-   seedings the lowest inertia is kept, told apart as ``KMeans.fit`` tells its
+   most 50,000 entities, at most half of their feature rows distinct), it fits them on
+   the distinct rows weighted by their counts (``KMeansDetector``), and so does this:
+   each partition's distinct rows and counts come to the client, are united in the
+   single matrix's order and fitted there by the same code, and each partition labels
+   its rows from their distinct rows'. Restarts over partitions (``_fit_kmeans`` with
+   ``n_init`` above 1, rows not tied) are told apart as ``KMeans.fit`` tells its
    restarts apart (``oddseq.cluster._kmeans.restart_inertia``: each row's squared
    distance in double, computed in its partition, summed exactly on the client), so
    two seedings whose inertias agree to rounding are told apart alike and an exact tie

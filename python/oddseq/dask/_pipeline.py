@@ -44,7 +44,12 @@ from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
 from ..utils._exact import column_max_abs, exponents, moment_parts, moments
 from ..utils._progress import bar, step
-from ..utils._rows import distinct_rows, n_distinct_rows
+from ..utils._rows import (
+    distinct_rows,
+    n_distinct_rows,
+    united_distinct_rows,
+    weighted_distinct_rows,
+)
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._validation import check_random_state, resolve_threads
 from . import _ecod, _neighbors
@@ -1176,12 +1181,48 @@ def _member_scores(state, det):
     return det._feature_scores(X).max(axis=1)
 
 
+def _partition_weighted_rows(state):
+    """The partition's distinct rows and their counts (weighted_distinct_rows)."""
+    distinct, counts, _ = weighted_distinct_rows(state["X"])
+    return distinct, counts
+
+
+def _partition_labels(state, distinct_labels):
+    """Each row's label from its distinct row's (``distinct_labels``: the partition's
+    distinct rows', in weighted_distinct_rows' order)."""
+    return distinct_labels[weighted_distinct_rows(state["X"])[2]]
+
+
+def _tied_kmeans(rows, det, threads):
+    """KMeansDetector's K-means of tied rows (restarts, at most half of the rows
+    distinct: at most 50,000 rows in the pipeline), as its fit runs it: on the distinct
+    rows, united on the client in the single matrix's order, weighted by their counts;
+    None where the rows are not tied or there are no restarts."""
+    if not isinstance(det.n_init, (int, np.integer)) or det.n_init <= 1:
+        return None
+    parts = _compute([_delayed(_partition_weighted_rows)(s) for s in rows.states])
+    distinct, counts, where = united_distinct_rows(parts)
+    if 2 * distinct.shape[0] > rows.n:
+        return None
+    km = det._kmeans_of_distinct_rows(distinct, counts, min(int(det.n_clusters), rows.n))
+    labels = _compute(
+        [
+            _delayed(_partition_labels)(s, km.labels_[w])
+            for s, w in zip(rows.states, where, strict=True)
+        ]
+    )
+    km.labels_ = np.concatenate(labels)
+    return km
+
+
 def _fit_kmeans_detector(rows, det, x_moments, threads):
     det._check_params()
     x_std = x_moments.mean_std()[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        km = _fit_kmeans(rows, det, float(np.mean(x_std**2)), x_moments.max_abs, threads)
+        km = _tied_kmeans(rows, det, threads)
+        if km is None:
+            km = _fit_kmeans(rows, det, float(np.mean(x_std**2)), x_moments.max_abs, threads)
     sizes, sq_sum = map_reduce(rows.states, _kmeans_cluster_sums, km.cluster_centers_, threads)
     det._set_clusters(km, sizes, sq_sum, x_std)
     scores = np.concatenate(

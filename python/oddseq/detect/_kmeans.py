@@ -12,6 +12,7 @@ from ..cluster import KMeans
 from ..exceptions import ConvergenceWarning
 from ..utils._exact import mean_std
 from ..utils._params import Integer, Real, Threads
+from ..utils._rows import weighted_distinct_rows
 from ..utils._validation import resolve_threads, validate_matrix
 from ._base import BaseDetector, Explanation
 
@@ -55,14 +56,17 @@ class KMeansDetector(BaseDetector):
     beta : float >= 1, default=5
         Size ratio that separates the last large cluster from the first small one.
     n_init, max_iter, random_state, n_threads
-        Passed to :class:`oddseq.cluster.KMeans`.
+        Passed to :class:`oddseq.cluster.KMeans`. With restarts (``n_init`` above 1)
+        on rows of which at most half are distinct, K-means runs on the distinct rows
+        weighted by their counts (at most one cluster per distinct row): the same
+        objective, restarts at little cost.
 
     Attributes
     ----------
     kmeans_ : KMeans
     n_iter_ : int
         Iterations of the best K-means run.
-    large_clusters_ : ndarray of bool, shape (n_clusters,)
+    large_clusters_ : ndarray of bool, shape (n_clusters,) (or fewer: see n_init)
     decision_scores_, labels_, threshold_ : PyOD's fitted attributes
     cluster_scale_ : ndarray (n_clusters, n_features)
         Per-cluster standard deviation of each feature, used by :meth:`explain`.
@@ -115,17 +119,18 @@ class KMeansDetector(BaseDetector):
         params = self._check_params()
         X = validate_matrix(self, X, reset=True)
         k = min(params["n_clusters"], X.shape[0])
+        tied = self._tied_rows(X)
         with warnings.catch_warnings():
             # Fewer distinct clusters than asked for leaves duplicate centres, which does
             # not change any distance to the nearest centre.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.kmeans_ = KMeans(
-                n_clusters=k,
-                n_init=self.n_init,
-                max_iter=self.max_iter,
-                random_state=self.random_state,
-                n_threads=self.n_threads,
-            ).fit(X)
+            if tied is not None:
+                rows, counts, group = tied
+                self.kmeans_ = self._kmeans_of_distinct_rows(rows, counts, k)
+                self.kmeans_.labels_ = self.kmeans_.labels_[group]
+                k = self.kmeans_.cluster_centers_.shape[0]
+            else:
+                self.kmeans_ = self._kmeans(k).fit(X)
         labels = self.kmeans_.labels_
         sizes = np.bincount(labels, minlength=k)
         centers = self.kmeans_.cluster_centers_.astype(np.float64)
@@ -136,6 +141,32 @@ class KMeansDetector(BaseDetector):
         scores, _ = self._scores_and_reference(X)
         self._set_threshold(scores)
         return self
+
+    def _kmeans(self, k: int) -> KMeans:
+        return KMeans(
+            n_clusters=k,
+            n_init=self.n_init,
+            max_iter=self.max_iter,
+            random_state=self.random_state,
+            n_threads=self.n_threads,
+        )
+
+    def _tied_rows(self, X):
+        """With restarts (``n_init`` above 1) and at most half of X's rows distinct: X's
+        distinct rows, their counts and each row's group
+        (:func:`oddseq.utils._rows.weighted_distinct_rows`); else None."""
+        if not isinstance(self.n_init, (int, np.integer)) or self.n_init <= 1:
+            return None  # one seeding ("auto"), or a value KMeans refuses
+        rows, counts, group = weighted_distinct_rows(X)
+        return (rows, counts, group) if 2 * rows.shape[0] <= X.shape[0] else None
+
+    def _kmeans_of_distinct_rows(self, rows, counts, k: int) -> KMeans:
+        """K-means of tied rows fitted on their distinct rows weighted by their counts
+        (as many clusters as distinct rows at most): the same objective as on every row,
+        and restarts then cost little where a log repeats a few workflows (the
+        K-means++ draws differ from those over repeated rows: another seeding, as good).
+        oddseq.dask fits the same distinct rows and counts with this."""
+        return self._kmeans(min(k, rows.shape[0])).fit(rows, sample_weight=counts)
 
     def _set_clusters(self, kmeans, sizes, sq_sum, overall_std):
         """The fitted state from a fitted KMeans, its cluster sizes, the per-cluster sums

@@ -73,3 +73,27 @@ def distinct_rows(matrix: np.ndarray):
 def n_distinct_rows(matrix: np.ndarray) -> int:
     """How many distinct rows ``matrix`` holds (:func:`identical_rows`)."""
     return int(identical_rows(matrix)[0].size)
+
+
+def weighted_distinct_rows(matrix: np.ndarray):
+    """The distinct rows of ``matrix`` as weighted points: ``(rows, counts, group)``,
+    the rows as ``matrix`` holds them (its dtype, each the first of its group), in the
+    order of their first rows, how many rows each stands for, and each row's group
+    (:func:`identical_rows`)."""
+    first, group = identical_rows(matrix)
+    rows = np.ascontiguousarray(np.asarray(matrix)[first])
+    return rows, np.bincount(group, minlength=first.size), group
+
+
+def united_distinct_rows(parts):
+    """:func:`weighted_distinct_rows`'s rows and counts of a matrix from those of its
+    consecutive blocks of rows (``parts``: ``(rows, counts)`` in the blocks' order), the
+    same bits: a row's first block holds its first row, and the blocks' distinct rows
+    come in the order of their first rows. Also each part's rows' index among them."""
+    rows = np.concatenate([r for r, _ in parts])
+    counts = np.concatenate([c for _, c in parts])
+    first, group = identical_rows(rows)
+    totals = np.bincount(group, weights=counts, minlength=first.size).astype(np.int64)
+    bounds = np.cumsum([0] + [len(r) for r, _ in parts])
+    where = [group[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return np.ascontiguousarray(rows[first]), totals, where
