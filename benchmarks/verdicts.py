@@ -70,7 +70,10 @@ only random step); ``--save-scores`` names such a file ``SEEDrSTATE-...``.
 tested over windows of k neighbouring normalised spacings (``_window_gap_below``: the
 Erlang(k) bound, the width gate on the spacing or the window's span), scanned over
 several k (``_scan_gap_below``), with the spacings' scale from their median, or graded
-(a partial move where the evidence is near the bound), beside ``auto_cut``. Per rule:
+(a partial move where the evidence is near the bound), or confirmed by an excess count
+(``_excess_auto_cut``: the move stands only if the r scores above the edge exceed c times
+E, how many the tail model fitted below predicts there; three estimators of E in
+``_excess_above``), beside ``auto_cut``. Per rule:
 own-cut F1 (best-cut F1) and share flagged (true share) per source, the mean over
 sources and the largest loss of one source against ``auto_cut``, the share flagged on
 each nothing-planted log (mean and highest over seeds) and own-cut F1 over
@@ -1448,7 +1451,103 @@ def _scan_auto_cut(ks=(1, 2, 4, 8), level=0.05, scale="mean", graded=0.0):
     return cut
 
 
+def _excess_above(scores, edge, estimator="rest"):
+    """(r, E): the r scores above ``edge``, and how many the population below predicts
+    there, E. ``estimator``: "rest": the tail model of ``tail_cut`` (``_tail_model`` at
+    the top 20%) fitted to the other n - r scores alone, (n - r) x its survival at
+    ``edge`` (a truncated sample: its upper quantiles crowd toward the edge and read a
+    lighter tail, so E is low; an exponential with an empty interval under its top 3%,
+    nothing in excess, gives r / E 2.4-8); "full": that model on all n scores (the top r
+    count, their values do not), n x its survival (r / E about 1 for one population);
+    "local": Pickands' quantiles at 1 - 8r/n, 1 - 4r/n, 1 - 2r/n of all n. E is NaN
+    where the model has no spread to fit (ties)."""
+    from oddseq.detect._threshold import _TAIL_SHARE, _gpd_from_quantiles, _tail_model
+
+    ordered = np.sort(np.asarray(scores, dtype=np.float64))
+    n = ordered.size
+    r = int(np.count_nonzero(ordered > edge))
+    if estimator == "local":
+        share = min(8 * r / n, 0.5)
+        a, b, c = np.quantile(ordered, [1 - share, 1 - share / 2, 1 - share / 4])
+        fitted = _gpd_from_quantiles(a, b, c)
+        model = None if fitted is None else (a, fitted[0], fitted[1], share)
+        count = n
+    else:
+        below = ordered[: n - r] if estimator == "rest" else ordered
+        model = _tail_model(below, 4 * _TAIL_SHARE)
+        count = below.size
+    if model is None:
+        return r, np.nan
+    a, shape, scale, share = model
+    x = max(float(edge) - a, 0.0) / scale
+    if abs(shape) < 1e-9:
+        survival = np.exp(-x)
+    else:
+        base = 1.0 + shape * x
+        survival = base ** (-1.0 / shape) if base > 0 else 0.0
+    return r, count * share * float(survival)
+
+
+def _excess_auto_cut(c, move="today", width=True, poisson=None, estimator="rest"):
+    """``auto_cut`` whose move down must also be an excess count: of the r scores above
+    the move-down edge, the tail model fitted to the other n - r predicts E; the move
+    stands only if r > c E (and, with ``poisson``, P(Poisson(E) >= r) < poisson). No
+    model (ties): the move stands as before. ``move``: "today" (``_gap_below``, with or
+    without its width gate) or "scan" (``_scan_gap_below``, median scale); ``estimator``
+    of E: see ``_excess_above``."""
+
+    def cut(scores):
+        from scipy.stats import poisson as poisson_law
+
+        from oddseq.detect import gap_cut, tail_cut
+        from oddseq.detect._threshold import _gap_below
+
+        tail = tail_cut(scores, 0.01)
+        above = gap_cut(scores, tail)
+        if move == "scan":
+            below = _scan_gap_below(scores, tail, scale="median")
+        else:
+            below = _gap_below(scores, tail, 0.05, None if width else 0.0)
+        if below < tail:
+            r, expected = _excess_above(scores, below, estimator)
+            if np.isfinite(expected):
+                refused = r <= c * expected
+                if poisson is not None and not refused:
+                    refused = poisson_law.sf(r - 1, expected) >= poisson
+                if refused:
+                    below = tail
+        if above > tail and below < tail:
+            top = np.sort(scores)[::-1]
+
+            def spacing(value):
+                i = int(np.count_nonzero(scores > value))
+                return i * (top[i - 1] - top[i])
+
+            return above if spacing(above) >= spacing(below) else below
+        return above if above > tail else below
+
+    return cut
+
+
 MOVE_DOWN_RULES = {
+    "excess 1": _excess_auto_cut(1.0),
+    "excess 1.5": _excess_auto_cut(1.5),
+    "excess 2": _excess_auto_cut(2.0),
+    "excess 3": _excess_auto_cut(3.0),
+    "excess 5": _excess_auto_cut(5.0),
+    "excess 1, poisson 0.05": _excess_auto_cut(1.0, poisson=0.05),
+    "excess 1, no width": _excess_auto_cut(1.0, width=False),
+    "excess 3, no width": _excess_auto_cut(3.0, width=False),
+    "excess 5, no width": _excess_auto_cut(5.0, width=False),
+    "excess 25, no width": _excess_auto_cut(25.0, width=False),
+    "excess 1, full": _excess_auto_cut(1.0, estimator="full"),
+    "excess 1.2, full": _excess_auto_cut(1.2, estimator="full"),
+    "excess 1, local": _excess_auto_cut(1.0, estimator="local"),
+    "excess 1.5, local": _excess_auto_cut(1.5, estimator="local"),
+    "scan median, excess 1": _excess_auto_cut(1.0, move="scan"),
+    "scan median, excess 2": _excess_auto_cut(2.0, move="scan"),
+    "scan median, excess 5": _excess_auto_cut(5.0, move="scan"),
+    "scan median, excess 25": _excess_auto_cut(25.0, move="scan"),
     "scan 1,2,4,8": _scan_auto_cut(),
     "scan 1,2,4,8,16": _scan_auto_cut((1, 2, 4, 8, 16)),
     "scan 1,3,8": _scan_auto_cut((1, 3, 8)),
