@@ -687,7 +687,8 @@ class AnomalyPipeline(SaveMixin):
             one below it within the top 5% (the lower edge of a group that stands
             apart and inflated the tail model), the wider where both are clear
             (:func:`~oddseq.detect.auto_cut`, the rule of every oddseq model fitted
-            without labels; ``threshold_info_["gap"]``, ``["tail_threshold"]``), never
+            without labels; ``threshold_info_["gap"]``, ``["moved"]``: "up", "down" or
+            None, ``["tail_threshold"]``: the cut before the move), never
             below the detector's own floor where it has one (method="markov": one miss,
             as ``MarkovDetector(contamination="auto")``; ``threshold_info_["floor"]``).
             True (normal-only,
@@ -868,6 +869,8 @@ class AnomalyPipeline(SaveMixin):
             "separate_tail": jump,
             "tail_threshold": None if tail is None else float(tail),
             "gap": tail is not None and moved != tail,
+            # Which way the gap moved the tail cut: "up", "down" or None.
+            "moved": None if tail is None or moved == tail else ("up" if moved > tail else "down"),
             "floor": floor,
         }
 

@@ -441,10 +441,12 @@ def test_unsupervised_cut_records_the_tail_cut_and_the_gap(shop):
     assert pipe.threshold_ == pytest.approx(auto_cut(scores))
     assert info["gap"] == (pipe.threshold_ != info["tail_threshold"])
     assert ("gap" in info["rule"]) == info["gap"]
+    expected = {True: "up", False: "down"}[pipe.threshold_ > info["tail_threshold"]]
+    assert info["moved"] == (expected if info["gap"] else None)
     assert info["n_flagged"] == int(pipe.table_["is_anomaly"].sum())
     # Other rules have no tail cut to move.
     info = AnomalyPipeline(threshold="mad").fit(seqs).threshold_info_
-    assert info["tail_threshold"] is None and info["gap"] is False
+    assert info["tail_threshold"] is None and info["gap"] is False and info["moved"] is None
 
 
 DEEPLOG = Path(__file__).resolve().parents[3] / "shared" / "data" / "hdfs_deeplog"
@@ -475,6 +477,7 @@ def test_unsupervised_cut_skips_the_tied_normal_blocks_below_the_gap(monkeypatch
     np.testing.assert_array_equal(restarted["is_anomaly"].to_numpy(), flags)
     tail_flags = pipe.detector_.decision_scores_ > info["tail_threshold"]
     assert info["gap"] and flags.sum() < tail_flags.sum()
+    assert info["moved"] == "up"
     precision = lambda f: (f & y).sum() / f.sum()  # noqa: E731
     assert precision(flags) > precision(tail_flags)
     assert (flags & y).sum() == (tail_flags & y).sum()  # no anomaly lost
