@@ -374,10 +374,11 @@ struct MergedSums {
   std::vector<int> shifts;            // d
 };
 
-// w * x on column j's grid; the grid was made for these rows, so it always fits.
-inline FixedSum on_grid(double value, int shift) {
+// x of weight w on column j's grid (weighted_to_fixed); the grid was made for these rows,
+// so it always fits.
+inline FixedSum on_grid(double value, double w, int shift) {
   FixedSum q = 0;
-  to_fixed(value, shift, &q);
+  weighted_to_fixed(value, w, shift, &q);
   return q;
 }
 
@@ -404,8 +405,10 @@ inline void normalize_limbs(std::int64_t* limbs, std::int64_t k, std::int64_t d)
   }
 }
 
-// Row i's values w * x on the grids as limbs (kLimbs x d): vectorised when every column's
-// scale is exact, else value by value (the same integers).
+// Row i's values of weight w on the grids as limbs (kLimbs x d; weighted_to_fixed's
+// integers: x's integer times w for a whole w, a count of tied rows, so that a cluster of
+// one distinct row of count w sums to w times its integer, exactly as its w copies do):
+// vectorised when every column's scale is exact, else value by value (the same integers).
 template <class T>
 void row_limbs(const simd::Kernels& kernels, const KMeansData<T>& data, const SegmentSums& totals,
                std::int64_t i, std::int64_t* limbs) {
@@ -413,11 +416,11 @@ void row_limbs(const simd::Kernels& kernels, const KMeansData<T>& data, const Se
   const double w = weight_of(data, i);
   const T* row = data.x + i * d;
   if (totals.scaled) {
-    simd::grid_limbs(kernels, row, d, w, totals.scale.data(), limbs);
+    weighted_grid_limbs(kernels, row, d, w, totals.scale.data(), limbs);
     return;
   }
   for (std::int64_t j = 0; j < d; ++j) {
-    const FixedSum q = on_grid(w * static_cast<double>(row[j]), totals.shifts[j]);
+    const FixedSum q = on_grid(static_cast<double>(row[j]), w, totals.shifts[j]);
     const FixedSum magnitude = q < 0 ? -q : q;
     set_limbs(magnitude, limbs + j, d);
     if (q < 0) {

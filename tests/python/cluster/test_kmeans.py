@@ -331,3 +331,87 @@ def test_restart_inertia_is_the_inertia_summed_exactly_in_any_order():
         for v in deviation:
             by_hand += v * v
         assert rows[i] == by_hand * (1.0 if w is None else w[i])
+
+
+def _rounded(value, dtype):
+    """The Fraction ``value`` rounded once to ``dtype`` (nearest, ties to even)."""
+    import math
+    from fractions import Fraction
+
+    if value == 0:
+        return dtype(0.0)
+    digits = 24 if dtype == np.float32 else 53
+    e = math.floor(math.log2(abs(value)))
+    while abs(value) >= Fraction(2) ** (e + 1):
+        e += 1
+    while abs(value) < Fraction(2) ** e:
+        e -= 1
+    step = Fraction(2) ** (e - digits + 1)
+    return dtype(float(round(value / step) * step))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_centres_are_the_sums_over_the_weights_rounded_once(dtype):
+    """kmeans_centres_from_sums: each centre is sum * 2^-shift / weight rounded once to
+    the centres' dtype (no double rounding of the sum first), so a cluster of m equal
+    rows has that row for its centre, whatever m."""
+    from fractions import Fraction
+
+    from oddseq import _core
+
+    rng = np.random.default_rng(7)
+    k, d = 40, 3
+    big = rng.integers(1, 2**62, size=(k, d), dtype=np.int64).astype(object) * rng.integers(
+        1, 2**60, size=(k, d)
+    ).astype(object)
+    sums = np.where(rng.random((k, d)) < 0.5, -big, big)
+    sums[: k // 2] //= 2 ** rng.integers(0, 110, size=(k // 2, d)).astype(object)
+    weights = np.concatenate([rng.integers(1, 10**6, k // 2), rng.uniform(0.01, 1e4, k // 2)])
+    grid = np.array([100, 60, -3], np.int32)
+    hi = np.array([[int(v) >> 64 for v in r] for r in sums], np.int64)
+    lo = np.array([[int(v) & (2**64 - 1) for v in r] for r in sums], np.uint64)
+    centres = _core.kmeans_centres_from_sums(hi, lo, weights, grid, np.zeros((k, d), dtype))
+    for c in range(k):
+        for j in range(d):
+            exact = Fraction(int(sums[c, j])) / Fraction(2) ** int(grid[j]) / Fraction(weights[c])
+            assert centres[c, j] == _rounded(exact, dtype), (c, j)
+    # m copies of a row: the sum is m times the row's integer, the centre the row.
+    x = rng.standard_normal(200).astype(dtype)
+    shift = 60
+    for m in (3, 5, 7, 40, 1000, 12345):
+        q = [int(np.ldexp(float(v), shift)) * m for v in x]
+        hi = np.array([[v >> 64 for v in q]], np.int64)
+        lo = np.array([[v & (2**64 - 1) for v in q]], np.uint64)
+        centre = _core.kmeans_centres_from_sums(
+            hi, lo, np.array([float(m)]), np.full(200, shift, np.int32), np.zeros((1, 200), dtype)
+        )
+        np.testing.assert_array_equal(centre[0], x)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "elkan"])
+def test_distinct_rows_weighted_by_counts_give_the_repeated_rows_centres(dtype, algorithm):
+    """K-means on distinct rows weighted by whole counts puts each row's count times its
+    grid integer in the sums (not w * x rounded in double), so from the same start it
+    reaches the bit-identical centres of the same K-means on the repeated rows, and a
+    cluster holding one distinct row has that row for its centre."""
+    rng = np.random.default_rng(11)
+    for trial in range(6):
+        distinct = (rng.standard_normal((30, 5)) * rng.uniform(0.1, 50, 5)).astype(dtype)
+        counts = rng.integers(1, 400, 30)
+        repeated = np.repeat(distinct, counts, axis=0)
+        k = 6 + trial
+        init = distinct[rng.choice(30, k, replace=False)]
+        on_rows = KMeans(k, init=init, n_init=1, algorithm=algorithm).fit(repeated)
+        weighted = KMeans(k, init=init, n_init=1, algorithm=algorithm).fit(
+            distinct, sample_weight=counts
+        )
+        np.testing.assert_array_equal(np.repeat(weighted.labels_, counts), on_rows.labels_)
+        np.testing.assert_array_equal(weighted.cluster_centers_, on_rows.cluster_centers_)
+        for fit in (weighted, on_rows):
+            # One distinct row per centre for every cluster sized so: the row itself.
+            sizes = np.bincount(weighted.labels_, minlength=k)
+            for c in np.flatnonzero(sizes == 1):
+                np.testing.assert_array_equal(
+                    fit.cluster_centers_[c], distinct[weighted.labels_ == c][0]
+                )

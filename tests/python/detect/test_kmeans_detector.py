@@ -77,33 +77,68 @@ def test_large_cluster_rule():
         KMeansDetector(alpha=0.2).fit(data())
 
 
-def test_restarts_give_the_same_scores_whatever_the_thread_count():
-    """Restarts keep the lowest inertia, which is the same at any thread count, so
-    the same random_state gives the same scores at 1 and 2 threads; on rows with few
-    distinct values (a system log's repeated workflows) the restarts also settle on
-    fewer local optima across random_state than single seedings do."""
+def test_restarts_give_the_same_scores_whatever_the_thread_count(monkeypatch):
+    """Restarts keep the first run of lowest restart_inertia (each row's squared distance
+    in double, times its count on tied rows, summed with correct rounding), which no
+    thread count or split of the rows changes: the same random_state gives bit-equal
+    scores at 1 and 2 threads, on untied rows and on tied ones (fitted weighted on their
+    distinct rows), each large enough for K-means to split its rows into several
+    segments (1,024 rows at least each)."""
+    import math
+
+    from oddseq import _core
+    from oddseq.cluster import _kmeans as kmeans_module
+    from oddseq.cluster._kmeans import restart_inertia, row_inertia
+    from oddseq.utils._rows import weighted_distinct_rows
+
     rng = np.random.default_rng(3)
     distinct = rng.normal(size=(20, 4)) * rng.uniform(0.5, 4, size=4)
-    X = distinct[rng.choice(20, 2000, p=rng.dirichlet(np.full(20, 0.5)))]
-    fits = {
-        (seed, threads): KMeansDetector(n_init=10, random_state=seed, n_threads=threads).fit(X)
-        for seed in range(8)
-        for threads in (1, 2)
-    }
-    for seed in range(8):
-        one, two = fits[seed, 1], fits[seed, 2]
-        np.testing.assert_array_equal(one.decision_scores_, two.decision_scores_)
-        assert one.kmeans_.inertia_ == two.kmeans_.inertia_
-    # Rounded: the restarts fit the 20 distinct rows weighted, single seedings every row.
-    restarts = [round(fits[seed, 1].kmeans_.inertia_, 6) for seed in range(8)]
-    # One seeding each: several local optima on these tied rows (5 at seeds 0-7; the
-    # restarts 2, the lowest at 6 seeds: at 300 seeds 275 reach it, as many as
-    # restarts over every row).
-    single = [
-        round(KMeansDetector(n_init=1, random_state=s).fit(X).kmeans_.inertia_, 6) for s in range(8)
-    ]
-    assert len(set(restarts)) < len(set(single)) and min(restarts) == min(single)
-    assert restarts.count(min(restarts)) > len(restarts) / 2
+    tied = distinct[rng.choice(20, 2000, p=rng.dirichlet(np.full(20, 0.5)))]
+    untied = rng.normal(size=(600, 4)) * rng.uniform(0.5, 4, size=4)
+    runs, fit = [], _core.kmeans_fit
+    monkeypatch.setattr(
+        kmeans_module._core, "kmeans_fit", lambda *a: runs.append(fit(*a)) or runs[-1]
+    )
+    for X in (tied, untied):
+        rows, counts, group = weighted_distinct_rows(X)
+        weighted = 2 * rows.shape[0] <= X.shape[0]
+        for seed in range(3):
+            runs.clear()
+            det = KMeansDetector(n_init=10, random_state=seed).fit(X)
+            assert len(runs) == 10
+            if weighted:
+                values = [
+                    restart_inertia(row_inertia(rows, r.centers, r.labels, counts)) for r in runs
+                ]
+            else:
+                values = [restart_inertia(row_inertia(X, r.centers, r.labels)) for r in runs]
+            kept = runs[int(np.argmin(values))]  # argmin: the first of equals
+            np.testing.assert_array_equal(det.kmeans_.cluster_centers_, kept.centers)
+            labels = kept.labels[group] if weighted else kept.labels
+            np.testing.assert_array_equal(det.kmeans_.labels_, labels)
+            if weighted:
+                # A distinct row's squared distance times its count is its rows' sum,
+                # up to the rounding of that product.
+                every = math.fsum(row_inertia(X, kept.centers, labels))
+                by_count = math.fsum(row_inertia(rows, kept.centers, kept.labels, counts))
+                assert by_count == pytest.approx(every, rel=1e-13, abs=0)
+    monkeypatch.undo()
+    # Several segments: 6,000 untied rows; 12,000 tied rows, 5,000 of them distinct.
+    untied = rng.normal(size=(6000, 5)) * rng.uniform(0.5, 4, size=5)
+    base = rng.normal(size=(5000, 5)) * rng.uniform(0.5, 4, size=5)
+    tied = base[np.concatenate([np.arange(5000), rng.integers(0, 5000, 7000)])]
+    assert weighted_distinct_rows(tied)[0].shape[0] == 5000
+    for X in (untied, tied):
+        for seed in (0, 1):
+            one, two = (
+                KMeansDetector(n_init=5, random_state=seed, n_threads=threads).fit(X)
+                for threads in (1, 2)
+            )
+            np.testing.assert_array_equal(
+                one.kmeans_.cluster_centers_, two.kmeans_.cluster_centers_
+            )
+            np.testing.assert_array_equal(one.decision_scores_, two.decision_scores_)
+            assert one.threshold_ == two.threshold_
 
 
 def test_restarts_on_tied_rows_fit_the_distinct_rows_weighted():
@@ -129,3 +164,19 @@ def test_restarts_on_tied_rows_fit_the_distinct_rows_weighted():
         det = KMeansDetector(n_clusters=6, n_init=n_init, random_state=3).fit(untied)
         expected = KMeans(n_clusters=6, n_init=n_init, random_state=3).fit(untied)
         np.testing.assert_array_equal(det.kmeans_.cluster_centers_, expected.cluster_centers_)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_init", [1, 10])
+def test_rows_equal_to_their_centre_score_exactly_zero(dtype, n_init):
+    """Tied rows, one distinct row per cluster: each centre is its row bit for bit
+    (restarts fit the distinct rows weighted by their counts; without, every row), so
+    every score and the cut are exactly 0."""
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        distinct = (rng.normal(size=(5, 4)) * rng.uniform(0.1, 30, 4)).astype(dtype)
+        X = distinct[rng.integers(0, 5, 200)]
+        det = KMeansDetector(n_clusters=5, n_init=n_init, random_state=seed).fit(X)
+        centres = det.kmeans_.cluster_centers_
+        np.testing.assert_array_equal(centres[det.kmeans_.labels_], X)
+        assert (det.decision_scores_ == 0).all() and det.threshold_ == 0.0

@@ -75,15 +75,85 @@ inline bool to_fixed(double v, int shift, FixedSum* out) {
   return true;
 }
 
+// Whether a row's weight w is a whole number other than 1 (a count of tied rows) that
+// its grid integers are multiplied by exactly: w tied rows and one row of weight w then
+// put the same integer in a cluster's sum.
+inline bool whole_weight(double w) {
+  return w != 1.0 && w == std::trunc(w) && std::fabs(w) < 0x1p53;
+}
+
+// The grid integer of a value x of weight w: trunc(x 2^shift) * w for a whole weight,
+// else trunc(w x 2^shift). False where it is beyond the grid (as to_fixed).
+inline bool weighted_to_fixed(double x, double w, int shift, FixedSum* out) {
+  if (!whole_weight(w) || w == 0.0) return to_fixed(w * x, shift, out);
+  FixedSum q = 0;
+  if (!to_fixed(x, shift, &q)) return false;
+  FixedSum product = 0;
+  if (__builtin_mul_overflow(q, static_cast<FixedSum>(w), &product)) return false;
+  const FixedSum limit = FixedSum{1} << kFixedValueBits;
+  if (product >= limit || product <= -limit) return false;
+  *out = product;
+  return true;
+}
+
+// A row's grid integers (as weighted_to_fixed) as 42-bit limbs (value = l0 + l1 2^42 +
+// l2 2^84, at limbs[j], limbs[d + j], limbs[2d + j]) through the vectorised kernel, for
+// finite values within the grid (2^shift in scale[j]).
+template <class T>
+void weighted_grid_limbs(const simd::Kernels& kernels, const T* row, std::int64_t d, double w,
+                         const double* scale, std::int64_t* limbs) {
+  if (!whole_weight(w)) {
+    simd::grid_limbs(kernels, row, d, w, scale, limbs);
+    return;
+  }
+  simd::grid_limbs(kernels, row, d, 1.0, scale, limbs);
+  constexpr std::int64_t kMask = (std::int64_t{1} << 42) - 1;
+  const auto factor = static_cast<FixedSum>(w);
+  for (std::int64_t j = 0; j < d; ++j) {
+    const FixedSum value = (static_cast<FixedSum>(limbs[j]) +
+                            static_cast<FixedSum>(limbs[d + j]) * (FixedSum{1} << 42) +
+                            static_cast<FixedSum>(limbs[2 * d + j]) * (FixedSum{1} << 84)) *
+                           factor;
+    limbs[j] = static_cast<std::int64_t>(value & kMask);
+    limbs[d + j] = static_cast<std::int64_t>((value >> 42) & kMask);
+    limbs[2 * d + j] = static_cast<std::int64_t>(value >> 84);
+  }
+}
+
 // The double nearest sum * 2^-shift (round to nearest even, as Python's float(int)).
 inline double from_fixed(FixedSum sum, int shift) {
   return std::ldexp(static_cast<double>(sum), -shift);
 }
 
-// A cluster's new centre coordinate: its sum over its weight, in T.
+// A cluster's new centre coordinate: sum * 2^-shift / weight (weight > 0) rounded once to
+// T, to nearest, ties to even. Dividing the double nearest the sum instead rounds twice:
+// m equal rows x then got fl(fl(m x) / m), one ULP off x for some m, and the rows' own
+// cluster did not score them 0. The quotient is taken in integers with at least 56 bits
+// and a sticky bit for the remainder, then converted (a correctly rounded conversion)
+// and scaled by a power of two (exact unless the mean is subnormal).
 template <class T>
 T fixed_mean(FixedSum sum, int shift, double weight) {
-  return static_cast<T>(from_fixed(sum, shift) / weight);
+  if (sum == 0) return T(0);
+  int weight_exp = 0;
+  const double fraction = std::frexp(weight, &weight_exp);  // weight = fraction 2^weight_exp
+  // weight = divisor 2^(weight_exp - 53), divisor an integer in [2^52, 2^53).
+  const auto divisor = static_cast<std::uint64_t>(std::ldexp(fraction, 53));
+  FixedMagnitude magnitude =
+      sum < 0 ? -static_cast<FixedMagnitude>(sum) : static_cast<FixedMagnitude>(sum);
+  const auto top = static_cast<std::uint64_t>(magnitude >> 64);
+  const int bits =
+      top != 0 ? 64 + bit_length(top) : bit_length(static_cast<std::uint64_t>(magnitude));
+  // At least 53 + 56 bits, so the quotient holds at least 56 (below 2^127 either way).
+  const int up = std::max(0, 109 - bits);
+  magnitude <<= up;
+  FixedMagnitude quotient = magnitude / divisor;
+  int sticky = 0;
+  if (magnitude % divisor != 0) {
+    quotient = (quotient << 1) | 1;  // below every bit the rounding looks at
+    sticky = 1;
+  }
+  const T rounded = std::ldexp(static_cast<T>(quotient), -shift - (weight_exp - 53) - up - sticky);
+  return sum < 0 ? -rounded : rounded;
 }
 
 // Per-column shifts for the (weighted) rows of data: max |w * x| over each column.
@@ -156,7 +226,7 @@ void fixed_cluster_sums(const KMeansData<T>& data, const std::int32_t* labels, s
             bad[static_cast<std::size_t>(s)] = 1;
             return;
           }
-          simd::grid_limbs(kernels, row, d, w, scale.data(), limbs.data());
+          weighted_grid_limbs(kernels, row, d, w, scale.data(), limbs.data());
         }
         for (std::int64_t j = 0; j < d; ++j) {
           FixedSum q = 0;
@@ -166,7 +236,7 @@ void fixed_cluster_sums(const KMeansData<T>& data, const std::int32_t* labels, s
                     (FixedSum{1} << 42) +
                 static_cast<FixedSum>(limbs[static_cast<std::size_t>(2 * d + j)]) *
                     (FixedSum{1} << 84);
-          } else if (!to_fixed(w * static_cast<double>(row[j]), shifts[j], &q)) {
+          } else if (!weighted_to_fixed(static_cast<double>(row[j]), w, shifts[j], &q)) {
             bad[static_cast<std::size_t>(s)] = 1;
             return;
           }
