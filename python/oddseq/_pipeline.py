@@ -53,7 +53,7 @@ from .utils._params import (
     validate_params,
 )
 from .utils._progress import bar, step
-from .utils._rows import n_distinct_rows
+from .utils._rows import tied_rows
 from .utils._stats import robust_spread
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
@@ -367,9 +367,12 @@ def rank_sequences(
 
 
 # K-means++ restarts of the pipeline's K-means where the fitted rows are tied (at most
-# half of them distinct; the lowest inertia is kept; KMeansDetector fits them on the
-# distinct rows weighted by their counts, a few ms): as many as fit in this many
-# row-fits, at most _KMEANS_MAX_RESTARTS. A system log's blocks repeat a few workflows
+# half of them distinct; the lowest inertia is kept): _KMEANS_RESTART_ROWS // n_rows of
+# them, at most _KMEANS_MAX_RESTARTS, and none above 50,000 rows. The budget dates from
+# restarts that refitted every row; KMeansDetector now fits them on the distinct rows
+# weighted by their counts (a few ms for loghub's 20), so their cost follows the
+# distinct rows, not n_rows, and the budget now only keeps restarts to small matrices
+# (10 up to 10,000 rows, 2 at 50,000). A system log's blocks repeat a few workflows
 # (loghub's 2k-line HDFS sample: 20 distinct rows of 2,200; hdfs_xu 106 of 5,756), and
 # one seeding of 8 clusters on a few tied points lands in a different local optimum at
 # each random_state: the default flagged 0.27% to 4.9% of loghub by the seed, 0.27% at
@@ -747,7 +750,9 @@ class AnomalyPipeline(SaveMixin):
         ) as progress:
             data = stage.fit(self, seqs, progress)
             if self._counts_distinct_rows(len(seqs)):  # K-means restarts where tied
-                self._kmeans_distinct = n_distinct_rows(data.X)
+                # Untied rows are told by their hashes alone; tied ones are grouped, and
+                # the KMeansDetector fitted on data.X reuses (checks) the groups.
+                self._kmeans_distinct = tied_rows(data.X)[0]
                 self.detector_ = self._detector(len(seqs))
             progress.set_postfix_str(f"fitting {type(self.detector_).__name__}")
             with _own_cut_only(self.normal_):

@@ -496,6 +496,22 @@ def _tied_system_log(seed=4, n=2000, n_workflows=20):
     return Sequences.from_lists([w for w, c in zip(workflows, copies) for _ in range(c)])
 
 
+def test_the_pipeline_hashes_its_tied_rows_once(monkeypatch):
+    """AnomalyPipeline counts the distinct rows of its matrix (tied_rows), and the
+    KMeansDetector it then fits on that matrix reuses the groups, hashing the distinct
+    rows only."""
+    from oddseq.utils import _rows
+
+    seqs = _tied_system_log()
+    hashed, row_hash = [], _rows._row_hash
+    monkeypatch.setattr(
+        _rows, "_row_hash", lambda points: hashed.append(len(points)) or row_hash(points)
+    )
+    pipe = AnomalyPipeline(random_state=0).fit(seqs)
+    assert pipe._kmeans_distinct == 20
+    assert hashed.count(len(seqs)) == 1 and hashed.count(20) == 1
+
+
 def test_the_defaults_verdict_on_a_small_tied_log_does_not_move_with_random_state(
     shop, monkeypatch
 ):

@@ -115,3 +115,55 @@ def test_distinct_rows_of_blocks_unite_to_the_whole_matrix_s(n, seed, cuts):
     for block, (part, _), w in zip(blocks, parts, where, strict=True):
         assert np.array_equal(united[w], part)
         assert np.array_equal(united[w][weighted_distinct_rows(block)[2]], block)
+
+
+def test_tied_rows_tells_untied_rows_by_their_hashes_alone(monkeypatch):
+    """tied_rows: at most half the rows distinct gives weighted_distinct_rows' triple
+    and the count; more than half gives None and the distinct hashes' count, without
+    grouping the rows (no full comparison)."""
+    rng = np.random.default_rng(0)
+    tied = rng.normal(size=(30, 6)).astype(np.float32)[rng.integers(0, 30, 200)]
+    n_distinct, weighted = _rows.tied_rows(tied)
+    expected = _rows.weighted_distinct_rows(tied)
+    assert n_distinct == 30 == expected[0].shape[0]
+    for got, want in zip(weighted, expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert weighted[0].dtype == np.float32
+    untied = rng.normal(size=(200, 6)).astype(np.float32)
+    untied[100:150] = untied[:50]  # 150 distinct rows of 200
+    monkeypatch.setattr(_rows, "_checked_groups", lambda *a: pytest.fail("grouped"))
+    assert _rows.tied_rows(untied) == (150, None)
+    # The hash of a float32 row is its float64 values' (and -0.0 hashes as 0.0).
+    signed = untied.copy()
+    signed[:, 0] = -0.0
+    plus = signed.astype(np.float64)
+    plus[:, 0] = 0.0
+    np.testing.assert_array_equal(_rows._row_hash(signed), _rows._row_hash(plus))
+
+
+def test_tied_rows_reuses_the_checked_groups_of_the_same_matrix(monkeypatch):
+    """A second call on the same matrix object hashes its distinct rows only (the
+    groups checked); a changed matrix, or another object, is grouped afresh."""
+    rng = np.random.default_rng(1)
+    tied = rng.normal(size=(20, 4))[rng.integers(0, 20, 500)]
+    first = _rows.tied_rows(tied)
+    hashed, row_hash = [], _rows._row_hash
+    monkeypatch.setattr(
+        _rows, "_row_hash", lambda points: hashed.append(len(points)) or row_hash(points)
+    )
+    again = _rows.tied_rows(tied)
+    assert hashed == [20] and again[0] == first[0] == 20
+    for got, want in zip(again[1], first[1], strict=True):
+        np.testing.assert_array_equal(got, want)
+    hashed.clear()
+    copy = tied.copy()
+    _rows.tied_rows(copy)
+    assert hashed == [500]
+    # Changed in place: two groups made one, another split; the check sends it afresh.
+    copy[copy[:, 0] == copy[0, 0]] = copy[1]
+    copy[-1, 0] += 1.0
+    n_distinct, weighted = _rows.tied_rows(copy)
+    want = _rows.weighted_distinct_rows(copy)
+    assert n_distinct == want[0].shape[0]
+    for got, expected in zip(weighted, want, strict=True):
+        np.testing.assert_array_equal(got, expected)

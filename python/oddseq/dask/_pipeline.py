@@ -45,8 +45,6 @@ from ..sequences import Sequences
 from ..utils._exact import column_max_abs, exponents, moment_parts, moments
 from ..utils._progress import bar, step
 from ..utils._rows import (
-    distinct_rows,
-    n_distinct_rows,
     united_distinct_rows,
     weighted_distinct_rows,
 )
@@ -880,6 +878,8 @@ class _Rows:
         self.sizes = np.asarray(sizes, dtype=np.int64)
         self.starts = np.concatenate([[0], np.cumsum(self.sizes)])
         self.n = int(self.starts[-1])
+        # united_distinct_rows of the partitions' weighted distinct rows, where counted.
+        self.united_distinct = None
 
     def where(self, row: int):
         p = int(np.searchsorted(self.starts, row, side="right") - 1)
@@ -1063,11 +1063,6 @@ def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, max_abs, thre
     return km
 
 
-def _partition_distinct_rows(state) -> np.ndarray:
-    """The partition's distinct feature rows (float64, -0.0 as 0.0)."""
-    return distinct_rows(state["X"])[0]
-
-
 def _kmeans_run(
     rows: _Rows, k: int, seed: int, max_iter: int, tol: float, grid, threads, restarting=False
 ):
@@ -1200,8 +1195,12 @@ def _tied_kmeans(rows, det, threads):
     None where the rows are not tied or there are no restarts."""
     if not isinstance(det.n_init, (int, np.integer)) or det.n_init <= 1:
         return None
-    parts = _compute([_delayed(_partition_weighted_rows)(s) for s in rows.states])
-    distinct, counts, where = united_distinct_rows(parts)
+    united = rows.united_distinct  # as the pipeline counted them, else now
+    if united is None:
+        united = united_distinct_rows(
+            _compute([_delayed(_partition_weighted_rows)(s) for s in rows.states])
+        )
+    distinct, counts, where = united
     if 2 * distinct.shape[0] > rows.n:
         return None
     km = det._kmeans_of_distinct_rows(distinct, counts, min(int(det.n_clusters), rows.n))
@@ -1826,13 +1825,16 @@ def detect_anomalies(
         x_moments = _moments(states, "X", scatter=_needs_scatter(pipeline._detector(n)))
 
     # The distinct rows (K-means restarts where they are tied), as AnomalyPipeline.fit
-    # counts them.
-    pipeline._kmeans_distinct = None
+    # counts them; they are kept for the K-means of tied rows (one hashing of each
+    # partition for both).
+    pipeline._kmeans_distinct = united = None
     if pipeline._counts_distinct_rows(n):
-        parts = _compute([_delayed(_partition_distinct_rows)(s) for s in states])
-        pipeline._kmeans_distinct = n_distinct_rows(np.vstack(parts))
+        parts = _compute([_delayed(_partition_weighted_rows)(s) for s in states])
+        united = united_distinct_rows(parts)
+        pipeline._kmeans_distinct = united[0].shape[0]
     detector = pipeline._detector(n)
     rows = _Rows(states, rows_per_part)
+    rows.united_distinct = united
     with step(f"fitting {type(detector).__name__} over {len(states)} partitions", enabled=progress):
         with warnings.catch_warnings():
             if pipeline.normal_:  # the cut is the out-of-fold one (_own_cut_only)

@@ -12,7 +12,7 @@ from ..cluster import KMeans
 from ..exceptions import ConvergenceWarning
 from ..utils._exact import mean_std
 from ..utils._params import Integer, Real, Threads
-from ..utils._rows import weighted_distinct_rows
+from ..utils._rows import tied_rows
 from ..utils._validation import resolve_threads, validate_matrix
 from ._base import BaseDetector, Explanation
 
@@ -64,6 +64,10 @@ class KMeansDetector(BaseDetector):
     Attributes
     ----------
     kmeans_ : KMeans
+        The fitted K-means (its ``labels_`` one per row of X). With restarts on tied
+        rows (see n_init) it was fitted on the distinct rows, so
+        ``kmeans_.n_clusters`` and its centres can be fewer than ``n_clusters``: one per
+        distinct row at most.
     n_iter_ : int
         Iterations of the best K-means run.
     large_clusters_ : ndarray of bool, shape (n_clusters,) (or fewer: see n_init)
@@ -154,11 +158,11 @@ class KMeansDetector(BaseDetector):
     def _tied_rows(self, X):
         """With restarts (``n_init`` above 1) and at most half of X's rows distinct: X's
         distinct rows, their counts and each row's group
-        (:func:`oddseq.utils._rows.weighted_distinct_rows`); else None."""
+        (:func:`oddseq.utils._rows.tied_rows`); else None."""
         if not isinstance(self.n_init, (int, np.integer)) or self.n_init <= 1:
             return None  # one seeding ("auto"), or a value KMeans refuses
-        rows, counts, group = weighted_distinct_rows(X)
-        return (rows, counts, group) if 2 * rows.shape[0] <= X.shape[0] else None
+        # Untied rows are told from their hashes alone (tied_rows), without grouping.
+        return tied_rows(X)[1]
 
     def _kmeans_of_distinct_rows(self, rows, counts, k: int) -> KMeans:
         """K-means of tied rows fitted on their distinct rows weighted by their counts

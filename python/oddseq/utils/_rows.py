@@ -7,15 +7,19 @@ counts over its partitions with it too)."""
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 
 def _row_hash(points: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each row of a C-contiguous float64 matrix, by its values' bits
-    with -0.0 as 0.0 (equal values must hash alike)."""
+    """A 64-bit hash of each row of a float matrix (any float dtype or layout), by its
+    values' bits as float64 with -0.0 as 0.0 (equal values must hash alike). One column
+    at a time: no float64 copy of the whole matrix."""
+    points = np.asarray(points)
     key = np.full(points.shape[0], 0x9E3779B97F4A7C15, dtype=np.uint64)
     for j in range(points.shape[1]):
-        key ^= np.ascontiguousarray(points[:, j] + 0.0).view(np.uint64)
+        key ^= np.add(points[:, j], 0.0, dtype=np.float64).view(np.uint64)
         key *= np.uint64(0xBF58476D1CE4E5B9)
         key ^= key >> np.uint64(31)
     return key
@@ -46,6 +50,12 @@ def identical_rows(points: np.ndarray):
     if points.ndim != 2:
         raise ValueError(f"points must be a 2-D matrix, got {points.ndim} dimensions")
     _, first, group = np.unique(_row_hash(points), return_index=True, return_inverse=True)
+    return _checked_groups(points, first, group)
+
+
+def _checked_groups(points: np.ndarray, first: np.ndarray, group: np.ndarray):
+    """:func:`identical_rows`' groups of a float64 matrix from ``np.unique``'s of its
+    rows' hashes: checked in full, else (a hash collision, or NaN) found exactly."""
     first, group = _by_first_row(first, group)
     if np.array_equal(points[first][group], points):
         return first, group
@@ -81,8 +91,7 @@ def weighted_distinct_rows(matrix: np.ndarray):
     order of their first rows, how many rows each stands for, and each row's group
     (:func:`identical_rows`)."""
     first, group = identical_rows(matrix)
-    rows = np.ascontiguousarray(np.asarray(matrix)[first])
-    return rows, np.bincount(group, minlength=first.size), group
+    return _weighted(np.asarray(matrix), first, group)
 
 
 def united_distinct_rows(parts):
@@ -97,3 +106,59 @@ def united_distinct_rows(parts):
     bounds = np.cumsum([0] + [len(r) for r, _ in parts])
     where = [group[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     return np.ascontiguousarray(rows[first]), totals, where
+
+
+# The last tied matrix tied_rows grouped (a weak reference to it, its groups), so that
+# its next call on the same matrix (AnomalyPipeline counts the rows, then the
+# KMeansDetector it fits groups them) checks the groups instead of hashing every row.
+_last_tied = None
+
+
+def tied_rows(matrix: np.ndarray):
+    """``(n_distinct, weighted)``: where at most half of the matrix's rows are distinct,
+    their number and :func:`weighted_distinct_rows`' ``(rows, counts, group)``; else the
+    number of distinct row hashes (more than half the rows: equal rows hash alike, so
+    there are at least as many distinct rows) and None. The untied case is told from
+    the hashes alone, without grouping the rows (no float64 copy of the matrix, no
+    comparison of every row).
+
+    A second call on the same matrix object reuses the groups found by the first,
+    checked (every row equal to its group's first, the first rows' hashes distinct);
+    a failed check groups afresh."""
+    global _last_tied
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2:
+        raise ValueError(f"matrix must be a 2-D matrix, got {matrix.ndim} dimensions")
+    n = matrix.shape[0]
+    last = _last_tied
+    if last is not None and last[0]() is matrix:
+        first, group = last[1], last[2]
+        points = matrix[first]
+        if np.unique(_row_hash(points)).size == first.size and np.array_equal(
+            points[group], matrix
+        ):
+            return first.size, _weighted(matrix, first, group)
+    _, first, group = np.unique(_row_hash(matrix), return_index=True, return_inverse=True)
+    if 2 * first.size > n:
+        return first.size, None
+    first, group = _checked_groups(np.ascontiguousarray(matrix, dtype=np.float64), first, group)
+    if 2 * first.size > n:  # never seen: a hash collision hid distinct rows
+        return first.size, None
+    try:  # kept while the matrix lives
+        _last_tied = (weakref.ref(matrix, _forget), first, group)
+    except TypeError:  # an ndarray subclass without weak references
+        _last_tied = None
+    return first.size, _weighted(matrix, first, group)
+
+
+def _forget(ref) -> None:
+    """Drops the remembered groups once their matrix is gone."""
+    global _last_tied
+    if _last_tied is not None and _last_tied[0] is ref:
+        _last_tied = None
+
+
+def _weighted(matrix: np.ndarray, first: np.ndarray, group: np.ndarray):
+    """:func:`weighted_distinct_rows`' triple from :func:`identical_rows`' groups."""
+    rows = np.ascontiguousarray(matrix[first])
+    return rows, np.bincount(group, minlength=first.size), group
