@@ -1152,18 +1152,10 @@ def _moved(scores, tail):
     """``tail`` moved into the wider clear gap above or below it, as ``auto_cut``
     moves ``tail_cut``."""
     from oddseq.detect import gap_cut
-    from oddseq.detect._threshold import _gap_below
+    from oddseq.detect._threshold import _gap_below, _wider_move
 
     above, below = gap_cut(scores, tail), _gap_below(scores, tail)
-    if above > tail and below < tail:
-        top = np.sort(scores)[::-1]
-
-        def width(cut):
-            i = int(np.count_nonzero(scores > cut))
-            return i * (top[i - 1] - top[i])
-
-        return above if width(above) >= width(below) else below
-    return above if above > tail else below
+    return _wider_move(scores, tail, above, below)
 
 
 def _lsq_cut(rate, low=0.8, high=0.95):
@@ -1361,19 +1353,12 @@ def _window_auto_cut(k, level=0.05, span=False, graded=0.0, scale="mean"):
 
     def cut(scores):
         from oddseq.detect import gap_cut, tail_cut
+        from oddseq.detect._threshold import _wider_move
 
         tail = tail_cut(scores, 0.01)
         above = gap_cut(scores, tail)
         below = _window_gap_below(scores, tail, k, level, span, graded, scale)
-        if above > tail and below < tail:
-            top = np.sort(scores)[::-1]
-
-            def width(c):
-                i = int(np.count_nonzero(scores > c))
-                return i * (top[i - 1] - top[i])
-
-            return above if width(above) >= width(below) else below
-        return above if above > tail else below
+        return _wider_move(scores, tail, above, below)
 
     return cut
 
@@ -1434,19 +1419,12 @@ def _scan_gap_below(scores, cut, ks=(1, 2, 4, 8), level=0.05, scale="mean", grad
 def _scan_auto_cut(ks=(1, 2, 4, 8), level=0.05, scale="mean", graded=0.0):
     def cut(scores):
         from oddseq.detect import gap_cut, tail_cut
+        from oddseq.detect._threshold import _wider_move
 
         tail = tail_cut(scores, 0.01)
         above = gap_cut(scores, tail)
         below = _scan_gap_below(scores, tail, ks, level, scale, graded)
-        if above > tail and below < tail:
-            top = np.sort(scores)[::-1]
-
-            def width(c):
-                i = int(np.count_nonzero(scores > c))
-                return i * (top[i - 1] - top[i])
-
-            return above if width(above) >= width(below) else below
-        return above if above > tail else below
+        return _wider_move(scores, tail, above, below)
 
     return cut
 
@@ -1500,7 +1478,7 @@ def _excess_auto_cut(c, move="today", width=True, poisson=None, estimator="rest"
         from scipy.stats import poisson as poisson_law
 
         from oddseq.detect import gap_cut, tail_cut
-        from oddseq.detect._threshold import _gap_below
+        from oddseq.detect._threshold import _gap_below, _wider_move
 
         tail = tail_cut(scores, 0.01)
         above = gap_cut(scores, tail)
@@ -1516,15 +1494,7 @@ def _excess_auto_cut(c, move="today", width=True, poisson=None, estimator="rest"
                     refused = poisson_law.sf(r - 1, expected) >= poisson
                 if refused:
                     below = tail
-        if above > tail and below < tail:
-            top = np.sort(scores)[::-1]
-
-            def spacing(value):
-                i = int(np.count_nonzero(scores > value))
-                return i * (top[i - 1] - top[i])
-
-            return above if spacing(above) >= spacing(below) else below
-        return above if above > tail else below
+        return _wider_move(scores, tail, above, below)
 
     return cut
 

@@ -396,6 +396,38 @@ def test_auto_cut_seldom_moves_down_in_one_population(sample):
     assert moved <= 3
 
 
+def test_auto_cut_does_not_move_down_to_a_heavy_tails_top():
+    """The top few percent of one heavy-tailed population (Pareto, index 1.5: the uniform
+    shop log's user sizes) pass the spacing test and the width gate now and then (5 of
+    40 logs of 20,000 with the rule before ``GROUP_TOP_RATIO``), and a move down there
+    flags 2-5% of a log with nothing in it. Their highest score lies hundreds of times
+    as far above their edge as their median does; a group of alike entities is compact.
+    The cut does not move down to them."""
+    from oddseq.detect import auto_cut
+    from oddseq.detect._threshold import _gap_below
+
+    before = 0
+    for seed in range(40):
+        scores = np.random.default_rng(seed).pareto(1.5, size=20_000)
+        tail = tail_cut(scores, 0.01)
+        before += _gap_below(scores, tail, top_ratio=np.inf) < tail
+        assert auto_cut(scores) >= tail
+    assert before >= 3
+
+
+def test_a_compact_group_keeps_the_move_down_whatever_its_spread():
+    """The bounded-top condition reads the group's shape, not its width: a planted group
+    apart moves the cut down to its edge whether its scores spread over 10-11 or 10-60."""
+    from oddseq.detect import auto_cut
+
+    for high in (11.0, 60.0):
+        rng = np.random.default_rng(1)
+        scores = np.r_[rng.exponential(size=5_000), rng.uniform(10, high, size=200)]
+        assert (scores > tail_cut(scores, 0.01)).sum() < 190
+        flags = scores > auto_cut(scores)
+        assert flags[5_000:].all() and flags[:5_000].mean() < 0.01
+
+
 def test_auto_cut_does_not_move_down_between_tied_plateaus():
     """A system log's repeated normal blocks: plateaus of tied scores under a group of
     anomalous ones. The steps between plateaus are steps between modes, not a gap in
