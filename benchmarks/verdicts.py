@@ -1309,7 +1309,8 @@ def _window_gap_below(scores, cut, k, level=0.05, span=False, graded=0.0, scale=
     the move is partial where the evidence is near the bound, the cut at
     ``tail - w (tail - edge)`` with w rising linearly from 0 to 1 as the log of
     statistic / bound (and, gated, of width / bar) goes from -graded to +graded.
-    Returns the cut."""
+    Returns the cut. (Without ``_gap_below``'s bounded-top condition,
+    ``GROUP_TOP_RATIO``, which came after these rules were measured.)"""
     from scipy.special import gammainccinv
 
     from oddseq.detect._threshold import GAP_SPACINGS
