@@ -87,6 +87,26 @@ _SEQUENCE_METHODS = ("markov", *NEURAL_METHODS)
 _MAX_EVENT_COLUMNS = 30
 
 
+#: entity_features must have rows for at least this share of the fitted entities: a
+#: table keyed by something else (its row numbers, another id) finds none or few, and
+#: with under half found most entities would take the median of the few, so the column
+#: would say "listed or not" rather than its value (a table of only some entities, such
+#: as chargebacks, should give the others their value, 0, itself).
+_SIDE_MIN_SHARE = 0.5
+
+
+def _entity_name(seqs: Sequences):
+    """The entity id's name (the ``entity=`` column), or None."""
+    ids = seqs.ids
+    return ids.names[0] if isinstance(ids, pd.MultiIndex) else ids.name
+
+
+def _entity_keys(seqs: Sequences):
+    """The entity id of each sequence (sessions take their entity's)."""
+    ids = seqs.ids
+    return ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+
+
 def item_category_map(df: pd.DataFrame, item: str | None, category: str | None):
     """item id -> category (the first seen per item), or None without a category column."""
     if category is None:
@@ -168,9 +188,12 @@ def detect_anomalies(
         verdict rests on little (reasons of entities with under 5 events say how many).
     entity_features : DataFrame, optional
         Per-entity side attributes (account age, devices, chargebacks...) indexed by the
-        entity id, numeric or boolean columns: joined to the behaviour features, scaled
-        and scored with them, and named in reasons. Entities it lacks (or its missing
-        values) take the column's median over the fitted entities.
+        entity id, or with a column named like ``entity`` (then joined on that column,
+        which is never a feature), numeric or boolean columns: joined to the behaviour
+        features, scaled and scored with them, and named in reasons. Entities it lacks
+        (or its missing values) take the column's median over the fitted entities; a
+        table with rows for under half of the fitted entities is refused (keyed by
+        something else: its row numbers, another id), and scoring warns likewise.
     recent_change : bool, default=False
         Also compare each entity's recent sessions (the last day of its activity) with
         its own earlier history (:class:`~oddseq.encode.RecentChangeEncoder`: event
@@ -523,7 +546,8 @@ class AnomalyPipeline(SaveMixin):
         if self.entity_features is None:
             return None
         if fitting:
-            self._check_side_features()
+            self._check_side_features(_entity_name(seqs))
+        self._check_side_coverage(seqs, fitting)
         values = self._side_values(seqs)
         if fitting:
             finite = np.where(np.isfinite(values), values, np.nan)
@@ -535,15 +559,22 @@ class AnomalyPipeline(SaveMixin):
         values = np.where(np.isfinite(values), values, self._side_median)
         return values
 
-    def _check_side_features(self) -> None:
+    def _check_side_features(self, entity=None) -> pd.DataFrame:
         """entity_features must be a DataFrame with one row per entity id and numeric
-        or boolean columns."""
+        or boolean columns. A column named like the entity (``entity``, the sequences'
+        id name) is the key: the table is indexed by it, never scored as a feature.
+        Sets and returns the table as joined (``_side_table_``)."""
         side = self.entity_features
         if not isinstance(side, pd.DataFrame):
             raise TypeError(
                 "entity_features must be a DataFrame indexed by entity id, got "
                 f"{type(side).__name__}"
             )
+        if entity is not None and entity in side.columns:
+            if side.index.name == entity:
+                side = side.drop(columns=entity)  # set_index(..., drop=False): one key
+            else:
+                side = side.set_index(entity)
         if not side.index.is_unique:
             raise ValueError(
                 "entity_features has repeated entity ids in its index; give one row "
@@ -555,20 +586,51 @@ class AnomalyPipeline(SaveMixin):
                 f"entity_features needs numeric or boolean columns; {bad or 'none'} "
                 "are not (encode categories as numbers or indicator columns first)"
             )
+        self._side_table_ = side
+        return side
+
+    def _side_table(self) -> pd.DataFrame:
+        """entity_features as joined (keyed by the entity column where it has one)."""
+        return getattr(self, "_side_table_", self.entity_features)
+
+    def _check_side_coverage(self, seqs: Sequences, fitting: bool) -> None:
+        """A table keyed by something else (row numbers, another id) finds few of the
+        entities: under ``_SIDE_MIN_SHARE`` of the fitted entities is refused, of the
+        scored ones warned about (new entities may lack a row)."""
+        keys = pd.Index(_entity_keys(seqs)).unique()
+        if keys.size == 0:
+            return
+        found = keys.isin(self._side_table().index)
+        share = float(found.mean())
+        if share >= _SIDE_MIN_SHARE:
+            return
+        name = _entity_name(seqs) or "the entity id"
+        message = (
+            f"entity_features has rows for {int(found.sum()):,} of the "
+            f"{keys.size:,} {'fitted' if fitting else 'scored'} entities ({share:.0%}); "
+            f"its index must be the entity id: index it by {name!r} "
+            f"(side.set_index({name!r})) or give it a column named {name!r}, with a "
+            "row per entity"
+        )
+        if fitting:
+            raise ValueError(message)
+        warnings.warn(message + "; the others take the fitted medians", UserWarning, stacklevel=3)
 
     def _side_values(self, seqs: Sequences) -> np.ndarray:
         """The entity_features rows of these sequences as they are (float64, NaN where
         missing); oddseq.dask takes the medians of their finite values over partitions."""
-        ids = seqs.ids
-        keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
-        return self.entity_features.reindex(keys).to_numpy(dtype=np.float64, na_value=np.nan)
+        return (
+            self._side_table()
+            .reindex(_entity_keys(seqs))
+            .to_numpy(dtype=np.float64, na_value=np.nan)
+        )
 
     def _set_feature_names(self) -> int:
         """``feature_names_``: the fitted encoder's features, then the side attributes'
         columns (refused where one has a behaviour feature's name); returns how many side
         columns there are."""
         names = list(self.encoder_.get_feature_names_out())
-        side = [] if self.entity_features is None else list(self.entity_features.columns)
+        side = [] if self.entity_features is None else list(self._side_table().columns)
         clash = sorted(set(map(str, side)) & set(names))
         if clash:
             raise ValueError(

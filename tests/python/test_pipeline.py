@@ -652,13 +652,49 @@ def test_entity_features_join_the_behaviour_and_name_themselves_in_reasons(shop)
         ([1, 2], TypeError, "entity_features must be a DataFrame"),
         (pd.DataFrame({"tier": ["a", "b"]}, index=[1, 2]), TypeError, "numeric or boolean"),
         (pd.DataFrame({"x": [1.0, 2.0]}, index=[1, 1]), ValueError, "repeated entity ids"),
-        (pd.DataFrame({"length": [1.0]}, index=[1]), ValueError, "names of behaviour"),
+        ("length", ValueError, "names of behaviour"),
+        # Keyed by something else (row numbers, another id): refused, not ignored.
+        (pd.DataFrame({"age": [1.0, 2.0]}), ValueError, "rows for 0 of the 1,500 fitted"),
+        ("half", ValueError, "index it by 'user_id'"),
     ],
 )
 def test_entity_features_bad_input(shop, side, error, match):
     _, seqs = shop
+    ids = pd.Index(seqs.ids)
+    if isinstance(side, str) and side == "length":
+        side = pd.DataFrame({"length": 1.0}, index=ids)
+    elif isinstance(side, str):  # "half": under half of the fitted entities have a row
+        side = pd.DataFrame({"age": 1.0}, index=ids[: ids.size // 2 - 1])
     with pytest.raises(error, match=match):
         AnomalyPipeline(entity_features=side).fit(seqs)
+
+
+def test_entity_features_with_the_entity_as_a_column_join_on_it(shop):
+    """A side table with the entity column (``user_id``) as a column, not its index, is
+    joined on that column (not its row numbers), and the id is never a feature."""
+    _, seqs = shop
+    ids = pd.Index(seqs.ids, name="user_id")
+    rng = np.random.default_rng(1)
+    side = pd.DataFrame({"account_age_days": rng.normal(400, 30, ids.size)}, index=ids)
+    side.iloc[:3, 0] = 0.01
+    side = side.iloc[rng.permutation(ids.size)]  # row order is not the key
+    by_index = AnomalyPipeline(entity_features=side).fit(seqs)
+    for table in (side.reset_index(), side.reset_index().set_index("user_id", drop=False)):
+        by_column = AnomalyPipeline(entity_features=table).fit(seqs)
+        assert list(by_column.feature_names_) == list(by_index.feature_names_)
+        assert "user_id" not in by_column.feature_names_
+        pd.testing.assert_frame_equal(by_column.table_, by_index.table_)
+    assert by_index.table_.loc[ids[:3], "reason"].str.contains("account_age_days 0.01").all()
+
+
+def test_entity_features_missing_most_scored_entities_warn(shop):
+    _, seqs = shop
+    ids = pd.Index(seqs.ids)
+    side = pd.DataFrame({"age": np.arange(ids.size, dtype=float)}, index=ids)
+    pipe = AnomalyPipeline(entity_features=side.iloc[:1000]).fit(seqs[:1000])
+    with pytest.warns(UserWarning, match="rows for 0 of the 500 scored entities"):
+        table = pipe.score(seqs[1000:])
+    assert len(table) == 500
 
 
 # --- groups in the one call --------------------------------------------------------------

@@ -1745,7 +1745,7 @@ def detect_anomalies(
     )
     pipeline._check_params()  # contamination too: the pipeline's table declares it
     if entity_features is not None:
-        pipeline._check_side_features()
+        pipeline._check_side_features(entity)
     options = dict(
         event=event,
         time=time,
