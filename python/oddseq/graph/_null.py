@@ -16,6 +16,8 @@ __all__ = [
 ]
 
 _LN10 = log(10.0)
+# Logs of numbers exp can still give as float64 (its largest is about e^709.78).
+_LOG_MAX = 708.0
 
 
 def log10_poisson_sf(k: int, mu: float) -> float:
@@ -208,8 +210,15 @@ def log10_return_sf(excess: int, n_acts, p: float, counts=None) -> float:
 
     def chernoff(x):  # log P(S >= x) <= K(theta) - theta x, K the compound cumulant
         thetas = np.linspace(1e-3, 60.0, 600)
-        values = (rate[None, :] * np.expm1(np.outer(thetas, s))).sum(axis=1) - thetas * x
-        return min(0.0, float(values.min()))
+        # K(theta) = sum_s rate_s (e^(theta s) - 1), in logs: theta s reaches 60 times
+        # the largest jump, past exp's range (float64 ends near e^709) for entities of
+        # 13 acts or more; log(e^y - 1) = y + log1p(-e^-y) for y > 0.
+        y = np.outer(thetas, s)
+        log_k = logsumexp(log_rate[None, :] + y + np.log1p(-np.exp(-y)), axis=1)
+        # Where K passes float64's range the bound says nothing (it is never the least).
+        finite = log_k < _LOG_MAX
+        values = np.exp(log_k[finite]) - thetas[finite] * x
+        return min(0.0, float(values.min())) if values.size else 0.0
 
     if excess > _EXACT_EXCESS:
         return chernoff(excess) / _LN10

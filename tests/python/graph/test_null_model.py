@@ -359,3 +359,19 @@ def test_excess_tail_against_the_exact_law(lam, excess):
         # a grid, 1.0006, is one entity at lam = 0.8 with excess 6, which a random draw
         # of hypothesis hit in a fresh venv against a bound of exactly 1.0).
         assert got <= exact + 1.1
+
+
+def test_return_tail_of_long_entities_does_not_overflow():
+    """Entities of many acts (here 40) put jumps of up to 39 in the compound Poisson
+    sum; Chernoff's bound over theta up to 60 once overflowed exp(theta s) (a numpy
+    RuntimeWarning, an error under this suite's filters; ``group_by`` without an item
+    on make_ecommerce reached it). The bound is taken in log space: no warning, and the
+    tails the old sum gave (the overflowed thetas' bounds were infinite, never the
+    least)."""
+    # Tails of the old sum (numpy 2.x): entities of at most 10 acts (no overflow) ...
+    assert log10_return_sf(30, [10] * 40, 0.02) == pytest.approx(-27.43987994, abs=1e-6)
+    got = log10_return_sf(60, [10, 11] * 20, 0.05, counts=[3, 1] * 20)
+    assert got == pytest.approx(-20.13313141, abs=1e-6)
+    # ... and of 40 acts, where it overflowed (the warning is an error here).
+    tails = [log10_return_sf(e, [40] * 50 + [3] * 500, 0.01) for e in (20, 60, 200)]
+    np.testing.assert_allclose(tails, [-6.37287397, -32.0425398, -149.261603], rtol=1e-7)
