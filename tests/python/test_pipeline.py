@@ -11,7 +11,7 @@ import oddseq
 from oddseq import _reasons
 from oddseq._pipeline import METHODS, AnomalyPipeline
 from oddseq.datasets import make_ecommerce, make_marketplace
-from oddseq.detect import MarkovDetector
+from oddseq.detect import MarkovDetector, separate_tail
 from oddseq.exceptions import NotFittedError
 from oddseq.metrics import roc_auc_score
 from oddseq.sequences import Sequences
@@ -416,6 +416,47 @@ def test_normal_only_fitting_is_silent_on_normal_data(seed):
         warnings.filterwarnings("error", message="normal=True, but")
         pipe = AnomalyPipeline().fit(_shop_log(seed), normal=True)
     assert pipe.threshold_info_["separate_tail"] < 2
+
+
+def _blocks_with_rare_steps(n, rare_share, seed, n_far=0):
+    """A system log's blocks, of three workflows with a middle step repeated 1-3 times;
+    ``rare_share`` of them with one rare (but normal) step inserted, a Markov miss; and
+    ``n_far`` far-out blocks of random events (many misses each)."""
+    rng = np.random.default_rng(seed)
+    flows = [[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 8, 9, 5, 6, 7], [0, 10, 11, 3, 4, 12, 7]]
+    rows = []
+    for _ in range(n):
+        row = list(flows[rng.integers(0, 3)])
+        j = int(rng.integers(2, 5))
+        row = row[:j] + [row[j]] * int(rng.integers(1, 4)) + row[j:]
+        if rng.random() < rare_share:
+            row.insert(int(rng.integers(1, len(row))), int(rng.integers(13, 20)))
+        rows.append(row)
+    far = [list(rng.integers(0, 20, size=int(rng.integers(12, 25)))) for _ in range(n_far)]
+    return Sequences.from_lists(rows + far)
+
+
+@pytest.mark.parametrize("rare_share", [0.08, 0.15])
+def test_markov_normal_only_is_silent_on_blocks_with_rare_steps(rare_share):
+    """Markov's out-of-fold scores are miss counts plus a tie-break below one: the
+    blocks without a miss spread over a hundredth, so blocks with one rare step (8.4%
+    of hdfs_xu's hdfs_train, 16.7% of DeepLog's) looked far beyond them and the normal
+    training set warned. The check reads the counts."""
+    seqs = _blocks_with_rare_steps(3_000, rare_share, seed=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="normal=True, but")
+        pipe = AnomalyPipeline(method="markov").fit(seqs, normal=True)
+    assert pipe.threshold_info_["separate_tail"] < 2
+    # (the raw scores, tie-breaks included, do look like a group apart)
+    assert separate_tail(pipe.reference_scores_, 0.005)[0] > 2
+
+
+@pytest.mark.parametrize("n_far", [150, 90])  # 5% and 3% far-out blocks
+def test_markov_normal_only_warns_when_far_out_blocks_are_mixed_in(n_far):
+    seqs = _blocks_with_rare_steps(3_000 - n_far, 0.08, seed=0, n_far=n_far)
+    with pytest.warns(UserWarning, match=r"normal=True, but .* far beyond"):
+        pipe = AnomalyPipeline(method="markov").fit(seqs, normal=True)
+    assert pipe.threshold_info_["separate_tail"] > 2
 
 
 def test_unsupervised_threshold_is_recorded_and_reused(shop):
