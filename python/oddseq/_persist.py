@@ -78,6 +78,11 @@ _MOVED = {
 }
 
 
+def _a(name: str) -> str:
+    """A class name with its article: "a KMeans", "an AnomalyPipeline"."""
+    return f"{'an' if name[:1] in 'AEIOU' else 'a'} {name}"
+
+
 def _oddseq_version() -> str:
     from . import __version__
 
@@ -153,8 +158,8 @@ class SaveMixin:
         model = load(path)
         if not isinstance(model, cls):
             raise ValueError(
-                f"{os.fspath(path) if not hasattr(path, 'read') else path!r} holds a "
-                f"{type(model).__name__}, not a {cls.__name__}; read it with oddseq.load"
+                f"{os.fspath(path) if not hasattr(path, 'read') else path!r} holds "
+                f"{_a(type(model).__name__)}, not {_a(cls.__name__)}; read it with oddseq.load"
             )
         return model
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "category", None) and not args.item:
+        print(
+            f"oddseq {args.command}: --category needs --item, the column of item ids",
+            file=sys.stderr,
+        )
+        return 2
     if args.command == "detect":
         return _detect(args)
     if args.command in ("fit", "stream"):
@@ -48,7 +55,9 @@ def _add_detect(commands) -> None:
         "detect",
         help="rank the entities of a log file (CSV or Parquet) and write the table",
         description="Score every entity (or session) of an event log and write the ranked "
-        "table: score, rank, is_anomaly, cluster, reason.",
+        "table: score, rank, is_anomaly, p_normal (the share of normal entities that "
+        "score as high), cluster, group (the group that acts together, -1 for none; where "
+        "groups are looked for) and reason.",
         epilog="CSV output is safe to open in a spreadsheet: text cells that begin with "
         "= + - @ (or a tab or carriage return) get a leading apostrophe, so they are read "
         "as text, not run as formulas (CSV injection); Parquet and JSON keep every value "
@@ -62,30 +71,7 @@ def _add_detect(commands) -> None:
         "then one type, 'event')",
     )
     detect.add_argument("--time", help="column of timestamps (omit for ordered logs)")
-    detect.add_argument(
-        "--time-unit",
-        default="s",
-        choices=["s", "ms", "us", "ns"],
-        help="unit of numeric times since the epoch (default s)",
-    )
-    detect.add_argument(
-        "--time-format",
-        help="strftime format of dates written as text, e.g. '%%d/%%m/%%Y %%H:%%M:%%S', or "
-        "ISO8601 or mixed (default: inferred)",
-    )
-    detect.add_argument(
-        "--dayfirst",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="dates like 01/12/2017 are day first (--dayfirst) or month first "
-        "(--no-dayfirst); by default the values decide, and ambiguous ones are refused",
-    )
-    detect.add_argument(
-        "--dropna",
-        action="store_true",
-        help="drop rows with a missing entity, event or time (with a warning) instead of "
-        "refusing them",
-    )
+    add_reading_options(detect)
     detect.add_argument("--item", help="column of item ids")
     detect.add_argument("--value", help="column of numbers per event, such as a price")
     detect.add_argument(
@@ -152,19 +138,7 @@ def _add_detect(commands) -> None:
     detect.add_argument(
         "--top", type=int, help="write only the N odd-most rows (default: every entity)"
     )
-    detect.add_argument(
-        "--encoding",
-        help="text encoding of CSV input, e.g. latin-1 or utf-16 (default: UTF-8, or "
-        "whatever a byte-order mark says)",
-    )
     _progress_option(detect)
-    detect.add_argument(
-        "--sep",
-        help="CSV field separator (default: whichever of , ; tab | the first line has most)",
-    )
-    detect.add_argument(
-        "--names", help="column names for a CSV without a header line, comma-separated"
-    )
 
 
 def _demo(args) -> int:
@@ -199,6 +173,116 @@ def _progress_wanted(args) -> bool:
     if args.progress is not None:
         return bool(args.progress)
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+# ---- How a log is read: ONE definition of the options for every command that reads
+# one (detect and fit read a file, stream reads lines from stdin), so that each option a
+# message advises (--dayfirst, --time-format, --dropna, --encoding ...) exists wherever
+# that message can appear.
+def add_reading_options(parser, *, file=True) -> None:
+    """Add the options that say how a log is read: the time options to every command,
+    and for a file (``file=True``: detect, fit) --dropna, --encoding, --sep and --names;
+    for lines from stdin (stream) --sep alone, a comma by default."""
+    parser.add_argument(
+        "--time-unit",
+        default="s",
+        choices=["s", "ms", "us", "ns"],
+        help="unit of numeric times since the epoch (default s)",
+    )
+    parser.add_argument(
+        "--time-format",
+        help="strftime format of dates written as text, e.g. '%%d/%%m/%%Y %%H:%%M:%%S', or "
+        "ISO8601 or mixed (default: inferred)",
+    )
+    parser.add_argument(
+        "--dayfirst",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="dates like 01/12/2017 are day first (--dayfirst) or month first "
+        "(--no-dayfirst); by default the values decide, and ambiguous ones are refused",
+    )
+    if not file:
+        parser.add_argument("--sep", default=",", help="CSV field separator (default ,)")
+        return
+    parser.add_argument(
+        "--dropna",
+        action="store_true",
+        help="drop rows with a missing entity, event or time (with a warning) instead of "
+        "refusing them",
+    )
+    parser.add_argument(
+        "--encoding",
+        help="text encoding of CSV input, e.g. latin-1 or utf-16 (default: UTF-8, or "
+        "whatever a byte-order mark says)",
+    )
+    parser.add_argument(
+        "--sep",
+        help="CSV field separator (default: whichever of , ; tab | the first line has most)",
+    )
+    parser.add_argument(
+        "--names", help="column names for a CSV without a header line, comma-separated"
+    )
+
+
+def reading_kwargs(args) -> dict:
+    """The reading options as keyword arguments of the reader (``Sequences.from_events``,
+    ``detect_anomalies``; ``StreamScorer`` takes all but ``dropna``, which stream lacks)."""
+    kwargs = dict(time_unit=args.time_unit, time_format=args.time_format, dayfirst=args.dayfirst)
+    if hasattr(args, "dropna"):
+        kwargs["dropna"] = args.dropna
+    return kwargs
+
+
+def read_log(path_text, args, columns, progress=False):
+    """The log file ``path_text`` (CSV or Parquet) as a DataFrame, read as the reading
+    options say; a ValueError naming the fix when it is not text of its encoding or
+    lacks one of ``columns`` (None ones skipped)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    source = Path(path_text)
+    if not source.is_file():
+        what = "a folder" if source.is_dir() else "no such file"
+        raise FileNotFoundError(f"{what}: {path_text}")
+    if source.suffix.lower() in (".parquet", ".pq"):
+        frame = pd.read_parquet(source)
+    else:
+        encoding = args.encoding or (
+            "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
+        )
+        try:
+            frame = _read_csv(source, args, encoding, progress)
+        except UnicodeDecodeError as error:
+            # The undecodable byte among its neighbours: the position pandas reports is
+            # within its own buffer, not the file's.
+            raw = error.object[max(0, error.start - 25) : error.end + 25]
+            near = " ".join(raw.decode(encoding, "replace").split())
+            raise ValueError(
+                f"{path_text} is not {encoding} text (byte 0x{error.object[error.start]:02x}, "
+                f"{error.reason}, in {near!r}); pass --encoding, e.g. --encoding latin-1 (or "
+                "cp1252, utf-16)"
+            ) from None
+        except LookupError:
+            raise ValueError(f"--encoding {args.encoding!r} is not a known encoding") from None
+    missing = [c for c in columns if c is not None and c not in frame.columns]
+    if missing:
+        raise ValueError(f"column(s) {missing} not in {path_text}; it has {list(frame.columns)}")
+    return frame
+
+
+@contextlib.contextmanager
+def shell_warnings(command):
+    """Warnings as one line each on stderr, ``oddseq COMMAND: warning: ...``."""
+    import warnings
+
+    def say(message, category, filename, lineno, file=None, line=None):
+        print(f"oddseq {command}: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = say
+        yield
 
 
 def _guess_separator(path, encoding="utf-8") -> str:
@@ -351,49 +435,14 @@ def _read_csv(source, args, encoding, progress):
 
 
 def _detect(args) -> int:
-    import warnings
-    from pathlib import Path
-
-    import pandas as pd
-
     from ._pipeline import detect_anomalies
 
     progress = _progress_wanted(args)
 
-    def read(path_text):
-        source = Path(path_text)
-        if not source.is_file():
-            what = "a folder" if source.is_dir() else "no such file"
-            raise FileNotFoundError(f"{what}: {path_text}")
-        if source.suffix.lower() in (".parquet", ".pq"):
-            frame = pd.read_parquet(source)
-        else:
-            encoding = args.encoding or (
-                "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
-            )
-            try:
-                frame = _read_csv(source, args, encoding, progress)
-            except UnicodeDecodeError as error:
-                raise ValueError(
-                    f"{path_text} is not {encoding} text ({error.reason} at byte "
-                    f"{error.start}); pass --encoding, e.g. --encoding latin-1 (or cp1252, "
-                    "utf-16)"
-                ) from None
-            except LookupError:
-                raise ValueError(f"--encoding {args.encoding!r} is not a known encoding") from None
-        missing = [
-            c
-            for c in (args.entity, args.event, args.time, args.item, args.value, args.category)
-            if c is not None and c not in frame.columns
-        ]
-        if missing:
-            raise ValueError(
-                f"column(s) {missing} not in {path_text}; it has {list(frame.columns)}"
-            )
-        return frame
+    roles = (args.entity, args.event, args.time, args.item, args.value, args.category)
 
-    def say_warning(message, category, filename, lineno, file=None, line=None):
-        print(f"oddseq detect: warning: {message}", file=sys.stderr)
+    def read(path_text):
+        return read_log(path_text, args, roles, progress)
 
     try:
         if args.top is not None and args.top < 1:
@@ -407,9 +456,7 @@ def _detect(args) -> int:
                 raise ValueError(
                     f"--contamination must be a number in (0, 0.5] or auto, got {contamination!r}"
                 ) from None
-        with warnings.catch_warnings():
-            warnings.simplefilter("default")
-            warnings.showwarning = say_warning
+        with shell_warnings("detect"):
             log = read(args.file)
             normal = read(args.normal) if args.normal else None
             table = detect_anomalies(
@@ -429,11 +476,8 @@ def _detect(args) -> int:
                 recent_change=args.recent_change,
                 groups=args.groups,
                 group_by=args.group_by.split(",") if args.group_by else None,
-                time_unit=args.time_unit,
-                time_format=args.time_format,
-                dayfirst=args.dayfirst,
-                dropna=args.dropna,
                 progress=progress,
+                **reading_kwargs(args),
             )
         written = table if args.top is None else table.head(args.top)
         try:

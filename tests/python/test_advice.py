@@ -67,20 +67,20 @@ def advised_options():
     return found
 
 
-def _shell_options():
+def _shell_options_by_command():
+    """{sub-command: the options it takes (without the leading dashes)}."""
     import argparse
 
     from oddseq import cli
 
-    options = set()
+    options = {}
     original = argparse.ArgumentParser.parse_args
 
     def capture(parser, args=None, namespace=None):
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
-                for sub in action.choices.values():
-                    for a in sub._actions:
-                        options.update(o.lstrip("-") for o in a.option_strings)
+                for name, sub in action.choices.items():
+                    options[name] = {o.lstrip("-") for a in sub._actions for o in a.option_strings}
         raise SystemExit(0)
 
     argparse.ArgumentParser.parse_args = capture
@@ -90,6 +90,49 @@ def _shell_options():
     finally:
         argparse.ArgumentParser.parse_args = original
     return options
+
+
+def _shell_options():
+    return set().union(*_shell_options_by_command().values())
+
+
+# The sub-commands whose run can meet the messages of a module, or of one of its top-level
+# functions or classes (module.name): each option those messages advise must exist on
+# every one of them, not merely on some sub-command. Others are checked against all the
+# sub-commands together.
+MESSAGE_REACH = {
+    "oddseq.utils._time": ["detect", "fit"],  # stream: below, by running it
+    "oddseq.sequences._sequences": ["detect", "fit"],
+    "oddseq.cli.read_log": ["detect", "fit"],
+    "oddseq.cli._detect": ["detect"],
+    "oddseq.cli._check_output": ["detect"],
+    "oddseq.stream._cli._fit": ["fit"],
+    "oddseq.stream._cli._stream": ["stream"],
+    "oddseq.stream._cli._Reader": ["stream"],
+    "oddseq.stream._scorer": ["stream"],
+}
+
+
+def _reach(module, line):
+    """The sub-commands MESSAGE_REACH gives the message at this line of the module."""
+    path = PACKAGE.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    tree = ast.parse(path.read_text())
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            if node.lineno <= line <= node.end_lineno:
+                return MESSAGE_REACH.get(f"{module}.{node.name}", MESSAGE_REACH.get(module, []))
+    return MESSAGE_REACH.get(module, [])
+
+
+def test_message_reach_names_real_places():
+    commands = _shell_options_by_command()
+    for key, reached in MESSAGE_REACH.items():
+        module, _, name = key.rpartition(".")
+        try:
+            importlib.import_module(key)
+        except ImportError:
+            assert hasattr(importlib.import_module(module), name), key
+        assert set(reached) <= set(commands), key
 
 
 def _parameters_in(module_name):
@@ -128,11 +171,15 @@ def test_the_scan_finds_the_messages_of_issue_16():
 
 
 def test_every_advised_option_exists():
-    shell = _shell_options()
+    by_command = _shell_options_by_command()
+    shell = set().union(*by_command.values())
     missing = []
     for module, line, kind, name in advised_options():
         if kind == "shell" and name not in shell:
             missing.append(f"{module}:{line} advises --{name}, which oddseq's CLI lacks")
+        for command in _reach(module, line) if kind == "shell" else []:
+            if name not in by_command[command]:
+                missing.append(f"{module}:{line} advises --{name}, which oddseq {command} lacks")
         if kind == "python" and name not in _parameters_in(module):
             missing.append(f"{module}:{line} advises {name}=, which no call there takes")
     assert not missing, "\n".join(missing)
@@ -283,3 +330,197 @@ def test_cli_only_advice_output_exists_and_encoding(tmp_path, capsys):
     assert "--encoding latin-1" in err
     assert main(args + ["--force", "--encoding", "latin-1"]) == 0
     assert "pvé" in out.read_text(encoding="utf-8") or len(pd.read_csv(out)) > 10
+
+
+# ------------------------------------------ the same advice from oddseq fit and stream
+def _flags_on(command, err):
+    """The options a one-line message on stderr advises, each checked to exist on the
+    sub-command that printed it."""
+    flags = set(SHELL_ADVICE.findall(err))
+    assert flags, err
+    lacking = flags - _shell_options_by_command()[command]
+    assert not lacking, f"oddseq {command} advises {sorted(lacking)}, which it lacks: {err}"
+    return flags
+
+
+READING_WALK = [case for case in WALK if case[0] != "markov without an event column"]
+
+
+@pytest.mark.parametrize(
+    ("make", "pattern", "shell_fix"),
+    [(case[1], case[3], case[5]) for case in READING_WALK],
+    ids=[case[0] for case in READING_WALK],
+)
+def test_fit_takes_the_advice_it_gives(tmp_path, capsys, make, pattern, shell_fix):
+    path = tmp_path / "log.csv"
+    make(_log()).to_csv(path, index=False)
+    args = ["fit", str(path), "--entity", "user_id", "--event", "behavior"]
+    args += ["--time", "timestamp", "--save", str(tmp_path / "m.oddseq")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert re.search(pattern, err) and err.count("\n") == 1, err
+    assert {f.lstrip("-") for f in shell_fix if f.startswith("--")} <= _flags_on("fit", err)
+    assert main(args + shell_fix) == 0, capsys.readouterr().err
+    assert len(oddseq.load(tmp_path / "m.oddseq").table_) > 10
+
+
+def _bad_bytes(log, path):
+    log.assign(behavior=log["behavior"] + "ö").to_csv(path, index=False, encoding="latin-1")
+
+
+def _a_word_among_numbers(log, path):
+    log = log.astype({"timestamp": object})
+    log.loc[log.index[5], "timestamp"] = "oops"
+    log.to_csv(path, index=False)
+
+
+@pytest.mark.parametrize("command", ["detect", "fit"])
+@pytest.mark.parametrize(
+    ("write", "says"),
+    [
+        (
+            _bad_bytes,
+            r"is not utf-8 text \(byte 0xf6, invalid .* in '.*pv\ufffd.*'\); pass --encoding",
+        ),
+        (_a_word_among_numbers, r"column 'timestamp' holds numbers .* 1 value is not a number: "),
+    ],
+    ids=["latin-1", "a word among numbers"],
+)
+def test_reading_errors_are_the_same_in_detect_and_fit(tmp_path, capsys, command, write, says):
+    path = tmp_path / "log.csv"
+    write(_log(), path)
+    args = [command, str(path), "--entity", "user_id", "--event", "behavior"]
+    args += ["--time", "timestamp"]
+    args += ["-o", str(tmp_path / "o.csv")] if command == "detect" else []
+    args += ["--save", str(tmp_path / "m.oddseq")] if command == "fit" else []
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert re.search(says, err) and err.count("\n") == 1, err
+    _flags_on(command, err)
+
+
+def _stream(args, text):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "oddseq.cli", "stream", *args],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def stream_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stream")
+    log = _log(n_users=80)
+    path = folder / "log.csv"
+    log.to_csv(path, index=False)
+    model = folder / "m.oddseq"
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    assert main(["fit", str(path), *roles, "--save", str(model)]) == 0
+    with_items = folder / "items.oddseq"
+    assert main(["fit", str(path), *roles, "--item", "item_id", "--save", str(with_items)]) == 0
+    return str(model), str(with_items), roles
+
+
+@pytest.mark.parametrize(
+    "shell_fix",
+    [["--dayfirst"], ["--no-dayfirst"], ["--time-format", "%d/%m/%Y %H:%M:%S"]],
+    ids=["dayfirst", "no-dayfirst", "time-format"],
+)
+def test_stream_takes_the_advice_it_gives_on_ambiguous_dates(stream_model, shell_fix):
+    model, _, roles = stream_model
+    text = _ambiguous(_log()).head(300).to_csv(index=False)
+    done = _stream(["--model", model, *roles], text)
+    assert done.returncode == 0 and "300 malformed lines" in done.stderr, done.stderr
+    first = done.stderr.splitlines()[0]
+    assert "either way round" in first and first.endswith("; skipped"), first
+    assert {f.lstrip("-") for f in shell_fix if f.startswith("--")} <= _flags_on("stream", first)
+    done = _stream(["--model", model, *roles, *shell_fix], text)
+    assert done.returncode == 0, done.stderr
+    assert "300 events applied" in done.stderr and "0 malformed lines" in done.stderr
+
+
+def test_stream_with_a_time_format_reads_digits_as_dates(stream_model):
+    # 20171201000014 is a date in this format, not 20 trillion seconds.
+    model, _, roles = stream_model
+    text = _text_dates(_log(), "%Y%m%d%H%M%S").head(200).to_csv(index=False)
+    done = _stream(["--model", model, *roles, "--time-format", "%Y%m%d%H%M%S"], text)
+    assert done.returncode == 0, done.stderr
+    assert "200 events applied" in done.stderr and "0 malformed lines" in done.stderr
+
+
+def test_stream_advises_its_own_item_option(stream_model):
+    _, with_items, roles = stream_model
+    text = _log().head(50).to_csv(index=False)
+    done = _stream(["--model", with_items, *roles], text)
+    assert done.returncode == 2
+    assert "item=..., --item from the shell" in done.stderr
+    assert "item" in _flags_on("stream", done.stderr.strip())
+    done = _stream(["--model", with_items, *roles, "--item", "item_id"], text)
+    assert done.returncode == 0 and "50 events applied" in done.stderr, done.stderr
+
+
+# ------------------------------------------------------------------ fixed messages
+def test_a_word_among_numeric_times_is_named_with_its_column():
+    from oddseq.utils._time import parse_times
+
+    times = pd.Series(["1511539206", "1511539209", "oops", "1511539300", "nan?"])
+    with pytest.raises(ValueError, match=r"column 'ts' holds numbers") as caught:
+        parse_times(times, "ts")
+    text = str(caught.value)
+    assert "2 values are not a number: 'oops' at index 2, 'nan?' at index 4" in text
+    assert "year" not in text and "dropna=True" in text
+    log = _log().astype({"timestamp": object})
+    log.loc[log.index[3], "timestamp"] = "oops"
+    with pytest.raises(ValueError, match=r"1 value is not a number: 'oops' at index 3; "):
+        detect_anomalies(log, entity="user_id", event="behavior", time="timestamp")
+    # Following the advice: the value made missing, the row dropped.
+    log.loc[log.index[3], "timestamp"] = None
+    with pytest.warns(DataWarning, match="dropped 1 of"):
+        detect_anomalies(log, entity="user_id", event="behavior", time="timestamp", dropna=True)
+
+
+@pytest.mark.parametrize(
+    ("strays", "says"),
+    [
+        (
+            [(0, -75)],
+            r"^1 event of 1 entity lies outside the log's main time window "
+            r"\(2017-11-\d\d to 2017-12-\d\d\), on 2017-09-1\d: it stretches that entity's "
+            r"duration and can make it look odd\. Check it .* drop it if it is a stray$",
+        ),
+        (
+            [(0, -75), (1, 95), (2, 96)],
+            r"^3 events of 3 entities lie outside the log's main time "
+            r"window \(2017-11-\d\d to 2017-12-\d\d\), from 2017-09-1\d to 2018-0[23]-\d\d: they "
+            r"stretch those entities' durations .* drop them if they are strays$",
+        ),
+    ],
+)
+def test_the_stray_event_warning_names_the_window_and_the_strays(strays, says):
+    log = _log(n_users=200)
+    stamps = pd.to_datetime(log["timestamp"], unit="s")
+    assert "2017-11-20" <= f"{stamps.min():%Y-%m-%d}" and f"{stamps.max():%Y-%m-%d}" < "2017-12-08"
+    firsts = log.drop_duplicates("user_id").index  # the first event of each user
+    for user, days in strays:
+        log.loc[firsts[user], "timestamp"] += days * 86_400
+    with pytest.warns(DataWarning) as caught:
+        detect_anomalies(log, entity="user_id", event="behavior", time="timestamp")
+    texts = [str(w.message) for w in caught if "main time window" in str(w.message)]
+    assert len(texts) == 1 and re.search(says, texts[0]), texts
+
+
+def test_loading_the_wrong_type_names_it_with_its_article(tmp_path):
+    from oddseq import AnomalyPipeline
+    from oddseq.cluster import KMeans
+    from oddseq.preprocessing import StandardScaler
+
+    path = StandardScaler().fit(np.arange(6.0).reshape(3, 2)).save(tmp_path / "s.oddseq")
+    with pytest.raises(ValueError, match=r"holds a StandardScaler, not an AnomalyPipeline"):
+        AnomalyPipeline.load(path)
+    with pytest.raises(ValueError, match=r"holds a StandardScaler, not a KMeans"):
+        KMeans.load(path)

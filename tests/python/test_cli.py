@@ -380,3 +380,76 @@ def test_detect_progress_without_tqdm_names_each_stage(tmp_path, capsys, monkeyp
     for stage in ("encoding", "threshold", "reasons"):
         assert f"sequences: {stage}" in err
     assert err.count("sequences: encoding") == 1
+
+
+def test_detect_fit_and_stream_share_one_definition_of_the_reading_options(capsys):
+    import argparse
+
+    from oddseq import cli
+
+    def options(command):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        return capsys.readouterr().out
+
+    for command in ("detect", "fit", "stream"):
+        text = options(command)
+        for flag in ("--time-unit", "--time-format", "--dayfirst", "--no-dayfirst", "--sep"):
+            assert flag in text, (command, flag)
+    for command in ("detect", "fit"):
+        text = options(command)
+        for flag in ("--dropna", "--encoding", "--names", "--category"):
+            assert flag in text, (command, flag)
+    # One helper adds them, one turns them into the reader's keyword arguments.
+    parser = argparse.ArgumentParser()
+    cli.add_reading_options(parser)
+    args = parser.parse_args(["--no-dayfirst", "--time-format", "%d/%m/%Y", "--dropna"])
+    assert cli.reading_kwargs(args) == dict(
+        time_unit="s", time_format="%d/%m/%Y", dayfirst=False, dropna=True
+    )
+    parser = argparse.ArgumentParser()
+    cli.add_reading_options(parser, file=False)
+    args = parser.parse_args(["--dayfirst", "--time-unit", "ms"])
+    assert cli.reading_kwargs(args) == dict(time_unit="ms", time_format=None, dayfirst=True)
+    assert args.sep == ","
+
+
+def test_fit_reads_headerless_files_and_fits_categories_and_normal_only(tmp_path, capsys):
+    from oddseq import load
+
+    log = pd.read_csv(write_log(tmp_path, ".csv"))
+    bare = tmp_path / "bare.txt"
+    log.to_csv(bare, index=False, header=False, sep="|")
+    model = tmp_path / "m.oddseq"
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    names = ["--names", ",".join(log.columns)]
+    assert main(["fit", str(bare), *roles, "--save", str(model)]) == 2
+    assert "not in" in capsys.readouterr().err
+    assert main(["fit", str(bare), *roles, *names, "--sep", "|", "--save", str(model)]) == 0
+    plain = load(model)
+    assert len(plain.table_) == 400 and plain.item_categories is None and not plain.normal_
+    cats = tmp_path / "cats.oddseq"
+    more = ["--item", "item_id", "--category", "category_id", "--save", str(cats)]
+    assert main(["fit", str(bare), *roles, *names, *more]) == 0
+    with_categories = load(cats)
+    assert with_categories.item_categories is not None
+    assert "new_category_share_last_session" in list(with_categories.feature_names_)
+    alone = ["--category", "category_id", "--save", str(tmp_path / "x.oddseq")]
+    assert main(["fit", str(bare), *roles, *names, *alone]) == 2
+    assert "--category needs --item" in capsys.readouterr().err
+    normal = tmp_path / "normal.oddseq"
+    assert main(["fit", str(bare), *roles, *names, "--normal", "--save", str(normal)]) == 0
+    assert load(normal).normal_ and load(normal).threshold_ != plain.threshold_
+
+
+def test_stream_help_says_when_an_alert_fires_and_detect_help_names_every_column(capsys):
+    with pytest.raises(SystemExit):
+        main(["stream", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "first crosses" not in text
+    assert "crosses the model's threshold from below (again each time it crosses after " in text
+    with pytest.raises(SystemExit):
+        main(["detect", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for column in ("score", "rank", "is_anomaly", "p_normal", "cluster", "group", "reason"):
+        assert column in text.split("table:")[1].split(".")[0], column

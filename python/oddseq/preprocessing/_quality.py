@@ -98,12 +98,22 @@ def warn_about_the_log(seqs, stacklevel: int = 3) -> None:
         n_outside = int(outside.sum())
         if n_outside:
             owners = np.unique(np.searchsorted(seqs.offsets, np.flatnonzero(outside), "right"))
-            first, last = pd.to_datetime([times[outside].min(), times[outside].max()], unit="ns")
+            day = "{:%Y-%m-%d}".format
+            low, high = (day(pd.Timestamp(int(bound), unit="ns")) for bound in window)
+            strays = times[outside]
+            first, last = day(pd.Timestamp(strays.min())), day(pd.Timestamp(strays.max()))
+            one, lone = n_outside == 1, len(owners) == 1
+            events = "1 event" if one else f"{n_outside:,} events"
+            entities = "1 entity" if lone else f"{len(owners):,} entities"
+            whose = "that entity's duration" if lone else "those entities' durations"
+            stray = "it if it is a stray" if one else "them if they are strays"
             warnings.warn(
-                f"{n_outside:,} events of {len(owners):,} entities lie outside the log's main "
-                f"time window (between {first:%Y-%m-%d} and {last:%Y-%m-%d}): they stretch "
-                "those entities' durations and can make them look odd. Check them "
-                "(quality_report) and drop them if they are strays",
+                f"{events} of {entities} {'lies' if one else 'lie'} outside the log's main "
+                f"time window ({low} to {high}), "
+                f"{f'on {first}' if first == last else f'from {first} to {last}'}: "
+                f"{'it stretches' if one else 'they stretch'} {whose} and can make "
+                f"{'it' if lone else 'them'} look odd. Check {'it' if one else 'them'} "
+                f"(quality_report) and drop {stray}",
                 DataWarning,
                 stacklevel=stacklevel,
             )

@@ -11,6 +11,8 @@ import select
 import sys
 import time as clock
 
+from ..cli import add_reading_options, read_log, reading_kwargs, shell_warnings
+
 __all__ = ["add_commands", "run"]
 
 _SHOWN_MALFORMED = 20  # malformed lines reported one by one; the rest only counted
@@ -33,24 +35,36 @@ def add_commands(commands) -> None:
     )
     fit.add_argument("file", help="event log, .csv (.tsv, compressed too) or .parquet")
     _roles(fit)
+    fit.add_argument(
+        "--category",
+        help="column of item categories (with --item): category spread; a model with "
+        "categories cannot stream",
+    )
+    add_reading_options(fit)
     fit.add_argument("--method", default="auto", help="auto, kmeans, knn, pca, robust_z, ...")
     fit.add_argument("--min-events", type=int, default=1, help="leave out shorter entities")
+    fit.add_argument(
+        "--normal",
+        action="store_true",
+        help="FILE is normal behaviour only: fit normal-only, with the cut at the "
+        "false-alarm rate of held-out normal scores (default: unsupervised)",
+    )
     fit.add_argument("--save", required=True, help="model file to write, e.g. model.oddseq")
     stream = commands.add_parser(
         "stream",
         help="score entities as their events arrive on stdin; alerts as JSON lines",
         description="Read events as CSV (a header line first) or JSON lines from stdin "
         "(e.g. tail -f access.log | oddseq stream ...), keep each entity's state, and write "
-        "one JSON line per alert: an entity whose score first crosses the model's "
-        "threshold. Malformed lines are skipped, counted and reported on stderr with "
-        "their line numbers.",
+        "one JSON line per alert: an entity whose score crosses the model's threshold "
+        "from below (again each time it crosses after falling back under). Malformed "
+        "lines are skipped, counted and reported on stderr with their line numbers.",
     )
     stream.add_argument("--model", required=True, help="a model file from oddseq fit")
     _roles(stream)
+    add_reading_options(stream, file=False)
     stream.add_argument(
         "--format", choices=["auto", "csv", "jsonl"], default="auto", help="input format"
     )
-    stream.add_argument("--sep", default=",", help="CSV field separator (default ,)")
     stream.add_argument("--batch", type=int, default=10_000, help="most events per update")
     stream.add_argument(
         "--max-delay",
@@ -76,9 +90,6 @@ def _roles(parser) -> None:
     parser.add_argument("--time", help="field of timestamps")
     parser.add_argument("--item", help="field of item ids")
     parser.add_argument("--value", help="field of numbers per event (a price)")
-    parser.add_argument(
-        "--time-unit", default="s", choices=["s", "ms", "us", "ns"], help="unit of numeric times"
-    )
 
 
 def run(args) -> int:
@@ -94,28 +105,19 @@ def run(args) -> int:
 
 
 def _fit(args) -> int:
-    import pandas as pd
-
     from .. import AnomalyPipeline
+    from .._pipeline import item_category_map
     from ..sequences import Sequences
 
-    path = args.file
-    if path.lower().endswith((".parquet", ".pq")):
-        log = pd.read_parquet(path)
-    elif path.lower().endswith((".csv", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz")):
-        log = pd.read_csv(path)
-    else:
-        log = pd.read_csv(path, sep=None, engine="python")  # the separator sniffed
-    seqs = Sequences.from_events(
-        log,
-        entity=args.entity,
-        event=args.event,
-        time=args.time,
-        item=args.item,
-        value=args.value,
-        time_unit=args.time_unit,
-    )
-    pipe = AnomalyPipeline(method=args.method, min_events=args.min_events).fit(seqs)
+    roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
+    roles["value"] = args.value
+    with shell_warnings("fit"):
+        log = read_log(args.file, args, [*roles.values(), args.category])
+        categories = item_category_map(log, args.item, args.category)
+        seqs = Sequences.from_events(log, **roles, **reading_kwargs(args))
+        pipe = AnomalyPipeline(
+            method=args.method, min_events=args.min_events, item_categories=categories
+        ).fit(seqs, normal=args.normal)
     written = pipe.save(args.save)
     flagged = int(pipe.table_["is_anomaly"].sum())
     print(
@@ -247,10 +249,10 @@ def _stream(args) -> int:
         time=args.time,
         item=args.item,
         value=args.value,
-        time_unit=args.time_unit,
         lateness=_duration(args.lateness),
         ttl=None if args.ttl is None else _duration(args.ttl),
         max_entities=args.max_entities,
+        **reading_kwargs(args),
     )
     required = [c for c in (args.entity, args.event, args.time) if c is not None]
     roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
@@ -265,7 +267,7 @@ def _stream(args) -> int:
 
     def frame_of(lists):
         frame = pd.DataFrame(dict(zip(columns, lists)), columns=columns, dtype=object)
-        if args.time is not None and len(frame):
+        if args.time is not None and len(frame) and args.time_format is None:
             times = frame[args.time]
             numeric = pd.to_numeric(times, errors="coerce")
             unread = numeric.isna().to_numpy().copy()
@@ -294,7 +296,7 @@ def _stream(args) -> int:
         lists, numbers = reader.parse(part)
         for number, fields in zip(numbers, zip(*lists)):
             entity, time, value = field(fields, "entity"), field(fields, "time"), None
-            if time is not None:
+            if time is not None and args.time_format is None:  # else the format reads it
                 text, time = time, _number(time)
                 if not isinstance(time, int) and not _time_ok(time):
                     # The text as written: a number such as 1e999 reads as inf.
@@ -310,7 +312,7 @@ def _stream(args) -> int:
                     entity, field(fields, "event"), time, field(fields, "item"), value
                 )
             except (ValueError, TypeError) as error:
-                reader.bad(number, " ".join(str(error).split())[:200])
+                reader.bad(number, _one_line(error))
                 continue
             if event.new:
                 record = {
@@ -350,7 +352,7 @@ def _stream(args) -> int:
                 try:
                     results.append(scorer.update(frame_of([[v] for v in frame.iloc[at]])[0]))
                 except (ValueError, TypeError) as error:
-                    reader.bad(number, " ".join(str(error).split())[:200])
+                    reader.bad(number, _one_line(error))
             result = _merge(results)
         fresh = result.alerts[result.alerts["new"]]
         if len(fresh):
@@ -433,7 +435,9 @@ def _stream(args) -> int:
             pending = pending[cut:]
             n_lines += 1
             reader.parse([(n_lines, raw)])
-        if reader.fmt == "jsonl":
+        if args.time_format is not None:
+            feed = None  # the C++ reader would take times such as 20171201 for numbers
+        elif reader.fmt == "jsonl":
             feed = scorer._line_feed()
         else:
             feed = None if reader.header is None else scorer._line_feed(args.sep, reader.header)
@@ -504,6 +508,13 @@ def _merge(results):
         return both[~both.index.duplicated(keep="last")]
 
     return StreamUpdate(last([r.scores for r in results]), last([r.alerts for r in results]))
+
+
+def _one_line(error) -> str:
+    """An error's message on one line, whole up to 600 characters: long enough for the
+    advice at its end (--dayfirst ...), short where it quotes a huge field."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= 600 else text[:597] + "..."
 
 
 def _number(text):

@@ -267,6 +267,12 @@ class StreamScorer:
         threshold ("new"; an entity still above since an earlier alert has None, its
         reason was given with that alert), or every alert ("all", slower: each costs
         the detector's explanation).
+    time_format : str, optional
+        strftime format of times written as text (``"%d/%m/%Y %H:%M:%S"``), or
+        ``"ISO8601"`` / ``"mixed"``, as in ``Sequences.from_events``. None infers it.
+    dayfirst : bool, optional
+        For text dates like ``01/12/2017``: True reads day/month, False month/day. None
+        lets the values decide and refuses those that could be read either way.
 
     Scoring runs in C++ with the entity's state when the pipeline's detector is the
     default ensemble or one of K-means, PCA and robust z (``scores_in_cpp_``): the same
@@ -316,10 +322,15 @@ class StreamScorer:
         max_exact_items=256,
         max_late_events=8,
         reasons="new",
+        time_format=None,
+        dayfirst=None,
     ):
         self.pipeline = pipeline
         self.entity, self.event, self.time, self.item, self.value = entity, event, time, item, value
         self.time_unit = time_unit
+        self.time_format, self.dayfirst = time_format, dayfirst
+        # How times are read, as Sequences.from_events reads them.
+        self._reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
         if time_unit not in UNIT_TO_NS:
             raise ValueError(
                 f"time_unit must be one of {sorted(UNIT_TO_NS)} (the unit of numeric times), "
@@ -540,7 +551,8 @@ class StreamScorer:
             given = getattr(self, role)
             if needed and given is None:
                 raise ValueError(
-                    f"the pipeline was fitted with {role}s; name the {role} column ({role}=...)"
+                    f"the pipeline was fitted with {role}s; name the {role} column ({role}=..., "
+                    f"--{role} from the shell)"
                 )
             if not needed and given is not None:
                 raise ValueError(
@@ -570,7 +582,9 @@ class StreamScorer:
                     bad |= missing
         times = None
         if self._has_times:
-            times, bad_time, _ = times_to_ns(events[self.time], self.time_unit, self.time)
+            times, bad_time, _ = times_to_ns(
+                events[self.time], self.time_unit, self.time, self.time_format, self.dayfirst
+            )
             if bad_time is not None:
                 bad |= bad_time
         if bad.any():
@@ -938,7 +952,9 @@ class StreamScorer:
         column = pd.Series([time])
         if isinstance(time, int) and column.dtype == object:  # beyond int64: out of range
             column = column.astype(np.float64)
-        ns, bad, _ = times_to_ns(column, self.time_unit, self.time or "time")
+        ns, bad, _ = times_to_ns(
+            column, self.time_unit, self.time or "time", self.time_format, self.dayfirst
+        )
         return None if bad is not None else int(ns[0])
 
     def _score_python(self, keys):
@@ -1097,7 +1113,7 @@ class StreamScorer:
             time=self.time,
             item=self.item,
             value=self.value,
-            time_unit=self.time_unit,
+            **self._reading,
         )
         old = self.pipeline
         names = [p for p in inspect.signature(type(old).__init__).parameters if p != "self"]
@@ -1183,7 +1199,7 @@ class StreamScorer:
             time=self.time,
             item=self.item,
             value=self.value,
-            time_unit=self.time_unit,
+            **self._reading,
             **self._state_options,
         )
         columns = [
@@ -1243,7 +1259,7 @@ class StreamScorer:
                 time=self.time,
                 item=self.item,
                 value=self.value,
-                time_unit=self.time_unit,
+                **self._reading,
             )
             same = (
                 twin._labels.equals(self._labels)

@@ -136,7 +136,7 @@ def parse_times(
     series = column if isinstance(column, pd.Series) else pd.Series(column, copy=False)
     dtype = series.dtype
     if dtype.kind in "OSU" or isinstance(dtype, pd.StringDtype):
-        numbers = _numbers_as_text(series) if time_format is None else None
+        numbers = _numbers_as_text(series, name) if time_format is None else None
         series = (
             numbers if numbers is not None else _parse_text(series, name, time_format, dayfirst)
         )
@@ -184,18 +184,34 @@ def parse_times(
 _NUMBER = re.compile(r"^\s*[+-]?\d+(\.\d*)?\s*$")
 
 
-def _numbers_as_text(series: pd.Series):
-    """Epoch numbers written as text ("1511544070"): the numbers, else None."""
+def _numbers_as_text(series: pd.Series, name: str):
+    """Epoch numbers written as text ("1511544070"): the numbers, else None (dates as
+    text). A column of numbers with a few values that are not ("oops") is refused with
+    those values named: read as dates, it would fail on the numbers instead."""
     present = series.dropna()
     if present.empty:
         return None
-    head = present.head(1000).astype(str)
-    if not head.str.match(_NUMBER).all():
+    head = present.head(1000).astype(str).str.match(_NUMBER)
+    if head.mean() < 0.5:
         return None
-    try:
-        return pd.to_numeric(series, errors="raise")
-    except (ValueError, TypeError):
-        return None
+    if head.all():
+        try:
+            return pd.to_numeric(series, errors="raise")
+        except (ValueError, TypeError):
+            pass
+    numeric = pd.to_numeric(series, errors="coerce")
+    bad = series[numeric.isna() & series.notna()]
+    if bad.empty:
+        return numeric
+    n = len(bad)
+    shown = ", ".join(f"{v!r} at index {i!r}" for i, v in bad.head(3).items())
+    them = "them" if n > 1 else "it"
+    raise ValueError(
+        f"column {name!r} holds numbers (times since the epoch), but {n:,} "
+        f"{'values are' if n > 1 else 'value is'} not a number: {shown}"
+        f"{' ...' if n > 3 else ''}; correct or delete {them}, or make {them} missing "
+        f"(an empty field) and pass dropna=True (--dropna from the shell) to drop {them}"
+    )
 
 
 def _reading(day: int, month: int, rest: str) -> str:
