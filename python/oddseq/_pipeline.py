@@ -39,6 +39,8 @@ from .detect._threshold import (
     tail_probability,
 )
 from .encode import CountTimingEncoder, DiversityEncoder, EncoderUnion, RecentChangeEncoder
+from .encode._behaviour import DIVERSITY_CATEGORY_NAMES
+from .encode._counts import category_of_items
 from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
 from .preprocessing._quality import warn_about_the_log
@@ -93,6 +95,12 @@ _MAX_EVENT_COLUMNS = 30
 #: would say "listed or not" rather than its value (a table of only some entities, such
 #: as chargebacks, should give the others their value, 0, itself).
 _SIDE_MIN_SHARE = 0.5
+
+
+#: Scoring warns when more than this share of the scored item events have an item whose
+#: category item_categories does not know: the category features then mostly rest on
+#: the fitted typical values.
+_UNKNOWN_CATEGORY_SHARE = 0.5
 
 
 def _entity_name(seqs: Sequences):
@@ -169,7 +177,8 @@ def detect_anomalies(
         One of ``METHODS`` or ``NEURAL_METHODS``; see :class:`AnomalyPipeline`.
     category : str, optional
         Column of item categories (with ``item``): adds how many categories an entity
-        touches and how spread its attention is (:class:`DiversityEncoder`).
+        touches and how spread its attention is (:class:`DiversityEncoder`); items
+        without a known category (new items scored later) leave those missing.
     n_clusters : int
         Groups of normal behaviour K-means looks for.
     return_pipeline : bool, default=False
@@ -483,7 +492,10 @@ class AnomalyPipeline(SaveMixin):
       rule, whose flags ``is_anomaly`` carries; the LSTM's count term), not refitted
       ``n_folds`` times by the pipeline (whose ``n_folds`` is not read there).
 
-    ``item_categories`` (item id -> category) adds category variety to the features.
+    ``item_categories`` (item id -> category) adds category variety to the features;
+    events whose item it has no category for leave them missing (the fitted typical
+    values, in proportion), not "one category", and scoring warns when that is most
+    events (a later log's new items: fit with categories that cover them).
     ``recent_change=True`` adds each entity's recent sessions against its own past
     (:class:`~oddseq.encode.RecentChangeEncoder`; needs times), for hijacked accounts.
     ``evidence_prior`` (default 30): features estimated from an entity's events or gaps
@@ -641,11 +653,68 @@ class AnomalyPipeline(SaveMixin):
 
     def _features(self, seqs: Sequences, fitting: bool):
         """Behaviour features, with the side attributes joined after them."""
-        raw = self.encoder_.transform(seqs)
+        raw = self._missing_categories(seqs, self.encoder_.transform(seqs), fitting)
         side = self._side_features(seqs, fitting)
         if side is None:
             return raw
         return np.hstack([raw.astype(np.float64), side])
+
+    def _missing_categories(self, seqs: Sequences, raw: np.ndarray, fitting: bool):
+        """The category features (``DiversityEncoder``'s) of events whose item has no
+        category in ``item_categories`` are missing, not "no variety": a sequence whose
+        items the map does not know (a later log's new items) would read as one category,
+        entropy 0. Each sequence's category features move toward their fitted typical
+        value (the median over the fitted sequences whose items all have a category) by
+        the share of its item events without one: all unknown, the typical value; all
+        known, as they are. Scoring warns when most events' items have none."""
+        if self.item_categories is None or seqs.items is None:
+            return raw
+        names = list(self.encoder_.get_feature_names_out())
+        columns = [j for j, name in enumerate(names) if name in DIVERSITY_CATEGORY_NAMES]
+        if not columns:
+            return raw
+        _, item_category = category_of_items(self.item_categories, seqs.item_labels)
+        items = np.asarray(seqs.items)
+        has_item = items >= 0
+        known = np.zeros(items.size, dtype=bool)
+        known[has_item] = item_category[items[has_item]] >= 0
+        offsets = np.asarray(seqs.offsets, dtype=np.int64)
+
+        def per_sequence(flags):
+            total = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+            return total[offsets[1:]] - total[offsets[:-1]]
+
+        n_items, n_known = per_sequence(has_item), per_sequence(known)
+        share = np.divide(n_known, n_items, out=np.ones(len(n_items)), where=n_items > 0)
+        if fitting:
+            full = share >= 1.0
+            rows = raw[full][:, columns] if full.any() else raw[:, columns]
+            self._category_typical = np.median(rows, axis=0) if len(rows) else None
+        typical = getattr(self, "_category_typical", None)  # None: saved before it was
+        if not fitting and has_item.any():
+            unknown_events = 1.0 - known.sum() / has_item.sum()
+            if unknown_events > _UNKNOWN_CATEGORY_SHARE:
+                used = np.unique(items[has_item])
+                n_unknown = int((item_category[used] < 0).sum())
+                warnings.warn(
+                    f"item_categories has no known category for {n_unknown:,} of the "
+                    f"{used.size:,} items in these sequences ({unknown_events:.0%} of "
+                    "their item events): their category features are taken as missing "
+                    "(the fitted typical values), so categories say little here. Fit "
+                    "with item categories that cover these items (built from the item "
+                    "catalogue, or the logs together) to judge their categories.",
+                    UserWarning,
+                    stacklevel=6,
+                )
+        partial = share < 1.0
+        if typical is None or not partial.any():
+            return raw
+        out = raw.copy()
+        cells = np.ix_(np.flatnonzero(partial), columns)
+        weight = share[partial, None]
+        blended = weight * raw[cells].astype(np.float64) + (1.0 - weight) * typical
+        out[cells] = blended.astype(raw.dtype, copy=False)
+        return out
 
     def _new_encoder(self) -> EncoderUnion:
         """The feature encoders, unfitted (oddseq.dask fits them on a summary of its

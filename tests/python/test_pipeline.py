@@ -803,3 +803,60 @@ def test_groups_auto_skips_huge_logs_with_a_warning(shop, monkeypatch):
     assert "group" not in table.columns
     forced = oddseq.detect_anomalies(bunch.events, groups=True, **kwargs)
     assert "group" in forced.columns
+
+
+# --- items whose category the fitted model does not know -----------------------------
+
+
+_SHOP = dict(entity="user_id", event="behavior", time="timestamp", item="item_id", value="price")
+
+
+def _shop_sequences(log):
+    return Sequences.from_events(
+        log, entity="user_id", event="behavior", time="timestamp", item="item_id", value="price"
+    )
+
+
+def test_items_of_unknown_category_read_as_missing_not_as_no_diversity():
+    """Fitted with the categories of one shop log (make_ecommerce seed 0), scoring a log
+    whose items it does not know (seed 1: 1.6% of them known) flagged 60% ("category_
+    entropy_bits 0 (typical 2.45)"): their category features are missing, at the fitted
+    typical values, with a warning naming how many items had no known category."""
+    log = make_ecommerce(n_users=2_000, random_state=0).events
+    new = make_ecommerce(n_users=2_000, random_state=1).events
+    table, pipe = oddseq.detect_anomalies(
+        log, **_SHOP, category="category_id", return_pipeline=True, groups=False
+    )
+    with pytest.warns(UserWarning, match=r"no known category for [\d,]+ of the [\d,]+ items"):
+        scored = pipe.score(_shop_sequences(new))
+    trained = table["is_anomaly"].mean()
+    assert scored["is_anomaly"].mean() <= 2 * trained + 0.01
+    assert not scored["reason"].str.contains("category_entropy_bits 0 ").any()
+    # Without categories the same new log flags about as many.
+    plain = oddseq.detect_anomalies(log, **_SHOP, return_pipeline=True, groups=False)[1]
+    without = plain.score(_shop_sequences(new))["is_anomaly"].mean()
+    assert abs(scored["is_anomaly"].mean() - without) < 0.02
+
+
+def test_a_later_log_of_the_same_shop_is_scored_as_before():
+    """Most items of a later log of the same shop are known: no warning, and entities
+    whose items are all known score exactly as without the missing-category rule."""
+    log = make_ecommerce(n_users=2_000, random_state=0).events
+    cut = log["timestamp"].quantile(0.7)
+    early, later = log[log["timestamp"] <= cut], log[log["timestamp"] > cut]
+    _, pipe = oddseq.detect_anomalies(
+        early, **_SHOP, category="category_id", return_pipeline=True, groups=False
+    )
+    seqs = _shop_sequences(later)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        scored = pipe.score(seqs)
+    known = later["item_id"].isin(early["item_id"])
+    assert known.mean() > 0.9
+    all_known = known.groupby(later["user_id"]).all()
+    all_known = all_known[all_known].index
+    old = pipe.encoder_.transform(seqs)  # the features without the rule
+    raw = pipe._features(seqs, fitting=False)
+    rows = np.flatnonzero(seqs.ids.isin(all_known))
+    np.testing.assert_array_equal(raw[rows], old[rows])
+    assert 0 < scored["is_anomaly"].mean() < 0.1

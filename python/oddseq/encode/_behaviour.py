@@ -317,7 +317,9 @@ class DiversityEncoder(SequenceEncoder):
         ``new_category_share_last_session``: of the last session's events, the share
         on categories the sequence never touched before that session (an account taken
         over moves into categories its owner never used; 0 without times or without an
-        earlier session). Items it does not know count as no category.
+        earlier session). Items it does not know count as no category
+        (:class:`~oddseq.AnomalyPipeline` takes those sequences' category features
+        as missing instead).
     session_gap : str, Timedelta or number, default="30min"
         Inactivity that separates sessions, for ``new_category_share_last_session``.
     n_threads : int, optional
