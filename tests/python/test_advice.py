@@ -92,10 +92,6 @@ def _shell_options_by_command():
     return options
 
 
-def _shell_options():
-    return set().union(*_shell_options_by_command().values())
-
-
 # The sub-commands whose run can meet the messages of a module, or of one of its top-level
 # functions or classes (module.name): each option those messages advise must exist on
 # every one of them, not merely on some sub-command. Others are checked against all the

@@ -749,7 +749,7 @@ class StreamScorer:
         Returns
         -------
         StreamEvent
-            ``score``, ``is_anomaly``, ``new`` (a first crossing), ``reason`` (for a
+            ``score``, ``is_anomaly``, ``new`` (a crossing from below), ``reason`` (for a
             new alert) and ``length``.
 
         Examples
