@@ -736,7 +736,10 @@ class AnomalyPipeline(SaveMixin):
             encoders.append(("change", RecentChangeEncoder(item_categories=self.item_categories)))
         return EncoderUnion(encoders)
 
-    def _detector(self, n_rows: int):
+    def _detector(self, n_rows: int, tied=None):
+        """The unfitted detector for ``n_rows`` rows; ``tied``: the groups of the
+        matrix it will be fitted on (``tied_rows``' ``weighted``), handed to its
+        K-means for that fit."""
         c = self.contamination
         k = max(1, min(self.n_clusters, n_rows))
         neighbours = max(1, min(10, n_rows - 1))
@@ -746,6 +749,8 @@ class AnomalyPipeline(SaveMixin):
             n_init=_kmeans_restarts(n_rows, getattr(self, "_kmeans_distinct", None)),
             random_state=self.random_state,
         )
+        if tied is not None:
+            kmeans._known_tied = tied  # its fit checks them and drops them
         if self.method == "auto" and getattr(self, "normal_", False):
             # Normal-only: the distance to the nearest normal entity (is there one like
             # it?), the count-vector novelty of the log-anomaly literature.
@@ -884,9 +889,10 @@ class AnomalyPipeline(SaveMixin):
             data = stage.fit(self, seqs, progress)
             if self._counts_distinct_rows(len(seqs)):  # K-means restarts where tied
                 # Untied rows are told by their hashes alone; tied ones are grouped, and
-                # the KMeansDetector fitted on data.X reuses (checks) the groups.
-                self._kmeans_distinct = tied_rows(data.X)[0]
-                self.detector_ = self._detector(len(seqs))
+                # the KMeansDetector fitted on data.X is handed the groups (it checks
+                # them: the distinct rows hashed, not every row again).
+                self._kmeans_distinct, tied = tied_rows(data.X)
+                self.detector_ = self._detector(len(seqs), tied)
             progress.set_postfix_str(f"fitting {type(self.detector_).__name__}")
             with _own_cut_only(self.normal_):
                 if own_cut:

@@ -553,6 +553,33 @@ def test_the_pipeline_hashes_its_tied_rows_once(monkeypatch):
     assert hashed.count(len(seqs)) == 1 and hashed.count(20) == 1
 
 
+def test_the_pipeline_passes_its_tied_groups_to_its_k_means(monkeypatch):
+    """The groups the pipeline found counting its matrix's distinct rows go to the
+    K-means it fits by hand (no module-level cache holds them): the K-means member has
+    the clusters and scores of one fitted afresh on the same matrix, and a refit of the
+    fitted detector on other rows groups those afresh."""
+    from oddseq.detect import KMeansDetector
+    from oddseq.utils import _rows
+
+    seqs = _tied_system_log()
+    pipe = AnomalyPipeline(random_state=0).fit(seqs)
+    kmeans = dict(pipe.detector_.detectors_)["kmeans"]
+    assert not hasattr(_rows, "_last_tied") and not hasattr(kmeans, "_known_tied")
+    template = dict(pipe.detector_.detectors)["kmeans"]  # handed over by the clone
+    assert not hasattr(template, "_known_tied")
+    X = pipe._matrix(seqs)[1]
+    fresh = KMeansDetector(**kmeans.get_params()).fit(X.copy())
+    np.testing.assert_array_equal(kmeans.decision_scores_, fresh.decision_scores_)
+    np.testing.assert_array_equal(kmeans.kmeans_.labels_, fresh.kmeans_.labels_)
+    np.testing.assert_array_equal(kmeans.cluster_scale_, fresh.cluster_scale_)
+    other = X[::-1].copy()
+    again = pipe.detector_.fit(other)  # the fitted detector, refitted on other rows
+    member = dict(again.detectors_)["kmeans"]
+    fresh = KMeansDetector(**kmeans.get_params()).fit(other.copy())
+    np.testing.assert_array_equal(member.kmeans_.labels_, fresh.kmeans_.labels_)
+    np.testing.assert_array_equal(member.decision_scores_, fresh.decision_scores_)
+
+
 def test_the_defaults_verdict_on_a_small_tied_log_does_not_move_with_random_state(
     shop, monkeypatch
 ):

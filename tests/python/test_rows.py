@@ -141,9 +141,12 @@ def test_tied_rows_tells_untied_rows_by_their_hashes_alone(monkeypatch):
     np.testing.assert_array_equal(_rows._row_hash(signed), _rows._row_hash(plus))
 
 
-def test_tied_rows_reuses_the_checked_groups_of_the_same_matrix(monkeypatch):
-    """A second call on the same matrix object hashes its distinct rows only (the
-    groups checked); a changed matrix, or another object, is grouped afresh."""
+def test_tied_rows_reuses_the_groups_its_caller_passes(monkeypatch):
+    """No module-level cache: each call on a matrix hashes its rows, unless the caller
+    passes the groups an earlier call found (``known=``), which are checked (only the
+    distinct rows hashed); groups of another matrix (changed, or of another dtype) are
+    found afresh."""
+    assert not hasattr(_rows, "_last_tied") and not hasattr(_rows, "weakref")
     rng = np.random.default_rng(1)
     tied = rng.normal(size=(20, 4))[rng.integers(0, 20, 500)]
     first = _rows.tied_rows(tied)
@@ -151,19 +154,26 @@ def test_tied_rows_reuses_the_checked_groups_of_the_same_matrix(monkeypatch):
     monkeypatch.setattr(
         _rows, "_row_hash", lambda points: hashed.append(len(points)) or row_hash(points)
     )
-    again = _rows.tied_rows(tied)
+    assert _rows.tied_rows(tied)[0] == 20 and hashed == [500]  # no hidden reuse
+    hashed.clear()
+    again = _rows.tied_rows(tied, known=first[1])
     assert hashed == [20] and again[0] == first[0] == 20
     for got, want in zip(again[1], first[1], strict=True):
         np.testing.assert_array_equal(got, want)
-    hashed.clear()
-    copy = tied.copy()
-    _rows.tied_rows(copy)
-    assert hashed == [500]
     # Changed in place: two groups made one, another split; the check sends it afresh.
+    copy = tied.copy()
     copy[copy[:, 0] == copy[0, 0]] = copy[1]
     copy[-1, 0] += 1.0
-    n_distinct, weighted = _rows.tied_rows(copy)
+    hashed.clear()
+    n_distinct, weighted = _rows.tied_rows(copy, known=first[1])
+    assert hashed[-1] == 500
     want = _rows.weighted_distinct_rows(copy)
     assert n_distinct == want[0].shape[0]
     for got, expected in zip(weighted, want, strict=True):
         np.testing.assert_array_equal(got, expected)
+    # The same values in another dtype: grouped afresh, the rows in that dtype.
+    single = tied.astype(np.float32)
+    n_distinct, weighted = _rows.tied_rows(single, known=first[1])
+    assert n_distinct == 20 and weighted[0].dtype == np.float32
+    # Groups of a matrix with other rows (another length) are refused by the check too.
+    assert _rows.tied_rows(tied[:300], known=first[1])[0] == 20

@@ -155,14 +155,27 @@ class KMeansDetector(BaseDetector):
             n_threads=self.n_threads,
         )
 
+    def __sklearn_clone__(self):
+        """scikit-learn's clone (the parameters), which takes over the groups of the
+        matrix handed to this detector for its next fit (``_known_tied``, set by
+        AnomalyPipeline): EnsembleDetector fits a clone of its K-means."""
+        twin = super().__sklearn_clone__()
+        known = self.__dict__.pop("_known_tied", None)
+        if known is not None:
+            twin._known_tied = known
+        return twin
+
     def _tied_rows(self, X):
         """With restarts (``n_init`` above 1) and at most half of X's rows distinct: X's
         distinct rows, their counts and each row's group
         (:func:`oddseq.utils._rows.tied_rows`); else None."""
+        # Groups of this matrix its maker found (AnomalyPipeline counting the rows),
+        # handed over for this fit only: checked by tied_rows, then dropped.
+        known = self.__dict__.pop("_known_tied", None)
         if not isinstance(self.n_init, (int, np.integer)) or self.n_init <= 1:
             return None  # one seeding ("auto"), or a value KMeans refuses
         # Untied rows are told from their hashes alone (tied_rows), without grouping.
-        return tied_rows(X)[1]
+        return tied_rows(X, known)[1]
 
     def _kmeans_of_distinct_rows(self, rows, counts, k: int) -> KMeans:
         """K-means of tied rows fitted on their distinct rows weighted by their counts

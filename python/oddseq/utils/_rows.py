@@ -7,8 +7,6 @@ counts over its partitions with it too)."""
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 
@@ -108,13 +106,7 @@ def united_distinct_rows(parts):
     return np.ascontiguousarray(rows[first]), totals, where
 
 
-# The last tied matrix tied_rows grouped (a weak reference to it, its groups), so that
-# its next call on the same matrix (AnomalyPipeline counts the rows, then the
-# KMeansDetector it fits groups them) checks the groups instead of hashing every row.
-_last_tied = None
-
-
-def tied_rows(matrix: np.ndarray):
+def tied_rows(matrix: np.ndarray, known=None):
     """``(n_distinct, weighted)``: where at most half of the matrix's rows are distinct,
     their number and :func:`weighted_distinct_rows`' ``(rows, counts, group)``; else the
     number of distinct row hashes (more than half the rows: equal rows hash alike, so
@@ -122,40 +114,38 @@ def tied_rows(matrix: np.ndarray):
     the hashes alone, without grouping the rows (no float64 copy of the matrix, no
     comparison of every row).
 
-    A second call on the same matrix object reuses the groups found by the first,
-    checked (every row equal to its group's first, the first rows' hashes distinct);
-    a failed check groups afresh."""
-    global _last_tied
+    ``known``: the ``weighted`` an earlier call gave for this matrix, passed on by the
+    caller that made it (AnomalyPipeline counts the rows, then hands the groups to the
+    KMeansDetector it fits on the same matrix): checked (every row equal to its group's,
+    the distinct rows' hashes distinct, the same dtype) and reused, so only the distinct
+    rows are hashed; a failed check groups afresh."""
     matrix = np.asarray(matrix)
     if matrix.ndim != 2:
         raise ValueError(f"matrix must be a 2-D matrix, got {matrix.ndim} dimensions")
     n = matrix.shape[0]
-    last = _last_tied
-    if last is not None and last[0]() is matrix:
-        first, group = last[1], last[2]
-        points = matrix[first]
-        if np.unique(_row_hash(points)).size == first.size and np.array_equal(
-            points[group], matrix
-        ):
-            return first.size, _weighted(matrix, first, group)
+    if known is not None and _still_groups(matrix, known):
+        return known[0].shape[0], known
     _, first, group = np.unique(_row_hash(matrix), return_index=True, return_inverse=True)
     if 2 * first.size > n:
         return first.size, None
     first, group = _checked_groups(np.ascontiguousarray(matrix, dtype=np.float64), first, group)
     if 2 * first.size > n:  # never seen: a hash collision hid distinct rows
         return first.size, None
-    try:  # kept while the matrix lives
-        _last_tied = (weakref.ref(matrix, _forget), first, group)
-    except TypeError:  # an ndarray subclass without weak references
-        _last_tied = None
     return first.size, _weighted(matrix, first, group)
 
 
-def _forget(ref) -> None:
-    """Drops the remembered groups once their matrix is gone."""
-    global _last_tied
-    if _last_tied is not None and _last_tied[0] is ref:
-        _last_tied = None
+def _still_groups(matrix: np.ndarray, known) -> bool:
+    """Whether ``known`` (:func:`tied_rows`' ``weighted``) groups ``matrix``'s rows as a
+    fresh call would: the same dtype and rows, each row equal to its group's distinct
+    row, the distinct rows' hashes distinct."""
+    rows, _, group = known
+    return bool(
+        rows.dtype == matrix.dtype
+        and group.shape == (matrix.shape[0],)
+        and rows.shape[1:] == matrix.shape[1:]
+        and np.unique(_row_hash(rows)).size == rows.shape[0]
+        and np.array_equal(rows[group], matrix)
+    )
 
 
 def _weighted(matrix: np.ndarray, first: np.ndarray, group: np.ndarray):
