@@ -77,7 +77,10 @@ def _add_detect(commands) -> None:
     detect.add_argument(
         "--category", help="column of item categories (with --item): category spread, takeovers"
     )
-    detect.add_argument("--session-gap", help="split entities into sessions at gaps, e.g. 30min")
+    detect.add_argument(
+        "--session-gap",
+        help="split entities into sessions at gaps longer than this, with a unit: 30min, 90s, 1h",
+    )
     detect.add_argument(
         "--method",
         default="auto",
@@ -222,6 +225,21 @@ def add_reading_options(parser, *, file=True) -> None:
     parser.add_argument(
         "--names", help="column names for a CSV without a header line, comma-separated"
     )
+
+
+def duration_option(text, option: str, *, zero: bool = False):
+    """A duration option's text for the Python API (None stays None): refused when it is
+    a bare number, which has no unit (``--session-gap 30``: seconds? minutes?); ``zero``
+    lets a bare 0 through as 0, the same in every unit."""
+    from .utils._time import is_bare_number, no_unit_message
+
+    if text is None:
+        return None
+    if is_bare_number(text):
+        if zero and float(text) == 0:
+            return 0
+        raise ValueError(no_unit_message(f"{option} {text.strip()}", text, python=False))
+    return text
 
 
 def reading_kwargs(args) -> dict:
@@ -448,6 +466,7 @@ def _detect(args) -> int:
         if args.top is not None and args.top < 1:
             raise ValueError(f"--top must be at least 1, got {args.top}")
         fmt = _check_output(args.output, args.force)
+        duration_option(args.session_gap, "--session-gap")  # before the reading
         contamination = args.contamination
         if contamination != "auto":
             try:
@@ -467,7 +486,7 @@ def _detect(args) -> int:
                 item=args.item,
                 value=args.value,
                 category=args.category,
-                session_gap=args.session_gap,
+                session_gap=duration_option(args.session_gap, "--session-gap"),
                 contamination=contamination,
                 method=args.method,
                 normal=normal,

@@ -11,7 +11,13 @@ import select
 import sys
 import time as clock
 
-from ..cli import add_reading_options, read_log, reading_kwargs, shell_warnings
+from ..cli import (
+    add_reading_options,
+    duration_option,
+    read_log,
+    reading_kwargs,
+    shell_warnings,
+)
 
 __all__ = ["add_commands", "run"]
 
@@ -79,8 +85,12 @@ def add_commands(commands) -> None:
         "the C++ scoring are read as they come and scored one by one, never held back "
         "(the alerts of a burst leave together, within about 1 ms of the first)",
     )
-    stream.add_argument("--lateness", default="0", help="accepted lateness, e.g. 5s (default 0)")
-    stream.add_argument("--ttl", help="forget entities idle longer than this, e.g. 1h")
+    stream.add_argument(
+        "--lateness", default="0", help="accepted lateness, with a unit: 5s, 2min (default 0)"
+    )
+    stream.add_argument(
+        "--ttl", help="forget entities idle longer than this, with a unit: 1h, 30min"
+    )
     stream.add_argument("--max-entities", type=int, help="cap on tracked entities")
 
 
@@ -249,8 +259,8 @@ def _stream(args) -> int:
         time=args.time,
         item=args.item,
         value=args.value,
-        lateness=_duration(args.lateness),
-        ttl=None if args.ttl is None else _duration(args.ttl),
+        lateness=duration_option(args.lateness, "--lateness", zero=True),
+        ttl=duration_option(args.ttl, "--ttl"),
         max_entities=args.max_entities,
         **reading_kwargs(args),
     )
@@ -523,14 +533,6 @@ def _number(text):
         return int(text)
     except ValueError:
         pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def _duration(text):
-    """A duration option: seconds as a number, or text such as 5s or 30min."""
     try:
         return float(text)
     except ValueError:

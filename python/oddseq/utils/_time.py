@@ -18,7 +18,15 @@ import warnings
 import numpy as np
 import pandas as pd
 
-__all__ = ["UNIT_TO_NS", "duration_ns", "guess_unit", "parse_times", "times_to_ns"]
+__all__ = [
+    "UNIT_TO_NS",
+    "duration_ns",
+    "guess_unit",
+    "is_bare_number",
+    "no_unit_message",
+    "parse_times",
+    "times_to_ns",
+]
 
 #: Factors from a numeric ``time_unit`` to the internal unit, int64 nanoseconds (UTC).
 UNIT_TO_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
@@ -42,6 +50,8 @@ _DURATION_UNITS_NS = {
     "days": 86_400 * 10**9,
     "w": 7 * 86_400 * 10**9,
 }
+# Text that is only a number ("30", " 1.5 ", "1e3"): a duration without a unit.
+_BARE_NUMBER = re.compile(r"^\s*(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 _SIMPLE_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*$")
 _MONTHS = (
     "January February March April May June July August September October November December"
@@ -346,9 +356,24 @@ def _check_ns_range(ns: float, value, name: str) -> int:
     return int(round(ns))
 
 
+def is_bare_number(text: str) -> bool:
+    """Whether text is only a number ("30", " 1.5 ", "1e3"): a duration without a unit."""
+    return bool(_BARE_NUMBER.match(text))
+
+
+def no_unit_message(what: str, text: str, python: bool = True) -> str:
+    """The message for a duration written as a bare number (``what`` is how the user
+    wrote it: ``session_gap='30'``, ``--ttl 3600``)."""
+    bare = text.strip()
+    return f"{what} has no unit: write it with one, e.g. '{bare}s', '{bare}min' or '{bare}h'" + (
+        " (or pass a number, not text, for seconds)" if python else ""
+    )
+
+
 def duration_ns(value, name: str) -> int:
     """A positive duration as int64 ns: a number of seconds, a string like "30min" or
-    "1d", or a Timedelta."""
+    "1d", or a Timedelta. Text that is a bare number ("30") is refused: it has no unit
+    (pandas would read it as nanoseconds)."""
     if isinstance(value, bool):
         raise TypeError(f"{name} must be seconds (a number), a string like '30min' or a Timedelta")
     if isinstance(value, numbers.Real):
@@ -356,6 +381,9 @@ def duration_ns(value, name: str) -> int:
             raise ValueError(f"{name} must be > 0 seconds, got {value}")
         return max(1, _check_ns_range(float(value) * 1e9, value, name))
     if isinstance(value, str):
+        if is_bare_number(value):
+            # pandas reads "30" as 30 nanoseconds; the user meant seconds or minutes.
+            raise ValueError(no_unit_message(f"{name}={value!r}", value))
         # Plain "<number><unit>" parsed here: pandas is deprecating lower-case units.
         match = _SIMPLE_DURATION.match(value)
         if match and match.group(2).lower() in _DURATION_UNITS_NS:
