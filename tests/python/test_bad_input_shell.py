@@ -3,6 +3,7 @@ the argument and the fix, never a silently wrong result (issue 14 house-keeping)
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -96,3 +97,80 @@ def test_stream_takes_durations_with_units_and_a_bare_zero_lateness(model_file, 
     assert done.returncode == 0, done.stderr
     done = _stream(["--model", str(model_file), *ROLES, "--lateness", "5s"], text)
     assert done.returncode == 0, done.stderr
+
+
+# ---- 2. a time unit that puts the times decades away -------------------------------
+
+
+def test_detect_warns_when_time_unit_ms_reads_seconds(log_file, tmp_path, capsys):
+    out = tmp_path / "t.csv"
+    args = ["detect", str(log_file), *ROLES, "--time-unit", "ms", "-o", str(out)]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "1970" in err and "--time-unit s" in err
+
+
+def test_python_time_unit_that_lands_in_1970_warns_with_the_fix(log):
+    for call in (
+        lambda: Sequences.from_events(
+            log, entity="user_id", event="behavior", time="timestamp", time_unit="ms"
+        ),
+        lambda: detect_anomalies(
+            log, entity="user_id", event="behavior", time="timestamp", time_unit="ns"
+        ),
+    ):
+        with pytest.warns(UserWarning, match=r"look like seconds.*time_unit='s'"):
+            call()
+
+
+def test_python_seconds_read_as_milliseconds_stays_refused(log):
+    as_ms = log.assign(timestamp=log["timestamp"] * 1000)
+    with pytest.raises(ValueError, match="time_unit='ms'"):
+        Sequences.from_events(as_ms, entity="user_id", event="behavior", time="timestamp")
+
+
+@pytest.mark.parametrize("unit", ["s", "ms"])
+def test_no_warning_for_the_right_unit_or_for_relative_times(log, unit):
+    times = log["timestamp"] * (1000 if unit == "ms" else 1)
+    relative = log.assign(timestamp=log["timestamp"] - log["timestamp"].min())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Sequences.from_events(
+            log.assign(timestamp=times),
+            entity="user_id",
+            event="behavior",
+            time="timestamp",
+            time_unit=unit,
+        )
+        for relative_unit in ("s", "ms"):
+            Sequences.from_events(
+                relative,
+                entity="user_id",
+                event="behavior",
+                time="timestamp",
+                time_unit=relative_unit,
+            )
+
+
+def test_stream_warns_once_when_time_unit_reads_seconds_as_ms(model_file, log):
+    text = log.head(300).to_csv(index=False)
+    done = _stream(["--model", str(model_file), *ROLES, "--time-unit", "ms"], text)
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert len(warned) == 1 and "--time-unit s" in warned[0], done.stderr
+    jsonl = log.head(50).to_json(orient="records", lines=True)
+    done = _stream(["--model", str(model_file), *ROLES, "--time-unit", "ms"], jsonl)
+    assert "--time-unit s" in done.stderr
+    done = _stream(["--model", str(model_file), *ROLES], text)
+    assert "warning" not in done.stderr
+
+
+def test_stream_scorer_update_warns_on_an_implausible_unit(model_file, log):
+    from oddseq import load
+    from oddseq.stream import StreamScorer
+
+    live = StreamScorer(
+        load(model_file), entity="user_id", event="behavior", time="timestamp", time_unit="ms"
+    )
+    with pytest.warns(UserWarning, match="time_unit='s'"):
+        live.update(log.head(100))

@@ -107,7 +107,8 @@ def run(args) -> int:
     try:
         if args.command == "fit":
             return _fit(args)
-        return _stream(args)
+        with shell_warnings("stream"):
+            return _stream(args)
     except (ValueError, TypeError, OSError, ImportError) as error:
         text = " ".join(str(error).split()) or type(error).__name__
         print(f"oddseq {args.command}: {text}", file=sys.stderr)
@@ -383,12 +384,33 @@ def _stream(args) -> int:
     def reader_waits_for_header():
         return reader.fmt != "jsonl" and reader.header is None
 
+    def check_unit(data):
+        """The first event's time against --time-unit: a warning with the fix (once)
+        when the number lands outside 1990-2100 and in another unit inside."""
+        if scorer._unit_checked or args.time_format is not None or reader_waits_for_header():
+            return
+        for raw in data[:65536].split(b"\n")[:-1]:
+            text = raw.decode("utf-8", "replace").strip()
+            if not text:
+                continue
+            try:
+                if reader.fmt == "jsonl":
+                    value = json.loads(text).get(args.time)
+                else:
+                    fields = next(csv.reader([text], delimiter=args.sep))
+                    value = fields[reader.header.index(args.time)]
+            except (ValueError, AttributeError, IndexError, csv.Error):
+                continue  # a malformed line: reported where it is read
+            scorer._check_unit(_number(str(value)))
+            return
+
     def feed_chunk(data):
         """Complete lines of CSV or JSON through the C++ reader: each event applied and
         scored as it comes; the alerts raised within _GATHER of the first are worded in
         one call and written in one write; a line it leaves (quoted, escaped, not ASCII,
         malformed, a time as text) through score_each."""
         nonlocal n_lines, n_alerts
+        check_unit(data)
         at = 0
         while at < len(data):
             stop, after, n, alerts = scorer._feed_lines(feed, data, at, _GATHER)
@@ -457,6 +479,7 @@ def _stream(args) -> int:
             while not lines.eof:
                 feed_chunk(lines.read_chunk(None))
             pending = b""
+        check_unit(pending)
         for raw in pending.split(b"\n")[:-1]:
             n_lines += 1
             waiting.append((n_lines, raw))
@@ -469,6 +492,8 @@ def _stream(args) -> int:
             now = clock.perf_counter()
             if got and not waiting:
                 first_at = now
+            if got:
+                check_unit(b"\n".join(got) + b"\n")
             for raw in got:
                 n_lines += 1
                 waiting.append((n_lines, raw))

@@ -16,7 +16,7 @@ from .._reasons import ALERT_FEATURES, CHANGE_PHRASE, alert_reasons, alert_reaso
 from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
 from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
-from ..utils._time import UNIT_TO_NS, duration_ns, times_to_ns
+from ..utils._time import UNIT_TO_NS, _warn_if_another_unit, duration_ns, times_to_ns
 from ._model import stream_model
 
 __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
@@ -403,6 +403,8 @@ class StreamScorer:
         self._time_factor = UNIT_TO_NS[time_unit] if self._has_times else 1
         self._int_limit = _INT64_MAX // self._time_factor
         self._float_limit = _INT64_MAX / self._time_factor
+        # Whether numeric times were checked against time_unit (once: see _check_unit).
+        self._unit_checked = not self._has_times
         self._set_model()
         self._refit = None  # a background refit's future
         self.threshold_history_ = []
@@ -583,8 +585,14 @@ class StreamScorer:
         times = None
         if self._has_times:
             times, bad_time, _ = times_to_ns(
-                events[self.time], self.time_unit, self.time, self.time_format, self.dayfirst
+                events[self.time],
+                self.time_unit,
+                self.time,
+                self.time_format,
+                self.dayfirst,
+                unit_warning=not self._unit_checked,
             )
+            self._unit_checked = True
             if bad_time is not None:
                 bad |= bad_time
         if bad.any():
@@ -916,6 +924,17 @@ class StreamScorer:
                 )
             ]
         return run.stop, run.offset, run.lines, alerts
+
+    def _check_unit(self, time) -> None:
+        """Once per scorer: a UserWarning when the number ``time`` read in
+        ``time_unit`` falls outside 1990-2100 and in another unit inside (seconds read
+        as milliseconds), as :meth:`update` warns on its first batch. update_one leaves
+        it out (its per-event cost); ``oddseq stream`` calls it on its first event."""
+        if self._unit_checked:
+            return
+        self._unit_checked = True
+        if isinstance(time, (int, float)) and not isinstance(time, bool) and math.isfinite(time):
+            _warn_if_another_unit(self.time, self.time_unit, float(time), float(time))
 
     def _invalid(self) -> StreamEvent:
         self.n_invalid_ += 1

@@ -73,6 +73,30 @@ def guess_unit(magnitude: float) -> str | None:
     return None
 
 
+_UNIT_WORDS = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+
+
+def _warn_if_another_unit(name: str, time_unit: str, low: float, high: float) -> None:
+    """A UserWarning when the numbers low..high (the column's extremes) read in
+    ``time_unit`` fall outside 1990-2100 and read in another unit fall inside."""
+    other = guess_unit(low)
+    if other is None or other == time_unit or guess_unit(high) != other:
+        return
+
+    def day(value, unit):
+        return str(pd.Timestamp(int(value * UNIT_TO_NS[unit]), unit="ns").date())
+
+    given = f"{day(low, time_unit)} .. {day(high, time_unit)}"
+    read = f"{day(low, other)} .. {day(high, other)}"
+    warnings.warn(
+        f"column {name!r} read with time_unit={time_unit!r} puts its times in {given}; "
+        f"they look like {_UNIT_WORDS[other]} since the epoch ({read} read so): pass "
+        f"time_unit={other!r} (--time-unit {other} from the shell)",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def _beyond_2262(name: str, time_unit: str, magnitude: float) -> ValueError:
     guess = guess_unit(magnitude)
     words = {"ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
@@ -95,6 +119,7 @@ def parse_times(
     time_unit: str = "s",
     time_format: str | None = None,
     dayfirst: bool | None = None,
+    unit_warning: bool = True,
 ):
     """A time column as (int64 ns since the epoch UTC, bad-row mask or None, time zone
     name or None).
@@ -114,6 +139,12 @@ def parse_times(
         For text dates like ``01/12/2017``: True reads day/month, False month/day.
         None decides from the data (a first field above 12 means day first, a second
         field above 12 month first) and refuses when nothing decides.
+    unit_warning : bool, default=True
+        Warn (UserWarning, with the fix) when numbers read in ``time_unit`` fall outside
+        1990-2100 while every one of them falls inside in another unit: seconds read as
+        milliseconds land in January 1970. Times counted from 0 (relative times) never
+        warn. Numbers that ``time_unit`` puts beyond the year 2262 are refused
+        (ValueError) whatever this says.
 
     Returns
     -------
@@ -170,8 +201,12 @@ def parse_times(
         raw = series.to_numpy()
         factor = UNIT_TO_NS[time_unit]
         limit = _INT64_MAX // factor
-        if raw.size and (raw.max() > limit or raw.min() < -limit):
-            raise _beyond_2262(name, time_unit, float(np.abs(raw).max()))
+        if raw.size:
+            low, high = raw.min(), raw.max()
+            if high > limit or low < -limit:
+                raise _beyond_2262(name, time_unit, float(np.abs(raw).max()))
+            if unit_warning:
+                _warn_if_another_unit(name, time_unit, float(low), float(high))
         return raw.astype(np.int64, copy=False) * factor, None, None
     if dtype.kind == "f":
         raw = series.to_numpy()
@@ -179,8 +214,12 @@ def parse_times(
         factor = UNIT_TO_NS[time_unit]
         limit = _INT64_MAX / factor
         finite = raw[~bad] if bad.any() else raw
-        if finite.size and (finite.max() >= limit or finite.min() <= -limit):
-            raise _beyond_2262(name, time_unit, float(np.abs(finite).max()))
+        if finite.size:
+            low, high = finite.min(), finite.max()
+            if high >= limit or low <= -limit:
+                raise _beyond_2262(name, time_unit, float(np.abs(finite).max()))
+            if unit_warning:
+                _warn_if_another_unit(name, time_unit, float(low), float(high))
         ns = np.where(bad, 0.0, raw) * factor
         return np.rint(ns).astype(np.int64), (bad if bad.any() else None), None
     if dtype.kind == "b":
@@ -412,9 +451,16 @@ def times_to_ns(
     name: str,
     time_format: str | None = None,
     dayfirst: bool | None = None,
+    *,
+    unit_warning: bool = True,
 ):
     """(int64 ns since epoch UTC, bad-row mask or None, time zone name or None):
     :func:`parse_times` with the unit passed by position."""
     return parse_times(
-        column, name, time_unit=time_unit, time_format=time_format, dayfirst=dayfirst
+        column,
+        name,
+        time_unit=time_unit,
+        time_format=time_format,
+        dayfirst=dayfirst,
+        unit_warning=unit_warning,
     )
