@@ -10,7 +10,7 @@ import pytest
 
 from oddseq import detect_anomalies
 from oddseq.cli import main
-from oddseq.datasets import make_ecommerce
+from oddseq.datasets import make_ecommerce, read_sequences_file
 from oddseq.sequences import Sequences
 
 ROLES = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
@@ -174,3 +174,61 @@ def test_stream_scorer_update_warns_on_an_implausible_unit(model_file, log):
     )
     with pytest.warns(UserWarning, match="time_unit='s'"):
         live.update(log.head(100))
+
+
+# ---- 3. read_sequences_file: id,events rows -----------------------------------------
+
+
+def test_read_sequences_file_reads_id_comma_events_rows(tmp_path):
+    path = tmp_path / "hdfs_train"
+    path.write_text("blk_-123,5 5 22\nblk_7,5 11 9 \n")
+    seqs = read_sequences_file(path)
+    assert list(seqs.ids) == ["blk_-123", "blk_7"]
+    assert seqs[0]["event"].tolist() == [5, 5, 22]
+    assert seqs[1]["event"].tolist() == [5, 11, 9]
+    assert seqs.lengths.tolist() == [3, 3]
+
+
+def test_read_sequences_file_plain_lines_keep_line_numbers_as_ids(tmp_path):
+    path = tmp_path / "deeplog"
+    path.write_text("5 5 22 \n22 5\n")
+    seqs = read_sequences_file(path)
+    assert list(seqs.ids) == [0, 1] and seqs.lengths.tolist() == [3, 2]
+    spaced = tmp_path / "blank"
+    spaced.write_text("5 5\n\n22\n")
+    with pytest.warns(UserWarning, match="1 blank line"):
+        seqs = read_sequences_file(spaced)
+    assert list(seqs.ids) == [0, 2] and seqs.lengths.tolist() == [2, 1]
+
+
+def test_read_sequences_file_refuses_a_csv_table_with_the_fix(tmp_path):
+    path = tmp_path / "blocks.csv"
+    path.write_text(
+        "block_id,split,label,length,event_ids\nblk_-1,train,0,3,1 2 2\nblk_2,test,1,2,1 3\n"
+    )
+    with pytest.raises(ValueError, match=r"line 1.*5 comma-separated fields.*pd\.read_csv"):
+        read_sequences_file(path)
+
+
+def test_read_sequences_file_refuses_mixed_rows(tmp_path):
+    path = tmp_path / "mixed"
+    path.write_text("blk_1,5 5 22\n5 11 9\n")
+    with pytest.raises(ValueError, match="line 2"):
+        read_sequences_file(path)
+
+
+def test_read_sequences_file_with_a_separator_refuses_spaces_inside_an_event(tmp_path):
+    commas = tmp_path / "commas"
+    commas.write_text("5,5,22\n5,11\n")
+    assert read_sequences_file(commas, sep=",").lengths.tolist() == [3, 2]
+    glued = tmp_path / "glued"
+    glued.write_text("blk_1,5 5 22\n")
+    with pytest.raises(ValueError, match=r"sep=','.*'5 5 22'.*sep=None"):
+        read_sequences_file(glued, sep=",")
+
+
+def test_read_sequences_file_refuses_a_repeated_id(tmp_path):
+    path = tmp_path / "twice"
+    path.write_text("blk_1,5 5\nblk_2,5\nblk_1,22\n")
+    with pytest.raises(ValueError, match=r"'blk_1'.*lines 1 and 3"):
+        read_sequences_file(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,10 @@ __all__ = [
 ]
 
 _CHUNK_ROWS = 1_000_000
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def _is_parquet(path) -> bool:
@@ -305,8 +310,30 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
 
 
 def read_sequences_file(path, *, sep=None, nrows=None) -> Sequences:
-    """One sequence per line of whitespace- (or ``sep``-) separated event ids, as in
-    DeepLog's ``hdfs_train``. Sequences have no times; ids are the line numbers.
+    """One sequence of event ids per line, in either form the public HDFS sets use:
+
+    - event ids separated by whitespace (or by ``sep``), as in DeepLog's ``hdfs_train``
+      (``5 5 22 11 9``); the ids are the line numbers, from 0;
+    - an id, a comma, then event ids separated by whitespace, as in the ``hdfs_xu``
+      files of Landauer et al. (``blk_-6535155942125829332,5 5 22 11 9``); the ids are
+      the ids as written (text). Chosen with ``sep=None`` when the first line holds a
+      comma; every line must then have one.
+
+    Event ids that are whole numbers become ints. Sequences have no times. Blank lines
+    are skipped, with a warning where a sequence follows them (ids stay the line
+    numbers; blank lines at the end pass quietly). Refused with a ValueError naming the
+    line and the fix: a line with several commas (a CSV table such as
+    ``hdfs_100k_blocks.csv``: read it with pandas), lines of both forms in one file, an
+    id given twice, and with ``sep`` a field that holds spaces (an ``id,events`` line
+    wants ``sep=None``).
+
+    Parameters
+    ----------
+    sep : str, optional
+        The separator of the event ids of a line without ids (``","`` for ``5,5,22``).
+        None: whitespace, and a comma before the events means an id.
+    nrows : int, optional
+        Read the first ``nrows`` lines only.
 
     Examples
     --------
@@ -316,15 +343,83 @@ def read_sequences_file(path, *, sep=None, nrows=None) -> Sequences:
     >>> _ = Path(path).write_text("5 5 22 11 9\\n5 22 11\\n")
     >>> read_sequences_file(path).lengths.tolist()
     [5, 3]
+    >>> _ = Path(path).write_text("blk_-16,5 5 22\\nblk_7,5 11\\n")
+    >>> seqs = read_sequences_file(path)
+    >>> list(seqs.ids), seqs[0]["event"].tolist()
+    (['blk_-16', 'blk_7'], [5, 5, 22])
     """
     path = _check_path(path)
-    sequences = []
+    if sep is not None and (not isinstance(sep, str) or not sep):
+        raise TypeError(f"sep must be a non-empty string such as ',' or None, got {sep!r}")
+    if nrows is not None and (
+        isinstance(nrows, bool) or not isinstance(nrows, (int, np.integer)) or nrows < 1
+    ):
+        raise ValueError(f"nrows must be a whole number >= 1 or None, got {nrows!r}")
+    sequences, ids, first_line = [], [], {}
+    with_ids = None  # decided by the first line that holds events
+    blanks = skipped = 0  # blank lines since the last sequence; those before one
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle):
             if nrows is not None and number >= nrows:
                 break
-            tokens = line.split(sep) if sep else line.split()
+            if not line.strip():
+                blanks += 1
+                continue
+            skipped, blanks = skipped + blanks, 0
+            where = f"{path!r} line {number + 1}"
+            if sep is not None:
+                tokens = [t.strip() for t in line.rstrip("\r\n").split(sep)]
+                spaced = next((t for t in tokens if len(t.split()) > 1), None)
+                if spaced is not None:
+                    raise ValueError(
+                        f"{where}: with sep={sep!r} the field {spaced!r} holds spaces; for "
+                        "lines such as 'blk_1,5 5 22' (an id, a comma, then events separated "
+                        "by spaces) leave sep=None"
+                    )
+                key = number
+            else:
+                fields = line.split(",")
+                if len(fields) > 2:
+                    raise ValueError(
+                        f"{where} has {len(fields)} comma-separated fields; "
+                        "read_sequences_file reads one sequence per line: event ids "
+                        "separated by spaces, or 'id,event event ...' (one comma). For a CSV "
+                        "table, read it with pandas: df = pd.read_csv(path); "
+                        "Sequences.from_lists(df[events_column].str.split(), "
+                        "ids=df[id_column]); or pass sep=',' for event ids separated by commas"
+                    )
+                has_id = len(fields) == 2
+                if with_ids is None:
+                    with_ids = has_id
+                elif has_id != with_ids:
+                    form = "'id,event event ...'" if with_ids else "event ids alone"
+                    raise ValueError(
+                        f"{where} {'holds' if has_id else 'lacks'} the id and comma that "
+                        f"the first line {'lacks' if has_id else 'holds'}; every line must "
+                        f"have one form (the first line's: {form})"
+                    )
+                if has_id:
+                    key = fields[0].strip()
+                    if not key:
+                        raise ValueError(f"{where} has an empty id before its comma")
+                    tokens = fields[1].split()
+                else:
+                    key, tokens = number, fields[0].split()
+            if key in first_line:
+                raise ValueError(
+                    f"{path!r}: the id {key!r} is on lines {first_line[key] + 1} and "
+                    f"{number + 1}; give each sequence one line"
+                )
+            first_line[key] = number
+            ids.append(key)
             sequences.append([int(t) if t.lstrip("-").isdigit() else t for t in tokens if t])
     if not sequences:
         raise ValueError(f"{path!r} holds no sequences")
-    return Sequences.from_lists(sequences)
+    if skipped:
+        warnings.warn(
+            f"{path!r}: {_plural(skipped, 'blank line')} before sequences skipped (ids stay "
+            "the line numbers)",
+            UserWarning,
+            stacklevel=2,
+        )
+    return Sequences.from_lists(sequences, ids=ids)
