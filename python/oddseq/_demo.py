@@ -67,7 +67,7 @@ def run_demo(
     pd.set_option("display.width", 200)
     pd.set_option("display.max_colwidth", 90)
     print(f"\n{seqs}\n", file=out)
-    print(f"Top {top} odd users:", file=out)
+    print(f"Top {top} odd users:" if top != 1 else "The odd-most user:", file=out)
     print(table.head(top).to_string(float_format=lambda v: f"{v:.3f}"), file=out)
     if labels is not None:
         y = labels.reindex(table.index).to_numpy()

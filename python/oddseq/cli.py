@@ -508,7 +508,13 @@ def _detect(args) -> int:
         print(f"oddseq detect: {text}", file=sys.stderr)
         return 2
     flagged = int(table["is_anomaly"].sum())
-    shown = "" if args.top is None else f" (the top {len(written):,} rows)"
+    shown = (
+        ""
+        if args.top is None
+        else " (the top row)"
+        if len(written) == 1
+        else f" (the top {len(written):,} rows)"
+    )
     print(f"{len(table):,} scored, {flagged:,} flagged; table written to {args.output}{shown}")
     return 0
 

@@ -1,6 +1,7 @@
 """A user's mistake in the shell or a file reader gets an error or a warning that names
 the argument and the fix, never a silently wrong result (issue 14 house-keeping)."""
 
+import json
 import subprocess
 import sys
 import warnings
@@ -232,3 +233,42 @@ def test_read_sequences_file_refuses_a_repeated_id(tmp_path):
     path.write_text("blk_1,5 5\nblk_2,5\nblk_1,22\n")
     with pytest.raises(ValueError, match=r"'blk_1'.*lines 1 and 3"):
         read_sequences_file(path)
+
+
+# ---- 4. counts in the stream summary agree with their numbers ----------------------
+
+
+def test_stream_summary_counts_agree_in_number(model_file, log):
+    lines = log.head(1).to_csv(index=False)
+    done = _stream(["--model", str(model_file), *ROLES], lines + "broken\n")
+    assert done.returncode == 0, done.stderr
+    summary = done.stderr.strip().splitlines()[-1]
+    assert "3 lines, 1 event applied," in summary
+    assert "1 malformed line (line 3)" in summary
+    assert "1 entity tracked" in summary
+    assert "alerts" not in summary or " 0 alerts" in summary
+    single = json.loads(log.head(1).to_json(orient="records", lines=True).strip())
+    done = _stream(["--model", str(model_file), *ROLES], json.dumps(single) + "\n")
+    assert "1 line, 1 event applied, 0 alerts, 0 malformed lines" in done.stderr
+
+
+def test_stream_summary_says_one_alert_and_many_malformed_lines():
+    from oddseq.stream._cli import _summary
+
+    counts = dict(n_events=2, n_late_dropped=0, n_invalid=0, n_evicted_ttl=0)
+    counts.update(n_evicted_cap=0, n_entities=1)
+    line = _summary(2, 1, [], counts, 0.0)
+    assert "2 lines, 2 events applied, 1 alert, 0 malformed lines, 0 too late" in line
+    assert "1 entity tracked" in line
+    line = _summary(30, 2, list(range(1, 25)), dict(counts, n_entities=2), 0.0)
+    assert "2 alerts, 24 malformed lines (lines 1, 2," in line and "20 and 4 more)" in line
+    assert "2 entities tracked" in line
+
+
+def test_detect_top_one_and_fit_say_one_row(log_file, tmp_path, capsys):
+    out = tmp_path / "t.csv"
+    assert main(["detect", str(log_file), *ROLES, "--top", "1", "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "(the top row)" in said and "150 scored" in said
+    assert main(["demo", "--n-users", "300", "--top", "1", "--no-progress"]) == 0
+    assert "The odd-most user:" in capsys.readouterr().out

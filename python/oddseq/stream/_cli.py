@@ -132,7 +132,7 @@ def _fit(args) -> int:
     written = pipe.save(args.save)
     flagged = int(pipe.table_["is_anomaly"].sum())
     print(
-        f"fitted on {len(seqs):,} entities ({flagged:,} flagged, threshold "
+        f"fitted on {_counted(len(seqs), 'entity', 'entities')} ({flagged:,} flagged, threshold "
         f"{pipe.threshold_:.4g}); model written to {written}"
     )
     return 0
@@ -507,26 +507,36 @@ def _stream(args) -> int:
         flush()
         counts = scorer.counters
         seconds = clock.perf_counter() - started
-        malformed = reader.malformed
-        shown = ", ".join(map(str, malformed[:_SHOWN_MALFORMED]))
-        more = (
-            ""
-            if len(malformed) <= _SHOWN_MALFORMED
-            else f" and {len(malformed) - _SHOWN_MALFORMED} more"
-        )
-        print(
-            f"oddseq stream: {n_lines:,} lines, {counts['n_events']:,} events applied, "
-            f"{n_alerts:,} alerts, {len(malformed):,} malformed lines"
-            + (f" (lines {shown}{more})" if malformed else "")
-            + f", {counts['n_late_dropped']:,} too late, {counts['n_invalid']:,} invalid, "
-            f"{counts['n_evicted_ttl']:,} evicted idle, {counts['n_evicted_cap']:,} evicted at "
-            f"the cap, {counts['n_entities']:,} entities tracked, in {seconds:.2f} s",
-            file=sys.stderr,
-        )
+        print(_summary(n_lines, n_alerts, reader.malformed, counts, seconds), file=sys.stderr)
         return 0
     finally:
         if froze:
             gc.unfreeze()
+
+
+def _counted(count: int, word: str, words: str | None = None) -> str:
+    """``1 alert``, ``2 alerts``, ``1 entity`` / ``3 entities`` (``words``)."""
+    return f"{count:,} " + (word if count == 1 else words or word + "s")
+
+
+def _summary(n_lines, n_alerts, malformed, counts, seconds) -> str:
+    """The closing line on stderr: what was read, applied, alerted, skipped and kept."""
+    shown = ", ".join(map(str, malformed[:_SHOWN_MALFORMED]))
+    more = (
+        ""
+        if len(malformed) <= _SHOWN_MALFORMED
+        else f" and {len(malformed) - _SHOWN_MALFORMED:,} more"
+    )
+    where = f" ({'line' if len(malformed) == 1 else 'lines'} {shown}{more})" if malformed else ""
+    return (
+        f"oddseq stream: {_counted(n_lines, 'line')}, "
+        f"{_counted(counts['n_events'], 'event')} applied, {_counted(n_alerts, 'alert')}, "
+        f"{_counted(len(malformed), 'malformed line')}{where}, "
+        f"{counts['n_late_dropped']:,} too late, {counts['n_invalid']:,} invalid, "
+        f"{counts['n_evicted_ttl']:,} evicted idle, {counts['n_evicted_cap']:,} evicted at "
+        f"the cap, {_counted(counts['n_entities'], 'entity', 'entities')} tracked, in "
+        f"{seconds:.2f} s"
+    )
 
 
 def _merge(results):
