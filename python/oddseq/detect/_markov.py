@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from ..encode._base import _check_sequences
 from ..utils._deprecation import renamed_parameters
-from ..utils._params import Integer, Options, Real
+from ..utils._params import Boolean, Integer, Options, Real
 from ..utils._validation import check_positive_int, resolve_threads
 from ._base import BaseDetector
 
@@ -92,6 +92,7 @@ class MarkovDetector(BaseDetector):
         "top_g": Integer(1, auto=True),
         "discount": Real(0, 1, closed="neither"),
         "statistic": Options(*_SCORES),
+        "end_symbol": Boolean(),
     }
 
     @renamed_parameters("0.3", score="statistic")

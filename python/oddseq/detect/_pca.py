@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -27,7 +29,13 @@ def jackson_mudholkar_limit(residual_variances, alpha: float) -> float:
     >>> round(jackson_mudholkar_limit([1.0, 1.0, 1.0, 1.0], 0.05), 2)
     9.46
     """
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a number in (0, 1), got {alpha!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1) (the false-alarm rate), got {alpha}")
     lam = np.asarray(residual_variances, dtype=np.float64)
+    if not np.isfinite(lam).all():
+        raise ValueError("residual_variances must be finite (no NaN or inf)")
     lam = lam[lam > 0]
     if lam.size == 0:
         return 0.0

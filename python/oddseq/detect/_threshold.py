@@ -51,6 +51,7 @@ import warnings
 import numpy as np
 
 from ..utils._stats import robust_spread
+from ..utils._validation import check_positive_int
 
 __all__ = [
     "THRESHOLD_RULES",
@@ -127,6 +128,33 @@ def check_false_alarm_rate(value, name: str = "false_alarm_rate") -> float:
         raise ValueError(
             f"{name} must be in (0, 0.5) (the share of normal entities that may be "
             f"flagged, e.g. 0.001), got {value}"
+        )
+    return float(value)
+
+
+def _check_scores(scores, name: str = "scores") -> np.ndarray:
+    """Scores as a finite, non-empty 1-D float64 array (the public cuts' input check)."""
+    try:
+        scores = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be numbers, got {type(scores).__name__}: {error}") from None
+    if scores.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {scores.shape}")
+    if scores.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.isfinite(scores).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf); drop or impute them first")
+    return scores
+
+
+def _check_rate(value, name: str = "false_alarm_rate") -> float:
+    """A share in (0, 1): the public cuts take any (the pipeline's own is in (0, 0.5))."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in (0, 1), got {value!r}")
+    if not 0 < value < 1:
+        raise ValueError(
+            f"{name} must be in (0, 1) (the share of normal entities that may be flagged, "
+            f"e.g. 0.001), got {value}"
         )
     return float(value)
 
@@ -215,7 +243,8 @@ def tail_cut(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> floa
     >>> round(tail_cut(scores, 0.001), 1)  # exact: log(1000) = 6.9
     7.0
     """
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = _check_scores(scores)
+    false_alarm_rate = _check_rate(false_alarm_rate)
     low, high = float(scores.min()), float(scores.max())
     if low == high:
         warnings.warn(
@@ -463,7 +492,7 @@ def auto_cut(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> floa
     >>> int((scores > tail_cut(scores)).sum()), int((scores > auto_cut(scores)).sum())
     (190, 150)
     """
-    return _auto_cut(scores, false_alarm_rate)[0]
+    return _auto_cut(_check_scores(scores), _check_rate(false_alarm_rate))[0]
 
 
 def _auto_cut(
@@ -508,7 +537,11 @@ def normal_cut(normal_scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE
     >>> round(normal_cut(held_out, 0.001), 1)  # exact: log(1000) = 6.9
     6.5
     """
-    return _normal_cut(normal_scores, false_alarm_rate, above_ties=False)
+    return _normal_cut(
+        _check_scores(normal_scores, "normal_scores"),
+        _check_rate(false_alarm_rate),
+        above_ties=False,
+    )
 
 
 def _normal_cut(normal_scores, false_alarm_rate: float, above_ties: bool) -> float:
@@ -628,8 +661,10 @@ def tail_probability(reference_scores, scores) -> np.ndarray:
     >>> float(p[0]), round(float(p[1]), 2), bool(p[2] < 1e-4)
     (1.0, 0.1, True)
     """
-    reference = np.sort(np.asarray(reference_scores, dtype=np.float64))
+    reference = np.sort(_check_scores(reference_scores, "reference_scores"))
     scores = np.asarray(scores, dtype=np.float64)
+    if not np.isfinite(scores).all():
+        raise ValueError("scores must be finite (no NaN or inf); drop or impute them first")
     n = reference.size
     beyond = (n - np.searchsorted(reference, scores, side="left")) / n
     model = _tail_model(reference, 0.2)
@@ -667,6 +702,14 @@ def out_of_fold_scores(
     >>> oof.shape, bool((oof > 0).all())
     ((100,), True)
     """
+    if not callable(make_detector) or (
+        not isinstance(make_detector, type) and hasattr(make_detector, "fit")
+    ):
+        raise TypeError(
+            "make_detector must be a callable that returns a new detector, such as ECOD or "
+            f"lambda: ECOD(), got {make_detector!r}"
+        )
+    n_folds = check_positive_int(n_folds, "n_folds", minimum=2)
     n = X.shape[0] if isinstance(X, np.ndarray) else len(X)
     fold = fold_of_rows(n, n_folds, random_state)
     scores = np.empty(n, dtype=np.float64)

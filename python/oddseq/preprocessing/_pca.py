@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from .._persist import SaveMixin
+from ..utils._params import Boolean
 from ..utils._stats import n_components_for
 from ..utils._validation import check_matrix, resolve_threads, validate_matrix
 
@@ -49,6 +50,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, SaveMixin, BaseEsti
         self.n_threads = n_threads
 
     def fit(self, X, y=None):
+        Boolean().check(self.whiten, "whiten")
         X = validate_matrix(self, X, reset=True)
         n, d = X.shape
         if n < 2:

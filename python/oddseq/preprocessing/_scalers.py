@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from .._persist import SaveMixin
 from ..utils._exact import mean_std
+from ..utils._params import Boolean
 from ..utils._validation import resolve_threads, validate_matrix
 from ._base import _FloatTransformer
 
@@ -41,6 +42,8 @@ class StandardScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEsti
     def _set_moments(self, mean, std):
         """The fitted state from each feature's mean and standard deviation (float64),
         however they were computed (here, or added up over partitions by oddseq.dask)."""
+        for name in ("with_mean", "with_std"):
+            Boolean().check(getattr(self, name), name)
         mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
         self.n_features_in_ = mean.shape[0]
         self.mean_ = mean if self.with_mean else np.zeros_like(mean)
@@ -105,6 +108,7 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
         self.signed = signed
 
     def fit(self, X, y=None):
+        Boolean().check(self.signed, "signed")
         X = validate_matrix(self, X, reset=True)
         self._check_non_negative(X)
         return self

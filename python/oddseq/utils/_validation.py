@@ -50,6 +50,43 @@ def resolve_threads(n_threads) -> int:
     return int(n_threads)
 
 
+def _frame_to_numpy(X, name: str) -> np.ndarray:
+    """A pandas DataFrame's (or Series') values: nullable columns (Int64, Float64,
+    boolean) with <NA> become float64 with NaN, the missing value the rest of the
+    checks know; a column that is not numbers (text, category, dates) is a TypeError
+    that names it."""
+    import pandas as pd
+
+    if not isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.to_numpy()
+    dtypes = X.dtypes if isinstance(X, pd.DataFrame) else pd.Series([X.dtype], [X.name])
+
+    def numeric(column, dtype) -> bool:
+        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            return True
+        if not pd.api.types.is_object_dtype(dtype):
+            return False
+        values = X[column] if isinstance(X, pd.DataFrame) else X
+        try:  # numbers held as objects (Decimal, mixed int and float) are numbers
+            np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return True
+
+    bad = [(column, str(d)) for column, d in dtypes.items() if not numeric(column, d)]
+    if bad:
+        columns = [column for column, _ in bad]
+        more = f" and {len(columns) - 5} more" if len(columns) > 5 else ""
+        raise TypeError(
+            f"{name} has non-numeric column(s) {columns[:5]}{more} (dtypes "
+            f"{sorted({d for _, d in bad})}); drop them ({name}.drop(columns=[...])) or "
+            "turn them into numbers (pd.get_dummies for categories) first"
+        )
+    if any(isinstance(d, pd.api.extensions.ExtensionDtype) for d in dtypes):
+        return X.to_numpy(dtype=np.float64, na_value=np.nan)
+    return X.to_numpy()
+
+
 def check_matrix(
     X, name: str = "X", *, allow_empty: bool = False, allow_nan: bool = False
 ) -> np.ndarray:
@@ -61,7 +98,7 @@ def check_matrix(
     if hasattr(X, "sparse") or type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{name} is a sparse matrix; pass a dense array (X.toarray()).")
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
-        X = X.to_numpy()
+        X = _frame_to_numpy(X, name)
     array = np.asarray(X)
     if array.dtype == object or array.dtype.kind in "USV":
         try:

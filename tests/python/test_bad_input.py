@@ -1,0 +1,189 @@
+"""Bad input across the public API (issue 14's house rule): a ValueError or TypeError
+that names the argument and the fix, never a crash, a silent NaN or a changed input.
+Each case here is one the twelfth session's sweep of the public callables found."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oddseq.cluster import KMeans
+from oddseq.detect import (
+    ECOD,
+    IsolationForest,
+    MarkovDetector,
+    auto_cut,
+    jackson_mudholkar_limit,
+    normal_cut,
+    out_of_fold_scores,
+    tail_cut,
+    tail_probability,
+)
+from oddseq.preprocessing import PCA, Imputer, LogScaler, StandardScaler
+from oddseq.sequences import Sequences
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(60, 3))
+FRAME = pd.DataFrame(X, columns=["a", "b", "c"])
+SCORES = RNG.exponential(size=500)
+
+
+# --- pandas nullable columns and non-numeric columns in a feature matrix -------------
+
+
+def _with_na(dtype):
+    frame = FRAME.astype(dtype) if dtype == "Float64" else (FRAME * 10).round().astype(dtype)
+    frame.iloc[2, 1] = pd.NA
+    return frame
+
+
+@pytest.mark.parametrize("dtype", ["Float64", "Int64"])
+def test_nullable_na_is_missing_for_the_imputer(dtype):
+    frame = _with_na(dtype)
+    before = frame.copy()
+    out = Imputer().fit_transform(frame)
+    assert np.isfinite(out).all()
+    expected = Imputer().fit_transform(frame.astype("float64").to_numpy())
+    np.testing.assert_array_equal(out, expected)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+@pytest.mark.parametrize("dtype", ["Float64", "Int64"])
+@pytest.mark.parametrize("make", [ECOD, StandardScaler, lambda: KMeans(3, random_state=0)])
+def test_nullable_na_elsewhere_is_the_missing_values_error(dtype, make):
+    with pytest.raises(ValueError, match=r"X contains NaN or infinity in 1 row\(s\); impute"):
+        make().fit(_with_na(dtype))
+
+
+def test_nullable_without_na_is_read_as_numbers():
+    plain = ECOD().fit(FRAME).decision_scores_
+    np.testing.assert_array_equal(ECOD().fit(FRAME.astype("Float64")).decision_scores_, plain)
+
+
+def test_float32_frame_keeps_its_dtype():
+    out = StandardScaler().fit_transform(FRAME.astype(np.float32))
+    assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Categorical(["x", "y"] * 30),
+        pd.array(["x", "y"] * 30, dtype="string"),
+        pd.date_range("2024", periods=60, tz="UTC"),
+        np.array(["x", "y"] * 30, dtype=object),
+    ],
+    ids=["category", "string", "tz-datetime", "object"],
+)
+def test_non_numeric_column_is_named(column):
+    frame = FRAME.assign(shop=column)
+    with pytest.raises(TypeError, match=r"X has non-numeric column\(s\) \['shop'\].*drop"):
+        ECOD().fit(frame)
+
+
+# --- bool parameters take True or False, not anything truthy -------------------------
+
+
+@pytest.mark.parametrize(
+    "make, name",
+    [
+        (lambda v: StandardScaler(with_mean=v), "with_mean"),
+        (lambda v: StandardScaler(with_std=v), "with_std"),
+        (lambda v: PCA(2, whiten=v), "whiten"),
+        (lambda v: LogScaler(signed=v), "signed"),
+    ],
+)
+@pytest.mark.parametrize("value", ["False", 1.5, None])
+def test_bool_parameters_refuse_other_values(make, name, value):
+    with pytest.raises(TypeError, match=f"{name} must be True or False, got {value!r}"):
+        make(value).fit(np.abs(X))
+
+
+@pytest.mark.parametrize("value", ["False", 0.5, None])
+def test_markov_end_symbol_is_a_bool(value):
+    seqs = Sequences.from_lists([["a", "b"], ["b", "a", "a"]] * 5)
+    with pytest.raises(TypeError, match=f"end_symbol must be True or False, got {value!r}"):
+        MarkovDetector(end_symbol=value).fit(seqs)
+
+
+def test_numpy_bools_are_bools():
+    StandardScaler(with_mean=np.bool_(False)).fit(X)
+
+
+# --- the public threshold helpers -----------------------------------------------------
+
+
+@pytest.mark.parametrize("cut", [auto_cut, tail_cut, normal_cut])
+@pytest.mark.parametrize(
+    "scores, message",
+    [
+        (np.array([]), "scores must not be empty"),
+        (np.r_[SCORES, np.nan], r"scores must be finite \(no NaN or inf\)"),
+        (np.r_[SCORES, np.inf], r"scores must be finite \(no NaN or inf\)"),
+        (np.c_[SCORES, SCORES], "scores must be one-dimensional"),
+    ],
+    ids=["empty", "nan", "inf", "2-d"],
+)
+def test_cuts_refuse_bad_scores(cut, scores, message):
+    with pytest.raises(ValueError, match=message):
+        cut(scores)
+
+
+@pytest.mark.parametrize("cut", [auto_cut, tail_cut, normal_cut])
+@pytest.mark.parametrize(
+    "rate, error", [(0, ValueError), (1, ValueError), (2, ValueError), ("0.01", TypeError)]
+)
+def test_cuts_refuse_bad_false_alarm_rate(cut, rate, error):
+    with pytest.raises(error, match=r"false_alarm_rate must be .*\(0, 1\)"):
+        cut(SCORES, rate)
+
+
+def test_cuts_accept_a_series_and_keep_their_values():
+    assert tail_cut(pd.Series(SCORES), 0.01) == tail_cut(SCORES, 0.01)
+
+
+@pytest.mark.parametrize(
+    "reference, scores, message",
+    [
+        (np.array([]), SCORES, "reference_scores must not be empty"),
+        (np.r_[SCORES, np.nan], SCORES, "reference_scores must be finite"),
+        (SCORES, np.r_[SCORES, np.nan], "scores must be finite"),
+    ],
+)
+def test_tail_probability_refuses_bad_scores(reference, scores, message):
+    with pytest.raises(ValueError, match=message):
+        tail_probability(reference, scores)
+
+
+@pytest.mark.parametrize("alpha", [0, 1, -0.1, np.nan])
+def test_jackson_mudholkar_limit_refuses_alpha_outside_0_1(alpha):
+    with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
+        jackson_mudholkar_limit([1.0, 2.0], alpha)
+
+
+def test_jackson_mudholkar_limit_refuses_nan_variances():
+    with pytest.raises(ValueError, match="residual_variances must be finite"):
+        jackson_mudholkar_limit([1.0, np.nan], 0.05)
+
+
+@pytest.mark.parametrize(
+    "n_folds, error, message",
+    [
+        (1, ValueError, "n_folds must be >= 2"),
+        (2.5, TypeError, "n_folds must be an int"),
+        (True, TypeError, "n_folds must be an int"),
+    ],
+)
+def test_out_of_fold_scores_checks_n_folds(n_folds, error, message):
+    with pytest.raises(error, match=message):
+        out_of_fold_scores(ECOD, X, n_folds=n_folds)
+
+
+def test_out_of_fold_scores_wants_a_maker_not_a_detector():
+    with pytest.raises(TypeError, match=r"make_detector must be a callable.*lambda: ECOD\(\)"):
+        out_of_fold_scores(ECOD(), X)
+
+
+def test_iforest_still_fits_after_the_checks():
+    assert np.isfinite(
+        IsolationForest(n_estimators=10, random_state=0).fit(X).decision_scores_
+    ).all()
