@@ -187,3 +187,28 @@ def test_iforest_still_fits_after_the_checks():
     assert np.isfinite(
         IsolationForest(n_estimators=10, random_state=0).fit(X).decision_scores_
     ).all()
+
+
+# --- the graph's time column: the reading options its messages advise exist ----------
+
+
+@pytest.mark.parametrize("build", ["graph", "detector"])
+def test_graph_takes_time_format_and_dayfirst_that_its_errors_advise(build):
+    from oddseq.graph import EntityObjectGraph, GroupDetector
+
+    frame = pd.DataFrame({"user": [1, 2], "item": [7, 7], "when": ["1/2/2017", "2/3/2017"]})
+    kwargs = dict(entity="user", object="item", time="when")
+
+    def fit(**extra):
+        if build == "graph":
+            return EntityObjectGraph.from_events(frame, **kwargs, **extra)
+        return GroupDetector().fit(frame, **kwargs, **extra)
+
+    with pytest.raises(ValueError, match="dayfirst"):
+        fit()
+    fit(dayfirst=True)
+    fit(time_format="%d/%m/%Y")
+    day_first = EntityObjectGraph.from_events(frame, **kwargs, dayfirst=True)
+    month_first = EntityObjectGraph.from_events(frame, **kwargs, dayfirst=False)
+    assert day_first.first_time is not None
+    assert not np.array_equal(day_first.first_time, month_first.first_time)

@@ -343,7 +343,18 @@ class GroupDetector(BaseEstimator):
         return window_ns, resolve_threads(self.n_threads)
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, X, y=None, *, entity=None, object=None, time=None, time_unit: str = "s"):
+    def fit(
+        self,
+        X,
+        y=None,
+        *,
+        entity=None,
+        object=None,
+        time=None,
+        time_unit: str = "s",
+        time_format=None,
+        dayfirst=None,
+    ):
         """Find the groups.
 
         Parameters
@@ -362,6 +373,13 @@ class GroupDetector(BaseEstimator):
             DataFrame column of the times; without times the temporal method finds
             nothing (with a warning).
         time_unit : {"s", "ms", "us", "ns"}
+            Unit of numeric times.
+        time_format : str, optional
+            strftime format of text dates (``"%d/%m/%Y %H:%M:%S"``), or pandas'
+            ``"ISO8601"`` / ``"mixed"``; None infers it.
+        dayfirst : bool, optional
+            For text dates like ``01/12/2017``: True reads day/month, False month/day;
+            None decides from the data and refuses when nothing decides.
 
         Returns
         -------
@@ -374,6 +392,8 @@ class GroupDetector(BaseEstimator):
             object=object,
             time=time,
             time_unit=time_unit,
+            time_format=time_format,
+            dayfirst=dayfirst,
             n_threads=self.n_threads,
         )
         self._events = ev

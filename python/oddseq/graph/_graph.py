@@ -37,7 +37,15 @@ def _check_columns(df: pd.DataFrame, columns, role: str) -> None:
 
 
 def events_for_graph(
-    X, *, entity=None, object=None, time=None, time_unit: str = "s", n_threads=None
+    X,
+    *,
+    entity=None,
+    object=None,
+    time=None,
+    time_unit: str = "s",
+    time_format=None,
+    dayfirst=None,
+    n_threads=None,
 ) -> _Events:
     """Group an event log (DataFrame) or take Sequences, with the objects to link by."""
     threads = resolve_threads(n_threads)
@@ -83,7 +91,7 @@ def events_for_graph(
         )
     times = tz = None
     if time is not None:
-        times, bad_time, tz = times_to_ns(X[time], time_unit, time)
+        times, bad_time, tz = times_to_ns(X[time], time_unit, time, time_format, dayfirst)
         if bad_time is not None:
             raise ValueError(
                 f"time column {time!r} has {int(bad_time.sum())} missing value(s); drop "
@@ -234,7 +242,16 @@ class EntityObjectGraph:
 
     @classmethod
     def from_events(
-        cls, X, *, entity=None, object=None, time=None, time_unit: str = "s", n_threads=None
+        cls,
+        X,
+        *,
+        entity=None,
+        object=None,
+        time=None,
+        time_unit: str = "s",
+        time_format=None,
+        dayfirst=None,
+        n_threads=None,
     ) -> EntityObjectGraph:
         """The graph of a DataFrame (``entity``, ``object`` column or columns, optional
         ``time``) or of Sequences with items (leave the column names None).
@@ -247,6 +264,13 @@ class EntityObjectGraph:
             entities by any of them, the objects being ``(column, value)`` pairs.
         time : str, optional
         time_unit : {"s", "ms", "us", "ns"}
+            Unit of numeric times.
+        time_format : str, optional
+            strftime format of text dates (``"%d/%m/%Y %H:%M:%S"``), or pandas'
+            ``"ISO8601"`` / ``"mixed"``; None infers it.
+        dayfirst : bool, optional
+            For text dates like ``01/12/2017``: True reads day/month, False month/day;
+            None decides from the data and refuses when nothing decides.
         n_threads : int, optional
 
         Returns
@@ -254,7 +278,14 @@ class EntityObjectGraph:
         EntityObjectGraph
         """
         ev = events_for_graph(
-            X, entity=entity, object=object, time=time, time_unit=time_unit, n_threads=n_threads
+            X,
+            entity=entity,
+            object=object,
+            time=time,
+            time_unit=time_unit,
+            time_format=time_format,
+            dayfirst=dayfirst,
+            n_threads=n_threads,
         )
         return cls._build(
             ev.ids,
