@@ -115,6 +115,57 @@ def _entity_keys(seqs: Sequences):
     return ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
 
 
+def _typical_category_rows(raw: np.ndarray, share: np.ndarray, columns, any_full=None):
+    """The category features the fitted typical values are the medians of: those of the
+    sequences whose item events all have a known category (``share`` 1), or of every
+    sequence where none has (``any_full``: whether any fitted sequence has; default,
+    any of these; oddseq.dask tells it over all its partitions)."""
+    full = share >= 1.0
+    if any_full is None:
+        any_full = full.any()
+    return raw[full][:, columns] if any_full else raw[:, columns]
+
+
+def _blend_categories(raw: np.ndarray, share: np.ndarray, columns, typical, dtype=None):
+    """``raw`` with each sequence's category features (``columns``) moved toward the
+    fitted ``typical`` values by its share of item events without a known category
+    (1 - ``share``), rounded to ``dtype`` (the encoder's; default raw's)."""
+    partial = share < 1.0
+    if typical is None or not partial.any():
+        return raw
+    out = raw.copy()
+    cells = np.ix_(np.flatnonzero(partial), columns)
+    weight = share[partial, None]
+    blended = weight * raw[cells].astype(np.float64) + (1.0 - weight) * typical
+    out[cells] = blended.astype(dtype or raw.dtype, copy=False)
+    return out
+
+
+def _unknown_category_share(n_item_events: int, n_known_events: int):
+    """The share of the scored item events whose item has no known category where it is
+    over ``_UNKNOWN_CATEGORY_SHARE`` (scoring warns), else None."""
+    if n_item_events == 0:
+        return None
+    unknown = 1.0 - n_known_events / n_item_events
+    return unknown if unknown > _UNKNOWN_CATEGORY_SHARE else None
+
+
+def _warn_unknown_categories(unknown: float, n_unknown: int, n_used: int, stacklevel: int):
+    """Scoring's warning that most item events have no known category (``unknown``: their
+    share; ``n_unknown`` of the ``n_used`` items used); ``stacklevel`` as from the
+    caller."""
+    warnings.warn(
+        f"item_categories has no known category for {n_unknown:,} of the "
+        f"{n_used:,} items in these sequences ({unknown:.0%} of "
+        "their item events): their category features are taken as missing "
+        "(the fitted typical values), so categories say little here. Fit "
+        "with item categories that cover these items (built from the item "
+        "catalogue, or the logs together) to judge their categories.",
+        UserWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
 def item_category_map(df: pd.DataFrame, item: str | None, category: str | None):
     """item id -> category (the first seen per item), or None without a category column."""
     if category is None:
@@ -551,15 +602,17 @@ class AnomalyPipeline(SaveMixin):
         self.entity_features = entity_features
         self.recent_change = recent_change
 
-    def _side_features(self, seqs: Sequences, fitting: bool):
+    def _side_features(self, seqs: Sequences, fitting: bool, checks: bool = True):
         """The entity_features rows of these sequences (by entity id; sessions take
         their entity's), as float64, missing values at the fitted medians; None when
-        there are none."""
+        there are none. ``checks=False``: without the coverage check (oddseq.dask makes
+        it over all its partitions)."""
         if self.entity_features is None:
             return None
         if fitting:
             self._check_side_features(_entity_name(seqs))
-        self._check_side_coverage(seqs, fitting)
+        if checks:
+            self._check_side_coverage(*self._side_coverage(seqs), _entity_name(seqs), fitting)
         values = self._side_values(seqs)
         if fitting:
             finite = np.where(np.isfinite(values), values, np.nan)
@@ -605,28 +658,38 @@ class AnomalyPipeline(SaveMixin):
         """entity_features as joined (keyed by the entity column where it has one)."""
         return getattr(self, "_side_table_", self.entity_features)
 
-    def _check_side_coverage(self, seqs: Sequences, fitting: bool) -> None:
-        """A table keyed by something else (row numbers, another id) finds few of the
-        entities: under ``_SIDE_MIN_SHARE`` of the fitted entities is refused, of the
-        scored ones warned about (new entities may lack a row)."""
+    def _side_coverage(self, seqs: Sequences) -> tuple[int, int]:
+        """(how many of these sequences' entities entity_features has a row for, how
+        many entities they are); oddseq.dask adds them up over its partitions (an
+        entity's sequences lie in one partition)."""
         keys = pd.Index(_entity_keys(seqs)).unique()
-        if keys.size == 0:
+        return int(keys.isin(self._side_table().index).sum()), int(keys.size)
+
+    def _check_side_coverage(
+        self, found: int, entities: int, name, fitting: bool, stacklevel: int = 3
+    ) -> None:
+        """A table keyed by something else (row numbers, another id) finds few of the
+        entities (``found`` of ``entities``, :meth:`_side_coverage`): under
+        ``_SIDE_MIN_SHARE`` of the fitted entities is refused, of the scored ones warned
+        about (new entities may lack a row). ``name``: the entity column's."""
+        if entities == 0:
             return
-        found = keys.isin(self._side_table().index)
-        share = float(found.mean())
+        share = found / entities
         if share >= _SIDE_MIN_SHARE:
             return
-        name = _entity_name(seqs) or "the entity id"
+        name = name or "the entity id"
         message = (
-            f"entity_features has rows for {int(found.sum()):,} of the "
-            f"{keys.size:,} {'fitted' if fitting else 'scored'} entities ({share:.0%}); "
+            f"entity_features has rows for {found:,} of the "
+            f"{entities:,} {'fitted' if fitting else 'scored'} entities ({share:.0%}); "
             f"its index must be the entity id: index it by {name!r} "
             f"(side.set_index({name!r})) or give it a column named {name!r}, with a "
             "row per entity"
         )
         if fitting:
             raise ValueError(message)
-        warnings.warn(message + "; the others take the fitted medians", UserWarning, stacklevel=3)
+        warnings.warn(
+            message + "; the others take the fitted medians", UserWarning, stacklevel=stacklevel
+        )
 
     def _side_values(self, seqs: Sequences) -> np.ndarray:
         """The entity_features rows of these sequences as they are (float64, NaN where
@@ -651,33 +714,39 @@ class AnomalyPipeline(SaveMixin):
         self.feature_names_ = np.asarray(names + [str(c) for c in side], dtype=object)
         return len(side)
 
-    def _features(self, seqs: Sequences, fitting: bool):
-        """Behaviour features, with the side attributes joined after them."""
-        raw = self._missing_categories(seqs, self.encoder_.transform(seqs), fitting)
-        side = self._side_features(seqs, fitting)
+    def _features(self, seqs: Sequences, fitting: bool, checks: bool = True):
+        """Behaviour features, with the side attributes joined after them.
+        ``checks=False``: without the checks that read all the sequences scored (the
+        side table's coverage, the unknown-category warning): oddseq.dask makes them
+        over all its partitions."""
+        raw = self._missing_categories(seqs, self.encoder_.transform(seqs), fitting, checks)
+        side = self._side_features(seqs, fitting, checks)
         if side is None:
             return raw
         return np.hstack([raw.astype(np.float64), side])
 
-    def _missing_categories(self, seqs: Sequences, raw: np.ndarray, fitting: bool):
-        """The category features (``DiversityEncoder``'s) of events whose item has no
-        category in ``item_categories`` are missing, not "no variety": a sequence whose
-        items the map does not know (a later log's new items) would read as one category,
-        entropy 0. Each sequence's category features move toward their fitted typical
-        value (the median over the fitted sequences whose items all have a category) by
-        the share of its item events without one: all unknown, the typical value; all
-        known, as they are. Scoring warns when most events' items have none."""
-        if self.item_categories is None or seqs.items is None:
-            return raw
+    def _category_columns(self) -> list[int]:
+        """The fitted encoder's category features (``DiversityEncoder``'s) that items
+        without a known category leave missing; none without item_categories."""
+        if self.item_categories is None:
+            return []
         names = list(self.encoder_.get_feature_names_out())
-        columns = [j for j, name in enumerate(names) if name in DIVERSITY_CATEGORY_NAMES]
-        if not columns:
-            return raw
+        return [j for j, name in enumerate(names) if name in DIVERSITY_CATEGORY_NAMES]
+
+    def _item_events(self, seqs: Sequences):
+        """(item code of each event, whether it has an item, whether that item has a
+        category in item_categories, the category code of each item code)."""
         _, item_category = category_of_items(self.item_categories, seqs.item_labels)
         items = np.asarray(seqs.items)
         has_item = items >= 0
         known = np.zeros(items.size, dtype=bool)
         known[has_item] = item_category[items[has_item]] >= 0
+        return items, has_item, known, item_category
+
+    def _category_shares(self, seqs: Sequences, events=None) -> np.ndarray:
+        """Each sequence's share of item events whose item has a known category (1
+        where it has none). ``events``: :meth:`_item_events` of ``seqs`` if at hand."""
+        _, has_item, known, _ = events or self._item_events(seqs)
         offsets = np.asarray(seqs.offsets, dtype=np.int64)
 
         def per_sequence(flags):
@@ -685,36 +754,48 @@ class AnomalyPipeline(SaveMixin):
             return total[offsets[1:]] - total[offsets[:-1]]
 
         n_items, n_known = per_sequence(has_item), per_sequence(known)
-        share = np.divide(n_known, n_items, out=np.ones(len(n_items)), where=n_items > 0)
-        if fitting:
-            full = share >= 1.0
-            rows = raw[full][:, columns] if full.any() else raw[:, columns]
-            self._category_typical = np.median(rows, axis=0) if len(rows) else None
-        typical = getattr(self, "_category_typical", None)  # None: saved before it was
-        if not fitting and has_item.any():
-            unknown_events = 1.0 - known.sum() / has_item.sum()
-            if unknown_events > _UNKNOWN_CATEGORY_SHARE:
-                used = np.unique(items[has_item])
-                n_unknown = int((item_category[used] < 0).sum())
-                warnings.warn(
-                    f"item_categories has no known category for {n_unknown:,} of the "
-                    f"{used.size:,} items in these sequences ({unknown_events:.0%} of "
-                    "their item events): their category features are taken as missing "
-                    "(the fitted typical values), so categories say little here. Fit "
-                    "with item categories that cover these items (built from the item "
-                    "catalogue, or the logs together) to judge their categories.",
-                    UserWarning,
-                    stacklevel=6,
-                )
-        partial = share < 1.0
-        if typical is None or not partial.any():
+        return np.divide(n_known, n_items, out=np.ones(len(n_items)), where=n_items > 0)
+
+    def _category_events(self, seqs: Sequences, events=None) -> np.ndarray:
+        """[events with an item, those whose item has a known category] (oddseq.dask
+        adds them up over its partitions)."""
+        _, has_item, known, _ = events or self._item_events(seqs)
+        return np.array([has_item.sum(), known.sum()], dtype=np.int64)
+
+    def _unknown_items(self, seqs: Sequences, events=None):
+        """(labels of the items these sequences use that have no known category, labels
+        of every item they use; oddseq.dask unites them over its partitions)."""
+        items, has_item, _, item_category = events or self._item_events(seqs)
+        used = np.unique(items[has_item])
+        labels = pd.Index(seqs.item_labels)
+        return labels[used[item_category[used] < 0]], labels[used]
+
+    def _missing_categories(self, seqs: Sequences, raw: np.ndarray, fitting: bool, checks=True):
+        """The category features (``DiversityEncoder``'s) of events whose item has no
+        category in ``item_categories`` are missing, not "no variety": a sequence whose
+        items the map does not know (a later log's new items) would read as one category,
+        entropy 0. Each sequence's category features move toward their fitted typical
+        value (the median over the fitted sequences whose items all have a category) by
+        the share of its item events without one: all unknown, the typical value; all
+        known, as they are. Scoring warns when most events' items have none (``checks``;
+        oddseq.dask warns over all its partitions)."""
+        if seqs.items is None:
             return raw
-        out = raw.copy()
-        cells = np.ix_(np.flatnonzero(partial), columns)
-        weight = share[partial, None]
-        blended = weight * raw[cells].astype(np.float64) + (1.0 - weight) * typical
-        out[cells] = blended.astype(raw.dtype, copy=False)
-        return out
+        columns = self._category_columns()
+        if not columns:
+            return raw
+        events = self._item_events(seqs)
+        share = self._category_shares(seqs, events)
+        if fitting:
+            rows = _typical_category_rows(raw, share, columns)
+            self._category_typical = np.median(rows, axis=0) if len(rows) else None
+        if not fitting and checks:
+            unknown = _unknown_category_share(*self._category_events(seqs, events))
+            if unknown is not None:
+                missing, used = self._unknown_items(seqs, events)
+                _warn_unknown_categories(unknown, missing.size, used.size, stacklevel=6)
+        # None: a pipeline saved before the typical values were learned.
+        return _blend_categories(raw, share, columns, getattr(self, "_category_typical", None))
 
     def _new_encoder(self) -> EncoderUnion:
         """The feature encoders, unfitted (oddseq.dask fits them on a summary of its

@@ -823,3 +823,74 @@ def test_kmeans_restarts_on_a_tied_log_equal_the_single_machine_call(client):
     )
     assert pipeline._kmeans_distinct == single._kmeans_distinct
     assert_same_table(table, expected)
+
+
+def test_entity_features_keyed_by_something_else_are_refused_as_on_one_machine(client):
+    """A side table keyed by something else (its row numbers) finds under half of the
+    fitted entities: refused with the single machine's ValueError (counted over the
+    partitions); at scoring (normal=), under half of the scored entities found warns
+    as on one machine, once, and the table is the single machine's."""
+    log, normal_log = _normal_split(11)
+    users = np.sort(log["user_id"].unique())
+    rng = np.random.default_rng(2)
+    by_row = pd.DataFrame({"account_age": rng.exponential(300.0, users.size)})
+    by_row.index += 10_000  # row numbers, not user ids
+    ddf = dd.from_pandas(log, npartitions=3)
+    with pytest.raises(ValueError, match="entity_features has rows for 0 of the") as one:
+        oddseq.detect_anomalies(log, **COLUMNS, groups=False, entity_features=by_row)
+    with pytest.raises(ValueError) as many:
+        detect_anomalies(ddf, **COLUMNS, entity_features=by_row)
+    assert str(many.value) == str(one.value)
+    # Rows for the normal users only: every fitted entity, under half of the scored.
+    normal_users = np.sort(normal_log["user_id"].unique())
+    side = pd.DataFrame({"account_age": rng.exponential(300.0, normal_users.size)})
+    side.index = normal_users
+    options = dict(entity_features=side, normal=normal_log)
+    with pytest.warns(UserWarning, match="entity_features has rows for") as one:
+        expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
+    with pytest.warns(UserWarning, match="entity_features has rows for") as many:
+        table = detect_anomalies(ddf, **COLUMNS, **options)
+    said = [str(w.message) for w in one if "entity_features" in str(w.message)]
+    assert len(said) == 1 and "scored entities" in said[0]
+    assert [str(w.message) for w in many if "entity_features" in str(w.message)] == said
+    assert_same_table(table, expected)
+
+
+def _log_with_unknown_categories(seed):
+    """A shop log whose items with an id divisible by 3 have no category (their
+    category features are missing, not 'one category')."""
+    data = make_ecommerce(n_users=300, random_state=seed)
+    log = data.events.copy()
+    log["category_id"] = log["category_id"].astype("float64")
+    log.loc[log["item_id"] % 3 == 0, "category_id"] = np.nan
+    return data, log
+
+
+def test_unknown_item_categories_equal_the_single_machine_call(client):
+    """Items without a known category: each sequence's category features move toward
+    the typical values learned in fit (the median over the fitted sequences whose items
+    all have one; taken over the partitions), in fit and at scoring, as on one machine;
+    scoring a log most of whose items are unknown warns as on one machine."""
+    data, log = _log_with_unknown_categories(5)
+    columns = dict(COLUMNS, item="item_id", category="category_id")
+    expected, single = oddseq.detect_anomalies(log, **columns, groups=False, return_pipeline=True)
+    table, pipeline = detect_anomalies(
+        dd.from_pandas(log, npartitions=3), **columns, return_pipeline=True
+    )
+    np.testing.assert_array_equal(pipeline._category_typical, single._category_typical)
+    assert_same_table(table, expected)
+    # Normal-only: the scored users' items are new (unknown to the fitted map).
+    normal_users = data.labels.index[data.labels == 0][:150]
+    normal = log[log["user_id"].isin(normal_users)]
+    scored = log.copy()
+    new = ~scored["user_id"].isin(normal_users)
+    scored.loc[new, "item_id"] += 1_000_000
+    scored.loc[new, "category_id"] = np.nan
+    with pytest.warns(UserWarning, match="no known category for") as one:
+        expected = oddseq.detect_anomalies(scored, **columns, groups=False, normal=normal)
+    with pytest.warns(UserWarning, match="no known category for") as many:
+        table = detect_anomalies(dd.from_pandas(scored, npartitions=3), **columns, normal=normal)
+    said = [str(w.message) for w in one if "no known category" in str(w.message)]
+    assert len(said) == 1
+    assert [str(w.message) for w in many if "no known category" in str(w.message)] == said
+    assert_same_table(table, expected)

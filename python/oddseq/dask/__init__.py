@@ -86,7 +86,10 @@ normal rows' features fetched to the client (4-8 bytes a feature and normal enti
 
 Entity side attributes (``entity_features=``, a pandas DataFrame indexed by entity id)
 go to every worker and are joined to each partition's entities after the shuffle;
-their missing values take medians over the partitions (exact, as on one machine).
+their missing values take medians over the partitions (exact, as on one machine). A
+table with rows for under half of the fitted entities (keyed by something else) is
+refused, and one missing most scored entities warned about, as on one machine: the
+entities found are counted per partition and the single machine's check decides.
 
 "iforest": each tree's rows are drawn from the global row numbers as the C++ fit
 draws them (``_core.iforest_sample_rows``: the same generator per tree), those rows
@@ -102,6 +105,11 @@ Item categories (``category=``): each item's category is the first seen in the i
 order, found per partition and combined up a tree in the partitions' order (the
 single machine's ``groupby(item)[category].first()``); the map (about 16 bytes an
 item) comes to the client and travels with the fitted pipeline to every worker.
+Items without a known category leave their sequences' category features missing, as on
+one machine: they move toward typical values learned in fit (medians over the
+partitions of the sequences whose items all have one, exact), and scoring warns when
+most item events have no known category (counted per partition, the items used united
+on the client only then).
 
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
 clusters from a graph over every row), "markov" and the neural methods (fit them on a

@@ -22,8 +22,12 @@ import pandas as pd
 from .. import _core
 from .._pipeline import (
     AnomalyPipeline,
+    _blend_categories,
     _Input,
     _normal_only_scale,
+    _typical_category_rows,
+    _unknown_category_share,
+    _warn_unknown_categories,
     item_category_map,
 )
 from ..cluster import KMeans
@@ -608,25 +612,36 @@ class _Entities(NamedTuple):
     lengths: np.ndarray
 
 
-def _encode(state, pipeline):
+def _encode(state, pipeline, fitting: bool):
+    """The partition's features with the fitted encoders; the checks over all the
+    sequences are the client's (_check_entities, _check_categories). In fit, where
+    item categories are missing, the category features as encoded and each sequence's
+    share of item events with a known category (``category_share``): the typical
+    values they move toward are learned over all partitions (_learn_typical_categories)."""
     if state["seqs"] is None:
         return state
     seqs = state["seqs"]
-    raw = pipeline._features(seqs, fitting=False)
+    raw = pipeline._features(seqs, fitting=False, checks=False)
     lengths = seqs.lengths
-    return {**state, "seqs": _Entities(seqs.ids, lengths), "raw": raw, "lengths": lengths}
+    out = {**state, "seqs": _Entities(seqs.ids, lengths), "raw": raw, "lengths": lengths}
+    if fitting and seqs.items is not None and pipeline._category_columns():
+        out["category_share"] = pipeline._category_shares(seqs)
+    return out
 
 
-def _encoded(states, summaries, pipeline, progress: bool):
+def _encoded(states, summaries, pipeline, progress: bool, fitting: bool = False):
     """The non-empty partitions' features (the fitted encoders, C++), then consecutive
-    partitions joined for the model's passes: (states, rows of each, first id of each)."""
+    partitions joined for the model's passes: (states, rows of each, first id of each).
+    ``fitting``: the fitted sequences (the typical category values learned from them)."""
     states = [states[s["index"]] for s in summaries]
     rows_per_part = [s["n"] for s in summaries]
     shared = _shared(pipeline)
     states = _persist(
-        [_delayed(_encode)(s, shared) for s in states],
+        [_delayed(_encode)(s, shared, fitting) for s in states],
         progress="  features" if progress else None,
     )
+    if fitting and summaries[0]["items"] and pipeline._category_columns():
+        states = _learn_typical_categories(states, pipeline)
     # The model's passes read the features only (20-80 bytes an entity): consecutive
     # partitions joined into a few per worker thread make each pass's tasks, and their
     # per-task cost on the scheduler and workers, fewer; the rows keep their order.
@@ -636,6 +651,97 @@ def _encoded(states, summaries, pipeline, progress: bool):
     states = _persist([_delayed(_coalesce)(*states[a:b]) for a, b in groups])
     firsts = [summaries[a]["first"] for a, _ in groups]
     return states, [sum(rows_per_part[a:b]) for a, b in groups], firsts
+
+
+def _full_shares(state):
+    """[sequences whose item events all have a known category, sequences]."""
+    share = state["category_share"]
+    return np.array([np.count_nonzero(share >= 1.0), share.size], dtype=np.int64)
+
+
+def _category_values(state, columns, any_full: bool):
+    """The partition's values the typical category values are medians of, per column
+    (``_typical_category_rows``: those of the sequences whose items all have a known
+    category, or of every sequence where no partition has one)."""
+    rows = _typical_category_rows(state["raw"], state["category_share"], columns, any_full)
+    return [rows[:, c] for c in range(len(columns))]
+
+
+def _blend_partition(state, pipeline):
+    """The partition's category features moved toward the typical values, as
+    ``AnomalyPipeline._missing_categories`` moves them in fit."""
+    out = dict(state)
+    share = out.pop("category_share")
+    columns = pipeline._category_columns()
+    # Blended in the encoder's dtype (float32), then stored in raw's (float64 beside
+    # side attributes), as on one machine.
+    out["raw"] = _blend_categories(
+        state["raw"], share, columns, pipeline._category_typical, np.float32
+    )
+    return out
+
+
+def _learn_typical_categories(states, pipeline):
+    """``pipeline._category_typical``, the medians ``AnomalyPipeline._missing_categories``
+    takes in fit, over the partitions (exact order statistics: the same bits), then each
+    partition's category features moved toward them (the states returned)."""
+    columns = pipeline._category_columns()
+    full, n = map_reduce(states, _full_shares)
+    size = int(full) if full else int(n)
+    medians, _ = column_statistics(
+        states,
+        partial(_category_values, columns=columns, any_full=bool(full)),
+        [size] * len(columns),
+        medians=[(c, np.float32) for c in range(len(columns))],  # EncoderUnion's dtype
+    )
+    pipeline._category_typical = np.array(
+        [medians[c] for c in range(len(columns))], dtype=np.float32
+    )
+    shared = _shared(pipeline)
+    return _persist([_delayed(_blend_partition)(s, shared) for s in states])
+
+
+def _coverage(state, pipeline):
+    """(entities with a row in entity_features, entities) of the partition."""
+    if state["seqs"] is None:
+        return None
+    return np.array(pipeline._side_coverage(state["seqs"]), dtype=np.int64)
+
+
+def _check_entities(states, pipeline, entity: str, fitting: bool) -> None:
+    """``AnomalyPipeline._check_side_coverage`` over all partitions (an entity's
+    sequences lie in one): a side table with rows for under half of the fitted entities
+    is refused, of the scored ones warned about, in the single machine's words."""
+    found, entities = map_reduce(states, _coverage, _shared(pipeline), combine=_none_add)
+    pipeline._check_side_coverage(int(found), int(entities), entity, fitting, stacklevel=4)
+
+
+def _category_events(state, pipeline):
+    if state["seqs"] is None:
+        return None
+    return pipeline._category_events(state["seqs"])
+
+
+def _unknown_items(state, pipeline):
+    if state["seqs"] is None:
+        return None
+    return pipeline._unknown_items(state["seqs"])
+
+
+def _check_categories(states, pipeline) -> None:
+    """Scoring's warning where most item events have no known category, over all
+    partitions, in the single machine's words: the events counted per partition, and
+    only where it warns the items used (their labels) united on the client."""
+    shared = _shared(pipeline)
+    unknown = _unknown_category_share(
+        *map_reduce(states, _category_events, shared, combine=_none_add)
+    )
+    if unknown is None:
+        return
+    found = [f for f in _compute([_delayed(_unknown_items)(s, shared) for s in states]) if f]
+    missing = found[0][0].append([f[0] for f in found[1:]]).unique()
+    used = found[0][1].append([f[1] for f in found[1:]]).unique()
+    _warn_unknown_categories(unknown, missing.size, used.size, stacklevel=3)
 
 
 def _side_values(state, pipeline, n_side):
@@ -1647,7 +1753,8 @@ def detect_anomalies(
         for the category features. Each item's category is the first seen in the
         input's order (per partition, combined in the partitions' order); the map comes
         to the client and goes to every worker with the fitted pipeline (about 16
-        bytes an item).
+        bytes an item). Items without a known category leave the category features
+        missing (the typical values learned in fit, in proportion), as on one machine.
     progress : bool, default=False
         A line per stage on stderr and, on a distributed cluster, a bar of the
         partitions done in each per-partition stage (sequences, features, tables); the
@@ -1665,7 +1772,9 @@ def detect_anomalies(
         As :func:`oddseq.detect_anomalies`: per-entity side attributes indexed by the
         entity id (a pandas DataFrame: every worker receives it), joined to each
         partition's entities after the shuffle; missing values take the column's median
-        over the fitted entities (taken over the partitions).
+        over the fitted entities (taken over the partitions). A table with rows for
+        under half of the fitted entities is refused (ValueError), under half of the
+        scored ones (``normal=``) warned about, as on one machine.
     npartitions : int, optional
         Partitions after the shuffle by entity; default: as many as ``ddf`` has, or more
         so that each holds at most ``PARTITION_EVENTS`` (4 M) events (a worker's peak
@@ -1782,6 +1891,8 @@ def detect_anomalies(
         )
     if method in _neighbors.NEIGHBOUR_METHODS or (method == "auto" and normal is not None):
         _neighbors.check_reference_size(n, method)
+    if entity_features is not None:  # a side table keyed by something else: refused
+        _check_entities(states, pipeline, entity, fitting=True)
 
     with step(f"encoding {n:,} {what}sequences", enabled=progress):
         pipeline.normal_ = normal is not None
@@ -1790,7 +1901,9 @@ def detect_anomalies(
         names = list(pipeline.feature_names_)
         if n_side:
             pipeline._side_median = _side_medians(states, pipeline, n_side)
-        states, rows_per_part, firsts = _encoded(states, summaries, pipeline, progress)
+        states, rows_per_part, firsts = _encoded(
+            states, summaries, pipeline, progress, fitting=True
+        )
         low, high = map_reduce(states, _raw_extent, combine=_extent_combine)
         raw_dtype = np.float64 if n_side else np.float32  # side attributes are float64
         pipeline._raw_range = (low.astype(raw_dtype), high.astype(raw_dtype))
@@ -1873,6 +1986,12 @@ def detect_anomalies(
         if not summaries:
             raise ValueError(f"ddf has no sequences to score (with min_events={min_events})")
         n = sum(s["n"] for s in summaries)
+        # Scoring's warnings, in the single machine's order: most item events without
+        # a known category, then a side table missing most scored entities.
+        if summaries[0]["items"] and fitted._category_columns():
+            _check_categories(data_states, fitted)
+        if entity_features is not None:
+            _check_entities(data_states, fitted, entity, fitting=False)
         with step(f"encoding {n:,} sequences", enabled=progress):
             data_states, rows_per_part, firsts = _encoded(data_states, summaries, fitted, progress)
             shared = _shared(fitted)
