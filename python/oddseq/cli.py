@@ -148,6 +148,8 @@ def _demo(args) -> int:
     from ._demo import run_demo
 
     try:
+        if args.top < 1:
+            raise ValueError(f"--top must be at least 1, got {args.top}")
         run_demo(
             n_users=args.n_users,
             difficulty=args.difficulty,
@@ -431,12 +433,10 @@ def _read_csv(source, args, encoding, progress):
     from .utils._progress import bar
 
     names = args.names.split(",") if args.names else None
-    options = dict(
-        sep=args.sep or _guess_separator(source, encoding),
-        header=None if names else 0,
-        names=names,
-        encoding=encoding,
-    )
+    sep = args.sep or _guess_separator(source, encoding)
+    if names:
+        _check_names(source, names, sep, encoding)
+    options = dict(sep=sep, header=None if names else 0, names=names, encoding=encoding)
     compressed = source.suffix.lower() in _COMPRESSED
     if not progress or compressed:
         return pd.read_csv(source, **options)
@@ -450,6 +450,36 @@ def _read_csv(source, args, encoding, progress):
             chunks.append(chunk)
             progress_bar.update(handle.tell() - progress_bar.n)
     return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+
+
+def _check_names(source, names, sep, encoding) -> None:
+    """--names against the file's first line: one name per field (pandas would make
+    the extra leading fields an index, or fill missing ones, without a word), and not
+    the file's own header (it would become a row of data)."""
+    import csv
+
+    if source.suffix.lower() in (".zip", ".zst"):
+        return  # not opened here; pandas reads them
+    with _open_text(source, encoding) as f:
+        first = f.readline().rstrip("\r\n")
+    if not first.strip():
+        return
+    try:
+        fields = next(csv.reader([first], delimiter=sep)) if len(sep) == 1 else first.split(sep)
+    except csv.Error:
+        return  # pandas says what is wrong with the line
+    given = ",".join(names)
+    if [f.strip() for f in fields] == [n.strip() for n in names]:
+        raise ValueError(
+            f"the first line of {source} is its header ({first[:200]}); leave out --names "
+            "(it is for files without a header line)"
+        )
+    if len(fields) != len(names):
+        raise ValueError(
+            f"--names gives {len(names)} names ({given[:200]}) but the lines of {source} "
+            f"have {len(fields)} fields (first line: {first[:200]!r}, separator {sep!r}); "
+            "give one name per field, in order, or --sep if the separator is another"
+        )
 
 
 def _detect(args) -> int:

@@ -7,6 +7,7 @@ import sys
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from oddseq import detect_anomalies
@@ -272,3 +273,52 @@ def test_detect_top_one_and_fit_say_one_row(log_file, tmp_path, capsys):
     assert "(the top row)" in said and "150 scored" in said
     assert main(["demo", "--n-users", "300", "--top", "1", "--no-progress"]) == 0
     assert "The odd-most user:" in capsys.readouterr().out
+
+
+# ---- 5. more of the same kind -------------------------------------------------------
+
+
+def test_a_time_format_reads_numbers_written_as_dates(tmp_path, capsys):
+    df = pd.DataFrame(
+        {
+            "u": [1, 1, 2, 2],
+            "e": ["a", "b", "a", "b"],
+            "t": [20171201, 20171202, 20171201, 20171203],
+        }
+    )
+    seqs = Sequences.from_events(df, entity="u", event="e", time="t", time_format="%Y%m%d")
+    assert str(pd.Timestamp(seqs.times[0])) == "2017-12-01 00:00:00"
+    floats = df.assign(t=df["t"].astype(float))
+    again = Sequences.from_events(floats, entity="u", event="e", time="t", time_format="%Y%m%d")
+    np.testing.assert_array_equal(again.times, seqs.times)
+    epoch = df.assign(t=[1511540087, 1511540090, 1511540095, 1511540099])
+    with pytest.raises(ValueError, match=r"check time_format='%Y'"):
+        Sequences.from_events(epoch, entity="u", event="e", time="t", time_format="%Y")
+
+
+def test_detect_names_must_match_the_fields_and_not_repeat_a_header(log, tmp_path, capsys):
+    bare = tmp_path / "bare.csv"
+    log.to_csv(bare, index=False, header=False)
+    out = tmp_path / "t.csv"
+    args = ["--entity", "a", "--event", "c", "-o", str(out)]
+    assert main(["detect", str(bare), "--names", "a,b,c", *args]) == 2
+    err = capsys.readouterr().err
+    assert "--names gives 3 names" in err and "6 fields" in err and not out.exists()
+    seven = "a,b,c,d,e,f,g"
+    assert main(["detect", str(bare), "--names", seven, *args]) == 2
+    assert "--names gives 7 names" in capsys.readouterr().err
+    headed = tmp_path / "headed.csv"
+    log.to_csv(headed, index=False)
+    names = ",".join(log.columns)
+    assert main(["detect", str(headed), "--names", names, *ROLES, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "header" in err and "leave out --names" in err
+    fit = ["fit", str(headed), "--names", names, *ROLES, "--save", str(tmp_path / "m.oddseq")]
+    assert main(fit) == 2 and "leave out --names" in capsys.readouterr().err
+    assert main(["detect", str(bare), "--names", "a,b,c,d,e,f", *args]) == 0
+
+
+@pytest.mark.parametrize("top", ["0", "-2"])
+def test_demo_top_must_be_positive(top, capsys):
+    assert main(["demo", "--n-users", "300", "--top", top, "--no-progress"]) == 2
+    assert f"--top must be at least 1, got {top}" in capsys.readouterr().err

@@ -134,7 +134,8 @@ def parse_times(
         Unit of numeric times.
     time_format : str, optional
         strftime format of text dates (``"%d/%m/%Y %H:%M:%S"``), or pandas'
-        ``"ISO8601"`` / ``"mixed"``. None infers it.
+        ``"ISO8601"`` / ``"mixed"``. None infers it. Numbers given with a format
+        (``20171201`` and ``"%Y%m%d"``) are read as the text they are written as.
     dayfirst : bool, optional
         For text dates like ``01/12/2017``: True reads day/month, False month/day.
         None decides from the data (a first field above 12 means day first, a second
@@ -176,6 +177,11 @@ def parse_times(
         )
     series = column if isinstance(column, pd.Series) else pd.Series(column, copy=False)
     dtype = series.dtype
+    if time_format is not None and dtype.kind in "iuf":
+        # Numbers written in a date format (20171201 with '%Y%m%d'): read as that text,
+        # as oddseq stream reads them, never as time_unit since the epoch.
+        series = _numbers_to_text(series)
+        dtype = series.dtype
     if dtype.kind in "OSU" or isinstance(dtype, pd.StringDtype):
         numbers = _numbers_as_text(series, name) if time_format is None else None
         series = (
@@ -231,6 +237,20 @@ def parse_times(
 
 
 _NUMBER = re.compile(r"^\s*[+-]?\d+(\.\d*)?\s*$")
+
+
+def _numbers_to_text(series: pd.Series) -> pd.Series:
+    """Numbers as the text they were written as (whole floats without ".0"; missing
+    ones None), for a time_format to read."""
+    values = series.to_numpy()
+    if values.dtype.kind in "iu":
+        return series.astype(str).astype(object)
+    text = np.full(values.shape, None, dtype=object)
+    finite = np.isfinite(values)
+    whole = finite & (np.floor(values) == values)
+    text[whole] = values[whole].astype(np.int64).astype(str)
+    text[finite & ~whole] = values[finite & ~whole].astype(str)
+    return pd.Series(text, index=series.index, name=series.name)
 
 
 def _numbers_as_text(series: pd.Series, name: str):
