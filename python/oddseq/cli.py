@@ -15,6 +15,13 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
+    if getattr(args, "sep", None) == "":
+        print(
+            f"oddseq {args.command}: --sep must be one or more characters (the field "
+            "separator), got ''",
+            file=sys.stderr,
+        )
+        return 2
     if args.command == "detect":
         return _detect(args)
     if args.command in ("fit", "stream"):
@@ -495,6 +502,17 @@ def _detect(args) -> int:
     try:
         if args.top is not None and args.top < 1:
             raise ValueError(f"--top must be at least 1, got {args.top}")
+        if args.false_alarm_rate is not None and args.contamination != "auto":
+            raise ValueError(
+                f"--false-alarm-rate sets the cut of --contamination auto; with --contamination "
+                f"{args.contamination} the top share is flagged whatever the rate: pass one "
+                "of the two"
+            )
+        if args.group_by and args.groups is False:
+            raise ValueError(
+                "--group-by names columns to look for groups on, --no-groups says not to "
+                "look: pass one of the two"
+            )
         fmt = _check_output(args.output, args.force)
         duration_option(args.session_gap, "--session-gap")  # before the reading
         contamination = args.contamination

@@ -322,3 +322,25 @@ def test_detect_names_must_match_the_fields_and_not_repeat_a_header(log, tmp_pat
 def test_demo_top_must_be_positive(top, capsys):
     assert main(["demo", "--n-users", "300", "--top", top, "--no-progress"]) == 2
     assert f"--top must be at least 1, got {top}" in capsys.readouterr().err
+
+
+def test_detect_refuses_options_that_contradict(log_file, tmp_path, capsys):
+    out = tmp_path / "t.csv"
+    args = ["detect", str(log_file), *ROLES, "-o", str(out)]
+    assert main([*args, "--contamination", "0.1", "--false-alarm-rate", "0.2"]) == 2
+    err = capsys.readouterr().err
+    assert "--false-alarm-rate" in err and "--contamination auto" in err
+    assert main([*args, "--item", "item_id", "--group-by", "item_id", "--no-groups"]) == 2
+    err = capsys.readouterr().err
+    assert "--group-by" in err and "--no-groups" in err and not out.exists()
+
+
+@pytest.mark.parametrize("command", ["detect", "fit", "stream"])
+def test_an_empty_separator_is_refused_naming_sep(command, log_file, model_file, tmp_path, capsys):
+    where = {
+        "detect": [str(log_file), "-o", str(tmp_path / "t.csv")],
+        "fit": [str(log_file), "--save", str(tmp_path / "m.oddseq")],
+        "stream": ["--model", str(model_file)],
+    }[command]
+    assert main([command, *where, *ROLES, "--sep", ""]) == 2
+    assert "--sep must be" in capsys.readouterr().err
