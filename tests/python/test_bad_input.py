@@ -212,3 +212,35 @@ def test_graph_takes_time_format_and_dayfirst_that_its_errors_advise(build):
     month_first = EntityObjectGraph.from_events(frame, **kwargs, dayfirst=False)
     assert day_first.first_time is not None
     assert not np.array_equal(day_first.first_time, month_first.first_time)
+
+
+# --- random_state: the message names it -------------------------------------------
+
+
+@pytest.mark.parametrize("seed", ["5", 1.5, -1, [3.5]])
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda seed: IsolationForest(n_estimators=5, random_state=seed).fit(X),
+        lambda seed: KMeans(3, random_state=seed).fit(X),
+    ],
+    ids=["IsolationForest", "KMeans"],
+)
+def test_bad_random_state_is_named(fit, seed):
+    with pytest.raises(ValueError, match=r"random_state must be None, an int in \[0, 2\*\*32"):
+        fit(seed)
+
+
+@pytest.mark.parametrize(
+    "seed, error, message",
+    [
+        ("x", TypeError, "random_state must be None, an int or a numpy Generator, got str"),
+        (1.5, TypeError, "random_state must be None, an int or a numpy Generator, got float"),
+        (-1, ValueError, "random_state must be >= 0, got -1"),
+    ],
+)
+def test_make_ecommerce_names_a_bad_random_state(seed, error, message):
+    from oddseq.datasets import make_ecommerce
+
+    with pytest.raises(error, match=message):
+        make_ecommerce(n_users=20, random_state=seed)

@@ -300,6 +300,15 @@ def make_ecommerce(
         raise ValueError(f"n_days must be an int >= 2, got {n_days!r}")
     if isinstance(rings, bool) or not isinstance(rings, numbers.Integral) or rings < 0:
         raise ValueError(f"rings must be an int >= 0, got {rings!r}")
+    if random_state is not None and not isinstance(
+        random_state, (numbers.Integral, np.random.Generator)
+    ):
+        raise TypeError(
+            "random_state must be None, an int or a numpy Generator, got "
+            f"{type(random_state).__name__}"
+        )
+    if isinstance(random_state, numbers.Integral) and random_state < 0:
+        raise ValueError(f"random_state must be >= 0, got {random_state}")
     rng = (
         random_state
         if isinstance(random_state, np.random.Generator)

@@ -240,7 +240,13 @@ def validate_matrix(
     return array
 
 
-def check_random_state(seed) -> np.random.RandomState:
+def check_random_state(seed, name: str = "random_state") -> np.random.RandomState:
+    """scikit-learn's check_random_state, with a message that names the argument."""
     from sklearn.utils import check_random_state as sk_check_random_state
 
-    return sk_check_random_state(seed)
+    try:
+        return sk_check_random_state(seed)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be None, an int in [0, 2**32 - 1] or a numpy RandomState, got {seed!r}"
+        ) from None
