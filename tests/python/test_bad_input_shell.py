@@ -344,3 +344,86 @@ def test_an_empty_separator_is_refused_naming_sep(command, log_file, model_file,
     }[command]
     assert main([command, *where, *ROLES, "--sep", ""]) == 2
     assert "--sep must be" in capsys.readouterr().err
+
+
+# ---- 6. the other readers ---------------------------------------------------------
+
+
+def test_read_taobao_names_a_header_a_column_count_and_milliseconds(tmp_path):
+    from oddseq.datasets import read_taobao
+
+    header = tmp_path / "header.csv"
+    header.write_text("user_id,item_id,category_id,behavior_type,timestamp\n1,10,7,pv,1511544070\n")
+    with pytest.raises(ValueError, match=r"header line.*no header"):
+        read_taobao(header)
+    six = tmp_path / "six.csv"
+    six.write_text("1,10,7,pv,1511544070,5\n")
+    with pytest.raises(ValueError, match=r"6 fields.*5: user_id,item_id"):
+        read_taobao(six)
+    ms = tmp_path / "ms.csv"
+    ms.write_text("1,10,7,pv,1511544070000\n")
+    with pytest.raises(ValueError, match=r"milliseconds.*seconds"):
+        read_taobao(ms)
+
+
+def test_read_retailrocket_warns_on_seconds_and_names_missing_columns(tmp_path):
+    from oddseq.datasets import read_rees46, read_retailrocket
+
+    seconds = tmp_path / "events.csv"
+    seconds.write_text(
+        "timestamp,visitorid,event,itemid,transactionid\n1433221332,257597,view,355908,\n"
+    )
+    with pytest.warns(UserWarning, match=r"look like seconds"):
+        read_retailrocket(seconds)
+    bare = tmp_path / "bare.csv"
+    bare.write_text("1433221332117,257597,view,355908,\n")
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['event', 'itemid'"):
+        read_retailrocket(bare)
+    rees = tmp_path / "rees.csv"
+    rees.write_text("2019-10-01 00:00:00 UTC,view,44600062,2103807459595387724,,x,35.79,5,7\n")
+    with pytest.raises(
+        ValueError,
+        match=r"missing column\(s\) \['event_time', 'event_type', 'product_id', 'user_id'\]",
+    ):
+        read_rees46(rees)
+
+
+@pytest.fixture
+def loghub_log(tmp_path):
+    log = tmp_path / "HDFS.log_structured.csv"
+    log.write_text(
+        "LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate\n"
+        "1,081109,203615,148,INFO,x,Receiving block blk_-16,E5,Receiving <*>\n"
+        "2,081109,203616,148,INFO,x,Served block blk_-16,E22,Served <*>\n"
+        "3,081109,203617,148,INFO,x,Served block blk_4,E22,Served <*>\n"
+    )
+    return log
+
+
+def test_read_loghub_refuses_label_words_it_does_not_know(loghub_log, tmp_path):
+    from oddseq.datasets import read_loghub
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("BlockId,Label\nblk_-16,Anomalous\nblk_4,Normal\n")
+    assert read_loghub(loghub_log, labels).labels.to_dict() == {"blk_-16": 1, "blk_4": 0}
+    labels.write_text("BlockId,Label\nblk_-16,Attack\nblk_4,Normal\n")
+    with pytest.raises(ValueError, match=r"'Attack'.*0/1"):
+        read_loghub(loghub_log, labels)
+
+
+def test_read_loghub_warns_when_labels_miss_the_entities(loghub_log, tmp_path):
+    from oddseq.datasets import read_loghub
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("LineId,Label\n1,Anomaly\n2,Normal\n")
+    with pytest.warns(UserWarning, match=r"0 of the 2 entities"):
+        read_loghub(loghub_log, labels)
+
+
+def test_read_loghub_entity_pattern_with_several_groups_is_refused(loghub_log):
+    from oddseq.datasets import read_loghub
+
+    with pytest.raises(ValueError, match=r"entity_pattern.*2 groups.*\(\?:"):
+        read_loghub(loghub_log, entity_pattern=r"(blk)_(-?\d+)")
+    seqs = read_loghub(loghub_log, entity_pattern=r"blk_-?\d+").sequences
+    assert sorted(seqs.ids) == ["blk_-16", "blk_4"]

@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from ..sequences import Sequences
+from ..utils._time import _warn_if_another_unit, guess_unit
 from ._ecommerce import Bunch
 
 __all__ = [
@@ -76,6 +77,39 @@ def _read_csv(path, *, nrows=None, chunksize=_CHUNK_ROWS, **kwargs) -> pd.DataFr
         return _concat_chunks(reader)
 
 
+def _require(df: pd.DataFrame, path, columns, what: str) -> None:
+    """A ValueError naming the columns of ``what`` the file lacks, and those it has."""
+    missing = sorted(set(columns) - set(df.columns))
+    if missing:
+        raise ValueError(
+            f"{path!r} is not {what}: missing column(s) {missing}; it has "
+            f"{[str(c) for c in df.columns][:12]} (the file needs its header line: "
+            f"{','.join(columns)})"
+        )
+
+
+def _not_taobao(path, error) -> ValueError:
+    """Why a file did not read as Taobao's UserBehavior: a header line, another number
+    of fields, or the reader's own error."""
+    fields = "user_id,item_id,category_id,behavior,timestamp"
+    try:
+        first = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0].tolist()
+    except (ValueError, pd.errors.ParserError, IndexError):
+        first = None
+    if first is not None and len(first) != 5:
+        return ValueError(
+            f"{path!r} has {len(first)} fields on its first line ({first[:8]}); a Taobao "
+            f"UserBehavior file has 5: {fields} (no header line)"
+        )
+    if first is not None and not str(first[0]).strip().lstrip("-").isdigit():
+        return ValueError(
+            f"{path!r} starts with a header line ({','.join(map(str, first))}); Taobao's "
+            f"UserBehavior.csv has no header ({fields}): delete that line, or read the "
+            "file with pandas and pass it to Sequences.from_events"
+        )
+    return ValueError(f"{path!r} is not a Taobao UserBehavior file ({fields}): {error}")
+
+
 def _narrow_ids(df: pd.DataFrame, columns) -> None:
     """int32 id columns where every id fits (half the memory of int64)."""
     for column in columns:
@@ -109,18 +143,30 @@ def read_taobao(path, *, nrows=None, time_zone="Asia/Shanghai") -> pd.DataFrame:
         df = _read_parquet(path)
         df.columns = names[: len(df.columns)]
     else:
-        df = _read_csv(
-            path,
-            header=None,
-            names=names,
-            nrows=nrows,
-            dtype={
-                "user_id": np.int64,
-                "item_id": np.int64,
-                "category_id": np.int64,
-                "behavior": "category",
-                "timestamp": np.int64,
-            },
+        try:
+            df = _read_csv(
+                path,
+                header=None,
+                names=names,
+                nrows=nrows,
+                dtype={
+                    "user_id": np.int64,
+                    "item_id": np.int64,
+                    "category_id": np.int64,
+                    "behavior": "category",
+                    "timestamp": np.int64,
+                },
+            )
+        except (ValueError, TypeError) as error:
+            raise _not_taobao(path, error) from None
+    _require(df, path, names, "a Taobao UserBehavior file")
+    numeric = df["timestamp"].dtype.kind in "iuf" and len(df)
+    largest = float(df["timestamp"].max()) if numeric else 0.0
+    if guess_unit(largest) not in (None, "s"):
+        raise ValueError(
+            f"{path!r}: its timestamps look like {_UNIT_WORDS[guess_unit(largest)]} (largest "
+            f"{largest:.0f}); Taobao's UserBehavior counts seconds: read the file with "
+            "pandas and pass it to Sequences.from_events with time_unit set"
         )
     _narrow_ids(df, ("user_id", "item_id", "category_id"))
     df["timestamp"] = pd.to_datetime(df["timestamp"], unit="s", utc=True).dt.tz_convert(time_zone)
@@ -159,6 +205,21 @@ def read_retailrocket(path, *, nrows=None) -> pd.DataFrame:
                 "itemid": np.int64,
                 "transactionid": "Int64",
             },
+        )
+    _require(
+        df,
+        path,
+        ["timestamp", "visitorid", "event", "itemid", "transactionid"],
+        "a RetailRocket events file",
+    )
+    if len(df):
+        _warn_if_another_unit(
+            "timestamp",
+            "ms",
+            float(df["timestamp"].min()),
+            float(df["timestamp"].max()),
+            fix="RetailRocket's events.csv counts milliseconds: read this file with "
+            "pandas and pass it to Sequences.from_events with time_unit set",
         )
     df["timestamp"] = pd.to_datetime(df["timestamp"], unit="ms", utc=True)
     _narrow_ids(df, ("visitorid", "itemid"))
@@ -203,6 +264,12 @@ def read_rees46(path, *, nrows=None) -> pd.DataFrame:
                 "user_session": "category",
             },
         )
+    _require(
+        df,
+        path,
+        ["event_time", "event_type", "product_id", "user_id"],
+        "a REES46 events file",
+    )
     times = df["event_time"]
     if not isinstance(times.dtype, pd.DatetimeTZDtype):
         times = pd.to_datetime(
@@ -263,6 +330,11 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
             f"{path!r} is not a Loghub structured log: missing columns {sorted(missing)}"
         )
     pattern = re.compile(entity_pattern)
+    if pattern.groups > 1:
+        raise ValueError(
+            f"entity_pattern {entity_pattern!r} has {pattern.groups} groups; give at most one, "
+            "around the id, and make the others non-capturing: (?:...)"
+        )
     found = df["Content"].astype(str).str.findall(pattern)
     lengths = found.str.len().to_numpy()
     rows = np.repeat(np.arange(len(df)), lengths)
@@ -293,20 +365,35 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
         column = "label" if "label" in table.columns else "Label"
         if column not in table.columns:
             raise ValueError(f"{labels!r} needs a 'label' or 'Label' column")
-        raw = table[column]
-        if raw.dtype.kind in "iub":
-            values = raw.astype(np.int64)
-        else:
-            values = (
-                raw.astype(str)
-                .str.lower()
-                .isin(["anomaly", "abnormal", "1", "true"])
-                .astype(np.int64)
+        words = table[column].astype(str).str.strip().str.lower()
+        anomalous = words.isin(_ANOMALOUS_WORDS)
+        unknown = ~anomalous & ~words.isin(_NORMAL_WORDS)
+        if unknown.any():
+            shown = sorted(table.loc[unknown, column].astype(str).unique().tolist())
+            raise ValueError(
+                f"{labels!r} column {column!r} holds {shown[:5]} besides the labels read "
+                "(Normal/Anomaly, Abnormal, 0/1, true/false); map them to 0/1 in the file"
             )
         label_series = pd.Series(
-            values.to_numpy(), index=pd.Index(table.iloc[:, 0], name="entity"), name="label"
+            anomalous.astype(np.int64).to_numpy(),
+            index=pd.Index(table.iloc[:, 0], name="entity"),
+            name="label",
         )
+        covered = int(pd.Index(sequences.ids).isin(label_series.index).sum())
+        if covered < len(sequences) / 2:
+            warnings.warn(
+                f"{labels!r} labels {covered:,} of the {len(sequences):,} entities of "
+                f"{path!r}; its first column ({table.columns[0]!r}) should hold the entity "
+                f"ids, such as {sequences.ids[0]!r}",
+                UserWarning,
+                stacklevel=2,
+            )
     return Bunch(events=events, sequences=sequences, labels=label_series)
+
+
+_ANOMALOUS_WORDS = ["anomaly", "anomalous", "abnormal", "1", "1.0", "true"]
+_NORMAL_WORDS = ["normal", "0", "0.0", "false"]
+_UNIT_WORDS = {"ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 
 
 def read_sequences_file(path, *, sep=None, nrows=None) -> Sequences:

@@ -76,9 +76,12 @@ def guess_unit(magnitude: float) -> str | None:
 _UNIT_WORDS = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 
 
-def _warn_if_another_unit(name: str, time_unit: str, low: float, high: float) -> None:
+def _warn_if_another_unit(
+    name: str, time_unit: str, low: float, high: float, fix: str | None = None
+) -> None:
     """A UserWarning when the numbers low..high (the column's extremes) read in
-    ``time_unit`` fall outside 1990-2100 and read in another unit fall inside."""
+    ``time_unit`` fall outside 1990-2100 and read in another unit fall inside; ``fix``
+    in place of the advice to pass time_unit (for a reader without one)."""
     other = guess_unit(low)
     if other is None or other == time_unit or guess_unit(high) != other:
         return
@@ -90,8 +93,8 @@ def _warn_if_another_unit(name: str, time_unit: str, low: float, high: float) ->
     read = f"{day(low, other)} .. {day(high, other)}"
     warnings.warn(
         f"column {name!r} read with time_unit={time_unit!r} puts its times in {given}; "
-        f"they look like {_UNIT_WORDS[other]} since the epoch ({read} read so): pass "
-        f"time_unit={other!r} (--time-unit {other} from the shell)",
+        f"they look like {_UNIT_WORDS[other]} since the epoch ({read} read so): "
+        + (fix or f"pass time_unit={other!r} (--time-unit {other} from the shell)"),
         UserWarning,
         stacklevel=3,
     )
