@@ -427,3 +427,12 @@ def test_read_loghub_entity_pattern_with_several_groups_is_refused(loghub_log):
         read_loghub(loghub_log, entity_pattern=r"(blk)_(-?\d+)")
     seqs = read_loghub(loghub_log, entity_pattern=r"blk_-?\d+").sequences
     assert sorted(seqs.ids) == ["blk_-16", "blk_4"]
+
+
+def test_sequences_repr_counts_agree_in_number():
+    assert repr(Sequences.from_lists([["a"]])) == (
+        "Sequences(1 sequence, 1 event, 1 event type, untimed)"
+    )
+    assert repr(Sequences.from_lists([[5, 22], [5]])) == (
+        "Sequences(2 sequences, 3 events, 2 event types, untimed)"
+    )

@@ -498,9 +498,13 @@ class Sequences:
 
     def __repr__(self) -> str:
         timed = "timed" if self.times is not None else "untimed"
+
+        def counted(count, word):
+            return f"{count} {word}" + ("" if count == 1 else "s")
+
         return (
-            f"Sequences({len(self)} sequences, {self.n_events} events, "
-            f"{len(self.event_labels)} event types, {timed})"
+            f"Sequences({counted(len(self), 'sequence')}, {counted(self.n_events, 'event')}, "
+            f"{counted(len(self.event_labels), 'event type')}, {timed})"
         )
 
     @property
