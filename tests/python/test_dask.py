@@ -894,3 +894,18 @@ def test_unknown_item_categories_equal_the_single_machine_call(client):
     assert len(said) == 1
     assert [str(w.message) for w in many if "no known category" in str(w.message)] == said
     assert_same_table(table, expected)
+
+
+def test_kmeans_cluster_spreads_and_explain_equal_the_single_machine(client, log):
+    """K-means' per-cluster spreads (cluster_scale_, what explain() divides deviations
+    by) from sums of squared deviations that are exact and rounded once: the same bits
+    over partitions as in one process (the sums in row order and added up by partition
+    differed in the last bit), so explain() frames are equal too."""
+    ddf = dd.from_pandas(log, npartitions=3)
+    _, pipeline = detect_anomalies(ddf, **COLUMNS, return_pipeline=True)
+    _, single = oddseq.detect_anomalies(log, **COLUMNS, groups=False, return_pipeline=True)
+    got = dict(pipeline.detector_.detectors_)["kmeans"]
+    want = dict(single.detector_.detectors_)["kmeans"]
+    np.testing.assert_array_equal(got.cluster_scale_, want.cluster_scale_)
+    seqs = oddseq.Sequences.from_events(log, **COLUMNS)
+    pd.testing.assert_frame_equal(pipeline.explain(seqs), single.explain(seqs))

@@ -160,3 +160,45 @@ def test_column_max_abs_in_one_pass_equals_numpy():
         got = _exact.column_max_abs(X)
         assert np.isnan(got[7]) and not np.isnan(np.delete(got, 7)).any()
         assert _exact.column_max_abs(X[:0]).tolist() == [0.0] * 17
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    values=arrays(
+        np.float64,
+        st.tuples(st.integers(0, 40), st.integers(1, 3)),
+        elements=st.one_of(
+            st.floats(-1e300, 1e300, allow_nan=False),
+            st.sampled_from([0.0, -0.0, 5e-324, -5e-324, 1e-310, 1.0, 0.1]),
+        ),
+    ),
+    seed=st.integers(0, 2**16),
+    cut=st.integers(0, 40),
+)
+def test_group_sums_are_exact_rounded_once_free_of_order_and_split(values, seed, cut):
+    """K-means' per-cluster sums of squared deviations: each group's sum is the exact
+    sum rounded once (as float(Fraction sum)), the same bits for the rows shuffled or
+    split in two blocks whose parts are added."""
+    n, d = values.shape
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, n)
+    got = _exact.group_sums(_exact.group_sum_parts(values, labels, 3))
+    for g in range(3):
+        for j in range(d):
+            exact = sum((Fraction(float(v)) for v in values[labels == g, j]), Fraction(0))
+            assert got[g, j] == float(exact)
+    order = rng.permutation(n)
+    shuffled = _exact.group_sums(_exact.group_sum_parts(values[order], labels[order], 3))
+    np.testing.assert_array_equal(shuffled, got)
+    cut = min(cut, n)
+    halves = _exact.group_sum_parts(values[:cut], labels[:cut], 3) + _exact.group_sum_parts(
+        values[cut:], labels[cut:], 3
+    )
+    np.testing.assert_array_equal(_exact.group_sums(halves), got)
+
+
+def test_group_sums_refuse_what_has_no_exact_sum():
+    with pytest.raises(ValueError, match="finite"):
+        _exact.group_sum_parts(np.array([[np.inf]]), np.array([0]), 1)
+    with pytest.raises(ValueError, match="one label per row"):
+        _exact.group_sum_parts(np.ones((2, 2)), np.array([0]), 1)

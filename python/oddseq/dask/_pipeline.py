@@ -46,7 +46,14 @@ from ..exceptions import ConvergenceWarning
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
-from ..utils._exact import column_max_abs, exponents, moment_parts, moments
+from ..utils._exact import (
+    column_max_abs,
+    exponents,
+    group_sum_parts,
+    group_sums,
+    moment_parts,
+    moments,
+)
 from ..utils._progress import bar, step
 from ..utils._rows import (
     united_distinct_rows,
@@ -1262,11 +1269,11 @@ def _drop(state, key):
 def _kmeans_cluster_sums(state, centers, threads):
     labels, _ = _assign(state, centers, threads)
     X = state["X"].astype(np.float64)
-    k, d = centers.shape
+    k = centers.shape[0]
     deviation = X - centers.astype(np.float64)[labels]
-    sq = np.zeros((k, d))
-    for j in range(d):
-        sq[:, j] = np.bincount(labels, weights=deviation[:, j] ** 2, minlength=k)
+    # Exact sums (Python integers) that add up over partitions, rounded once on the
+    # client: KMeansDetector.fit's bits.
+    sq = group_sum_parts(deviation**2, labels, k)
     return np.bincount(labels, minlength=k).astype(np.int64), sq
 
 
@@ -1328,8 +1335,8 @@ def _fit_kmeans_detector(rows, det, x_moments, threads):
         km = _tied_kmeans(rows, det, threads)
         if km is None:
             km = _fit_kmeans(rows, det, float(np.mean(x_std**2)), x_moments.max_abs, threads)
-    sizes, sq_sum = map_reduce(rows.states, _kmeans_cluster_sums, km.cluster_centers_, threads)
-    det._set_clusters(km, sizes, sq_sum, x_std)
+    sizes, sq_parts = map_reduce(rows.states, _kmeans_cluster_sums, km.cluster_centers_, threads)
+    det._set_clusters(km, sizes, group_sums(sq_parts), x_std)
     scores = np.concatenate(
         _compute([_delayed(_member_scores)(s, _shared(det)) for s in rows.states])
     )

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from ..cluster import KMeans
 from ..exceptions import ConvergenceWarning
-from ..utils._exact import mean_std
+from ..utils._exact import group_sum_parts, group_sums, mean_std
 from ..utils._params import Integer, Real, Threads
 from ..utils._rows import tied_rows
 from ..utils._validation import resolve_threads, validate_matrix
@@ -139,8 +139,8 @@ class KMeansDetector(BaseDetector):
         sizes = np.bincount(labels, minlength=k)
         centers = self.kmeans_.cluster_centers_.astype(np.float64)
         deviation = X.astype(np.float64) - centers[labels]
-        sq_sum = np.zeros_like(centers)
-        np.add.at(sq_sum, labels, deviation**2)
+        # Exact, rounded once: the same bits as oddseq.dask's sums over partitions.
+        sq_sum = group_sums(group_sum_parts(deviation**2, labels, centers.shape[0]))
         self._set_clusters(self.kmeans_, sizes, sq_sum, mean_std(X)[1])
         scores, _ = self._scores_and_reference(X)
         self._set_threshold(scores)

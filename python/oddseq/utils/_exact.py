@@ -220,3 +220,50 @@ def mean_std(X, n_threads: int = 1):
     exps = exponents(column_max_abs(X))
     _, mean, var = moments(moment_parts(X, exps, n_threads, scatter=False), exps)
     return mean, np.sqrt(var)
+
+
+# Exact sums of float64 values by group (K-means' per-cluster sums of squared
+# deviations): a value is m 2^e (np.frexp), its 53-bit integer mantissa m 2^53 cut into
+# a high and a low piece of at most 27 and 26 bits; the pieces add up per group and
+# binary exponent as float64, exact for up to 2^26 rows a chunk, and those sums as
+# Python integers on the grid 2^(_EXP_MIN - 53) (the smallest subnormal's exponent).
+_EXP_MIN, _EXP_MAX = -1073, 1024
+_EXPONENTS = _EXP_MAX - _EXP_MIN + 1
+_SUM_ROWS = 1 << 26
+
+
+def group_sum_parts(values, labels, n_groups: int) -> np.ndarray:
+    """The exact sums of ``values`` (n x d, finite) over the rows of each group
+    (``labels``, 0 to ``n_groups`` - 1), per column: an (n_groups x d) object array of
+    Python integers on the grid 2^-1126. Blocks of rows give parts that add up
+    (``+``) to the whole's in any order; :func:`group_sums` rounds them once."""
+    values = np.asarray(values, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    if values.ndim != 2 or labels.shape != values.shape[:1]:
+        raise ValueError("values must be n x d with one label per row")
+    if not np.isfinite(values).all():
+        raise ValueError("exact sums need finite values")
+    n, d = values.shape
+    out = np.zeros((n_groups, d), dtype=object)
+    size = n_groups * _EXPONENTS
+    for start in range(0, n, _SUM_ROWS):
+        base = labels[start : start + _SUM_ROWS] * _EXPONENTS - _EXP_MIN
+        for j in range(d):
+            mantissa, exponent = np.frexp(values[start : start + _SUM_ROWS, j])
+            high = np.trunc(np.ldexp(mantissa, 27))  # m 2^53 = high 2^26 + low
+            low = np.ldexp(mantissa, 53) - np.ldexp(high, 26)
+            bins = base + exponent
+            highs = np.bincount(bins, weights=high, minlength=size)
+            lows = np.bincount(bins, weights=low, minlength=size)
+            for b in np.flatnonzero((highs != 0) | (lows != 0)):
+                group, shift = divmod(int(b), _EXPONENTS)
+                out[group, j] += ((int(highs[b]) << 26) + int(lows[b])) << shift
+    return out
+
+
+def group_sums(parts) -> np.ndarray:
+    """:func:`group_sum_parts`' exact sums rounded once to float64 (correctly: the same
+    bits however the rows were ordered or split)."""
+    parts = np.asarray(parts, dtype=object)
+    scale = 1 << (53 - _EXP_MIN)
+    return np.array([int(x) / scale for x in parts.ravel()], dtype=np.float64).reshape(parts.shape)
