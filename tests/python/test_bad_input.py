@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oddseq.cluster import KMeans
+from oddseq.cluster import KMeans, NearestNeighbors
 from oddseq.detect import (
     ECOD,
+    DBSCANDetector,
     IsolationForest,
     MarkovDetector,
     auto_cut,
@@ -18,6 +19,7 @@ from oddseq.detect import (
     tail_cut,
     tail_probability,
 )
+from oddseq.encode import RecentChangeEncoder
 from oddseq.preprocessing import PCA, Imputer, LogScaler, StandardScaler
 from oddseq.sequences import Sequences
 
@@ -244,3 +246,54 @@ def test_make_ecommerce_names_a_bad_random_state(seed, error, message):
 
     with pytest.raises(error, match=message):
         make_ecommerce(n_users=20, random_state=seed)
+
+
+# --- the neural detectors: a device torch cannot use, end_symbol --------------------
+
+
+def _neural():
+    pytest.importorskip("torch")
+    from oddseq.neural import LSTMDetector
+
+    seqs = Sequences.from_lists([["a", "b", "c"], ["a", "c"], ["b", "a", "c", "c"]] * 5)
+    return LSTMDetector, seqs
+
+
+def test_neural_device_without_cuda_is_a_value_error():
+    LSTMDetector, seqs = _neural()
+    import torch
+
+    wanted = "cuda" if not torch.cuda.is_available() else f"cuda:{torch.cuda.device_count()}"
+    with pytest.raises(ValueError, match=r"device=.*torch .*pass device='cpu' or 'auto'"):
+        LSTMDetector(max_epochs=1, hidden_dim=4, device=wanted).fit(seqs)
+
+
+@pytest.mark.parametrize("value", ["False", 2])
+def test_neural_end_symbol_is_a_bool(value):
+    LSTMDetector, seqs = _neural()
+    with pytest.raises(TypeError, match=f"end_symbol must be True or False, got {value!r}"):
+        LSTMDetector(max_epochs=1, hidden_dim=4, end_symbol=value).fit(seqs)
+
+
+# --- numbers: non-finite fill values, ints past float64's exact range ---------------
+
+
+@pytest.mark.parametrize("fill", [np.nan, np.inf, -np.inf])
+def test_imputer_fill_value_must_be_finite(fill):
+    with pytest.raises(ValueError, match="fill_value must be a finite number"):
+        Imputer(strategy="constant", fill_value=fill).fit(X)
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda: NearestNeighbors(radius=10**20).fit(X),
+        lambda: DBSCANDetector(eps=10**20, min_samples=3).fit(X),
+        lambda: RecentChangeEncoder(prior=10**20).fit(
+            Sequences.from_arrays([0, 3, 5], ["a", "b", "a", "b", "b"], times=[1, 2, 3, 4, 9])
+        ),
+    ],
+    ids=["radius", "eps", "prior"],
+)
+def test_a_huge_python_int_is_a_number_not_a_numpy_type_error(fit):
+    fit()  # was TypeError: ufunc 'isfinite' not supported for the input types

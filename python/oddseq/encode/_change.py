@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -81,7 +82,7 @@ def _prior(value, name: str) -> float:
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Real)
-        or not np.isfinite(value)
+        or not math.isfinite(value)
         or value <= 0
     ):
         raise ValueError(f"{name} must be a number > 0 (pseudo-observations), got {value!r}")

@@ -397,6 +397,8 @@ class _NeuralDetector(BaseDetector):
             )
         if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:n]', got {self.device!r}")
+        if not isinstance(self.end_symbol, (bool, np.bool_)):
+            raise TypeError(f"end_symbol must be True or False, got {self.end_symbol!r}")
 
     @staticmethod
     def _check_seqs(X, who: str):
@@ -415,6 +417,16 @@ class _NeuralDetector(BaseDetector):
     def _device(self, torch):
         if self.device == "auto":
             return "cuda" if torch.cuda.is_available() else "cpu"
+        if self.device != "cpu":
+            count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+            index = self.device.partition(":")[2]
+            if not index.isdigit() and index != "":
+                raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:n]', got {self.device!r}")
+            if count == 0 or int(index or 0) >= count:
+                raise ValueError(
+                    f"device={self.device!r}, but torch sees {count} CUDA device(s) here; "
+                    "pass device='cpu' or 'auto' (the GPU when there is one)"
+                )
         return self.device
 
     # -------------------------------------------------------------- vocabulary

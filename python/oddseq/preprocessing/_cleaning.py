@@ -3,6 +3,7 @@ dropped (OutlierClipper)."""
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -50,6 +51,8 @@ class Imputer(_FloatTransformer):
             raise ValueError(f"strategy must be one of {self._STRATEGIES}, got {self.strategy!r}")
         if isinstance(self.fill_value, bool) or not isinstance(self.fill_value, numbers.Real):
             raise TypeError(f"fill_value must be a number, got {self.fill_value!r}")
+        if not math.isfinite(self.fill_value):
+            raise ValueError(f"fill_value must be a finite number, got {self.fill_value!r}")
         return validate_matrix(self, X, reset=reset, allow_nan=True)
 
     def fit(self, X, y=None):

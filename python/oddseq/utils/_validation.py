@@ -6,6 +6,7 @@ which argument was wrong, what was wrong and how to fix it.
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 
@@ -218,7 +219,7 @@ def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
 def check_positive_float(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    if not np.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
     return float(value)
 
