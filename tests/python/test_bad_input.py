@@ -297,3 +297,26 @@ def test_imputer_fill_value_must_be_finite(fill):
 )
 def test_a_huge_python_int_is_a_number_not_a_numpy_type_error(fit):
     fit()  # was TypeError: ufunc 'isfinite' not supported for the input types
+
+
+# --- time_zone: a number is not a zone ------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", [2, -1, 5.5, True])
+@pytest.mark.parametrize("name", ["TemporalEncoder", "AutomationEncoder", "RecentChangeEncoder"])
+def test_time_zone_number_is_refused_not_read_as_seconds(name, zone):
+    import oddseq.encode
+
+    seqs = Sequences.from_arrays([0, 3, 5], ["a", "b", "a", "b", "b"], times=[1, 2, 3, 4, 9])
+    with pytest.raises(TypeError, match=r"time_zone must be a zone name such as 'Europe/Berlin'"):
+        getattr(oddseq.encode, name)(time_zone=zone).fit(seqs)
+
+
+def test_time_zone_unknown_name_says_what_a_name_looks_like():
+    from oddseq.encode import TemporalEncoder
+
+    seqs = Sequences.from_arrays([0, 3, 5], ["a", "b", "a", "b", "b"], times=[1, 2, 3, 4, 9])
+    with pytest.raises(
+        ValueError, match=r"time_zone='UTC\+2' is not a known zone.*'Europe/Berlin'"
+    ):
+        TemporalEncoder(time_zone="UTC+2").fit(seqs)

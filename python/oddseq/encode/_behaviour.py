@@ -3,6 +3,8 @@ sequence acts on (DiversityEncoder), plus EncoderUnion and default_encoder."""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
@@ -35,11 +37,22 @@ def _fitted_time_zone(time_zone, seqs):
     """The zone a time-of-day encoder reads local hours in: ``time_zone``, else the
     sequences' own (None: UTC); an unknown zone is a ValueError."""
     zone = time_zone if time_zone is not None else seqs.tz
+    if isinstance(zone, (numbers.Number, np.bool_)):
+        # pandas reads a bare number as an offset in seconds: time_zone=2 meant as UTC+2
+        # would shift the hours by two seconds.
+        raise TypeError(
+            "time_zone must be a zone name such as 'Europe/Berlin' or 'UTC', got the "
+            f"number {zone!r}; for a fixed offset pass its Etc name ('Etc/GMT-2' is "
+            "UTC+2: the sign is reversed)"
+        )
     if zone is not None:
         try:
             pd.Timestamp(0, tz="UTC").tz_convert(zone)
         except Exception as error:  # pytz/zoneinfo raise different types
-            raise ValueError(f"time_zone={zone!r} is not a known zone: {error}") from None
+            raise ValueError(
+                f"time_zone={zone!r} is not a known zone ({error}); pass a zone name such "
+                "as 'Europe/Berlin' or 'UTC'"
+            ) from None
     return zone
 
 
