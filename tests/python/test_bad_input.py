@@ -320,3 +320,27 @@ def test_time_zone_unknown_name_says_what_a_name_looks_like():
         ValueError, match=r"time_zone='UTC\+2' is not a known zone.*'Europe/Berlin'"
     ):
         TemporalEncoder(time_zone="UTC+2").fit(seqs)
+
+
+# --- Sequences or ragged rows where a feature matrix goes -----------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda seqs: ECOD().fit(seqs),
+        lambda seqs: KMeans(2).fit(seqs),
+        lambda seqs: StandardScaler().fit(seqs),
+        lambda seqs: ECOD().fit(X).explain(seqs),
+    ],
+    ids=["ECOD.fit", "KMeans.fit", "StandardScaler.fit", "explain"],
+)
+def test_sequences_where_features_go_say_to_encode_them(call):
+    seqs = Sequences.from_lists([["a", "b"], ["b", "a", "a"]] * 5)
+    with pytest.raises(TypeError, match=r"X is Sequences.*default_encoder\(\)\.fit_transform"):
+        call(seqs)
+
+
+def test_ragged_rows_are_named():
+    with pytest.raises(ValueError, match=r"X must be a 2-D array of numbers: its rows differ"):
+        ECOD().fit([[1.0, 2.0], [3.0]] * 5)

@@ -96,11 +96,22 @@ def check_matrix(
     float32 and float64 keep their dtype; other numeric dtypes become float64. With
     allow_nan, NaN may appear (missing values) but infinity still may not.
     """
+    if type(X).__name__ == "Sequences" and hasattr(X, "offsets"):
+        raise TypeError(
+            f"{name} is Sequences, and this step takes a feature matrix: encode them first "
+            "(oddseq.encode.default_encoder().fit_transform(seqs)), or score them whole "
+            "with MarkovDetector, the neural detectors or AnomalyPipeline"
+        )
     if hasattr(X, "sparse") or type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{name} is a sparse matrix; pass a dense array (X.toarray()).")
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = _frame_to_numpy(X, name)
-    array = np.asarray(X)
+    try:
+        array = np.asarray(X)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(
+            f"{name} must be a 2-D array of numbers: its rows differ in length ({error})"
+        ) from None
     if array.dtype == object or array.dtype.kind in "USV":
         try:
             array = array.astype(np.float64)
