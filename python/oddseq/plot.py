@@ -39,7 +39,13 @@ def _axes(ax):
 
 
 def _vector(values, name: str) -> np.ndarray:
-    array = np.asarray(values, dtype=np.float64).ravel()
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be numbers: {error}") from None
+    if sum(size > 1 for size in array.shape) > 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
+    array = array.ravel()
     if array.size == 0:
         raise ValueError(f"{name} is empty: nothing to plot")
     if not np.isfinite(array).all():
@@ -456,6 +462,8 @@ def plot_group(detector, group=0, *, ax=None, max_members=60, max_objects=40):
     groups = getattr(detector, "groups_", None)
     if groups is None:
         raise TypeError("detector must be a fitted oddseq.graph.GroupDetector")
+    if len(groups) == 0:
+        raise ValueError("the detector found no groups: nothing to plot")
     if group not in groups.index:
         raise ValueError(
             f"group {group!r} is not one of the detector's groups (0..{len(groups) - 1})"

@@ -344,3 +344,33 @@ def test_sequences_where_features_go_say_to_encode_them(call):
 def test_ragged_rows_are_named():
     with pytest.raises(ValueError, match=r"X must be a 2-D array of numbers: its rows differ"):
         ECOD().fit([[1.0, 2.0], [3.0]] * 5)
+
+
+# --- plots ------------------------------------------------------------------------------
+
+
+def test_plot_scores_refuses_a_matrix_and_text():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from oddseq.plot import plot_scores
+
+    with pytest.raises(ValueError, match=r"scores must be one-dimensional, got shape \(500, 2\)"):
+        plot_scores(np.c_[SCORES, SCORES])
+    with pytest.raises(TypeError, match="scores must be numbers"):
+        plot_scores(np.array(["a", "b"]))
+    plot_scores(SCORES[:, None])  # one column is a vector
+
+
+def test_plot_group_without_groups_says_so():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from oddseq.graph import GroupDetector
+    from oddseq.plot import plot_group
+
+    frame = pd.DataFrame({"user": [1, 2, 3], "item": [7, 8, 9]})
+    detector = GroupDetector().fit(frame, entity="user", object="item")
+    assert len(detector.groups_) == 0
+    with pytest.raises(ValueError, match="the detector found no groups: nothing to plot"):
+        plot_group(detector)
