@@ -374,3 +374,20 @@ def test_plot_group_without_groups_says_so():
     assert len(detector.groups_) == 0
     with pytest.raises(ValueError, match="the detector found no groups: nothing to plot"):
         plot_group(detector)
+
+
+# --- item_categories: a mapping, not a list ---------------------------------------------
+
+
+@pytest.mark.parametrize("categories", [[1, 2, 3], (1, 2), np.array([1, 2, 3])])
+@pytest.mark.parametrize("name", ["CountEncoder", "DiversityEncoder"])
+def test_item_categories_as_a_list_is_refused(name, categories):
+    import oddseq.encode
+
+    seqs = Sequences.from_arrays(
+        [0, 3, 5], ["a", "b", "a", "b", "b"], times=[1, 2, 3, 4, 9], items=[1, 2, 2, 3, 4]
+    )
+    kwargs = {"unit": "category"} if name == "CountEncoder" else {}
+    encoder = getattr(oddseq.encode, name)(item_categories=categories, **kwargs)
+    with pytest.raises(TypeError, match=r"item_categories must map items to categories"):
+        encoder.fit(seqs)

@@ -38,6 +38,14 @@ def label_hashes(labels: pd.Index) -> np.ndarray:
 def category_of_items(item_categories, item_labels: pd.Index):
     """(category labels, int32 category code per item code, -1 where the item has no
     category) from a mapping or Series item -> category."""
+    if isinstance(item_categories, (list, tuple, np.ndarray, pd.Index)):
+        # pd.Series of a list indexes it 0, 1, 2...: items would get the categories of
+        # their positions, or none at all, without a word.
+        raise TypeError(
+            "item_categories must map items to categories (a dict, or a Series indexed by "
+            "item such as df.groupby(item)[category].first()), got a "
+            f"{type(item_categories).__name__}"
+        )
     categories = pd.Series(item_categories)
     if not categories.index.is_unique:
         duplicated = categories.index[categories.index.duplicated()][:3].tolist()
