@@ -320,7 +320,7 @@ def test_cli_quoted_fields_and_unreadable_times(log, model_file):
     assert process.returncode == 0, err
     assert "line 12: unreadable time 'yesterday-ish'" in err
     assert "21 events applied" in err  # 20 plain lines and the quoted one
-    assert "1 malformed lines (lines 12)" in err
+    assert "1 malformed line (line 12)" in err
 
 
 def test_cli_time_that_reads_as_an_infinite_number(log, model_file):
