@@ -24,6 +24,8 @@ def main(argv=None) -> int:
         return 2
     if args.command == "detect":
         return _detect(args)
+    if args.command == "score":
+        return _score(args)
     if args.command in ("fit", "stream"):
         from .stream._cli import run as run_stream_command
 
@@ -41,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     from .stream._cli import add_commands as add_stream_commands
 
     add_stream_commands(commands)  # oddseq fit / oddseq stream
+    _add_score(commands)
     return parser
 
 
@@ -149,6 +152,108 @@ def _add_detect(commands) -> None:
         "--top", type=int, help="write only the N odd-most rows (default: every entity)"
     )
     _progress_option(detect)
+
+
+def _add_score(commands) -> None:
+    score = commands.add_parser(
+        "score",
+        help="rank the entities of a later log file with a saved model (from oddseq fit)",
+        description="Score every entity of a log file with a model saved by oddseq fit "
+        "(the features, scaling, detector and cut it learned, unchanged) and write the "
+        "ranked table as oddseq detect does: score, rank, is_anomaly, p_normal, cluster "
+        "and reason. A model file holds no group stage: no group column.",
+        epilog="The columns are the roles the model was fitted with: pass --time, --item "
+        "and --value exactly when oddseq fit had them. CSV output is made safe from "
+        "spreadsheet formulas as in oddseq detect.",
+    )
+    score.add_argument("file", help="event log, .csv (.tsv, .txt, compressed too) or .parquet")
+    score.add_argument("--model", required=True, help="a model file from oddseq fit")
+    score.add_argument("--entity", required=True, help="column of entity ids")
+    score.add_argument("--event", help="column of event types (as in oddseq fit)")
+    score.add_argument("--time", help="column of timestamps (as in oddseq fit)")
+    score.add_argument("--item", help="column of item ids (as in oddseq fit)")
+    score.add_argument("--value", help="column of numbers per event (as in oddseq fit)")
+    add_reading_options(score)
+    score.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="output table; the extension picks the format as in oddseq detect: .csv, "
+        ".parquet, .jsonl or .json",
+    )
+    score.add_argument("--force", action="store_true", help="overwrite an existing output")
+    score.add_argument(
+        "--top", type=int, help="write only the N odd-most rows (default: every entity)"
+    )
+    _progress_option(score)
+
+
+def model_role_errors(pipe, roles: dict) -> list:
+    """What the columns given for ``roles`` (entity, event, time, item, value -> column
+    or None) lack or add against the columns ``pipe`` was fitted with, in shell words
+    (a role the model does not record is not checked)."""
+    encoders = dict(getattr(getattr(pipe, "encoder_", None), "encoders_", []))
+    counts, diversity = encoders.get("counts"), encoders.get("diversity")
+    fitted = {}
+    if counts is not None:
+        fitted["event"] = ("event types", not getattr(counts, "single_type_", False))
+        fitted["time"] = ("times", bool(getattr(counts, "has_times_", False)))
+    if diversity is not None:
+        fitted["item"] = ("items", bool(getattr(diversity, "has_items_", False)))
+        fitted["value"] = ("values", bool(getattr(diversity, "has_values_", False)))
+    errors = []
+    for role, (what, had) in fitted.items():
+        given = roles.get(role) is not None
+        if had and not given:
+            errors.append(f"the model was fitted with {what}; pass --{role} (its column)")
+        elif given and not had:
+            errors.append(f"the model was fitted without {what}; leave out --{role}")
+    return errors
+
+
+def _score(args) -> int:
+    from . import load
+    from .sequences import Sequences
+
+    progress = _progress_wanted(args)
+    roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
+    roles["value"] = args.value
+    try:
+        if args.top is not None and args.top < 1:
+            raise ValueError(f"--top must be at least 1, got {args.top}")
+        fmt = _check_output(args.output, args.force)
+        with shell_warnings("score"):
+            pipe = load(args.model)
+            errors = model_role_errors(pipe, roles)
+            if errors:
+                raise ValueError(f"--model {args.model}: " + "; ".join(errors))
+            log = read_log(args.file, args, list(roles.values()), progress)
+            seqs = Sequences.from_events(log, **roles, **reading_kwargs(args))
+            table = pipe.score(seqs)
+        written = table if args.top is None else table.head(args.top)
+        try:
+            _write(written, args.output, fmt)
+        except OSError as error:
+            raise OSError(f"could not write {args.output}: {error.strerror or error}") from None
+    except (ValueError, TypeError, OSError, ImportError) as error:
+        text = " ".join(str(error).split()) or type(error).__name__
+        print(f"oddseq score: {text}", file=sys.stderr)
+        return 2
+    _say_written(table, written, args)
+    return 0
+
+
+def _say_written(table, written, args) -> None:
+    """The closing line of detect and score: counts, where the table went."""
+    flagged = int(table["is_anomaly"].sum())
+    shown = (
+        ""
+        if args.top is None
+        else " (the top row)"
+        if len(written) == 1
+        else f" (the top {len(written):,} rows)"
+    )
+    print(f"{len(table):,} scored, {flagged:,} flagged; table written to {args.output}{shown}")
 
 
 def _demo(args) -> int:
@@ -555,15 +660,7 @@ def _detect(args) -> int:
         text = " ".join(str(error).split()) or type(error).__name__
         print(f"oddseq detect: {text}", file=sys.stderr)
         return 2
-    flagged = int(table["is_anomaly"].sum())
-    shown = (
-        ""
-        if args.top is None
-        else " (the top row)"
-        if len(written) == 1
-        else f" (the top {len(written):,} rows)"
-    )
-    print(f"{len(table):,} scored, {flagged:,} flagged; table written to {args.output}{shown}")
+    _say_written(table, written, args)
     return 0
 
 
