@@ -348,7 +348,9 @@ def detect_anomalies(
         pipeline.fit(seqs)
         table = pipeline.table_
     else:
-        table = pipeline.fit(sequences(normal, "normal "), normal=True).score(seqs)
+        normal_seqs = sequences(normal, "normal ")
+        _warn_if_scoring_what_was_fitted(seqs, normal_seqs)
+        table = pipeline.fit(normal_seqs, normal=True).score(seqs)
     objects = _group_objects(df, groups, group_by, item)
     if objects is not None:
         from .graph import GroupDetector
@@ -372,6 +374,27 @@ def detect_anomalies(
         table = pipeline.join_groups(table, finder)
         pipeline.groups_ = finder
     return (table, pipeline) if return_pipeline else table
+
+
+def _warn_if_scoring_what_was_fitted(seqs: Sequences, normal_seqs: Sequences) -> None:
+    """Warns when most entities scored are entities of ``normal`` with as many events:
+    a model scores what it was fitted on as normal (a nearest neighbour at distance 0,
+    its own cluster's centre), so those flags say nothing."""
+    if not (seqs.ids.is_unique and normal_seqs.ids.is_unique):
+        return
+    at = normal_seqs.ids.get_indexer(seqs.ids)
+    found = at >= 0
+    same = np.zeros(len(seqs), dtype=bool)
+    same[found] = normal_seqs.lengths[at[found]] == seqs.lengths[found]
+    if 2 * int(same.sum()) > len(seqs):
+        warnings.warn(
+            f"{int(same.sum()):,} of the {len(seqs):,} entities scored are in normal with "
+            "as many events: the model is fitted on them, and a model scores what it was "
+            "fitted on as normal, so their flags say little. Score data it did not see (a "
+            "later period, or entities held out of normal)",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 # groups="auto" looks for groups up to this many events; above it, the per-entity model
@@ -883,8 +906,18 @@ class AnomalyPipeline(SaveMixin):
     }
 
     def _check_params(self) -> dict:
-        """The parameters checked against ``_parameter_checks``, by name."""
-        return validate_params(self)
+        """The parameters checked against ``_parameter_checks``, by name; a rate beside
+        a share is refused (the share's cut reads no rate: it was ignored unsaid)."""
+        params = validate_params(self)
+        if self.contamination != "auto" and self.false_alarm_rate is not None:
+            raise ValueError(
+                f"false_alarm_rate={self.false_alarm_rate!r} is the rate of "
+                f"contamination='auto' (the share of normal entities it may flag), and "
+                f"contamination={self.contamination!r} flags the top share of the scores "
+                "whatever the rate: pass one of the two (--false-alarm-rate or "
+                "--contamination from the shell)"
+            )
+        return params
 
     def _kept(self, seqs: Sequences) -> Sequences:
         """The sequences with at least ``min_events`` events."""

@@ -689,6 +689,38 @@ def test_verdict_parameters_are_checked(shop, kwargs, match):
         AnomalyPipeline(**kwargs).fit(seqs)
 
 
+def test_a_rate_beside_a_numeric_contamination_is_refused(shop):
+    # The rate belongs to contamination="auto"; beside a share it was ignored unsaid.
+    bunch, seqs = shop
+    with pytest.raises(ValueError, match=r"false_alarm_rate=0.2 is the rate of contamination"):
+        AnomalyPipeline(contamination=0.1, false_alarm_rate=0.2).fit(seqs)
+    with pytest.raises(ValueError, match="pass one of the two"):
+        oddseq.detect_anomalies(
+            bunch.events,
+            entity="user_id",
+            event="behavior",
+            time="timestamp",
+            contamination=0.1,
+            false_alarm_rate=0.2,
+        )
+    assert AnomalyPipeline(contamination=0.1).fit(seqs).threshold_info_["false_alarm_rate"] is None
+
+
+def test_scoring_the_normal_log_itself_warns(shop):
+    # A model scores what it was fitted on as normal (a neighbour at distance 0): the
+    # flags of a log scored against itself say nothing.
+    bunch, _ = shop
+    log = bunch.events
+    normal_users = bunch.labels.index[bunch.labels == 0][:150]
+    normal = log[log["user_id"].isin(normal_users)]
+    columns = dict(entity="user_id", event="behavior", time="timestamp")
+    with pytest.warns(UserWarning, match="150 of the 150 entities scored are in normal"):
+        oddseq.detect_anomalies(normal, **columns, normal=normal)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a few fitted entities among new ones: silent
+        oddseq.detect_anomalies(log, **columns, normal=normal)
+
+
 def test_normal_must_be_a_bool(shop):
     _, seqs = shop
     with pytest.raises(TypeError, match="normal must be True or False"):
