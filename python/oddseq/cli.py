@@ -15,6 +15,8 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
+    if getattr(args, "sep", None) in _TAB_SPELLINGS:
+        args.sep = "\t"  # --sep '\t' as typed in a shell (backslash, t), or --sep tab
     if getattr(args, "sep", None) == "":
         print(
             f"oddseq {args.command}: --sep must be one or more characters (the field "
@@ -319,7 +321,12 @@ def add_reading_options(parser, *, file=True) -> None:
         "(--no-dayfirst); by default the values decide, and ambiguous ones are refused",
     )
     if not file:
-        parser.add_argument("--sep", default=",", help="CSV field separator (default ,)")
+        parser.add_argument(
+            "--sep",
+            default=",",
+            help="CSV field separator (default ,); a tab is '\\t' (or tab, or $'\\t')",
+        )
+        _names_option(parser)
         return
     parser.add_argument(
         "--dropna",
@@ -334,11 +341,54 @@ def add_reading_options(parser, *, file=True) -> None:
     )
     parser.add_argument(
         "--sep",
-        help="CSV field separator (default: whichever of , ; tab | the first line has most)",
+        help="CSV field separator (default: whichever of , ; tab | the first line has "
+        "most); a tab is '\\t' (or tab, or $'\\t')",
     )
+    _names_option(parser)
+
+
+def _names_option(parser) -> None:
     parser.add_argument(
         "--names", help="column names for a CSV without a header line, comma-separated"
     )
+
+
+# --sep values that mean a tab: the escape as a shell passes it ('\t' is a backslash
+# and a t), and the word.
+_TAB_SPELLINGS = ("\\t", "tab")
+# The separators a header line is searched for when columns are missing: (what the
+# line then holds, the option to pass).
+_SEPARATOR_ADVICE = {
+    "\t": ("tabs", "--sep '\\t'"),
+    ";": ("semicolons", "--sep ';'"),
+    "|": ("pipes", "--sep '|'"),
+    ",": ("commas", "--sep ,"),
+}
+
+
+def header_advice(fields, sep, names_given: bool) -> str:
+    """The fix to add where a header (``fields``, split at ``sep``; None where the
+    separator was guessed) lacks a wanted column: --sep when its fields hold another
+    separator, --names when it looks like a line of data (a field is a number) and no
+    --names was given; empty when neither."""
+    fields = [str(f) for f in fields]
+    for candidate, (what, option) in _SEPARATOR_ADVICE.items():
+        if candidate != sep and any(candidate in f for f in fields):
+            return f"; the header line holds {what}: pass {option}"
+    if not names_given and any(_is_number(f) for f in fields):
+        return (
+            f"; its first line looks like data, not a header: for a file without a header "
+            f"line pass --names with its {len(fields)} column names, comma-separated, in order"
+        )
+    return ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def duration_option(text, option: str, *, zero: bool = False):
@@ -399,7 +449,14 @@ def read_log(path_text, args, columns, progress=False):
             raise ValueError(f"--encoding {args.encoding!r} is not a known encoding") from None
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
-        raise ValueError(f"column(s) {missing} not in {path_text}; it has {list(frame.columns)}")
+        advice = (
+            ""
+            if source.suffix.lower() in (".parquet", ".pq")
+            else header_advice(frame.columns, args.sep, bool(args.names))
+        )
+        raise ValueError(
+            f"column(s) {missing} not in {path_text}; it has {list(frame.columns)}{advice}"
+        )
     return frame
 
 
@@ -549,6 +606,8 @@ def _read_csv(source, args, encoding, progress):
     if names:
         _check_names(source, names, sep, encoding)
     options = dict(sep=sep, header=None if names else 0, names=names, encoding=encoding)
+    if len(sep) > 1:
+        options["engine"] = "python"  # the one that takes them (pandas warned it chose it)
     compressed = source.suffix.lower() in _COMPRESSED
     if not progress or compressed:
         return pd.read_csv(source, **options)

@@ -14,6 +14,7 @@ import time as clock
 from ..cli import (
     add_reading_options,
     duration_option,
+    header_advice,
     read_log,
     reading_kwargs,
     shell_warnings,
@@ -176,6 +177,11 @@ class _Reader:
         self.args, self.columns, self.required = args, columns, required
         self.fmt, self.header, self.at = args.format, None, None
         self.malformed = []
+        if args.names:
+            if self.fmt == "jsonl":
+                raise ValueError("--names is for CSV without a header line; leave it out")
+            self.fmt = "csv"
+            self._set_header(None, [n.strip() for n in args.names.split(",")])
 
     def bad(self, number, why):
         self.malformed.append(number)
@@ -184,10 +190,19 @@ class _Reader:
 
     def _csv_header(self, number, text):
         fields = next(csv.reader(io.StringIO(text), delimiter=self.args.sep))
-        self.header = [f.strip() for f in fields]
+        self._set_header(number, [f.strip() for f in fields])
+
+    def _set_header(self, number, header):
+        """The columns of the CSV lines: the header line ``number``, or --names (None)."""
+        self.header = header
         absent = [c for c in self.columns if c not in self.header]
         if absent:
-            raise ValueError(f"the CSV header (line {number}) lacks {absent}; it has {self.header}")
+            if number is None:
+                raise ValueError(f"--names lacks {absent}; it has {self.header}")
+            advice = header_advice(self.header, self.args.sep, False)
+            raise ValueError(
+                f"the CSV header (line {number}) lacks {absent}; it has {self.header}{advice}"
+            )
         self.at = [self.header.index(c) for c in self.columns]
 
     def _fields(self, number, text):
