@@ -268,6 +268,14 @@ def _stream(args) -> int:
     if not args.max_delay >= 0:
         raise ValueError(f"--max-delay must be a number of seconds >= 0, got {args.max_delay}")
     pipe = load(args.model)
+    if getattr(pipe, "item_categories", None) is not None:
+        # StreamScorer's own words name its Python argument (item_categories).
+        raise ValueError(
+            f"--model {args.model} was fitted with item categories (oddseq fit --category, "
+            "item_categories in Python): its category features need every earlier "
+            "session's categories and cannot be computed live; fit it again without "
+            "--category to stream it (oddseq score ranks a later file with it)"
+        )
     scorer = StreamScorer(
         pipe,
         entity=args.entity,
