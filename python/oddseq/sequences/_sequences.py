@@ -120,6 +120,20 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
         raise TypeError(f"value column {value!r} must be numeric, got dtype {df[value].dtype}")
 
 
+def _whole_ids(labels: pd.Index) -> pd.Index:
+    """Ids as integers where a column of whole numbers was read as float only because
+    some were missing (pandas has no NaN among int64): 450, not 450.0, once the rows
+    without one are dropped; other labels unchanged."""
+    if labels.dtype.kind != "f" or not len(labels):
+        return labels
+    values = labels.to_numpy()
+    if not (np.isfinite(values).all() and (values == np.round(values)).all()):
+        return labels
+    if np.abs(values).max() >= 2.0**63:
+        return labels
+    return pd.Index(values.astype(np.int64), name=labels.name)
+
+
 def _rows_to_keep(bad: dict, dropna: bool, n_rows: int):
     """None when no row has a missing entity, event or time (``bad``: column -> mask);
     else the rows to keep with ``dropna`` (warning with the counts), or a ValueError
@@ -304,6 +318,7 @@ class Sequences:
             if bad_time is not None:
                 bad[time] = bad_time
         keep = _rows_to_keep(bad, dropna, len(df))
+        entity_gaps = keep is not None and bool(bad[entity].any())
         del bad
 
         def kept(array):
@@ -321,6 +336,8 @@ class Sequences:
                 remap = np.cumsum(present) - 1
                 entity_codes = remap[entity_codes]
                 entity_labels = entity_labels[present]
+            if entity_gaps:
+                entity_labels = _whole_ids(entity_labels)
         grouped = _core.group_rows(
             np.ascontiguousarray(entity_codes, dtype=np.int64),
             entity_map,
