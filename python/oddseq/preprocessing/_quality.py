@@ -60,11 +60,14 @@ def main_time_window(ns: np.ndarray, random_state=0):
 HEAVY_DUPLICATION = 0.10
 
 
-def warn_about_the_log(seqs, stacklevel: int = 3) -> None:
+def warn_about_the_log(seqs, stacklevel: int = 3, df=None) -> None:
     """One :class:`DataWarning` each when a log has heavy duplication (events that
     repeat the one before them in their sequence exactly: event, time, item and value)
     or events outside its main time window. On the sorted CSR arrays, so it costs a
-    few vectorised passes, not a ``df.duplicated()`` over every column."""
+    few vectorised passes, not a ``df.duplicated()`` over every column; ``df`` (the
+    log the sequences were built from), where given, is checked for rows duplicated in
+    full only when the warning is made, so that it counts those apart from events
+    that merely share a time."""
     import warnings
 
     from ..exceptions import DataWarning
@@ -84,14 +87,7 @@ def warn_about_the_log(seqs, stacklevel: int = 3) -> None:
     same[starts - 1] = False  # the first event of a sequence repeats nothing
     repeated = int(same.sum())
     if repeated > HEAVY_DUPLICATION * n:
-        warnings.warn(
-            f"{repeated:,} of {n:,} events ({repeated / n:.0%}) repeat the event before them "
-            "exactly (same entity, event, time, item and value): duplicated rows inflate "
-            "counts and look like bursts. Drop them with df.drop_duplicates() unless they "
-            "are real; quality_report counts them",
-            DataWarning,
-            stacklevel=stacklevel,
-        )
+        warnings.warn(_repeat_message(repeated, n, times, df), DataWarning, stacklevel=stacklevel)
     window = main_time_window(times)
     if window is not None:
         outside = (times < window[0]) | (times > window[1])
@@ -117,6 +113,47 @@ def warn_about_the_log(seqs, stacklevel: int = 3) -> None:
                 DataWarning,
                 stacklevel=stacklevel,
             )
+
+
+#: Time grains a time column may be written in (ns), coarsest first: a column whose every
+#: time is a whole one of them cannot tell apart events within one.
+_GRAINS = (("days", 86_400 * 10**9), ("hours", 3_600 * 10**9), ("minutes", 60 * 10**9))
+
+
+def _repeat_message(repeated: int, n: int, times: np.ndarray, df) -> str:
+    """The heavy-repetition warning's text: what repeats (every column read), then
+    why, as far as can be known: rows duplicated in full (counted where ``df`` is
+    given), and times in whole days, hours or minutes, under which distinct events
+    share a time."""
+    grain = next((word for word, ns in _GRAINS if not np.any(times % ns)), None)
+    said = (
+        f"{repeated:,} of {n:,} events ({repeated / n:.0%}) repeat the event before them "
+        "exactly (same entity, event, time, item and value)"
+    )
+    try:
+        full = None if df is None else int(df.duplicated().sum())
+    except TypeError:  # a column of lists or dicts: not hashable, not counted
+        full = None
+    if full:
+        said += (
+            f"; {full:,} of {len(df):,} rows ({full / len(df):.0%}) are duplicates of an "
+            "earlier row in every column: duplicated rows inflate counts and look like "
+            "bursts. Drop them with df.drop_duplicates() unless they are real"
+        )
+    elif full == 0:
+        said += "; no row of the log is duplicated in full (they differ in other columns)"
+    if grain is not None:
+        return said + (
+            f". The times are whole {grain} (a date without a time of day?): the events "
+            f"of one {grain[:-1]} share a time and their order within it is lost; use a "
+            "column with the time of day if the log has one"
+        )
+    if full is None:
+        said += (
+            ": duplicated rows inflate counts and look like bursts. Drop them with "
+            "df.drop_duplicates() unless they are real; quality_report counts them"
+        )
+    return said
 
 
 def quality_report(
