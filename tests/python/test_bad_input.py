@@ -391,3 +391,21 @@ def test_item_categories_as_a_list_is_refused(name, categories):
     encoder = getattr(oddseq.encode, name)(item_categories=categories, **kwargs)
     with pytest.raises(TypeError, match=r"item_categories must map items to categories"):
         encoder.fit(seqs)
+
+
+# --- ints past what the C++ kernels take ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fit, name",
+    [
+        (lambda v: IsolationForest(n_estimators=v).fit(X), "n_estimators"),
+        (lambda v: KMeans(3, max_iter=v).fit(X), "max_iter"),
+        (lambda v: NearestNeighbors(leaf_size=v).fit(X), "leaf_size"),
+        (lambda v: MarkovDetector(order=v).fit(Sequences.from_lists([["a", "b"]] * 3)), "order"),
+        (lambda v: MarkovDetector(top_g=v).fit(Sequences.from_lists([["a", "b"]] * 3)), "top_g"),
+    ],
+)
+def test_an_int_too_large_for_the_kernels_is_named(fit, name):
+    with pytest.raises(ValueError, match=rf"{name} must be at most 2147483647, got 10+"):
+        fit(10**20)

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_positive_int, resolve_threads
+from ._validation import check_int_fits, check_positive_int, resolve_threads
 
 __all__ = [
     "Boolean",
@@ -118,6 +118,7 @@ class Integer:
             raise ValueError(
                 f"{name} must be an integer >= {self.minimum} ({self.note}), got {value!r}"
             )
+        check_int_fits(value, name)
         return int(value)
 
 

@@ -224,7 +224,18 @@ def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    check_int_fits(value, name)
     return int(value)
+
+
+#: The largest count the C++ kernels take (a C int); past it nanobind raised a TypeError
+#: that listed the kernel's signature instead of naming the parameter.
+MAX_KERNEL_INT = 2**31 - 1
+
+
+def check_int_fits(value, name: str) -> None:
+    if value > MAX_KERNEL_INT:
+        raise ValueError(f"{name} must be at most {MAX_KERNEL_INT}, got {value}")
 
 
 def check_positive_float(value, name: str) -> float:
