@@ -89,6 +89,12 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     what the model expected (``typical``) in the data's units (durations in seconds,
     counts, prices), the same text the ``reason`` column uses, and ``deviation`` in the
     detector's units (spreads away from typical; the sign says above or below).
+    ``value_read`` is the value the detector read, in the same units: the evidence
+    shrinkage (``evidence_prior``) pulls a rate of an entity with few events toward the
+    population's median, so a short session's own gap spread can lie above typical
+    while the one the detector read, and ``deviation``, lie below; ``value_read`` is
+    ``value`` for counts and totals. The ``reason`` column names a feature only where
+    ``value`` and ``value_read`` lie on the same side of ``typical``.
 
     Indexed by (entity id, rank). For ``method="markov"`` the rows are the least
     likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next
@@ -127,8 +133,9 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
         return steps
     if seqs is not None:
         raw, X = pipeline._matrix(seqs)
+        lengths = seqs.lengths
     explained = pipeline.detector_.explain(X, top=top, feature_names=pipeline.feature_names_)
-    rows, cols, value, typical = in_units(pipeline, explained, raw)
+    rows, cols, value, typical, read, _ = in_units(pipeline, explained, raw, lengths)
     names = pd.Index(pipeline.feature_names_, dtype=object)
     frame = pd.DataFrame(
         {
@@ -137,6 +144,7 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
             "typical": typical,
             "value_text": feature_texts(names, cols, value),
             "typical_text": feature_texts(names, cols, typical),
+            "value_read": read,
             "deviation": explained["deviation"].to_numpy(np.float64),
         }
     )

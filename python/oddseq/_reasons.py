@@ -120,10 +120,9 @@ def with_evidence(reasons: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return reasons
 
 
-def in_units(pipeline, explained: pd.DataFrame, raw: np.ndarray):
-    """(rows, cols, value, typical) of a detector's explanation in the data's units:
-    the raw feature and what the detector expected, mapped back through a fitted
-    :class:`AnomalyPipeline`'s element-wise scalers, for the reasons and ``explain``."""
+def in_units(pipeline, explained: pd.DataFrame, raw: np.ndarray, lengths: np.ndarray):
+    """(rows, cols, value, typical, read, agrees) of a detector's explanation in the
+    data's units, for the reasons and ``explain``: see :func:`units_at`."""
     names = pipeline.feature_names_
     rows = explained.index.get_level_values("row").to_numpy()
     feature = explained["feature"]
@@ -133,26 +132,47 @@ def in_units(pipeline, explained: pd.DataFrame, raw: np.ndarray):
         cols = feature.cat.codes.to_numpy(np.int64)
     else:
         cols = pd.Index(names).get_indexer(feature.astype(object))
-    return units_at(pipeline, rows, cols, explained["typical"].to_numpy(np.float64), raw)
+    typical = explained["typical"].to_numpy(np.float64)
+    return units_at(pipeline, rows, cols, typical, raw, lengths)
 
 
-def units_at(pipeline, rows, cols, typical, raw):
-    """:func:`in_units` of an explanation given as arrays: each named feature's row (of
-    ``raw``), column and the detector's typical value in its scaled units."""
+def units_at(pipeline, rows, cols, typical, raw, lengths):
+    """Each named feature of an explanation (its row of ``raw``, column and the
+    detector's typical value in its scaled units) in the data's units: (rows, cols,
+    value, typical, read, agrees). ``value`` is the entity's raw feature, ``typical``
+    what the detector expected, mapped back through a fitted :class:`AnomalyPipeline`'s
+    element-wise scalers; ``read`` the value the detector read (the evidence shrinkage
+    pulls a rate of an entity with few events toward the population's median);
+    ``agrees`` whether ``value`` lies on the side of ``typical`` that ``read`` does, so
+    that "value (typical ...)" says the direction that drove the score. A short
+    session's gap spread of 11.8 min, read as 4.0 min against a typical 4.99 min, does
+    not: named so, the reason would say "above" where the detector scored "below"."""
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
     # Only the (row, feature) pairs a reason names are mapped back (the scalers are
     # element-wise): a dense rows x features matrix was gigabytes with wide data.
-    typical = pipeline.log_scaler_.inverse_transform_at(
+    expected = pipeline.log_scaler_.inverse_transform_at(
         pipeline.z_scaler_.inverse_transform_at(np.asarray(typical, dtype=np.float64), cols), cols
     )
+    value = raw[rows, cols].astype(np.float64)
+    read = pipeline.evidence_.transform_at(value, np.asarray(lengths)[rows], cols)
     # A detector's expectation can fall outside what the feature ever takes (a PCA
     # reconstruction of a ratio below 0): say the nearest value that occurs.
     low, high = pipeline._raw_range
-    typical = np.clip(typical, low[cols], high[cols])
-    value = raw[rows, cols].astype(np.float64)
+    typical = np.clip(expected, low[cols], high[cols])
     # Round-off in the scalers and float32 centres leaves "typical 2.8e-13 s" where
     # the expectation is the value itself: within a millionth, they are the same.
-    same = np.abs(typical - value) <= 1e-6 * np.maximum(1.0, np.abs(value))
-    return rows, cols, value, np.where(same, value, typical)
+    same = _close(typical, value)
+    typical = np.where(same, value, typical)
+    # The side the detector scored: what it read against what it expected (before
+    # the clipping, which can move the expectation past what it read).
+    scored = np.where(_close(expected, read), 0.0, np.sign(read - expected))
+    said = np.where(same, 0.0, np.sign(value - typical))
+    return rows, cols, value, typical, read, (said == 0) | (said == scored)
+
+
+def _close(a, b) -> np.ndarray:
+    return np.abs(a - b) <= 1e-6 * np.maximum(1.0, np.abs(b))
 
 
 # RecentChangeEncoder's columns as a reason says them: the recent window against the
@@ -173,82 +193,120 @@ _CHANGE_WORDS = {
 CHANGE_PHRASE = "recent activity against its own past"
 
 
-def _phrase(name, said, expected) -> str:
+def _phrase(name, said, expected, read=None, events=None) -> str:
+    """How a reason says one feature; with ``read``, the value the detector read
+    beside the entity's own (a feature the evidence shrinkage turned to the other
+    side of typical)."""
+    if read is not None:
+        noun = "event" if events == 1 else "events"
+        expected = f"read as {read} on {events:,} {noun}; typical {expected}"
+    else:
+        expected = f"typical {expected}"
     words = _CHANGE_WORDS.get(name)
     if words is None:
-        return f"{name} {said} (typical {expected})"
-    return f"{CHANGE_PHRASE}: {words} {said} (typical {expected})"
+        return f"{name} {said} ({expected})"
+    return f"{CHANGE_PHRASE}: {words} {said} ({expected})"
 
 
-def _phrases(names, said, expected) -> np.ndarray:
-    return np.array([_phrase(n, a, e) for n, a, e in zip(names, said, expected)], dtype=object)
+def _phrases(names, said, expected, read=None, events=None) -> np.ndarray:
+    if read is None:
+        return np.array([_phrase(n, a, e) for n, a, e in zip(names, said, expected)], dtype=object)
+    return np.array(
+        [
+            _phrase(n, a, e, r, k)
+            for n, a, e, r, k in zip(names, said, expected, read, np.asarray(events).tolist())
+        ],
+        dtype=object,
+    )
 
 
 def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     """The batch table's reason per row of ``raw``: of the detector's explanation
     (``TABLE_FEATURES`` per row), the two leading features whose value reads
-    differently from the typical one (a feature can drive a score through the
-    correlations while its own value looks ordinary); the leading one when none does,
-    prefixed "no single feature stands out"."""
+    differently from the typical one, on the side the detector scored (a feature can
+    drive a score through the correlations while its own value looks ordinary; an
+    entity's own value can sit on the other side of typical than the evidence-shrunk
+    value the detector read: see :func:`units_at`); the leading one on that side when
+    none differs, prefixed "no single feature stands out"; the leading one with the
+    value the detector read when every feature is on the other side."""
     feature_names = pipeline.feature_names_
-    rows, cols, actual, typical_raw = in_units(pipeline, explained, raw)
+    rows, cols, actual, typical_raw, read, agrees = in_units(pipeline, explained, raw, lengths)
+    order = np.argsort(rows, kind="stable")  # by row, each row's features by rank
+    rows, cols, actual, typical_raw, read, agrees = (
+        a[order] for a in (rows, cols, actual, typical_raw, read, agrees)
+    )
     said = feature_texts(feature_names, cols, actual)
     expected = feature_texts(feature_names, cols, typical_raw)
     # Vectorised, and phrases are written only for the features a reason uses.
-    informative = said != expected
-    order = np.argsort(rows, kind="stable")  # by row, each row's features by rank
-    rows, cols, said, expected, informative = (
-        rows[order],
-        cols[order],
-        said[order],
-        expected[order],
-        informative[order],
-    )
+    informative = (said != expected) & agrees
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
-    informative_before = np.cumsum(informative) - informative  # within the whole list
-    nth_informative = informative_before - informative_before[starts][group]
-    first = np.flatnonzero(informative & (nth_informative == 0))
-    second = np.flatnonzero(informative & (nth_informative == 1))
+
+    def nth(mask):  # per position, how many of its row's earlier positions are in mask
+        before = np.cumsum(mask) - mask  # within the whole list
+        return before - before[starts][group]
+
+    first = np.flatnonzero(informative & (nth(informative) == 0))
+    second = np.flatnonzero(informative & (nth(informative) == 1))
     # Labels come from the data: a 50 MB event name is quoted in a short form.
     names = np.asarray([shorten(n) for n in feature_names], dtype=object)
 
     def phrases(at):
         return _phrases(names[cols[at]], said[at], expected[at])
 
-    # The fallback, for rows with no feature away from its typical value.
-    lonely = np.setdiff1d(np.arange(starts.size), group[first], assume_unique=True)
     reason = np.empty(starts.size, dtype=object)
-    reason[lonely] = "no single feature stands out; leading: " + phrases(starts[lonely])
+    # The fallback, for rows with no feature away from its typical value on the side
+    # the detector scored: the leading one on that side, else the leading one with
+    # what the detector read.
+    lonely = np.setdiff1d(np.arange(starts.size), group[first], assume_unique=True)
+    leading = np.flatnonzero(agrees & (nth(agrees) == 0))
+    leading = leading[np.isin(group[leading], lonely)]
+    reason[group[leading]] = "no single feature stands out; leading: " + phrases(leading)
+    turned = starts[np.setdiff1d(lonely, group[leading], assume_unique=True)]
+    if turned.size:
+        reason[group[turned]] = "no single feature stands out; leading: " + _phrases(
+            names[cols[turned]],
+            said[turned],
+            expected[turned],
+            feature_texts(feature_names, cols[turned], read[turned]),
+            np.asarray(lengths)[rows[turned]],
+        )
     reason[group[first]] = phrases(first)
     reason[group[second]] = reason[group[second]] + "; " + phrases(second)
     reason = pd.Series(reason, index=rows[starts])
     return with_evidence(reason.reindex(range(len(raw))).to_numpy(), lengths)
 
 
-def alert_reasons(pipeline, explained, raw) -> np.ndarray:
-    """A stream alert's reason per row of ``raw``: every feature of the detector's
-    explanation (``ALERT_FEATURES`` per row), in the data's units, as the batch table's
-    reasons say them."""
-    return _alert_phrases(pipeline, *in_units(pipeline, explained, raw), len(raw))
+def alert_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
+    """A stream alert's reason per row of ``raw``: the features of the detector's
+    explanation (``ALERT_FEATURES`` per row) on the side of typical the detector
+    scored, in the data's units, as the batch table's reasons say them (the leading
+    one with the value the detector read when none is)."""
+    return _alert_phrases(pipeline, *in_units(pipeline, explained, raw, lengths), lengths, len(raw))
 
 
-def alert_reasons_at(pipeline, rows, cols, typical, raw) -> np.ndarray:
+def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths) -> np.ndarray:
     """:func:`alert_reasons` of an explanation given as arrays (as :func:`units_at`
     takes it): the stream's C++ explanation of new alerts."""
-    return _alert_phrases(pipeline, *units_at(pipeline, rows, cols, typical, raw), len(raw))
-
-
-def _alert_phrases(pipeline, rows, cols, value, typical, n_rows) -> np.ndarray:
-    names = pipeline.feature_names_
-    said = _phrases(
-        [shorten(names[c]) for c in cols.tolist()],
-        feature_texts(names, cols, value),
-        feature_texts(names, cols, typical),
+    return _alert_phrases(
+        pipeline, *units_at(pipeline, rows, cols, typical, raw, lengths), lengths, len(raw)
     )
+
+
+def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows):
+    names = pipeline.feature_names_
+    short = [shorten(names[c]) for c in cols.tolist()]
+    said = feature_texts(names, cols, value)
+    expected = feature_texts(names, cols, typical)
     phrases = [[] for _ in range(n_rows)]
-    for r, p in zip(rows.tolist(), said.tolist()):
-        phrases[r].append(p)
+    for k, (r, ok) in enumerate(zip(rows.tolist(), agrees.tolist())):
+        if ok:
+            phrases[r].append(_phrase(short[k], said[k], expected[k]))
+    for k, r in enumerate(rows.tolist()):  # rows whose every feature turned: the first
+        if not phrases[r]:
+            read_text = feature_texts(names, cols[k : k + 1], read[k : k + 1])[0]
+            events = int(np.asarray(lengths)[r])
+            phrases[r].append(_phrase(short[k], said[k], expected[k], read_text, events))
     return np.array(["; ".join(p) for p in phrases], dtype=object)
 
 

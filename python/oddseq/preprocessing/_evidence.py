@@ -110,6 +110,19 @@ class EvidenceShrinker(SaveMixin):
         weight[:, self.kinds_ == 0] = 1.0
         return weight
 
+    def transform_at(self, values, lengths, cols) -> np.ndarray:
+        """:meth:`transform` of single cells: ``values[i]`` of feature ``cols[i]`` for
+        an entity of ``lengths[i]`` events, as the detector reads it."""
+        values = np.asarray(values, dtype=np.float64)
+        cols = np.asarray(cols, dtype=np.int64)
+        kinds = self.kinds_[cols]
+        observed = self._observations(lengths)[np.arange(len(cols)), kinds]
+        weight = np.ones_like(values)
+        if self.prior > 0:
+            shrunk = kinds > 0
+            weight[shrunk] = observed[shrunk] / (observed[shrunk] + self.prior)
+        return weight * values + (1 - weight) * self.median_[cols]
+
     def transform(self, X, lengths):
         """A new array (X is left as it is)."""
         weight = self.weights(lengths)

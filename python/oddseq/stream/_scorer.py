@@ -908,7 +908,7 @@ class StreamScorer:
             rows = np.repeat(np.arange(len(run.key)), top)
             raw = run.rows[:, self._columns]
             reasons = alert_reasons_at(
-                self.pipeline, rows, run.columns.ravel(), run.typical.ravel(), raw
+                self.pipeline, rows, run.columns.ravel(), run.typical.ravel(), raw, run.length
             )
             if self._change is not None:  # each alert's facts as it stood then
                 reasons = self._with_change_facts(reasons, lambda: run.facts)
@@ -1042,12 +1042,14 @@ class StreamScorer:
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
         raw, lengths, _, _ = self._raw(keys)
         if self._model is None:
-            reasons = self._reasons(self.pipeline._scaled(raw, lengths), raw)
+            reasons = self._reasons(self.pipeline._scaled(raw, lengths), raw, lengths)
         else:
             explanation = self._store.explain(self._model, keys, ALERT_FEATURES)
             columns, typical = explanation.columns, explanation.typical
             rows = np.repeat(np.arange(len(keys)), columns.shape[1])
-            reasons = alert_reasons_at(self.pipeline, rows, columns.ravel(), typical.ravel(), raw)
+            reasons = alert_reasons_at(
+                self.pipeline, rows, columns.ravel(), typical.ravel(), raw, lengths
+            )
         if self._change is not None:
             reasons = self._with_change_facts(reasons, lambda: self._store.change_facts(keys))
         return reasons
@@ -1064,7 +1066,7 @@ class StreamScorer:
             reasons[said] = [f"{r} ({w})" for r, w in zip(reasons[said], words)]
         return reasons
 
-    def _reasons(self, X, raw) -> np.ndarray:
+    def _reasons(self, X, raw, lengths) -> np.ndarray:
         """The two features that drive each alert, in the data's units, as the batch
         table's reasons say them."""
         if len(X) == 0:
@@ -1074,7 +1076,7 @@ class StreamScorer:
             explained = pipe.detector_.explain(
                 X, top=ALERT_FEATURES, feature_names=self.feature_names_
             )
-        return alert_reasons(pipe, explained, raw)
+        return alert_reasons(pipe, explained, raw, lengths)
 
     # ---- model refresh
 

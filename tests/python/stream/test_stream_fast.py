@@ -263,7 +263,7 @@ def test_cpp_reasons_equal_the_detectors_explanation(log, pipes, method):
 
     keys = np.ascontiguousarray(_hash_keys(ids))
     raw, lengths, _, _ = live._raw(keys)
-    through_python = live._reasons(pipe._scaled(raw, lengths), raw)
+    through_python = live._reasons(pipe._scaled(raw, lengths), raw, lengths)
     np.testing.assert_array_equal(live._alert_reasons(keys), through_python)
 
 
