@@ -54,17 +54,25 @@ def _message_texts(tree):
         yield node.lineno, " ".join(parts)
 
 
-def advised_options():
-    """(module, line, kind, name) for every option a message names."""
+# "oddseq fit ... --category": an option advised for the sub-command the clause names
+# (a clause ends at ; or :), not for the one that meets the message.
+NAMED_COMMAND = re.compile(r"oddseq ([a-z]+)\b[^;:]*$")
+
+
+def advised_options(with_commands=False):
+    """(module, line, kind, name) for every option a message names; with_commands, a
+    fifth field: the sub-command the clause names for a shell option, or None."""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         module = "oddseq." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
         module = module.removesuffix(".__init__")
         tree = ast.parse(path.read_text())
         for line, text in _message_texts(tree):
-            found += [(module, line, "python", n) for n in PYTHON_ADVICE.findall(text)]
-            found += [(module, line, "shell", n) for n in SHELL_ADVICE.findall(text)]
-    return found
+            found += [(module, line, "python", n, None) for n in PYTHON_ADVICE.findall(text)]
+            for match in SHELL_ADVICE.finditer(text):
+                named = NAMED_COMMAND.search(text[: match.start()])
+                found.append((module, line, "shell", match[1], named and named[1]))
+    return found if with_commands else [f[:4] for f in found]
 
 
 def _shell_options_by_command():
@@ -166,14 +174,27 @@ def test_the_scan_finds_the_messages_of_issue_16():
         assert expected in names
 
 
+def test_an_option_advised_for_a_named_command_is_checked_on_that_command():
+    named = {
+        (module, name): command
+        for module, _, kind, name, command in advised_options(with_commands=True)
+        if kind == "shell"
+    }
+    # stream's refusal of a model with categories advises refitting without fit's option
+    assert named[("oddseq.stream._cli", "category")] == "fit"
+    assert "category" in _shell_options_by_command()["fit"]
+    assert "category" not in _shell_options_by_command()["stream"]
+
+
 def test_every_advised_option_exists():
     by_command = _shell_options_by_command()
     shell = set().union(*by_command.values())
     missing = []
-    for module, line, kind, name in advised_options():
+    for module, line, kind, name, named in advised_options(with_commands=True):
         if kind == "shell" and name not in shell:
             missing.append(f"{module}:{line} advises --{name}, which oddseq's CLI lacks")
-        for command in _reach(module, line) if kind == "shell" else []:
+        reached = [named] if named in by_command else _reach(module, line)
+        for command in reached if kind == "shell" else []:
             if name not in by_command[command]:
                 missing.append(f"{module}:{line} advises --{name}, which oddseq {command} lacks")
         if kind == "python" and name not in _parameters_in(module):

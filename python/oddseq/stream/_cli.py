@@ -273,8 +273,8 @@ def _stream(args) -> int:
         raise ValueError(
             f"--model {args.model} was fitted with item categories (oddseq fit --category, "
             "item_categories in Python): its category features need every earlier "
-            "session's categories and cannot be computed live; fit it again without "
-            "--category to stream it (oddseq score ranks a later file with it)"
+            "session's categories and cannot be computed live; to stream, run oddseq fit "
+            "again without --category (oddseq score ranks a later file with this model)"
         )
     scorer = StreamScorer(
         pipe,
