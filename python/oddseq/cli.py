@@ -430,7 +430,7 @@ def read_log(path_text, args, columns, progress=False):
     if source.suffix.lower() in (".parquet", ".pq"):
         frame = pd.read_parquet(source)
     else:
-        encoding = args.encoding or (
+        encoding = getattr(args, "encoding", None) or (
             "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
         )
         try:
@@ -446,7 +446,7 @@ def read_log(path_text, args, columns, progress=False):
                 "cp1252, utf-16)"
             ) from None
         except LookupError:
-            raise ValueError(f"--encoding {args.encoding!r} is not a known encoding") from None
+            raise ValueError(f"--encoding {encoding!r} is not a known encoding") from None
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
         advice = (

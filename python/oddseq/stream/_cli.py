@@ -93,6 +93,15 @@ def add_commands(commands) -> None:
         "--ttl", help="forget entities idle longer than this, with a unit: 1h, 30min"
     )
     stream.add_argument("--max-entities", type=int, help="cap on tracked entities")
+    stream.add_argument(
+        "--calibrate",
+        metavar="FILE",
+        help="a log of a normal period (CSV with a header, or Parquet; the same columns "
+        "and --sep, in time order): replay it first and set the cut for alerts so that "
+        "few of its entities ever cross it (the model's false-alarm rate, default 1%%), "
+        "instead of the model's cut, which was set on whole histories (entities a few "
+        "events in cross it on their way to typical)",
+    )
 
 
 def _roles(parser) -> None:
@@ -288,6 +297,21 @@ def _stream(args) -> int:
         max_entities=args.max_entities,
         **reading_kwargs(args),
     )
+    if args.calibrate is not None:
+        before = scorer.threshold_
+        try:
+            normal = read_log(
+                args.calibrate, args, [args.entity, args.event, args.time, args.item, args.value]
+            )
+        except (ValueError, FileNotFoundError) as error:
+            raise ValueError(f"--calibrate {error}") from None
+        cut = scorer.calibrate(normal)
+        entities = _counted(scorer.threshold_history_[-1]["calibrated_on"], "entity", "entities")
+        print(
+            f"oddseq stream: calibrated the cut on {entities} of {args.calibrate}: "
+            f"{before:.4g} -> {cut:.4g}",
+            file=sys.stderr,
+        )
     required = [c for c in (args.entity, args.event, args.time) if c is not None]
     roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
     roles["value"] = args.value

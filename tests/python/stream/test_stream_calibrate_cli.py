@@ -1,0 +1,52 @@
+"""oddseq stream --calibrate FILE: the cut for alerts on arrival set from a replay of a
+normal period, as StreamScorer.calibrate does in Python (#14)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from oddseq.cli import main
+from oddseq.datasets import make_ecommerce
+
+ROLES = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+
+
+def stream(model, text, *more):
+    return subprocess.run(
+        [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *ROLES, *more],
+        input=text,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_stream_calibrate_sets_the_cut_as_python_does(tmp_path):
+    from oddseq import load
+    from oddseq.stream import StreamScorer
+
+    log = make_ecommerce(n_users=300, random_state=4).events.sort_values("timestamp")
+    log = log[["user_id", "behavior", "timestamp"]]
+    cut = log["timestamp"].quantile(0.5)
+    early, later = log[log["timestamp"] <= cut], log[log["timestamp"] > cut]
+    early_path = tmp_path / "early.csv"
+    early.to_csv(early_path, index=False)
+    model = tmp_path / "m.oddseq"
+    assert main(["fit", str(early_path), *ROLES, "--save", str(model)]) == 0
+    expected = StreamScorer(
+        load(model), entity="user_id", event="behavior", time="timestamp"
+    ).calibrate(early)
+    text = later.to_csv(index=False)
+    plain = stream(model, text)
+    calibrated = stream(model, text, "--calibrate", str(early_path))
+    assert plain.returncode == 0 and calibrated.returncode == 0, calibrated.stderr
+    assert "calibrated" in calibrated.stderr and f"{expected:.4g}" in calibrated.stderr
+    alerts = [json.loads(line) for line in calibrated.stdout.splitlines()]
+    assert all(a["threshold"] == pytest.approx(expected, abs=1e-6) for a in alerts)
+    assert len(alerts) <= len(plain.stdout.splitlines())
+    # a file lacking a column is refused naming it and the option
+    bad = tmp_path / "bad.csv"
+    early.drop(columns="timestamp").to_csv(bad, index=False)
+    done = stream(model, text, "--calibrate", str(bad))
+    assert done.returncode == 2 and "--calibrate" in done.stderr and "timestamp" in done.stderr
