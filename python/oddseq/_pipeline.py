@@ -1283,8 +1283,11 @@ class AnomalyPipeline(SaveMixin):
     def explain(self, seqs=None, entity_ids=None, top: int = 4) -> pd.DataFrame:
         """Why each of ``entity_ids`` stands out: its ``top`` features with the value and
         the typical value in the data's units (``value_text`` / ``typical_text`` as the
-        reasons write them) and the ``deviation`` the detector measured, indexed by
-        (entity id, rank). ``oddseq.plot.plot_explanation`` draws one entity of it.
+        reasons write them), the ``value_read`` the detector read (the value pulled
+        toward the population where it rests on few events, ``evidence_prior``) and the
+        ``deviation`` it measured, indexed by (entity id, rank); a reason names a
+        feature only where ``value`` and ``value_read`` lie on the same side of
+        ``typical``. ``oddseq.plot.plot_explanation`` draws one entity of it.
 
         ``explain(entity_ids)``: entities of the last :meth:`fit` or :meth:`score` (the
         score's first where both have an id), from the features those calls keep in
