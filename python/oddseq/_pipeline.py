@@ -324,7 +324,7 @@ def detect_anomalies(
             )
 
     seqs = sequences(df, "")
-    warn_about_the_log(seqs)  # heavy duplication, events far from the rest: once each
+    warn_about_the_log(seqs, df=df)  # heavy duplication, events far from the rest: once each
     if normal is not None:
         missing = [c for c in (entity, event, time, item, value) if c and c not in normal]
         if missing:
@@ -352,6 +352,10 @@ def detect_anomalies(
         _warn_if_scoring_what_was_fitted(seqs, normal_seqs)
         table = pipeline.fit(normal_seqs, normal=True).score(seqs)
     objects = _group_objects(df, groups, group_by, item)
+    if objects is not None and dropna:
+        # The rows the sequences dropped (a missing entity, event or time), dropped here
+        # too: the group stage reads the log itself where it groups on other columns.
+        df = df.dropna(subset=[c for c in (entity, event, time) if c is not None])
     if objects is not None:
         from .graph import GroupDetector
 

@@ -839,6 +839,27 @@ def test_group_by_columns_are_checked(shop):
         )
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{"group_by": ["item_id"]}, {"item": "item_id", "session_gap": "30min"}],
+    ids=["group_by", "sessions"],
+)
+def test_the_group_stage_drops_what_dropna_drops(shop, options):
+    # The group stage read the undropped log: "drop those rows first" after dropna=True.
+    bunch, _ = shop
+    log = bunch.events.copy()
+    log["user_id"] = log["user_id"].astype(float)
+    log.loc[log.index[::40], "user_id"] = np.nan
+    before = log.copy()
+    with pytest.warns(oddseq.exceptions.DataWarning, match="rows with missing values"):
+        table = oddseq.detect_anomalies(
+            log, entity="user_id", event="behavior", time="timestamp", dropna=True, **options
+        )
+    assert "group" in table.columns
+    assert table.index.get_level_values(0).notna().all()  # sessions: (user, session)
+    pd.testing.assert_frame_equal(log, before)  # the caller's frame as it was
+
+
 def test_p_normal_is_calibrated_on_held_out_normal_entities():
     """Fitted on normal entities only, p_normal of other normal entities is about
     uniform: a share alpha of them has p_normal <= alpha."""
