@@ -529,10 +529,12 @@ def _build(pieces: list, index: int, entity: str, options: dict, limit, pipeline
             "own, cut it into sessions (session_gap=...), give the workers more memory, or "
             "raise max_partition_events"
         )
-    with warnings.catch_warnings():
-        # The log checks run once, on the whole log's summary, not per partition.
-        warnings.simplefilter("ignore", UserWarning)
-        seqs = Sequences.from_events(part, entity=entity, **options)
+    # The log checks' warnings are left out at their source, not filtered: partitions
+    # are built in threads on dask's threaded scheduler, where warnings.catch_warnings
+    # (process-wide state, saved and restored) can leave a filter behind.
+    seqs = Sequences._from_events(
+        part, entity=entity, n_threads=None, **options, log_warnings=False
+    )
     seqs = pipeline._kept(seqs)
     state.update(n=len(seqs), seqs=seqs if len(seqs) else None)
     return state

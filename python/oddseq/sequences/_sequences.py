@@ -134,10 +134,10 @@ def _whole_ids(labels: pd.Index) -> pd.Index:
     return pd.Index(values.astype(np.int64), name=labels.name)
 
 
-def _rows_to_keep(bad: dict, dropna: bool, n_rows: int):
+def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool = True):
     """None when no row has a missing entity, event or time (``bad``: column -> mask);
-    else the rows to keep with ``dropna`` (warning with the counts), or a ValueError
-    naming the counts per column."""
+    else the rows to keep with ``dropna`` (warning with the counts unless not ``warn``),
+    or a ValueError naming the counts per column."""
     counts = {column: int(mask.sum()) for column, mask in bad.items()}
     n_bad_columns = {c: n for c, n in counts.items() if n}
     if not n_bad_columns:
@@ -151,11 +151,12 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int):
     keep = ~np.logical_or.reduce(list(bad.values()))
     if not keep.any():
         raise ValueError(f"every row has a missing value ({described}); nothing left")
-    warnings.warn(
-        f"dropped {int((~keep).sum())} of {n_rows} rows with missing values ({described})",
-        DataWarning,
-        stacklevel=3,  # the caller of from_events
-    )
+    if warn:
+        warnings.warn(
+            f"dropped {int((~keep).sum())} of {n_rows} rows with missing values ({described})",
+            DataWarning,
+            stacklevel=4,  # the caller of from_events
+        )
     return keep
 
 
@@ -295,6 +296,43 @@ class Sequences:
         TypeError
             ``df`` is not a DataFrame, or times are not timestamps or numbers.
         """
+        return cls._from_events(
+            df,
+            entity,
+            event,
+            time,
+            item,
+            value,
+            session_gap,
+            time_unit,
+            dropna,
+            n_threads,
+            time_format,
+            dayfirst,
+        )
+
+    @classmethod
+    def _from_events(
+        cls,
+        df,
+        entity,
+        event,
+        time,
+        item,
+        value,
+        session_gap,
+        time_unit,
+        dropna,
+        n_threads,
+        time_format,
+        dayfirst,
+        *,
+        log_warnings: bool = True,
+    ) -> Sequences:
+        """:meth:`from_events`; ``log_warnings=False`` leaves out its warnings about the
+        log (rows dropped, numbers that look like another time unit) at their source:
+        for a caller that builds a log's parts in threads and warns once for the whole
+        log, without swapping the process-wide warning filters."""
         roles = {"entity": entity, "event": event, "time": time, "item": item, "value": value}
         _check_event_log(df, roles, session_gap)
         threads = resolve_threads(n_threads)
@@ -313,11 +351,16 @@ class Sequences:
         times = tz = None
         if time is not None:
             times, bad_time, tz = times_to_ns(
-                df[time], time_unit, time, time_format=time_format, dayfirst=dayfirst
+                df[time],
+                time_unit,
+                time,
+                time_format=time_format,
+                dayfirst=dayfirst,
+                unit_warning=log_warnings,
             )
             if bad_time is not None:
                 bad[time] = bad_time
-        keep = _rows_to_keep(bad, dropna, len(df))
+        keep = _rows_to_keep(bad, dropna, len(df), warn=log_warnings)
         entity_gaps = keep is not None and bool(bad[entity].any())
         del bad
 

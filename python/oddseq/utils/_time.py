@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numbers
 import re
+import threading
 import warnings
 
 import numpy as np
@@ -53,6 +54,12 @@ _DURATION_UNITS_NS = {
 # Text that is only a number ("30", " 1.5 ", "1e3"): a duration without a unit.
 _BARE_NUMBER = re.compile(r"^\s*(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 _SIMPLE_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*$")
+# Serialises _parse_text's short recording of pandas' warnings. warnings.catch_warnings
+# saves and restores the process-wide filters and showwarning: two threads (dask's
+# threaded scheduler builds partitions concurrently) interleaving it can leave a
+# recording showwarning or an 'always' filter installed for the rest of the process.
+# pandas tells a day/month swap only by a warning, so the warning has to be caught.
+_RECORDING = threading.Lock()
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
@@ -359,7 +366,7 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
     def convert(**kwargs):
         if dayfirst is not None:
             kwargs["dayfirst"] = bool(dayfirst)
-        with warnings.catch_warnings(record=True) as caught:
+        with _RECORDING, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 result = pd.to_datetime(series, **kwargs)
