@@ -62,14 +62,22 @@ def _frame_to_numpy(X, name: str) -> np.ndarray:
         return X.to_numpy()
     dtypes = X.dtypes if isinstance(X, pd.DataFrame) else pd.Series([X.dtype], [X.name])
 
+    def floats(values) -> np.ndarray:
+        # <NA> (nullable and text columns) and None become NaN, the missing value the
+        # rest of the checks know.
+        as_objects = values.astype(object)
+        return np.asarray(as_objects.where(values.notna(), np.nan), dtype=np.float64)
+
     def numeric(column, dtype) -> bool:
         if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             return True
-        if not pd.api.types.is_object_dtype(dtype):
-            return False
-        values = X[column] if isinstance(X, pd.DataFrame) else X
-        try:  # numbers held as objects (Decimal, mixed int and float) are numbers
-            np.asarray(values, dtype=np.float64)
+        text = pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)
+        if not (pd.api.types.is_object_dtype(dtype) or text):
+            return False  # dates, intervals, periods
+        # Numbers held as objects (Decimal, mixed int and float), as text (pandas reads
+        # a CSV's text columns as str) or as categories are numbers, as numpy reads them.
+        try:
+            floats(X[column] if isinstance(X, pd.DataFrame) else X)
         except (TypeError, ValueError):
             return False
         return True
@@ -84,7 +92,9 @@ def _frame_to_numpy(X, name: str) -> np.ndarray:
             "turn them into numbers (pd.get_dummies for categories) first"
         )
     if any(isinstance(d, pd.api.extensions.ExtensionDtype) for d in dtypes):
-        return X.to_numpy(dtype=np.float64, na_value=np.nan)
+        if isinstance(X, pd.Series):
+            return floats(X)
+        return np.column_stack([floats(X[c]) for c in X.columns]).reshape(X.shape)
     return X.to_numpy()
 
 
@@ -102,7 +112,11 @@ def check_matrix(
             "(oddseq.encode.default_encoder().fit_transform(seqs)), or score them whole "
             "with MarkovDetector, the neural detectors or AnomalyPipeline"
         )
-    if hasattr(X, "sparse") or type(X).__module__.startswith("scipy.sparse"):
+    # pandas gives a frame of no columns a .sparse accessor too: that one is empty.
+    frame_of_nothing = hasattr(X, "columns") and len(X.columns) == 0
+    if (hasattr(X, "sparse") and not frame_of_nothing) or type(X).__module__.startswith(
+        "scipy.sparse"
+    ):
         raise TypeError(f"{name} is a sparse matrix; pass a dense array (X.toarray()).")
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = _frame_to_numpy(X, name)
