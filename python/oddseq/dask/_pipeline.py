@@ -46,6 +46,7 @@ from ..exceptions import ConvergenceWarning
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
+from ..sequences._sequences import _all_whole
 from ..utils._exact import (
     column_max_abs,
     exponents,
@@ -168,7 +169,8 @@ def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool)
     entity ids."""
     _refuse_missing_columns(part, columns, index)
     ids = part[entity]
-    if ids.isna().any():
+    missing = int(ids.isna().sum())
+    if missing:
         if not dropna:
             raise ValueError(
                 f"input partition {index} has {int(ids.isna().sum()):,} rows without an "
@@ -183,7 +185,27 @@ def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool)
     values = np.sort(values[::stride] if stride > 1 else values)
     if values.size > _SAMPLES_PER_PARTITION:
         values = values[np.linspace(0, values.size - 1, _SAMPLES_PER_PARTITION).astype(np.int64)]
-    return {"index": index, "rows": len(part), "sample": values, "dtypes": dtypes}
+    # Whether the ids are whole numbers read as float (for _whole_ids_after_dropna).
+    whole = ids.dtype.kind == "f" and _all_whole(ids.to_numpy())
+    return {
+        "index": index,
+        "rows": len(part),
+        "sample": values,
+        "dtypes": dtypes,
+        "missing": missing,
+        "whole": whole,
+    }
+
+
+def _whole_ids_after_dropna(reports, dropna: bool) -> bool:
+    """Whether the entity ids become int64 once the rows without one are dropped, as
+    ``Sequences.from_events`` decides it on the whole log (``_whole_ids``): some rows
+    had no id and every other id, in every partition, is a whole number read as float."""
+    return (
+        dropna
+        and any(r["missing"] for r in reports)
+        and all(r["whole"] for r in reports if r["rows"] > r["missing"])
+    )
 
 
 def _name_the_unreadable(tasks, start: int = 0):
@@ -512,10 +534,13 @@ def _split(read, divisions, entity: str) -> list:
 # ----------------------------------------------------------- 2. sequences per partition
 
 
-def _build(pieces: list, index: int, entity: str, options: dict, limit, pipeline):
+def _build(pieces: list, index: int, entity: str, options: dict, limit, pipeline, whole_ids=False):
     """One shuffled partition, from its pieces of every input partition (in the input's
-    order): its Sequences (the entities with at least min_events)."""
+    order): its Sequences (the entities with at least min_events); ``whole_ids``: the
+    ids as int64 (``_whole_ids_after_dropna``)."""
     part = _Packed.join(pieces)
+    if whole_ids and len(part):
+        part[entity] = part[entity].to_numpy().astype(np.int64)
     state = {"index": index, "n": 0, "seqs": None, "events": len(part)}
     if len(part) == 0:
         return state
@@ -1640,6 +1665,7 @@ def _shuffled_sequences(
             raise
         _check_dtypes(reports, columns)
         divisions = _divisions(reports, npartitions or _default_partitions(reports))
+        whole_ids = _whole_ids_after_dropna(reports, dropna)
     with step(
         f"shuffling {sum(r['rows'] for r in reports):,} events by {entity}", enabled=progress
     ):
@@ -1648,7 +1674,13 @@ def _shuffled_sequences(
             states = _persist(
                 [
                     _delayed(_build)(
-                        [p[j] for p in pieces], j, entity, options, max_partition_events, pipeline
+                        [p[j] for p in pieces],
+                        j,
+                        entity,
+                        options,
+                        max_partition_events,
+                        pipeline,
+                        whole_ids,
                     )
                     for j in range(len(divisions) - 1)
                 ],

@@ -127,11 +127,21 @@ def _whole_ids(labels: pd.Index) -> pd.Index:
     if labels.dtype.kind != "f" or not len(labels):
         return labels
     values = labels.to_numpy()
-    if not (np.isfinite(values).all() and (values == np.round(values)).all()):
-        return labels
-    if np.abs(values).max() >= 2.0**63:
+    if not _all_whole(values):
         return labels
     return pd.Index(values.astype(np.int64), name=labels.name)
+
+
+def _all_whole(values: np.ndarray) -> bool:
+    """Whether every float in ``values`` is a whole number that fits int64 (an id
+    column read as float only because some ids were missing); True when empty."""
+    if not values.size:
+        return True
+    return bool(
+        np.isfinite(values).all()
+        and (values == np.round(values)).all()
+        and np.abs(values).max() < 2.0**63
+    )
 
 
 def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool = True):
