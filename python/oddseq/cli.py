@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import sys
 
 
@@ -208,7 +209,9 @@ def model_role_errors(pipe, roles: dict) -> list:
         given = roles.get(role) is not None
         if had and not given:
             errors.append(f"the model was fitted with {what}; pass --{role} (its column)")
-        elif given and not had:
+        elif given and not had and role != "event":
+            # (An event column of one type fits a model "without event types": giving
+            # it again to score is no mistake.)
             errors.append(f"the model was fitted without {what}; leave out --{role}")
     return errors
 
@@ -636,8 +639,9 @@ def _check_names(source, names, sep, encoding) -> None:
     if not first.strip():
         return
     try:
-        fields = next(csv.reader([first], delimiter=sep)) if len(sep) == 1 else first.split(sep)
-    except csv.Error:
+        # A separator of several characters is a regular expression to pandas (r'\s+').
+        fields = next(csv.reader([first], delimiter=sep)) if len(sep) == 1 else re.split(sep, first)
+    except (csv.Error, re.error):
         return  # pandas says what is wrong with the line
     given = ",".join(names)
     if [f.strip() for f in fields] == [n.strip() for n in names]:
@@ -648,7 +652,8 @@ def _check_names(source, names, sep, encoding) -> None:
     if len(fields) != len(names):
         raise ValueError(
             f"--names gives {len(names)} names ({given[:200]}) but the lines of {source} "
-            f"have {len(fields)} fields (first line: {first[:200]!r}, separator {sep!r}); "
+            f"have {len(fields)} field{'' if len(fields) == 1 else 's'} (first line: "
+            f"{first[:200]!r}, separator {sep!r}); "
             "give one name per field, in order, or --sep if the separator is another"
         )
 

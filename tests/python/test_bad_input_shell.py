@@ -318,6 +318,19 @@ def test_detect_names_must_match_the_fields_and_not_repeat_a_header(log, tmp_pat
     assert main(["detect", str(bare), "--names", "a,b,c,d,e,f", *args]) == 0
 
 
+def test_names_with_a_regular_expression_separator(log, tmp_path, capsys):
+    # pandas reads a separator of several characters as a regular expression: --names
+    # counts the fields the same way (review: r'\s+' was split literally, "1 fields").
+    spaced = tmp_path / "spaced.txt"
+    spaced.write_text(log.head(60).to_csv(index=False, header=False).replace(",", "  "))
+    out = tmp_path / "t.csv"
+    names = ",".join(log.columns)
+    args = ["detect", str(spaced), "--sep", r"\s+", "--names", names, *ROLES, "-o", str(out)]
+    assert main(args) == 0, capsys.readouterr().err
+    assert main([*args[:5], "a,b", *args[6:], "--force"]) == 2
+    assert f"have {len(log.columns)} fields" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("top", ["0", "-2"])
 def test_demo_top_must_be_positive(top, capsys):
     assert main(["demo", "--n-users", "300", "--top", top, "--no-progress"]) == 2

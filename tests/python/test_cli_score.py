@@ -93,3 +93,16 @@ def test_score_is_in_the_help_beside_fit(capsys):
     text = capsys.readouterr().out
     for flag in ("--model", "--names", "--sep", "--dropna", "--encoding", "--time-unit", "-o"):
         assert flag in text, flag
+
+
+def test_score_takes_the_event_column_of_a_model_fitted_on_one_event_type(tmp_path, capsys):
+    # One event type in the fitted log makes a model "without event types"; the same
+    # --event to score that log again is no mistake (review).
+    log = make_ecommerce(n_users=150, random_state=2).events.assign(behavior="pv")
+    log.to_csv(tmp_path / "one.csv", index=False)
+    model = tmp_path / "one.oddseq"
+    assert main(["fit", str(tmp_path / "one.csv"), *ROLES, "--save", str(model)]) == 0
+    out = tmp_path / "s.csv"
+    args = ["score", str(tmp_path / "one.csv"), "--model", str(model), *ROLES, "-o", str(out)]
+    assert main(args) == 0, capsys.readouterr().err
+    assert len(pd.read_csv(out)) == log["user_id"].nunique()
