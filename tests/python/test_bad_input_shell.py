@@ -229,6 +229,15 @@ def test_read_sequences_file_with_a_separator_refuses_spaces_inside_an_event(tmp
         read_sequences_file(glued, sep=",")
 
 
+def test_read_sequences_file_with_a_separator_keeps_event_names_with_spaces(tmp_path):
+    # Only "id,events separated by spaces" is the other format (review).
+    named = tmp_path / "named"
+    named.write_text("view item;add to cart;pay\nview item;view item\n")
+    seqs = read_sequences_file(named, sep=";")
+    assert seqs.lengths.tolist() == [3, 2]
+    assert seqs[0]["event"].tolist() == ["view item", "add to cart", "pay"]
+
+
 def test_read_sequences_file_refuses_a_repeated_id(tmp_path):
     path = tmp_path / "twice"
     path.write_text("blk_1,5 5\nblk_2,5\nblk_1,22\n")

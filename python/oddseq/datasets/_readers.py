@@ -456,10 +456,11 @@ def read_sequences_file(path, *, sep=None, nrows=None) -> Sequences:
             where = f"{path!r} line {number + 1}"
             if sep is not None:
                 tokens = [t.strip() for t in line.rstrip("\r\n").split(sep)]
-                spaced = next((t for t in tokens if len(t.split()) > 1), None)
-                if spaced is not None:
+                # Event names may hold spaces ("add to cart"); an id, a comma and events
+                # separated by spaces (hdfs_xu's 'blk_1,5 5 22') is the other format.
+                if sep == "," and len(tokens) == 2 and len(tokens[1].split()) > 1:
                     raise ValueError(
-                        f"{where}: with sep={sep!r} the field {spaced!r} holds spaces; for "
+                        f"{where}: with sep=',' the field {tokens[1]!r} holds spaces; for "
                         "lines such as 'blk_1,5 5 22' (an id, a comma, then events separated "
                         "by spaces) leave sep=None"
                     )
