@@ -395,8 +395,17 @@ class _NeuralDetector(BaseDetector):
             raise ValueError(
                 f"count_novelty must be 'auto', True or False, got {self.count_novelty!r}"
             )
-        if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
-            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:n]', got {self.device!r}")
+        if not isinstance(self.device, str):
+            # (a torch.device would not save with the model: its name does)
+            raise TypeError(
+                f"device must be a name, 'auto', 'cpu' or 'cuda[:n]', got {self.device!r}; "
+                "for a torch.device pass str(device)"
+            )
+        if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
+            raise ValueError(
+                f"device must be 'auto', 'cpu' or 'cuda[:n]' (the CPU or an NVIDIA GPU), "
+                f"got {self.device!r}"
+            )
         if not isinstance(self.end_symbol, (bool, np.bool_)):
             raise TypeError(f"end_symbol must be True or False, got {self.end_symbol!r}")
 

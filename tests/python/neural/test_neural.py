@@ -975,3 +975,18 @@ def test_cli_detect_with_a_neural_method_and_a_normal_log(shop, tmp_path):
     assert len(table) == 42
     assert table.loc[["u190", "u191"], "is_anomaly"].all()
     assert table["is_anomaly"].sum() <= 4
+
+
+def test_device_names_its_choices_and_refuses_a_torch_device():
+    # A torch.device raised AttributeError (and would not save with the model).
+    import torch
+
+    from oddseq.neural import LSTMDetector
+
+    seqs = Sequences.from_lists([["a", "b", "c"], ["a", "c"], ["b", "a", "c", "c"]] * 5)
+    with pytest.raises(ValueError, match=r"device must be 'auto', 'cpu' or 'cuda\[:n\]'.*'mps'"):
+        LSTMDetector(max_epochs=1, hidden_dim=4, device="mps").fit(seqs)
+    with pytest.raises(TypeError, match=r"device must be a name.*str\(device\)"):
+        LSTMDetector(max_epochs=1, hidden_dim=4, device=torch.device("cpu")).fit(seqs)
+    on_cpu = LSTMDetector(max_epochs=1, hidden_dim=4, device=str(torch.device("cpu"))).fit(seqs)
+    assert on_cpu.decision_scores_.shape == (15,)
