@@ -143,17 +143,7 @@ def _add_detect(commands) -> None:
         const=True,
         help="look for groups even above 20 million events (default: up to that size)",
     )
-    detect.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        help="output table; the extension picks the format: .csv (.tsv, .csv.gz ...), "
-        ".parquet, .jsonl / .ndjson (JSON lines) or .json (an array of records)",
-    )
-    detect.add_argument("--force", action="store_true", help="overwrite an existing output")
-    detect.add_argument(
-        "--top", type=int, help="write only the N odd-most rows (default: every entity)"
-    )
+    _table_output_options(detect)
     _progress_option(detect)
 
 
@@ -177,18 +167,23 @@ def _add_score(commands) -> None:
     score.add_argument("--item", help="column of item ids (as in oddseq fit)")
     score.add_argument("--value", help="column of numbers per event (as in oddseq fit)")
     add_reading_options(score)
-    score.add_argument(
+    _table_output_options(score)
+    _progress_option(score)
+
+
+def _table_output_options(parser) -> None:
+    """-o, --force and --top: where a ranked table goes (detect and score)."""
+    parser.add_argument(
         "-o",
         "--output",
         required=True,
-        help="output table; the extension picks the format as in oddseq detect: .csv, "
-        ".parquet, .jsonl or .json",
+        help="output table; the extension picks the format: .csv (.tsv, .csv.gz ...), "
+        ".parquet, .jsonl / .ndjson (JSON lines) or .json (an array of records)",
     )
-    score.add_argument("--force", action="store_true", help="overwrite an existing output")
-    score.add_argument(
+    parser.add_argument("--force", action="store_true", help="overwrite an existing output")
+    parser.add_argument(
         "--top", type=int, help="write only the N odd-most rows (default: every entity)"
     )
-    _progress_option(score)
 
 
 def model_role_errors(pipe, roles: dict) -> list:
@@ -376,7 +371,9 @@ def header_advice(fields, sep, names_given: bool) -> str:
     --names was given; empty when neither."""
     fields = [str(f) for f in fields]
     for candidate, (what, option) in _SEPARATOR_ADVICE.items():
-        if candidate != sep and any(candidate in f for f in fields):
+        # In every field (a header not split at all is one field): a column name that
+        # merely holds a ';' is no sign of another separator.
+        if candidate != sep and all(candidate in f for f in fields):
             return f"; the header line holds {what}: pass {option}"
     if not names_given and any(_is_number(f) for f in fields):
         return (

@@ -95,3 +95,10 @@ def test_a_wrong_sep_given_to_detect_advises_the_right_one(shop, capsys):
     assert main(["detect", str(tabbed), *ROLES, "--sep", ",", "-o", str(folder / "w.csv")]) == 2
     err = capsys.readouterr().err
     assert "--sep" in err and "tab" in err
+
+
+def test_a_name_holding_a_separator_is_no_sign_of_another():
+    from oddseq.cli import header_advice
+
+    assert "--sep ';'" in header_advice(["user_id;behavior;timestamp"], ",", False)
+    assert header_advice(["user;id", "behavior", "timestamp"], ",", False) == ""
