@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oddseq.cluster import KMeans, NearestNeighbors
+from oddseq.cluster import KMeans, MiniBatchKMeans, NearestNeighbors
 from oddseq.detect import (
     ECOD,
     DBSCANDetector,
     IsolationForest,
+    KMeansDetector,
     MarkovDetector,
     auto_cut,
     jackson_mudholkar_limit,
@@ -409,3 +410,28 @@ def test_item_categories_as_a_list_is_refused(name, categories):
 def test_an_int_too_large_for_the_kernels_is_named(fit, name):
     with pytest.raises(ValueError, match=rf"{name} must be at most 2147483647, got 10+"):
         fit(10**20)
+
+
+# --- restart counts: a typo, not a wish (KMeans, MiniBatchKMeans, KMeansDetector) ------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda v: KMeans(3, n_init=v),
+        lambda v: MiniBatchKMeans(3, n_init=v),
+        lambda v: KMeansDetector(3, n_init=v),
+    ],
+)
+@pytest.mark.parametrize("n_init", [1001, 10**6, 10**20])
+def test_n_init_past_the_bound_is_refused_at_once(make, n_init):
+    with pytest.raises(ValueError, match=r"n_init must be at most 1000 .*got 10+1?"):
+        make(n_init).fit(X)
+
+
+def test_n_init_up_to_the_bound_is_taken():
+    # An array of centres is used once (a warning): n_init=1000 passes the check cheaply.
+    with pytest.warns(RuntimeWarning, match="n_init=1000 is ignored"):
+        KMeans(3, init=X[:3], n_init=1000).fit(X)
+    assert MiniBatchKMeans(3, init=X[:3], n_init=1000, batch_size=6).fit(X).n_steps_ >= 1
+    assert KMeansDetector(3, n_init="auto").fit(X).kmeans_.n_init == "auto"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -120,11 +121,32 @@ def _init_kind(init, name: str = "init"):
     return init
 
 
+#: The most seedings ``n_init`` takes. Each is a whole fit (K-means++ and its Lloyd passes,
+#: or a seeding of a mini-batch subset), so the count multiplies the time; 10 is usual and
+#: the best inertia gains next to nothing past a few dozen. A count past this is a typo
+#: (``n_init=10**20`` ran until a timeout): refused, not capped, so that the fit made is
+#: the fit asked for.
+MAX_N_INIT = 1000
+
+
+def _n_init(value, name: str = "n_init"):
+    """``n_init``: "auto" or an int in [1, MAX_N_INIT]."""
+    counted = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    if not (counted and value > MAX_N_INIT):  # past it, this bound's message, not the C int's
+        value = Integer(1, auto=True).check(value, name)
+    if value != "auto" and value > MAX_N_INIT:
+        raise ValueError(
+            f"{name} must be at most {MAX_N_INIT} (seedings, each a whole fit; 10 is usual), "
+            f"got {value}"
+        )
+    return value
+
+
 # The parameters K-means and mini-batch K-means share (oddseq.utils._params).
 _SHARED_CHECKS = {
     "n_clusters": Integer(1),
     "init": Check(_init_kind),
-    "n_init": Integer(1, auto=True),
+    "n_init": Check(_n_init),
     "max_iter": Integer(1),
     "tol": Real(0, None, finite=True),
     "n_threads": Threads(),
@@ -231,7 +253,8 @@ class KMeans(_KMeansBase):
         Number of seedings; the run with the lowest inertia wins, its rows' squared
         distances in double added with correct rounding (:func:`restart_inertia`, the
         same on oddseq.dask), the first of equals kept. "auto" is 1 for "k-means++" and
-        an array, 10 for "random".
+        an array, 10 for "random" At most 1000 (``MAX_N_INIT``: each seeding is a whole
+        fit).
     max_iter : int, default=300
     tol : float, default=1e-4
         Relative tolerance: iterations stop when the summed squared centre shift is at

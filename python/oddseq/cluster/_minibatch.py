@@ -52,6 +52,7 @@ class MiniBatchKMeans(_KMeansBase):
     n_init : int or "auto", default="auto"
         Seedings tried on the init rows; the best by inertia is kept ("auto": 3 for
         "k-means++" as in scikit-learn when using random subsets, 1 for an array).
+        At most 1000 (as :class:`KMeans`).
     reassignment_ratio : float, default=0.01
     random_state : int, RandomState or None
     n_threads : int, optional

@@ -9,9 +9,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..cluster import KMeans
+from ..cluster._kmeans import _n_init
 from ..exceptions import ConvergenceWarning
 from ..utils._exact import group_sum_parts, group_sums, mean_std
-from ..utils._params import Integer, Real, Threads
+from ..utils._params import Check, Integer, Real, Threads
 from ..utils._rows import tied_rows
 from ..utils._validation import resolve_threads, validate_matrix
 from ._base import BaseDetector, Explanation
@@ -113,6 +114,8 @@ class KMeansDetector(BaseDetector):
         "n_clusters": Integer(1),
         "alpha": Real(0.5, 1, closed="right"),
         "beta": Real(1, None, closed="left"),
+        "n_init": Check(_n_init),  # refused here, before any work on X
+        "max_iter": Integer(1),
         "n_threads": Threads(),
     }
 
