@@ -21,6 +21,7 @@ from oddseq.detect import (
     tail_probability,
 )
 from oddseq.encode import RecentChangeEncoder
+from oddseq.graph import GroupDetector
 from oddseq.preprocessing import PCA, Imputer, LogScaler, StandardScaler
 from oddseq.sequences import Sequences
 
@@ -435,3 +436,34 @@ def test_n_init_up_to_the_bound_is_taken():
         KMeans(3, init=X[:3], n_init=1000).fit(X)
     assert MiniBatchKMeans(3, init=X[:3], n_init=1000, batch_size=6).fit(X).n_steps_ >= 1
     assert KMeansDetector(3, n_init="auto").fit(X).kmeans_.n_init == "auto"
+
+
+# --- GroupDetector's cuts, by what they mean ------------------------------------------
+
+_GROUP_LOG = pd.DataFrame({"u": [0, 1, 2, 0, 1, 2], "item": [5, 5, 5, 6, 6, 6], "t": range(6)})
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"threshold": 0}, ValueError, r"threshold must be a finite number > 0"),
+        ({"threshold": -2.0}, ValueError, r"threshold must be a finite number > 0"),
+        ({"threshold": "2"}, TypeError, r"threshold must be a finite number > 0"),
+        ({"min_lift": 0.5}, ValueError, r"min_lift must be 0 .* or >= 1"),
+        ({"min_lift": -1}, ValueError, r"min_lift must be 0 .* or >= 1"),
+        ({"min_lift": "5"}, TypeError, r"min_lift must be"),
+        ({"min_burst": -1}, ValueError, r"min_burst must be a finite number >= 0"),
+        ({"min_burst": np.inf}, ValueError, r"min_burst must be a finite number >= 0"),
+        ({"min_burst": None}, TypeError, r"min_burst must be"),
+    ],
+)
+def test_group_detector_cuts_are_checked_by_meaning(params, error, match):
+    with pytest.raises(error, match=match):
+        GroupDetector(**params).fit(_GROUP_LOG, entity="u", object="item", time="t")
+
+
+def test_group_detector_filters_off_at_zero_still_fit():
+    det = GroupDetector(min_lift=0, min_burst=0).fit(
+        _GROUP_LOG, entity="u", object="item", time="t"
+    )
+    assert det.decision_function().shape == (3,)

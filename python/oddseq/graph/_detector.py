@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from ..exceptions import DataWarning
+from ..utils._params import Real
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._graph import events_for_graph
@@ -27,6 +28,8 @@ _METHODS = ("auto", "static", "temporal", "both")
 # met there twice is what one campaign featuring the item twice also makes. (It must
 # also be at least half of the object's audience; see _peel.)
 _RETURN_WINDOWS = 3
+
+_THRESHOLD_NOTE = "log10 units: a group's chance is below 10 ** -threshold; 2 is 1 in 100"
 
 
 def fraudar_weights(col_degree, c: float = 5.0, min_entities: int = 2) -> np.ndarray:
@@ -232,7 +235,7 @@ class GroupDetector(BaseEstimator):
     c : float, default=5.0
         FRAUDAR's constant in the column weight 1 / log(degree + c); > 1.
     min_members : int, default=3
-    threshold : float, default=2.0
+    threshold : float > 0, default=2.0
         Least significance (log10 units) of a group.
     max_groups : int, default=20
         Most groups per method.
@@ -242,12 +245,14 @@ class GroupDetector(BaseEstimator):
         Temporal method: an (object, window) column counts only if that many distinct
         entities on the object within the window is this unlikely (-log10 of a Poisson
         tail, the object's entities spread over time like all activity); its weight is
-        that surprise. Popular objects at busy hours so weigh nothing.
+        that surprise. Popular objects at busy hours so weigh nothing. >= 0; 0 keeps every
+        column.
     min_lift : float, default=5.0
         Temporal method: a column also needs at least this many times the entities
         expected in its window. Popular objects vary more than a Poisson count between
         windows (a few thousand viewers make a busy hour surprising but not lockstep);
-        a group acting together is many times the expectation.
+        a group acting together is many times the expectation. 0 (the filter off) or
+        >= 1.
     n_threads : int, optional
 
     Attributes
@@ -331,15 +336,25 @@ class GroupDetector(BaseEstimator):
                 raise TypeError(f"{name} must be an int, got {value!r}")
             if value < least:
                 raise ValueError(f"{name} must be >= {least}, got {value}")
-        b = self.min_burst
-        if isinstance(b, bool) or not isinstance(b, numbers.Real) or not np.isfinite(b) or b < 0:
-            raise ValueError(f"min_burst must be a finite number >= 0 (log10 units), got {b!r}")
-        b = self.min_lift
-        if isinstance(b, bool) or not isinstance(b, numbers.Real) or not np.isfinite(b) or b < 0:
-            raise ValueError(f"min_lift must be a finite number >= 0, got {b!r}")
-        t = self.threshold
-        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not np.isfinite(t):
-            raise ValueError(f"threshold must be a finite number (log10 units), got {t!r}")
+        # -log10 of a chance: 0 is a chance of 1, so a group needs threshold > 0 (at 0 or
+        # below every block the peeling finds would be one); min_burst 0 keeps every
+        # column (the filter off).
+        Real(0, None, closed="neither", finite=True, note=_THRESHOLD_NOTE).check(
+            self.threshold, "threshold"
+        )
+        Real(0, None, finite=True, note="log10 units; 0 turns the filter off").check(
+            self.min_burst, "min_burst"
+        )
+        lift = self.min_lift
+        # A lift is a multiple of the entities a window expects: below 1 it would keep
+        # columns quieter than expected, which no burst is; 0 turns the filter off.
+        if isinstance(lift, bool) or not isinstance(lift, numbers.Real):
+            raise TypeError(f"min_lift must be 0 (the filter off) or a number >= 1, got {lift!r}")
+        if not (lift == 0 or (lift >= 1 and np.isfinite(lift))):
+            raise ValueError(
+                "min_lift must be 0 (the filter off) or >= 1 (times the entities expected "
+                f"in the window), got {lift!r}"
+            )
         return window_ns, resolve_threads(self.n_threads)
 
     # ---------------------------------------------------------------- fitting
