@@ -10,6 +10,7 @@ from oddseq.cluster import KMeans, MiniBatchKMeans, NearestNeighbors
 from oddseq.detect import (
     ECOD,
     DBSCANDetector,
+    EnsembleDetector,
     IsolationForest,
     KMeansDetector,
     MarkovDetector,
@@ -467,3 +468,18 @@ def test_group_detector_filters_off_at_zero_still_fit():
         _GROUP_LOG, entity="u", object="item", time="t"
     )
     assert det.decision_function().shape == (3,)
+
+
+# --- EnsembleDetector members ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "members, names",
+    [
+        ([("a", ECOD()), ("a", IsolationForest(random_state=0))], "'a'"),
+        ([("ECOD_1", ECOD()), ECOD()], "'ECOD_1'"),
+    ],
+)
+def test_ensemble_refuses_duplicate_member_names(members, names):
+    with pytest.raises(ValueError, match=rf"member names must differ.*{names}"):
+        EnsembleDetector(members).fit(X)

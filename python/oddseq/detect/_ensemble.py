@@ -26,7 +26,8 @@ class EnsembleDetector(BaseDetector):
     Parameters
     ----------
     detectors : list of detectors or (name, detector) pairs
-        Unfitted; each is cloned and fitted on the same X.
+        Unfitted; each is cloned and fitted on the same X. Their names (given, or the
+        class name and position) must differ.
     combine : {"mean", "max", "aom"}, default="mean"
         "aom" (average of maxima) splits the members into ``n_buckets`` random groups,
         takes the maximum within each and averages those.
@@ -86,6 +87,13 @@ class EnsembleDetector(BaseDetector):
             if not hasattr(det, "fit") or not hasattr(det, "decision_function"):
                 raise TypeError(f"{name} is not a detector (needs fit and decision_function)")
             members.append((name, clone(det)))
+        names = [name for name, _ in members]
+        repeated = sorted({name for name in names if names.count(name) > 1}, key=str)
+        if repeated:
+            raise ValueError(
+                f"detectors: member names must differ (explain and explain_with tell the "
+                f"members by name), got {repeated} more than once in {names}; rename them"
+            )
         return members
 
     _parameter_checks = {
