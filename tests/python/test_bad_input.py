@@ -23,6 +23,7 @@ from oddseq.detect import (
 )
 from oddseq.encode import RecentChangeEncoder
 from oddseq.graph import GroupDetector
+from oddseq.metrics import accuracy_score, precision_recall_fscore
 from oddseq.preprocessing import PCA, Imputer, LogScaler, StandardScaler
 from oddseq.sequences import Sequences
 
@@ -483,3 +484,36 @@ def test_group_detector_filters_off_at_zero_still_fit():
 def test_ensemble_refuses_duplicate_member_names(members, names):
     with pytest.raises(ValueError, match=rf"member names must differ.*{names}"):
         EnsembleDetector(members).fit(X)
+
+
+# --- metrics: bools are bools ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["no", 0, 1, None, "False"])
+def test_accuracy_normalize_is_a_bool(value):
+    with pytest.raises(TypeError, match="normalize must be True or False"):
+        accuracy_score([0, 1, 1], [0, 1, 0], normalize=value)
+
+
+def test_accuracy_normalize_bools_unchanged():
+    assert accuracy_score([0, 1, 1], [0, 1, 0], normalize=False) == 2.0
+    assert accuracy_score([0, 1, 1], [0, 1, 0], normalize=np.bool_(True)) == 2 / 3
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"zero_division": "warn"}, TypeError, "zero_division must be a number"),
+        ({"zero_division": True}, TypeError, "zero_division must be a number"),
+        ({"beta": "1"}, TypeError, "beta must be a number"),
+        ({"beta": np.inf}, ValueError, "beta must be a finite number >= 0"),
+        ({"beta": -1.0}, ValueError, "beta must be a finite number >= 0"),
+    ],
+)
+def test_fscore_parameters_are_checked(params, error, match):
+    with pytest.raises(error, match=match):
+        precision_recall_fscore([0, 0], [0, 0], **params)
+
+
+def test_fscore_zero_division_nan_is_kept():
+    assert np.isnan(precision_recall_fscore([0, 0], [0, 0], zero_division=np.nan)[2])

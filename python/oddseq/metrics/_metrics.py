@@ -7,6 +7,7 @@ scikit-learn has one.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -127,8 +128,15 @@ def precision_recall_fscore(y_true, y_pred, *, beta=1.0, pos_label=1, zero_divis
     >>> precision_recall_fscore([0, 1, 1, 0], [0, 1, 0, 1])
     (0.5, 0.5, 0.5)
     """
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
-        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+        raise TypeError(f"beta must be a number >= 0, got {beta!r}")
+    if not (math.isfinite(beta) and beta >= 0):
+        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
+    # A number (NaN allowed, as scikit-learn's np.nan); scikit-learn's "warn" is not one.
+    if isinstance(zero_division, (bool, np.bool_)) or not isinstance(zero_division, numbers.Real):
+        raise TypeError(
+            f"zero_division must be a number (0.0, 1.0 or np.nan), got {zero_division!r}"
+        )
     y = _binary(y_true, "y_true", pos_label).astype(bool)
     pred = _labels_1d(y_pred, "y_pred")
     if pred.shape != y.shape:
@@ -158,6 +166,8 @@ def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None) -> flo
     >>> accuracy_score([0, 1, 1, 0], [0, 1, 0, 0])
     0.75
     """
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise TypeError(f"normalize must be True or False, got {normalize!r}")
     y = _labels_1d(y_true, "y_true")
     pred = _labels_1d(y_pred, "y_pred")
     if pred.shape != y.shape:
