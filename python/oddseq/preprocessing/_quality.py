@@ -87,7 +87,11 @@ def warn_about_the_log(seqs, stacklevel: int = 3, df=None) -> None:
     same[starts - 1] = False  # the first event of a sequence repeats nothing
     repeated = int(same.sum())
     if repeated > HEAVY_DUPLICATION * n:
-        warnings.warn(_repeat_message(repeated, n, times, df), DataWarning, stacklevel=stacklevel)
+        warnings.warn(
+            _repeat_message(repeated, n, times, df, _repeated_columns(seqs)),
+            DataWarning,
+            stacklevel=stacklevel,
+        )
     window = main_time_window(times)
     if window is not None:
         outside = (times < window[0]) | (times > window[1])
@@ -120,15 +124,27 @@ def warn_about_the_log(seqs, stacklevel: int = 3, df=None) -> None:
 _GRAINS = (("days", 86_400 * 10**9), ("hours", 3_600 * 10**9), ("minutes", 60 * 10**9))
 
 
-def _repeat_message(repeated: int, n: int, times: np.ndarray, df) -> str:
-    """The heavy-repetition warning's text: what repeats (every column read), then
+def _repeated_columns(seqs) -> str:
+    """What a repeat repeats, in words: the entity and time, and the event, item and
+    value where the sequences have them (a log read without an event column has the
+    one type 'event', unnamed)."""
+    labels = seqs.event_labels
+    no_event = labels.name is None and list(labels) == ["event"]
+    names = ["entity"] + ([] if no_event else ["event"]) + ["time"]
+    names += ["item"] if seqs.items is not None else []
+    names += ["value"] if seqs.values is not None else []
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+def _repeat_message(repeated: int, n: int, times: np.ndarray, df, columns: str) -> str:
+    """The heavy-repetition warning's text: what repeats (``columns``, those read), then
     why, as far as can be known: rows duplicated in full (counted where ``df`` is
     given), and times in whole days, hours or minutes, under which distinct events
     share a time."""
     grain = next((word for word, ns in _GRAINS if not np.any(times % ns)), None)
     said = (
         f"{repeated:,} of {n:,} events ({repeated / n:.0%}) repeat the event before them "
-        "exactly (same entity, event, time, item and value)"
+        f"exactly (same {columns})"
     )
     try:
         full = None if df is None else int(df.duplicated().sum())
