@@ -50,3 +50,28 @@ def test_stream_calibrate_sets_the_cut_as_python_does(tmp_path):
     early.drop(columns="timestamp").to_csv(bad, index=False)
     done = stream(model, text, "--calibrate", str(bad))
     assert done.returncode == 2 and "--calibrate" in done.stderr and "timestamp" in done.stderr
+
+
+def test_stream_calibrate_replays_a_file_out_of_time_order_sorted(tmp_path):
+    """The help says the file is in time order; one that is not (rows grouped by user,
+    as an export often is) is replayed sorted by --time (stable), said on stderr: the
+    cut is the one of the file in time order."""
+    from oddseq import load
+    from oddseq.stream import StreamScorer
+
+    log = make_ecommerce(n_users=300, random_state=4).events.sort_values("timestamp")
+    log = log[["user_id", "behavior", "timestamp"]]
+    cut = log["timestamp"].quantile(0.5)
+    early, later = log[log["timestamp"] <= cut], log[log["timestamp"] > cut]
+    early_path = tmp_path / "early.csv"
+    early.to_csv(early_path, index=False)
+    model = tmp_path / "m.oddseq"
+    assert main(["fit", str(early_path), *ROLES, "--save", str(model)]) == 0
+    expected = StreamScorer(
+        load(model), entity="user_id", event="behavior", time="timestamp"
+    ).calibrate(early)
+    by_user = tmp_path / "by_user.csv"
+    early.sort_values("user_id", kind="stable").to_csv(by_user, index=False)
+    done = stream(model, later.to_csv(index=False), "--calibrate", str(by_user))
+    assert done.returncode == 0, done.stderr
+    assert "not in time order" in done.stderr and f"-> {expected:.4g}" in done.stderr
