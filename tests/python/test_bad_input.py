@@ -22,7 +22,7 @@ from oddseq.detect import (
     tail_probability,
 )
 from oddseq.encode import RecentChangeEncoder
-from oddseq.graph import GroupDetector
+from oddseq.graph import GroupDetector, fraudar_weights, log10_poisson_sf
 from oddseq.metrics import accuracy_score, precision_recall_fscore
 from oddseq.preprocessing import PCA, Imputer, LogScaler, StandardScaler
 from oddseq.sequences import Sequences
@@ -517,3 +517,32 @@ def test_fscore_parameters_are_checked(params, error, match):
 
 def test_fscore_zero_division_nan_is_kept():
     assert np.isnan(precision_recall_fscore([0, 0], [0, 0], zero_division=np.nan)[2])
+
+
+# --- graph helpers: no NaN or -inf out of NaN or negative input -----------------------
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: fraudar_weights([1.0, np.nan]), "col_degree must be finite and >= 0"),
+        (lambda: fraudar_weights([3, -1]), "col_degree must be finite and >= 0"),
+        (lambda: fraudar_weights([3, 4], c=np.nan), r"c must be a finite number > 1"),
+        (lambda: fraudar_weights([3, 4], c=0.5), r"c must be a finite number > 1"),
+        (lambda: log10_poisson_sf(np.nan, 1.0), "k must be a finite number"),
+        (lambda: log10_poisson_sf(np.inf, 1.0), "k must be a finite number"),
+        (lambda: log10_poisson_sf(3, np.nan), "mu must be a number >= 0"),
+        (lambda: log10_poisson_sf(3, -1.0), "mu must be a number >= 0"),
+    ],
+)
+def test_graph_helpers_refuse_nan_and_negative_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_graph_helpers_defined_edges_unchanged():
+    assert log10_poisson_sf(-3, 2.0) == 0.0  # P(X >= k) = 1 for k <= 0
+    assert log10_poisson_sf(2, 0.0) == -np.inf  # Poisson(0) never reaches 2
+    assert fraudar_weights([0, 1, 2]).tolist()[:2] == [0.0, 0.0]
+    with pytest.raises(TypeError, match="mu must be a number"):
+        log10_poisson_sf(3, "1.0")

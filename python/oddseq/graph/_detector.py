@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 
@@ -42,6 +43,14 @@ def fraudar_weights(col_degree, c: float = 5.0, min_entities: int = 2) -> np.nda
     [0.0, 0.5139, 0.2149]
     """
     degree = np.asarray(col_degree, dtype=np.float64)
+    if not np.all(np.isfinite(degree) & (degree >= 0)):
+        raise ValueError("col_degree must be finite and >= 0 (entities per column)")
+    if isinstance(c, bool) or not isinstance(c, numbers.Real):
+        raise TypeError(f"c must be a finite number > 1 (log(degree + c) > 0), got {c!r}")
+    if not (math.isfinite(c) and c > 1):
+        raise ValueError(f"c must be a finite number > 1 (log(degree + c) > 0), got {c!r}")
+    if isinstance(min_entities, bool) or not isinstance(min_entities, numbers.Integral):
+        raise TypeError(f"min_entities must be an int, got {min_entities!r}")
     weight = 1.0 / np.log(degree + c)
     weight[degree < min_entities] = 0.0
     return np.ascontiguousarray(weight)

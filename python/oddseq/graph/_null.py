@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from math import lgamma, log, log10
+import numbers
+from math import isfinite, lgamma, log, log10
 
 import numpy as np
 from scipy.special import gammainc, gammaln, logsumexp
@@ -31,9 +32,17 @@ def log10_poisson_sf(k: int, mu: float) -> float:
     >>> round(10 ** log10_poisson_sf(2, 1.0), 6)  # 1 - P(0) - P(1) = 1 - 2/e
     0.264241
     """
+    # Defined edges kept: k <= 0 is certain (0.0), mu = 0 never reaches k >= 1 (-inf).
+    for name, value in (("k", k), ("mu", mu)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a number, got {value!r}")
+    if not isfinite(k):
+        raise ValueError(f"k must be a finite number (a count), got {k!r}")
+    if not mu >= 0:
+        raise ValueError(f"mu must be a number >= 0 (a Poisson mean), got {mu!r}")
     if k <= 0:
         return 0.0
-    if mu <= 0:
+    if mu == 0:
         return -np.inf
     p = float(gammainc(k, mu))
     if p > 1e-280:
