@@ -170,6 +170,25 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool = True):
     return keep
 
 
+def _check_tz(tz) -> None:
+    """A zone name or None; a number (pandas reads tz=2 as an offset of two seconds: the
+    hours shift silently) is a TypeError, an unknown name a ValueError."""
+    if tz is None:
+        return
+    if not isinstance(tz, str):
+        raise TypeError(
+            f"tz must be a zone name such as 'Europe/Berlin' or 'UTC', got {tz!r}; for a "
+            "fixed offset pass its Etc name ('Etc/GMT-2' is UTC+2: the sign is reversed)"
+        )
+    try:
+        pd.Timestamp(0, tz="UTC").tz_convert(tz)
+    except Exception as error:  # pytz/zoneinfo raise different types
+        raise ValueError(
+            f"tz={tz!r} is not a known zone ({error}); pass a zone name such as "
+            "'Europe/Berlin' or 'UTC'"
+        ) from None
+
+
 class Sequences:
     """A set of event sequences stored as compressed sparse rows.
 
@@ -469,6 +488,10 @@ class Sequences:
             Item ids and a number per event.
         ids : sequence, optional
             One id per sequence; defaults to 0..n_sequences-1.
+        tz : str, optional
+            The time zone of the events (a name such as ``"Europe/Berlin"``; a fixed
+            offset as its Etc name, ``"Etc/GMT-2"`` for UTC+2), kept for local-time
+            features; None takes aware ``times``' own zone.
 
         Examples
         --------
@@ -476,6 +499,7 @@ class Sequences:
         >>> seqs.lengths.tolist(), list(seqs.event_labels)
         ([2, 1], ['a', 'b'])
         """
+        _check_tz(tz)
         offsets = np.asarray(offsets)
         if offsets.ndim != 1 or offsets.size < 1 or offsets.dtype.kind not in "iu":
             raise ValueError("offsets must be a 1-D integer array of n_sequences + 1 entries")
@@ -619,10 +643,20 @@ class Sequences:
 
     def take(self, indices, n_threads: int | None = None) -> Sequences:
         """The sequences at ``indices`` (in that order) as a new Sequences."""
-        indices = np.asarray(indices, dtype=np.int64)
+        indices = np.asarray(indices)
         n = len(self)
+        where = f"take's indices must lie in [{-n}, {n}) for {n} sequences"
+        if indices.dtype.kind == "b":
+            raise TypeError(f"{where}, got a boolean mask; pass np.flatnonzero(mask) or seqs[mask]")
+        if indices.dtype.kind not in "iu":
+            try:
+                indices = indices.astype(np.int64)  # whole floats, as before
+            except OverflowError:
+                raise IndexError(f"{where}, got {indices.tolist()[:3]!r}") from None
         if indices.size and (indices.min() < -n or indices.max() >= n):
-            raise IndexError(f"sequence indices out of range for {n} sequences")
+            wrong = indices[(indices < -n) | (indices >= n)][0]
+            raise IndexError(f"{where}, got {int(wrong)}")
+        indices = indices.astype(np.int64)
         indices = np.where(indices < 0, indices + n, indices)
         return self._subset(
             self.offsets[indices], self.offsets[indices + 1], self.ids[indices], n_threads

@@ -226,7 +226,14 @@ def parse_times(
         return raw.astype(np.int64, copy=False) * factor, None, None
     if dtype.kind == "f":
         raw = series.to_numpy()
-        bad = ~np.isfinite(raw)
+        infinite = np.isinf(raw)
+        if infinite.any():
+            raise ValueError(
+                f"column {name!r} has {int(infinite.sum()):,} infinite time(s) (first at row "
+                f"{int(np.argmax(infinite))}); replace them, or make them missing (NaN) and "
+                "pass dropna=True (--dropna from the shell) to drop those rows"
+            )
+        bad = np.isnan(raw)
         factor = UNIT_TO_NS[time_unit]
         limit = _INT64_MAX / factor
         finite = raw[~bad] if bad.any() else raw
@@ -371,7 +378,10 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
             try:
                 result = pd.to_datetime(series, **kwargs)
             except ValueError as error:
-                if "mixed timezones" not in str(error).lower():
+                # Text with mixed offsets, or aware timestamps of several zones (an
+                # object column): the instants they name, in UTC.
+                said = str(error).lower()
+                if "mixed timezones" not in said and "unless utc=true" not in said:
                     raise
                 result = pd.to_datetime(series, utc=True, **kwargs)
         for warning in caught:
@@ -418,8 +428,11 @@ def _check_ns_range(ns: float, value, name: str) -> int:
     """ns rounded to an int when it fits the int64 nanoseconds the core counts in (about
     292 years); a ValueError, not an OverflowError, when it does not."""
     if not ns < _INT64_MAX:
+        shown = repr(value)
+        if isinstance(value, numbers.Integral) and len(shown) > 24:
+            shown = f"an integer of {len(str(abs(int(value))))} digits"
         raise ValueError(
-            f"{name} is too long: {value!r} does not fit in int64 nanoseconds (at most about "
+            f"{name} is too long: {shown} does not fit in int64 nanoseconds (at most about "
             "292 years); pass a shorter duration"
         )
     return int(round(ns))
@@ -446,9 +459,13 @@ def duration_ns(value, name: str) -> int:
     if isinstance(value, bool):
         raise TypeError(f"{name} must be seconds (a number), a string like '30min' or a Timedelta")
     if isinstance(value, numbers.Real):
-        if not np.isfinite(value) or value <= 0:
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int past any float (10**400)
+            seconds = np.inf if value > 0 else -np.inf
+        if np.isnan(seconds) or seconds <= 0:
             raise ValueError(f"{name} must be > 0 seconds, got {value}")
-        return max(1, _check_ns_range(float(value) * 1e9, value, name))
+        return max(1, _check_ns_range(seconds * 1e9, value, name))
     if isinstance(value, str):
         if is_bare_number(value):
             # pandas reads "30" as 30 nanoseconds; the user meant seconds or minutes.
