@@ -546,3 +546,21 @@ def test_graph_helpers_defined_edges_unchanged():
     assert fraudar_weights([0, 1, 2]).tolist()[:2] == [0.0, 0.0]
     with pytest.raises(TypeError, match="mu must be a number"):
         log10_poisson_sf(3, "1.0")
+
+
+# --- GroupDetector ids of the wrong type ----------------------------------------------
+
+
+def test_group_detector_ids_of_another_type_are_refused():
+    det = GroupDetector(method="static").fit(_GROUP_LOG, entity="u", object="item")
+    for ids in (["0", "1"], "2", np.array(["0"])):
+        with pytest.raises(TypeError, match=r"ids .*none of them is a fitted entity"):
+            det.decision_function(ids=ids)
+    with pytest.raises(TypeError, match="ids"):
+        det.group_of(["0"])
+    with pytest.raises(TypeError, match="ids"):
+        det.explain(["0"])
+    # Documented: unseen ids of the fitted type score 0; one known id keeps the rest 0.
+    assert det.decision_function(ids=[28]).tolist() == [0.0]
+    assert det.decision_function(ids=[0, "28"])[1] == 0.0
+    assert det.decision_function(ids=[]).shape == (0,)

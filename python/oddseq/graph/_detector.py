@@ -927,7 +927,25 @@ class GroupDetector(BaseEstimator):
             index = pd.Index(list(ids), dtype="O" if len(ids) else None)
         else:
             index = pd.Index([ids])
-        return self.entity_ids_.get_indexer(index), index
+        pos = self.entity_ids_.get_indexer(index)
+        if len(pos) and (pos < 0).all():
+            self._check_id_kind(index)
+        return pos, index
+
+    def _check_id_kind(self, index):
+        """None of ``index`` was seen in fit: unseen ids score 0 (documented), but ids of
+        another kind than the fitted ones ("28" for 28) are a mistake, not unseen ids."""
+
+        def kind(ids):
+            return pd.api.types.infer_dtype(np.asarray(ids[:1000], dtype=object), skipna=True)
+
+        given, fitted = kind(index), kind(self.entity_ids_)
+        if given != fitted and "empty" not in (given, fitted) and not fitted.startswith("mixed"):
+            raise TypeError(
+                f"ids are {given} but the fitted entity ids are {fitted} (entity_ids_, e.g. "
+                f"{self.entity_ids_[0]!r}), and none of them is a fitted entity; pass ids of "
+                "the fitted type"
+            )
 
     def decision_function(self, ids=None) -> np.ndarray:
         """Group suspicion per entity (higher = more suspicious): the significance of
@@ -940,7 +958,9 @@ class GroupDetector(BaseEstimator):
         ----------
         ids : array-like, optional
             Entity ids, in the caller's order; None gives every fitted entity in the
-            order of ``entity_ids_``.
+            order of ``entity_ids_``. Ids none of which was seen in fit and that are of
+            another kind than ``entity_ids_`` ("28" for 28) are a TypeError (here, in
+            ``predict``, ``group_of`` and ``explain``).
 
         Returns
         -------
