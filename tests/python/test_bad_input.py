@@ -564,3 +564,9 @@ def test_group_detector_ids_of_another_type_are_refused():
     assert det.decision_function(ids=[28]).tolist() == [0.0]
     assert det.decision_function(ids=[0, "28"])[1] == 0.0
     assert det.decision_function(ids=[]).shape == (0,)
+
+
+def test_accuracy_with_all_weights_zero_is_named():
+    with pytest.raises(ValueError, match="sample_weight sums to 0"):
+        accuracy_score([0, 1], [0, 0], sample_weight=[0.0, 0.0])
+    assert accuracy_score([0, 1], [0, 0], sample_weight=[0.0, 0.0], normalize=False) == 0.0

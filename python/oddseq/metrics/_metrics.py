@@ -177,6 +177,11 @@ def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None) -> flo
     if weight is None:
         return float(hits.mean()) if normalize else float(hits.sum())
     total = float(hits @ weight)
+    if normalize and not weight.sum() > 0:
+        raise ValueError(
+            "sample_weight sums to 0: there is no share of matches to give; give some row "
+            "a weight > 0, or normalize=False for the weighted count"
+        )
     return total / float(weight.sum()) if normalize else total
 
 
