@@ -570,3 +570,13 @@ def test_accuracy_with_all_weights_zero_is_named():
     with pytest.raises(ValueError, match="sample_weight sums to 0"):
         accuracy_score([0, 1], [0, 0], sample_weight=[0.0, 0.0])
     assert accuracy_score([0, 1], [0, 0], sample_weight=[0.0, 0.0], normalize=False) == 0.0
+
+
+@pytest.mark.parametrize("trials", [1001, 10**9])
+def test_kmeans_plusplus_local_trials_past_the_bound_is_named(trials):
+    from oddseq.cluster import kmeans_plusplus
+
+    # 10**9 was a MemoryError (std::bad_alloc) from the kernel.
+    with pytest.raises(ValueError, match=r"n_local_trials must be at most 1000 .*got 10+"):
+        kmeans_plusplus(X, 3, n_local_trials=trials)
+    assert kmeans_plusplus(X, 3, n_local_trials=1000, random_state=0)[0].shape == (3, 3)

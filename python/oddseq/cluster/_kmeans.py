@@ -77,7 +77,8 @@ def _check_k(n_clusters, n_samples: int) -> int:
 def kmeans_plusplus(
     X, n_clusters, *, sample_weight=None, random_state=None, n_local_trials=None, n_threads=None
 ):
-    """Greedy k-means++ seeds (the same procedure as scikit-learn's).
+    """Greedy k-means++ seeds (the same procedure as scikit-learn's): each centre the
+    best of ``n_local_trials`` candidates (None: 2 + log(n_clusters); at most 1000).
 
     Returns
     -------
@@ -100,6 +101,11 @@ def kmeans_plusplus(
         if n_local_trials is None
         else check_positive_int(n_local_trials, "n_local_trials")
     )
+    if trials > MAX_N_INIT:  # the kernel holds every candidate's distances at once
+        raise ValueError(
+            f"n_local_trials must be at most {MAX_N_INIT} (candidates per centre; None "
+            f"gives 2 + log(n_clusters)), got {n_local_trials}"
+        )
     seed = int(check_random_state(random_state).randint(_SEED_LIMIT))
     indices = _core.kmeans_plusplus(X, weight, k, seed, trials, resolve_threads(n_threads))
     return X[indices].copy(), indices
