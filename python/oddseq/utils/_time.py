@@ -98,12 +98,39 @@ def _warn_if_another_unit(
 
     given = f"{day(low, time_unit)} .. {day(high, time_unit)}"
     read = f"{day(low, other)} .. {day(high, other)}"
+    advice = fix or (
+        f"if they are, pass time_unit={other!r} (--time-unit {other} from the shell); times "
+        f"counted from a start, not the epoch, are read right in {time_unit!r}"
+    )
     warnings.warn(
         f"column {name!r} read with time_unit={time_unit!r} puts its times in {given}; "
-        f"they look like {_UNIT_WORDS[other]} since the epoch ({read} read so): "
-        + (fix or f"pass time_unit={other!r} (--time-unit {other} from the shell)"),
+        f"they look like {_UNIT_WORDS[other]} since the epoch ({read} read so): " + advice,
         UserWarning,
         stacklevel=3,
+    )
+
+
+# What int64 nanoseconds since the epoch hold (numpy's cast to them wraps silently).
+_NS_FIRST, _NS_LAST = np.datetime64("1677-09-22", "s"), np.datetime64("2262-04-11", "s")
+
+
+def _check_ns_dates(values: np.ndarray, name: str, time_format) -> None:
+    """A ValueError for dates (datetime64 of a coarser unit) outside 1677-09-22 ..
+    2262-04-11, which nanosecond times cannot hold."""
+    if values.dtype == np.dtype("datetime64[ns]") or not values.size:
+        return
+    known = values[~np.isnat(values)]
+    if not known.size or (known.min() >= _NS_FIRST and known.max() <= _NS_LAST):
+        return
+    outside = known[(known < _NS_FIRST) | (known > _NS_LAST)]
+    hint = (
+        f"check time_format={time_format!r} (--time-format from the shell)"
+        if time_format is not None
+        else "fix or drop those rows (a placeholder such as 9999-12-31?)"
+    )
+    raise ValueError(
+        f"column {name!r} holds dates outside 1677-09-22 .. 2262-04-11 ({outside.size:,}, "
+        f"first {outside[0]}), which times in nanoseconds cannot hold; {hint}"
     )
 
 
@@ -205,7 +232,9 @@ def parse_times(
         bad = np.isnat(values.to_numpy())
         return ns, (bad if bad.any() else None), tz
     if dtype.kind == "M":
-        values = series.to_numpy().astype("datetime64[ns]", copy=False)
+        values = series.to_numpy()
+        _check_ns_dates(values, name, time_format)
+        values = values.astype("datetime64[ns]", copy=False)
         bad = np.isnat(values)
         return values.view(np.int64), (bad if bad.any() else None), None
     if dtype.kind == "m":
@@ -414,7 +443,7 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         detail = detail.split(". You might want")[0]
         hint = (
-            f"check time_format={time_format!r}"
+            f"check time_format={time_format!r} (--time-format from the shell)"
             if time_format is not None
             else "pass time_format (e.g. '%d/%m/%Y %H:%M:%S', 'ISO8601' or 'mixed'; "
             "--time-format from the shell), or numbers with time_unit"

@@ -74,3 +74,34 @@ def test_take_of_huge_ints_or_a_mask_is_refused_naming_take():
         seqs.take([10**20])
     with pytest.raises(TypeError, match="flatnonzero"):
         seqs.take(np.array([True, False]))
+
+
+@pytest.mark.parametrize(
+    "column, time_format",
+    [
+        (pd.to_datetime(pd.Series(["1500-01-01", "2017-11-25"]), format="ISO8601"), None),
+        (pd.Series([1511544070, 1511544075]), "%Y%m%d%H%M%S"),
+    ],
+    ids=["year-1500", "epoch-in-a-date-format"],
+)
+def test_dates_nanoseconds_cannot_hold_are_refused_not_wrapped(column, time_format):
+    # numpy's cast to nanoseconds wrapped them silently: 1500-01-01 read as 2084-07-20,
+    # 1511544070 in '%Y%m%d%H%M%S' (year 1511) as 2095-11-21 (review).
+    df = pd.DataFrame({"u": [1, 1], "e": ["a", "b"], "t": column})
+    with pytest.raises(ValueError, match=r"column 't' holds dates outside 1677.*2262"):
+        Sequences.from_events(df, entity="u", event="e", time="t", time_format=time_format)
+
+
+def test_the_unit_warning_says_if_and_leaves_times_from_a_start_alone():
+    # Milliseconds since a start (days 10-12) read in ms land in 1970; read as seconds
+    # they would land in 1990-2100: the advice is conditional (review).
+    df = pd.DataFrame({"u": [1, 1], "e": ["a", "b"], "t": [864_000_000, 1_036_800_000]})
+    advice = r"look like seconds since the epoch.*if they are, pass.*from a start"
+    with pytest.warns(UserWarning, match=advice):
+        Sequences.from_events(df, entity="u", event="e", time="t", time_unit="ms")
+
+
+def test_a_time_format_that_does_not_fit_names_the_shell_option_too():
+    df = pd.DataFrame({"u": [1, 1], "e": ["a", "b"], "t": ["25/11/2017", "26/11/2017"]})
+    with pytest.raises(ValueError, match=r"check time_format='ISO8601' \(--time-format"):
+        Sequences.from_events(df, entity="u", event="e", time="t", time_format="ISO8601")
