@@ -380,20 +380,40 @@ def detect_anomalies(
     return (table, pipeline) if return_pipeline else table
 
 
+def _ends(seqs: Sequences, rows: np.ndarray) -> list:
+    """The first and last event labels of ``rows`` (each with events), and their first
+    and last times where ``seqs`` has times."""
+    first, last = seqs.offsets[rows], seqs.offsets[rows + 1] - 1
+    labels = np.asarray(seqs.event_labels, dtype=object)
+    ends = [labels[seqs.events[first]], labels[seqs.events[last]]]
+    if seqs.times is not None:
+        ends += [seqs.times[first], seqs.times[last]]
+    return ends
+
+
 def _warn_if_scoring_what_was_fitted(seqs: Sequences, normal_seqs: Sequences) -> None:
-    """Warns when most entities scored are entities of ``normal`` with as many events:
-    a model scores what it was fitted on as normal (a nearest neighbour at distance 0,
-    its own cluster's centre), so those flags say nothing."""
+    """Warns when most entities scored are entities of ``normal`` (the same id, length,
+    first and last events and times): a model scores what it was fitted on as normal
+    (a nearest neighbour at distance 0, its own cluster's centre), so those flags say
+    nothing."""
     if not (seqs.ids.is_unique and normal_seqs.ids.is_unique):
         return
     at = normal_seqs.ids.get_indexer(seqs.ids)
-    found = at >= 0
+    found = np.flatnonzero(at >= 0)
+    theirs = at[found]
+    alike = normal_seqs.lengths[theirs] == seqs.lengths[found]
+    # Ids by position (windows, blocks numbered from 0) meet in any two logs: the same
+    # first and last events (and times, where both have them) say it is one entity.
+    alike &= seqs.lengths[found] > 0
+    checked = np.flatnonzero(alike)
+    for mine, fitted in zip(_ends(seqs, found[checked]), _ends(normal_seqs, theirs[checked])):
+        alike[checked[mine != fitted]] = False
     same = np.zeros(len(seqs), dtype=bool)
-    same[found] = normal_seqs.lengths[at[found]] == seqs.lengths[found]
+    same[found] = alike
     if 2 * int(same.sum()) > len(seqs):
         warnings.warn(
             f"{int(same.sum()):,} of the {len(seqs):,} entities scored are in normal with "
-            "as many events: the model is fitted on them, and a model scores what it was "
+            "the same events: the model is fitted on them, and a model scores what it was "
             "fitted on as normal, so their flags say little. Score data it did not see (a "
             "later period, or entities held out of normal)",
             UserWarning,

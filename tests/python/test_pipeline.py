@@ -719,6 +719,9 @@ def test_scoring_the_normal_log_itself_warns(shop):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a few fitted entities among new ones: silent
         oddseq.detect_anomalies(log, **columns, normal=normal)
+        # ids by position meet in any two logs: other events under the same ids
+        later = normal.assign(timestamp=normal["timestamp"] + 86_400)
+        oddseq.detect_anomalies(later, **columns, normal=normal)
 
 
 def test_normal_must_be_a_bool(shop):
