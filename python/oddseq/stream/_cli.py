@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import gc
 import io
@@ -299,9 +300,13 @@ def _stream(args) -> int:
     )
     if args.calibrate is not None:
         before = scorer.threshold_
+        # Its own header line (the help says so): --names is for the stream on stdin.
+        with_header = argparse.Namespace(**{**vars(args), "names": None})
         try:
             normal = read_log(
-                args.calibrate, args, [args.entity, args.event, args.time, args.item, args.value]
+                args.calibrate,
+                with_header,
+                [args.entity, args.event, args.time, args.item, args.value],
             )
         except (ValueError, FileNotFoundError) as error:
             raise ValueError(f"--calibrate {error}") from None
