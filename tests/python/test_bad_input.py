@@ -580,3 +580,20 @@ def test_kmeans_plusplus_local_trials_past_the_bound_is_named(trials):
     with pytest.raises(ValueError, match=r"n_local_trials must be at most 1000 .*got 10+"):
         kmeans_plusplus(X, 3, n_local_trials=trials)
     assert kmeans_plusplus(X, 3, n_local_trials=1000, random_state=0)[0].shape == (3, 3)
+
+
+@pytest.mark.parametrize(
+    "k, mu, match",
+    [
+        ([np.nan], [1.0], "k must be finite"),  # was 0: no surprise
+        ([np.inf], [1.0], "k must be finite"),
+        ([3], [np.nan], "mu must be >= 0"),  # was NaN
+        ([3], [-1.0], "mu must be >= 0"),  # was 900.8, as for mu = 0
+    ],
+)
+def test_poisson_surprise_refuses_nan_and_negative_mu(k, mu, match):
+    from oddseq.graph._null import poisson_surprise
+
+    with pytest.raises(ValueError, match=match):
+        poisson_surprise(k, mu)
+    assert poisson_surprise([0, 2], [0.0, 1.0]).round(3).tolist()[0] == 0.0

@@ -60,7 +60,12 @@ def poisson_surprise(k, mu) -> np.ndarray:
     [0.0, 0.578, 11.411]
     """
     k = np.asarray(k, dtype=np.float64)
-    mu = np.maximum(np.asarray(mu, dtype=np.float64), 1e-300)
+    mu = np.asarray(mu, dtype=np.float64)
+    if not np.isfinite(k).all():
+        raise ValueError("k must be finite numbers (counts), got NaN or inf")
+    if not (mu >= 0).all():
+        raise ValueError("mu must be >= 0 (Poisson means), got NaN or a negative value")
+    mu = np.maximum(mu, 1e-300)  # mu = 0: any k >= 1 is as surprising as a float can say
     k, mu = np.broadcast_arrays(k, mu)
     out = np.zeros(k.shape)
     pos = k > 0
