@@ -171,6 +171,16 @@ def _add_score(commands) -> None:
     _progress_option(score)
 
 
+def _write_ranked(table, args, fmt):
+    """The ranked table (its ``--top`` rows) written to ``--output``; what was written."""
+    written = table if args.top is None else table.head(args.top)
+    try:
+        _write(written, args.output, fmt)
+    except OSError as error:
+        raise OSError(f"could not write {args.output}: {error.strerror or error}") from None
+    return written
+
+
 def _table_output_options(parser) -> None:
     """-o, --force and --top: where a ranked table goes (detect and score)."""
     parser.add_argument(
@@ -230,11 +240,7 @@ def _score(args) -> int:
             log = read_log(args.file, args, list(roles.values()), progress)
             seqs = Sequences.from_events(log, **roles, **reading_kwargs(args))
             table = pipe.score(seqs)
-        written = table if args.top is None else table.head(args.top)
-        try:
-            _write(written, args.output, fmt)
-        except OSError as error:
-            raise OSError(f"could not write {args.output}: {error.strerror or error}") from None
+        written = _write_ranked(table, args, fmt)
     except (ValueError, TypeError, OSError, ImportError) as error:
         text = " ".join(str(error).split()) or type(error).__name__
         print(f"oddseq score: {text}", file=sys.stderr)
@@ -712,11 +718,7 @@ def _detect(args) -> int:
                 progress=progress,
                 **reading_kwargs(args),
             )
-        written = table if args.top is None else table.head(args.top)
-        try:
-            _write(written, args.output, fmt)
-        except OSError as error:
-            raise OSError(f"could not write {args.output}: {error.strerror or error}") from None
+        written = _write_ranked(table, args, fmt)
     except (ValueError, TypeError, OSError, ImportError) as error:
         text = " ".join(str(error).split()) or type(error).__name__
         print(f"oddseq detect: {text}", file=sys.stderr)
