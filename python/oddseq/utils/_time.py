@@ -126,7 +126,7 @@ def _check_ns_dates(values: np.ndarray, name: str, time_format) -> None:
     hint = (
         f"check time_format={time_format!r} (--time-format from the shell)"
         if time_format is not None
-        else "fix or drop those rows (a placeholder such as 9999-12-31?)"
+        else "fix or drop those rows (a stand-in date such as 9999-12-31?)"
     )
     raise ValueError(
         f"column {name!r} holds dates outside 1677-09-22 .. 2262-04-11 ({outside.size:,}, "
