@@ -8,6 +8,8 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from ..utils._validation import check_generator
+
 __all__ = ["Bunch", "make_ecommerce", "ANOMALY_KINDS"]
 
 #: The kinds of anomalous users make_ecommerce plants, in the order it assigns them.
@@ -300,20 +302,7 @@ def make_ecommerce(
         raise ValueError(f"n_days must be an int >= 2, got {n_days!r}")
     if isinstance(rings, bool) or not isinstance(rings, numbers.Integral) or rings < 0:
         raise ValueError(f"rings must be an int >= 0, got {rings!r}")
-    if random_state is not None and not isinstance(
-        random_state, (numbers.Integral, np.random.Generator)
-    ):
-        raise TypeError(
-            "random_state must be None, an int or a numpy Generator, got "
-            f"{type(random_state).__name__}"
-        )
-    if isinstance(random_state, numbers.Integral) and random_state < 0:
-        raise ValueError(f"random_state must be >= 0, got {random_state}")
-    rng = (
-        random_state
-        if isinstance(random_state, np.random.Generator)
-        else np.random.default_rng(random_state)
-    )
+    rng = check_generator(random_state)
     t = _INTENSITY[difficulty]
     t0 = 1_511_568_000  # 2017-11-25 00:00 local midnight offset applied in _session_starts
     catalog = _Catalog(rng, n_users)

@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from ..utils._validation import check_generator
 from ._ecommerce import Bunch
 
 __all__ = ["make_marketplace", "MARKETPLACE_EVENTS", "MARKETPLACE_KINDS"]
@@ -366,20 +367,7 @@ def make_marketplace(
         raise TypeError(f"n_days must be an int, got {type(n_days).__name__} {n_days!r}")
     if not 7 <= n_days <= _MAX_DAYS:
         raise ValueError(f"n_days must be in [7, {_MAX_DAYS}], got {n_days}")
-    if random_state is not None and not isinstance(
-        random_state, (numbers.Integral, np.random.Generator)
-    ):
-        raise TypeError(
-            "random_state must be None, an int or a numpy Generator, got "
-            f"{type(random_state).__name__}"
-        )
-    if isinstance(random_state, numbers.Integral) and random_state < 0:
-        raise ValueError(f"random_state must be >= 0, got {random_state}")
-    rng = (
-        random_state
-        if isinstance(random_state, np.random.Generator)
-        else np.random.default_rng(random_state)
-    )
+    rng = check_generator(random_state)
     n_days = int(n_days)
     t = _INTENSITY[difficulty]
     shop = _Shop(rng, n_users, n_days)

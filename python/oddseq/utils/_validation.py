@@ -277,6 +277,23 @@ def validate_matrix(
     return array
 
 
+def check_generator(random_state) -> np.random.Generator:
+    """The numpy Generator of a data generator's ``random_state`` (None, an int >= 0, or
+    a Generator, used as it is)."""
+    if random_state is not None and not isinstance(
+        random_state, (numbers.Integral, np.random.Generator)
+    ):
+        raise TypeError(
+            "random_state must be None, an int or a numpy Generator, got "
+            f"{type(random_state).__name__}"
+        )
+    if isinstance(random_state, numbers.Integral) and random_state < 0:
+        raise ValueError(f"random_state must be >= 0, got {random_state}")
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    return np.random.default_rng(random_state)
+
+
 def check_random_state(seed, name: str = "random_state") -> np.random.RandomState:
     """scikit-learn's check_random_state, with a message that names the argument."""
     from sklearn.utils import check_random_state as sk_check_random_state
