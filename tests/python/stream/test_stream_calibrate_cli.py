@@ -22,21 +22,30 @@ def stream(model, text, *more):
     )
 
 
-def test_stream_calibrate_sets_the_cut_as_python_does(tmp_path):
+@pytest.fixture(scope="module")
+def split(tmp_path_factory):
+    """(early, later, the early file, a model fitted on it, the cut StreamScorer.calibrate
+    sets from it in Python): a shop log split at its median time."""
     from oddseq import load
     from oddseq.stream import StreamScorer
 
+    folder = tmp_path_factory.mktemp("calibrate")
     log = make_ecommerce(n_users=300, random_state=4).events.sort_values("timestamp")
     log = log[["user_id", "behavior", "timestamp"]]
     cut = log["timestamp"].quantile(0.5)
     early, later = log[log["timestamp"] <= cut], log[log["timestamp"] > cut]
-    early_path = tmp_path / "early.csv"
+    early_path = folder / "early.csv"
     early.to_csv(early_path, index=False)
-    model = tmp_path / "m.oddseq"
+    model = folder / "m.oddseq"
     assert main(["fit", str(early_path), *ROLES, "--save", str(model)]) == 0
     expected = StreamScorer(
         load(model), entity="user_id", event="behavior", time="timestamp"
     ).calibrate(early)
+    return early, later, early_path, model, expected
+
+
+def test_stream_calibrate_sets_the_cut_as_python_does(split, tmp_path):
+    early, later, early_path, model, expected = split
     text = later.to_csv(index=False)
     plain = stream(model, text)
     calibrated = stream(model, text, "--calibrate", str(early_path))
@@ -52,24 +61,11 @@ def test_stream_calibrate_sets_the_cut_as_python_does(tmp_path):
     assert done.returncode == 2 and "--calibrate" in done.stderr and "timestamp" in done.stderr
 
 
-def test_stream_calibrate_replays_a_file_out_of_time_order_sorted(tmp_path):
+def test_stream_calibrate_replays_a_file_out_of_time_order_sorted(split, tmp_path):
     """The help says the file is in time order; one that is not (rows grouped by user,
     as an export often is) is replayed sorted by --time (stable), said on stderr: the
     cut is the one of the file in time order."""
-    from oddseq import load
-    from oddseq.stream import StreamScorer
-
-    log = make_ecommerce(n_users=300, random_state=4).events.sort_values("timestamp")
-    log = log[["user_id", "behavior", "timestamp"]]
-    cut = log["timestamp"].quantile(0.5)
-    early, later = log[log["timestamp"] <= cut], log[log["timestamp"] > cut]
-    early_path = tmp_path / "early.csv"
-    early.to_csv(early_path, index=False)
-    model = tmp_path / "m.oddseq"
-    assert main(["fit", str(early_path), *ROLES, "--save", str(model)]) == 0
-    expected = StreamScorer(
-        load(model), entity="user_id", event="behavior", time="timestamp"
-    ).calibrate(early)
+    early, later, early_path, model, expected = split
     by_user = tmp_path / "by_user.csv"
     early.sort_values("user_id", kind="stable").to_csv(by_user, index=False)
     done = stream(model, later.to_csv(index=False), "--calibrate", str(by_user))
@@ -77,17 +73,10 @@ def test_stream_calibrate_replays_a_file_out_of_time_order_sorted(tmp_path):
     assert "not in time order" in done.stderr and f"-> {expected:.4g}" in done.stderr
 
 
-def test_stream_calibrate_reads_its_own_header_beside_names(tmp_path):
+def test_stream_calibrate_reads_its_own_header_beside_names(split):
     # --names is for the headerless stream on stdin; the calibration file has a header
     # (review: it was read with --names and refused).
-    log = make_ecommerce(n_users=200, random_state=4).events.sort_values("timestamp")
-    log = log[["user_id", "behavior", "timestamp"]]
-    cut = log["timestamp"].quantile(0.5)
-    early, later = log[log["timestamp"] <= cut], log[log["timestamp"] > cut]
-    early_path = tmp_path / "early.csv"
-    early.to_csv(early_path, index=False)
-    model = tmp_path / "m.oddseq"
-    assert main(["fit", str(early_path), *ROLES, "--save", str(model)]) == 0
+    _, later, early_path, model, _ = split
     bare = later.to_csv(index=False, header=False)
     names = ["--names", "user_id,behavior,timestamp"]
     done = stream(model, bare, *names, "--calibrate", str(early_path))
