@@ -288,6 +288,7 @@ py::dict counters(const EntityStore& store) {
   out["n_events"] = c.events;
   out["n_late_accepted"] = c.late_accepted;
   out["n_late_dropped"] = c.late_dropped;
+  out["n_late_beyond_kept"] = c.late_beyond_kept;
   out["n_evicted_ttl"] = c.evicted_ttl;
   out["n_evicted_cap"] = c.evicted_cap;
   out["n_entities"] = store.size();

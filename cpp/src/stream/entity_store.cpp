@@ -323,9 +323,11 @@ void EntityStore::apply(const EventBatch& batch, std::uint8_t* status,
                            [](std::int64_t v, const Recent& r) { return v < r.time; }) -
           s.recent.begin());
       const bool whole_history = static_cast<std::int64_t>(s.recent.size()) == s.length;
-      if (s.last_time - t > params_.lateness_ns || (at == 0 && !whole_history)) {
+      const bool too_late = s.last_time - t > params_.lateness_ns;
+      if (too_late || (at == 0 && !whole_history)) {
         status[i] = kLateDropped;
         ++counters_.late_dropped;
+        if (!too_late) ++counters_.late_beyond_kept;
         continue;
       }
       status[i] = kLateAccepted;

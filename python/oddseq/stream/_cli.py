@@ -31,6 +31,8 @@ _ONE_BY_ONE = 256
 # (a burst: fresh entities crossing the cut together) are worded in one call and
 # written in one write, none held back longer than about this.
 _GATHER = 0.001
+# StreamScorer's max_late_events default (newest events kept per entity to place late ones).
+_MAX_LATE_EVENTS = 8
 
 
 def add_commands(commands) -> None:
@@ -88,7 +90,20 @@ def add_commands(commands) -> None:
         "(the alerts of a burst leave together, within about 1 ms of the first)",
     )
     stream.add_argument(
-        "--lateness", default="0", help="accepted lateness, with a unit: 5s, 2min (default 0)"
+        "--lateness",
+        default="0",
+        help="accepted lateness, with a unit: 5s, 2min (default 0): an event up to this much "
+        "older than its entity's newest is placed exactly among the entity's "
+        "--max-late-events newest events; later or older ones are dropped and counted",
+    )
+    stream.add_argument(
+        "--max-late-events",
+        type=int,
+        metavar="N",
+        help="with --lateness: newest events kept per entity to place late events among "
+        f"(default {_MAX_LATE_EVENTS}; about 24 bytes per entity each): raise it for input "
+        "whose late events come behind more of their entity's events (a file not sorted "
+        "by time within an entity)",
     )
     stream.add_argument(
         "--ttl", help="forget entities idle longer than this, with a unit: 1h, 30min"
@@ -277,6 +292,8 @@ def _stream(args) -> int:
         raise ValueError(f"--batch must be at least 1, got {args.batch}")
     if not args.max_delay >= 0:
         raise ValueError(f"--max-delay must be a number of seconds >= 0, got {args.max_delay}")
+    lateness = duration_option(args.lateness, "--lateness", zero=True)
+    max_late_events = _max_late_events(args.max_late_events, lateness)
     pipe = load(args.model)
     if getattr(pipe, "item_categories", None) is not None:
         # StreamScorer's own words name its Python argument (item_categories).
@@ -293,9 +310,10 @@ def _stream(args) -> int:
         time=args.time,
         item=args.item,
         value=args.value,
-        lateness=duration_option(args.lateness, "--lateness", zero=True),
+        lateness=lateness,
         ttl=duration_option(args.ttl, "--ttl"),
         max_entities=args.max_entities,
+        max_late_events=max_late_events,
         **reading_kwargs(args),
     )
     if args.calibrate is not None:
@@ -560,11 +578,55 @@ def _stream(args) -> int:
         flush()
         counts = scorer.counters
         seconds = clock.perf_counter() - started
-        print(_summary(n_lines, n_alerts, reader.malformed, counts, seconds), file=sys.stderr)
+        summary = _summary(
+            n_lines,
+            n_alerts,
+            reader.malformed,
+            counts,
+            seconds,
+            max_late_events,
+            late=scorer.lateness_ns_ > 0,
+        )
+        print(summary, file=sys.stderr)
         return 0
     finally:
         if froze:
             gc.unfreeze()
+
+
+def _max_late_events(value, lateness):
+    """--max-late-events checked in shell words (StreamScorer's name its Python one)."""
+    if value is None:
+        return _MAX_LATE_EVENTS
+    if not 1 <= value < 2**31:
+        raise ValueError(
+            f"--max-late-events must be a whole number from 1 to {2**31 - 1:,} (newest "
+            f"events kept per entity to place late events among), got {value}"
+        )
+    from ..utils._time import duration_ns
+
+    if lateness == 0 or duration_ns(lateness, "--lateness") == 0:
+        raise ValueError(
+            f"--max-late-events {value} places late events that --lateness accepts, and "
+            "--lateness is 0 (every late event is dropped); give --lateness too, e.g. "
+            f"--lateness 5min --max-late-events {value}"
+        )
+    return value
+
+
+def _late_advice(counts, max_late_events, late_accepted=None) -> str:
+    """The summary's advice on events dropped as too late, where an option would place
+    them: --lateness where it is 0 (``late_accepted`` False), --max-late-events for
+    those within --lateness but behind the newest events kept."""
+    beyond = counts.get("n_late_beyond_kept", 0)
+    if late_accepted is False and counts["n_late_dropped"]:
+        return " (older than their entity's newest event: --lateness, e.g. 5min, places them)"
+    if not beyond:
+        return ""
+    return (
+        f" ({beyond:,} of them within --lateness but behind their entity's "
+        f"{max_late_events:,} newest events kept: a larger --max-late-events places them)"
+    )
 
 
 def _in_time_order(normal, args):
@@ -605,7 +667,9 @@ def _counted(count: int, word: str, words: str | None = None) -> str:
     return f"{count:,} " + (word if count == 1 else words or word + "s")
 
 
-def _summary(n_lines, n_alerts, malformed, counts, seconds) -> str:
+def _summary(
+    n_lines, n_alerts, malformed, counts, seconds, max_late_events=_MAX_LATE_EVENTS, late=None
+):
     """The closing line on stderr: what was read, applied, alerted, skipped and kept."""
     shown = ", ".join(map(str, malformed[:_SHOWN_MALFORMED]))
     more = (
@@ -618,7 +682,8 @@ def _summary(n_lines, n_alerts, malformed, counts, seconds) -> str:
         f"oddseq stream: {_counted(n_lines, 'line')}, "
         f"{_counted(counts['n_events'], 'event')} applied, {_counted(n_alerts, 'alert')}, "
         f"{_counted(len(malformed), 'malformed line')}{where}, "
-        f"{counts['n_late_dropped']:,} too late, {counts['n_invalid']:,} invalid, "
+        f"{counts['n_late_dropped']:,} too late{_late_advice(counts, max_late_events, late)}, "
+        f"{counts['n_invalid']:,} invalid, "
         f"{counts['n_evicted_ttl']:,} evicted idle, {counts['n_evicted_cap']:,} evicted at "
         f"the cap, {_counted(counts['n_entities'], 'entity', 'entities')} tracked, in "
         f"{seconds:.2f} s"

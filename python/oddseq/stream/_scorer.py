@@ -1305,8 +1305,11 @@ class StreamScorer:
 
     @property
     def counters(self) -> dict:
-        """Events applied, late ones accepted and dropped, entities evicted by the TTL
-        and by the cap, entities tracked, invalid rows skipped.
+        """Events applied, late ones accepted and dropped (``n_late_beyond_kept``: of
+        those dropped, the ones within ``lateness`` but behind the entity's
+        ``max_late_events`` newest events kept, which a larger ``max_late_events`` would
+        place), entities evicted by the TTL and by the cap, entities tracked, invalid
+        rows skipped.
 
         Examples
         --------

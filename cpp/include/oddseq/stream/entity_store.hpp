@@ -74,6 +74,9 @@ enum EventStatus : std::uint8_t { kApplied = 0, kLateAccepted = 1, kLateDropped 
 
 struct StoreCounters {
   std::int64_t events = 0, late_accepted = 0, late_dropped = 0;
+  // Of late_dropped: within the lateness, but older than every one of the entity's
+  // max_late_events newest events kept (a larger max_late_events would place them).
+  std::int64_t late_beyond_kept = 0;
   std::int64_t evicted_ttl = 0, evicted_cap = 0;
 };
 
