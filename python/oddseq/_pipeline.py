@@ -980,7 +980,9 @@ class AnomalyPipeline(SaveMixin):
             >= 2, see :func:`~oddseq.detect.separate_tail`): data that is visibly not
             normal (a handful of rare normal workflows far out is not; with
             ``method="markov"``, on the miss counts: blocks with one rare step are
-            not). Where normal
+            not; on features shrunk by evidence, a group must also lie far beyond its
+            peers in evidence: the longer entities, whose features the shrinkage leaves
+            freer, are not a group apart from the compact spike of short ones). Where normal
             entities seldom leave each other's range (out of fold less often than
             ``false_alarm_rate``, as the repeated workflows of a system
             log), an entity outside the range the normal data took on some feature (a
@@ -1041,7 +1043,15 @@ class AnomalyPipeline(SaveMixin):
                     self.detector_.fit(data.X)
             progress.update(1)
             progress.set_postfix_str("threshold")
-            self._set_threshold(data.X, self.detector_.decision_scores_, progress)
+            # (the lengths for the normal-only check within evidence, where the detector
+            # reads features the evidence shrinkage shrank)
+            shrunk = self.evidence_prior > 0 and self._input_stage() is _FeatureInput
+            self._set_threshold(
+                data.X,
+                self.detector_.decision_scores_,
+                progress,
+                lengths=seqs.lengths if shrunk else None,
+            )
             self._support_rule(data)
             progress.set_postfix_str("reasons")
             self.table_ = self._table(seqs, data, self.detector_.decision_scores_)
@@ -1072,12 +1082,15 @@ class AnomalyPipeline(SaveMixin):
         detector's ``input_kind``)."""
         return _INPUT_STAGES[getattr(self.detector_, "input_kind", "matrix")]
 
-    def _set_threshold(self, data, train_scores, progress=None, out_of_fold=None):
+    def _set_threshold(self, data, train_scores, progress=None, out_of_fold=None, lengths=None):
         """The threshold stage: ``threshold_``, the scores flags are judged against
         (``reference_scores_``) and a record of the rule (``threshold_info_``);
         ``progress`` (a counted bar) advances once, or once per out-of-fold fit.
         ``out_of_fold``: the normal data's out-of-fold scores where the caller has them
-        (oddseq.dask, from its partitions), else computed here from ``data``."""
+        (oddseq.dask, from its partitions), else computed here from ``data``.
+        ``lengths``: the fitted sequences' lengths where the detector reads features
+        shrunk by evidence, for the normal-only check within evidence
+        (:meth:`_check_normal`); without them it judges all scores together."""
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
         jump = tail = floor = moved = None
@@ -1113,7 +1126,11 @@ class AnomalyPipeline(SaveMixin):
                     )
             cut = normal_cut(reference, rate)
             rule = f"{1 - rate:g} quantile of out-of-fold scores of the normal data"
-            jump = self._check_normal(reference, rate, self._counted_scores())
+            evidence = None
+            if lengths is not None and self.evidence_prior > 0:
+                lengths = np.asarray(lengths, dtype=np.float64)
+                evidence = lengths / (lengths + self.evidence_prior)
+            jump = self._check_normal(reference, rate, self._counted_scores(), evidence)
         elif self.threshold == "tail":
             rate = self.false_alarm_rate or DEFAULT_FALSE_ALARM_RATE
             # The tail cut, up into a clear gap above a plateau of tied scores if it
@@ -1243,7 +1260,7 @@ class AnomalyPipeline(SaveMixin):
         return isinstance(detector, MarkovDetector) and detector.statistic == "surprise"
 
     @staticmethod
-    def _check_normal(reference, rate: float, counted: bool = False) -> float:
+    def _check_normal(reference, rate: float, counted: bool = False, evidence=None) -> float:
         """The local tail shape of the normal data's out-of-fold scores where it is
         largest (:func:`~oddseq.detect.separate_tail`), with a warning when a
         large group (at least ``NOT_NORMAL_SHARE``, 2%) sits far beyond the rest: data
@@ -1255,12 +1272,23 @@ class AnomalyPipeline(SaveMixin):
         miss spread over a hundredth, so one miss was "far" beyond them, and the normal
         sequences with a rare step (8.4% of hdfs_xu's hdfs_train, 16.7% of DeepLog's)
         read as a group apart; on the counts a group of sequences with many misses
-        (5% of random sequences mixed in) still warns."""
+        (5% of random sequences mixed in) still warns.
+
+        ``evidence`` (the fitted sequences' evidence weights ``n / (n + evidence_prior)``,
+        aligned with ``reference``, where the detector reads features shrunk by
+        evidence): the group must also lie far beyond the spread of its peers in
+        evidence. The shrinkage makes the many short entities a compact spike of low
+        scores, so the longer ones read as a group apart against it (YOOCHOOSE's
+        ordinary clicks: the top 23%, sessions of 3 to 10+ clicks) though each scores
+        like its peers. Entities unlike their peers still warn."""
         reference = np.asarray(reference, dtype=np.float64)
         if counted:
             reference = np.floor(reference)
         # (finite scores only: the check must never stop a fit that the cut survives)
-        shape, share = separate_tail(reference[np.isfinite(reference)], rate)
+        finite = np.isfinite(reference)
+        if evidence is not None:
+            evidence = np.asarray(evidence)[finite]
+        shape, share = separate_tail(reference[finite], rate, evidence=evidence)
         if shape >= NOT_NORMAL_SHAPE:
             warnings.warn(
                 f"normal=True, but the data does not look normal: its top {share:.1%} "

@@ -39,8 +39,9 @@ moves its cut up only).
 
 ``separate_tail`` asks whether the top of the scores holds a large group (2% and more)
 far beyond the rest (a jump in the local Pickands shape that no single tail makes, far
-compared with the bulk's spread): normal-only fitting warns with it when the data said
-to be normal visibly is not.
+compared with the bulk's spread and, given the entities' evidence weights, with the
+spread of the group's peers in evidence): normal-only fitting warns with it when the
+data said to be normal visibly is not.
 """
 
 from __future__ import annotations
@@ -111,6 +112,13 @@ _MAX_GROUP = 1 / 3
 _NOT_NORMAL_JUMP = 8.0
 # The fewest scores a top share must hold to measure its shape.
 _MIN_GROUP = 25
+# ... and, judged within evidence, a group member's peers are the entities whose
+# evidence weight (the share of their own value the shrinkage keeps) lies within this
+# factor of its own: their scores' scale is then about the same. Measured
+# (benchmarks/RESULTS.md, "The not-normal check within evidence"): the real shop logs'
+# longer sessions lie 0.05-0.29 x the bound above their peers, groups of error entities
+# mixed in 2.8-12 x (1.5 gives the same verdicts).
+_PEER_FACTOR = 1.25
 # The tail model's reference share: percentiles 1 - 4m, 1 - 2m, 1 - m.
 _TAIL_SHARE = 0.05
 # Fewer normal scores than this beyond an empirical quantile: extrapolate instead.
@@ -569,6 +577,7 @@ def separate_tail(
     scores,
     false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE,
     min_share: float = NOT_NORMAL_SHARE,
+    evidence=None,
 ):
     """Is there a large group far beyond the rest? The largest local tail shape over
     the top shares of the scores where a group of at least ``min_share`` of them lies
@@ -594,6 +603,21 @@ def separate_tail(
     far, and the shape and the group's share decide; where the quantiles around a share
     are tied, that share has no shape. Too few scores: ``(0.0, 0.0)``.
 
+    ``evidence`` (each entity's evidence weight in [0, 1], aligned with ``scores``: the
+    share of its own value an evidence shrinkage keeps, ``n / (n + prior)`` for ``n``
+    events): "far" is then also judged among peers in evidence. Features that rest on
+    few events are shrunk toward the population's, which scales an entity's deviations
+    by its weight, so short entities score in a compact spike near the bottom and the
+    longer ones spread above it: against the spike's spread the longer entities read as
+    a group far out, though each scores like its peers. With ``evidence``, the jump must
+    also be at least 8 times the group's peer spread: for each member of the group,
+    ``median - q(0.25)`` of the scores of the entities whose weight lies within a factor
+    ``1.25`` of its own (at least 25 of them, else the 25 nearest in weight), the
+    median of those over the members. A group far out that is a minority among its
+    peers leaves their median and lower quartile where they were and still counts; a
+    group that is only "the entities with more events" does not. It can only silence a
+    group, never add one.
+
     Examples
     --------
     >>> import numpy as np
@@ -616,6 +640,19 @@ def separate_tail(
         raise ValueError("scores must be finite (no NaN or inf); drop or impute them first")
     false_alarm_rate = check_false_alarm_rate(false_alarm_rate)
     min_share = _check_share(min_share, "min_share", upper_closed=True)
+    if evidence is not None:
+        evidence = np.asarray(evidence)
+        if (
+            evidence.shape != scores.shape
+            or not np.issubdtype(evidence.dtype, np.number)
+            or not ((evidence >= 0) & (evidence <= 1)).all()
+        ):
+            raise ValueError(
+                f"evidence must hold one weight in [0, 1] per score ({scores.size}), got "
+                f"shape {evidence.shape} of {evidence.dtype}; pass n / (n + prior) for "
+                "entities of n events"
+            )
+        evidence = evidence.astype(np.float64)[np.argsort(scores, kind="stable")]
     scores = np.sort(scores)
     n = scores.size
     best = (0.0, 0.0)
@@ -629,10 +666,46 @@ def separate_tail(
             shape = float(np.log2(c - b) - np.log2(b - a))
             if shape > best[0]:
                 group = _beyond_widest_gap(scores, b, c)
-                if min_share <= group <= _MAX_GROUP:
+                if min_share <= group <= _MAX_GROUP and (
+                    evidence is None
+                    or c - b >= _NOT_NORMAL_JUMP * _peer_spread(scores, evidence, group)
+                ):
                     best = (shape, group)
         share *= 1.25
     return best
+
+
+def _peer_spread(ordered: np.ndarray, evidence: np.ndarray, group: float) -> float:
+    """The spread of the group's peers in evidence (``separate_tail``): the group is the
+    top ``group`` share of the (sorted) scores, ``evidence`` their weights; for each
+    member, ``median - q(0.25)`` of the scores of the entities whose weight lies within
+    a factor ``_PEER_FACTOR`` of its own (at least ``_MIN_GROUP`` of them, else the
+    ``_MIN_GROUP`` nearest in weight); the median over the members."""
+    n = ordered.size
+    if n < _MIN_GROUP:
+        return 0.0
+    start = n - int(round(group * n))
+    by_weight = np.argsort(evidence, kind="stable")
+    weights, peers = evidence[by_weight], ordered[by_weight]
+    members, counts = np.unique(evidence[start:], return_counts=True)
+    spreads = np.empty(members.size)
+    for k, weight in enumerate(members):
+        lo = int(np.searchsorted(weights, weight / _PEER_FACTOR, side="left"))
+        hi = int(np.searchsorted(weights, weight * _PEER_FACTOR, side="right"))
+        if hi - lo < _MIN_GROUP:  # the _MIN_GROUP nearest in weight
+            lo = max(0, min((lo + hi - _MIN_GROUP) // 2, n - _MIN_GROUP))
+            near = np.abs(weights - weight)
+            while lo > 0 and near[lo - 1] < near[lo + _MIN_GROUP - 1]:
+                lo -= 1
+            while lo + _MIN_GROUP < n and near[lo + _MIN_GROUP] < near[lo]:
+                lo += 1
+            hi = lo + _MIN_GROUP
+        q25, q50 = np.quantile(peers[lo:hi], [0.25, 0.5])
+        spreads[k] = q50 - q25
+    # the median over the members (each weight counted once per member)
+    order = np.argsort(spreads, kind="stable")
+    cumulative = np.cumsum(counts[order])
+    return float(spreads[order][int(np.searchsorted(cumulative, cumulative[-1] / 2))])
 
 
 def _beyond_widest_gap(ordered: np.ndarray, low: float, high: float) -> float:

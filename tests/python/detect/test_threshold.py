@@ -575,6 +575,89 @@ def test_separate_tail_refuses_bad_input(args, match):
         separate_tail(*args)
 
 
+def _scores_rising_with_evidence(seed, n=3_000):
+    """Out-of-fold scores of one population under an evidence shrinkage (prior 30): many
+    entities of two events in a compact spike near 0, the longer ones spread above it,
+    each scoring like its peers (a score scale growing with the length); and the
+    entities' evidence weights."""
+    rng = np.random.default_rng(seed)
+    lengths = 1 + rng.geometric(0.45, n)
+    scores = 0.002 * (lengths - 1.0) ** 4 * rng.lognormal(0, 0.8, n)
+    return scores, lengths / (lengths + 30.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_separate_tail_within_evidence_reads_longer_entities_with_their_peers(seed):
+    """Judged on all scores together, the longer entities read as a group far beyond
+    the spike of short ones (as YOOCHOOSE's ordinary clicks: the top 23% warned); among
+    their peers in evidence they are not apart."""
+    scores, evidence = _scores_rising_with_evidence(seed)
+    assert separate_tail(scores, 0.005)[0] > 2
+    assert separate_tail(scores, 0.005, evidence=evidence) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("seed, far", [(0, 0.03), (1, 0.05), (2, 0.1)])
+def test_separate_tail_within_evidence_still_sees_a_group_far_out(seed, far):
+    """A group far beyond its peers in evidence (lengths drawn alike) still counts, with
+    the same shape and share."""
+    scores, evidence = _scores_rising_with_evidence(seed)
+    rng = np.random.default_rng(seed + 10)
+    n_far = int(far * scores.size / (1 - far))
+    lengths = 1 + rng.geometric(0.45, n_far)
+    scores = np.r_[scores, 10 * scores.max() * (1 + rng.exponential(size=n_far))]
+    evidence = np.r_[evidence, lengths / (lengths + 30.0)]
+    plain = separate_tail(scores, 0.005)
+    assert plain[0] > 2 and far / 2 <= plain[1] <= 2 * far
+    assert separate_tail(scores, 0.005, evidence=evidence) == plain
+
+
+def test_separate_tail_within_evidence_sees_a_far_group_longer_than_the_rest():
+    """A far group whose entities have more events than nearly all the others is still
+    judged against its peers in evidence: the entities the shrinkage leaves about as
+    free (weights within a factor 1.25), not only those of its own lengths (which are
+    the group itself)."""
+    rng = np.random.default_rng(0)
+    lengths = 1 + rng.geometric(0.02, 3_000)  # median 35, 99% below 230
+    scores = rng.lognormal(0, 0.3, lengths.size) * lengths / (lengths + 30.0)
+    far = rng.integers(300, 600, 150)
+    scores = np.r_[scores, 20 + rng.exponential(size=far.size)]
+    lengths = np.r_[lengths, far]
+    plain = separate_tail(scores, 0.005)
+    assert plain[0] > 2
+    assert separate_tail(scores, 0.005, evidence=lengths / (lengths + 30.0)) == plain
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(0, 1e3), min_size=30, max_size=300),
+    st.integers(0, 2**32 - 1),
+)
+def test_separate_tail_within_evidence_only_silences(values, seed):
+    """The peers' spread is a further condition on a group: with evidence the shape is
+    never larger, and where it is the same the group is the same."""
+    scores = np.array(values)
+    lengths = 1 + np.random.default_rng(seed).geometric(0.3, scores.size)
+    plain = separate_tail(scores, 0.005)
+    within = separate_tail(scores, 0.005, evidence=lengths / (lengths + 30.0))
+    assert within[0] <= plain[0]
+    assert within == plain or within[0] < plain[0]
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        np.full(99, 0.5),
+        np.array(["a"] * 100),
+        np.full((100, 1), 0.5),
+        np.full(100, -0.1),
+        np.full(100, 2.0),
+    ],
+)
+def test_separate_tail_refuses_evidence_that_does_not_fit(evidence):
+    with pytest.raises(ValueError, match=r"evidence must hold one weight in \[0, 1\] per score"):
+        separate_tail(np.arange(100.0), 0.01, evidence=evidence)
+
+
 @pytest.mark.parametrize("sds, seen", [(5.0, False), (10.0, True)])
 def test_separate_tail_far_means_far_against_the_bulks_spread(sds, seen):
     """Where "far" starts: 5% of the scores from ``sds`` standard deviations of a
