@@ -1564,6 +1564,10 @@ def _x_and_raw(state):
     return state["X"], state["raw"]
 
 
+def _lengths(state):
+    return state["lengths"]
+
+
 def _matrices(rows):
     """The detector's matrix and the raw features of every row, in order (fetched)."""
     parts = _compute([_delayed(_x_and_raw)(s) for s in rows.states])
@@ -2017,7 +2021,14 @@ def detect_anomalies(
             enabled=progress,
         ):
             out_of_fold = _out_of_fold(pipeline, rows, threads)
-            pipeline._set_threshold(None, detector.decision_scores_, out_of_fold=out_of_fold)
+            # (the rows' lengths: the not-normal check judges a group among its peers in
+            # evidence, as on one machine)
+            lengths = None
+            if pipeline.evidence_prior > 0:
+                lengths = np.concatenate(_compute([_delayed(_lengths)(s) for s in rows.states]))
+            pipeline._set_threshold(
+                None, detector.decision_scores_, out_of_fold=out_of_fold, lengths=lengths
+            )
             # Normal-only fitting's support rule, AnomalyPipeline's own, on the normal
             # rows' matrices fetched whole (their features: 4-8 bytes a feature and
             # normal entity, once; the log scored stays in the partitions).
