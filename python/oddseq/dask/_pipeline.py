@@ -42,11 +42,11 @@ from ..detect import (
 from ..detect._base import check_contamination
 from ..detect._iforest import _SEED_LIMIT as _IFOREST_SEED_LIMIT
 from ..detect._threshold import fold_of_rows
-from ..exceptions import ConvergenceWarning
+from ..exceptions import ConvergenceWarning, DataWarning
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
-from ..sequences._sequences import _all_whole
+from ..sequences._sequences import _all_whole, dropped_rows_message
 from ..utils._exact import (
     column_max_abs,
     exponents,
@@ -61,6 +61,7 @@ from ..utils._rows import (
     weighted_distinct_rows,
 )
 from ..utils._stats import MAD_TO_STD, spread_or_std
+from ..utils._time import _warn_if_another_unit
 from ..utils._validation import check_random_state, resolve_threads
 from . import _ecod, _neighbors
 from ._reduce import add, column_statistics, map_reduce
@@ -169,13 +170,16 @@ def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool)
     entity ids."""
     _refuse_missing_columns(part, columns, index)
     ids = part[entity]
-    missing = int(ids.isna().sum())
+    absent = ids.isna().to_numpy()
+    missing = int(absent.sum())
+    also = {}  # of the rows without an id (dropped here), those missing another column
     if missing:
         if not dropna:
             raise ValueError(
-                f"input partition {index} has {int(ids.isna().sum()):,} rows without an "
+                f"input partition {index} has {missing:,} rows without an "
                 f"{entity!r} id; drop them (dropna=True, or ddf.dropna(subset=[{entity!r}]))"
             )
+        also = {c: int(part[c][absent].isna().sum()) for c in columns if c != entity}
         ids = ids.dropna()
     dtypes = {c: str(part[c].dtype) for c in columns}
     values = ids.to_numpy(dtype=object if ids.dtype == object else None)
@@ -193,6 +197,7 @@ def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool)
         "sample": values,
         "dtypes": dtypes,
         "missing": missing,
+        "also": also,
         "whole": whole,
     }
 
@@ -556,13 +561,44 @@ def _build(pieces: list, index: int, entity: str, options: dict, limit, pipeline
         )
     # The log checks' warnings are left out at their source, not filtered: partitions
     # are built in threads on dask's threaded scheduler, where warnings.catch_warnings
-    # (process-wide state, saved and restored) can leave a filter behind.
+    # (process-wide state, saved and restored) can leave a filter behind. Their facts
+    # come back instead, and the client warns once for the whole log (_warn_about_log).
+    facts = {}
     seqs = Sequences._from_events(
-        part, entity=entity, n_threads=None, **options, log_warnings=False
+        part, entity=entity, n_threads=None, **options, log_warnings=facts
     )
     seqs = pipeline._kept(seqs)
-    state.update(n=len(seqs), seqs=seqs if len(seqs) else None)
+    state.update(n=len(seqs), seqs=seqs if len(seqs) else None, log=facts)
     return state
+
+
+def _log_facts(state):
+    return state.get("log", {})
+
+
+def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
+    """The warnings one machine's ``Sequences.from_events`` gives about a log, given
+    once on the client for the whole log, in its words and with its totals: from the
+    partitions' ``facts`` (``_build``) and the input's ``reports`` (``_inspect``: rows
+    without an entity id, dropped before the shuffle)."""
+    ranges = [f["time_range"] for f in facts if "time_range" in f]
+    if ranges:  # the whole column's extremes, as one machine reads them
+        low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
+        _warn_if_another_unit(options["time"], options["time_unit"], low, high, stacklevel=6)
+    dropped = [f["dropped"] for f in facts if "dropped" in f]
+    without_id = sum(r["missing"] for r in reports)
+    if not dropped and not without_id:
+        return
+    counts = {entity: without_id}
+    for column in (options["event"], options["time"]):
+        if column is not None:
+            counts[column] = sum(r["also"].get(column, 0) for r in reports)
+    for _, _, partition_counts in dropped:
+        for column, n in partition_counts.items():
+            counts[column] += n
+    n_dropped = without_id + sum(n for n, _, _ in dropped)
+    message = dropped_rows_message(n_dropped, sum(r["rows"] for r in reports), counts)
+    warnings.warn(message, DataWarning, stacklevel=5)
 
 
 def _summary(state):
@@ -663,13 +699,14 @@ def _encode(state, pipeline, fitting: bool):
     return out
 
 
-def _encoded(states, summaries, pipeline, progress: bool, fitting: bool = False):
+def _encoded(states, summaries, pipeline, progress: bool, fitting: bool = False, shared=None):
     """The non-empty partitions' features (the fitted encoders, C++), then consecutive
     partitions joined for the model's passes: (states, rows of each, first id of each).
-    ``fitting``: the fitted sequences (the typical category values learned from them)."""
+    ``fitting``: the fitted sequences (the typical category values learned from them).
+    ``shared``: ``pipeline`` sent to the workers already (``_shared``)."""
     states = [states[s["index"]] for s in summaries]
     rows_per_part = [s["n"] for s in summaries]
-    shared = _shared(pipeline)
+    shared = _shared(pipeline) if shared is None else shared
     states = _persist(
         [_delayed(_encode)(s, shared, fitting) for s in states],
         progress="  features" if progress else None,
@@ -742,11 +779,13 @@ def _coverage(state, pipeline):
     return np.array(pipeline._side_coverage(state["seqs"]), dtype=np.int64)
 
 
-def _check_entities(states, pipeline, entity: str, fitting: bool) -> None:
+def _check_entities(states, pipeline, entity: str, fitting: bool, shared=None) -> None:
     """``AnomalyPipeline._check_side_coverage`` over all partitions (an entity's
     sequences lie in one): a side table with rows for under half of the fitted entities
-    is refused, of the scored ones warned about, in the single machine's words."""
-    found, entities = map_reduce(states, _coverage, _shared(pipeline), combine=_none_add)
+    is refused, of the scored ones warned about, in the single machine's words.
+    ``shared``: ``pipeline`` sent to the workers already (``_shared``)."""
+    shared = _shared(pipeline) if shared is None else shared
+    found, entities = map_reduce(states, _coverage, shared, combine=_none_add)
     pipeline._check_side_coverage(int(found), int(entities), entity, fitting, stacklevel=4)
 
 
@@ -762,11 +801,12 @@ def _unknown_items(state, pipeline):
     return pipeline._unknown_items(state["seqs"])
 
 
-def _check_categories(states, pipeline) -> None:
+def _check_categories(states, pipeline, shared=None) -> None:
     """Scoring's warning where most item events have no known category, over all
     partitions, in the single machine's words: the events counted per partition, and
-    only where it warns the items used (their labels) united on the client."""
-    shared = _shared(pipeline)
+    only where it warns the items used (their labels) united on the client.
+    ``shared``: ``pipeline`` sent to the workers already (``_shared``)."""
+    shared = _shared(pipeline) if shared is None else shared
     unknown = _unknown_category_share(
         *map_reduce(states, _category_events, shared, combine=_none_add)
     )
@@ -1691,14 +1731,16 @@ def _shuffled_sequences(
                 progress="  sequences" if progress else None,
             )
             del inputs, pieces  # each input partition is released once cut up
-            summaries = [
-                s for s in _compute([_delayed(_summary)(s) for s in states]) if s is not None
-            ]
+            got = _compute(
+                [_delayed(_summary)(s) for s in states] + [_delayed(_log_facts)(s) for s in states]
+            )
+            summaries = [s for s in got[: len(states)] if s is not None]
         except Exception as exc:
             if isinstance(exc, ValueError) and str(exc).startswith(_NAMED):
                 raise  # a partition named already (_read, _build)
             _explain_input_failure(ddf, columns, entity, dropna)
             raise
+    _warn_about_log(got[len(states) :], reports, entity, options)
     return states, summaries
 
 
@@ -2038,15 +2080,19 @@ def detect_anomalies(
         if not summaries:
             raise ValueError(f"ddf has no sequences to score (with min_events={min_events})")
         n = sum(s["n"] for s in summaries)
+        # Sent once (it is not changed from here): the checks, encoding and scaling
+        # read this one copy.
+        shared = _shared(fitted)
         # Scoring's warnings, in the single machine's order: most item events without
         # a known category, then a side table missing most scored entities.
         if summaries[0]["items"] and fitted._category_columns():
-            _check_categories(data_states, fitted)
+            _check_categories(data_states, fitted, shared)
         if entity_features is not None:
-            _check_entities(data_states, fitted, entity, fitting=False)
+            _check_entities(data_states, fitted, entity, fitting=False, shared=shared)
         with step(f"encoding {n:,} sequences", enabled=progress):
-            data_states, rows_per_part, firsts = _encoded(data_states, summaries, fitted, progress)
-            shared = _shared(fitted)
+            data_states, rows_per_part, firsts = _encoded(
+                data_states, summaries, fitted, progress, shared=shared
+            )
             data_states = _persist([_delayed(_scale)(s, shared, "log") for s in data_states])
             data_states = _persist([_delayed(_scale)(s, shared, "X") for s in data_states])
         with step(f"scoring them with {type(detector).__name__}", enabled=progress):

@@ -144,10 +144,11 @@ def _all_whole(values: np.ndarray) -> bool:
     )
 
 
-def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool = True):
+def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True):
     """None when no row has a missing entity, event or time (``bad``: column -> mask);
-    else the rows to keep with ``dropna`` (warning with the counts unless not ``warn``),
-    or a ValueError naming the counts per column."""
+    else the rows to keep with ``dropna`` (warning with the counts unless not ``warn``;
+    a dict ``warn`` gets them as ``"dropped"``), or a ValueError naming the counts per
+    column."""
     counts = {column: int(mask.sum()) for column, mask in bad.items()}
     n_bad_columns = {c: n for c, n in counts.items() if n}
     if not n_bad_columns:
@@ -161,13 +162,22 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool = True):
     keep = ~np.logical_or.reduce(list(bad.values()))
     if not keep.any():
         raise ValueError(f"every row has a missing value ({described}); nothing left")
-    if warn:
+    if isinstance(warn, dict):  # a caller reading the log in parts warns once (dask)
+        warn["dropped"] = (int((~keep).sum()), n_rows, counts)
+    elif warn:
         warnings.warn(
-            f"dropped {int((~keep).sum())} of {n_rows} rows with missing values ({described})",
+            dropped_rows_message(int((~keep).sum()), n_rows, counts),
             DataWarning,
             stacklevel=4,  # the caller of from_events
         )
     return keep
+
+
+def dropped_rows_message(n_dropped: int, n_rows: int, counts: dict) -> str:
+    """The words of the warning about rows dropped with ``dropna`` (``counts``: column
+    -> rows missing there; a row may count in several)."""
+    described = ", ".join(f"{n} in {c!r}" for c, n in counts.items() if n)
+    return f"dropped {n_dropped} of {n_rows} rows with missing values ({described})"
 
 
 def _check_tz(tz) -> None:
@@ -356,12 +366,14 @@ class Sequences:
         time_format,
         dayfirst,
         *,
-        log_warnings: bool = True,
+        log_warnings: bool | dict = True,
     ) -> Sequences:
         """:meth:`from_events`; ``log_warnings=False`` leaves out its warnings about the
         log (rows dropped, numbers that look like another time unit) at their source:
         for a caller that builds a log's parts in threads and warns once for the whole
-        log, without swapping the process-wide warning filters."""
+        log, without swapping the process-wide warning filters. A dict leaves them out
+        too and holds their facts: ``"dropped"`` (rows dropped, rows, rows missing per
+        column) and ``"time_range"`` (the numeric times' extremes in ``time_unit``)."""
         roles = {"entity": entity, "event": event, "time": time, "item": item, "value": value}
         _check_event_log(df, roles, session_gap)
         threads = resolve_threads(n_threads)

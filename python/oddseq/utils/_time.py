@@ -84,7 +84,12 @@ _UNIT_WORDS = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns":
 
 
 def _warn_if_another_unit(
-    name: str, time_unit: str, low: float, high: float, fix: str | None = None
+    name: str,
+    time_unit: str,
+    low: float,
+    high: float,
+    fix: str | None = None,
+    stacklevel: int = 3,
 ) -> None:
     """A UserWarning when the numbers low..high (the column's extremes) read in
     ``time_unit`` fall outside 1990-2100 and read in another unit fall inside; ``fix``
@@ -106,8 +111,18 @@ def _warn_if_another_unit(
         f"column {name!r} read with time_unit={time_unit!r} puts its times in {given}; "
         f"they look like {_UNIT_WORDS[other]} since the epoch ({read} read so): " + advice,
         UserWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
+
+
+def _unit_check(unit_warning, name: str, time_unit: str, low: float, high: float) -> None:
+    """parse_times' unit check: warn (``unit_warning`` True), or keep the extremes in
+    ``unit_warning["time_range"]`` (a dict: a caller that reads a log in parts and warns
+    once for the whole, as ``oddseq.dask`` does), or nothing (False)."""
+    if isinstance(unit_warning, dict):
+        unit_warning["time_range"] = (low, high)
+    elif unit_warning:
+        _warn_if_another_unit(name, time_unit, low, high, stacklevel=4)
 
 
 # What int64 nanoseconds since the epoch hold (numpy's cast to them wraps silently).
@@ -177,12 +192,14 @@ def parse_times(
         For text dates like ``01/12/2017``: True reads day/month, False month/day.
         None decides from the data (a first field above 12 means day first, a second
         field above 12 month first) and refuses when nothing decides.
-    unit_warning : bool, default=True
+    unit_warning : bool or dict, default=True
         Warn (UserWarning, with the fix) when numbers read in ``time_unit`` fall outside
         1990-2100 while every one of them falls inside in another unit: seconds read as
         milliseconds land in January 1970. Times counted from 0 (relative times) never
         warn. Numbers that ``time_unit`` puts beyond the year 2262 are refused
-        (ValueError) whatever this says.
+        (ValueError) whatever this says. A dict: no warning; the numbers' extremes are
+        put in it as ``"time_range"`` (low, high), for a caller that reads a log in
+        parts and warns once.
 
     Returns
     -------
@@ -250,8 +267,7 @@ def parse_times(
             low, high = raw.min(), raw.max()
             if high > limit or low < -limit:
                 raise _beyond_2262(name, time_unit, float(np.abs(raw).max()))
-            if unit_warning:
-                _warn_if_another_unit(name, time_unit, float(low), float(high))
+            _unit_check(unit_warning, name, time_unit, float(low), float(high))
         return raw.astype(np.int64, copy=False) * factor, None, None
     if dtype.kind == "f":
         raw = series.to_numpy()
@@ -270,8 +286,7 @@ def parse_times(
             low, high = finite.min(), finite.max()
             if high >= limit or low <= -limit:
                 raise _beyond_2262(name, time_unit, float(np.abs(finite).max()))
-            if unit_warning:
-                _warn_if_another_unit(name, time_unit, float(low), float(high))
+            _unit_check(unit_warning, name, time_unit, float(low), float(high))
         ns = np.where(bad, 0.0, raw) * factor
         return np.rint(ns).astype(np.int64), (bad if bad.any() else None), None
     if dtype.kind == "b":
