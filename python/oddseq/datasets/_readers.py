@@ -281,14 +281,124 @@ def read_rees46(path, *, nrows=None) -> pd.DataFrame:
     return df
 
 
+# The time forms of loghub's structured CSVs, tried in order on the first line; the first
+# that reads it must read every line. (columns, strptime format or "epoch", systems).
+_LOGHUB_TIMES = [
+    (("Date", "Time"), "%y%m%d %H%M%S", "HDFS"),
+    (("Date", "Time"), "%Y-%m-%d %H:%M:%S,%f", "Hadoop, Zookeeper"),
+    (("Date", "Time"), "%Y-%m-%d %H:%M:%S.%f", "OpenStack"),
+    (("Date", "Time"), "%Y-%m-%d %H:%M:%S", "Windows"),
+    (("Date", "Time"), "%y/%m/%d %H:%M:%S", "Spark"),
+    (("Time",), "%a %b %d %H:%M:%S %Y", "Apache"),
+    (("Time",), "%Y-%m-%d-%H.%M.%S.%f", "BGL"),
+    (("Time",), "epoch", "HPC"),
+    (("Timestamp",), "epoch", "BGL, Thunderbird"),
+]
+_MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+
+def _loghub_stamps(df: pd.DataFrame, columns, form) -> pd.Series:
+    if form == "%y%m%d %H%M%S":  # HDFS: 081109 203615, leading zeros lost in some copies
+        return df["Date"].astype(str).str.zfill(6) + " " + df["Time"].astype(str).str.zfill(6)
+    stamps = df[columns[0]].astype(str)
+    for column in columns[1:]:
+        stamps = stamps + " " + df[column].astype(str)
+    return stamps
+
+
+def _loghub_parse(stamps: pd.Series, form) -> pd.Series:
+    if form == "epoch":  # whole seconds since 1970 (years 1973..2286)
+        digits = stamps.where(stamps.str.fullmatch(r"\d{9,10}"))
+        return pd.to_datetime(pd.to_numeric(digits), unit="s", errors="coerce")
+    return pd.to_datetime(stamps, format=form, errors="coerce")
+
+
+def _loghub_times(df: pd.DataFrame, path):
+    """Each line's time from the first form of ``_LOGHUB_TIMES`` that reads the first line,
+    or None (with a warning where times are there but cannot all be read)."""
+    if len(df) == 0:
+        return None
+    for columns, form, systems in _LOGHUB_TIMES:
+        if not set(columns) <= set(df.columns):
+            continue
+        stamps = _loghub_stamps(df, columns, form)
+        if pd.isna(_loghub_parse(stamps.iloc[:1], form).iloc[0]):
+            continue
+        parsed = _loghub_parse(stamps, form)
+        bad = parsed.isna().to_numpy()
+        if bad.any():
+            first = stamps.to_numpy()[bad][0]
+            warnings.warn(
+                f"{path!r}: the time ({' + '.join(columns)}) of {_plural(int(bad.sum()), 'line')}"
+                f" of {len(df):,} does not read as {form} ({systems}'s form; first {first!r}), "
+                "so every sequence is left untimed, in line order; fix or drop those lines "
+                "to keep the times",
+                UserWarning,
+                stacklevel=3,
+            )
+            return None
+        return parsed.to_numpy()
+    # A month name with a day and a clock time, no year: Linux (Month, Date, Time),
+    # OpenSSH (Date, Day, Time), Mac.
+    for month, day in (("Month", "Date"), ("Date", "Day")):
+        if {month, day, "Time"} <= set(df.columns) and (
+            str(df[month].iloc[0]).strip().lower()[:3] in _MONTHS
+        ):
+            first = f"{df[month].iloc[0]} {df[day].iloc[0]} {df['Time'].iloc[0]}"
+            warnings.warn(
+                f"{path!r}: the dates in {month}, {day}, Time have no year (first {first!r}); a "
+                "year cannot be made up, so the sequences are untimed, in line order. To time "
+                "them, add the year yourself: read the file with pandas, build each line's "
+                f"time with pd.to_datetime('2005 ' + {month} + ' ' + {day} + ' ' + Time, "
+                "format='%Y %b %d %H:%M:%S') (one year more after a December -> January "
+                "wrap), give it to bunch.events by its line (the file's LineId), and call "
+                "Sequences.from_events(events, entity='entity', event='event', time='time')",
+                UserWarning,
+                stacklevel=3,
+            )
+            return None
+    present = [c for c in ("Date", "Time", "Timestamp") if c in df.columns]
+    if present:
+        first = " ".join(str(df[c].iloc[0]) for c in present)
+        warnings.warn(
+            f"{path!r}: the times in {', '.join(present)} (first {first!r}) are in no form "
+            "read_loghub reads (those of HDFS, Hadoop, Zookeeper, OpenStack, Windows, Spark, "
+            "Apache, BGL, HPC, Thunderbird), so the sequences are untimed, in line order; to "
+            "time them, parse them with pandas, give them to bunch.events by its line (the "
+            "file's LineId) and call Sequences.from_events(events, entity='entity', "
+            "event='event', time='time')",
+            UserWarning,
+            stacklevel=3,
+        )
+    return None
+
+
 def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None) -> Bunch:
     """A Loghub structured log (``*.log_structured.csv``: LineId, Date, Time, ..., Content,
     EventId, EventTemplate) as sequences of event ids per entity.
 
     The entity of each line is found in ``Content`` with ``entity_pattern`` (HDFS block
-    ids by default); lines that mention none are left out, lines that mention several
-    count for each. Times come from Date and Time in HDFS's ``yymmdd``/``HHMMSS`` form;
-    for other systems, or if they do not parse, line order is kept and times are None.
+    ids by default); lines that mention none are left out, a line that mentions several
+    entities counts once for each, and once only for an entity it names twice (HDFS's
+    "Deleting block blk_X file .../blk_X").
+
+    For the other loghub systems pass a pattern with one group around the id, such as
+    ``r"(\\d{1,3}(?:\\.\\d{1,3}){3})"`` (IP addresses: OpenSSH, Linux's rhost),
+    ``r"(attempt_\\d+_\\d+_[mr]_\\d+)"`` (Hadoop task attempts), ``r"(0x[0-9a-f]+)"``
+    (Zookeeper sessions) or ``r"TID (\\d+)"`` (Spark tasks).
+    Where the entity is a column (BGL's and HPC's ``Node``, a ``Component``, a ``Pid``),
+    read the CSV with pandas and call ``Sequences.from_events(df, entity="Node",
+    event="EventId", time=...)``, or in the shell ``oddseq detect FILE --entity Node
+    --event EventId``.
+
+    Times are read from the columns of each system's form: HDFS (Date ``081109``, Time
+    ``203615``), Hadoop and Zookeeper (``2015-10-18``, ``18:01:47,978``), OpenStack,
+    Windows (``2016-09-28``, ``04:30:30``), Spark (``17/06/09``, ``20:10:40``, year
+    first), Apache (``Sun Dec 04 04:47:44 2005``), BGL (Time ``2005-06-03-15.42.50.675872``,
+    else Timestamp), HPC and Thunderbird (seconds since 1970, read as UTC). Dates without
+    a year (Linux ``Jun 14 15:16:01``, OpenSSH, Mac) leave the sequences untimed, in line
+    order, with a warning saying how to add the year; so do times in another form, or a
+    line whose time does not read.
 
     Parameters
     ----------
@@ -296,11 +406,16 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
         CSV with the entity id in the first column and a label in a column named
         ``label`` or ``Label`` (0/1, or Normal/Anomaly as in loghub's
         ``anomaly_label.csv``).
+    entity_pattern : str
+        A regular expression with at most one group (around the id), searched in each
+        line's ``Content``.
+    nrows : int, optional
+        Read the first ``nrows`` lines only.
 
     Returns
     -------
-    Bunch with ``events`` (entity, event, time, line), ``sequences`` (Sequences, one per
-    entity) and ``labels`` (0/1 Series indexed by entity, or None).
+    Bunch with ``events`` (entity, event, line, and time where read), ``sequences``
+    (Sequences, one per entity) and ``labels`` (0/1 Series indexed by entity, or None).
 
     Examples
     --------
@@ -322,7 +437,18 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
     df = (
         _read_parquet(path)
         if _is_parquet(path)
-        else _read_csv(path, nrows=nrows, dtype={"Date": str, "Time": str, "EventId": "category"})
+        else _read_csv(
+            path,
+            nrows=nrows,
+            dtype={
+                "Date": str,
+                "Time": str,
+                "Timestamp": str,
+                "Month": str,
+                "Day": str,
+                "EventId": "category",
+            },
+        )
     )
     missing = {"LineId", "Content", "EventId"} - set(df.columns)
     if missing:
@@ -339,14 +465,24 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
     lengths = found.str.len().to_numpy()
     rows = np.repeat(np.arange(len(df)), lengths)
     if rows.size == 0:
-        raise ValueError(f"no line of {path!r} matches entity_pattern={entity_pattern!r}")
+        raise ValueError(
+            f"no line of {path!r} matches entity_pattern={entity_pattern!r}"
+            + (
+                "; the default finds HDFS block ids (blk_...). For another system pass "
+                "entity_pattern=, a regular expression with one group around the id in "
+                r"Content (such as r'(\d{1,3}(?:\.\d{1,3}){3})' for IP addresses); to group "
+                "by a column such as Node or Component, read the CSV with pandas and call "
+                "Sequences.from_events(df, entity='Node', event='EventId', time=...), or in "
+                "the shell: oddseq detect FILE --entity Node --event EventId"
+                if entity_pattern == r"(blk_-?\d+)"
+                else ""
+            )
+        )
     entities = np.concatenate([np.asarray(f, dtype=object) for f in found if f])
-    times = None
-    if {"Date", "Time"} <= set(df.columns):
-        stamp = df["Date"].astype(str).str.zfill(6) + df["Time"].astype(str).str.zfill(6)
-        parsed = pd.to_datetime(stamp, format="%y%m%d%H%M%S", errors="coerce")
-        if not parsed.isna().any():
-            times = parsed.to_numpy()[rows]
+    # One event per (line, entity): a line naming the same entity twice counts once.
+    once = ~pd.DataFrame({"row": rows, "entity": entities}).duplicated().to_numpy()
+    rows, entities = rows[once], entities[once]
+    times = _loghub_times(df, path)
     events = pd.DataFrame(
         {
             "entity": entities,
@@ -355,7 +491,7 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
         }
     )
     if times is not None:
-        events["time"] = times
+        events["time"] = times[rows]
     sequences = Sequences.from_events(
         events, entity="entity", event="event", time="time" if times is not None else None
     )
