@@ -25,6 +25,12 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
+    if getattr(args, "sep", None) is not None:
+        try:
+            separator_pattern(args.sep, regex=args.command != "stream")
+        except ValueError as error:
+            print(f"oddseq {args.command}: {error}", file=sys.stderr)
+            return 2
     if args.command == "detect":
         return _detect(args)
     if args.command == "score":
@@ -328,7 +334,8 @@ def add_reading_options(parser, *, file=True) -> None:
         parser.add_argument(
             "--sep",
             default=",",
-            help="CSV field separator (default ,); a tab is '\\t' (or tab, or $'\\t')",
+            help="CSV field separator (default ,); a tab is '\\t' (or tab, or $'\\t'); "
+            "several characters ('||') are that text",
         )
         _names_option(parser)
         return
@@ -346,7 +353,9 @@ def add_reading_options(parser, *, file=True) -> None:
     parser.add_argument(
         "--sep",
         help="CSV field separator (default: whichever of , ; tab | the first line has "
-        "most); a tab is '\\t' (or tab, or $'\\t')",
+        "most); a tab is '\\t' (or tab, or $'\\t'); several characters ('||', ' | ') are "
+        "that text, or a regular expression where they hold an escape, a class or a "
+        "quantifier ('\\s+')",
     )
     _names_option(parser)
 
@@ -370,6 +379,69 @@ _SEPARATOR_ADVICE = {
 }
 
 
+# What marks a --sep of several characters as a regular expression: an escape (\s, \|),
+# a class [...], a quantifier (+ * ? {n}).
+_REGEX_MARKS = re.compile(r"\\|\[|[+*?]|\{\d")
+
+
+def separator_pattern(sep: str, *, regex: bool = True) -> str:
+    """What pandas is given for ``--sep``: one character as it is (pandas reads it as
+    text); several as their text (escaped: pandas takes them for a regular expression,
+    where '||' matches empty text everywhere and ' | ' a single space), unless they are
+    plainly a regular expression (an escape such as \\s or \\|, a class [...], a
+    quantifier + * ? {n}; ``regex``: allowed). A ValueError naming --sep and the
+    spelling of each reading for alternatives ('a|b': the text, or either?), and for a
+    regular expression that does not compile, matches empty text or captures a group
+    (pandas would put the separators among the fields)."""
+    if len(sep) == 1:
+        return sep
+    if not _REGEX_MARKS.search(sep):
+        choices = sep.split("|")
+        if len(choices) > 1 and all(c.strip() for c in choices):
+            either = (
+                f"[{''.join(choices)}]"
+                if all(len(c) == 1 for c in choices)
+                else f"(?:{'|'.join(re.escape(c) for c in choices)})"
+            )
+            text = sep.replace("|", "\\|")
+            raise ValueError(
+                f"--sep {_quoted(sep)} could be the text {_quoted(sep)} or a regular "
+                f"expression (any of {', '.join(map(_quoted, choices))}); write --sep "
+                f"{_quoted(text)} for the text, --sep {_quoted(either)} for any of them"
+            )
+        return re.escape(sep)
+    if not regex:
+        raise ValueError(
+            f"--sep {_quoted(sep)} looks like a regular expression, but oddseq stream "
+            "splits each line at a separator's text; give the text (e.g. --sep '||'), or "
+            "read the file with oddseq detect or fit, which take a regular expression"
+        )
+    try:
+        pattern = re.compile(sep)
+    except re.error as error:
+        raise ValueError(
+            f"--sep {_quoted(sep)} is not a regular expression Python can read ({error}); "
+            f"for the text itself, escape it: --sep {_quoted(re.escape(sep))}"
+        ) from None
+    if pattern.search("") is not None:
+        raise ValueError(
+            f"--sep {_quoted(sep)} as a regular expression matches empty text, so it "
+            "would split between every two characters; make it need a character (+ in "
+            "place of *)"
+        )
+    if pattern.groups:
+        raise ValueError(
+            f"--sep {_quoted(sep)} captures a group, and pandas would put each separator "
+            "it matches among the fields; write the group as (?:...)"
+        )
+    return sep
+
+
+def _quoted(text: str) -> str:
+    """Text as a shell takes it: in single quotes (a quote inside written '\\'')."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 def header_advice(fields, sep, names_given: bool) -> str:
     """The fix to add where a header (``fields``, split at ``sep``; None where the
     separator was guessed) lacks a wanted column: --sep when its fields hold another
@@ -380,6 +452,11 @@ def header_advice(fields, sep, names_given: bool) -> str:
         # In every field (a header not split at all is one field): a column name that
         # merely holds a ';' is no sign of another separator.
         if candidate != sep and all(candidate in f for f in fields):
+            # Doubled or spaced ('||', ' | '): the separator is that text.
+            for longer in (candidate * 2, f" {candidate} "):
+                if longer != sep and all(longer in f for f in fields):
+                    shown = _quoted(longer)
+                    return f"; the header line holds {shown} between names: pass --sep {shown}"
             return f"; the header line holds {what}: pass {option}"
     if not names_given and any(_is_number(f) for f in fields):
         return (
@@ -421,6 +498,26 @@ def reading_kwargs(args) -> dict:
     return kwargs
 
 
+def sequence_file_advice(fields) -> str:
+    """The fix where the "header" (``fields``) is a line of a file of one sequence per line
+    (hdfs_xu's ``blk_1,5 5 22``, DeepLog's ``5 5 22``: whole-number event ids separated by
+    spaces, after an id and a comma or alone), not of an event table; empty otherwise."""
+    fields = [str(f) for f in fields]
+    tokens = fields[-1].split()
+    if len(fields) > 2 or len(tokens) < 2 or not all(t.lstrip("-").isdigit() for t in tokens):
+        return ""
+    if len(fields) == 2 and (not fields[0].strip() or len(fields[0].split()) > 1):
+        return ""
+    form = "an id, a comma, then" if len(fields) == 2 else "only"
+    return (
+        f"; its lines look like one sequence per line ({form} event ids separated by "
+        "spaces), not an event table. Read it in Python with "
+        "oddseq.datasets.read_sequences_file(path); for the shell, write it as a table "
+        "first (read_sequences_file(path).to_pandas().to_csv('table.csv', index=False)) "
+        "and run oddseq detect table.csv --entity entity --event event"
+    )
+
+
 def read_log(path_text, args, columns, progress=False):
     """The log file ``path_text`` (CSV or Parquet) as a DataFrame, read as the reading
     options say; a ValueError naming the fix when it is not text of its encoding or
@@ -458,7 +555,8 @@ def read_log(path_text, args, columns, progress=False):
         advice = (
             ""
             if source.suffix.lower() in (".parquet", ".pq")
-            else header_advice(frame.columns, args.sep, bool(args.names))
+            else sequence_file_advice(frame.columns)
+            or header_advice(frame.columns, args.sep, bool(args.names))
         )
         raise ValueError(
             f"column(s) {missing} not in {path_text}; it has {list(frame.columns)}{advice}"
@@ -608,10 +706,14 @@ def _read_csv(source, args, encoding, progress):
     from .utils._progress import bar
 
     names = args.names.split(",") if args.names else None
-    sep = args.sep or _guess_separator(source, encoding)
+    typed = args.sep or _guess_separator(source, encoding)
+    sep = separator_pattern(typed)
     if names:
-        _check_names(source, names, sep, encoding)
+        _check_names(source, names, sep, encoding, typed)
     options = dict(sep=sep, header=None if names else 0, names=names, encoding=encoding)
+    if getattr(args, "time_format", None) is not None and getattr(args, "time", None):
+        # Read as written: 000037 read as a number is 37, which %H%M%S cannot read.
+        options["dtype"] = {args.time: str}
     if len(sep) > 1:
         options["engine"] = "python"  # the one that takes them (pandas warned it chose it)
     compressed = source.suffix.lower() in _COMPRESSED
@@ -629,10 +731,11 @@ def _read_csv(source, args, encoding, progress):
     return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
-def _check_names(source, names, sep, encoding) -> None:
+def _check_names(source, names, sep, encoding, typed=None) -> None:
     """--names against the file's first line: one name per field (pandas would make
     the extra leading fields an index, or fill missing ones, without a word), and not
-    the file's own header (it would become a row of data)."""
+    the file's own header (it would become a row of data). ``sep``: as pandas gets it
+    (``separator_pattern``); ``typed``: as the user wrote it, for the message."""
     import csv
 
     if source.suffix.lower() in (".zip", ".zst"):
@@ -656,7 +759,7 @@ def _check_names(source, names, sep, encoding) -> None:
         raise ValueError(
             f"--names gives {len(names)} names ({given[:200]}) but the lines of {source} "
             f"have {len(fields)} field{'' if len(fields) == 1 else 's'} (first line: "
-            f"{first[:200]!r}, separator {sep!r}); "
+            f"{first[:200]!r}, separator {typed or sep!r}); "
             "give one name per field, in order, or --sep if the separator is another"
         )
 

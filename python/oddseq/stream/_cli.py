@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
-import io
 import json
 import os
 import select
@@ -214,7 +213,7 @@ class _Reader:
             print(f"oddseq stream: line {number}: {why}; skipped", file=sys.stderr)
 
     def _csv_header(self, number, text):
-        fields = next(csv.reader(io.StringIO(text), delimiter=self.args.sep))
+        fields = _split(text, self.args.sep)
         self._set_header(number, [f.strip() for f in fields])
 
     def _set_header(self, number, header):
@@ -243,7 +242,7 @@ class _Reader:
         sep = self.args.sep
         # Plain lines split directly; quoted fields through the csv module.
         try:
-            fields = text.split(sep) if '"' not in text else next(csv.reader([text], delimiter=sep))
+            fields = text.split(sep) if '"' not in text else _split(text, sep)
         except csv.Error as error:  # e.g. a lone carriage return inside a quoted line
             return self.bad(number, f"not CSV ({error})")
         if len(fields) != len(self.header):
@@ -468,7 +467,7 @@ def _stream(args) -> int:
                 if reader.fmt == "jsonl":
                     value = json.loads(text).get(args.time)
                 else:
-                    fields = next(csv.reader([text], delimiter=args.sep))
+                    fields = _split(text, args.sep)
                     value = fields[reader.header.index(args.time)]
             except (ValueError, AttributeError, IndexError, csv.Error):
                 continue  # a malformed line: reported where it is read
@@ -627,6 +626,12 @@ def _late_advice(counts, max_late_events, late_accepted=None) -> str:
         f" ({beyond:,} of them within --lateness but behind their entity's "
         f"{max_late_events:,} newest events kept: a larger --max-late-events places them)"
     )
+
+
+def _split(text: str, sep: str) -> list:
+    """A CSV line's fields: through the csv module (quoted fields) where the separator
+    is one character, which it needs; at the separator's text where it is several."""
+    return next(csv.reader([text], delimiter=sep)) if len(sep) == 1 else text.split(sep)
 
 
 def _in_time_order(normal, args):
