@@ -348,9 +348,10 @@ def _loghub_times(df: pd.DataFrame, path):
             warnings.warn(
                 f"{path!r}: the dates in {month}, {day}, Time have no year (first {first!r}); a "
                 "year cannot be made up, so the sequences are untimed, in line order. To time "
-                "them, add the year yourself: read the file with pandas, build each line's "
-                f"time with pd.to_datetime('2005 ' + {month} + ' ' + {day} + ' ' + Time, "
-                "format='%Y %b %d %H:%M:%S') (one year more after a December -> January "
+                "them, add the year yourself: read the file with pandas (dtype=str), build "
+                "each line's time with pd.to_datetime('2005 ' + "
+                f"{month} + ' ' + {day} + ' ' + Time, format='%Y %b %d %H:%M:%S') (one "
+                "year more after a December -> January "
                 "wrap), give it to bunch.events by its line (the file's LineId), and call "
                 "Sequences.from_events(events, entity='entity', event='event', time='time')",
                 UserWarning,
