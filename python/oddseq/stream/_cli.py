@@ -584,7 +584,8 @@ def _stream(args) -> int:
             counts,
             seconds,
             max_late_events,
-            late=scorer.lateness_ns_ > 0,
+            # None where lateness is refused (recent_change=True): nothing to advise
+            late=scorer.lateness_ns_ > 0 if scorer._change is None else None,
         )
         print(summary, file=sys.stderr)
         return 0

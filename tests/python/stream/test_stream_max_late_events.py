@@ -122,3 +122,15 @@ def test_help_and_readme_describe_max_late_events(capsys):
     assert "--max-late-events" in said and "--lateness" in said
     readme = " ".join(README.read_text(encoding="utf-8").split())
     assert "--max-late-events" in readme
+
+
+def test_summary_advises_lateness_only_where_it_can_be_given():
+    from oddseq.stream._cli import _summary
+
+    counts = dict(n_events=5, n_late_dropped=3, n_late_beyond_kept=0, n_invalid=0)
+    counts.update(n_evicted_ttl=0, n_evicted_cap=0, n_entities=1)
+    assert "3 too late (older than their entity's newest event: --lateness" in _summary(
+        5, 0, [], counts, 0.0, late=False
+    )
+    # A model fitted with recent_change=True refuses lateness: no advice.
+    assert "3 too late, 0 invalid" in _summary(5, 0, [], counts, 0.0, late=None)
