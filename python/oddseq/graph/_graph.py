@@ -83,7 +83,9 @@ def events_for_graph(
         _check_columns(X, [time], "time")
     if len(X) == 0:
         raise ValueError("the DataFrame has no rows; a graph needs at least one event")
-    entity_codes, entity_labels, entity_map = _factorize(X[entity], entity, n_threads=threads)
+    entity_codes, entity_labels, entity_map = _factorize(
+        X[entity], entity, n_threads=threads, observed=True
+    )
     if (entity_codes < 0).any():
         raise ValueError(
             f"entity column {entity!r} has {int((entity_codes < 0).sum())} missing value(s); "

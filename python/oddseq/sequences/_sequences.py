@@ -33,7 +33,13 @@ def _check_values(values: np.ndarray, name: str) -> np.ndarray:
 
 
 def _factorize(
-    values, name: str, *, sort: bool = True, n_threads: int = 0, small_codes: bool = False
+    values,
+    name: str,
+    *,
+    sort: bool = True,
+    n_threads: int = 0,
+    small_codes: bool = False,
+    observed: bool = False,
 ):
     """Vocabulary of a column: (int64 codes with -1 for missing, labels as a pandas
     Index, code_map or None).
@@ -43,9 +49,12 @@ def _factorize(
     pass over the rows), else ``labels[c]``. Integer columns are hashed in parallel in
     C++; others go through pandas. With ``sort``, labels come out sorted where they can
     be ordered. ``small_codes`` asks for int32 codes (half the memory) where they fit.
+    ``observed`` leaves out a categorical column's categories that no row holds.
     """
     code_type = np.int32 if small_codes and len(values) < np.iinfo(np.int32).max else np.int64
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        if observed:
+            values = values.cat.remove_unused_categories()
         codes = values.cat.codes.to_numpy().astype(code_type)
         categories = values.cat.categories
         if sort:
@@ -378,7 +387,11 @@ class Sequences:
         _check_event_log(df, roles, session_gap)
         threads = resolve_threads(n_threads)
 
-        entity_codes, entity_labels, entity_map = _factorize(df[entity], entity, n_threads=threads)
+        # An entity is what has rows: a frame cut from a larger categorical one keeps the
+        # whole's categories, which would otherwise become entities of no events.
+        entity_codes, entity_labels, entity_map = _factorize(
+            df[entity], entity, n_threads=threads, observed=True
+        )
         if event is None:  # one event type for a log without one
             event_codes = np.zeros(len(df), dtype=np.int32)
             event_labels = pd.Index(["event"])
