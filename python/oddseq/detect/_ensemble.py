@@ -17,6 +17,26 @@ __all__ = ["EnsembleDetector"]
 
 _COMBINE = ("mean", "max", "aom")
 _NORMALIZE = ("zscore", "rank")
+# A member's spread at most this share of its largest absolute score is round-off:
+# scores equal but for their last bits (a sum over features in another order; a
+# float32 matrix carries about 7 significant digits).
+_ROUND_OFF = 1e-6
+
+
+def _member_scale(scores: np.ndarray) -> tuple[float, float]:
+    """(centre, spread) of a member's training scores for the "zscore" normalisation:
+    the median and 1.4826 MAD, else the standard deviation, else 1 (as
+    :func:`~oddseq.utils._stats.robust_spread` with ``fallback="std"``), where a spread
+    within round-off of the scores' size counts as none. Dividing by a round-off spread
+    blew last-bit differences up: PCA's T^2 of 4 rows (2.25 each but for the last bits)
+    added +-2 to the combined score, and a MAD of 1.6e-16 gave one of 4 loghub Apache
+    "modules" a score of 1.85e15."""
+    centre, spread = (float(v) for v in robust_spread(scores, fallback="std"))
+    size = float(np.max(np.abs(scores))) if scores.size else 0.0
+    if spread <= _ROUND_OFF * size:
+        std = float(np.std(scores))
+        spread = std if std > _ROUND_OFF * size else 1.0
+    return centre, spread
 
 
 class EnsembleDetector(BaseDetector):
@@ -128,7 +148,7 @@ class EnsembleDetector(BaseDetector):
         self.n_features_in_ = fitted[0][1].n_features_in_
         self.detectors_ = fitted
         self._train_scores = [np.sort(det.decision_scores_) for _, det in self.detectors_]
-        centre, spread = zip(*(robust_spread(s, fallback="std") for s in self._train_scores))
+        centre, spread = zip(*(_member_scale(s) for s in self._train_scores))
         self._centre, self._spread = np.array(centre), np.array(spread)
         m = len(self.detectors_)
         order = check_random_state(self.random_state).permutation(m)
