@@ -151,9 +151,16 @@ def units_at(pipeline, rows, cols, typical, raw, lengths):
     cols = np.asarray(cols, dtype=np.int64)
     # Only the (row, feature) pairs a reason names are mapped back (the scalers are
     # element-wise): a dense rows x features matrix was gigabytes with wide data.
-    expected = pipeline.log_scaler_.inverse_transform_at(
-        pipeline.z_scaler_.inverse_transform_at(np.asarray(typical, dtype=np.float64), cols), cols
-    )
+    typical = np.asarray(typical, dtype=np.float64)
+    logged = pipeline.z_scaler_.inverse_transform_at(typical, cols)
+    # Zero up to round-off, relative to the feature's scale: typical x scale + mean
+    # lands a few float32 ulps of its terms off 0 where the detector's typical is the
+    # scaled value of 0 (a count no other entity has: "count[E1] 836 (typical 3.02e-08)").
+    # 0 in the log scaler's space is 0 in the data's.
+    z_scaler = pipeline.z_scaler_
+    size = np.abs(typical) * z_scaler.scale_[cols] + np.abs(z_scaler.mean_[cols])
+    logged = np.where(np.abs(logged) <= _ROUND_OFF * size, 0.0, logged)
+    expected = pipeline.log_scaler_.inverse_transform_at(logged, cols)
     value = raw[rows, cols].astype(np.float64)
     read = pipeline.evidence_.transform_at(value, np.asarray(lengths)[rows], cols)
     # A detector's expectation can fall outside what the feature ever takes (a PCA
@@ -171,8 +178,13 @@ def units_at(pipeline, rows, cols, typical, raw, lengths):
     return rows, cols, value, typical, read, (said == 0) | (said == scored)
 
 
+# Values within this share of their size are the same (round-off in the scalers and
+# float32 matrices and centres, which carry about 7 significant digits).
+_ROUND_OFF = 1e-6
+
+
 def _close(a, b) -> np.ndarray:
-    return np.abs(a - b) <= 1e-6 * np.maximum(1.0, np.abs(b))
+    return np.abs(a - b) <= _ROUND_OFF * np.maximum(1.0, np.abs(b))
 
 
 # RecentChangeEncoder's columns as a reason says them: the recent window against the
