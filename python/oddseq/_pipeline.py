@@ -538,6 +538,34 @@ def _normal_only_scale(variance, n_rows: int) -> np.ndarray:
 _OWN_CUT_MIN_SEQUENCES = 10
 
 
+def _too_few_for_the_rate(n: int, rate: float) -> bool:
+    """Whether the unsupervised tail cut at ``rate`` rests on too few sequences to read
+    its rate from them: fewer than ``1 / rate``. Its cut is the score one normal sequence
+    in ``1 / rate`` exceeds; with fewer, not even one is expected beyond it, so the cut
+    lies past the top of the data, extrapolated from a tail model of the top fifth of
+    the scores (their 80th, 90th and 95th percentiles: at 30 sequences the 6th, 3rd and
+    about the 2nd highest). Odd sequences that are more than a tenth of the population
+    set its 90th percentile and are read as the normal tail (the cut never flags more
+    than the scores above it): at 30 sequences at most 2 that stand far out can be
+    flagged, a 3rd alike makes the cut pass all three; at 10 or fewer, not even one
+    (measured: benchmarks/RESULTS.md, "Small populations")."""
+    return n * rate < 1
+
+
+def _warn_too_few_for_the_rate(n: int, rate: float, flagged: int) -> None:
+    """The note of :func:`_too_few_for_the_rate` (once per fit)."""
+    warnings.warn(
+        f"only {n} sequences for the automatic cut at false_alarm_rate={rate:g}: it flags "
+        f"beyond the score one normal sequence in {1 / rate:.0f} exceeds, which {n} cannot "
+        "show, so it extrapolates from the top fifth of the scores, and odd sequences more "
+        f"than a tenth of them read as that normal tail; it flagged {flagged}. To flag a "
+        "share, pass contamination= a number in (0, 0.5] (oddseq detect --contamination), "
+        "e.g. 0.1 for the top tenth, or read the ranked table from the top.",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
 @contextlib.contextmanager
 def _own_cut_only(normal: bool):
     """In normal-only fitting the cut comes from out-of-fold scores, not from a
@@ -968,6 +996,10 @@ class AnomalyPipeline(SaveMixin):
             None, ``["tail_threshold"]``: the cut before the move), never
             below the detector's own floor where it has one (method="markov": one miss,
             as ``MarkovDetector(contamination="auto")``; ``threshold_info_["floor"]``).
+            On fewer sequences than ``1 / false_alarm_rate`` (100 at the default) the
+            cut lies past the top of the data, extrapolated from its top fifth, and odd
+            sequences more than a tenth of them read as the normal tail: a warning says
+            so and names ``contamination=`` (``threshold_info_["few_sequences"]``).
             True (normal-only,
             the semi-supervised protocol of the log-anomaly literature): ``seqs`` are
             normal behaviour; the cut is the (1 - ``false_alarm_rate``) quantile
@@ -1094,6 +1126,7 @@ class AnomalyPipeline(SaveMixin):
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
         jump = tail = floor = moved = None
+        few = False  # the unsupervised tail cut on fewer sequences than 1 / rate
         if contamination != "auto":
             # A float share: the detector checked it (check_contamination) when fitted.
             cut = float(np.percentile(train_scores, 100 * (1 - contamination)))
@@ -1150,6 +1183,8 @@ class AnomalyPipeline(SaveMixin):
                 rule += f", raised to {type(self.detector_).__name__}'s own floor"
                 if isinstance(self.detector_, MarkovDetector):
                     rule += " (one miss)"
+            else:
+                few = _too_few_for_the_rate(train_scores.size, rate)
         else:
             cut, reference, rate = mad_cut(train_scores), train_scores, None
             rule = "median + 3 x 1.4826 MAD of the training scores"
@@ -1171,7 +1206,12 @@ class AnomalyPipeline(SaveMixin):
             # Which way the gap moved the tail cut: "up", "down" or None.
             "moved": None if tail is None or moved == tail else ("up" if moved > tail else "down"),
             "floor": floor,
+            # Fewer sequences than 1 / false_alarm_rate under the unsupervised tail cut
+            # (see _too_few_for_the_rate): noted with a warning.
+            "few_sequences": few,
         }
+        if few:
+            _warn_too_few_for_the_rate(len(train_scores), rate, flagged)
 
     def _support_rule(self, data) -> None:
         """Normal-only fitting's support rule (``support_rule_``): flag what the normal

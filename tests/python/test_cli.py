@@ -17,6 +17,7 @@ def test_demo_runs_end_to_end(capsys):
     assert auc > 0.85
 
 
+@pytest.mark.filterwarnings("ignore:only 29 sequences for the automatic cut:UserWarning")
 def test_demo_reads_a_taobao_file(tmp_path, capsys):
     rows = [
         f"{u},{u * 10 + i},{i % 3},pv,{1511544070 + 60 * i}"
