@@ -6,7 +6,10 @@ It reads numbers of a unit since the epoch (``time_unit``), datetimes (naive = U
 time-zone aware) and dates written as text (ISO 8601, ``2019-10-01 00:00:05 UTC``,
 ``Dec 1 2017``, ``01/12/2017 00:00:14`` ...). Text whose first two fields could be day
 and month either way (every value has both at most 12) is refused with a message that
-shows both readings: ``dayfirst`` or ``time_format`` decides, never a silent guess.
+shows both readings: ``dayfirst`` or ``time_format`` decides, never a silent guess. So
+are a two-digit year that several orders fit (``17/06/09``: 2017-06-09 or 17 June
+2009), times of day without a date and dates without a year (``Jun 14 15:16:01``),
+which a parser would put on today's date or in a stand-in year.
 """
 
 from __future__ import annotations
@@ -187,11 +190,18 @@ def parse_times(
     time_format : str, optional
         strftime format of text dates (``"%d/%m/%Y %H:%M:%S"``), or pandas'
         ``"ISO8601"`` / ``"mixed"``. None infers it. Numbers given with a format
-        (``20171201`` and ``"%Y%m%d"``) are read as the text they are written as.
+        (``20171201`` and ``"%Y%m%d"``) are read as the text they are written as;
+        shorter than a digits-only format's width (``81109`` for ``"%y%m%d"``: a
+        leading zero lost), they are refused: read the column as text. A format
+        without a year or without a date is refused (pandas would put the times in
+        1900).
     dayfirst : bool, optional
         For text dates like ``01/12/2017``: True reads day/month, False month/day.
         None decides from the data (a first field above 12 means day first, a second
-        field above 12 month first) and refuses when nothing decides.
+        field above 12 month first) and refuses when nothing decides. A two-digit year
+        (``17/06/09``, ``081109 203615``) is read in the one order of year/month/day,
+        day/month/year and month/day/year that fits every value, or refused naming
+        each that fits; True is day/month/year, False month/day/year.
     unit_warning : bool or dict, default=True
         Warn (UserWarning, with the fix) when numbers read in ``time_unit`` fall outside
         1990-2100 while every one of them falls inside in another unit: seconds read as
@@ -231,10 +241,13 @@ def parse_times(
         )
     series = column if isinstance(column, pd.Series) else pd.Series(column, copy=False)
     dtype = series.dtype
+    if time_format is not None:
+        _check_format_has_a_date(time_format, name)
     if time_format is not None and dtype.kind in "iuf":
         # Numbers written in a date format (20171201 with '%Y%m%d'): read as that text,
         # as oddseq stream reads them, never as time_unit since the epoch.
         series = _numbers_to_text(series)
+        _check_width(series, name, time_format)
         dtype = series.dtype
     if dtype.kind in "OSU" or isinstance(dtype, pd.StringDtype):
         numbers = _numbers_as_text(series, name) if time_format is None else None
@@ -345,7 +358,236 @@ def _numbers_as_text(series: pd.Series, name: str):
 
 
 def _reading(day: int, month: int, rest: str) -> str:
-    return f"{day} {_MONTHS[month - 1]} {rest}"
+    year = _full_year(int(rest)) if len(rest) == 2 else rest  # '17' -> 2017, as %y reads
+    return f"{day} {_MONTHS[month - 1]} {year}"
+
+
+def _full_year(yy: int) -> int:
+    """A two-digit year as strptime's %y reads it: 69-99 -> 1969-1999, 00-68 -> 20xx."""
+    return yy + (1900 if yy >= 69 else 2000)
+
+
+# A directive of strftime (%Y, %-d), after '%%' is taken out.
+_DIRECTIVE = re.compile(r"%[-#]?([A-Za-z])")
+_YEAR_DIRECTIVES = set("YyGcx")
+_DAY_DIRECTIVES = set("mdbBhjUWV")
+# Fixed widths of the digits-only directives (a format of these and literal characters
+# has one width: numbers read from a file that are shorter lost leading zeros).
+_WIDTHS = {"Y": 4, "y": 2, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2, "j": 3}
+_FIXED = re.compile(r"(?:%[YymdHMSj]|[^%])+")
+
+
+def _join_advice(name: str) -> str:
+    return (
+        f"Join the date column into it, in pandas: df[{name!r}] = df['Date'] + ' ' + "
+        f"df[{name!r}] (your date column's name for 'Date'; the file read with "
+        "pd.read_csv(..., dtype=str), so that both are text and keep leading zeros); the "
+        "shell reads one time column, so write the joined column into the file first "
+        "(df.to_csv)"
+    )
+
+
+def _year_advice(name: str, example: str, time_format=None) -> str:
+    from pandas.tseries.api import guess_datetime_format
+
+    fmt = "%Y " + time_format if time_format else guess_datetime_format("2005 " + example)
+    pass_it = f"time_format={fmt!r}" if fmt else "a time_format with %Y"
+    return (
+        f"Add the year to the text, in pandas: df[{name!r}] = '2005 ' + df[{name!r}] (2005 "
+        f"standing for the log's year; a log that crosses a new year needs the next one on "
+        f"its later rows), and pass {pass_it} (--time-format from the shell; write the "
+        "column into the file first, df.to_csv)"
+    )
+
+
+def _check_format_has_a_date(time_format: str, name: str) -> None:
+    """A ValueError for a strftime format without a date or without a year: pandas puts
+    such times on 1900-01-01 (or in 1900), so days and years collapse into one."""
+    if time_format in ("ISO8601", "mixed"):
+        return
+    found = set(_DIRECTIVE.findall(time_format.replace("%%", "")))
+    if found & _YEAR_DIRECTIVES:
+        return
+    if not found & _DAY_DIRECTIVES:
+        raise ValueError(
+            f"time_format={time_format!r} has no date (no %Y, %y, %m, %d, %b or %j): column "
+            f"{name!r} would be read as times of day on one day (1900-01-01), and events of "
+            "different days put in clock-time order. " + _join_advice(name)
+        )
+    raise ValueError(
+        f"time_format={time_format!r} has no year (%Y or %y): every date of column {name!r} "
+        "would fall in 1900, and no format can supply the year. "
+        + _year_advice(name, "", time_format)
+    )
+
+
+def _check_width(text: pd.Series, name: str, time_format: str) -> None:
+    """Numbers (as text) shorter than the fixed width of a digits-only format: leading
+    zeros lost when the file was read as numbers (081109 -> 81109), which a format then
+    reads another way or not at all."""
+    if not _FIXED.fullmatch(time_format) or time_format.startswith("%Y"):
+        return  # not digits only; or a four-digit year first, which starts with no 0
+    width = sum(_WIDTHS.get(d, 0) for d in _DIRECTIVE.findall(time_format))
+    width += len(_DIRECTIVE.sub("", time_format))
+    present = text.dropna()
+    short = present[present.str.len() < width]
+    if short.empty:
+        return
+    first = short.iloc[0]
+    raise ValueError(
+        f"column {name!r} holds numbers, and time_format={time_format!r} reads {width} "
+        f"digits: {first} (index {short.index[0]!r}) has {len(first)}, its leading zeros "
+        f"lost when the column was read as numbers ({len(short):,} such). Read it as "
+        f"text, in pandas: pd.read_csv(..., dtype={{{name!r}: str}}) (oddseq detect, fit, "
+        "score and stream do so when --time-format is given)"
+    )
+
+
+# Two-digit years: '17/06/09', '24.11.17 10:00' (separated), '081109 203615' (compact,
+# a time after it).
+_TWO_DIGIT_SEP = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{2})(?![\d/.\-])")
+_TWO_DIGIT_COMPACT = re.compile(r"^\s*(\d{2})()(\d{2})(\d{2})(?=\s+\d|T\d)")
+# name, and (year, month, day) from the fields (a, b, c)
+_ORDERS = {
+    "year/month/day": lambda a, b, c: (a, b, c),
+    "day/month/year": lambda a, b, c: (c, b, a),
+    "month/day/year": lambda a, b, c: (c, a, b),
+}
+_ORDER_LETTERS = {"year/month/day": "ymd", "day/month/year": "dmy", "month/day/year": "mdy"}
+
+
+def _valid_date(year: int, month: int, day: int) -> bool:
+    import datetime
+
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _two_digit_years(series: pd.Series, name: str, dayfirst) -> pd.Series:
+    """Dates with a two-digit year first (17/06/09 20:10:40, 081109 203615): written as
+    ISO dates when one order (year/month/day, day/month/year, month/day/year) fits
+    every value (``dayfirst`` True: day/month/year, False: month/day/year, as dateutil
+    reads them); refused naming each reading when several fit. Other text unchanged."""
+    present = series.dropna()
+    if present.empty:
+        return series
+    head = present.head(1000).astype(str)
+    for pattern in (_TWO_DIGIT_SEP, _TWO_DIGIT_COMPACT):
+        if head.str.match(pattern).all():
+            break
+    else:
+        return series
+    codes, uniques = pd.factorize(series)
+    texts = [str(u) for u in uniques]
+    found = [(i, pattern.match(t)) for i, t in enumerate(texts)]
+    found = [(i, m) for i, m in found if m]
+    fields = [(int(m[1]), int(m[3]), int(m[4])) for _, m in found]
+    orders = list(_ORDERS)
+    if any(len(m[1]) != 2 for _, m in found):
+        orders.remove("year/month/day")  # 1/06/17: the year has two digits
+    wanted = orders
+    if dayfirst is not None:
+        wanted = ["day/month/year" if dayfirst else "month/day/year"]
+
+    def dates(order):
+        return [_ORDERS[order](*f) for f in fields]
+
+    def fits(order):
+        return all(_valid_date(_full_year(y), m, d) for y, m, d in dates(order))
+
+    fitting = [o for o in wanted if fits(o)]
+    first_index, first = found[0]
+    first_text = texts[first_index]
+    if not fitting:
+        if dayfirst is None:
+            return series  # no order reads them all: the parser below says what fails
+        bad = next(
+            texts[i]
+            for (i, _), (y, m, d) in zip(found, dates(wanted[0]))
+            if not _valid_date(_full_year(y), m, d)
+        )
+        other = "month/day/year" if dayfirst else "day/month/year"
+        instead = f"dayfirst={not dayfirst} or " if fits(other) else ""
+        raise ValueError(
+            f"column {name!r} has {bad!r}, which cannot be read with dayfirst="
+            f"{bool(dayfirst)}; pass {instead}time_format (--time-format from the shell)"
+        )
+
+    def iso(text, match, order):
+        y, m, d = _ORDERS[order](int(match[1]), int(match[3]), int(match[4]))
+        return f"{_full_year(y):04d}-{m:02d}-{d:02d}" + text[match.end() :]
+
+    if len(fitting) > 1:
+        readings = []
+        for order in fitting:
+            sep = first[2]
+            date_format = sep.join("%" + c for c in _ORDER_LETTERS[order])
+            written = iso(first_text, first, order)
+            guessed = _guess_format(written)
+            if guessed and guessed.startswith("%Y-%m-%d"):
+                fmt = date_format + guessed[len("%Y-%m-%d") :]
+                when = str(pd.to_datetime(pd.Series([first_text.strip()]), format=fmt)[0])
+                advice = f"time_format={fmt!r}"
+            else:
+                when = written[:10]
+                advice = f"time_format starting {date_format!r}"
+            if order != "year/month/day":
+                advice += f" or dayfirst={order == 'day/month/year'}"
+            readings.append(f"{when} with {advice} ({order})")
+        raise ValueError(
+            f"column {name!r} has dates with a two-digit year, such as {first_text!r}, that "
+            f"read {len(fitting)} ways: " + "; ".join(readings) + ". Pass the one that is "
+            "right (from the shell --time-format, --dayfirst or --no-dayfirst)"
+        )
+    order = fitting[0]
+    written = np.array(texts, dtype=object)
+    for i, match in found:
+        written[i] = iso(texts[i], match, order)
+    values = np.where(codes >= 0, written.take(np.maximum(codes, 0)), None)
+    return pd.Series(values, index=series.index, name=series.name, dtype=object)
+
+
+def _guess_format(text: str):
+    from pandas.tseries.api import guess_datetime_format
+
+    return guess_datetime_format(text)
+
+
+def _check_date_parts(series: pd.Series, name: str) -> None:
+    """A ValueError for text times without a date (15:16:01) or without a year (Jun 14
+    15:16:01): read, they land on today's date or in a stand-in year. Told by reading a
+    few distinct values twice with two different default dates (dateutil, as pandas
+    does for forms it cannot infer): what changes with the default is not written."""
+    import datetime
+
+    from dateutil import parser
+
+    present = series.dropna()
+    if present.empty:
+        return
+    values = pd.unique(present.head(1000).astype(str))
+    values = [v for v in values if not _YEAR_FIRST.match(v)][:50]
+    one, two = datetime.datetime(2001, 1, 1), datetime.datetime(2002, 2, 2)
+    for value in values:
+        try:
+            a, b = parser.parse(value, default=one), parser.parse(value, default=two)
+        except (ValueError, OverflowError, TypeError):
+            continue
+        if a.year == b.year:
+            continue
+        if a.month != b.month:  # no month: nor a usable date (14 15:16:01)
+            raise ValueError(
+                f"column {name!r} holds times of day with no date (e.g. {value!r}): read so, "
+                "every event would fall on one day, and events of different days would be "
+                "put in clock-time order. " + _join_advice(name)
+            )
+        raise ValueError(
+            f"column {name!r} holds dates with no year (e.g. {value!r}), which would all be "
+            "read in one made-up year; no format can supply it. " + _year_advice(name, value)
+        )
 
 
 def _decide_dayfirst(text: pd.Series, name: str, time_format, dayfirst):
@@ -410,8 +652,12 @@ def _decide_dayfirst(text: pd.Series, name: str, time_format, dayfirst):
 def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Series:
     """Text dates -> a datetime Series (naive, or time-zone aware; mixed offsets -> UTC)."""
     if time_format is None:
+        series = _two_digit_years(series, name, dayfirst)
+        _check_date_parts(series, name)
         dayfirst = _decide_dayfirst(series, name, time_format, dayfirst)
-    elif dayfirst is not None and time_format not in ("mixed",):
+    elif time_format == "mixed":
+        _check_date_parts(series, name)  # dateutil per value: today's date for 15:16:01
+    if time_format is not None and dayfirst is not None and time_format not in ("mixed",):
         dayfirst = None  # an explicit format decides the order
 
     def convert(**kwargs):

@@ -71,8 +71,9 @@ def test_day_and_month_order_is_read_from_the_values_or_refused():
     # dayfirst=False against values that are day first: an error, not a silent swap.
     with pytest.raises(ValueError, match="cannot be read with dayfirst=False"):
         parse_times(pd.Series(["13/12/2017"]), dayfirst=False)
-    # Dots and two-digit years, as European exports write them.
-    ns, _, _ = parse_times(pd.Series(["24.11.17 10:00"]))
+    # Dots and two-digit years, as European exports write them: year first fits too
+    # (2024-11-17), so dayfirst says which (test_time_partial_dates.py).
+    ns, _, _ = parse_times(pd.Series(["24.11.17 10:00"]), dayfirst=True)
     assert stamp(ns[0]) == "2017-11-24 10:00:00"
 
 
