@@ -545,10 +545,11 @@ def _too_few_for_the_rate(n: int, rate: float) -> bool:
     lies past the top of the data, extrapolated from a tail model of the top fifth of
     the scores (their 80th, 90th and 95th percentiles: at 30 sequences the 6th, 3rd and
     about the 2nd highest). Odd sequences that are more than a tenth of the population
-    set its 90th percentile and are read as the normal tail (the cut never flags more
-    than the scores above it): at 30 sequences at most 2 that stand far out can be
-    flagged, a 3rd alike makes the cut pass all three; at 10 or fewer, not even one
-    (measured: benchmarks/RESULTS.md, "Small populations")."""
+    set its 90th percentile and are read as the normal tail (at rates up to 0.1 the
+    cut never lies below that percentile; where the top is tied the model widens to
+    the top two fifths or half, and the bound with it): at 30 sequences at most 2 that
+    stand far out can be flagged, a 3rd alike makes the cut pass all three; at 10 or
+    fewer, not even one (measured: benchmarks/RESULTS.md, "Small populations")."""
     return n * rate < 1
 
 
