@@ -14,6 +14,20 @@ from ._base import SequenceEncoder, _check_sequences
 __all__ = ["CountTimingEncoder"]
 
 
+def _most_frequent(counts: np.ndarray, keep: int) -> np.ndarray:
+    """The positions (ascending) of the at most ``keep`` most frequent types, chosen by
+    their counts alone: a type is kept iff the types at least as frequent as it number
+    at most ``keep``. A group tied across the cap is kept whole or pooled whole, so the
+    choice does not depend on the labels' order (the positions are labels sorted)."""
+    counts = np.asarray(counts)
+    ranked = np.sort(counts)[::-1]  # the count of the keep-th most frequent type...
+    boundary = ranked[keep - 1]
+    # ...and how many types are at least as frequent: over keep if the tie straddles it.
+    if np.count_nonzero(counts >= boundary) <= keep:
+        return np.flatnonzero(counts >= boundary)
+    return np.flatnonzero(counts > boundary)
+
+
 class CountTimingEncoder(SequenceEncoder):
     """Counts of each event type plus the rhythm of each sequence.
 
@@ -31,10 +45,13 @@ class CountTimingEncoder(SequenceEncoder):
         Add ``length`` and the timing columns (when the sequences have times); False
         keeps only the counts (TemporalEncoder has far more rhythm features).
     max_event_types : int, optional
-        Keep a column only for the most frequent event types in ``fit`` (ties: the
-        earlier label) and count every other type, including types first met in
-        ``transform``, in one ``count[<other>]`` column: for logs whose events are URL
-        paths or API endpoints, where a column per type would be thousands wide.
+        Keep a column only for the most frequent event types in ``fit`` and count every
+        other type, including types first met in ``transform``, in one
+        ``count[<other>]`` column: for logs whose events are URL paths or API
+        endpoints, where a column per type would be thousands wide. Counts alone
+        decide: types tied at the cap keep their columns only if all of them fit, else
+        all are pooled (never chosen by label), so there may be fewer columns than
+        ``max_event_types`` and relabelling the events changes no value.
         None keeps every type (and unseen types count only towards ``length``, unless
         ``count_unseen``).
     count_unseen : bool, default=False
@@ -87,9 +104,7 @@ class CountTimingEncoder(SequenceEncoder):
         self.pooled_ = False
         if keep is not None:
             if len(labels) > keep:  # the most frequent types keep their own column
-                counts = seqs.event_counts()
-                top = np.sort(np.argsort(-counts, kind="stable")[:keep])
-                labels, self.pooled_ = labels[top], True
+                labels, self.pooled_ = labels[_most_frequent(seqs.event_counts(), keep)], True
         self.pooled_ = self.pooled_ or bool(self.count_unseen)
         self.event_labels_ = labels
         # One type with length beside it: its count column says nothing length does not.

@@ -91,11 +91,19 @@ def test_max_event_types_pools_the_rare_and_the_unseen():
     seqs = Sequences.from_lists(lists)
     enc = CountTimingEncoder(max_event_types=2, timing=False).set_output(transform="pandas")
     out = enc.fit_transform(seqs)
-    # a: 6, b: 3, c: 3 -> a and the earlier of the tied b/c keep columns.
-    assert list(out.columns) == ["count[a]", "count[b]", "count[<other>]"]
-    assert out.to_numpy().tolist() == [[5, 3, 2], [1, 0, 3]]
+    # a: 6, b: 3, c: 3 -> a keeps a column; b and c tie for the last one and neither
+    # takes it (their labels must not choose): both are pooled.
+    assert list(out.columns) == ["count[a]", "count[<other>]"]
+    assert out.to_numpy().tolist() == [[5, 5], [1, 3]]
     new = Sequences.from_lists([["z", "a", "b"]])  # z never seen: pooled too
-    assert enc.transform(new).to_numpy().tolist() == [[1, 1, 1]]
+    assert enc.transform(new).to_numpy().tolist() == [[1, 2]]
+    three = CountTimingEncoder(max_event_types=3, timing=False).fit(seqs)  # the tie fits
+    assert list(three.get_feature_names_out()) == [
+        "count[a]",
+        "count[b]",
+        "count[c]",
+        "count[<other>]",
+    ]
     timed = CountTimingEncoder(max_event_types=10).fit(seqs)  # fewer types: no pooling
     assert not timed.pooled_ and "count[<other>]" not in timed.get_feature_names_out()
     with pytest.raises(ValueError, match="max_event_types"):
@@ -115,3 +123,29 @@ def test_a_single_event_type_has_no_count_column_beside_length():
     other = Sequences.from_arrays([0, 2], ["event", "new"], times=[0, 1])
     assert list(pooled.get_feature_names_out())[:2] == ["count[<other>]", "length"]
     assert pooled.transform(other)[0, :2].tolist() == [1.0, 2.0]
+
+
+@given(
+    st.lists(st.lists(st.integers(0, 11), min_size=1, max_size=12), min_size=1, max_size=12),
+    st.integers(1, 12),
+    st.randoms(use_true_random=False),
+    st.booleans(),
+)
+def test_kept_columns_do_not_depend_on_how_labels_are_spelt(lists, keep, rnd, unseen):
+    # Relabelling the event types (any bijection) changes the columns' names and order,
+    # never a value: ties at the cap are settled by counts, not by the labels' order.
+    names = [f"e{i:02d}" for i in range(12)]
+    renamed = names[:]
+    rnd.shuffle(renamed)
+    original = Sequences.from_lists([[names[v] for v in seq] for seq in lists])
+    relabelled = Sequences.from_lists([[renamed[v] for v in seq] for seq in lists])
+    to_new = dict(zip(names, renamed))
+    frames = []
+    for seqs in (original, relabelled):
+        enc = CountTimingEncoder(max_event_types=keep, count_unseen=unseen, timing=False)
+        frames.append(enc.set_output(transform="pandas").fit_transform(seqs))
+        assert len(enc.event_labels_) <= keep
+    a, b = frames
+    a = a.rename(columns={f"count[{k}]": f"count[{v}]" for k, v in to_new.items()})
+    assert sorted(a.columns) == sorted(b.columns)
+    pd.testing.assert_frame_equal(a[b.columns], b)
