@@ -816,6 +816,7 @@ def test_clear_import_error_without_torch():
     assert 'pip install "oddseq[neural]"' in out.stdout
 
 
+@pytest.mark.filterwarnings("ignore:only 82 sequences for the automatic cut:UserWarning")
 def test_pipeline_with_a_neural_method_saves_and_loads(shop, tmp_path):
     from oddseq import AnomalyPipeline
 
