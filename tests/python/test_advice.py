@@ -24,6 +24,12 @@ from oddseq.cli import main
 from oddseq.exceptions import DataWarning
 from oddseq.sequences import Sequences
 
+# The walk runs on logs of tens of entities: the pipeline's note that they are too few
+# for the automatic cut's rate is not the advice under test (test_small_population.py).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:only .* sequences for the automatic cut:UserWarning"
+)
+
 PACKAGE = Path(oddseq.__file__).parent
 PYTHON_ADVICE = re.compile(r"\b(?:pass|use|set|try) ([a-z_]+)=")
 SHELL_ADVICE = re.compile(r"(?<![\w-])--([a-z][a-z-]+)")
