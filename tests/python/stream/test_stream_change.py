@@ -206,6 +206,7 @@ def test_lateness_is_refused_and_late_events_are_dropped(shop):
     assert live.features([1]).iloc[0]["length"] == 2
 
 
+@pytest.mark.filterwarnings("ignore:only 80 sequences for the automatic cut:UserWarning")
 @pytest.mark.parametrize("drop", [("item_id",), ("price",), ("item_id", "price")])
 def test_equal_without_items_or_values(drop):
     """The novelty and value columns only where the pipeline has items / values."""

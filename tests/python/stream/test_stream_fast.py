@@ -156,6 +156,7 @@ def test_update_one_missing_values_are_invalid_and_counted(pipes):
     assert live.counters["n_invalid"] == 6 and live.counters["n_events"] == 0
 
 
+@pytest.mark.filterwarnings("ignore:only 50 sequences for the automatic cut:UserWarning")
 def test_update_one_bad_input(pipes):
     live = StreamScorer(pipes["auto"], **ROLES)
     with pytest.raises(TypeError, match="entity must be one id"):
