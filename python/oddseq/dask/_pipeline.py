@@ -61,7 +61,7 @@ from ..utils._rows import (
     weighted_distinct_rows,
 )
 from ..utils._stats import MAD_TO_STD, spread_or_std
-from ..utils._time import _warn_if_another_unit
+from ..utils._time import _merge_digit_facts, _warn_if_another_unit, _warn_if_digits
 from ..utils._validation import check_random_state, resolve_threads
 from . import _ecod, _neighbors
 from ._reduce import add, column_statistics, map_reduce
@@ -585,6 +585,8 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
     if ranges:  # the whole column's extremes, as one machine reads them
         low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
         _warn_if_another_unit(options["time"], options["time_unit"], low, high, stacklevel=6)
+        digits = _merge_digit_facts([f.get("digits") for f in facts if "time_range" in f])
+        _warn_if_digits(options["time"], options["time_unit"], digits, low, high, stacklevel=6)
     dropped = [f["dropped"] for f in facts if "dropped" in f]
     without_id = sum(r["missing"] for r in reports)
     if not dropped and not without_id:

@@ -118,14 +118,126 @@ def _warn_if_another_unit(
     )
 
 
-def _unit_check(unit_warning, name: str, time_unit: str, low: float, high: float) -> None:
-    """parse_times' unit check: warn (``unit_warning`` True), or keep the extremes in
-    ``unit_warning["time_range"]`` (a dict: a caller that reads a log in parts and warns
-    once for the whole, as ``oddseq.dask`` does), or nothing (False)."""
+def _unit_check(
+    unit_warning, name: str, time_unit: str, low: float, high: float, values: np.ndarray
+) -> None:
+    """parse_times' unit checks (another unit, clock or date digits): warn
+    (``unit_warning`` True), or keep their facts in ``unit_warning`` (a dict: the extremes
+    as ``"time_range"``, the digit forms as ``"digits"``, for a caller that reads a log in
+    parts and warns once for the whole, as ``oddseq.dask`` does), or nothing (False)."""
     if isinstance(unit_warning, dict):
         unit_warning["time_range"] = (low, high)
+        unit_warning["digits"] = _digit_facts(values, low, high)
     elif unit_warning:
         _warn_if_another_unit(name, time_unit, low, high, stacklevel=4)
+        _warn_if_digits(name, time_unit, _digit_facts(values, low, high), low, high, 5)
+
+
+def _clock_digits(v: np.ndarray) -> np.ndarray:
+    """Which whole numbers read as HHMMSS (203615: 20:36:15; 37: 00:00:37)."""
+    return (v >= 0) & (v < 240_000) & (v // 100 % 100 < 60) & (v % 100 < 60)
+
+
+def _date_digits(v: np.ndarray, four: bool) -> np.ndarray:
+    """Which whole numbers read as YYYYMMDD (``four``, years 1900..2100) or YYMMDD (a
+    leading zero lost: 81109 for 081109; years as %y reads them)."""
+    year, month, day = v // 10_000, v // 100 % 100, v % 100
+    if four:
+        known, full = (year >= 1900) & (year <= 2100), year
+    else:
+        known, full = (v >= 0) & (year <= 99), year + np.where(year >= 69, 1900, 2000)
+    leap = (full % 4 == 0) & ((full % 100 != 0) | (full % 400 == 0))
+    days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
+    return known & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days + (leap & (month == 2)))
+
+
+# The forms of digits a time column's numbers can be written in: its name, strftime
+# format, which numbers read so, what it shows.
+_DIGIT_FORMS = {
+    "HHMMSS": ("%H%M%S", _clock_digits, "clock"),
+    "YYYYMMDD": ("%Y%m%d", lambda v: _date_digits(v, True), "date"),
+    "YYMMDD": ("%y%m%d", lambda v: _date_digits(v, False), "date"),
+}
+# How unlikely numbers counted from a start (offsets, spread over their range) must be
+# to all read as one form's digits; at least this many distinct values at or above 100
+# (below it seconds from a start, 0..59, are clock digits as often as not).
+_DIGITS_CHANCE, _DIGITS_MIN_DISTINCT = 1e-6, 20
+
+
+def _digit_facts(values: np.ndarray, low: float, high: float):
+    """(the forms every one of the numbers ``values`` fits, their distinct values), or
+    None: numbers that are not whole, fit no form, or lie outside every form's range."""
+    if not values.size or low < 0 or high > 21_001_231:
+        return None
+    if values.dtype.kind == "f":
+        values = values[np.isfinite(values)]
+        if (values != np.floor(values)).any():
+            return None
+    values = values.astype(np.int64, copy=False)
+    head = values[:1000]
+    forms = tuple(f for f, (_, fits, _) in _DIGIT_FORMS.items() if fits(head).all())
+    forms = tuple(f for f in forms if _DIGIT_FORMS[f][1](values).all())
+    return (forms, np.unique(values)) if forms else None
+
+
+def _merge_digit_facts(facts: list):
+    """The digit facts of a column read in parts (``_digit_facts`` of each; None where a
+    part fits no form) as those of the whole column."""
+    if not facts or any(f is None for f in facts):
+        return None
+    forms = tuple(f for f in facts[0][0] if all(f in other[0] for other in facts))
+    return (forms, np.unique(np.concatenate([f[1] for f in facts]))) if forms else None
+
+
+def _warn_if_digits(name, time_unit, facts, low, high, stacklevel=3) -> None:
+    """A UserWarning when a numeric time column's distinct values all read as clock or
+    date digits (HDFS's 203615 for 20:36:15) and numbers counted from a start spread
+    over their range would all do so with a chance below ``_DIGITS_CHANCE``."""
+    if facts is None:
+        return
+    forms, distinct = facts
+    seen = distinct[distinct >= 100]
+    found = []
+    for form in forms:
+        if len(seen) < _DIGITS_MIN_DISTINCT:
+            break
+        share = _DIGIT_FORMS[form][1](np.arange(seen[0], seen[-1] + 1)).mean()
+        if len(seen) * np.log(share) < np.log(_DIGITS_CHANCE):
+            found.append(form)
+    if not found:
+        return
+
+    def day(value):
+        return str(pd.Timestamp(int(value * UNIT_TO_NS[time_unit]), unit="ns").date())
+
+    first = f"{int(distinct[0])}"
+    what = " or ".join(f"{_DIGIT_FORMS[f][2]} digits {f}" for f in found)
+    advice = []
+    if "HHMMSS" in found:
+        advice.append(
+            "If they are times of day, they carry no date (--time-format %H%M%S alone is "
+            "refused: every event would fall on one day). " + _join_advice(name) + ", and "
+            "pass the date's format before ' %H%M%S', e.g. time_format='%y%m%d %H%M%S' for "
+            "081109 203615 (--time-format from the shell)"
+        )
+    for form in found:
+        if form != "HHMMSS":
+            fmt = _DIGIT_FORMS[form][0]
+            advice.append(
+                f"If they are dates ({form}), pass --time-format {fmt} from the shell (it "
+                f"reads the column as text then); in Python read the column as text, "
+                f"pd.read_csv(..., dtype={{{name!r}: str}}) (leading zeros kept), and pass "
+                f"time_format={fmt!r}"
+            )
+    warnings.warn(
+        f"column {name!r} holds numbers that all read as {what} ({len(distinct):,} distinct "
+        f"values, first {first}), which numbers counted from a start hardly ever do; read "
+        f"as {_UNIT_WORDS[time_unit]} since the epoch they fall in {day(low)} .. "
+        f"{day(high)}. " + ". ".join(advice) + ". Numbers counted from a start that happen "
+        "to fit are read right as they are",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
 
 
 # What int64 nanoseconds since the epoch hold (numpy's cast to them wraps silently).
@@ -206,10 +318,15 @@ def parse_times(
         Warn (UserWarning, with the fix) when numbers read in ``time_unit`` fall outside
         1990-2100 while every one of them falls inside in another unit: seconds read as
         milliseconds land in January 1970. Times counted from 0 (relative times) never
-        warn. Numbers that ``time_unit`` puts beyond the year 2262 are refused
-        (ValueError) whatever this says. A dict: no warning; the numbers' extremes are
+        warn. Warn too when 20 or more distinct numbers all read as clock digits
+        (HHMMSS: HDFS's 203615 for 20:36:15) or date digits (YYYYMMDD, YYMMDD), which
+        numbers counted from a start over that range do with a chance below 1e-6
+        (values below 100 not counted: seconds from a start, 0..59, fit a clock).
+        Numbers that ``time_unit`` puts beyond the year 2262 are refused (ValueError)
+        whatever this says. A dict: no warning; the numbers' extremes are
         put in it as ``"time_range"`` (low, high), for a caller that reads a log in
-        parts and warns once.
+        parts and warns once, and ``"digits"`` (the digit forms every number fits and
+        their distinct values, or None).
 
     Returns
     -------
@@ -280,7 +397,7 @@ def parse_times(
             low, high = raw.min(), raw.max()
             if high > limit or low < -limit:
                 raise _beyond_2262(name, time_unit, float(np.abs(raw).max()))
-            _unit_check(unit_warning, name, time_unit, float(low), float(high))
+            _unit_check(unit_warning, name, time_unit, float(low), float(high), raw)
         return raw.astype(np.int64, copy=False) * factor, None, None
     if dtype.kind == "f":
         raw = series.to_numpy()
@@ -299,7 +416,7 @@ def parse_times(
             low, high = finite.min(), finite.max()
             if high >= limit or low <= -limit:
                 raise _beyond_2262(name, time_unit, float(np.abs(finite).max()))
-            _unit_check(unit_warning, name, time_unit, float(low), float(high))
+            _unit_check(unit_warning, name, time_unit, float(low), float(high), finite)
         ns = np.where(bad, 0.0, raw) * factor
         return np.rint(ns).astype(np.int64), (bad if bad.any() else None), None
     if dtype.kind == "b":
