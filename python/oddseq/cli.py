@@ -442,12 +442,31 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def header_advice(fields, sep, names_given: bool) -> str:
+def shown_fields(fields, width: int = 80) -> list:
+    """A header's fields for a message: each longer than ``width`` characters cut there,
+    with "..." (a file of one sequence per line has hundreds of numbers in its second)."""
+    return [f if len(f) <= width else f[:width] + "..." for f in map(str, fields)]
+
+
+def header_advice(fields, sep, names_given: bool, guessed=None) -> str:
     """The fix to add where a header (``fields``, split at ``sep``; None where the
-    separator was guessed) lacks a wanted column: --sep when its fields hold another
-    separator, --names when it looks like a line of data (a field is a number) and no
+    separator was guessed, ``guessed`` it) lacks a wanted column: --sep when its fields
+    hold another separator or spaces around the one they were split at ('LineId | Date':
+    ' | '), --names when it looks like a line of data (a field is a number) and no
     --names was given; empty when neither."""
     fields = [str(f) for f in fields]
+    used = sep or guessed
+    if (
+        used is not None
+        and len(used) == 1
+        and not used.isspace()
+        and len(fields) > 1
+        and fields[0].endswith(" ")
+        and fields[-1].startswith(" ")
+        and all(f.startswith(" ") and f.endswith(" ") for f in fields[1:-1])
+    ):
+        shown = _quoted(f" {used} ")
+        return f"; the header line holds {shown} between names: pass --sep {shown}"
     for candidate, (what, option) in _SEPARATOR_ADVICE.items():
         # In every field (a header not split at all is one field): a column name that
         # merely holds a ';' is no sign of another separator.
@@ -498,10 +517,11 @@ def reading_kwargs(args) -> dict:
     return kwargs
 
 
-def sequence_file_advice(fields) -> str:
+def sequence_file_advice(fields, command: str = "detect") -> str:
     """The fix where the "header" (``fields``) is a line of a file of one sequence per line
     (hdfs_xu's ``blk_1,5 5 22``, DeepLog's ``5 5 22``: whole-number event ids separated by
-    spaces, after an id and a comma or alone), not of an event table; empty otherwise."""
+    spaces, after an id and a comma or alone), not of an event table; empty otherwise.
+    ``command``: the oddseq command the table is then given to (detect, stream)."""
     fields = [str(f) for f in fields]
     tokens = fields[-1].split()
     if len(fields) > 2 or len(tokens) < 2 or not all(t.lstrip("-").isdigit() for t in tokens):
@@ -514,7 +534,12 @@ def sequence_file_advice(fields) -> str:
         "spaces), not an event table. Read it in Python with "
         "oddseq.datasets.read_sequences_file(path); for the shell, write it as a table "
         "first (read_sequences_file(path).to_pandas().to_csv('table.csv', index=False)) "
-        "and run oddseq detect table.csv --entity entity --event event"
+        "and run "
+        + (
+            "oddseq stream --model MODEL --entity entity --event event < table.csv"
+            if command == "stream"
+            else "oddseq detect table.csv --entity entity --event event"
+        )
     )
 
 
@@ -552,14 +577,14 @@ def read_log(path_text, args, columns, progress=False):
             raise ValueError(f"--encoding {encoding!r} is not a known encoding") from None
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
-        advice = (
-            ""
-            if source.suffix.lower() in (".parquet", ".pq")
-            else sequence_file_advice(frame.columns)
-            or header_advice(frame.columns, args.sep, bool(args.names))
-        )
+        advice = ""
+        if source.suffix.lower() not in (".parquet", ".pq"):
+            guessed = None if args.sep else _guess_separator(source, encoding)
+            advice = sequence_file_advice(frame.columns) or header_advice(
+                frame.columns, args.sep, bool(args.names), guessed
+            )
         raise ValueError(
-            f"column(s) {missing} not in {path_text}; it has {list(frame.columns)}{advice}"
+            f"column(s) {missing} not in {path_text}; it has {shown_fields(frame.columns)}{advice}"
         )
     return frame
 

@@ -17,7 +17,9 @@ from ..cli import (
     header_advice,
     read_log,
     reading_kwargs,
+    sequence_file_advice,
     shell_warnings,
+    shown_fields,
 )
 
 __all__ = ["add_commands", "run"]
@@ -223,9 +225,12 @@ class _Reader:
         if absent:
             if number is None:
                 raise ValueError(f"--names lacks {absent}; it has {self.header}")
-            advice = header_advice(self.header, self.args.sep, False)
+            advice = sequence_file_advice(self.header, "stream") or header_advice(
+                self.header, self.args.sep, False
+            )
             raise ValueError(
-                f"the CSV header (line {number}) lacks {absent}; it has {self.header}{advice}"
+                f"the CSV header (line {number}) lacks {absent}; it has "
+                f"{shown_fields(self.header)}{advice}"
             )
         self.at = [self.header.index(c) for c in self.columns]
 
