@@ -91,45 +91,20 @@ def test_ambiguous_or_unusable_seps_are_refused_with_each_reading(shop, sep, wor
         assert word in err
 
 
+def _stream(model, sep, text):
+    command = [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *ROLES]
+    return subprocess.run(
+        [*command, "--sep", sep], input=text, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_stream_reads_a_several_character_sep_as_its_text(shop):
     folder, log, model, _ = shop
     text = _write(folder / "s.txt", log.sort_values("timestamp", kind="stable"), "||").read_text()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "oddseq.cli",
-            "stream",
-            "--model",
-            str(model),
-            *ROLES,
-            "--sep",
-            "||",
-        ],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _stream(model, "||", text)
     assert done.returncode == 0, done.stderr
     assert f"{len(log):,} events applied" in done.stderr and "0 malformed lines" in done.stderr
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "oddseq.cli",
-            "stream",
-            "--model",
-            str(model),
-            *ROLES,
-            "--sep",
-            r"\s+",
-        ],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _stream(model, r"\s+", text)
     assert done.returncode == 2 and "--sep" in done.stderr and "regular expression" in done.stderr
 
 
