@@ -192,16 +192,20 @@ def _merge_digit_facts(facts: list):
 def _warn_if_digits(name, time_unit, facts, low, high, stacklevel=3) -> None:
     """A UserWarning when a numeric time column's distinct values all read as clock or
     date digits (HDFS's 203615 for 20:36:15) and numbers counted from a start spread
-    over their range would all do so with a chance below ``_DIGITS_CHANCE``."""
+    over their range (on the grid of their common step) would all do so with a chance
+    below ``_DIGITS_CHANCE``."""
     if facts is None:
         return
     forms, distinct = facts
     seen = distinct[distinct >= 100]
     found = []
+    # Offsets on a grid (every 100 s: each fits HHMMSS) judged on that grid: the share
+    # of its points over the range that fit.
+    step = int(np.gcd.reduce(np.diff(seen))) if len(seen) > 1 else 1
     for form in forms:
         if len(seen) < _DIGITS_MIN_DISTINCT:
             break
-        share = _DIGIT_FORMS[form][1](np.arange(seen[0], seen[-1] + 1)).mean()
+        share = _DIGIT_FORMS[form][1](np.arange(seen[0], seen[-1] + 1, step)).mean()
         if len(seen) * np.log(share) < np.log(_DIGITS_CHANCE):
             found.append(form)
     if not found:
@@ -320,8 +324,8 @@ def parse_times(
         milliseconds land in January 1970. Times counted from 0 (relative times) never
         warn. Warn too when 20 or more distinct numbers all read as clock digits
         (HHMMSS: HDFS's 203615 for 20:36:15) or date digits (YYYYMMDD, YYMMDD), which
-        numbers counted from a start over that range do with a chance below 1e-6
-        (values below 100 not counted: seconds from a start, 0..59, fit a clock).
+        numbers counted from a start over that range (on their common step) do with a
+        chance below 1e-6 (values below 100 not counted: seconds from a start, 0..59, fit a clock).
         Numbers that ``time_unit`` puts beyond the year 2262 are refused (ValueError)
         whatever this says. A dict: no warning; the numbers' extremes are
         put in it as ``"time_range"`` (low, high), for a caller that reads a log in

@@ -36,6 +36,11 @@ def test_hhmmss_numbers_warn_with_the_fix():
     assert "date" in message  # a time of day alone needs its date joined
 
 
+def test_clock_digits_of_whole_minutes_warn_too():
+    minutes = np.unique(_clock(400) // 100 * 100)
+    assert len(_said(minutes)) == 1
+
+
 def test_date_digits_warn_too():
     days = pd.date_range("2017-11-20", "2018-02-10", freq="D")
     assert len(_said(days.strftime("%Y%m%d").astype(int).to_numpy())) == 1
@@ -52,6 +57,8 @@ def test_date_digits_warn_too():
         _clock(19),  # too few distinct values to tell
         np.r_[_clock(300), 7_777],  # one value that no clock shows
         np.arange(1_511_539_000, 1_511_539_900),  # epoch seconds
+        np.arange(100, 5_901, 100),  # every 100 s: each fits HHMMSS, as any on that grid
+        np.arange(10_000, 240_000, 10_000),  # every 10,000 ms
     ],
 )
 def test_offsets_and_epochs_stay_silent(values):
