@@ -380,16 +380,17 @@ _SEPARATOR_ADVICE = {
 
 
 # What marks a --sep of several characters as a regular expression: an escape (\s, \|),
-# a class [...], a quantifier (+ * ? {n}).
-_REGEX_MARKS = re.compile(r"\\|\[|[+*?]|\{\d")
+# a class [...], a group (...), a quantifier (+ * ? {n}).
+_REGEX_MARKS = re.compile(r"\\|\[|\(|[+*?]|\{\d")
 
 
 def separator_pattern(sep: str, *, regex: bool = True) -> str:
     """What pandas is given for ``--sep``: one character as it is (pandas reads it as
     text); several as their text (escaped: pandas takes them for a regular expression,
     where '||' matches empty text everywhere and ' | ' a single space), unless they are
-    plainly a regular expression (an escape such as \\s or \\|, a class [...], a
-    quantifier + * ? {n}; ``regex``: allowed). A ValueError naming --sep and the
+    plainly a regular expression (an escape such as \\s or \\|, a class [...], a group
+    (...), a quantifier + * ? {n}; ``regex``: allowed; without it, as for stream, 'a|b'
+    is its text). A ValueError naming --sep and the
     spelling of each reading for alternatives ('a|b': the text, or either?), and for a
     regular expression that does not compile, matches empty text or captures a group
     (pandas would put the separators among the fields)."""
@@ -397,13 +398,14 @@ def separator_pattern(sep: str, *, regex: bool = True) -> str:
         return sep
     if not _REGEX_MARKS.search(sep):
         choices = sep.split("|")
-        if len(choices) > 1 and all(c.strip() for c in choices):
+        # stream never splits at a regular expression: there 'a|b' can only be its text.
+        if regex and len(choices) > 1 and all(c.strip() for c in choices):
             either = (
                 f"[{''.join(choices)}]"
                 if all(len(c) == 1 for c in choices)
                 else f"(?:{'|'.join(re.escape(c) for c in choices)})"
             )
-            text = sep.replace("|", "\\|")
+            text = re.escape(sep)
             raise ValueError(
                 f"--sep {_quoted(sep)} could be the text {_quoted(sep)} or a regular "
                 f"expression (any of {', '.join(map(_quoted, choices))}); write --sep "

@@ -78,6 +78,7 @@ def test_a_plain_regular_expression_stays_one(shop):
         ("ab|cd", ["--sep 'ab\\|cd' for the text", "--sep '(?:ab|cd)'"]),
         ("a*", ["empty"]),
         ("(\\s)", ["(?:"]),
+        ("(,|;)", ["captures a group", "(?:"]),  # a group: judged as the expression it is
         ("[,", ["regular expression"]),
     ],
 )
@@ -112,3 +113,25 @@ def test_a_header_holding_a_longer_separator_advises_it():
     assert "pass --sep ' | '" in header_advice(["user_id | behavior | timestamp"], ",", False)
     assert "pass --sep '||'" in header_advice(["user_id||behavior||timestamp"], ",", False)
     assert "pass --sep '|'" in header_advice(["user_id|behavior|timestamp"], ",", False)
+
+
+@pytest.mark.parametrize("sep", [",|;", "ab|cd", "a.b|c"])
+def test_the_text_each_refusal_advises_reads_as_that_text(sep):
+    # Followed, the advice for the text gives a pattern that matches exactly the text.
+    with pytest.raises(ValueError) as refused:
+        separator_pattern(sep)
+    advised = re.search(r"--sep '([^']*)' for the text", str(refused.value)).group(1)
+    pattern = re.compile(separator_pattern(advised))
+    assert pattern.fullmatch(sep) and pattern.findall(f"x{sep}y") == [sep]
+    if "." in sep:  # a dot, not any character
+        assert not pattern.search(sep.replace(".", "X"))
+
+
+def test_stream_takes_a_sep_with_a_bar_as_its_text(shop):
+    # stream splits at a separator's text and never at a regular expression, so ',|;'
+    # can mean only the text there: taken, not refused with advice stream refuses.
+    folder, log, model, _ = shop
+    text = _write(folder / "bar.txt", log.sort_values("timestamp", kind="stable"), ",|;")
+    done = _stream(model, ",|;", text.read_text())
+    assert done.returncode == 0, done.stderr
+    assert f"{len(log):,} events applied" in done.stderr and "0 malformed lines" in done.stderr
