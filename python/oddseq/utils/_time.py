@@ -290,7 +290,7 @@ def parse_times(
     time_unit: str = "s",
     time_format: str | None = None,
     dayfirst: bool | None = None,
-    unit_warning: bool = True,
+    unit_warning: bool | dict = True,
 ):
     """A time column as (int64 ns since the epoch UTC, bad-row mask or None, time zone
     name or None).
@@ -498,13 +498,25 @@ _WIDTHS = {"Y": 4, "y": 2, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2, "j": 3}
 _FIXED = re.compile(r"(?:%[YymdHMSj]|[^%])+")
 
 
-def _join_advice(name: str) -> str:
+def _join_advice(name: str, time_format: str | None = None) -> str:
+    """How to give a time of day its date; with the ``time_format`` that was refused for
+    having none, the format the joined column then needs (the join alone would be
+    refused again by the same format)."""
+    formatted = (
+        f", and pass a time_format that reads the date too, e.g. "
+        f"{'%y%m%d ' + time_format!r} for a date written 081109 (--time-format from the "
+        "shell)"
+        if time_format
+        else ""
+    )
     return (
         f"Join the date column into it, in pandas: df[{name!r}] = df['Date'] + ' ' + "
-        f"df[{name!r}] (your date column's name for 'Date'; the file read with "
-        "pd.read_csv(..., dtype=str), so that both are text and keep leading zeros); the "
-        "shell reads one time column, so write the joined column into the file first "
-        "(df.to_csv)"
+        f"df[{name!r}] (your date column's name for 'Date'; a date needs its day, month and "
+        "year: where they are separate columns join each, e.g. df['Month'] + ' ' + "
+        f"df['Date'] + ' 2005 ' + df[{name!r}] with 2005 for the log's year; the file read "
+        "with pd.read_csv(..., dtype=str), so that all are text and keep leading zeros)"
+        f"{formatted}; the shell reads one time column, so write the joined column into "
+        "the file first (df.to_csv)"
     )
 
 
@@ -533,7 +545,7 @@ def _check_format_has_a_date(time_format: str, name: str) -> None:
         raise ValueError(
             f"time_format={time_format!r} has no date (no %Y, %y, %m, %d, %b or %j): column "
             f"{name!r} would be read as times of day on one day (1900-01-01), and events of "
-            "different days put in clock-time order. " + _join_advice(name)
+            "different days put in clock-time order. " + _join_advice(name, time_format)
         )
     raise ValueError(
         f"time_format={time_format!r} has no year (%Y or %y): every date of column {name!r} "
@@ -910,7 +922,7 @@ def times_to_ns(
     time_format: str | None = None,
     dayfirst: bool | None = None,
     *,
-    unit_warning: bool = True,
+    unit_warning: bool | dict = True,
 ):
     """(int64 ns since epoch UTC, bad-row mask or None, time zone name or None):
     :func:`parse_times` with the unit passed by position."""
