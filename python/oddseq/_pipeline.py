@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import warnings
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -396,28 +397,48 @@ def _warn_if_scoring_what_was_fitted(seqs: Sequences, normal_seqs: Sequences) ->
     first and last events and times): a model scores what it was fitted on as normal
     (a nearest neighbour at distance 0, its own cluster's centre), so those flags say
     nothing."""
-    if not (seqs.ids.is_unique and normal_seqs.ids.is_unique):
-        return
-    at = normal_seqs.ids.get_indexer(seqs.ids)
+    n_same = _n_scored_as_fitted(
+        seqs.ids,
+        seqs.lengths,
+        partial(_ends, seqs),
+        normal_seqs.ids,
+        normal_seqs.lengths,
+        partial(_ends, normal_seqs),
+    )
+    if n_same is not None:
+        _warn_scored_as_fitted(n_same, len(seqs), stacklevel=4)
+
+
+def _n_scored_as_fitted(ids, lengths, ends, fitted_ids, fitted_lengths, fitted_ends):
+    """How many entities scored (``ids``, ``lengths``) are fitted ones with the same id,
+    length, first and last events and times; None where either side's ids repeat.
+    ``ends(rows)``: ``_ends`` of those rows (each with events). oddseq.dask counts per
+    partition with it."""
+    if not (ids.is_unique and fitted_ids.is_unique):
+        return None
+    at = fitted_ids.get_indexer(ids)
     found = np.flatnonzero(at >= 0)
     theirs = at[found]
-    alike = normal_seqs.lengths[theirs] == seqs.lengths[found]
+    alike = fitted_lengths[theirs] == lengths[found]
     # Ids by position (windows, blocks numbered from 0) meet in any two logs: the same
     # first and last events (and times, where both have them) say it is one entity.
-    alike &= seqs.lengths[found] > 0
+    alike &= lengths[found] > 0
     checked = np.flatnonzero(alike)
-    for mine, fitted in zip(_ends(seqs, found[checked]), _ends(normal_seqs, theirs[checked])):
+    for mine, fitted in zip(ends(found[checked]), fitted_ends(theirs[checked])):
         alike[checked[mine != fitted]] = False
-    same = np.zeros(len(seqs), dtype=bool)
-    same[found] = alike
-    if 2 * int(same.sum()) > len(seqs):
+    return int(alike.sum())
+
+
+def _warn_scored_as_fitted(n_same: int, n_scored: int, stacklevel: int) -> None:
+    """The warning of ``_warn_if_scoring_what_was_fitted``, where most are the same."""
+    if 2 * n_same > n_scored:
         warnings.warn(
-            f"{int(same.sum()):,} of the {len(seqs):,} entities scored are in normal with "
+            f"{n_same:,} of the {n_scored:,} entities scored are in normal with "
             "the same events: the model is fitted on them, and a model scores what it was "
             "fitted on as normal, so their flags say little. Score data it did not see (a "
             "later period, or entities held out of normal)",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 

@@ -23,10 +23,13 @@ from .. import _core
 from .._pipeline import (
     AnomalyPipeline,
     _blend_categories,
+    _ends,
     _Input,
+    _n_scored_as_fitted,
     _normal_only_scale,
     _typical_category_rows,
     _unknown_category_share,
+    _warn_scored_as_fitted,
     _warn_unknown_categories,
     item_category_map,
 )
@@ -539,10 +542,20 @@ def _split(read, divisions, entity: str) -> list:
 # ----------------------------------------------------------- 2. sequences per partition
 
 
-def _build(pieces: list, index: int, entity: str, options: dict, limit, pipeline, whole_ids=False):
+def _build(
+    pieces: list,
+    index: int,
+    entity: str,
+    options: dict,
+    limit,
+    pipeline,
+    whole_ids=False,
+    ends=False,
+):
     """One shuffled partition, from its pieces of every input partition (in the input's
     order): its Sequences (the entities with at least min_events); ``whole_ids``: the
-    ids as int64 (``_whole_ids_after_dropna``)."""
+    ids as int64 (``_whole_ids_after_dropna``); ``ends``: every entity's ends too
+    (``_entity_ends``, before min_events, as one machine compares them)."""
     part = _Packed.join(pieces)
     if whole_ids and len(part):
         part[entity] = part[entity].to_numpy().astype(np.int64)
@@ -567,9 +580,93 @@ def _build(pieces: list, index: int, entity: str, options: dict, limit, pipeline
     seqs = Sequences._from_events(
         part, entity=entity, n_threads=None, **options, log_warnings=facts
     )
+    if ends:
+        state["ends"] = _entity_ends(seqs)
     seqs = pipeline._kept(seqs)
     state.update(n=len(seqs), seqs=seqs if len(seqs) else None, log=facts)
     return state
+
+
+# ------------------------------------- the entities scored that normal holds (one machine's
+# _warn_if_scoring_what_was_fitted, counted where the entities are)
+
+
+def _entity_ends(seqs: Sequences) -> dict:
+    """What one machine compares per entity: ids, lengths, and the first and last
+    events (and times) of those with events (``_ends``; a row without events keeps a
+    stand-in that is never compared)."""
+    rows = np.flatnonzero(seqs.lengths > 0)
+    ends = []
+    for values in _ends(seqs, rows) if rows.size else []:
+        full = np.repeat(values[:1], len(seqs))
+        full[rows] = values
+        ends.append(full)
+    return {"ids": seqs.ids, "lengths": seqs.lengths, "ends": ends}
+
+
+def _ends_of(state):
+    return state.get("ends")
+
+
+def _entity_level(ids):
+    return ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+
+
+def _ends_facts(ends):
+    """(lowest entity, highest entity, entities, ids unique) of a partition, or None."""
+    if ends is None or len(ends["ids"]) == 0:
+        return None
+    entities = _entity_level(ends["ids"])
+    return entities.min(), entities.max(), len(ends["ids"]), ends["ids"].is_unique
+
+
+def _count_scored_as_fitted(mine, *fitted) -> int:
+    """How many of a scored partition's entities the ``fitted`` partitions (those whose
+    entities overlap its own) hold with the same events (``_n_scored_as_fitted``)."""
+    if not fitted:
+        return 0
+    ids = fitted[0]["ids"].append([f["ids"] for f in fitted[1:]])
+    lengths = np.concatenate([f["lengths"] for f in fitted])
+    ends = [np.concatenate(columns) for columns in zip(*(f["ends"] for f in fitted))]
+    n = _n_scored_as_fitted(
+        mine["ids"],
+        mine["lengths"],
+        lambda rows: [e[rows] for e in mine["ends"]],
+        ids,
+        lengths,
+        lambda rows: [e[rows] for e in ends],
+    )
+    return 0 if n is None else n
+
+
+def _overlap(a, b) -> bool:
+    """Whether two partitions' entity ranges meet (True where ids do not compare)."""
+    try:
+        return not (a[1] < b[0] or b[1] < a[0])
+    except TypeError:
+        return True
+
+
+def _warn_if_scoring_what_was_fitted(data_states, normal_ends) -> None:
+    """One machine's warning that most entities scored are in normal with the same
+    events, once, with its counts: each scored partition is compared, in the workers,
+    with the normal partitions whose entities overlap its own (both are ranges of sorted
+    entities); only counts and each partition's range come to the client."""
+    data_ends = [_delayed(_ends_of)(s) for s in data_states]
+    facts = _compute([_delayed(_ends_facts)(e) for e in [*normal_ends, *data_ends]])
+    normal_facts, data_facts = facts[: len(normal_ends)], facts[len(normal_ends) :]
+    if not all(f[3] for f in facts if f is not None):
+        return  # ids that repeat: one machine does not judge them either
+    tasks = [
+        _delayed(_count_scored_as_fitted)(
+            data_ends[p],
+            *[normal_ends[q] for q, g in enumerate(normal_facts) if g and _overlap(f, g)],
+        )
+        for p, f in enumerate(data_facts)
+        if f is not None
+    ]
+    n_scored = sum(f[2] for f in data_facts if f is not None)
+    _warn_scored_as_fitted(sum(_compute(tasks)), n_scored, stacklevel=4)
 
 
 def _log_facts(state):
@@ -696,6 +793,7 @@ def _encode(state, pipeline, fitting: bool):
     raw = pipeline._features(seqs, fitting=False, checks=False)
     lengths = seqs.lengths
     out = {**state, "seqs": _Entities(seqs.ids, lengths), "raw": raw, "lengths": lengths}
+    out.pop("ends", None)  # read before encoding (_warn_if_scoring_what_was_fitted)
     if fitting and seqs.items is not None and pipeline._category_columns():
         out["category_share"] = pipeline._category_shares(seqs)
     return out
@@ -1687,11 +1785,21 @@ def _head(frame):
 
 
 def _shuffled_sequences(
-    ddf, entity, columns, options, dropna, npartitions, max_partition_events, pipeline, progress
+    ddf,
+    entity,
+    columns,
+    options,
+    dropna,
+    npartitions,
+    max_partition_events,
+    pipeline,
+    progress,
+    ends=False,
 ):
     """An event log read, checked, shuffled by entity and built into Sequences per
     partition: (states, summaries of the non-empty ones). Run on ``ddf``, and first on
-    ``normal`` with normal-only fitting."""
+    ``normal`` with normal-only fitting; ``ends``: the states keep every entity's ends
+    (``_entity_ends``)."""
     source = ddf[columns]  # only the columns the call reads are read and shuffled
     kinds = {c: _kind(str(source.dtypes[c])) for c in columns}
     with step(f"reading and checking {ddf.npartitions} partitions", enabled=progress):
@@ -1727,6 +1835,7 @@ def _shuffled_sequences(
                         max_partition_events,
                         pipeline,
                         whole_ids,
+                        ends,
                     )
                     for j in range(len(divisions) - 1)
                 ],
@@ -1970,9 +2079,14 @@ def detect_anomalies(
             max_partition_events,
             fitted,
             progress,
+            ends=normal is not None,
         )
 
     states, summaries = shuffled(ddf if normal is None else normal, pipeline)
+    # normal's entities' ends, kept in the workers until the log scored is shuffled
+    normal_ends = None
+    if normal is not None:
+        normal_ends = _persist([_delayed(_ends_of)(s) for s in states])
     n = sum(s["n"] for s in summaries)
     if n < 2:
         raise ValueError(
@@ -2079,6 +2193,8 @@ def detect_anomalies(
             pipeline._support_rule(_Input(*_matrices(rows)))
         fitted = _for_workers(pipeline)  # what encoding and scaling read: no training rows
         data_states, summaries = shuffled(ddf, fitted)
+        _warn_if_scoring_what_was_fitted(data_states, normal_ends)
+        del normal_ends
         if not summaries:
             raise ValueError(f"ddf has no sequences to score (with min_events={min_events})")
         n = sum(s["n"] for s in summaries)
