@@ -57,6 +57,7 @@ from .utils._params import (
 )
 from .utils._progress import bar, step
 from .utils._rows import tied_rows
+from .utils._stacklevel import user_stacklevel
 from .utils._stats import robust_spread
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
@@ -151,10 +152,9 @@ def _unknown_category_share(n_item_events: int, n_known_events: int):
     return unknown if unknown > _UNKNOWN_CATEGORY_SHARE else None
 
 
-def _warn_unknown_categories(unknown: float, n_unknown: int, n_used: int, stacklevel: int):
+def _warn_unknown_categories(unknown: float, n_unknown: int, n_used: int):
     """Scoring's warning that most item events have no known category (``unknown``: their
-    share; ``n_unknown`` of the ``n_used`` items used); ``stacklevel`` as from the
-    caller."""
+    share; ``n_unknown`` of the ``n_used`` items used)."""
     warnings.warn(
         f"item_categories has no known category for {n_unknown:,} of the "
         f"{n_used:,} items in these sequences ({unknown:.0%} of "
@@ -163,7 +163,7 @@ def _warn_unknown_categories(unknown: float, n_unknown: int, n_used: int, stackl
         "with item categories that cover these items (built from the item "
         "catalogue, or the logs together) to judge their categories.",
         UserWarning,
-        stacklevel=stacklevel + 1,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -406,7 +406,7 @@ def _warn_if_scoring_what_was_fitted(seqs: Sequences, normal_seqs: Sequences) ->
         partial(_ends, normal_seqs),
     )
     if n_same is not None:
-        _warn_scored_as_fitted(n_same, len(seqs), stacklevel=4)
+        _warn_scored_as_fitted(n_same, len(seqs))
 
 
 def _n_scored_as_fitted(ids, lengths, ends, fitted_ids, fitted_lengths, fitted_ends):
@@ -429,7 +429,7 @@ def _n_scored_as_fitted(ids, lengths, ends, fitted_ids, fitted_lengths, fitted_e
     return int(alike.sum())
 
 
-def _warn_scored_as_fitted(n_same: int, n_scored: int, stacklevel: int) -> None:
+def _warn_scored_as_fitted(n_same: int, n_scored: int) -> None:
     """The warning of ``_warn_if_scoring_what_was_fitted``, where most are the same."""
     if 2 * n_same > n_scored:
         warnings.warn(
@@ -438,7 +438,7 @@ def _warn_scored_as_fitted(n_same: int, n_scored: int, stacklevel: int) -> None:
             "fitted on as normal, so their flags say little. Score data it did not see (a "
             "later period, or entities held out of normal)",
             UserWarning,
-            stacklevel=stacklevel,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -478,7 +478,7 @@ def _group_objects(df, groups, group_by, item):
             f"takes on ({_GROUPS_AUTO_MAX_EVENTS:,}; at 100 million it adds about 20 s and "
             "2 GB); pass groups=True (--groups from the shell) to run it anyway",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         return None
     return columns
@@ -584,7 +584,7 @@ def _warn_too_few_for_the_rate(n: int, rate: float, flagged: int) -> None:
         "share, pass contamination= a number in (0, 0.5] (oddseq detect --contamination), "
         "e.g. 0.1 for the top tenth, or read the ranked table from the top.",
         UserWarning,
-        stacklevel=4,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -762,9 +762,7 @@ class AnomalyPipeline(SaveMixin):
         keys = pd.Index(_entity_keys(seqs)).unique()
         return int(keys.isin(self._side_table().index).sum()), int(keys.size)
 
-    def _check_side_coverage(
-        self, found: int, entities: int, name, fitting: bool, stacklevel: int = 3
-    ) -> None:
+    def _check_side_coverage(self, found: int, entities: int, name, fitting: bool) -> None:
         """A table keyed by something else (row numbers, another id) finds few of the
         entities (``found`` of ``entities``, :meth:`_side_coverage`): under
         ``_SIDE_MIN_SHARE`` of the fitted entities is refused, of the scored ones warned
@@ -785,7 +783,9 @@ class AnomalyPipeline(SaveMixin):
         if fitting:
             raise ValueError(message)
         warnings.warn(
-            message + "; the others take the fitted medians", UserWarning, stacklevel=stacklevel
+            message + "; the others take the fitted medians",
+            UserWarning,
+            stacklevel=user_stacklevel(),
         )
 
     def _side_values(self, seqs: Sequences) -> np.ndarray:
@@ -890,7 +890,7 @@ class AnomalyPipeline(SaveMixin):
             unknown = _unknown_category_share(*self._category_events(seqs, events))
             if unknown is not None:
                 missing, used = self._unknown_items(seqs, events)
-                _warn_unknown_categories(unknown, missing.size, used.size, stacklevel=6)
+                _warn_unknown_categories(unknown, missing.size, used.size)
         # None: a pipeline saved before the typical values were learned.
         return _blend_categories(raw, share, columns, getattr(self, "_category_typical", None))
 
@@ -1361,7 +1361,7 @@ class AnomalyPipeline(SaveMixin):
                 "or fit without it (unsupervised: fit(seqs) without normal=True; "
                 "detect_anomalies without normal=...; oddseq detect without --normal).",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         return float(shape)
 

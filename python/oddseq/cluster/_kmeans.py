@@ -19,6 +19,7 @@ from .. import _core
 from .._persist import SaveMixin
 from ..exceptions import ConvergenceWarning
 from ..utils._params import Check, Integer, Options, Real, Threads, validate_params
+from ..utils._stacklevel import user_stacklevel
 from ..utils._validation import (
     check_positive_int,
     check_random_state,
@@ -193,7 +194,7 @@ def _warn_if_duplicate_centers(centers, k):
             f"found {n_distinct} distinct clusters, fewer than n_clusters={k}: X has "
             "fewer distinct points than clusters; some centres are duplicates",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -341,7 +342,7 @@ class KMeans(_KMeansBase):
                 warnings.warn(
                     f"an explicit init array is used once; n_init={n_init} is ignored",
                     RuntimeWarning,
-                    stacklevel=3,
+                    stacklevel=user_stacklevel(),
                 )
                 n_init = 1
         algorithm = self.algorithm

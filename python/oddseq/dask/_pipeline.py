@@ -63,6 +63,7 @@ from ..utils._rows import (
     united_distinct_rows,
     weighted_distinct_rows,
 )
+from ..utils._stacklevel import user_stacklevel
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._time import _merge_digit_facts, _warn_if_another_unit, _warn_if_digits
 from ..utils._validation import check_random_state, resolve_threads
@@ -666,7 +667,7 @@ def _warn_if_scoring_what_was_fitted(data_states, normal_ends) -> None:
         if f is not None
     ]
     n_scored = sum(f[2] for f in data_facts if f is not None)
-    _warn_scored_as_fitted(sum(_compute(tasks)), n_scored, stacklevel=4)
+    _warn_scored_as_fitted(sum(_compute(tasks)), n_scored)
 
 
 def _log_facts(state):
@@ -681,9 +682,9 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
     ranges = [f["time_range"] for f in facts if "time_range" in f]
     if ranges:  # the whole column's extremes, as one machine reads them
         low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
-        _warn_if_another_unit(options["time"], options["time_unit"], low, high, stacklevel=6)
+        _warn_if_another_unit(options["time"], options["time_unit"], low, high)
         digits = _merge_digit_facts([f.get("digits") for f in facts if "time_range" in f])
-        _warn_if_digits(options["time"], options["time_unit"], digits, low, high, stacklevel=6)
+        _warn_if_digits(options["time"], options["time_unit"], digits, low, high)
     dropped = [f["dropped"] for f in facts if "dropped" in f]
     without_id = sum(r["missing"] for r in reports)
     if not dropped and not without_id:
@@ -697,7 +698,7 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
             counts[column] += n
     n_dropped = without_id + sum(n for n, _, _ in dropped)
     message = dropped_rows_message(n_dropped, sum(r["rows"] for r in reports), counts)
-    warnings.warn(message, DataWarning, stacklevel=5)
+    warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 
 def _summary(state):
@@ -886,7 +887,7 @@ def _check_entities(states, pipeline, entity: str, fitting: bool, shared=None) -
     ``shared``: ``pipeline`` sent to the workers already (``_shared``)."""
     shared = _shared(pipeline) if shared is None else shared
     found, entities = map_reduce(states, _coverage, shared, combine=_none_add)
-    pipeline._check_side_coverage(int(found), int(entities), entity, fitting, stacklevel=4)
+    pipeline._check_side_coverage(int(found), int(entities), entity, fitting)
 
 
 def _category_events(state, pipeline):
@@ -915,7 +916,7 @@ def _check_categories(states, pipeline, shared=None) -> None:
     found = [f for f in _compute([_delayed(_unknown_items)(s, shared) for s in states]) if f]
     missing = found[0][0].append([f[0] for f in found[1:]]).unique()
     used = found[0][1].append([f[1] for f in found[1:]]).unique()
-    _warn_unknown_categories(unknown, missing.size, used.size, stacklevel=3)
+    _warn_unknown_categories(unknown, missing.size, used.size)
 
 
 def _side_values(state, pipeline, n_side):

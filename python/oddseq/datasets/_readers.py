@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from ..sequences import Sequences
+from ..utils._stacklevel import user_stacklevel
 from ..utils._time import _warn_if_another_unit, guess_unit
 from ._ecommerce import Bunch
 
@@ -334,7 +335,7 @@ def _loghub_times(df: pd.DataFrame, path):
                 "so every sequence is left untimed, in line order; fix or drop those lines "
                 "to keep the times",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
             return None
         return parsed.to_numpy()
@@ -355,7 +356,7 @@ def _loghub_times(df: pd.DataFrame, path):
                 "wrap), give it to bunch.events by its line (the file's LineId), and call "
                 "Sequences.from_events(events, entity='entity', event='event', time='time')",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
             return None
     present = [c for c in ("Date", "Time", "Timestamp") if c in df.columns]
@@ -369,7 +370,7 @@ def _loghub_times(df: pd.DataFrame, path):
             "file's LineId) and call Sequences.from_events(events, entity='entity', "
             "event='event', time='time')",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return None
 
@@ -523,7 +524,7 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
                 f"{path!r}; its first column ({table.columns[0]!r}) should hold the entity "
                 f"ids, such as {sequences.ids[0]!r}",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
     return Bunch(events=events, sequences=sequences, labels=label_series)
 
@@ -645,6 +646,6 @@ def read_sequences_file(path, *, sep=None, nrows=None) -> Sequences:
             f"{path!r}: {_plural(skipped, 'blank line')} before sequences skipped (ids stay "
             "the line numbers)",
             UserWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     return Sequences.from_lists(sequences, ids=ids)

@@ -51,6 +51,7 @@ import warnings
 
 import numpy as np
 
+from ..utils._stacklevel import user_stacklevel
 from ..utils._stats import robust_spread
 from ..utils._validation import check_positive_int
 
@@ -258,7 +259,7 @@ def tail_cut(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> floa
         warnings.warn(
             "every score is the same: nothing can be told apart, nothing is flagged",
             UserWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
         return high
     if false_alarm_rate >= 4 * _TAIL_SHARE:

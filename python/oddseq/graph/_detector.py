@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from ..exceptions import DataWarning
 from ..utils._params import Real
+from ..utils._stacklevel import user_stacklevel
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._graph import events_for_graph
@@ -432,7 +433,7 @@ class GroupDetector(BaseEstimator):
                 "the events have no times, so the temporal method finds no lockstep "
                 "groups; pass time=... (or Sequences with times)",
                 DataWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
             temporal = False
         n_rows, n_objects = len(ev.ids), len(ev.object_labels)

@@ -60,7 +60,7 @@ def main_time_window(ns: np.ndarray, random_state=0):
 HEAVY_DUPLICATION = 0.10
 
 
-def warn_about_the_log(seqs, stacklevel: int = 3, df=None) -> None:
+def warn_about_the_log(seqs, df=None) -> None:
     """One :class:`DataWarning` each when a log has heavy duplication (events that
     repeat the one before them in their sequence exactly: event, time, item and value)
     or events outside its main time window. On the sorted CSR arrays, so it costs a
@@ -71,6 +71,7 @@ def warn_about_the_log(seqs, stacklevel: int = 3, df=None) -> None:
     import warnings
 
     from ..exceptions import DataWarning
+    from ..utils._stacklevel import user_stacklevel
 
     n = seqs.n_events
     if n < 20 or seqs.times is None:
@@ -90,7 +91,7 @@ def warn_about_the_log(seqs, stacklevel: int = 3, df=None) -> None:
         warnings.warn(
             _repeat_message(repeated, n, times, df, _repeated_columns(seqs)),
             DataWarning,
-            stacklevel=stacklevel,
+            stacklevel=user_stacklevel(),
         )
     window = main_time_window(times)
     if window is not None:
@@ -115,7 +116,7 @@ def warn_about_the_log(seqs, stacklevel: int = 3, df=None) -> None:
                 f"{'it' if lone else 'them'} look odd. Check {'it' if one else 'them'} "
                 f"(quality_report) and drop {stray}",
                 DataWarning,
-                stacklevel=stacklevel,
+                stacklevel=user_stacklevel(),
             )
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import _core
 from ..exceptions import DataWarning
+from ..utils._stacklevel import user_stacklevel
 from ..utils._time import UNIT_TO_NS, duration_ns, times_to_ns
 from ..utils._validation import check_positive_int, resolve_threads
 
@@ -177,7 +178,7 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True
         warnings.warn(
             dropped_rows_message(int((~keep).sum()), n_rows, counts),
             DataWarning,
-            stacklevel=4,  # the caller of from_events
+            stacklevel=user_stacklevel(),  # the caller of from_events
         )
     return keep
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import warnings
 
+from ._stacklevel import user_stacklevel
+
 __all__ = ["renamed_parameters", "translate_renamed"]
 
 
@@ -31,7 +33,7 @@ def renamed_parameters(until: str, **renames):
     def decorate(init):
         @functools.wraps(init)
         def wrapper(self, *args, **kwargs):
-            init(self, *args, **_translate(type(self).__name__, until, renames, kwargs, 3))
+            init(self, *args, **_translate(type(self).__name__, until, renames, kwargs))
 
         wrapper._renamed_parameters = (until, renames)
         return wrapper
@@ -47,10 +49,10 @@ def translate_renamed(estimator, params: dict) -> dict:
     if not any(old in params for old in renames):
         return params
     name = f"{type(estimator).__name__}.set_params"
-    return _translate(name, until, renames, dict(params), 4)
+    return _translate(name, until, renames, dict(params))
 
 
-def _translate(call: str, until: str, renames: dict, kwargs: dict, stacklevel: int) -> dict:
+def _translate(call: str, until: str, renames: dict, kwargs: dict) -> dict:
     owner = call.split(".")[0]
     for old, new in renames.items():
         if old not in kwargs:
@@ -62,7 +64,7 @@ def _translate(call: str, until: str, renames: dict, kwargs: dict, stacklevel: i
             f"{old!r} hid the {old}() method scikit-learn's Pipeline calls; "
             f"{old}= stops working in oddseq {until}",
             FutureWarning,
-            stacklevel=stacklevel,
+            stacklevel=user_stacklevel(),
         )
         kwargs[new] = kwargs.pop(old)
     return kwargs

@@ -22,6 +22,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ._stacklevel import user_stacklevel
+
 __all__ = [
     "UNIT_TO_NS",
     "duration_ns",
@@ -92,7 +94,6 @@ def _warn_if_another_unit(
     low: float,
     high: float,
     fix: str | None = None,
-    stacklevel: int = 3,
 ) -> None:
     """A UserWarning when the numbers low..high (the column's extremes) read in
     ``time_unit`` fall outside 1990-2100 and read in another unit fall inside; ``fix``
@@ -114,7 +115,7 @@ def _warn_if_another_unit(
         f"column {name!r} read with time_unit={time_unit!r} puts its times in {given}; "
         f"they look like {_UNIT_WORDS[other]} since the epoch ({read} read so): " + advice,
         UserWarning,
-        stacklevel=stacklevel,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -129,8 +130,8 @@ def _unit_check(
         unit_warning["time_range"] = (low, high)
         unit_warning["digits"] = _digit_facts(values, low, high)
     elif unit_warning:
-        _warn_if_another_unit(name, time_unit, low, high, stacklevel=4)
-        _warn_if_digits(name, time_unit, _digit_facts(values, low, high), low, high, 5)
+        _warn_if_another_unit(name, time_unit, low, high)
+        _warn_if_digits(name, time_unit, _digit_facts(values, low, high), low, high)
 
 
 def _clock_digits(v: np.ndarray) -> np.ndarray:
@@ -189,7 +190,7 @@ def _merge_digit_facts(facts: list):
     return (forms, np.unique(np.concatenate([f[1] for f in facts]))) if forms else None
 
 
-def _warn_if_digits(name, time_unit, facts, low, high, stacklevel=3) -> None:
+def _warn_if_digits(name, time_unit, facts, low, high) -> None:
     """A UserWarning when a numeric time column's distinct values all read as clock or
     date digits (HDFS's 203615 for 20:36:15) and numbers counted from a start spread
     over their range (on the grid of their common step) would all do so with a chance
@@ -240,7 +241,7 @@ def _warn_if_digits(name, time_unit, facts, low, high, stacklevel=3) -> None:
         f"{day(high)}. " + ". ".join(advice) + ". Numbers counted from a start that happen "
         "to fit are read right as they are",
         UserWarning,
-        stacklevel=stacklevel,
+        stacklevel=user_stacklevel(),
     )
 
 
