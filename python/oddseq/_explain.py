@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._reasons import feature_texts, in_units
+from ._reasons import feature_notes, feature_texts, in_units
 from .sequences import Sequences
 
 __all__ = ["explain_entities"]
@@ -146,6 +146,8 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
             "typical_text": feature_texts(names, cols, typical),
             "value_read": read,
             "deviation": explained["deviation"].to_numpy(np.float64),
+            # what a reason adds after the typical value (count[<other>]'s pooled types)
+            "note": np.asarray(feature_notes(pipeline), dtype=object)[cols],
         }
     )
     for extra in ("share", "detector"):

@@ -18,6 +18,7 @@ __all__ = [
     "TABLE_FEATURES",
     "alert_reasons",
     "alert_reasons_at",
+    "feature_notes",
     "feature_reasons",
     "feature_texts",
     "format_value",
@@ -105,6 +106,42 @@ def feature_texts(feature_names, cols: np.ndarray, values: np.ndarray) -> np.nda
         uniques, inverse = np.unique(values[mine], return_inverse=True)
         out[mine] = np.array(format_values(feature_names[j], uniques), dtype=object)[inverse]
     return out
+
+
+# A reason names at most this many of the event types count[<other>] pools, each in a
+# short form of at most _POOLED_LABEL characters.
+_POOLED_NAMED = 5
+_POOLED_LABEL = 24
+POOLED = "count[<other>]"
+
+
+def feature_notes(pipeline) -> list[str]:
+    """Per feature of ``pipeline.feature_names_``, what a reason adds after its typical
+    value: for ``count[<other>]``, the event types it pools (how many, the most frequent
+    few by name; it also counts the types first met after fitting), else "". A model
+    saved before the pooled types were kept says nothing more."""
+    names = list(pipeline.feature_names_)
+    notes = [""] * len(names)
+    if POOLED not in names:
+        return notes
+    encoders = [e for _, e in getattr(getattr(pipeline, "encoder_", None), "encoders_", [])]
+    pooled = next(
+        (getattr(e, "pooled_labels_", None) for e in encoders if getattr(e, "pooled_", False)),
+        None,
+    )
+    if pooled is None:
+        return notes
+    if len(pooled) == 0:
+        notes[names.index(POOLED)] = "event types not seen in fitting"
+        return notes
+    named = ", ".join(shorten(label, _POOLED_LABEL) for label in pooled[:_POOLED_NAMED])
+    rest = len(pooled) - _POOLED_NAMED
+    more = f" and {rest:,} more" if rest > 0 else ""
+    kinds = "type" if len(pooled) == 1 else "types"
+    notes[names.index(POOLED)] = (
+        f"{len(pooled):,} rarer event {kinds} pooled: {named}{more}, and any new"
+    )
+    return notes
 
 
 def with_evidence(reasons: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -205,28 +242,35 @@ _CHANGE_WORDS = {
 CHANGE_PHRASE = "recent activity against its own past"
 
 
-def _phrase(name, said, expected, read=None, events=None) -> str:
+def _phrase(name, said, expected, read=None, events=None, note="") -> str:
     """How a reason says one feature; with ``read``, the value the detector read
     beside the entity's own (a feature the evidence shrinkage turned to the other
-    side of typical)."""
+    side of typical); ``note`` (:func:`feature_notes`) after the typical value."""
     if read is not None:
         noun = "event" if events == 1 else "events"
         expected = f"read as {read} on {events:,} {noun}; typical {expected}"
     else:
         expected = f"typical {expected}"
+    if note:
+        expected = f"{expected}; {note}"
     words = _CHANGE_WORDS.get(name)
     if words is None:
         return f"{name} {said} ({expected})"
     return f"{CHANGE_PHRASE}: {words} {said} ({expected})"
 
 
-def _phrases(names, said, expected, read=None, events=None) -> np.ndarray:
+def _phrases(names, said, expected, notes, read=None, events=None) -> np.ndarray:
     if read is None:
-        return np.array([_phrase(n, a, e) for n, a, e in zip(names, said, expected)], dtype=object)
+        return np.array(
+            [_phrase(n, a, e, note=t) for n, a, e, t in zip(names, said, expected, notes)],
+            dtype=object,
+        )
     return np.array(
         [
-            _phrase(n, a, e, r, k)
-            for n, a, e, r, k in zip(names, said, expected, read, np.asarray(events).tolist())
+            _phrase(n, a, e, r, k, t)
+            for n, a, e, r, k, t in zip(
+                names, said, expected, read, np.asarray(events).tolist(), notes
+            )
         ],
         dtype=object,
     )
@@ -262,9 +306,10 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     second = np.flatnonzero(informative & (nth(informative) == 1))
     # Labels come from the data: a 50 MB event name is quoted in a short form.
     names = np.asarray([shorten(n) for n in feature_names], dtype=object)
+    notes = np.asarray(feature_notes(pipeline), dtype=object)
 
     def phrases(at):
-        return _phrases(names[cols[at]], said[at], expected[at])
+        return _phrases(names[cols[at]], said[at], expected[at], notes[cols[at]])
 
     reason = np.empty(starts.size, dtype=object)
     # The fallback, for rows with no feature away from its typical value on the side
@@ -280,6 +325,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
             names[cols[turned]],
             said[turned],
             expected[turned],
+            notes[cols[turned]],
             feature_texts(feature_names, cols[turned], read[turned]),
             np.asarray(lengths)[rows[turned]],
         )
@@ -310,15 +356,17 @@ def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, 
     short = [shorten(names[c]) for c in cols.tolist()]
     said = feature_texts(names, cols, value)
     expected = feature_texts(names, cols, typical)
+    all_notes = feature_notes(pipeline)
+    notes = [all_notes[c] for c in cols.tolist()]
     phrases = [[] for _ in range(n_rows)]
     for k, (r, ok) in enumerate(zip(rows.tolist(), agrees.tolist())):
         if ok:
-            phrases[r].append(_phrase(short[k], said[k], expected[k]))
+            phrases[r].append(_phrase(short[k], said[k], expected[k], note=notes[k]))
     for k, r in enumerate(rows.tolist()):  # rows whose every feature turned: the first
         if not phrases[r]:
             read_text = feature_texts(names, cols[k : k + 1], read[k : k + 1])[0]
             events = int(np.asarray(lengths)[r])
-            phrases[r].append(_phrase(short[k], said[k], expected[k], read_text, events))
+            phrases[r].append(_phrase(short[k], said[k], expected[k], read_text, events, notes[k]))
     return np.array(["; ".join(p) for p in phrases], dtype=object)
 
 

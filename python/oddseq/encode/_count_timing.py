@@ -68,6 +68,9 @@ class CountTimingEncoder(SequenceEncoder):
         Event types with their own column, learnt in ``fit``.
     pooled_ : bool
         Whether a ``count[<other>]`` column pools the remaining types.
+    pooled_labels_ : pandas.Index
+        The event types of ``fit`` that ``count[<other>]`` pools (no column of their
+        own), the most frequent first; empty where every type has a column.
     has_times_ : bool
     n_features_out_ : int
 
@@ -102,9 +105,15 @@ class CountTimingEncoder(SequenceEncoder):
         keep = self._validate_params()["max_event_types"]
         labels = seqs.event_labels
         self.pooled_ = False
+        self.pooled_labels_ = labels[:0]
         if keep is not None:
             if len(labels) > keep:  # the most frequent types keep their own column
-                labels, self.pooled_ = labels[_most_frequent(seqs.event_counts(), keep)], True
+                counts = np.asarray(seqs.event_counts())
+                kept = _most_frequent(counts, keep)
+                rest = np.setdiff1d(np.arange(len(labels)), kept)
+                # the pooled ones, the most frequent first (ties in label order)
+                self.pooled_labels_ = labels[rest[np.argsort(-counts[rest], kind="stable")]]
+                labels, self.pooled_ = labels[kept], True
         self.pooled_ = self.pooled_ or bool(self.count_unseen)
         self.event_labels_ = labels
         # One type with length beside it: its count column says nothing length does not.
