@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._reasons import feature_notes, feature_texts, in_units
+from ._reasons import _typical_words, feature_notes, feature_texts, in_units
 from .sequences import Sequences
 
 __all__ = ["explain_entities"]
@@ -137,17 +137,23 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     explained = pipeline.detector_.explain(X, top=top, feature_names=pipeline.feature_names_)
     rows, cols, value, typical, read, _ = in_units(pipeline, explained, raw, lengths)
     names = pd.Index(pipeline.feature_names_, dtype=object)
+    typical_text = feature_texts(names, cols, typical)
+    # what a reason adds: count[<other>]'s pooled types, the duration typical by length
+    notes = np.asarray(feature_notes(pipeline), dtype=object)[cols]
+    _, by_length = _typical_words(
+        pipeline, cols, value, typical, np.asarray(lengths)[rows], typical_text
+    )
+    notes = np.where(by_length != "", by_length, notes)
     frame = pd.DataFrame(
         {
             "feature": names[cols].to_numpy(),
             "value": value,
             "typical": typical,
             "value_text": feature_texts(names, cols, value),
-            "typical_text": feature_texts(names, cols, typical),
+            "typical_text": typical_text,
             "value_read": read,
             "deviation": explained["deviation"].to_numpy(np.float64),
-            # what a reason adds after the typical value (count[<other>]'s pooled types)
-            "note": np.asarray(feature_notes(pipeline), dtype=object)[cols],
+            "note": notes,
         }
     )
     for extra in ("share", "detector"):

@@ -1539,6 +1539,8 @@ class _FeatureInput:
         progress.set_postfix_str("scaling")
         # What "typical" may say in a reason: a value the training data actually took.
         pipe._raw_range = (raw.min(axis=0), raw.max(axis=0))
+        # What "typical" says for a span of entities with about as many events (reasons).
+        pipe._typical_by_length = _reasons.typical_by_length(raw, seqs.lengths, pipe.feature_names_)
         pipe.evidence_ = EvidenceShrinker(pipe.evidence_prior).fit(
             raw, seqs.lengths, pipe.feature_names_, n_fixed=side
         )

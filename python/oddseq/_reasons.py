@@ -18,13 +18,19 @@ __all__ = [
     "TABLE_FEATURES",
     "alert_reasons",
     "alert_reasons_at",
+    "band_sizes",
     "feature_notes",
     "feature_reasons",
     "feature_texts",
     "format_value",
     "format_values",
     "in_units",
+    "length_band_label",
+    "length_bands",
+    "like_length_columns",
     "step_reasons",
+    "typical_by_length",
+    "typical_from_bands",
     "units_at",
     "with_evidence",
 ]
@@ -142,6 +148,109 @@ def feature_notes(pipeline) -> list[str]:
         f"{len(pooled):,} rarer event {kinds} pooled: {named}{more}, and any new"
     )
     return notes
+
+
+# "Typical for entities of about as many events": lengths (events) that start a band,
+# each length alone up to 10, then bands about 1.5 times as wide as the one before.
+_BAND_STARTS = np.array(
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 16, 21, 26, 31, 41, 51, 71, 101, 151, 201, 301]
+    + [501, 701, 1001, 1501, 2001, 3001, 5001, 7001, 10_001, 15_001, 20_001, 30_001]
+    + [50_001, 70_001, 100_001],
+    dtype=np.int64,
+)
+# A band's median is said only where at least this many fitted entities make it.
+_BAND_MIN = 20
+# Features whose reason says the typical value of entities of about the same length: a
+# span that grows with the events (a 3-click session's typical duration is not that of
+# the long sessions, which the detector's typical value sits near).
+LIKE_LENGTH = ("duration_s",)
+
+
+def length_bands(lengths) -> np.ndarray:
+    """The band (a row of ``_BAND_STARTS``) of each length."""
+    return np.searchsorted(_BAND_STARTS, np.asarray(lengths), side="right") - 1
+
+
+def length_band_label(band: int) -> str:
+    """How a reason names a band: "1 event", "3 events", "11-12 events", "100,001+ events"."""
+    low = int(_BAND_STARTS[band])
+    if band + 1 == len(_BAND_STARTS):
+        return f"{low:,}+ events"
+    high = int(_BAND_STARTS[band + 1]) - 1
+    if high == low:
+        return "1 event" if low == 1 else f"{low:,} events"
+    return f"{low:,}-{high:,} events"
+
+
+def band_sizes(lengths) -> np.ndarray:
+    """Entities per band."""
+    return np.bincount(length_bands(lengths), minlength=len(_BAND_STARTS))
+
+
+def like_length_columns(names) -> list[int]:
+    """The columns of ``names`` whose reasons say the typical value by length."""
+    names = list(names)
+    return [names.index(n) for n in LIKE_LENGTH if n in names]
+
+
+def typical_by_length(raw: np.ndarray, lengths, names):
+    """(columns, medians): per column of :func:`like_length_columns` and band, the median
+    of the fitted entities' raw values (NaN where the band has fewer than ``_BAND_MIN``
+    entities): what a reason says is typical for entities of about as many events.
+    Kept by the pipeline as ``_typical_by_length``; reasons only, never the scores."""
+    bands = length_bands(lengths)
+    return typical_from_bands(
+        names,
+        band_sizes(lengths),
+        lambda pairs: [float(np.median(raw[bands == b, j])) for j, b in pairs],
+    )
+
+
+def typical_from_bands(names, sizes, medians_of):
+    """:func:`typical_by_length` from the entities per band (``sizes``) and
+    ``medians_of(pairs)``, the medians of the raw values of (column, band) pairs
+    (oddseq.dask takes them over its partitions)."""
+    cols = like_length_columns(names)
+    enough = np.flatnonzero(np.asarray(sizes) >= _BAND_MIN).tolist()
+    pairs = [(j, b) for j in cols for b in enough]
+    medians = np.full((len(cols), len(_BAND_STARTS)), np.nan)
+    for (j, b), median in zip(pairs, medians_of(pairs) if pairs else []):
+        medians[cols.index(j), b] = float(median)
+    return np.asarray(cols, dtype=np.int64), medians
+
+
+def _typical_words(pipeline, cols, value, typical, lengths, expected) -> tuple:
+    """(the typical value's words, explain's note) per named feature: for the
+    features of :func:`like_length_columns`, the typical value of entities with about as
+    many events ("41 s with 3 events") where the model keeps it; where that lies on
+    the other side of the value than the detector's typical value (which drove the
+    score), both ("29 min overall, 41 s with 3 events"). Others keep ``expected``."""
+    expected = np.asarray(expected, dtype=object).copy()
+    notes = np.full(len(expected), "", dtype=object)
+    kept = getattr(pipeline, "_typical_by_length", None)
+    if kept is None or len(cols) == 0:
+        return expected, notes
+    like_cols, medians = kept
+    cols = np.asarray(cols, dtype=np.int64)
+    which = np.searchsorted(like_cols, cols).clip(0, max(len(like_cols) - 1, 0))
+    mine = np.flatnonzero((len(like_cols) > 0) & (like_cols[which] == cols))
+    if mine.size == 0:
+        return expected, notes
+    bands = length_bands(np.asarray(lengths)[mine])
+    like = medians[which[mine], bands]
+    has = np.isfinite(like)
+    mine, bands, like = mine[has], bands[has], like[has]
+    value = np.asarray(value, dtype=np.float64)[mine]
+    typical = np.asarray(typical, dtype=np.float64)[mine]
+    side_like = np.where(_close(value, like), 0.0, np.sign(value - like))
+    side_typical = np.where(_close(value, typical), 0.0, np.sign(value - typical))
+    same = (side_like == side_typical) & (side_like != 0)
+    texts = feature_texts(pipeline.feature_names_, cols[mine], like)
+    for k, at in enumerate(mine.tolist()):
+        words = f"{texts[k]} with {length_band_label(int(bands[k]))}"
+        notes[at] = f"typical {words}"
+        expected[at] = words if same[k] else f"{expected[at]} overall, {words}"
+    return expected, notes
 
 
 def with_evidence(reasons: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -295,6 +404,10 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     expected = feature_texts(feature_names, cols, typical_raw)
     # Vectorised, and phrases are written only for the features a reason uses.
     informative = (said != expected) & agrees
+    # (chosen on the detector's typical value; the words may say the one of like length)
+    expected, _ = _typical_words(
+        pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows], expected
+    )
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
 
@@ -356,6 +469,9 @@ def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, 
     short = [shorten(names[c]) for c in cols.tolist()]
     said = feature_texts(names, cols, value)
     expected = feature_texts(names, cols, typical)
+    expected, _ = _typical_words(
+        pipeline, cols, value, typical, np.asarray(lengths)[rows], expected
+    )
     all_notes = feature_notes(pipeline)
     notes = [all_notes[c] for c in cols.tolist()]
     phrases = [[] for _ in range(n_rows)]

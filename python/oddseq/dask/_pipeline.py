@@ -19,7 +19,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from .. import _core
+from .. import _core, _reasons
 from .._pipeline import (
     AnomalyPipeline,
     _blend_categories,
@@ -1013,6 +1013,31 @@ def _enough_counts(state, shrinker):
     if state["seqs"] is None:
         return None
     return shrinker.enough(state["lengths"]).sum(axis=0).astype(np.int64)
+
+
+def _band_sizes(state):
+    if state["seqs"] is None:
+        return None
+    return _reasons.band_sizes(state["lengths"])
+
+
+def _band_values(state, pairs):
+    """The raw values of each (column, length band) pair, in this partition."""
+    if state["seqs"] is None:
+        return [np.empty(0)] * len(pairs)
+    bands = _reasons.length_bands(state["lengths"])
+    return [state["raw"][bands == b, j] for j, b in pairs]
+
+
+def _band_medians(states, dtype, sizes, pairs):
+    """The exact medians of the (column, band) pairs' raw values over the partitions."""
+    medians, _ = column_statistics(
+        states,
+        partial(_band_values, pairs=pairs),
+        [int(sizes[b]) for _, b in pairs],
+        medians=[(c, dtype) for c in range(len(pairs))],
+    )
+    return [medians[c] for c in range(len(pairs))]
 
 
 def _evidence_columns(state, shrinker, columns, filtered):
@@ -2111,6 +2136,13 @@ def detect_anomalies(
         low, high = map_reduce(states, _raw_extent, combine=_extent_combine)
         raw_dtype = np.float64 if n_side else np.float32  # side attributes are float64
         pipeline._raw_range = (low.astype(raw_dtype), high.astype(raw_dtype))
+        # the reasons' typical span by length, as AnomalyPipeline.fit takes it
+        sizes = []
+        if _reasons.like_length_columns(names):
+            sizes = map_reduce(states, _band_sizes, combine=_none_add)
+        pipeline._typical_by_length = _reasons.typical_from_bands(
+            names, sizes, partial(_band_medians, states, raw_dtype, sizes)
+        )
 
     with step("scaling", enabled=progress):
         shrinker = EvidenceShrinker(pipeline.evidence_prior)._set_kinds(names, n_side)
