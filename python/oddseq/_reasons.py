@@ -27,6 +27,7 @@ __all__ = [
     "in_units",
     "length_band_label",
     "length_bands",
+    "over_nothing",
     "like_length_columns",
     "step_reasons",
     "typical_by_length",
@@ -253,6 +254,62 @@ def _typical_words(pipeline, cols, value, typical, lengths, expected) -> tuple:
     return expected, notes
 
 
+# DiversityEncoder's funnel ratios: (numerator role, denominator role). Each divides by
+# max(denominator, 1), so where the entity never did the denominator its value is the
+# numerator's count, which "buy_per_view 149" would say as 149 purchases per view.
+_FUNNEL_RATIOS = {
+    "cart_per_view": ("cart", "view"),
+    "fav_per_view": ("fav", "view"),
+    "buy_per_view": ("buy", "view"),
+    "buy_per_cart": ("buy", "cart"),
+}
+# How long an event label a funnel ratio's words quote.
+_FUNNEL_LABEL = 24
+
+
+def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
+    """``said`` (the value texts of the named features), with each funnel ratio whose
+    denominator the entity never did said as the count it is: "149 'checkout' with no
+    'view'", "3 'purchase' with no event read as cart". Where the denominator's count
+    is not a column of ``raw`` (pooled in ``count[<other>]``), as it was."""
+    said = np.asarray(said, dtype=object)
+    names = list(pipeline.feature_names_)
+    ratios = {names.index(r): roles for r, roles in _FUNNEL_RATIOS.items() if r in names}
+    cols = np.asarray(cols, dtype=np.int64)
+    if not ratios or not np.isin(cols, list(ratios)).any():
+        return said
+    funnel = next(
+        (
+            e.funnel_
+            for _, e in getattr(getattr(pipeline, "encoder_", None), "encoders_", [])
+            if hasattr(e, "funnel_")
+        ),
+        None,
+    )
+    if funnel is None:
+        return said
+    said = said.copy()
+    rows = np.asarray(rows, dtype=np.int64)
+    value = np.asarray(value, dtype=np.float64)
+    for col, (top, bottom) in ratios.items():
+        mine = np.flatnonzero(cols == col)
+        if mine.size == 0 or top not in funnel:
+            continue
+        if bottom in funnel:
+            column = f"count[{funnel[bottom]}]"
+            if column not in names:
+                continue
+            mine = mine[np.asarray(raw)[rows[mine], names.index(column)] == 0]
+            nothing = f"no '{shorten(str(funnel[bottom]), _FUNNEL_LABEL)}'"
+        else:
+            nothing = f"no event read as {bottom}"
+        label = shorten(str(funnel[top]), _FUNNEL_LABEL)
+        for k in mine.tolist():
+            if np.isfinite(value[k]):
+                said[k] = f"{value[k]:,.0f} '{label}' with {nothing}"
+    return said
+
+
 def with_evidence(reasons: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Reasons of entities with few events end with how many they rest on."""
     few = np.flatnonzero(lengths < _FEW_EVENTS)
@@ -408,6 +465,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     expected, _ = _typical_words(
         pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows], expected
     )
+    said = over_nothing(pipeline, rows, cols, actual, raw, said)  # a ratio over 0: counts
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
 
@@ -453,21 +511,23 @@ def alert_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     explanation (``ALERT_FEATURES`` per row) on the side of typical the detector
     scored, in the data's units, as the batch table's reasons say them (the leading
     one with the value the detector read when none is)."""
-    return _alert_phrases(pipeline, *in_units(pipeline, explained, raw, lengths), lengths, len(raw))
+    return _alert_phrases(
+        pipeline, *in_units(pipeline, explained, raw, lengths), lengths, len(raw), raw
+    )
 
 
 def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths) -> np.ndarray:
     """:func:`alert_reasons` of an explanation given as arrays (as :func:`units_at`
     takes it): the stream's C++ explanation of new alerts."""
     return _alert_phrases(
-        pipeline, *units_at(pipeline, rows, cols, typical, raw, lengths), lengths, len(raw)
+        pipeline, *units_at(pipeline, rows, cols, typical, raw, lengths), lengths, len(raw), raw
     )
 
 
-def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows):
+def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows, raw):
     names = pipeline.feature_names_
     short = [shorten(names[c]) for c in cols.tolist()]
-    said = feature_texts(names, cols, value)
+    said = over_nothing(pipeline, rows, cols, value, raw, feature_texts(names, cols, value))
     expected = feature_texts(names, cols, typical)
     expected, _ = _typical_words(
         pipeline, cols, value, typical, np.asarray(lengths)[rows], expected
