@@ -4,6 +4,8 @@ sequence acts on (DiversityEncoder), plus EncoderUnion and default_encoder."""
 from __future__ import annotations
 
 import numbers
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -289,21 +291,134 @@ class TransitionEncoder(SequenceEncoder):
         return np.asarray(names, dtype=object)
 
 
+# The funnel's roles read from event names when ``funnel`` is not given. Names are
+# compared case-blind, without "_", "-", " " and a plural "s" (add_to_cart, AddToCart,
+# add-to-cart; buys, clicks); in each role the first name of its list that the log has
+# is read. The lists cover the public shop logs (Taobao pv/cart/fav/buy, REES46
+# view/cart/purchase, Retailrocket view/addtocart/transaction, YOOCHOOSE clicks/buys)
+# and Google Analytics' e-commerce actions (detail/add/purchase, GA4
+# view_item/add_to_cart/add_to_wishlist/purchase).
 _FUNNEL_NAMES = {
-    "view": ("pv", "view", "page_view", "pageview", "click", "detail"),
-    "cart": ("cart", "addtocart", "add_to_cart", "add-to-cart"),
-    "fav": ("fav", "favorite", "favourite", "wishlist", "like"),
-    "buy": ("buy", "purchase", "transaction", "order", "checkout"),
+    "view": ("pv", "view", "pageview", "viewitem", "click", "detail"),
+    "cart": ("cart", "addtocart", "add", "basket", "addtobasket", "addtobag"),
+    "fav": ("fav", "favorite", "favourite", "wishlist", "addtowishlist", "like"),
+    "buy": ("buy", "purchase", "transaction", "order"),
 }
+# Names that look like a funnel step but are not its role, never read as it: a checkout
+# is a step before payment (the payment can fail), not a purchase. Where the log has
+# one and no name of that role, fit warns (NotReadWarning text) naming ``funnel``.
+_NOT_READ = {
+    "checkout": "buy",
+    "begincheckout": "buy",
+}
+FUNNEL_ROLES = tuple(_FUNNEL_NAMES)
+
+
+def _funnel_key(label) -> str:
+    """How an event name is compared with the role names (see ``_FUNNEL_NAMES``)."""
+    key = re.sub(r"[\s_\-]+", "", str(label).lower())
+    return key[:-1] if len(key) > 2 and key.endswith("s") and not key.endswith("ss") else key
+
+
+def guess_funnel(labels) -> dict:
+    """The funnel roles read from event names ``labels``: {role: label} for the roles
+    found (see ``_FUNNEL_NAMES``).
+
+    Examples
+    --------
+    >>> guess_funnel(["view", "add", "checkout", "pay_ok"])
+    {'view': 'view', 'cart': 'add'}
+    >>> guess_funnel(["PageView", "Add-To-Cart", "purchases"])
+    {'view': 'PageView', 'cart': 'Add-To-Cart', 'buy': 'purchases'}
+    """
+    keyed: dict = {}
+    for label in labels:
+        keyed.setdefault(_funnel_key(label), label)
+    funnel = {}
+    for role, names in _FUNNEL_NAMES.items():
+        found = [keyed[n] for n in names if n in keyed]
+        if found:
+            funnel[role] = found[0]
+    return funnel
+
+
+def funnel_not_read(labels, funnel) -> dict:
+    """{label: role} of the event names that look like a step of a role the funnel
+    does not have and were not read as it (a checkout where no purchase was found)."""
+    return {
+        label: _NOT_READ[_funnel_key(label)]
+        for label in labels
+        if _NOT_READ.get(_funnel_key(label)) is not None
+        and _NOT_READ[_funnel_key(label)] not in funnel
+    }
+
+
+def funnel_words(funnel) -> str:
+    """The roles as a reason or a warning says them: "view='pv', cart='cart', fav: none,
+    buy='buy'"."""
+    return ", ".join(
+        f"{role}={funnel[role]!r}" if role in funnel else f"{role}: none" for role in FUNNEL_ROLES
+    )
 
 
 def _funnel_steps(funnel, name: str) -> dict:
     """A dict from funnel steps (keys of ``_FUNNEL_NAMES``) to event names."""
     if not isinstance(funnel, dict) or not set(funnel) <= set(_FUNNEL_NAMES):
         raise ValueError(
-            f"{name} must be a dict with keys among {sorted(_FUNNEL_NAMES)}, got {funnel!r}"
+            f"{name} must be a dict with keys among {sorted(_FUNNEL_NAMES)} (the roles) and "
+            f"event names as values, e.g. {{'view': 'pv', 'buy': 'purchase'}}, got {funnel!r}"
+        )
+    labels = list(funnel.values())
+    twice = sorted({str(v) for v in labels if labels.count(v) > 1})
+    if twice:
+        raise ValueError(
+            f"{name} gives the event(s) {twice} more than one role ({funnel!r}); give each "
+            "event one role"
         )
     return funnel
+
+
+def _funnel_in(funnel: dict, labels) -> dict:
+    """``funnel`` with each event as the log spells its label (an event given as text,
+    "5", is the log's 5 where no label is "5": a name from the shell); an event the log
+    lacks is a ValueError naming its events."""
+    known = set(labels)
+    by_text: dict = {}
+    for label in labels:
+        by_text.setdefault(str(label), []).append(label)
+    out, unknown = {}, []
+    for role, event in funnel.items():
+        if event in known:
+            out[role] = event
+        elif len(by_text.get(str(event), [])) == 1:
+            out[role] = by_text[str(event)][0]
+        else:
+            unknown.append(event)
+    if unknown:
+        shown = [str(v) for v in list(labels)[:40]]
+        more = f" and {len(labels) - 40:,} more" if len(labels) > 40 else ""
+        raise ValueError(
+            f"funnel names events {unknown} that the sequences do not have; their events "
+            f"are {shown}{more}: give funnel one of them for each role"
+        )
+    return out
+
+
+def _warn_not_read(not_read: dict, funnel: dict) -> None:
+    """The warning of a guess that left out a name that looks like a funnel step."""
+    from ..utils._stacklevel import user_stacklevel
+
+    names = ", ".join(f"{label!r} (not read as {role})" for label, role in not_read.items())
+    roles = sorted(set(not_read.values()))  # "buy": the only role _NOT_READ names
+    zero = "n_items_bought, buy_per_view and buy_per_cart"
+    warnings.warn(
+        f"the funnel read from the event names is {funnel_words(funnel)}: no event is named "
+        f"as a {' or '.join(roles)}, and {names} is a step before it (a checkout can end "
+        f"in a declined payment), so {zero} are 0 for every entity. Name the event of each "
+        "role: funnel={'buy': '<purchase event>'}",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 class DiversityEncoder(SequenceEncoder):
@@ -320,9 +435,16 @@ class DiversityEncoder(SequenceEncoder):
     Parameters
     ----------
     funnel : dict, optional
-        Event labels of the funnel steps, e.g. ``{"view": "pv", "cart": "cart",
-        "fav": "fav", "buy": "buy"}``; by default found among common names (pv/view,
-        cart/addtocart, fav/favorite, buy/purchase/transaction). Missing steps count 0.
+        Event labels of the funnel roles, e.g. ``{"view": "pv", "cart": "cart",
+        "fav": "fav", "buy": "buy"}`` (roles among view, cart, fav, buy; ``{}``: none).
+        By default read from the event names, compared
+        case-blind without ``_``, ``-``, spaces and a plural ``s``: view from
+        pv/view/pageview/view_item/click/detail, cart from cart/add_to_cart/add/basket/
+        add_to_basket/add_to_bag, fav from fav/favorite/favourite/wishlist/
+        add_to_wishlist/like, buy from buy/purchase/transaction/order (the first of each
+        list the log has). ``checkout`` is never read as buy (a step before payment,
+        which can be declined); a log with one and no purchase name warns. Missing roles
+        count 0. ``funnel_`` holds the roles read.
     item_categories : mapping or Series, optional
         Category of each item (item id -> category, e.g.
         ``log.groupby("item_id")["category_id"].first()``); adds ``n_categories``,
@@ -363,22 +485,15 @@ class DiversityEncoder(SequenceEncoder):
     def fit(self, X, y=None):
         seqs = _check_sequences(X, "DiversityEncoder.fit")
         self._validate_params()
-        labels = {str(v).lower(): v for v in seqs.event_labels}
         if self.funnel is None:
-            funnel = {}
-            for step, names in _FUNNEL_NAMES.items():
-                found = [labels[n] for n in names if n in labels]
-                if found:
-                    funnel[step] = found[0]
+            funnel = guess_funnel(seqs.event_labels)
+            not_read = funnel_not_read(seqs.event_labels, funnel)
+            if not_read:
+                _warn_not_read(not_read, funnel)
         else:
-            unknown = [v for v in self.funnel.values() if v not in set(seqs.event_labels)]
-            if unknown:
-                raise ValueError(
-                    f"funnel names events {unknown} that the sequences do not have; "
-                    f"their events are {list(seqs.event_labels)}"
-                )
-            funnel = dict(self.funnel)
+            funnel = _funnel_in(self.funnel, seqs.event_labels)
         self.funnel_ = funnel
+        self.funnel_guessed_ = self.funnel is None
         self.session_gap_ns_ = duration_ns(self.session_gap, "session_gap")
         self.has_items_ = seqs.items is not None
         self.has_categories_ = self.item_categories is not None
