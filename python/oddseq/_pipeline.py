@@ -40,7 +40,7 @@ from .detect._threshold import (
     tail_probability,
 )
 from .encode import CountTimingEncoder, DiversityEncoder, EncoderUnion, RecentChangeEncoder
-from .encode._behaviour import DIVERSITY_CATEGORY_NAMES
+from .encode._behaviour import DIVERSITY_CATEGORY_NAMES, _funnel_steps
 from .encode._counts import category_of_items
 from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
@@ -204,6 +204,7 @@ def detect_anomalies(
     time_format: str | None = None,
     dayfirst: bool | None = None,
     dropna: bool = False,
+    funnel: dict | None = None,
 ):
     """Rank the entities of an event log from most to least odd, with the reasons.
 
@@ -276,6 +277,15 @@ def detect_anomalies(
     group_by : str or list of str, optional
         The columns entities share to form groups (device, IP, card, address); default
         ``item``.
+    funnel : dict, optional
+        The event of each purchase-funnel role, e.g. ``{"view": "view", "cart": "add",
+        "buy": "pay_ok"}`` (roles among view, cart, fav, buy; ``{}``: none), for the
+        funnel features (``cart_per_view``, ``buy_per_view``, ``buy_per_cart``,
+        ``n_items_bought``). None (default): read from the event names (pv/view,
+        cart/add_to_cart/add, fav/wishlist, buy/purchase/order...; see
+        :class:`~oddseq.encode.DiversityEncoder`); ``checkout`` is never read as a
+        purchase, and a log with one and no purchase name warns. The roles used:
+        ``pipeline.funnel_`` (``return_pipeline=True``).
 
     Returns
     -------
@@ -344,6 +354,7 @@ def detect_anomalies(
         min_events=min_events,
         entity_features=entity_features,
         recent_change=recent_change,
+        funnel=funnel,
     )
     if normal is None:
         pipeline.fit(seqs)
@@ -646,6 +657,12 @@ class AnomalyPipeline(SaveMixin):
     events (a later log's new items: fit with categories that cover them).
     ``recent_change=True`` adds each entity's recent sessions against its own past
     (:class:`~oddseq.encode.RecentChangeEncoder`; needs times), for hijacked accounts.
+    ``funnel`` names the event of each purchase-funnel role (``{"view": "pv", "cart":
+    "add", "buy": "pay_ok"}``; roles view, cart, fav, buy; ``{}``: none) for the
+    funnel features (``cart_per_view``, ``buy_per_cart``, ``n_items_bought``...); None
+    reads them from the event names (:class:`~oddseq.encode.DiversityEncoder`: pv/view,
+    cart/add_to_cart/add, fav/wishlist, buy/purchase/order; a ``checkout`` is never read
+    as a purchase). ``funnel_`` holds the roles used.
     ``evidence_prior`` (default 30): features estimated from an entity's events or gaps
     (shares, ratios, rates) are pulled toward the population's median as if the
     population's value were worth that many events (:class:`EvidenceShrinker`), so a
@@ -684,6 +701,7 @@ class AnomalyPipeline(SaveMixin):
         min_events=1,
         entity_features=None,
         recent_change=False,
+        funnel=None,
     ):
         self.item_categories = item_categories
         self.method = method
@@ -698,6 +716,19 @@ class AnomalyPipeline(SaveMixin):
         self.min_events = min_events
         self.entity_features = entity_features
         self.recent_change = recent_change
+        self.funnel = funnel
+
+    @property
+    def funnel_(self) -> dict:
+        """The event of each funnel role the features read, ``{role: event}`` (roles
+        the log lacks are absent): ``funnel`` where given, else read from the event
+        names."""
+        if not hasattr(self, "encoder_"):
+            raise AttributeError("funnel_: the pipeline is not fitted; call fit first")
+        for _, encoder in getattr(self.encoder_, "encoders_", []):
+            if isinstance(encoder, DiversityEncoder):
+                return dict(encoder.funnel_)
+        return {}
 
     def _side_features(self, seqs: Sequences, fitting: bool, checks: bool = True):
         """The entity_features rows of these sequences (by entity id; sessions take
@@ -907,7 +938,13 @@ class AnomalyPipeline(SaveMixin):
                 # they are the plainest novelty there is (a new error template).
                 CountTimingEncoder(max_event_types=_MAX_EVENT_COLUMNS, count_unseen=True),
             ),
-            ("diversity", DiversityEncoder(item_categories=self.item_categories)),
+            (
+                "diversity",
+                # getattr: a model saved before funnel= was a parameter guessed the roles
+                DiversityEncoder(
+                    item_categories=self.item_categories, funnel=getattr(self, "funnel", None)
+                ),
+            ),
         ]
         if self.recent_change:
             # Each entity's recent sessions against its own past (needs times).
@@ -977,6 +1014,7 @@ class AnomalyPipeline(SaveMixin):
         "evidence_prior": Real(0, None, note="0 turns shrinkage off"),
         "min_events": Integer(1, note="entities with fewer events are left out"),
         "recent_change": Options(False, True),
+        "funnel": Optional(Check(_funnel_steps)),
     }
 
     def _check_params(self) -> dict:

@@ -130,6 +130,13 @@ def _add_detect(commands) -> None:
         "for hijacked accounts (needs --time)",
     )
     detect.add_argument(
+        "--funnel",
+        help="the event of each purchase-funnel role, role=event pairs separated by commas: "
+        "view=view,cart=add,buy=pay_ok (roles view, cart, fav, buy; 'none' for no funnel); "
+        "default: read from the event names (pv/view, cart/add_to_cart/add, fav/wishlist, "
+        "buy/purchase/order; checkout is never a purchase)",
+    )
+    detect.add_argument(
         "--group-by",
         help="columns entities share, comma-separated (device_id,ip): look for groups that "
         "act together on them (default: on --item when given)",
@@ -605,6 +612,29 @@ def shell_warnings(command):
         yield
 
 
+def funnel_option(text: str | None) -> dict | None:
+    """``--funnel view=pv,cart=add,buy=pay_ok`` as the ``funnel`` dict ("none": {};
+    None: not given)."""
+    from .encode._behaviour import _FUNNEL_NAMES
+
+    if text is None:
+        return None
+    if text.strip().lower() == "none":
+        return {}
+    funnel = {}
+    for pair in text.split(","):
+        role, sep, event = pair.partition("=")
+        role, event = role.strip(), event.strip()
+        if not sep or not event or role not in _FUNNEL_NAMES or role in funnel:
+            raise ValueError(
+                f"--funnel {text!r} is not a list of role=event pairs with distinct roles among "
+                f"{', '.join(_FUNNEL_NAMES)}, e.g. --funnel view=pv,buy=purchase "
+                "(or --funnel none)"
+            )
+        funnel[role] = event
+    return funnel
+
+
 def _guess_separator(path, encoding="utf-8") -> str:
     """The field separator of a delimited text file: the candidate its first line holds
     most often (commas, semicolons as in Diginetica, tabs as in YOOCHOOSE, pipes)."""
@@ -817,6 +847,7 @@ def _detect(args) -> int:
             )
         fmt = _check_output(args.output, args.force)
         duration_option(args.session_gap, "--session-gap")  # before the reading
+        funnel = funnel_option(args.funnel)
         contamination = args.contamination
         if contamination != "auto":
             try:
@@ -845,6 +876,7 @@ def _detect(args) -> int:
                 recent_change=args.recent_change,
                 groups=args.groups,
                 group_by=args.group_by.split(",") if args.group_by else None,
+                funnel=funnel,
                 progress=progress,
                 **reading_kwargs(args),
             )

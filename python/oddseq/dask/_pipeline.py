@@ -1951,6 +1951,7 @@ def detect_anomalies(
     npartitions: int | None = None,
     max_partition_events: int | None = None,
     to_parquet: str | None = None,
+    funnel: dict | None = None,
 ):
     """:func:`oddseq.detect_anomalies` on a dask DataFrame, on the cluster Dask uses.
 
@@ -1960,7 +1961,8 @@ def detect_anomalies(
         The event log, e.g. ``dd.read_parquet("events/*.parquet")`` or
         ``dd.read_csv("events-*.csv")``.
     entity, event, time, item, value, session_gap, contamination, n_clusters,
-    random_state, false_alarm_rate, min_events, time_unit, time_format, dayfirst, dropna
+    random_state, false_alarm_rate, min_events, time_unit, time_format, dayfirst, dropna,
+    funnel
         As :func:`oddseq.detect_anomalies`; except that ``item`` feeds the item features
         only: the group stage that ``groups="auto"`` runs there on one machine is not
         run on Dask (no ``group`` column; ``oddseq.graph.GroupDetector`` on a sample).
@@ -2075,6 +2077,7 @@ def detect_anomalies(
         false_alarm_rate=false_alarm_rate,
         min_events=min_events,
         entity_features=entity_features,
+        funnel=funnel,
     )
     pipeline._check_params()  # contamination too: the pipeline's table declares it
     if entity_features is not None:

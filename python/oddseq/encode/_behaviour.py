@@ -415,7 +415,7 @@ def _warn_not_read(not_read: dict, funnel: dict) -> None:
         f"the funnel read from the event names is {funnel_words(funnel)}: no event is named "
         f"as a {' or '.join(roles)}, and {names} is a step before it (a checkout can end "
         f"in a declined payment), so {zero} are 0 for every entity. Name the event of each "
-        "role: funnel={'buy': '<purchase event>'}",
+        "role: funnel={'buy': '<purchase event>'} (--funnel buy=<event> from the shell)",
         UserWarning,
         stacklevel=user_stacklevel(),
     )

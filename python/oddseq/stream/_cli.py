@@ -14,6 +14,7 @@ import time as clock
 from ..cli import (
     add_reading_options,
     duration_option,
+    funnel_option,
     header_advice,
     read_log,
     reading_kwargs,
@@ -54,6 +55,11 @@ def add_commands(commands) -> None:
     add_reading_options(fit)
     fit.add_argument("--method", default="auto", help="auto, kmeans, knn, pca, robust_z, ...")
     fit.add_argument("--min-events", type=int, default=1, help="leave out shorter entities")
+    fit.add_argument(
+        "--funnel",
+        help="the event of each purchase-funnel role, as oddseq detect --funnel: "
+        "view=view,cart=add,buy=pay_ok (default: read from the event names)",
+    )
     fit.add_argument(
         "--normal",
         action="store_true",
@@ -149,12 +155,16 @@ def _fit(args) -> int:
 
     roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
     roles["value"] = args.value
+    funnel = funnel_option(args.funnel)  # before the reading
     with shell_warnings("fit"):
         log = read_log(args.file, args, [*roles.values(), args.category])
         categories = item_category_map(log, args.item, args.category)
         seqs = Sequences.from_events(log, **roles, **reading_kwargs(args))
         pipe = AnomalyPipeline(
-            method=args.method, min_events=args.min_events, item_categories=categories
+            method=args.method,
+            min_events=args.min_events,
+            item_categories=categories,
+            funnel=funnel,
         ).fit(seqs, normal=args.normal)
     written = pipe.save(args.save)
     flagged = int(pipe.table_["is_anomaly"].sum())
