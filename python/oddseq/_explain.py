@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._reasons import _typical_words, feature_notes, feature_texts, in_units
+from ._reasons import _typical_words, feature_notes, feature_texts, in_units, over_nothing
 from .sequences import Sequences
 
 __all__ = ["explain_entities"]
@@ -144,12 +144,16 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
         pipeline, cols, value, typical, np.asarray(lengths)[rows], typical_text
     )
     notes = np.where(by_length != "", by_length, notes)
+    value_text = feature_texts(names, cols, value)
+    # a funnel ratio over nothing: the counts it is ("60 'buy' with no 'pv'")
+    counts = over_nothing(pipeline, rows, cols, value, raw, value_text)
+    notes = np.where(counts != value_text, counts, notes)
     frame = pd.DataFrame(
         {
             "feature": names[cols].to_numpy(),
             "value": value,
             "typical": typical,
-            "value_text": feature_texts(names, cols, value),
+            "value_text": value_text,
             "typical_text": typical_text,
             "value_read": read,
             "deviation": explained["deviation"].to_numpy(np.float64),

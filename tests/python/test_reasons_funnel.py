@@ -50,3 +50,11 @@ def test_stream_alerts_say_the_same(log):
     scorer = StreamScorer(pipe, **ROLES, reasons="all")
     alerts = scorer.update(log.sort_values("timestamp", kind="stable")).alerts
     assert "60 'buy' with no 'pv'" in alerts.loc[BUYER, "reason"]
+
+
+def test_explain_notes_the_counts(log):
+    _, pipe = detect_anomalies(log, **ROLES, groups=False, return_pipeline=True)
+    frame = pipe.explain([BUYER])
+    row = frame[frame["feature"] == "buy_per_view"].iloc[0]
+    assert row["value"] == 60 and row["value_text"] == "60"
+    assert row["note"] == "60 'buy' with no 'pv'"
