@@ -35,6 +35,10 @@ _ONE_BY_ONE = 256
 _GATHER = 0.001
 # StreamScorer's max_late_events default (newest events kept per entity to place late ones).
 _MAX_LATE_EVENTS = 8
+# Lines held while their dates read several ways (01/02/2017: day/month or month/day)
+# and no line has settled the order: the most a stream holds before it stops, advising
+# --dayfirst, --no-dayfirst or --time-format (about 10,000 short lines: a few MB).
+_HOLD = 10_000
 
 
 def add_commands(commands) -> None:
@@ -74,7 +78,13 @@ def add_commands(commands) -> None:
         "(e.g. tail -f access.log | oddseq stream ...), keep each entity's state, and write "
         "one JSON line per alert: an entity whose score crosses the model's threshold "
         "from below (again each time it crosses after falling back under). Malformed "
-        "lines are skipped, counted and reported on stderr with their line numbers.",
+        "lines are skipped, counted and reported on stderr with their line numbers. "
+        "Dates whose order one line does not tell (01/02/2017, two-digit years) are read "
+        "as oddseq detect reads them, in the one order that fits every line: lines are "
+        f"held (at most {_HOLD:,}) until a line leaves one order (13/02/2017), then read "
+        "in it; a later line it does not read is malformed. Where the input ends or the "
+        "hold is full with several orders fitting, the stream stops, naming them: "
+        "--dayfirst, --no-dayfirst or --time-format decides at once.",
     )
     stream.add_argument("--model", required=True, help="a model file from oddseq fit")
     _roles(stream)
@@ -212,7 +222,8 @@ class _Reader:
     def __init__(self, args, columns, required):
         self.args, self.columns, self.required = args, columns, required
         self.fmt, self.header, self.at = args.format, None, None
-        self.malformed = []
+        self.malformed = []  # the first _SHOWN_MALFORMED line numbers
+        self.n_malformed = 0
         if args.names:
             if self.fmt == "jsonl":
                 raise ValueError("--names is for CSV without a header line; leave it out")
@@ -220,8 +231,9 @@ class _Reader:
             self._set_header(None, [n.strip() for n in args.names.split(",")])
 
     def bad(self, number, why):
-        self.malformed.append(number)
-        if len(self.malformed) <= _SHOWN_MALFORMED:
+        self.n_malformed += 1
+        if self.n_malformed <= _SHOWN_MALFORMED:
+            self.malformed.append(number)
             print(f"oddseq stream: line {number}: {why}; skipped", file=sys.stderr)
 
     def _csv_header(self, number, text):
@@ -295,11 +307,138 @@ class _Reader:
         return columns, numbers
 
 
+class _DateOrder:
+    """The order of dates that read several ways one line at a time (two-digit years,
+    ``17/06/09``; day and month, ``01/02/2017``), settled as the batch reads a column:
+    the orders that fit every line so far are kept; while several fit, the lines are
+    held (in their order, at most ``_HOLD``); once one is left, the held lines and every
+    later one are read in it (their dates written as ISO dates). A later line it does not
+    read is malformed. The stream stops, with the batch's refusal, where ``_HOLD`` lines
+    or the end of the input come with several orders still fitting.
+
+    Not used where --dayfirst/--no-dayfirst or --time-format decides, nor where the
+    first time is a number (the column is read as numbers, as the batch reads it).
+    Held lines wait for their scores: a live stream dated the 1st-12th of a month holds
+    until a 13th comes; the bound is a count, not --lateness (0 by default) or a span of
+    time, because the held lines' times are unknown until the order is settled."""
+
+    def __init__(self, reader, at, name):
+        self.reader, self.at, self.name = reader, at, name
+        self.active = None  # None: undecided until the first time
+        self.orders = None  # the orders every date so far fits
+        self.held = []  # (line number, fields) waiting for the order
+        self.order = self.settled_by = None
+        self.n_held = 0  # lines held until the order was settled
+
+    def take(self, lists, numbers):
+        """The events of these lines to apply now (column lists, line numbers): held
+        ones released where this settles the order, held ones left out."""
+        if self.active is False or not numbers:
+            return lists, numbers
+        if self.active is None:
+            self.active = not isinstance(_number(lists[self.at][0]), (int, float))
+            if not self.active:
+                return lists, numbers
+        rows = []
+        for number, fields in zip(numbers, zip(*lists)):
+            rows += self._row(number, fields) or ()
+        if not rows:
+            return [[] for _ in lists], []
+        return [list(c) for c in zip(*(f for _, f in rows))], [n for n, _ in rows]
+
+    def _row(self, number, fields):
+        """[(number, fields)] to apply now (several where this one settles the order), or
+        None (held, or malformed)."""
+        from ..utils._time import date_in_order, date_orders
+
+        text = fields[self.at]
+        if self.order is not None:
+            read = date_in_order(text, self.order)
+            if read is None:
+                line, first = self.settled_by
+                return self.reader.bad(
+                    number,
+                    f"time {text[:40]!r} does not read as a date {self.order}, the order "
+                    f"line {line} ({first[:40]!r}) settled",
+                )
+            return [(number, (*fields[: self.at], read, *fields[self.at + 1 :]))]
+        orders = date_orders(text)
+        if orders is None:
+            if not self.held:
+                return [(number, fields)]
+            self.held.append((number, fields))  # kept in its place among the held
+            return self._bound()
+        fit = orders if self.orders is None else orders & self.orders
+        if not orders:
+            return self.reader.bad(number, f"time {text[:40]!r} is no date in any order")
+        if not fit:
+            return self.reader.bad(
+                number,
+                f"time {text[:40]!r} reads only as {' or '.join(sorted(orders))}, and the "
+                f"earlier lines' dates as {' or '.join(sorted(self.orders))}",
+            )
+        self.orders = fit
+        self.held.append((number, fields))
+        if len(fit) > 1:
+            return self._bound()
+        (self.order,) = fit
+        self.settled_by = (number, text)
+        held, self.held = self.held, []
+        self.n_held = len(held) - 1
+        print(
+            f"oddseq stream: line {number} ({text[:40]!r}) settles the order of the dates: "
+            f"{self.order}; the {_counted(self.n_held, 'line')} held until then read so",
+            file=sys.stderr,
+        )
+        return [
+            (n, (*f[: self.at], date_in_order(f[self.at], self.order), *f[self.at + 1 :]))
+            for n, f in held
+        ]
+
+    def _bound(self):
+        if len(self.held) >= _HOLD:
+            self.refuse(f"no line of the first {_HOLD:,} held (the most a stream holds)")
+        return None
+
+    def finish(self):
+        """At the end of the input: a ValueError where lines are held, unsettled."""
+        if self.held:
+            self.refuse(f"the input ended with {_counted(len(self.held), 'line')} held, and none")
+
+    def refuse(self, why):
+        """The batch's refusal of the held dates (its readings and fixes), once."""
+        import pandas as pd
+
+        from ..utils._time import parse_times
+
+        texts = pd.Series([f[self.at] for _, f in self.held], dtype=object)
+        try:
+            parse_times(texts, self.name, unit_warning=False)
+            said = (
+                f"column {self.name!r} has dates such as {texts.iloc[0]!r} that read "
+                f"{len(self.orders)} ways ({', '.join(sorted(self.orders))}); pass the one "
+                "that is right with --dayfirst, --no-dayfirst or --time-format"
+            )
+        except (ValueError, TypeError) as error:
+            said = " ".join(str(error).split())
+        raise ValueError(f"{why} settles the order of the dates: {said}")
+
+    def said(self) -> str:
+        """The summary's words on the order settled, or ''."""
+        if self.order is None:
+            return ""
+        return (
+            f", dates read {self.order} (settled by line {self.settled_by[0]}; "
+            f"{_counted(self.n_held, 'line')} held until then)"
+        )
+
+
 def _stream(args) -> int:
     import numpy as np
     import pandas as pd
 
     from .. import load
+    from ..utils._time import _DIGITS_STREAM, digits_judged
     from ._scorer import StreamScorer
 
     if args.batch < 1:
@@ -356,6 +495,9 @@ def _stream(args) -> int:
     columns = [c for c in (args.entity, args.event, args.time, args.item, args.value) if c]
     lines = _Lines(sys.stdin.fileno())
     reader = _Reader(args, columns, required)
+    order = None
+    if args.time is not None and args.time_format is None and args.dayfirst is None:
+        order = _DateOrder(reader, columns.index(args.time), args.time)
     waiting = []  # (line number, bytes) not yet scored
     first_at = 0.0  # when the oldest of them arrived
     n_lines = n_alerts = 0
@@ -390,6 +532,8 @@ def _stream(args) -> int:
         """Each event scored as it came (update_one): an alert leaves with its event."""
         nonlocal n_alerts
         lists, numbers = reader.parse(part)
+        if order is not None:
+            lists, numbers = order.take(lists, numbers)
         for number, fields in zip(numbers, zip(*lists)):
             entity, time, value = field(fields, "entity"), field(fields, "time"), None
             if time is not None and args.time_format is None:  # else the format reads it
@@ -424,8 +568,17 @@ def _stream(args) -> int:
         out.flush()
 
     def score(part):
-        nonlocal n_alerts
         lists, numbers = reader.parse(part)
+        if order is not None:
+            lists, numbers = order.take(lists, numbers)
+        # Lines held for the order of their dates come with the line that settled it:
+        # scored --batch at a time, as they would have been.
+        for start in range(0, len(numbers), args.batch):
+            end = start + args.batch
+            score_batch([c[start:end] for c in lists], numbers[start:end])
+
+    def score_batch(lists, numbers):
+        nonlocal n_alerts
         frame, unread = frame_of(lists)
         if unread.any():
             for at in np.flatnonzero(unread):
@@ -469,10 +622,25 @@ def _stream(args) -> int:
     def reader_waits_for_header():
         return reader.fmt != "jsonl" and reader.header is None
 
+    # The first numeric times (distinct, at most _DIGITS_STREAM) for the clock and
+    # date digit check, until it is done. The unit is judged on the first event (a
+    # number in another unit is off by a factor of 1,000 or more: one shows it); the
+    # digits need 20 distinct values or more (203615 alone is a fine number of
+    # seconds), which a stream's first batch, often one event, seldom holds: they are
+    # judged at the first count of times that can decide, not on the first batch alone.
+    digits = set()
+    digits_done = args.time is None or args.time_format is not None
+    scorer._digits = None  # judged here, on every path (the C++ reader's lines too)
+
     def check_unit(data):
         """The first event's time against --time-unit: a warning with the fix (once)
-        when the number lands outside 1990-2100 and in another unit inside."""
-        if scorer._unit_checked or args.time_format is not None or reader_waits_for_header():
+        when the number lands outside 1990-2100 and in another unit inside; then the
+        times until the digit check is done (numbers that all read as HHMMSS or dates:
+        a warning with the fix, as oddseq detect gives)."""
+        nonlocal digits_done
+        if digits_done and scorer._unit_checked:
+            return
+        if args.time_format is not None or reader_waits_for_header():
             return
         for raw in data[:65536].split(b"\n")[:-1]:
             text = raw.decode("utf-8", "replace").strip()
@@ -486,8 +654,29 @@ def _stream(args) -> int:
                     value = fields[reader.header.index(args.time)]
             except (ValueError, AttributeError, IndexError, csv.Error):
                 continue  # a malformed line: reported where it is read
-            scorer._check_unit(_number(str(value)))
+            if value is None or value == "":
+                continue
+            number = _number(str(value))
+            scorer._check_unit(number)
+            if digits_done:
+                return
+            if not isinstance(number, (int, float)) or isinstance(number, bool):
+                digits_done = True  # times as text: no digits to judge
+                return
+            if number == number and abs(number) != float("inf"):  # else malformed
+                digits.add(number)
+            if len(digits) >= _DIGITS_STREAM:
+                break
+        judge_digits(final=False)
+
+    def judge_digits(final):
+        nonlocal digits_done
+        if digits_done:
             return
+        full = final or len(digits) >= _DIGITS_STREAM  # nothing more is kept
+        if digits_judged(args.time, args.time_unit, sorted(digits), full):
+            digits_done = True
+            digits.clear()
 
     def feed_chunk(data):
         """Complete lines of CSV or JSON through the C++ reader: each event applied and
@@ -590,6 +779,9 @@ def _stream(args) -> int:
             ):
                 flush()
         flush()
+        if order is not None:
+            order.finish()
+        judge_digits(final=True)
         counts = scorer.counters
         seconds = clock.perf_counter() - started
         summary = _summary(
@@ -601,6 +793,8 @@ def _stream(args) -> int:
             max_late_events,
             # None where lateness is refused (recent_change=True): nothing to advise
             late=scorer.lateness_ns_ > 0 if scorer._change is None else None,
+            n_malformed=reader.n_malformed,
+            dates="" if order is None else order.said(),
         )
         print(summary, file=sys.stderr)
         return 0
@@ -689,20 +883,29 @@ def _counted(count: int, word: str, words: str | None = None) -> str:
 
 
 def _summary(
-    n_lines, n_alerts, malformed, counts, seconds, max_late_events=_MAX_LATE_EVENTS, late=None
+    n_lines,
+    n_alerts,
+    malformed,
+    counts,
+    seconds,
+    max_late_events=_MAX_LATE_EVENTS,
+    late=None,
+    n_malformed=None,
+    dates="",
 ):
-    """The closing line on stderr: what was read, applied, alerted, skipped and kept."""
+    """The closing line on stderr: what was read, applied, alerted, skipped and kept.
+    ``malformed``: the first malformed lines' numbers, of ``n_malformed`` (default: as
+    many as given); ``dates``: the words on the order of the dates settled, if any."""
+    n_malformed = len(malformed) if n_malformed is None else n_malformed
     shown = ", ".join(map(str, malformed[:_SHOWN_MALFORMED]))
     more = (
-        ""
-        if len(malformed) <= _SHOWN_MALFORMED
-        else f" and {len(malformed) - _SHOWN_MALFORMED:,} more"
+        "" if n_malformed <= _SHOWN_MALFORMED else f" and {n_malformed - _SHOWN_MALFORMED:,} more"
     )
-    where = f" ({'line' if len(malformed) == 1 else 'lines'} {shown}{more})" if malformed else ""
+    where = f" ({'line' if n_malformed == 1 else 'lines'} {shown}{more})" if n_malformed else ""
     return (
         f"oddseq stream: {_counted(n_lines, 'line')}, "
         f"{_counted(counts['n_events'], 'event')} applied, {_counted(n_alerts, 'alert')}, "
-        f"{_counted(len(malformed), 'malformed line')}{where}, "
+        f"{_counted(n_malformed, 'malformed line')}{where}{dates}, "
         f"{counts['n_late_dropped']:,} too late{_late_advice(counts, max_late_events, late)}, "
         f"{counts['n_invalid']:,} invalid, "
         f"{counts['n_evicted_ttl']:,} evicted idle, {counts['n_evicted_cap']:,} evicted at "

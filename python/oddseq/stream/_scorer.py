@@ -16,7 +16,14 @@ from .._reasons import ALERT_FEATURES, CHANGE_PHRASE, alert_reasons, alert_reaso
 from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
 from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
-from ..utils._time import UNIT_TO_NS, _warn_if_another_unit, duration_ns, times_to_ns
+from ..utils._time import (
+    _DIGITS_STREAM,
+    UNIT_TO_NS,
+    _warn_if_another_unit,
+    digits_judged,
+    duration_ns,
+    times_to_ns,
+)
 from ._model import stream_model
 
 __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
@@ -405,6 +412,9 @@ class StreamScorer:
         self._float_limit = _INT64_MAX / self._time_factor
         # Whether numeric times were checked against time_unit (once: see _check_unit).
         self._unit_checked = not self._has_times
+        # The first numeric times (distinct) for the clock/date digit check, until it is
+        # done (None): see _time_checks.
+        self._digits = set() if self._has_times else None
         self._set_model()
         self._refit = None  # a background refit's future
         self.threshold_history_ = []
@@ -584,15 +594,18 @@ class StreamScorer:
                     bad |= missing
         times = None
         if self._has_times:
+            judging = self._digits is not None or not self._unit_checked
+            check = {} if judging and len(events) else False
             times, bad_time, _ = times_to_ns(
                 events[self.time],
                 self.time_unit,
                 self.time,
                 self.time_format,
                 self.dayfirst,
-                unit_warning=not self._unit_checked,
+                unit_warning=check,
             )
-            self._unit_checked = True
+            if check is not False:
+                self._time_checks(check)
             if bad_time is not None:
                 bad |= bad_time
         if bad.any():
@@ -924,6 +937,30 @@ class StreamScorer:
                 )
             ]
         return run.stop, run.offset, run.lines, alerts
+
+    def _time_checks(self, check: dict) -> None:
+        """The checks of numeric times (``check``: times_to_ns' facts of a batch): the
+        unit on the first batch (a unit off by a factor of 1,000 shows in any number),
+        the clock/date digits on the first numeric times until they decide. A first
+        batch of a few events cannot (20 distinct values are needed: 203615 alone is a
+        fine number of seconds), and judged on it alone a stream of HDFS's 203615-style
+        times would never be told; so later batches add theirs (at most
+        ``_DIGITS_STREAM`` distinct values kept) until the check is done."""
+        if "time_range" not in check:  # dates, not numbers: nothing to judge
+            self._unit_checked, self._digits = True, None
+            return
+        if not self._unit_checked:
+            self._unit_checked = True
+            _warn_if_another_unit(self.time, self.time_unit, *check["time_range"])
+        facts = check.get("digits")
+        if self._digits is None:
+            return
+        if facts is None:  # numbers that fit no digit form: later ones cannot change it
+            self._digits = None
+            return
+        self._digits.update(facts[1][:_DIGITS_STREAM].tolist())
+        if digits_judged(self.time, self.time_unit, sorted(self._digits)):
+            self._digits = None
 
     def _check_unit(self, time) -> None:
         """Once per scorer: a UserWarning when the number ``time`` read in

@@ -26,6 +26,8 @@ from ._stacklevel import user_stacklevel
 
 __all__ = [
     "UNIT_TO_NS",
+    "date_in_order",
+    "date_orders",
     "duration_ns",
     "guess_unit",
     "is_bare_number",
@@ -190,27 +192,64 @@ def _merge_digit_facts(facts: list):
     return (forms, np.unique(np.concatenate([f[1] for f in facts]))) if forms else None
 
 
-def _warn_if_digits(name, time_unit, facts, low, high) -> None:
-    """A UserWarning when a numeric time column's distinct values all read as clock or
-    date digits (HDFS's 203615 for 20:36:15) and numbers counted from a start spread
-    over their range (on the grid of their common step) would all do so with a chance
-    below ``_DIGITS_CHANCE``."""
+def _digit_forms_found(facts) -> list:
+    """The digit forms ``facts`` (of ``_digit_facts``) show beyond chance: numbers
+    counted from a start spread over their range (on the grid of their common step)
+    would all fit with a chance below ``_DIGITS_CHANCE``."""
     if facts is None:
-        return
+        return []
     forms, distinct = facts
     seen = distinct[distinct >= 100]
+    if len(seen) < _DIGITS_MIN_DISTINCT:
+        return []
     found = []
     # Offsets on a grid (every 100 s: each fits HHMMSS) judged on that grid: the share
     # of its points over the range that fit.
     step = int(np.gcd.reduce(np.diff(seen))) if len(seen) > 1 else 1
     for form in forms:
-        if len(seen) < _DIGITS_MIN_DISTINCT:
-            break
         share = _DIGIT_FORMS[form][1](np.arange(seen[0], seen[-1] + 1, step)).mean()
         if len(seen) * np.log(share) < np.log(_DIGITS_CHANCE):
             found.append(form)
+    return found
+
+
+# A stream's first numeric times kept for the digit check: at most this many distinct
+# values (parse_times judges the forms on a head of 1,000 values too).
+_DIGITS_STREAM = 1000
+
+
+def digits_judged(name: str, time_unit: str, values, final: bool = False) -> bool:
+    """The clock and date digit check of parse_times on the first numeric times of a
+    stream (``values``, in arrival order, at most ``_DIGITS_STREAM`` distinct): True
+    once it is done (warned, or no later number could make it warn: the values fit no
+    form, or there are ``_DIGITS_STREAM`` distinct ones), False while more values could
+    decide it (unless ``final``: the input ended). A stream's first batch is often a
+    few events, too few to judge (20 distinct values at or above 100 are needed): judged
+    on it alone, a stream of HDFS's 203615-style times would never be told."""
+    values = np.asarray(values)
+    if values.dtype.kind not in "iuf":
+        return True  # not numbers: no digits to judge
+    if not values.size:
+        return final
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    facts = _digit_facts(values, low, high)
+    if facts is None:
+        return True
+    if _digit_forms_found(facts):
+        _warn_if_digits(name, time_unit, facts, low, high)
+        return True
+    return final or len(facts[1]) >= _DIGITS_STREAM
+
+
+def _warn_if_digits(name, time_unit, facts, low, high) -> None:
+    """A UserWarning when a numeric time column's distinct values all read as clock or
+    date digits (HDFS's 203615 for 20:36:15) and numbers counted from a start spread
+    over their range (on the grid of their common step) would all do so with a chance
+    below ``_DIGITS_CHANCE``."""
+    found = _digit_forms_found(facts)
     if not found:
         return
+    forms, distinct = facts
 
     def day(value):
         return str(pd.Timestamp(int(value * UNIT_TO_NS[time_unit]), unit="ns").date())
@@ -682,6 +721,72 @@ def _two_digit_years(series: pd.Series, name: str, dayfirst) -> pd.Series:
         written[i] = iso(texts[i], match, order)
     values = np.where(codes >= 0, written.take(np.maximum(codes, 0)), None)
     return pd.Series(values, index=series.index, name=series.name, dtype=object)
+
+
+def date_orders(text: str):
+    """The orders (``"year/month/day"``, ``"day/month/year"``, ``"month/day/year"``)
+    that read the date at the start of ``text`` as a real date, as a frozenset; None
+    where the text does not start with a date of small numbers whose order is in
+    question (ISO dates, numbers, month names: one reading).
+
+    The dates :func:`parse_times` reads in the one order that fits every value of a
+    column (two-digit years: ``17/06/09``, ``081109 203615``; day and month:
+    ``01/02/2017``), judged one value at a time: ``oddseq stream`` keeps the orders that
+    fit every line so far and settles on the one left.
+
+    Examples
+    --------
+    >>> sorted(date_orders("13/02/2017 10:00")), sorted(date_orders("01/02/2017"))
+    (['day/month/year'], ['day/month/year', 'month/day/year'])
+    >>> date_orders("2017-02-01") is None
+    True
+    """
+    found = _order_match(text)
+    if found is None:
+        return None
+    match, orders, four = found
+    fields = (int(match[1]), int(match[3]), int(match[4]))
+    return frozenset(o for o in orders if _date_in(fields, o, four) is not None)
+
+
+def date_in_order(text: str, order: str):
+    """``text`` with its leading date (as :func:`date_orders` finds it) read in
+    ``order`` and written as an ISO date (``13/02/2017 10:00`` -> ``2017-02-13
+    10:00``), the rest unchanged; None where ``order`` does not read it as a real date;
+    the text unchanged where it does not start with such a date."""
+    found = _order_match(text)
+    if found is None:
+        return text
+    match, orders, four = found
+    date = _date_in((int(match[1]), int(match[3]), int(match[4])), order, four)
+    if order not in orders or date is None:
+        return None
+    return f"{date[0]:04d}-{date[1]:02d}-{date[2]:02d}" + text[match.end() :]
+
+
+def _order_match(text: str):
+    """(match, the orders it may be read in, whether its year has four digits) of a
+    date of small numbers at the start of text, as parse_times finds them: a two-digit
+    year first (all three orders; not year first where the first field has one digit),
+    else day and month before a year."""
+    for pattern in (_TWO_DIGIT_SEP, _TWO_DIGIT_COMPACT):
+        match = pattern.match(text)
+        if match:
+            if len(match[1]) == 2:
+                return match, tuple(_ORDERS), False
+            return match, ("day/month/year", "month/day/year"), False
+    match = _DAY_MONTH.match(text)
+    if match:
+        return match, ("day/month/year", "month/day/year"), len(match[4]) == 4
+    return None
+
+
+def _date_in(fields, order: str, four: bool):
+    """(year, month, day) of the fields (a, b, c) read in order, or None where that is
+    no real date."""
+    year, month, day = _ORDERS[order](*fields)
+    year = year if four else _full_year(year)
+    return (year, month, day) if _valid_date(year, month, day) else None
 
 
 def _guess_format(text: str):
