@@ -31,17 +31,21 @@ void count_timing_features(const std::int64_t* offsets, std::int64_t n_sequences
       ++counts[static_cast<std::size_t>(code)];
     }
   };
-  // Mean gap of a sequence: the gaps sum to the duration, so no pass is needed.
-  auto mean_gap = [&](std::int64_t begin, std::int64_t end) {
-    const double duration = static_cast<double>(times[end - 1] - times[begin]) * kSecondsPerNano;
-    return duration / static_cast<double>(end - begin - 1);
+  // Mean gap of a sequence in nanoseconds: the gaps sum to the duration, so no pass is
+  // needed.
+  auto mean_gap_ns = [&](std::int64_t begin, std::int64_t end) {
+    return static_cast<double>(times[end - 1] - times[begin]) /
+           static_cast<double>(end - begin - 1);
   };
-  // Squared deviations from `mean` of the gaps ending at events [from, to).
-  auto squared_deviations = [&](std::int64_t from, std::int64_t to, double mean) {
+  // Squared deviations (ns^2) from `mean_ns` of the gaps ending at events [from, to).
+  // Centred in nanoseconds, where equal integer gaps centre to exactly 0 (in seconds the
+  // rounding of gap * 1e-9 against duration / m left a spread of 7e-15 s for a script
+  // firing every 60 s, which the reasons printed); as temporal.cpp's gaps.
+  auto squared_deviations = [&](std::int64_t from, std::int64_t to, double mean_ns) {
     double sum_sq = 0.0;
     for (std::int64_t i = from; i < to; ++i) {
-      const double gap = static_cast<double>(times[i] - times[i - 1]) * kSecondsPerNano - mean;
-      sum_sq += gap * gap;
+      const double centred = static_cast<double>(times[i] - times[i - 1]) - mean_ns;
+      sum_sq += centred * centred;
     }
     return sum_sq;
   };
@@ -56,8 +60,8 @@ void count_timing_features(const std::int64_t* offsets, std::int64_t n_sequences
     double duration = 0.0, mean = 0.0, std_dev = 0.0;
     if (length >= 2) {
       duration = static_cast<double>(times[end - 1] - times[begin]) * kSecondsPerNano;
-      mean = mean_gap(begin, end);
-      std_dev = std::sqrt(sum_sq / static_cast<double>(length - 1));
+      mean = mean_gap_ns(begin, end) * kSecondsPerNano;
+      std_dev = std::sqrt(sum_sq / static_cast<double>(length - 1)) * kSecondsPerNano;
     }
     row[n_event_types + 1] = static_cast<float>(duration);
     row[n_event_types + 2] = static_cast<float>(mean);
@@ -73,7 +77,7 @@ void count_timing_features(const std::int64_t* offsets, std::int64_t n_sequences
   std::vector<double> block_sq;
   for (const std::int64_t s : core::long_sequences(offsets, n_sequences)) {
     const std::int64_t begin = offsets[s], end = offsets[s + 1];
-    const double mean = times != nullptr ? mean_gap(begin, end) : 0.0;
+    const double mean_ns = times != nullptr ? mean_gap_ns(begin, end) : 0.0;
     thread_counts.assign(static_cast<std::size_t>(threads) * types, 0);
     block_sq.assign(static_cast<std::size_t>(core::div_up(end - begin, core::kBlockEvents)), 0.0);
     core::for_each_block(
@@ -82,7 +86,7 @@ void count_timing_features(const std::int64_t* offsets, std::int64_t n_sequences
                 thread_counts.data() + static_cast<std::size_t>(omp_get_thread_num()) * types);
           if (times != nullptr) {
             block_sq[static_cast<std::size_t>(b)] =
-                squared_deviations(std::max(from, begin + 1), to, mean);
+                squared_deviations(std::max(from, begin + 1), to, mean_ns);
           }
         });
     for (int t = 1; t < threads; ++t) {
@@ -104,7 +108,7 @@ void count_timing_features(const std::int64_t* offsets, std::int64_t n_sequences
         counts.assign(types, 0);
         count(begin, end, counts.data());
         const double sum_sq = times != nullptr && end - begin >= 2
-                                  ? squared_deviations(begin + 1, end, mean_gap(begin, end))
+                                  ? squared_deviations(begin + 1, end, mean_gap_ns(begin, end))
                                   : 0.0;
         write_row(s, counts.data(), sum_sq);
       },

@@ -149,3 +149,20 @@ def test_kept_columns_do_not_depend_on_how_labels_are_spelt(lists, keep, rnd, un
     a = a.rename(columns={f"count[{k}]": f"count[{v}]" for k, v in to_new.items()})
     assert sorted(a.columns) == sorted(b.columns)
     pd.testing.assert_frame_equal(a[b.columns], b)
+
+
+@pytest.mark.parametrize(
+    ("gap_s", "length"),
+    [(60, 17), (60, 80), (7, 80), (0.001, 80), (86_400, 80), (60, 200_000), (0.001, 200_000)],
+)
+def test_gaps_all_equal_have_a_spread_of_exactly_zero(gap_s, length):
+    # A script that fires every 60 s has no spread in its gaps; the spread computed in
+    # seconds from nanoseconds left a residue (7.1e-15 s) that reasons printed as such.
+    # 200,000 events: the long-sequence path, cut into blocks shared by the threads.
+    start = np.datetime64("2019-10-01T00:00:00.123456789", "ns")
+    step = np.timedelta64(int(round(gap_s * 1e9)), "ns")
+    times = start + step * np.arange(length)
+    seqs = Sequences.from_arrays([0, length], ["pv"] * length, times=times)
+    frame = CountTimingEncoder().set_output(transform="pandas").fit(seqs).transform(seqs)
+    assert frame["gap_std_s"].iloc[0] == 0.0
+    assert frame["gap_mean_s"].iloc[0] == pytest.approx(gap_s, rel=1e-6)
