@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
@@ -54,8 +54,12 @@ def test_equal_pyod_property(n, d, seed):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d)) * rng.exponential(size=d)
     X[:, : d // 2] = np.round(X[:, : d // 2])  # ties
-    ours = ECOD(contamination=0.1).fit(X).decision_scores_
-    np.testing.assert_allclose(ours, pyod_scores(X), rtol=0, atol=1e-9)
+    det = ECOD(contamination=0.1).fit(X)
+    # A symmetric column (rounded: as many -1 as +1) has skewness 0, which the sums see
+    # as +-2e-16: PyOD takes the sign of that noise, oddseq takes 0 and sums both tails
+    # (test_symmetric_column_sums_both_tails_in_every_row_order); they differ by design.
+    assume(np.all(det.skewness_sign_ != 0))
+    np.testing.assert_allclose(det.decision_scores_, pyod_scores(X), rtol=0, atol=1e-9)
 
 
 @settings(max_examples=30, deadline=None)
