@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib
 import warnings
 from functools import partial
@@ -11,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from . import _reasons
+from . import _fitted_data, _reasons
 from ._persist import SaveMixin
 from .detect import (
     ECOD,
@@ -356,13 +357,17 @@ def detect_anomalies(
         recent_change=recent_change,
         funnel=funnel,
     )
-    if normal is None:
-        pipeline.fit(seqs)
-        table = pipeline.table_
-    else:
-        normal_seqs = sequences(normal, "normal ")
-        _warn_if_scoring_what_was_fitted(seqs, normal_seqs)
-        table = pipeline.fit(normal_seqs, normal=True).score(seqs)
+    token = _LOG_CHECKED.set(True)  # (checked above, with df: not again in fit or score)
+    try:
+        if normal is None:
+            pipeline.fit(seqs)
+            table = pipeline.table_
+        else:
+            normal_seqs = sequences(normal, "normal ")
+            _warn_if_scoring_what_was_fitted(seqs, normal_seqs)
+            table = pipeline.fit(normal_seqs, normal=True).score(seqs)
+    finally:
+        _LOG_CHECKED.reset(token)
     objects = _group_objects(df, groups, group_by, item)
     if objects is not None and dropna:
         # The rows the sequences dropped (a missing entity, event or time), dropped here
@@ -390,6 +395,19 @@ def detect_anomalies(
         table = pipeline.join_groups(table, finder)
         pipeline.groups_ = finder
     return (table, pipeline) if return_pipeline else table
+
+
+#: Set by detect_anomalies while it fits and scores a log it has checked itself
+#: (warn_about_the_log, with the DataFrame): fit and score check their sequences
+#: otherwise, so every route (AnomalyPipeline.fit, oddseq fit, score) warns once.
+_LOG_CHECKED = contextvars.ContextVar("oddseq_log_checked", default=False)
+
+
+def _check_the_log(seqs: Sequences) -> None:
+    """The data-quality warnings of the log (heavy duplication, events outside its main
+    time window), unless the caller checked it (``_LOG_CHECKED``)."""
+    if not _LOG_CHECKED.get():
+        warn_about_the_log(seqs)
 
 
 def _ends(seqs: Sequences, rows: np.ndarray) -> list:
@@ -1095,6 +1113,9 @@ class AnomalyPipeline(SaveMixin):
                 f"got {len(seqs)}"
             )
         self.normal_ = bool(normal)
+        _check_the_log(seqs)
+        # What scoring compares new data with (columns, event types, time span).
+        self._fitted_data = _fitted_data.describe(seqs)
         self._explain_rows = {}  # what explain(entity_ids) reads (see _remember)
         self._kmeans_distinct = None  # counted once the matrix exists (see below)
         self.detector_ = self._detector(len(seqs))
@@ -1421,6 +1442,18 @@ class AnomalyPipeline(SaveMixin):
         leave them out of the per-type counts (they still count in the length and the
         timing), and the "markov" method scores them as one "unseen" symbol, which
         makes such sequences rank high.
+
+        Scoring warns (scores and flags unchanged) where the sequences are not like
+        those the model was fitted on (:mod:`oddseq._fitted_data`): their time span
+        and the entities' durations differ by more than 3x from the fitted ones (the
+        duration and rate features move with the window: fit on a window as long as
+        the one scored), over 5% of their events have types the model never saw (most:
+        renamed events or the wrong event column), the entity, event or item column
+        has another name than at fit, or far more are flagged than the cut promises
+        while the bulk of the scores moved (two thirds above the fitted median, each
+        at a one-sided binomial level of 1e-6: a few percent of anomalies cannot do
+        that). A model saved before these were recorded skips the first three. Like
+        :meth:`fit`, it warns of events outside the log's main time window.
         """
         if not hasattr(self, "detector_"):
             from .exceptions import NotFittedError
@@ -1429,8 +1462,12 @@ class AnomalyPipeline(SaveMixin):
         if not isinstance(seqs, Sequences):
             raise TypeError(f"AnomalyPipeline.score takes Sequences, got {type(seqs).__name__}")
         seqs = self._kept(seqs)
+        _check_the_log(seqs)
+        _fitted_data.warn_if_unlike(self, seqs)  # columns, event types, time span
         data = self._input_stage().transform(self, seqs)
-        return self._table(seqs, data, self.detector_.decision_function(data.X))
+        table = self._table(seqs, data, self.detector_.decision_function(data.X))
+        _fitted_data.warn_share_alarm(self, table["score"], table["is_anomaly"])
+        return table
 
     def explain(self, seqs=None, entity_ids=None, top: int = 4) -> pd.DataFrame:
         """Why each of ``entity_ids`` stands out: its ``top`` features with the value and

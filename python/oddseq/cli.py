@@ -170,7 +170,10 @@ def _add_score(commands) -> None:
         "and reason. A model file holds no group stage: no group column.",
         epilog="The columns are the roles the model was fitted with: pass --time, --item "
         "and --value exactly when oddseq fit had them. CSV output is made safe from "
-        "spreadsheet formulas as in oddseq detect.",
+        "spreadsheet formulas as in oddseq detect. Warnings (scores unchanged) say where "
+        "the file is not like the fitted one: a time span over 3x longer or shorter, "
+        "event types the model never saw, other column names, and far more flagged than "
+        "the model promises (said in the summary line too).",
     )
     score.add_argument("file", help="event log, .csv (.tsv, .txt, compressed too) or .parquet")
     score.add_argument("--model", required=True, help="a model file from oddseq fit")
@@ -258,12 +261,16 @@ def _score(args) -> int:
         text = " ".join(str(error).split()) or type(error).__name__
         print(f"oddseq score: {text}", file=sys.stderr)
         return 2
-    _say_written(table, written, args)
+    from ._fitted_data import alarm_summary
+
+    _say_written(table, written, args, alarm_summary(pipe, table))
     return 0
 
 
-def _say_written(table, written, args) -> None:
-    """The closing line of detect and score: counts, where the table went."""
+def _say_written(table, written, args, alarm=None) -> None:
+    """The closing line of detect and score: counts, where the table went; ``alarm``:
+    far more flagged than the model promises (:func:`oddseq._fitted_data.alarm_summary`),
+    said beside the count."""
     flagged = int(table["is_anomaly"].sum())
     shown = (
         ""
@@ -272,7 +279,10 @@ def _say_written(table, written, args) -> None:
         if len(written) == 1
         else f" (the top {len(written):,} rows)"
     )
-    print(f"{len(table):,} scored, {flagged:,} flagged; table written to {args.output}{shown}")
+    said = f" ({alarm})" if alarm else ""
+    print(
+        f"{len(table):,} scored, {flagged:,} flagged{said}; table written to {args.output}{shown}"
+    )
 
 
 def _demo(args) -> int:

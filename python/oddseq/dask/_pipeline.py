@@ -19,7 +19,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from .. import _core, _reasons
+from .. import _core, _fitted_data, _reasons
 from .._pipeline import (
     AnomalyPipeline,
     _blend_categories,
@@ -2128,7 +2128,11 @@ def detect_anomalies(
 
     with step(f"encoding {n:,} {what}sequences", enabled=progress):
         pipeline.normal_ = normal is not None
-        pipeline.encoder_ = pipeline._new_encoder().fit(_global_vocabulary(summaries))
+        vocabulary = _global_vocabulary(summaries)
+        pipeline.encoder_ = pipeline._new_encoder().fit(vocabulary)
+        # What pipeline.score() compares new data with: the event types (their column's
+        # name); the time span and the other columns are not gathered over partitions.
+        pipeline._fitted_data = _fitted_data.describe(vocabulary, times=False)
         n_side = pipeline._set_feature_names()
         names = list(pipeline.feature_names_)
         if n_side:

@@ -178,8 +178,16 @@ def _fit(args) -> int:
         ).fit(seqs, normal=args.normal)
     written = pipe.save(args.save)
     flagged = int(pipe.table_["is_anomaly"].sum())
+    if args.normal:
+        # Data declared normal is not "flagged": its entities beyond the cut are the
+        # false alarms the rate allows.
+        rate = pipe.threshold_info_["false_alarm_rate"]
+        beyond = f"{flagged:,} of the normal data lie beyond the cut: the false-alarm rate"
+        beyond += "" if rate is None else f", {rate:g}"
+    else:
+        beyond = f"{flagged:,} flagged"
     print(
-        f"fitted on {_counted(len(seqs), 'entity', 'entities')} ({flagged:,} flagged, threshold "
+        f"fitted on {_counted(len(seqs), 'entity', 'entities')} ({beyond}; threshold "
         f"{pipe.threshold_:.4g}); model written to {written}"
     )
     return 0

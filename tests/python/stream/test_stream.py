@@ -86,9 +86,11 @@ def test_unknown_event_types_are_scored_as_unseen(data):
     seqs = Sequences.from_events(odd, **ROLES)
     assert_same(live.features(seqs.ids), batch_features(pipe, odd))
     assert live.features(seqs.ids)["count[<other>]"].sum() == 20
+    with pytest.warns(UserWarning, match=r"50% of the scored events \(20 of 40\) have event types"):
+        batch = pipe.score(seqs)  # (the batch says so; the stream scores them alike)
     np.testing.assert_allclose(
         out.scores["score"],
-        pipe.score(seqs)["score"].reindex(out.scores.index),
+        batch["score"].reindex(out.scores.index),
         rtol=0,
         atol=1e-12,
     )
@@ -260,6 +262,11 @@ def test_cli_fit_then_stream_csv_and_jsonl(data, tmp_path, capsys):
     assert "oddseq stream:" in capsys.readouterr().err
 
 
+# (random logs with "odd" event types and silences: the batch's score warns of them where
+# they are a large share or far from the rest, which this test of equal features does
+# not judge)
+@pytest.mark.filterwarnings("ignore:.*have event types the model never saw:UserWarning")
+@pytest.mark.filterwarnings("ignore:.*outside the log's main time window")
 @settings(max_examples=25, deadline=None)
 @given(
     n=st.integers(1, 60),

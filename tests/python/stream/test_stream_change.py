@@ -117,6 +117,11 @@ def test_equal_on_the_marketplace_and_in_a_time_zone():
     assert_columns_equal(live.features(batch.index), batch)
 
 
+# (random logs with new event types and silences: the batch's score warns of them where
+# they are a large share or far from the rest, which this test of equal features does
+# not judge)
+@pytest.mark.filterwarnings("ignore:.*have event types the model never saw:UserWarning")
+@pytest.mark.filterwarnings("ignore:.*outside the log's main time window")
 @settings(max_examples=30, deadline=None)
 @given(n=st.integers(1, 80), seed=st.integers(0, 2**31))
 def test_property_equal_batch_on_random_logs(shop, n, seed):

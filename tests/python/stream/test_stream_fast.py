@@ -979,7 +979,7 @@ def test_live_alerts_honour_the_support_rule(method, path):
     held = _workflow_log(2000, rng, start=1_000)
     block = ["open"] + ["write"] * 5 + ["sync"] * 5 + ["close"]
     odd = pd.DataFrame(
-        [("many", e, 10**7 + t) for t, e in enumerate(block)], columns=["block", "event", "t"]
+        [("many", e, 300_000 + t) for t, e in enumerate(block)], columns=["block", "event", "t"]
     )
     log = pd.concat([held, odd]).sort_values("t", kind="stable").reset_index(drop=True)
     batch = pipe.score(Sequences.from_events(log, **roles))

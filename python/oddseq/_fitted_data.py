@@ -1,0 +1,332 @@
+"""What a model was fitted on, and the warnings scoring gives when new data is not that.
+
+A model fitted on one log and scored on another (yesterday's model on today's log) scores
+every entity against what it learned, whether or not the new log is alike. Some
+differences move every score and none of them is an error, so scoring warns and goes on
+(scores and flags unchanged), naming the fix:
+
+- the time span: duration and rate features scale with the window a log covers (a
+  user active all week has a week's duration in a week's log, a day's in a day's), so
+  a week's model flagged 17% of a day's users, and a day's model 92% of a week's
+  (docs/real-logs.md, "Yesterday's model on today's log");
+- event types the model never saw (renamed events, the wrong event column);
+- the column names of the roles (entity, event, item), where the sequences carry them;
+- the share flagged, where it lies far above what the cut promises *and* the bulk of
+  the scores moved (see :func:`share_alarm`).
+
+:func:`describe` is recorded at fit (``AnomalyPipeline._fitted_data``, saved with the
+model); a model saved before it has none and scoring skips these checks.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .utils._stacklevel import user_stacklevel
+
+__all__ = ["alarm_summary", "describe", "share_alarm", "warn_if_unlike", "warn_share_alarm"]
+
+#: The scored log's time span against the fitted one's, beyond which (either way) scoring
+#: warns, where the entities' durations moved with it (``DURATION_RATIO``): a window a
+#: third as long (or three times) cuts (or stretches) the duration of every entity active
+#: across it by that much, 1.1 on the log scale the features are read on. Measured: a
+#: week's model on a day of Taobao (8-9x) flagged 17% of its users, a day's model on the
+#: week 92%; fitting on the first 70% of a shop log and scoring the rest (2.5x) is
+#: ordinary use, and on make_ecommerce windows of 1.5x-3x moved the flags by nothing
+#: that matters (2.3% at the fitted span, 1.1-1.7% at 1.5-3x).
+SPAN_RATIO = 3.0
+#: The scored entities' 90th-percentile duration against the fitted one's, beyond which
+#: (the same way as the span) the span's warning is given: where the durations did not
+#: move (sessions, or entities that come and go within hours), a longer or shorter
+#: window changes nothing the features read, and nothing is said.
+DURATION_RATIO = 3.0
+#: At least this many scored entities with two events or more (for the durations'
+#: quantile), and as many events, before the span is compared (a handful of entities
+#: span what they span), and this many events before unseen event types are (a scored
+#: entity or two with a new type is novelty, what a model is there to find).
+MIN_SCORED = 20
+#: The share of the scored events whose type the model never saw beyond which scoring
+#: warns. Where the model was fitted on normal data, a new type in a few anomalous
+#: entities is what it should find (hdfs_xu's anomalous blocks: their new templates are
+#: under 1% of the events of a log with 3% anomalous blocks), so the bar is above that.
+UNSEEN_EVENT_SHARE = 0.05
+#: Beyond this share of unseen event types, the warning names the likely causes.
+MOST_UNSEEN = 0.5
+#: The one-sided level of the share-flagged alarm's two binomial tests (see
+#: :func:`share_alarm`): small, because a model scores many logs and a false alarm on
+#: one of them must be rare; the effect-size bar (``BULK_SHARE``) does the rest.
+ALARM_LEVEL = 1e-6
+#: The share of the scored entities above the median of the scores the cut was set on
+#: (``reference_scores_``), from which the bulk of the scores counts as moved. Alike data
+#: puts about half above it (0.46-0.53 on every labelled source's held-out data, normal
+#: or not); anomalies add at most their own share, so a log must be a third anomalous to
+#: reach 2/3 without a shift of the bulk.
+BULK_SHARE = 2.0 / 3.0
+_SAMPLE = 1_000_000
+_SHOWN = 5
+
+
+def _span_ns(times: np.ndarray) -> float:
+    """The log's time span without strays: from the 1% to the 99% quantile of the event
+    times (a sample of a million where there are more)."""
+    if times.size > _SAMPLE:
+        times = times[np.random.default_rng(0).integers(0, times.size, _SAMPLE)]
+    low, high = np.quantile(times.astype(np.float64), [0.01, 0.99])
+    return float(high - low)
+
+
+def _durations(seqs) -> np.ndarray:
+    """Last minus first time (ns) of each sequence with two events or more."""
+    offsets = np.asarray(seqs.offsets, dtype=np.int64)
+    rows = np.flatnonzero(np.diff(offsets) >= 2)
+    times = seqs.times
+    return (times[offsets[rows + 1] - 1] - times[offsets[rows]]).astype(np.float64)
+
+
+def _timing(seqs) -> dict | None:
+    """The span and the durations' quantiles (seconds), or None without times or with too
+    few events or entities to say."""
+    if seqs.times is None or seqs.n_events < MIN_SCORED:
+        return None
+    durations = _durations(seqs)
+    if durations.size < MIN_SCORED:
+        return None
+    q50, q90 = np.quantile(durations, [0.5, 0.9]) / 1e9
+    return {
+        "span_s": _span_ns(seqs.times) / 1e9,
+        "duration_median_s": float(q50),
+        "duration_q90_s": float(q90),
+    }
+
+
+def _columns(seqs) -> dict:
+    """The role columns' names the sequences carry (entity, event, item; None where a
+    role has no name)."""
+    ids = seqs.ids
+    entity = list(ids.names) if isinstance(ids, pd.MultiIndex) else ids.name
+    return {
+        "entity": entity,
+        "event": seqs.event_labels.name,
+        "item": None if seqs.items is None else seqs.item_labels.name,
+    }
+
+
+def describe(seqs, times: bool = True) -> dict:
+    """What :meth:`AnomalyPipeline.fit` records of the sequences it was fitted on: the
+    role columns' names, the event types seen, the time span and the entities' durations
+    (``None`` without times). ``times=False`` (oddseq.dask, from a summary of its
+    partitions' sequences: their event types and counts only): the event types and
+    the event column's name alone."""
+    seen = np.asarray(seqs.event_counts()) > 0
+    types = np.asarray(seqs.event_labels[seen].astype(str), dtype=object)
+    if not times:
+        return {"columns": {"event": seqs.event_labels.name}, "event_types": types, "timing": None}
+    return {"columns": _columns(seqs), "event_types": types, "timing": _timing(seqs)}
+
+
+def _days(seconds: float) -> str:
+    """A span in words: "9.0 days", "7.0 h", "35 min", "12 s"."""
+    if seconds >= 86_400:
+        return f"{seconds / 86_400:.1f} days"
+    if seconds >= 3_600:
+        return f"{seconds / 3_600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
+
+
+def _span_warning(fitted: dict | None, scored: dict | None) -> str | None:
+    if not fitted or not scored:
+        return None
+    span, fit_span = scored["span_s"], fitted["span_s"]
+    q90, fit_q90 = scored["duration_q90_s"], fitted["duration_q90_s"]
+    if not (span > 0 and fit_span > 0 and q90 > 0 and fit_q90 > 0):
+        return None
+    ratio, moved = span / fit_span, q90 / fit_q90
+    shorter = ratio < 1 / SPAN_RATIO and moved < 1 / DURATION_RATIO
+    longer = ratio > SPAN_RATIO and moved > DURATION_RATIO
+    if not (shorter or longer):
+        return None
+    way, lived = ("shorter", "short") if shorter else ("longer", "long")
+    return (
+        f"the scored log spans {_days(span)} and the fitted one {_days(fit_span)} (the "
+        f"middle 98% of their events): the entities' durations are {way} with it (90th "
+        f"percentile {_days(q90)} against {_days(fit_q90)}), so the duration and rate "
+        f"features read them as {lived}-lived beyond the fitted ones, which can flag many "
+        "(a week's model flagged 17% of a day's Taobao users, a day's model 92% of a "
+        "week's). Fit on a window as long as the one scored (a day's model for a day's "
+        "log), or score a window as long as the one fitted"
+    )
+
+
+def _unseen_warning(fitted_types, seqs, event_column) -> str | None:
+    counts = np.asarray(seqs.event_counts())
+    total = int(counts.sum())
+    if total < MIN_SCORED or fitted_types is None:  # a handful of events: no log to judge
+        return None
+    labels = pd.Index(seqs.event_labels.astype(str))
+    unseen = ~labels.isin(pd.Index(fitted_types)) & (counts > 0)
+    n_unseen = int(counts[unseen].sum())
+    share = n_unseen / total
+    if share <= UNSEEN_EVENT_SHARE:
+        return None
+    order = np.argsort(-counts[unseen], kind="stable")
+    names = list(labels[unseen][order])
+    shown = ", ".join(names[:_SHOWN])
+    if len(names) > _SHOWN:
+        shown += f" and {len(names) - _SHOWN:,} more"
+    known = ", ".join(list(fitted_types)[:_SHOWN])
+    if len(fitted_types) > _SHOWN:
+        known += f" and {len(fitted_types) - _SHOWN:,} more"
+    said = (
+        f"{share:.0%} of the scored events ({n_unseen:,} of {total:,}) have event types the "
+        f"model never saw ({shown}; it knows {known}): the model reads them only as "
+        "types it never saw (they count in the length and timing, and as one unseen "
+        "type), so their entities are judged on little"
+    )
+    if share > MOST_UNSEEN:
+        column = f" ({event_column!r} at fit)" if event_column else ""
+        said += (
+            ". With most events unknown, the event names likely changed since the fit "
+            "(renamed, recoded) or the event column is not the one the model was fitted "
+            f"with{column}: pass that column (event=... / --event), map the new names to "
+            "the old, or refit on data with these names"
+        )
+    else:
+        said += "; if the new types are ordinary, refit on data that has them"
+    return said
+
+
+def _column_warning(fitted: dict, scored: dict) -> str | None:
+    differ = [
+        (role, fitted[role], scored[role])
+        for role in ("entity", "event", "item")
+        if fitted.get(role) is not None
+        and scored.get(role) is not None
+        and fitted[role] != scored[role]
+    ]
+    if not differ:
+        return None
+    said = "; ".join(f"{role} {now!r} (fitted: {then!r})" for role, then, now in differ)
+    return (
+        f"scored with other column names than the model was fitted with: {said}. A renamed "
+        "column is fine; if the roles are swapped or a column is the wrong one, pass the "
+        "columns the model was fitted with (entity=..., event=..., item=...; --entity, "
+        "--event, --item from the shell)"
+    )
+
+
+def warn_if_unlike(pipe, seqs) -> None:
+    """Scoring's warnings where ``seqs`` are not like what ``pipe`` was fitted on (its
+    ``_fitted_data``; a model saved before it has none: nothing is checked): column
+    names, event types never seen, time span. Scores and flags are unchanged."""
+    fitted = getattr(pipe, "_fitted_data", None)
+    if not fitted or len(seqs) == 0:
+        return
+    columns = fitted.get("columns") or {}
+    messages = [
+        _column_warning(columns, _columns(seqs)),
+        _unseen_warning(fitted.get("event_types"), seqs, columns.get("event")),
+        _span_warning(fitted.get("timing"), _timing(seqs)),
+    ]
+    for message in messages:
+        if message is not None:
+            warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
+
+
+def _binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    from scipy.stats import binom
+
+    return float(binom.sf(k - 1, n, p))
+
+
+def expected_share(pipe) -> float | None:
+    """The share of alike entities the model's cut flags: its false-alarm rate, or the
+    share it flagged of the fitted entities where that is more (an unsupervised fit's
+    anomalies; a ``contamination`` share); None where the model records neither."""
+    info = getattr(pipe, "threshold_info_", None) or {}
+    shares = [info.get("false_alarm_rate"), info.get("share_flagged")]
+    shares = [float(s) for s in shares if s is not None]
+    return max(shares) if shares else None
+
+
+def _alarm(pipe, scores, flags):
+    """(share flagged, share expected, share above the fitted median, flagged, n) where
+    :func:`share_alarm` rings, else None."""
+    scores = np.asarray(scores, dtype=np.float64)
+    flags = np.asarray(flags, dtype=bool)
+    expected = expected_share(pipe)
+    reference = getattr(pipe, "reference_scores_", None)
+    if reference is None:
+        reference = getattr(getattr(pipe, "detector_", None), "decision_scores_", None)
+    finite = np.isfinite(scores)
+    n = int(finite.sum())
+    if expected is None or reference is None or n == 0:
+        return None
+    flagged = int(flags[finite].sum())
+    reference = np.asarray(reference, dtype=np.float64)
+    reference = reference[np.isfinite(reference)]
+    if reference.size == 0 or flagged / n <= expected:
+        return None
+    above = int((scores[finite] > np.median(reference)).sum())
+    if above < BULK_SHARE * n or _binomial_tail(above, n, 0.5) >= ALARM_LEVEL:
+        return None
+    if _binomial_tail(flagged, n, expected) >= ALARM_LEVEL:
+        return None
+    return flagged / n, expected, above / n, flagged, n
+
+
+def share_alarm(pipe, scores, flags) -> str | None:
+    """The warning's text where a scored log (``scores``, ``flags``: its table's ``score``
+    and ``is_anomaly``) is flagged far beyond the model's promise, else None.
+
+    Two one-sided binomial tests at ``ALARM_LEVEL`` must both reject, and the bulk must
+    have moved by ``BULK_SHARE``:
+
+    - the flags: more flagged than Binomial(n, expected) gives (:func:`expected_share`);
+    - the bulk: more scored entities above the median of the scores the cut was set on
+      (``reference_scores_``: the normal data's out-of-fold scores, or the training
+      scores) than Binomial(n, 1/2) gives, and at least ``BULK_SHARE`` of them.
+
+    The second is what tells a moved log from a log with anomalies: normal-only scoring of
+    a log that holds some should flag more than the rate (that is the point), but a few
+    percent of anomalies cannot put two thirds of a log above the normal median; a log
+    whose window, event names or columns differ from the fit's moves everyone. A log
+    that is mostly anomalies moves the bulk too (hdfs_xu's test set, 79% anomalous
+    blocks, scored normal-only: the warning says so, as one of its two readings).
+    """
+    alarm = _alarm(pipe, scores, flags)
+    if alarm is None:
+        return None
+    share, expected, above, flagged, n = alarm
+    return (
+        f"{share:.1%} flagged against {expected:.1%} expected ({flagged:,} of {n:,}), and "
+        f"{above:.0%} of the entities score above the median of the data the model was "
+        "fitted on (about half would): the data may have moved from what the model was "
+        "fitted on (its time span, event names, columns: the other warnings say which), or "
+        "most of it is unlike the fitted data. Refit on data like the data scored (as long "
+        "a window, the same event names and columns), or read the flags as a ranking only"
+    )
+
+
+def alarm_summary(pipe, table) -> str | None:
+    """The shell summary's words for :func:`share_alarm` on a ranked table, or None."""
+    alarm = _alarm(pipe, table["score"], table["is_anomaly"])
+    if alarm is None:
+        return None
+    share, expected = alarm[:2]
+    return (
+        f"{share:.1%} against {expected:.1%} expected: the data may have moved from what "
+        "the model was fitted on (see the warnings); refit on data like it"
+    )
+
+
+def warn_share_alarm(pipe, scores, flags) -> None:
+    """:func:`share_alarm` as a warning, where it has something to say."""
+    message = share_alarm(pipe, scores, flags)
+    if message is not None:
+        warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
