@@ -30,6 +30,7 @@ from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
     NOT_NORMAL_SHAPE,
+    _gap_above,
     _normal_cut,
     check_false_alarm_rate,
     check_threshold_rule,
@@ -1065,8 +1066,10 @@ class AnomalyPipeline(SaveMixin):
             False (unsupervised): ``seqs`` hold an unknown share of odd entities, and
             ``contamination="auto"`` cuts where the training scores' tail model puts
             ``false_alarm_rate`` (default 0.01) of normal entities, moved into a
-            clear gap where there is one: up into one above it (tied normal entities
-            just under the anomalous ones; at most a quarter fewer flags) or down to
+            clear gap where there is one: up into one above it (a plateau of tied
+            normal entities just under the anomalous ones; at most a quarter fewer
+            flags; distinct scores under the gap are a milder group and stay flagged,
+            ``threshold_info_["gap_above"]``) or down to
             one below it within the top 5% (the lower edge of a group that stands
             apart and inflated the tail model), the wider where both are clear
             (:func:`~oddseq.detect.auto_cut`, the rule of every oddseq model fitted
@@ -1206,7 +1209,7 @@ class AnomalyPipeline(SaveMixin):
         (:meth:`_check_normal`); without them it judges all scores together."""
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
-        jump = tail = floor = moved = None
+        jump = tail = floor = moved = above = None
         few = False  # the unsupervised tail cut on fewer sequences than 1 / rate
         if contamination != "auto":
             # A float share: the detector checked it (check_contamination) when fitted.
@@ -1255,9 +1258,18 @@ class AnomalyPipeline(SaveMixin):
             cut, tail, moved = self.detector_._unsupervised_cut(train_scores, rate)
             reference = train_scores
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
+            # The move up's test, and why it went as it did (flags under the gap tied or
+            # distinct; None: no clear gap above the tail cut).
+            above = _gap_above(train_scores, tail)[1]
             if moved > tail:
-                rule += ", moved up into the gap above it"
-            elif moved < tail:
+                rule += ", moved up into the gap above it (a plateau of tied scores under it)"
+            elif above is not None and not above["moved"]:
+                rule += (
+                    f", not moved up into the clear gap above it (the {above['dropped']} "
+                    f"flags under it hold {above['distinct']} distinct scores: a group of "
+                    "their own, not a plateau of tied scores)"
+                )
+            if moved < tail:
                 rule += ", moved down to the gap below the group it fell in"
             if cut > moved:
                 floor = cut
@@ -1286,6 +1298,11 @@ class AnomalyPipeline(SaveMixin):
             "gap": tail is not None and moved != tail,
             # Which way the gap moved the tail cut: "up", "down" or None.
             "moved": None if tail is None or moved == tail else ("up" if moved > tail else "down"),
+            # The move up's test: None where no gap above the tail cut is clear, else
+            # {"moved": whether the flags under it are a plateau of ties (at most half as
+            # many distinct scores as flags), "dropped": those flags, "distinct": their
+            # distinct scores}; the cut takes the move down instead where that is wider.
+            "gap_above": above,
             "floor": floor,
             # Fewer sequences than 1 / false_alarm_rate under the unsupervised tail cut
             # (see _too_few_for_the_rate): noted with a warning.

@@ -241,6 +241,54 @@ def test_gap_cut_moves_into_a_clear_gap():
     assert (scores > cut).sum() == 150
 
 
+def _far_group_with_a_milder_group(seed=0):
+    """A bulk, a group of 150 far out, and between them 40 rows of distinct scores (a
+    second, milder group of anomalies, as the held-out shop's slow card testers and
+    price scrapers under its card testers and crawlers): a cut at 11 flags both groups."""
+    rng = np.random.default_rng(seed)
+    middle = 12 + rng.uniform(0, 1, size=40)
+    return np.r_[rng.exponential(size=5_000), middle, 20 + rng.exponential(size=150)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gap_cut_keeps_a_milder_group_of_distinct_scores(seed):
+    """The gap above 40 distinct scores is as clear as above 40 tied ones, but distinct
+    scores under it are a group of their own, not repeated normal rows: the cut stays."""
+    scores = _far_group_with_a_milder_group(seed)
+    assert gap_cut(scores, 11.0) == 11.0
+    assert (scores > gap_cut(scores, 11.0)).sum() == 190
+    # The same rows tied (a plateau of repeated normal rows): it moves, as before.
+    tied = np.r_[scores[:5_000], np.full(40, 12.0), scores[5_040:]]
+    assert (tied > gap_cut(tied, 11.0)).sum() == 150
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gap_cut_moves_across_a_plateau_with_a_few_distinct_scores(seed):
+    """A plateau of 30 tied rows with 6 distinct scores beside it: 7 distinct scores for
+    36 flags dropped, a plateau (at most half as many distinct scores as flags)."""
+    rng = np.random.default_rng(seed)
+    scores = np.r_[
+        rng.exponential(size=5_000),
+        np.full(30, 12.0),
+        12.5 + rng.uniform(0, 0.4, size=6),
+        20 + rng.exponential(size=150),
+    ]
+    assert (scores > gap_cut(scores, 11.0)).sum() == 150
+
+
+def test_gap_above_says_why():
+    from oddseq.detect._threshold import _gap_above
+
+    cut, why = _gap_above(_far_group_with_a_tied_cluster(), 11.0)
+    assert 12.0 < cut < 20.0
+    assert why == {"moved": True, "dropped": 40, "distinct": 1}
+    cut, why = _gap_above(_far_group_with_a_milder_group(), 11.0)
+    assert cut == 11.0
+    assert why == {"moved": False, "dropped": 40, "distinct": 40}
+    bulk = np.random.default_rng(3).exponential(size=5_000)
+    assert _gap_above(bulk, tail_cut(bulk)) == (tail_cut(bulk), None)  # no clear gap
+
+
 def test_gap_cut_leaves_one_population_alone():
     """Scores of one population: the widest gap below the cut is no wider than chance
     gives (a 5% test), so the cut moves on few samples, and never by much."""
@@ -327,8 +375,12 @@ def test_auto_cut_is_the_tail_cut_moved_into_a_clear_gap():
 
 def _plateau_rows(seed=0):
     """One feature whose top holds a plateau of tied rows under a clear gap: 5,000
-    exponential values, 40 rows at 12 and 150 beyond 20."""
-    return _far_group_with_a_tied_cluster(seed)[:, None]
+    exponential values, 60 rows at 7 and 300 beyond 20 (a distance to the one centre
+    puts the plateau just above the tail cut, with a few of the bulk's top rows: the
+    flags under the gap are mostly tied)."""
+    rng = np.random.default_rng(seed)
+    rows = np.r_[rng.exponential(size=5_000), np.full(60, 7.0), 20 + rng.exponential(size=300)]
+    return rows[:, None]
 
 
 def _kmeans():
@@ -352,7 +404,7 @@ def test_detectors_auto_cut_is_the_one_unsupervised_cut(make):
     det = make().fit(_plateau_rows())
     scores = det.decision_scores_
     assert det.threshold_ == auto_cut(scores)
-    assert (scores > det.threshold_).sum() < (scores > tail_cut(scores, 0.01)).sum()
+    assert (scores > det.threshold_).sum() == 300 < (scores > tail_cut(scores, 0.01)).sum()
     np.testing.assert_array_equal(det.labels_, scores > det.threshold_)
 
 
