@@ -536,6 +536,11 @@ def _stream(args) -> int:
     def field(fields, role):
         return fields[slot[role]] if role in slot else None
 
+    def known(time):
+        """Whether a text time is of a shape the scorer reads fast (so it is a time)."""
+        texts = getattr(scorer, "_text_times", None)
+        return type(time) is str and texts is not None and texts[1].known(time)
+
     def score_each(part):
         """Each event scored as it came (update_one): an alert leaves with its event."""
         nonlocal n_alerts
@@ -546,7 +551,7 @@ def _stream(args) -> int:
             entity, time, value = field(fields, "entity"), field(fields, "time"), None
             if time is not None and args.time_format is None:  # else the format reads it
                 text, time = time, _number(time)
-                if not isinstance(time, int) and not _time_ok(time):
+                if not isinstance(time, int) and not (known(time) or _time_ok(time)):
                     # The text as written: a number such as 1e999 reads as inf.
                     reader.bad(number, f"unreadable time {str(text)[:40]!r}")
                     continue
