@@ -182,6 +182,12 @@ def _add_score(commands) -> None:
     score.add_argument("--time", help="column of timestamps (as in oddseq fit)")
     score.add_argument("--item", help="column of item ids (as in oddseq fit)")
     score.add_argument("--value", help="column of numbers per event (as in oddseq fit)")
+    score.add_argument(
+        "--category",
+        help="column of item categories (with --item), for a model fitted with --category: "
+        "the categories of this file's items join the fitted ones (which win where both "
+        "name an item), so items new since the fit have theirs",
+    )
     add_reading_options(score)
     _table_output_options(score)
     _progress_option(score)
@@ -210,6 +216,38 @@ def _table_output_options(parser) -> None:
     parser.add_argument(
         "--top", type=int, help="write only the N odd-most rows (default: every entity)"
     )
+
+
+# A warning's shell route, said after it: (its start, the words added).
+_SCORE_ADVICE = (
+    (
+        "item_categories has no known category",
+        " From the shell: oddseq score --category COLUMN adds the categories of this file's items.",
+    ),
+)
+
+
+def _add_categories(pipe, log, item, category) -> None:
+    """The item categories of the scored log joined to those ``pipe`` was fitted with
+    (the fitted ones win where both name an item), in the pipeline and its fitted
+    encoders: their category features then read the items new since the fit."""
+    import pandas as pd
+
+    from ._pipeline import item_category_map
+
+    if item is None:
+        raise ValueError("--category needs --item (the column of the items it names)")
+    fitted = getattr(pipe, "item_categories", None)
+    if fitted is None:
+        raise ValueError(
+            "--category: the model was fitted without item categories; leave out "
+            "--category, or fit with oddseq fit --category to use them"
+        )
+    joined = pd.Series(fitted).combine_first(item_category_map(log, item, category))
+    pipe.item_categories = joined
+    for _, encoder in getattr(getattr(pipe, "encoder_", None), "encoders_", []):
+        if getattr(encoder, "item_categories", None) is not None:
+            encoder.item_categories = joined
 
 
 def model_role_errors(pipe, roles: dict) -> list:
@@ -248,12 +286,14 @@ def _score(args) -> int:
         if args.top is not None and args.top < 1:
             raise ValueError(f"--top must be at least 1, got {args.top}")
         fmt = _check_output(args.output, args.force)
-        with shell_warnings("score"):
+        with shell_warnings("score", _SCORE_ADVICE):
             pipe = load(args.model)
             errors = model_role_errors(pipe, roles)
             if errors:
                 raise ValueError(f"--model {args.model}: " + "; ".join(errors))
-            log = read_log(args.file, args, list(roles.values()), progress)
+            log = read_log(args.file, args, [*roles.values(), args.category], progress)
+            if args.category is not None:
+                _add_categories(pipe, log, args.item, args.category)
             seqs = Sequences.from_events(log, **roles, **reading_kwargs(args))
             table = pipe.score(seqs)
         written = _write_ranked(table, args, fmt)
@@ -609,12 +649,16 @@ def read_log(path_text, args, columns, progress=False):
 
 
 @contextlib.contextmanager
-def shell_warnings(command):
-    """Warnings as one line each on stderr, ``oddseq COMMAND: warning: ...``."""
+def shell_warnings(command, advice=()):
+    """Warnings as one line each on stderr, ``oddseq COMMAND: warning: ...``;
+    ``advice``: (start, words) pairs, the words said after a warning that starts so
+    (its route from the shell where the message names the Python one)."""
     import warnings
 
     def say(message, category, filename, lineno, file=None, line=None):
-        print(f"oddseq {command}: warning: {message}", file=sys.stderr)
+        text = str(message)
+        text += "".join(words for start, words in advice if text.startswith(start))
+        print(f"oddseq {command}: warning: {text}", file=sys.stderr)
 
     with warnings.catch_warnings():
         warnings.simplefilter("default")

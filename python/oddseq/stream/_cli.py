@@ -45,9 +45,10 @@ def add_commands(commands) -> None:
     """Add the ``fit`` and ``stream`` subcommands to the CLI's subparsers."""
     fit = commands.add_parser(
         "fit",
-        help="fit a model on a log file and save it (for oddseq stream)",
+        help="fit a model on a log file and save it (for oddseq score and oddseq stream)",
         description="Fit the one-call model (AnomalyPipeline) on an event log and save it "
-        "as a versioned .oddseq file (arrays + JSON, never pickle).",
+        "as a versioned .oddseq file (arrays + JSON, never pickle): oddseq score ranks the "
+        "entities of a later log file with it, oddseq stream scores events as they arrive.",
     )
     fit.add_argument("file", help="event log, .csv (.tsv, compressed too) or .parquet")
     _roles(fit)
@@ -70,7 +71,13 @@ def add_commands(commands) -> None:
         help="FILE is normal behaviour only: fit normal-only, with the cut at the "
         "false-alarm rate of held-out normal scores (default: unsupervised)",
     )
-    fit.add_argument("--save", required=True, help="model file to write, e.g. model.oddseq")
+    fit.add_argument(
+        "--save",
+        required=True,
+        help="model file to write, e.g. model.oddseq (a name ending as a table or log "
+        "does, .csv, .parquet, .jsonl, ..., is refused)",
+    )
+    fit.add_argument("--force", action="store_true", help="overwrite an existing model file")
     stream = commands.add_parser(
         "stream",
         help="score entities as their events arrive on stdin; alerts as JSON lines",
@@ -129,8 +136,9 @@ def add_commands(commands) -> None:
     stream.add_argument(
         "--calibrate",
         metavar="FILE",
-        help="a log of a normal period (CSV with a header, or Parquet; the same columns "
-        "and --sep, in time order): replay it first and set the cut for alerts so that "
+        help="a log of a normal period (CSV with a header line, or without one where "
+        "--names is given, as for the stream; or Parquet; the same columns and --sep, in "
+        "time order): replay it first and set the cut for alerts so that "
         "few of its entities ever cross it (the model's false-alarm rate, default 1%%), "
         "instead of the model's cut, which was set on whole histories (entities a few "
         "events in cross it on their way to typical)",
@@ -166,6 +174,7 @@ def _fit(args) -> int:
     roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
     roles["value"] = args.value
     funnel = funnel_option(args.funnel)  # before the reading
+    _check_save(args.save, args.force)  # before the fitting: a typo costs nothing
     with shell_warnings("fit"):
         log = read_log(args.file, args, [*roles.values(), args.category])
         categories = item_category_map(log, args.item, args.category)
@@ -191,6 +200,42 @@ def _fit(args) -> int:
         f"{pipe.threshold_:.4g}); model written to {written}"
     )
     return 0
+
+
+# Names a model is never given: those of the tables and logs oddseq reads and writes
+# (a model named m.csv is taken for a table by a reader, or replaces the log fitted).
+_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
+
+
+def _check_save(path_text: str, force: bool) -> None:
+    """--save checked as -o is in detect and score: not a folder, in a folder that
+    exists, not an existing file without --force; and never named as a table."""
+    from pathlib import Path
+
+    from ..cli import _COMPRESSED
+
+    out = Path(path_text)
+    suffixes = [x.lower() for x in out.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSED:
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in _TABLE_SUFFIXES:
+        raise ValueError(
+            f"--save {path_text} names a table ({''.join(out.suffixes)}), not a model: "
+            f"--save writes a model file, e.g. --save {out.name.split('.')[0] or 'model'}"
+            ".oddseq (a ranked table is oddseq score -o ... with it)"
+        )
+    if out.is_dir():
+        raise ValueError(
+            f"--save {path_text} is a folder; give a file name, e.g. {out / 'model.oddseq'}"
+        )
+    if not out.parent.is_dir():
+        raise ValueError(
+            f"--save {path_text}: the folder {out.parent} does not exist; create it first"
+        )
+    if out.exists() and not force:
+        raise ValueError(
+            f"--save {path_text} exists; pass --force to overwrite it, or choose another --save"
+        )
 
 
 class _Lines:
@@ -479,14 +524,11 @@ def _stream(args) -> int:
     )
     if args.calibrate is not None:
         before = scorer.threshold_
-        # Its own header line (the help says so): --names is for the stream on stdin.
-        with_header = argparse.Namespace(**{**vars(args), "names": None})
+        wanted = [args.entity, args.event, args.time, args.item, args.value]
+        # Its header line, or (none) --names, as the stream on stdin is written.
+        own = argparse.Namespace(**{**vars(args), "names": _calibrate_names(args, wanted)})
         try:
-            normal = read_log(
-                args.calibrate,
-                with_header,
-                [args.entity, args.event, args.time, args.item, args.value],
-            )
+            normal = read_log(args.calibrate, own, wanted)
         except (ValueError, FileNotFoundError) as error:
             raise ValueError(f"--calibrate {error}") from None
         normal = _in_time_order(normal, args)
@@ -855,6 +897,33 @@ def _split(text: str, sep: str) -> list:
     """A CSV line's fields: through the csv module (quoted fields) where the separator
     is one character, which it needs; at the separator's text where it is several."""
     return next(csv.reader([text], delimiter=sep)) if len(sep) == 1 else text.split(sep)
+
+
+def _calibrate_names(args, wanted):
+    """--names for the --calibrate file: None where it has a header line (its first line
+    names one of the wanted columns; Parquet), else --names, as for the stream: a file
+    written as the stream is, without a header line, is read with the same names."""
+    if not args.names:
+        return None
+    from pathlib import Path
+
+    from ..cli import _COMPRESSED, _guess_separator, _open_text, _sniff_encoding
+
+    source = Path(args.calibrate)
+    suffix = source.suffix.lower()
+    if not source.is_file() or suffix in (".parquet", ".pq", ".zip", ".zst"):
+        return None  # Parquet names its columns; a zip is not peeked (pandas opens it)
+    encoding = getattr(args, "encoding", None) or (
+        "utf-8" if suffix in _COMPRESSED else _sniff_encoding(source)
+    )
+    try:
+        with _open_text(source, encoding) as f:
+            first = f.readline().rstrip("\r\n")
+        sep = args.sep or _guess_separator(source, encoding)
+        fields = {f.strip().strip('"') for f in first.split(sep)}
+    except (OSError, UnicodeDecodeError, LookupError, ValueError):
+        return None  # read_log says what is wrong with the file
+    return None if fields & {c for c in wanted if c} else args.names
 
 
 def _in_time_order(normal, args):

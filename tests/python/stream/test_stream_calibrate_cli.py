@@ -82,3 +82,25 @@ def test_stream_calibrate_reads_its_own_header_beside_names(split):
     done = stream(model, bare, *names, "--calibrate", str(early_path))
     assert done.returncode == 0, done.stderr
     assert "calibrated the cut" in done.stderr
+
+
+def test_stream_names_apply_to_a_calibrate_file_without_a_header(split, tmp_path):
+    """--names (the stream on stdin has no header line) reads a --calibrate file written
+    the same way; a calibrate file with its header line is read by it, as before."""
+    early, later, early_path, model, expected = split
+    names = ["--names", "user_id,behavior,timestamp"]
+    bare = tmp_path / "early_bare.csv"
+    early.to_csv(bare, index=False, header=False)
+    text = later.to_csv(index=False, header=False)
+    for calibrate in (bare, early_path):
+        done = stream(model, text, *names, "--calibrate", str(calibrate))
+        assert done.returncode == 0, done.stderr
+        assert f"{expected:.4g}" in done.stderr, done.stderr
+        alerts = [json.loads(line) for line in done.stdout.splitlines()]
+        assert all(a["threshold"] == pytest.approx(expected, abs=1e-6) for a in alerts)
+    # without --names, a calibrate file without a header is refused with advice that
+    # works: --names
+    done = stream(model, later.to_csv(index=False), "--calibrate", str(bare))
+    assert done.returncode == 2 and "--names" in done.stderr, done.stderr
+    fixed = stream(model, text, *names, "--calibrate", str(bare))
+    assert fixed.returncode == 0, fixed.stderr
