@@ -118,38 +118,16 @@ def _log10_excess_chernoff(excess: float, lam: np.ndarray, counts: np.ndarray) -
 
 # Largest excess whose tail is computed term by term (above it, the Chernoff bound).
 _EXACT_EXCESS = 2000
+# An entity whose chance of two acts or more in a block reaches this is no rare event: the
+# compound Poisson stand-in would let it show its excess again and again (a crawler on
+# every object would arrive as a Poisson stream of crawlers); it enters by its own law.
+_HEAVY = 0.1
 
 
-def log10_excess_sf(excess: int, lam, counts=None) -> float:
-    """log10 P(sum_u (h_u - 1)^+ >= excess) for independent h_u ~ Poisson(lam_u)
-    (``counts``: how many entities share each lam): how much more than one act each
-    that many entities show by chance.
-
-    Entities with h_u >= 2 are rare events, so the excess is a compound Poisson sum
-    (entities with h = s + 1 arrive at rate sum_u P(h_u = s + 1), each adding s); its
-    law is computed by Panjer's recursion up to twice the excess and the rest of the
-    tail bounded by Chernoff's. Above an excess of 2,000 the Chernoff bound alone (an
-    upper bound: it never overstates how unlikely).
-
-    Examples
-    --------
-    >>> round(log10_excess_sf(0, [0.5]), 6)
-    0.0
-    >>> from scipy.stats import poisson  # one entity: P(h >= 3), a little above it
-    >>> round(log10_excess_sf(2, [0.1]), 3), round(float(np.log10(poisson.sf(2, 0.1))), 3)
-    (-3.783, -3.811)
-    """
-    if excess <= 0:
-        return 0.0
-    lam = np.asarray(lam, dtype=np.float64)
-    counts = np.ones(lam.size) if counts is None else np.asarray(counts, dtype=np.float64)
-    keep = (lam > 0) & (counts > 0)
-    lam, counts = lam[keep], counts[keep]
-    if lam.size == 0:
-        return -np.inf
-    if excess > _EXACT_EXCESS:
-        return _log10_excess_chernoff(excess, lam, counts)
-    n = 2 * int(excess) + 20
+def _panjer_log_pmf(lam: np.ndarray, counts: np.ndarray, n: int) -> np.ndarray:
+    """log P(S = j), j = 0..n, for S the compound Poisson excess of entities with
+    h_u ~ Poisson(lam_u) (entities with h = s + 1 arriving at rate sum_u P(h_u = s + 1),
+    each adding s), by Panjer's recursion."""
     s = np.arange(1, n + 1)
     # log rate of entities adding s: log sum_u counts_u Poisson(s + 1; lam_u).
     log_pmf = -lam[:, None] + (s + 1)[None, :] * np.log(lam)[:, None] - gammaln(s + 2)[None, :]
@@ -160,9 +138,115 @@ def log10_excess_sf(excess: int, lam, counts=None) -> float:
     log_s_rate = np.log(s) + log_rate
     for k in range(1, n + 1):
         log_g[k] = logsumexp(log_s_rate[:k] + log_g[k - 1 :: -1]) - log(k)
-    tail = logsumexp(log_g[int(excess) :])
-    beyond = _log10_excess_chernoff(n + 1, lam, counts) * _LN10
-    return min(0.0, float(np.logaddexp(tail, beyond))) / _LN10
+    return log_g
+
+
+def _log_mgf_bounded(theta: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
+    """log E exp(theta (h - 1)^+) for h ~ Binomial(k, q), broadcast over theta and q:
+    log(P(h = 0) (1 - e^-theta) + e^-theta (1 - q + q e^theta)^k)."""
+    with np.errstate(divide="ignore"):  # q = 1: P(h = 0) = 0
+        log_p0 = k * np.log1p(-q)
+    a = log_p0 + np.log(-np.expm1(-theta))
+    b = -theta + k * np.log1p(q * np.expm1(theta))
+    return np.logaddexp(a, b)
+
+
+_THETAS = np.geomspace(1e-4, 60.0, 400)[:, None]
+
+
+def _log_heavy_tail(q: np.ndarray, counts: np.ndarray, k: int, n: int) -> np.ndarray:
+    """Chernoff bounds on log P(sum_u (h_u - 1)^+ >= t), t = 0..n, for independent
+    h_u ~ Binomial(k, q_u) (``counts`` entities each); -inf past the most they can show."""
+    cumulant = _log_mgf_bounded(_THETAS, q[None, :], k) @ counts
+    t = np.arange(n + 1, dtype=np.float64)
+    bound = np.minimum(0.0, (cumulant[:, None] - _THETAS * t[None, :]).min(axis=0))
+    bound[t > float(counts.sum()) * (k - 1)] = -np.inf
+    return bound
+
+
+def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
+    """log10 P(sum_u (h_u - 1)^+ >= excess) for independent h_u ~ Poisson(lam_u)
+    (``counts``: how many entities share each lam): how much more than one act each
+    that many entities show by chance.
+
+    Entities with h_u >= 2 are rare events, so the excess is a compound Poisson sum
+    (entities with h = s + 1 arrive at rate sum_u P(h_u = s + 1), each adding s); its
+    law is computed by Panjer's recursion up to twice the excess and the rest of the
+    tail bounded by Chernoff's. Above an excess of 2,000 the Chernoff bound alone (an
+    upper bound: it never overstates how unlikely).
+
+    With ``k`` (the block's objects: an entity acts on at most that many of them),
+    h_u ~ Binomial(k, lam_u / k), the law of that many chances with mean lam_u (the
+    Chung-Lu model's edges are such chances; of all laws of k chances with that mean
+    the binomial reaches high counts most often, Hoeffding 1956). An entity for which
+    h_u >= 2 is not rare (probability 0.1 or more: a giant that touches nearly every
+    object) is then no arrival of a compound Poisson stream, which would let it show
+    its excess again and again, but itself: its excess is at most k - 1. Those
+    entities' sum is bounded by Chernoff's bound on their exact laws and combined with
+    the others' compound Poisson law term by term (an upper bound again).
+
+    Examples
+    --------
+    >>> round(log10_excess_sf(0, [0.5]), 6)
+    0.0
+    >>> from scipy.stats import poisson  # one entity: P(h >= 3), a little above it
+    >>> round(log10_excess_sf(2, [0.1]), 3), round(float(np.log10(poisson.sf(2, 0.1))), 3)
+    (-3.783, -3.811)
+
+    Two crawlers on every one of a block's six objects show an excess of 5 each, never
+    more (as a compound Poisson stream they would reach 20 with probability 0.12):
+
+    >>> round(log10_excess_sf(20, [6.0, 6.0]), 1), log10_excess_sf(20, [6.0, 6.0], k=6)
+    (-0.9, -inf)
+    """
+    if excess <= 0:
+        return 0.0
+    lam = np.asarray(lam, dtype=np.float64)
+    counts = np.ones(lam.size) if counts is None else np.asarray(counts, dtype=np.float64)
+    keep = (lam > 0) & (counts > 0)
+    lam, counts = lam[keep], counts[keep]
+    if lam.size == 0:
+        return -np.inf
+    heavy = np.zeros(lam.size, dtype=bool)
+    if k is not None:
+        k = int(k)
+        if k < 1:
+            raise ValueError(f"k must be the block's number of objects (>= 1), got {k!r}")
+        lam = np.minimum(lam, float(k))
+        q = lam / k
+        # P(h >= 2) for h ~ Binomial(k, q) (0 for k = 1).
+        two = -np.expm1(k * np.log1p(-np.minimum(q, 1.0 - 1e-16))) - k * q * (1.0 - q) ** (k - 1)
+        heavy = two >= _HEAVY
+    if not heavy.any():
+        if excess > _EXACT_EXCESS:
+            return _log10_excess_chernoff(excess, lam, counts)
+        n = 2 * int(excess) + 20
+        log_g = _panjer_log_pmf(lam, counts, n)
+        tail = logsumexp(log_g[int(excess) :])
+        beyond = _log10_excess_chernoff(n + 1, lam, counts) * _LN10
+        return min(0.0, float(np.logaddexp(tail, beyond))) / _LN10
+    light, q_heavy, c_heavy = ~heavy, q[heavy], counts[heavy]
+    if not light.any() and excess > float(c_heavy.sum()) * (k - 1):
+        return -np.inf  # more than those entities can show
+    if excess > _EXACT_EXCESS:
+        cumulant = _log_mgf_bounded(_THETAS, q_heavy[None, :], k) @ c_heavy
+        if light.any():
+            cumulant = cumulant + _log_mgf_excess(lam[light][None, :], _THETAS) @ counts[light]
+        return min(0.0, float((cumulant - _THETAS[:, 0] * excess).min())) / _LN10
+    x = int(excess)
+    if light.any():
+        n = 2 * x + 20
+        log_g = _panjer_log_pmf(lam[light], counts[light], n)
+        beyond = _log10_excess_chernoff(n + 1, lam[light], counts[light]) * _LN10
+        tail_light = np.logaddexp(logsumexp(log_g[x:]), beyond)
+    else:
+        log_g = np.full(x + 1, -np.inf)
+        log_g[0] = 0.0
+        tail_light = -np.inf
+    # P(S >= x) = sum_{j < x} P(S_light = j) P(S_heavy >= x - j) + P(S_light >= x).
+    heavy_tail = _log_heavy_tail(q_heavy, c_heavy, k, x)
+    terms = log_g[:x] + heavy_tail[x - np.arange(x)]
+    return min(0.0, float(np.logaddexp(logsumexp(terms), tail_light))) / _LN10
 
 
 def log10_return_sf(excess: int, n_acts, p: float, counts=None) -> float:
@@ -273,10 +357,13 @@ def block_significance(
     the columns' popularity explains (a crowd on one item at a drop is that item's
     popularity in that hour, whatever its size), and the evidence of acting together is
     the members' further edges, ``excess = sum(member_edges - 1)``. Under the null,
-    entity u's edges into the block number h_u ~ Poisson(d_u sum(d_j) / E), and the
-    chance that all entities together show that much excess (over the whole population,
-    so there is no choice of rows to allow for; see :func:`log10_excess_sf`) is
-    ``log10_p``; the count of blocks is that of the columns: columns choose k, each k
+    entity u's edges into the block number h_u ~ Poisson(d_u sum(d_j) / E), at most k
+    (one per column: an entity on nearly every object, a crawler, shows an excess of
+    k - 1 once, not again and again as an arrival of a compound Poisson stream would),
+    and the chance that all entities together show that much excess (over the whole
+    population, so there is no choice of rows to allow for; see
+    :func:`log10_excess_sf` with ``k``) is ``log10_p``; the count of blocks is that of
+    the columns: columns choose k, each k
     given the share 2 ** -k of the error rate (the shares sum to one: small blocks are
     tested at nearly full strength). Without
     ``member_edges`` the unconditioned test: all ``block_edges`` against the Chung-Lu
@@ -330,7 +417,7 @@ def block_significance(
             degrees = degrees.astype(np.float64)
         share = float(dj.sum()) / n_edges
         excess = int(round(float(np.maximum(member_edges - 1.0, 0.0).sum())))
-        log10_p = -log10_excess_sf(excess, np.minimum(degrees * share, k), counts)
+        log10_p = -log10_excess_sf(excess, np.minimum(degrees * share, k), counts, k=k)
         lam = np.minimum(du * share, k)
         expected = float((lam - 1.0 + np.exp(-lam)).sum())  # E (h - 1)^+ of the members
         # No choice of rows to allow for (the excess is the whole population's):

@@ -375,3 +375,83 @@ def test_return_tail_of_long_entities_does_not_overflow():
     # ... and of 40 acts, where it overflowed (the warning is an error here).
     tails = [log10_return_sf(e, [40] * 50 + [3] * 500, 0.01) for e in (20, 60, 200)]
     np.testing.assert_allclose(tails, [-6.37287397, -32.0425398, -149.261603], rtol=1e-7)
+
+
+def giants(rng, n=3, per_giant=40_000, n_items=20_000, days=10, first_user=9000):
+    """Crawlers: each acts on items all over the catalogue at all hours."""
+    users = np.repeat(np.arange(first_user, first_user + n), per_giant)
+    items = rng.integers(1, n_items + 1, users.size)
+    ts = rng.integers(0, days * 24 * HOUR, users.size)
+    return pd.DataFrame({"user": users, "item": items, "ts": ts})
+
+
+def test_a_small_ring_among_giant_entities_is_a_group():
+    # Three crawlers touch nearly every item: each would show an excess on any block's
+    # items, but at most one act per item, once; as arrivals of a compound Poisson
+    # stream they made the ring's excess look likely.
+    rng = np.random.default_rng(12)
+    log = background(rng)
+    members = np.arange(5000, 5006)  # six accounts with ordinary lives
+    lives = background(rng, n_users=6, first_user=5000)
+    rounds = ring(members, [90_001, 90_002, 90_003], [HOUR * h for h in (30, 80, 150)], rng)
+    log = pd.concat([log, giants(rng), lives, rounds], ignore_index=True)
+    det = fit(log)
+    assert det.groups_["members"].tolist() == [members.tolist()]
+    assert det.predict([9000, 9001, 9002]).sum() == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_giant_entities_alone_are_no_group(seed):
+    rng = np.random.default_rng(seed)
+    log = pd.concat([background(rng), giants(rng)], ignore_index=True)
+    for method in ("temporal", "static"):
+        det = fit(log, method=method)
+        assert len(det.groups_) == 0, (method, det.groups_)
+        assert det.predict().sum() == 0
+
+
+def test_an_entity_on_every_object_shows_its_excess_once():
+    # Two crawlers on all six objects of a block: an excess of exactly 10 between them.
+    assert log10_excess_sf(10, [6.0, 6.0], k=6) == pytest.approx(0.0, abs=1e-9)
+    assert log10_excess_sf(11, [6.0, 6.0], k=6) == -np.inf
+    assert log10_excess_sf(11, [6.0, 6.0]) > -1  # the compound Poisson stream's answer
+    # Past an excess of 2,000 (Chernoff's bound alone): 400 crawlers on 8 objects, 2,800.
+    assert log10_excess_sf(2800, [8.0], [400], k=8) == pytest.approx(0.0, abs=1e-9)
+    assert log10_excess_sf(2801, [8.0], [400], k=8) == -np.inf
+    # Rare entities keep their compound Poisson law (the same tail with or without k).
+    assert log10_excess_sf(3, [0.01] * 50, k=6) == log10_excess_sf(3, [0.01] * 50)
+    with pytest.raises(ValueError, match="k must be"):
+        log10_excess_sf(3, [0.5], k=0)
+
+
+def _exact_excess_sf(excess, light, heavy, k):
+    """P(sum (h - 1)^+ >= excess): h ~ Poisson for ``light``, Binomial(k, lam / k) for
+    ``heavy``, by full convolution of their laws (the tail summed, not 1 - the rest)."""
+    from scipy.stats import binom, poisson
+
+    laws = [poisson.pmf(np.arange(41), lam) for lam in light]
+    laws += [binom.pmf(np.arange(k + 1), k, lam / k) for lam in heavy]
+    law = np.ones(1)
+    for pmf in laws:
+        one = np.concatenate([[pmf[:2].sum()], pmf[2:]])  # the law of (h - 1)^+
+        law = np.convolve(law, one)
+    return float(law[excess:].sum())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    light=st.lists(st.floats(1e-3, 0.05), min_size=0, max_size=4),
+    heavy=st.lists(st.floats(1.0, 4.0), min_size=1, max_size=3),
+    excess=st.integers(1, 8),
+)
+def test_bounded_excess_tail_bounds_the_exact_law(light, heavy, excess):
+    k = 4
+    exact = _exact_excess_sf(excess, light, heavy, k)
+    got = log10_excess_sf(excess, light + heavy, k=k)
+    if exact == 0.0:
+        assert got == -np.inf or got < -8
+        return
+    # An upper bound on the probability (never more significant than the truth), and
+    # not far above it.
+    assert got >= np.log10(exact) - 1e-9
+    assert got <= np.log10(exact) + 1.5
