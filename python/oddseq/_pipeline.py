@@ -1455,10 +1455,12 @@ class AnomalyPipeline(SaveMixin):
         """The ranked table for new sequences, with the fitted model (features, scaling,
         detector and threshold unchanged).
 
-        Event types never seen in fit are handled, not refused: the count features
-        leave them out of the per-type counts (they still count in the length and the
-        timing), and the "markov" method scores them as one "unseen" symbol, which
-        makes such sequences rank high.
+        Event types never seen in fit are handled, not refused: the default encoder
+        counts them together in ``count[<other>]`` (with the fit's rarer types, where
+        more than 30 types were seen; a custom encoder without ``count_unseen`` leaves
+        them out of the per-type counts), they count in the length and the timing, and
+        the "markov" method scores them as one "unseen" symbol, which makes such
+        sequences rank high.
 
         Scoring warns (scores and flags unchanged) where the sequences are not like
         those the model was fitted on (:mod:`oddseq._fitted_data`): their time span
