@@ -304,6 +304,10 @@ _FUNNEL_NAMES = {
     "fav": ("fav", "favorite", "favourite", "wishlist", "addtowishlist", "like"),
     "buy": ("buy", "purchase", "transaction", "order"),
 }
+# Names that are a funnel step only in a shop: "add" is Google Analytics' add-to-cart
+# action, but in an audit or CRUD log (view/add/update/delete) it creates a record. Read
+# only where the log also has a purchase or a checkout name (the mark of a shop).
+_SHOP_ONLY = frozenset({"add"})
 # Names that look like a funnel step but are not its role, never read as it: a checkout
 # is a step before payment (the payment can fail), not a purchase. Where the log has
 # one and no name of that role, fit warns (NotReadWarning text) naming ``funnel``.
@@ -328,15 +332,18 @@ def guess_funnel(labels) -> dict:
     --------
     >>> guess_funnel(["view", "add", "checkout", "pay_ok"])
     {'view': 'view', 'cart': 'add'}
+    >>> guess_funnel(["view", "add", "update", "delete"])  # not a shop: "add" is no cart
+    {'view': 'view'}
     >>> guess_funnel(["PageView", "Add-To-Cart", "purchases"])
     {'view': 'PageView', 'cart': 'Add-To-Cart', 'buy': 'purchases'}
     """
     keyed: dict = {}
     for label in labels:
         keyed.setdefault(_funnel_key(label), label)
+    shop = any(n in keyed for n in (*_FUNNEL_NAMES["buy"], *_NOT_READ))
     funnel = {}
     for role, names in _FUNNEL_NAMES.items():
-        found = [keyed[n] for n in names if n in keyed]
+        found = [keyed[n] for n in names if n in keyed and (shop or n not in _SHOP_ONLY)]
         if found:
             funnel[role] = found[0]
     return funnel
@@ -440,7 +447,8 @@ class DiversityEncoder(SequenceEncoder):
         By default read from the event names, compared
         case-blind without ``_``, ``-``, spaces and a plural ``s``: view from
         pv/view/pageview/view_item/click/detail, cart from cart/add_to_cart/add/basket/
-        add_to_basket/add_to_bag, fav from fav/favorite/favourite/wishlist/
+        add_to_basket/add_to_bag (``add`` only in a shop: where a purchase or checkout
+        name is also there; in an audit log add/update/delete it is no cart), fav from fav/favorite/favourite/wishlist/
         add_to_wishlist/like, buy from buy/purchase/transaction/order (the first of each
         list the log has). ``checkout`` is never read as buy (a step before payment,
         which can be declined); a log with one and no purchase name warns. Missing roles

@@ -32,8 +32,12 @@ from oddseq.encode._behaviour import guess_funnel
         ),
         (["event"], {}),
         (["E1", "E2", "E22"], {}),
-        # a checkout is not a purchase; "add" is add-to-cart
+        # a checkout is not a purchase; "add" is add-to-cart in a shop
         (["view", "add", "checkout", "pay_ok", "pay_fail"], {"view": "view", "cart": "add"}),
+        (["view", "add", "order"], {"view": "view", "cart": "add", "buy": "order"}),
+        # ...and a record's creation elsewhere (an audit log: no purchase, no checkout)
+        (["view", "add", "update", "delete", "login"], {"view": "view"}),
+        (["add", "remove"], {}),
         # case, separators and a plural s
         (["clicks", "buys"], {"view": "clicks", "buy": "buys"}),
         (
