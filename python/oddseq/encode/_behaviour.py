@@ -448,11 +448,12 @@ class DiversityEncoder(SequenceEncoder):
         case-blind without ``_``, ``-``, spaces and a plural ``s``: view from
         pv/view/pageview/view_item/click/detail, cart from cart/add_to_cart/add/basket/
         add_to_basket/add_to_bag (``add`` only in a shop: where a purchase or checkout
-        name is also there; in an audit log add/update/delete it is no cart), fav from fav/favorite/favourite/wishlist/
-        add_to_wishlist/like, buy from buy/purchase/transaction/order (the first of each
-        list the log has). ``checkout`` is never read as buy (a step before payment,
-        which can be declined); a log with one and no purchase name warns. Missing roles
-        count 0. ``funnel_`` holds the roles read.
+        name is also there; in an audit log add/update/delete it is no cart), fav from
+        fav/favorite/favourite/wishlist/add_to_wishlist/like, buy from
+        buy/purchase/transaction/order (the first of each list the log has).
+        ``checkout`` is never read as buy (a step before payment, which can be
+        declined); a log with one and no purchase name warns. Missing roles count 0.
+        ``funnel_`` holds the roles read.
     item_categories : mapping or Series, optional
         Category of each item (item id -> category, e.g.
         ``log.groupby("item_id")["category_id"].first()``); adds ``n_categories``,
