@@ -53,6 +53,11 @@ MIN_SCORED = 20
 #: entities is what it should find (hdfs_xu's anomalous blocks: their new templates are
 #: under 1% of the events of a log with 3% anomalous blocks), so the bar is above that.
 UNSEEN_EVENT_SHARE = 0.05
+#: At most this many event types are recorded, the most frequent (a log of URL paths
+#: has tens of thousands: every one kept made a 4 MB model); the share of the fitted
+#: events outside them is recorded too, and scoring counts as unseen only the share of
+#: its events outside them beyond that.
+RECORDED_EVENT_TYPES = 1_000
 #: Beyond this share of unseen event types, the warning names the likely causes.
 MOST_UNSEEN = 0.5
 #: The one-sided level of the share-flagged alarm's two binomial tests (see
@@ -120,11 +125,18 @@ def describe(seqs, times: bool = True) -> dict:
     (``None`` without times). ``times=False`` (oddseq.dask, from a summary of its
     partitions' sequences: their event types and counts only): the event types and
     the event column's name alone."""
-    seen = np.asarray(seqs.event_counts()) > 0
-    types = np.asarray(seqs.event_labels[seen].astype(str), dtype=object)
+    counts = np.asarray(seqs.event_counts())
+    seen = np.flatnonzero(counts > 0)
+    kept = seen[np.argsort(-counts[seen], kind="stable")[:RECORDED_EVENT_TYPES]]
+    total = counts.sum()
+    types = {
+        "event_types": np.asarray(seqs.event_labels[np.sort(kept)].astype(str), dtype=object),
+        "n_event_types": len(seen),
+        "unrecorded_share": float(1.0 - counts[kept].sum() / total) if total else 0.0,
+    }
     if not times:
-        return {"columns": {"event": seqs.event_labels.name}, "event_types": types, "timing": None}
-    return {"columns": _columns(seqs), "event_types": types, "timing": _timing(seqs)}
+        return {"columns": {"event": seqs.event_labels.name}, **types, "timing": None}
+    return {"columns": _columns(seqs), **types, "timing": _timing(seqs)}
 
 
 def _days(seconds: float) -> str:
@@ -162,7 +174,8 @@ def _span_warning(fitted: dict | None, scored: dict | None) -> str | None:
     )
 
 
-def _unseen_warning(fitted_types, seqs, event_column) -> str | None:
+def _unseen_warning(fitted: dict, seqs, event_column) -> str | None:
+    fitted_types = fitted.get("event_types")
     counts = np.asarray(seqs.event_counts())
     total = int(counts.sum())
     if total < MIN_SCORED or fitted_types is None:  # a handful of events: no log to judge
@@ -171,19 +184,26 @@ def _unseen_warning(fitted_types, seqs, event_column) -> str | None:
     unseen = ~labels.isin(pd.Index(fitted_types)) & (counts > 0)
     n_unseen = int(counts[unseen].sum())
     share = n_unseen / total
-    if share <= UNSEEN_EVENT_SHARE:
+    # beyond the recorded (most frequent) types, the fitted log's own share outside them
+    if share - fitted.get("unrecorded_share", 0.0) <= UNSEEN_EVENT_SHARE:
         return None
+    n_known = fitted.get("n_event_types", len(fitted_types))
     order = np.argsort(-counts[unseen], kind="stable")
     names = list(labels[unseen][order])
     shown = ", ".join(names[:_SHOWN])
     if len(names) > _SHOWN:
         shown += f" and {len(names) - _SHOWN:,} more"
     known = ", ".join(list(fitted_types)[:_SHOWN])
-    if len(fitted_types) > _SHOWN:
-        known += f" and {len(fitted_types) - _SHOWN:,} more"
+    if n_known > _SHOWN:
+        known += f" and {n_known - _SHOWN:,} more"
+    never = (
+        "never saw"
+        if n_known <= len(fitted_types)
+        else f"never saw or saw rarely (outside its {len(fitted_types):,} most frequent)"
+    )
     said = (
         f"{share:.0%} of the scored events ({n_unseen:,} of {total:,}) have event types the "
-        f"model never saw ({shown}; it knows {known}): the model reads them only as "
+        f"model {never} ({shown}; it knows {known}): the model reads them only as "
         "types it never saw (they count in the length and timing, and as one unseen "
         "type), so their entities are judged on little"
     )
@@ -229,7 +249,7 @@ def warn_if_unlike(pipe, seqs) -> None:
     columns = fitted.get("columns") or {}
     messages = [
         _column_warning(columns, _columns(seqs)),
-        _unseen_warning(fitted.get("event_types"), seqs, columns.get("event")),
+        _unseen_warning(fitted, seqs, columns.get("event")),
         _span_warning(fitted.get("timing"), _timing(seqs)),
     ]
     for message in messages:

@@ -139,21 +139,22 @@ def feature_notes(pipeline) -> list[str]:
     if POOLED not in names:
         return notes
     encoders = [e for _, e in getattr(getattr(pipeline, "encoder_", None), "encoders_", [])]
-    pooled = next(
-        (getattr(e, "pooled_labels_", None) for e in encoders if getattr(e, "pooled_", False)),
-        None,
-    )
+    counts = next((e for e in encoders if getattr(e, "pooled_", False)), None)
+    pooled = getattr(counts, "pooled_labels_", None)
     if pooled is None:
         return notes
     if len(pooled) == 0:
         notes[names.index(POOLED)] = "event types not seen in fitting"
         return notes
+    # the first few pooled types are kept by name, n_pooled_ counts them all (a model
+    # saved before n_pooled_ kept every one by name)
+    n_pooled = getattr(counts, "n_pooled_", len(pooled))
     named = ", ".join(shorten(label, _POOLED_LABEL) for label in pooled[:_POOLED_NAMED])
-    rest = len(pooled) - _POOLED_NAMED
+    rest = n_pooled - min(len(pooled), _POOLED_NAMED)
     more = f" and {rest:,} more" if rest > 0 else ""
-    kinds = "type" if len(pooled) == 1 else "types"
+    kinds = "type" if n_pooled == 1 else "types"
     notes[names.index(POOLED)] = (
-        f"{len(pooled):,} rarer event {kinds} pooled: {named}{more}, and any new"
+        f"{n_pooled:,} rarer event {kinds} pooled: {named}{more}, and any new"
     )
     return notes
 

@@ -305,3 +305,43 @@ def test_a_dask_fitted_pipeline_warns_of_event_types_never_seen():
         pipe.score(Sequences.from_events(renamed, **columns))
     assert any("have event types the model never saw (view;" in str(w.message) for w in said)
     quiet_score(pipe, Sequences.from_events(log, **columns))
+
+
+def test_a_log_of_many_event_types_keeps_the_model_small_and_still_sees_new_ones(tmp_path):
+    # URL-like event types: a model must not carry every type it met (50,000 types made a
+    # 4 MB model), yet a log whose types are all new must still be told.
+    rng = np.random.default_rng(3)
+    n = 60_000
+    frame = pd.DataFrame(
+        {
+            "user": rng.integers(0, 600, n),
+            "event": [f"/page/{k}" for k in rng.zipf(1.3, n) % 40_000],
+            "time": np.sort(rng.integers(1_600_000_000, 1_600_000_000 + 86_400, n)),
+        }
+    )
+    seqs = Sequences.from_events(frame, entity="user", event="event", time="time")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = AnomalyPipeline().fit(seqs)
+    path = tmp_path / "m.oddseq"
+    pipe.save(path)
+    n_types = len(seqs.event_labels)
+    assert n_types > 5_000
+    fitted = pipe._fitted_data
+    assert len(fitted["event_types"]) <= 1_000 and fitted["n_event_types"] == n_types
+    counts = [e for _, e in pipe.encoder_.encoders_ if getattr(e, "pooled_", False)][0]
+    assert len(counts.pooled_labels_) <= 5 and counts.n_pooled_ == n_types - 30
+    assert path.stat().st_size < 1_000_000
+    # the same log scored: no word, though most types lie outside the recorded ones
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pipe.score(seqs)
+    # every type renamed: told
+    renamed = frame.assign(event="/v2" + frame["event"])
+    new = Sequences.from_events(renamed, entity="user", event="event", time="time")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe.score(new)  # (the share-flagged alarm rings too: all 600 flagged)
+    assert any("never saw or saw rarely" in str(w.message) for w in caught)
+    table = pipe.score(seqs)
+    assert any("rarer event types pooled" in r for r in table["reason"])

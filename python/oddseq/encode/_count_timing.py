@@ -13,6 +13,9 @@ from ._base import SequenceEncoder, _check_sequences
 
 __all__ = ["CountTimingEncoder"]
 
+#: The pooled event types kept by name (a reason names at most five).
+_POOLED_KEPT = 5
+
 
 def _most_frequent(counts: np.ndarray, keep: int) -> np.ndarray:
     """The positions (ascending) of the at most ``keep`` most frequent types, chosen by
@@ -69,8 +72,11 @@ class CountTimingEncoder(SequenceEncoder):
     pooled_ : bool
         Whether a ``count[<other>]`` column pools the remaining types.
     pooled_labels_ : pandas.Index
-        The event types of ``fit`` that ``count[<other>]`` pools (no column of their
-        own), the most frequent first; empty where every type has a column.
+        The most frequent (at most 5) event types of ``fit`` that ``count[<other>]``
+        pools (no column of their own), the most frequent first, for the reasons; empty
+        where every type has a column.
+    n_pooled_ : int
+        How many event types of ``fit`` ``count[<other>]`` pools.
     has_times_ : bool
     n_features_out_ : int
 
@@ -106,13 +112,17 @@ class CountTimingEncoder(SequenceEncoder):
         labels = seqs.event_labels
         self.pooled_ = False
         self.pooled_labels_ = labels[:0]
+        self.n_pooled_ = 0
         if keep is not None:
             if len(labels) > keep:  # the most frequent types keep their own column
                 counts = np.asarray(seqs.event_counts())
                 kept = _most_frequent(counts, keep)
                 rest = np.setdiff1d(np.arange(len(labels)), kept)
-                # the pooled ones, the most frequent first (ties in label order)
-                self.pooled_labels_ = labels[rest[np.argsort(-counts[rest], kind="stable")]]
+                # the pooled ones a reason names, the most frequent first (ties in label
+                # order), and how many: all of them made a model of URL paths megabytes
+                order = np.argsort(-counts[rest], kind="stable")[:_POOLED_KEPT]
+                self.pooled_labels_ = labels[rest[order]]
+                self.n_pooled_ = len(rest)
                 labels, self.pooled_ = labels[kept], True
         self.pooled_ = self.pooled_ or bool(self.count_unseen)
         self.event_labels_ = labels
