@@ -280,7 +280,7 @@ WALK = [
         "ambiguous day/month, a format",
         _ambiguous,
         {},
-        r"time_format \(e\.g\. '%d/%m/%Y'.*--time-format",
+        r"time_format \(e\.g\. '%d/%m/%Y %H:%M:%S'.*--time-format",
         {"time_format": "%d/%m/%Y %H:%M:%S"},
         ["--time-format", "%d/%m/%Y %H:%M:%S"],
     ),

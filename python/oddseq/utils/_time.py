@@ -830,6 +830,28 @@ def _check_date_parts(series: pd.Series, name: str) -> None:
         )
 
 
+_CLOCK_REST = re.compile(
+    r"^([ T])(\d{1,2}):(\d{2})(:\d{2})?(\.\d{1,6})?(\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?\s*$"
+)
+
+
+def _rest_format(rest: str) -> str:
+    """The strftime format of what follows a date (' 00:00:00', 'T10:30', ' 10:30:00.5
+    +0100', ' UTC'): '' for nothing, else the format that reads it (a zone name as its
+    text); the text unchanged (read literally) where it is not a clock."""
+    if not rest.strip():
+        return ""
+    clock = _CLOCK_REST.match(rest)
+    if clock is None:
+        return rest.replace("%", "%%")
+    sep, _, _, seconds, fraction, zone = clock.groups()
+    out = f"{sep}%H:%M" + (":%S" if seconds else "") + (".%f" if fraction else "")
+    if zone:
+        z = zone.strip()
+        out += zone[: len(zone) - len(zone.lstrip())] + ("%z" if z[0] in "+-Z" else z)
+    return out
+
+
 def _decide_dayfirst(text: pd.Series, name: str, time_format, dayfirst):
     """For day/month text (01/12/2017): True, False, or None when the values are not
     written that way. Refuses text that every value leaves ambiguous."""
@@ -878,8 +900,11 @@ def _decide_dayfirst(text: pd.Series, name: str, time_format, dayfirst):
             row = parts.loc[differ].iloc[0]
             a, b, year = int(row[0]), int(row[2]), row[3]
     sep = row[1]
-    fmt_day = f"%d{sep}%m{sep}%{'Y' if len(year) == 4 else 'y'}"
-    fmt_month = f"%m{sep}%d{sep}%{'Y' if len(year) == 4 else 'y'}"
+    # the format of the whole text, so that the advice reads it when followed
+    # ('%d/%m/%Y' alone stops at '01/02/2017 00:00:00' with "unconverted data remains")
+    rest = _rest_format(_DAY_MONTH.sub("", str(example), count=1))
+    fmt_day = f"%d{sep}%m{sep}%{'Y' if len(year) == 4 else 'y'}{rest}"
+    fmt_month = f"%m{sep}%d{sep}%{'Y' if len(year) == 4 else 'y'}{rest}"
     raise ValueError(
         f"column {name!r} has dates such as {example!r} whose day and month could be "
         f"either way round (no value has a field above 12): {_reading(a, b, year)} with "

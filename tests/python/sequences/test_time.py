@@ -1,5 +1,7 @@
 """The one time parser (oddseq.utils._time) that Python and the shell share."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -109,3 +111,25 @@ def test_python_and_the_shell_read_text_dates_alike(tmp_path):
     # The old shell read 01/12/2017 as 12 January: three days became three months.
     span = (seqs.times.max() - seqs.times.min()) / 86_400e9
     assert span < 14 and np.isfinite(span)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["01/02/2017 00:00:00", "03/04/2017 10:30:00"],
+        ["01.02.2017T10:30", "03.04.2017T11:45"],
+        ["01-02-2017 10:30:00.25 +0100", "03-04-2017 11:45:00.5 +0100"],
+        ["01/02/2017 10:30:00 UTC", "03/04/2017 11:45:00 UTC"],
+        ["01/02/2017", "03/04/2017"],
+    ],
+)
+def test_the_day_month_refusal_advises_a_format_that_reads_the_text(texts):
+    # The advice named '%d/%m/%Y' for '01/02/2017 00:00:00', which then stopped with
+    # "unconverted data remains": each advised format must read every value.
+    with pytest.raises(ValueError, match="either way round") as refused:
+        parse_times(pd.Series(texts), "t")
+    advised = re.findall(r"time_format \(e\.g\. '([^']+)' or '([^']+)'\)", str(refused.value))
+    assert advised, str(refused.value)
+    for fmt in advised[0]:
+        ns, bad, _ = parse_times(pd.Series(texts), "t", time_format=fmt)
+        assert bad is None and len(ns) == len(texts), fmt
