@@ -375,6 +375,13 @@ def _funnel_steps(funnel, name: str) -> dict:
             f"{name} must be a dict with keys among {sorted(_FUNNEL_NAMES)} (the roles) and "
             f"event names as values, e.g. {{'view': 'pv', 'buy': 'purchase'}}, got {funnel!r}"
         )
+    several = {role: v for role, v in funnel.items() if isinstance(v, (list, tuple, set, dict))}
+    if several:
+        raise ValueError(
+            f"{name} gives a role several events ({several!r}); give each role one event "
+            "(the funnel's ratios count one event per role; map the others to it in the "
+            "log, e.g. df[event].replace({'pay_ok': 'buy', 'order': 'buy'}))"
+        )
     labels = list(funnel.values())
     twice = sorted({str(v) for v in labels if labels.count(v) > 1})
     if twice:

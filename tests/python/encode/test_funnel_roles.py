@@ -93,3 +93,9 @@ def test_funnel_parameter_is_checked():
     with pytest.raises(ValueError, match=r"funnel names events \['pay_ok'\].*give funnel one"):
         DiversityEncoder(funnel={"buy": "pay_ok"}).fit(seqs)
     assert DiversityEncoder(funnel={}).fit(seqs).funnel_ == {}
+
+
+def test_several_events_for_one_role_is_a_value_error_naming_funnel():
+    seqs = Sequences.from_lists([["view", "pay_ok", "order"]])
+    with pytest.raises(ValueError, match="funnel gives a role several events.*one event"):
+        DiversityEncoder(funnel={"buy": ["pay_ok", "order"]}).fit(seqs)
