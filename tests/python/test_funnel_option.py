@@ -73,7 +73,10 @@ def test_funnel_option_is_checked_and_saved(tmp_path):
         AnomalyPipeline(funnel=["view"]).fit(seqs)
     with pytest.raises(ValueError, match="more than one role"):
         AnomalyPipeline(funnel={"view": "view", "cart": "view"}).fit(seqs)
-    with pytest.raises(ValueError, match=r"funnel names events \['pay_ok'\].*give funnel one"):
+    with pytest.raises(
+        ValueError,
+        match=r"funnel names events \['pay_ok'\].*give funnel \(--funnel from the shell\) one",
+    ):
         AnomalyPipeline(funnel={"buy": "pay_ok"}).fit(seqs)
     pipe = AnomalyPipeline(funnel={"view": "view", "buy": "checkout"}).fit(seqs)
     assert pipe.funnel_ == {"view": "view", "buy": "checkout"}

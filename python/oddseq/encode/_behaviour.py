@@ -413,7 +413,7 @@ def _funnel_in(funnel: dict, labels) -> dict:
         more = f" and {len(labels) - 40:,} more" if len(labels) > 40 else ""
         raise ValueError(
             f"funnel names events {unknown} that the sequences do not have; their events "
-            f"are {shown}{more}: give funnel one of them for each role"
+            f"are {shown}{more}: give funnel (--funnel from the shell) one of them for each role"
         )
     return out
 

@@ -90,7 +90,10 @@ def test_funnel_parameter_is_checked():
         DiversityEncoder(funnel={"paid": "purchase"}).fit(seqs)
     with pytest.raises(ValueError, match="more than one role"):
         DiversityEncoder(funnel={"view": "view", "cart": "view"}).fit(seqs)
-    with pytest.raises(ValueError, match=r"funnel names events \['pay_ok'\].*give funnel one"):
+    with pytest.raises(
+        ValueError,
+        match=r"funnel names events \['pay_ok'\].*give funnel \(--funnel from the shell\) one",
+    ):
         DiversityEncoder(funnel={"buy": "pay_ok"}).fit(seqs)
     assert DiversityEncoder(funnel={}).fit(seqs).funnel_ == {}
 
