@@ -60,7 +60,9 @@ def test_day_and_month_order_is_read_from_the_values_or_refused():
     message = str(error.value)
     assert "1 December 2017 with dayfirst=True" in message
     assert "12 January 2017 with dayfirst=False" in message
-    assert "'%d/%m/%Y'" in message and "--dayfirst" in message and "--time-format" in message
+    assert (
+        "'%d/%m/%Y %H:%M:%S'" in message and "--dayfirst" in message and "--time-format" in message
+    )
     ns, _, _ = parse_times(three_days, dayfirst=True)
     assert stamp(ns[2]) == "2017-12-03 00:00:14"
     ns, _, _ = parse_times(three_days, dayfirst=False)
