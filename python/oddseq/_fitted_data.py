@@ -320,8 +320,11 @@ def share_alarm(pipe, scores, flags) -> str | None:
     blocks, scored normal-only: the warning says so, as one of its two readings).
     """
     alarm = _alarm(pipe, scores, flags)
-    if alarm is None:
-        return None
+    return None if alarm is None else _alarm_text(alarm)
+
+
+def _alarm_text(alarm) -> str:
+    """:func:`share_alarm`'s words for an alarm of :func:`_alarm`."""
     share, expected, above, flagged, n = alarm
     return (
         f"{share:.1%} flagged against {expected:.1%} expected ({flagged:,} of {n:,}), and "
@@ -333,9 +336,15 @@ def share_alarm(pipe, scores, flags) -> str | None:
     )
 
 
-def alarm_summary(pipe, table) -> str | None:
-    """The shell summary's words for :func:`share_alarm` on a ranked table, or None."""
-    alarm = _alarm(pipe, table["score"], table["is_anomaly"])
+def alarm_summary(pipe, table=None) -> str | None:
+    """The shell summary's words for :func:`share_alarm` on a ranked table, or None;
+    without ``table``, for the alarm of ``pipe``'s last :meth:`AnomalyPipeline.score`
+    (the one its warning told: ``oddseq detect --normal``, whose table holds the group
+    stage's flags too)."""
+    if table is None:
+        alarm = getattr(pipe, "_share_alarm", None)
+    else:
+        alarm = _alarm(pipe, table["score"], table["is_anomaly"])
     if alarm is None:
         return None
     share, expected = alarm[:2]
@@ -345,8 +354,10 @@ def alarm_summary(pipe, table) -> str | None:
     )
 
 
-def warn_share_alarm(pipe, scores, flags) -> None:
-    """:func:`share_alarm` as a warning, where it has something to say."""
-    message = share_alarm(pipe, scores, flags)
-    if message is not None:
-        warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
+def warn_share_alarm(pipe, scores, flags):
+    """:func:`share_alarm` as a warning, where it has something to say; the alarm (as
+    :func:`_alarm` gives it, for :func:`alarm_summary`) or None."""
+    alarm = _alarm(pipe, scores, flags)
+    if alarm is not None:
+        warnings.warn(_alarm_text(alarm), UserWarning, stacklevel=user_stacklevel())
+    return alarm

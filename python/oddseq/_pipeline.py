@@ -1485,7 +1485,8 @@ class AnomalyPipeline(SaveMixin):
         _fitted_data.warn_if_unlike(self, seqs)  # columns, event types, time span
         data = self._input_stage().transform(self, seqs)
         table = self._table(seqs, data, self.detector_.decision_function(data.X))
-        _fitted_data.warn_share_alarm(self, table["score"], table["is_anomaly"])
+        # (kept for the shell's summary line: oddseq detect --normal, oddseq score)
+        self._share_alarm = _fitted_data.warn_share_alarm(self, table["score"], table["is_anomaly"])
         return table
 
     def explain(self, seqs=None, entity_ids=None, top: int = 4) -> pd.DataFrame:
@@ -1539,7 +1540,7 @@ class AnomalyPipeline(SaveMixin):
         self.__dict__.setdefault("_explain_rows", {})[call] = (seqs.ids, raw, seqs.lengths)
 
     # Kept in memory, not saved or pickled: caches of the last calls, not the model.
-    _NOT_SAVED = ("_explain_rows",)
+    _NOT_SAVED = ("_explain_rows", "_share_alarm")
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._NOT_SAVED}

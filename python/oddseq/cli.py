@@ -51,8 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_detect(commands)
     from .stream._cli import add_commands as add_stream_commands
 
-    add_stream_commands(commands)  # oddseq fit / oddseq stream
-    _add_score(commands)
+    # In the order of a user's day, as the README teaches them: fit a model, rank a
+    # later log with it (score), score events as they arrive (stream).
+    add_stream_commands(commands, between=_add_score)  # oddseq fit, score, stream
     return parser
 
 
@@ -913,7 +914,7 @@ def _detect(args) -> int:
         with shell_warnings("detect"):
             log = read(args.file)
             normal = read(args.normal) if args.normal else None
-            table = detect_anomalies(
+            table, pipe = detect_anomalies(
                 log,
                 entity=args.entity,
                 event=args.event,
@@ -932,6 +933,7 @@ def _detect(args) -> int:
                 group_by=args.group_by.split(",") if args.group_by else None,
                 funnel=funnel,
                 progress=progress,
+                return_pipeline=True,
                 **reading_kwargs(args),
             )
         written = _write_ranked(table, args, fmt)
@@ -939,7 +941,11 @@ def _detect(args) -> int:
         text = " ".join(str(error).split()) or type(error).__name__
         print(f"oddseq detect: {text}", file=sys.stderr)
         return 2
-    _say_written(table, written, args)
+    from ._fitted_data import alarm_summary
+
+    # With --normal, FILE is scored with the model fitted on the normal log: the share
+    # alarm its warning told (before the group stage's flags), in the summary too.
+    _say_written(table, written, args, alarm_summary(pipe) if args.normal else None)
     return 0
 
 

@@ -1,5 +1,7 @@
 """oddseq score: a later file ranked with a saved model (oddseq fit), from the shell."""
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -87,7 +89,14 @@ def test_score_refuses_a_file_or_roles_the_model_does_not_fit(logs, capsys):
 def test_score_is_in_the_help_beside_fit(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
-    assert "score" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "score" in text
+    # in the order of a user's day, as the README teaches them: try, rank a log, fit a
+    # model, rank a later log with it, stream
+    listed = text.split("{", 1)[1].split("}", 1)[0].split(",")
+    assert listed == ["demo", "detect", "fit", "score", "stream"]
+    described = [line.split()[0] for line in text.splitlines() if re.match(r" {4}\S", line)]
+    assert described[: len(listed)] == listed
     with pytest.raises(SystemExit):
         main(["score", "--help"])
     text = capsys.readouterr().out

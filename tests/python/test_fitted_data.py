@@ -345,3 +345,31 @@ def test_a_log_of_many_event_types_keeps_the_model_small_and_still_sees_new_ones
     assert any("never saw or saw rarely" in str(w.message) for w in caught)
     table = pipe.score(seqs)
     assert any("rarer event types pooled" in r for r in table["reason"])
+
+
+def test_detect_normal_summary_says_the_share_alarm(logs, tmp_path, capsys):
+    """oddseq detect --normal warns of the share alarm (the score of FILE with the model
+    fitted on --normal); its summary line says it too, as oddseq score's does."""
+    week, other, _ = logs
+    start = week["timestamp"].min()
+    one_day = week[(week["timestamp"] >= start + 4 * DAY) & (week["timestamp"] < start + 5 * DAY)]
+    one_day.to_csv(tmp_path / "day.csv", index=False)
+    other.to_csv(tmp_path / "week.csv", index=False)
+    shell = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    out = str(tmp_path / "ranked.csv")
+    args = ["detect", str(tmp_path / "week.csv"), *shell, "--normal", str(tmp_path / "day.csv")]
+    assert main([*args, "--no-groups", "-o", out]) == 0
+    said = capsys.readouterr()
+    assert "% expected (" in said.err  # the warning
+    summary = said.out.strip().splitlines()[-1]
+    assert re.search(
+        r"flagged \(\d+\.\d% against \d\.\d% expected: the data may have moved", summary
+    ), summary
+    assert "table written to" in summary
+    # alike data: a normal log like the one ranked says nothing beside the count
+    other.to_csv(tmp_path / "other.csv", index=False)
+    week.to_csv(tmp_path / "week1.csv", index=False)
+    args = ["detect", str(tmp_path / "other.csv"), *shell, "--normal", str(tmp_path / "week1.csv")]
+    assert main([*args, "--no-groups", "-o", str(tmp_path / "alike.csv")]) == 0
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "expected" not in summary and "table written to" in summary

@@ -41,8 +41,10 @@ _MAX_LATE_EVENTS = 8
 _HOLD = 10_000
 
 
-def add_commands(commands) -> None:
-    """Add the ``fit`` and ``stream`` subcommands to the CLI's subparsers."""
+def add_commands(commands, between=None) -> None:
+    """Add the ``fit`` and ``stream`` subcommands to the CLI's subparsers; ``between``
+    adds others (``oddseq score``) after fit and before stream, so ``oddseq --help``
+    lists them in the order they are used."""
     fit = commands.add_parser(
         "fit",
         help="fit a model on a log file and save it (for oddseq score and oddseq stream)",
@@ -78,6 +80,8 @@ def add_commands(commands) -> None:
         "does, .csv, .parquet, .jsonl, ..., is refused)",
     )
     fit.add_argument("--force", action="store_true", help="overwrite an existing model file")
+    if between is not None:
+        between(commands)
     stream = commands.add_parser(
         "stream",
         help="score entities as their events arrive on stdin; alerts as JSON lines",
