@@ -230,10 +230,9 @@ _SCORE_ADVICE = (
 
 def _add_categories(pipe, log, item, category) -> None:
     """The item categories of the scored log joined to those ``pipe`` was fitted with
-    (the fitted ones win where both name an item), in the pipeline and its fitted
-    encoders: their category features then read the items new since the fit."""
-    import pandas as pd
-
+    (the fitted ones win where both name an item: ``AnomalyPipeline.add_item_categories``),
+    refused in shell words: their category features then read the items new since the
+    fit."""
     from ._pipeline import item_category_map
 
     if item is None:
@@ -244,11 +243,7 @@ def _add_categories(pipe, log, item, category) -> None:
             "--category: the model was fitted without item categories; leave out "
             "--category, or fit with oddseq fit --category to use them"
         )
-    joined = pd.Series(fitted).combine_first(item_category_map(log, item, category))
-    pipe.item_categories = joined
-    for _, encoder in getattr(getattr(pipe, "encoder_", None), "encoders_", []):
-        if getattr(encoder, "item_categories", None) is not None:
-            encoder.item_categories = joined
+    pipe.add_item_categories(item_category_map(log, item, category))  # Python's route
 
 
 def model_role_errors(pipe, roles: dict) -> list:
