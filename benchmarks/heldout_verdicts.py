@@ -1,14 +1,19 @@
-"""oddseq's default verdicts on the held-out third shop, beside an analyst's peers.
+"""oddseq's default verdicts on a held-out source, beside an analyst's peers.
 
-The shop (``benchmarks/heldout_shop.py``) was written blind to oddseq's generators,
-detectors and encoders. For each seed this scores its users
+Two held-out labelled sources, each written blind to oddseq's generators, detectors and
+encoders: ``--source shop`` (default), the third shop (``benchmarks/heldout_shop.py``),
+and ``--source accounts``, the event log of an online service's accounts
+(``benchmarks/heldout_accounts.py``: logins, resets, exports, API calls, payees and
+transfers; item ``object_id``, value ``amount``). For each seed this scores its users
+(accounts)
 
 - with the default one call, unsupervised on the whole log (``entity``, ``event``,
   ``time`` only, as the call is documented first; and with ``item=`` and ``value=``,
   which a log with items and amounts would be given, turning on the group stage);
-- normal-only: fitted on a separate draw of the shop with nothing planted (``normal=``);
+- normal-only: fitted on a separate draw of the source with nothing planted (``normal=``);
 - with the peers an analyst writes in ten lines: pandas per-user aggregates (counts per
-  event type, events, duration, mean/std gap, distinct items, active hours) into
+  event type, events, duration, mean/std gap, distinct items, active hours; for the
+  accounts also distinct IPs and devices and the largest and total amount) into
   scikit-learn's IsolationForest (contamination "auto" and the true share) and LOF, and
   PyOD's ECOD where installed;
 
@@ -19,6 +24,12 @@ reasons. Run (about a minute a seed at 20,000 users on 2 loaded cores)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 10 \\
         python benchmarks/heldout_verdicts.py --seeds 91 92 93 --n-users 20000
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 10 \\
+        python benchmarks/heldout_verdicts.py --source accounts --seeds 101 102 103 \\
+        --n-users 20000
+
+The accounts' JSON goes to ``benchmarks/results/heldout_verdicts_accounts.json`` unless
+``--out`` says otherwise.
 """
 
 from __future__ import annotations
@@ -28,6 +39,8 @@ import json
 import sys
 import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,36 +51,107 @@ from sklearn.neighbors import LocalOutlierFactor
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from heldout_shop import ANOMALY_KINDS, NORMAL_KINDS, make_heldout_shop  # noqa: E402
 
 import oddseq  # noqa: E402
 
-ROLES = dict(entity="user_id", event="event", time="timestamp")
+
+@dataclass(frozen=True)
+class Source:
+    """A held-out labelled source: its columns, kinds and how to draw it."""
+
+    name: str
+    entity: str
+    item: str
+    value: str
+    normal_kinds: tuple
+    anomaly_kinds: tuple
+    draw: Callable  # (n, anomaly_share, seed) -> (events, labels)
+    draw_clean: Callable  # (n, seed) -> (events, labels), nothing planted
+    size_key: str  # the JSON key of the entity count
+    default_seeds: tuple
+    default_out: str
+    extra_nunique: tuple = ()  # further columns the analyst counts distinct values of
+    value_aggregates: bool = False  # the analyst's largest and total value per entity
 
 
-def aggregates(events: pd.DataFrame) -> pd.DataFrame:
+def shop_source() -> Source:
+    from heldout_shop import ANOMALY_KINDS, NORMAL_KINDS, make_heldout_shop
+
+    def draw(n, share, seed):
+        shop = make_heldout_shop(n, share, random_state=seed)
+        return shop.events, shop.labels
+
+    return Source(
+        "shop",
+        "user_id",
+        "item_id",
+        "amount",
+        tuple(NORMAL_KINDS),
+        tuple(ANOMALY_KINDS),
+        draw,
+        lambda n, seed: draw(n, 0.0, seed),
+        "n_users",
+        (91, 92, 93),
+        "benchmarks/results/heldout_verdicts.json",
+    )
+
+
+def accounts_source() -> Source:
+    from heldout_accounts import ANOMALY_KINDS, NORMAL_KINDS, make_heldout_accounts
+
+    return Source(
+        "accounts",
+        "account_id",
+        "object_id",
+        "amount",
+        tuple(NORMAL_KINDS),
+        tuple(ANOMALY_KINDS),
+        lambda n, share, seed: make_heldout_accounts(n, seed=seed, anomaly_share=share),
+        lambda n, seed: make_heldout_accounts(n, seed=seed, plant=False),
+        "n_accounts",
+        (101, 102, 103),
+        "benchmarks/results/heldout_verdicts_accounts.json",
+        extra_nunique=("ip", "device"),
+        value_aggregates=True,
+    )
+
+
+SOURCES = {"shop": shop_source, "accounts": accounts_source}
+
+
+def roles(src: Source) -> dict:
+    return dict(entity=src.entity, event="event", time="timestamp")
+
+
+def aggregates(events: pd.DataFrame, src: Source) -> pd.DataFrame:
     """The per-user features an analyst writes in ten lines of pandas."""
-    g = events.groupby("user_id", sort=True)
-    counts = pd.crosstab(events["user_id"], events["event"]).add_prefix("n_")
+    ent = events[src.entity]
+    g = events.groupby(src.entity, sort=True)
+    counts = pd.crosstab(ent, events["event"]).add_prefix("n_")
     t = events["timestamp"]
-    gap = t.groupby(events["user_id"]).diff()
+    gap = t.groupby(ent).diff()
     feats = pd.DataFrame(
         {
             "n_events": g.size(),
             "duration": g["timestamp"].max() - g["timestamp"].min(),
-            "gap_mean": gap.groupby(events["user_id"]).mean(),
-            "gap_std": gap.groupby(events["user_id"]).std(),
-            "items": g["item_id"].nunique(),
-            "hours": (t // 3600 % 24).groupby(events["user_id"]).nunique(),
+            "gap_mean": gap.groupby(ent).mean(),
+            "gap_std": gap.groupby(ent).std(),
+            "items": g[src.item].nunique(),
+            "hours": (t // 3600 % 24).groupby(ent).nunique(),
         }
     )
+    for col in src.extra_nunique:
+        feats[col + "s"] = g[col].nunique()
+    if src.value_aggregates:
+        feats["value_max"] = g[src.value].max()
+        feats["value_sum"] = g[src.value].sum()
     feats = feats.join(counts).fillna(0.0)
     return np.log1p(feats.clip(lower=0))
 
 
-def judge(scores: pd.Series, flags: pd.Series | None, labels: pd.DataFrame) -> dict:
+def judge(scores: pd.Series, flags: pd.Series | None, labels: pd.DataFrame, src: Source) -> dict:
     """Ranking and flag figures of one method on one log."""
-    lab = labels.set_index("user_id").loc[scores.index]
+    lab = labels.set_index(src.entity).loc[scores.index]
     y = lab["is_anomaly"].to_numpy()
     s = scores.to_numpy(dtype=float)
     p, r, _ = precision_recall_curve(y, s)
@@ -93,12 +177,12 @@ def judge(scores: pd.Series, flags: pd.Series | None, labels: pd.DataFrame) -> d
         kinds = lab["kind"]
         out["recall_by_kind"] = {
             k: float(fl[(kinds == k).to_numpy()].mean())
-            for k in ANOMALY_KINDS
+            for k in src.anomaly_kinds
             if (kinds == k).any()
         }
         out["normals_flagged_by_kind"] = {
             k: f"{int(fl[(kinds == k).to_numpy()].sum())}/{int((kinds == k).sum())}"
-            for k in NORMAL_KINDS
+            for k in src.normal_kinds
             if (kinds == k).any()
         }
     # each anomaly kind against the normal users: does the ranking put the kind on top
@@ -110,26 +194,26 @@ def judge(scores: pd.Series, flags: pd.Series | None, labels: pd.DataFrame) -> d
                 np.r_[s[m], s[normal]],
             )
         )
-        for k in ANOMALY_KINDS
+        for k in src.anomaly_kinds
         if (m := (lab["kind"] == k).to_numpy()).any()
     }
     return out
 
 
-def run_oddseq(events, labels, **kwargs):
+def run_oddseq(events, labels, src, **kwargs):
     t = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table, pipe = oddseq.detect_anomalies(events, **ROLES, return_pipeline=True, **kwargs)
+        table, pipe = oddseq.detect_anomalies(events, **roles(src), return_pipeline=True, **kwargs)
     secs = time.perf_counter() - t
-    res = judge(table["score"], table["is_anomaly"], labels)
+    res = judge(table["score"], table["is_anomaly"], labels, src)
     info = pipe.threshold_info_
     res["cut"] = {k: info.get(k) for k in ("rule", "threshold", "tail_threshold", "moved")}
     if info.get("moved"):  # the flags of the unmoved cut (groups' members stay flagged)
         unmoved = (table["score"] > info["tail_threshold"]) | (table.get("group", -1) >= 0)
         res["unmoved_cut"] = {
             k: v
-            for k, v in judge(table["score"], unmoved, labels).items()
+            for k, v in judge(table["score"], unmoved, labels, src).items()
             if k in ("f1_own", "share_flagged", "recall_by_kind")
         }
     res["seconds"] = round(secs, 1)
@@ -137,8 +221,8 @@ def run_oddseq(events, labels, **kwargs):
     return res, table
 
 
-def run_peers(events, labels, seed):
-    X = aggregates(events)
+def run_peers(events, labels, seed, src):
+    X = aggregates(events, src)
     Z = StandardScaler().fit_transform(X.to_numpy())
     true_share = float(labels["is_anomaly"].mean())
     out = {}
@@ -149,10 +233,12 @@ def run_peers(events, labels, seed):
         model.fit(Z)
         sc = pd.Series(-model.score_samples(Z), index=X.index)
         fl = pd.Series(model.predict(Z) == -1, index=X.index)
-        out[name] = judge(sc, fl, labels)
+        out[name] = judge(sc, fl, labels, src)
     lof = LocalOutlierFactor(n_neighbors=20, contamination="auto")
     fl = pd.Series(lof.fit_predict(Z) == -1, index=X.index)
-    out["lof_auto"] = judge(pd.Series(-lof.negative_outlier_factor_, index=X.index), fl, labels)
+    out["lof_auto"] = judge(
+        pd.Series(-lof.negative_outlier_factor_, index=X.index), fl, labels, src
+    )
     try:
         from pyod.models.ecod import ECOD
     except ImportError:  # pragma: no cover - optional peer
@@ -162,16 +248,17 @@ def run_peers(events, labels, seed):
         pd.Series(ecod.decision_scores_, index=X.index),
         pd.Series(ecod.labels_.astype(bool), index=X.index),
         labels,
+        src,
     )
     return out
 
 
-def top_list(table, labels, n=20):
-    lab = labels.set_index("user_id")
+def top_list(table, labels, src, n=20):
+    lab = labels.set_index(src.entity)
     head = table.nsmallest(n, "rank")
     return [
         {
-            "user_id": int(uid),
+            src.entity: int(uid),
             "kind": lab.loc[uid, "kind"],
             "flagged": bool(row["is_anomaly"]),
             "reason": str(row["reason"]),
@@ -182,39 +269,45 @@ def top_list(table, labels, n=20):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[91, 92, 93])
-    ap.add_argument("--n-users", type=int, default=20000)
+    ap.add_argument("--source", choices=sorted(SOURCES), default="shop")
+    ap.add_argument("--seeds", type=int, nargs="+", help="default: 91 92 93 (shop), 101 102 103")
+    ap.add_argument("--n-users", "--n-accounts", dest="n_users", type=int, default=20000)
     ap.add_argument("--anomaly-share", type=float, default=0.04)
-    ap.add_argument("--out", default="benchmarks/results/heldout_verdicts.json")
+    ap.add_argument("--out", help="the JSON's path (default: benchmarks/results/...)")
     args = ap.parse_args(argv)
+    src = SOURCES[args.source]()
+    seeds = args.seeds or list(src.default_seeds)
+    out_path = args.out or src.default_out
+    ROLES = roles(src)
     results = {}
-    for seed in args.seeds:
+    for seed in seeds:
         t0 = time.perf_counter()
-        shop = make_heldout_shop(args.n_users, args.anomaly_share, random_state=seed)
-        clean = make_heldout_shop(args.n_users, 0.0, random_state=seed + 10_000)
-        ev, lab = shop.events, shop.labels
-        r = {"n_users": int(len(lab)), "n_events": int(len(ev))}
-        r["unsupervised"], table = run_oddseq(ev, lab)
-        r["top20"] = top_list(table, lab)
-        r["unsupervised_item_value"], table_iv = run_oddseq(ev, lab, item="item_id", value="amount")
-        r["top20_item_value"] = top_list(table_iv, lab)
-        r["normal_only"], table_n = run_oddseq(ev, lab, normal=clean.events)
-        r["top20_normal_only"] = top_list(table_n, lab)
+        ev, lab = src.draw(args.n_users, args.anomaly_share, seed)
+        clean_ev, clean_lab = src.draw_clean(args.n_users, seed + 10_000)
+        r = {src.size_key: int(len(lab)), "n_events": int(len(ev))}
+        r["unsupervised"], table = run_oddseq(ev, lab, src)
+        r["top20"] = top_list(table, lab, src)
+        r["unsupervised_item_value"], table_iv = run_oddseq(
+            ev, lab, src, item=src.item, value=src.value
+        )
+        r["top20_item_value"] = top_list(table_iv, lab, src)
+        r["normal_only"], table_n = run_oddseq(ev, lab, src, normal=clean_ev)
+        r["top20_normal_only"] = top_list(table_n, lab, src)
         # the nothing-planted draw scored unsupervised: how many would be flagged
-        t_clean = oddseq.detect_anomalies(clean.events, **ROLES)
+        t_clean = oddseq.detect_anomalies(clean_ev, **ROLES)
         r["nothing_planted_share_flagged"] = float(t_clean["is_anomaly"].mean())
-        ck = clean.labels.set_index("user_id").loc[t_clean.index, "kind"]
+        ck = clean_lab.set_index(src.entity).loc[t_clean.index, "kind"]
         r["nothing_planted_flagged_by_kind"] = {
             k: f"{int((t_clean['is_anomaly'] & (ck == k)).sum())}/{int((ck == k).sum())}"
-            for k in NORMAL_KINDS
+            for k in src.normal_kinds
         }
-        r["peers"] = run_peers(ev, lab, seed)
+        r["peers"] = run_peers(ev, lab, seed, src)
         r["seconds_total"] = round(time.perf_counter() - t0, 1)
         results[seed] = r
         print(f"seed {seed}: {json.dumps(summary(r), indent=1)}", flush=True)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(results, indent=1, default=str))
-    print("written", args.out)
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_path).write_text(json.dumps(results, indent=1, default=str))
+    print("written", out_path)
 
 
 def summary(r):
