@@ -27,7 +27,14 @@ import pandas as pd
 
 from .utils._stacklevel import user_stacklevel
 
-__all__ = ["alarm_summary", "describe", "share_alarm", "warn_if_unlike", "warn_share_alarm"]
+__all__ = [
+    "alarm_summary",
+    "describe",
+    "share_alarm",
+    "unseen_types_warning",
+    "warn_if_unlike",
+    "warn_share_alarm",
+]
 
 #: The scored log's time span against the fitted one's, beyond which (either way) scoring
 #: warns, where the entities' durations moved with it (``DURATION_RATIO``): a window a
@@ -175,12 +182,19 @@ def _span_warning(fitted: dict | None, scored: dict | None) -> str | None:
 
 
 def _unseen_warning(fitted: dict, seqs, event_column) -> str | None:
+    return unseen_types_warning(fitted, seqs.event_labels, seqs.event_counts(), event_column)
+
+
+def unseen_types_warning(fitted: dict, labels, counts, event_column) -> str | None:
+    """The warning's text where over ``UNSEEN_EVENT_SHARE`` of the events counted
+    (``counts`` of each event type of ``labels``: a log's, or a stream's window) have
+    types the model never saw (``fitted``: its ``_fitted_data``), else None."""
     fitted_types = fitted.get("event_types")
-    counts = np.asarray(seqs.event_counts())
+    counts = np.asarray(counts)
     total = int(counts.sum())
     if total < MIN_SCORED or fitted_types is None:  # a handful of events: no log to judge
         return None
-    labels = pd.Index(seqs.event_labels.astype(str))
+    labels = pd.Index(pd.Index(labels).astype(str))
     unseen = ~labels.isin(pd.Index(fitted_types)) & (counts > 0)
     n_unseen = int(counts[unseen].sum())
     share = n_unseen / total

@@ -841,6 +841,7 @@ def _stream(args) -> int:
         if order is not None:
             order.finish()
         judge_digits(final=True)
+        scorer._checks.finish()  # scoring's checks on an input shorter than their window
         counts = scorer.counters
         seconds = clock.perf_counter() - started
         summary = _summary(

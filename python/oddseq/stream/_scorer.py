@@ -25,6 +25,7 @@ from ..utils._time import (
     duration_ns,
     times_to_ns,
 )
+from ._checks import StreamChecks
 from ._model import stream_model
 
 __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
@@ -419,6 +420,13 @@ class StreamScorer:
         self._set_model()
         self._refit = None  # a background refit's future
         self.threshold_history_ = []
+        self._set_checks()
+
+    def _set_checks(self):
+        """Scoring's checks of the current pipeline's fitted data, as events arrive
+        (:mod:`oddseq.stream._checks`): ``_check_left`` events until they look again."""
+        self._checks = StreamChecks(self)
+        self._check_left = self._checks.left()
 
     def _set_model(self):
         """The C++ scoring of the current pipeline, and update_one's C++ path."""
@@ -707,6 +715,10 @@ class StreamScorer:
         else:
             applied = self._store.update(*arrays)
             score, length, flags = self._score_python(applied.touched)
+        self._check_left -= len(events)
+        if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
+            labels = None if self.event is None else events[self.event]
+            self._check_left = self._checks.batch(labels, arrays[0], len(events))
         n_dropped = int(np.count_nonzero(applied.status == 2))
         # Each touched entity's id as its first row of the batch gave it.
         scores, alerts = self._frames(
@@ -789,6 +801,9 @@ class StreamScorer:
         """
         if self._refit is not None and self._refit.done():
             self._take_refit()
+        self._check_left -= 1
+        if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
+            self._check_left = self._checks.one(entity, event)
         one = self._one
         if one is not None:
             # Plain values (int / str ids and types, int / float times and values):
@@ -892,6 +907,7 @@ class StreamScorer:
         else:
             fields, places = len(header), [-1 if r is None else header.index(r) for r in roles]
         entity, event, time, item, value = places
+        self._line_layout = (sep, None if header is None else list(header))  # for the checks
         line_format = _core.StreamLineFormat(
             sep=sep,
             n_fields=fields,
@@ -916,6 +932,10 @@ class StreamScorer:
         if self._refit is not None and self._refit.done():
             self._take_refit()
         run = feed.feed(self._store, self._model, data, offset, ALERT_FEATURES, round(gather * 1e9))
+        self._check_left -= run.lines
+        if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
+            layout = self._line_layout
+            self._check_left = self._checks.lines(data, offset, run.offset, run.lines, layout)
         alerts = []
         if len(run.key):
             top = run.columns.shape[1]
@@ -1345,6 +1365,7 @@ class StreamScorer:
         self.pipeline = new
         self.threshold_ = float(new.threshold_)
         self._set_model()
+        self._set_checks()  # the new model's fitted data
         self.threshold_history_.append(record)
 
     # ---- housekeeping

@@ -1,0 +1,310 @@
+"""Scoring's checks for a stream: where the events streamed are not like the data the
+model was fitted on (:mod:`oddseq._fitted_data`, as :meth:`AnomalyPipeline.score` checks
+a later log), judged as the events arrive and each warned once. Warnings only: states,
+scores and alerts are unchanged.
+
+- other column names than at fit (entity, event, item): at the first events;
+- over 5% of the events of types the model never saw: judged on the first ``WINDOW``
+  events (``oddseq stream``: or on the whole input where it is shorter);
+- entities tracked far longer than the fitted ones lasted: a stream keeps each entity's
+  state from its first event, so its duration and rate features grow with the stream's
+  running time (a log of a week read live for a month reads every steady user as a
+  month-long one). Where the stream has run ``SPAN_RATIO`` times the fitted span (event
+  time) and the entities it has followed since its first events (``SAMPLE`` of them)
+  have lasted ``DURATION_RATIO`` times the fitted 90th-percentile duration. Only that
+  way: a stream starts with entities a few events in, shorter than the fitted ones by
+  nature (which ``StreamScorer.calibrate`` is for), so "shorter" is no warning here;
+- far more flagged than the cut promises while the bulk of the scores moved
+  (:func:`oddseq._fitted_data.share_alarm`): the same followed entities scored as they
+  stand, once the stream has run as long as the fitted span (before, their histories
+  are shorter than the fitted ones), then at twice, four times ... that span (a stream
+  without times: after 2, 4, 8 ... windows of events).
+
+The checks look at the stream every ``CHECK_EVERY`` events after the window (a read of
+the stream's clock); the durations and scores are read only at the points above, so the
+cost per event is a counter.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+
+from .. import _fitted_data
+from .._fitted_data import DURATION_RATIO, MIN_SCORED, SPAN_RATIO, _days
+from ..utils._stacklevel import user_stacklevel
+
+__all__ = ["StreamChecks", "WINDOW", "SAMPLE", "CHECK_EVERY"]
+
+#: The first events of a stream whose types are judged (and whose entities are followed).
+WINDOW = 10_000
+#: The entities of the window followed for the durations and the share flagged.
+SAMPLE = 2_000
+#: Events between the looks at the stream's clock after the window.
+CHECK_EVERY = 65_536
+#: Nothing left to check.
+NEVER = 2**62
+_NO_TIME = np.iinfo(np.int64).min
+
+
+class StreamChecks:
+    """The checks of one :class:`StreamScorer` (and its current pipeline); the scorer
+    calls :meth:`batch`, :meth:`one` or :meth:`lines` when its countdown
+    (``_check_left``) runs out: on every event while the window is open, then every
+    ``CHECK_EVERY`` events."""
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+        fitted = getattr(scorer.pipeline, "_fitted_data", None) or None
+        self.fitted = fitted
+        self.columns_said = fitted is None
+        self.counts = {}  # event label (text) -> events, in the window
+        self.n_window = 0
+        self.window_open = fitted is not None
+        self.sample = {}  # entity key -> None: the followed entities, first seen first
+        self.start = None  # the stream's clock (ns) at its first look
+        self.n_events = 0  # events seen by the checks (after the window: by the countdown)
+        timing = fitted.get("timing") if fitted else None
+        self.timing = timing if scorer._has_times else None
+        if fitted is None:
+            self.next_long = self.next_share = None
+        elif self.timing is not None:
+            self.next_long = SPAN_RATIO * self.timing["span_s"]
+            self.next_share = self.timing["span_s"]
+        else:  # without times: the share after 2, 4, 8 ... windows of events
+            self.next_long, self.next_share = None, 2.0 * WINDOW
+
+    def left(self) -> int:
+        """Events until the next call: 1 while the window is open, then ``CHECK_EVERY``
+        while a check is pending, else ``NEVER``."""
+        if self.window_open or not self.columns_said:
+            return 1
+        return CHECK_EVERY if self.next_long or self.next_share else NEVER
+
+    # ---- what the scorer hands over
+
+    def batch(self, labels, keys, n: int) -> int:
+        """A batch of ``update``: its event labels (a Series, or None without an event
+        column), the entity keys of its valid rows, ``n`` events."""
+        self._columns()
+        if self.window_open:
+            room = WINDOW - self.n_window
+            if labels is not None:
+                self._count(labels.iloc[:room].value_counts(dropna=True))
+            self._follow(keys[:room])
+            self.n_window += min(n, room)
+        return self._look(n)
+
+    def one(self, entity, event) -> int:
+        """An event of ``update_one`` (before it is applied)."""
+        self._columns()
+        if self.window_open:
+            # (other values: refused or made invalid by update_one, not counted here)
+            if isinstance(event, (str, int, np.integer)) or (
+                isinstance(event, (float, np.floating)) and event == event
+            ):
+                text = str(event)
+                self.counts[text] = self.counts.get(text, 0) + 1
+            if len(self.sample) < SAMPLE and isinstance(entity, (str, int, np.integer)):
+                self._follow(self._keys([entity]))
+            self.n_window += 1
+        return self._look(1)
+
+    def lines(self, data: bytes, begin: int, end: int, n: int, layout) -> int:
+        """Lines ``data[begin:end]`` the C++ line reader applied (``n`` of them), read
+        with ``layout`` ((sep, header), header None for JSON lines) while the window is
+        open."""
+        self._columns()
+        if self.window_open:
+            scorer = self.scorer
+            entities, events = _fields(data[begin:end], *layout, scorer.entity, scorer.event)
+            for event in events[: WINDOW - self.n_window]:
+                if event is not None:
+                    self.counts[event] = self.counts.get(event, 0) + 1
+            room = SAMPLE - len(self.sample)
+            if room > 0 and entities:
+                self._follow(self._keys([e for e in entities if e is not None][: 4 * room]))
+            self.n_window += min(n, WINDOW - self.n_window)
+        return self._look(n)
+
+    def finish(self) -> None:
+        """At the end of the input (``oddseq stream``): the window judged where the input
+        was shorter, and a last look at the durations and the share."""
+        if self.fitted is None:
+            return
+        self._columns()
+        if self.window_open:
+            self._judge_window()
+        self._look(0, final=True)
+
+    # ---- the checks
+
+    def _warn(self, message: str) -> None:
+        warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
+
+    def _columns(self) -> None:
+        if self.columns_said:
+            return
+        self.columns_said = True
+        fitted = dict(self.fitted.get("columns") or {})
+        if isinstance(fitted.get("entity"), list):  # sessions: the stream scores entities
+            fitted["entity"] = fitted["entity"][0]
+        scorer = self.scorer
+        given = {"entity": scorer.entity, "event": scorer.event, "item": scorer.item}
+        said = _fitted_data._column_warning(fitted, given)
+        if said is not None:
+            self._warn(said)
+
+    def _count(self, counts) -> None:
+        labels = counts.index
+        if labels.dtype.kind == "f" and (labels == np.round(labels)).all():
+            labels = labels.astype(np.int64)  # 5.0 is the type 5 (a column with a gap)
+        for label, count in zip(labels.astype(str), counts.to_numpy().tolist()):
+            self.counts[label] = self.counts.get(label, 0) + count
+
+    def _keys(self, ids) -> np.ndarray:
+        from ._scorer import _hash_keys
+
+        return _hash_keys(np.asarray(ids, dtype=object))
+
+    def _follow(self, keys) -> None:
+        for key in np.asarray(keys).tolist():
+            if len(self.sample) >= SAMPLE:
+                return
+            self.sample.setdefault(key, None)
+
+    def _judge_window(self) -> None:
+        self.window_open = False
+        if self.scorer.event is None or not self.counts:
+            return
+        labels = list(self.counts)
+        counts = np.fromiter(self.counts.values(), dtype=np.int64, count=len(labels))
+        self.counts = {}
+        said = _fitted_data.unseen_types_warning(
+            self.fitted, labels, counts, (self.fitted.get("columns") or {}).get("event")
+        )
+        if said is not None:
+            self._warn(f"judged on the first {int(counts.sum()):,} events of the stream: {said}")
+
+    def _look(self, n: int, final: bool = False) -> int:
+        """The window closed when full; the clock read and the durations and share
+        judged where due. The events until the next call."""
+        self.n_events += n
+        if self.window_open and self.n_window >= WINDOW:
+            self._judge_window()
+        if self.timing is not None:
+            clock = int(self.scorer._store.watermark)
+            if clock != _NO_TIME:
+                if self.start is None:
+                    self.start = clock
+                span = (clock - self.start) / 1e9
+                if self.next_long is not None and (
+                    span > self.next_long or final and span > SPAN_RATIO * self.timing["span_s"]
+                ):
+                    self._judge_durations(span)
+                if self.next_share is not None and (
+                    span >= self.next_share or final and span >= self.timing["span_s"]
+                ):
+                    self._judge_share(span)
+        elif self.next_share is not None and (
+            self.n_events >= self.next_share or final and self.n_events >= 2 * WINDOW
+        ):
+            self._judge_share(None)
+        return self.left()
+
+    def _rows(self):
+        """(the followed entities' rows in the store, found, lengths)."""
+        keys = np.fromiter(self.sample, dtype=np.uint64, count=len(self.sample))
+        got = self.scorer._store.features(np.ascontiguousarray(keys), self.scorer._n_columns)
+        return got.rows, got.found.astype(bool), np.asarray(got.length)
+
+    def _judge_durations(self, span: float) -> None:
+        self.next_long = 2.0 * max(self.next_long, span)
+        rows, found, length = self._rows()
+        durations = rows[found & (length >= 2), self.scorer._n_columns + 1]
+        if durations.size < MIN_SCORED:
+            return
+        q90 = float(np.quantile(durations, 0.9))
+        fit_span, fit_q90 = self.timing["span_s"], self.timing["duration_q90_s"]
+        if not (fit_q90 > 0 and q90 > DURATION_RATIO * fit_q90):
+            return
+        self.next_long = None
+        self._warn(
+            f"the stream has run {_days(span)} (event time) and the model was fitted on "
+            f"{_days(fit_span)}: the durations of the entities it has followed since its "
+            f"first events are {_days(q90)} (90th percentile of {durations.size:,}) against "
+            f"{_days(fit_q90)} in the fitted data, and the stream keeps each entity from "
+            "its first event, so the duration and rate features read them as long-lived "
+            "beyond the fitted ones, which can flag many. Fit the model on a window as long "
+            "as the stream follows its entities, or forget entities idle longer than the "
+            f"fitted span (ttl=..., --ttl {_ttl(fit_span)})"
+        )
+
+    def _judge_share(self, span) -> None:
+        if span is None:
+            self.next_share = 2.0 * self.next_share
+        else:
+            self.next_share = 2.0 * max(self.next_share, span)
+        scorer, pipe = self.scorer, self.scorer.pipeline
+        rows, found, length = self._rows()
+        ok = found & (length >= pipe.min_events)
+        if ok.sum() < MIN_SCORED:
+            return
+        from ._scorer import _few_threads
+
+        X = pipe._scaled(rows[ok][:, scorer._columns], length[ok])
+        with _few_threads(len(X)):
+            scores = np.asarray(pipe.detector_.decision_function(X), dtype=np.float64)
+        alarm = _fitted_data._alarm(pipe, scores, scores > scorer.threshold_)
+        if alarm is None:
+            return
+        self.next_share = None
+        after = "" if span is None else f" after {_days(span)} of the stream"
+        self._warn(
+            f"the entities followed since the stream's first events, scored as they stand"
+            f"{after}: {_fitted_data._alarm_text(alarm)} (StreamScorer.refit on a recent "
+            "window, or oddseq fit on one)"
+        )
+
+
+def _ttl(seconds: float) -> str:
+    """A --ttl of about ``seconds``: whole days, hours or minutes."""
+    if seconds >= 86_400:
+        return f"{max(1, round(seconds / 86_400))}d"
+    if seconds >= 3_600:
+        return f"{max(1, round(seconds / 3_600))}h"
+    return f"{max(1, round(seconds / 60))}min"
+
+
+def _fields(data: bytes, sep, header, entity, event):
+    """(entity ids, event labels) of lines of CSV (``header``) or JSON objects (None),
+    as text; None where a line lacks one (malformed lines: the reader reports them)."""
+    entities, events = [], []
+    at_entity = None if header is None else header.index(entity)
+    at_event = None if header is None or event is None else header.index(event)
+    for line in data.decode("utf-8", "replace").split("\n"):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        if header is None:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(record, dict):
+                continue
+            got = [record.get(entity), None if event is None else record.get(event)]
+            got = [None if v is None or v == "" else str(v) for v in got]
+        else:
+            fields = line.split(sep)
+            if len(fields) != len(header):
+                continue
+            got = [
+                fields[at_entity] or None,
+                None if at_event is None else fields[at_event] or None,
+            ]
+        entities.append(got[0])
+        events.append(got[1])
+    return entities, events
