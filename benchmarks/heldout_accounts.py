@@ -10,7 +10,9 @@ event of one account:
 28-day window from 2026-10-15 that holds one month end), ``object_id`` (str or None: the
 page / document / API resource (``r...``), payee (``p...``), sender (``s...``) or
 message thread (``m...``) acted on), ``amount`` (float, only where money moves: transfer,
-incoming_transfer; NaN elsewhere), ``ip`` (str, dotted quad) and ``device`` (str).
+incoming_transfer; NaN elsewhere), ``ip`` (str, dotted quad) and ``device`` (str). Money
+arriving (salaries on payday, refunds, payments from friends) is written by the service
+itself: IP 10.0.0.1, device ``system``.
 
 Normal kinds (hard negatives among them): ``casual`` (a few short visits a month),
 ``office_worker`` (business hours on weekdays, downloads its own documents),
@@ -166,8 +168,9 @@ _PUBLIC = [_RES + 10**8 + i for i in range(200)]
 
 _MIX_CASUAL = ((VIEW, 0.40), (LIST, 0.18), (SEARCH, 0.14), (DOWNLOAD, 0.07), (TRANSFER, 0.09))
 _MIX_CASUAL += ((SETTINGS, 0.03), (MESSAGE, 0.04), (PAYEE_ADD, 0.01), (EXPORT, 0.02))
+_MIX_CASUAL += ((EMAIL_CHANGE, 0.003), (DEVICE_ADD, 0.004))  # a new address, a new phone
 _MIX_OFFICE = ((VIEW, 0.34), (LIST, 0.18), (SEARCH, 0.16), (DOWNLOAD, 0.14), (EXPORT, 0.04))
-_MIX_OFFICE += ((MESSAGE, 0.08), (TRANSFER, 0.04), (SETTINGS, 0.02))
+_MIX_OFFICE += ((MESSAGE, 0.08), (TRANSFER, 0.04), (SETTINGS, 0.02), (EMAIL_CHANGE, 0.001))
 _MIX_POWER = _MIX_OFFICE + ((API_CALL, 0.20),)
 
 
@@ -531,6 +534,25 @@ def _low_and_slow(L, r, acc, n):
         _action(L, r, acc, DOWNLOAD, t, ip, dev)
 
 
+_SYSTEM_IP = (10 << 24) + 1  # rows the service writes itself (money arriving)
+_SYSTEM_DEVICE = -2
+_PEOPLE = set(NORMAL_KINDS) - {"service_account", "dormant"}
+_PEOPLE |= {"credential_stuffing", "account_takeover", "insider_exfiltration", "low_and_slow"}
+
+
+def _money_in(L, r, acc):
+    """Salaries on payday and the odd refund or payment from a friend: most holders get some."""
+    if r.random() < 0.6:  # paid on the last working day of October (Friday the 30th)
+        t = START + 15 * 86400 + r.randint(5 * 3600, 9 * 3600)
+        amt = round(acc.pay_scale * math.exp(r.gauss(3.0, 0.4)), 2)
+        employer = _SND + r.randrange(1000)
+        L.add(acc.id, INCOMING, t, _SYSTEM_IP, _SYSTEM_DEVICE, employer, amt)
+    for _ in range(r.choice((0, 0, 0, 1, 1, 2))):
+        t = START + r.randrange(DAYS * 86400)
+        amt = round(acc.pay_scale * math.exp(r.gauss(0, 0.8)), 2)
+        L.add(acc.id, INCOMING, t, _SYSTEM_IP, _SYSTEM_DEVICE, _SND + r.randrange(10**8), amt)
+
+
 _MAKERS = {
     "casual": _casual,
     "office_worker": _office_worker,
@@ -614,11 +636,15 @@ def make_heldout_accounts(
             _MAKERS[kind](L, r, acc, n_accounts)
             if len(L.rows) == before:  # a quiet month still has the one visit it is listed for
                 _session(L, r, acc, _at_hour(r, r.randrange(DAYS), acc.hour), r.randint(1, 4))
+            if kind in _PEOPLE:
+                _money_in(L, r, acc)
     while ring_members:  # rings of 6-12 accounts (the last takes what is left)
         size = r.randint(6, 12)
         if len(ring_members) - size < 6:
             size = len(ring_members)
         _ring(L, r, ring_members[:size], n_accounts)
+        for acc in ring_members[:size]:  # the ring's accounts are real people's, bought or lent
+            _money_in(L, r, acc)
         ring_members = ring_members[size:]
 
     # every field is an integer below 2**53 or an amount: one float array holds them exactly
@@ -638,7 +664,7 @@ def make_heldout_accounts(
             "object_id": _ids_to_str(col["obj"], _obj_str),
             "amount": amt[order],
             "ip": _ids_to_str(col["ip"], _ip_str),
-            "device": _ids_to_str(col["dev"], lambda v: f"d{v}"),
+            "device": _ids_to_str(col["dev"], lambda v: f"d{v}" if v >= 0 else "system"),
         }
     )
     labels = pd.DataFrame(
