@@ -64,6 +64,7 @@ class StreamChecks:
         self.n_window = 0
         self.window_open = fitted is not None
         self.sample = {}  # entity key -> None: the followed entities, first seen first
+        self.ids = {}  # entity id -> None: update_one's and the lines', hashed at the close
         self.start = None  # the stream's clock (ns) at its first look
         self.n_events = 0  # events seen by the checks (after the window: by the countdown)
         timing = fitted.get("timing") if fitted else None
@@ -107,8 +108,8 @@ class StreamChecks:
             ):
                 text = str(event)
                 self.counts[text] = self.counts.get(text, 0) + 1
-            if len(self.sample) < SAMPLE and isinstance(entity, (str, int, np.integer)):
-                self._follow(self._keys([entity]))
+            if len(self.ids) < SAMPLE and isinstance(entity, (str, int, np.integer)):
+                self.ids[entity] = None
             self.n_window += 1
         return self._look(1)
 
@@ -123,9 +124,11 @@ class StreamChecks:
             for event in events[: WINDOW - self.n_window]:
                 if event is not None:
                     self.counts[event] = self.counts.get(event, 0) + 1
-            room = SAMPLE - len(self.sample)
-            if room > 0 and entities:
-                self._follow(self._keys([e for e in entities if e is not None][: 4 * room]))
+            for entity in entities:
+                if len(self.ids) >= SAMPLE:
+                    break
+                if entity is not None:
+                    self.ids[entity] = None
             self.n_window += min(n, WINDOW - self.n_window)
         return self._look(n)
 
@@ -169,6 +172,13 @@ class StreamChecks:
 
         return _hash_keys(np.asarray(ids, dtype=object))
 
+    def _hash_ids(self) -> None:
+        """The entities of update_one and the lines so far among the followed, keyed as
+        the store keys them (in one call: not one hash per event)."""
+        if self.ids:
+            self._follow(self._keys(list(self.ids)))
+            self.ids = {}
+
     def _follow(self, keys) -> None:
         for key in np.asarray(keys).tolist():
             if len(self.sample) >= SAMPLE:
@@ -177,6 +187,7 @@ class StreamChecks:
 
     def _judge_window(self) -> None:
         self.window_open = False
+        self._hash_ids()
         if self.scorer.event is None or not self.counts:
             return
         labels = list(self.counts)
@@ -216,6 +227,7 @@ class StreamChecks:
 
     def _rows(self):
         """(the followed entities' rows in the store, found, lengths)."""
+        self._hash_ids()
         keys = np.fromiter(self.sample, dtype=np.uint64, count=len(self.sample))
         got = self.scorer._store.features(np.ascontiguousarray(keys), self.scorer._n_columns)
         return got.rows, got.found.astype(bool), np.asarray(got.length)
