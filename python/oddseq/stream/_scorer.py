@@ -283,6 +283,16 @@ class StreamScorer:
         For text dates like ``01/12/2017``: True reads day/month, False month/day. None
         lets the values decide and refuses those that could be read either way.
 
+    As :meth:`AnomalyPipeline.score` does for a later log, the scorer warns (once each,
+    at the caller's line; states, scores and alerts unchanged) where the events are not
+    like the data the pipeline was fitted on (:mod:`oddseq.stream._checks`): other column
+    names (at the first events); over 5% of the first 10,000 events of types it never
+    saw; the entities followed since the first events lasting 3x the fitted
+    90th-percentile duration once the stream has run 3x the fitted span (a stream keeps
+    each entity from its first event: fit on as long a window, or set ``ttl``); far more
+    of them flagged than the cut promises while the bulk moved, once it has run the
+    fitted span. A pipeline saved before it recorded its fitted data is not checked.
+
     Scoring runs in C++ with the entity's state when the pipeline's detector is the
     default ensemble or one of K-means, PCA and robust z (``scores_in_cpp_``): the same
     steps as :meth:`AnomalyPipeline.score` on the same features: the scaled features
