@@ -482,6 +482,23 @@ def _warn_scored_as_fitted(n_same: int, n_scored: int) -> None:
 _GROUPS_AUTO_MAX_EVENTS = 20_000_000
 
 
+def _with_groups(table: pd.DataFrame, gid, lifted, said) -> pd.DataFrame:
+    """``table`` (unranked) with the group stage joined (:meth:`AnomalyPipeline.
+    join_groups`): ``group`` after ``cluster`` (``gid``, -1 for none); the members
+    (``gid >= 0``, in order) take ``lifted`` as score, a flag, and ``said`` (their
+    group's sentence) before their reason. oddseq.dask joins each partition with it."""
+    member = np.asarray(gid) >= 0
+    table = table.copy()
+    table.insert(table.columns.get_loc("cluster") + 1, "group", gid)
+    if member.any():
+        score = table["score"].to_numpy(dtype=np.float64, copy=True)
+        score[member] = lifted
+        table["score"] = score
+        table.loc[member, "is_anomaly"] = True
+        table.loc[member, "reason"] = said + "; " + table.loc[member, "reason"].astype(str)
+    return table
+
+
 def _group_objects(df, groups, group_by, item):
     """The columns groups are looked for on, or None for no group stage."""
     if groups not in ("auto", True, False):
@@ -1632,21 +1649,23 @@ class AnomalyPipeline(SaveMixin):
         ``groups.groups_`` (-1 for none)."""
         ids = table.index
         keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+        gid, lifted = self._group_lift(keys, table["score"], groups)
+        said = groups.explain(keys[gid >= 0]).to_numpy(dtype=object) if lifted.size else None
+        return self._finish(_with_groups(table.drop(columns="rank"), gid, lifted, said))
+
+    def _group_lift(self, keys, scores, groups):
+        """(the group of each key, -1 for none; the members' scores lifted as
+        :meth:`join_groups` says): ``scores`` are the keys' own. oddseq.dask lifts the
+        members' rows, gathered, with it."""
         gid = groups.group_of(keys)
         member = gid >= 0
-        table = table.drop(columns="rank").copy()
-        table.insert(table.columns.get_loc("cluster") + 1, "group", gid)
+        score = np.asarray(scores, dtype=np.float64)[member]
         if member.any():
             train = self.detector_.decision_scores_
             _, spread = robust_spread(np.asarray(train, dtype=np.float64), fallback="std")
             lift = self.threshold_ + groups.decision_function(keys)[member] * float(spread)
-            score = table["score"].to_numpy(dtype=np.float64, copy=True)
-            score[member] = np.maximum(score[member], lift)
-            table["score"] = score
-            table.loc[member, "is_anomaly"] = True
-            said = groups.explain(keys[member]).to_numpy(dtype=object)
-            table.loc[member, "reason"] = said + "; " + table.loc[member, "reason"].astype(str)
-        return self._finish(table)
+            score = np.maximum(score, lift)
+        return gid, score
 
     def _finish(self, table: pd.DataFrame) -> pd.DataFrame:
         table = table.sort_values("score", ascending=False, kind="stable")
