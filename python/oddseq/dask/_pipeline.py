@@ -49,7 +49,7 @@ from ..exceptions import ConvergenceWarning, DataWarning
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
-from ..sequences._sequences import _all_whole, dropped_rows_message
+from ..sequences._sequences import _all_whole, check_role_names, dropped_rows_message
 from ..utils._exact import (
     column_max_abs,
     exponents,
@@ -2052,6 +2052,11 @@ def detect_anomalies(
             isinstance(arg, bool) or not isinstance(arg, (int, np.integer)) or arg < 1
         ):
             raise ValueError(f"{name} must be a positive integer or None, got {arg!r}")
+    check_role_names(
+        {"entity": entity, "event": event, "time": time, "item": item, "value": value}
+        | {"category": category},
+        "ddf",
+    )
     columns = [c for c in (entity, event, time, item, value) if c is not None]
     missing = [c for c in columns if c not in ddf.columns]
     if missing:

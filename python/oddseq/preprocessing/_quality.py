@@ -224,6 +224,9 @@ def quality_report(
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    from ..sequences._sequences import check_role_names
+
+    check_role_names({"entity": entity, "event": event, "time": time})
     for role, column in (("entity", entity), ("event", event), ("time", time)):
         if column not in df.columns:
             raise ValueError(

@@ -103,12 +103,51 @@ def _append_level(parent_ids: pd.Index, level: np.ndarray, level_name: str) -> p
     return pd.MultiIndex.from_arrays([*arrays, level], names=[*names, level_name])
 
 
+def check_role_names(roles: dict, frame: str = "df") -> None:
+    """Refuse a role given as several columns (a list, array or set) where one column's
+    name is expected, naming the role and the fix (``frame``: the data's name in the
+    advice). A tuple may name a column (MultiIndex columns) and passes."""
+    for role, column in roles.items():
+        if column is None or (
+            not isinstance(column, (list, set, frozenset, dict, np.ndarray, pd.Index, pd.Series))
+            and _hashable(column)
+        ):
+            continue
+        names = list(column)
+        shown = f"{role}={names!r}" if isinstance(column, list) else f"{role}={column!r}"
+        head = f"{shown} must name one column of {frame} (a str), got a {type(column).__name__}"
+        if len(names) == 1:
+            raise TypeError(f"{head}: pass {role}={names[0]!r}")
+        if role == "time" and len(names) == 2:
+            a, b = names
+            raise TypeError(
+                f"{head}. For a date and a time in two columns, join them into one first: "
+                f"{frame}['ts'] = {frame}[{a!r}] + ' ' + {frame}[{b!r}], then pass time='ts'"
+            )
+        if role in ("entity", "event") and len(names) > 1:
+            joined = " + '/' + ".join(f"{frame}[{n!r}].astype(str)" for n in names)
+            raise TypeError(
+                f"{head}. For one {role} made of several columns, join them into one "
+                f"first: {frame}['key'] = {joined}, then pass {role}='key'"
+            )
+        raise TypeError(f"{head}: pass the name of one column")
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def _check_event_log(df, roles: dict, session_gap) -> None:
     """The checks :meth:`Sequences.from_events` makes before any work: a DataFrame with
     rows, an entity column, every named column present, a valid session gap and a
     numeric value column."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    check_role_names(roles)
     for role, column in roles.items():
         if column is None:
             if role == "entity":
