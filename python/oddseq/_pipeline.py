@@ -48,6 +48,7 @@ from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
 from .preprocessing._quality import warn_about_the_log
 from .sequences import Sequences
+from .sequences._sequences import check_role_names
 from .utils._params import (
     Check,
     Contamination,
@@ -176,6 +177,7 @@ def item_category_map(df: pd.DataFrame, item: str | None, category: str | None):
         return None
     if item is None:
         raise ValueError("category needs the item column too (item=...)")
+    check_role_names({"category": category})
     if category not in df.columns:
         raise ValueError(f"category column {category!r} is not in the DataFrame")
     return df.groupby(item, observed=True)[category].first()

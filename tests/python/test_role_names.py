@@ -82,3 +82,8 @@ def test_dask_refuses_a_category_list(log):
     ddf = dd.from_pandas(log.assign(cat=1), npartitions=2)
     with pytest.raises(TypeError, match=r"category=\['cat'\].*pass category='cat'"):
         oddseq.dask.detect_anomalies(ddf, **ROLES, item="item_id", category=["cat"])
+
+
+def test_category_list_refused(log):
+    with pytest.raises(TypeError, match=r"category=\['cat'\].*pass category='cat'"):
+        oddseq.detect_anomalies(log.assign(cat=1), **ROLES, item="item_id", category=["cat"])
