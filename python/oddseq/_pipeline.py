@@ -62,6 +62,7 @@ from .utils._progress import bar, step
 from .utils._rows import tied_rows
 from .utils._stacklevel import user_stacklevel
 from .utils._stats import robust_spread
+from .utils._validation import too_few_to_fit
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
 
@@ -1129,12 +1130,9 @@ class AnomalyPipeline(SaveMixin):
             raise TypeError(f"AnomalyPipeline.fit takes Sequences, got {type(seqs).__name__}")
         if not isinstance(normal, (bool, np.bool_)):
             raise TypeError(f"normal must be True or False, got {normal!r}")
-        seqs = self._kept(seqs)
+        n_all, seqs = len(seqs), self._kept(seqs)
         if len(seqs) < 2:
-            raise ValueError(
-                f"scoring needs at least 2 sequences (with min_events={self.min_events}), "
-                f"got {len(seqs)}"
-            )
+            raise ValueError(too_few_to_fit(len(seqs), self.min_events, n_all))
         self.normal_ = bool(normal)
         _check_the_log(seqs)
         # What scoring compares new data with (columns, event types, time span).

@@ -294,7 +294,7 @@ def _score(args) -> int:
             table = pipe.score(seqs)
         written = _write_ranked(table, args, fmt)
     except (ValueError, TypeError, OSError, ImportError) as error:
-        text = " ".join(str(error).split()) or type(error).__name__
+        text = shell_error_text(error)
         print(f"oddseq score: {text}", file=sys.stderr)
         return 2
     from ._fitted_data import alarm_summary
@@ -641,7 +641,27 @@ def read_log(path_text, args, columns, progress=False):
         raise ValueError(
             f"column(s) {missing} not in {path_text}; it has {shown_fields(frame.columns)}{advice}"
         )
+    if not len(frame):
+        raise ValueError(f"{path_text} has no rows; an event log needs at least one event")
     return frame
+
+
+def shell_error_text(error) -> str:
+    """An error's message on one line in the shell's words: its options
+    (``--min-events 1`` for ``min_events=1``) and its routes (``oddseq fit``/``score``
+    for a Python call)."""
+    from .utils._validation import FIT_ON_MANY
+
+    text = " ".join(str(error).split()) or type(error).__name__
+    text = text.replace(
+        FIT_ON_MANY,
+        "A model learns what is usual from many entities: to score one (or a few), fit "
+        "a model on a log of many (oddseq fit MANY.csv ... --save model.oddseq) and score "
+        "this file with it: oddseq score FILE ... --model model.oddseq",
+    )
+    return text.replace("min_events=", "--min-events ").replace(
+        "lower min_events", "lower --min-events"
+    )
 
 
 @contextlib.contextmanager
@@ -933,7 +953,7 @@ def _detect(args) -> int:
             )
         written = _write_ranked(table, args, fmt)
     except (ValueError, TypeError, OSError, ImportError) as error:
-        text = " ".join(str(error).split()) or type(error).__name__
+        text = shell_error_text(error)
         print(f"oddseq detect: {text}", file=sys.stderr)
         return 2
     from ._fitted_data import alarm_summary

@@ -66,7 +66,7 @@ from ..utils._rows import (
 from ..utils._stacklevel import user_stacklevel
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._time import _merge_digit_facts, _warn_if_another_unit, _warn_if_digits
-from ..utils._validation import check_random_state, resolve_threads
+from ..utils._validation import check_random_state, resolve_threads, too_few_to_fit
 from . import _ecod, _neighbors
 from ._reduce import add, column_statistics, map_reduce
 
@@ -2123,9 +2123,7 @@ def detect_anomalies(
         normal_ends = _persist([_delayed(_ends_of)(s) for s in states])
     n = sum(s["n"] for s in summaries)
     if n < 2:
-        raise ValueError(
-            f"scoring needs at least 2 {what}sequences (with min_events={min_events}), got {n}"
-        )
+        raise ValueError(too_few_to_fit(n, min_events, what=what))
     if method in _neighbors.NEIGHBOUR_METHODS or (method == "auto" and normal is not None):
         _neighbors.check_reference_size(n, method)
     if entity_features is not None:  # a side table keyed by something else: refused

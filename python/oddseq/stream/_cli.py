@@ -19,6 +19,7 @@ from ..cli import (
     read_log,
     reading_kwargs,
     sequence_file_advice,
+    shell_error_text,
     shell_warnings,
     shown_fields,
 )
@@ -169,7 +170,7 @@ def run(args) -> int:
         with shell_warnings("stream"):
             return _stream(args)
     except (ValueError, TypeError, OSError, ImportError) as error:
-        text = " ".join(str(error).split()) or type(error).__name__
+        text = shell_error_text(error)
         print(f"oddseq {args.command}: {text}", file=sys.stderr)
         return 2
 

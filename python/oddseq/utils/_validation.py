@@ -304,3 +304,23 @@ def check_random_state(seed, name: str = "random_state") -> np.random.RandomStat
         raise ValueError(
             f"{name} must be None, an int in [0, 2**32 - 1] or a numpy RandomState, got {seed!r}"
         ) from None
+
+
+# The fix said when fewer than 2 entities are left to fit on; the shell says it in its own
+# words (oddseq.cli's shell_error_text).
+FIT_ON_MANY = (
+    "A model learns what is usual from many entities: to score one (or a few), fit a "
+    "pipeline on a log of many and score them with pipeline.score(...)"
+)
+
+
+def too_few_to_fit(n: int, min_events: int, n_all: int | None = None, what: str = "") -> str:
+    """The refusal of a fit on fewer than 2 sequences (``n`` kept of ``n_all`` with
+    ``min_events``; ``what``: "normal " for normal-only data), naming the fix."""
+    text = f"scoring needs at least 2 {what}sequences (with min_events={min_events}), got {n}"
+    if n_all is not None and n_all > n:
+        return (
+            f"{text}: {n_all - n:,} of {n_all:,} had fewer than {min_events} events; "
+            "lower min_events"
+        )
+    return f"{text}. {FIT_ON_MANY}"
