@@ -1279,13 +1279,22 @@ class AnomalyPipeline(SaveMixin):
             # The move up's test, and why it went as it did (flags under the gap tied or
             # distinct; None: no clear gap above the tail cut).
             above = _gap_above(train_scores, tail)[1]
+            # Which entities the test weighed, and whether they are flagged, in words:
+            # "the 27 flags under it" read as unflagged ones (H1 s15, finding 2).
+            if above is not None:
+                lying = (
+                    f"the {above['dropped']:,} entities scored between the tail cut and "
+                    f"the gap hold {above['distinct']:,} distinct "
+                    + ("score" if above["distinct"] == 1 else "scores")
+                )
             if moved > tail:
-                rule += ", moved up into the gap above it (a plateau of tied scores under it)"
+                rule += ", moved up into the clear gap above it" + (
+                    "" if above is None else f": {lying} (a plateau of ties) and are not flagged"
+                )
             elif above is not None and not above["moved"]:
                 rule += (
-                    f", not moved up into the clear gap above it (the {above['dropped']} "
-                    f"flags under it hold {above['distinct']} distinct scores: a group of "
-                    "their own, not a plateau of tied scores)"
+                    f", not moved up into the clear gap above it: {lying} (a group of their "
+                    "own, not a plateau of ties) and stay flagged"
                 )
             if moved < tail:
                 rule += ", moved down to the gap below the group it fell in"

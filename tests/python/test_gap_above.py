@@ -31,7 +31,11 @@ def test_a_plateau_of_ties_above_the_tail_cut_still_moves(fitted):
     info = fitted.threshold_info_
     assert info["moved"] == "up" and info["gap"]
     assert info["gap_above"] == {"moved": True, "dropped": 40, "distinct": 1}
-    assert "moved up into the gap above it (a plateau of tied scores" in info["rule"]
+    # which entities the move unflags, in words that say so (H1 s15, finding 2)
+    assert info["rule"].endswith(
+        ", moved up into the clear gap above it: the 40 entities scored between the tail "
+        "cut and the gap hold 1 distinct score (a plateau of ties) and are not flagged"
+    )
     assert info["n_flagged"] == 150 == int((scores > fitted.threshold_).sum())
     assert fitted.threshold_ == auto_cut(scores)
 
@@ -46,7 +50,13 @@ def test_a_separate_milder_mode_is_kept(fitted):
     assert info["threshold"] == info["tail_threshold"] == tail
     dropped = int(((scores > tail) & (scores < 20)).sum())
     assert info["gap_above"] == {"moved": False, "dropped": dropped, "distinct": dropped}
-    assert f"not moved up into the clear gap above it (the {dropped} flags" in info["rule"]
+    # "the N flags under it" read as unflagged entities (H1 s15, finding 2): say that
+    # these entities are flagged, and where they lie
+    assert info["rule"].endswith(
+        f", not moved up into the clear gap above it: the {dropped} entities scored between the "
+        f"tail cut and the gap hold {dropped} distinct scores (a group of their own, not a "
+        "plateau of ties) and stay flagged"
+    )
     assert info["n_flagged"] == int((scores > tail).sum())
     assert fitted.threshold_ == auto_cut(scores)
 
