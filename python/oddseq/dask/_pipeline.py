@@ -543,6 +543,33 @@ def _split(read, divisions, entity: str) -> list:
 # ----------------------------------------------------------- 2. sequences per partition
 
 
+def _over_the_limit(ids: pd.Series, index: int, entity: str, limit: int) -> str:
+    """The refusal of a shuffled partition of more than ``limit`` events (``ids``: its
+    entity column): the fix for one entity above the limit (leave it out, sessions), or
+    for many entities together (more partitions)."""
+    counts = ids.value_counts()
+    top, largest = counts.index[0], int(counts.iloc[0])
+    top = top.item() if isinstance(top, np.generic) else top  # 3374, not np.int64(3374)
+    text = (
+        f"partition {index} holds {len(ids):,} events after the shuffle, more than "
+        f"max_partition_events={limit:,}"
+    )
+    if largest > limit:
+        return (
+            f"{text}; entity {top!r} alone has {largest:,} ({largest / len(ids):.0%}). One "
+            f"entity's events must fit one worker: leave it out (ddf[ddf[{entity!r}] != "
+            f"{top!r}]) and look at it on its own, cut it into sessions (session_gap=...), "
+            "give the workers more memory, or raise max_partition_events"
+        )
+    need = -(-len(ids) // limit)
+    return (
+        f"{text}; no single entity is the cause (the largest, {top!r}, has {largest:,}, "
+        f"{largest / len(ids):.0%}). Spread the entities over more partitions: npartitions= "
+        f"(about {need}x the partitions the shuffle made), give the workers more memory, or "
+        "raise max_partition_events"
+    )
+
+
 def _build(
     pieces: list,
     index: int,
@@ -564,15 +591,7 @@ def _build(
     if len(part) == 0:
         return state
     if limit is not None and len(part) > limit:
-        counts = part[entity].value_counts()
-        raise ValueError(
-            f"partition {index} holds {len(part):,} events after the shuffle, more than "
-            f"max_partition_events={limit:,}; entity {counts.index[0]!r} alone has "
-            f"{int(counts.iloc[0]):,} ({counts.iloc[0] / len(part):.0%}). One entity's events "
-            "must fit one worker: leave it out (ddf[ddf[entity] != id]) and look at it on its "
-            "own, cut it into sessions (session_gap=...), give the workers more memory, or "
-            "raise max_partition_events"
-        )
+        raise ValueError(_over_the_limit(part[entity], index, entity, limit))
     # The log checks' warnings are left out at their source, not filtered: partitions
     # are built in threads on dask's threaded scheduler, where warnings.catch_warnings
     # (process-wide state, saved and restored) can leave a filter behind. Their facts
