@@ -65,8 +65,7 @@ class StreamChecks:
         self.window_open = fitted is not None
         self.sample = {}  # entity key -> None: the followed entities, first seen first
         self.ids = {}  # entity id -> None: update_one's and the lines', hashed at the close
-        self.start = None  # the stream's clock (ns) at its first look
-        self.n_events = 0  # events seen by the checks (after the window: by the countdown)
+        self.start = None  # the stream's first event time (ns), else its clock at a first look
         timing = fitted.get("timing") if fitted else None
         self.timing = timing if scorer._has_times else None
         if fitted is None:
@@ -86,17 +85,19 @@ class StreamChecks:
 
     # ---- what the scorer hands over
 
-    def batch(self, labels, keys, n: int) -> int:
+    def batch(self, labels, keys, n: int, times=None) -> int:
         """A batch of ``update``: its event labels (a Series, or None without an event
-        column), the entity keys of its valid rows, ``n`` events."""
+        column), the entity keys and times (ns) of its valid rows, ``n`` events."""
         self._columns()
+        if self.start is None and times is not None and len(times):
+            self.start = int(np.min(times))
         if self.window_open:
             room = WINDOW - self.n_window
             if labels is not None:
                 self._count(labels.iloc[:room].value_counts(dropna=True))
             self._follow(keys[:room])
             self.n_window += min(n, room)
-        return self._look(n)
+        return self._look()
 
     def one(self, entity, event) -> int:
         """An event of ``update_one`` (before it is applied)."""
@@ -111,7 +112,7 @@ class StreamChecks:
             if len(self.ids) < SAMPLE and isinstance(entity, (str, int, np.integer)):
                 self.ids[entity] = None
             self.n_window += 1
-        return self._look(1)
+        return self._look()
 
     def lines(self, data: bytes, begin: int, end: int, n: int, layout) -> int:
         """Lines ``data[begin:end]`` the C++ line reader applied (``n`` of them), read
@@ -120,7 +121,11 @@ class StreamChecks:
         self._columns()
         if self.window_open:
             scorer = self.scorer
-            entities, events = _fields(data[begin:end], *layout, scorer.entity, scorer.event)
+            entities, events, first = _fields(
+                data[begin:end], *layout, scorer.entity, scorer.event, scorer.time
+            )
+            if self.start is None and first is not None:
+                self.start = self._ns(first)
             for event in events[: WINDOW - self.n_window]:
                 if event is not None:
                     self.counts[event] = self.counts.get(event, 0) + 1
@@ -130,7 +135,7 @@ class StreamChecks:
                 if entity is not None:
                     self.ids[entity] = None
             self.n_window += min(n, WINDOW - self.n_window)
-        return self._look(n)
+        return self._look()
 
     def finish(self) -> None:
         """At the end of the input (``oddseq stream``): the window judged where the input
@@ -140,7 +145,7 @@ class StreamChecks:
         self._columns()
         if self.window_open:
             self._judge_window()
-        self._look(0, final=True)
+        self._look(final=True)
 
     # ---- the checks
 
@@ -166,6 +171,19 @@ class StreamChecks:
             labels = labels.astype(np.int64)  # 5.0 is the type 5 (a column with a gap)
         for label, count in zip(labels.astype(str), counts.to_numpy().tolist()):
             self.counts[label] = self.counts.get(label, 0) + count
+
+    def _ns(self, text: str):
+        """A time field's text as the scorer reads it (ns), or None."""
+        scorer = self.scorer
+        for kind in (int, float):
+            try:
+                return round(kind(text) * scorer._time_factor)
+            except (ValueError, OverflowError):
+                pass
+        try:
+            return scorer._slow_time(text)
+        except (ValueError, TypeError):
+            return None
 
     def _keys(self, ids) -> np.ndarray:
         from ._scorer import _hash_keys
@@ -199,10 +217,9 @@ class StreamChecks:
         if said is not None:
             self._warn(f"judged on the first {int(counts.sum()):,} events of the stream: {said}")
 
-    def _look(self, n: int, final: bool = False) -> int:
+    def _look(self, final: bool = False) -> int:
         """The window closed when full; the clock read and the durations and share
         judged where due. The events until the next call."""
-        self.n_events += n
         if self.window_open and self.n_window >= WINDOW:
             self._judge_window()
         if self.timing is not None:
@@ -219,10 +236,10 @@ class StreamChecks:
                     span >= self.next_share or final and span >= self.timing["span_s"]
                 ):
                     self._judge_share(span)
-        elif self.next_share is not None and (
-            self.n_events >= self.next_share or final and self.n_events >= 2 * WINDOW
-        ):
-            self._judge_share(None)
+        elif self.next_share is not None and not self.window_open:
+            n_events = self.scorer._store.counters()["n_events"]
+            if n_events >= self.next_share or final and n_events >= 2 * WINDOW:
+                self._judge_share(None, n_events)
         return self.left()
 
     def _rows(self):
@@ -254,9 +271,9 @@ class StreamChecks:
             f"fitted span (ttl=..., --ttl {_ttl(fit_span)})"
         )
 
-    def _judge_share(self, span) -> None:
+    def _judge_share(self, span, n_events=None) -> None:
         if span is None:
-            self.next_share = 2.0 * self.next_share
+            self.next_share = 2.0 * max(self.next_share, n_events)
         else:
             self.next_share = 2.0 * max(self.next_share, span)
         scorer, pipe = self.scorer, self.scorer.pipeline
@@ -290,12 +307,14 @@ def _ttl(seconds: float) -> str:
     return f"{max(1, round(seconds / 60))}min"
 
 
-def _fields(data: bytes, sep, header, entity, event):
-    """(entity ids, event labels) of lines of CSV (``header``) or JSON objects (None),
-    as text; None where a line lacks one (malformed lines: the reader reports them)."""
-    entities, events = [], []
+def _fields(data: bytes, sep, header, entity, event, time=None):
+    """(entity ids, event labels, the first line's time) of lines of CSV (``header``) or
+    JSON objects (None), as text; None where a line lacks one (malformed lines: the
+    reader reports them)."""
+    entities, events, first = [], [], None
     at_entity = None if header is None else header.index(entity)
     at_event = None if header is None or event is None else header.index(event)
+    at_time = None if header is None or time is None else header.index(time)
     for line in data.decode("utf-8", "replace").split("\n"):
         line = line.rstrip("\r")
         if not line.strip():
@@ -309,6 +328,8 @@ def _fields(data: bytes, sep, header, entity, event):
                 continue
             got = [record.get(entity), None if event is None else record.get(event)]
             got = [None if v is None or v == "" else str(v) for v in got]
+            if first is None and time is not None and record.get(time) not in (None, ""):
+                first = str(record[time])
         else:
             fields = line.split(sep)
             if len(fields) != len(header):
@@ -317,6 +338,8 @@ def _fields(data: bytes, sep, header, entity, event):
                 fields[at_entity] or None,
                 None if at_event is None else fields[at_event] or None,
             ]
+            if first is None and at_time is not None and fields[at_time]:
+                first = fields[at_time]
         entities.append(got[0])
         events.append(got[1])
-    return entities, events
+    return entities, events, first

@@ -728,7 +728,7 @@ class StreamScorer:
         self._check_left -= len(events)
         if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
             labels = None if self.event is None else events[self.event]
-            self._check_left = self._checks.batch(labels, arrays[0], len(events))
+            self._check_left = self._checks.batch(labels, arrays[0], len(events), arrays[2])
         n_dropped = int(np.count_nonzero(applied.status == 2))
         # Each touched entity's id as its first row of the batch gave it.
         scores, alerts = self._frames(

@@ -46,7 +46,7 @@ def batches(log, size=2_000):
         yield log.iloc[start : start + size]
 
 
-def streamed(scorer, log, one_by_one=False):
+def streamed(scorer, log, one_by_one=False, size=2_000):
     """Every alert (entity, score) of the log fed in batches or one event at a time."""
     alerts = []
     if one_by_one:
@@ -55,17 +55,17 @@ def streamed(scorer, log, one_by_one=False):
             if out.new:
                 alerts.append((entity, round(out.score, 9)))
         return alerts
-    for part in batches(log):
+    for part in batches(log, size):
         got = scorer.update(part).alerts
         fresh = got[got["new"]]
         alerts += [(e, round(s, 9)) for e, s in zip(fresh.index, fresh["score"])]
     return alerts
 
 
-def quiet(scorer, log, one_by_one=False):
+def quiet(scorer, log, one_by_one=False, size=2_000):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        return streamed(scorer, log, one_by_one)
+        return streamed(scorer, log, one_by_one, size)
 
 
 @pytest.mark.parametrize("one_by_one", [False, True])
@@ -106,13 +106,14 @@ def test_other_column_names_are_told_at_the_first_events(logs, models):
         scorer.update(renamed.iloc[100:300])  # once
 
 
-def test_a_day_model_streaming_a_week_tells_the_durations_and_the_share(logs, models):
+@pytest.mark.parametrize("size", [2_000, 10**9])  # batches, or the week in one update
+def test_a_day_model_streaming_a_week_tells_the_durations_and_the_share(logs, models, size):
     week, other, _ = logs
     _, day_model = models
     scorer = StreamScorer(day_model, **ROLES)
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
-        alerts = streamed(scorer, other)
+        alerts = streamed(scorer, other, size=size)
     messages = [str(w.message) for w in said]
     longer = [m for m in messages if "durations" in m]
     assert len(longer) == 1, messages
@@ -125,7 +126,7 @@ def test_a_day_model_streaming_a_week_tells_the_durations_and_the_share(logs, mo
     # data (saved before it) alerts alike
     bare = AnomalyPipeline().fit(Sequences.from_events(logs[2], **ROLES))
     del bare._fitted_data
-    assert quiet(StreamScorer(bare, **ROLES), other) == alerts
+    assert quiet(StreamScorer(bare, **ROLES), other, size=size) == alerts
 
 
 def test_the_shell_says_the_checks_on_stderr(logs, models, tmp_path):
