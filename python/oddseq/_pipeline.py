@@ -1273,7 +1273,11 @@ class AnomalyPipeline(SaveMixin):
             # of a group apart if it fell inside one (at most the top 5%): auto_cut;
             # never below the detector's own floor where it has one (Markov: one miss),
             # the detector's rule itself, not a copy of it.
-            cut, tail, moved = self.detector_._unsupervised_cut(train_scores, rate)
+            # (all scores equal: said once, by the detector's own fit where it cuts by
+            # the tail rule too)
+            cut, tail, moved = self.detector_._unsupervised_cut(
+                train_scores, rate, warn=self.detector_.natural_cut
+            )
             reference = train_scores
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
             # The move up's test, and why it went as it did (flags under the gap tied or
@@ -1335,7 +1339,7 @@ class AnomalyPipeline(SaveMixin):
             # (see _too_few_for_the_rate): noted with a warning.
             "few_sequences": few,
         }
-        if few:
+        if few and train_scores.min() < train_scores.max():  # (equal: said already)
             _warn_too_few_for_the_rate(len(train_scores), rate, flagged)
 
     def _support_rule(self, data) -> None:

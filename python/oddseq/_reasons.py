@@ -127,6 +127,7 @@ def feature_texts(feature_names, cols: np.ndarray, values: np.ndarray) -> np.nda
 _POOLED_NAMED = 5
 _POOLED_LABEL = 24
 POOLED = "count[<other>]"
+_NOTHING_POOLED = "event types not seen in fitting"
 
 
 def feature_notes(pipeline) -> list[str]:
@@ -144,7 +145,7 @@ def feature_notes(pipeline) -> list[str]:
     if pooled is None:
         return notes
     if len(pooled) == 0:
-        notes[names.index(POOLED)] = "event types not seen in fitting"
+        notes[names.index(POOLED)] = _NOTHING_POOLED
         return notes
     # the first few pooled types are kept by name, n_pooled_ counts them all (a model
     # saved before n_pooled_ kept every one by name)
@@ -487,6 +488,15 @@ def _phrases(names, said, expected, notes, read=None, events=None) -> np.ndarray
     )
 
 
+def _empty_pool(pipeline) -> int | None:
+    """The column of ``count[<other>]`` where it pools no event type, else None."""
+    notes = feature_notes(pipeline)
+    names = list(pipeline.feature_names_)
+    if POOLED in names and notes[names.index(POOLED)] == _NOTHING_POOLED:
+        return names.index(POOLED)
+    return None
+
+
 def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     """The batch table's reason per row of ``raw``: of the detector's explanation
     (``TABLE_FEATURES`` per row), the two leading features whose value reads
@@ -498,7 +508,13 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     value the detector read when every feature is on the other side."""
     feature_names = pipeline.feature_names_
     rows, cols, actual, typical_raw, read, agrees = in_units(pipeline, explained, raw, lengths)
-    order = np.argsort(rows, kind="stable")  # by row, each row's features by rank
+    # count[<other>] where it pools nothing and the entity has no new type: a column of
+    # zeros, never a reason, last of its row (H2 s15: it led the reasons of a log of
+    # identical entities, "count[<other>] 0 (typical 0)")
+    empty = _empty_pool(pipeline)
+    idle = (cols == empty) & (actual == 0) if empty is not None else np.zeros(cols.size, bool)
+    agrees = agrees & ~idle
+    order = np.lexsort((idle, rows))  # by row, each row's features by rank
     rows, cols, actual, typical_raw, read, agrees = (
         a[order] for a in (rows, cols, actual, typical_raw, read, agrees)
     )

@@ -200,6 +200,10 @@ class BaseDetector(SaveMixin, BaseEstimator):
     # sequences themselves, as Markov and the neural models); AnomalyPipeline picks
     # the input stage that feeds it and words its reasons by it.
     input_kind = "matrix"
+    # Whether contamination="auto" cuts at a natural limit of the detector's own
+    # (``_auto_threshold`` overridden: Isolation Forest's 0.5, DBSCAN's noise) rather
+    # than by the unsupervised tail cut, which warns when every score is the same.
+    natural_cut = False
 
     def explain(self, X, top=3, feature_names=None):
         """The ``top`` features that drive each row's score: a long DataFrame indexed by
@@ -254,19 +258,22 @@ class BaseDetector(SaveMixin, BaseEstimator):
         never falls below it (MarkovDetector: one miss, DeepLog's rule)."""
         return None
 
-    def _unsupervised_cut(self, scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE):
+    def _unsupervised_cut(
+        self, scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE, warn: bool = True
+    ):
         """The detector's cut of unlabelled training scores at ``false_alarm_rate``:
         ``(cut, tail cut, auto cut)``, the auto cut (:func:`oddseq.detect.auto_cut`, the
         tail cut moved into a clear gap) raised to ``_cut_floor()`` where the detector
         has one. The one rule of ``contamination="auto"`` (for detectors without a
         natural cut) and of ``AnomalyPipeline``'s unsupervised cut. Scores all equal
         and below the floor: the floor, nothing flagged, without the warning about
-        equal scores (identical sessions without a miss are nothing to warn about)."""
+        equal scores (identical sessions without a miss are nothing to warn about);
+        ``warn=False``: never that warning (a caller that said it already)."""
         scores = np.asarray(scores, dtype=np.float64)
         floor = self._cut_floor()
         if floor is not None and scores.max() < floor and scores.min() == scores.max():
             return float(floor), float(scores.max()), float(scores.max())
-        cut, tail = _auto_cut(scores, false_alarm_rate)
+        cut, tail = _auto_cut(scores, false_alarm_rate, warn=warn)
         return (cut if floor is None else max(float(floor), cut)), tail, cut
 
     def _auto_threshold(self, scores: np.ndarray) -> float:

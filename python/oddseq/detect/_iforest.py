@@ -206,6 +206,8 @@ class IsolationForest(TrainingStats, BaseDetector):
             return np.sort(np.random.default_rng(seed).choice(n, _STATS_ROWS, replace=False))
         return np.arange(n)
 
+    natural_cut = True  # (BaseDetector.natural_cut)
+
     def _auto_threshold(self, scores):
         # The paper's and scikit-learn's cut: s > 0.5 is anomalous.
         return 0.5

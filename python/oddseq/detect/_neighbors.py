@@ -346,6 +346,8 @@ class DBSCANDetector(_NeighbourDetector):
             score[outside] = 1.0 + np.minimum(to_core / self.eps_, 1e300)
         return score
 
+    natural_cut = True  # (BaseDetector.natural_cut)
+
     def _auto_threshold(self, scores):
         return 2.0
 

@@ -170,6 +170,8 @@ class PCADetector(BaseDetector):
         )
         return self
 
+    natural_cut = True  # (BaseDetector.natural_cut)
+
     def _auto_threshold(self, scores):
         return self.spe_limit_ if self.statistic == "spe" else self.t2_limit_
 

@@ -71,6 +71,8 @@ class RobustZDetector(BaseDetector):
         self.iqr_ = self.q3_ - self.q1_
         return self
 
+    natural_cut = True  # (BaseDetector.natural_cut)
+
     def _auto_threshold(self, scores):
         return 1.0
 

@@ -536,14 +536,22 @@ def auto_cut(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> floa
 
 
 def _auto_cut(
-    scores, false_alarm_rate: float, width: float | None = None, level: float = GAP_LEVEL
+    scores,
+    false_alarm_rate: float,
+    width: float | None = None,
+    level: float = GAP_LEVEL,
+    warn: bool = True,
 ) -> tuple[float, float]:
     """(:func:`auto_cut`, the :func:`tail_cut` it started from); ``width`` and ``level``:
     the move down's (:func:`_gap_below`; None: ``GAP_SPACINGS / n``; for benchmarks,
     0 gives the rule before the width gate and 0.15 the fixed width before
-    ``GAP_SPACINGS``)."""
+    ``GAP_SPACINGS``); ``warn=False``: scores all equal give the largest without
+    :func:`tail_cut`'s warning (a caller that said it already)."""
     scores = np.asarray(scores, dtype=np.float64)
-    tail = tail_cut(scores, false_alarm_rate)
+    if not warn and scores.size and scores.min() == scores.max():
+        tail = float(scores.max())  # tail_cut's answer, unsaid
+    else:
+        tail = tail_cut(scores, false_alarm_rate)
     above, below = gap_cut(scores, tail), _gap_below(scores, tail, level, width)
     return _wider_move(scores, tail, above, below), tail
 
