@@ -30,7 +30,9 @@ from .utils._stacklevel import user_stacklevel
 __all__ = [
     "alarm_summary",
     "describe",
+    "part_facts",
     "share_alarm",
+    "timing_of_parts",
     "unseen_types_warning",
     "warn_if_unlike",
     "warn_share_alarm",
@@ -77,6 +79,10 @@ ALARM_LEVEL = 1e-6
 #: or not); anomalies add at most their own share, so a log must be a third anomalous to
 #: reach 2/3 without a shift of the bulk.
 BULK_SHARE = 2.0 / 3.0
+#: oddseq.dask: at most this many event times and as many durations of each partition
+#: go to the client for the span's and the durations' quantiles (weighted by what each
+#: sample stands for where a partition has more).
+PART_SAMPLE = 100_000
 _SAMPLE = 1_000_000
 _SHOWN = 5
 
@@ -131,7 +137,8 @@ def describe(seqs, times: bool = True) -> dict:
     role columns' names, the event types seen, the time span and the entities' durations
     (``None`` without times). ``times=False`` (oddseq.dask, from a summary of its
     partitions' sequences: their event types and counts only): the event types and
-    the event column's name alone."""
+    the event column's name alone; oddseq.dask adds the role columns and the timing
+    from its partitions (:func:`part_facts`, :func:`timing_of_parts`)."""
     counts = np.asarray(seqs.event_counts())
     seen = np.flatnonzero(counts > 0)
     kept = seen[np.argsort(-counts[seen], kind="stable")[:RECORDED_EVENT_TYPES]]
@@ -144,6 +151,64 @@ def describe(seqs, times: bool = True) -> dict:
     if not times:
         return {"columns": {"event": seqs.event_labels.name}, **types, "timing": None}
     return {"columns": _columns(seqs), **types, "timing": _timing(seqs)}
+
+
+def part_facts(seqs, seed: int = 0) -> dict | None:
+    """A partition's share of :func:`describe` (oddseq.dask): its role columns' names,
+    and (with times) at most ``PART_SAMPLE`` of its event times and of its sequences'
+    durations (ns), drawn with ``seed``, with their counts; None without sequences."""
+    if seqs is None or len(seqs) == 0:
+        return None
+    facts = {"columns": _columns(seqs)}
+    if seqs.times is None:
+        return facts
+    rng = np.random.default_rng(seed)
+
+    def sample(values):
+        return values if values.size <= PART_SAMPLE else rng.choice(values, PART_SAMPLE)
+
+    times, durations = np.asarray(seqs.times), _durations(seqs)
+    facts.update(
+        times=sample(times),
+        n_times=int(times.size),
+        durations=sample(durations),
+        n_durations=int(durations.size),
+    )
+    return facts
+
+
+def _weighted_quantiles(parts, key: str, quantiles) -> np.ndarray:
+    """The quantiles of the values the partitions' samples (``key``) stand for: each
+    value weighs what it stands for (its partition's count over its sample's size);
+    where every partition sent all of its values, numpy's quantiles of them all."""
+    values = [np.asarray(p[key], dtype=np.float64) for p in parts]
+    counts = [p[f"n_{key}"] for p in parts]
+    every = np.concatenate(values)
+    if all(v.size == n for v, n in zip(values, counts)):
+        return np.quantile(every, quantiles)
+    weights = np.concatenate([np.full(v.size, n / max(v.size, 1)) for v, n in zip(values, counts)])
+    order = np.argsort(every, kind="stable")
+    every, weights = every[order], weights[order]
+    middle = np.cumsum(weights) - weights / 2  # each value at the middle of its weight
+    return np.interp(np.asarray(quantiles) * weights.sum(), middle, every)
+
+
+def timing_of_parts(parts) -> dict | None:
+    """:func:`describe`'s ``timing`` from the partitions' :func:`part_facts` (None
+    where they have no times, or too few events or entities to say, as one machine)."""
+    parts = [p for p in parts if p is not None and "times" in p]
+    if not parts:
+        return None
+    n_events = sum(p["n_times"] for p in parts)
+    if n_events < MIN_SCORED or sum(p["n_durations"] for p in parts) < MIN_SCORED:
+        return None
+    low, high = _weighted_quantiles(parts, "times", [0.01, 0.99])
+    q50, q90 = _weighted_quantiles(parts, "durations", [0.5, 0.9]) / 1e9
+    return {
+        "span_s": float(high - low) / 1e9,
+        "duration_median_s": float(q50),
+        "duration_q90_s": float(q90),
+    }
 
 
 def _days(seconds: float) -> str:

@@ -85,9 +85,11 @@ def test_parquet_files_equal_the_single_machine_call(client, log, single, tmp_pa
     table, pipeline = detect_anomalies(ddf, **COLUMNS, npartitions=4, return_pipeline=True)
     assert isinstance(table, dd.DataFrame) and table.npartitions == 4
     assert_same_table(table, single)
-    # The fitted pipeline is the single-machine object: it scores new sequences.
+    # The fitted pipeline is the single-machine object: it scores new sequences, and
+    # warns as it does of a window far shorter than the fitted one (14 h of 9 days).
     seqs = oddseq.Sequences.from_events(log.head(2000), **COLUMNS)
-    assert len(pipeline.score(seqs)) == len(seqs)
+    with pytest.warns(UserWarning, match="the scored log spans 14.2 h and the fitted one 8.6"):
+        assert len(pipeline.score(seqs)) == len(seqs)
 
 
 def test_csv_files_and_to_parquet(client, log, single, tmp_path):

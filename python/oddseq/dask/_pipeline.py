@@ -1009,6 +1009,11 @@ def _coalesce(*states):
     }
 
 
+def _part_facts(state, seed):
+    """The partition's share of what the fit records (``_fitted_data.part_facts``)."""
+    return _fitted_data.part_facts(state["seqs"], seed)
+
+
 def _raw_extent(state):
     raw = state.get("raw")
     if raw is None:
@@ -2152,9 +2157,15 @@ def detect_anomalies(
         pipeline.normal_ = normal is not None
         vocabulary = _global_vocabulary(summaries)
         pipeline.encoder_ = pipeline._new_encoder().fit(vocabulary)
-        # What pipeline.score() compares new data with: the event types (their column's
-        # name); the time span and the other columns are not gathered over partitions.
+        # What pipeline.score() compares new data with, as one machine records it: the
+        # event types, and from the partitions (samples of the large ones) the role
+        # columns' names, the time span and the entities' durations.
         pipeline._fitted_data = _fitted_data.describe(vocabulary, times=False)
+        facts = _compute([_delayed(_part_facts)(s, i) for i, s in enumerate(states)])
+        columns = next((f["columns"] for f in facts if f is not None), None)
+        if columns is not None:
+            pipeline._fitted_data["columns"] = columns
+        pipeline._fitted_data["timing"] = _fitted_data.timing_of_parts(facts)
         n_side = pipeline._set_feature_names()
         names = list(pipeline.feature_names_)
         if n_side:
