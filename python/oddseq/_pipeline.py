@@ -1124,6 +1124,12 @@ class AnomalyPipeline(SaveMixin):
             its score, and the others are cut at what is left of the rate among the
             normal entities inside the range (``support_rule_``, ``novelty_rate_``).
             Use :meth:`score` on the data to judge.
+
+        ``threshold_info_["n_flagged_in_fit"]`` and ``["share_flagged_in_fit"]`` count
+        the fitted entities the cut flags (``table_``'s flags; in normal-only fitting,
+        normal entities, a false-alarm count): not a scored table's, and before the
+        group stage of :func:`detect_anomalies`, whose members it does not count
+        (``"n_flagged"`` and ``"share_flagged"``: their old names, kept).
         """
         self._check_params()
         if not isinstance(seqs, Sequences):
@@ -1321,6 +1327,11 @@ class AnomalyPipeline(SaveMixin):
             "rule": rule,
             "threshold": float(cut),
             "false_alarm_rate": rate,
+            # the fitted entities the cut flags (table_'s flags, before any group
+            # stage; normal-only: normal entities); "n_flagged" and "share_flagged":
+            # the old names, kept for code and saved models that read them
+            "n_flagged_in_fit": flagged,
+            "share_flagged_in_fit": flagged / max(len(train_scores), 1),
             "n_flagged": flagged,
             "share_flagged": flagged / max(len(train_scores), 1),
             "normal_only": self.normal_,
@@ -1395,6 +1406,8 @@ class AnomalyPipeline(SaveMixin):
                 f"entities out of fold), or {above} of the normal entities inside it"
             ),
             threshold=self.threshold_,
+            n_flagged_in_fit=flagged,
+            share_flagged_in_fit=flagged / max(n, 1),
             n_flagged=flagged,
             share_flagged=flagged / max(n, 1),
             novelty_rate=novelty,
