@@ -18,7 +18,8 @@ scores and alerts are unchanged.
   (:func:`oddseq._fitted_data.share_alarm`): the same followed entities scored as they
   stand, once the stream has run as long as the fitted span (before, their histories
   are shorter than the fitted ones), then at twice, four times ... that span (a stream
-  without times: after 2, 4, 8 ... windows of events).
+  without times: after 10, 20, 40 ... windows of events, by when the entities of the
+  first have had the stream's time to end).
 
 The checks look at the stream every ``CHECK_EVERY`` events after the window (a read of
 the stream's clock); the durations and scores are read only at the points above, so the
@@ -47,6 +48,8 @@ CHECK_EVERY = 65_536
 #: Nothing left to check.
 NEVER = 2**62
 _NO_TIME = np.iinfo(np.int64).min
+#: A stream without times: events streamed before the share flagged is first judged.
+_NO_TIME_SHARE_AT = 10.0 * WINDOW
 
 
 class StreamChecks:
@@ -66,6 +69,7 @@ class StreamChecks:
         self.sample = {}  # entity key -> None: the followed entities, first seen first
         self.ids = {}  # entity id -> None: update_one's and the lines', hashed at the close
         self.start = None  # the stream's first event time (ns), else its clock at a first look
+        self.until = CHECK_EVERY  # without times: events until the share is next judged
         timing = fitted.get("timing") if fitted else None
         self.timing = timing if scorer._has_times else None
         if fitted is None:
@@ -73,15 +77,17 @@ class StreamChecks:
         elif self.timing is not None:
             self.next_long = SPAN_RATIO * self.timing["span_s"]
             self.next_share = self.timing["span_s"]
-        else:  # without times: the share after 2, 4, 8 ... windows of events
-            self.next_long, self.next_share = None, 2.0 * WINDOW
+        else:  # without times: the share after 10, 20, 40 ... windows of events
+            self.next_long, self.next_share = None, _NO_TIME_SHARE_AT
 
     def left(self) -> int:
         """Events until the next call: 1 while the window is open, then ``CHECK_EVERY``
         while a check is pending, else ``NEVER``."""
         if self.window_open or not self.columns_said:
             return 1
-        return CHECK_EVERY if self.next_long or self.next_share else NEVER
+        if not (self.next_long or self.next_share):
+            return NEVER
+        return max(1, min(CHECK_EVERY, self.until))
 
     # ---- what the scorer hands over
 
@@ -238,8 +244,10 @@ class StreamChecks:
                     self._judge_share(span)
         elif self.next_share is not None and not self.window_open:
             n_events = self.scorer._store.counters()["n_events"]
-            if n_events >= self.next_share or final and n_events >= 2 * WINDOW:
+            if n_events >= self.next_share or final and n_events >= _NO_TIME_SHARE_AT:
                 self._judge_share(None, n_events)
+            if self.next_share is not None:
+                self.until = int(self.next_share - n_events)
         return self.left()
 
     def _rows(self):

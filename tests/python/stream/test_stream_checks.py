@@ -151,3 +151,25 @@ def test_the_shell_says_the_checks_on_stderr(logs, models, tmp_path):
         assert all(json.loads(line)["entity"] is not None for line in done.stdout.splitlines())
         # the summary closes the stream, after the warnings
         assert err.strip().splitlines()[-1].startswith("oddseq stream: ")
+
+
+def test_a_stream_without_times_judges_the_share_after_ten_windows():
+    """Without times, the share flagged is judged by the events streamed (10 windows of
+    10,000, when the first window's entities have had the stream's time): a model of
+    each user's first day (counts a ninth of a week's) warns on a week of another draw;
+    a model of a week says nothing of another week."""
+    roles = dict(entity="user_id", event="behavior")
+    week = make_ecommerce(n_users=2000, random_state=1).events.sort_values("timestamp")
+    other = make_ecommerce(n_users=2000, random_state=2).events.sort_values("timestamp")
+    first_day = week[week["timestamp"] < week["timestamp"].min() + DAY]
+    assert len(other) > 100_000
+    short = AnomalyPipeline().fit(Sequences.from_events(first_day, **roles))
+    scorer = StreamScorer(short, **roles)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        for part in batches(other[list(roles.values())], 5_000):
+            scorer.update(part)
+    share = [str(w.message) for w in said if "expected" in str(w.message)]
+    assert len(share) == 1 and "flagged against" in share[0], [str(w.message) for w in said]
+    alike = AnomalyPipeline().fit(Sequences.from_events(week, **roles))
+    quiet(StreamScorer(alike, **roles), other[list(roles.values())], size=5_000)
