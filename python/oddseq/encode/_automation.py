@@ -8,13 +8,20 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
-from ..utils._params import Check, Integer, Real, Threads
+from ..utils._params import Boolean, Check, Integer, Real, Threads
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._base import SequenceEncoder, _check_timed_sequences
-from ._behaviour import _fitted_time_zone, _local_time, _timed_view
+from ._behaviour import _fitted_time_zone, _local_time, _timed_view, _utc_offset_table
 
 __all__ = ["AutomationEncoder", "HUMAN_THINK_TIME_S"]
+
+_NS_HOUR = 3_600_000_000_000
+#: ``share_off_hours``: an hour is quiet when the population puts under half an even
+#: share (1/24) of its activity there, and seldom the entity's own when the entity was
+#: active within an hour of it on at most a quarter of its active days.
+_QUIET_SHARE = 0.5 / 24
+_SELDOM_DAYS = 0.25
 
 #: Positive gaps shorter than this many seconds count as actions without human think
 #: time. The keystroke-level model of Card, Moran and Newell (1980) puts a mental
@@ -78,6 +85,14 @@ class AutomationEncoder(SequenceEncoder):
       ``max_active_hours_per_day``: the most distinct clock hours active in one local
       calendar day (people sleep; a script can run 24 of them).
 
+    With ``off_hours=True`` a twelfth column, ``share_off_hours``: the share of the
+    sequence's events at an hour when the population is least active (the fitted
+    sequences put under half an even share, 1/48, of their activity in that clock hour,
+    each sequence weighing one) and the entity itself seldom is (active within an hour
+    of it on at most a quarter of its active local days, so a history of under four
+    days never counts). An office worker exporting at night scores its night's share;
+    a night-shift worker at night, or anyone at the hours most people keep, 0.
+
     Gap columns are 0 for sequences of one event (no gap, hence no mark of a script);
     the clock columns are defined from one event (1/24, 0 and 1). No column is ever NaN.
 
@@ -91,6 +106,8 @@ class AutomationEncoder(SequenceEncoder):
         Relative width of the window that makes a period (0.1: gaps within 10%).
     max_lag : int, default=16
         Longest cycle, in gaps, for ``gap_autocorr_peak``; at least 2.
+    off_hours : bool, default=False
+        Add ``share_off_hours`` (needs the population's hours, learnt at fit).
     time_zone : str, optional
         Zone for the clock columns; default: the zone the sequences' times came in
         (``Sequences.tz``), else UTC.
@@ -116,7 +133,9 @@ class AutomationEncoder(SequenceEncoder):
         max_lag=16,
         time_zone=None,
         n_threads=None,
+        off_hours=False,
     ):
+        self.off_hours = off_hours
         self.repeat_tolerance = repeat_tolerance
         self.period_tolerance = period_tolerance
         self.max_lag = max_lag
@@ -127,6 +146,7 @@ class AutomationEncoder(SequenceEncoder):
         "repeat_tolerance": Check(_tolerance_ns),
         "period_tolerance": Real(0, None, closed="neither", finite=True),
         "max_lag": Integer(2),
+        "off_hours": Boolean(),
         "n_threads": Threads(),
     }
 
@@ -138,7 +158,11 @@ class AutomationEncoder(SequenceEncoder):
         seqs = _check_timed_sequences(X, "AutomationEncoder.fit")
         self._check_params()
         self.time_zone_ = _fitted_time_zone(self.time_zone, seqs)
-        self.n_features_out_ = len(_NAMES)
+        if self.off_hours:
+            shares = _hour_shares(*_hours_days(seqs, self.time_zone_))
+            # each sequence weighs one; one more spread evenly keeps every hour above 0
+            self.population_hours_ = (shares.sum(axis=0) + 1 / 24) / (len(shares) + 1)
+        self.n_features_out_ = len(self.get_feature_names_out())
         return self
 
     def transform(self, X):
@@ -157,7 +181,50 @@ class AutomationEncoder(SequenceEncoder):
             params,
             resolve_threads(self.n_threads),
         )
+        if self.off_hours:
+            check_is_fitted(self, "population_hours_")
+            off = _share_off_hours(seqs, self.time_zone_, self.population_hours_)
+            features = np.column_stack([features, off.astype(features.dtype)])
         return self._wrap(features, seqs)
 
     def get_feature_names_out(self, input_features=None):
-        return np.asarray(_NAMES, dtype=object)
+        names = list(_NAMES) + (["share_off_hours"] if self.off_hours else [])
+        return np.asarray(names, dtype=object)
+
+
+def _hours_days(seqs, time_zone):
+    """Per event: its sequence, local clock hour (0-23) and local day number."""
+    times = np.asarray(seqs.times, dtype=np.int64)
+    table, first = _utc_offset_table(times, time_zone)
+    at = np.clip(times // _NS_HOUR - first, 0, len(table) - 1)
+    local = times + table[at] * 1_000_000_000
+    entity = np.repeat(np.arange(len(seqs.offsets) - 1), np.diff(seqs.offsets))
+    return entity, (local // _NS_HOUR) % 24, local // (24 * _NS_HOUR), len(seqs.offsets) - 1
+
+
+def _hour_shares(entity, hour, day, n) -> np.ndarray:
+    """Each sequence's share of its events in each local clock hour (n x 24; 0 when
+    empty)."""
+    counts = np.zeros((n, 24))
+    np.add.at(counts, (entity, hour), 1.0)
+    return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+
+
+def _share_off_hours(seqs, time_zone, population) -> np.ndarray:
+    entity, hour, day, n = _hours_days(seqs, time_zone)
+    if len(entity) == 0:
+        return np.zeros(n)
+    # the distinct (sequence, day, hour) triples, then each sequence's days with an event
+    # within an hour of each clock hour
+    day = day - day.min()
+    cells = np.unique((entity * (day.max() + 1) + day) * 24 + hour)
+    ent_day, cell_hour = cells // 24, cells % 24
+    near = np.zeros((n, 24))
+    for shift in (-1, 0, 1):
+        pairs = np.unique(ent_day * 24 + (cell_hour + shift) % 24)
+        np.add.at(near, ((pairs // 24) // (day.max() + 1), pairs % 24), 1.0)
+    active_days = np.bincount(np.unique(ent_day) // (day.max() + 1), minlength=n)
+    seldom = near <= _SELDOM_DAYS * active_days[:, None]
+    counted = seldom[entity, hour] & (population[hour] < _QUIET_SHARE)
+    lengths = np.diff(np.asarray(seqs.offsets, dtype=np.int64))
+    return np.bincount(entity, counted.astype(np.float64), minlength=n) / np.maximum(lengths, 1)

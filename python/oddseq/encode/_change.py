@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
-from ..utils._params import Check, Threads
+from ..utils._params import Boolean, Check, Threads
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._base import SequenceEncoder, _check_timed_sequences
@@ -20,6 +20,7 @@ __all__ = ["RecentChangeEncoder", "CHANGE_FEATURES"]
 
 #: The columns of :class:`RecentChangeEncoder`, in the order the C++ core writes them
 #: (``change_item_novelty`` only with items, ``change_value_log2`` only with values).
+#: ``new_types=True`` adds :data:`NEW_TYPES_FEATURE` after them (computed in Python).
 CHANGE_FEATURES = (
     "change_event_mix_bits",
     "change_top_type_lift_log2",
@@ -30,6 +31,7 @@ CHANGE_FEATURES = (
     "change_item_novelty",
     "change_value_log2",
 )
+NEW_TYPES_FEATURE = "change_new_types_bits"
 # More columns of the core's row, for the wording of reasons: the last session's local
 # starting hour and how many earlier events fell within an hour of it; the event code
 # whose share rose most, its recent and earlier counts; recent and earlier events and
@@ -130,6 +132,13 @@ class RecentChangeEncoder(SequenceEncoder):
       items (an account taken over moves into categories its owner never used).
     - ``change_value_log2`` (with values): log2 ratio of the recent values against
       earlier ones (geometric means of 1 + |v|, signed): pricier than ever.
+    - ``change_new_types_bits`` (with ``new_types=True``, last): the event types of the
+      recent window that the entity never used before it, each weighted by how few
+      entities use that type at all (-log2 of the share of fitted entities that ever
+      did, smoothed: (used + 1) / (entities + 2); a type unseen at fit as used by
+      none), summed. A takeover seen from the behaviour alone: a new device, a new
+      e-mail address and a new payee, each rare, in one session of an old account;
+      a shift in the mix of types the entity already used scores 0 here.
 
     The comparison is the entity's own: the same user at 03:00 is odd only when it
     never is at 03:00, whatever the population does, and the columns do not depend on
@@ -146,6 +155,9 @@ class RecentChangeEncoder(SequenceEncoder):
         Pseudo-observations of the entity's own overall behaviour each side is
         smoothed with (events for the mix, hours and values; gaps for think time; one
         session for silences and sizes).
+    new_types : bool, default=False
+        Add ``change_new_types_bits`` (event types new to the entity in its recent
+        window, weighted by their rarity among entities) as the last column.
     item_categories : mapping or Series, optional
         Category of each item (item id -> category): ``change_item_novelty`` counts
         categories never touched before instead of items.
@@ -177,10 +189,12 @@ class RecentChangeEncoder(SequenceEncoder):
         item_categories=None,
         time_zone=None,
         n_threads=None,
+        new_types=False,
     ):
         self.session_gap = session_gap
         self.window = window
         self.prior = prior
+        self.new_types = new_types
         self.item_categories = item_categories
         self.time_zone = time_zone
         self.n_threads = n_threads
@@ -189,6 +203,7 @@ class RecentChangeEncoder(SequenceEncoder):
         "session_gap": Check(duration_ns),
         "window": Check(_window_ns),
         "prior": Check(_prior),
+        "new_types": Boolean(),
         "n_threads": Threads(),
     }
 
@@ -203,6 +218,9 @@ class RecentChangeEncoder(SequenceEncoder):
             if not self.has_items_:
                 raise ValueError("item_categories needs sequences with items (an item column)")
             category_of_items(self.item_categories, seqs.item_labels)  # a bad mapping fails here
+        if self.new_types:
+            self.type_users_ = _type_users(seqs)
+            self.n_entities_ = len(seqs.offsets) - 1
         self.n_features_out_ = len(self.get_feature_names_out())
         return self
 
@@ -250,7 +268,18 @@ class RecentChangeEncoder(SequenceEncoder):
         seqs = _check_timed_sequences(X, "RecentChangeEncoder.transform")
         self._validate_params()
         rows = self._rows(seqs)
-        return self._wrap(np.ascontiguousarray(rows[:, self._columns()]), seqs)
+        out = rows[:, self._columns()]
+        if self.new_types:
+            bits = self._new_type_weights(seqs.event_labels)
+            new = _new_types(seqs, rows)
+            out = np.column_stack([out, (new * bits).sum(axis=1).astype(out.dtype)])
+        return self._wrap(np.ascontiguousarray(out), seqs)
+
+    def _new_type_weights(self, labels) -> np.ndarray:
+        """-log2 of each event label's smoothed share of fitted entities that used it."""
+        n = self.n_entities_
+        used = np.asarray([self.type_users_.get(lab, 0) for lab in labels], dtype=np.float64)
+        return -np.log2((used + 1.0) / (n + 2.0))
 
     def last_session_hours(self, X) -> np.ndarray:
         """Per sequence: the local hour (0-23) its last session started at, and how many
@@ -285,8 +314,47 @@ class RecentChangeEncoder(SequenceEncoder):
         check_is_fitted(self, "time_zone_")
         seqs = _check_timed_sequences(X, "RecentChangeEncoder.recent_facts")
         rows = self._rows(seqs)
-        return change_facts_text(rows[:, _HOUR:], seqs.event_labels)
+        text = change_facts_text(rows[:, _HOUR:], seqs.event_labels)
+        if getattr(self, "new_types", False) and hasattr(self, "type_users_"):
+            labels = np.asarray(seqs.event_labels, dtype=object)
+            for i, row in enumerate(_new_types(seqs, rows)):
+                if row.any():
+                    text[i] += "; never used before: " + ", ".join(map(str, labels[row]))
+        return text
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "time_zone_")
-        return np.asarray([CHANGE_FEATURES[j] for j in self._columns()], dtype=object)
+        names = [CHANGE_FEATURES[j] for j in self._columns()]
+        if self.new_types:
+            names.append(NEW_TYPES_FEATURE)
+        return np.asarray(names, dtype=object)
+
+
+def _type_users(seqs) -> dict:
+    """Event label -> how many sequences use it at least once."""
+    n, k = len(seqs.offsets) - 1, len(seqs.event_labels)
+    lengths = np.diff(np.asarray(seqs.offsets, dtype=np.int64))
+    pairs = np.unique(np.repeat(np.arange(n, dtype=np.int64), lengths) * k + seqs.events)
+    users = np.bincount(pairs % k, minlength=k)
+    return {label: int(c) for label, c in zip(seqs.event_labels, users)}
+
+
+def _new_types(seqs, rows) -> np.ndarray:
+    """Per sequence and event code: used in the recent window and never before it
+    (bool, n x types; all False where nothing came before the window). The window is
+    the last ``rows[:, _RECENT]`` events, as the core cut it."""
+    n, k = len(seqs.offsets) - 1, len(seqs.event_labels)
+    offsets = np.asarray(seqs.offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    recent = rows[:, _RECENT].astype(np.int64)
+    earlier = rows[:, _EARLIER].astype(np.int64)
+    entity = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    in_window = np.arange(offsets[-1]) - offsets[entity] >= (lengths - recent)[entity]
+    code = entity * k + seqs.events
+    before = np.zeros(n * k, dtype=bool)
+    before[code[~in_window]] = True
+    now = np.zeros(n * k, dtype=bool)
+    now[code[in_window]] = True
+    new = (now & ~before).reshape(n, k)
+    new[earlier <= 0] = False
+    return new
