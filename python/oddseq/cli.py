@@ -646,13 +646,24 @@ def read_log(path_text, args, columns, progress=False):
     return frame
 
 
+def _in_shell_words(text: str) -> str:
+    """A message's Python routes replaced by the shell's (a warning's or an error's)."""
+    from .preprocessing._quality import STRAY_ROUTE
+
+    if STRAY_ROUTE in text:  # the stray-event warning: no quality_report in the shell
+        text = text.replace(f"; {STRAY_ROUTE}", "") + (
+            " (remove those rows from the file and run again)"
+        )
+    return text
+
+
 def shell_error_text(error) -> str:
     """An error's message on one line in the shell's words: its options
     (``--min-events 1`` for ``min_events=1``) and its routes (``oddseq fit``/``score``
     for a Python call)."""
     from .utils._validation import FIT_ON_MANY
 
-    text = " ".join(str(error).split()) or type(error).__name__
+    text = _in_shell_words(" ".join(str(error).split()) or type(error).__name__)
     text = text.replace(
         FIT_ON_MANY,
         "A model learns what is usual from many entities: to score one (or a few), fit "
@@ -672,7 +683,7 @@ def shell_warnings(command, advice=()):
     import warnings
 
     def say(message, category, filename, lineno, file=None, line=None):
-        text = str(message)
+        text = _in_shell_words(str(message))
         text += "".join(words for start, words in advice if text.startswith(start))
         print(f"oddseq {command}: warning: {text}", file=sys.stderr)
 

@@ -98,9 +98,13 @@ def warn_about_the_log(seqs, df=None) -> None:
         outside = (times < window[0]) | (times > window[1])
         n_outside = int(outside.sum())
         if n_outside:
-            owners = np.unique(np.searchsorted(seqs.offsets, np.flatnonzero(outside), "right"))
+            at = np.flatnonzero(outside)
+            owners = np.unique(np.searchsorted(seqs.offsets, at, "right")) - 1  # entities
             day = "{:%Y-%m-%d}".format
-            low, high = (day(pd.Timestamp(int(bound), unit="ns")) for bound in window)
+            # The dates quality_report gives: the span of the other events (the window's
+            # own bounds are padded, and can lie past the log's end).
+            inside = times[~outside]
+            low, high = (day(pd.Timestamp(int(t), unit="ns")) for t in (inside.min(), inside.max()))
             strays = times[outside]
             first, last = day(pd.Timestamp(strays.min())), day(pd.Timestamp(strays.max()))
             one, lone = n_outside == 1, len(owners) == 1
@@ -114,10 +118,24 @@ def warn_about_the_log(seqs, df=None) -> None:
                 f"{f'on {first}' if first == last else f'from {first} to {last}'}: "
                 f"{'it stretches' if one else 'they stretch'} {whose} and can make "
                 f"{'it' if lone else 'them'} look odd. Check {'it' if one else 'them'} "
-                f"(quality_report) and drop {stray}",
+                f"({_entities(seqs.ids[owners])}; {STRAY_ROUTE}) and drop {stray}",
                 DataWarning,
                 stacklevel=user_stacklevel(),
             )
+
+
+#: The stray-event warning's Python route (the shell says its own: oddseq.cli).
+STRAY_ROUTE = "quality_report counts such events"
+
+
+def _entities(ids, most: int = 5) -> str:
+    """``entity 7`` or ``entities 7, 9 and 12`` (the first ``most``, then how many more)."""
+    shown = [str(i) for i in ids[:most]]
+    if len(ids) > most:
+        shown.append(f"{len(ids) - most:,} more")
+    if len(shown) == 1:
+        return f"entity {shown[0]}"
+    return f"entities {', '.join(shown[:-1])} and {shown[-1]}"
 
 
 #: Time grains a time column may be written in (ns), coarsest first: a column whose every
