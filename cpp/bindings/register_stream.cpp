@@ -87,7 +87,7 @@ stream::ModelParams make_model_params(
     const std::optional<CArray<double>>& spread,
     const std::optional<CArray<std::uint8_t>>& explain_with, std::int64_t min_events,
     const std::optional<CArray<double>>& support_low,
-    const std::optional<CArray<double>>& support_high) {
+    const std::optional<CArray<double>>& support_high, double support_floor) {
   stream::ModelParams params;
   params.columns = vec(columns);
   params.evidence = vec(evidence);
@@ -109,6 +109,7 @@ stream::ModelParams make_model_params(
   params.min_events = min_events;
   params.support_low = vec_or_empty(support_low);
   params.support_high = vec_or_empty(support_high);
+  params.support_floor = support_floor;
   return params;
 }
 
@@ -642,7 +643,8 @@ void register_stream(py::module_& m) {
                           "standard scaling, the detector's members and how they combine "
                           "(single, or the ensemble's z-normalised mean / max with a centre "
                           "and spread per member), the threshold, min_events and the support "
-                          "range (none when empty).")
+                          "range (none when empty) with the score a row outside it must exceed "
+                          "to alert (support_floor; -inf: any).")
       .def(py::init(&make_model_params), py::kw_only(), py::arg("columns").noconvert(),
            py::arg("evidence").noconvert(), py::arg("shrink_to").noconvert(), py::arg("prior"),
            py::arg("log_signed"), py::arg("z_mean").noconvert(), py::arg("z_scale").noconvert(),
@@ -650,7 +652,8 @@ void register_stream(py::module_& m) {
            py::arg("centre").noconvert() = py::none(), py::arg("spread").noconvert() = py::none(),
            py::arg("explain_with").noconvert() = py::none(), py::arg("min_events") = 1,
            py::arg("support_low").noconvert() = py::none(),
-           py::arg("support_high").noconvert() = py::none())
+           py::arg("support_high").noconvert() = py::none(),
+           py::arg("support_floor") = -std::numeric_limits<double>::infinity())
       .def_property_readonly(
           "columns",
           [](const ModelParams& p) { return to_numpy(std::vector<std::int64_t>(p.columns)); })
@@ -661,7 +664,8 @@ void register_stream(py::module_& m) {
           "combine",
           [](const ModelParams& p) { return kCombineNames[static_cast<int>(p.combine)]; })
       .def_readonly("threshold", &ModelParams::threshold)
-      .def_readonly("min_events", &ModelParams::min_events);
+      .def_readonly("min_events", &ModelParams::min_events)
+      .def_readonly("support_floor", &ModelParams::support_floor);
   py::class_<Model>(m, "StreamModel",
                     "A fitted AnomalyPipeline's scaling and default detectors, per entity row "
                     "(oddseq.stream).")

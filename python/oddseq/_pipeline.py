@@ -32,6 +32,7 @@ from .detect._threshold import (
     NOT_NORMAL_SHAPE,
     _gap_above,
     _normal_cut,
+    _support_floor,
     check_false_alarm_rate,
     check_threshold_rule,
     fold_of_rows,
@@ -1120,9 +1121,10 @@ class AnomalyPipeline(SaveMixin):
             entities seldom leave each other's range (out of fold less often than
             ``false_alarm_rate``, as the repeated workflows of a system
             log), an entity outside the range the normal data took on some feature (a
-            new event type, more of one than any normal entity had) is flagged whatever
-            its score, and the others are cut at what is left of the rate among the
-            normal entities inside the range (``support_rule_``, ``novelty_rate_``).
+            new event type, more of one than any normal entity had) is flagged where
+            its score is above that of a typical normal variant (``support_floor_``),
+            and the others are cut at what is left of the rate among the normal
+            entities inside the range (``support_rule_``, ``novelty_rate_``).
             Use :meth:`score` on the data to judge.
 
         ``threshold_info_["n_flagged_in_fit"]`` and ``["share_flagged_in_fit"]`` count
@@ -1357,7 +1359,12 @@ class AnomalyPipeline(SaveMixin):
         """Normal-only fitting's support rule (``support_rule_``): flag what the normal
         data never did. An entity outside the range the normal entities took on some
         feature (an event type none of them had, more of one than any of them had) is
-        flagged whatever its score; the rest are cut at what is left of the
+        flagged where its score is above ``support_floor_`` (the median out-of-fold
+        score of the untwinned normal entities inside the range: one step past the
+        range and no farther from the normal data than a typical normal variant is a
+        variant; None where fewer than 10 such scores, then whatever its score:
+        :func:`~oddseq.detect._threshold._support_floor`); the rest are cut at what is
+        left of the
         false-alarm rate among the out-of-fold scores of the normal entities inside the
         range, and where ties fill their top (every normal entity has a twin: a
         system log's repeated workflows) strictly above all of them
@@ -1369,8 +1376,8 @@ class AnomalyPipeline(SaveMixin):
         0.18-1.06% -> 0.05-0.31%, reweighted flag F1 0.926 -> 0.963; on the shop logs
         (continuous features: 1.0-1.5% of normal users leave the other folds' range)
         the rule stands aside (benchmarks/RESULTS.md, "Normal-only HDFS: the support
-        rule")."""
-        self.support_rule_, self.novelty_rate_ = False, None
+        rule"; the floor: "Normal-only HDFS: the support rule's floor")."""
+        self.support_rule_, self.novelty_rate_, self.support_floor_ = False, None, None
         on = self.normal_ and self.contamination == "auto"
         if not on or not isinstance(data.X, np.ndarray):
             return
@@ -1394,16 +1401,22 @@ class AnomalyPipeline(SaveMixin):
         inside = reference[~outside]
         self.threshold_ = _normal_cut(inside, left, above_ties=True)
         self.support_rule_, self._support_range = True, (X.min(axis=0), X.max(axis=0))
+        # An entity outside the range no farther from the normal data than a typical
+        # untwinned normal entity is a normal variant (_support_floor); none with too
+        # few such scores.
+        self.support_floor_ = _support_floor(inside)
         flagged = int((self.detector_.decision_scores_ > self.threshold_).sum())
         above = (
             "above every out-of-fold score"
             if self.threshold_ >= inside.max()
             else f"above the {1 - left:.4g} quantile of the out-of-fold scores"
         )
+        floor = self.support_floor_
+        beyond = "" if floor is None else f" and scoring above {floor:.4g}"
         self.threshold_info_.update(
             rule=(
                 f"outside the normal data's range on some feature ({novelty:.2%} of normal "
-                f"entities out of fold), or {above} of the normal entities inside it"
+                f"entities out of fold){beyond}, or {above} of the normal entities inside it"
             ),
             threshold=self.threshold_,
             n_flagged_in_fit=flagged,
@@ -1411,20 +1424,23 @@ class AnomalyPipeline(SaveMixin):
             n_flagged=flagged,
             share_flagged=flagged / max(n, 1),
             novelty_rate=novelty,
+            support_floor=floor,
         )
 
     def support_bounds(self):
         """Where normal-only fitting's support rule holds (``support_rule_``), the
         range ``(low, high)`` the normal entities took on each column of the detector's
-        matrix: a row outside it on some column is flagged whatever its score (as
+        matrix: a row outside it on some column is flagged where its score is above
+        ``support_floor_`` (where that is not None; as
         :class:`oddseq.stream.StreamScorer` alerts too); else None."""
         if not getattr(self, "support_rule_", False):
             return None
         return self._support_range
 
-    def _outside_support(self, data) -> np.ndarray | bool:
-        """Rows outside the normal data's range on some feature, where the support rule
-        holds (:meth:`_support_rule`); else False."""
+    def _outside_support(self, data, scores) -> np.ndarray | bool:
+        """Rows the support rule flags (:meth:`_support_rule`): outside the normal
+        data's range on some feature with a score (``scores``, the detector's) above
+        ``support_floor_``; False where the rule does not hold."""
         bounds = self.support_bounds()
         if bounds is None:
             # A neural model's own support rule, where it fitted normal-only itself (a
@@ -1433,7 +1449,9 @@ class AnomalyPipeline(SaveMixin):
                 return self.detector_._outside_support(data.X)
             return False
         low, high = bounds
-        return ((data.X < low) | (data.X > high)).any(axis=1)
+        outside = ((data.X < low) | (data.X > high)).any(axis=1)
+        floor = getattr(self, "support_floor_", None)  # (None in models saved before it)
+        return outside if floor is None else outside & (np.asarray(scores) > floor)
 
     def _counted_scores(self) -> bool:
         """Whether the detector's scores count events (MarkovDetector's "surprise": its
@@ -1715,7 +1733,7 @@ class AnomalyPipeline(SaveMixin):
         table = pd.DataFrame(
             {
                 "score": scores,
-                "is_anomaly": (scores > self.threshold_) | self._outside_support(data),
+                "is_anomaly": (scores > self.threshold_) | self._outside_support(data, scores),
                 "p_normal": self.p_normal(scores),
                 "cluster": self.detector_.cluster_of(data.X),
             },

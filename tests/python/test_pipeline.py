@@ -361,6 +361,79 @@ def test_normal_only_flags_what_the_normal_data_never_did(tmp_path):
     pd.testing.assert_frame_equal(loaded.score(odd), pipe.score(odd))
 
 
+def _served_blocks(n, rng):
+    """Workflow blocks as :func:`_workflow_blocks`, with a long-tailed count (reads
+    served: geometric), so that a sample of normal blocks bounds it by chance and some
+    normal blocks have no twin."""
+    blocks = []
+    for _ in range(n):
+        replicas = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
+        served = int(rng.geometric(0.35))
+        extra = int(rng.random() < 0.02) * int(rng.integers(1, 4))
+        blocks.append(
+            ["alloc"] + ["recv", "ack"] * replicas + ["serve"] * served + ["done"] * (1 + extra)
+        )
+    return blocks
+
+
+def test_the_support_rule_leaves_normal_variants_one_step_past_the_range(tmp_path):
+    """An entity outside the normal data's range but no farther from the normal
+    entities than a typical untwinned normal entity is from the others (one read more
+    than any of the 1,000 fitted blocks) is a normal variant: the support rule flags
+    outside the range only above that floor (``support_floor_``, the median of the
+    untwinned out-of-fold scores), so held-out normal blocks are flagged less, while
+    blocks far outside (a new event type, many more replicas) stay flagged."""
+    rng = np.random.default_rng(0)
+    pipe = AnomalyPipeline().fit(Sequences.from_lists(_served_blocks(1_000, rng)), normal=True)
+    assert pipe.support_rule_
+    reference = pipe.reference_scores_
+    untwinned = reference[reference > reference.min()]
+    assert untwinned.size >= 10
+    assert untwinned.min() < pipe.support_floor_ < untwinned.max()
+    assert pipe.threshold_info_["support_floor"] == pipe.support_floor_
+    assert f"scoring above {pipe.support_floor_:.4g}" in pipe.threshold_info_["rule"]
+    held = Sequences.from_lists(_served_blocks(20_000, rng))
+    table = pipe.score(held).reindex(held.ids)
+    X = pipe._matrix(held)[1]
+    low, high = pipe.support_bounds()
+    outside = ((X < low) | (X > high)).any(axis=1)
+    score = table["score"].to_numpy()
+    near = outside & (score <= pipe.support_floor_)
+    assert near.any() and (outside & ~near).any()  # both kinds among held-out normal blocks
+    expected = (score > pipe.threshold_) | (outside & (score > pipe.support_floor_))
+    np.testing.assert_array_equal(table["is_anomaly"].to_numpy(), expected)
+    assert not table["is_anomaly"].to_numpy()[near & (score <= pipe.threshold_)].any()
+    odd = Sequences.from_lists(
+        [
+            ["alloc", "recv", "ack", "err", "serve", "done"],
+            ["alloc"] + ["recv", "ack"] * 9 + ["serve", "done"],
+        ],
+        ids=["new type", "many replicas"],
+    )
+    assert pipe.score(odd)["is_anomaly"].all()
+    # A saved model keeps the floor.
+    pipe.save(tmp_path / "model.oddseq")
+    loaded = oddseq.load(tmp_path / "model.oddseq")
+    assert loaded.support_floor_ == pipe.support_floor_
+    pd.testing.assert_frame_equal(loaded.score(held), pipe.score(held))
+
+
+def test_the_support_rule_has_no_floor_with_few_untwinned_scores():
+    """Where fewer than 10 normal entities inside the range have no twin, their median
+    is no typical distance: no floor, every entity outside the range is flagged."""
+    from oddseq.detect._threshold import _support_floor
+
+    assert _support_floor(np.r_[np.zeros(990), np.linspace(1, 2, 9)]) is None
+    assert _support_floor(np.r_[np.zeros(990), np.arange(1.0, 11.0)]) == 5.5
+    assert _support_floor(np.zeros(0)) is None
+    rng = np.random.default_rng(0)
+    pipe = AnomalyPipeline().fit(Sequences.from_lists(_workflow_blocks(1_000, rng)), normal=True)
+    reference = pipe.reference_scores_
+    assert pipe.support_rule_ and (reference > reference.min()).sum() < 10
+    assert pipe.support_floor_ is None
+    assert "scoring above" not in pipe.threshold_info_["rule"]
+
+
 def test_the_support_rule_stands_aside_where_it_would_break_the_rate(shop):
     """Where normal entities often leave the other folds' range (continuous shop
     features), the rule's own false-alarm rate is above the asked one: the plain

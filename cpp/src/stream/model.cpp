@@ -340,7 +340,8 @@ void score_entities(EntityStore& store, const Model& model, const std::uint64_t*
     if (approximate) flags[r] |= kApproximate;
     if (length[r] < model.min_events()) continue;
     score[r] = model.score(row.data(), length[r], x.data());
-    const bool above = score[r] > model.threshold() || model.outside_support(x.data());
+    const bool above = score[r] > model.threshold() ||
+                       (score[r] > model.support_floor() && model.outside_support(x.data()));
     const bool before = store.exchange_alerted(keys[r], above);
     flags[r] |= kScored | (above ? kAbove : 0) | (above && !before ? kNewAlert : 0);
   }

@@ -52,7 +52,8 @@ def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
     """The pipeline's scoring of one entity row in C++ (``_core.StreamModel``), given
     which columns of the store's row are the pipeline's features, alerting above
     ``threshold`` (default: the pipeline's) or, where the pipeline's support rule holds,
-    outside its normal range (:meth:`AnomalyPipeline.support_bounds`); None when its
+    outside its normal range (:meth:`AnomalyPipeline.support_bounds`) with a score above
+    its ``support_floor_``; None when its
     detector has no C++ scoring (then the stream scores through the detector itself)."""
     detector = pipeline.detector_
     if isinstance(detector, EnsembleDetector):
@@ -71,9 +72,10 @@ def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
     if any(member is None for member in members):
         return None
     evidence = pipeline.evidence_
-    # Normal-only fitting's support rule: outside the normal range alerts whatever the score.
+    # Normal-only fitting's support rule: outside the normal range alerts above the floor.
     bounds = pipeline.support_bounds()
     low, high = (np.empty(0), np.empty(0)) if bounds is None else bounds
+    floor = None if bounds is None else getattr(pipeline, "support_floor_", None)
     return _core.StreamModel(
         _core.StreamModelParams(
             columns=np.ascontiguousarray(columns, dtype=np.int64),
@@ -92,5 +94,6 @@ def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
             min_events=int(pipeline.min_events),
             support_low=_f64(low),
             support_high=_f64(high),
+            support_floor=-np.inf if floor is None else float(floor),
         )
     )

@@ -225,7 +225,8 @@ class StreamScorer:
     scored exactly as :meth:`AnomalyPipeline.score` does, and judged as it judges: above
     the fitted ``threshold_``, or, where a normal-only pipeline's support rule holds
     (``support_rule_``), outside the range the normal entities took on some feature
-    (:meth:`AnomalyPipeline.support_bounds`) whatever the score. The stream scores
+    (:meth:`AnomalyPipeline.support_bounds`) with a score above its ``support_floor_``
+    (a normal variant's). The stream scores
     whole entities (``entity`` ids), not sessions. Entity and item ids are kept as
     64-bit hashes of their values (integers by value, anything else by its text; two
     ids collide with probability about 2^-64). One scorer is fed from one thread at a
@@ -1067,7 +1068,9 @@ class StreamScorer:
             above = score[ok] > self.threshold_
             bounds = pipe.support_bounds()
             if bounds is not None:  # the support rule: outside the normal range alerts
-                above |= ((X < bounds[0]) | (X > bounds[1])).any(axis=1)
+                outside = ((X < bounds[0]) | (X > bounds[1])).any(axis=1)
+                floor = getattr(pipe, "support_floor_", None)  # above a normal variant's
+                above |= outside if floor is None else outside & (score[ok] > floor)
             was = self._store.alerted(np.ascontiguousarray(keys[ok])).astype(bool)
             if (was & ~above).any():
                 self._store.set_alerted(np.ascontiguousarray(keys[ok][was & ~above]), False)

@@ -9,6 +9,7 @@
 // equals AnomalyPipeline.score's on the same features up to the order of a few float64
 // sums (numpy's matrix products against the loops here: about 1e-15 relative).
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "oddseq/stream/entity_store.hpp"
@@ -47,8 +48,10 @@ struct ModelParams {
   std::int64_t min_events = 1;
   // Normal-only fitting's support rule (AnomalyPipeline.support_rule_): per feature, the
   // range the normal entities' scaled rows took; a row outside it on some feature alerts
-  // whatever its score. Both empty: no such rule.
+  // where its score is above support_floor (AnomalyPipeline.support_floor_; -inf: whatever
+  // its score). Both empty: no such rule.
   std::vector<double> support_low, support_high;
+  double support_floor = -std::numeric_limits<double>::infinity();
 };
 
 class Model {
@@ -57,6 +60,7 @@ class Model {
 
   std::int64_t n_features() const { return static_cast<std::int64_t>(params_.columns.size()); }
   double threshold() const { return params_.threshold; }
+  double support_floor() const { return params_.support_floor; }
   std::int64_t min_events() const { return params_.min_events; }
 
   // The score of one entity from its store row (feature_width columns) and length.
