@@ -233,7 +233,8 @@ def plot_clusters(X, labels, *, anomalies=None, ax=None, max_points=20_000, rand
     ax = _axes(ax)
     lab = labels[keep]
     noise = lab == -1
-    ax.scatter(xy[noise, 0], xy[noise, 1], s=6, color="lightgrey", label="noise")
+    if noise.any():  # (DBSCAN's; a K-means plot has none to name)
+        ax.scatter(xy[noise, 0], xy[noise, 1], s=6, color="lightgrey", label="noise")
     ax.scatter(xy[~noise, 0], xy[~noise, 1], s=6, c=lab[~noise], cmap="tab10")
     odd = flagged[keep]
     if odd.any():
@@ -242,7 +243,8 @@ def plot_clusters(X, labels, *, anomalies=None, ax=None, max_points=20_000, rand
         )
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
-    ax.legend(loc="best", fontsize="small")
+    if noise.any() or odd.any():  # (a legend of nothing warns)
+        ax.legend(loc="best", fontsize="small")
     return ax
 
 
@@ -425,7 +427,10 @@ def plot_explanation(explanation, row=None, *, ax=None):
     by_entity = "value_text" in part
     if by_entity:
         # The numbers an analyst reads, in the data's units, at the end of each bar.
-        texts = [f"{v} (typical {t})" for v, t in zip(part["value_text"], part["typical_text"])]
+        words = part["typical_words"] if "typical_words" in part else ["typical"] * len(part)
+        texts = [
+            f"{v} ({w} {t})" for v, w, t in zip(part["value_text"], words, part["typical_text"])
+        ]
         ax.bar_label(bars, labels=texts, padding=3, fontsize=8)
         limit = float(np.abs(deviation).max()) if deviation.size else 1.0
         low, high = min(0.0, deviation.min()), max(0.0, deviation.max())

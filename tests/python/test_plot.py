@@ -168,7 +168,11 @@ def test_explanation_png_names_the_entity_in_the_data_units(shop, tmp_path):
         t.get_text() for c in ax.containers for t in getattr(c, "_labels", [])
     ]
     annotations = [t.get_text() for t in ax.texts]
-    assert any("typical" in a for a in annotations), labels
+    # each value with its typical value and whose it is ("typical", "geometric mean", ...)
+    said = [
+        f"{v} ({w} {t})" for v, w, t in why[["value_text", "typical_words", "typical_text"]].values
+    ]
+    assert any(s in a for a in annotations for s in said), labels
     _texts_inside_and_apart(ax.figure, tmp_path / "why.png")
     with pytest.raises(ValueError, match="not among the ids"):
         pipe.explain(seqs, ["nobody"])
@@ -185,3 +189,19 @@ def test_explanation_of_a_pipeline_without_its_table_asks_for_the_id(shop):
     with pytest.raises(ValueError, match=r"plot_explanation\(pipeline, entity_id\)"):
         plot.plot_explanation(pipe)
     assert plot.plot_explanation(pipe, odd).get_title() == f"why {odd} stands out"
+
+
+def test_plot_clusters_says_noise_only_where_there_is_some():
+    """No "noise" in the legend of a K-means plot, which has none (H2 s15, finding 13);
+    DBSCAN's -1 rows keep it; nothing labelled, no legend (and no warning)."""
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    labels = (X[:, 0] > 0).astype(int)
+
+    def legend(ax):
+        found = ax.get_legend()
+        return [] if found is None else [t.get_text() for t in found.get_texts()]
+
+    assert legend(plot.plot_clusters(X, labels, anomalies=X[:, 1] > 1.5)) == ["anomaly"]
+    assert legend(plot.plot_clusters(X, labels)) == []
+    noisy = np.where(X[:, 2] > 1.5, -1, labels)
+    assert "noise" in legend(plot.plot_clusters(X, noisy))
