@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._reasons import _typical_words, feature_notes, feature_texts, in_units, over_nothing
+from ._reasons import (
+    _typical_words,
+    feature_notes,
+    feature_texts,
+    in_units,
+    over_nothing,
+    typical_words_of,
+)
 from .sequences import Sequences
 
 __all__ = ["explain_entities"]
@@ -95,6 +102,11 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     while the one the detector read, and ``deviation``, lie below; ``value_read`` is
     ``value`` for counts and totals. The ``reason`` column names a feature only where
     ``value`` and ``value_read`` lie on the same side of ``typical``.
+    ``typical_words``: whose expectation ``typical`` is, as the reason says it before
+    the value: "typical" (the training median), "geometric mean" (PCA's T^2: the mean
+    of the log-scaled feature), "expected" (PCA's prediction), "entities like it have"
+    (a K-means centre, the nearest entities' mean; "normal entities like it have" in
+    normal-only fitting).
 
     Indexed by (entity id, rank). For ``method="markov"`` the rows are the least
     likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next
@@ -158,6 +170,7 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
             "value_read": read,
             "deviation": explained["deviation"].to_numpy(np.float64),
             "note": notes,
+            "typical_words": typical_words_of(pipeline, explained),
         }
     )
     for extra in ("share", "detector"):

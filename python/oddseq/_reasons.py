@@ -190,6 +190,14 @@ LIKE_LENGTH = (
 # entity, put them apart (7 clicks on 7 items, 2.81 bits, read against the long
 # sessions' 4.98).
 LENGTH_BOUND = LIKE_LENGTH[1:]
+# Item variety takes the typical value of like length only up to this many events, where
+# the length bounds it (at most log2(n) bits, a share at least 1/n) and the shrinkage
+# pulls it: beyond, a band's median is no more the entity's kind than the detector's
+# expectation is, and can be another population's (H1 s15, an accounts log: insiders
+# with 1,001-1,500 events read "distinct_item_ratio 0.788 (typical 0.00149 with
+# 1,001-1,500 events)", the median of pollers calling one endpoint). Durations keep
+# theirs at every length: a span grows with the events.
+_BOUND_UP_TO = 30
 
 
 def length_bands(lengths) -> np.ndarray:
@@ -245,21 +253,123 @@ def typical_from_bands(names, sizes, medians_of):
     return np.asarray(cols, dtype=np.int64), medians
 
 
-def _typical_words(pipeline, cols, value, typical, lengths, expected) -> tuple:
-    """(the typical value's words, explain's note) per named feature: for the
+def _typical_words(pipeline, cols, value, typical, lengths, expected, whose=None) -> tuple:
+    """(the typical value's words, explain's note) per named feature: ``whose`` (the
+    words of :func:`typical_words_of`, default "typical") and ``expected``; for the
     features of :func:`like_length_columns`, the typical value of entities with about as
-    many events ("41 s with 3 events") where the model keeps it; where that lies on
-    the other side of the value than the detector's typical value (which drove the
-    score), both ("29 min overall, 41 s with 3 events"). Others keep ``expected``."""
-    expected = np.asarray(expected, dtype=object).copy()
+    many events ("typical 41 s with 3 events") where the model keeps it; where that lies
+    on the other side of the value than the detector's typical value (which drove the
+    score), both ("typical 29 min overall, 41 s with 3 events"; "geometric mean 29 min;
+    typical 41 s with 3 events")."""
+    expected = np.asarray(expected, dtype=object)
+    whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
+    words_of = np.asarray(whose, dtype=object) + " " + expected
     notes = np.full(len(expected), "", dtype=object)
     mine, bands, like, same = _like_length(pipeline, cols, value, typical, lengths)
     texts = feature_texts(pipeline.feature_names_, np.asarray(cols)[mine], like)
     for k, at in enumerate(mine.tolist()):
         words = f"{texts[k]} with {length_band_label(int(bands[k]))}"
-        notes[at] = f"typical {words}"
-        expected[at] = words if same[k] else f"{expected[at]} overall, {words}"
-    return expected, notes
+        notes[at] = f"{_MEDIAN} {words}"
+        if same[k]:
+            words_of[at] = notes[at]
+        elif whose[at] == _MEDIAN:
+            words_of[at] = f"{_MEDIAN} {expected[at]} overall, {words}"
+        else:
+            words_of[at] = f"{whose[at]} {expected[at]}; {_MEDIAN} {words}"
+    return words_of, notes
+
+
+# Whose expectation a detector's typical value is, in the words a reason puts before it
+# (H1 s15, finding 5: one table read "count[payee_add] 3 (typical 0)" beside "5
+# (typical 0.181)", robust z's median and PCA T^2's mean, and normal-only "count[
+# login_fail] 4 (typical 9)", fewer failed logins than its nearest normal entities had,
+# which raises a neighbour detector's score). "typical" is a median over entities: the
+# training median, or that of entities with about as many events.
+_MEDIAN = "typical"
+# PCA's T^2 expects the training mean of the log-scaled features (log1p): in the data's
+# units the geometric mean of 1 + x, less 1, far under the plain mean where most
+# entities have 0 ("value_max 1.25e+03 (typical 1.24)" read as an average of mostly
+# empty values, H1 s15)
+_MEAN = "geometric mean"
+_PREDICTED = "expected"  # PCA's SPE: what the normal space predicts from the rest
+_LIKE = "entities like it have"  # a K-means centre, the nearest entities' mean
+_NORMAL_LIKE = "normal entities like it have"  # the same in normal-only fitting
+
+
+def _whose(detector, normal: bool) -> str:
+    """The words before a detector's typical value (its ``_explain``'s ``typical``)."""
+    from .detect import KMeansDetector, PCADetector
+    from .detect._neighbors import _NeighbourDetector
+
+    if isinstance(detector, (KMeansDetector, _NeighbourDetector)):
+        return _NORMAL_LIKE if normal else _LIKE
+    if isinstance(detector, PCADetector):
+        return _MEAN if detector.statistic == "t2" else _PREDICTED
+    return _MEDIAN  # robust z, ECOD, isolation forest: the training median
+
+
+def _members(pipeline) -> list:
+    """(name, detector) of the pipeline's detector: an ensemble's members, else itself."""
+    detector = pipeline.detector_
+    return list(getattr(detector, "detectors_", None) or [(None, detector)])
+
+
+def typical_words_of(pipeline, explained: pd.DataFrame) -> np.ndarray:
+    """Per row of a detector's explanation, the words before its typical value: by the
+    ensemble member that explains the row (``explained["detector"]``), else as
+    :func:`typical_words_at`."""
+    normal = bool(getattr(pipeline, "normal_", False))
+    members = _members(pipeline)
+    if "detector" in explained and members[0][0] is not None:
+        words = {name: _whose(member, normal) for name, member in members}
+        named = explained["detector"].astype(object).map(words)
+        return named.where(named.notna(), _MEDIAN).to_numpy(dtype=object)
+    cols = pd.Index(pipeline.feature_names_).get_indexer(explained["feature"].astype(object))
+    rows = explained.index.get_level_values("row").to_numpy()
+    return typical_words_at(pipeline, rows, cols, explained["typical"].to_numpy(np.float64))
+
+
+def typical_words_at(pipeline, rows, cols, typical) -> np.ndarray:
+    """:func:`typical_words_of` of an explanation given as arrays (the stream's C++
+    explanation, which does not say which ensemble member explains a row): a row whose
+    typical values are all a member's fixed expectation (robust z's medians, PCA T^2's
+    means) is that member's; the others are the one member without fixed expectations
+    (K-means), else said as "typical"."""
+    normal = bool(getattr(pipeline, "normal_", False))
+    members = _members(pipeline)
+    n = len(cols)
+    kinds = {_whose(member, normal) for _, member in members}
+    if len(kinds) == 1:
+        return np.full(n, kinds.pop(), dtype=object)
+    rows = np.asarray(rows)
+    cols = np.asarray(cols, dtype=np.int64)
+    typical = np.asarray(typical, dtype=np.float64)
+    out = np.full(n, _MEDIAN, dtype=object)
+    said = np.zeros(n, dtype=bool)
+    free = []
+    for _, member in members:
+        fixed = _fixed_expectation(member)
+        if fixed is None:
+            free.append(_whose(member, normal))
+            continue
+        equal = np.asarray(fixed, dtype=np.float64)[cols] == typical
+        # every named feature of the row at the member's fixed values
+        hit = ~np.isin(rows, rows[~equal]) & ~said
+        out[hit], said[hit] = _whose(member, normal), True
+    if len(set(free)) == 1:
+        out[~said] = free[0]
+    return out
+
+
+def _fixed_expectation(detector):
+    """A detector's typical value that is the same for every row (scaled units), or None."""
+    from .detect import PCADetector, RobustZDetector
+
+    if isinstance(detector, RobustZDetector):
+        return detector.median_
+    if isinstance(detector, PCADetector) and detector.statistic == "t2":
+        return detector.mean_
+    return None
 
 
 def _like_length(pipeline, cols, value, typical, lengths) -> tuple:
@@ -278,7 +388,9 @@ def _like_length(pipeline, cols, value, typical, lengths) -> tuple:
         return none
     bands = length_bands(np.asarray(lengths)[mine])
     like = medians[which[mine], bands]
-    has = np.isfinite(like)
+    names = np.asarray(pipeline.feature_names_, dtype=object)
+    short = np.asarray(lengths)[mine] <= _BOUND_UP_TO
+    has = np.isfinite(like) & (short | ~np.isin(names[cols[mine]], LENGTH_BOUND))
     mine, bands, like = mine[has], bands[has], like[has]
     value = np.asarray(value, dtype=np.float64)[mine]
     typical = np.asarray(typical, dtype=np.float64)[mine]
@@ -450,19 +562,23 @@ _CHANGE_WORDS = {
 }
 
 
+# Columns a reason names in words, not by the column's name (H1 s15: "share_value_missing
+# 0.5 (typical 0.947)" in 1,765 reasons of one table, meaning more events with a value).
+_PLAIN = {"share_value_missing": "share of events without a value"}
+
+
 #: How a reason names a RecentChangeEncoder column (the pipeline adds the facts after).
 CHANGE_PHRASE = "recent activity against its own past"
 
 
 def _phrase(name, said, expected, read=None, events=None, note="") -> str:
-    """How a reason says one feature; with ``read``, the value the detector read
-    beside the entity's own (a feature the evidence shrinkage turned to the other
+    """How a reason says one feature (``expected``: the typical value with the words of
+    :func:`_typical_words`); with ``read``, the value the detector read beside the
+    entity's own (a feature the evidence shrinkage turned to the other
     side of typical); ``note`` (:func:`feature_notes`) after the typical value."""
-    if read is not None:
+    if read is not None:  # ``expected``: the typical value with its words
         noun = "event" if events == 1 else "events"
-        expected = f"read as {read} on {events:,} {noun}; typical {expected}"
-    else:
-        expected = f"typical {expected}"
+        expected = f"read as {read} on {events:,} {noun}; {expected}"
     if note:
         expected = f"{expected}; {note}"
     words = _CHANGE_WORDS.get(name)
@@ -508,6 +624,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     value the detector read when every feature is on the other side."""
     feature_names = pipeline.feature_names_
     rows, cols, actual, typical_raw, read, agrees = in_units(pipeline, explained, raw, lengths)
+    whose = typical_words_of(pipeline, explained)
     # count[<other>] where it pools nothing and the entity has no new type: a column of
     # zeros, never a reason, last of its row (H2 s15: it led the reasons of a log of
     # identical entities, "count[<other>] 0 (typical 0)")
@@ -515,8 +632,8 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     idle = (cols == empty) & (actual == 0) if empty is not None else np.zeros(cols.size, bool)
     agrees = agrees & ~idle
     order = np.lexsort((idle, rows))  # by row, each row's features by rank
-    rows, cols, actual, typical_raw, read, agrees = (
-        a[order] for a in (rows, cols, actual, typical_raw, read, agrees)
+    rows, cols, actual, typical_raw, read, agrees, whose = (
+        a[order] for a in (rows, cols, actual, typical_raw, read, agrees, whose)
     )
     said = feature_texts(feature_names, cols, actual)
     expected = feature_texts(feature_names, cols, typical_raw)
@@ -528,7 +645,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     )
     # (chosen on the detector's typical value; the words may say the one of like length)
     expected, _ = _typical_words(
-        pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows], expected
+        pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows], expected, whose
     )
     said = over_nothing(pipeline, rows, cols, actual, raw, said)  # a ratio over 0: counts
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
@@ -541,7 +658,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     first = np.flatnonzero(informative & (nth(informative) == 0))
     second = np.flatnonzero(informative & (nth(informative) == 1))
     # Labels come from the data: a 50 MB event name is quoted in a short form.
-    names = np.asarray([shorten(n) for n in feature_names], dtype=object)
+    names = np.asarray([shorten(_PLAIN.get(n, n)) for n in feature_names], dtype=object)
     notes = np.asarray(feature_notes(pipeline), dtype=object)
 
     def phrases(at):
@@ -577,25 +694,36 @@ def alert_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     scored, in the data's units, as the batch table's reasons say them (the leading
     one with the value the detector read when none is)."""
     return _alert_phrases(
-        pipeline, *in_units(pipeline, explained, raw, lengths), lengths, len(raw), raw
+        pipeline,
+        *in_units(pipeline, explained, raw, lengths),
+        lengths,
+        len(raw),
+        raw,
+        typical_words_of(pipeline, explained),
     )
 
 
 def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths) -> np.ndarray:
     """:func:`alert_reasons` of an explanation given as arrays (as :func:`units_at`
     takes it): the stream's C++ explanation of new alerts."""
+    whose = typical_words_at(pipeline, rows, cols, typical)
     return _alert_phrases(
-        pipeline, *units_at(pipeline, rows, cols, typical, raw, lengths), lengths, len(raw), raw
+        pipeline,
+        *units_at(pipeline, rows, cols, typical, raw, lengths),
+        lengths,
+        len(raw),
+        raw,
+        whose,
     )
 
 
-def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows, raw):
+def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows, raw, whose):
     names = pipeline.feature_names_
-    short = [shorten(names[c]) for c in cols.tolist()]
+    short = [shorten(_PLAIN.get(names[c], names[c])) for c in cols.tolist()]
     said = over_nothing(pipeline, rows, cols, value, raw, feature_texts(names, cols, value))
     expected = feature_texts(names, cols, typical)
     expected, _ = _typical_words(
-        pipeline, cols, value, typical, np.asarray(lengths)[rows], expected
+        pipeline, cols, value, typical, np.asarray(lengths)[rows], expected, whose
     )
     all_notes = feature_notes(pipeline)
     notes = [all_notes[c] for c in cols.tolist()]
