@@ -6,14 +6,13 @@ import sys
 
 import pandas as pd
 
-from ._pipeline import item_category_map, rank_sequences
+from ._pipeline import detect_anomalies
 from .metrics import (
     average_precision_score,
     precision_at_k,
     precision_recall_fscore,
     roc_auc_score,
 )
-from .sequences import Sequences
 from .utils._progress import step
 
 
@@ -56,17 +55,17 @@ def run_demo(
                     "-o odd.csv"
                 ) from None
         columns = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
-    with step(f"building sequences from {len(events):,} events", enabled=progress):
-        seqs = Sequences.from_events(events, **columns)
-    categories = item_category_map(
-        events, "item_id", "category_id" if "category_id" in events.columns else None
+    # The ten lines of README: detect_anomalies, group stage included.
+    category = "category_id" if "category_id" in events.columns else None
+    table = detect_anomalies(
+        events, **columns, category=category, random_state=seed, progress=progress
     )
-    table = rank_sequences(seqs, random_state=seed, progress=progress, item_categories=categories)
     if kinds is not None:
         table.insert(2, "kind", kinds.reindex(table.index).to_numpy())
     pd.set_option("display.width", 200)
     pd.set_option("display.max_colwidth", 90)
-    print(f"\n{seqs}\n", file=out)
+    n_types = events["behavior"].nunique()
+    print(f"\n{len(table):,} users, {len(events):,} events, {n_types} event types\n", file=out)
     print(f"Top {top} odd users:" if top != 1 else "The odd-most user:", file=out)
     print(table.head(top).to_string(float_format=lambda v: f"{v:.3f}"), file=out)
     if labels is not None:

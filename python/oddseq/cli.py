@@ -327,15 +327,16 @@ def _demo(args) -> int:
     try:
         if args.top < 1:
             raise ValueError(f"--top must be at least 1, got {args.top}")
-        run_demo(
-            n_users=args.n_users,
-            difficulty=args.difficulty,
-            seed=args.seed,
-            data=args.data,
-            data_format=args.format,
-            top=args.top,
-            progress=_progress_wanted(args),
-        )
+        with shell_warnings("demo"):
+            run_demo(
+                n_users=args.n_users,
+                difficulty=args.difficulty,
+                seed=args.seed,
+                data=args.data,
+                data_format=args.format,
+                top=args.top,
+                progress=_progress_wanted(args),
+            )
     except (ValueError, TypeError, FileNotFoundError) as error:
         print(f"oddseq demo: {error}", file=sys.stderr)
         return 2
