@@ -77,6 +77,8 @@ def assert_same_table(table, single):
     np.testing.assert_array_equal(got["is_anomaly"], single["is_anomaly"])
     np.testing.assert_array_equal(got["cluster"], single["cluster"])
     np.testing.assert_array_equal(got["p_normal"], single["p_normal"])
+    if "group" in single:  # the group stage (item=): tests/python/test_dask_groups.py
+        np.testing.assert_array_equal(got["group"], single["group"])
     assert (got["reason"] == single["reason"]).all()
 
 
@@ -525,7 +527,11 @@ def test_iforest_and_ecod_equal_the_single_machine_call(client, method):
     columns = dict(COLUMNS, item="item_id")
     expected = oddseq.detect_anomalies(log, **columns, groups=False, method=method)
     table, pipeline = detect_anomalies(
-        dd.from_pandas(log, npartitions=3), **columns, method=method, return_pipeline=True
+        dd.from_pandas(log, npartitions=3),
+        **columns,
+        groups=False,
+        method=method,
+        return_pipeline=True,
     )
     assert_same_table(table, expected)
     # (whole users over the fitted span: the log's first hours would warn of the span)
@@ -770,10 +776,12 @@ def test_normal_only_support_rule_equals_the_single_machine_call(client):
 
 def test_item_features_equal_the_single_machine_call(client):
     """With an item column (the README's call): each partition's item codes travel
-    between the worker processes by pickle, which the C++ view takes as they are."""
+    between the worker processes by pickle, which the C++ view takes as they are; the
+    group stage runs on both (groups="auto")."""
     log = make_ecommerce(n_users=300, random_state=4).events
     columns = dict(COLUMNS, item="item_id")
-    expected = oddseq.detect_anomalies(log, **columns, groups=False)
+    expected = oddseq.detect_anomalies(log, **columns)
+    assert "group" in expected
     table = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns)
     assert_same_table(table, expected)
 
@@ -792,12 +800,12 @@ def test_item_categories_equal_the_single_machine_call(client, maker):
         names = dict(entity="user_id", event="event", time="timestamp")
     log = data.events
     columns = dict(names, item="item_id", category="category_id")
-    expected = oddseq.detect_anomalies(log, **columns, groups=False)
+    expected = oddseq.detect_anomalies(log, **columns)  # with the group stage
     table = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns)
     assert_same_table(table, expected)
     if maker == "ecommerce":
         normal = log[log["user_id"].isin(data.labels.index[data.labels == 0][:150])]
-        expected = oddseq.detect_anomalies(log, **columns, groups=False, normal=normal)
+        expected = oddseq.detect_anomalies(log, **columns, normal=normal)
         table = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns, normal=normal)
         assert_same_table(table, expected)
     ddf = dd.from_pandas(log, npartitions=2)
@@ -881,7 +889,7 @@ def test_unknown_item_categories_equal_the_single_machine_call(client):
     scoring a log most of whose items are unknown warns as on one machine."""
     data, log = _log_with_unknown_categories(5)
     columns = dict(COLUMNS, item="item_id", category="category_id")
-    expected, single = oddseq.detect_anomalies(log, **columns, groups=False, return_pipeline=True)
+    expected, single = oddseq.detect_anomalies(log, **columns, return_pipeline=True)
     table, pipeline = detect_anomalies(
         dd.from_pandas(log, npartitions=3), **columns, return_pipeline=True
     )
@@ -895,7 +903,7 @@ def test_unknown_item_categories_equal_the_single_machine_call(client):
     scored.loc[new, "item_id"] += 1_000_000
     scored.loc[new, "category_id"] = np.nan
     with pytest.warns(UserWarning, match="no known category for") as one:
-        expected = oddseq.detect_anomalies(scored, **columns, groups=False, normal=normal)
+        expected = oddseq.detect_anomalies(scored, **columns, normal=normal)
     with pytest.warns(UserWarning, match="no known category for") as many:
         table = detect_anomalies(dd.from_pandas(scored, npartitions=3), **columns, normal=normal)
     said = [str(w.message) for w in one if "no known category" in str(w.message)]

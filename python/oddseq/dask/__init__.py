@@ -111,11 +111,27 @@ partitions of the sequences whose items all have one, exact), and scoring warns 
 most item events have no known category (counted per partition, the items used united
 on the client only then).
 
+The group stage (``groups=``, with ``item=``; "auto" by default, as on one machine):
+its search (``oddseq.graph.GroupDetector``: dense blocks of the whole log's
+entity x (item, time bin) graph, judged against every event's time bin and every
+entity's and item's degree) cannot be cut by partition, so it runs on the client, as
+the single machine runs it. The workers reduce each event to what it reads: the item's
+code in the single machine's order (from each input partition's items in first-seen
+order, coded on the client by the same ``_factorize``) and the time in ns, 12 bytes,
+with each entity's id and number of events (before ``min_events``; sessions joined back
+into their entity). The client needs about ``GROUP_BYTES_PER_EVENT`` (64) bytes an event
+at the peak and refuses, before gathering anything, where it has less free (naming
+``groups=False``); "auto" leaves the stage out past 20 M events as one machine does. The
+join is ``AnomalyPipeline.join_groups``'s own code: the members' rows (found in the
+partitions) are lifted on the client, which orders the ranks, and each partition joins
+its members' groups, scores and sentences in the table pass. Same groups, scores,
+flags, reasons and ``group`` column as one machine; ``pipeline.groups_`` is the
+fitted detector, saved with the model. ``group_by`` (devices, IPs, cards) stays
+single-machine.
+
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
 clusters from a graph over every row), "markov" and the neural methods (fit them on a
-sample with the single-machine call), and the group stage (dense blocks over the
-entity-object graph, which needs the graph across partitions: run
-``oddseq.graph.GroupDetector`` on one machine).
+sample with the single-machine call).
 
 For the reasons, every worker receives the fitted pipeline with one per-entity
 vector, ``p_normal``'s reference scores (8 bytes per entity; the detectors' other

@@ -24,6 +24,7 @@ from .._pipeline import (
     AnomalyPipeline,
     _blend_categories,
     _ends,
+    _group_objects,
     _Input,
     _n_scored_as_fitted,
     _normal_only_scale,
@@ -31,6 +32,7 @@ from .._pipeline import (
     _unknown_category_share,
     _warn_scored_as_fitted,
     _warn_unknown_categories,
+    _with_groups,
     item_category_map,
 )
 from ..cluster import KMeans
@@ -252,19 +254,21 @@ def _check_input(part: pd.DataFrame, columns, kinds, index):
 _NAMED = ("input partition", "column ", "partition ")
 
 
-def _read(part: pd.DataFrame, index: int, columns, kinds, entity: str, dropna: bool):
+def _read(part: pd.DataFrame, index: int, columns, kinds, entity: str, dropna: bool, items=None):
     """Input partition ``index`` read whole (the columns the call names) and checked,
-    with its report (``_inspect``: rows, dtypes, a sample of its entity ids). It stays
-    in the worker's memory until the shuffle has cut it up (the files are read once),
-    held narrow (``_Packed``)."""
+    with its report (``_inspect``: rows, dtypes, a sample of its entity ids) and, with
+    ``items`` (the group stage's ``(item, complete)``), its items (``_first_items``). It
+    stays in the worker's memory until the shuffle has cut it up (the files are read
+    once), held narrow (``_Packed``)."""
     _check_input(part, columns, kinds, index)
     report = _inspect(part, index, columns, entity, dropna)
+    firsts = None if items is None else _first_items(part, *items)
     if dropna and report["rows"] and part[entity].hasnans:
         part = part.dropna(subset=[entity])
     packed = _Packed.of(part)
     del part
     _release_arrow_memory()
-    return packed, report
+    return packed, report, firsts
 
 
 def _release_arrow_memory() -> None:
@@ -579,11 +583,14 @@ def _build(
     pipeline,
     whole_ids=False,
     ends=False,
+    group=None,
 ):
     """One shuffled partition, from its pieces of every input partition (in the input's
     order): its Sequences (the entities with at least min_events); ``whole_ids``: the
     ids as int64 (``_whole_ids_after_dropna``); ``ends``: every entity's ends too
-    (``_entity_ends``, before min_events, as one machine compares them)."""
+    (``_entity_ends``, before min_events, as one machine compares them); ``group``:
+    ``(item vocabulary, with times)``, the group stage's input too (``_group_input``,
+    before min_events: one machine searches every entity)."""
     part = _Packed.join(pieces)
     if whole_ids and len(part):
         part[entity] = part[entity].to_numpy().astype(np.int64)
@@ -602,6 +609,8 @@ def _build(
     )
     if ends:
         state["ends"] = _entity_ends(seqs)
+    if group is not None:
+        state["group"] = _group_input(seqs, *group)
     seqs = pipeline._kept(seqs)
     state.update(n=len(seqs), seqs=seqs if len(seqs) else None, log=facts)
     return state
@@ -814,6 +823,7 @@ def _encode(state, pipeline, fitting: bool):
     lengths = seqs.lengths
     out = {**state, "seqs": _Entities(seqs.ids, lengths), "raw": raw, "lengths": lengths}
     out.pop("ends", None)  # read before encoding (_warn_if_scoring_what_was_fitted)
+    out.pop("group", None)  # gathered before encoding (_GroupStage.fit)
     if fitting and seqs.items is not None and pipeline._category_columns():
         out["category_share"] = pipeline._category_shares(seqs)
     return out
@@ -1813,7 +1823,9 @@ def _explaining(pipeline, explain, gathered):
 
 
 def _table(state, pipeline, piece):
-    scores, ranks = piece  # the partition's slices of the collected scores and ranks
+    # the partition's slices of the collected scores and ranks, and its group members
+    # (_GroupStage.join; None without the group stage)
+    scores, ranks, joined = piece
     seqs = state["seqs"]
     if "typical" in state:  # a neighbour method: the neighbours' means, gathered
         pipeline = _explaining(pipeline, _neighbors.explain_against, state["typical"])
@@ -1822,6 +1834,11 @@ def _table(state, pipeline, piece):
     table = pipeline._table(seqs, _Input(state["X"], state["raw"]), scores)
     table["rank"] = pd.Series(ranks, index=seqs.ids).reindex(table.index).to_numpy()
     table = table.reindex(seqs.ids)  # the partition's entity order
+    if joined is not None:  # one machine's join_groups, its order (rank) the client's
+        rows, gid_of_members, lifted, said = joined
+        gid = np.full(len(table), -1, dtype=np.int64)
+        gid[rows] = gid_of_members
+        table = _with_groups(table, gid, lifted, said)
     if isinstance(table.index, pd.MultiIndex):
         table = table.reset_index()
     return table
@@ -1829,6 +1846,191 @@ def _table(state, pipeline, piece):
 
 def _head(frame):
     return frame.iloc[:0]
+
+
+# ------------------------------------------------------------------ the group stage
+#
+# One machine's group stage (oddseq.graph.GroupDetector on the entities and their items,
+# joined by AnomalyPipeline.join_groups) reads every event: its null model weighs each
+# time bin by its share of all activity and each entity and item by its degree, and a
+# group's sentence names its first items in the order they are coded, so no event can be
+# left out and the codes must be one machine's. The workers reduce each event to what
+# the search reads (the item's code in one machine's order, 4 bytes; its time in ns, 8)
+# and each entity to its id and length; the client gathers that, searches with the one
+# machine's code, and sends each partition its members' rows (a few) for the table.
+
+#: The client's memory per event at the group stage's peak, with a margin: the gathered
+#: input (12 bytes an event, 16 more an entity; 24 while the partitions' parts are
+#: joined) and GroupDetector's search beside it (measured on make_ecommerce, 2.1 M
+#: events of 40,000 users: 27 bytes an event over its input, peak RSS).
+GROUP_BYTES_PER_EVENT = 64
+
+
+def _client_memory() -> int:
+    """The bytes of memory free on the client's machine."""
+    try:
+        import psutil  # (distributed needs it)
+    except ImportError:  # pragma: no cover - Linux without psutil
+        import os
+
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return int(psutil.virtual_memory().available)
+
+
+def _check_groups(groups, item) -> None:
+    if not (groups is True or groups is False or (isinstance(groups, str) and groups == "auto")):
+        raise ValueError(f"groups must be 'auto', True or False, got {groups!r}")
+    if groups is True and item is None:
+        raise ValueError(
+            "groups=True needs item=... (the items entities share: oddseq.dask looks for "
+            "groups on items; on devices, IPs or cards, oddseq.detect_anomalies(..., "
+            "group_by=[...]) on one machine)"
+        )
+
+
+def _first_items(part: pd.DataFrame, item: str, complete):
+    """An input partition's distinct items in first-seen order and the rows they were
+    read from: every row, as ``Sequences.from_events`` codes its items (rows dropped
+    later included), or those with every column of ``complete`` (one machine drops the
+    others before it searches sessions' entities, with dropna)."""
+    if complete:
+        part = part.dropna(subset=complete)
+    return part[item].drop_duplicates(), len(part)
+
+
+def _firsts(read):
+    return read[2]
+
+
+def _item_vocabulary(firsts, item: str) -> pd.Index:
+    """The item labels in the order one machine codes them (``_factorize(sort=False)``
+    over the whole column) from the input partitions' ``_first_items``, in the input's
+    order."""
+    from ..sequences._sequences import _factorize
+
+    seen = pd.concat([f[0] for f in firsts], ignore_index=True).drop_duplicates()
+    n = sum(f[1] for f in firsts)
+    raw = seen.to_numpy()
+    if raw.dtype.kind in "iu" and raw.dtype != np.uint64 and 0 < seen.size < n:
+        # Integers are coded in C++, first seen first within hash partitions whose number
+        # follows the rows (or in sorted order where they are dense for the rows): the
+        # distinct items in first-seen order, padded to the rows with the first, are
+        # coded in the same order (8 bytes a row on the client, for a moment).
+        raw = np.concatenate([raw, np.full(n - seen.size, raw[0], dtype=raw.dtype)])
+        seen = pd.Series(raw)
+    return _factorize(seen.reset_index(drop=True), item, sort=False, small_codes=True)[1]
+
+
+def _group_input(seqs: Sequences, vocabulary: pd.Index, with_times: bool):
+    """What the group search reads of a partition: each entity's id and its number of
+    events (sessions joined back into their entity: consecutive), the events' item
+    codes in ``vocabulary`` and their times (ns; None where one machine searches
+    sessions' entities without them: times written as text), and the time zone."""
+    ids, offsets = seqs.ids, seqs.offsets
+    if isinstance(ids, pd.MultiIndex):
+        first = np.flatnonzero(np.diff(ids.codes[0], prepend=-1))
+        ids = ids.get_level_values(0)[first]
+        offsets = offsets[np.append(first, len(seqs))]
+    dtype = np.int32 if len(vocabulary) < 2**31 else np.int64
+    local = seqs.items
+    remap = vocabulary.get_indexer(seqs.item_labels).astype(dtype)
+    if remap.size:
+        codes = np.where(local >= 0, remap[np.maximum(local, 0)], -1).astype(dtype)
+    else:
+        codes = np.full(local.size, -1, dtype=dtype)
+    return ids, np.diff(offsets), codes, seqs.times if with_times else None, seqs.tz
+
+
+def _group_part(state):
+    return state.get("group")
+
+
+def _member_rows(state, members):
+    """The partition's rows (of the table) whose entity is a group member, and their
+    entities."""
+    ids = state["seqs"].ids
+    keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+    rows = np.flatnonzero(keys.isin(members))
+    return rows, keys[rows]
+
+
+class _GroupStage:
+    """``groups=`` over the partitions: planned once the log is read (the single
+    machine's rule for groups="auto", the client's memory), its input built with the
+    sequences, gathered and searched on the client, joined in the table pass."""
+
+    def __init__(self, groups, item, complete, with_times, progress):
+        self.groups, self.item, self.progress = groups, item, progress
+        self.reads = (item, complete)  # what _read keeps (_first_items)
+        self.with_times = with_times
+        self.vocabulary = None
+
+    def plan(self, reports, inputs):
+        """(the item vocabulary, sent to the workers; with times) where the stage runs,
+        else None (groups="auto" past one machine's limit, with its warning)."""
+        n = sum(r["rows"] for r in reports)
+        if _group_objects(range(n), self.groups, None, self.item) is None:
+            return None
+        need, free = n * GROUP_BYTES_PER_EVENT, _client_memory()
+        if need > free:
+            raise ValueError(
+                f"the group stage gathers {n:,} events to the client and needs about "
+                f"{need / 1e9:.2g} GB there ({GROUP_BYTES_PER_EVENT} bytes an event), more "
+                f"than the {free / 1e9:.2g} GB free: pass groups=False to rank without it "
+                "(the per-entity model alone), or run the client where more memory is free"
+            )
+        self.vocabulary = _item_vocabulary(
+            _compute([_delayed(_firsts)(r) for r in inputs]), self.item
+        )
+        return _shared(self.vocabulary), self.with_times
+
+    def fit(self, states):
+        """The GroupDetector of the gathered input (None where the stage does not run)."""
+        if self.vocabulary is None:
+            return None
+        from ..graph import GroupDetector
+
+        with step(f"looking for groups on {self.item}", enabled=self.progress):
+            parts = [p for p in _compute([_delayed(_group_part)(s) for s in states]) if p]
+            ids = parts[0][0].append([p[0] for p in parts[1:]])
+            lengths = np.concatenate([p[1] for p in parts])
+            offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+            np.cumsum(lengths, out=offsets[1:])
+            items = np.concatenate([p[2] for p in parts])
+            times = None if parts[0][3] is None else np.concatenate([p[3] for p in parts])
+            tz = parts[0][4] if len({p[4] for p in parts}) == 1 else None
+            del parts, lengths
+            # Sequences of one event type (the search reads entities, items and times)
+            seqs = Sequences(
+                ids,
+                offsets,
+                np.zeros(items.size, dtype=np.int32),
+                pd.Index(["event"]),
+                times=times,
+                items=items,
+                item_labels=self.vocabulary,
+                tz=tz,
+            )
+            return GroupDetector(method="auto").fit(seqs)
+
+    @staticmethod
+    def join(finder, pipeline, states, starts, scores):
+        """One machine's join_groups over the partitions: (the scores with the members'
+        lifted, per partition its members' rows, groups, lifted scores and sentences)."""
+        members = finder.entity_ids_[finder.group_labels_ >= 0]
+        found = _compute([_delayed(_member_rows)(s, members) for s in states])
+        rows = np.concatenate([starts[p] + r for p, (r, _) in enumerate(found)])
+        keys = found[0][1].append([k for _, k in found[1:]])
+        gid, lifted = pipeline._group_lift(keys, scores[rows], finder)
+        said = finder.explain(keys).to_numpy(dtype=object)
+        joined = scores.copy()
+        joined[rows] = lifted
+        cuts = np.cumsum([0] + [len(r) for r, _ in found])
+        pieces = [
+            (found[p][0], gid[a:b], lifted[a:b], said[a:b])
+            for p, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]))
+        ]
+        return joined, pieces
 
 
 # ---------------------------------------------------------------------- the one call
@@ -1845,18 +2047,20 @@ def _shuffled_sequences(
     pipeline,
     progress,
     ends=False,
+    group=None,
 ):
     """An event log read, checked, shuffled by entity and built into Sequences per
     partition: (states, summaries of the non-empty ones). Run on ``ddf``, and first on
     ``normal`` with normal-only fitting; ``ends``: the states keep every entity's ends
-    (``_entity_ends``)."""
+    (``_entity_ends``); ``group``: a ``_GroupStage``, planned once the partitions are
+    read (the states then keep its input)."""
     source = ddf[columns]  # only the columns the call reads are read and shuffled
     kinds = {c: _kind(str(source.dtypes[c])) for c in columns}
     with step(f"reading and checking {ddf.npartitions} partitions", enabled=progress):
         # Each input partition is read once, whole, checked and sampled, and kept in
         # the workers' memory for the shuffle.
         tasks = [
-            _delayed(_read)(part, i, columns, kinds, entity, dropna)
+            _delayed(_read)(part, i, columns, kinds, entity, dropna, group and group.reads)
             for i, part in enumerate(source.to_delayed())
         ]
         try:
@@ -1870,6 +2074,7 @@ def _shuffled_sequences(
         _check_dtypes(reports, columns)
         divisions = _divisions(reports, npartitions or _default_partitions(reports))
         whole_ids = _whole_ids_after_dropna(reports, dropna)
+        group_input = None if group is None else group.plan(reports, inputs)
     with step(
         f"shuffling {sum(r['rows'] for r in reports):,} events by {entity}", enabled=progress
     ):
@@ -1886,6 +2091,7 @@ def _shuffled_sequences(
                         pipeline,
                         whole_ids,
                         ends,
+                        group_input,
                     )
                     for j in range(len(divisions) - 1)
                 ],
@@ -1976,6 +2182,7 @@ def detect_anomalies(
     max_partition_events: int | None = None,
     to_parquet: str | None = None,
     funnel: dict | None = None,
+    groups="auto",
 ):
     """:func:`oddseq.detect_anomalies` on a dask DataFrame, on the cluster Dask uses.
 
@@ -1987,9 +2194,16 @@ def detect_anomalies(
     entity, event, time, item, value, session_gap, contamination, n_clusters,
     random_state, false_alarm_rate, min_events, time_unit, time_format, dayfirst, dropna,
     funnel
-        As :func:`oddseq.detect_anomalies`; except that ``item`` feeds the item features
-        only: the group stage that ``groups="auto"`` runs there on one machine is not
-        run on Dask (no ``group`` column; ``oddseq.graph.GroupDetector`` on a sample).
+        As :func:`oddseq.detect_anomalies`.
+    groups : {"auto", True, False}, default="auto"
+        As :func:`oddseq.detect_anomalies` (on the items: no ``group_by``): with ``item``,
+        "auto" looks for entities that act together up to 20 million events (above, a
+        warning and the per-entity model alone), True always, False never; the table
+        and the fitted ``groups_`` are the single machine's. The search is one
+        machine's (the whole log's graph): each event comes to the client as its item's
+        code and its time (12 bytes, with each entity's id and length), and the client
+        needs about ``GROUP_BYTES_PER_EVENT`` (64) bytes an event at the peak; where
+        that is more than it has free, refused (ValueError) naming ``groups=False``.
     method : {"auto", "kmeans", "pca", "robust_z", "iforest", "ecod", "knn", "lof"}, default="auto"
         The methods fitted over partitions (``DASK_METHODS``). "knn" and "lof" (and
         "auto" with ``normal``, a one-neighbour kNN) find every row's neighbours exactly
@@ -2044,8 +2258,9 @@ def detect_anomalies(
         ids (sessions: ``entity`` and ``session`` columns), with the single-machine
         table's columns: ``score``, ``rank`` (1 = oddest; ``table.nsmallest(20,
         "rank")`` or ``table.compute().sort_values("rank")`` gives the ranked view),
-        ``is_anomaly``, ``p_normal``, ``cluster``, ``reason``. Held in the cluster's
-        memory (persisted) unless written with ``to_parquet``.
+        ``is_anomaly``, ``p_normal``, ``cluster``, ``group`` (with the group stage:
+        the member's row of ``pipeline.groups_.groups_``, -1 for none), ``reason``.
+        Held in the cluster's memory (persisted) unless written with ``to_parquet``.
     pipeline : AnomalyPipeline, only with ``return_pipeline=True``.
 
     Examples
@@ -2076,6 +2291,7 @@ def detect_anomalies(
             isinstance(arg, bool) or not isinstance(arg, (int, np.integer)) or arg < 1
         ):
             raise ValueError(f"{name} must be a positive integer or None, got {arg!r}")
+    _check_groups(groups, item)
     check_role_names(
         {"entity": entity, "event": event, "time": time, "item": item, "value": value}
         | {"category": category},
@@ -2123,10 +2339,21 @@ def detect_anomalies(
         dropna=dropna,
     )
     threads = resolve_threads(None)
+    stage = None
+    if item is not None and groups is not False:
+        # One machine searches the Sequences' entities, or with sessions the log's, on
+        # times that are numbers or dates (after dropna's rows are dropped).
+        timed = time is not None and _kind(str(ddf[time].dtype)).startswith(
+            ("int", "float", "datetime")
+        )
+        complete = None
+        if session_gap is not None and dropna:
+            complete = [c for c in (entity, event, time) if c is not None]
+        stage = _GroupStage(groups, item, complete, session_gap is None or timed, progress)
 
-    def shuffled(log, fitted):
+    def shuffled(log, fitted, group=None):
         """The log shuffled by entity into Sequences per partition, keeping the
-        entities ``fitted`` keeps (min_events)."""
+        entities ``fitted`` keeps (min_events); ``group``: the group stage's input too."""
         return _shuffled_sequences(
             log,
             entity,
@@ -2138,9 +2365,15 @@ def detect_anomalies(
             fitted,
             progress,
             ends=normal is not None,
+            group=group,
         )
 
-    states, summaries = shuffled(ddf if normal is None else normal, pipeline)
+    states, summaries = shuffled(
+        ddf if normal is None else normal, pipeline, stage if normal is None else None
+    )
+    finder = None
+    if normal is None and stage is not None:
+        finder = stage.fit(states)
     # normal's entities' ends, kept in the workers until the log scored is shuffled
     normal_ends = None
     if normal is not None:
@@ -2162,9 +2395,9 @@ def detect_anomalies(
         # columns' names, the time span and the entities' durations.
         pipeline._fitted_data = _fitted_data.describe(vocabulary, times=False)
         facts = _compute([_delayed(_part_facts)(s, i) for i, s in enumerate(states)])
-        columns = next((f["columns"] for f in facts if f is not None), None)
-        if columns is not None:
-            pipeline._fitted_data["columns"] = columns
+        roles = next((f["columns"] for f in facts if f is not None), None)
+        if roles is not None:
+            pipeline._fitted_data["columns"] = roles
         pipeline._fitted_data["timing"] = _fitted_data.timing_of_parts(facts)
         n_side = pipeline._set_feature_names()
         names = list(pipeline.feature_names_)
@@ -2265,7 +2498,9 @@ def detect_anomalies(
             # normal entity, once; the log scored stays in the partitions).
             pipeline._support_rule(_Input(*_matrices(rows)))
         fitted = _for_workers(pipeline)  # what encoding and scaling read: no training rows
-        data_states, summaries = shuffled(ddf, fitted)
+        data_states, summaries = shuffled(ddf, fitted, stage)
+        if stage is not None:
+            finder = stage.fit(data_states)
         _warn_if_scoring_what_was_fitted(data_states, normal_ends)
         del normal_ends
         if not summaries:
@@ -2298,12 +2533,17 @@ def detect_anomalies(
     with step("reasons", enabled=progress):
         ranks = np.empty(n, dtype=np.int64)
         order = pd.Series(scores).sort_values(ascending=False, kind="stable").index.to_numpy()
+        starts = data.starts
+        members = [None] * len(data.states)
+        if finder is not None:  # one machine's order: by the joined scores, then as above
+            joined, members = _GroupStage.join(finder, pipeline, data.states, starts, scores)
+            again = pd.Series(joined[order]).sort_values(ascending=False, kind="stable")
+            order = order[again.index.to_numpy()]
         ranks[order] = np.arange(1, n + 1)
         shared = _shared(_for_workers(pipeline))
-        starts = data.starts
         pieces = _send(
             [
-                (scores[starts[p] : starts[p + 1]], ranks[starts[p] : starts[p + 1]])
+                (scores[starts[p] : starts[p + 1]], ranks[starts[p] : starts[p + 1]], members[p])
                 for p in range(len(data.states))
             ]
         )
@@ -2326,4 +2566,6 @@ def detect_anomalies(
                 warnings.filterwarnings("ignore", message="The inplace keyword")
                 table = dd.read_parquet(to_parquet)
     pipeline.table_ = None
+    if finder is not None:  # (after the table pass: the workers need only its members)
+        pipeline.groups_ = finder
     return (table, pipeline) if return_pipeline else table
