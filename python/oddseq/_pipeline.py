@@ -655,6 +655,13 @@ def _own_cut_only(normal: bool):
         yield
 
 
+def _init_names(cls) -> list:
+    """The names of ``cls.__init__``'s parameters, in order."""
+    import inspect
+
+    return [n for n in inspect.signature(cls.__init__).parameters if n != "self"]
+
+
 class AnomalyPipeline(SaveMixin):
     """Sequences -> features -> scaling -> detector -> a ranked table with reasons.
 
@@ -758,6 +765,25 @@ class AnomalyPipeline(SaveMixin):
         self.entity_features = entity_features
         self.recent_change = recent_change
         self.funnel = funnel
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor's parameters, ``{name: value}`` (scikit-learn's convention:
+        ``AnomalyPipeline(**pipe.get_params())`` and ``sklearn.base.clone`` copy it
+        unfitted; ``deep`` is accepted for that API, no parameter holds an estimator)."""
+        return {name: getattr(self, name) for name in _init_names(type(self))}
+
+    def set_params(self, **params) -> AnomalyPipeline:
+        """Set constructor parameters by name (refit to use them); returns the pipeline."""
+        names = _init_names(type(self))
+        for name in params:
+            if name not in names:
+                raise ValueError(
+                    f"{name!r} is not a parameter of AnomalyPipeline; its parameters: "
+                    f"{', '.join(names)}"
+                )
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
 
     @property
     def funnel_(self) -> dict:
