@@ -60,7 +60,7 @@ def test_rows_dropped_warn_once_with_the_single_machines_words_and_totals(shop, 
     log = _gappy(shop)
     single = _single(log, dropna=True)
     n_dropped = int(log[["user_id", "behavior", "timestamp"]].isna().any(axis=1).sum())
-    assert len(single) == 1 and single[0].startswith(f"dropped {n_dropped} of {len(log)} rows")
+    assert len(single) == 1 and single[0].startswith(f"dropped {n_dropped:,} of {len(log):,} rows")
     assert _dask(log, scheduler, dropna=True) == single
 
 

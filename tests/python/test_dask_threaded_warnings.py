@@ -43,8 +43,8 @@ def test_threaded_partitions_leave_the_warning_filters_alone():
                 # client's one, with the whole log's totals; none lost.
                 dropped = [str(w.message) for w in caught if "dropped" in str(w.message)]
                 assert dropped == [
-                    f"dropped {n_without} of {len(log)} rows with missing values "
-                    f"({n_without} in 'user_id')"
+                    f"dropped {n_without:,} of {len(log):,} rows with missing values "
+                    f"({n_without:,} in 'user_id')"
                 ]
                 warnings.warn("seen after the call", UserWarning, stacklevel=1)
             assert any("seen after the call" in str(w.message) for w in caught)

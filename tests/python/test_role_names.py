@@ -87,3 +87,11 @@ def test_dask_refuses_a_category_list(log):
 def test_category_list_refused(log):
     with pytest.raises(TypeError, match=r"category=\['cat'\].*pass category='cat'"):
         oddseq.detect_anomalies(log.assign(cat=1), **ROLES, item="item_id", category=["cat"])
+
+
+def test_the_dropna_warning_has_thousands_separators():
+    """(H2 s15 finding 14) 'dropped 7,681 of 12,391 rows', as every other message."""
+    from oddseq.sequences._sequences import dropped_rows_message
+
+    text = dropped_rows_message(7681, 12391, {"user_id": 7681, "time": 0})
+    assert text == "dropped 7,681 of 12,391 rows with missing values (7,681 in 'user_id')"

@@ -202,7 +202,7 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True
     n_bad_columns = {c: n for c, n in counts.items() if n}
     if not n_bad_columns:
         return None
-    described = ", ".join(f"{n} in {c!r}" for c, n in n_bad_columns.items())
+    described = ", ".join(f"{n:,} in {c!r}" for c, n in n_bad_columns.items())
     if not dropna:
         raise ValueError(
             f"missing values: {described}. Clean them, or pass dropna=True to drop "
@@ -225,8 +225,8 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True
 def dropped_rows_message(n_dropped: int, n_rows: int, counts: dict) -> str:
     """The words of the warning about rows dropped with ``dropna`` (``counts``: column
     -> rows missing there; a row may count in several)."""
-    described = ", ".join(f"{n} in {c!r}" for c, n in counts.items() if n)
-    return f"dropped {n_dropped} of {n_rows} rows with missing values ({described})"
+    described = ", ".join(f"{n:,} in {c!r}" for c, n in counts.items() if n)
+    return f"dropped {n_dropped:,} of {n_rows:,} rows with missing values ({described})"
 
 
 def _check_tz(tz) -> None:
