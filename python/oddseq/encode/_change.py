@@ -271,8 +271,9 @@ class RecentChangeEncoder(SequenceEncoder):
         out = rows[:, self._columns()]
         if self.new_types:
             bits = self._new_type_weights(seqs.event_labels)
-            new = _new_types(seqs, rows)
-            out = np.column_stack([out, (new * bits).sum(axis=1).astype(out.dtype)])
+            entity, code = _new_types(seqs, rows)
+            col = np.bincount(entity, bits[code], minlength=len(rows))
+            out = np.column_stack([out, col.astype(out.dtype)])
         return self._wrap(np.ascontiguousarray(out), seqs)
 
     def _new_type_weights(self, labels) -> np.ndarray:
@@ -317,9 +318,11 @@ class RecentChangeEncoder(SequenceEncoder):
         text = change_facts_text(rows[:, _HOUR:], seqs.event_labels)
         if getattr(self, "new_types", False) and hasattr(self, "type_users_"):
             labels = np.asarray(seqs.event_labels, dtype=object)
-            for i, row in enumerate(_new_types(seqs, rows)):
-                if row.any():
-                    text[i] += "; never used before: " + ", ".join(map(str, labels[row]))
+            entity, code = _new_types(seqs, rows)
+            starts = np.flatnonzero(np.r_[True, entity[1:] != entity[:-1]]) if len(entity) else []
+            for at, end in zip(starts, list(starts[1:]) + [len(entity)]):
+                names = ", ".join(map(str, labels[np.sort(code[at:end])]))
+                text[entity[at]] += "; never used before: " + names
         return text
 
     def get_feature_names_out(self, input_features=None):
@@ -339,22 +342,19 @@ def _type_users(seqs) -> dict:
     return {label: int(c) for label, c in zip(seqs.event_labels, users)}
 
 
-def _new_types(seqs, rows) -> np.ndarray:
-    """Per sequence and event code: used in the recent window and never before it
-    (bool, n x types; all False where nothing came before the window). The window is
-    the last ``rows[:, _RECENT]`` events, as the core cut it."""
+def _new_types(seqs, rows):
+    """The (sequence, event code) pairs used in the recent window and never before it,
+    sorted by sequence then code (none where nothing came before the window). The
+    window is the last ``rows[:, _RECENT]`` events, as the core cut it."""
     n, k = len(seqs.offsets) - 1, len(seqs.event_labels)
     offsets = np.asarray(seqs.offsets, dtype=np.int64)
     lengths = np.diff(offsets)
     recent = rows[:, _RECENT].astype(np.int64)
-    earlier = rows[:, _EARLIER].astype(np.int64)
     entity = np.repeat(np.arange(n, dtype=np.int64), lengths)
     in_window = np.arange(offsets[-1]) - offsets[entity] >= (lengths - recent)[entity]
-    code = entity * k + seqs.events
-    before = np.zeros(n * k, dtype=bool)
-    before[code[~in_window]] = True
-    now = np.zeros(n * k, dtype=bool)
-    now[code[in_window]] = True
-    new = (now & ~before).reshape(n, k)
-    new[earlier <= 0] = False
-    return new
+    in_window &= (rows[:, _EARLIER] > 0)[entity]
+    pair = entity * k + np.asarray(seqs.events, dtype=np.int64)
+    before = np.unique(pair[~in_window])
+    now = np.unique(pair[in_window])
+    new = now[~np.isin(now, before, assume_unique=True)]
+    return new // k, new % k
