@@ -285,8 +285,8 @@ def test_the_fit_command_warns_of_the_window_and_words_normal_data(stray_log, tm
 
 def test_a_dask_fitted_pipeline_warns_of_event_types_never_seen():
     """oddseq.dask records the fitted event types (from its partitions' summary), so its
-    pipeline's score() warns of a renamed event as one machine's does; it records no
-    time span (not gathered over partitions): no span check there."""
+    pipeline's score() warns of a renamed event as one machine's does; and the time span
+    and durations from its partitions, as one machine records them."""
     dask = pytest.importorskip("dask")
     dd = pytest.importorskip("dask.dataframe")
     pytest.importorskip("pyarrow")
@@ -298,7 +298,8 @@ def test_a_dask_fitted_pipeline_warns_of_event_types_never_seen():
     with dask.config.set(scheduler="sync"):
         _, pipe = dask_detect(dd.from_pandas(log, npartitions=3), **columns, return_pipeline=True)
     assert list(pipe._fitted_data["event_types"]) == ["buy", "cart", "fav", "pv"]
-    assert pipe._fitted_data["timing"] is None
+    one = AnomalyPipeline().fit(Sequences.from_events(log, **columns))._fitted_data["timing"]
+    assert pipe._fitted_data["timing"] == pytest.approx(one, rel=1e-9)
     renamed = log.assign(behavior=log["behavior"].replace({"pv": "view"}))
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
