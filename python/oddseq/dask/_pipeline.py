@@ -1975,8 +1975,8 @@ class _GroupStage:
         if need > free:
             raise ValueError(
                 f"the group stage gathers {n:,} events to the client and needs about "
-                f"{need / 1e9:.2g} GB there ({GROUP_BYTES_PER_EVENT} bytes an event), more "
-                f"than the {free / 1e9:.2g} GB free: pass groups=False to rank without it "
+                f"{need / 1e9:.3g} GB there ({GROUP_BYTES_PER_EVENT} bytes an event), more "
+                f"than the {free / 1e9:.3g} GB free: pass groups=False to rank without it "
                 "(the per-entity model alone), or run the client where more memory is free"
             )
         self.vocabulary = _item_vocabulary(
@@ -2371,9 +2371,6 @@ def detect_anomalies(
     states, summaries = shuffled(
         ddf if normal is None else normal, pipeline, stage if normal is None else None
     )
-    finder = None
-    if normal is None and stage is not None:
-        finder = stage.fit(states)
     # normal's entities' ends, kept in the workers until the log scored is shuffled
     normal_ends = None
     if normal is not None:
@@ -2385,6 +2382,9 @@ def detect_anomalies(
         _neighbors.check_reference_size(n, method)
     if entity_features is not None:  # a side table keyed by something else: refused
         _check_entities(states, pipeline, entity, fitting=True)
+    finder = None  # (the group stage's input is gathered before the encoding drops it)
+    if normal is None and stage is not None:
+        finder = stage.fit(states)
 
     with step(f"encoding {n:,} {what}sequences", enabled=progress):
         pipeline.normal_ = normal is not None
@@ -2499,12 +2499,12 @@ def detect_anomalies(
             pipeline._support_rule(_Input(*_matrices(rows)))
         fitted = _for_workers(pipeline)  # what encoding and scaling read: no training rows
         data_states, summaries = shuffled(ddf, fitted, stage)
-        if stage is not None:
-            finder = stage.fit(data_states)
         _warn_if_scoring_what_was_fitted(data_states, normal_ends)
         del normal_ends
         if not summaries:
             raise ValueError(f"ddf has no sequences to score (with min_events={min_events})")
+        if stage is not None:
+            finder = stage.fit(data_states)
         n = sum(s["n"] for s in summaries)
         # Sent once (it is not changed from here): the checks, encoding and scaling
         # read this one copy.
