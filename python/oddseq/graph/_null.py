@@ -126,13 +126,28 @@ _HEAVY = 0.1
 
 def _panjer_log_pmf(lam: np.ndarray, counts: np.ndarray, n: int) -> np.ndarray:
     """log P(S = j), j = 0..n, for S the compound Poisson excess of entities with
-    h_u ~ Poisson(lam_u) (entities with h = s + 1 arriving at rate sum_u P(h_u = s + 1),
-    each adding s), by Panjer's recursion."""
+    h_u ~ Poisson(lam_u) that dominates the true sum of (h_u - 1)^+, by Panjer's
+    recursion.
+
+    Entity u adds s at the rate P(h_u = s + 1) * -log(1 - P(h_u >= 2)) / P(h_u >= 2):
+    its own compound Poisson then jumps at least once exactly as often as h_u >= 2, each
+    jump drawn from the law of h_u - 1 given h_u >= 2, so it dominates (h_u - 1)^+ and
+    the sum dominates the true sum (as :func:`log10_return_sf` does). The plain rates
+    P(h_u = s + 1) fall short: one entity's P(S >= 1) would be 1 - exp(-P(h_u >= 2)),
+    under P(h_u >= 2) (seen as a bound broken by a part in 10,000 where one entity of
+    rate 0.03 must add 1). Past n the callers add the true law's Chernoff bound, not
+    the compound's (whose mass there is larger but, for entities with P(h >= 2) under
+    _HEAVY and n twice the excess and more, far below the terms summed)."""
     s = np.arange(1, n + 1)
-    # log rate of entities adding s: log sum_u counts_u Poisson(s + 1; lam_u).
+    # P(h >= 2) and the log of each entity's scale -log(1 - P(h >= 2)) / P(h >= 2) (>= 1).
+    two = np.minimum(gammainc(2, lam), 1.0 - 1e-12)
+    own_rate = -np.log1p(-two)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_scale = np.where(two > 0, np.log(own_rate) - np.log(two), 0.0)
+    # log rate of entities adding s: log sum_u counts_u scale_u Poisson(s + 1; lam_u).
     log_pmf = -lam[:, None] + (s + 1)[None, :] * np.log(lam)[:, None] - gammaln(s + 2)[None, :]
-    log_rate = logsumexp(log_pmf + np.log(counts)[:, None], axis=0)
-    total = float(counts @ gammainc(2, lam))  # rate of entities with h >= 2
+    log_rate = logsumexp(log_pmf + (log_scale + np.log(counts))[:, None], axis=0)
+    total = float(counts @ own_rate)  # rate of the entities' first jumps
     log_g = np.empty(n + 1)
     log_g[0] = -total
     log_s_rate = np.log(s) + log_rate
