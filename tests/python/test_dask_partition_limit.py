@@ -33,10 +33,15 @@ def test_many_entities_over_the_limit_advise_npartitions(log):
 def test_one_entity_over_the_limit_advises_leaving_it_out(log):
     giant_id = int(log["user_id"].iloc[0])
     giant = log[log["user_id"] == giant_id]
-    many = pd.concat([giant] * 30, ignore_index=True)
-    many["timestamp"] = many["timestamp"] + np.repeat(np.arange(30), len(giant))
+    # Larger than all the other entities together, so that its partition is the only
+    # one over the limit (with 30 copies the other partition was over it too, and which
+    # refusal came first depended on the scheduler's order: it failed 1 run in 6).
+    copies = 100
+    many = pd.concat([giant] * copies, ignore_index=True)
+    many["timestamp"] = many["timestamp"] + np.repeat(np.arange(copies), len(giant))
     skewed = pd.concat([log, many], ignore_index=True).drop_duplicates()
     size = int((skewed["user_id"] == giant_id).sum())
+    assert len(skewed) - size < size - 1  # every other partition stays under the limit
     ddf = dd.from_pandas(skewed, npartitions=2)
     with pytest.raises(ValueError) as info:
         detect_anomalies(ddf, **COLUMNS, npartitions=2, max_partition_events=size - 1)
