@@ -35,8 +35,20 @@ def test_time_list_advises_the_join(log):
             call()
         text = str(info.value)
         assert "time=['Date', 'Time']" in text, name
-        assert "df['ts'] = df['Date'] + ' ' + df['Time']" in text, name
+        advice = "df['ts'] = df['Date'].astype(str) + ' ' + df['Time'].astype(str)"
+        assert advice in text, name
         assert "time='ts'" in text, name
+
+
+def test_time_join_advice_runs_on_numeric_columns():
+    # loghub's HDFS file reads Date 081109 and Time 203615 as integers: the advised join
+    # must not fail there (a plain + of ints and ' ' is a TypeError).
+    df = pd.DataFrame({"Date": [81109, 81109], "Time": [203615, 203616]})
+    with pytest.raises(TypeError) as info:
+        Sequences.from_events(df, entity="Date", event="Time", time=["Date", "Time"])
+    statement = str(info.value).split("join them into one first: ")[1].split(", then")[0]
+    exec(statement, {"df": df})
+    assert df["ts"].tolist() == ["81109 203615", "81109 203616"]
 
 
 @pytest.mark.parametrize("role", ["entity", "event", "item"])

@@ -122,7 +122,8 @@ def check_role_names(roles: dict, frame: str = "df") -> None:
             a, b = names
             raise TypeError(
                 f"{head}. For a date and a time in two columns, join them into one first: "
-                f"{frame}['ts'] = {frame}[{a!r}] + ' ' + {frame}[{b!r}], then pass time='ts'"
+                f"{frame}['ts'] = {frame}[{a!r}].astype(str) + ' ' + {frame}[{b!r}].astype(str), "
+                "then pass time='ts'"
             )
         if role in ("entity", "event") and len(names) > 1:
             joined = " + '/' + ".join(f"{frame}[{n!r}].astype(str)" for n in names)
