@@ -559,6 +559,7 @@ _CHANGE_WORDS = {
     "change_burst_size_log2": "events",
     "change_item_novelty": "share on new items",
     "change_value_log2": "values",
+    "change_new_types_bits": "event types never used before, rarity in bits",
 }
 
 

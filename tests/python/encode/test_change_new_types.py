@@ -87,3 +87,13 @@ def test_new_types_must_be_a_bool():
     seqs = _log([_owner()])
     with pytest.raises((TypeError, ValueError), match="new_types"):
         RecentChangeEncoder(new_types="yes").fit(seqs)
+
+
+def test_a_reason_says_the_new_types_column_in_words():
+    # A reason names every RecentChangeEncoder column in words, the new one too (it read
+    # the raw column name "change_new_types_bits").
+    from oddseq._reasons import _CHANGE_WORDS
+
+    taken = _owner() + [(_last_day() + 60 * k, e) for k, e in enumerate(["login", "payee_add"])]
+    enc = RecentChangeEncoder(new_types=True).fit(_log([_owner(), _owner(), taken]))
+    assert set(enc.get_feature_names_out()) <= set(_CHANGE_WORDS)
