@@ -505,7 +505,8 @@ def _with_groups(table: pd.DataFrame, gid, lifted, said) -> pd.DataFrame:
 
 def _group_objects(df, groups, group_by, item):
     """The columns groups are looked for on, or None for no group stage."""
-    if groups not in ("auto", True, False):
+    # By identity: 0 and 1 equal False and True, and 0 would then run the stage.
+    if not (groups is True or groups is False or (isinstance(groups, str) and groups == "auto")):
         raise ValueError(f"groups must be 'auto', True or False, got {groups!r}")
     if group_by is not None:
         columns = [group_by] if isinstance(group_by, str) else list(group_by)

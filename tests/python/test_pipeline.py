@@ -945,6 +945,13 @@ def test_group_by_columns_are_checked(shop):
         oddseq.detect_anomalies(
             log, entity="user_id", event="behavior", time="timestamp", groups="yes"
         )
+    # 0 and 1 equal False and True but are neither: 0 ran the group stage (H7 s15), and
+    # oddseq.dask refuses both.
+    for number in (0, 1):
+        with pytest.raises(ValueError, match="groups must be 'auto', True or False"):
+            oddseq.detect_anomalies(
+                log, entity="user_id", event="behavior", time="timestamp", groups=number
+            )
     with pytest.raises(ValueError, match="groups=True needs item"):
         oddseq.detect_anomalies(
             log, entity="user_id", event="behavior", time="timestamp", groups=True
