@@ -23,3 +23,18 @@ def small_log():
         }
     )
     return df
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A Dask client on a LocalCluster of two worker processes (one thread each), for the
+    test module that asks for it, closed after it."""
+    distributed = pytest.importorskip("dask.distributed")
+    # dashboard_address=":0": a free port, not 8787, which another cluster may hold.
+    cluster = distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()

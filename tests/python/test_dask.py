@@ -28,18 +28,6 @@ COLUMNS = dict(entity="user_id", event="behavior", time="timestamp")
 
 
 @pytest.fixture(scope="module")
-def client():
-    # dashboard_address=":0": a free port, not 8787, which another cluster may hold.
-    cluster = distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
-    )
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
-@pytest.fixture(scope="module")
 def log():
     events = make_ecommerce(n_users=800, random_state=3).events
     events["behavior"] = events["behavior"].astype(str)

@@ -23,18 +23,6 @@ DAY = 86_400
 
 
 @pytest.fixture(scope="module")
-def client():
-    # dashboard_address=":0": a free port, not 8787, which another cluster may hold.
-    cluster = distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
-    )
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
-@pytest.fixture(scope="module")
 def logs():
     week = make_ecommerce(n_users=400, random_state=1).events
     week["behavior"] = week["behavior"].astype(str)

@@ -25,17 +25,6 @@ COLUMNS = dict(entity="user_id", event="behavior", time="timestamp", item="item_
 
 
 @pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
-    )
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
-@pytest.fixture(scope="module")
 def rings():
     """A shop with three order-brushing rings (the group stage finds them)."""
     return make_ecommerce(n_users=1200, rings=3, random_state=5).events
