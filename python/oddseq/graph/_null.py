@@ -184,11 +184,13 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
     (``counts``: how many entities share each lam): how much more than one act each
     that many entities show by chance.
 
-    Entities with h_u >= 2 are rare events, so the excess is a compound Poisson sum
-    (entities with h = s + 1 arrive at rate sum_u P(h_u = s + 1), each adding s); its
-    law is computed by Panjer's recursion up to twice the excess and the rest of the
-    tail bounded by Chernoff's. Above an excess of 2,000 the Chernoff bound alone (an
-    upper bound: it never overstates how unlikely).
+    Entities with h_u >= 2 are rare events, so the excess is bounded by a compound
+    Poisson sum (entities with h = s + 1 arrive at rate sum_u P(h_u = s + 1) scaled by
+    -log(1 - P(h_u >= 2)) / P(h_u >= 2), each adding s: one arrival or more exactly as
+    often as h_u >= 2, so it dominates the true sum); its law is computed by Panjer's
+    recursion up to twice the excess and the rest of the tail bounded by Chernoff's.
+    Above an excess of 2,000 the Chernoff bound alone (an upper bound: it never
+    overstates how unlikely).
 
     With ``k`` (the block's objects: an entity acts on at most that many of them),
     h_u ~ Binomial(k, lam_u / k), the law of that many chances with mean lam_u (the
@@ -206,13 +208,13 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
     0.0
     >>> from scipy.stats import poisson  # one entity: P(h >= 3), a little above it
     >>> round(log10_excess_sf(2, [0.1]), 3), round(float(np.log10(poisson.sf(2, 0.1))), 3)
-    (-3.783, -3.811)
+    (-3.782, -3.811)
 
     Two crawlers on every one of a block's six objects show an excess of 5 each, never
-    more (as a compound Poisson stream they would reach 20 with probability 0.12):
+    more (as a compound Poisson stream they would reach 20 with probability 0.8):
 
     >>> round(log10_excess_sf(20, [6.0, 6.0]), 1), log10_excess_sf(20, [6.0, 6.0], k=6)
-    (-0.9, -inf)
+    (-0.1, -inf)
     """
     if excess <= 0:
         return 0.0
