@@ -82,13 +82,19 @@ def test_a_day_model_on_a_week_warns_of_the_span_and_of_the_share_flagged(logs):
     assert "Refit on data like the data scored" in alarm[0]
 
 
-def test_the_shell_summary_names_the_share_expected(logs, tmp_path, capsys):
+def _day_and_week_files(logs, tmp_path):
+    """day.csv (one day of the first week) and week.csv (another draw's week) in
+    ``tmp_path``; the shell's role options."""
     week, other, _ = logs
     start = week["timestamp"].min()
     one_day = week[(week["timestamp"] >= start + 4 * DAY) & (week["timestamp"] < start + 5 * DAY)]
     one_day.to_csv(tmp_path / "day.csv", index=False)
     other.to_csv(tmp_path / "week.csv", index=False)
-    shell = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    return ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+
+
+def test_the_shell_summary_names_the_share_expected(logs, tmp_path, capsys):
+    shell = _day_and_week_files(logs, tmp_path)
     model_file = str(tmp_path / "day.oddseq")
     assert main(["fit", str(tmp_path / "day.csv"), *shell, "--save", model_file]) == 0
     capsys.readouterr()
@@ -352,11 +358,7 @@ def test_detect_normal_summary_says_the_share_alarm(logs, tmp_path, capsys):
     """oddseq detect --normal warns of the share alarm (the score of FILE with the model
     fitted on --normal); its summary line says it too, as oddseq score's does."""
     week, other, _ = logs
-    start = week["timestamp"].min()
-    one_day = week[(week["timestamp"] >= start + 4 * DAY) & (week["timestamp"] < start + 5 * DAY)]
-    one_day.to_csv(tmp_path / "day.csv", index=False)
-    other.to_csv(tmp_path / "week.csv", index=False)
-    shell = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    shell = _day_and_week_files(logs, tmp_path)
     out = str(tmp_path / "ranked.csv")
     args = ["detect", str(tmp_path / "week.csv"), *shell, "--normal", str(tmp_path / "day.csv")]
     assert main([*args, "--no-groups", "-o", out]) == 0
