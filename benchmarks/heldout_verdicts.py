@@ -1,11 +1,13 @@
 """oddseq's default verdicts on a held-out source, beside an analyst's peers.
 
-Two held-out labelled sources, each written blind to oddseq's generators, detectors and
+Three held-out labelled sources, each written blind to oddseq's generators, detectors and
 encoders: ``--source shop`` (default), the third shop (``benchmarks/heldout_shop.py``),
 and ``--source accounts``, the event log of an online service's accounts
 (``benchmarks/heldout_accounts.py``: logins, resets, exports, API calls, payees and
-transfers; item ``object_id``, value ``amount``). For each seed this scores its users
-(accounts)
+transfers; item ``object_id``, value ``amount``), and ``--source web``, a web shop's
+access log with its bots (``benchmarks/heldout_weblog.py``: clients keyed by IP + user
+agent; item ``path``, value ``bytes``; the analyst also counts distinct statuses). For
+each seed this scores its users (accounts, clients)
 
 - with the default one call, unsupervised on the whole log (``entity``, ``event``,
   ``time`` only, as the call is documented first; and with ``item=`` and ``value=``,
@@ -27,9 +29,12 @@ reasons. Run (about a minute a seed at 20,000 users on 2 loaded cores)::
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 10 \\
         python benchmarks/heldout_verdicts.py --source accounts --seeds 101 102 103 \\
         --n-users 20000
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 10 \\
+        python benchmarks/heldout_verdicts.py --source web --seeds 101 102 103 \\
+        --n-users 20000
 
-The accounts' JSON goes to ``benchmarks/results/heldout_verdicts_accounts.json`` unless
-``--out`` says otherwise.
+The accounts' JSON goes to ``benchmarks/results/heldout_verdicts_accounts.json``, the web
+log's to ``benchmarks/results/heldout_verdicts_web.json``, unless ``--out`` says otherwise.
 """
 
 from __future__ import annotations
@@ -116,7 +121,27 @@ def accounts_source() -> Source:
     )
 
 
-SOURCES = {"shop": shop_source, "accounts": accounts_source}
+def web_source() -> Source:
+    from heldout_weblog import ANOMALY_KINDS, NORMAL_KINDS, make_weblog
+
+    return Source(
+        "web",
+        "client_id",
+        "path",
+        "bytes",
+        tuple(NORMAL_KINDS),
+        tuple(ANOMALY_KINDS),
+        lambda n, share, seed: make_weblog(n_clients=n, anomaly_rate=share, seed=seed),
+        lambda n, seed: make_weblog(n_clients=n, seed=seed, plant=False),
+        "n_clients",
+        (101, 102, 103),
+        "benchmarks/results/heldout_verdicts_web.json",
+        extra_nunique=("status",),
+        value_aggregates=True,
+    )
+
+
+SOURCES = {"shop": shop_source, "accounts": accounts_source, "web": web_source}
 
 
 def roles(src: Source) -> dict:
@@ -271,7 +296,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--source", choices=sorted(SOURCES), default="shop")
     ap.add_argument("--seeds", type=int, nargs="+", help="default: 91 92 93 (shop), 101 102 103")
-    ap.add_argument("--n-users", "--n-accounts", dest="n_users", type=int, default=20000)
+    ap.add_argument(
+        "--n-users", "--n-accounts", "--n-clients", dest="n_users", type=int, default=20000
+    )
     ap.add_argument("--anomaly-share", type=float, default=0.04)
     ap.add_argument("--out", help="the JSON's path (default: benchmarks/results/...)")
     args = ap.parse_args(argv)
