@@ -653,7 +653,7 @@ def make_weblog(
     ``events`` is sorted by time (ties in drawing order), one row per request. ``labels``
     has one row per client key: ``client_id``, ``is_anomaly`` (bool) and ``kind``.
     ``plant=False`` draws normal clients only (for normal-only fitting and the
-    nothing-planted measure). About 75 requests a client at the default 7 days.
+    nothing-planted measure). About 100 requests a client at the default 7 days.
     """
     if not isinstance(n_clients, (int, np.integer)) or isinstance(n_clients, bool):
         raise TypeError(f"n_clients must be an int, got {type(n_clients).__name__}")
