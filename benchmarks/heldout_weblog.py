@@ -24,13 +24,13 @@ fixed period while the phone is on, plus foreground sessions that poll notificat
 ``feed_reader`` (an RSS reader fetching the feed on a fixed period) and
 ``search_crawler`` (announced search-engine bots: robots.txt first, the sitemap, then
 pages and products at a polite rate, never a disallowed path: cart, login, search,
-checkout). Two of the crawlers are giants (Googlebot-like about 6% of all requests,
-Bingbot-like about 2%). Announced, robots-respecting crawlers are NORMAL here: the site
+checkout). Two of the crawlers are giants (Googlebot-like about 4.5% of all requests,
+Bingbot-like about 1.5%). Announced, robots-respecting crawlers are NORMAL here: the site
 owner invited them through its sitemap.
 
 Anomaly kinds: ``aggressive_scraper`` (products in id order at sub-second to second
 gaps, no assets, a scripting user agent or a faked browser; the first one is a giant,
-about 2% of all requests), ``headless_bot`` (a headless browser: fetches the assets and
+about 1.5% of all requests), ``headless_bot`` (a headless browser: fetches the assets and
 caches them like a browser, randomises its gaps, but walks a block of the catalogue
 visiting every product exactly once, round the clock), ``credential_stuffing`` (one
 login page, then hundreds of failed POSTs to /login, a success now and then),
@@ -453,9 +453,9 @@ def _crawl(L, r, W, c, n, gap_lo, gap_hi, burst_hi=400, idle=3 * 3600):
 
 
 def _search_crawler(L, r, W, c, giant=0, n_clients=0):
-    if giant == 1:  # a Googlebot: ~6% of all requests
+    if giant == 1:  # a Googlebot: ~4.5% of all requests
         _crawl(L, r, W, c, int(4.5 * n_clients), 0.3, 3.0, 5000, 1800)
-    elif giant == 2:  # a Bingbot: ~2%
+    elif giant == 2:  # a Bingbot: ~1.5%
         _crawl(L, r, W, c, int(1.5 * n_clients), 1.0, 6.0, 3000, 1800)
     else:
         _crawl(L, r, W, c, int(r.integers(150, 2500)), 5.0, 60.0)
