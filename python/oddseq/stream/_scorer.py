@@ -995,15 +995,23 @@ class StreamScorer:
             self._digits = None
 
     def _check_unit(self, time) -> None:
-        """Once per scorer: a UserWarning when the number ``time`` read in
-        ``time_unit`` falls outside 1990-2100 and in another unit inside (seconds read
-        as milliseconds), as :meth:`update` warns on its first batch. update_one leaves
-        it out (its per-event cost); ``oddseq stream`` calls it on its first event."""
+        """Once per scorer: the batch's check of a numeric time column
+        (:func:`~oddseq.utils._time.parse_times`) on the number ``time``: a ValueError
+        with the fix where ``time_unit`` puts it beyond the year 2262 (milliseconds read
+        as seconds), a UserWarning where it falls outside 1990-2100 and in another unit
+        inside (seconds read as milliseconds), as :meth:`update` does on its first
+        batch. update_one leaves it out (its per-event cost); ``oddseq stream`` calls it
+        on its first event."""
         if self._unit_checked:
             return
         self._unit_checked = True
         if isinstance(time, (int, float)) and not isinstance(time, bool) and math.isfinite(time):
-            _warn_if_another_unit(self.time, self.time_unit, float(time), float(time))
+            # The digit check is the caller's (it needs many times, not one).
+            check, column = {}, pd.Series([time])
+            if column.dtype == object:  # an int beyond int64
+                column = column.astype(np.float64)
+            times_to_ns(column, self.time_unit, self.time, unit_warning=check)
+            _warn_if_another_unit(self.time, self.time_unit, *check["time_range"])
 
     def _invalid(self) -> StreamEvent:
         self.n_invalid_ += 1
