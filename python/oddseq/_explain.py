@@ -103,7 +103,7 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     ``value`` for counts and totals. The ``reason`` column names a feature only where
     ``value`` and ``value_read`` lie on the same side of ``typical``.
     ``typical_words``: whose expectation ``typical`` is, as the reason says it before
-    the value: "typical" (the training median), "geometric mean" (PCA's T^2: the mean
+    the value: "typical" (the training median), "log-scale average" (PCA's T^2: the mean
     of the log-scaled feature), "expected" (PCA's prediction), "entities like it have"
     (a K-means centre, the nearest entities' mean; "normal entities like it have" in
     normal-only fitting).

@@ -259,11 +259,21 @@ def _typical_words(pipeline, cols, value, typical, lengths, expected, whose=None
     features of :func:`like_length_columns`, the typical value of entities with about as
     many events ("typical 41 s with 3 events") where the model keeps it; where that lies
     on the other side of the value than the detector's typical value (which drove the
-    score), both ("typical 29 min overall, 41 s with 3 events"; "geometric mean 29 min;
-    typical 41 s with 3 events")."""
+    score), both ("typical 29 min overall, 41 s with 3 events"; "log-scale average 29
+    min; typical 41 s with 3 events"); a count PCA T^2 expects under sqrt(2) - 1 as
+    "most entities have none"."""
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
     words_of = np.asarray(whose, dtype=object) + " " + expected
+    # a count PCA T^2 expects under sqrt(2) - 1: most entities have none (see _MEAN)
+    names = pipeline.feature_names_
+    none = np.flatnonzero(
+        (np.asarray(whose, dtype=object) == _MEAN)
+        & (np.asarray(typical, dtype=np.float64) < _NONE_BELOW)
+    )
+    none = [k for k in none.tolist() if _is_count(names[int(cols[k])])]
+    if none:
+        words_of[none] = _NORMAL_NONE if getattr(pipeline, "normal_", False) else _NONE
     notes = np.full(len(expected), "", dtype=object)
     mine, bands, like, same = _like_length(pipeline, cols, value, typical, lengths)
     texts = feature_texts(pipeline.feature_names_, np.asarray(cols)[mine], like)
@@ -289,8 +299,14 @@ _MEDIAN = "typical"
 # PCA's T^2 expects the training mean of the log-scaled features (log1p): in the data's
 # units the geometric mean of 1 + x, less 1, far under the plain mean where most
 # entities have 0 ("value_max 1.25e+03 (typical 1.24)" read as an average of mostly
-# empty values, H1 s15)
-_MEAN = "geometric mean"
+# empty values, H1 s15). Said "log-scale average" (H4 s16: "geometric mean 0.00891"
+# read oddly for a count); for a count (whole, 0 or more) under sqrt(2) - 1, what it
+# says: most entities have none (had half of them 1 or more, the mean of log1p would be
+# at least log(2) / 2, its inverse sqrt(2) - 1).
+_MEAN = "log-scale average"
+_NONE = "most entities have none"
+_NORMAL_NONE = "most normal entities have none"
+_NONE_BELOW = math.sqrt(2.0) - 1.0
 _PREDICTED = "expected"  # PCA's SPE: what the normal space predicts from the rest
 _LIKE = "entities like it have"  # a K-means centre, the nearest entities' mean
 _NORMAL_LIKE = "normal entities like it have"  # the same in normal-only fitting
@@ -564,8 +580,64 @@ _CHANGE_WORDS = {
 
 
 # Columns a reason names in words, not by the column's name (H1 s15: "share_value_missing
-# 0.5 (typical 0.947)" in 1,765 reasons of one table, meaning more events with a value).
-_PLAIN = {"share_value_missing": "share of events without a value"}
+# 0.5 (typical 0.947)" in 1,765 reasons of one table, meaning more events with a value;
+# H4 s16: every column the pipeline's encoders emit, test_reasons_feature_words). The
+# counts per event type keep their "count[<type>]" (the type is the log's own label),
+# RecentChangeEncoder's columns are said by _CHANGE_WORDS.
+FEATURE_WORDS = {
+    # CountTimingEncoder
+    "length": "events",
+    "duration_s": "time from first to last event",
+    "gap_mean_s": "mean time between events",
+    "gap_std_s": "spread of time between events",
+    # DiversityEncoder: items and the funnel
+    "n_items": "distinct items",
+    "distinct_item_ratio": "distinct items per event",
+    "item_entropy_bits": "item variety in bits",
+    "top_item_share": "share of events on its most used item",
+    "repeat_previous_item_share": "share of events repeating the previous item",
+    "n_items_bought": "distinct items bought",
+    "cart_per_view": "carts per view",
+    "fav_per_view": "favourites per view",
+    "buy_per_view": "purchases per view",
+    "buy_per_cart": "purchases per cart",
+    # values
+    "value_sum": "total value",
+    "value_mean": "mean value",
+    "value_max": "largest value",
+    "value_std": "spread of values",
+    "share_value_missing": "share of events without a value",
+    "value_bought_sum": "total value bought",
+    # item categories
+    "n_categories": "distinct categories",
+    "distinct_category_ratio": "distinct categories per event",
+    "category_entropy_bits": "category variety in bits",
+    "new_category_share_last_session": "last session's share on categories new to it",
+}
+# Counts of things (whole numbers, 0 or more): PCA T^2's expectation of one under
+# sqrt(2) - 1 says most entities have none (see _MEAN).
+_COUNTS = ("n_items", "n_items_bought", "n_categories")
+
+
+def reason_name(name: str) -> str:
+    """How a reason names the feature ``name`` (before its value): in words
+    (``FEATURE_WORDS``, a RecentChangeEncoder column as the recent activity against the
+    entity's past), an event type's count as ``count[<type>]`` in a short form, any other
+    column (``entity_features``, the user's own) by its name.
+
+    Examples
+    --------
+    >>> reason_name("gap_std_s"), reason_name("count[buy]")
+    ('spread of time between events', 'count[buy]')
+    """
+    words = _CHANGE_WORDS.get(name)
+    if words is not None:
+        return f"{CHANGE_PHRASE}: {words}"
+    return shorten(FEATURE_WORDS.get(name, name))
+
+
+def _is_count(name: str) -> bool:
+    return name.startswith("count[") or name in _COUNTS
 
 
 #: How a reason names a RecentChangeEncoder column (the pipeline adds the facts after).
@@ -573,19 +645,17 @@ CHANGE_PHRASE = "recent activity against its own past"
 
 
 def _phrase(name, said, expected, read=None, events=None, note="") -> str:
-    """How a reason says one feature (``expected``: the typical value with the words of
-    :func:`_typical_words`); with ``read``, the value the detector read beside the
-    entity's own (a feature the evidence shrinkage turned to the other
-    side of typical); ``note`` (:func:`feature_notes`) after the typical value."""
+    """How a reason says one feature (``name``: its :func:`reason_name`; ``expected``:
+    the typical value with the words of :func:`_typical_words`); with ``read``, the
+    value the detector read beside the entity's own (a feature the evidence shrinkage
+    turned to the other side of typical); ``note`` (:func:`feature_notes`) after the
+    typical value."""
     if read is not None:  # ``expected``: the typical value with its words
         noun = "event" if events == 1 else "events"
         expected = f"read as {read} on {events:,} {noun}; {expected}"
     if note:
         expected = f"{expected}; {note}"
-    words = _CHANGE_WORDS.get(name)
-    if words is None:
-        return f"{name} {said} ({expected})"
-    return f"{CHANGE_PHRASE}: {words} {said} ({expected})"
+    return f"{name} {said} ({expected})"
 
 
 def _phrases(names, said, expected, notes, read=None, events=None) -> np.ndarray:
@@ -659,7 +729,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     first = np.flatnonzero(informative & (nth(informative) == 0))
     second = np.flatnonzero(informative & (nth(informative) == 1))
     # Labels come from the data: a 50 MB event name is quoted in a short form.
-    names = np.asarray([shorten(_PLAIN.get(n, n)) for n in feature_names], dtype=object)
+    names = np.asarray([reason_name(n) for n in feature_names], dtype=object)
     notes = np.asarray(feature_notes(pipeline), dtype=object)
 
     def phrases(at):
@@ -720,7 +790,7 @@ def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths) -> np.ndarray:
 
 def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows, raw, whose):
     names = pipeline.feature_names_
-    short = [shorten(_PLAIN.get(names[c], names[c])) for c in cols.tolist()]
+    short = [reason_name(names[c]) for c in cols.tolist()]
     said = over_nothing(pipeline, rows, cols, value, raw, feature_texts(names, cols, value))
     expected = feature_texts(names, cols, typical)
     expected, _ = _typical_words(

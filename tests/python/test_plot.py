@@ -151,6 +151,7 @@ def test_timeline_png_has_readable_date_ticks_and_one_event_users(shop, tmp_path
 
 def test_explanation_png_names_the_entity_in_the_data_units(shop, tmp_path):
     from oddseq import AnomalyPipeline
+    from oddseq._reasons import reason_name
 
     _, seqs = shop
     pipe = AnomalyPipeline().fit(seqs)
@@ -159,7 +160,8 @@ def test_explanation_png_names_the_entity_in_the_data_units(shop, tmp_path):
     assert why.index.get_level_values(0).unique().tolist() == [odd]
     # The reason column quotes the same numbers the explanation gives.
     first = why.iloc[0]
-    assert f"{first['feature']} {first['value_text']}" in pipe.table_.loc[odd, "reason"] or (
+    name = reason_name(first["feature"])  # the words a reason names it by
+    assert f"{name} {first['value_text']}" in pipe.table_.loc[odd, "reason"] or (
         first["value_text"] == first["typical_text"]
     )
     ax = plot.plot_explanation(why)
@@ -168,7 +170,7 @@ def test_explanation_png_names_the_entity_in_the_data_units(shop, tmp_path):
         t.get_text() for c in ax.containers for t in getattr(c, "_labels", [])
     ]
     annotations = [t.get_text() for t in ax.texts]
-    # each value with its typical value and whose it is ("typical", "geometric mean", ...)
+    # each value with its typical value and whose it is ("typical", "log-scale average", ...)
     said = [
         f"{v} ({w} {t})" for v, w, t in why[["value_text", "typical_words", "typical_text"]].values
     ]

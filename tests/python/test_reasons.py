@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oddseq import AnomalyPipeline, Sequences
+from oddseq import AnomalyPipeline, Sequences, _reasons
 from oddseq.datasets import make_ecommerce
 from oddseq.stream import StreamScorer
 
@@ -25,15 +25,19 @@ def against(frame: pd.DataFrame) -> pd.Series:
 # The words before a typical value, by whose it is (test_reasons_whose_typical).
 WHOSE = (
     "typical",
-    "geometric mean",
+    "log-scale average",
     "expected",
     "entities like it have",
     "normal entities like it have",
 )
+# PCA T^2's expectation of a rare count, said without its number (test_reasons_feature_words)
+NONE = ("most entities have none", "most normal entities have none")
 
 
 def phrase(row) -> list:
-    return [f"{row.feature} {row.value_text} ({w} {row.typical_text})" for w in WHOSE]
+    name = _reasons.reason_name(row.feature)
+    said = [f"{name} {row.value_text} ({w} {row.typical_text})" for w in WHOSE]
+    return said + [f"{name} {row.value_text} ({w})" for w in NONE]
 
 
 @pytest.fixture(scope="module", params=[0, 1])
@@ -94,15 +98,14 @@ def test_stream_alerts_never_say_the_opposite_of_the_score(fitted):
         if any(p in alerts.loc[entity, "reason"] for p in phrase(row))
     ]
     assert said == []
-    assert alerts["reason"].str.contains("|".join(f"\\({w} " for w in WHOSE)).all()
+    whose = [f"\\({w} " for w in WHOSE] + [f"\\({w}\\)" for w in NONE]
+    assert alerts["reason"].str.contains("|".join(whose)).all()
 
 
 def test_a_turned_feature_alone_is_said_with_the_value_read():
     """An explanation whose only feature the shrinkage turned around (the entity's own
     gap above typical, the value the detector read below): the table's reason and the
     alert name it with the value the detector read beside the entity's own."""
-    from oddseq import _reasons
-
     log = make_ecommerce(n_users=400, random_state=0).events
     seqs = Sequences.from_events(log, **ROLES)
     pipe = AnomalyPipeline().fit(seqs)
@@ -124,7 +127,8 @@ def test_a_turned_feature_alone_is_said_with_the_value_read():
     seen = _reasons.format_value("gap_mean_s", read[r])
     # a typical value that is neither robust z's median nor PCA's mean: K-means's centre
     words = "entities like it have"
-    whole = f"gap_mean_s {said} (read as {seen} on {lengths[r]} events; {words} {expected})"
+    read = f"read as {seen} on {lengths[r]} events"
+    whole = f"mean time between events {said} ({read}; {words} {expected})"
     table = _reasons.feature_reasons(pipe, explained, raw, lengths)[r]
     assert table.startswith("no single feature stands out; leading: " + whole)
     alert = _reasons.alert_reasons_at(pipe, [0], [j], [typical], raw[r : r + 1], lengths[r : r + 1])

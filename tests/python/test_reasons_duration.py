@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from oddseq import AnomalyPipeline, Sequences, detect_anomalies, load
-from oddseq._reasons import LIKE_LENGTH, format_value, length_band_label, length_bands
+from oddseq._reasons import (
+    LIKE_LENGTH,
+    format_value,
+    length_band_label,
+    length_bands,
+    reason_name,
+)
 from oddseq.stream import StreamScorer
 
 ROLES = dict(entity="session", item="item", time="time")
@@ -36,9 +42,13 @@ def fitted():
     return log, seqs, pipe
 
 
+# how a reason names duration_s
+DURATION = reason_name("duration_s")
+
+
 def _duration_phrases(reasons: pd.Series) -> pd.Series:
-    said = reasons[reasons.str.contains("duration_s ", regex=False)]
-    return said.str.extract(r"(duration_s [^)]*\))", expand=False)
+    said = reasons[reasons.str.contains(DURATION + " ", regex=False)]
+    return said.str.extract(f"({DURATION} [^)]*\\))", expand=False)
 
 
 def test_short_sessions_read_their_typical_duration_among_sessions_as_long(fitted):
@@ -74,7 +84,8 @@ def test_scores_and_flags_are_bit_for_bit_those_without_the_wording(fitted):
     changed = table["reason"] != before["reason"]
     assert changed.any()
     # the features said by length: duration_s and item variety (test_reasons_typical_items)
-    assert before.loc[changed, "reason"].str.contains("|".join(LIKE_LENGTH)).all()
+    said = "|".join(reason_name(name) for name in LIKE_LENGTH)
+    assert before.loc[changed, "reason"].str.contains(said).all()
     assert not before["reason"].str.contains(" events)", regex=False).all()
 
 
@@ -96,7 +107,7 @@ def test_the_one_call_a_saved_model_the_stream_and_explain_say_it_too(fitted, tm
     scorer = StreamScorer(pipe, **ROLES, reasons="all")
     alerts = scorer.update(log.sort_values("time", kind="stable")).alerts
     said = alerts["reason"].dropna()
-    assert said.str.contains(r"duration_s [^)]* with \d", regex=True).any()
+    assert said.str.contains(DURATION + r" [^)]* with \d", regex=True).any()
 
 
 def test_bands_are_single_lengths_first_then_wider():

@@ -33,14 +33,14 @@ def log():
 def test_a_ratio_over_nothing_is_said_as_counts(log):
     table, pipe = detect_anomalies(log, **ROLES, groups=False, return_pipeline=True)
     reason = table.loc[BUYER, "reason"]
-    assert "buy_per_view 60 'buy' with no 'pv'" in reason
-    assert "buy_per_view 60 (" not in reason
+    assert "purchases per view 60 'buy' with no 'pv'" in reason
+    assert "purchases per view 60 (" not in reason
     # a ratio whose denominator the entity did keeps its value: 30 favourites / 10 views
-    assert "fav_per_view 3 (" in table.loc[FAN, "reason"]
+    assert "favourites per view 3 (" in table.loc[FAN, "reason"]
     # no reason of the table says a ratio over 0 as a ratio
     seqs_counts = log.groupby(["user_id", "behavior"]).size().unstack(fill_value=0)
     for user, text in table["reason"].items():
-        for ratio, denominator in (("_per_view ", "pv"), ("buy_per_cart ", "cart")):
+        for ratio, denominator in ((" per view ", "pv"), ("purchases per cart ", "cart")):
             if ratio in text and seqs_counts.loc[user, denominator] == 0:
                 assert f"with no '{denominator}'" in text, (user, text)
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from oddseq import detect_anomalies
-from oddseq._reasons import like_length_columns
+from oddseq._reasons import like_length_columns, reason_name
 
 ODD = 10**6
 
@@ -38,19 +38,22 @@ def clicks():
 def test_item_variety_typical_is_that_of_like_length(clicks):
     table = detect_anomalies(clicks, entity="session", item="item", time="time", groups=False)
     reason = table.loc[ODD, "reason"]
-    variety = ("item_entropy_bits", "top_item_share", "distinct_item_ratio")
+    variety = tuple(
+        reason_name(n) for n in ("item_entropy_bits", "top_item_share", "distinct_item_ratio")
+    )
+    entropy = reason_name("item_entropy_bits")
     named = [p for p in reason.split("; ") if p.startswith(variety)]
     assert named, reason
     for phrase in named:
         assert "with 13-15 events" in phrase, reason
-    if "item_entropy_bits" in reason:
-        assert "item_entropy_bits 0 (" in reason, reason
-        typical = float(reason.split("item_entropy_bits 0 (typical ")[1].split(" ")[0])
+    if entropy in reason:
+        assert f"{entropy} 0 (" in reason, reason
+        typical = float(reason.split(f"{entropy} 0 (typical ")[1].split(" ")[0])
         assert typical <= np.log2(15), reason
     # no reason says an entropy above what its band of lengths can reach as typical
     for text in table["reason"]:
         for phrase in text.split("; "):
-            if phrase.startswith("item_entropy_bits") and " events)" in phrase:
+            if phrase.startswith(entropy) and " events)" in phrase:
                 band = phrase.rsplit("with ", 1)[1].split(" event")[0]
                 top = int(band.split("-")[-1].replace(",", "").rstrip("+"))
                 typical = float(phrase.split("typical ")[1].split(" ")[0].replace(",", ""))

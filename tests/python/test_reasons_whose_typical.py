@@ -2,7 +2,8 @@
 
 The default ensemble explains each row by one member, and each member expects something
 else: robust z the training median ("typical"), PCA's T^2 the training mean of the log-scaled
-features ("geometric mean"),
+features ("log-scale average"; "most entities have none" for a rare count:
+test_reasons_feature_words),
 K-means the entity's reference centre and the neighbour detectors its nearest training
 entities ("entities like it have"; "normal entities like it have" in normal-only
 fitting). One table read "count[payee_add] 3 (typical 0)" beside "count[payee_add] 5
@@ -18,11 +19,12 @@ import pandas as pd
 import pytest
 
 from oddseq import AnomalyPipeline, Sequences
+from oddseq._reasons import reason_name
 from oddseq.datasets import make_ecommerce
 
 ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id", value="price")
 # The words before the typical value, by the member that explains the row.
-LABEL = {"robust_z": "typical", "pca_t2": "geometric mean", "kmeans": "entities like it have"}
+LABEL = {"robust_z": "typical", "pca_t2": "log-scale average", "kmeans": "entities like it have"}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,8 @@ def _said(table, names, label):
     (the typical of entities with about as many events left out)."""
     out = {}
     for name in names:
-        pattern = re.compile(re.escape(f"{name} ") + r"\S+ \(" + re.escape(label) + r" ([^ ;)]+)\)")
+        said = reason_name(name)
+        pattern = re.compile(re.escape(f"{said} ") + r"\S+ \(" + re.escape(label) + r" ([^ ;)]+)\)")
         for reason in table["reason"]:
             for typical in pattern.findall(str(reason)):
                 out.setdefault(name, set()).add(typical)
@@ -63,7 +66,7 @@ def test_each_member_says_whose_typical(fitted):
     for row in explained.itertuples():
         reason = reasons.loc[row.user_id]
         for member, label in LABEL.items():
-            phrase = f"{row.feature} {row.value_text} ({label} {row.typical_text})"
+            phrase = f"{reason_name(row.feature)} {row.value_text} ({label} {row.typical_text})"
             if phrase in reason:
                 assert member == row.detector, (phrase, row.detector)
                 hits[member] += 1
@@ -90,7 +93,8 @@ def test_the_streams_explanation_is_told_apart_by_its_typical_values(fitted):
     ]
     words = _reasons.typical_words_at(pipe, rows, cols, typical)
     assert (
-        words.tolist() == ["typical"] * 2 + ["geometric mean"] * 2 + ["entities like it have"] * 2
+        words.tolist()
+        == ["typical"] * 2 + ["log-scale average"] * 2 + ["entities like it have"] * 2
     )
 
 
@@ -152,11 +156,11 @@ def test_long_entities_item_variety_is_not_another_populations():
             np.array([typical]),
             np.array([length]),
             np.array([_reasons.format_value(names[col], typical)], dtype=object),
-            np.array(["geometric mean"], dtype=object),
+            np.array(["log-scale average"], dtype=object),
         )
         return said[0]
 
-    assert words(j, 0.788, 0.347, 1_100) == "geometric mean 0.347"
+    assert words(j, 0.788, 0.347, 1_100) == "log-scale average 0.347"
     ratio = _reasons.typical_of_length(pipe, [j], [0.788], [0.347], [1_100])
     assert not ratio.any()  # and never left out as typical of its length
     # durations keep the band at every length; short entities' item variety too
@@ -180,7 +184,8 @@ def test_share_value_missing_is_said_in_words():
     assert reasons.str.contains("share of events without a value ", regex=False).sum() >= 3
     # Values on a few events: "value_max 1.25e+03 (typical 1.24)" read as an average of
     # mostly empty values. The median ("typical") is one value per feature, PCA's mean
-    # of the log-scaled feature is said as the geometric mean it is.
+    # of the log-scaled feature is said as the log-scale average it is.
     said = _said(table, ["value_max", "value_mean", "value_sum", "value_std"], "typical")
     assert said and all(len(v) == 1 for v in said.values()), said
-    assert reasons.str.contains(r"value_(?:max|sum|std) \S+ \(geometric mean ").any()
+    values = "|".join(reason_name(n) for n in ("value_max", "value_sum", "value_std"))
+    assert reasons.str.contains(f"(?:{values}) \\S+ \\(log-scale average ").any()

@@ -16,7 +16,10 @@ from oddseq.sequences import Sequences
 from oddseq.stream import RiverAdapter, StreamEvent, StreamScorer
 
 # A reason quotes a typical value with whose it is (test_reasons_whose_typical).
-WHOSE = r"\((?:typical|geometric mean|expected|(?:normal )?entities like it have) "
+WHOSE = (
+    r"\((?:typical|log-scale average|expected|(?:normal )?entities like it have) "
+    r"|\(most (?:normal )?entities have none\)"
+)
 
 ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id", value="price")
 COLUMNS = ["user_id", "behavior", "timestamp", "item_id", "price"]
