@@ -31,6 +31,7 @@ from .detect._threshold import (
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
     NOT_NORMAL_SHAPE,
     _gap_above,
+    _gap_under_top,
     _normal_cut,
     _support_floor,
     check_false_alarm_rate,
@@ -1151,7 +1152,11 @@ class AnomalyPipeline(SaveMixin):
             new event type, more of one than any normal entity had) is flagged where
             its score is above that of a typical normal variant (``support_floor_``),
             and the others are cut at what is left of the rate among the normal
-            entities inside the range (``support_rule_``, ``novelty_rate_``).
+            entities inside the range (``support_rule_``, ``novelty_rate_``): above
+            every out-of-fold score there where ties fill their top, or in a clear gap
+            under a top group apart of no more than the rate allows, a rare far family
+            rather than the normal variants' tail (``threshold_info_["top_apart"]``: how
+            many lie above it; None where the cut did not move).
             Use :meth:`score` on the data to judge.
 
         ``threshold_info_["n_flagged_in_fit"]`` and ``["share_flagged_in_fit"]`` count
@@ -1395,9 +1400,14 @@ class AnomalyPipeline(SaveMixin):
         false-alarm rate among the out-of-fold scores of the normal entities inside the
         range, and where ties fill their top (every normal entity has a twin: a
         system log's repeated workflows) strictly above all of them
-        (``_normal_cut(above_ties=True)``). The rule holds only where it keeps the
-        promise: its own out-of-fold false-alarm rate (normal entities outside the
-        range of the other folds, ``novelty_rate_``) is below ``false_alarm_rate``;
+        (``_normal_cut(above_ties=True)``), or, where a top group of at most the
+        exceedances that rate allows stands apart from the other untwinned scores by a
+        gap one population does not give, in that gap's middle
+        (:func:`~oddseq.detect._threshold._gap_under_top`;
+        ``threshold_info_["top_apart"]``: the group's size, None where the cut did not
+        move). The rule holds only where it keeps the promise: its own out-of-fold
+        false-alarm rate (normal entities outside the range of the other folds,
+        ``novelty_rate_``) is below ``false_alarm_rate``;
         else the plain out-of-fold cut stays (and ``threshold_info_`` as it was).
         Measured on HDFS blocks (1,000 normal ones, 16 cells): false alarms
         0.18-1.06% -> 0.05-0.31%, reweighted flag F1 0.926 -> 0.963; on the shop logs
@@ -1427,17 +1437,31 @@ class AnomalyPipeline(SaveMixin):
         left = (rate - novelty) / (1.0 - novelty)
         inside = reference[~outside]
         self.threshold_ = _normal_cut(inside, left, above_ties=True)
+        # The top inside score (ties filled the top, no tail to model: _normal_cut's
+        # above_ties cut): moved down into a clear gap under a top group of at most the
+        # rate's allowance (a rare far family, not the tail of the normal variants:
+        # _gap_under_top); apart: the scores above it.
+        apart = None
+        if self.threshold_ == inside.max() and inside.min() < inside.max():
+            moved = _gap_under_top(inside, left)
+            if moved is not None:
+                self.threshold_, apart = moved
         self.support_rule_, self._support_range = True, (X.min(axis=0), X.max(axis=0))
         # An entity outside the range no farther from the normal data than a typical
         # untwinned normal entity is a normal variant (_support_floor); none with too
         # few such scores.
         self.support_floor_ = _support_floor(inside)
         flagged = int((self.detector_.decision_scores_ > self.threshold_).sum())
-        above = (
-            "above every out-of-fold score"
-            if self.threshold_ >= inside.max()
-            else f"above the {1 - left:.4g} quantile of the out-of-fold scores"
-        )
+        if apart is not None:
+            above = (
+                f"into the gap under the top {apart} out-of-fold "
+                + ("score" if apart == 1 else "scores")
+                + " (a group apart, within the rate)"
+            )
+        elif self.threshold_ >= inside.max():
+            above = "above every out-of-fold score"
+        else:
+            above = f"above the {1 - left:.4g} quantile of the out-of-fold scores"
         floor = self.support_floor_
         beyond = "" if floor is None else f" and scoring above {floor:.4g}"
         self.threshold_info_.update(
@@ -1452,6 +1476,9 @@ class AnomalyPipeline(SaveMixin):
             share_flagged=flagged / max(n, 1),
             novelty_rate=novelty,
             support_floor=floor,
+            # The out-of-fold scores inside the range above the gap the cut moved
+            # into (a top group apart; None: not moved).
+            top_apart=apart,
         )
 
     def support_bounds(self):

@@ -762,6 +762,48 @@ def test_normal_only_support_rule_equals_the_single_machine_call(client):
     assert expected.loc[[9000, 9001], "is_anomaly"].all()
 
 
+def test_normal_only_cut_in_a_gap_under_a_top_group_equals_the_single_machine_call(client):
+    """Two normal blocks of a rare far workflow set the in-range cut far above the
+    other normal variants; the cut moves into the gap under them (threshold_info_
+    ["top_apart"]) on the partitions as on one machine: same cut, same flags."""
+    rng = np.random.default_rng(0)
+    far = [
+        ["alloc"] + ["recv", "ack"] * 3 + ["repl"] * 4 + ["del"] + ["serve", "done"],
+        ["alloc"] + ["recv", "ack"] * 3 + ["repl"] * 6 + ["del"] * 3 + ["serve", "done"],
+    ]
+
+    def blocks(n, start, extra=()):
+        rows = []
+        for b in range(start, start + n):
+            replicas = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
+            served = int(rng.geometric(0.35))
+            steps = ["alloc"] + ["recv", "ack"] * replicas + ["serve"] * served + ["done"]
+            rows += [(b, step, 100 * b + t) for t, step in enumerate(steps)]
+        for b, steps in enumerate(extra, start=start + n):
+            rows += [(b, step, 100 * b + t) for t, step in enumerate(steps)]
+        return rows
+
+    columns = ["block", "step", "t"]
+    normal = pd.DataFrame(blocks(998, 0, far), columns=columns)
+    in_range = ["alloc"] + ["recv", "ack"] * 2 + ["repl", "del"] + ["serve", "done"]
+    log = pd.DataFrame(blocks(300, 2000, [in_range]), columns=columns)
+    names = dict(entity="block", event="step", time="t")
+    expected, single = oddseq.detect_anomalies(
+        log, **names, groups=False, normal=normal, return_pipeline=True
+    )
+    assert single.support_rule_ and single.threshold_info_["top_apart"] is not None
+    table, pipeline = detect_anomalies(
+        dd.from_pandas(log, npartitions=3),
+        **names,
+        normal=dd.from_pandas(normal, npartitions=2),
+        return_pipeline=True,
+    )
+    assert pipeline.threshold_ == single.threshold_
+    assert pipeline.threshold_info_ == single.threshold_info_
+    assert_same_table(table, expected)
+    assert expected.loc[2300, "is_anomaly"]
+
+
 def test_item_features_equal_the_single_machine_call(client):
     """With an item column (the README's call): each partition's item codes travel
     between the worker processes by pickle, which the C++ view takes as they are; the

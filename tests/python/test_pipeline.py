@@ -434,6 +434,58 @@ def test_the_support_rule_has_no_floor_with_few_untwinned_scores():
     assert "scoring above" not in pipe.threshold_info_["rule"]
 
 
+def test_the_in_range_cut_moves_into_a_gap_under_a_top_group_apart():
+    """Where ties fill the top of the inside out-of-fold scores (the cut "above every
+    one"), a top group of at most the rate's allowance (floor(rate x n) scores), set
+    apart from the other untwinned scores by a gap that one population's spacings do not
+    give (Rényi's test at GAP_LEVEL), is a rare far family the rate may flag, not the
+    tail of the normal variants: the cut moves to the gap's middle. Two blocks of a rare
+    replication workflow, each the other's only like, scored 12.6 out of fold (one more
+    replica than the other folds had: outside, the support rule's; the other inside),
+    the next untwinned 3.0; the cut 12.6 let a block in range at 11.3 through."""
+    from oddseq.detect._threshold import _gap_under_top
+
+    rng = np.random.default_rng(0)
+    blocks = _served_blocks(998, rng)
+    far = [
+        ["alloc"] + ["recv", "ack"] * 3 + ["repl"] * 4 + ["del"] + ["serve", "done"],
+        ["alloc"] + ["recv", "ack"] * 3 + ["repl"] * 6 + ["del"] * 3 + ["serve", "done"],
+    ]
+    pipe = AnomalyPipeline().fit(Sequences.from_lists(far[:1] + blocks + far[1:]), normal=True)
+    assert pipe.support_rule_
+    reference = pipe.reference_scores_
+    untwinned = np.sort(reference[reference > reference.min()])[::-1]
+    assert reference[0] == reference[-1] == untwinned[0] > 4 * untwinned[2]  # the pair
+    info = pipe.threshold_info_
+    assert pipe.threshold_ == info["threshold"]
+    assert pipe.threshold_ == pytest.approx((untwinned[1] + untwinned[2]) / 2)
+    assert info["top_apart"] == 1
+    assert "into the gap under the top 1 out-of-fold score (a group apart" in info["rule"]
+    odd = Sequences.from_lists(
+        [["alloc"] + ["recv", "ack"] * 2 + ["repl", "del"] + ["serve", "done"]], ids=["in range"]
+    )
+    X = pipe._matrix(odd)[1]
+    low, high = pipe.support_bounds()
+    assert not ((X < low) | (X > high)).any()
+    scored = pipe.score(odd)
+    assert untwinned[2] < scored.loc["in range", "score"] < untwinned[0]
+    assert scored.loc["in range", "is_anomaly"]
+    # Held-out normal blocks: none between the new cut and the old one.
+    held = pipe.score(Sequences.from_lists(_served_blocks(20_000, rng)))["score"].to_numpy()
+    assert not ((held > pipe.threshold_) & (held <= untwinned[0])).any()
+    # The function alone: a group apart within the allowance moves the cut; one
+    # population's tail, or a group larger than floor(rate x n), does not.
+    tail = np.sort(np.random.default_rng(1).exponential(size=20))
+    apart = np.r_[np.zeros(980), tail, 40.0]
+    assert _gap_under_top(apart, 0.002) == (pytest.approx((40.0 + tail[-1]) / 2), 1)
+    assert _gap_under_top(np.r_[np.zeros(980), tail], 0.002) is None
+    assert _gap_under_top(np.r_[np.zeros(978), tail, 40.0, 40.0, 40.0], 0.002) is None
+    # Few untwinned scores: the widest of m - 1 spacings is at most their sum, and
+    # the test cannot pass below m = 6.
+    assert _gap_under_top(np.r_[np.zeros(990), 1.0, 1.1, 1.2, 1.3, 40.0], 0.002) is None
+    assert _gap_under_top(np.r_[np.zeros(990), 1.0, 1.1, 1.2, 1.3, 1.4, 40.0], 0.002)[1] == 1
+
+
 def test_the_support_rule_stands_aside_where_it_would_break_the_rate(shop):
     """Where normal entities often leave the other folds' range (continuous shop
     features), the rule's own false-alarm rate is above the asked one: the plain
