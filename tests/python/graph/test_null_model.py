@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from oddseq.datasets import make_marketplace
 from oddseq.graph import GroupDetector, block_significance
-from oddseq.graph._null import log10_excess_sf, log10_return_sf
+from oddseq.graph._null import log10_excess_sf, log10_return_sf, log10_visits_sf
 
 HOUR = 3600
 
@@ -477,3 +477,85 @@ def test_excess_tail_of_rare_entities_is_never_under_the_truth(lam, n_entities):
         got = log10_excess_sf(excess, [lam] * n_entities)
         assert got >= np.log10(exact) - 1e-12, (excess, got, np.log10(exact))
         assert got <= np.log10(exact) + 1.0
+
+
+def test_a_crawler_on_a_rings_objects_does_not_join_it():
+    # A crawler acts on every item at all hours; twice it happened to view the ring's
+    # items in the ring's hours. Two acts on the group's objects are what its volume
+    # gives on any group's objects: it is no member, and neither are the giants.
+    rng = np.random.default_rng(21)
+    log = background(rng)
+    members = np.arange(5000, 5008)
+    lives = background(rng, n_users=8, first_user=5000)
+    starts = [HOUR * h for h in (30, 80, 150)]
+    rounds = ring(members, [90_001, 90_002, 90_003], starts, rng)
+    crawler = giants(rng, n=1, per_giant=60_000, first_user=9000)
+    chance = pd.DataFrame(
+        {"user": 9000, "item": [90_001, 90_002], "ts": [starts[0] + 300, starts[1] + 600]}
+    )
+    det = fit(pd.concat([log, lives, rounds, crawler, chance], ignore_index=True))
+    assert det.groups_["members"].tolist() == [members.tolist()]
+    assert det.predict([9000]).tolist() == [0]
+
+
+def test_fans_of_one_niche_who_meet_in_one_hour_are_no_group():
+    # Three fans of one niche category open its three items in most of their sessions,
+    # each at its own times over ten days; in one hour their sessions happen to meet.
+    # Under a null model of popularity that is three entities on the same three rare
+    # objects in one hour; each fan's own visits to those items explain it.
+    rng = np.random.default_rng(22)
+    log = background(rng)
+    niche = [80_001, 80_002, 80_003]
+    rows = []
+    for fan in (7001, 7002, 7003):
+        sessions = rng.integers(0, 10 * 24 * HOUR, 6).tolist() + [100 * HOUR + 600]
+        for start in sessions:
+            for item in niche:
+                rows.append((fan, item, start + int(rng.integers(0, 1500))))
+    for other in range(7010, 7030):  # the niche's other fans: a visit or two each
+        for start in rng.integers(0, 10 * 24 * HOUR, 2):
+            rows.append((other, niche[int(rng.integers(0, 3))], int(start)))
+    fans = pd.DataFrame(rows, columns=["user", "item", "ts"])
+    det = fit(pd.concat([log, fans], ignore_index=True))
+    assert len(det.groups_) == 0, det.groups_
+    assert det.predict([7001, 7002, 7003]).sum() == 0
+
+
+def _visits_sf_by_enumeration(excess, sizes, owners, p, cap):
+    """P(sum_u (h_u - 1)^+ >= excess) over every way the visits may fall."""
+    import itertools
+
+    total = 0.0
+    for landed in itertools.product([0, 1], repeat=len(sizes)):
+        h = {}
+        for size, owner, there in zip(sizes, owners, landed):
+            h[owner] = h.get(owner, 0) + size * there
+        s = sum(max(min(v, cap) - 1, 0) for v in h.values())
+        if s >= excess:
+            k = sum(landed)
+            total += p**k * (1 - p) ** (len(sizes) - k)
+    return total
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=1, max_size=9),
+    n_owners=st.integers(1, 4),
+    p=st.floats(0.001, 0.6),
+    excess=st.integers(1, 8),
+    cap=st.integers(1, 6),
+)
+def test_visits_tail_matches_the_exact_law(sizes, n_owners, p, excess, cap):
+    owners = [i % n_owners for i in range(len(sizes))]
+    want = _visits_sf_by_enumeration(excess, sizes, owners, p, cap)
+    got = 10 ** log10_visits_sf(excess, sizes, owners, p, cap=cap)
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-300)
+
+
+def test_visits_tail_refuses_bad_input():
+    with pytest.raises(ValueError, match="p must be"):
+        log10_visits_sf(2, [3], [0], 1.5)
+    with pytest.raises(ValueError, match="one value per visit"):
+        log10_visits_sf(2, [3, 1], [0], 0.1)
+    with pytest.raises(ValueError, match="sizes must be"):
+        log10_visits_sf(2, [0], [0], 0.1)
