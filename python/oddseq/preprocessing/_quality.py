@@ -126,6 +126,10 @@ def warn_about_the_log(seqs, df=None) -> None:
 
 #: The stray-event warning's Python route (the shell says its own: oddseq.cli).
 STRAY_ROUTE = "quality_report counts such events"
+#: The duplicated rows' routes in Python, which the shell says in its own words
+#: (``oddseq detect/fit/score --drop-duplicates``).
+DROP_ROUTE = "Drop them with df.drop_duplicates()"
+DUPLICATES_COUNTED = "; quality_report counts them"
 
 
 def _entities(ids, most: int = 5) -> str:
@@ -173,7 +177,7 @@ def _repeat_message(repeated: int, n: int, times: np.ndarray, df, columns: str) 
         said += (
             f"; {full:,} of {len(df):,} rows ({full / len(df):.0%}) are duplicates of an "
             "earlier row in every column: duplicated rows inflate counts and look like "
-            "bursts. Drop them with df.drop_duplicates() unless they are real"
+            f"bursts. {DROP_ROUTE} unless they are real"
         )
     elif full == 0:
         said += "; no row of the log is duplicated in full (they differ in other columns)"
@@ -185,8 +189,8 @@ def _repeat_message(repeated: int, n: int, times: np.ndarray, df, columns: str) 
         )
     if full is None:
         said += (
-            ": duplicated rows inflate counts and look like bursts. Drop them with "
-            "df.drop_duplicates() unless they are real; quality_report counts them"
+            f": duplicated rows inflate counts and look like bursts. {DROP_ROUTE} "
+            f"unless they are real{DUPLICATES_COUNTED}"
         )
     return said
 
