@@ -18,6 +18,14 @@ def main(argv=None) -> int:
         return 2
     if getattr(args, "sep", None) in _TAB_SPELLINGS:
         args.sep = "\t"  # --sep '\t' as typed in a shell (backslash, t), or --sep tab
+    if getattr(args, "sep", None) in _UNEXPANDED_TABS:
+        print(
+            f"oddseq {args.command}: --sep {_quoted(args.sep)} is a tab written for bash "
+            "($'\\t'), which /bin/sh (cron, sh -c) passes as its text; write --sep tab, "
+            "which every shell passes as it is",
+            file=sys.stderr,
+        )
+        return 2
     if getattr(args, "sep", None) == "":
         print(
             f"oddseq {args.command}: --sep must be one or more characters (the field "
@@ -469,8 +477,8 @@ def add_reading_options(parser, *, file=True) -> None:
         parser.add_argument(
             "--sep",
             default=",",
-            help="CSV field separator (default ,); a tab is '\\t' (or tab, or $'\\t'); "
-            "several characters ('||') are that text",
+            help="CSV field separator (default ,); a tab is tab (or '\\t', or $'\\t' in "
+            "bash); several characters ('||') are that text",
         )
         _names_option(parser)
         return
@@ -494,9 +502,9 @@ def add_reading_options(parser, *, file=True) -> None:
     parser.add_argument(
         "--sep",
         help="CSV field separator (default: whichever of , ; tab | the first line has "
-        "most); a tab is '\\t' (or tab, or $'\\t'); several characters ('||', ' | ') are "
-        "that text, or a regular expression where they hold an escape, a class or a "
-        "quantifier ('\\s+')",
+        "most); a tab is tab (or '\\t', or $'\\t' in bash); several characters ('||', "
+        "' | ') are that text, or a regular expression where they hold an escape, a "
+        "class or a quantifier ('\\s+')",
     )
     _names_option(parser)
 
@@ -510,10 +518,12 @@ def _names_option(parser) -> None:
 # --sep values that mean a tab: the escape as a shell passes it ('\t' is a backslash
 # and a t), and the word.
 _TAB_SPELLINGS = ("\\t", "tab")
+# --sep $'\t' as /bin/sh passes it (it does not expand $'...'): $ and the escape's text.
+_UNEXPANDED_TABS = ("$\\t", "$'\\t'", '$"\\t"')
 # The separators a header line is searched for when columns are missing: (what the
 # line then holds, the option to pass).
 _SEPARATOR_ADVICE = {
-    "\t": ("tabs", "--sep '\\t'"),
+    "\t": ("tabs", "--sep tab"),
     ";": ("semicolons", "--sep ';'"),
     "|": ("pipes", "--sep '|'"),
     ",": ("commas", "--sep ,"),

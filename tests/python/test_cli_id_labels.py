@@ -312,3 +312,29 @@ def test_a_day_without_events_gives_an_empty_table_and_exit_0(shop, tmp_path, ca
     # nothing to fit on is still bad input
     assert main(["fit", str(day), *ROLES, "--save", str(tmp_path / "n.oddseq")]) == 2
     assert "has no rows" in capsys.readouterr().err
+
+
+# ---- a tab written for bash, passed by /bin/sh (H6's ninth finding)
+
+
+@pytest.mark.parametrize("command", ["detect", "stream"])
+@pytest.mark.parametrize("typed", ["$\\t", "$'\\t'"])
+def test_a_tab_escape_sh_did_not_expand_is_told_to_write_tab(command, typed, tmp_path, capsys):
+    args = ["--entity", "u", "--sep", typed]
+    if command == "detect":
+        log = tmp_path / "log.tsv"
+        log.write_text("u\te\nA\tx\n")
+        args = ["detect", str(log), *args, "-o", str(tmp_path / "o.csv")]
+    else:
+        args = ["stream", "--model", str(tmp_path / "m.oddseq"), *args]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--sep tab" in err and "'||'" not in err, err
+
+
+def test_the_header_advice_for_tabs_says_sep_tab(tmp_path, capsys):
+    log = tmp_path / "log.txt"
+    log.write_text("u\te\nA\tx\n")
+    out = str(tmp_path / "o.csv")
+    assert main(["detect", str(log), "--entity", "user", "--sep", ",", "-o", out]) == 2
+    assert "pass --sep tab" in capsys.readouterr().err
