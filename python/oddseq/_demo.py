@@ -43,17 +43,28 @@ def run_demo(
     else:
         if data_format != "taobao":
             raise ValueError(f"--format {data_format!r} is not supported; use 'taobao'")
+        other = (
+            f"For any other log use: oddseq detect {data} --entity COLUMN --event COLUMN "
+            "--time COLUMN -o odd.csv"
+        )
+        _check_data_file(data, other)
         with step(f"reading {data}", enabled=progress):
             try:
                 events = read_taobao(data)
             except (ValueError, TypeError) as error:
-                detail = str(error).splitlines()[0]
-                raise ValueError(
-                    f"{data} is not a Taobao UserBehavior file (five columns without a header: "
-                    f"user_id,item_id,category_id,behavior,timestamp): {detail}. For any other "
-                    f"log use: oddseq detect {data} --entity COLUMN --event COLUMN --time COLUMN "
-                    "-o odd.csv"
-                ) from None
+                detail = str(error).splitlines()[0].rstrip(".")
+                if "Taobao" not in detail:  # the reader's words say it where they can
+                    detail = (
+                        f"{data} is not a Taobao UserBehavior file (five columns without a "
+                        f"header: user_id,item_id,category_id,behavior,timestamp): {detail}"
+                    )
+                raise ValueError(f"{detail}. {other}") from None
+            except (OSError, EOFError):  # gzip's, bz2's... own words
+                from .cli import _COMPRESSED, not_compressed
+
+                if not str(data).lower().endswith(_COMPRESSED):
+                    raise
+                raise ValueError(f"{not_compressed(data)}. {other}") from None
         columns = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
     # The ten lines of README: detect_anomalies, group stage included.
     category = "category_id" if "category_id" in events.columns else None
@@ -86,3 +97,20 @@ def run_demo(
             file=out,
         )
     return table
+
+
+def _check_data_file(data, other: str) -> None:
+    """``--data`` is a file with something in it (a folder, a missing or an empty file
+    said in words, not as the reader's OSError)."""
+    from pathlib import Path
+
+    where = Path(data)
+    if where.is_dir():
+        raise ValueError(f"--data {data} is a folder; give the Taobao UserBehavior file. {other}")
+    if not where.exists():
+        raise ValueError(f"--data {data}: no such file. {other}")
+    if where.stat().st_size == 0:
+        raise ValueError(
+            f"--data {data} is empty (0 bytes); give the Taobao UserBehavior file (user_id,"
+            f"item_id,category_id,behavior,timestamp lines). {other}"
+        )

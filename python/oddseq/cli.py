@@ -9,7 +9,18 @@ import sys
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    args = None
+    try:
+        args = _parser().parse_args(argv)
+        return _main(args)
+    except KeyboardInterrupt:
+        # Ctrl-C: one line, not a traceback (a stream says its summary first)
+        command = f"oddseq {args.command}" if args is not None else "oddseq"
+        print(f"{command}: interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
+
+
+def _main(args) -> int:
     if getattr(args, "category", None) and not args.item:
         print(
             f"oddseq {args.command}: --category needs --item, the column of item ids",
@@ -315,7 +326,6 @@ def model_role_errors(pipe, roles: dict) -> list:
 
 
 def _score(args) -> int:
-    from . import load
     from .sequences import Sequences
 
     progress = _progress_wanted(args)
@@ -326,7 +336,7 @@ def _score(args) -> int:
             raise ValueError(f"--top must be at least 1, got {args.top}")
         fmt = _check_output(args.output, args.force)
         with shell_warnings("score", _SCORE_ADVICE):
-            pipe = load(args.model)
+            pipe = load_model(args.model)
             errors = model_role_errors(pipe, roles)
             if errors:
                 raise ValueError(f"--model {args.model}: " + "; ".join(errors))
@@ -426,8 +436,8 @@ def _demo(args) -> int:
                 top=args.top,
                 progress=_progress_wanted(args),
             )
-    except (ValueError, TypeError, FileNotFoundError) as error:
-        print(f"oddseq demo: {error}", file=sys.stderr)
+    except (ValueError, TypeError, OSError, ImportError) as error:
+        print(f"oddseq demo: {shell_error_text(error)}", file=sys.stderr)
         return 2
     return 0
 
@@ -709,8 +719,22 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
     if not source.is_file():
         what = "a folder" if source.is_dir() else "no such file"
         raise FileNotFoundError(f"{what}: {path_text}")
+    if source.stat().st_size == 0:
+        raise ValueError(
+            f"{path_text} is empty (0 bytes); give the log file: a header line, then one "
+            "event per line"
+        )
     if source.suffix.lower() in (".parquet", ".pq"):
-        frame = pd.read_parquet(source)
+        try:
+            frame = pd.read_parquet(source)
+        except ImportError:
+            raise
+        except Exception as error:  # pyarrow's own words: ArrowInvalid, OSError...
+            raise ValueError(
+                f"{path_text} is not a Parquet file ({type(error).__name__}: no Parquet data, "
+                "or cut short), as its name says; a CSV log needs a name ending .csv (or .tsv, "
+                ".txt)"
+            ) from None
     else:
         encoding = getattr(args, "encoding", None) or (
             "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
@@ -729,6 +753,22 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
             ) from None
         except LookupError:
             raise ValueError(f"--encoding {encoding!r} is not a known encoding") from None
+        except pd.errors.EmptyDataError:
+            raise ValueError(
+                f"{path_text} holds no fields (blank lines only); give the log file: a "
+                "header line, then one event per line"
+            ) from None
+        except pd.errors.ParserError as error:
+            detail = re.sub(r"^Error tokenizing data\. C error: ", "", _first_line(error))
+            raise ValueError(
+                f"{path_text} is not a CSV table pandas can read ({detail}): a "
+                "quote left open, or rows with more fields than the header? Fix that row, or "
+                "give the separator with --sep"
+            ) from None
+        except (OSError, EOFError):
+            if source.suffix.lower() not in _COMPRESSED:
+                raise
+            raise ValueError(not_compressed(path_text)) from None
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
         advice = ""
@@ -848,6 +888,43 @@ def as_fitted_labels(pipe, log, item, category):
     if category is not None and category in log.columns:
         log = log.assign(**{category: _like(log[category], pd.Index(fitted.to_numpy()))})
     return log
+
+
+def not_compressed(path_text) -> str:
+    """The words for a file whose name says it is compressed and whose bytes are not."""
+    from pathlib import Path
+
+    suffix = Path(path_text).suffix.lower()
+    kind = {".gz": "gzip", ".bz2": "bzip2", ".zst": "zstandard"}.get(suffix, suffix[1:])
+    return (
+        f"{path_text} is not {kind}-compressed, as its name ({suffix}) says, or is cut "
+        f"short; rename it without {suffix} if it is plain text"
+    )
+
+
+def _first_line(error) -> str:
+    """A library error's first line (its class name where it says nothing)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def load_model(path_text: str):
+    """``oddseq.load`` of ``--model PATH``: a missing file or a folder named in the
+    option's words, with the command that writes a model."""
+    from pathlib import Path
+
+    from . import load
+
+    where = Path(path_text)
+    write = "oddseq fit LOG.csv ... --save model.oddseq writes one"
+    if where.is_dir():
+        raise ValueError(f"--model {path_text} is a folder; give the model file ({write})")
+    if not where.exists():
+        raise ValueError(f"--model {path_text}: no such file; give the model file ({write})")
+    try:
+        return load(path_text)
+    except PermissionError:
+        raise ValueError(f"--model {path_text}: not allowed to read it (permissions)") from None
 
 
 # The commands that take --drop-duplicates (add_reading_options' file readers).

@@ -16,6 +16,7 @@ from ..cli import (
     duration_option,
     funnel_option,
     header_advice,
+    load_model,
     read_log,
     reading_kwargs,
     sequence_file_advice,
@@ -499,7 +500,6 @@ def _stream(args) -> int:
     import numpy as np
     import pandas as pd
 
-    from .. import load
     from ..utils._time import _DIGITS_STREAM, digits_judged
     from ._scorer import StreamScorer
 
@@ -509,7 +509,7 @@ def _stream(args) -> int:
         raise ValueError(f"--max-delay must be a number of seconds >= 0, got {args.max_delay}")
     lateness = duration_option(args.lateness, "--lateness", zero=True)
     max_late_events = _max_late_events(args.max_late_events, lateness)
-    pipe = load(args.model)
+    pipe = load_model(args.model)
     if getattr(pipe, "item_categories", None) is not None:
         # StreamScorer's own words name its Python argument (item_categories).
         raise ValueError(
