@@ -53,7 +53,7 @@ def run_demo(
                 events = read_taobao(data)
             except (ValueError, TypeError) as error:
                 detail = str(error).splitlines()[0].rstrip(".")
-                if "Taobao" not in detail:  # the reader's words say it where they can
+                if "not a Taobao UserBehavior file" not in detail:  # (the reader's words)
                     detail = (
                         f"{data} is not a Taobao UserBehavior file (five columns without a "
                         f"header: user_id,item_id,category_id,behavior,timestamp): {detail}"
