@@ -229,13 +229,7 @@ class GroupDetector(BaseEstimator):
     which each of its entities' acts on it (their number given: returning to an item
     one likes is no evidence) falls in the group's windows as often as those windows'
     share of all activity, or of the object's other entities' acts, whichever is
-    larger (see :func:`~oddseq.graph._null.log10_return_sf`). A lockstep group on
-    several objects must also be unlikely under a null model of shared taste, in which
-    each entity's visits to the group's objects (runs of its acts on them within a
-    window, each bringing all its acts at once) are its own and fall in the group's
-    time as often as that time's share of all activity (see
-    :func:`~oddseq.graph._null.log10_visits_sf`): fans of one niche who open its few
-    items in most sessions are no group for meeting there once. And each member's acts
+    larger (see :func:`~oddseq.graph._null.log10_return_sf`). Each member's acts
     on the group's objects must be improbable by its own volume, P(h >= its acts) for
     h ~ Binomial(acts the objects hold, its expected acts there / that) at or below
     10 ** -threshold shared among the entities judged: an entity that acts on
@@ -523,7 +517,6 @@ class GroupDetector(BaseEstimator):
         # Each bin's share of all activity (events), per grid.
         share = by_object.bin_counts / max(int(by_object.bin_counts[0].sum()), 1)
         self._bin_share = share  # the null model of returns reads it too
-        self._half_counts = None  # events per half window (the null model of taste)
         found = _core.lockstep_columns(
             by_object.offsets,
             by_object.rows,
@@ -673,13 +666,6 @@ class GroupDetector(BaseEstimator):
                         again, owned = self._return_stats(rows, cols, units, places, n_units)
                         stats = self._weaker(stats, again)
                 returns = one_object and owned and n_units >= _RETURN_WINDOWS
-                taste = units is not None and n_objects >= 2
-                if taste and rows.size >= self.min_members:
-                    if stats["significance"] >= self.threshold:
-                        stats = self._weaker(
-                            stats,
-                            self._visit_stats(rows, row_hits, cols, units, places, n_units, stats),
-                        )
                 is_group = (
                     rows.size >= self.min_members
                     and (n_objects >= 2 or returns)
@@ -709,11 +695,6 @@ class GroupDetector(BaseEstimator):
                     taken[rows] = True
                     alive[rows] = 0
                     stats = judge(rows, row_hits, col_unit_degree)
-                    if taste:
-                        stats = self._weaker(
-                            stats,
-                            self._visit_stats(rows, row_hits, cols, units, places, n_units, stats),
-                        )
                     if returns:
                         again, _ = self._return_stats(rows, cols, units, places, n_units)
                         stats = self._weaker(stats, again)
@@ -761,66 +742,6 @@ class GroupDetector(BaseEstimator):
     def _weaker(a: dict, b: dict) -> dict:
         """The test with the smaller significance (a group must pass both)."""
         return b if b["significance"] < a["significance"] else a
-
-    def _visit_stats(self, rows, row_hits, cols, units, places, n_units: int, block: dict):
-        """The null model of shared taste for a lockstep block of several objects: each
-        entity's visits to the block's objects are its own (their number and how many
-        acts each brings); is it unlikely that the members' visits fall together in the
-        block's windows this often?
-
-        A visit is a run of an entity's acts on the block's objects with gaps under a
-        window (an act: an object in a window, as the members' acts are counted); it
-        falls in the block's windows with probability p, the share of all events in
-        the time the block's columns cover. The members' acts there beyond one each are
-        judged over every entity with two acts or more on the objects
-        (:func:`log10_visits_sf`), against the block's count of tests."""
-        from ._null import log10_visits_sf
-
-        ev = self._events
-        t0, n_bins, window_ns, half = self._bins
-        objects = np.unique(units[cols])
-        # Time the block covers, in half windows: the column at place q covers half
-        # windows q and q + 1 (from t0 - half).
-        if getattr(self, "_half_counts", None) is None:
-            self._half_counts = np.bincount((ev.times - t0 + half) // half)
-        counts = self._half_counts
-        covered = np.unique(np.r_[places[cols], places[cols] + 1] + 1)
-        covered = covered[(covered >= 0) & (covered < counts.size)]
-        p = min(1.0, float(counts[covered].sum()) / max(int(counts.sum()), 1))
-        # Every entity's acts on the objects (runs of one object within a window) and
-        # its visits (runs of acts whose starts lie within a window).
-        position = np.flatnonzero(np.isin(ev.keys, objects))
-        event = position // ev.n_keys
-        row = np.searchsorted(ev.offsets, event, side="right") - 1
-        obj = ev.keys[position].astype(np.int64)
-        time = ev.times[event]
-        order = np.lexsort((time, obj, row))
-        row, obj, time = row[order], obj[order], time[order]
-        act = np.ones(row.size, dtype=bool)
-        act[1:] = (row[1:] != row[:-1]) | (obj[1:] != obj[:-1]) | (time[1:] - time[:-1] > window_ns)
-        row, time = row[act], time[act]
-        order = np.lexsort((time, row))
-        row, time = row[order], time[order]
-        visit = np.ones(row.size, dtype=bool)
-        visit[1:] = (row[1:] != row[:-1]) | (time[1:] - time[:-1] > window_ns)
-        starts = np.flatnonzero(visit)
-        sizes = np.diff(np.r_[starts, row.size])
-        owners = row[starts]
-        excess = int(np.maximum(row_hits - 1, 0).sum())
-        log10_p = -log10_visits_sf(excess, sizes, owners, p, cap=n_units)
-        members = np.sort(rows)
-        mine = np.isin(owners, members)
-        slot = np.searchsorted(members, owners[mine])
-        per_member = np.bincount(slot, weights=sizes[mine] * p, minlength=rows.size)
-        n_visits = np.bincount(slot, minlength=rows.size)
-        expected = float((per_member - 1.0 + (1.0 - p) ** n_visits).sum())
-        tests = block["log10_tests"]
-        return {
-            "expected_edges": float(rows.size) + expected,
-            "log10_p": float(log10_p),
-            "log10_tests": float(tests),
-            "significance": float(log10_p - tests),
-        }
 
     def _return_stats(self, rows, cols, units, places, n_units: int):
         """The null model of coming back to one object (a lockstep block whose columns
@@ -983,7 +904,6 @@ class GroupDetector(BaseEstimator):
         self.labels_ = (group_of >= 0).astype(np.int64)
         del self._events
         self.__dict__.pop("_bin_share", None)
-        self.__dict__.pop("_half_counts", None)
 
     def _timestamp(self, ns: int):
         ts = pd.Timestamp(ns, unit="ns", tz="UTC")

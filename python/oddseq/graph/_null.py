@@ -13,7 +13,6 @@ __all__ = [
     "log10_excess_sf",
     "log10_poisson_sf",
     "log10_return_sf",
-    "log10_visits_sf",
     "poisson_surprise",
 ]
 
@@ -347,104 +346,6 @@ def log10_return_sf(excess: int, n_acts, p: float, counts=None) -> float:
         log_g[j] = logsumexp(log_s_rate[:j] + log_g[j - 1 :: -1]) - log(j)
     tail = logsumexp(log_g[int(excess) :])
     return min(0.0, float(np.logaddexp(tail, chernoff(m + 1)))) / _LN10
-
-
-def _convolve_capped(a: np.ndarray, b: np.ndarray, top: int) -> np.ndarray:
-    """The law of the sum of two independent counts, each given as P(0..top - 1) and
-    P(>= top) in its last cell, in the same form."""
-    out = np.convolve(a, b)
-    head = out[: top + 1].copy()
-    head[top] += out[top + 1 :].sum()
-    return head
-
-
-def log10_visits_sf(excess: int, sizes, owners, p: float, cap=None) -> float:
-    """log10 P(sum_u (h_u - 1)^+ >= excess) where entity u's acts in a set of windows
-    are h_u = sum of its visits' sizes over the visits that fall in those windows, each
-    visit falling there with probability ``p`` (independently), capped at ``cap``.
-
-    The null model of shared taste: each entity's visits to a block's objects (``sizes``:
-    acts of each visit, ``owners``: whose visit it is) are its own; a fan who opens
-    the three items of its niche in every session it has is no evidence of acting with
-    anyone. What is judged is whether the visits of several entities fall together in
-    the block's windows, as often as those windows' share of all activity would place
-    them. A visit brings all its acts at once (the acts of one session are not
-    independent chances). The law of the sum over the entities is exact (by
-    convolution, entities with the same visits grouped); past ``excess`` = 5,000 the
-    tail at 5,000 (an upper bound).
-
-    Examples
-    --------
-    >>> round(log10_visits_sf(0, [3], [0], 0.01), 6)
-    0.0
-
-    One entity with one visit of three acts: an excess of 2 as often as the visit falls
-    in the windows; two visits of one act each need both there:
-
-    >>> round(10 ** log10_visits_sf(2, [3], [0], 0.01), 6)
-    0.01
-    >>> round(10 ** log10_visits_sf(1, [1, 1], [0, 0], 0.01), 6)
-    0.0001
-    """
-    if excess <= 0:
-        return 0.0
-    p = float(p)
-    if not (0.0 <= p <= 1.0):
-        raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
-    sizes = np.asarray(sizes, dtype=np.int64)
-    owners = np.asarray(owners)
-    if sizes.shape != owners.shape:
-        raise ValueError(
-            f"sizes and owners must hold one value per visit, got shapes {sizes.shape} "
-            f"and {owners.shape}"
-        )
-    if sizes.size and sizes.min() < 1:
-        raise ValueError("sizes must be counts of acts >= 1 (one per visit)")
-    top = min(int(excess), 5000)
-    if cap is not None:
-        sizes = np.minimum(sizes, int(cap))
-    # Each entity's visits, as a sorted tuple: entities with the same tuple share a law.
-    order = np.lexsort((sizes, owners))
-    sizes, owners = sizes[order], owners[order]
-    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if owners.size else []
-    bounds = np.r_[starts, owners.size].astype(np.int64)
-    laws: dict = {}
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        visits = sizes[a:b]
-        if int(visits.sum()) >= 2:
-            key = tuple(visits.tolist())
-            laws[key] = laws.get(key, 0) + 1
-    if not laws:
-        return -np.inf
-    total = np.zeros(top + 1)
-    total[0] = 1.0
-    for visits, n in laws.items():
-        most = sum(visits) if cap is None else min(sum(visits), int(cap))
-        h = np.zeros(most + 1)
-        h[0] = 1.0
-        for c in visits:
-            moved = np.zeros_like(h)  # the visit there: c more acts, at most `most`
-            c = min(int(c), most)
-            moved[c:] = h[: most + 1 - c]
-            moved[most] += h[most + 1 - c :].sum()
-            h = (1.0 - p) * h + p * moved
-        # (h - 1)^+, in the capped form.
-        x = np.zeros(top + 1)
-        x[0] = h[0] + (h[1] if h.size > 1 else 0.0)
-        tail = h[2:]
-        n_keep = min(tail.size, top)
-        x[1 : 1 + n_keep] += tail[:n_keep]
-        x[top] += tail[n_keep:].sum()
-        # n entities of this law: binary powers of its law.
-        power = x
-        while n:
-            if n & 1:
-                total = _convolve_capped(total, power, top)
-            n >>= 1
-            if n:
-                power = _convolve_capped(power, power, top)
-    tail_p = float(min(total[top], 1.0))
-    return log10(tail_p) if tail_p > 0 else -np.inf
 
 
 def block_significance(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from oddseq.datasets import make_marketplace
 from oddseq.graph import GroupDetector, block_significance
-from oddseq.graph._null import log10_excess_sf, log10_return_sf, log10_visits_sf
+from oddseq.graph._null import log10_excess_sf, log10_return_sf
 
 HOUR = 3600
 
@@ -498,6 +498,11 @@ def test_a_crawler_on_a_rings_objects_does_not_join_it():
     assert det.predict([9000]).tolist() == [0]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="no null model of shared taste yet: the one measured (visits as each entity's "
+    "own, sixteenth session) lost blatant rings whose members act only in the ring's hour",
+)
 def test_fans_of_one_niche_who_meet_in_one_hour_are_no_group():
     # Three fans of one niche category open its three items in most of their sessions,
     # each at its own times over ten days; in one hour their sessions happen to meet.
@@ -521,41 +526,17 @@ def test_fans_of_one_niche_who_meet_in_one_hour_are_no_group():
     assert det.predict([7001, 7002, 7003]).sum() == 0
 
 
-def _visits_sf_by_enumeration(excess, sizes, owners, p, cap):
-    """P(sum_u (h_u - 1)^+ >= excess) over every way the visits may fall."""
-    import itertools
-
-    total = 0.0
-    for landed in itertools.product([0, 1], repeat=len(sizes)):
-        h = {}
-        for size, owner, there in zip(sizes, owners, landed):
-            h[owner] = h.get(owner, 0) + size * there
-        s = sum(max(min(v, cap) - 1, 0) for v in h.values())
-        if s >= excess:
-            k = sum(landed)
-            total += p**k * (1 - p) ** (len(sizes) - k)
-    return total
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    sizes=st.lists(st.integers(1, 4), min_size=1, max_size=9),
-    n_owners=st.integers(1, 4),
-    p=st.floats(0.001, 0.6),
-    excess=st.integers(1, 8),
-    cap=st.integers(1, 6),
-)
-def test_visits_tail_matches_the_exact_law(sizes, n_owners, p, excess, cap):
-    owners = [i % n_owners for i in range(len(sizes))]
-    want = _visits_sf_by_enumeration(excess, sizes, owners, p, cap)
-    got = 10 ** log10_visits_sf(excess, sizes, owners, p, cap=cap)
-    assert got == pytest.approx(want, rel=1e-9, abs=1e-300)
-
-
-def test_visits_tail_refuses_bad_input():
-    with pytest.raises(ValueError, match="p must be"):
-        log10_visits_sf(2, [3], [0], 1.5)
-    with pytest.raises(ValueError, match="one value per visit"):
-        log10_visits_sf(2, [3, 1], [0], 0.1)
-    with pytest.raises(ValueError, match="sizes must be"):
-        log10_visits_sf(2, [0], [0], 0.1)
+@pytest.mark.parametrize("n_items", [10, 60])
+def test_a_ring_that_shares_more_objects_is_still_a_group(n_items):
+    # Thirty keys that live only for one hour fetch the same products in it (a scraper
+    # spread over keys, a click farm's session): the more objects they share, the
+    # stronger the evidence. A null model that took each key's visits as its own taste
+    # gave the 60-item ring log10 p 44 against 143 tests and lost it.
+    rng = np.random.default_rng(23)
+    log = background(rng)
+    keys = np.repeat(np.arange(100_000, 100_030), n_items)
+    items = np.tile(np.arange(200_001, 200_001 + n_items), 30)
+    ts = 4 * 24 * HOUR + 14 * HOUR + rng.integers(0, 3000, keys.size)
+    spread = pd.DataFrame({"user": keys, "item": items, "ts": ts})
+    det = fit(pd.concat([log, spread], ignore_index=True))
+    assert det.groups_["members"].tolist() == [list(range(100_000, 100_030))]
