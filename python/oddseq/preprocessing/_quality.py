@@ -60,6 +60,14 @@ def main_time_window(ns: np.ndarray, random_state=0):
 HEAVY_DUPLICATION = 0.10
 
 
+def heavy_repetition(repeated: int, n: int) -> bool:
+    """Whether ``repeated`` of ``n`` events repeating the event before them in their
+    sequence exactly is heavy duplication (:func:`warn_about_the_log`'s rule; ``oddseq
+    stream`` judges its first events by it): over ``HEAVY_DUPLICATION`` of 20 events or
+    more."""
+    return n >= 20 and repeated > HEAVY_DUPLICATION * n
+
+
 def warn_about_the_log(seqs, df=None) -> None:
     """One :class:`DataWarning` each when a log has heavy duplication (events that
     repeat the one before them in their sequence exactly: event, time, item and value)
@@ -87,7 +95,7 @@ def warn_about_the_log(seqs, df=None) -> None:
     starts = starts[(starts >= 1) & (starts <= n - 1)]
     same[starts - 1] = False  # the first event of a sequence repeats nothing
     repeated = int(same.sum())
-    if repeated > HEAVY_DUPLICATION * n:
+    if heavy_repetition(repeated, n):
         warnings.warn(
             _repeat_message(repeated, n, times, df, _repeated_columns(seqs)),
             DataWarning,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import gc
 import json
@@ -41,6 +42,13 @@ _MAX_LATE_EVENTS = 8
 # and no line has settled the order: the most a stream holds before it stops, advising
 # --dayfirst, --no-dayfirst or --time-format (about 10,000 short lines: a few MB).
 _HOLD = 10_000
+# Events dropped as too late are warned about while the stream runs (once) where they
+# pass this share of the events seen: as the unseen-type check warns where over 5% of
+# the events are of types the model never saw, events it does not read as they are
+# (here: not at all); an input in time order drops none, so 5% is no jitter of a
+# source but an input out of order. Judged from this many events seen on (5% of them:
+# 50 dropped, not a chance of the first lines).
+_LATE_SHARE, _LATE_FROM = 0.05, 1_000
 
 
 def add_commands(commands, between=None) -> None:
@@ -101,7 +109,11 @@ def add_commands(commands, between=None) -> None:
         "(alerts unchanged), once each, say where the events are not like the fitted "
         "data: other column names, over 5% of the first 10,000 events of types the "
         "model never saw, entities followed 3x longer than the fitted ones lasted, far "
-        "more flagged than the model promises.",
+        "more flagged than the model promises; and where the input is not as it should "
+        "be: events dropped as too late past 5% of those seen (from the 1,000th on; "
+        "--lateness), events repeating their entity's previous one past 10% of the first "
+        "10,000 (--drop-duplicates). A live stream ends by a signal: SIGINT (Ctrl-C) or "
+        "SIGTERM scores what was read and prints the summary (exit 130 or 143).",
     )
     stream.add_argument("--model", required=True, help="a model file from oddseq fit")
     _roles(stream)
@@ -143,6 +155,15 @@ def add_commands(commands, between=None) -> None:
         "--ttl", help="forget entities idle longer than this, with a unit: 1h, 30min"
     )
     stream.add_argument("--max-entities", type=int, help="cap on tracked entities")
+    stream.add_argument(
+        "--drop-duplicates",
+        action="store_true",
+        help="drop an event equal to its entity's previous one (same event, time, item "
+        "and value: a line shipped twice, a retry), counted in the summary; the lines are "
+        "then read in Python (slower) and each entity's last event kept (about 200 bytes "
+        "an entity). Without it, such repeats are warned about where they pass 10%% of the "
+        "first 10,000 events, as oddseq detect warns",
+    )
     stream.add_argument(
         "--calibrate",
         metavar="FILE",
@@ -252,8 +273,9 @@ class _Lines:
     """Complete lines from a file descriptor as they come, with a timeout: a list of
     lines (bytes), empty when none came in time; ``eof`` once the input ended."""
 
-    def __init__(self, fd):
+    def __init__(self, fd, stop=None):
         self.fd, self.partial, self.eof = fd, b"", False
+        self.stop = stop  # a descriptor readable once the stream is to stop (or None)
 
     def read(self, timeout):
         data = self.read_chunk(timeout)
@@ -263,8 +285,13 @@ class _Lines:
         """What has come, up to its last complete line, as one bytes object (each line
         ending in a newline; the input's last line given one): whatever is there, without
         waiting for more."""
-        ready, _, _ = select.select([self.fd], [], [], timeout)
+        watched = [self.fd] if self.stop is None else [self.fd, self.stop]
+        ready, _, _ = select.select(watched, [], [], timeout)
         if not ready:
+            return b""
+        if self.stop is not None and self.stop in ready:
+            # Stopped (a signal): as the end of the input; a line cut short is not read.
+            self.eof, self.partial = True, b""
             return b""
         chunk = os.read(self.fd, 1 << 20)
         if not chunk:
@@ -275,6 +302,61 @@ class _Lines:
         cut = data.rfind(b"\n") + 1
         self.partial = data[cut:]
         return data[:cut]
+
+
+class _Signals:
+    """SIGINT (Ctrl-C) and SIGTERM while a stream runs: the first ends it as the end of
+    its input does (what was read is scored, the end's checks run, the summary is
+    said), by a byte on a pipe that the reading's select watches, so that no exception
+    lands amid an event's bookkeeping; a second one ends the process at once (the
+    signal's default). Where handlers cannot be set (not the main thread), nothing."""
+
+    _NAMES = ("SIGINT", "SIGTERM")
+
+    def __init__(self):
+        self.caught = None  # the first signal's number
+        self._saved, self._pipe = {}, None
+
+    def start(self):
+        """Handlers set; the descriptor that becomes readable on a signal, or None."""
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        self._pipe = os.pipe()
+        os.set_blocking(self._pipe[1], False)
+        for name in self._NAMES:
+            number = getattr(signal, name)
+            self._saved[number] = signal.signal(number, self._caught)
+        return self._pipe[0]
+
+    def _caught(self, number, frame):
+        import signal
+
+        if self.caught is None:
+            self.caught = number
+            with contextlib.suppress(OSError):
+                os.write(self._pipe[1], b"\0")
+        signal.signal(number, signal.SIG_DFL)  # a second one ends the process at once
+
+    def name(self):
+        """The signal that stopped the stream (``SIGINT``), or None."""
+        import signal
+
+        return None if self.caught is None else signal.Signals(self.caught).name
+
+    def stop(self):
+        """The handlers as they were; the pipe closed."""
+        import signal
+
+        for number, handler in self._saved.items():
+            signal.signal(number, handler)
+        self._saved = {}
+        if self._pipe is not None:
+            for fd in self._pipe:
+                os.close(fd)
+            self._pipe = None
 
 
 class _Reader:
@@ -321,22 +403,27 @@ class _Reader:
 
     def _fields(self, number, text):
         """The wanted fields of one line, or None (reported) when it is malformed."""
+        fields = self.values(text)
+        return self.bad(number, fields) if isinstance(fields, str) else fields
+
+    def values(self, text):
+        """The wanted fields of one line (text, None where empty), or why it is malformed."""
         if self.fmt == "jsonl":
             try:
                 record = json.loads(text)
             except ValueError as error:
-                return self.bad(number, f"not JSON ({error})")
+                return f"not JSON ({error})"
             if not isinstance(record, dict):
-                return self.bad(number, "not a JSON object")
+                return "not a JSON object"
             return [None if record.get(c) in (None, "") else str(record[c]) for c in self.columns]
         sep = self.args.sep
         # Plain lines split directly; quoted fields through the csv module.
         try:
             fields = text.split(sep) if '"' not in text else _split(text, sep)
         except csv.Error as error:  # e.g. a lone carriage return inside a quoted line
-            return self.bad(number, f"not CSV ({error})")
+            return f"not CSV ({error})"
         if len(fields) != len(self.header):
-            return self.bad(number, f"{len(fields)} fields, the header has {len(self.header)}")
+            return f"{len(fields)} fields, the header has {len(self.header)}"
         return [fields[j] or None for j in self.at]
 
     def parse(self, lines):
@@ -368,6 +455,96 @@ class _Reader:
                 column.append(value)
             numbers.append(number)
         return columns, numbers
+
+
+class _Repeats:
+    """Events that repeat their entity's previous event exactly (the same event type,
+    time, item and value: the batch's repetition, :func:`oddseq.preprocessing._quality.
+    heavy_repetition`): counted on the first ``WINDOW`` events and warned about once
+    where they pass the batch's share (duplicated lines: a log shipped twice, a
+    retry); with --drop-duplicates, dropped (counted) all along. Each entity's previous
+    event is kept as its fields' text (about 200 bytes an entity) while dropping, on
+    the window only while counting."""
+
+    def __init__(self, drop: bool, columns):
+        from ._checks import WINDOW
+
+        self.drop, self.window, self.columns = drop, WINDOW, columns
+        self.previous = {}  # entity id (text) -> its previous event's other fields
+        self.n_seen = self.n_repeated = 0
+        self.done = drop  # judged (warned or not): nothing more to count for the warning
+
+    def counting(self) -> bool:
+        return self.drop or not self.done
+
+    def take(self, lists, numbers):
+        """The events (column lists, line numbers) less those dropped as repeats; counted
+        while the window is open."""
+        if not self.counting() or not numbers:
+            return lists, numbers
+        if not self.drop:
+            for row in zip(*lists):
+                if self.n_seen >= self.window:
+                    break
+                self._one(row)
+            return lists, numbers
+        keep = [self._one(row) for row in zip(*lists)]
+        if all(keep):
+            return lists, numbers
+        return (
+            [[v for v, k in zip(c, keep) if k] for c in lists],
+            [n for n, k in zip(numbers, keep) if k],
+        )
+
+    def lines(self, reader, data: bytes) -> None:
+        """The complete lines of ``data`` (read in C++) counted while the window is open."""
+        if not self.counting():
+            return
+        for raw in data.split(b"\n"):
+            if self.n_seen >= self.window:
+                return
+            text = raw.decode("utf-8", "replace").rstrip("\r")
+            if text.strip():
+                values = reader.values(text)
+                if not isinstance(values, str) and values[0] is not None:
+                    self._one(values)
+
+    def _one(self, row) -> bool:
+        """Whether the event ``row`` (entity first) is kept: not a repeat, or not dropping."""
+        entity, rest = row[0], tuple(row[1:])
+        self.n_seen += 1
+        same = self.previous.get(entity) == rest
+        self.previous[entity] = rest
+        if same:
+            self.n_repeated += 1
+        return not (same and self.drop)
+
+    def judge(self, final: bool = False) -> None:
+        """The warning, once, where the repeats pass the batch's share: judged from
+        _LATE_FROM events on (as the too-late one), for the last time when the window is
+        full or the input ends."""
+        from ..preprocessing._quality import heavy_repetition
+
+        if self.done:
+            return
+        last = final or self.n_seen >= self.window
+        if not (last or self.n_seen >= _LATE_FROM):
+            return
+        heavy = heavy_repetition(self.n_repeated, self.n_seen)
+        if heavy or last:
+            self.done, self.previous = True, {}
+        if not heavy:
+            return
+        names = list(self.columns[1:])
+        what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        print(
+            f"oddseq stream: warning: {self.n_repeated:,} of the first {self.n_seen:,} "
+            f"events ({self.n_repeated / self.n_seen:.0%}) repeat their entity's previous "
+            f"event exactly (same {what}): duplicated lines (a log shipped twice, a retry) "
+            "inflate counts and look like bursts, which raises alerts. --drop-duplicates "
+            "drops an event equal to its entity's previous one, unless such repeats are real",
+            file=sys.stderr,
+        )
 
 
 class _DateOrder:
@@ -463,10 +640,11 @@ class _DateOrder:
             self.refuse(f"no line of the first {_HOLD:,} held (the most a stream holds)")
         return None
 
-    def finish(self):
-        """At the end of the input: a ValueError where lines are held, unsettled."""
+    def finish(self, ended="the input ended"):
+        """At the end of the input (``ended`` says how): a ValueError where lines are
+        held, unsettled."""
         if self.held:
-            self.refuse(f"the input ended with {_counted(len(self.held), 'line')} held, and none")
+            self.refuse(f"{ended} with {_counted(len(self.held), 'line')} held, and none")
 
     def refuse(self, why):
         """The batch's refusal of the held dates (its readings and fixes), once."""
@@ -554,6 +732,13 @@ def _stream(args) -> int:
     columns = [c for c in (args.entity, args.event, args.time, args.item, args.value) if c]
     lines = _Lines(sys.stdin.fileno())
     reader = _Reader(args, columns, required)
+    if args.drop_duplicates and args.time is None:
+        raise ValueError(
+            "--drop-duplicates drops an event equal to its entity's previous one, time "
+            "included: give --time too"
+        )
+    # Repeats are judged (as the batch judges them) where the events have times.
+    repeats = None if args.time is None else _Repeats(args.drop_duplicates, columns)
     order = None
     if args.time is not None and args.time_format is None and args.dayfirst is None:
         order = _DateOrder(reader, columns.index(args.time), args.time)
@@ -598,6 +783,8 @@ def _stream(args) -> int:
         lists, numbers = reader.parse(part)
         if order is not None:
             lists, numbers = order.take(lists, numbers)
+        if repeats is not None:
+            lists, numbers = repeats.take(lists, numbers)
         for number, fields in zip(numbers, zip(*lists)):
             entity, time, value = field(fields, "entity"), field(fields, "time"), None
             if time is not None and args.time_format is None:  # else the format reads it
@@ -635,6 +822,8 @@ def _stream(args) -> int:
         lists, numbers = reader.parse(part)
         if order is not None:
             lists, numbers = order.take(lists, numbers)
+        if repeats is not None:
+            lists, numbers = repeats.take(lists, numbers)
         # Lines held for the order of their dates come with the line that settled it:
         # scored --batch at a time, as they would have been.
         for start in range(0, len(numbers), args.batch):
@@ -685,6 +874,36 @@ def _stream(args) -> int:
 
     def reader_waits_for_header():
         return reader.fmt != "jsonl" and reader.header is None
+
+    # None where lateness is refused (recent_change=True): nothing to advise
+    late_accepted = scorer.lateness_ns_ > 0 if scorer._change is None else None
+    late_said = False
+
+    def say_late():
+        """A warning, once, while the stream runs, where the events dropped as too late
+        pass _LATE_SHARE of those seen (from _LATE_FROM on), with the summary's advice:
+        a live stream ends by a signal, and its summary may never be read."""
+        nonlocal late_said
+        if repeats is not None:
+            repeats.judge()
+        if late_said:
+            return
+        counts = scorer.counters
+        dropped = counts["n_late_dropped"]
+        seen = counts["n_events"] + dropped
+        if seen < _LATE_FROM or not dropped > _LATE_SHARE * seen:
+            return
+        late_said = True
+        advice = _late_advice(counts, max_late_events, late_accepted) or (
+            " (older than their entity's newest event by more than the stream accepts: is "
+            "the input in time order?)"
+        )
+        print(
+            f"oddseq stream: warning: {dropped:,} of the first {seen:,} events "
+            f"({dropped / seen:.0%}) were dropped as too late{advice}; their entities are "
+            "scored without them (said once; the summary at the end counts them all)",
+            file=sys.stderr,
+        )
 
     # The first numeric times (distinct, at most _DIGITS_STREAM) for the clock and
     # date digit check, until it is done. The unit is judged on the first event (a
@@ -749,6 +968,8 @@ def _stream(args) -> int:
         malformed, a time as text) through score_each."""
         nonlocal n_lines, n_alerts
         check_unit(data)
+        if repeats is not None:
+            repeats.lines(reader, data)
         at = 0
         while at < len(data):
             stop, after, n, alerts = scorer._feed_lines(feed, data, at, _GATHER)
@@ -787,6 +1008,10 @@ def _stream(args) -> int:
     if froze:
         gc.collect()
         gc.freeze()
+    # SIGINT (Ctrl-C) and SIGTERM end a live stream (tail -f | oddseq stream) as the end
+    # of its input does: read as eof by the loops below, then the summary.
+    signals = _Signals()
+    lines.stop = signals.start()
     try:
         started = clock.perf_counter()
         # The first lines settle the format and (CSV) the header.
@@ -807,6 +1032,10 @@ def _stream(args) -> int:
             reader.parse([(n_lines, raw)])
         if args.time_format is not None:
             feed = None  # the C++ reader would take times such as 20171201 for numbers
+        elif args.drop_duplicates:
+            # Each event compared with its entity's previous one in Python, then scored
+            # one by one (update_one), as the C++ reader scores lines.
+            feed = None
         elif reader.fmt == "jsonl":
             feed = scorer._line_feed()
         else:
@@ -814,8 +1043,10 @@ def _stream(args) -> int:
         if feed is not None:
             # Whatever has come is read at once, with no batching delay.
             feed_chunk(pending)
+            say_late()
             while not lines.eof:
                 feed_chunk(lines.read_chunk(None))
+                say_late()
             pending = b""
         check_unit(pending)
         for raw in pending.split(b"\n")[:-1]:
@@ -835,17 +1066,30 @@ def _stream(args) -> int:
             for raw in got:
                 n_lines += 1
                 waiting.append((n_lines, raw))
-            if waiting and len(waiting) <= _ONE_BY_ONE and not reader_waits_for_header():
-                score_each(waiting)  # few: at once, one by one
+            few = len(waiting) <= _ONE_BY_ONE or args.drop_duplicates
+            if waiting and few and not reader_waits_for_header():
+                # Few (or --drop-duplicates, read in Python as the C++ reader reads): at
+                # once, one by one.
+                score_each(waiting)
                 waiting.clear()
             elif waiting and (
                 len(waiting) >= args.batch or now - first_at >= args.max_delay or not got
             ):
                 flush()
+            say_late()
         flush()
         if order is not None:
-            order.finish()
+            try:
+                stopped = signals.name()
+                order.finish("the input ended" if stopped is None else f"{stopped} stopped it")
+            except ValueError as error:
+                if signals.caught is None:
+                    raise
+                # Stopped by a signal: the held lines are said, and the summary follows.
+                print(f"oddseq stream: {_one_line(error)}", file=sys.stderr)
         judge_digits(final=True)
+        if repeats is not None:
+            repeats.judge(final=True)
         scorer._checks.finish()  # scoring's checks on an input shorter than their window
         counts = scorer.counters
         seconds = clock.perf_counter() - started
@@ -856,14 +1100,18 @@ def _stream(args) -> int:
             counts,
             seconds,
             max_late_events,
-            # None where lateness is refused (recent_change=True): nothing to advise
-            late=scorer.lateness_ns_ > 0 if scorer._change is None else None,
+            late=late_accepted,
             n_malformed=reader.n_malformed,
             dates="" if order is None else order.said(),
+            stopped=signals.name(),
+            repeats_dropped=repeats.n_repeated if args.drop_duplicates else None,
         )
+        out.flush()
         print(summary, file=sys.stderr)
-        return 0
+        # As a shell reports a command ended by a signal: 128 + its number (130, 143).
+        return 0 if signals.caught is None else 128 + signals.caught
     finally:
+        signals.stop()
         if froze:
             gc.unfreeze()
 
@@ -984,22 +1232,28 @@ def _summary(
     late=None,
     n_malformed=None,
     dates="",
+    stopped=None,
+    repeats_dropped=None,
 ):
     """The closing line on stderr: what was read, applied, alerted, skipped and kept.
     ``malformed``: the first malformed lines' numbers, of ``n_malformed`` (default: as
-    many as given); ``dates``: the words on the order of the dates settled, if any."""
+    many as given); ``dates``: the words on the order of the dates settled, if any;
+    ``stopped``: the signal that ended the stream (``SIGINT``), if one did;
+    ``repeats_dropped``: the events --drop-duplicates dropped (None: not given)."""
     n_malformed = len(malformed) if n_malformed is None else n_malformed
     shown = ", ".join(map(str, malformed[:_SHOWN_MALFORMED]))
     more = (
         "" if n_malformed <= _SHOWN_MALFORMED else f" and {n_malformed - _SHOWN_MALFORMED:,} more"
     )
     where = f" ({'line' if n_malformed == 1 else 'lines'} {shown}{more})" if n_malformed else ""
+    ended = "" if stopped is None else f"stopped by {stopped}: "
     return (
-        f"oddseq stream: {_counted(n_lines, 'line')}, "
+        f"oddseq stream: {ended}{_counted(n_lines, 'line')}, "
         f"{_counted(counts['n_events'], 'event')} applied, {_counted(n_alerts, 'alert')}, "
         f"{_counted(n_malformed, 'malformed line')}{where}{dates}, "
         f"{counts['n_late_dropped']:,} too late{_late_advice(counts, max_late_events, late)}, "
-        f"{counts['n_invalid']:,} invalid, "
+        + ("" if repeats_dropped is None else f"{_counted(repeats_dropped, 'repeat')} dropped, ")
+        + f"{counts['n_invalid']:,} invalid, "
         f"{counts['n_evicted_ttl']:,} evicted idle, {counts['n_evicted_cap']:,} evicted at "
         f"the cap, {_counted(counts['n_entities'], 'entity', 'entities')} tracked, in "
         f"{seconds:.2f} s"
