@@ -36,6 +36,7 @@ __all__ = [
     "unseen_types_warning",
     "warn_if_unlike",
     "warn_share_alarm",
+    "warn_unlike",
 ]
 
 #: The scored log's time span against the fitted one's, beyond which (either way) scoring
@@ -246,10 +247,6 @@ def _span_warning(fitted: dict | None, scored: dict | None) -> str | None:
     )
 
 
-def _unseen_warning(fitted: dict, seqs, event_column) -> str | None:
-    return unseen_types_warning(fitted, seqs.event_labels, seqs.event_counts(), event_column)
-
-
 def unseen_types_warning(fitted: dict, labels, counts, event_column) -> str | None:
     """The warning's text where over ``UNSEEN_EVENT_SHARE`` of the events counted
     (``counts`` of each event type of ``labels``: a log's, or a stream's window) have
@@ -325,11 +322,22 @@ def warn_if_unlike(pipe, seqs) -> None:
     fitted = getattr(pipe, "_fitted_data", None)
     if not fitted or len(seqs) == 0:
         return
-    columns = fitted.get("columns") or {}
+    warn_unlike(pipe, _columns(seqs), seqs.event_labels, seqs.event_counts(), _timing(seqs))
+
+
+def warn_unlike(pipe, columns: dict | None, labels, counts, timing: dict | None) -> None:
+    """:func:`warn_if_unlike` from what the scored data is: its role columns' names
+    (:func:`_columns`), its event types (``labels``) and their ``counts``, and its
+    ``timing`` (:func:`_timing`; None without times). oddseq.dask gathers them from its
+    partitions (:func:`part_facts`, :func:`timing_of_parts`)."""
+    fitted = getattr(pipe, "_fitted_data", None)
+    if not fitted:
+        return
+    fitted_columns = fitted.get("columns") or {}
     messages = [
-        _column_warning(columns, _columns(seqs)),
-        _unseen_warning(fitted, seqs, columns.get("event")),
-        _span_warning(fitted.get("timing"), _timing(seqs)),
+        _column_warning(fitted_columns, columns or {}),
+        unseen_types_warning(fitted, labels, counts, fitted_columns.get("event")),
+        _span_warning(fitted.get("timing"), timing),
     ]
     for message in messages:
         if message is not None:

@@ -83,6 +83,11 @@ partitions), then ``ddf`` is shuffled, encoded with the fitted encoders and scor
 The support rule (entities outside the normal data's range are flagged, where normal
 entities seldom leave it) is ``AnomalyPipeline._support_rule`` itself, run on the
 normal rows' features fetched to the client (4-8 bytes a feature and normal entity).
+Scoring ``ddf`` warns as ``AnomalyPipeline.score`` does (``oddseq._fitted_data``'s
+checks, once each): other role column names, over 5% of events of types the normal log
+lacks, a time span and durations far from the normal log's (from the partitions' samples,
+as the fit records them), and far more flagged than the cut promises while the bulk of
+the scores moved (the flags computed in the partitions, before the group stage).
 
 Entity side attributes (``entity_features=``, a pandas DataFrame indexed by entity id)
 go to every worker and are joined to each partition's entities after the shuffle;

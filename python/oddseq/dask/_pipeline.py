@@ -1019,6 +1019,40 @@ def _coalesce(*states):
     }
 
 
+def _warn_unlike(pipeline, states, summaries) -> None:
+    """AnomalyPipeline.score's warnings of a log unlike the fitted one (``_fitted_data.
+    warn_unlike``) on the partitions' sequences: their role columns, event types and
+    counts (the summaries' vocabulary) and timing (their facts, sampled as the fit's)."""
+    if not getattr(pipeline, "_fitted_data", None):
+        return
+    facts = _compute([_delayed(_part_facts)(s, i) for i, s in enumerate(states)])
+    columns = next((f["columns"] for f in facts if f is not None), None)
+    vocabulary = _global_vocabulary(summaries)
+    _fitted_data.warn_unlike(
+        pipeline,
+        columns,
+        vocabulary.event_labels,
+        vocabulary.event_counts(),
+        _fitted_data.timing_of_parts(facts),
+    )
+
+
+def _flags(state, pipeline, scores):
+    """The partition's ``is_anomaly`` before the group stage (AnomalyPipeline._table's)."""
+    data = _Input(state["X"], state["raw"])
+    return (scores > pipeline.threshold_) | pipeline._outside_support(data, scores)
+
+
+def _warn_share_alarm(pipeline, states, parts, rows_per_part, shared) -> None:
+    """AnomalyPipeline.score's share alarm (``_fitted_data.warn_share_alarm``) on the
+    scores of the partitions (``parts``) and their flags."""
+    if sum(rows_per_part) == 0:
+        return
+    pieces = _send(list(parts))
+    flags = _compute([_delayed(_flags)(s, shared, p) for s, p in zip(states, pieces)])
+    _fitted_data.warn_share_alarm(pipeline, np.concatenate(parts), np.concatenate(flags))
+
+
 def _part_facts(state, seed):
     """The partition's share of what the fit records (``_fitted_data.part_facts``)."""
     return _fitted_data.part_facts(state["seqs"], seed)
@@ -2503,6 +2537,9 @@ def detect_anomalies(
         del normal_ends
         if not summaries:
             raise ValueError(f"ddf has no sequences to score (with min_events={min_events})")
+        # AnomalyPipeline.score's checks of a log unlike the fitted one (its columns,
+        # event types, time span), from the partitions' facts as the fit takes them
+        _warn_unlike(pipeline, data_states, summaries)
         if stage is not None:
             finder = stage.fit(data_states)
         n = sum(s["n"] for s in summaries)
@@ -2524,6 +2561,9 @@ def detect_anomalies(
         with step(f"scoring them with {type(detector).__name__}", enabled=progress):
             parts, found = _score_rows(detector, rows, data_states, threads, explain=True)
             scores = np.concatenate(parts)
+            # and its share flagged far past the cut's promise (before the group stage,
+            # as AnomalyPipeline.score)
+            _warn_share_alarm(pipeline, data_states, parts, rows_per_part, shared)
             if _ecod.is_ecod(detector):
                 data_states = found  # with their rows' tail scores
             elif found is not None:
