@@ -421,10 +421,17 @@ def plot_explanation(explanation, row=None, *, ax=None):
     ax = _axes(ax)
     deviation = part["deviation"].astype(float).to_numpy()
     colours = ["#d62728" if d > 0 else "#1f77b4" for d in deviation]
-    bars = ax.barh(part["feature"].astype(str), deviation, color=colours)
+    by_entity = "value_text" in part
+    labels = part["feature"].astype(str)
+    if by_entity:
+        # The pipeline's features, named as its reasons name them ("spread of time
+        # between events", not gap_std_s); a detector's own columns keep their names.
+        from ._reasons import reason_name
+
+        labels = labels.map(reason_name)
+    bars = ax.barh(labels, deviation, color=colours)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("deviation from typical (in the feature's spreads)")
-    by_entity = "value_text" in part
     if by_entity:
         # The numbers an analyst reads, in the data's units, at the end of each bar.
         words = part["typical_words"] if "typical_words" in part else ["typical"] * len(part)

@@ -175,6 +175,9 @@ def test_explanation_png_names_the_entity_in_the_data_units(shop, tmp_path):
         f"{v} ({w} {t})" for v, w, t in why[["value_text", "typical_words", "typical_text"]].values
     ]
     assert any(s in a for a in annotations for s in said), labels
+    # The bars are named as the reasons name the features, not by column names.
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(ticks) == sorted(reason_name(f) for f in why["feature"]), ticks
     _texts_inside_and_apart(ax.figure, tmp_path / "why.png")
     with pytest.raises(ValueError, match="not among the ids"):
         pipe.explain(seqs, ["nobody"])
