@@ -389,6 +389,15 @@ def gap_cut(scores, cut, lowest_share: float = GAP_LOWEST_SHARE, level: float = 
     return _gap_above(scores, float(cut), lowest_share, level)[0]
 
 
+def _widest_spacing_bound(m: int, level: float) -> float:
+    """How many times their mean the widest of ``m`` normalised spacings ``i (x_i -
+    x_(i+1))`` of one population with an exponential tail exceeds with chance about
+    ``level`` (Rényi's representation: independent, equally distributed spacings, whose
+    maximum is a Gumbel's): ``log(m) - log(-log(1 - level))``. The one spacing test of
+    :func:`gap_cut`, the move down and normal-only fitting's gap under a top group."""
+    return float(np.log(m) - np.log(-np.log1p(-level)))
+
+
 def _gap_above(
     scores: np.ndarray,
     cut: float,
@@ -412,7 +421,7 @@ def _gap_above(
     reach = np.arange(1, min(top.size - 1, 2 * flagged) + 1)
     mean = float(np.mean((top[reach - 1] - top[reach]) * reach))
     best = int(np.argmax(spacing))
-    bound = np.log(ranks.size) - np.log(-np.log1p(-level))
+    bound = _widest_spacing_bound(ranks.size, level)
     if mean <= 0 or spacing[best] <= bound * mean or ranks[best] == flagged:
         return cut, None
     i = int(ranks[best])
@@ -481,7 +490,7 @@ def _gap_below(
     if normalised.size == 0:
         return float(cut)
     best = int(np.argmax(spacing))
-    bound = np.log(ranks.size) - np.log(-np.log1p(-level))
+    bound = _widest_spacing_bound(ranks.size, level)
     if spacing[best] <= bound * float(np.mean(normalised)):
         return float(cut)
     i = int(ranks[best])
@@ -674,7 +683,7 @@ def _gap_under_top(inside_scores, false_alarm_rate: float, level: float = GAP_LE
     spacing = (untwinned[:-1] - untwinned[1:]) * ranks
     mean = float(spacing.mean())
     best = int(np.argmax(spacing))
-    bound = np.log(m - 1) - np.log(-np.log1p(-level))
+    bound = _widest_spacing_bound(m - 1, level)
     if mean <= 0 or spacing[best] <= bound * mean or ranks[best] > allowed:
         return None
     high, low = untwinned[best], untwinned[best + 1]
