@@ -495,8 +495,11 @@ def add_reading_options(parser, *, file=True) -> None:
     parser.add_argument(
         "--drop-duplicates",
         action="store_true",
-        help="drop rows that repeat an earlier row in every column before anything else "
-        "(saying how many on stderr): a log exported twice, or a pipeline's retries",
+        help="drop rows that repeat an earlier row in every column (anywhere in the file, "
+        "columns not read included) before anything else (saying how many on stderr): a "
+        "log exported twice, or a pipeline's retries. oddseq stream's --drop-duplicates "
+        "drops less (an event equal to its entity's previous one): a stream cannot see "
+        "again a row it already scored",
     )
     parser.add_argument(
         "--dropna",
@@ -940,8 +943,9 @@ def load_model(path_text: str):
         raise ValueError(f"--model {path_text}: not allowed to read it (permissions)") from None
 
 
-# The commands that take --drop-duplicates (add_reading_options' file readers).
-DROP_DUPLICATES_COMMANDS = ("detect", "fit", "score")
+# The commands that take --drop-duplicates (add_reading_options' file readers; the
+# stream's own, which also drops the --calibrate file's duplicated rows).
+DROP_DUPLICATES_COMMANDS = ("detect", "fit", "score", "stream")
 
 
 def _in_shell_words(text: str, command: str | None = None) -> str:

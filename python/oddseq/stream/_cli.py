@@ -158,11 +158,18 @@ def add_commands(commands, between=None) -> None:
     stream.add_argument(
         "--drop-duplicates",
         action="store_true",
-        help="drop an event equal to its entity's previous one (same event, time, item "
-        "and value: a line shipped twice, a retry), counted in the summary; the lines are "
-        "then read in Python (slower) and each entity's last event kept (about 200 bytes "
-        "an entity). Without it, such repeats are warned about where they pass 10%% of the "
-        "first 10,000 events, as oddseq detect warns",
+        help="drop an event equal to its entity's previous one in the columns the stream "
+        "reads (same event, time, item and value: a line sent twice, a retry), counted in "
+        "the summary. Less than --drop-duplicates of detect, fit and score (a row equal to "
+        "any earlier row in every column of the file): a stream scores each event as it "
+        "comes, so it keeps only each entity's last event to compare with; a file appended "
+        "to itself comes back as events too late (dropped and counted; --lateness would "
+        "score the copies again): de-duplicate it before streaming. The --calibrate file "
+        "loses its rows equal to an earlier row in every column, as in detect. The lines "
+        "are then read in Python (slower) and each tracked entity's last event kept (about "
+        "200 bytes an entity, forgotten with the entity by --ttl and --max-entities). "
+        "Without it, such repeats are warned about where they pass 10%% of the first "
+        "10,000 events, as oddseq detect warns",
     )
     stream.add_argument(
         "--calibrate",
@@ -457,20 +464,28 @@ class _Reader:
         return columns, numbers
 
 
+# --drop-duplicates: previous events kept before the first look at which entities the
+# scorer still tracks (then at twice those it tracked at the last look).
+_PRUNE_FROM = 4096
+
+
 class _Repeats:
     """Events that repeat their entity's previous event exactly (the same event type,
     time, item and value: the batch's repetition, :func:`oddseq.preprocessing._quality.
     heavy_repetition`): counted on the first ``WINDOW`` events and warned about once
-    where they pass the batch's share (duplicated lines: a log shipped twice, a
+    where they pass the batch's share (duplicated lines: each line sent twice, a
     retry); with --drop-duplicates, dropped (counted) all along. Each entity's previous
     event is kept as its fields' text (about 200 bytes an entity) while dropping, on
-    the window only while counting."""
+    the window only while counting. While dropping, the previous events of entities
+    the ``scorer`` forgot (--ttl, --max-entities) are forgotten too, once they pass
+    twice those it tracks (at least ``_PRUNE_FROM``)."""
 
-    def __init__(self, drop: bool, columns):
+    def __init__(self, drop: bool, columns, scorer=None):
         from ._checks import WINDOW
 
         self.drop, self.window, self.columns = drop, WINDOW, columns
-        self.previous = {}  # entity id (text) -> its previous event's other fields
+        self.previous = {}  # entity id (as read) -> its previous event's other fields
+        self.scorer, self.bound = scorer, _PRUNE_FROM
         self.n_seen = self.n_repeated = 0
         self.done = drop  # judged (warned or not): nothing more to count for the warning
 
@@ -482,6 +497,8 @@ class _Repeats:
         while the window is open."""
         if not self.counting() or not numbers:
             return lists, numbers
+        if self.drop and self.scorer is not None and len(self.previous) > self.bound:
+            self._forget()
         if not self.drop:
             for row in zip(*lists):
                 if self.n_seen >= self.window:
@@ -508,6 +525,24 @@ class _Repeats:
                 values = reader.values(text)
                 if not isinstance(values, str) and values[0] is not None:
                     self._one(values)
+
+    def _forget(self) -> None:
+        """The previous events of the entities the scorer no longer tracks forgotten
+        (between parts: every event taken before was applied), so that they stay within
+        twice its entities; the entities are keyed as update_one keys them."""
+        import numpy as np
+
+        from ._scorer import _object_keys
+
+        ids = np.empty(len(self.previous), dtype=object)
+        ids[:] = list(self.previous)
+        kept = {}
+        for at in range(0, len(ids), _PRUNE_FROM):
+            part = ids[at : at + _PRUNE_FROM]
+            found = self.scorer._raw(_object_keys(part))[2]
+            kept.update((entity, self.previous[entity]) for entity in part[found])
+        self.previous = kept
+        self.bound = max(2 * len(kept), _PRUNE_FROM)
 
     def _one(self, row) -> bool:
         """Whether the event ``row`` (entity first) is kept: not a repeat, or not dropping."""
@@ -540,7 +575,7 @@ class _Repeats:
         print(
             f"oddseq stream: warning: {self.n_repeated:,} of the first {self.n_seen:,} "
             f"events ({self.n_repeated / self.n_seen:.0%}) repeat their entity's previous "
-            f"event exactly (same {what}): duplicated lines (a log shipped twice, a retry) "
+            f"event exactly (same {what}): duplicated lines (each line sent twice, a retry) "
             "inflate counts and look like bursts, which raises alerts. --drop-duplicates "
             "drops an event equal to its entity's previous one, unless such repeats are real",
             file=sys.stderr,
@@ -738,7 +773,7 @@ def _stream(args) -> int:
             "included: give --time too"
         )
     # Repeats are judged (as the batch judges them) where the events have times.
-    repeats = None if args.time is None else _Repeats(args.drop_duplicates, columns)
+    repeats = None if args.time is None else _Repeats(args.drop_duplicates, columns, scorer)
     order = None
     if args.time is not None and args.time_format is None and args.dayfirst is None:
         order = _DateOrder(reader, columns.index(args.time), args.time)

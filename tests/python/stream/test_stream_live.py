@@ -130,7 +130,7 @@ def test_too_late_warning_is_said_once_and_not_on_sorted_input(log, model_file):
     assert "warning" not in clean.stderr, clean.stderr
 
 
-# ---- rows repeated (a log shipped twice, a retry): warned while running; dropped on demand
+# ---- rows repeated (each line sent twice, a retry): warned while running; dropped on demand
 
 
 def _doubled(log, share=0.3, seed=0):
