@@ -487,6 +487,10 @@ def _warn_scored_as_fitted(n_same: int, n_scored: int) -> None:
 _GROUPS_AUTO_MAX_EVENTS = 20_000_000
 
 
+#: The dtype of the ranked table's ``cluster`` column.
+CLUSTER_DTYPE = np.int32
+
+
 def _with_groups(table: pd.DataFrame, gid, lifted, said) -> pd.DataFrame:
     """``table`` (unranked) with the group stage joined (:meth:`AnomalyPipeline.
     join_groups`): ``group`` after ``cluster`` (``gid``, -1 for none); the members
@@ -1789,7 +1793,9 @@ class AnomalyPipeline(SaveMixin):
                 "score": scores,
                 "is_anomaly": (scores > self.threshold_) | self._outside_support(data, scores),
                 "p_normal": self.p_normal(scores),
-                "cluster": self.detector_.cluster_of(data.X),
+                # One dtype whatever the detector (K-means' int32, the others' int64),
+                # so that tables of several days, and of a day without events, agree.
+                "cluster": np.asarray(self.detector_.cluster_of(data.X), dtype=CLUSTER_DTYPE),
             },
             index=seqs.ids,
         )

@@ -344,7 +344,7 @@ def _score(args) -> int:
                 args.file, args, [*roles.values(), args.category], progress, allow_empty=True
             )
             if not len(log):
-                raise _NoEvents
+                raise _NoEvents(_empty_table(log, [args.entity], groups=False))
             log = as_fitted_labels(pipe, log, args.item, args.category)
             if args.category is not None:
                 _add_categories(pipe, log, args.item, args.category)
@@ -353,8 +353,8 @@ def _score(args) -> int:
                 _warn_categories_left_out(pipe, seqs, args)
             table = pipe.score(seqs)
         written = _write_ranked(table, args, fmt)
-    except _NoEvents:
-        return _no_events(args, fmt, [args.entity], groups=False)
+    except _NoEvents as none:
+        return _no_events(args, fmt, none.table)
     except (ValueError, TypeError, OSError, ImportError) as error:
         text = shell_error_text(error)
         print(f"oddseq score: {text}", file=sys.stderr)
@@ -366,36 +366,60 @@ def _score(args) -> int:
 
 
 class _NoEvents(Exception):
-    """The file scored (detect, score) has a header line and no events."""
+    """The file scored (detect, score) has no events; ``table``: its table of no rows
+    (:func:`_empty_table`)."""
+
+    def __init__(self, table):
+        super().__init__("no events")
+        self.table = table
 
 
-def _no_events(args, fmt, index, groups) -> int:
-    """A day without events (a header line alone): the table of no rows with the
-    columns a ranked table has (``index``: its index's names; ``groups``: with the group
-    column), said on stderr; exit status 0, as oddseq stream's for no events, so that a
-    daily job tells "no events" (0) from bad input (2)."""
+def _empty_table(log, index, groups):
+    """The ranked table of a day without events, with the columns and dtypes the same
+    command writes on a day with events (so that a daily Parquet dataset keeps one
+    schema): ``log``, the file read (no rows), whose ``index[0]`` column gives the
+    index's dtype (a CSV's ids as its reader's label rules read them); ``index[1:]``:
+    ``session`` (int64); ``groups``: with the group stage's column."""
+    import numpy as np
     import pandas as pd
 
+    from ._pipeline import CLUSTER_DTYPE
+
     columns = {
-        "score": "float64",
-        "rank": "int64",
-        "is_anomaly": "bool",
-        "p_normal": "float64",
-        "cluster": "int64",
-        **({"group": "int64"} if groups else {}),
-        "reason": "object",
+        "score": np.float64,
+        "rank": np.int64,
+        "is_anomaly": bool,
+        "p_normal": np.float64,
+        "cluster": CLUSTER_DTYPE,
+        **({"group": np.int64} if groups else {}),
+        "reason": str,  # a column of strings, as pandas infers it
     }
-    table = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    table.index = pd.MultiIndex.from_arrays([[]] * len(index), names=index)
-    if len(index) == 1:
-        table.index = pd.Index([], name=index[0])
+    levels = [pd.Index(log[index[0]].iloc[:0], name=index[0])]
+    levels += [pd.Index([], dtype=np.int64, name=name) for name in index[1:]]
+    ids = levels[0] if len(index) == 1 else pd.MultiIndex.from_arrays(levels, names=index)
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}, index=ids)
+
+
+def _no_events(args, fmt, table) -> int:
+    """A day without events (a header line alone; no rows; with --names, no lines):
+    ``table``, its table of no rows, written and said on stderr; exit status 0, as oddseq
+    stream's for no events, so that a daily job tells "no events" (0) from bad input
+    (2)."""
+    from pathlib import Path
+
+    if Path(args.file).suffix.lower() in (".parquet", ".pq"):
+        held = "no rows"
+    elif getattr(args, "names", None):
+        held = "no lines, with --names"
+    else:
+        held = "a header line only"
     try:
         written = _write_ranked(table, args, fmt)
     except OSError as error:
         print(f"oddseq {args.command}: {error}", file=sys.stderr)
         return 2
     print(
-        f"oddseq {args.command}: no events in {args.file} (a header line only): an empty table",
+        f"oddseq {args.command}: no events in {args.file} ({held}): an empty table",
         file=sys.stderr,
     )
     _say_written(table, written, args)
@@ -722,7 +746,10 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
     if not source.is_file():
         what = "a folder" if source.is_dir() else "no such file"
         raise FileNotFoundError(f"{what}: {path_text}")
-    if source.stat().st_size == 0:
+    parquet = source.suffix.lower() in (".parquet", ".pq")
+    headerless = bool(getattr(args, "names", None)) and source.suffix.lower() not in _COMPRESSED
+    # With --names a file has no header line: its day without events is 0 bytes.
+    if source.stat().st_size == 0 and not (allow_empty and headerless and not parquet):
         raise ValueError(
             f"{path_text} is empty (0 bytes); give the log file: a header line, then one "
             "event per line"
@@ -797,7 +824,10 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
 def _drop_duplicates(frame, path_text, args):
     """``frame`` without the rows that repeat an earlier row in every column
     (--drop-duplicates), said on stderr."""
-    repeated = frame.duplicated()
+    try:
+        repeated = frame.duplicated()
+    except TypeError:  # unhashable cells: a Parquet list, map or struct column
+        raise ValueError(_uncomparable_message(frame, path_text)) from None
     n = int(repeated.sum())
     where = f"oddseq {getattr(args, 'command', None) or 'detect'}"
     if n:
@@ -811,15 +841,39 @@ def _drop_duplicates(frame, path_text, args):
     return frame
 
 
+def _uncomparable_message(frame, path_text) -> str:
+    """Why --drop-duplicates cannot compare the rows of ``frame``: its columns whose cells
+    are lists (or other values that have no hash), and what to do."""
+    from collections.abc import Hashable
+
+    columns = [
+        column
+        for column in frame.columns
+        if frame[column].dtype == object
+        and any(not isinstance(v, Hashable) for v in frame[column].to_numpy())
+    ]
+    if not columns:
+        named, it = "a column holds values that cannot be compared (lists?)", "it"
+    else:
+        named = (
+            f"column {columns[0]!r} holds" if len(columns) == 1 else f"columns {columns} hold"
+        ) + " lists (values that cannot be compared as a whole)"
+        it = "it" if len(columns) == 1 else "them"
+    return (
+        f"--drop-duplicates compares every column of {path_text}; {named}: drop {it} from "
+        "the file, or leave --drop-duplicates out"
+    )
+
+
 def _label_columns(args) -> list:
     """The columns of ids a file's reader keeps as written (entity, item, category)."""
     roles = ("entity", "item", "category")
     return list(dict.fromkeys(c for c in (getattr(args, r, None) for r in roles) if c))
 
 
-# A whole number as a number writes it: no zeros in front, no + sign, no point, within
-# int64 (19 digits at most).
-_PLAIN_WHOLE_NUMBER = r"-?(?:0|[1-9][0-9]{0,18})"
+# A whole number as a number writes it: no zeros in front, no + sign, no point, no "-0"
+# (its number prints as "0", another id), within int64 (19 digits at most).
+_PLAIN_WHOLE_NUMBER = r"0|-?[1-9][0-9]{0,18}"
 
 
 def as_labels(column):
@@ -1218,7 +1272,7 @@ def _check_names(source, names, sep, encoding, typed=None) -> None:
 
 
 def _detect(args) -> int:
-    from ._pipeline import detect_anomalies
+    from ._pipeline import _group_objects, detect_anomalies
 
     progress = _progress_wanted(args)
 
@@ -1256,7 +1310,11 @@ def _detect(args) -> int:
             log = read(args.file, allow_empty=True)
             normal = read(args.normal) if args.normal else None
             if not len(log):
-                raise _NoEvents
+                group_by = args.group_by.split(",") if args.group_by else None
+                # The group stage's column where the same options run it on a real day.
+                groups = _group_objects(log, args.groups, group_by, args.item) is not None
+                index = [args.entity] + (["session"] if args.session_gap else [])
+                raise _NoEvents(_empty_table(log, index, groups))
             if normal is not None:
                 log, normal = matched_labels(log, normal, roles)
             table, pipe = detect_anomalies(
@@ -1282,9 +1340,8 @@ def _detect(args) -> int:
                 **reading_kwargs(args),
             )
         written = _write_ranked(table, args, fmt)
-    except _NoEvents:
-        index = [args.entity] + (["session"] if args.session_gap else [])
-        return _no_events(args, fmt, index, groups=args.groups is not False)
+    except _NoEvents as none:
+        return _no_events(args, fmt, none.table)
     except (ValueError, TypeError, OSError, ImportError) as error:
         text = shell_error_text(error)
         print(f"oddseq detect: {text}", file=sys.stderr)

@@ -308,7 +308,10 @@ def test_a_day_without_events_gives_an_empty_table_and_exit_0(shop, tmp_path, ca
     assert main(["detect", str(day), *ROLES, "-o", str(out)]) == 0
     assert "no events" in capsys.readouterr().err
     table = pd.read_csv(out)
-    assert len(table) == 0 and list(table.columns)[:2] == ["user_id", "score"]
+    assert len(table) == 0
+    assert list(table.columns) == [
+        "user_id", "score", "rank", "is_anomaly", "p_normal", "cluster", "reason"
+    ]  # fmt: skip
     # nothing to fit on is still bad input
     assert main(["fit", str(day), *ROLES, "--save", str(tmp_path / "n.oddseq")]) == 2
     assert "has no rows" in capsys.readouterr().err
@@ -338,3 +341,96 @@ def test_the_header_advice_for_tabs_says_sep_tab(tmp_path, capsys):
     out = str(tmp_path / "o.csv")
     assert main(["detect", str(log), "--entity", "user", "--sep", ",", "-o", out]) == 2
     assert "pass --sep tab" in capsys.readouterr().err
+
+
+# ---- a day without events has a real day's table (s16 review, L2 and L3)
+
+
+def _schema(path):
+    """A Parquet table's columns, index included, and their Arrow types."""
+    import pyarrow.parquet as pq
+
+    return [(f.name, str(f.type)) for f in pq.read_schema(path)]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "parquet text ids"])
+@pytest.mark.parametrize(
+    "options", [[], ["--item", "item_id"], ["--session-gap", "30min"], ["--no-groups"]]
+)
+def test_an_empty_days_parquet_table_has_the_real_days_columns_and_dtypes(
+    shop, tmp_path, capsys, kind, options
+):
+    log = shop.copy()
+    if kind == "parquet text ids":
+        log["user_id"] = "u" + log["user_id"].astype(str)
+    suffix = "csv" if kind == "csv" else "parquet"
+    full, empty = tmp_path / f"full.{suffix}", tmp_path / f"empty.{suffix}"
+    for frame, path in ((log, full), (log.head(0), empty)):
+        if suffix == "csv":
+            frame.to_csv(path, index=False)
+        else:
+            frame.to_parquet(path, index=False)
+    real, quiet = tmp_path / "real.parquet", tmp_path / "quiet.parquet"
+    assert main(["detect", str(full), *ROLES, *options, "-o", str(real)]) == 0
+    assert main(["detect", str(empty), *ROLES, *options, "-o", str(quiet)]) == 0
+    err = capsys.readouterr().err
+    assert ("(no rows)" if suffix == "parquet" else "(a header line only)") in err, err
+    assert len(pd.read_parquet(quiet)) == 0
+    assert _schema(quiet) == _schema(real)
+    if kind == "csv" and not options:
+        model = tmp_path / "m.oddseq"
+        assert main(["fit", str(full), *ROLES, "--save", str(model)]) == 0
+        for source, out in ((full, real), (empty, quiet)):
+            own = ["score", str(source), "--model", str(model), *ROLES]
+            assert main([*own, "-o", str(out), "--force"]) == 0
+        assert _schema(quiet) == _schema(real)
+
+
+def test_with_names_a_zero_byte_file_is_a_day_without_events(shop, tmp_path, capsys):
+    names = ",".join(shop.columns)
+    full, zero = tmp_path / "full.csv", tmp_path / "zero.csv"
+    shop.to_csv(full, index=False, header=False)
+    zero.write_bytes(b"")
+    real, quiet = tmp_path / "real.parquet", tmp_path / "quiet.parquet"
+    assert main(["detect", str(full), "--names", names, *ROLES, "-o", str(real)]) == 0
+    assert main(["detect", str(zero), "--names", names, *ROLES, "-o", str(quiet)]) == 0
+    err = capsys.readouterr().err
+    assert "no events" in err and "with --names" in err and "header line" not in err, err
+    assert len(pd.read_parquet(quiet)) == 0 and _schema(quiet) == _schema(real)
+    model = tmp_path / "m.oddseq"
+    assert main(["fit", str(full), "--names", names, *ROLES, "--save", str(model)]) == 0
+    own = ["score", str(zero), "--names", names, "--model", str(model), *ROLES]
+    assert main([*own, "-o", str(tmp_path / "s.csv")]) == 0
+    # nothing to fit on is still bad input
+    assert main(["fit", str(zero), "--names", names, *ROLES, "--save", str(model), "--force"]) == 2
+    assert "is empty (0 bytes)" in capsys.readouterr().err
+
+
+# ---- ids that differ as text stay apart (s16 review, L4)
+
+
+def test_minus_zero_and_zero_stay_two_ids():
+    from oddseq.cli import as_labels
+
+    for written in (["1", "2", "-0", "0"], ["1", "00", "0"], ["+1", "1"], ["-00", "5"]):
+        labels = as_labels(pd.Series(written))
+        assert labels.tolist() == written and labels.nunique() == len(set(written))
+    numbers = as_labels(pd.Series(["0", "-7", "12", "9223372036854775807"]))
+    assert numbers.dtype == np.int64 and numbers.astype(str).tolist() == [
+        "0", "-7", "12", "9223372036854775807"
+    ]  # fmt: skip
+
+
+# ---- --drop-duplicates on a list column (s16 review, L5)
+
+
+def test_drop_duplicates_names_a_list_column(shop, tmp_path, capsys):
+    log = shop.copy()
+    log["tags"] = [np.array([1, 2])] * len(log)
+    path = tmp_path / "lists.parquet"
+    log.to_parquet(path, index=False)
+    out = str(tmp_path / "o.csv")
+    assert main(["detect", str(path), *ROLES, "--drop-duplicates", "-o", out]) == 2
+    err = capsys.readouterr().err
+    assert "column 'tags' holds lists" in err and "leave --drop-duplicates out" in err, err
+    assert "unhashable" not in err

@@ -147,7 +147,7 @@ def test_markov_is_the_detector_behind_the_sequence_stage(generator, normal):
                 "score": scores,
                 "is_anomaly": scores > pipe.threshold_,
                 "p_normal": pipe.p_normal(scores),
-                "cluster": np.full(len(part), -1, dtype=np.int64),
+                "cluster": np.full(len(part), -1, dtype=np.int32),
                 "reason": _reasons.step_reasons(steps, part.ids, part.lengths),
             },
             index=part.ids,
@@ -168,7 +168,10 @@ def test_a_markov_pipeline_saved_by_0_1_0_loads_and_scores_as_a_fresh_fit():
     loaded = oddseq.load(path)
     fresh = AnomalyPipeline(method="markov").fit(seqs[:60])
     pd.testing.assert_frame_equal(loaded.score(seqs[60:]), fresh.score(seqs[60:]))
-    pd.testing.assert_frame_equal(loaded.table_, fresh.table_)
+    # Its fitted table was saved when a Markov table's cluster column was int64 (one
+    # dtype, int32, since the s16 review's L3): the saved table keeps the saved dtype.
+    saved = loaded.table_.astype({"cluster": fresh.table_["cluster"].dtype})
+    pd.testing.assert_frame_equal(saved, fresh.table_)
 
 
 def _workflow_sessions(seed=0, n=600):
