@@ -337,6 +337,7 @@ def test_conditioned_significance():
     lam=st.lists(st.floats(1e-4, 0.8), min_size=1, max_size=4),
     excess=st.integers(1, 6),
 )
+@example(lam=[0.8], excess=6)
 def test_excess_tail_against_the_exact_law(lam, excess):
     # The exact law of sum (h_u - 1)^+ for a few entities, by convolution: the compound
     # Poisson tail is close to it and never far below (it must not overstate rarity).
@@ -355,10 +356,12 @@ def test_excess_tail_against_the_exact_law(lam, excess):
     got = log10_excess_sf(excess, lam)
     if exact > -12:  # where the exact tail is not lost to round-off
         assert got >= exact - 0.05
-        # How conservative: at most about a decade over this domain (the worst found on
-        # a grid, 1.0006, is one entity at lam = 0.8 with excess 6, which a random draw
-        # of hypothesis hit in a fresh venv against a bound of exactly 1.0).
-        assert got <= exact + 1.1
+        # How conservative: at most about a decade over this domain. The worst found on
+        # a grid of 1-4 entities is one entity at lam = 0.8 with excess 6: 1.0006 before
+        # the light entities' rates were scaled to dominate the exact sum (46d1613),
+        # 1.1033 since (a hypothesis draw at lam = 0.797 gave 1.1023 against the old
+        # bound of 1.1).
+        assert got <= exact + 1.15
 
 
 def test_return_tail_of_long_entities_does_not_overflow():
