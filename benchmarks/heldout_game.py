@@ -214,7 +214,6 @@ class _World:
         self.n_players = len(ids)
         self.mules = np.array([], dtype=np.int64)  # RMT mules gold flows to
         self.buyers = np.array([], dtype=np.int64)  # normal players who buy gold
-        self.first_logins = []  # (pid, day, time) for the reward mailer
 
     def items(self, k):
         return np.searchsorted(_ITEM_CDF, self.rng.random(k))
@@ -290,7 +289,6 @@ class _World:
         end = (t[-1] if len(t) else t0) + rng.uniform(5, 120)
         last = zone[-1] if len(t) else zone0
         self.log.add(pid, end, LOGOUT, TZ, last, np.nan, last)
-        self.first_logins.append((pid, t0))
         return int(last), end
 
     def trade(self, a, b, t, gold, za=0, zb=0, item=False):
@@ -356,7 +354,6 @@ def _new(w, pid):
     w.log.add(pid, t, LOGIN, TZ, z, np.nan, z)
     w.log.add(pid, tt, QUEST, TQ, np.arange(k), np.round(rng.uniform(5, 20, k)), z)
     w.log.add(pid, tt[-1] + rng.uniform(60, 600), LOGOUT, TZ, z, np.nan, z)
-    w.first_logins.append((pid, t))
     if rng.random() < 0.6:  # many never come back
         _human(w, pid, rng.uniform(0.5, 1.5), EVENING, 1500, 0.6, NEWBIE_MIX, 50, 0.9, tz=tz,
                day_lo=lo + 0.05, day_hi=min(DAYS, lo + rng.uniform(1, 4)))  # fmt: skip
@@ -402,7 +399,6 @@ def _fisher(w, pid):
         k = int(rng.integers(0, 4))
         w.log.add(pid, np.sort(rng.uniform(s, t[-1], k)), CHAT, TC, 10 + z, np.nan, z)
         w.log.add(pid, t[-1] + rng.uniform(5, 60), LOGOUT, TZ, z, np.nan, z)
-        w.first_logins.append((pid, s))
 
 
 def _launch(w, pid):
@@ -417,7 +413,6 @@ def _launch(w, pid):
     kills = np.sort(rng.uniform(t, tt[-1], 2 * k))
     w.log.add(pid, kills, KILL, TM, 30 * z + rng.integers(0, 30, len(kills)), np.nan, z)
     w.log.add(pid, tt[-1] + rng.uniform(60, 900), LOGOUT, TZ, z, np.nan, z)
-    w.first_logins.append((pid, t))
     day = (tt[-1] - T0) / 86400 + 0.1
     _human(w, pid, rng.uniform(0.6, 1.5), EVENING, 2400, 0.6, CASUAL_MIX, 55, 0.9, tz=tz,
            day_lo=min(day, DAYS - 0.05))  # fmt: skip
@@ -446,7 +441,6 @@ def _guild(w, members, gid):
         for pid in came:
             arrive = start + rng.exponential(300)
             w.log.add(pid, arrive, LOGIN, TZ, 55, np.nan, 55)
-            w.first_logins.append((pid, arrive))
             # the group kill is logged for everyone present within seconds
             w.log.add(pid, bt + rng.uniform(0, 4, len(bt)), KILL, TB, bosses, np.nan, 55)
             n = int((end - arrive) / 240)
@@ -465,21 +459,25 @@ def _guild(w, members, gid):
 
 
 def _service(w, pid):
-    """The reward mailer: a mail to each player at their first login of the day."""
+    """The reward mailer: a mail to each player (bots too) at their first login of a day."""
     rng = w.rng
-    seen = {}
-    for p, t in w.first_logins:
-        key = (p, int((t - T0) // 86400))
-        if key not in seen or t < seen[key]:
-            seen[key] = t
-    if not seen:
+    t, who, ev = (np.concatenate([p[i] for p in w.log.parts]) for i in range(3))
+    who, when = who[ev == LOGIN].astype(np.int64), t[ev == LOGIN]
+    ok = (when >= T0) & (when < T_END)
+    first = (
+        pd.DataFrame(
+            {"p": who[ok], "d": ((when[ok] - T0) // 86400).astype(np.int64), "t": when[ok]}
+        )
+        .groupby(["p", "d"], sort=True)["t"]
+        .min()
+    )
+    if first.empty:
         return
-    keys = list(seen)
-    recipients = np.array([k[0] for k in keys])
-    times = np.array([seen[k] for k in keys]) + rng.uniform(1, 6, len(keys))
-    gold = np.where(rng.random(len(keys)) < 0.1, 500.0, 50.0)
+    recipients = first.index.get_level_values("p").to_numpy()
+    times = first.to_numpy() + rng.uniform(1, 6, len(first))
+    gold = np.where(rng.random(len(first)) < 0.1, 500.0, 50.0)
     w.log.add(pid, times, MAIL_SEND, TP, recipients, gold, 0)
-    opened = rng.random(len(keys)) < 0.7
+    opened = rng.random(len(first)) < 0.7
     w.log.add(recipients[opened], times[opened] + rng.exponential(1800, opened.sum()), MAIL_CLAIM,
               TP, pid, gold[opened], 0)  # fmt: skip
 
