@@ -16,22 +16,26 @@ players (a tutorial chain, joined mid-week); ``raider`` guild members (their gui
 at a fixed evening hour on two nights, kills the same bosses within seconds of each
 other and shares the loot by trade); ``whale`` (many real-money purchases; some buy
 gold from strangers); ``trader`` (auction house all day, trades with many partners);
-``fisher`` (AFK-ish: hours of fishing at a steady but human pace); ``launch`` (a season
-launch crowd: Friday 18:00 UTC, everyone runs the same event quest chain, each at their
-own pace); and one giant ``service`` account (the game's reward mailer: a mail to each
-player at their first login of the day, several % of all events).
+``fisher`` (AFK-ish: hours of fishing at a human pace, or, for two in five, with the
+game's own auto-cast: a cast every 30-42 s for hours, often overnight); ``launch`` (a
+season launch crowd: Friday 18:00 UTC, everyone runs the same event quest chain, each at
+their own pace); and one giant ``service`` account (the game's reward mailer: a mail to
+each player, bots too, at their first login of a day; about 2% of all events).
 
 Anomalous kinds: ``gold_bot`` (no think time, a fixed loop through a zone route,
 reconnects instead of sleep, sells loot and mails gold to RMT mules; a fifth of them
-humanised with jittered timing; one giant bot runs the whole week); ``farm_ring``
-(a multiboxer's 4-12 accounts in lockstep in one zone, funnelling gold by trade to the
-ring's mule, itself a member); ``rmt_mule`` (gold in from many strangers, out to buyers);
+humanised with jittered timing, three in ten banned within 1-3 hours; one giant bot
+runs the whole week, about 3% of all events); ``farm_ring`` (a multiboxer's 5-13
+accounts in lockstep in one zone, funnelling gold by trade to the ring's mule, itself a
+member); ``rmt_mule`` (gold in from many strangers, out to buyers);
 ``speed_hack`` (ordinary play, then sessions with impossible move/kill rates);
-``takeover`` (an ordinary history, then a login from another time zone that strips
-items and gold to strangers within minutes); ``auction_sniper`` (searches the auction
-house around the clock at machine pace, buys instantly and relists higher);
-``chat_spam`` (chat and whispers to many players, little play); ``alt_army`` (a dozen
-or more fresh accounts levelling in lockstep through the same quests).
+``takeover`` (an ordinary history, then a login at any hour of the day that strips
+items and gold to strangers, mostly RMT mules, within minutes; three in ten move only
+3-5 things); ``auction_sniper`` (searches the auction house 10-16 hours at a stretch at
+machine pace, buys within half a second and relists higher);
+``chat_spam`` (chat and whispers to many players, little play); ``alt_army`` (8-25
+fresh accounts levelling in lockstep through the same quests). Server noise:
+about 0.3% of rows are written twice, a few milliseconds apart.
 
 ``make_heldout_game(n_players, seed=..., anomaly_share=0.04)`` returns ``(events,
 labels)``; ``plant=False`` draws a log with nothing planted (normal-only fitting)::
