@@ -35,7 +35,6 @@ reasons. Run (about a minute a seed at 20,000 users on 2 loaded cores)::
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 10 \\
         python benchmarks/heldout_verdicts.py --source web --seeds 101 102 103 \\
         --n-users 20000
-
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 10 \\
         python benchmarks/heldout_verdicts.py --source game --seeds 200 201 202 \\
         --n-players 20000
@@ -328,7 +327,12 @@ def top_list(table, labels, src, n=20):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--source", choices=sorted(SOURCES), default="shop")
-    ap.add_argument("--seeds", type=int, nargs="+", help="default: 91 92 93 (shop), 101 102 103")
+    ap.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        help="default: 91 92 93 (shop), 101 102 103 (accounts, web), 200 201 202 (game)",
+    )
     ap.add_argument(
         "--n-users",
         "--n-accounts",
