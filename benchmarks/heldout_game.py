@@ -21,6 +21,8 @@ game's own auto-cast: a cast every 30-42 s for hours, often overnight); ``launch
 season launch crowd: Friday 18:00 UTC, everyone runs the same event quest chain, each at
 their own pace); and one giant ``service`` account (the game's reward mailer: a mail to
 each player, bots too, at their first login of a day; about 2% of all events).
+Ordinary players also mail and trade gold or items to friends, guild mates and others
+(both sides logged), and some of them buy things now and then (a season pass at launch).
 
 Anomalous kinds: ``gold_bot`` (no think time, a fixed loop through a zone route,
 reconnects instead of sleep, sells loot and mails gold to RMT mules; a fifth of them
@@ -151,22 +153,23 @@ def _mix(**p):
 CASUAL_MIX = _mix(
     move=0.1, teleport=0.02, monster_kill=0.27, loot_pickup=0.2, quest_complete=0.1,
     craft=0.03, fish=0.02, chat=0.12, whisper=0.04, auction_search=0.05, auction_list=0.02,
-    auction_buy=0.02,
+    auction_buy=0.02, mail_send=0.012, trade_send=0.008,
 )  # fmt: skip
 GRIND_MIX = _mix(
     move=0.06, teleport=0.02, monster_kill=0.42, loot_pickup=0.3, quest_complete=0.04,
     craft=0.04, chat=0.06, whisper=0.02, auction_list=0.03, auction_search=0.01,
+    mail_send=0.01, trade_send=0.005,
 )  # fmt: skip
 NEWBIE_MIX = _mix(
     move=0.2, monster_kill=0.25, loot_pickup=0.18, quest_complete=0.15, chat=0.12,
-    craft=0.04, whisper=0.02, auction_search=0.04,
+    craft=0.04, whisper=0.02, auction_search=0.04, mail_send=0.004,
 )  # fmt: skip
 TRADER_MIX = _mix(
     auction_search=0.38, auction_list=0.2, auction_buy=0.12, chat=0.12, whisper=0.05,
-    move=0.04, craft=0.06, monster_kill=0.02, loot_pickup=0.01,
+    move=0.04, craft=0.06, monster_kill=0.02, loot_pickup=0.01, mail_send=0.04,
 )  # fmt: skip
 FISHER_MIX = _mix(fish=0.84, loot_pickup=0.04, chat=0.05, move=0.02, craft=0.05)
-RAID_MIX = _mix(chat=0.5, loot_pickup=0.3, move=0.1, craft=0.1)
+RAID_MIX = _mix(chat=0.5, loot_pickup=0.3, move=0.1, craft=0.1, mail_send=0.03)
 
 
 class _Log:
@@ -288,12 +291,37 @@ class _World:
         delta[tp] = rng.integers(1, N_ZONES, tp.sum())
         zone = (zone0 + np.cumsum(delta)) % N_ZONES
         tk, tn, gold = self.targets(ev, zone, friends, guild_chan)
+        # mail and trades to friends (guild mates, own alts) or anyone: the other side too
+        tk, tn, gold = self.exchanges(pid, t, ev, tk, tn, gold, friends)
         self.log.add(pid, t0, LOGIN, TZ, zone0, np.nan, zone0)
         self.log.add(pid, t, ev, tk, tn, gold, zone)
         end = (t[-1] if len(t) else t0) + rng.uniform(5, 120)
         last = zone[-1] if len(t) else zone0
         self.log.add(pid, end, LOGOUT, TZ, last, np.nan, last)
         return int(last), end
+
+    def exchanges(self, pid, t, ev, tk, tn, gold, friends):
+        rng = self.rng
+        for code in (MAIL_SEND, TRADE_SEND):
+            m = np.flatnonzero(ev == code)
+            if not len(m):
+                continue
+            pool = friends if friends is not None and len(friends) > 1 else self.ids
+            to = rng.choice(pool, len(m))
+            to = np.where(to == pid, rng.choice(self.ids, len(m)), to)
+            g = np.where(
+                rng.random(len(m)) < 0.5,
+                np.nan,
+                np.round(rng.lognormal(np.log(80), 1.0, len(m))),
+            )
+            tk[m], tn[m], gold[m] = TP, to, g
+            if code == MAIL_SEND:
+                seen = rng.random(len(m)) < 0.8
+                later = t[m][seen] + rng.exponential(4 * 3600, seen.sum())
+                self.log.add(to[seen], later, MAIL_CLAIM, TP, pid, g[seen], 0)
+            else:
+                self.log.add(to, t[m] + rng.uniform(0.2, 2, len(m)), TRADE_RECV, TP, pid, g, 0)
+        return tk, tn, gold
 
     def trade(self, a, b, t, gold, za=0, zb=0, item=False):
         """a gives b gold (or an item) by trade; both sides are logged."""
@@ -337,13 +365,17 @@ def _human(w, pid, per_day, profile, dur_med, dur_sigma, mix, think, sigma, tz=N
 
 
 def _casual(w, pid):
-    rate = w.rng.lognormal(np.log(0.35), 0.7)
-    _human(w, pid, rate, EVENING, 1800, 0.6, CASUAL_MIX, 70, 0.9)
+    rng = w.rng
+    rate = rng.lognormal(np.log(0.35), 0.7)
+    buys = (PURCHASE, rng.uniform(0.003, 0.02)) if rng.random() < 0.1 else None
+    _human(w, pid, rate, EVENING, 1800, 0.6, CASUAL_MIX, 70, 0.9, extra=buys)
 
 
 def _hardcore(w, pid):
     rng = w.rng
-    _human(w, pid, rng.uniform(1.0, 1.8), WAKING, 5400, 0.5, GRIND_MIX, rng.uniform(60, 100), 0.7)
+    buys = (PURCHASE, rng.uniform(0.002, 0.01)) if rng.random() < 0.25 else None
+    _human(w, pid, rng.uniform(1.0, 1.8), WAKING, 5400, 0.5, GRIND_MIX, rng.uniform(60, 100), 0.7,
+           extra=buys)  # fmt: skip
 
 
 def _new(w, pid):
@@ -387,7 +419,15 @@ def _fisher(w, pid):
     rng = w.rng
     if rng.random() < 0.6:
         _human(
-            w, pid, rng.uniform(0.4, 0.8), WAKING, 9000, 0.4, FISHER_MIX, rng.uniform(70, 110), 0.45
+            w,
+            pid,
+            rng.uniform(0.4, 0.8),
+            WAKING,
+            9000,
+            0.4,
+            FISHER_MIX,
+            rng.uniform(70, 110),
+            0.45,
         )
         return
     # the game's own auto-cast (allowed): a cast every 30 s plus the bite, for hours,
@@ -414,6 +454,8 @@ def _launch(w, pid):
     tt = t + np.cumsum(rng.lognormal(np.log(240), 0.8, k))
     w.log.add(pid, t, LOGIN, TZ, z, np.nan, z)
     w.log.add(pid, tt, QUEST, TQ, 9000 + np.arange(k), 50.0, z)
+    if rng.random() < 0.25:  # the season pass
+        w.log.add(pid, t + rng.uniform(20, 600), PURCHASE, TS, 12, 9.99, z)
     kills = np.sort(rng.uniform(t, tt[-1], 2 * k))
     w.log.add(pid, kills, KILL, TM, 30 * z + rng.integers(0, 30, len(kills)), np.nan, z)
     w.log.add(pid, tt[-1] + rng.uniform(60, 900), LOGOUT, TZ, z, np.nan, z)
@@ -459,7 +501,15 @@ def _guild(w, members, gid):
                 if len(came) < 2:
                     break
                 a, b = rng.choice(came, 2, replace=False)
-                w.trade(int(a), int(b), bt_i + rng.uniform(30, 240), np.nan, 55, 55, item=True)
+                w.trade(
+                    int(a),
+                    int(b),
+                    bt_i + rng.uniform(30, 240),
+                    np.nan,
+                    55,
+                    55,
+                    item=True,
+                )
 
 
 def _service(w, pid):
@@ -470,7 +520,11 @@ def _service(w, pid):
     ok = (when >= T0) & (when < T_END)
     first = (
         pd.DataFrame(
-            {"p": who[ok], "d": ((when[ok] - T0) // 86400).astype(np.int64), "t": when[ok]}
+            {
+                "p": who[ok],
+                "d": ((when[ok] - T0) // 86400).astype(np.int64),
+                "t": when[ok],
+            }
         )
         .groupby(["p", "d"], sort=True)["t"]
         .min()
@@ -527,7 +581,11 @@ def _bot_loop(w, pid, t0, t1, period, jitter, zones, humanised, mule=None, sell=
                       np.round(rng.lognormal(np.log(80), 0.5, k)), zones[0])  # fmt: skip
             if mule is not None and rng.random() < 0.5:
                 w.mail(
-                    pid, mule, s + k * 1.1 + 2, float(np.round(rng.uniform(500, 3000))), zones[0]
+                    pid,
+                    mule,
+                    s + k * 1.1 + 2,
+                    float(np.round(rng.uniform(500, 3000))),
+                    zones[0],
                 )
     return len(t)
 
@@ -638,7 +696,9 @@ def _speed_hack(w, pid):
         n = int(dur / rng.uniform(1.0, 3.0))
         t = s + np.cumsum(rng.uniform(0.3, 2.5, n))
         ev = np.where(
-            rng.random(n) < 0.45, rng.choice([MOVE, TELEPORT], n), rng.choice([KILL, LOOT], n)
+            rng.random(n) < 0.45,
+            rng.choice([MOVE, TELEPORT], n),
+            rng.choice([KILL, LOOT], n),
         )
         zone = rng.integers(0, N_ZONES, n)
         tk, tn, gold = w.targets(ev, zone)
@@ -664,7 +724,14 @@ def _takeover(w, pid):
         b = int(rng.choice(to))
         r = rng.random()
         if r < 0.4:
-            w.trade(pid, b, t, float(np.round(rng.uniform(200, 3000))), z, item=rng.random() < 0.5)
+            w.trade(
+                pid,
+                b,
+                t,
+                float(np.round(rng.uniform(200, 3000))),
+                z,
+                item=rng.random() < 0.5,
+            )
         elif r < 0.7:
             w.mail(pid, b, t, float(np.round(rng.uniform(200, 3000))), z)
         else:
@@ -690,7 +757,15 @@ def _auction_sniper(w, pid):
         w.log.add(pid, t, AH_SEARCH, TI, items, np.nan, z)
         buy = rng.random(n) < 0.06
         price = np.round(rng.lognormal(np.log(60), 0.7, buy.sum()))
-        w.log.add(pid, t[buy] + rng.uniform(0.1, 0.5, buy.sum()), AH_BUY, TI, items[buy], price, z)
+        w.log.add(
+            pid,
+            t[buy] + rng.uniform(0.1, 0.5, buy.sum()),
+            AH_BUY,
+            TI,
+            items[buy],
+            price,
+            z,
+        )
         w.log.add(pid, t[buy] + rng.uniform(1.0, 2.0, buy.sum()), AH_LIST, TI, items[buy],
                   np.round(price * rng.uniform(1.8, 3.0, buy.sum())), z)  # fmt: skip
         w.log.add(pid, e, LOGOUT, TZ, z, np.nan, z)
@@ -871,7 +946,13 @@ def make_heldout_game(n_players=20000, seed=0, anomaly_share=0.04, plant=True):
         w2 = _World(rng, ids)
         for pid in missing:
             w2.session(
-                int(pid), T0 + rng.uniform(0, (DAYS - 0.1) * 86400), 600, CASUAL_MIX, 60, 0.9, 0
+                int(pid),
+                T0 + rng.uniform(0, (DAYS - 0.1) * 86400),
+                600,
+                CASUAL_MIX,
+                60,
+                0.9,
+                0,
             )
         events = pd.concat([events, w2.log.frame()]).sort_values(
             ["timestamp", "player_id"], kind="stable"
