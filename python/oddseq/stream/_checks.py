@@ -32,12 +32,14 @@ import json
 import warnings
 
 import numpy as np
+import pandas as pd
 
 from .. import _fitted_data
 from .._fitted_data import DURATION_RATIO, MIN_SCORED, SPAN_RATIO, _days
+from ..exceptions import DataWarning
 from ..utils._stacklevel import user_stacklevel
 
-__all__ = ["StreamChecks", "WINDOW", "SAMPLE", "CHECK_EVERY"]
+__all__ = ["StreamChecks", "InputChecks", "Repeats", "WINDOW", "SAMPLE", "CHECK_EVERY"]
 
 #: The first events of a stream whose types are judged (and whose entities are followed).
 WINDOW = 10_000
@@ -50,6 +52,13 @@ NEVER = 2**62
 _NO_TIME = np.iinfo(np.int64).min
 #: A stream without times: events streamed before the share flagged is first judged.
 _NO_TIME_SHARE_AT = 10.0 * WINDOW
+# Events dropped as too late are warned about (once) where they pass this share of the
+# events seen: as the unseen-type check warns where over 5% of the events are of types
+# the model never saw, events it does not read as they are (here: not at all); an input
+# in time order drops none, so 5% is no jitter of a source but an input out of order.
+# Judged from this many events seen on (5% of them: 50 dropped, not a chance of the
+# first lines), then every LATE_FROM events (a read of the store's counters).
+LATE_SHARE, LATE_FROM = 0.05, 1_000
 
 
 class StreamChecks:
@@ -60,6 +69,7 @@ class StreamChecks:
 
     def __init__(self, scorer):
         self.scorer = scorer
+        self.input = scorer._input  # the input's checks: kept across refits
         fitted = getattr(scorer.pipeline, "_fitted_data", None) or None
         self.fitted = fitted
         self.columns_said = fitted is None
@@ -82,7 +92,11 @@ class StreamChecks:
 
     def left(self) -> int:
         """Events until the next call: 1 while the window is open, then ``CHECK_EVERY``
-        while a check is pending, else ``NEVER``."""
+        while a check is pending, else ``NEVER``; sooner where the input's checks
+        (:class:`InputChecks`) look sooner."""
+        return min(self._left(), self.input.left())
+
+    def _left(self) -> int:
         if self.window_open or not self.columns_said:
             return 1
         if not (self.next_long or self.next_share):
@@ -91,9 +105,10 @@ class StreamChecks:
 
     # ---- what the scorer hands over
 
-    def batch(self, labels, keys, n: int, times=None) -> int:
+    def batch(self, labels, keys, n: int, times=None, frame=None) -> int:
         """A batch of ``update``: its event labels (a Series, or None without an event
         column), the entity keys and times (ns) of its valid rows, ``n`` events."""
+        self.input.batch(frame)
         self._columns()
         if self.start is None and times is not None and len(times):
             self.start = int(np.min(times))
@@ -105,8 +120,9 @@ class StreamChecks:
             self.n_window += min(n, room)
         return self._look()
 
-    def one(self, entity, event) -> int:
+    def one(self, entity, event, time=None, item=None, value=None) -> int:
         """An event of ``update_one`` (before it is applied)."""
+        self.input.one(entity, (event, time, item, value))
         self._columns()
         if self.window_open:
             # (other values: refused or made invalid by update_one, not counted here)
@@ -124,6 +140,7 @@ class StreamChecks:
         """Lines ``data[begin:end]`` the C++ line reader applied (``n`` of them), read
         with ``layout`` ((sep, header), header None for JSON lines) while the window is
         open."""
+        self.input.look(n)
         self._columns()
         if self.window_open:
             scorer = self.scorer
@@ -304,6 +321,187 @@ class StreamChecks:
             f"{after}: {_fitted_data._alarm_text(alarm)} (StreamScorer.refit on a recent "
             "window, or oddseq fit on one)"
         )
+
+
+def too_late(counts):
+    """``(dropped, seen)`` where the events dropped as too late pass ``LATE_SHARE`` of
+    those seen (applied and dropped, from ``LATE_FROM`` seen on), else None: the rule
+    of ``oddseq stream``'s warning and of :class:`StreamScorer`'s."""
+    dropped = counts["n_late_dropped"]
+    seen = counts["n_events"] + dropped
+    if seen < LATE_FROM or not dropped > LATE_SHARE * seen:
+        return None
+    return dropped, seen
+
+
+#: The options a warning or a summary names, in the shell and in Python.
+_LATE_WORDS = {
+    "shell": ("--lateness", "--lateness, e.g. 5min,", "--max-late-events"),
+    "python": ("lateness", 'lateness (e.g. lateness="5min")', "max_late_events"),
+}
+
+
+def late_advice(counts, max_late_events, late_accepted=None, words="shell") -> str:
+    """The advice on events dropped as too late, where an option would place them:
+    lateness where it is 0 (``late_accepted`` False), max_late_events for those within
+    lateness but behind the newest events kept; in the shell's or Python's ``words``."""
+    lateness, example, more = _LATE_WORDS[words]
+    beyond = counts.get("n_late_beyond_kept", 0)
+    if late_accepted is False and counts["n_late_dropped"]:
+        return f" (older than their entity's newest event: {example} places them)"
+    if not beyond:
+        return ""
+    return (
+        f" ({beyond:,} of them within {lateness} but behind their entity's "
+        f"{max_late_events:,} newest events kept: a larger {more} places them)"
+    )
+
+
+def late_text(dropped: int, seen: int, advice: str, counted: str) -> str:
+    """The warning's words (``counted``: where all of them are counted)."""
+    advice = advice or (
+        " (older than their entity's newest event by more than the stream accepts: is "
+        "the input in time order?)"
+    )
+    return (
+        f"{dropped:,} of the first {seen:,} events ({dropped / seen:.0%}) were dropped as "
+        f"too late{advice}; their entities are scored without them (said once; {counted})"
+    )
+
+
+class Repeats:
+    """Events that repeat their entity's previous event exactly (the same event type,
+    time, item and value: the batch's repetition, :func:`oddseq.preprocessing._quality.
+    heavy_repetition`), counted on the first ``WINDOW`` events and judged by the batch's
+    rule from ``LATE_FROM`` events on (as the too-late one), for the last time when the
+    window is full or the input ends: ``oddseq stream``'s warning and
+    :class:`StreamScorer`'s. Each entity's previous event (its other fields, as given)
+    is kept while the window is open."""
+
+    def __init__(self):
+        self.window = WINDOW
+        self.previous = {}  # entity -> its previous event's other fields
+        self.n_seen = self.n_repeated = 0
+        self.done = False  # judged (warned or not): nothing more to count
+
+    def one(self, entity, rest) -> bool:
+        """Whether the event (``entity``, its other fields ``rest``) repeats the
+        entity's previous one; counted."""
+        same = self.previous.get(entity) == rest
+        self.n_seen += 1
+        self.previous[entity] = rest
+        if same:
+            self.n_repeated += 1
+        return same
+
+    def judge(self, final: bool = False) -> bool:
+        """True, once, where the repeats pass the batch's share."""
+        from ..preprocessing._quality import heavy_repetition
+
+        if self.done:
+            return False
+        last = final or self.n_seen >= self.window
+        if not (last or self.n_seen >= LATE_FROM):
+            return False
+        heavy = heavy_repetition(self.n_repeated, self.n_seen)
+        if heavy or last:
+            self.done, self.previous = True, {}
+        return heavy
+
+    def text(self, names, lines: str, advice: str) -> str:
+        """The warning's words: ``names`` the fields compared, ``lines`` what was sent
+        twice ("line", "row"), ``advice`` the way to drop them."""
+        names = list(names)
+        what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return (
+            f"{self.n_repeated:,} of the first {self.n_seen:,} events "
+            f"({self.n_repeated / self.n_seen:.0%}) repeat their entity's previous event "
+            f"exactly (same {what}): duplicated {lines}s (each {lines} sent twice, a retry) "
+            f"inflate counts and look like bursts, which raises alerts. {advice}"
+        )
+
+
+class InputChecks:
+    """A :class:`StreamScorer`'s warnings about its input (kept across refits), in
+    Python's words, as ``oddseq stream`` warns in the shell's (which says them itself,
+    :meth:`quiet`): events dropped as too late (:func:`too_late`; a look at the
+    counters every ``LATE_FROM`` events until said) and repeats (:class:`Repeats`, of
+    a scorer with times, on the first ``WINDOW`` events)."""
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+        self.late_said = False
+        self.until_late = LATE_FROM
+        self.repeats = Repeats() if scorer.time is not None else None
+
+    def quiet(self) -> None:
+        """Neither said here (the shell says both in its words)."""
+        self.late_said, self.repeats = True, None
+
+    def left(self) -> int:
+        if self.repeats is not None and not self.repeats.done:
+            return 1
+        return NEVER if self.late_said else max(1, self.until_late)
+
+    def batch(self, frame) -> None:
+        """An ``update``'s events (a DataFrame), after they were applied."""
+        repeats = self.repeats
+        if repeats is not None and not repeats.done and frame is not None and len(frame):
+            scorer = self.scorer
+            part = frame.iloc[: repeats.window - repeats.n_seen]
+            rest = [c for c in (scorer.event, scorer.time, scorer.item, scorer.value) if c]
+            hashed = pd.util.hash_pandas_object
+            entities = hashed(part[scorer.entity], index=False).to_numpy().tolist()
+            others = hashed(part[rest], index=False).to_numpy().tolist()
+            for entity, other in zip(entities, others):
+                repeats.one(entity, other)
+            self._judge_repeats()
+        self.look(len(frame))
+
+    def one(self, entity, rest) -> None:
+        """An ``update_one``'s event (before it is applied)."""
+        repeats = self.repeats
+        if repeats is not None and not repeats.done:
+            # NaN (a missing value) equal to NaN, as the batch compares values
+            rest = tuple(None if isinstance(v, float) and v != v else v for v in rest)
+            try:
+                repeats.one(entity, rest)
+            except TypeError:  # an entity no id (a list): update_one refuses it
+                return
+            self._judge_repeats()
+        self.look(1)
+
+    def look(self, n: int = 0) -> None:
+        """``n`` events handed over; the counters read where a look is due."""
+        self.until_late -= n
+        if self.late_said or self.until_late > 0:
+            return
+        scorer = self.scorer
+        counts = scorer._store.counters()
+        seen = counts["n_events"] + counts["n_late_dropped"]
+        self.until_late = LATE_FROM - seen if seen < LATE_FROM else LATE_FROM
+        got = too_late(counts)
+        if got is None:
+            return
+        self.late_said = True
+        accepted = scorer.lateness_ns_ > 0 if scorer._change is None else None
+        most = scorer._state_options["max_late_events"]
+        advice = late_advice(counts, most, accepted, words="python")
+        _warn(late_text(*got, advice, "StreamScorer.counters counts them all"))
+
+    def _judge_repeats(self) -> None:
+        if self.repeats.judge():
+            scorer = self.scorer
+            names = [c for c in (scorer.event, scorer.time, scorer.item, scorer.value) if c]
+            advice = (
+                "Drop an event equal to its entity's previous one before the scorer "
+                "(events.drop_duplicates() on a batch of them), unless such repeats are real"
+            )
+            _warn(self.repeats.text(names, "row", advice))
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 
 def _ttl(seconds: float) -> str:

@@ -25,6 +25,7 @@ from ..cli import (
     shell_warnings,
     shown_fields,
 )
+from ._checks import Repeats, late_advice, late_text, too_late
 
 __all__ = ["add_commands", "run"]
 
@@ -42,13 +43,6 @@ _MAX_LATE_EVENTS = 8
 # and no line has settled the order: the most a stream holds before it stops, advising
 # --dayfirst, --no-dayfirst or --time-format (about 10,000 short lines: a few MB).
 _HOLD = 10_000
-# Events dropped as too late are warned about while the stream runs (once) where they
-# pass this share of the events seen: as the unseen-type check warns where over 5% of
-# the events are of types the model never saw, events it does not read as they are
-# (here: not at all); an input in time order drops none, so 5% is no jitter of a
-# source but an input out of order. Judged from this many events seen on (5% of them:
-# 50 dropped, not a chance of the first lines).
-_LATE_SHARE, _LATE_FROM = 0.05, 1_000
 
 
 def add_commands(commands, between=None) -> None:
@@ -469,24 +463,20 @@ class _Reader:
 _PRUNE_FROM = 4096
 
 
-class _Repeats:
-    """Events that repeat their entity's previous event exactly (the same event type,
-    time, item and value: the batch's repetition, :func:`oddseq.preprocessing._quality.
-    heavy_repetition`): counted on the first ``WINDOW`` events and warned about once
-    where they pass the batch's share (duplicated lines: each line sent twice, a
-    retry); with --drop-duplicates, dropped (counted) all along. Each entity's previous
-    event is kept as its fields' text (about 200 bytes an entity) while dropping, on
-    the window only while counting. While dropping, the previous events of entities
-    the ``scorer`` forgot (--ttl, --max-entities) are forgotten too, once they pass
-    twice those it tracks (at least ``_PRUNE_FROM``)."""
+class _Repeats(Repeats):
+    """The stream's repeats (:class:`oddseq.stream._checks.Repeats`: counted on the
+    first ``WINDOW`` events and warned about once where they pass the batch's share;
+    duplicated lines: each line sent twice, a retry), its events compared as their
+    fields' text; with --drop-duplicates, dropped (counted) all along. Each entity's
+    previous event is kept as its fields' text (about 200 bytes an entity) while
+    dropping, on the window only while counting. While dropping, the previous events of
+    entities the ``scorer`` forgot (--ttl, --max-entities) are forgotten too, once they
+    pass twice those it tracks (at least ``_PRUNE_FROM``)."""
 
     def __init__(self, drop: bool, columns, scorer=None):
-        from ._checks import WINDOW
-
-        self.drop, self.window, self.columns = drop, WINDOW, columns
-        self.previous = {}  # entity id (as read) -> its previous event's other fields
+        super().__init__()
+        self.drop, self.columns = drop, columns
         self.scorer, self.bound = scorer, _PRUNE_FROM
-        self.n_seen = self.n_repeated = 0
         self.done = drop  # judged (warned or not): nothing more to count for the warning
 
     def counting(self) -> bool:
@@ -546,40 +536,17 @@ class _Repeats:
 
     def _one(self, row) -> bool:
         """Whether the event ``row`` (entity first) is kept: not a repeat, or not dropping."""
-        entity, rest = row[0], tuple(row[1:])
-        self.n_seen += 1
-        same = self.previous.get(entity) == rest
-        self.previous[entity] = rest
-        if same:
-            self.n_repeated += 1
-        return not (same and self.drop)
+        return not (self.one(row[0], tuple(row[1:])) and self.drop)
 
     def judge(self, final: bool = False) -> None:
-        """The warning, once, where the repeats pass the batch's share: judged from
-        _LATE_FROM events on (as the too-late one), for the last time when the window is
-        full or the input ends."""
-        from ..preprocessing._quality import heavy_repetition
-
-        if self.done:
-            return
-        last = final or self.n_seen >= self.window
-        if not (last or self.n_seen >= _LATE_FROM):
-            return
-        heavy = heavy_repetition(self.n_repeated, self.n_seen)
-        if heavy or last:
-            self.done, self.previous = True, {}
-        if not heavy:
-            return
-        names = list(self.columns[1:])
-        what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        print(
-            f"oddseq stream: warning: {self.n_repeated:,} of the first {self.n_seen:,} "
-            f"events ({self.n_repeated / self.n_seen:.0%}) repeat their entity's previous "
-            f"event exactly (same {what}): duplicated lines (each line sent twice, a retry) "
-            "inflate counts and look like bursts, which raises alerts. --drop-duplicates "
-            "drops an event equal to its entity's previous one, unless such repeats are real",
-            file=sys.stderr,
-        )
+        """The warning, once, where the repeats pass the batch's share."""
+        if super().judge(final):
+            advice = (
+                "--drop-duplicates drops an event equal to its entity's previous one, unless "
+                "such repeats are real"
+            )
+            text = self.text(self.columns[1:], "line", advice)
+            print(f"oddseq stream: warning: {text}", file=sys.stderr)
 
 
 class _DateOrder:
@@ -744,6 +711,9 @@ def _stream(args) -> int:
         max_late_events=max_late_events,
         **reading_kwargs(args),
     )
+    # Events too late and repeats: said below in the shell's words, not the scorer's.
+    scorer._input.quiet()
+    scorer._check_left = scorer._checks.left()
     if args.calibrate is not None:
         before = scorer.threshold_
         wanted = [args.entity, args.event, args.time, args.item, args.value]
@@ -916,29 +886,20 @@ def _stream(args) -> int:
 
     def say_late():
         """A warning, once, while the stream runs, where the events dropped as too late
-        pass _LATE_SHARE of those seen (from _LATE_FROM on), with the summary's advice:
+        pass LATE_SHARE of those seen (from LATE_FROM on: ``too_late``), with the summary's advice:
         a live stream ends by a signal, and its summary may never be read."""
         nonlocal late_said
         if repeats is not None:
             repeats.judge()
         if late_said:
             return
-        counts = scorer.counters
-        dropped = counts["n_late_dropped"]
-        seen = counts["n_events"] + dropped
-        if seen < _LATE_FROM or not dropped > _LATE_SHARE * seen:
+        got = too_late(scorer.counters)
+        if got is None:
             return
         late_said = True
-        advice = _late_advice(counts, max_late_events, late_accepted) or (
-            " (older than their entity's newest event by more than the stream accepts: is "
-            "the input in time order?)"
-        )
-        print(
-            f"oddseq stream: warning: {dropped:,} of the first {seen:,} events "
-            f"({dropped / seen:.0%}) were dropped as too late{advice}; their entities are "
-            "scored without them (said once; the summary at the end counts them all)",
-            file=sys.stderr,
-        )
+        advice = _late_advice(scorer.counters, max_late_events, late_accepted)
+        text = late_text(*got, advice, "the summary at the end counts them all")
+        print(f"oddseq stream: warning: {text}", file=sys.stderr)
 
     # The first numeric times (distinct, at most _DIGITS_STREAM) for the clock and
     # date digit check, until it is done. The unit is judged on the first event (a
@@ -1175,15 +1136,7 @@ def _late_advice(counts, max_late_events, late_accepted=None) -> str:
     """The summary's advice on events dropped as too late, where an option would place
     them: --lateness where it is 0 (``late_accepted`` False), --max-late-events for
     those within --lateness but behind the newest events kept."""
-    beyond = counts.get("n_late_beyond_kept", 0)
-    if late_accepted is False and counts["n_late_dropped"]:
-        return " (older than their entity's newest event: --lateness, e.g. 5min, places them)"
-    if not beyond:
-        return ""
-    return (
-        f" ({beyond:,} of them within --lateness but behind their entity's "
-        f"{max_late_events:,} newest events kept: a larger --max-late-events places them)"
-    )
+    return late_advice(counts, max_late_events, late_accepted, words="shell")
 
 
 def _split(text: str, sep: str) -> list:

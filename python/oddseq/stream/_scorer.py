@@ -25,7 +25,7 @@ from ..utils._time import (
     duration_ns,
     times_to_ns,
 )
-from ._checks import StreamChecks
+from ._checks import InputChecks, StreamChecks
 from ._model import stream_model
 
 __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
@@ -293,6 +293,12 @@ class StreamScorer:
     each entity from its first event: fit on as long a window, or set ``ttl``); far more
     of them flagged than the cut promises while the bulk moved, once it has run the
     fitted span. A pipeline saved before it recorded its fitted data is not checked.
+    Of any pipeline, it warns (a ``DataWarning``, once each) as ``oddseq stream`` does,
+    by the same rule: where the events dropped as too late pass 5% of those seen (from
+    the 1,000th on; ``lateness`` and ``max_late_events`` place them, ``counters``
+    counts them), and, with times, where events repeating their entity's previous one
+    exactly (event, time, item and value) pass 10% of the first 10,000 (duplicated
+    rows: drop them before the scorer).
 
     Scoring runs in C++ with the entity's state when the pipeline's detector is the
     default ensemble or one of K-means, PCA and robust z (``scores_in_cpp_``): the same
@@ -431,6 +437,7 @@ class StreamScorer:
         self._set_model()
         self._refit = None  # a background refit's future
         self.threshold_history_ = []
+        self._input = InputChecks(self)  # too late, repeats: the input's, kept across refits
         self._set_checks()
 
     def _set_checks(self):
@@ -729,7 +736,9 @@ class StreamScorer:
         self._check_left -= len(events)
         if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
             labels = None if self.event is None else events[self.event]
-            self._check_left = self._checks.batch(labels, arrays[0], len(events), arrays[2])
+            self._check_left = self._checks.batch(
+                labels, arrays[0], len(events), arrays[2], frame=events
+            )
         n_dropped = int(np.count_nonzero(applied.status == 2))
         # Each touched entity's id as its first row of the batch gave it.
         scores, alerts = self._frames(
@@ -814,7 +823,7 @@ class StreamScorer:
             self._take_refit()
         self._check_left -= 1
         if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
-            self._check_left = self._checks.one(entity, event)
+            self._check_left = self._checks.one(entity, event, time, item, value)
         one = self._one
         if one is not None:
             # Plain values (int / str ids and types, int / float times and values):
