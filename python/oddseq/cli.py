@@ -238,15 +238,6 @@ def _table_output_options(parser) -> None:
     )
 
 
-# A warning's shell route, said after it: (its start, the words added).
-_SCORE_ADVICE = (
-    (
-        "item_categories has no known category",
-        " From the shell: oddseq score --category COLUMN adds the categories of this file's items.",
-    ),
-)
-
-
 def _add_categories(pipe, log, item, category) -> None:
     """The item categories of the scored log joined to those ``pipe`` was fitted with
     (the fitted ones win where both name an item: ``AnomalyPipeline.add_item_categories``),
@@ -263,41 +254,6 @@ def _add_categories(pipe, log, item, category) -> None:
             "--category, or fit with oddseq fit --category to use them"
         )
     pipe.add_item_categories(item_category_map(log, item, category))  # Python's route
-
-
-#: ``oddseq score`` without --category, with a model fitted with it, warns where more
-#: than this share of the file's item events are on items the model has no category for
-#: (items new since the fit): on a shop's next day (44% of its events on new items) the
-#: flags moved by 4 of 27 with the day's categories (H6, sixteenth session). Above
-#: ``_pipeline._UNKNOWN_CATEGORY_SHARE`` scoring's own warning says it, with the option.
-CATEGORY_LEFT_OUT_SHARE = 0.1
-
-
-def _warn_categories_left_out(pipe, seqs, args) -> None:
-    """Warns where ``pipe`` was fitted with item categories, --category was not given,
-    and many of the file's item events are on items it has no category for."""
-    import warnings
-
-    from ._pipeline import _UNKNOWN_CATEGORY_SHARE
-
-    if getattr(pipe, "item_categories", None) is None or seqs.items is None:
-        return
-    n_item_events, n_known = pipe._category_events(seqs)
-    if not n_item_events:
-        return
-    share = 1.0 - n_known / n_item_events
-    if not CATEGORY_LEFT_OUT_SHARE < share <= _UNKNOWN_CATEGORY_SHARE:
-        return
-    missing, used = pipe._unknown_items(seqs)
-    warnings.warn(
-        f"--model {args.model} was fitted with item categories (oddseq fit --category), "
-        f"and {missing.size:,} of the {used.size:,} items in {args.file} ({share:.0%} of "
-        "their events) are not among its items: their category features are taken as "
-        "missing (the fitted typical values). If the file has a category column, pass "
-        "--category COLUMN to add its items' categories",
-        UserWarning,
-        stacklevel=2,
-    )
 
 
 def model_role_errors(pipe, roles: dict) -> list:
@@ -335,7 +291,7 @@ def _score(args) -> int:
         if args.top is not None and args.top < 1:
             raise ValueError(f"--top must be at least 1, got {args.top}")
         fmt = _check_output(args.output, args.force)
-        with shell_warnings("score", _SCORE_ADVICE):
+        with shell_warnings("score"):
             pipe = load_model(args.model)
             errors = model_role_errors(pipe, roles)
             if errors:
@@ -349,8 +305,6 @@ def _score(args) -> int:
             if args.category is not None:
                 _add_categories(pipe, log, args.item, args.category)
             seqs = Sequences.from_events(log, **roles, **reading_kwargs(args))
-            if args.category is None:
-                _warn_categories_left_out(pipe, seqs, args)
             table = pipe.score(seqs)
         written = _write_ranked(table, args, fmt)
     except _NoEvents as none:
@@ -1005,7 +959,15 @@ DROP_DUPLICATES_COMMANDS = ("detect", "fit", "score", "stream")
 def _in_shell_words(text: str, command: str | None = None) -> str:
     """A message's Python routes replaced by the shell's (a warning's or an error's);
     ``command``: the oddseq command that says it (its options)."""
+    from ._pipeline import CATEGORY_ROUTE
     from .preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED, STRAY_ROUTE
+
+    if CATEGORY_ROUTE in text:  # items without a category: the file's, with --category
+        text = text.replace(
+            CATEGORY_ROUTE,
+            "add the categories of this file's items with oddseq score --category COLUMN "
+            "(its column of item categories)",
+        )
 
     if DROP_ROUTE in text:  # duplicated rows: the shell's option, where the command has it
         shell_route = (

@@ -81,3 +81,28 @@ def test_bad_input_names_the_argument_and_the_fix(split):
         model.add_item_categories(pd.Series(["a", "b"], index=[7, 7]))
     with pytest.raises(NotFittedError, match="fit"):
         AnomalyPipeline(item_categories=categories(early)).add_item_categories({1: "a"})
+
+
+def test_python_scoring_warns_where_a_tenth_to_a_half_of_the_items_are_new():
+    """As ``oddseq score`` without --category warned (10-50% of the item events on items
+    the model has no category for: a shop's next day had 44%), Python scoring warns too,
+    by one function, with Python's route; above a half it says more."""
+    import oddseq
+    from oddseq.datasets import make_ecommerce
+    from oddseq.sequences import Sequences
+
+    log = make_ecommerce(n_users=1_000, random_state=0).events
+    cut = log["timestamp"].quantile(0.5)
+    early, later = log[log["timestamp"] <= cut], log[log["timestamp"] > cut].copy()
+    new = later.index[::4]  # a quarter of the later events on items never seen
+    later.loc[new, "item_id"] = later.loc[new, "item_id"] + 10_000_000
+    roles = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+    pipe = oddseq.detect_anomalies(
+        early, **roles, category="category_id", return_pipeline=True, groups=False
+    )[1]
+    seqs = Sequences.from_events(later, **roles)
+    with pytest.warns(UserWarning, match="no known category") as said:
+        pipe.score(seqs)
+    text = [str(w.message) for w in said if "no known category" in str(w.message)]
+    assert len(text) == 1 and "add_item_categories" in text[0] and "--" not in text[0]
+    assert "say little" not in text[0]  # that is for over half
