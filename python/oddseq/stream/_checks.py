@@ -39,7 +39,7 @@ from .._fitted_data import DURATION_RATIO, MIN_SCORED, SPAN_RATIO, _days
 from ..exceptions import DataWarning
 from ..utils._stacklevel import user_stacklevel
 
-__all__ = ["StreamChecks", "InputChecks", "Repeats", "WINDOW", "SAMPLE", "CHECK_EVERY"]
+__all__ = ["StreamChecks", "InputChecks", "Repeats", "compared", "WINDOW", "SAMPLE", "CHECK_EVERY"]
 
 #: The first events of a stream whose types are judged (and whose entities are followed).
 WINDOW = 10_000
@@ -408,17 +408,24 @@ class Repeats:
             self.done, self.previous = True, {}
         return heavy
 
-    def text(self, names, lines: str, advice: str) -> str:
+    def text(self, names, lines: str, advice: str, which: str = "the first ") -> str:
         """The warning's words: ``names`` the fields compared, ``lines`` what was sent
-        twice ("line", "row"), ``advice`` the way to drop them."""
+        twice ("line", "row"), ``advice`` the way to drop them, ``which`` events were
+        counted ("the first ", or "the " for a whole log)."""
         names = list(names)
         what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         return (
-            f"{self.n_repeated:,} of the first {self.n_seen:,} events "
+            f"{self.n_repeated:,} of {which}{self.n_seen:,} events "
             f"({self.n_repeated / self.n_seen:.0%}) repeat their entity's previous event "
             f"exactly (same {what}): duplicated {lines}s (each {lines} sent twice, a retry) "
             f"inflate counts and look like bursts, which raises alerts. {advice}"
         )
+
+
+def compared(fields) -> tuple:
+    """An event's fields as :class:`Repeats` compares them: NaN (a missing value) equal
+    to NaN, as the batch compares values."""
+    return tuple(None if isinstance(v, float) and v != v else v for v in fields)
 
 
 class InputChecks:
@@ -462,10 +469,8 @@ class InputChecks:
         """An ``update_one``'s event (before it is applied)."""
         repeats = self.repeats
         if repeats is not None and not repeats.done:
-            # NaN (a missing value) equal to NaN, as the batch compares values
-            rest = tuple(None if isinstance(v, float) and v != v else v for v in rest)
             try:
-                repeats.one(entity, rest)
+                repeats.one(entity, compared(rest))
             except TypeError:  # an entity no id (a list): update_one refuses it
                 return
             self._judge_repeats()

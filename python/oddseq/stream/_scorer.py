@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -16,6 +17,8 @@ from .._reasons import ALERT_FEATURES, CHANGE_PHRASE, alert_reasons, alert_reaso
 from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
 from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
+from ..exceptions import DataWarning
+from ..utils._stacklevel import user_stacklevel
 from ..utils._time import (
     _DIGITS_STREAM,
     UNIT_TO_NS,
@@ -25,7 +28,8 @@ from ..utils._time import (
     duration_ns,
     times_to_ns,
 )
-from ._checks import InputChecks, StreamChecks
+from ..sequences._sequences import arrival_tie_order, label_keys
+from ._checks import InputChecks, Repeats, StreamChecks, compared
 from ._model import stream_model
 
 __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
@@ -685,7 +689,31 @@ class StreamScorer:
             present,
             None if value is None else np.ascontiguousarray(value),
         )
+        if times is not None:
+            # An entity's events at one time in the batch's canonical order (content
+            # alone, as Sequences.from_events orders them), not the rows' order.
+            permutation = arrival_tie_order(
+                arrays[0], arrays[2], lambda places: self._tie_content(events, places, arrays)
+            )
+            if permutation is not None:
+                arrays = tuple(None if a is None else a[permutation] for a in arrays)
+                entity_ids = entity_ids[permutation]
         return arrays, entity_ids, int(bad.sum())
+
+    def _tie_content(self, events, places, arrays):
+        """The event keys, item keys and values of these rows, for arrival_tie_order."""
+        event_keys = None
+        if self.event is not None:
+            given = events[self.event].iloc[places]
+            if isinstance(given.dtype, pd.CategoricalDtype):
+                given = pd.Series(np.asarray(given, dtype=object))
+            if self._numeric_labels and given.dtype.kind not in "iuf":
+                given = pd.to_numeric(given, errors="coerce")
+            event_keys = label_keys(given)
+        item_keys = None
+        if arrays[3] is not None:
+            item_keys = np.where(arrays[4][places] > 0, arrays[3][places], np.uint64(2**64 - 1))
+        return event_keys, item_keys, None if arrays[5] is None else arrays[5][places]
 
     def update(self, events: pd.DataFrame) -> StreamUpdate:
         """Apply a batch of events (rows in arrival order) and score the entities they
@@ -1261,7 +1289,10 @@ class StreamScorer:
         logs) and its cut let only 0.26-0.86% of users ever cross at rate 0.01. The
         fitted threshold was set on whole sequences; a few events in, an entity can
         look odd on its way to typical, and more of them cross it at some moment. The
-        change is recorded in ``threshold_history_``.
+        change is recorded in ``threshold_history_``. A log whose events repeat their
+        entity's previous one exactly past 10% (rows written twice: they raise the
+        highest scores, and the cut) is warned about (a ``DataWarning``), as the stream
+        warns.
 
         Parameters
         ----------
@@ -1327,7 +1358,17 @@ class StreamScorer:
         ]
         highest: dict = {}
         one = twin._one
+        # Events repeating their entity's previous one, judged over the whole log by the
+        # stream's rule: duplicated rows raise entities' highest scores, and the cut.
+        repeats = Repeats() if self.time is not None else None
+        if repeats is not None:
+            repeats.window = len(events)
         for entity, event, time, item, value in zip(*columns):
+            if repeats is not None:
+                try:
+                    repeats.one(entity, compared((event, time, item, value)))
+                except TypeError:  # an entity no id: the replay refuses it
+                    repeats = None
             # Scores only (the C++ path returns no reasons); other values, the general one.
             out = None if one is None else one(entity, event, time, item, value)
             if out is None:
@@ -1337,6 +1378,20 @@ class StreamScorer:
                 highest[entity] = score
         if len(highest) < 2:
             raise ValueError(f"calibrate needs events of at least 2 entities, got {len(highest)}")
+        if repeats is not None and repeats.judge(final=True):
+            from ..preprocessing._quality import DROP_ROUTE
+
+            names = [c for c in roles[1:] if c is not None]
+            advice = (
+                "Replayed, they raise entities' highest scores, and with them the cut. "
+                f"{DROP_ROUTE}, unless such repeats are real"
+            )
+            warnings.warn(
+                "the log replayed to calibrate the cut: "
+                + repeats.text(names, "row", advice, which="the "),
+                DataWarning,
+                stacklevel=user_stacklevel(),
+            )
         cut = _calibration_cut(np.fromiter(highest.values(), dtype=np.float64), rate)
         self.threshold_history_.append(
             {

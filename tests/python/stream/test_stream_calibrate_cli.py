@@ -104,3 +104,49 @@ def test_stream_names_apply_to_a_calibrate_file_without_a_header(split, tmp_path
     assert done.returncode == 2 and "--names" in done.stderr, done.stderr
     fixed = stream(model, text, *names, "--calibrate", str(bare))
     assert fixed.returncode == 0, fixed.stderr
+
+
+# ---- a calibration log with its rows doubled (each line written twice)
+
+
+def _doubled(early):
+    return early.loc[early.index.repeat(2)]
+
+
+def test_calibrate_on_doubled_rows_warns_in_python(split):
+    import warnings
+
+    from oddseq import load
+    from oddseq.exceptions import DataWarning
+    from oddseq.stream import StreamScorer
+
+    early, _, _, model, expected = split
+    live = StreamScorer(load(model), entity="user_id", event="behavior", time="timestamp")
+    with pytest.warns(DataWarning, match="repeat their entity's previous event") as said:
+        cut = live.calibrate(_doubled(early))
+    text = [str(w.message) for w in said if "repeat" in str(w.message)]
+    assert len(text) == 1 and "drop_duplicates()" in text[0] and "--" not in text[0], text
+    assert "calibrat" in text[0]
+    assert cut != expected  # the doubled rows moved the cut: what the warning is for
+    # the log as it is: nothing said
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fresh = StreamScorer(load(model), entity="user_id", event="behavior", time="timestamp")
+        assert fresh.calibrate(early) == expected
+
+
+def test_stream_calibrate_on_doubled_lines_warns_naming_drop_duplicates(split, tmp_path):
+    early, later, _, model, expected = split
+    twice = tmp_path / "twice.csv"
+    _doubled(early).to_csv(twice, index=False)
+    text = later.to_csv(index=False)
+    done = stream(model, text, "--calibrate", str(twice))
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if "repeat their entity's" in line]
+    assert len(warned) == 1, done.stderr
+    assert "--drop-duplicates" in warned[0] and "drop_duplicates()" not in warned[0]
+    # with --drop-duplicates the file loses its doubled rows: the clean file's cut, no word
+    dropped = stream(model, text, "--calibrate", str(twice), "--drop-duplicates")
+    assert dropped.returncode == 0, dropped.stderr
+    assert "repeat their entity's" not in dropped.stderr
+    assert f"{expected:.4g}" in dropped.stderr
