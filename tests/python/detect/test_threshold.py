@@ -424,6 +424,50 @@ def test_auto_cut_moves_down_to_the_lower_edge_of_a_group_apart():
     assert flags.sum() <= 0.05 * scores.size and flags[:5_000].mean() < 0.01
 
 
+def _bent_by_anomalies_without_an_edge(seed):
+    """An exponential bulk of 20,000 (its 99th percentile 4.6) and 3% of anomalies spread
+    over 3.5-9, across its top without an edge: (normal, anomalies)."""
+    rng = np.random.default_rng(seed)
+    return rng.exponential(size=20_000), rng.uniform(3.5, 9.0, size=600)
+
+
+def _holds(normal, anomalies, cut):
+    """The cut lets at least a quarter of the rate's (0.01) share of the normal scores
+    over and catches at least half the anomalies."""
+    return (normal > cut).mean() >= 0.0025 and (anomalies > cut).mean() >= 0.5
+
+
+def test_the_tail_rule_holds_on_the_normal_scores_alone():
+    """The case below, its normal scores alone: the tail cut at 0.01 lets about 1% of them
+    over and sits below most of the anomalies, in every draw."""
+    for seed in range(20):
+        normal, anomalies = _bent_by_anomalies_without_an_edge(seed)
+        clean = tail_cut(normal, 0.01)
+        assert 0.005 < (normal > clean).mean() < 0.02 and _holds(normal, anomalies, clean)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="#14, not met: the anomalies bend the tail model; a trimmed tail (5 of 20 "
+    "here) set aside the nothing-planted marketplace's drop queuers instead (RESULTS.md, "
+    "seventeenth session, H2: measured, not adopted)",
+)
+def test_auto_cut_holds_where_a_few_percent_bend_the_tail_without_an_edge():
+    """3% of anomalies across the normal tail's top, no gap below them: they push the
+    80th-95th percentiles out, the model reads a heavier tail and its cut moves out past
+    most of them, and no move down finds an edge (today the cut holds in 2 of 20 draws;
+    in the others 0.01-0.19% of the normals are over it and 11-55% of the anomalies). The
+    unsupervised cut should hold at the rate as the same rule fitted to the normal scores
+    alone does (in 20 of 20: about 1% and 80%): here in at least 16 of 20 draws."""
+    from oddseq.detect import auto_cut
+
+    held = 0
+    for seed in range(20):
+        normal, anomalies = _bent_by_anomalies_without_an_edge(seed)
+        held += _holds(normal, anomalies, auto_cut(np.r_[normal, anomalies]))
+    assert held >= 16
+
+
 @pytest.mark.parametrize(
     "sample",
     [
