@@ -417,6 +417,12 @@ def parse_times(
             numbers if numbers is not None else _parse_text(series, name, time_format, dayfirst)
         )
         dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M" and dtype.pyarrow_dtype.tz:
+        # Arrow timestamps with a zone (read_parquet(dtype_backend="pyarrow")): the numpy
+        # tz-aware column they hold, in their own unit (naive ones convert as they are).
+        arrow = dtype.pyarrow_dtype
+        series = series.astype(pd.DatetimeTZDtype(arrow.unit, arrow.tz))
+        dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         tz = str(dtype.tz)
         values = series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
