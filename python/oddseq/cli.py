@@ -92,7 +92,7 @@ def _add_demo(commands) -> None:
 def _add_detect(commands) -> None:
     detect = commands.add_parser(
         "detect",
-        help="rank the entities of a log file (CSV or Parquet) and write the table",
+        help="rank the entities of a log file (CSV, Parquet or JSON lines) and write the table",
         description="Score every entity (or session) of an event log and write the ranked "
         "table: score, rank, is_anomaly, p_normal (the share of normal entities that "
         "score as high), cluster, group (the group that acts together, -1 for none; where "
@@ -102,7 +102,9 @@ def _add_detect(commands) -> None:
         "as text, not run as formulas (CSV injection); Parquet and JSON keep every value "
         "as it is. Reasons quote long labels (over 80 characters) in a short form.",
     )
-    detect.add_argument("file", help="event log, .csv (.tsv, .txt, compressed too) or .parquet")
+    detect.add_argument(
+        "file", help="event log, .csv (.tsv, .txt, compressed too), .parquet or .jsonl (JSON lines)"
+    )
     detect.add_argument("--entity", required=True, help="column of entity ids (user, block)")
     detect.add_argument(
         "--event",
@@ -195,7 +197,9 @@ def _add_score(commands) -> None:
         "event types the model never saw, other column names, and far more flagged than "
         "the model promises (said in the summary line too).",
     )
-    score.add_argument("file", help="event log, .csv (.tsv, .txt, compressed too) or .parquet")
+    score.add_argument(
+        "file", help="event log, .csv (.tsv, .txt, compressed too), .parquet or .jsonl (JSON lines)"
+    )
     score.add_argument("--model", required=True, help="a model file from oddseq fit")
     score.add_argument("--entity", required=True, help="column of entity ids")
     score.add_argument("--event", help="column of event types (as in oddseq fit)")
@@ -491,6 +495,14 @@ def add_reading_options(parser, *, file=True) -> None:
         "whatever a byte-order mark says)",
     )
     parser.add_argument(
+        "--format",
+        choices=["auto", "csv", "jsonl"],
+        default="auto",
+        help="input format of a text file (default auto: JSON lines where the name ends "
+        ".jsonl or .ndjson, compressed too, or the first line is a JSON object, as oddseq "
+        "stream decides; else CSV); Parquet by its name",
+    )
+    parser.add_argument(
         "--sep",
         help="CSV field separator (default: whichever of , ; tab | the first line has "
         "most); a tab is tab (or '\\t', or $'\\t' in bash); several characters ('||', "
@@ -688,7 +700,7 @@ def sequence_file_advice(fields, command: str = "detect") -> str:
 
 
 def read_log(path_text, args, columns, progress=False, allow_empty=False):
-    """The log file ``path_text`` (CSV or Parquet) as a DataFrame, read as the reading
+    """The log file ``path_text`` (CSV, Parquet or JSON lines) as a DataFrame, read as the reading
     options say; a ValueError naming the fix when it is not text of its encoding or
     lacks one of ``columns`` (None ones skipped), or has no rows (``allow_empty``: a
     header line alone is a log of no events, the table a day without events has)."""
@@ -701,7 +713,12 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
         what = "a folder" if source.is_dir() else "no such file"
         raise FileNotFoundError(f"{what}: {path_text}")
     parquet = source.suffix.lower() in (".parquet", ".pq")
-    headerless = bool(getattr(args, "names", None)) and source.suffix.lower() not in _COMPRESSED
+    json_lines = not parquet and _is_json_lines(source, args)
+    headerless = (
+        bool(getattr(args, "names", None))
+        and source.suffix.lower() not in _COMPRESSED
+        and not json_lines
+    )
     # With --names a file has no header line: its day without events is 0 bytes.
     if source.stat().st_size == 0 and not (allow_empty and headerless and not parquet):
         raise ValueError(
@@ -719,6 +736,8 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
                 "or cut short), as its name says; a CSV log needs a name ending .csv (or .tsv, "
                 ".txt)"
             ) from None
+    elif json_lines:
+        frame = _read_json_lines(source, path_text, args)
     else:
         encoding = getattr(args, "encoding", None) or (
             "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
@@ -756,7 +775,7 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
         advice = ""
-        if source.suffix.lower() not in (".parquet", ".pq"):
+        if not parquet and not json_lines:
             guessed = None if args.sep else _guess_separator(source, encoding)
             advice = sequence_file_advice(frame.columns) or header_advice(
                 frame.columns, args.sep, bool(args.names), guessed
@@ -773,6 +792,105 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
             if column in frame.columns:
                 frame[column] = as_labels(frame[column])
     return frame
+
+
+#: The suffixes of JSON lines files (before a compression suffix).
+_JSON_LINES = (".jsonl", ".ndjson")
+
+
+def _is_json_lines(source, args) -> bool:
+    """Whether the text file ``source`` is read as JSON lines: --format jsonl, or (auto)
+    a name ending .jsonl/.ndjson (compressed too), or a first non-blank line that is a
+    JSON object, as ``oddseq stream`` decides (its first line starting with ``{``)."""
+    fmt = getattr(args, "format", None) or "auto"
+    if fmt != "auto":
+        return fmt == "jsonl"
+    suffixes = [x.lower() for x in source.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSED:
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in _JSON_LINES:
+        return True
+    if getattr(args, "names", None) or source.suffix.lower() in (".zip", ".zst"):
+        return False  # --names: CSV without a header; a zip is not peeked (pandas opens it)
+    encoding = getattr(args, "encoding", None) or (
+        "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
+    )
+    try:
+        with _open_text(source, encoding) as f:
+            for _, line in zip(range(1000), f):
+                if line.strip():
+                    return line.lstrip().startswith("{")
+    except (OSError, EOFError, LookupError, UnicodeDecodeError):
+        return False  # the CSV reader says what is wrong with the file
+    return False
+
+
+def _read_json_lines(source, path_text, args):
+    """A JSON lines file (one object per line, compressed too) as a DataFrame: ids
+    (entity, item, category) as text where they are not all whole numbers, as the CSV
+    reader keeps them (``as_labels`` then makes plain whole numbers int64 again) and
+    as ``oddseq stream`` reads a line's fields; times as written (numbers or text)."""
+    import pandas as pd
+
+    if getattr(args, "names", None):
+        raise ValueError(
+            f"--names is for CSV without a header line, and {path_text} is JSON lines "
+            "(each object names its fields); leave --names out"
+        )
+    try:
+        # dtype=False, no date conversion: values as JSON has them (the time column is
+        # read by the time options, as from CSV); pandas 3 converts no dates without
+        # dtype (and deprecates convert_dates), pandas 2 needs it said
+        dates = {} if int(pd.__version__.split(".")[0]) >= 3 else {"convert_dates": False}
+        frame = pd.read_json(
+            source,
+            lines=True,
+            dtype=False,
+            precise_float=True,
+            encoding=getattr(args, "encoding", None) or "utf-8",
+            **dates,
+        )
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"{path_text} is not JSON lines pandas can read ({_first_line(error)}): one "
+            'JSON object per line, e.g. {"user_id": 7, "behavior": "pv", "timestamp": '
+            "1511539256}; a CSV file read with --format csv"
+        ) from None
+    except (OSError, EOFError):
+        if source.suffix.lower() not in _COMPRESSED:
+            raise
+        raise ValueError(not_compressed(path_text)) from None
+    wanted = _label_columns(args)
+    if getattr(args, "time_format", None) is not None and getattr(args, "time", None):
+        wanted.append(args.time)  # read as written, as from CSV (20171201 is a date)
+    for column in wanted:
+        if column in frame.columns:
+            frame[column] = _json_text(frame[column])
+    return frame
+
+
+def _json_text(column):
+    """A JSON column of ids as the text of its values (None missing): a number whole
+    as its integer (1 and 1.0 alike: JSON readers keep no difference; a column of
+    integers with a null is read as floats), text as it is, other values as Python
+    writes them (``oddseq stream``'s ``str(value)``)."""
+    import numpy as np
+    import pandas as pd
+
+    if column.dtype.kind in "iu":
+        return column  # whole numbers: as_labels keeps them int64
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        return column.astype(object).where(column.notna(), None)
+    values = column.to_numpy(dtype=object)
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values.tolist()):
+        if v is None or (isinstance(v, float) and v != v):
+            out[i] = None
+        elif isinstance(v, float) and v.is_integer() and abs(v) < 2**63:
+            out[i] = str(int(v))
+        else:
+            out[i] = v if isinstance(v, str) else str(v)
+    return pd.Series(out, index=column.index, name=column.name, dtype=object)
 
 
 def _drop_duplicates(frame, path_text, args):

@@ -56,7 +56,9 @@ def add_commands(commands, between=None) -> None:
         "as a versioned .oddseq file (arrays + JSON, never pickle): oddseq score ranks the "
         "entities of a later log file with it, oddseq stream scores events as they arrive.",
     )
-    fit.add_argument("file", help="event log, .csv (.tsv, compressed too) or .parquet")
+    fit.add_argument(
+        "file", help="event log, .csv (.tsv, compressed too), .parquet or .jsonl (JSON lines)"
+    )
     _roles(fit)
     fit.add_argument(
         "--category",
@@ -718,7 +720,11 @@ def _stream(args) -> int:
         before = scorer.threshold_
         wanted = [args.entity, args.event, args.time, args.item, args.value]
         # Its header line, or (none) --names, as the stream on stdin is written.
-        own = argparse.Namespace(**{**vars(args), "names": _calibrate_names(args, wanted)})
+        # (its format by its name or first line, as the batch reads a file: not --format,
+        # which is the stdin's)
+        own = argparse.Namespace(
+            **{**vars(args), "names": _calibrate_names(args, wanted), "format": "auto"}
+        )
         try:
             normal = read_log(args.calibrate, own, wanted)
         except (ValueError, FileNotFoundError) as error:
@@ -1165,6 +1171,8 @@ def _calibrate_names(args, wanted):
     try:
         with _open_text(source, encoding) as f:
             first = f.readline().rstrip("\r\n")
+        if first.lstrip().startswith("{"):
+            return None  # JSON lines: each object names its fields
         sep = args.sep or _guess_separator(source, encoding)
         fields = {f.strip().strip('"') for f in first.split(sep)}
     except (OSError, UnicodeDecodeError, LookupError, ValueError):
