@@ -122,6 +122,36 @@ def _entity_name(seqs: Sequences):
     return ids.names[0] if isinstance(ids, pd.MultiIndex) else ids.name
 
 
+def _id_kind(index: pd.Index) -> str:
+    """A dtype as a message names it: "str" for text ids whatever their storage."""
+    if pd.api.types.is_string_dtype(index.dtype) or (
+        index.dtype == object and pd.api.types.infer_dtype(index[:1000]) == "string"
+    ):
+        return "str"
+    return str(index.dtype)
+
+
+def _id_dtype_hint(side_index: pd.Index, keys) -> str:
+    """Where entity_features' index holds the log's ids as another dtype (str "1000115"
+    for int 1000115, or the reverse: read_csv(dtype=str), a JSON feed), the words that
+    say so and how to convert; "" otherwise. ``keys``: the log's entity ids."""
+    if keys is None or len(side_index) == 0:
+        return ""
+    keys = pd.Index(keys).unique()
+    side_kind, log_kind = _id_kind(side_index), _id_kind(keys)
+    if side_kind == log_kind:
+        return ""
+    as_text = keys.astype(str).isin(side_index.astype(str)).sum()
+    if as_text <= keys.isin(side_index).sum():
+        return ""
+    to = "str" if log_kind == "str" else repr(log_kind)
+    return (
+        f"its index holds the ids as {side_kind} where the log's are {log_kind} "
+        f"({as_text:,} of them match as text): convert it, side.index = "
+        f"side.index.astype({to})"
+    )
+
+
 def _entity_keys(seqs: Sequences):
     """The entity id of each sequence (sessions take their entity's)."""
     ids = seqs.ids
@@ -681,6 +711,20 @@ def _init_names(cls) -> list:
     return [n for n in inspect.signature(cls.__init__).parameters if n != "self"]
 
 
+def not_sequences(where: str, got) -> str:
+    """The TypeError's words where Sequences were expected and ``got`` is something else;
+    for a DataFrame (the first thing a pandas user passes), how to build them."""
+    message = f"{where} takes Sequences, got {type(got).__name__}"
+    if isinstance(got, pd.DataFrame):
+        message += (
+            "; build them from the event log with oddseq.Sequences.from_events(df, "
+            "entity=..., event=..., time=...) (the same columns and options for fitting "
+            "and scoring), or fit and score a DataFrame in one call with "
+            "oddseq.detect_anomalies(df, entity=..., event=..., time=...)"
+        )
+    return message
+
+
 class AnomalyPipeline(SaveMixin):
     """Sequences -> features -> scaling -> detector -> a ranked table with reasons.
 
@@ -826,7 +870,9 @@ class AnomalyPipeline(SaveMixin):
         if fitting:
             self._check_side_features(_entity_name(seqs))
         if checks:
-            self._check_side_coverage(*self._side_coverage(seqs), _entity_name(seqs), fitting)
+            self._check_side_coverage(
+                *self._side_coverage(seqs), _entity_name(seqs), fitting, _entity_keys(seqs)
+            )
         values = self._side_values(seqs)
         if fitting:
             finite = np.where(np.isfinite(values), values, np.nan)
@@ -879,7 +925,9 @@ class AnomalyPipeline(SaveMixin):
         keys = pd.Index(_entity_keys(seqs)).unique()
         return int(keys.isin(self._side_table().index).sum()), int(keys.size)
 
-    def _check_side_coverage(self, found: int, entities: int, name, fitting: bool) -> None:
+    def _check_side_coverage(
+        self, found: int, entities: int, name, fitting: bool, keys=None
+    ) -> None:
         """A table keyed by something else (row numbers, another id) finds few of the
         entities (``found`` of ``entities``, :meth:`_side_coverage`): under
         ``_SIDE_MIN_SHARE`` of the fitted entities is refused, of the scored ones warned
@@ -893,6 +941,9 @@ class AnomalyPipeline(SaveMixin):
         message = (
             f"entity_features has rows for {found:,} of the "
             f"{entities:,} {'fitted' if fitting else 'scored'} entities ({share:.0%}); "
+        )
+        other_dtype = _id_dtype_hint(self._side_table().index, keys)
+        message += other_dtype or (
             f"its index must be the entity id: index it by {name!r} "
             f"(side.set_index({name!r})) or give it a column named {name!r}, with a "
             "row per entity"
@@ -1184,7 +1235,7 @@ class AnomalyPipeline(SaveMixin):
         """
         self._check_params()
         if not isinstance(seqs, Sequences):
-            raise TypeError(f"AnomalyPipeline.fit takes Sequences, got {type(seqs).__name__}")
+            raise TypeError(not_sequences("AnomalyPipeline.fit", seqs))
         if not isinstance(normal, (bool, np.bool_)):
             raise TypeError(f"normal must be True or False, got {normal!r}")
         n_all, seqs = len(seqs), self._kept(seqs)
@@ -1612,7 +1663,7 @@ class AnomalyPipeline(SaveMixin):
 
             raise NotFittedError("AnomalyPipeline is not fitted yet; call fit(sequences)")
         if not isinstance(seqs, Sequences):
-            raise TypeError(f"AnomalyPipeline.score takes Sequences, got {type(seqs).__name__}")
+            raise TypeError(not_sequences("AnomalyPipeline.score", seqs))
         seqs = self._kept(seqs)
         _check_the_log(seqs)
         _fitted_data.warn_if_unlike(self, seqs)  # columns, event types, time span

@@ -434,10 +434,11 @@ def plot_explanation(explanation, row=None, *, ax=None):
     ax.set_xlabel("deviation from typical (in the feature's spreads)")
     if by_entity:
         # The numbers an analyst reads, in the data's units, at the end of each bar.
+        from ._reasons import typical_phrases
+
         words = part["typical_words"] if "typical_words" in part else ["typical"] * len(part)
-        texts = [
-            f"{v} ({w} {t})" for v, w, t in zip(part["value_text"], words, part["typical_text"])
-        ]
+        typical = typical_phrases(words, part["typical_text"])  # as the reason says it
+        texts = [f"{v} ({t})" for v, t in zip(part["value_text"], typical)]
         ax.bar_label(bars, labels=texts, padding=3, fontsize=8)
         limit = float(np.abs(deviation).max()) if deviation.size else 1.0
         low, high = min(0.0, deviation.min()), max(0.0, deviation.max())
@@ -450,7 +451,8 @@ def plot_explanation(explanation, row=None, *, ax=None):
 
 
 def plot_group(detector, group=0, *, ax=None, max_members=60, max_objects=40):
-    """A group of a fitted :class:`oddseq.graph.GroupDetector` as a heat map: its
+    """A group of a fitted :class:`oddseq.graph.GroupDetector` (or of the pipeline
+    :func:`oddseq.detect_anomalies` returns, its ``groups_``) as a heat map: its
     members (rows) by its objects (columns, in the order of their first event, labelled
     with that time), coloured by the member's number of events on the object. A ring
     shows as a full block; the time labels show when it acted.
@@ -471,9 +473,25 @@ def plot_group(detector, group=0, *, ax=None, max_members=60, max_objects=40):
     >>> ax.get_title()
     'group 0: 8 members, 4 objects (static)'
     """
+    from ._pipeline import AnomalyPipeline
+
+    if isinstance(detector, AnomalyPipeline):
+        # detect_anomalies' pipeline keeps the group stage in groups_
+        finder = getattr(detector, "groups_", None)
+        if finder is None:
+            raise TypeError(
+                "this pipeline has no group stage (pipeline.groups_): fit it with "
+                "oddseq.detect_anomalies(..., item=..., groups=True, return_pipeline=True), "
+                "or pass a fitted oddseq.graph.GroupDetector"
+            )
+        detector = finder
     groups = getattr(detector, "groups_", None)
-    if groups is None:
-        raise TypeError("detector must be a fitted oddseq.graph.GroupDetector")
+    if not isinstance(groups, pd.DataFrame):
+        raise TypeError(
+            "detector must be a fitted oddseq.graph.GroupDetector, or the pipeline of "
+            "detect_anomalies(..., return_pipeline=True) (its pipeline.groups_), got "
+            f"{type(detector).__name__}"
+        )
     if len(groups) == 0:
         raise ValueError("the detector found no groups: nothing to plot")
     if group not in groups.index:

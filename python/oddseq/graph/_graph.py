@@ -9,7 +9,7 @@ from .. import _core
 from ..sequences import Sequences
 from ..sequences._sequences import _factorize
 from ..utils._time import times_to_ns
-from ..utils._validation import resolve_threads
+from ..utils._validation import missing_column, resolve_threads
 
 __all__ = ["EntityObjectGraph", "events_for_graph"]
 
@@ -30,10 +30,7 @@ class _Events:
 def _check_columns(df: pd.DataFrame, columns, role: str) -> None:
     for column in columns:
         if column not in df.columns:
-            raise ValueError(
-                f"{role}={column!r} is not a column of the DataFrame; available columns: "
-                f"{list(df.columns)}"
-            )
+            raise ValueError(missing_column(role, column, df, "the DataFrame"))
 
 
 def events_for_graph(

@@ -12,7 +12,7 @@ from .. import _core
 from ..exceptions import DataWarning
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import UNIT_TO_NS, duration_ns, times_to_ns
-from ..utils._validation import check_positive_int, resolve_threads
+from ..utils._validation import check_positive_int, missing_column, resolve_threads
 
 __all__ = ["Sequences"]
 
@@ -158,9 +158,7 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
                 )
             continue
         if column not in df.columns:
-            raise ValueError(
-                f"{role}={column!r} is not a column of df; available columns: {list(df.columns)}"
-            )
+            raise ValueError(missing_column(role, column, df))
     if len(df) == 0:
         raise ValueError("df has no rows; an event log needs at least one event")
     if session_gap is not None:

@@ -324,3 +324,15 @@ def too_few_to_fit(n: int, min_events: int, n_all: int | None = None, what: str 
             "lower min_events"
         )
     return f"{text}. {FIT_ON_MANY}"
+
+
+def missing_column(role: str, column, df, frame: str = "df") -> str:
+    """The ValueError's words for ``role=column`` that is not a column of ``df``: the
+    columns there are, and where the index holds it (a log's time kept as its index,
+    ``df.set_index("ts")``), how to make it a column again."""
+    message = f"{role}={column!r} is not a column of {frame}; available columns: {list(df.columns)}"
+    if column is not None and column in [name for name in df.index.names if name is not None]:
+        message += (
+            f"; {column!r} is the index of {frame}: make it a column with {frame}.reset_index()"
+        )
+    return message

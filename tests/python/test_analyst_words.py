@@ -1,0 +1,81 @@
+"""A new analyst's first session (H6 s17, findings F8-F19): errors that name the fix,
+plots that agree with the model, explanations that say what the table says."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import oddseq  # noqa: E402
+from oddseq import AnomalyPipeline, plot  # noqa: E402
+from oddseq.datasets import make_ecommerce  # noqa: E402
+from oddseq.sequences import Sequences  # noqa: E402
+
+ROLES = dict(entity="user_id", event="behavior", time="timestamp")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def ringed():
+    data = make_ecommerce(n_users=1500, rings=2, random_state=5)
+    table, pipe = oddseq.detect_anomalies(
+        data.events, item="item_id", return_pipeline=True, **ROLES
+    )
+    assert (table["group"] >= 0).sum() >= 2
+    return data, table, pipe
+
+
+def test_plot_group_takes_the_pipeline_or_names_groups_(ringed):
+    _, table, pipe = ringed
+    ax = plot.plot_group(pipe, 0)  # F8: was "object of type 'GroupDetector' has no len()"
+    assert ax.get_title().startswith("group 0:")
+    assert ax.get_title() == plot.plot_group(pipe.groups_, 0).get_title()
+    with pytest.raises(TypeError, match=r"pipeline\.groups_"):
+        plot.plot_group(object(), 0)
+    bare = AnomalyPipeline().fit(Sequences.from_events(ringed[0].events.head(3000), **ROLES))
+    with pytest.raises(TypeError, match="groups=True"):
+        plot.plot_group(bare, 0)
+
+
+def test_a_dataframe_where_sequences_go_names_from_events(ringed):
+    data, _, pipe = ringed
+    df = data.events.head(2000)
+    for call in (AnomalyPipeline().fit, pipe.score):  # F9
+        with pytest.raises(TypeError, match=r"Sequences\.from_events\(df, entity="):
+            call(df)
+    with pytest.raises(TypeError, match=r"Sequences\.from_events\(df, entity="):
+        pipe.explain(df, [1])
+
+
+def test_a_time_in_the_index_names_reset_index():
+    df = make_ecommerce(n_users=50, random_state=1).events
+    for frame in (df.set_index("timestamp"), df.set_index(["user_id", "timestamp"])):
+        with pytest.raises(ValueError, match=r"is the index of df: .*df\.reset_index\(\)"):
+            Sequences.from_events(frame, **ROLES)  # F11
+        with pytest.raises(ValueError, match=r"reset_index\(\)"):
+            oddseq.detect_anomalies(frame, **ROLES)
+    with pytest.raises(ValueError, match="available columns") as error:
+        Sequences.from_events(df, entity="user_id", event="behavior", time="ts")
+    assert "reset_index" not in str(error.value)  # only where the index holds it
+
+
+def test_entity_features_with_ids_of_another_dtype_say_so():
+    df = make_ecommerce(n_users=200, random_state=1).events
+    seqs = Sequences.from_events(df, **ROLES)
+    side = pd.DataFrame({"age": np.arange(len(seqs.ids), dtype=float)}, index=seqs.ids)
+    for other, kind in ((side.set_axis(side.index.astype(str)), "str"),):
+        with pytest.raises(ValueError, match=r"as str where the log's are int64.*astype") as error:
+            AnomalyPipeline(entity_features=other).fit(seqs)  # F10
+        assert kind in str(error.value) and "int64" in str(error.value)
+    ids = df.assign(user_id=df.user_id.astype(str))
+    with pytest.raises(ValueError, match=r"as int64 where the log's are str.*astype\(str\)"):
+        AnomalyPipeline(entity_features=side).fit(Sequences.from_events(ids, **ROLES))
