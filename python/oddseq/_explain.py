@@ -13,6 +13,7 @@ from ._reasons import (
     in_units,
     over_nothing,
     typical_words_of,
+    whose_said,
 )
 from .sequences import Sequences
 
@@ -104,7 +105,9 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     ``value`` and ``value_read`` lie on the same side of ``typical``.
     ``typical_words``: whose expectation ``typical`` is, as the reason says it before
     the value: "typical" (the training median), "log-scale average" (PCA's T^2: the mean
-    of the log-scaled feature), "expected" (PCA's prediction), "entities like it have"
+    of the log-scaled feature; for a count it expects under sqrt(2) - 1, "most entities
+    have none", which the reason says in place of the value), "expected" (PCA's
+    prediction), "entities like it have"
     (a K-means centre, the nearest entities' mean; "normal entities like it have" in
     normal-only fitting).
 
@@ -164,6 +167,8 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     # a funnel ratio over nothing: the counts it is ("60 'buy' with no 'pv'")
     counts = over_nothing(pipeline, rows, cols, value, raw, value_text)
     notes = np.where(counts != value_text, counts, notes)
+    # whose typical, as the reason says it ("most entities have none" for a rare count)
+    whose = whose_said(pipeline, cols, typical, typical_words_of(pipeline, explained))
     frame = pd.DataFrame(
         {
             "feature": names[cols].to_numpy(),
@@ -174,7 +179,7 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
             "value_read": read,
             "deviation": explained["deviation"].to_numpy(np.float64),
             "note": notes,
-            "typical_words": typical_words_of(pipeline, explained),
+            "typical_words": whose,
         }
     )
     for extra in ("share", "detector"):

@@ -264,16 +264,8 @@ def _typical_words(pipeline, cols, value, typical, lengths, expected, whose=None
     "most entities have none"."""
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
-    words_of = np.asarray(whose, dtype=object) + " " + expected
-    # a count PCA T^2 expects under sqrt(2) - 1: most entities have none (see _MEAN)
-    names = pipeline.feature_names_
-    none = np.flatnonzero(
-        (np.asarray(whose, dtype=object) == _MEAN)
-        & (np.asarray(typical, dtype=np.float64) < _NONE_BELOW)
-    )
-    none = [k for k in none.tolist() if _is_count(names[int(cols[k])])]
-    if none:
-        words_of[none] = _NORMAL_NONE if getattr(pipeline, "normal_", False) else _NONE
+    # a count PCA T^2 expects under sqrt(2) - 1: most entities have none, said alone
+    words_of = typical_phrases(whose_said(pipeline, cols, typical, whose), expected)
     notes = np.full(len(expected), "", dtype=object)
     mine, bands, like, same = _like_length(pipeline, cols, value, typical, lengths)
     texts = feature_texts(pipeline.feature_names_, np.asarray(cols)[mine], like)
@@ -310,6 +302,36 @@ _NONE_BELOW = math.sqrt(2.0) - 1.0
 _PREDICTED = "expected"  # PCA's SPE: what the normal space predicts from the rest
 _LIKE = "entities like it have"  # a K-means centre, the nearest entities' mean
 _NORMAL_LIKE = "normal entities like it have"  # the same in normal-only fitting
+
+
+def whose_said(pipeline, cols, typical, whose) -> np.ndarray:
+    """The words before a typical value as a reason says them (explain's
+    ``typical_words`` and the reasons' one source): ``whose`` (:func:`typical_words_of`),
+    but "most entities have none" ("most normal entities have none" in normal-only
+    fitting) for a count PCA T^2 expects under sqrt(2) - 1 (see ``_MEAN``), which a
+    reason says in place of the value."""
+    said = np.array(whose, dtype=object)
+    names = pipeline.feature_names_
+    at = np.flatnonzero((said == _MEAN) & (np.asarray(typical, dtype=np.float64) < _NONE_BELOW))
+    at = [k for k in at.tolist() if _is_count(names[int(cols[k])])]
+    if at:
+        said[at] = _NORMAL_NONE if getattr(pipeline, "normal_", False) else _NONE
+    return said
+
+
+#: Words said in place of the typical value, not before it.
+SAID_ALONE = (_NONE, _NORMAL_NONE)
+
+
+def typical_phrases(said, expected) -> np.ndarray:
+    """The typical values with their words, as a reason (and plot_explanation's bars)
+    say them: "log-scale average 0.42", "typical 3"; the words alone where they say it
+    all ("most entities have none")."""
+    said = np.asarray(said, dtype=object)
+    out = said + " " + np.asarray(expected, dtype=object)
+    alone = np.isin(said, SAID_ALONE)
+    out[alone] = said[alone]
+    return out
 
 
 def _whose(detector, normal: bool) -> str:

@@ -434,10 +434,11 @@ def plot_explanation(explanation, row=None, *, ax=None):
     ax.set_xlabel("deviation from typical (in the feature's spreads)")
     if by_entity:
         # The numbers an analyst reads, in the data's units, at the end of each bar.
+        from ._reasons import typical_phrases
+
         words = part["typical_words"] if "typical_words" in part else ["typical"] * len(part)
-        texts = [
-            f"{v} ({w} {t})" for v, w, t in zip(part["value_text"], words, part["typical_text"])
-        ]
+        typical = typical_phrases(words, part["typical_text"])  # as the reason says it
+        texts = [f"{v} ({t})" for v, t in zip(part["value_text"], typical)]
         ax.bar_label(bars, labels=texts, padding=3, fontsize=8)
         limit = float(np.abs(deviation).max()) if deviation.size else 1.0
         low, high = min(0.0, deviation.min()), max(0.0, deviation.max())

@@ -115,3 +115,45 @@ def test_most_have_none_only_below_the_bound():
         assert words(k, 0.01) == "log-scale average 0.01"
     finally:
         pipe.normal_ = False
+
+
+def test_explain_says_whose_typical_as_the_reason_says_it(log):
+    """explain()'s ``typical_words`` says "most entities have none" where the reason
+    does (it said "log-scale average" beside a reason saying "most entities have
+    none"): one source of the words."""
+    users = log["user_id"].drop_duplicates().to_numpy()[::25]
+    rare = log[log["user_id"].isin(users)].groupby("user_id").head(4).copy()
+    rare["behavior"] = "refund"
+    rare["timestamp"] += 1
+    log = pd.concat([log, rare], ignore_index=True)
+    seqs = Sequences.from_events(log, **ROLES)
+    pipe = AnomalyPipeline().fit(seqs)
+    reasons = pipe.score(seqs)["reason"].astype(str)
+    explained = pipe.explain(seqs).reset_index()
+    none = explained[explained["typical_words"] == "most entities have none"]
+    assert len(none)  # the rare count's rows say it
+    assert none["feature"].str.startswith("count[").all()
+    hits = 0
+    for row in explained.itertuples():
+        name = _reasons.reason_name(row.feature)
+        if f"{name} {row.value_text} (most entities have none)" in reasons.loc[row.user_id]:
+            assert row.typical_words == "most entities have none", row
+            hits += 1
+        elif row.typical_words == "most entities have none":
+            # where the reason names it, it says so
+            assert f"{name} {row.value_text} (log-scale average" not in reasons.loc[row.user_id]
+    assert hits
+    # plot_explanation's bar labels say it as the reason does: the words alone
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from oddseq import plot
+
+    who = none["user_id"].iloc[0]
+    ax = plot.plot_explanation(pipe.explain(seqs, [who]))
+    labels = [t.get_text() for c in ax.containers for t in getattr(c, "_labels", [])]
+    labels += [t.get_text() for t in ax.texts]
+    assert any(label.endswith("(most entities have none)") for label in labels), labels
+    assert not any("have none " in label for label in labels), labels
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
