@@ -66,14 +66,33 @@ def _labels(y_true, n: int) -> np.ndarray:
 
 
 def _scores_of(source):
-    """(scores, threshold, flagged) from a fitted detector, a ranked table or an array."""
+    """(scores, threshold, flagged, the line's name) from a fitted detector or pipeline,
+    a ranked table or an array."""
+    from ._pipeline import AnomalyPipeline
+
+    if isinstance(source, AnomalyPipeline):
+        if not hasattr(source, "threshold_"):
+            from .exceptions import NotFittedError
+
+            raise NotFittedError("AnomalyPipeline is not fitted yet; call fit() before plotting")
+        table = getattr(source, "table_", None)
+        if table is None or table.empty:
+            raise ValueError(
+                "this pipeline keeps no table of its fitted entities (a loaded model, or the "
+                "one oddseq.dask returns): pass a table it scored with its cut, "
+                "plot_scores(table, threshold=pipeline.threshold_)"
+            )
+        scores = _vector(table["score"], "score")
+        return scores, float(source.threshold_), table["is_anomaly"].to_numpy(), "threshold"
     if isinstance(source, pd.DataFrame):
         if "score" not in source:
             raise ValueError("a table needs a 'score' column (the output of detect_anomalies)")
         flagged = source["is_anomaly"].to_numpy() if "is_anomaly" in source else None
         scores = _vector(source["score"], "score")
+        # A table does not keep the model's cut (threshold_), which lies under its
+        # lowest flagged score: the line is that score, named as what it is.
         threshold = scores[flagged].min() if flagged is not None and flagged.any() else None
-        return scores, threshold, flagged
+        return scores, threshold, flagged, "lowest flagged score"
     if hasattr(source, "fit") and hasattr(source, "decision_function"):
         if not hasattr(source, "decision_scores_"):
             from .exceptions import NotFittedError
@@ -81,15 +100,21 @@ def _scores_of(source):
             raise NotFittedError(
                 f"{type(source).__name__} is not fitted yet; call fit() before plotting"
             )
-        return _vector(source.decision_scores_, "scores"), source.threshold_, source.labels_ == 1
-    return _vector(source, "scores"), None, None
+        scores = _vector(source.decision_scores_, "scores")
+        return scores, source.threshold_, source.labels_ == 1, "threshold"
+    return _vector(source, "scores"), None, None, "threshold"
 
 
 def plot_scores(source, *, threshold=None, bins=50, log=True, ax=None):
     """Histogram of anomaly scores with the threshold.
 
-    ``source``: a fitted detector (its training scores and ``threshold_``), the table of
-    :func:`oddseq.detect_anomalies`, or an array of scores (then pass ``threshold``).
+    ``source``: a fitted detector (its training scores and ``threshold_``), a fitted
+    :class:`AnomalyPipeline` (its fitted entities' scores, ``table_``, before any
+    group stage, and its cut, ``threshold_``), the table of :func:`oddseq.detect_anomalies` or of
+    :meth:`AnomalyPipeline.score`, or an array of scores (then pass ``threshold``). A
+    table does not keep the model's cut, which lies under its lowest flagged score: the
+    line is drawn at that score, named "lowest flagged score"; pass
+    ``threshold=pipeline.threshold_`` (``return_pipeline=True``) to draw the cut itself.
 
     Examples
     --------
@@ -99,8 +124,11 @@ def plot_scores(source, *, threshold=None, bins=50, log=True, ax=None):
     >>> ax.get_xlabel()
     'anomaly score (higher = odder)'
     """
-    scores, fitted_threshold, flagged = _scores_of(source)
-    threshold = fitted_threshold if threshold is None else float(threshold)
+    scores, fitted_threshold, flagged, line = _scores_of(source)
+    if threshold is not None:
+        threshold, line = float(threshold), "threshold"
+    else:
+        threshold = fitted_threshold
     ax = _axes(ax)
     edges = np.histogram_bin_edges(scores, bins=bins)
     if flagged is not None and flagged.any():
@@ -109,7 +137,7 @@ def plot_scores(source, *, threshold=None, bins=50, log=True, ax=None):
     else:
         ax.hist(scores, bins=edges, color="#8da0cb", label="scores")
     if threshold is not None:
-        ax.axvline(threshold, color="#d62728", linestyle="--", label=f"threshold {threshold:.3g}")
+        ax.axvline(threshold, color="#d62728", linestyle="--", label=f"{line} {threshold:.3g}")
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("anomaly score (higher = odder)")

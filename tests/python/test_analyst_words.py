@@ -79,3 +79,19 @@ def test_entity_features_with_ids_of_another_dtype_say_so():
     ids = df.assign(user_id=df.user_id.astype(str))
     with pytest.raises(ValueError, match=r"as int64 where the log's are str.*astype\(str\)"):
         AnomalyPipeline(entity_features=side).fit(Sequences.from_events(ids, **ROLES))
+
+
+def test_plot_scores_draws_the_models_cut(ringed):
+    _, table, pipe = ringed
+
+    def line(ax):
+        (drawn,) = [x for x in ax.get_lines() if x.get_linestyle() == "--"]
+        return float(drawn.get_xdata()[0]), drawn.get_label()
+
+    at, label = line(plot.plot_scores(pipe))  # F13
+    assert at == pipe.threshold_ and label == f"threshold {pipe.threshold_:.3g}"
+    at, label = line(plot.plot_scores(table, threshold=pipe.threshold_))
+    assert at == pipe.threshold_
+    lowest = table.loc[table.is_anomaly, "score"].min()
+    at, label = line(plot.plot_scores(table))  # the table alone does not know the cut
+    assert at == lowest and "threshold" not in label and "lowest flagged" in label
