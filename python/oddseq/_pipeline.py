@@ -415,7 +415,8 @@ def detect_anomalies(
         else:
             normal_seqs = sequences(normal, "normal ")
             _warn_if_scoring_what_was_fitted(seqs, normal_seqs)
-            table = pipeline.fit(normal_seqs, normal=True).score(seqs)
+            pipeline.fit(normal_seqs, normal=True)
+            table = pipeline.score(seqs, entity_features=entity_features)
     finally:
         _LOG_CHECKED.reset(token)
     objects = _group_objects(df, groups, group_by, item)
@@ -704,6 +705,33 @@ def _own_cut_only(normal: bool):
         yield
 
 
+def _checked_side(side, entity=None) -> pd.DataFrame:
+    """``entity_features`` as joined: a DataFrame with one row per entity id and numeric
+    or boolean columns; a column named like the entity (``entity``, the sequences' id
+    name) is the key: the table is indexed by it, never scored as a feature."""
+    if not isinstance(side, pd.DataFrame):
+        raise TypeError(
+            f"entity_features must be a DataFrame indexed by entity id, got {type(side).__name__}"
+        )
+    if entity is not None and entity in side.columns:
+        if side.index.name == entity:
+            side = side.drop(columns=entity)  # set_index(..., drop=False): one key
+        else:
+            side = side.set_index(entity)
+    if not side.index.is_unique:
+        raise ValueError(
+            "entity_features has repeated entity ids in its index; give one row "
+            "per entity (e.g. df.groupby(level=0).last())"
+        )
+    bad = [c for c in side.columns if not pd.api.types.is_numeric_dtype(side[c])]
+    if bad or side.shape[1] == 0:
+        raise TypeError(
+            f"entity_features needs numeric or boolean columns; {bad or 'none'} "
+            "are not (encode categories as numbers or indicator columns first)"
+        )
+    return side
+
+
 def _init_names(cls) -> list:
     """The names of ``cls.__init__``'s parameters, in order."""
     import inspect
@@ -889,34 +917,54 @@ class AnomalyPipeline(SaveMixin):
         or boolean columns. A column named like the entity (``entity``, the sequences'
         id name) is the key: the table is indexed by it, never scored as a feature.
         Sets and returns the table as joined (``_side_table_``)."""
-        side = self.entity_features
-        if not isinstance(side, pd.DataFrame):
-            raise TypeError(
-                "entity_features must be a DataFrame indexed by entity id, got "
-                f"{type(side).__name__}"
-            )
-        if entity is not None and entity in side.columns:
-            if side.index.name == entity:
-                side = side.drop(columns=entity)  # set_index(..., drop=False): one key
-            else:
-                side = side.set_index(entity)
-        if not side.index.is_unique:
-            raise ValueError(
-                "entity_features has repeated entity ids in its index; give one row "
-                "per entity (e.g. df.groupby(level=0).last())"
-            )
-        bad = [c for c in side.columns if not pd.api.types.is_numeric_dtype(side[c])]
-        if bad or side.shape[1] == 0:
-            raise TypeError(
-                f"entity_features needs numeric or boolean columns; {bad or 'none'} "
-                "are not (encode categories as numbers or indicator columns first)"
-            )
-        self._side_table_ = side
-        return side
+        self._side_table_ = _checked_side(self.entity_features, entity)
+        return self._side_table_
 
     def _side_table(self) -> pd.DataFrame:
-        """entity_features as joined (keyed by the entity column where it has one)."""
+        """entity_features as joined (keyed by the entity column where it has one); the
+        table given to the :meth:`score` under way, where one was."""
+        given = self.__dict__.get("_side_given")
+        if given is not None:
+            return given
         return getattr(self, "_side_table_", self.entity_features)
+
+    def _scoring_side(self, entity_features, seqs: Sequences):
+        """The side table :meth:`score` joins: ``entity_features`` checked as fit checks
+        it, with the fitted columns in their order (others refused); None for the fitted
+        table, where the model was fitted with one it warns once, naming the argument."""
+        if entity_features is None:
+            if self.entity_features is not None and not self.__dict__.get("_side_said"):
+                self._side_said = True
+                warnings.warn(
+                    "this model was fitted with entity_features, and scores with the table "
+                    "given at fit (its values as they were then; entities without a row "
+                    "take the fitted medians); pass the current one with "
+                    "score(seqs, entity_features=side)",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
+            return None
+        if self.entity_features is None:
+            raise ValueError(
+                "entity_features: this model was fitted without entity_features, so it "
+                "has no place for them; fit with them to use them "
+                "(AnomalyPipeline(entity_features=side))"
+            )
+        side = _checked_side(entity_features, _entity_name(seqs))
+        fitted = list(self._side_table().columns)
+        missing = [c for c in fitted if c not in side.columns]
+        if missing:
+            raise ValueError(
+                f"entity_features lacks the columns {missing} the model was fitted with; "
+                f"give the table with the fitted columns {fitted}"
+            )
+        extra = [c for c in side.columns if c not in fitted]
+        if extra:
+            raise ValueError(
+                f"entity_features has columns {extra} the model was not fitted with; "
+                f"drop them (side.drop(columns={extra!r})) or refit with them"
+            )
+        return side[fitted]
 
     def _side_coverage(self, seqs: Sequences) -> tuple[int, int]:
         """(how many of these sequences' entities entity_features has a row for, how
@@ -1635,9 +1683,15 @@ class AnomalyPipeline(SaveMixin):
             reference = self.detector_.decision_scores_
         return tail_probability(reference, scores)
 
-    def score(self, seqs: Sequences) -> pd.DataFrame:
+    def score(self, seqs: Sequences, entity_features=None) -> pd.DataFrame:
         """The ranked table for new sequences, with the fitted model (features, scaling,
         detector and threshold unchanged).
+
+        ``entity_features``: for a model fitted with them, the side table of the day
+        scored (an account's age grows daily), with the fitted columns, checked as fit
+        checks it; used for this call only. Without it such a model scores with the
+        table given at fit (entities without a row take the fitted medians) and warns
+        once, naming the argument. A model fitted without them refuses one.
 
         Event types never seen in fit are handled, not refused: the default encoder
         counts them together in ``count[<other>]`` (with the fit's rarer types, where
@@ -1664,11 +1718,16 @@ class AnomalyPipeline(SaveMixin):
             raise NotFittedError("AnomalyPipeline is not fitted yet; call fit(sequences)")
         if not isinstance(seqs, Sequences):
             raise TypeError(not_sequences("AnomalyPipeline.score", seqs))
+        side = self._scoring_side(entity_features, seqs)
         seqs = self._kept(seqs)
         _check_the_log(seqs)
         _fitted_data.warn_if_unlike(self, seqs)  # columns, event types, time span
-        data = self._input_stage().transform(self, seqs)
-        table = self._table(seqs, data, self.detector_.decision_function(data.X))
+        self._side_given = side
+        try:
+            data = self._input_stage().transform(self, seqs)
+            table = self._table(seqs, data, self.detector_.decision_function(data.X))
+        finally:
+            self._side_given = None
         # (kept for the shell's summary line: oddseq detect --normal, oddseq score)
         self._share_alarm = _fitted_data.warn_share_alarm(self, table["score"], table["is_anomaly"])
         return table
@@ -1797,7 +1856,7 @@ class AnomalyPipeline(SaveMixin):
         self.__dict__.setdefault("_explain_rows", {})[call] = (seqs.ids, raw, seqs.lengths)
 
     # Kept in memory, not saved or pickled: caches of the last calls, not the model.
-    _NOT_SAVED = ("_explain_rows", "_share_alarm")
+    _NOT_SAVED = ("_explain_rows", "_share_alarm", "_side_given", "_side_said")
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._NOT_SAVED}

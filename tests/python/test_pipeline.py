@@ -909,7 +909,7 @@ def test_entity_features_join_the_behaviour_and_name_themselves_in_reasons(shop)
     table = pipe.table_
     assert table.loc[odd, "is_anomaly"].all()
     assert table.loc[odd, "reason"].str.contains("chargebacks 40").all()
-    again = pipe.score(seqs).reindex(table.index)
+    again = pipe.score(seqs, entity_features=side).reindex(table.index)
     assert again.loc[odd, "is_anomaly"].all()
 
 
@@ -960,7 +960,7 @@ def test_entity_features_missing_most_scored_entities_warn(shop):
     side = pd.DataFrame({"age": np.arange(ids.size, dtype=float)}, index=ids)
     pipe = AnomalyPipeline(entity_features=side.iloc[:1000]).fit(seqs[:1000])
     with pytest.warns(UserWarning, match="rows for 0 of the 500 scored entities"):
-        table = pipe.score(seqs[1000:])
+        table = pipe.score(seqs[1000:], entity_features=side.iloc[:1000])
     assert len(table) == 500
 
 
