@@ -83,7 +83,13 @@ def _add_demo(commands) -> None:
     demo.add_argument("--n-users", type=int, default=5000, help="users in the synthetic log")
     demo.add_argument("--difficulty", choices=["easy", "medium", "hard"], default="medium")
     demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--data", help="a log file to score instead of the synthetic one")
+    demo.add_argument(
+        "--data",
+        help="a Taobao UserBehavior file to score instead of the synthetic one; its ids "
+        "are read as numbers, as read_taobao keeps them (int32, for 100 million rows), so "
+        "0123 and 123 as one id: for ids that are labels, oddseq detect FILE (it reads ids "
+        "as written)",
+    )
     demo.add_argument("--format", default="taobao", choices=["taobao"], help="format of --data")
     demo.add_argument("--top", type=int, default=15, help="rows to show")
     _progress_option(demo)

@@ -63,3 +63,13 @@ def test_the_demo_warns_in_the_shells_form(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "oddseq demo: warning:" in err and "DataWarning" not in err, err
     assert "quality_report" not in err, err
+
+
+def test_the_demos_data_says_it_reads_ids_as_numbers(capsys):
+    """--data reads Taobao's ids as numbers (read_taobao keeps them int32: 100 million
+    rows); its help says so and names the command that reads ids as labels."""
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "ids are read as numbers" in said and "0123 and 123 as one" in said
+    assert "oddseq detect" in said
