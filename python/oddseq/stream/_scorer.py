@@ -18,6 +18,7 @@ from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
 from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
 from ..exceptions import DataWarning
+from ..sequences._sequences import arrival_tie_order, label_keys
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import (
     _DIGITS_STREAM,
@@ -28,7 +29,6 @@ from ..utils._time import (
     duration_ns,
     times_to_ns,
 )
-from ..sequences._sequences import arrival_tie_order, label_keys
 from ._checks import InputChecks, Repeats, StreamChecks, compared
 from ._model import stream_model
 
