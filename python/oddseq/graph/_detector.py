@@ -1016,7 +1016,9 @@ class GroupDetector(BaseEstimator):
 
     def explain(self, ids=None) -> pd.Series:
         """One sentence per entity saying which group it is in and why that is unusual
-        ("" outside any group).
+        ("" outside any group). Its window is in clock times of the log's zone, named
+        ("between 15:08 and 15:13 on 30 Nov 2017 (Asia/Shanghai)"): the times' own zone
+        where they carry one, else UTC (epoch numbers; naive datetimes are read as UTC).
 
         Returns
         -------
@@ -1031,15 +1033,15 @@ class GroupDetector(BaseEstimator):
         return pd.Series(out, index=index, name="group_reason", dtype=object)
 
     def _sentence(self, gid: int) -> str:
+        """:meth:`explain`'s sentence of group ``gid``; its times as clock times in the
+        log's zone (tz-aware times), else UTC (epoch numbers, and naive datetimes, which
+        are read as UTC), the zone named: a reason pasted into a ticket stays true."""
         g = self.groups_.loc[gid]
         objects = g["objects"]
         shown = ", ".join(str(o) for o in objects[:3])
         more = f" and {len(objects) - 3} more" if len(objects) > 3 else ""
         kind = "objects" if len(objects) != 1 else "object"
-        when = ""
-        if not pd.isna(g["start"]):
-            fmt = "%H:%M on %d %b %Y"
-            when = f" between {g['start'].strftime(fmt)} and {g['end'].strftime(fmt)}"
+        when = _window_words(g["start"], g["end"])
         lockstep = " in lockstep" if g["method"] == "temporal" else ""
         per_member = g["n_edges"] / g["n_members"]
         expected = g["expected_edges"] / g["n_members"]
@@ -1059,3 +1061,18 @@ class GroupDetector(BaseEstimator):
             f"(chance 1e-{g['log10_p']:.0f}, 1e-{g['significance']:.0f} after allowing "
             "for every group of this size)"
         )
+
+
+def _window_words(start, end) -> str:
+    """The window of a group's reason: " between 07:08 and 07:13 on 30 Nov 2017 (UTC)"
+    (one day) or " between 09:56 on 26 Nov 2017 and 06:02 on 03 Dec 2017
+    (Asia/Shanghai)"; "" without times. The zone
+    is the times' own (tz-aware), else UTC: times are kept as UTC nanoseconds."""
+    if pd.isna(start):
+        return ""
+    zone = str(start.tz) if start.tz is not None else "UTC"
+    if start.date() == end.date():
+        span = f"{start:%H:%M} and {end:%H:%M} on {start:%d %b %Y}"
+    else:
+        span = f"{start:%H:%M on %d %b %Y} and {end:%H:%M on %d %b %Y}"
+    return f" between {span} ({zone})"
