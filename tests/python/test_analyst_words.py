@@ -109,19 +109,3 @@ def test_group_reasons_say_the_zone(ringed):
     zoned = oddseq.detect_anomalies(local, item="item_id", **ROLES)
     assert "(Asia/Shanghai)" in zoned.loc[member, "reason"]
     assert "(UTC)" not in zoned.loc[member, "reason"]
-
-
-def test_plot_scores_draws_the_models_cut(ringed):
-    _, table, pipe = ringed
-
-    def line(ax):
-        (drawn,) = [x for x in ax.get_lines() if x.get_linestyle() == "--"]
-        return float(drawn.get_xdata()[0]), drawn.get_label()
-
-    at, label = line(plot.plot_scores(pipe))  # F13
-    assert at == pipe.threshold_ and label == f"threshold {pipe.threshold_:.3g}"
-    at, label = line(plot.plot_scores(table, threshold=pipe.threshold_))
-    assert at == pipe.threshold_
-    lowest = table.loc[table.is_anomaly, "score"].min()
-    at, label = line(plot.plot_scores(table))  # the table alone does not know the cut
-    assert at == lowest and "threshold" not in label and "lowest flagged" in label
