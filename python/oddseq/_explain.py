@@ -92,6 +92,21 @@ def _remembered(pipeline, entity_ids):
     return ids, raw, lengths
 
 
+def _group_reasons(pipeline, ids) -> np.ndarray | None:
+    """The group stage's sentence for each of ``ids`` ("" outside any group), as the
+    table's reason starts with it; None where the pipeline has no group stage
+    (``groups_``, set by :func:`oddseq.detect_anomalies`)."""
+    finder = getattr(pipeline, "groups_", None)
+    labels = getattr(finder, "group_labels_", None)
+    if labels is None:
+        return None
+    ids = pd.Index(ids)
+    pos = finder.entity_ids_.get_indexer(ids) if len(ids) else np.array([], dtype=np.int64)
+    gids = np.where(pos >= 0, labels[np.maximum(pos, 0)], -1) if len(pos) else pos
+    sentences = {int(g): finder._sentence(int(g)) for g in np.unique(gids[gids >= 0])}
+    return np.array([sentences.get(int(g), "") for g in gids], dtype=object)
+
+
 def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFrame:
     """Each entity's ``top`` features by their pull on its score, with the value and
     what the model expected (``typical``) in the data's units (durations in seconds,
@@ -110,6 +125,10 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     prediction), "entities like it have"
     (a K-means centre, the nearest entities' mean; "normal entities like it have" in
     normal-only fitting).
+    ``group_reason`` (only where the pipeline has a group stage, ``groups_``, as
+    :func:`oddseq.detect_anomalies` gives it): the sentence of the group the entity is a
+    member of, with which the table's reason starts ("" outside any group); the group
+    flags its members whatever their own features say.
 
     Indexed by (entity id, rank). For ``method="markov"`` the rows are the least
     likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next
@@ -149,6 +168,9 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
         steps.index = pd.MultiIndex.from_arrays(
             [ids[rows], steps.index.get_level_values(1)], names=[ids.name or "entity", "rank"]
         )
+        groups = _group_reasons(pipeline, ids[rows])
+        if groups is not None:
+            steps["group_reason"] = groups
         return steps
     if seqs is not None:
         raw, X = pipeline._matrix(seqs)
@@ -185,6 +207,9 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     for extra in ("share", "detector"):
         if extra in explained:
             frame[extra] = explained[extra].to_numpy()
+    groups = _group_reasons(pipeline, ids[rows])
+    if groups is not None:
+        frame["group_reason"] = groups
     frame.index = pd.MultiIndex.from_arrays(
         [ids[rows], explained.index.get_level_values(1)], names=[ids.name or "entity", "rank"]
     )

@@ -109,3 +109,22 @@ def test_group_reasons_say_the_zone(ringed):
     zoned = oddseq.detect_anomalies(local, item="item_id", **ROLES)
     assert "(Asia/Shanghai)" in zoned.loc[member, "reason"]
     assert "(UTC)" not in zoned.loc[member, "reason"]
+
+
+def test_explain_names_the_group_of_a_member(ringed):
+    _, table, pipe = ringed
+    member = table.index[table["group"] >= 0][0]
+    other = table.index[table["group"] < 0][0]
+    why = pipe.explain([member, other])  # F15
+    said = why.xs(member, level=0)["group_reason"]
+    assert said.str.len().min() > 0 and (said == said.iloc[0]).all()
+    assert table.loc[member, "reason"].startswith(said.iloc[0])
+    assert said.iloc[0] == pipe.groups_.explain([member]).iloc[0]
+    assert (why.xs(other, level=0)["group_reason"] == "").all()
+    assert (
+        "group_reason"
+        not in AnomalyPipeline()
+        .fit(Sequences.from_events(ringed[0].events.head(3000), **ROLES))
+        .explain(Sequences.from_events(ringed[0].events.head(3000), **ROLES))
+        .columns
+    )
