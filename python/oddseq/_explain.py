@@ -144,11 +144,10 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     if seqs is not None and not isinstance(seqs, Sequences):
         from ._pipeline import not_sequences
 
+        _, _, fix = not_sequences("explain", seqs).partition("; ")  # a DataFrame's
         raise TypeError(
-            not_sequences("explain", seqs)
-            if isinstance(seqs, pd.DataFrame)
-            else f"seqs must be the Sequences the pipeline scores (Sequences.from_events "
-            f"with the arguments of the fit), got {type(seqs).__name__}"
+            f"seqs must be the Sequences the pipeline scores (Sequences.from_events with the "
+            f"arguments of the fit), got {type(seqs).__name__}" + (f"; {fix}" if fix else "")
         )
     top = int(top)
     if top < 1:
