@@ -125,6 +125,11 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     prediction), "entities like it have"
     (a K-means centre, the nearest entities' mean; "normal entities like it have" in
     normal-only fitting).
+    ``typical_said``: the typical value as the table's reason says it in brackets, with
+    its words ("log-scale average 0.42"); for a duration or item variety, that of
+    entities with about as many events where the model keeps it ("typical 8.16 d with
+    71-100 events", also in ``note``), or both where they lie on two sides of the value.
+    ``plot_explanation``'s bars say it too: one typical per feature, the reason's.
     ``group_reason`` (only where the pipeline has a group stage, ``groups_``, as
     :func:`oddseq.detect_anomalies` gives it): the sentence of the group the entity is a
     member of, with which the table's reason starts ("" outside any group); the group
@@ -180,8 +185,15 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     typical_text = feature_texts(names, cols, typical)
     # what a reason adds: count[<other>]'s pooled types, the duration typical by length
     notes = np.asarray(feature_notes(pipeline), dtype=object)[cols]
-    _, by_length = _typical_words(
-        pipeline, cols, value, typical, np.asarray(lengths)[rows], typical_text
+    # the typical value as the reason says it, with its words (one source: the reasons')
+    said, by_length = _typical_words(
+        pipeline,
+        cols,
+        value,
+        typical,
+        np.asarray(lengths)[rows],
+        typical_text,
+        typical_words_of(pipeline, explained),
     )
     notes = np.where(by_length != "", by_length, notes)
     value_text = feature_texts(names, cols, value)
@@ -201,6 +213,7 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
             "deviation": explained["deviation"].to_numpy(np.float64),
             "note": notes,
             "typical_words": whose,
+            "typical_said": said,
         }
     )
     for extra in ("share", "detector"):

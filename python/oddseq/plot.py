@@ -461,21 +461,59 @@ def plot_explanation(explanation, row=None, *, ax=None):
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("deviation from typical (in the feature's spreads)")
     if by_entity:
-        # The numbers an analyst reads, in the data's units, at the end of each bar.
-        from ._reasons import typical_phrases
+        # The numbers an analyst reads, in the data's units, beside each bar.
+        if "typical_said" in part:  # the typical value as the reason says it
+            typical = part["typical_said"].astype(str).to_numpy()
+        else:  # an explanation from before typical_said
+            from ._reasons import typical_phrases
 
-        words = part["typical_words"] if "typical_words" in part else ["typical"] * len(part)
-        typical = typical_phrases(words, part["typical_text"])  # as the reason says it
+            words = part["typical_words"] if "typical_words" in part else ["typical"] * len(part)
+            typical = typical_phrases(words, part["typical_text"])
         texts = [f"{v} ({t})" for v, t in zip(part["value_text"], typical)]
-        ax.bar_label(bars, labels=texts, padding=3, fontsize=8)
-        limit = float(np.abs(deviation).max()) if deviation.size else 1.0
-        low, high = min(0.0, deviation.min()), max(0.0, deviation.max())
-        # Room for the labels past the bars' ends, on the side they point to.
-        ax.set_xlim(
-            low - (0.6 if low < 0 else 0.05) * limit, high + (0.9 if high > 0 else 0.05) * limit
-        )
+        _label_bars(ax, bars, deviation, texts)
     ax.set_title(f"why {row} stands out" if by_entity else f"why row {row} stands out")
     return ax
+
+
+def _label_bars(ax, bars, deviation, texts) -> None:
+    """Each bar's text to the right: past the end of a bar that points right, from the
+    zero line for one that points left (its own row is empty there; at a left bar's end
+    the text ran over the tick labels), and the x limits widened until every text lies
+    inside the axes."""
+    limit = float(np.abs(deviation).max()) if deviation.size else 1.0
+    limit = limit if limit > 0 else 1.0
+    low, high = min(0.0, float(deviation.min())), max(0.0, float(deviation.max()))
+    left = low - 0.05 * limit
+    anchors = np.maximum(deviation, 0.0)
+    labels = []
+    for bar, x, text in zip(bars, anchors, texts):
+        label = ax.annotate(
+            text,
+            (x, bar.get_y() + bar.get_height() / 2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=8,
+        )
+        label.set_in_layout(False)  # placed by the limits below, not the layout
+        labels.append(label)
+    right = high + 0.05 * limit
+    ax.set_xlim(left, right)
+    figure = ax.figure
+    for _ in range(4):  # each pass fits the texts at the axes' drawn width
+        figure.draw_without_rendering()
+        renderer = figure.canvas.get_renderer()
+        width = ax.get_window_extent(renderer).width
+        needed = right
+        for label, x in zip(labels, anchors):
+            # the text's share of the axes' width, in pixels past its anchor
+            share = (label.get_window_extent(renderer).width + 6.0) / width
+            needed = max(needed, left + (x - left) / max(1.0 - share, 0.2))
+        if needed <= right * (1 + 1e-9) + 1e-12:
+            break
+        right = needed
+        ax.set_xlim(left, right)
 
 
 def plot_group(detector, group=0, *, ax=None, max_members=60, max_objects=40):

@@ -128,3 +128,40 @@ def test_explain_names_the_group_of_a_member(ringed):
         .explain(Sequences.from_events(ringed[0].events.head(3000), **ROLES))
         .columns
     )
+
+
+def test_explain_gives_one_typical_as_the_reason_says_it(ringed):
+    """F19: a duration's typical said by length in the reason, its log-scale average in
+    the bar plot; now the row carries what the reason says, and the plot draws that."""
+    data, table, pipe = ringed
+    why = pipe.explain(table.index[:60])
+    assert "typical_said" in why
+    for (entity, _), row in why.iterrows():
+        reason = table.loc[entity, "reason"]
+        quoted = f"{row['value_text']} ({row['typical_said']})"
+        from oddseq._reasons import reason_name
+
+        if f"{reason_name(row['feature'])} {row['value_text']} (" in reason:
+            assert quoted in reason, (quoted, reason)
+    top = table.index[0]
+    ax = plot.plot_explanation(why, top)
+    texts = [t.get_text() for t in ax.texts]
+    part = why.xs(top, level=0)
+    assert all(f"{v} ({s})" in texts for v, s in part[["value_text", "typical_said"]].values)
+
+
+def test_explanation_labels_stay_off_the_tick_labels(ringed, tmp_path):
+    """F18: a bar pointing left had its value label drawn over its tick label."""
+    _, table, pipe = ringed
+    why = pipe.explain(table.index[:40])
+    entity = next(e for e in table.index[:40] if (why.xs(e, level=0)["deviation"] < 0).any())
+    ax = plot.plot_explanation(why, entity)
+    fig = ax.figure
+    fig.savefig(tmp_path / "why.png")
+    renderer = fig.canvas.get_renderer()
+    ticks = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
+    axes_box = ax.get_window_extent(renderer)
+    for text in ax.texts:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= axes_box.x0 - 1 and box.x1 <= axes_box.x1 + 1, text.get_text()
+        assert not any(box.overlaps(t) for t in ticks), text.get_text()
