@@ -100,8 +100,9 @@ def _add_detect(commands) -> None:
         "detect",
         help="rank the entities of a log file (CSV, Parquet or JSON lines) and write the table",
         description="Score every entity (or session) of an event log and write the ranked "
-        "table: score, rank, is_anomaly, p_normal (the share of normal entities that "
-        "score as high), cluster, group (the group that acts together, -1 for none; where "
+        "table: score, rank, is_anomaly, p_normal (the share of the fitted entities that "
+        "score as high: of normal ones with --normal, else an upper bound; select by "
+        "is_anomaly), cluster, group (the group that acts together, -1 for none; where "
         "groups are looked for) and reason.",
         epilog="CSV output is safe to open in a spreadsheet: text cells that begin with "
         "= + - @ (or a tab or carriage return) get a leading apostrophe, so they are read "

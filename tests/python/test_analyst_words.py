@@ -165,3 +165,20 @@ def test_explanation_labels_stay_off_the_tick_labels(ringed, tmp_path):
         box = text.get_window_extent(renderer)
         assert box.x0 >= axes_box.x0 - 1 and box.x1 <= axes_box.x1 + 1, text.get_text()
         assert not any(box.overlaps(t) for t in ticks), text.get_text()
+
+
+def test_p_normal_is_the_share_of_fitted_entities_as_high(ringed):
+    """F14: what README and p_normal's docstring say it is. Unsupervised, the share of
+    the fitted entities (anomalies included) that score at least as high, so flagged
+    rows near the cut can read above false_alarm_rate: the cut is a tail model's, which
+    reads the excess at the top as anomalies."""
+    _, _, pipe = ringed
+    fitted = pipe.table_["score"].to_numpy()
+    inside = np.sort(fitted)[len(fitted) // 2 :: 25]
+    share = (fitted[None, :] >= inside[:, None]).mean(axis=1)
+    np.testing.assert_allclose(pipe.p_normal(inside), share)
+    over = (fitted > pipe.threshold_).mean()
+    assert pipe.p_normal([pipe.threshold_])[0] == pytest.approx(over, abs=1 / len(fitted))
+    if over > pipe.threshold_info_["false_alarm_rate"]:  # more over the cut than its rate
+        lowest = fitted[fitted > pipe.threshold_].min()
+        assert pipe.p_normal([lowest])[0] > pipe.threshold_info_["false_alarm_rate"]
