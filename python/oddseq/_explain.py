@@ -60,6 +60,12 @@ def _remembered(pipeline, entity_ids):
                 else "they are not saved with a model"
             )
             + "): pass the sequences, pipeline.explain(seqs, entity_ids)"
+            + (
+                ""
+                if _reads_sequences(pipeline)
+                else ", or score them first: after pipeline.score(seqs), "
+                "pipeline.explain(entity_ids) explains that call's entities"
+            )
         )
     if entity_ids is None:
         raise ValueError(

@@ -182,3 +182,17 @@ def test_p_normal_is_the_share_of_fitted_entities_as_high(ringed):
     if over > pipe.threshold_info_["false_alarm_rate"]:  # more over the cut than its rate
         lowest = fitted[fitted > pipe.threshold_].min()
         assert pipe.p_normal([lowest])[0] > pipe.threshold_info_["false_alarm_rate"]
+
+
+def test_a_loaded_model_explains_by_id_after_scoring(tmp_path):
+    """F17: README's explain(entity_ids) on a loaded model: it keeps no features until
+    it scores; the refusal says both ways on."""
+    seqs = Sequences.from_events(make_ecommerce(n_users=300, random_state=3).events, **ROLES)
+    pipe = AnomalyPipeline().fit(seqs)
+    pipe.save(tmp_path / "m.oddseq")
+    again = oddseq.load(tmp_path / "m.oddseq")
+    odd = pipe.table_.index[0]
+    with pytest.raises(ValueError, match=r"explain\(seqs, entity_ids\).*score them first"):
+        again.explain([odd])
+    table = again.score(seqs)
+    assert again.explain([table.index[0]]).equals(pipe.explain(seqs, [table.index[0]]))
