@@ -46,6 +46,7 @@ from .detect._threshold import (
 from .encode import CountTimingEncoder, DiversityEncoder, EncoderUnion, RecentChangeEncoder
 from .encode._behaviour import DIVERSITY_CATEGORY_NAMES, _funnel_steps
 from .encode._counts import category_of_items
+from .exceptions import DataWarning
 from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
 from .preprocessing._quality import warn_about_the_log
@@ -369,6 +370,11 @@ def detect_anomalies(
             f"normal must be a DataFrame of normal behaviour with the same columns as df, "
             f"got {type(normal).__name__}"
         )
+    if normal is not None and not len(normal):
+        raise ValueError(
+            "normal has no rows: nothing to fit on; give a log of normal behaviour with "
+            "events (or leave normal out to fit on df itself)"
+        )
 
     def sequences(frame, what):
         with step(f"building sequences from {len(frame):,} {what}events", enabled=progress):
@@ -387,6 +393,10 @@ def detect_anomalies(
             )
 
     seqs = sequences(df, "")
+    if not len(seqs) and normal is None:  # a day without events: nothing to fit on
+        _warn_no_events("df has no rows; nothing was fitted (the pipeline returned is None)")
+        table = empty_table(seqs.ids, _group_objects(df, groups, group_by, item) is not None)
+        return (table, None) if return_pipeline else table
     warn_about_the_log(seqs, df=df)  # heavy duplication, events far from the rest: once each
     if normal is not None:
         missing = [c for c in (entity, event, time, item, value) if c and c not in normal]
@@ -421,6 +431,9 @@ def detect_anomalies(
     finally:
         _LOG_CHECKED.reset(token)
     objects = _group_objects(df, groups, group_by, item)
+    if objects is not None and not len(seqs):  # a day without events, scored
+        table = empty_table(seqs.ids, groups=True)
+        objects = None
     if objects is not None and dropna:
         # The rows the sequences dropped (a missing entity, event or time), dropped here
         # too: the group stage reads the log itself where it groups on other columns.
@@ -534,6 +547,34 @@ _GROUPS_AUTO_MAX_EVENTS = 20_000_000
 
 #: The dtype of the ranked table's ``cluster`` column.
 CLUSTER_DTYPE = np.int32
+
+
+def empty_table(ids: pd.Index, groups: bool = False) -> pd.DataFrame:
+    """The ranked table of a day without events: no rows, indexed by ``ids`` (the
+    sequences' ids of no rows, whose dtypes the ids of a day with events have), with the
+    columns and dtypes of :meth:`AnomalyPipeline.score`'s table (``groups``: with the
+    group stage's ``group`` column), so that tables of several days concatenate with one
+    schema. ``oddseq detect`` and ``score`` write the same for an empty file."""
+    columns = {
+        "score": np.float64,
+        "rank": np.int64,
+        "is_anomaly": bool,
+        "p_normal": np.float64,
+        "cluster": CLUSTER_DTYPE,
+        **({"group": np.int64} if groups else {}),
+        "reason": str,  # a column of strings, as pandas infers it
+    }
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}, index=ids[:0])
+
+
+def _warn_no_events(what: str) -> None:
+    """The DataWarning of a day without events (``what`` had none): an empty table."""
+    warnings.warn(
+        f"{what}: a day without events gives the ranked table's columns with no rows "
+        "(an empty table)",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def _with_groups(table: pd.DataFrame, gid, lifted, said) -> pd.DataFrame:
@@ -1287,6 +1328,11 @@ class AnomalyPipeline(SaveMixin):
             raise TypeError(not_sequences("AnomalyPipeline.fit", seqs))
         if not isinstance(normal, (bool, np.bool_)):
             raise TypeError(f"normal must be True or False, got {normal!r}")
+        if not len(seqs):
+            raise ValueError(
+                "seqs has no sequences (a log without rows): nothing to fit on; fit on a "
+                "log with events (score gives a day without events an empty table)"
+            )
         n_all, seqs = len(seqs), self._kept(seqs)
         if len(seqs) < 2:
             raise ValueError(too_few_to_fit(len(seqs), self.min_events, n_all))
@@ -1730,6 +1776,9 @@ class AnomalyPipeline(SaveMixin):
         if not isinstance(seqs, Sequences):
             raise TypeError(not_sequences("AnomalyPipeline.score", seqs))
         side = self._scoring_side(entity_features, seqs)
+        if not len(seqs):
+            _warn_no_events("seqs has no sequences (a log with no rows)")
+            return empty_table(seqs.ids)
         seqs = self._kept(seqs)
         _check_the_log(seqs)
         _fitted_data.warn_if_unlike(self, seqs)  # columns, event types, time span

@@ -6,6 +6,7 @@ import pytest
 import oddseq
 from oddseq.cli import main
 from oddseq.datasets import make_ecommerce
+from oddseq.exceptions import DataWarning
 
 ROLES = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
 
@@ -51,9 +52,13 @@ def test_shell_says_the_file_has_no_rows(log, tmp_path, capsys):
     assert f"{path} has no rows" in err and "df" not in err, err
 
 
-def test_python_still_says_df_has_no_rows(log):
-    with pytest.raises(ValueError, match="df has no rows"):
-        oddseq.detect_anomalies(log.iloc[:0], entity="user_id", event="behavior", time="timestamp")
+def test_python_says_df_has_no_rows(log):
+    # a day without events: an empty table and a warning (tests/python/test_empty_day.py)
+    with pytest.warns(DataWarning, match="df has no rows"):
+        table = oddseq.detect_anomalies(
+            log.iloc[:0], entity="user_id", event="behavior", time="timestamp"
+        )
+    assert len(table) == 0
 
 
 def test_too_few_after_min_events_advises_lowering_it(log):

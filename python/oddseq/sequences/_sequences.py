@@ -159,8 +159,6 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
             continue
         if column not in df.columns:
             raise ValueError(missing_column(role, column, df))
-    if len(df) == 0:
-        raise ValueError("df has no rows; an event log needs at least one event")
     if session_gap is not None:
         duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
     value = roles["value"]
@@ -381,8 +379,10 @@ class Sequences:
         Raises
         ------
         ValueError
-            Missing columns, an empty frame, or missing ids/events/times (unless
-            ``dropna``), each naming the column and the count of bad rows.
+            Missing columns, or missing ids/events/times (unless ``dropna``), each
+            naming the column and the count of bad rows. A frame of no rows (a day
+            without events) gives sequences of none, which a fitted model scores as an
+            empty table.
         TypeError
             ``df`` is not a DataFrame, or times are not timestamps or numbers.
         """
