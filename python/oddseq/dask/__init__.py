@@ -12,8 +12,8 @@ the client is a few kilobytes per step, plus the per-entity score vector):
    names), checks its columns and dtypes, samples its entity ids and keeps it in the
    workers' memory; the samples give the divisions. Each input partition is then cut
    into one piece per range of entity ids, and each range's pieces are concatenated
-   in the input's order (``Sequences.from_events`` orders an entity's events at one
-   time by their content, as on one machine). The input partitions and the pieces stay in
+   in the input's order (an entity's events at equal times keep the order the
+   single-machine call reads them in). The input partitions and the pieces stay in
    memory held narrow: a 64-bit integer column (entity ids, Unix times, item ids) as
    uint32 offsets from its smallest value where its span allows (a piece holds a
    range of entity ids, so the ids fit there), a text column with few values as

@@ -531,11 +531,11 @@ def _destinations(ids: pd.Series, divisions) -> np.ndarray:
 
 def _split(read, divisions, entity: str) -> list:
     """An input partition cut into one piece per shuffled partition, each piece's rows
-    in their input order (an entity's events at equal times are then ordered by their
-    content in ``Sequences.from_events``, as the single-machine call orders them). The
-    shuffle is this and ``_build``'s concatenation, with the pieces held in the workers'
-    memory: Dask's p2p shuffle writes them to disk and sorts each partition by the
-    entity again, which ``Sequences.from_events`` does anyway."""
+    in their input order (so an entity's events at equal times keep the order the
+    single-machine call reads them in). The shuffle is this and ``_build``'s
+    concatenation, with the pieces held in the workers' memory: Dask's p2p shuffle
+    writes them to disk and sorts each partition by the entity again, which
+    ``Sequences.from_events`` does anyway."""
     part = read[0]
     n_out = len(divisions) - 1
     dest = _destinations(part.column(entity), divisions)

@@ -331,11 +331,8 @@ class Sequences:
     ) -> Sequences:
         """Group an event log into one time-ordered sequence per entity.
 
-        Rows are grouped by ``entity`` and ordered by ``time`` within each entity, in
-        parallel in C++. Events of one entity at the same time (two items bought in one
-        second) are put in an order that depends only on their content (event type,
-        item, value: see :func:`canonical_ties`), so the same rows in any order give
-        the same sequences, features and verdicts.
+        Rows are grouped by ``entity`` and ordered by ``time`` within each entity
+        (stable: equal times keep their row order), in parallel in C++.
 
         Parameters
         ----------
@@ -485,14 +482,24 @@ class Sequences:
             threads,
         )
         order, offsets, sorted_times = grouped.order, grouped.offsets, grouped.sorted_times
+        # Each column is reordered, then its unordered copy is dropped, one at a time, to
+        # keep the peak memory low.
         del entity_codes, times
-        item_codes = item_labels = raw_values = None
+        events_sorted = _core.gather(
+            np.ascontiguousarray(event_codes, dtype=np.int32), order, threads
+        )
+        del event_codes
+        items_sorted = item_labels = None
         if item is not None:
             # Item vocabularies are large and need no order: codes stay unsorted.
             item_codes, item_labels, _ = _factorize(
                 df[item], item, sort=False, n_threads=threads, small_codes=True
             )
-            item_codes = _narrow_codes(kept(item_codes), len(item_labels))
+            items_sorted = _core.gather(
+                _narrow_codes(kept(item_codes), len(item_labels)), order, threads
+            )
+            del item_codes
+        values_sorted = None
         if value is not None:
             try:
                 raw_values = df[value].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -500,31 +507,7 @@ class Sequences:
                 raise TypeError(
                     f"value column {value!r} must be numeric (prices, amounts): {error}"
                 ) from None
-            raw_values = _check_values(kept(raw_values), value)
-        if sorted_times is not None:
-            order = canonical_ties(
-                order,
-                offsets,
-                sorted_times,
-                event_codes,
-                event_labels,
-                item_codes,
-                item_labels,
-                raw_values,
-            )
-        # Each column is reordered, then its unordered copy is dropped, one at a time, to
-        # keep the peak memory low.
-        events_sorted = _core.gather(
-            np.ascontiguousarray(event_codes, dtype=np.int32), order, threads
-        )
-        del event_codes
-        items_sorted = values_sorted = None
-        if item is not None:
-            items_sorted = _core.gather(item_codes, order, threads)
-            del item_codes
-        if value is not None:
-            values_sorted = _core.gather(raw_values, order, threads)
-            del raw_values
+            values_sorted = _core.gather(_check_values(kept(raw_values), value), order, threads)
         seqs = cls(
             entity_labels,
             offsets,
@@ -926,107 +909,3 @@ def _narrow_codes(codes: np.ndarray, n_labels: int) -> np.ndarray:
     """int32 codes when the vocabulary fits, halving the memory of large item columns."""
     dtype = np.int32 if n_labels < np.iinfo(np.int32).max else np.int64
     return np.ascontiguousarray(codes, dtype=dtype)
-
-
-def label_keys(labels) -> np.ndarray:
-    """64-bit keys of labels by their content (the stream's id hash: integers by value,
-    anything else by its text), the same whatever the vocabulary they sit in."""
-    from ..stream._scorer import _hash_keys  # the stream imports this module
-
-    return _hash_keys(pd.Index(labels).to_numpy())
-
-
-def value_keys(values: np.ndarray) -> np.ndarray:
-    """int64 keys that order float64 values totally: -inf < ... < -0.0 < 0.0 < ... < inf <
-    NaN (NaNs by their bits), so equal keys mean equal bits."""
-    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
-    return np.where(bits < 0, bits ^ np.int64(0x7FFFFFFFFFFFFFFF), bits)
-
-
-def tie_runs(same: np.ndarray):
-    """Positions in a run of at least two tied neighbours (``same[j]``: j and j+1 tie)
-    and each one's run number, ascending."""
-    tied = np.zeros(len(same) + 1, dtype=bool)
-    tied[1:] |= same
-    tied[:-1] |= same
-    positions = np.flatnonzero(tied)
-    starts = np.ones(len(positions), dtype=bool)
-    after = positions[positions > 0]
-    starts[positions > 0] = ~same[after - 1]
-    return positions, np.cumsum(starts)
-
-
-def tie_order(event_keys, item_keys, value_keys_, runs) -> np.ndarray:
-    """The permutation that orders rows by run, then event key, item key, value key
-    (each optional): the canonical order of events at one time."""
-    keys = [k for k in (value_keys_, item_keys, event_keys) if k is not None]
-    return np.lexsort((*keys, runs))
-
-
-def canonical_ties(
-    order, offsets, sorted_times, event_codes, event_labels, item_codes, item_labels, values
-) -> np.ndarray:
-    """``order`` with each entity's events at one time put in a canonical order, by
-    their content alone: event type, then item (missing last), then value, each by a
-    key of its content (:func:`label_keys`, :func:`value_keys`), not by codes that follow
-    the rows' first appearance. Events equal in all three are interchangeable. Without
-    ties (most logs kept to the millisecond) this costs one comparison per event.
-
-    The order of such events is not in the log (a basket of two items bought in one
-    second), yet features of the order read it (transitions, repeats of the previous
-    item): left to the input's row order, shuffling the rows changed who was flagged.
-    """
-    n = len(sorted_times)
-    if n < 2:
-        return order
-    same = sorted_times[1:] == sorted_times[:-1]
-    starts = np.asarray(offsets[1:-1])
-    starts = starts[(starts > 0) & (starts < n)]
-    same[starts - 1] = False  # a new sequence is no tie
-    if not same.any():
-        return order
-    positions, runs = tie_runs(same)
-    rows = order[positions]
-    event_keys = label_keys(event_labels)[event_codes[rows]] if len(event_labels) > 1 else None
-    item_keys = None
-    if item_codes is not None:
-        codes = item_codes[rows].astype(np.int64)
-        # Missing items (code -1) after every present one.
-        keys = np.append(label_keys(item_labels), np.uint64(2**64 - 1))
-        item_keys = keys[np.where(codes < 0, len(keys) - 1, codes)]
-    order = order.copy()
-    order[positions] = rows[
-        tie_order(event_keys, item_keys, None if values is None else value_keys(values[rows]), runs)
-    ]
-    return order
-
-
-def arrival_tie_order(entity_keys, times, content):
-    """A batch of events in arrival order (the stream's) with each entity's events at
-    one time put in :func:`canonical_ties`' order among the places they hold; every
-    other row keeps its place. ``content(places)`` gives those rows' event keys, item
-    keys (a missing item 2**64 - 1) and values, each None when absent. The permutation
-    of the rows, or None when no entity has two events at one time."""
-    n = len(times)
-    if n < 2:
-        return None
-    # Candidates first, by a hash of (entity, time): collisions only add rows that the
-    # exact grouping below leaves alone.
-    mixed = entity_keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + times.view(np.uint64)
-    candidates = np.flatnonzero(pd.Series(mixed).duplicated(keep=False).to_numpy())
-    if len(candidates) < 2:
-        return None
-    grouped = candidates[np.lexsort((candidates, times[candidates], entity_keys[candidates]))]
-    ents, stamps = entity_keys[grouped], times[grouped]
-    same = (ents[1:] == ents[:-1]) & (stamps[1:] == stamps[:-1])
-    if not same.any():
-        return None
-    positions, runs = tie_runs(same)
-    places = grouped[positions]  # ascending within each run: the places the run holds
-    event_keys, item_keys, values = content(places)
-    rows = places[
-        tie_order(event_keys, item_keys, None if values is None else value_keys(values), runs)
-    ]
-    permutation = np.arange(n)
-    permutation[places] = rows
-    return permutation

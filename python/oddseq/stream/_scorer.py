@@ -18,7 +18,6 @@ from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
 from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
 from ..exceptions import DataWarning
-from ..sequences._sequences import arrival_tie_order, label_keys
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import (
     _DIGITS_STREAM,
@@ -689,31 +688,7 @@ class StreamScorer:
             present,
             None if value is None else np.ascontiguousarray(value),
         )
-        if times is not None:
-            # An entity's events at one time in the batch's canonical order (content
-            # alone, as Sequences.from_events orders them), not the rows' order.
-            permutation = arrival_tie_order(
-                arrays[0], arrays[2], lambda places: self._tie_content(events, places, arrays)
-            )
-            if permutation is not None:
-                arrays = tuple(None if a is None else a[permutation] for a in arrays)
-                entity_ids = entity_ids[permutation]
         return arrays, entity_ids, int(bad.sum())
-
-    def _tie_content(self, events, places, arrays):
-        """The event keys, item keys and values of these rows, for arrival_tie_order."""
-        event_keys = None
-        if self.event is not None:
-            given = events[self.event].iloc[places]
-            if isinstance(given.dtype, pd.CategoricalDtype):
-                given = pd.Series(np.asarray(given, dtype=object))
-            if self._numeric_labels and given.dtype.kind not in "iuf":
-                given = pd.to_numeric(given, errors="coerce")
-            event_keys = label_keys(given)
-        item_keys = None
-        if arrays[3] is not None:
-            item_keys = np.where(arrays[4][places] > 0, arrays[3][places], np.uint64(2**64 - 1))
-        return event_keys, item_keys, None if arrays[5] is None else arrays[5][places]
 
     def update(self, events: pd.DataFrame) -> StreamUpdate:
         """Apply a batch of events (rows in arrival order) and score the entities they
