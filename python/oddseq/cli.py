@@ -348,21 +348,12 @@ def _empty_table(log, index, groups):
     import numpy as np
     import pandas as pd
 
-    from ._pipeline import CLUSTER_DTYPE
+    from ._pipeline import empty_table
 
-    columns = {
-        "score": np.float64,
-        "rank": np.int64,
-        "is_anomaly": bool,
-        "p_normal": np.float64,
-        "cluster": CLUSTER_DTYPE,
-        **({"group": np.int64} if groups else {}),
-        "reason": str,  # a column of strings, as pandas infers it
-    }
     levels = [pd.Index(log[index[0]].iloc[:0], name=index[0])]
     levels += [pd.Index([], dtype=np.int64, name=name) for name in index[1:]]
     ids = levels[0] if len(index) == 1 else pd.MultiIndex.from_arrays(levels, names=index)
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}, index=ids)
+    return empty_table(ids, groups)
 
 
 def _no_events(args, fmt, table) -> int:
