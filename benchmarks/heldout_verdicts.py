@@ -42,6 +42,19 @@ reasons. Run (about a minute a seed at 20,000 users on 2 loaded cores)::
 The accounts' JSON goes to ``benchmarks/results/heldout_verdicts_accounts.json``, the web
 log's to ``benchmarks/results/heldout_verdicts_web.json``, the game's to
 ``benchmarks/results/heldout_verdicts_game.json``, unless ``--out`` says otherwise.
+
+``--save-scores DIR``: for the cut's rules judged offline, each unsupervised call's
+training scores, one file per seed and call, ``DIR/<seed>-<source>-<call>.npz`` (call
+``plain``: entity, event and time only; ``item_value``: with ``item=`` and ``value=``,
+the group stage on), and the nothing-planted draw (the one the normal-only fit uses)
+fitted unsupervised the same two ways, ``DIR/<seed>-<source>-null-<call>.npz``. Each
+holds, in the order of the pipeline's fitted entities: ``scores`` (``detector_.
+decision_scores_``, what the cut reads), ``y`` (0/1 label), ``group`` (flagged by the
+group stage, whatever the cut; all False where none ran), ``flags`` (the call's own
+``is_anomaly``) and ``cut`` (``threshold_``), so that ``flags == (scores > cut) |
+group`` (the entities where it does not are counted as each file is written, beside
+whether ``oddseq.detect.auto_cut(scores)`` gives ``cut``). ``--only-unsupervised``:
+skip the normal-only fit and the peers (their figures are left out of the JSON).
 """
 
 from __future__ import annotations
@@ -275,7 +288,37 @@ def run_oddseq(events, labels, src, **kwargs):
         }
     res["seconds"] = round(secs, 1)
     res["warnings"] = sorted({str(w.message)[:160] for w in caught})
-    return res, table
+    return res, table, pipe
+
+
+def save_scores(folder, stem, table, pipe, labels, src) -> None:
+    """One unsupervised call's training scores, labels, group-stage flags, own flags and
+    cut as ``folder/stem.npz`` (see ``--save-scores``); printed: how many entities the cut
+    and the group stage do not give the call's own flag, and whether ``auto_cut`` gives
+    the cut."""
+    from oddseq.detect import auto_cut
+
+    ids = pipe._explain_rows["fit"][0]  # the fitted entities, in the detector's order
+    scores = np.asarray(pipe.detector_.decision_scores_, dtype=np.float64)
+    if not np.array_equal(pipe.table_["score"].reindex(ids).to_numpy(dtype=float), scores):
+        raise RuntimeError(f"{stem}: the pipeline's entities are not in its scores' order")
+    table = table.reindex(ids)
+    y = labels.set_index(src.entity).loc[ids, "is_anomaly"].to_numpy().astype(np.int8)
+    group = (table["group"] >= 0).to_numpy() if "group" in table else np.zeros(len(ids), bool)
+    flags = table["is_anomaly"].to_numpy(dtype=bool)
+    cut = float(pipe.threshold_)
+    differ = int(((scores > cut) | group != flags).sum())  # 0: the flags reproduced
+    same = auto_cut(scores) == cut
+    folder.mkdir(parents=True, exist_ok=True)
+    file = folder / f"{stem}.npz"
+    np.savez_compressed(file, scores=scores, y=y, group=group, flags=flags, cut=cut)
+    print(
+        f"saved {file.name}: {len(ids)} entities, {int(y.sum())} anomalous, "
+        f"{int(flags.sum())} flagged ({int(group.sum())} by the group stage), "
+        f"flags not reproduced by (scores > cut) | group: {differ}, "
+        f"auto_cut(scores) == cut: {same}",
+        flush=True,
+    )
 
 
 def run_peers(events, labels, seed, src):
@@ -344,7 +387,18 @@ def main(argv=None):
     )
     ap.add_argument("--anomaly-share", type=float, default=0.04)
     ap.add_argument("--out", help="the JSON's path (default: benchmarks/results/...)")
+    ap.add_argument(
+        "--save-scores",
+        metavar="DIR",
+        help="save each unsupervised call's scores, labels, flags and cut there (npz)",
+    )
+    ap.add_argument(
+        "--only-unsupervised",
+        action="store_true",
+        help="skip the normal-only fit and the peers",
+    )
     args = ap.parse_args(argv)
+    folder = Path(args.save_scores) if args.save_scores else None
     src = SOURCES[args.source]()
     seeds = args.seeds or list(src.default_seeds)
     out_path = args.out or src.default_out
@@ -355,23 +409,37 @@ def main(argv=None):
         ev, lab = src.draw(args.n_users, args.anomaly_share, seed)
         clean_ev, clean_lab = src.draw_clean(args.n_users, seed + 10_000)
         r = {src.size_key: int(len(lab)), "n_events": int(len(ev))}
-        r["unsupervised"], table = run_oddseq(ev, lab, src)
+        r["unsupervised"], table, pipe = run_oddseq(ev, lab, src)
         r["top20"] = top_list(table, lab, src)
-        r["unsupervised_item_value"], table_iv = run_oddseq(
+        if folder:
+            save_scores(folder, f"{seed}-{src.name}-plain", table, pipe, lab, src)
+        r["unsupervised_item_value"], table_iv, pipe = run_oddseq(
             ev, lab, src, item=src.item, value=src.value
         )
         r["top20_item_value"] = top_list(table_iv, lab, src)
-        r["normal_only"], table_n = run_oddseq(ev, lab, src, normal=clean_ev)
-        r["top20_normal_only"] = top_list(table_n, lab, src)
+        if folder:
+            save_scores(folder, f"{seed}-{src.name}-item_value", table_iv, pipe, lab, src)
+        if not args.only_unsupervised:
+            r["normal_only"], table_n, _ = run_oddseq(ev, lab, src, normal=clean_ev)
+            r["top20_normal_only"] = top_list(table_n, lab, src)
         # the nothing-planted draw scored unsupervised: how many would be flagged
-        t_clean = oddseq.detect_anomalies(clean_ev, **ROLES)
+        t_clean, pipe = oddseq.detect_anomalies(clean_ev, **ROLES, return_pipeline=True)
         r["nothing_planted_share_flagged"] = float(t_clean["is_anomaly"].mean())
         ck = clean_lab.set_index(src.entity).loc[t_clean.index, "kind"]
         r["nothing_planted_flagged_by_kind"] = {
             k: f"{int((t_clean['is_anomaly'] & (ck == k)).sum())}/{int((ck == k).sum())}"
             for k in src.normal_kinds
         }
-        r["peers"] = run_peers(ev, lab, seed, src)
+        if folder:
+            save_scores(folder, f"{seed}-{src.name}-null-plain", t_clean, pipe, clean_lab, src)
+            t_clean, pipe = oddseq.detect_anomalies(
+                clean_ev, **ROLES, item=src.item, value=src.value, return_pipeline=True
+            )
+            r["nothing_planted_item_value_share_flagged"] = float(t_clean["is_anomaly"].mean())
+            stem = f"{seed}-{src.name}-null-item_value"
+            save_scores(folder, stem, t_clean, pipe, clean_lab, src)
+        if not args.only_unsupervised:
+            r["peers"] = run_peers(ev, lab, seed, src)
         r["seconds_total"] = round(time.perf_counter() - t0, 1)
         results[seed] = r
         print(f"seed {seed}: {json.dumps(summary(r), indent=1)}", flush=True)
@@ -384,10 +452,14 @@ def summary(r):
     keys = ("auc", "ap", "f1_own", "f1_best", "share_flagged", "true_share")
     rows = {}
     for name in ("unsupervised", "unsupervised_item_value", "normal_only"):
-        rows[name] = {k: round(r[name][k], 3) for k in keys if k in r[name]}
-    for name, res in r["peers"].items():
+        if name in r:  # (no normal-only fit with --only-unsupervised)
+            rows[name] = {k: round(r[name][k], 3) for k in keys if k in r[name]}
+    for name, res in r.get("peers", {}).items():
         rows[name] = {k: round(res[k], 3) for k in keys if k in res}
     rows["nothing_planted_share_flagged"] = round(r["nothing_planted_share_flagged"], 4)
+    if "nothing_planted_item_value_share_flagged" in r:  # (with --save-scores)
+        share = r["nothing_planted_item_value_share_flagged"]
+        rows["nothing_planted_item_value_share_flagged"] = round(share, 4)
     return rows
 
 
