@@ -567,11 +567,11 @@ def empty_table(ids: pd.Index, groups: bool = False) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}, index=ids[:0])
 
 
-def _warn_no_events(what: str) -> None:
-    """The DataWarning of a day without events (``what`` had none): an empty table."""
+def _warn_no_events(what: str, gives: str = "the ranked table's columns") -> None:
+    """The DataWarning of a day without events (``what`` had none): an empty table
+    (``gives``: of which columns)."""
     warnings.warn(
-        f"{what}: a day without events gives the ranked table's columns with no rows "
-        "(an empty table)",
+        f"{what}: a day without events gives {gives} with no rows (an empty table)",
         DataWarning,
         stacklevel=user_stacklevel(),
     )
@@ -853,7 +853,11 @@ class AnomalyPipeline(SaveMixin):
     the same: benchmarks/RESULTS.md, "Nothing planted, and the marketplace's cut").
 
     Attributes (after ``fit``): ``encoder_``, ``log_scaler_``, ``z_scaler_``,
-    ``detector_``, ``feature_names_``, ``table_`` (the training table).
+    ``detector_``, ``feature_names_``, ``table_`` (the training table),
+    ``reference_scores_`` (what ``p_normal`` and ``predict_proba`` compare with).
+    Methods: :meth:`fit`, :meth:`score` (the ranked table of new sequences),
+    :meth:`predict_proba` (each entity's normal and anomaly probabilities),
+    :meth:`p_normal`, :meth:`explain`, :meth:`add_item_categories`, ``save``.
 
     Examples
     --------
@@ -1735,10 +1739,15 @@ class AnomalyPipeline(SaveMixin):
         against a rate of 1%). Select flagged rows by
         ``is_anomaly``; read ``p_normal`` as how rare the score is among those
         entities."""
+        return tail_probability(self._reference(), scores)
+
+    def _reference(self) -> np.ndarray:
+        """The scores :meth:`p_normal` and :meth:`predict_proba` read: ``reference_scores_``,
+        else (a float contamination) the detector's training scores."""
         reference = self.reference_scores_
         if reference is None:
             reference = self.detector_.decision_scores_
-        return tail_probability(reference, scores)
+        return np.asarray(reference)
 
     def score(self, seqs: Sequences, entity_features=None) -> pd.DataFrame:
         """The ranked table for new sequences, with the fitted model (features, scaling,
@@ -1769,28 +1778,102 @@ class AnomalyPipeline(SaveMixin):
         that). A model saved before these were recorded skips the first three. Like
         :meth:`fit`, it warns of events outside the log's main time window.
         """
+        scored = self._scored(seqs, entity_features, "score")
+        if scored is None:
+            return empty_table(seqs.ids)
+        table = self._table(*scored)
+        # (kept for the shell's summary line: oddseq detect --normal, oddseq score)
+        self._share_alarm = _fitted_data.warn_share_alarm(self, table["score"], table["is_anomaly"])
+        return table
+
+    def _scored(
+        self, seqs: Sequences, entity_features, call: str, gives="the ranked table's columns"
+    ):
+        """What :meth:`score` and :meth:`predict_proba` share: their checks and warnings,
+        then (the sequences kept by ``min_events``, what the detector read, its scores);
+        None where ``seqs`` has no sequences (warned, naming ``gives``). ``call``: the
+        method's name, for the refusals."""
         if not hasattr(self, "detector_"):
             from .exceptions import NotFittedError
 
             raise NotFittedError("AnomalyPipeline is not fitted yet; call fit(sequences)")
         if not isinstance(seqs, Sequences):
-            raise TypeError(not_sequences("AnomalyPipeline.score", seqs))
+            raise TypeError(not_sequences(f"AnomalyPipeline.{call}", seqs))
         side = self._scoring_side(entity_features, seqs)
         if not len(seqs):
-            _warn_no_events("seqs has no sequences (a log with no rows)")
-            return empty_table(seqs.ids)
+            _warn_no_events("seqs has no sequences (a log with no rows)", gives)
+            return None
         seqs = self._kept(seqs)
         _check_the_log(seqs)
         _fitted_data.warn_if_unlike(self, seqs)  # columns, event types, time span
         self._side_given = side
         try:
             data = self._input_stage().transform(self, seqs)
-            table = self._table(seqs, data, self.detector_.decision_function(data.X))
+            return seqs, data, self.detector_.decision_function(data.X)
         finally:
             self._side_given = None
-        # (kept for the shell's summary line: oddseq detect --normal, oddseq score)
-        self._share_alarm = _fitted_data.warn_share_alarm(self, table["score"], table["is_anomaly"])
-        return table
+
+    def predict_proba(self, seqs: Sequences, method="tail", entity_features=None) -> pd.DataFrame:
+        """The probability that each entity is normal and that it is an anomaly, as a
+        DataFrame indexed by entity id (in the order of ``seqs``; the entities
+        ``min_events`` leaves out are absent, as from :meth:`score`'s table) with
+        columns ``normal`` and ``anomaly`` (``.to_numpy()`` gives the detectors'
+        ``(n, 2)`` array).
+
+        ``method="tail"`` (the default here): ``normal`` is the ranked table's
+        ``p_normal`` (:meth:`p_normal`, the same function) and ``anomaly`` one minus it,
+        the share of the reference scores (``reference_scores_``: the out-of-fold scores
+        of the normal entities in normal-only fitting, else the fitted entities', anomalies
+        included) strictly below the entity's score, with a generalized Pareto tail
+        beyond the largest: 0.99 reads "higher than 99% of the reference", whatever the
+        detector's scale, and on entities like the normal ones of a normal-only fit it
+        is about uniform. ``method="linear"`` (PyOD's and the detectors' default): the
+        score min-max scaled by the reference's range and clipped to [0, 1], which has
+        no such reading.
+
+        Neither restates ``is_anomaly``: the cut is its own rule (see :meth:`p_normal`
+        and ``threshold_info_``; normal-only fitting also flags entities outside the
+        normal data's range); select flagged entities by :meth:`score`'s ``is_anomaly``.
+
+        Takes what :meth:`score` takes (``entity_features``: that day's side table, for
+        a model fitted with one), checks and warns as it does, without the reasons. A
+        ``seqs`` with no sequences gives an empty frame and a DataWarning.
+
+        Examples
+        --------
+        >>> from oddseq.datasets import make_ecommerce
+        >>> from oddseq.sequences import Sequences
+        >>> log = make_ecommerce(n_users=400, random_state=1).events
+        >>> seqs = Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+        >>> pipe = AnomalyPipeline(method="pca").fit(seqs[:300])
+        >>> proba = pipe.predict_proba(seqs[300:])
+        >>> list(proba.columns), len(proba)
+        (['normal', 'anomaly'], 100)
+        >>> bool((proba["normal"] == pipe.score(seqs[300:])["p_normal"].loc[proba.index]).all())
+        True
+        """
+        if method not in ("tail", "linear"):
+            raise ValueError(f"method must be 'tail' or 'linear', got {method!r}")
+        scored = self._scored(
+            seqs, entity_features, "predict_proba", gives="the columns normal and anomaly"
+        )
+        if scored is None:
+            return pd.DataFrame({"normal": [], "anomaly": []}, index=seqs.ids, dtype=np.float64)
+        kept, _, scores = scored
+        if method == "tail":
+            normal = self.p_normal(scores)
+            anomaly = 1.0 - normal
+        else:
+            reference = self._reference()
+            low, high = float(np.min(reference)), float(np.max(reference))
+            span = high - low
+            anomaly = (
+                np.clip((scores - low) / span, 0.0, 1.0)
+                if span > 0
+                else (scores > high).astype(np.float64)
+            )
+            normal = 1.0 - anomaly
+        return pd.DataFrame({"normal": normal, "anomaly": anomaly}, index=kept.ids)
 
     def add_item_categories(self, item_categories) -> AnomalyPipeline:
         """Join the categories of items new since the fit to the fitted ones (which win

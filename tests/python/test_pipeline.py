@@ -12,7 +12,7 @@ from oddseq import _reasons
 from oddseq._pipeline import METHODS, AnomalyPipeline
 from oddseq.datasets import make_ecommerce, make_marketplace
 from oddseq.detect import MarkovDetector, separate_tail
-from oddseq.exceptions import NotFittedError
+from oddseq.exceptions import DataWarning, NotFittedError
 from oddseq.metrics import roc_auc_score
 from oddseq.sequences import Sequences
 
@@ -289,6 +289,74 @@ def test_normal_only_fit_calibrates_on_out_of_fold_scores(shop):
     # p_normal: calibrated against held-out normal scores.
     assert judged["p_normal"].between(0, 1).all()
     assert judged["p_normal"].to_numpy()[truth == 0].mean() > 0.3
+
+
+def test_predict_proba_is_the_share_of_the_reference_below(shop):
+    """The pipeline's predict_proba (as the detectors' method="tail"): per entity, in the
+    order of the sequences given, P(anomaly) is the share of the reference scores
+    (out-of-fold normal scores in normal-only fitting) strictly below the entity's
+    score, so 0.99 reads "higher than 99% of the reference", and P(normal) is the
+    ranked table's p_normal (one function computes both)."""
+    bunch, seqs = shop
+    y = bunch.labels.reindex(seqs.ids).to_numpy()
+    normal_rows = np.flatnonzero(y == 0)
+    fit_rows, held = normal_rows[: len(normal_rows) // 2], normal_rows[len(normal_rows) // 2 :]
+    pipe = AnomalyPipeline().fit(seqs.take(fit_rows), normal=True)
+    judged = seqs.take(np.r_[held, np.flatnonzero(y == 1)])
+    proba = pipe.predict_proba(judged)
+    assert list(proba.columns) == ["normal", "anomaly"]
+    assert proba.index.equals(judged.ids)  # the sequences' order, not the ranking
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    table = pipe.score(judged)
+    np.testing.assert_array_equal(proba["normal"], table["p_normal"].loc[proba.index])
+    scores = table["score"].loc[proba.index].to_numpy()
+    reference = pipe.reference_scores_
+    inside = scores <= reference.max()  # beyond the largest: the Pareto tail
+    below = (reference[None, :] < scores[inside, None]).mean(axis=1)
+    np.testing.assert_allclose(proba["anomaly"].to_numpy()[inside], below)
+    # Calibrated on data the model never saw: held-out normal entities about uniform.
+    truth = bunch.labels.reindex(proba.index).to_numpy()
+    assert 0.03 < (proba["anomaly"].to_numpy()[truth == 0] > 0.9).mean() < 0.2
+    assert proba["anomaly"].to_numpy()[truth == 1].mean() > 0.8
+    # PyOD's "linear": min-max scaled by the reference's range, clipped.
+    low, high = reference.min(), reference.max()
+    linear = pipe.predict_proba(judged, method="linear")
+    np.testing.assert_allclose(linear["anomaly"], np.clip((scores - low) / (high - low), 0, 1))
+    with pytest.raises(ValueError, match="method must be 'tail' or 'linear', got 'ranked'"):
+        pipe.predict_proba(judged, method="ranked")
+
+
+def test_predict_proba_unsupervised_reads_the_fitted_entities(shop):
+    _, seqs = shop
+    pipe = AnomalyPipeline(method="pca").fit(seqs)
+    proba = pipe.predict_proba(seqs)
+    fitted = pipe.table_["score"].loc[proba.index].to_numpy()
+    share = (fitted[None, :] >= fitted[::50, None]).mean(axis=1)
+    np.testing.assert_allclose(proba["normal"].to_numpy()[::50], share)
+
+
+def test_predict_proba_takes_what_score_takes(shop):
+    """The day's entity_features, min_events (short entities absent, as from the table),
+    a day without events (an empty frame, with score's DataWarning) and score's
+    refusals, naming predict_proba."""
+    _, seqs = shop
+    ids = pd.Index(seqs.ids)
+    side = pd.DataFrame({"age": np.arange(ids.size, dtype=float)}, index=ids)
+    pipe = AnomalyPipeline(method="pca", entity_features=side, min_events=3).fit(seqs)
+    today = side + 1000.0
+    proba = pipe.predict_proba(seqs, entity_features=today)
+    table = pipe.score(seqs, entity_features=today)
+    assert set(proba.index) == set(table.index) and len(proba) < len(seqs)
+    np.testing.assert_array_equal(proba["normal"], table["p_normal"].loc[proba.index])
+    with pytest.warns(DataWarning, match="no sequences"):
+        empty = pipe.predict_proba(seqs.take(np.array([], dtype=np.int64)), entity_features=side)
+    assert empty.shape == (0, 2) and list(empty.dtypes) == [np.float64, np.float64]
+    with pytest.raises(TypeError, match="AnomalyPipeline.predict_proba"):
+        pipe.predict_proba(side)
+    with pytest.raises(ValueError, match="lacks the columns"):
+        pipe.predict_proba(seqs, entity_features=side.rename(columns={"age": "days"}))
+    with pytest.raises(NotFittedError):
+        AnomalyPipeline().predict_proba(seqs)
 
 
 def test_normal_only_scales_weigh_what_the_normal_data_never_did_most():
