@@ -305,9 +305,12 @@ def detect_anomalies(
         entity id, or with a column named like ``entity`` (then joined on that column,
         which is never a feature), numeric or boolean columns: joined to the behaviour
         features, scaled and scored with them, and named in reasons. Entities it lacks
-        (or its missing values) take the column's median over the fitted entities; a
-        table with rows for under half of the fitted entities is refused (keyed by
-        something else: its row numbers, another id), and scoring warns likewise.
+        (or its NaN values) take the column's median over the fitted entities, with a
+        DataWarning that counts them and names the medians (fill the table first where
+        a missing value means something else, such as 0 chargebacks); a table with rows
+        for under half of the fitted entities is refused (keyed by something else: its
+        row numbers, another id), and scoring warns likewise; infinite values, and in
+        fit a column without any value, are refused (ValueError).
     recent_change : bool, default=False
         Also compare each entity's recent sessions (the last day of its activity) with
         its own earlier history (:class:`~oddseq.encode.RecentChangeEncoder`: event
@@ -944,17 +947,19 @@ class AnomalyPipeline(SaveMixin):
         if fitting:
             self._check_side_features(_entity_name(seqs))
         if checks:
-            self._check_side_coverage(
-                *self._side_coverage(seqs), _entity_name(seqs), fitting, _entity_keys(seqs)
-            )
+            name, keys = _entity_name(seqs), _entity_keys(seqs)
+            counts = self._side_coverage(seqs)
+            self._check_side_coverage(counts, name, fitting, keys)
         values = self._side_values(seqs)
         if fitting:
             finite = np.where(np.isfinite(values), values, np.nan)
             with warnings.catch_warnings():
-                # A column no fitted entity has: its median is NaN, then 0 below.
+                # A column no fitted entity has (without the checks): NaN, then 0 below.
                 warnings.simplefilter("ignore", RuntimeWarning)
                 median = np.nanmedian(finite, axis=0)
             self._side_median = np.where(np.isfinite(median), median, 0.0)
+        if checks:  # (after the fit's medians: the warning names them)
+            self._warn_side_gaps(counts, name, fitting, keys)
         values = np.where(np.isfinite(values), values, self._side_median)
         return values
 
@@ -1012,43 +1017,116 @@ class AnomalyPipeline(SaveMixin):
             )
         return side[fitted]
 
-    def _side_coverage(self, seqs: Sequences) -> tuple[int, int]:
-        """(how many of these sequences' entities entity_features has a row for, how
-        many entities they are); oddseq.dask adds them up over its partitions (an
-        entity's sequences lie in one partition)."""
+    def _side_coverage(self, seqs: Sequences) -> np.ndarray:
+        """The side table's gaps among these sequences' entities, as counts oddseq.dask
+        adds up over its partitions (an entity's sequences lie in one): [entities with
+        a row, entities, then per column the NaN values of those rows, then per column
+        their infinite values]; :meth:`_check_side_coverage` and
+        :meth:`_warn_side_gaps` read them."""
         keys = pd.Index(_entity_keys(seqs)).unique()
-        return int(keys.isin(self._side_table().index).sum()), int(keys.size)
+        table = self._side_table()
+        found = keys[keys.isin(table.index)]
+        values = table.reindex(found).to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.concatenate(
+            [[found.size, keys.size], np.isnan(values).sum(axis=0), np.isinf(values).sum(axis=0)]
+        ).astype(np.int64)
 
-    def _check_side_coverage(
-        self, found: int, entities: int, name, fitting: bool, keys=None
-    ) -> None:
-        """A table keyed by something else (row numbers, another id) finds few of the
-        entities (``found`` of ``entities``, :meth:`_side_coverage`): under
-        ``_SIDE_MIN_SHARE`` of the fitted entities is refused, of the scored ones warned
-        about (new entities may lack a row). ``name``: the entity column's."""
-        if entities == 0:
-            return
-        share = found / entities
-        if share >= _SIDE_MIN_SHARE:
-            return
+    def _side_counts(self, counts) -> tuple[int, int, np.ndarray, np.ndarray]:
+        """(found, entities, NaN per column, infinite per column) of :meth:`_side_coverage`."""
+        counts = np.asarray(counts, dtype=np.int64)
+        k = (counts.size - 2) // 2
+        return int(counts[0]), int(counts[1]), counts[2 : 2 + k], counts[2 + k :]
+
+    def _rekey_hint(self, name, keys) -> str:
+        """How to key a side table that finds few entities (its index by the entity id,
+        or its ids converted to the log's dtype)."""
         name = name or "the entity id"
-        message = (
-            f"entity_features has rows for {found:,} of the "
-            f"{entities:,} {'fitted' if fitting else 'scored'} entities ({share:.0%}); "
-        )
-        other_dtype = _id_dtype_hint(self._side_table().index, keys)
-        message += other_dtype or (
+        return _id_dtype_hint(self._side_table().index, keys) or (
             f"its index must be the entity id: index it by {name!r} "
             f"(side.set_index({name!r})) or give it a column named {name!r}, with a "
             "row per entity"
         )
-        if fitting:
-            raise ValueError(message)
-        warnings.warn(
-            message + "; the others take the fitted medians",
-            UserWarning,
-            stacklevel=user_stacklevel(),
+
+    def _check_side_coverage(self, counts, name, fitting: bool, keys=None) -> None:
+        """Refuse a side table the pipeline cannot use for these entities (``counts``,
+        :meth:`_side_coverage`; ``name``: the entity column's, ``keys``: the entity ids,
+        for the words). One keyed by something else (row numbers, another id) finds few
+        of them: under ``_SIDE_MIN_SHARE`` of the fitted entities is refused (of the
+        scored ones :meth:`_warn_side_gaps` warns: new entities may lack a row).
+        Infinite values are refused (no value to impute: NaN says "unknown"), and in
+        fit a column without a value for any fitted entity (nothing to learn)."""
+        found, entities, nan, infinite = self._side_counts(counts)
+        if entities == 0:
+            return
+        kind = "fitted" if fitting else "scored"
+        share = found / entities
+        if fitting and share < _SIDE_MIN_SHARE:
+            raise ValueError(
+                f"entity_features has rows for {found:,} of the {entities:,} fitted "
+                f"entities ({share:.0%}); {self._rekey_hint(name, keys)}"
+            )
+        columns = list(self._side_table().columns)
+        if infinite.any():
+            listed = ", ".join(f"{c}: {int(n):,}" for c, n in zip(columns, infinite) if n)
+            raise ValueError(
+                f"entity_features has infinite values in its rows of the {entities:,} "
+                f"{kind} entities ({listed}); replace them by finite values, or by NaN "
+                "where the value is unknown (it then takes the fitted median): "
+                "side.replace([np.inf, -np.inf], np.nan)"
+            )
+        empty = [c for c, n in zip(columns, nan) if fitting and n == found]
+        if empty:
+            raise ValueError(
+                f"entity_features columns {empty} have no value for any of the "
+                f"{entities:,} fitted entities (NaN or no row): nothing to learn from; "
+                f"fill them or drop them (side.drop(columns={empty!r}))"
+            )
+
+    def _warn_side_gaps(self, counts, name, fitting: bool, keys=None) -> None:
+        """One DataWarning where entities have no row in the side table or NaN values
+        (``counts``, :meth:`_side_coverage`), naming how many, the fitted medians they
+        take and how to say otherwise; where under ``_SIDE_MIN_SHARE`` of the scored
+        entities have a row, how to key the table (a fit refuses that first)."""
+        found, entities, nan, _ = self._side_counts(counts)
+        missing = entities - found
+        if entities == 0 or (missing == 0 and not nan.any()):
+            return
+        kind = "fitted" if fitting else "scored"
+        columns = list(self._side_table().columns)
+        listed = ", ".join(f"{c}: {int(n):,}" for c, n in zip(columns, nan) if n)
+        if found / entities < _SIDE_MIN_SHARE:
+            message = (
+                f"entity_features has rows for {found:,} of the {entities:,} {kind} "
+                f"entities ({found / entities:.0%}); {self._rekey_hint(name, keys)}; the "
+                "others"
+            )
+            if nan.any():
+                message += f", and {int(nan.sum()):,} NaN values in its rows ({listed}),"
+        elif missing:
+            message = (
+                f"entity_features has no row for {missing:,} of the {entities:,} {kind} "
+                f"entities ({missing / entities:.1%})"
+            )
+            if nan.any():
+                message += (
+                    f", and {int(nan.sum()):,} NaN values in the rows of the others ({listed})"
+                )
+            message += ": these"
+        else:
+            message = (
+                f"entity_features has {int(nan.sum()):,} NaN values in the rows of the "
+                f"{entities:,} {kind} entities ({listed}): these"
+            )
+        gaps = [j for j in range(len(columns)) if missing or nan[j]]
+        medians = ", ".join(f"{columns[j]} {self._side_median[j]:.4g}" for j in gaps[:5])
+        medians += ", ..." if len(gaps) > 5 else ""
+        example = columns[int(np.argmax(nan))] if nan.any() else columns[-1]
+        message += (
+            f" take the fitted medians ({medians}). Where a missing row or value means "
+            "something else (a count of none: 0), fill the table first "
+            f"(side.fillna({{{example!r}: 0}}), and a row for each entity)"
         )
+        warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
     def _side_values(self, seqs: Sequences) -> np.ndarray:
         """The entity_features rows of these sequences as they are (float64, NaN where
@@ -1286,7 +1364,9 @@ class AnomalyPipeline(SaveMixin):
             apart and inflated the tail model), the wider where both are clear
             (:func:`~oddseq.detect.auto_cut`, the rule of every oddseq model fitted
             without labels; ``threshold_info_["gap"]``, ``["moved"]``: "up", "down" or
-            None, ``["tail_threshold"]``: the cut before the move), never
+            None, ``["tail_threshold"]``: the cut before the move; where the moved
+            cut flagged under half the rate, the tail is fitted again without the top
+            that bent it, ``["tail_refit"]``), never
             below the detector's own floor where it has one (method="markov": one miss,
             as ``MarkovDetector(contamination="auto")``; ``threshold_info_["floor"]``).
             On fewer sequences than ``1 / false_alarm_rate`` (100 at the default) the
@@ -1435,6 +1515,7 @@ class AnomalyPipeline(SaveMixin):
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
         jump = tail = floor = moved = above = None
+        refit = {}  # the unsupervised tail refitted without a top that bent it
         few = False  # the unsupervised tail cut on fewer sequences than 1 / rate
         if contamination != "auto":
             # A float share: the detector checked it (check_contamination) when fitted.
@@ -1483,10 +1564,19 @@ class AnomalyPipeline(SaveMixin):
             # (all scores equal: said once, by the detector's own fit where it cuts by
             # the tail rule too)
             cut, tail, moved = self.detector_._unsupervised_cut(
-                train_scores, rate, warn=self.detector_.natural_cut
+                train_scores, rate, warn=self.detector_.natural_cut, why=refit
             )
             reference = train_scores
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
+            if refit:
+                # The first fit's cut flagged under half the rate: a group it sat in
+                # had bent the tail, which was fitted again without the top.
+                first = float(np.mean(train_scores > refit["first_cut"]))
+                rule += (
+                    f", refitted without the top {refit['set_aside'] / train_scores.size:.2%}"
+                    f" of the scores (the first fit flagged {first:.2%}, under half the "
+                    "rate: the group it fell in had bent the tail)"
+                )
             # The move up's test, and why it went as it did (flags under the gap tied or
             # distinct; None: no clear gap above the tail cut).
             above = _gap_above(train_scores, tail)[1]
@@ -1550,6 +1640,14 @@ class AnomalyPipeline(SaveMixin):
             # Fewer sequences than 1 / false_alarm_rate under the unsupervised tail cut
             # (see _too_few_for_the_rate): noted with a warning.
             "few_sequences": few,
+            # Where the first tail fit's cut flagged under half the rate and the tail was
+            # fitted again without the top that bent it: {"set_aside": the top scores
+            # left out, "first_cut": the cut before}; None elsewhere.
+            "tail_refit": (
+                {"set_aside": int(refit["set_aside"]), "first_cut": float(refit["first_cut"])}
+                if refit
+                else None
+            ),
         }
         if few and train_scores.min() < train_scores.max():  # (equal: said already)
             _warn_too_few_for_the_rate(len(train_scores), rate, flagged)

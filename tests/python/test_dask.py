@@ -718,10 +718,26 @@ def test_entity_features_equal_the_single_machine_call(client, normal):
     side.loc[side.index[::7], "account_age"] = np.nan
     side = side.drop(index=users[::11])  # entities it lacks
     options = dict(entity_features=side, normal=normal_log if normal else None)
-    expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
-    table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
+    # Said as on one machine: the entities without a row and the NaN values, counted
+    # over the partitions, with the medians they take.
+    with pytest.warns(oddseq.exceptions.DataWarning, match="no row for") as one:
+        expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
+    with pytest.warns(oddseq.exceptions.DataWarning, match="no row for") as many:
+        table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
+    said = [str(w.message) for w in one if "entity_features" in str(w.message)]
+    assert [str(w.message) for w in many if "entity_features" in str(w.message)] == said
+    assert len(said) == (1 if normal is False else 2)  # (normal=: fitted, then scored)
+    assert "NaN values in the rows of the others (account_age:" in said[0]
     assert_same_table(table, expected)
     assert expected["reason"].str.contains("account_age|chargebacks|verified").any()
+    # Infinite values: refused with the single machine's words.
+    endless = side.assign(chargebacks=side["chargebacks"].replace(0.0, np.inf))
+    options["entity_features"] = endless
+    with pytest.raises(ValueError, match="infinite values") as one:
+        oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
+    with pytest.raises(ValueError, match="infinite values") as many:
+        detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
+    assert str(many.value) == str(one.value)
 
 
 def test_normal_only_support_rule_equals_the_single_machine_call(client):

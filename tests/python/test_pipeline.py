@@ -972,13 +972,76 @@ def test_entity_features_join_the_behaviour_and_name_themselves_in_reasons(shop)
     odd = ids[:5]
     side.loc[odd, "chargebacks"] = 40.0
     side = side.drop(index=ids[-3:])  # entities without side attributes: the median
-    pipe = AnomalyPipeline(entity_features=side).fit(seqs)
+    with pytest.warns(DataWarning, match="no row for 3 of the 1,500 fitted entities"):
+        pipe = AnomalyPipeline(entity_features=side).fit(seqs)
     assert list(pipe.feature_names_[-2:]) == ["account_age_days", "chargebacks"]
     table = pipe.table_
     assert table.loc[odd, "is_anomaly"].all()
     assert table.loc[odd, "reason"].str.contains("chargebacks 40").all()
-    again = pipe.score(seqs, entity_features=side).reindex(table.index)
+    with pytest.warns(DataWarning, match="no row for 3 of the 1,500 scored entities"):
+        again = pipe.score(seqs, entity_features=side).reindex(table.index)
     assert again.loc[odd, "is_anomaly"].all()
+
+
+def test_entity_features_gaps_are_said_with_the_values_that_fill_them(shop):
+    """Entities without a row and NaN values take the fitted medians: one DataWarning
+    per fit or score counts both and names the medians and the way to say otherwise
+    (a missing chargeback count is 0, not the median); a complete table is silent."""
+    _, seqs = shop
+    ids = pd.Index(seqs.ids)
+    rng = np.random.default_rng(3)
+    side = pd.DataFrame(
+        {"account_age_days": rng.normal(400, 30, ids.size), "chargebacks": 0.0}, index=ids
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        AnomalyPipeline(method="pca", entity_features=side).fit(seqs)
+    gappy = side.drop(index=ids[:30])
+    gappy.loc[ids[30:42], "chargebacks"] = np.nan
+    with pytest.warns(DataWarning) as said:
+        pipe = AnomalyPipeline(method="pca", entity_features=gappy).fit(seqs)
+    (message,) = [str(w.message) for w in said]
+    age, charge = pipe._side_median
+    assert message.startswith(
+        "entity_features has no row for 30 of the 1,500 fitted entities (2.0%), and 12 NaN "
+        "values in the rows of the others (chargebacks: 12): these take the fitted medians "
+        f"(account_age_days {age:.4g}, chargebacks {charge:.4g})"
+    )
+    assert "fillna({'chargebacks': 0})" in message
+    # Scoring says the same of the entities scored; NaN alone is said alone.
+    with pytest.warns(DataWarning, match="no row for 30 of the 1,500 scored entities"):
+        pipe.score(seqs, entity_features=gappy)
+    only_nan = side.copy()
+    only_nan.loc[ids[:5], "account_age_days"] = np.nan
+    with pytest.warns(DataWarning) as said:
+        pipe.score(seqs, entity_features=only_nan)
+    (message,) = [str(w.message) for w in said]
+    assert message.startswith(
+        "entity_features has 5 NaN values in the rows of the 1,500 scored entities "
+        f"(account_age_days: 5): these take the fitted medians (account_age_days {age:.4g})"
+    )
+
+
+def test_entity_features_it_cannot_use_are_refused(shop):
+    """Infinite values are no value to impute (ValueError, fit or score, naming how to
+    mark them missing); a column no fitted entity has a value in leaves nothing to fit."""
+    _, seqs = shop
+    ids = pd.Index(seqs.ids)
+    side = pd.DataFrame({"age": np.arange(ids.size, dtype=float), "spend": 1.0}, index=ids)
+    endless = side.copy()
+    endless.loc[ids[:2], "spend"] = np.inf
+    infinite = r"infinite values in its rows of the 1,500 fitted entities \(spend: 2\)"
+    with pytest.raises(ValueError, match=infinite) as refused:
+        AnomalyPipeline(entity_features=endless).fit(seqs)
+    assert "replace([np.inf, -np.inf], np.nan)" in str(refused.value)
+    pipe = AnomalyPipeline(method="pca", entity_features=side).fit(seqs)
+    with pytest.raises(ValueError, match="infinite values in its rows of the 1,500 scored"):
+        pipe.score(seqs, entity_features=endless)
+    with pytest.raises(ValueError, match="infinite values"):
+        pipe.predict_proba(seqs, entity_features=endless)
+    empty = side.assign(spend=np.nan)
+    with pytest.raises(ValueError, match=r"\['spend'\] have no value for any of the 1,500 fitted"):
+        AnomalyPipeline(entity_features=empty).fit(seqs)
 
 
 @pytest.mark.parametrize(

@@ -92,9 +92,12 @@ the scores moved (the flags computed in the partitions, before the group stage).
 Entity side attributes (``entity_features=``, a pandas DataFrame indexed by entity id)
 go to every worker and are joined to each partition's entities after the shuffle;
 their missing values take medians over the partitions (exact, as on one machine). A
-table with rows for under half of the fitted entities (keyed by something else) is
-refused, and one missing most scored entities warned about, as on one machine: the
-entities found are counted per partition and the single machine's check decides.
+table with rows for under half of the fitted entities (keyed by something else), with
+infinite values or with a column no fitted entity has a value in is refused, and
+entities without a row or with NaN values are said in one DataWarning (with the
+medians they take; under half of the scored entities found, how to key the table), as
+on one machine: the entities found and the NaN and infinite values are counted per
+partition and the single machine's check decides.
 
 "iforest": each tree's rows are drawn from the global row numbers as the C++ fit
 draws them (``_core.iforest_sample_rows``: the same generator per tree), those rows

@@ -903,20 +903,25 @@ def _learn_typical_categories(states, pipeline):
 
 
 def _coverage(state, pipeline):
-    """(entities with a row in entity_features, entities) of the partition."""
+    """The side table's gaps among the partition's entities (entities with a row,
+    entities, NaN and infinite values per column: ``AnomalyPipeline._side_coverage``)."""
     if state["seqs"] is None:
         return None
     return np.array(pipeline._side_coverage(state["seqs"]), dtype=np.int64)
 
 
-def _check_entities(states, pipeline, entity: str, fitting: bool, shared=None) -> None:
+def _check_entities(states, pipeline, entity: str, fitting: bool, shared=None) -> np.ndarray:
     """``AnomalyPipeline._check_side_coverage`` over all partitions (an entity's
-    sequences lie in one): a side table with rows for under half of the fitted entities
-    is refused, of the scored ones warned about, in the single machine's words.
-    ``shared``: ``pipeline`` sent to the workers already (``_shared``)."""
+    sequences lie in one): a side table with rows for under half of the fitted entities,
+    with infinite values, or in fit with a column no entity has a value in, is refused
+    in the single machine's words. Returns the counts added up, for
+    ``AnomalyPipeline._warn_side_gaps`` (entities without a row, NaN values; in fit
+    once the medians are known). ``shared``: ``pipeline`` sent to the workers already
+    (``_shared``)."""
     shared = _shared(pipeline) if shared is None else shared
-    found, entities = map_reduce(states, _coverage, shared, combine=_none_add)
-    pipeline._check_side_coverage(int(found), int(entities), entity, fitting)
+    counts = map_reduce(states, _coverage, shared, combine=_none_add)
+    pipeline._check_side_coverage(counts, entity, fitting)
+    return counts
 
 
 def _category_events(state, pipeline):
@@ -2270,9 +2275,11 @@ def detect_anomalies(
         As :func:`oddseq.detect_anomalies`: per-entity side attributes indexed by the
         entity id (a pandas DataFrame: every worker receives it), joined to each
         partition's entities after the shuffle; missing values take the column's median
-        over the fitted entities (taken over the partitions). A table with rows for
-        under half of the fitted entities is refused (ValueError), under half of the
-        scored ones (``normal=``) warned about, as on one machine.
+        over the fitted entities (taken over the partitions), said in one DataWarning
+        (entities without a row, NaN values, the medians). A table with rows for under
+        half of the fitted entities, with infinite values or a column without any value
+        is refused (ValueError), under half of the scored ones (``normal=``) warned
+        about, as on one machine.
     npartitions : int, optional
         Partitions after the shuffle by entity; default: as many as ``ddf`` has, or more
         so that each holds at most ``PARTITION_EVENTS`` (4 M) events (a worker's peak
@@ -2414,8 +2421,9 @@ def detect_anomalies(
         raise ValueError(too_few_to_fit(n, min_events, what=what))
     if method in _neighbors.NEIGHBOUR_METHODS or (method == "auto" and normal is not None):
         _neighbors.check_reference_size(n, method)
+    side_counts = None
     if entity_features is not None:  # a side table keyed by something else: refused
-        _check_entities(states, pipeline, entity, fitting=True)
+        side_counts = _check_entities(states, pipeline, entity, fitting=True)
     finder = None  # (the group stage's input is gathered before the encoding drops it)
     if normal is None and stage is not None:
         finder = stage.fit(states)
@@ -2437,6 +2445,8 @@ def detect_anomalies(
         names = list(pipeline.feature_names_)
         if n_side:
             pipeline._side_median = _side_medians(states, pipeline, n_side)
+            # entities without a row, NaN values: said with the medians they take
+            pipeline._warn_side_gaps(side_counts, entity, fitting=True)
         states, rows_per_part, firsts = _encoded(
             states, summaries, pipeline, progress, fitting=True
         )
@@ -2551,7 +2561,8 @@ def detect_anomalies(
         if summaries[0]["items"] and fitted._category_columns():
             _check_categories(data_states, fitted, shared)
         if entity_features is not None:
-            _check_entities(data_states, fitted, entity, fitting=False, shared=shared)
+            counts = _check_entities(data_states, fitted, entity, fitting=False, shared=shared)
+            fitted._warn_side_gaps(counts, entity, fitting=False)
         with step(f"encoding {n:,} sequences", enabled=progress):
             data_states, rows_per_part, firsts = _encoded(
                 data_states, summaries, fitted, progress, shared=shared
