@@ -374,10 +374,7 @@ def detect_anomalies(
             f"got {type(normal).__name__}"
         )
     if normal is not None and not len(normal):
-        raise ValueError(
-            "normal has no rows: nothing to fit on; give a log of normal behaviour with "
-            "events (or leave normal out to fit on df itself)"
-        )
+        raise ValueError(no_normal_rows("df"))
 
     def sequences(frame, what):
         with step(f"building sequences from {len(frame):,} {what}events", enabled=progress):
@@ -568,6 +565,14 @@ def empty_table(ids: pd.Index, groups: bool = False) -> pd.DataFrame:
         "reason": str,  # a column of strings, as pandas infers it
     }
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}, index=ids[:0])
+
+
+def no_normal_rows(log: str) -> str:
+    """The refusal of a ``normal=`` log without rows (``log``: the argument scored)."""
+    return (
+        "normal has no rows: nothing to fit on; give a log of normal behaviour with "
+        f"events (or leave normal out to fit on {log} itself)"
+    )
 
 
 def _warn_no_events(what: str, gives: str = "the ranked table's columns") -> None:

@@ -104,6 +104,52 @@ def test_an_empty_partition_and_one_giant_entity(client, log, tmp_path):
         detect_anomalies(ddf, **COLUMNS, max_partition_events=len(many) - 1)
 
 
+def _same_schema(empty, full):
+    """A day without events has the columns, dtypes and index of a day with them."""
+    assert len(empty) == 0
+    assert list(empty.columns) == list(full.columns)
+    pd.testing.assert_series_equal(empty.dtypes, full.dtypes)
+    assert empty.index.name == full.index.name and empty.index.dtype == full.index.dtype
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"item": "item_id"}, {"session_gap": "2h", "groups": False}],
+    ids=["plain", "groups", "sessions"],
+)
+def test_a_day_without_events_is_an_empty_table(client, log, tmp_path, options):
+    """As on one machine (oddseq._pipeline.empty_table): a log with no rows gives the
+    ranked table of no rows, with a DataWarning that nothing was fitted (None for the
+    pipeline); with normal=, the model fitted on it and an empty table; an empty normal
+    log is refused in the single machine's words."""
+    ddf = dd.from_pandas(log, npartitions=2)
+    full = detect_anomalies(ddf, **COLUMNS, **options).compute()
+    empty_log = dd.from_pandas(log.iloc[:0], npartitions=1)
+    with pytest.warns(oddseq.exceptions.DataWarning, match="ddf has no rows.*empty table"):
+        empty, pipeline = detect_anomalies(empty_log, **COLUMNS, **options, return_pipeline=True)
+    assert pipeline is None
+    _same_schema(empty.compute(), full)
+    # Every partition empty after a filter, and written to Parquet as a day with events.
+    filtered = ddf[ddf["user_id"] < 0]
+    with pytest.warns(oddseq.exceptions.DataWarning, match="ddf has no rows"):
+        written = detect_anomalies(filtered, **COLUMNS, **options, to_parquet=str(tmp_path / "t"))
+    full_written = detect_anomalies(ddf, **COLUMNS, **options, to_parquet=str(tmp_path / "f"))
+    _same_schema(written.compute(), full_written.compute())
+    # normal=: fitted on it, the empty day scored as an empty table.
+    normal = log[log["user_id"].isin(log["user_id"].unique()[:150])]
+    with pytest.warns(oddseq.exceptions.DataWarning, match="ddf has no rows.*empty table"):
+        empty, pipeline = detect_anomalies(
+            empty_log, **COLUMNS, **options, normal=normal, return_pipeline=True
+        )
+    assert pipeline is not None and hasattr(pipeline, "detector_")
+    _same_schema(empty.compute(), full)
+    with pytest.raises(ValueError, match="normal has no rows") as many:
+        detect_anomalies(ddf, **COLUMNS, **options, normal=log.iloc[:0])
+    with pytest.raises(ValueError, match="normal has no rows") as one:
+        oddseq.detect_anomalies(log, **COLUMNS, **options, normal=log.iloc[:0])
+    assert str(many.value) == str(one.value).replace("df itself", "ddf itself")
+
+
 def test_sessions_come_back_as_columns(client):
     log = make_ecommerce(n_users=300, random_state=5).events
     expected = oddseq.detect_anomalies(log, **COLUMNS, session_gap="2h", groups=False)

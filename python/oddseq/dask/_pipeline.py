@@ -30,10 +30,13 @@ from .._pipeline import (
     _normal_only_scale,
     _typical_category_rows,
     _unknown_category_share,
+    _warn_no_events,
     _warn_scored_as_fitted,
     _warn_unknown_categories,
     _with_groups,
+    empty_table,
     item_category_map,
+    no_normal_rows,
 )
 from ..cluster import KMeans
 from ..cluster._kmeans import _SEED_LIMIT, restart_inertia, row_inertia
@@ -2089,7 +2092,8 @@ def _shuffled_sequences(
     group=None,
 ):
     """An event log read, checked, shuffled by entity and built into Sequences per
-    partition: (states, summaries of the non-empty ones). Run on ``ddf``, and first on
+    partition: (states, summaries of the non-empty ones), None for a log without
+    events (``_empty_day``). Run on ``ddf``, and first on
     ``normal`` with normal-only fitting; ``ends``: the states keep every entity's ends
     (``_entity_ends``); ``group``: a ``_GroupStage``, planned once the partitions are
     read (the states then keep its input)."""
@@ -2111,6 +2115,8 @@ def _shuffled_sequences(
             _name_the_unreadable([_delayed(_report)(t) for t in tasks])
             raise
         _check_dtypes(reports, columns)
+        if not any(r["sample"].size for r in reports):
+            return None  # no events: every partition empty, or every row dropped
         divisions = _divisions(reports, npartitions or _default_partitions(reports))
         whole_ids = _whole_ids_after_dropna(reports, dropna)
         group_input = None if group is None else group.plan(reports, inputs)
@@ -2176,6 +2182,35 @@ def _item_categories(ddf, item: str, category: str):
         if known:  # the whole column's categories, as the single machine's map has
             found = found.astype(dtype)
     return found
+
+
+def _written(table, to_parquet: str | None):
+    """The ranked table, or with ``to_parquet`` the table written there and read back."""
+    if to_parquet is None:
+        return table
+    table.to_parquet(to_parquet)
+    with warnings.catch_warnings():
+        # dask 2026.8 reading an index under pandas 3.1 calls a deprecated
+        # reset_index(inplace=True); not ours to raise.
+        warnings.filterwarnings("ignore", message="An error occurred while calling")
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        return dd.read_parquet(to_parquet)
+
+
+def _empty_day(ddf, entity, columns, options, groups: bool, to_parquet):
+    """The ranked table of a log without events, as one machine gives it
+    (``empty_table``: the columns and dtypes of a day with events, the group column
+    where the group stage would run), indexed by the entity ids as
+    ``Sequences.from_events`` reads ``ddf``'s columns (sessions as the columns
+    ``user_id, session``, as a day with events has them); one partition, written to
+    ``to_parquet`` as a day with events is."""
+    seqs = Sequences.from_events(ddf._meta[columns], entity=entity, **options)
+    table = empty_table(seqs.ids, groups)
+    if isinstance(table.index, pd.MultiIndex):
+        table = table.reset_index()
+    # (from_delayed, as a day with events: from_pandas would convert the text columns)
+    table = dd.from_delayed([_delayed(_head)(table)], meta=table, verify_meta=False)
+    return _written(table, to_parquet)
 
 
 def _normal_frame(normal, ddf, columns):
@@ -2302,7 +2337,11 @@ def detect_anomalies(
         ``is_anomaly``, ``p_normal``, ``cluster``, ``group`` (with the group stage:
         the member's row of ``pipeline.groups_.groups_``, -1 for none), ``reason``.
         Held in the cluster's memory (persisted) unless written with ``to_parquet``.
+        A log without events (every partition empty, or every row dropped by
+        ``dropna``) gives that table with no rows, the same columns and dtypes, and a
+        DataWarning, as on one machine; an empty ``normal`` is refused.
     pipeline : AnomalyPipeline, only with ``return_pipeline=True``.
+        None where there was nothing to fit on (a log without events, no ``normal``).
 
     Examples
     --------
@@ -2409,9 +2448,18 @@ def detect_anomalies(
             group=group,
         )
 
-    states, summaries = shuffled(
-        ddf if normal is None else normal, pipeline, stage if normal is None else None
-    )
+    def empty_day(fitted):
+        """A log without events (``ddf``, or what dropna left of it): as on one machine."""
+        table = _empty_day(ddf, entity, columns, options, stage is not None, to_parquet)
+        return (table, fitted) if return_pipeline else table
+
+    read = shuffled(ddf if normal is None else normal, pipeline, stage if normal is None else None)
+    if read is None and normal is not None:
+        raise ValueError(no_normal_rows("ddf"))
+    if read is None:
+        _warn_no_events("ddf has no rows; nothing was fitted (the pipeline returned is None)")
+        return empty_day(None)
+    states, summaries = read
     # normal's entities' ends, kept in the workers until the log scored is shuffled
     normal_ends = None
     if normal is not None:
@@ -2542,7 +2590,12 @@ def detect_anomalies(
             # normal entity, once; the log scored stays in the partitions).
             pipeline._support_rule(_Input(*_matrices(rows)))
         fitted = _for_workers(pipeline)  # what encoding and scaling read: no training rows
-        data_states, summaries = shuffled(ddf, fitted, stage)
+        read = shuffled(ddf, fitted, stage)
+        if read is None:  # a day without events, scored with the model fitted on normal
+            _warn_no_events("ddf has no rows")
+            pipeline.table_ = None
+            return empty_day(pipeline)
+        data_states, summaries = read
         _warn_if_scoring_what_was_fitted(data_states, normal_ends)
         del normal_ends
         if not summaries:
@@ -2608,14 +2661,7 @@ def detect_anomalies(
         if not sessions:
             out_divisions = (*firsts, summaries[-1]["last"])
         table = dd.from_delayed(tables, meta=meta, divisions=out_divisions, verify_meta=False)
-        if to_parquet is not None:
-            table.to_parquet(to_parquet)
-            with warnings.catch_warnings():
-                # dask 2026.8 reading an index under pandas 3.1 calls a deprecated
-                # reset_index(inplace=True); not ours to raise.
-                warnings.filterwarnings("ignore", message="An error occurred while calling")
-                warnings.filterwarnings("ignore", message="The inplace keyword")
-                table = dd.read_parquet(to_parquet)
+        table = _written(table, to_parquet)
     pipeline.table_ = None
     if finder is not None:  # (after the table pass: the workers need only its members)
         pipeline.groups_ = finder
