@@ -422,6 +422,60 @@ class Repeats:
         )
 
 
+#: drop_duplicates: previous events kept before the first look at which entities the
+#: scorer still tracks (then at twice those it tracked at the last look).
+PRUNE_FROM = 4096
+
+
+class PreviousEvents:
+    """``StreamScorer(drop_duplicates=True)``'s memory, as ``oddseq stream
+    --drop-duplicates`` keeps it: each entity's previous event (its key -> the event's
+    fields as the scorer reads them: event code, time in ns, item key, value), to drop an
+    event equal to it; the entities the scorer forgot (``ttl``, ``max_entities``) are
+    forgotten here too once they pass twice those it tracks (at least ``PRUNE_FROM``).
+    A stream keeps only each entity's last event, so an event equal to an older one
+    (A, B, A) is kept: unlike a batch's ``df.drop_duplicates()``, which compares every
+    row with every earlier one."""
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+        self.previous = {}
+        self.bound = PRUNE_FROM
+        self.n_dropped = 0
+
+    def one(self, key: int, rest: tuple) -> bool:
+        """Whether the event (entity ``key``, its fields ``rest``) is kept: not equal
+        to its entity's previous one (dropped ones counted)."""
+        if len(self.previous) > self.bound:
+            self._forget()
+        if self.previous.get(key) == rest:
+            self.n_dropped += 1
+            return False
+        self.previous[key] = rest
+        return True
+
+    def keep(self, keys, rests) -> np.ndarray:
+        """Which of a batch's events (in order) are kept, as :meth:`one` each."""
+        if len(self.previous) > self.bound:
+            self._forget()
+        previous, kept = self.previous, np.ones(len(keys), dtype=bool)
+        for at, (key, rest) in enumerate(zip(keys, rests)):
+            if previous.get(key) == rest:
+                kept[at] = False
+            else:
+                previous[key] = rest
+        self.n_dropped += int(len(kept) - np.count_nonzero(kept))
+        return kept
+
+    def _forget(self) -> None:
+        keys = np.fromiter(self.previous, dtype=np.uint64, count=len(self.previous))
+        found = np.zeros(len(keys), dtype=bool)
+        for at in range(0, len(keys), PRUNE_FROM):
+            found[at : at + PRUNE_FROM] = self.scorer._raw(keys[at : at + PRUNE_FROM])[2]
+        self.previous = {int(k): self.previous[int(k)] for k in keys[found]}
+        self.bound = max(2 * len(self.previous), PRUNE_FROM)
+
+
 def compared(fields) -> tuple:
     """An event's fields as :class:`Repeats` compares them: NaN (a missing value) equal
     to NaN, as the batch compares values."""
@@ -499,8 +553,8 @@ class InputChecks:
             scorer = self.scorer
             names = [c for c in (scorer.event, scorer.time, scorer.item, scorer.value) if c]
             advice = (
-                "Drop an event equal to its entity's previous one before the scorer "
-                "(events.drop_duplicates() on a batch of them), unless such repeats are real"
+                "StreamScorer(..., drop_duplicates=True) drops an event equal to its "
+                "entity's previous one, unless such repeats are real"
             )
             _warn(self.repeats.text(names, "row", advice))
 

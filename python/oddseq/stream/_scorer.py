@@ -28,7 +28,7 @@ from ..utils._time import (
     duration_ns,
     times_to_ns,
 )
-from ._checks import InputChecks, Repeats, StreamChecks, compared
+from ._checks import InputChecks, PreviousEvents, Repeats, StreamChecks, compared
 from ._model import stream_model
 
 __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
@@ -114,6 +114,9 @@ class StreamUpdate:
     n_late_dropped, n_invalid : int
         Events of this batch dropped as too late, and rows with a missing entity, event
         type or time.
+    n_duplicates : int
+        Events of this batch dropped as equal to their entity's previous one (with
+        ``drop_duplicates=True``).
 
     Examples
     --------
@@ -127,6 +130,7 @@ class StreamUpdate:
     alerts: pd.DataFrame
     n_late_dropped: int = 0
     n_invalid: int = 0
+    n_duplicates: int = 0
 
 
 class StreamEvent(NamedTuple):
@@ -286,6 +290,19 @@ class StreamScorer:
     dayfirst : bool, optional
         For text dates like ``01/12/2017``: True reads day/month, False month/day. None
         lets the values decide and refuses those that could be read either way.
+    drop_duplicates : bool, default=False
+        Drop an event equal to its entity's previous one (the same event type, time,
+        item and value, as the scorer reads them: a row sent twice, a retry), counted in
+        ``counters["n_duplicates_dropped"]`` and each update's ``n_duplicates``; a
+        dropped event changes nothing (``update_one`` returns the entity as it stands).
+        ``oddseq stream --drop-duplicates`` drops the same events (it compares the
+        lines' fields as text, so ``1.0`` and ``1`` differ there). Less than the batch's
+        ``drop_duplicates`` (``df.drop_duplicates()``: a row equal to any earlier row):
+        a stream scores each event as it comes and keeps only each entity's last event to
+        compare with (its key and fields, about 150 bytes an entity, forgotten with the
+        entity by ``ttl`` and ``max_entities``), so an entity's A, B, A keeps the second
+        A, and a log appended to itself comes back as events too late. Needs times.
+        ``update_one`` then takes its general path (slower than the one-call fast path).
 
     As :meth:`AnomalyPipeline.score` does for a later log, the scorer warns (once each,
     at the caller's line; states, scores and alerts unchanged) where the events are not
@@ -301,7 +318,7 @@ class StreamScorer:
     the 1,000th on; ``lateness`` and ``max_late_events`` place them, ``counters``
     counts them), and, with times, where events repeating their entity's previous one
     exactly (event, time, item and value) pass 10% of the first 10,000 (duplicated
-    rows: drop them before the scorer).
+    rows: ``drop_duplicates=True`` drops them).
 
     Scoring runs in C++ with the entity's state when the pipeline's detector is the
     default ensemble or one of K-means, PCA and robust z (``scores_in_cpp_``): the same
@@ -353,6 +370,7 @@ class StreamScorer:
         reasons="new",
         time_format=None,
         dayfirst=None,
+        drop_duplicates=False,
     ):
         self.pipeline = pipeline
         self.entity, self.event, self.time, self.item, self.value = entity, event, time, item, value
@@ -441,6 +459,18 @@ class StreamScorer:
         self._refit = None  # a background refit's future
         self.threshold_history_ = []
         self._input = InputChecks(self)  # too late, repeats: the input's, kept across refits
+        if not isinstance(drop_duplicates, (bool, np.bool_)):
+            raise ValueError(f"drop_duplicates must be True or False, got {drop_duplicates!r}")
+        self.drop_duplicates = bool(drop_duplicates)
+        self._previous = None  # drop_duplicates: each entity's previous event
+        if self.drop_duplicates:
+            if not self._has_times:
+                raise ValueError(
+                    "drop_duplicates drops an event equal to its entity's previous one, time "
+                    "included: give time= too (a pipeline fitted with times)"
+                )
+            self._previous = PreviousEvents(self)
+            self._input.repeats = None  # dropped, not warned about
         self._set_checks()
 
     def _set_checks(self):
@@ -728,6 +758,9 @@ class StreamScorer:
             self._take_refit()
         arrays, entity_ids, n_invalid = self._parse(events)
         self.n_invalid_ += n_invalid
+        parsed, n_duplicates = arrays, 0
+        if self._previous is not None:
+            arrays, entity_ids, n_duplicates = self._without_repeats(arrays, entity_ids)
         if self._model is not None:
             # State, features and scores in one C++ pass over the batch.
             scored = self._store.update_scored(self._model, *arrays)
@@ -740,14 +773,35 @@ class StreamScorer:
         if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
             labels = None if self.event is None else events[self.event]
             self._check_left = self._checks.batch(
-                labels, arrays[0], len(events), arrays[2], frame=events
+                labels, parsed[0], len(events), parsed[2], frame=events
             )
         n_dropped = int(np.count_nonzero(applied.status == 2))
         # Each touched entity's id as its first row of the batch gave it.
         scores, alerts = self._frames(
             applied.touched, entity_ids[applied.first_rows], score, length, flags
         )
-        return StreamUpdate(scores, alerts, n_late_dropped=n_dropped, n_invalid=n_invalid)
+        return StreamUpdate(
+            scores, alerts, n_late_dropped=n_dropped, n_invalid=n_invalid, n_duplicates=n_duplicates
+        )
+
+    def _without_repeats(self, arrays, entity_ids):
+        """drop_duplicates: the parsed batch (``_parse``'s arrays) less the events equal
+        to their entity's previous one (event, time, item and value as read), and how
+        many were dropped."""
+        keys, code, times, item, present, value = arrays
+        rest = [code.tolist(), times.tolist()]
+        if item is not None:
+            rest.append(np.where(present.astype(bool), item, 0).tolist())
+            rest.append(present.tolist())
+        if value is not None:
+            rest.append(np.where(np.isnan(value), np.inf, value).tolist())
+            rest.append(np.isnan(value).tolist())
+        kept = self._previous.keep(keys.tolist(), zip(*rest))
+        n = int(len(kept) - np.count_nonzero(kept))
+        if n == 0:
+            return arrays, entity_ids, 0
+        arrays = tuple(None if a is None else np.ascontiguousarray(a[kept]) for a in arrays)
+        return arrays, entity_ids[kept], n
 
     def _raw(self, keys):
         got = self._store.features(keys, self._n_columns)
@@ -827,7 +881,7 @@ class StreamScorer:
         self._check_left -= 1
         if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
             self._check_left = self._checks.one(entity, event, time, item, value)
-        one = self._one
+        one = self._one if self._previous is None else None
         if one is not None:
             # Plain values (int / str ids and types, int / float times and values):
             # converted, applied and scored in one C++ call; None when it takes another.
@@ -895,6 +949,18 @@ class StreamScorer:
                     number = math.nan
         elif value is not None:
             raise ValueError("the pipeline was fitted without values; leave value out")
+        if self._previous is not None:
+            key = entity_key if entity_hashed else _core.stream_hash_id(entity_key)
+            rest = [code, ns]
+            if self._has_items:
+                hashed = None
+                if item_key is not None:
+                    hashed = item_key if item_hashed else _core.stream_hash_id(item_key)
+                rest += [0 if hashed is None else hashed, int(hashed is not None)]
+            if self._has_values:
+                rest += [math.inf if number != number else number, number != number]
+            if not self._previous.one(key, tuple(rest)):
+                return self._standing(key)
         # (score, is_anomaly, new, reason, length): a StreamEvent's fields.
         out = self._store.update_one(
             entity_key, entity_hashed, code, ns, item_key, item_hashed, number, self._model
@@ -915,6 +981,19 @@ class StreamScorer:
             reason = self._alert_reasons(np.array([key], dtype=np.uint64))[0]
             out = (out[0], out[1], True, reason, out[4])
         return _new_event(StreamEvent, out)
+
+    def _standing(self, key: int) -> StreamEvent:
+        """update_one's answer for an event dropped as a repeat: the entity as it
+        stands (its score, its alert as last judged, not new, its length), changing
+        nothing."""
+        keys = np.array([key], dtype=np.uint64)
+        raw, lengths, found, _ = self._raw(keys)
+        pipe, score = self.pipeline, math.nan
+        if found[0] and lengths[0] >= pipe.min_events:
+            X = pipe._scaled(raw, lengths)
+            score = float(np.asarray(pipe.detector_.decision_function(X))[0])
+        alerted = bool(self._store.alerted(keys)[0])
+        return StreamEvent(score, alerted, False, None, int(lengths[0]))
 
     def _line_feed(self, sep=",", header=None):
         """A C++ reader of plain CSV lines with this header, or of JSON objects (no
@@ -1436,7 +1515,8 @@ class StreamScorer:
         those dropped, the ones within ``lateness`` but behind the entity's
         ``max_late_events`` newest events kept, which a larger ``max_late_events`` would
         place), entities evicted by the TTL and by the cap, entities tracked, invalid
-        rows skipped.
+        rows skipped, events dropped as repeats (``n_duplicates_dropped``: with
+        ``drop_duplicates=True``).
 
         Examples
         --------
@@ -1452,6 +1532,7 @@ class StreamScorer:
         """
         out = dict(self._store.counters())
         out["n_invalid"] = self.n_invalid_
+        out["n_duplicates_dropped"] = 0 if self._previous is None else self._previous.n_dropped
         return out
 
     def memory_bytes(self) -> int:

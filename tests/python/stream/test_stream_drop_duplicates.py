@@ -2,11 +2,18 @@
 one, not the batch's rows equal to any earlier row), the memory it keeps (each tracked
 entity's last event, forgotten with the entity) and the words that advise it."""
 
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
 import pytest
 
 from oddseq import AnomalyPipeline
 from oddseq.cli import _in_shell_words, _parser
 from oddseq.datasets import make_ecommerce
+from oddseq.exceptions import DataWarning
 from oddseq.preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED
 from oddseq.sequences import Sequences
 from oddseq.stream import StreamScorer
@@ -91,3 +98,116 @@ def test_the_help_texts_say_what_each_drops():
     for command in ("detect", "fit", "score"):
         batch = _help(command)
         assert "every column" in batch and "oddseq stream" in batch
+
+
+# ---- the Python scorer's drop_duplicates= (as oddseq stream --drop-duplicates)
+
+
+def _doubled(seed=0, share=0.3):
+    """The log in time order without its own repeats, and with a share of its users'
+    events each sent twice in a row (a retry)."""
+    log = make_ecommerce(n_users=200, n_days=3, random_state=4).events
+    ordered = log.sort_values("timestamp", kind="stable")
+    ordered = ordered.drop_duplicates(COLUMNS).reset_index(drop=True)[COLUMNS]
+    users = ordered["user_id"].unique()
+    chosen = np.random.default_rng(seed).choice(users, int(share * len(users)), replace=False)
+    twice = ordered["user_id"].isin(chosen).to_numpy()
+    doubled = ordered.loc[ordered.index.repeat(np.where(twice, 2, 1))].reset_index(drop=True)
+    return ordered, doubled
+
+
+def _scorer(pipe, **options):
+    return StreamScorer(pipe, entity="user_id", event="behavior", time="timestamp", **options)
+
+
+def _batches(scorer, frame, size=500):
+    return [scorer.update(frame.iloc[i : i + size]) for i in range(0, len(frame), size)]
+
+
+def test_drop_duplicates_scores_as_the_log_without_them(pipe):
+    """update and update_one drop an event equal to its entity's previous one (event,
+    time, item, value), across batches and between the two ways in, counted in
+    ``counters`` and each update's ``n_duplicates``; the entities' features and scores
+    are those of the log without the repeats, and no repeat warning is given."""
+    ordered, doubled = _doubled()
+    clean = _scorer(pipe)
+    _batches(clean, ordered)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no repeat warning: they are dropped
+        dropping = _scorer(pipe, drop_duplicates=True)
+        updates = _batches(dropping, doubled, size=333)  # repeats split across batches too
+    n_repeats = len(doubled) - len(ordered)
+    assert sum(u.n_duplicates for u in updates) == n_repeats
+    assert dropping.counters["n_duplicates_dropped"] == n_repeats
+    users = ordered["user_id"].unique()
+    pd.testing.assert_frame_equal(dropping.features(users), clean.features(users))
+    # One event at a time, and the two ways in mixed: the same drops.
+    one = _scorer(pipe, drop_duplicates=True)
+    half = len(doubled) // 2
+    for row in doubled.iloc[:half].itertuples(index=False):
+        one.update_one(row.user_id, row.behavior, int(row.timestamp))
+    _batches(one, doubled.iloc[half:])
+    assert one.counters["n_duplicates_dropped"] == n_repeats
+    pd.testing.assert_frame_equal(one.features(users), clean.features(users))
+    # Only the previous event: an entity's A, B, A keeps the second A (a stream keeps
+    # each entity's last event, not all of them), and without times nothing is compared.
+    again = _scorer(pipe, drop_duplicates=True)
+    again.update(
+        pd.DataFrame(
+            {"user_id": [1, 1, 1], "behavior": ["pv", "cart", "pv"], "timestamp": [5, 5, 5]}
+        )
+    )
+    assert again.counters["n_duplicates_dropped"] == 0
+    assert again.update_one(1, "pv", 5).length == 3 and again.counters["n_duplicates_dropped"] == 1
+    assert _scorer(pipe).counters["n_duplicates_dropped"] == 0
+    with pytest.raises(ValueError, match="drop_duplicates must be True or False"):
+        _scorer(pipe, drop_duplicates="yes")
+
+
+def test_drop_duplicates_needs_times():
+    log = make_ecommerce(n_users=100, random_state=1).events
+    untimed = AnomalyPipeline().fit(Sequences.from_events(log, entity="user_id", event="behavior"))
+    with pytest.raises(ValueError, match="time included: give time= too"):
+        StreamScorer(untimed, entity="user_id", event="behavior", drop_duplicates=True)
+
+
+def test_the_repeat_warning_names_the_scorers_option(pipe):
+    _, doubled = _doubled(share=0.5)
+    with pytest.warns(DataWarning, match="repeat their entity's previous") as said:
+        _batches(_scorer(pipe), doubled)
+    (message,) = [str(w.message) for w in said if "repeat" in str(w.message)]
+    assert "StreamScorer(..., drop_duplicates=True)" in message
+    assert "drop_duplicates()" not in message  # a batch's: not what the stream compares
+
+
+def test_python_and_shell_drop_the_same_events(pipe, tmp_path):
+    """``oddseq stream --drop-duplicates`` and ``StreamScorer(drop_duplicates=True)`` on
+    the same events: the same number dropped."""
+    _, doubled = _doubled(seed=1)
+    pipe.save(tmp_path / "m.oddseq")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "oddseq.cli",
+            "stream",
+            "--model",
+            str(tmp_path / "m.oddseq"),
+            "--entity",
+            "user_id",
+            "--event",
+            "behavior",
+            "--time",
+            "timestamp",
+            "--drop-duplicates",
+        ],
+        input=doubled.to_csv(index=False),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    scorer = _scorer(pipe, drop_duplicates=True)
+    _batches(scorer, doubled)
+    n = scorer.counters["n_duplicates_dropped"]
+    assert n > 100 and f"{n:,} repeats dropped" in done.stderr.strip().splitlines()[-1]

@@ -1,7 +1,7 @@
 """StreamScorer says in Python what ``oddseq stream`` says in the shell about its input:
 events dropped as too late past 5% of those seen (from the 1,000th on) and events repeating
 their entity's previous one past the batch's 10% of the first 10,000; once each, in
-Python's words (``lateness=``, ``max_late_events=``, ``drop_duplicates()``), by one rule
+Python's words (``lateness=``, ``max_late_events=``, ``drop_duplicates=True``), by one rule
 shared with the shell (:mod:`oddseq.stream._checks`)."""
 
 import warnings
@@ -85,7 +85,9 @@ def test_repeats_are_said_once_advising_drop_duplicates_in_python(log, pipe, fee
     live = StreamScorer(pipe, **ROLES)
     said, caught = _said(lambda: feed(live, _doubled(log)), "repeat their entity's previous")
     assert len(said) == 1, [str(w.message) for w in caught]
-    assert "drop_duplicates()" in said[0] and "--drop-duplicates" not in said[0]
+    # The scorer's own option (a batch's drop_duplicates() compares other rows).
+    assert "drop_duplicates=True" in said[0] and "--drop-duplicates" not in said[0]
+    assert "drop_duplicates()" not in said[0]
     assert "same behavior and timestamp" in said[0]
 
 
