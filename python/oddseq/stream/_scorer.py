@@ -208,6 +208,30 @@ def _hash_keys(values) -> np.ndarray:
     return _object_keys(array.ravel())
 
 
+def _id_type(value):
+    """ "int" for an integer id, "str" for text that reads as one (``str(int(text)) ==
+    text``), else None: the ids the stream keys as two entities in their two types (by
+    value, and by text: int 7 and str "7")."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return "int"
+    if isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit():
+        return "str" if str(int(value)) == value else None
+    return None
+
+
+def _ids_type(ids: np.ndarray):
+    """(``_id_type``, an example) of a batch's ids: an integer dtype's at once, else the
+    first of its first 1,000 ids that has one; (None, None) for none."""
+    if ids.dtype.kind in "iu":
+        return ("int", ids[0].item()) if len(ids) else (None, None)
+    if ids.dtype.kind in "OUS":
+        for value in ids[:1000].tolist():
+            kind = _id_type(value)
+            if kind is not None:
+                return kind, value
+    return None, None
+
+
 def _object_keys(array) -> np.ndarray:
     """Ids of mixed types one by one, as update_one keys them: ints (in int64's range by
     value, beyond it by text) and str in C++, anything else by its own text (str(v), not
@@ -236,7 +260,11 @@ class StreamScorer:
     (a normal variant's). The stream scores
     whole entities (``entity`` ids), not sessions. Entity and item ids are kept as
     64-bit hashes of their values (integers by value, anything else by its text; two
-    ids collide with probability about 2^-64). One scorer is fed from one thread at a
+    ids collide with probability about 2^-64), so int 7 and str "7" are two entities:
+    entity ids that read as integers in the other type than the scorer's first such ids
+    (an int-id replay, then a feed of text ids) are refused by :meth:`update`,
+    :meth:`update_one` and :meth:`features` (``ValueError`` naming the conversion,
+    ``events[entity].astype(...)``); ids that are only text mix freely. One scorer is fed from one thread at a
     time.
 
     Refused (``ValueError``): ``method="markov"`` and the neural methods (they score the
@@ -441,6 +469,8 @@ class StreamScorer:
             )
         )
         self.n_invalid_ = 0
+        self._id_seen = None  # (type, example) of the first ids that read as integers
+        self._id_class = None  # their Python type: update_one's ids of it need no look
         if reasons not in ("new", "all"):
             raise ValueError(f"reasons must be 'new' or 'all', got {reasons!r}")
         self.reasons = reasons
@@ -757,6 +787,7 @@ class StreamScorer:
         if self._refit is not None and self._refit.done():
             self._take_refit()
         arrays, entity_ids, n_invalid = self._parse(events)
+        self._check_id_type(*_ids_type(entity_ids))
         self.n_invalid_ += n_invalid
         parsed, n_duplicates = arrays, 0
         if self._previous is not None:
@@ -803,6 +834,35 @@ class StreamScorer:
         arrays = tuple(None if a is None else np.ascontiguousarray(a[kept]) for a in arrays)
         return arrays, entity_ids[kept], n
 
+    def _check_id_type(self, kind, example, one: bool = False, judged: bool = True) -> None:
+        """Refuse ids that read as integers in the other type than the scorer's first
+        such ids (``_id_type``): the stream keys an id by its type and value, so int 7
+        and str "7" would be two entities (silently: each half of the events, and
+        ``features`` finding none). ``one``: an ``update_one``'s; ``judged``: the first
+        such ids set the type (not ``features``' lookups)."""
+        if kind is None:
+            return
+        seen = self._id_seen
+        if seen is None:
+            if judged:
+                self._id_seen = (kind, example)
+                self._id_class = int if kind == "int" else str
+            return
+        if kind == seen[0]:
+            return
+        column = self.entity
+        convert = "astype('int64')" if seen[0] == "int" else "astype(str)"
+        how = (
+            ("int(entity)" if seen[0] == "int" else "str(entity)")
+            if one
+            else f"events[{column!r}] = events[{column!r}].{convert}"
+        )
+        raise ValueError(
+            f"entity ids {example!r} arrive as {kind} where this scorer's earlier events gave "
+            f"them as {seen[0]} ({seen[1]!r}): the stream keys an id by its type and value, "
+            f"so int 7 and str '7' would be two entities; convert them to {seen[0]}: {how}"
+        )
+
     def _raw(self, keys):
         got = self._store.features(keys, self._n_columns)
         return (
@@ -832,6 +892,7 @@ class StreamScorer:
         [1.0, 2.0, 30.0]
         """
         ids = pd.Index(entity_ids)
+        self._check_id_type(*_ids_type(ids.to_numpy()), judged=False)
         raw, _, found, _ = self._raw(np.ascontiguousarray(_hash_keys(ids.to_numpy())))
         return pd.DataFrame(raw[found], index=ids[found], columns=self.feature_names_)
 
@@ -876,6 +937,8 @@ class StreamScorer:
         >>> live.update_one(7, "buy", 1511539286).length
         2
         """
+        if type(entity) is not self._id_class:
+            self._check_id_type(_id_type(entity), entity, one=True)
         if self._refit is not None and self._refit.done():
             self._take_refit()
         self._check_left -= 1

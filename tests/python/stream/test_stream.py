@@ -207,6 +207,41 @@ def test_refusals(data):
         StreamScorer(AnomalyPipeline(), **ROLES)
 
 
+def test_ids_of_the_other_type_are_refused_naming_the_conversion(data):
+    """The stream keys an entity by its id's type and value (int 7 and str "7" are two
+    entities: an int-id parquet replay then a JSON feed of text ids would split every
+    user in two, and features([7]) found nothing). Ids that read as the same integer in
+    the other type than the scorer's first such ids are refused, naming the conversion,
+    by update, update_one and features; ids that are text only mix freely."""
+    log, pipe = data
+    events = log.head(200)
+    live = StreamScorer(pipe, **ROLES)
+    live.update(events)
+    first = int(events["user_id"].iloc[0])
+    as_text = events.astype({"user_id": str})
+    with pytest.raises(
+        ValueError, match=r"as str where this scorer's earlier events gave them"
+    ) as e:
+        live.update(as_text)
+    assert "astype('int64')" in str(e.value) and "two entities" in str(e.value)
+    with pytest.raises(ValueError, match=r"int\(entity\)"):
+        live.update_one(str(first), "pv", int(events["timestamp"].max()))
+    with pytest.raises(ValueError, match="as str where"):
+        live.features([str(first)])
+    assert live.features([first]).shape[0] == 1
+    live.update_one("guest-1", "pv", int(events["timestamp"].max()))  # text only: its own
+    live.update(events.iloc[:5].astype({"user_id": object}))  # Python ints: the same type
+    # The other way round: text digits first, then ints.
+    text = StreamScorer(pipe, **ROLES)
+    text.update_one(str(first), "pv", int(events["timestamp"].iloc[0]))
+    with pytest.raises(ValueError, match=r"as int where .* as str.*astype\(str\)"):
+        text.update(events)
+    with pytest.raises(ValueError, match=r"str\(entity\)"):
+        text.update_one(first, "pv", int(events["timestamp"].iloc[0]))
+    # What was refused changed nothing.
+    assert text.counters["n_events"] == 1
+
+
 def test_invalid_rows_are_skipped_and_counted(data):
     _, pipe = data
     events = pd.DataFrame(
