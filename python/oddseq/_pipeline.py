@@ -30,6 +30,7 @@ from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
     NOT_NORMAL_SHAPE,
+    _auto_cut,
     _gap_above,
     _gap_under_top,
     _normal_cut,
@@ -726,6 +727,48 @@ def _too_few_for_the_rate(n: int, rate: float) -> bool:
     return n * rate < 1
 
 
+def _tail_refit(scores: np.ndarray, rate: float, cut: float) -> dict | None:
+    """The unsupervised cut's diagnosis: where ``cut`` flags so few of ``scores`` that
+    the data contradict its tail model (under half of ``rate``'s share, and unlikely so
+    by chance: ``_trimmed_tail``), the tail refitted without the top that bent it and
+    moved as the cut is (``_auto_cut(refit=True)``), as ``threshold_info_["tail_refit"]``;
+    None where the cut is not contradicted or no refit holds.
+
+    Not used to flag: on the eighteenth session's 228 saved logs it rescued every
+    collapsed labelled one (own-cut F1 over the best cut's 0.004 -> 0.84-0.99 on the game
+    log) and flagged 2.8-5.5% of some with nothing planted and a minority of alike
+    normal entities (benchmarks/RESULTS.md, "The cut that collapsed")."""
+    why = {}
+    refitted, _ = _auto_cut(scores, rate, warn=False, refit=True, why=why)
+    if not why or not refitted < cut:
+        return None
+    flagged = int(np.count_nonzero(scores > refitted))
+    return {
+        "threshold": float(refitted),
+        "n_flagged": flagged,
+        "share_flagged": flagged / scores.size,
+        "set_aside": int(why["set_aside"]),
+    }
+
+
+def _warn_collapsed_cut(n: int, flagged: int, rate: float, refit: dict) -> None:
+    """The DataWarning of a collapsed unsupervised cut (:func:`_tail_refit`), once per
+    fit: what it flagged, why that is suspect, what the refit would flag, and how to
+    flag that many."""
+    share = refit["share_flagged"]
+    warnings.warn(
+        f"the automatic cut flags {flagged:,} of {n:,} entities ({flagged / n:.2%}), under "
+        f"half of false_alarm_rate={rate:g}: a group of a few percent at the top (anomalies, "
+        "or a minority of alike normal entities) has bent the tail model it is fitted on. "
+        f"Refitted without the top {refit['set_aside'] / n:.2%}, the cut would flag "
+        f"{refit['n_flagged']:,} ({share:.2%}; threshold_info_['tail_refit']). Read the top "
+        f"of the ranked table; to flag that many, pass contamination={share:.4g} (oddseq "
+        f"detect --contamination {share:.4g}).",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
 def _warn_too_few_for_the_rate(n: int, rate: float, flagged: int) -> None:
     """The note of :func:`_too_few_for_the_rate` (once per fit)."""
     warnings.warn(
@@ -1369,15 +1412,18 @@ class AnomalyPipeline(SaveMixin):
             apart and inflated the tail model), the wider where both are clear
             (:func:`~oddseq.detect.auto_cut`, the rule of every oddseq model fitted
             without labels; ``threshold_info_["gap"]``, ``["moved"]``: "up", "down" or
-            None, ``["tail_threshold"]``: the cut before the move; where the moved
-            cut flagged under half the rate, the tail is fitted again without the top
-            that bent it, ``["tail_refit"]``), never
+            None, ``["tail_threshold"]``: the cut before the move), never
             below the detector's own floor where it has one (method="markov": one miss,
             as ``MarkovDetector(contamination="auto")``; ``threshold_info_["floor"]``).
             On fewer sequences than ``1 / false_alarm_rate`` (100 at the default) the
             cut lies past the top of the data, extrapolated from its top fifth, and odd
             sequences more than a tenth of them read as the normal tail: a warning says
             so and names ``contamination=`` (``threshold_info_["few_sequences"]``).
+            Where the cut flags under half the rate's share, the data contradict its
+            tail model (a group of a few percent at the top bent it): a DataWarning
+            says what the tail refitted without that top would flag and names
+            ``contamination=`` (``threshold_info_["tail_refit"]``; the flags stay the
+            cut's).
             True (normal-only,
             the semi-supervised protocol of the log-anomaly literature): ``seqs`` are
             normal behaviour; the cut is the (1 - ``false_alarm_rate``) quantile
@@ -1520,7 +1566,7 @@ class AnomalyPipeline(SaveMixin):
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
         jump = tail = floor = moved = above = None
-        refit = {}  # the unsupervised tail refitted without a top that bent it
+        refit = None  # the unsupervised tail's refit where its cut collapsed
         few = False  # the unsupervised tail cut on fewer sequences than 1 / rate
         if contamination != "auto":
             # A float share: the detector checked it (check_contamination) when fitted.
@@ -1569,19 +1615,12 @@ class AnomalyPipeline(SaveMixin):
             # (all scores equal: said once, by the detector's own fit where it cuts by
             # the tail rule too)
             cut, tail, moved = self.detector_._unsupervised_cut(
-                train_scores, rate, warn=self.detector_.natural_cut, why=refit
+                train_scores, rate, warn=self.detector_.natural_cut
             )
             reference = train_scores
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
-            if refit:
-                # The first fit's cut flagged under half the rate: a group it sat in
-                # had bent the tail, which was fitted again without the top.
-                first = float(np.mean(train_scores > refit["first_cut"]))
-                rule += (
-                    f", refitted without the top {refit['set_aside'] / train_scores.size:.2%}"
-                    f" of the scores (the first fit flagged {first:.2%}, under half the "
-                    "rate: the group it fell in had bent the tail)"
-                )
+            if cut == moved:  # (a detector's own floor is its own rule)
+                refit = _tail_refit(train_scores, rate, cut)
             # The move up's test, and why it went as it did (flags under the gap tied or
             # distinct; None: no clear gap above the tail cut).
             above = _gap_above(train_scores, tail)[1]
@@ -1645,15 +1684,14 @@ class AnomalyPipeline(SaveMixin):
             # Fewer sequences than 1 / false_alarm_rate under the unsupervised tail cut
             # (see _too_few_for_the_rate): noted with a warning.
             "few_sequences": few,
-            # Where the first tail fit's cut flagged under half the rate and the tail was
-            # fitted again without the top that bent it: {"set_aside": the top scores
-            # left out, "first_cut": the cut before}; None elsewhere.
-            "tail_refit": (
-                {"set_aside": int(refit["set_aside"]), "first_cut": float(refit["first_cut"])}
-                if refit
-                else None
-            ),
+            # Where the unsupervised cut flags under half the rate (the data contradict
+            # its tail model), the tail refitted without the top that bent it, a
+            # diagnosis that is not used to flag: {"threshold", "n_flagged",
+            # "share_flagged", "set_aside": the top scores left out}; None elsewhere.
+            "tail_refit": refit,
         }
+        if refit is not None:
+            _warn_collapsed_cut(len(train_scores), flagged, rate, refit)
         if few and train_scores.min() < train_scores.max():  # (equal: said already)
             _warn_too_few_for_the_rate(len(train_scores), rate, flagged)
 

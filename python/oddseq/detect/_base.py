@@ -259,11 +259,7 @@ class BaseDetector(SaveMixin, BaseEstimator):
         return None
 
     def _unsupervised_cut(
-        self,
-        scores,
-        false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE,
-        warn: bool = True,
-        why: dict | None = None,
+        self, scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE, warn: bool = True
     ):
         """The detector's cut of unlabelled training scores at ``false_alarm_rate``:
         ``(cut, tail cut, auto cut)``, the auto cut (:func:`oddseq.detect.auto_cut`, the
@@ -272,13 +268,12 @@ class BaseDetector(SaveMixin, BaseEstimator):
         natural cut) and of ``AnomalyPipeline``'s unsupervised cut. Scores all equal
         and below the floor: the floor, nothing flagged, without the warning about
         equal scores (identical sessions without a miss are nothing to warn about);
-        ``warn=False``: never that warning (a caller that said it already); ``why``: a
-        dict that gets the tail's refit, if there was one (``_auto_cut``)."""
+        ``warn=False``: never that warning (a caller that said it already)."""
         scores = np.asarray(scores, dtype=np.float64)
         floor = self._cut_floor()
         if floor is not None and scores.max() < floor and scores.min() == scores.max():
             return float(floor), float(scores.max()), float(scores.max())
-        cut, tail = _auto_cut(scores, false_alarm_rate, warn=warn, why=why)
+        cut, tail = _auto_cut(scores, false_alarm_rate, warn=warn)
         return (cut if floor is None else max(float(floor), cut)), tail, cut
 
     def _auto_threshold(self, scores: np.ndarray) -> float:

@@ -449,8 +449,9 @@ def test_the_tail_rule_holds_on_the_normal_scores_alone():
 @pytest.mark.xfail(
     strict=True,
     reason="#14, not met: the anomalies bend the tail model without collapsing it (the "
-    "cut flags 0.3-2%, over half the rate, so the refit of a collapsed tail does not act: "
-    "3 of 20 hold, 2 before it; RESULTS.md, eighteenth session)",
+    "cut flags 0.3-2%, over half the rate, where the collapsed cut's refit, a diagnosis, "
+    "would act); a trimmed tail set aside the nothing-planted marketplace's drop queuers "
+    "instead (RESULTS.md, seventeenth and eighteenth sessions: measured, not adopted)",
 )
 def test_auto_cut_holds_where_a_few_percent_bend_the_tail_without_an_edge():
     """3% of anomalies across the normal tail's top, no gap below them: they push the
@@ -594,28 +595,22 @@ def test_auto_cut_moves_down_to_a_lower_edge_at_every_size_of_log(n):
     st.sampled_from([1_000, 5_000, 20_000]),
 )
 def test_auto_cut_moves_down_only_past_a_gap_wide_on_the_bulks_spacing(seed, share, offset, n):
-    """Wherever the cut moved down from the tail cut (the first fit's, or the refit's
-    where the first flagged under half the rate), the scores it newly flags are
-    separated from the rest by at least GAP_SPACINGS / n robust standard deviations of
-    all the scores, and it flags at most the top 5%; a refit flags at most the top 5%
-    and the rate's share beside them."""
+    """Wherever the cut moved down, the scores it newly flags are separated from the
+    rest by at least GAP_SPACINGS / n robust standard deviations of all the scores,
+    and it flags at most the top 5%."""
     from oddseq.detect import auto_cut
-    from oddseq.detect._threshold import GAP_SPACINGS, _auto_cut
+    from oddseq.detect._threshold import GAP_SPACINGS
     from oddseq.utils._stats import robust_spread
 
     rng = np.random.default_rng(seed)
     group = int(share * n)
     scores = np.r_[rng.exponential(size=n - group), 2 + offset + rng.exponential(size=group)]
-    why = {}
-    cut, tail = _auto_cut(scores, 0.01, why=why)
-    assert cut == auto_cut(scores)
-    assert why or tail == tail_cut(scores, 0.01)
+    cut, tail = auto_cut(scores), tail_cut(scores, 0.01)
     if cut < tail:
         spread = float(robust_spread(scores, fallback="mean_abs")[1])
         above, below = scores[scores > cut].min(), scores[scores <= cut].max()
         assert above - below >= GAP_SPACINGS / n * spread
         assert (scores > cut).mean() <= 0.05
-    assert (scores > cut).mean() <= 0.05 + 0.01 + 1 / n
 
 
 @settings(max_examples=40, deadline=None)
