@@ -467,6 +467,10 @@ def detect_anomalies(
 #: (warn_about_the_log, with the DataFrame): fit and score check their sequences
 #: otherwise, so every route (AnomalyPipeline.fit, oddseq fit, score) warns once.
 _LOG_CHECKED = contextvars.ContextVar("oddseq_log_checked", default=False)
+#: The side table given to the score() under way, as (pipeline, table): per thread (a
+#: context variable), so threads scoring one model with their own tables do not mix
+#: them (kept on the instance, one thread's table was joined to another's entities).
+_SIDE_GIVEN = contextvars.ContextVar("oddseq_side_given", default=None)
 
 
 def _check_the_log(seqs: Sequences) -> None:
@@ -1022,9 +1026,9 @@ class AnomalyPipeline(SaveMixin):
     def _side_table(self) -> pd.DataFrame:
         """entity_features as joined (keyed by the entity column where it has one); the
         table given to the :meth:`score` under way, where one was."""
-        given = self.__dict__.get("_side_given")
-        if given is not None:
-            return given
+        given = _SIDE_GIVEN.get()
+        if given is not None and given[0] is self and given[1] is not None:
+            return given[1]
         return getattr(self, "_side_table_", self.entity_features)
 
     def _scoring_side(self, entity_features, seqs: Sequences):
@@ -1947,12 +1951,12 @@ class AnomalyPipeline(SaveMixin):
         seqs = self._kept(seqs)
         _check_the_log(seqs)
         _fitted_data.warn_if_unlike(self, seqs)  # columns, event types, time span
-        self._side_given = side
+        token = _SIDE_GIVEN.set((self, side))
         try:
             data = self._input_stage().transform(self, seqs)
             return seqs, data, self.detector_.decision_function(data.X)
         finally:
-            self._side_given = None
+            _SIDE_GIVEN.reset(token)
 
     def predict_proba(self, seqs: Sequences, method="tail", entity_features=None) -> pd.DataFrame:
         """The probability that each entity is normal and that it is an anomaly, as a
@@ -2140,7 +2144,7 @@ class AnomalyPipeline(SaveMixin):
         self.__dict__.setdefault("_explain_rows", {})[call] = (seqs.ids, raw, seqs.lengths)
 
     # Kept in memory, not saved or pickled: caches of the last calls, not the model.
-    _NOT_SAVED = ("_explain_rows", "_share_alarm", "_side_given", "_side_said")
+    _NOT_SAVED = ("_explain_rows", "_share_alarm", "_side_said")
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._NOT_SAVED}

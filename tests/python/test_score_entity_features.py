@@ -103,3 +103,21 @@ def test_detect_anomalies_with_normal_scores_on_the_side_table_silently():
             log, normal=normal, entity_features=side, groups=False, **ROLES
         )
     assert len(table) == log.user_id.nunique()
+
+
+def test_threads_scoring_one_model_with_their_own_tables_do_not_mix_them():
+    """The table given to one score() call is that call's alone, also while another
+    thread scores the same model with another table (it was kept on the instance)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pipe, seqs, side = _fitted()
+    tables = [side.assign(account_age_days=side.account_age_days + 500.0 * k) for k in range(4)]
+    alone = [pipe.score(seqs, entity_features=t)["score"] for t in tables]
+
+    def score(k):
+        return pipe.score(seqs, entity_features=tables[k % 4])["score"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(score, range(24)))
+    for k, scores in enumerate(together):
+        pd.testing.assert_series_equal(scores, alone[k % 4])
