@@ -1999,9 +1999,20 @@ class AnomalyPipeline(SaveMixin):
         """
         if method not in ("tail", "linear"):
             raise ValueError(f"method must be 'tail' or 'linear', got {method!r}")
-        scored = self._scored(
-            seqs, entity_features, "predict_proba", gives="the columns normal and anomaly"
-        )
+        # explain(entity_ids) reads the last score()'s entities: not these (it reports no
+        # reasons), so the cache its scoring step fills is put back as it was.
+        cache = self.__dict__.get("_explain_rows", {})
+        before = cache.get("score")
+        try:
+            scored = self._scored(
+                seqs, entity_features, "predict_proba", gives="the columns normal and anomaly"
+            )
+        finally:
+            cache = self.__dict__.get("_explain_rows", {})
+            if before is None:
+                cache.pop("score", None)
+            else:
+                cache["score"] = before
         if scored is None:
             return pd.DataFrame({"normal": [], "anomaly": []}, index=seqs.ids, dtype=np.float64)
         kept, _, scores = scored

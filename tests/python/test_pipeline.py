@@ -335,6 +335,20 @@ def test_predict_proba_unsupervised_reads_the_fitted_entities(shop):
     np.testing.assert_allclose(proba["normal"].to_numpy()[::50], share)
 
 
+def test_predict_proba_leaves_explain_reading_the_last_score(shop):
+    """explain(entity_ids) reads the entities of the last score(); predict_proba of
+    another day in between does not take their place."""
+    _, seqs = shop
+    pipe = AnomalyPipeline(method="pca").fit(seqs.take(np.arange(0, 200)))
+    day1, day2 = seqs.take(np.arange(200, 300)), seqs.take(np.arange(300, 400))
+    table = pipe.score(day1)
+    pipe.predict_proba(day2)
+    odd = table.index[:3]
+    pd.testing.assert_frame_equal(pipe.explain(odd), pipe.explain(day1, odd))
+    with pytest.raises(ValueError, match="not among the entities"):
+        pipe.explain(pd.Index(day2.ids)[:1])  # predicted, not scored: not remembered
+
+
 def test_predict_proba_takes_what_score_takes(shop):
     """The day's entity_features, min_events (short entities absent, as from the table),
     a day without events (an empty frame, with score's DataWarning) and score's

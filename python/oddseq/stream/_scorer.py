@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import re
 import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -208,13 +209,18 @@ def _hash_keys(values) -> np.ndarray:
     return _object_keys(array.ravel())
 
 
+# Text an int() reads as written: one optional minus sign, ASCII digits ("--5" and "٣"
+# are text ids like any other).
+_INTEGER_TEXT = re.compile(r"-?[0-9]+")
+
+
 def _id_type(value):
     """ "int" for an integer id, "str" for text that reads as one (``str(int(text)) ==
     text``), else None: the ids the stream keys as two entities in their two types (by
     value, and by text: int 7 and str "7")."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         return "int"
-    if isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit():
+    if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
         return "str" if str(int(value)) == value else None
     return None
 
@@ -264,8 +270,8 @@ class StreamScorer:
     entity ids that read as integers in the other type than the scorer's first such ids
     (an int-id replay, then a feed of text ids) are refused by :meth:`update`,
     :meth:`update_one` and :meth:`features` (``ValueError`` naming the conversion,
-    ``events[entity].astype(...)``); ids that are only text mix freely. One scorer is fed from one thread at a
-    time.
+    ``events[entity].astype(...)``); ids that are only text mix freely. One scorer is
+    fed from one thread at a time.
 
     Refused (``ValueError``): ``method="markov"`` and the neural methods (they score the
     whole order of events),

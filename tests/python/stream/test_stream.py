@@ -230,6 +230,8 @@ def test_ids_of_the_other_type_are_refused_naming_the_conversion(data):
         live.features([str(first)])
     assert live.features([first]).shape[0] == 1
     live.update_one("guest-1", "pv", int(events["timestamp"].max()))  # text only: its own
+    for text_id in ("--5", "-", "5-", "\u0663", " 7"):  # not integers as written: text ids
+        live.update_one(text_id, "pv", int(events["timestamp"].max()))
     live.update(events.iloc[:5].astype({"user_id": object}))  # Python ints: the same type
     # The other way round: text digits first, then ints.
     text = StreamScorer(pipe, **ROLES)
