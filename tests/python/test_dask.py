@@ -148,6 +148,13 @@ def test_a_day_without_events_is_an_empty_table(client, log, tmp_path, options):
     with pytest.raises(ValueError, match="normal has no rows") as one:
         oddseq.detect_anomalies(log, **COLUMNS, **options, normal=log.iloc[:0])
     assert str(many.value) == str(one.value).replace("df itself", "ddf itself")
+    # Rows of which none has an id are no empty day: refused as on one machine.
+    no_ids = log.assign(user_id=np.nan)
+    with pytest.raises(ValueError, match="every row has a missing value") as many:
+        detect_anomalies(dd.from_pandas(no_ids, npartitions=2), **COLUMNS, **options, dropna=True)
+    with pytest.raises(ValueError, match="every row has a missing value") as one:
+        oddseq.detect_anomalies(no_ids, **COLUMNS, **options, dropna=True)
+    assert str(many.value) == str(one.value)
 
 
 def test_sessions_come_back_as_columns(client):

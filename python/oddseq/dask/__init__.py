@@ -137,10 +137,11 @@ flags, reasons and ``group`` column as one machine; ``pipeline.groups_`` is the
 fitted detector, saved with the model. ``group_by`` (devices, IPs, cards) stays
 single-machine.
 
-A log without events (every partition empty, or every row dropped by ``dropna``) gives
-the ranked table with no rows (the single machine's ``empty_table``: its columns and
-dtypes, the index as ``Sequences.from_events`` reads the entity column) and a
-DataWarning, as on one machine: found by the first pass, which reads every partition.
+A log without events (every partition empty) gives the ranked table with no rows (the
+single machine's ``empty_table``: its columns and dtypes, the index as
+``Sequences.from_events`` reads the entity column) and a DataWarning, as on one machine:
+found by the first pass, which reads every partition. Rows of which none has an entity
+id are refused as on one machine ("every row has a missing value", ``dropna`` or not).
 
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
 clusters from a graph over every row), "markov" and the neural methods (fit them on a

@@ -54,7 +54,12 @@ from ..exceptions import ConvergenceWarning, DataWarning
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
-from ..sequences._sequences import _all_whole, check_role_names, dropped_rows_message
+from ..sequences._sequences import (
+    _all_whole,
+    check_role_names,
+    dropped_rows_message,
+    nothing_left,
+)
 from ..utils._exact import (
     column_max_abs,
     exponents,
@@ -2116,7 +2121,13 @@ def _shuffled_sequences(
             raise
         _check_dtypes(reports, columns)
         if not any(r["sample"].size for r in reports):
-            return None  # no events: every partition empty, or every row dropped
+            if any(r["rows"] for r in reports):  # rows, none with an id: as one machine
+                missing = {entity: sum(r["missing"] for r in reports)}
+                missing.update(
+                    {c: sum(r["also"].get(c, 0) for r in reports) for c in columns if c != entity}
+                )
+                raise ValueError(nothing_left(missing))
+            return None  # no events: every partition empty
         divisions = _divisions(reports, npartitions or _default_partitions(reports))
         whole_ids = _whole_ids_after_dropna(reports, dropna)
         group_input = None if group is None else group.plan(reports, inputs)
@@ -2337,9 +2348,9 @@ def detect_anomalies(
         ``is_anomaly``, ``p_normal``, ``cluster``, ``group`` (with the group stage:
         the member's row of ``pipeline.groups_.groups_``, -1 for none), ``reason``.
         Held in the cluster's memory (persisted) unless written with ``to_parquet``.
-        A log without events (every partition empty, or every row dropped by
-        ``dropna``) gives that table with no rows, the same columns and dtypes, and a
-        DataWarning, as on one machine; an empty ``normal`` is refused.
+        A log without events (every partition empty) gives that table with no rows,
+        the same columns and dtypes, and a DataWarning, as on one machine; an empty
+        ``normal`` is refused, and so are rows of which none has an entity id.
     pipeline : AnomalyPipeline, only with ``return_pipeline=True``.
         None where there was nothing to fit on (a log without events, no ``normal``).
 
@@ -2449,7 +2460,7 @@ def detect_anomalies(
         )
 
     def empty_day(fitted):
-        """A log without events (``ddf``, or what dropna left of it): as on one machine."""
+        """A log without events (``ddf`` with no rows): as on one machine."""
         table = _empty_day(ddf, entity, columns, options, stage is not None, to_parquet)
         return (table, fitted) if return_pipeline else table
 

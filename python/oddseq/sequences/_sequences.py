@@ -190,6 +190,17 @@ def _all_whole(values: np.ndarray) -> bool:
     )
 
 
+def _described(counts: dict) -> str:
+    """Missing values per column, in words: "3 in 'user_id', 1 in 'time'"."""
+    return ", ".join(f"{n:,} in {c!r}" for c, n in counts.items() if n)
+
+
+def nothing_left(counts: dict) -> str:
+    """The refusal of a log whose every row misses a value, ``dropna`` or not (``counts``:
+    column -> rows missing it): one machine's and oddseq.dask's words."""
+    return f"every row has a missing value ({_described(counts)}); nothing left"
+
+
 def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True):
     """None when no row has a missing entity, event or time (``bad``: column -> mask);
     else the rows to keep with ``dropna`` (warning with the counts unless not ``warn``;
@@ -199,7 +210,7 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True
     n_bad_columns = {c: n for c, n in counts.items() if n}
     if not n_bad_columns:
         return None
-    described = ", ".join(f"{n:,} in {c!r}" for c, n in n_bad_columns.items())
+    described = _described(n_bad_columns)
     if not dropna:
         raise ValueError(
             f"missing values: {described}. Clean them, or pass dropna=True to drop "
@@ -207,7 +218,7 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True
         )
     keep = ~np.logical_or.reduce(list(bad.values()))
     if not keep.any():
-        raise ValueError(f"every row has a missing value ({described}); nothing left")
+        raise ValueError(nothing_left(n_bad_columns))
     if isinstance(warn, dict):  # a caller reading the log in parts warns once (dask)
         warn["dropped"] = (int((~keep).sum()), n_rows, counts)
     elif warn:
