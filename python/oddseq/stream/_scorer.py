@@ -1415,7 +1415,7 @@ class StreamScorer:
         change is recorded in ``threshold_history_``. A log whose events repeat their
         entity's previous one exactly past 10% (rows written twice: they raise the
         highest scores, and the cut) is warned about (a ``DataWarning``), as the stream
-        warns.
+        warns; with ``drop_duplicates=True`` the replay drops them as the stream does.
 
         Parameters
         ----------
@@ -1470,6 +1470,7 @@ class StreamScorer:
             time=self.time,
             item=self.item,
             value=self.value,
+            drop_duplicates=self.drop_duplicates,
             **self._reading,
             **self._state_options,
         )
@@ -1480,10 +1481,12 @@ class StreamScorer:
             for c in roles
         ]
         highest: dict = {}
-        one = twin._one
+        # (with drop_duplicates, the general path, which drops them as update_one does)
+        one = twin._one if twin._previous is None else None
         # Events repeating their entity's previous one, judged over the whole log by the
-        # stream's rule: duplicated rows raise entities' highest scores, and the cut.
-        repeats = Repeats() if self.time is not None else None
+        # stream's rule: duplicated rows raise entities' highest scores, and the cut
+        # (dropped, with drop_duplicates: nothing to warn of).
+        repeats = Repeats() if self.time is not None and not self.drop_duplicates else None
         if repeats is not None:
             repeats.window = len(events)
         for entity, event, time, item, value in zip(*columns):

@@ -211,3 +211,23 @@ def test_python_and_shell_drop_the_same_events(pipe, tmp_path):
     _batches(scorer, doubled)
     n = scorer.counters["n_duplicates_dropped"]
     assert n > 100 and f"{n:,} repeats dropped" in done.stderr.strip().splitlines()[-1]
+
+
+def test_calibrate_drops_what_the_stream_drops(pipe):
+    """calibrate replays the log as the scorer reads it: with drop_duplicates=True the
+    rows written twice are dropped in the replay too (the clean log's cut, no warning
+    of repeats); without it they raise the cut and are warned about."""
+    log = make_ecommerce(n_users=200, n_days=3, random_state=4).events
+    clean = log.sort_values("timestamp", kind="stable")
+    twice = clean.loc[clean.index.repeat(2)]  # each row sent twice in a row
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    # (the stream reads event and time here: same-second repeats of one event type in
+    # the clean log are dropped too, so the clean log is replayed with the option)
+    expected = StreamScorer(pipe, **roles, drop_duplicates=True).calibrate(clean)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        dropping = StreamScorer(pipe, **roles, drop_duplicates=True)
+        # (a dropped event's entity is scored as it stands: equal up to round-off)
+        assert dropping.calibrate(twice) == pytest.approx(expected, rel=1e-12)
+    with pytest.warns(DataWarning, match="replayed to calibrate"):
+        assert StreamScorer(pipe, **roles).calibrate(twice) > expected
