@@ -740,7 +740,7 @@ def _tail_refit(scores: np.ndarray, rate: float, cut: float) -> dict | None:
 
     Not used to flag: on the eighteenth session's 228 saved logs it rescued every
     collapsed labelled one (own-cut F1 over the best cut's 0.004 -> 0.84-0.99 on the game
-    log) and flagged 2.8-5.5% of some with nothing planted and a minority of alike
+    log) and flagged 2.8-5.4% of some with nothing planted and a minority of alike
     normal entities (benchmarks/RESULTS.md, "The cut that collapsed")."""
     why = {}
     refitted, _ = _auto_cut(scores, rate, warn=False, refit=True, why=why)
@@ -1423,8 +1423,9 @@ class AnomalyPipeline(SaveMixin):
             cut lies past the top of the data, extrapolated from its top fifth, and odd
             sequences more than a tenth of them read as the normal tail: a warning says
             so and names ``contamination=`` (``threshold_info_["few_sequences"]``).
-            Where the cut flags under half the rate's share, the data contradict its
-            tail model (a group of a few percent at the top bent it): a DataWarning
+            Where the cut flags under half the rate's share, and so few is at most 0.1%
+            likely by chance, the data contradict its tail model (a group of a few
+            percent at the top bent it): a DataWarning
             says what the tail refitted without that top would flag and names
             ``contamination=`` (``threshold_info_["tail_refit"]``; the flags stay the
             cut's).
@@ -2159,6 +2160,12 @@ class AnomalyPipeline(SaveMixin):
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._NOT_SAVED}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        info = self.__dict__.get("threshold_info_")
+        if isinstance(info, dict):  # a model saved before the record had this key
+            info.setdefault("tail_refit", None)
 
     def join_groups(self, table: pd.DataFrame, groups) -> pd.DataFrame:
         """The ranked table with group suspicion joined: ``groups`` is a fitted

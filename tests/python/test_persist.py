@@ -210,6 +210,24 @@ def test_pipeline_saves_every_fitted_attribute(seqs, tmp_path):
     assert fitted - set(AnomalyPipeline._NOT_SAVED) <= set(vars(again))
 
 
+def test_the_threshold_record_reads_the_same_after_load(seqs, tmp_path):
+    """threshold_info_ round-trips (with "tail_refit", the collapsed cut's diagnosis), and
+    a model saved before that key existed reads None for it, as a fit that did not
+    refit; pickle the same."""
+    import pickle
+
+    pipe = AnomalyPipeline().fit(seqs[:200])
+    again = _round_trip(pipe, tmp_path)
+    assert again.threshold_info_ == pipe.threshold_info_
+    assert "tail_refit" in again.threshold_info_
+    old = pipe.__getstate__()
+    old["threshold_info_"] = {k: v for k, v in pipe.threshold_info_.items() if k != "tail_refit"}
+    before = AnomalyPipeline.__new__(AnomalyPipeline)
+    before._from_state(old)
+    assert before.threshold_info_["tail_refit"] is None
+    assert pickle.loads(pickle.dumps(pipe)).threshold_info_ == pipe.threshold_info_
+
+
 def test_class_load_checks_the_type(tmp_path):
     path = StandardScaler().fit(X).save(tmp_path / "s.oddseq")
     assert isinstance(StandardScaler.load(path), StandardScaler)
