@@ -1950,6 +1950,15 @@ class AnomalyPipeline(SaveMixin):
             _warn_no_events("seqs has no sequences (a log with no rows)", gives)
             return None
         seqs = self._kept(seqs)
+        if not len(seqs):  # every entity shorter than min_events
+            warnings.warn(
+                f"no entity of seqs has min_events={self.min_events} events or more: "
+                f"{gives} with no rows (an empty table); fit with a lower min_events to "
+                "score shorter entities",
+                DataWarning,
+                stacklevel=user_stacklevel(),
+            )
+            return None
         _check_the_log(seqs)
         _fitted_data.warn_if_unlike(self, seqs)  # columns, event types, time span
         token = _SIDE_GIVEN.set((self, side))
@@ -2015,7 +2024,9 @@ class AnomalyPipeline(SaveMixin):
             else:
                 cache["score"] = before
         if scored is None:
-            return pd.DataFrame({"normal": [], "anomaly": []}, index=seqs.ids, dtype=np.float64)
+            return pd.DataFrame(
+                {"normal": [], "anomaly": []}, index=pd.Index(seqs.ids)[:0], dtype=np.float64
+            )
         kept, _, scores = scored
         if method == "tail":
             normal = self.p_normal(scores)

@@ -1259,3 +1259,21 @@ def test_a_later_log_of_the_same_shop_is_scored_as_before():
     rows = np.flatnonzero(seqs.ids.isin(all_known))
     np.testing.assert_array_equal(raw[rows], old[rows])
     assert 0 < scored["is_anomaly"].mean() < 0.1
+
+
+def test_a_day_whose_entities_are_all_under_min_events_is_an_empty_table(shop):
+    """score and predict_proba of entities all shorter than min_events: the empty table
+    (the columns and dtypes of a day with events) and a DataWarning naming min_events,
+    where the detector was handed no rows and raised."""
+    _, seqs = shop
+    pipe = AnomalyPipeline(method="pca", min_events=3).fit(seqs)
+    short = seqs.take(np.flatnonzero(seqs.lengths < 3)[:20])
+    assert len(short) > 0
+    with pytest.warns(DataWarning, match="min_events=3"):
+        table = pipe.score(short)
+    day = pipe.score(seqs)
+    assert table.empty and list(table.columns) == list(day.columns)
+    assert list(table.dtypes) == list(day.dtypes)
+    with pytest.warns(DataWarning, match="min_events=3"):
+        proba = pipe.predict_proba(short)
+    assert proba.shape == (0, 2)
