@@ -26,6 +26,7 @@ from .detect import (
     PCADetector,
     RobustZDetector,
 )
+from .detect._base import min_max_probability
 from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
@@ -2034,12 +2035,7 @@ class AnomalyPipeline(SaveMixin):
         else:
             reference = self._reference()
             low, high = float(np.min(reference)), float(np.max(reference))
-            span = high - low
-            anomaly = (
-                np.clip((scores - low) / span, 0.0, 1.0)
-                if span > 0
-                else (scores > high).astype(np.float64)
-            )
+            anomaly = min_max_probability(scores, low, high)
             normal = 1.0 - anomaly
         return pd.DataFrame({"normal": normal, "anomaly": anomaly}, index=kept.ids)
 

@@ -137,6 +137,17 @@ def explanation_frame(
     )
 
 
+def min_max_probability(scores, low: float, high: float) -> np.ndarray:
+    """``predict_proba(method="linear")``'s anomaly probability (PyOD's): the scores
+    min-max scaled by the training range [low, high] and clipped to [0, 1]; where the
+    range has no span, 1 above it and 0 elsewhere. Detectors and AnomalyPipeline."""
+    span = high - low
+    scores = np.asarray(scores, dtype=np.float64)
+    if span > 0:
+        return np.clip((scores - low) / span, 0.0, 1.0)
+    return (scores > high).astype(np.float64)
+
+
 class TrainingStats:
     """For detectors that explain against the training data's centre: ``median_`` and
     ``feature_scale_`` (1.4826 x MAD, else the standard deviation, else 1) per feature,
@@ -318,11 +329,7 @@ class BaseDetector(SaveMixin, BaseEstimator):
         if method == "tail":
             anomaly = 1.0 - tail_probability(self.decision_scores_, scores)
             return np.column_stack([1 - anomaly, anomaly])
-        low, high = self._score_range
-        span = high - low
-        anomaly = (
-            np.clip((scores - low) / span, 0, 1) if span > 0 else (scores > high).astype(float)
-        )
+        anomaly = min_max_probability(scores, *self._score_range)
         return np.column_stack([1 - anomaly, anomaly])
 
     def predict_confidence(self, X):
