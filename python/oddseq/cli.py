@@ -229,6 +229,12 @@ def _write_ranked(table, args, fmt):
     written = table if args.top is None else table.head(args.top)
     try:
         _write(written, args.output, fmt)
+    except BrokenPipeError:
+        # `oddseq detect ... | head`: the reader has what it wanted. Python's advice: point
+        # stdout at devnull, so that the flush at exit does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except OSError as error:
         raise OSError(f"could not write {args.output}: {error.strerror or error}") from None
     return written
@@ -239,9 +245,10 @@ def _table_output_options(parser) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        required=True,
+        default=STDOUT,
         help="output table; the extension picks the format: .csv (.tsv, .csv.gz ...), "
-        ".parquet, .jsonl / .ndjson (JSON lines) or .json (an array of records)",
+        ".parquet, .jsonl / .ndjson (JSON lines) or .json (an array of records); '-' or "
+        "none: CSV on standard output (the closing line then goes to stderr)",
     )
     parser.add_argument("--force", action="store_true", help="overwrite an existing output")
     parser.add_argument(
@@ -395,8 +402,12 @@ def _say_written(table, written, args, alarm=None) -> None:
         else f" (the top {len(written):,} rows)"
     )
     said = f" ({alarm})" if alarm else ""
+    place, stream = (
+        ("standard output", sys.stderr) if args.output == STDOUT else (args.output, sys.stdout)
+    )
     print(
-        f"{len(table):,} scored, {flagged:,} flagged{said}; table written to {args.output}{shown}"
+        f"{len(table):,} scored, {flagged:,} flagged{said}; table written to {place}{shown}",
+        file=stream,
     )
 
 
@@ -1169,6 +1180,8 @@ def _guess_separator(path, encoding="utf-8") -> str:
     return best if counts[best] > 0 else ","
 
 
+# -o's name for standard output (and its default): CSV there, the closing line on stderr.
+STDOUT = "-"
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zip", ".zst")
 # Output formats by extension (after any compression suffix, for the text formats).
 _OUTPUT_FORMATS = {
@@ -1232,6 +1245,8 @@ def _check_output(path_text: str, force: bool) -> str:
     import os
     from pathlib import Path
 
+    if path_text == STDOUT:
+        return "csv"
     out = Path(path_text)
     if out.is_dir():
         raise ValueError(f"-o {path_text} is a folder; give a file name, e.g. {out / 'odd.csv'}")
@@ -1271,6 +1286,10 @@ def _csv_safe(frame):
 
 def _write(table, path_text: str, fmt: str) -> None:
     flat = table.reset_index()
+    if path_text == STDOUT:
+        _csv_safe(flat).to_csv(sys.stdout, index=False)
+        sys.stdout.flush()  # a closed pipe is said here, inside _write_ranked's handler
+        return
     if fmt == "parquet":
         table.to_parquet(path_text)
     elif fmt in ("csv", "tsv"):
