@@ -48,8 +48,8 @@ def _positions(seqs: Sequences, entity_ids) -> np.ndarray:
 
 def _remembered(pipeline, entity_ids):
     """(ids, raw features, lengths) of ``entity_ids`` from what the pipeline's last
-    ``score`` and ``fit`` kept (the score's first)."""
-    kept = getattr(pipeline, "_explain_rows", None) or {}
+    ``score`` (in this thread) and ``fit`` kept (the score's first)."""
+    kept = pipeline._explain_sources()
     sources = [kept[call] for call in ("score", "fit") if call in kept]
     if not sources:
         raise ValueError(

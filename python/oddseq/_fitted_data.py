@@ -425,9 +425,9 @@ def _alarm_text(alarm) -> str:
 
 def alarm_summary(pipe, table=None) -> str | None:
     """The shell summary's words for :func:`share_alarm` on a ranked table, or None;
-    without ``table``, for the alarm of ``pipe``'s last :meth:`AnomalyPipeline.score`
-    (the one its warning told: ``oddseq detect --normal``, whose table holds the group
-    stage's flags too)."""
+    without ``table``, for the alarm of ``pipe``'s last :meth:`AnomalyPipeline.score` in
+    the calling thread (the one its warning told: ``oddseq detect --normal``, whose
+    table holds the group stage's flags too)."""
     if table is None:
         alarm = getattr(pipe, "_share_alarm", None)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import importlib
+import threading
 import warnings
 from functools import partial
 from typing import NamedTuple
@@ -1037,8 +1038,11 @@ class AnomalyPipeline(SaveMixin):
         it, with the fitted columns in their order (others refused); None for the fitted
         table, where the model was fitted with one it warns once, naming the argument."""
         if entity_features is None:
-            if self.entity_features is not None and not self.__dict__.get("_side_said"):
-                self._side_said = True
+            said = object()  # once per model, whichever thread scores first (setdefault)
+            if (
+                self.entity_features is not None
+                and self.__dict__.setdefault("_side_said", said) is said
+            ):
                 warnings.warn(
                     "this model was fitted with entity_features, and scores with the table "
                     "given at fit (its values as they were then; entities without a row "
@@ -1482,6 +1486,7 @@ class AnomalyPipeline(SaveMixin):
         # What scoring compares new data with (columns, event types, time span).
         self._fitted_data = _fitted_data.describe(seqs)
         self._explain_rows = {}  # what explain(entity_ids) reads (see _remember)
+        self._per_thread = threading.local()  # each thread's last score (see _last_score)
         self._kmeans_distinct = None  # counted once the matrix exists (see below)
         self.detector_ = self._detector(len(seqs))
         stage = self._input_stage()
@@ -1930,7 +1935,9 @@ class AnomalyPipeline(SaveMixin):
             return empty_table(seqs.ids)
         table = self._table(*scored)
         # (kept for the shell's summary line: oddseq detect --normal, oddseq score)
-        self._share_alarm = _fitted_data.warn_share_alarm(self, table["score"], table["is_anomaly"])
+        self._last_score().share_alarm = _fitted_data.warn_share_alarm(
+            self, table["score"], table["is_anomaly"]
+        )
         return table
 
     def _scored(
@@ -2012,18 +2019,14 @@ class AnomalyPipeline(SaveMixin):
             raise ValueError(f"method must be 'tail' or 'linear', got {method!r}")
         # explain(entity_ids) reads the last score()'s entities: not these (it reports no
         # reasons), so the cache its scoring step fills is put back as it was.
-        cache = self.__dict__.get("_explain_rows", {})
-        before = cache.get("score")
+        last = self._last_score()
+        before = getattr(last, "rows", None)
         try:
             scored = self._scored(
                 seqs, entity_features, "predict_proba", gives="the columns normal and anomaly"
             )
         finally:
-            cache = self.__dict__.get("_explain_rows", {})
-            if before is None:
-                cache.pop("score", None)
-            else:
-                cache["score"] = before
+            last.rows = before
         if scored is None:
             return pd.DataFrame(
                 {"normal": [], "anomaly": []}, index=pd.Index(seqs.ids)[:0], dtype=np.float64
@@ -2121,8 +2124,9 @@ class AnomalyPipeline(SaveMixin):
         feature only where ``value`` and ``value_read`` lie on the same side of
         ``typical``. ``oddseq.plot.plot_explanation`` draws one entity of it.
 
-        ``explain(entity_ids)``: entities of the last :meth:`fit` or :meth:`score` (the
-        score's first where both have an id), from the features those calls keep in
+        ``explain(entity_ids)``: entities of the last :meth:`fit` or of the calling
+        thread's last :meth:`score` (the score's first where both have an id; threads
+        scoring one model each explain their own day), from the features those calls keep in
         memory (one float32 row per entity; never saved with the model, so a loaded
         model needs the sequences). ``explain(seqs, entity_ids)``: entities of any
         sequences (default: all of them); the only form for the sequence models
@@ -2159,11 +2163,42 @@ class AnomalyPipeline(SaveMixin):
 
     def _remember(self, call: str, seqs: Sequences, raw: np.ndarray) -> None:
         """Keep the raw features of the sequences ``call`` ("fit" or "score") saw, so
-        that ``explain(entity_ids)`` needs no sequences (not saved: ``__getstate__``)."""
-        self.__dict__.setdefault("_explain_rows", {})[call] = (seqs.ids, raw, seqs.lengths)
+        that ``explain(entity_ids)`` needs no sequences (not saved: ``__getstate__``).
+        The fit's are the model's (every thread explains the fitted entities); a
+        score's are the calling thread's (:meth:`_last_score`)."""
+        rows = (seqs.ids, raw, seqs.lengths)
+        if call == "score":
+            self._last_score().rows = rows
+        else:
+            self.__dict__.setdefault("_explain_rows", {})[call] = rows
+
+    def _last_score(self) -> threading.local:
+        """What the calling thread's last :meth:`score` left for later calls: ``rows``
+        (its entities' ids, raw features and lengths, read by ``explain(entity_ids)``)
+        and ``share_alarm`` (read by the shell's summary, ``alarm_summary``). Per thread,
+        as the side table given to score() is (``_SIDE_GIVEN``): threads scoring one
+        model read their own day, where one read another's last one. A thread-local, not
+        a context variable: a notebook's cells may each run in a context of their own
+        (ipykernel 7.0 did), and explain in the next cell must find the score. A fit
+        starts the model afresh for every thread (as it dropped the score's rows)."""
+        return self.__dict__.setdefault("_per_thread", threading.local())
+
+    @property
+    def _share_alarm(self):
+        """The share alarm of the calling thread's last :meth:`score` (or None)."""
+        return getattr(self._last_score(), "share_alarm", None)
+
+    def _explain_sources(self) -> dict:
+        """{"score": this thread's last score's rows, "fit": the fit's}, each where kept
+        (what ``explain(entity_ids)`` reads, the score's first)."""
+        kept = dict(self.__dict__.get("_explain_rows", {}))
+        rows = getattr(self._last_score(), "rows", None)
+        if rows is not None:
+            kept["score"] = rows
+        return kept
 
     # Kept in memory, not saved or pickled: caches of the last calls, not the model.
-    _NOT_SAVED = ("_explain_rows", "_share_alarm", "_side_said")
+    _NOT_SAVED = ("_explain_rows", "_per_thread", "_side_said")
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._NOT_SAVED}
