@@ -55,9 +55,11 @@ from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
 from ..sequences._sequences import (
+    MissingRows,
     _all_whole,
     check_role_names,
     dropped_rows_message,
+    missing_values,
     nothing_left,
 )
 from ..utils._exact import (
@@ -612,9 +614,19 @@ def _build(
     # (process-wide state, saved and restored) can leave a filter behind. Their facts
     # come back instead, and the client warns once for the whole log (_warn_about_log).
     facts = {}
-    seqs = Sequences._from_events(
-        part, entity=entity, n_threads=None, **options, log_warnings=facts
-    )
+    try:
+        seqs = Sequences._from_events(
+            part, entity=entity, n_threads=None, **options, log_warnings=facts
+        )
+    except MissingRows as refused:
+        # Refused (or, with dropna, nothing left) by this partition's counts: the client
+        # refuses or drops by the whole log's (_refuse_missing, _warn_about_log).
+        if refused.dropna:
+            facts["dropped"] = (refused.n_rows, refused.n_rows, refused.counts)
+        else:
+            facts["missing"] = refused.counts
+        state["log"] = facts
+        return state
     if ends:
         state["ends"] = _entity_ends(seqs)
     if group is not None:
@@ -710,21 +722,15 @@ def _log_facts(state):
     return state.get("log", {})
 
 
-def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
-    """The warnings one machine's ``Sequences.from_events`` gives about a log, given
-    once on the client for the whole log, in its words and with its totals: from the
-    partitions' ``facts`` (``_build``) and the input's ``reports`` (``_inspect``: rows
-    without an entity id, dropped before the shuffle)."""
-    ranges = [f["time_range"] for f in facts if "time_range" in f]
-    if ranges:  # the whole column's extremes, as one machine reads them
-        low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
-        _warn_if_another_unit(options["time"], options["time_unit"], low, high)
-        digits = _merge_digit_facts([f.get("digits") for f in facts if "time_range" in f])
-        _warn_if_digits(options["time"], options["time_unit"], digits, low, high)
+def _dropped(facts, reports, entity: str, options: dict):
+    """(rows dropped, rows missing per column) over the whole log, as one machine counts
+    them with dropna: from the partitions' ``facts`` (``_build``) and the input's
+    ``reports`` (``_inspect``: rows without an entity id, dropped before the shuffle);
+    None where none was dropped."""
     dropped = [f["dropped"] for f in facts if "dropped" in f]
     without_id = sum(r["missing"] for r in reports)
     if not dropped and not without_id:
-        return
+        return None
     counts = {entity: without_id}
     for column in (options["event"], options["time"]):
         if column is not None:
@@ -732,8 +738,39 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
     for _, _, partition_counts in dropped:
         for column, n in partition_counts.items():
             counts[column] += n
-    n_dropped = without_id + sum(n for n, _, _ in dropped)
-    message = dropped_rows_message(n_dropped, sum(r["rows"] for r in reports), counts)
+    return without_id + sum(n for n, _, _ in dropped), counts
+
+
+def _refuse_missing(facts, reports, entity: str, options: dict) -> None:
+    """One machine's refusals of missing values, with the whole log's counts where the
+    shuffled partitions' were taken (``_build``): missing values without dropna, and,
+    with it, a log whose every row misses one (a partition with nothing left is only
+    empty where others have rows)."""
+    missing = [f["missing"] for f in facts if "missing" in f]
+    if missing:
+        counts = dict.fromkeys(missing[0], 0)
+        for part in missing:
+            for column, n in part.items():
+                counts[column] += n
+        raise ValueError(missing_values(counts))
+    dropped = _dropped(facts, reports, entity, options)
+    if dropped is not None and dropped[0] == sum(r["rows"] for r in reports):
+        raise ValueError(nothing_left(dropped[1]))
+
+
+def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
+    """The warnings one machine's ``Sequences.from_events`` gives about a log, given
+    once on the client for the whole log, in its words and with its totals (``_dropped``)."""
+    ranges = [f["time_range"] for f in facts if "time_range" in f]
+    if ranges:  # the whole column's extremes, as one machine reads them
+        low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
+        _warn_if_another_unit(options["time"], options["time_unit"], low, high)
+        digits = _merge_digit_facts([f.get("digits") for f in facts if "time_range" in f])
+        _warn_if_digits(options["time"], options["time_unit"], digits, low, high)
+    dropped = _dropped(facts, reports, entity, options)
+    if dropped is None:
+        return
+    message = dropped_rows_message(dropped[0], sum(r["rows"] for r in reports), dropped[1])
     warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 
@@ -2163,6 +2200,7 @@ def _shuffled_sequences(
                 raise  # a partition named already (_read, _build)
             _explain_input_failure(ddf, columns, entity, dropna)
             raise
+    _refuse_missing(got[len(states) :], reports, entity, options)
     _warn_about_log(got[len(states) :], reports, entity, options)
     return states, summaries
 

@@ -201,6 +201,29 @@ def nothing_left(counts: dict) -> str:
     return f"every row has a missing value ({_described(counts)}); nothing left"
 
 
+def missing_values(counts: dict) -> str:
+    """The refusal of a log with missing values without ``dropna`` (``counts``: column ->
+    rows missing it): one machine's and oddseq.dask's words."""
+    return (
+        f"missing values: {_described(counts)}. Clean them, or pass dropna=True to drop "
+        "those rows (--dropna from the shell)."
+    )
+
+
+class MissingRows(ValueError):
+    """The refusal of rows with missing values (:func:`missing_values`, or
+    :func:`nothing_left` with ``dropna``), with ``counts`` (column -> rows missing it,
+    every column checked) and ``n_rows``: for a caller that reads a log in parts
+    (oddseq.dask), which refuses with the whole log's counts, not one part's."""
+
+    def __init__(self, message: str, counts: dict, n_rows: int, dropna: bool):
+        super().__init__(message)
+        self.counts, self.n_rows, self.dropna = counts, n_rows, dropna
+
+    def __reduce__(self):  # pickled whole (from a dask worker, say)
+        return type(self), (str(self), self.counts, self.n_rows, self.dropna)
+
+
 def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True):
     """None when no row has a missing entity, event or time (``bad``: column -> mask);
     else the rows to keep with ``dropna`` (warning with the counts unless not ``warn``;
@@ -210,15 +233,11 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True
     n_bad_columns = {c: n for c, n in counts.items() if n}
     if not n_bad_columns:
         return None
-    described = _described(n_bad_columns)
     if not dropna:
-        raise ValueError(
-            f"missing values: {described}. Clean them, or pass dropna=True to drop "
-            "those rows (--dropna from the shell)."
-        )
+        raise MissingRows(missing_values(n_bad_columns), counts, n_rows, dropna)
     keep = ~np.logical_or.reduce(list(bad.values()))
     if not keep.any():
-        raise ValueError(nothing_left(n_bad_columns))
+        raise MissingRows(nothing_left(n_bad_columns), counts, n_rows, dropna)
     if isinstance(warn, dict):  # a caller reading the log in parts warns once (dask)
         warn["dropped"] = (int((~keep).sum()), n_rows, counts)
     elif warn:
