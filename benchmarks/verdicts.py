@@ -92,11 +92,12 @@ scored batch. It holds ``reference`` (``reference_scores_``, the out-of-fold nor
 scores the cut rests on), ``normal`` / ``anomalous`` (the scores of the held-out normal
 entities and of the anomalous ones), ``normal_flag`` / ``anomalous_flag`` (the
 pipeline's own flags: a score above ``threshold_``, or where the support rule holds
-outside the normal data's range, ``normal_outside`` / ``anomalous_outside``),
-``threshold`` (``threshold_``), ``rate`` (the false-alarm rate of the cut),
-``prevalence`` (the anomalous share of the source's whole log: HDFS's full log, 16,838
-in 575,061; a generator's planted share over all its users; 0 for the nothing-planted
-logs) and ``meta`` (json: the cell, its own-cut F1 and share flagged as
+outside the normal data's range, ``normal_outside`` / ``anomalous_outside``, with a
+score above ``support_floor`` where that is not NaN), ``threshold`` (``threshold_``),
+``support_floor`` (``support_floor_``, NaN where None), ``rate`` (the false-alarm rate
+of the cut), ``prevalence`` (the anomalous share of the source's whole log: HDFS's full
+log, 16,838 in 575,061; a generator's planted share over all its users; 0 for the
+nothing-planted logs) and ``meta`` (json: the cell, its own-cut F1 and share flagged as
 the normal mode reports them, HDFS reweighted to the full log, the command). Each file
 is written when its cell is done, after its own flags are checked to give that F1.
 Writes benchmarks/results/verdicts-batch-scores.json.
@@ -1766,7 +1767,8 @@ def batch_scores(args):
     held-out normal and the anomalous entities' scores), ``normal_flag`` /
     ``anomalous_flag`` (the pipeline's own flags: a score above ``threshold`` or, where
     the support rule holds, ``normal_outside`` / ``anomalous_outside``: outside the
-    normal data's range on some feature), ``threshold``, ``rate`` (the false-alarm
+    normal data's range on some feature, with a score above ``support_floor`` where that
+    is not NaN), ``threshold``, ``support_floor``, ``rate`` (the false-alarm
     rate of the cut), ``prevalence`` (the anomalous share of the source's whole log:
     HDFS's full log; a generator's planted share over all its users; 0 for the
     nothing-planted logs) and ``meta`` (json: the cell, its own-cut F1 as the
@@ -1802,7 +1804,11 @@ def batch_scores(args):
                 low, high = pipe.support_bounds()
                 X = pipe._matrix(judged)[1]
                 outside = ((X < low) | (X > high)).any(axis=1)
-            if not np.array_equal(flags, (scores > pipe.threshold_) | outside):
+            # (where an outside entity's score is at most support_floor_ it is a normal
+            # variant one step past the range, not flagged: the support rule's floor)
+            floor = getattr(pipe, "support_floor_", None)
+            beyond = outside if floor is None else outside & (scores > floor)
+            if not np.array_equal(flags, (scores > pipe.threshold_) | beyond):
                 raise RuntimeError(f"{name}: flags other than the cut and the support rule")
             row = judge(y, scores, flags, weights)
             if name.startswith("hdfs"):
@@ -1840,6 +1846,7 @@ def batch_scores(args):
                 "normal_outside": outside[y == 0],
                 "anomalous_outside": outside[y == 1],
                 "threshold": np.float64(pipe.threshold_),
+                "support_floor": np.float64(np.nan if floor is None else floor),
                 "rate": np.float64(pipe.threshold_info_["false_alarm_rate"]),
                 "prevalence": np.float64(prevalence),
                 "meta": json.dumps(meta),
