@@ -155,15 +155,17 @@ def add_commands(commands, between=None) -> None:
         "--drop-duplicates",
         action="store_true",
         help="drop an event equal to its entity's previous one in the columns the stream "
-        "reads (same event, time, item and value: a line sent twice, a retry), counted in "
-        "the summary. Less than --drop-duplicates of detect, fit and score (a row equal to "
+        "reads (same event, time, item and value, compared as read: a time written 1.0 "
+        "and 1 is one time; a line sent twice, a retry), counted in the summary, as "
+        "StreamScorer(drop_duplicates=True) drops them. Less than --drop-duplicates of "
+        "detect, fit and score (a row equal to "
         "any earlier row in every column of the file): a stream scores each event as it "
         "comes, so it keeps only each entity's last event to compare with; a file appended "
         "to itself comes back as events too late (dropped and counted; --lateness would "
         "score the copies again): de-duplicate it before streaming. The --calibrate file "
         "loses its rows equal to an earlier row in every column, as in detect. The lines "
         "are then read in Python (slower) and each tracked entity's last event kept (about "
-        "200 bytes an entity, forgotten with the entity by --ttl and --max-entities). "
+        "150 bytes an entity, forgotten with the entity by --ttl and --max-entities). "
         "Without it, such repeats are warned about where they pass 10%% of the first "
         "10,000 events, as oddseq detect warns",
     )
@@ -460,54 +462,32 @@ class _Reader:
         return columns, numbers
 
 
-# --drop-duplicates: previous events kept before the first look at which entities the
-# scorer still tracks (then at twice those it tracked at the last look).
-_PRUNE_FROM = 4096
-
-
 class _Repeats(Repeats):
     """The stream's repeats (:class:`oddseq.stream._checks.Repeats`: counted on the
     first ``WINDOW`` events and warned about once where they pass the batch's share;
     duplicated lines: each line sent twice, a retry), its events compared as their
-    fields' text; with --drop-duplicates, dropped (counted) all along. Each entity's
-    previous event is kept as its fields' text (about 200 bytes an entity) while
-    dropping, on the window only while counting. While dropping, the previous events of
-    entities the ``scorer`` forgot (--ttl, --max-entities) are forgotten too, once they
-    pass twice those it tracks (at least ``_PRUNE_FROM``)."""
+    fields' text, each entity's previous event kept while the window is open. Not used
+    with --drop-duplicates: the scorer drops the repeats then
+    (``StreamScorer(drop_duplicates=True)``, comparing the values the lines mean), and
+    there is nothing to warn of."""
 
-    def __init__(self, drop: bool, columns, scorer=None):
+    def __init__(self, columns):
         super().__init__()
-        self.drop, self.columns = drop, columns
-        self.scorer, self.bound = scorer, _PRUNE_FROM
-        self.done = drop  # judged (warned or not): nothing more to count for the warning
-
-    def counting(self) -> bool:
-        return self.drop or not self.done
+        self.columns = columns
 
     def take(self, lists, numbers):
-        """The events (column lists, line numbers) less those dropped as repeats; counted
-        while the window is open."""
-        if not self.counting() or not numbers:
+        """The events (column lists, line numbers), counted while the window is open."""
+        if self.done or not numbers:
             return lists, numbers
-        if self.drop and self.scorer is not None and len(self.previous) > self.bound:
-            self._forget()
-        if not self.drop:
-            for row in zip(*lists):
-                if self.n_seen >= self.window:
-                    break
-                self._one(row)
-            return lists, numbers
-        keep = [self._one(row) for row in zip(*lists)]
-        if all(keep):
-            return lists, numbers
-        return (
-            [[v for v, k in zip(c, keep) if k] for c in lists],
-            [n for n, k in zip(numbers, keep) if k],
-        )
+        for row in zip(*lists):
+            if self.n_seen >= self.window:
+                break
+            self.one(row[0], tuple(row[1:]))
+        return lists, numbers
 
     def lines(self, reader, data: bytes) -> None:
         """The complete lines of ``data`` (read in C++) counted while the window is open."""
-        if not self.counting():
+        if self.done:
             return
         for raw in data.split(b"\n"):
             if self.n_seen >= self.window:
@@ -516,29 +496,7 @@ class _Repeats(Repeats):
             if text.strip():
                 values = reader.values(text)
                 if not isinstance(values, str) and values[0] is not None:
-                    self._one(values)
-
-    def _forget(self) -> None:
-        """The previous events of the entities the scorer no longer tracks forgotten
-        (between parts: every event taken before was applied), so that they stay within
-        twice its entities; the entities are keyed as update_one keys them."""
-        import numpy as np
-
-        from ._scorer import _object_keys
-
-        ids = np.empty(len(self.previous), dtype=object)
-        ids[:] = list(self.previous)
-        kept = {}
-        for at in range(0, len(ids), _PRUNE_FROM):
-            part = ids[at : at + _PRUNE_FROM]
-            found = self.scorer._raw(_object_keys(part))[2]
-            kept.update((entity, self.previous[entity]) for entity in part[found])
-        self.previous = kept
-        self.bound = max(2 * len(kept), _PRUNE_FROM)
-
-    def _one(self, row) -> bool:
-        """Whether the event ``row`` (entity first) is kept: not a repeat, or not dropping."""
-        return not (self.one(row[0], tuple(row[1:])) and self.drop)
+                    self.one(values[0], tuple(values[1:]))
 
     def judge(self, final: bool = False) -> None:
         """The warning, once, where the repeats pass the batch's share."""
@@ -700,6 +658,11 @@ def _stream(args) -> int:
             "session's categories and cannot be computed live; to stream, run oddseq fit "
             "again without --category (oddseq score ranks a later file with this model)"
         )
+    if args.drop_duplicates and args.time is None:
+        raise ValueError(
+            "--drop-duplicates drops an event equal to its entity's previous one, time "
+            "included: give --time too"
+        )
     scorer = StreamScorer(
         pipe,
         entity=args.entity,
@@ -711,10 +674,16 @@ def _stream(args) -> int:
         ttl=duration_option(args.ttl, "--ttl"),
         max_entities=args.max_entities,
         max_late_events=max_late_events,
+        # --drop-duplicates: the events compared as the scorer reads them (the values
+        # the lines mean: 1.0 and 1 are one time), as StreamScorer(drop_duplicates=True)
+        drop_duplicates=args.drop_duplicates,
         **reading_kwargs(args),
     )
     # Events too late and repeats: said below in the shell's words, not the scorer's.
     scorer._input.quiet()
+    # A repeat dropped by update_one writes nothing: its answer need not be scored (the
+    # entity as it stands, through the detector: 245 s where 2 s for 10,472 repeats).
+    scorer._standing_answers = False
     scorer._check_left = scorer._checks.left()
     if args.calibrate is not None:
         before = scorer.threshold_
@@ -743,13 +712,9 @@ def _stream(args) -> int:
     columns = [c for c in (args.entity, args.event, args.time, args.item, args.value) if c]
     lines = _Lines(sys.stdin.fileno())
     reader = _Reader(args, columns, required)
-    if args.drop_duplicates and args.time is None:
-        raise ValueError(
-            "--drop-duplicates drops an event equal to its entity's previous one, time "
-            "included: give --time too"
-        )
-    # Repeats are judged (as the batch judges them) where the events have times.
-    repeats = None if args.time is None else _Repeats(args.drop_duplicates, columns, scorer)
+    # Repeats are judged (as the batch judges them) where the events have times, and
+    # not dropped here: with --drop-duplicates the scorer drops them (nothing to warn of).
+    repeats = None if args.time is None or args.drop_duplicates else _Repeats(columns)
     order = None
     if args.time is not None and args.time_format is None and args.dayfirst is None:
         order = _DateOrder(reader, columns.index(args.time), args.time)
@@ -1106,7 +1071,7 @@ def _stream(args) -> int:
             n_malformed=reader.n_malformed,
             dates="" if order is None else order.said(),
             stopped=signals.name(),
-            repeats_dropped=repeats.n_repeated if args.drop_duplicates else None,
+            repeats_dropped=counts["n_duplicates_dropped"] if args.drop_duplicates else None,
         )
         out.flush()
         print(summary, file=sys.stderr)

@@ -329,8 +329,9 @@ class StreamScorer:
         item and value, as the scorer reads them: a row sent twice, a retry), counted in
         ``counters["n_duplicates_dropped"]`` and each update's ``n_duplicates``; a
         dropped event changes nothing (``update_one`` returns the entity as it stands).
-        ``oddseq stream --drop-duplicates`` drops the same events (it compares the
-        lines' fields as text, so ``1.0`` and ``1`` differ there). Less than the batch's
+        ``oddseq stream --drop-duplicates`` drops the same events (it hands them to this
+        option: a time or value written ``1.0`` on one line and ``1`` on the next is the
+        same there too). Less than the batch's
         ``drop_duplicates`` (``df.drop_duplicates()``: a row equal to any earlier row):
         a stream scores each event as it comes and keeps only each entity's last event to
         compare with (its key and fields, about 150 bytes an entity, forgotten with the
@@ -507,6 +508,10 @@ class StreamScorer:
                 )
             self._previous = PreviousEvents(self)
             self._input.repeats = None  # dropped, not warned about
+        # A dropped update_one's answer: the entity as it stands (scored through the
+        # pipeline's detector, milliseconds an event); oddseq stream reads none of it
+        # and turns it off (a dropped event then answers as an invalid one does).
+        self._standing_answers = True
         self._set_checks()
 
     def _set_checks(self):
@@ -1029,7 +1034,7 @@ class StreamScorer:
             if self._has_values:
                 rest += [math.inf if number != number else number, number != number]
             if not self._previous.one(key, tuple(rest)):
-                return self._standing(key)
+                return self._standing(key) if self._standing_answers else _INVALID
         # (score, is_anomaly, new, reason, length): a StreamEvent's fields.
         out = self._store.update_one(
             entity_key, entity_hashed, code, ns, item_key, item_hashed, number, self._model

@@ -11,13 +11,15 @@ import pandas as pd
 import pytest
 
 from oddseq import AnomalyPipeline
+from oddseq._core import stream_hash_id
 from oddseq.cli import _in_shell_words, _parser
 from oddseq.datasets import make_ecommerce
 from oddseq.exceptions import DataWarning
 from oddseq.preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED
 from oddseq.sequences import Sequences
 from oddseq.stream import StreamScorer
-from oddseq.stream._cli import _PRUNE_FROM, _Repeats
+from oddseq.stream._checks import PRUNE_FROM
+from oddseq.stream._cli import _Repeats
 
 COLUMNS = ["user_id", "behavior", "timestamp"]
 
@@ -29,46 +31,48 @@ def pipe():
     return AnomalyPipeline().fit(seqs)
 
 
-def _apply(scorer, repeats, rows):
-    """The rows (entity, event, time as text) through the repeats, then scored one by
-    one, as the stream's --drop-duplicates path does."""
-    lists = [list(c) for c in zip(*rows)]
-    lists, _ = repeats.take(lists, list(range(len(rows))))
-    for entity, event, time in zip(*lists):
+def _apply(scorer, rows):
+    """The rows (entity, event, time as text) scored one by one, as the stream's
+    --drop-duplicates path does (the scorer drops the repeats: drop_duplicates=True)."""
+    for entity, event, time in rows:
         scorer.update_one(entity, event, int(time))
 
 
 @pytest.mark.parametrize("cap", [{"max_entities": 100}, {"ttl": "1h"}])
 def test_previous_events_are_forgotten_with_their_entities(pipe, cap):
-    scorer = StreamScorer(pipe, entity="user_id", event="behavior", time="timestamp", **cap)
-    repeats = _Repeats(True, COLUMNS, scorer)
-    start, n = 1_511_539_200, 5 * _PRUNE_FROM
+    scorer = StreamScorer(
+        pipe, entity="user_id", event="behavior", time="timestamp", drop_duplicates=True, **cap
+    )
+    previous = scorer._previous  # the shell's memory too (oddseq stream --drop-duplicates)
+    start, n = 1_511_539_200, 5 * PRUNE_FROM
     for first in range(0, n, 500):
         # New entities, a minute apart: the cap (or the hour's TTL) forgets the old ones.
         rows = [(f"u{k}", "pv", str(start + 60 * k)) for k in range(first, first + 500)]
-        _apply(scorer, repeats, rows)
-    assert len(repeats.previous) <= _PRUNE_FROM + 500  # was one per entity ever seen
-    assert scorer.counters["n_entities"] < len(repeats.previous) + 500
+        _apply(scorer, rows)
+    assert len(previous.previous) <= PRUNE_FROM + 500  # was one per entity ever seen
+    assert scorer.counters["n_entities"] < len(previous.previous) + 500
     # A tracked entity's repeat is still dropped after the forgetting.
     last = (f"u{n - 1}", "pv", str(start + 60 * (n - 1)))
-    before = repeats.n_repeated
-    _apply(scorer, repeats, [last, last])
-    assert repeats.n_repeated == before + 2  # its previous event was kept
-    assert f"u{n - 1}" in repeats.previous
+    before = scorer.counters["n_duplicates_dropped"]
+    _apply(scorer, [last, last])
+    assert scorer.counters["n_duplicates_dropped"] == before + 2  # its previous event was kept
+    assert stream_hash_id(f"u{n - 1}") in previous.previous
 
 
 def test_without_a_cap_every_entity_is_remembered(pipe):
-    scorer = StreamScorer(pipe, entity="user_id", event="behavior", time="timestamp")
-    repeats = _Repeats(True, COLUMNS, scorer)
-    rows = [(f"u{k}", "pv", str(1_511_539_200 + k)) for k in range(2 * _PRUNE_FROM)]
-    _apply(scorer, repeats, rows[: _PRUNE_FROM + 1])
-    _apply(scorer, repeats, rows[_PRUNE_FROM + 1 :])
-    _apply(scorer, repeats, rows[:1])  # the first entity's event again: still a repeat
-    assert len(repeats.previous) == 2 * _PRUNE_FROM and repeats.n_repeated == 1
+    scorer = StreamScorer(
+        pipe, entity="user_id", event="behavior", time="timestamp", drop_duplicates=True
+    )
+    rows = [(f"u{k}", "pv", str(1_511_539_200 + k)) for k in range(2 * PRUNE_FROM)]
+    _apply(scorer, rows[: PRUNE_FROM + 1])
+    _apply(scorer, rows[PRUNE_FROM + 1 :])
+    _apply(scorer, rows[:1])  # the first entity's event again: still a repeat
+    assert len(scorer._previous.previous) == 2 * PRUNE_FROM
+    assert scorer.counters["n_duplicates_dropped"] == 1
 
 
 def test_the_warning_names_lines_sent_twice_not_a_log(capsys):
-    repeats = _Repeats(False, COLUMNS)
+    repeats = _Repeats(COLUMNS)
     rows = [("a", "pv", "1"), ("a", "pv", "1")] * 10
     repeats.take([list(c) for c in zip(*rows)], list(range(len(rows))))
     repeats.judge(final=True)
