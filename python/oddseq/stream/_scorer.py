@@ -1479,6 +1479,9 @@ class StreamScorer:
             **self._reading,
             **self._state_options,
         )
+        # A dropped event leaves its entity as it was: it raises no entity's highest,
+        # so it is not scored (through the detector, 222 s for a log sent twice).
+        twin._standing_answers = False
         columns = [
             events[c].astype(str).tolist()
             if c is not None and isinstance(events[c].dtype, pd.CategoricalDtype)
