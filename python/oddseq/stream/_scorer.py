@@ -270,7 +270,11 @@ class StreamScorer:
     entity ids that read as integers in the other type than the scorer's first such ids
     (an int-id replay, then a feed of text ids) are refused by :meth:`update`,
     :meth:`update_one` and :meth:`features` (``ValueError`` naming the conversion,
-    ``events[entity].astype(...)``); ids that are only text mix freely. One scorer is
+    ``events[entity].astype(...)``); ids that are only text mix freely. The pipeline's
+    own ids are not compared: a fitted model keeps no entity's state, so a model fitted
+    on integer ids streams text ids (and the other way round) as
+    :meth:`AnomalyPipeline.score` ranks them, with the same scores, and as ``oddseq
+    stream`` reads a CSV's ids (as text, whatever the model was fitted on). One scorer is
     fed from one thread at a time.
 
     Refused (``ValueError``): ``method="markov"`` and the neural methods (they score the
