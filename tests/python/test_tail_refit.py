@@ -1,7 +1,7 @@
 """Where the unsupervised cut flags under half the rate, the tail refitted without the
 top that bent it (``_trimmed_tail``, ``_auto_cut(refit=True)``), and only there; the
-pipeline reports it and warns, and keeps its own flags (benchmarks/RESULTS.md, "The cut
-that collapsed", eighteenth session: as the default it failed the rule written first)."""
+pipeline cuts there, reports it and warns (benchmarks/RESULTS.md, "The cut that
+collapsed", eighteenth session; "... repaired by default", nineteenth)."""
 
 import warnings
 
@@ -104,32 +104,44 @@ def fitted():
     return AnomalyPipeline(random_state=0).fit(seqs)
 
 
-def test_the_pipeline_warns_where_its_cut_collapsed_and_keeps_its_flags(fitted):
+def test_the_pipeline_repairs_its_cut_where_it_collapsed_and_says_so(fitted):
     normal, anomalies = _bent(0)
     scores = np.r_[normal, anomalies]
     why = {}
-    refitted, _ = _auto_cut(scores, 0.01, refit=True, why=why)
+    refitted, refitted_tail = _auto_cut(scores, 0.01, refit=True, why=why)
     assert why  # seed 0 is one where the cut flags under half the rate
+    first = auto_cut(scores)
+    first_flagged = int((scores > first).sum())
+    assert first_flagged < 0.005 * scores.size
     with pytest.warns(DataWarning) as caught:
         fitted._set_threshold(None, scores)
     info = fitted.threshold_info_
-    assert info["threshold"] == auto_cut(scores)  # the flags stay the cut's
-    assert info["n_flagged"] == int((scores > auto_cut(scores)).sum()) < 0.005 * scores.size
     flagged = int((scores > refitted).sum())
+    assert fitted.threshold_ == info["threshold"] == refitted  # the refit flags
+    assert info["n_flagged"] == flagged and (anomalies > refitted).mean() >= 0.75
+    assert info["tail_threshold"] == refitted_tail  # the refitted tail, its moves from it
     assert info["tail_refit"] == {
         "threshold": refitted,
         "n_flagged": flagged,
         "share_flagged": flagged / scores.size,
         "set_aside": why["set_aside"],
+        "tail_threshold": refitted_tail,
+        "first_threshold": first,
+        "first_n_flagged": first_flagged,
     }
+    assert f"refitted without the top {why['set_aside'] / scores.size:.2%}" in info["rule"]
     (message,) = [str(w.message) for w in caught if "automatic cut" in str(w.message)]
     share = flagged / scores.size
-    assert f"flags {info['n_flagged']:,} of {scores.size:,} entities" in message
+    assert f"first flagged {first_flagged:,} of {scores.size:,} entities" in message
     assert "under half of false_alarm_rate=0.01" in message
-    assert f"the cut would flag {flagged:,} ({share:.2%}" in message
-    # the options it names exist and flag that many
-    assert f"contamination={share:.4g} (oddseq detect --contamination {share:.4g})" in message
-    assert abs((scores > np.quantile(scores, 1 - float(f"{share:.4g}"))).sum() - flagged) <= 2
+    assert f"the cut flags {flagged:,} ({share:.2%}" in message
+    # the option it names exists and flags about the first cut's count
+    fewer = max(first_flagged, 1) / scores.size
+    assert f"e.g. {fewer:.2g} for the first cut's (oddseq detect --contamination {fewer:.2g})" in (
+        " ".join(message.split())
+    )
+    top = scores > np.quantile(scores, 1 - float(f"{fewer:.2g}"))
+    assert abs(int(top.sum()) - max(first_flagged, 1)) <= 2
 
 
 def test_the_pipeline_records_no_refit_where_the_first_fit_held(fitted):

@@ -33,15 +33,16 @@ deviations of the n scores), moves it down to the group's lower edge, if the gro
 bounded top (its highest score at most ``GROUP_TOP_RATIO`` times as far above its edge as
 its median is: the top few percent of a heavy tail is not a group apart).
 
-``_trimmed_tail`` (a diagnosis beside the unsupervised cut, not part of it): where the
-moved cut still flags under half the rate's share, the data contradict the tail model (a
-right one lets about the rate's share of the normal entities over, whatever the
-anomalies): a group it fell in bent it. The tail is fitted again without the top 0.25%,
-0.5%, ... 5% in turn until the refit is not contradicted by the rest it was fitted on;
-``AnomalyPipeline`` reports that refit's cut and warns, and does not flag by it (as the
-default it raised the own-cut F1 of every collapsed labelled log and flagged 2.8-5.4% of
-some logs with nothing planted and a minority of alike normal users: benchmarks/
-RESULTS.md, "The cut that collapsed", eighteenth session).
+``_trimmed_tail`` (``AnomalyPipeline``'s repair of a collapsed cut, ``_auto_cut(refit=
+True)``; ``auto_cut`` itself does not refit): where the moved cut still flags under half
+the rate's share, the data contradict the tail model (a right one lets about the rate's
+share of the normal entities over, whatever the anomalies): a group it fell in bent it.
+The tail is fitted again without the top 0.25%, 0.5%, ... 5% in turn until the refit is
+not contradicted by the rest it was fitted on; ``AnomalyPipeline`` (and ``oddseq.dask``)
+cuts there and warns. It rescued every collapsed labelled log of three sets of saved
+scores and flags a minority of alike normal users with nothing planted too (2.8-5.4% of
+some such logs): benchmarks/RESULTS.md, "The cut that collapsed" (eighteenth session),
+"The collapsed cut repaired by default" (nineteenth).
 
 ``auto_cut`` is the tail cut moved into the wider clear gap of the two: the one
 unsupervised cut of every place that cuts training scores without labels (a detector's
