@@ -1063,14 +1063,22 @@ class StreamScorer:
     def _standing(self, key: int) -> StreamEvent:
         """update_one's answer for an event dropped as a repeat: the entity as it
         stands (its score, its alert as last judged, not new, its length), changing
-        nothing."""
+        nothing; scored by the C++ model where there is one."""
         keys = np.array([key], dtype=np.uint64)
+        alerted = bool(self._store.alerted(keys)[0])
+        if self._model is not None:
+            # The C++ model reads the store (microseconds; the Python detector takes
+            # tens of milliseconds a call). Its scoring judges the alert again: where
+            # the cut changed since the entity's last event, the mark is put back.
+            scored = self._store.score(self._model, keys)
+            if bool(scored.flags[0] & _ABOVE) != alerted:
+                self._store.set_alerted(keys, alerted)
+            return StreamEvent(float(scored.score[0]), alerted, False, None, int(scored.length[0]))
         raw, lengths, found, _ = self._raw(keys)
         pipe, score = self.pipeline, math.nan
         if found[0] and lengths[0] >= pipe.min_events:
             X = pipe._scaled(raw, lengths)
             score = float(np.asarray(pipe.detector_.decision_function(X))[0])
-        alerted = bool(self._store.alerted(keys)[0])
         return StreamEvent(score, alerted, False, None, int(lengths[0]))
 
     def _line_feed(self, sep=",", header=None):
