@@ -1,3 +1,9 @@
+import contextlib
+import io
+import subprocess
+import sys
+import tempfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,6 +12,42 @@ from hypothesis import settings
 # Bounded example counts keep the whole suite within minutes on two cores.
 settings.register_profile("oddseq", max_examples=40, deadline=None)
 settings.load_profile("oddseq")
+
+
+def _oddseq_here(args, input=""):
+    """``python -m oddseq.cli ARGS`` with INPUT (text or bytes) on its stdin, run in this
+    process: a CompletedProcess of its exit status, stdout and stderr as text, as
+    ``subprocess.run(..., capture_output=True, text=True)`` gives. The command reads
+    its stdin through the descriptor (a file here, a pipe in a shell) and says its
+    warnings itself (cli.shell_warnings), as in a process of its own; a new process
+    costs about 3 s of imports on two cores. The console entry itself, live input and
+    signals are tested in processes of their own (test_cli, stream/test_stream_live,
+    stream/test_stream_fast)."""
+    from oddseq.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with tempfile.TemporaryFile() as stdin:
+        stdin.write(input.encode() if isinstance(input, str) else input)
+        stdin.seek(0)
+        saved = sys.stdin
+        sys.stdin = stdin
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main([str(arg) for arg in args])
+                except SystemExit as exit:  # argparse's refusals and --help
+                    code = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+                    if isinstance(exit.code, str):
+                        print(exit.code, file=sys.stderr)
+        finally:
+            sys.stdin = saved
+    return subprocess.CompletedProcess(["oddseq", *args], code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="session")
+def oddseq_here():
+    """The function ``_oddseq_here(args, input="")``: ``oddseq ARGS`` in this process."""
+    return _oddseq_here
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 import copy
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -272,17 +270,7 @@ def test_river_adapter_absorbs_each_event_once(data):
     assert model.scorer.counters["n_events"] == 31
 
 
-def _run(args, stdin=None):
-    return subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_cli_fit_then_stream_csv_and_jsonl(data, tmp_path, capsys):
+def test_cli_fit_then_stream_csv_and_jsonl(data, tmp_path, capsys, oddseq_here):
     log, _ = data
     log.to_csv(tmp_path / "train.csv", index=False)
     model = tmp_path / "m.oddseq"
@@ -291,14 +279,14 @@ def test_cli_fit_then_stream_csv_and_jsonl(data, tmp_path, capsys):
     assert main(["fit", str(tmp_path / "train.csv"), *roles, "--save", str(model)]) == 0
     lines = log.to_csv(index=False).splitlines()
     text = "\n".join(lines[:50] + ["broken,line", "1,2,3,4,5,6,7"] + lines[50:]) + "\n"
-    done = _run(["stream", "--model", str(model), *roles], stdin=text)
+    done = oddseq_here(["stream", "--model", str(model), *roles], text)
     assert done.returncode == 0, done.stderr
     alerts = [json.loads(line) for line in done.stdout.splitlines()]
     assert alerts and all(a["score"] > a["threshold"] and a["reason"] for a in alerts)
     assert "line 51:" in done.stderr and "line 52:" in done.stderr
     assert "2 malformed lines (lines 51, 52)" in done.stderr
     jsonl = log.head(30).to_json(orient="records", lines=True) + "{oops\n[1, 2]\n"
-    done = _run(["stream", "--model", str(model), *roles], stdin=jsonl)
+    done = oddseq_here(["stream", "--model", str(model), *roles], jsonl)
     assert done.returncode == 0, done.stderr
     assert "30 events applied" in done.stderr and "(lines 31, 32)" in done.stderr
     assert main(["stream", "--model", str(tmp_path / "none.oddseq"), "--entity", "u"]) == 2

@@ -2,8 +2,6 @@
 normal period, as StreamScorer.calibrate does in Python (#14)."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -13,13 +11,14 @@ from oddseq.datasets import make_ecommerce
 ROLES = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
 
 
-def stream(model, text, *more):
-    return subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *ROLES, *more],
-        input=text,
-        capture_output=True,
-        text=True,
-    )
+@pytest.fixture(scope="module")
+def stream(oddseq_here):
+    """``oddseq stream --model MODEL ... MORE`` with TEXT on stdin, in this process."""
+
+    def run(model, text, *more):
+        return oddseq_here(["stream", "--model", str(model), *ROLES, *more], text)
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +43,7 @@ def split(tmp_path_factory):
     return early, later, early_path, model, expected
 
 
-def test_stream_calibrate_sets_the_cut_as_python_does(split, tmp_path):
+def test_stream_calibrate_sets_the_cut_as_python_does(split, tmp_path, stream):
     early, later, early_path, model, expected = split
     text = later.to_csv(index=False)
     plain = stream(model, text)
@@ -61,7 +60,7 @@ def test_stream_calibrate_sets_the_cut_as_python_does(split, tmp_path):
     assert done.returncode == 2 and "--calibrate" in done.stderr and "timestamp" in done.stderr
 
 
-def test_stream_calibrate_replays_a_file_out_of_time_order_sorted(split, tmp_path):
+def test_stream_calibrate_replays_a_file_out_of_time_order_sorted(split, tmp_path, stream):
     """The help says the file is in time order; one that is not (rows grouped by user,
     as an export often is) is replayed sorted by --time (stable), said on stderr: the
     cut is the one of the file in time order."""
@@ -73,7 +72,7 @@ def test_stream_calibrate_replays_a_file_out_of_time_order_sorted(split, tmp_pat
     assert "not in time order" in done.stderr and f"-> {expected:.4g}" in done.stderr
 
 
-def test_stream_calibrate_reads_its_own_header_beside_names(split):
+def test_stream_calibrate_reads_its_own_header_beside_names(split, stream):
     # --names is for the headerless stream on stdin; the calibration file has a header
     # (review: it was read with --names and refused).
     _, later, early_path, model, _ = split
@@ -84,7 +83,7 @@ def test_stream_calibrate_reads_its_own_header_beside_names(split):
     assert "calibrated the cut" in done.stderr
 
 
-def test_stream_names_apply_to_a_calibrate_file_without_a_header(split, tmp_path):
+def test_stream_names_apply_to_a_calibrate_file_without_a_header(split, tmp_path, stream):
     """--names (the stream on stdin has no header line) reads a --calibrate file written
     the same way; a calibrate file with its header line is read by it, as before."""
     early, later, early_path, model, expected = split
@@ -135,7 +134,7 @@ def test_calibrate_on_doubled_rows_warns_in_python(split):
         assert fresh.calibrate(early) == expected
 
 
-def test_stream_calibrate_on_doubled_lines_warns_naming_drop_duplicates(split, tmp_path):
+def test_stream_calibrate_on_doubled_lines_warns_naming_drop_duplicates(split, tmp_path, stream):
     early, later, _, model, expected = split
     twice = tmp_path / "twice.csv"
     _doubled(early).to_csv(twice, index=False)

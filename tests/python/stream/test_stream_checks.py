@@ -5,8 +5,6 @@ is judged over the events as they arrive and warned once (Python: a UserWarning 
 caller's line; the shell: on stderr); alerts and scores are unchanged."""
 
 import json
-import subprocess
-import sys
 import warnings
 
 import pytest
@@ -129,7 +127,7 @@ def test_a_day_model_streaming_a_week_tells_the_durations_and_the_share(logs, mo
     assert quiet(StreamScorer(bare, **ROLES), other, size=size) == alerts
 
 
-def test_the_shell_says_the_checks_on_stderr(logs, models, tmp_path):
+def test_the_shell_says_the_checks_on_stderr(logs, models, tmp_path, oddseq_here):
     week, other, day = logs
     day.to_csv(tmp_path / "day.csv", index=False)
     shell = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
@@ -137,12 +135,7 @@ def test_the_shell_says_the_checks_on_stderr(logs, models, tmp_path):
     assert main(["fit", str(tmp_path / "day.csv"), *shell, "--save", str(model)]) == 0
     renamed = other.assign(behavior=other["behavior"].astype(str).replace({"pv": "view"}))
     for text in (renamed.to_csv(index=False), renamed.to_json(orient="records", lines=True)):
-        done = subprocess.run(
-            [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *shell],
-            input=text,
-            capture_output=True,
-            text=True,
-        )
+        done = oddseq_here(["stream", "--model", str(model), *shell], text)
         assert done.returncode == 0, done.stderr
         err = done.stderr
         assert err.count("oddseq stream: warning:") >= 2, err

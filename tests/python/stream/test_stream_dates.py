@@ -19,14 +19,15 @@ ROLES = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
 HOLD = 10_000
 
 
-def stream(model, text, *more):
-    return subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *ROLES, *more],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+@pytest.fixture(scope="module")
+def stream(oddseq_here):
+    """``oddseq stream --model MODEL ... MORE`` with TEXT on stdin, in this process (the
+    stream that reads as it comes is a process of its own, below)."""
+
+    def run(model, text, *more):
+        return oddseq_here(["stream", "--model", str(model), *ROLES, *more], text)
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def test_the_orders_of_one_date():
     assert date_in_order("2017-02-01", "day/month/year") == "2017-02-01"
 
 
-def test_a_day_month_log_is_read_whole_once_a_13th_settles_it(shop, tmp_path):
+def test_a_day_month_log_is_read_whole_once_a_13th_settles_it(shop, tmp_path, stream):
     log, model = shop
     text = dated(log, "%d/%m/%Y %H:%M:%S")
     assert text["timestamp"].str.startswith("12/12/2017").sum() == 30
@@ -93,7 +94,7 @@ def test_a_day_month_log_is_read_whole_once_a_13th_settles_it(shop, tmp_path):
     assert f"{len(scored)} entities tracked" in summary
 
 
-def test_the_batch_path_settles_the_order_too(shop):
+def test_the_batch_path_settles_the_order_too(shop, stream):
     # A separator of several characters: lines read in Python, in batches (of 10: the
     # first three hold no 13th).
     log, model = shop
@@ -105,7 +106,7 @@ def test_the_batch_path_settles_the_order_too(shop):
     assert done.stdout == told.stdout
 
 
-def test_a_two_digit_year_log_settles_when_one_order_is_left(shop):
+def test_a_two_digit_year_log_settles_when_one_order_is_left(shop, stream):
     # 12/12/17 reads three ways; 12/13/17 only as month/day/year.
     log, model = shop
     csv = dated(log, "%m/%d/%y %H:%M:%S").to_csv(index=False)
@@ -117,7 +118,7 @@ def test_a_two_digit_year_log_settles_when_one_order_is_left(shop):
     assert done.stdout == told.stdout
 
 
-def test_a_log_that_never_proves_the_order_stops_once_with_the_advice(shop):
+def test_a_log_that_never_proves_the_order_stops_once_with_the_advice(shop, stream):
     log, model = shop
     # every day at most 12: the input ends with both orders fitting
     csv = dated(log, "%d/%m/%Y %H:%M:%S", "2017-12-10").to_csv(index=False)
@@ -140,7 +141,7 @@ def test_a_log_that_never_proves_the_order_stops_once_with_the_advice(shop):
     assert "read 3 ways" in said and "'%y%m%d %H%M%S'" in said and "--time-format" in said
 
 
-def test_a_later_line_against_the_settled_order_is_malformed(shop):
+def test_a_later_line_against_the_settled_order_is_malformed(shop, stream):
     log, model = shop
     text = dated(log, "%d/%m/%Y %H:%M:%S")
     odd = text.iloc[[100]].assign(timestamp="12/25/2017 10:00:00")  # month/day only
@@ -154,7 +155,7 @@ def test_a_later_line_against_the_settled_order_is_malformed(shop):
     assert "400 events applied" in summary and "1 malformed line (line 202)" in summary
 
 
-def test_clock_digits_are_judged_once_enough_times_came(shop, tmp_path):
+def test_clock_digits_are_judged_once_enough_times_came(shop, tmp_path, stream):
     # HDFS-style clock digits (80000 for 08:00:00) as numbers: the first event is too
     # few to judge, and the stream used to judge no later one.
     log, model = shop

@@ -2,8 +2,6 @@
 `--max-late-events` in the shell; a late event within the lateness but older than the
 events kept is counted apart, and the shell's summary advises the option then only."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -42,15 +40,15 @@ def _late_lines():
     return "\n".join(rows) + "\n"
 
 
-def _stream(model_file, *options):
-    return subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model_file), *ROLES]
-        + list(options),
-        input=_late_lines(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture(scope="module")
+def _stream(oddseq_here):
+    """``oddseq stream --model MODEL_FILE ... OPTIONS`` of the late lines, in this
+    process."""
+
+    def run(model_file, *options):
+        return oddseq_here(["stream", "--model", str(model_file), *ROLES, *options], _late_lines())
+
+    return run
 
 
 def test_counters_tell_late_events_beyond_the_kept_ones(log):
@@ -77,7 +75,7 @@ def test_counters_tell_late_events_beyond_the_kept_ones(log):
     assert counts["n_late_accepted"] == 1
 
 
-def test_summary_advises_max_late_events_where_it_would_place_them(model_file):
+def test_summary_advises_max_late_events_where_it_would_place_them(model_file, _stream):
     done = _stream(model_file, "--lateness", "1h")
     assert done.returncode == 0, done.stderr
     summary = done.stderr.strip().splitlines()[-1]
@@ -90,7 +88,7 @@ def test_summary_advises_max_late_events_where_it_would_place_them(model_file):
     assert "1 too late" in summary and "--max-late-events" not in summary
 
 
-def test_summary_says_nothing_of_max_late_events_where_it_would_not_help(model_file):
+def test_summary_says_nothing_of_max_late_events_where_it_would_not_help(model_file, _stream):
     done = _stream(model_file, "--lateness", "1h", "--max-late-events", "16")
     summary = done.stderr.strip().splitlines()[-1]
     assert "1 too late" in summary and "max-late-events" not in summary

@@ -2,9 +2,6 @@
 checked against the full reader) and reads them exactly as before: each time as
 parse_times reads it alone, the same refusals, the same alerts (#14)."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -182,22 +179,18 @@ def shop(tmp_path_factory):
     return log.sort_values("timestamp", kind="stable").head(600).reset_index(drop=True), model
 
 
-# oddseq stream with every text time through the full reader: the code before.
-FULL = (
-    "import sys; from oddseq.utils import _time; _time.TextTimes.read = _time.TextTimes.full; "
-    "from oddseq.cli import main; sys.exit(main(sys.argv[1:]))"
-)
+@pytest.fixture
+def stream(oddseq_here, monkeypatch):
+    """``oddseq stream --model MODEL ... MORE`` with TEXT on stdin (in this process);
+    ``full=True``: every text time through the full reader, the code before."""
 
+    def run(model, text, *more, full=False):
+        with monkeypatch.context() as patched:
+            if full:
+                patched.setattr(TextTimes, "read", TextTimes.full)
+            return oddseq_here(["stream", "--model", str(model), *ROLES, *more], text)
 
-def stream(model, text, *more, full=False):
-    head = [sys.executable, "-c", FULL] if full else [sys.executable, "-m", "oddseq.cli"]
-    return subprocess.run(
-        [*head, "stream", "--model", str(model), *ROLES, *more],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run
 
 
 def written(log, fmt, fraction=False, offset=None):
@@ -220,7 +213,7 @@ def written(log, fmt, fraction=False, offset=None):
         ("%m/%d/%Y %H:%M:%S", True, None, ("--no-dayfirst",)),
     ],
 )
-def test_the_alerts_are_those_of_the_full_reader(shop, fmt, fraction, offset, more):
+def test_the_alerts_are_those_of_the_full_reader(shop, stream, fmt, fraction, offset, more):
     log, model = shop
     text = written(log, fmt, fraction, offset)
     new, old = stream(model, text, *more), stream(model, text, *more, full=True)
@@ -231,7 +224,7 @@ def test_the_alerts_are_those_of_the_full_reader(shop, fmt, fraction, offset, mo
     assert summary.rsplit(" in ", 1)[0] == old.stderr.splitlines()[-1].rsplit(" in ", 1)[0]
 
 
-def test_utc_text_alerts_as_the_same_times_in_seconds(shop):
+def test_utc_text_alerts_as_the_same_times_in_seconds(shop, stream):
     log, model = shop
     as_text = stream(model, written(log, "%Y-%m-%d %H:%M:%S UTC"))
     as_numbers = stream(model, log.to_csv(index=False))

@@ -3,8 +3,6 @@ warns on its first event with the batch's words and fix, in the shell (CSV and J
 lines, read in C++ or in Python) and in Python (StreamScorer), one check for both."""
 
 import json
-import subprocess
-import sys
 import warnings
 
 import pandas as pd
@@ -32,7 +30,7 @@ def model_file(log, tmp_path_factory):
 
 
 def _command(model_file):
-    return [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model_file)]
+    return ["stream", "--model", str(model_file)]
 
 
 def _csv(frame) -> str:
@@ -48,7 +46,7 @@ def _jsonl(frame) -> str:
 
 
 @pytest.mark.parametrize("form", ["csv", "jsonl", "csv-two-char-sep"])
-def test_millisecond_times_are_refused_with_the_batchs_fix(log, model_file, form):
+def test_millisecond_times_are_refused_with_the_batchs_fix(log, model_file, form, oddseq_here):
     head = log.head(50).copy()
     head["timestamp"] = head["timestamp"].astype("int64") * 1000
     options = list(ROLES)
@@ -59,24 +57,12 @@ def test_millisecond_times_are_refused_with_the_batchs_fix(log, model_file, form
     else:  # read by the Python reader (a separator of two characters)
         text = _csv(head).replace(",", "||")
         options += ["--sep", "||"]
-    done = subprocess.run(
-        [*_command(model_file), *options],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = oddseq_here([*_command(model_file), *options], text)
     assert done.returncode == 2, done.stderr
     assert "Out of bounds" not in done.stderr
     assert "they look like milliseconds" in done.stderr and "--time-unit ms" in done.stderr
     assert done.stdout == ""
-    fixed = subprocess.run(
-        [*_command(model_file), *options, "--time-unit", "ms"],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    fixed = oddseq_here([*_command(model_file), *options, "--time-unit", "ms"], text)
     assert fixed.returncode == 0, fixed.stderr
     assert "50 events applied" in fixed.stderr
 
