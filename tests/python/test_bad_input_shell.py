@@ -2,8 +2,6 @@
 the argument and the fix, never a silently wrong result (issue 14 house-keeping)."""
 
 import json
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -37,14 +35,14 @@ def model_file(log_file, tmp_path_factory):
     return path
 
 
-def _stream(args, stdin):
-    return subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", "stream", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture(scope="module")
+def _stream(oddseq_here):
+    """``oddseq stream ARGS`` with STDIN (text), in this process."""
+
+    def run(args, stdin):
+        return oddseq_here(["stream", *args], stdin)
+
+    return run
 
 
 # ---- 1. durations without a unit ----------------------------------------------------
@@ -92,7 +90,7 @@ def test_stream_refuses_durations_without_a_unit(model_file, option, value, caps
     assert f"{option} {value}" in err and f"{value}s" in err
 
 
-def test_stream_takes_durations_with_units_and_a_bare_zero_lateness(model_file, log):
+def test_stream_takes_durations_with_units_and_a_bare_zero_lateness(model_file, log, _stream):
     text = log.head(40).to_csv(index=False)
     args = ["--model", str(model_file), *ROLES, "--ttl", "1h", "--lateness", "0"]
     done = _stream(args, text)
@@ -154,7 +152,7 @@ def test_no_warning_for_the_right_unit_or_for_relative_times(log, unit):
             )
 
 
-def test_stream_warns_once_when_time_unit_reads_seconds_as_ms(model_file, log):
+def test_stream_warns_once_when_time_unit_reads_seconds_as_ms(model_file, log, _stream):
     text = log.head(300).to_csv(index=False)
     done = _stream(["--model", str(model_file), *ROLES, "--time-unit", "ms"], text)
     assert done.returncode == 0, done.stderr
@@ -248,7 +246,7 @@ def test_read_sequences_file_refuses_a_repeated_id(tmp_path):
 # ---- 4. counts in the stream summary agree with their numbers ----------------------
 
 
-def test_stream_summary_counts_agree_in_number(model_file, log):
+def test_stream_summary_counts_agree_in_number(model_file, log, _stream):
     lines = log.head(1).to_csv(index=False)
     done = _stream(["--model", str(model_file), *ROLES], lines + "broken\n")
     assert done.returncode == 0, done.stderr

@@ -456,18 +456,15 @@ def test_stream_help_says_when_an_alert_fires_and_detect_help_names_every_column
         assert column in text.split("table:")[1].split(".")[0], column
 
 
-def test_stream_of_a_model_with_categories_names_the_shell_option(tmp_path):
+def test_stream_of_a_model_with_categories_names_the_shell_option(tmp_path, oddseq_here):
     log = pd.read_csv(write_log(tmp_path, ".csv"))
     model = tmp_path / "c.oddseq"
     roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
     more = ["--item", "item_id", "--category", "category_id", "--save", str(model)]
     assert main(["fit", str(tmp_path / "log.csv"), *roles, *more]) == 0
-    done = subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *roles]
-        + ["--item", "item_id"],
-        input=log.head(50).to_csv(index=False),
-        capture_output=True,
-        text=True,
+    done = oddseq_here(
+        ["stream", "--model", str(model), *roles, "--item", "item_id"],
+        log.head(50).to_csv(index=False),
     )
     assert done.returncode == 2
     assert "item_categories" in done.stderr and "without --category" in done.stderr

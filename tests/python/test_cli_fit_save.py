@@ -2,9 +2,6 @@
 --force, a name that reads as a table refused; the help names score; oddseq score
 --category, the route the unknown-category warning names from the shell (#14)."""
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
 
@@ -57,19 +54,15 @@ def test_fit_refuses_a_model_named_as_a_table(logs, tmp_path, capsys, name):
     )
 
 
-def test_help_names_every_command_truly():
-    done = subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", "--help"], capture_output=True, text=True
-    )
+def test_help_names_every_command_truly(oddseq_here):
+    done = oddseq_here(["--help"])
     text = " ".join(done.stdout.split())
     assert done.returncode == 0
     for command in ("detect", "fit", "score", "stream"):
         assert f" {command} " in text, text
     fit_line = text.split(" fit ", 1)[1].split(" stream ", 1)[0]
     assert "oddseq score" in fit_line and "oddseq stream" in fit_line, fit_line
-    fit_help = subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", "fit", "--help"], capture_output=True, text=True
-    )
+    fit_help = oddseq_here(["fit", "--help"])
     said = " ".join(fit_help.stdout.split())
     assert "oddseq score" in said and "--force" in said, said
 

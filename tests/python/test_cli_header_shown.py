@@ -2,9 +2,6 @@
 shows when the guessed one left spaces around its names (' | '), a long first line
 shortened, and a file of one sequence per line named as such by oddseq stream too."""
 
-import subprocess
-import sys
-
 import pytest
 
 from oddseq.cli import main
@@ -46,14 +43,11 @@ def model_file(tmp_path_factory):
     return path
 
 
-def test_stream_names_a_file_of_one_sequence_per_line(model_file):
-    run = subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model_file)]
+def test_stream_names_a_file_of_one_sequence_per_line(model_file, oddseq_here):
+    run = oddseq_here(
+        ["stream", "--model", str(model_file)]
         + ["--entity", "block", "--event", "event", "--time", "time"],
-        input=LONG + "\nblk_7,5 22 11 9\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
+        LONG + "\nblk_7,5 22 11 9\n",
     )
     err = " ".join(run.stderr.split())
     assert run.returncode == 2

@@ -122,10 +122,7 @@ def test_bad_json_lines_are_named_with_the_fix(shop, tmp_path, capsys):
     assert code == 2
 
 
-def test_stream_calibrate_reads_a_json_lines_file(shop, tmp_path):
-    import subprocess
-    import sys
-
+def test_stream_calibrate_reads_a_json_lines_file(shop, tmp_path, oddseq_here):
     log = shop[["user_id", "behavior", "timestamp"]].sort_values("timestamp", kind="stable")
     csv_path, json_path = tmp_path / "c.csv", _write_jsonl(log, tmp_path / "c.jsonl")
     log.to_csv(csv_path, index=False)
@@ -133,12 +130,10 @@ def test_stream_calibrate_reads_a_json_lines_file(shop, tmp_path):
     assert main(["fit", str(csv_path), *ROLES, "--save", str(model)]) == 0
     said = []
     for path in (csv_path, json_path):
-        done = subprocess.run(
-            [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *ROLES]
+        done = oddseq_here(
+            ["stream", "--model", str(model), *ROLES]
             + ["--names", "user_id,behavior,timestamp", "--calibrate", str(path)],
-            input=log.head(20).to_csv(index=False, header=False),
-            capture_output=True,
-            text=True,
+            log.head(20).to_csv(index=False, header=False),
         )
         assert done.returncode == 0, done.stderr
         said.append(next(x for x in done.stderr.splitlines() if "calibrated" in x))

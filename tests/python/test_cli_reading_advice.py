@@ -1,8 +1,6 @@
 """Reading errors from the shell name the fix (#14): --sep for another separator, the
 escape '\\t' read as a tab by every command, --names for a headerless file."""
 
-import subprocess
-import sys
 import warnings
 
 import pandas as pd
@@ -28,16 +26,17 @@ def shop(tmp_path_factory):
     return folder, log, tabbed, bare, model
 
 
-def stream(model, text, *more):
-    return subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *ROLES, *more],
-        input=text,
-        capture_output=True,
-        text=True,
-    )
+@pytest.fixture(scope="module")
+def stream(oddseq_here):
+    """``oddseq stream --model MODEL ... MORE`` with TEXT on stdin, in this process."""
+
+    def run(model, text, *more):
+        return oddseq_here(["stream", "--model", str(model), *ROLES, *more], text)
+
+    return run
 
 
-def test_stream_on_tabs_with_the_default_sep_advises_sep(shop):
+def test_stream_on_tabs_with_the_default_sep_advises_sep(shop, stream):
     _, _, tabbed, _, model = shop
     done = stream(model, tabbed.read_text())
     assert done.returncode == 2
@@ -48,7 +47,7 @@ def test_stream_on_tabs_with_the_default_sep_advises_sep(shop):
 
 
 @pytest.mark.parametrize("sep", ["\\t", "tab"])
-def test_the_escape_backslash_t_is_a_tab_for_every_command(shop, sep, capsys):
+def test_the_escape_backslash_t_is_a_tab_for_every_command(shop, sep, capsys, stream):
     folder, log, tabbed, _, model = shop
     done = stream(model, tabbed.read_text(), "--sep", sep)
     assert done.returncode == 0, done.stderr
@@ -74,7 +73,7 @@ def test_a_multi_character_sep_reads_without_an_engine_warning(shop, capsys):
     assert "warning" not in capsys.readouterr().err
 
 
-def test_a_headerless_file_advises_names(shop, capsys):
+def test_a_headerless_file_advises_names(shop, capsys, stream):
     folder, log, _, bare, model = shop
     out = str(folder / "h.csv")
     assert main(["detect", str(bare), *ROLES, "-o", out]) == 2

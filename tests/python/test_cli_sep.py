@@ -5,8 +5,6 @@ regular expression (an escape, a class, a quantifier), and refuses what could be
 either ('a|b') or what no reading can use, with the spelling of each reading."""
 
 import re
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -92,14 +90,17 @@ def test_ambiguous_or_unusable_seps_are_refused_with_each_reading(shop, sep, wor
         assert word in err
 
 
-def _stream(model, sep, text):
-    command = [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *ROLES]
-    return subprocess.run(
-        [*command, "--sep", sep], input=text, capture_output=True, text=True, timeout=120
-    )
+@pytest.fixture(scope="module")
+def _stream(oddseq_here):
+    """``oddseq stream --model MODEL ... --sep SEP`` with TEXT on stdin, in this process."""
+
+    def run(model, sep, text):
+        return oddseq_here(["stream", "--model", str(model), *ROLES, "--sep", sep], text)
+
+    return run
 
 
-def test_stream_reads_a_several_character_sep_as_its_text(shop):
+def test_stream_reads_a_several_character_sep_as_its_text(shop, _stream):
     folder, log, model, _ = shop
     text = _write(folder / "s.txt", log.sort_values("timestamp", kind="stable"), "||").read_text()
     done = _stream(model, "||", text)
@@ -127,7 +128,7 @@ def test_the_text_each_refusal_advises_reads_as_that_text(sep):
         assert not pattern.search(sep.replace(".", "X"))
 
 
-def test_stream_takes_a_sep_with_a_bar_as_its_text(shop):
+def test_stream_takes_a_sep_with_a_bar_as_its_text(shop, _stream):
     # stream splits at a separator's text and never at a regular expression, so ',|;'
     # can mean only the text there: taken, not refused with advice stream refuses.
     folder, log, model, _ = shop
