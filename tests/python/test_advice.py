@@ -9,6 +9,7 @@ what each says and checking that the call then succeeds.
 """
 
 import ast
+import functools
 import importlib
 import inspect
 import re
@@ -38,6 +39,13 @@ PARSER_USERS = {
     "oddseq.utils._time": [detect_anomalies, Sequences.from_events],
     "oddseq.sequences._sequences": [detect_anomalies, Sequences.from_events],
 }
+
+
+@functools.cache
+def _tree(path):
+    """A package module's syntax tree, parsed once for every test that reads it (the
+    scan reads each module's tree hundreds of times; nothing changes the files)."""
+    return ast.parse(path.read_text())
 
 
 def _message_texts(tree):
@@ -72,7 +80,7 @@ def advised_options(with_commands=False):
     for path in sorted(PACKAGE.rglob("*.py")):
         module = "oddseq." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
         module = module.removesuffix(".__init__")
-        tree = ast.parse(path.read_text())
+        tree = _tree(path)
         for line, text in _message_texts(tree):
             found += [(module, line, "python", n, None) for n in PYTHON_ADVICE.findall(text)]
             for match in SHELL_ADVICE.finditer(text):
@@ -126,7 +134,7 @@ MESSAGE_REACH = {
 def _reach(module, line):
     """The sub-commands MESSAGE_REACH gives the message at this line of the module."""
     path = PACKAGE.joinpath(*module.split(".")[1:]).with_suffix(".py")
-    tree = ast.parse(path.read_text())
+    tree = _tree(path)
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             if node.lineno <= line <= node.end_lineno:
@@ -422,17 +430,14 @@ def test_reading_errors_are_the_same_in_detect_and_fit(tmp_path, capsys, command
     _flags_on(command, err)
 
 
-def _stream(args, text):
-    import subprocess
-    import sys
+@pytest.fixture(scope="module")
+def _stream(oddseq_here):
+    """``oddseq stream ARGS`` with TEXT on stdin, in this process."""
 
-    return subprocess.run(
-        [sys.executable, "-m", "oddseq.cli", "stream", *args],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    def run(args, text):
+        return oddseq_here(["stream", *args], text)
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -454,7 +459,7 @@ def stream_model(tmp_path_factory):
     [["--dayfirst"], ["--no-dayfirst"], ["--time-format", "%d/%m/%Y %H:%M:%S"]],
     ids=["dayfirst", "no-dayfirst", "time-format"],
 )
-def test_stream_takes_the_advice_it_gives_on_ambiguous_dates(stream_model, shell_fix):
+def test_stream_takes_the_advice_it_gives_on_ambiguous_dates(stream_model, shell_fix, _stream):
     model, _, roles = stream_model
     text = _ambiguous(_log()).head(300).to_csv(index=False)
     done = _stream(["--model", model, *roles], text)
@@ -468,7 +473,7 @@ def test_stream_takes_the_advice_it_gives_on_ambiguous_dates(stream_model, shell
     assert "300 events applied" in done.stderr and "0 malformed lines" in done.stderr
 
 
-def test_stream_with_a_time_format_reads_digits_as_dates(stream_model):
+def test_stream_with_a_time_format_reads_digits_as_dates(stream_model, _stream):
     # 20171201000014 is a date in this format, not 20 trillion seconds.
     model, _, roles = stream_model
     text = _text_dates(_log(), "%Y%m%d%H%M%S").head(200).to_csv(index=False)
@@ -477,7 +482,7 @@ def test_stream_with_a_time_format_reads_digits_as_dates(stream_model):
     assert "200 events applied" in done.stderr and "0 malformed lines" in done.stderr
 
 
-def test_stream_advises_its_own_item_option(stream_model):
+def test_stream_advises_its_own_item_option(stream_model, _stream):
     _, with_items, roles = stream_model
     text = _log().head(50).to_csv(index=False)
     done = _stream(["--model", with_items, *roles], text)
