@@ -67,16 +67,26 @@ def small_log():
     return df
 
 
-@pytest.fixture(scope="module")
-def client():
-    """A Dask client on a LocalCluster of two worker processes (one thread each), for the
-    test module that asks for it, closed after it."""
+@pytest.fixture(scope="session")
+def _cluster():
+    """A LocalCluster of two worker processes (one thread each), started once for the
+    session: starting and closing one takes seconds, and every Dask module asks for
+    one. Its workers hold no state between tasks that the tests read."""
     distributed = pytest.importorskip("dask.distributed")
     # dashboard_address=":0": a free port, not 8787, which another cluster may hold.
     cluster = distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
     )
-    client = distributed.Client(cluster)
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def client(_cluster):
+    """A Dask client on the session's two-process LocalCluster, for the test module that
+    asks for it, closed after it (so the modules after it run on dask's default
+    scheduler, as they did with a cluster per module)."""
+    distributed = pytest.importorskip("dask.distributed")
+    client = distributed.Client(_cluster)
     yield client
     client.close()
-    cluster.close()
