@@ -317,40 +317,40 @@ def test_cli_alerts_while_the_input_is_still_open(log, pipes, model_file):
     assert alert["entity"] == str(odd) and alert["score"] > alert["threshold"]
 
 
-def test_cli_quoted_fields_and_unreadable_times(log, model_file):
+def test_cli_quoted_fields_and_unreadable_times(log, model_file, oddseq_here):
     lines = log.head(20)[COLUMNS].to_csv(index=False).splitlines()
     text = "\n".join(
         [lines[0], *lines[1:10], '"7","pv","1511539256","3","1.5"', "8,pv,yesterday-ish,3,1.0"]
         + lines[10:]
     )
-    process = _cli(["--model", model_file, *CLI_ROLES])
-    _, err = process.communicate(text + "\n", timeout=120)
-    assert process.returncode == 0, err
+    done = oddseq_here(["stream", "--model", model_file, *CLI_ROLES], text + "\n")
+    err = done.stderr
+    assert done.returncode == 0, err
     assert "line 12: unreadable time 'yesterday-ish'" in err
     assert "21 events applied" in err  # 20 plain lines and the quoted one
     assert "1 malformed line (line 12)" in err
 
 
-def test_cli_time_that_reads_as_an_infinite_number(log, model_file):
+def test_cli_time_that_reads_as_an_infinite_number(log, model_file, oddseq_here):
     # 1e999 parses as a float (inf), not as text: the message quotes it as written.
     lines = log.head(5)[COLUMNS].to_csv(index=False).splitlines()
     text = "\n".join([*lines, "9,pv,151156E76954,3,1.0", "9,pv,-1e999,3,1.0"])
-    process = _cli(["--model", model_file, *CLI_ROLES])
-    _, err = process.communicate(text + "\n", timeout=120)
-    assert process.returncode == 0, err
+    done = oddseq_here(["stream", "--model", model_file, *CLI_ROLES], text + "\n")
+    err = done.stderr
+    assert done.returncode == 0, err
     assert "line 7: unreadable time '151156E76954'" in err
     assert "line 8: unreadable time '-1e999'" in err
     assert "5 events applied" in err
 
 
-def test_cli_line_the_csv_module_cannot_read(log, model_file):
+def test_cli_line_the_csv_module_cannot_read(log, model_file, oddseq_here):
     # A carriage return in an unquoted field of a line with quotes: the csv module
     # refuses it; counted as malformed, not a traceback.
     lines = log.head(5)[COLUMNS].to_csv(index=False).splitlines()
     text = "\n".join([*lines, '9,"pv",15115\r39256,3,1.0'])
-    process = _cli(["--model", model_file, *CLI_ROLES])
-    _, err = process.communicate(text + "\n", timeout=120)
-    assert process.returncode == 0, err
+    done = oddseq_here(["stream", "--model", model_file, *CLI_ROLES], text + "\n")
+    err = done.stderr
+    assert done.returncode == 0, err
     assert "line 7: not CSV" in err and "5 events applied" in err
 
 
@@ -756,16 +756,16 @@ def test_update_one_releases_the_gil_for_its_idle_sweep(log, pipes, path):
     assert held == 0 and during > 0
 
 
-def test_cli_alerts_equal_update_one_on_the_text_line_by_line(log, model_file):
+def test_cli_alerts_equal_update_one_on_the_text_line_by_line(log, model_file, oddseq_here):
     """The command's alerts (C++ reading, Python for the lines it leaves) are update_one's
     on each line's fields as text: same lines, entities, lengths, scores and reasons."""
     from oddseq import load
 
     lines = _awkward_lines(log, np.random.default_rng(2), 2500)
     text = "\n".join([",".join(COLUMNS), *lines]) + "\n"
-    process = _cli(["--model", model_file, *CLI_ROLES])
-    out, err = process.communicate(text, timeout=300)
-    assert process.returncode == 0, err
+    done = oddseq_here(["stream", "--model", model_file, *CLI_ROLES], text)
+    out, err = done.stdout, done.stderr
+    assert done.returncode == 0, err
     alerts = [json.loads(line) for line in out.splitlines()]
     live = StreamScorer(load(model_file), **ROLES)
     expected = []
