@@ -32,7 +32,7 @@ def model_file(log, tmp_path_factory):
 
 
 def _command(model_file):
-    return [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model_file)]
+    return ["stream", "--model", str(model_file)]
 
 
 def _csv(frame) -> str:
@@ -53,7 +53,7 @@ def _jsonl(frame) -> str:
 def _live(model_file, text, *options):
     """The stream fed ``text`` with stdin kept open (a live tail)."""
     process = subprocess.Popen(
-        [*_command(model_file), *ROLES, *options],
+        [sys.executable, "-m", "oddseq.cli", *_command(model_file), *ROLES, *options],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -105,27 +105,15 @@ def test_signal_ends_a_live_stream_with_its_summary(log, model_file, sig, code):
         json.loads(line)
 
 
-def test_too_late_warning_is_said_once_and_not_on_sorted_input(log, model_file):
+def test_too_late_warning_is_said_once_and_not_on_sorted_input(log, model_file, oddseq_here):
     shuffled = log.sample(frac=1.0, random_state=1)
-    done = subprocess.run(
-        [*_command(model_file), *ROLES],
-        input=_csv(shuffled),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = oddseq_here([*_command(model_file), *ROLES], _csv(shuffled))
     assert done.returncode == 0, done.stderr
     warned = [line for line in done.stderr.splitlines() if "warning" in line and "too late" in line]
     assert len(warned) == 1, done.stderr
     assert "--lateness" in warned[0]
     ordered = log.sort_values("timestamp", kind="stable")
-    clean = subprocess.run(
-        [*_command(model_file), *ROLES],
-        input=_csv(ordered),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    clean = oddseq_here([*_command(model_file), *ROLES], _csv(ordered))
     assert clean.returncode == 0, clean.stderr
     assert "warning" not in clean.stderr, clean.stderr
 
@@ -152,34 +140,20 @@ def _alerts(stdout: str) -> list:
 
 
 @pytest.mark.parametrize("form", ["csv", "jsonl"])
-def test_repeated_rows_are_warned_once_naming_drop_duplicates(log, model_file, form):
+def test_repeated_rows_are_warned_once_naming_drop_duplicates(log, model_file, form, oddseq_here):
     _, doubled = _doubled(log)
     text = _csv(doubled) if form == "csv" else _jsonl(doubled)
-    done = subprocess.run(
-        [*_command(model_file), *ROLES], input=text, capture_output=True, text=True, timeout=120
-    )
+    done = oddseq_here([*_command(model_file), *ROLES], text)
     assert done.returncode == 0, done.stderr
     warned = [line for line in done.stderr.splitlines() if "repeat their entity's previous" in line]
     assert len(warned) == 1, done.stderr
     assert "--drop-duplicates" in warned[0] and "warning" in warned[0]
 
 
-def test_drop_duplicates_streams_as_the_log_without_them(log, model_file):
+def test_drop_duplicates_streams_as_the_log_without_them(log, model_file, oddseq_here):
     ordered, doubled = _doubled(log)
-    clean = subprocess.run(
-        [*_command(model_file), *ROLES],
-        input=_csv(ordered),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    dropped = subprocess.run(
-        [*_command(model_file), *ROLES, "--drop-duplicates"],
-        input=_csv(doubled),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    clean = oddseq_here([*_command(model_file), *ROLES], _csv(ordered))
+    dropped = oddseq_here([*_command(model_file), *ROLES, "--drop-duplicates"], _csv(doubled))
     assert clean.returncode == 0 and dropped.returncode == 0, dropped.stderr
     # The same alerts as the log without repeats (their line numbers aside), read in C++.
     assert len(clean.stdout.splitlines()) >= 2
@@ -188,12 +162,6 @@ def test_drop_duplicates_streams_as_the_log_without_them(log, model_file):
     n_repeats = len(doubled) - len(ordered)
     assert f"{n_repeats:,} repeats dropped" in dropped.stderr.strip().splitlines()[-1]
     # Without repeats nothing is dropped, and the alerts are those of the plain stream.
-    plain = subprocess.run(
-        [*_command(model_file), *ROLES, "--drop-duplicates"],
-        input=_csv(ordered),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    plain = oddseq_here([*_command(model_file), *ROLES, "--drop-duplicates"], _csv(ordered))
     assert plain.stdout == clean.stdout
     assert "0 repeats dropped" in plain.stderr
