@@ -330,7 +330,8 @@ class StreamScorer:
         lets the values decide and refuses those that could be read either way.
     drop_duplicates : bool, default=False
         Drop an event equal to its entity's previous one (the same event type, time,
-        item and value, as the scorer reads them: a row sent twice, a retry), counted in
+        item and value, as the scorer reads them: a row sent twice, a retry; types the
+        pipeline never saw by their own labels, though they count as one), counted in
         ``counters["n_duplicates_dropped"]`` and each update's ``n_duplicates``; a
         dropped event changes nothing (``update_one`` returns the entity as it stands).
         ``oddseq stream --drop-duplicates`` drops the same events (it hands them to this
@@ -682,7 +683,8 @@ class StreamScorer:
     # ---- the stream
 
     def _parse(self, events: pd.DataFrame):
-        """The batch as C++ arrays, less rows with a missing entity, event or time."""
+        """The batch as C++ arrays, less rows with a missing entity, event or time, and
+        (with drop_duplicates) its rows of types never seen: row -> :meth:`_unseen_key`."""
         if not isinstance(events, pd.DataFrame):
             raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
         roles = [self.entity, self.event, self.time, self.item, self.value]
@@ -692,6 +694,7 @@ class StreamScorer:
                 f"column(s) {missing} not in the events; they have {list(events.columns)}"
             )
         bad = np.zeros(len(events), dtype=bool)
+        unseen = {}
         for role in (self.entity, self.event):
             if role is not None:
                 missing = _missing(events[role])
@@ -734,6 +737,12 @@ class StreamScorer:
             code = np.where(at < 0, self._other_code, at).astype(np.int32)
             if return_codes is not None:
                 code = code[return_codes]
+            if self._previous is not None:
+                # drop_duplicates: the rows of types never seen, keyed by their labels.
+                rows = np.flatnonzero(code == self._other_code)
+                if len(rows):
+                    labels = events[self.event].to_numpy()[rows]
+                    unseen = dict(zip(rows.tolist(), map(self._unseen_key, labels)))
         item = present = value = None
         if self._has_items:
             column = events[self.item]
@@ -763,7 +772,7 @@ class StreamScorer:
             present,
             None if value is None else np.ascontiguousarray(value),
         )
-        return arrays, entity_ids, int(bad.sum())
+        return arrays, entity_ids, int(bad.sum()), unseen
 
     def update(self, events: pd.DataFrame) -> StreamUpdate:
         """Apply a batch of events (rows in arrival order) and score the entities they
@@ -801,12 +810,12 @@ class StreamScorer:
         """
         if self._refit is not None and self._refit.done():
             self._take_refit()
-        arrays, entity_ids, n_invalid = self._parse(events)
+        arrays, entity_ids, n_invalid, unseen = self._parse(events)
         self._check_id_type(*_ids_type(entity_ids))
         self.n_invalid_ += n_invalid
         parsed, n_duplicates = arrays, 0
         if self._previous is not None:
-            arrays, entity_ids, n_duplicates = self._without_repeats(arrays, entity_ids)
+            arrays, entity_ids, n_duplicates = self._without_repeats(arrays, entity_ids, unseen)
         if self._model is not None:
             # State, features and scores in one C++ pass over the batch.
             scored = self._store.update_scored(self._model, *arrays)
@@ -830,12 +839,15 @@ class StreamScorer:
             scores, alerts, n_late_dropped=n_dropped, n_invalid=n_invalid, n_duplicates=n_duplicates
         )
 
-    def _without_repeats(self, arrays, entity_ids):
+    def _without_repeats(self, arrays, entity_ids, unseen):
         """drop_duplicates: the parsed batch (``_parse``'s arrays) less the events equal
-        to their entity's previous one (event, time, item and value as read), and how
-        many were dropped."""
+        to their entity's previous one (event, time, item and value as read; a type never
+        seen by its label, ``unseen``), and how many were dropped."""
         keys, code, times, item, present, value = arrays
-        rest = [code.tolist(), times.tolist()]
+        codes = code.tolist()
+        for row, key in unseen.items():
+            codes[row] = key
+        rest = [codes, times.tolist()]
         if item is not None:
             rest.append(np.where(present.astype(bool), item, 0).tolist())
             rest.append(present.tolist())
@@ -1029,7 +1041,8 @@ class StreamScorer:
             raise ValueError("the pipeline was fitted without values; leave value out")
         if self._previous is not None:
             key = entity_key if entity_hashed else _core.stream_hash_id(entity_key)
-            rest = [code, ns]
+            # Types never seen share one code: compared by their own labels.
+            rest = [self._unseen_key(event) if code == self._other_code else code, ns]
             if self._has_items:
                 hashed = None
                 if item_key is not None:
@@ -1215,6 +1228,24 @@ class StreamScorer:
             if not pd.isna(number) and number in self._code_of:
                 return self._code_of[number]
         return self._other_code
+
+    def _unseen_key(self, label) -> tuple:
+        """drop_duplicates: an event of a type the pipeline never saw, compared by its
+        own label (such types share one code, ``count[<other>]``, but a repeat is the
+        same event: login then logout in one second is two), as the scorer reads it: a
+        number where the pipeline's types are numbers (text that reads as one too),
+        else as ids are keyed (ints by value, text by text). Never equal to a code."""
+        if isinstance(label, np.generic):
+            label = label.item()
+        if self._numeric_labels:
+            number = label
+            if isinstance(label, (str, bytes)):
+                number = pd.to_numeric(pd.Series([label]), errors="coerce").iloc[0].item()
+            if isinstance(number, (int, float)) and number == number:
+                return ("number", number)
+        if isinstance(label, (int, str)):
+            return ("label", _core.stream_hash_id(label))
+        return ("label", self._slow_key(label, "event"))
 
     def _slow_time(self, time):
         """ns of a time that is no plain int / float in range (None when missing)."""
