@@ -135,20 +135,13 @@ def _add_detect(commands) -> None:
         help="auto, kmeans, knn, lof, pca, dbscan, robust_z, iforest, ecod, markov, or with "
         "the neural extra lstm, transformer or autoencoder",
     )
-    detect.add_argument(
-        "--contamination", default="auto", help="expected share of anomalies in (0, 0.5], or auto"
-    )
+    detect.add_argument("--contamination", default="auto", help=CONTAMINATION_HELP)
     detect.add_argument(
         "--normal",
         help="a log of normal behaviour only (same columns, same format): fit on it and rank "
         "FILE, with the cut calibrated on held-out normal scores",
     )
-    detect.add_argument(
-        "--false-alarm-rate",
-        type=float,
-        help="share of normal entities the automatic cut may flag, in (0, 0.5) (default 0.01; "
-        "0.005 with --normal)",
-    )
+    detect.add_argument("--false-alarm-rate", type=float, help=FALSE_ALARM_RATE_HELP)
     detect.add_argument(
         "--min-events", type=int, default=1, help="leave out entities with fewer events"
     )
@@ -224,17 +217,44 @@ def _add_score(commands) -> None:
     _progress_option(score)
 
 
+# The cut's options of detect and fit, as AnomalyPipeline's contamination= and
+# false_alarm_rate=.
+CONTAMINATION_HELP = "expected share of anomalies in (0, 0.5], or auto"
+FALSE_ALARM_RATE_HELP = (
+    "share of normal entities the automatic cut may flag, in (0, 0.5) (default 0.01; "
+    "0.005 with --normal)"
+)
+
+
+def cut_options(args):
+    """--contamination as AnomalyPipeline's contamination= ("auto" or a number), checked
+    with --false-alarm-rate in the shell's words (detect, fit)."""
+    if args.false_alarm_rate is not None and args.contamination != "auto":
+        raise ValueError(
+            f"--false-alarm-rate sets the cut of --contamination auto; with --contamination "
+            f"{args.contamination} the top share is flagged whatever the rate: pass one "
+            "of the two"
+        )
+    if args.contamination == "auto":
+        return "auto"
+    try:
+        return float(args.contamination)
+    except ValueError:
+        raise ValueError(
+            f"--contamination must be a number in (0, 0.5] or auto, got {args.contamination!r}"
+        ) from None
+
+
 def _write_ranked(table, args, fmt):
     """The ranked table (its ``--top`` rows) written to ``--output``; what was written."""
     written = table if args.top is None else table.head(args.top)
     try:
         _write(written, args.output, fmt)
     except BrokenPipeError:
-        # `oddseq detect ... | head`: the reader has what it wanted. Python's advice: point
-        # stdout at devnull, so that the flush at exit does not raise again.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if args.output != STDOUT:  # a named pipe (-o FIFO) whose reader left: an error
+            raise OSError(f"could not write {args.output}: its reader closed it") from None
+        # `oddseq detect ... | head`: the reader has what it wanted.
+        _quiet(sys.stdout)
     except OSError as error:
         raise OSError(f"could not write {args.output}: {error.strerror or error}") from None
     return written
@@ -405,10 +425,22 @@ def _say_written(table, written, args, alarm=None) -> None:
     place, stream = (
         ("standard output", sys.stderr) if args.output == STDOUT else (args.output, sys.stdout)
     )
-    print(
-        f"{len(table):,} scored, {flagged:,} flagged{said}; table written to {place}{shown}",
-        file=stream,
-    )
+    try:
+        print(
+            f"{len(table):,} scored, {flagged:,} flagged{said}; table written to {place}{shown}",
+            file=stream,
+            flush=True,
+        )
+    except BrokenPipeError:  # `oddseq detect ... 2>&1 | head`: the reader has left
+        _quiet(stream)
+
+
+def _quiet(stream) -> None:
+    """``stream`` (stdout or stderr) pointed at devnull after its reader closed the pipe,
+    as Python's docs advise, so that the flush at exit does not raise again."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def _demo(args) -> int:
@@ -1246,6 +1278,8 @@ def _check_output(path_text: str, force: bool) -> str:
     from pathlib import Path
 
     if path_text == STDOUT:
+        if sys.stdout is None:  # (started with stdout closed: `>&-`)
+            raise ValueError("-o -: standard output is closed; give -o FILE")
         return "csv"
     out = Path(path_text)
     if out.is_dir():
@@ -1287,8 +1321,16 @@ def _csv_safe(frame):
 def _write(table, path_text: str, fmt: str) -> None:
     flat = table.reset_index()
     if path_text == STDOUT:
-        _csv_safe(flat).to_csv(sys.stdout, index=False)
-        sys.stdout.flush()  # a closed pipe is said here, inside _write_ranked's handler
+        # UTF-8 bytes, as -o FILE.csv writes them, whatever the console's code page; and
+        # no text layer to turn each line's end into another (\r\r\n on Windows).
+        binary = getattr(sys.stdout, "buffer", None)
+        sys.stdout.flush()
+        if binary is None:
+            _csv_safe(flat).to_csv(sys.stdout, index=False)
+            sys.stdout.flush()
+        else:
+            _csv_safe(flat).to_csv(binary, index=False, encoding="utf-8", mode="wb")
+            binary.flush()  # a closed pipe is said here, inside _write_ranked's handler
         return
     if fmt == "parquet":
         table.to_parquet(path_text)
@@ -1381,12 +1423,7 @@ def _detect(args) -> int:
     try:
         if args.top is not None and args.top < 1:
             raise ValueError(f"--top must be at least 1, got {args.top}")
-        if args.false_alarm_rate is not None and args.contamination != "auto":
-            raise ValueError(
-                f"--false-alarm-rate sets the cut of --contamination auto; with --contamination "
-                f"{args.contamination} the top share is flagged whatever the rate: pass one "
-                "of the two"
-            )
+        contamination = cut_options(args)
         if args.group_by and args.groups is False:
             raise ValueError(
                 "--group-by names columns to look for groups on, --no-groups says not to "
@@ -1395,14 +1432,6 @@ def _detect(args) -> int:
         fmt = _check_output(args.output, args.force)
         duration_option(args.session_gap, "--session-gap")  # before the reading
         funnel = funnel_option(args.funnel)
-        contamination = args.contamination
-        if contamination != "auto":
-            try:
-                contamination = float(contamination)
-            except ValueError:
-                raise ValueError(
-                    f"--contamination must be a number in (0, 0.5] or auto, got {contamination!r}"
-                ) from None
         with shell_warnings("detect"):
             log = read(args.file, allow_empty=True)
             normal = read(args.normal) if args.normal else None

@@ -13,7 +13,10 @@ import sys
 import time as clock
 
 from ..cli import (
+    CONTAMINATION_HELP,
+    FALSE_ALARM_RATE_HELP,
     add_reading_options,
+    cut_options,
     duration_option,
     funnel_option,
     header_advice,
@@ -68,6 +71,8 @@ def add_commands(commands, between=None) -> None:
     add_reading_options(fit)
     fit.add_argument("--method", default="auto", help="auto, kmeans, knn, pca, robust_z, ...")
     fit.add_argument("--min-events", type=int, default=1, help="leave out shorter entities")
+    fit.add_argument("--contamination", default="auto", help=CONTAMINATION_HELP)
+    fit.add_argument("--false-alarm-rate", type=float, help=FALSE_ALARM_RATE_HELP)
     fit.add_argument(
         "--funnel",
         help="the event of each purchase-funnel role, as oddseq detect --funnel: "
@@ -210,6 +215,7 @@ def _fit(args) -> int:
     roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
     roles["value"] = args.value
     funnel = funnel_option(args.funnel)  # before the reading
+    contamination = cut_options(args)
     _check_save(args.save, args.force)  # before the fitting: a typo costs nothing
     with shell_warnings("fit"):
         log = read_log(args.file, args, [*roles.values(), args.category])
@@ -217,6 +223,8 @@ def _fit(args) -> int:
         seqs = Sequences.from_events(log, **roles, **reading_kwargs(args))
         pipe = AnomalyPipeline(
             method=args.method,
+            contamination=contamination,
+            false_alarm_rate=args.false_alarm_rate,
             min_events=args.min_events,
             item_categories=categories,
             funnel=funnel,
