@@ -16,8 +16,8 @@ the share flagged of each nothing-planted log. Run (seconds)::
 
 Rules: ``auto_cut``; ``refit`` (``AnomalyPipeline``'s cut since the nineteenth session:
 where ``auto_cut`` flags so few that the data contradict its tail, the tail refitted
-without the top that bent it, ``_auto_cut(refit=True)``); ``trimmed first`` (the refit before the moves);
-``levelled 0.1`` (the move down's spacings levelled by the bulk's tail shape,
+without the top that bent it, ``_auto_cut(refit=True)``); ``trimmed first`` (the refit
+before the moves); ``levelled 0.1`` (the move down's spacings levelled by the bulk's tail shape,
 ``verdicts.py``'s ``_levelled_gap_below``); ``refit + levelled``; ``refit, levelled, rate
 0.005``. Eighteenth session: RESULTS.md, "The cut that collapsed".
 """

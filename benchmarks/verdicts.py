@@ -1797,8 +1797,9 @@ def batch_scores(args):
                 raise RuntimeError(f"{name}: entities left unscored (min_events)")
             scores = table["score"].to_numpy(np.float64)
             flags = table["is_anomaly"].to_numpy(bool)
-            # The support rule's flags (outside the normal data's range, whatever the
-            # score): the flags are these or a score above the threshold.
+            # The support rule's flags (outside the normal data's range, with a score
+            # above support_floor_ where set): the flags are these or a score above the
+            # threshold.
             outside = np.zeros(len(judged), dtype=bool)
             if pipe.support_bounds() is not None:
                 low, high = pipe.support_bounds()

@@ -779,7 +779,7 @@ def _warn_collapsed_cut(n: int, rate: float, refit: dict) -> None:
         "threshold_info_['tail_refit']): that group and the rate's share of the rest. If "
         "the group is a minority of alike normal entities (read its reasons at the top of "
         f"the ranked table), pass contamination= the share to flag, e.g. {fewer:.2g} for the "
-        f"first cut's (oddseq detect --contamination {fewer:.2g}).",
+        f"first cut's (oddseq detect or oddseq fit --contamination {fewer:.2g}).",
         DataWarning,
         stacklevel=user_stacklevel(),
     )
@@ -1644,8 +1644,11 @@ class AnomalyPipeline(SaveMixin):
             if cut == moved:  # (a detector's own floor is its own rule)
                 refit = _tail_refit(train_scores, rate, cut)
                 if refit is not None:  # the cut collapsed: repaired (see _tail_refit)
-                    cut = moved = refit["threshold"]
-                    tail = refit["tail_threshold"]
+                    moved, tail = refit["threshold"], refit["tail_threshold"]
+                    # never below the detector's own floor (Markov: one miss), which
+                    # the first cut was not raised to
+                    own = self.detector_._cut_floor()
+                    cut = moved if own is None else max(float(own), moved)
                     aside = refit["set_aside"] / len(train_scores)
                     rule += (
                         f", refitted without the top {aside:.2%} that bent it (the first cut "

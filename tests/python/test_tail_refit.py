@@ -137,9 +137,9 @@ def test_the_pipeline_repairs_its_cut_where_it_collapsed_and_says_so(fitted):
     assert f"the cut flags {flagged:,} ({share:.2%}" in message
     # the option it names exists and flags about the first cut's count
     fewer = max(first_flagged, 1) / scores.size
-    assert f"e.g. {fewer:.2g} for the first cut's (oddseq detect --contamination {fewer:.2g})" in (
-        " ".join(message.split())
-    )
+    said = " ".join(message.split())
+    advice = f"e.g. {fewer:.2g} for the first cut's (oddseq detect or oddseq fit --contamination"
+    assert f"{advice} {fewer:.2g})" in said
     top = scores > np.quantile(scores, 1 - float(f"{fewer:.2g}"))
     assert abs(int(top.sum()) - max(first_flagged, 1)) <= 2
 
@@ -165,3 +165,19 @@ def test_few_flags_of_a_few_hundred_entities_are_no_evidence():
     rng = np.random.default_rng(0)
     false = sum(_refutes(int(k), 57.0) for k in rng.poisson(57.0, size=20_000))
     assert false <= 0.001 * 20_000
+
+
+def test_the_repaired_cut_keeps_the_detectors_own_floor(fitted, monkeypatch):
+    """A detector's floor (MarkovDetector: one miss) holds under the repair as under the
+    first cut: the refit is raised to it and the rule says so."""
+    normal, anomalies = _bent(0)
+    scores = np.r_[normal, anomalies]
+    refitted = _auto_cut(scores, 0.01, refit=True)[0]
+    floor = (refitted + auto_cut(scores)) / 2
+    monkeypatch.setattr(fitted.detector_, "_cut_floor", lambda: floor)
+    with pytest.warns(DataWarning):
+        fitted._set_threshold(None, scores)
+    info = fitted.threshold_info_
+    assert fitted.threshold_ == info["threshold"] == floor
+    assert info["floor"] == floor and info["tail_refit"]["threshold"] == refitted
+    assert "raised to" in info["rule"] and "refitted without the top" in info["rule"]

@@ -646,7 +646,7 @@ def _auto_cut(
     down's (:func:`_gap_below`; None: ``GAP_SPACINGS / n``; for benchmarks, 0 gives the
     rule before the width gate and 0.15 the fixed width before ``GAP_SPACINGS``);
     ``warn=False``: scores all equal give the largest without :func:`tail_cut`'s warning
-    (a caller that said it already). ``refit=True`` (the pipeline's diagnosis, and
+    (a caller that said it already). ``refit=True`` (AnomalyPipeline's unsupervised cut, and
     benchmarks; not :func:`auto_cut`): where the moved cut flags under half the rate's
     share, the tail refitted without the top that bent it (:func:`_trimmed_tail`), and
     the moves again from there; the tail returned is then the refitted one, and ``why``
