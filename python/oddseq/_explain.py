@@ -48,9 +48,10 @@ def _positions(seqs: Sequences, entity_ids) -> np.ndarray:
 
 def _remembered(pipeline, entity_ids):
     """(ids, raw features, lengths) of ``entity_ids`` from what the pipeline's last
-    ``score`` (in this thread) and ``fit`` kept (the score's first)."""
+    ``score`` in this thread, its last ``score`` in any thread and its ``fit`` kept
+    (each id from the first that has it)."""
     kept = pipeline._explain_sources()
-    sources = [kept[call] for call in ("score", "fit") if call in kept]
+    sources = [kept[call] for call in ("score", "latest", "fit") if call in kept]
     if not sources:
         raise ValueError(
             "this pipeline keeps no features to explain by id ("
@@ -63,7 +64,7 @@ def _remembered(pipeline, entity_ids):
             + (
                 ""
                 if _reads_sequences(pipeline)
-                else ", or score them first: after pipeline.score(seqs), "
+                else ", or score them first: after pipeline.score(seqs) (in any thread), "
                 "pipeline.explain(entity_ids) explains that call's entities"
             )
         )
@@ -82,8 +83,9 @@ def _remembered(pipeline, entity_ids):
     if (source < 0).any():
         unknown = [w for w, s in zip(wanted, source) if s < 0][:5]
         raise ValueError(
-            f"entity_ids {unknown} are not among the entities of the last fit or score (or "
-            "have fewer than min_events events); pass their sequences: "
+            f"entity_ids {unknown} are not among the entities of the last fit or score (this "
+            "thread's last score, the model's last one in any thread; or have fewer than "
+            "min_events events); pass their sequences: "
             "pipeline.explain(seqs, entity_ids)"
         )
     # The ids by source, then back in the order asked for.

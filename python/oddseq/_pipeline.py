@@ -2042,15 +2042,15 @@ class AnomalyPipeline(SaveMixin):
         if method not in ("tail", "linear"):
             raise ValueError(f"method must be 'tail' or 'linear', got {method!r}")
         # explain(entity_ids) reads the last score()'s entities: not these (it reports no
-        # reasons), so the cache its scoring step fills is put back as it was.
+        # reasons), so its scoring step keeps none (see _remember).
         last = self._last_score()
-        before = getattr(last, "rows", None)
+        last.not_kept = True
         try:
             scored = self._scored(
                 seqs, entity_features, "predict_proba", gives="the columns normal and anomaly"
             )
         finally:
-            last.rows = before
+            last.not_kept = False
         if scored is None:
             return pd.DataFrame(
                 {"normal": [], "anomaly": []}, index=pd.Index(seqs.ids)[:0], dtype=np.float64
@@ -2148,13 +2148,15 @@ class AnomalyPipeline(SaveMixin):
         feature only where ``value`` and ``value_read`` lie on the same side of
         ``typical``. ``oddseq.plot.plot_explanation`` draws one entity of it.
 
-        ``explain(entity_ids)``: entities of the last :meth:`fit` or of the calling
-        thread's last :meth:`score` (the score's first where both have an id; threads
-        scoring one model each explain their own day), from the features those calls keep in
-        memory (one float32 row per entity; never saved with the model, so a loaded
-        model needs the sequences). ``explain(seqs, entity_ids)``: entities of any
-        sequences (default: all of them); the only form for the sequence models
-        ("markov", the neural methods).
+        ``explain(entity_ids)``: entities of the last :meth:`fit` or :meth:`score`, from
+        the features those calls keep in memory (one float32 row per entity; never saved
+        with the model, so a loaded model needs the sequences or a score): the calling
+        thread's last score first (threads scoring one model each explain their own
+        day), then the model's last score from any thread (a thread that did not score:
+        a Streamlit rerun, a web handler), then the fit. Each thread that scored keeps
+        its last day's features until it ends or the model is refit.
+        ``explain(seqs, entity_ids)``: entities of any sequences (default: all of them);
+        the only form for the sequence models ("markov", the neural methods).
 
         Examples
         --------
@@ -2189,10 +2191,16 @@ class AnomalyPipeline(SaveMixin):
         """Keep the raw features of the sequences ``call`` ("fit" or "score") saw, so
         that ``explain(entity_ids)`` needs no sequences (not saved: ``__getstate__``).
         The fit's are the model's (every thread explains the fitted entities); a
-        score's are the calling thread's (:meth:`_last_score`)."""
+        score's are the calling thread's (:meth:`_last_score`), and the model's
+        ``"latest"`` (the same rows, not a copy) for threads that did not score
+        (predict_proba's keep neither)."""
         rows = (seqs.ids, raw, seqs.lengths)
         if call == "score":
-            self._last_score().rows = rows
+            last = self._last_score()
+            if getattr(last, "not_kept", False):
+                return
+            last.rows = rows
+            self.__dict__.setdefault("_explain_rows", {})["latest"] = rows
         else:
             self.__dict__.setdefault("_explain_rows", {})[call] = rows
 
@@ -2213,13 +2221,20 @@ class AnomalyPipeline(SaveMixin):
         return getattr(self._last_score(), "share_alarm", None)
 
     def _explain_sources(self) -> dict:
-        """{"score": this thread's last score's rows, "fit": the fit's}, each where kept
-        (what ``explain(entity_ids)`` reads, the score's first)."""
-        kept = dict(self.__dict__.get("_explain_rows", {}))
+        """What ``explain(entity_ids)`` reads, in this order, each where kept: "score",
+        this thread's last score's rows; "latest", the model's last score's from any
+        thread (where it is another); "fit", the fit's."""
+        kept = self.__dict__.get("_explain_rows", {})
+        sources = {}
         rows = getattr(self._last_score(), "rows", None)
         if rows is not None:
-            kept["score"] = rows
-        return kept
+            sources["score"] = rows
+        latest = kept.get("latest")
+        if latest is not None and latest is not rows:
+            sources["latest"] = latest
+        if "fit" in kept:
+            sources["fit"] = kept["fit"]
+        return sources
 
     # Kept in memory, not saved or pickled: caches of the last calls, not the model.
     _NOT_SAVED = ("_explain_rows", "_per_thread", "_side_said")

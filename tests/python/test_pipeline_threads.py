@@ -1,7 +1,8 @@
 """Threads sharing one fitted AnomalyPipeline: what a score() leaves for later calls
 (the features explain(entity_ids) reads, the share alarm the shell's summary reads) is
 each thread's own, as the side table given to score() is (session 18). Kept on the
-instance, thread A's explain read thread B's last day."""
+instance, thread A's explain read thread B's last day. A thread that did not score
+explains from the model's last score in any thread (session 19)."""
 
 import copy
 import pickle
@@ -12,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from oddseq import AnomalyPipeline
+from oddseq import AnomalyPipeline, load
 from oddseq._fitted_data import alarm_summary
 from oddseq.datasets import make_ecommerce
 from oddseq.sequences import Sequences
@@ -55,10 +56,11 @@ def test_threads_scoring_days_on_one_model_each_explain_their_own_score():
 
 
 def test_what_threads_share_stays_the_models():
-    """The fit's entities are every thread's to explain; the warning of a model fitted
-    with entity_features and scored without them is said once per model, not per
-    thread; the model pickles and copies after threads scored it (nothing per thread
-    is saved)."""
+    """A guard (it passed before the per-thread change too: the race it guards is
+    rarely lost): the fit's entities are every thread's to explain; the warning of a
+    model fitted with entity_features and scored without them is said once per model,
+    not per thread; the model pickles and copies after threads scored it (nothing per
+    thread is saved)."""
     log = make_ecommerce(n_users=120, random_state=2).events
     seqs = Sequences.from_events(log, **ROLES)
     side = pd.DataFrame({"age": np.arange(seqs.ids.size, dtype=float)}, index=seqs.ids)
@@ -89,3 +91,25 @@ def test_what_threads_share_stays_the_models():
             again.score(seqs[:60], entity_features=side),
             pipe.score(seqs[:60], entity_features=side),
         )
+
+
+def test_a_thread_that_did_not_score_explains_the_models_last_score(tmp_path):
+    """explain(entity_ids) in a thread that did not score (a Streamlit rerun, a web
+    handler) reads the model's last score, from whichever thread made it: not the
+    fit's features of the same ids (another span, stale), and on a loaded model no
+    refusal asking to score first."""
+    log = make_ecommerce(n_users=200, random_state=1).events
+    day = Sequences.from_events(log[log.timestamp < log.timestamp.min() + DAY], **ROLES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (a day's span is not the fitted week's)
+        pipe = AnomalyPipeline(method="pca").fit(Sequences.from_events(log, **ROLES))
+        ids = list(pipe.score(day).index[:3])  # scored in the main thread
+        here = pipe.explain(ids, top=3)
+        pd.testing.assert_frame_equal(here, pipe.explain(day, ids, top=3))
+        assert not here.equals(pipe.explain(Sequences.from_events(log, **ROLES), ids, top=3))
+        loaded = load(pipe.save(tmp_path / "m.oddseq"))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pd.testing.assert_frame_equal(pool.submit(pipe.explain, ids, top=3).result(), here)
+            loaded.score(day)  # the loaded model scored in the main thread too
+            there = pool.submit(loaded.explain, ids, top=3).result()
+    pd.testing.assert_frame_equal(there, here)
