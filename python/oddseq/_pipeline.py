@@ -765,21 +765,28 @@ def _tail_refit(scores: np.ndarray, rate: float, cut: float) -> dict | None:
     }
 
 
-def _warn_collapsed_cut(n: int, rate: float, refit: dict) -> None:
+def _warn_collapsed_cut(n: int, rate: float, refit: dict, flagged: int) -> None:
     """The DataWarning of a repaired unsupervised cut (:func:`_tail_refit`), once per
-    fit: what the first cut flagged, why it was refitted, what the refit flags, and how
-    to flag fewer where the group at the top is normal."""
-    first, share = refit["first_n_flagged"], refit["share_flagged"]
+    fit: what the first cut flagged, why it was refitted, what the cut now flags
+    (``flagged``: the refit's, or fewer where the detector's own floor raised it), and
+    how to flag fewer where the group at the top is normal."""
+    first = refit["first_n_flagged"]
     fewer = max(first, 1) / n
+    floor = flagged != refit["n_flagged"]
     warnings.warn(
         f"the automatic cut first flagged {first:,} of {n:,} entities ({first / n:.2%}), "
         f"under half of false_alarm_rate={rate:g}: a group of a few percent at the top bent "
         f"the tail model it is fitted on. Refitted without the top "
-        f"{refit['set_aside'] / n:.2%}, the cut flags {refit['n_flagged']:,} ({share:.2%}; "
-        "threshold_info_['tail_refit']): that group and the rate's share of the rest. If "
-        "the group is a minority of alike normal entities (read its reasons at the top of "
-        f"the ranked table), pass contamination= the share to flag, e.g. {fewer:.2g} for the "
-        f"first cut's (oddseq detect or oddseq fit --contamination {fewer:.2g}).",
+        f"{refit['set_aside'] / n:.2%}, the cut flags {flagged:,} ({flagged / n:.2%}; "
+        "threshold_info_['tail_refit']): "
+        + (
+            "the refit's cut raised to the detector's own floor. "
+            if floor
+            else "that group and the rate's share of the rest. "
+        )
+        + "If the group is a minority of alike normal entities (read its reasons at the top "
+        f"of the ranked table), pass contamination= the share to flag, e.g. {fewer:.2g} for "
+        f"the first cut's (oddseq detect or oddseq fit --contamination {fewer:.2g}).",
         DataWarning,
         stacklevel=user_stacklevel(),
     )
@@ -1726,7 +1733,7 @@ class AnomalyPipeline(SaveMixin):
             "tail_refit": refit,
         }
         if refit is not None:
-            _warn_collapsed_cut(len(train_scores), rate, refit)
+            _warn_collapsed_cut(len(train_scores), rate, refit, flagged)
         if few and train_scores.min() < train_scores.max():  # (equal: said already)
             _warn_too_few_for_the_rate(len(train_scores), rate, flagged)
 

@@ -54,8 +54,15 @@ def _oddseq_process(args, **kwargs):
     """``oddseq ARGS`` in a new process of this interpreter, importing the package under
     test (not whatever console script is installed)."""
     env = dict(os.environ, PYTHONPATH=str(Path(oddseq.__file__).parents[1]))
-    code = "import sys; from oddseq.cli import main; sys.exit(main())"
-    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, **kwargs)
+    # An editable install's import hook comes before PYTHONPATH: the child checks that it
+    # imported the same package, so a mismatch fails rather than tests another tree.
+    code = (
+        "import sys, oddseq; want = sys.argv.pop(1); "
+        "assert oddseq.__file__ == want, (oddseq.__file__, want); "
+        "from oddseq.cli import main; sys.exit(main())"
+    )
+    command = [sys.executable, "-c", code, oddseq.__file__, *args]
+    return subprocess.Popen(command, env=env, **kwargs)
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly(log_path):

@@ -175,9 +175,13 @@ def test_the_repaired_cut_keeps_the_detectors_own_floor(fitted, monkeypatch):
     refitted = _auto_cut(scores, 0.01, refit=True)[0]
     floor = (refitted + auto_cut(scores)) / 2
     monkeypatch.setattr(fitted.detector_, "_cut_floor", lambda: floor)
-    with pytest.warns(DataWarning):
+    with pytest.warns(DataWarning) as caught:
         fitted._set_threshold(None, scores)
     info = fitted.threshold_info_
+    (message,) = [str(w.message) for w in caught if "automatic cut" in str(w.message)]
+    flagged = int((scores > floor).sum())  # what the cut flags, not the refit's count
+    assert f"the cut flags {flagged:,} ({flagged / scores.size:.2%}" in message
+    assert "raised to the detector's own floor" in " ".join(message.split())
     assert fitted.threshold_ == info["threshold"] == floor
     assert info["floor"] == floor and info["tail_refit"]["threshold"] == refitted
     assert "raised to" in info["rule"] and "refitted without the top" in info["rule"]
