@@ -597,3 +597,30 @@ def test_poisson_surprise_refuses_nan_and_negative_mu(k, mu, match):
     with pytest.raises(ValueError, match=match):
         poisson_surprise(k, mu)
     assert poisson_surprise([0, 2], [0.0, 1.0]).round(3).tolist()[0] == 0.0
+
+
+def test_missing_values_refusal_is_a_public_value_error_with_the_counts():
+    """A log with missing values is refused with a ValueError whose class a caller can
+    name and catch (oddseq.exceptions.MissingValuesError, not a private module's class
+    in the traceback) and whose counts say which columns miss how many rows."""
+    import pickle
+    import traceback
+
+    from oddseq.exceptions import MissingValuesError
+
+    df = pd.DataFrame(
+        {"user": ["a", "a", None, "b"], "event": ["v", None, "v", "b"], "ts": [1, 2, 3, 4]}
+    )
+    with pytest.raises(MissingValuesError) as refused:
+        Sequences.from_events(df, entity="user", event="event", time="ts")
+    assert isinstance(refused.value, ValueError)
+    assert refused.value.counts == {"user": 1, "event": 1}
+    assert refused.value.n_rows == 4
+    shown = "".join(traceback.format_exception_only(refused.value))
+    assert shown.startswith("oddseq.exceptions.MissingValuesError: missing values:"), shown
+    again = pickle.loads(pickle.dumps(refused.value))
+    assert (type(again), str(again), again.counts) == (
+        MissingValuesError,
+        str(refused.value),
+        refused.value.counts,
+    )

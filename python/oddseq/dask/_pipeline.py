@@ -50,12 +50,11 @@ from ..detect import (
 from ..detect._base import check_contamination
 from ..detect._iforest import _SEED_LIMIT as _IFOREST_SEED_LIMIT
 from ..detect._threshold import fold_of_rows
-from ..exceptions import ConvergenceWarning, DataWarning
+from ..exceptions import ConvergenceWarning, DataWarning, MissingValuesError
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
 from ..sequences import Sequences
 from ..sequences._sequences import (
-    MissingRows,
     _all_whole,
     check_role_names,
     dropped_rows_message,
@@ -618,7 +617,7 @@ def _build(
         seqs = Sequences._from_events(
             part, entity=entity, n_threads=None, **options, log_warnings=facts
         )
-    except MissingRows as refused:
+    except MissingValuesError as refused:
         # Refused (or, with dropna, nothing left) by this partition's counts: the client
         # refuses or drops by the whole log's (_refuse_missing, _warn_about_log).
         if refused.dropna:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from ..exceptions import DataWarning
+from ..exceptions import DataWarning, MissingValuesError
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import UNIT_TO_NS, duration_ns, times_to_ns
 from ..utils._validation import check_positive_int, missing_column, resolve_threads
@@ -210,20 +210,6 @@ def missing_values(counts: dict) -> str:
     )
 
 
-class MissingRows(ValueError):
-    """The refusal of rows with missing values (:func:`missing_values`, or
-    :func:`nothing_left` with ``dropna``), with ``counts`` (column -> rows missing it,
-    every column checked) and ``n_rows``: for a caller that reads a log in parts
-    (oddseq.dask), which refuses with the whole log's counts, not one part's."""
-
-    def __init__(self, message: str, counts: dict, n_rows: int, dropna: bool):
-        super().__init__(message)
-        self.counts, self.n_rows, self.dropna = counts, n_rows, dropna
-
-    def __reduce__(self):  # pickled whole (from a dask worker, say)
-        return type(self), (str(self), self.counts, self.n_rows, self.dropna)
-
-
 def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True):
     """None when no row has a missing entity, event or time (``bad``: column -> mask);
     else the rows to keep with ``dropna`` (warning with the counts unless not ``warn``;
@@ -234,10 +220,10 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True
     if not n_bad_columns:
         return None
     if not dropna:
-        raise MissingRows(missing_values(n_bad_columns), counts, n_rows, dropna)
+        raise MissingValuesError(missing_values(n_bad_columns), counts, n_rows, dropna)
     keep = ~np.logical_or.reduce(list(bad.values()))
     if not keep.any():
-        raise MissingRows(nothing_left(n_bad_columns), counts, n_rows, dropna)
+        raise MissingValuesError(nothing_left(n_bad_columns), counts, n_rows, dropna)
     if isinstance(warn, dict):  # a caller reading the log in parts warns once (dask)
         warn["dropped"] = (int((~keep).sum()), n_rows, counts)
     elif warn:
