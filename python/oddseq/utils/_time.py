@@ -441,15 +441,22 @@ def parse_times(
             "of time_unit since the epoch"
         )
     if dtype.kind in "iu":
-        raw = series.to_numpy()
+        bad = None
+        if isinstance(dtype, np.dtype):
+            raw = series.to_numpy()
+        else:  # nullable (Int64, int64[pyarrow]): <NA> is a missing time, not a number
+            bad = series.isna().to_numpy(dtype=bool)
+            raw = series.to_numpy(dtype=dtype.numpy_dtype, na_value=0)
+            bad = bad if bad.any() else None
         factor = UNIT_TO_NS[time_unit]
         limit = _INT64_MAX // factor
-        if raw.size:
-            low, high = raw.min(), raw.max()
+        finite = raw if bad is None else raw[~bad]
+        if finite.size:
+            low, high = finite.min(), finite.max()
             if high > limit or low < -limit:
-                raise _beyond_2262(name, time_unit, float(np.abs(raw).max()))
-            _unit_check(unit_warning, name, time_unit, float(low), float(high), raw)
-        return raw.astype(np.int64, copy=False) * factor, None, None
+                raise _beyond_2262(name, time_unit, float(np.abs(finite).max()))
+            _unit_check(unit_warning, name, time_unit, float(low), float(high), finite)
+        return raw.astype(np.int64, copy=False) * factor, bad, None
     if dtype.kind == "f":
         raw = series.to_numpy()
         infinite = np.isinf(raw)
