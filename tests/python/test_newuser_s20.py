@@ -50,3 +50,51 @@ def test_a_nullable_integer_time_column_without_missing_values_reads_as_numbers(
     log["timestamp"] = log["timestamp"].astype(dtype)
     seqs = Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
     np.testing.assert_array_equal(seqs.times, plain.times)
+
+
+# --- a value column of numbers written as text (JSON lines from an API) ---------------
+
+
+def _priced(text):
+    log = _log()
+    prices = np.round(np.linspace(1.5, 99.5, len(log)), 2)
+    log["price"] = [f"{p:.2f}" for p in prices] if text else prices
+    return log
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_a_value_column_of_numbers_written_as_text_reads_as_numbers(dtype):
+    # {"price": "965.34"} in JSON lines: times written so were read, prices refused.
+    text = _priced(True)
+    text["price"] = text["price"].astype(dtype)
+    text.loc[[4, 9], "price"] = [None, " "]  # missing, and blank: missing too
+    plain = _priced(False)
+    plain.loc[[4, 9], "price"] = np.nan
+    roles = dict(entity="user_id", event="behavior", time="timestamp", value="price")
+    seqs = Sequences.from_events(text, **roles)
+    again = Sequences.from_events(plain, **roles)
+    np.testing.assert_array_equal(seqs.values, again.values)
+
+
+@pytest.mark.parametrize("written", ["$12.50", "12,50", "1,234.50", "free"])
+def test_a_value_column_with_text_that_is_no_number_names_it_and_the_fix(written):
+    log = _priced(True)
+    log.loc[7, "price"] = written
+    with pytest.raises(TypeError) as error:
+        Sequences.from_events(
+            log, entity="user_id", event="behavior", time="timestamp", value="price"
+        )
+    message = str(error.value)
+    assert "value column 'price'" in message
+    assert f"such as {written!r}" in message
+    assert "1 of 120" in message
+    assert "plain numbers" in message and "errors='coerce'" in message
+
+
+def test_the_value_column_refusal_before_any_work_names_the_fix():
+    log = _priced(False)
+    log["price"] = pd.to_datetime(log["timestamp"], unit="s")
+    with pytest.raises(TypeError, match=r"value column 'price' must hold numbers .*datetime"):
+        Sequences.from_events(
+            log, entity="user_id", event="behavior", time="timestamp", value="price"
+        )

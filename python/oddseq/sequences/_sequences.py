@@ -163,7 +163,39 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
         duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
     value = roles["value"]
     if value is not None and df[value].dtype.kind not in "fiub":
-        raise TypeError(f"value column {value!r} must be numeric, got dtype {df[value].dtype}")
+        _value_numbers(df[value], value)  # text that is no number fails before the work
+
+
+# Text a value column may hold for a missing value (pandas' read_csv reads these as NaN).
+_MISSING_TEXT = frozenset(["", "nan", "-nan", "na", "n/a", "#n/a", "null", "none", "<na>"])
+
+
+def _value_numbers(column: pd.Series, name: str) -> np.ndarray:
+    """A value column as float64 (missing: NaN): numbers, or numbers written as text
+    ({"price": "965.34"} in JSON lines, as the time column's epoch numbers as text are
+    read); text that is no number is refused with the first such value and the fix."""
+    dtype = column.dtype
+    if dtype.kind in "fiub":
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not (dtype.kind in "OSU" or isinstance(dtype, pd.StringDtype)):
+        raise TypeError(
+            f"value column {name!r} must hold numbers (prices, amounts), got dtype {dtype}; "
+            "pass the column of numbers per event as value (--value from the shell)"
+        )
+    numbers = pd.to_numeric(column, errors="coerce")
+    unread = numbers.isna() & column.notna()
+    if unread.any():
+        text = column[unread].astype(str).str.strip().str.lower()
+        unread[unread] = ~text.isin(_MISSING_TEXT).to_numpy()
+    if unread.any():
+        raise TypeError(
+            f"value column {name!r} must hold numbers (prices, amounts): "
+            f"{int(unread.sum()):,} of {len(column):,} values are text that is no number, "
+            f"such as {column[unread].iloc[0]!r}; write them as plain numbers (374.95: no "
+            "currency sign, thousands separator or decimal comma), or make them missing "
+            f"(df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce'))"
+        )
+    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _whole_ids(labels: pd.Index) -> pd.Index:
@@ -518,8 +550,8 @@ class Sequences:
         values_sorted = None
         if value is not None:
             try:
-                raw_values = df[value].to_numpy(dtype=np.float64, na_value=np.nan)
-            except (TypeError, ValueError) as error:
+                raw_values = _value_numbers(df[value], value)
+            except ValueError as error:
                 raise TypeError(
                     f"value column {value!r} must be numeric (prices, amounts): {error}"
                 ) from None
