@@ -98,3 +98,51 @@ def test_the_value_column_refusal_before_any_work_names_the_fix():
         Sequences.from_events(
             log, entity="user_id", event="behavior", time="timestamp", value="price"
         )
+
+
+# --- the wrong column as the event type ---------------------------------------------
+
+
+def _shop(n_users=60, per_user=20):
+    rng = np.random.default_rng(187)
+    users = np.repeat(np.arange(n_users), per_user)
+    n = users.size
+    return pd.DataFrame(
+        {
+            "user_id": users,
+            "behavior": rng.choice(["pv", "pv", "pv", "cart", "buy"], size=n),
+            "item_id": rng.integers(0, 5_000, size=n),
+            "price": np.round(rng.uniform(1, 500, size=n), 2),
+            "timestamp": 1_511_539_000 + np.sort(rng.integers(0, 86_400 * 7, size=n)),
+        }
+    )
+
+
+@pytest.mark.parametrize("column", ["item_id", "price", "timestamp"])
+def test_an_event_column_of_ids_or_numbers_is_warned_about(column):
+    # event="item_id" (or the price, or the time): 1,000 "event types" seen about once
+    # each, 30 of them counted, the rest pooled; the table read count[72754] 19, silently.
+    import oddseq
+    from oddseq.exceptions import DataWarning
+
+    log = _shop()
+    with pytest.warns(DataWarning, match=rf"event column '{column}' holds [\d,]+ distinct") as w:
+        oddseq.detect_anomalies(
+            log, entity="user_id", event=column, time="timestamp", contamination=0.1
+        )
+    message = next(str(x.message) for x in w if "event column" in str(x.message))
+    assert "item=" in message and "--item" in message
+
+
+def test_a_log_of_many_event_types_each_seen_often_is_not_warned_about():
+    import warnings
+
+    import oddseq
+
+    log = _shop(per_user=60)
+    log["behavior"] = "E" + (log["item_id"] % 250).astype(str)  # 250 templates, ~14 each
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        oddseq.detect_anomalies(
+            log, entity="user_id", event="behavior", time="timestamp", contamination=0.1
+        )

@@ -183,6 +183,7 @@ def warn_about_the_log(seqs, df=None) -> None:
     from ..utils._stacklevel import user_stacklevel
 
     n = seqs.n_events
+    _warn_event_ids(seqs)
     if n < 20 or seqs.times is None:
         return
     times = seqs.times
@@ -233,6 +234,41 @@ def warn_about_the_log(seqs, df=None) -> None:
                 DataWarning,
                 stacklevel=user_stacklevel(),
             )
+
+
+#: An event column with at least this many distinct values, each seen fewer than
+#: ``EVENTS_PER_TYPE`` times on average, reads as ids, prices or times, not event types:
+#: measured on loghub's 2k samples, the template ids (EventId) are 6-120 types seen
+#: 17-333 times each, the message text (Content) 290-2,000 values seen 1-7 times.
+MANY_EVENT_TYPES, EVENTS_PER_TYPE = 200, 8
+
+
+def _warn_event_ids(seqs) -> None:
+    """One :class:`DataWarning` where the event column looks like the wrong column (item
+    ids, prices, times or a log's message text): many distinct values, each seen a few
+    times. The count features keep the 30 most frequent and pool the rest, so such a
+    log is scored on noise, silently."""
+    import warnings
+
+    from ..exceptions import DataWarning
+    from ..utils._stacklevel import user_stacklevel
+
+    n_types, n = len(seqs.event_labels), seqs.n_events
+    if n_types < MANY_EVENT_TYPES or n >= EVENTS_PER_TYPE * n_types:
+        return
+    name = seqs.event_labels.name
+    column = f"event column {name!r}" if name is not None else "the event column"
+    examples = ", ".join(repr(str(x)) for x in seqs.event_labels[:3])
+    warnings.warn(
+        f"{column} holds {n_types:,} distinct values in {n:,} events ({n / n_types:.1f} "
+        f"events per value; {examples}, ...): event types are a short list (view, cart, "
+        "buy; a log template's id), and only the 30 most frequent get a count of their "
+        "own. Is it the right column? Item or page ids go to item= (--item from the "
+        "shell); a log's message text needs its template ids (loghub's EventId) as the "
+        "event",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 #: The stray-event warning's Python route (the shell says its own: oddseq.cli).
