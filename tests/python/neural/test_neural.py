@@ -1,6 +1,7 @@
 """oddseq.neural: small models on small data (the whole file stays within ~40 s)."""
 
 import copy
+import functools
 import subprocess
 import sys
 
@@ -21,6 +22,32 @@ from oddseq.encode import CountTimingEncoder  # noqa: E402
 from oddseq.neural import LSTMDetector, SequenceAutoencoder, TransformerDetector  # noqa: E402
 
 FAST = dict(max_epochs=8, learning_rate=0.02, n_threads=1, random_state=0)
+
+
+@pytest.fixture
+def epochs():
+    """``epochs(n)``: the neural models build with ``max_epochs=n`` by default, for the
+    tests of what AnomalyPipeline and ``oddseq detect`` do with a model they build with
+    its defaults (which cut, which rule, the flags its predict gives, save and load).
+    Those claims hold for any training length: the support rule is the sequences' own
+    (steps and counts, not scores), and the cut reads whatever out-of-fold scores the
+    network gives. The default 50 epochs (the Transformer trains all 50 here, 6 fits a
+    pipeline, 12 with the old path) spent ~40 s of the file on them; 5 epochs ~12 s.
+    Every other parameter keeps its default, and ``get_params`` reads the same
+    signature (functools.wraps)."""
+
+    def set_default(n):
+        for cls in (LSTMDetector, TransformerDetector, SequenceAutoencoder):
+
+            @functools.wraps(cls.__init__)
+            def init(self, *args, max_epochs=n, _init=cls.__init__, **kwargs):
+                _init(self, *args, max_epochs=max_epochs, **kwargs)
+
+            patch.setattr(cls, "__init__", init)
+
+    # A patch of its own: a test's monkeypatch.undo() leaves this one in place.
+    with pytest.MonkeyPatch.context() as patch:
+        yield set_default
 
 
 def _routine(rng, n):
@@ -846,7 +873,7 @@ def test_transformer_layers_by_objective():
             TransformerDetector(n_layers=wrong, **FAST).fit(fit)
 
 
-def test_pipeline_lstm_normal_only_cuts_with_the_lstms_own_rule(tmp_path):
+def test_pipeline_lstm_normal_only_cuts_with_the_lstms_own_rule(tmp_path, epochs):
     """AnomalyPipeline(method="lstm").fit(..., normal=True): the LSTM fitted normal-only
     itself (count term, its own out-of-fold cut at the pipeline's rate, its support
     rule), not refitted per fold by the pipeline; the table's flags are its predict's,
@@ -855,6 +882,7 @@ def test_pipeline_lstm_normal_only_cuts_with_the_lstms_own_rule(tmp_path):
     from oddseq import AnomalyPipeline
 
     rng = np.random.default_rng(5)
+    epochs(5)
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -889,7 +917,9 @@ def test_pipeline_lstm_normal_only_cuts_with_the_lstms_own_rule(tmp_path):
 
 
 @pytest.mark.parametrize("method", ["transformer", "autoencoder"])
-def test_pipeline_neural_normal_only_cuts_with_the_models_own_rule(method, tmp_path, monkeypatch):
+def test_pipeline_neural_normal_only_cuts_with_the_models_own_rule(
+    method, tmp_path, monkeypatch, epochs
+):
     """AnomalyPipeline(method="transformer" | "autoencoder").fit(..., normal=True), as
     with "lstm": the model fitted normal-only itself, cut at its own out-of-fold scores
     (n_folds="auto": 5 refits at this size) at the pipeline's rate, with its support
@@ -905,6 +935,7 @@ def test_pipeline_neural_normal_only_cuts_with_the_models_own_rule(method, tmp_p
     odd = normal[0][:1] + ["teleport"] + normal[0][1:]
     new = Sequences.from_lists(normal[240:] + [odd, ["login", "buy", "cart", "view", "logout"]])
     columns = ["score", "is_anomaly"]
+    epochs(5)
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -942,7 +973,7 @@ def test_pipeline_neural_normal_only_cuts_with_the_models_own_rule(method, tmp_p
         torch.set_num_threads(before)
 
 
-def test_cli_detect_with_a_neural_method_and_a_normal_log(shop, tmp_path):
+def test_cli_detect_with_a_neural_method_and_a_normal_log(shop, tmp_path, epochs):
     """``oddseq detect --method transformer --normal FILE``: the model fitted on the
     normal log cuts itself; sessions in an order no normal one takes are flagged."""
     from oddseq.cli import main
@@ -958,6 +989,7 @@ def test_cli_detect_with_a_neural_method_and_a_normal_log(shop, tmp_path):
     log(normal[:150], 0).to_csv(tmp_path / "normal.csv", index=False)
     log(normal[150:190] + reordered, 150).to_csv(tmp_path / "log.csv", index=False)
     out = tmp_path / "odd.csv"
+    epochs(5)
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
