@@ -1922,6 +1922,17 @@ class AnomalyPipeline(SaveMixin):
         against a rate of 1%). Select flagged rows by
         ``is_anomaly``; read ``p_normal`` as how rare the score is among those
         entities."""
+        if isinstance(scores, (Sequences, pd.DataFrame)):
+            raise TypeError(
+                "p_normal takes scores, not "
+                + (
+                    "sequences: pipeline.predict_proba(seqs)['normal'] gives each "
+                    "entity's (pipeline.score(seqs) ranks them with it)"
+                    if isinstance(scores, Sequences)
+                    else "a table: pass its scores, pipeline.p_normal(table['score']) (a "
+                    "ranked table has its p_normal column already)"
+                )
+            )
         return tail_probability(self._reference(), scores)
 
     def _reference(self) -> np.ndarray:

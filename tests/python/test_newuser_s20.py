@@ -146,3 +146,32 @@ def test_a_log_of_many_event_types_each_seen_often_is_not_warned_about():
         oddseq.detect_anomalies(
             log, entity="user_id", event="behavior", time="timestamp", contamination=0.1
         )
+
+
+# --- a fitted model's methods given what its neighbours take ------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    import warnings
+
+    import oddseq
+
+    seqs = Sequences.from_events(_shop(), entity="user_id", event="behavior", time="timestamp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = oddseq.AnomalyPipeline(contamination=0.1).fit(seqs)
+    return pipe, seqs
+
+
+def test_p_normal_of_sequences_or_a_table_names_what_it_takes(fitted):
+    # pipe.p_normal(seqs), as pipe.predict_proba(seqs): a pandas "could not convert
+    # string to float: 'pv'" from inside.
+    pipe, seqs = fitted
+    with pytest.raises(TypeError, match=r"p_normal takes scores.*predict_proba\(seqs\)"):
+        pipe.p_normal(seqs)
+    table = pipe.score(seqs)
+    with pytest.raises(TypeError, match=r"p_normal takes scores.*table\['score'\]"):
+        pipe.p_normal(table)
+    np.testing.assert_allclose(pipe.p_normal(table["score"]), table["p_normal"])
+
