@@ -32,13 +32,19 @@ def _wanted(entity_ids) -> list:
     return list(entity_ids)
 
 
+def _as_written(ids: list) -> list:
+    """Ids as a refusal shows them: numpy scalars (a table's index, ``seqs.ids``) as
+    the Python values they hold, 9 and not np.int64(9)."""
+    return [i.item() if isinstance(i, np.generic) else i for i in ids]
+
+
 def _positions(seqs: Sequences, entity_ids) -> np.ndarray:
     if entity_ids is None:
         return np.arange(len(seqs))
     wanted = _wanted(entity_ids)
     positions = seqs.ids.get_indexer(wanted)
     if (positions < 0).any():
-        unknown = [w for w, p in zip(wanted, positions) if p < 0][:5]
+        unknown = _as_written([w for w, p in zip(wanted, positions) if p < 0][:5])
         raise ValueError(
             f"entity_ids {unknown} are not among the ids of these sequences (or have fewer "
             "than min_events events); pass ids from the ranked table's index"
@@ -81,7 +87,7 @@ def _remembered(pipeline, entity_ids):
         new = (source < 0) & (found >= 0)
         source[new], position[new] = s, found[new]
     if (source < 0).any():
-        unknown = [w for w, s in zip(wanted, source) if s < 0][:5]
+        unknown = _as_written([w for w, s in zip(wanted, source) if s < 0][:5])
         raise ValueError(
             f"entity_ids {unknown} are not among the entities of the last fit or score (this "
             "thread's last score, the model's last one in any thread; or have fewer than "

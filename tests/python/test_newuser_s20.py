@@ -175,3 +175,16 @@ def test_p_normal_of_sequences_or_a_table_names_what_it_takes(fitted):
         pipe.p_normal(table)
     np.testing.assert_allclose(pipe.p_normal(table["score"]), table["p_normal"])
 
+
+def test_explain_names_unknown_ids_as_written(fitted):
+    # ids taken from seqs.ids or a table's index are numpy integers: the refusal read
+    # "entity_ids [np.int64(9)]".
+    pipe, seqs = fitted
+    unknown = [np.int64(10_001), np.int64(10_002)]
+    for call in (
+        lambda: pipe.explain(unknown),
+        lambda: pipe.explain(seqs, unknown),
+        lambda: pipe.explain(unknown[0]),
+    ):
+        with pytest.raises(ValueError, match=r"entity_ids \[10001(, 10002)?\] are not among"):
+            call()
