@@ -188,3 +188,24 @@ def test_explain_names_unknown_ids_as_written(fitted):
     ):
         with pytest.raises(ValueError, match=r"entity_ids \[10001(, 10002)?\] are not among"):
             call()
+
+
+# --- scoring sequences built without a column the model was fitted with --------------
+
+
+@pytest.mark.parametrize("missing", ["item", "value"])
+def test_scoring_without_a_fitted_column_names_the_argument(missing):
+    import warnings
+
+    import oddseq
+
+    log = _shop()
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    full = Sequences.from_events(log, item="item_id", value="price", **roles)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = oddseq.AnomalyPipeline(contamination=0.1).fit(full)
+    kept = {"item": {"value": "price"}, "value": {"item": "item_id"}}[missing]
+    seqs = Sequences.from_events(log, **kept, **roles)
+    with pytest.raises(ValueError, match=rf"fitted with {missing}s.*{missing}="):
+        pipe.score(seqs)

@@ -525,9 +525,15 @@ class DiversityEncoder(SequenceEncoder):
         check_is_fitted(self, "funnel_")
         seqs = _check_sequences(X, "DiversityEncoder.transform")
         if self.has_values_ and seqs.values is None:
-            raise ValueError("the encoder was fitted with values but these sequences have none")
+            raise ValueError(
+                "the encoder was fitted with values but these sequences have none; build "
+                "them with the value column: Sequences.from_events(..., value=...)"
+            )
         if self.has_items_ and seqs.items is None:
-            raise ValueError("the encoder was fitted with items but these sequences have none")
+            raise ValueError(
+                "the encoder was fitted with items but these sequences have none; build "
+                "them with the item column: Sequences.from_events(..., item=...)"
+            )
         position = {label: i for i, label in enumerate(seqs.event_labels)}
         funnel = {
             step: int(position.get(self.funnel_.get(step), -1))

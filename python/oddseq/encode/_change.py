@@ -236,9 +236,15 @@ class RecentChangeEncoder(SequenceEncoder):
     def _rows(self, seqs) -> np.ndarray:
         """The core's full rows (kChangeWidth columns) of these sequences."""
         if self.has_items_ and seqs.items is None:
-            raise ValueError("the encoder was fitted with items but these sequences have none")
+            raise ValueError(
+                "the encoder was fitted with items but these sequences have none; build "
+                "them with the item column: Sequences.from_events(..., item=...)"
+            )
         if self.has_values_ and seqs.values is None:
-            raise ValueError("the encoder was fitted with values but these sequences have none")
+            raise ValueError(
+                "the encoder was fitted with values but these sequences have none; build "
+                "them with the value column: Sequences.from_events(..., value=...)"
+            )
         item_category = None
         if self.has_categories_:
             _, item_category = category_of_items(self.item_categories, seqs.item_labels)
