@@ -209,3 +209,71 @@ def test_scoring_without_a_fitted_column_names_the_argument(missing):
     seqs = Sequences.from_events(log, **kept, **roles)
     with pytest.raises(ValueError, match=rf"fitted with {missing}s.*{missing}="):
         pipe.score(seqs)
+
+
+# --- one event per entity: a row id as the entity, or a sequence in each row ---------
+
+
+def test_an_entity_column_of_row_ids_is_warned_about():
+    # --entity LineId on a loghub file: 2,000 entities of one event each, 74 flagged
+    # "(rests on 1 event)", without a word about the column.
+    import oddseq
+    from oddseq.exceptions import DataWarning
+
+    log = _shop().reset_index(names="line_id")
+    with pytest.warns(DataWarning, match=r"1,200 of 1,200 entities .* have one event") as w:
+        oddseq.detect_anomalies(
+            log, entity="line_id", event="behavior", time="timestamp", contamination=0.1
+        )
+    message = next(str(x.message) for x in w if "have one event" in str(x.message))
+    assert "If 'line_id' is a row or line id" in message
+    assert "entity=" in message and "--entity" in message
+
+
+def test_a_sequence_in_each_row_is_warned_about_with_the_way_to_one_event_per_row():
+    # hdfs_100k_blocks.csv: block_id,...,event_ids ("1 2 2 2 3 4"), --event event_ids:
+    # every block one "event" whose type is its whole sequence; 0 flagged, silently.
+    import oddseq
+    from oddseq.exceptions import DataWarning
+
+    rng = np.random.default_rng(188)
+    blocks = pd.DataFrame(
+        {
+            "block_id": [f"blk_{i}" for i in range(300)],
+            "event_ids": [
+                " ".join(map(str, rng.integers(1, 6, size=rng.integers(3, 9)))) for _ in range(300)
+            ],
+        }
+    )
+    with pytest.warns(DataWarning, match=r"300 of 300 entities .* have one event") as w:
+        oddseq.detect_anomalies(blocks, entity="block_id", event="event_ids", contamination=0.1)
+    message = next(str(x.message) for x in w if "have one event" in str(x.message))
+    assert "whole sequence" in message
+    assert ".str.split()" in message and ".explode(" in message
+    # the advice, followed, gives one row per event and no warning
+    table = blocks.assign(event=blocks["event_ids"].str.split()).explode("event")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        oddseq.detect_anomalies(table, entity="block_id", event="event", contamination=0.1)
+
+
+def test_a_log_where_many_entities_have_one_event_is_not_warned_about():
+    import warnings
+
+    import oddseq
+
+    log = _shop()
+    singles = log.groupby("user_id").head(1).copy()
+    singles["user_id"] += 1_000  # 60 of 120 entities with one event: bounced visits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        oddseq.detect_anomalies(
+            pd.concat([log, singles]),
+            entity="user_id",
+            event="behavior",
+            time="timestamp",
+            contamination=0.1,
+        )
+

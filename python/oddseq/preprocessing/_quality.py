@@ -3,6 +3,7 @@ and what to do about it."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
@@ -183,7 +184,8 @@ def warn_about_the_log(seqs, df=None) -> None:
     from ..utils._stacklevel import user_stacklevel
 
     n = seqs.n_events
-    _warn_event_ids(seqs)
+    if not _warn_one_event_each(seqs):  # (its advice covers an event column of sequences)
+        _warn_event_ids(seqs)
     if n < 20 or seqs.times is None:
         return
     times = seqs.times
@@ -243,6 +245,12 @@ def warn_about_the_log(seqs, df=None) -> None:
 MANY_EVENT_TYPES, EVENTS_PER_TYPE = 200, 8
 
 
+def _short(label, most: int = 40) -> str:
+    """A label as an example in a warning: its first ``most`` characters."""
+    text = str(label)
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def _warn_event_ids(seqs) -> None:
     """One :class:`DataWarning` where the event column looks like the wrong column (item
     ids, prices, times or a log's message text): many distinct values, each seen a few
@@ -258,7 +266,7 @@ def _warn_event_ids(seqs) -> None:
         return
     name = seqs.event_labels.name
     column = f"event column {name!r}" if name is not None else "the event column"
-    examples = ", ".join(repr(str(x)) for x in seqs.event_labels[:3])
+    examples = ", ".join(repr(_short(x)) for x in seqs.event_labels[:3])
     warnings.warn(
         f"{column} holds {n_types:,} distinct values in {n:,} events ({n / n_types:.1f} "
         f"events per value; {examples}, ...): event types are a short list (view, cart, "
@@ -269,6 +277,73 @@ def _warn_event_ids(seqs) -> None:
         DataWarning,
         stacklevel=user_stacklevel(),
     )
+
+
+#: A log where at least this share of its (at least ``MIN_ENTITIES``) entities have one
+#: event each is scored on nothing but one event type per entity: a row or line id as
+#: the entity, or a table of one whole sequence per row (hdfs_100k_blocks.csv's
+#: ``event_ids``). Shops' bounced visits stay under it (REES46 sessions, Diginetica).
+ONE_EVENT_SHARE, MIN_ENTITIES = 0.95, 20
+
+_TOKENS = re.compile(r"[^\s,;\[\]'\"]+")
+
+
+def _whole_sequences(labels) -> str | None:
+    """How the event labels split into events where they read as whole sequences
+    (``'1 2 2 5'``, ``'[E5,E22,E5]'``: most of several tokens, from a small vocabulary,
+    unlike a log line's text), else None."""
+    sample = [str(x) for x in labels[:: max(1, len(labels) // 500)]]
+    tokens = [_TOKENS.findall(x) for x in sample]
+    several = sum(len(t) >= 2 for t in tokens)
+    total = sum(len(t) for t in tokens)
+    vocabulary = len({w for t in tokens for w in t})
+    if several < len(sample) / 2 or vocabulary > max(30, total / 20):
+        return None
+    if sum("," in x for x in sample) >= len(sample) / 2:
+        return ".str.strip('[]').str.split(',')"
+    return ".str.split()"
+
+
+def _warn_one_event_each(seqs) -> bool:
+    """One :class:`DataWarning` where nearly every entity has one event (a row id as the
+    entity, or a sequence written in each row); True where the event labels read as
+    whole sequences (the warning then says how to make one row per event)."""
+    import warnings
+
+    from ..exceptions import DataWarning
+    from ..utils._stacklevel import user_stacklevel
+
+    n = len(seqs)
+    if n < MIN_ENTITIES or isinstance(seqs.ids, pd.MultiIndex):
+        return False
+    single = int((np.diff(seqs.offsets) == 1).sum())
+    if single < ONE_EVENT_SHARE * n:
+        return False
+    entity, event = seqs.ids.name, seqs.event_labels.name
+    entity_name = "ENTITY" if entity is None else str(entity)
+    split = _whole_sequences(seqs.event_labels)
+    said = f"{single:,} of {n:,} entities ({single / n:.0%}) have one event each: each is "
+    said += "judged on that one event alone. "
+    if split is not None:
+        examples = ", ".join(repr(_short(x)) for x in seqs.event_labels[:2])
+        column = repr(event) if event is not None else "'EVENTS'"
+        said += (
+            f"The event column {column} holds whole sequences ({examples}, ...): a "
+            "table of one sequence per row. Make it one row per event, in pandas: "
+            f"df = df.assign(event=df[{column}]{split}).explode('event'), then "
+            f"entity={entity_name!r}, event='event'; for the shell, write that table "
+            f"first (df.to_csv('table.csv', index=False)) and run oddseq detect "
+            f"table.csv --entity {entity_name} --event event"
+        )
+    else:
+        column = repr(entity) if entity is not None else "the entity column"
+        said += (
+            f"If {column} is a row or line id, pass the column whose sequence each row "
+            "is (a user, session or block: entity=..., --entity from the shell); if it is "
+            "the entity, the log is too short to show what its entities do"
+        )
+    warnings.warn(said, DataWarning, stacklevel=user_stacklevel())
+    return split is not None
 
 
 #: The stray-event warning's Python route (the shell says its own: oddseq.cli).
