@@ -277,3 +277,33 @@ def test_a_log_where_many_entities_have_one_event_is_not_warned_about():
             contamination=0.1,
         )
 
+
+# --- dates and clock times written as one number: 20171124160048 --------------------
+
+
+@pytest.mark.parametrize("fmt", ["%Y%m%d%H%M%S", "%Y%m%d%H%M"])
+@pytest.mark.parametrize("as_text", [False, True])
+def test_date_and_time_digits_beyond_2262_advise_the_format(fmt, as_text):
+    # An export's 20171124160048: "beyond the year 2262 ... check time_unit: s, ms, us or
+    # ns", and --time-unit us then read it as 1970. The format is the fix.
+    log = _log()
+    stamps = pd.to_datetime(log["timestamp"], unit="s")
+    digits = stamps.dt.strftime(fmt)
+    log["timestamp"] = digits if as_text else digits.astype(np.int64)
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    with pytest.raises(ValueError) as error:
+        Sequences.from_events(log, **roles)
+    message = str(error.value)
+    assert f"time_format={fmt!r}" in message and f"--time-format {fmt}" in message
+    assert "check time_unit" not in message
+    seqs = Sequences.from_events(log, time_format=fmt, **roles)  # the advice, followed
+    kept = stamps if fmt.endswith("%S") else stamps.dt.floor("min")
+    expected = kept.to_numpy().astype("datetime64[ns]").view(np.int64)
+    assert set(seqs.times) == set(expected)
+
+
+def test_numbers_beyond_2262_that_are_no_dates_keep_the_unit_advice():
+    log = _log()
+    log["timestamp"] = log["timestamp"] * 10**7  # not a unit, not digits of a date
+    with pytest.raises(ValueError, match=r"check time_unit: s, ms, us or ns"):
+        Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")

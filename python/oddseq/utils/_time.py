@@ -309,10 +309,33 @@ def _check_ns_dates(values: np.ndarray, name: str, time_format) -> None:
     )
 
 
-def _beyond_2262(name: str, time_unit: str, magnitude: float) -> ValueError:
+def _datetime_digits(values: np.ndarray) -> str | None:
+    """The strftime format where every number reads as a date and clock time written as
+    digits (20171124160048: '%Y%m%d%H%M%S'; 201711241600: '%Y%m%d%H%M'), else None."""
+    if not values.size or not (values == np.floor(values)).all():
+        return None
+    v = values.astype(np.int64)
+    seconds = (v >= 10**13) & (v < 10**14)
+    if seconds.all() and (_date_digits(v // 10**6, True) & _clock_digits(v % 10**6)).all():
+        return "%Y%m%d%H%M%S"
+    minutes = (v >= 10**11) & (v < 10**12)
+    if minutes.all() and (_date_digits(v // 10**4, True) & _clock_digits(v % 10**4 * 100)).all():
+        return "%Y%m%d%H%M"
+    return None
+
+
+def _beyond_2262(name: str, time_unit: str, magnitude: float, values=None) -> ValueError:
     guess = guess_unit(magnitude)
     words = {"ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
     where = f"column {name!r} has times beyond the year 2262 in time_unit={time_unit!r}"
+    fmt = None if values is None else _datetime_digits(np.asarray(values, dtype=np.float64))
+    if fmt is not None:
+        first = int(values[0])
+        return ValueError(
+            f"{where} (largest {magnitude:.6g}); they read as a date and clock time written "
+            f"as digits ({first}: {fmt.replace('%', '')}): pass time_format={fmt!r} "
+            f"(--time-format {fmt} from the shell), which reads them as that text"
+        )
     if guess in words:
         return ValueError(
             f"{where} (largest {magnitude:.6g}); they look like {words[guess]}: pass "
@@ -454,7 +477,7 @@ def parse_times(
         if finite.size:
             low, high = finite.min(), finite.max()
             if high > limit or low < -limit:
-                raise _beyond_2262(name, time_unit, float(np.abs(finite).max()))
+                raise _beyond_2262(name, time_unit, float(np.abs(finite).max()), finite)
             _unit_check(unit_warning, name, time_unit, float(low), float(high), finite)
         return raw.astype(np.int64, copy=False) * factor, bad, None
     if dtype.kind == "f":
@@ -473,7 +496,7 @@ def parse_times(
         if finite.size:
             low, high = finite.min(), finite.max()
             if high >= limit or low <= -limit:
-                raise _beyond_2262(name, time_unit, float(np.abs(finite).max()))
+                raise _beyond_2262(name, time_unit, float(np.abs(finite).max()), finite)
             _unit_check(unit_warning, name, time_unit, float(low), float(high), finite)
         ns = np.where(bad, 0.0, raw) * factor
         return np.rint(ns).astype(np.int64), (bad if bad.any() else None), None
