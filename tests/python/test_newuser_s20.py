@@ -307,3 +307,22 @@ def test_numbers_beyond_2262_that_are_no_dates_keep_the_unit_advice():
     log["timestamp"] = log["timestamp"] * 10**7  # not a unit, not digits of a date
     with pytest.raises(ValueError, match=r"check time_unit: s, ms, us or ns"):
         Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+
+
+# --- a DataFrame that is not one event per row of plain values -------------------------
+
+
+@pytest.mark.parametrize("role", ["event", "entity"])
+@pytest.mark.parametrize("kind", ["list", "dict"])
+def test_lists_or_objects_as_labels_are_refused_naming_the_column(role, kind):
+    # JSON lines with "behavior": ["pv"] or "user": {"id": 1}: pandas' "unhashable
+    # type: 'list'" from inside its hashtable.
+    log = _log()
+    column = "user_id" if role == "entity" else "behavior"
+    wrap = (lambda x: [x]) if kind == "list" else (lambda x: {"id": x})
+    log[column] = log[column].map(wrap)
+    with pytest.raises(TypeError) as error:
+        Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+    message = str(error.value)
+    assert f"column {column!r} holds {kind} values" in message
+    assert ".str.get(" in message and ".astype(str)" in message

@@ -85,8 +85,25 @@ def _factorize(
     try:
         codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
     except TypeError:  # mixed types that cannot be ordered: keep first-seen order
-        codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+        try:
+            codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+        except TypeError:  # lists or dicts (JSON arrays, objects): no label
+            raise TypeError(_unhashable(values, name)) from None
     return codes.astype(code_type, copy=False), pd.Index(uniques, name=name), None
+
+
+def _unhashable(values, name) -> str:
+    """The refusal of a column holding lists or dicts (JSON lines' arrays and objects),
+    which cannot be ids or labels."""
+    raw = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values, object)
+    row = next(i for i, v in enumerate(raw) if not _hashable(v))
+    kind = type(raw[row]).__name__
+    return (
+        f"column {name!r} holds {kind} values, such as {raw[row]!r} (row {row}), which "
+        f"cannot be ids or labels: each row needs one value (a str or a number). Pick the "
+        f"field you mean, df[{name!r}] = df[{name!r}].str.get(0) for a list's first or "
+        f".str.get('id') for an object's 'id', or make it text: df[{name!r}].astype(str)"
+    )
 
 
 def _apply_code_map(codes, code_map):
