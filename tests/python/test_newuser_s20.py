@@ -312,6 +312,15 @@ def test_numbers_beyond_2262_that_are_no_dates_keep_the_unit_advice():
 # --- a DataFrame that is not one event per row of plain values -------------------------
 
 
+def test_a_duplicated_column_name_is_refused_naming_it():
+    # pd.concat([log, more], axis=1) kept two 'user_id' columns: "times and codes differ
+    # in length", from inside.
+    log = _log()
+    both = pd.concat([log, log[["user_id"]]], axis=1)
+    with pytest.raises(ValueError, match=r"df has 2 columns named 'user_id'.*duplicated"):
+        Sequences.from_events(both, entity="user_id", event="behavior", time="timestamp")
+
+
 @pytest.mark.parametrize("role", ["event", "entity"])
 @pytest.mark.parametrize("kind", ["list", "dict"])
 def test_lists_or_objects_as_labels_are_refused_naming_the_column(role, kind):

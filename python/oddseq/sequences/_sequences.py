@@ -176,6 +176,12 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
             continue
         if column not in df.columns:
             raise ValueError(missing_column(role, column, df))
+        if not isinstance(df.columns, pd.MultiIndex) and (df.columns == column).sum() > 1:
+            raise ValueError(
+                f"df has {int((df.columns == column).sum())} columns named {column!r} "
+                f"({role}={column!r}); keep one: df = df.loc[:, ~df.columns.duplicated()] "
+                "drops the repeats (a concat or merge that brought the column twice)"
+            )
     if session_gap is not None:
         duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
     value = roles["value"]
