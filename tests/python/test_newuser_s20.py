@@ -335,3 +335,13 @@ def test_lists_or_objects_as_labels_are_refused_naming_the_column(role, kind):
     message = str(error.value)
     assert f"column {column!r} holds {kind} values" in message
     assert ".str.get(" in message and ".astype(str)" in message
+
+
+@pytest.mark.parametrize("role", ["event", "item", "time"])
+def test_the_entity_column_given_again_as_another_role_is_refused(role):
+    log = _log()
+    log["item_id"] = log["user_id"] * 7
+    roles = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+    roles[role] = "user_id"
+    with pytest.raises(ValueError, match=rf"entity='user_id' and {role}='user_id' name"):
+        Sequences.from_events(log, **roles)

@@ -182,6 +182,15 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
                 f"({role}={column!r}); keep one: df = df.loc[:, ~df.columns.duplicated()] "
                 "drops the repeats (a concat or merge that brought the column twice)"
             )
+    entity = roles["entity"]
+    for role, column in roles.items():
+        if role != "entity" and column is not None and column == entity:
+            raise ValueError(
+                f"entity={entity!r} and {role}={column!r} name the same column: the entity "
+                f"is whose sequence a row is (a user, session or block), the {role} "
+                f"another column of each row; pass the {role}'s own column"
+                + (" (or leave event out for a log without event types)" if role == "event" else "")
+            )
     if session_gap is not None:
         duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
     value = roles["value"]
