@@ -73,12 +73,10 @@ def run_demo(
     )
     if kinds is not None:
         table.insert(2, "kind", kinds.reindex(table.index).to_numpy())
-    pd.set_option("display.width", 200)
-    pd.set_option("display.max_colwidth", 90)
     n_types = events["behavior"].nunique()
     print(f"\n{len(table):,} users, {len(events):,} events, {n_types} event types\n", file=out)
     print(f"Top {top} odd users:" if top != 1 else "The odd-most user:", file=out)
-    print(table.head(top).to_string(float_format=lambda v: f"{v:.3f}"), file=out)
+    print(_shown(table.head(top)), file=out)
     if labels is not None:
         y = labels.reindex(table.index).to_numpy()
         s = table["score"].to_numpy()
@@ -114,3 +112,16 @@ def _check_data_file(data, other: str) -> None:
             f"--data {data} is empty (0 bytes); give the Taobao UserBehavior file (user_id,"
             f"item_id,category_id,behavior,timestamp lines). {other}"
         )
+
+
+def _shown(table: pd.DataFrame, width: int = 90) -> str:
+    """The demo's top rows as text: reasons cut to ``width`` characters and left-aligned
+    under their header (to_string right-aligns text and ignores display.max_colwidth),
+    without touching the caller's pandas options."""
+    reasons = table["reason"].astype(str)
+    reasons = reasons.where(reasons.str.len() <= width, reasons.str[: width - 1] + "…")
+    wide = max(len("reason"), *reasons.str.len()) if len(reasons) else len("reason")
+    shown = table.assign(reason=reasons.str.ljust(wide))
+    return shown.to_string(
+        float_format=lambda v: f"{v:.3f}", justify="left", formatters={"reason": str}
+    )

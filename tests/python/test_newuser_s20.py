@@ -345,3 +345,27 @@ def test_the_entity_column_given_again_as_another_role_is_refused(role):
     roles[role] = "user_id"
     with pytest.raises(ValueError, match=rf"entity='user_id' and {role}='user_id' name"):
         Sequences.from_events(log, **roles)
+
+
+# --- the demo's printed table ----------------------------------------------------------
+
+
+def test_the_demo_prints_short_left_aligned_reasons_and_leaves_pandas_options_alone():
+    # The demo's table printed reasons of 300 characters (to_string ignores
+    # display.max_colwidth), right-aligned: the top users' reasons began ~200 columns to
+    # the right on the Taobao head. And it set pandas' display options for the caller.
+    import io
+
+    from oddseq._demo import run_demo
+
+    before = pd.get_option("display.width"), pd.get_option("display.max_colwidth")
+    out = io.StringIO()
+    table = run_demo(n_users=400, seed=188, top=12, progress=False, out=out)
+    assert (pd.get_option("display.width"), pd.get_option("display.max_colwidth")) == before
+    lines = out.getvalue().splitlines()
+    header = next(i for i, line in enumerate(lines) if line.rstrip().endswith("reason"))
+    rows = lines[header + 2 : header + 2 + 12]
+    start = lines[header].index("reason")
+    for line, reason in zip(rows, table["reason"].head(12)):
+        assert line[start:].startswith(reason[:20])  # left-aligned under its header
+        assert len(line.rstrip()) <= start + 90
