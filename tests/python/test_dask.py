@@ -35,8 +35,45 @@ def log():
 
 
 @pytest.fixture(scope="module")
-def single(log):
-    return oddseq.detect_anomalies(log, **COLUMNS, groups=False)
+def single_call(log):
+    """``single_call(**options)``: the single-machine call on ``log`` (groups=False
+    unless given), the table and the fitted pipeline, made once per options for the
+    tests that read it."""
+    done = {}
+
+    def call(**options):
+        options = {"groups": False, **options}
+        key = repr(sorted(options.items()))
+        if key not in done:
+            done[key] = oddseq.detect_anomalies(log, **COLUMNS, **options, return_pipeline=True)
+        return done[key]
+
+    return call
+
+
+@pytest.fixture(scope="module")
+def single(single_call):
+    return single_call()[0]
+
+
+@pytest.fixture(scope="module")
+def dask_call(client, log):
+    """``dask_call(**options)``: oddseq.dask's call on ``log`` in 3 partitions, the
+    computed table and the fitted pipeline, made once per options for the tests that
+    read it (a call costs seconds of scheduling on two cores, whatever the log's
+    size)."""
+    done = {}
+
+    def call(**options):
+        key = repr(sorted(options.items()))
+        if key not in done:
+            table, pipeline = detect_anomalies(
+                dd.from_pandas(log, npartitions=3), **COLUMNS, **options, return_pipeline=True
+            )
+            done[key] = table.compute(), pipeline
+        return done[key]
+
+    return call
 
 
 def _files(log, path, n_files, kind="parquet"):
@@ -70,11 +107,22 @@ def assert_same_table(table, single):
     assert (got["reason"] == single["reason"]).all()
 
 
-def test_parquet_files_equal_the_single_machine_call(client, log, single, tmp_path):
-    ddf = dd.read_parquet(str(_files(log, tmp_path / "pq", 3)))
-    table, pipeline = detect_anomalies(ddf, **COLUMNS, npartitions=4, return_pipeline=True)
+@pytest.fixture(scope="module")
+def parquet_call(client, log, tmp_path_factory):
+    """oddseq.dask's call on ``log`` read from 3 Parquet files, in 4 partitions: the
+    table, computed, and the fitted pipeline (read by two tests). Made and computed
+    with distributed's large-graph warning at 16 kB (a warning fails the suite)."""
+    path = tmp_path_factory.mktemp("parquet_call") / "pq"
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "16kB"}):
+        ddf = dd.read_parquet(str(_files(log, path, 3)))  # data not in the graph
+        table, pipeline = detect_anomalies(ddf, **COLUMNS, npartitions=4, return_pipeline=True)
+        return table, table.compute(), pipeline
+
+
+def test_parquet_files_equal_the_single_machine_call(log, single, parquet_call):
+    table, computed, pipeline = parquet_call
     assert isinstance(table, dd.DataFrame) and table.npartitions == 4
-    assert_same_table(table, single)
+    assert_same_table(computed, single)
     # The fitted pipeline is the single-machine object: it scores new sequences, and
     # warns as it does of a window far shorter than the fitted one (14 h of 9 days).
     seqs = oddseq.Sequences.from_events(log.head(2000), **COLUMNS)
@@ -117,13 +165,13 @@ def _same_schema(empty, full):
     [{}, {"item": "item_id"}, {"session_gap": "2h", "groups": False}],
     ids=["plain", "groups", "sessions"],
 )
-def test_a_day_without_events_is_an_empty_table(client, log, tmp_path, options):
+def test_a_day_without_events_is_an_empty_table(client, log, dask_call, tmp_path, options):
     """As on one machine (oddseq._pipeline.empty_table): a log with no rows gives the
     ranked table of no rows, with a DataWarning that nothing was fitted (None for the
     pipeline); with normal=, the model fitted on it and an empty table; an empty normal
     log is refused in the single machine's words."""
     ddf = dd.from_pandas(log, npartitions=2)
-    full = detect_anomalies(ddf, **COLUMNS, **options).compute()
+    full = dask_call(**options)[0]  # a day with events (in 3 partitions)
     empty_log = dd.from_pandas(log.iloc[:0], npartitions=1)
     with pytest.warns(oddseq.exceptions.DataWarning, match="ddf has no rows.*empty table"):
         empty, pipeline = detect_anomalies(empty_log, **COLUMNS, **options, return_pipeline=True)
@@ -157,11 +205,10 @@ def test_a_day_without_events_is_an_empty_table(client, log, tmp_path, options):
     assert str(many.value) == str(one.value)
 
 
-def test_sessions_come_back_as_columns(client):
-    log = make_ecommerce(n_users=300, random_state=5).events
-    expected = oddseq.detect_anomalies(log, **COLUMNS, session_gap="2h", groups=False)
-    table = detect_anomalies(dd.from_pandas(log, npartitions=2), **COLUMNS, session_gap="2h")
-    got = table.compute()
+def test_sessions_come_back_as_columns(dask_call, single_call):
+    # (groups=False: without item= the group stage is left out anyway)
+    expected = single_call(session_gap="2h")[0]
+    got = dask_call(session_gap="2h", groups=False)[0]
     assert list(got.columns[:2]) == ["user_id", "session"]
     assert_same_table(got.set_index(["user_id", "session"]), expected)
 
@@ -232,18 +279,27 @@ def test_bad_arguments(log):
         detect_anomalies(ddf, **COLUMNS, max_partition_events=0)
 
 
-def test_import_oddseq_does_not_import_dask():
-    code = "import sys, oddseq; sys.exit('dask' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
-
-
-def test_a_clear_error_without_dask():
+@pytest.fixture(scope="module")
+def without_dask():
+    """One new process for both checks below (a process costs ~3 s of imports): whether
+    ``import oddseq`` imported dask (the first line), then, dask made unimportable,
+    what ``import oddseq.dask`` says."""
     code = (
-        "import sys; sys.modules['dask'] = None\n"
+        "import sys, oddseq\n"
+        "print('dask' in sys.modules)\n"
+        "sys.modules['dask'] = None\n"
         "try:\n    import oddseq.dask\nexcept ImportError as e:\n    print(e)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
-    assert "pip install 'oddseq[dask]'" in out
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_import_oddseq_does_not_import_dask(without_dask):
+    assert without_dask.returncode == 0, without_dask.stderr
+    assert without_dask.stdout.splitlines()[0] == "False"
+
+
+def test_a_clear_error_without_dask(without_dask):
+    assert "pip install 'oddseq[dask]'" in without_dask.stdout
 
 
 @given(
@@ -411,9 +467,9 @@ def test_kmeans_over_partitions_equals_hamerly_at_near_ties():
     _assert_partitions_fit_as(expected, X, [7_000, 31_000, 31_001, 52_000], random_state=4)
 
 
-def test_progress_counts_the_partitions_done(client, capfd):
-    log = make_ecommerce(n_users=200, random_state=8).events
-    quiet = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS).compute()
+def test_progress_counts_the_partitions_done(client, log, dask_call, capfd):
+    quiet = dask_call()[0]  # the same call without progress=True
+    capfd.readouterr()
     table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, progress=True)
     err = capfd.readouterr().err
     for stage in ("sequences", "features", "tables"):  # tqdm's "3/3" or plain "3 of 3"
@@ -515,14 +571,13 @@ def test_packed_columns_are_narrow():
     assert 100 * 14 < piece.__sizeof__() < 100 * 14 + 1000
 
 
-def test_fitted_state_travels_outside_the_graph(client, log, tmp_path):
+def test_fitted_state_travels_outside_the_graph(log, parquet_call):
     """The pipeline and the score slices are scattered to the workers, not embedded in
     each pass's task graph (distributed warns about graphs over 10 MB: about a million
-    entities' scores); a threshold far below the graphs' data makes the check small."""
-    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "16kB"}):
-        ddf = dd.read_parquet(str(_files(log, tmp_path / "pq", 3)))  # data not in the graph
-        table = detect_anomalies(ddf, **COLUMNS)
-    assert len(table.compute()) == log["user_id"].nunique()
+    entities' scores); a threshold far below the graphs' data makes the check small
+    (parquet_call: the call and its compute under a threshold of 16 kB)."""
+    _, computed, _ = parquet_call
+    assert len(computed) == log["user_id"].nunique()
 
 
 def test_model_partitions_are_consecutive_runs_of_the_shuffled_ones():
@@ -873,16 +928,13 @@ def test_normal_only_cut_in_a_gap_under_a_top_group_equals_the_single_machine_ca
     assert expected.loc[2300, "is_anomaly"]
 
 
-def test_item_features_equal_the_single_machine_call(client):
+def test_item_features_equal_the_single_machine_call(dask_call, single_call):
     """With an item column (the README's call): each partition's item codes travel
     between the worker processes by pickle, which the C++ view takes as they are; the
     group stage runs on both (groups="auto")."""
-    log = make_ecommerce(n_users=300, random_state=4).events
-    columns = dict(COLUMNS, item="item_id")
-    expected = oddseq.detect_anomalies(log, **columns)
+    expected = single_call(item="item_id", groups="auto")[0]
     assert "group" in expected
-    table = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns)
-    assert_same_table(table, expected)
+    assert_same_table(dask_call(item="item_id")[0], expected)
 
 
 @pytest.mark.parametrize("maker", ["ecommerce", "marketplace"])
@@ -1011,14 +1063,12 @@ def test_unknown_item_categories_equal_the_single_machine_call(client):
     assert_same_table(table, expected)
 
 
-def test_kmeans_cluster_spreads_and_explain_equal_the_single_machine(client, log):
+def test_kmeans_cluster_spreads_and_explain_equal_the_single_machine(log, dask_call, single_call):
     """K-means' per-cluster spreads (cluster_scale_, what explain() divides deviations
     by) from sums of squared deviations that are exact and rounded once: the same bits
     over partitions as in one process (the sums in row order and added up by partition
     differed in the last bit), so explain() frames are equal too."""
-    ddf = dd.from_pandas(log, npartitions=3)
-    _, pipeline = detect_anomalies(ddf, **COLUMNS, return_pipeline=True)
-    _, single = oddseq.detect_anomalies(log, **COLUMNS, groups=False, return_pipeline=True)
+    (_, pipeline), (_, single) = dask_call(), single_call()
     got = dict(pipeline.detector_.detectors_)["kmeans"]
     want = dict(single.detector_.detectors_)["kmeans"]
     np.testing.assert_array_equal(got.cluster_scale_, want.cluster_scale_)
