@@ -36,6 +36,22 @@ def plain():
     return make_ecommerce(n_users=800, random_state=3).events
 
 
+@pytest.fixture(scope="module")
+def rings_single(rings):
+    """The single-machine call on the rings, groups="auto": the table and pipeline."""
+    return oddseq.detect_anomalies(rings, **COLUMNS, return_pipeline=True)
+
+
+@pytest.fixture(scope="module")
+def rings_dask(client, rings):
+    """oddseq.dask's call on the rings in 4 partitions, groups="auto": the computed
+    table and the fitted pipeline (read by two tests; a call costs seconds)."""
+    table, pipeline = detect_anomalies(
+        dd.from_pandas(rings, npartitions=4), **COLUMNS, return_pipeline=True
+    )
+    return table.compute(), pipeline
+
+
 def assert_same_table(table, single):
     got = table.compute() if hasattr(table, "compute") else table
     got = got.sort_values("rank")
@@ -62,13 +78,20 @@ def assert_same_groups(finder, single):
 
 
 @pytest.mark.parametrize("groups", ["auto", True])
-def test_the_group_stage_equals_the_single_machine_call(client, rings, groups):
-    kwargs = {} if groups == "auto" else {"groups": groups}
-    expected, single = oddseq.detect_anomalies(rings, **COLUMNS, return_pipeline=True, **kwargs)
+def test_the_group_stage_equals_the_single_machine_call(client, rings, groups, request):
+    if groups == "auto":  # the defaults: the module's calls
+        (expected, single), (table, pipeline) = (
+            request.getfixturevalue("rings_single"),
+            request.getfixturevalue("rings_dask"),
+        )
+    else:
+        expected, single = oddseq.detect_anomalies(
+            rings, **COLUMNS, return_pipeline=True, groups=groups
+        )
+        table, pipeline = detect_anomalies(
+            dd.from_pandas(rings, npartitions=4), **COLUMNS, return_pipeline=True, groups=groups
+        )
     assert (expected["group"] >= 0).sum() > 10  # the rings are found
-    table, pipeline = detect_anomalies(
-        dd.from_pandas(rings, npartitions=4), **COLUMNS, return_pipeline=True, **kwargs
-    )
     assert_same_table(table, expected)
     assert_same_groups(pipeline.groups_, single.groups_)
 
@@ -130,11 +153,8 @@ def test_text_items_and_parquet_files(client, rings, tmp_path):
     assert_same_table(table, expected)
 
 
-def test_the_saved_model_records_the_groups(client, rings, tmp_path):
-    _, single = oddseq.detect_anomalies(rings, **COLUMNS, return_pipeline=True)
-    _, pipeline = detect_anomalies(
-        dd.from_pandas(rings, npartitions=3), **COLUMNS, return_pipeline=True
-    )
+def test_the_saved_model_records_the_groups(rings, rings_single, rings_dask, tmp_path):
+    (_, single), (_, pipeline) = rings_single, rings_dask
     pipeline.save(tmp_path / "dask.oddseq")
     single.save(tmp_path / "one.oddseq")
     loaded, loaded_single = (
