@@ -39,6 +39,14 @@ def logs():
     return week, other, day, renamed
 
 
+@pytest.fixture(scope="module")
+def week_against_day(client, logs):
+    """``_dask(week, day)``: the table and the checks said (read by two tests; a call
+    costs seconds)."""
+    week, _, day, _ = logs
+    return _dask(week, day)
+
+
 def _checks(caught, starts=(SPAN, UNSEEN, SHARE, "scored with other column names")):
     """The checks' warnings caught: {start: [(message, filename)]}."""
     out = {}
@@ -70,11 +78,11 @@ def _one(scored, normal):
     return table, _checks(caught)
 
 
-def test_a_week_against_a_days_normal_warns_of_the_span_and_the_share_once(client, logs):
+def test_a_week_against_a_days_normal_warns_of_the_span_and_the_share_once(logs, week_against_day):
     """A day's normal users, a week scored: every steady user reads as long-lived, the
     flags go far past the false-alarm rate and the bulk moves (the share alarm)."""
     week, _, day, _ = logs
-    table, said = _dask(week, day)
+    table, said = week_against_day
     _, one = _one(week, day)
     assert SPAN in said and SHARE in said
     assert set(said) == set(one)
@@ -99,9 +107,9 @@ def test_a_log_like_the_normal_one_warns_of_nothing(client, logs):
     assert said == {}
 
 
-def test_scores_and_flags_are_those_without_the_checks(client, logs, monkeypatch):
+def test_scores_and_flags_are_those_without_the_checks(client, logs, week_against_day, monkeypatch):
     week, _, day, _ = logs
-    table, said = _dask(week, day)
+    table, said = week_against_day
     assert said
     from oddseq import _fitted_data
 
