@@ -75,10 +75,31 @@ def lstm(shop):
     return LSTMDetector(hidden_dim=32, **FAST).fit(Sequences.from_lists(normal), normal=True)
 
 
-def test_import_oddseq_does_not_import_torch():
-    code = "import sys, oddseq, oddseq.neural; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+@pytest.fixture(scope="module")
+def without_torch():
+    """One new process for two checks (a process costs ~3 s of imports): whether
+    ``import oddseq, oddseq.neural`` imported torch (the first line), then, torch made
+    unfindable (as where it is not installed), what fitting an LSTMDetector says."""
+    code = (
+        "import sys, oddseq, oddseq.neural\n"
+        "print('torch' in sys.modules)\n"
+        "class Blocker:\n"  # torch cannot be found, as where it is not installed
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ImportError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, Blocker())\n"
+        "from oddseq.neural import LSTMDetector\n"
+        "from oddseq.sequences import Sequences\n"
+        "try:\n"
+        "    LSTMDetector().fit(Sequences.from_lists([[1, 2], [2, 1]]))\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
+def test_import_oddseq_does_not_import_torch(without_torch):
+    assert without_torch.stdout.splitlines()[0] == "False"
 
 
 def test_lstm_finds_order_anomaly_counts_cannot_see(shop, lstm):
@@ -824,23 +845,8 @@ def test_detect_anomalies_with_lstm(shop):
     assert "login → buy" in table.loc["u100", "reason"]
 
 
-def test_clear_import_error_without_torch():
-    code = (
-        "import sys\n"
-        "class Blocker:\n"  # torch cannot be found, as where it is not installed
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'torch' or name.startswith('torch.'):\n"
-        "            raise ImportError(f'No module named {name!r}')\n"
-        "sys.meta_path.insert(0, Blocker())\n"
-        "from oddseq.neural import LSTMDetector\n"
-        "from oddseq.sequences import Sequences\n"
-        "try:\n"
-        "    LSTMDetector().fit(Sequences.from_lists([[1, 2], [2, 1]]))\n"
-        "except ImportError as error:\n"
-        "    print(error)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert 'pip install "oddseq[neural]"' in out.stdout
+def test_clear_import_error_without_torch(without_torch):
+    assert 'pip install "oddseq[neural]"' in without_torch.stdout
 
 
 @pytest.mark.filterwarnings("ignore:only 82 sequences for the automatic cut:UserWarning")
