@@ -314,6 +314,8 @@ def _datetime_digits(values: np.ndarray) -> str | None:
     digits (20171124160048: '%Y%m%d%H%M%S'; 201711241600: '%Y%m%d%H%M'), else None."""
     if not values.size or not (values == np.floor(values)).all():
         return None
+    if values.min() < 10**11 or values.max() >= 10**14:  # (beyond int64 too: 1e20)
+        return None
     v = values.astype(np.int64)
     seconds = (v >= 10**13) & (v < 10**14)
     if seconds.all() and (_date_digits(v // 10**6, True) & _clock_digits(v % 10**6)).all():
