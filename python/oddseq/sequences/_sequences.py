@@ -202,6 +202,19 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
 _MISSING_TEXT = frozenset(["", "nan", "-nan", "na", "n/a", "#n/a", "null", "none", "<na>"])
 
 
+def unreadable_numbers(column: pd.Series, numbers: pd.Series | None = None) -> pd.Series:
+    """Which values of a text column are text that is no number ('$12.50', '12,50'): not
+    missing, not blank or NA-like text (``_MISSING_TEXT``). ``numbers``: the column's
+    pd.to_numeric(errors="coerce"), where the caller has it."""
+    if numbers is None:
+        numbers = pd.to_numeric(column, errors="coerce")
+    unread = numbers.isna() & column.notna()
+    if unread.any():
+        text = column[unread].astype(str).str.strip().str.lower()
+        unread[unread] = ~text.isin(_MISSING_TEXT).to_numpy()
+    return unread
+
+
 def _value_numbers(column: pd.Series, name: str) -> np.ndarray:
     """A value column as float64 (missing: NaN): numbers, or numbers written as text
     ({"price": "965.34"} in JSON lines, as the time column's epoch numbers as text are
@@ -215,10 +228,7 @@ def _value_numbers(column: pd.Series, name: str) -> np.ndarray:
             "pass the column of numbers per event as value (--value from the shell)"
         )
     numbers = pd.to_numeric(column, errors="coerce")
-    unread = numbers.isna() & column.notna()
-    if unread.any():
-        text = column[unread].astype(str).str.strip().str.lower()
-        unread[unread] = ~text.isin(_MISSING_TEXT).to_numpy()
+    unread = unreadable_numbers(column, numbers)
     if unread.any():
         raise TypeError(
             f"value column {name!r} must hold numbers (prices, amounts): "

@@ -648,6 +648,7 @@ def _stream(args) -> int:
     import numpy as np
     import pandas as pd
 
+    from ..sequences._sequences import unreadable_numbers
     from ..utils._time import _DIGITS_STREAM, digits_judged
     from ._scorer import StreamScorer
 
@@ -778,9 +779,13 @@ def _stream(args) -> int:
                     reader.bad(number, f"unreadable time {str(text)[:40]!r}")
                     continue
             if "value" in slot and fields[slot["value"]] is not None:
+                text = fields[slot["value"]]
                 try:
-                    value = float(fields[slot["value"]])
-                except ValueError:  # as pd.to_numeric(errors="coerce")
+                    value = float(text)
+                except ValueError:  # blank or NA-like text is missing, else malformed
+                    if unreadable_numbers(pd.Series([text], dtype=object)).iloc[0]:
+                        reader.bad(number, f"unreadable value {str(text)[:40]!r}")
+                        continue
                     value = None
             try:
                 event = scorer.update_one(
@@ -826,6 +831,16 @@ def _stream(args) -> int:
                 numeric = pd.to_numeric(frame[args.time], errors="coerce")
                 if numeric.notna().all():
                     frame[args.time] = numeric
+        if args.value is not None and len(frame):
+            # A value as oddseq detect reads it: text that is no number ('$12.50') is
+            # a malformed line, not a missing value.
+            unread = unreadable_numbers(frame[args.value].astype(object)).to_numpy()
+            if unread.any():
+                for at in np.flatnonzero(unread):
+                    text = str(frame[args.value].iloc[at])[:40]
+                    reader.bad(numbers[at], f"unreadable value {text!r}")
+                frame = frame.loc[~unread].reset_index(drop=True)
+                numbers = [n for n, u in zip(numbers, unread.tolist()) if not u]
         if not len(frame):
             return
         try:
