@@ -412,3 +412,25 @@ def test_stream_reports_a_value_that_is_no_number_as_a_malformed_line(tmp_path, 
     assert "line 5: unreadable value '$374.95'" in done.stderr
     assert "11 events applied" in done.stderr and "1 malformed line (line 5)" in done.stderr
 
+
+# --- a web server's log times ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", [" +0000", ""])
+@pytest.mark.parametrize("brackets", [False, True])
+def test_common_log_format_times_are_refused_advising_their_format(zone, brackets):
+    # Apache / nginx's 24/Nov/2017:16:02:43 +0000: the refusal's example was
+    # '%d/%m/%Y %H:%M:%S', which does not read them either.
+    log = _log()
+    stamps = pd.to_datetime(log["timestamp"], unit="s")
+    text = stamps.dt.strftime("%d/%b/%Y:%H:%M:%S") + zone
+    log["timestamp"] = ("[" + text + "]") if brackets else text
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    with pytest.raises(ValueError) as error:
+        Sequences.from_events(log, **roles)
+    fmt = "%d/%b/%Y:%H:%M:%S" + (" %z" if zone else "")
+    fmt = f"[{fmt}]" if brackets else fmt
+    assert f"time_format={fmt!r}" in str(error.value)
+    seqs = Sequences.from_events(log, time_format=fmt, **roles)  # the advice, followed
+    expected = stamps.to_numpy().astype("datetime64[ns]").view(np.int64)
+    assert set(seqs.times) == set(expected)

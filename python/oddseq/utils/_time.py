@@ -309,6 +309,24 @@ def _check_ns_dates(values: np.ndarray, name: str, time_format) -> None:
     )
 
 
+# A web server's log time (Apache's and nginx's common log format), maybe in brackets.
+_COMMON_LOG = re.compile(
+    r"^\s*(\[?)\d{1,2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2}( [+-]\d{4})?(\]?)\s*$"
+)
+
+
+def _common_log_format(series: pd.Series) -> str | None:
+    """The strftime format of times written as a web server's log writes them
+    (``24/Nov/2017:16:02:43 +0000``, or in brackets), judged on the first value, else
+    None."""
+    first = series.dropna()
+    found = _COMMON_LOG.match(str(first.iloc[0])) if len(first) else None
+    if found is None or bool(found.group(1)) != bool(found.group(3)):
+        return None
+    fmt = "%d/%b/%Y:%H:%M:%S" + (" %z" if found.group(2) else "")
+    return f"[{fmt}]" if found.group(1) else fmt
+
+
 def _datetime_digits(values: np.ndarray) -> str | None:
     """The strftime format where every number reads as a date and clock time written as
     digits (20171124160048: '%Y%m%d%H%M%S'; 201711241600: '%Y%m%d%H%M'), else None."""
@@ -1012,6 +1030,12 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
             else "pass time_format (e.g. '%d/%m/%Y %H:%M:%S', 'ISO8601' or 'mixed'; "
             "--time-format from the shell), or numbers with time_unit"
         )
+        web = None if time_format is not None else _common_log_format(series)
+        if web is not None:
+            hint = (
+                f"they read as a web server's log times (24/Nov/2017:16:02:43 +0000): pass "
+                f"time_format={web!r} (--time-format '{web}' from the shell)"
+            )
         raise ValueError(
             f"column {name!r} holds neither numbers nor dates that can be read ({detail}); {hint}"
         ) from None
