@@ -1115,7 +1115,19 @@ class AnomalyPipeline(SaveMixin):
         """How to key a side table that finds few entities (its index by the entity id,
         or its ids converted to the log's dtype)."""
         name = name or "the entity id"
-        return _id_dtype_hint(self._side_table().index, keys) or (
+        side = self._side_table()
+        hint = _id_dtype_hint(side.index, keys)
+        if hint:
+            return hint
+        wanted = None if keys is None else pd.Index(keys)
+        if wanted is not None and len(wanted) and not isinstance(wanted, pd.MultiIndex):
+            for column in side.columns:  # the ids in a column of another name
+                if wanted.isin(side[column]).mean() >= 0.5:
+                    return (
+                        f"its index must be the entity id, and its column {column!r} holds "
+                        f"them: side.set_index({column!r}) (or name it {name!r})"
+                    )
+        return (
             f"its index must be the entity id: index it by {name!r} "
             f"(side.set_index({name!r})) or give it a column named {name!r}, with a "
             "row per entity"

@@ -434,3 +434,26 @@ def test_common_log_format_times_are_refused_advising_their_format(zone, bracket
     seqs = Sequences.from_events(log, time_format=fmt, **roles)  # the advice, followed
     expected = stamps.to_numpy().astype("datetime64[ns]").view(np.int64)
     assert set(seqs.times) == set(expected)
+
+
+# --- a side table keyed by a column of another name -----------------------------------
+
+
+def test_a_side_table_with_its_ids_in_a_column_of_another_name_advises_that_column():
+    # side.reset_index() with the ids in 'uid': the refusal advised
+    # side.set_index('user_id'), a column the table does not have.
+    import oddseq
+
+    log = _shop()
+    log["user_id"] += 1_000  # ids that are not row numbers
+    ids = log["user_id"].unique()
+    side = pd.DataFrame({"uid": ids, "age_days": np.arange(len(ids)) * 3 + 1})
+    with pytest.raises(ValueError, match=r"its column 'uid' holds them: side.set_index\('uid'\)"):
+        oddseq.detect_anomalies(
+            log,
+            entity="user_id",
+            event="behavior",
+            time="timestamp",
+            contamination=0.1,
+            entity_features=side,
+        )
