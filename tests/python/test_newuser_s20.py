@@ -457,3 +457,32 @@ def test_a_side_table_with_its_ids_in_a_column_of_another_name_advises_that_colu
             contamination=0.1,
             entity_features=side,
         )
+
+
+# --- NA-like text among dates ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written", ["N/A", "null", "NaN", " none "])
+def test_na_like_text_among_dates_is_a_missing_time(written):
+    # Python's object column with "N/A" among ISO dates was refused with "pass
+    # time_format"; the same file through the shell (read_csv reads N/A as missing) gave
+    # "missing values: 1 ... dropna=True". Now both say the latter.
+    log = _log()
+    stamps = pd.to_datetime(log["timestamp"], unit="s")
+    log["timestamp"] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object)
+    log.loc[5, "timestamp"] = written
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    with pytest.raises(ValueError, match=r"missing values: 1 in 'timestamp'"):
+        Sequences.from_events(log, **roles)
+    with pytest.warns(UserWarning, match=r"dropped 1 of 120 rows"):
+        seqs = Sequences.from_events(log, dropna=True, **roles)
+    assert seqs.n_events == 119
+
+
+def test_text_that_is_no_date_and_not_na_like_keeps_its_refusal():
+    log = _log()
+    stamps = pd.to_datetime(log["timestamp"], unit="s")
+    log["timestamp"] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object)
+    log.loc[5, "timestamp"] = "yesterday"
+    with pytest.raises(ValueError, match=r"neither numbers nor dates.*yesterday"):
+        Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import _core
 from ..exceptions import DataWarning, MissingValuesError
 from ..utils._stacklevel import user_stacklevel
-from ..utils._time import UNIT_TO_NS, duration_ns, times_to_ns
+from ..utils._time import MISSING_TEXT, UNIT_TO_NS, duration_ns, times_to_ns
 from ..utils._validation import check_positive_int, missing_column, resolve_threads
 
 __all__ = ["Sequences"]
@@ -199,7 +199,7 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
 
 
 # Text a value column may hold for a missing value (pandas' read_csv reads these as NaN).
-_MISSING_TEXT = frozenset(["", "nan", "-nan", "na", "n/a", "#n/a", "null", "none", "<na>"])
+_MISSING_TEXT = MISSING_TEXT
 
 
 def unreadable_numbers(column: pd.Series, numbers: pd.Series | None = None) -> pd.Series:

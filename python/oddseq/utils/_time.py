@@ -970,6 +970,23 @@ def _decide_dayfirst(text: pd.Series, name: str, time_format, dayfirst):
     )
 
 
+#: Text that stands for a missing value (pandas' read_csv reads these as NaN), lower-case
+#: and stripped: a time or value column written so has a missing value there.
+MISSING_TEXT = frozenset(["", "nan", "-nan", "na", "n/a", "#n/a", "null", "none", "<na>"])
+
+
+def _missing_text(series: pd.Series):
+    """Which values of a text column are NA-like text ("N/A", "null"; ``MISSING_TEXT``), or
+    None where none is: asked only where the dates did not read, so a clean column pays
+    nothing."""
+    present = series.dropna()
+    text = present.astype(str).str.strip().str.lower()
+    na = text.isin(MISSING_TEXT)
+    if not na.any():
+        return None
+    return series.index.isin(present.index[na.to_numpy()])
+
+
 def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Series:
     """Text dates -> a datetime Series (naive, or time-zone aware; mixed offsets -> UTC)."""
     if time_format is None:
@@ -1022,6 +1039,9 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
                 raise
             return convert(format="ISO8601")
     except (ValueError, TypeError, OverflowError) as error:
+        missing = _missing_text(series)
+        if missing is not None:  # "N/A", "null": missing times, as read_csv reads them
+            return _parse_text(series.mask(missing), name, time_format, dayfirst)
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         detail = detail.split(". You might want")[0]
         hint = (
