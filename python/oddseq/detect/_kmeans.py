@@ -184,8 +184,7 @@ class KMeansDetector(BaseDetector):
         """K-means of tied rows fitted on their distinct rows weighted by their counts
         (as many clusters as distinct rows at most): the same objective as on every row,
         and restarts then cost little where a log repeats a few workflows (the
-        K-means++ races draw the same points as over the repeated rows: identical rows
-        race as one point of their summed weight).
+        K-means++ draws differ from those over repeated rows: another seeding, as good).
         oddseq.dask fits the same distinct rows and counts with this."""
         return self._kmeans(min(k, rows.shape[0])).fit(rows, sample_weight=counts)
 

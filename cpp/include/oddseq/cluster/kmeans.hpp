@@ -23,44 +23,10 @@ struct KMeansData {
 };
 
 // Greedy k-means++ (Arthur & Vassilvitskii; greedy variant as in scikit-learn): returns
-// the row indices of the k seeds. Deterministic for a seed, whatever the thread count,
-// and whatever the order of the rows: the draws are exponential races (kmeans_race)
-// keyed by each row's values, so a permutation of the rows gives the same seeds (as
-// values; among identical rows, the first in row order).
+// the row indices of the k seeds. Deterministic for a seed, whatever the thread count.
 template <class T>
 std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_t k,
                                           std::uint64_t seed, int n_local_trials, int n_threads);
-
-// A 64-bit hash of each row's values (their bits as double, -0.0 as 0.0), the same as
-// oddseq.utils._rows._row_hash: identical rows hash alike, whatever their position.
-template <class T>
-std::vector<std::uint64_t> row_hashes(const T* x, std::int64_t n, std::int64_t d, int n_threads);
-
-// Each row's group weight: the summed weight (1 each without weights) of the rows that
-// share its hash, added in an order fixed by the hashes and weights, so the same bits
-// for any row order.
-template <class T>
-std::vector<double> group_weights(const std::vector<std::uint64_t>& hashes, const T* weights,
-                                  std::int64_t n, int n_threads);
-
-// One draw of a k-means++ step as an exponential race: row i gets u_i in (0, 1) from its
-// hash mixed with (seed, step) by splitmix64's finaliser and the key -log(u_i) / p_i with
-// p_i = group_weight[i] * closest[i] (a null array counts as ones). The smallest key
-// wins with probability p_i / sum p over the groups of identical rows, which share one
-// key (a group of m copies is drawn as one point of m times the weight, as k-means++
-// draws one of its copies). Returns up to m picks with finite keys, smallest first: the
-// m smallest distinct (key, row values), ties of keys broken by the row values, then by
-// the row (identical rows are interchangeable: the first in row order stands for them).
-// Per chunk of rows, merged by that total order: the same picks for any thread count
-// and, as values, for any row order.
-struct RacePick {
-  double key = 0.0;
-  std::int64_t row = 0;
-};
-template <class T>
-std::vector<RacePick> kmeans_race(const KMeansData<T>& data, const std::uint64_t* hashes,
-                                  const double* group_weight, const double* closest,
-                                  std::uint64_t seed, std::int64_t step, int m, int n_threads);
 
 // How the assignment step finds each row's nearest centre: lloyd searches every centre
 // for every row; hamerly keeps an upper and one lower distance bound per row and searches
