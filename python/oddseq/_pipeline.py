@@ -400,7 +400,8 @@ def detect_anomalies(
         _warn_no_events("df has no rows; nothing was fitted (the pipeline returned is None)")
         table = empty_table(seqs.ids, _group_objects(df, groups, group_by, item) is not None)
         return (table, None) if return_pipeline else table
-    warn_about_the_log(seqs, df=df)  # heavy duplication, events far from the rest: once each
+    # Heavy duplication, events far from the rest, the wrong column: once each.
+    warn_about_the_log(seqs, df=df, min_events=min_events)
     if normal is not None:
         missing = [c for c in (entity, event, time, item, value) if c and c not in normal]
         if missing:
@@ -475,11 +476,12 @@ _LOG_CHECKED = contextvars.ContextVar("oddseq_log_checked", default=False)
 _SIDE_GIVEN = contextvars.ContextVar("oddseq_side_given", default=None)
 
 
-def _check_the_log(seqs: Sequences) -> None:
+def _check_the_log(seqs: Sequences, learning: bool = True) -> None:
     """The data-quality warnings of the log (heavy duplication, events outside its main
-    time window), unless the caller checked it (``_LOG_CHECKED``)."""
+    time window), unless the caller checked it (``_LOG_CHECKED``); ``learning``: the
+    log is fitted on (:func:`warn_about_the_log`), not scored."""
     if not _LOG_CHECKED.get():
-        warn_about_the_log(seqs)
+        warn_about_the_log(seqs, learning=learning)
 
 
 def _ends(seqs: Sequences, rows: np.ndarray) -> list:
@@ -2021,7 +2023,7 @@ class AnomalyPipeline(SaveMixin):
                 stacklevel=user_stacklevel(),
             )
             return None
-        _check_the_log(seqs)
+        _check_the_log(seqs, learning=False)
         _fitted_data.warn_if_unlike(self, seqs)  # columns, event types, time span
         token = _SIDE_GIVEN.set((self, side))
         try:

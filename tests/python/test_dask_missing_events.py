@@ -16,6 +16,7 @@ pytest.importorskip("pyarrow")
 
 from oddseq.dask import detect_anomalies  # noqa: E402
 from oddseq.datasets import make_ecommerce  # noqa: E402
+from oddseq.exceptions import MissingValuesError  # noqa: E402
 
 COLUMNS = dict(entity="user_id", event="behavior", time="timestamp")
 
@@ -44,12 +45,21 @@ def _both(log, **options):
     return got
 
 
+def _missed(refusal) -> dict:
+    """The columns a refusal counts rows missing in (dask also lists checked columns
+    with none missing)."""
+    return {column: n for column, n in refusal.counts.items() if n}
+
+
 @pytest.mark.parametrize("dropna", [True, False])
 def test_an_event_column_all_missing_is_refused_with_the_whole_frames_count(log, dropna):
     (one, _), (many, _) = _both(log.assign(behavior=None), dropna=dropna)
-    assert isinstance(one, ValueError) and isinstance(many, ValueError)
+    assert isinstance(one, MissingValuesError) and isinstance(many, MissingValuesError)
     assert f"{len(log):,} in 'behavior'" in str(one)
     assert str(many) == str(one)
+    # the same class and counts a caller reads (catching MissingValuesError missed dask's)
+    assert (many.n_rows, many.dropna) == (one.n_rows, one.dropna)
+    assert _missed(many) == _missed(one)
 
 
 def test_entities_whose_events_all_miss_their_type_are_dropped_as_on_one_machine(log):
@@ -66,3 +76,4 @@ def test_entities_whose_events_all_miss_their_type_are_dropped_as_on_one_machine
     # and without dropna, the refusal counts the whole frame's missing types
     (one, _), (many, _) = _both(some, dropna=False)
     assert str(many) == str(one) and f"{some['behavior'].isna().sum():,} in" in str(one)
+    assert isinstance(many, MissingValuesError) and _missed(many) == _missed(one)

@@ -148,6 +148,52 @@ def test_a_log_of_many_event_types_each_seen_often_is_not_warned_about():
         )
 
 
+def test_scoring_a_few_entities_of_a_log_of_many_event_types_is_not_warned_about():
+    # The event-column warning counted the Sequences' vocabulary (every label of the log,
+    # kept by a subset) and ran in score() too: a model fitted silently on 250 templates
+    # warned "Is it the right column?" on every small batch scored. It asks where the
+    # vocabulary is learned (fit, detect_anomalies), of the types present.
+    import warnings
+
+    from oddseq import AnomalyPipeline
+    from oddseq.preprocessing._quality import warn_about_the_log
+
+    log = _shop(per_user=60)
+    log["behavior"] = "E" + (log["item_id"] % 250).astype(str)
+    seqs = Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+    few = seqs.take(np.arange(5))  # 300 events over the log's 250 labels
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pipe = AnomalyPipeline(contamination=0.1).fit(seqs)
+        pipe.score(few)
+        warn_about_the_log(few)  # learning from these: about 160 types present, ~2 each
+    assert len(few.event_labels) == 250
+
+
+def test_entities_min_events_leaves_out_are_not_said_to_be_judged_on_one_event():
+    import warnings
+
+    import oddseq
+
+    rng = np.random.default_rng(188)
+    singles = pd.DataFrame(
+        {
+            "user_id": np.arange(1_000),
+            "behavior": rng.choice(["pv", "cart"], size=1_000),
+            "timestamp": 1_511_539_000 + rng.integers(0, 86_400, size=1_000),
+        }
+    )
+    regulars = _shop(n_users=40, per_user=10)[["user_id", "behavior", "timestamp"]]
+    log = pd.concat([singles, regulars.assign(user_id=regulars["user_id"] + 5_000)])
+    roles = dict(entity="user_id", event="behavior", time="timestamp", contamination=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = oddseq.detect_anomalies(log, min_events=2, **roles)
+    assert len(table) == 40
+    with pytest.warns(oddseq.exceptions.DataWarning, match=r"1,000 of 1,040 entities"):
+        oddseq.detect_anomalies(log, **roles)
+
+
 # --- a fitted model's methods given what its neighbours take ------------------------
 
 
@@ -259,6 +305,36 @@ def test_a_sequence_in_each_row_is_warned_about_with_the_way_to_one_event_per_ro
         oddseq.detect_anomalies(table, entity="block_id", event="event", contamination=0.1)
 
 
+@pytest.mark.parametrize("written", ["pandas", "bare"])
+def test_a_list_in_each_row_gets_advice_that_reads_its_events_cleanly(written):
+    # A column pandas wrote from lists reads "['E4', 'E3']": the advice was to strip the
+    # brackets and split at commas, which kept the quotes and the spaces ("'E1'" and
+    # " 'E1'", two types for one). The advice, taken literally, must give the events.
+    import ast
+    import re
+    import warnings
+
+    import oddseq
+    from oddseq.exceptions import DataWarning
+
+    rng = np.random.default_rng(189)
+    lists = [[f"E{e}" for e in rng.integers(1, 6, size=rng.integers(3, 9))] for _ in range(300)]
+    text = [str(x) if written == "pandas" else "[" + ",".join(x) + "]" for x in lists]
+    blocks = pd.DataFrame({"block_id": [f"blk_{i}" for i in range(300)], "event_ids": text})
+    with pytest.warns(DataWarning, match=r"300 of 300 entities .* have one event") as w:
+        oddseq.detect_anomalies(blocks, entity="block_id", event="event_ids", contamination=0.1)
+    message = next(str(x.message) for x in w if "have one event" in str(x.message))
+    advised = re.search(r"\.str\.findall\((r\".*?\")\)\)\.explode", message)
+    assert advised, message
+    table = blocks.assign(
+        event=blocks["event_ids"].str.findall(ast.literal_eval(advised.group(1)))
+    ).explode("event")
+    assert sorted(table["event"].unique()) == ["E1", "E2", "E3", "E4", "E5"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        oddseq.detect_anomalies(table, entity="block_id", event="event", contamination=0.1)
+
+
 def test_a_log_where_many_entities_have_one_event_is_not_warned_about():
     import warnings
 
@@ -347,6 +423,21 @@ def test_the_entity_column_given_again_as_another_role_is_refused(role):
     roles[role] = "user_id"
     with pytest.raises(ValueError, match=rf"entity='user_id' and {role}='user_id' name"):
         Sequences.from_events(log, **roles)
+
+
+def test_dask_refuses_the_entity_column_given_again_as_one_machine_does():
+    # oddseq.dask read the partitions and failed inside one ("input partition 0 could not
+    # be read (AttributeError ...) fix or leave out that file": wrong advice).
+    pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    from oddseq.dask import detect_anomalies
+
+    log = _log()
+    with pytest.raises(ValueError, match=r"entity='user_id' and event='user_id' name"):
+        detect_anomalies(
+            dd.from_pandas(log, npartitions=2), entity="user_id", event="user_id", time="timestamp"
+        )
 
 
 # --- the demo's printed table ----------------------------------------------------------
@@ -477,6 +568,25 @@ def test_na_like_text_among_dates_is_a_missing_time(written):
     with pytest.warns(UserWarning, match=r"dropped 1 of 120 rows"):
         seqs = Sequences.from_events(log, dropna=True, **roles)
     assert seqs.n_events == 119
+
+
+def test_na_like_text_among_dates_is_found_by_position_not_index_label():
+    # pd.concat of two days repeats the index labels 0..n-1: the N/A row's label is also a
+    # valid row's, which was counted missing too (and dropped with dropna=True).
+    day = _log()
+    stamps = pd.to_datetime(day["timestamp"], unit="s")
+    day["timestamp"] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object)
+    later = day.copy()
+    later["user_id"] = later["user_id"] + 1000
+    log = pd.concat([day, later])
+    assert log.index.duplicated().any()
+    log.iloc[5, log.columns.get_loc("timestamp")] = "N/A"
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    with pytest.raises(ValueError, match=r"missing values: 1 in 'timestamp'"):
+        Sequences.from_events(log, **roles)
+    with pytest.warns(UserWarning, match=rf"dropped 1 of {len(log)} rows"):
+        seqs = Sequences.from_events(log, dropna=True, **roles)
+    assert seqs.n_events == len(log) - 1
 
 
 def test_text_that_is_no_date_and_not_na_like_keeps_its_refusal():

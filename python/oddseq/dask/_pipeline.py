@@ -751,10 +751,11 @@ def _refuse_missing(facts, reports, entity: str, options: dict) -> None:
         for part in missing:
             for column, n in part.items():
                 counts[column] += n
-        raise ValueError(missing_values(counts))
+        n_rows = sum(r["rows"] for r in reports)
+        raise MissingValuesError(missing_values(counts), counts, n_rows, False)
     dropped = _dropped(facts, reports, entity, options)
     if dropped is not None and dropped[0] == sum(r["rows"] for r in reports):
-        raise ValueError(nothing_left(dropped[1]))
+        raise MissingValuesError(nothing_left(dropped[1]), dropped[1], dropped[0], True)
 
 
 def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
@@ -2162,7 +2163,8 @@ def _shuffled_sequences(
                 missing.update(
                     {c: sum(r["also"].get(c, 0) for r in reports) for c in columns if c != entity}
                 )
-                raise ValueError(nothing_left(missing))
+                n_rows = sum(r["rows"] for r in reports)
+                raise MissingValuesError(nothing_left(missing), missing, n_rows, bool(dropna))
             return None  # no events: every partition empty
         divisions = _divisions(reports, npartitions or _default_partitions(reports))
         whole_ids = _whole_ids_after_dropna(reports, dropna)

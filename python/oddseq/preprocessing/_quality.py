@@ -169,7 +169,7 @@ def _warn_repeated_entities(seqs) -> None:
     )
 
 
-def warn_about_the_log(seqs, df=None) -> None:
+def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int = 1) -> None:
     """One :class:`DataWarning` each when a log has heavy duplication (events that
     repeat the one before them in their sequence exactly: event, time, item and value)
     or events outside its main time window. On the sorted CSR arrays, so it costs a
@@ -177,14 +177,20 @@ def warn_about_the_log(seqs, df=None) -> None:
     log the sequences were built from), where given, is checked for rows duplicated in
     full only when the warning is made, so that it counts those apart from events
     that merely share a time. Under the log's bar, entities whose rows look ingested
-    twice (:func:`repeated_batches`) are warned about once, with a few of their ids."""
+    twice (:func:`repeated_batches`) are warned about once, with a few of their ids.
+    ``learning``: the log a model learns its event types from (fit, detect), where an
+    event column of ids is asked about; a fitted model's score of a few entities is not
+    (their few events over many types say nothing of the column). ``min_events``: the
+    caller's, above 1 leaving out the one-event entities the log may be full of."""
     import warnings
 
     from ..exceptions import DataWarning
     from ..utils._stacklevel import user_stacklevel
 
     n = seqs.n_events
-    if not _warn_one_event_each(seqs):  # (its advice covers an event column of sequences)
+    # (The one-event warning's advice covers an event column of whole sequences.)
+    one_each = min_events <= 1 and _warn_one_event_each(seqs)
+    if learning and not one_each:
         _warn_event_ids(seqs)
     if n < 20 or seqs.times is None:
         return
@@ -261,12 +267,17 @@ def _warn_event_ids(seqs) -> None:
     from ..exceptions import DataWarning
     from ..utils._stacklevel import user_stacklevel
 
-    n_types, n = len(seqs.event_labels), seqs.n_events
+    n, n_labels = seqs.n_events, len(seqs.event_labels)
+    if n_labels < MANY_EVENT_TYPES or n >= EVENTS_PER_TYPE * n_labels:
+        return  # (cheap exits: the types present are at most the labels)
+    # The types the events use, not the labels the Sequences carry (a subset keeps all).
+    present = np.flatnonzero(np.bincount(seqs.events, minlength=n_labels))
+    n_types = present.size
     if n_types < MANY_EVENT_TYPES or n >= EVENTS_PER_TYPE * n_types:
         return
     name = seqs.event_labels.name
     column = f"event column {name!r}" if name is not None else "the event column"
-    examples = ", ".join(repr(_short(x)) for x in seqs.event_labels[:3])
+    examples = ", ".join(repr(_short(x)) for x in seqs.event_labels[present[:3]])
     warnings.warn(
         f"{column} holds {n_types:,} distinct values in {n:,} events ({n / n_types:.1f} "
         f"events per value; {examples}, ...): event types are a short list (view, cart, "
@@ -299,8 +310,10 @@ def _whole_sequences(labels) -> str | None:
     vocabulary = len({w for t in tokens for w in t})
     if several < len(sample) / 2 or vocabulary > max(30, total / 20):
         return None
-    if sum("," in x for x in sample) >= len(sample) / 2:
-        return ".str.strip('[]').str.split(',')"
+    if sum("," in x or "[" in x for x in sample) >= len(sample) / 2:
+        # Lists as text ("[E5,E22]", pandas' "['E4', 'E3']"): the tokens themselves, as
+        # read here (splitting at commas would keep the quotes and the spaces).
+        return f'.str.findall(r"{_TOKENS.pattern}")'
     return ".str.split()"
 
 

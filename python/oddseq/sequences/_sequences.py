@@ -123,7 +123,8 @@ def _append_level(parent_ids: pd.Index, level: np.ndarray, level_name: str) -> p
 def check_role_names(roles: dict, frame: str = "df") -> None:
     """Refuse a role given as several columns (a list, array or set) where one column's
     name is expected, naming the role and the fix (``frame``: the data's name in the
-    advice). A tuple may name a column (MultiIndex columns) and passes."""
+    advice), and the entity's column given again as another role. A tuple may name a
+    column (MultiIndex columns) and passes."""
     for role, column in roles.items():
         if column is None or (
             not isinstance(column, (list, set, frozenset, dict, np.ndarray, pd.Index, pd.Series))
@@ -149,6 +150,17 @@ def check_role_names(roles: dict, frame: str = "df") -> None:
                 f"first: {frame}['key'] = {joined}, then pass {role}='key'"
             )
         raise TypeError(f"{head}: pass the name of one column")
+    # The entity's column given again as another role (event="user_id"): each entity
+    # would have one event type, its own id, scored without a word.
+    entity = roles.get("entity")
+    for role, column in roles.items():
+        if role != "entity" and entity is not None and column is not None and column == entity:
+            raise ValueError(
+                f"entity={entity!r} and {role}={column!r} name the same column: the entity "
+                f"is whose sequence a row is (a user, session or block), the {role} "
+                f"another column of each row; pass the {role}'s own column"
+                + (" (or leave event out for a log without event types)" if role == "event" else "")
+            )
 
 
 def _hashable(value) -> bool:
@@ -181,15 +193,6 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
                 f"df has {int((df.columns == column).sum())} columns named {column!r} "
                 f"({role}={column!r}); keep one: df = df.loc[:, ~df.columns.duplicated()] "
                 "drops the repeats (a concat or merge that brought the column twice)"
-            )
-    entity = roles["entity"]
-    for role, column in roles.items():
-        if role != "entity" and column is not None and column == entity:
-            raise ValueError(
-                f"entity={entity!r} and {role}={column!r} name the same column: the entity "
-                f"is whose sequence a row is (a user, session or block), the {role} "
-                f"another column of each row; pass the {role}'s own column"
-                + (" (or leave event out for a log without event types)" if role == "event" else "")
             )
     if session_gap is not None:
         duration_ns(session_gap, "session_gap")  # a bad gap fails before the work

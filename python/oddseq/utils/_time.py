@@ -978,13 +978,11 @@ MISSING_TEXT = frozenset(["", "nan", "-nan", "na", "n/a", "#n/a", "null", "none"
 def _missing_text(series: pd.Series):
     """Which values of a text column are NA-like text ("N/A", "null"; ``MISSING_TEXT``), or
     None where none is: asked only where the dates did not read, so a clean column pays
-    nothing."""
-    present = series.dropna()
-    text = present.astype(str).str.strip().str.lower()
-    na = text.isin(MISSING_TEXT)
-    if not na.any():
-        return None
-    return series.index.isin(present.index[na.to_numpy()])
+    nothing. A mask by position: a log's index may repeat labels (``pd.concat`` of two
+    days), where a mask by label would take a valid row sharing the N/A row's label."""
+    text = series.astype(str).str.strip().str.lower()
+    na = series.notna().to_numpy() & text.isin(MISSING_TEXT).to_numpy()
+    return na if na.any() else None
 
 
 def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Series:
