@@ -504,6 +504,37 @@ def test_stream_reports_a_value_that_is_no_number_as_a_malformed_line(tmp_path, 
     assert "11 events applied" in done.stderr and "1 malformed line (line 5)" in done.stderr
 
 
+def test_stream_scorer_skips_and_counts_a_value_that_is_no_number():
+    # StreamScorer.update / update_one read '$374.95' as a missing value and alerted on
+    # "largest value 0", where the shell's stream now skips and reports the line.
+    import warnings
+
+    import oddseq
+    from oddseq.stream import StreamScorer
+
+    log = _shop()
+    roles = dict(entity="user_id", event="behavior", time="timestamp", value="price")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seqs = Sequences.from_events(log, **roles)
+        pipe = oddseq.AnomalyPipeline(contamination=0.1).fit(seqs)
+    later = log.head(12).copy()
+    later["price"] = later["price"].map("{:.2f}".format).astype(object)
+    later.loc[3, "price"] = "$374.95"
+    later.loc[5, "price"] = "N/A"  # missing, as pd.read_csv reads it
+    later.loc[7, "price"] = ""
+    scorer = StreamScorer(pipe, **roles)
+    scorer.update(later)
+    assert scorer.n_invalid_ == 1
+    # the same rows one by one: the same count, and the same states as the batch's
+    one = StreamScorer(pipe, **roles)
+    for row in later.itertuples(index=False):
+        one.update_one(row.user_id, row.behavior, row.timestamp, value=row.price)
+    assert one.n_invalid_ == 1
+    users = later["user_id"].unique()
+    pd.testing.assert_frame_equal(one.features(users), scorer.features(users))
+
+
 # --- a web server's log times ------------------------------------------------------------
 
 

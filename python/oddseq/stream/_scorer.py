@@ -19,9 +19,11 @@ from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
 from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
 from ..exceptions import DataWarning
+from ..sequences._sequences import unreadable_numbers
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import (
     _DIGITS_STREAM,
+    MISSING_TEXT,
     UNIT_TO_NS,
     TextTimes,
     _warn_if_another_unit,
@@ -683,8 +685,9 @@ class StreamScorer:
     # ---- the stream
 
     def _parse(self, events: pd.DataFrame):
-        """The batch as C++ arrays, less rows with a missing entity, event or time, and
-        (with drop_duplicates) its rows of types never seen: row -> :meth:`_unseen_key`."""
+        """The batch as C++ arrays, less rows with a missing entity, event or time or a
+        value that is no number, and (with drop_duplicates) its rows of types never seen:
+        row -> :meth:`_unseen_key`."""
         if not isinstance(events, pd.DataFrame):
             raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
         roles = [self.entity, self.event, self.time, self.item, self.value]
@@ -716,8 +719,19 @@ class StreamScorer:
                 self._time_checks(check)
             if bad_time is not None:
                 bad |= bad_time
+        value_numbers = None
+        if self._has_values:
+            column = events[self.value]
+            if not (isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf"):
+                # Text that is no number ('$374.95'): an unreadable row, skipped and
+                # counted as the shell's stream reports the line, not a missing value
+                # (which alerted "largest value 0"). Blank and NA-like text is missing.
+                as_numbers = pd.to_numeric(column, errors="coerce")
+                bad |= unreadable_numbers(column, as_numbers).to_numpy()
+                value_numbers = as_numbers.to_numpy(dtype=np.float64, na_value=np.nan)
         if bad.any():
             events = events.loc[~bad]
+            value_numbers = None if value_numbers is None else value_numbers[~bad]
             times = None if times is None else times[~bad]
         if self.event is None:
             code = np.zeros(len(events), dtype=np.int32)
@@ -757,12 +771,7 @@ class StreamScorer:
                 present = present.astype(np.uint8)
         if self._has_values:
             column = events[self.value]
-            if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf":
-                value = column.to_numpy(dtype=np.float64)
-            else:
-                value = pd.to_numeric(column, errors="coerce").to_numpy(
-                    dtype=np.float64, na_value=np.nan
-                )
+            value = column.to_numpy(dtype=np.float64) if value_numbers is None else value_numbers
         entity_ids = events[self.entity].to_numpy()
         arrays = (
             np.ascontiguousarray(_hash_keys(entity_ids)),
@@ -780,7 +789,9 @@ class StreamScorer:
 
         Unknown event types count as the pipeline's unseen types (``count[<other>]``,
         or only ``length`` when it has no such column), as in batch scoring. Rows with a
-        missing entity, event type or time are skipped and counted (``n_invalid_``).
+        missing entity, event type or time, or a value that is text but no number
+        ('$374.95'), are skipped and counted (``n_invalid_``), as the shell's stream
+        skips and reports such lines.
 
         Parameters
         ----------
@@ -1036,6 +1047,8 @@ class StreamScorer:
                 try:
                     number = float(value)
                 except (TypeError, ValueError):  # as pd.to_numeric(errors="coerce")
+                    if isinstance(value, str) and value.strip().lower() not in MISSING_TEXT:
+                        return self._invalid()  # '$374.95': unreadable, as in update
                     number = math.nan
         elif value is not None:
             raise ValueError("the pipeline was fitted without values; leave value out")
