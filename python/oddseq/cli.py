@@ -1156,6 +1156,25 @@ def shell_error_text(error) -> str:
         "a model on a log of many (oddseq fit MANY.csv ... --save model.oddseq) and score "
         "this file with it: oddseq score FILE ... --model model.oddseq",
     )
+    # Input refusals whose fix is pandas code: the file's own fix in the shell.
+    text = re.sub(
+        r"Pick the field you mean, df\[.*$",
+        "Write one value per row in that field of the file (a list's first item, an "
+        "object's 'id'), or name a field that holds one",
+        text,
+    )
+    text = re.sub(
+        r", or make them missing \(df\[.*\)$", ", or leave those cells empty (missing)", text
+    )
+    same = re.match(r"entity=('.*?') and (\w+)=('.*?') name the same column", text)
+    if same:
+        entity, role, column = same.groups()
+        text = (
+            f"--entity {entity} and --{role} {column} name the same column: the entity is "
+            f"whose sequence a row is (a user, session or block), the {role} another column "
+            f"of each row; pass --{role} its own column"
+            + (" (or leave --event out for a log without event types)" if role == "event" else "")
+        )
     return text.replace("min_events=", "--min-events ").replace(
         "lower min_events", "lower --min-events"
     )

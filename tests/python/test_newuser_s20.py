@@ -535,6 +535,41 @@ def test_stream_scorer_skips_and_counts_a_value_that_is_no_number():
     pd.testing.assert_frame_equal(one.features(users), scorer.features(users))
 
 
+@pytest.mark.parametrize("case", ["list", "dollar", "entity twice"])
+def test_the_shell_gives_its_own_fix_for_refusals_whose_python_fix_is_pandas_code(
+    tmp_path, oddseq_here, case
+):
+    # oddseq detect on files the command reads itself printed df[...] = ... fixes
+    # (.str.get(0), pd.to_numeric, entity='user' and event='user'): nothing a shell
+    # user can run.
+    import json
+
+    log = _shop(n_users=30, per_user=10)
+    args = ["detect", None, "--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    if case == "list":
+        path = tmp_path / "nest.jsonl"
+        rows = log[["user_id", "behavior", "timestamp"]].to_dict("records")
+        lines = (json.dumps({**r, "behavior": [r["behavior"]]}) + "\n" for r in rows)
+        path.write_text("".join(lines))
+        said = "Write one value per row in that field of the file"
+    elif case == "dollar":
+        path = tmp_path / "dollar.csv"
+        log["price"] = log["price"].map("{:.2f}".format)
+        log.loc[4, "price"] = "$37.40"
+        log.to_csv(path, index=False)
+        args += ["--value", "price"]
+        said = "or leave those cells empty (missing)"
+    else:
+        path = tmp_path / "log.csv"
+        log.to_csv(path, index=False)
+        args[5] = "user_id"
+        said = "--entity 'user_id' and --event 'user_id' name the same column"
+    args[1] = path
+    done = oddseq_here(args)
+    assert done.returncode == 2, done.stderr
+    assert said in done.stderr and "df[" not in done.stderr and "entity=" not in done.stderr
+
+
 # --- a web server's log times ------------------------------------------------------------
 
 
