@@ -87,16 +87,21 @@ def _factorize(
     except TypeError:  # mixed types that cannot be ordered: keep first-seen order
         try:
             codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
-        except TypeError:  # lists or dicts (JSON arrays, objects): no label
-            raise TypeError(_unhashable(values, name)) from None
+        except TypeError as error:  # lists or dicts (JSON arrays, objects): no label
+            said = _unhashable(values, name)
+            if said is None:  # another TypeError of pandas': its own words
+                raise
+            raise TypeError(said) from error
     return codes.astype(code_type, copy=False), pd.Index(uniques, name=name), None
 
 
-def _unhashable(values, name) -> str:
+def _unhashable(values, name) -> str | None:
     """The refusal of a column holding lists or dicts (JSON lines' arrays and objects),
-    which cannot be ids or labels."""
+    which cannot be ids or labels; None where every value is hashable."""
     raw = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values, object)
-    row = next(i for i, v in enumerate(raw) if not _hashable(v))
+    row = next((i for i, v in enumerate(raw) if not _hashable(v)), None)
+    if row is None:
+        return None
     kind = type(raw[row]).__name__
     return (
         f"column {name!r} holds {kind} values, such as {raw[row]!r} (row {row}), which "
@@ -201,20 +206,17 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
         _value_numbers(df[value], value)  # text that is no number fails before the work
 
 
-# Text a value column may hold for a missing value (pandas' read_csv reads these as NaN).
-_MISSING_TEXT = MISSING_TEXT
-
-
 def unreadable_numbers(column: pd.Series, numbers: pd.Series | None = None) -> pd.Series:
     """Which values of a text column are text that is no number ('$12.50', '12,50'): not
-    missing, not blank or NA-like text (``_MISSING_TEXT``). ``numbers``: the column's
+    missing, not blank or NA-like text (``MISSING_TEXT``, which pandas' read_csv reads
+    as NaN). ``numbers``: the column's
     pd.to_numeric(errors="coerce"), where the caller has it."""
     if numbers is None:
         numbers = pd.to_numeric(column, errors="coerce")
     unread = numbers.isna() & column.notna()
     if unread.any():
         text = column[unread].astype(str).str.strip().str.lower()
-        unread[unread] = ~text.isin(_MISSING_TEXT).to_numpy()
+        unread[unread] = ~text.isin(MISSING_TEXT).to_numpy()
     return unread
 
 
