@@ -121,7 +121,35 @@ def _group_reasons(pipeline, ids) -> np.ndarray | None:
     return np.array([sentences.get(int(g), "") for g in gids], dtype=object)
 
 
-def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFrame:
+def _no_entities(pipeline, ids, seqs, top: int, entity_features=None) -> pd.DataFrame:
+    """The explanation of no entity (``explain([])``, the flagged rows of a day with
+    none): the table's columns and index levels with no rows, from one entity's
+    explanation (the first of ``seqs`` where there are any, else the first remembered)."""
+    if seqs is not None and len(seqs):
+        one = explain_entities(
+            pipeline, seqs.take([0]), None, top=top, entity_features=entity_features
+        )
+    else:
+        kept = pipeline._explain_sources()
+        first = next((kept[c][0][:1] for c in ("score", "latest", "fit") if c in kept), None)
+        if first is None or not len(first):
+            raise ValueError(
+                "no entity to explain, and none kept to give the table's columns from: "
+                "pass entity ids, or the sequences, pipeline.explain(seqs, entity_ids)"
+            )
+        one = explain_entities(pipeline, None, list(first), top=top)
+    empty = one.iloc[:0]
+    if isinstance(ids, pd.MultiIndex):  # (entity, session): one label per row
+        ids = ids.to_flat_index()
+    empty.index = pd.MultiIndex.from_arrays(
+        [ids[:0], one.index.get_level_values(1)[:0]], names=one.index.names
+    )
+    return empty
+
+
+def explain_entities(
+    pipeline, seqs, entity_ids=None, top: int = 4, entity_features=None
+) -> pd.DataFrame:
     """Each entity's ``top`` features by their pull on its score, with the value and
     what the model expected (``typical``) in the data's units (durations in seconds,
     counts, prices), the same text the ``reason`` column uses, and ``deviation`` in the
@@ -153,7 +181,8 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next
     event); the neural methods give their model's own explanation of each sequence.
     ``seqs=None``: the entities of the pipeline's last score and fit (see
-    :meth:`AnomalyPipeline.explain`).
+    :meth:`AnomalyPipeline.explain`). ``entity_features``: with ``seqs``, the side table
+    their entities are read with, as :meth:`AnomalyPipeline.score` reads it.
     """
 
     if not hasattr(pipeline, "detector_"):
@@ -171,13 +200,28 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
     top = int(top)
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
+    side = None
     if seqs is None:
+        if entity_features is not None:
+            raise ValueError(
+                "entity_features goes with the sequences, explain(seqs, entity_ids, "
+                "entity_features=side); explain(entity_ids) reads what the last score "
+                "read, its side table included"
+            )
         ids, raw, lengths = _remembered(pipeline, entity_ids)
+        if not len(ids):
+            return _no_entities(pipeline, ids, None, top)
         X = pipeline._scaled(raw, lengths)
     else:
+        # The side table as score reads it (refused where the model has none; the
+        # fitted one, said once, where none is given).
+        side = pipeline._scoring_side(entity_features, seqs, call="explain")
         seqs = pipeline._kept(seqs)
+        kept = seqs
         seqs = seqs.take(_positions(seqs, entity_ids))
         ids = seqs.ids
+        if not len(ids):
+            return _no_entities(pipeline, ids, kept, top, entity_features=entity_features)
     if isinstance(ids, pd.MultiIndex):  # (entity, session): one label per row
         ids = ids.to_flat_index()
     if seqs is not None and _reads_sequences(pipeline):
@@ -191,7 +235,13 @@ def explain_entities(pipeline, seqs, entity_ids=None, top: int = 4) -> pd.DataFr
             steps["group_reason"] = groups
         return steps
     if seqs is not None:
-        raw, X = pipeline._matrix(seqs)
+        from ._pipeline import _SIDE_GIVEN
+
+        token = _SIDE_GIVEN.set((pipeline, side))
+        try:
+            raw, X = pipeline._matrix(seqs)
+        finally:
+            _SIDE_GIVEN.reset(token)
         lengths = seqs.lengths
     explained = pipeline.detector_.explain(X, top=top, feature_names=pipeline.feature_names_)
     rows, cols, value, typical, read, _ = in_units(pipeline, explained, raw, lengths)

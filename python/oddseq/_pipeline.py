@@ -1052,10 +1052,11 @@ class AnomalyPipeline(SaveMixin):
             return given[1]
         return getattr(self, "_side_table_", self.entity_features)
 
-    def _scoring_side(self, entity_features, seqs: Sequences):
+    def _scoring_side(self, entity_features, seqs: Sequences, call: str = "score"):
         """The side table :meth:`score` joins: ``entity_features`` checked as fit checks
         it, with the fitted columns in their order (others refused); None for the fitted
-        table, where the model was fitted with one it warns once, naming the argument."""
+        table, where the model was fitted with one it warns once, naming the argument
+        (of ``call``: "score", or "explain", whose form is explain(seqs, entity_ids, ...))."""
         if entity_features is None:
             said = object()  # once per model, whichever thread scores first (setdefault)
             if (
@@ -1066,7 +1067,11 @@ class AnomalyPipeline(SaveMixin):
                     "this model was fitted with entity_features, and scores with the table "
                     "given at fit (its values as they were then; entities without a row "
                     "take the fitted medians); pass the current one with "
-                    "score(seqs, entity_features=side)",
+                    + (
+                        "explain(seqs, entity_ids, entity_features=side)"
+                        if call == "explain"
+                        else "score(seqs, entity_features=side)"
+                    ),
                     UserWarning,
                     stacklevel=user_stacklevel(),
                 )
@@ -2171,7 +2176,9 @@ class AnomalyPipeline(SaveMixin):
                 encoder.item_categories = joined
         return self
 
-    def explain(self, seqs=None, entity_ids=None, top: int = 4) -> pd.DataFrame:
+    def explain(
+        self, seqs=None, entity_ids=None, top: int = 4, entity_features=None
+    ) -> pd.DataFrame:
         """Why each of ``entity_ids`` stands out: its ``top`` features with the value and
         the typical value in the data's units (``value_text`` / ``typical_text`` as the
         reasons write them), the ``value_read`` the detector read (the value pulled
@@ -2188,7 +2195,11 @@ class AnomalyPipeline(SaveMixin):
         a Streamlit rerun, a web handler), then the fit. Each thread that scored keeps
         its last day's features until it ends or the model is refit.
         ``explain(seqs, entity_ids)``: entities of any sequences (default: all of them);
-        the only form for the sequence models ("markov", the neural methods).
+        the only form for the sequence models ("markov", the neural methods). A model
+        fitted with ``entity_features`` reads the side table given here as
+        :meth:`score` does (``explain(seqs, ids, entity_features=side_today)`` for a
+        later day; without it, the table given at fit, said once);
+        ``explain(entity_ids)`` reads what the last score read, its table included.
 
         Examples
         --------
@@ -2217,7 +2228,7 @@ class AnomalyPipeline(SaveMixin):
             seqs, entity_ids = None, seqs  # explain(entity_ids)
         elif isinstance(seqs, np.ndarray) and seqs.ndim == 1:
             seqs, entity_ids = None, seqs
-        return explain_entities(self, seqs, entity_ids, top=top)
+        return explain_entities(self, seqs, entity_ids, top=top, entity_features=entity_features)
 
     def _remember(self, call: str, seqs: Sequences, raw: np.ndarray) -> None:
         """Keep the raw features of the sequences ``call`` ("fit" or "score") saw, so
