@@ -1476,7 +1476,9 @@ class StreamScorer:
         change is recorded in ``threshold_history_``. A log whose events repeat their
         entity's previous one exactly past 10% (rows written twice: they raise the
         highest scores, and the cut) is warned about (a ``DataWarning``), as the stream
-        warns; with ``drop_duplicates=True`` the replay drops them as the stream does.
+        warns; with ``drop_duplicates=True`` the replay drops them as the stream does. A
+        log not in time order (newest first, shuffled) is replayed sorted by its time
+        (stable), with a ``DataWarning``, as ``oddseq stream --calibrate`` sorts its file.
 
         Parameters
         ----------
@@ -1524,6 +1526,7 @@ class StreamScorer:
             raise ValueError(
                 f"column(s) {missing} not in the events; they have {list(events.columns)}"
             )
+        events = self._in_time_order(events)
         twin = StreamScorer(
             self.pipeline,
             entity=self.entity,
@@ -1595,6 +1598,38 @@ class StreamScorer:
         self.threshold_ = cut
         self._set_model()
         return cut
+
+    def _in_time_order(self, events: pd.DataFrame) -> pd.DataFrame:
+        """calibrate's log in time order: a replay reads it as events arriving, so a log
+        in another order (newest first, shuffled) would lose most of its events as too
+        late and set the cut from what was left. Sorted by the time column (stable:
+        events at one time keep their order; rows without a time last, for the replay
+        to count), with a DataWarning, as ``oddseq stream --calibrate`` sorts its file
+        and says so. Times the batch reader cannot read are left to the replay."""
+        if self.time is None or len(events) < 2:
+            return events
+        from ..utils._time import parse_times
+
+        try:
+            ns, bad, _ = parse_times(
+                events[self.time], self.time, **self._reading, unit_warning=False
+            )
+        except (ValueError, TypeError):
+            return events
+        ns = np.asarray(ns, dtype=np.int64)
+        if bad is not None:
+            ns = np.where(np.asarray(bad, dtype=bool), np.iinfo(np.int64).max, ns)
+        if not (np.diff(ns) < 0).any():
+            return events
+        warnings.warn(
+            f"the log given to calibrate is not in time order; it is replayed sorted by "
+            f"{self.time!r} (stable: events at one time keep their order), as a stream "
+            "reads events arriving (out of order, most would be dropped as too late). "
+            f"Sort it first to say nothing: events.sort_values({self.time!r}, kind='stable')",
+            DataWarning,
+            stacklevel=user_stacklevel(),
+        )
+        return events.iloc[np.argsort(ns, kind="stable")]
 
     def _take_refit(self):
         """The finished refit's model in place of the current one, when its features
