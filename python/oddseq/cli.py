@@ -692,9 +692,11 @@ def _is_number(text: str) -> bool:
 
 def duration_option(text, option: str, *, zero: bool = False):
     """A duration option's text for the Python API (None stays None): refused when it is
-    a bare number, which has no unit (``--session-gap 30``: seconds? minutes?); ``zero``
-    lets a bare 0 through as 0, the same in every unit."""
-    from .utils._time import is_bare_number, no_unit_message
+    a bare number, which has no unit (``--session-gap 30``: seconds? minutes?), or text
+    that is no duration (``--ttl abc``), in the shell's words (Python's say "seconds
+    (a number)", which the shell refuses); ``zero`` lets a bare 0 through as 0, the
+    same in every unit."""
+    from .utils._time import duration_ns, is_bare_number, no_unit_message
 
     if text is None:
         return None
@@ -702,6 +704,15 @@ def duration_option(text, option: str, *, zero: bool = False):
         if zero and float(text) == 0:
             return 0
         raise ValueError(no_unit_message(f"{option} {text.strip()}", text, python=False))
+    try:
+        duration_ns(text, option)
+    except TypeError:
+        raise ValueError(
+            f"{option} {text.strip()!r} is no duration: write a number with a unit, e.g. "
+            "'30s', '5min', '2h' or '1d'"
+        ) from None
+    except ValueError:
+        pass  # (a duration, refused where it is used: 0s, too long)
     return text
 
 

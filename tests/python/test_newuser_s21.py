@@ -121,3 +121,51 @@ def test_calibrate_replays_a_log_out_of_time_order_sorted_and_says_so(days, mode
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert StreamScorer(model, **ROLES).calibrate(in_order) == cut
+
+
+# --- the shell's duration options given text that is no duration --------------------
+
+
+@pytest.fixture(scope="module")
+def shop_files(tmp_path_factory, days):
+    from oddseq.cli import main
+
+    first, _ = days
+    d = tmp_path_factory.mktemp("shell")
+    first.to_csv(d / "log.csv", index=False)
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    assert main(["fit", str(d / "log.csv"), *roles, "--save", str(d / "m.oddseq")]) == 0
+    return d, roles
+
+
+@pytest.mark.parametrize(
+    "command, option",
+    [
+        ("stream", ["--ttl", "abc"]),
+        ("stream", ["--lateness", "five minutes"]),
+        ("detect", ["--session-gap", "abc"]),
+        ("stream", ["--max-entities", "0"]),
+        ("stream", ["--max-entities", "-5"]),
+    ],
+)
+def test_the_shell_refuses_a_bad_duration_or_cap_in_its_own_words(
+    shop_files, capsys, command, option
+):
+    # "--ttl abc" said "ttl must be seconds (a number), a string like '30min' or a
+    # Timedelta": followed, --ttl 5 is refused ("has no unit"); "--max-entities 0" said
+    # "max_entities must be an integer in [1, 2**31)", Python's name.
+    from oddseq.cli import main
+
+    d, roles = shop_files
+    args = [command, str(d / "log.csv")] if command == "detect" else [command]
+    args += ["--model", str(d / "m.oddseq")] if command == "stream" else []
+    capsys.readouterr()
+    assert main([*args, *roles, *option]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(f"oddseq {command}: {option[0]} "), err
+    assert "a number)" not in err and "Timedelta" not in err and "max_entities" not in err
+    if option[0] == "--max-entities":
+        assert "from 1 to" in err, err
+    else:
+        assert "with a unit, e.g. '30s', '5min', '2h' or '1d'" in err, err

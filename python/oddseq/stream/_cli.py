@@ -656,6 +656,11 @@ def _stream(args) -> int:
         raise ValueError(f"--batch must be at least 1, got {args.batch}")
     if not args.max_delay >= 0:
         raise ValueError(f"--max-delay must be a number of seconds >= 0, got {args.max_delay}")
+    if args.max_entities is not None and not 1 <= args.max_entities < 2**31:
+        raise ValueError(
+            "--max-entities must be a whole number from 1 to 2,147,483,647, "
+            f"got {args.max_entities}"
+        )
     lateness = duration_option(args.lateness, "--lateness", zero=True)
     max_late_events = _max_late_events(args.max_late_events, lateness)
     pipe = load_model(args.model)
