@@ -53,11 +53,13 @@ def _positions(seqs: Sequences, entity_ids) -> np.ndarray:
 
 
 def _remembered(pipeline, entity_ids):
-    """(ids, raw features, lengths) of ``entity_ids`` from what the pipeline's last
-    ``score`` in this thread, its last ``score`` in any thread and its ``fit`` kept
-    (each id from the first that has it)."""
+    """(ids, raw features, lengths, from the fit) of ``entity_ids`` from what the
+    pipeline's last ``score`` in this thread, its last ``score`` in any thread and its
+    ``fit`` kept (each id from the first that has it); ``from the fit``: which rows came
+    from the fit's (the group stage's record is of the fitted log)."""
     kept = pipeline._explain_sources()
-    sources = [kept[call] for call in ("score", "latest", "fit") if call in kept]
+    calls = [call for call in ("score", "latest", "fit") if call in kept]
+    sources = [kept[call] for call in calls]
     if not sources:
         raise ValueError(
             "this pipeline keeps no features to explain by id ("
@@ -103,19 +105,24 @@ def _remembered(pipeline, entity_ids):
     for s, (_, r, n) in enumerate(sources):
         mine = source == s
         raw[mine], lengths[mine] = r[position[mine]], n[position[mine]]
-    return ids, raw, lengths
+    from_fit = np.array([calls[s] == "fit" for s in source], dtype=bool)
+    return ids, raw, lengths, from_fit
 
 
-def _group_reasons(pipeline, ids) -> np.ndarray | None:
+def _group_reasons(pipeline, ids, fitted=None) -> np.ndarray | None:
     """The group stage's sentence for each of ``ids`` ("" outside any group), as the
     table's reason starts with it; None where the pipeline has no group stage
-    (``groups_``, set by :func:`oddseq.detect_anomalies`)."""
+    (``groups_``, set by :func:`oddseq.detect_anomalies`). ``fitted``: which ids were
+    read from the fitted log (None: all); the others, read from a later score (which
+    never runs the stage, and whose table no group flagged), get "" whatever their id."""
     finder = getattr(pipeline, "groups_", None)
     labels = getattr(finder, "group_labels_", None)
     if labels is None:
         return None
     ids = pd.Index(ids)
     pos = finder.entity_ids_.get_indexer(ids) if len(ids) else np.array([], dtype=np.int64)
+    if fitted is not None:
+        pos = np.where(np.asarray(fitted, dtype=bool), pos, -1)
     gids = np.where(pos >= 0, labels[np.maximum(pos, 0)], -1) if len(pos) else pos
     sentences = {int(g): finder._sentence(int(g)) for g in np.unique(gids[gids >= 0])}
     return np.array([sentences.get(int(g), "") for g in gids], dtype=object)
@@ -175,7 +182,10 @@ def explain_entities(
     ``group_reason`` (only where the pipeline has a group stage, ``groups_``, as
     :func:`oddseq.detect_anomalies` gives it): the sentence of the group the entity is a
     member of, with which the table's reason starts ("" outside any group); the group
-    flags its members whatever their own features say.
+    flags its members whatever their own features say. The groups are the fitted log's
+    (scoring never runs the stage): an entity explained from a later score's memory
+    (``explain(ids)`` after ``score(later)``) has "" whatever its id; sequences given
+    (``explain(seqs, ids)``) are taken for the fitted log's and get their id's group.
 
     Indexed by (entity id, rank). For ``method="markov"`` the rows are the least
     likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next
@@ -200,7 +210,7 @@ def explain_entities(
     top = int(top)
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
-    side = None
+    side = from_fit = None
     if seqs is None:
         if entity_features is not None:
             raise ValueError(
@@ -208,7 +218,7 @@ def explain_entities(
                 "entity_features=side); explain(entity_ids) reads what the last score "
                 "read, its side table included"
             )
-        ids, raw, lengths = _remembered(pipeline, entity_ids)
+        ids, raw, lengths, from_fit = _remembered(pipeline, entity_ids)
         if not len(ids):
             return _no_entities(pipeline, ids, None, top)
         X = pipeline._scaled(raw, lengths)
@@ -283,7 +293,7 @@ def explain_entities(
     for extra in ("share", "detector"):
         if extra in explained:
             frame[extra] = explained[extra].to_numpy()
-    groups = _group_reasons(pipeline, ids[rows])
+    groups = _group_reasons(pipeline, ids[rows], None if from_fit is None else from_fit[rows])
     if groups is not None:
         frame["group_reason"] = groups
     frame.index = pd.MultiIndex.from_arrays(
