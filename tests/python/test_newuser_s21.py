@@ -196,3 +196,26 @@ def test_explaining_a_later_days_score_gives_no_group_sentence_of_the_fit():
     again = pipe.explain(seen)
     assert (again["group_reason"] == "").all(), again["group_reason"]
     assert list(again.columns) == list(fitted.columns)
+
+
+# --- StreamScorer given a model file's path ------------------------------------------
+
+
+def test_stream_scorer_given_a_path_says_to_load_it(model, tmp_path):
+    # StreamScorer("model.oddseq", ...) said "needs a fitted AnomalyPipeline; call
+    # fit(sequences)": the model was fitted and saved; it was given its path.
+    from pathlib import Path
+
+    from oddseq.detect import LOF
+    from oddseq.stream import StreamScorer
+
+    path = model.save(tmp_path / "model.oddseq")
+    for given in (str(path), Path(path)):
+        with pytest.raises(TypeError, match=r"StreamScorer\(oddseq\.load\("):
+            StreamScorer(given, **ROLES)
+    with pytest.raises(TypeError, match="AnomalyPipeline, got LOF"):
+        StreamScorer(LOF(), **ROLES)
+    with pytest.raises(ValueError, match=r"call fit\(sequences\)"):  # unfitted: as before
+        StreamScorer(oddseq.AnomalyPipeline(), **ROLES)
+    live = StreamScorer(oddseq.load(path), **ROLES)  # the advice, followed
+    assert live.threshold_ == model.threshold_

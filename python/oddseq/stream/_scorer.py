@@ -553,7 +553,20 @@ class StreamScorer:
     # ---- construction
 
     def _check_pipeline(self):
+        import os
+
+        from .._pipeline import AnomalyPipeline
+
         pipe = self.pipeline
+        if isinstance(pipe, (str, os.PathLike)):
+            raise TypeError(
+                f"StreamScorer takes a fitted AnomalyPipeline, got the path {os.fspath(pipe)!r}; "
+                "read a saved model first: StreamScorer(oddseq.load(path), entity=..., ...)"
+            )
+        if not isinstance(pipe, AnomalyPipeline):
+            raise TypeError(
+                f"StreamScorer takes a fitted AnomalyPipeline, got {type(pipe).__name__}"
+            )
         if not hasattr(pipe, "detector_"):
             raise ValueError("StreamScorer needs a fitted AnomalyPipeline; call fit(sequences)")
         if getattr(pipe.detector_, "input_kind", "matrix") == "sequences":
