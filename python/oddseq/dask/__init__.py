@@ -142,6 +142,13 @@ single machine's ``empty_table``: its columns and dtypes, the index as
 ``Sequences.from_events`` reads the entity column) and a DataWarning, as on one machine:
 found by the first pass, which reads every partition. Rows of which none has an entity
 id are refused as on one machine ("every row has a missing value", ``dropna`` or not).
+The log's warnings that a column looks like the wrong one (an event column of 200 or
+more types seen fewer than 8 times each; 95% or more of the entities with one event
+each) are one machine's, in its words: each shuffled partition counts a few numbers
+(its entities, those of one event, its events and labels: under 100 bytes; where
+``min_events`` leaves some out, also its labels' counts before it, as the encoders'
+summary), and the client adds them up; the event types present are united on the client
+only where those numbers allow the warning.
 
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
 clusters from a graph over every row), "markov" and the neural methods (fit them on a

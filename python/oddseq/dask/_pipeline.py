@@ -53,6 +53,12 @@ from ..detect._threshold import fold_of_rows
 from ..exceptions import ConvergenceWarning, DataWarning, MissingValuesError
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
+from ..preprocessing._quality import (
+    event_ids_message,
+    many_one_event,
+    many_rare_types,
+    one_event_message,
+)
 from ..sequences import Sequences
 from ..sequences._sequences import (
     _all_whole,
@@ -630,9 +636,27 @@ def _build(
         state["ends"] = _entity_ends(seqs)
     if group is not None:
         state["group"] = _group_input(seqs, *group)
-    seqs = pipeline._kept(seqs)
-    state.update(n=len(seqs), seqs=seqs if len(seqs) else None, log=facts)
+    kept = pipeline._kept(seqs)
+    facts["columns"] = _column_facts(seqs, dropped=len(kept) < len(seqs))
+    state.update(n=len(kept), seqs=kept if len(kept) else None, log=facts)
     return state
+
+
+def _column_facts(seqs: Sequences, dropped: bool) -> dict:
+    """What the column warnings (``_warn_about_columns``) read of a partition's sequences
+    before min_events: a few numbers (entities, those of one event, events, labels, and
+    whether they are sessions) and, where min_events ``dropped`` some, the labels and
+    their counts before it (the summary's, ``_summary``, are those after it)."""
+    facts = {
+        "entities": len(seqs),
+        "single": int(np.count_nonzero(seqs.lengths == 1)),
+        "events": seqs.n_events,
+        "labels": len(seqs.event_labels),
+        "sessions": isinstance(seqs.ids, pd.MultiIndex),
+    }
+    if dropped:
+        facts["counts"] = (seqs.event_labels, seqs.event_counts())
+    return facts
 
 
 # ------------------------------------- the entities scored that normal holds (one machine's
@@ -774,6 +798,45 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
     warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 
+def _warn_about_columns(summaries, facts, entity: str, min_events: int) -> None:
+    """One machine's warnings that a column looks like the wrong one, as
+    ``detect_anomalies`` gives them (``warn_about_the_log``, learning): nearly every
+    entity of one event each (left out where ``min_events`` > 1), and an event column of
+    many types seen a few times each (left out where the first reads the labels as whole
+    sequences). From each partition's few numbers (``_column_facts``; its entities are
+    its own after the shuffle); the event types present are gathered on the client
+    (``_merged_counts``, from the summaries it has) only where those numbers allow the
+    warning. ``summaries`` and ``facts``: every state's, in order."""
+    columns = [f.get("columns") for f in facts]
+    parts = [c for c in columns if c is not None]
+    if not parts:
+        return
+
+    def vocabulary():  # the log's labels and counts before min_events
+        pairs = []
+        for summary, c in zip(summaries, columns):
+            if c is not None and "counts" in c:
+                pairs.append(c["counts"])
+            elif summary is not None:
+                pairs.append((summary["labels"], summary["counts"]))
+        return _merged_counts(pairs)
+
+    one_each = False
+    n = sum(c["entities"] for c in parts)
+    single = sum(c["single"] for c in parts)
+    if min_events <= 1 and not any(c["sessions"] for c in parts) and many_one_event(n, single):
+        said, one_each = one_event_message(n, single, entity, vocabulary()[0])
+        warnings.warn(said, DataWarning, stacklevel=user_stacklevel())
+    n_events = sum(c["events"] for c in parts)
+    if one_each or not many_rare_types(n_events, sum(c["labels"] for c in parts)):
+        return  # (the partitions' labels added up: at least the types present)
+    labels, counts = vocabulary()
+    present = labels[counts > 0]
+    if many_rare_types(n_events, len(present)):
+        message = event_ids_message(n_events, present)
+        warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
+
+
 def _summary(state):
     seqs = state["seqs"]
     if seqs is None:
@@ -817,17 +880,23 @@ class _SummarySequences(Sequences):
         return self._counts
 
 
-def _global_vocabulary(summaries):
-    labels = summaries[0]["labels"]
-    if not all(s["labels"].equals(labels) for s in summaries[1:]):
+def _merged_counts(pairs):
+    """The partitions' (labels, event counts) as one vocabulary and its counts."""
+    labels = pairs[0][0]
+    if not all(other.equals(labels) for other, _ in pairs[1:]):
         # Partitions met different types: their union, sorted as from_events sorts
         # them (a categorical column's partitions share its categories, in its order).
-        for s in summaries[1:]:
-            labels = labels.union(s["labels"], sort=False)
+        for other, _ in pairs[1:]:
+            labels = labels.union(other, sort=False)
         labels = labels.sort_values()
     counts = np.zeros(len(labels), dtype=np.int64)
-    for s in summaries:
-        counts[labels.get_indexer(s["labels"])] += s["counts"]
+    for other, part in pairs:
+        counts[labels.get_indexer(other)] += part
+    return labels, counts
+
+
+def _global_vocabulary(summaries):
+    labels, counts = _merged_counts([(s["labels"], s["counts"]) for s in summaries])
     flags = {key: {s[key] for s in summaries} for key in ("times", "items", "values", "tz")}
     for key in ("times", "items", "values"):
         if len(flags[key]) > 1:
@@ -2132,13 +2201,15 @@ def _shuffled_sequences(
     progress,
     ends=False,
     group=None,
+    columns_checked=False,
 ):
     """An event log read, checked, shuffled by entity and built into Sequences per
     partition: (states, summaries of the non-empty ones), None for a log without
     events (``_empty_day``). Run on ``ddf``, and first on
     ``normal`` with normal-only fitting; ``ends``: the states keep every entity's ends
     (``_entity_ends``); ``group``: a ``_GroupStage``, planned once the partitions are
-    read (the states then keep its input)."""
+    read (the states then keep its input); ``columns_checked``: the log one machine asks
+    about its columns (``ddf``: ``_warn_about_columns``)."""
     source = ddf[columns]  # only the columns the call reads are read and shuffled
     kinds = {c: _kind(str(source.dtypes[c])) for c in columns}
     with step(f"reading and checking {ddf.npartitions} partitions", enabled=progress):
@@ -2203,6 +2274,8 @@ def _shuffled_sequences(
             raise
     _refuse_missing(got[len(states) :], reports, entity, options)
     _warn_about_log(got[len(states) :], reports, entity, options)
+    if columns_checked:
+        _warn_about_columns(got[: len(states)], got[len(states) :], entity, pipeline.min_events)
     return states, summaries
 
 
@@ -2496,6 +2569,7 @@ def detect_anomalies(
             progress,
             ends=normal is not None,
             group=group,
+            columns_checked=log is ddf,
         )
 
     def empty_day(fitted):

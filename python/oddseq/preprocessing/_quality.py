@@ -257,6 +257,30 @@ def _short(label, most: int = 40) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
+def many_rare_types(n_events: int, n_types: int) -> bool:
+    """Whether ``n_events`` events over ``n_types`` event types read as the wrong column
+    (``MANY_EVENT_TYPES`` types or more, fewer than ``EVENTS_PER_TYPE`` events each)."""
+    return n_types >= MANY_EVENT_TYPES and n_events < EVENTS_PER_TYPE * n_types
+
+
+def event_ids_message(n_events: int, present: pd.Index) -> str:
+    """The words of the warning that the event column looks like the wrong column, for
+    ``n_events`` events over the event types ``present`` (the labels the events use, in
+    the vocabulary's order, named as the column): :func:`_warn_event_ids`, and
+    oddseq.dask from its partitions' counts."""
+    n_types, name = len(present), present.name
+    column = f"event column {name!r}" if name is not None else "the event column"
+    examples = ", ".join(repr(_short(x)) for x in present[:3])
+    return (
+        f"{column} holds {n_types:,} distinct values in {n_events:,} events ("
+        f"{n_events / n_types:.1f} events per value; {examples}, ...): event types are a "
+        "short list (view, cart, buy; a log template's id), and only the 30 most frequent "
+        "get a count of their own. Is it the right column? Item or page ids go to item= "
+        "(--item from the shell); a log's message text needs its template ids (loghub's "
+        "EventId) as the event"
+    )
+
+
 def _warn_event_ids(seqs) -> None:
     """One :class:`DataWarning` where the event column looks like the wrong column (item
     ids, prices, times or a log's message text): many distinct values, each seen a few
@@ -268,26 +292,14 @@ def _warn_event_ids(seqs) -> None:
     from ..utils._stacklevel import user_stacklevel
 
     n, n_labels = seqs.n_events, len(seqs.event_labels)
-    if n_labels < MANY_EVENT_TYPES or n >= EVENTS_PER_TYPE * n_labels:
-        return  # (cheap exits: the types present are at most the labels)
+    if not many_rare_types(n, n_labels):
+        return  # (a cheap exit: the types present are at most the labels)
     # The types the events use, not the labels the Sequences carry (a subset keeps all).
     present = np.flatnonzero(np.bincount(seqs.events, minlength=n_labels))
-    n_types = present.size
-    if n_types < MANY_EVENT_TYPES or n >= EVENTS_PER_TYPE * n_types:
+    if not many_rare_types(n, present.size):
         return
-    name = seqs.event_labels.name
-    column = f"event column {name!r}" if name is not None else "the event column"
-    examples = ", ".join(repr(_short(x)) for x in seqs.event_labels[present[:3]])
-    warnings.warn(
-        f"{column} holds {n_types:,} distinct values in {n:,} events ({n / n_types:.1f} "
-        f"events per value; {examples}, ...): event types are a short list (view, cart, "
-        "buy; a log template's id), and only the 30 most frequent get a count of their "
-        "own. Is it the right column? Item or page ids go to item= (--item from the "
-        "shell); a log's message text needs its template ids (loghub's EventId) as the "
-        "event",
-        DataWarning,
-        stacklevel=user_stacklevel(),
-    )
+    message = event_ids_message(n, seqs.event_labels[present])
+    warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 
 #: A log where at least this share of its (at least ``MIN_ENTITIES``) entities have one
@@ -317,28 +329,25 @@ def _whole_sequences(labels) -> str | None:
     return ".str.split()"
 
 
-def _warn_one_event_each(seqs) -> bool:
-    """One :class:`DataWarning` where nearly every entity has one event (a row id as the
-    entity, or a sequence written in each row); True where the event labels read as
-    whole sequences (the warning then says how to make one row per event)."""
-    import warnings
+def many_one_event(n_entities: int, n_single: int) -> bool:
+    """Whether ``n_single`` of ``n_entities`` entities having one event each is nearly
+    all of them (``ONE_EVENT_SHARE`` of ``MIN_ENTITIES`` or more)."""
+    return n_entities >= MIN_ENTITIES and n_single >= ONE_EVENT_SHARE * n_entities
 
-    from ..exceptions import DataWarning
-    from ..utils._stacklevel import user_stacklevel
 
-    n = len(seqs)
-    if n < MIN_ENTITIES or isinstance(seqs.ids, pd.MultiIndex):
-        return False
-    single = int((np.diff(seqs.offsets) == 1).sum())
-    if single < ONE_EVENT_SHARE * n:
-        return False
-    entity, event = seqs.ids.name, seqs.event_labels.name
+def one_event_message(n_entities: int, n_single: int, entity, labels) -> tuple[str, bool]:
+    """The words of the warning that nearly every entity has one event, for ``n_single``
+    of ``n_entities`` entities of the column ``entity`` (a name or None) and the event
+    ``labels`` (the vocabulary, named as the column); and whether the labels read as
+    whole sequences (the words then say how to make one row per event):
+    :func:`_warn_one_event_each`, and oddseq.dask from its partitions' counts."""
+    event = labels.name
     entity_name = "ENTITY" if entity is None else str(entity)
-    split = _whole_sequences(seqs.event_labels)
-    said = f"{single:,} of {n:,} entities ({single / n:.0%}) have one event each: each is "
-    said += "judged on that one event alone. "
+    split = _whole_sequences(labels)
+    said = f"{n_single:,} of {n_entities:,} entities ({n_single / n_entities:.0%}) have one "
+    said += "event each: each is judged on that one event alone. "
     if split is not None:
-        examples = ", ".join(repr(_short(x)) for x in seqs.event_labels[:2])
+        examples = ", ".join(repr(_short(x)) for x in labels[:2])
         column = repr(event) if event is not None else "'EVENTS'"
         said += (
             f"The event column {column} holds whole sequences ({examples}, ...): a "
@@ -355,8 +364,27 @@ def _warn_one_event_each(seqs) -> bool:
             "is (a user, session or block: entity=..., --entity from the shell); if it is "
             "the entity, the log is too short to show what its entities do"
         )
+    return said, split is not None
+
+
+def _warn_one_event_each(seqs) -> bool:
+    """One :class:`DataWarning` where nearly every entity has one event (a row id as the
+    entity, or a sequence written in each row); True where the event labels read as
+    whole sequences (the warning then says how to make one row per event)."""
+    import warnings
+
+    from ..exceptions import DataWarning
+    from ..utils._stacklevel import user_stacklevel
+
+    n = len(seqs)
+    if n < MIN_ENTITIES or isinstance(seqs.ids, pd.MultiIndex):
+        return False
+    single = int((np.diff(seqs.offsets) == 1).sum())
+    if not many_one_event(n, single):
+        return False
+    said, split = one_event_message(n, single, seqs.ids.name, seqs.event_labels)
     warnings.warn(said, DataWarning, stacklevel=user_stacklevel())
-    return split is not None
+    return split
 
 
 #: The stray-event warning's Python route (the shell says its own: oddseq.cli).
