@@ -173,3 +173,24 @@ def test_a_good_log_gets_no_column_warning_on_either():
     log = _with_singles()  # 96% of one event each, min_events=2: left out, silent
     assert _both(log, event="behavior", min_events=2, **TIMED) == ([], [])
 
+
+def test_spreadsheet_serial_dates_warn_once_as_on_one_machine():
+    # Days since 1899-12-30 (Excel, Google Sheets): the partitions count how many
+    # numbers and how many with a fraction; the client warns once, in one machine's words.
+    log = _clicks(seed=193)
+    days = (log["timestamp"] - pd.Timestamp("1899-12-30").timestamp()) / 86_400
+    log["timestamp"] = days.round(10)
+
+    def serial(caught):
+        return [str(w.message) for w in caught if "spreadsheet serial dates" in str(w.message)]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(log, **TIMED, event="behavior", contamination=0.1)
+    single = serial(caught)
+    with dask.config.set(scheduler="sync"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ddf = dd.from_pandas(log, npartitions=3)
+        detect_anomalies(ddf, **TIMED, event="behavior", contamination=0.1, npartitions=3)
+    assert len(single) == 1 and f"{len(log):,} numbers" in single[0]
+    assert serial(caught) == single

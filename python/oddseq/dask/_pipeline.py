@@ -82,7 +82,13 @@ from ..utils._rows import (
 )
 from ..utils._stacklevel import user_stacklevel
 from ..utils._stats import MAD_TO_STD, spread_or_std
-from ..utils._time import _merge_digit_facts, _warn_if_another_unit, _warn_if_digits
+from ..utils._time import (
+    _merge_digit_facts,
+    _merge_serial_facts,
+    _warn_if_another_unit,
+    _warn_if_digits,
+    _warn_if_serial_days,
+)
 from ..utils._validation import check_random_state, resolve_threads, too_few_to_fit
 from . import _ecod, _neighbors
 from ._reduce import add, column_statistics, map_reduce
@@ -791,6 +797,8 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
         _warn_if_another_unit(options["time"], options["time_unit"], low, high)
         digits = _merge_digit_facts([f.get("digits") for f in facts if "time_range" in f])
         _warn_if_digits(options["time"], options["time_unit"], digits, low, high)
+        serial = _merge_serial_facts([f.get("serial") for f in facts if "time_range" in f])
+        _warn_if_serial_days(options["time"], options["time_unit"], serial, low, high)
     dropped = _dropped(facts, reports, entity, options)
     if dropped is None:
         return

@@ -125,16 +125,81 @@ def _warn_if_another_unit(
 def _unit_check(
     unit_warning, name: str, time_unit: str, low: float, high: float, values: np.ndarray
 ) -> None:
-    """parse_times' unit checks (another unit, clock or date digits): warn
-    (``unit_warning`` True), or keep their facts in ``unit_warning`` (a dict: the extremes
-    as ``"time_range"``, the digit forms as ``"digits"``, for a caller that reads a log in
-    parts and warns once for the whole, as ``oddseq.dask`` does), or nothing (False)."""
+    """parse_times' unit checks (another unit, clock or date digits, spreadsheet serial
+    dates): warn (``unit_warning`` True), or keep their facts in ``unit_warning`` (a dict:
+    the extremes as ``"time_range"``, the digit forms as ``"digits"``, the serial-date
+    counts as ``"serial"``, for a caller that reads a log in parts and warns once for the
+    whole, as ``oddseq.dask`` does), or nothing (False)."""
     if isinstance(unit_warning, dict):
         unit_warning["time_range"] = (low, high)
         unit_warning["digits"] = _digit_facts(values, low, high)
+        unit_warning["serial"] = _serial_facts(values, low, high)
     elif unit_warning:
         _warn_if_another_unit(name, time_unit, low, high)
         _warn_if_digits(name, time_unit, _digit_facts(values, low, high), low, high)
+        _warn_if_serial_days(name, time_unit, _serial_facts(values, low, high), low, high)
+
+
+# Spreadsheet serial dates (Excel, Google Sheets, LibreOffice: days since 1899-12-30, the
+# time of day as the fraction; 43063.67 is 2017-11-24 16:04:48) of 1990-01-01 ..
+# 2100-01-01, the years guess_unit accepts; read as seconds they are 09:07:54 .. 20:17:31
+# on 1970-01-01. Numbers counted from a start share that range only where the count
+# begins over 9 hours in and lasts under 11 hours (or seconds of a working day, 09:08 to
+# 20:17): so only numbers that are not whole, at least half of them (a time of day, not
+# whole seconds), and at least ``_SERIAL_MIN`` of them, are warned about, with the time
+# unit left at seconds (a unit given, "ms", says the user knows the column).
+_SERIAL_ORIGIN = "1899-12-30"
+_SERIAL_FIRST, _SERIAL_LAST, _SERIAL_MIN = 32_874, 73_051, 20
+
+
+def _serial_facts(values: np.ndarray, low: float, high: float):
+    """(how many numbers, how many of them not whole) where every one of ``values``
+    (low..high) lies within the spreadsheet serial dates of 1990..2100; None otherwise."""
+    if low < _SERIAL_FIRST or high > _SERIAL_LAST:
+        return None
+    if values.dtype.kind != "f":
+        return values.size, 0
+    return values.size, int(np.count_nonzero(values != np.floor(values)))
+
+
+def _merge_serial_facts(facts: list):
+    """The serial-date facts of a column read in parts as the whole column's."""
+    if not facts or any(f is None for f in facts):
+        return None
+    return sum(f[0] for f in facts), sum(f[1] for f in facts)
+
+
+def _warn_if_serial_days(name, time_unit, facts, low, high) -> None:
+    """A DataWarning where a numeric time column read in seconds looks like spreadsheet
+    serial dates (``_serial_facts``: every number within 1990..2100 read so, at least
+    ``_SERIAL_MIN`` of them, at least half with a fraction), with a fix that reads them
+    in Python and the spreadsheet's own from the shell (oddseq has no option for them)."""
+    if facts is None or time_unit != "s":
+        return
+    n, fractional = facts
+    if n < _SERIAL_MIN or fractional < n / 2:
+        return
+    from ..exceptions import DataWarning
+
+    def serial(value):
+        return f"{pd.Timestamp(_SERIAL_ORIGIN) + pd.Timedelta(days=value):%Y-%m-%d %H:%M}"
+
+    def seconds(value):
+        return f"{pd.Timestamp(int(value * UNIT_TO_NS['s']), unit='ns'):%Y-%m-%d %H:%M:%S}"
+
+    warnings.warn(
+        f"column {name!r} holds numbers that read as spreadsheet serial dates (days since "
+        f"{_SERIAL_ORIGIN}, as Excel and Google Sheets count them, the time of day as the "
+        f"fraction): {n:,} numbers, {fractional:,} with a fraction, {serial(low)} .. "
+        f"{serial(high)} read so; read as seconds since the epoch they fall in "
+        f"{seconds(low)} .. {seconds(high)}. If they are, convert the column in Python: "
+        f"df[{name!r}] = pd.to_datetime(df[{name!r}], unit='D', origin={_SERIAL_ORIGIN!r})"
+        ".dt.round('s'); from the shell, format the column as a date and time in the "
+        "spreadsheet (yyyy-mm-dd hh:mm:ss) and export the file again. Numbers of seconds "
+        "counted from a start are read right as they are",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def _clock_digits(v: np.ndarray) -> np.ndarray:
@@ -414,7 +479,12 @@ def parse_times(
         whatever this says. A dict: no warning; the numbers' extremes are
         put in it as ``"time_range"`` (low, high), for a caller that reads a log in
         parts and warns once, and ``"digits"`` (the digit forms every number fits and
-        their distinct values, or None).
+        their distinct values, or None), and ``"serial"`` (how many numbers, how many not
+        whole, where all lie within the spreadsheet serial dates of 1990..2100, or None).
+        Warn too (DataWarning) when the numbers read in seconds look like spreadsheet
+        serial dates (Excel's and Google Sheets' days since 1899-12-30: 43063.67 is
+        2017-11-24 16:04:48): 20 or more, each within 1990..2100 read so, and at least
+        half of them with a fraction (a time of day); the warning gives the conversion.
 
     Returns
     -------

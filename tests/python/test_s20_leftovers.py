@@ -1,0 +1,106 @@
+"""Defects the twentieth session found in its new-user hunt and its review and left
+(/work/notes/closing-note-s20.md, H4's LOW findings), fixed in the twenty-first: each
+test failed before its fix."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oddseq.sequences import Sequences
+
+
+def _log(n_users=20, per_user=6, seed=196):
+    rng = np.random.default_rng(seed)
+    users = np.repeat(np.arange(n_users), per_user)
+    return pd.DataFrame(
+        {
+            "user_id": users,
+            "behavior": rng.choice(["pv", "cart", "buy"], size=users.size),
+            "timestamp": 1_511_539_000 + np.arange(users.size) * 60,
+            "price": np.round(rng.uniform(1, 500, size=users.size), 2),
+        }
+    )
+
+
+ROLES = dict(entity="user_id", event="behavior", time="timestamp", value="price")
+
+
+# --- spreadsheet serial dates as the time column ----------------------------------------
+
+
+def _serial(log):
+    """The log's times as a spreadsheet writes them: days since 1899-12-30 (Excel,
+    Google Sheets), the time of day as the fraction, to the second (10 decimals)."""
+    days = (log["timestamp"] - pd.Timestamp("1899-12-30").timestamp()) / 86_400
+    return log.assign(timestamp=days.round(10))
+
+
+def test_spreadsheet_serial_dates_are_warned_about_with_a_fix_that_reads_them():
+    # 43063.67 (2017-11-24 16:04 in Excel) was read as 43,063.67 seconds: every event
+    # on 1970-01-01 between 11:57 and 12:14, a day's durations as seconds, without a word.
+    import ast
+    import re
+    import warnings
+
+    from oddseq.exceptions import DataWarning
+
+    plain = _log(n_users=30, per_user=10).drop(columns="price")
+    plain["timestamp"] = 1_511_539_000 + np.arange(len(plain)) * 1_800  # 6 days
+    log = _serial(plain)
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    with pytest.warns(DataWarning, match=r"spreadsheet serial dates") as caught:
+        Sequences.from_events(log, **roles)
+    message = next(str(w.message) for w in caught if "serial dates" in str(w.message))
+    assert "1899-12-30" in message and "2017-11-24" in message and "1970-01-01" in message
+    assert "from the shell" in message and "--" not in message  # no option that is not
+    code = re.search(r"df\['timestamp'\] = (pd\.to_datetime\(.*?\)\.dt\.round\((.*?)\))", message)
+    assert code, message
+    fixed = log.copy()
+    fixed["timestamp"] = eval(code.group(1), {"pd": pd, "df": log})  # the advice, as written
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seqs = Sequences.from_events(fixed, **roles)
+        again = Sequences.from_events(plain, **roles)
+    np.testing.assert_array_equal(seqs.times, again.times)
+    assert ast.literal_eval(code.group(2)) == "s"
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        "seconds from a start",  # 0 .. 36,000.5: begins at 0
+        "whole seconds of a working day",  # 33,000 .. 72,000, whole: no time-of-day fraction
+        "serial dates of one day in ms",  # the unit was given: not the default seconds
+        "nineteen numbers",  # too few to tell
+    ],
+)
+def test_numbers_that_are_not_clearly_serial_dates_are_not_warned_about(times):
+    import warnings
+
+    log = _log(n_users=30, per_user=10).drop(columns="price")
+    rng = np.random.default_rng(197)
+    unit = "s"
+    if times == "seconds from a start":
+        log["timestamp"] = np.sort(rng.uniform(0, 36_000.5, len(log))).round(3)
+    elif times == "whole seconds of a working day":
+        log["timestamp"] = np.sort(rng.integers(33_000, 72_000, len(log)))
+    elif times == "serial dates of one day in ms":
+        log, unit = _serial(log), "ms"
+    else:
+        log = _serial(log).head(19)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Sequences.from_events(
+            log, entity="user_id", event="behavior", time="timestamp", time_unit=unit
+        )
+
+
+def test_the_shell_warns_about_serial_dates_with_the_spreadsheets_route(tmp_path, oddseq_here):
+    plain = _log(n_users=30, per_user=10).drop(columns="price")
+    path = tmp_path / "sheet.csv"
+    _serial(plain).to_csv(path, index=False)
+    args = ["detect", path, "--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    done = oddseq_here(args)
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if "serial dates" in line]
+    assert len(said) == 1 and "format the column as a date and time in the spreadsheet" in said[0]
