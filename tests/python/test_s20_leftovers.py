@@ -25,6 +25,45 @@ def _log(n_users=20, per_user=6, seed=196):
 ROLES = dict(entity="user_id", event="behavior", time="timestamp", value="price")
 
 
+# --- the value column: converted once; lists said to be lists -------------------------
+
+
+def test_a_value_column_of_numbers_as_text_is_converted_once(monkeypatch):
+    # The check before the work converted the whole column to numbers only to look at
+    # it, and from_events converted it again: twice pd.to_numeric over the column.
+    from oddseq.sequences import _sequences
+
+    log = _log()
+    log["price"] = log["price"].map("{:.2f}".format)
+    calls = []
+    real = pd.to_numeric
+
+    def counted(arg, *args, **kwargs):
+        if isinstance(arg, pd.Series) and arg.name == "price":
+            calls.append(len(arg))
+        return real(arg, *args, **kwargs)
+
+    monkeypatch.setattr(_sequences.pd, "to_numeric", counted)
+    seqs = Sequences.from_events(log, **ROLES)
+    assert calls == [len(log)]
+    np.testing.assert_array_equal(np.sort(seqs.values), np.sort(_log()["price"].to_numpy()))
+
+
+@pytest.mark.parametrize("held", [[12.5], {"amount": 12.5}])
+def test_a_value_column_of_lists_is_refused_as_lists(held):
+    # JSON lines' "price": [12.5] was refused as "text that is no number, such as
+    # [12.5]", advising plain numbers or pd.to_numeric (which makes every one missing).
+    log = _log().astype({"price": object})
+    log["price"] = [held] * len(log)
+    with pytest.raises(TypeError) as error:
+        Sequences.from_events(log, **ROLES)
+    message = str(error.value)
+    kind = type(held).__name__
+    assert f"column 'price' holds {kind} values, such as {held!r} (row 0)" in message
+    assert "text that is no number" not in message and "to_numeric" not in message
+    assert "Pick the field you mean, df['price'] = df['price'].str.get(0)" in message
+
+
 # --- spreadsheet serial dates as the time column ----------------------------------------
 
 

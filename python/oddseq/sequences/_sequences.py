@@ -95,20 +95,25 @@ def _factorize(
     return codes.astype(code_type, copy=False), pd.Index(uniques, name=name), None
 
 
-def _unhashable(values, name) -> str | None:
+def _unhashable(values, name, *, value: bool = False, rows=None) -> str | None:
     """The refusal of a column holding lists or dicts (JSON lines' arrays and objects),
-    which cannot be ids or labels; None where every value is hashable."""
+    which cannot be ids or labels (``value``: numbers of the value column); None where
+    every value is hashable. ``rows``: the row numbers of ``values`` in the column,
+    where they are some of its values."""
     raw = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values, object)
-    row = next((i for i, v in enumerate(raw) if not _hashable(v)), None)
-    if row is None:
+    at = next((i for i, v in enumerate(raw) if not _hashable(v)), None)
+    if at is None:
         return None
-    kind = type(raw[row]).__name__
-    return (
-        f"column {name!r} holds {kind} values, such as {raw[row]!r} (row {row}), which "
-        f"cannot be ids or labels: each row needs one value (a str or a number). Pick the "
-        f"field you mean, df[{name!r}] = df[{name!r}].str.get(0) for a list's first or "
-        f".str.get('id') for an object's 'id', or make it text: df[{name!r}].astype(str)"
+    kind, row = type(raw[at]).__name__, at if rows is None else int(rows[at])
+    what, one = (
+        ("values", "one number") if value else ("ids or labels", "one value (a str or a number)")
     )
+    said = (
+        f"column {name!r} holds {kind} values, such as {raw[at]!r} (row {row}), which "
+        f"cannot be {what}: each row needs {one}. Pick the field you mean, df[{name!r}] = "
+        f"df[{name!r}].str.get(0) for a list's first or .str.get('id') for an object's 'id'"
+    )
+    return said if value else f"{said}, or make it text: df[{name!r}].astype(str)"
 
 
 def _apply_code_map(codes, code_map):
@@ -176,10 +181,11 @@ def _hashable(value) -> bool:
     return True
 
 
-def _check_event_log(df, roles: dict, session_gap) -> None:
+def _check_event_log(df, roles: dict, session_gap) -> np.ndarray | None:
     """The checks :meth:`Sequences.from_events` makes before any work: a DataFrame with
     rows, an entity column, every named column present, a valid session gap and a
-    numeric value column."""
+    numeric value column; a value column of text is read as numbers here, and those
+    (float64) returned for the caller to keep (None for a column of numbers)."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     check_role_names(roles)
@@ -203,7 +209,8 @@ def _check_event_log(df, roles: dict, session_gap) -> None:
         duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
     value = roles["value"]
     if value is not None and df[value].dtype.kind not in "fiub":
-        _value_numbers(df[value], value)  # text that is no number fails before the work
+        return _value_numbers(df[value], value)  # text that is no number fails before the work
+    return None
 
 
 def unreadable_numbers(column: pd.Series, numbers: pd.Series | None = None) -> pd.Series:
@@ -235,6 +242,10 @@ def _value_numbers(column: pd.Series, name: str) -> np.ndarray:
     numbers = pd.to_numeric(column, errors="coerce")
     unread = unreadable_numbers(column, numbers)
     if unread.any():
+        rows = np.flatnonzero(unread.to_numpy())
+        nested = _unhashable(column.iloc[rows], name, value=True, rows=rows)
+        if nested is not None:  # JSON lines' "price": [12.5]: lists, not text
+            raise TypeError(nested)
         raise TypeError(
             f"value column {name!r} must hold numbers (prices, amounts): "
             f"{int(unread.sum()):,} of {len(column):,} values are text that is no number, "
@@ -518,7 +529,7 @@ class Sequences:
         too and holds their facts: ``"dropped"`` (rows dropped, rows, rows missing per
         column) and ``"time_range"`` (the numeric times' extremes in ``time_unit``)."""
         roles = {"entity": entity, "event": event, "time": time, "item": item, "value": value}
-        _check_event_log(df, roles, session_gap)
+        value_numbers = _check_event_log(df, roles, session_gap)  # (text read as numbers)
         threads = resolve_threads(n_threads)
 
         # An entity is what has rows: a frame cut from a larger categorical one keeps the
@@ -597,7 +608,9 @@ class Sequences:
         values_sorted = None
         if value is not None:
             try:
-                raw_values = _value_numbers(df[value], value)
+                raw_values = value_numbers
+                if raw_values is None:
+                    raw_values = _value_numbers(df[value], value)
             except ValueError as error:
                 raise TypeError(
                     f"value column {value!r} must be numeric (prices, amounts): {error}"
