@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+import string
 import sys
 
 
@@ -1154,10 +1155,22 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
     return text
 
 
+def _template_pattern(template: str) -> str:
+    """A regular expression matching ``template``'s text (``str.format`` fields, as
+    ``{entity!r}``, become named groups), from the text's start."""
+    pattern = ""
+    for literal, field, _, _ in string.Formatter().parse(template):
+        pattern += re.escape(literal)
+        if field is not None:
+            pattern += rf"(?P<{field}>.+?)"
+    return pattern
+
+
 def shell_error_text(error) -> str:
     """An error's message on one line in the shell's words: its options
     (``--min-events 1`` for ``min_events=1``) and its routes (``oddseq fit``/``score``
     for a Python call)."""
+    from .sequences._sequences import MAKE_THEM_MISSING, PICK_THE_FIELD, SAME_COLUMN
     from .utils._validation import FIT_ON_MANY
 
     text = _in_shell_words(" ".join(str(error).split()) or type(error).__name__)
@@ -1167,19 +1180,18 @@ def shell_error_text(error) -> str:
         "a model on a log of many (oddseq fit MANY.csv ... --save model.oddseq) and score "
         "this file with it: oddseq score FILE ... --model model.oddseq",
     )
-    # Input refusals whose fix is pandas code: the file's own fix in the shell.
-    text = re.sub(
-        r"Pick the field you mean, df\[.*$",
-        "Write one value per row in that field of the file (a list's first item, an "
-        "object's 'id'), or name a field that holds one",
-        text,
-    )
-    text = re.sub(
-        r", or make them missing \(df\[.*\)$", ", or leave those cells empty (missing)", text
-    )
-    same = re.match(r"entity=('.*?') and (\w+)=('.*?') name the same column", text)
+    # Input refusals whose fix is pandas code: the file's own fix in the shell, found by
+    # the sentences' constants (a rewording on the Python side keeps these).
+    if PICK_THE_FIELD in text:
+        text = text[: text.index(PICK_THE_FIELD)] + (
+            "Write one value per row in that field of the file (a list's first item, an "
+            "object's 'id'), or name a field that holds one"
+        )
+    if MAKE_THEM_MISSING in text:
+        text = text[: text.index(MAKE_THEM_MISSING)] + ", or leave those cells empty (missing)"
+    same = re.match(_template_pattern(SAME_COLUMN), text)
     if same:
-        entity, role, column = same.groups()
+        entity, role, column = (same.group(k) for k in ("entity", "role", "column"))
         text = (
             f"--entity {entity} and --{role} {column} name the same column: the entity is "
             f"whose sequence a row is (a user, session or block), the {role} another column "

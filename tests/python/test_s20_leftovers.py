@@ -143,3 +143,42 @@ def test_the_shell_warns_about_serial_dates_with_the_spreadsheets_route(tmp_path
     assert done.returncode == 0, done.stderr
     said = [line for line in done.stderr.splitlines() if "serial dates" in line]
     assert len(said) == 1 and "format the column as a date and time in the spreadsheet" in said[0]
+
+
+# --- the shell's words for Python refusals: one constant each --------------------------
+
+
+@pytest.mark.parametrize("case", ["list", "dollar", "entity twice"])
+def test_a_reworded_python_fix_keeps_the_shells_words(monkeypatch, case):
+    # shell_error_text found three Python fixes by regexes of their words: a rewording
+    # on the Python side would have printed pandas code in the shell, silently. Each
+    # sentence is one constant that both read; reworded here, the shell still says its own.
+    from oddseq import cli
+    from oddseq.sequences import _sequences
+
+    reworded = {
+        "list": ("PICK_THE_FIELD", "Choose the field, ", "Choose the field, df[", "Write one"),
+        "dollar": ("MAKE_THEM_MISSING", ", or blank them (", "or blank them (df[", "or leave"),
+        "entity twice": (
+            "SAME_COLUMN",
+            "{entity!r} (entity) and {column!r} ({role}) are one column",
+            "'user_id' (entity) and 'user_id' (event) are one column",
+            "--entity 'user_id' and --event 'user_id' name the same column",
+        ),
+    }
+    name, words, python, said = reworded[case]
+    monkeypatch.setattr(_sequences, name, words)
+    log = _log()
+    roles = dict(ROLES)
+    if case == "list":
+        log["behavior"] = [[b] for b in log["behavior"]]
+    elif case == "dollar":
+        log["price"] = log["price"].map("{:.2f}".format)
+        log.loc[4, "price"] = "$37.40"
+    else:
+        roles["event"] = "user_id"
+    with pytest.raises((TypeError, ValueError)) as error:
+        Sequences.from_events(log, **roles)
+    assert python in str(error.value)  # the Python side says the constant's words
+    shell = cli.shell_error_text(error.value)
+    assert said in shell and "df[" not in shell and "entity=" not in shell

@@ -95,6 +95,16 @@ def _factorize(
     return codes.astype(code_type, copy=False), pd.Index(uniques, name=name), None
 
 
+#: The Python fixes of three input refusals, each the sentence (or its start) that the
+#: shell replaces with its own (oddseq.cli.shell_error_text): a list or object as an id,
+#: label or value (then pandas code to pick a field); text that is no number among the
+#: values (then pd.to_numeric code); the entity's column named again as another role
+#: (``SAME_COLUMN.format(entity=..., role=..., column=...)``, in keyword spelling).
+PICK_THE_FIELD = "Pick the field you mean, "
+MAKE_THEM_MISSING = ", or make them missing ("
+SAME_COLUMN = "entity={entity!r} and {role}={column!r} name the same column"
+
+
 def _unhashable(values, name, *, value: bool = False, rows=None) -> str | None:
     """The refusal of a column holding lists or dicts (JSON lines' arrays and objects),
     which cannot be ids or labels (``value``: numbers of the value column); None where
@@ -110,7 +120,7 @@ def _unhashable(values, name, *, value: bool = False, rows=None) -> str | None:
     )
     said = (
         f"column {name!r} holds {kind} values, such as {raw[at]!r} (row {row}), which "
-        f"cannot be {what}: each row needs {one}. Pick the field you mean, df[{name!r}] = "
+        f"cannot be {what}: each row needs {one}. {PICK_THE_FIELD}df[{name!r}] = "
         f"df[{name!r}].str.get(0) for a list's first or .str.get('id') for an object's 'id'"
     )
     return said if value else f"{said}, or make it text: df[{name!r}].astype(str)"
@@ -166,9 +176,9 @@ def check_role_names(roles: dict, frame: str = "df") -> None:
     for role, column in roles.items():
         if role != "entity" and entity is not None and column is not None and column == entity:
             raise ValueError(
-                f"entity={entity!r} and {role}={column!r} name the same column: the entity "
-                f"is whose sequence a row is (a user, session or block), the {role} "
-                f"another column of each row; pass the {role}'s own column"
+                SAME_COLUMN.format(entity=entity, role=role, column=column)
+                + f": the entity is whose sequence a row is (a user, session or block), the "
+                f"{role} another column of each row; pass the {role}'s own column"
                 + (" (or leave event out for a log without event types)" if role == "event" else "")
             )
 
@@ -250,8 +260,8 @@ def _value_numbers(column: pd.Series, name: str) -> np.ndarray:
             f"value column {name!r} must hold numbers (prices, amounts): "
             f"{int(unread.sum()):,} of {len(column):,} values are text that is no number, "
             f"such as {column[unread].iloc[0]!r}; write them as plain numbers (374.95: no "
-            "currency sign, thousands separator or decimal comma), or make them missing "
-            f"(df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce'))"
+            f"currency sign, thousands separator or decimal comma){MAKE_THEM_MISSING}"
+            f"df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce'))"
         )
     return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
 
