@@ -1128,12 +1128,21 @@ class AnomalyPipeline(SaveMixin):
             return hint
         wanted = None if keys is None else pd.Index(keys)
         if wanted is not None and len(wanted) and not isinstance(wanted, pd.MultiIndex):
-            for column in side.columns:  # the ids in a column of another name
-                if wanted.isin(side[column]).mean() >= 0.5:
-                    return (
-                        f"its index must be the entity id, and its column {column!r} holds "
-                        f"them: side.set_index({column!r}) (or name it {name!r})"
-                    )
+            # The ids in a column of another name: of those holding at least half of
+            # them, one of unique values first (a feature of small numbers, counts or
+            # ages, can hold the ids too, repeated), then the one holding the most.
+            best = None
+            for column in side.columns:
+                share = wanted.isin(side[column]).mean()
+                rank = (bool(side[column].is_unique), share)
+                if share >= 0.5 and (best is None or rank > best[0]):
+                    best = (rank, column)
+            if best is not None:
+                column = best[1]
+                return (
+                    f"its index must be the entity id, and its column {column!r} holds "
+                    f"them: side.set_index({column!r}) (or name it {name!r})"
+                )
         return (
             f"its index must be the entity id: index it by {name!r} "
             f"(side.set_index({name!r})) or give it a column named {name!r}, with a "

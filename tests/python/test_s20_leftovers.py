@@ -182,3 +182,33 @@ def test_a_reworded_python_fix_keeps_the_shells_words(monkeypatch, case):
     assert python in str(error.value)  # the Python side says the constant's words
     shell = cli.shell_error_text(error.value)
     assert said in shell and "df[" not in shell and "entity=" not in shell
+
+
+# --- a side table with its ids in a column of another name ----------------------------
+
+
+def test_the_side_table_hint_names_the_id_column_not_a_feature_that_holds_ids_too():
+    # The first column holding half the entity ids was advised: with small integer ids a
+    # feature column (counts, ages in days) holds them as well, and came first.
+    import oddseq
+
+    log = _log(n_users=60, per_user=5, seed=198).drop(columns="price")
+    log["user_id"] += 1_000
+    ids = np.sort(log["user_id"].unique())
+    rng = np.random.default_rng(198)
+    side = pd.DataFrame(
+        {
+            "visits": rng.integers(1_000, 1_060, size=ids.size),  # repeats; most of the ids
+            "rank": np.arange(ids.size) + 1_030,  # unique; half of the ids
+            "uid": ids,  # unique; every id
+        }
+    )
+    with pytest.raises(ValueError, match=r"its column 'uid' holds them: side.set_index\('uid'\)"):
+        oddseq.detect_anomalies(
+            log,
+            entity="user_id",
+            event="behavior",
+            time="timestamp",
+            contamination=0.1,
+            entity_features=side,
+        )
