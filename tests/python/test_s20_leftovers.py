@@ -212,3 +212,30 @@ def test_the_side_table_hint_names_the_id_column_not_a_feature_that_holds_ids_to
             contamination=0.1,
             entity_features=side,
         )
+
+
+# --- the event-column warning on a thin slice of a log of many templates --------------
+
+
+def test_fitting_a_thin_slice_of_a_many_template_log_says_it_may_be_too_short():
+    # 20 users of a log of 250 templates: 600 events over ~220 types present. The warning
+    # asked only "Is it the right column?": here the column is right and the log short.
+    from oddseq import AnomalyPipeline
+    from oddseq.exceptions import DataWarning
+
+    rng = np.random.default_rng(199)
+    users = np.repeat(np.arange(400), 30)
+    log = pd.DataFrame(
+        {
+            "user_id": users,
+            "template": "E" + pd.Series(rng.integers(0, 250, users.size)).astype(str),
+            "timestamp": 1_511_539_000 + np.arange(users.size),
+        }
+    )
+    seqs = Sequences.from_events(log, entity="user_id", event="template", time="timestamp")
+    few = seqs.take(np.arange(20))
+    n_types = int(np.count_nonzero(few.event_counts()))
+    with pytest.warns(DataWarning, match=r"Is it the right column") as caught:
+        AnomalyPipeline(contamination=0.1).fit(few)
+    message = next(str(w.message) for w in caught if "right column" in str(w.message))
+    assert f"or is the log too short for its {n_types:,} event types?" in message

@@ -275,9 +275,10 @@ def event_ids_message(n_events: int, present: pd.Index) -> str:
         f"{column} holds {n_types:,} distinct values in {n_events:,} events ("
         f"{n_events / n_types:.1f} events per value; {examples}, ...): event types are a "
         "short list (view, cart, buy; a log template's id), and only the 30 most frequent "
-        "get a count of their own. Is it the right column? Item or page ids go to item= "
-        "(--item from the shell); a log's message text needs its template ids (loghub's "
-        "EventId) as the event"
+        f"get a count of their own. Is it the right column, or is the log too short for its "
+        f"{n_types:,} event types? Item or page ids go to item= (--item from the shell); a "
+        "log's message text needs its template ids (loghub's EventId) as the event; a log "
+        "of that many templates needs more of its events (a longer stretch) to learn them"
     )
 
 
