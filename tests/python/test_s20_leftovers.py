@@ -239,3 +239,36 @@ def test_fitting_a_thin_slice_of_a_many_template_log_says_it_may_be_too_short():
         AnomalyPipeline(contamination=0.1).fit(few)
     message = next(str(w.message) for w in caught if "right column" in str(w.message))
     assert f"or is the log too short for its {n_types:,} event types?" in message
+
+
+# --- oddseq stream on a web server's log times without --time-format -------------------
+
+
+@pytest.mark.parametrize("path", ["lines", "duplicates"])
+@pytest.mark.parametrize("zone", [" +0000", ""])
+def test_stream_of_web_server_times_says_the_format_once(tmp_path, oddseq_here, path, zone):
+    # Every line was reported "unreadable time '[24/Nov/2017:16:21:01 +0000]'; skipped"
+    # with no advice, where oddseq detect refuses the file naming --time-format.
+    import warnings
+
+    import oddseq
+
+    log = _log(n_users=30, per_user=10).drop(columns="price")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seqs = Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+        oddseq.AnomalyPipeline(contamination=0.1).fit(seqs).save(tmp_path / "m.oddseq")
+    later = log.head(30).copy()
+    stamps = pd.to_datetime(later["timestamp"], unit="s")
+    later["timestamp"] = "[" + stamps.dt.strftime("%d/%b/%Y:%H:%M:%S") + zone + "]"
+    args = ["stream", "--model", tmp_path / "m.oddseq", "--entity", "user_id"]
+    args += ["--event", "behavior", "--time", "timestamp"]
+    if path == "duplicates":
+        args += ["--drop-duplicates"]
+    done = oddseq_here(args, later.to_csv(index=False))
+    assert done.returncode == 0, done.stderr
+    fmt = "[%d/%b/%Y:%H:%M:%S" + (" %z" if zone else "") + "]"
+    assert "30 malformed lines" in done.stderr
+    assert done.stderr.count(f"--time-format '{fmt}'") == 1, done.stderr
+    followed = oddseq_here([*args, "--time-format", fmt], later.to_csv(index=False))
+    assert followed.returncode == 0 and "30 events applied" in followed.stderr, followed.stderr

@@ -382,6 +382,7 @@ class _Reader:
         self.fmt, self.header, self.at = args.format, None, None
         self.malformed = []  # the first _SHOWN_MALFORMED line numbers
         self.n_malformed = 0
+        self.time_advice = ""  # said once in the summary (bad_time)
         if args.names:
             if self.fmt == "jsonl":
                 raise ValueError("--names is for CSV without a header line; leave it out")
@@ -393,6 +394,24 @@ class _Reader:
         if self.n_malformed <= _SHOWN_MALFORMED:
             self.malformed.append(number)
             print(f"oddseq stream: line {number}: {why}; skipped", file=sys.stderr)
+
+    def bad_time(self, number, text):
+        """A line whose time does not read; without --time-format, where it reads as a
+        web server's log time, the format that reads it is said once, in the summary
+        (``time_advice``), as oddseq detect's refusal names it."""
+        self.bad(number, f"unreadable time {str(text)[:40]!r}")
+        if self.time_advice or self.args.time_format is not None:
+            return
+        import pandas as pd
+
+        from ..utils._time import _common_log_format
+
+        web = _common_log_format(pd.Series([str(text)], dtype=object))
+        if web is not None:
+            self.time_advice = (
+                f"; the times read as a web server's log times (24/Nov/2017:16:02:43 "
+                f"+0000): pass --time-format '{web}'"
+            )
 
     def _csv_header(self, number, text):
         fields = _split(text, self.args.sep)
@@ -781,7 +800,7 @@ def _stream(args) -> int:
                 text, time = time, _number(time)
                 if not isinstance(time, int) and not (known(time) or _time_ok(time)):
                     # The text as written: a number such as 1e999 reads as inf.
-                    reader.bad(number, f"unreadable time {str(text)[:40]!r}")
+                    reader.bad_time(number, text)
                     continue
             if "value" in slot and fields[slot["value"]] is not None:
                 text = fields[slot["value"]]
@@ -829,7 +848,7 @@ def _stream(args) -> int:
         frame, unread = frame_of(lists)
         if unread.any():
             for at in np.flatnonzero(unread):
-                reader.bad(numbers[at], f"unreadable time {str(frame[args.time].iloc[at])[:40]!r}")
+                reader.bad_time(numbers[at], frame[args.time].iloc[at])
             frame = frame.loc[~unread].reset_index(drop=True)
             numbers = [n for n, u in zip(numbers, unread.tolist()) if not u]
             if args.time is not None and len(frame):
@@ -1102,7 +1121,7 @@ def _stream(args) -> int:
             repeats_dropped=counts["n_duplicates_dropped"] if args.drop_duplicates else None,
         )
         out.flush()
-        print(summary, file=sys.stderr)
+        print(summary + reader.time_advice, file=sys.stderr)
         # As a shell reports a command ended by a signal: 128 + its number (130, 143).
         return 0 if signals.caught is None else 128 + signals.caught
     finally:
