@@ -12,13 +12,84 @@ import sys
 def main(argv=None) -> int:
     args = None
     try:
-        args = _parser().parse_args(argv)
+        parser = _parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            print(
+                f"oddseq {args.command}: {_not_taken(parser, args.command, extra)}", file=sys.stderr
+            )
+            return 2
         return _main(args)
     except KeyboardInterrupt:
         # Ctrl-C: one line, not a traceback (a stream says its summary first)
         command = f"oddseq {args.command}" if args is not None else "oddseq"
         print(f"{command}: interrupted (Ctrl-C)", file=sys.stderr)
         return 130
+
+
+#: The options of a fitted model, which oddseq score and oddseq stream use as fitted.
+_MODEL_OPTIONS = "the model's features, detector and cut are set when it is fitted"
+
+
+def _not_taken(parser, command: str, extra: list) -> str:
+    """The refusal of arguments ``command`` does not take (argparse's own says
+    "oddseq: error: unrecognized arguments" under the top-level usage): where another
+    command takes the option, that command, and how the two go together."""
+    import argparse
+
+    choices = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    choices = choices.choices
+    first = extra[0]
+    if not first.startswith("-"):
+        if command == "stream":
+            return (
+                f"{first!r}: oddseq stream reads its events on standard input, not from a "
+                "file argument: oddseq stream --model ... < FILE (or tail -f FILE | oddseq "
+                "stream --model ...)"
+            )
+        return (
+            f"unrecognized arguments: {' '.join(extra)}; oddseq {command} --help lists its options"
+        )
+    option = first.split("=", 1)[0]
+    if command == "stream" and option in ("-o", "--output"):
+        return (
+            f"{option}: oddseq stream writes its alerts to standard output, one JSON line "
+            "each: oddseq stream ... > alerts.jsonl (its summary goes to stderr)"
+        )
+    if command == "fit" and option in ("-o", "--output", "--top"):
+        return (
+            f"{option}: oddseq fit writes a model file, --save model.oddseq; a ranked table "
+            "of a log is oddseq detect LOG ... -o FILE, or oddseq score LOG --model "
+            "model.oddseq ... -o FILE"
+        )
+    others = [
+        name
+        for name in ("fit", "detect", "score", "stream", "demo")
+        if name != command and option in choices[name]._option_string_actions
+    ]
+    if not others:
+        return (
+            f"unrecognized arguments: {' '.join(extra)}; oddseq {command} --help lists its options"
+        )
+    named = [f"oddseq {name}" for name in others]
+    where = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    said = f"{option} is not an option of oddseq {command}; it is an option of {where}"
+    if command == "demo":
+        return (
+            f"{said}; oddseq demo runs on a synthetic log (or --data, a Taobao file): for a "
+            "log of your own, oddseq detect LOG --entity COLUMN --event COLUMN --time COLUMN"
+        )
+    if command == "detect" and option == "--model":
+        return f"{said}; to rank a log with a saved model: oddseq score LOG --model FILE ..."
+    if command in ("score", "stream") and "fit" in others:
+        return (
+            f"{said}: {_MODEL_OPTIONS} (oddseq fit LOG ... {option} ... --save "
+            f"model.oddseq), and oddseq {command} uses them as they are"
+            + (" (--calibrate LOG sets a cut for alerts)" if command == "stream" else "")
+        )
+    if command in ("score", "stream") and others == ["detect"]:
+        return f"{said}, which fits and ranks one log (a model file holds no group stage)"
+    return said
 
 
 def _main(args) -> int:

@@ -219,3 +219,43 @@ def test_stream_scorer_given_a_path_says_to_load_it(model, tmp_path):
         StreamScorer(oddseq.AnomalyPipeline(), **ROLES)
     live = StreamScorer(oddseq.load(path), **ROLES)  # the advice, followed
     assert live.threshold_ == model.threshold_
+
+
+# --- options a command does not take, given to it -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command, extra, said",
+    [
+        ("score", ["--contamination", "0.1"], "an option of oddseq fit"),
+        ("score", ["--method", "knn"], "an option of oddseq fit"),
+        ("score", ["--normal", "x.csv"], "an option of oddseq fit"),
+        ("score", ["--group-by", "item_id"], "an option of oddseq detect"),
+        ("stream", ["LOG"], "reads its events on standard input"),
+        ("stream", ["-o", "alerts.jsonl"], "writes its alerts to standard output"),
+        ("fit", ["-o", "odd.csv"], "--save"),
+        ("score", ["--no-such-option"], "oddseq score --help lists"),
+    ],
+)
+def test_an_option_another_command_takes_is_refused_naming_that_command(
+    shop_files, capsys, command, extra, said
+):
+    # oddseq score ... --contamination 0.1 (more flags on a later day), oddseq stream
+    # LOG (a file argument), oddseq stream -o: argparse's "oddseq: error: unrecognized
+    # arguments" under the top-level usage, with no word of where the option belongs.
+    from oddseq.cli import main
+
+    d, roles = shop_files
+    extra = [str(d / "log.csv") if e == "LOG" else e for e in extra]
+    args = {
+        "score": ["score", str(d / "log.csv"), "--model", str(d / "m.oddseq")],
+        "stream": ["stream", "--model", str(d / "m.oddseq")],
+        "fit": ["fit", str(d / "log.csv"), "--save", str(d / "again.oddseq")],
+    }[command]
+    capsys.readouterr()
+    assert main([*args, *roles, *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(f"oddseq {command}: "), err
+    assert said in err, err
+    assert not (d / "again.oddseq").exists()
