@@ -296,7 +296,33 @@ def unseen_types_warning(fitted: dict, labels, counts, event_column) -> str | No
     return said
 
 
+def _sessions_warning(fitted: dict, scored: dict) -> str | None:
+    """Sessions scored with a model of whole entities, or the other way (the entity is
+    recorded as its id and session names, ``["user_id", "session"]``, for sessions):
+    every duration and count is read on another scale (92% flagged), which no renamed
+    column explains."""
+    then, now = fitted.get("entity"), scored.get("entity")
+    if then is None or now is None or isinstance(then, list) == isinstance(now, list):
+        return None
+    if isinstance(then, list):
+        return (
+            f"the model was fitted on sessions (entity {then!r}: built with session_gap=...) "
+            f"and these sequences are whole entities ({now!r}): each entity's whole "
+            "history reads as one session, far longer than the fitted ones. Build them "
+            "with the session_gap the model was fitted with: Sequences.from_events(..., "
+            "session_gap=...)"
+        )
+    return (
+        f"the model was fitted on whole entities ({then!r}) and these sequences are "
+        f"sessions (entity {now!r}): each session reads as an entity of a short history. "
+        "Build them as at fit, without session_gap (or fit on sessions)"
+    )
+
+
 def _column_warning(fitted: dict, scored: dict) -> str | None:
+    sessions = _sessions_warning(fitted, scored)
+    if sessions is not None:
+        return sessions
     differ = [
         (role, fitted[role], scored[role])
         for role in ("entity", "event", "item")

@@ -259,3 +259,48 @@ def test_an_option_another_command_takes_is_refused_naming_that_command(
     assert err.startswith(f"oddseq {command}: "), err
     assert said in err, err
     assert not (d / "again.oddseq").exists()
+
+
+# --- a model fitted on sessions, given whole entities ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def sessions_model(days):
+    first, _ = days
+    _, pipe = oddseq.detect_anomalies(first, **ROLES, session_gap="30min", return_pipeline=True)
+    return pipe
+
+
+def test_scoring_whole_entities_with_a_sessions_model_says_to_build_sessions(days, sessions_model):
+    # detect_anomalies(..., session_gap="30min", return_pipeline=True) then
+    # model.score(Sequences.from_events(later, ...)) without the gap: 92% flagged, and
+    # the warning said "A renamed column is fine; ... pass the columns the model was
+    # fitted with (entity=..., ...)", which the user had done.
+    _, later = days
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        sessions_model.score(Sequences.from_events(later, **ROLES))
+    texts = " ".join(str(w.message) for w in said)
+    assert "fitted on sessions" in texts and "session_gap=" in texts, texts
+    assert "A renamed column is fine" not in texts, texts
+    # and the other way: a model of whole entities given sessions
+    _, whole = oddseq.detect_anomalies(later, **ROLES, return_pipeline=True)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        whole.score(Sequences.from_events(later, **ROLES, session_gap="30min"))
+    texts = " ".join(str(w.message) for w in said)
+    assert "fitted on whole entities" in texts and "without session_gap" in texts, texts
+    # the same sessions: nothing said of the columns
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        sessions_model.score(Sequences.from_events(later, **ROLES, session_gap="30min"))
+    assert not any("session" in str(w.message) for w in said), [str(w.message) for w in said]
+
+
+def test_a_sessions_model_is_refused_by_the_stream(sessions_model):
+    # The stream scores whole entities: a sessions model streamed them silently, 97.5%
+    # flagged (the share alarm only once the stream had run the fitted span).
+    from oddseq.stream import StreamScorer
+
+    with pytest.raises(ValueError, match=r"fitted on sessions.*without session_gap"):
+        StreamScorer(sessions_model, **ROLES)

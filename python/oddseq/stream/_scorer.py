@@ -575,6 +575,15 @@ class StreamScorer:
                 "scores the whole order of each sequence; fit the pipeline with a feature "
                 "method (auto, knn, ...)"
             )
+        entity = ((getattr(pipe, "_fitted_data", None) or {}).get("columns") or {}).get("entity")
+        if isinstance(entity, list):
+            raise ValueError(
+                f"this pipeline was fitted on sessions (entity {entity!r}: built with "
+                "session_gap=...), and StreamScorer scores whole entities, which a "
+                "sessions model reads as sessions days long (97% of a shop's users "
+                "flagged): fit the pipeline on whole entities, without session_gap, to "
+                "stream it"
+            )
         if getattr(pipe, "entity_features", None) is not None:
             raise ValueError(
                 "StreamScorer does not support entity_features (side attributes joined by "
