@@ -66,6 +66,66 @@ py::array_t<std::int64_t> plusplus(const CArray<T>& x, const std::optional<CArra
   return to_numpy(std::move(chosen));
 }
 
+// One k-means++ race over these rows (cluster::kmeans_race): the picks' keys and rows.
+// oddseq.dask runs it on each partition with the global group weights and takes the
+// smallest over the partitions, as the single machine's race does over its chunks.
+template <class T>
+py::tuple race(const CArray<T>& x, const py::array_t<std::uint64_t, py::array::c_style>& hashes,
+               const std::optional<py::array_t<double, py::array::c_style>>& group_weight,
+               const std::optional<py::array_t<double, py::array::c_style>>& closest,
+               std::uint64_t seed, std::int64_t step, int m, int n_threads) {
+  const auto data = view_of<T>(x, std::nullopt);
+  auto rows_of = [&](std::int64_t size, const char* name) {
+    if (size != data.n) {
+      throw std::invalid_argument(std::string(name) + " length differs from the number of rows");
+    }
+  };
+  rows_of(hashes.size(), "hashes");
+  if (group_weight) rows_of(group_weight->size(), "group_weight");
+  if (closest) rows_of(closest->size(), "closest");
+  if (m < 1) throw std::invalid_argument("m must be at least 1");
+  std::vector<cluster::RacePick> picks;
+  {
+    py::gil_scoped_release release;
+    picks = cluster::kmeans_race(data, hashes.data(), group_weight ? group_weight->data() : nullptr,
+                                 closest ? closest->data() : nullptr, seed, step, m, n_threads);
+  }
+  std::vector<double> keys;
+  std::vector<std::int64_t> rows;
+  for (const auto& pick : picks) {
+    keys.push_back(pick.key);
+    rows.push_back(pick.row);
+  }
+  return py::make_tuple(to_numpy(std::move(keys)), to_numpy(std::move(rows)));
+}
+
+template <class T>
+py::array_t<std::uint64_t> column_keys(const CArray<T>& x, int n_threads) {
+  if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
+  std::vector<std::uint64_t> keys;
+  {
+    py::gil_scoped_release release;
+    keys = cluster::column_keys(x.data(), x.shape(0), x.shape(1), n_threads);
+  }
+  return to_numpy(std::move(keys));
+}
+
+template <class T>
+py::array_t<std::uint64_t> row_hashes(const CArray<T>& x,
+                                      const py::array_t<std::uint64_t, py::array::c_style>& keys,
+                                      int n_threads) {
+  if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
+  if (keys.size() != x.shape(1)) {
+    throw std::invalid_argument("keys length differs from the number of columns");
+  }
+  std::vector<std::uint64_t> hashes;
+  {
+    py::gil_scoped_release release;
+    hashes = cluster::row_hashes(x.data(), x.shape(0), x.shape(1), keys.data(), n_threads);
+  }
+  return to_numpy(std::move(hashes));
+}
+
 cluster::KMeansAlgorithm parse_algorithm(const std::string& name) {
   if (name == "lloyd") return cluster::KMeansAlgorithm::lloyd;
   if (name == "hamerly") return cluster::KMeansAlgorithm::hamerly;
@@ -341,6 +401,18 @@ void register_cluster(py::module_& m) {
   m.def("kmeans_plusplus", &plusplus<double>, py::arg("x").noconvert(),
         py::arg("sample_weight").noconvert(), py::arg("k"), py::arg("seed"),
         py::arg("n_local_trials"), py::arg("n_threads"));
+  m.def("kmeans_race", &race<float>, py::arg("x").noconvert(), py::arg("hashes").noconvert(),
+        py::arg("group_weight").noconvert(), py::arg("closest").noconvert(), py::arg("seed"),
+        py::arg("step"), py::arg("m"), py::arg("n_threads"));
+  m.def("kmeans_race", &race<double>, py::arg("x").noconvert(), py::arg("hashes").noconvert(),
+        py::arg("group_weight").noconvert(), py::arg("closest").noconvert(), py::arg("seed"),
+        py::arg("step"), py::arg("m"), py::arg("n_threads"));
+  m.def("kmeans_column_keys", &column_keys<float>, py::arg("x").noconvert(), py::arg("n_threads"));
+  m.def("kmeans_column_keys", &column_keys<double>, py::arg("x").noconvert(), py::arg("n_threads"));
+  m.def("kmeans_row_hashes", &row_hashes<float>, py::arg("x").noconvert(),
+        py::arg("keys").noconvert(), py::arg("n_threads"));
+  m.def("kmeans_row_hashes", &row_hashes<double>, py::arg("x").noconvert(),
+        py::arg("keys").noconvert(), py::arg("n_threads"));
   m.def("kmeans_fit", &fit<float>, py::arg("x").noconvert(), py::arg("sample_weight").noconvert(),
         py::arg("centers").noconvert(), py::arg("max_iter"), py::arg("tol"), py::arg("algorithm"),
         py::arg("n_threads"));

@@ -246,6 +246,20 @@ def kmeans_plusplus(
     n_local_trials: int,
     n_threads: int,
 ) -> NDArray[np.int64]: ...
+def kmeans_race(
+    x: NDArray[np.floating],
+    hashes: NDArray[np.uint64],
+    group_weight: NDArray[np.float64] | None,
+    closest: NDArray[np.float64] | None,
+    seed: int,
+    step: int,
+    m: int,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]: ...
+def kmeans_column_keys(x: NDArray[np.floating], n_threads: int) -> NDArray[np.uint64]: ...
+def kmeans_row_hashes(
+    x: NDArray[np.floating], keys: NDArray[np.uint64], n_threads: int
+) -> NDArray[np.uint64]: ...
 def kmeans_fit(
     x: NDArray[np.floating],
     sample_weight: NDArray[np.floating] | None,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <utility>
@@ -37,43 +38,220 @@ double weight_of(const KMeansData<T>& data, std::int64_t i) {
   return data.weights != nullptr ? static_cast<double>(data.weights[i]) : 1.0;
 }
 
-// Index of the first element whose running total exceeds target (searchsorted on the
-// cumulative weights), clipped to the last positive-weight element.
-std::int64_t pick_by_cumulative(const std::vector<double>& cumulative, double target) {
-  auto it = std::upper_bound(cumulative.begin(), cumulative.end(), target);
-  std::int64_t index = it - cumulative.begin();
-  const std::int64_t n = static_cast<std::int64_t>(cumulative.size());
-  if (index >= n) index = n - 1;
-  // Skip back over trailing zero-weight rows that cannot be drawn.
-  while (index > 0 && cumulative[index] == cumulative[index - 1]) --index;
-  return index;
+// A row's u in (0, 1) for one race: its hash mixed with the race's stream, 53 bits.
+double race_uniform(std::uint64_t hash, std::uint64_t stream) {
+  return (static_cast<double>(core::splitmix64_mix(hash ^ stream) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+// The race of (seed, step): a stream every row's hash is mixed with.
+std::uint64_t race_stream(std::uint64_t seed, std::int64_t step) {
+  return core::splitmix64_mix(
+      seed ^ core::splitmix64_mix(static_cast<std::uint64_t>(step) + 0x9E3779B97F4A7C15ULL));
+}
+
+// Rows a and b by their values (as double; -0.0 equals 0.0): <0, 0 or >0.
+template <class T>
+int compare_rows(const T* a, const T* b, std::int64_t d) {
+  for (std::int64_t j = 0; j < d; ++j) {
+    const double x = static_cast<double>(a[j]), y = static_cast<double>(b[j]);
+    if (x < y) return -1;
+    if (x > y) return 1;
+  }
+  return 0;
+}
+
+// Puts a pick into top (the m smallest distinct picks, smallest first): ordered by key,
+// then the row's values, then the row; a pick of the same key and values as one held is
+// the same point (identical rows share a key) and keeps the lower row.
+template <class T>
+void race_insert(const KMeansData<T>& data, std::vector<RacePick>& top, RacePick pick,
+                 std::size_t m) {
+  std::size_t at = top.size();
+  for (std::size_t e = 0; e < top.size(); ++e) {
+    if (pick.key > top[e].key) continue;
+    if (pick.key < top[e].key) {
+      at = e;
+      break;
+    }
+    const int order =
+        compare_rows(data.x + pick.row * data.d, data.x + top[e].row * data.d, data.d);
+    if (order == 0) {
+      top[e].row = std::min(top[e].row, pick.row);
+      return;
+    }
+    if (order < 0) {
+      at = e;
+      break;
+    }
+  }
+  if (at >= m) return;
+  top.insert(top.begin() + static_cast<std::ptrdiff_t>(at), pick);
+  if (top.size() > m) top.pop_back();
+}
+
+// A key's lower bound (1 - u) / p (as -log(u) >= 1 - u) is compared against the m-th
+// key held, less this margin for rounding, so that only rows that may enter are logged.
+constexpr double kRacePrune = 1.0 - 0x1.0p-30;
+// Trials whose potentials lie within this fraction of the lowest are equal: the first
+// of them (in the race's order) is kept. Sums of the same distances in another order
+// (another row order, oddseq.dask's partitions) differ by rounding, far less than this.
+constexpr double kPotentialTie = 1e-9;
+
+}  // namespace
+
+namespace {
+
+// A value's bits as double, -0.0 as 0.0.
+template <class T>
+std::uint64_t value_bits(T x) {
+  const double value = static_cast<double>(x) + 0.0;
+  std::uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+}  // namespace
+
+template <class T>
+std::vector<std::uint64_t> column_keys(const T* x, std::int64_t n, std::int64_t d, int n_threads) {
+  // Wrapping sums (exact in any order) per chunk of rows, added up in chunk order.
+  const std::int64_t n_chunks = core::div_up(n, kSumChunk);
+  std::vector<std::uint64_t> partial(static_cast<std::size_t>(n_chunks * d), 0);
+  core::parallel_for(n_chunks, n_threads, [&](std::int64_t c) {
+    std::uint64_t* out = partial.data() + c * d;
+    const std::int64_t end = std::min(n, (c + 1) * kSumChunk);
+    for (std::int64_t i = c * kSumChunk; i < end; ++i) {
+      for (std::int64_t j = 0; j < d; ++j) out[j] += core::splitmix64_mix(value_bits(x[i * d + j]));
+    }
+  });
+  std::vector<std::uint64_t> keys(static_cast<std::size_t>(d), 0);
+  for (std::int64_t c = 0; c < n_chunks; ++c) {
+    for (std::int64_t j = 0; j < d; ++j) keys[j] += partial[c * d + j];
+  }
+  return keys;
 }
 
 template <class T>
-void cumulative_potential(const KMeansData<T>& data, const std::vector<double>& closest,
-                          int n_threads, std::vector<double>& cumulative) {
-  // Chunked prefix sums, chunk totals added in order: exact same values for any thread count.
+std::vector<std::uint64_t> row_hashes(const T* x, std::int64_t n, std::int64_t d,
+                                      const std::uint64_t* keys, int n_threads) {
+  std::vector<std::uint64_t> hashes(static_cast<std::size_t>(n));
+  core::parallel_for(n, n_threads, [&](std::int64_t i) {
+    std::uint64_t key = 0;
+    for (std::int64_t j = 0; j < d; ++j)
+      key += core::splitmix64_mix(value_bits(x[i * d + j]) + keys[j]);
+    hashes[static_cast<std::size_t>(i)] = key;
+  });
+  return hashes;
+}
+
+template <class T>
+std::vector<double> group_weights(const KMeansData<T>& data,
+                                  const std::vector<std::uint64_t>& hashes, int n_threads) {
   const std::int64_t n = data.n;
-  const std::int64_t n_chunks = core::div_up(n, kSumChunk);
-  std::vector<double> chunk_total(static_cast<std::size_t>(n_chunks));
-  core::parallel_for(n_chunks, n_threads, [&](std::int64_t c) {
-    const std::int64_t end = std::min(n, (c + 1) * kSumChunk);
-    double running = 0.0;
-    for (std::int64_t i = c * kSumChunk; i < end; ++i) {
-      running += weight_of(data, i) * closest[static_cast<std::size_t>(i)];
-      cumulative[static_cast<std::size_t>(i)] = running;
+  const T* weights = data.weights;
+  // Rows bucketed by their hash's top bits (one counting pass; a bucket holds a few
+  // hundred rows), then each bucket sorted by (hash, weight): each group's weights are
+  // added in that order. A full sort of the rows by hash cost 5x more.
+  struct Keyed {
+    std::uint64_t hash;
+    double weight;
+    std::int64_t row;
+  };
+  int bits = 0;
+  while (bits < 20 && (std::int64_t{256} << bits) < n) ++bits;
+  const std::int64_t n_buckets = std::int64_t{1} << bits;
+  auto bucket_of = [&](std::uint64_t hash) {
+    return bits == 0 ? std::int64_t{0}
+                     : static_cast<std::int64_t>(core::splitmix64_mix(hash) >> (64 - bits));
+  };
+  std::vector<std::int32_t> bucket(static_cast<std::size_t>(n));
+  std::vector<std::int64_t> start(static_cast<std::size_t>(n_buckets + 1), 0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    bucket[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(bucket_of(hashes[i]));
+    ++start[static_cast<std::size_t>(bucket[static_cast<std::size_t>(i)] + 1)];
+  }
+  for (std::int64_t b = 0; b < n_buckets; ++b) start[b + 1] += start[b];
+  std::vector<Keyed> keyed(static_cast<std::size_t>(n));
+  {
+    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double w = weights != nullptr ? static_cast<double>(weights[i]) : 1.0;
+      keyed[static_cast<std::size_t>(fill[bucket[static_cast<std::size_t>(i)]]++)] =
+          Keyed{hashes[i], w, i};
     }
-    chunk_total[static_cast<std::size_t>(c)] = running;
+  }
+  std::vector<double> out(static_cast<std::size_t>(n));
+  core::parallel_for(n_buckets, n_threads, [&](std::int64_t b) {
+    const auto first = keyed.begin() + start[b], last = keyed.begin() + start[b + 1];
+    auto same_row = [&](const Keyed& x, const Keyed& y) {
+      return x.hash == y.hash &&
+             compare_rows(data.x + x.row * data.d, data.x + y.row * data.d, data.d) == 0;
+    };
+    std::sort(first, last, [&](const Keyed& x, const Keyed& y) {
+      if (x.hash != y.hash) return x.hash < y.hash;
+      const int order = compare_rows(data.x + x.row * data.d, data.x + y.row * data.d, data.d);
+      return order != 0 ? order < 0 : x.weight < y.weight;
+    });
+    for (auto run = first; run != last;) {
+      auto end = run;
+      double total = 0.0;
+      for (; end != last && same_row(*end, *run); ++end) total += end->weight;
+      for (; run != end; ++run) out[static_cast<std::size_t>(run->row)] = total;
+    }
   });
-  std::vector<double> chunk_base(static_cast<std::size_t>(n_chunks), 0.0);
-  for (std::int64_t c = 1; c < n_chunks; ++c)
-    chunk_base[c] = chunk_base[c - 1] + chunk_total[c - 1];
-  core::parallel_for(n_chunks, n_threads, [&](std::int64_t c) {
-    const std::int64_t end = std::min(n, (c + 1) * kSumChunk);
-    const double base = chunk_base[static_cast<std::size_t>(c)];
-    for (std::int64_t i = c * kSumChunk; i < end; ++i)
-      cumulative[static_cast<std::size_t>(i)] += base;
+  return out;
+}
+
+template <class T>
+std::vector<RacePick> kmeans_race(const KMeansData<T>& data, const std::uint64_t* hashes,
+                                  const double* group_weight, const double* closest,
+                                  std::uint64_t seed, std::int64_t step, int m, int n_threads) {
+  ODDSEQ_CHECK(m >= 1, "k-means++ race: need at least one pick");
+  const std::int64_t n = data.n;
+  const std::uint64_t stream = race_stream(seed, step);
+  const std::size_t want = static_cast<std::size_t>(m);
+  const std::int64_t n_chunks = core::div_up(n, kSumChunk);
+  std::vector<std::vector<RacePick>> tops(static_cast<std::size_t>(n_chunks));
+  core::parallel_for(n_chunks, n_threads, [&](std::int64_t chunk) {
+    std::vector<RacePick>& top = tops[static_cast<std::size_t>(chunk)];
+    const std::int64_t end = std::min(n, (chunk + 1) * kSumChunk);
+    for (std::int64_t i = chunk * kSumChunk; i < end; ++i) {
+      const double p = (group_weight != nullptr ? group_weight[i] : 1.0) *
+                       (closest != nullptr ? closest[i] : 1.0);
+      if (!(p > 0.0)) continue;
+      const double u = race_uniform(hashes[i], stream);
+      if (top.size() == want && (1.0 - u) * kRacePrune > top.back().key * p) continue;
+      const double key = -std::log(u) / p;
+      if (top.size() == want && key > top.back().key) continue;
+      race_insert(data, top, RacePick{key, i}, want);
+    }
   });
+  std::vector<RacePick> picks;
+  for (const auto& top : tops) {
+    for (const RacePick& pick : top) race_insert(data, picks, pick, want);
+  }
+  return picks;
+}
+
+namespace {
+
+// A race's picks, falling back where no row can be drawn: without the distances (every
+// row coincides with a chosen centre: any is as good as another), then without weights.
+template <class T>
+std::vector<RacePick> race_or_any(const KMeansData<T>& data,
+                                  const std::vector<std::uint64_t>& hashes,
+                                  const std::vector<double>& group_weight, const double* closest,
+                                  std::uint64_t seed, std::int64_t step, int m, int n_threads) {
+  auto picks =
+      kmeans_race(data, hashes.data(), group_weight.data(), closest, seed, step, m, n_threads);
+  if (picks.empty() && closest != nullptr) {
+    picks =
+        kmeans_race(data, hashes.data(), group_weight.data(), nullptr, seed, step, m, n_threads);
+  }
+  if (picks.empty()) {
+    picks = kmeans_race(data, hashes.data(), nullptr, nullptr, seed, step, m, n_threads);
+  }
+  return picks;
 }
 
 }  // namespace
@@ -86,15 +264,15 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
   ODDSEQ_CHECK(k >= 1 && k <= n, "k-means++: need 1 <= k <= n, got k=" << k << ", n=" << n);
   ODDSEQ_CHECK(n_local_trials >= 1, "k-means++: n_local_trials must be >= 1");
   const auto& kernels = simd::active();
-  core::SplitMix64 rng(seed);
   std::vector<std::int64_t> chosen;
   chosen.reserve(static_cast<std::size_t>(k));
+  // Each row's hash and its group's weight, once: the races are keyed by the values.
+  const std::vector<std::uint64_t> keys = column_keys(data.x, n, d, n_threads);
+  const std::vector<std::uint64_t> hashes = row_hashes(data.x, n, d, keys.data(), n_threads);
+  const std::vector<double> group_weight = group_weights(data, hashes, n_threads);
 
   // First seed: drawn with probability proportional to weight.
-  std::vector<double> cumulative(static_cast<std::size_t>(n));
-  std::vector<double> unit(static_cast<std::size_t>(n), 1.0);
-  cumulative_potential(data, unit, n_threads, cumulative);
-  chosen.push_back(pick_by_cumulative(cumulative, rng.uniform() * cumulative.back()));
+  chosen.push_back(race_or_any(data, hashes, group_weight, nullptr, seed, 0, 1, n_threads)[0].row);
 
   std::vector<double> closest(static_cast<std::size_t>(n));
   {
@@ -104,23 +282,19 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
           simd::sqdist(kernels, data.x + i * d, c, static_cast<std::size_t>(d)));
     });
   }
-  std::vector<std::int64_t> candidates(static_cast<std::size_t>(n_local_trials));
   std::vector<double> candidate_dist(static_cast<std::size_t>(n) * n_local_trials);
   const std::int64_t n_chunks = core::div_up(n, kSumChunk);
   std::vector<double> chunk_potential(static_cast<std::size_t>(n_chunks) * n_local_trials);
   for (std::int64_t step = 1; step < k; ++step) {
-    cumulative_potential(data, closest, n_threads, cumulative);
-    const double potential = cumulative.back();
-    for (int t = 0; t < n_local_trials; ++t) {
-      // All points coincide with chosen seeds: any point is as good as another.
-      candidates[t] = potential > 0.0
-                          ? pick_by_cumulative(cumulative, rng.uniform() * potential)
-                          : static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(n));
-    }
+    // The n_local_trials candidates: the race's first picks (distinct points drawn in
+    // proportion to weight * D^2, without replacement).
+    const std::vector<RacePick> picks = race_or_any(data, hashes, group_weight, closest.data(),
+                                                    seed, step, n_local_trials, n_threads);
+    const int trials = static_cast<int>(picks.size());
     core::parallel_for(n_chunks, n_threads, [&](std::int64_t chunk) {
       const std::int64_t end = std::min(n, (chunk + 1) * kSumChunk);
-      for (int t = 0; t < n_local_trials; ++t) {
-        const T* c = data.x + candidates[t] * d;
+      for (int t = 0; t < trials; ++t) {
+        const T* c = data.x + picks[static_cast<std::size_t>(t)].row * d;
         double pot = 0.0;
         for (std::int64_t i = chunk * kSumChunk; i < end; ++i) {
           const double dist =
@@ -133,17 +307,18 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
         chunk_potential[static_cast<std::size_t>(chunk) * n_local_trials + t] = pot;
       }
     });
-    int best = 0;
-    double best_pot = std::numeric_limits<double>::infinity();
-    for (int t = 0; t < n_local_trials; ++t) {
-      double pot = 0.0;
-      for (std::int64_t c = 0; c < n_chunks; ++c) pot += chunk_potential[c * n_local_trials + t];
-      if (pot < best_pot) {
-        best_pot = pot;
-        best = t;
-      }
+    std::vector<double> potential(static_cast<std::size_t>(trials), 0.0);
+    double lowest = std::numeric_limits<double>::infinity();
+    for (int t = 0; t < trials; ++t) {
+      for (std::int64_t c = 0; c < n_chunks; ++c)
+        potential[t] += chunk_potential[c * n_local_trials + t];
+      lowest = std::min(lowest, potential[t]);
     }
-    chosen.push_back(candidates[best]);
+    // The first trial within kPotentialTie of the lowest: which of two equal trials a sum
+    // in row order favours is not left to its rounding.
+    int best = 0;
+    while (potential[best] > lowest + lowest * kPotentialTie) ++best;
+    chosen.push_back(picks[static_cast<std::size_t>(best)].row);
     std::copy_n(candidate_dist.begin() + static_cast<std::ptrdiff_t>(best) * n, n, closest.begin());
     if (step % 16 == 0) core::throw_if_interrupted();
   }
@@ -708,8 +883,9 @@ void merge_segments(SegmentSums& totals, std::int64_t segments, std::int64_t k, 
 }
 
 // Empty clusters take the points farthest from their current centres (largest distance
-// first, ties by row index); each moved point joins its new cluster in the merged and
-// the per-segment sums, and its bounds are zeroed so that the next pass searches it.
+// first, ties by the rows' values, then by row index: identical rows are alike); each moved point
+// joins its new cluster in the merged and the per-segment sums, and its bounds are zeroed so that
+// the next pass searches it.
 template <class T>
 void reseed_empty(const KMeansData<T>& data, const std::vector<T>& centers, std::int64_t k,
                   int n_threads, std::int64_t rows_per_segment, std::vector<std::int32_t>& labels,
@@ -733,7 +909,9 @@ void reseed_empty(const KMeansData<T>& data, const std::vector<T>& centers, std:
   std::vector<std::int64_t> limbs(static_cast<std::size_t>(kLimbs * d));
   std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(take), rows.end(),
                     [&](std::int64_t a, std::int64_t b) {
-                      return dist[a] > dist[b] || (dist[a] == dist[b] && a < b);
+                      if (dist[a] != dist[b]) return dist[a] > dist[b];
+                      const int order = compare_rows(data.x + a * d, data.x + b * d, d);
+                      return order != 0 ? order < 0 : a < b;
                     });
   for (std::size_t e = 0; e < take; ++e) {
     const std::int64_t c = empty[e];
@@ -926,6 +1104,24 @@ template double minibatch_step<float>(const KMeansData<float>&, float*, std::int
                                       std::int32_t*, double*);
 template double minibatch_step<double>(const KMeansData<double>&, double*, std::int64_t, double*,
                                        int, std::int32_t*, double*);
+template std::vector<std::uint64_t> column_keys<float>(const float*, std::int64_t, std::int64_t,
+                                                       int);
+template std::vector<std::uint64_t> column_keys<double>(const double*, std::int64_t, std::int64_t,
+                                                        int);
+template std::vector<std::uint64_t> row_hashes<float>(const float*, std::int64_t, std::int64_t,
+                                                      const std::uint64_t*, int);
+template std::vector<std::uint64_t> row_hashes<double>(const double*, std::int64_t, std::int64_t,
+                                                       const std::uint64_t*, int);
+template std::vector<double> group_weights<float>(const KMeansData<float>&,
+                                                  const std::vector<std::uint64_t>&, int);
+template std::vector<double> group_weights<double>(const KMeansData<double>&,
+                                                   const std::vector<std::uint64_t>&, int);
+template std::vector<RacePick> kmeans_race<float>(const KMeansData<float>&, const std::uint64_t*,
+                                                  const double*, const double*, std::uint64_t,
+                                                  std::int64_t, int, int);
+template std::vector<RacePick> kmeans_race<double>(const KMeansData<double>&, const std::uint64_t*,
+                                                   const double*, const double*, std::uint64_t,
+                                                   std::int64_t, int, int);
 template std::vector<std::int64_t> kmeans_plusplus<float>(const KMeansData<float>&, std::int64_t,
                                                           std::uint64_t, int, int);
 template std::vector<std::int64_t> kmeans_plusplus<double>(const KMeansData<double>&, std::int64_t,

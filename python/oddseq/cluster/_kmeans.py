@@ -78,8 +78,17 @@ def _check_k(n_clusters, n_samples: int) -> int:
 def kmeans_plusplus(
     X, n_clusters, *, sample_weight=None, random_state=None, n_local_trials=None, n_threads=None
 ):
-    """Greedy k-means++ seeds (the same procedure as scikit-learn's): each centre the
-    best of ``n_local_trials`` candidates (None: 2 + log(n_clusters); at most 1000).
+    """Greedy k-means++ seeds (scikit-learn's procedure): each centre the best of
+    ``n_local_trials`` candidates (None: 2 + log(n_clusters); at most 1000), drawn in
+    proportion to weight x squared distance to the nearest seed so far.
+
+    The draws depend on neither the order of the rows nor that of the columns: each is
+    an exponential race in which every row's key comes from a hash of its values (each
+    column keyed by its content) mixed with the seed (row i wins with probability
+    w_i D_i^2 / sum w D^2; identical rows race as one point of their summed weight), and
+    a step's candidates are the race's first distinct points (without replacement). A
+    permutation of X's rows or columns gives the same centres; ``indices`` name the
+    first of identical rows. The same for any ``n_threads``.
 
     Returns
     -------
@@ -249,8 +258,10 @@ class KMeans(_KMeansBase):
 
     The assignment step is fused with the distance computation (no n x k distance
     matrix), vectorised with the best SIMD level of the CPU, and parallel over fixed
-    blocks of rows; centre sums are merged in a fixed order, so labels and centres are
-    the same whatever ``n_threads``. float32 and float64 input are used as they are.
+    blocks of rows; centre sums are exact fixed-point sums, so labels and centres are
+    the same whatever ``n_threads``, and with "k-means++" (:func:`kmeans_plusplus`,
+    seeded by the rows' values) whatever the order of the rows. float32 and float64
+    input are used as they are.
 
     Parameters
     ----------

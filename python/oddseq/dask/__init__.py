@@ -6,7 +6,9 @@ analysis on the cluster Dask is connected to, with the same C++ kernels in every
 worker. Install with ``pip install "oddseq[dask]"``.
 
 How it works (each step one pass of small tasks over the partitions; what travels to
-the client is a few kilobytes per step, plus the per-entity score vector):
+the client is a few kilobytes per step, plus the per-entity score vector and, once for
+the K-means++ seeding, each partition's distinct feature-row hashes with their counts,
+16 bytes each, and its distinct rows among those whose hash repeats):
 
 1. **Shuffle by entity.** One pass reads each input partition (the columns the call
    names), checks its columns and dtypes, samples its entity ids and keeps it in the
@@ -21,8 +23,9 @@ the client is a few kilobytes per step, plus the per-entity score vector):
    the workers (Dask's p2p shuffle writes them to disk and sorts each partition by
    entity again, which ``Sequences.from_events`` does anyway). The partitions are
    ranges of sorted entity ids, so concatenated they hold the entities in the order
-   the single-machine call holds them, which lets the order-dependent step (the
-   K-means++ draws) pick the same rows.
+   the single-machine call holds them (the K-means++ draws no longer depend on it:
+   they are races keyed by each row's values, C++ ``kmeans_race`` on each partition
+   with the group weights counted over all of them, the smallest key on the client).
 2. **Per partition:** :meth:`Sequences.from_events` and the pipeline's encoders (C++),
    kept in the workers' memory.
 3. **Global statistics by tree reduction** (fan-in 8): the event vocabulary and its
@@ -33,9 +36,11 @@ the client is a few kilobytes per step, plus the per-entity score vector):
    rounds of 4,096-bin histograms added up the tree, then the at most 65,536 values
    left are fetched - so the evidence shrinkage, the robust z-scores and their
    interpolated quartiles are bit-identical to numpy's on the whole data.
-4. **The model.** K-means: the K-means++ seeding replays the C++ procedure (its
-   SplitMix64 stream, the same draws over the rows in the same order) with one tree
-   reduction per draw, then Lloyd steps with the C++ assignment kernel per partition
+4. **The model.** K-means: the K-means++ seeding replays the C++ procedure (the
+   same races: each row's key from a hash of its values, each identical row's group
+   weight counted over all partitions once; per centre, each partition's first picks
+   by the C++ race, the client the smallest, then the candidates' potentials), then
+   Lloyd steps with the C++ assignment kernel per partition
    and the C++ cluster sums, exact 128-bit fixed-point integers as ``kmeans_fit``
    keeps them, added on the client. Where the single machine restarts K-means (at
    most 50,000 entities, at most half of their feature rows distinct), it fits them on

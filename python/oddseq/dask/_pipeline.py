@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections import Counter
 from functools import cache, partial
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -18,6 +19,7 @@ import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.base import named_schedulers
 
 from .. import _core, _fitted_data, _reasons
 from .._pipeline import (
@@ -119,10 +121,14 @@ def _delayed(fn):
 
 
 def _client():
-    """The distributed client in use, or None (dask's local schedulers)."""
+    """The distributed client in use, or None (dask's local schedulers, also where one
+    is set by dask.config over an open client: data scattered to that client's workers
+    could not be read by the local scheduler's tasks)."""
     try:
         from distributed import default_client
     except ImportError:
+        return None
+    if dask.config.get("scheduler", None) in named_schedulers:
         return None
     try:
         return default_client()
@@ -1308,67 +1314,121 @@ def _needs_scatter(detector) -> bool:
 # ---------------------------------------------------------------------- 4a. K-means
 
 
-def _sqdist(X, c):
-    diff = X - c
-    return np.einsum("ij,ij->i", diff, diff).astype(np.float64)
+def _sqdist(X, c, threads=1):
+    """Each row's squared distance to the centre c as a double: the C++ kernel's value,
+    as kmeans_plusplus and kmeans_fit compute it (the races' keys then match bit for
+    bit)."""
+    c = np.ascontiguousarray(np.asarray(c, dtype=X.dtype)[None, :])
+    return _core.assign_nearest(X, c, threads).sq_dist.astype(np.float64)
 
 
-def _kpp_start(state, center):
-    return {**state, "closest": _sqdist(state["X"], center)}
+def _column_keys(state, threads):
+    """The partition's share of each column's key (C++ column_keys: wrapping sums)."""
+    return _core.kmeans_column_keys(state["X"], threads)
 
 
-def _potential(state):
-    return float(state["closest"].sum())
+def _kpp_hashes(state, keys, threads):
+    """The partition with its rows' hashes (the C++ race's, with the global column keys)."""
+    return {**state, "hash": _core.kmeans_row_hashes(state["X"], keys, threads)}
 
 
-def _locate(state, targets):
-    """(local row, the row) of each target (minus the partition's base) in the running
-    total of ``closest``: the first row whose running total exceeds it, or the last row
-    that can be drawn when none does (C++ pick_by_cumulative)."""
-    closest = state["closest"]
-    cumulative = np.cumsum(closest)
-    out = []
-    for t in targets:
-        row = int(np.searchsorted(cumulative, t, side="right"))
-        if row >= len(closest):
-            row = int(np.flatnonzero(closest > 0)[-1])
-        out.append((row, state["X"][row]))
-    return out
+def _hash_counts(state):
+    """The partition's distinct row hashes and how many rows hold each."""
+    return np.unique(state["hash"], return_counts=True)
+
+
+def _row_keys(X, hashes):
+    """(hash, the row's bytes with -0.0 as 0.0) of each row: identical rows alike."""
+    X = np.ascontiguousarray(X + X.dtype.type(0))
+    return [(int(h), x.tobytes()) for h, x in zip(hashes, X)]
+
+
+def _repeated_rows(state, repeated):
+    """How many of the partition's rows are each row whose hash is repeated over all
+    partitions (``repeated``, sorted), keyed by (hash, row bytes)."""
+    hit = np.isin(state["hash"], repeated)
+    return Counter(_row_keys(state["X"][hit], state["hash"][hit]))
+
+
+def _kpp_group_weights(state, repeated, counts):
+    """The partition with each row's group weight: how many rows of all partitions are
+    identical to it (``counts``: by (hash, row bytes), for the hashes held by more than
+    one row, ``repeated``; any other row is alone), as C++ group_weights counts them."""
+    hashes = state["hash"]
+    weight = np.ones(hashes.size, dtype=np.float64)
+    hit = np.flatnonzero(np.isin(hashes, repeated))
+    for i, key in zip(hit, _row_keys(state["X"][hit], hashes[hit])):
+        weight[i] = counts[key]
+    return {**state, "weight": weight}
+
+
+def _race(state, start, seed, centre, m, use_distance, use_weight, threads):
+    """The partition's first m picks of the race (C++ kmeans_race, which keys each row
+    by its hash, group weight and distance): (key, the row's values, global row, row)."""
+    X = state["X"]
+    keys, local = _core.kmeans_race(
+        X,
+        state["hash"],
+        state["weight"] if use_weight else None,
+        state["closest"] if use_distance else None,
+        seed,
+        centre,
+        m,
+        threads,
+    )
+    return [
+        (float(key), tuple(X[r].astype(np.float64).tolist()), start + int(r), X[r])
+        for key, r in zip(keys, local)
+    ]
+
+
+def _race_picks(rows, seed, centre, m, use_distance, threads):
+    """The race's first m picks over all partitions (global row, row), as C++
+    kmeans_race merges its chunks: by key, then the row's values, then the row; picks of
+    the same key and values are one point (the first row stands for it). Where no row
+    can be drawn, the race without distances, then without weights (race_or_any)."""
+    for distance, weight in ((use_distance, True), (False, True), (False, False)):
+        found = _compute(
+            [
+                _delayed(_race)(s, int(rows.starts[p]), seed, centre, m, distance, weight, threads)
+                for p, s in enumerate(rows.states)
+            ]
+        )
+        picks = []
+        for pick in sorted(sum(found, []), key=lambda f: f[:3]):
+            if not picks or picks[-1][:2] != pick[:2]:
+                picks.append(pick)
+        if picks:
+            return [(row, x) for _, _, row, x in picks[:m]]
+        use_distance = False
+    raise AssertionError("a race with neither distances nor weights draws every row")
 
 
 def _rows(state, local_rows):
     return state["X"][np.asarray(local_rows, dtype=np.int64)]
 
 
-def _candidate_potentials(state, candidates):
+def _kpp_start(state, center, threads):
+    return {**state, "closest": _sqdist(state["X"], center, threads)}
+
+
+def _candidate_potentials(state, candidates, threads):
     """This partition's potential with each candidate added, per candidate."""
     closest = state["closest"]
     return np.array(
-        [np.minimum(closest, _sqdist(state["X"], c)).sum() for c in candidates], dtype=np.float64
+        [np.minimum(closest, _sqdist(state["X"], c, threads)).sum() for c in candidates],
+        dtype=np.float64,
     )
 
 
-def _kpp_update(state, center):
-    return {**state, "closest": np.minimum(state["closest"], _sqdist(state["X"], center))}
+def _kpp_update(state, center, threads):
+    return {**state, "closest": np.minimum(state["closest"], _sqdist(state["X"], center, threads))}
 
 
-class _SplitMix64:
-    """The C++ core's generator (core/hash.hpp), draw for draw."""
-
-    _MASK = (1 << 64) - 1
-
-    def __init__(self, seed: int):
-        self.state = seed & self._MASK
-
-    def next(self) -> int:
-        self.state = (self.state + 0x9E3779B97F4A7C15) & self._MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self._MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self._MASK
-        return z ^ (z >> 31)
-
-    def uniform(self) -> float:
-        return float(self.next() >> 11) * 2.0**-53
+#: C++ kPotentialTie: trials whose potentials lie within this fraction of the lowest are
+#: equal (the first in the race's order is kept); the partitions' sums and the single
+#: machine's chunk sums differ by rounding only.
+_POTENTIAL_TIE = 1e-9
 
 
 class _Rows:
@@ -1421,54 +1481,44 @@ class _Rows:
                 out[i] = row
         return np.vstack(out)
 
-    def draw(self, totals, targets):
-        """(global rows, their values) of C++ pick_by_cumulative over the rows in order
-        for each target, in one pass over the partitions that hold them."""
-        ends = np.cumsum(totals)
-        bases = ends - totals
-        last = int(np.flatnonzero(totals > 0)[-1])
-        asks: dict[int, list] = {}
-        for i, t in enumerate(targets):
-            p = min(int(np.searchsorted(ends, t, side="right")), last)
-            asks.setdefault(p, []).append((i, t - bases[p]))
-        found = _compute(
-            [_delayed(_locate)(self.states[p], [t for _, t in pairs]) for p, pairs in asks.items()]
-        )
-        picks, points = [None] * len(targets), [None] * len(targets)
-        for p, pairs, located in zip(asks, asks.values(), found):
-            for (i, _), (row, point) in zip(pairs, located):
-                picks[i], points[i] = int(self.starts[p]) + row, point
-        return picks, np.vstack(points)
 
-
-def _kmeans_plusplus(rows: _Rows, k: int, seed: int, trials: int):
-    """The C++ greedy k-means++ (cluster/kmeans.cpp) over the partitions' rows in order:
-    the same generator and draws; two passes over the partitions per centre."""
-    rng = _SplitMix64(seed)
-    n = rows.n
-    first = min(int(rng.uniform() * float(n)), n - 1)
-    chosen = [first]
-    centers = [rows.fetch([first])[0]]
-    rows.states = _persist([_delayed(_kpp_start)(s, centers[0]) for s in rows.states])
-    totals = np.array(_compute([_delayed(_potential)(s) for s in rows.states]))
-    for _ in range(1, k):
-        potential = float(totals.sum())
-        if potential > 0:
-            candidates, points = rows.draw(
-                totals, [rng.uniform() * potential for _ in range(trials)]
-            )
-        else:
-            candidates = [rng.next() % n for _ in range(trials)]
-            points = rows.fetch(candidates)
+def _kmeans_plusplus(rows: _Rows, k: int, seed: int, trials: int, threads: int = 1):
+    """The C++ greedy k-means++ (cluster/kmeans.cpp) over the partitions: the same races
+    (each partition its first picks by C++ kmeans_race, the client the smallest over
+    the partitions), with the group weights counted over all partitions; two passes
+    over the partitions per centre. Like the C++ seeding, the picks do not depend on the
+    order of the rows or how they are cut into partitions."""
+    parts = _compute([_delayed(_column_keys)(s, threads) for s in rows.states])
+    keys = np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)  # wrapping, as C++
+    rows.states = _persist([_delayed(_kpp_hashes)(s, keys, threads) for s in rows.states])
+    parts = _compute([_delayed(_hash_counts)(s) for s in rows.states])
+    hashes, where = np.unique(np.concatenate([h for h, _ in parts]), return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate([c for _, c in parts]))
+    # The rows whose hash is repeated, counted by their values; sent once to every
+    # worker (_shared: they grow with the entities where many rows are tied).
+    repeated = _shared(hashes[counts > 1])
+    found = _compute([_delayed(_repeated_rows)(s, repeated) for s in rows.states])
+    same = _shared(sum(found, Counter()))
+    rows.states = _persist([_delayed(_kpp_group_weights)(s, repeated, same) for s in rows.states])
+    ((first, point),) = _race_picks(rows, seed, 0, 1, False, threads)
+    chosen, centers = [first], [point]
+    rows.states = _persist([_delayed(_kpp_start)(s, point, threads) for s in rows.states])
+    for centre in range(1, k):
+        picks = _race_picks(rows, seed, centre, trials, True, threads)
+        points = [x for _, x in picks]
         # Per partition and candidate: the potentials, added up on the client.
         per_part = np.array(
-            _compute([_delayed(_candidate_potentials)(s, points) for s in rows.states])
+            _compute([_delayed(_candidate_potentials)(s, points, threads) for s in rows.states])
         )
-        best = int(np.argmin(per_part.sum(axis=0)))  # the first of equals, as the C++ loop
-        chosen.append(candidates[best])
+        potential = per_part.sum(axis=0)
+        lowest = float(potential.min())
+        best = int(np.flatnonzero(potential <= lowest + lowest * _POTENTIAL_TIE)[0])
+        chosen.append(picks[best][0])
         centers.append(points[best])
-        totals = per_part[:, best]  # the updated rows' potentials, summed as _potential does
-        rows.states = _persist([_delayed(_kpp_update)(s, points[best]) for s in rows.states])
+        rows.states = _persist(
+            [_delayed(_kpp_update)(s, points[best], threads) for s in rows.states]
+        )
+    rows.states = _persist([_delayed(_drop)(s, ("hash", "weight")) for s in rows.states])
     return chosen, np.vstack(centers)
 
 
@@ -1519,12 +1569,23 @@ def _step_summary(step):
 
 
 def _farthest(state, centers, m, start, threads):
-    """The m rows farthest from their own centre: (-distance, global row, label, row)."""
+    """The m rows farthest from their own centre: (-distance, the row's values, global
+    row, label, row)."""
     X = state["X"]
-    labels, _ = _assign(state, centers, threads)
-    dist = _sqdist(X, centers[labels])
-    top = np.lexsort((np.arange(len(dist)), -dist))[:m]
-    return [(-float(dist[i]), start + int(i), int(labels[i]), X[i]) for i in top]
+    labels, sq = _assign(state, centers, threads)
+    dist = sq.astype(np.float64)  # kmeans_fit's reseed_empty distances, bit for bit
+    # The m farthest by (-distance, the row's values, row), as reseed_empty orders them.
+    top = np.lexsort((np.arange(len(dist)), *X.astype(np.float64).T[::-1], -dist))[:m]
+    return [
+        (
+            -float(dist[i]),
+            tuple(X[i].astype(np.float64).tolist()),
+            start + int(i),
+            int(labels[i]),
+            X[i],
+        )
+        for i in top
+    ]
 
 
 def _fit_kmeans(rows: _Rows, det: KMeansDetector, var_mean: float, max_abs, threads: int):
@@ -1571,7 +1632,7 @@ def _kmeans_run(
     kmeans_fit: centres, labels, inertia, iterations (a namespace); ``restarting``: with
     the inertia restarts are told apart by (``restart_inertia``, KMeans.fit's: each
     row's double distance computed in its partition, summed exactly on the client)."""
-    _, centers = _kmeans_plusplus(rows, k, seed, 2 + int(np.log(k)))
+    _, centers = _kmeans_plusplus(rows, k, seed, 2 + int(np.log(k)), threads)
     rows.states = _persist([_delayed(_drop)(s, "closest") for s in rows.states])
     states = rows.states
     centers = np.ascontiguousarray(centers)  # the rows' dtype, as kmeans_fit keeps it
@@ -1595,15 +1656,16 @@ def _kmeans_run(
         empty = np.flatnonzero(counts == 0)
         if empty.size:
             # As kmeans_fit: empty clusters take the rows farthest from their centre
-            # (largest distance first, ties by row), each moved row joins its cluster.
+            # (largest distance first, ties by the rows' values, then by row), each
+            # moved row joins its cluster.
             far = _compute(
                 [
                     _delayed(_farthest)(s, centers, empty.size, int(rows.starts[p]), threads)
                     for p, s in enumerate(states)
                 ]
             )
-            candidates = sorted(sum(far, []), key=lambda c: (c[0], c[1]))[: empty.size]
-            for c, (_, row, old, x) in zip(empty, candidates):
+            candidates = sorted(sum(far, []), key=lambda c: c[:3])[: empty.size]
+            for c, (_, _, row, old, x) in zip(empty, candidates):
                 v = _row_on_grid(x, grid)
                 sums[old] -= v
                 sums[c] = v
@@ -1650,8 +1712,9 @@ def _final_assignment(state, centers, threads, restarting):
     return labels, sq, rows
 
 
-def _drop(state, key):
-    return {k: v for k, v in state.items() if k != key}
+def _drop(state, keys):
+    keys = (keys,) if isinstance(keys, str) else keys
+    return {k: v for k, v in state.items() if k not in keys}
 
 
 def _kmeans_cluster_sums(state, centers, threads):

@@ -11,8 +11,9 @@ from oddseq.exceptions import ConvergenceWarning
 
 SEEDING_DIFFERS = {
     "check_sample_weight_equivalence_on_dense_data": (
-        "k-means++ draws different seeds when rows are repeated instead of weighted; "
-        "scikit-learn's own KMeans lists the same exception"
+        "k-means++ draws different seeds when rows are repeated instead of weighted (the "
+        "column keys of the races count every row); scikit-learn's own KMeans lists the "
+        "same exception"
     )
 }
 

@@ -23,10 +23,53 @@ struct KMeansData {
 };
 
 // Greedy k-means++ (Arthur & Vassilvitskii; greedy variant as in scikit-learn): returns
-// the row indices of the k seeds. Deterministic for a seed, whatever the thread count.
+// the row indices of the k seeds. Deterministic for a seed, whatever the thread count,
+// and whatever the order of the rows: the draws are exponential races (kmeans_race)
+// keyed by each row's values, so a permutation of the rows gives the same seeds (as
+// values; among identical rows, the first in row order).
 template <class T>
 std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_t k,
                                           std::uint64_t seed, int n_local_trials, int n_threads);
+
+// Each column's key: the wrapping sum over the rows of splitmix64's finaliser of its
+// values' bits (as double, -0.0 as 0.0): the same for any row order or thread count, and
+// it moves with its column (relabelled event types reorder the count columns).
+template <class T>
+std::vector<std::uint64_t> column_keys(const T* x, std::int64_t n, std::int64_t d, int n_threads);
+
+// Each row's hash: the wrapping sum over the columns of the finaliser of (value bits +
+// column key). Identical rows hash alike, whatever their position, and so does a row
+// whatever the order of the columns; values in two columns of the same key (the same
+// values over the rows) swapped give the same hash (group_weights tells such rows apart).
+template <class T>
+std::vector<std::uint64_t> row_hashes(const T* x, std::int64_t n, std::int64_t d,
+                                      const std::uint64_t* keys, int n_threads);
+
+// Each row's group weight: the summed weight (1 each without weights) of the rows
+// identical to it (the same hash and values), added in an order fixed by the values and
+// weights, so the same bits for any row order.
+template <class T>
+std::vector<double> group_weights(const KMeansData<T>& data,
+                                  const std::vector<std::uint64_t>& hashes, int n_threads);
+
+// One draw of a k-means++ step as an exponential race: row i gets u_i in (0, 1) from its
+// hash mixed with (seed, step) by splitmix64's finaliser and the key -log(u_i) / p_i with
+// p_i = group_weight[i] * closest[i] (a null array counts as ones). The smallest key
+// wins with probability p_i / sum p over the groups of identical rows, which share one
+// key (a group of m copies is drawn as one point of m times the weight, as k-means++
+// draws one of its copies). Returns up to m picks with finite keys, smallest first: the
+// m smallest distinct (key, row values), ties of keys broken by the row values, then by
+// the row (identical rows are interchangeable: the first in row order stands for them).
+// Per chunk of rows, merged by that total order: the same picks for any thread count
+// and, as values, for any row order.
+struct RacePick {
+  double key = 0.0;
+  std::int64_t row = 0;
+};
+template <class T>
+std::vector<RacePick> kmeans_race(const KMeansData<T>& data, const std::uint64_t* hashes,
+                                  const double* group_weight, const double* closest,
+                                  std::uint64_t seed, std::int64_t step, int m, int n_threads);
 
 // How the assignment step finds each row's nearest centre: lloyd searches every centre
 // for every row; hamerly keeps an upper and one lower distance bound per row and searches
