@@ -429,11 +429,13 @@ def plot_explanation(explanation, row=None, *, ax=None):
     if isinstance(explanation, AnomalyPipeline):
         if row is None:
             table = getattr(explanation, "table_", None)
-            if table is None or table.empty:
+            # (a loaded model keeps its fitted table, but not the features to explain it)
+            if table is None or table.empty or "fit" not in explanation._explain_sources():
                 raise ValueError(
-                    "this pipeline keeps no ranked table to take its top entity from (a "
-                    "loaded model, or the one oddseq.dask returns): pass the entity's id, "
-                    "plot_explanation(pipeline, entity_id)"
+                    "this pipeline keeps no ranked table to take its top entity from, with "
+                    "its features (a loaded model, or the one oddseq.dask returns): pass "
+                    "the entity's id, plot_explanation(pipeline, entity_id), an id of its "
+                    "last score (table.index[0])"
                 )
             row = table.index[0]
         explanation = explanation.explain([row])

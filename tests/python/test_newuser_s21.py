@@ -304,3 +304,28 @@ def test_a_sessions_model_is_refused_by_the_stream(sessions_model):
 
     with pytest.raises(ValueError, match=r"fitted on sessions.*without session_gap"):
         StreamScorer(sessions_model, **ROLES)
+
+
+# --- plot_explanation of a loaded model without an entity id -------------------------
+
+
+def test_plot_explanation_of_a_loaded_model_without_an_id_says_to_pass_one(days, model, tmp_path):
+    # oddseq.plot.plot_explanation(loaded) after loaded.score(later): "entity_ids [2662]
+    # are not among the entities of the last fit or score ... pass their sequences" for
+    # an id the user never gave (the top of the fitted table saved with the model, whose
+    # features a file does not keep).
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from oddseq.plot import plot_explanation
+
+    _, later = days
+    loaded = oddseq.load(model.save(tmp_path / "m.oddseq"))
+    table = loaded.score(Sequences.from_events(later, **ROLES))
+    with pytest.raises(ValueError, match=r"plot_explanation\(pipeline, entity_id\)") as said:
+        plot_explanation(loaded)
+    assert "not among the entities" not in str(said.value)
+    ax = plot_explanation(loaded, table.index[0])  # the advice, followed
+    assert ax.get_title() == f"why {table.index[0]} stands out"
+    ax = plot_explanation(model)  # a model fitted here keeps its table's features
+    assert ax.get_title() == f"why {model.table_.index[0]} stands out"
