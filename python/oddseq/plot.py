@@ -53,6 +53,14 @@ def _vector(values, name: str) -> np.ndarray:
     return array
 
 
+def _table_scores(y_score):
+    """A ranked table given as the scores: its ``score`` column (as plot_scores reads
+    it); anything else as given."""
+    if isinstance(y_score, pd.DataFrame) and "score" in y_score.columns:
+        return y_score["score"]
+    return y_score
+
+
 def _labels(y_true, n: int) -> np.ndarray:
     y = np.asarray(y_true).ravel()
     if y.shape[0] != n:
@@ -168,7 +176,10 @@ def plot_roc(y_true, y_score, *, ax=None, label=None):
     'AUC 0.750'
     """
     from .metrics import roc_auc_score
+    from .metrics._metrics import paired_by_id
 
+    y_score = _table_scores(y_score)
+    y_true = paired_by_id(y_true, y_score)
     scores = _vector(y_score, "y_score")
     y = _labels(y_true, scores.size)
     tp, fp = _curve_points(y, scores)
@@ -198,7 +209,10 @@ def plot_pr(y_true, y_score, *, ax=None, label=None):
     'precision'
     """
     from .metrics import average_precision_score
+    from .metrics._metrics import paired_by_id
 
+    y_score = _table_scores(y_score)
+    y_true = paired_by_id(y_true, y_score)
     scores = _vector(y_score, "y_score")
     y = _labels(y_true, scores.size)
     tp, fp = _curve_points(y, scores)
@@ -619,7 +633,9 @@ def plot_confusion(y_true, y_pred, *, ax=None):
     >>> [t.get_text() for t in ax.texts]
     ['1', '1', '0', '2']
     """
-    y = np.asarray(y_true).ravel().astype(int)
+    from .metrics._metrics import paired_by_id
+
+    y = np.asarray(paired_by_id(y_true, y_pred)).ravel().astype(int)
     p = np.asarray(y_pred).ravel().astype(int)
     if y.size == 0 or y.shape != p.shape:
         raise ValueError("y_true and y_pred must be non-empty and of equal length")

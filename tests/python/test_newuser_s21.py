@@ -329,3 +329,48 @@ def test_plot_explanation_of_a_loaded_model_without_an_id_says_to_pass_one(days,
     assert ax.get_title() == f"why {table.index[0]} stands out"
     ax = plot_explanation(model)  # a model fitted here keeps its table's features
     assert ax.get_title() == f"why {model.table_.index[0]} stands out"
+
+
+# --- labels indexed by entity id beside a ranked table's column -----------------------
+
+
+def test_labels_and_scores_indexed_by_the_same_ids_are_paired_by_id():
+    # make_ecommerce's labels are indexed by user id in id order, a ranked table by rank:
+    # plot_roc(bunch.labels, table["score"]) paired them by position, another entity's
+    # label beside each score: "AUC 0.558" where the scores give 0.990, without a word.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from oddseq.metrics import (
+        accuracy_score,
+        average_precision_score,
+        precision_at_k,
+        precision_recall_fscore,
+        roc_auc_score,
+    )
+    from oddseq.plot import plot_confusion, plot_pr, plot_roc
+
+    bunch = make_ecommerce(300, random_state=192)
+    table = oddseq.detect_anomalies(bunch.events, **ROLES)
+    labels = bunch.labels
+    assert not labels.index.equals(table.index) and set(labels.index) == set(table.index)
+    paired = labels.reindex(table.index)
+    for metric in (roc_auc_score, average_precision_score, precision_at_k):
+        assert metric(labels, table["score"]) == metric(paired, table["score"])
+    for metric in (precision_recall_fscore, accuracy_score):
+        got, want = metric(labels, table["is_anomaly"]), metric(paired, table["is_anomaly"])
+        assert got == want
+    want = f"AUC {roc_auc_score(paired.to_numpy(), table['score'].to_numpy()):.3f}"
+    assert plot_roc(labels, table["score"]).get_legend().get_texts()[0].get_text() == want
+    # the ranked table itself as the scores: its score column
+    assert plot_roc(labels, table).get_legend().get_texts()[0].get_text() == want
+    want = f"AP {average_precision_score(paired.to_numpy(), table['score'].to_numpy()):.3f}"
+    assert plot_pr(labels, table["score"]).get_legend().get_texts()[0].get_text() == want
+    ax = plot_confusion(labels, table["is_anomaly"])
+    cells = [t.get_text() for t in ax.texts]
+    expected = plot_confusion(paired, table["is_anomaly"])
+    assert cells == [t.get_text() for t in expected.texts]
+    # arrays, or Series of other ids, are paired by position as before
+    assert roc_auc_score(labels.to_numpy(), table["score"].to_numpy()) != roc_auc_score(
+        paired, table["score"]
+    )

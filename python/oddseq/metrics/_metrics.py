@@ -2,13 +2,17 @@
 
 Ranking metrics (ROC-AUC, average precision) sort in C++; counting metrics are a few
 vector operations. Each equals scikit-learn's function of the same name where
-scikit-learn has one.
+scikit-learn has one, but for one case: labels and scores (or predictions) given as
+pandas Series indexed by the same ids in another order (labels by entity id beside a
+ranked table's column) are paired by id, where scikit-learn pairs them by position
+(:func:`paired_by_id`).
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import sys
 
 import numpy as np
 
@@ -22,6 +26,26 @@ __all__ = [
     "precision_recall_fscore",
     "roc_auc_score",
 ]
+
+
+def paired_by_id(y_true, y_other):
+    """``y_true`` in the order of ``y_other`` where both are pandas Series indexed by
+    the same ids (unique) in another order, else as given: labels indexed by entity id
+    beside a ranked table's column (ordered by rank) were paired by position, another
+    entity's label beside each score (ROC AUC 0.56 where the scores give 0.99). Arrays,
+    and Series of other ids, are paired by position, as scikit-learn pairs them."""
+    pd = sys.modules.get("pandas")  # (no pandas loaded: neither is a Series)
+    if pd is None or not (isinstance(y_true, pd.Series) and isinstance(y_other, pd.Series)):
+        return y_true
+    mine, theirs = y_true.index, y_other.index
+    if (
+        len(mine) != len(theirs)
+        or mine.equals(theirs)
+        or not (mine.is_unique and theirs.is_unique)
+        or not theirs.isin(mine).all()
+    ):
+        return y_true
+    return y_true.reindex(theirs)
 
 
 def _labels_1d(values, name: str) -> np.ndarray:
@@ -85,6 +109,8 @@ def roc_auc_score(y_true, y_score, *, sample_weight=None, pos_label=1) -> float:
     >>> roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
+    if sample_weight is None:  # (weights are paired with y_true by position)
+        y_true = paired_by_id(y_true, y_score)
     y = _binary(y_true, "y_true", pos_label)
     scores = _scores(y_score, y.size)
     weight = _weights(sample_weight, y.size)
@@ -105,6 +131,8 @@ def average_precision_score(y_true, y_score, *, sample_weight=None, pos_label=1)
     >>> round(average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
     0.8333
     """
+    if sample_weight is None:  # (weights are paired with y_true by position)
+        y_true = paired_by_id(y_true, y_score)
     y = _binary(y_true, "y_true", pos_label)
     scores = _scores(y_score, y.size)
     weight = _weights(sample_weight, y.size)
@@ -137,6 +165,7 @@ def precision_recall_fscore(y_true, y_pred, *, beta=1.0, pos_label=1, zero_divis
         raise TypeError(
             f"zero_division must be a number (0.0, 1.0 or np.nan), got {zero_division!r}"
         )
+    y_true = paired_by_id(y_true, y_pred)
     y = _binary(y_true, "y_true", pos_label).astype(bool)
     pred = _labels_1d(y_pred, "y_pred")
     if pred.shape != y.shape:
@@ -168,6 +197,8 @@ def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None) -> flo
     """
     if not isinstance(normalize, (bool, np.bool_)):
         raise TypeError(f"normalize must be True or False, got {normalize!r}")
+    if sample_weight is None:  # (weights are paired with y_true by position)
+        y_true = paired_by_id(y_true, y_pred)
     y = _labels_1d(y_true, "y_true")
     pred = _labels_1d(y_pred, "y_pred")
     if pred.shape != y.shape:
@@ -194,6 +225,7 @@ def precision_at_k(y_true, y_score, k=None, *, pos_label=1) -> float:
     >>> precision_at_k([0, 1, 1, 0], [0.9, 0.8, 0.7, 0.1], k=2)
     0.5
     """
+    y_true = paired_by_id(y_true, y_score)
     y = _binary(y_true, "y_true", pos_label)
     scores = _scores(y_score, y.size)
     if k is None:
