@@ -126,11 +126,25 @@ def _columns(seqs) -> dict:
     role has no name)."""
     ids = seqs.ids
     entity = list(ids.names) if isinstance(ids, pd.MultiIndex) else ids.name
-    return {
+    columns = {
         "entity": entity,
         "event": seqs.event_labels.name,
         "item": None if seqs.items is None else seqs.item_labels.name,
     }
+    gap = getattr(seqs, "session_gap_ns", None)
+    if isinstance(ids, pd.MultiIndex) and gap is not None:
+        columns["session_gap_ns"] = int(gap)  # the gap sessions were split at
+    return columns
+
+
+def _gap_text(ns: int) -> str:
+    """A session gap as session_gap= takes it: '30min', '2h', '45s'."""
+    seconds = ns / 1e9
+    if seconds >= 3_600 and seconds % 3_600 == 0:
+        return f"{seconds / 3_600:g}h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g}min"
+    return f"{seconds:g}s"
 
 
 def describe(seqs, times: bool = True) -> dict:
@@ -302,15 +316,26 @@ def _sessions_warning(fitted: dict, scored: dict) -> str | None:
     every duration and count is read on another scale (92% flagged), which no renamed
     column explains."""
     then, now = fitted.get("entity"), scored.get("entity")
+    gap = fitted.get("session_gap_ns")
+    fix = f"session_gap={_gap_text(gap)!r}" if gap else "session_gap=..."
+    if isinstance(then, list) and isinstance(now, list) and gap:
+        other = scored.get("session_gap_ns")
+        if other and other != gap:
+            return (
+                f"the model was fitted on sessions split at gaps over {_gap_text(gap)}, and "
+                f"these at gaps over {_gap_text(other)}: sessions of another length, which "
+                "its duration and count features read on another scale. Build them as at "
+                f"fit: Sequences.from_events(..., {fix})"
+            )
     if then is None or now is None or isinstance(then, list) == isinstance(now, list):
         return None
     if isinstance(then, list):
         return (
-            f"the model was fitted on sessions (entity {then!r}: built with session_gap=...) "
+            f"the model was fitted on sessions (entity {then!r}: built with {fix}) "
             f"and these sequences are whole entities ({now!r}): each entity's whole "
             "history reads as one session, far longer than the fitted ones. Build them "
             "with the session_gap the model was fitted with: Sequences.from_events(..., "
-            "session_gap=...)"
+            f"{fix})"
         )
     return (
         f"the model was fitted on whole entities ({then!r}) and these sequences are "

@@ -399,6 +399,12 @@ class Sequences:
     ['pv', 'cart']
     """
 
+    #: The gap (ns) these sequences were split into sessions at (:meth:`session`,
+    #: ``from_events(..., session_gap=...)``), kept through :meth:`take`; None where they
+    #: were not split here. A model fitted on sessions records it, and scoring says so
+    #: where later sessions were split at another gap.
+    session_gap_ns = None
+
     def __init__(
         self,
         ids,
@@ -866,7 +872,13 @@ class Sequences:
             item_labels=self.item_labels,
             values=pick(self.values),
             tz=self.tz,
-        )
+        )._with_gap(self.session_gap_ns)
+
+    def _with_gap(self, gap_ns):
+        """These sequences, noting the session gap they were split at (None: not split
+        into sessions here)."""
+        self.session_gap_ns = gap_ns
+        return self
 
     def _time_column(self, ns: np.ndarray) -> pd.Series | np.ndarray:
         stamps = pd.to_datetime(ns, unit="ns", utc=self.tz is not None)
@@ -967,7 +979,7 @@ class Sequences:
             item_labels=self.item_labels,
             values=self.values,
             tz=self.tz,
-        )
+        )._with_gap(int(max_gap))
 
     def windows(
         self, length: int, stride: int | None = None, n_threads: int | None = None
