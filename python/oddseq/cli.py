@@ -409,12 +409,14 @@ def _score(args) -> int:
             log = read_log(
                 args.file, args, [*roles.values(), args.category], progress, allow_empty=True
             )
+            gap = _fitted_session_gap(pipe, args.model)
             if not len(log):
-                raise _NoEvents(_empty_table(log, [args.entity], groups=False))
+                index = [args.entity] + ([] if gap is None else ["session"])
+                raise _NoEvents(_empty_table(log, index, groups=False))
             log = as_fitted_labels(pipe, log, args.item, args.category)
             if args.category is not None:
                 _add_categories(pipe, log, args.item, args.category)
-            seqs = Sequences.from_events(log, **roles, **reading_kwargs(args))
+            seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
             table = pipe.score(seqs)
         written = _write_ranked(table, args, fmt)
     except _NoEvents as none:
@@ -427,6 +429,27 @@ def _score(args) -> int:
 
     _say_written(table, written, args, alarm_summary(pipe, table))
     return 0
+
+
+def _fitted_session_gap(pipe, model):
+    """The session gap a model fitted on sessions (in Python: detect_anomalies(...,
+    session_gap=...)) was fitted at, as a Timedelta, for oddseq score to split the file's
+    entities at it; None for a model of whole entities. Refused where the model is of
+    sessions and records no gap (saved before it was recorded)."""
+    columns = (getattr(pipe, "_fitted_data", None) or {}).get("columns") or {}
+    if not isinstance(columns.get("entity"), list):
+        return None
+    gap = columns.get("session_gap_ns")
+    if not gap:
+        raise ValueError(
+            f"--model {model} was fitted on sessions (in Python, with session_gap=...) and "
+            "records no gap to split this file's entities at; score it in Python, "
+            "model.score(Sequences.from_events(log, ..., session_gap=...)) with the fit's "
+            "gap, or fit it again"
+        )
+    import pandas as pd
+
+    return pd.Timedelta(int(gap), unit="ns")
 
 
 class _NoEvents(Exception):

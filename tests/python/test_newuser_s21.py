@@ -395,3 +395,27 @@ def test_sessions_split_at_another_gap_than_the_fit_are_said(days, sessions_mode
     seqs = Sequences.from_events(later, **ROLES, session_gap="30min")
     assert seqs.take([0, 1]).session_gap_ns == 1_800 * 10**9 == seqs[:3].session_gap_ns
     assert Sequences.from_events(later, **ROLES).session_gap_ns is None
+
+
+def test_the_shell_scores_a_sessions_model_on_the_files_sessions(days, sessions_model, tmp_path):
+    # oddseq score with a model fitted on sessions in Python: every entity's whole
+    # history was scored as one session (93% flagged), and the warning's advice,
+    # Sequences.from_events(..., session_gap='30min'), is Python's: oddseq score has no
+    # such option. The model records its gap: the file's entities are split at it.
+    from oddseq.cli import main
+
+    _, later = days
+    later.to_csv(tmp_path / "later.csv", index=False)
+    sessions_model.save(tmp_path / "s.oddseq")
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    out = tmp_path / "odd.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code = main(
+            ["score", str(tmp_path / "later.csv"), "--model", str(tmp_path / "s.oddseq"), *roles]
+            + ["-o", str(out)]
+        )
+    assert code == 0
+    got = pd.read_csv(out).set_index(["user_id", "session"])
+    want = sessions_model.score(Sequences.from_events(later, **ROLES, session_gap="30min"))
+    assert got["is_anomaly"].sort_index().equals(want["is_anomaly"].sort_index())
