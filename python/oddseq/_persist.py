@@ -354,7 +354,10 @@ def save(model, path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: the folder {str(folder)!r} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:  # (its message names the temporary file, not the model's)
+        raise _not_written(path, error) from None
     try:
         with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as zf:
             zf.writestr(_MANIFEST, text)
@@ -362,11 +365,20 @@ def save(model, path) -> Path:
                 with zf.open(f"arrays/{i}.npy", "w", force_zip64=True) as member:
                     np.lib.format.write_array(member, array, allow_pickle=False)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(temporary):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise _not_written(path, error) from None
         raise
     return path
+
+
+def _not_written(path, error: OSError) -> OSError:
+    """The error of a model that could not be written, naming its path (an OSError of
+    the same kind: PermissionError, a full disk's OSError), not the temporary file."""
+    reason = error.strerror or str(error)
+    return type(error)(f"cannot write the model to {str(path)!r}: {reason}")
 
 
 # --- decoding ------------------------------------------------------------------------

@@ -419,3 +419,24 @@ def test_the_shell_scores_a_sessions_model_on_the_files_sessions(days, sessions_
     got = pd.read_csv(out).set_index(["user_id", "session"])
     want = sessions_model.score(Sequences.from_events(later, **ROLES, session_gap="30min"))
     assert got["is_anomaly"].sort_index().equals(want["is_anomaly"].sort_index())
+
+
+# --- a model saved where it cannot be written ----------------------------------------
+
+
+def test_saving_where_a_model_cannot_be_written_names_the_path_not_a_temporary_file(
+    model, tmp_path, monkeypatch, capsys
+):
+    # oddseq fit ... --save /proc/x.oddseq said "[Errno 2] No such file or directory:
+    # '/proc/.x.oddseq.d34ehpej.tmp'", a file the user never named.
+    import tempfile
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".m.oddseq.abc.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    with pytest.raises(OSError) as said:
+        model.save(tmp_path / "m.oddseq")
+    text = str(said.value)
+    assert ".tmp" not in text and "Errno" not in text, text
+    assert str(tmp_path / "m.oddseq") in text and "Permission denied" in text, text
