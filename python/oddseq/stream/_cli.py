@@ -379,6 +379,8 @@ class _Reader:
 
     def __init__(self, args, columns, required):
         self.args, self.columns, self.required = args, columns, required
+        # JSON ids read as the batch reads them (_json_id): 463.0 is the id 463.
+        self.id_columns = {c for c in (args.entity, args.item) if c}
         self.fmt, self.header, self.at = args.format, None, None
         self.malformed = []  # the first _SHOWN_MALFORMED line numbers
         self.n_malformed = 0
@@ -447,7 +449,13 @@ class _Reader:
                 return f"not JSON ({error})"
             if not isinstance(record, dict):
                 return "not a JSON object"
-            return [None if record.get(c) in (None, "") else str(record[c]) for c in self.columns]
+            ids = self.id_columns
+            return [
+                None
+                if record.get(c) in (None, "")
+                else (_json_id(record[c]) if c in ids else str(record[c]))
+                for c in self.columns
+            ]
         sep = self.args.sep
         # Plain lines split directly; quoted fields through the csv module.
         try:
@@ -1289,6 +1297,19 @@ def _one_line(error) -> str:
     advice at its end (--dayfirst ...), short where it quotes a huge field."""
     text = " ".join(str(error).split())
     return text if len(text) <= 600 else text[:597] + "..."
+
+
+def _json_id(value):
+    """A JSON id (entity, item) as text, as the batch's JSON reader writes it
+    (cli._json_text, after pandas' read_json): a whole float as its integer (463.0 is
+    463: JSON readers keep no difference, and pandas writes integer ids of a column with
+    a null as floats), NaN missing (None), anything else as Python writes it."""
+    if isinstance(value, float):
+        if value != value:
+            return None
+        if value.is_integer() and abs(value) < 2**63:
+            return str(int(value))
+    return str(value)
 
 
 def _number(text):
