@@ -440,3 +440,28 @@ def test_saving_where_a_model_cannot_be_written_names_the_path_not_a_temporary_f
     text = str(said.value)
     assert ".tmp" not in text and "Errno" not in text, text
     assert str(tmp_path / "m.oddseq") in text and "Permission denied" in text, text
+
+
+# --- a byte-order mark at the start of the stream ------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_the_stream_reads_input_that_starts_with_a_byte_order_mark(
+    days, shop_files, oddseq_here, kind
+):
+    # A spreadsheet's "CSV UTF-8" export starts with a byte-order mark; oddseq detect
+    # reads it, oddseq stream < export.csv said "the CSV header (line 1) lacks
+    # ['user_id']; it has ['\ufeffuser_id', ...]" (JSON lines: every first line "not JSON").
+    d, roles = shop_files
+    _, later = days
+    part = later.sort_values("timestamp", kind="stable").head(400)
+    if kind == "csv":
+        text = part.to_csv(index=False)
+    else:
+        text = part.to_json(orient="records", lines=True)
+    args = ["stream", "--model", str(d / "m.oddseq"), *roles]
+    plain = oddseq_here(args, input=text.encode())
+    marked = oddseq_here(args, input=b"\xef\xbb\xbf" + text.encode())
+    assert plain.returncode == 0 and marked.returncode == 0, marked.stderr
+    assert marked.stdout == plain.stdout
+    assert "malformed" in marked.stderr and "0 malformed lines" in marked.stderr, marked.stderr

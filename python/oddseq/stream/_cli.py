@@ -282,6 +282,9 @@ def _check_save(path_text: str, force: bool) -> None:
         )
 
 
+_BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
+
+
 class _Lines:
     """Complete lines from a file descriptor as they come, with a timeout: a list of
     lines (bytes), empty when none came in time; ``eof`` once the input ended."""
@@ -289,6 +292,9 @@ class _Lines:
     def __init__(self, fd, stop=None):
         self.fd, self.partial, self.eof = fd, b"", False
         self.stop = stop  # a descriptor readable once the stream is to stop (or None)
+        # The input's first bytes, until a UTF-8 byte-order mark is ruled out or dropped
+        # (a spreadsheet's "CSV UTF-8" export starts with one, which oddseq detect reads).
+        self.opening = b""
 
     def read(self, timeout):
         data = self.read_chunk(timeout)
@@ -307,9 +313,16 @@ class _Lines:
             self.eof, self.partial = True, b""
             return b""
         chunk = os.read(self.fd, 1 << 20)
+        if self.opening is not None and chunk:
+            chunk, self.opening = self.opening + chunk, None
+            if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+                self.opening = chunk  # (the mark may come in pieces)
+                return b""
+            if chunk.startswith(_BOM):
+                chunk = chunk[len(_BOM) :]
         if not chunk:
             self.eof = True
-            rest, self.partial = self.partial, b""
+            rest, self.partial = (self.opening or b"") + self.partial, b""
             return rest + b"\n" if rest.strip() else b""
         data = self.partial + chunk
         cut = data.rfind(b"\n") + 1
