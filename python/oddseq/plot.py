@@ -487,8 +487,17 @@ def plot_explanation(explanation, row=None, *, ax=None):
             typical = typical_phrases(words, part["typical_text"])
         texts = [f"{v} ({t})" for v, t in zip(part["value_text"], typical)]
         _label_bars(ax, bars, deviation, texts)
-    ax.set_title(f"why {row} stands out" if by_entity else f"why row {row} stands out")
+    shown = _as_written(row)
+    ax.set_title(f"why {shown} stands out" if by_entity else f"why row {shown} stands out")
     return ax
+
+
+def _as_written(label):
+    """An id as a title shows it: numpy scalars as the Python values they hold, also
+    within a session's (entity, session) pair: (2843, 0), not (np.int64(2843), ...)."""
+    if isinstance(label, tuple):
+        return tuple(_as_written(v) for v in label)
+    return label.item() if isinstance(label, np.generic) else label
 
 
 def _label_bars(ax, bars, deviation, texts) -> None:

@@ -465,3 +465,18 @@ def test_the_stream_reads_input_that_starts_with_a_byte_order_mark(
     assert plain.returncode == 0 and marked.returncode == 0, marked.stderr
     assert marked.stdout == plain.stdout
     assert "malformed" in marked.stderr and "0 malformed lines" in marked.stderr, marked.stderr
+
+
+def test_plot_explanation_titles_a_session_as_written(days, sessions_model):
+    # A session's id is an (entity, session) pair of numpy integers: the title read
+    # "why (np.int64(2843), np.int64(0)) stands out".
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from oddseq.plot import plot_explanation
+
+    _, later = days
+    table = sessions_model.score(Sequences.from_events(later, **ROLES, session_gap="30min"))
+    user, session = table.index[0]
+    ax = plot_explanation(sessions_model, table.index[0])
+    assert ax.get_title() == f"why ({int(user)}, {int(session)}) stands out"
