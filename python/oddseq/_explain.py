@@ -34,8 +34,14 @@ def _wanted(entity_ids) -> list:
 
 def _as_written(ids: list) -> list:
     """Ids as a refusal shows them: numpy scalars (a table's index, ``seqs.ids``) as
-    the Python values they hold, 9 and not np.int64(9)."""
-    return [i.item() if isinstance(i, np.generic) else i for i in ids]
+    the Python values they hold, 9 and not np.int64(9), also within a session's
+    (entity, session) pair."""
+    return [
+        tuple(_as_written([v])[0] for v in i)
+        if isinstance(i, tuple)
+        else (i.item() if isinstance(i, np.generic) else i)
+        for i in ids
+    ]
 
 
 def _positions(seqs: Sequences, entity_ids) -> np.ndarray:

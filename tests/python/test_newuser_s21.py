@@ -480,3 +480,13 @@ def test_plot_explanation_titles_a_session_as_written(days, sessions_model):
     user, session = table.index[0]
     ax = plot_explanation(sessions_model, table.index[0])
     assert ax.get_title() == f"why ({int(user)}, {int(session)}) stands out"
+
+
+def test_explains_refusal_shows_a_session_as_written(days, sessions_model):
+    # A session of another day's table, not among the last score's: the refusal showed
+    # "[(np.int64(2843), np.int64(0))]".
+    _, later = days
+    table = sessions_model.score(Sequences.from_events(later, **ROLES, session_gap="30min"))
+    user, _ = table.index[0]
+    with pytest.raises(ValueError, match=rf"\[\({int(user)}, 999\)\]"):
+        sessions_model.explain([(table.index[0][0], np.int64(999))])
