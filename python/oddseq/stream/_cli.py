@@ -689,7 +689,13 @@ def _stream(args) -> int:
     import pandas as pd
 
     from ..sequences._sequences import unreadable_numbers
-    from ..utils._time import _DIGITS_STREAM, digits_judged
+    from ..utils._time import (
+        _DIGITS_STREAM,
+        _SERIAL_MIN,
+        _serial_facts,
+        digits_judged,
+        serial_judged,
+    )
     from ._scorer import StreamScorer
 
     if args.batch < 1:
@@ -946,17 +952,22 @@ def _stream(args) -> int:
     # digits need 20 distinct values or more (203615 alone is a fine number of
     # seconds), which a stream's first batch, often one event, seldom holds: they are
     # judged at the first count of times that can decide, not on the first batch alone.
+    # So are spreadsheet serial dates (43063.67: days since 1899-12-30), on the first
+    # _SERIAL_MIN numbers (unless --calibrate's file was judged so).
     digits = set()
     digits_done = args.time is None or args.time_format is not None
+    serial = []
+    serial_done = digits_done or scorer._serial is None
     scorer._digits = None  # judged here, on every path (the C++ reader's lines too)
+    scorer._serial = None
 
     def check_unit(data):
         """The first event's time against --time-unit: a warning with the fix (once)
         when the number lands outside 1990-2100 and in another unit inside; then the
         times until the digit check is done (numbers that all read as HHMMSS or dates:
-        a warning with the fix, as oddseq detect gives)."""
-        nonlocal digits_done
-        if digits_done and scorer._unit_checked:
+        a warning with the fix, as oddseq detect gives), and the serial-date check."""
+        nonlocal digits_done, serial_done
+        if digits_done and serial_done and scorer._unit_checked:
             return
         if args.time_format is not None or reader_waits_for_header():
             return
@@ -976,16 +987,32 @@ def _stream(args) -> int:
                 continue
             number = _number(str(value))
             scorer._check_unit(number)
-            if digits_done:
+            if digits_done and serial_done:
                 return
             if not isinstance(number, (int, float)) or isinstance(number, bool):
-                digits_done = True  # times as text: no digits to judge
+                digits_done = serial_done = True  # times as text: no digits to judge
                 return
             if number == number and abs(number) != float("inf"):  # else malformed
-                digits.add(number)
-            if len(digits) >= _DIGITS_STREAM:
+                if not digits_done:
+                    digits.add(number)
+                if not serial_done and len(serial) < _SERIAL_MIN:
+                    serial.append(number)
+            if (digits_done or len(digits) >= _DIGITS_STREAM) and (
+                serial_done or len(serial) >= _SERIAL_MIN
+            ):
                 break
         judge_digits(final=False)
+        judge_serial()
+
+    def judge_serial():
+        nonlocal serial_done
+        if serial_done or not serial:
+            return
+        values = np.asarray(serial, dtype=np.float64)
+        low, high = float(values.min()), float(values.max())
+        if serial_judged(args.time, args.time_unit, _serial_facts(values, low, high), low, high):
+            serial_done = True
+            serial.clear()
 
     def judge_digits(final):
         nonlocal digits_done

@@ -29,6 +29,7 @@ from ..utils._time import (
     _warn_if_another_unit,
     digits_judged,
     duration_ns,
+    serial_judged,
     times_to_ns,
 )
 from ._checks import InputChecks, PreviousEvents, Repeats, StreamChecks, compared
@@ -499,6 +500,10 @@ class StreamScorer:
         # The first numeric times (distinct) for the clock/date digit check, until it is
         # done (None): see _time_checks.
         self._digits = set() if self._has_times else None
+        # The spreadsheet serial-date check's counts of the first numeric times (how
+        # many, how many with a fraction, their extremes), until it is done (None): see
+        # _serial_check.
+        self._serial = (0, 0, math.inf, -math.inf) if self._has_times else None
         self._set_model()
         self._refit = None  # a background refit's future
         self.threshold_history_ = []
@@ -727,7 +732,7 @@ class StreamScorer:
                     bad |= missing
         times = None
         if self._has_times:
-            judging = self._digits is not None or not self._unit_checked
+            judging = self._digits is not None or not self._unit_checked or self._serial is not None
             check = {} if judging and len(events) else False
             times, bad_time, _ = times_to_ns(
                 events[self.time],
@@ -1202,13 +1207,15 @@ class StreamScorer:
         batch of a few events cannot (20 distinct values are needed: 203615 alone is a
         fine number of seconds), and judged on it alone a stream of HDFS's 203615-style
         times would never be told; so later batches add theirs (at most
-        ``_DIGITS_STREAM`` distinct values kept) until the check is done."""
+        ``_DIGITS_STREAM`` distinct values kept) until the check is done; so are
+        spreadsheet serial dates (``_serial_check``)."""
         if "time_range" not in check:  # dates, not numbers: nothing to judge
-            self._unit_checked, self._digits = True, None
+            self._unit_checked, self._digits, self._serial = True, None, None
             return
         if not self._unit_checked:
             self._unit_checked = True
             _warn_if_another_unit(self.time, self.time_unit, *check["time_range"])
+        self._serial_check(check.get("serial"), *check["time_range"])
         facts = check.get("digits")
         if self._digits is None:
             return
@@ -1218,6 +1225,22 @@ class StreamScorer:
         self._digits.update(facts[1][:_DIGITS_STREAM].tolist())
         if digits_judged(self.time, self.time_unit, sorted(self._digits)):
             self._digits = None
+
+    def _serial_check(self, facts, low: float, high: float) -> None:
+        """The batch's spreadsheet serial-date check (43063.67: days since 1899-12-30,
+        read as seconds in 1970) on the first numeric times, whose ``facts`` (a batch's
+        ``_serial_facts``, its extremes ``low``, ``high``) add up until 20 numbers have
+        come: then a DataWarning with the fix, once, if they are serial dates. update_one
+        leaves it out, as the unit check; ``oddseq stream`` judges its lines itself."""
+        if self._serial is None:
+            return
+        if facts is not None:
+            n, fractional, least, most = self._serial
+            facts = (n + facts[0], fractional + facts[1])
+            low, high = min(least, low), max(most, high)
+            self._serial = (*facts, low, high)
+        if serial_judged(self.time, self.time_unit, facts, low, high):
+            self._serial = None
 
     def _check_unit(self, time) -> None:
         """Once per scorer: the batch's check of a numeric time column
@@ -1549,6 +1572,17 @@ class StreamScorer:
                 f"column(s) {missing} not in the events; they have {list(events.columns)}"
             )
         events = self._in_time_order(events)
+        times = None if self._serial is None else events[self.time]
+        if times is not None and self.time_format is None and times.dtype.kind in "iuf":
+            # The replay (update_one's path) checks no unit: a log of spreadsheet serial
+            # dates is judged here, on its numeric times, and said once for the stream.
+            check = {}
+            try:
+                times_to_ns(times, self.time_unit, self.time, unit_warning=check)
+            except (ValueError, TypeError):  # the replay says what is wrong
+                check = {}
+            if "time_range" in check:
+                self._serial_check(check.get("serial"), *check["time_range"])
         twin = StreamScorer(
             self.pipeline,
             entity=self.entity,

@@ -202,6 +202,21 @@ def _warn_if_serial_days(name, time_unit, facts, low, high) -> None:
     )
 
 
+def serial_judged(name: str, time_unit: str, facts, low: float, high: float) -> bool:
+    """The spreadsheet serial-date check of parse_times on a stream's first numeric
+    times (``facts``: ``_serial_facts`` of them, ``low``/``high`` their extremes): True
+    once it is done (warned, or no later number could make it warn: a number outside
+    the serial dates of 1990..2100, or a unit given), False while fewer than
+    ``_SERIAL_MIN`` numbers have come (a stream's first batch is often one event, which
+    cannot tell 43063.67 days from 43,063.67 seconds)."""
+    if facts is None or time_unit != "s":
+        return True
+    if facts[0] < _SERIAL_MIN:
+        return False
+    _warn_if_serial_days(name, time_unit, facts, low, high)
+    return True
+
+
 def _clock_digits(v: np.ndarray) -> np.ndarray:
     """Which whole numbers read as HHMMSS (203615: 20:36:15; 37: 00:00:37)."""
     return (v >= 0) & (v < 240_000) & (v // 100 % 100 < 60) & (v % 100 < 60)
