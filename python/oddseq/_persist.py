@@ -353,7 +353,7 @@ def save(model, path) -> Path:
     path = Path(os.fspath(path))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise ValueError(f"cannot save to {str(path)!r}: the folder {str(folder)!r} does not exist")
+        raise ValueError(f"cannot save to {str(path)!r}: {missing_folder(folder)}")
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as error:  # (its message names the temporary file, not the model's)
@@ -372,6 +372,18 @@ def save(model, path) -> Path:
             raise _not_written(path, error) from None
         raise
     return path
+
+
+def missing_folder(folder) -> str:
+    """Why ``folder`` (not a folder) cannot take a file: a file on its way ("log.csv is a
+    file, not a folder": mkdir would refuse it), else that it does not exist."""
+    folder = Path(folder)
+    for part in (folder, *folder.parents):
+        if part.exists():
+            if not part.is_dir():
+                return f"{part} is a file, not a folder"
+            break
+    return f"the folder {folder} does not exist; create it first"
 
 
 def _not_written(path, error: OSError) -> OSError:

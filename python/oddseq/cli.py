@@ -1423,7 +1423,9 @@ def _check_output(path_text: str, force: bool) -> str:
     fmt = _output_format(out)
     folder = out.parent
     if not folder.is_dir():
-        raise ValueError(f"-o {path_text}: the folder {folder} does not exist; create it first")
+        from ._persist import missing_folder
+
+        raise ValueError(f"-o {path_text}: {missing_folder(folder)}")
     if out.exists() and not force:
         raise ValueError(f"{path_text} exists; pass --force to overwrite it, or choose another -o")
     if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):

@@ -490,3 +490,27 @@ def test_explains_refusal_shows_a_session_as_written(days, sessions_model):
     user, _ = table.index[0]
     with pytest.raises(ValueError, match=rf"\[\({int(user)}, 999\)\]"):
         sessions_model.explain([(table.index[0][0], np.int64(999))])
+
+
+# --- a path whose folder is a file -----------------------------------------------------
+
+
+def test_a_path_inside_a_file_says_the_file_is_no_folder(shop_files, model, capsys):
+    # -o log.csv/odd.csv and --save log.csv/m.oddseq said "the folder log.csv does not
+    # exist; create it first": it exists, as a file, and mkdir refuses to create it.
+    from oddseq.cli import main
+
+    d, roles = shop_files
+    log = d / "log.csv"
+    runs = [
+        ["score", str(log), "--model", str(d / "m.oddseq"), *roles, "-o", f"{log}/odd.csv"],
+        ["fit", str(log), *roles, "--save", f"{log}/m.oddseq"],
+        ["detect", str(log), *roles, "-o", f"{log}/deeper/odd.csv"],
+    ]
+    for args in runs:
+        capsys.readouterr()
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert f"{log} is a file, not a folder" in err and "create it" not in err, err
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        model.save(log / "m.oddseq")

@@ -273,9 +273,9 @@ def _check_save(path_text: str, force: bool) -> None:
             f"--save {path_text} is a folder; give a file name, e.g. {out / 'model.oddseq'}"
         )
     if not out.parent.is_dir():
-        raise ValueError(
-            f"--save {path_text}: the folder {out.parent} does not exist; create it first"
-        )
+        from .._persist import missing_folder
+
+        raise ValueError(f"--save {path_text}: {missing_folder(out.parent)}")
     if out.exists() and not force:
         raise ValueError(
             f"--save {path_text} exists; pass --force to overwrite it, or choose another --save"
