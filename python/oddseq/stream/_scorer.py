@@ -917,13 +917,15 @@ class StreamScorer:
             return
         column = self.entity
         convert = "astype('int64')" if seen[0] == "int" else "astype(str)"
-        how = (
-            ("int(entity)" if seen[0] == "int" else "str(entity)")
-            if one
-            else f"events[{column!r}] = events[{column!r}].{convert}"
-        )
+        if one:
+            how = "int(entity)" if seen[0] == "int" else "str(entity)"
+        elif judged:
+            how = f"events[{column!r}] = events[{column!r}].{convert}"
+        else:  # features' lookup: the ids asked for, not a frame of events
+            how = f"features(pd.Index(entity_ids).{convert})"
+        came = f"arrive as {kind}" if judged else f"asked for as {kind}"
         raise ValueError(
-            f"entity ids {example!r} arrive as {kind} where this scorer's earlier events gave "
+            f"entity ids {example!r} {came} where this scorer's earlier events gave "
             f"them as {seen[0]} ({seen[1]!r}): the stream keys an id by its type and value, "
             f"so int 7 and str '7' would be two entities; convert them to {seen[0]}: {how}"
         )

@@ -46,3 +46,27 @@ def test_a_model_streams_ids_of_the_other_type_as_the_batch_scores_them(fitted_a
     convert = "astype('int64')" if fitted_as == "str" else "astype(str)"
     with pytest.raises(ValueError, match=rf"convert them to .*{re.escape(convert)}"):
         live.update(fitted.head(3))
+
+
+def test_features_of_ids_of_the_other_type_says_to_convert_the_ids_asked_for():
+    # features([153]) of a scorer that streamed "153" said "entity ids 153 arrive as int
+    # ... convert them to str: events['user_id'] = events['user_id'].astype(str)": a
+    # frame of events the call was not given.
+    log = make_ecommerce(n_users=30, n_days=2, random_state=195).events
+    log = log.sort_values("timestamp", kind="stable")[list(ROLES.values())]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (a small log's cut)
+        pipe = AnomalyPipeline(method="pca", contamination=0.1)
+        pipe.fit(Sequences.from_events(log, **ROLES))
+    live = StreamScorer(pipe, **ROLES)
+    live.update(log.assign(user_id=log.user_id.astype(str)))
+    one = int(log.user_id.iloc[0])
+    with pytest.raises(ValueError) as refused:
+        live.features([one])
+    message = str(refused.value)
+    assert "events[" not in message and "arrive" not in message, message
+    fix = re.search(r"convert them to str: (.*)$", message)
+    assert fix and fix.group(1) == "features(pd.Index(entity_ids).astype(str))", message
+    entity_ids = [one]
+    got = eval("live." + fix.group(1), {"live": live, "pd": pd, "entity_ids": entity_ids})
+    assert list(got.index) == [str(one)]
