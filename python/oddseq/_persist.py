@@ -104,10 +104,13 @@ class SaveMixin:
         pickle). The file is written to a temporary name and renamed, so a failed save
         never leaves a truncated model behind.
 
+        ``path`` may also be a binary file object (``open(..., "wb")``, ``io.BytesIO()``),
+        written as it is (no temporary file), as :func:`oddseq.load` reads one.
+
         Returns
         -------
         pathlib.Path
-            The path written.
+            The path written (the file object, where one was given).
 
         Examples
         --------
@@ -350,6 +353,19 @@ def save(model, path) -> Path:
         "model": tree,
     }
     text = json.dumps(manifest, allow_nan=False, separators=(",", ":"))
+    if hasattr(path, "write"):  # a binary file object, as load takes one
+        if isinstance(path, io.TextIOBase):
+            raise TypeError(
+                "save writes to a path or a binary file object (open(..., 'wb'), "
+                f"io.BytesIO()), got a text one ({type(path).__name__})"
+            )
+        _write_zip(path, text, encoder.arrays)
+        return path
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(
+            "save writes to a path or a binary file object (open(..., 'wb'), io.BytesIO()), "
+            f"got {type(path).__name__}"
+        )
     path = Path(os.fspath(path))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -359,11 +375,8 @@ def save(model, path) -> Path:
     except OSError as error:  # (its message names the temporary file, not the model's)
         raise _not_written(path, error) from None
     try:
-        with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as zf:
-            zf.writestr(_MANIFEST, text)
-            for i, array in enumerate(encoder.arrays):
-                with zf.open(f"arrays/{i}.npy", "w", force_zip64=True) as member:
-                    np.lib.format.write_array(member, array, allow_pickle=False)
+        with os.fdopen(handle, "wb") as raw:
+            _write_zip(raw, text, encoder.arrays)
         os.replace(temporary, path)
     except BaseException as error:
         if os.path.exists(temporary):
@@ -372,6 +385,15 @@ def save(model, path) -> Path:
             raise _not_written(path, error) from None
         raise
     return path
+
+
+def _write_zip(raw, text: str, arrays) -> None:
+    """The model's zip (its manifest ``text`` and ``arrays``) into the binary file ``raw``."""
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr(_MANIFEST, text)
+        for i, array in enumerate(arrays):
+            with zf.open(f"arrays/{i}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def missing_folder(folder) -> str:

@@ -514,3 +514,25 @@ def test_a_path_inside_a_file_says_the_file_is_no_folder(shop_files, model, caps
         assert f"{log} is a file, not a folder" in err and "create it" not in err, err
     with pytest.raises(ValueError, match="is a file, not a folder"):
         model.save(log / "m.oddseq")
+
+
+# --- a model saved into a file object ------------------------------------------------
+
+
+def test_a_model_saves_into_a_binary_file_object_as_it_loads_from_one(days, model, tmp_path):
+    # oddseq.load takes a binary file object (a BytesIO from object storage); save said
+    # "expected str, bytes or os.PathLike object, not BytesIO" from os.fspath.
+    import io
+
+    _, later = days
+    buffer = io.BytesIO()
+    assert model.save(buffer) is buffer
+    buffer.seek(0)
+    again = oddseq.load(buffer)
+    seqs = Sequences.from_events(later, **ROLES)
+    pd.testing.assert_frame_equal(again.score(seqs), model.score(seqs))
+    with open(tmp_path / "m.oddseq", "wb") as handle:
+        model.save(handle)
+    assert oddseq.load(tmp_path / "m.oddseq").threshold_ == model.threshold_
+    with pytest.raises(TypeError, match="a path or a binary file object"):
+        model.save(io.StringIO())
