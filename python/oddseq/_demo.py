@@ -77,7 +77,16 @@ def run_demo(
     print(f"\n{len(table):,} users, {len(events):,} events, {n_types} event types\n", file=out)
     print(f"Top {top} odd users:" if top != 1 else "The odd-most user:", file=out)
     print(_shown(table.head(top)), file=out)
-    if labels is not None:
+    if labels is not None and labels.reindex(table.index).nunique() < 2:
+        # (a few users: the generator planted none, or only anomalies; no metric is defined)
+        planted = "no anomalies were" if not labels.any() else "only anomalies were"
+        print(
+            f"\nAgainst the planted anomalies: {planted} planted among these "
+            f"{len(table):,} users, so there is nothing to check the scores against (the "
+            "generator plants a few percent: try 300 users or more)",
+            file=out,
+        )
+    elif labels is not None:
         y = labels.reindex(table.index).to_numpy()
         s = table["score"].to_numpy()
         p, r, f = precision_recall_fscore(y, table["is_anomaly"].to_numpy().astype(int))

@@ -544,6 +544,10 @@ def _demo(args) -> int:
     try:
         if args.top < 1:
             raise ValueError(f"--top must be at least 1, got {args.top}")
+        if args.data is None and args.n_users < 1:
+            raise ValueError(f"--n-users must be at least 1, got {args.n_users}")
+        if args.seed < 0:
+            raise ValueError(f"--seed must be 0 or more, got {args.seed}")
         with shell_warnings("demo"):
             run_demo(
                 n_users=args.n_users,

@@ -536,3 +536,20 @@ def test_a_model_saves_into_a_binary_file_object_as_it_loads_from_one(days, mode
     assert oddseq.load(tmp_path / "m.oddseq").threshold_ == model.threshold_
     with pytest.raises(TypeError, match="a path or a binary file object"):
         model.save(io.StringIO())
+
+
+# --- the demo on a handful of users ----------------------------------------------------
+
+
+def test_the_demo_on_a_few_users_says_none_were_planted(capsys):
+    # oddseq demo --n-users 5 printed its table, then "oddseq demo: ROC AUC is undefined
+    # when y_true holds only one class" and exit 2: with five users none was planted.
+    from oddseq.cli import main
+
+    assert main(["demo", "--n-users", "5", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "no anomalies were planted among these 5 users" in out, out
+    for option, value in (("--n-users", "0"), ("--seed", "-1")):
+        assert main(["demo", option, value, "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"oddseq demo: {option} must be"), err
