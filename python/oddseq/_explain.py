@@ -232,7 +232,7 @@ def explain_entities(
         # The side table as score reads it (refused where the model has none; the
         # fitted one, said once, where none is given).
         side = pipeline._scoring_side(entity_features, seqs, call="explain")
-        seqs = pipeline._kept(seqs)
+        seqs = pipeline._kept(pipeline._as_fitted_events(seqs))
         kept = seqs
         seqs = seqs.take(_positions(seqs, entity_ids))
         ids = seqs.ids

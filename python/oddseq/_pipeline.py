@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import importlib
 import threading
 import warnings
@@ -1442,6 +1443,68 @@ class AnomalyPipeline(SaveMixin):
             )
         return params
 
+    def _fitted_event_labels(self):
+        """The event types the model was fitted on, as it keeps them (their dtype), or
+        None."""
+        encoder = getattr(self, "encoder_", None)
+        for _, part in getattr(encoder, "encoders_", []) or []:
+            if hasattr(part, "event_labels_"):
+                return part.event_labels_
+        for owner in (encoder, getattr(self, "detector_", None)):
+            labels = getattr(owner, "event_labels_", None)
+            if labels is not None:
+                return labels
+        return None
+
+    def _as_fitted_events(self, seqs: Sequences) -> Sequences:
+        """``seqs`` with their event types in the kind of the fitted ones where the two
+        differ only in how numbers are written: template ids fitted as numbers (5, 22)
+        and given as text ("5", from JSON strings or a column read as str) or as floats
+        (5.0, a column with a gap), or fitted as text and given as numbers. Compared as
+        written, every such event was a type the model never saw (or a warning said so
+        of right scores); the stream compares them so too. Text that is no number stays
+        an unseen type."""
+        fitted = self._fitted_event_labels()
+        labels = seqs.event_labels
+        if (
+            fitted is None
+            or not len(labels)
+            or (labels.dtype == fitted.dtype and labels.equals(fitted))
+        ):
+            return seqs
+        numeric = fitted.dtype.kind in "iuf"
+        given_numeric = labels.dtype.kind in "iuf"
+        if (
+            numeric
+            and given_numeric
+            and not (labels.dtype.kind == "f" and fitted.dtype.kind in "iu")
+        ):
+            return seqs
+        if numeric:
+            numbers = pd.to_numeric(pd.Series(labels.astype(object)), errors="coerce")
+            read = numbers.notna().to_numpy().copy()
+            if not read.any():
+                return seqs
+            values = numbers.to_numpy(dtype=np.float64)
+            if fitted.dtype.kind in "iu":
+                read &= np.isfinite(values) & (values == np.round(values))
+                if not read.any():
+                    return seqs
+            new = labels.astype(object).to_numpy().copy()
+            new[read] = [int(v) if fitted.dtype.kind in "iu" else float(v) for v in values[read]]
+        else:
+            if not given_numeric or not all(isinstance(v, str) for v in fitted[:1000]):
+                return seqs
+            values = labels.to_numpy()
+            whole = np.isfinite(values) & (values == np.round(values))
+            new = np.array(
+                [str(int(v)) if w else str(v) for v, w in zip(values.tolist(), whole)],
+                dtype=object,
+            )
+        relabelled = copy.copy(seqs)
+        relabelled.event_labels = pd.Index(new, name=labels.name)
+        return relabelled
+
     def _kept(self, seqs: Sequences) -> Sequences:
         """The sequences with at least ``min_events`` events."""
         if self.min_events <= 1:
@@ -2027,7 +2090,7 @@ class AnomalyPipeline(SaveMixin):
         if not len(seqs):
             _warn_no_events("seqs has no sequences (a log with no rows)", gives)
             return None
-        seqs = self._kept(seqs)
+        seqs = self._kept(self._as_fitted_events(seqs))
         if not len(seqs):  # every entity shorter than min_events
             warnings.warn(
                 f"no entity of seqs has min_events={self.min_events} events or more: "

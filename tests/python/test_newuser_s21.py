@@ -553,3 +553,42 @@ def test_the_demo_on_a_few_users_says_none_were_planted(capsys):
         assert main(["demo", option, value, "--no-progress"]) == 2
         err = capsys.readouterr().err
         assert err.startswith(f"oddseq demo: {option} must be"), err
+
+
+# --- event types as numbers at fit, as text (or floats) on a later day ---------------
+
+
+def _coded_log(seed, n=120):
+    rng = np.random.default_rng(seed)
+    users = np.repeat(np.arange(n), 12)
+    return pd.DataFrame(
+        {
+            "user_id": users,
+            "ev": rng.choice([5, 22, 9, 11], size=users.size, p=[0.6, 0.2, 0.15, 0.05]),
+            "timestamp": 1_511_539_000 + np.arange(users.size) * 37,
+        }
+    )
+
+
+@pytest.mark.parametrize("later_kind", ["text", "float", "text at fit"])
+def test_event_types_read_as_the_fitted_kind(later_kind):
+    # Template ids fitted as numbers (5, 22) and scored as text ("5", from JSON strings
+    # or a column read as str): every event was a type the model never saw (count[<other>]
+    # 1,000 of 1,000) without a word; as floats (5.0, a column with a gap) the scores
+    # were right but a warning said "100% ... event types the model never saw ... renamed,
+    # recoded". The stream compares such labels as numbers; scoring now does too.
+    roles = dict(entity="user_id", event="ev", time="timestamp")
+    first, later = _coded_log(1), _coded_log(2)
+    if later_kind == "text at fit":
+        first = first.assign(ev=first["ev"].astype(str))
+        given = later
+        expected_later = later.assign(ev=later["ev"].astype(str))
+    else:
+        given = later.assign(ev=later["ev"].astype(str if later_kind == "text" else float))
+        expected_later = later
+    pipe = oddseq.AnomalyPipeline(random_state=0).fit(Sequences.from_events(first, **roles))
+    want = pipe.score(Sequences.from_events(expected_later, **roles))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = pipe.score(Sequences.from_events(given, **roles))
+    pd.testing.assert_frame_equal(got, want)
