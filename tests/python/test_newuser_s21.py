@@ -592,3 +592,23 @@ def test_event_types_read_as_the_fitted_kind(later_kind):
         warnings.simplefilter("error")
         got = pipe.score(Sequences.from_events(given, **roles))
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_the_stream_reads_numbers_as_the_fitted_text_event_types():
+    # A model fitted on event types written as text ("5", "22": JSON strings) streamed a
+    # DataFrame whose column holds them as numbers: every event was a type never seen
+    # (100% of the entities flagged), as scoring did before a9d3e8e.
+    from oddseq.stream import StreamScorer
+
+    roles = dict(entity="user_id", event="ev", time="timestamp")
+    log = _coded_log(3).assign(ev=lambda d: d["ev"].astype(str))
+    pipe = oddseq.AnomalyPipeline(random_state=0).fit(Sequences.from_events(log, **roles))
+    want = StreamScorer(pipe, **roles).update(log).scores
+    for given in (log.assign(ev=log["ev"].astype(int)), log.assign(ev=log["ev"].astype(float))):
+        got = StreamScorer(pipe, **roles).update(given).scores
+        pd.testing.assert_frame_equal(got, want)
+    one, text = StreamScorer(pipe, **roles), StreamScorer(pipe, **roles)
+    for row in log.head(200).itertuples(index=False):
+        a = one.update_one(row.user_id, int(row.ev), row.timestamp)
+        b = text.update_one(row.user_id, row.ev, row.timestamp)
+        assert a.score == b.score or (np.isnan(a.score) and np.isnan(b.score))

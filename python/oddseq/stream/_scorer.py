@@ -175,6 +175,18 @@ _SCORED, _ABOVE, _NEW, _APPROXIMATE = 1, 2, 4, 8
 _INT64_MAX = 2**63 - 1
 
 
+def _number_texts(values: np.ndarray) -> np.ndarray:
+    """Numbers as the text of event types fitted as text: whole ones as integers (5.0
+    as "5"), others as Python writes them."""
+    values = np.asarray(values)
+    if values.dtype.kind in "iu":
+        return values.astype(str).astype(object)
+    whole = np.isfinite(values) & (values == np.round(values))
+    return np.array(
+        [str(int(v)) if w else str(v) for v, w in zip(values.tolist(), whole)], dtype=object
+    )
+
+
 def _missing(column: pd.Series):
     """Which rows of a column are missing; None when its dtype holds no missing values
     (numpy integers and booleans), which spares the check."""
@@ -492,6 +504,10 @@ class StreamScorer:
         # update_one's lookups: event label -> code, the time unit in ns.
         self._code_of = {label: code for code, label in enumerate(self._labels.tolist())}
         self._numeric_labels = self._labels.dtype.kind in "iuf"
+        # Types fitted as text, all of them: numbers given for them are read as that text.
+        self._text_labels = not self._numeric_labels and all(
+            isinstance(label, str) for label in self._labels.tolist()
+        )
         self._time_factor = UNIT_TO_NS[time_unit] if self._has_times else 1
         self._int_limit = _INT64_MAX // self._time_factor
         self._float_limit = _INT64_MAX / self._time_factor
@@ -774,6 +790,10 @@ class StreamScorer:
                 # Numeric types read as text (CSV, JSON strings): compared as numbers;
                 # text that is no number is an unseen type.
                 given = pd.to_numeric(given, errors="coerce")
+            elif not self._numeric_labels and given.dtype.kind in "iuf":
+                # Types fitted as text ("5": JSON strings) given as numbers: as that
+                # text (5.0 as "5"), as scoring reads them (AnomalyPipeline._as_fitted_events).
+                given = pd.Series(_number_texts(given.to_numpy()), index=given.index)
             at = self._labels.get_indexer(given)
             code = np.where(at < 0, self._other_code, at).astype(np.int32)
             if return_codes is not None:
@@ -1011,6 +1031,9 @@ class StreamScorer:
         self._check_left -= 1
         if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
             self._check_left = self._checks.one(entity, event, time, item, value)
+        if self._text_labels and type(event) in (int, float):
+            # (a type fitted as text, "5", given as a number: as that text)
+            event = str(event) if type(event) is int else _number_texts(np.array([event]))[0]
         one = self._one if self._previous is None else None
         if one is not None:
             # Plain values (int / str ids and types, int / float times and values):
@@ -1287,6 +1310,14 @@ class StreamScorer:
             number = pd.to_numeric(pd.Series([event]), errors="coerce").iloc[0]
             if not pd.isna(number) and number in self._code_of:
                 return self._code_of[number]
+        if (
+            not self._numeric_labels
+            and isinstance(event, (numbers.Real, np.number))
+            and not isinstance(event, (bool, np.bool_))
+        ):
+            text = _number_texts(np.array([event]))[0]
+            if text in self._code_of:
+                return self._code_of[text]
         return self._other_code
 
     def _unseen_key(self, label) -> tuple:
