@@ -220,7 +220,10 @@ def test_python_and_shell_drop_the_same_events(pipe, tmp_path):
 def test_calibrate_drops_what_the_stream_drops(pipe):
     """calibrate replays the log as the scorer reads it: with drop_duplicates=True the
     rows written twice are dropped in the replay too (the clean log's cut, no warning
-    of repeats); without it they raise the cut and are warned about."""
+    of repeats); without it they move the cut (each entity is scored on doubled counts and
+    gaps of nothing) and are warned about. (Which way the cut moves depends on the fit: on
+    this log of 200 users, random_states 0-5 gave 12.0-19.8 for the clean replay and
+    16.0-17.2 for the doubled one.)"""
     log = make_ecommerce(n_users=200, n_days=3, random_state=4).events
     clean = log.sort_values("timestamp", kind="stable")
     twice = clean.loc[clean.index.repeat(2)]  # each row sent twice in a row
@@ -234,4 +237,4 @@ def test_calibrate_drops_what_the_stream_drops(pipe):
         # (a dropped event's entity is scored as it stands: equal up to round-off)
         assert dropping.calibrate(twice) == pytest.approx(expected, rel=1e-12)
     with pytest.warns(DataWarning, match="replayed to calibrate"):
-        assert StreamScorer(pipe, **roles).calibrate(twice) > expected
+        assert StreamScorer(pipe, **roles).calibrate(twice) != pytest.approx(expected, rel=1e-6)
