@@ -165,7 +165,53 @@ def describe(seqs, times: bool = True) -> dict:
     }
     if not times:
         return {"columns": {"event": seqs.event_labels.name}, **types, "timing": None}
-    return {"columns": _columns(seqs), **types, "timing": _timing(seqs)}
+    return {
+        "columns": _columns(seqs),
+        **types,
+        "timing": _timing(seqs),
+        "missing": _missing_shares(seqs),
+    }
+
+
+#: The share of a later day's events without a value (or an item) from which scoring
+#: says so, where the fitted share was at least this much lower: a column that came
+#: empty (an export that lost its prices flagged 92% of a day, each "largest value 0").
+MISSING_SHARE, MISSING_RISE = 0.5, 0.3
+
+
+def _missing_shares(seqs) -> dict:
+    """The share of the events without a value, and without an item, where the
+    sequences have the column (the fit's record; a later day's to compare)."""
+    shares = {}
+    n = len(seqs.events)
+    if n and seqs.values is not None:
+        shares["value"] = float(np.isnan(np.asarray(seqs.values, dtype=np.float64)).mean())
+    if n and seqs.items is not None:
+        shares["item"] = float((np.asarray(seqs.items) < 0).mean())
+    return shares
+
+
+def _missing_warnings(fitted: dict, seqs) -> list:
+    """Where a later day's events lack their value or item far more often than the
+    fitted ones: the column came empty, or is not the one fitted."""
+    then = fitted.get("missing")
+    if not then or not len(seqs.events):
+        return []
+    said = []
+    for role, words in (("value", "no value"), ("item", "no item")):
+        share = _missing_shares(seqs).get(role)
+        before = then.get(role)
+        if share is None or before is None:
+            continue
+        if share >= MISSING_SHARE and share >= before + MISSING_RISE:
+            said.append(
+                f"{share:.0%} of the scored events have {words} (at fit {before:.0%}): the "
+                f"model reads their {role} features as none (0), which can flag their "
+                f"entities. Is the {role} column empty in this data, or not the one the "
+                f"model was fitted with? Score with the fitted column, filled ({role}=..., "
+                f"--{role} from the shell)"
+            )
+    return said
 
 
 def part_facts(seqs, seed: int = 0) -> dict | None:
@@ -374,6 +420,8 @@ def warn_if_unlike(pipe, seqs) -> None:
     if not fitted or len(seqs) == 0:
         return
     warn_unlike(pipe, _columns(seqs), seqs.event_labels, seqs.event_counts(), _timing(seqs))
+    for message in _missing_warnings(fitted, seqs):
+        warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
 
 
 def warn_unlike(pipe, columns: dict | None, labels, counts, timing: dict | None) -> None:

@@ -612,3 +612,28 @@ def test_the_stream_reads_numbers_as_the_fitted_text_event_types():
         a = one.update_one(row.user_id, int(row.ev), row.timestamp)
         b = text.update_one(row.user_id, row.ev, row.timestamp)
         assert a.score == b.score or (np.isnan(a.score) and np.isnan(b.score))
+
+
+# --- a later day whose value or item column came empty ---------------------------------
+
+
+def test_a_later_day_with_its_values_or_items_missing_says_so(days):
+    # An export that lost its prices: 92% of a later day flagged, the reasons saying
+    # "largest value 0 (log-scale average 249)", and the share alarm pointing at "the
+    # other warnings" while none said what moved.
+    first, later = days
+    roles = dict(ROLES, item="item_id", value="price")
+    pipe = oddseq.AnomalyPipeline(random_state=0).fit(Sequences.from_events(first, **roles))
+    for column, said in (("price", "no value"), ("item_id", "no item")):
+        gone = later.assign(**{column: np.nan})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pipe.score(Sequences.from_events(gone, **roles))
+        texts = [str(w.message) for w in caught]
+        assert any(f"100% of the scored events have {said}" in t for t in texts), texts
+    # a few missing, as at fit: nothing said of it
+    some = later.assign(price=later["price"].where(later.index % 50 != 0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe.score(Sequences.from_events(some, **roles))
+    assert not any("no value" in str(w.message) for w in caught)
