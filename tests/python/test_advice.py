@@ -90,27 +90,18 @@ def advised_options(with_commands=False):
 
 
 def _shell_options_by_command():
-    """{sub-command: the options it takes (without the leading dashes)}."""
+    """{sub-command: the options it takes (without the leading dashes)}, read from the
+    parser oddseq's main builds (cli._parser)."""
     import argparse
 
     from oddseq import cli
 
     options = {}
-    original = argparse.ArgumentParser.parse_args
-
-    def capture(parser, args=None, namespace=None):
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for name, sub in action.choices.items():
-                    options[name] = {o.lstrip("-") for a in sub._actions for o in a.option_strings}
-        raise SystemExit(0)
-
-    argparse.ArgumentParser.parse_args = capture
-    try:
-        with pytest.raises(SystemExit):
-            cli.main([])
-    finally:
-        argparse.ArgumentParser.parse_args = original
+    for action in cli._parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                options[name] = {o.lstrip("-") for a in sub._actions for o in a.option_strings}
+    assert options, "cli._parser() has no sub-commands"
     return options
 
 
