@@ -637,3 +637,48 @@ def test_a_later_day_with_its_values_or_items_missing_says_so(days):
         warnings.simplefilter("always")
         pipe.score(Sequences.from_events(some, **roles))
     assert not any("no value" in str(w.message) for w in caught)
+
+
+def test_a_byte_order_mark_that_arrives_alone_is_not_the_end_of_the_input():
+    """The stream's reader drops a UTF-8 byte-order mark and reads on where the mark comes
+    as a read of its own, whole or in pieces (a writer that flushes it first): an emptied
+    read is no end of the input (it ended the stream at once, silently, 0 lines read)."""
+    import os
+
+    from oddseq.stream._cli import _Lines
+
+    for pieces in ([b"\xef\xbb\xbf"], [b"\xef", b"\xbb\xbf"]):
+        read_end, write_end = os.pipe()
+        try:
+            lines, got = _Lines(read_end), []
+            for piece in [*pieces, b"user,event\n", b"1,pv\n"]:
+                os.write(write_end, piece)
+                got += lines.read(1.0)
+                assert not lines.eof
+            os.close(write_end)
+            write_end = None
+            while not lines.eof:
+                got += lines.read(1.0)
+            assert got == [b"user,event", b"1,pv"]
+        finally:
+            os.close(read_end)
+            if write_end is not None:
+                os.close(write_end)
+
+
+def test_series_of_row_numbers_are_paired_by_position_not_as_ids():
+    """Labels and scores are paired by id only where both are indexed by ids of one name
+    (make_ecommerce's labels and a ranked table: user_id); a Series of row numbers (a
+    RangeIndex, or a sorted frame's original row numbers) is paired by position, as
+    scikit-learn pairs it: pairing row numbers as ids gave another row's label to each
+    score (ROC-AUC 1.0 -> 0.56, silently)."""
+    from oddseq.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"user": rng.permutation(200), "label": rng.random(200) < 0.2})
+    ordered = frame.sort_values("user")  # index: the original row numbers, permuted
+    scores = pd.Series(ordered["label"].to_numpy() + rng.random(200) * 0.5)  # RangeIndex
+    assert roc_auc_score(ordered["label"], scores) == 1.0
+    named = pd.Series(scores.to_numpy(), index=pd.Index(ordered["user"], name="user_id"))
+    labels = pd.Series(ordered["label"].to_numpy(), index=named.index).sort_index()
+    assert roc_auc_score(labels, named) == 1.0  # the same ids in another order: by id

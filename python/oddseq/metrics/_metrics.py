@@ -3,8 +3,8 @@
 Ranking metrics (ROC-AUC, average precision) sort in C++; counting metrics are a few
 vector operations. Each equals scikit-learn's function of the same name where
 scikit-learn has one, but for one case: labels and scores (or predictions) given as
-pandas Series indexed by the same ids in another order (labels by entity id beside a
-ranked table's column) are paired by id, where scikit-learn pairs them by position
+pandas Series indexed by the same ids, named alike, in another order (labels by entity id
+beside a ranked table's column, both indexed by ``user_id``) are paired by id, where scikit-learn pairs them by position
 (:func:`paired_by_id`).
 """
 
@@ -32,14 +32,19 @@ def paired_by_id(y_true, y_other):
     """``y_true`` in the order of ``y_other`` where both are pandas Series indexed by
     the same ids (unique) in another order, else as given: labels indexed by entity id
     beside a ranked table's column (ordered by rank) were paired by position, another
-    entity's label beside each score (ROC AUC 0.56 where the scores give 0.99). Arrays,
-    and Series of other ids, are paired by position, as scikit-learn pairs them."""
+    entity's label beside each score (ROC AUC 0.56 where the scores give 0.99). Ids are
+    an index named alike on both sides (make_ecommerce's labels and a ranked table:
+    ``user_id``): row numbers (a RangeIndex, a sorted frame's original rows) and unnamed
+    indexes are positions, not ids. Arrays, Series of other ids, and Series without a
+    common index name are paired by position, as scikit-learn pairs them."""
     pd = sys.modules.get("pandas")  # (no pandas loaded: neither is a Series)
     if pd is None or not (isinstance(y_true, pd.Series) and isinstance(y_other, pd.Series)):
         return y_true
     mine, theirs = y_true.index, y_other.index
     if (
-        len(mine) != len(theirs)
+        mine.names != theirs.names
+        or any(name is None for name in mine.names)
+        or len(mine) != len(theirs)
         or mine.equals(theirs)
         or not (mine.is_unique and theirs.is_unique)
         or not theirs.isin(mine).all()

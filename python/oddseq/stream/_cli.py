@@ -313,17 +313,20 @@ class _Lines:
             self.eof, self.partial = True, b""
             return b""
         chunk = os.read(self.fd, 1 << 20)
-        if self.opening is not None and chunk:
+        if not chunk:  # the end of the input (os.read's own answer)
+            self.eof = True
+            rest, self.partial = (self.opening or b"") + self.partial, b""
+            self.opening = None
+            return rest + b"\n" if rest.strip() else b""
+        if self.opening is not None:
             chunk, self.opening = self.opening + chunk, None
             if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
                 self.opening = chunk  # (the mark may come in pieces)
                 return b""
             if chunk.startswith(_BOM):
                 chunk = chunk[len(_BOM) :]
-        if not chunk:
-            self.eof = True
-            rest, self.partial = (self.opening or b"") + self.partial, b""
-            return rest + b"\n" if rest.strip() else b""
+                if not chunk:  # the mark came alone: more is to come
+                    return b""
         data = self.partial + chunk
         cut = data.rfind(b"\n") + 1
         self.partial = data[cut:]
