@@ -4,8 +4,8 @@ Ranking metrics (ROC-AUC, average precision) sort in C++; counting metrics are a
 vector operations. Each equals scikit-learn's function of the same name where
 scikit-learn has one, but for one case: labels and scores (or predictions) given as
 pandas Series indexed by the same ids, named alike, in another order (labels by entity id
-beside a ranked table's column, both indexed by ``user_id``) are paired by id, where scikit-learn pairs them by position
-(:func:`paired_by_id`).
+beside a ranked table's column, both indexed by ``user_id``) are paired by id, where
+scikit-learn pairs them by position (:func:`paired_by_id`).
 """
 
 from __future__ import annotations
