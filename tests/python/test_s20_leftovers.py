@@ -111,6 +111,11 @@ def test_spreadsheet_serial_dates_are_warned_about_with_a_fix_that_reads_them():
         "whole seconds of a working day",  # 33,000 .. 72,000, whole: no time-of-day fraction
         "serial dates of one day in ms",  # the unit was given: not the default seconds
         "nineteen numbers",  # too few to tell
+        # (H4, session 21) float seconds of the day with milliseconds, 10:00-10:30: no
+        # time of day to the second when read as days
+        "seconds of the day with milliseconds",
+        # float seconds counted from 10 h in over 10 h: read as days, a 100-year log
+        "seconds from 10 h in over 10 h",
     ],
 )
 def test_numbers_that_are_not_clearly_serial_dates_are_not_warned_about(times):
@@ -123,6 +128,10 @@ def test_numbers_that_are_not_clearly_serial_dates_are_not_warned_about(times):
         log["timestamp"] = np.sort(rng.uniform(0, 36_000.5, len(log))).round(3)
     elif times == "whole seconds of a working day":
         log["timestamp"] = np.sort(rng.integers(33_000, 72_000, len(log)))
+    elif times == "seconds of the day with milliseconds":
+        log["timestamp"] = np.sort(rng.uniform(36_000, 37_800, len(log))).round(3)
+    elif times == "seconds from 10 h in over 10 h":
+        log["timestamp"] = np.sort(rng.integers(36_000, 72_000, len(log))) + 0.5
     elif times == "serial dates of one day in ms":
         log, unit = _serial(log), "ms"
     else:

@@ -1552,8 +1552,8 @@ class StreamScorer:
         fitted threshold was set on whole sequences; a few events in, an entity can
         look odd on its way to typical, and more of them cross it at some moment. The
         change is recorded in ``threshold_history_``. A log whose events repeat their
-        entity's previous one exactly past 10% (rows written twice: they raise the
-        highest scores, and the cut) is warned about (a ``DataWarning``), as the stream
+        entity's previous one exactly past 10% (rows written twice: they change the
+        scores, and move the cut) is warned about (a ``DataWarning``), as the stream
         warns; with ``drop_duplicates=True`` the replay drops them as the stream does. A
         log not in time order (newest first, shuffled) is replayed sorted by its time
         (stable), with a ``DataWarning``, as ``oddseq stream --calibrate`` sorts its file.

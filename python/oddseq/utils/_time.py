@@ -149,17 +149,23 @@ def _unit_check(
 # whole seconds), and at least ``_SERIAL_MIN`` of them, are warned about, with the time
 # unit left at seconds (a unit given, "ms", says the user knows the column).
 _SERIAL_ORIGIN = "1899-12-30"
-_SERIAL_FIRST, _SERIAL_LAST, _SERIAL_MIN = 32_874, 73_051, 20
+_SERIAL_FIRST, _SERIAL_LAST, _SERIAL_MIN, _SERIAL_SPAN = 32_874, 73_051, 20, 3_653
 
 
 def _serial_facts(values: np.ndarray, low: float, high: float):
-    """(how many numbers, how many of them not whole) where every one of ``values``
-    (low..high) lies within the spreadsheet serial dates of 1990..2100; None otherwise."""
+    """(how many numbers, how many of them a time of day in whole seconds: not whole, and
+    whole seconds when read as days) where every one of ``values`` (low..high) lies
+    within the spreadsheet serial dates of 1990..2100; None otherwise. Whole seconds:
+    a spreadsheet's date and time is kept to the second (43063.67 x 86,400 s is whole;
+    exports of 15 significant digits keep it within 1e-6 s), where seconds of the day
+    with milliseconds (36000.123) read so about one time in five."""
     if low < _SERIAL_FIRST or high > _SERIAL_LAST:
         return None
     if values.dtype.kind != "f":
         return values.size, 0
-    return values.size, int(np.count_nonzero(values != np.floor(values)))
+    seconds = values * 86_400.0
+    of_day = (values != np.floor(values)) & (np.abs(seconds - np.round(seconds)) <= 1e-3)
+    return values.size, int(np.count_nonzero(of_day))
 
 
 def _merge_serial_facts(facts: list):
@@ -177,7 +183,9 @@ def _warn_if_serial_days(name, time_unit, facts, low, high) -> None:
     if facts is None or time_unit != "s":
         return
     n, fractional = facts
-    if n < _SERIAL_MIN or fractional < n / 2:
+    # ... and a log of at most ten years read so (float seconds counted from 10 h in
+    # spread over decades of serial days).
+    if n < _SERIAL_MIN or fractional < n / 2 or high - low > _SERIAL_SPAN:
         return
     from ..exceptions import DataWarning
 
@@ -190,7 +198,7 @@ def _warn_if_serial_days(name, time_unit, facts, low, high) -> None:
     warnings.warn(
         f"column {name!r} holds numbers that read as spreadsheet serial dates (days since "
         f"{_SERIAL_ORIGIN}, as Excel and Google Sheets count them, the time of day as the "
-        f"fraction): {n:,} numbers, {fractional:,} with a fraction, {serial(low)} .. "
+        f"fraction): {n:,} numbers, {fractional:,} a time of day to the second, {serial(low)} .. "
         f"{serial(high)} read so; read as seconds since the epoch they fall in "
         f"{seconds(low)} .. {seconds(high)}. If they are, convert the column in Python: "
         f"df[{name!r}] = pd.to_datetime(df[{name!r}], unit='D', origin={_SERIAL_ORIGIN!r})"
