@@ -648,7 +648,9 @@ def _build(
         state["ends"] = _entity_ends(seqs)
     if group is not None:
         state["group"] = _group_input(seqs, *group)
-    kept = pipeline._kept(seqs)
+    # Scored with a fitted model (normal=): event types in the fitted kind, as one
+    # machine scores them (template ids fitted as 5 and given as "5"); in fit, unchanged.
+    kept = pipeline._kept(pipeline._as_fitted_events(seqs))
     facts["columns"] = _column_facts(seqs, dropped=len(kept) < len(seqs))
     state.update(n=len(kept), seqs=kept if len(kept) else None, log=facts)
     return state
@@ -894,15 +896,29 @@ class _SummarySequences(Sequences):
         return self._counts
 
 
+def _distinct_counts(labels, counts):
+    """A partition's (labels, counts) with each label once: scored types read in the
+    fitted kind (``_as_fitted_events``) can name one type twice ("05" and "5.0" as 5)."""
+    if labels.is_unique:
+        return labels, counts
+    codes, uniques = pd.factorize(labels)
+    merged = np.bincount(codes, weights=counts, minlength=len(uniques)).astype(np.int64)
+    return pd.Index(uniques, name=labels.name), merged
+
+
 def _merged_counts(pairs):
     """The partitions' (labels, event counts) as one vocabulary and its counts."""
+    pairs = [_distinct_counts(labels, counts) for labels, counts in pairs]
     labels = pairs[0][0]
     if not all(other.equals(labels) for other, _ in pairs[1:]):
         # Partitions met different types: their union, sorted as from_events sorts
         # them (a categorical column's partitions share its categories, in its order).
         for other, _ in pairs[1:]:
             labels = labels.union(other, sort=False)
-        labels = labels.sort_values()
+        try:
+            labels = labels.sort_values()
+        except TypeError:  # numbers and text scored (a fitted kind's and unseen types)
+            labels = labels[np.argsort(labels.astype(str), kind="stable")]
     counts = np.zeros(len(labels), dtype=np.int64)
     for other, part in pairs:
         counts[labels.get_indexer(other)] += part
