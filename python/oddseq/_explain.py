@@ -111,27 +111,103 @@ def _remembered(pipeline, entity_ids):
     for s, (_, r, n) in enumerate(sources):
         mine = source == s
         raw[mine], lengths[mine] = r[position[mine]], n[position[mine]]
-    from_fit = np.array([calls[s] == "fit" for s in source], dtype=bool)
-    return ids, raw, lengths, from_fit
+    # The rows of the log the group stage ran on (detect_anomalies notes them: the
+    # fit's, or with normal= the day's score); else the fit's.
+    group_log = pipeline.__dict__.get("_group_log_rows")
+    of_log = [calls[s] == "fit" if group_log is None else sources[s] is group_log for s in source]
+    return ids, raw, lengths, np.array(of_log, dtype=bool)
 
 
-def _group_reasons(pipeline, ids, fitted=None) -> np.ndarray | None:
-    """The group stage's sentence for each of ``ids`` ("" outside any group), as the
-    table's reason starts with it; None where the pipeline has no group stage
-    (``groups_``, set by :func:`oddseq.detect_anomalies`). ``fitted``: which ids were
-    read from the fitted log (None: all); the others, read from a later score (which
-    never runs the stage, and whose table no group flagged), get "" whatever their id."""
+def _group_reasons(pipeline, keys, of_log=None) -> np.ndarray | None:
+    """The group stage's sentence for each entity of ``keys`` (a session's: its
+    entity's) as the table's reason starts with it, "" outside any group; None where
+    the pipeline has no group stage (``groups_``, set by
+    :func:`oddseq.detect_anomalies`). ``of_log``: which rows are the log the stage ran
+    on (None: all); the others (a later day's, which scoring never groups and whose
+    table no group flagged) get "" whatever their id."""
     finder = getattr(pipeline, "groups_", None)
     labels = getattr(finder, "group_labels_", None)
     if labels is None:
         return None
-    ids = pd.Index(ids)
-    pos = finder.entity_ids_.get_indexer(ids) if len(ids) else np.array([], dtype=np.int64)
-    if fitted is not None:
-        pos = np.where(np.asarray(fitted, dtype=bool), pos, -1)
+    keys = pd.Index(keys)
+    pos = finder.entity_ids_.get_indexer(keys) if len(keys) else np.array([], dtype=np.int64)
+    if of_log is not None:
+        pos = np.where(np.asarray(of_log, dtype=bool), pos, -1)
     gids = np.where(pos >= 0, labels[np.maximum(pos, 0)], -1) if len(pos) else pos
     sentences = {int(g): finder._sentence(int(g)) for g in np.unique(gids[gids >= 0])}
     return np.array([sentences.get(int(g), "") for g in gids], dtype=object)
+
+
+def _entity_keys(ids: pd.Index) -> pd.Index:
+    """The entity of each id, as the group stage keys its members (a session's
+    entity: the first level, as ``join_groups`` reads the table's index)."""
+    return ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+
+
+def _label_hashes(labels) -> np.ndarray:
+    """64-bit hashes of labels as text (5 and "5" alike: the kinds scoring reads alike)."""
+    return pd.util.hash_array(np.asarray(labels, dtype=object), categorize=False)
+
+
+def sequence_prints(seqs: Sequences) -> np.ndarray:
+    """A 64-bit fingerprint of each sequence: its id and its events (types, times,
+    items and values, by their labels), so that sequences built again from the same
+    rows match, and a later day's sequence of the same entity does not."""
+    if not len(seqs):
+        return np.array([], dtype=np.uint64)
+    import hashlib
+
+    ids = seqs.ids
+    levels = [ids.get_level_values(k) for k in range(ids.nlevels)]
+    by_id = np.column_stack([_label_hashes(level) for level in levels])
+    columns = [_label_hashes(seqs.event_labels)[seqs.events]]
+    if seqs.times is not None:
+        columns.append(np.asarray(seqs.times, dtype=np.int64).view(np.uint64))
+    if seqs.items is not None:
+        items = np.asarray(seqs.items)
+        labels = seqs.item_labels if seqs.item_labels is not None else pd.Index([])
+        hashed = _label_hashes(labels) if len(labels) else np.zeros(1, dtype=np.uint64)
+        columns.append(np.where(items >= 0, hashed[np.maximum(items, 0)], np.uint64(0)))
+    if seqs.values is not None:
+        values = np.array(seqs.values, dtype=np.float64)
+        values[np.isnan(values)] = np.nan  # one NaN
+        columns.append(values.view(np.uint64))
+    events = np.ascontiguousarray(np.column_stack(columns), dtype=np.uint64)
+    offsets = seqs.offsets
+    prints = np.empty(len(seqs), dtype=np.uint64)
+    for r in range(len(seqs)):
+        digest = hashlib.blake2b(by_id[r].tobytes(), digest_size=8)
+        digest.update(events[offsets[r] : offsets[r + 1]].tobytes())
+        prints[r] = np.frombuffer(digest.digest(), dtype=np.uint64)[0]
+    return prints
+
+
+def group_log_prints(pipeline, seqs: Sequences) -> np.ndarray:
+    """The fingerprints (:func:`sequence_prints`) of the sequences of ``seqs`` (the log
+    the group stage ran on) whose entity is a member of a group, sorted: what
+    ``explain(seqs, ids)`` tells the group stage's log from a later day's by."""
+    finder = pipeline.groups_
+    seqs = pipeline._as_fitted_events(seqs)
+    pos = finder.entity_ids_.get_indexer(_entity_keys(seqs.ids))
+    member = (pos >= 0) & (finder.group_labels_[np.maximum(pos, 0)] >= 0)
+    return np.sort(sequence_prints(seqs.take(np.flatnonzero(member))))
+
+
+def _of_group_log(pipeline, seqs: Sequences) -> np.ndarray | None:
+    """Which of ``seqs`` are sequences of the log the group stage ran on, as it saw
+    them (their fingerprints among those kept, ``_group_prints``); None where the
+    pipeline keeps none (no group stage; a model saved before they were kept, or
+    fitted by oddseq.dask: each id takes its group, as before)."""
+    prints = getattr(pipeline, "_group_prints", None)
+    if prints is None or getattr(pipeline, "groups_", None) is None:
+        return None
+    finder = pipeline.groups_
+    pos = finder.entity_ids_.get_indexer(_entity_keys(seqs.ids))
+    member = np.flatnonzero((pos >= 0) & (finder.group_labels_[np.maximum(pos, 0)] >= 0))
+    of_log = np.zeros(len(seqs), dtype=bool)
+    if member.size:
+        of_log[member] = np.isin(sequence_prints(seqs.take(member)), prints)
+    return of_log
 
 
 def _no_entities(pipeline, ids, seqs, top: int, entity_features=None) -> pd.DataFrame:
@@ -188,10 +264,14 @@ def explain_entities(
     ``group_reason`` (only where the pipeline has a group stage, ``groups_``, as
     :func:`oddseq.detect_anomalies` gives it): the sentence of the group the entity is a
     member of, with which the table's reason starts ("" outside any group); the group
-    flags its members whatever their own features say. The groups are the fitted log's
-    (scoring never runs the stage): an entity explained from a later score's memory
-    (``explain(ids)`` after ``score(later)``) has "" whatever its id; sequences given
-    (``explain(seqs, ids)``) are taken for the fitted log's and get their id's group.
+    flags its members whatever their own features say (a session: its entity's group).
+    The groups are those of the log the stage ran on (the fitted log, or the day scored
+    with ``normal=``; scoring never runs the stage): an entity explained from a later
+    score's memory (``explain(ids)`` after ``score(later)``) has "" whatever its id, and
+    so have sequences given (``explain(seqs, ids)``) other than that log's as it was
+    (a later day's: told by a fingerprint of the members' sequences kept with the
+    model; a model saved before it was kept, or fitted by oddseq.dask, gives each id
+    its group).
 
     Indexed by (entity id, rank). For ``method="markov"`` the rows are the least
     likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next
@@ -238,6 +318,9 @@ def explain_entities(
         ids = seqs.ids
         if not len(ids):
             return _no_entities(pipeline, ids, kept, top, entity_features=entity_features)
+    keys = _entity_keys(ids)  # whose group (a session's: its entity's)
+    if seqs is not None:
+        from_fit = _of_group_log(pipeline, seqs)
     if isinstance(ids, pd.MultiIndex):  # (entity, session): one label per row
         ids = ids.to_flat_index()
     if seqs is not None and _reads_sequences(pipeline):
@@ -246,7 +329,7 @@ def explain_entities(
         steps.index = pd.MultiIndex.from_arrays(
             [ids[rows], steps.index.get_level_values(1)], names=[ids.name or "entity", "rank"]
         )
-        groups = _group_reasons(pipeline, ids[rows])
+        groups = _group_reasons(pipeline, keys[rows], None if from_fit is None else from_fit[rows])
         if groups is not None:
             steps["group_reason"] = groups
         return steps
@@ -299,7 +382,7 @@ def explain_entities(
     for extra in ("share", "detector"):
         if extra in explained:
             frame[extra] = explained[extra].to_numpy()
-    groups = _group_reasons(pipeline, ids[rows], None if from_fit is None else from_fit[rows])
+    groups = _group_reasons(pipeline, keys[rows], None if from_fit is None else from_fit[rows])
     if groups is not None:
         frame["group_reason"] = groups
     frame.index = pd.MultiIndex.from_arrays(

@@ -464,7 +464,24 @@ def detect_anomalies(
                 )
         table = pipeline.join_groups(table, finder)
         pipeline.groups_ = finder
+        _note_group_log(pipeline, seqs, fitted=normal is None)
     return (table, pipeline) if return_pipeline else table
+
+
+def _note_group_log(pipeline, seqs: Sequences, fitted: bool) -> None:
+    """Note on ``pipeline`` which log its group stage ran on (``seqs``; ``fitted``: the
+    log it was fitted on, else one it scored, detect_anomalies' ``normal=``), so that
+    explain gives a group's sentence to that log's entities only: the fingerprints of
+    the members' sequences (``_group_prints``, saved with the model; explain(seqs, ids)
+    compares the sequences given) and the rows explain(ids) reads of it (in memory)."""
+    from ._explain import group_log_prints
+
+    pipeline._group_prints = group_log_prints(pipeline, seqs)
+    if fitted:
+        rows = pipeline.__dict__.get("_explain_rows", {}).get("fit")
+    else:
+        rows = getattr(pipeline._last_score(), "rows", None)
+    pipeline._group_log_rows = () if rows is None else rows  # (): none kept
 
 
 #: Set by detect_anomalies while it fits and scores a log it has checked itself
@@ -2352,7 +2369,7 @@ class AnomalyPipeline(SaveMixin):
         return sources
 
     # Kept in memory, not saved or pickled: caches of the last calls, not the model.
-    _NOT_SAVED = ("_explain_rows", "_per_thread", "_side_said")
+    _NOT_SAVED = ("_explain_rows", "_per_thread", "_side_said", "_group_log_rows")
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._NOT_SAVED}
