@@ -1,5 +1,6 @@
 """oddseq.dask gives what one machine gives where H4's session-21 review found it did
-not: event types read in the fitted kind."""
+not: event types read in the fitted kind, a value column of lists refused in one
+machine's words and the whole log's counts."""
 
 import warnings
 
@@ -13,6 +14,7 @@ pytest.importorskip("pyarrow")
 
 import oddseq  # noqa: E402
 from oddseq.dask import detect_anomalies  # noqa: E402
+from oddseq.datasets import make_ecommerce  # noqa: E402
 
 TEMPLATES = dict(entity="blk", event="ev", time="t")
 
@@ -57,3 +59,67 @@ def test_event_types_are_read_in_the_fitted_kind_as_on_one_machine(client):
             dd.from_pandas(mixed, npartitions=2), **TEMPLATES, normal=normal
         ).compute()
     np.testing.assert_allclose(table.loc[expected.index, "score"], expected["score"], rtol=1e-6)
+
+
+def test_a_value_column_of_lists_is_refused_in_one_machines_words():
+    """JSON lines' "price": [15.06] (H4 s21 MEDIUM 10): oddseq.dask said "133 of 133
+    values are text that is no number ... pd.to_numeric(..., errors='coerce')" (one
+    partition's count, and advice that empties the column). Now one machine's words and
+    the first list's row in the whole log; where Dask holds the lists as their text
+    (its string columns, the default), advice that works on that text."""
+    log = make_ecommerce(n_users=60, random_state=202).events.head(300).copy()
+    columns = dict(
+        entity="user_id", event="behavior", time="timestamp", value="price", contamination=0.1
+    )
+    for first in (0, 170):  # a list in the first partition, or only in the second
+        lists = [p if i < first else [p] for i, p in enumerate(log["price"])]
+        odd = log.assign(price=pd.Series(lists, index=log.index, dtype=object))
+        with pytest.raises(TypeError) as one:
+            oddseq.detect_anomalies(odd, **columns)
+        said = str(one.value)
+        assert "holds list values" in said and f"(row {first})" in said
+        with dask.config.set({"dataframe.convert-string": False}):
+            kept = dd.from_pandas(odd, npartitions=2)
+        with dask.config.set(scheduler="sync"), pytest.raises(TypeError) as many:
+            detect_anomalies(kept, **columns)
+        assert str(many.value) == said
+        as_text = dd.from_pandas(odd, npartitions=2)  # lists held as '[15.06]'
+        with dask.config.set(scheduler="sync"), pytest.raises(TypeError) as many:
+            detect_anomalies(as_text, **columns)
+        head = said[: said.index("Pick the field")]
+        assert str(many.value).startswith(head + "Dask holds them as their text, such as '[")
+        assert "errors='coerce'" not in str(many.value)
+        if first:
+            continue  # (.str.get(0) of a number is NaN: the advice is for lists alone)
+        # each advice followed: the table of the column of numbers
+        with dask.config.set(scheduler="sync"):
+            want = detect_anomalies(dd.from_pandas(log, npartitions=2), **columns).compute()
+            for fixed in (
+                as_text.assign(
+                    price=as_text["price"].str.strip("[]").str.split(",").str[0].astype(float)
+                ),
+                kept.assign(price=kept["price"].str.get(0)),
+            ):
+                pd.testing.assert_frame_equal(detect_anomalies(fixed, **columns).compute(), want)
+
+
+def test_a_value_column_of_text_counts_the_whole_log():
+    """Text that is no number ('$15.06'): one machine's words and the whole log's count
+    (oddseq.dask counted the shuffled partition's rows)."""
+    log = make_ecommerce(n_users=60, random_state=203).events.head(300).copy()
+    columns = dict(
+        entity="user_id", event="behavior", time="timestamp", value="price", contamination=0.1
+    )
+    odd = log.assign(price=[f"${p:.2f}" for p in log["price"]])
+    with pytest.raises(TypeError) as one:
+        oddseq.detect_anomalies(odd, **columns)
+    with dask.config.set(scheduler="sync"), pytest.raises(TypeError) as many:
+        detect_anomalies(dd.from_pandas(odd, npartitions=3), **columns)
+    assert "300 of 300 values" in str(one.value)
+    assert str(many.value) == str(one.value)
+    # numbers written as text are read as numbers: the table of the column of numbers
+    as_text = log.assign(price=log["price"].astype(str))
+    with dask.config.set(scheduler="sync"):
+        got = detect_anomalies(dd.from_pandas(as_text, npartitions=3), **columns).compute()
+        want = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns).compute()
+    pd.testing.assert_frame_equal(got, want)

@@ -8,7 +8,9 @@ scoring, the C++ assignment kernel; this module adds only the reductions.
 
 from __future__ import annotations
 
+import ast
 import copy
+import json
 import warnings
 from collections import Counter
 from functools import cache, partial
@@ -63,11 +65,16 @@ from ..preprocessing._quality import (
 )
 from ..sequences import Sequences
 from ..sequences._sequences import (
+    PICK_THE_FIELD,
     _all_whole,
+    _hashable,
+    _unhashable,
     check_role_names,
     dropped_rows_message,
     missing_values,
+    not_numbers_text,
     nothing_left,
+    unreadable_numbers,
 )
 from ..utils._exact import (
     column_max_abs,
@@ -281,14 +288,26 @@ def _check_input(part: pd.DataFrame, columns, kinds, index):
 _NAMED = ("input partition", "column ", "partition ")
 
 
-def _read(part: pd.DataFrame, index: int, columns, kinds, entity: str, dropna: bool, items=None):
+def _read(
+    part: pd.DataFrame,
+    index: int,
+    columns,
+    kinds,
+    entity: str,
+    dropna: bool,
+    items=None,
+    value=None,
+):
     """Input partition ``index`` read whole (the columns the call names) and checked,
-    with its report (``_inspect``: rows, dtypes, a sample of its entity ids) and, with
-    ``items`` (the group stage's ``(item, complete)``), its items (``_first_items``). It
-    stays in the worker's memory until the shuffle has cut it up (the files are read
-    once), held narrow (``_Packed``)."""
+    with its report (``_inspect``: rows, dtypes, a sample of its entity ids; with a
+    ``value`` column of text, ``_read_values``) and, with ``items`` (the group stage's
+    ``(item, complete)``), its items (``_first_items``). It stays in the worker's memory
+    until the shuffle has cut it up (the files are read once), held narrow
+    (``_Packed``)."""
     _check_input(part, columns, kinds, index)
     report = _inspect(part, index, columns, entity, dropna)
+    if value is not None:
+        part, report["values"] = _read_values(part, value, alone=columns.count(value) == 1)
     firsts = None if items is None else _first_items(part, *items)
     if dropna and report["rows"] and part[entity].hasnans:
         part = part.dropna(subset=[entity])
@@ -296,6 +315,90 @@ def _read(part: pd.DataFrame, index: int, columns, kinds, entity: str, dropna: b
     del part
     _release_arrow_memory()
     return packed, report, firsts
+
+
+def _read_values(part: pd.DataFrame, value, alone: bool):
+    """The partition's value column of text read as numbers, as one machine reads it
+    (``_value_numbers``): (the partition, with the numbers in the column's place where
+    no other role reads it (``alone``), what did not read: None where all did, else
+    ``_refuse_unread_values``'s facts: how many, the first (its row in the partition,
+    the value), and the first list or dict (``_first_nested``)). Where some did not
+    read, the client refuses the log before the shuffle."""
+    column = part[value]
+    dtype = column.dtype
+    if not len(part) or not (dtype.kind in "OSU" or isinstance(dtype, pd.StringDtype)):
+        return part, None
+    numbers = pd.to_numeric(column, errors="coerce")
+    unread = unreadable_numbers(column, numbers).to_numpy()
+    if alone:  # the partitions built from it read numbers (not their text again)
+        part = part.copy(deep=False)
+        part[value] = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not unread.any():
+        return part, None
+    rows = np.flatnonzero(unread)
+    facts = {
+        "unread": int(rows.size),
+        "first": (int(rows[0]), column.iloc[int(rows[0])]),
+        "nested": _first_nested(column.iloc[rows], rows),
+    }
+    return part, facts
+
+
+def _first_nested(values: pd.Series, rows):
+    """(row, value, its text or None) of the first list or dict of ``values`` (at
+    ``rows``): JSON lines' "price": [15.06] as a list, or as the text Dask's string
+    columns make of it ('[15.06]', "{'amount': 15.06}"); None where there is none."""
+    for row, v in zip(rows, values.to_numpy(dtype=object)):
+        if not _hashable(v):
+            return int(row), v, None
+        if isinstance(v, str) and v[:1] in ("[", "{") and v.rstrip()[-1:] in ("]", "}"):
+            for read in (json.loads, ast.literal_eval):
+                try:
+                    parsed = read(v)
+                except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                    continue
+                if isinstance(parsed, (list, dict)):
+                    return int(row), parsed, v
+    return None
+
+
+def _refuse_unread_values(reports, value) -> None:
+    """One machine's refusal of a value column with text that is no number
+    (``_value_numbers``) from the input partitions' facts (``_read_values``), with the
+    whole log's counts and row numbers: a list or dict in its words (the first in the
+    input's order), else how many of the log's values did not read, and the first."""
+    if value is None or not any(r.get("values") for r in reports):
+        return
+    starts = np.cumsum([0] + [r["rows"] for r in reports])
+    found = [(int(starts[i]), r["values"]) for i, r in enumerate(reports) if r.get("values")]
+    for start, facts in found:
+        if facts["nested"] is None:
+            continue
+        row, nested, text = facts["nested"]
+        one = np.empty(1, dtype=object)
+        one[0] = nested
+        said = _unhashable(one, value, value=True, rows=[start + row])
+        if text is not None:  # held as their text: .str.get(0) would take a character
+            said = said[: said.index(PICK_THE_FIELD)] + _nested_text_advice(value, nested, text)
+        raise TypeError(said)
+    n_unread = sum(facts["unread"] for _, facts in found)
+    raise TypeError(not_numbers_text(value, n_unread, int(starts[-1]), found[0][1]["first"][1]))
+
+
+def _nested_text_advice(name, nested, text: str) -> str:
+    """How to pick the field of lists or objects a dask DataFrame holds as their text."""
+    strip = ""
+    if isinstance(nested, list):
+        strip = (
+            f"ddf[{name!r}] = ddf[{name!r}].str.strip('[]').str.split(',').str[0]"
+            ".astype(float) for a list's first, or "
+        )
+    return (
+        f"Dask holds them as their text, such as {text!r}: pick the field you mean, "
+        f"{strip}keep them as they were read, making the dask DataFrame under "
+        "dask.config.set({'dataframe.convert-string': False}), and take "
+        f"ddf[{name!r}].str.get(0) for a list's first or .str.get('id') for an object's 'id'"
+    )
 
 
 def _release_arrow_memory() -> None:
@@ -2303,7 +2406,9 @@ def _shuffled_sequences(
         # Each input partition is read once, whole, checked and sampled, and kept in
         # the workers' memory for the shuffle.
         tasks = [
-            _delayed(_read)(part, i, columns, kinds, entity, dropna, group and group.reads)
+            _delayed(_read)(
+                part, i, columns, kinds, entity, dropna, group and group.reads, options["value"]
+            )
             for i, part in enumerate(source.to_delayed())
         ]
         try:
@@ -2315,6 +2420,7 @@ def _shuffled_sequences(
             _name_the_unreadable([_delayed(_report)(t) for t in tasks])
             raise
         _check_dtypes(reports, columns)
+        _refuse_unread_values(reports, options["value"])
         if not any(r["sample"].size for r in reports):
             if any(r["rows"] for r in reports):  # rows, none with an id: as one machine
                 missing = {entity: sum(r["missing"] for r in reports)}

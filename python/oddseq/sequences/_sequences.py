@@ -257,13 +257,21 @@ def _value_numbers(column: pd.Series, name: str) -> np.ndarray:
         if nested is not None:  # JSON lines' "price": [12.5]: lists, not text
             raise TypeError(nested)
         raise TypeError(
-            f"value column {name!r} must hold numbers (prices, amounts): "
-            f"{int(unread.sum()):,} of {len(column):,} values are text that is no number, "
-            f"such as {column[unread].iloc[0]!r}; write them as plain numbers (374.95: no "
-            f"currency sign, thousands separator or decimal comma){MAKE_THEM_MISSING}"
-            f"df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce'))"
+            not_numbers_text(name, int(unread.sum()), len(column), column[unread].iloc[0])
         )
     return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def not_numbers_text(name, n_unread: int, n_values: int, example) -> str:
+    """The refusal of a value column with text that is no number: how many of how many
+    values, the first such (oddseq.dask: counted over its input partitions)."""
+    return (
+        f"value column {name!r} must hold numbers (prices, amounts): "
+        f"{n_unread:,} of {n_values:,} values are text that is no number, "
+        f"such as {example!r}; write them as plain numbers (374.95: no "
+        f"currency sign, thousands separator or decimal comma){MAKE_THEM_MISSING}"
+        f"df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce'))"
+    )
 
 
 def _whole_ids(labels: pd.Index) -> pd.Index:
