@@ -118,6 +118,26 @@ def _remembered(pipeline, entity_ids):
     return ids, raw, lengths, np.array(of_log, dtype=bool)
 
 
+def _as_kept(pipeline, ids, raw, lengths) -> bool:
+    """Whether each of ``ids`` has the features ``raw`` (and length) that the last fit
+    or score kept for it: the fitted log's entities (or a day scored) given again, for
+    which the side table of the fit (or the score) is the right one. Only where the
+    model has a side table and has not said so yet (else True: nothing to say)."""
+    if pipeline.entity_features is None or "_side_said" in pipeline.__dict__:
+        return True
+    matched = np.zeros(len(ids), dtype=bool)
+    for kept_ids, kept_raw, kept_lengths in pipeline._explain_sources().values():
+        at = kept_ids.get_indexer(ids)
+        found = np.flatnonzero(~matched & (at >= 0))
+        if not found.size:
+            continue
+        mine, theirs = raw[found], kept_raw[at[found]].astype(raw.dtype, copy=False)
+        same = ((mine == theirs) | (np.isnan(mine) & np.isnan(theirs))).all(axis=1)
+        same &= np.asarray(lengths)[found] == kept_lengths[at[found]]
+        matched[found[same]] = True
+    return bool(matched.all())
+
+
 def _group_reasons(pipeline, keys, of_log=None) -> np.ndarray | None:
     """The group stage's sentence for each entity of ``keys`` (a session's: its
     entity's) as the table's reason starts with it, "" outside any group; None where
@@ -311,7 +331,11 @@ def explain_entities(
     else:
         # The side table as score reads it (refused where the model has none; the
         # fitted one, said once, where none is given).
-        side = pipeline._scoring_side(entity_features, seqs, call="explain")
+        # (Without a table given, the fitted one is said where these entities are not
+        # the fitted ones as kept: below, once their features are read.)
+        side = pipeline._scoring_side(
+            entity_features, seqs, call="explain", warn=_reads_sequences(pipeline)
+        )
         seqs = pipeline._kept(pipeline._as_fitted_events(seqs))
         kept = seqs
         seqs = seqs.take(_positions(seqs, entity_ids))
@@ -342,6 +366,8 @@ def explain_entities(
         finally:
             _SIDE_GIVEN.reset(token)
         lengths = seqs.lengths
+        if entity_features is None and not _as_kept(pipeline, seqs.ids, raw, lengths):
+            pipeline._say_fitted_side("explain")
     explained = pipeline.detector_.explain(X, top=top, feature_names=pipeline.feature_names_)
     rows, cols, value, typical, read, _ = in_units(pipeline, explained, raw, lengths)
     names = pd.Index(pipeline.feature_names_, dtype=object)

@@ -1070,29 +1070,17 @@ class AnomalyPipeline(SaveMixin):
             return given[1]
         return getattr(self, "_side_table_", self.entity_features)
 
-    def _scoring_side(self, entity_features, seqs: Sequences, call: str = "score"):
+    def _scoring_side(
+        self, entity_features, seqs: Sequences, call: str = "score", warn: bool = True
+    ):
         """The side table :meth:`score` joins: ``entity_features`` checked as fit checks
         it, with the fitted columns in their order (others refused); None for the fitted
-        table, where the model was fitted with one it warns once, naming the argument
-        (of ``call``: "score", or "explain", whose form is explain(seqs, entity_ids, ...))."""
+        table, where the model was fitted with one it warns once (:meth:`_say_fitted_side`;
+        ``warn=False``: the caller judges), naming the argument (of ``call``: "score", or
+        "explain", whose form is explain(seqs, entity_ids, ...))."""
         if entity_features is None:
-            said = object()  # once per model, whichever thread scores first (setdefault)
-            if (
-                self.entity_features is not None
-                and self.__dict__.setdefault("_side_said", said) is said
-            ):
-                warnings.warn(
-                    "this model was fitted with entity_features, and scores with the table "
-                    "given at fit (its values as they were then; entities without a row "
-                    "take the fitted medians); pass the current one with "
-                    + (
-                        "explain(seqs, entity_ids, entity_features=side)"
-                        if call == "explain"
-                        else "score(seqs, entity_features=side)"
-                    ),
-                    UserWarning,
-                    stacklevel=user_stacklevel(),
-                )
+            if warn:
+                self._say_fitted_side(call)
             return None
         if self.entity_features is None:
             raise ValueError(
@@ -1115,6 +1103,25 @@ class AnomalyPipeline(SaveMixin):
                 f"drop them (side.drop(columns={extra!r})) or refit with them"
             )
         return side[fitted]
+
+    def _say_fitted_side(self, call: str = "score") -> None:
+        """Where the model was fitted with ``entity_features`` and is given none: that it
+        reads the table given at fit, once per model (whichever thread first)."""
+        said = object()  # once per model, whichever thread scores first (setdefault)
+        if self.entity_features is None or self.__dict__.setdefault("_side_said", said) is not said:
+            return
+        warnings.warn(
+            "this model was fitted with entity_features, and scores with the table "
+            "given at fit (its values as they were then; entities without a row "
+            "take the fitted medians); pass the current one with "
+            + (
+                "explain(seqs, entity_ids, entity_features=side)"
+                if call == "explain"
+                else "score(seqs, entity_features=side)"
+            ),
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
 
     def _side_coverage(self, seqs: Sequences) -> np.ndarray:
         """The side table's gaps among these sequences' entities, as counts oddseq.dask
@@ -2287,7 +2294,8 @@ class AnomalyPipeline(SaveMixin):
         the only form for the sequence models ("markov", the neural methods). A model
         fitted with ``entity_features`` reads the side table given here as
         :meth:`score` does (``explain(seqs, ids, entity_features=side_today)`` for a
-        later day; without it, the table given at fit, said once);
+        later day; without it, the table given at fit, said once, unless the sequences
+        are those the last fit or score read, the fitted log's);
         ``explain(entity_ids)`` reads what the last score read, its table included.
 
         Examples

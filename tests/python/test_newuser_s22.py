@@ -5,6 +5,8 @@ advice naming the wrong field, a count not said, a path not read)."""
 
 import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import oddseq
@@ -107,3 +109,30 @@ def test_a_session_of_a_group_member_is_explained_with_its_group(grouped):
     seen = [s for s in later_seqs.ids if s[0] in {m[0] for m in members}][:6]
     assert seen
     assert (_quiet(pipe.explain, later_seqs, seen)["group_reason"] == "").all()
+
+
+# --- the side-table warning on the fitted log ------------------------------------------
+
+
+def test_explaining_the_fitted_log_of_a_model_with_a_side_table_says_nothing():
+    # explain(seqs, ids) of the fitted log's own sequences right after
+    # detect_anomalies(..., entity_features=side, return_pipeline=True) warned "this
+    # model was fitted with entity_features, and scores with the table given at fit
+    # ...; pass the current one": the table given at fit is this log's (an error under
+    # filterwarnings=error).
+    log = make_ecommerce(400, random_state=198).events
+    ids = pd.Index(log["user_id"].unique(), name="user_id")
+    side = pd.DataFrame({"devices": np.random.default_rng(0).integers(1, 4, len(ids))}, index=ids)
+    table, pipe = oddseq.detect_anomalies(log, **ROLES, entity_features=side, return_pipeline=True)
+    seqs = Sequences.from_events(log, **ROLES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pipe.explain(seqs, list(table.index[:3]))
+        pipe.explain(list(table.index[:3]))
+    # A later day's sequences still hear it (once).
+    later = log[log["timestamp"] > log["timestamp"].max() - 2 * 86_400]
+    later_seqs = Sequences.from_events(later, **ROLES)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        pipe.explain(later_seqs, list(later_seqs.ids[:3]))
+    assert any("entity_features" in str(w.message) for w in said)
