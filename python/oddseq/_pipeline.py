@@ -1519,12 +1519,10 @@ class AnomalyPipeline(SaveMixin):
         else:
             if not given_numeric or not all(isinstance(v, str) for v in fitted[:1000]):
                 return seqs
-            values = labels.to_numpy()
-            whole = np.isfinite(values) & (values == np.round(values))
-            new = np.array(
-                [str(int(v)) if w else str(v) for v, w in zip(values.tolist(), whole)],
-                dtype=object,
-            )
+            # (one rule with the stream's: 5.0 as "5")
+            from .stream._scorer import _number_texts
+
+            new = _number_texts(labels.to_numpy())
         relabelled = copy.copy(seqs)
         relabelled.event_labels = pd.Index(new, name=labels.name)
         return relabelled
