@@ -1281,9 +1281,15 @@ def shell_error_text(error) -> str:
     # Input refusals whose fix is pandas code: the file's own fix in the shell, found by
     # the sentences' constants (a rewording on the Python side keeps these).
     if PICK_THE_FIELD in text:
+        field = re.search(r"\.str\.get\((.*?)\)(?:, or make it text|$)", text)
+        which = (
+            "a list's first item"
+            if field is None or field.group(1) == "0"
+            else f"each object's {field.group(1)}"
+        )
         text = text[: text.index(PICK_THE_FIELD)] + (
-            "Write one value per row in that field of the file (a list's first item, an "
-            "object's 'id'), or name a field that holds one"
+            f"Write one value per row in that field of the file ({which}), or name a field "
+            "that holds one"
         )
     if MAKE_THEM_MISSING in text:
         text = text[: text.index(MAKE_THEM_MISSING)] + ", or leave those cells empty (missing)"

@@ -3,6 +3,7 @@ log and on later days, scored and saved in the shell. Each case is one a user me
 the package got wrong (a sentence that is not true of the day, a warning about nothing,
 advice naming the wrong field, a count not said, a path not read)."""
 
+import json
 import warnings
 
 import numpy as np
@@ -136,3 +137,36 @@ def test_explaining_the_fitted_log_of_a_model_with_a_side_table_says_nothing():
         warnings.simplefilter("always")
         pipe.explain(later_seqs, list(later_seqs.ids[:3]))
     assert any("entity_features" in str(w.message) for w in said)
+
+
+# --- advice on a column of objects names their key ------------------------------------
+
+
+def test_a_value_column_of_objects_is_advised_with_their_key(tmp_path, capsys):
+    # JSON lines whose price is {"amount": 15.06}: the refusal advised
+    # df['price'].str.get('id') ("an object's 'id'"), a key these objects do not have.
+    log = make_ecommerce(60, random_state=202).events.head(200)
+    rows = log.assign(price=[{"amount": float(p)} for p in log["price"]])
+    with pytest.raises(TypeError, match=r"\.str\.get\('amount'\)") as refused:
+        Sequences.from_events(rows, **ROLES, value="price")
+    assert "'id'" not in str(refused.value)
+    ids = log.assign(user_id=[{"uid": int(u)} for u in log["user_id"]])
+    with pytest.raises((TypeError, ValueError), match=r"\.str\.get\('uid'\)"):
+        Sequences.from_events(ids, **ROLES)
+    # a list keeps its first element's advice
+    lists = log.assign(price=[[float(p)] for p in log["price"]])
+    with pytest.raises(TypeError, match=r"\.str\.get\(0\)"):
+        Sequences.from_events(lists, **ROLES, value="price")
+    # the shell says the same key
+    from oddseq.cli import main
+
+    path = tmp_path / "log.jsonl"
+    with open(path, "w") as out:
+        for row in rows.to_dict("records"):
+            out.write(json.dumps(row) + "\n")
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    out = str(tmp_path / "t.csv")
+    assert main(["detect", str(path), *roles, "--value", "price", "-o", out]) == 2
+    said = capsys.readouterr().err
+    assert "'amount'" in said.split("such as", 1)[1].split(")", 1)[1], said
+    assert "'id'" not in said, said

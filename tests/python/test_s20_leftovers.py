@@ -61,7 +61,8 @@ def test_a_value_column_of_lists_is_refused_as_lists(held):
     kind = type(held).__name__
     assert f"column 'price' holds {kind} values, such as {held!r} (row 0)" in message
     assert "text that is no number" not in message and "to_numeric" not in message
-    assert "Pick the field you mean, df['price'] = df['price'].str.get(0)" in message
+    field = "0" if isinstance(held, list) else "'amount'"  # (the object's own key)
+    assert f"Pick the field you mean, df['price'] = df['price'].str.get({field})" in message
 
 
 # --- spreadsheet serial dates as the time column ----------------------------------------

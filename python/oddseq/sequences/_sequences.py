@@ -121,9 +121,18 @@ def _unhashable(values, name, *, value: bool = False, rows=None) -> str | None:
     said = (
         f"column {name!r} holds {kind} values, such as {raw[at]!r} (row {row}), which "
         f"cannot be {what}: each row needs {one}. {PICK_THE_FIELD}df[{name!r}] = "
-        f"df[{name!r}].str.get(0) for a list's first or .str.get('id') for an object's 'id'"
+        f"df[{name!r}].str.get({_field_of(raw[at])})"
     )
     return said if value else f"{said}, or make it text: df[{name!r}].astype(str)"
+
+
+def _field_of(example) -> str:
+    """The ``.str.get`` argument that picks one field of a list or object like
+    ``example``: an object's own first key ({'amount': 15.06}: 'amount'), a list's first
+    item (0)."""
+    if isinstance(example, dict):
+        return repr(next(iter(example), "id"))
+    return "0"
 
 
 def _apply_code_map(codes, code_map):
