@@ -116,8 +116,9 @@ def test_calibrate_replays_a_log_out_of_time_order_sorted_and_says_so(days, mode
             got = scorer.calibrate(disorder)
         pd.testing.assert_frame_equal(disorder, caller)  # the caller's frame as it was
         # the same cut up to the order of events at one time (a newest-first log's ties
-        # come reversed), and far from what one event per entity gave
-        assert got == pytest.approx(cut, rel=0.05)
+        # come reversed: equal here), and far from what the replay in the given order
+        # gives (4.21 and 9.19 against 11.78 in time order)
+        assert got == pytest.approx(cut, rel=0.01)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert StreamScorer(model, **ROLES).calibrate(in_order) == cut

@@ -1264,10 +1264,12 @@ def _in_time_order(normal, args):
         )
     except (ValueError, TypeError) as error:
         raise ValueError(f"--calibrate {args.calibrate}: {error}") from None
-    if bad is not None:  # rows without a time go last; the replay counts them malformed
-        ns = np.where(bad, np.iinfo(np.int64).max, ns)
-    if not (np.diff(ns) < 0).any():
+    # Rows without a time do not put a file out of order; sorted, they go last (the
+    # replay counts them malformed).
+    if not (np.diff(ns if bad is None else ns[~bad]) < 0).any():
         return normal
+    if bad is not None:
+        ns = np.where(bad, np.iinfo(np.int64).max, ns)
     print(
         f"oddseq stream: {args.calibrate} is not in time order; replaying it sorted by "
         f"{args.time} (stable)",

@@ -1604,18 +1604,13 @@ class StreamScorer:
             raise ValueError(
                 f"column(s) {missing} not in the events; they have {list(events.columns)}"
             )
-        events = self._in_time_order(events)
-        times = None if self._serial is None else events[self.time]
-        if times is not None and self.time_format is None and times.dtype.kind in "iuf":
+        # The time column read once, by the batch reader: to put the log in time order,
+        # and handed to the replay as ns (text times are not read a second time).
+        events, times, check = self._in_time_order(events)
+        if self._serial is not None and self.time_format is None and "time_range" in check:
             # The replay (update_one's path) checks no unit: a log of spreadsheet serial
             # dates is judged here, on its numeric times, and said once for the stream.
-            check = {}
-            try:
-                times_to_ns(times, self.time_unit, self.time, unit_warning=check)
-            except (ValueError, TypeError):  # the replay says what is wrong
-                check = {}
-            if "time_range" in check:
-                self._serial_check(check.get("serial"), *check["time_range"])
+            self._serial_check(check.get("serial"), *check["time_range"])
         twin = StreamScorer(
             self.pipeline,
             entity=self.entity,
@@ -1624,23 +1619,25 @@ class StreamScorer:
             item=self.item,
             value=self.value,
             drop_duplicates=self.drop_duplicates,
-            **self._reading,
+            **(self._reading if times is None else dict(time_unit="ns")),
             **self._state_options,
         )
         # A dropped event leaves its entity as it was: it raises no entity's highest,
         # so it is not scored (through the detector, 222 s for a log sent twice).
         twin._standing_answers = False
         columns = [
-            events[c].astype(str).tolist()
+            times
+            if at == 2 and times is not None  # the time column, read above
+            else events[c].astype(str).tolist()
             if c is not None and isinstance(events[c].dtype, pd.CategoricalDtype)
             else (events[c].tolist() if c is not None else [None] * len(events))
-            for c in roles
+            for at, c in enumerate(roles)
         ]
         highest: dict = {}
         # (with drop_duplicates, the general path, which drops them as update_one does)
         one = twin._one if twin._previous is None else None
         # Events repeating their entity's previous one, judged over the whole log by the
-        # stream's rule: duplicated rows raise entities' highest scores, and the cut
+        # stream's rule: duplicated rows change entities' highest scores, and move the cut
         # (dropped, with drop_duplicates: nothing to warn of).
         repeats = Repeats() if self.time is not None and not self.drop_duplicates else None
         if repeats is not None:
@@ -1665,7 +1662,7 @@ class StreamScorer:
 
             names = [c for c in roles[1:] if c is not None]
             advice = (
-                "Replayed, they raise entities' highest scores, and with them the cut. "
+                "Replayed, they change entities' highest scores, and move the cut. "
                 f"{DROP_ROUTE}, unless such repeats are real"
             )
             warnings.warn(
@@ -1688,37 +1685,108 @@ class StreamScorer:
         self._set_model()
         return cut
 
-    def _in_time_order(self, events: pd.DataFrame) -> pd.DataFrame:
-        """calibrate's log in time order: a replay reads it as events arriving, so a log
-        in another order (newest first, shuffled) would lose most of its events as too
-        late and set the cut from what was left. Sorted by the time column (stable:
-        events at one time keep their order; rows without a time last, for the replay
-        to count), with a DataWarning, as ``oddseq stream --calibrate`` sorts its file
-        and says so. Times the batch reader cannot read are left to the replay."""
-        if self.time is None or len(events) < 2:
-            return events
+    def _in_time_order(self, events: pd.DataFrame):
+        """calibrate's log in time order, its times as the batch reader reads them (a
+        list of ns, None where missing: the replay reads no text twice; None where the
+        reader refuses the column: the replay says what is wrong), and the reader's facts
+        of numeric times (``parse_times``' ``unit_warning`` dict). A replay reads the log
+        as events arriving, so a log in another order (newest first, shuffled) would
+        lose most of its events as too late and set the cut from what was left: it is
+        sorted by its time (stable: events at one time keep their order; rows without a
+        time last, for the replay to count), with a DataWarning naming a sort that
+        works for the column (text times that do not sort as text, 24/11/2017 or Nov
+        24, by their times as read), as ``oddseq stream --calibrate`` sorts its file and
+        says so. Rows without a time do not make a log out of order."""
+        check: dict = {}
+        if self.time is None:
+            return events, None, check
         from ..utils._time import parse_times
 
+        column = events[self.time]
         try:
-            ns, bad, _ = parse_times(
-                events[self.time], self.time, **self._reading, unit_warning=False
-            )
+            ns, bad, tz = parse_times(column, self.time, **self._reading, unit_warning=check)
         except (ValueError, TypeError):
-            return events
+            return events, None, {}
         ns = np.asarray(ns, dtype=np.int64)
+        times = np.asarray(ns, dtype=object)  # Python ints, as update_one takes fastest
         if bad is not None:
-            ns = np.where(np.asarray(bad, dtype=bool), np.iinfo(np.int64).max, ns)
-        if not (np.diff(ns) < 0).any():
-            return events
+            bad = np.asarray(bad, dtype=bool)
+            times[bad] = None
+        known = ns if bad is None else ns[~bad]
+        if not (np.diff(known) < 0).any():
+            return events, times.tolist(), check
+        if bad is not None:
+            ns = np.where(bad, np.iinfo(np.int64).max, ns)
+        order = np.argsort(ns, kind="stable")
         warnings.warn(
             f"the log given to calibrate is not in time order; it is replayed sorted by "
             f"{self.time!r} (stable: events at one time keep their order), as a stream "
             "reads events arriving (out of order, most would be dropped as too late). "
-            f"Sort it first to say nothing: events.sort_values({self.time!r}, kind='stable')",
+            f"{self._sort_advice(column, ns, bad, tz)}",
             DataWarning,
             stacklevel=user_stacklevel(),
         )
-        return events.iloc[np.argsort(ns, kind="stable")]
+        return events.iloc[order], times[order].tolist(), check
+
+    def _sort_advice(self, column, ns, bad, tz) -> str:
+        """How to sort a log by this time column as the stream reads it: by the column
+        where its values sort as times (numbers, datetimes), else by the times as read,
+        with a key (pd.to_numeric, or pd.to_datetime with the format that reads them)
+        checked here to give this column the order the stream reads."""
+        name = self.time
+        if column.dtype.kind in "iufM" or isinstance(column.dtype, pd.DatetimeTZDtype):
+            return f"Sort it first to say nothing: events.sort_values({name!r}, kind='stable')"
+        formats = [] if self.time_format is None else [self.time_format]
+        first = column.dropna()
+        if self.time_format is None and len(first):
+            from pandas.tseries.api import guess_datetime_format
+
+            for dayfirst in [False, True] if self.dayfirst is None else [self.dayfirst]:
+                with warnings.catch_warnings():  # ("... when dayfirst=True was specified")
+                    warnings.simplefilter("ignore")
+                    fmt = guess_datetime_format(str(first.iloc[0]), dayfirst=dayfirst)
+                if fmt is not None and fmt not in formats:
+                    formats.append(fmt)
+        utc = tz is not None
+        keys = [
+            (
+                f"pd.to_datetime(t, format={fmt!r}{', utc=True' if utc else ''})",
+                lambda t, fmt=fmt: pd.to_datetime(t, format=fmt, utc=utc),
+            )
+            for fmt in formats
+        ]
+        if self.time_format is None:  # epoch numbers written as text
+            keys.append(("pd.to_numeric(t)", pd.to_numeric))
+        given = slice(None) if bad is None else ~bad
+        wanted = np.argsort(ns[given], kind="stable")
+        as_text = column.astype(object).to_numpy()[given]
+        if all(isinstance(v, str) for v in as_text) and np.array_equal(
+            np.argsort(as_text, kind="stable"), wanted
+        ):  # (ISO 8601 in one zone)
+            return f"Sort it first to say nothing: events.sort_values({name!r}, kind='stable')"
+        for key, read in keys:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    got = pd.Series(read(column))
+                if isinstance(got.dtype, pd.DatetimeTZDtype):
+                    got = got.dt.tz_convert(None)
+                got = got.to_numpy()[given]
+                if got.dtype == object or pd.isna(got).any():
+                    continue
+                same = np.array_equal(np.argsort(got, kind="stable"), wanted)
+            except (ValueError, TypeError, OverflowError):
+                continue
+            if same:
+                return (
+                    "Its times do not sort as text; sort it by them as read first to say "
+                    f"nothing: events.sort_values({name!r}, key=lambda t: {key}, kind='stable')"
+                )
+        return (
+            "Its times do not sort as text (01/12/2017 before 24/11/2017); sort it by them "
+            f"as read first to say nothing: events.sort_values({name!r}, key=lambda t: "
+            "pd.to_datetime(t, format=...), kind='stable'), with the format that reads them"
+        )
 
     def _take_refit(self):
         """The finished refit's model in place of the current one, when its features
