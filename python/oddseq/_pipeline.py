@@ -2506,6 +2506,7 @@ class _FeatureInput:
             data.X, top=_reasons.TABLE_FEATURES, feature_names=pipe.feature_names_
         )
         reasons = _reasons.feature_reasons(pipe, explained, data.raw, seqs.lengths)
+        reasons = _reasons.name_unseen_types(pipe, reasons, seqs)  # ('refund')
         change = dict(getattr(pipe.encoder_, "encoders_", [])).get("change")
         if change is not None:
             # Reasons naming the recent-change columns end with the facts behind them.

@@ -128,6 +128,8 @@ _POOLED_NAMED = 5
 _POOLED_LABEL = 24
 POOLED = "count[<other>]"
 _NOTHING_POOLED = "event types not seen in fitting"
+# ... of which a scored entity's own are named, the most frequent first, up to this many.
+_UNSEEN_NAMED = 2
 
 
 def feature_notes(pipeline) -> list[str]:
@@ -158,6 +160,43 @@ def feature_notes(pipeline) -> list[str]:
         f"{n_pooled:,} rarer event {kinds} pooled: {named}{more}, and any new"
     )
     return notes
+
+
+def name_unseen_types(pipeline, reasons: np.ndarray, seqs) -> np.ndarray:
+    """``reasons`` (one per sequence of ``seqs``, the scored ones) where they say
+    ``count[<other>]`` counts "event types not seen in fitting", with the sequence's own
+    such types named ("...: 'refund'"; the most frequent two, and how many more)."""
+    if _NOTHING_POOLED not in feature_notes(pipeline):
+        return reasons
+    said = np.flatnonzero([_NOTHING_POOLED in str(r) for r in reasons])
+    fitted = pipeline._fitted_event_labels()
+    if not said.size or fitted is None:
+        return reasons
+    some = seqs.take(said)
+    unseen = ~np.asarray(some.event_labels.isin(fitted), dtype=bool)
+    events = np.asarray(some.events)
+    row = np.repeat(np.arange(len(some)), np.diff(some.offsets))
+    new = unseen[events]
+    n_labels = max(len(some.event_labels), 1)
+    pairs, counts = np.unique(row[new] * n_labels + events[new], return_counts=True)
+    rows, codes = pairs // n_labels, pairs % n_labels
+    order = np.lexsort((codes, -counts, rows))  # per row, the most frequent first
+    named = [[] for _ in range(len(some))]
+    for r, c in zip(rows[order].tolist(), codes[order].tolist()):
+        named[r].append(c)
+    reasons = reasons.copy()
+    for at, codes_of in zip(said.tolist(), named):
+        if not codes_of:
+            continue
+        labels = some.event_labels[codes_of[:_UNSEEN_NAMED]]
+        words = ", ".join(
+            repr(shorten(v, _POOLED_LABEL)) if isinstance(v, str) else shorten(str(v))
+            for v in labels
+        )
+        rest = len(codes_of) - _UNSEEN_NAMED
+        words += f" and {rest:,} more" if rest > 0 else ""
+        reasons[at] = str(reasons[at]).replace(_NOTHING_POOLED, f"{_NOTHING_POOLED}: {words}", 1)
+    return reasons
 
 
 # "Typical for entities of about as many events": lengths (events) that start a band,

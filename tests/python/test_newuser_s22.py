@@ -170,3 +170,25 @@ def test_a_value_column_of_objects_is_advised_with_their_key(tmp_path, capsys):
     said = capsys.readouterr().err
     assert "'amount'" in said.split("such as", 1)[1].split(")", 1)[1], said
     assert "'id'" not in said, said
+
+
+# --- a later day's unseen event types named in the reason ------------------------------
+
+
+def test_a_reason_names_the_event_types_not_seen_in_fitting():
+    # A later day with 'refund' events (a type the fit never saw): each reason said
+    # "count[<other>] 18 (entities like it have 0; event types not seen in fitting)",
+    # not which.
+    log = make_ecommerce(300, random_state=202).events
+    pipe = oddseq.AnomalyPipeline(random_state=0).fit(Sequences.from_events(log, **ROLES))
+    users = log["user_id"].unique()[:5]
+    refunds = log[log["user_id"].isin(users)].assign(behavior="refund")
+    chargebacks = log[log["user_id"] == users[0]].head(3).assign(behavior="chargeback")
+    later = pd.concat([log, refunds, refunds, chargebacks]).sort_values("timestamp", kind="stable")
+    table = _quiet(pipe.score, Sequences.from_events(later, **ROLES))
+    reasons = table.loc[users, "reason"].astype(str)
+    said = reasons[reasons.str.contains("not seen in fitting")]
+    assert len(said)
+    for user, reason in said.items():
+        assert "not seen in fitting: 'refund'" in reason, reason
+        assert ("'chargeback'" in reason) == (user == users[0]), reason
