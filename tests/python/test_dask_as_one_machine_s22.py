@@ -1,6 +1,7 @@
 """oddseq.dask gives what one machine gives where H4's session-21 review found it did
 not: event types read in the fitted kind, a value column of lists refused in one
-machine's words and the whole log's counts."""
+machine's words and the whole log's counts, and the K-means seeding's repeated rows
+counted without a Python loop per row (the same weights)."""
 
 import warnings
 
@@ -13,6 +14,7 @@ dd = pytest.importorskip("dask.dataframe")
 pytest.importorskip("pyarrow")
 
 import oddseq  # noqa: E402
+from oddseq.dask import _pipeline as dask_pipeline  # noqa: E402
 from oddseq.dask import detect_anomalies  # noqa: E402
 from oddseq.datasets import make_ecommerce  # noqa: E402
 
@@ -123,3 +125,48 @@ def test_a_value_column_of_text_counts_the_whole_log():
         got = detect_anomalies(dd.from_pandas(as_text, npartitions=3), **columns).compute()
         want = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns).compute()
     pd.testing.assert_frame_equal(got, want)
+
+
+def _brute_weights(X):
+    """Each row's count of rows with its values (-0.0 as 0.0), by their bytes."""
+    keys = [(X[i] + X.dtype.type(0)).tobytes() for i in range(len(X))]
+    counts = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return np.array([counts[key] for key in keys], dtype=np.float64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_seeding_counts_repeated_rows_over_partitions_as_the_rows_are(dtype):
+    """The group weights of the Dask seeding (each row: how many rows of all partitions
+    hold its values) are the count of identical rows, with -0.0 as 0.0, and rows whose
+    hashes collide told apart by their values (counted by arrays, not per row)."""
+    rng = np.random.default_rng(205)
+    distinct = rng.integers(0, 4, (30, 5)).astype(dtype)
+    X = distinct[rng.integers(0, 30, 3000)]
+    X[:200] = rng.normal(size=(200, 5))  # rows alone
+    X[200:210] = 0.0
+    X[210:215] = -0.0  # alike 0.0
+    X[1700:1720] = rng.normal(size=(20, 5))
+    cuts = ((0, 1000), (1000, 1700), (1700, 3000))
+    states = [{"X": np.ascontiguousarray(X[a:b])} for a, b in cuts]
+    keys = np.add.reduce(
+        np.stack([dask_pipeline._column_keys(s, 1) for s in states]), axis=0, dtype=np.uint64
+    )
+    states = [dask_pipeline._kpp_hashes(s, keys, 1) for s in states]
+    # Collisions: two rows alone given one hash, and two rows alone given the hash of a
+    # repeated row (in one partition before its copies: the first of its hash there).
+    states[0]["hash"][5] = states[0]["hash"][6]
+    states[0]["hash"][7] = states[1]["hash"][0]
+    states[2]["hash"][9] = states[1]["hash"][0]
+    X_hashes = np.concatenate([s["hash"] for s in states])
+    hashes, counts = np.unique(X_hashes, return_counts=True)
+    repeated = hashes[counts > 1]
+    found = [dask_pipeline._repeated_rows(s, repeated) for s in states]
+    same = dask_pipeline._merged_repeated_rows(found)
+    weights = np.concatenate(
+        [dask_pipeline._kpp_group_weights(s, repeated, same)["weight"] for s in states]
+    )
+    np.testing.assert_array_equal(weights, _brute_weights(X))
+    assert weights[200] == 15.0 and weights.dtype == np.float64
+    assert weights[1000] > 2 and weights[[5, 6, 7, 1709]].tolist() == [1, 1, 1, 1]

@@ -12,7 +12,6 @@ import ast
 import copy
 import json
 import warnings
-from collections import Counter
 from functools import cache, partial
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -1457,27 +1456,84 @@ def _hash_counts(state):
 
 
 def _row_keys(X, hashes):
-    """(hash, the row's bytes with -0.0 as 0.0) of each row: identical rows alike."""
+    """Each row's (hash, bytes with -0.0 as 0.0) as one np.void: identical rows alike."""
     X = np.ascontiguousarray(X + X.dtype.type(0))
-    return [(int(h), x.tobytes()) for h, x in zip(hashes, X)]
+    m, width = X.shape[0], X.shape[1] * X.itemsize
+    keys = np.empty((m, 8 + width), dtype=np.uint8)
+    keys[:, :8] = np.ascontiguousarray(hashes, dtype=np.uint64).view(np.uint8).reshape(m, 8)
+    keys[:, 8:] = X.view(np.uint8).reshape(m, width)
+    return keys.view(np.dtype((np.void, 8 + width))).ravel()
+
+
+#: Rows compared with their hash's standing row per block (a few MB, reused).
+_COMPARE_ROWS = 1 << 15
+
+
+def _repeated_groups(state, repeated):
+    """The partition's rows whose hash is repeated over all partitions (``repeated``,
+    sorted), grouped by hash in arrays: (those rows, each one's hash's place in
+    ``repeated``, a row of the partition standing for each of those hashes (-1 where
+    none), whether each row holds the values of its hash's standing row (-0.0 as 0.0,
+    bit for bit): almost all do; rows of colliding hashes do not, and are counted by
+    their own values, so any row may stand)."""
+    X, hashes = state["X"], state["hash"]
+    at = np.minimum(np.searchsorted(repeated, hashes), max(repeated.size - 1, 0))
+    hit = np.flatnonzero(repeated[at] == hashes) if repeated.size else np.empty(0, np.int64)
+    group = at[hit]
+    first = np.full(repeated.size, -1, dtype=np.int64)
+    first[group] = hit
+    bits = np.dtype(f"u{X.itemsize}")
+    zero = X.dtype.type(0)
+    alike = np.empty(hit.size, dtype=bool)
+    for a in range(0, hit.size, _COMPARE_ROWS):
+        rows, firsts = hit[a : a + _COMPARE_ROWS], first[group[a : a + _COMPARE_ROWS]]
+        alike[a : a + rows.size] = (
+            (X[rows] + zero).view(bits) == (X[firsts] + zero).view(bits)
+        ).all(axis=1)
+    return hit, group, first, alike
 
 
 def _repeated_rows(state, repeated):
-    """How many of the partition's rows are each row whose hash is repeated over all
-    partitions (``repeated``, sorted), keyed by (hash, row bytes)."""
-    hit = np.isin(state["hash"], repeated)
-    return Counter(_row_keys(state["X"][hit], state["hash"][hit]))
+    """How many of the partition's rows hold each row whose hash is repeated over all
+    partitions (``repeated``, sorted): (keys by (hash, row bytes), ``_row_keys``;
+    their counts), counted by hash with the rows of colliding hashes apart."""
+    hit, group, first, alike = _repeated_groups(state, repeated)
+    counts = np.bincount(group[alike], minlength=repeated.size)
+    present = np.flatnonzero(counts)
+    keys = [_row_keys(state["X"][first[present]], repeated[present])]
+    counts = [counts[present]]
+    odd = hit[~alike]
+    if odd.size:
+        unlike, n = np.unique(_row_keys(state["X"][odd], state["hash"][odd]), return_counts=True)
+        keys.append(unlike)
+        counts.append(n)
+    return np.concatenate(keys), np.concatenate(counts)
 
 
-def _kpp_group_weights(state, repeated, counts):
+def _merged_repeated_rows(found):
+    """The partitions' ``_repeated_rows`` added up: (the keys, sorted; their counts)."""
+    keys = np.concatenate([k for k, _ in found])
+    merged, where = np.unique(keys, return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate([c for _, c in found]))
+    return merged, counts
+
+
+def _kpp_group_weights(state, repeated, same):
     """The partition with each row's group weight: how many rows of all partitions are
-    identical to it (``counts``: by (hash, row bytes), for the hashes held by more than
-    one row, ``repeated``; any other row is alone), as C++ group_weights counts them."""
-    hashes = state["hash"]
+    identical to it (``same``: ``_merged_repeated_rows``, for the hashes held by more
+    than one row, ``repeated``; any other row is alone), as C++ group_weights counts
+    them."""
+    X, hashes = state["X"], state["hash"]
     weight = np.ones(hashes.size, dtype=np.float64)
-    hit = np.flatnonzero(np.isin(hashes, repeated))
-    for i, key in zip(hit, _row_keys(state["X"][hit], hashes[hit])):
-        weight[i] = counts[key]
+    hit, group, first, alike = _repeated_groups(state, repeated)
+    keys, counts = same
+    present = np.flatnonzero(first >= 0)
+    total = np.zeros(repeated.size, dtype=np.float64)
+    total[present] = counts[np.searchsorted(keys, _row_keys(X[first[present]], repeated[present]))]
+    weight[hit[alike]] = total[group[alike]]
+    odd = hit[~alike]
+    if odd.size:
+        weight[odd] = counts[np.searchsorted(keys, _row_keys(X[odd], hashes[odd]))]
     return {**state, "weight": weight}
 
 
@@ -1617,7 +1673,7 @@ def _kmeans_plusplus(rows: _Rows, k: int, seed: int, trials: int, threads: int =
     # worker (_shared: they grow with the entities where many rows are tied).
     repeated = _shared(hashes[counts > 1])
     found = _compute([_delayed(_repeated_rows)(s, repeated) for s in rows.states])
-    same = _shared(sum(found, Counter()))
+    same = _shared(_merged_repeated_rows(found))
     rows.states = _persist([_delayed(_kpp_group_weights)(s, repeated, same) for s in rows.states])
     ((first, point),) = _race_picks(rows, seed, 0, 1, False, threads)
     chosen, centers = [first], [point]
