@@ -791,27 +791,46 @@ def _is_number(text: str) -> bool:
 
 def duration_option(text, option: str, *, zero: bool = False):
     """A duration option's text for the Python API (None stays None): refused when it is
-    a bare number, which has no unit (``--session-gap 30``: seconds? minutes?), or text
-    that is no duration (``--ttl abc``), in the shell's words (Python's say "seconds
-    (a number)", which the shell refuses); ``zero`` lets a bare 0 through as 0, the
-    same in every unit."""
+    a bare number, which has no unit (``--session-gap 30``: seconds? minutes?), text
+    that is no duration (``--ttl abc``), or one not above 0 (``--ttl 0s``, ``nan``,
+    ``--session-gap=-5min``), in the shell's words (Python's say "seconds (a number)",
+    which the shell refuses, and name ttl, session_gap); ``zero`` lets a zero through
+    as 0, in any unit (``--lateness 0``, ``0s``: none)."""
+    import pandas as pd
+
     from .utils._time import duration_ns, is_bare_number, no_unit_message
 
     if text is None:
         return None
+    examples = "e.g. '30s', '5min', '2h' or '1d'" + (" (0: none)" if zero else "")
+    not_positive = ValueError(
+        f"{option} {text.strip()!r} is no "
+        f"{'duration of 0 or more' if zero else 'positive duration'}: "
+        f"write a number {'of 0 or more' if zero else 'above 0'} with a unit, {examples}"
+    )
     if is_bare_number(text):
-        if zero and float(text) == 0:
+        number = float(text)
+        if zero and number == 0:
             return 0
+        if not number > 0:  # (0 or -5 is no positive duration in any unit)
+            raise not_positive
         raise ValueError(no_unit_message(f"{option} {text.strip()}", text, python=False))
     try:
         duration_ns(text, option)
     except TypeError:
         raise ValueError(
-            f"{option} {text.strip()!r} is no duration: write a number with a unit, e.g. "
-            "'30s', '5min', '2h' or '1d'"
+            f"{option} {text.strip()!r} is no duration: write a number with a unit, {examples}"
         ) from None
-    except ValueError:
-        pass  # (a duration, refused where it is used: 0s, too long)
+    except ValueError as error:
+        if " is too long" in str(error):  # (said with the option's name)
+            raise ValueError(str(error)) from None
+        try:
+            delta = pd.Timedelta(text)
+        except (TypeError, ValueError, OverflowError):
+            delta = None
+        if zero and delta is not None and not pd.isna(delta) and delta.value == 0:
+            return 0
+        raise not_positive from None
     return text
 
 
