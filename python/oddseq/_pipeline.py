@@ -1618,6 +1618,7 @@ class AnomalyPipeline(SaveMixin):
         self._fitted_data = _fitted_data.describe(seqs)
         self._explain_rows = {}  # what explain(entity_ids) reads (see _remember)
         self._per_thread = threading.local()  # each thread's last score (see _last_score)
+        self._last_score().left_out = n_all - len(seqs)  # (by min_events)
         self._kmeans_distinct = None  # counted once the matrix exists (see below)
         self.detector_ = self._detector(len(seqs))
         stage = self._input_stage()
@@ -2112,7 +2113,8 @@ class AnomalyPipeline(SaveMixin):
         if not len(seqs):
             _warn_no_events("seqs has no sequences (a log with no rows)", gives)
             return None
-        seqs = self._kept(self._as_fitted_events(seqs))
+        n_all, seqs = len(seqs), self._kept(self._as_fitted_events(seqs))
+        self._last_score().left_out = n_all - len(seqs)
         if not len(seqs):  # every entity shorter than min_events
             warnings.warn(
                 f"no entity of seqs has min_events={self.min_events} events or more: "
@@ -2344,8 +2346,10 @@ class AnomalyPipeline(SaveMixin):
 
     def _last_score(self) -> threading.local:
         """What the calling thread's last :meth:`score` left for later calls: ``rows``
-        (its entities' ids, raw features and lengths, read by ``explain(entity_ids)``)
-        and ``share_alarm`` (read by the shell's summary, ``alarm_summary``). Per thread,
+        (its entities' ids, raw features and lengths, read by ``explain(entity_ids)``),
+        ``share_alarm`` (read by the shell's summary, ``alarm_summary``) and
+        ``left_out``, the sequences ``min_events`` left out (of the last score, or of
+        the fit where no score followed it: the shell's summary says them). Per thread,
         as the side table given to score() is (``_SIDE_GIVEN``): threads scoring one
         model read their own day, where one read another's last one. A thread-local, not
         a context variable: a notebook's cells may each run in a context of their own

@@ -427,7 +427,7 @@ def _score(args) -> int:
         return 2
     from ._fitted_data import alarm_summary
 
-    _say_written(table, written, args, alarm_summary(pipe, table))
+    _say_written(table, written, args, alarm_summary(pipe, table), pipe)
     return 0
 
 
@@ -504,11 +504,19 @@ def _no_events(args, fmt, table) -> int:
     return 0
 
 
-def _say_written(table, written, args, alarm=None) -> None:
+def _say_written(table, written, args, alarm=None, pipe=None) -> None:
     """The closing line of detect and score: counts, where the table went; ``alarm``:
     far more flagged than the model promises (:func:`oddseq._fitted_data.alarm_summary`),
-    said beside the count."""
+    said beside the count; ``pipe``: the model, whose last fit or score says how many
+    sequences its ``min_events`` left out (said beside the count, where any)."""
     flagged = int(table["is_anomaly"].sum())
+    left = int(getattr(pipe._last_score(), "left_out", 0) or 0) if pipe is not None else 0
+    scored = f"{len(table):,} scored" + (
+        f" ({left:,} with fewer than {pipe.min_events:,} events left out, --min-events "
+        f"{pipe.min_events})"
+        if left
+        else ""
+    )
     shown = (
         ""
         if args.top is None
@@ -522,7 +530,7 @@ def _say_written(table, written, args, alarm=None) -> None:
     )
     try:
         print(
-            f"{len(table):,} scored, {flagged:,} flagged{said}; table written to {place}{shown}",
+            f"{scored}, {flagged:,} flagged{said}; table written to {place}{shown}",
             file=stream,
             flush=True,
         )
@@ -1643,7 +1651,7 @@ def _detect(args) -> int:
 
     # With --normal, FILE is scored with the model fitted on the normal log: the share
     # alarm its warning told (before the group stage's flags), in the summary too.
-    _say_written(table, written, args, alarm_summary(pipe) if args.normal else None)
+    _say_written(table, written, args, alarm_summary(pipe) if args.normal else None, pipe)
     return 0
 
 

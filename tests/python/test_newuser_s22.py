@@ -192,3 +192,37 @@ def test_a_reason_names_the_event_types_not_seen_in_fitting():
     for user, reason in said.items():
         assert "not seen in fitting: 'refund'" in reason, reason
         assert ("'chargeback'" in reason) == (user == users[0]), reason
+
+
+# --- the shell's summary says the entities --min-events left out ----------------------
+
+
+def test_the_summary_line_says_the_entities_min_events_left_out(tmp_path, capsys):
+    # oddseq fit --min-events 5 then oddseq score: "482 scored, 12 flagged; table
+    # written to ..." of a file of 500 users (18 short ones absent, not said).
+    from oddseq.cli import main
+
+    log = make_ecommerce(300, random_state=203).events
+    short = log["user_id"].value_counts()
+    n_short = int((short < 5).sum())
+    assert n_short > 0
+    log.to_csv(tmp_path / "log.csv", index=False)
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    model = str(tmp_path / "m.oddseq")
+    assert (
+        main(["fit", str(tmp_path / "log.csv"), *roles, "--min-events", "5", "--save", model]) == 0
+    )
+    capsys.readouterr()
+    out = str(tmp_path / "t.csv")
+    assert main(["score", str(tmp_path / "log.csv"), *roles, "--model", model, "-o", out]) == 0
+    line = capsys.readouterr().out
+    n = len(pd.read_csv(out))
+    assert f"{n:,} scored ({n_short:,} with fewer than 5 events left out" in line, line
+    assert (
+        main(
+            ["detect", str(tmp_path / "log.csv"), *roles, "--min-events", "5", "-o", out, "--force"]
+        )
+        == 0
+    )
+    line = capsys.readouterr().out
+    assert f"({n_short:,} with fewer than 5 events left out" in line, line
