@@ -180,8 +180,8 @@ class StreamChecks:
             return
         self.columns_said = True
         fitted = dict(self.fitted.get("columns") or {})
-        if isinstance(fitted.get("entity"), list):  # sessions: the stream scores entities
-            fitted["entity"] = fitted["entity"][0]
+        if isinstance(fitted.get("entity"), list):  # a key of several columns (shop, user)
+            fitted["entity"] = None  # is no one column (sessions and windows are refused)
         scorer = self.scorer
         given = {"entity": scorer.entity, "event": scorer.event, "item": scorer.item}
         said = _fitted_data._column_warning(fitted, given)

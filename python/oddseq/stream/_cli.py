@@ -258,7 +258,7 @@ def _check_save(path_text: str, force: bool) -> None:
 
     from ..cli import _COMPRESSED
 
-    out = Path(path_text)
+    out = Path(path_text).expanduser()  # '~/m.oddseq', as save writes it
     suffixes = [x.lower() for x in out.suffixes]
     if suffixes and suffixes[-1] in _COMPRESSED:
         suffixes = suffixes[:-1]
@@ -699,7 +699,7 @@ def _stream(args) -> int:
         digits_judged,
         serial_judged,
     )
-    from ._scorer import StreamScorer
+    from ._scorer import StreamScorer, fitted_on_parts
 
     if args.batch < 1:
         raise ValueError(f"--batch must be at least 1, got {args.batch}")
@@ -713,6 +713,31 @@ def _stream(args) -> int:
     lateness = duration_option(args.lateness, "--lateness", zero=True)
     max_late_events = _max_late_events(args.max_late_events, lateness)
     pipe = load_model(args.model)
+    split = fitted_on_parts(pipe)
+    if split is not None:
+        # StreamScorer's own words name Python's ways (session_gap, Sequences.windows).
+        kind, _, gap = split
+        refit = "fit a model on whole entities: oddseq fit FILE --entity ... --save MODEL"
+        if kind == "windows":
+            raise ValueError(
+                f"--model {args.model} was fitted on windows of each entity's events (in "
+                "Python, Sequences.windows or time_windows), and oddseq stream follows "
+                "whole entities from their first event, whose histories grow past any "
+                f"window. To stream, {refit}"
+            )
+        how = f"split at gaps over {gap} (in Python, session_gap={gap!r})" if gap else ""
+        score = (
+            f"oddseq score --model {args.model} ranks a later file by its sessions (split "
+            "at the fitted gap); to stream, "
+            if gap
+            else "To stream, "
+        )
+        raise ValueError(
+            f"--model {args.model} was fitted on sessions {how or '(in Python, session_gap=...)'}"
+            ", and oddseq stream follows whole entities from their first event, which a "
+            "sessions model reads as sessions days long (97% of a shop's users flagged). "
+            f"{score}{refit}"
+        )
     if getattr(pipe, "item_categories", None) is not None:
         # StreamScorer's own words name its Python argument (item_categories).
         raise ValueError(

@@ -266,6 +266,28 @@ def _object_keys(array) -> np.ndarray:
     return np.fromiter((key(v) for v in array), dtype=np.uint64, count=array.size)
 
 
+def fitted_on_parts(pipe):
+    """``(kind, entity, gap)`` where ``pipe`` was fitted on parts of entities, which a
+    stream (whole entities, from their first event) cannot score: "sessions" (the gap
+    they were split at recorded, as session_gap= takes it: '30min'; None for a model
+    saved before it was recorded, whose ids end in a ``session`` level) or "windows"
+    (ids ending in ``window_start``); ``entity`` the recorded id names. None otherwise:
+    ids of several levels built by hand (a shop and a user) are entities."""
+    from .._fitted_data import _gap_text
+
+    columns = (getattr(pipe, "_fitted_data", None) or {}).get("columns") or {}
+    entity, gap = columns.get("entity"), columns.get("session_gap_ns")
+    if gap:
+        return "sessions", entity, _gap_text(int(gap))
+    if not isinstance(entity, list) or not entity:
+        return None
+    if entity[-1] == "window_start":
+        return "windows", entity, None
+    if entity[-1] == "session":
+        return "sessions", entity, None
+    return None
+
+
 class StreamScorer:
     """Score entities as their events arrive, with a fitted :class:`AnomalyPipeline`.
 
@@ -596,14 +618,22 @@ class StreamScorer:
                 "scores the whole order of each sequence; fit the pipeline with a feature "
                 "method (auto, knn, ...)"
             )
-        entity = ((getattr(pipe, "_fitted_data", None) or {}).get("columns") or {}).get("entity")
-        if isinstance(entity, list):
+        split = fitted_on_parts(pipe)
+        if split is not None:
+            kind, entity, gap = split
+            if kind == "windows":
+                raise ValueError(
+                    f"this pipeline was fitted on windows of each entity's events (entity "
+                    f"{entity!r}: Sequences.windows or time_windows), and StreamScorer "
+                    "scores whole entities, whose histories grow past any window: fit "
+                    "the pipeline on whole entities to stream it"
+                )
+            how = f"session_gap={gap!r}" if gap else "session_gap=..."
             raise ValueError(
                 f"this pipeline was fitted on sessions (entity {entity!r}: built with "
-                "session_gap=...), and StreamScorer scores whole entities, which a "
-                "sessions model reads as sessions days long (97% of a shop's users "
-                "flagged): fit the pipeline on whole entities, without session_gap, to "
-                "stream it"
+                f"{how}), and StreamScorer scores whole entities, which a sessions model "
+                "reads as sessions days long (97% of a shop's users flagged): fit the "
+                "pipeline on whole entities, without session_gap, to stream it"
             )
         if getattr(pipe, "entity_features", None) is not None:
             raise ValueError(

@@ -5,11 +5,14 @@ a header line again in the middle of the input."""
 
 import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import oddseq
 from oddseq.datasets import make_ecommerce
 from oddseq.sequences import Sequences
+from oddseq.stream import StreamScorer
 
 ROLES = dict(entity="user_id", event="behavior", time="timestamp")
 STREAM = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
@@ -83,3 +86,51 @@ def test_detect_session_gap_that_is_not_positive(oddseq_here, tmp_path, log, tex
     assert done.returncode == 2
     assert done.stderr.startswith(f"oddseq detect: --session-gap {text!r} is no positive ")
     assert "session_gap must" not in done.stderr
+
+
+# --- models fitted on sessions, windows, or ids of two levels -----------------------
+
+
+def _fit(seqs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return oddseq.AnomalyPipeline(random_state=0).fit(seqs)
+
+
+def test_the_shell_refuses_a_sessions_model_in_its_words(oddseq_here, tmp_path, log):
+    # "this pipeline was fitted on sessions (...: built with session_gap=...), and
+    # StreamScorer scores whole entities ...: fit the pipeline on whole entities,
+    # without session_gap": Python's words, no way named in the shell.
+    model = _fit(Sequences.from_events(log, **ROLES, session_gap="30min"))
+    model.save(tmp_path / "s.oddseq")
+    done = oddseq_here(["stream", "--model", tmp_path / "s.oddseq", *STREAM], "")
+    assert done.returncode == 2
+    said = done.stderr
+    assert f"--model {tmp_path / 's.oddseq'} was fitted on sessions" in said
+    assert "gaps over 30min" in said
+    assert "oddseq score --model" in said and "oddseq fit" in said
+    assert "StreamScorer" not in said and "pipeline" not in said
+    with pytest.raises(ValueError, match=r"fitted on sessions .*'30min'"):
+        StreamScorer(model, **ROLES)
+
+
+def test_a_windows_model_is_refused_as_windows(log):
+    model = _fit(Sequences.from_events(log, **ROLES).windows(5))
+    with pytest.raises(ValueError, match="fitted on windows"):
+        StreamScorer(model, **ROLES)
+
+
+def test_ids_of_two_levels_that_are_no_sessions_stream(log):
+    # Refused as "fitted on sessions" for any MultiIndex of ids: an entity keyed by two
+    # columns (shop, user), built by hand, is no session.
+    seqs = Sequences.from_events(log, **ROLES)
+    ids = pd.MultiIndex.from_arrays(
+        [np.asarray(seqs.ids) % 3, np.asarray(seqs.ids)], names=["shop", "user_id"]
+    )
+    two = Sequences(ids, seqs.offsets, seqs.events, seqs.event_labels, times=seqs.times)
+    model = _fit(two)
+    scorer = StreamScorer(model, **ROLES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = scorer.update(log)
+    assert len(out.scores) == log["user_id"].nunique()
