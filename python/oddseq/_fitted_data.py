@@ -201,7 +201,13 @@ def _missing_warnings(fitted: dict, seqs) -> list:
     then = fitted.get("missing")
     if not then or not len(seqs.events) or len(seqs) < MISSING_MIN_ENTITIES:
         return []
-    said, shares = [], _missing_shares(seqs)
+    return missing_said(then, _missing_shares(seqs))
+
+
+def missing_said(then: dict, shares: dict) -> list:
+    """:func:`_missing_warnings` from the fitted shares (``then``) and the scored ones
+    (oddseq.dask: counted over its partitions)."""
+    said = []
     for role, words in (("value", "no value"), ("item", "no item")):
         share = shares.get(role)
         before = then.get(role)

@@ -1276,7 +1276,11 @@ def _warn_unlike(pipeline, states, summaries) -> None:
     counts (the summaries' vocabulary) and timing (their facts, sampled as the fit's)."""
     if not getattr(pipeline, "_fitted_data", None):
         return
-    facts = _compute([_delayed(_part_facts)(s, i) for i, s in enumerate(states)])
+    got = _compute(
+        [_delayed(_part_facts)(s, i) for i, s in enumerate(states)]
+        + [_delayed(_missing_counts)(s) for s in states]
+    )
+    facts, missing = got[: len(states)], got[len(states) :]
     columns = next((f["columns"] for f in facts if f is not None), None)
     vocabulary = _global_vocabulary(summaries)
     _fitted_data.warn_unlike(
@@ -1286,6 +1290,12 @@ def _warn_unlike(pipeline, states, summaries) -> None:
         vocabulary.event_counts(),
         _fitted_data.timing_of_parts(facts),
     )
+    # a value or item column that came empty (as warn_if_unlike, after the others)
+    then = pipeline._fitted_data.get("missing")
+    n_entities = sum(s["n"] for s in summaries)
+    if then and n_entities >= _fitted_data.MISSING_MIN_ENTITIES:
+        for message in _fitted_data.missing_said(then, _missing_shares(missing)):
+            warnings.warn(message, UserWarning, stacklevel=user_stacklevel())
 
 
 def _flags(state, pipeline, scores):
@@ -1307,6 +1317,34 @@ def _warn_share_alarm(pipeline, states, parts, rows_per_part, shared) -> None:
 def _part_facts(state, seed):
     """The partition's share of what the fit records (``_fitted_data.part_facts``)."""
     return _fitted_data.part_facts(state["seqs"], seed)
+
+
+def _missing_counts(state):
+    """The partition's events without a value and without an item (None without the
+    column), and its events: what ``_missing_shares`` adds up."""
+    seqs = state["seqs"]
+    if seqs is None:
+        return None
+    values = None if seqs.values is None else np.isnan(np.asarray(seqs.values, np.float64))
+    items = None if seqs.items is None else np.asarray(seqs.items) < 0
+    return (
+        None if values is None else int(np.count_nonzero(values)),
+        None if items is None else int(np.count_nonzero(items)),
+        len(seqs.events),
+    )
+
+
+def _missing_shares(counts) -> dict:
+    """The share of the events without a value, and without an item, over the
+    partitions (``_missing_counts``), as one machine's ``_fitted_data._missing_shares``
+    takes it of all the sequences (the same numbers: a count over the events)."""
+    counts = [c for c in counts if c is not None]
+    n = sum(c[2] for c in counts)
+    shares = {}
+    for role, at in (("value", 0), ("item", 1)):
+        if n and counts and counts[0][at] is not None:
+            shares[role] = float(np.float64(sum(c[at] for c in counts)) / np.float64(n))
+    return shares
 
 
 def _raw_extent(state):
@@ -2857,11 +2895,17 @@ def detect_anomalies(
         # event types, and from the partitions (samples of the large ones) the role
         # columns' names, the time span and the entities' durations.
         pipeline._fitted_data = _fitted_data.describe(vocabulary, times=False)
-        facts = _compute([_delayed(_part_facts)(s, i) for i, s in enumerate(states)])
+        got = _compute(
+            [_delayed(_part_facts)(s, i) for i, s in enumerate(states)]
+            + [_delayed(_missing_counts)(s) for s in states]
+        )
+        facts = got[: len(states)]
         roles = next((f["columns"] for f in facts if f is not None), None)
         if roles is not None:
             pipeline._fitted_data["columns"] = roles
         pipeline._fitted_data["timing"] = _fitted_data.timing_of_parts(facts)
+        # the events without a value or an item (a later day's empty column is said)
+        pipeline._fitted_data["missing"] = _missing_shares(got[len(states) :])
         n_side = pipeline._set_feature_names()
         names = list(pipeline.feature_names_)
         if n_side:
