@@ -283,6 +283,26 @@ def _check_save(path_text: str, force: bool) -> None:
 
 
 _BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
+#: A line that is the CSV header line again, skipped (counted malformed).
+HEADER_AGAIN = (
+    "the header line again (files joined, each with its header, as cat a.csv b.csv joins them?)"
+)
+
+
+def _header_lines(data: bytes, header: bytes):
+    """(start, end) of each line of ``data`` that is ``header`` (its end after the
+    newline; a UTF-8 byte-order mark before it counts in): cheap where there is none
+    (one search of the bytes)."""
+    found, at = [], data.find(header)
+    while at >= 0:
+        end = at + len(header)
+        start = at - len(_BOM) if data[max(0, at - len(_BOM)) : at] == _BOM else at
+        if (start == 0 or data[start - 1 : start] == b"\n") and (
+            data[end : end + 1] == b"\n" or data[end : end + 2] == b"\r\n"
+        ):
+            found.append((start, data.index(b"\n", end) + 1))
+        at = data.find(header, end)
+    return found
 
 
 class _Lines:
@@ -401,6 +421,8 @@ class _Reader:
         self.malformed = []  # the first _SHOWN_MALFORMED line numbers
         self.n_malformed = 0
         self.time_advice = ""  # said once in the summary (bad_time)
+        self.time_judged = False  # the first unreadable time judged (bad_time)
+        self.header_text = None  # the CSV header line, to tell it again (cat a.csv b.csv)
         if args.names:
             if self.fmt == "jsonl":
                 raise ValueError("--names is for CSV without a header line; leave it out")
@@ -414,12 +436,15 @@ class _Reader:
             print(f"oddseq stream: line {number}: {why}; skipped", file=sys.stderr)
 
     def bad_time(self, number, text):
-        """A line whose time does not read; without --time-format, where it reads as a
-        web server's log time, the format that reads it is said once, in the summary
-        (``time_advice``), as oddseq detect's refusal names it."""
-        self.bad(number, f"unreadable time {str(text)[:40]!r}")
-        if self.time_advice or self.args.time_format is not None:
+        """A line whose time does not read; without --time-format, where the first such
+        time reads as a web server's log time, the format that reads it is said once, in
+        the summary (``time_advice``), as oddseq detect's refusal names it (judged on
+        that one: not again on each unreadable time)."""
+        shown = str(text)[:40]
+        self.bad(number, f"unreadable time {shown!r}")
+        if self.time_judged or self.args.time_format is not None:
             return
+        self.time_judged = True
         import pandas as pd
 
         from ..utils._time import _common_log_format
@@ -427,13 +452,19 @@ class _Reader:
         web = _common_log_format(pd.Series([str(text)], dtype=object))
         if web is not None:
             self.time_advice = (
-                f"; the times read as a web server's log times (24/Nov/2017:16:02:43 "
-                f"+0000): pass --time-format '{web}'"
+                f"; the first unreadable time, {shown!r}, reads as a web server's log time "
+                f"(24/Nov/2017:16:02:43 +0000): pass --time-format '{web}'"
             )
 
     def _csv_header(self, number, text):
         fields = _split(text, self.args.sep)
         self._set_header(number, [f.strip() for f in fields])
+        self.header_text = text
+
+    def header_again(self, text) -> bool:
+        """Whether a line is the CSV header line again (files joined, each with its
+        header: cat a.csv b.csv), reported as such, skipped."""
+        return self.header_text is not None and text.lstrip("\ufeff") == self.header_text
 
     def _set_header(self, number, header):
         """The columns of the CSV lines: the header line ``number``, or --names (None)."""
@@ -499,6 +530,9 @@ class _Reader:
                 self.fmt = "jsonl" if text.lstrip().startswith("{") else "csv"
             if self.fmt == "csv" and self.header is None:
                 self._csv_header(number, text)
+                continue
+            if self.header_again(text):
+                self.bad(number, HEADER_AGAIN)
                 continue
             fields = self._fields(number, text)
             if fields is None:
@@ -1001,7 +1035,7 @@ def _stream(args) -> int:
             return
         for raw in data[:65536].split(b"\n")[:-1]:
             text = raw.decode("utf-8", "replace").strip()
-            if not text:
+            if not text or reader.header_again(text):
                 continue
             try:
                 if reader.fmt == "jsonl":
@@ -1052,11 +1086,29 @@ def _stream(args) -> int:
             digits.clear()
 
     def feed_chunk(data):
+        """Complete lines of CSV or JSON through the C++ reader (:func:`feed_lines`); a
+        line that is the CSV header again is reported, not read (the C++ reader would
+        take it for an event where its fields read as one: no --time)."""
+        nonlocal n_lines
+        header = reader.header_text
+        if header is None or header.encode() not in data:
+            return feed_lines(data)
+        at = 0
+        for start, end in _header_lines(data, header.encode()):
+            feed_lines(data[at:start])
+            n_lines += 1
+            reader.bad(n_lines, HEADER_AGAIN)
+            at = end
+        feed_lines(data[at:])
+
+    def feed_lines(data):
         """Complete lines of CSV or JSON through the C++ reader: each event applied and
         scored as it comes; the alerts raised within _GATHER of the first are worded in
         one call and written in one write; a line it leaves (quoted, escaped, not ASCII,
         malformed, a time as text) through score_each."""
         nonlocal n_lines, n_alerts
+        if not data:
+            return
         check_unit(data)
         if repeats is not None:
             repeats.lines(reader, data)

@@ -134,3 +134,57 @@ def test_ids_of_two_levels_that_are_no_sessions_stream(log):
         warnings.simplefilter("ignore")
         out = scorer.update(log)
     assert len(out.scores) == log["user_id"].nunique()
+
+
+# --- unreadable times ---------------------------------------------------------------
+
+
+def test_the_web_time_advice_is_judged_once(oddseq_here, saved, log, monkeypatch):
+    # Each unreadable time was tried as a web server's time (a pandas Series built per
+    # line) until one read so, where the advice speaks of the times.
+    from oddseq.utils import _time
+
+    calls = []
+    judge = _time._common_log_format
+
+    def counted(series):
+        calls.append(len(series))
+        return judge(series)
+
+    monkeypatch.setattr(_time, "_common_log_format", counted)
+    bad = log.head(40).assign(timestamp=[f"x{i}" for i in range(40)])
+    done = oddseq_here(["stream", "--model", saved, *STREAM], bad.to_csv(index=False))
+    assert done.returncode == 0, done.stderr
+    assert "40 malformed lines" in done.stderr
+    assert len(calls) <= 1
+
+
+def test_web_times_are_still_advised(oddseq_here, saved, log):
+    later = log.head(30).copy()
+    stamps = pd.to_datetime(later["timestamp"], unit="s")
+    later["timestamp"] = "[" + stamps.dt.strftime("%d/%b/%Y:%H:%M:%S") + " +0000]"
+    done = oddseq_here(["stream", "--model", saved, *STREAM], later.to_csv(index=False))
+    assert done.returncode == 0
+    assert done.stderr.count("--time-format '[%d/%b/%Y:%H:%M:%S %z]'") == 1, done.stderr
+
+
+# --- a header line again ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("time", [True, False])
+def test_a_second_header_line_is_said_to_be_one(oddseq_here, tmp_path, log, time):
+    # cat a.csv b.csv | oddseq stream: "line 31: unreadable time 'timestamp'; skipped";
+    # without --time the header line was an event of the entity 'user_id'.
+    roles = dict(ROLES) if time else dict(entity="user_id", event="behavior")
+    path = tmp_path / "m.oddseq"
+    _fit(Sequences.from_events(log, **roles)).save(path)
+    joined = log.iloc[:30].to_csv(index=False) + log.iloc[30:60].to_csv(index=False)
+    args = ["stream", "--model", path, "--entity", "user_id", "--event", "behavior"]
+    args += ["--time", "timestamp"] if time else []
+    done = oddseq_here(args, joined)
+    assert done.returncode == 0, done.stderr
+    assert "line 32: the header line again" in done.stderr, done.stderr
+    assert "unreadable time" not in done.stderr
+    assert "60 events applied" in done.stderr, done.stderr
+    users = log.iloc[:60]["user_id"].nunique()  # no entity 'user_id'
+    assert f" {users} entities tracked" in done.stderr, done.stderr
