@@ -366,7 +366,7 @@ def save(model, path) -> Path:
             "save writes to a path or a binary file object (open(..., 'wb'), io.BytesIO()), "
             f"got {type(path).__name__}"
         )
-    path = Path(os.fspath(path))
+    path = Path(os.path.expanduser(os.fspath(path)))  # "~/m.oddseq", as pandas reads it
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: {missing_folder(folder)}")
@@ -655,7 +655,7 @@ def load(path):
     >>> type(oddseq.load(path)).__name__
     'RobustZDetector'
     """
-    where = path if isinstance(path, io.IOBase) else os.fspath(path)
+    where = path if isinstance(path, io.IOBase) else os.path.expanduser(os.fspath(path))
     label = str(getattr(path, "name", "<file>")) if isinstance(path, io.IOBase) else str(where)
     try:
         archive = zipfile.ZipFile(where, "r")

@@ -332,12 +332,21 @@ def _write_ranked(table, args, fmt):
     return written
 
 
+def _home_path(text: str) -> str:
+    """A path option with "~" read as the home folder, as pandas reads the input's
+    (the shell expands it only unquoted and not after "="); '-' as it is."""
+    import os
+
+    return text if text == STDOUT else os.path.expanduser(text)
+
+
 def _table_output_options(parser) -> None:
     """-o, --force and --top: where a ranked table goes (detect and score)."""
     parser.add_argument(
         "-o",
         "--output",
         default=STDOUT,
+        type=_home_path,
         help="output table; the extension picks the format: .csv (.tsv, .csv.gz ...), "
         ".parquet, .jsonl / .ndjson (JSON lines) or .json (an array of records); '-' or "
         "none: CSV on standard output (the closing line then goes to stderr)",
@@ -886,7 +895,7 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
 
     import pandas as pd
 
-    source = Path(path_text)
+    source = Path(path_text).expanduser()  # "~/log.csv", as pandas reads it
     if not source.is_file():
         what = "a folder" if source.is_dir() else "no such file"
         raise FileNotFoundError(f"{what}: {path_text}")
@@ -1235,14 +1244,14 @@ def load_model(path_text: str):
 
     from . import load
 
-    where = Path(path_text)
+    where = Path(path_text).expanduser()  # '~/m.oddseq' (quoted, or --model=~/...)
     write = "oddseq fit LOG.csv ... --save model.oddseq writes one"
     if where.is_dir():
         raise ValueError(f"--model {path_text} is a folder; give the model file ({write})")
     if not where.exists():
         raise ValueError(f"--model {path_text}: no such file; give the model file ({write})")
     try:
-        return load(path_text)
+        return load(where)
     except PermissionError:
         raise ValueError(f"--model {path_text}: not allowed to read it (permissions)") from None
 

@@ -226,3 +226,30 @@ def test_the_summary_line_says_the_entities_min_events_left_out(tmp_path, capsys
     )
     line = capsys.readouterr().out
     assert f"({n_short:,} with fewer than 5 events left out" in line, line
+
+
+# --- "~" in a model's path ------------------------------------------------------------
+
+
+def test_a_model_path_with_a_tilde_is_the_home_folders(tmp_path, monkeypatch, capsys):
+    # pipe.save("~/m.oddseq") said "the folder ~ does not exist" (pandas reads
+    # "~/log.csv" in the home folder); oddseq.load("~/m.oddseq") and the shell's
+    # --model '~/m.oddseq', --save, -o and the log file itself (quoted, or after "=",
+    # the shell leaves "~" as it is) did not find it either.
+    from oddseq.cli import main
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    log = make_ecommerce(100, random_state=204).events
+    pipe = oddseq.AnomalyPipeline(random_state=0).fit(Sequences.from_events(log, **ROLES))
+    pipe.save("~/m.oddseq")
+    assert (home / "m.oddseq").exists()
+    assert isinstance(oddseq.load("~/m.oddseq"), oddseq.AnomalyPipeline)
+    log.to_csv(home / "log.csv", index=False)
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    assert main(["fit", "~/log.csv", *roles, "--save", "~/shell.oddseq"]) == 0
+    assert (home / "shell.oddseq").exists()
+    assert main(["score", "~/log.csv", *roles, "--model", "~/shell.oddseq", "-o", "~/t.csv"]) == 0
+    assert len(pd.read_csv(home / "t.csv")) == log["user_id"].nunique()
+    assert str(home / "t.csv") in capsys.readouterr().out

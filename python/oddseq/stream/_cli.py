@@ -258,7 +258,7 @@ def _check_save(path_text: str, force: bool) -> None:
 
     from ..cli import _COMPRESSED
 
-    out = Path(path_text)
+    out = Path(path_text).expanduser()  # '~/m.oddseq', as save writes it
     suffixes = [x.lower() for x in out.suffixes]
     if suffixes and suffixes[-1] in _COMPRESSED:
         suffixes = suffixes[:-1]
