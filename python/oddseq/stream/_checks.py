@@ -6,6 +6,9 @@ scores and alerts are unchanged.
 - other column names than at fit (entity, event, item): at the first events;
 - over 5% of the events of types the model never saw: judged on the first ``WINDOW``
   events (``oddseq stream``: or on the whole input where it is shorter);
+- far more of those events without a value (or an item) than at fit (the batch's rule,
+  :func:`oddseq._fitted_data.missing_said`: a column that came empty), judged on the
+  same events where they are of ``MISSING_MIN_ENTITIES`` entities or more;
 - entities tracked far longer than the fitted ones lasted: a stream keeps each entity's
   state from its first event, so its duration and rate features grow with the stream's
   running time (a log of a week read live for a month reads every steady user as a
@@ -35,7 +38,14 @@ import numpy as np
 import pandas as pd
 
 from .. import _fitted_data
-from .._fitted_data import DURATION_RATIO, MIN_SCORED, SPAN_RATIO, _days
+from .._fitted_data import (
+    DURATION_RATIO,
+    MIN_SCORED,
+    MISSING_MIN_ENTITIES,
+    SPAN_RATIO,
+    _days,
+    missing_said,
+)
 from ..exceptions import DataWarning
 from ..utils._stacklevel import user_stacklevel
 
@@ -75,6 +85,10 @@ class StreamChecks:
         self.columns_said = fitted is None
         self.counts = {}  # event label (text) -> events, in the window
         self.n_window = 0
+        # role (value, item) -> events without it in the window, for the roles the fit
+        # recorded a share of and the scorer reads
+        then = (fitted or {}).get("missing") or {}
+        self.missing = {r: 0 for r in then if getattr(scorer, r, None) is not None}
         self.window_open = fitted is not None
         self.sample = {}  # entity key -> None: the followed entities, first seen first
         self.ids = {}  # entity id -> None: update_one's and the lines', hashed at the close
@@ -117,6 +131,9 @@ class StreamChecks:
             if labels is not None:
                 self._count(labels.iloc[:room].value_counts(dropna=True))
             self._follow(keys[:room])
+            for role in self.missing:
+                column = frame[getattr(self.scorer, role)].iloc[:room]
+                self.missing[role] += int(column.isna().sum())
             self.n_window += min(n, room)
         return self._look()
 
@@ -133,6 +150,10 @@ class StreamChecks:
                 self.counts[text] = self.counts.get(text, 0) + 1
             if len(self.ids) < SAMPLE and isinstance(entity, (str, int, np.integer)):
                 self.ids[entity] = None
+            if self.missing:
+                for role, given in (("value", value), ("item", item)):
+                    if role in self.missing and (given is None or given != given):
+                        self.missing[role] += 1
             self.n_window += 1
         return self._look()
 
@@ -144,14 +165,22 @@ class StreamChecks:
         self._columns()
         if self.window_open:
             scorer = self.scorer
-            entities, events, first = _fields(
-                data[begin:end], *layout, scorer.entity, scorer.event, scorer.time
+            entities, events, first, lacking = _fields(
+                data[begin:end],
+                *layout,
+                scorer.entity,
+                scorer.event,
+                scorer.time,
+                [getattr(scorer, role) for role in self.missing],
             )
             if self.start is None and first is not None:
                 self.start = self._ns(first)
-            for event in events[: WINDOW - self.n_window]:
+            room = WINDOW - self.n_window
+            for event in events[:room]:
                 if event is not None:
                     self.counts[event] = self.counts.get(event, 0) + 1
+            for role, without in zip(self.missing, lacking):
+                self.missing[role] += sum(without[:room])
             for entity in entities:
                 if len(self.ids) >= SAMPLE:
                     break
@@ -229,6 +258,7 @@ class StreamChecks:
     def _judge_window(self) -> None:
         self.window_open = False
         self._hash_ids()
+        self._judge_missing()
         if self.scorer.event is None or not self.counts:
             return
         labels = list(self.counts)
@@ -239,6 +269,18 @@ class StreamChecks:
         )
         if said is not None:
             self._warn(f"judged on the first {int(counts.sum()):,} events of the stream: {said}")
+
+    def _judge_missing(self) -> None:
+        """The window's events without a value (or item) against the fitted share, by
+        the batch's rule, where they are of enough entities (missing values cluster by
+        entity: a channel that sends no price)."""
+        n, missing, self.missing = self.n_window, self.missing, {}
+        if not missing or not n or len(self.sample) < MISSING_MIN_ENTITIES:
+            return
+        shares = {role: count / n for role, count in missing.items()}
+        for said in missing_said(self.fitted["missing"], shares):
+            said = said.replace("of the scored events", "of them", 1)
+            self._warn(f"judged on the first {n:,} events of the stream: {said}")
 
     def _look(self, final: bool = False) -> int:
         """The window closed when full; the clock read and the durations and share
@@ -572,14 +614,17 @@ def _ttl(seconds: float) -> str:
     return f"{max(1, round(seconds / 60))}min"
 
 
-def _fields(data: bytes, sep, header, entity, event, time=None):
-    """(entity ids, event labels, the first line's time) of lines of CSV (``header``) or
-    JSON objects (None), as text; None where a line lacks one (malformed lines: the
-    reader reports them)."""
+def _fields(data: bytes, sep, header, entity, event, time=None, blank=()):
+    """(entity ids, event labels, the first line's time, and for each column of
+    ``blank`` whether each line lacks it) of lines of CSV (``header``) or JSON objects
+    (None), as text; None where a line lacks one (malformed lines: the reader reports
+    them)."""
     entities, events, first = [], [], None
+    lacking = [[] for _ in blank]
     at_entity = None if header is None else header.index(entity)
     at_event = None if header is None or event is None else header.index(event)
     at_time = None if header is None or time is None else header.index(time)
+    at_blank = [] if header is None else [header.index(c) for c in blank]
     for line in data.decode("utf-8", "replace").split("\n"):
         line = line.rstrip("\r")
         if not line.strip():
@@ -595,6 +640,8 @@ def _fields(data: bytes, sep, header, entity, event, time=None):
             got = [None if v is None or v == "" else str(v) for v in got]
             if first is None and time is not None and record.get(time) not in (None, ""):
                 first = str(record[time])
+            for without, column in zip(lacking, blank):
+                without.append(record.get(column) in (None, ""))
         else:
             fields = line.split(sep)
             if len(fields) != len(header):
@@ -605,6 +652,8 @@ def _fields(data: bytes, sep, header, entity, event, time=None):
             ]
             if first is None and at_time is not None and fields[at_time]:
                 first = fields[at_time]
+            for without, at in zip(lacking, at_blank):
+                without.append(not fields[at])
         entities.append(got[0])
         events.append(got[1])
-    return entities, events, first
+    return entities, events, first, lacking

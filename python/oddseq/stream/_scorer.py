@@ -1701,6 +1701,7 @@ class StreamScorer:
                 DataWarning,
                 stacklevel=user_stacklevel(),
             )
+        self._missing_check(events, len(highest))
         cut = _calibration_cut(np.fromiter(highest.values(), dtype=np.float64), rate)
         self.threshold_history_.append(
             {
@@ -1714,6 +1715,25 @@ class StreamScorer:
         self.threshold_ = cut
         self._set_model()
         return cut
+
+    def _missing_check(self, events: pd.DataFrame, n_entities: int) -> None:
+        """calibrate's log: its events without a value (or an item) against the fitted
+        share, by the batch's rule (:func:`oddseq._fitted_data.missing_said`: a column
+        that came empty sets the cut from entities read with none)."""
+        from .._fitted_data import MISSING_MIN_ENTITIES, missing_said
+
+        then = (getattr(self.pipeline, "_fitted_data", None) or {}).get("missing") or {}
+        roles = [r for r in ("value", "item") if r in then and getattr(self, r) is not None]
+        if not roles or not len(events) or n_entities < MISSING_MIN_ENTITIES:
+            return
+        shares = {r: float(events[getattr(self, r)].isna().mean()) for r in roles}
+        for said in missing_said(then, shares):
+            warnings.warn(
+                "the log replayed to calibrate the cut: "
+                + said.replace("of the scored events", "of its events", 1),
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
 
     def _in_time_order(self, events: pd.DataFrame):
         """calibrate's log in time order, its times as the batch reader reads them (a
