@@ -209,3 +209,28 @@ def test_the_seeding_counts_repeated_rows_over_partitions_as_the_rows_are(dtype)
     np.testing.assert_array_equal(weights, _brute_weights(X))
     assert weights[200] == 15.0 and weights.dtype == np.float64
     assert weights[1000] > 2 and weights[[5, 6, 7, 1709]].tolist() == [1, 1, 1, 1]
+
+
+def test_reasons_name_the_event_types_not_seen_in_fitting_as_on_one_machine(client):
+    """Since fab0393 one machine's reasons name a later day's types never fitted
+    ("...: 'refund'"); oddseq.dask's table pass holds no events, and scoring such a day
+    with normal= failed ("'_Entities' object has no attribute 'take'"). Now its
+    reasons are one machine's, also where partitions are joined for the model's passes."""
+    columns = dict(entity="user_id", event="behavior", time="timestamp")
+    log = make_ecommerce(300, random_state=206).events
+    users = log["user_id"].unique()[:6]
+    refunds = log[log["user_id"].isin(users)].assign(behavior="refund")
+    chargebacks = log[log["user_id"] == users[0]].head(3).assign(behavior="chargeback")
+    later = pd.concat([log, refunds, refunds, chargebacks]).sort_values("timestamp", kind="stable")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = oddseq.detect_anomalies(later, **columns, groups=False, normal=log)
+        # on the cluster's 2 threads, 12 partitions are joined into fewer for the
+        # model's passes (MODEL_PARTITIONS_PER_THREAD)
+        for parts in (2, 12):
+            table = detect_anomalies(
+                dd.from_pandas(later, npartitions=parts), **columns, normal=log
+            ).compute()
+            named = want["reason"].astype(str).str.contains("not seen in fitting: 'refund'")
+            assert named.sum() >= 2
+            assert table.loc[want.index, "reason"].tolist() == want["reason"].tolist()

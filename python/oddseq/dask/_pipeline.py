@@ -1055,6 +1055,57 @@ class _Entities(NamedTuple):
     ids: pd.Index
     lengths: np.ndarray
 
+    def take(self, rows):
+        """No events (released): what the table's reasons read of some sequences' events
+        (``_reasons.name_unseen_types``) is read before, from the sequences themselves
+        (``_unseen_named``), and added to the table's reasons (``_with_unseen_named``)."""
+        return _NoEvents(len(rows))
+
+
+class _NoEvents:
+    """Sequences without events, as ``_Entities.take`` gives them."""
+
+    def __init__(self, n: int):
+        self.event_labels = pd.Index([])
+        self.events = np.empty(0, dtype=np.int32)
+        self.offsets = np.zeros(n + 1, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return self.offsets.size - 1
+
+
+def _unseen_named(seqs, pipeline):
+    """Per sequence of the partition, what a reason that says "event types not seen in
+    fitting" adds to it (": 'refund'"), by one machine's ``_reasons.name_unseen_types``
+    on the sequences themselves (the table's pass holds no events); None where none
+    has such a type."""
+    fitted = pipeline._fitted_event_labels()
+    if fitted is None or not len(seqs):
+        return None
+    unseen = ~np.asarray(seqs.event_labels.isin(fitted), dtype=bool)
+    if not unseen.any():
+        return None
+    row = np.repeat(np.arange(len(seqs)), seqs.lengths)
+    rows = np.unique(row[unseen[np.asarray(seqs.events)]])
+    phrase = _reasons._NOTHING_POOLED
+    said = _reasons.name_unseen_types(
+        pipeline, np.full(rows.size, phrase, dtype=object), seqs.take(rows)
+    )
+    named = np.full(len(seqs), None, dtype=object)
+    named[rows] = [str(s)[len(phrase) :] for s in said]
+    return named
+
+
+def _with_unseen_named(reasons: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """The table's reasons with the event types never fitted named (``_unseen_named``),
+    as one machine's table says them."""
+    phrase = _reasons._NOTHING_POOLED
+    reasons = reasons.copy()
+    for at in np.flatnonzero(np.array([bool(n) for n in named])):
+        if phrase in str(reasons[at]):
+            reasons[at] = str(reasons[at]).replace(phrase, phrase + named[at], 1)
+    return reasons
+
 
 def _encode(state, pipeline, fitting: bool):
     """The partition's features with the fitted encoders; the checks over all the
@@ -1072,6 +1123,10 @@ def _encode(state, pipeline, fitting: bool):
     out.pop("group", None)  # gathered before encoding (_GroupStage.fit)
     if fitting and seqs.items is not None and pipeline._category_columns():
         out["category_share"] = pipeline._category_shares(seqs)
+    if not fitting:
+        named = _unseen_named(seqs, pipeline)
+        if named is not None:
+            out["unseen_named"] = named
     return out
 
 
@@ -1260,7 +1315,7 @@ def _coalesce(*states):
         return states[0]
     lengths = np.concatenate([s["lengths"] for s in states])
     ids = states[0]["seqs"].ids.append([s["seqs"].ids for s in states[1:]])
-    return {
+    out = {
         "index": states[0]["index"],
         "n": sum(s["n"] for s in states),
         "events": sum(s["events"] for s in states),
@@ -1268,6 +1323,11 @@ def _coalesce(*states):
         "raw": np.concatenate([s["raw"] for s in states]),
         "lengths": lengths,
     }
+    if any("unseen_named" in s for s in states):
+        out["unseen_named"] = np.concatenate(
+            [s.get("unseen_named", np.full(len(s["lengths"]), None, object)) for s in states]
+        )
+    return out
 
 
 def _warn_unlike(pipeline, states, summaries) -> None:
@@ -2271,6 +2331,9 @@ def _table(state, pipeline, piece):
     table = pipeline._table(seqs, _Input(state["X"], state["raw"]), scores)
     table["rank"] = pd.Series(ranks, index=seqs.ids).reindex(table.index).to_numpy()
     table = table.reindex(seqs.ids)  # the partition's entity order
+    if "unseen_named" in state:
+        reasons = table["reason"].to_numpy(dtype=object)
+        table["reason"] = _with_unseen_named(reasons, state["unseen_named"])
     if joined is not None:  # one machine's join_groups, its order (rank) the client's
         rows, gid_of_members, lifted, said = joined
         gid = np.full(len(table), -1, dtype=np.int64)
