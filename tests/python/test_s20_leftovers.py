@@ -117,6 +117,9 @@ def test_spreadsheet_serial_dates_are_warned_about_with_a_fix_that_reads_them():
         "seconds of the day with milliseconds",
         # float seconds counted from 10 h in over 10 h: read as days, a 100-year log
         "seconds from 10 h in over 10 h",
+        # (H5, session 22) seconds of the day in tenths, 10:00-10:30: x 86,400 whole, but
+        # a tenth of a day is 2.4 hours, no time of day a spreadsheet keeps
+        "seconds of the day in tenths",
     ],
 )
 def test_numbers_that_are_not_clearly_serial_dates_are_not_warned_about(times):
@@ -131,6 +134,8 @@ def test_numbers_that_are_not_clearly_serial_dates_are_not_warned_about(times):
         log["timestamp"] = np.sort(rng.integers(33_000, 72_000, len(log)))
     elif times == "seconds of the day with milliseconds":
         log["timestamp"] = np.sort(rng.uniform(36_000, 37_800, len(log))).round(3)
+    elif times == "seconds of the day in tenths":
+        log["timestamp"] = np.sort(rng.uniform(36_000, 37_800, len(log))).round(1)
     elif times == "seconds from 10 h in over 10 h":
         log["timestamp"] = np.sort(rng.integers(36_000, 72_000, len(log))) + 0.5
     elif times == "serial dates of one day in ms":

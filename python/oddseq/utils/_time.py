@@ -158,13 +158,22 @@ def _serial_facts(values: np.ndarray, low: float, high: float):
     within the spreadsheet serial dates of 1990..2100; None otherwise. Whole seconds:
     a spreadsheet's date and time is kept to the second (43063.67 x 86,400 s is whole;
     exports of 15 significant digits keep it within 1e-6 s), where seconds of the day
-    with milliseconds (36000.123) read so about one time in five."""
+    with milliseconds (36000.123) read so about one time in five; not in whole tenths of
+    a day (seconds in tenths, 36000.1, always read so)."""
     if low < _SERIAL_FIRST or high > _SERIAL_LAST:
         return None
     if values.dtype.kind != "f":
         return values.size, 0
     seconds = values * 86_400.0
-    of_day = (values != np.floor(values)) & (np.abs(seconds - np.round(seconds)) <= 1e-3)
+    tenths = values * 10.0
+    # A fraction in whole tenths of a day (2.4 hours) is no time of day a spreadsheet
+    # keeps, and every float second in tenths reads so (x 86,400 is whole); hundredths
+    # (14.4 minutes) stay: a sheet shown to two decimals exports 43063.67.
+    of_day = (
+        (values != np.floor(values))
+        & (np.abs(seconds - np.round(seconds)) <= 1e-3)
+        & (np.abs(tenths - np.round(tenths)) > 1e-6)
+    )
     return values.size, int(np.count_nonzero(of_day))
 
 
