@@ -7,6 +7,8 @@ import math
 import numbers
 
 import numpy as np
+import pandas as pd
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import validate_matrix
@@ -22,10 +24,11 @@ class Imputer(_FloatTransformer):
     ----------
     strategy : {"mean", "median", "most_frequent", "constant", "ffill", "interpolate"}
         "ffill" carries the last seen value forward and "interpolate" draws a straight
-        line between neighbours, both down the rows (time order), restarting at each new
-        group when ``transform(X, groups=...)`` names the entity of every row; leading
-        gaps take the first value after them. The others fill with a statistic learnt in
-        fit.
+        line between neighbours, both down the rows (time order), within each entity when
+        ``transform(X, groups=...)`` names the entity of every row (its rows need not be
+        together: a log in time order interleaves them); leading gaps take the first value
+        after them, and an entity without any value the statistic of "mean". The others
+        fill with a statistic learnt in fit.
     fill_value : float, default=0.0
         For "constant", and for features that are all NaN in fit (documented result:
         such features become fill_value instead of raising).
@@ -80,11 +83,14 @@ class Imputer(_FloatTransformer):
         if not missing.any():
             return array
         if self.strategy in ("ffill", "interpolate"):
-            starts = _group_starts(groups, array.shape[0])
+            # Each entity's rows in their order, wherever they lie: a log in time order
+            # interleaves its entities (filled along runs of one group, every such row
+            # was a run of its own and took the fitted statistic).
+            order, starts = _group_rows(groups, array.shape[0])
             for begin, end in zip(starts[:-1], starts[1:]):
-                block = array[begin:end]
-                for j in np.flatnonzero(missing[begin:end].any(axis=0)):
-                    block[:, j] = _fill_along(block[:, j], self.strategy, self.statistics_[j])
+                rows = order[begin:end]
+                for j in np.flatnonzero(missing[rows].any(axis=0)):
+                    array[rows, j] = _fill_along(array[rows, j], self.strategy, self.statistics_[j])
             return array
         rows, cols = np.nonzero(missing)
         array[rows, cols] = self.statistics_[cols]
@@ -99,14 +105,18 @@ class Imputer(_FloatTransformer):
         return tags
 
 
-def _group_starts(groups, n):
+def _group_rows(groups, n):
+    """The rows grouped by entity, each entity's in their own order, and where each
+    entity's rows start in that order (and the end)."""
     if groups is None:
-        return np.array([0, n])
-    groups = np.asarray(groups)
-    if groups.shape != (n,):
-        raise ValueError(f"groups must have one entry per row ({n}), got shape {groups.shape}")
-    change = np.flatnonzero(groups[1:] != groups[:-1]) + 1
-    return np.concatenate([[0], change, [n]])
+        return np.arange(n), np.array([0, n])
+    values = np.asarray(groups)
+    if values.shape != (n,):
+        raise ValueError(f"groups must have one entry per row ({n}), got shape {values.shape}")
+    codes = pd.factorize(values)[0]  # a missing group (-1) is one group of its own
+    order = np.argsort(codes, kind="stable")
+    change = np.flatnonzero(codes[order][1:] != codes[order][:-1]) + 1
+    return order, np.concatenate([[0], change, [n]])
 
 
 def _fill_along(column, strategy, fallback):
@@ -194,6 +204,7 @@ class OutlierClipper(_FloatTransformer):
 
     def transform(self, X):
         check_is_fitted(self, "lower_")
+        given = X
         X = validate_matrix(self, X, reset=False)
         low = self.lower_.astype(X.dtype)
         high = self.upper_.astype(X.dtype)
@@ -204,4 +215,14 @@ class OutlierClipper(_FloatTransformer):
             out = X.copy()
             out[outside] = np.nan
             return out
-        return X[~outside.any(axis=1)]
+        kept = ~outside.any(axis=1)
+        if (
+            isinstance(given, pd.DataFrame)
+            and _get_output_config("transform", self)["dense"] == "pandas"
+        ):
+            # set_output(transform="pandas") labels the rows with the input's index, one
+            # per input row: the kept rows keep their own labels here.
+            return pd.DataFrame(
+                X[kept], index=given.index[kept], columns=self.get_feature_names_out()
+            )
+        return X[kept]

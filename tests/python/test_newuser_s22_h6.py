@@ -1,0 +1,50 @@
+"""Session 22, H6: a new analyst's hunt in the groups, encoders, preprocessing, plot,
+metrics and neural modules."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oddseq.preprocessing import Imputer, OutlierClipper
+
+
+@pytest.mark.parametrize("strategy", ["ffill", "interpolate"])
+def test_imputer_fills_within_each_entity_of_a_log_in_time_order(strategy):
+    # A log in time order interleaves its entities' rows; groups= names each row's entity.
+    # The fill ran along runs of one group, so every gap here took the fitted mean (11).
+    X = np.array([[np.nan], [1.0], [2.0], [3.0], [np.nan], [10.0], [6.0], [30.0]])
+    groups = np.array(["a", "b", "a", "b", "a", "b", "a", "b"])
+    got = Imputer(strategy=strategy).fit(X).transform(X, groups=groups).ravel()
+    # Entity a: nan, 2, nan, 6 (rows 0, 2, 4, 6); b: 1, 3, 10, 30.
+    middle = 2.0 if strategy == "ffill" else 4.0
+    np.testing.assert_array_equal(got, [2.0, 1.0, 2.0, 3.0, middle, 10.0, 6.0, 30.0])
+    # The same rows grouped by entity (stably) give the same fills, row for row.
+    order = np.argsort(groups, kind="stable")
+    grouped = Imputer(strategy=strategy).fit(X).transform(X[order], groups=groups[order])
+    np.testing.assert_array_equal(grouped.ravel(), got[order])
+    # groups as a pandas Series (a DataFrame's entity column) reads the same.
+    series = pd.Series(groups, index=np.arange(10, 18))
+    again = Imputer(strategy=strategy).fit_transform(X, groups=series).ravel()
+    np.testing.assert_array_equal(again, got)
+
+
+def test_imputer_group_without_values_takes_the_fitted_statistic():
+    X = np.array([[np.nan], [5.0], [np.nan], [7.0]])
+    got = Imputer(strategy="ffill").fit(X).transform(X, groups=[1, 2, 1, 2]).ravel()
+    np.testing.assert_array_equal(got, [6.0, 5.0, 6.0, 7.0])
+
+
+def test_outlier_clipper_drop_with_pandas_output_keeps_the_rows_index():
+    # set_output(transform="pandas") with action="drop" failed: "Shape of passed values
+    # is (39, 3), indices imply (40, 3)".
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(40, 3)), columns=list("abc"), index=np.arange(100, 140))
+    df.iloc[5, 0] = 50.0
+    out = OutlierClipper(action="drop").set_output(transform="pandas").fit_transform(df)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == ["a", "b", "c"]
+    assert 105 not in out.index and len(out) == 39
+    pd.testing.assert_frame_equal(out, df.drop(index=105))
+    # Without set_output the result stays an array, as the other actions give.
+    plain = OutlierClipper(action="drop").fit_transform(df)
+    assert isinstance(plain, np.ndarray) and plain.shape == (39, 3)
