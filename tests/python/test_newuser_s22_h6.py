@@ -48,3 +48,55 @@ def test_outlier_clipper_drop_with_pandas_output_keeps_the_rows_index():
     # Without set_output the result stays an array, as the other actions give.
     plain = OutlierClipper(action="drop").fit_transform(df)
     assert isinstance(plain, np.ndarray) and plain.shape == (39, 3)
+
+
+def _ids_in_another_order(n, seed=0):
+    ids = pd.Index(np.arange(n) + 1000, name="user_id")
+    return ids, np.random.default_rng(seed).permutation(n)
+
+
+def test_fowlkes_mallows_pairs_series_of_the_same_ids_by_id():
+    # The README: labels as pandas Series indexed by the same ids, named alike, in another
+    # order are paired by id. fowlkes_mallows_score paired them by position (a ranked
+    # table's cluster column beside the true kinds by user id).
+    from sklearn.metrics import fowlkes_mallows_score as sk_fm
+
+    from oddseq.metrics import fowlkes_mallows_score
+
+    ids, perm = _ids_in_another_order(120)
+    kinds = np.repeat(["a", "b", "c"], 40)
+    clusters = np.repeat([2, 0, 1], 40)
+    clusters[::9] = 0
+    want = sk_fm(kinds, clusters)
+    true = pd.Series(kinds, index=ids)
+    ranked = pd.Series(clusters, index=ids).iloc[perm]
+    assert fowlkes_mallows_score(true, ranked) == pytest.approx(want)
+    assert fowlkes_mallows_score(ranked, true) == pytest.approx(want)
+
+
+@pytest.mark.parametrize(
+    "metric",
+    ["silhouette_score", "silhouette_samples", "davies_bouldin_score", "calinski_harabasz_score"],
+)
+def test_clustering_scores_pair_a_frames_rows_and_labels_by_id(metric):
+    # X a DataFrame of features by user id, labels a ranked table's cluster column (same
+    # ids, named alike, in another order): paired by position, the score was another
+    # clustering's (silhouette 0.17 read -0.04).
+    import sklearn.metrics
+
+    import oddseq.metrics
+
+    ids, perm = _ids_in_another_order(150)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(150, 3))
+    X[:50] += 4
+    labels = np.repeat([0, 1, 2], 50)
+    labels[::10] = 2
+    want = getattr(sklearn.metrics, metric)(X, labels)
+    frame = pd.DataFrame(X, index=ids)
+    ranked = pd.Series(labels, index=ids).iloc[perm]
+    got = getattr(oddseq.metrics, metric)(frame, ranked)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    # Unnamed indexes and row numbers stay positions, as scikit-learn reads them.
+    plain = getattr(oddseq.metrics, metric)(frame.reset_index(drop=True), pd.Series(labels))
+    np.testing.assert_allclose(plain, want, rtol=1e-9, atol=1e-12)

@@ -1,16 +1,20 @@
 """Internal measures of a clustering: silhouette, Davies-Bouldin, Calinski-Harabasz.
 
-Each equals scikit-learn's function of the same name (Euclidean distance).
+Each equals scikit-learn's function of the same name (Euclidean distance), but for one
+case: a DataFrame X and labels as a pandas Series indexed by the same ids, named alike,
+in another order are paired by id, where scikit-learn pairs them by position.
 """
 
 from __future__ import annotations
 
 import numbers
+import sys
 
 import numpy as np
 
 from .. import _core
 from ..utils._validation import check_matrix, check_random_state, resolve_threads
+from ._metrics import paired_by_id
 
 __all__ = [
     "calinski_harabasz_score",
@@ -21,7 +25,12 @@ __all__ = [
 
 
 def _check_clustering(X, labels):
-    """(X as float32/float64, int32 codes 0..k-1, k) with clear errors."""
+    """(X as float32/float64, int32 codes 0..k-1, k) with clear errors. Labels given as a
+    pandas Series indexed by the ids of a DataFrame X (named alike) in another order (a
+    ranked table's cluster column) are paired with X's rows by id (:func:`paired_by_id`)."""
+    pd = sys.modules.get("pandas")  # (no pandas loaded: neither is pandas')
+    if pd is not None and isinstance(X, pd.DataFrame) and isinstance(labels, pd.Series):
+        labels = paired_by_id(labels, pd.Series(np.zeros(len(X.index)), index=X.index))
     X = check_matrix(X)
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.shape[0] != X.shape[0]:

@@ -245,14 +245,17 @@ def precision_at_k(y_true, y_score, k=None, *, pos_label=1) -> float:
 
 def fowlkes_mallows_score(labels_true, labels_pred) -> float:
     """Fowlkes-Mallows index: geometric mean of pairwise precision and recall between
-    two clusterings, as ``sklearn.metrics.fowlkes_mallows_score``.
+    two clusterings, as ``sklearn.metrics.fowlkes_mallows_score`` (Series of the same
+    ids in another order are paired by id, :func:`paired_by_id`).
 
     Examples
     --------
     >>> fowlkes_mallows_score([0, 0, 1, 1], [1, 1, 0, 0])
     1.0
     """
-    a = _labels_1d(labels_true, "labels_true")
+    # Series of the same ids in another order (the kinds by user id beside a ranked
+    # table's cluster column) are paired by id, as the other metrics pair them.
+    a = _labels_1d(paired_by_id(labels_true, labels_pred), "labels_true")
     b = _labels_1d(labels_pred, "labels_pred")
     if a.shape != b.shape:
         raise ValueError(f"labels_true has {a.size} entries but labels_pred has {b.size}")
