@@ -237,7 +237,9 @@ def plot_pr(y_true, y_score, *, ax=None, label=None):
 def plot_clusters(X, labels, *, anomalies=None, ax=None, max_points=20_000, random_state=0):
     """Rows projected on their first two principal components, coloured by cluster
     (-1, noise, in grey), anomalies circled. Large inputs are subsampled to
-    ``max_points`` (anomalies always kept).
+    ``max_points`` (anomalies always kept). With X a DataFrame, ``labels`` and
+    ``anomalies`` given as Series of the same ids (named alike) in another order, such
+    as a ranked table's columns, are paired with its rows by id.
 
     Examples
     --------
@@ -248,9 +250,18 @@ def plot_clusters(X, labels, *, anomalies=None, ax=None, max_points=20_000, rand
     >>> ax.get_xlabel().startswith("PC1")
     True
     """
+    from .metrics._metrics import paired_by_id
     from .preprocessing import PCA
     from .utils._validation import check_matrix
 
+    if isinstance(X, pd.DataFrame):
+        # A ranked table's columns beside features by entity id: paired by id (the same
+        # ids, named alike), as the metrics pair them; else by position.
+        rows = pd.Series(np.zeros(len(X.index)), index=X.index)
+        if isinstance(labels, pd.Series):
+            labels = paired_by_id(labels, rows)
+        if isinstance(anomalies, pd.Series):
+            anomalies = paired_by_id(anomalies, rows)
     X = check_matrix(X)
     labels = np.asarray(labels).ravel()
     if labels.shape[0] != X.shape[0]:

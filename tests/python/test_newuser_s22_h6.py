@@ -100,3 +100,28 @@ def test_clustering_scores_pair_a_frames_rows_and_labels_by_id(metric):
     # Unnamed indexes and row numbers stay positions, as scikit-learn reads them.
     plain = getattr(oddseq.metrics, metric)(frame.reset_index(drop=True), pd.Series(labels))
     np.testing.assert_allclose(plain, want, rtol=1e-9, atol=1e-12)
+
+
+def test_plot_clusters_pairs_a_frames_rows_with_a_ranked_tables_columns_by_id():
+    # plot_clusters(X_df, table["cluster"], anomalies=table["is_anomaly"]) with the table
+    # in rank order coloured and circled other entities' rows.
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from oddseq.plot import plot_clusters
+
+    ids, perm = _ids_in_another_order(200)
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 4))
+    labels = (X[:, 0] > 0).astype(int) + 2 * (X[:, 1] > 1)
+    odd = X[:, 2] > 1.5
+    want = plot_clusters(X, labels, anomalies=odd)
+    frame = pd.DataFrame(X, index=ids)
+    table = pd.DataFrame({"cluster": labels, "is_anomaly": odd}, index=ids).iloc[perm]
+    got = plot_clusters(frame, table["cluster"], anomalies=table["is_anomaly"])
+    assert len(got.collections) == len(want.collections) == 2
+    for mine, theirs in zip(got.collections, want.collections):
+        np.testing.assert_array_equal(mine.get_offsets(), theirs.get_offsets())
+    np.testing.assert_array_equal(got.collections[0].get_array(), want.collections[0].get_array())
+    plt.close("all")
