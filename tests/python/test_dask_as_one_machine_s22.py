@@ -175,11 +175,17 @@ def _brute_weights(X):
     return np.array([counts[key] for key in keys], dtype=np.float64)
 
 
+@pytest.mark.parametrize("block", [None, 7])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_the_seeding_counts_repeated_rows_over_partitions_as_the_rows_are(dtype):
+def test_the_seeding_counts_repeated_rows_over_partitions_as_the_rows_are(
+    dtype, block, monkeypatch
+):
     """The group weights of the Dask seeding (each row: how many rows of all partitions
     hold its values) are the count of identical rows, with -0.0 as 0.0, and rows whose
-    hashes collide told apart by their values (counted by arrays, not per row)."""
+    hashes collide told apart by their values (counted by arrays, not per row; block 7:
+    rows compared in many blocks, and the many repeated hashes searched in order)."""
+    if block is not None:
+        monkeypatch.setattr(dask_pipeline, "_COMPARE_ROWS", block)
     rng = np.random.default_rng(205)
     distinct = rng.integers(0, 4, (30, 5)).astype(dtype)
     X = distinct[rng.integers(0, 30, 3000)]
