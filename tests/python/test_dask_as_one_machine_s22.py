@@ -95,6 +95,21 @@ def test_a_value_column_of_lists_is_refused_in_one_machines_words():
         assert "errors='coerce'" not in str(many.value)
         if first:
             continue  # (.str.get(0) of a number is NaN: the advice is for lists alone)
+        # objects ({"amount": 15.06}): one machine's words where Dask keeps them, its
+        # own key named where Dask holds their text
+        objects = log.assign(
+            price=pd.Series([{"amount": p} for p in log["price"]], index=log.index)
+        )
+        with pytest.raises(TypeError) as one:
+            oddseq.detect_anomalies(objects, **columns)
+        with dask.config.set({"dataframe.convert-string": False}):
+            kept_objects = dd.from_pandas(objects, npartitions=2)
+        with dask.config.set(scheduler="sync"), pytest.raises(TypeError) as many:
+            detect_anomalies(kept_objects, **columns)
+        assert str(many.value) == str(one.value)
+        with dask.config.set(scheduler="sync"), pytest.raises(TypeError) as many:
+            detect_anomalies(dd.from_pandas(objects, npartitions=2), **columns)
+        assert str(many.value).endswith("take ddf['price'] = ddf['price'].str.get('amount')")
         # each advice followed: the table of the column of numbers
         with dask.config.set(scheduler="sync"):
             want = detect_anomalies(dd.from_pandas(log, npartitions=2), **columns).compute()

@@ -66,6 +66,7 @@ from ..sequences import Sequences
 from ..sequences._sequences import (
     PICK_THE_FIELD,
     _all_whole,
+    _field_of,
     _hashable,
     _unhashable,
     check_role_names,
@@ -385,18 +386,20 @@ def _refuse_unread_values(reports, value) -> None:
 
 
 def _nested_text_advice(name, nested, text: str) -> str:
-    """How to pick the field of lists or objects a dask DataFrame holds as their text."""
+    """How to pick the field of lists or objects a dask DataFrame holds as their text
+    (one machine's ``.str.get`` would take a character of it)."""
+    kind = "lists" if isinstance(nested, list) else "objects"
     strip = ""
-    if isinstance(nested, list):
+    if kind == "lists":
         strip = (
             f"ddf[{name!r}] = ddf[{name!r}].str.strip('[]').str.split(',').str[0]"
             ".astype(float) for a list's first, or "
         )
     return (
         f"Dask holds them as their text, such as {text!r}: pick the field you mean, "
-        f"{strip}keep them as they were read, making the dask DataFrame under "
-        "dask.config.set({'dataframe.convert-string': False}), and take "
-        f"ddf[{name!r}].str.get(0) for a list's first or .str.get('id') for an object's 'id'"
+        f"{strip}keep the {kind} (make the dask DataFrame under dask.config.set("
+        "{'dataframe.convert-string': False})) and take "
+        f"ddf[{name!r}] = ddf[{name!r}].str.get({_field_of(nested)})"
     )
 
 
