@@ -125,3 +125,26 @@ def test_plot_clusters_pairs_a_frames_rows_with_a_ranked_tables_columns_by_id():
         np.testing.assert_array_equal(mine.get_offsets(), theirs.get_offsets())
     np.testing.assert_array_equal(got.collections[0].get_array(), want.collections[0].get_array())
     plt.close("all")
+
+
+def test_quality_report_does_not_count_missing_times_as_out_of_order():
+    # A log in time order with some times missing: each missing time was read as the
+    # earliest time there is, so it counted as a time going backwards ("times out of
+    # order: 2 ... check the source if the log should be append-only"), beside the
+    # missing-share check that already names them.
+    from oddseq.preprocessing import quality_report
+
+    log = pd.DataFrame(
+        {
+            "u": [1, 1, 1, 2, 2, 2, 2],
+            "e": ["pv"] * 7,
+            "t": [10.0, np.nan, 30.0, 5.0, 6.0, np.nan, 8.0],
+        }
+    )
+    report = quality_report(log, "u", "e", "t", show=False).set_index("check")
+    assert report.loc["times out of order", "value"] == 0
+    assert report.loc["times out of order", "status"] == "ok"
+    # A time that does go backwards past a missing one still counts.
+    log.loc[6, "t"] = 4.0
+    report = quality_report(log, "u", "e", "t", show=False).set_index("check")
+    assert report.loc["times out of order", "value"] == 1

@@ -609,7 +609,12 @@ def _time_order_and_duplicates(found, df, entity, time, time_unit, time_range) -
     times = pd.Series(
         np.where(bad, np.iinfo(np.int64).min, ns) if bad is not None else ns, index=df.index
     )
-    backwards = int((times.groupby(df[entity], sort=False).diff() < 0).sum())
+    # Each present time against the entity's previous present time: a missing time is
+    # no step backwards (read as the earliest time, each one counted as out of order,
+    # beside the missing share that already names it).
+    present = np.ones(len(df), dtype=bool) if bad is None else ~np.asarray(bad)
+    steps = times[present].groupby(df[entity][present], sort=False).diff()
+    backwards = int((steps < 0).sum())
     found.add(
         "times out of order",
         time,
