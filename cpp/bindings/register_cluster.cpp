@@ -6,6 +6,7 @@
 #include "oddseq/cluster/dbscan.hpp"
 #include "oddseq/cluster/exact_sums.hpp"
 #include "oddseq/cluster/kmeans.hpp"
+#include "oddseq/core/content_hash.hpp"
 
 namespace oddseq::bindings {
 
@@ -105,7 +106,7 @@ py::array_t<std::uint64_t> column_keys(const CArray<T>& x, int n_threads) {
   std::vector<std::uint64_t> keys;
   {
     py::gil_scoped_release release;
-    keys = cluster::column_keys(x.data(), x.shape(0), x.shape(1), n_threads);
+    keys = core::column_keys(x.data(), x.shape(0), x.shape(1), n_threads);
   }
   return to_numpy(std::move(keys));
 }
@@ -121,7 +122,7 @@ py::array_t<std::uint64_t> row_hashes(const CArray<T>& x,
   std::vector<std::uint64_t> hashes;
   {
     py::gil_scoped_release release;
-    hashes = cluster::row_hashes(x.data(), x.shape(0), x.shape(1), keys.data(), n_threads);
+    hashes = core::row_hashes(x.data(), x.shape(0), x.shape(1), keys.data(), n_threads);
   }
   return to_numpy(std::move(hashes));
 }

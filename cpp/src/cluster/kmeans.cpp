@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <numeric>
 #include <utility>
 
 #include "oddseq/cluster/exact_sums.hpp"
 #include "oddseq/core/check.hpp"
+#include "oddseq/core/content_hash.hpp"
 #include "oddseq/core/hash.hpp"
 #include "oddseq/core/interrupt.hpp"
 #include "oddseq/core/parallel.hpp"
@@ -49,16 +49,7 @@ std::uint64_t race_stream(std::uint64_t seed, std::int64_t step) {
       seed ^ core::splitmix64_mix(static_cast<std::uint64_t>(step) + 0x9E3779B97F4A7C15ULL));
 }
 
-// Rows a and b by their values (as double; -0.0 equals 0.0): <0, 0 or >0.
-template <class T>
-int compare_rows(const T* a, const T* b, std::int64_t d) {
-  for (std::int64_t j = 0; j < d; ++j) {
-    const double x = static_cast<double>(a[j]), y = static_cast<double>(b[j]);
-    if (x < y) return -1;
-    if (x > y) return 1;
-  }
-  return 0;
-}
+using core::compare_rows;
 
 // Puts a pick into top (the m smallest distinct picks, smallest first): ordered by key,
 // then the row's values, then the row; a pick of the same key and values as one held is
@@ -99,106 +90,22 @@ constexpr double kPotentialTie = 1e-9;
 
 }  // namespace
 
-namespace {
-
-// A value's bits as double, -0.0 as 0.0.
-template <class T>
-std::uint64_t value_bits(T x) {
-  const double value = static_cast<double>(x) + 0.0;
-  std::uint64_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  return bits;
-}
-
-}  // namespace
-
-template <class T>
-std::vector<std::uint64_t> column_keys(const T* x, std::int64_t n, std::int64_t d, int n_threads) {
-  // Wrapping sums (exact in any order) per chunk of rows, added up in chunk order.
-  const std::int64_t n_chunks = core::div_up(n, kSumChunk);
-  std::vector<std::uint64_t> partial(static_cast<std::size_t>(n_chunks * d), 0);
-  core::parallel_for(n_chunks, n_threads, [&](std::int64_t c) {
-    std::uint64_t* out = partial.data() + c * d;
-    const std::int64_t end = std::min(n, (c + 1) * kSumChunk);
-    for (std::int64_t i = c * kSumChunk; i < end; ++i) {
-      for (std::int64_t j = 0; j < d; ++j) out[j] += core::splitmix64_mix(value_bits(x[i * d + j]));
-    }
-  });
-  std::vector<std::uint64_t> keys(static_cast<std::size_t>(d), 0);
-  for (std::int64_t c = 0; c < n_chunks; ++c) {
-    for (std::int64_t j = 0; j < d; ++j) keys[j] += partial[c * d + j];
-  }
-  return keys;
-}
-
-template <class T>
-std::vector<std::uint64_t> row_hashes(const T* x, std::int64_t n, std::int64_t d,
-                                      const std::uint64_t* keys, int n_threads) {
-  std::vector<std::uint64_t> hashes(static_cast<std::size_t>(n));
-  core::parallel_for(n, n_threads, [&](std::int64_t i) {
-    std::uint64_t key = 0;
-    for (std::int64_t j = 0; j < d; ++j)
-      key += core::splitmix64_mix(value_bits(x[i * d + j]) + keys[j]);
-    hashes[static_cast<std::size_t>(i)] = key;
-  });
-  return hashes;
-}
-
 template <class T>
 std::vector<double> group_weights(const KMeansData<T>& data,
                                   const std::vector<std::uint64_t>& hashes, int n_threads) {
-  const std::int64_t n = data.n;
-  const T* weights = data.weights;
-  // Rows bucketed by their hash's top bits (one counting pass; a bucket holds a few
-  // hundred rows), then each bucket sorted by (hash, weight): each group's weights are
-  // added in that order. A full sort of the rows by hash cost 5x more.
-  struct Keyed {
-    std::uint64_t hash;
-    double weight;
-    std::int64_t row;
+  // Each row's weight, or its group's weights added in ascending order (the same bits for
+  // any row order).
+  std::vector<double> out(static_cast<std::size_t>(data.n));
+  for (std::int64_t i = 0; i < data.n; ++i) out[static_cast<std::size_t>(i)] = weight_of(data, i);
+  auto add_up = [&](const std::int64_t* group, std::int64_t size) {
+    std::vector<double> weights(static_cast<std::size_t>(size));
+    for (std::int64_t e = 0; e < size; ++e) weights[e] = weight_of(data, group[e]);
+    std::sort(weights.begin(), weights.end());
+    double total = 0.0;
+    for (const double w : weights) total += w;
+    for (std::int64_t e = 0; e < size; ++e) out[static_cast<std::size_t>(group[e])] = total;
   };
-  int bits = 0;
-  while (bits < 20 && (std::int64_t{256} << bits) < n) ++bits;
-  const std::int64_t n_buckets = std::int64_t{1} << bits;
-  auto bucket_of = [&](std::uint64_t hash) {
-    return bits == 0 ? std::int64_t{0}
-                     : static_cast<std::int64_t>(core::splitmix64_mix(hash) >> (64 - bits));
-  };
-  std::vector<std::int32_t> bucket(static_cast<std::size_t>(n));
-  std::vector<std::int64_t> start(static_cast<std::size_t>(n_buckets + 1), 0);
-  for (std::int64_t i = 0; i < n; ++i) {
-    bucket[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(bucket_of(hashes[i]));
-    ++start[static_cast<std::size_t>(bucket[static_cast<std::size_t>(i)] + 1)];
-  }
-  for (std::int64_t b = 0; b < n_buckets; ++b) start[b + 1] += start[b];
-  std::vector<Keyed> keyed(static_cast<std::size_t>(n));
-  {
-    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
-    for (std::int64_t i = 0; i < n; ++i) {
-      const double w = weights != nullptr ? static_cast<double>(weights[i]) : 1.0;
-      keyed[static_cast<std::size_t>(fill[bucket[static_cast<std::size_t>(i)]]++)] =
-          Keyed{hashes[i], w, i};
-    }
-  }
-  std::vector<double> out(static_cast<std::size_t>(n));
-  core::parallel_for(n_buckets, n_threads, [&](std::int64_t b) {
-    const auto first = keyed.begin() + start[b], last = keyed.begin() + start[b + 1];
-    auto same_row = [&](const Keyed& x, const Keyed& y) {
-      return x.hash == y.hash &&
-             compare_rows(data.x + x.row * data.d, data.x + y.row * data.d, data.d) == 0;
-    };
-    std::sort(first, last, [&](const Keyed& x, const Keyed& y) {
-      if (x.hash != y.hash) return x.hash < y.hash;
-      const int order = compare_rows(data.x + x.row * data.d, data.x + y.row * data.d, data.d);
-      return order != 0 ? order < 0 : x.weight < y.weight;
-    });
-    for (auto run = first; run != last;) {
-      auto end = run;
-      double total = 0.0;
-      for (; end != last && same_row(*end, *run); ++end) total += end->weight;
-      for (; run != end; ++run) out[static_cast<std::size_t>(run->row)] = total;
-    }
-  });
+  core::identical_groups(data.x, data.n, data.d, hashes.data(), n_threads, add_up);
   return out;
 }
 
@@ -267,8 +174,8 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
   std::vector<std::int64_t> chosen;
   chosen.reserve(static_cast<std::size_t>(k));
   // Each row's hash and its group's weight, once: the races are keyed by the values.
-  const std::vector<std::uint64_t> keys = column_keys(data.x, n, d, n_threads);
-  const std::vector<std::uint64_t> hashes = row_hashes(data.x, n, d, keys.data(), n_threads);
+  const std::vector<std::uint64_t> keys = core::column_keys(data.x, n, d, n_threads);
+  const std::vector<std::uint64_t> hashes = core::row_hashes(data.x, n, d, keys.data(), n_threads);
   const std::vector<double> group_weight = group_weights(data, hashes, n_threads);
 
   // First seed: drawn with probability proportional to weight.
@@ -1104,14 +1011,6 @@ template double minibatch_step<float>(const KMeansData<float>&, float*, std::int
                                       std::int32_t*, double*);
 template double minibatch_step<double>(const KMeansData<double>&, double*, std::int64_t, double*,
                                        int, std::int32_t*, double*);
-template std::vector<std::uint64_t> column_keys<float>(const float*, std::int64_t, std::int64_t,
-                                                       int);
-template std::vector<std::uint64_t> column_keys<double>(const double*, std::int64_t, std::int64_t,
-                                                        int);
-template std::vector<std::uint64_t> row_hashes<float>(const float*, std::int64_t, std::int64_t,
-                                                      const std::uint64_t*, int);
-template std::vector<std::uint64_t> row_hashes<double>(const double*, std::int64_t, std::int64_t,
-                                                       const std::uint64_t*, int);
 template std::vector<double> group_weights<float>(const KMeansData<float>&,
                                                   const std::vector<std::uint64_t>&, int);
 template std::vector<double> group_weights<double>(const KMeansData<double>&,

@@ -31,23 +31,10 @@ template <class T>
 std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_t k,
                                           std::uint64_t seed, int n_local_trials, int n_threads);
 
-// Each column's key: the wrapping sum over the rows of splitmix64's finaliser of its
-// values' bits (as double, -0.0 as 0.0): the same for any row order or thread count, and
-// it moves with its column (relabelled event types reorder the count columns).
-template <class T>
-std::vector<std::uint64_t> column_keys(const T* x, std::int64_t n, std::int64_t d, int n_threads);
-
-// Each row's hash: the wrapping sum over the columns of the finaliser of (value bits +
-// column key). Identical rows hash alike, whatever their position, and so does a row
-// whatever the order of the columns; values in two columns of the same key (the same
-// values over the rows) swapped give the same hash (group_weights tells such rows apart).
-template <class T>
-std::vector<std::uint64_t> row_hashes(const T* x, std::int64_t n, std::int64_t d,
-                                      const std::uint64_t* keys, int n_threads);
-
 // Each row's group weight: the summed weight (1 each without weights) of the rows
-// identical to it (the same hash and values), added in an order fixed by the values and
-// weights, so the same bits for any row order.
+// identical to it (the same hash and values; hashes: core::row_hashes of
+// core::column_keys, oddseq/core/content_hash.hpp, which key the races too), added in an
+// order fixed by the values and weights, so the same bits for any row order.
 template <class T>
 std::vector<double> group_weights(const KMeansData<T>& data,
                                   const std::vector<std::uint64_t>& hashes, int n_threads);

@@ -1,0 +1,193 @@
+#pragma once
+// Keys of a table's rows and columns by their content, not their position: what the
+// order-free draws (k-means++'s races, the isolation forest's subsamples) are keyed by,
+// so that reordering the rows (renamed entities) or the columns (relabelled event types)
+// draws the same rows and columns.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "oddseq/core/hash.hpp"
+#include "oddseq/core/parallel.hpp"
+
+namespace oddseq::core {
+
+// A value's bits as double, -0.0 as 0.0.
+template <class T>
+std::uint64_t value_bits(T x) {
+  const double value = static_cast<double>(x) + 0.0;
+  std::uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+// Rows a and b by their values (as double; -0.0 equals 0.0): <0, 0 or >0.
+template <class T>
+int compare_rows(const T* a, const T* b, std::int64_t d) {
+  for (std::int64_t j = 0; j < d; ++j) {
+    const double x = static_cast<double>(a[j]), y = static_cast<double>(b[j]);
+    if (x < y) return -1;
+    if (x > y) return 1;
+  }
+  return 0;
+}
+
+namespace content_detail {
+// Rows per chunk of the column sums (wrapping sums: exact in any order and chunking).
+constexpr std::int64_t kChunk = 4096;
+
+// A row's hash: the wrapping sum over the columns of the finaliser of (value bits +
+// column key).
+template <class T>
+std::uint64_t row_hash(const T* row, std::int64_t d, const std::uint64_t* keys) {
+  std::uint64_t hash = 0;
+  for (std::int64_t j = 0; j < d; ++j) hash += splitmix64_mix(value_bits(row[j]) + keys[j]);
+  return hash;
+}
+
+// Per column j the wrapping sum over the rows i of splitmix64's finaliser of
+// (value bits + salt(i)).
+template <class T, class Salt>
+std::vector<std::uint64_t> column_sums(const T* x, std::int64_t n, std::int64_t d, Salt&& salt,
+                                       int n_threads) {
+  const std::int64_t n_chunks = div_up(n, kChunk);
+  std::vector<std::uint64_t> partial(static_cast<std::size_t>(n_chunks * d), 0);
+  parallel_for(n_chunks, n_threads, [&](std::int64_t c) {
+    std::uint64_t* out = partial.data() + c * d;
+    const std::int64_t end = std::min(n, (c + 1) * kChunk);
+    for (std::int64_t i = c * kChunk; i < end; ++i) {
+      const std::uint64_t s = salt(i);
+      for (std::int64_t j = 0; j < d; ++j) out[j] += splitmix64_mix(value_bits(x[i * d + j]) + s);
+    }
+  });
+  std::vector<std::uint64_t> keys(static_cast<std::size_t>(d), 0);
+  for (std::int64_t c = 0; c < n_chunks; ++c) {
+    for (std::int64_t j = 0; j < d; ++j) keys[j] += partial[c * d + j];
+  }
+  return keys;
+}
+}  // namespace content_detail
+
+// Each column's key: the wrapping sum over the rows of splitmix64's finaliser of its
+// values' bits (as double, -0.0 as 0.0): the same for any row order or thread count, and
+// it moves with its column (relabelled event types reorder the count columns). Columns
+// of the same values in another arrangement over the rows share it.
+template <class T>
+std::vector<std::uint64_t> column_keys(const T* x, std::int64_t n, std::int64_t d, int n_threads) {
+  return content_detail::column_sums(
+      x, n, d, [](std::int64_t) { return std::uint64_t{0}; }, n_threads);
+}
+
+// Each row's hash: the wrapping sum over the columns of the finaliser of (value bits +
+// column key). Identical rows hash alike, whatever their position, and so does a row
+// whatever the order of the columns; values in two columns of the same key swapped give
+// the same hash.
+template <class T>
+std::vector<std::uint64_t> row_hashes(const T* x, std::int64_t n, std::int64_t d,
+                                      const std::uint64_t* keys, int n_threads) {
+  std::vector<std::uint64_t> hashes(static_cast<std::size_t>(n));
+  parallel_for(n, n_threads, [&](std::int64_t i) {
+    hashes[static_cast<std::size_t>(i)] = content_detail::row_hash(x + i * d, d, keys);
+  });
+  return hashes;
+}
+
+// Each column's key refined by the rows' hashes (row_hashes with column_keys): the
+// wrapping sum over the rows of the finaliser of (value bits + row hash). Two columns of
+// the same values in other arrangements (two event types seen once each, by different
+// entities) share their column_keys but not this one, unless swapping them and their
+// rows maps the table onto itself (no order-free key can tell such columns apart).
+template <class T>
+std::vector<std::uint64_t> refined_column_keys(const T* x, std::int64_t n, std::int64_t d,
+                                               const std::uint64_t* hashes, int n_threads) {
+  return content_detail::column_sums(x, n, d, [&](std::int64_t i) { return hashes[i]; }, n_threads);
+}
+
+// refined_column_keys over the rows' row_hashes by these column keys, the hashes computed
+// on the way (one pass over x).
+template <class T>
+std::vector<std::uint64_t> refined_column_keys_by(const T* x, std::int64_t n, std::int64_t d,
+                                                  const std::uint64_t* keys, int n_threads) {
+  return content_detail::column_sums(
+      x, n, d, [&](std::int64_t i) { return content_detail::row_hash(x + i * d, d, keys); },
+      n_threads);
+}
+
+// visit(rows, size) for each group of two or more identical rows (the same hash and
+// values as double), the group's rows in ascending order. Rows are bucketed by their
+// hash's top bits (one counting pass; a bucket holds a few hundred rows), then each bucket
+// sorted by (hash, row) and runs of one hash by (values, row); buckets in parallel (visit
+// must be safe to call so).
+template <class T, class Visit>
+void identical_groups(const T* x, std::int64_t n, std::int64_t d, const std::uint64_t* hashes,
+                      int n_threads, Visit&& visit) {
+  int bits = 0;
+  while (bits < 20 && (std::int64_t{256} << bits) < n) ++bits;
+  const std::int64_t n_buckets = std::int64_t{1} << bits;
+  // (The hashes are finaliser sums: their top bits are as good as any.)
+  auto bucket_of = [&](std::uint64_t hash) {
+    return bits == 0 ? std::int64_t{0} : static_cast<std::int64_t>(hash >> (64 - bits));
+  };
+  std::vector<std::int32_t> bucket(static_cast<std::size_t>(n));
+  std::vector<std::int64_t> start(static_cast<std::size_t>(n_buckets + 1), 0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    bucket[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(bucket_of(hashes[i]));
+    ++start[static_cast<std::size_t>(bucket[static_cast<std::size_t>(i)] + 1)];
+  }
+  for (std::int64_t b = 0; b < n_buckets; ++b) start[b + 1] += start[b];
+  struct Keyed {
+    std::uint64_t hash;
+    std::int64_t row;
+    bool operator<(const Keyed& o) const { return hash != o.hash ? hash < o.hash : row < o.row; }
+  };
+  std::vector<Keyed> keyed(static_cast<std::size_t>(n));
+  {
+    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
+    for (std::int64_t i = 0; i < n; ++i) {
+      keyed[static_cast<std::size_t>(fill[bucket[static_cast<std::size_t>(i)]]++)] =
+          Keyed{hashes[i], i};
+    }
+  }
+  parallel_for(n_buckets, n_threads, [&](std::int64_t b) {
+    const auto first = keyed.begin() + start[b], last = keyed.begin() + start[b + 1];
+    std::sort(first, last);
+    std::vector<std::int64_t> group;
+    for (auto run = first; run != last;) {
+      auto end = run + 1;
+      while (end != last && end->hash == run->hash) ++end;
+      if (end - run > 1) {
+        // Rows of one hash by their values, then row: each group of identical rows.
+        std::stable_sort(run, end, [&](const Keyed& a, const Keyed& c) {
+          return compare_rows(x + a.row * d, x + c.row * d, d) < 0;
+        });
+        for (auto g = run; g != end;) {
+          auto g_end = g + 1;
+          while (g_end != end && compare_rows(x + g->row * d, x + g_end->row * d, d) == 0) ++g_end;
+          if (g_end - g > 1) {
+            group.clear();
+            for (auto it = g; it != g_end; ++it) group.push_back(it->row);
+            visit(group.data(), static_cast<std::int64_t>(group.size()));
+          }
+          g = g_end;
+        }
+      }
+      run = end;
+    }
+  });
+}
+
+// Each row's copy number: how many rows identical to it (the same hash and values) come
+// before it. The rows of a group of m copies number 0 .. m - 1, so the multiset of
+// (row values, copy number) does not depend on the order of the rows.
+template <class T>
+std::vector<std::int64_t> copy_numbers(const T* x, std::int64_t n, std::int64_t d,
+                                       const std::uint64_t* hashes, int n_threads) {
+  std::vector<std::int64_t> out(static_cast<std::size_t>(n), 0);
+  identical_groups(x, n, d, hashes, n_threads, [&](const std::int64_t* group, std::int64_t size) {
+    for (std::int64_t e = 1; e < size; ++e) out[static_cast<std::size_t>(group[e])] = e;
+  });
+  return out;
+}
+
+}  // namespace oddseq::core
