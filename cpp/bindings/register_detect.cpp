@@ -1,4 +1,5 @@
 #include "common.hpp"
+#include "oddseq/core/content_hash.hpp"
 #include "oddseq/detect/iforest.hpp"
 #include "oddseq/detect/markov.hpp"
 
@@ -84,7 +85,8 @@ struct ForestTrees {
 template <class T>
 ForestTrees iforest_fit(const CArray<T>& x, std::int64_t n_estimators, std::int64_t max_samples,
                         std::int64_t max_features, bool extended, std::uint64_t seed, int n_threads,
-                        const std::optional<CArray<std::int64_t>>& rows, std::int64_t n_rows) {
+                        const std::optional<CArray<std::int64_t>>& tree_rows,
+                        const std::optional<CArray<std::uint64_t>>& column_keys) {
   if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
   detect::IForestParams params;
   params.n_estimators = n_estimators;
@@ -92,12 +94,19 @@ ForestTrees iforest_fit(const CArray<T>& x, std::int64_t n_estimators, std::int6
   params.max_features = max_features;
   params.extended = extended;
   params.seed = seed;
-  if (rows) {  // x holds only the drawn rows of a data set of n_rows rows
-    if (rows->ndim() != 1 || rows->shape(0) != x.shape(0)) {
-      throw std::invalid_argument("rows must be 1-D with one row number per row of x");
+  if (tree_rows.has_value() != column_keys.has_value()) {
+    throw std::invalid_argument("tree_rows and column_keys go together");
+  }
+  if (tree_rows) {  // x holds only the drawn rows of a larger data set
+    if (tree_rows->ndim() != 2 || tree_rows->shape(0) != n_estimators ||
+        tree_rows->shape(1) != max_samples) {
+      throw std::invalid_argument("tree_rows must be n_estimators x max_samples");
     }
-    params.row_ids = rows->data();
-    params.n_rows = n_rows;
+    if (column_keys->ndim() != 1 || column_keys->shape(0) != x.shape(1)) {
+      throw std::invalid_argument("column_keys must hold one key per column of x");
+    }
+    params.tree_rows = tree_rows->data();
+    params.column_keys = column_keys->data();
   }
   detect::IForest forest;
   {
@@ -114,6 +123,62 @@ ForestTrees iforest_fit(const CArray<T>& x, std::int64_t n_estimators, std::int6
           to_numpy(std::move(forest.threshold)),
           to_numpy(std::move(forest.n_samples)),
           to_numpy_2d(std::move(forest.normals), planes, k)};
+}
+
+template <class T>
+py::array_t<std::uint64_t> column_keys(const CArray<T>& x,
+                                       const py::array_t<std::uint64_t, py::array::c_style>& hashes,
+                                       int n_threads) {
+  if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
+  if (hashes.size() != x.shape(0)) {
+    throw std::invalid_argument("hashes length differs from the number of rows");
+  }
+  std::vector<std::uint64_t> keys;
+  {
+    py::gil_scoped_release release;
+    keys = detect::iforest_column_keys(x.data(), x.shape(0), x.shape(1), hashes.data(), n_threads);
+  }
+  return to_numpy(std::move(keys));
+}
+
+template <class T>
+py::array_t<std::int64_t> copy_numbers(const CArray<T>& x,
+                                       const py::array_t<std::uint64_t, py::array::c_style>& hashes,
+                                       int n_threads) {
+  if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
+  if (hashes.size() != x.shape(0)) {
+    throw std::invalid_argument("hashes length differs from the number of rows");
+  }
+  std::vector<std::int64_t> copies;
+  {
+    py::gil_scoped_release release;
+    copies = core::copy_numbers(x.data(), x.shape(0), x.shape(1), hashes.data(), n_threads);
+  }
+  return to_numpy(std::move(copies));
+}
+
+template <class T>
+py::tuple draw_rows(const CArray<T>& x,
+                    const py::array_t<std::uint64_t, py::array::c_style>& hashes,
+                    const CArray<std::int64_t>& copies, std::int64_t n_estimators,
+                    std::int64_t max_samples, std::uint64_t seed, int n_threads) {
+  if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
+  if (hashes.size() != x.shape(0) || copies.size() != x.shape(0)) {
+    throw std::invalid_argument("hashes and copies need one value per row");
+  }
+  detect::IForestParams params;
+  params.n_estimators = n_estimators;
+  params.max_samples = max_samples;
+  params.seed = seed;
+  detect::IForestDraw draw;
+  {
+    py::gil_scoped_release release;
+    draw = detect::iforest_draw_rows(x.data(), x.shape(0), x.shape(1), hashes.data(), copies.data(),
+                                     params, n_threads);
+  }
+  const std::int64_t per_tree = draw.per_tree;
+  return py::make_tuple(to_numpy_2d(std::move(draw.keys), n_estimators, per_tree),
+                        to_numpy_2d(std::move(draw.rows), n_estimators, per_tree));
 }
 
 // A fitted forest (the estimator's forest_ arrays) held by reference and checked once:
@@ -229,30 +294,37 @@ void register_detect(py::module_& m) {
       .def_readonly("threshold", &ForestTrees::threshold)
       .def_readonly("n_samples", &ForestTrees::n_samples)
       .def_readonly("normals", &ForestTrees::normals);
-  // rows / n_rows: x holds only the rows iforest_sample_rows(n_rows, ...) draws (gathered
-  // from partitions by oddseq.dask), and the forest is the one fitted on all n_rows.
+  // tree_rows / column_keys: x holds only the rows the trees draw (gathered from
+  // partitions by oddseq.dask: iforest_draw_rows per partition, the smallest keys over
+  // them), each tree's as row numbers of x, and the data's iforest_column_keys.
   m.def("iforest_fit", &iforest_fit<float>, py::arg("x").noconvert(), py::arg("n_estimators"),
         py::arg("max_samples"), py::arg("max_features"), py::arg("extended"), py::arg("seed"),
-        py::arg("n_threads"), py::kw_only(), py::arg("rows").noconvert() = py::none(),
-        py::arg("n_rows") = 0);
+        py::arg("n_threads"), py::kw_only(), py::arg("tree_rows").noconvert() = py::none(),
+        py::arg("column_keys").noconvert() = py::none());
   m.def("iforest_fit", &iforest_fit<double>, py::arg("x").noconvert(), py::arg("n_estimators"),
         py::arg("max_samples"), py::arg("max_features"), py::arg("extended"), py::arg("seed"),
-        py::arg("n_threads"), py::kw_only(), py::arg("rows").noconvert() = py::none(),
-        py::arg("n_rows") = 0);
-  m.def(
-      "iforest_sample_rows",
-      [](std::int64_t n, std::int64_t d, std::int64_t n_estimators, std::int64_t max_samples,
-         std::int64_t max_features, std::uint64_t seed) {
-        detect::IForestParams params;
-        params.n_estimators = n_estimators;
-        params.max_samples = max_samples;
-        params.max_features = max_features;
-        params.seed = seed;
-        return to_numpy(detect::iforest_sample_rows(n, d, params));
-      },
-      py::arg("n"), py::arg("d"), py::arg("n_estimators"), py::arg("max_samples"),
-      py::arg("max_features"), py::arg("seed"),
-      "The rows of an n x d data set that iforest_fit's trees draw, sorted and distinct.");
+        py::arg("n_threads"), py::kw_only(), py::arg("tree_rows").noconvert() = py::none(),
+        py::arg("column_keys").noconvert() = py::none());
+  m.def("iforest_column_keys", &column_keys<float>, py::arg("x").noconvert(),
+        py::arg("hashes").noconvert(), py::arg("n_threads"));
+  m.def("iforest_column_keys", &column_keys<double>, py::arg("x").noconvert(),
+        py::arg("hashes").noconvert(), py::arg("n_threads"),
+        "Each column's share of the key the trees' features are drawn by (wrapping sums over "
+        "these rows; hashes: the rows' kmeans_row_hashes of kmeans_column_keys).");
+  m.def("iforest_copy_numbers", &copy_numbers<float>, py::arg("x").noconvert(),
+        py::arg("hashes").noconvert(), py::arg("n_threads"));
+  m.def("iforest_copy_numbers", &copy_numbers<double>, py::arg("x").noconvert(),
+        py::arg("hashes").noconvert(), py::arg("n_threads"),
+        "Each row's number among the rows identical to it (same hash and values), in row "
+        "order.");
+  m.def("iforest_draw_rows", &draw_rows<float>, py::arg("x").noconvert(),
+        py::arg("hashes").noconvert(), py::arg("copies").noconvert(), py::arg("n_estimators"),
+        py::arg("max_samples"), py::arg("seed"), py::arg("n_threads"));
+  m.def("iforest_draw_rows", &draw_rows<double>, py::arg("x").noconvert(),
+        py::arg("hashes").noconvert(), py::arg("copies").noconvert(), py::arg("n_estimators"),
+        py::arg("max_samples"), py::arg("seed"), py::arg("n_threads"),
+        "Each tree's smallest keyed rows: (keys, rows), n_estimators x min(n, max_samples), "
+        "each tree's smallest first.");
   py::class_<ForestView>(m, "IForestView",
                          "A fitted isolation forest's arrays, held by reference and checked "
                          "once; iforest_score reads them in place.")

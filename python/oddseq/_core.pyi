@@ -536,13 +536,32 @@ def iforest_fit(
     seed: int,
     n_threads: int,
     *,
-    rows: NDArray[np.int64] | None = None,
-    n_rows: int = 0,
+    tree_rows: NDArray[np.int64] | None = None,
+    column_keys: NDArray[np.uint64] | None = None,
 ) -> IForestTrees: ...
-def iforest_sample_rows(
-    n: int, d: int, n_estimators: int, max_samples: int, max_features: int, seed: int
+def iforest_column_keys(
+    x: NDArray[np.floating], hashes: NDArray[np.uint64], n_threads: int
+) -> NDArray[np.uint64]:
+    """Each column's share of the key the trees' features are drawn by (wrapping sums over
+    these rows; hashes: the rows' kmeans_row_hashes of kmeans_column_keys)."""
+
+def iforest_copy_numbers(
+    x: NDArray[np.floating], hashes: NDArray[np.uint64], n_threads: int
 ) -> NDArray[np.int64]:
-    """The rows of an n x d data set that iforest_fit's trees draw, sorted and distinct."""
+    """Each row's number among the rows identical to it (same hash and values), in row
+    order."""
+
+def iforest_draw_rows(
+    x: NDArray[np.floating],
+    hashes: NDArray[np.uint64],
+    copies: NDArray[np.int64],
+    n_estimators: int,
+    max_samples: int,
+    seed: int,
+    n_threads: int,
+) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    """Each tree's smallest keyed rows: (keys, rows), n_estimators x min(n, max_samples),
+    each tree's smallest first."""
 
 class IForestView:
     """A fitted isolation forest's arrays, held by reference and checked once;

@@ -638,18 +638,25 @@ def test_iforest_and_ecod_equal_the_single_machine_call(client, method):
     pd.testing.assert_frame_equal(pipeline.score(seqs), single.score(seqs))
 
 
-@pytest.mark.parametrize("n, cuts", [(3_000, [500, 1_700]), (300, [0, 100, 100])])
+@pytest.mark.parametrize(
+    "n, cuts, copies",
+    [(3_000, [500, 1_700], False), (300, [0, 100, 100], False), (2_000, [300, 1_200], True)],
+)
 @pytest.mark.parametrize("extended", [False, True])
-def test_iforest_over_partitions_equals_the_forest(monkeypatch, n, cuts, extended):
-    """The trees' rows drawn from the global row numbers and fetched: the single
-    machine's forest, scores and explain() rows, for Floyd's draw (n > 8 x 256) and the
-    shuffle's (n < 8 x 256), empty partitions, and the sampled rows explain() keeps."""
+def test_iforest_over_partitions_equals_the_forest(monkeypatch, n, cuts, copies, extended):
+    """The trees' rows drawn per partition by their content keys (copies of a row
+    numbered over all partitions) and the smallest keys kept on the client, then
+    fetched: the single machine's forest, scores and explain() rows, with empty
+    partitions, rows repeated within and across partitions, and the sampled rows
+    explain() keeps."""
     from oddseq.dask._pipeline import _fit_iforest, _Rows
     from oddseq.detect import IsolationForest, _iforest
 
     monkeypatch.setattr(_iforest, "_STATS_ROWS", 1_000)
     rng = np.random.default_rng(n)
     X = (rng.standard_t(3, size=(n, 5)) * rng.uniform(0.1, 3, 5)).astype(np.float32)
+    if copies:  # a few distinct rows, each repeated in every partition
+        X = np.round(X[rng.integers(0, 40, n)] / 3).astype(np.float32)
     expected = IsolationForest(n_estimators=40, extended=extended, random_state=3).fit(X)
     states = [{"X": part} for part in np.split(X, cuts)]
     # Dask's default scheduler: the cluster of the tests before, if any, else threads.
@@ -663,16 +670,35 @@ def test_iforest_over_partitions_equals_the_forest(monkeypatch, n, cuts, extende
     np.testing.assert_array_equal(got.median_, expected.median_)
     np.testing.assert_array_equal(got.feature_scale_, expected.feature_scale_)
     assert got.threshold_ == expected.threshold_
+    assert all(set(s) == {"X"} for s in dask.compute(*rows.states))  # hashes dropped
 
 
-def test_iforest_refuses_rows_that_are_not_the_drawn_ones():
+def test_iforest_over_partitions_orders_equal_keys_by_their_values():
+    """Rows no content key tells apart (the table maps onto itself when columns 0 and 1
+    and the rows (1, 0, v) and (0, 1, v) are swapped: their hashes and draw keys are
+    equal): ordered by their values in each partition and on the client, as on one
+    machine."""
     from oddseq import _core
+    from oddseq.dask._pipeline import _fit_iforest, _Rows
+    from oddseq.detect import IsolationForest
 
-    X = np.zeros((3, 2))
-    with pytest.raises(ValueError, match="rows must be the .* rows iforest_sample_rows draws"):
-        _core.iforest_fit(X, 2, 2, 2, False, 1, 1, rows=np.arange(3, dtype=np.int64), n_rows=100)
-    drawn = _core.iforest_sample_rows(100, 2, 2, 2, 2, 1)
-    assert np.all(np.diff(drawn) > 0) and drawn.size <= 4
+    rng = np.random.default_rng(0)
+    pairs = np.tile([[1.0, 0.0], [0.0, 1.0]], (150, 1))
+    X = np.column_stack([pairs, np.repeat(rng.normal(size=150).round(1), 2)])
+    X = np.ascontiguousarray(X[rng.permutation(300)])
+    expected = IsolationForest(n_estimators=30, max_samples=64, random_state=1).fit(X)
+    states = [{"X": part} for part in np.split(X, [70, 190])]
+    rows = _Rows(states, [len(s["X"]) for s in states])
+    fetched = []
+    fetch = rows.fetch
+    rows.fetch = lambda wanted: fetched.append(wanted) or fetch(wanted)
+    hashes = _core.kmeans_row_hashes(X, _core.kmeans_column_keys(X, 1), 1)
+    assert len(np.unique(hashes)) == len(np.unique(X[:, 2]))  # (1, 0, v), (0, 1, v) alike
+    got = _fit_iforest(rows, IsolationForest(n_estimators=30, max_samples=64, random_state=1), 3, 1)
+    assert fetched  # equal keys met on the client, ordered by the rows' values
+    for key, value in expected.forest_.items():
+        np.testing.assert_array_equal(got.forest_[key], value)
+    np.testing.assert_array_equal(got.decision_scores_, expected.decision_scores_)
 
 
 @given(

@@ -1,7 +1,8 @@
 """Renaming a log's entities (which reorders the fitted rows: entities are sorted by id)
 and shuffling their order in the log leaves the default table as it was: the K-means
 seeding is keyed by each row's values, not its position (cluster/kmeans.cpp,
-kmeans_race)."""
+kmeans_race), and so are the isolation forest's subsamples and features
+(detect/iforest.cpp, iforest_draw_rows)."""
 
 import numpy as np
 import pandas as pd
@@ -48,24 +49,45 @@ def _assert_same_table(table, moved, back):
         np.testing.assert_array_equal(moved[column], table[column])
 
 
+@pytest.mark.filterwarnings("ignore:the automatic cut first flagged")
+@pytest.mark.parametrize("method", ["auto", "iforest"])
 @pytest.mark.parametrize("source", ["shop", "system log"])
-def test_renamed_and_shuffled_entities_get_the_same_table(source):
+def test_renamed_and_shuffled_entities_get_the_same_table(source, method):
     if source == "shop":
         log = make_ecommerce(n_users=2000, random_state=184).events
         log["behavior"] = log["behavior"].astype(str)
     else:
         log = _hdfs_like()
     for random_state in (0, 1):
-        table = oddseq.detect_anomalies(log, **COLUMNS, groups=False, random_state=random_state)
+        table = oddseq.detect_anomalies(
+            log, **COLUMNS, groups=False, method=method, random_state=random_state
+        )
         for seed in range(2):
             moved, back = _renamed(log, seed)
             again = oddseq.detect_anomalies(
-                moved, **COLUMNS, groups=False, random_state=random_state
+                moved, **COLUMNS, groups=False, method=method, random_state=random_state
             )
             _assert_same_table(table, again, back)
 
 
-def test_renamed_entities_over_partitions_get_the_single_machines_table():
+@pytest.mark.parametrize("method", ["iforest"])
+def test_relabelled_event_types_get_the_same_table(method):
+    """Event types named one way and another (two one-to-one maps to names that carry no
+    meaning, as a shop's "cart" or "buy" would: their count columns reordered): the same
+    flags and scores."""
+    log = make_ecommerce(n_users=1500, random_state=186).events
+    kinds = sorted(log["behavior"].astype(str).unique())
+    tables = []
+    for seed in (0, 1):
+        names = [f"e{k}" for k in np.random.default_rng(seed).permutation(len(kinds))]
+        named = log.assign(behavior=log["behavior"].astype(str).map(dict(zip(kinds, names))))
+        tables.append(oddseq.detect_anomalies(named, **COLUMNS, groups=False, method=method))
+    for column in ("is_anomaly", "score"):
+        np.testing.assert_array_equal(tables[1].loc[tables[0].index, column], tables[0][column])
+
+
+@pytest.mark.parametrize("method", ["auto", "iforest"])
+def test_renamed_entities_over_partitions_get_the_single_machines_table(method):
     dd = pytest.importorskip("dask.dataframe")
     pytest.importorskip("pyarrow")
     import dask
@@ -74,8 +96,10 @@ def test_renamed_entities_over_partitions_get_the_single_machines_table():
 
     log = make_ecommerce(n_users=600, random_state=185).events
     log["behavior"] = log["behavior"].astype(str)
-    table = oddseq.detect_anomalies(log, **COLUMNS, groups=False)
+    table = oddseq.detect_anomalies(log, **COLUMNS, groups=False, method=method)
     moved, back = _renamed(log, 7)
     with dask.config.set(scheduler="sync"):
-        got = detect_anomalies(dd.from_pandas(moved, npartitions=3), **COLUMNS).compute()
+        got = detect_anomalies(
+            dd.from_pandas(moved, npartitions=3), **COLUMNS, method=method
+        ).compute()
     _assert_same_table(table, got, back)

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <unordered_set>
 
 #include "oddseq/core/check.hpp"
+#include "oddseq/core/content_hash.hpp"
 #include "oddseq/core/hash.hpp"
 #include "oddseq/core/parallel.hpp"
 
@@ -29,39 +29,6 @@ double standard_normal(core::SplitMix64& rng) {
   const double u1 = 1.0 - rng.uniform();  // (0, 1]
   const double u2 = rng.uniform();
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(kTwoPi * u2);
-}
-
-// m distinct values of [0, n), sorted: Floyd's algorithm when m is small against n,
-// a partial Fisher-Yates shuffle otherwise.
-std::vector<std::int64_t> sample_without_replacement(core::SplitMix64& rng, std::int64_t n,
-                                                     std::int64_t m) {
-  std::vector<std::int64_t> out;
-  if (m >= n) {
-    out.resize(static_cast<std::size_t>(n));
-    std::iota(out.begin(), out.end(), std::int64_t{0});
-    return out;
-  }
-  if (m * 8 < n) {
-    out.reserve(static_cast<std::size_t>(m));
-    std::unordered_set<std::int64_t> chosen;
-    chosen.reserve(static_cast<std::size_t>(2 * m));
-    for (std::int64_t j = n - m; j < n; ++j) {
-      const std::int64_t t = uniform_index(rng, j + 1);
-      const std::int64_t pick = chosen.insert(t).second ? t : j;
-      if (pick == j) chosen.insert(j);
-      out.push_back(pick);
-    }
-  } else {
-    std::vector<std::int64_t> all(static_cast<std::size_t>(n));
-    std::iota(all.begin(), all.end(), std::int64_t{0});
-    for (std::int64_t i = 0; i < m; ++i) {
-      const std::int64_t j = i + uniform_index(rng, n - i);
-      std::swap(all[static_cast<std::size_t>(i)], all[static_cast<std::size_t>(j)]);
-    }
-    out.assign(all.begin(), all.begin() + m);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 // w . v over k entries with four partial sums (the same order in fit and in scoring, so
@@ -105,29 +72,29 @@ core::SplitMix64 tree_rng(const IForestParams& params, std::int64_t tree) {
       params.seed + core::mix64(static_cast<std::uint64_t>(tree) + 0x243F6A8885A308D3ULL)));
 }
 
-// The row of x that holds row r of the data (x is the data, or its rows params.row_ids).
-std::int64_t row_of_x(const IForestParams& params, std::int64_t n, std::int64_t r) {
-  if (params.row_ids == nullptr) return r;
-  return std::lower_bound(params.row_ids, params.row_ids + n, r) - params.row_ids;
+// Trees drawn in one pass over the rows (iforest_draw_rows), at most; even.
+constexpr std::int64_t kDrawGroup = 8;
+
+// Tree `tree`'s stream for the draw of its rows (salt kRowSalt) or features (kFeatureSalt).
+constexpr std::uint64_t kRowSalt = 0x452821E638D01377ULL;
+constexpr std::uint64_t kFeatureSalt = 0xBE5466CF34E90C6CULL;
+std::uint64_t tree_stream(std::uint64_t seed, std::int64_t tree, std::uint64_t salt) {
+  return core::splitmix64_mix(seed ^ core::splitmix64_mix(static_cast<std::uint64_t>(tree) + salt));
 }
 
 template <class T>
-Tree build_tree(const T* x, std::int64_t n, std::int64_t d, const IForestParams& params,
-                std::int64_t tree) {
+Tree build_tree(const T* x, std::int64_t d, const IForestParams& params, std::int64_t tree,
+                const std::int64_t* rows, std::int64_t m,
+                const std::vector<std::int32_t>& features) {
   core::SplitMix64 rng = tree_rng(params, tree);
   Tree out;
   const std::int64_t k = params.max_features;
-  const std::vector<std::int64_t> features = sample_without_replacement(rng, d, k);
-  out.features.assign(features.begin(), features.end());
-  const std::int64_t n_data = params.row_ids != nullptr ? params.n_rows : n;
-  const std::vector<std::int64_t> rows =
-      sample_without_replacement(rng, n_data, params.max_samples);
-  const std::int64_t m = static_cast<std::int64_t>(rows.size());
+  out.features = features;
 
   // The tree's sample, column by column (feature j of local row i at j * m + i).
   std::vector<double> column(static_cast<std::size_t>(k * m));
   for (std::int64_t i = 0; i < m; ++i) {
-    const T* row = x + row_of_x(params, n, rows[static_cast<std::size_t>(i)]) * d;
+    const T* row = x + rows[i] * d;
     for (std::int64_t j = 0; j < k; ++j) {
       column[static_cast<std::size_t>(j * m + i)] =
           static_cast<double>(row[features[static_cast<std::size_t>(j)]]);
@@ -253,34 +220,148 @@ void check_params(std::int64_t n, std::int64_t d, const IForestParams& params) {
 
 }  // namespace
 
-std::vector<std::int64_t> iforest_sample_rows(std::int64_t n, std::int64_t d,
-                                              const IForestParams& params) {
-  check_params(n, d, params);
-  std::vector<std::int64_t> out;
-  for (std::int64_t tree = 0; tree < params.n_estimators; ++tree) {
-    core::SplitMix64 rng = tree_rng(params, tree);
-    sample_without_replacement(rng, d, params.max_features);  // as build_tree draws
-    const std::vector<std::int64_t> rows = sample_without_replacement(rng, n, params.max_samples);
-    out.insert(out.end(), rows.begin(), rows.end());
+template <class T>
+std::vector<std::uint64_t> iforest_column_keys(const T* x, std::int64_t n, std::int64_t d,
+                                               const std::uint64_t* hashes, int n_threads) {
+  return core::refined_column_keys(x, n, d, hashes, n_threads);
+}
+
+std::vector<std::int32_t> iforest_tree_features(const std::uint64_t* column_keys, std::int64_t d,
+                                                const IForestParams& params, std::int64_t tree) {
+  const std::uint64_t stream = tree_stream(params.seed, tree, kFeatureSalt);
+  std::vector<std::pair<std::uint64_t, std::int32_t>> keyed(static_cast<std::size_t>(d));
+  for (std::int64_t j = 0; j < d; ++j) {
+    keyed[static_cast<std::size_t>(j)] = {core::splitmix64_mix(column_keys[j] ^ stream),
+                                          static_cast<std::int32_t>(j)};
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  const std::int64_t k = std::min(params.max_features, d);
+  std::partial_sort(keyed.begin(), keyed.begin() + k, keyed.end());
+  std::vector<std::int32_t> out(static_cast<std::size_t>(k));
+  for (std::int64_t j = 0; j < k; ++j) out[static_cast<std::size_t>(j)] = keyed[j].second;
   return out;
+}
+
+template <class T>
+IForestDraw iforest_draw_rows(const T* x, std::int64_t n, std::int64_t d,
+                              const std::uint64_t* hashes, const std::int64_t* copies,
+                              const IForestParams& params, int n_threads) {
+  ODDSEQ_CHECK(params.n_estimators >= 1 && params.max_samples >= 1,
+               "an isolation forest's draw needs n_estimators >= 1 and max_samples >= 1");
+  IForestDraw draw;
+  const std::int64_t m = std::min(n, params.max_samples);
+  const std::int64_t trees = params.n_estimators;
+  draw.per_tree = m;
+  draw.keys.resize(static_cast<std::size_t>(trees * m));
+  draw.rows.resize(static_cast<std::size_t>(trees * m));
+  if (m == 0) return draw;
+  // Each row's key: its hash and copy number (identical rows differ in the latter).
+  std::vector<std::uint64_t> row_key(static_cast<std::size_t>(n));
+  core::parallel_for(n, n_threads, [&](std::int64_t i) {
+    row_key[static_cast<std::size_t>(i)] = core::splitmix64_mix(
+        hashes[i] +
+        core::splitmix64_mix(static_cast<std::uint64_t>(copies[i]) + 0x9E3779B97F4A7C15ULL));
+  });
+  struct Pick {
+    std::uint64_t key;
+    std::int64_t row;
+  };
+  // (key, row values, row): a total order that does not depend on the rows' order except
+  // between identical rows of equal keys, which identical rows never have.
+  auto before = [&](const Pick& a, const Pick& b) {
+    if (a.key != b.key) return a.key < b.key;
+    const int order = core::compare_rows(x + a.row * d, x + b.row * d, d);
+    return order != 0 ? order < 0 : a.row < b.row;
+  };
+  // pick into a full heap of a tree's m smallest, if it comes before the largest held.
+  auto offer = [&](std::vector<Pick>& heap, std::uint64_t& top, const Pick& pick) {
+    if (!before(pick, heap.front())) return;
+    std::pop_heap(heap.begin(), heap.end(), before);
+    heap.back() = pick;
+    std::push_heap(heap.begin(), heap.end(), before);
+    top = heap.front().key;
+  };
+  // Trees in groups of up to kDrawGroup (an even number), each group one pass over the
+  // rows: a row's key is loaded once for its group's trees, and one finaliser gives two
+  // trees their keys (stream p: tree 2p's key is the finaliser's value, tree 2p + 1's the
+  // value with its halves swapped, so each tree orders the rows first by another half).
+  // Each tree keeps a max-heap of its m smallest picks so far (its top the largest); a
+  // key above the top's is skipped at once (almost every key, once the heap is full).
+  const int threads = core::resolve_threads(n_threads);
+  const std::int64_t group = 2 * std::clamp<std::int64_t>(trees / (2 * threads), 1, kDrawGroup / 2);
+  auto key_of = [](std::uint64_t mixed, std::int64_t tree) {
+    return tree % 2 == 0 ? mixed : (mixed << 32) | (mixed >> 32);
+  };
+  core::parallel_for_interruptible(
+      core::div_up(trees, group), threads,
+      [&](std::int64_t g) {
+        const std::int64_t first = g * group, count = std::min(group, trees - first);
+        const std::int64_t pairs = (count + 1) / 2;
+        std::uint64_t stream[kDrawGroup / 2], top[kDrawGroup];
+        std::vector<Pick> heaps[kDrawGroup];
+        for (std::int64_t p = 0; p < pairs; ++p) {
+          stream[p] = tree_stream(params.seed, (first / 2) + p, kRowSalt);
+        }
+        for (std::int64_t t = 0; t < count; ++t) {
+          std::vector<Pick>& heap = heaps[t];
+          heap.reserve(static_cast<std::size_t>(m));
+          for (std::int64_t i = 0; i < m; ++i) {
+            const std::uint64_t mixed =
+                core::splitmix64_mix(row_key[static_cast<std::size_t>(i)] ^ stream[t / 2]);
+            heap.push_back({key_of(mixed, t), i});
+          }
+          std::make_heap(heap.begin(), heap.end(), before);
+          top[t] = heap.front().key;
+        }
+        for (std::int64_t i = m; i < n; ++i) {
+          const std::uint64_t key_of_row = row_key[static_cast<std::size_t>(i)];
+          for (std::int64_t p = 0; p < pairs; ++p) {
+            const std::uint64_t mixed = core::splitmix64_mix(key_of_row ^ stream[p]);
+            const std::uint64_t swapped = (mixed << 32) | (mixed >> 32);
+            const std::int64_t t = 2 * p;
+            if (mixed <= top[t]) offer(heaps[t], top[t], Pick{mixed, i});
+            if (t + 1 < count && swapped <= top[t + 1]) {
+              offer(heaps[t + 1], top[t + 1], Pick{swapped, i});
+            }
+          }
+        }
+        for (std::int64_t t = 0; t < count; ++t) {
+          std::vector<Pick>& heap = heaps[t];
+          std::sort_heap(heap.begin(), heap.end(), before);
+          const std::size_t at = static_cast<std::size_t>((first + t) * m);
+          for (std::int64_t e = 0; e < m; ++e) {
+            draw.keys[at + static_cast<std::size_t>(e)] = heap[static_cast<std::size_t>(e)].key;
+            draw.rows[at + static_cast<std::size_t>(e)] = heap[static_cast<std::size_t>(e)].row;
+          }
+        }
+      },
+      1);
+  return draw;
 }
 
 template <class T>
 IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestParams& params,
                     int n_threads) {
-  if (params.row_ids != nullptr) {
-    check_params(params.n_rows, d, params);
-    const std::vector<std::int64_t> drawn = iforest_sample_rows(params.n_rows, d, params);
-    ODDSEQ_CHECK(static_cast<std::int64_t>(drawn.size()) == n &&
-                     std::equal(drawn.begin(), drawn.end(), params.row_ids),
-                 "rows must be the " << drawn.size()
-                                     << " rows iforest_sample_rows draws for these parameters, "
-                                        "sorted, and x those rows");
+  check_params(n, d, params);
+  ODDSEQ_CHECK((params.tree_rows == nullptr) == (params.column_keys == nullptr),
+               "tree_rows and column_keys go together");
+  // The draws: each tree's rows (row numbers of x) and the columns' keys.
+  std::vector<std::uint64_t> column_keys;
+  std::vector<std::int64_t> drawn;
+  const std::int64_t* tree_rows = params.tree_rows;
+  if (tree_rows == nullptr) {
+    const std::vector<std::uint64_t> keys = core::column_keys(x, n, d, n_threads);
+    column_keys = core::refined_column_keys_by(x, n, d, keys.data(), n_threads);
+    const std::vector<std::uint64_t> hashes =
+        core::row_hashes(x, n, d, column_keys.data(), n_threads);
+    const std::vector<std::int64_t> copies = core::copy_numbers(x, n, d, hashes.data(), n_threads);
+    drawn = iforest_draw_rows(x, n, d, hashes.data(), copies.data(), params, n_threads).rows;
+    tree_rows = drawn.data();
   } else {
-    check_params(n, d, params);
+    column_keys.assign(params.column_keys, params.column_keys + d);
+    for (std::int64_t e = 0; e < params.n_estimators * params.max_samples; ++e) {
+      ODDSEQ_CHECK(tree_rows[e] >= 0 && tree_rows[e] < n,
+                   "tree_rows must be row numbers of x, got " << tree_rows[e]);
+    }
   }
   const std::int64_t trees = params.n_estimators;
   std::vector<Tree> built(static_cast<std::size_t>(trees));
@@ -292,7 +373,10 @@ IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestPar
     core::parallel_for_interruptible(
         std::min(batch, trees - first), threads,
         [&](std::int64_t i) {
-          built[static_cast<std::size_t>(first + i)] = build_tree(x, n, d, params, first + i);
+          const std::int64_t t = first + i;
+          built[static_cast<std::size_t>(t)] =
+              build_tree(x, d, params, t, tree_rows + t * params.max_samples, params.max_samples,
+                         iforest_tree_features(column_keys.data(), d, params, t));
         },
         1);
     if (first + batch < trees) core::throw_if_interrupted();
@@ -480,6 +564,18 @@ template IForest iforest_fit<float>(const float*, std::int64_t, std::int64_t, co
                                     int);
 template IForest iforest_fit<double>(const double*, std::int64_t, std::int64_t,
                                      const IForestParams&, int);
+template std::vector<std::uint64_t> iforest_column_keys<float>(const float*, std::int64_t,
+                                                               std::int64_t, const std::uint64_t*,
+                                                               int);
+template std::vector<std::uint64_t> iforest_column_keys<double>(const double*, std::int64_t,
+                                                                std::int64_t, const std::uint64_t*,
+                                                                int);
+template IForestDraw iforest_draw_rows<float>(const float*, std::int64_t, std::int64_t,
+                                              const std::uint64_t*, const std::int64_t*,
+                                              const IForestParams&, int);
+template IForestDraw iforest_draw_rows<double>(const double*, std::int64_t, std::int64_t,
+                                               const std::uint64_t*, const std::int64_t*,
+                                               const IForestParams&, int);
 template void iforest_score<float>(const IForestView&, const float*, std::int64_t, int, double*,
                                    double*);
 template void iforest_score<double>(const IForestView&, const double*, std::int64_t, int, double*,

@@ -104,11 +104,13 @@ medians they take; under half of the scored entities found, how to key the table
 on one machine: the entities found and the NaN and infinite values are counted per
 partition and the single machine's check decides.
 
-"iforest": each tree's rows are drawn from the global row numbers as the C++ fit
-draws them (``_core.iforest_sample_rows``: the same generator per tree), those rows
-(at most n_estimators x max_samples, 25,600 by default, 4-8 bytes a feature) are
-fetched to the client and the trees grown from them alone, then every partition is
-scored: the single machine's forest, scores and reasons. "ecod": the tail
+"iforest": each tree's rows are drawn as the C++ fit draws them, by keys from their
+content (the column keys summed over the partitions, copies of a row numbered over
+all of them, each partition's smallest keys per tree, ``_core.iforest_draw_rows``, and
+the smallest over the partitions on the client), those rows (at most n_estimators x
+max_samples, 25,600 by default, 4-8 bytes a feature) are fetched to the client and the
+trees grown from them alone, then every partition is scored: the single machine's
+forest, scores and reasons, whatever the order of the entities. "ecod": the tail
 probabilities are counts, added up over partition-pair blocks (each partition's
 values searched in every partition's sorted columns, P^2 tasks), and the skewness
 signs come from column sums taken in the single machine's row order

@@ -2151,24 +2151,131 @@ def _fit_robust_z(rows, det, n, x_std):
 # --------------------------------------------------------------- 4d. isolation forest
 
 
+def _iforest_column_keys(state, keys, threads):
+    """The partition's share of each column's key for the trees' features (C++
+    iforest_column_keys over its rows' hashes by the global column keys ``keys``)."""
+    X = state["X"]
+    return _core.iforest_column_keys(X, _core.kmeans_row_hashes(X, keys, threads), threads)
+
+
+def _iforest_hashes(state, keys, threads):
+    """The partition with its rows' hashes by the trees' column keys ``keys`` and their
+    copy numbers within the partition (C++ copy_numbers: in row order)."""
+    X = state["X"]
+    hashes = _core.kmeans_row_hashes(X, keys, threads)
+    return {**state, "hash": hashes, "copy": _core.iforest_copy_numbers(X, hashes, threads)}
+
+
+def _iforest_copies_before(state, repeated, before):
+    """The partition with its copy numbers over all partitions: a row whose hash is
+    repeated (``repeated``) numbered after its copies in the partitions before it
+    (``before``: ``_merged_repeated_rows`` of theirs), as the single machine numbers the
+    copies in row order."""
+    keys, counts = before
+    if not keys.size:
+        return state
+    X, hashes = state["X"], state["hash"]
+    hit = np.flatnonzero(np.isin(hashes, repeated))
+    mine = _row_keys(X[hit], hashes[hit])
+    at = np.minimum(np.searchsorted(keys, mine), keys.size - 1)
+    found = keys[at] == mine
+    copy = state["copy"].copy()
+    copy[hit[found]] += counts[at[found]].astype(np.int64)
+    return {**state, "copy": copy}
+
+
+def _iforest_draw(state, start, n_estimators, samples, seed, threads):
+    """The partition's smallest keyed rows per tree (C++ iforest_draw_rows): their keys
+    and global row numbers, n_estimators x min(rows, samples)."""
+    keys, local = _core.iforest_draw_rows(
+        state["X"], state["hash"], state["copy"], n_estimators, samples, seed, threads
+    )
+    return keys, local + start
+
+
+def _iforest_tree_rows(rows, seed, n_estimators, samples, threads):
+    """Each tree's rows as C++ iforest_fit draws them on the rows concatenated (global
+    row numbers, n_estimators x samples) and the column keys its features are drawn by.
+    The keys are wrapping sums over the partitions; copies of a row are numbered over
+    all partitions (the repeated hashes counted per partition, as K-means++ counts its
+    group weights); each partition keeps its smallest keys per tree and the client the
+    smallest over them, ordered by (key, row values, row) as C++ orders them."""
+    parts = _compute([_delayed(_column_keys)(s, threads) for s in rows.states])
+    keys = np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)  # wrapping, as C++
+    parts = _compute([_delayed(_iforest_column_keys)(s, keys, threads) for s in rows.states])
+    column_keys = np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)
+    rows.states = _persist(
+        [_delayed(_iforest_hashes)(s, column_keys, threads) for s in rows.states]
+    )
+    parts = _compute([_delayed(_hash_counts)(s) for s in rows.states])
+    hashes, where = np.unique(np.concatenate([h for h, _ in parts]), return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate([c for _, c in parts]))
+    if (counts > 1).any():
+        repeated = _shared(hashes[counts > 1])
+        found = _compute([_delayed(_repeated_rows)(s, repeated) for s in rows.states])
+        rows.states = _persist(
+            [
+                _delayed(_iforest_copies_before)(s, repeated, _merged_repeated_rows(found[:p]))
+                if p
+                else s
+                for p, s in enumerate(rows.states)
+            ]
+        )
+    found = _compute(
+        [
+            _delayed(_iforest_draw)(s, int(rows.starts[p]), n_estimators, samples, seed, threads)
+            for p, s in enumerate(rows.states)
+        ]
+    )
+    rows.states = _persist([_delayed(_drop)(s, ("hash", "copy")) for s in rows.states])
+    keys = np.concatenate([k for k, _ in found], axis=1)
+    drawn = np.concatenate([r for _, r in found], axis=1)
+    order = np.lexsort((drawn, keys))
+    keys = np.take_along_axis(keys, order, axis=1)
+    drawn = np.take_along_axis(drawn, order, axis=1)
+    # Equal keys (rows of equal hashes and copy numbers: a symmetry of the table, or a
+    # 64-bit collision) in or at the edge of a tree's sample: ordered by their values.
+    tied = keys[:, 1:] == keys[:, :-1]
+    for tree in np.flatnonzero(tied[:, :samples].any(axis=1)):
+        j = 0
+        while j < samples:
+            end = j + 1
+            while end < keys.shape[1] and keys[tree, end] == keys[tree, j]:
+                end += 1
+            if end - j > 1:
+                values = rows.fetch(drawn[tree, j:end].tolist()).astype(np.float64)
+                run = sorted(zip(map(tuple, values.tolist()), drawn[tree, j:end].tolist()))
+                drawn[tree, j:end] = [r for _, r in run]
+            j = end
+    return drawn[:, :samples], column_keys
+
+
 def _fit_iforest(rows, det, d: int, threads: int):
     """The isolation forest ``det.fit`` grows on the rows concatenated: each tree's rows
-    are drawn as the C++ fit draws them from the global row numbers
-    (``_core.iforest_sample_rows``: the same generator per tree, so the same rows),
-    those rows (at most n_estimators x max_samples, 25,600 by default) are fetched to
-    the client, and the trees grown from them alone are the single-machine forest;
-    then every partition is scored by it. The rows ``explain`` takes its medians and
-    spreads from are the same ones too (all rows up to 100,000, else the same random
-    100,000)."""
+    are drawn as the C++ fit draws them, by keys from the rows' and columns' content
+    (``_iforest_tree_rows``), those rows (at most n_estimators x max_samples, 25,600 by
+    default) are fetched to the client, and the trees grown from them alone are the
+    single-machine forest; then every partition is scored by it. The rows ``explain``
+    takes its medians and spreads from are the same ones too (all rows up to 100,000,
+    else the same random 100,000)."""
     params = det._validate_params()
     n_estimators = params["n_estimators"]
     n = rows.n
     samples, cols = det._resolve_sizes(n, d)
     seed = int(check_random_state(det.random_state).randint(_IFOREST_SEED_LIMIT))
-    drawn = _core.iforest_sample_rows(n, d, n_estimators, samples, cols, seed)
+    tree_rows, column_keys = _iforest_tree_rows(rows, seed, n_estimators, samples, threads)
+    drawn = np.unique(tree_rows)
     x = rows.gather(drawn)
     trees = _core.iforest_fit(
-        x, n_estimators, samples, cols, bool(det.extended), seed, threads, rows=drawn, n_rows=n
+        x,
+        n_estimators,
+        samples,
+        cols,
+        bool(det.extended),
+        seed,
+        threads,
+        tree_rows=np.searchsorted(drawn, tree_rows).astype(np.int64),
+        column_keys=column_keys,
     )
     det._set_forest(trees, samples, cols, rows.gather(det._stats_row_numbers(n, seed)))
     det.n_features_in_ = d

@@ -79,6 +79,14 @@ class IsolationForest(TrainingStats, BaseDetector):
 
     Trees are built in parallel, each from its own seed derived from ``random_state``
     and its index, so the forest and every score are the same for any ``n_threads``.
+    Each tree's rows and features are drawn by keys from their content, not their
+    position: a row's key hashes its values (each column keyed by its content) and its
+    number among the rows identical to it, and a tree takes the ``max_samples`` rows of
+    smallest key (a uniform draw without replacement, copies of a row drawn apart);
+    its features are the columns of smallest key. So reordering the rows (renamed
+    entities) or the columns (relabelled event types) grows the same forest and gives
+    the same scores, bit for bit (but for rows or columns no content tells apart: a
+    symmetry of the table, where the draw follows the column order).
 
     Parameters
     ----------

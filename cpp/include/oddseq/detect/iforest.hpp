@@ -4,7 +4,9 @@
 // for the whole forest, nodes of tree t at [tree_offsets[t], tree_offsets[t + 1]), the
 // children of an internal node next to each other (right = left + 1), indices local to
 // the tree. Each tree draws from its own generator seeded by (seed, tree index), so the
-// forest is the same for any thread count.
+// forest is the same for any thread count. The draws are keyed by content, not position
+// (iforest_draw_rows, iforest_tree_features): reordering the rows or the columns of the
+// data grows the same forest (its splits naming the same columns where they moved).
 #include <cstdint>
 #include <vector>
 
@@ -17,10 +19,11 @@ struct IForestParams {
   bool extended = false;           // random hyperplanes over the tree's features
   std::uint64_t seed = 0;
   // When x holds only the rows the trees draw (gathered from a larger data set, as
-  // oddseq.dask does): the data's row count, and for each row of x its row number
-  // there, sorted (the rows iforest_sample_rows gives). 0 and null: x is the data.
-  std::int64_t n_rows = 0;
-  const std::int64_t* row_ids = nullptr;
+  // oddseq.dask does): each tree's rows as row numbers of x (n_estimators x max_samples,
+  // each tree's in its draw's order) and the data's column keys (iforest_column_keys
+  // summed over the data). Both null: x is the data, and both are drawn from it.
+  const std::int64_t* tree_rows = nullptr;
+  const std::uint64_t* column_keys = nullptr;
 };
 
 struct IForest {
@@ -65,17 +68,47 @@ struct IForestView {
 double average_path_length(double n);
 void average_path_lengths(const double* n, std::int64_t size, double* out);
 
-// Builds the forest from x (n x d, row-major); trees in parallel. With params.row_ids,
-// x holds only the drawn rows of a data set of params.n_rows rows, and the forest is
-// the one iforest_fit on that whole data set builds.
+// Builds the forest from x (n x d, row-major); trees in parallel. With params.tree_rows
+// and params.column_keys, x holds only the drawn rows of a larger data set, and the
+// forest is the one iforest_fit on that whole data set builds.
 template <class T>
 IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestParams& params,
                     int n_threads);
 
-// The rows of a data set of n rows and d features that the trees of
-// iforest_fit(params) draw, sorted and distinct (params.row_ids is ignored).
-std::vector<std::int64_t> iforest_sample_rows(std::int64_t n, std::int64_t d,
-                                              const IForestParams& params);
+// Each column's key for the draws of the trees' features: core::refined_column_keys over
+// the rows' core::row_hashes of core::column_keys (wrapping sums over the rows: a data
+// set cut into parts sums its parts' keys). hashes: those row hashes.
+template <class T>
+std::vector<std::uint64_t> iforest_column_keys(const T* x, std::int64_t n, std::int64_t d,
+                                               const std::uint64_t* hashes, int n_threads);
+
+// Tree t's features: the max_features columns of smallest finaliser of (column key ^ the
+// tree's feature stream), smallest first; columns of equal keys (the same values on
+// every row, or a symmetry of the table) by their position.
+std::vector<std::int32_t> iforest_tree_features(const std::uint64_t* column_keys, std::int64_t d,
+                                                const IForestParams& params, std::int64_t tree);
+
+// Each tree's rows, drawn by a bottom-k sample keyed by content: row i's row key is the
+// finaliser of (hashes[i] + the finaliser of its copy number), and its key in trees 2p
+// and 2p + 1 the finaliser of (row key ^ the stream of pair p), its 32-bit halves swapped
+// for the odd tree (one finaliser for two trees, each ordering by another half). A tree
+// takes the max_samples rows of smallest (key, row values, row) (fewer where n is
+// smaller), smallest first. hashes: the rows' core::row_hashes of iforest_column_keys;
+// copies: core::copy_numbers (over the whole data set where x is a part of it).
+// Identical rows have different copy numbers, so the multiset of values each tree draws
+// depends on neither the order of the rows nor that of the columns (but for rows no
+// content key tells apart: a symmetry of the table, where equal keys are ordered by the
+// values, column by column). Returns n_estimators x m' keys and rows of x, m' = min(n,
+// max_samples). The same for any thread count.
+struct IForestDraw {
+  std::int64_t per_tree = 0;
+  std::vector<std::uint64_t> keys;
+  std::vector<std::int64_t> rows;
+};
+template <class T>
+IForestDraw iforest_draw_rows(const T* x, std::int64_t n, std::int64_t d,
+                              const std::uint64_t* hashes, const std::int64_t* copies,
+                              const IForestParams& params, int n_threads);
 
 // Per row of x (n x d): the anomaly score 2^(-E[h(x)] / c(max_samples)) in (0, 1] into
 // scores; with contributions (n x d, may be null), per feature the average over trees of
