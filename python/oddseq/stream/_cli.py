@@ -1303,7 +1303,7 @@ def _calibrate_names(args, wanted):
 
     from ..cli import _COMPRESSED, _guess_separator, _open_text, _sniff_encoding
 
-    source = Path(args.calibrate)
+    source = Path(args.calibrate).expanduser()  # "~/early.csv", as read_log reads it
     suffix = source.suffix.lower()
     if not source.is_file() or suffix in (".parquet", ".pq", ".zip", ".zst"):
         return None  # Parquet names its columns; a zip is not peeked (pandas opens it)

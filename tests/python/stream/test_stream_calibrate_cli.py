@@ -105,6 +105,22 @@ def test_stream_names_apply_to_a_calibrate_file_without_a_header(split, tmp_path
     assert fixed.returncode == 0, fixed.stderr
 
 
+def test_a_calibrate_file_without_a_header_is_found_under_the_home_folder(
+    split, tmp_path, stream, monkeypatch
+):
+    """'~/early.csv' with --names reads the file under the home folder, as its full path
+    (H5's s22 review, LOW 3: the header peek did not expand '~', took the file for one
+    with a header and refused it, advising the --names that was given)."""
+    early, later, _, model, expected = split
+    monkeypatch.setenv("HOME", str(tmp_path))
+    early.to_csv(tmp_path / "early_bare.csv", index=False, header=False)
+    names = ["--names", "user_id,behavior,timestamp"]
+    text = later.to_csv(index=False, header=False)
+    done = stream(model, text, *names, "--calibrate", "~/early_bare.csv")
+    assert done.returncode == 0, done.stderr
+    assert f"{expected:.4g}" in done.stderr, done.stderr
+
+
 # ---- a calibration log with its rows doubled (each line written twice)
 
 
