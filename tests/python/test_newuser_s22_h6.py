@@ -148,3 +148,60 @@ def test_quality_report_does_not_count_missing_times_as_out_of_order():
     log.loc[6, "t"] = 4.0
     report = quality_report(log, "u", "e", "t", show=False).set_index("check")
     assert report.loc["times out of order", "value"] == 1
+
+
+def test_a_neural_fit_that_diverges_says_so_and_names_the_learning_rate():
+    # TransformerDetector(learning_rate=1e6) trained to NaN and the cut refused its own
+    # scores: "scores must be finite (no NaN or inf); drop or impute them first", advice
+    # about data the user never gave.
+    pytest.importorskip("torch")
+    from oddseq import Sequences
+    from oddseq.datasets import make_ecommerce
+    from oddseq.neural import TransformerDetector
+
+    log = make_ecommerce(n_users=200, random_state=206).events
+    seqs = Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+    with pytest.raises(ValueError, match=r"diverged.*learning_rate=1000000\.0.*lower"):
+        TransformerDetector(learning_rate=1e6, dim=16, max_epochs=2).fit(seqs)
+
+
+def _clone_farm(n_clones):
+    from oddseq import Sequences
+
+    rng = np.random.default_rng(4)
+    rows = []
+    for u in range(200):  # ordinary users, 20 random items each
+        rows += [(u, "pv", int(i), t) for t, i in enumerate(rng.choice(10**6, 20))]
+    farm = [2 * 10**6 + k for k in range(8)]  # the farm's accounts all view these 8 items
+    for c in range(n_clones):
+        rows += [(10**4 + c, "pv", i, t) for t, i in enumerate(farm)]
+    log = pd.DataFrame(rows, columns=["u", "e", "item", "t"])
+    return Sequences.from_events(log, entity="u", event="e", time="t", item="item")
+
+
+def test_similar_pairs_says_when_a_group_larger_than_max_group_is_skipped():
+    # 1,200 accounts with the same items (a clone farm, what similar_pairs is for) gave an
+    # empty table without a word: each band's group of 1,200 exceeds max_group=1000.
+    from oddseq.encode import MinHashEncoder
+    from oddseq.exceptions import DataWarning
+
+    seqs = _clone_farm(1200)
+    encoder = MinHashEncoder().fit(seqs)
+    with pytest.warns(DataWarning, match=r"1,200 sequences.*max_group=1000.*max_group=1200"):
+        pairs = encoder.similar_pairs(seqs, threshold=0.9)
+    assert len(pairs) == 0
+    # Under max_group: every pair of the farm, and no warning.
+    small = _clone_farm(40)
+    pairs = MinHashEncoder().fit(small).similar_pairs(small, threshold=0.9)
+    assert len(pairs) == 40 * 39 // 2
+
+
+@pytest.mark.parametrize("bad", [0, 1, -5, 2.5, True, "1000"])
+def test_similar_pairs_refuses_a_max_group_that_skips_every_pair(bad):
+    # max_group=0 or 1 skipped every group (an empty table, silently); others failed in numpy.
+    from oddseq.encode import MinHashEncoder
+
+    seqs = _clone_farm(5)
+    encoder = MinHashEncoder().fit(seqs)
+    with pytest.raises((ValueError, TypeError), match="max_group must be an int >= 2"):
+        encoder.similar_pairs(seqs, max_group=bad)

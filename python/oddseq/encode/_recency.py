@@ -4,14 +4,17 @@ LSH banding to find near-duplicate sequences (coordinated accounts)."""
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from ..exceptions import DataWarning
 from ..sequences import Sequences
 from ..utils._params import Check, Integer, Options, Threads
+from ..utils._stacklevel import user_stacklevel
 from ..utils._time import duration_ns, times_to_ns
 from ..utils._validation import check_random_state, resolve_threads
 from ._base import SequenceEncoder, _check_sequences, _check_timed_sequences
@@ -199,7 +202,9 @@ class MinHashEncoder(SequenceEncoder):
         LSH banding: the signature is cut into bands of r rows, chosen so that pairs at
         the threshold collide in some band with high probability; colliding pairs are then
         checked on the whole signature. Groups of more than ``max_group`` identical band
-        values (e.g. many empty sequences) are skipped, to stay far from all pairs.
+        values (e.g. many empty sequences, or a farm of identical accounts) are skipped,
+        to stay far from all pairs, with a :class:`~oddseq.exceptions.DataWarning` that
+        says how many sequences that left unpaired and the ``max_group`` that pairs them.
 
         Returns a DataFrame with ``first``, ``second`` (positions), ``first_id``,
         ``second_id`` and ``similarity``, most similar first.
@@ -211,6 +216,15 @@ class MinHashEncoder(SequenceEncoder):
             or not (0 < threshold <= 1)
         ):
             raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
+        if (
+            isinstance(max_group, bool)
+            or not isinstance(max_group, numbers.Integral)
+            or max_group < 2
+        ):
+            raise (ValueError if isinstance(max_group, numbers.Integral) else TypeError)(
+                "max_group must be an int >= 2 (the largest group of sequences with one "
+                f"band value that is paired), got {max_group!r}"
+            )
         seqs = _check_sequences(X, "MinHashEncoder.similar_pairs")
         signatures = self.transform(seqs)
         if isinstance(signatures, pd.DataFrame):
@@ -219,7 +233,7 @@ class MinHashEncoder(SequenceEncoder):
         rows = _band_rows(n_hashes, threshold)
         n = signatures.shape[0]
         values = signatures.astype(np.uint64)  # 24-bit integers stored in float32
-        blocks = []
+        blocks, skipped, largest = [], np.zeros(n, dtype=bool), 0
         for start in range(0, n_hashes - rows + 1, rows):
             # One 64-bit key per band (equal bands, equal keys; a rare collision only adds
             # a candidate, which the whole-signature check below then rejects).
@@ -230,12 +244,25 @@ class MinHashEncoder(SequenceEncoder):
             ordered = key[order]
             starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
             sizes = np.diff(np.r_[starts, n])
+            for at, size in zip(starts[sizes > max_group], sizes[sizes > max_group]):
+                skipped[order[at : at + size]] = True
+                largest = max(largest, int(size))
             for size in np.unique(sizes[(sizes > 1) & (sizes <= max_group)]):
                 members = order[starts[sizes == size][:, None] + np.arange(size)]
                 first, second = np.triu_indices(size, 1)
                 blocks.append(
                     np.column_stack([members[:, first].ravel(), members[:, second].ravel()])
                 )
+        if largest:
+            warnings.warn(
+                f"{int(skipped.sum()):,} sequences fell in groups of one band value larger "
+                f"than max_group={max_group} (the largest: {largest:,}; identical or empty "
+                "sequences, such as a farm of accounts acting alike) and were not paired "
+                f"there; pass max_group={largest} to pair them ({largest * (largest - 1) // 2:,} "
+                "pairs for that group)",
+                DataWarning,
+                stacklevel=user_stacklevel(),
+            )
         if not blocks:
             return pd.DataFrame(
                 {"first": [], "second": [], "first_id": [], "second_id": [], "similarity": []}

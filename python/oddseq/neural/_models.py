@@ -589,6 +589,15 @@ class _NeuralDetector(BaseDetector):
                 val_bits = reference.bits_at(table.distance_to(train_idx, val_idx))
         self.statistics_ = self._statistics(seqs, count_bits=own_bits)
         scores = self._combine(self.statistics_)
+        bad = int(np.count_nonzero(~np.isfinite(np.asarray(scores, dtype=np.float64))))
+        if bad:
+            # (The cut would refuse them as "scores must be finite ... drop or impute them
+            # first", of data the user never gave.)
+            raise ValueError(
+                f"{who}: the training diverged: {bad:,} of the {len(seqs):,} sequences "
+                f"score NaN or infinity (learning_rate={self.learning_rate!r}); lower "
+                f"learning_rate (the default is {type(self)().learning_rate})"
+            )
         if normal and folds >= 2:
             started = time.perf_counter()
             self.validation_scores_ = self._out_of_fold_scores(seqs, seed, table)
