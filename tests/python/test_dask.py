@@ -673,6 +673,24 @@ def test_iforest_over_partitions_equals_the_forest(monkeypatch, n, cuts, copies,
     assert all(set(s) == {"X"} for s in dask.compute(*rows.states))  # hashes dropped
 
 
+def test_iforest_over_partitions_with_every_row_in_every_tree():
+    """max_samples=1.0: one machine grows each tree on every row in row order (no draw),
+    oddseq.dask on the rows the partitions' draws give in key order: the same trees."""
+    from oddseq.dask._pipeline import _fit_iforest, _Rows
+    from oddseq.detect import IsolationForest
+
+    X = np.round(np.random.default_rng(2).normal(size=(400, 3)), 1)
+    kwargs = dict(n_estimators=6, max_samples=1.0, extended=True, random_state=5)
+    expected = IsolationForest(**kwargs).fit(X)
+    states = [{"X": part} for part in np.split(X, [150, 260])]
+    got = _fit_iforest(
+        _Rows(states, [len(s["X"]) for s in states]), IsolationForest(**kwargs), 3, 1
+    )
+    for key, value in expected.forest_.items():
+        np.testing.assert_array_equal(got.forest_[key], value)
+    np.testing.assert_array_equal(got.decision_scores_, expected.decision_scores_)
+
+
 def test_iforest_over_partitions_orders_equal_keys_by_their_values():
     """Rows no content key tells apart (the table maps onto itself when columns 0 and 1
     and the rows (1, 0, v) and (0, 1, v) are swapped: their hashes and draw keys are

@@ -241,26 +241,28 @@ std::vector<std::int32_t> iforest_tree_features(const std::uint64_t* column_keys
   return out;
 }
 
-template <class T>
-IForestDraw iforest_draw_rows(const T* x, std::int64_t n, std::int64_t d,
-                              const std::uint64_t* hashes, const std::int64_t* copies,
-                              const IForestParams& params, int n_threads) {
-  ODDSEQ_CHECK(params.n_estimators >= 1 && params.max_samples >= 1,
-               "an isolation forest's draw needs n_estimators >= 1 and max_samples >= 1");
-  IForestDraw draw;
-  const std::int64_t m = std::min(n, params.max_samples);
-  const std::int64_t trees = params.n_estimators;
-  draw.per_tree = m;
-  draw.keys.resize(static_cast<std::size_t>(trees * m));
-  draw.rows.resize(static_cast<std::size_t>(trees * m));
-  if (m == 0) return draw;
-  // Each row's key: its hash and copy number (identical rows differ in the latter).
+namespace {
+
+// Each row's key for the draws: its hash and copy number (identical rows differ in the
+// latter).
+std::vector<std::uint64_t> draw_row_keys(const std::uint64_t* hashes, const std::int64_t* copies,
+                                         std::int64_t n, int n_threads) {
   std::vector<std::uint64_t> row_key(static_cast<std::size_t>(n));
   core::parallel_for(n, n_threads, [&](std::int64_t i) {
     row_key[static_cast<std::size_t>(i)] = core::splitmix64_mix(
         hashes[i] +
         core::splitmix64_mix(static_cast<std::uint64_t>(copies[i]) + 0x9E3779B97F4A7C15ULL));
   });
+  return row_key;
+}
+
+// Trees [first, first + count)'s draws (iforest_draw_rows) into keys and rows, count x m
+// each, m = min(n, max_samples) >= 1.
+template <class T>
+void draw_trees(const T* x, std::int64_t n, std::int64_t d, const std::uint64_t* row_key,
+                const IForestParams& params, std::int64_t first, std::int64_t count, int n_threads,
+                std::uint64_t* keys, std::int64_t* rows) {
+  const std::int64_t m = std::min(n, params.max_samples);
   struct Pick {
     std::uint64_t key;
     std::int64_t row;
@@ -280,61 +282,84 @@ IForestDraw iforest_draw_rows(const T* x, std::int64_t n, std::int64_t d,
     std::push_heap(heap.begin(), heap.end(), before);
     top = heap.front().key;
   };
-  // Trees in groups of up to kDrawGroup (an even number), each group one pass over the
-  // rows: a row's key is loaded once for its group's trees, and one finaliser gives two
-  // trees their keys (stream p: tree 2p's key is the finaliser's value, tree 2p + 1's the
-  // value with its halves swapped, so each tree orders the rows first by another half).
-  // Each tree keeps a max-heap of its m smallest picks so far (its top the largest); a
-  // key above the top's is skipped at once (almost every key, once the heap is full).
+  // Trees in groups of up to kDrawGroup, each group one pass over the rows: a row's key
+  // is loaded once for its group's trees, and one finaliser keys two trees (pair p =
+  // trees 2p and 2p + 1, stream p: tree 2p's key is the finaliser's value, tree 2p + 1's
+  // the value with its 32-bit halves swapped, so each tree orders the rows first by
+  // another half). Each tree keeps a max-heap of its m smallest picks so far (its top
+  // the largest); a key above the top's is skipped at once (almost every key, once the
+  // heap is full).
   const int threads = core::resolve_threads(n_threads);
-  const std::int64_t group = 2 * std::clamp<std::int64_t>(trees / (2 * threads), 1, kDrawGroup / 2);
+  const std::int64_t group = std::clamp<std::int64_t>(count / threads, 1, kDrawGroup);
   auto key_of = [](std::uint64_t mixed, std::int64_t tree) {
     return tree % 2 == 0 ? mixed : (mixed << 32) | (mixed >> 32);
   };
   core::parallel_for_interruptible(
-      core::div_up(trees, group), threads,
+      core::div_up(count, group), threads,
       [&](std::int64_t g) {
-        const std::int64_t first = g * group, count = std::min(group, trees - first);
-        const std::int64_t pairs = (count + 1) / 2;
-        std::uint64_t stream[kDrawGroup / 2], top[kDrawGroup];
-        std::vector<Pick> heaps[kDrawGroup];
-        for (std::int64_t p = 0; p < pairs; ++p) {
-          stream[p] = tree_stream(params.seed, (first / 2) + p, kRowSalt);
+        const std::int64_t begin = first + g * group;
+        const std::int64_t end = std::min(first + count, begin + group);
+        // The group's pairs: stream, and the heaps of its even and odd tree (-1: not here).
+        const std::int64_t pair0 = begin / 2, pairs = (end - 1) / 2 - pair0 + 1;
+        std::uint64_t stream[kDrawGroup], top[kDrawGroup + 1];
+        std::int64_t even[kDrawGroup], odd[kDrawGroup];
+        std::vector<Pick> heaps[kDrawGroup + 1];
+        for (std::int64_t q = 0; q < pairs; ++q) {
+          stream[q] = tree_stream(params.seed, pair0 + q, kRowSalt);
+          even[q] = odd[q] = -1;
         }
-        for (std::int64_t t = 0; t < count; ++t) {
-          std::vector<Pick>& heap = heaps[t];
+        for (std::int64_t t = begin; t < end; ++t) {
+          const std::int64_t q = t / 2 - pair0, h = t - begin;
+          (t % 2 == 0 ? even : odd)[q] = h;
+          std::vector<Pick>& heap = heaps[h];
           heap.reserve(static_cast<std::size_t>(m));
           for (std::int64_t i = 0; i < m; ++i) {
-            const std::uint64_t mixed =
-                core::splitmix64_mix(row_key[static_cast<std::size_t>(i)] ^ stream[t / 2]);
-            heap.push_back({key_of(mixed, t), i});
+            heap.push_back({key_of(core::splitmix64_mix(row_key[i] ^ stream[q]), t), i});
           }
           std::make_heap(heap.begin(), heap.end(), before);
-          top[t] = heap.front().key;
+          top[h] = heap.front().key;
         }
         for (std::int64_t i = m; i < n; ++i) {
-          const std::uint64_t key_of_row = row_key[static_cast<std::size_t>(i)];
-          for (std::int64_t p = 0; p < pairs; ++p) {
-            const std::uint64_t mixed = core::splitmix64_mix(key_of_row ^ stream[p]);
+          const std::uint64_t key_of_row = row_key[i];
+          for (std::int64_t q = 0; q < pairs; ++q) {
+            const std::uint64_t mixed = core::splitmix64_mix(key_of_row ^ stream[q]);
             const std::uint64_t swapped = (mixed << 32) | (mixed >> 32);
-            const std::int64_t t = 2 * p;
-            if (mixed <= top[t]) offer(heaps[t], top[t], Pick{mixed, i});
-            if (t + 1 < count && swapped <= top[t + 1]) {
-              offer(heaps[t + 1], top[t + 1], Pick{swapped, i});
-            }
+            const std::int64_t e = even[q], o = odd[q];
+            if (e >= 0 && mixed <= top[e]) offer(heaps[e], top[e], Pick{mixed, i});
+            if (o >= 0 && swapped <= top[o]) offer(heaps[o], top[o], Pick{swapped, i});
           }
         }
-        for (std::int64_t t = 0; t < count; ++t) {
-          std::vector<Pick>& heap = heaps[t];
+        for (std::int64_t t = begin; t < end; ++t) {
+          std::vector<Pick>& heap = heaps[t - begin];
           std::sort_heap(heap.begin(), heap.end(), before);
-          const std::size_t at = static_cast<std::size_t>((first + t) * m);
+          const std::int64_t at = (t - first) * m;
           for (std::int64_t e = 0; e < m; ++e) {
-            draw.keys[at + static_cast<std::size_t>(e)] = heap[static_cast<std::size_t>(e)].key;
-            draw.rows[at + static_cast<std::size_t>(e)] = heap[static_cast<std::size_t>(e)].row;
+            keys[at + e] = heap[static_cast<std::size_t>(e)].key;
+            rows[at + e] = heap[static_cast<std::size_t>(e)].row;
           }
         }
       },
       1);
+}
+
+}  // namespace
+
+template <class T>
+IForestDraw iforest_draw_rows(const T* x, std::int64_t n, std::int64_t d,
+                              const std::uint64_t* hashes, const std::int64_t* copies,
+                              const IForestParams& params, int n_threads) {
+  ODDSEQ_CHECK(params.n_estimators >= 1 && params.max_samples >= 1,
+               "an isolation forest's draw needs n_estimators >= 1 and max_samples >= 1");
+  IForestDraw draw;
+  const std::int64_t m = std::min(n, params.max_samples);
+  const std::int64_t trees = params.n_estimators;
+  draw.per_tree = m;
+  draw.keys.resize(static_cast<std::size_t>(trees * m));
+  draw.rows.resize(static_cast<std::size_t>(trees * m));
+  if (m == 0) return draw;
+  const std::vector<std::uint64_t> row_key = draw_row_keys(hashes, copies, n, n_threads);
+  draw_trees(x, n, d, row_key.data(), params, 0, trees, n_threads, draw.keys.data(),
+             draw.rows.data());
   return draw;
 }
 
@@ -344,38 +369,61 @@ IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestPar
   check_params(n, d, params);
   ODDSEQ_CHECK((params.tree_rows == nullptr) == (params.column_keys == nullptr),
                "tree_rows and column_keys go together");
-  // The draws: each tree's rows (row numbers of x) and the columns' keys.
-  std::vector<std::uint64_t> column_keys;
-  std::vector<std::int64_t> drawn;
-  const std::int64_t* tree_rows = params.tree_rows;
-  if (tree_rows == nullptr) {
+  // The draws: the columns' keys, and each tree's rows (row numbers of x): given, or
+  // every row (max_samples = n: any order grows the same tree), or drawn per batch of
+  // trees below (their rows held for that batch only: max_samples x batch).
+  const std::int64_t trees = params.n_estimators;
+  const std::int64_t m = params.max_samples;
+  std::vector<std::uint64_t> column_keys, row_key;
+  std::vector<std::int64_t> all_rows;
+  const bool given = params.tree_rows != nullptr;
+  if (!given) {
     const std::vector<std::uint64_t> keys = core::column_keys(x, n, d, n_threads);
     column_keys = core::refined_column_keys_by(x, n, d, keys.data(), n_threads);
-    const std::vector<std::uint64_t> hashes =
-        core::row_hashes(x, n, d, column_keys.data(), n_threads);
-    const std::vector<std::int64_t> copies = core::copy_numbers(x, n, d, hashes.data(), n_threads);
-    drawn = iforest_draw_rows(x, n, d, hashes.data(), copies.data(), params, n_threads).rows;
-    tree_rows = drawn.data();
+    if (m >= n) {
+      all_rows.resize(static_cast<std::size_t>(n));
+      std::iota(all_rows.begin(), all_rows.end(), std::int64_t{0});
+    } else {
+      const std::vector<std::uint64_t> hashes =
+          core::row_hashes(x, n, d, column_keys.data(), n_threads);
+      const std::vector<std::int64_t> copies =
+          core::copy_numbers(x, n, d, hashes.data(), n_threads);
+      row_key = draw_row_keys(hashes.data(), copies.data(), n, n_threads);
+    }
   } else {
     column_keys.assign(params.column_keys, params.column_keys + d);
-    for (std::int64_t e = 0; e < params.n_estimators * params.max_samples; ++e) {
-      ODDSEQ_CHECK(tree_rows[e] >= 0 && tree_rows[e] < n,
-                   "tree_rows must be row numbers of x, got " << tree_rows[e]);
+    for (std::int64_t e = 0; e < trees * m; ++e) {
+      ODDSEQ_CHECK(params.tree_rows[e] >= 0 && params.tree_rows[e] < n,
+                   "tree_rows must be row numbers of x, got " << params.tree_rows[e]);
     }
   }
-  const std::int64_t trees = params.n_estimators;
   std::vector<Tree> built(static_cast<std::size_t>(trees));
   // Large trees (a second each at a million rows) in batches of one per thread, with a
   // Ctrl-C check after each; small ones in one loop that polls every 16 trees.
   const int threads = core::resolve_threads(n_threads);
-  const std::int64_t batch = params.max_samples > 4096 ? threads : trees;
+  const std::int64_t batch = m > 4096 ? threads : trees;
+  std::vector<std::uint64_t> batch_keys;
+  std::vector<std::int64_t> batch_rows;
   for (std::int64_t first = 0; first < trees; first += batch) {
+    const std::int64_t count = std::min(batch, trees - first);
+    if (!row_key.empty()) {
+      batch_keys.resize(static_cast<std::size_t>(count * m));
+      batch_rows.resize(static_cast<std::size_t>(count * m));
+      draw_trees(x, n, d, row_key.data(), params, first, count, threads, batch_keys.data(),
+                 batch_rows.data());
+      core::throw_if_interrupted();
+    }
+    auto rows_of = [&](std::int64_t t) -> const std::int64_t* {
+      if (given) return params.tree_rows + t * m;
+      if (!all_rows.empty()) return all_rows.data();
+      return batch_rows.data() + (t - first) * m;
+    };
     core::parallel_for_interruptible(
-        std::min(batch, trees - first), threads,
+        count, threads,
         [&](std::int64_t i) {
           const std::int64_t t = first + i;
           built[static_cast<std::size_t>(t)] =
-              build_tree(x, d, params, t, tree_rows + t * params.max_samples, params.max_samples,
+              build_tree(x, d, params, t, rows_of(t), m,
                          iforest_tree_features(column_keys.data(), d, params, t));
         },
         1);

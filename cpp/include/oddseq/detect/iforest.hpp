@@ -68,9 +68,11 @@ struct IForestView {
 double average_path_length(double n);
 void average_path_lengths(const double* n, std::int64_t size, double* out);
 
-// Builds the forest from x (n x d, row-major); trees in parallel. With params.tree_rows
-// and params.column_keys, x holds only the drawn rows of a larger data set, and the
-// forest is the one iforest_fit on that whole data set builds.
+// Builds the forest from x (n x d, row-major); trees in parallel, each batch of trees
+// drawn just before it is built (its rows held for that batch only); with max_samples =
+// n every tree takes every row, undrawn. With params.tree_rows and params.column_keys,
+// x holds only the drawn rows of a larger data set, and the forest is the one
+// iforest_fit on that whole data set builds.
 template <class T>
 IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestParams& params,
                     int n_threads);
