@@ -238,6 +238,12 @@ class GroupDetector(BaseEstimator):
     search by its objects (and a group by its members too), so an entity of a crowd
     that is no group is still searched with the others it acts with elsewhere.
 
+    Not for logs of few objects (a shop of 20 items, at times 50; a column of a few
+    values taken event by event): independent entities active in many windows come back to
+    the popular objects window after window, and the lockstep columns' expectation (the
+    object's entities times the window's share of all events) reads that as a group of
+    the most active ones, spanning the whole log.
+
     Parameters
     ----------
     method : {"auto", "temporal", "static", "both"}, default="auto"
