@@ -224,3 +224,19 @@ def test_independent_users_of_a_small_shop_form_no_group():
     log = log.assign(item=rng.choice(20, size=len(log), p=popularity / popularity.sum()))
     found = GroupDetector().fit(log, entity="user_id", object="item", time="timestamp")
     assert len(found.groups_) == 0
+
+
+@pytest.mark.parametrize("reference", ["yesterday", "now-ish", object()])
+def test_decay_reference_that_reads_as_no_time_names_what_it_takes(reference):
+    # DecayEncoder(reference="yesterday") said "column 'reference' holds neither numbers
+    # nor dates that can be read ...; pass time_format (... --time-format from the shell),
+    # or numbers with time_unit": no column, and DecayEncoder takes neither option.
+    from oddseq import Sequences
+    from oddseq.encode import DecayEncoder
+
+    seqs = Sequences.from_arrays([0, 2], ["pv", "buy"], times=[0, 86_400])
+    with pytest.raises(ValueError) as error:
+        DecayEncoder(reference=reference).fit(seqs)
+    said = str(error.value)
+    assert "reference must be 'fit', 'latest', a timestamp or seconds since the epoch" in said
+    assert "time_format" not in said and "time_unit" not in said

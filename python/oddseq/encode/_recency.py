@@ -72,10 +72,13 @@ class DecayEncoder(SequenceEncoder):
         else:
             try:
                 ns, bad, _ = times_to_ns(pd.Series([self.reference]), "s", "reference")
-            except TypeError:
+            except (TypeError, ValueError):
+                # (The time reader's own words name a column and options, time_format
+                # and time_unit, that DecayEncoder does not take.)
                 raise ValueError(
                     "reference must be 'fit', 'latest', a timestamp or seconds since the "
-                    f"epoch, got {self.reference!r}"
+                    "epoch (e.g. '2017-12-04' or pd.Timestamp('2017-12-04', "
+                    f"tz='Asia/Shanghai'), or 1512345600), got {self.reference!r}"
                 ) from None
             if bad is not None:
                 raise ValueError("reference is missing (NaT/NaN)")
