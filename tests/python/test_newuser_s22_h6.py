@@ -240,3 +240,45 @@ def test_decay_reference_that_reads_as_no_time_names_what_it_takes(reference):
     said = str(error.value)
     assert "reference must be 'fit', 'latest', a timestamp or seconds since the epoch" in said
     assert "time_format" not in said and "time_unit" not in said
+
+
+def test_quality_report_takes_the_time_options_its_refusals_advise():
+    # A day-first log was refused with "Pass dayfirst=True or dayfirst=False, or
+    # time_format (...)", options quality_report did not take (a TypeError when followed):
+    # such a log could not be checked at all.
+    from oddseq.preprocessing import quality_report
+
+    log = pd.DataFrame(
+        {
+            "u": [1, 1, 2],
+            "e": ["a", "b", "a"],
+            "t": ["12/11/2017 10:00", "01/12/2017 09:00", "03/12/2017 11:00"],
+        }
+    )
+    with pytest.raises(ValueError, match="dayfirst=True"):
+        quality_report(log, "u", "e", "t", show=False)
+    for options in ({"dayfirst": True}, {"time_format": "%d/%m/%Y %H:%M"}):
+        report = quality_report(log, "u", "e", "t", show=False, **options).set_index("check")
+        assert report.loc["times out of order", "value"] == 0
+    # Read month first, user 1's second time (12 January) is before its first (11 December).
+    report = quality_report(log, "u", "e", "t", show=False, dayfirst=False).set_index("check")
+    assert report.loc["times out of order", "value"] == 1
+    # time_range is read with the same options.
+    report = quality_report(
+        log,
+        "u",
+        "e",
+        "t",
+        show=False,
+        dayfirst=True,
+        time_range=("01/12/2017 00:00", "02/12/2017 12:00"),
+    ).set_index("check")
+    assert report.loc["times outside the stated range", "value"] == 2
+
+
+def test_quality_report_time_range_that_reads_as_no_time_names_time_range():
+    from oddseq.preprocessing import quality_report
+
+    log = pd.DataFrame({"u": [1, 1], "e": ["a", "b"], "t": [0, 10]})
+    with pytest.raises(ValueError, match=r"time_range must be \(start, end\).*'yesterday'"):
+        quality_report(log, "u", "e", "t", show=False, time_range=("yesterday", "today"))

@@ -468,6 +468,8 @@ def quality_report(
     expected_events=None,
     time_range=None,
     time_unit: str = "s",
+    time_format=None,
+    dayfirst=None,
     show: bool = True,
     file=None,
 ) -> pd.DataFrame:
@@ -489,7 +491,16 @@ def quality_report(
     expected_events : iterable, optional
         The event types the log should contain.
     time_range : (start, end), optional
-        Timestamps (or numbers of ``time_unit``) the log should lie within.
+        Timestamps (or numbers of ``time_unit``) the log should lie within, read as the
+        time column is (``time_format``, ``dayfirst``).
+    time_unit : {"s", "ms", "us", "ns"}, default="s"
+        Unit of numeric times.
+    time_format : str, optional
+        strftime format of text dates (``"%d/%m/%Y %H:%M:%S"``), or pandas'
+        ``"ISO8601"`` / ``"mixed"``; None infers it.
+    dayfirst : bool, optional
+        For text dates like ``01/12/2017``: True reads day/month, False month/day;
+        None decides from the data and refuses when nothing decides.
     show : bool, default=True
         Print a readable summary (to ``file``, default stdout).
 
@@ -522,7 +533,8 @@ def quality_report(
         raise ValueError("df has no rows; nothing to check")
     found = _Findings()
     _completeness(found, df, entity)
-    _time_order_and_duplicates(found, df, entity, time, time_unit, time_range)
+    reading = {"time_unit": time_unit, "time_format": time_format, "dayfirst": dayfirst}
+    _time_order_and_duplicates(found, df, entity, time, reading, time_range)
     counts = _event_balance(found, df, event, expected_events)
     per_entity = df.groupby(entity, sort=False).size()
     single = float((per_entity == 1).mean())
@@ -602,10 +614,10 @@ def _completeness(found: _Findings, df: pd.DataFrame, entity) -> None:
         )
 
 
-def _time_order_and_duplicates(found, df, entity, time, time_unit, time_range) -> None:
+def _time_order_and_duplicates(found, df, entity, time, reading, time_range) -> None:
     """Times out of order within entities, exact duplicate rows, events outside the
     log's main time window and (given ``time_range``) outside the stated range."""
-    ns, bad, _ = parse_times(df[time], time, time_unit=time_unit)
+    ns, bad, _ = parse_times(df[time], time, **reading)
     times = pd.Series(
         np.where(bad, np.iinfo(np.int64).min, ns) if bad is not None else ns, index=df.index
     )
@@ -639,9 +651,15 @@ def _time_order_and_duplicates(found, df, entity, time, time_unit, time_range) -
     if time_range is not None:
         if len(time_range) != 2:
             raise ValueError("time_range must be (start, end)")
-        bounds, bad_bounds, _ = parse_times(
-            pd.Series(list(time_range)), "time_range", time_unit=time_unit
-        )
+        try:
+            bounds, bad_bounds, _ = parse_times(
+                pd.Series(list(time_range)), "time_range", **reading
+            )
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                "time_range must be (start, end), two timestamps or numbers of time_unit "
+                f"read as the time column is ({error}), got {tuple(time_range)!r}"
+            ) from None
         if bad_bounds is not None:
             raise ValueError("time_range has a missing bound")
         valid = times[bad is None or ~np.asarray(bad)] if bad is not None else times
