@@ -216,8 +216,8 @@ def group_log_prints(pipeline, seqs: Sequences) -> np.ndarray:
 def _of_group_log(pipeline, seqs: Sequences) -> np.ndarray | None:
     """Which of ``seqs`` are sequences of the log the group stage ran on, as it saw
     them (their fingerprints among those kept, ``_group_prints``); None where the
-    pipeline keeps none (no group stage; a model saved before they were kept, or
-    fitted by oddseq.dask: each id takes its group, as before)."""
+    pipeline keeps none (no group stage; a model saved before they were kept: each id
+    takes its group, as before)."""
     prints = getattr(pipeline, "_group_prints", None)
     if prints is None or getattr(pipeline, "groups_", None) is None:
         return None
@@ -290,8 +290,8 @@ def explain_entities(
     score's memory (``explain(ids)`` after ``score(later)``) has "" whatever its id, and
     so have sequences given (``explain(seqs, ids)``) other than that log's as it was
     (a later day's: told by a fingerprint of the members' sequences kept with the
-    model; a model saved before it was kept, or fitted by oddseq.dask, gives each id
-    its group).
+    model, by oddseq.dask as by one machine; a model saved before it was kept gives
+    each id its group).
 
     Indexed by (entity id, rank). For ``method="markov"`` the rows are the least
     likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next

@@ -201,3 +201,26 @@ def test_auto_skips_past_the_single_machine_limit(client, plain, monkeypatch):
     assert [str(w.message) for w in dask_warnings if "group stage" in str(w.message)] == [
         str(w.message) for w in single_warnings if "group stage" in str(w.message)
     ]
+
+
+def test_explain_tells_a_later_day_from_the_fitted_log_as_on_one_machine(
+    rings_dask, rings_single, rings
+):
+    """A model fitted by oddseq.dask keeps the fingerprints of its group members'
+    sequences, one machine's (d6387d8), so explain(later_seqs, ids) gives a later day's
+    entity no sentence of the fit's groups, and the fitted log's sequences theirs (H5's
+    s22 review, MEDIUM 1: "one of 7 entities (group 0) that acted in lockstep ..." to a
+    later day's)."""
+    (table, pipeline), (_, single) = rings_dask, rings_single
+    np.testing.assert_array_equal(pipeline._group_prints, single._group_prints)
+    members = list(table.index[table["group"] >= 0])
+    later = rings[rings["timestamp"] > rings["timestamp"].max() - 2 * 86_400]
+    later_seqs = oddseq.Sequences.from_events(later, **COLUMNS)
+    seen = [m for m in members if m in later_seqs.ids][:5]
+    assert seen  # members active on the later day
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a later day's own warnings: not this test's
+        said = pipeline.explain(later_seqs, seen)["group_reason"]
+        fitted = pipeline.explain(oddseq.Sequences.from_events(rings, **COLUMNS), seen)
+    assert (said == "").all()
+    assert (fitted["group_reason"] != "").all()

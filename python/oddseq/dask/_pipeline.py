@@ -2573,6 +2573,18 @@ def _member_rows(state, members):
     return rows, keys[rows]
 
 
+def _member_prints(state, members):
+    """The fingerprints of the partition's sequences whose entity is a group member,
+    one machine's (``_explain.sequence_prints``, by labels: the partition's own codes
+    do not matter)."""
+    from .._explain import sequence_prints
+
+    if state.get("seqs") is None:
+        return np.array([], dtype=np.uint64)
+    rows, _ = _member_rows(state, members)
+    return sequence_prints(state["seqs"].take(rows))
+
+
 class _GroupStage:
     """``groups=`` over the partitions: planned once the log is read (the single
     machine's rule for groups="auto", the client's memory), its input built with the
@@ -2583,6 +2595,7 @@ class _GroupStage:
         self.reads = (item, complete)  # what _read keeps (_first_items)
         self.with_times = with_times
         self.vocabulary = None
+        self.prints = None  # the members' fingerprints, once fitted
 
     def plan(self, reports, inputs):
         """(the item vocabulary, sent to the workers; with times) where the stage runs,
@@ -2630,7 +2643,14 @@ class _GroupStage:
                 item_labels=self.vocabulary,
                 tz=tz,
             )
-            return GroupDetector(method="auto").fit(seqs)
+            finder = GroupDetector(method="auto").fit(seqs)
+            # One machine's fingerprints of the members' sequences (_note_group_log),
+            # taken while the partitions still hold their events: explain gives a
+            # group's sentence to this log's sequences only, not a later day's.
+            members = finder.entity_ids_[finder.group_labels_ >= 0]
+            prints = _compute([_delayed(_member_prints)(s, members) for s in states])
+            self.prints = np.sort(np.concatenate([np.empty(0, np.uint64), *prints]))
+            return finder
 
     @staticmethod
     def join(finder, pipeline, states, starts, scores):
@@ -3264,4 +3284,5 @@ def detect_anomalies(
     pipeline.table_ = None
     if finder is not None:  # (after the table pass: the workers need only its members)
         pipeline.groups_ = finder
+        pipeline._group_prints = stage.prints
     return (table, pipeline) if return_pipeline else table
