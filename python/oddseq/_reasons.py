@@ -779,6 +779,9 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     expected, _ = _typical_words(
         pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows], expected, whose
     )
+    # a count of 0 beside "most entities have none" reads as ordinary, though PCA T^2's
+    # mean lay above it (H6 s22, BGL: "count[E67] 0 (most entities have none)")
+    informative &= ~((actual == 0) & np.isin(expected, SAID_ALONE))
     said = over_nothing(pipeline, rows, cols, actual, raw, said)  # a ratio over 0: counts
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
@@ -861,6 +864,7 @@ def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, 
     notes = [all_notes[c] for c in cols.tolist()]
     phrases = [[] for _ in range(n_rows)]
     ordinary = typical_of_length(pipeline, cols, value, typical, np.asarray(lengths)[rows])
+    ordinary |= (value == 0) & np.isin(expected, SAID_ALONE)  # as feature_reasons
     for k, (r, ok) in enumerate(zip(rows.tolist(), (agrees & ~ordinary).tolist())):
         if ok:
             phrases[r].append(_phrase(short[k], said[k], expected[k], note=notes[k]))
