@@ -275,3 +275,28 @@ def test_a_count_of_none_is_no_reason_beside_most_entities_have_none():
     said = table["reason"].str.contains(r"\] 0 \(most (?:normal )?entities have none\)")
     assert not said.any(), table.loc[said, "reason"].head(3).tolist()
     assert table.loc[2000, "reason"].startswith("count[rare] 1 (most entities have none)")
+
+
+def test_series_indexed_alike_by_other_ids_are_not_paired_by_position():
+    """Labels and scores both indexed by 'user_id': ids read as text on one side ("1000"
+    beside 1000) are paired as one id; other ids are refused, naming both fixes (H6's s22
+    hunt: paired by position, ROC AUC 0.43 where the ids give 0.74, silently)."""
+    from oddseq.metrics import roc_auc_score
+
+    rng = np.random.default_rng(205)
+    ids = pd.Index(np.arange(1000, 1200), name="user_id")
+    labels = pd.Series(rng.random(200) < 0.2, index=ids)
+    scores = pd.Series(labels.to_numpy() + rng.normal(0, 0.8, 200), index=ids)
+    want = roc_auc_score(labels, scores)
+    shuffled = scores.sample(frac=1.0, random_state=0)
+    as_text = shuffled.copy()
+    as_text.index = pd.Index(shuffled.index.map(str), name="user_id")
+    assert roc_auc_score(labels, as_text) == want
+    others = shuffled.copy()
+    others.index = pd.Index(shuffled.index + 5_000, name="user_id")
+    with pytest.raises(ValueError, match=r"'user_id' hold other ids.*reindex.*to_numpy"):
+        roc_auc_score(labels, others)
+    # the fixes it names work
+    assert roc_auc_score(labels.to_numpy(), others.to_numpy()) == roc_auc_score(
+        labels.to_numpy(), shuffled.to_numpy()
+    )
