@@ -165,6 +165,30 @@ def test_a_neural_fit_that_diverges_says_so_and_names_the_learning_rate():
         TransformerDetector(learning_rate=1e6, dim=16, max_epochs=2).fit(seqs)
 
 
+@pytest.mark.parametrize("model", ["TransformerDetector", "SequenceAutoencoder"])
+def test_a_neural_fit_whose_loss_blew_up_says_so(model):
+    """A learning rate that blows the loss up without reaching NaN (10: the Transformer's
+    validation loss 209-10,171 bits per event where it started at 3.5) scored finite
+    nonsense without a word (H6's s22 hunt); now a ConvergenceWarning names
+    learning_rate. The default's fit stays silent."""
+    pytest.importorskip("torch")
+    import warnings
+
+    from oddseq import Sequences, neural
+    from oddseq.datasets import make_ecommerce
+    from oddseq.exceptions import ConvergenceWarning
+
+    log = make_ecommerce(n_users=200, random_state=206).events
+    seqs = Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+    cls = getattr(neural, model)
+    options = {"dim": 16} if model == "TransformerDetector" else {}
+    with pytest.warns(ConvergenceWarning, match=r"loss.*learning_rate=10\.0.*lower"):
+        cls(learning_rate=10.0, max_epochs=3, **options).fit(seqs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        cls(max_epochs=3, **options).fit(seqs)
+
+
 def _clone_farm(n_clones):
     from oddseq import Sequences
 
