@@ -30,7 +30,9 @@ def _check_clustering(X, labels):
     ranked table's cluster column) are paired with X's rows by id (:func:`paired_by_id`)."""
     pd = sys.modules.get("pandas")  # (no pandas loaded: neither is pandas')
     if pd is not None and isinstance(X, pd.DataFrame) and isinstance(labels, pd.Series):
-        labels = paired_by_id(labels, pd.Series(np.zeros(len(X.index)), index=X.index))
+        labels = paired_by_id(
+            labels, pd.Series(np.zeros(len(X.index)), index=X.index), ("labels", "X")
+        )
     X = check_matrix(X)
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.shape[0] != X.shape[0]:

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-def paired_by_id(y_true, y_other):
+def paired_by_id(y_true, y_other, names=("first", "second")):
     """``y_true`` in the order of ``y_other`` where both are pandas Series indexed by
     the same ids (unique) in another order, else as given: labels indexed by entity id
     beside a ranked table's column (ordered by rank) were paired by position, another
@@ -60,12 +60,34 @@ def paired_by_id(y_true, y_other):
     if as_text.is_unique and theirs.map(str).isin(as_text).all():
         return pd.Series(y_true.to_numpy(), index=as_text).reindex(theirs.map(str))
     name = ", ".join(map(str, mine.names))
+    first, second = names
     raise ValueError(
         f"two Series both indexed by {name!r} hold other ids (such as "
-        f"{theirs[~theirs.isin(mine)][0]!r} in the second and not the first): pair them by "
-        "id first (first.reindex(second.index)), or pass arrays (.to_numpy()) to pair "
+        f"{theirs[~theirs.isin(mine)][0]!r} in {second} and not in {first}): pair them by "
+        f"id first ({first}.reindex({second}.index)), or pass arrays (.to_numpy()) to pair "
         "them by position"
     )
+
+
+def _paired_with_weights(y_true, y_other, sample_weight, other_name: str):
+    """``paired_by_id`` for labels and the weights that belong to them: the weights
+    follow ``y_true`` (by position as given, or by id where they are a Series indexed
+    by the labels' ids), so where the labels are put in ``y_other``'s order by id the
+    weights move with them (they stayed behind: another entity's label and weight beside
+    each score, silently; H6's s22 hunt). The weights come back as given or as float64."""
+    names = ("y_true", other_name)
+    pd = sys.modules.get("pandas")
+    if sample_weight is None or pd is None or not isinstance(y_true, pd.Series):
+        return paired_by_id(y_true, y_other, names), sample_weight
+    if isinstance(sample_weight, pd.Series):
+        sample_weight = paired_by_id(sample_weight, y_true, ("sample_weight", "y_true"))
+    weight = _weights(sample_weight, len(y_true))
+    positions = pd.Series(np.arange(len(y_true)), index=y_true.index)
+    paired = paired_by_id(positions, y_other, names)
+    if paired is positions:
+        return y_true, weight
+    order = paired.to_numpy()
+    return y_true.iloc[order], weight[order]
 
 
 def _labels_1d(values, name: str) -> np.ndarray:
@@ -129,11 +151,10 @@ def roc_auc_score(y_true, y_score, *, sample_weight=None, pos_label=1) -> float:
     >>> roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
-    if sample_weight is None:  # (weights are paired with y_true by position)
-        y_true = paired_by_id(y_true, y_score)
+    y_true, weight = _paired_with_weights(y_true, y_score, sample_weight, "y_score")
     y = _binary(y_true, "y_true", pos_label)
     scores = _scores(y_score, y.size)
-    weight = _weights(sample_weight, y.size)
+    weight = _weights(weight, y.size)
     if y.min() == y.max():
         raise ValueError(
             "ROC AUC is undefined when y_true holds only one class; it needs both "
@@ -151,11 +172,10 @@ def average_precision_score(y_true, y_score, *, sample_weight=None, pos_label=1)
     >>> round(average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
     0.8333
     """
-    if sample_weight is None:  # (weights are paired with y_true by position)
-        y_true = paired_by_id(y_true, y_score)
+    y_true, weight = _paired_with_weights(y_true, y_score, sample_weight, "y_score")
     y = _binary(y_true, "y_true", pos_label)
     scores = _scores(y_score, y.size)
-    weight = _weights(sample_weight, y.size)
+    weight = _weights(weight, y.size)
     if y.max() == 0:
         raise ValueError("average precision is undefined without positives in y_true")
     return float(_core.average_precision(y, scores, weight))
@@ -185,7 +205,7 @@ def precision_recall_fscore(y_true, y_pred, *, beta=1.0, pos_label=1, zero_divis
         raise TypeError(
             f"zero_division must be a number (0.0, 1.0 or np.nan), got {zero_division!r}"
         )
-    y_true = paired_by_id(y_true, y_pred)
+    y_true = paired_by_id(y_true, y_pred, ("y_true", "y_pred"))
     y = _binary(y_true, "y_true", pos_label).astype(bool)
     pred = _labels_1d(y_pred, "y_pred")
     if pred.shape != y.shape:
@@ -217,14 +237,13 @@ def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None) -> flo
     """
     if not isinstance(normalize, (bool, np.bool_)):
         raise TypeError(f"normalize must be True or False, got {normalize!r}")
-    if sample_weight is None:  # (weights are paired with y_true by position)
-        y_true = paired_by_id(y_true, y_pred)
+    y_true, weight = _paired_with_weights(y_true, y_pred, sample_weight, "y_pred")
     y = _labels_1d(y_true, "y_true")
     pred = _labels_1d(y_pred, "y_pred")
     if pred.shape != y.shape:
         raise ValueError(f"y_true has {y.size} entries but y_pred has {pred.size}")
     hits = (y == pred).astype(np.float64)
-    weight = _weights(sample_weight, y.size)
+    weight = _weights(weight, y.size)
     if weight is None:
         return float(hits.mean()) if normalize else float(hits.sum())
     total = float(hits @ weight)
@@ -245,7 +264,7 @@ def precision_at_k(y_true, y_score, k=None, *, pos_label=1) -> float:
     >>> precision_at_k([0, 1, 1, 0], [0.9, 0.8, 0.7, 0.1], k=2)
     0.5
     """
-    y_true = paired_by_id(y_true, y_score)
+    y_true = paired_by_id(y_true, y_score, ("y_true", "y_score"))
     y = _binary(y_true, "y_true", pos_label)
     scores = _scores(y_score, y.size)
     if k is None:
@@ -270,7 +289,9 @@ def fowlkes_mallows_score(labels_true, labels_pred) -> float:
     """
     # Series of the same ids in another order (the kinds by user id beside a ranked
     # table's cluster column) are paired by id, as the other metrics pair them.
-    a = _labels_1d(paired_by_id(labels_true, labels_pred), "labels_true")
+    a = _labels_1d(
+        paired_by_id(labels_true, labels_pred, ("labels_true", "labels_pred")), "labels_true"
+    )
     b = _labels_1d(labels_pred, "labels_pred")
     if a.shape != b.shape:
         raise ValueError(f"labels_true has {a.size} entries but labels_pred has {b.size}")

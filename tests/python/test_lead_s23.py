@@ -1,0 +1,55 @@
+"""The lead's fixes of session 23 (tests first)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+@pytest.mark.parametrize("weights_as", ["array", "series"])
+@pytest.mark.parametrize("metric", ["roc_auc_score", "average_precision_score", "accuracy_score"])
+def test_weighted_metrics_pair_labels_and_scores_by_id(metric, weights_as):
+    """With sample_weight, labels indexed by user_id beside a ranked table's column (the
+    same ids in another order) were paired by position: another entity's label and weight
+    beside each score, silently (H6's s22 hunt). The weights belong to the labels (by
+    position, as given, or by id where they are a Series of the labels' ids)."""
+    import sklearn.metrics
+
+    import oddseq.metrics
+
+    rng = np.random.default_rng(207)
+    ids = pd.Index(np.arange(1000, 1300), name="user_id")
+    labels = pd.Series((rng.random(300) < 0.2).astype(int), index=ids)
+    scores = pd.Series(labels.to_numpy() + rng.normal(0, 0.8, 300), index=ids)
+    if metric == "accuracy_score":
+        scores = (scores > 0.5).astype(int)
+    weight = rng.uniform(0.1, 3.0, 300)
+    want = getattr(sklearn.metrics, metric)(
+        labels.to_numpy(), scores.to_numpy(), sample_weight=weight
+    )
+    ranked = scores.sample(frac=1.0, random_state=1)
+    given = (
+        weight
+        if weights_as == "array"
+        else pd.Series(weight, index=ids).sample(frac=1.0, random_state=2)
+    )
+    got = getattr(oddseq.metrics, metric)(labels, ranked, sample_weight=given)
+    assert got == pytest.approx(want, rel=1e-12)
+    # the caller's weights are not reordered in place
+    if weights_as == "array":
+        assert np.array_equal(given, weight)
+
+
+def test_weights_indexed_by_other_ids_are_refused():
+    import oddseq.metrics
+
+    ids = pd.Index(np.arange(10), name="user_id")
+    labels = pd.Series([0, 1] * 5, index=ids)
+    scores = pd.Series(np.arange(10.0), index=ids)[::-1]
+    weight = pd.Series(np.ones(10), index=pd.Index(np.arange(100, 110), name="user_id"))
+    with pytest.raises(
+        ValueError,
+        match=r"user_id.*in y_true and not in sample_weight.*sample_weight.reindex\(y_true.index\)",
+    ):
+        oddseq.metrics.roc_auc_score(labels, scores, sample_weight=weight)
