@@ -8,7 +8,10 @@ scores and alerts are unchanged.
   events (``oddseq stream``: or on the whole input where it is shorter);
 - far more of those events without a value (or an item) than at fit (the batch's rule,
   :func:`oddseq._fitted_data.missing_said`: a column that came empty), judged on the
-  same events where they are of ``MISSING_MIN_ENTITIES`` entities or more;
+  same events where they are of ``MISSING_MIN_ENTITIES`` entities or more, then on each
+  later window of ``WINDOW`` events (one event in ``MISSING_STRIDE`` read: update_one,
+  the lines; update's batches whole), naming the window where it began (a feed whose
+  price column empties after an hour); each kind warned once;
 - entities tracked far longer than the fitted ones lasted: a stream keeps each entity's
   state from its first event, so its duration and rate features grow with the stream's
   running time (a log of a week read live for a month reads every steady user as a
@@ -26,7 +29,8 @@ scores and alerts are unchanged.
 
 The checks look at the stream every ``CHECK_EVERY`` events after the window (a read of
 the stream's clock); the durations and scores are read only at the points above, so the
-cost per event is a counter.
+cost per event is a counter, and while a value or item is watched a call every
+``MISSING_STRIDE`` events (a field test; a line's fields read in Python, about 1 us).
 """
 
 from __future__ import annotations
@@ -57,6 +61,12 @@ WINDOW = 10_000
 SAMPLE = 2_000
 #: Events between the looks at the stream's clock after the window.
 CHECK_EVERY = 65_536
+#: After the first window, one event in this many is read for its value and item (a
+#: window of WINDOW events: 312 of them; the stream's lines: ~1 us each read in Python,
+#: against ~2 us each through the C++ reader).
+MISSING_STRIDE = 32
+#: A last window shorter than this (at the end of the input) is not judged.
+_MISSING_LAST = 1_000
 #: Nothing left to check.
 NEVER = 2**62
 _NO_TIME = np.iinfo(np.int64).min
@@ -89,6 +99,14 @@ class StreamChecks:
         # recorded a share of and the scorer reads
         then = (fitted or {}).get("missing") or {}
         self.missing = {r: 0 for r in then if getattr(scorer, r, None) is not None}
+        # after the first window: the roles still watched (not yet said), and the
+        # window they are counted in (_Window)
+        self.watching = {}
+        self.later = None
+        self.credit = 0.0  # events to read (one in MISSING_STRIDE), carried over calls
+        self.n_seen = 0  # events handed to the checks (every path)
+        self.given = None  # the countdown last given to the scorer (left())
+        self.look_in = 1  # events until _look is due
         self.window_open = fitted is not None
         self.sample = {}  # entity key -> None: the followed entities, first seen first
         self.ids = {}  # entity id -> None: update_one's and the lines', hashed at the close
@@ -107,8 +125,25 @@ class StreamChecks:
     def left(self) -> int:
         """Events until the next call: 1 while the window is open, then ``CHECK_EVERY``
         while a check is pending, else ``NEVER``; sooner where the input's checks
-        (:class:`InputChecks`) look sooner."""
-        return min(self._left(), self.input.left())
+        (:class:`InputChecks`) look sooner, and ``MISSING_STRIDE`` while a value or item
+        is watched."""
+        got = min(self.look_in, self.input.left())
+        if self.watching:
+            got = min(got, MISSING_STRIDE)
+        self.given = got
+        return got
+
+    def _since(self, n: int) -> int:
+        """Events handed over since the last call (this call's ``n`` among them): the
+        countdown given then, less where the scorer's stands now."""
+        if self.given is None:  # (a caller that set no countdown from left())
+            since = n
+        else:
+            since = max(n, self.given - self.scorer._check_left)
+        self.n_seen += since
+        self.call_first = self.n_seen - n + 1  # this call's first event
+        self.look_in -= since
+        return since
 
     def _left(self) -> int:
         if self.window_open or not self.columns_said:
@@ -122,7 +157,8 @@ class StreamChecks:
     def batch(self, labels, keys, n: int, times=None, frame=None) -> int:
         """A batch of ``update``: its event labels (a Series, or None without an event
         column), the entity keys and times (ns) of its valid rows, ``n`` events."""
-        self.input.batch(frame)
+        since = self._since(n)
+        self.input.batch(frame, since)
         self._columns()
         if self.start is None and times is not None and len(times):
             self.start = int(np.min(times))
@@ -135,11 +171,19 @@ class StreamChecks:
                 column = frame[getattr(self.scorer, role)].iloc[:room]
                 self.missing[role] += int(column.isna().sum())
             self.n_window += min(n, room)
-        return self._look()
+        elif self.watching and frame is not None and len(frame):
+            later = self._later()
+            later.counted += len(frame)
+            for role in self.watching:
+                later.missing[role] += int(frame[getattr(self.scorer, role)].isna().sum())
+            if len(later.entities) < MISSING_MIN_ENTITIES:
+                later.entities.update(pd.unique(np.asarray(keys)).tolist())
+        return self._after()
 
     def one(self, entity, event, time=None, item=None, value=None) -> int:
         """An event of ``update_one`` (before it is applied)."""
-        self.input.one(entity, (event, time, item, value))
+        since = self._since(1)
+        self.input.one(entity, (event, time, item, value), since)
         self._columns()
         if self.window_open:
             # (other values: refused or made invalid by update_one, not counted here)
@@ -152,16 +196,28 @@ class StreamChecks:
                 self.ids[entity] = None
             if self.missing:
                 for role, given in (("value", value), ("item", item)):
-                    if role in self.missing and (given is None or given != given):
+                    if role in self.missing and _lacks(given):
                         self.missing[role] += 1
             self.n_window += 1
-        return self._look()
+        elif self.watching and self._read(since, 1):
+            later = self._later()
+            later.counted += 1
+            for role, given in (("value", value), ("item", item)):
+                if role in self.watching and _lacks(given):
+                    later.missing[role] += 1
+            if len(later.entities) < MISSING_MIN_ENTITIES:
+                try:
+                    later.entities.add(entity)
+                except TypeError:  # no id (a list): update_one refuses it
+                    pass
+        return self._after()
 
     def lines(self, data: bytes, begin: int, end: int, n: int, layout) -> int:
         """Lines ``data[begin:end]`` the C++ line reader applied (``n`` of them), read
         with ``layout`` ((sep, header), header None for JSON lines) while the window is
         open."""
-        self.input.look(n)
+        since = self._since(n)
+        self.input.look(since)
         self._columns()
         if self.window_open:
             scorer = self.scorer
@@ -187,7 +243,90 @@ class StreamChecks:
                 if entity is not None:
                     self.ids[entity] = None
             self.n_window += min(n, WINDOW - self.n_window)
-        return self._look()
+        elif self.watching:
+            k = self._read(since, n)
+            if k:
+                self._read_lines(data, begin, end, k, layout)
+        return self._after()
+
+    # ---- values and items after the first window
+
+    def _read(self, since: int, n: int) -> int:
+        """How many of a call's ``n`` events to read: one in ``MISSING_STRIDE`` of the
+        ``since`` handed over (those of skipped calls are gone: not carried)."""
+        self.credit += since / MISSING_STRIDE
+        k = min(int(self.credit), n)
+        self.credit -= int(self.credit)
+        return k
+
+    def _read_lines(self, data: bytes, begin: int, end: int, k: int, layout) -> None:
+        """The first ``k`` lines of ``data[begin:end]`` counted."""
+        stop = begin
+        for _ in range(k):
+            at = data.find(b"\n", stop, end)
+            if at < 0:
+                stop = end
+                break
+            stop = at + 1
+        scorer, roles = self.scorer, list(self.watching)
+        entities, _, _, lacking = _fields(
+            data[begin:stop],
+            *layout,
+            scorer.entity,
+            None,
+            None,
+            [getattr(scorer, role) for role in roles],
+        )
+        later = self._later()
+        later.counted += len(entities)
+        for role, without in zip(roles, lacking):
+            later.missing[role] += sum(without)
+        if len(later.entities) < MISSING_MIN_ENTITIES:
+            later.entities.update(e for e in entities if e is not None)
+
+    def _later(self) -> _Window:
+        if self.later is None:
+            self.later = _Window(self.call_first, self._clock(), self.watching)
+        return self.later
+
+    def _clock(self):
+        """The stream's clock (ns), None without times or before any."""
+        if not self.scorer._has_times:
+            return None
+        clock = int(self.scorer._store.watermark)
+        return None if clock == _NO_TIME else clock
+
+    def _judge_later(self, final: bool = False) -> None:
+        """The window of the watched roles judged where full (or at the end, where it
+        holds ``_MISSING_LAST`` events or more), by the first window's rule."""
+        later = self.later
+        if later is None:
+            return
+        size = self.n_seen - later.first + 1
+        if size < WINDOW and not (final and size >= _MISSING_LAST):
+            return
+        self.later = None
+        if not later.counted or len(later.entities) < MISSING_MIN_ENTITIES:
+            return
+        last = later.first + size - 1
+        when = ""
+        if later.clock is not None and self.start is not None:
+            when = f" (after {_days(max(0.0, (later.clock - self.start) / 1e9))} of it, event time)"
+        for role in list(self.watching):
+            share = later.missing[role] / later.counted
+            for said in missing_said(self.fitted["missing"], {role: share}):
+                self.watching.pop(role)
+                said = said.replace("of the scored events", "of them", 1)
+                self._warn(f"events {later.first:,}-{last:,} of the stream{when}: {said}")
+
+    def _after(self) -> int:
+        """The end of a call: the watched window judged where due, the stream looked
+        at where due; the events until the next call."""
+        if self.later is not None:
+            self._judge_later()
+        if self.window_open or not self.columns_said or self.look_in <= 0:
+            return self._look()
+        return self.left()
 
     def finish(self) -> None:
         """At the end of the input (``oddseq stream``): the window judged where the input
@@ -197,6 +336,7 @@ class StreamChecks:
         self._columns()
         if self.window_open:
             self._judge_window()
+        self._judge_later(final=True)
         self._look(final=True)
 
     # ---- the checks
@@ -275,12 +415,15 @@ class StreamChecks:
         the batch's rule, where they are of enough entities (missing values cluster by
         entity: a channel that sends no price)."""
         n, missing, self.missing = self.n_window, self.missing, {}
+        # the later windows watch what this one does not say
+        self.watching = dict.fromkeys(missing)
         if not missing or not n or len(self.sample) < MISSING_MIN_ENTITIES:
             return
-        shares = {role: count / n for role, count in missing.items()}
-        for said in missing_said(self.fitted["missing"], shares):
-            said = said.replace("of the scored events", "of them", 1)
-            self._warn(f"judged on the first {n:,} events of the stream: {said}")
+        for role, count in missing.items():
+            for said in missing_said(self.fitted["missing"], {role: count / n}):
+                self.watching.pop(role)
+                said = said.replace("of the scored events", "of them", 1)
+                self._warn(f"judged on the first {n:,} events of the stream: {said}")
 
     def _look(self, final: bool = False) -> int:
         """The window closed when full; the clock read and the durations and share
@@ -307,6 +450,7 @@ class StreamChecks:
                 self._judge_share(None, n_events)
             if self.next_share is not None:
                 self.until = int(self.next_share - n_events)
+        self.look_in = self._left()
         return self.left()
 
     def _rows(self):
@@ -546,8 +690,9 @@ class InputChecks:
             return 1
         return NEVER if self.late_said else max(1, self.until_late)
 
-    def batch(self, frame) -> None:
-        """An ``update``'s events (a DataFrame), after they were applied."""
+    def batch(self, frame, since=None) -> None:
+        """An ``update``'s events (a DataFrame), after they were applied; ``since``:
+        the events handed over since the last call (this batch's among them)."""
         repeats = self.repeats
         if repeats is not None and not repeats.done and frame is not None and len(frame):
             scorer = self.scorer
@@ -559,10 +704,11 @@ class InputChecks:
             for entity, other in zip(entities, others):
                 repeats.one(entity, other)
             self._judge_repeats()
-        self.look(len(frame))
+        self.look(len(frame) if since is None else since)
 
-    def one(self, entity, rest) -> None:
-        """An ``update_one``'s event (before it is applied)."""
+    def one(self, entity, rest, since: int = 1) -> None:
+        """An ``update_one``'s event (before it is applied); ``since``: the events
+        handed over since the last call (this one among them)."""
         repeats = self.repeats
         if repeats is not None and not repeats.done:
             try:
@@ -570,7 +716,7 @@ class InputChecks:
             except TypeError:  # an entity no id (a list): update_one refuses it
                 return
             self._judge_repeats()
-        self.look(1)
+        self.look(since)
 
     def look(self, n: int = 0) -> None:
         """``n`` events handed over; the counters read where a look is due."""
@@ -603,6 +749,30 @@ class InputChecks:
 
 def _warn(message: str) -> None:
     warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
+
+
+class _Window:
+    """A later window of the missing-value check: its first event (1-based, of the
+    events handed to the checks), the stream's clock then (ns, or None), the events read
+    and those of them without each watched role, and (up to MISSING_MIN_ENTITIES) the
+    entities read."""
+
+    def __init__(self, first: int, clock, roles):
+        self.first = first
+        self.clock = clock
+        self.counted = 0
+        self.missing = dict.fromkeys(roles, 0)
+        self.entities = set()
+
+
+def _lacks(given) -> bool:
+    """Whether an update_one field is missing: None, NaN, NaT or pd.NA."""
+    if given is None:
+        return True
+    try:
+        return bool(given != given)
+    except (TypeError, ValueError):  # pd.NA: its comparisons are NA
+        return given is pd.NA
 
 
 def _ttl(seconds: float) -> str:

@@ -385,7 +385,9 @@ class StreamScorer:
     at the caller's line; states, scores and alerts unchanged) where the events are not
     like the data the pipeline was fitted on (:mod:`oddseq.stream._checks`): other column
     names (at the first events); over 5% of the first 10,000 events of types it never
-    saw; the entities followed since the first events lasting 3x the fitted
+    saw; half or more of them, or of a later window of 10,000 (one event in 32 read,
+    the window named), without a value or item where the fitted ones had them (of 50
+    entities or more); the entities followed since the first events lasting 3x the fitted
     90th-percentile duration once the stream has run 3x the fitted span (a stream keeps
     each entity from its first event: fit on as long a window, or set ``ttl``); far more
     of them flagged than the cut promises while the bulk moved, once it has run the
