@@ -11,6 +11,7 @@ from ._reasons import (
     feature_notes,
     feature_texts,
     in_units,
+    name_unseen_types,
     over_nothing,
     typical_words_of,
     whose_said,
@@ -374,6 +375,9 @@ def explain_entities(
     typical_text = feature_texts(names, cols, typical)
     # what a reason adds: count[<other>]'s pooled types, the duration typical by length
     notes = np.asarray(feature_notes(pipeline), dtype=object)[cols]
+    pooled = np.flatnonzero(notes != "")  # (count[<other>]'s rows: the one with a note)
+    if seqs is not None and pooled.size:  # its types not seen in fitting: the entity's own
+        notes[pooled] = name_unseen_types(pipeline, notes[pooled], seqs.take(rows[pooled]))
     # the typical value as the reason says it, with its words (one source: the reasons')
     said, by_length = _typical_words(
         pipeline,

@@ -116,7 +116,7 @@ def test_few_pooled_types_are_all_named_and_no_pooled_type_says_new_ones():
     fresh = Sequences.from_events(later, **ROLES)
     why = pipe.explain(fresh, ["odd"], top=len(pipe.feature_names_))
     note = why.loc[why["feature"] == "count[<other>]", "note"].iloc[0]
-    assert note == "event types not seen in fitting"
+    assert note == "event types not seen in fitting: 'brand-new'"  # (the entity's own)
 
 
 def test_dask_says_it_as_one_machine_does():

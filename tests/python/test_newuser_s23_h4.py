@@ -1,0 +1,55 @@
+"""A new analyst's stream (session 23, H4): event types not seen in fitting named where
+the batch's reasons name them (since session 22: "event types not seen in fitting:
+'refund'"), in explain's note and the stream's alerts; and what the hunt found."""
+
+import warnings
+
+import pandas as pd
+import pytest
+
+import oddseq
+from oddseq.datasets import make_ecommerce
+from oddseq.sequences import Sequences
+
+ROLES = dict(entity="user_id", event="behavior", time="timestamp")
+UNSEEN = "event types not seen in fitting"
+
+
+def _quiet(call, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (a later day's warnings: unseen types)
+        return call(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def shop():
+    log = make_ecommerce(300, random_state=213).events
+    log = log.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    pipe = oddseq.AnomalyPipeline(random_state=0).fit(Sequences.from_events(log, **ROLES))
+    return log, pipe
+
+
+@pytest.fixture(scope="module")
+def later(shop):
+    """The log with 'refund' events for five users (the first also 'chargeback'), each
+    after one of the user's own events."""
+    log, _ = shop
+    users = log["user_id"].unique()[:5]
+    refunds = log[log["user_id"].isin(users)].assign(behavior="refund")
+    chargebacks = log[log["user_id"] == users[0]].head(3).assign(behavior="chargeback")
+    out = pd.concat([log, refunds, refunds, chargebacks]).sort_values("timestamp", kind="stable")
+    return out.reset_index(drop=True), users
+
+
+def test_explain_notes_name_the_entity_s_unseen_types(shop, later):
+    # explain(seqs) said "event types not seen in fitting" on count[<other>]'s row,
+    # not which, where the table's reason of the same entity named them
+    _, pipe = shop
+    events, users = later
+    seqs = Sequences.from_events(events, **ROLES)
+    why = _quiet(pipe.explain, seqs, list(users), top=len(pipe.feature_names_))
+    notes = why.loc[why["feature"] == "count[<other>]", "note"]
+    assert len(notes) == len(users)
+    for (user, _), note in notes.items():
+        assert note.startswith(f"{UNSEEN}: 'refund'"), note
+        assert ("'chargeback'" in note) == (user == users[0]), note
