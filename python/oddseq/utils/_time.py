@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..exceptions import DataWarning
 from ._stacklevel import user_stacklevel
 
 __all__ = [
@@ -479,7 +480,10 @@ def parse_times(
     Parameters
     ----------
     column : Series or array
-        Numbers of ``time_unit`` since the epoch, datetimes, or dates as text.
+        Numbers of ``time_unit`` since the epoch, datetimes (Arrow's too; Arrow dates at
+        midnight), Periods (at their start), or dates as text. Floats are read as
+        float64; float32 ones whose steps at the largest time are a second or more
+        (epoch seconds: 128 s) warn (DataWarning).
     name : str
         The column's name, for messages.
     time_unit : {"s", "ms", "us", "ns"}, default="s"
@@ -548,6 +552,16 @@ def parse_times(
         )
     series = column if isinstance(column, pd.Series) else pd.Series(column, copy=False)
     dtype = series.dtype
+    if isinstance(dtype, pd.PeriodDtype):
+        # Periods (to_period("D"), read from a Stata or SAS file): each at its start,
+        # as Period.to_timestamp() reads it.
+        series = series.dt.to_timestamp()
+        dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype).startswith("date"):
+        # Arrow dates (a Parquet DATE read with dtype_backend="pyarrow"): midnight UTC,
+        # as numpy's datetime64 dates are read.
+        series = series.astype("datetime64[ms]")
+        dtype = series.dtype
     if time_format is not None:
         _check_format_has_a_date(time_format, name)
     if time_format is not None and dtype.kind in "iuf":
@@ -562,7 +576,11 @@ def parse_times(
             numbers if numbers is not None else _parse_text(series, name, time_format, dayfirst)
         )
         dtype = series.dtype
-    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M" and dtype.pyarrow_dtype.tz:
+    if (
+        isinstance(dtype, pd.ArrowDtype)
+        and dtype.kind == "M"
+        and getattr(dtype.pyarrow_dtype, "tz", None)
+    ):
         # Arrow timestamps with a zone (read_parquet(dtype_backend="pyarrow")): the numpy
         # tz-aware column they hold, in their own unit (naive ones convert as they are).
         arrow = dtype.pyarrow_dtype
@@ -570,7 +588,9 @@ def parse_times(
         dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         tz = str(dtype.tz)
-        values = series.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+        values = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        _check_ns_dates(values.to_numpy(), name, time_format)  # before pandas' own error
+        values = values.astype("datetime64[ns]")
         ns = values.to_numpy().view(np.int64)
         bad = np.isnat(values.to_numpy())
         return ns, (bad if bad.any() else None), tz
@@ -603,7 +623,9 @@ def parse_times(
             _unit_check(unit_warning, name, time_unit, float(low), float(high), finite)
         return raw.astype(np.int64, copy=False) * factor, bad, None
     if dtype.kind == "f":
-        raw = series.to_numpy()
+        # float64 whatever the column's width: float32 numbers times 1e9 in float32 lose
+        # another 2**-24 of their size (epoch seconds: a minute off).
+        raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
         infinite = np.isinf(raw)
         if infinite.any():
             raise ValueError(
@@ -620,6 +642,8 @@ def parse_times(
             if high >= limit or low <= -limit:
                 raise _beyond_2262(name, time_unit, float(np.abs(finite).max()), finite)
             _unit_check(unit_warning, name, time_unit, float(low), float(high), finite)
+            if unit_warning is True and dtype.itemsize < 8:
+                _warn_if_coarse_floats(name, time_unit, dtype, max(abs(low), abs(high)))
         ns = np.where(bad, 0.0, raw) * factor
         return np.rint(ns).astype(np.int64), (bad if bad.any() else None), None
     if dtype.kind == "b":
@@ -627,6 +651,26 @@ def parse_times(
     raise TypeError(
         f"column {name!r} has times of dtype {dtype}; pass timestamps, dates as text or "
         "numbers of time_unit since the epoch"
+    )
+
+
+def _warn_if_coarse_floats(name: str, time_unit: str, dtype, largest: float) -> None:
+    """A DataWarning where the steps of a float column narrower than float64 (float32:
+    24 bits, 6 to 7 digits) at its largest time are a second or more: epoch seconds of
+    2017 in float32 are multiples of 128 s, so events of the same two minutes share a
+    time or swap their order, which no reading can undo."""
+    width = np.dtype(getattr(dtype, "numpy_dtype", dtype))
+    step = float(np.spacing(width.type(largest))) * UNIT_TO_NS[time_unit] / 1e9
+    if step < 1:
+        return
+    warnings.warn(
+        f"column {name!r} holds {width.name} numbers, which keep about "
+        f"{np.finfo(width).precision} significant digits: at its largest time "
+        f"({largest:.6g} in time_unit={time_unit!r}) they come in steps of {step:,.0f} s, so "
+        "events that close together share a time or are out of order. Keep the times as "
+        "int64 or float64 (a cast to float32, or a float32 column of the source, loses them)",
+        DataWarning,
+        stacklevel=user_stacklevel(),
     )
 
 

@@ -1,0 +1,92 @@
+"""Session 23, H6: a new analyst's hunt with the input as analysts hold it (nullable and
+Arrow-backed columns, float32 and Period times, odd ids and names, the shell's files)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oddseq.exceptions import DataWarning
+from oddseq.sequences import Sequences
+from oddseq.utils._time import parse_times
+
+EPOCH = [1_511_539_960, 1_511_539_961, 1_511_540_020, 1_511_543_600]
+
+
+def _log(times, **extra):
+    n = len(times)
+    return pd.DataFrame({"u": [1, 2] * (n // 2), "e": ["a"] * n, "t": times, **extra})
+
+
+@pytest.mark.parametrize(
+    "dtype, unit, scale",
+    [("float32", "s", 1), ("Float32", "s", 1), ("float32", "ms", 1000)],
+)
+def test_float32_epoch_times_read_as_their_values_and_warn(dtype, unit, scale):
+    # float32 epoch seconds (a column cast to save memory, a float Parquet column) were
+    # multiplied in float32: [1511539960, 1511539961, 1511540020, 1511543600] all read as
+    # 1511540003.83 s, 36 s from what the column holds (1511539968 for the first three),
+    # without a word.
+    column = pd.Series(np.array(EPOCH, dtype=np.float64) * scale).astype(dtype)
+    held = column.to_numpy(dtype=np.float64)
+    with pytest.warns(DataWarning, match=r"float32 numbers.*steps of 1(28|31) s"):
+        ns, bad, _ = parse_times(column, "t", time_unit=unit)
+    assert bad is None
+    np.testing.assert_array_equal(ns, np.rint(held * 1e9 / scale).astype(np.int64))
+    assert ns[-1] - ns[0] > 3000 * 10**9  # the hour between them kept
+
+
+def test_float32_relative_times_are_read_silently():
+    # Seconds from a start in float32 keep their fractions: nothing to say.
+    column = pd.Series(np.array([0.5, 1.5, 2.25, 3600.0], dtype=np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ns, _, _ = parse_times(column, "t")
+    assert ns.tolist() == [500_000_000, 1_500_000_000, 2_250_000_000, 3_600_000_000_000]
+
+
+def test_float16_times_are_read_as_their_values():
+    # float16 times became int64's minimum, with numpy's overflow warnings.
+    column = pd.Series(np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        ns, _, _ = parse_times(column, "t")
+    assert ns.tolist() == [10**9, 2 * 10**9, 3 * 10**9, 4 * 10**9]
+
+
+@pytest.mark.parametrize("arrow", ["date32[pyarrow]", "date64[pyarrow]"])
+def test_arrow_dates_read_as_midnight_utc(arrow):
+    # read_parquet(dtype_backend="pyarrow") of a date column: AttributeError
+    # "'pyarrow.lib.DataType' object has no attribute 'tz'".
+    pytest.importorskip("pyarrow")
+    days = pd.to_datetime(["2020-01-01", "2020-01-02", None, "2020-01-04"])
+    column = pd.Series(days.date).astype(arrow)
+    ns, bad, tz = parse_times(column, "t")
+    assert tz is None and bad.tolist() == [False, False, True, False]
+    expected = days.to_numpy().astype("datetime64[ns]").view(np.int64)
+    np.testing.assert_array_equal(ns[~bad], expected[~bad])
+
+
+@pytest.mark.parametrize("arrow", [False, True])
+def test_tz_aware_dates_beyond_nanoseconds_are_a_clear_value_error(arrow):
+    # Naive ones said which dates nanoseconds cannot hold; tz-aware ones raised pandas'
+    # OutOfBoundsDatetime ("Out of bounds nanosecond timestamp: 1500-01-01 00:00:00").
+    days = np.array(["1500-01-01", "2020-01-01", "2020-01-02", "2020-01-03"], "datetime64[s]")
+    column = pd.Series(days).dt.tz_localize("UTC")
+    if arrow:
+        pytest.importorskip("pyarrow")
+        column = column.astype("timestamp[s, tz=UTC][pyarrow]")
+    with pytest.raises(ValueError, match=r"column 't' holds dates outside 1677-09-22"):
+        Sequences.from_events(_log(column), "u", "e", "t")
+
+
+@pytest.mark.parametrize("freq", ["s", "h", "D"])
+def test_period_times_read_as_their_start(freq):
+    # A Period column was refused with "pass time_format ... or numbers with
+    # time_unit", neither of which reads a Period.
+    start = pd.Timestamp("2020-03-01 10:20:30")
+    periods = pd.Series(pd.period_range(start, periods=4, freq=freq))
+    seqs = Sequences.from_events(_log(periods), "u", "e", "t")
+    expected = periods.dt.to_timestamp().astype("datetime64[ns]").to_numpy().view(np.int64)
+    assert sorted(seqs.times.tolist()) == sorted(expected.tolist())
