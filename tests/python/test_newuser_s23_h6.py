@@ -1,6 +1,7 @@
 """Session 23, H6: a new analyst's hunt with the input as analysts hold it (nullable and
 Arrow-backed columns, float32 and Period times, odd ids and names, the shell's files)."""
 
+import decimal
 import warnings
 
 import numpy as np
@@ -90,3 +91,14 @@ def test_period_times_read_as_their_start(freq):
     seqs = Sequences.from_events(_log(periods), "u", "e", "t")
     expected = periods.dt.to_timestamp().astype("datetime64[ns]").to_numpy().view(np.int64)
     assert sorted(seqs.times.tolist()) == sorted(expected.tolist())
+
+
+def test_arrow_decimal_values_with_missing_ones_read_as_numbers():
+    # Prices as Parquet DECIMAL read with dtype_backend="pyarrow": pandas' to_numeric
+    # dropped the nulls, "Length of values (3) does not match length of index (4)".
+    pa = pytest.importorskip("pyarrow")
+    prices = [decimal.Decimal("1.50"), None, decimal.Decimal("3"), decimal.Decimal("4.25")]
+    log = _log(EPOCH, v=pd.array(prices, dtype=pd.ArrowDtype(pa.decimal128(10, 2))))
+    seqs = Sequences.from_events(log, "u", "e", "t", value="v")
+    # Entity 1: rows 0 and 2; entity 2: rows 1 and 3.
+    np.testing.assert_array_equal(seqs.values, [1.5, 3.0, np.nan, 4.25])

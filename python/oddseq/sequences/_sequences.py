@@ -251,7 +251,9 @@ def _value_numbers(column: pd.Series, name: str) -> np.ndarray:
     ({"price": "965.34"} in JSON lines, as the time column's epoch numbers as text are
     read); text that is no number is refused with the first such value and the fix."""
     dtype = column.dtype
-    if dtype.kind in "fiub":
+    if dtype.kind in "fiub" or _arrow_decimal(dtype):
+        # (Arrow decimals, a Parquet DECIMAL read with dtype_backend="pyarrow": pandas'
+        # to_numeric drops their nulls, so they convert here.)
         return column.to_numpy(dtype=np.float64, na_value=np.nan)
     if not (dtype.kind in "OSU" or isinstance(dtype, pd.StringDtype)):
         raise TypeError(
@@ -269,6 +271,11 @@ def _value_numbers(column: pd.Series, name: str) -> np.ndarray:
             not_numbers_text(name, int(unread.sum()), len(column), column[unread].iloc[0])
         )
     return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _arrow_decimal(dtype) -> bool:
+    """Whether ``dtype`` is an Arrow decimal (``decimal128(10, 2)[pyarrow]``)."""
+    return isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype).startswith("decimal")
 
 
 def not_numbers_text(name, n_unread: int, n_values: int, example) -> str:
@@ -483,8 +490,9 @@ class Sequences:
             Column with the discrete event type (strings, ints or a categorical). None
             (a click log: who, what item, when) makes every event one type, "event".
         time : str or None
-            Column with timestamps: datetime64 (naive = UTC, or time-zone aware),
-            numbers of ``time_unit`` since the epoch, or dates as text (read by the
+            Column with timestamps: datetime64 (naive = UTC, or time-zone aware; Arrow
+            timestamps and dates too), Periods (at their start), numbers of
+            ``time_unit`` since the epoch, or dates as text (read by the
             same parser as ``oddseq detect``: ISO 8601, ``2019-10-01 00:00:05 UTC``,
             ``01/12/2017 00:00:14`` with ``dayfirst``). None keeps the row order and
             leaves the sequences without times.
