@@ -49,6 +49,7 @@ from ..detect import (
     KMeansDetector,
     PCADetector,
     RobustZDetector,
+    _iforest,
 )
 from ..detect._base import check_contamination
 from ..detect._iforest import _SEED_LIMIT as _IFOREST_SEED_LIMIT
@@ -2217,11 +2218,48 @@ def _iforest_draw(state, start, n_estimators, samples, seed, threads):
     return keys, local + start
 
 
+def _iforest_stats_draw(state, start, limit, seed, threads):
+    """The partition's ``limit`` smallest keyed rows in explain()'s draw (C++
+    iforest_draw_rows, one tree of ``seed``): their keys and global row numbers."""
+    keys, local = _core.iforest_draw_rows(
+        state["X"], state["hash"], state["copy"], 1, limit, seed, threads
+    )
+    return keys, local + start
+
+
+def _smallest_keyed(rows, found, samples):
+    """Per tree (a row of the partitions' draws ``found``: keys, global rows), the
+    ``samples`` rows of smallest key over the partitions, ordered by (key, row values,
+    row) as C++ orders them."""
+    keys = np.concatenate([k for k, _ in found], axis=1)
+    drawn = np.concatenate([r for _, r in found], axis=1)
+    order = np.lexsort((drawn, keys))
+    keys = np.take_along_axis(keys, order, axis=1)
+    drawn = np.take_along_axis(drawn, order, axis=1)
+    # Equal keys (rows of equal hashes and copy numbers: a symmetry of the table, or a
+    # 64-bit collision) in or at the edge of a tree's sample: ordered by their values.
+    tied = keys[:, 1:] == keys[:, :-1]
+    for tree in np.flatnonzero(tied[:, :samples].any(axis=1)):
+        j = 0
+        while j < samples:
+            end = j + 1
+            while end < keys.shape[1] and keys[tree, end] == keys[tree, j]:
+                end += 1
+            if end - j > 1:
+                values = rows.fetch(drawn[tree, j:end].tolist()).astype(np.float64)
+                run = sorted(zip(map(tuple, values.tolist()), drawn[tree, j:end].tolist()))
+                drawn[tree, j:end] = [r for _, r in run]
+            j = end
+    return drawn[:, :samples]
+
+
 def _iforest_tree_rows(rows, seed, n_estimators, samples, threads):
     """Each tree's rows as C++ iforest_fit draws them on the rows concatenated (global
-    row numbers, n_estimators x samples) and the column keys its features are drawn by.
-    The keys are wrapping sums over the partitions; copies of a row are numbered over
-    all partitions (the repeated hashes counted per partition, as K-means++ counts its
+    row numbers, n_estimators x samples), the column keys its features are drawn by,
+    and the rows explain() keeps (``_iforest._stats_rows_by_keys``: all up to
+    _STATS_ROWS, else those of smallest key in a draw of their own). The keys are
+    wrapping sums over the partitions; copies of a row are numbered over all
+    partitions (the repeated hashes counted per partition, as K-means++ counts its
     group weights); each partition keeps its smallest keys per tree and the client the
     smallest over them, ordered by (key, row values, row) as C++ orders them."""
     parts = _compute([_delayed(_column_keys)(s, threads) for s in rows.states])
@@ -2250,27 +2288,20 @@ def _iforest_tree_rows(rows, seed, n_estimators, samples, threads):
             for p, s in enumerate(rows.states)
         ]
     )
+    limit = _iforest._STATS_ROWS
+    if rows.n > limit:
+        stats_seed = _iforest._stats_seed(seed)
+        stats = _compute(
+            [
+                _delayed(_iforest_stats_draw)(s, int(rows.starts[p]), limit, stats_seed, threads)
+                for p, s in enumerate(rows.states)
+            ]
+        )
+        kept = np.sort(_smallest_keyed(rows, stats, limit)[0])
+    else:
+        kept = np.arange(rows.n)
     rows.states = _persist([_delayed(_drop)(s, ("hash", "copy")) for s in rows.states])
-    keys = np.concatenate([k for k, _ in found], axis=1)
-    drawn = np.concatenate([r for _, r in found], axis=1)
-    order = np.lexsort((drawn, keys))
-    keys = np.take_along_axis(keys, order, axis=1)
-    drawn = np.take_along_axis(drawn, order, axis=1)
-    # Equal keys (rows of equal hashes and copy numbers: a symmetry of the table, or a
-    # 64-bit collision) in or at the edge of a tree's sample: ordered by their values.
-    tied = keys[:, 1:] == keys[:, :-1]
-    for tree in np.flatnonzero(tied[:, :samples].any(axis=1)):
-        j = 0
-        while j < samples:
-            end = j + 1
-            while end < keys.shape[1] and keys[tree, end] == keys[tree, j]:
-                end += 1
-            if end - j > 1:
-                values = rows.fetch(drawn[tree, j:end].tolist()).astype(np.float64)
-                run = sorted(zip(map(tuple, values.tolist()), drawn[tree, j:end].tolist()))
-                drawn[tree, j:end] = [r for _, r in run]
-            j = end
-    return drawn[:, :samples], column_keys
+    return _smallest_keyed(rows, found, samples), column_keys, kept
 
 
 def _fit_iforest(rows, det, d: int, threads: int):
@@ -2280,13 +2311,13 @@ def _fit_iforest(rows, det, d: int, threads: int):
     default) are fetched to the client, and the trees grown from them alone are the
     single-machine forest; then every partition is scored by it. The rows ``explain``
     takes its medians and spreads from are the same ones too (all rows up to 100,000,
-    else the same random 100,000)."""
+    else the same 100,000 drawn by their content keys)."""
     params = det._validate_params()
     n_estimators = params["n_estimators"]
     n = rows.n
     samples, cols = det._resolve_sizes(n, d)
     seed = int(check_random_state(det.random_state).randint(_IFOREST_SEED_LIMIT))
-    tree_rows, column_keys = _iforest_tree_rows(rows, seed, n_estimators, samples, threads)
+    tree_rows, column_keys, kept = _iforest_tree_rows(rows, seed, n_estimators, samples, threads)
     drawn = np.unique(tree_rows)
     x = rows.gather(drawn)
     trees = _core.iforest_fit(
@@ -2300,7 +2331,7 @@ def _fit_iforest(rows, det, d: int, threads: int):
         tree_rows=np.searchsorted(drawn, tree_rows).astype(np.int64),
         column_keys=column_keys,
     )
-    det._set_forest(trees, samples, cols, rows.gather(det._stats_row_numbers(n, seed)))
+    det._set_forest(trees, samples, cols, rows.gather(kept))
     det.n_features_in_ = d
     det._stats()  # the medians and spreads, on the client: the workers get no rows
     shared = _shared(_without_training_vectors(det))

@@ -21,6 +21,13 @@ __all__ = ["IsolationForest", "average_path_length"]
 
 _SEED_LIMIT = np.iinfo(np.int32).max
 _STATS_ROWS = 100_000  # training rows kept for explain()'s medians and spreads
+# The stream of explain()'s rows: a draw of its own (C++ iforest_draw_rows, as tree 0 of
+# the seed mixed with this), apart from the trees'.
+_STATS_SALT = 0x5354415453524F57
+# Above _STATS_ROWS rows the fit keys the rows once for the trees' draws and explain()'s:
+# the trees' rows drawn here and given to the C++ fit, where they hold at most this many
+# row numbers (else the C++ fit draws them in batches, keying the rows again).
+_GIVEN_DRAWS = 1 << 22
 _FOREST_KEYS = ("tree_offsets", "features", "left", "split", "threshold", "n_samples", "normals")
 
 
@@ -63,6 +70,33 @@ def _count_or_share(value, total: int, name: str, unit: str, other: str) -> int:
         return max(1, int(value * total))
     what = "'auto', an int" if other else "an int"
     raise TypeError(f"{name} must be {what} or a float, got {value!r}")
+
+
+def _content_keys(X, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's hash and copy number and the columns' keys, as C++ iforest_fit keys its
+    draws: the columns' refined keys (kmeans_column_keys, then iforest_column_keys over
+    the rows' hashes by those), the rows' hashes by them, and copies numbered in row
+    order among identical rows."""
+    keys = _core.kmeans_column_keys(X, threads)
+    refined = _core.iforest_column_keys(X, _core.kmeans_row_hashes(X, keys, threads), threads)
+    hashes = _core.kmeans_row_hashes(X, refined, threads)
+    return hashes, _core.iforest_copy_numbers(X, hashes, threads), refined
+
+
+def _stats_seed(seed: int) -> int:
+    """The seed of explain()'s rows' draw (C++ iforest_draw_rows, one tree): the fit's
+    mixed with _STATS_SALT, so its stream is none of the trees'."""
+    return int(seed) ^ _STATS_SALT
+
+
+def _stats_rows_by_keys(X, hashes, copies, seed: int, threads: int) -> np.ndarray:
+    """The training rows kept for explain()'s medians and spreads where there are more
+    than _STATS_ROWS, sorted: the _STATS_ROWS of smallest key in a draw keyed by the
+    rows' content as the trees' rows are (``hashes`` and ``copies``,
+    ``_content_keys``), from ``seed`` (``_stats_seed``): the same rows whatever their
+    order."""
+    _, rows = _core.iforest_draw_rows(X, hashes, copies, 1, _STATS_ROWS, _stats_seed(seed), threads)
+    return np.sort(rows[0])
 
 
 class IsolationForest(TrainingStats, BaseDetector):
@@ -125,7 +159,9 @@ class IsolationForest(TrainingStats, BaseDetector):
     median_, feature_scale_ : ndarray of shape (n_features,)
         Training median and robust spread per feature (:meth:`explain`), computed on
         first use from the training rows the detector keeps for it: all of them up to
-        100,000, else a random 100,000 (a median's error is then under 1% of a spread).
+        100,000, else a random 100,000 drawn by the rows' content keys, as the trees'
+        rows are (a median's error is then under 1% of a spread; the same rows, so the
+        same reasons, whatever the rows' order).
     decision_scores_, labels_, threshold_ : PyOD's fitted attributes
 
     Examples
@@ -186,11 +222,35 @@ class IsolationForest(TrainingStats, BaseDetector):
         X = validate_matrix(self, X, reset=True)
         rows, cols = self._resolve_sizes(*X.shape)
         seed = int(check_random_state(self.random_state).randint(_SEED_LIMIT))
-        trees = _core.iforest_fit(X, n_estimators, rows, cols, bool(self.extended), seed, threads)
-        # Kept for explain(): the training medians and spreads are computed when first
-        # asked for (three medians per feature cost twice the scoring of the rows), from
-        # at most _STATS_ROWS rows so that memory stays bounded.
-        self._set_forest(trees, rows, cols, X[self._stats_row_numbers(X.shape[0], seed)])
+        extended = bool(self.extended)
+        if X.shape[0] > _STATS_ROWS:
+            # Kept for explain(): the training medians and spreads are computed when first
+            # asked for (three medians per feature cost twice the scoring of the rows),
+            # from _STATS_ROWS rows drawn by their content keys, so that memory stays
+            # bounded; the trees' rows drawn by the same keys where they are few.
+            hashes, copies, column_keys = _content_keys(X, threads)
+            if n_estimators * rows <= _GIVEN_DRAWS:
+                _, tree_rows = _core.iforest_draw_rows(
+                    X, hashes, copies, n_estimators, rows, seed, threads
+                )
+                trees = _core.iforest_fit(
+                    X,
+                    n_estimators,
+                    rows,
+                    cols,
+                    extended,
+                    seed,
+                    threads,
+                    tree_rows=tree_rows,
+                    column_keys=column_keys,
+                )
+            else:
+                trees = _core.iforest_fit(X, n_estimators, rows, cols, extended, seed, threads)
+            kept = _stats_rows_by_keys(X, hashes, copies, seed, threads)
+        else:
+            trees = _core.iforest_fit(X, n_estimators, rows, cols, extended, seed, threads)
+            kept = np.arange(X.shape[0])
+        self._set_forest(trees, rows, cols, X[kept])
         self._set_threshold(self._score(X, explain=False).scores)
         return self
 
@@ -200,20 +260,12 @@ class IsolationForest(TrainingStats, BaseDetector):
 
     def _set_forest(self, trees, rows: int, cols: int, train: np.ndarray) -> None:
         """The fitted state from ``_core.iforest_fit``'s trees, with ``train`` the rows
-        kept for explain() (``_stats_row_numbers``); fit's and oddseq.dask's."""
+        kept for explain() (``_stats_rows_by_keys``); fit's and oddseq.dask's."""
         self.max_samples_ = rows
         self.n_features_per_tree_ = cols
         self.forest_ = {key: getattr(trees, key) for key in _FOREST_KEYS}
         self._train = train
         self._feature_stats = None
-
-    @staticmethod
-    def _stats_row_numbers(n: int, seed: int) -> np.ndarray:
-        """The training rows kept for explain()'s medians and spreads, sorted: all of
-        them up to _STATS_ROWS, else that many drawn from ``seed``."""
-        if n > _STATS_ROWS:
-            return np.sort(np.random.default_rng(seed).choice(n, _STATS_ROWS, replace=False))
-        return np.arange(n)
 
     natural_cut = True  # (BaseDetector.natural_cut)
 

@@ -117,3 +117,51 @@ def test_fit_from_drawn_rows_is_the_forest():
     bad[0, 0] = len(drawn)
     with pytest.raises(ValueError, match="row numbers of x"):
         _core.iforest_fit(part_x, *forest, 1, tree_rows=bad, column_keys=column_keys)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_explain_statistics_rows_are_drawn_by_content(monkeypatch, dtype):
+    """Above _STATS_ROWS rows explain()'s medians and spreads come from a sample of the
+    training rows drawn by the rows' content keys (each row's hash and copy number, as
+    the trees' rows), not their position: permuted rows (renamed entities) keep the same
+    rows, so the same medians, spreads and reasons; copies of a row are drawn apart."""
+    import oddseq.detect._iforest as module
+
+    monkeypatch.setattr(module, "_STATS_ROWS", 300)
+    X = _data(n=1500).astype(dtype)
+    X[:200] = X[0]  # a row held by 200 rows (a sixth of the sample's share is 40)
+    rows = np.random.default_rng(2).permutation(len(X))
+    a = IsolationForest(n_estimators=20, random_state=4).fit(X)
+    b = IsolationForest(n_estimators=20, random_state=4).fit(np.ascontiguousarray(X[rows]))
+    assert a._train.shape == (300, X.shape[1])
+    kept = np.unique(a._train, axis=0)
+    np.testing.assert_array_equal(np.unique(b._train, axis=0), kept)
+    np.testing.assert_array_equal(b.median_, a.median_)
+    np.testing.assert_array_equal(b.feature_scale_, a.feature_scale_)
+    # Copies are drawn apart: about 40 of the 200 copies of X[0], not one.
+    assert 15 <= int((a._train == X[0]).all(axis=1).sum()) <= 70
+    # Another random_state, another sample.
+    c = IsolationForest(n_estimators=20, random_state=5).fit(X)
+    assert not np.array_equal(np.sort(c._train, axis=0), np.sort(a._train, axis=0))
+    pd = pytest.importorskip("pandas")
+    pd.testing.assert_frame_equal(
+        b.explain(X[-10:], top=2).reset_index(drop=True),
+        a.explain(X[-10:], top=2).reset_index(drop=True),
+    )
+
+
+@pytest.mark.parametrize("max_samples", ["auto", 0.5])
+def test_a_fit_above_the_stats_rows_grows_the_same_forest(monkeypatch, max_samples):
+    """Above _STATS_ROWS rows the fit keys the rows once, draws the trees' rows and gives
+    them to the C++ fit (few draws) or lets it draw (many): the forest C++ grows alone."""
+    import oddseq.detect._iforest as module
+
+    monkeypatch.setattr(module, "_STATS_ROWS", 300)
+    monkeypatch.setattr(module, "_GIVEN_DRAWS", 20 * 256)  # max_samples=0.5: too many
+    X = _data(n=1500)
+    det = IsolationForest(n_estimators=20, max_samples=max_samples, random_state=4).fit(X)
+    rows = det.max_samples_
+    seed = int(np.random.RandomState(4).randint(module._SEED_LIMIT))
+    trees = _core.iforest_fit(X, 20, rows, X.shape[1], False, seed, 1)
+    for key in module._FOREST_KEYS:
+        np.testing.assert_array_equal(det.forest_[key], getattr(trees, key))
