@@ -2422,7 +2422,10 @@ class AnomalyPipeline(SaveMixin):
         return gid, score
 
     def _finish(self, table: pd.DataFrame) -> pd.DataFrame:
-        table = table.sort_values("score", ascending=False, kind="stable")
+        # By position: an entity column named "score" names the index too, which
+        # sort_values("score") refuses as ambiguous.
+        order = np.argsort(-table["score"].to_numpy(dtype=np.float64), kind="stable")
+        table = table.iloc[order]
         table.insert(1, "rank", np.arange(1, len(table) + 1))
         return table
 

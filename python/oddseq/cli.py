@@ -320,6 +320,7 @@ def cut_options(args):
 def _write_ranked(table, args, fmt):
     """The ranked table (its ``--top`` rows) written to ``--output``; what was written."""
     written = table if args.top is None else table.head(args.top)
+    written = _distinct_id_names(written, args)
     try:
         _write(written, args.output, fmt)
     except BrokenPipeError:
@@ -330,6 +331,26 @@ def _write_ranked(table, args, fmt):
     except OSError as error:
         raise OSError(f"could not write {args.output}: {error.strerror or error}") from None
     return written
+
+
+def _distinct_id_names(table, args):
+    """``table`` with each id level named apart from the table's columns and the levels
+    before it (``--entity rank``: the ids written as ``rank_id``, said on stderr): a file
+    cannot hold two columns of one name (pandas: "cannot insert rank, already exists")."""
+    names, taken = [], set(map(str, table.columns))
+    for name in table.index.names:
+        new = name
+        while new is not None and str(new) in taken:
+            new = f"{new}_id"
+        if new != name:
+            print(
+                f"oddseq {getattr(args, 'command', None) or 'detect'}: the ids of column "
+                f"{name!r} are written as {new!r}: the ranked table has its own {name!r}",
+                file=sys.stderr,
+            )
+        taken.add(str(new))
+        names.append(new)
+    return table if names == list(table.index.names) else table.rename_axis(names)
 
 
 def _home_path(text: str) -> str:

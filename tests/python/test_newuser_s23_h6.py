@@ -102,3 +102,53 @@ def test_arrow_decimal_values_with_missing_ones_read_as_numbers():
     seqs = Sequences.from_events(log, "u", "e", "t", value="v")
     # Entity 1: rows 0 and 2; entity 2: rows 1 and 3.
     np.testing.assert_array_equal(seqs.values, [1.5, 3.0, np.nan, 4.25])
+
+
+@pytest.fixture(scope="module")
+def shop():
+    from oddseq.datasets import make_ecommerce
+
+    return make_ecommerce(n_users=150, random_state=211).events
+
+
+@pytest.mark.parametrize("name", ["score", "rank", "group", "cluster"])
+def test_an_entity_column_named_like_a_table_column_ranks(shop, name):
+    # entity="score" raised pandas' "'score' is both an index level and a column label,
+    # which is ambiguous" after the whole fit.
+    from oddseq import detect_anomalies
+
+    kw = dict(event="behavior", time="timestamp", groups=False)
+    base = detect_anomalies(shop, entity="user_id", **kw)
+    table = detect_anomalies(shop.rename(columns={"user_id": name}), entity=name, **kw)
+    assert table.index.name == name
+    pd.testing.assert_frame_equal(table, base.rename_axis(name))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+@pytest.mark.parametrize("name", ["rank", "score", "group"])
+def test_the_shell_writes_an_entity_column_named_like_a_table_column(
+    shop, tmp_path, capsys, name, fmt
+):
+    # `oddseq detect log.csv --entity rank` failed after the scoring: "cannot insert
+    # rank, already exists"; with --entity score, pandas' "ambiguous" error.
+    from oddseq.cli import main
+
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    read = {"csv": pd.read_csv, "parquet": lambda p: pd.read_parquet(p).reset_index()}.get(fmt)
+    # groups looked for (--item) where the entity is "group": the table has its own
+    roles = ["--event", "behavior", "--time", "timestamp"]
+    roles += ["--item", "item_id"] if name == "group" else ["--no-groups"]
+    path = tmp_path / "log.csv"
+    shop.to_csv(path, index=False)
+    base = tmp_path / f"base.{fmt}"
+    assert main(["detect", str(path), "--entity", "user_id", *roles, "-o", str(base)]) == 0
+    base = read(base) if read else pd.read_json(base, lines=True)
+    assert name in base.columns
+    shop.rename(columns={"user_id": name}).to_csv(path, index=False)
+    capsys.readouterr()
+    out = tmp_path / f"out.{fmt}"
+    assert main(["detect", str(path), "--entity", name, *roles, "-o", str(out)]) == 0
+    written = read(out) if read else pd.read_json(out, lines=True)
+    pd.testing.assert_frame_equal(written, base.rename(columns={"user_id": f"{name}_id"}))
+    assert f"'{name}_id'" in capsys.readouterr().err
