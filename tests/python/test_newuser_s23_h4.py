@@ -10,6 +10,7 @@ import pytest
 import oddseq
 from oddseq.datasets import make_ecommerce
 from oddseq.sequences import Sequences
+from oddseq.stream import StreamScorer
 
 ROLES = dict(entity="user_id", event="behavior", time="timestamp")
 UNSEEN = "event types not seen in fitting"
@@ -53,3 +54,55 @@ def test_explain_notes_name_the_entity_s_unseen_types(shop, later):
     for (user, _), note in notes.items():
         assert note.startswith(f"{UNSEEN}: 'refund'"), note
         assert ("'chargeback'" in note) == (user == users[0]), note
+
+
+def _batches(live, events):
+    out = []
+    for at in range(0, len(events), 500):
+        alerts = live.update(events.iloc[at : at + 500]).alerts
+        fresh = alerts[alerts["new"]]  # (an alert standing has no reason: NaN)
+        out += [(user, str(reason)) for user, reason in zip(fresh.index, fresh["reason"])]
+    return out
+
+
+def _one_by_one(live, events):
+    out = []
+    for user, event, time in events[list(ROLES.values())].itertuples(index=False):
+        got = live.update_one(user, event, int(time))
+        if got.new:
+            out.append((user, str(got.reason)))
+    return out
+
+
+def _check_named(alerts, users):
+    said = [(user, reason) for user, reason in alerts if UNSEEN in reason]
+    assert said, alerts[:5]
+    for user, reason in said:
+        assert user in set(users), (user, reason)
+        assert f"{UNSEEN}: 'refund'" in reason, reason
+
+
+@pytest.mark.parametrize("feed", [_batches, _one_by_one])
+def test_stream_alerts_name_the_entity_s_unseen_types(shop, later, feed):
+    # StreamScorer's alerts said "count[<other>] 12 (entities like it have 0; event
+    # types not seen in fitting)", not which, where the batch's reason named them
+    _, pipe = shop
+    events, users = later
+    alerts = _quiet(feed, StreamScorer(pipe, **ROLES), events)
+    _check_named(alerts, users)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_the_shell_stream_names_them(tmp_path, oddseq_here, shop, later, fmt):
+    import json
+
+    _, pipe = shop
+    events, users = later
+    pipe.save(tmp_path / "m.oddseq")
+    part = events[list(ROLES.values())]
+    text = part.to_csv(index=False) if fmt == "csv" else part.to_json(orient="records", lines=True)
+    args = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    done = oddseq_here(["stream", "--model", tmp_path / "m.oddseq", *args], text)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    _check_named([(int(r["entity"]), r["reason"]) for r in records], users)

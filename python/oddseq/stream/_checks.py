@@ -662,6 +662,98 @@ class PreviousEvents:
         self.bound = max(2 * len(self.previous), PRUNE_FROM)
 
 
+#: UnseenTypes: events of types not seen in fitting that the C++ line reader leaves to
+#: the caller's path to be kept by label (update_one: 150-250 us such a line with the
+#: reader's restart, against 2-3 us a line read; 2,000 of them about 0.4 s); past them,
+#: the reader counts such types without their labels, and an entity whose kept types
+#: fall short of its count[<other>] has its reason left as it was.
+UNSEEN_ROUTED_MAX = 2_000
+
+
+class UnseenTypes:
+    """A :class:`StreamScorer`'s memory of each entity's event types not seen in fitting
+    (entity key -> {label: events}), kept where the pipeline's ``count[<other>]`` counts
+    such types ("event types not seen in fitting"), to name them in the alerts' reasons
+    as the batch's reasons name them (:func:`oddseq._reasons.name_unseen_types`, given
+    the entity's kept types as its sequence). The entities the scorer forgot (``ttl``,
+    ``max_entities``) are forgotten here too once they pass twice those it tracks (at
+    least ``PRUNE_FROM``), as :class:`PreviousEvents` forgets them. ``oddseq stream``'s C++
+    line reader leaves a line of such a type to update_one (``routing``) for the first
+    ``UNSEEN_ROUTED_MAX`` of them; a reason names the types only where those kept
+    account for all the entity's count (``count[<other>]``)."""
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+        self.by_key = {}
+        self.bound = PRUNE_FROM
+        self.n_kept = 0
+
+    @staticmethod
+    def wanted(pipeline) -> bool:
+        from .._reasons import _NOTHING_POOLED, feature_notes
+
+        return _NOTHING_POOLED in feature_notes(pipeline)
+
+    @property
+    def routing(self) -> bool:
+        return self.n_kept < UNSEEN_ROUTED_MAX
+
+    def add(self, keys, labels) -> None:
+        """Events of unseen types: their entities' keys and their labels."""
+        if len(self.by_key) > self.bound:
+            self._forget()
+        by_key = self.by_key
+        for key, label in zip(np.asarray(keys).tolist(), labels):
+            if isinstance(label, np.generic):
+                label = label.item()
+            kept = by_key.setdefault(key, {})
+            kept[label] = kept.get(label, 0) + 1
+        self.n_kept += len(labels)
+
+    def name(self, pipeline, keys, reasons, counts) -> np.ndarray:
+        """``reasons`` of these entities (keys) with their kept unseen types named where
+        they say "event types not seen in fitting" and the types kept account for all
+        their ``counts`` (count[<other>])."""
+        from .._reasons import _NOTHING_POOLED, name_unseen_types
+        from ..sequences import Sequences
+
+        reasons = np.asarray(reasons, dtype=object)
+        keys = np.asarray(keys).tolist()
+        counts = np.asarray(counts, dtype=np.float64).tolist()
+        by_key = self.by_key
+        at = [
+            i
+            for i, (key, reason, n) in enumerate(zip(keys, reasons.tolist(), counts))
+            if key in by_key and _NOTHING_POOLED in str(reason) and sum(by_key[key].values()) >= n
+        ]
+        if not at:
+            return reasons
+        # each entity's kept types as its sequence (each type as often as it came)
+        kept = [self.by_key[keys[i]] for i in at]
+        labels = list(dict.fromkeys(label for one in kept for label in one))
+        if len({type(v) for v in labels}) > 1:  # (text and numbers: as text)
+            kept = [{str(k): v for k, v in one.items()} for one in kept]
+            labels = list(dict.fromkeys(str(v) for v in labels))
+        code = {label: c for c, label in enumerate(labels)}
+        events = np.repeat(
+            np.array([code[label] for one in kept for label in one], dtype=np.int32),
+            [n for one in kept for n in one.values()],
+        )
+        offsets = np.concatenate([[0], np.cumsum([sum(one.values()) for one in kept])])
+        seqs = Sequences(np.arange(len(at)), offsets.astype(np.int64), events, labels)
+        reasons = reasons.copy()
+        reasons[at] = name_unseen_types(pipeline, reasons[at], seqs)
+        return reasons
+
+    def _forget(self) -> None:
+        keys = np.fromiter(self.by_key, dtype=np.uint64, count=len(self.by_key))
+        found = np.zeros(len(keys), dtype=bool)
+        for at in range(0, len(keys), PRUNE_FROM):
+            found[at : at + PRUNE_FROM] = self.scorer._raw(keys[at : at + PRUNE_FROM])[2]
+        self.by_key = {int(k): self.by_key[int(k)] for k in keys[found]}
+        self.bound = max(2 * len(self.by_key), PRUNE_FROM)
+
+
 def compared(fields) -> tuple:
     """An event's fields as :class:`Repeats` compares them: NaN (a missing value) equal
     to NaN, as the batch compares values."""

@@ -32,7 +32,14 @@ from ..utils._time import (
     serial_judged,
     times_to_ns,
 )
-from ._checks import InputChecks, PreviousEvents, Repeats, StreamChecks, compared
+from ._checks import (
+    InputChecks,
+    PreviousEvents,
+    Repeats,
+    StreamChecks,
+    UnseenTypes,
+    compared,
+)
 from ._model import stream_model
 
 __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
@@ -564,6 +571,12 @@ class StreamScorer:
         # pipeline's detector, milliseconds an event); oddseq stream reads none of it
         # and turns it off (a dropped event then answers as an invalid one does).
         self._standing_answers = True
+        # Each entity's event types not seen in fitting, for its alerts' reasons (where
+        # the pipeline's count[<other>] counts such types): "...: 'refund'".
+        self._unseen_types = None
+        if self.event is not None and UnseenTypes.wanted(self.pipeline):
+            self._unseen_types = UnseenTypes(self)
+        self._plain_feeds = {}  # a line feed that leaves such lines -> one that does not
         self._set_checks()
 
     def _set_checks(self):
@@ -583,10 +596,11 @@ class StreamScorer:
             else _core.StreamOneEvent(self._store, self._model, self._event_params())
         )
 
-    def _event_params(self):
-        """How update_one's and the line reader's fields become events, in C++."""
+    def _event_params(self, extra=()):
+        """How update_one's and the line reader's fields become events, in C++
+        (``extra``: labels after the fitted ones, of codes no event takes)."""
         return _core.StreamEventParams(
-            labels=self._labels.tolist(),
+            labels=self._labels.tolist() + list(extra),
             other_code=self._other_code,
             has_event=self.event is not None,
             has_times=self._has_times,
@@ -852,8 +866,14 @@ class StreamScorer:
             column = events[self.value]
             value = column.to_numpy(dtype=np.float64) if value_numbers is None else value_numbers
         entity_ids = events[self.entity].to_numpy()
+        keys = np.ascontiguousarray(_hash_keys(entity_ids))
+        if self._unseen_types is not None:
+            rows = np.flatnonzero(code == self._other_code)
+            if len(rows):
+                labels = events[self.event].to_numpy()[rows]
+                self._unseen_types.add(keys[rows], labels.tolist())
         arrays = (
-            np.ascontiguousarray(_hash_keys(entity_ids)),
+            keys,
             code,
             None if times is None else np.ascontiguousarray(times, dtype=np.int64),
             item,
@@ -1066,6 +1086,13 @@ class StreamScorer:
         if self._text_labels and type(event) in (int, float):
             # (a type fitted as text, "5", given as a number: as that text)
             event = str(event) if type(event) is int else _number_texts(np.array([event]))[0]
+        if self._unseen_types is not None:
+            try:
+                known = event in self._code_of
+            except TypeError:  # no type (a list): refused below
+                known = True
+            if not known:
+                self._keep_unseen(entity, event)
         one = self._one if self._previous is None else None
         if one is not None:
             # Plain values (int / str ids and types, int / float times and values):
@@ -1079,6 +1106,21 @@ class StreamScorer:
                     out = (out[0], out[1], True, reason, out[4])
                 return _new_event(StreamEvent, out)
         return self._update_one(entity, event, time, item, value)
+
+    def _keep_unseen(self, entity, event) -> None:
+        """update_one's event of a type not found as given: kept by its label where
+        it is one not seen in fitting (its entity an id)."""
+        try:
+            if self._slow_code(event) != self._other_code:
+                return
+            if isinstance(entity, (int, str)):
+                key = _core.stream_hash_id(entity)
+            else:
+                key = self._slow_key(entity, "entity")
+        except (TypeError, ValueError):
+            return
+        if key is not None:
+            self._unseen_types.add([key], [event])
 
     def _update_one(self, entity, event, time, item, value) -> StreamEvent:
         """update_one for any values (missing ones, timestamps, numpy scalars, ...)."""
@@ -1217,7 +1259,17 @@ class StreamScorer:
             json=header is None,
             keys=["" if role is None else str(role) for role in roles],
         )
-        return _core.StreamLineFeed(line_format, self._event_params())
+        unseen = self._unseen_types
+        if unseen is None or self._numeric_labels or not unseen.routing:
+            # (numeric types: a line of a type as text is the caller's already)
+            return _core.StreamLineFeed(line_format, self._event_params())
+        # A label no line holds, as a number: a line of a type not seen in fitting (text,
+        # no number) is then left to the caller's update_one, which keeps its label for
+        # the entity's reasons (UnseenTypes); any other line reads as before. Past
+        # UNSEEN_ROUTED_MAX such lines, _feed_lines reads on with a plain feed.
+        feed = _core.StreamLineFeed(line_format, self._event_params(extra=[_NO_LABEL]))
+        self._plain_feeds[id(feed)] = [feed, line_format, None]
+        return feed
 
     def _feed_lines(self, feed, data: bytes, offset: int, gather: float = 0.0):
         """Events of the complete lines of ``data`` from ``offset``, each applied and its
@@ -1229,6 +1281,8 @@ class StreamScorer:
         reasons worded in one call from each entity as it stood right after its event."""
         if self._refit is not None and self._refit.done():
             self._take_refit()
+        if self._plain_feeds and not self._unseen_types.routing:
+            feed = self._plain_feed(feed)
         run = feed.feed(self._store, self._model, data, offset, ALERT_FEATURES, round(gather * 1e9))
         self._check_left -= run.lines
         if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
@@ -1244,6 +1298,9 @@ class StreamScorer:
             )
             if self._change is not None:  # each alert's facts as it stood then
                 reasons = self._with_change_facts(reasons, lambda: run.facts)
+            if self._unseen_types is not None:
+                counts = run.rows[:, self._other_code]  # count[<other>]
+                reasons = self._unseen_types.name(self.pipeline, run.key, reasons, counts)
             alerts = [
                 (line, data[begin:end], score, length, reason)
                 for line, begin, end, score, length, reason in zip(
@@ -1256,6 +1313,16 @@ class StreamScorer:
                 )
             ]
         return run.stop, run.offset, run.lines, alerts
+
+    def _plain_feed(self, feed):
+        """The feed that reads the lines of ``feed`` (of :meth:`_line_feed`) without
+        leaving those of unseen types to the caller."""
+        kept = self._plain_feeds.get(id(feed))
+        if kept is None:
+            return feed
+        if kept[2] is None:
+            kept[2] = _core.StreamLineFeed(kept[1], self._event_params())
+        return kept[2]
 
     def _time_checks(self, check: dict) -> None:
         """The checks of numeric times (``check``: times_to_ns' facts of a batch): the
@@ -1470,6 +1537,9 @@ class StreamScorer:
             )
         if self._change is not None:
             reasons = self._with_change_facts(reasons, lambda: self._store.change_facts(keys))
+        if self._unseen_types is not None:
+            counts = raw[:, self._columns == self._other_code].sum(axis=1)  # count[<other>]
+            reasons = self._unseen_types.name(self.pipeline, keys, reasons, counts)
         return reasons
 
     def _with_change_facts(self, reasons, facts) -> np.ndarray:
@@ -1934,6 +2004,8 @@ class StreamScorer:
 
 
 _refit_executor = None
+# StreamScorer._line_feed: a label no line holds (a number beyond any id a log writes).
+_NO_LABEL = -(2**63) + 7
 
 
 def _calibration_cut(highest, false_alarm_rate: float) -> float:
