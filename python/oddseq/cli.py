@@ -182,7 +182,9 @@ def _add_detect(commands) -> None:
         "as it is. Reasons quote long labels (over 80 characters) in a short form.",
     )
     detect.add_argument(
-        "file", help="event log, .csv (.tsv, .txt, compressed too), .parquet or .jsonl (JSON lines)"
+        "file",
+        help="event log, .csv (.tsv, .txt, compressed too), .parquet, .jsonl (JSON lines) "
+        "or .json (an array of objects)",
     )
     detect.add_argument("--entity", required=True, help="column of entity ids (user, block)")
     detect.add_argument(
@@ -270,7 +272,9 @@ def _add_score(commands) -> None:
         "the model promises (said in the summary line too).",
     )
     score.add_argument(
-        "file", help="event log, .csv (.tsv, .txt, compressed too), .parquet or .jsonl (JSON lines)"
+        "file",
+        help="event log, .csv (.tsv, .txt, compressed too), .parquet, .jsonl (JSON lines) "
+        "or .json (an array of objects)",
     )
     score.add_argument("--model", required=True, help="a model file from oddseq fit")
     score.add_argument("--entity", required=True, help="column of entity ids")
@@ -922,6 +926,7 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
         raise FileNotFoundError(f"{what}: {path_text}")
     parquet = source.suffix.lower() in (".parquet", ".pq")
     json_lines = not parquet and _is_json_lines(source, args)
+    json_array = not parquet and not json_lines and _is_json_array(source, args)
     headerless = (
         bool(getattr(args, "names", None))
         and source.suffix.lower() not in _COMPRESSED
@@ -946,6 +951,8 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
             ) from None
     elif json_lines:
         frame = _read_json_lines(source, path_text, args)
+    elif json_array:
+        frame = _read_json_lines(source, path_text, args, lines=False)
     else:
         encoding = getattr(args, "encoding", None) or (
             "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
@@ -983,7 +990,7 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
         advice = ""
-        if not parquet and not json_lines:
+        if not parquet and not json_lines and not json_array:
             guessed = None if args.sep else _guess_separator(source, encoding)
             advice = sequence_file_advice(frame.columns) or header_advice(
                 frame.columns, args.sep, bool(args.names), guessed
@@ -1033,11 +1040,32 @@ def _is_json_lines(source, args) -> bool:
     return False
 
 
-def _read_json_lines(source, path_text, args):
+def _is_json_array(source, args) -> bool:
+    """Whether the text file ``source`` (not JSON lines) is a JSON array of objects
+    (``[{"user_id": 7, ...}, ...]``, what ``-o table.json`` and many exports write):
+    with --format auto, its first characters that are not blank are ``[`` and ``{``."""
+    fmt = getattr(args, "format", None) or "auto"
+    if fmt != "auto" or getattr(args, "names", None):
+        return False
+    if source.suffix.lower() in (".zip", ".zst"):
+        return False  # not peeked, as _is_json_lines
+    encoding = getattr(args, "encoding", None) or (
+        "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
+    )
+    try:
+        with _open_text(source, encoding) as f:
+            head = f.read(65_536).lstrip()
+    except (OSError, EOFError, LookupError, UnicodeDecodeError):
+        return False  # the CSV reader says what is wrong with the file
+    return head.startswith("[") and head[1:].lstrip().startswith(("{", "]"))
+
+
+def _read_json_lines(source, path_text, args, lines: bool = True):
     """A JSON lines file (one object per line, compressed too) as a DataFrame: ids
     (entity, item, category) as text where they are not all whole numbers, as the CSV
     reader keeps them (``as_labels`` then makes plain whole numbers int64 again) and
-    as ``oddseq stream`` reads a line's fields; times as written (numbers or text)."""
+    as ``oddseq stream`` reads a line's fields; times as written (numbers or text).
+    ``lines=False``: a JSON array of objects, read alike."""
     import pandas as pd
 
     if getattr(args, "names", None):
@@ -1052,13 +1080,20 @@ def _read_json_lines(source, path_text, args):
         dates = {} if int(pd.__version__.split(".")[0]) >= 3 else {"convert_dates": False}
         frame = pd.read_json(
             source,
-            lines=True,
+            lines=lines,
+            orient=None if lines else "records",
             dtype=False,
             precise_float=True,
             encoding=getattr(args, "encoding", None) or "utf-8",
             **dates,
         )
     except (ValueError, TypeError) as error:
+        if not lines:
+            raise ValueError(
+                f"{path_text} is not a JSON array of objects pandas can read "
+                f'({_first_line(error)}): [{{"user_id": 7, "behavior": "pv", '
+                '"timestamp": 1511539256}, ...]; a CSV file read with --format csv'
+            ) from None
         raise ValueError(
             f"{path_text} is not JSON lines pandas can read ({_first_line(error)}): one "
             'JSON object per line, e.g. {"user_id": 7, "behavior": "pv", "timestamp": '

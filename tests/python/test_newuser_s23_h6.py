@@ -152,3 +152,41 @@ def test_the_shell_writes_an_entity_column_named_like_a_table_column(
     written = read(out) if read else pd.read_json(out, lines=True)
     pd.testing.assert_frame_equal(written, base.rename(columns={"user_id": f"{name}_id"}))
     assert f"'{name}_id'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize("suffix", [".json", ".json.gz", ".txt"])
+def test_the_shell_reads_a_json_array_of_records_as_json_lines(
+    shop, tmp_path, capsys, indent, suffix
+):
+    # A JSON array ([{...}, ...]: what -o table.json writes, and many exports) was read
+    # as CSV: "column(s) ['user_id', ...] not in log.json; it has ['[{"user_id":289',
+    # 'item_id:72206', ...]" (a pretty-printed one: "not a CSV table ... give the
+    # separator with --sep").
+    from oddseq.cli import main
+
+    log = shop.head(3000).assign(user_id=shop["user_id"].head(3000).astype(str).str.zfill(6))
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    roles += ["--item", "item_id", "--no-groups"]
+    lines = tmp_path / "log.jsonl"
+    log.to_json(lines, orient="records", lines=True)
+    array = tmp_path / f"log{suffix}"
+    log.to_json(array, orient="records", indent=indent)
+    tables = []
+    for path in (lines, array):
+        out = tmp_path / f"out{len(tables)}.csv"
+        assert main(["detect", str(path), *roles, "-o", str(out)]) == 0
+        tables.append(pd.read_csv(out, dtype={"user_id": str}))
+    pd.testing.assert_frame_equal(tables[1], tables[0])
+    assert tables[1]["user_id"].str.len().eq(6).all()  # ids as written: "000288"
+
+
+def test_the_shell_says_what_a_broken_json_array_needs(tmp_path, capsys):
+    from oddseq.cli import main
+
+    path = tmp_path / "log.json"
+    path.write_text('[{"u": 1, "e": "a"},\n{"u": 2,')
+    assert main(["detect", str(path), "--entity", "u", "--event", "e"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a JSON array of objects pandas can read" in err
+    assert "--sep" not in err
