@@ -106,3 +106,36 @@ def test_the_shell_stream_names_them(tmp_path, oddseq_here, shop, later, fmt):
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
     _check_named([(int(r["entity"]), r["reason"]) for r in records], users)
+
+
+# --- the hunt: oddseq stream as a new analyst runs it ------------------------------------
+
+
+def _stream(oddseq_here, model, text, *more):
+    args = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    return oddseq_here(["stream", "--model", model, *args, *more], text)
+
+
+def test_lines_of_text_times_are_not_counted_twice_as_repeats(tmp_path, oddseq_here, shop):
+    # REES46's head through a pipe (times as text, "2019-10-01 00:00:00 UTC"): "428 of
+    # the first 2,924 events (15%) repeat their entity's previous event exactly ...
+    # --drop-duplicates", where 0 did. Every line the C++ reader leaves to the caller (a
+    # time as text) was counted by the reader's chunk and again one by one: an entity
+    # with one event in a chunk repeated itself.
+    log, pipe = shop
+    pipe.save(tmp_path / "m.oddseq")
+    once = log.drop_duplicates("user_id")  # one event each: no repeats
+    text = once.assign(
+        timestamp=pd.to_datetime(once["timestamp"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S")
+    )[list(ROLES.values())].to_csv(index=False)
+    done = _stream(oddseq_here, tmp_path / "m.oddseq", text)
+    assert done.returncode == 0, done.stderr
+    assert "repeat their entity's previous event" not in done.stderr, done.stderr
+    assert f"{len(once):,} events applied" in done.stderr, done.stderr
+    # (a real repeat is still said)
+    twice = pd.concat([once, once]).sort_index(kind="stable")
+    text = twice.assign(
+        timestamp=pd.to_datetime(twice["timestamp"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S")
+    )[list(ROLES.values())].to_csv(index=False)
+    done = _stream(oddseq_here, tmp_path / "m.oddseq", text)
+    assert "300 of the first 600 events (50%) repeat" in done.stderr, done.stderr

@@ -878,13 +878,15 @@ def _stream(args) -> int:
         texts = getattr(scorer, "_text_times", None)
         return type(time) is str and texts is not None and texts[1].known(time)
 
-    def score_each(part):
-        """Each event scored as it came (update_one): an alert leaves with its event."""
+    def score_each(part, counted=False):
+        """Each event scored as it came (update_one): an alert leaves with its event.
+        ``counted``: lines the repeats have counted (a line the C++ reader left, its
+        chunk counted whole: counted again, an entity's one line repeated itself)."""
         nonlocal n_alerts
         lists, numbers = reader.parse(part)
         if order is not None:
             lists, numbers = order.take(lists, numbers)
-        if repeats is not None:
+        if repeats is not None and not counted:
             lists, numbers = repeats.take(lists, numbers)
         for number, fields in zip(numbers, zip(*lists)):
             entity, time, value = field(fields, "entity"), field(fields, "time"), None
@@ -1140,7 +1142,7 @@ def _stream(args) -> int:
             if stop == 2:
                 end = data.index(b"\n", after)
                 n_lines += 1
-                score_each([(n_lines, data[after:end])])
+                score_each([(n_lines, data[after:end])], counted=True)
                 after = end + 1
             at = after
 
