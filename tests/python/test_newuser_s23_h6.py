@@ -190,3 +190,29 @@ def test_the_shell_says_what_a_broken_json_array_needs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "is not a JSON array of objects pandas can read" in err
     assert "--sep" not in err
+
+
+def test_a_frame_of_another_library_is_refused_with_its_conversion():
+    # A polars DataFrame was refused as "df must be a pandas DataFrame, got DataFrame".
+    from oddseq import detect_anomalies
+
+    class DataFrame:  # what polars' DataFrame shows of itself here
+        __module__ = "polars.dataframe.frame"
+        columns = ["u", "e"]
+
+        def __len__(self):
+            return 2
+
+        def to_pandas(self):
+            return pd.DataFrame({"u": [1, 2], "e": ["a", "b"]})
+
+    for call in (Sequences.from_events, detect_anomalies):
+        with pytest.raises(
+            TypeError, match=r"got a polars DataFrame; convert it: df\.to_pandas\(\)"
+        ):
+            call(DataFrame(), "u", "e")
+    pa = pytest.importorskip("pyarrow")
+    with pytest.raises(TypeError, match=r"got a pyarrow Table; convert it: df\.to_pandas\(\)"):
+        Sequences.from_events(pa.table({"u": [1, 2], "e": ["a", "b"]}), "u", "e")
+    with pytest.raises(TypeError, match=r"got a dict; convert it: pd\.DataFrame\(df\)"):
+        Sequences.from_events({"u": [1, 2], "e": ["a", "b"]}, "u", "e")

@@ -206,7 +206,7 @@ def _check_event_log(df, roles: dict, session_gap) -> np.ndarray | None:
     numeric value column; a value column of text is read as numbers here, and those
     (float64) returned for the caller to keep (None for a column of numbers)."""
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+        raise TypeError(not_a_frame(df))
     check_role_names(roles)
     for role, column in roles.items():
         if column is None:
@@ -230,6 +230,27 @@ def _check_event_log(df, roles: dict, session_gap) -> np.ndarray | None:
     if value is not None and df[value].dtype.kind not in "fiub":
         return _value_numbers(df[value], value)  # text that is no number fails before the work
     return None
+
+
+def not_a_frame(df, name: str = "df") -> str:
+    """The refusal of an event log that is not a pandas DataFrame, with the library it
+    comes from and its conversion (``df.to_pandas()`` for polars and pyarrow, oddseq.dask
+    for a dask DataFrame)."""
+    kind, library = type(df).__name__, type(df).__module__.split(".")[0]
+    shown = f"a {library} {kind}" if library not in ("builtins", "pandas") else f"a {kind}"
+    head = f"{name} must be a pandas DataFrame, got {shown}"
+    if library == "dask":
+        return (
+            f"{head}; score it on its partitions with oddseq.dask.detect_anomalies, or "
+            f"bring it to this machine: {name}.compute()"
+        )
+    if callable(getattr(df, "to_pandas", None)):
+        return f"{head}; convert it: {name}.to_pandas()"
+    if isinstance(df, dict):
+        return f"{head}; convert it: pd.DataFrame({name})"
+    if isinstance(df, pd.Series):
+        return f"{head}: one column; pass the DataFrame of the event log it came from"
+    return head
 
 
 def unreadable_numbers(column: pd.Series, numbers: pd.Series | None = None) -> pd.Series:
