@@ -139,3 +139,29 @@ def test_lines_of_text_times_are_not_counted_twice_as_repeats(tmp_path, oddseq_h
     )[list(ROLES.values())].to_csv(index=False)
     done = _stream(oddseq_here, tmp_path / "m.oddseq", text)
     assert "300 of the first 600 events (50%) repeat" in done.stderr, done.stderr
+
+
+def test_a_gzip_compressed_stdin_is_read_as_its_text(tmp_path, oddseq_here, shop):
+    # oddseq stream < events.csv.gz: "line 1: not UTF-8 text; skipped" for each of
+    # REES46's 2,420 compressed lines, then "0 events applied" and exit status 0 (the
+    # batch reads a .csv.gz; --calibrate FILE.gz is read too)
+    import gzip
+
+    log, pipe = shop
+    pipe.save(tmp_path / "m.oddseq")
+    text = log[list(ROLES.values())].head(3000).to_csv(index=False)
+    plain = _stream(oddseq_here, tmp_path / "m.oddseq", text)
+    packed = _stream(oddseq_here, tmp_path / "m.oddseq", gzip.compress(text.encode()))
+    assert packed.returncode == 0, packed.stderr
+    assert "3,000 events applied" in packed.stderr, packed.stderr[:500]
+    assert packed.stdout == plain.stdout
+    # two members (cat a.gz b.gz), as zcat reads them
+    half = text.encode().index(b"\n", len(text) // 2) + 1
+    two = gzip.compress(text.encode()[:half]) + gzip.compress(text.encode()[half:])
+    assert _stream(oddseq_here, tmp_path / "m.oddseq", two).stdout == plain.stdout
+    # cut short: read as far as it goes, and said; not gzip at all past its magic: refused
+    packed_text = gzip.compress(text.encode())
+    cut = _stream(oddseq_here, tmp_path / "m.oddseq", packed_text[: len(packed_text) // 2])
+    assert cut.returncode == 0 and "ended before its end (cut short)" in cut.stderr, cut.stderr
+    bad = _stream(oddseq_here, tmp_path / "m.oddseq", b"\x1f\x8bnot gzip at all\n")
+    assert bad.returncode == 2 and "does not decompress" in bad.stderr, bad.stderr

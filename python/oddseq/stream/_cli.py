@@ -11,6 +11,7 @@ import os
 import select
 import sys
 import time as clock
+import zlib
 
 from ..cli import (
     CONTAMINATION_HELP,
@@ -97,7 +98,8 @@ def add_commands(commands, between=None) -> None:
         "stream",
         help="score entities as their events arrive on stdin; alerts as JSON lines",
         description="Read events as CSV (a header line first) or JSON lines from stdin "
-        "(e.g. tail -f access.log | oddseq stream ...), keep each entity's state, and write "
+        "(e.g. tail -f access.log | oddseq stream ...; gzip-compressed input is read as "
+        "its text), keep each entity's state, and write "
         "one JSON line per alert: an entity whose score crosses the model's threshold "
         "from below (again each time it crosses after falling back under). Malformed "
         "lines are skipped, counted and reported on stderr with their line numbers. "
@@ -286,6 +288,7 @@ def _check_save(path_text: str, force: bool) -> None:
 
 
 _BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
+_GZIP = b"\x1f\x8b"  # gzip's magic number: oddseq stream < events.csv.gz
 #: A line that is the CSV header line again, skipped (counted malformed).
 HEADER_AGAIN = (
     "the header line again (files joined, each with its header, as cat a.csv b.csv joins them?)"
@@ -318,6 +321,9 @@ class _Lines:
         # The input's first bytes, until a UTF-8 byte-order mark is ruled out or dropped
         # (a spreadsheet's "CSV UTF-8" export starts with one, which oddseq detect reads).
         self.opening = b""
+        # gzip-compressed input (< events.csv.gz, as oddseq detect reads a .csv.gz): its
+        # first bytes until told (None once told), then the decompressor of its member
+        self.magic, self.inflate = b"", None
 
     def read(self, timeout):
         data = self.read_chunk(timeout)
@@ -336,8 +342,20 @@ class _Lines:
             self.eof, self.partial = True, b""
             return b""
         chunk = os.read(self.fd, 1 << 20)
+        if chunk:
+            chunk = self._text(chunk)
+            if not chunk:  # (compressed bytes that gave no text yet, or one byte)
+                return b""
         if not chunk:  # the end of the input (os.read's own answer)
             self.eof = True
+            if self.magic:  # (one byte in all)
+                self.opening, self.magic = (self.opening or b"") + self.magic, None
+            if self.inflate is not None and not self.inflate.eof:
+                print(
+                    "oddseq stream: warning: the gzip-compressed input ended before its end "
+                    "(cut short): its last line may be missing",
+                    file=sys.stderr,
+                )
             rest, self.partial = (self.opening or b"") + self.partial, b""
             self.opening = None
             return rest + b"\n" if rest.strip() else b""
@@ -354,6 +372,33 @@ class _Lines:
         cut = data.rfind(b"\n") + 1
         self.partial = data[cut:]
         return data[:cut]
+
+    def _text(self, chunk: bytes) -> bytes:
+        """Bytes read as the text they carry: gzip-compressed input decompressed (its
+        members one after another, as zcat reads them)."""
+        if self.magic is not None:
+            chunk, self.magic = self.magic + chunk, b""
+            if len(chunk) < len(_GZIP):
+                self.magic = chunk
+                return b""
+            self.magic = None
+            if chunk.startswith(_GZIP):
+                self.inflate = zlib.decompressobj(wbits=31)
+        if self.inflate is None:
+            return chunk
+        text = []
+        while chunk:
+            if self.inflate.eof:  # the next member
+                self.inflate = zlib.decompressobj(wbits=31)
+            try:
+                text.append(self.inflate.decompress(chunk))
+            except zlib.error as error:
+                raise ValueError(
+                    f"stdin starts as gzip-compressed data but does not decompress ({error}): "
+                    "is the file whole? (gzip -t FILE.gz tells)"
+                ) from None
+            chunk = self.inflate.unused_data
+        return b"".join(text)
 
 
 class _Signals:
