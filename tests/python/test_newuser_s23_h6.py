@@ -216,3 +216,29 @@ def test_a_frame_of_another_library_is_refused_with_its_conversion():
         Sequences.from_events(pa.table({"u": [1, 2], "e": ["a", "b"]}), "u", "e")
     with pytest.raises(TypeError, match=r"got a dict; convert it: pd\.DataFrame\(df\)"):
         Sequences.from_events({"u": [1, 2], "e": ["a", "b"]}, "u", "e")
+
+
+@pytest.mark.parametrize("role", ["entity", "event", "item"])
+def test_ids_equal_as_text_but_not_as_values_warn(role):
+    # pd.concat of a CSV's int ids and an API's text ids: 1 and "1" were two entities
+    # (two event types, two items) without a word.
+    column = pd.Series([1, "1", 2, "2", 3, 3], dtype=object)
+    log = pd.DataFrame({"u": [7, 8, 7, 8, 7, 8], "e": ["a"] * 6, "i": [5] * 6, "t": range(6)})
+    log[{"entity": "u", "event": "e", "item": "i"}[role]] = column
+    name = {"entity": "u", "event": "e", "item": "i"}[role]
+    with pytest.warns(
+        DataWarning,
+        match=rf"column '{name}' holds 2 ids in more than one type .*1 and '1'.*astype\(str\)",
+    ):
+        Sequences.from_events(log, "u", "e", "t", item="i")
+
+
+def test_ids_of_one_type_and_mixed_ids_unlike_as_text_are_silent():
+    log = pd.DataFrame(
+        {"u": pd.Series([1, "a", 2, "b"], dtype=object), "e": ["a"] * 4, "t": range(4)}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(Sequences.from_events(log, "u", "e", "t")) == 4
+        log["u"] = ["1", "2", "3", "1"]
+        assert len(Sequences.from_events(log, "u", "e", "t")) == 3

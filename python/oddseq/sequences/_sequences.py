@@ -192,6 +192,31 @@ def check_role_names(roles: dict, frame: str = "df") -> None:
             )
 
 
+def _warn_if_alike_as_text(labels: pd.Index, name) -> None:
+    """A DataWarning where a column of mixed types holds labels that differ as values
+    but read alike as text (7 and "7": a pd.concat of a CSV's numbers and an API's
+    text), which stay apart: two entities, event types or items, one of them maybe
+    the other's half."""
+    if labels.dtype != object or len(labels) < 2:
+        return
+    if pd.api.types.infer_dtype(labels, skipna=True) not in ("mixed", "mixed-integer"):
+        return
+    text = pd.Index(labels.map(str))
+    repeated = text.duplicated(keep=False)
+    if not repeated.any():
+        return
+    first = text[repeated][0]
+    pair = " and ".join(repr(v) for v in labels[text == first][:2])
+    n = text[repeated].nunique()
+    warnings.warn(
+        f"column {name!r} holds {n:,} {'ids' if n > 1 else 'id'} in more than one type "
+        f"(such as {pair}: a number and text?), kept apart as different ids. If each is "
+        f"one, give the column one type: df[{name!r}] = df[{name!r}].astype(str)",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
 def _hashable(value) -> bool:
     try:
         hash(value)
@@ -621,6 +646,10 @@ class Sequences:
             )
             if bad_time is not None:
                 bad[time] = bad_time
+        if log_warnings is True:
+            _warn_if_alike_as_text(entity_labels, entity)
+            if event is not None:
+                _warn_if_alike_as_text(event_labels, event)
         keep = _rows_to_keep(bad, dropna, len(df), warn=log_warnings)
         entity_gaps = keep is not None and bool(bad[entity].any())
         del bad
@@ -663,6 +692,8 @@ class Sequences:
             item_codes, item_labels, _ = _factorize(
                 df[item], item, sort=False, n_threads=threads, small_codes=True
             )
+            if log_warnings is True:
+                _warn_if_alike_as_text(item_labels, item)
             items_sorted = _core.gather(
                 _narrow_codes(kept(item_codes), len(item_labels)), order, threads
             )
