@@ -130,6 +130,38 @@ def _warn_if_blown_up(history, who: str, learning_rate, default) -> None:
         )
 
 
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser of uint64 values (wrapping)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def content_order(codes: np.ndarray, offsets: np.ndarray, times=None) -> np.ndarray:
+    """The sequences (``offsets`` over the events' ``codes`` and ``times``) ordered by a
+    64-bit key of their content: each event's code and time mixed with its step, summed
+    over the sequence and mixed with its length. Sequences of the same events at the
+    same times (copies) keep their order among themselves: swapping them changes
+    nothing a model reads. What the fit's draws (held-out part, batches, folds) are
+    drawn over, so that reordering the sequences (renamed entities) draws the same."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    n = lengths.size
+    step = np.arange(offsets[-1] - offsets[0]) - np.repeat(offsets[:-1] - offsets[0], lengths)
+    step = step.astype(np.uint64)
+    term = _mix(np.asarray(codes).astype(np.uint64) + _mix(step + np.uint64(0x243F6A8885A308D3)))
+    if times is not None:
+        bits = np.ascontiguousarray(times, dtype=np.int64).view(np.uint64)
+        term = term + _mix(bits ^ _mix(step + np.uint64(0x13198A2E03707344)))
+    term = _mix(term)
+    key = np.zeros(n, dtype=np.uint64)
+    full = np.flatnonzero(lengths > 0)
+    if full.size:
+        key[full] = np.add.reduceat(term, offsets[:-1][full] - offsets[0])
+    key = _mix(key + lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    return np.argsort(key, kind="stable")
+
+
 class _Windows:
     """Every sequence cut into windows of at most ``max_length`` events: ``codes`` (the
     model's tokens, aligned with ``seqs.events``), per window its first flat position
@@ -164,10 +196,11 @@ class _Windows:
 
     def unique(self):
         """The distinct windows (same tokens, same end) as windows of their own (their
-        ``owner`` is their index) and, per window, the index of its distinct one; or
-        (self, None) when every window is distinct. Windows are told apart by a 64-bit
-        polynomial hash of their tokens, checked token by token (on a collision the
-        windows are kept as they are)."""
+        ``owner`` is their index), in the order of their hashes (an order of their
+        content: scoring batches drawn from it hold the same windows whatever the
+        sequences' order), and, per window, the index of its distinct one. Windows are
+        told apart by a 64-bit polynomial hash of their tokens, checked token by token
+        (on a collision the windows are kept as they are: (self, None))."""
         if len(self) < 2:
             return self, None
         position = self._position()
@@ -182,8 +215,6 @@ class _Windows:
             key = key * np.uint64(31) + self.lengths.astype(np.uint64) * np.uint64(2)
             key = key + self.last.astype(np.uint64)
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        if first.size == len(self):
-            return self, None
         representative = first[inverse]
         same = (self.lengths == self.lengths[representative]) & (
             self.last == self.last[representative]
@@ -584,8 +615,12 @@ class _NeuralDetector(BaseDetector):
         ranked = len(self.event_labels_) + 1 + bool(self.end_symbol)
         self.top_g_ = -(-ranked // 3) if isinstance(self.top_g, str) else int(self.top_g)
         self.device_ = self._device(torch)
+        # The draws (the held-out part, the batches, the folds) are over the sequences
+        # in an order of their content, not their position: renamed entities (sequences
+        # reordered) draw the same. The parts list their sequences in that order.
+        content = content_order(self._codes(seqs), seqs.offsets, seqs.times)
         order = rng.permutation(n)
-        val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+        val_idx, train_idx = content[np.sort(order[:n_val])], content[np.sort(order[n_val:])]
         self._seen_pairs = self._pairs(seqs)
         train = self._windows(seqs.take(train_idx))
         val = self._windows(seqs.take(val_idx)) if n_val else None
@@ -634,7 +669,7 @@ class _NeuralDetector(BaseDetector):
             )
         if normal and folds >= 2:
             started = time.perf_counter()
-            self.validation_scores_ = self._out_of_fold_scores(seqs, seed, table)
+            self.validation_scores_ = self._out_of_fold_scores(seqs, seed, table, content)
             self.cut_fit_time_ = time.perf_counter() - started
         elif normal and val_bits is not None:
             held = self.statistics_.iloc[val_idx].copy()
@@ -646,7 +681,7 @@ class _NeuralDetector(BaseDetector):
         for stale in ("_support_inside", "_support_low", "_support_high"):  # an earlier fit's
             self.__dict__.pop(stale, None)
         if normal and self.contamination == "auto":
-            self._fit_support(seqs, val_idx, seed, folds)
+            self._fit_support(seqs, val_idx, seed, folds, content)
         self._set_threshold(scores)
         return self
 
@@ -655,7 +690,7 @@ class _NeuralDetector(BaseDetector):
     # refitting it per fold.
     _own_normal_cut = True
 
-    def _fit_support(self, seqs, val_idx, seed: int, folds: int) -> None:
+    def _fit_support(self, seqs, val_idx, seed: int, folds: int, content) -> None:
         """Normal-only fitting's support rule (``support_rule_``), as
         ``AnomalyPipeline``'s: flag what the normal sequences never did. A sequence
         outside their support (a step, previous event -> event, that none of them
@@ -674,7 +709,8 @@ class _NeuralDetector(BaseDetector):
         owner, pairs = step_pairs(codes, offsets, n_tokens, bool(self.end_symbol))
         counts = self._count_matrix(seqs)
         if folds >= 2:  # the folds of _out_of_fold_scores, each against the others
-            group, reference = fold_of_rows(n, folds, seed), np.arange(n)
+            group, reference = np.empty(n, dtype=np.int64), np.arange(n)
+            group[content] = fold_of_rows(n, folds, seed)
             n_groups, judged = folds, range(folds)
         else:  # the held-out part against the training part
             group = np.ones(n, dtype=np.int64)
@@ -721,7 +757,7 @@ class _NeuralDetector(BaseDetector):
             return 0 if enough else _AUTO_FOLDS
         return int(folds)
 
-    def _out_of_fold_scores(self, seqs, seed: int, table=None) -> np.ndarray:
+    def _out_of_fold_scores(self, seqs, seed: int, table, content) -> np.ndarray:
         """Each fit sequence's score from a model fitted as this one (the same
         parameters, ``fit(..., normal=True)``) on the other ``n_folds - 1`` folds:
         its step scores from a network that never saw it, its count term against
@@ -731,12 +767,14 @@ class _NeuralDetector(BaseDetector):
         this fit's ``table`` (:class:`~oddseq.neural._counts.CountTable`), and they
         score nothing but their left-out fold."""
         k = self.n_folds_
+        # The folds over the sequences in their content order (``content``:
+        # ``content_order``), each fold's sequences listed in it.
         fold = fold_of_rows(len(seqs), k, seed)
         params = {**self.get_params(), "n_folds": 0}
         need = "surprisal" if self._statistic in ("mean", "max") else "score"
         scores = np.empty(len(seqs), dtype=np.float64)
         for j in range(k):
-            rows, kept = np.flatnonzero(fold == j), np.flatnonzero(fold != j)
+            rows, kept = content[fold == j], content[fold != j]
             twin = type(self)(**{**params, "random_state": (seed + 1 + j) % (2**31 - 1)})
             twin._refit_of = (table, kept)
             twin.fit(seqs.take(kept), normal=True)
@@ -1239,7 +1277,11 @@ _COMMON_DOC = """
         "auto": a GPU when torch sees one, else the CPU.
     random_state : int, RandomState or None, default=0
         Seeds the weights, the split and the batch order: on the CPU the same seed
-        gives the same model whatever ``n_threads``.
+        gives the same model whatever ``n_threads``. The split, batches and folds are
+        drawn over the sequences ordered by a key of their content (events and times),
+        not their position, and windows are scored in an order of their content: the
+        same sequences in another order (renamed entities) give the same scores, bit
+        for bit.
     n_threads : int or None
         Worker threads, each on one torch intra-op thread (None: as many as torch's
         current setting, ``torch.get_num_threads()``). Batches are too small to split
@@ -1960,19 +2002,24 @@ class SequenceAutoencoder(_NeuralDetector):
         seqs = self._check_seqs(X, "SequenceAutoencoder.transform")
         torch = _torch()
         windows = self._windows(seqs)
+        # The distinct windows, batched in an order of their content (the same codes
+        # whatever the sequences' order), each encoded once.
+        unique, inverse = windows.unique()
         net = self._network()
         device = next(net.parameters()).device
-        codes = np.empty((len(windows), int(self.code_dim)), dtype=np.float32)
+        codes = np.empty((len(unique), int(self.code_dim)), dtype=np.float32)
 
         def run(index):
             with torch.inference_mode():
-                tokens, mask = windows.tensors(torch, index, device)
+                tokens, mask = unique.tensors(torch, index, device)
                 return index, net.encode(tokens, mask).cpu().numpy()
 
         with _threads(torch, self.n_threads):
-            batches = windows.scoring_batches(self._score_tokens())
+            batches = unique.scoring_batches(self._score_tokens())
             for index, code in self._map_batches(torch, run, batches, device):
                 codes[index] = code
+        if inverse is not None:
+            codes = codes[inverse]
         weights = windows.lengths.astype(np.float64)
         sums = np.zeros((len(seqs), codes.shape[1]))
         np.add.at(sums, windows.owner, codes * weights[:, None])

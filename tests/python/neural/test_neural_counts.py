@@ -82,12 +82,17 @@ def test_refits_read_the_table_and_score_as_a_full_fit_would():
     count reference read from the first fit's table; nothing else scored) equal those
     of full fits of the same models on the other folds, scored by decision_function."""
     from oddseq.detect._threshold import fold_of_rows
+    from oddseq.neural._models import content_order
 
     seqs = Sequences.from_lists(_chain_lists(np.random.default_rng(4), 160))
     params = dict(hidden_dim=8, max_epochs=1, n_threads=1, n_folds=2)
     det = LSTMDetector(random_state=7, **params).fit(seqs, normal=True)
     seed = int(np.random.RandomState(7).randint(2**31 - 1))
-    fold = fold_of_rows(len(seqs), 2, seed)
+    # The folds are drawn over the sequences in an order of their content; the full
+    # fits below take each fold's sequences in their own order (which they do not read).
+    content = content_order(det._codes(seqs), seqs.offsets, seqs.times)
+    fold = np.empty(len(seqs), dtype=np.int64)
+    fold[content] = fold_of_rows(len(seqs), 2, seed)
     expected = np.empty(len(seqs))
     for j in range(2):
         twin = LSTMDetector(**{**params, "n_folds": 0, "random_state": seed + 1 + j})
