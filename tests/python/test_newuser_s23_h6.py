@@ -242,3 +242,18 @@ def test_ids_of_one_type_and_mixed_ids_unlike_as_text_are_silent():
         assert len(Sequences.from_events(log, "u", "e", "t")) == 4
         log["u"] = ["1", "2", "3", "1"]
         assert len(Sequences.from_events(log, "u", "e", "t")) == 3
+
+
+def test_nat_text_among_dates_of_two_forms_is_a_missing_time():
+    # df["t"].astype(str) writes a missing time as "NaT": among dates with and without a
+    # time of day it was "holds neither numbers nor dates that can be read (time data
+    # "2020-01-02" doesn't match format ...); pass time_format ...".
+    times = ["2020-01-01 10:00", "NaT", "2020-01-01 11:00", "2020-01-02"]
+    with pytest.raises(ValueError, match=r"missing values: 1 in 't'"):
+        Sequences.from_events(_log(times), "u", "e", "t")
+    with pytest.warns(DataWarning, match="dropped 1 of 4 rows"):
+        seqs = Sequences.from_events(_log(times), "u", "e", "t", dropna=True)
+    expected = pd.to_datetime(
+        ["2020-01-01 10:00", "2020-01-01 11:00", "2020-01-02"], format="ISO8601"
+    )
+    assert seqs.times.tolist() == expected.as_unit("ns").asi8.tolist()

@@ -1121,13 +1121,18 @@ def _decide_dayfirst(text: pd.Series, name: str, time_format, dayfirst):
 MISSING_TEXT = frozenset(["", "nan", "-nan", "na", "n/a", "#n/a", "null", "none", "<na>"])
 
 
+# A missing time as text: read_csv's NA words, and "NaT" (pandas' own, which
+# df["t"].astype(str) writes and pd.to_datetime reads as missing).
+_MISSING_TIME_TEXT = MISSING_TEXT | {"nat"}
+
+
 def _missing_text(series: pd.Series):
     """Which values of a text column are NA-like text ("N/A", "null"; ``MISSING_TEXT``), or
     None where none is: asked only where the dates did not read, so a clean column pays
     nothing. A mask by position: a log's index may repeat labels (``pd.concat`` of two
     days), where a mask by label would take a valid row sharing the N/A row's label."""
     text = series.astype(str).str.strip().str.lower()
-    na = series.notna().to_numpy() & text.isin(MISSING_TEXT).to_numpy()
+    na = series.notna().to_numpy() & text.isin(_MISSING_TIME_TEXT).to_numpy()
     return na if na.any() else None
 
 
