@@ -949,6 +949,11 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
                 "or cut short), as its name says; a CSV log needs a name ending .csv (or .tsv, "
                 ".txt)"
             ) from None
+        # Columns pandas wrote as the index (df.set_index("user_id").to_parquet(...)):
+        # columns of the file, as any other (the shell has no reset_index).
+        named = [n for n in frame.index.names if n is not None and n not in frame.columns]
+        if named:
+            frame = frame.reset_index(level=named)
     elif json_lines:
         frame = _read_json_lines(source, path_text, args)
     elif json_array:

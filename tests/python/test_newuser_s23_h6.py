@@ -257,3 +257,25 @@ def test_nat_text_among_dates_of_two_forms_is_a_missing_time():
         ["2020-01-01 10:00", "2020-01-01 11:00", "2020-01-02"], format="ISO8601"
     )
     assert seqs.times.tolist() == expected.as_unit("ns").asi8.tolist()
+
+
+@pytest.mark.parametrize("index", [["user_id"], ["user_id", "item_id"], ["behavior"]])
+def test_the_shell_reads_the_columns_a_parquet_file_keeps_as_its_index(
+    shop, tmp_path, capsys, index
+):
+    # A Parquet file written from a frame indexed by its ids (df.set_index("user_id")
+    # .to_parquet(...)) was "column(s) ['user_id'] not in log.parquet; it has
+    # ['item_id', ...]": the file holds the column, as pandas' index, and the shell
+    # has no reset_index.
+    from oddseq.cli import main
+
+    pytest.importorskip("pyarrow")
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    roles += ["--no-groups"]
+    tables = []
+    for name, frame in (("plain", shop), ("indexed", shop.set_index(index))):
+        path, out = tmp_path / f"{name}.parquet", tmp_path / f"{name}.csv"
+        frame.to_parquet(path)
+        assert main(["detect", str(path), *roles, "-o", str(out)]) == 0
+        tables.append(pd.read_csv(out))
+    pd.testing.assert_frame_equal(tables[1], tables[0])
