@@ -279,3 +279,14 @@ def test_the_shell_reads_the_columns_a_parquet_file_keeps_as_its_index(
         assert main(["detect", str(path), *roles, "-o", str(out)]) == 0
         tables.append(pd.read_csv(out))
     pd.testing.assert_frame_equal(tables[1], tables[0])
+
+
+def test_a_name_among_two_level_columns_is_shown_its_full_name():
+    # Columns of two levels (a pivot, pd.concat(keys=...)): entity="user_id" listed the
+    # tuples without saying that one of them is the column meant.
+    log = _log(EPOCH)
+    log.columns = pd.MultiIndex.from_product([["day1"], log.columns])
+    with pytest.raises(ValueError, match=r"pass its full name: entity=\('day1', 'u'\)"):
+        Sequences.from_events(log, "u", "e", "t")
+    seqs = Sequences.from_events(log, ("day1", "u"), ("day1", "e"), ("day1", "t"))
+    assert len(seqs) == 2

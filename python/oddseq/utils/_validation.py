@@ -335,4 +335,11 @@ def missing_column(role: str, column, df, frame: str = "df") -> str:
         message += (
             f"; {column!r} is the index of {frame}: make it a column with {frame}.reset_index()"
         )
+    elif getattr(df.columns, "nlevels", 1) > 1 and not isinstance(column, tuple):
+        # Columns of several levels (a pivot, pd.concat(keys=...)): named by tuples.
+        full = [name for name in df.columns if column in name]
+        if len(full) == 1:
+            message += f"; pass its full name: {role}={full[0]!r}"
+        elif full:
+            message += f"; pass the full name of one: {role}={full[0]!r} or {full[1]!r}"
     return message
