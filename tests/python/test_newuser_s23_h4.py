@@ -4,6 +4,7 @@ the batch's reasons name them (since session 22: "event types not seen in fittin
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -165,3 +166,47 @@ def test_a_gzip_compressed_stdin_is_read_as_its_text(tmp_path, oddseq_here, shop
     assert cut.returncode == 0 and "ended before its end (cut short)" in cut.stderr, cut.stderr
     bad = _stream(oddseq_here, tmp_path / "m.oddseq", b"\x1f\x8bnot gzip at all\n")
     assert bad.returncode == 2 and "does not decompress" in bad.stderr, bad.stderr
+
+
+@pytest.mark.parametrize("feed", ["update", "update_one", "lines"])
+def test_a_pooled_funnel_step_streams_as_the_batch_counts_it(feed):
+    # A log of 35 event types whose purchases are rare: 'buy' is pooled into
+    # count[<other>] and keeps its funnel place (DiversityEncoder.funnel_). The stream
+    # gave 'buy' the pooled code, so every purchase read as some other event:
+    # n_items_bought, buy_per_view, buy_per_cart and value_bought_sum 0 for each buyer
+    # where the batch had 1, 0.009-0.05, 0.09-0.33 and the prices.
+    log = make_ecommerce(n_users=400, random_state=213).events
+    log["behavior"] = log["behavior"].astype(str)
+    rng = np.random.default_rng(213)
+    swap = (log["behavior"] == "pv").to_numpy() & (rng.random(len(log)) < 0.5)
+    log.loc[swap, "behavior"] = rng.choice([f"E{k}" for k in range(34)], swap.sum())
+    buys = log.index[log["behavior"] == "buy"]
+    log.loc[buys[10:], "behavior"] = "cart"  # 10 purchases left
+    log = log.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    roles = dict(ROLES, item="item_id", value="price")
+    seqs = Sequences.from_events(log, **roles)
+    pipe = _quiet(oddseq.AnomalyPipeline(random_state=0).fit, seqs)
+    assert dict(pipe.encoder_.encoders_)["diversity"].funnel_["buy"] == "buy"
+    assert "buy" not in list(pipe._fitted_event_labels())  # pooled
+    scorer = StreamScorer(pipe, **roles)
+    columns = list(roles.values())
+    if feed == "update":
+        _quiet(scorer.update, log[columns])
+    elif feed == "update_one":
+        for row in log[columns].itertuples(index=False):
+            _quiet(scorer.update_one, *row)
+    else:
+        text = log[columns].to_csv(index=False).encode()
+        header = text[: text.index(b"\n")].decode().split(",")
+        line_feed = scorer._line_feed(",", header)
+        at = text.index(b"\n") + 1
+        while at < len(text):
+            stop, at, _, _ = _quiet(scorer._feed_lines, line_feed, text, at)
+            assert stop != 2
+    buyers = log.loc[log["behavior"] == "buy", "user_id"].unique()
+    got = scorer.features([str(b) for b in buyers] if feed == "lines" else buyers)
+    assert len(got) == len(buyers) == 10
+    raw = pd.DataFrame(pipe._matrix(seqs)[0], index=seqs.ids, columns=pipe.feature_names_)
+    for name in ("n_items_bought", "buy_per_view", "buy_per_cart", "value_bought_sum"):
+        assert np.allclose(got[name], raw.loc[buyers, name].to_numpy(), rtol=1e-5), name
+        assert (got[name] > 0).all(), name

@@ -533,7 +533,7 @@ class StreamScorer:
             raise ValueError(f"reasons must be 'new' or 'all', got {reasons!r}")
         self.reasons = reasons
         # update_one's lookups: event label -> code, the time unit in ns.
-        self._code_of = {label: code for code, label in enumerate(self._labels.tolist())}
+        self._code_of = dict(zip(self._labels.tolist(), self._label_codes.tolist()))
         self._numeric_labels = self._labels.dtype.kind in "iuf"
         # Types fitted as text, all of them: numbers given for them are read as that text.
         self._text_labels = not self._numeric_labels and all(
@@ -599,8 +599,14 @@ class StreamScorer:
     def _event_params(self, extra=()):
         """How update_one's and the line reader's fields become events, in C++
         (``extra``: labels after the fitted ones, of codes no event takes)."""
+        # (a label's code is its place in the list: the pooled code's place holds the
+        # first label again, which the first place wins)
+        labels = self._labels.tolist()
+        k = self._other_code
+        if len(labels) > k:
+            labels = labels[:k] + labels[:1] + labels[k:]
         return _core.StreamEventParams(
-            labels=self._labels.tolist() + list(extra),
+            labels=labels + list(extra),
             other_code=self._other_code,
             has_event=self.event is not None,
             has_times=self._has_times,
@@ -695,6 +701,9 @@ class StreamScorer:
         # Codes: the count labels, the pooled/unseen code k, then funnel labels without a
         # column of their own (they count in column k).
         self._labels = labels.append(pd.Index(extra, dtype=labels.dtype)) if extra else labels
+        # Each label's code (its place in _labels, but the funnel labels after the pooled
+        # code: k + 1, ...; at k, they read as pooled events, purchases counted as none)
+        self._label_codes = np.array(list(range(k)) + [k + 1 + j for j in range(len(extra))])
         self._column_of_code = np.array(list(range(k)) + [k] * (1 + len(extra)), dtype=np.int32)
         self._n_columns = k + 1
         self._other_code = k
@@ -841,7 +850,7 @@ class StreamScorer:
                 # text (5.0 as "5"), as scoring reads them (AnomalyPipeline._as_fitted_events).
                 given = pd.Series(_number_texts(given.to_numpy()), index=given.index)
             at = self._labels.get_indexer(given)
-            code = np.where(at < 0, self._other_code, at).astype(np.int32)
+            code = np.where(at < 0, self._other_code, self._label_codes[at]).astype(np.int32)
             if return_codes is not None:
                 code = code[return_codes]
             if self._previous is not None:
