@@ -238,11 +238,16 @@ class GroupDetector(BaseEstimator):
     search by its objects (and a group by its members too), so an entity of a crowd
     that is no group is still searched with the others it acts with elsewhere.
 
-    Not for logs of few objects (a shop of 20 items, at times 50; a column of a few
-    values taken event by event): independent entities active in many windows come back to
-    the popular objects window after window, and the lockstep columns' expectation (the
-    object's entities times the window's share of all events) reads that as a group of
-    the most active ones, spanning the whole log.
+    A lockstep group on several objects must also be unlikely given each entity's own
+    activity: its acts in each of the group's windows (when it was active, on how many
+    objects), each on an object as often as that object's share of the other entities'
+    acts there (its popularity in that window, at least its share of the whole log).
+    Independent users of a log of few objects (a shop of 20 items, a column of a few
+    values taken event by event) hit every popular object in each hour they are active;
+    that is no group, where the lockstep columns' degrees, spread over all windows,
+    would read the most active ones as one. The price: a block that joins a ring's rare
+    objects to popular ones (a second object column of few values, a category beside
+    the item) is judged with the popular ones' chance acts too, and may fall short.
 
     Parameters
     ----------
@@ -435,6 +440,8 @@ class GroupDetector(BaseEstimator):
         )
         self._events = ev
         self._window_ns = window_ns
+        self._object_share = None  # each object's share of all events, read when needed
+        self._time_order = None  # the events' order in time, built when needed
         method = self.method
         has_times = ev.times is not None and len(ev.times) > 0
         if method == "auto":
@@ -587,7 +594,9 @@ class GroupDetector(BaseEstimator):
             unit_row_degree, unit_edges = row_degree / 2.0, n_edges / 2.0
         population = np.unique(unit_row_degree, return_counts=True)
 
-        def judge(rows, row_hits, degrees):
+        def judge(rows, row_hits, degrees, n_units):
+            # An entity can act on a lockstep block as often as the block holds acts
+            # (an object in each of its windows), not once per object.
             return block_significance(
                 unit_row_degree[rows],
                 degrees,
@@ -597,6 +606,7 @@ class GroupDetector(BaseEstimator):
                 int(row_hits.sum()),
                 member_edges=row_hits,
                 population=population,
+                capacity=None if units is None else n_units,
             )
 
         def own_law(rows, row_hits, degrees, n_units):
@@ -655,7 +665,7 @@ class GroupDetector(BaseEstimator):
                 keep = own_law(rows, row_hits, col_unit_degree, n_units)
                 if keep.any():
                     rows, row_hits = rows[keep], row_hits[keep]
-                stats = judge(rows, row_hits, col_unit_degree)
+                stats = judge(rows, row_hits, col_unit_degree, n_units)
                 # A group shares at least two objects (CopyCatch's rule), or in lockstep
                 # comes back together in at least three windows to one object whose
                 # audience it mostly is; then it must also beat the null model of
@@ -672,6 +682,19 @@ class GroupDetector(BaseEstimator):
                         again, owned = self._return_stats(rows, cols, units, places, n_units)
                         stats = self._weaker(stats, again)
                 returns = one_object and owned and n_units >= _RETURN_WINDOWS
+                # A lockstep group on several objects must also beat the null model of
+                # its entities' own activity: each entity's acts in each window given
+                # (when it is active, on how many objects), each on an object as often
+                # as the object's share of the others' acts there. Independent users of
+                # a shop of a few items hit every item in each hour they are active;
+                # that explains their acts there, where the lockstep columns' degrees,
+                # spread over all windows, do not.
+                active = units is not None and n_objects >= 2 and n_units >= 2
+                judged = (np.sort(rows), row_hits[np.argsort(rows)])
+                if active and rows.size >= self.min_members:
+                    if stats["significance"] >= self.threshold:
+                        own = self._activity_stats(rows, row_hits, cols, units, places, n_units)
+                        stats = self._weaker(stats, own)
                 is_group = (
                     rows.size >= self.min_members
                     and (n_objects >= 2 or returns)
@@ -700,7 +723,13 @@ class GroupDetector(BaseEstimator):
                     row_hits = hits[rows]
                     taken[rows] = True
                     alive[rows] = 0
-                    stats = judge(rows, row_hits, col_unit_degree)
+                    same = rows.size == judged[0].size and np.array_equal(rows, judged[0])
+                    same = same and np.array_equal(row_hits, judged[1])
+                    stats = judge(rows, row_hits, col_unit_degree, n_units)
+                    if active:
+                        if not same:
+                            own = self._activity_stats(rows, row_hits, cols, units, places, n_units)
+                        stats = self._weaker(stats, own)
                     if returns:
                         again, _ = self._return_stats(rows, cols, units, places, n_units)
                         stats = self._weaker(stats, again)
@@ -748,6 +777,155 @@ class GroupDetector(BaseEstimator):
     def _weaker(a: dict, b: dict) -> dict:
         """The test with the smaller significance (a group must pass both)."""
         return b if b["significance"] < a["significance"] else a
+
+    def _activity_stats(self, rows, row_hits, cols, units, places, n_units: int) -> dict:
+        """The null model of the entities' own activity for a lockstep block on several
+        objects: is it unlikely that the members' acts on the block's objects in its
+        windows exceed one each this much, given when each entity was active and how
+        much it did there?
+
+        Entity u with a acts in a window of the block (the distinct objects of its
+        events there) acts on the block's object o there with probability
+        1 - (1 - s) ** a, s the object's share of the acts of the entities outside the
+        block in that window (its popularity there; a ring is its items' popularity in
+        its own windows), at least its share of all events; summed over the block's
+        (object, window) columns (each object's larger sum over the two grids: an act
+        lies in a column of each), its expected acts lam_u. Its acts h_u ~
+        Binomial(n_units, lam_u / n_units) (of the laws of that many chances with mean
+        lam_u, the one reaching high counts most often, Hoeffding 1956), and the
+        members' excess over one act each is judged over every entity active in the
+        block's windows (:func:`log10_excess_sf`, lam_u rounded up to 2% steps: never
+        more significant), against the count of blocks of the conditioned test (columns
+        choose the objects). Entities outside the block's windows cannot act there and
+        add nothing."""
+        from ._null import _log10_binom, log10_excess_sf
+
+        ev = self._events
+        t0, n_bins, window_ns, half = self._bins
+        n_rows = len(ev.ids)
+        col_obj = np.asarray(units[cols], dtype=np.int64)
+        col_grid = np.asarray(places[cols] & 1, dtype=np.int64)
+        col_bin = (np.asarray(places[cols], dtype=np.int64) + col_grid) // 2
+        objects, col_index = np.unique(col_obj, return_inverse=True)
+        n_keys = ev.n_keys
+        if getattr(self, "_object_share", None) is None:
+            slots = ev.keys[ev.keys >= 0]
+            self._object_share = np.bincount(slots, minlength=len(ev.object_labels)) / max(
+                len(ev.times), 1
+            )
+        floor = self._object_share[col_obj]
+        lam_parts, row_parts, key_parts = [], [], []
+        for g in (0, 1):
+            mine = np.flatnonzero(col_grid == g)
+            if mine.size == 0:
+                continue
+            wanted = np.zeros(n_bins + 1, dtype=bool)
+            wanted[col_bin[mine]] = True
+            # The events of those windows: a second-grid window b lies in first-grid
+            # windows b - 1 and b.
+            first = np.unique(col_bin[mine] - np.arange(g + 1)[:, None])
+            event, row = self._events_in(first[first >= 0])
+            event_bin = (ev.times[event] - t0 + g * half) // window_ns
+            inside = wanted[event_bin]
+            event, event_bin, row = event[inside], event_bin[inside], row[inside]
+            pair, pair_of = np.unique(event_bin * n_rows + row, return_inverse=True)
+            pair_bin, pair_row = pair // n_rows, pair % n_rows
+            # Each entity's acts in the window: the distinct objects of its events there
+            # (an item viewed, carted and bought is one act).
+            slot_obj = ev.keys[(event[:, None] * n_keys + np.arange(n_keys)).ravel()]
+            slot_pair = np.repeat(pair_of, n_keys)
+            known = slot_obj >= 0
+            n_all = np.int64(len(ev.object_labels))
+            act = np.unique(slot_pair[known] * n_all + slot_obj[known].astype(np.int64))
+            act_pair, act_obj = act // n_all, act % n_all
+            n_acts = np.bincount(act_pair, minlength=pair.size)
+            # The others' acts: each object's share of a window is read from the entities
+            # outside the block (a ring is its items' popularity in its own windows),
+            # and is at least the object's share of the whole log.
+            other = ~np.isin(pair_row[act_pair], rows)
+            c_bin, c_obj = col_bin[mine], col_obj[mine]
+            c_key = c_obj * (n_bins + 1) + c_bin
+            order = np.argsort(c_key)
+            c_sorted = c_key[order]
+            act_bin = pair_bin[act_pair[other]]
+            slot_key = act_obj[other] * (n_bins + 1) + act_bin
+            at = np.minimum(np.searchsorted(c_sorted, slot_key), c_sorted.size - 1)
+            hit = c_sorted[at] == slot_key
+            on_obj = np.bincount(order[at[hit]], minlength=c_key.size)
+            bins_here = np.unique(c_bin)
+            in_bins = np.isin(act_bin, bins_here)
+            per_bin = np.bincount(
+                np.searchsorted(bins_here, act_bin[in_bins]), minlength=bins_here.size
+            )
+            others_there = per_bin[np.searchsorted(bins_here, c_bin)]
+            share = np.where(others_there > 0, on_obj / np.maximum(others_there, 1), 0.0)
+            share = np.minimum(np.maximum(share, floor[mine]), 1.0)
+            # Every entity active in each column's window, with its acts there.
+            lo = np.searchsorted(pair_bin, c_bin, side="left")
+            length = np.searchsorted(pair_bin, c_bin, side="right") - lo
+            which = np.repeat(np.arange(c_key.size), length)
+            at = np.arange(int(length.sum())) + np.repeat(lo - np.cumsum(length) + length, length)
+            with np.errstate(divide="ignore"):
+                log_miss = np.log1p(-share)
+            lam_parts.append(-np.expm1(n_acts[at] * log_miss[which]))
+            row_parts.append(pair_row[at])
+            key_parts.append(col_index[mine][which] * 2 + g)
+        if not lam_parts:
+            return {"expected_edges": 0.0, "log10_p": 0.0, "log10_tests": 0.0, "significance": 0.0}
+        lam = np.concatenate(lam_parts)
+        row = np.concatenate(row_parts).astype(np.int64)
+        key = row * (2 * objects.size) + np.concatenate(key_parts)
+        # Per (entity, object, grid) sums, the larger grid's per object, summed per entity.
+        key, inverse = np.unique(key, return_inverse=True)
+        per_key = np.bincount(inverse, weights=lam)
+        obj_key = key // 2
+        starts = np.flatnonzero(np.r_[True, obj_key[1:] != obj_key[:-1]])
+        per_obj = np.maximum.reduceat(per_key, starts)
+        entity = obj_key[starts] // objects.size
+        entities, which = np.unique(entity, return_inverse=True)
+        lam_u = np.minimum(np.bincount(which, weights=per_obj), float(n_units))
+        excess = int(np.maximum(row_hits - 1, 0).sum())
+        # Rounded up to 2% steps (a few hundred values): the law's tail only grows.
+        step = np.log(1.02)
+        positive = lam_u[lam_u > 0]
+        rounded = np.minimum(np.exp(np.ceil(np.log(positive) / step) * step), float(n_units))
+        values, counts = np.unique(rounded, return_counts=True)
+        log10_p = -log10_excess_sf(excess, values, counts, k=int(n_units))
+        member_lam = np.zeros(rows.size)
+        found = np.searchsorted(entities, rows)
+        ok = (found < entities.size) & (entities[np.minimum(found, entities.size - 1)] == rows)
+        member_lam[ok] = lam_u[found[ok]]
+        expected = float((member_lam - 1.0 + np.exp(-member_lam)).sum())
+        n_cols = max(int(self._n_searched_cols), 1)
+        k = objects.size
+        tests = _log10_binom(n_cols, k) + k * np.log10(2.0)
+        return {
+            "expected_edges": float(rows.size) + expected,
+            "log10_p": float(log10_p),
+            "log10_tests": float(tests),
+            "significance": float(log10_p - tests),
+        }
+
+    def _events_in(self, bins: np.ndarray):
+        """The events in the given first-grid windows and their entities' rows, through
+        the events in time order (built at the first call of a fit, 12 bytes an
+        event)."""
+        ev = self._events
+        if getattr(self, "_time_order", None) is None:
+            t0, _, window_ns, _ = self._bins
+            kind = np.int32 if len(ev.times) < 2**31 else np.int64
+            order = np.argsort(ev.times, kind="stable").astype(kind)
+            row = np.repeat(np.arange(len(ev.ids), dtype=np.int32), np.diff(ev.offsets))
+            self._time_order = (
+                order,
+                ((ev.times[order] - t0) // window_ns).astype(np.int32),
+                row[order],
+            )
+        order, sorted_bin, sorted_row = self._time_order
+        lo = np.searchsorted(sorted_bin, bins, side="left")
+        length = np.searchsorted(sorted_bin, bins, side="right") - lo
+        at = np.repeat(lo - np.cumsum(length) + length, length) + np.arange(int(length.sum()))
+        return order[at].astype(np.int64), sorted_row[at].astype(np.int64)
 
     def _return_stats(self, rows, cols, units, places, n_units: int):
         """The null model of coming back to one object (a lockstep block whose columns
@@ -910,6 +1088,8 @@ class GroupDetector(BaseEstimator):
         self.labels_ = (group_of >= 0).astype(np.int64)
         del self._events
         self.__dict__.pop("_bin_share", None)
+        self.__dict__.pop("_object_share", None)
+        self.__dict__.pop("_time_order", None)
 
     def _timestamp(self, ns: int):
         ts = pd.Timestamp(ns, unit="ns", tz="UTC")
