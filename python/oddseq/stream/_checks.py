@@ -530,15 +530,23 @@ _LATE_WORDS = {
 def late_advice(counts, max_late_events, late_accepted=None, words="shell") -> str:
     """The advice on events dropped as too late, where an option would place them:
     lateness where it is 0 (``late_accepted`` False), max_late_events for those within
-    lateness but behind the newest events kept; in the shell's or Python's ``words``."""
+    lateness but behind the newest events kept, and beside them a larger lateness for
+    those older than it (``late_accepted`` True); in the shell's or Python's ``words``."""
     lateness, example, more = _LATE_WORDS[words]
     beyond = counts.get("n_late_beyond_kept", 0)
     if late_accepted is False and counts["n_late_dropped"]:
         return f" (older than their entity's newest event: {example} places them)"
     if not beyond:
         return ""
+    older = counts["n_late_dropped"] - beyond if late_accepted else 0
+    first = (
+        f"{older:,} older than their entity's newest event by more than {lateness}: a "
+        f"larger {lateness} places them; "
+        if older > 0
+        else ""
+    )
     return (
-        f" ({beyond:,} of them within {lateness} but behind their entity's "
+        f" ({first}{beyond:,} of them within {lateness} but behind their entity's "
         f"{max_late_events:,} newest events kept: a larger {more} places them)"
     )
 
