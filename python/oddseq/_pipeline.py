@@ -69,6 +69,7 @@ from .utils._progress import bar, step
 from .utils._rows import tied_rows
 from .utils._stacklevel import user_stacklevel
 from .utils._stats import robust_spread
+from .utils._time import parse_times
 from .utils._validation import too_few_to_fit
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
@@ -451,21 +452,42 @@ def detect_anomalies(
             if objects == [item] and session_gap is None:
                 finder.fit(seqs)  # the sequences' items and parsed times
             else:
-                numeric_time = time is not None and (
-                    pd.api.types.is_numeric_dtype(df[time])
-                    or pd.api.types.is_datetime64_any_dtype(df[time])
-                )
                 finder.fit(
-                    df,
+                    _timed_for_groups(df, time, time_unit, time_format, dayfirst),
                     entity=entity,
                     object=objects if len(objects) > 1 else objects[0],
-                    time=time if numeric_time else None,
+                    time=time,
                     time_unit=time_unit,
                 )
         table = pipeline.join_groups(table, finder)
         pipeline.groups_ = finder
         _note_group_log(pipeline, seqs, fitted=normal is None)
     return (table, pipeline) if return_pipeline else table
+
+
+def _timed_for_groups(df, time, time_unit, time_format, dayfirst):
+    """The log the group stage reads where it reads the log itself (group_by=, or item=
+    with session_gap=): times that are not numbers or datetimes (a CSV's text dates,
+    Periods) read as the sequences read them, as datetimes in their zone; rows whose time
+    is missing (N/A text, kept by dropna's pass) left out, as the sequences left them."""
+    if time is None or (
+        pd.api.types.is_numeric_dtype(df[time]) or pd.api.types.is_datetime64_any_dtype(df[time])
+    ):
+        return df
+    ns, bad, tz = parse_times(
+        df[time],
+        time,
+        time_unit=time_unit,
+        time_format=time_format,
+        dayfirst=dayfirst,
+        unit_warning=False,  # said once, by the sequences
+    )
+    stamps = pd.DatetimeIndex(ns.view("datetime64[ns]"))
+    if tz is not None:
+        stamps = stamps.tz_localize("UTC").tz_convert(tz)
+    frame = df.copy(deep=False)
+    frame[time] = stamps
+    return frame if bad is None else frame[~bad]
 
 
 def _note_group_log(pipeline, seqs: Sequences, fitted: bool) -> None:

@@ -290,3 +290,52 @@ def test_a_name_among_two_level_columns_is_shown_its_full_name():
         Sequences.from_events(log, "u", "e", "t")
     seqs = Sequences.from_events(log, ("day1", "u"), ("day1", "e"), ("day1", "t"))
     assert len(seqs) == 2
+
+
+@pytest.fixture(scope="module")
+def ringed_shop():
+    from oddseq.datasets import make_ecommerce
+
+    return make_ecommerce(n_users=300, random_state=211, rings=2).events
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        lambda t: pd.to_datetime(t, unit="s").dt.strftime("%Y-%m-%d %H:%M:%S"),
+        lambda t: pd.to_datetime(t, unit="s").dt.strftime("%d/%m/%Y %H:%M:%S"),
+        lambda t: t.astype(str),
+    ],
+    ids=["iso text", "day-first text", "epoch text"],
+)
+def test_groups_on_a_log_with_times_as_text_read_the_times(ringed_shop, form):
+    # With group_by= (or item= with session_gap=), the group stage read the log itself
+    # and took its times only where they were numbers or datetimes: a CSV's text dates
+    # left it without times, so it found no group (make_ecommerce 212, two rings: 12
+    # members with int times, 0 with the same times as text; 15 flagged, 3).
+    from oddseq import detect_anomalies
+
+    kw = dict(entity="user_id", event="behavior", time="timestamp", group_by="item_id")
+    base = detect_anomalies(ringed_shop, **kw)
+    assert (base["group"] >= 0).sum() > 0
+    text = ringed_shop.assign(timestamp=form(ringed_shop["timestamp"]))
+    table = detect_anomalies(
+        text, **kw, dayfirst=True if "/" in text["timestamp"].iloc[0] else None
+    )
+    pd.testing.assert_frame_equal(table, base)
+
+
+def test_groups_on_text_times_with_missing_ones_dropped(ringed_shop):
+    from oddseq import detect_anomalies
+
+    kw = dict(entity="user_id", event="behavior", time="timestamp", group_by="item_id")
+    text = ringed_shop.assign(
+        timestamp=pd.to_datetime(ringed_shop["timestamp"], unit="s").dt.strftime(
+            "%Y-%m-%d %H:%M:%S"
+        )
+    )
+    text.loc[text.index[:3], "timestamp"] = "N/A"
+    with pytest.warns(DataWarning, match="dropped 3 of"):
+        table = detect_anomalies(text, **kw, dropna=True)
+    base = detect_anomalies(ringed_shop.iloc[3:], **kw)
+    pd.testing.assert_frame_equal(table, base)
