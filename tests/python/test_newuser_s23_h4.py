@@ -228,3 +228,29 @@ def test_events_older_than_the_lateness_are_advised_a_larger_lateness(tmp_path, 
     assert "1 of them within --lateness but behind" in summary, summary
     assert "1 older than their entity's newest event by more than --lateness" in summary, summary
     assert "a larger --lateness places them" in summary, summary
+
+
+def test_long_lived_entities_under_a_ttl_are_not_advised_the_same_ttl():
+    # A week's model streaming 35 days of the same 1,000 users warned "... Fit the model
+    # on a window as long as the stream follows its entities, or forget entities idle
+    # longer than the fitted span (ttl=..., --ttl 7d)"; run again with --ttl 7d, it said
+    # the same ("... 31.3 days ... --ttl 7d"): a ttl forgets entities idle that long, and
+    # these came back sooner all along.
+    week = make_ecommerce(n_users=1000, n_days=7, random_state=213).events
+    month = make_ecommerce(n_users=1000, n_days=35, random_state=213).events
+    month = month.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    pipe = _quiet(oddseq.AnomalyPipeline(random_state=0).fit, Sequences.from_events(week, **ROLES))
+
+    def said(**options):
+        scorer = StreamScorer(pipe, **ROLES, **options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for at in range(0, len(month), 5000):
+                scorer.update(month.iloc[at : at + 5000])
+        return [str(w.message) for w in caught if "long-lived" in str(w.message)]
+
+    plain = said()
+    assert len(plain) == 1 and "--ttl 7d" in plain[0], plain
+    under = said(ttl="7d")
+    assert len(under) == 1, under
+    assert "--ttl 7d)" not in under[0] and "came back sooner" in under[0], under

@@ -106,7 +106,6 @@ class StreamChecks:
         self.credit = 0.0  # events to read (one in MISSING_STRIDE), carried over calls
         self.n_seen = 0  # events handed to the checks (every path)
         self.given = None  # the countdown last given to the scorer (left())
-        self.look_in = 1  # events until _look is due
         self.window_open = fitted is not None
         self.sample = {}  # entity key -> None: the followed entities, first seen first
         self.ids = {}  # entity id -> None: update_one's and the lines', hashed at the close
@@ -127,7 +126,7 @@ class StreamChecks:
         while a check is pending, else ``NEVER``; sooner where the input's checks
         (:class:`InputChecks`) look sooner, and ``MISSING_STRIDE`` while a value or item
         is watched."""
-        got = min(self.look_in, self.input.left())
+        got = min(self._left(), self.input.left())
         if self.watching:
             got = min(got, MISSING_STRIDE)
         self.given = got
@@ -142,7 +141,6 @@ class StreamChecks:
             since = max(n, self.given - self.scorer._check_left)
         self.n_seen += since
         self.call_first = self.n_seen - n + 1  # this call's first event
-        self.look_in -= since
         return since
 
     def _left(self) -> int:
@@ -321,12 +319,11 @@ class StreamChecks:
 
     def _after(self) -> int:
         """The end of a call: the watched window judged where due, the stream looked
-        at where due; the events until the next call."""
+        at (a read of its clock: at every call, which the input's checks and the watched
+        window make sooner than ``CHECK_EVERY``); the events until the next call."""
         if self.later is not None:
             self._judge_later()
-        if self.window_open or not self.columns_said or self.look_in <= 0:
-            return self._look()
-        return self.left()
+        return self._look()
 
     def finish(self) -> None:
         """At the end of the input (``oddseq stream``): the window judged where the input
@@ -450,7 +447,6 @@ class StreamChecks:
                 self._judge_share(None, n_events)
             if self.next_share is not None:
                 self.until = int(self.next_share - n_events)
-        self.look_in = self._left()
         return self.left()
 
     def _rows(self):
@@ -471,15 +467,27 @@ class StreamChecks:
         if not (fit_q90 > 0 and q90 > DURATION_RATIO * fit_q90):
             return
         self.next_long = None
+        ttl = self.scorer.ttl_ns_ / 1e9
+        if ttl > 0:  # these came back within it: a ttl does not forget them
+            advice = (
+                f"; the ttl ({_days(ttl)}) forgets only entities idle that long, and these "
+                "came back sooner. Fit the model on a window as long as the stream follows "
+                "its entities, or start the stream afresh (a new StreamScorer, oddseq "
+                f"stream run again) every {_days(fit_span)}"
+            )
+        else:
+            advice = (
+                ". Fit the model on a window as long as the stream follows its entities, or "
+                "forget entities idle longer than the fitted span (ttl=..., --ttl "
+                f"{_ttl(fit_span)})"
+            )
         self._warn(
             f"the stream has run {_days(span)} (event time) and the model was fitted on "
             f"{_days(fit_span)}: the durations of the entities it has followed since its "
             f"first events are {_days(q90)} (90th percentile of {durations.size:,}) against "
             f"{_days(fit_q90)} in the fitted data, and the stream keeps each entity from "
             "its first event, so the duration and rate features read them as long-lived "
-            "beyond the fitted ones, which can flag many. Fit the model on a window as long "
-            "as the stream follows its entities, or forget entities idle longer than the "
-            f"fitted span (ttl=..., --ttl {_ttl(fit_span)})"
+            f"beyond the fitted ones, which can flag many{advice}"
         )
 
     def _judge_share(self, span, n_events=None) -> None:
