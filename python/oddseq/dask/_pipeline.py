@@ -2316,6 +2316,11 @@ def _fit_iforest(rows, det, d: int, threads: int):
     n_estimators = params["n_estimators"]
     n = rows.n
     samples, cols = det._resolve_sizes(n, d)
+    if samples >= n:
+        # Every tree grows on every row (the C++ fit draws none: any order grows the
+        # same tree): the rows fetched, in order, and fitted as on one machine, without
+        # the n_estimators x n keys a draw per partition would bring to the client.
+        return det.fit(rows.gather(np.arange(n)))
     seed = int(check_random_state(det.random_state).randint(_IFOREST_SEED_LIMIT))
     tree_rows, column_keys, kept = _iforest_tree_rows(rows, seed, n_estimators, samples, threads)
     drawn = np.unique(tree_rows)
