@@ -254,3 +254,21 @@ def test_long_lived_entities_under_a_ttl_are_not_advised_the_same_ttl():
     under = said(ttl="7d")
     assert len(under) == 1, under
     assert "--ttl 7d)" not in under[0] and "came back sooner" in under[0], under
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_json_array_on_stdin_is_refused_with_its_conversion(tmp_path, oddseq_here, shop, indent):
+    # oddseq stream < events.json (a JSON array, as DataFrame.to_json(orient="records")
+    # writes it) said "the CSV header (line 1) lacks ['user_id', ...]; it has
+    # ['[{"user_id":32', 'item_id:207687', ...]" (or "it has ['[']" indented): the stream
+    # reads JSON lines, one object a line, and a whole array is no stream.
+    log, pipe = shop
+    pipe.save(tmp_path / "m.oddseq")
+    text = log[list(ROLES.values())].head(50).to_json(orient="records", indent=indent)
+    done = _stream(oddseq_here, tmp_path / "m.oddseq", text)
+    assert done.returncode == 2, done.stderr
+    assert "a JSON array" in done.stderr and "jq -c '.[]'" in done.stderr, done.stderr
+    assert "CSV header" not in done.stderr, done.stderr
+    # the same objects as JSON lines stream
+    lines = log[list(ROLES.values())].head(50).to_json(orient="records", lines=True)
+    assert _stream(oddseq_here, tmp_path / "m.oddseq", lines).returncode == 0

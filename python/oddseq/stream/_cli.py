@@ -1216,9 +1216,18 @@ def _stream(args) -> int:
                 continue
             cut = pending.find(b"\n") + 1
             raw = pending[: cut - 1]
-            if reader.fmt == "auto" and raw.decode("utf-8", "replace").strip().startswith("{"):
+            first = raw.decode("utf-8", "replace").strip()
+            if reader.fmt == "auto" and first.startswith("{"):
                 reader.fmt = "jsonl"  # this line is the first event
                 break
+            if reader.fmt != "csv" and (first == "[" or first.startswith("[{")):
+                raise ValueError(
+                    "stdin is a JSON array (it starts with '['); oddseq stream reads JSON "
+                    "lines, one object a line, as they come: convert it first (jq -c '.[]' "
+                    "FILE.json | oddseq stream ...; in pandas, df.to_json(path, "
+                    'orient="records", lines=True)), or score the file whole with oddseq '
+                    "score"
+                )
             pending = pending[cut:]
             n_lines += 1
             reader.parse([(n_lines, raw)])
