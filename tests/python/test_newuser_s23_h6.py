@@ -339,3 +339,25 @@ def test_groups_on_text_times_with_missing_ones_dropped(ringed_shop):
         table = detect_anomalies(text, **kw, dropna=True)
     base = detect_anomalies(ringed_shop.iloc[3:], **kw)
     pd.testing.assert_frame_equal(table, base)
+
+
+@pytest.mark.parametrize("objects", [False, True])
+def test_times_without_a_zone_among_times_with_one_say_they_were_read_as_utc(objects):
+    # Text: "2020-01-01 11:00" among "+01:00" times was read as 11:00 UTC without a word
+    # (an hour after the local 11:00 it may be); Timestamps: refused with "Cannot mix
+    # tz-aware with tz-naive values; pass time_format ...", which no format changes.
+    times = ["2020-01-01T10:00:00+01:00", "2020-01-01 11:00", "2020-01-01T12:00:00+01:00"]
+    column = pd.Series([pd.Timestamp(t) for t in times], dtype=object) if objects else times
+    log = pd.DataFrame({"u": [1, 1, 2], "e": ["a"] * 3, "t": column})
+    with pytest.warns(DataWarning, match=r"column 't' holds 1 time without a zone .*read as UTC"):
+        seqs = Sequences.from_events(log, "u", "e", "t")
+    utc = pd.to_datetime(["2020-01-01 09:00", "2020-01-01 11:00", "2020-01-01 11:00"])
+    assert sorted(seqs.times.tolist()) == sorted(utc.as_unit("ns").asi8.tolist())
+
+
+def test_times_of_several_zones_all_with_one_are_read_silently():
+    times = ["2020-01-01T10:00:00+01:00", "2020-01-01T11:00:00Z", "2020-01-01T12:00:00+09:00"]
+    log = pd.DataFrame({"u": [1, 1, 2], "e": ["a"] * 3, "t": times})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Sequences.from_events(log, "u", "e", "t")

@@ -1158,9 +1158,14 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
                 # Text with mixed offsets, or aware timestamps of several zones (an
                 # object column): the instants they name, in UTC.
                 said = str(error).lower()
-                if "mixed timezones" not in said and "unless utc=true" not in said:
+                if (
+                    "mixed timezones" not in said
+                    and "unless utc=true" not in said
+                    and "cannot mix tz-aware with tz-naive" not in said
+                ):
                     raise
                 result = pd.to_datetime(series, utc=True, **kwargs)
+                _warn_if_naive_among_aware(series, name)
         for warning in caught:
             text = str(warning.message)
             if text.startswith("Parsing dates in"):
@@ -1208,6 +1213,48 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
         raise ValueError(
             f"column {name!r} holds neither numbers nor dates that can be read ({detail}); {hint}"
         ) from None
+
+
+# A time of day followed by a zone: Z, an offset (+01:00, -0500) or UTC/GMT.
+_ZONED = re.compile(
+    r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?|(?:UTC|GMT)"
+    r"(?:[+-]\d{1,2}(?::?\d{2})?)?)\s*(?:\(.*\))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _warn_if_naive_among_aware(series: pd.Series, name: str) -> None:
+    """A DataWarning where times with a zone (text with an offset, aware Timestamps)
+    come with times without one, which pandas' utc=True reads as UTC: a local time
+    among them would be off by its offset, without a word."""
+    values = series.dropna().to_numpy(dtype=object)
+    values = values[
+        [not (isinstance(v, str) and v.strip().lower() in _MISSING_TIME_TEXT) for v in values]
+    ]
+    if not values.size:
+        return
+    naive = np.fromiter(
+        (
+            getattr(v, "tzinfo", None) is None
+            if not isinstance(v, str)
+            else _ZONED.search(v) is None
+            for v in values
+        ),
+        dtype=bool,
+        count=values.size,
+    )
+    n = int(naive.sum())
+    if not n or n == values.size:
+        return
+    example, zoned = values[np.argmax(naive)], values[np.argmin(naive)]
+    warnings.warn(
+        f"column {name!r} holds {n:,} time{'s' if n > 1 else ''} without a zone (such as "
+        f"{str(example)!r}) among times with one (such as {str(zoned)!r}): "
+        f"{'they were' if n > 1 else 'it was'} read as UTC. If they are local times, give "
+        "them their offset (or convert the column with pd.to_datetime first)",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def _check_ns_range(ns: float, value, name: str) -> int:
