@@ -467,12 +467,11 @@ def detect_anomalies(
 
 def _timed_for_groups(df, time, time_unit, time_format, dayfirst):
     """The log the group stage reads where it reads the log itself (group_by=, or item=
-    with session_gap=): times that are not numbers or datetimes (a CSV's text dates,
-    Periods) read as the sequences read them, as datetimes in their zone; rows whose time
-    is missing (N/A text, kept by dropna's pass) left out, as the sequences left them."""
-    if time is None or (
-        pd.api.types.is_numeric_dtype(df[time]) or pd.api.types.is_datetime64_any_dtype(df[time])
-    ):
+    with session_gap=): times that are not datetimes (numbers, a CSV's text dates,
+    Periods) read as the sequences read them (their warnings said once, there), as
+    datetimes in their zone; rows whose time is missing (N/A text, kept by dropna's pass)
+    left out, as the sequences left them."""
+    if time is None or pd.api.types.is_datetime64_any_dtype(df[time]):
         return df
     ns, bad, tz = parse_times(
         df[time],

@@ -361,3 +361,17 @@ def test_times_of_several_zones_all_with_one_are_read_silently():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Sequences.from_events(log, "u", "e", "t")
+
+
+def test_a_time_warning_is_said_once_where_the_group_stage_reads_the_log(ringed_shop):
+    # With group_by=, the group stage read the numeric times again and said the log's
+    # time warnings (here float32's steps) a second time.
+    from oddseq import detect_anomalies
+
+    log = ringed_shop.assign(timestamp=ringed_shop["timestamp"].astype("float32"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        detect_anomalies(
+            log, entity="user_id", event="behavior", time="timestamp", group_by="item_id"
+        )
+    assert sum("float32 numbers" in str(w.message) for w in caught) == 1
