@@ -272,3 +272,24 @@ def test_a_json_array_on_stdin_is_refused_with_its_conversion(tmp_path, oddseq_h
     # the same objects as JSON lines stream
     lines = log[list(ROLES.values())].head(50).to_json(orient="records", lines=True)
     assert _stream(oddseq_here, tmp_path / "m.oddseq", lines).returncode == 0
+
+
+def test_the_checks_after_a_refit_name_the_stream_s_own_events():
+    # After StreamScorer.refit the checks start again for the new model, and said
+    # "judged on the first 10,000 events of the stream: 100% of them have no value" of
+    # events 30,001-40,000.
+    log = make_ecommerce(n_users=800, random_state=213).events
+    log = log.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    roles = dict(ROLES, item="item_id", value="price")
+    pipe = _quiet(oddseq.AnomalyPipeline(random_state=0).fit, Sequences.from_events(log, **roles))
+    scorer = StreamScorer(pipe, **roles)
+    _quiet(scorer.update, log.iloc[:30_000])
+    _quiet(scorer.refit, log.iloc[:30_000], background=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scorer.update(log.iloc[30_000:40_000].assign(price=np.nan))
+    said = [str(w.message) for w in caught if "no value" in str(w.message)]
+    assert len(said) == 1, said
+    assert said[0].startswith(
+        "judged on events 30,001-40,000 of the stream (the first 10,000 since the refit)"
+    ), said

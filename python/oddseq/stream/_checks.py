@@ -104,7 +104,13 @@ class StreamChecks:
         self.watching = {}
         self.later = None
         self.credit = 0.0  # events to read (one in MISSING_STRIDE), carried over calls
-        self.n_seen = 0  # events handed to the checks (every path)
+        # events handed to the checks (every path): after a refit, from the stream's
+        # start still (the previous checks' count, and those handed since their last call)
+        before = getattr(scorer, "_checks", None)
+        self.n_seen = 0
+        if before is not None:
+            self.n_seen = before.n_seen + max(0, (before.given or 0) - scorer._check_left)
+        self.offset = self.n_seen  # where these checks' first window starts
         self.given = None  # the countdown last given to the scorer (left())
         self.window_open = fitted is not None
         self.sample = {}  # entity key -> None: the followed entities, first seen first
@@ -405,7 +411,15 @@ class StreamChecks:
             self.fitted, labels, counts, (self.fitted.get("columns") or {}).get("event")
         )
         if said is not None:
-            self._warn(f"judged on the first {int(counts.sum()):,} events of the stream: {said}")
+            self._warn(f"judged on {self._first(int(counts.sum()))}: {said}")
+
+    def _first(self, n: int) -> str:
+        """The first window's ``n`` events in words: of the stream, or after a refit
+        (whose checks start again) the stream's events since it."""
+        if not self.offset:
+            return f"the first {n:,} events of the stream"
+        first = self.offset + 1
+        return f"events {first:,}-{first + n - 1:,} of the stream (the first {n:,} since the refit)"
 
     def _judge_missing(self) -> None:
         """The window's events without a value (or item) against the fitted share, by
@@ -420,7 +434,7 @@ class StreamChecks:
             for said in missing_said(self.fitted["missing"], {role: count / n}):
                 self.watching.pop(role)
                 said = said.replace("of the scored events", "of them", 1)
-                self._warn(f"judged on the first {n:,} events of the stream: {said}")
+                self._warn(f"judged on {self._first(n)}: {said}")
 
     def _look(self, final: bool = False) -> int:
         """The window closed when full; the clock read and the durations and share
