@@ -293,3 +293,18 @@ def test_the_checks_after_a_refit_name_the_stream_s_own_events():
     assert said[0].startswith(
         "judged on events 30,001-40,000 of the stream (the first 10,000 since the refit)"
     ), said
+
+
+def test_update_given_one_row_or_records_says_how_to_pass_them(shop):
+    # A notebook loop `for _, row in df.iterrows(): scorer.update(row)` got "events must
+    # be a pandas DataFrame, got Series", and a list of records "got list": nothing of
+    # update_one, which takes one event's values, or of the frame to build.
+    _, pipe = shop
+    scorer = StreamScorer(pipe, **ROLES)
+    row = pd.Series({"user_id": 1, "behavior": "pv", "timestamp": 1511539283})
+    with pytest.raises(TypeError, match=r"update_one\(entity, event, time") as caught:
+        scorer.update(row)
+    assert "iloc[[i]]" in str(caught.value)
+    with pytest.raises(TypeError, match=r"pd\.DataFrame\(records\)"):
+        scorer.update([row.to_dict()])
+    assert scorer.update(row.to_frame().T).scores["length"].tolist() == [1]

@@ -787,7 +787,15 @@ class StreamScorer:
         value that is no number, and (with drop_duplicates) its rows of types never seen:
         row -> :meth:`_unseen_key`."""
         if not isinstance(events, pd.DataFrame):
-            raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+            fix = ""
+            if isinstance(events, pd.Series):  # a row of iterrows()
+                fix = (
+                    " (one row: update_one(entity, event, time, item, value) takes one "
+                    "event's values, or pass a one-row frame, df.iloc[[i]])"
+                )
+            elif isinstance(events, (list, tuple)) and events and isinstance(events[0], dict):
+                fix = " (records: pd.DataFrame(records) makes one)"
+            raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}{fix}")
         roles = [self.entity, self.event, self.time, self.item, self.value]
         missing = [c for c in roles if c is not None and c not in events.columns]
         if missing:
