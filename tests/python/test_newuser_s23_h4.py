@@ -308,3 +308,15 @@ def test_update_given_one_row_or_records_says_how_to_pass_them(shop):
     with pytest.raises(TypeError, match=r"pd\.DataFrame\(records\)"):
         scorer.update([row.to_dict()])
     assert scorer.update(row.to_frame().T).scores["length"].tolist() == [1]
+
+
+def test_a_header_line_under_names_is_said_as_one(tmp_path, oddseq_here, shop):
+    # --names given to input with a header line: "line 1: unreadable time 'timestamp';
+    # skipped" (or with numeric-looking fields, an event of entity 'user_id').
+    log, pipe = shop
+    pipe.save(tmp_path / "m.oddseq")
+    text = log[list(ROLES.values())].head(50).to_csv(index=False)
+    done = _stream(oddseq_here, tmp_path / "m.oddseq", text, "--names", ",".join(ROLES.values()))
+    assert done.returncode == 0, done.stderr
+    assert "line 1: a header line, the --names' columns" in done.stderr, done.stderr
+    assert "unreadable time" not in done.stderr and "50 events applied" in done.stderr

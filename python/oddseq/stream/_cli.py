@@ -293,6 +293,8 @@ _GZIP = b"\x1f\x8b"  # gzip's magic number: oddseq stream < events.csv.gz
 HEADER_AGAIN = (
     "the header line again (files joined, each with its header, as cat a.csv b.csv joins them?)"
 )
+# A line that is the --names (input with a header line given --names too).
+NAMES_AGAIN = "a header line, the --names' columns (--names is for input without one)"
 
 
 def _header_lines(data: bytes, header: bytes):
@@ -471,11 +473,14 @@ class _Reader:
         self.time_advice = ""  # said once in the summary (bad_time)
         self.time_judged = False  # the first unreadable time judged (bad_time)
         self.header_text = None  # the CSV header line, to tell it again (cat a.csv b.csv)
+        self.again = HEADER_AGAIN  # what such a line is said to be
         if args.names:
             if self.fmt == "jsonl":
                 raise ValueError("--names is for CSV without a header line; leave it out")
             self.fmt = "csv"
             self._set_header(None, [n.strip() for n in args.names.split(",")])
+            # (a header line all the same: the names joined as the input writes them)
+            self.header_text, self.again = (args.sep or ",").join(self.header), NAMES_AGAIN
 
     def bad(self, number, why):
         self.n_malformed += 1
@@ -580,7 +585,7 @@ class _Reader:
                 self._csv_header(number, text)
                 continue
             if self.header_again(text):
-                self.bad(number, HEADER_AGAIN)
+                self.bad(number, self.again)
                 continue
             fields = self._fields(number, text)
             if fields is None:
@@ -1147,7 +1152,7 @@ def _stream(args) -> int:
         for start, end in _header_lines(data, header.encode()):
             feed_lines(data[at:start])
             n_lines += 1
-            reader.bad(n_lines, HEADER_AGAIN)
+            reader.bad(n_lines, reader.again)
             at = end
         feed_lines(data[at:])
 
