@@ -447,7 +447,7 @@ def detect_anomalies(
     if objects is not None:
         from .graph import GroupDetector
 
-        with step(f"looking for groups on {', '.join(objects)}", enabled=progress):
+        with step(f"looking for groups on {', '.join(map(str, objects))}", enabled=progress):
             finder = GroupDetector(method="auto")
             if objects == [item] and session_gap is None:
                 finder.fit(seqs)  # the sequences' items and parsed times
