@@ -684,11 +684,7 @@ class PreviousEvents:
         return kept
 
     def _forget(self) -> None:
-        keys = np.fromiter(self.previous, dtype=np.uint64, count=len(self.previous))
-        found = np.zeros(len(keys), dtype=bool)
-        for at in range(0, len(keys), PRUNE_FROM):
-            found[at : at + PRUNE_FROM] = self.scorer._raw(keys[at : at + PRUNE_FROM])[2]
-        self.previous = {int(k): self.previous[int(k)] for k in keys[found]}
+        self.previous = _still_tracked(self.scorer, self.previous)
         self.bound = max(2 * len(self.previous), PRUNE_FROM)
 
 
@@ -698,6 +694,13 @@ class PreviousEvents:
 #: the reader counts such types without their labels, and an entity whose kept types
 #: fall short of its count[<other>] has its reason left as it was.
 UNSEEN_ROUTED_MAX = 2_000
+#: UnseenTypes: the labels kept by count per entity. A reason names the most frequent two
+#: and how many more; past this many an entity's further types are counted (their
+#: events), not kept, and its reason says "and at least 15 more": the memory stays at
+#: this many labels an entity, where a column of ever new values (URL paths as the
+#: event) kept one an event (1 M pairs, +97 MB on 2 M events). 16 names and counts
+#: exactly any entity of up to 16 such types (a shop's 'refund', 'chargeback', ...).
+UNSEEN_KEPT = 16
 
 
 class UnseenTypes:
@@ -710,11 +713,15 @@ class UnseenTypes:
     least ``PRUNE_FROM``), as :class:`PreviousEvents` forgets them. ``oddseq stream``'s C++
     line reader leaves a line of such a type to update_one (``routing``) for the first
     ``UNSEEN_ROUTED_MAX`` of them; a reason names the types only where those kept
-    account for all the entity's count (``count[<other>]``)."""
+    account for all the entity's count (``count[<other>]``). Each entity keeps its first
+    ``UNSEEN_KEPT`` types by count; the events of any later type are counted in ``more``
+    (key -> events), and its reason names the most frequent two of those kept and says
+    "and at least N more" (a type first seen after them is counted, not named)."""
 
     def __init__(self, scorer):
         self.scorer = scorer
         self.by_key = {}
+        self.more = {}
         self.bound = PRUNE_FROM
         self.n_kept = 0
 
@@ -732,29 +739,38 @@ class UnseenTypes:
         """Events of unseen types: their entities' keys and their labels."""
         if len(self.by_key) > self.bound:
             self._forget()
-        by_key = self.by_key
+        by_key, more = self.by_key, self.more
         for key, label in zip(np.asarray(keys).tolist(), labels):
             if isinstance(label, np.generic):
                 label = label.item()
-            kept = by_key.setdefault(key, {})
-            kept[label] = kept.get(label, 0) + 1
+            kept = by_key.get(key)
+            if kept is None:
+                by_key[key] = {label: 1}
+            elif label in kept:
+                kept[label] += 1
+            elif len(kept) < UNSEEN_KEPT:
+                kept[label] = 1
+            else:  # (a type past the kept ones: counted)
+                more[key] = more.get(key, 0) + 1
         self.n_kept += len(labels)
 
     def name(self, pipeline, keys, reasons, counts) -> np.ndarray:
         """``reasons`` of these entities (keys) with their kept unseen types named where
         they say "event types not seen in fitting" and the types kept account for all
         their ``counts`` (count[<other>])."""
-        from .._reasons import _NOTHING_POOLED, name_unseen_types
+        from .._reasons import _NOTHING_POOLED, _UNSEEN_NAMED, name_unseen_types
         from ..sequences import Sequences
 
         reasons = np.asarray(reasons, dtype=object)
         keys = np.asarray(keys).tolist()
         counts = np.asarray(counts, dtype=np.float64).tolist()
-        by_key = self.by_key
+        by_key, more = self.by_key, self.more
         at = [
             i
             for i, (key, reason, n) in enumerate(zip(keys, reasons.tolist(), counts))
-            if key in by_key and _NOTHING_POOLED in str(reason) and sum(by_key[key].values()) >= n
+            if key in by_key
+            and _NOTHING_POOLED in str(reason)
+            and sum(by_key[key].values()) + more.get(key, 0) >= n
         ]
         if not at:
             return reasons
@@ -773,15 +789,33 @@ class UnseenTypes:
         seqs = Sequences(np.arange(len(at)), offsets.astype(np.int64), events, labels)
         reasons = reasons.copy()
         reasons[at] = name_unseen_types(pipeline, reasons[at], seqs)
+        # Entities with types past the kept ones: "and 14 more" of those kept is at least
+        # one more (UNSEEN_KEPT distinct kept, and one not among them).
+        said = f" and {UNSEEN_KEPT - _UNSEEN_NAMED:,} more"
+        past = f" and at least {UNSEEN_KEPT - _UNSEEN_NAMED + 1:,} more"
+        for i in at:
+            if keys[i] in more:
+                reason = str(reasons[i])
+                start = reason.find(f"{_NOTHING_POOLED}: ")
+                end = reason.find(said, start) if start >= 0 else -1
+                if end >= 0:
+                    reasons[i] = reason[:end] + past + reason[end + len(said) :]
         return reasons
 
     def _forget(self) -> None:
-        keys = np.fromiter(self.by_key, dtype=np.uint64, count=len(self.by_key))
-        found = np.zeros(len(keys), dtype=bool)
-        for at in range(0, len(keys), PRUNE_FROM):
-            found[at : at + PRUNE_FROM] = self.scorer._raw(keys[at : at + PRUNE_FROM])[2]
-        self.by_key = {int(k): self.by_key[int(k)] for k in keys[found]}
+        self.by_key = _still_tracked(self.scorer, self.by_key)
+        self.more = {key: n for key, n in self.more.items() if key in self.by_key}
         self.bound = max(2 * len(self.by_key), PRUNE_FROM)
+
+
+def _still_tracked(scorer, by_key: dict) -> dict:
+    """``by_key`` (entity key -> what is kept of it) of the entities ``scorer`` still
+    tracks (those its ``ttl`` / ``max_entities`` forgot left out)."""
+    keys = np.fromiter(by_key, dtype=np.uint64, count=len(by_key))
+    found = np.zeros(len(keys), dtype=bool)
+    for at in range(0, len(keys), PRUNE_FROM):
+        found[at : at + PRUNE_FROM] = scorer._raw(keys[at : at + PRUNE_FROM])[2]
+    return {int(k): by_key[int(k)] for k in keys[found]}
 
 
 def compared(fields) -> tuple:
