@@ -722,7 +722,7 @@ def _build(
     order): its Sequences (the entities with at least min_events); ``whole_ids``: the
     ids as int64 (``_whole_ids_after_dropna``); ``ends``: every entity's ends too
     (``_entity_ends``, before min_events, as one machine compares them); ``group``:
-    ``(item vocabulary, with times)``, the group stage's input too (``_group_input``,
+    the item vocabulary: the group stage's input too (``_group_input``,
     before min_events: one machine searches every entity)."""
     part = _Packed.join(pieces)
     if whole_ids and len(part):
@@ -753,7 +753,7 @@ def _build(
     if ends:
         state["ends"] = _entity_ends(seqs)
     if group is not None:
-        state["group"] = _group_input(seqs, *group)
+        state["group"] = _group_input(seqs, group)
     # Scored with a fitted model (normal=): event types in the fitted kind, as one
     # machine scores them (template ids fitted as 5 and given as "5"); in fit, unchanged.
     kept = pipeline._kept(pipeline._as_fitted_events(seqs))
@@ -2599,11 +2599,12 @@ def _item_vocabulary(firsts, item: str) -> pd.Index:
     return _factorize(seen.reset_index(drop=True), item, sort=False, small_codes=True)[1]
 
 
-def _group_input(seqs: Sequences, vocabulary: pd.Index, with_times: bool):
+def _group_input(seqs: Sequences, vocabulary: pd.Index):
     """What the group search reads of a partition: each entity's id and its number of
     events (sessions joined back into their entity: consecutive), the events' item
-    codes in ``vocabulary`` and their times (ns; None where one machine searches
-    sessions' entities without them: times written as text), and the time zone."""
+    codes in ``vocabulary`` and their times (ns, as the sequences read them: numbers,
+    dates or text, as one machine's ``_timed_for_groups``; None without a time column),
+    and the time zone."""
     ids, offsets = seqs.ids, seqs.offsets
     if isinstance(ids, pd.MultiIndex):
         first = np.flatnonzero(np.diff(ids.codes[0], prepend=-1))
@@ -2616,7 +2617,7 @@ def _group_input(seqs: Sequences, vocabulary: pd.Index, with_times: bool):
         codes = np.where(local >= 0, remap[np.maximum(local, 0)], -1).astype(dtype)
     else:
         codes = np.full(local.size, -1, dtype=dtype)
-    return ids, np.diff(offsets), codes, seqs.times if with_times else None, seqs.tz
+    return ids, np.diff(offsets), codes, seqs.times, seqs.tz
 
 
 def _group_part(state):
@@ -2649,15 +2650,14 @@ class _GroupStage:
     machine's rule for groups="auto", the client's memory), its input built with the
     sequences, gathered and searched on the client, joined in the table pass."""
 
-    def __init__(self, groups, item, complete, with_times, progress):
+    def __init__(self, groups, item, complete, progress):
         self.groups, self.item, self.progress = groups, item, progress
         self.reads = (item, complete)  # what _read keeps (_first_items)
-        self.with_times = with_times
         self.vocabulary = None
         self.prints = None  # the members' fingerprints, once fitted
 
     def plan(self, reports, inputs):
-        """(the item vocabulary, sent to the workers; with times) where the stage runs,
+        """The item vocabulary (sent to the workers) where the stage runs,
         else None (groups="auto" past one machine's limit, with its warning)."""
         n = sum(r["rows"] for r in reports)
         if _group_objects(range(n), self.groups, None, self.item) is None:
@@ -2673,7 +2673,7 @@ class _GroupStage:
         self.vocabulary = _item_vocabulary(
             _compute([_delayed(_firsts)(r) for r in inputs]), self.item
         )
-        return _shared(self.vocabulary), self.with_times
+        return _shared(self.vocabulary)
 
     def fit(self, states):
         """The GroupDetector of the gathered input (None where the stage does not run)."""
@@ -3093,14 +3093,12 @@ def detect_anomalies(
     stage = None
     if item is not None and groups is not False:
         # One machine searches the Sequences' entities, or with sessions the log's, on
-        # times that are numbers or dates (after dropna's rows are dropped).
-        timed = time is not None and _kind(str(ddf[time].dtype)).startswith(
-            ("int", "float", "datetime")
-        )
+        # the times as the sequences read them (_timed_for_groups: numbers, dates and
+        # text alike, after dropna's rows are dropped): here the partitions' Sequences'.
         complete = None
         if session_gap is not None and dropna:
             complete = [c for c in (entity, event, time) if c is not None]
-        stage = _GroupStage(groups, item, complete, session_gap is None or timed, progress)
+        stage = _GroupStage(groups, item, complete, progress)
 
     def shuffled(log, fitted, group=None):
         """The log shuffled by entity into Sequences per partition, keeping the
