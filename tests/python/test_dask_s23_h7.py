@@ -5,6 +5,7 @@ decimals with a null (one machine since 711265a). On the session's LocalCluster 
 worker processes (the ``client`` fixture: a client opened for this module, closed after
 it)."""
 
+import decimal
 import warnings
 
 import numpy as np
@@ -60,3 +61,24 @@ def test_text_times_give_the_groups_with_sessions_as_on_one_machine(client, ring
     assert (expected["group"] >= 0).any()
     np.testing.assert_array_equal(expected["group"], as_ints["group"])
     assert_same_table(got.set_index(["user_id", "session"]), expected)
+
+
+def test_arrow_decimal_values_with_a_null_read_as_on_one_machine(client):
+    # Before: a price column of decimal128(10, 2)[pyarrow] with a null (a Parquet
+    # DECIMAL read with dtype_backend="pyarrow") made oddseq.dask raise "input partition
+    # 0 could not be read (ValueError: Length of values ... does not match length of
+    # index ...)" with advice about files that lack the column; one machine reads it
+    # (since 711265a) as float prices with a NaN.
+    shop = make_ecommerce(n_users=300, random_state=211).events
+    shop = shop.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    prices = [decimal.Decimal(f"{v:.2f}") for v in shop["price"]]
+    prices[5] = None
+    dtype = pd.ArrowDtype(pa.decimal128(10, 2))
+    shop["price"] = pd.Series(pa.array(prices, type=pa.decimal128(10, 2)), dtype=dtype)
+    assert shop["price"].isna().sum() == 1
+    kw = dict(entity="user_id", event="behavior", time="timestamp", value="price")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", oddseq.exceptions.DataWarning)
+        expected = oddseq.detect_anomalies(shop, **kw)
+        got = detect_anomalies(dd.from_pandas(shop, npartitions=3), **kw).compute()
+    assert_same_table(got, expected)

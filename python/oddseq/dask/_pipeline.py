@@ -67,9 +67,11 @@ from ..sequences import Sequences
 from ..sequences._sequences import (
     PICK_THE_FIELD,
     _all_whole,
+    _arrow_decimal,
     _field_of,
     _hashable,
     _unhashable,
+    _value_numbers,
     check_role_names,
     dropped_rows_message,
     missing_values,
@@ -328,6 +330,11 @@ def _read_values(part: pd.DataFrame, value, alone: bool):
     column = part[value]
     dtype = column.dtype
     if not len(part) or not (dtype.kind in "OSU" or isinstance(dtype, pd.StringDtype)):
+        return part, None
+    if _arrow_decimal(dtype):  # numbers (kind "O"): one machine's reading, nulls kept
+        if alone:
+            part = part.copy(deep=False)
+            part[value] = _value_numbers(column, value)
         return part, None
     numbers = pd.to_numeric(column, errors="coerce")
     unread = unreadable_numbers(column, numbers).to_numpy()
