@@ -19,7 +19,7 @@ from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
 from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
 from ..exceptions import DataWarning
-from ..sequences._sequences import unreadable_numbers
+from ..sequences._sequences import _arrow_decimal, _value_numbers, unreadable_numbers
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import (
     _DIGITS_STREAM,
@@ -828,7 +828,11 @@ class StreamScorer:
         value_numbers = None
         if self._has_values:
             column = events[self.value]
-            if not (isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf"):
+            if _arrow_decimal(column.dtype):
+                # (Arrow decimals, read as one machine reads them: pd.to_numeric drops
+                # their nulls, and the rows' values no longer matched the rows)
+                value_numbers = _value_numbers(column, self.value)
+            elif not (isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf"):
                 # Text that is no number ('$374.95'): an unreadable row, skipped and
                 # counted as the shell's stream reports the line, not a missing value
                 # (which alerted "largest value 0"). Blank and NA-like text is missing.

@@ -1,7 +1,9 @@
 """The stream's memory of event types not seen in fitting (for the alerts' reasons,
 "...: 'refund', 'chargeback' and 1 more") stays bounded on a column of ever new labels
-(URL paths as the event) and is forgotten with its entities (session 23, H8)."""
+(URL paths as the event), is forgotten with its entities, and a value column of Arrow
+decimals with a null streams as one machine reads it (session 23, H8)."""
 
+import decimal
 import warnings
 
 import numpy as np
@@ -9,6 +11,7 @@ import pandas as pd
 import pytest
 
 import oddseq
+from oddseq.datasets import make_ecommerce
 from oddseq.sequences import Sequences
 from oddseq.stream import StreamScorer
 from oddseq.stream._checks import PRUNE_FROM, UNSEEN_KEPT
@@ -112,3 +115,33 @@ def test_the_memory_is_forgotten_with_its_entities(web):
     for at in range(0, n, 500):
         _quiet(scorer.update, events.iloc[at : at + 500])
     assert len(scorer._unseen_types.by_key) <= PRUNE_FROM + 500  # was one per client ever
+
+
+def _decimal_prices(log):
+    prices = log["price"].map(lambda v: decimal.Decimal(f"{v:.2f}"))
+    pa = pytest.importorskip("pyarrow")
+    return pd.Series(
+        pd.array(prices.tolist(), dtype=pd.ArrowDtype(pa.decimal128(10, 2))), index=log.index
+    )
+
+
+def test_arrow_decimal_values_with_a_null_stream_as_floats_do():
+    # StreamScorer(value="price").update raised pandas' "Length of values (999) does not
+    # match length of index (1000)": pd.to_numeric drops Arrow decimals' nulls.
+    log = make_ecommerce(n_users=150, random_state=211).events
+    log = log.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    roles = dict(entity="user_id", event="behavior", time="timestamp", value="price")
+    pipe = oddseq.AnomalyPipeline(random_state=0).fit(Sequences.from_events(log, **roles))
+    floats = log.assign(price=log["price"].round(2).where(log.index != 5))
+    decimals = log.assign(price=_decimal_prices(log).where(log.index != 5))
+    assert str(decimals["price"].dtype).startswith("decimal128")
+    assert decimals["price"].isna().sum() == 1
+    out = []
+    for frame in (floats, decimals):
+        scorer = StreamScorer(pipe, **roles)
+        scores = [
+            _quiet(scorer.update, frame.iloc[at : at + 1000]).scores
+            for at in range(0, len(frame), 1000)
+        ]
+        out.append(pd.concat(scores))
+    pd.testing.assert_frame_equal(out[0], out[1])
