@@ -82,3 +82,18 @@ def test_arrow_decimal_values_with_a_null_read_as_on_one_machine(client):
         expected = oddseq.detect_anomalies(shop, **kw)
         got = detect_anomalies(dd.from_pandas(shop, npartitions=3), **kw).compute()
     assert_same_table(got, expected)
+
+
+def test_one_column_named_for_two_roles_reads_as_on_one_machine(client):
+    # Before: value= and item= naming one column made oddseq.dask read a frame of two
+    # columns of that name ("input partition 0 could not be read (AttributeError:
+    # 'DataFrame' object has no attribute 'dtype'); a file that lacks a column ..."),
+    # advice about files that did not apply; one machine reads the column for both.
+    shop = make_ecommerce(n_users=300, random_state=211).events
+    shop = shop.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    kw = dict(entity="user_id", event="behavior", time="timestamp", item="price", value="price")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", oddseq.exceptions.DataWarning)
+        expected = oddseq.detect_anomalies(shop, **kw, groups=False)
+        got = detect_anomalies(dd.from_pandas(shop, npartitions=3), **kw, groups=False).compute()
+    assert_same_table(got, expected)

@@ -3055,7 +3055,8 @@ def detect_anomalies(
         | {"category": category},
         "ddf",
     )
-    columns = [c for c in (entity, event, time, item, value) if c is not None]
+    # (one column may serve two roles, item= and value=: read once)
+    columns = list(dict.fromkeys(c for c in (entity, event, time, item, value) if c is not None))
     missing = [c for c in columns if c not in ddf.columns]
     if missing:
         raise ValueError(f"column(s) {missing} not in the DataFrame; it has {list(ddf.columns)}")
