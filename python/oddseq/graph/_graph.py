@@ -65,7 +65,10 @@ def events_for_graph(
         keys = np.ascontiguousarray(keys)
         return _Events(X.ids, X.offsets, keys, 1, labels, X.times, X.tz)
     if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"X must be a pandas DataFrame or oddseq Sequences, got {type(X).__name__}")
+        from ..sequences._sequences import not_a_frame
+
+        said = not_a_frame(X, "X").replace("DataFrame", "DataFrame or oddseq Sequences", 1)
+        raise TypeError(said)
     if entity is None or object is None:
         raise ValueError(
             "with a DataFrame, name the entity column (entity='user_id') and the object "

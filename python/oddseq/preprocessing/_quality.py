@@ -520,7 +520,9 @@ def quality_report(
     1
     """
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+        from ..sequences._sequences import not_a_frame
+
+        raise TypeError(not_a_frame(df, "df"))
     from ..sequences._sequences import check_role_names
 
     check_role_names({"entity": entity, "event": event, "time": time})

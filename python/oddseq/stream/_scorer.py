@@ -19,7 +19,12 @@ from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
 from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
 from ..exceptions import DataWarning
-from ..sequences._sequences import _arrow_decimal, _value_numbers, unreadable_numbers
+from ..sequences._sequences import (
+    _arrow_decimal,
+    _value_numbers,
+    not_a_frame,
+    unreadable_numbers,
+)
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import (
     _DIGITS_STREAM,
@@ -795,6 +800,8 @@ class StreamScorer:
                 )
             elif isinstance(events, (list, tuple)) and events and isinstance(events[0], dict):
                 fix = " (records: pd.DataFrame(records) makes one)"
+            else:  # another library's frame: its conversion
+                raise TypeError(not_a_frame(events, "events"))
             raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}{fix}")
         roles = [self.entity, self.event, self.time, self.item, self.value]
         missing = [c for c in roles if c is not None and c not in events.columns]
@@ -1634,7 +1641,7 @@ class StreamScorer:
         from ..sequences import Sequences
 
         if not isinstance(events, pd.DataFrame):
-            raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+            raise TypeError(not_a_frame(events, "events"))
         # The window's sequences now (bad input raises here, not in the thread).
         seqs = Sequences.from_events(
             events,
@@ -1710,7 +1717,7 @@ class StreamScorer:
         from ..detect._threshold import DEFAULT_FALSE_ALARM_RATE
 
         if not isinstance(events, pd.DataFrame):
-            raise TypeError(f"events must be a pandas DataFrame, got {type(events).__name__}")
+            raise TypeError(not_a_frame(events, "events"))
         rate = false_alarm_rate
         if rate is None:
             info = getattr(self.pipeline, "threshold_info_", None) or {}
