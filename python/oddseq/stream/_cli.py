@@ -390,7 +390,10 @@ class _Lines:
             return chunk
         text = []
         while chunk:
-            if self.inflate.eof:  # the next member
+            if self.inflate.eof:  # the next member, past zero bytes that pad the file
+                chunk = chunk.lstrip(b"\0")  # (written in blocks; gzip ignores them)
+                if not chunk:
+                    break
                 self.inflate = zlib.decompressobj(wbits=31)
             try:
                 text.append(self.inflate.decompress(chunk))
