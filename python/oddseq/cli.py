@@ -1312,9 +1312,18 @@ def load_model(path_text: str):
     if not where.exists():
         raise ValueError(f"--model {path_text}: no such file; give the model file ({write})")
     try:
-        return load(where)
+        model = load(where)
     except PermissionError:
         raise ValueError(f"--model {path_text}: not allowed to read it (permissions)") from None
+    from ._pipeline import AnomalyPipeline
+
+    if not isinstance(model, AnomalyPipeline):  # an estimator's own save(), not oddseq fit's
+        name = type(model).__name__
+        raise ValueError(
+            f"--model {path_text} holds {'an' if name[:1] in 'AEIOU' else 'a'} {name}, not a "
+            f"model of oddseq fit (an AnomalyPipeline); {write}"
+        )
+    return model
 
 
 # The commands that take --drop-duplicates (add_reading_options' file readers; the
