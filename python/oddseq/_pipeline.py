@@ -1071,7 +1071,9 @@ class AnomalyPipeline(SaveMixin):
                 median = np.nanmedian(finite, axis=0)
             self._side_median = np.where(np.isfinite(median), median, 0.0)
         if checks:  # (after the fit's medians: the warning names them)
-            self._warn_side_gaps(counts, name, fitting, keys)
+            given = _SIDE_GIVEN.get()
+            fitted_table = not fitting and not (given and given[0] is self and given[1] is not None)
+            self._warn_side_gaps(counts, name, fitting, keys, fitted_table)
         values = np.where(np.isfinite(values), values, self._side_median)
         return values
 
@@ -1230,11 +1232,15 @@ class AnomalyPipeline(SaveMixin):
                 f"fill them or drop them (side.drop(columns={empty!r}))"
             )
 
-    def _warn_side_gaps(self, counts, name, fitting: bool, keys=None) -> None:
+    def _warn_side_gaps(
+        self, counts, name, fitting: bool, keys=None, fitted_table: bool = False
+    ) -> None:
         """One DataWarning where entities have no row in the side table or NaN values
         (``counts``, :meth:`_side_coverage`), naming how many, the fitted medians they
         take and how to say otherwise; where under ``_SIDE_MIN_SHARE`` of the scored
-        entities have a row, how to key the table (a fit refuses that first)."""
+        entities have a row, how to key the table (a fit refuses that first), or, scoring
+        with the table given at fit (``fitted_table``), that the entities new since the
+        fit have no row there."""
         found, entities, nan, _ = self._side_counts(counts)
         missing = entities - found
         if entities == 0 or (missing == 0 and not nan.any()):
@@ -1242,7 +1248,18 @@ class AnomalyPipeline(SaveMixin):
         kind = "fitted" if fitting else "scored"
         columns = list(self._side_table().columns)
         listed = ", ".join(f"{c}: {int(n):,}" for c, n in zip(columns, nan) if n)
-        if found / entities < _SIDE_MIN_SHARE:
+        if found / entities < _SIDE_MIN_SHARE and fitted_table:
+            # Scored with the table given at fit: the entities new since have no row in
+            # it (its index is what fit accepted; the fix is this log's table).
+            message = (
+                f"entity_features (the table given at fit) has rows for {found:,} of the "
+                f"{entities:,} scored entities ({found / entities:.0%}): entities new since "
+                "the fit have none. Pass the table of these entities (score(seqs, "
+                "entity_features=side)) to read their values; the others"
+            )
+            if nan.any():
+                message += f", and {int(nan.sum()):,} NaN values in its rows ({listed}),"
+        elif found / entities < _SIDE_MIN_SHARE:
             message = (
                 f"entity_features has rows for {found:,} of the {entities:,} {kind} "
                 f"entities ({found / entities:.0%}); {self._rekey_hint(name, keys)}; the "

@@ -1352,6 +1352,12 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
         )
         text = text.replace(DUPLICATES_COUNTED, "").replace(DROP_ROUTE, shell_route)
 
+    side = "score(seqs, entity_features=side)"
+    if side in text:  # a model fitted with a side table in Python: no shell option for one
+        text = text.replace(
+            side, f"model.{side} in Python (oddseq score has no option for a side table)"
+        )
+
     if STRAY_ROUTE in text:  # the stray-event warning: no quality_report in the shell
         text = text.replace(f"; {STRAY_ROUTE}", "") + (
             " (remove those rows from the file and run again)"
