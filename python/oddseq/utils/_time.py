@@ -1223,26 +1223,55 @@ _ZONED = re.compile(
 )
 
 
+#: From this many times the zone check reads the text with Arrow's regular expressions
+#: in one pass (where pyarrow is installed): below it, one by one costs less than the
+#: conversion.
+_ARROW_ZONES_FROM = 10_000
+
+
+def _zoned_by_arrow(values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` (an object array without missing values) are text in which
+    ``_ZONED`` finds a zone, read by Arrow's regular expressions in one pass, where pyarrow
+    is installed, the values are many and all text; else none (all False). What Arrow
+    finds Python's ``re`` finds too (RE2's ``\\d`` and ``\\s`` are ASCII, subsets of
+    Python's, and its ``$`` is the end of the text), so the caller reads only the others
+    one by one: 1 M times with offsets cost 1.7 s one by one, 0.4 s so."""
+    none = np.zeros(values.size, dtype=bool)
+    if values.size < _ARROW_ZONES_FROM:
+        return none
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        text = pa.array(values, type=pa.large_string(), from_pandas=True)
+        found = pc.match_substring_regex(text, _ZONED.pattern, ignore_case=True)
+        return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    except Exception:  # no pyarrow, values not all text (Timestamps), text Arrow refuses
+        return none
+
+
 def _warn_if_naive_among_aware(series: pd.Series, name: str) -> None:
     """A DataWarning where times with a zone (text with an offset, aware Timestamps)
     come with times without one, which pandas' utc=True reads as UTC: a local time
     among them would be off by its offset, without a word."""
     values = series.dropna().to_numpy(dtype=object)
-    values = values[
-        [not (isinstance(v, str) and v.strip().lower() in _MISSING_TIME_TEXT) for v in values]
-    ]
     if not values.size:
         return
-    naive = np.fromiter(
-        (
-            getattr(v, "tzinfo", None) is None
-            if not isinstance(v, str)
-            else _ZONED.search(v) is None
-            for v in values
-        ),
-        dtype=bool,
-        count=values.size,
-    )
+    zoned = _zoned_by_arrow(values)  # (no missing text has a zone: "nat", "null", ...)
+    rest = np.flatnonzero(~zoned)
+    missing = np.zeros(values.size, dtype=bool)
+    missing[rest] = [
+        isinstance(v, str) and v.strip().lower() in _MISSING_TIME_TEXT for v in values[rest]
+    ]
+    naive = np.zeros(values.size, dtype=bool)
+    rest = rest[~missing[rest]]
+    naive[rest] = [
+        getattr(v, "tzinfo", None) is None if not isinstance(v, str) else _ZONED.search(v) is None
+        for v in values[rest]
+    ]
+    values, naive = values[~missing], naive[~missing]
+    if not values.size:
+        return
     n = int(naive.sum())
     if not n or n == values.size:
         return
