@@ -898,8 +898,7 @@ class StreamScorer:
         if self._unseen_types is not None:
             rows = np.flatnonzero(code == self._other_code)
             if len(rows):
-                labels = events[self.event].to_numpy()[rows]
-                self._unseen_types.add(keys[rows], labels.tolist())
+                self._unseen_types.add(keys[rows], events[self.event].to_numpy()[rows])
         arrays = (
             keys,
             code,
