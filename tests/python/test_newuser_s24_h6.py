@@ -78,10 +78,10 @@ def test_oddseq_score_of_a_model_with_a_side_table_says_where_to_pass_one(tmp_pa
     assert "in Python (oddseq score has no option for a side table)" in err
 
 
-def _offset_times(n, naive=()):
+def _offset_times(n, naive=(), freq="17s"):
     """n text times of one zone across a DST change (+01:00, then +02:00), those at the
     positions ``naive`` without their offset."""
-    stamps = pd.date_range("2020-03-28 12:00", periods=n, freq="17s", tz="Europe/Paris")
+    stamps = pd.date_range("2020-03-28 12:00", periods=n, freq=freq, tz="Europe/Paris")
     text = stamps.strftime("%Y-%m-%d %H:%M:%S%z")
     text = pd.Series([t[:-2] + ":" + t[-2:] for t in text], dtype=object)
     for i in naive:
@@ -121,3 +121,23 @@ def test_the_zone_check_reads_many_zoned_times_in_one_pass(monkeypatch, one_by_o
         f"with one (such as {text.iloc[0]!r})"
     )
     assert len(calls) == (29_999 if one_by_one else 3)
+
+
+def test_text_times_of_one_zone_across_dst_keep_their_clock():
+    # Session 23's LOW: text times of one zone across a DST change (+01:00, then
+    # +02:00) got Sequences.tz == 'UTC' (one offset gives 'UTC+01:00'), so the
+    # local-hour features read every event's hour in UTC (wrong for all of them).
+    # Now the offset most of them carry: its clock is right for those.
+    text = _offset_times(4_000, freq="45s")  # from 2020-03-28 12:00 Paris: most after the 29th
+    log = pd.DataFrame({"user_id": np.arange(4_000) % 7, "behavior": "pv", "timestamp": text})
+    seqs = Sequences.from_events(log, **COLUMNS)
+    assert seqs.tz == "UTC+02:00"
+    local = pd.to_datetime(text, utc=True).dt.tz_convert("Europe/Paris")
+    summer = (local.dt.strftime("%z") == "+0200").to_numpy()
+    assert summer.mean() > 0.5
+    read = pd.DatetimeIndex(np.sort(seqs.times)).tz_localize("UTC").tz_convert(seqs.tz)
+    assert (read.hour.to_numpy()[summer] == local.dt.hour.to_numpy()[summer]).all()
+    # Zones far apart (users the world over), or other forms: UTC, as before.
+    far = pd.Series(["2020-03-29 01:00:00+09:00", "2020-03-29 03:30:00-05:00"] * 3)
+    wide = pd.DataFrame({"user_id": [1, 2] * 3, "behavior": "pv", "timestamp": far})
+    assert Sequences.from_events(wide, **COLUMNS).tz == "UTC"

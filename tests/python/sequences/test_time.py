@@ -41,6 +41,10 @@ def test_iso_text_utc_suffix_and_mixed_offsets():
     ns, _, tz = parse_times(pd.Series(["2017-12-01 00:00:14.5", "2017-12-01 00:00:15"]))
     assert stamp(ns[0]) == "2017-12-01 00:00:14.500000" and tz is None
     ns, _, tz = parse_times(pd.Series(["2017-12-01 02:00:00+02:00", "2017-12-01 03:00:00+03:00"]))
+    # (offsets an hour apart read as one zone across DST: the clock of the most, the
+    # smaller on a tie; zones further apart keep UTC)
+    assert [stamp(v) for v in ns] == ["2017-12-01 00:00:00"] * 2 and tz == "UTC+02:00"
+    ns, _, tz = parse_times(pd.Series(["2017-12-01 02:00:00+02:00", "2017-12-01 04:00:00+04:00"]))
     assert [stamp(v) for v in ns] == ["2017-12-01 00:00:00"] * 2 and tz == "UTC"
     ns, _, tz = parse_times(pd.Series(["2017-12-01 02:00:00+02:00"] * 2))
     assert stamp(ns[0]) == "2017-12-01 00:00:00" and tz == "UTC+02:00"
