@@ -141,3 +141,25 @@ def test_text_times_of_one_zone_across_dst_keep_their_clock():
     far = pd.Series(["2020-03-29 01:00:00+09:00", "2020-03-29 03:30:00-05:00"] * 3)
     wide = pd.DataFrame({"user_id": [1, 2] * 3, "behavior": "pv", "timestamp": far})
     assert Sequences.from_events(wide, **COLUMNS).tz == "UTC"
+
+
+def test_an_entity_column_named_session_keeps_level_names_apart(weeks):
+    # Session 23's LOW: an entity column named "session" with session_gap made an index
+    # of two levels named 'session'; table.reset_index() failed "cannot insert session,
+    # already exists". The session level is now 'session_id', as the shell writes it.
+    last, _ = weeks
+    log = last.rename(columns={"user_id": "session"})
+    table = oddseq.detect_anomalies(
+        log, entity="session", event="behavior", time="timestamp", session_gap="30min"
+    )
+    assert list(table.index.names) == ["session", "session_id"]
+    flat = table.reset_index()
+    assert {"session", "session_id", "score"} <= set(flat.columns)
+    seqs = Sequences.from_events(log, entity="session", event="behavior", time="timestamp")
+    assert list(seqs.session("30min").ids.names) == ["session", "session_id"]
+    named = last.rename(columns={"user_id": "window_start"})
+    seqs = Sequences.from_events(named, entity="window_start", event="behavior")
+    assert list(seqs.windows(5).ids.names) == ["window_start", "window_start_id"]
+    # A user column of another name: the level is 'session', as always.
+    other = Sequences.from_events(last, **COLUMNS, session_gap="30min")
+    assert list(other.ids.names) == ["user_id", "session"]

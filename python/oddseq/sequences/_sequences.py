@@ -146,6 +146,10 @@ def _append_level(parent_ids: pd.Index, level: np.ndarray, level_name: str) -> p
     else:
         arrays = [parent_ids]
         names = [parent_ids.name]
+    # An entity column named like the level ("session"): the level takes "_id", as the
+    # shell writes it, so that reset_index() can make columns of both.
+    while level_name in names:
+        level_name = f"{level_name}_id"
     return pd.MultiIndex.from_arrays([*arrays, level], names=[*names, level_name])
 
 
@@ -546,7 +550,8 @@ class Sequences:
             Columns with the item acted on (any hashable) and a number per event.
         session_gap : float, str or Timedelta, optional
             Split each entity's sequence where consecutive events are more than this
-            apart: seconds, or a string like ``"30min"``. Ids become ``(entity, session)``.
+            apart: seconds, or a string like ``"30min"``. Ids become ``(entity, session)``
+            (the second level ``session_id`` where the entity column is named ``session``).
         time_unit : {"s", "ms", "us", "ns"}
             Unit of numeric times.
         dropna : bool
