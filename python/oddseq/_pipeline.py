@@ -40,7 +40,8 @@ from .detect._threshold import (
     _support_floor,
     check_false_alarm_rate,
     check_threshold_rule,
-    fold_of_rows,
+    content_order,
+    folds_in_order,
     mad_cut,
     normal_cut,
     out_of_fold_scores,
@@ -1924,9 +1925,9 @@ class AnomalyPipeline(SaveMixin):
         # with two events is not outside it on a rate that two events cannot estimate.
         X, reference = data.X, self.reference_scores_
         n = X.shape[0]
-        # The folds of out_of_fold_scores: a row is outside the range of the very rows
-        # whose detector scored it.
-        fold = fold_of_rows(n, self.n_folds, self.random_state)
+        # The folds of out_of_fold_scores (drawn in the rows' content order): a row is
+        # outside the range of the very rows whose detector scored it.
+        fold = folds_in_order(content_order(X), self.n_folds, self.random_state)
         outside = np.zeros(n, dtype=bool)
         for k in range(self.n_folds):
             held, rest = X[fold == k], X[fold != k]

@@ -53,7 +53,7 @@ from ..detect import (
 )
 from ..detect._base import check_contamination
 from ..detect._iforest import _SEED_LIMIT as _IFOREST_SEED_LIMIT
-from ..detect._threshold import fold_of_rows
+from ..detect._threshold import folds_in_order
 from ..exceptions import ConvergenceWarning, DataWarning, MissingValuesError
 from ..preprocessing import LogScaler, StandardScaler
 from ..preprocessing._evidence import EvidenceShrinker
@@ -2416,13 +2416,29 @@ def _subset(state, fold, f: int, held: bool):
     return {"X": state["X"][keep]}
 
 
+def _row_hashes(state, keys, threads):
+    """The partition's rows' hashes by the global column keys (C++ row_hashes)."""
+    return _core.kmeans_row_hashes(state["X"], keys, threads)
+
+
+def _content_order(rows, threads: int) -> np.ndarray:
+    """The rows in an order of their content, as ``detect._threshold.content_order``
+    orders one machine's matrix: each column's key a wrapping sum over the partitions
+    (as C++ sums over the rows), each row's hash by those keys, the rows sorted by hash
+    (ties in row order); n hashes come to the client."""
+    parts = _compute([_delayed(_column_keys)(s, threads) for s in rows.states])
+    keys = np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)  # wrapping, as C++
+    hashes = _compute([_delayed(_row_hashes)(s, keys, threads) for s in rows.states])
+    return np.argsort(np.concatenate(hashes), kind="stable")
+
+
 def _out_of_fold(pipeline, rows, threads: int) -> np.ndarray:
     """The normal rows' out-of-fold scores, as ``detect.out_of_fold_scores`` gives them on
-    one machine: the same folds (``fold_of_rows``), each scored by a detector fitted over
-    the partitions' rows of the other folds (the rows in their order, so the fits are
-    the single machine's on the same rows)."""
+    one machine: the same folds (``folds_in_order`` over the rows' content order), each
+    scored by a detector fitted over the partitions' rows of the other folds (the rows
+    in their order, so the fits are the single machine's on the same rows)."""
     n = rows.n
-    fold = fold_of_rows(n, pipeline.n_folds, pipeline.random_state)
+    fold = folds_in_order(_content_order(rows, threads), pipeline.n_folds, pipeline.random_state)
     pieces = [fold[rows.starts[p] : rows.starts[p + 1]] for p in range(len(rows.states))]
     sent = _send(pieces)
     scores = np.empty(n, dtype=np.float64)

@@ -64,6 +64,7 @@ import warnings
 
 import numpy as np
 
+from .. import _core
 from ..utils._stacklevel import user_stacklevel
 from ..utils._stats import robust_spread
 from ..utils._validation import check_positive_int
@@ -989,8 +990,11 @@ def out_of_fold_scores(
     ``n_folds`` random folds, a fresh detector (``make_detector()``) is fitted on all
     folds but one and scores the one left out. In-sample scores are optimistic for
     neighbour methods (a training row is its own neighbour's neighbour); these are the
-    scores normal data the model never saw would get. ``on_fold`` (a callable without
-    arguments) is called after each fold, for progress bars.
+    scores normal data the model never saw would get. The folds are drawn over the
+    rows in an order of their content (:func:`content_order`), not their position:
+    reordering the rows (renamed entities) gives each row the same score (copies of a
+    row share theirs among themselves). ``on_fold`` (a callable without arguments) is
+    called after each fold, for progress bars.
 
     Examples
     --------
@@ -1010,7 +1014,7 @@ def out_of_fold_scores(
         )
     n_folds = check_positive_int(n_folds, "n_folds", minimum=2)
     n = X.shape[0] if isinstance(X, np.ndarray) else len(X)
-    fold = fold_of_rows(n, n_folds, random_state)
+    fold = folds_in_order(content_order(X), n_folds, random_state)
     scores = np.empty(n, dtype=np.float64)
     for k in range(n_folds):
         held = fold == k
@@ -1031,6 +1035,76 @@ def fold_of_rows(n: int, n_folds: int, random_state=0) -> np.ndarray:
             f"out ({n_folds} folds), got {n}"
         )
     return np.random.default_rng(random_state).permutation(n) % n_folds
+
+
+def folds_in_order(order: np.ndarray, n_folds: int, random_state=0) -> np.ndarray:
+    """The fold of each row where the folds of :func:`fold_of_rows` are dealt to the
+    rows listed in ``order`` (a permutation: an order of their content,
+    :func:`content_order`): row ``order[i]`` gets fold ``fold_of_rows(n)[i]``. The
+    folds of every normal-only fit (``out_of_fold_scores``, ``AnomalyPipeline``'s
+    support rule, the neural models' refits, oddseq.dask's partitions), so that
+    reordering the rows (renamed entities) draws the same folds."""
+    order = np.asarray(order, dtype=np.int64)
+    fold = np.empty(order.size, dtype=np.int64)
+    fold[order] = fold_of_rows(order.size, n_folds, random_state)
+    return fold
+
+
+def content_order(X) -> np.ndarray:
+    """The rows of a matrix, or the sequences of a ``Sequences``, in an order of their
+    content: by a 64-bit hash of each row's values (the C++ core's row hashes,
+    oddseq/core/content_hash.hpp, each column keyed by its content: the K-means and
+    isolation forest draws' key) or of each sequence's events and times
+    (:func:`sequence_content_order`). Rows of the same content (copies) keep their
+    order among themselves: swapping them changes nothing a detector reads."""
+    if not isinstance(X, np.ndarray):
+        return sequence_content_order(X.events, X.offsets, X.times)
+    return np.argsort(row_hashes(X), kind="stable")
+
+
+def row_hashes(X, n_threads: int = 1) -> np.ndarray:
+    """Each row's hash by its values (as double; -0.0 as 0.0), with the columns keyed by
+    theirs (C++ ``column_keys`` and ``row_hashes``): the same for any order of the rows
+    or the columns, and any ``n_threads``."""
+    X = np.asarray(X)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    X = np.ascontiguousarray(X.reshape(X.shape[0], -1))
+    keys = _core.kmeans_column_keys(X, n_threads)
+    return _core.kmeans_row_hashes(X, keys, n_threads)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser of uint64 values (wrapping)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def sequence_content_order(codes: np.ndarray, offsets: np.ndarray, times=None) -> np.ndarray:
+    """The sequences (``offsets`` over the events' ``codes`` and ``times``) ordered by a
+    64-bit key of their content: each event's code and time mixed with its step, summed
+    over the sequence and mixed with its length. Sequences of the same events at the
+    same times (copies) keep their order among themselves: swapping them changes
+    nothing a model reads. What the neural models' draws (held-out part, batches,
+    folds) and the folds of a detector of sequences are drawn over, so that reordering
+    the sequences (renamed entities) draws the same."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    n = lengths.size
+    step = np.arange(offsets[-1] - offsets[0]) - np.repeat(offsets[:-1] - offsets[0], lengths)
+    step = step.astype(np.uint64)
+    term = _mix(np.asarray(codes).astype(np.uint64) + _mix(step + np.uint64(0x243F6A8885A308D3)))
+    if times is not None:
+        bits = np.ascontiguousarray(times, dtype=np.int64).view(np.uint64)
+        term = term + _mix(bits ^ _mix(step + np.uint64(0x13198A2E03707344)))
+    term = _mix(term)
+    key = np.zeros(n, dtype=np.uint64)
+    full = np.flatnonzero(lengths > 0)
+    if full.size:
+        key[full] = np.add.reduceat(term, offsets[:-1][full] - offsets[0])
+    key = _mix(key + lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    return np.argsort(key, kind="stable")
 
 
 def _rows(X, mask):

@@ -19,9 +19,10 @@ from ..detect._threshold import (
     _normal_cut,
     auto_cut,
     check_false_alarm_rate,
-    fold_of_rows,
+    folds_in_order,
     normal_cut,
 )
+from ..detect._threshold import sequence_content_order as content_order
 from ..encode._base import _check_sequences
 from ..utils._rows import distinct_rows
 from ..utils._validation import check_positive_int, check_random_state
@@ -128,38 +129,6 @@ def _warn_if_blown_up(history, who: str, learning_rate, default) -> None:
             ConvergenceWarning,
             stacklevel=user_stacklevel(),
         )
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser of uint64 values (wrapping)."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def content_order(codes: np.ndarray, offsets: np.ndarray, times=None) -> np.ndarray:
-    """The sequences (``offsets`` over the events' ``codes`` and ``times``) ordered by a
-    64-bit key of their content: each event's code and time mixed with its step, summed
-    over the sequence and mixed with its length. Sequences of the same events at the
-    same times (copies) keep their order among themselves: swapping them changes
-    nothing a model reads. What the fit's draws (held-out part, batches, folds) are
-    drawn over, so that reordering the sequences (renamed entities) draws the same."""
-    offsets = np.asarray(offsets, dtype=np.int64)
-    lengths = np.diff(offsets)
-    n = lengths.size
-    step = np.arange(offsets[-1] - offsets[0]) - np.repeat(offsets[:-1] - offsets[0], lengths)
-    step = step.astype(np.uint64)
-    term = _mix(np.asarray(codes).astype(np.uint64) + _mix(step + np.uint64(0x243F6A8885A308D3)))
-    if times is not None:
-        bits = np.ascontiguousarray(times, dtype=np.int64).view(np.uint64)
-        term = term + _mix(bits ^ _mix(step + np.uint64(0x13198A2E03707344)))
-    term = _mix(term)
-    key = np.zeros(n, dtype=np.uint64)
-    full = np.flatnonzero(lengths > 0)
-    if full.size:
-        key[full] = np.add.reduceat(term, offsets[:-1][full] - offsets[0])
-    key = _mix(key + lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-    return np.argsort(key, kind="stable")
 
 
 class _Windows:
@@ -709,8 +678,7 @@ class _NeuralDetector(BaseDetector):
         owner, pairs = step_pairs(codes, offsets, n_tokens, bool(self.end_symbol))
         counts = self._count_matrix(seqs)
         if folds >= 2:  # the folds of _out_of_fold_scores, each against the others
-            group, reference = np.empty(n, dtype=np.int64), np.arange(n)
-            group[content] = fold_of_rows(n, folds, seed)
+            group, reference = folds_in_order(content, folds, seed), np.arange(n)
             n_groups, judged = folds, range(folds)
         else:  # the held-out part against the training part
             group = np.ones(n, dtype=np.int64)
@@ -769,7 +737,7 @@ class _NeuralDetector(BaseDetector):
         k = self.n_folds_
         # The folds over the sequences in their content order (``content``:
         # ``content_order``), each fold's sequences listed in it.
-        fold = fold_of_rows(len(seqs), k, seed)
+        fold = folds_in_order(content, k, seed)[content]
         params = {**self.get_params(), "n_folds": 0}
         need = "surprisal" if self._statistic in ("mean", "max") else "score"
         scores = np.empty(len(seqs), dtype=np.float64)
