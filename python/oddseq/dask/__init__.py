@@ -155,7 +155,13 @@ each) are one machine's, in its words: each shuffled partition counts a few numb
 (its entities, those of one event, its events and labels: under 100 bytes; where
 ``min_events`` leaves some out, also its labels' counts before it, as the encoders'
 summary), and the client adds them up; the event types present are united on the client
-only where those numbers allow the warning.
+only where those numbers allow the warning. So are the warnings about times of float32
+(steps of a second or more: the partitions' extremes and dtype) and about ids that read
+alike as text in a column of several types (1 and "1": each partition's kinds of event
+types and items, by pandas' ``infer_dtype``; their distinct labels come to the client
+only where the kinds differ or mix). An entity column of several types (ints and text in
+an object column, with ``dataframe.convert-string`` off) is refused with the fix: the
+shuffle orders the entities, and ids of two types do not order.
 
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
 clusters from a graph over every row), "markov" and the neural methods (fit them on a

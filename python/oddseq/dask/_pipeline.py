@@ -72,6 +72,7 @@ from ..sequences._sequences import (
     _hashable,
     _unhashable,
     _value_numbers,
+    _warn_if_alike_as_text,
     check_role_names,
     dropped_rows_message,
     missing_values,
@@ -98,6 +99,7 @@ from ..utils._time import (
     _merge_digit_facts,
     _merge_serial_facts,
     _warn_if_another_unit,
+    _warn_if_coarse_floats,
     _warn_if_digits,
     _warn_if_serial_days,
 )
@@ -229,7 +231,10 @@ def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool)
     # The sample only balances the shuffled partitions (ids outside its range go to the
     # first or last one): a strided subsample is sorted, not the whole column.
     stride = values.size // (_SUBSAMPLE * _SAMPLES_PER_PARTITION)
-    values = np.sort(values[::stride] if stride > 1 else values)
+    try:
+        values = np.sort(values[::stride] if stride > 1 else values)
+    except TypeError:
+        raise ValueError(_ids_of_several_types(entity, ids)) from None
     if values.size > _SAMPLES_PER_PARTITION:
         values = values[np.linspace(0, values.size - 1, _SAMPLES_PER_PARTITION).astype(np.int64)]
     # Whether the ids are whole numbers read as float (for _whole_ids_after_dropna).
@@ -243,6 +248,25 @@ def _inspect(part: pd.DataFrame, index: int, columns, entity: str, dropna: bool)
         "also": also,
         "whole": whole,
     }
+
+
+def _ids_of_several_types(entity, ids) -> str:
+    """The refusal of entity ids that do not order (1 and "1": a pd.concat of a CSV's
+    numbers and an API's text, in an object column), with an id of each of two types:
+    the shuffle shares the entities out by ranges of ids. One machine keeps them apart
+    (in first-seen order) and warns where they read alike as text."""
+    kinds = {}
+    for v in ids:
+        kinds.setdefault(type(v).__name__, v)
+        if len(kinds) == 2:
+            break
+    shown = " and ".join(repr(v) for v in kinds.values())
+    return (
+        f"column {entity!r} holds ids of more than one type (such as {shown}), which "
+        "oddseq.dask cannot order to share the entities among its partitions; give the "
+        f"column one type: ddf[{entity!r}] = ddf[{entity!r}].astype(str) (ids that read "
+        "alike as text then are one entity; one machine keeps them apart and warns)"
+    )
 
 
 def _whole_ids_after_dropna(reports, dropna: bool) -> bool:
@@ -488,7 +512,7 @@ def _default_partitions(reports) -> int:
     return max(len(reports), -(-rows // PARTITION_EVENTS))
 
 
-def _divisions(reports, n_out: int):
+def _divisions(reports, n_out: int, entity: str):
     """Sorted entity ids splitting the sampled rows into n_out parts of about equal size."""
     samples = [r["sample"] for r in reports if r["sample"].size]
     if not samples:
@@ -503,10 +527,10 @@ def _divisions(reports, n_out: int):
     try:
         values = np.concatenate(samples)
         order = np.argsort(values, kind="stable")
-    except TypeError as exc:
-        raise ValueError(
-            f"the entity ids mix types across partitions ({exc}); cast the column to one type"
-        ) from exc
+    except TypeError:
+        # (each partition's ids order, _inspect: one of each partition has every type)
+        ids = pd.Series(np.concatenate([s[:1] for s in samples]))
+        raise ValueError(_ids_of_several_types(entity, ids)) from None
     values, weights = values[order], weights[order]
     cumulative = np.cumsum(weights)
     cuts = [
@@ -759,6 +783,10 @@ def _build(
         return state
     if ends:
         state["ends"] = _entity_ends(seqs)
+    labels = _object_labels(seqs)
+    if labels:  # kept for the client's check of ids alike as text (_warn_alike_as_text)
+        state["labels"] = labels
+        facts["kinds"] = {role: pd.api.types.infer_dtype(v) for role, v in labels.items()}
     if group is not None:
         state["group"] = _group_input(seqs, group)
     # Scored with a fitted model (normal=): event types in the fitted kind, as one
@@ -767,6 +795,35 @@ def _build(
     facts["columns"] = _column_facts(seqs, dropped=len(kept) < len(seqs))
     state.update(n=len(kept), seqs=kept if len(kept) else None, log=facts)
     return state
+
+
+def _object_labels(seqs: Sequences) -> dict:
+    """The partition's event types and items where they are of dtype object (Python
+    objects: maybe of several types), by role."""
+    labels = {"event": seqs.event_labels, "item": seqs.item_labels}
+    return {role: v for role, v in labels.items() if v is not None and v.dtype == object and len(v)}
+
+
+def _labels_of(state, role: str):
+    return state.get("labels", {}).get(role)
+
+
+def _warn_alike_as_text(states, facts, options: dict) -> None:
+    """One machine's warning of ids that read alike as text in a column of several types
+    (``_warn_if_alike_as_text``: 1 and "1", kept apart), on the event types and items
+    of the whole log: where the partitions' labels are of dtype object and of more than
+    one kind (each partition's ``"kinds"``: pandas' ``infer_dtype``), their labels come
+    to the client (the distinct ones, once per partition) and one machine's check reads
+    them; otherwise nothing more is read. The entities cannot be of several types here
+    (``_ids_of_several_types``)."""
+    for role in ("event", "item"):
+        kinds = {f["kinds"][role] for f in facts if role in f.get("kinds", {})}
+        if len(kinds) < 2 and not kinds & {"mixed", "mixed-integer"}:
+            continue
+        parts = [
+            v for v in _compute([_delayed(_labels_of)(s, role) for s in states]) if v is not None
+        ]
+        _warn_if_alike_as_text(parts[0].append(parts[1:]).unique(), options[role])
 
 
 def _column_facts(seqs: Sequences, dropped: bool) -> dict:
@@ -920,6 +977,10 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
         _warn_if_digits(options["time"], options["time_unit"], digits, low, high)
         serial = _merge_serial_facts([f.get("serial") for f in facts if "time_range" in f])
         _warn_if_serial_days(options["time"], options["time_unit"], serial, low, high)
+        narrow = [f["narrow"] for f in facts if "narrow" in f]
+        if narrow:  # float32 times: their steps at the largest time, as parse_times says
+            largest = max(abs(low), abs(high))
+            _warn_if_coarse_floats(options["time"], options["time_unit"], narrow[0], largest)
     dropped = _dropped(facts, reports, entity, options)
     if dropped is None:
         return
@@ -2808,7 +2869,7 @@ def _shuffled_sequences(
                 n_rows = sum(r["rows"] for r in reports)
                 raise MissingValuesError(nothing_left(missing), missing, n_rows, bool(dropna))
             return None  # no events: every partition empty
-        divisions = _divisions(reports, npartitions or _default_partitions(reports))
+        divisions = _divisions(reports, npartitions or _default_partitions(reports), entity)
         whole_ids = _whole_ids_after_dropna(reports, dropna)
         group_input = None if group is None else group.plan(reports, inputs)
     with step(
@@ -2845,6 +2906,7 @@ def _shuffled_sequences(
             raise
     _refuse_missing(got[len(states) :], reports, entity, options)
     _warn_about_log(got[len(states) :], reports, entity, options)
+    _warn_alike_as_text(states, got[len(states) :], options)
     if columns_checked:
         _warn_about_columns(got[: len(states)], got[len(states) :], entity, pipeline.min_events)
     return states, summaries

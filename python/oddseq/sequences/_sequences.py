@@ -209,8 +209,11 @@ def _warn_if_alike_as_text(labels: pd.Index, name) -> None:
     repeated = text.duplicated(keep=False)
     if not repeated.any():
         return
-    first = text[repeated][0]
-    pair = " and ".join(repr(v) for v in labels[text == first][:2])
+    # The example by content, the number first: the same whatever the rows' order (one
+    # machine's labels come first-seen, oddseq.dask's by partition).
+    first = text[repeated].min()
+    alike = sorted(labels[text == first], key=lambda v: (isinstance(v, str), type(v).__name__))
+    pair = " and ".join(repr(v) for v in alike[:2])
     n = text[repeated].nunique()
     warnings.warn(
         f"column {name!r} holds {n:,} {'ids' if n > 1 else 'id'} in more than one type "

@@ -516,7 +516,8 @@ def parse_times(
         put in it as ``"time_range"`` (low, high), for a caller that reads a log in
         parts and warns once, and ``"digits"`` (the digit forms every number fits and
         their distinct values, or None), and ``"serial"`` (how many numbers, how many not
-        whole, where all lie within the spreadsheet serial dates of 1990..2100, or None).
+        whole, where all lie within the spreadsheet serial dates of 1990..2100, or None),
+        and, for floats narrower than float64, their dtype as ``"narrow"``.
         Warn too (DataWarning) when the numbers read in seconds look like spreadsheet
         serial dates (Excel's and Google Sheets' days since 1899-12-30: 43063.67 is
         2017-11-24 16:04:48): 20 or more, each within 1990..2100 read so, and at least
@@ -648,6 +649,8 @@ def parse_times(
             _unit_check(unit_warning, name, time_unit, float(low), float(high), finite)
             if unit_warning is True and dtype.itemsize < 8:
                 _warn_if_coarse_floats(name, time_unit, dtype, max(abs(low), abs(high)))
+            elif isinstance(unit_warning, dict) and dtype.itemsize < 8:
+                unit_warning["narrow"] = dtype  # for the caller's _warn_if_coarse_floats
         ns = np.where(bad, 0.0, raw) * factor
         return np.rint(ns).astype(np.int64), (bad if bad.any() else None), None
     if dtype.kind == "b":
