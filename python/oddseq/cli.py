@@ -1030,13 +1030,13 @@ def _is_json_lines(source, args) -> bool:
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in _JSON_LINES:
         return True
-    if getattr(args, "names", None) or source.suffix.lower() in (".zip", ".zst"):
-        return False  # --names: CSV without a header; a zip is not peeked (pandas opens it)
+    if getattr(args, "names", None) or source.suffix.lower() == ".zst":
+        return False  # --names: CSV without a header; zstd is not peeked (pandas opens it)
     encoding = getattr(args, "encoding", None) or (
         "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
     )
     try:
-        with _open_text(source, encoding) as f:
+        with _peek_text(source, encoding) as f:
             for _, line in zip(range(1000), f):
                 if line.strip():
                     return line.lstrip().startswith("{")
@@ -1052,13 +1052,13 @@ def _is_json_array(source, args) -> bool:
     fmt = getattr(args, "format", None) or "auto"
     if fmt != "auto" or getattr(args, "names", None):
         return False
-    if source.suffix.lower() in (".zip", ".zst"):
+    if source.suffix.lower() == ".zst":
         return False  # not peeked, as _is_json_lines
     encoding = getattr(args, "encoding", None) or (
         "utf-8" if source.suffix.lower() in _COMPRESSED else _sniff_encoding(source)
     )
     try:
-        with _open_text(source, encoding) as f:
+        with _peek_text(source, encoding) as f:
             head = f.read(65_536).lstrip()
     except (OSError, EOFError, LookupError, UnicodeDecodeError):
         return False  # the CSV reader says what is wrong with the file
@@ -1496,6 +1496,28 @@ def _open_text(path, encoding):
     openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
     opener = openers.get(Path(path).suffix.lower(), open)
     return opener(path, "rt", encoding=encoding, errors="replace", newline="")
+
+
+def _peek_text(path, encoding):
+    """``_open_text``, and a zip's one file as text (pandas reads a zip of one file; one
+    of several is not peeked: an OSError, and pandas' reader says what is wrong)."""
+    import io
+    import zipfile
+    from pathlib import Path
+
+    if Path(path).suffix.lower() != ".zip":
+        return _open_text(path, encoding)
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise OSError(str(error)) from None
+    files = [info for info in archive.infolist() if not info.is_dir()]
+    if len(files) != 1:
+        archive.close()
+        raise OSError(f"{len(files)} files in the zip")
+    member = archive.open(files[0])
+    archive.close()  # (the member keeps the file open until it is closed)
+    return io.TextIOWrapper(member, encoding=encoding, errors="replace", newline="")
 
 
 def _sniff_encoding(path) -> str:

@@ -163,3 +163,22 @@ def test_an_entity_column_named_session_keeps_level_names_apart(weeks):
     # A user column of another name: the level is 'session', as always.
     other = Sequences.from_events(last, **COLUMNS, session_gap="30min")
     assert list(other.ids.names) == ["user_id", "session"]
+
+
+@pytest.mark.parametrize("orient", ["records", "lines"])
+def test_the_shell_reads_a_zipped_json_file_as_json(tmp_path, weeks, capsys, orient):
+    # Session 23's LOW: log.json.zip (a JSON array, zipped) was not peeked and was read
+    # as CSV: "column(s) [...] not in log.json.zip; it has ['[{"user_id":289', ...]".
+    # The zip's one member is peeked now, as a plain or gzip'd file is.
+    last, _ = weeks
+    log = last.head(3_000)
+    path = tmp_path / "log.json.zip"
+    log.to_json(path, orient="records", lines=orient == "lines")
+    plain = tmp_path / "log.csv"
+    log.to_csv(plain, index=False)
+    capsys.readouterr()
+    assert main(["detect", str(path), *ROLES, "-o", str(tmp_path / "z.csv")]) == 0
+    assert main(["detect", str(plain), *ROLES, "-o", str(tmp_path / "p.csv")]) == 0
+    assert "not in" not in capsys.readouterr().err
+    got, expected = pd.read_csv(tmp_path / "z.csv"), pd.read_csv(tmp_path / "p.csv")
+    pd.testing.assert_frame_equal(got, expected)
