@@ -130,3 +130,81 @@ def test_entity_ids_of_several_types_are_refused_with_the_fix(client, shop, wher
     assert "ddf['user_id'] = ddf['user_id'].astype(str)" in said
     assert "could not be read" not in said
 
+
+# ------------------------------------------------ explain()'s rows: few keys to the client
+
+
+def _stats_fit(monkeypatch, n_parts, seen):
+    """One machine's forest and oddseq.dask's over ``n_parts`` partitions of 3,000 rows
+    (copies among them) with _STATS_ROWS at 300; ``seen`` gets, per call of the
+    client's merge, (rows asked, keys the partitions sent)."""
+    from oddseq.dask import _pipeline as dask_pipeline
+    from oddseq.dask._pipeline import _fit_iforest, _Rows
+    from oddseq.detect import IsolationForest, _iforest
+
+    monkeypatch.setattr(_iforest, "_STATS_ROWS", 300)
+    merge = dask_pipeline._smallest_keyed
+
+    def counted(rows, found, samples):
+        seen.append((samples, sum(k.shape[1] for k, _ in found)))
+        return merge(rows, found, samples)
+
+    monkeypatch.setattr(dask_pipeline, "_smallest_keyed", counted)
+    rng = np.random.default_rng(223)
+    X = rng.standard_t(3, size=(3_000, 4)).astype(np.float32)
+    X[::7] = np.round(X[::7])  # copies, within and across partitions
+    kwargs = dict(n_estimators=20, max_samples=64, random_state=4)
+    expected = IsolationForest(**kwargs).fit(X)
+    states = [{"X": part} for part in np.array_split(X, n_parts)]
+    with dask.config.set(scheduler="sync"):
+        got = _fit_iforest(
+            _Rows(states, [len(s["X"]) for s in states]), IsolationForest(**kwargs), 4, 1
+        )
+    np.testing.assert_array_equal(got._train, expected._train)  # explain()'s rows
+    np.testing.assert_array_equal(got.median_, expected.median_)
+    np.testing.assert_array_equal(got.feature_scale_, expected.feature_scale_)
+    np.testing.assert_array_equal(got.decision_scores_, expected.decision_scores_)
+
+
+@pytest.mark.parametrize("n_parts", [3, 10, 40])
+def test_explain_rows_bring_few_keys_to_the_client(monkeypatch, n_parts):
+    # Before (f3a4cb3, H5's s23 review LOW 7): each partition sent its min(rows,
+    # _STATS_ROWS) smallest keys, every row of partitions under _STATS_ROWS (3,000 keys
+    # here for 300 rows kept; 2 M at 100 partitions of 2 M rows), lexsorted on the
+    # client. The keys are uniform: a partition sends only those under the bound where
+    # about _STATS_ROWS of all n fall.
+    seen = []
+    _stats_fit(monkeypatch, n_parts, seen)
+    sent = [k for samples, k in seen if samples == 300]
+    assert len(sent) == 1 and 300 <= sent[0] <= 600
+
+
+def test_explain_rows_when_too_few_keys_fall_under_the_bound(monkeypatch):
+    # The bound too low (its margin negative): fewer than _STATS_ROWS come back, and
+    # the partitions are asked again for their smallest, as before: the same rows.
+    from oddseq.dask import _pipeline as dask_pipeline
+
+    monkeypatch.setattr(dask_pipeline, "_STATS_MARGIN", -20.0)
+    seen = []
+    _stats_fit(monkeypatch, 10, seen)
+    sent = [k for samples, k in seen if samples == 300]
+    assert len(sent) == 1 and sent[0] == 3_000
+
+
+def test_a_partition_with_more_keys_under_the_bound_than_it_drew_sends_them_all(monkeypatch):
+    # Each partition draws about as many keys as its rows hold under the bound (with a
+    # margin); where every key it drew is under the bound, it draws again up to the limit.
+    from oddseq.dask import _pipeline as dask_pipeline
+    from oddseq.detect._iforest import _content_keys
+
+    monkeypatch.setattr(dask_pipeline, "_STATS_MARGIN", -5.0)
+    X = np.random.default_rng(222).normal(size=(1_000, 3))
+    hashes, copies, _ = _content_keys(X, 1)
+    state = {"X": X, "hash": hashes, "copy": copies}
+    bound = 2**64 // 5  # about 200 of the 1,000 keys under it; 146 drawn at first
+    keys, rows = dask_pipeline._iforest_stats_draw(state, 7, 500, 9, 1, bound)
+    all_keys, all_rows = dask_pipeline._iforest_stats_draw(state, 7, 500, 9, 1)
+    under = all_keys[0] <= np.uint64(bound)
+    assert 160 < under.sum() < 240
+    np.testing.assert_array_equal(keys[0], all_keys[0][under])
+    np.testing.assert_array_equal(rows[0], all_rows[0][under])

@@ -2286,13 +2286,62 @@ def _iforest_draw(state, start, n_estimators, samples, seed, threads):
     return keys, local + start
 
 
-def _iforest_stats_draw(state, start, limit, seed, threads):
+def _iforest_stats_draw(state, start, limit, seed, threads, bound=None):
     """The partition's ``limit`` smallest keyed rows in explain()'s draw (C++
-    iforest_draw_rows, one tree of ``seed``): their keys and global row numbers."""
-    keys, local = _core.iforest_draw_rows(
-        state["X"], state["hash"], state["copy"], 1, limit, seed, threads
-    )
+    iforest_draw_rows, one tree of ``seed``), those of key up to ``bound`` only (all
+    where None): their keys (sorted) and global row numbers. With a bound, the draw
+    keeps as many as the partition's rows hold under it, with _STATS_MARGIN standard
+    deviations to spare, and draws again up to ``limit`` where they all are under it."""
+    X = state["X"]
+    every = min(len(X), limit)
+    if every == 0:
+        return np.empty((1, 0), dtype=np.uint64), np.empty((1, 0), dtype=np.int64)
+
+    def draw(n):
+        return _core.iforest_draw_rows(X, state["hash"], state["copy"], 1, n, seed, threads)
+
+    if bound is None:
+        keys, local = draw(every)
+    else:
+        share = len(X) * (bound / 2**64)
+        n = min(every, max(1, int(share + _STATS_MARGIN * np.sqrt(share)) + 16))
+        keys, local = draw(n)
+        cut = int(np.searchsorted(keys[0], np.uint64(bound), side="right"))
+        if cut == n < every:  # maybe more under the bound: draw them all
+            keys, local = draw(every)
+            cut = int(np.searchsorted(keys[0], np.uint64(bound), side="right"))
+        keys, local = keys[:, :cut], local[:, :cut]
     return keys, local + start
+
+
+# How far above _STATS_ROWS the keys explain()'s rows are drawn from may reach, in standard
+# deviations of the count of n uniform keys under a bound (_iforest_stats_rows).
+_STATS_MARGIN = 10.0
+
+
+def _iforest_stats_rows(rows, limit, seed, threads):
+    """The rows explain() keeps above ``limit`` rows: the ``limit`` of smallest key over
+    the partitions (``_smallest_keyed``), as one machine keeps them. The keys are
+    uniform 64-bit numbers (splitmix64), so each partition sends only those under the
+    bound that ``limit`` plus _STATS_MARGIN standard deviations of all n keys stay under
+    (about 103,000 keys for 100,000 rows kept, not every row of partitions under
+    ``limit`` rows); where fewer come back (a chance below 1e-23), each partition sends
+    its ``limit`` smallest."""
+    expected = limit + _STATS_MARGIN * np.sqrt(limit)
+    bound = min(2**64 - 1, int(expected * 2**64 / rows.n)) if expected > 0 else 0
+
+    def draw(bound):
+        return _compute(
+            [
+                _delayed(_iforest_stats_draw)(s, int(rows.starts[p]), limit, seed, threads, bound)
+                for p, s in enumerate(rows.states)
+            ]
+        )
+
+    found = draw(bound)
+    if sum(k.shape[1] for k, _ in found) < limit:
+        found = draw(None)
+    return np.sort(_smallest_keyed(rows, found, limit)[0])
 
 
 def _smallest_keyed(rows, found, samples):
@@ -2358,14 +2407,7 @@ def _iforest_tree_rows(rows, seed, n_estimators, samples, threads):
     )
     limit = _iforest._STATS_ROWS
     if rows.n > limit:
-        stats_seed = _iforest._stats_seed(seed)
-        stats = _compute(
-            [
-                _delayed(_iforest_stats_draw)(s, int(rows.starts[p]), limit, stats_seed, threads)
-                for p, s in enumerate(rows.states)
-            ]
-        )
-        kept = np.sort(_smallest_keyed(rows, stats, limit)[0])
+        kept = _iforest_stats_rows(rows, limit, _iforest._stats_seed(seed), threads)
     else:
         kept = np.arange(rows.n)
     rows.states = _persist([_delayed(_drop)(s, ("hash", "copy")) for s in rows.states])
