@@ -216,10 +216,10 @@ class StreamChecks:
                     pass
         return self._after()
 
-    def lines(self, data: bytes, begin: int, end: int, n: int, layout) -> int:
+    def lines(self, data: bytes, begin: int, end: int, n: int, layout, time_factor=None) -> int:
         """Lines ``data[begin:end]`` the C++ line reader applied (``n`` of them), read
         with ``layout`` ((sep, header), header None for JSON lines) while the window is
-        open."""
+        open; their times in the unit of ``time_factor`` (ns each; None: the scorer's)."""
         since = self._since(n)
         self.input.look(since)
         self._columns()
@@ -234,7 +234,7 @@ class StreamChecks:
                 [getattr(scorer, role) for role in self.missing],
             )
             if self.start is None and first is not None:
-                self.start = self._ns(first)
+                self.start = self._ns(first, time_factor)
             room = WINDOW - self.n_window
             for event in events[:room]:
                 if event is not None:
@@ -367,12 +367,15 @@ class StreamChecks:
         for label, count in zip(labels.astype(str), counts.to_numpy().tolist()):
             self.counts[label] = self.counts.get(label, 0) + count
 
-    def _ns(self, text: str):
-        """A time field's text as the scorer reads it (ns), or None."""
+    def _ns(self, text: str, time_factor=None):
+        """A time field's text as the scorer reads it (ns), or None; a number in the unit
+        of ``time_factor`` where given (lines whose text times were read in Python:
+        :mod:`oddseq.stream._text_lines`)."""
         scorer = self.scorer
+        factor = scorer._time_factor if time_factor is None else time_factor
         for kind in (int, float):
             try:
-                return round(kind(text) * scorer._time_factor)
+                return round(kind(text) * factor)
             except (ValueError, OverflowError):
                 pass
         try:

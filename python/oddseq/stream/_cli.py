@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import bisect
 import contextlib
 import csv
 import gc
@@ -790,6 +791,8 @@ def _stream(args) -> int:
         serial_judged,
     )
     from ._scorer import StreamScorer, fitted_on_parts
+    from ._text_lines import US as text_times_us
+    from ._text_lines import TextTimeLines
 
     if args.batch < 1:
         raise ValueError(f"--batch must be at least 1, got {args.batch}")
@@ -897,6 +900,7 @@ def _stream(args) -> int:
     if args.time is not None and args.time_format is None and args.dayfirst is None:
         order = _DateOrder(reader, columns.index(args.time), args.time)
     waiting = []  # (line number, bytes) not yet scored
+    text_lines = text_feed = None  # CSV lines of text times (_text_lines), and their feed
     first_at = 0.0  # when the oldest of them arrived
     n_lines = n_alerts = 0
     out = sys.stdout
@@ -1171,8 +1175,20 @@ def _stream(args) -> int:
         if repeats is not None:
             repeats.lines(reader, data)
         at = 0
+        # (text times read: text_lines.view) the lines from `at` rewritten, made again
+        # where a line left to score_each taught the reader of text times a shape
+        view, stale = None, text_lines is not None
         while at < len(data):
-            stop, after, n, alerts = scorer._feed_lines(feed, data, at, _GATHER)
+            if stale or (text_lines is not None and not text_lines.fresh()):
+                view, stale = text_lines.view(data, at), False
+                place = 0  # where in the view `at` is
+            if view is None:
+                stop, after, n, alerts = scorer._feed_lines(feed, data, at, _GATHER)
+            else:
+                lines_, starts, origins = view
+                stop, after, n, alerts = scorer._feed_lines(
+                    text_feed, lines_, place, _GATHER, time_factor=text_times_us
+                )
             if alerts:
                 threshold = round(scorer.threshold_, 6)
                 records = [
@@ -1192,10 +1208,18 @@ def _stream(args) -> int:
                 out.flush()
                 n_alerts += len(alerts)
             n_lines += n
+            if view is not None:  # (the line at `after`, as it came)
+                k = bisect.bisect_right(starts, after) - 1
+                if after >= len(lines_):
+                    place, after = len(lines_), len(data)
+                else:
+                    place, after = after, origins[k]
             if stop == 2:
                 end = data.index(b"\n", after)
                 n_lines += 1
                 score_each([(n_lines, data[after:end])], counted=True)
+                if view is not None:
+                    place = starts[k + 1] if k + 1 < len(starts) else len(lines_)
                 after = end + 1
             at = after
 
@@ -1249,6 +1273,11 @@ def _stream(args) -> int:
             feed = scorer._line_feed()
         else:
             feed = None if reader.header is None else scorer._line_feed(args.sep, reader.header)
+        if feed is not None and reader.fmt != "jsonl" and args.time is not None:
+            # Lines of text times: read a chunk at a time once their shape's format is
+            # checked, then through a C++ reader of times in microseconds.
+            text_feed = scorer._line_feed(args.sep, reader.header, time_factor=text_times_us)
+            text_lines = TextTimeLines(scorer, reader.header, args.sep, order)
         if feed is not None:
             # Whatever has come is read at once, with no batching delay.
             feed_chunk(pending)

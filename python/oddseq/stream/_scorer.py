@@ -601,9 +601,10 @@ class StreamScorer:
             else _core.StreamOneEvent(self._store, self._model, self._event_params())
         )
 
-    def _event_params(self, extra=()):
+    def _event_params(self, extra=(), time_factor=None):
         """How update_one's and the line reader's fields become events, in C++
-        (``extra``: labels after the fitted ones, of codes no event takes)."""
+        (``extra``: labels after the fitted ones, of codes no event takes;
+        ``time_factor``: ns per unit of numeric times, where not the scorer's)."""
         # (a label's code is its place in the list: the pooled code's place holds the
         # first label again, which the first place wins)
         labels = self._labels.tolist()
@@ -617,7 +618,7 @@ class StreamScorer:
             has_times=self._has_times,
             has_items=self._has_items,
             has_values=self._has_values,
-            time_factor=self._time_factor,
+            time_factor=self._time_factor if time_factor is None else time_factor,
         )
 
     # ---- construction
@@ -1260,12 +1261,14 @@ class StreamScorer:
             score = float(np.asarray(pipe.detector_.decision_function(X))[0])
         return StreamEvent(score, alerted, False, None, int(lengths[0]))
 
-    def _line_feed(self, sep=",", header=None):
+    def _line_feed(self, sep=",", header=None, time_factor=None):
         """A C++ reader of plain CSV lines with this header, or of JSON objects (no
         header) keyed by the column names (the ``oddseq stream`` command's path), or None
         where it cannot serve: scoring outside C++ or a separator longer than one
         character. Lines it reads are read as update_one reads their fields given as
-        str."""
+        str; their numeric times in ``time_factor`` ns each where given (lines whose text
+        times were read in Python, :mod:`oddseq.stream._text_lines`), else in the
+        scorer's unit."""
         if self._model is None or len(sep) != 1:
             return None
         roles = (self.entity, self.event, self.time, self.item, self.value)
@@ -1289,23 +1292,25 @@ class StreamScorer:
         unseen = self._unseen_types
         if unseen is None or self._numeric_labels or not unseen.routing:
             # (numeric types: a line of a type as text is the caller's already)
-            return _core.StreamLineFeed(line_format, self._event_params())
+            return _core.StreamLineFeed(line_format, self._event_params(time_factor=time_factor))
         # A label no line holds, as a number: a line of a type not seen in fitting (text,
         # no number) is then left to the caller's update_one, which keeps its label for
         # the entity's reasons (UnseenTypes); any other line reads as before. Past
         # UNSEEN_ROUTED_MAX such lines, _feed_lines reads on with a plain feed.
-        feed = _core.StreamLineFeed(line_format, self._event_params(extra=[_NO_LABEL]))
-        self._plain_feeds[id(feed)] = [feed, line_format, None]
+        params = self._event_params(extra=[_NO_LABEL], time_factor=time_factor)
+        feed = _core.StreamLineFeed(line_format, params)
+        self._plain_feeds[id(feed)] = [feed, line_format, None, time_factor]
         return feed
 
-    def _feed_lines(self, feed, data: bytes, offset: int, gather: float = 0.0):
+    def _feed_lines(self, feed, data: bytes, offset: int, gather: float = 0.0, time_factor=None):
         """Events of the complete lines of ``data`` from ``offset``, each applied and its
         entity scored as update_one does, until the end, a line the feed leaves to the
         caller, or the first line read ``gather`` seconds or more after the first new
         alert (0: right after it): (stop, offset, lines read, alerts) with stop 0 (end),
         1 (after alerts) or 2 (the line at offset is the caller's), and alerts a list of
         (lines read up to the alert's, entity id bytes, score, length, reason), the
-        reasons worded in one call from each entity as it stood right after its event."""
+        reasons worded in one call from each entity as it stood right after its event.
+        ``time_factor``: the feed's (:meth:`_line_feed`), where not the scorer's."""
         if self._refit is not None and self._refit.done():
             self._take_refit()
         if self._plain_feeds and not self._unseen_types.routing:
@@ -1314,7 +1319,9 @@ class StreamScorer:
         self._check_left -= run.lines
         if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
             layout = self._line_layout
-            self._check_left = self._checks.lines(data, offset, run.offset, run.lines, layout)
+            self._check_left = self._checks.lines(
+                data, offset, run.offset, run.lines, layout, time_factor
+            )
         alerts = []
         if len(run.key):
             top = run.columns.shape[1]
@@ -1348,7 +1355,7 @@ class StreamScorer:
         if kept is None:
             return feed
         if kept[2] is None:
-            kept[2] = _core.StreamLineFeed(kept[1], self._event_params())
+            kept[2] = _core.StreamLineFeed(kept[1], self._event_params(time_factor=kept[3]))
         return kept[2]
 
     def _time_checks(self, check: dict) -> None:

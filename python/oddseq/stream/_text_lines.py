@@ -1,0 +1,259 @@
+"""``oddseq stream``'s CSV lines of text times, read a chunk at a time.
+
+The C++ line reader reads numeric times only: a line whose time is text ("2019-10-01
+00:00:00 UTC") is left to the caller, which read it alone (the scorer's one-event path
+and its reader of one text time: ~0.2 ms a line, ~30x the numeric lines' time). Here a
+chunk's text times are read together, in numpy, once their shape (their digits as 0:
+``0000-00-00 00:00:00 UTC``) has a format the scorer's reader of text times learned and
+checked against the full reader (:class:`oddseq.utils._time.TextTimes`); each such line
+is handed to the C++ reader with its time written in microseconds (a feed of that unit),
+and every other line is left to the caller as before, unchanged. A time read here is
+the one the scorer's reader gives (its checked format through strptime): each field at
+its place in the shape, and any text whose fields do not make a real moment in the years
+the reader takes (1678-2261), or not as the format reads them, is left to it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["TextTimeLines", "US"]
+
+#: The unit the lines' times are handed to the C++ reader in (its factor to ns): ns itself
+#: would pass 18 digits, which it reads as a double (256 ns apart).
+US = 1_000
+_DIGIT_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_DIGITS = frozenset(b"0123456789")
+# Widest digits a directive takes (strptime's regex tries its widest forms first).
+_WIDTH = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2, "f": 6}
+# ns of 1678-01-01 and 2262-01-01 (UTC): the years the reader takes (_strptime_ns).
+_FIRST_NS = -9_214_560_000 * 10**9
+_END_NS = 9_214_646_400 * 10**9
+# Local years read here (beyond, the full reader: a zone's shift past them).
+_YEARS = (1679, 2260)
+
+
+def _plan(fmt: str, shape: bytes):
+    """Where each directive of ``fmt`` reads its digits in texts of ``shape``: a list of
+    (directive, start, width), or None where the shape is not read here (a literal that
+    differs, a directive without digits where it stands, a zone not ``Z``, ``+HHMM`` or
+    ``+HH:MM``, text left over)."""
+    steps, j, i = [], 0, 0
+    n = len(shape)
+    while i < len(fmt):
+        c = fmt[i]
+        if c != "%":
+            if j >= n or shape[j] != ord(c) or ord(c) > 127:
+                return None
+            i, j = i + 1, j + 1
+            continue
+        if i + 1 >= len(fmt):
+            return None
+        d = fmt[i + 1]
+        i += 2
+        if d == "%":
+            if j >= n or shape[j] != ord("%"):
+                return None
+            j += 1
+        elif d in _WIDTH:
+            width = 0
+            while j + width < n and width < _WIDTH[d] and shape[j + width] in _DIGITS:
+                width += 1
+            if width == 0 or (d == "Y" and width != 4):
+                return None
+            steps.append((d, j, width))
+            j += width
+        elif d == "z":
+            if j < n and shape[j] == ord("Z"):
+                steps.append(("Z", j, 1))
+                j += 1
+            elif j + 5 <= n and shape[j] in b"+-":
+                colon = shape[j + 3] == ord(":")
+                width = 6 if colon else 5
+                digits = [1, 2, 4, 5] if colon else [1, 2, 3, 4]
+                if j + width > n or any(shape[j + k] not in _DIGITS for k in digits):
+                    return None
+                steps.append(("z", j, width))
+                j += width
+            else:
+                return None
+            if j < n and (shape[j] in _DIGITS or shape[j] == ord(":")):
+                return None  # (seconds of an offset: the full reader)
+        else:
+            return None
+    return steps if j == n else None
+
+
+def _days_from_civil(y, m, d):
+    """Days since 1970-01-01 of proleptic Gregorian dates (arrays)."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146_097 + doe - 719_468
+
+
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _read(texts: list, plan) -> np.ndarray:
+    """Microseconds since the epoch (UTC) of texts of one shape read by ``plan``; the
+    int64 minimum where a text is not read here (no real moment, out of the years)."""
+    width = len(texts[0])
+    grid = np.frombuffer(b"".join(texts), dtype=np.uint8).reshape(len(texts), width)
+    grid = grid.astype(np.int64) - ord("0")
+
+    def number(start, size):
+        value = np.zeros(len(texts), dtype=np.int64)
+        for k in range(start, start + size):
+            value = value * 10 + grid[:, k]
+        return value
+
+    got = {"m": None, "d": None, "H": 0, "M": 0, "S": 0, "f": 0}
+    offset = 0
+    ok = np.ones(len(texts), dtype=bool)
+    for d, start, size in plan:
+        if d == "f":
+            got["f"] = number(start, size) * 10 ** (6 - size)
+        elif d == "Z":
+            pass
+        elif d == "z":
+            sign = np.where(grid[:, start] == ord("-") - ord("0"), -1, 1)
+            hours = number(start + 1, 2)
+            minutes = number(start + (4 if size == 6 else 3), 2)
+            ok &= (minutes <= 59) & (hours * 60 + minutes < 1440)
+            offset = sign * (hours * 3600 + minutes * 60)
+        else:
+            got[d] = number(start, size)
+    year, month, day = got["Y"], got["m"], got["d"]
+    hour, minute, second = got["H"], got["M"], got["S"]
+    ok &= (year >= _YEARS[0]) & (year <= _YEARS[1]) & (month >= 1) & (month <= 12)
+    month = np.clip(month, 1, 12)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    ok &= (day >= 1) & (day <= _MONTH_DAYS[month] + ((month == 2) & leap))
+    ok &= (np.asarray(hour) <= 23) & (np.asarray(minute) <= 59) & (np.asarray(second) <= 59)
+    seconds = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+    seconds = seconds - offset
+    us = seconds * 1_000_000 + got["f"]
+    ok &= (us * 1000 >= _FIRST_NS) & (us * 1000 < _END_NS)
+    return np.where(ok, us, np.iinfo(np.int64).min)
+
+
+class TextTimeLines:
+    """A stream's CSV lines with their text times read a chunk at a time (the module's
+    words): :meth:`view` gives the lines from an offset with the times it reads written
+    in microseconds, the others made unreadable to the C++ reader (their time field
+    ``~``: each is the caller's, read from its own text), and where each line began.
+    Only where nothing holds lines for the order of their dates (``order``, the shell's
+    ``_DateOrder``: its lines are read here only while no line is held and none settled
+    an order, and only of shapes it would pass as they are)."""
+
+    def __init__(self, scorer, header, sep: str, order=None):
+        self.scorer = scorer
+        self.sep = sep.encode()
+        self.n_fields = len(header)
+        self.at = header.index(scorer.time)
+        self.order = order
+        self.plans = {}  # shape -> plan, or None (not read here)
+        self.state = None  # what the last view was read under (fresh)
+
+    def _reader(self):
+        """The scorer's reader of text times (None before its first text time)."""
+        texts = getattr(self.scorer, "_text_times", None)
+        return None if texts is None else texts[1]
+
+    def fresh(self) -> bool:
+        """Whether the last view still holds: no shape learned or checked since, the
+        order of the dates as it was."""
+        return self.state == self._state()
+
+    def _state(self):
+        reader = self._reader()
+        checked = 0
+        if reader is not None:
+            checked = sum(1 for e in reader._shapes.values() if e is not None and e[1] == 0)
+        order = self.order
+        held = None if order is None else (order.active, order.order, bool(order.held))
+        return (reader is not None, checked, held)
+
+    def _open(self) -> bool:
+        """Lines may be read here: the order of the dates decided on a first line and
+        holding none."""
+        order = self.order
+        if order is None or order.active is False:
+            return True
+        return order.active is True and order.order is None and not order.held
+
+    def _plan_of(self, shape: bytes):
+        plan = self.plans.get(shape, False)
+        if plan is not False:
+            return plan
+        reader = self._reader()
+        entry = reader._shapes.get(shape.decode("ascii"), False)
+        if entry is False or (entry is not None and entry[1] > 0):
+            return None  # (not learned or checked yet: its lines are the caller's)
+        plan = None
+        if entry is not None:
+            plan = _plan(entry[0], shape)
+            if plan is not None and self.order is not None:
+                from ..utils._time import date_orders
+
+                if date_orders(shape.decode("ascii")) is not None:
+                    plan = None  # (a date whose order is in question: the order's)
+        self.plans[shape] = plan
+        return plan
+
+    def view(self, data: bytes, begin: int):
+        """(lines from ``begin`` rewritten, each line's start in them, its start in
+        ``data``), or None where no line is read here."""
+        self.state = self._state()
+        if self._reader() is None or not self._open():
+            return None
+        lines = data[begin:].split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        sep, at, n_fields = self.sep, self.at, self.n_fields
+        split, by_shape = [], {}
+        for k, line in enumerate(lines):
+            fields = None
+            if line.isascii() and b'"' not in line:
+                fields = line.split(sep)
+                if len(fields) != n_fields:
+                    fields = None
+                else:
+                    time = fields[at].rstrip(b"\r") if at == n_fields - 1 else fields[at]
+                    if time:
+                        by_shape.setdefault(time.translate(_DIGIT_TO_ZERO), []).append(k)
+            split.append(fields)
+        times = {}
+        for shape, rows in by_shape.items():
+            plan = self._plan_of(shape)
+            if plan is None:
+                continue
+            texts = [split[k][at] for k in rows]
+            if at == n_fields - 1:
+                texts = [t.rstrip(b"\r") for t in texts]
+            us = _read(texts, plan)
+            for k, value in zip(rows, us.tolist()):
+                if value != np.iinfo(np.int64).min:
+                    times[k] = value
+        if not times:
+            return None
+        out, starts, origins = [], [], []
+        new = old = 0
+        last = n_fields - 1
+        for k, (line, fields) in enumerate(zip(lines, split)):
+            if fields is not None:
+                cr = b"\r" if at == last and fields[at].endswith(b"\r") else b""
+                value = times.get(k)
+                fields[at] = (b"~" if value is None else str(value).encode()) + cr
+                text = sep.join(fields)
+            else:
+                text = line
+            out.append(text)
+            starts.append(new)
+            origins.append(begin + old)
+            new += len(text) + 1
+            old += len(line) + 1
+        return b"\n".join(out) + b"\n", starts, origins
