@@ -2225,7 +2225,7 @@ class AnomalyPipeline(SaveMixin):
             last.not_kept = False
         if scored is None:
             return pd.DataFrame(
-                {"normal": [], "anomaly": []}, index=pd.Index(seqs.ids)[:0], dtype=np.float64
+                {"normal": [], "anomaly": []}, index=seqs.ids[:0], dtype=np.float64
             )
         kept, _, scores = scored
         if method == "tail":

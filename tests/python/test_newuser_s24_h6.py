@@ -182,3 +182,18 @@ def test_the_shell_reads_a_zipped_json_file_as_json(tmp_path, weeks, capsys, ori
     assert "not in" not in capsys.readouterr().err
     got, expected = pd.read_csv(tmp_path / "z.csv"), pd.read_csv(tmp_path / "p.csv")
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_predict_proba_of_a_day_without_sessions_keeps_the_session_index(weeks):
+    # An empty later day scored by a model of sessions: predict_proba gave an unnamed
+    # object Index (a day of sessions gives ['user_id', 'session'] of int64), so a
+    # daily job's frames did not concatenate alike; score's empty table had it right.
+    last, this = weeks
+    columns = dict(COLUMNS, session_gap="30min")
+    pipe = oddseq.AnomalyPipeline().fit(Sequences.from_events(last, **columns))
+    full = pipe.predict_proba(Sequences.from_events(this, **columns))
+    with pytest.warns(DataWarning, match="no sequences"):
+        empty = pipe.predict_proba(Sequences.from_events(this.iloc[:0], **columns))
+    assert list(empty.columns) == ["normal", "anomaly"] and len(empty) == 0
+    assert list(empty.index.names) == list(full.index.names) == ["user_id", "session"]
+    assert empty.index.dtypes.to_dict() == full.index.dtypes.to_dict()
