@@ -1003,12 +1003,15 @@ class _NeuralDetector(BaseDetector):
             out["end_expected"] = np.full(n_seqs, -1, dtype=np.int64)
             if self._has_attention:
                 out["attended"] = np.full(n, -1, dtype=np.int64)
-        # Attention positions point into the windows: no sharing when explaining.
-        unique, inverse = (windows, None) if explain else windows.unique()
+        # The distinct windows, in an order of their content (explaining too: attention
+        # positions are kept as steps within the window, placed in each copy's own
+        # window after), so every copy of a window gets the same bits and the batches
+        # do not depend on the sequences' order.
+        unique, inverse = windows.unique()
         if inverse is not None:  # the per-window results, spread to the copies after
             results = {k: np.empty(unique.codes.size, dtype=v.dtype) for k, v in out.items()}
             results.update(
-                {k: np.zeros(len(unique), dtype=v.dtype) for k, v in out.items() if "end" in k}
+                {k: np.zeros(len(unique), dtype=v.dtype) for k, v in out.items() if k[:4] == "end_"}
             )
         else:
             results = out
@@ -1039,13 +1042,9 @@ class _NeuralDetector(BaseDetector):
             owner, at = unique.owner[index][last], lengths[last]
             values = {key: v[events] for key, v in per_step.items()}
             ends = {"end_" + key: v[last, at] for key, v in per_step.items()}
-            if attended is not None:
-                where = np.where(
-                    (attended >= 0) & (attended < lengths[:, None]),
-                    unique.starts[index][:, None] + attended,
-                    -1,
-                )
-                values["attended"] = where[events]
+            if attended is not None:  # the step within the window, -1 for none
+                inside = (attended >= 0) & (attended < lengths[:, None])
+                values["attended"] = np.where(inside, attended, -1)[events]
             return flat, owner, values, ends
 
         for flat, owner, values, ends in self._map_batches(
@@ -1064,6 +1063,9 @@ class _NeuralDetector(BaseDetector):
                     out[key][windows.owner[last]] = values[inverse[last]]
                 else:
                     out[key] = values[positions]
+        if "attended" in out:  # the flat position of the step attended
+            window_start = np.repeat(windows.starts, windows.lengths)
+            out["attended"] = np.where(out["attended"] >= 0, window_start + out["attended"], -1)
         return out
 
     def _statistics(self, seqs, need: str = "score", count_bits=None) -> pd.DataFrame:
