@@ -655,6 +655,18 @@ def load(path):
     >>> type(oddseq.load(path)).__name__
     'RobustZDetector'
     """
+    if isinstance(path, io.TextIOBase):
+        raise TypeError(
+            "load reads a path or a binary file object (open(..., 'rb'), io.BytesIO(data)), "
+            f"got a text one ({type(path).__name__})"
+        )
+    if isinstance(path, (bytearray, memoryview)) or (
+        isinstance(path, bytes) and (b"\0" in path or path.startswith(b"PK\x03\x04"))
+    ):  # the file's content (from a store, obj.read()), not a path
+        raise TypeError(
+            f"load reads a path or a binary file object, got the file's {len(path):,} bytes: "
+            "pass io.BytesIO(data)"
+        )
     where = path if isinstance(path, io.IOBase) else os.path.expanduser(os.fspath(path))
     label = str(getattr(path, "name", "<file>")) if isinstance(path, io.IOBase) else str(where)
     try:

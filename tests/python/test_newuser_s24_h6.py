@@ -197,3 +197,22 @@ def test_predict_proba_of_a_day_without_sessions_keeps_the_session_index(weeks):
     assert list(empty.columns) == ["normal", "anomaly"] and len(empty) == 0
     assert list(empty.index.names) == list(full.index.names) == ["user_id", "session"]
     assert empty.index.dtypes.to_dict() == full.index.dtypes.to_dict()
+
+
+def test_load_of_a_text_handle_or_the_file_bytes_says_how_to_pass_them(tmp_path):
+    # oddseq.load(open(path)) (text mode) said "'m.oddseq' is not an oddseq model file
+    # (expected a .oddseq zip): File is not a zip file" of a good model file; the file's
+    # bytes (from a store: obj.read()) were taken as a path and printed whole as its
+    # name, "is not an oddseq model file". save() refuses a text handle with its fix.
+    from oddseq.preprocessing import StandardScaler
+
+    path = StandardScaler().fit(np.arange(6.0).reshape(3, 2)).save(tmp_path / "m.oddseq")
+    with open(path) as text, pytest.raises(TypeError, match=r"open\(\.\.\., 'rb'\)"):
+        oddseq.load(text)
+    data = path.read_bytes()
+    with pytest.raises(TypeError, match=r"io\.BytesIO\(data\)") as said:
+        oddseq.load(data)
+    assert len(str(said.value)) < 300
+    import io
+
+    assert type(oddseq.load(io.BytesIO(data))).__name__ == "StandardScaler"
