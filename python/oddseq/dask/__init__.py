@@ -161,7 +161,10 @@ alike as text in a column of several types (1 and "1": each partition's kinds of
 types and items, by pandas' ``infer_dtype``; their distinct labels come to the client
 only where the kinds differ or mix). An entity column of several types (ints and text in
 an object column, with ``dataframe.convert-string`` off) is refused with the fix: the
-shuffle orders the entities, and ids of two types do not order.
+shuffle orders the entities, and ids of two types do not order. With it on (dask's
+default), ``dd.from_pandas`` makes such a column text before oddseq sees it: 1 and "1"
+are one id, the table one machine gives after the warning's fix (``astype(str)``), and
+no warning.
 
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
 clusters from a graph over every row), "markov" and the neural methods (fit them on a

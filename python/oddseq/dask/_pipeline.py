@@ -2325,7 +2325,7 @@ def _iforest_stats_rows(rows, limit, seed, threads):
     uniform 64-bit numbers (splitmix64), so each partition sends only those under the
     bound that ``limit`` plus _STATS_MARGIN standard deviations of all n keys stay under
     (about 103,000 keys for 100,000 rows kept, not every row of partitions under
-    ``limit`` rows); where fewer come back (a chance below 1e-23), each partition sends
+    ``limit`` rows); where fewer come back (a chance of about 1e-22), each partition sends
     its ``limit`` smallest."""
     expected = limit + _STATS_MARGIN * np.sqrt(limit)
     bound = min(2**64 - 1, int(expected * 2**64 / rows.n)) if expected > 0 else 0
