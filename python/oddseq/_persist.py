@@ -49,7 +49,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -371,7 +370,7 @@ def save(model, path) -> Path:
     if not folder.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: {missing_folder(folder)}")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        handle, temporary = _temporary_beside(path, folder)
     except OSError as error:  # (its message names the temporary file, not the model's)
         raise _not_written(path, error) from None
     try:
@@ -385,6 +384,30 @@ def save(model, path) -> Path:
             raise _not_written(path, error) from None
         raise
     return path
+
+
+def _temporary_beside(path: Path, folder: Path) -> tuple[int, str]:
+    """A new temporary file in ``folder`` for ``path``'s content (renamed over it once
+    written): (its descriptor, its name). Its mode is what the umask gives a new file
+    (0644 under 022, as the tables written beside it: tempfile.mkstemp's 0600 left a
+    model the account that scores with it could not read), or the mode of the file it
+    replaces (its owner's choice)."""
+    import secrets
+    import stat
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = str(folder / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            handle = os.open(name, flags, 0o666)
+        except FileExistsError:
+            continue
+        try:
+            os.chmod(name, stat.S_IMODE(path.stat().st_mode))
+        except OSError:
+            pass  # a new model (the umask's mode), or a file system that keeps its own
+        return handle, name
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def _write_zip(raw, text: str, arrays) -> None:

@@ -430,12 +430,12 @@ def test_saving_where_a_model_cannot_be_written_names_the_path_not_a_temporary_f
 ):
     # oddseq fit ... --save /proc/x.oddseq said "[Errno 2] No such file or directory:
     # '/proc/.x.oddseq.d34ehpej.tmp'", a file the user never named.
-    import tempfile
+    from oddseq import _persist
 
     def refused(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / ".m.oddseq.abc.tmp"))
 
-    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    monkeypatch.setattr(_persist, "_temporary_beside", refused)  # (the temporary file)
     with pytest.raises(OSError) as said:
         model.save(tmp_path / "m.oddseq")
     text = str(said.value)

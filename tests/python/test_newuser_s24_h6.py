@@ -5,6 +5,7 @@ and four LOWs left by session 23 (the zone check's cost, two index levels named
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -216,3 +217,29 @@ def test_load_of_a_text_handle_or_the_file_bytes_says_how_to_pass_them(tmp_path)
     import io
 
     assert type(oddseq.load(io.BytesIO(data))).__name__ == "StandardScaler"
+
+
+@pytest.mark.skipif(not hasattr(os, "umask") or os.name == "nt", reason="POSIX modes")
+def test_a_saved_model_file_is_readable_as_the_umask_says(tmp_path, weeks, capsys):
+    # model.save (and oddseq fit --save) wrote through tempfile.mkstemp: the model file
+    # was 0600 whatever the umask (the ranked tables beside it 0644), so the account
+    # that scores with it (a service, a colleague's cron job) could not read it:
+    # "oddseq score: --model m.oddseq: not allowed to read it (permissions)".
+    import stat
+
+    last, _ = weeks
+    last.head(3_000).to_csv(tmp_path / "last.csv", index=False)
+    old = os.umask(0o022)
+    try:
+        model = tmp_path / "m.oddseq"
+        assert main(["fit", str(tmp_path / "last.csv"), *ROLES, "--save", str(model)]) == 0
+        assert stat.S_IMODE(model.stat().st_mode) == 0o644
+        # Overwriting keeps the mode the owner gave the file.
+        model.chmod(0o600)
+        assert (
+            main(["fit", str(tmp_path / "last.csv"), *ROLES, "--save", str(model), "--force"]) == 0
+        )
+        assert stat.S_IMODE(model.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
