@@ -694,12 +694,15 @@ class PreviousEvents:
 #: UnseenTypes: events of types not seen in fitting that the C++ line reader leaves to
 #: the caller's path to be kept by label (update_one: 150-250 us such a line with the
 #: reader's restart, against 2-3 us a line read; 2,000 of them about 0.4 s); past them,
-#: the reader counts such types without their labels, and an entity whose kept types
-#: fall short of its count[<other>] has its reason left as it was.
+#: the reader reads such lines too, and the types of its CSV lines are found in numpy
+#: after each run (``_scorer._unseen_lines``, about a microsecond a line) and kept by
+#: label as well. JSON lines past them are counted without their labels: an entity whose
+#: kept types fall short of its count[<other>] has its reason left as it was.
 UNSEEN_ROUTED_MAX = 2_000
 #: UnseenTypes: the labels kept by count per entity. A reason names the most frequent two
 #: and how many more; past this many an entity's further types are counted (their
-#: events), not kept, and its reason says "and at least 15 more": the memory stays at
+#: events), not kept, and its reason says "and at least 15 more (those named: the most
+#: frequent of its first 16; ...)": the memory stays at
 #: this many labels an entity, where a column of ever new values (URL paths as the
 #: event) kept one an event (1 M pairs, +97 MB on 2 M events). 16 names and counts
 #: exactly any entity of up to 16 such types (a shop's 'refund', 'chargeback', ...).
@@ -715,11 +718,13 @@ class UnseenTypes:
     ``max_entities``) are forgotten here too once they pass twice those it tracks (at
     least ``PRUNE_FROM``), as :class:`PreviousEvents` forgets them. ``oddseq stream``'s C++
     line reader leaves a line of such a type to update_one (``routing``) for the first
-    ``UNSEEN_ROUTED_MAX`` of them; a reason names the types only where those kept
+    ``UNSEEN_ROUTED_MAX`` of them, then (CSV) finds them in the lines it read; a reason
+    names the types only where those kept
     account for all the entity's count (``count[<other>]``). Each entity keeps its first
     ``UNSEEN_KEPT`` types by count; the events of any later type are counted in ``more``
     (key -> events), and its reason names the most frequent two of those kept and says
-    "and at least N more" (a type first seen after them is counted, not named)."""
+    so: "and at least N more (those named: the most frequent of its first 16; later
+    types counted, not named)" (a type first seen after them may have come more often)."""
 
     def __init__(self, scorer):
         self.scorer = scorer
@@ -884,9 +889,14 @@ class UnseenTypes:
         reasons = reasons.copy()
         reasons[at] = name_unseen_types(pipeline, reasons[at], seqs)
         # Entities with types past the kept ones: "and 14 more" of those kept is at least
-        # one more (UNSEEN_KEPT distinct kept, and one not among them).
+        # one more (UNSEEN_KEPT distinct kept, and one not among them); those named are
+        # the most frequent of the kept, not of all (a later type, counted only, may
+        # have come more often), and the reason says so.
         said = f" and {UNSEEN_KEPT - _UNSEEN_NAMED:,} more"
-        past = f" and at least {UNSEEN_KEPT - _UNSEEN_NAMED + 1:,} more"
+        past = (
+            f" and at least {UNSEEN_KEPT - _UNSEEN_NAMED + 1:,} more (those named: the most "
+            f"frequent of its first {UNSEEN_KEPT}; later types counted, not named)"
+        )
         for i in at:
             if keys[i] in more:
                 reason = str(reasons[i])

@@ -582,6 +582,7 @@ class StreamScorer:
         if self.event is not None and UnseenTypes.wanted(self.pipeline):
             self._unseen_types = UnseenTypes(self)
         self._plain_feeds = {}  # a line feed that leaves such lines -> one that does not
+        self._unseen_scan = None  # (data, offset, _unseen_lines' scan of it, known types)
         self._set_checks()
 
     def _set_checks(self):
@@ -1313,9 +1314,18 @@ class StreamScorer:
         ``time_factor``: the feed's (:meth:`_line_feed`), where not the scorer's."""
         if self._refit is not None and self._refit.done():
             self._take_refit()
+        found = None  # the unseen types of the lines read, past the routed ones
         if self._plain_feeds and not self._unseen_types.routing:
             feed = self._plain_feed(feed)
+            found = self._text_labels and self._line_layout[1] is not None
         run = feed.feed(self._store, self._model, data, offset, ALERT_FEATURES, round(gather * 1e9))
+        if found:  # (the data's lines scanned once, from the first run's offset)
+            scan = self._unseen_scan
+            if scan is None or scan[0] is not data or offset < scan[1]:
+                sep, header = self._line_layout
+                found = _unseen_lines(data, offset, sep, header, self.entity, self.event)
+                scan = self._unseen_scan = (data, offset, found, self._code_of)
+            found = _unseen_in(scan[2], scan[3], offset, run.offset)
         self._check_left -= run.lines
         if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
             layout = self._line_layout
@@ -1334,7 +1344,11 @@ class StreamScorer:
                 reasons = self._with_change_facts(reasons, lambda: run.facts)
             if self._unseen_types is not None:
                 counts = run.rows[:, self._other_code]  # count[<other>]
-                reasons = self._unseen_types.name(self.pipeline, run.key, reasons, counts)
+                if not found:
+                    reasons = self._unseen_types.name(self.pipeline, run.key, reasons, counts)
+                else:  # each alert named as its entity stood after its line
+                    reasons = self._name_found(found, run, reasons, counts)
+                    found = None
             alerts = [
                 (line, data[begin:end], score, length, reason)
                 for line, begin, end, score, length, reason in zip(
@@ -1346,7 +1360,43 @@ class StreamScorer:
                     reasons.tolist(),
                 )
             ]
+        if found:
+            self._unseen_types.add(found[1], found[2])
         return run.stop, run.offset, run.lines, alerts
+
+    def _name_found(self, found, run, reasons, counts) -> np.ndarray:
+        """The run's alerts named, each as its entity stood right after its line, the
+        unseen types ``found`` in its lines (:func:`_unseen_lines`) kept on the way: in
+        one call, as the run's alerts are named where none are found (an entity's names
+        depend on its own types alone), but for entities alerting again in the run (a
+        call a round)."""
+        from .._reasons import _NOTHING_POOLED
+
+        lines, keys, labels = found
+        if not any(_NOTHING_POOLED in str(r) for r in reasons):  # (no names to give)
+            self._unseen_types.add(keys, labels)
+            return reasons
+        alert_keys, alert_lines = run.key, run.line
+        rank = np.zeros(len(alert_keys), dtype=np.int64)
+        if len(np.unique(alert_keys)) < len(alert_keys):
+            rank = pd.Series(alert_keys).groupby(alert_keys, sort=False).cumcount().to_numpy()
+        kept = np.zeros(len(lines), dtype=bool)
+        reasons = np.asarray(reasons, dtype=object).copy()
+        for r in range(int(rank.max()) + 1):
+            at = np.flatnonzero(rank == r)
+            line_of = dict(zip(alert_keys[at].tolist(), alert_lines[at].tolist()))
+            last = np.iinfo(np.int64).max
+            cut = np.fromiter((line_of.get(k, last) for k in keys.tolist()), np.int64, len(keys))
+            now = ~kept & (lines <= cut)
+            if now.any():
+                self._unseen_types.add(keys[now], labels[now])
+                kept |= now
+            reasons[at] = self._unseen_types.name(
+                self.pipeline, alert_keys[at], reasons[at], counts[at]
+            )
+        if not kept.all():
+            self._unseen_types.add(keys[~kept], labels[~kept])
+        return reasons
 
     def _plain_feed(self, feed):
         """The feed that reads the lines of ``feed`` (of :meth:`_line_feed`) without
@@ -2040,6 +2090,59 @@ class StreamScorer:
 _refit_executor = None
 # StreamScorer._line_feed: a label no line holds (a number beyond any id a log writes).
 _NO_LABEL = -(2**63) + 7
+
+
+def _unseen_lines(data: bytes, begin: int, sep: str, header, entity, event):
+    """The CSV lines (of ``header``) of ``data`` from ``begin``, where the C++ reader
+    reads them (plain lines; blank ones counted): (the newlines' places, and of each line
+    with all its fields: its start, its entity's text and its event type's), in numpy
+    but for the texts; :func:`_unseen_in` picks those of types not seen in fitting."""
+    buf = np.frombuffer(data, dtype=np.uint8, offset=begin)
+    newlines = np.flatnonzero(buf == 10)
+    stops = (
+        newlines
+        if len(newlines) and newlines[-1] == len(buf) - 1
+        else np.append(newlines, len(buf))
+    )
+    starts = np.r_[0, stops[:-1] + 1]
+    while True:  # (without their carriage returns, as the reader reads them)
+        cr = (stops > starts) & (buf[np.maximum(stops - 1, 0)] == 13)
+        if not cr.any():
+            break
+        stops = stops - cr
+    seps = np.flatnonzero(buf == ord(sep))
+    n_fields = len(header)
+    first = np.searchsorted(seps, starts)
+    rows = np.flatnonzero(np.searchsorted(seps, stops) - first == n_fields - 1)
+    first = first[rows]
+
+    def field(k):
+        left = starts[rows] if k == 0 else seps[first + k - 1] + 1
+        right = stops[rows] if k == n_fields - 1 else seps[first + k]
+        return (left + begin).tolist(), (right + begin).tolist()
+
+    texts = []
+    for k in (header.index(entity), header.index(event)):
+        left, right = field(k)
+        texts.append([data[a:b] for a, b in zip(left, right)])
+    return newlines + begin, starts[rows] + begin, texts[0], texts[1]
+
+
+def _unseen_in(scan, known, begin: int, end: int):
+    """Of a scan (:func:`_unseen_lines`), the lines starting in ``[begin, end)`` whose
+    event type is none of ``known`` (text): (their places among those lines, from 1, as
+    the reader counts them; their entities' keys; their types), or None."""
+    newlines, starts, entities, events = scan
+    lo, hi = np.searchsorted(starts, [begin, end])
+    if lo == hi:
+        return None
+    new = [i for i in range(lo, hi) if events[i].decode() not in known]
+    if not new:
+        return None
+    at = starts[new]
+    lines = np.searchsorted(newlines, at) - np.searchsorted(newlines, begin) + 1
+    keys = _core.stream_hash_texts(np.array([entities[i].decode() for i in new], dtype=object))
+    return lines, keys, np.array([events[i].decode() for i in new], dtype=object)
 
 
 def _calibration_cut(highest, false_alarm_rate: float) -> float:

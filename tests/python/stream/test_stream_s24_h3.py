@@ -1,6 +1,7 @@
 """Session 24 (H3): the stream's leftovers of issue 14. A batch's events of unseen types
-kept in numpy, not one by one; text times read per chunk in the shell. Data seeds
-220-221."""
+kept in numpy, not one by one; text times read per chunk in the shell; the shell's
+unseen types named past its first lines, and the reason of an entity past the kept
+types said as what it is. Data seeds 220-221."""
 
 import warnings
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 import oddseq
+from oddseq import _core
 from oddseq.sequences import Sequences
 from oddseq.stream import StreamScorer
 from oddseq.stream._checks import UNSEEN_KEPT, UnseenTypes
@@ -218,3 +220,80 @@ def test_text_times_are_not_read_one_line_at_a_time(
             ["stream", "--model", str(model), *SHELL_ROLES], log.to_csv(index=False)
         )
         assert got.stdout == numbers.stdout and got.stdout.count("\n") >= 1
+
+
+# ---- the shell's unseen types named past its first lines; past the kept types, said
+
+
+def _client_day(fit, labels):
+    """Client 7's fitted day again a day later, with events of ``labels`` (types not seen
+    in fitting) at its own events' times (as test_stream_unseen_memory builds it)."""
+    own = fit[fit["c"] == 7].assign(t=lambda d: d["t"] + 86_400)
+    extra = own.iloc[np.arange(len(labels)) % len(own)].assign(p=labels)
+    return pd.concat([own, extra]).sort_values("t", kind="stable").reset_index(drop=True)
+
+
+def _shell_stream(scorer, text: str) -> None:
+    """``text`` (CSV) through the scorer as ``oddseq stream`` reads it: the C++ line
+    reader, and each line it leaves through update_one."""
+    header, _, body = text.partition("\n")
+    data, at = body.encode(), 0
+    feed = scorer._line_feed(",", header.split(","))
+    while at < len(data):
+        stop, at, _, _ = _quiet(scorer._feed_lines, feed, data, at)
+        if stop == 2:
+            end = data.index(b"\n", at)
+            c, p, t = data[at:end].decode().split(",")
+            _quiet(scorer.update_one, c, p, int(t))
+            at = end + 1
+
+
+def test_the_shell_names_unseen_types_past_its_first_lines(web):
+    # Past the first 2,000 lines of unseen types the C++ reader read them without their
+    # labels: an entity's reason then said "event types not seen in fitting" unnamed.
+    from oddseq.stream._checks import UNSEEN_ROUTED_MAX
+
+    fit, pipe = web
+    rng = np.random.default_rng(221)
+    for n_before in (10, UNSEEN_ROUTED_MAX + 500):
+        before = pd.DataFrame(
+            {
+                "c": rng.integers(1000, 1300, n_before),
+                "p": [f"/x{k}" for k in range(n_before)],
+                "t": np.full(n_before, 86_400),
+            }
+        )
+        day = _client_day(fit, ["refund"] * 20)
+        scorer = StreamScorer(pipe, **ROLES)
+        _shell_stream(scorer, pd.concat([before, day], ignore_index=True).to_csv(index=False))
+        reason = scorer._alert_reasons(np.array([_core.stream_hash_id("7")], dtype=np.uint64))
+        assert "event types not seen in fitting: 'refund')" in reason[0], (n_before, reason)
+
+
+def test_the_lines_unseen_types_are_found_where_the_reader_counts_them():
+    from oddseq.stream._scorer import _unseen_in, _unseen_lines
+
+    data = b"x\n7,/p1,5\n\n8,refund,6\r\n 7 ,/p2,7\n9,/p1x,8\n7,a,b,c\n10,z,9\n"
+    scan = _unseen_lines(data, 2, ",", ["c", "p", "t"], "c", "p")
+    known = {"/p1": 0, "/p2": 1}
+    # (lines read from the second line's start to the last's: 5 lines, blank counted)
+    lines, keys, labels = _unseen_in(scan, known, 2, data.index(b"7,a,b"))
+    assert lines.tolist() == [3, 5] and labels.tolist() == ["refund", "/p1x"]
+    assert keys.tolist() == [_core.stream_hash_id("8"), _core.stream_hash_id("9")]
+    lines, _, labels = _unseen_in(scan, known, data.index(b"9,"), len(data))
+    assert lines.tolist() == [1, 3] and labels.tolist() == ["/p1x", "z"]
+    assert _unseen_in(scan, known, 2, data.index(b"8,")) is None
+
+
+def test_past_the_kept_types_the_reason_says_which_are_named(web):
+    # An entity's first 16 unseen types came once each, then 'refund' 10 times: the
+    # reason named two of the first 16 as if they were its most frequent (as the batch's
+    # reason names its most frequent two); now it says which they are.
+    fit, pipe = web
+    labels = [f"/new/{k}" for k in range(UNSEEN_KEPT)] + ["refund"] * 10
+    scorer = StreamScorer(pipe, reasons="all", **ROLES)
+    alerts = _quiet(scorer.update, _client_day(fit, labels)).alerts
+    assert len(alerts) == 1, alerts
+    reason = str(alerts["reason"].iloc[0])
+    assert "'/new/0', '/new/1' and at least 15 more" in reason, reason
+    assert f"the most frequent of its first {UNSEEN_KEPT}" in reason, reason
