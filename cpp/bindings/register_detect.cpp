@@ -270,6 +270,30 @@ py::array_t<double> average_path_length(const CArray<double>& n) {
   return out;
 }
 
+py::array_t<std::uint64_t> sequence_keys(const CArray<std::int64_t>& codes,
+                                         const CArray<std::int64_t>& offsets,
+                                         const std::optional<CArray<std::int64_t>>& times,
+                                         int n_threads) {
+  if (codes.ndim() != 1 || offsets.ndim() != 1 || offsets.size() < 1) {
+    throw std::invalid_argument("codes and offsets must be 1-D, offsets not empty");
+  }
+  const std::int64_t* o = offsets.data();
+  const std::int64_t n = offsets.size() - 1;
+  if (o[n] - o[0] != codes.size()) throw std::invalid_argument("offsets do not describe the codes");
+  for (std::int64_t s = 0; s < n; ++s) {
+    if (o[s + 1] < o[s]) throw std::invalid_argument("offsets must not decrease");
+  }
+  if (times.has_value() && (times->ndim() != 1 || times->size() != codes.size())) {
+    throw std::invalid_argument("times must hold one time per code");
+  }
+  std::vector<std::uint64_t> keys;
+  {
+    py::gil_scoped_release release;
+    keys = core::sequence_keys(codes.data(), data_or_null(times), o, n, n_threads);
+  }
+  return to_numpy(std::move(keys));
+}
+
 }  // namespace
 
 void register_detect(py::module_& m) {
@@ -311,6 +335,10 @@ void register_detect(py::module_& m) {
         py::arg("hashes").noconvert(), py::arg("n_threads"),
         "Each column's share of the key the trees' features are drawn by (wrapping sums over "
         "these rows; hashes: the rows' kmeans_row_hashes of kmeans_column_keys).");
+  m.def("content_sequence_keys", &sequence_keys, py::arg("codes").noconvert(),
+        py::arg("offsets").noconvert(), py::arg("times").noconvert(), py::arg("n_threads"),
+        "Each sequence's 64-bit key by its events' codes and times (int64; times None "
+        "where there are none) and their steps: the same wherever the sequence stands.");
   m.def("iforest_copy_numbers", &copy_numbers<float>, py::arg("x").noconvert(),
         py::arg("hashes").noconvert(), py::arg("n_threads"));
   m.def("iforest_copy_numbers", &copy_numbers<double>, py::arg("x").noconvert(),

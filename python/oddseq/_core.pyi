@@ -545,6 +545,15 @@ def iforest_column_keys(
     """Each column's share of the key the trees' features are drawn by (wrapping sums over
     these rows; hashes: the rows' kmeans_row_hashes of kmeans_column_keys)."""
 
+def content_sequence_keys(
+    codes: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    times: NDArray[np.int64] | None,
+    n_threads: int,
+) -> NDArray[np.uint64]:
+    """Each sequence's 64-bit key by its events' codes and times (int64; times None where
+    there are none) and their steps: the same wherever the sequence stands."""
+
 def iforest_copy_numbers(
     x: NDArray[np.floating], hashes: NDArray[np.uint64], n_threads: int
 ) -> NDArray[np.int64]:

@@ -114,3 +114,29 @@ def test_folds_in_content_order_are_those_of_the_rows_in_that_order():
     # Copies keep their order among themselves (ties broken by position).
     Y = np.zeros((6, 2))
     np.testing.assert_array_equal(content_order(Y), np.arange(6))
+
+
+def test_sequence_keys_are_the_cores_whatever_the_threads():
+    """The sequences' content key is the C++ core's (content_sequence_keys, GIL
+    released): copies key alike wherever they stand, and any thread count keys the same."""
+    from oddseq import _core
+    from oddseq.detect._threshold import sequence_content_order
+
+    rng = np.random.default_rng(217)
+    lengths = rng.integers(0, 12, 400)
+    offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    codes = rng.integers(0, 6, offsets[-1]).astype(np.int64)
+    times = np.sort(rng.integers(0, 10**12, offsets[-1])).astype(np.int64)
+    keys = _core.content_sequence_keys(codes, offsets, times, 1)
+    np.testing.assert_array_equal(_core.content_sequence_keys(codes, offsets, times, 3), keys)
+    # A sequence's key is that of its events alone, wherever it stands.
+    for s in (0, 17, 399):
+        one = _core.content_sequence_keys(
+            codes[offsets[s] : offsets[s + 1]],
+            offsets[s : s + 2] - offsets[s],
+            times[offsets[s] : offsets[s + 1]],
+            1,
+        )
+        assert one[0] == keys[s]
+    order = sequence_content_order(codes, offsets, times)
+    np.testing.assert_array_equal(order, np.argsort(keys, kind="stable"))

@@ -1074,37 +1074,23 @@ def row_hashes(X, n_threads: int = 1) -> np.ndarray:
     return _core.kmeans_row_hashes(X, keys, n_threads)
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser of uint64 values (wrapping)."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def sequence_content_order(codes: np.ndarray, offsets: np.ndarray, times=None) -> np.ndarray:
+def sequence_content_order(
+    codes: np.ndarray, offsets: np.ndarray, times=None, n_threads: int = 1
+) -> np.ndarray:
     """The sequences (``offsets`` over the events' ``codes`` and ``times``) ordered by a
-    64-bit key of their content: each event's code and time mixed with its step, summed
-    over the sequence and mixed with its length. Sequences of the same events at the
-    same times (copies) keep their order among themselves: swapping them changes
-    nothing a model reads. What the neural models' draws (held-out part, batches,
-    folds) and the folds of a detector of sequences are drawn over, so that reordering
-    the sequences (renamed entities) draws the same."""
-    offsets = np.asarray(offsets, dtype=np.int64)
-    lengths = np.diff(offsets)
-    n = lengths.size
-    step = np.arange(offsets[-1] - offsets[0]) - np.repeat(offsets[:-1] - offsets[0], lengths)
-    step = step.astype(np.uint64)
-    term = _mix(np.asarray(codes).astype(np.uint64) + _mix(step + np.uint64(0x243F6A8885A308D3)))
+    64-bit key of their content (C++ ``sequence_keys``, oddseq/core/content_hash.hpp):
+    each event's code and time mixed with its step, summed over the sequence and mixed
+    with its length. Sequences of the same events at the same times (copies) keep
+    their order among themselves: swapping them changes nothing a model reads. What the
+    neural models' draws (held-out part, batches, folds) and the folds of a detector of
+    sequences are drawn over, so that reordering the sequences (renamed entities) draws
+    the same; the same for any ``n_threads``."""
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     if times is not None:
-        bits = np.ascontiguousarray(times, dtype=np.int64).view(np.uint64)
-        term = term + _mix(bits ^ _mix(step + np.uint64(0x13198A2E03707344)))
-    term = _mix(term)
-    key = np.zeros(n, dtype=np.uint64)
-    full = np.flatnonzero(lengths > 0)
-    if full.size:
-        key[full] = np.add.reduceat(term, offsets[:-1][full] - offsets[0])
-    key = _mix(key + lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-    return np.argsort(key, kind="stable")
+        times = np.ascontiguousarray(times, dtype=np.int64)
+    keys = _core.content_sequence_keys(codes, offsets, times, int(n_threads))
+    return np.argsort(keys, kind="stable")
 
 
 def _rows(X, mask):

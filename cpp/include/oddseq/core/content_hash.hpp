@@ -177,6 +177,49 @@ void identical_groups(const T* x, std::int64_t n, std::int64_t d, const std::uin
   });
 }
 
+namespace content_detail {
+// A sequence key's salts: hexadecimal digits of pi (its steps) and of the golden ratio (its
+// length).
+constexpr std::uint64_t kCodeSalt = 0x243F6A8885A308D3ULL;
+constexpr std::uint64_t kTimeSalt = 0x13198A2E03707344ULL;
+constexpr std::uint64_t kLengthSalt = 0x9E3779B97F4A7C15ULL;
+}  // namespace content_detail
+
+// Each sequence's key by its content (sequence s: events offsets[s] - offsets[0] ..
+// offsets[s + 1] - offsets[0] of codes and times, times null where there are none): per
+// event at step t of its sequence, the finaliser of (code + finaliser of (t + salt)) plus,
+// with times, the finaliser of (time bits ^ finaliser of (t + another salt)), through the
+// finaliser; summed (wrapping) over the sequence, the sum plus the length times a third
+// salt through the finaliser. Sequences of the same events at the same times key alike
+// wherever they stand, so ordering the sequences by key (ties in position order) orders
+// them the same whatever their order (renamed entities): what the neural models' draws
+// and the folds of a detector of sequences are drawn over. The same keys for any
+// n_threads.
+inline std::vector<std::uint64_t> sequence_keys(const std::int64_t* codes,
+                                                const std::int64_t* times,
+                                                const std::int64_t* offsets, std::int64_t n,
+                                                int n_threads) {
+  using namespace content_detail;
+  std::vector<std::uint64_t> keys(static_cast<std::size_t>(n));
+  parallel_for(n, n_threads, [&](std::int64_t s) {
+    const std::int64_t first = offsets[s] - offsets[0], length = offsets[s + 1] - offsets[s];
+    std::uint64_t sum = 0;
+    for (std::int64_t t = 0; t < length; ++t) {
+      const auto step = static_cast<std::uint64_t>(t);
+      std::uint64_t term = splitmix64_mix(static_cast<std::uint64_t>(codes[first + t]) +
+                                          splitmix64_mix(step + kCodeSalt));
+      if (times != nullptr) {
+        term += splitmix64_mix(static_cast<std::uint64_t>(times[first + t]) ^
+                               splitmix64_mix(step + kTimeSalt));
+      }
+      sum += splitmix64_mix(term);
+    }
+    keys[static_cast<std::size_t>(s)] =
+        splitmix64_mix(sum + static_cast<std::uint64_t>(length) * kLengthSalt);
+  });
+  return keys;
+}
+
 // Each row's copy number: how many rows identical to it (the same hash and values) come
 // before it. The rows of a group of m copies number 0 .. m - 1, so the multiset of
 // (row values, copy number) does not depend on the order of the rows.
