@@ -297,3 +297,49 @@ def test_past_the_kept_types_the_reason_says_which_are_named(web):
     reason = str(alerts["reason"].iloc[0])
     assert "'/new/0', '/new/1' and at least 15 more" in reason, reason
     assert f"the most frequent of its first {UNSEEN_KEPT}" in reason, reason
+
+
+@pytest.mark.parametrize(
+    "fmt, texts",
+    [
+        (
+            "%Y-%m-%d %H:%M:%S UTC",
+            ["2019-10-01 00:00:00 UTC", "2019-02-29 10:00:00 UTC", "2020-02-29 23:59:59 UTC"]
+            + ["2019-13-01 00:00:00 UTC", "2019-00-10 00:00:00 UTC", "2019-10-01 24:00:00 UTC"]
+            + ["2019-12-31 23:59:60 UTC", "1677-12-31 23:59:59 UTC", "2262-01-01 00:00:00 UTC"]
+            + ["1678-01-01 00:00:00 UTC", "2261-12-31 23:59:59 UTC", "0000-01-01 00:00:00 UTC"],
+        ),
+        (
+            "%Y-%m-%dT%H:%M:%S%z",
+            ["2017-12-01T10:00:00+0200", "2017-12-31T23:30:00-0530", "2017-12-01T10:00:00+2359"]
+            + ["2017-12-01T10:00:00+2400", "2017-12-01T10:00:00+0260", "1678-01-01T00:30:00+0100"]
+            + ["2261-12-31T23:30:00-0100", "2017-12-01T10:00:00+02:00", "2017-12-01T10:00:00Z"]
+            + ["2017-12-01T10:00:00-00:30"],
+        ),
+        (
+            "%Y-%m-%d %H:%M:%S.%f",
+            ["2016-05-25 00:00:05.568000", "2016-05-25 00:00:05.5", "2016-05-25 00:00:05.123456"]
+            + ["2016-05-25 00:00:05.1234567", "2016-05-25 00:00:05.000001"],
+        ),
+        ("%Y%m%d %H%M%S", ["20171201 101112", "20171231 235959", "20171232 000000"]),
+        ("%d.%m.%Y %H:%M", ["13.02.2017 10:00", "1.2.2017 1:00", "31.02.2017 10:00"]),
+    ],
+)
+def test_a_shape_reads_as_the_reader_of_text_times_reads_each_text(fmt, texts):
+    # The chunk's reader (stream/_text_lines.py) gives each text of a shape what the
+    # scorer's reader of text times gives from that shape's format (strptime), or leaves
+    # the line to it (int64 minimum): never a time where it gives none, nor another.
+    from oddseq.stream._text_lines import _DIGIT_TO_ZERO, _plan, _read
+    from oddseq.utils._time import _strptime_ns
+
+    read = 0
+    for text in texts:
+        raw = text.encode()
+        plan = _plan(fmt, raw.translate(_DIGIT_TO_ZERO))
+        expected = _strptime_ns(text, fmt)
+        if plan is None:  # (a shape not read here: the reader's, line by line)
+            continue
+        got = int(_read([raw], plan)[0])
+        assert got == np.iinfo(np.int64).min or got * 1000 == expected, text
+        read += got != np.iinfo(np.int64).min
+    assert read  # (each form read here at least once)
