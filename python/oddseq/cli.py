@@ -1355,7 +1355,8 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
     side = "score(seqs, entity_features=side)"
     if side in text:  # a model fitted with a side table in Python: no shell option for one
         text = text.replace(
-            side, f"model.{side} in Python (oddseq score has no option for a side table)"
+            side,
+            f"model.{side} in Python (oddseq {command or 'score'} has no option for a side table)",
         )
 
     if STRAY_ROUTE in text:  # the stray-event warning: no quality_report in the shell

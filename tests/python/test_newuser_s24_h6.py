@@ -243,3 +243,14 @@ def test_a_saved_model_file_is_readable_as_the_umask_says(tmp_path, weeks, capsy
     finally:
         os.umask(old)
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_the_side_table_route_in_shell_words_names_the_command_that_says_it():
+    # (e3a0c94 wrote "oddseq score has no option for a side table" whichever command
+    # warned: oddseq stream's warnings go through the same words)
+    from oddseq.cli import _in_shell_words
+
+    said = _in_shell_words("pass the current one with score(seqs, entity_features=side)", "stream")
+    assert said.endswith("in Python (oddseq stream has no option for a side table)")
+    said = _in_shell_words("pass the current one with score(seqs, entity_features=side)", "score")
+    assert said.endswith("in Python (oddseq score has no option for a side table)")
