@@ -200,7 +200,30 @@ def _unknown_category_share(n_item_events: int, n_known_events: int):
     return unknown if unknown > _UNKNOWN_CATEGORY_WARN else None
 
 
-def _warn_unknown_categories(unknown: float, n_unknown: int, n_used: int):
+def _category_key_hint(categories, missing: pd.Index) -> str:
+    """Where ``categories`` (item -> category) keys the items as another dtype than the
+    scored ones (int64 keys from a CSV, text items from a JSON feed) and the items
+    without a category (``missing``) match keys as text: the words that say so and how
+    to read the items; "" otherwise."""
+    keys = categories.keys() if isinstance(categories, (dict, pd.Series)) else None
+    if keys is None or not len(missing):
+        return ""
+    keys = pd.Index(list(keys) if isinstance(categories, dict) else keys)
+    kind, items_kind = _id_kind(keys), _id_kind(missing)
+    if kind == items_kind or not len(keys):
+        return ""
+    matched = int(missing.astype(str).isin(keys.astype(str)).sum())
+    if not matched:
+        return ""
+    name = missing.name if missing.name is not None else "item"
+    return (
+        f" The fitted categories key the items as {kind} where these items are "
+        f"{items_kind} ({matched:,} of those without one match a key as text): read the "
+        f"items as at fit, df[{name!r}] = df[{name!r}].astype({kind!r})."
+    )
+
+
+def _warn_unknown_categories(unknown: float, n_unknown: int, n_used: int, hint: str = ""):
     """Scoring's warning that many item events have no known category (``unknown``: their
     share; ``n_unknown`` of the ``n_used`` items used): over a tenth, their scores move;
     over a half, categories say little. The one warning of AnomalyPipeline.score,
@@ -218,7 +241,7 @@ def _warn_unknown_categories(unknown: float, n_unknown: int, n_used: int):
         f"item_categories has no known category for {n_unknown:,} of the "
         f"{n_used:,} items in these sequences ({unknown:.0%} of "
         "their item events): their category features are taken as missing "
-        f"(the fitted typical values), {effect}. {advice}",
+        f"(the fitted typical values), {effect}. {advice}{hint}",
         UserWarning,
         stacklevel=user_stacklevel(),
     )
@@ -1396,7 +1419,8 @@ class AnomalyPipeline(SaveMixin):
             unknown = _unknown_category_share(*self._category_events(seqs, events))
             if unknown is not None:
                 missing, used = self._unknown_items(seqs, events)
-                _warn_unknown_categories(unknown, missing.size, used.size)
+                hint = _category_key_hint(self.item_categories, missing)
+                _warn_unknown_categories(unknown, missing.size, used.size, hint)
         # None: a pipeline saved before the typical values were learned.
         return _blend_categories(raw, share, columns, getattr(self, "_category_typical", None))
 
@@ -2224,9 +2248,7 @@ class AnomalyPipeline(SaveMixin):
         finally:
             last.not_kept = False
         if scored is None:
-            return pd.DataFrame(
-                {"normal": [], "anomaly": []}, index=seqs.ids[:0], dtype=np.float64
-            )
+            return pd.DataFrame({"normal": [], "anomaly": []}, index=seqs.ids[:0], dtype=np.float64)
         kept, _, scores = scored
         if method == "tail":
             normal = self.p_normal(scores)

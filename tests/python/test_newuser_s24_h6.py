@@ -254,3 +254,19 @@ def test_the_side_table_route_in_shell_words_names_the_command_that_says_it():
     assert said.endswith("in Python (oddseq stream has no option for a side table)")
     said = _in_shell_words("pass the current one with score(seqs, entity_features=side)", "score")
     assert said.endswith("in Python (oddseq score has no option for a side table)")
+
+
+def test_items_of_another_dtype_than_the_category_keys_are_said(weeks):
+    # A model fitted with item categories keyed by integers (a CSV), scored on a log
+    # whose items are text (a JSON feed): "no known category for ... items (100% ...)"
+    # without a word of the keys' type; adding categories did not help the old keys.
+    last, _ = weeks
+    cats = last.groupby("item_id")["category_id"].first()
+    columns = dict(COLUMNS, item="item_id")
+    pipe = oddseq.AnomalyPipeline(item_categories=cats).fit(Sequences.from_events(last, **columns))
+    later = last.assign(item_id=last["item_id"].astype(str))
+    with pytest.warns(UserWarning, match="no known category") as caught:
+        pipe.score(Sequences.from_events(later, **columns))
+    said = " ".join(str(w.message) for w in caught)
+    assert "as int64 where these items are str" in said
+    assert "astype('int64')" in said
