@@ -1273,11 +1273,15 @@ def _stream(args) -> int:
             feed = scorer._line_feed()
         else:
             feed = None if reader.header is None else scorer._line_feed(args.sep, reader.header)
-        if feed is not None and reader.fmt != "jsonl" and args.time is not None:
+        if feed is not None and args.time is not None:
             # Lines of text times: read a chunk at a time once their shape's format is
             # checked, then through a C++ reader of times in microseconds.
-            text_feed = scorer._line_feed(args.sep, reader.header, time_factor=text_times_us)
-            text_lines = TextTimeLines(scorer, reader.header, args.sep, order)
+            if reader.fmt == "jsonl":
+                text_feed = scorer._line_feed(time_factor=text_times_us)
+                text_lines = TextTimeLines(scorer, None, order=order)
+            else:
+                text_feed = scorer._line_feed(args.sep, reader.header, time_factor=text_times_us)
+                text_lines = TextTimeLines(scorer, reader.header, args.sep, order)
         if feed is not None:
             # Whatever has come is read at once, with no batching delay.
             feed_chunk(pending)

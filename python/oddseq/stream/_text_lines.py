@@ -15,6 +15,8 @@ the reader takes (1678-2261), or not as the format reads them, is left to it.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 __all__ = ["TextTimeLines", "US"]
@@ -141,19 +143,25 @@ def _read(texts: list, plan) -> np.ndarray:
 
 
 class TextTimeLines:
-    """A stream's CSV lines with their text times read a chunk at a time (the module's
-    words): :meth:`view` gives the lines from an offset with the times it reads written
-    in microseconds, the others made unreadable to the C++ reader (their time field
-    ``~``: each is the caller's, read from its own text), and where each line began.
-    Only where nothing holds lines for the order of their dates (``order``, the shell's
-    ``_DateOrder``: its lines are read here only while no line is held and none settled
-    an order, and only of shapes it would pass as they are)."""
+    """A stream's lines (CSV with ``header``, or JSON objects: ``header`` None) with their
+    text times read a chunk at a time (the module's words): :meth:`view` gives the lines
+    from an offset with the times it reads written in microseconds, the others made
+    unreadable to the C++ reader (their time ``~``, ``"~"`` in JSON: each is the caller's,
+    read from its own text), and where each line began. Only where nothing holds lines
+    for the order of their dates (``order``, the shell's ``_DateOrder``: its lines are
+    read here only while no line is held and none settled an order, and only of shapes it
+    would pass as they are)."""
 
-    def __init__(self, scorer, header, sep: str, order=None):
+    def __init__(self, scorer, header, sep=",", order=None):
         self.scorer = scorer
-        self.sep = sep.encode()
-        self.n_fields = len(header)
-        self.at = header.index(scorer.time)
+        self.json = header is None
+        if self.json:  # the time's value: the last of equal keys, as json.loads reads it
+            key = re.escape(str(scorer.time).encode())
+            self.pattern = re.compile(rb'"' + key + rb'"\s*:\s*("([^"]*)"|-?[0-9][-+.eE0-9]*)')
+        else:
+            self.sep = sep.encode()
+            self.n_fields = len(header)
+            self.at = header.index(scorer.time)
         self.order = order
         self.plans = {}  # shape -> plan, or None (not read here)
         self.state = None  # what the last view was read under (fresh)
@@ -204,6 +212,33 @@ class TextTimeLines:
         self.plans[shape] = plan
         return plan
 
+    def _pieces(self, line: bytes):
+        """(before, the time's text or None (not text: made unreadable), after) of a line
+        the C++ reader may read, or None (it leaves the line: kept as it came)."""
+        if not line.isascii():
+            return None
+        if self.json:
+            if b"\\" in line:
+                return None
+            every = list(self.pattern.finditer(line))
+            if not every:
+                return None
+            found = every[-1]
+            start, end = found.span(1)
+            return line[:start], found.group(2), line[end:]
+        if b'"' in line:
+            return None
+        fields = line.split(self.sep)
+        if len(fields) != self.n_fields:
+            return None
+        sep, at = self.sep, self.at
+        time = fields[at]
+        after = sep.join([b""] + fields[at + 1 :]) if at + 1 < len(fields) else b""
+        if at + 1 == len(fields):  # (its carriage returns after it, as the reader strips them)
+            time, after = time.rstrip(b"\r"), time[len(time.rstrip(b"\r")) :]
+        before = sep.join(fields[:at] + [b""]) if at else b""
+        return before, time or None, after
+
     def view(self, data: bytes, begin: int):
         """(lines from ``begin`` rewritten, each line's start in them, its start in
         ``data``), or None where no line is read here."""
@@ -213,28 +248,18 @@ class TextTimeLines:
         lines = data[begin:].split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        sep, at, n_fields = self.sep, self.at, self.n_fields
-        split, by_shape = [], {}
+        pieces, by_shape = [], {}
         for k, line in enumerate(lines):
-            fields = None
-            if line.isascii() and b'"' not in line:
-                fields = line.split(sep)
-                if len(fields) != n_fields:
-                    fields = None
-                else:
-                    time = fields[at].rstrip(b"\r") if at == n_fields - 1 else fields[at]
-                    if time:
-                        by_shape.setdefault(time.translate(_DIGIT_TO_ZERO), []).append(k)
-            split.append(fields)
+            got = self._pieces(line)
+            if got is not None and got[1] is not None:
+                by_shape.setdefault(got[1].translate(_DIGIT_TO_ZERO), []).append(k)
+            pieces.append(got)
         times = {}
         for shape, rows in by_shape.items():
             plan = self._plan_of(shape)
             if plan is None:
                 continue
-            texts = [split[k][at] for k in rows]
-            if at == n_fields - 1:
-                texts = [t.rstrip(b"\r") for t in texts]
-            us = _read(texts, plan)
+            us = _read([pieces[k][1] for k in rows], plan)
             for k, value in zip(rows, us.tolist()):
                 if value != np.iinfo(np.int64).min:
                     times[k] = value
@@ -242,18 +267,16 @@ class TextTimeLines:
             return None
         out, starts, origins = [], [], []
         new = old = 0
-        last = n_fields - 1
-        for k, (line, fields) in enumerate(zip(lines, split)):
-            if fields is not None:
-                cr = b"\r" if at == last and fields[at].endswith(b"\r") else b""
+        unreadable = b'"~"' if self.json else b"~"
+        for k, (line, got) in enumerate(zip(lines, pieces)):
+            if got is not None:
                 value = times.get(k)
-                fields[at] = (b"~" if value is None else str(value).encode()) + cr
-                text = sep.join(fields)
+                line_ = got[0] + (unreadable if value is None else str(value).encode()) + got[2]
             else:
-                text = line
-            out.append(text)
+                line_ = line
+            out.append(line_)
             starts.append(new)
             origins.append(begin + old)
-            new += len(text) + 1
+            new += len(line_) + 1
             old += len(line) + 1
         return b"\n".join(out) + b"\n", starts, origins
