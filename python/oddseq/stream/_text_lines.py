@@ -1,4 +1,4 @@
-"""``oddseq stream``'s CSV lines of text times, read a chunk at a time.
+"""``oddseq stream``'s lines (CSV, or JSON objects) of text times, read a chunk at a time.
 
 The C++ line reader reads numeric times only: a line whose time is text ("2019-10-01
 00:00:00 UTC") is left to the caller, which read it alone (the scorer's one-event path
