@@ -208,3 +208,42 @@ def test_a_partition_with_more_keys_under_the_bound_than_it_drew_sends_them_all(
     assert 160 < under.sum() < 240
     np.testing.assert_array_equal(keys[0], all_keys[0][under])
     np.testing.assert_array_equal(rows[0], all_rows[0][under])
+
+
+# ------------------------------------------------ events outside the log's time window
+
+
+def _strayed(shop, n_strays):
+    """``n_strays`` events of the first users moved 70 days before the log (a clock
+    error, a stray test record)."""
+    log = shop.copy()
+    rows = log.index[log["user_id"].isin(log["user_id"].unique()[: max(1, n_strays // 2)])]
+    log.loc[rows[:n_strays], "timestamp"] -= 70 * 86_400
+    return log
+
+
+@pytest.mark.parametrize("n_strays", [1, 7])
+def test_events_outside_the_time_window_warn_as_on_one_machine(client, shop, n_strays):
+    # Before: one machine said "1 event of 1 entity lies outside the log's main time
+    # window (...)" (the Taobao head: entity 1000169 on 2017-09-11), oddseq.dask nothing.
+    log = _strayed(shop, n_strays)
+    for options in ({}, {"min_events": 5}, {"session_gap": "30min"}):
+        _, _, single, said = _both(log, ("main time window",), npartitions=3, **options)
+        assert len(single) == 1 and said == single
+
+
+def test_the_time_window_of_a_log_above_its_sample_as_on_one_machine(client, shop, monkeypatch):
+    # Above _WINDOW_SAMPLE events one machine takes the window from a draw of positions
+    # in its sequences' order; oddseq.dask draws the same positions over its partitions.
+    from oddseq.preprocessing import _quality
+
+    monkeypatch.setattr(_quality, "_WINDOW_SAMPLE", 500)
+    _, _, single, said = _both(_strayed(shop, 40), ("main time window",), npartitions=3)
+    assert len(single) == 1 and said == single
+
+
+def test_no_time_window_warning_for_normal_nor_a_clean_log(client, shop):
+    _, _, single, said = _both(shop, ("main time window",), npartitions=3)
+    assert single == said == []
+    _, _, single, said = _both(shop, ("main time window",), npartitions=3, normal=_strayed(shop, 3))
+    assert single == said == []

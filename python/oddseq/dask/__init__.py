@@ -164,7 +164,12 @@ an object column, with ``dataframe.convert-string`` off) is refused with the fix
 shuffle orders the entities, and ids of two types do not order. With it on (dask's
 default), ``dd.from_pandas`` makes such a column text before oddseq sees it: 1 and "1"
 are one id, the table one machine gives after the warning's fix (``astype(str)``), and
-no warning.
+no warning. The warning of events outside the log's main time window (a clock error, a
+stray test record) is one machine's too: the window from the partitions' times (all of
+them up to a million events, 8 bytes each, else the million one machine draws, at the
+same positions of the sequences), then each partition's events outside it counted.
+Not on Dask yet: the warnings of heavily repeated events (one machine's
+``warn_about_the_log``).
 
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
 clusters from a graph over every row), "markov" and the neural methods (fit them on a

@@ -55,13 +55,15 @@ from ..detect._base import check_contamination
 from ..detect._iforest import _SEED_LIMIT as _IFOREST_SEED_LIMIT
 from ..detect._threshold import folds_in_order
 from ..exceptions import ConvergenceWarning, DataWarning, MissingValuesError
-from ..preprocessing import LogScaler, StandardScaler
+from ..preprocessing import LogScaler, StandardScaler, _quality
 from ..preprocessing._evidence import EvidenceShrinker
 from ..preprocessing._quality import (
     event_ids_message,
+    main_time_window,
     many_one_event,
     many_rare_types,
     one_event_message,
+    warn_strays,
 )
 from ..sequences import Sequences
 from ..sequences._sequences import (
@@ -748,13 +750,15 @@ def _build(
     whole_ids=False,
     ends=False,
     group=None,
+    timed=False,
 ):
     """One shuffled partition, from its pieces of every input partition (in the input's
     order): its Sequences (the entities with at least min_events); ``whole_ids``: the
     ids as int64 (``_whole_ids_after_dropna``); ``ends``: every entity's ends too
     (``_entity_ends``, before min_events, as one machine compares them); ``group``:
     the item vocabulary: the group stage's input too (``_group_input``,
-    before min_events: one machine searches every entity)."""
+    before min_events: one machine searches every entity); ``timed``: the times too,
+    before min_events (``_warn_outside_the_window``, which drops them)."""
     part = _Packed.join(pieces)
     if whole_ids and len(part):
         part[entity] = part[entity].to_numpy().astype(np.int64)
@@ -783,6 +787,9 @@ def _build(
         return state
     if ends:
         state["ends"] = _entity_ends(seqs)
+    if timed and seqs.times is not None:  # for the client's _warn_outside_the_window
+        state["timed"] = (seqs.times, seqs.offsets, seqs.ids)
+        facts["n_times"] = seqs.n_events
     labels = _object_labels(seqs)
     if labels:  # kept for the client's check of ids alike as text (_warn_alike_as_text)
         state["labels"] = labels
@@ -795,6 +802,94 @@ def _build(
     facts["columns"] = _column_facts(seqs, dropped=len(kept) < len(seqs))
     state.update(n=len(kept), seqs=kept if len(kept) else None, log=facts)
     return state
+
+
+def _times_at(state, positions):
+    return state["timed"][0][positions]
+
+
+def _all_times(state):
+    return state["timed"][0] if "timed" in state else np.empty(0, dtype=np.int64)
+
+
+def _outside(state, window, most: int):
+    """The partition's events outside ``window``: (how many, its first ``most`` entities
+    of them and how many entities, the extremes of its events inside and outside)."""
+    if "timed" not in state:
+        return None
+    times, offsets, ids = state["timed"]
+    outside = (times < window[0]) | (times > window[1])
+    if not outside.any():
+        return None
+    owners = np.unique(np.searchsorted(offsets, np.flatnonzero(outside), "right")) - 1
+    inside = times[~outside]
+    return (
+        int(outside.sum()),
+        ids[owners[:most]],
+        owners.size,
+        (inside.min(), inside.max()) if inside.size else None,
+        (times[outside].min(), times[outside].max()),
+    )
+
+
+class _Owners:
+    """The entities of the events outside the window over the partitions, as
+    ``warn_strays`` reads them: the first few (``[:k]``) and how many (``len``)."""
+
+    def __init__(self, first, n: int):
+        self.first, self.n = first, n
+
+    def __getitem__(self, key):
+        return self.first[key]
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _warn_outside_the_window(states, facts):
+    """One machine's warning of events outside the log's main time window
+    (``warn_about_the_log``: ``main_time_window`` over the sequences' times before
+    min_events, then ``warn_strays``), from the partitions' times: their count; the
+    times themselves where the log has at most _WINDOW_SAMPLE events, else those at the
+    positions one machine draws in the same order of sequences (the partitions are
+    ranges of its sorted entities); then each partition's events outside the window
+    (counts, extremes and its first few entities). Returns the states without the times
+    kept for it."""
+    counts = [f.get("n_times", 0) for f in facts]
+    n = sum(counts)
+    if n >= 20:
+        if n > _quality._WINDOW_SAMPLE:
+            drawn = np.random.default_rng(0).integers(0, n, _quality._WINDOW_SAMPLE)
+            starts = np.cumsum([0, *counts])
+            tasks, at = [], []
+            for p, state in enumerate(states):
+                here = np.flatnonzero((drawn >= starts[p]) & (drawn < starts[p + 1]))
+                if here.size:
+                    tasks.append(_delayed(_times_at)(state, drawn[here] - starts[p]))
+                    at.append(here)
+            sample = np.empty(drawn.size, dtype=np.int64)
+            for here, times in zip(at, _compute(tasks)):
+                sample[here] = times
+        else:
+            sample = np.concatenate(_compute([_delayed(_all_times)(s) for s in states]))
+        window = main_time_window(sample)
+        if window is not None:
+            most = 5  # (warn_strays names at most this many entities)
+            found = [
+                f for f in _compute([_delayed(_outside)(s, window, most) for s in states]) if f
+            ]
+            if found:
+                first = found[0][1].append([f[1] for f in found[1:]])[:most]
+                inside = [f[3] for f in found if f[3] is not None]
+                warn_strays(
+                    sum(f[0] for f in found),
+                    _Owners(first, sum(f[2] for f in found)),
+                    (min(i[0] for i in inside), max(i[1] for i in inside)),
+                    (min(f[4][0] for f in found), max(f[4][1] for f in found)),
+                )
+    if not any(counts):
+        return states
+    return _persist([_delayed(_drop)(s, "timed") for s in states])
 
 
 def _object_labels(seqs: Sequences) -> dict:
@@ -2931,6 +3026,7 @@ def _shuffled_sequences(
                         whole_ids,
                         ends,
                         group_input,
+                        columns_checked,
                     )
                     for j in range(len(divisions) - 1)
                 ],
@@ -2951,6 +3047,7 @@ def _shuffled_sequences(
     _warn_alike_as_text(states, got[len(states) :], options)
     if columns_checked:
         _warn_about_columns(got[: len(states)], got[len(states) :], entity, pipeline.min_events)
+        states = _warn_outside_the_window(states, got[len(states) :])
     return states, summaries
 
 

@@ -216,32 +216,50 @@ def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int 
     window = main_time_window(times)
     if window is not None:
         outside = (times < window[0]) | (times > window[1])
-        n_outside = int(outside.sum())
-        if n_outside:
+        if outside.any():
             at = np.flatnonzero(outside)
             owners = np.unique(np.searchsorted(seqs.offsets, at, "right")) - 1  # entities
-            day = "{:%Y-%m-%d}".format
-            # The dates quality_report gives: the span of the other events (the window's
-            # own bounds are padded, and can lie past the log's end).
             inside = times[~outside]
-            low, high = (day(pd.Timestamp(int(t), unit="ns")) for t in (inside.min(), inside.max()))
             strays = times[outside]
-            first, last = day(pd.Timestamp(strays.min())), day(pd.Timestamp(strays.max()))
-            one, lone = n_outside == 1, len(owners) == 1
-            events = "1 event" if one else f"{n_outside:,} events"
-            entities = "1 entity" if lone else f"{len(owners):,} entities"
-            whose = "that entity's duration" if lone else "those entities' durations"
-            stray = "it if it is a stray" if one else "them if they are strays"
-            warnings.warn(
-                f"{events} of {entities} {'lies' if one else 'lie'} outside the log's main "
-                f"time window ({low} to {high}), "
-                f"{f'on {first}' if first == last else f'from {first} to {last}'}: "
-                f"{'it stretches' if one else 'they stretch'} {whose} and can make "
-                f"{'it' if lone else 'them'} look odd. Check {'it' if one else 'them'} "
-                f"({_entities(seqs.ids[owners])}; {STRAY_ROUTE}) and drop {stray}",
-                DataWarning,
-                stacklevel=user_stacklevel(),
+            warn_strays(
+                int(outside.sum()),
+                seqs.ids[owners],
+                (inside.min(), inside.max()),
+                (strays.min(), strays.max()),
             )
+
+
+def warn_strays(n_outside: int, owners, inside, strays) -> None:
+    """The DataWarning of ``n_outside`` events outside the log's main time window
+    (:func:`main_time_window`), of the entities ``owners`` (their ids in the log's order,
+    or what gives the first few and how many: ``ids[:k]`` and ``len``), with the extremes
+    (ns) of the events ``inside`` it and of the ``strays``: :func:`warn_about_the_log`'s,
+    and oddseq.dask's from its partitions' counts."""
+    import warnings
+
+    from ..exceptions import DataWarning
+    from ..utils._stacklevel import user_stacklevel
+
+    day = "{:%Y-%m-%d}".format
+    # The dates quality_report gives: the span of the other events (the window's own
+    # bounds are padded, and can lie past the log's end).
+    low, high = (day(pd.Timestamp(int(t), unit="ns")) for t in inside)
+    first, last = (day(pd.Timestamp(int(t), unit="ns")) for t in strays)
+    one, lone = n_outside == 1, len(owners) == 1
+    events = "1 event" if one else f"{n_outside:,} events"
+    entities = "1 entity" if lone else f"{len(owners):,} entities"
+    whose = "that entity's duration" if lone else "those entities' durations"
+    stray = "it if it is a stray" if one else "them if they are strays"
+    warnings.warn(
+        f"{events} of {entities} {'lies' if one else 'lie'} outside the log's main "
+        f"time window ({low} to {high}), "
+        f"{f'on {first}' if first == last else f'from {first} to {last}'}: "
+        f"{'it stretches' if one else 'they stretch'} {whose} and can make "
+        f"{'it' if lone else 'them'} look odd. Check {'it' if one else 'them'} "
+        f"({_entities(owners)}; {STRAY_ROUTE}) and drop {stray}",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 #: An event column with at least this many distinct values, each seen fewer than
