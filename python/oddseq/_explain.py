@@ -205,13 +205,14 @@ def sequence_prints(seqs: Sequences) -> np.ndarray:
 
 def group_log_prints(pipeline, seqs: Sequences) -> np.ndarray:
     """The fingerprints (:func:`sequence_prints`) of the sequences of ``seqs`` (the log
-    the group stage ran on) whose entity is a member of a group, sorted: what
+    the group stage ran on) that are members of a group (a session: holding one of its
+    entity's acts in the group), sorted: what
     ``explain(seqs, ids)`` tells the group stage's log from a later day's by."""
-    finder = pipeline.groups_
+    from ._pipeline import group_acts, group_member_rows
+
     seqs = pipeline._as_fitted_events(seqs)
-    pos = finder.entity_ids_.get_indexer(_entity_keys(seqs.ids))
-    member = (pos >= 0) & (finder.group_labels_[np.maximum(pos, 0)] >= 0)
-    return np.sort(sequence_prints(seqs.take(np.flatnonzero(member))))
+    member = group_member_rows(seqs, *group_acts(pipeline.groups_))
+    return np.sort(sequence_prints(seqs.take(member)))
 
 
 def _of_group_log(pipeline, seqs: Sequences) -> np.ndarray | None:
@@ -222,9 +223,9 @@ def _of_group_log(pipeline, seqs: Sequences) -> np.ndarray | None:
     prints = getattr(pipeline, "_group_prints", None)
     if prints is None or getattr(pipeline, "groups_", None) is None:
         return None
-    finder = pipeline.groups_
-    pos = finder.entity_ids_.get_indexer(_entity_keys(seqs.ids))
-    member = np.flatnonzero((pos >= 0) & (finder.group_labels_[np.maximum(pos, 0)] >= 0))
+    from ._pipeline import group_acts, group_member_rows
+
+    member = group_member_rows(seqs, *group_acts(pipeline.groups_))
     of_log = np.zeros(len(seqs), dtype=bool)
     if member.size:
         of_log[member] = np.isin(sequence_prints(seqs.take(member)), prints)
@@ -285,7 +286,8 @@ def explain_entities(
     ``group_reason`` (only where the pipeline has a group stage, ``groups_``, as
     :func:`oddseq.detect_anomalies` gives it): the sentence of the group the entity is a
     member of, with which the table's reason starts ("" outside any group); the group
-    flags its members whatever their own features say (a session: its entity's group).
+    flags its members whatever their own features say (a session: its entity's group,
+    where it holds one of the entity's acts in it).
     The groups are those of the log the stage ran on (the fitted log, or the day scored
     with ``normal=``; scoring never runs the stage): an entity explained from a later
     score's memory (``explain(ids)`` after ``score(later)``) has "" whatever its id, and
@@ -326,6 +328,9 @@ def explain_entities(
                 "read, its side table included"
             )
         ids, raw, lengths, from_fit = _remembered(pipeline, entity_ids)
+        held = pipeline.__dict__.get("_group_sessions")  # the sessions that are members
+        if held is not None and isinstance(ids, pd.MultiIndex):
+            from_fit = from_fit & ids.isin(held)
         if not len(ids):
             return _no_entities(pipeline, ids, None, top)
         X = pipeline._scaled(raw, lengths)

@@ -483,7 +483,7 @@ def detect_anomalies(
                     time=time,
                     time_unit=time_unit,
                 )
-        table = pipeline.join_groups(table, finder)
+        table = pipeline.join_groups(table, finder, seqs)
         pipeline.groups_ = finder
         _note_group_log(pipeline, seqs, fitted=normal is None)
     return (table, pipeline) if return_pipeline else table
@@ -522,11 +522,71 @@ def _note_group_log(pipeline, seqs: Sequences, fitted: bool) -> None:
     from ._explain import group_log_prints
 
     pipeline._group_prints = group_log_prints(pipeline, seqs)
+    # The sessions that are members (explain(ids) reads them; None: whole entities)
+    ids = seqs.ids
+    held = group_member_rows(seqs, *group_acts(pipeline.groups_))
+    pipeline._group_sessions = ids[held] if isinstance(ids, pd.MultiIndex) else None
     if fitted:
         rows = pipeline.__dict__.get("_explain_rows", {}).get("fit")
     else:
         rows = getattr(pipeline._last_score(), "rows", None)
     pipeline._group_log_rows = () if rows is None else rows  # (): none kept
+
+
+def group_acts(finder):
+    """(the group members' ids, their acts: the entity of each and its time in ns, in
+    the entity's own group) of a fitted GroupDetector; the acts None where it keeps
+    none with times (fitted without times, or saved before it kept them)."""
+    members = finder.entity_ids_[finder.group_labels_ >= 0]
+    acts = getattr(finder, "group_acts_", None)
+    if acts is None:
+        return members, None
+    if not len(acts):
+        return members, (pd.Index([]), np.empty(0, dtype=np.int64))
+    own = finder.group_of(pd.Index(acts["entity"])) == acts["group"].to_numpy()
+    times = pd.DatetimeIndex(acts["time"][own])
+    if times.hasnans:
+        return members, None
+    return members, (pd.Index(acts["entity"][own]), times.as_unit("ns").asi8)
+
+
+def group_member_rows(seqs: Sequences, members: pd.Index, acts) -> np.ndarray:
+    """The positions of ``seqs`` that are group members: those whose entity is one of
+    ``members`` (:func:`group_acts`); where a sequence is a part of its entity (a
+    session: ``(entity, session)`` ids), only one that holds one of its entity's acts
+    in the group (``acts``: a member's Tuesday browsing is no evidence of a ring that
+    acted on Friday). ``acts`` None: every part of a member (a group found without
+    times). oddseq.dask joins each partition's members with it."""
+    ids = seqs.ids
+    keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+    rows = np.flatnonzero(keys.isin(members))
+    if not isinstance(ids, pd.MultiIndex) or acts is None or seqs.times is None:
+        return rows
+    rows = rows[seqs.offsets[rows + 1] > seqs.offsets[rows]]
+    if not rows.size:
+        return rows
+    # Each part's span: its first and last time.
+    times = np.asarray(seqs.times, dtype=np.int64)
+    lengths = seqs.offsets[rows + 1] - seqs.offsets[rows]
+    cuts = np.zeros(rows.size, dtype=np.int64)
+    np.cumsum(lengths[:-1], out=cuts[1:])
+    events = np.repeat(seqs.offsets[rows] - cuts, lengths) + np.arange(int(lengths.sum()))
+    first = np.minimum.reduceat(times[events], cuts)
+    last = np.maximum.reduceat(times[events], cuts)
+    # The parts holding an act: the acts of their entity within their span, counted
+    # by (entity code, time rank) keys, all times ranked together.
+    entities = keys[rows].unique()
+    part_of = entities.get_indexer(keys[rows]).astype(np.int64)
+    act_of = entities.get_indexer(acts[0]).astype(np.int64)
+    mine = act_of >= 0
+    act_of, act_time = act_of[mine], np.asarray(acts[1], dtype=np.int64)[mine]
+    _, rank = np.unique(np.concatenate([act_time, first, last]), return_inverse=True)
+    rank = rank.astype(np.int64)
+    n_ranks, n_acts = int(rank.max()) + 1, act_time.size
+    act_keys = np.sort(act_of * n_ranks + rank[:n_acts])
+    lo = np.searchsorted(act_keys, part_of * n_ranks + rank[n_acts : n_acts + rows.size])
+    hi = np.searchsorted(act_keys, part_of * n_ranks + rank[n_acts + rows.size :], "right")
+    return rows[hi > lo]
 
 
 #: Set by detect_anomalies while it fits and scores a log it has checked itself
@@ -2440,7 +2500,13 @@ class AnomalyPipeline(SaveMixin):
         return sources
 
     # Kept in memory, not saved or pickled: caches of the last calls, not the model.
-    _NOT_SAVED = ("_explain_rows", "_per_thread", "_side_said", "_group_log_rows")
+    _NOT_SAVED = (
+        "_explain_rows",
+        "_per_thread",
+        "_side_said",
+        "_group_log_rows",
+        "_group_sessions",
+    )
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._NOT_SAVED}
@@ -2451,28 +2517,37 @@ class AnomalyPipeline(SaveMixin):
         if isinstance(info, dict):  # a model saved before the record had this key
             info.setdefault("tail_refit", None)
 
-    def join_groups(self, table: pd.DataFrame, groups) -> pd.DataFrame:
+    def join_groups(self, table: pd.DataFrame, groups, sequences=None) -> pd.DataFrame:
         """The ranked table with group suspicion joined: ``groups`` is a fitted
         :class:`oddseq.graph.GroupDetector` over the same entities (sessions take their
-        entity's group). Members of a significant group are flagged; their score
-        becomes at least ``threshold_ + g x spread``, where ``g`` is the group's
-        suspicion for the member (its significance in log10 units times the member's
-        share of the group's objects) and ``spread`` the robust spread (1.4826 MAD) of
-        the training scores, so members rank above the cut in the order of their
-        groups' significance, and an entity odd on its own keeps its higher score. The
-        reason starts with the group's sentence; the column ``group`` holds the row of
-        ``groups.groups_`` (-1 for none)."""
+        entity's group; given ``sequences``, the sequences the table ranks, only the
+        sessions that hold one of their entity's acts in the group, ``group_acts_``,
+        as :func:`oddseq.detect_anomalies` joins them). Members of a significant group
+        are flagged; their score becomes at least ``threshold_ + g x spread``, where
+        ``g`` is the group's suspicion for the member (its significance in log10 units
+        times the member's share of the group's objects) and ``spread`` the robust
+        spread (1.4826 MAD) of the training scores, so members rank above the cut in
+        the order of their groups' significance, and an entity odd on its own keeps its
+        higher score. The reason starts with the group's sentence; the column ``group``
+        holds the row of ``groups.groups_`` (-1 for none)."""
         ids = table.index
         keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
-        gid, lifted = self._group_lift(keys, table["score"], groups)
+        held = None
+        if sequences is not None and isinstance(ids, pd.MultiIndex):
+            rows = group_member_rows(sequences, *group_acts(groups))
+            held = ids.isin(sequences.ids[rows])
+        gid, lifted = self._group_lift(keys, table["score"], groups, held)
         said = groups.explain(keys[gid >= 0]).to_numpy(dtype=object) if lifted.size else None
         return self._finish(_with_groups(table.drop(columns="rank"), gid, lifted, said))
 
-    def _group_lift(self, keys, scores, groups):
+    def _group_lift(self, keys, scores, groups, held=None):
         """(the group of each key, -1 for none; the members' scores lifted as
-        :meth:`join_groups` says): ``scores`` are the keys' own. oddseq.dask lifts the
+        :meth:`join_groups` says): ``scores`` are the keys' own; ``held``: which rows
+        may be members (the sessions holding an act; None: all). oddseq.dask lifts the
         members' rows, gathered, with it."""
         gid = groups.group_of(keys)
+        if held is not None:
+            gid = np.where(held, gid, -1)
         member = gid >= 0
         score = np.asarray(scores, dtype=np.float64)[member]
         if member.any():

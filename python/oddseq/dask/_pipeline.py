@@ -38,6 +38,8 @@ from .._pipeline import (
     _warn_unknown_categories,
     _with_groups,
     empty_table,
+    group_acts,
+    group_member_rows,
     item_category_map,
     no_normal_rows,
 )
@@ -2845,25 +2847,30 @@ def _group_part(state):
     return state.get("group")
 
 
-def _member_rows(state, members):
-    """The partition's rows (of the table) whose entity is a group member, and their
-    entities."""
+def _member_rows(state, held):
+    """The partition's rows (of the table) that are group members, and their entities:
+    ``held``, (the members, the member sequences' ids) as ``_acting`` found them while
+    the partitions held their events."""
     ids = state["seqs"].ids
     keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
-    rows = np.flatnonzero(keys.isin(members))
+    rows = np.flatnonzero(keys.isin(held[0]))
+    if isinstance(ids, pd.MultiIndex) and rows.size:
+        rows = rows[ids[rows].isin(held[1])]
     return rows, keys[rows]
 
 
-def _member_prints(state, members):
-    """The fingerprints of the partition's sequences whose entity is a group member,
-    one machine's (``_explain.sequence_prints``, by labels: the partition's own codes
-    do not matter)."""
+def _acting(state, members, acts):
+    """The partition's sequences that are group members, one machine's
+    (``group_member_rows``: a session where it holds one of its entity's acts): their
+    ids and fingerprints (``_explain.sequence_prints``, by labels: the partition's own
+    codes do not matter); None where it holds none."""
     from .._explain import sequence_prints
 
-    if state.get("seqs") is None:
-        return np.array([], dtype=np.uint64)
-    rows, _ = _member_rows(state, members)
-    return sequence_prints(state["seqs"].take(rows))
+    seqs = state.get("seqs")
+    rows = None if seqs is None else group_member_rows(seqs, members, acts)
+    if rows is None or not rows.size:
+        return None
+    return seqs.ids[rows], sequence_prints(seqs.take(rows))
 
 
 class _GroupStage:
@@ -2876,6 +2883,7 @@ class _GroupStage:
         self.reads = (item, complete)  # what _read keeps (_first_items)
         self.vocabulary = None
         self.prints = None  # the members' fingerprints, once fitted
+        self.held = None  # (the members, the member sequences' ids), once fitted
 
     def plan(self, reports, inputs):
         """The item vocabulary (sent to the workers) where the stage runs,
@@ -2927,17 +2935,21 @@ class _GroupStage:
             # One machine's fingerprints of the members' sequences (_note_group_log),
             # taken while the partitions still hold their events: explain gives a
             # group's sentence to this log's sequences only, not a later day's.
-            members = finder.entity_ids_[finder.group_labels_ >= 0]
-            prints = _compute([_delayed(_member_prints)(s, members) for s in states])
+            # The member sequences too (sessions holding an act), joined in the table pass.
+            members, acts = group_acts(finder)
+            found = _compute([_delayed(_acting)(s, members, acts) for s in states])
+            found = [f for f in found if f is not None]
+            ids = found[0][0].append([f[0] for f in found[1:]]) if found else pd.Index([])
+            keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+            self.held = (keys.unique(), ids)
+            prints = [f[1] for f in found]
             self.prints = np.sort(np.concatenate([np.empty(0, np.uint64), *prints]))
             return finder
 
-    @staticmethod
-    def join(finder, pipeline, states, starts, scores):
+    def join(self, finder, pipeline, states, starts, scores):
         """One machine's join_groups over the partitions: (the scores with the members'
         lifted, per partition its members' rows, groups, lifted scores and sentences)."""
-        members = finder.entity_ids_[finder.group_labels_ >= 0]
-        found = _compute([_delayed(_member_rows)(s, members) for s in states])
+        found = _compute([_delayed(_member_rows)(s, self.held) for s in states])
         rows = np.concatenate([starts[p] + r for p, (r, _) in enumerate(found)])
         keys = found[0][1].append([k for _, k in found[1:]])
         gid, lifted = pipeline._group_lift(keys, scores[rows], finder)
@@ -3541,7 +3553,7 @@ def detect_anomalies(
         starts = data.starts
         members = [None] * len(data.states)
         if finder is not None:  # one machine's order: by the joined scores, then as above
-            joined, members = _GroupStage.join(finder, pipeline, data.states, starts, scores)
+            joined, members = stage.join(finder, pipeline, data.states, starts, scores)
             again = pd.Series(joined[order]).sort_values(ascending=False, kind="stable")
             order = order[again.index.to_numpy()]
         ranks[order] = np.arange(1, n + 1)

@@ -295,6 +295,14 @@ class GroupDetector(BaseEstimator):
         Every block the peeling found, groups or not, with the same columns.
     group_edges_ : DataFrame
         Per group, member and object: ``count`` of events, ``first`` and ``last`` time.
+    group_acts_ : DataFrame
+        The members' acts in each group, one row an event: ``group``, ``entity``,
+        ``object``, ``time`` and ``in_block`` (``group_edges_`` sums those): their
+        events on the group's objects (for a lockstep group, in its windows), and for a
+        lockstep group their events within ``window`` of another member's on the same
+        object (a round the block left out), not a member's visit on its own.
+        :func:`oddseq.detect_anomalies` with sessions makes members of the sessions
+        that hold them.
     entity_ids_ : pandas.Index
     decision_scores_ : ndarray
         Per entity: the largest ``significance * share`` over its groups (share: the
@@ -999,7 +1007,7 @@ class GroupDetector(BaseEstimator):
         n = len(ev.ids)
         scores = np.zeros(n)
         group_of = np.full(n, -1, dtype=np.int64)
-        records, groups, edges = [], [], []
+        records, groups, edges, acts = [], [], [], []
         for cand in candidates:
             rows = cand["rows"]
             n_objects = int(np.unique(cand["objects"]).size)
@@ -1033,6 +1041,7 @@ class GroupDetector(BaseEstimator):
             better = score > scores[rows]
             scores[rows[better]] = score[better]
             group_of[rows[better]] = gid
+            acts.append(self._acts(ev, cand, gid))
             if member_events is not None and len(member_events):
                 agg = member_events.groupby(["row", "object"], sort=True).agg(
                     count=("time", "size"), first=("time", "min"), last=("time", "max")
@@ -1082,6 +1091,11 @@ class GroupDetector(BaseEstimator):
             if edges
             else pd.DataFrame(columns=["group", "entity", "object", "count", "first", "last"])
         )
+        self.group_acts_ = (
+            pd.concat(acts, ignore_index=True)
+            if acts
+            else pd.DataFrame(columns=["group", "entity", "object", "time", "in_block"])
+        )
         self.entity_ids_ = ev.ids
         self.decision_scores_ = scores
         self.group_labels_ = group_of
@@ -1108,25 +1122,67 @@ class GroupDetector(BaseEstimator):
         key_b = (keys * n_bins + (rel + half) // window_ns) * 2 + 1
         return key_a, key_b
 
-    def _member_events(self, ev, cand):
+    def _acts(self, ev, cand, gid: int) -> pd.DataFrame:
+        """``group_acts_``'s rows of group ``gid`` (candidate ``cand``): the members'
+        events in its block, and, for a lockstep group, those within a window of another
+        member's event on the same object (a round of the ring that the block left out,
+        on one of its objects or another, is the ring's too; a member's own visit is
+        not)."""
+        events = self._member_events(ev, cand, everything=True)
+        keep = events["block"].to_numpy().copy()
+        if cand["col_keys"] is not None and ev.times is not None and len(events):
+            # In time order per object: the nearest other member's events before and
+            # after each are those next to its run of one member's events.
+            row, obj, t = (events[c].to_numpy() for c in ("row", "object", "time"))
+            order = np.lexsort((t, obj))
+            row, obj, t = row[order], obj[order], t[order]
+            new_run = np.ones(t.size, dtype=bool)
+            new_run[1:] = (obj[1:] != obj[:-1]) | (row[1:] != row[:-1])
+            run = np.cumsum(new_run) - 1
+            starts = np.flatnonzero(new_run)
+            ends = np.append(starts[1:], t.size) - 1
+            before, after = starts[run] - 1, ends[run] + 1
+            window = self._window_ns
+            near = np.zeros(t.size, dtype=bool)
+            ok = before >= 0
+            near[ok] = (obj[before[ok]] == obj[ok]) & (t[ok] - t[before[ok]] <= window)
+            ok = after < t.size
+            near[ok] |= (obj[after[ok]] == obj[ok]) & (t[after[ok]] - t[ok] <= window)
+            keep[order[near]] = True
+        events = events[keep]
+        return pd.DataFrame(
+            {
+                "group": gid,
+                "entity": ev.ids[events["row"].to_numpy()],
+                "object": ev.object_labels[events["object"].to_numpy()],
+                "time": self._timestamps(events["time"].to_numpy()),
+                "in_block": events["block"].to_numpy(),
+            }
+        )
+
+    def _member_events(self, ev, cand, everything: bool = False):
         """The members' events on the group's objects (and, for lockstep groups, in the
-        group's time bins): row, object code, time."""
+        group's time bins): row, object code, time; ``everything``: all their events,
+        with ``block`` saying which are those."""
         positions = _ranges(ev.offsets, cand["rows"], ev.n_keys)
         keys = ev.keys[positions]
         rows = np.repeat(cand["rows"], np.diff(ev.offsets)[cand["rows"]] * ev.n_keys)
         # The block's objects as a lookup table (one pass, no sort of the members' events).
         chosen = np.zeros(len(ev.object_labels) + 1, dtype=bool)
         chosen[cand["objects"]] = True
-        keep = np.flatnonzero(chosen[np.where(keys >= 0, keys, len(ev.object_labels))])
+        block = chosen[np.where(keys >= 0, keys, len(ev.object_labels))]
+        keep = np.flatnonzero(keys >= 0 if everything else block)
         positions, keys, rows = positions[keep], keys[keep].astype(np.int64), rows[keep]
+        block = block[keep]
         times = None
         if ev.times is not None:
             times = ev.times[positions // ev.n_keys]
         if cand["col_keys"] is not None and times is not None:
             # An event belongs when its (object, bin) column in either grid is the block's.
             key_a, key_b = self._bin_keys(keys, times)
-            keep = np.isin(key_a, cand["col_keys"]) | np.isin(key_b, cand["col_keys"])
-            keys, rows, times = keys[keep], rows[keep], times[keep]
+            block &= np.isin(key_a, cand["col_keys"]) | np.isin(key_b, cand["col_keys"])
+            if not everything:
+                keys, rows, times, block = keys[block], rows[block], times[block], block[block]
         frame = pd.DataFrame(
             {
                 "row": rows,
@@ -1134,6 +1190,8 @@ class GroupDetector(BaseEstimator):
                 "time": times if times is not None else np.zeros(keys.size, np.int64),
             }
         )
+        if everything:
+            frame["block"] = block
         return frame
 
     # ---------------------------------------------------------------- results
