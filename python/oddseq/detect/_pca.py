@@ -175,8 +175,9 @@ class PCADetector(BaseDetector):
     def _auto_threshold(self, scores):
         return self.spe_limit_ if self.statistic == "spe" else self.t2_limit_
 
-    def _statistics(self, X):
-        centred = X - self.mean_
+    def _project(self, centred):
+        """``centred``'s component scores and its projection back onto the features, row
+        by row (see below): what a row gets does not depend on the rows beside it."""
         # Row by row (einsum's own loops), not a BLAS product: OpenBLAS rounds a row's
         # products by where the row falls in the matrix's blocks, so the same row scored
         # in a Dask partition and in the whole table differed by an ulp (OpenBLAS 0.3.31,
@@ -186,7 +187,12 @@ class PCADetector(BaseDetector):
         # 0.60 s against 0.58 s at 1 M x 40 x 12), 3-5x slower with many (1.9 s against
         # 0.65 s at 1 M x 30 x 29; H4's review, session 18).
         projected = np.einsum("ij,kj->ik", centred, self.components_, optimize=False)
-        residual = centred - np.einsum("ik,kj->ij", projected, self.components_, optimize=False)
+        return projected, np.einsum("ik,kj->ij", projected, self.components_, optimize=False)
+
+    def _statistics(self, X):
+        centred = X - self.mean_
+        projected, back = self._project(centred)
+        residual = centred - back
         spe = np.einsum("ij,ij->i", residual, residual)
         # A residual at round-off level of the row itself (every component kept, or
         # data on a subspace) is 0, not noise: z-scored by an ensemble, noise of 1e-32
@@ -224,14 +230,18 @@ class PCADetector(BaseDetector):
         share of the component scores (``typical`` = the mean)."""
         X = X.astype(np.float64)
         centred = X - self.mean_
-        projected = centred @ self.components_.T
-        predicted = self.mean_ + projected @ self.components_
+        # Row by row as the scores (``_project``): a BLAS product rounded a row's
+        # contributions by the batch's size, and features that tie in theory (event types
+        # only one entity has) were ordered by that round-off, so an entity scored alone
+        # or in a Dask partition got another reason (loghub BGL's APP by Component).
+        projected, back = self._project(centred)
+        predicted = self.mean_ + back
         if self.statistic == "spe":
             contribution = (X - predicted) ** 2
             typical = predicted
         else:
             spread = np.where(self.explained_variance_ > 0, self.explained_variance_, np.inf)
-            weights = (projected / spread) @ self.components_
+            weights = np.einsum("ik,kj->ij", projected / spread, self.components_, optimize=False)
             contribution = np.abs(centred * weights)
             typical = np.broadcast_to(self.mean_, X.shape)
         return Explanation(X, typical, contribution, self.feature_scale_)
