@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 import copy
 import importlib
+import numbers
 import threading
 import warnings
 from functools import partial
@@ -28,7 +29,7 @@ from .detect import (
     PCADetector,
     RobustZDetector,
 )
-from .detect._base import min_max_probability
+from .detect._base import min_max_probability, verdict_confidence
 from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
@@ -2319,6 +2320,53 @@ class AnomalyPipeline(SaveMixin):
             anomaly = min_max_probability(scores, low, high)
             normal = 1.0 - anomaly
         return pd.DataFrame({"normal": normal, "anomaly": anomaly}, index=kept.ids)
+
+    def predict_confidence(self, seqs: Sequences, entity_features=None) -> pd.Series:
+        """How stable each entity's ``is_anomaly`` is, in [0, 1], as a Series named
+        ``confidence`` indexed by entity id (in the order of ``seqs``; the entities
+        ``min_events`` leaves out are absent, as from :meth:`score`'s table): PyOD's
+        ``predict_confidence`` (ExCeeD, Perini et al., ECML PKDD 2020, as the detectors'),
+        read against the pipeline's reference scores (``reference_scores_``, the
+        out-of-fold normal ones in normal-only fitting) and its cut (``threshold_``, which
+        flags ``share`` of them; a float ``contamination`` is that share): the probability
+        that a reference of the same size would put the entity on the same side of the
+        cut. 1 = the verdict would not change; near 0.5 = it rests on the cut. The
+        verdicts are the table's, the support rule's flags of normal-only fitting
+        included.
+
+        Takes what :meth:`score` takes, checks and warns as it does, without the
+        reasons. A ``seqs`` with no sequences gives an empty Series and a DataWarning.
+
+        Examples
+        --------
+        >>> from oddseq.datasets import make_ecommerce
+        >>> from oddseq.sequences import Sequences
+        >>> log = make_ecommerce(n_users=400, random_state=1).events
+        >>> seqs = Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+        >>> pipe = AnomalyPipeline(method="pca").fit(seqs[:300])
+        >>> confidence = pipe.predict_confidence(seqs[300:])
+        >>> len(confidence), bool(confidence.between(0, 1).all())
+        (100, True)
+        """
+        last = self._last_score()
+        last.not_kept = True  # no reasons: explain(entity_ids) keeps the last score's
+        try:
+            scored = self._scored(
+                seqs, entity_features, "predict_confidence", gives="the confidences"
+            )
+        finally:
+            last.not_kept = False
+        if scored is None:
+            return pd.Series([], index=seqs.ids[:0], dtype=np.float64, name="confidence")
+        kept, data, scores = scored
+        flagged = (scores > self.threshold_) | self._outside_support(data, scores)
+        reference = self._reference()
+        share = float(np.mean(reference > self.threshold_))
+        c = self.contamination
+        if isinstance(c, numbers.Real) and not isinstance(c, bool):
+            share = float(c)
+        confidence = verdict_confidence(reference, scores, flagged, share)
+        return pd.Series(confidence, index=kept.ids, name="confidence")
 
     def add_item_categories(self, item_categories) -> AnomalyPipeline:
         """Join the categories of items new since the fit to the fitted ones (which win

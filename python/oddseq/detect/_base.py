@@ -340,21 +340,31 @@ class BaseDetector(SaveMixin, BaseEstimator):
         training set of the same size would put it on the same side of the cut (a
         binomial tail at the share the cut flags in training). 1 = the verdict would
         not change; near 0.5 = it rests on the cut."""
-        from scipy.stats import binom
-
         check_is_fitted(self, "decision_scores_")
-        train = np.sort(self.decision_scores_)
-        n = train.size
         scores = self.decision_function(X)
-        below = np.searchsorted(train, scores, side="right")
-        posterior = (1.0 + below) / (2.0 + n)
         share = float(np.mean(self.decision_scores_ > self.threshold_))
         if isinstance(self.contamination, numbers.Real) and not isinstance(
             self.contamination, bool
         ):
             share = float(self.contamination)
-        share = min(max(share, 1.0 / n), 0.5)
-        confidence = 1.0 - binom.cdf(n - int(n * share), n, posterior)
-        normal = scores <= self.threshold_
-        confidence[normal] = 1.0 - confidence[normal]
-        return confidence
+        return verdict_confidence(self.decision_scores_, scores, scores > self.threshold_, share)
+
+
+def verdict_confidence(reference, scores, flagged, share: float) -> np.ndarray:
+    """ExCeeD's confidence in each verdict (Perini et al., ECML PKDD 2020), in [0, 1]:
+    a score's outlier probability from its rank among the ``reference`` scores (a
+    Bayesian estimate with a uniform prior), then the probability that a reference of
+    the same size would put it on its verdict's side (``flagged``) of a cut flagging
+    ``share`` of it (a binomial tail; ``share`` kept in [1/n, 0.5]). The detectors'
+    ``predict_confidence`` and :meth:`oddseq.AnomalyPipeline.predict_confidence`."""
+    from scipy.stats import binom
+
+    train = np.sort(np.asarray(reference, dtype=np.float64))
+    n = train.size
+    below = np.searchsorted(train, scores, side="right")
+    posterior = (1.0 + below) / (2.0 + n)
+    share = min(max(share, 1.0 / n), 0.5)
+    confidence = 1.0 - binom.cdf(n - int(n * share), n, posterior)
+    normal = ~np.asarray(flagged, dtype=bool)
+    confidence[normal] = 1.0 - confidence[normal]
+    return confidence

@@ -1,0 +1,86 @@
+"""AnomalyPipeline.predict_confidence: how stable each entity's is_anomaly is (#14 section 2:
+flags come with a confidence, PyOD's predict_confidence the convention)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oddseq import AnomalyPipeline
+from oddseq.datasets import make_ecommerce
+from oddseq.detect import KNNDetector
+from oddseq.detect._base import verdict_confidence
+from oddseq.exceptions import DataWarning
+from oddseq.sequences import Sequences
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    log = make_ecommerce(n_users=600, random_state=3).events
+    seqs = Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+    pipe = AnomalyPipeline(method="knn").fit(seqs[:450])
+    return pipe, seqs[450:]
+
+
+def test_confidence_is_of_the_tables_verdicts(fitted):
+    pipe, later = fitted
+    conf = pipe.predict_confidence(later)
+    table = pipe.score(later)
+    assert isinstance(conf, pd.Series) and conf.name == "confidence"
+    assert conf.index.equals(later.ids)
+    assert ((conf >= 0) & (conf <= 1)).all()
+    scores = table["score"].loc[conf.index]
+    flagged = table["is_anomaly"].loc[conf.index].to_numpy()
+    assert flagged.any() and (~flagged).any()
+    # Farther from the cut, surer: non-decreasing with the score among the flagged,
+    # non-increasing among the rest; the clear cases are sure.
+    for side, sign in ((flagged, 1), (~flagged, -1)):
+        order = np.argsort(sign * scores.to_numpy()[side], kind="stable")
+        assert np.all(np.diff(conf.to_numpy()[side][order]) >= -1e-12)
+    # (ExCeeD on a reference of 450 cut at a small share cannot be sure of a flag: the
+    # top is the surest flag, above a toss; a low score is a sure normal)
+    assert conf[scores.idxmax()] == conf[flagged].max() and conf[scores.idxmax()] > 0.5
+    assert conf[scores.idxmin()] > 0.99
+
+
+def test_confidence_is_the_detectors_rule_on_the_pipelines_reference(fitted):
+    """One rule (ExCeeD) in one place: the detectors' and the pipeline's confidences are
+    ``verdict_confidence`` on their own reference scores and cut."""
+    pipe, later = fitted
+    conf = pipe.predict_confidence(later)
+    table = pipe.score(later).loc[conf.index]
+    reference = np.asarray(pipe._reference())
+    share = float(np.mean(reference > pipe.threshold_))
+    expected = verdict_confidence(reference, table["score"], table["is_anomaly"], share)
+    assert np.array_equal(conf.to_numpy(), expected)
+    det = KNNDetector().fit(np.random.default_rng(0).normal(size=(200, 3)))
+    X = np.random.default_rng(1).normal(size=(50, 3)) * 2
+    scores = det.decision_function(X)
+    share = float(np.mean(det.decision_scores_ > det.threshold_))
+    assert np.array_equal(
+        det.predict_confidence(X),
+        verdict_confidence(det.decision_scores_, scores, scores > det.threshold_, share),
+    )
+
+
+def test_verdict_confidence_by_hand():
+    """A reference of 0..99 cut flagging 10%: a score beyond all of it is a sure flag, one
+    in the middle a sure normal, one at the cut a toss."""
+    reference = np.arange(100.0)
+    scores = np.array([1000.0, 50.0, 89.5])
+    flagged = np.array([True, False, True])
+    conf = verdict_confidence(reference, scores, flagged, 0.1)
+    assert conf[0] > 0.999 and conf[1] > 0.999
+    assert 0.3 < conf[2] < 0.7
+
+
+def test_confidence_of_no_sequences_is_empty_with_a_warning(fitted):
+    pipe, later = fitted
+    with pytest.warns(DataWarning):
+        conf = pipe.predict_confidence(later[:0])
+    assert len(conf) == 0 and conf.dtype == np.float64
+
+
+def test_confidence_refuses_an_unfitted_pipeline(fitted):
+    _, later = fitted
+    with pytest.raises(Exception, match="fit"):
+        AnomalyPipeline().predict_confidence(later)
