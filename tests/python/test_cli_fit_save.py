@@ -105,3 +105,36 @@ def test_score_category_adds_the_scored_files_categories(logs, tmp_path, capsys)
     assert main([*args, *cats, "-o", str(tmp_path / "d.csv")]) == 2
     said = capsys.readouterr().err
     assert "--category" in said and "without item categories" in said, said
+
+
+def test_fit_with_a_session_gap_makes_a_model_of_sessions_that_score_splits_alike(
+    logs, tmp_path, capsys
+):
+    """oddseq fit --session-gap: a model of sessions from the shell (oddseq score reads
+    one and splits the later file at its gap; before, only Python could fit one)."""
+    from oddseq import AnomalyPipeline
+    from oddseq.sequences import Sequences
+
+    folder, early, later = logs
+    model = tmp_path / "s.oddseq"
+    fit = ["fit", str(folder / "early.csv"), *ROLES, "--session-gap", "30min"]
+    assert main([*fit, "--save", str(model)]) == 0
+    assert "sessions" in capsys.readouterr().out
+    out = tmp_path / "t.csv"
+    score = ["score", str(folder / "later.csv"), *ROLES, "--model", str(model), "-o", str(out)]
+    assert main(score) == 0
+    shell = pd.read_csv(out)
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    early_seqs = Sequences.from_events(
+        pd.read_csv(folder / "early.csv"), **roles, session_gap="30min"
+    )
+    pipe = AnomalyPipeline().fit(early_seqs)
+    python = pipe.score(
+        Sequences.from_events(pd.read_csv(folder / "later.csv"), **roles, session_gap="30min")
+    )
+    assert list(shell.columns[:2]) == ["user_id", "session"]
+    shell = shell.set_index(["user_id", "session"]).loc[python.index]
+    assert (shell["score"].to_numpy() == python["score"].to_numpy()).all()
+    # A gap without a unit is refused in the shell's words, before the reading
+    assert main([*fit[:-1], "30", "--save", str(tmp_path / "x.oddseq")]) == 2
+    assert "--session-gap" in capsys.readouterr().err

@@ -71,6 +71,12 @@ def add_commands(commands, between=None) -> None:
         "categories cannot stream",
     )
     add_reading_options(fit)
+    fit.add_argument(
+        "--session-gap",
+        help="fit a model of sessions: split entities at gaps longer than this, with a "
+        "unit: 30min, 90s, 1h (oddseq score splits a later file at the same gap; oddseq "
+        "stream scores whole entities)",
+    )
     fit.add_argument("--method", default="auto", help="auto, kmeans, knn, pca, robust_z, ...")
     fit.add_argument("--min-events", type=int, default=1, help="leave out shorter entities")
     fit.add_argument("--contamination", default="auto", help=CONTAMINATION_HELP)
@@ -222,11 +228,12 @@ def _fit(args) -> int:
     roles["value"] = args.value
     funnel = funnel_option(args.funnel)  # before the reading
     contamination = cut_options(args)
+    gap = duration_option(args.session_gap, "--session-gap")
     _check_save(args.save, args.force)  # before the fitting: a typo costs nothing
     with shell_warnings("fit"):
         log = read_log(args.file, args, [*roles.values(), args.category])
         categories = item_category_map(log, args.item, args.category)
-        seqs = Sequences.from_events(log, **roles, **reading_kwargs(args))
+        seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
         pipe = AnomalyPipeline(
             method=args.method,
             contamination=contamination,
@@ -246,11 +253,14 @@ def _fit(args) -> int:
     else:
         beyond = f"{flagged:,} flagged"
     print(
-        f"fitted on {_counted(len(seqs), 'entity', 'entities')} ({beyond}; threshold "
+        f"fitted on {_counted(len(seqs), *_FITTED_ON[gap is not None])} ({beyond}; threshold "
         f"{pipe.threshold_:.4g}); model written to {written}"
     )
     return 0
 
+
+# What oddseq fit's summary counts: entities, or sessions (--session-gap).
+_FITTED_ON = {False: ("entity", "entities"), True: ("session", "sessions")}
 
 # Names a model is never given: those of the tables and logs oddseq reads and writes
 # (a model named m.csv is taken for a table by a reader, or replaces the log fitted).
