@@ -2332,7 +2332,9 @@ class AnomalyPipeline(SaveMixin):
         that a reference of the same size would put the entity on the same side of the
         cut. 1 = the verdict would not change; near 0.5 = it rests on the cut. The
         verdicts are the table's, the support rule's flags of normal-only fitting
-        included.
+        included: an entity flagged by that rule alone (outside the normal range, its
+        score under the cut) is read against the rule's floor (``support_floor_``), on
+        which its verdict rests.
 
         Takes what :meth:`score` takes, checks and warns as it does, without the
         reasons. A ``seqs`` with no sequences gives an empty Series and a DataWarning.
@@ -2359,13 +2361,27 @@ class AnomalyPipeline(SaveMixin):
         if scored is None:
             return pd.Series([], index=seqs.ids[:0], dtype=np.float64, name="confidence")
         kept, data, scores = scored
-        flagged = (scores > self.threshold_) | self._outside_support(data, scores)
+        over = scores > self.threshold_
+        by_range = ~over & self._outside_support(data, scores)
         reference = self._reference()
         share = float(np.mean(reference > self.threshold_))
         c = self.contamination
         if isinstance(c, numbers.Real) and not isinstance(c, bool):
             share = float(c)
-        confidence = verdict_confidence(reference, scores, flagged, share)
+        confidence = verdict_confidence(reference, scores, over | by_range, share)
+        if np.any(by_range):
+            # Flagged by the support rule alone (outside the normal range, a score over
+            # support_floor_): their verdict rests on that floor, not on the cut (read at
+            # the cut, such a flag read 0.007-0.14: "unsure" of a verdict the range makes).
+            floor = getattr(self, "support_floor_", None)
+            if floor is None:  # (a neural model's own rule)
+                floor = getattr(self.detector_, "support_floor_", None)
+            if floor is None:  # (saved before the floor: the range alone flags)
+                confidence[by_range] = 1.0
+            else:
+                confidence[by_range] = verdict_confidence(
+                    reference, scores[by_range], True, float(np.mean(reference > floor))
+                )
         return pd.Series(confidence, index=kept.ids, name="confidence")
 
     def add_item_categories(self, item_categories) -> AnomalyPipeline:
