@@ -1333,9 +1333,16 @@ class AnomalyPipeline(SaveMixin):
         kind = "fitted" if fitting else "scored"
         columns = list(self._side_table().columns)
         listed = ", ".join(f"{c}: {int(n):,}" for c, n in zip(columns, nan) if n)
-        if found / entities < _SIDE_MIN_SHARE and fitted_table:
+        dtype_hint = (
+            _id_dtype_hint(self._side_table().index, keys)
+            if found / entities < _SIDE_MIN_SHARE
+            else ""
+        )
+        if found / entities < _SIDE_MIN_SHARE and fitted_table and not dtype_hint:
             # Scored with the table given at fit: the entities new since have no row in
-            # it (its index is what fit accepted; the fix is this log's table).
+            # it (its index is what fit accepted; the fix is this log's table). Not where
+            # the log's ids are of another dtype than the table's (text "17" for 17): that
+            # is said with its conversion below.
             message = (
                 f"entity_features (the table given at fit) has rows for {found:,} of the "
                 f"{entities:,} scored entities ({found / entities:.0%}): entities new since "
