@@ -828,7 +828,11 @@ def _stream(args) -> int:
                 "whole entities from their first event, whose histories grow past any "
                 f"window. To stream, {refit}"
             )
-        how = f"split at gaps over {gap} (in Python, session_gap={gap!r})" if gap else ""
+        how = (
+            f"split at gaps over {gap} (oddseq fit --session-gap, or in Python session_gap={gap!r})"
+            if gap
+            else ""
+        )
         score = (
             f"oddseq score --model {args.model} ranks a later file by its sessions (split "
             "at the fitted gap); to stream, "
