@@ -283,7 +283,8 @@ def fitted_on_parts(pipe):
     stream (whole entities, from their first event) cannot score: "sessions" (the gap
     they were split at recorded, as session_gap= takes it: '30min'; None for a model
     saved before it was recorded, whose ids end in a ``session`` level) or "windows"
-    (ids ending in ``window_start``); ``entity`` the recorded id names. None otherwise:
+    (ids ending in ``window_start``, or ``window_start_id`` after an entity of that
+    name); ``entity`` the recorded id names. None otherwise:
     ids of several levels built by hand (a shop and a user) are entities."""
     from .._fitted_data import _gap_text
 
@@ -293,10 +294,14 @@ def fitted_on_parts(pipe):
         return "sessions", entity, _gap_text(int(gap))
     if not isinstance(entity, list) or not entity:
         return None
-    if entity[-1] == "window_start":
-        return "windows", entity, None
-    if entity[-1] == "session":
-        return "sessions", entity, None
+    for kind, level in (("windows", "window_start"), ("sessions", "session")):
+        # The split's level: its name (twice, in a model saved before 1c17510), or with
+        # "_id" where the entity's is that name: ['window_start', 'window_start_id'].
+        name = level
+        while name in entity[:-1]:
+            name = f"{name}_id"
+        if entity[-1] in (level, name):
+            return kind, entity, None
     return None
 
 

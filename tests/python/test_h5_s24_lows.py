@@ -1,0 +1,56 @@
+"""H5's session-24 review, LOWs 1, 3 and 4 (session 25, H4): a side table keyed by the
+entity id that covers few entities is not blamed on its index; "an LSTMDetector" (the
+article by sound); a windows model of an entity column named ``window_start`` is still a
+windows model to the stream. (LOW 2, e16e46e's test: in test_newuser_s24_h6.py.) Data
+seed 236."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oddseq
+from oddseq.datasets import make_ecommerce
+from oddseq.sequences import Sequences
+
+COLUMNS = dict(entity="user_id", event="behavior", time="timestamp")
+
+
+@pytest.fixture(scope="module")
+def weeks():
+    """(last week, this week): the first and second half of one shop's days (most users
+    act in both)."""
+    log = make_ecommerce(n_users=300, random_state=236).events
+    cut = log["timestamp"].quantile(0.5)
+    return log[log["timestamp"] < cut], log[log["timestamp"] >= cut]
+
+
+# ---- LOW 4: a windows model of an entity column named window_start --------------------
+
+
+def test_a_windows_model_of_an_entity_named_window_start_is_refused_by_the_stream(weeks):
+    from oddseq.stream import StreamScorer
+    from oddseq.stream._scorer import fitted_on_parts
+
+    last, _ = weeks
+    named = last.rename(columns={"user_id": "window_start"})
+    roles = dict(COLUMNS, entity="window_start")
+    seqs = Sequences.from_events(named, **roles).windows(5)
+    assert list(seqs.ids.names) == ["window_start", "window_start_id"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = oddseq.AnomalyPipeline(random_state=0).fit(seqs)
+    assert fitted_on_parts(pipe)[0] == "windows"
+    with pytest.raises(ValueError, match="fitted on windows"):
+        StreamScorer(pipe, **roles)
+    # Ids of two levels built by hand, the second ending in _id, are entities.
+    plain = Sequences.from_events(last, **COLUMNS)
+    ids = pd.MultiIndex.from_arrays(
+        [np.asarray(plain.ids) % 3, np.asarray(plain.ids)], names=["shop", "window_start_id"]
+    )
+    two = Sequences(ids, plain.offsets, plain.events, plain.event_labels, times=plain.times)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hand = oddseq.AnomalyPipeline(random_state=0).fit(two)
+    assert fitted_on_parts(hand) is None
