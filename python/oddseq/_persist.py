@@ -78,8 +78,17 @@ _MOVED = {
 
 
 def _a(name: str) -> str:
-    """A class name with its article: "a KMeans", "an AnomalyPipeline"."""
-    return f"{'an' if name[:1] in 'AEIOU' else 'a'} {name}"
+    """A class name with its article, by sound: "a KMeans", "an AnomalyPipeline", "an
+    LSTMDetector", "an LOF" (a name opening with two capitals is read letter by letter:
+    F, H, L, M, N, R, S and X open with a vowel's sound, U does not), "a UniformScaler",
+    "a OneClassSVM"."""
+    if name[:2].isupper() and name[:2].isalpha():
+        vowel = name[0] in "AEFHILMNORSX"
+    elif name[:1] == "U":  # "an Unseen...", "a Uniform...", "a User..."
+        vowel = name[:3].lower() not in ("uni", "use", "usu", "uti", "ura", "uri", "uro")
+    else:  # ("a OneClass...": a w sound)
+        vowel = name[:1] in "AEIO" and not name.lower().startswith("one")
+    return f"{'an' if vowel else 'a'} {name}"
 
 
 def _oddseq_version() -> str:

@@ -1318,10 +1318,11 @@ def load_model(path_text: str):
     from ._pipeline import AnomalyPipeline
 
     if not isinstance(model, AnomalyPipeline):  # an estimator's own save(), not oddseq fit's
-        name = type(model).__name__
+        from ._persist import _a
+
         raise ValueError(
-            f"--model {path_text} holds {'an' if name[:1] in 'AEIOU' else 'a'} {name}, not a "
-            f"model of oddseq fit (an AnomalyPipeline); {write}"
+            f"--model {path_text} holds {_a(type(model).__name__)}, not a model of oddseq "
+            f"fit (an AnomalyPipeline); {write}"
         )
     return model
 

@@ -26,6 +26,55 @@ def weeks():
     return log[log["timestamp"] < cut], log[log["timestamp"] >= cut]
 
 
+# ---- LOW 3: the article by sound ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, said",
+    [
+        ("LSTMDetector", "an LSTMDetector"),
+        ("LOF", "an LOF"),
+        ("HMM", "an HMM"),
+        ("MCD", "an MCD"),
+        ("ECOD", "an ECOD"),
+        ("AnomalyPipeline", "an AnomalyPipeline"),
+        ("IsolationForest", "an IsolationForest"),
+        ("EncoderUnion", "an EncoderUnion"),
+        ("KMeans", "a KMeans"),
+        ("KNNDetector", "a KNNDetector"),
+        ("PCA", "a PCA"),
+        ("DBSCAN", "a DBSCAN"),
+        ("StandardScaler", "a StandardScaler"),
+        ("MinHashEncoder", "a MinHashEncoder"),
+        ("UnseenTypes", "an UnseenTypes"),
+        ("UniformScaler", "a UniformScaler"),
+        ("OneClassSVM", "a OneClassSVM"),
+        ("UMAP", "a UMAP"),
+    ],
+)
+def test_a_class_name_takes_its_article_by_sound(name, said):
+    from oddseq._persist import _a
+
+    assert _a(name) == said
+
+
+def test_oddseq_score_names_a_saved_lof_with_an(tmp_path, oddseq_here):
+    # The shell's refusal of another estimator's file said "holds a LOF" (its own copy
+    # of the vowel-letter test).
+    from oddseq.detect import LOF
+
+    model = LOF().fit(np.random.default_rng(236).normal(size=(30, 2)))
+    path = model.save(tmp_path / "m.oddseq")
+    log = tmp_path / "log.csv"
+    pd.DataFrame({"user_id": [1, 1], "behavior": ["a", "b"], "timestamp": [1, 2]}).to_csv(
+        log, index=False
+    )
+    args = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    done = oddseq_here(["score", log, "--model", path, *args])
+    assert done.returncode == 2
+    assert "holds an LOF, not a model of oddseq fit" in done.stderr, done.stderr
+
+
 # ---- LOW 4: a windows model of an entity column named window_start --------------------
 
 
