@@ -109,8 +109,15 @@ def test_the_zone_check_reads_many_zoned_times_in_one_pass(monkeypatch, one_by_o
             return real.search(text)
 
     monkeypatch.setattr(_time, "_ZONED", Counting())
-    if one_by_one:  # (as without pyarrow)
-        monkeypatch.setattr(_time, "_ARROW_ZONES_FROM", 10**9)
+    if one_by_one:  # Arrow's pass fails (as without pyarrow, or text it refuses)
+        import pyarrow.compute as pc
+
+        def refused(*args, **kwargs):
+            raise pc.ArrowInvalid("no Arrow here")
+
+        # (not the size constant, which its parent lacked: the case failed there for a
+        # name, H5's s24 review LOW 2; one by one, it is a guard that passes there too)
+        monkeypatch.setattr(pc, "match_substring_regex", refused)
     text = _offset_times(30_000, naive=(5, 17_000, 29_999))
     text.iloc[100] = "NaT"
     with pytest.warns(DataWarning) as caught:
