@@ -250,12 +250,18 @@ def _no_entities(pipeline, ids, seqs, top: int, entity_features=None) -> pd.Data
             )
         one = explain_entities(pipeline, None, list(first), top=top)
     empty = one.iloc[:0]
-    if isinstance(ids, pd.MultiIndex):  # (entity, session): one label per row
-        ids = ids.to_flat_index()
-    empty.index = pd.MultiIndex.from_arrays(
-        [ids[:0], one.index.get_level_values(1)[:0]], names=one.index.names
-    )
+    empty.index = _by_entity_and_rank(ids, [], one.index.get_level_values("rank")[:0])
     return empty
+
+
+def _by_entity_and_rank(ids, rows, ranks) -> pd.MultiIndex:
+    """explain()'s index: the rows' ids as score's table gives them (an entity's id, or
+    a session's (entity, session) pair in two levels), then the feature's rank; so the
+    explanation joins to the table on its index."""
+    if isinstance(ids, pd.MultiIndex):
+        levels = [ids.get_level_values(i)[rows] for i in range(ids.nlevels)]
+        return pd.MultiIndex.from_arrays([*levels, ranks], names=[*ids.names, "rank"])
+    return pd.MultiIndex.from_arrays([ids[rows], ranks], names=[ids.name or "entity", "rank"])
 
 
 def explain_entities(
@@ -296,9 +302,12 @@ def explain_entities(
     model, by oddseq.dask as by one machine; a model saved before it was kept gives
     each id its group).
 
-    Indexed by (entity id, rank). For ``method="markov"`` the rows are the least
-    likely steps (``feature`` "a → b", ``probability``, ``typical`` the expected next
-    event); the neural methods give their model's own explanation of each sequence.
+    Indexed by (entity id, rank); a sessions model's (``session_gap=``) by (entity id,
+    session, rank), the levels of score's table, so ``why.join(table, on=[...])`` or
+    ``why.droplevel("rank")`` lines the reasons up with the table's rows. For
+    ``method="markov"`` the rows are the least likely steps (``feature`` "a → b",
+    ``probability``, ``typical`` the expected next event); the neural methods give their
+    model's own explanation of each sequence.
     ``seqs=None``: the entities of the pipeline's last score and fit (see
     :meth:`AnomalyPipeline.explain`). ``entity_features``: with ``seqs``, the side table
     their entities are read with, as :meth:`AnomalyPipeline.score` reads it.
@@ -351,14 +360,10 @@ def explain_entities(
     keys = _entity_keys(ids)  # whose group (a session's: its entity's)
     if seqs is not None:
         from_fit = _of_group_log(pipeline, seqs)
-    if isinstance(ids, pd.MultiIndex):  # (entity, session): one label per row
-        ids = ids.to_flat_index()
     if seqs is not None and _reads_sequences(pipeline):
         steps = pipeline.detector_.explain(seqs, top=top)
         rows = ids.get_indexer(steps.index.get_level_values("row"))
-        steps.index = pd.MultiIndex.from_arrays(
-            [ids[rows], steps.index.get_level_values(1)], names=[ids.name or "entity", "rank"]
-        )
+        steps.index = _by_entity_and_rank(ids, rows, steps.index.get_level_values(1))
         groups = _group_reasons(pipeline, keys[rows], None if from_fit is None else from_fit[rows])
         if groups is not None:
             steps["group_reason"] = groups
@@ -420,7 +425,5 @@ def explain_entities(
     groups = _group_reasons(pipeline, keys[rows], None if from_fit is None else from_fit[rows])
     if groups is not None:
         frame["group_reason"] = groups
-    frame.index = pd.MultiIndex.from_arrays(
-        [ids[rows], explained.index.get_level_values(1)], names=[ids.name or "entity", "rank"]
-    )
+    frame.index = _by_entity_and_rank(ids, rows, explained.index.get_level_values(1))
     return frame

@@ -468,11 +468,15 @@ def plot_explanation(explanation, row=None, *, ax=None):
         raise TypeError("explanation must be the DataFrame a detector's explain() returns")
     if explanation.empty:
         raise ValueError("explanation is empty: nothing to plot")
-    rows = explanation.index.get_level_values(0)
+    # whose bars: every level but the last, the rank (a session's is (entity, session))
+    rows = explanation.index.droplevel(-1)
     row = rows[0] if row is None else row
-    if row not in set(rows):
+    mine = rows.isin([row])
+    if not mine.any():
         raise ValueError(f"row {row!r} is not in the explanation")
-    part = explanation.xs(row, level=0).sort_index(ascending=False)
+    part = explanation[mine]
+    part.index = part.index.get_level_values(-1)
+    part = part.sort_index(ascending=False)
     ax = _axes(ax)
     deviation = part["deviation"].astype(float).to_numpy()
     colours = ["#d62728" if d > 0 else "#1f77b4" for d in deviation]

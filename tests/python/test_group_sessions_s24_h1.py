@@ -134,13 +134,13 @@ def test_explain_gives_the_group_to_the_acting_sessions_only(sessions, log):
     table, pipeline, _ = sessions
     own, alone, acting = (RING[0], 0), (RING[0], 1), (RING[0], 2)
     by_id = pipeline.explain([own, alone, acting])
-    said = by_id.groupby(level=0)["group_reason"].first()
+    said = by_id.groupby(level=[0, 1])["group_reason"].first()
     assert said[own] == "" and said[alone] == ""
     assert said[acting].startswith("one of 8 entities (group 0)")
     assert table.loc[acting, "reason"].startswith(said[acting])
     seqs = Sequences.from_events(log, **COLUMNS, session_gap="30min")
     by_seqs = pipeline.explain(seqs, [own, alone, acting])
-    by_seqs = by_seqs.groupby(level=0)["group_reason"].first()
+    by_seqs = by_seqs.groupby(level=[0, 1])["group_reason"].first()
     assert by_seqs[own] == "" and by_seqs[alone] == "" and by_seqs[acting] == said[acting]
 
 

@@ -46,7 +46,7 @@ def _starts_reasons(table, said: dict, ids) -> bool:
 def _group_said(explained) -> dict:
     """Each explained id's group_reason (one per id: its rows say the same)."""
     said = explained["group_reason"]
-    return dict(zip(said.index.get_level_values(0), said))
+    return dict(zip(said.index.droplevel(-1), said))
 
 
 def test_explaining_a_later_days_sequences_gives_no_group_sentence_of_the_fit(grouped):
