@@ -1253,8 +1253,9 @@ class AnomalyPipeline(SaveMixin):
 
     def _rekey_hint(self, name, keys) -> str:
         """How to key a side table that finds few entities (its index by the entity id,
-        or its ids converted to the log's dtype)."""
-        name = name or "the entity id"
+        or its ids converted to the log's dtype); where its index already bears the
+        entity's name, not that but the rows it lacks."""
+        entity, name = name, name or "the entity id"
         side = self._side_table()
         hint = _id_dtype_hint(side.index, keys)
         if hint:
@@ -1276,6 +1277,12 @@ class AnomalyPipeline(SaveMixin):
                     f"its index must be the entity id, and its column {column!r} holds "
                     f"them: side.set_index({column!r}) (or name it {name!r})"
                 )
+        if entity is not None and side.index.name == entity:
+            # Keyed right (a partial export, last week's users): not its index's fault.
+            return (
+                f"its index is the entity id ({entity!r}) but holds few of these ids: give "
+                "it a row per entity"
+            )
         return (
             f"its index must be the entity id: index it by {name!r} "
             f"(side.set_index({name!r})) or give it a column named {name!r}, with a "

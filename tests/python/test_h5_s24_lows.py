@@ -12,6 +12,7 @@ import pytest
 
 import oddseq
 from oddseq.datasets import make_ecommerce
+from oddseq.exceptions import DataWarning
 from oddseq.sequences import Sequences
 
 COLUMNS = dict(entity="user_id", event="behavior", time="timestamp")
@@ -24,6 +25,56 @@ def weeks():
     log = make_ecommerce(n_users=300, random_state=236).events
     cut = log["timestamp"].quantile(0.5)
     return log[log["timestamp"] < cut], log[log["timestamp"] >= cut]
+
+
+def _part_table(log, share):
+    """A side table indexed by 'user_id' with rows for the first ``share`` of the log's
+    users only."""
+    ids = pd.Index(log["user_id"].unique(), name="user_id")
+    ids = ids[: int(share * ids.size)]
+    return pd.DataFrame({"age": np.random.default_rng(236).normal(40, 9, ids.size)}, index=ids)
+
+
+def _said(call, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call(*args, **kwargs)
+    return " ".join(str(w.message) for w in caught if issubclass(w.category, DataWarning))
+
+
+# ---- LOW 1: a side table keyed right that covers few entities -----------------------
+
+
+def test_a_table_given_to_score_keyed_by_the_entity_is_not_blamed_on_its_index(weeks):
+    # A table indexed by 'user_id' given to score() that has rows for under half of the
+    # scored users (a partial export): the warning said "its index must be the entity
+    # id: index it by 'user_id' (side.set_index('user_id'))". It is.
+    last, this = weeks
+    pipe = oddseq.AnomalyPipeline(entity_features=_part_table(last, 1.0))
+    pipe.fit(Sequences.from_events(last, **COLUMNS))
+    seqs = Sequences.from_events(this, **COLUMNS)
+    side = _part_table(this, 0.3)
+    said = _said(pipe.score, seqs, entity_features=side)
+    assert "entity_features has rows for" in said, said
+    assert "index must be" not in said and "set_index" not in said, said
+    assert "its index is the entity id ('user_id')" in said, said
+    assert "a row per entity" in said, said
+    # The same rows indexed by something else: still told to index it by the entity.
+    renumbered = side.set_axis(pd.RangeIndex(len(side)) + 10**6)
+    said = _said(pipe.score, seqs, entity_features=renumbered)
+    assert "index it by 'user_id'" in said, said
+
+
+def test_a_fit_refuses_a_table_keyed_by_the_entity_that_covers_few_without_blaming_its_index(
+    weeks,
+):
+    last, _ = weeks
+    seqs = Sequences.from_events(last, **COLUMNS)
+    pipe = oddseq.AnomalyPipeline(entity_features=_part_table(last, 0.3))
+    with pytest.raises(ValueError, match="entity_features has rows for") as refused:
+        pipe.fit(seqs)
+    assert "index must be" not in str(refused.value)
+    assert "its index is the entity id ('user_id')" in str(refused.value)
 
 
 # ---- LOW 3: the article by sound ------------------------------------------------------
