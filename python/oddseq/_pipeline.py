@@ -2756,7 +2756,7 @@ class _SequenceInput:
     @staticmethod
     def reasons(pipe: AnomalyPipeline, seqs: Sequences, data: _Input) -> np.ndarray:
         steps = pipe.detector_.explain(seqs, top=_reasons.TABLE_STEPS)
-        return _reasons.step_reasons(steps, seqs.ids, seqs.lengths)
+        return _reasons.step_reasons(steps, seqs.ids, seqs.lengths, seqs)
 
 
 # Input stages by what a detector reads (its ``input_kind``).

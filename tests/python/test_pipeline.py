@@ -148,7 +148,7 @@ def test_markov_is_the_detector_behind_the_sequence_stage(generator, normal):
                 "is_anomaly": scores > pipe.threshold_,
                 "p_normal": pipe.p_normal(scores),
                 "cluster": np.full(len(part), -1, dtype=np.int32),
-                "reason": _reasons.step_reasons(steps, part.ids, part.lengths),
+                "reason": _reasons.step_reasons(steps, part.ids, part.lengths, part),
             },
             index=part.ids,
         ).sort_values("score", ascending=False, kind="stable")
@@ -171,7 +171,12 @@ def test_a_markov_pipeline_saved_by_0_1_0_loads_and_scores_as_a_fresh_fit():
     # Its fitted table was saved when a Markov table's cluster column was int64 (one
     # dtype, int32, since the s16 review's L3): the saved table keeps the saved dtype.
     saved = loaded.table_.astype({"cluster": fresh.table_["cluster"].dtype})
-    pd.testing.assert_frame_equal(saved, fresh.table_)
+    pd.testing.assert_frame_equal(saved.drop(columns="reason"), fresh.table_.drop(columns="reason"))
+    # and the words it was saved with, but where that release said one transition twice
+    # (now once, with how often: "8 times pv → buy, the least likely p=0.014 ...")
+    once = ~fresh.table_["reason"].str.contains(" times ", regex=False)
+    assert 0 < once.sum() < len(once)
+    pd.testing.assert_series_equal(saved["reason"][once], fresh.table_["reason"][once])
 
 
 def _workflow_sessions(seed=0, n=600):
