@@ -3,6 +3,8 @@ every number a reason states is one an analyst finds again in the log."""
 
 import warnings
 
+import numpy as np
+
 import oddseq
 from oddseq.sequences import Sequences
 
@@ -35,3 +37,43 @@ def test_a_markov_reason_of_steps_made_once_reads_as_before():
     reason = _markov_table(normal, odd).loc[60, "reason"]
     assert " times " not in reason, reason
     assert reason.startswith("login → buy "), reason
+
+
+def _recent_facts(times, events):
+    from oddseq.encode import RecentChangeEncoder
+
+    seqs = Sequences.from_arrays([0, len(times)], list(events), times=list(times))
+    return RecentChangeEncoder().fit(seqs).recent_facts(seqs)[0]
+
+
+def test_the_recent_facts_say_the_clock_hours_they_count_and_the_span_in_its_unit():
+    # Before: "... against 1 of 3 over the 0.00046 days before; last session at 07:00,
+    # 3 of 3 earlier events within an hour of it": 40 s said in days, and events at
+    # 06:01 counted "within an hour" of a session that began at 07:42 (1 h 41 min
+    # apart: the count is of the clock hours 06:00-08:59).
+    day, hour = 86_400, 3_600
+    earlier = [6 * hour + 60, 6 * hour + 80, 6 * hour + 100]
+    recent = [3 * day + 7 * hour + 42 * 60 + 10 * k for k in range(4)]
+    facts = _recent_facts(earlier + recent, ["view", "view", "buy"] + ["buy"] * 4)
+    what, when = facts.split("; ")
+    assert (
+        what == "recent: 4 of 4 events buy (100%), against 1 of 3 earlier (33.3%), spread over 40 s"
+    )
+    assert when == (
+        "last session began in the 07:00 hour, 3 of 3 earlier events in the hours 06:00-08:59"
+    )
+    # by hand: the earlier events' clock hours, and their span
+    assert sum(6 <= (t % day) // hour <= 8 for t in earlier) == 3
+    assert earlier[-1] - earlier[0] == 40
+
+
+def test_the_recent_facts_hours_wrap_at_midnight():
+    from oddseq.encode._change import change_facts_text
+
+    # hour, near, type, its recent and earlier counts, recent and earlier events, days
+    facts = np.array([[0, 5, 0, 2, 0, 2, 9, 2.5]])
+    (text,) = change_facts_text(facts, np.array(["buy"], dtype=object))
+    assert text == (
+        "recent: 2 of 2 events buy (100%), against 0 of 9 earlier, spread over 2.5 d; "
+        "last session began in the 00:00 hour, 5 of 9 earlier events in the hours 23:00-01:59"
+    )

@@ -49,6 +49,8 @@ def change_facts_text(facts, labels) -> np.ndarray:
     hour, near, top, top_recent, top_earlier, recent, earlier, days = (
         facts[:, j - _HOUR] for j in range(_HOUR, _DAYS + 1)
     )
+    from .._reasons import _format_one
+
     out = np.empty(len(facts), dtype=object)
     for i in range(len(facts)):
         n_earlier = int(earlier[i])
@@ -59,15 +61,20 @@ def change_facts_text(facts, labels) -> np.ndarray:
         if top[i] >= 0:
             n_recent = int(recent[i])
             now, before = int(top_recent[i]), int(top_earlier[i])
+            # the earlier events' span in its unit ("40 s", not "0.00046 days"), and not
+            # "the N days before" (they can end days before the recent window)
             said.append(
                 f"recent: {now} of {n_recent} events {labels[int(top[i])]} "
-                f"({now / n_recent:.0%}), against {before} of {n_earlier}"
+                f"({now / n_recent:.0%}), against {before} of {n_earlier} earlier"
                 + (f" ({before / n_earlier:.1%})" if before else "")
-                + f" over the {days[i]:.2g} days before"
+                + f", spread over {_format_one('span_s', float(days[i]) * 86_400.0)}"
             )
+        # The count is of the clock hours next to the session's (the core's +-1 h
+        # window by hour): events at 06:01 count for a session begun at 07:42.
+        h = int(hour[i])
         said.append(
-            f"last session at {int(hour[i]):02d}:00, {int(near[i])} of {n_earlier} "
-            "earlier events within an hour of it"
+            f"last session began in the {h:02d}:00 hour, {int(near[i])} of {n_earlier} "
+            f"earlier events in the hours {(h - 1) % 24:02d}:00-{(h + 1) % 24:02d}:59"
         )
         out[i] = "; ".join(said)
     return out
@@ -299,9 +306,10 @@ class RecentChangeEncoder(SequenceEncoder):
     def recent_facts(self, X) -> np.ndarray:
         """Per sequence, what its recent activity did against its past, in words (the
         facts behind the columns, for reasons): the event type whose share rose most
-        with its counts on both sides, and the hour the last session started with how
-        many earlier events fell within an hour of it. Sequences with nothing before
-        the window say so.
+        with its counts on both sides (and the span of the earlier events), and the
+        clock hour the last session started in with how many earlier events fell in
+        that hour or the ones next to it. Sequences with nothing before the window say
+        so.
 
         Examples
         --------
@@ -314,9 +322,9 @@ class RecentChangeEncoder(SequenceEncoder):
         >>> seqs = Sequences.from_arrays([0, len(times)], list(events), times=list(times))
         >>> what, when = RecentChangeEncoder().fit(seqs).recent_facts(seqs)[0].split("; ")
         >>> what
-        'recent: 6 of 6 events buy (100%), against 0 of 50 over the 9 days before'
+        'recent: 6 of 6 events buy (100%), against 0 of 50 earlier, spread over 9 d'
         >>> when
-        'last session at 03:00, 0 of 50 earlier events within an hour of it'
+        'last session began in the 03:00 hour, 0 of 50 earlier events in the hours 02:00-04:59'
         """
         check_is_fitted(self, "time_zone_")
         seqs = _check_timed_sequences(X, "RecentChangeEncoder.recent_facts")

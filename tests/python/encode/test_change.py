@@ -210,7 +210,7 @@ def test_a_taken_over_account_stands_out_and_a_single_session_is_zero():
     assert hours[0].tolist() == [3.0, 0.0] and hours[1, 0] == 20.0 and hours[1, 1] > 20
     facts = RecentChangeEncoder().fit(seqs).recent_facts(seqs)
     assert facts[0].startswith("recent: 12 of ") and " buy " in facts[0]
-    assert "last session at 03:00, 0 of " in facts[0]
+    assert "last session began in the 03:00 hour, 0 of " in facts[0]
     assert facts[2] == "nothing before its recent activity to compare with"
 
 
@@ -273,7 +273,7 @@ def test_the_pipeline_adds_the_columns_and_ranks_a_takeover_higher():
     assert "recent activity against its own past" in reason
     # The facts behind it: ten buys at 03:00, where the owner browsed in the evenings.
     assert re.search(r"recent: 10 of \d+ events buy", reason), reason
-    assert "last session at 03:00, 0 of" in reason
+    assert "last session began in the 03:00 hour, 0 of" in reason
     del rng
     with pytest.raises(ValueError, match="recent_change"):
         AnomalyPipeline(recent_change="yes").fit(seqs)
