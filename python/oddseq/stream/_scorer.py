@@ -340,8 +340,8 @@ class StreamScorer:
     would reorder): its columns are then the batch's on the same events
     (:data:`STREAM_FEATURES` says where they are approximate), and an alert's reason
     that names them ends with the batch table's facts behind them ("recent: 6 of 6
-    events buy (100%), against 0 of 50 over the 9 days before; last session at 03:00,
-    ..."), as the entity stood right after the event that raised it.
+    events buy (100%), against 0 of 50 earlier, spread over 9 d; last session began in
+    the 03:00 hour, ..."), as the entity stood right after the event that raised it.
 
     Parameters
     ----------
@@ -1633,8 +1633,8 @@ class StreamScorer:
 
     def _with_change_facts(self, reasons, facts) -> np.ndarray:
         """Reasons naming the recent-change columns end with the facts behind them, as
-        the batch table's do ("recent: 6 of 6 events buy (100%), against 0 of 50 over
-        the 9 days before; ..."); ``facts()``: the store's change facts of these rows,
+        the batch table's do ("recent: 6 of 6 events buy (100%), against 0 of 50
+        earlier, spread over 9 d; ..."); ``facts()``: the store's change facts of these rows,
         read only when a reason needs them."""
         said = np.flatnonzero([CHANGE_PHRASE in str(r) for r in reasons])
         if said.size:
