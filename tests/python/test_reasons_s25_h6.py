@@ -77,3 +77,34 @@ def test_the_recent_facts_hours_wrap_at_midnight():
         "recent: 2 of 2 events buy (100%), against 0 of 9 earlier, spread over 2.5 d; "
         "last session began in the 00:00 hour, 5 of 9 earlier events in the hours 23:00-01:59"
     )
+
+
+def test_a_lockstep_groups_reason_counts_its_object_windows_as_such():
+    # Before: "each acted on 4.0 of the group's objects in their windows" of a group of
+    # two objects: the count is of (object, window) pairs, 4 per member here.
+    import pandas as pd
+
+    from oddseq.graph import GroupDetector
+
+    rng = np.random.default_rng(3)
+    hour = 3_600
+    rows = [
+        (u, int(rng.integers(0, 3_000)), int(rng.integers(0, 7 * 24 * hour)))
+        for u in range(400)
+        for _ in range(12)
+    ]
+    members = list(range(1_000, 1_006))
+    for m in members:  # item 9001 at hours 10, 30 and 50, item 9002 at hour 70
+        for h, item in [(10, 9_001), (30, 9_001), (50, 9_001), (70, 9_002)]:
+            rows.append((m, item, h * hour + 60 + int(rng.integers(0, 600))))
+    log = pd.DataFrame(rows, columns=["user", "item", "time"])
+    det = GroupDetector().fit(log, entity="user", object="item", time="time")
+    reason = det.explain(members).iloc[0]
+    # by hand: each member acted on 2 objects, in 4 (object, hour) windows
+    mine = log[log.user.isin(members)]
+    assert mine.groupby("user").item.nunique().eq(2).all()
+    windows = mine.assign(h=mine.time // hour).drop_duplicates(["user", "item", "h"])
+    assert windows.groupby("user").size().eq(4).all()
+    assert "on objects 9001, 9002 " in reason, reason
+    assert "each acted in 4.0 of the group's (object, 1 h window) pairs where " in reason, reason
+    assert "4.0 of the group's objects" not in reason

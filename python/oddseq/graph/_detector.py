@@ -1297,13 +1297,21 @@ class GroupDetector(BaseEstimator):
                 f"{expected:.1f} on average (chance 1e-{g['log10_p']:.0f}, "
                 f"1e-{g['significance']:.0f} after allowing for every group of this size)"
             )
+        if g["method"] == "temporal":
+            # Its acts are (object, window) pairs, not objects: "4.0 of the group's
+            # objects" was said of a group of two, each member on both in four hours.
+            from .._reasons import _format_one
+
+            width = _format_one("window_s", duration_ns(self.window, "window") / 1e9)
+            acts = f"each acted in {per_member:.1f} of the group's (object, {width} window) pairs"
+            share = "have"
+        else:
+            acts, share = f"each acted on {per_member:.1f} of the group's {kind}", "share"
         return (
             f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} on "
-            f"{kind} {shown}{more}{when}; each acted on {per_member:.1f} of the group's "
-            f"{'objects in their windows' if g['method'] == 'temporal' else kind} where "
-            f"entities like these would share {expected:.2g} on average "
-            f"(chance 1e-{g['log10_p']:.0f}, 1e-{g['significance']:.0f} after allowing "
-            "for every group of this size)"
+            f"{kind} {shown}{more}{when}; {acts} where entities like these would {share} "
+            f"{expected:.2g} on average (chance 1e-{g['log10_p']:.0f}, "
+            f"1e-{g['significance']:.0f} after allowing for every group of this size)"
         )
 
 
