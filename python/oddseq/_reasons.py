@@ -502,13 +502,22 @@ _FUNNEL_RATIOS = {
 _FUNNEL_LABEL = 24
 
 
+# The value statistics of an entity none of whose events has a value: 0 to the
+# detector, "none" to a reader ("largest value 0" read as an event of value 0).
+_OF_VALUES = ("value_sum", "value_mean", "value_max", "value_std")
+NO_VALUE = "none (no event has a value)"
+
+
 def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
     """``said`` (the value texts of the named features), with each funnel ratio whose
     denominator the entity never did said as the count it is: "149 'checkout' with no
     'view'", "3 'purchase' with no event read as cart". Where the denominator's count
-    is not a column of ``raw`` (pooled in ``count[<other>]``), as it was."""
+    is not a column of ``raw`` (pooled in ``count[<other>]``), as it was. The value
+    statistics of an entity whose events carry no value (``share_value_missing`` 1)
+    are said "none (no event has a value)", not 0."""
     said = np.asarray(said, dtype=object)
     names = list(pipeline.feature_names_)
+    said = _without_values(names, rows, cols, raw, said)
     ratios = {names.index(r): roles for r, roles in _FUNNEL_RATIOS.items() if r in names}
     cols = np.asarray(cols, dtype=np.int64)
     if not ratios or not np.isin(cols, list(ratios)).any():
@@ -542,6 +551,25 @@ def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
         for k in mine.tolist():
             if np.isfinite(value[k]):
                 said[k] = f"{value[k]:,.0f} '{label}' with {nothing}"
+    return said
+
+
+def _without_values(names, rows, cols, raw, said) -> np.ndarray:
+    """``said`` with :data:`NO_VALUE` for the value statistics of rows without a value."""
+    if "share_value_missing" not in names:
+        return said
+    of_values = [names.index(n) for n in _OF_VALUES if n in names]
+    cols = np.asarray(cols, dtype=np.int64)
+    mine = np.flatnonzero(np.isin(cols, of_values))
+    if mine.size == 0:
+        return said
+    missing = np.asarray(raw)[
+        np.asarray(rows, dtype=np.int64)[mine], names.index("share_value_missing")
+    ]
+    none = mine[missing >= 1.0]
+    if none.size:
+        said = said.copy()
+        said[none] = NO_VALUE
     return said
 
 
