@@ -592,6 +592,27 @@ std::int64_t evict_idle(EntityStore& store, std::int64_t now_ns) {
   return store.evict_idle(now_ns);
 }
 
+// The store's whole state as bytes (EntityStore::dump): what pickle and copy keep of it,
+// so a stream can be checkpointed and resumed.
+py::bytes store_state(const EntityStore& store) {
+  std::string out;
+  {
+    py::gil_scoped_release release;  // a walk over the state
+    store.dump(out);
+  }
+  return py::bytes(out);
+}
+
+// A store from its state's bytes (EntityStore::load): a ValueError saying why for bytes
+// that are not a whole state of this format.
+std::unique_ptr<EntityStore> store_from_state(const py::bytes& state) {
+  char* data = nullptr;
+  Py_ssize_t size = 0;
+  if (PyBytes_AsStringAndSize(state.ptr(), &data, &size) != 0) throw py::error_already_set();
+  py::gil_scoped_release release;  // reads the bytes only (the caller holds them)
+  return EntityStore::load(data, static_cast<std::size_t>(size));
+}
+
 }  // namespace
 
 std::uint64_t hash_id(py::handle id) { return id_key(id, false); }
@@ -798,7 +819,9 @@ void register_stream(py::module_& m) {
                                return p.change;
                              });
   py::class_<EntityStore>(m, "StreamEntityStore",
-                          "Per-entity running state of a live stream (oddseq.stream).")
+                          "Per-entity running state of a live stream (oddseq.stream); "
+                          "pickled (and copied) as bytes of its whole state, versioned and "
+                          "checked when read back.")
       .def(py::init<const StoreParams&>(), py::arg("params"))
       .def("update", &update, py::arg("entity"), py::arg("code"), py::arg("time"), py::arg("item"),
            py::arg("item_present"), py::arg("value"))
@@ -816,7 +839,8 @@ void register_stream(py::module_& m) {
       .def("counters", &counters)
       .def("memory_bytes", &memory_bytes)
       .def("evict_idle", &evict_idle, py::arg("now_ns"))
-      .def_property_readonly("watermark", &EntityStore::watermark);
+      .def_property_readonly("watermark", &EntityStore::watermark)
+      .def(py::pickle(&store_state, &store_from_state));
 }
 
 }  // namespace oddseq::bindings

@@ -962,6 +962,8 @@ class StreamEntityStore:
     def evict_idle(self, now_ns: int) -> int: ...
     @property
     def watermark(self) -> int: ...
+    def __getstate__(self) -> bytes: ...  # the whole state, versioned and checksummed
+    def __setstate__(self, state: bytes) -> None: ...  # ValueError for bytes not a state
 
 @overload
 def build_bipartite(

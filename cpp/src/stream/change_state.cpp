@@ -7,6 +7,7 @@
 
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/hash.hpp"
+#include "oddseq/stream/state_bytes.hpp"
 
 namespace oddseq::stream {
 
@@ -273,6 +274,113 @@ std::int64_t ChangeState::bytes() const {
     out += static_cast<std::int64_t>(sizeof(Bloom) + f.words.capacity() * sizeof(std::uint64_t));
   }
   return out;
+}
+
+void ChangeState::dump(StateWriter& out) const {
+  out.put<std::uint64_t>(recent_.size());
+  for (const Session& s : recent_) {
+    out.put(s.index);
+    out.put(s.start);
+    out.put(s.last);
+    for (const double v :
+         {s.events, s.silence, s.gaps, s.n_gaps, s.values, s.n_values, s.keyed, s.own_new}) {
+      out.put(v);
+    }
+    out.put_array(s.hours, 24);
+    out.put_vector(s.types);
+    out.put<std::uint64_t>(s.by_first.size());
+    for (const auto& [first, count] : s.by_first) {
+      out.put(first);
+      out.put(count);
+    }
+  }
+  const encode::ChangeSide& e = earlier_;
+  for (const double v : {e.events, e.gaps, e.n_gaps, e.sizes, e.n_sessions, e.values, e.n_values,
+                         e.new_keys, e.keyed}) {
+    out.put(v);
+  }
+  out.put_array(e.hours, 24);
+  out.put_vector(type_earlier_);
+  out.put(silences_);
+  out.put(n_silences_);
+  out.put(first_time_);
+  out.put(earlier_last_);
+  out.put(next_session_);
+  // The item table as it lies (its slots' order decides which filter an old item goes to).
+  out.put_vector(keys_);
+  out.put_vector(first_);
+  out.put(n_keys_);
+  out.put(evict_at_);
+  out.put<std::uint64_t>(filters_.size());
+  for (const Bloom& f : filters_) {
+    out.put_vector(f.words);
+    out.put(f.count);
+    out.put(f.capacity);
+  }
+}
+
+void ChangeState::load(StateReader& in, const ChangeSetup& setup) {
+  const auto n_codes = static_cast<std::uint64_t>(setup.n_codes);
+  const std::uint64_t n_sessions = in.get_count(3 * sizeof(std::int64_t));
+  recent_.assign(static_cast<std::size_t>(n_sessions), Session());
+  for (Session& s : recent_) {
+    s.index = in.get<std::int64_t>();
+    s.start = in.get<std::int64_t>();
+    s.last = in.get<std::int64_t>();
+    for (double* v : {&s.events, &s.silence, &s.gaps, &s.n_gaps, &s.values, &s.n_values, &s.keyed,
+                      &s.own_new}) {
+      *v = in.get<double>();
+    }
+    in.get_array(s.hours, 24);
+    in.get_vector(s.types, n_codes);
+    in.expect(s.types.size() == n_codes, "a session's event types are not the store's");
+    const std::uint64_t n_first = in.get_count(sizeof(std::int64_t) + sizeof(std::uint32_t));
+    s.by_first.resize(static_cast<std::size_t>(n_first));
+    for (auto& [first, count] : s.by_first) {
+      first = in.get<std::int64_t>();
+      count = in.get<std::uint32_t>();
+    }
+  }
+  encode::ChangeSide& e = earlier_;
+  for (double* v : {&e.events, &e.gaps, &e.n_gaps, &e.sizes, &e.n_sessions, &e.values, &e.n_values,
+                    &e.new_keys, &e.keyed}) {
+    *v = in.get<double>();
+  }
+  in.get_array(e.hours, 24);
+  in.get_vector(type_earlier_, n_codes);
+  in.expect(type_earlier_.empty() ? e.events == 0.0 : type_earlier_.size() == n_codes,
+            "the earlier sessions' event types are not the store's");
+  silences_ = in.get<double>();
+  n_silences_ = in.get<double>();
+  first_time_ = in.get<std::int64_t>();
+  earlier_last_ = in.get<std::int64_t>();
+  next_session_ = in.get<std::int64_t>();
+  in.get_vector(keys_, in.left() / sizeof(std::uint64_t));
+  in.get_vector(first_, keys_.size());
+  const std::size_t slots = keys_.size();
+  in.expect(first_.size() == slots && (slots == 0 || (slots >= 8 && (slots & (slots - 1)) == 0)),
+            "an item table of a size no table has");
+  std::int64_t used = 0;
+  for (const std::int32_t first : first_) {
+    in.expect(first >= -1, "an item's first session is negative");
+    used += first >= 0;
+  }
+  n_keys_ = in.get<std::int64_t>();
+  in.expect(n_keys_ == used && (slots == 0 || used < static_cast<std::int64_t>(slots)),
+            "an item table's count is not its items'");
+  evict_at_ = in.get<std::int64_t>();
+  const std::uint64_t n_filters = in.get_count(sizeof(std::uint64_t) + 2 * sizeof(std::int64_t));
+  filters_.assign(static_cast<std::size_t>(n_filters), Bloom());
+  for (Bloom& f : filters_) {
+    in.get_vector(f.words, in.left() / sizeof(std::uint64_t));
+    f.count = in.get<std::int64_t>();
+    f.capacity = in.get<std::int64_t>();
+    in.expect(
+        f.capacity >= 1 && !f.words.empty() && f.count >= 0 &&
+            f.capacity < std::numeric_limits<std::int64_t>::max() / (4 * kBloomBitsPerKey) &&
+            f.words.size() == static_cast<std::size_t>((f.capacity * kBloomBitsPerKey + 63) / 64),
+        "a Bloom filter's size is not its capacity's");
+  }
 }
 
 }  // namespace oddseq::stream

@@ -9,6 +9,7 @@
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/hash.hpp"
 #include "oddseq/stream/change_state.hpp"
+#include "oddseq/stream/state_bytes.hpp"
 
 namespace oddseq::stream {
 
@@ -120,6 +121,34 @@ struct KeySet {
                                      counts.capacity() * sizeof(std::uint32_t) +
                                      index.capacity() * sizeof(std::uint32_t));
     if (sketch) out += static_cast<std::int64_t>(kSketchSize);
+  }
+
+  // The keys, their counts and the sketch as bytes (the index is rebuilt on load: it
+  // only finds keys, and a rebuilt one finds the same).
+  void dump(StateWriter& out) const {
+    out.put_vector(keys);
+    out.put_vector(counts);
+    out.put_bool(static_cast<bool>(sketch));
+    if (sketch) out.put_array(sketch.get(), kSketchSize);
+    out.put(total);
+    out.put(untracked);
+  }
+
+  void load(StateReader& in, std::int64_t bound) {
+    in.get_vector(keys, static_cast<std::uint64_t>(bound));
+    in.get_vector(counts, keys.size());
+    in.expect(counts.size() == keys.size(), "an item set's counts are not its keys'");
+    if (in.get_bool()) {
+      sketch.reset(new std::uint8_t[kSketchSize]());
+      in.get_array(sketch.get(), kSketchSize);
+      for (std::size_t r = 0; r < kSketchSize; ++r) {
+        in.expect(sketch[r] <= 65 - kSketchBits, "a sketch register is out of its range");
+      }
+    }
+    total = in.get<std::int64_t>();
+    untracked = in.get<std::int64_t>();
+    index.clear();
+    if (keys.size() > kLinearKeys) rebuild_index();
   }
 };
 
@@ -588,6 +617,220 @@ std::int64_t EntityStore::memory_bytes() const {
     if (state.change) bytes += state.change->bytes();
   }
   return bytes;
+}
+
+namespace {
+
+// The state's bytes: a mark, the format version and the machine's byte order, the
+// payload's size, the payload, then a checksum of the payload.
+constexpr char kStateMark[8] = {'o', 'd', 'd', 's', 'e', 'q', 'S', 'S'};
+constexpr std::uint32_t kStateVersion = 1;
+constexpr std::uint32_t kByteOrder = 0x01020304;
+constexpr std::size_t kStateHeader = sizeof(kStateMark) + 2 * sizeof(std::uint32_t) + 8;
+
+// Every 64-bit word of the payload through a bijective mix in turn: a change of any one
+// word always changes the result, several at once with probability 2^-64 of not.
+std::uint64_t checksum(const char* data, std::size_t size) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ static_cast<std::uint64_t>(size);
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, data + i, 8);
+    h = core::mix64(h ^ word);
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, data + i, size - i);
+  return core::mix64(h ^ tail ^ 0xA5A5A5A5A5A5A5A5ULL);
+}
+
+void dump_params(StateWriter& out, const StoreParams& p) {
+  out.put_vector(p.column_of_code);
+  out.put(p.n_columns);
+  out.put_bool(p.has_times);
+  out.put_bool(p.has_items);
+  out.put_bool(p.has_values);
+  for (const std::int32_t code : {p.funnel.view, p.funnel.cart, p.funnel.fav, p.funnel.buy}) {
+    out.put(code);
+  }
+  for (const std::int64_t v :
+       {p.max_exact_items, p.lateness_ns, p.max_late_events, p.ttl_ns, p.max_entities}) {
+    out.put(v);
+  }
+  out.put_bool(p.recent_change);
+  out.put(p.change.session_gap_ns);
+  out.put(p.change.window_ns);
+  out.put(p.change.prior);
+  out.put_vector(p.utc_offset_s);
+  out.put(p.first_hour);
+}
+
+StoreParams load_params(StateReader& in) {
+  StoreParams p;
+  in.get_vector(p.column_of_code, std::uint64_t{1} << 31);
+  p.n_columns = in.get<std::int64_t>();
+  p.has_times = in.get_bool();
+  p.has_items = in.get_bool();
+  p.has_values = in.get_bool();
+  for (std::int32_t* code : {&p.funnel.view, &p.funnel.cart, &p.funnel.fav, &p.funnel.buy}) {
+    *code = in.get<std::int32_t>();
+  }
+  for (std::int64_t* v :
+       {&p.max_exact_items, &p.lateness_ns, &p.max_late_events, &p.ttl_ns, &p.max_entities}) {
+    *v = in.get<std::int64_t>();
+  }
+  p.recent_change = in.get_bool();
+  p.change.session_gap_ns = in.get<std::int64_t>();
+  p.change.window_ns = in.get<std::int64_t>();
+  p.change.prior = in.get<double>();
+  in.get_vector(p.utc_offset_s, in.left() / sizeof(std::int64_t));
+  p.first_hour = in.get<std::int64_t>();
+  in.expect(
+      p.max_exact_items < (std::int64_t{1} << 31) && p.max_late_events < (std::int64_t{1} << 31),
+      "a setting is out of its range");
+  return p;
+}
+
+}  // namespace
+
+void EntityStore::dump(std::string& out) const {
+  out.append(kStateMark, sizeof(kStateMark));
+  StateWriter put(out);
+  put.put(kStateVersion);
+  put.put(kByteOrder);
+  put.put<std::uint64_t>(0);  // the payload's size, once written
+  const std::size_t payload = out.size();
+  dump_params(put, params_);
+  for (const std::int64_t c :
+       {counters_.events, counters_.late_accepted, counters_.late_dropped,
+        counters_.late_beyond_kept, counters_.evicted_ttl, counters_.evicted_cap}) {
+    put.put(c);
+  }
+  put.put(watermark_);
+  put.put(last_sweep_);
+  put.put(batch_);
+  put.put<std::uint64_t>(table_->map.size());
+  for (const auto& [key, s] : table_->map) {
+    put.put(key);
+    put.put_vector(s.counts);
+    put.put(s.length);
+    put.put(s.first_time);
+    put.put(s.last_time);
+    put.put(static_cast<std::uint64_t>(s.gap_sq));
+    put.put(static_cast<std::uint64_t>(s.gap_sq >> 64));
+    put.put<std::uint64_t>(s.recent.size());
+    for (const Recent& r : s.recent) {
+      put.put(r.time);
+      put.put(r.item);
+      put.put_bool(r.item_present);
+    }
+    s.items.dump(put);
+    s.bought.dump(put);
+    put.put(s.repeats);
+    put.put_array(s.steps, 4);
+    for (const double v : {s.value_sum, s.value_max, s.value_bought, s.value_mean, s.value_m2}) {
+      put.put(v);
+    }
+    put.put(s.value_present);
+    put.put(s.stamp);
+    put.put_bool(s.alerted);
+    put.put_bool(s.change != nullptr);
+    if (s.change) s.change->dump(put);
+  }
+  const auto size = static_cast<std::uint64_t>(out.size() - payload);
+  std::memcpy(&out[payload - sizeof(size)], &size, sizeof(size));
+  put.put(checksum(out.data() + payload, out.size() - payload));
+}
+
+std::unique_ptr<EntityStore> EntityStore::load(const char* data, std::size_t size) {
+  const auto refuse = [](const std::string& why) {
+    throw std::invalid_argument("not a stream store's state: " + why);
+  };
+  if (size < sizeof(kStateMark) || std::memcmp(data, kStateMark, sizeof(kStateMark)) != 0) {
+    refuse("its first bytes are not the mark a stream state starts with (foreign bytes)");
+  }
+  if (size < kStateHeader + 8) {
+    refuse("truncated: " + std::to_string(size) + " bytes, too few for its header");
+  }
+  std::uint32_t version = 0, order = 0;
+  std::uint64_t payload = 0;
+  std::memcpy(&version, data + sizeof(kStateMark), sizeof(version));
+  std::memcpy(&order, data + sizeof(kStateMark) + sizeof(version), sizeof(order));
+  std::memcpy(&payload, data + sizeof(kStateMark) + 2 * sizeof(version), sizeof(payload));
+  if (order != kByteOrder) refuse("it was written on a machine of the other byte order");
+  if (version != kStateVersion) {
+    throw std::invalid_argument("a stream store's state of format version " +
+                                std::to_string(version) + "; this oddseq reads version " +
+                                std::to_string(kStateVersion) +
+                                " only (resume it with the oddseq that wrote it)");
+  }
+  const std::size_t whole = size - kStateHeader - 8;
+  if (payload != whole) {
+    refuse(payload > whole ? "truncated: " + std::to_string(size) + " of its " +
+                                 std::to_string(payload + kStateHeader + 8) + " bytes"
+                           : std::to_string(whole - payload) + " bytes more than it holds");
+  }
+  std::uint64_t sum = 0;
+  std::memcpy(&sum, data + kStateHeader + payload, sizeof(sum));
+  if (sum != checksum(data + kStateHeader, payload)) {
+    refuse("altered or damaged: its checksum does not match its bytes");
+  }
+  StateReader in(data + kStateHeader, payload);
+  auto store = std::make_unique<EntityStore>(load_params(in));  // checks the settings
+  const StoreParams& p = store->params_;
+  const auto n_codes = static_cast<std::uint64_t>(p.column_of_code.size());
+  StoreCounters& c = store->counters_;
+  for (std::int64_t* v : {&c.events, &c.late_accepted, &c.late_dropped, &c.late_beyond_kept,
+                          &c.evicted_ttl, &c.evicted_cap}) {
+    *v = in.get<std::int64_t>();
+  }
+  store->watermark_ = in.get<std::int64_t>();
+  store->last_sweep_ = in.get<std::int64_t>();
+  store->batch_ = in.get<std::uint64_t>();
+  // An entity takes 100 bytes or more.
+  const std::uint64_t n = in.get_count(100);
+  auto& map = store->table_->map;
+  map.reserve(static_cast<std::size_t>(n));
+  for (std::uint64_t e = 0; e < n; ++e) {
+    const auto key = in.get<std::uint64_t>();
+    const auto [it, fresh] = map.try_emplace(key);
+    in.expect(fresh, "an entity is there twice");
+    EntityState& s = it->second;
+    in.get_vector(s.counts, n_codes);
+    in.expect(s.counts.empty() || s.counts.size() == n_codes,
+              "an entity's event types are not the store's");
+    s.length = in.get<std::int64_t>();
+    s.first_time = in.get<std::int64_t>();
+    s.last_time = in.get<std::int64_t>();
+    const auto low = in.get<std::uint64_t>();
+    const auto high = in.get<std::uint64_t>();
+    s.gap_sq = (static_cast<U128>(high) << 64) | low;
+    const std::uint64_t n_recent = in.get_count(2 * sizeof(std::int64_t) + 1);
+    in.expect(n_recent <= static_cast<std::uint64_t>(p.max_late_events),
+              "an entity keeps more newest events than the store does");
+    s.recent.resize(static_cast<std::size_t>(n_recent));
+    for (Recent& r : s.recent) {
+      r.time = in.get<std::int64_t>();
+      r.item = in.get<std::uint64_t>();
+      r.item_present = in.get_bool();
+    }
+    s.items.load(in, p.max_exact_items);
+    s.bought.load(in, p.max_exact_items);
+    s.repeats = in.get<std::int64_t>();
+    in.get_array(s.steps, 4);
+    for (double* v : {&s.value_sum, &s.value_max, &s.value_bought, &s.value_mean, &s.value_m2}) {
+      *v = in.get<double>();
+    }
+    s.value_present = in.get<std::int64_t>();
+    s.stamp = in.get<std::uint64_t>();
+    s.alerted = in.get_bool();
+    if (in.get_bool()) {
+      in.expect(store->change_ != nullptr, "an entity has a recent window the store does not keep");
+      s.change = std::make_unique<ChangeState>();
+      s.change->load(in, *store->change_);
+    }
+  }
+  in.expect(in.left() == 0, "bytes after its last entity");
+  return store;
 }
 
 }  // namespace oddseq::stream

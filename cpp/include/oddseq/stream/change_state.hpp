@@ -30,6 +30,9 @@
 
 namespace oddseq::stream {
 
+class StateWriter;  // state_bytes.hpp
+class StateReader;
+
 // What every entity's change state shares: the encoder's parameters, the local clock,
 // the event codes, which roles the events have.
 struct ChangeSetup {
@@ -61,6 +64,10 @@ class ChangeState {
   // Heap bytes (containers' capacities) and whether an item came from the Bloom filter.
   std::int64_t bytes() const;
   bool approximate() const { return !filters_.empty(); }
+  // The state as bytes (EntityStore::dump) and back (load, into a fresh state: every
+  // size checked against the setup, so a state read back is one add() can go on with).
+  void dump(StateWriter& out) const;
+  void load(StateReader& in, const ChangeSetup& setup);
 
  private:
   struct Session {

@@ -20,6 +20,7 @@
 // that were first touched before its window go to a Bloom filter (see change_state.hpp).
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "oddseq/encode/change.hpp"
@@ -148,6 +149,15 @@ class EntityStore {
   const StoreCounters& counters() const { return counters_; }
   std::int64_t watermark() const { return watermark_; }
   std::int64_t n_columns() const { return params_.n_columns; }
+  const StoreParams& params() const { return params_; }
+
+  // The whole state as bytes, appended to `out`: the settings, every entity, the
+  // counters and the clocks, so that load() makes a store that goes on exactly as this
+  // one would (a stream checkpointed and resumed). Versioned and checksummed: load
+  // refuses bytes that are not a whole state of this format (std::invalid_argument
+  // saying why: foreign, another format version, truncated, altered).
+  void dump(std::string& out) const;
+  static std::unique_ptr<EntityStore> load(const char* data, std::size_t size);
 
  private:
   // update without the sweep.
