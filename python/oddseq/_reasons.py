@@ -662,7 +662,7 @@ _CHANGE_WORDS = {
     "change_think_time_log2": "time between events",
     "change_silence_log2": "silence before it",
     "change_burst_size_log2": "events",
-    "change_item_novelty": "share on new items",
+    "change_item_novelty": "change in share on new items",
     "change_value_log2": "values",
     "change_new_types_bits": "event types never used before, rarity in bits",
 }

@@ -136,3 +136,13 @@ def test_a_value_of_an_entity_whose_events_carry_none_is_said_as_none():
     why = pipe.explain([999], top=len(pipe.feature_names_)).droplevel(0).set_index("feature")
     assert why.loc["value_max", "note"] == "none (no event has a value)"
     assert why.loc["value_max", "value"] == 0  # what the detector read
+
+
+def test_the_item_novelty_column_is_said_as_the_change_it_is():
+    # Before: "recent activity against its own past: share on new items -0.551": a
+    # share below 0. The column is the recent share on new items less the earlier
+    # sessions' (RecentChangeEncoder), from -1 to 1.
+    from oddseq._reasons import reason_name
+
+    name = reason_name("change_item_novelty")
+    assert name == "recent activity against its own past: change in share on new items"
