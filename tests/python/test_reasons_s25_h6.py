@@ -146,3 +146,17 @@ def test_the_item_novelty_column_is_said_as_the_change_it_is():
 
     name = reason_name("change_item_novelty")
     assert name == "recent activity against its own past: change in share on new items"
+
+
+def test_the_recent_facts_never_round_a_count_to_none_or_all():
+    # Before: "recent: 1 of 300 events buy (0%), against 1 of 5000 (0.0%)": a count
+    # said as none; and 299 of 300 as "(100%)"; counts now with thousands separators.
+    from oddseq.encode._change import change_facts_text
+
+    # hour, near, type, its recent and earlier counts, recent and earlier events, days
+    facts = np.array([[3, 0, 0, 1, 1, 300, 5_000, 9], [3, 0, 0, 299, 4_999, 300, 5_000, 9]])
+    low, high = change_facts_text(facts, np.array(["buy"], dtype=object))
+    assert low.startswith("recent: 1 of 300 events buy (<1%), against 1 of 5,000 earlier (<0.1%)")
+    assert high.startswith(
+        "recent: 299 of 300 events buy (>99%), against 4,999 of 5,000 earlier (>99.9%)"
+    )

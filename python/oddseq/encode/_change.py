@@ -64,20 +64,32 @@ def change_facts_text(facts, labels) -> np.ndarray:
             # the earlier events' span in its unit ("40 s", not "0.00046 days"), and not
             # "the N days before" (they can end days before the recent window)
             said.append(
-                f"recent: {now} of {n_recent} events {labels[int(top[i])]} "
-                f"({now / n_recent:.0%}), against {before} of {n_earlier} earlier"
-                + (f" ({before / n_earlier:.1%})" if before else "")
+                f"recent: {now:,} of {n_recent:,} events {labels[int(top[i])]} "
+                f"({_percent(now, n_recent, 0)}), against {before:,} of {n_earlier:,} earlier"
+                + (f" ({_percent(before, n_earlier, 1)})" if before else "")
                 + f", spread over {_format_one('span_s', float(days[i]) * 86_400.0)}"
             )
         # The count is of the clock hours next to the session's (the core's +-1 h
         # window by hour): events at 06:01 count for a session begun at 07:42.
         h = int(hour[i])
         said.append(
-            f"last session began in the {h:02d}:00 hour, {int(near[i])} of {n_earlier} "
+            f"last session began in the {h:02d}:00 hour, {int(near[i]):,} of {n_earlier:,} "
             f"earlier events in the hours {(h - 1) % 24:02d}:00-{(h + 1) % 24:02d}:59"
         )
         out[i] = "; ".join(said)
     return out
+
+
+def _percent(part: int, whole: int, digits: int) -> str:
+    """``part`` of ``whole`` as a percentage with ``digits`` decimals, never rounded to
+    none or all ("<1%", ">99.9%"): "1 of 300 events buy (0%)" read as none."""
+    text = f"{part / whole:.{digits}%}"
+    floor = 10.0**-digits
+    if 0 < part and float(text[:-1]) == 0:
+        return f"<{floor:.{digits}f}%"
+    if part < whole and float(text[:-1]) == 100:
+        return f">{100 - floor:.{digits}f}%"
+    return text
 
 
 def _window_ns(value, name: str) -> int:
