@@ -160,3 +160,30 @@ def test_the_recent_facts_never_round_a_count_to_none_or_all():
     assert high.startswith(
         "recent: 299 of 300 events buy (>99%), against 4,999 of 5,000 earlier (>99.9%)"
     )
+
+
+def test_a_groups_chances_are_said_to_one_digit_not_rounded_to_a_power_of_ten():
+    # Before: "chance 1e-17, 1e-13 after allowing ..." for 10 ** -16.53 = 3e-17 and
+    # 10 ** -12.97 = 1.1e-13; a significance of 2.6 read "1e-3" (2.5e-3: two and a half
+    # times stronger than it is).
+    import pandas as pd
+
+    from oddseq.graph import GroupDetector
+
+    rng = np.random.default_rng(3)
+    hour = 3_600
+    rows = [
+        (u, int(rng.integers(0, 3_000)), int(rng.integers(0, 7 * 24 * hour)))
+        for u in range(400)
+        for _ in range(12)
+    ]
+    members = list(range(1_000, 1_006))
+    for m in members:
+        for h, item in [(10, 9_001), (30, 9_001), (50, 9_001), (70, 9_002)]:
+            rows.append((m, item, h * hour + 60 + int(rng.integers(0, 600))))
+    log = pd.DataFrame(rows, columns=["user", "item", "time"])
+    det = GroupDetector().fit(log, entity="user", object="item", time="time")
+    group = det.groups_.iloc[0]
+    chance, corrected = 10 ** -group["log10_p"], 10 ** -group["significance"]
+    said = f"(chance {chance:.0e}, {corrected:.0e} after allowing".replace("e-0", "e-")
+    assert said in det.explain(members).iloc[0], (said, det.explain(members).iloc[0])

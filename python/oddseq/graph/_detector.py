@@ -1294,8 +1294,8 @@ class GroupDetector(BaseEstimator):
                 f"one of {g['n_members']} entities (group {gid}) that came back together "
                 f"to object {shown}{when}; each acted on it in {per_member:.1f} of the "
                 f"group's windows where its other visitors' returns would give "
-                f"{expected:.1f} on average (chance 1e-{g['log10_p']:.0f}, "
-                f"1e-{g['significance']:.0f} after allowing for every group of this size)"
+                f"{expected:.1f} on average (chance {_chance(g['log10_p'])}, "
+                f"{_chance(g['significance'])} after allowing for every group of this size)"
             )
         if g["method"] == "temporal":
             # Its acts are (object, window) pairs, not objects: "4.0 of the group's
@@ -1310,9 +1310,19 @@ class GroupDetector(BaseEstimator):
         return (
             f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} on "
             f"{kind} {shown}{more}{when}; {acts} where entities like these would {share} "
-            f"{expected:.2g} on average (chance 1e-{g['log10_p']:.0f}, "
-            f"1e-{g['significance']:.0f} after allowing for every group of this size)"
+            f"{expected:.2g} on average (chance {_chance(g['log10_p'])}, "
+            f"{_chance(g['significance'])} after allowing for every group of this size)"
         )
+
+
+def _chance(log10_inverse: float) -> str:
+    """A reason's chance 10 ** -log10_inverse to one digit: "3e-17" (rounded to a power
+    of ten, "1e-3" was said of 10 ** -2.6 = 2.5e-3, as if two and a half times
+    stronger)."""
+    if log10_inverse > 300:  # past what a float holds
+        return f"1e-{log10_inverse:.0f}"
+    mantissa, exponent = f"{10.0**-log10_inverse:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}" if int(exponent) else mantissa
 
 
 def _window_words(start, end) -> str:
