@@ -2734,7 +2734,9 @@ class _FeatureInput:
             said = np.flatnonzero([_reasons.CHANGE_PHRASE in str(r) for r in reasons])
             if said.size:
                 facts = change.recent_facts(seqs.take(said))
-                reasons[said] = [f"{r} ({f})" for r, f in zip(reasons[said], facts)]
+                reasons[said] = [
+                    _reasons.before_evidence(r, f) for r, f in zip(reasons[said], facts)
+                ]
         return reasons
 
 

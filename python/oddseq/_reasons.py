@@ -7,6 +7,7 @@ scalers inverted, clipped to what the training data took), and how values are wr
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ __all__ = [
     "alert_reasons",
     "alert_reasons_at",
     "band_sizes",
+    "before_evidence",
     "feature_notes",
     "feature_reasons",
     "feature_texts",
@@ -571,6 +573,16 @@ def _without_values(names, rows, cols, raw, said) -> np.ndarray:
         said = said.copy()
         said[none] = NO_VALUE
     return said
+
+
+def before_evidence(reason, words: str) -> str:
+    """``reason`` with `` (words)`` added at its end, before the note of
+    :func:`with_evidence` if it has one: the recent-change facts belong to their phrase,
+    not after "(rests on 4 events)", the note on the whole reason."""
+    reason = str(reason)
+    note = re.search(r" \(rests on \d+ events?\)$", reason)
+    at = len(reason) if note is None else note.start()
+    return f"{reason[:at]} ({words}){reason[at:]}"
 
 
 def with_evidence(reasons: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -187,3 +187,31 @@ def test_a_groups_chances_are_said_to_one_digit_not_rounded_to_a_power_of_ten():
     chance, corrected = 10 ** -group["log10_p"], 10 ** -group["significance"]
     said = f"(chance {chance:.0e}, {corrected:.0e} after allowing".replace("e-0", "e-")
     assert said in det.explain(members).iloc[0], (said, det.explain(members).iloc[0])
+
+
+def test_the_recent_facts_come_before_the_note_of_few_events():
+    # Before: "... time from first to last event 4.29 d (typical 5 d) (rests on 4
+    # events) (recent: 2 of 2 events buy ...)": the facts of the recent-change phrase
+    # after the note on the whole reason.
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    day, hour = 86_400, 3_600
+    rows = [
+        (u, "view", d * day + 20 * hour + k * 60 + int(rng.integers(0, 300)), 20.0)
+        for u in range(300)
+        for d in range(6)
+        for k in range(int(rng.integers(3, 8)))
+    ]
+    rows += [(999, "view", 20 * hour, 20.0), (999, "view", 20 * hour + 60, 20.0)]
+    rows += [(999, "buy", 5 * day + 3 * hour, 900.0), (999, "buy", 5 * day + 3 * hour + 5, 900.0)]
+    log = pd.DataFrame(rows, columns=["user", "event", "time", "value"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = oddseq.detect_anomalies(
+            log, entity="user", event="event", time="time", value="value", recent_change=True
+        )
+    reason = table.loc[999, "reason"]
+    assert "recent activity against its own past" in reason, reason
+    assert reason.endswith(" earlier events in the hours 02:00-04:59) (rests on 4 events)"), reason
+    assert reason.count("(rests on") == 1
