@@ -694,10 +694,9 @@ class PreviousEvents:
 #: UnseenTypes: events of types not seen in fitting that the C++ line reader leaves to
 #: the caller's path to be kept by label (update_one: 150-250 us such a line with the
 #: reader's restart, against 2-3 us a line read; 2,000 of them about 0.4 s); past them,
-#: the reader reads such lines too, and the types of its CSV lines are found in numpy
-#: after each run (``_scorer._unseen_lines``, about a microsecond a line) and kept by
-#: label as well. JSON lines past them are counted without their labels: an entity whose
-#: kept types fall short of its count[<other>] has its reason left as it was.
+#: the reader reads such lines too, and the types of its lines are found after each run
+#: (CSV: ``_scorer._unseen_lines``, in numpy, about a microsecond a line; JSON lines:
+#: ``_scorer._unseen_json_lines``, by pattern, about 5 us a line) and kept by label too.
 UNSEEN_ROUTED_MAX = 2_000
 #: UnseenTypes: the labels kept by count per entity. A reason names the most frequent two
 #: and how many more; past this many an entity's further types are counted (their
@@ -718,7 +717,7 @@ class UnseenTypes:
     ``max_entities``) are forgotten here too once they pass twice those it tracks (at
     least ``PRUNE_FROM``), as :class:`PreviousEvents` forgets them. ``oddseq stream``'s C++
     line reader leaves a line of such a type to update_one (``routing``) for the first
-    ``UNSEEN_ROUTED_MAX`` of them, then (CSV) finds them in the lines it read; a reason
+    ``UNSEEN_ROUTED_MAX`` of them, then finds them in the lines it read; a reason
     names the types only where those kept
     account for all the entity's count (``count[<other>]``). Each entity keeps its first
     ``UNSEEN_KEPT`` types by count; the events of any later type are counted in ``more``

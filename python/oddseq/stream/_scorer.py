@@ -1333,13 +1333,17 @@ class StreamScorer:
         found = None  # the unseen types of the lines read, past the routed ones
         if self._plain_feeds and not self._unseen_types.routing:
             feed = self._plain_feed(feed)
-            found = self._text_labels and self._line_layout[1] is not None
+            found = self._text_labels
         run = feed.feed(self._store, self._model, data, offset, ALERT_FEATURES, round(gather * 1e9))
         if found:  # (the data's lines scanned once, from the first run's offset)
             scan = self._unseen_scan
             if scan is None or scan[0] is not data or offset < scan[1]:
                 sep, header = self._line_layout
-                found = _unseen_lines(data, offset, sep, header, self.entity, self.event)
+                found = (
+                    _unseen_json_lines(data, offset, self.entity, self.event)
+                    if header is None
+                    else _unseen_lines(data, offset, sep, header, self.entity, self.event)
+                )
                 scan = self._unseen_scan = (data, offset, found, self._code_of)
             found = _unseen_in(scan[2], scan[3], offset, run.offset)
         self._check_left -= run.lines
@@ -2234,6 +2238,41 @@ def _unseen_lines(data: bytes, begin: int, sep: str, header, entity, event):
         left, right = field(k)
         texts.append([data[a:b] for a, b in zip(left, right)])
     return newlines + begin, starts[rows] + begin, texts[0], texts[1]
+
+
+def _unseen_json_lines(data: bytes, begin: int, entity, event):
+    """The JSON lines of ``data`` from ``begin``, as :func:`_unseen_lines` scans CSV
+    lines: (the newlines' places, and of each line with both roles: its start, its
+    entity's text and its event type's). A role's value is taken where the C++ reader
+    takes it (a string without escapes, or a whole number, as its text; the last of equal
+    keys, as json.loads keeps it); the lines it reads are flat objects whose strings hold
+    no quote, so a key's text followed by a colon is that key. Lines it leaves to the
+    caller may be scanned wrongly: :func:`_unseen_in` is asked only of lines it read."""
+    buf = np.frombuffer(data, dtype=np.uint8, offset=begin)
+    newlines = np.flatnonzero(buf == 10)
+    stops = (
+        newlines
+        if len(newlines) and newlines[-1] == len(buf) - 1
+        else np.append(newlines, len(buf))
+    )
+    starts = np.r_[0, stops[:-1] + 1]
+    values = []
+    for role in (entity, event):
+        pattern = re.compile(
+            b'"'
+            + re.escape(str(role).encode())
+            + rb'"[ \t\r]*:[ \t\r]*(?:"([^"\\\x00-\x1f\x80-\xff]*)"|(-?[0-9]+)(?![.eE0-9]))'
+        )
+        places, texts = [], []
+        for match in pattern.finditer(data, begin):
+            places.append(match.start())
+            texts.append(match.group(1) if match.group(1) is not None else match.group(2))
+        lines = np.searchsorted(starts + begin, np.asarray(places, dtype=np.int64), "right") - 1
+        values.append(dict(zip(lines.tolist(), texts)))  # (the last of a line's wins)
+    rows = np.array(sorted(values[0].keys() & values[1].keys()), dtype=np.int64)
+    entities = [values[0][r] for r in rows.tolist()]
+    events = [values[1][r] for r in rows.tolist()]
+    return newlines + begin, starts[rows] + begin, entities, events
 
 
 def _unseen_in(scan, known, begin: int, end: int):
