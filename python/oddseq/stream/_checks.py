@@ -763,7 +763,8 @@ class UnseenTypes:
 
     def _add_each(self, keys, labels) -> None:
         by_key, more = self.by_key, self.more
-        for key, label in zip(np.asarray(keys).tolist(), labels):
+        keys = keys if isinstance(keys, list) else np.asarray(keys).tolist()
+        for key, label in zip(keys, labels):
             if isinstance(label, np.generic):
                 label = label.item()
             kept = by_key.get(key)
@@ -777,18 +778,25 @@ class UnseenTypes:
                 more[key] = more.get(key, 0) + 1
 
     def _add_batch(self, keys: np.ndarray, labels) -> None:
+        # Few events an entity (many clients, small batches): the batch's own
+        # bookkeeping costs more than a look per event (100,000 clients, batches of
+        # 2,500: 3.5 s one at a time, 6.7 s in numpy; H5's s24 review, MEDIUM 1), and so
+        # does any of it done before this test (a small batch's entities counted in a
+        # set, not factorized, and its types hashed only after: H1 s25).
+        if len(keys) < _SET_COUNT_BELOW:
+            listed = keys.tolist()
+            if 4 * len(set(listed)) > len(listed):
+                self._add_each(listed, labels)
+                return
+        entity_of, entities = pd.factorize(keys)  # (first seen first)
+        if 4 * len(entities) > len(keys):
+            self._add_each(keys, labels)
+            return
         hashes = _text_hashes(labels)
         if hashes is None:  # (types not all text: one at a time)
             self._add_each(keys, labels)
             return
         by_key, more = self.by_key, self.more
-        entity_of, entities = pd.factorize(keys)  # (first seen first)
-        if 4 * len(entities) > len(keys):
-            # Few events an entity (many clients, small batches): the batch's own
-            # bookkeeping costs more than a look per event (100,000 clients, batches of
-            # 2,500: 3.5 s one at a time, 6.7 s in numpy; H5's s24 review, MEDIUM 1).
-            self._add_each(keys, labels)
-            return
         entities = entities.tolist()
         kept_of = [by_key.get(key) for key in entities]
         full = np.fromiter(
@@ -923,6 +931,9 @@ class UnseenTypes:
 
 #: UnseenTypes.add: batches of fewer events are kept one at a time (update_one's one).
 _ADD_EACH_BELOW = 64
+#: UnseenTypes.add: a batch of fewer events counts its entities in a set first (cheaper
+#: than pandas' factorize where it then goes one event at a time).
+_SET_COUNT_BELOW = 8_192
 
 
 def _text_hashes(labels):
