@@ -124,7 +124,9 @@ Items without a known category leave their sequences' category features missing,
 one machine: they move toward typical values learned in fit (medians over the
 partitions of the sequences whose items all have one, exact), and scoring warns when
 most item events have no known category (counted per partition, the items used united
-on the client only then).
+on the client only then), in one machine's words: where the fitted keys are of another
+dtype than the items (int64 keys, text items) and match them as text, it says so, with
+the conversion.
 
 The group stage (``groups=``, with ``item=``; "auto" by default, as on one machine):
 its search (``oddseq.graph.GroupDetector``: dense blocks of the whole log's

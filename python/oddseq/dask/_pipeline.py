@@ -26,6 +26,7 @@ from .. import _core, _fitted_data, _reasons
 from .._pipeline import (
     AnomalyPipeline,
     _blend_categories,
+    _category_key_hint,
     _ends,
     _group_objects,
     _Input,
@@ -1420,7 +1421,8 @@ def _check_categories(states, pipeline, shared=None) -> None:
     found = [f for f in _compute([_delayed(_unknown_items)(s, shared) for s in states]) if f]
     missing = found[0][0].append([f[0] for f in found[1:]]).unique()
     used = found[0][1].append([f[1] for f in found[1:]]).unique()
-    _warn_unknown_categories(unknown, missing.size, used.size)
+    hint = _category_key_hint(pipeline.item_categories, missing)
+    _warn_unknown_categories(unknown, missing.size, used.size, hint)
 
 
 def _side_values(state, pipeline, n_side):
