@@ -61,11 +61,20 @@ from ..exceptions import ConvergenceWarning, DataWarning, MissingValuesError
 from ..preprocessing import LogScaler, StandardScaler, _quality
 from ..preprocessing._evidence import EvidenceShrinker
 from ..preprocessing._quality import (
+    _GRAINS,
+    _repeat_message,
+    _repeated_columns,
     event_ids_message,
+    grain_word,
+    heavy_repetition,
     main_time_window,
     many_one_event,
     many_rare_types,
     one_event_message,
+    repeated_entities,
+    repeated_entities_message,
+    repeats_of_the_previous,
+    time_grain,
     warn_strays,
 )
 from ..sequences import Sequences
@@ -761,7 +770,9 @@ def _build(
     (``_entity_ends``, before min_events, as one machine compares them); ``group``:
     the item vocabulary: the group stage's input too (``_group_input``,
     before min_events: one machine searches every entity); ``timed``: the times too,
-    before min_events (``_warn_outside_the_window``, which drops them)."""
+    before min_events (``_warn_outside_the_window``, which drops them), and the counts
+    of repeated events (``_repeat_facts``, for ``_warn_repeated``; where its times are
+    whole minutes or coarser, the sequences before min_events too, until then)."""
     part = _Packed.join(pieces)
     if whole_ids and len(part):
         part[entity] = part[entity].to_numpy().astype(np.int64)
@@ -793,6 +804,9 @@ def _build(
     if timed and seqs.times is not None:  # for the client's _warn_outside_the_window
         state["timed"] = (seqs.times, seqs.offsets, seqs.ids)
         facts["n_times"] = seqs.n_events
+        facts["repeats"] = _repeat_facts(seqs)
+        if isinstance(facts["repeats"]["entities"], str):  # _UNJUDGED
+            state["unjudged"] = seqs  # (no copy where min_events keeps every sequence)
     labels = _object_labels(seqs)
     if labels:  # kept for the client's check of ids alike as text (_warn_alike_as_text)
         state["labels"] = labels
@@ -805,6 +819,81 @@ def _build(
     facts["columns"] = _column_facts(seqs, dropped=len(kept) < len(seqs))
     state.update(n=len(kept), seqs=kept if len(kept) else None, log=facts)
     return state
+
+
+#: A partition's entities ingested twice, not judged yet (``_repeat_facts``).
+_UNJUDGED = "unjudged"
+
+
+def _repeat_facts(seqs: Sequences) -> dict:
+    """What one machine's warnings of repeated events (``warn_about_the_log``) count on
+    a partition's sequences before min_events (its entities are whole here, so the
+    counts are exact): its events, those that repeat the one before them, its times'
+    grain (``time_grain``), what a repeat repeats in words, and its entities whose rows
+    look ingested twice (``_entities_twice``). These are judged (their repeats counted
+    on the events that share a time) only where the partition's times are finer than
+    whole minutes, as the whole log's then are; where they are not (every event sharing
+    a time with others: seconds of CPU on 10 M events), only if the client asks
+    (``_UNJUDGED``), where another partition's times are finer."""
+    grain = time_grain(seqs.times)
+    return {
+        "events": seqs.n_events,
+        "repeated": repeats_of_the_previous(seqs),
+        "grain": grain,
+        "columns": _repeated_columns(seqs),
+        "entities": _entities_twice(seqs) if grain == len(_GRAINS) else _UNJUDGED,
+    }
+
+
+def _entities_twice(seqs: Sequences):
+    """``repeated_entities`` of a partition, judged as in a log of times finer than whole
+    minutes (the client's call): their first 5 ids, how many, their repeats, events."""
+    return repeated_entities(seqs, whole_minutes=False, most=5)
+
+
+def _unjudged_entities(state):
+    return _entities_twice(state["unjudged"]) if "unjudged" in state else None
+
+
+def _warn_repeated(states, facts) -> None:
+    """One machine's warnings of heavily repeated events (``warn_about_the_log``), in
+    its words, from the partitions' counts (``_repeat_facts``): over the log's bar
+    (``heavy_repetition``), the share and the times' grain (the log's: the finest of its
+    partitions'), in the words one machine gives without the frame (``df=None``: the
+    rows duplicated in every column of the input are not counted, as only the named
+    columns are read); under it, the entities whose rows look ingested twice, the first
+    few named (the partitions are ranges of the sorted entities, in order; those of a
+    partition of times in whole minutes or coarser judged only then, ``_repeat_facts``)."""
+    parts = [f["repeats"] for f in facts if "repeats" in f]
+    n = sum(p["events"] for p in parts)
+    if n < 20:
+        return
+    repeated = sum(p["repeated"] for p in parts)
+    rank = max(p["grain"] for p in parts)
+    columns = parts[0]["columns"]
+    if heavy_repetition(repeated, n):
+        message = _repeat_message(repeated, n, grain_word(rank), None, columns)
+    else:
+        if rank < len(_GRAINS):
+            return  # (times of whole minutes or coarser: distinct events share a time)
+        found = [f.get("repeats", {}).get("entities") for f in facts]
+        late = [p for p, f in enumerate(found) if isinstance(f, str)]  # _UNJUDGED
+        for p, judged in zip(
+            late, _compute([_delayed(_unjudged_entities)(states[p]) for p in late])
+        ):
+            found[p] = judged
+        found = [f for f in found if f is not None]
+        if not found:
+            return
+        first = found[0][0].append([f[0] for f in found[1:]])[:5]
+        message = repeated_entities_message(
+            _Owners(first, sum(f[1] for f in found)),
+            sum(f[2] for f in found),
+            sum(f[3] for f in found),
+            n,
+            columns,
+        )
+    warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 
 def _times_at(state, positions):
@@ -836,8 +925,9 @@ def _outside(state, window, most: int):
 
 
 class _Owners:
-    """The entities of the events outside the window over the partitions, as
-    ``warn_strays`` reads them: the first few (``[:k]``) and how many (``len``)."""
+    """The entities of the events outside the window (or ingested twice) over the
+    partitions, as ``warn_strays`` (``repeated_entities_message``) reads them: the first
+    few (``[:k]``) and how many (``len``)."""
 
     def __init__(self, first, n: int):
         self.first, self.n = first, n
@@ -892,7 +982,7 @@ def _warn_outside_the_window(states, facts):
                 )
     if not any(counts):
         return states
-    return _persist([_delayed(_drop)(s, "timed") for s in states])
+    return _persist([_delayed(_drop)(s, ("timed", "unjudged")) for s in states])
 
 
 def _object_labels(seqs: Sequences) -> dict:
@@ -3061,6 +3151,7 @@ def _shuffled_sequences(
     _warn_alike_as_text(states, got[len(states) :], options)
     if columns_checked:
         _warn_about_columns(got[: len(states)], got[len(states) :], entity, pipeline.min_events)
+        _warn_repeated(states, got[len(states) :])
         states = _warn_outside_the_window(states, got[len(states) :])
     return states, summaries
 

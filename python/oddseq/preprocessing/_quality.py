@@ -119,14 +119,19 @@ def exact_repeats(seqs):
     )
 
 
-def repeated_batches(seqs) -> np.ndarray:
+def repeated_batches(seqs, found=None, whole_minutes=None) -> np.ndarray:
     """The sequences whose rows look ingested twice (their positions): at least
     ``REPEATED_MIN_EVENTS`` events, more than ``REPEATED_SHARE`` of them exact repeats
     (:func:`exact_repeats`) of at least ``REPEATED_MIN_KINDS`` different events and of
     ``REPEATED_KIND_SHARE`` as many different events as repeats. None where times are
-    whole minutes or coarser (distinct events then share a time)."""
-    found = exact_repeats(seqs)
-    if found is None or not np.any(seqs.times % _GRAINS[-1][1]):
+    whole minutes or coarser (distinct events then share a time). ``found``:
+    :func:`exact_repeats` of ``seqs`` if at hand; ``whole_minutes``: whether the log's
+    times are (False: a part of a log whose others' are not, as oddseq.dask judges
+    each partition; None: judged on ``seqs``)."""
+    found = exact_repeats(seqs) if found is None else found
+    if whole_minutes is None and found is not None:
+        whole_minutes = time_grain(seqs.times) < len(_GRAINS)
+    if found is None or whole_minutes:
         return np.zeros(0, dtype=np.int64)
     repeats, kinds = found
     lengths = np.diff(seqs.offsets)
@@ -138,6 +143,50 @@ def repeated_batches(seqs) -> np.ndarray:
     )
 
 
+def repeated_entities(seqs, whole_minutes=None, most: int | None = None):
+    """The entities whose rows look ingested twice (:func:`repeated_batches`), as
+    :func:`_warn_repeated_entities` says them: (their ids, the first ``most`` where
+    given, in the sequences' order; how many; their events that repeat; all their
+    events), or None. ``whole_minutes``: as :func:`repeated_batches` takes it (judged
+    first: where the times are whole minutes, nothing is counted)."""
+    if seqs.times is None:
+        return None
+    if whole_minutes is None:
+        whole_minutes = time_grain(seqs.times) < len(_GRAINS)
+    if whole_minutes:
+        return None
+    found = exact_repeats(seqs)
+    odd = repeated_batches(seqs, found, whole_minutes=False)
+    if not odd.size:
+        return None
+    lengths = np.diff(seqs.offsets)
+    keys = seqs.ids[odd]
+    keys = (keys.get_level_values(0) if isinstance(keys, pd.MultiIndex) else keys).unique()
+    return (
+        keys[:most] if most is not None else keys,
+        len(keys),
+        int(found[0][odd].sum()),
+        int(lengths[odd].sum()),
+    )
+
+
+def repeated_entities_message(keys, n_repeated: int, n_theirs: int, n: int, columns) -> str:
+    """The warning of entities whose rows look ingested twice: ``keys`` (their ids, or
+    what gives the first few, ``[:k]``, and how many, ``len``), ``n_repeated`` of their
+    ``n_theirs`` events repeating, of the ``n`` events of the log; ``columns``: what a
+    repeat repeats (:func:`_repeated_columns`)."""
+    one = len(keys) == 1
+    whose = "1 entity has" if one else f"{len(keys):,} entities have"
+    return (
+        f"{whose} more than {REPEATED_SHARE:.0%} of {'its' if one else 'their'} events "
+        f"repeating an earlier event of {'its' if one else 'theirs'} exactly (same "
+        f"{columns}): {n_repeated:,} of {n_theirs:,} events "
+        f"({_entities(keys)}), {n_repeated / n:.1%} of the log. A batch of "
+        f"rows ingested twice? Duplicated rows inflate counts and can put an entity at the "
+        f"top. {DROP_ROUTE} unless they are real{DUPLICATES_COUNTED}"
+    )
+
+
 def _warn_repeated_entities(seqs) -> None:
     """One :class:`DataWarning` where some sequences look ingested twice
     (:func:`repeated_batches`): how many entities, a few of their ids, the fix."""
@@ -146,27 +195,36 @@ def _warn_repeated_entities(seqs) -> None:
     from ..exceptions import DataWarning
     from ..utils._stacklevel import user_stacklevel
 
-    odd = repeated_batches(seqs)
-    if not odd.size:
+    found = repeated_entities(seqs)
+    if found is None:
         return
-    repeats = exact_repeats(seqs)[0]
-    lengths = np.diff(seqs.offsets)
-    ids = seqs.ids[odd]
-    keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
-    keys = keys.unique()
-    n_repeated, n_theirs = int(repeats[odd].sum()), int(lengths[odd].sum())
-    one = len(keys) == 1
-    whose = "1 entity has" if one else f"{len(keys):,} entities have"
+    keys, _, n_repeated, n_theirs = found
     warnings.warn(
-        f"{whose} more than {REPEATED_SHARE:.0%} of {'its' if one else 'their'} events "
-        f"repeating an earlier event of {'its' if one else 'theirs'} exactly (same "
-        f"{_repeated_columns(seqs)}): {n_repeated:,} of {n_theirs:,} events "
-        f"({_entities(keys)}), {n_repeated / seqs.n_events:.1%} of the log. A batch of "
-        f"rows ingested twice? Duplicated rows inflate counts and can put an entity at the "
-        f"top. {DROP_ROUTE} unless they are real{DUPLICATES_COUNTED}",
+        repeated_entities_message(
+            keys, n_repeated, n_theirs, seqs.n_events, _repeated_columns(seqs)
+        ),
         DataWarning,
         stacklevel=user_stacklevel(),
     )
+
+
+def repeats_of_the_previous(seqs) -> int:
+    """How many events repeat the event before them in their sequence exactly (event,
+    time, item and value): :func:`warn_about_the_log`'s count (oddseq.dask adds up its
+    partitions'). 0 without times."""
+    n, times = seqs.n_events, seqs.times
+    if times is None or n < 2:
+        return 0
+    same = (seqs.events[1:] == seqs.events[:-1]) & (times[1:] == times[:-1])
+    if seqs.items is not None:
+        same &= seqs.items[1:] == seqs.items[:-1]
+    if seqs.values is not None:
+        a, b = seqs.values[1:], seqs.values[:-1]
+        same &= (a == b) | (np.isnan(a) & np.isnan(b))
+    starts = np.asarray(seqs.offsets[1:-1])
+    starts = starts[(starts >= 1) & (starts <= n - 1)]
+    same[starts - 1] = False  # the first event of a sequence repeats nothing
+    return int(np.count_nonzero(same))
 
 
 def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int = 1) -> None:
@@ -195,19 +253,11 @@ def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int 
     if n < 20 or seqs.times is None:
         return
     times = seqs.times
-    same = (seqs.events[1:] == seqs.events[:-1]) & (times[1:] == times[:-1])
-    if seqs.items is not None:
-        same &= seqs.items[1:] == seqs.items[:-1]
-    if seqs.values is not None:
-        a, b = seqs.values[1:], seqs.values[:-1]
-        same &= (a == b) | (np.isnan(a) & np.isnan(b))
-    starts = np.asarray(seqs.offsets[1:-1])
-    starts = starts[(starts >= 1) & (starts <= n - 1)]
-    same[starts - 1] = False  # the first event of a sequence repeats nothing
-    repeated = int(same.sum())
+    repeated = repeats_of_the_previous(seqs)
     if heavy_repetition(repeated, n):
+        grain = grain_word(time_grain(times))
         warnings.warn(
-            _repeat_message(repeated, n, times, df, _repeated_columns(seqs)),
+            _repeat_message(repeated, n, grain, df, _repeated_columns(seqs)),
             DataWarning,
             stacklevel=user_stacklevel(),
         )
@@ -441,12 +491,29 @@ def _repeated_columns(seqs) -> str:
     return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
-def _repeat_message(repeated: int, n: int, times: np.ndarray, df, columns: str) -> str:
+def time_grain(times: np.ndarray) -> int:
+    """The coarsest of ``_GRAINS`` every time is a whole one of, by its position (0 days,
+    1 hours, 2 minutes), ``len(_GRAINS)`` where none is: a log's grain is the largest of
+    its parts' (oddseq.dask's partitions). From the finest, so a log of times in seconds
+    costs one pass."""
+    rank = len(_GRAINS)
+    while rank and not np.any(times % _GRAINS[rank - 1][1]):
+        rank -= 1
+    return rank
+
+
+def grain_word(rank: int):
+    """The words of ``_GRAINS`` at ``rank`` (:func:`time_grain`): "days", "hours",
+    "minutes", or None for times finer than minutes."""
+    return _GRAINS[rank][0] if rank < len(_GRAINS) else None
+
+
+def _repeat_message(repeated: int, n: int, grain, df, columns: str) -> str:
     """The heavy-repetition warning's text: what repeats (``columns``, those read), then
     why, as far as can be known: rows duplicated in full (counted where ``df`` is
-    given), and times in whole days, hours or minutes, under which distinct events
-    share a time."""
-    grain = next((word for word, ns in _GRAINS if not np.any(times % ns)), None)
+    given: oddseq.dask, which reads only the named columns, gives ``None``), and times
+    in whole ``grain`` (:func:`grain_word`: "days", "hours" or "minutes"; None where
+    finer), under which distinct events share a time."""
     said = (
         f"{repeated:,} of {n:,} events ({repeated / n:.0%}) repeat the event before them "
         f"exactly (same {columns})"
