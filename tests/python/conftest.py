@@ -90,3 +90,57 @@ def client(_cluster):
     client = distributed.Client(_cluster)
     yield client
     client.close()
+
+
+def _workflow_log(n, rng, start=0):
+    """A system-log-like stream of ``n`` blocks (ids ``b<start>``...), each one of a few
+    repeated workflows (most blocks have a twin, a few close more than once), drawn from
+    ``rng``: the data where normal-only fitting's support rule holds."""
+    rows = []
+    for b in range(start, start + n):
+        copies = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
+        extra = int(rng.random() < 0.03) * int(rng.integers(1, 4))
+        block = ["open"] + ["write"] * copies + ["sync"] * copies + ["close"] * (1 + extra)
+        rows += [(f"b{b}", event, 100 * b + t) for t, event in enumerate(block)]
+    return pd.DataFrame(rows, columns=["block", "event", "t"])
+
+
+@pytest.fixture(scope="session")
+def workflow_log():
+    """The function ``_workflow_log(n, rng, start=0)``: blocks of a few repeated
+    workflows (columns block, event, t)."""
+    return _workflow_log
+
+
+#: The web log's URL paths (``web_paths_model``).
+WEB_PATHS = [f"/p{i}" for i in range(6)]
+
+
+def _web_paths_model(seed):
+    """(log, pipeline): a day of 20,000 web requests of 300 clients over six URL paths
+    (columns c, p, t; data seed ``seed``) and the default AnomalyPipeline fitted on it,
+    whose features count the other paths (``count[<other>]``)."""
+    import oddseq
+    from oddseq.sequences import Sequences
+
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    fit = pd.DataFrame(
+        {
+            "c": rng.integers(0, 300, n),
+            "p": rng.choice(WEB_PATHS, n),
+            "t": np.sort(rng.integers(0, 86_400, n)),
+        }
+    )
+    pipe = oddseq.AnomalyPipeline(random_state=0).fit(
+        Sequences.from_events(fit, entity="c", event="p", time="t")
+    )
+    assert "count[<other>]" in pipe.feature_names_
+    return fit, pipe
+
+
+@pytest.fixture(scope="session")
+def web_paths_model():
+    """The function ``_web_paths_model(seed)``: a web log of six URL paths and the
+    pipeline fitted on it, for the stream's tests of event types not seen in fitting."""
+    return _web_paths_model

@@ -86,32 +86,20 @@ def test_confidence_refuses_an_unfitted_pipeline(fitted):
         AnomalyPipeline().predict_confidence(later)
 
 
-def _workflow_log(n, rng, start=0):
-    """Blocks of a few repeated workflows: the data where normal-only fitting's support
-    rule holds (as test_stream_fast's)."""
-    rows = []
-    for b in range(start, start + n):
-        copies = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
-        extra = int(rng.random() < 0.03) * int(rng.integers(1, 4))
-        block = ["open"] + ["write"] * copies + ["sync"] * copies + ["close"] * (1 + extra)
-        rows += [(f"b{b}", event, 100 * b + t) for t, event in enumerate(block)]
-    return pd.DataFrame(rows, columns=["block", "event", "t"])
-
-
-def test_a_flag_of_the_support_rule_alone_is_read_against_its_floor():
+def test_a_flag_of_the_support_rule_alone_is_read_against_its_floor(workflow_log):
     """Normal-only: an entity outside the normal range with a score under the cut is
     flagged by the support rule; its confidence rests on that rule's floor, not on the cut
     it is under (read at the cut it was 0.007-0.14: H5's s24 review, MEDIUM 3)."""
     rng = np.random.default_rng(3)
     roles = dict(entity="block", event="event", time="t")
     pipe = AnomalyPipeline(method="kmeans").fit(
-        Sequences.from_events(_workflow_log(600, rng), **roles), normal=True
+        Sequences.from_events(workflow_log(600, rng), **roles), normal=True
     )
     block = ["open"] + ["write"] * 5 + ["sync"] * 5 + ["close"]
     odd = pd.DataFrame(
         [("many", e, 300_000 + t) for t, e in enumerate(block)], columns=roles.values()
     )
-    log = pd.concat([_workflow_log(2000, rng, start=1_000), odd], ignore_index=True)
+    log = pd.concat([workflow_log(2000, rng, start=1_000), odd], ignore_index=True)
     seqs = Sequences.from_events(log, **roles)
     table = pipe.score(seqs)
     by_range = table["is_anomaly"] & (table["score"] <= pipe.threshold_)

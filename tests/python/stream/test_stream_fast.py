@@ -975,22 +975,9 @@ def test_calibration_cut_is_the_unsupervised_cut_where_that_flags_more_than_the_
     assert (highest > _calibration_cut(highest, 0.01)).mean() > 0.01
 
 
-def _workflow_log(n, rng, start=0):
-    """A system-log-like stream of blocks, each one of a few repeated workflows (most
-    blocks have a twin, a few close more than once): the data where normal-only
-    fitting's support rule holds."""
-    rows = []
-    for b in range(start, start + n):
-        copies = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
-        extra = int(rng.random() < 0.03) * int(rng.integers(1, 4))
-        block = ["open"] + ["write"] * copies + ["sync"] * copies + ["close"] * (1 + extra)
-        rows += [(f"b{b}", event, 100 * b + t) for t, event in enumerate(block)]
-    return pd.DataFrame(rows, columns=["block", "event", "t"])
-
-
 @pytest.mark.parametrize("method", ["auto", "kmeans", "robust_z"])
 @pytest.mark.parametrize("path", ["update", "update_one"])
-def test_live_alerts_honour_the_support_rule(method, path):
+def test_live_alerts_honour_the_support_rule(method, path, workflow_log):
     """A normal-only pipeline whose support rule holds flags an entity outside the
     normal range whatever its score; the stream alerts it too (C++ scoring: K-means,
     robust z; the detector's own: the normal-only default, one-neighbour KNN), and its
@@ -998,10 +985,10 @@ def test_live_alerts_honour_the_support_rule(method, path):
     rng = np.random.default_rng(3)
     roles = dict(entity="block", event="event", time="t")
     pipe = AnomalyPipeline(method=method).fit(
-        Sequences.from_events(_workflow_log(600, rng), **roles), normal=True
+        Sequences.from_events(workflow_log(600, rng), **roles), normal=True
     )
     assert pipe.support_rule_ and pipe.support_bounds() is not None
-    held = _workflow_log(2000, rng, start=1_000)
+    held = workflow_log(2000, rng, start=1_000)
     block = ["open"] + ["write"] * 5 + ["sync"] * 5 + ["close"]
     odd = pd.DataFrame(
         [("many", e, 300_000 + t) for t, e in enumerate(block)], columns=["block", "event", "t"]

@@ -9,9 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import oddseq
 from oddseq import _core
-from oddseq.sequences import Sequences
 from oddseq.stream import StreamScorer
 from oddseq.stream._checks import UNSEEN_KEPT, UnseenTypes
 
@@ -20,19 +18,8 @@ PATHS = [f"/p{i}" for i in range(6)]
 
 
 @pytest.fixture(scope="module")
-def web():
-    rng = np.random.default_rng(220)
-    n = 20_000
-    fit = pd.DataFrame(
-        {
-            "c": rng.integers(0, 300, n),
-            "p": rng.choice(PATHS, n),
-            "t": np.sort(rng.integers(0, 86_400, n)),
-        }
-    )
-    pipe = oddseq.AnomalyPipeline(random_state=0).fit(Sequences.from_events(fit, **ROLES))
-    assert "count[<other>]" in pipe.feature_names_
-    return fit, pipe
+def web(web_paths_model):
+    return web_paths_model(220)
 
 
 def _quiet(call, *args, **kwargs):

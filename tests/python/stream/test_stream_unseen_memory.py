@@ -18,23 +18,11 @@ from oddseq.stream._checks import PRUNE_FROM, UNSEEN_KEPT
 
 ROLES = dict(entity="c", event="p", time="t")
 UNSEEN = "event types not seen in fitting"
-PATHS = [f"/p{i}" for i in range(6)]
 
 
 @pytest.fixture(scope="module")
-def web():
-    rng = np.random.default_rng(142)
-    n = 20_000
-    fit = pd.DataFrame(
-        {
-            "c": rng.integers(0, 300, n),
-            "p": rng.choice(PATHS, n),
-            "t": np.sort(rng.integers(0, 86_400, n)),
-        }
-    )
-    pipe = oddseq.AnomalyPipeline(random_state=0).fit(Sequences.from_events(fit, **ROLES))
-    assert "count[<other>]" in pipe.feature_names_
-    return fit, pipe
+def web(web_paths_model):
+    return web_paths_model(142)
 
 
 def _quiet(call, *args, **kwargs):
