@@ -703,7 +703,8 @@ def test_update_one_equals_one_row_updates_through_ttl_sweeps(log, pipes):
     """update_one runs its idle sweeps apart from the event (the GIL released for them):
     the same events, evictions and scores as update with one row at a time."""
     pipe = pipes["auto"]
-    head = log.head(1500).astype({"behavior": str})
+    # (400 events, 32 evicted by the sweeps; 1,500 cost 9 s of one-row updates for 154)
+    head = log.head(400).astype({"behavior": str})
     span = int(head["timestamp"].max() - head["timestamp"].min())
     one = StreamScorer(pipe, ttl=span / 40, **ROLES)
     rows = StreamScorer(pipe, ttl=span / 40, **ROLES)
@@ -711,7 +712,7 @@ def test_update_one_equals_one_row_updates_through_ttl_sweeps(log, pipes):
         a = one.update_one(*event)
         b = rows.update(head.iloc[at : at + 1]).scores.iloc[0]
         assert a.score == b["score"] and a.length == b["length"], at
-    assert one.counters == rows.counters and one.counters["n_evicted_ttl"] > 0
+    assert one.counters == rows.counters and one.counters["n_evicted_ttl"] >= 20
 
 
 @pytest.mark.parametrize("path", ["plain", "general"])
