@@ -205,11 +205,16 @@ def _category_key_hint(categories, missing: pd.Index) -> str:
     """Where ``categories`` (item -> category) keys the items as another dtype than the
     scored ones (int64 keys from a CSV, text items from a JSON feed) and the items
     without a category (``missing``) match keys as text: the words that say so and how
-    to read the items; "" otherwise."""
-    keys = categories.keys() if isinstance(categories, (dict, pd.Series)) else None
-    if keys is None or not len(missing):
+    to read the items; "" otherwise. Only keys with a category count (detect_anomalies
+    with normal= keys the scored log's items too, with none where it has none)."""
+    if isinstance(categories, dict):
+        keys = pd.Index([k for k, v in categories.items() if not pd.isna(v)])
+    elif isinstance(categories, pd.Series):
+        keys = categories.index[categories.notna().to_numpy()]
+    else:
         return ""
-    keys = pd.Index(list(keys) if isinstance(categories, dict) else keys)
+    if not len(missing):
+        return ""
     kind, items_kind = _id_kind(keys), _id_kind(missing)
     if kind == items_kind or not len(keys):
         return ""

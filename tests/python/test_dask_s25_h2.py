@@ -178,3 +178,26 @@ def test_a_partition_of_whole_minutes_in_a_log_of_seconds_is_judged_too(shop, mo
     assert len(single) == 1 and single[0].startswith("1 entity has more than 20%")
     assert said == framed == single
     assert any(found is not None for found in late)
+
+
+@pytest.mark.parametrize("new_ids", [False, True])
+def test_the_key_hint_matches_only_keys_with_a_category(new_ids):
+    # detect_anomalies(normal=) keys the categories of normal and of the log scored: a
+    # log without categories put its own items (no category) among the keys, and the
+    # hint matched every item with itself: "1,535 of those without one match a key as
+    # text ... astype('str')" where 1,243 are normal's items, and where none is.
+    shop = make_ecommerce(n_users=300, random_state=231).events
+    cut = shop["timestamp"].quantile(0.5)
+    normal, later = shop[shop["timestamp"] < cut], shop[shop["timestamp"] >= cut]
+    normal = normal.assign(item_id=normal["item_id"].astype(str))
+    later = later.assign(category_id=np.nan, item_id=later["item_id"] + new_ids * 10**7)
+    shared = len(set(normal["item_id"]) & set(later["item_id"].astype(str)))
+    with pytest.warns(UserWarning, match="no known category") as caught:
+        oddseq.detect_anomalies(
+            later, **COLUMNS, item="item_id", category="category_id", normal=normal
+        )
+    said = " ".join(str(w.message) for w in caught)
+    if new_ids:
+        assert shared == 0 and "The fitted categories key" not in said
+    else:
+        assert f"({shared:,} of those without one match a key as text)" in said
