@@ -8,25 +8,19 @@ import warnings
 import pandas as pd
 import pytest
 
-from oddseq.cli import main
-from oddseq.datasets import make_ecommerce
 from oddseq.stream import StreamScorer
 
 ROLES = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
 
 
 @pytest.fixture(scope="module")
-def log():
-    return make_ecommerce(n_users=200, n_days=3, random_state=4).events
+def log(three_day_shop):
+    return three_day_shop[0].copy()
 
 
 @pytest.fixture(scope="module")
-def model_file(log, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("unit")
-    log.to_csv(folder / "log.csv", index=False)
-    path = folder / "m.oddseq"
-    assert main(["fit", str(folder / "log.csv"), *ROLES, "--save", str(path)]) == 0
-    return path
+def model_file(three_day_shop):
+    return three_day_shop[1]
 
 
 def _command(model_file):
