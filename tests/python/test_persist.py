@@ -231,7 +231,7 @@ def test_the_threshold_record_reads_the_same_after_load(seqs, tmp_path):
 def test_class_load_checks_the_type(tmp_path):
     path = StandardScaler().fit(X).save(tmp_path / "s.oddseq")
     assert isinstance(StandardScaler.load(path), StandardScaler)
-    with pytest.raises(ValueError, match="holds a StandardScaler, not a LOF"):
+    with pytest.raises(ValueError, match="holds a StandardScaler, not an LOF"):
         LOF.load(path)
 
 
