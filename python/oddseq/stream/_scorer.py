@@ -2204,11 +2204,9 @@ _refit_executor = None
 _NO_LABEL = -(2**63) + 7
 
 
-def _unseen_lines(data: bytes, begin: int, sep: str, header, entity, event):
-    """The CSV lines (of ``header``) of ``data`` from ``begin``, where the C++ reader
-    reads them (plain lines; blank ones counted): (the newlines' places, and of each line
-    with all its fields: its start, its entity's text and its event type's), in numpy
-    but for the texts; :func:`_unseen_in` picks those of types not seen in fitting."""
+def _line_bounds(data: bytes, begin: int):
+    """``data`` from ``begin`` as bytes (``buf``), its newlines' places and each line's
+    start and stop in ``buf`` (a last line without a newline included)."""
     buf = np.frombuffer(data, dtype=np.uint8, offset=begin)
     newlines = np.flatnonzero(buf == 10)
     stops = (
@@ -2216,7 +2214,15 @@ def _unseen_lines(data: bytes, begin: int, sep: str, header, entity, event):
         if len(newlines) and newlines[-1] == len(buf) - 1
         else np.append(newlines, len(buf))
     )
-    starts = np.r_[0, stops[:-1] + 1]
+    return buf, newlines, np.r_[0, stops[:-1] + 1], stops
+
+
+def _unseen_lines(data: bytes, begin: int, sep: str, header, entity, event):
+    """The CSV lines (of ``header``) of ``data`` from ``begin``, where the C++ reader
+    reads them (plain lines; blank ones counted): (the newlines' places, and of each line
+    with all its fields: its start, its entity's text and its event type's), in numpy
+    but for the texts; :func:`_unseen_in` picks those of types not seen in fitting."""
+    buf, newlines, starts, stops = _line_bounds(data, begin)
     while True:  # (without their carriage returns, as the reader reads them)
         cr = (stops > starts) & (buf[np.maximum(stops - 1, 0)] == 13)
         if not cr.any():
@@ -2248,14 +2254,7 @@ def _unseen_json_lines(data: bytes, begin: int, entity, event):
     keys, as json.loads keeps it); the lines it reads are flat objects whose strings hold
     no quote, so a key's text followed by a colon is that key. Lines it leaves to the
     caller may be scanned wrongly: :func:`_unseen_in` is asked only of lines it read."""
-    buf = np.frombuffer(data, dtype=np.uint8, offset=begin)
-    newlines = np.flatnonzero(buf == 10)
-    stops = (
-        newlines
-        if len(newlines) and newlines[-1] == len(buf) - 1
-        else np.append(newlines, len(buf))
-    )
-    starts = np.r_[0, stops[:-1] + 1]
+    buf, newlines, starts, stops = _line_bounds(data, begin)
     values = []
     for role in (entity, event):
         pattern = re.compile(
