@@ -79,9 +79,10 @@ def test_the_recent_facts_hours_wrap_at_midnight():
     )
 
 
-def test_a_lockstep_groups_reason_counts_its_object_windows_as_such():
-    # Before: "each acted on 4.0 of the group's objects in their windows" of a group of
-    # two objects: the count is of (object, window) pairs, 4 per member here.
+def _lockstep_log():
+    """400 users at random over a week's 3,000 items, and 6 members (1000-1005) acting on
+    item 9001 at hours 10, 30 and 50 and item 9002 at hour 70: the log, the members and
+    a GroupDetector fitted on it."""
     import pandas as pd
 
     from oddseq.graph import GroupDetector
@@ -94,11 +95,18 @@ def test_a_lockstep_groups_reason_counts_its_object_windows_as_such():
         for _ in range(12)
     ]
     members = list(range(1_000, 1_006))
-    for m in members:  # item 9001 at hours 10, 30 and 50, item 9002 at hour 70
+    for m in members:
         for h, item in [(10, 9_001), (30, 9_001), (50, 9_001), (70, 9_002)]:
             rows.append((m, item, h * hour + 60 + int(rng.integers(0, 600))))
     log = pd.DataFrame(rows, columns=["user", "item", "time"])
-    det = GroupDetector().fit(log, entity="user", object="item", time="time")
+    return log, members, GroupDetector().fit(log, entity="user", object="item", time="time")
+
+
+def test_a_lockstep_groups_reason_counts_its_object_windows_as_such():
+    # Before: "each acted on 4.0 of the group's objects in their windows" of a group of
+    # two objects: the count is of (object, window) pairs, 4 per member here.
+    log, members, det = _lockstep_log()
+    hour = 3_600
     reason = det.explain(members).iloc[0]
     # by hand: each member acted on 2 objects, in 4 (object, hour) windows
     mine = log[log.user.isin(members)]
@@ -166,23 +174,7 @@ def test_a_groups_chances_are_said_to_one_digit_not_rounded_to_a_power_of_ten():
     # Before: "chance 1e-17, 1e-13 after allowing ..." for 10 ** -16.53 = 3e-17 and
     # 10 ** -12.97 = 1.1e-13; a significance of 2.6 read "1e-3" (2.5e-3: two and a half
     # times stronger than it is).
-    import pandas as pd
-
-    from oddseq.graph import GroupDetector
-
-    rng = np.random.default_rng(3)
-    hour = 3_600
-    rows = [
-        (u, int(rng.integers(0, 3_000)), int(rng.integers(0, 7 * 24 * hour)))
-        for u in range(400)
-        for _ in range(12)
-    ]
-    members = list(range(1_000, 1_006))
-    for m in members:
-        for h, item in [(10, 9_001), (30, 9_001), (50, 9_001), (70, 9_002)]:
-            rows.append((m, item, h * hour + 60 + int(rng.integers(0, 600))))
-    log = pd.DataFrame(rows, columns=["user", "item", "time"])
-    det = GroupDetector().fit(log, entity="user", object="item", time="time")
+    members, det = _lockstep_log()[1:]
     group = det.groups_.iloc[0]
     chance, corrected = 10 ** -group["log10_p"], 10 ** -group["significance"]
     said = f"(chance {chance:.0e}, {corrected:.0e} after allowing".replace("e-0", "e-")
