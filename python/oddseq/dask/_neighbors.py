@@ -210,13 +210,12 @@ def _references(rows):
     one partition per worker thread (each query row is searched in every reference
     partition, so fewer, larger ones cost less: the model's two per thread would double
     the work); as they are on Dask's local schedulers. (states, first global rows)."""
-    from ._pipeline import _client, _delayed, _groups, _persist
+    from ._pipeline import _client, _cluster_threads, _delayed, _groups, _persist
 
     client = _client()
     if client is None:
         return rows.states, rows.starts
-    threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
-    groups = _groups(rows.sizes, max(1, threads))
+    groups = _groups(rows.sizes, max(1, _cluster_threads(client)))
     if len(groups) == len(rows.states):
         return rows.states, rows.starts
     states = _persist([_delayed(_joined)(*rows.states[a:b]) for a, b in groups])

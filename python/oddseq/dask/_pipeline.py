@@ -1555,8 +1555,16 @@ def _model_partitions(n_parts: int) -> int:
     client = _client()
     if client is None:
         return n_parts
-    threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
-    return max(1, MODEL_PARTITIONS_PER_THREAD * threads)
+    return max(1, MODEL_PARTITIONS_PER_THREAD * _cluster_threads(client))
+
+
+def _cluster_threads(client) -> int:
+    """The worker threads of ``client``'s cluster, asked of the scheduler. Not from
+    ``client.scheduler_info()``: the client's periodic refresh (every 2 s) stores the
+    scheduler's identity without its workers, and can do so between that call's fetch
+    and its return, which then reads no worker: the table came back in one partition
+    where four were asked for (CI, distributed 2026.8)."""
+    return sum(client.nthreads().values())
 
 
 def _groups(sizes, n_groups: int) -> list[tuple[int, int]]:
