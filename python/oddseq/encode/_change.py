@@ -62,12 +62,21 @@ def change_facts_text(facts, labels) -> np.ndarray:
             n_recent = int(recent[i])
             now, before = int(top_recent[i]), int(top_earlier[i])
             # the earlier events' span in its unit ("40 s", not "0.00046 days"), and not
-            # "the N days before" (they can end days before the recent window)
+            # "the N days before" (they can end days before the recent window); none
+            # for one event, and events of one time stamp are not "spread over 0 s"
+            span_s = float(days[i]) * 86_400.0
+            spread = (
+                ""
+                if n_earlier == 1
+                else ", all at one time"
+                if span_s == 0
+                else f", spread over {_format_one('span_s', span_s)}"
+            )
             said.append(
                 f"recent: {now:,} of {n_recent:,} events {labels[int(top[i])]} "
                 f"({_percent(now, n_recent, 0)}), against {before:,} of {n_earlier:,} earlier"
                 + (f" ({_percent(before, n_earlier, 1)})" if before else "")
-                + f", spread over {_format_one('span_s', float(days[i]) * 86_400.0)}"
+                + spread
             )
         # The count is of the clock hours next to the session's (the core's +-1 h
         # window by hour): events at 06:01 count for a session begun at 07:42.

@@ -1,0 +1,22 @@
+"""The lead's fixes of session 26 (H5-s25's LOW wording items)."""
+
+import numpy as np
+
+
+def test_earlier_events_at_one_moment_are_not_spread_over_0_s():
+    """H5-s25 LOW E: earlier events that share one time stamp are "all at one time", not
+    "spread over 0 s" (which reads as a measurement of a spread); a span under a second
+    is still said in its unit."""
+    from oddseq.encode._change import change_facts_text
+
+    # hour, near, type, its recent and earlier counts, recent and earlier events, days
+    facts = np.array([[7, 3, 0, 4, 0, 4, 3, 0.0], [7, 3, 0, 4, 0, 4, 3, 0.4 / 86_400]])
+    one_time, short = change_facts_text(facts, np.array(["buy"], dtype=object))
+    assert one_time.startswith(
+        "recent: 4 of 4 events buy (100%), against 0 of 3 earlier, all at one time; "
+    )
+    assert "spread over 0.4 s; " in short
+    (single,) = change_facts_text(
+        np.array([[7, 3, 0, 4, 0, 4, 1, 0.0]]), np.array(["buy"], dtype=object)
+    )
+    assert single.startswith("recent: 4 of 4 events buy (100%), against 0 of 1 earlier; ")
