@@ -20,3 +20,17 @@ def test_earlier_events_at_one_moment_are_not_spread_over_0_s():
         np.array([[7, 3, 0, 4, 0, 4, 1, 0.0]]), np.array(["buy"], dtype=object)
     )
     assert single.startswith("recent: 4 of 4 events buy (100%), against 0 of 1 earlier; ")
+
+
+def test_a_role_given_as_an_index_is_refused_with_its_article():
+    """H5-s25 LOW A: "got an Index" (was "got a Index"); "a list" stays."""
+    import pandas as pd
+    import pytest
+
+    import oddseq
+
+    df = pd.DataFrame({"u": [1, 1], "e": ["a", "b"], "t": [0, 1]})
+    with pytest.raises(TypeError, match=r"event=.* \(a str\), got an Index: pass event='e'"):
+        oddseq.Sequences.from_events(df, entity="u", event=pd.Index(["e"]), time="t")
+    with pytest.raises(TypeError, match=r"\(a str\), got a list: pass event='e'"):
+        oddseq.Sequences.from_events(df, entity="u", event=["e"], time="t")

@@ -166,7 +166,9 @@ def check_role_names(roles: dict, frame: str = "df") -> None:
             continue
         names = list(column)
         shown = f"{role}={names!r}" if isinstance(column, list) else f"{role}={column!r}"
-        head = f"{shown} must name one column of {frame} (a str), got a {type(column).__name__}"
+        kind = type(column).__name__
+        article = "an" if kind[:1].lower() in "aeiou" else "a"  # "an Index", "a list"
+        head = f"{shown} must name one column of {frame} (a str), got {article} {kind}"
         if len(names) == 1:
             raise TypeError(f"{head}: pass {role}={names[0]!r}")
         if role == "time" and len(names) == 2:
