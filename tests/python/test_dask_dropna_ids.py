@@ -47,3 +47,35 @@ def test_ids_after_dropna_are_the_single_machines():
     odd.loc[odd.index[1], "user_id"] = 0.5
     single, many = _both(odd)
     assert single.index.dtype == many.index.dtype == np.float64
+
+
+def test_rows_without_a_time_or_event_dropped_as_on_one_machine():
+    """dropna=True drops rows missing the time or the event (not only the id) in each
+    partition: the same table as one machine, bit for bit, and the same DataWarning
+    counting what was dropped per column."""
+    import warnings
+
+    import pandas as pd
+
+    log = make_ecommerce(n_users=200, random_state=241).events.copy()
+    log["behavior"] = log["behavior"].astype(str)
+    log["timestamp"] = log["timestamp"].astype("float64")
+    log.loc[log.index[::41], "timestamp"] = np.nan
+    log.loc[log.index[5::67], "behavior"] = None
+    with warnings.catch_warnings(record=True) as one:
+        warnings.simplefilter("always")
+        single = oddseq.detect_anomalies(log, **COLUMNS, groups=False, dropna=True)
+    with warnings.catch_warnings(record=True) as many_warned, dask.config.set(scheduler="sync"):
+        warnings.simplefilter("always")
+        many = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, dropna=True)
+        many = many.compute().sort_values("rank")
+    dropped = [str(w.message) for w in one if "missing" in str(w.message)]
+    assert dropped and dropped == [
+        str(w.message) for w in many_warned if "missing" in str(w.message)
+    ]
+    assert f"{len(log.index[::41]):,}" in dropped[0]
+    assert many.index.equals(single.index)
+    np.testing.assert_array_equal(many["score"], single["score"])
+    np.testing.assert_array_equal(many["is_anomaly"], single["is_anomaly"])
+    assert (many["reason"] == single["reason"]).all()
+    pd.testing.assert_index_equal(many.columns, single.columns)
