@@ -1,6 +1,7 @@
 """The lead's fixes of session 26 (H5-s25's LOW wording items)."""
 
 import numpy as np
+import pytest
 
 
 def test_earlier_events_at_one_moment_are_not_spread_over_0_s():
@@ -34,3 +35,25 @@ def test_a_role_given_as_an_index_is_refused_with_its_article():
         oddseq.Sequences.from_events(df, entity="u", event=pd.Index(["e"]), time="t")
     with pytest.raises(TypeError, match=r"\(a str\), got a list: pass event='e'"):
         oddseq.Sequences.from_events(df, entity="u", event=["e"], time="t")
+
+
+def test_the_shell_parser_and_the_warning_classes_do_not_import_scikit_learn():
+    """``oddseq --help`` built its parser in 1.5 s, 0.9 s of it importing scikit-learn
+    for NotFittedError (oddseq.exceptions, which every module that warns imports); the
+    class is still scikit-learn's, imported when asked for."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, oddseq.cli, oddseq.exceptions as e; oddseq.cli._parser(); "
+        "print('sklearn' in sys.modules); from oddseq.exceptions import NotFittedError; "
+        "import sklearn.exceptions as s; print(NotFittedError is s.NotFittedError, "
+        "e.NotFittedError is s.NotFittedError, 'NotFittedError' in e.__all__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True", "True", "True"]
+    import oddseq.exceptions
+
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        oddseq.exceptions.Nope  # noqa: B018
