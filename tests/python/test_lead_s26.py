@@ -57,3 +57,31 @@ def test_the_shell_parser_and_the_warning_classes_do_not_import_scikit_learn():
 
     with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
         oddseq.exceptions.Nope  # noqa: B018
+
+
+def test_a_small_column_s_order_statistics_take_one_round(monkeypatch):
+    """oddseq.dask's exact medians and percentiles: a column of at most 65,536 values is
+    fetched in the first round (one tree reduction, was two: a histogram round, then
+    the bin's values), and gives numpy's values bit for bit; a larger one still bins."""
+    dask = pytest.importorskip("dask")
+    from oddseq.dask import _reduce
+
+    rounds = []
+    real = _reduce.tree_reduce
+    monkeypatch.setattr(_reduce, "tree_reduce", lambda *a, **k: rounds.append(1) or real(*a, **k))
+    rng = np.random.default_rng(241)
+    for n, expected_rounds in ((5_000, 1), (70_000, 2)):
+        rounds.clear()
+        x = np.round(rng.normal(size=n), 3)  # ties
+        states = [{"x": part} for part in np.array_split(x, 3)]
+        with dask.config.set(scheduler="sync"):
+            medians, pct = _reduce.column_statistics(
+                states,
+                lambda s: [s["x"]],
+                [n],
+                medians=[(0, np.float64)],
+                percentiles={0: [1, 25, 75, 99]},
+            )
+        assert medians[0] == np.median(x)
+        np.testing.assert_array_equal(pct[0], np.percentile(x, [1, 25, 75, 99]))
+        assert len(rounds) == expected_rounds

@@ -130,7 +130,7 @@ def _merge_round(a, b):
     return out
 
 
-def order_statistics(states, values_fn, ranks) -> dict:
+def order_statistics(states, values_fn, ranks, sizes=None) -> dict:
     """Exact order statistics over the partitions, without collecting the data.
 
     ``values_fn(state)`` gives a list of 1-D float arrays (the "columns"; their lengths
@@ -142,11 +142,15 @@ def order_statistics(states, values_fn, ranks) -> dict:
     so far, per wanted rank; once at most 65,536 values share the prefix, their distinct
     values are fetched with counts and the rank is read off. A few rounds of one small
     task per partition; the values found are elements of the data, bit for bit.
+    ``sizes[col]``, where given: the column's number of values; a column of at most
+    65,536 is fetched in the first round (a histogram round would leave that many).
     """
     pending = {}
     for col, wanted in ranks.items():
+        small = sizes is not None and sizes[col] <= _COLLECT_AT
         for r in sorted(set(int(r) for r in wanted)):
-            pending[(col, r)] = [0, 0, r, "hist"]  # prefix, decided bits, rank left, mode
+            # prefix, decided bits, rank left, mode
+            pending[(col, r)] = [0, 0, r, "collect" if small else "hist"]
     found = {}
     # Each partition's columns sorted once, kept in the workers while the rounds run.
     keys = list(dask.persist(*[_task(_sorted_keys)(s, values_fn) for s in states]))
@@ -247,7 +251,7 @@ def column_statistics(states, values_fn, sizes, *, medians=(), percentiles=None)
         ranks.setdefault(col, set()).update(median_ranks(sizes[col]))
     for col, percents in percentiles.items():
         ranks.setdefault(col, set()).update(percentile_ranks(sizes[col], percents))
-    found = order_statistics(states, values_fn, ranks) if ranks else {}
+    found = order_statistics(states, values_fn, ranks, sizes) if ranks else {}
     med = {
         col: median_from(sizes[col], partial(_lookup, found, col), dtype) for col, dtype in medians
     }
