@@ -492,6 +492,9 @@ def detect_anomalies(
         table = pipeline.join_groups(table, finder, seqs)
         pipeline.groups_ = finder
         _note_group_log(pipeline, seqs, fitted=normal is None)
+        # left_out: the sequences min_events left out of the table, not those listed
+        # for their group (join_groups)
+        pipeline._last_score().left_out -= len(pipeline._group_short[0])
     return (table, pipeline) if return_pipeline else table
 
 
@@ -532,6 +535,10 @@ def _note_group_log(pipeline, seqs: Sequences, fitted: bool) -> None:
     ids = seqs.ids
     held = group_member_rows(seqs, *group_acts(pipeline.groups_))
     pipeline._group_sessions = ids[held] if isinstance(ids, pd.MultiIndex) else None
+    # The members min_events left out, listed for their group (join_groups): their ids
+    # and lengths, for explain(ids)
+    short = short_member_rows(seqs, pipeline.groups_, pipeline.min_events)
+    pipeline._group_short = (ids[short], seqs.lengths[short])
     if fitted:
         rows = pipeline.__dict__.get("_explain_rows", {}).get("fit")
     else:
@@ -554,6 +561,34 @@ def group_acts(finder):
     if times.hasnans:
         return members, None
     return members, (pd.Index(acts["entity"][own]), times.as_unit("ns").asi8)
+
+
+def short_member_rows(seqs: Sequences, finder, min_events: int) -> np.ndarray:
+    """The positions of ``seqs`` that are group members (:func:`group_member_rows`) with
+    fewer than ``min_events`` events: the rows ``min_events`` leaves out of the table
+    that the group stage, which reads every entity, found acting in a group; the table
+    lists them for their group (:meth:`AnomalyPipeline.join_groups`)."""
+    if min_events <= 1 or not len(seqs):
+        return np.empty(0, dtype=np.int64)
+    short = seqs.lengths < min_events
+    if not short.any():
+        return np.empty(0, dtype=np.int64)
+    rows = group_member_rows(seqs, *group_acts(finder))
+    return rows[short[rows]].astype(np.int64, copy=False)
+
+
+def short_member_note(lengths, min_events: int) -> np.ndarray:
+    """The note a member left out by ``min_events`` is listed with (its reason after the
+    group's sentence; explain's ``note``): "3 events, fewer than min_events=5: listed
+    for its group, not scored on its own"."""
+    return np.array(
+        [
+            f"{n:,} {'event' if n == 1 else 'events'}, fewer than min_events={min_events}: "
+            "listed for its group, not scored on its own"
+            for n in np.asarray(lengths).tolist()
+        ],
+        dtype=object,
+    )
 
 
 def group_member_rows(seqs: Sequences, members: pd.Index, acts) -> np.ndarray:
@@ -721,6 +756,116 @@ def _warn_no_events(what: str, gives: str = "the ranked table's columns") -> Non
         DataWarning,
         stacklevel=user_stacklevel(),
     )
+
+
+def _short_members_asked(pipeline, seqs, entity_ids):
+    """The members ``min_events`` left out of the table (listed for their group,
+    :meth:`AnomalyPipeline.join_groups`) among those :meth:`AnomalyPipeline.explain`
+    is asked for: (their ids, lengths and groups' sentences; the other ids to explain,
+    None for every kept sequence of ``seqs``; the order asked, by id), or None where
+    none is asked for (then explain is as it was). ``seqs`` None: the ids the group
+    stage listed (kept in memory by detect_anomalies), unless a fit or score kept the
+    id's features; with ``seqs``: their sequences of fewer than ``min_events`` events
+    that are members in the log the group stage ran on (by the members'
+    fingerprints, as explain tells that log from a later day's)."""
+    from ._explain import _group_reasons, _of_group_log, _wanted
+
+    if pipeline.min_events <= 1 or getattr(pipeline, "groups_", None) is None:
+        return None
+    if seqs is None:
+        listed = pipeline.__dict__.get("_group_short")
+        if entity_ids is None or listed is None or not len(listed[0]):
+            return None
+        wanted = _wanted(entity_ids)
+        known = [rows[0] for rows in pipeline._explain_sources().values()]
+        at = listed[0].get_indexer(wanted)
+        mine = [a >= 0 and not any(w in ids for ids in known) for w, a in zip(wanted, at)]
+        if not any(mine):
+            return None
+        rows = at[np.asarray(mine)]
+        ids, lengths, of_log = listed[0][rows], listed[1][rows], None
+        others = [w for w, m in zip(wanted, mine) if not m]
+        order = wanted
+    else:
+        given = pipeline._as_fitted_events(seqs)
+        if entity_ids is None:
+            positions = np.arange(len(given))
+        else:
+            positions = given.ids.get_indexer(_wanted(entity_ids))
+            if (positions < 0).any():
+                return None  # (explain's refusal names them)
+        short = short_member_rows(given, pipeline.groups_, pipeline.min_events)
+        of_log = _of_group_log(pipeline, given)
+        if of_log is not None:
+            short = short[of_log[short]]
+        mine = np.isin(positions, short)
+        if not mine.any():
+            return None
+        rows = positions[mine]
+        ids, lengths, of_log = given.ids[rows], given.lengths[rows], None
+        order = list(given.ids[positions])
+        others = None if entity_ids is None else list(given.ids[positions[~mine]])
+    keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+    said = _group_reasons(pipeline, keys, of_log)
+    return ids, lengths, said, others, order
+
+
+def _explained_with_short(pipeline, seqs, short, top, entity_features) -> pd.DataFrame:
+    """:meth:`AnomalyPipeline.explain` where some ids asked for are members listed for
+    their group (``short``, :func:`_short_members_asked`): the others explained as
+    ever, each listed member one row of no feature (its own features are not read:
+    ``deviation`` 0, no value), ``note`` saying its few events
+    (:func:`short_member_note`), ``group_reason`` its group's sentence; in the order
+    asked (every sequence of ``seqs``: in their order)."""
+    from ._explain import _by_entity_and_rank, explain_entities
+
+    ids, lengths, said, others, order = short
+    frame = explain_entities(
+        pipeline, seqs, [] if others == [] else others, top=top, entity_features=entity_features
+    )
+    n = len(ids)
+    values = {
+        "feature": "",
+        "value": lengths.astype(np.float64),
+        "typical": np.nan,
+        "value_text": [f"{k:,} {'event' if k == 1 else 'events'}" for k in lengths.tolist()],
+        "typical_text": "",
+        "value_read": np.nan,
+        "deviation": 0.0,
+        "note": short_member_note(lengths, pipeline.min_events),
+        "typical_words": "",
+        "typical_said": f"min_events={pipeline.min_events}",
+        "group_reason": said,
+    }
+    columns = list(frame.columns) + [c for c in ("note", "group_reason") if c not in frame]
+    listed = pd.DataFrame(
+        {
+            c: values[c]
+            if c in values
+            else (np.nan if pd.api.types.is_numeric_dtype(frame[c].dtype) else "")
+            for c in columns
+        },
+        index=_by_entity_and_rank(ids, np.arange(n), np.ones(n, dtype=np.int64)),
+    )
+    if not len(frame):
+        frame = listed.iloc[:0]
+    for column in ("note", "group_reason"):
+        if column not in frame:
+            frame = frame.assign(**{column: ""})
+    if len(frame):
+        listed = listed.astype(
+            {c: t for c, t in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(t)}
+        )
+        listed.index = listed.index.set_names(frame.index.names)
+    joined = pd.concat([frame, listed])
+    # in the order asked: by each row's id (every level but the rank)
+    whose = joined.index.droplevel(-1)
+    if isinstance(whose, pd.MultiIndex):
+        asked = pd.MultiIndex.from_tuples(order)
+    else:
+        asked = pd.Index(order)
+    at = asked.get_indexer(whose)
+    return joined.iloc[np.argsort(at, kind="stable")]
 
 
 def _with_groups(table: pd.DataFrame, gid, lifted, said) -> pd.DataFrame:
@@ -2529,7 +2674,12 @@ class AnomalyPipeline(SaveMixin):
             seqs, entity_ids = None, seqs  # explain(entity_ids)
         elif isinstance(seqs, np.ndarray) and seqs.ndim == 1:
             seqs, entity_ids = None, seqs
-        return explain_entities(self, seqs, entity_ids, top=top, entity_features=entity_features)
+        short = _short_members_asked(self, seqs, entity_ids)
+        if short is None:
+            return explain_entities(
+                self, seqs, entity_ids, top=top, entity_features=entity_features
+            )
+        return _explained_with_short(self, seqs, short, top, entity_features)
 
     def _remember(self, call: str, seqs: Sequences, raw: np.ndarray) -> None:
         """Keep the raw features of the sequences ``call`` ("fit" or "score") saw, so
@@ -2589,6 +2739,7 @@ class AnomalyPipeline(SaveMixin):
         "_side_said",
         "_group_log_rows",
         "_group_sessions",
+        "_group_short",
     )
 
     def __getstate__(self):
@@ -2612,8 +2763,25 @@ class AnomalyPipeline(SaveMixin):
         spread (1.4826 MAD) of the training scores, so members rank above the cut in
         the order of their groups' significance, and an entity odd on its own keeps its
         higher score. The reason starts with the group's sentence; the column ``group``
-        holds the row of ``groups.groups_`` (-1 for none)."""
+        holds the row of ``groups.groups_`` (-1 for none).
+
+        Given ``sequences``, the members that ``min_events`` left out of the table (a
+        sequence, or a session, of fewer events: a ring's round is a few events) are
+        listed too, after the table's rows before ranking: judged by their group alone
+        (:func:`short_member_rows`), their own features never read; their score is the
+        group's lift, ``p_normal`` that score's, ``cluster`` -1, and their reason the
+        group's sentence and a note of their few events
+        (:func:`short_member_note`)."""
         ids = table.index
+        table = table.drop(columns="rank")
+        short = None
+        if sequences is not None:
+            short = short_member_rows(sequences, groups, self.min_events)
+            if short.size:
+                table = pd.concat([table, self._short_rows(sequences, short, table)])
+                ids = table.index
+            else:
+                short = None
         keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
         held = None
         if sequences is not None and isinstance(ids, pd.MultiIndex):
@@ -2621,7 +2789,31 @@ class AnomalyPipeline(SaveMixin):
             held = ids.isin(sequences.ids[rows])
         gid, lifted = self._group_lift(keys, table["score"], groups, held)
         said = groups.explain(keys[gid >= 0]).to_numpy(dtype=object) if lifted.size else None
-        return self._finish(_with_groups(table.drop(columns="rank"), gid, lifted, said))
+        table = _with_groups(table, gid, lifted, said)
+        if short is not None:  # their p_normal: of the score they are listed with
+            at = np.arange(len(table) - short.size, len(table))
+            p_normal = table["p_normal"].to_numpy(dtype=np.float64, copy=True)
+            p_normal[at] = self.p_normal(table["score"].to_numpy(dtype=np.float64)[at])
+            table["p_normal"] = p_normal
+        return self._finish(table)
+
+    def _short_rows(self, sequences, short, like) -> pd.DataFrame:
+        """The unranked rows of the members ``min_events`` left out (``short``, their
+        positions in ``sequences``), with the columns and dtypes of ``like`` (the table
+        they join): no score of their own (-inf: the group's lift replaces it), no
+        flag or cluster, their note as reason (the group's sentence goes before it)."""
+        n = short.size
+        rows = pd.DataFrame(
+            {
+                "score": np.full(n, -np.inf),
+                "is_anomaly": np.zeros(n, dtype=bool),
+                "p_normal": np.ones(n),
+                "cluster": np.full(n, -1, dtype=CLUSTER_DTYPE),
+                "reason": short_member_note(sequences.lengths[short], self.min_events),
+            },
+            index=sequences.ids[short],
+        )
+        return rows[list(like.columns)].astype(like.dtypes.to_dict())
 
     def _group_lift(self, keys, scores, groups, held=None):
         """(the group of each key, -1 for none; the members' scores lifted as
