@@ -48,6 +48,9 @@ _MAX_LATE_EVENTS = 8
 # and no line has settled the order: the most a stream holds before it stops, advising
 # --dayfirst, --no-dayfirst or --time-format (about 10,000 short lines: a few MB).
 _HOLD = 10_000
+# --checkpoint-every's default, and what a write costs (said in --checkpoint's help).
+_CHECKPOINT_EVERY = "5min"
+_CHECKPOINT_FIGURES = ""
 
 
 def add_commands(commands, between=None) -> None:
@@ -126,7 +129,8 @@ def add_commands(commands, between=None) -> None:
         "be: events dropped as too late past 5% of those seen (from the 1,000th on; "
         "--lateness), events repeating their entity's previous one past 10% of the first "
         "10,000 (--drop-duplicates). A live stream ends by a signal: SIGINT (Ctrl-C) or "
-        "SIGTERM scores what was read and prints the summary (exit 130 or 143).",
+        "SIGTERM scores what was read, writes --checkpoint FILE if given, and prints the "
+        "summary (exit 130 or 143).",
     )
     stream.add_argument("--model", required=True, help="a model file from oddseq fit")
     _roles(stream)
@@ -195,6 +199,29 @@ def add_commands(commands, between=None) -> None:
         "few of its entities ever cross it (the model's false-alarm rate, default 1%%), "
         "instead of the model's cut, which was set on whole histories (entities a few "
         "events in cross it on their way to typical)",
+    )
+    stream.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="keep the stream's state (every entity's, the counters, the stream's clock) in "
+        "FILE, so that a stream stopped (a deploy, a crash, Ctrl-C, the end of its input) "
+        "goes on where it stopped: where FILE exists the stream resumes from it (refused, "
+        "before any input is read, where it was written by another model, another oddseq "
+        "release series or other options that change the scores: the option is named; "
+        "remove FILE to start fresh); FILE is written every --checkpoint-every, at the end "
+        "of the input and on SIGTERM or Ctrl-C, atomically (FILE.tmp, then renamed: a crash "
+        "mid-write leaves the previous one whole). The resumed stream's alerts are those of "
+        "one run straight through on the same events; their line numbers are of each run's "
+        "own input (FILE records the lines read when written, on stderr at the resume: a "
+        "source replayed from there loses nothing). --calibrate's cut travels in FILE (its "
+        "file is not replayed again). " + _CHECKPOINT_FIGURES,
+    )
+    stream.add_argument(
+        "--checkpoint-every",
+        metavar="DURATION",
+        help=f"with --checkpoint: how often FILE is written while events come (default "
+        f"{_CHECKPOINT_EVERY}; 0: only at the end and on a signal); a crash (kill -9, power) "
+        "loses the events since the last write. A write stops the stream for its time",
     )
 
 
@@ -858,29 +885,46 @@ def _stream(args) -> int:
             "--drop-duplicates drops an event equal to its entity's previous one, time "
             "included: give --time too"
         )
-    scorer = StreamScorer(
-        pipe,
-        entity=args.entity,
-        event=args.event,
-        time=args.time,
-        item=args.item,
-        value=args.value,
-        lateness=lateness,
-        ttl=duration_option(args.ttl, "--ttl"),
-        max_entities=args.max_entities,
-        max_late_events=max_late_events,
-        # --drop-duplicates: the events compared as the scorer reads them (the values
-        # the lines mean: 1.0 and 1 are one time), as StreamScorer(drop_duplicates=True)
-        drop_duplicates=args.drop_duplicates,
-        **reading_kwargs(args),
-    )
+    ttl = duration_option(args.ttl, "--ttl")
+    # --checkpoint: checked (and resumed from) before any input is read
+    keeper = _checkpoint(args, lateness, ttl, max_late_events)
+    resumed = keeper.resume(pipe) if keeper is not None and keeper.check() else None
+    if resumed is not None:
+        scorer, shell, header = resumed
+        print(f"oddseq stream: {_resumed_text(keeper.text, header)}", file=sys.stderr)
+    else:
+        scorer = StreamScorer(
+            pipe,
+            entity=args.entity,
+            event=args.event,
+            time=args.time,
+            item=args.item,
+            value=args.value,
+            lateness=lateness,
+            ttl=ttl,
+            max_entities=args.max_entities,
+            max_late_events=max_late_events,
+            # --drop-duplicates: the events compared as the scorer reads them (the values
+            # the lines mean: 1.0 and 1 are one time), as StreamScorer(drop_duplicates=True)
+            drop_duplicates=args.drop_duplicates,
+            **reading_kwargs(args),
+        )
+        shell = {}
+    # The summary counts this run's events: a resumed scorer's counters are of all runs.
+    counted_before = scorer.counters
     # Events too late and repeats: said below in the shell's words, not the scorer's.
     scorer._input.quiet()
     # A repeat dropped by update_one writes nothing: its answer need not be scored (the
     # entity as it stands, through the detector: 245 s where 2 s for 10,472 repeats).
     scorer._standing_answers = False
     scorer._check_left = scorer._checks.left()
-    if args.calibrate is not None:
+    if args.calibrate is not None and resumed is not None:
+        print(
+            f"oddseq stream: the cut calibrated on {args.calibrate} ({scorer.threshold_:.4g}) "
+            f"resumed from {keeper.text}; the file is not replayed again",
+            file=sys.stderr,
+        )
+    elif args.calibrate is not None:
         before = scorer.threshold_
         wanted = [args.entity, args.event, args.time, args.item, args.value]
         # Its header line, or (none) --names, as the stream on stdin is written.
@@ -913,6 +957,8 @@ def _stream(args) -> int:
     order = None
     if args.time is not None and args.time_format is None and args.dayfirst is None:
         order = _DateOrder(reader, columns.index(args.time), args.time)
+        if shell.get("date_order"):  # settled by an earlier run of the checkpoint
+            order.order, order.settled_by = shell["date_order"][0], tuple(shell["date_order"][1])
     waiting = []  # (line number, bytes) not yet scored
     text_lines = text_feed = None  # CSV lines of text times (_text_lines), and their feed
     first_at = 0.0  # when the oldest of them arrived
@@ -1237,6 +1283,24 @@ def _stream(args) -> int:
                 after = end + 1
             at = after
 
+    lines_before = int(shell.get("lines_before", 0))
+
+    def checkpoint_state():
+        """(the scorer, the shell's own state, the counts said in the file's header)."""
+        counted = scorer.counters
+        settled = None if order is None or order.order is None else order
+        own = {
+            "date_order": None if settled is None else [settled.order, list(settled.settled_by)],
+            "lines_before": lines_before + n_lines,
+        }
+        counts = {
+            "events": int(counted["n_events"]),
+            "entities": int(counted["n_entities"]),
+            "newest_event_ns": int(scorer._store.watermark),
+            "lines_in_all": lines_before + n_lines,
+        }
+        return scorer, own, counts
+
     # What loading numpy, pandas and the model left (hundreds of thousands of objects)
     # is collected once and frozen: the collector's full passes while streaming then walk
     # only what the stream itself keeps, not all of it (a full pass over it took 80-160
@@ -1301,8 +1365,10 @@ def _stream(args) -> int:
             feed_chunk(pending)
             say_late()
             while not lines.eof:
-                feed_chunk(lines.read_chunk(None))
+                feed_chunk(lines.read_chunk(None if keeper is None else keeper.wait(n_lines)))
                 say_late()
+                if keeper is not None:
+                    keeper.tick(n_lines, checkpoint_state)
             pending = b""
         check_unit(pending)
         for raw in pending.split(b"\n")[:-1]:
@@ -1313,6 +1379,9 @@ def _stream(args) -> int:
             wait = (
                 None if not waiting else max(0.0, first_at + args.max_delay - clock.perf_counter())
             )
+            if keeper is not None:
+                due = keeper.wait(n_lines)
+                wait = due if wait is None else wait if due is None else min(wait, due)
             got = lines.read(wait)
             now = clock.perf_counter()
             if got and not waiting:
@@ -1333,7 +1402,13 @@ def _stream(args) -> int:
             ):
                 flush()
             say_late()
+            if keeper is not None and keeper.due(n_lines):
+                flush()  # (the lines read are in the state written)
+                keeper.tick(n_lines, checkpoint_state)
         flush()
+        # The checkpoint at the end of the input or on a signal, before the end's
+        # checks (which may refuse the input: its events are kept all the same).
+        kept = None if keeper is None else _last_checkpoint(keeper, n_lines, checkpoint_state)
         if order is not None:
             try:
                 stopped = signals.name()
@@ -1348,6 +1423,7 @@ def _stream(args) -> int:
             repeats.judge(final=True)
         scorer._checks.finish()  # scoring's checks on an input shorter than their window
         counts = scorer.counters
+        counts = {k: v if k == "n_entities" else v - counted_before[k] for k, v in counts.items()}
         seconds = clock.perf_counter() - started
         summary = _summary(
             n_lines,
@@ -1364,6 +1440,9 @@ def _stream(args) -> int:
         )
         out.flush()
         print(summary + reader.time_advice, file=sys.stderr)
+        if kept is not None:  # the state is lost: said last, and the exit tells
+            print(f"oddseq stream: {kept}", file=sys.stderr)
+            return 2
         # As a shell reports a command ended by a signal: 128 + its number (130, 143).
         return 0 if signals.caught is None else 128 + signals.caught
     finally:
@@ -1390,6 +1469,98 @@ def _max_late_events(value, lateness):
             f"--lateness 5min --max-late-events {value}"
         )
     return value
+
+
+def _checkpoint(args, lateness, ttl, max_late_events):
+    """The --checkpoint of this run (None without one), with the options that change
+    the scores as the file records them: {option: (value compared, text shown)}."""
+    from pathlib import Path
+
+    from ..utils._time import duration_ns
+    from ._checkpoint import GIVEN, UNSET, Checkpoint, file_sha256
+
+    if args.checkpoint is None:
+        if args.checkpoint_every is not None:
+            raise ValueError(
+                f"--checkpoint-every {args.checkpoint_every} says how often --checkpoint FILE "
+                "is written; give --checkpoint FILE too"
+            )
+        return None
+    every = duration_option(
+        args.checkpoint_every or _CHECKPOINT_EVERY, "--checkpoint-every", zero=True
+    )
+    every_s = 0.0 if every == 0 else duration_ns(every, "--checkpoint-every") / 1e9
+    unset, on = UNSET, GIVEN
+
+    def given(value, text=None):
+        return (value, unset if value is None else str(value if text is None else text))
+
+    calibrate = None
+    if args.calibrate is not None:
+        source = Path(args.calibrate).expanduser()
+        digest = file_sha256(source) if source.is_file() else f"missing {args.calibrate}"
+        calibrate = (digest, f"{args.calibrate} (SHA-256 {digest[:12]}...)")
+    options = {
+        "--entity": given(args.entity),
+        "--event": given(args.event),
+        "--time": given(args.time),
+        "--item": given(args.item),
+        "--value": given(args.value),
+        "--time-unit": given(args.time_unit),
+        "--time-format": given(args.time_format),
+        "--dayfirst": (
+            args.dayfirst,
+            {None: unset, True: on, False: "off (--no-dayfirst)"}[args.dayfirst],
+        ),
+        "--lateness": (0 if lateness == 0 else duration_ns(lateness, "--lateness"), args.lateness),
+        "--max-late-events": given(max_late_events),
+        "--ttl": given(None if ttl is None else duration_ns(ttl, "--ttl"), ttl),
+        "--max-entities": given(args.max_entities),
+        "--drop-duplicates": (
+            bool(args.drop_duplicates),
+            on if args.drop_duplicates else unset,
+        ),
+        "--calibrate": calibrate or (None, unset),
+    }
+    model = Path(args.model).expanduser()
+    return Checkpoint(args.checkpoint, every_s, args.model, file_sha256(model), options)
+
+
+def _resumed_text(path_text, header) -> str:
+    """The words on stderr where a stream resumes from its checkpoint."""
+    import pandas as pd
+
+    newest = header.get("newest_event_ns") or 0
+    clock_text = (
+        f"; its newest event at {pd.Timestamp(newest, unit='ns').isoformat()} UTC"
+        if newest > 0 and newest < 2**63 - 1
+        else ""
+    )
+    return (
+        f"resumed from --checkpoint {path_text} (written {header.get('written_at')} after "
+        f"line {header.get('lines_read', 0):,} of that run's input{clock_text}): "
+        f"{_counted(header.get('entities', 0), 'entity', 'entities')} tracked, "
+        f"{_counted(header.get('events', 0), 'event')} applied before"
+    )
+
+
+def _last_checkpoint(keeper, n_lines, state):
+    """The checkpoint written at the end (its words on stderr); what went wrong, or None."""
+    try:
+        size = keeper.write(n_lines, *state())
+    except OSError as error:
+        return (
+            f"the checkpoint --checkpoint {keeper.text} could not be written "
+            f"({type(error).__name__}: {error}): the state of this run is lost (the file "
+            "holds the previous one, if any)"
+        )
+    print(
+        f"oddseq stream: checkpoint written to {keeper.text} ({size / 1e6:.1f} MB, "
+        f"{keeper.n_written} writes in {keeper.written_s:.2f} s); the same command resumes "
+        "from it",
+        file=sys.stderr,
+    )
+    return None
 
 
 def _late_advice(counts, max_late_events, late_accepted=None) -> str:

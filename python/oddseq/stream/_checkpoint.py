@@ -1,0 +1,300 @@
+"""``oddseq stream --checkpoint FILE``: the stream's state on disk, so that a stopped
+stream (a deploy, a crash, Ctrl-C, the end of its input) resumes where it stopped.
+
+A checkpoint file is a line naming the format, a line of JSON (what wrote it: the
+oddseq release, the model file's SHA-256, the options that change the scores, the
+payload's size and SHA-256, the counts at the time) and the payload: the
+:class:`StreamScorer` as pickle makes it (its C++ state as versioned, checksummed
+bytes), without the fitted pipeline, which is the --model file's (checked by its hash).
+Everything that can refuse a file is read from the JSON line before the payload is
+unpickled. A checkpoint holds Python state: it is read as a file the stream itself
+wrote (keep it where only the service writes), as a model file is not.
+
+Written atomically: to ``FILE.tmp`` beside it, flushed to disk, then renamed over FILE,
+so a crash mid-write leaves the previous checkpoint whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import sys
+import time as clock
+from pathlib import Path
+
+__all__ = ["Checkpoint", "read_header"]
+
+MAGIC = b"oddseq stream checkpoint\n"
+FORMAT = 1
+_PIPELINE = "pipeline"  # the persistent id of the fitted pipeline (the --model file's)
+UNSET = "(not given)"
+GIVEN = "(given)"  # a flag's text where it is given
+
+
+def read_header(path) -> dict:
+    """The JSON line of the checkpoint at ``path`` (what wrote it, and when)."""
+    with open(path, "rb") as f:
+        head = f.read(len(MAGIC))
+        if head != MAGIC:
+            raise ValueError("not an oddseq stream checkpoint")
+        return json.loads(f.readline())
+
+
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _with(option: str, shown: str) -> str:
+    """``with --ttl 1h``, ``with --drop-duplicates`` (a flag: shown ``(given)``),
+    ``without --ttl``."""
+    if shown == UNSET:
+        return f"without {option}"
+    return f"with {option}" if shown == GIVEN else f"with {option} {shown}"
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file, pipeline):
+        super().__init__(file, protocol=5)
+        self._pipeline = pipeline
+
+    def persistent_id(self, obj):
+        return _PIPELINE if obj is self._pipeline else None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file, pipeline):
+        super().__init__(file)
+        self._pipeline = pipeline
+
+    def persistent_load(self, pid):
+        if pid != _PIPELINE:
+            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+        return self._pipeline
+
+
+class Checkpoint:
+    """The --checkpoint file of one run: checked before the input is read
+    (:meth:`check`), resumed from (:meth:`resume`), written every ``every_s`` seconds
+    while the stream runs (:meth:`tick`) and at its end (:meth:`write`).
+
+    ``options``: the options that change the scores, {option: (value compared, text
+    shown)}; ``model_sha256``: the --model file's hash."""
+
+    def __init__(self, path_text: str, every_s: float, model_text: str, model_sha256, options):
+        self.text = path_text
+        self.path = Path(path_text).expanduser()
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.every_s = every_s  # 0: at the end and on a signal only
+        self.model_text, self.model_sha256 = model_text, model_sha256
+        self.options = options
+        self.last_at = clock.monotonic()
+        self.last_progress = None  # the progress (lines read) at the last write
+        self.n_written = 0
+        self.failed = None  # the last periodic write's error, said once per kind
+        self.written_s = 0.0  # seconds spent writing, all writes
+        self.n_bytes = 0
+
+    # ---- before the input is read
+
+    def _fix(self) -> str:
+        return (
+            f"to start fresh (every entity new), remove it (rm {self.text}) or give "
+            "another --checkpoint path"
+        )
+
+    def check(self) -> bool:
+        """Whether FILE exists (to resume from); refused (ValueError) where it cannot
+        be a checkpoint or cannot be written: a folder, a missing folder, no rights."""
+        path = self.path
+        if path.is_dir():
+            raise ValueError(
+                f"--checkpoint {self.text} is a folder; give a file path in it, e.g. "
+                f"--checkpoint {os.path.join(self.text, 'stream.ckpt')}"
+            )
+        parent = path.parent
+        if not parent.is_dir():
+            what = "is not a folder" if parent.exists() else "does not exist"
+            raise ValueError(
+                f"--checkpoint {self.text}: its folder {str(parent)!r} {what}; give a file "
+                "path in an existing folder (mkdir -p it first)"
+            )
+        exists = path.exists()
+        if exists and not path.is_file():
+            raise ValueError(
+                f"--checkpoint {self.text} is not a regular file; give a file path for "
+                "the stream's checkpoint"
+            )
+        try:  # written as it will be: FILE.tmp beside it
+            with open(self.tmp, "wb"):
+                pass
+            os.unlink(self.tmp)
+        except OSError as error:
+            raise ValueError(
+                f"--checkpoint {self.text}: cannot write beside it ({error.strerror or error}:"
+                f" {self.tmp}); give a path in a folder the stream may write to"
+            ) from None
+        return exists
+
+    def resume(self, pipeline):
+        """(the scorer, the shell's own state, the header) of FILE, with ``pipeline``
+        (the --model's) in place of the one it was written with; refused (ValueError,
+        with the option that differs and how to start fresh) where FILE is of another
+        model, release, or options, or not whole."""
+        from .. import __version__
+        from ._scorer import _series
+
+        fix = self._fix()
+        try:
+            data = self.path.read_bytes()
+        except OSError as error:
+            raise ValueError(
+                f"--checkpoint {self.text}: cannot read it ({error.strerror or error}); {fix}"
+            ) from None
+        if not data.startswith(MAGIC):
+            start = data[:24]
+            raise ValueError(
+                f"--checkpoint {self.text} is not an oddseq stream checkpoint (it starts "
+                f"{start!r}, not {MAGIC.strip()!r}); give the file an earlier oddseq stream "
+                f"--checkpoint wrote, or, {fix}"
+            )
+        end = data.find(b"\n", len(MAGIC))
+        try:
+            header = json.loads(data[len(MAGIC) : end])
+            n_payload, payload_sha = int(header["payload_bytes"]), header["payload_sha256"]
+        except (ValueError, KeyError, TypeError):
+            header = None
+        if end < 0 or not isinstance(header, dict):
+            raise ValueError(
+                f"--checkpoint {self.text} is not a whole checkpoint (its header line is cut "
+                f"short or altered); {fix}"
+            )
+        written_by = header.get("oddseq")
+        if header.get("format") != FORMAT or _series(written_by) != _series(__version__):
+            raise ValueError(
+                f"--checkpoint {self.text} was written by oddseq {written_by} (checkpoint "
+                f"format {header.get('format')}); this oddseq {__version__} resumes format "
+                f"{FORMAT} of its own release series only: resume with the oddseq that wrote "
+                f"it, or, {fix}"
+            )
+        if header.get("model_sha256") != self.model_sha256:
+            raise ValueError(
+                f"--checkpoint {self.text} was written with another model (--model "
+                f"{header.get('model')}, SHA-256 {str(header.get('model_sha256'))[:12]}...; "
+                f"--model {self.model_text} is {self.model_sha256[:12]}...): its entities' "
+                "states are of that model's features and cut; resume with that --model, or, "
+                f"{fix}"
+            )
+        then = header.get("options") or {}
+        for option, (value, shown) in self.options.items():
+            old_value, old_shown = then.get(option, (None, UNSET))
+            if old_value != value:
+                was = _with(option, old_shown)
+                raise ValueError(
+                    f"--checkpoint {self.text} was written {was}, and this run is "
+                    f"{_with(option, shown)}: the entities' states follow the options they "
+                    f"were kept with; resume {was}, or, {fix}"
+                )
+        payload = data[end + 1 :]
+        if len(payload) != n_payload or hashlib.sha256(payload).hexdigest() != payload_sha:
+            raise ValueError(
+                f"--checkpoint {self.text} is not a whole checkpoint (cut short or altered: "
+                f"{len(payload):,} bytes of state where it wrote {n_payload:,}, or other "
+                f"bytes); {fix}"
+            )
+        try:
+            state = _Unpickler(io.BytesIO(payload), pipeline).load()
+            scorer, shell = state["scorer"], state["shell"]
+        except Exception as error:  # (pickle's and the scorer's own refusals)
+            raise ValueError(
+                f"--checkpoint {self.text}: its state cannot be read back ({error}); {fix}"
+            ) from None
+        self.last_progress = 0
+        return scorer, shell, header
+
+    # ---- while the stream runs
+
+    def wait(self, progress) -> float | None:
+        """Seconds until the next periodic write is due (0: due), or None (none
+        pending: no periodic writes, or nothing new since the last one)."""
+        if not self.every_s or progress == self.last_progress:
+            return None
+        return max(0.0, self.last_at + self.every_s - clock.monotonic())
+
+    def due(self, progress) -> bool:
+        return self.wait(progress) == 0.0
+
+    def tick(self, progress, state) -> None:
+        """The periodic write where it is due; ``state()`` gives (scorer, shell state,
+        counts). A failure is said on stderr (once per kind) and the stream goes on."""
+        if not self.due(progress):
+            return
+        try:
+            self.write(progress, *state())
+        except OSError as error:
+            self.last_at = clock.monotonic()  # tried again a period later
+            said = f"{type(error).__name__}: {error}"
+            if said != self.failed:
+                self.failed = said
+                print(
+                    f"oddseq stream: warning: the checkpoint {self.text} could not be "
+                    f"written ({said}); the stream goes on and tries again every "
+                    f"{self.every_s:g} s",
+                    file=sys.stderr,
+                )
+
+    def write(self, progress, scorer, shell, counts) -> int:
+        """FILE written atomically (FILE.tmp, flushed to disk, renamed over FILE): the
+        bytes written. ``progress``: the lines read so far (this run's input)."""
+        from .. import __version__
+
+        started = clock.perf_counter()
+        buffer = io.BytesIO()
+        _Pickler(buffer, scorer.pipeline).dump({"scorer": scorer, "shell": shell})
+        payload = buffer.getbuffer()
+        header = {
+            "format": FORMAT,
+            "oddseq": __version__,
+            "model": self.model_text,
+            "model_sha256": self.model_sha256,
+            "options": self.options,
+            "written_at": clock.strftime("%Y-%m-%dT%H:%M:%SZ", clock.gmtime()),
+            "lines_read": progress,
+            **counts,
+            "payload_bytes": len(payload),
+            "payload_sha256": hashlib.sha256(payload).hexdigest(),
+        }
+        try:
+            with open(self.tmp, "wb") as f:
+                f.write(MAGIC)
+                f.write(json.dumps(header).encode() + b"\n")
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass
+            raise
+        try:  # the rename itself on disk (where the system allows a folder's fsync)
+            folder = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+        except OSError:
+            pass
+        self.last_at, self.last_progress = clock.monotonic(), progress
+        self.n_written += 1
+        self.n_bytes = len(MAGIC) + len(payload)
+        self.written_s += clock.perf_counter() - started
+        self.failed = None
+        return self.n_bytes
