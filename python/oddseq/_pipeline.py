@@ -591,6 +591,24 @@ def short_member_note(lengths, min_events: int) -> np.ndarray:
     )
 
 
+def short_member_frame(ids: pd.Index, lengths, min_events: int) -> pd.DataFrame:
+    """The unranked rows of the members ``min_events`` left out (``ids``, with
+    ``lengths`` events), before the group stage joins them: no score of their own
+    (-inf: the group's lift replaces it), no flag or cluster, their note as reason (the
+    group's sentence goes before it). oddseq.dask builds its rows with it."""
+    n = len(ids)
+    return pd.DataFrame(
+        {
+            "score": np.full(n, -np.inf),
+            "is_anomaly": np.zeros(n, dtype=bool),
+            "p_normal": np.ones(n),
+            "cluster": np.full(n, -1, dtype=CLUSTER_DTYPE),
+            "reason": short_member_note(lengths, min_events),
+        },
+        index=ids,
+    )
+
+
 def group_member_rows(seqs: Sequences, members: pd.Index, acts) -> np.ndarray:
     """The positions of ``seqs`` that are group members: those whose entity is one of
     ``members`` (:func:`group_acts`); where a sequence is a part of its entity (a
@@ -2778,7 +2796,11 @@ class AnomalyPipeline(SaveMixin):
         if sequences is not None:
             short = short_member_rows(sequences, groups, self.min_events)
             if short.size:
-                table = pd.concat([table, self._short_rows(sequences, short, table)])
+                rows = short_member_frame(
+                    sequences.ids[short], sequences.lengths[short], self.min_events
+                )
+                rows = rows[list(table.columns)].astype(table.dtypes.to_dict())
+                table = pd.concat([table, rows])
                 ids = table.index
             else:
                 short = None
@@ -2796,24 +2818,6 @@ class AnomalyPipeline(SaveMixin):
             p_normal[at] = self.p_normal(table["score"].to_numpy(dtype=np.float64)[at])
             table["p_normal"] = p_normal
         return self._finish(table)
-
-    def _short_rows(self, sequences, short, like) -> pd.DataFrame:
-        """The unranked rows of the members ``min_events`` left out (``short``, their
-        positions in ``sequences``), with the columns and dtypes of ``like`` (the table
-        they join): no score of their own (-inf: the group's lift replaces it), no
-        flag or cluster, their note as reason (the group's sentence goes before it)."""
-        n = short.size
-        rows = pd.DataFrame(
-            {
-                "score": np.full(n, -np.inf),
-                "is_anomaly": np.zeros(n, dtype=bool),
-                "p_normal": np.ones(n),
-                "cluster": np.full(n, -1, dtype=CLUSTER_DTYPE),
-                "reason": short_member_note(sequences.lengths[short], self.min_events),
-            },
-            index=sequences.ids[short],
-        )
-        return rows[list(like.columns)].astype(like.dtypes.to_dict())
 
     def _group_lift(self, keys, scores, groups, held=None):
         """(the group of each key, -1 for none; the members' scores lifted as

@@ -43,6 +43,7 @@ from .._pipeline import (
     group_member_rows,
     item_category_map,
     no_normal_rows,
+    short_member_frame,
 )
 from ..cluster import KMeans
 from ..cluster._kmeans import _SEED_LIMIT, restart_inertia, row_inertia
@@ -815,7 +816,12 @@ def _build(
         state["group"] = _group_input(seqs, group)
     # Scored with a fitted model (normal=): event types in the fitted kind, as one
     # machine scores them (template ids fitted as 5 and given as "5"); in fit, unchanged.
-    kept = pipeline._kept(pipeline._as_fitted_events(seqs))
+    fitted = pipeline._as_fitted_events(seqs)
+    kept = pipeline._kept(fitted)
+    if group is not None and len(kept) < len(fitted):
+        # the sequences min_events leaves out, for the group stage (_acting: one machine
+        # lists those that act in a group, join_groups)
+        state["short"] = fitted.take(np.flatnonzero(fitted.lengths < pipeline.min_events))
     facts["columns"] = _column_facts(seqs, dropped=len(kept) < len(seqs))
     state.update(n=len(kept), seqs=kept if len(kept) else None, log=facts)
     return state
@@ -1381,6 +1387,7 @@ def _encode(state, pipeline, fitting: bool):
     out = {**state, "seqs": _Entities(seqs.ids, lengths), "raw": raw, "lengths": lengths}
     out.pop("ends", None)  # read before encoding (_warn_if_scoring_what_was_fitted)
     out.pop("group", None)  # gathered before encoding (_GroupStage.fit)
+    out.pop("short", None)  # (the same)
     if fitting and seqs.items is not None and pipeline._category_columns():
         out["category_share"] = pipeline._category_shares(seqs)
     if not fitting:
@@ -2836,10 +2843,14 @@ def _table(state, pipeline, piece):
         reasons = table["reason"].to_numpy(dtype=object)
         table["reason"] = _with_unseen_named(reasons, state["unseen_named"])
     if joined is not None:  # one machine's join_groups, its order (rank) the client's
-        rows, gid_of_members, lifted, said = joined
+        rows, gid_of_members, lifted, said = joined[:4]
         gid = np.full(len(table), -1, dtype=np.int64)
         gid[rows] = gid_of_members
         table = _with_groups(table, gid, lifted, said)
+        short = joined[4] if len(joined) > 4 else None
+        if short is not None:  # the members min_events left out that fall here, ranked
+            short = short[list(table.columns)].astype(table.dtypes.to_dict())
+            table = pd.concat([table, short]).sort_index(kind="stable")
     if isinstance(table.index, pd.MultiIndex):
         table = table.reset_index()
     return table
@@ -2963,14 +2974,25 @@ def _acting(state, members, acts):
     """The partition's sequences that are group members, one machine's
     (``group_member_rows``: a session where it holds one of its entity's acts): their
     ids and fingerprints (``_explain.sequence_prints``, by labels: the partition's own
-    codes do not matter); None where it holds none."""
+    codes do not matter), and of those min_events left out (``short``), the ids and
+    lengths (one machine lists them for their group: join_groups); None where it holds
+    none."""
     from .._explain import sequence_prints
 
-    seqs = state.get("seqs")
-    rows = None if seqs is None else group_member_rows(seqs, members, acts)
-    if rows is None or not rows.size:
+    found = []
+    for key in ("seqs", "short"):
+        seqs = state.get(key)
+        rows = None if seqs is None else group_member_rows(seqs, members, acts)
+        if rows is not None and rows.size:
+            found.append((seqs.ids[rows], sequence_prints(seqs.take(rows)), seqs.lengths[rows]))
+        else:
+            found.append(None)
+    if found == [None, None]:
         return None
-    return seqs.ids[rows], sequence_prints(seqs.take(rows))
+    ids = [f[0] for f in found if f is not None]
+    prints = np.concatenate([f[1] for f in found if f is not None])
+    short = found[1]
+    return ids[0].append(ids[1:]), prints, None if short is None else (short[0], short[2])
 
 
 class _GroupStage:
@@ -2984,6 +3006,9 @@ class _GroupStage:
         self.vocabulary = None
         self.prints = None  # the members' fingerprints, once fitted
         self.held = None  # (the members, the member sequences' ids), once fitted
+        # the members min_events left out (one machine lists them: join_groups): their
+        # ids and lengths in the sequences' order, once fitted
+        self.short = None
 
     def plan(self, reports, inputs):
         """The item vocabulary (sent to the workers) where the stage runs,
@@ -3042,6 +3067,12 @@ class _GroupStage:
             ids = found[0][0].append([f[0] for f in found[1:]]) if found else pd.Index([])
             keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
             self.held = (keys.unique(), ids)
+            short = [f[2] for f in found if f[2] is not None]
+            if short:
+                self.short = (
+                    short[0][0].append([s[0] for s in short[1:]]),
+                    np.concatenate([s[1] for s in short]),
+                )
             prints = [f[1] for f in found]
             self.prints = np.sort(np.concatenate([np.empty(0, np.uint64), *prints]))
             return finder
@@ -3062,6 +3093,46 @@ class _GroupStage:
             for p, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]))
         ]
         return joined, pieces
+
+    def short_rows(self, finder, pipeline):
+        """The rows of the members min_events left out, as one machine's join_groups
+        lists them (``short_member_frame`` lifted by ``_group_lift``, ``_with_groups``;
+        ``p_normal`` of their score), unranked, in the sequences' order; None for
+        none."""
+        if self.short is None:
+            return None
+        ids, lengths = self.short
+        frame = short_member_frame(ids, lengths, pipeline.min_events)
+        keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+        gid, lifted = pipeline._group_lift(keys, frame["score"], finder)
+        said = finder.explain(keys).to_numpy(dtype=object)
+        frame = _with_groups(frame, gid, lifted, said)
+        frame["p_normal"] = pipeline.p_normal(frame["score"].to_numpy(dtype=np.float64))
+        return frame
+
+
+def _with_short(members, short, firsts, summaries):
+    """The table pass's group pieces (``_GroupStage.join``) with the rows of the members
+    min_events left out (``short``, ranked), each in the table partition whose entity
+    range holds it (by ``firsts``, each partition's first entity; one before the first
+    goes to the first): (the pieces, ``firsts``)."""
+    keys, starts = short.index, list(firsts)
+    if isinstance(keys, pd.MultiIndex):  # sessions: by their entity (each is whole in one)
+        keys, starts = keys.get_level_values(0), [f[0] for f in starts]
+    at = np.maximum(np.searchsorted(pd.Index(starts), keys, side="right") - 1, 0)
+    pieces = list(members)
+    for p in np.unique(at):
+        rows = short.iloc[np.flatnonzero(at == p)]
+        piece = pieces[p]
+        if piece is None:
+            piece = (
+                np.empty(0, dtype=np.int64),
+                np.empty(0, np.int64),
+                np.empty(0),
+                np.empty(0, object),
+            )
+        pieces[p] = (*piece[:4], rows)
+    return pieces, firsts
 
 
 # ---------------------------------------------------------------------- the one call
@@ -3653,11 +3724,23 @@ def detect_anomalies(
         order = pd.Series(scores).sort_values(ascending=False, kind="stable").index.to_numpy()
         starts = data.starts
         members = [None] * len(data.states)
+        short = None
         if finder is not None:  # one machine's order: by the joined scores, then as above
             joined, members = stage.join(finder, pipeline, data.states, starts, scores)
+            # the members min_events left out, after the others (join_groups)
+            short = stage.short_rows(finder, pipeline)
+            if short is not None:
+                m = len(short)
+                joined = np.concatenate([joined, short["score"].to_numpy(dtype=np.float64)])
+                order = np.concatenate([order, n + np.arange(m)])
+                ranks = np.empty(n + m, dtype=np.int64)
             again = pd.Series(joined[order]).sort_values(ascending=False, kind="stable")
             order = order[again.index.to_numpy()]
-        ranks[order] = np.arange(1, n + 1)
+        ranks[order] = np.arange(1, len(ranks) + 1)
+        if short is not None:  # each to the table partition whose entities it lies among
+            short.insert(1, "rank", ranks[n:])
+            ranks = ranks[:n]
+            members, firsts = _with_short(members, short, firsts, summaries)
         shared = _shared(_for_workers(pipeline))
         pieces = _send(
             [
@@ -3674,6 +3757,13 @@ def detect_anomalies(
         out_divisions = None
         if not sessions:
             out_divisions = (*firsts, summaries[-1]["last"])
+        if short is not None and not sessions:  # (a member before the first, after the last)
+            keys = short.index
+            out_divisions = (
+                min(out_divisions[0], keys.min()),
+                *out_divisions[1:-1],
+                max(out_divisions[-1], keys.max()),
+            )
         table = dd.from_delayed(tables, meta=meta, divisions=out_divisions, verify_meta=False)
         table = _written(table, to_parquet)
     pipeline.table_ = None
