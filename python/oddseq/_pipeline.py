@@ -335,6 +335,13 @@ def detect_anomalies(
     min_events : int, default=1
         Leave out entities (or sessions) with fewer events: with one or two events a
         verdict rests on little (reasons of entities with under 5 events say how many).
+        The group stage still reads every entity, and a member of a group found with
+        fewer events stays in the table, judged by its group alone: its score the
+        group's lift, flagged, ``cluster`` -1, its reason the group's sentence and "3
+        events, fewer than min_events=5: listed for its group, not scored on its own"
+        (its own features are not read; ``explain`` gives it one row of no feature).
+        The pipeline's count of the sequences left out (the shell's "N with fewer than
+        k events left out") counts those absent from the table only.
     entity_features : DataFrame, optional
         Per-entity side attributes (account age, devices, chargebacks...) indexed by the
         entity id, or with a column named like ``entity`` (then joined on that column,
@@ -2657,6 +2664,11 @@ class AnomalyPipeline(SaveMixin):
         day), then the model's last score from any thread (a thread that did not score:
         a Streamlit rerun, a web handler), then the fit. Each thread that scored keeps
         its last day's features until it ends or the model is refit.
+        A group member that ``min_events`` left out and the group stage lists
+        (:meth:`join_groups`) is one row of no feature (``deviation`` 0, ``value`` its
+        events, ``note`` its few events, ``group_reason`` its group's sentence), from
+        the ids detect_anomalies listed, or from ``seqs`` where it is a member of the
+        log the stage ran on.
         ``explain(seqs, entity_ids)``: entities of any sequences (default: all of them);
         the only form for the sequence models ("markov", the neural methods). A model
         fitted with ``entity_features`` reads the side table given here as
@@ -2721,7 +2733,9 @@ class AnomalyPipeline(SaveMixin):
         (its entities' ids, raw features and lengths, read by ``explain(entity_ids)``),
         ``share_alarm`` (read by the shell's summary, ``alarm_summary``) and
         ``left_out``, the sequences ``min_events`` left out (of the last score, or of
-        the fit where no score followed it: the shell's summary says them). Per thread,
+        the fit where no score followed it: the shell's summary says them; after
+        :func:`detect_anomalies`' group stage, those absent from its table: not the
+        members it lists for their group). Per thread,
         as the side table given to score() is (``_SIDE_GIVEN``): threads scoring one
         model read their own day, where one read another's last one. A thread-local, not
         a context variable: a notebook's cells may each run in a context of their own

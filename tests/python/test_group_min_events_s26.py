@@ -171,3 +171,16 @@ def test_plot_and_shell_take_short_members(sessions, shop, tmp_path):
     assert written["reason"].str.contains("fewer than min_events=6").sum() == len(
         table.index[table["reason"].str.contains("fewer than min_events")]
     )
+
+
+def test_a_day_scored_with_normal_lists_its_short_members(shop):
+    """normal=: the group stage runs on the day scored, and the same rule holds there."""
+    normal = make_ecommerce(n_users=200, rings=0, anomaly_rate=0.0, random_state=245).events
+    table, pipeline = _detect(shop, normal=normal, session_gap="30min", min_events=6)
+    listed = table["reason"].str.contains("fewer than min_events=6: listed for its group")
+    assert listed.sum() >= 5
+    assert table.loc[listed, "is_anomaly"].all() and (table.loc[listed, "group"] >= 0).all()
+    seqs = oddseq.Sequences.from_events(shop, **COLUMNS, session_gap="30min")
+    assert pipeline._last_score().left_out == (seqs.lengths < 6).sum() - listed.sum()
+    why = pipeline.explain(list(table.index[listed][:2]))
+    assert why["note"].str.contains("listed for its group").all()
