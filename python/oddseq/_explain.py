@@ -287,7 +287,11 @@ def explain_entities(
     ``typical_said``: the typical value as the table's reason says it in brackets, with
     its words ("log-scale average 0.42"); for a duration or item variety, that of
     entities with about as many events where the model keeps it ("typical 8.16 d with
-    71-100 events", also in ``note``), or both where they lie on two sides of the value.
+    71-100 events", also in ``note``), or both where they lie on two sides of the value;
+    for a feature the evidence shrinkage moves, explained against a median ("typical"),
+    the median of the entities' own values where it lies on the side the detector
+    scored ("purchases per cart" typical 0, where ``typical`` is the median of the
+    shrunk values the detector read, 0.237).
     ``plot_explanation``'s bars say it too: one typical per feature, the reason's.
     ``group_reason`` (only where the pipeline has a group stage, ``groups_``, as
     :func:`oddseq.detect_anomalies` gives it): the sentence of the group the entity is a
@@ -380,7 +384,7 @@ def explain_entities(
         if entity_features is None and not _as_kept(pipeline, seqs.ids, raw, lengths):
             pipeline._say_fitted_side("explain")
     explained = pipeline.detector_.explain(X, top=top, feature_names=pipeline.feature_names_)
-    rows, cols, value, typical, read, _ = in_units(pipeline, explained, raw, lengths)
+    rows, cols, value, typical, read, agrees = in_units(pipeline, explained, raw, lengths)
     names = pd.Index(pipeline.feature_names_, dtype=object)
     typical_text = feature_texts(names, cols, typical)
     # what a reason adds: count[<other>]'s pooled types, the duration typical by length
@@ -397,6 +401,7 @@ def explain_entities(
         np.asarray(lengths)[rows],
         typical_text,
         typical_words_of(pipeline, explained),
+        agrees,
     )
     notes = np.where(by_length != "", by_length, notes)
     value_text = feature_texts(names, cols, value)

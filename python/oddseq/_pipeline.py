@@ -2920,6 +2920,8 @@ class _FeatureInput:
         pipe.evidence_ = EvidenceShrinker(pipe.evidence_prior).fit(
             raw, seqs.lengths, pipe.feature_names_, n_fixed=side
         )
+        # What "typical" says of a shrunk feature: the median of the entities' own values.
+        pipe._typical_raw = _reasons.typical_raw(raw, seqs.lengths, pipe.evidence_)
         shrunk = pipe.evidence_.transform(raw, seqs.lengths)
         pipe.log_scaler_ = LogScaler(signed=True).fit(shrunk)
         pipe.z_scaler_ = StandardScaler().fit(pipe.log_scaler_.transform(shrunk))

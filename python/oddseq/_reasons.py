@@ -32,9 +32,15 @@ __all__ = [
     "over_nothing",
     "typical_of_length",
     "like_length_columns",
+    "enough_counts",
+    "joined_values",
+    "observed",
+    "raw_median_columns",
     "step_reasons",
     "typical_by_length",
     "typical_from_bands",
+    "typical_raw",
+    "typical_raw_from",
     "units_at",
     "with_evidence",
 ]
@@ -294,9 +300,112 @@ def typical_from_bands(names, sizes, medians_of):
     return np.asarray(cols, dtype=np.int64), medians
 
 
-def _typical_words(pipeline, cols, value, typical, lengths, expected, whose=None) -> tuple:
+# A raw median is taken over the entities whose own value rests on at least this many
+# observations of the feature (events; gaps for the rhythm features): a one-event
+# entity's gap spread is 0 for want of gaps, not a spread of its rhythm (REES46, most
+# users with one event: "spread of time between events 29.9 min (typical 0 s)").
+_OWN_MIN = 2
+
+
+def observed(evidence):
+    """An :class:`EvidenceShrinker` (of ``evidence``'s features) whose ``enough`` says
+    which entities a raw median of :func:`typical_raw` is taken over."""
+    from .preprocessing._evidence import EvidenceShrinker
+
+    seen = EvidenceShrinker(float(_OWN_MIN))
+    seen.kinds_ = evidence.kinds_
+    return seen
+
+
+def typical_raw(raw: np.ndarray, lengths, evidence) -> np.ndarray:
+    """Per feature, the median of the fitted entities' own values (``raw``, before the
+    evidence shrinkage) where the shrinkage moves the feature, over the entities whose
+    value rests on at least ``_OWN_MIN`` observations; NaN for the other features, where
+    no entity has as many, and everywhere with shrinkage off: what a reason says is
+    typical of a shrunk feature where the detector's typical value is a median (see
+    :func:`_overall`). Kept by the pipeline as ``_typical_raw``; reasons only, never the
+    scores."""
+    seen = observed(evidence).enough(lengths)
+    cols = [j for j in raw_median_columns(evidence) if seen[:, j].any()]
+    return typical_raw_from(evidence, {j: np.median(raw[seen[:, j], j]) for j in cols})
+
+
+def typical_raw_from(evidence, medians: dict) -> np.ndarray:
+    """:func:`typical_raw` from ``medians`` ({column: its raw median}; oddseq.dask takes
+    them over its partitions)."""
+    out = np.full(len(evidence.kinds_), np.nan)
+    for j, median in medians.items():
+        out[j] = float(median)
+    return out
+
+
+def raw_median_columns(evidence) -> list[int]:
+    """The columns whose raw median :func:`typical_raw` keeps: those the evidence
+    shrinkage moves (none where it is off)."""
+    if evidence.prior <= 0:
+        return []
+    return [int(j) for j in np.flatnonzero(evidence.kinds_)]
+
+
+def enough_counts(state, shrinkers):
+    """oddseq.dask's partition of ``state``: per shrinker (an :class:`EvidenceShrinker`,
+    :func:`observed`), its entities with enough observations of each feature, stacked;
+    None for a partition without sequences."""
+    if state["seqs"] is None:
+        return None
+    return np.stack([s.enough(state["lengths"]).sum(axis=0).astype(np.int64) for s in shrinkers])
+
+
+def joined_values(state, parts):
+    """oddseq.dask: the value lists of ``parts`` (functions of a partition's state that
+    return lists of arrays, one per column) one after the other."""
+    return [values for part in parts for values in part(state)]
+
+
+def _overall(pipeline, cols, value, typical, whose, agrees) -> tuple:
+    """(positions, medians) of the named features whose typical value a reason says as
+    the median of the fitted entities' own values (``_typical_raw``), not the detector's:
+    a feature the evidence shrinkage moves, explained by a median ("typical"; robust z,
+    ECOD, isolation forest), whose value lies on the side the detector scored
+    (``agrees``) and on the same side of that median as of the detector's. The
+    detector's median is that of the shrunk column, a value of no entity: "purchases
+    per cart 23 (typical 0.237)" where most users have 0 (#14, session 25's reasons
+    hunt). A model without ``_typical_raw`` (saved before it was kept) says the
+    detector's."""
+    kept = getattr(pipeline, "_typical_raw", None)
+    none = (np.zeros(0, np.int64), np.zeros(0))
+    if kept is None or agrees is None or len(cols) == 0:
+        return none
+    cols = np.asarray(cols, dtype=np.int64)
+    median = np.asarray(kept, dtype=np.float64)[cols]
+    value = np.asarray(value, dtype=np.float64)
+    typical = np.asarray(typical, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        side_raw = np.where(_close(value, median), 0.0, np.sign(value - median))
+        side_typical = np.where(_close(value, typical), 0.0, np.sign(value - typical))
+    mine = np.flatnonzero(
+        np.isfinite(median)
+        & (np.asarray(whose, dtype=object) == _MEDIAN)
+        & np.asarray(agrees, dtype=bool)
+        & (side_raw == side_typical)
+        & (side_raw != 0)
+    )
+    # (and that reads apart from the value: "0.1 (typical 0.1)" says nothing)
+    names = pipeline.feature_names_
+    apart = feature_texts(names, cols[mine], median[mine]) != feature_texts(
+        names, cols[mine], value[mine]
+    )
+    return mine[apart], median[mine][apart]
+
+
+def _typical_words(
+    pipeline, cols, value, typical, lengths, expected, whose=None, agrees=None
+) -> tuple:
     """(the typical value's words, explain's note) per named feature: ``whose`` (the
-    words of :func:`typical_words_of`, default "typical") and ``expected``; for the
+    words of :func:`typical_words_of`, default "typical") and ``expected``; for a
+    feature the evidence shrinkage moves, "typical" says the median of the entities' own
+    values where it lies on the side the detector scored (``agrees``: see
+    :func:`_overall`); for the
     features of :func:`like_length_columns`, the typical value of entities with about as
     many events ("typical 41 s with 3 events") where the model keeps it; where that lies
     on the other side of the value than the detector's typical value (which drove the
@@ -305,6 +414,10 @@ def _typical_words(pipeline, cols, value, typical, lengths, expected, whose=None
     "most entities have none"."""
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
+    at, median = _overall(pipeline, cols, value, typical, whose, agrees)
+    if at.size:
+        expected = expected.copy()
+        expected[at] = feature_texts(pipeline.feature_names_, np.asarray(cols)[at], median)
     # a count PCA T^2 expects under sqrt(2) - 1: most entities have none, said alone
     words_of = typical_phrases(whose_said(pipeline, cols, typical, whose), expected)
     notes = np.full(len(expected), "", dtype=object)
@@ -817,7 +930,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     )
     # (chosen on the detector's typical value; the words may say the one of like length)
     expected, _ = _typical_words(
-        pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows], expected, whose
+        pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows], expected, whose, agrees
     )
     # a count of 0 beside "most entities have none" reads as ordinary, though PCA T^2's
     # mean lay above it (H6 s22, BGL: "count[E67] 0 (most entities have none)")
@@ -898,7 +1011,7 @@ def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, 
     said = over_nothing(pipeline, rows, cols, value, raw, feature_texts(names, cols, value))
     expected = feature_texts(names, cols, typical)
     expected, _ = _typical_words(
-        pipeline, cols, value, typical, np.asarray(lengths)[rows], expected, whose
+        pipeline, cols, value, typical, np.asarray(lengths)[rows], expected, whose, agrees
     )
     all_notes = feature_notes(pipeline)
     notes = [all_notes[c] for c in cols.tolist()]

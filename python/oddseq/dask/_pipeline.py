@@ -1702,12 +1702,6 @@ def _none_add(a, b):
     return add(a, b)
 
 
-def _enough_counts(state, shrinker):
-    if state["seqs"] is None:
-        return None
-    return shrinker.enough(state["lengths"]).sum(axis=0).astype(np.int64)
-
-
 def _band_sizes(state):
     if state["seqs"] is None:
         return None
@@ -3599,19 +3593,34 @@ def detect_anomalies(
         shrunk_columns = [int(j) for j in np.flatnonzero(shrinker.kinds_)]
         shrinker.median_ = np.zeros(len(names))
         if shrunk_columns:
-            enough = map_reduce(states, _enough_counts, shrinker, combine=_none_add)
+            # and the reasons' medians of the entities' own values (typical_raw), in the
+            # same passes
+            seen = _reasons.observed(shrinker)
+            enough, seen_counts = map_reduce(
+                states, _reasons.enough_counts, [shrinker, seen], combine=_none_add
+            )
             filtered = [bool(enough[j] > 0) for j in shrunk_columns]
             sizes = [int(enough[j]) if f else n for j, f in zip(shrunk_columns, filtered)]
-            medians, _ = column_statistics(
-                states,
+            raws = [j for j in _reasons.raw_median_columns(shrinker) if seen_counts[j] > 0]
+            parts = [
                 partial(
                     _evidence_columns, shrinker=shrinker, columns=shrunk_columns, filtered=filtered
                 ),
-                sizes,
-                medians=[(c, raw_dtype) for c in range(len(shrunk_columns))],
+                partial(
+                    _evidence_columns, shrinker=seen, columns=raws, filtered=[True] * len(raws)
+                ),
+            ]
+            medians, _ = column_statistics(
+                states,
+                partial(_reasons.joined_values, parts=parts),
+                sizes + [int(seen_counts[j]) for j in raws],
+                medians=[(c, raw_dtype) for c in range(len(shrunk_columns) + len(raws))],
             )
             for c, j in enumerate(shrunk_columns):
                 shrinker.median_[j] = float(medians[c])
+            pipeline._typical_raw = _reasons.typical_raw_from(
+                shrinker, {j: medians[len(shrunk_columns) + c] for c, j in enumerate(raws)}
+            )
         pipeline.evidence_ = shrinker
         pipeline.log_scaler_ = LogScaler(signed=True).fit(np.zeros((1, len(names)), np.float32))
         shared = _shared(pipeline)
