@@ -123,3 +123,61 @@ def test_dask_keeps_the_medians_and_says_it_as_one_machine_does(shop):
     assert table["reason"].reindex(expected.index).equals(expected["reason"])
     median = format_value("buy_per_cart", _per_cart_median(log))
     assert (_typicals(expected["reason"])["typical"] == median).all()
+
+
+# ---- PCA T^2's drivers
+
+
+def _t2_terms(det, X):
+    """Each feature's term of Hotelling's T^2 by hand: T^2 = sum_j c_j w_j, with c the
+    row centred and w its component scores over their variances, mapped back (the
+    gradient of T^2 in c is 2 w: moving feature j toward the mean by a little changes
+    T^2 by -2 c_j w_j times that)."""
+    centred = X - det.mean_
+    scores = centred @ det.components_.T
+    return centred * ((scores / det.explained_variance_) @ det.components_)
+
+
+def test_pca_t2_names_the_features_that_raise_the_score_not_those_that_lower_it():
+    from oddseq.detect import PCADetector
+
+    # Two correlated features and a third of its own: a row high on x0 and a little high
+    # on x1 is odd for x0 beyond what x1 explains; x1's own deviation is explained by the
+    # correlation and moving x1 to its mean would raise T^2 (x0 alone is odder).
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=2_000)
+    X = np.column_stack([t + 0.3 * rng.normal(size=t.size), t, rng.normal(size=t.size)])
+    det = PCADetector(n_components=3, statistic="t2").fit(X)
+    row = np.array([[3.0, 1.5, 0.2]])
+    terms = _t2_terms(det, row)[0]
+    assert np.isclose(terms.sum(), det.decision_function(row)[0])
+    assert terms[1] < 0 < terms[0] and abs(terms[1]) > abs(terms[2])  # the case
+    why = det.explain(row, top=3)
+    # before: ranked by |c_j w_j|, x1 second though it lowers the score
+    assert why["feature"].tolist() == ["x0", "x2", "x1"]
+    assert np.isclose(why["share"].sum(), 1.0)  # the terms add up to T^2
+
+
+def test_the_stream_names_pca_t2_drivers_as_the_detector_does(shop):
+    log, seqs, _ = shop
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = AnomalyPipeline(random_state=0).fit(seqs)  # the ensemble with pca_t2
+    scorer = StreamScorer(pipe, **ROLES, reasons="all")
+    scorer.update(log.sort_values("timestamp", kind="stable"))
+    from oddseq.stream._scorer import _hash_keys
+
+    keys = np.ascontiguousarray(_hash_keys(seqs.ids))
+    explanation = scorer._store.explain(scorer._model, keys, 4)
+    raw, lengths, _, _ = scorer._raw(keys)
+    X = pipe._scaled(raw, lengths)
+    python = pipe.detector_.explain(X, top=4, feature_names=pipe.feature_names_)
+    t2 = (python["detector"] == "pca_t2").to_numpy().reshape(-1, 4)[:, 0]
+    assert t2.sum() >= 20
+    cols = pd.Index(pipe.feature_names_).get_indexer(python["feature"].astype(object))
+    assert np.array_equal(explanation.columns[t2], cols.reshape(-1, 4)[t2])
+    # every named driver of a T^2 row raises its score
+    det = dict(pipe.detector_.detectors_)["pca_t2"]
+    terms = _t2_terms(det, X[t2].astype(np.float64))
+    named = np.take_along_axis(terms, explanation.columns[t2][:, :2], axis=1)
+    assert (named > 0).all()

@@ -246,7 +246,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
         for (std::int64_t j = 0; j < k; ++j) {
           const double p = projected[static_cast<std::size_t>(j)];
           if (m.t2) {
-            // T^2: each feature's share of the component scores, |centred x weights|.
+            // T^2: each feature's signed term of T^2, centred x weights (PCADetector).
             const double variance = m.variance[static_cast<std::size_t>(j)];
             along += (variance > 0 ? p / variance : 0.0) * m.components[j * d + i];
           } else {
@@ -254,7 +254,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
           }
         }
         if (m.t2) {
-          contribution[i] = std::abs(centred[at] * along);
+          contribution[i] = centred[at] * along;
           typical[i] = m.mean[at];
         } else {
           // SPE: the squared residual against the value the normal space predicts.

@@ -226,8 +226,15 @@ class PCADetector(BaseDetector):
 
     def _explain(self, X) -> Explanation:
         """Each row's contributions: for SPE the squared residual of each feature
-        (``typical`` = the value the normal space predicts), for T^2 each feature's
-        share of the component scores (``typical`` = the mean)."""
+        (``typical`` = the value the normal space predicts), for T^2 each feature's term
+        of T^2 = sum_j c_j w_j (``typical`` = the mean; c the row centred, w its
+        component scores over their variances mapped back onto the features, half the
+        gradient of T^2 in c). The terms are signed: a feature whose deviation the
+        correlations explain (a user with many purchases buying many items) has a
+        negative term, and moving it toward its mean would raise T^2; it ranks below
+        those that raise the score. Ranked by their size it was named as a driver (the
+        second feature of 7 of 2,074 T^2 reasons on make_ecommerce, 16 of 578 on the
+        Taobao head; H2, session 26)."""
         X = X.astype(np.float64)
         centred = X - self.mean_
         # Row by row as the scores (``_project``): a BLAS product rounded a row's
@@ -242,6 +249,6 @@ class PCADetector(BaseDetector):
         else:
             spread = np.where(self.explained_variance_ > 0, self.explained_variance_, np.inf)
             weights = np.einsum("ik,kj->ij", projected / spread, self.components_, optimize=False)
-            contribution = np.abs(centred * weights)
+            contribution = centred * weights
             typical = np.broadcast_to(self.mean_, X.shape)
         return Explanation(X, typical, contribution, self.feature_scale_)
