@@ -50,7 +50,12 @@ _MAX_LATE_EVENTS = 8
 _HOLD = 10_000
 # --checkpoint-every's default, and what a write costs (said in --checkpoint's help).
 _CHECKPOINT_EVERY = "5min"
-_CHECKPOINT_FIGURES = ""
+_CHECKPOINT_FIGURES = (
+    "Measured at 100,000 users of make_ecommerce (5.2 million events with items and prices; "
+    "a loaded 2-core machine): a 77 MB file (about 770 bytes an entity), written in "
+    "1.2-2.4 s, read back in about 2 s; written every minute, at most about 4%% slower "
+    "where the stream is busy all the time."
+)
 
 
 def add_commands(commands, between=None) -> None:
@@ -211,10 +216,13 @@ def add_commands(commands, between=None) -> None:
         "remove FILE to start fresh); FILE is written every --checkpoint-every, at the end "
         "of the input and on SIGTERM or Ctrl-C, atomically (FILE.tmp, then renamed: a crash "
         "mid-write leaves the previous one whole). The resumed stream's alerts are those of "
-        "one run straight through on the same events; their line numbers are of each run's "
+        "one run straight through on the same events (where they are scored one by one: "
+        "plain lines with the C++ scoring, --drop-duplicates; batched scoring, --max-delay, "
+        "depends on how events arrive, resumed or not); their line numbers are of each run's "
         "own input (FILE records the lines read when written, on stderr at the resume: a "
         "source replayed from there loses nothing). --calibrate's cut travels in FILE (its "
-        "file is not replayed again). " + _CHECKPOINT_FIGURES,
+        "file is not replayed again). A checkpoint holds Python state: keep it where only "
+        "the service writes. " + _CHECKPOINT_FIGURES,
     )
     stream.add_argument(
         "--checkpoint-every",
