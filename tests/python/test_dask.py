@@ -365,24 +365,31 @@ def test_order_statistics_through_every_histogram_round(monkeypatch, collect_at)
 
 def _assert_partitions_fit_as(expected, X, cuts, random_state, n_init="auto", n_clusters=8):
     """oddseq.dask's K-means over X cut into partitions at ``cuts`` gives ``expected``'s
-    centres, labels and iterations bit for bit (``n_init``: its restarts)."""
+    centres, labels and iterations bit for bit (``n_init``: its restarts), both as the
+    passes over the partitions and on the rows fetched to the client (small matrices)."""
+    from oddseq.dask import _pipeline
     from oddseq.dask._pipeline import _fit_kmeans, _Rows
     from oddseq.detect import KMeansDetector
 
-    states = [{"X": part} for part in np.split(X, cuts)]
-    with dask.config.set(scheduler="sync"):
-        rows = _Rows(states, [len(s["X"]) for s in states])
-        got = _fit_kmeans(
-            rows,
-            KMeansDetector(n_clusters=n_clusters, n_init=n_init, random_state=random_state),
-            float(np.mean(np.var(X, 0))),
-            np.abs(X).max(axis=0).astype(np.float64),
-            1,
-        )
-    np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
-    np.testing.assert_array_equal(got.labels_, expected.labels_)
-    assert got.n_iter_ == expected.n_iter_
-    assert got.inertia_ == pytest.approx(expected.inertia_, rel=1e-9)
+    for local_values in (0, _pipeline.LOCAL_KMEANS_VALUES):
+        states = [{"X": part} for part in np.split(X, cuts)]
+        with (
+            dask.config.set(scheduler="sync"),
+            pytest.MonkeyPatch.context() as patch,
+        ):
+            patch.setattr(_pipeline, "LOCAL_KMEANS_VALUES", local_values)
+            rows = _Rows(states, [len(s["X"]) for s in states])
+            got = _fit_kmeans(
+                rows,
+                KMeansDetector(n_clusters=n_clusters, n_init=n_init, random_state=random_state),
+                float(np.mean(np.var(X, 0))),
+                np.abs(X).max(axis=0).astype(np.float64),
+                1,
+            )
+        np.testing.assert_array_equal(got.cluster_centers_, expected.cluster_centers_)
+        np.testing.assert_array_equal(got.labels_, expected.labels_)
+        assert got.n_iter_ == expected.n_iter_
+        assert got.inertia_ == pytest.approx(expected.inertia_, rel=1e-9)
 
 
 @pytest.mark.parametrize("n_init", ["auto", 4])
