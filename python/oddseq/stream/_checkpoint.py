@@ -11,7 +11,8 @@ unpickled. A checkpoint holds Python state: it is read as a file the stream itse
 wrote (keep it where only the service writes), as a model file is not.
 
 Written atomically: to ``FILE.tmp`` beside it, flushed to disk, then renamed over FILE,
-so a crash mid-write leaves the previous checkpoint whole.
+so a crash mid-write leaves the previous checkpoint whole. ``FILE.lock`` (empty) is held
+while a stream runs: a second stream on the same FILE is refused.
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ class Checkpoint:
                 f"--checkpoint {self.text}: its folder {str(parent)!r} {what}; give a file "
                 "path in an existing folder (mkdir -p it first)"
             )
+        self._lock()
         exists = path.exists()
         if exists and not path.is_file():
             raise ValueError(
@@ -141,6 +143,37 @@ class Checkpoint:
                 f" {self.tmp}); give a path in a folder the stream may write to"
             ) from None
         return exists
+
+    def _lock(self) -> None:
+        """FILE.lock held (an advisory lock, released when the stream ends): a second
+        stream on the same FILE (a restart while the old one still writes its last
+        checkpoint, two services) is refused rather than overwriting the other's."""
+        import fcntl
+
+        lock = self.path.with_name(self.path.name + ".lock")
+        try:
+            handle = open(lock, "a+b")
+        except OSError as error:
+            raise ValueError(
+                f"--checkpoint {self.text}: cannot write beside it ({error.strerror or error}:"
+                f" {lock}); give a path in a folder the stream may write to"
+            ) from None
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise ValueError(
+                f"--checkpoint {self.text} is in use by another oddseq stream (it holds "
+                f"{lock}): stop that one first (it writes FILE as it ends), or give this "
+                "stream another --checkpoint path"
+            ) from None
+        self._held = handle
+
+    def close(self) -> None:
+        """The lock released (FILE.lock stays, empty)."""
+        held, self._held = getattr(self, "_held", None), None
+        if held is not None:
+            held.close()
 
     def resume(self, pipeline):
         """(the scorer, the shell's own state, the header) of FILE, with ``pipeline``

@@ -215,7 +215,8 @@ def add_commands(commands, between=None) -> None:
         "release series or other options that change the scores: the option is named; "
         "remove FILE to start fresh); FILE is written every --checkpoint-every, at the end "
         "of the input and on SIGTERM or Ctrl-C, atomically (FILE.tmp, then renamed: a crash "
-        "mid-write leaves the previous one whole). The resumed stream's alerts are those of "
+        "mid-write leaves the previous one whole; FILE.lock is held while it runs: a second "
+        "stream on FILE is refused). The resumed stream's alerts are those of "
         "one run straight through on the same events (where they are scored one by one: "
         "plain lines with the C++ scoring, --drop-duplicates; batched scoring, --max-delay, "
         "depends on how events arrive, resumed or not); their line numbers are of each run's "
@@ -246,8 +247,9 @@ def run(args) -> int:
     try:
         if args.command == "fit":
             return _fit(args)
-        with shell_warnings("stream"):
-            return _stream(args)
+        # (the stack: what the stream holds until it ends, --checkpoint's lock)
+        with shell_warnings("stream"), contextlib.ExitStack() as held:
+            return _stream(args, held)
     except (ValueError, TypeError, OSError, ImportError) as error:
         text = shell_error_text(error)
         print(f"oddseq {args.command}: {text}", file=sys.stderr)
@@ -823,7 +825,9 @@ class _DateOrder:
         )
 
 
-def _stream(args) -> int:
+def _stream(args, held) -> int:
+    """``oddseq stream``; ``held``: an ExitStack that releases what the stream holds
+    (--checkpoint's lock) when it ends, refused or not."""
     import numpy as np
     import pandas as pd
 
@@ -896,6 +900,8 @@ def _stream(args) -> int:
     ttl = duration_option(args.ttl, "--ttl")
     # --checkpoint: checked (and resumed from) before any input is read
     keeper = _checkpoint(args, lateness, ttl, max_late_events)
+    if keeper is not None:
+        held.callback(keeper.close)
     resumed = keeper.resume(pipe) if keeper is not None and keeper.check() else None
     if resumed is not None:
         scorer, shell, header = resumed

@@ -272,3 +272,21 @@ def test_live_stream_stopped_by_a_signal_resumes_from_its_checkpoint(
     rest = oddseq_here(command, _text(log.iloc[done:]))
     assert rest.returncode == 0, rest.stderr
     assert first + _alerts(rest.stdout, shift=done) == _alerts(straight.stdout)
+
+
+def test_second_stream_on_one_checkpoint_is_refused(log, model_file, tmp_path, oddseq_here):
+    # A restart while the old stream still writes its last checkpoint, or two services
+    # given one FILE: the second is refused (its input unread) instead of overwriting.
+    import fcntl
+
+    ckpt = tmp_path / "stream.ckpt"
+    command = _stream(model_file, "--checkpoint", ckpt)
+    with open(tmp_path / "stream.ckpt.lock", "a+b") as other:
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        done = oddseq_here(command, _text(log))
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert "in use by another oddseq stream" in done.stderr and not ckpt.exists()
+    # Released (the other stream ended), it runs, and lets the next one run.
+    for _ in range(2):
+        done = oddseq_here(command, _text(log.iloc[:100]))
+        assert done.returncode == 0, done.stderr
