@@ -3,12 +3,13 @@ stream (a deploy, a crash, Ctrl-C, the end of its input) resumes where it stoppe
 
 A checkpoint file is a line naming the format, a line of JSON (what wrote it: the
 oddseq release, the model file's SHA-256, the options that change the scores, the
-payload's size and SHA-256, the counts at the time) and the payload: the
-:class:`StreamScorer` as pickle makes it (its C++ state as versioned, checksummed
-bytes), without the fitted pipeline, which is the --model file's (checked by its hash).
-Everything that can refuse a file is read from the JSON line before the payload is
-unpickled. A checkpoint holds Python state: it is read as a file the stream itself
-wrote (keep it where only the service writes), as a model file is not.
+counts at the time), the payload: the :class:`StreamScorer` as pickle makes it (its C++
+state as versioned, checksummed bytes), without the fitted pipeline, which is the
+--model file's (checked by its hash), pickled straight into the file; and the payload's
+size and SHA-256 (40 bytes). Everything that can refuse a file is read from the JSON
+line and the hash before the payload is unpickled. A checkpoint holds Python state: it
+is read as a file the stream itself wrote (keep it where only the service writes), as
+a model file is not.
 
 Written atomically: to ``FILE.tmp`` beside it, flushed to disk, then renamed over FILE,
 so a crash mid-write leaves the previous checkpoint whole. ``FILE.lock`` (empty) is held
@@ -18,10 +19,10 @@ while a stream runs: a second stream on the same FILE is refused.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import pickle
+import struct
 import sys
 import time as clock
 from pathlib import Path
@@ -58,6 +59,22 @@ def _with(option: str, shown: str) -> str:
     if shown == UNSET:
         return f"without {option}"
     return f"with {option}" if shown == GIVEN else f"with {option} {shown}"
+
+
+# What closes a checkpoint file: the payload's size (bytes) and SHA-256.
+_TRAILER = struct.Struct("<Q32s")
+
+
+class _Hashing:
+    """A file's ``write`` that counts and hashes what goes through it."""
+
+    def __init__(self, file):
+        self.file, self.n, self.digest = file, 0, hashlib.sha256()
+
+    def write(self, data) -> int:
+        self.digest.update(data)
+        self.n += len(memoryview(data).cast("B"))
+        return self.file.write(data)
 
 
 class _Pickler(pickle.Pickler):
@@ -175,39 +192,12 @@ class Checkpoint:
         if held is not None:
             held.close()
 
-    def resume(self, pipeline):
-        """(the scorer, the shell's own state, the header) of FILE, with ``pipeline``
-        (the --model's) in place of the one it was written with; refused (ValueError,
-        with the option that differs and how to start fresh) where FILE is of another
-        model, release, or options, or not whole."""
+    def _judge(self, header: dict, fix: str) -> None:
+        """FILE's header refused (ValueError) where it was written by another release
+        series or format, another model, or other options that change the scores."""
         from .. import __version__
         from ._scorer import _series
 
-        fix = self._fix()
-        try:
-            data = self.path.read_bytes()
-        except OSError as error:
-            raise ValueError(
-                f"--checkpoint {self.text}: cannot read it ({error.strerror or error}); {fix}"
-            ) from None
-        if not data.startswith(MAGIC):
-            start = data[:24]
-            raise ValueError(
-                f"--checkpoint {self.text} is not an oddseq stream checkpoint (it starts "
-                f"{start!r}, not {MAGIC.strip()!r}); give the file an earlier oddseq stream "
-                f"--checkpoint wrote, or, {fix}"
-            )
-        end = data.find(b"\n", len(MAGIC))
-        try:
-            header = json.loads(data[len(MAGIC) : end])
-            n_payload, payload_sha = int(header["payload_bytes"]), header["payload_sha256"]
-        except (ValueError, KeyError, TypeError):
-            header = None
-        if end < 0 or not isinstance(header, dict):
-            raise ValueError(
-                f"--checkpoint {self.text} is not a whole checkpoint (its header line is cut "
-                f"short or altered); {fix}"
-            )
         written_by = header.get("oddseq")
         if header.get("format") != FORMAT or _series(written_by) != _series(__version__):
             raise ValueError(
@@ -234,20 +224,63 @@ class Checkpoint:
                     f"{_with(option, shown)}: the entities' states follow the options they "
                     f"were kept with; resume {was}, or, {fix}"
                 )
-        payload = data[end + 1 :]
-        if len(payload) != n_payload or hashlib.sha256(payload).hexdigest() != payload_sha:
-            raise ValueError(
-                f"--checkpoint {self.text} is not a whole checkpoint (cut short or altered: "
-                f"{len(payload):,} bytes of state where it wrote {n_payload:,}, or other "
-                f"bytes); {fix}"
-            )
+
+    def resume(self, pipeline):
+        """(the scorer, the shell's own state, the header) of FILE, with ``pipeline``
+        (the --model's) in place of the one it was written with; refused (ValueError,
+        with the option that differs and how to start fresh) where FILE is of another
+        model, release, or options, or not whole."""
+        fix = self._fix()
         try:
-            state = _Unpickler(io.BytesIO(payload), pipeline).load()
-            scorer, shell = state["scorer"], state["shell"]
-        except Exception as error:  # (pickle's and the scorer's own refusals)
+            f = open(self.path, "rb")
+        except OSError as error:
             raise ValueError(
-                f"--checkpoint {self.text}: its state cannot be read back ({error}); {fix}"
+                f"--checkpoint {self.text}: cannot read it ({error.strerror or error}); {fix}"
             ) from None
+        with f:
+            head = f.read(len(MAGIC))
+            if head != MAGIC:
+                raise ValueError(
+                    f"--checkpoint {self.text} is not an oddseq stream checkpoint (it starts "
+                    f"{head[:24]!r}, not {MAGIC.strip()!r}); give the file an earlier oddseq "
+                    f"stream --checkpoint wrote, or, {fix}"
+                )
+            line = f.readline(1 << 20)
+            try:
+                header = json.loads(line) if line.endswith(b"\n") else None
+            except ValueError:
+                header = None
+            if not isinstance(header, dict):
+                raise ValueError(
+                    f"--checkpoint {self.text} is not a whole checkpoint (its header line is "
+                    f"cut short or altered); {fix}"
+                )
+            self._judge(header, fix)
+            begin = f.tell()
+            end = f.seek(0, os.SEEK_END) - _TRAILER.size
+            whole = end >= begin
+            if whole:
+                f.seek(end)
+                n_payload, digest = _TRAILER.unpack(f.read(_TRAILER.size))
+                f.seek(begin)
+                hashed = hashlib.sha256()
+                for block in iter(lambda: f.read(min(1 << 20, end - f.tell())), b""):
+                    hashed.update(block)
+                whole = n_payload == end - begin and hashed.digest() == digest
+            if not whole:
+                raise ValueError(
+                    f"--checkpoint {self.text} is not a whole checkpoint (cut short or altered: "
+                    f"its state's bytes do not match the size and SHA-256 written after them); "
+                    f"{fix}"
+                )
+            f.seek(begin)
+            try:
+                state = _Unpickler(f, pipeline).load()
+                scorer, shell = state["scorer"], state["shell"]
+            except Exception as error:  # (pickle's and the scorer's own refusals)
+                raise ValueError(
+                    f"--checkpoint {self.text}: its state cannot be read back ({error}); {fix}"
+                ) from None
         self.last_progress = 0
         return scorer, shell, header
 
@@ -288,9 +321,6 @@ class Checkpoint:
         from .. import __version__
 
         started = clock.perf_counter()
-        buffer = io.BytesIO()
-        _Pickler(buffer, scorer.pipeline).dump({"scorer": scorer, "shell": shell})
-        payload = buffer.getbuffer()
         header = {
             "format": FORMAT,
             "oddseq": __version__,
@@ -300,16 +330,19 @@ class Checkpoint:
             "written_at": clock.strftime("%Y-%m-%dT%H:%M:%SZ", clock.gmtime()),
             "lines_read": progress,
             **counts,
-            "payload_bytes": len(payload),
-            "payload_sha256": hashlib.sha256(payload).hexdigest(),
         }
         try:
             with open(self.tmp, "wb") as f:
                 f.write(MAGIC)
                 f.write(json.dumps(header).encode() + b"\n")
-                f.write(payload)
+                # The state pickled straight into the file (the C++ state's bytes are
+                # not copied again), hashed on the way; its size and hash close the file.
+                payload = _Hashing(f)
+                _Pickler(payload, scorer.pipeline).dump({"scorer": scorer, "shell": shell})
+                f.write(_TRAILER.pack(payload.n, payload.digest.digest()))
                 f.flush()
                 os.fsync(f.fileno())
+                size = f.tell()
             os.replace(self.tmp, self.path)
         except BaseException:
             try:
@@ -327,7 +360,7 @@ class Checkpoint:
             pass
         self.last_at, self.last_progress = clock.monotonic(), progress
         self.n_written += 1
-        self.n_bytes = len(MAGIC) + len(payload)
+        self.n_bytes = size
         self.written_s += clock.perf_counter() - started
         self.failed = None
         return self.n_bytes
