@@ -1313,6 +1313,10 @@ def _stream(args, held) -> int:
             "newest_event_ns": int(scorer._store.watermark),
             "lines_in_all": lines_before + n_lines,
         }
+        if order is not None and order.held:
+            # Lines held for the order of their dates are not in the state: the file
+            # says the lines read before the first of them (a replay from there).
+            counts["lines_read"] = order.held[0][0] - 1
         return scorer, own, counts
 
     # What loading numpy, pandas and the model left (hundreds of thousands of objects)
