@@ -893,11 +893,12 @@ def _explained_with_short(pipeline, seqs, short, top, entity_features) -> pd.Dat
     return joined.iloc[np.argsort(at, kind="stable")]
 
 
-def _with_groups(table: pd.DataFrame, gid, lifted, said) -> pd.DataFrame:
+def _with_groups(table: pd.DataFrame, gid, lifted, said, p_normal) -> pd.DataFrame:
     """``table`` (unranked) with the group stage joined (:meth:`AnomalyPipeline.
     join_groups`): ``group`` after ``cluster`` (``gid``, -1 for none); the members
-    (``gid >= 0``, in order) take ``lifted`` as score, a flag, and ``said`` (their
-    group's sentence) before their reason. oddseq.dask joins each partition with it."""
+    (``gid >= 0``, in order) take ``lifted`` as score, ``p_normal`` (that of ``lifted``)
+    as p_normal, a flag, and ``said`` (their group's sentence) before their reason.
+    oddseq.dask joins each partition with it."""
     member = np.asarray(gid) >= 0
     table = table.copy()
     table.insert(table.columns.get_loc("cluster") + 1, "group", gid)
@@ -905,6 +906,10 @@ def _with_groups(table: pd.DataFrame, gid, lifted, said) -> pd.DataFrame:
         score = table["score"].to_numpy(dtype=np.float64, copy=True)
         score[member] = lifted
         table["score"] = score
+        # the score the row is listed with, and how rare it is: one verdict, side by side
+        column = table["p_normal"].to_numpy(dtype=np.float64, copy=True)
+        column[member] = p_normal
+        table["p_normal"] = column
         table.loc[member, "is_anomaly"] = True
         table.loc[member, "reason"] = said + "; " + table.loc[member, "reason"].astype(str)
     return table
@@ -2794,7 +2799,9 @@ class AnomalyPipeline(SaveMixin):
         times the member's share of the group's objects) and ``spread`` the robust
         spread (1.4826 MAD) of the training scores, so members rank above the cut in
         the order of their groups' significance, and an entity odd on its own keeps its
-        higher score. The reason starts with the group's sentence; the column ``group``
+        higher score; ``p_normal`` is that of the score a member is listed with (score,
+        flag and p_normal say one verdict, not a flag beside its own score's 0.9). The
+        reason starts with the group's sentence; the column ``group``
         holds the row of ``groups.groups_`` (-1 for none).
 
         Given ``sequences``, the members that ``min_events`` left out of the table (a
@@ -2825,13 +2832,8 @@ class AnomalyPipeline(SaveMixin):
             held = ids.isin(sequences.ids[rows])
         gid, lifted = self._group_lift(keys, table["score"], groups, held)
         said = groups.explain(keys[gid >= 0]).to_numpy(dtype=object) if lifted.size else None
-        table = _with_groups(table, gid, lifted, said)
-        if short is not None:  # their p_normal: of the score they are listed with
-            at = np.arange(len(table) - short.size, len(table))
-            p_normal = table["p_normal"].to_numpy(dtype=np.float64, copy=True)
-            p_normal[at] = self.p_normal(table["score"].to_numpy(dtype=np.float64)[at])
-            table["p_normal"] = p_normal
-        return self._finish(table)
+        p_normal = self.p_normal(lifted) if lifted.size else None
+        return self._finish(_with_groups(table, gid, lifted, said, p_normal))
 
     def _group_lift(self, keys, scores, groups, held=None):
         """(the group of each key, -1 for none; the members' scores lifted as

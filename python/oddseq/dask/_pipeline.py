@@ -2875,11 +2875,11 @@ def _table(state, pipeline, piece):
         reasons = table["reason"].to_numpy(dtype=object)
         table["reason"] = _with_unseen_named(reasons, state["unseen_named"])
     if joined is not None:  # one machine's join_groups, its order (rank) the client's
-        rows, gid_of_members, lifted, said = joined[:4]
+        rows, gid_of_members, lifted, said, p_normal = joined[:5]
         gid = np.full(len(table), -1, dtype=np.int64)
         gid[rows] = gid_of_members
-        table = _with_groups(table, gid, lifted, said)
-        short = joined[4] if len(joined) > 4 else None
+        table = _with_groups(table, gid, lifted, said, p_normal)
+        short = joined[5] if len(joined) > 5 else None
         if short is not None:  # the members min_events left out that fall here, ranked
             short = short[list(table.columns)].astype(table.dtypes.to_dict())
             table = pd.concat([table, short]).sort_index(kind="stable")
@@ -3111,26 +3111,28 @@ class _GroupStage:
 
     def join(self, finder, pipeline, states, starts, scores):
         """One machine's join_groups over the partitions: (the scores with the members'
-        lifted, per partition its members' rows, groups, lifted scores and sentences)."""
+        lifted, per partition its members' rows, groups, lifted scores, sentences and
+        p_normal of the lifted scores)."""
         found = _compute([_delayed(_member_rows)(s, self.held) for s in states])
         rows = np.concatenate([starts[p] + r for p, (r, _) in enumerate(found)])
         keys = found[0][1].append([k for _, k in found[1:]])
         gid, lifted = pipeline._group_lift(keys, scores[rows], finder)
         said = finder.explain(keys).to_numpy(dtype=object)
+        p_normal = pipeline.p_normal(lifted) if lifted.size else lifted
         joined = scores.copy()
         joined[rows] = lifted
         cuts = np.cumsum([0] + [len(r) for r, _ in found])
         pieces = [
-            (found[p][0], gid[a:b], lifted[a:b], said[a:b])
+            (found[p][0], gid[a:b], lifted[a:b], said[a:b], p_normal[a:b])
             for p, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]))
         ]
         return joined, pieces
 
     def short_rows(self, finder, pipeline):
         """The rows of the members min_events left out, as one machine's join_groups
-        lists them (``short_member_frame`` lifted by ``_group_lift``, ``_with_groups``;
-        ``p_normal`` of their score), unranked, in the sequences' order; None for
-        none."""
+        lists them (``short_member_frame`` lifted by ``_group_lift``, ``_with_groups``
+        with the ``p_normal`` of their score), unranked, in the sequences' order; None
+        for none."""
         if self.short is None:
             return None
         ids, lengths = self.short
@@ -3138,9 +3140,7 @@ class _GroupStage:
         keys = ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
         gid, lifted = pipeline._group_lift(keys, frame["score"], finder)
         said = finder.explain(keys).to_numpy(dtype=object)
-        frame = _with_groups(frame, gid, lifted, said)
-        frame["p_normal"] = pipeline.p_normal(frame["score"].to_numpy(dtype=np.float64))
-        return frame
+        return _with_groups(frame, gid, lifted, said, pipeline.p_normal(lifted))
 
 
 def _with_short(members, short, firsts, summaries):
@@ -3162,8 +3162,9 @@ def _with_short(members, short, firsts, summaries):
                 np.empty(0, np.int64),
                 np.empty(0),
                 np.empty(0, object),
+                np.empty(0),
             )
-        pieces[p] = (*piece[:4], rows)
+        pieces[p] = (*piece[:5], rows)
     return pieces, firsts
 
 
