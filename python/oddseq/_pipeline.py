@@ -500,8 +500,10 @@ def detect_anomalies(
         pipeline.groups_ = finder
         _note_group_log(pipeline, seqs, fitted=normal is None)
         # left_out: the sequences min_events left out of the table, not those listed
-        # for their group (join_groups)
-        pipeline._last_score().left_out -= len(pipeline._group_short[0])
+        # for their group (join_groups); listed: those (the shell's summary says both)
+        listed = len(pipeline._group_short[0])
+        pipeline._last_score().left_out -= listed
+        pipeline._last_score().listed = listed
     return (table, pipeline) if return_pipeline else table
 
 
@@ -2433,6 +2435,7 @@ class AnomalyPipeline(SaveMixin):
             return None
         n_all, seqs = len(seqs), self._kept(self._as_fitted_events(seqs))
         self._last_score().left_out = n_all - len(seqs)
+        self._last_score().listed = 0  # (no group stage here)
         if not len(seqs):  # every entity shorter than min_events
             warnings.warn(
                 f"no entity of seqs has min_events={self.min_events} events or more: "
@@ -2740,7 +2743,7 @@ class AnomalyPipeline(SaveMixin):
         ``left_out``, the sequences ``min_events`` left out (of the last score, or of
         the fit where no score followed it: the shell's summary says them; after
         :func:`detect_anomalies`' group stage, those absent from its table: not the
-        members it lists for their group). Per thread,
+        members it lists for their group, which ``listed`` counts). Per thread,
         as the side table given to score() is (``_SIDE_GIVEN``): threads scoring one
         model read their own day, where one read another's last one. A thread-local, not
         a context variable: a notebook's cells may each run in a context of their own

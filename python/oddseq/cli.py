@@ -542,15 +542,27 @@ def _say_written(table, written, args, alarm=None, pipe=None) -> None:
     """The closing line of detect and score: counts, where the table went; ``alarm``:
     far more flagged than the model promises (:func:`oddseq._fitted_data.alarm_summary`),
     said beside the count; ``pipe``: the model, whose last fit or score says how many
-    sequences its ``min_events`` left out (said beside the count, where any)."""
+    sequences its ``min_events`` left out (said beside the count, where any), and how
+    many of the table's rows are group members under it, listed for their group and not
+    scored (detect's group stage: counted apart from the scored)."""
     flagged = int(table["is_anomaly"].sum())
-    left = int(getattr(pipe._last_score(), "left_out", 0) or 0) if pipe is not None else 0
-    scored = f"{len(table):,} scored" + (
-        f" ({left:,} with fewer than {pipe.min_events:,} events left out, --min-events "
-        f"{pipe.min_events})"
-        if left
-        else ""
-    )
+    last = pipe._last_score() if pipe is not None else None
+    left = int(getattr(last, "left_out", 0) or 0)
+    listed = int(getattr(last, "listed", 0) or 0)
+    if listed:  # "1,227 scored and 7 listed for their group (fewer than 6 events, ...)"
+        k = pipe.min_events
+        scored = (
+            f"{len(table) - listed:,} scored and {listed:,} listed for their group (with "
+            f"fewer than {k:,} events, --min-events {k}: not scored on their own"
+            + (f"; {left:,} others with fewer left out)" if left else ")")
+        )
+    else:
+        scored = f"{len(table):,} scored" + (
+            f" ({left:,} with fewer than {pipe.min_events:,} events left out, --min-events "
+            f"{pipe.min_events})"
+            if left
+            else ""
+        )
     shown = (
         ""
         if args.top is None

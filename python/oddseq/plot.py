@@ -422,7 +422,9 @@ def plot_explanation(explanation, row=None, *, ax=None):
     entity when ``row`` is None), or from a fitted :class:`AnomalyPipeline` and an
     entity id (``plot_explanation(pipeline, entity_id)``; the top of its ranked table
     when ``row`` is None). With the pipeline the title names the entity and each bar
-    says the value and the typical value in the data's units.
+    says the value and the typical value in the data's units. A group member that
+    ``min_events`` left out, listed for its group (its own features never read), has no
+    bar: the plot says so, with its group's sentence, and names ``plot_group``.
 
     Examples
     --------
@@ -478,6 +480,10 @@ def plot_explanation(explanation, row=None, *, ax=None):
     part.index = part.index.get_level_values(-1)
     part = part.sort_index(ascending=False)
     ax = _axes(ax)
+    if _listed_for_group(part):  # no feature of its own to draw: say why it is listed
+        _say_listed(ax, part)
+        ax.set_title(f"why {_as_written(row)} stands out")
+        return ax
     deviation = part["deviation"].astype(float).to_numpy()
     colours = ["#d62728" if d > 0 else "#1f77b4" for d in deviation]
     by_entity = "value_text" in part
@@ -505,6 +511,42 @@ def plot_explanation(explanation, row=None, *, ax=None):
     shown = _as_written(row)
     ax.set_title(f"why {shown} stands out" if by_entity else f"why row {shown} stands out")
     return ax
+
+
+def _listed_for_group(part) -> bool:
+    """Whether an explanation's rows of one entity are those of a group member that
+    ``min_events`` left out, listed for its group (one row of no feature whose note says
+    so, ``AnomalyPipeline.explain``): its own features were never read."""
+    return (
+        len(part) == 1
+        and "note" in part
+        and str(part["feature"].iloc[0]) == ""
+        and "listed for its group" in str(part["note"].iloc[0])
+    )
+
+
+def _say_listed(ax, part) -> None:
+    """In place of bars: the row's note (its few events, listed for its group), its
+    group's sentence and where to see the group, ``plot_group(pipeline, g)``."""
+    import re
+    import textwrap
+
+    said = str(part["group_reason"].iloc[0]) if "group_reason" in part else ""
+    group = re.search(r"\(group (\d+)\)", said)
+    where = (
+        f"plot_group(pipeline, {group.group(1)}) draws the group's acts"
+        if group
+        else "plot_group(pipeline, group) draws its group's acts"
+    )
+    lines = textwrap.wrap(str(part["note"].iloc[0]), 64)
+    if said:
+        told = textwrap.wrap("its group: " + said, 64)
+        lines += [""] + told[:8] + (["..."] if len(told) > 8 else [])
+    lines += ["", where]
+    ax.text(
+        0.5, 0.5, "\n".join(lines), ha="center", va="center", fontsize=9, transform=ax.transAxes
+    )
+    ax.set_axis_off()
 
 
 def _as_written(label):

@@ -143,7 +143,10 @@ join is ``AnomalyPipeline.join_groups``'s own code: the members' rows (found in 
 partitions) are lifted on the client, which orders the ranks, and each partition joins
 its members' groups, scores and sentences in the table pass. Same groups, scores,
 flags, reasons and ``group`` column as one machine; ``pipeline.groups_`` is the
-fitted detector, saved with the model. ``group_by`` (devices, IPs, cards) stays
+fitted detector, saved with the model. A group member that ``min_events`` leaves out
+stays listed, judged by its group alone, as on one machine (each partition keeps its
+sequences under ``min_events`` for the stage; such a row joins the table partition
+whose entities it lies among). ``group_by`` (devices, IPs, cards) stays
 single-machine.
 
 A log without events (every partition empty) gives the ranked table with no rows (the
