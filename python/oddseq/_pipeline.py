@@ -160,6 +160,20 @@ def _id_dtype_hint(side_index: pd.Index, keys) -> str:
     )
 
 
+def _first_ids(side_index: pd.Index, keys) -> str:
+    """A few ids of a side table's index and of the log (``keys``; None: the table's
+    only), as a message shows them to compare: "its ids 1000001, 1000002, 1000003, ...;
+    the log's 1, 2, 3, ..."."""
+
+    def few(ids) -> str:
+        ids = pd.Index(ids).unique()
+        shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in ids[:3])
+        return shown + (", ..." if len(ids) > 3 else "")
+
+    said = f"its ids {few(side_index)}"
+    return said if keys is None else f"{said}; the log's {few(keys)}"
+
+
 def _entity_keys(seqs: Sequences):
     """The entity id of each sequence (sessions take their entity's)."""
     ids = seqs.ids
@@ -895,6 +909,17 @@ def _explained_with_short(pipeline, seqs, short, top, entity_features) -> pd.Dat
     return joined.iloc[np.argsort(at, kind="stable")]
 
 
+def _rank_level_named(why: pd.DataFrame) -> pd.DataFrame:
+    """:meth:`AnomalyPipeline.explain`'s table with its last level (the features' rank)
+    named "feature_rank" where an id level is named "rank" too (an entity column of that
+    name): ``why.xs(id, level="rank")`` and ``droplevel("rank")`` refused two levels of
+    one name ("The name rank occurs multiple times")."""
+    names = list(why.index.names)
+    if names[-1] != "rank" or "rank" not in names[:-1]:
+        return why
+    return why.set_axis(why.index.set_names([*names[:-1], "feature_rank"]), axis=0)
+
+
 def _with_groups(table: pd.DataFrame, gid, lifted, said, p_normal) -> pd.DataFrame:
     """``table`` (unranked) with the group stage joined (:meth:`AnomalyPipeline.
     join_groups`): ``group`` after ``cluster`` (``gid``, -1 for none); the members
@@ -1433,10 +1458,11 @@ class AnomalyPipeline(SaveMixin):
         k = (counts.size - 2) // 2
         return int(counts[0]), int(counts[1]), counts[2 : 2 + k], counts[2 + k :]
 
-    def _rekey_hint(self, name, keys) -> str:
+    def _rekey_hint(self, name, keys, found=None) -> str:
         """How to key a side table that finds few entities (its index by the entity id,
         or its ids converted to the log's dtype); where its index already bears the
-        entity's name, not that but the rows it lacks."""
+        entity's name, not that but the rows it lacks (``found`` 0: none, with a few
+        ids of each, the table's and the log's, to compare)."""
         entity, name = name, name or "the entity id"
         side = self._side_table()
         hint = _id_dtype_hint(side.index, keys)
@@ -1459,6 +1485,15 @@ class AnomalyPipeline(SaveMixin):
                     f"its index must be the entity id, and its column {column!r} holds "
                     f"them: side.set_index({column!r}) (or name it {name!r})"
                 )
+        if entity is not None and side.index.name == entity and found == 0:
+            # Named right but not one id in common: another log's table, or the ids
+            # written another way ("u17" for 17): a few of each say which.
+            return (
+                f"its index is named {entity!r} but holds none of these ids ("
+                + _first_ids(side.index, keys)
+                + "): the table of other entities, or the ids written another way? give "
+                "it a row per entity of this log, its index the ids as the log writes them"
+            )
         if entity is not None and side.index.name == entity:
             # Keyed right (a partial export, last week's users): not its index's fault.
             return (
@@ -1487,7 +1522,7 @@ class AnomalyPipeline(SaveMixin):
         if fitting and share < _SIDE_MIN_SHARE:
             raise ValueError(
                 f"entity_features has rows for {found:,} of the {entities:,} fitted "
-                f"entities ({share:.0%}); {self._rekey_hint(name, keys)}"
+                f"entities ({share:.0%}); {self._rekey_hint(name, keys, found)}"
             )
         columns = list(self._side_table().columns)
         if infinite.any():
@@ -1543,7 +1578,7 @@ class AnomalyPipeline(SaveMixin):
         elif found / entities < _SIDE_MIN_SHARE:
             message = (
                 f"entity_features has rows for {found:,} of the {entities:,} {kind} "
-                f"entities ({found / entities:.0%}); {self._rekey_hint(name, keys)}; the "
+                f"entities ({found / entities:.0%}); {self._rekey_hint(name, keys, found)}; the "
                 "others"
             )
             if nan.any():
@@ -2663,7 +2698,9 @@ class AnomalyPipeline(SaveMixin):
         toward the population where it rests on few events, ``evidence_prior``) and the
         ``deviation`` it measured, indexed by (entity id, rank); a reason names a
         feature only where ``value`` and ``value_read`` lie on the same side of
-        ``typical``. ``oddseq.plot.plot_explanation`` draws one entity of it.
+        ``typical``. ``oddseq.plot.plot_explanation`` draws one entity of it. Where the
+        entity column is itself named "rank", the features' level is "feature_rank"
+        (two levels of one name: ``xs`` and ``droplevel`` by name refuse them).
 
         ``explain(entity_ids)``: entities of the last :meth:`fit` or :meth:`score`, from
         the features those calls keep in memory (one float32 row per entity; never saved
@@ -2714,10 +2751,10 @@ class AnomalyPipeline(SaveMixin):
             seqs, entity_ids = None, seqs
         short = _short_members_asked(self, seqs, entity_ids)
         if short is None:
-            return explain_entities(
-                self, seqs, entity_ids, top=top, entity_features=entity_features
-            )
-        return _explained_with_short(self, seqs, short, top, entity_features)
+            why = explain_entities(self, seqs, entity_ids, top=top, entity_features=entity_features)
+        else:
+            why = _explained_with_short(self, seqs, short, top, entity_features)
+        return _rank_level_named(why)
 
     def _remember(self, call: str, seqs: Sequences, raw: np.ndarray) -> None:
         """Keep the raw features of the sequences ``call`` ("fit" or "score") saw, so

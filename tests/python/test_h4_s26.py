@@ -6,7 +6,10 @@
 - the shell's closing line counts the members listed for their group apart from the
   sequences scored;
 - plot_explanation of a listed member says it is listed for its group and points to
-  plot_group (its one bar was of zero length).
+  plot_group (its one bar was of zero length);
+- H5-s25 LOWs: C, a side table keyed by the entity holding none of the ids is told
+  "none", with a few ids of each; B, an entity column named "rank" gives explain() the
+  levels (rank, feature_rank). Data seeds 241, 242 (and 211, H1's ring shop).
 """
 
 import warnings
@@ -114,3 +117,67 @@ def test_plot_explanation_of_a_listed_member_says_so(listed):
     kept = kept[~table.loc[kept, "reason"].str.contains("listed for its group").to_numpy()][0]
     assert plot_explanation(pipeline, kept).patches
     plt.close("all")
+
+
+# ---- H5-s25 LOWs ---------------------------------------------------------------------
+
+
+def _side(log, shift=0):
+    """A side table indexed by 'user_id' with a row per user of ``log`` (ids shifted by
+    ``shift``: the table of other users)."""
+    ids = pd.Index(log["user_id"].unique() + shift, name="user_id")
+    return pd.DataFrame({"age": np.random.default_rng(241).normal(40, 9, ids.size)}, index=ids)
+
+
+def test_a_side_table_keyed_by_the_entity_with_none_of_its_ids_says_none():
+    """LOW C: a table indexed by 'user_id' holding not one scored id was told it "holds
+    few of these ids"."""
+    log = make_ecommerce(n_users=200, random_state=241).events
+    seqs = oddseq.Sequences.from_events(log, entity="user_id", event="behavior")
+    pipe = oddseq.AnomalyPipeline(entity_features=_side(log)).fit(seqs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe.score(seqs, entity_features=_side(log, shift=10**7))
+    said = " ".join(str(w.message) for w in caught if issubclass(w.category, DataWarning))
+    first = ", ".join(str(v) for v in seqs.ids[:3])
+    assert "rows for 0 of the 200 scored entities (0%)" in said, said
+    assert "its index is named 'user_id' but holds none of these ids" in said, said
+    assert f"the log's {first}, ..." in said and "its ids 100" in said, said
+    assert "holds few" not in said and "a row per entity of this log" in said, said
+    # a fit refuses it, with the same words; a table with some of the ids: "few", as before
+    with pytest.raises(ValueError, match="holds none of these ids"):
+        oddseq.AnomalyPipeline(entity_features=_side(log, shift=10**7)).fit(seqs)
+    part = _side(log).iloc[:40]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe.score(seqs, entity_features=part)
+    said = " ".join(str(w.message) for w in caught if issubclass(w.category, DataWarning))
+    assert "holds few of these ids" in said and "holds none" not in said, said
+
+
+def test_explain_of_an_entity_column_named_rank_names_its_levels_apart():
+    """LOW B: an entity column named "rank" gave explain() the levels (rank, rank), which
+    xs and droplevel by name refused ("The name rank occurs multiple times")."""
+    log = make_ecommerce(n_users=200, random_state=242).events.rename(columns={"user_id": "rank"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        table, pipe = oddseq.detect_anomalies(
+            log, entity="rank", event="behavior", time="timestamp", return_pipeline=True
+        )
+    top = table.index[0]
+    why = pipe.explain(list(table.index[:2]))
+    assert list(why.index.names) == ["rank", "feature_rank"]
+    mine = why.xs(top, level="rank")
+    assert list(mine.index) == list(range(1, len(mine) + 1))
+    assert why.index.droplevel("feature_rank").unique().tolist() == list(table.index[:2])
+    # joins to the table on the entity's level
+    joined = why.join(table[["score"]])
+    assert (joined.xs(top, level="rank")["score"] == table.loc[top, "score"]).all()
+    # an entity of another name keeps (entity, rank)
+    seqs = oddseq.Sequences.from_events(
+        log.rename(columns={"rank": "user_id"}), entity="user_id", event="behavior"
+    )
+    assert list(oddseq.AnomalyPipeline().fit(seqs).explain(seqs[:2]).index.names) == [
+        "user_id",
+        "rank",
+    ]
