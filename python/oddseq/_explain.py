@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ._reasons import (
+    _clusters_of,
     _typical_words,
     feature_notes,
     feature_texts,
@@ -402,6 +403,9 @@ def explain_entities(
         typical_text,
         typical_words_of(pipeline, explained),
         agrees,
+        rows,
+        raw,
+        _clusters_of(explained),
     )
     notes = np.where(by_length != "", by_length, notes)
     value_text = feature_texts(names, cols, value)

@@ -2011,6 +2011,8 @@ class AnomalyPipeline(SaveMixin):
                     self.detector_.fit(data.X, normal=True)
                 else:
                     self.detector_.fit(data.X)
+            if data.raw is not None:  # "entities like it have": K-means clusters' medians
+                self._typical_like = _reasons.typical_like(self, data.X, data.raw, seqs.lengths)
             progress.update(1)
             progress.set_postfix_str("threshold")
             # (the lengths for the normal-only check within evidence, where the detector

@@ -34,6 +34,9 @@ __all__ = [
     "like_length_columns",
     "enough_counts",
     "joined_values",
+    "kmeans_member",
+    "like_counts",
+    "like_values",
     "observed",
     "raw_median_columns",
     "step_reasons",
@@ -41,6 +44,8 @@ __all__ = [
     "typical_from_bands",
     "typical_raw",
     "typical_raw_from",
+    "typical_like",
+    "typical_like_from",
     "units_at",
     "with_evidence",
 ]
@@ -362,6 +367,138 @@ def joined_values(state, parts):
     return [values for part in parts for values in part(state)]
 
 
+def kmeans_member(pipeline):
+    """The pipeline's K-means detector (itself, or the ensemble's member), else None."""
+    from .detect import KMeansDetector
+
+    found = [d for _, d in _members(pipeline) if isinstance(d, KMeansDetector)]
+    return found[0] if found else None
+
+
+def typical_like(pipeline, X, raw, lengths):
+    """Per cluster of the pipeline's K-means (:func:`kmeans_member`) and feature, the
+    median of the own values (``raw``) of the fitted entities whose nearest centre it is
+    (``cluster_of``; for a feature the evidence shrinkage moves, over those whose value
+    rests on ``_OWN_MIN`` observations); NaN where none is: what "entities like it
+    have" says (see :func:`_like_overall`). None without K-means. Kept by the pipeline
+    as ``_typical_like``; reasons only, never the scores."""
+    det = kmeans_member(pipeline)
+    if det is None:
+        return None
+    labels = np.asarray(det.cluster_of(X), dtype=np.int64)
+    seen = _seen_columns(getattr(pipeline, "evidence_", None), lengths, raw.shape[1])
+    k = det.kmeans_.cluster_centers_.shape[0]
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(k + 1))
+    medians = {}
+    for c in range(k):
+        mine = order[bounds[c] : bounds[c + 1]]
+        for j in range(raw.shape[1]):
+            values = raw[mine[seen[mine, j]], j]
+            if values.size:
+                medians[(c, j)] = np.median(values)
+    return typical_like_from(k, raw.shape[1], medians)
+
+
+def typical_like_from(k: int, d: int, medians: dict) -> np.ndarray:
+    """:func:`typical_like` from ``medians`` ({(cluster, column): median}; oddseq.dask
+    takes them over its partitions)."""
+    out = np.full((k, d), np.nan)
+    for (c, j), median in medians.items():
+        out[c, j] = float(median)
+    return out
+
+
+def _seen_columns(evidence, lengths, d: int) -> np.ndarray:
+    """Per entity and feature, whether its own value counts toward a median of
+    :func:`typical_like` (``evidence``: the pipeline's ``evidence_``): every one for the
+    features the shrinkage leaves alone."""
+    seen = np.ones((len(lengths), d), dtype=bool)
+    if evidence is not None:
+        shrunk = np.flatnonzero(evidence.kinds_)
+        seen[:, shrunk] = observed(evidence).enough(lengths)[:, shrunk]
+    return seen
+
+
+def like_counts(state, evidence, det, k: int):
+    """oddseq.dask's partition of ``state``: per (cluster, feature) of :func:`typical_like`,
+    the entities whose values it takes; None for a partition without sequences."""
+    if state["seqs"] is None:
+        return None
+    labels = np.asarray(det.cluster_of(state["X"]), dtype=np.int64)
+    seen = _seen_columns(evidence, state["lengths"], state["raw"].shape[1])
+    out = np.zeros((k, seen.shape[1]), dtype=np.int64)
+    np.add.at(out, labels, seen.astype(np.int64))
+    return out
+
+
+def like_values(state, evidence, det, pairs):
+    """oddseq.dask's partition of ``state``: the values of each (cluster, feature) of
+    ``pairs`` that :func:`typical_like` takes its median over."""
+    if state["seqs"] is None:
+        return [np.empty(0)] * len(pairs)
+    labels = np.asarray(det.cluster_of(state["X"]), dtype=np.int64)
+    raw = state["raw"]
+    seen = _seen_columns(evidence, state["lengths"], raw.shape[1])
+    return [raw[(labels == c) & seen[:, j], j] for c, j in pairs]
+
+
+def _like_overall(
+    pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters=None
+) -> tuple:
+    """(positions, medians) of the named features whose "entities like it have" a reason
+    says as the median of the own values of the entities of the K-means reference
+    cluster (``_typical_like``), not the centre: a K-means centre is the members' mean
+    on the detector's log scale, far from what they have ("count[fav] 0 (entities like
+    it have 0.646)" where the members' median is 1; H2 s26: 11,910 of 12,000 named
+    K-means features of make_ecommerce said another value than their members'
+    median). Where it lies on the side the detector scored, as :func:`_overall`.
+    ``rows``: each named feature's row of ``raw``; ``lengths``: each named feature's
+    entity's length; ``clusters``: each one's reference cluster where the explanation
+    says it (a K-means explanation's ``cluster``, NaN elsewhere), else it is found again
+    from ``raw`` (the stream's C++ explanation)."""
+    kept = getattr(pipeline, "_typical_like", None)
+    none = (np.zeros(0, np.int64), np.zeros(0))
+    det = kmeans_member(pipeline) if kept is not None else None
+    if det is None or raw is None or agrees is None or len(cols) == 0:
+        return none
+    whose = np.asarray(whose, dtype=object)
+    like = np.flatnonzero(np.isin(whose, (_LIKE, _NORMAL_LIKE)) & np.asarray(agrees, bool))
+    if not like.size:
+        return none
+    if clusters is not None:
+        like = like[np.isfinite(np.asarray(clusters, dtype=np.float64)[like])]
+        reference = np.asarray(clusters, dtype=np.float64)[like].astype(np.int64)
+    else:
+        rows = np.asarray(rows, dtype=np.int64)[like]
+        unique, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        X = pipeline._scaled(np.asarray(raw)[unique], np.asarray(lengths)[like][first])
+        reference = det._scores_and_reference(X)[1][inverse]
+    cols = np.asarray(cols, dtype=np.int64)[like]
+    median = np.asarray(kept, dtype=np.float64)[reference, cols]
+    mine, median = _on_the_side(
+        pipeline, cols, np.asarray(value)[like], np.asarray(typical)[like], median
+    )
+    return like[mine], median
+
+
+def _on_the_side(pipeline, cols, value, typical, median) -> tuple:
+    """(positions, medians) where ``median`` (finite) lies on the same side of ``value``
+    as ``typical`` and reads apart from the value."""
+    value = np.asarray(value, dtype=np.float64)
+    typical = np.asarray(typical, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        side_raw = np.where(_close(value, median), 0.0, np.sign(value - median))
+        side_typical = np.where(_close(value, typical), 0.0, np.sign(value - typical))
+    mine = np.flatnonzero(np.isfinite(median) & (side_raw == side_typical) & (side_raw != 0))
+    names = pipeline.feature_names_
+    cols = np.asarray(cols, dtype=np.int64)
+    apart = feature_texts(names, cols[mine], median[mine]) != feature_texts(
+        names, cols[mine], value[mine]
+    )
+    return mine[apart], median[mine][apart]
+
+
 def _overall(pipeline, cols, value, typical, whose, agrees) -> tuple:
     """(positions, medians) of the named features whose typical value a reason says as
     the median of the fitted entities' own values (``_typical_raw``), not the detector's:
@@ -377,35 +514,36 @@ def _overall(pipeline, cols, value, typical, whose, agrees) -> tuple:
     if kept is None or agrees is None or len(cols) == 0:
         return none
     cols = np.asarray(cols, dtype=np.int64)
-    median = np.asarray(kept, dtype=np.float64)[cols]
-    value = np.asarray(value, dtype=np.float64)
-    typical = np.asarray(typical, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        side_raw = np.where(_close(value, median), 0.0, np.sign(value - median))
-        side_typical = np.where(_close(value, typical), 0.0, np.sign(value - typical))
-    mine = np.flatnonzero(
-        np.isfinite(median)
-        & (np.asarray(whose, dtype=object) == _MEDIAN)
-        & np.asarray(agrees, dtype=bool)
-        & (side_raw == side_typical)
-        & (side_raw != 0)
+    at = np.flatnonzero(
+        (np.asarray(whose, dtype=object) == _MEDIAN) & np.asarray(agrees, dtype=bool)
     )
-    # (and that reads apart from the value: "0.1 (typical 0.1)" says nothing)
-    names = pipeline.feature_names_
-    apart = feature_texts(names, cols[mine], median[mine]) != feature_texts(
-        names, cols[mine], value[mine]
+    median = np.asarray(kept, dtype=np.float64)[cols[at]]
+    mine, median = _on_the_side(
+        pipeline, cols[at], np.asarray(value)[at], np.asarray(typical)[at], median
     )
-    return mine[apart], median[mine][apart]
+    return at[mine], median
 
 
 def _typical_words(
-    pipeline, cols, value, typical, lengths, expected, whose=None, agrees=None
+    pipeline,
+    cols,
+    value,
+    typical,
+    lengths,
+    expected,
+    whose=None,
+    agrees=None,
+    rows=None,
+    raw=None,
+    clusters=None,
 ) -> tuple:
     """(the typical value's words, explain's note) per named feature: ``whose`` (the
     words of :func:`typical_words_of`, default "typical") and ``expected``; for a
     feature the evidence shrinkage moves, "typical" says the median of the entities' own
     values where it lies on the side the detector scored (``agrees``: see
-    :func:`_overall`); for the
+    :func:`_overall`), and "entities like it have" (K-means) the median of the own values
+    of the reference cluster's entities (with ``rows`` of ``raw``, and the explanation's
+    ``clusters`` where it has them: see :func:`_like_overall`); for the
     features of :func:`like_length_columns`, the typical value of entities with about as
     many events ("typical 41 s with 3 events") where the model keeps it; where that lies
     on the other side of the value than the detector's typical value (which drove the
@@ -414,10 +552,13 @@ def _typical_words(
     "most entities have none"."""
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
-    at, median = _overall(pipeline, cols, value, typical, whose, agrees)
-    if at.size:
-        expected = expected.copy()
-        expected[at] = feature_texts(pipeline.feature_names_, np.asarray(cols)[at], median)
+    for at, median in (
+        _overall(pipeline, cols, value, typical, whose, agrees),
+        _like_overall(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters),
+    ):
+        if at.size:
+            expected = expected.copy()
+            expected[at] = feature_texts(pipeline.feature_names_, np.asarray(cols)[at], median)
     # a count PCA T^2 expects under sqrt(2) - 1: most entities have none, said alone
     words_of = typical_phrases(whose_said(pipeline, cols, typical, whose), expected)
     notes = np.full(len(expected), "", dtype=object)
@@ -917,8 +1058,9 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     idle = (cols == empty) & (actual == 0) if empty is not None else np.zeros(cols.size, bool)
     agrees = agrees & ~idle
     order = np.lexsort((idle, rows))  # by row, each row's features by rank
-    rows, cols, actual, typical_raw, read, agrees, whose = (
-        a[order] for a in (rows, cols, actual, typical_raw, read, agrees, whose)
+    clusters = _clusters_of(explained)
+    rows, cols, actual, typical_raw, read, agrees, whose, clusters = (
+        a[order] for a in (rows, cols, actual, typical_raw, read, agrees, whose, clusters)
     )
     said = feature_texts(feature_names, cols, actual)
     expected = feature_texts(feature_names, cols, typical_raw)
@@ -930,7 +1072,17 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     )
     # (chosen on the detector's typical value; the words may say the one of like length)
     expected, _ = _typical_words(
-        pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows], expected, whose, agrees
+        pipeline,
+        cols,
+        actual,
+        typical_raw,
+        np.asarray(lengths)[rows],
+        expected,
+        whose,
+        agrees,
+        rows,
+        raw,
+        clusters,
     )
     # a count of 0 beside "most entities have none" reads as ordinary, though PCA T^2's
     # mean lay above it (H6 s22, BGL: "count[E67] 0 (most entities have none)")
@@ -976,6 +1128,14 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     return with_evidence(reason.reindex(range(len(raw))).to_numpy(), lengths)
 
 
+def _clusters_of(explained: pd.DataFrame) -> np.ndarray:
+    """Per row of a detector's explanation, the reference cluster of a K-means
+    explanation (its ``cluster``; NaN elsewhere)."""
+    if "cluster" not in explained:
+        return np.full(len(explained), np.nan)
+    return explained["cluster"].to_numpy(np.float64)
+
+
 def alert_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     """A stream alert's reason per row of ``raw``: the features of the detector's
     explanation (``ALERT_FEATURES`` per row) on the side of typical the detector
@@ -1011,7 +1171,16 @@ def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, 
     said = over_nothing(pipeline, rows, cols, value, raw, feature_texts(names, cols, value))
     expected = feature_texts(names, cols, typical)
     expected, _ = _typical_words(
-        pipeline, cols, value, typical, np.asarray(lengths)[rows], expected, whose, agrees
+        pipeline,
+        cols,
+        value,
+        typical,
+        np.asarray(lengths)[rows],
+        expected,
+        whose,
+        agrees,
+        rows,
+        raw,
     )
     all_notes = feature_notes(pipeline)
     notes = [all_notes[c] for c in cols.tolist()]

@@ -181,3 +181,105 @@ def test_the_stream_names_pca_t2_drivers_as_the_detector_does(shop):
     terms = _t2_terms(det, X[t2].astype(np.float64))
     named = np.take_along_axis(terms, explanation.columns[t2][:, :2], axis=1)
     assert (named > 0).all()
+
+
+# ---- K-means: "entities like it have"
+
+LIKE = re.compile(r"([^;(]+?) ([^;(]+?) \(entities like it have ([^;)]+)\)")
+
+
+@pytest.fixture(scope="module")
+def clustered(shop):
+    log, seqs, _ = shop
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = AnomalyPipeline(method="kmeans", random_state=0).fit(seqs)
+    return log, seqs, pipe
+
+
+def test_entities_like_it_have_the_median_of_the_reference_clusters_own_values(clustered):
+    """A K-means centre is its members' mean on the detector's log scale (of shrunk
+    values): "count[fav] 0 (entities like it have 0.646)" where they have 1. Said now:
+    the median of the own values of the entities whose nearest centre it is, counted
+    here by hand from the raw features and the fitted K-means."""
+    _, seqs, pipe = clustered
+    names = list(pipe.feature_names_)
+    raw = pipe._explain_rows["fit"][1]
+    X = pipe._scaled(raw, seqs.lengths)
+    det = pipe.detector_
+    nearest = det.cluster_of(X)
+    _, reference = det._scores_and_reference(X)
+    words = {reason_name(n): j for j, n in enumerate(names)}
+    counts = [j for j, n in enumerate(names) if n.startswith("count[")]  # never shrunk
+    checked = differs = 0
+    for at, reason in enumerate(pipe.score(seqs)["reason"].reindex(seqs.ids)):
+        for name, value, like in LIKE.findall(str(reason)):
+            j = words.get(name.strip())
+            if j not in counts:
+                continue
+            median = float(np.median(raw[nearest == reference[at], j]))
+            centre = det_centre(pipe, det, reference[at], j)
+            v = float(value.replace(",", ""))
+            # the members' median where it lies on the side of the value the centre does
+            # (where the value is the median, the centre drove the score: said as before)
+            apart = np.sign(v - median) == np.sign(v - centre) != 0
+            expected = median if apart else centre
+            assert like == format_value(names[j], expected), reason
+            checked += 1
+            differs += bool(apart) and like != format_value(names[j], centre)
+    assert checked >= 20 and differs >= 10  # before: the centre, and it differs
+
+
+def det_centre(pipe, det, cluster, j):
+    """A K-means centre's value of feature j in the data's units, as the reasons said it."""
+    centre = det.kmeans_.cluster_centers_.astype(np.float64)[cluster, j : j + 1]
+    logged = pipe.z_scaler_.inverse_transform_at(centre, np.array([j]))
+    return pipe.log_scaler_.inverse_transform_at(logged, np.array([j]))[0]
+
+
+def test_kmeans_words_are_those_of_the_stream_a_saved_model_and_dask(clustered, tmp_path):
+    log, seqs, pipe = clustered
+    table = pipe.score(seqs)
+    kept = pipe.__dict__.pop("_typical_like")
+    try:
+        before = pipe.score(seqs)
+        pipe.save(tmp_path / "old.oddseq")
+    finally:
+        pipe._typical_like = kept
+    for column in ("score", "is_anomaly", "p_normal", "cluster", "rank"):
+        assert np.array_equal(table[column].to_numpy(), before[column].to_numpy()), column
+    assert (table["reason"] != before["reason"]).sum() >= 50
+    assert load(tmp_path / "old.oddseq").score(seqs)["reason"].equals(before["reason"])
+    pipe.save(tmp_path / "new.oddseq")
+    assert load(tmp_path / "new.oddseq").score(seqs)["reason"].equals(table["reason"])
+    # the stream: its C++ explanation's words are those of the detector's explain
+    scorer = StreamScorer(pipe, **ROLES, reasons="all")
+    scorer.update(log.sort_values("timestamp", kind="stable"))
+    from oddseq.stream._scorer import _hash_keys
+
+    keys = np.ascontiguousarray(_hash_keys(seqs.ids))
+    raw, lengths, _, _ = scorer._raw(keys)
+    live = scorer._alert_reasons(keys)
+    assert np.array_equal(live, scorer._reasons(pipe._scaled(raw, lengths), raw, lengths))
+    assert pd.Series(live).str.contains("entities like it have").sum() >= 50
+
+
+def test_kmeans_medians_over_dask_partitions_equal_one_machines(shop):
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    import oddseq
+    import oddseq.dask
+
+    log, _, _ = shop
+    for method in ("kmeans", "auto"):
+        options = dict(method=method, random_state=0, groups=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected, one = oddseq.detect_anomalies(log, **ROLES, **options, return_pipeline=True)
+            with dask.config.set(scheduler="sync"):
+                table, model = oddseq.dask.detect_anomalies(
+                    dd.from_pandas(log, npartitions=3), **ROLES, **options, return_pipeline=True
+                )
+                table = table.compute()
+        assert np.array_equal(model._typical_like, one._typical_like, equal_nan=True), method
+        assert table["reason"].reindex(expected.index).equals(expected["reason"]), method

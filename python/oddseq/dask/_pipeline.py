@@ -1702,6 +1702,28 @@ def _none_add(a, b):
     return add(a, b)
 
 
+def _typical_like(pipeline, rows, raw_dtype) -> None:
+    """The pipeline's ``_typical_like`` (:func:`oddseq._reasons.typical_like`) over the
+    partitions: the fitted rows' K-means clusters' medians, as one machine takes them."""
+    det = _reasons.kmeans_member(pipeline)
+    if det is None:
+        return
+    det = _without_training_vectors(det)
+    k, d = det.kmeans_.cluster_centers_.shape
+    evidence = pipeline.evidence_
+    counts = map_reduce(rows.states, _reasons.like_counts, evidence, det, k, combine=_none_add)
+    pairs = [(int(c), int(j)) for c, j in zip(*np.nonzero(counts))]
+    medians, _ = column_statistics(
+        rows.states,
+        partial(_reasons.like_values, evidence=evidence, det=det, pairs=pairs),
+        [int(counts[c, j]) for c, j in pairs],
+        medians=[(p, raw_dtype) for p in range(len(pairs))],
+    )
+    pipeline._typical_like = _reasons.typical_like_from(
+        k, d, {pair: medians[p] for p, pair in enumerate(pairs)}
+    )
+
+
 def _band_sizes(state):
     if state["seqs"] is None:
         return None
@@ -3688,6 +3710,7 @@ def detect_anomalies(
                 warnings.filterwarnings("ignore", message="every score is the same")
             detector, found = _fit_detector(detector, rows, x_moments, threads)
         pipeline.detector_ = detector
+        _typical_like(pipeline, rows, raw_dtype)  # "entities like it have" (reasons)
         if found is not None:  # a neighbour method: the spreads its reasons divide by
             detector._feature_scale = _robust_statistics(
                 rows, x_moments.mean_std()[1], quartiles=False
