@@ -390,11 +390,20 @@ def typical_like(pipeline, X, raw, lengths):
     k = det.kmeans_.cluster_centers_.shape[0]
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(k + 1))
+    # Each cluster's rows gathered once; the columns every member counts toward (those
+    # the shrinkage leaves alone) take their medians in one call.
+    every = seen.all(axis=0)
     medians = {}
     for c in range(k):
         mine = order[bounds[c] : bounds[c + 1]]
-        for j in range(raw.shape[1]):
-            values = raw[mine[seen[mine, j]], j]
+        if not mine.size:
+            continue
+        block, seen_block = raw[mine], seen[mine]
+        whole = np.flatnonzero(every)
+        for j, median in zip(whole.tolist(), np.median(block[:, whole], axis=0).tolist()):
+            medians[(c, j)] = median
+        for j in np.flatnonzero(~every).tolist():
+            values = block[seen_block[:, j], j]
             if values.size:
                 medians[(c, j)] = np.median(values)
     return typical_like_from(k, raw.shape[1], medians)
