@@ -34,13 +34,16 @@ the K-means++ seeding, each partition's distinct feature-row hashes with their c
    the single-machine fit computes the same way, so both round the same exact value),
    and every median and quartile exactly - radix selection on the values' bits, a few
    rounds of 4,096-bin histograms added up the tree, then the at most 65,536 values
-   left are fetched - so the evidence shrinkage, the robust z-scores and their
-   interpolated quartiles are bit-identical to numpy's on the whole data.
+   left are fetched (a column of at most 65,536 values at once) - so the evidence
+   shrinkage, the robust z-scores and their interpolated quartiles are bit-identical
+   to numpy's on the whole data.
 4. **The model.** K-means: the K-means++ seeding replays the C++ procedure (the
    same races: each row's key from a hash of its values, each identical row's group
    weight counted over all partitions once; per centre, each partition's first picks
    by the C++ race, the client the smallest, then the candidates' potentials), then
-   Lloyd steps with the C++ assignment kernel per partition
+   Lloyd steps with the C++ assignment kernel per partition (a matrix of at most
+   2^22 values is fetched once and fitted on the client by the same C++ seeding and
+   steps: each step over the partitions is a round trip)
    and the C++ cluster sums, exact 128-bit fixed-point integers as ``kmeans_fit``
    keeps them, added on the client. Where the single machine restarts K-means (at
    most 50,000 entities, at most half of their feature rows distinct), it fits them on
