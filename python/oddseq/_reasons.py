@@ -839,13 +839,25 @@ def _without_values(names, rows, cols, raw, said) -> np.ndarray:
 
 
 def before_evidence(reason, words: str) -> str:
-    """``reason`` with `` (words)`` added at its end, before the note of
-    :func:`with_evidence` if it has one: the recent-change facts belong to their phrase,
-    not after "(rests on 4 events)", the note on the whole reason."""
+    """``reason`` with the recent-change facts ``words`` (RecentChangeEncoder's
+    ``recent_facts``: "recent: 5 of 24 events buy ...") added at its end as a phrase of
+    their own, "; recent change: 5 of 24 events buy ...", before the note of
+    :func:`with_evidence` if it has one (not after "(rests on 4 events)", the note on
+    the whole reason). In brackets after the last feature's phrase they read as that
+    feature's facts: "mean value 245 (log-scale average 51.6) (recent: 5 of 24 events
+    buy ...)" (H7 s26, make_ecommerce seed 242, recent_change=True: 551 of the 1,874
+    reasons with the facts put them after another feature's phrase)."""
     reason = str(reason)
     note = re.search(r" \(rests on \d+ events?\)$", reason)
     at = len(reason) if note is None else note.start()
-    return f"{reason[:at]} ({words}){reason[at:]}"
+    words = str(words)
+    words = words[len(_FACTS_START) :] if words.startswith(_FACTS_START) else words
+    return f"{reason[:at]}; {CHANGE_FACTS}: {words}{reason[at:]}"
+
+
+_FACTS_START = "recent: "  # how RecentChangeEncoder.recent_facts begins
+#: The words before the recent-change facts in a reason (:func:`before_evidence`).
+CHANGE_FACTS = "recent change"
 
 
 def with_evidence(reasons: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -1212,10 +1224,13 @@ def step_reasons(steps: pd.DataFrame, ids, lengths, seqs=None) -> np.ndarray:
     steps, ``TABLE_STEPS`` per sequence): each step with its probability, or "never
     seen", and the expected next event. With ``seqs`` (the explained sequences, in the
     order of ``ids``), a step whose transition the sequence makes more than once is said
-    once, with how often ("5 times view → buy, the least likely p=0.035 (expected
-    view)"): the least likely steps of a sequence that repeats one improbable
-    transition were that transition twice over, "view → buy p=0.035 (expected view);
-    view → buy p=0.035 (expected view)" (make_ecommerce: 68 of 87 flagged users), and
+    once, with how often ("5 times view → buy, the least likely of them p=0.035
+    (expected view)": the lowest of its steps' probabilities; "the least likely" alone
+    read as a comparison with other steps where the reason names no other, H7 s26:
+    486 of 1,452 such reasons of make_ecommerce seed 241): the least likely steps of a
+    sequence that repeats one improbable transition were that transition twice over,
+    "view → buy p=0.035 (expected view); view → buy p=0.035 (expected view)"
+    (make_ecommerce: 68 of 87 flagged users), and
     said nothing of how many such steps the score counted."""
     order = pd.Index(ids).get_indexer(steps.index.get_level_values("row"))
     features = steps["feature"].to_numpy(dtype=object)
@@ -1227,7 +1242,11 @@ def step_reasons(steps: pd.DataFrame, ids, lengths, seqs=None) -> np.ndarray:
     # a transition said once per sequence: its first (least likely) step
     first = ~pd.DataFrame({"row": order, "feature": features}).duplicated().to_numpy()
     phrases = [
-        (f"{n:,} times {shorten(feature)}, the least likely " if n > 1 else f"{shorten(feature)} ")
+        (
+            f"{n:,} times {shorten(feature)}, the least likely of them "
+            if n > 1
+            else f"{shorten(feature)} "
+        )
         + f"{'never seen' if not seen else f'p={p:.2g}'} (expected {shorten(typical)})"
         for feature, seen, p, typical, n in zip(
             features[first],

@@ -25,7 +25,7 @@ def test_a_markov_reason_says_a_repeated_improbable_step_once_with_how_often():
     table = _markov_table(normal, odd)
     reason = table.loc[70, "reason"]
     assert reason.count("view → buy") == 1, reason
-    assert reason.startswith("5 times view → buy, the least likely p=0.035 (expected view)")
+    assert reason.startswith("5 times view → buy, the least likely of them p=0.035 (expected view)")
     # by hand: the odd sequence makes the step view → buy five times
     events = odd[0]
     assert sum(a == "view" and b == "buy" for a, b in zip(events, events[1:])) == 5
@@ -205,5 +205,5 @@ def test_the_recent_facts_come_before_the_note_of_few_events():
         )
     reason = table.loc[999, "reason"]
     assert "recent activity against its own past" in reason, reason
-    assert reason.endswith(" earlier events in the hours 02:00-04:59) (rests on 4 events)"), reason
+    assert reason.endswith(" earlier events in the hours 02:00-04:59 (rests on 4 events)"), reason
     assert reason.count("(rests on") == 1

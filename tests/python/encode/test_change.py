@@ -272,7 +272,7 @@ def test_the_pipeline_adds_the_columns_and_ranks_a_takeover_higher():
     reason = changed.table_.loc[thief, "reason"]
     assert "recent activity against its own past" in reason
     # The facts behind it: ten buys at 03:00, where the owner browsed in the evenings.
-    assert re.search(r"recent: 10 of \d+ events buy", reason), reason
+    assert re.search(r"; recent change: 10 of \d+ events buy", reason), reason
     assert "last session began in the 03:00 hour, 0 of" in reason
     del rng
     with pytest.raises(ValueError, match="recent_change"):
