@@ -592,15 +592,24 @@ std::int64_t evict_idle(EntityStore& store, std::int64_t now_ns) {
   return store.evict_idle(now_ns);
 }
 
-// The store's whole state as bytes (EntityStore::dump): what pickle and copy keep of it,
-// so a stream can be checkpointed and resumed.
+// The store's whole state as bytes (EntityStore::dump_into): what pickle and copy keep
+// of it, so a stream can be checkpointed and resumed. Written straight into the bytes
+// object, sized first: the state is held once, not built aside and copied.
 py::bytes store_state(const EntityStore& store) {
-  std::string out;
+  std::size_t size = 0;
   {
-    py::gil_scoped_release release;  // a walk over the state
-    store.dump(out);
+    py::gil_scoped_release release;  // a walk over the state that only counts
+    size = store.dump_size();
   }
-  return py::bytes(out);
+  PyObject* raw = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(size));
+  if (raw == nullptr) throw py::error_already_set();
+  auto out = py::reinterpret_steal<py::bytes>(raw);
+  char* data = PyBytes_AS_STRING(raw);
+  {
+    py::gil_scoped_release release;  // fills the new bytes, which only this call holds
+    store.dump_into(data, size);
+  }
+  return out;
 }
 
 // A store from its state's bytes (EntityStore::load): a ValueError saying why for bytes

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "oddseq/core/check.hpp"
@@ -692,13 +693,11 @@ StoreParams load_params(StateReader& in) {
 
 }  // namespace
 
-void EntityStore::dump(std::string& out) const {
-  out.append(kStateMark, sizeof(kStateMark));
-  StateWriter put(out);
+void EntityStore::write_state(StateWriter& put, std::uint64_t payload) const {
+  put.put_array(kStateMark, sizeof(kStateMark));
   put.put(kStateVersion);
   put.put(kByteOrder);
-  put.put<std::uint64_t>(0);  // the payload's size, once written
-  const std::size_t payload = out.size();
+  put.put(payload);
   dump_params(put, params_);
   for (const std::int64_t c :
        {counters_.events, counters_.late_accepted, counters_.late_dropped,
@@ -736,9 +735,33 @@ void EntityStore::dump(std::string& out) const {
     put.put_bool(s.change != nullptr);
     if (s.change) s.change->dump(put);
   }
-  const auto size = static_cast<std::uint64_t>(out.size() - payload);
-  std::memcpy(&out[payload - sizeof(size)], &size, sizeof(size));
-  put.put(checksum(out.data() + payload, out.size() - payload));
+}
+
+std::size_t EntityStore::dump_size() const {
+  StateWriter count;
+  write_state(count, 0);
+  return count.size() + sizeof(std::uint64_t);  // and the checksum
+}
+
+void EntityStore::dump_into(char* data, std::size_t size) const {
+  const auto changed = [] {
+    throw std::runtime_error(
+        "a stream store's state changed size while it was written (was the store updated "
+        "from another thread meanwhile?): write it again when no update runs");
+  };
+  if (size < kStateHeader + sizeof(std::uint64_t)) changed();
+  const std::size_t payload = size - kStateHeader - sizeof(std::uint64_t);
+  StateWriter put(data, size);
+  write_state(put, payload);
+  if (put.size() != kStateHeader + payload) changed();
+  put.put(checksum(data + kStateHeader, payload));
+}
+
+void EntityStore::dump(std::string& out) const {
+  const std::size_t start = out.size();
+  const std::size_t size = dump_size();
+  out.resize(start + size);
+  dump_into(out.data() + start, size);
 }
 
 std::unique_ptr<EntityStore> EntityStore::load(const char* data, std::size_t size) {

@@ -84,6 +84,7 @@ struct StoreCounters {
 struct EntityState;  // defined in the source
 struct EntityTable;  // defined in the source
 struct ChangeSetup;  // change_state.hpp
+class StateWriter;   // state_bytes.hpp
 
 // Columns of `features`, in order: the n_columns counts, length, duration_s,
 // gap_mean_s, gap_std_s, then the DiversityEncoder's 10 item columns and its 6 value
@@ -151,15 +152,24 @@ class EntityStore {
   std::int64_t n_columns() const { return params_.n_columns; }
   const StoreParams& params() const { return params_; }
 
-  // The whole state as bytes, appended to `out`: the settings, every entity, the
-  // counters and the clocks, so that load() makes a store that goes on exactly as this
-  // one would (a stream checkpointed and resumed). Versioned and checksummed: load
-  // refuses bytes that are not a whole state of this format (std::invalid_argument
-  // saying why: foreign, another format version, truncated, altered).
+  // The whole state as bytes: the settings, every entity, the counters and the clocks,
+  // so that load() makes a store that goes on exactly as this one would (a stream
+  // checkpointed and resumed). Versioned and checksummed: load refuses bytes that are
+  // not a whole state of this format (std::invalid_argument saying why: foreign, another
+  // format version, truncated, altered). dump_size() is their number (a walk that only
+  // counts); dump_into writes them into a buffer of that size, the caller's (the Python
+  // bytes object itself: the state is never held twice), and refuses
+  // (std::runtime_error) a state that changed size between the two; dump appends them
+  // to `out`.
+  std::size_t dump_size() const;
+  void dump_into(char* data, std::size_t size) const;
   void dump(std::string& out) const;
   static std::unique_ptr<EntityStore> load(const char* data, std::size_t size);
 
  private:
+  // The state's bytes but the checksum, the payload's size written as `payload` (the
+  // sizing walk gives 0).
+  void write_state(StateWriter& put, std::uint64_t payload) const;
   // update without the sweep.
   void apply(const EventBatch& batch, std::uint8_t* status, std::vector<std::uint64_t>& touched,
              std::vector<std::int64_t>* first_rows);

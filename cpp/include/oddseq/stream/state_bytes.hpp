@@ -1,6 +1,6 @@
 #pragma once
 // The bytes of a stream store's state (EntityStore::dump and EntityStore::load): plain
-// fields in the machine's byte order appended to a string, read back with every read
+// fields in the machine's byte order one after another, read back with every read
 // checked against the end, so a truncated or altered state is refused, never read past.
 #include <cstdint>
 #include <cstring>
@@ -11,29 +11,53 @@
 
 namespace oddseq::stream {
 
+// Writes the fields into a buffer of the state's size, found first by a writer that
+// only counts (the same walk with no buffer): one buffer, filled in place, so the state
+// is never held twice (the binding fills the Python bytes object itself). A write past
+// the buffer's end is refused (std::runtime_error), never made.
 class StateWriter {
  public:
-  explicit StateWriter(std::string& out) : out_(out) {}
+  // Counts the bytes the fields take; writes nothing.
+  StateWriter() = default;
+  // Writes the fields into data[0, size).
+  StateWriter(char* data, std::size_t size) : data_(data), size_(size) {}
 
   template <class T>
   void put(const T& value) {
     static_assert(std::is_arithmetic_v<T>, "plain numbers only (no padding)");
-    out_.append(reinterpret_cast<const char*>(&value), sizeof(T));
+    put_bytes(&value, sizeof(T));
   }
   void put_bool(bool value) { put<std::uint8_t>(value ? 1 : 0); }
   template <class T>
   void put_array(const T* values, std::size_t n) {
     static_assert(std::is_arithmetic_v<T>, "plain numbers only (no padding)");
-    if (n > 0) out_.append(reinterpret_cast<const char*>(values), n * sizeof(T));
+    if (n > 0) put_bytes(values, n * sizeof(T));
   }
   template <class T>
   void put_vector(const std::vector<T>& values) {
     put<std::uint64_t>(values.size());
     put_array(values.data(), values.size());
   }
+  // The bytes written (or counted) so far.
+  std::size_t size() const { return at_; }
 
  private:
-  std::string& out_;
+  void put_bytes(const void* bytes, std::size_t n) {
+    if (data_ != nullptr) {
+      if (n > size_ - at_) overflow();
+      std::memcpy(data_ + at_, bytes, n);
+    }
+    at_ += n;
+  }
+  [[noreturn]] static void overflow() {
+    throw std::runtime_error(
+        "a stream store's state grew while it was written (was the store updated from "
+        "another thread meanwhile?): write it again when no update runs");
+  }
+
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t at_ = 0;
 };
 
 // Reads what a StateWriter wrote; std::invalid_argument (a ValueError in Python) where
