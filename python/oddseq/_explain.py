@@ -284,7 +284,9 @@ def explain_entities(
     have none", which the reason says in place of the value), "expected" (PCA's
     prediction), "entities like it have"
     (a K-means centre, the nearest entities' mean; "normal entities like it have" in
-    normal-only fitting).
+    normal-only fitting; ``typical_said`` says the median of the own values of the
+    K-means cluster's entities or of the neighbours, KNN and LOF, where it lies on the
+    side the detector scored).
     ``typical_said``: the typical value as the table's reason says it in brackets, with
     its words ("log-scale average 0.42"); for a duration or item variety, that of
     entities with about as many events where the model keeps it ("typical 8.16 d with

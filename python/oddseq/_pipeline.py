@@ -2013,6 +2013,8 @@ class AnomalyPipeline(SaveMixin):
                     self.detector_.fit(data.X)
             if data.raw is not None:  # "entities like it have": K-means clusters' medians
                 self._typical_like = _reasons.typical_like(self, data.X, data.raw, seqs.lengths)
+                # and the neighbours' own values (KNN, LOF)
+                self._like_rows = _reasons.like_rows(self, data.raw, seqs.lengths)
             progress.update(1)
             progress.set_postfix_str("threshold")
             # (the lengths for the normal-only check within evidence, where the detector

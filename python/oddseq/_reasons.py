@@ -46,6 +46,8 @@ __all__ = [
     "typical_raw_from",
     "typical_like",
     "typical_like_from",
+    "like_rows",
+    "neighbour_medians",
     "units_at",
     "with_evidence",
 ]
@@ -452,6 +454,102 @@ def like_values(state, evidence, det, pairs):
     return [raw[(labels == c) & seen[:, j], j] for c, j in pairs]
 
 
+def neighbour_member(pipeline):
+    """The pipeline's detector where it is a neighbour detector (KNN, LOF) that explains
+    a row against more than one neighbour (their mean on its log scale), else None."""
+    from .detect import LOF, KNNDetector
+
+    det = getattr(pipeline, "detector_", None)
+    if isinstance(det, (KNNDetector, LOF)) and det._explain_k() > 1:
+        return det
+    return None
+
+
+def like_rows(pipeline, raw, lengths):
+    """The fitted entities' own values (``raw``, the detector's training rows in its
+    order) that "entities like it have" of a neighbour detector
+    (:func:`neighbour_member`) takes its medians over: NaN where the entity's value does
+    not count (a feature the evidence shrinkage moves, resting on fewer than
+    ``_OWN_MIN`` observations, as :func:`typical_like`); None for other detectors. Kept
+    by the pipeline as ``_like_rows``; reasons only, never the scores."""
+    if neighbour_member(pipeline) is None:
+        return None
+    return masked_own_values(getattr(pipeline, "evidence_", None), raw, lengths)
+
+
+def masked_own_values(evidence, raw, lengths) -> np.ndarray:
+    """``raw`` with NaN where an entity's own value does not count toward a median of
+    "entities like it have" (see :func:`_seen_columns`)."""
+    out = np.array(raw, copy=True)
+    out[~_seen_columns(evidence, lengths, out.shape[1])] = np.nan
+    return out
+
+
+def neighbour_medians(values) -> np.ndarray:
+    """The median along the last axis of ``values`` (each row's neighbours' own values,
+    NaN where one does not count) as float64, NaN where none counts: the mean of the two
+    middle values for an even count. The one formula of one machine, the stream and
+    oddseq.dask, so the three say the same bits."""
+    values = np.sort(np.asarray(values, dtype=np.float64), axis=-1)  # NaN last
+    count = np.sum(~np.isnan(values), axis=-1)
+    lo = np.take_along_axis(values, np.maximum(count - 1, 0)[..., None] // 2, axis=-1)[..., 0]
+    hi = np.take_along_axis(
+        values, np.minimum(count // 2, values.shape[-1] - 1)[..., None], axis=-1
+    )
+    out = (lo + hi[..., 0]) / 2
+    out[count == 0] = np.nan
+    return out
+
+
+def with_like_medians(pipeline, medians):
+    """oddseq.dask's table pass: a copy of ``pipeline`` whose neighbour reasons read the
+    partition's rows' neighbour medians (``medians``, rows x features, gathered with
+    the neighbours' means) in place of finding the neighbours again."""
+    import copy
+
+    pipeline = copy.copy(pipeline)
+    pipeline._like_medians_at = medians
+    return pipeline
+
+
+def _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees) -> tuple:
+    """(positions, medians) of the named features whose "entities like it have" a reason
+    of a neighbour detector (KNN or LOF with more than one neighbour) says as the median
+    of the own values of the neighbours the row is explained against, not their mean:
+    the mean is taken on the detector's log scale (log1p of the evidence-shrunk
+    features), a value none of them has (H2 s26 of K-means' centres; H7 s26: KNN and LOF
+    said "count[fav] 0 (entities like it have 0.231)" of neighbours who mostly had
+    none). Where it lies on the side the detector scored, as :func:`_overall`. The
+    neighbours are those of the detector's explain: fit's for training rows, found again
+    from ``raw`` otherwise (:meth:`_explaining_rows`); oddseq.dask's table pass gives
+    the medians gathered with the neighbours' means (``_like_medians_at``)."""
+    none = (np.zeros(0, np.int64), np.zeros(0))
+    det = neighbour_member(pipeline)
+    kept = getattr(pipeline, "_like_rows", None)
+    given = getattr(pipeline, "_like_medians_at", None)
+    if det is None or (kept is None and given is None) or raw is None or agrees is None:
+        return none
+    if len(cols) == 0 or rows is None:
+        return none
+    whose = np.asarray(whose, dtype=object)
+    like = np.flatnonzero(np.isin(whose, (_LIKE, _NORMAL_LIKE)) & np.asarray(agrees, bool))
+    if not like.size:
+        return none
+    at = np.asarray(rows, dtype=np.int64)[like]
+    cols = np.asarray(cols, dtype=np.int64)[like]
+    if given is not None:
+        median = np.asarray(given, dtype=np.float64)[at, cols]
+    else:
+        unique, first, inverse = np.unique(at, return_index=True, return_inverse=True)
+        X = pipeline._scaled(np.asarray(raw)[unique], np.asarray(lengths)[like][first])
+        neighbours = det._explaining_rows(X, unique)[inverse]
+        median = neighbour_medians(np.asarray(kept)[neighbours, cols[:, None]])
+    mine, median = _on_the_side(
+        pipeline, cols, np.asarray(value)[like], np.asarray(typical)[like], median
+    )
+    return like[mine], median
+
+
 def _like_overall(
     pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters=None
 ) -> tuple:
@@ -564,6 +662,7 @@ def _typical_words(
     for at, median in (
         _overall(pipeline, cols, value, typical, whose, agrees),
         _like_overall(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters),
+        _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees),
     ):
         if at.size:
             expected = expected.copy()

@@ -1,13 +1,16 @@
-"""Reasons' words of session 26 (H7): a Markov step said with how often, and the
-recent-change facts as a phrase of their own."""
+"""Reasons' words of session 26 (H7): a Markov step said with how often, the
+recent-change facts as a phrase of their own, and what the neighbour detectors' (KNN,
+LOF) "entities like it have" says: the median of the neighbours' own values."""
 
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import oddseq
-from oddseq._reasons import before_evidence
+from oddseq._reasons import before_evidence, format_value, reason_name
 from oddseq.sequences import Sequences
 
 
@@ -70,3 +73,144 @@ def test_a_table_reason_ends_with_the_recent_change_phrase():
     assert "recent activity against its own past" in reason, reason
     assert "; recent change: 6 of " in reason, reason
     assert "(recent:" not in reason, reason
+
+
+# ---- the neighbour detectors' "entities like it have"
+
+ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+LIKE = re.compile(r"([^;(]+?) ([^;(]+?) \(entities like it have ([^;)]+)\)")
+
+
+@pytest.fixture(scope="module")
+def shop():
+    from oddseq.datasets import make_ecommerce
+
+    log = make_ecommerce(n_users=500, random_state=243).events
+    return log, Sequences.from_events(log, **ROLES)
+
+
+def _fit(seqs, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return oddseq.AnomalyPipeline(random_state=0, **options).fit(seqs)
+
+
+@pytest.mark.parametrize("method", ["knn", "lof"])
+def test_entities_like_it_have_the_median_of_the_neighbours_own_values(shop, method):
+    """KNN and LOF said the mean of the neighbours on the detector's log scale (log1p
+    of shrunk values), a value none of them has: "count[fav] 0 (entities like it have
+    0.231)". Said now: the median of the neighbours' own values, counted here by hand
+    from the raw features and neighbours found by scikit-learn."""
+    from sklearn.neighbors import NearestNeighbors
+
+    _, seqs = shop
+    pipe = _fit(seqs, method=method)
+    det = pipe.detector_
+    k = det._explain_k()
+    assert k > 1
+    names = list(pipe.feature_names_)
+    raw = pipe._explain_rows["fit"][1]
+    X = pipe._scaled(raw, seqs.lengths)
+    dist, ind = NearestNeighbors(n_neighbors=k + 2).fit(X).kneighbors(X)
+    words = {reason_name(n): j for j, n in enumerate(names)}
+    counts = [j for j, n in enumerate(names) if n.startswith("count[")]  # never shrunk
+    checked = differs = 0
+    for at, reason in enumerate(pipe.table_["reason"].reindex(seqs.ids)):
+        # rows whose k neighbours (itself left out) are not tied with the next one
+        others = ind[at][ind[at] != at][: k + 1]
+        gaps = dist[at][ind[at] != at][: k + 1]
+        if len(others) < k + 1 or gaps[k - 1] == gaps[k] or dist[at][0] > 0 and ind[at][0] != at:
+            continue
+        for name, value, like in LIKE.findall(str(reason)):
+            j = words.get(name.strip())
+            if j not in counts:
+                continue
+            median = float(np.median(raw[others[:k], j]))
+            mean = pipe.log_scaler_.inverse_transform_at(
+                pipe.z_scaler_.inverse_transform_at(X[others[:k], j : j + 1].mean(axis=0), [j]),
+                [j],
+            )[0]
+            v = float(value.replace(",", ""))
+            apart = np.sign(v - median) == np.sign(v - mean) != 0
+            assert like == format_value(names[j], median if apart else mean), reason
+            checked += 1
+            differs += bool(apart) and like != format_value(names[j], mean)
+    assert checked >= 20 and differs >= 10  # before: the log-scale mean, and it differs
+
+
+def test_scores_are_bit_for_bit_and_a_model_without_the_rows_says_as_before(shop, tmp_path):
+    _, seqs = shop
+    pipe = _fit(seqs, method="knn")
+    table = pipe.score(seqs)
+    kept = pipe.__dict__.pop("_like_rows")
+    try:
+        before = pipe.score(seqs)
+        pipe.save(tmp_path / "old.oddseq")
+    finally:
+        pipe._like_rows = kept
+    for column in ("score", "is_anomaly", "p_normal", "rank"):
+        assert np.array_equal(table[column].to_numpy(), before[column].to_numpy()), column
+    assert (table["reason"] != before["reason"]).sum() >= 50
+    assert oddseq.load(tmp_path / "old.oddseq").score(seqs)["reason"].equals(before["reason"])
+    pipe.save(tmp_path / "new.oddseq")
+    assert oddseq.load(tmp_path / "new.oddseq").score(seqs)["reason"].equals(table["reason"])
+    # explain() says the same typical value as the table
+    said = pipe.explain(seqs, seqs.ids[:50], top=4)["typical_said"]
+    assert said.str.contains("entities like it have").sum() >= 20
+
+
+def test_one_neighbour_keeps_its_own_value(shop):
+    # Normal-only auto's KNN explains a row against its one nearest normal entity: its
+    # value, no average: no medians are kept.
+    log, _ = shop
+    normal = log[log["user_id"].isin(log["user_id"].unique()[:300])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, pipe = oddseq.detect_anomalies(log, **ROLES, normal=normal, return_pipeline=True)
+    assert pipe.detector_._explain_k() == 1 and pipe._like_rows is None
+
+
+def test_the_stream_says_the_neighbours_medians(shop):
+    from oddseq.stream import StreamScorer
+    from oddseq.stream._scorer import _hash_keys
+
+    log, seqs = shop
+    pipe = _fit(seqs, method="knn")
+    scorer = StreamScorer(pipe, **ROLES, reasons="all")
+    scorer.update(log.sort_values("timestamp", kind="stable"))
+    keys = np.ascontiguousarray(_hash_keys(seqs.ids))
+    live = pd.Series(scorer._alert_reasons(keys))
+    kept = pipe.__dict__.pop("_like_rows")
+    try:
+        before = pd.Series(scorer._alert_reasons(keys))
+    finally:
+        pipe._like_rows = kept
+    assert live.str.contains("entities like it have").sum() >= 50
+    assert (live != before).sum() >= 20
+
+
+@pytest.mark.parametrize("method, with_normal", [("knn", False), ("knn", True), ("lof", False)])
+def test_neighbour_medians_over_dask_partitions_equal_one_machines(shop, method, with_normal):
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    import oddseq.dask
+
+    log, _ = shop
+    users = log["user_id"].unique()
+    normal = log[log["user_id"].isin(users[:300])]
+    for options in [dict(method=method, normal=normal) if with_normal else dict(method=method)]:
+        options["groups"] = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected, one = oddseq.detect_anomalies(log, **ROLES, **options, return_pipeline=True)
+            ddf = dd.from_pandas(log, npartitions=3)
+            if "normal" in options:
+                options["normal"] = dd.from_pandas(normal, npartitions=2)
+            with dask.config.set(scheduler="sync"):
+                table, model = oddseq.dask.detect_anomalies(
+                    ddf, **ROLES, **options, return_pipeline=True
+                )
+                table = table.compute()
+        assert table["reason"].reindex(expected.index).equals(expected["reason"]), options
+        assert expected["reason"].str.contains("entities like it have").sum() >= 20
+        assert model._like_rows.shape == one._like_rows.shape

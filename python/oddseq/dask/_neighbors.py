@@ -34,6 +34,7 @@ from functools import partial
 
 import numpy as np
 
+from .. import _reasons
 from ..cluster import NearestNeighbors
 from ..detect import LOF, KNNDetector
 from ..detect._neighbors import _NeighbourDetector, explaining_neighbours
@@ -283,10 +284,36 @@ def _typical(state, chosen, *picks):
     return {**state, "typical": rows.mean(axis=1)}
 
 
-def with_typical(states, found, rows, det, in_sample: bool):
+def _pick_own(chosen, reference, start, evidence):
+    """The rows of this reference partition among ``chosen`` (global rows): (where in
+    ``chosen``, their own values, NaN where one does not count), as one machine's
+    ``_like_rows`` holds them (:func:`oddseq._reasons.masked_own_values`)."""
+    raw = reference.get("raw")
+    if raw is None or reference.get("seqs") is None:
+        return np.zeros(chosen.shape, dtype=bool), np.empty((0, 0))
+    inside = (chosen >= start) & (chosen < start + raw.shape[0])
+    at = chosen[inside] - start
+    own = _reasons.masked_own_values(evidence, raw[at], np.asarray(reference["lengths"])[at])
+    return inside, own
+
+
+def _like_medians(state, chosen, *picks):
+    """The partition's state with ``like_medians``: per row and feature, the median of
+    its chosen neighbours' own values (:func:`oddseq._reasons.neighbour_medians`), what
+    "entities like it have" says of a neighbour detector."""
+    own = np.full((*chosen.shape, state["X"].shape[1]), np.nan)
+    for inside, values in picks:
+        if values.size:
+            own[inside] = values
+    return {**state, "like_medians": _reasons.neighbour_medians(own.transpose(0, 2, 1))}
+
+
+def with_typical(states, found, rows, det, in_sample: bool, evidence=None):
     """The states with each row's ``typical`` (what its reasons compare it to: the mean
     of the neighbours it is explained against), gathered from the partitions that hold
-    those rows (``rows``: the reference's ``_Rows``)."""
+    those rows (``rows``: the reference's ``_Rows``); with ``evidence`` (the pipeline's
+    ``evidence_``) and a detector that explains against more than one neighbour, also
+    ``like_medians`` (the medians of the neighbours' own values)."""
     from ._pipeline import _delayed, _persist
 
     k = det._explain_k()
@@ -297,8 +324,34 @@ def with_typical(states, found, rows, det, in_sample: bool):
         picks = [
             _delayed(_pick)(chosen, ref, int(rows.starts[j])) for j, ref in enumerate(rows.states)
         ]
-        out.append(_delayed(_typical)(state, chosen, *picks))
+        typical = _delayed(_typical)(state, chosen, *picks)
+        if evidence is not None and k > 1:
+            own = [
+                _delayed(_pick_own)(chosen, ref, int(rows.starts[j]), evidence)
+                for j, ref in enumerate(rows.states)
+            ]
+            typical = _delayed(_like_medians)(typical, chosen, *own)
+        out.append(typical)
     return _persist(out)
+
+
+def like_rows(pipeline, rows):
+    """One machine's ``_like_rows`` (:func:`oddseq._reasons.like_rows`) of the
+    reference rows, fetched to the client beside the index (4-8 bytes a feature and
+    row): the returned pipeline's reasons on new data."""
+    from ._pipeline import _compute, _delayed
+
+    if _reasons.neighbour_member(pipeline) is None:
+        return None
+    parts = _compute([_delayed(_own_rows)(s, pipeline.evidence_) for s in rows.states])
+    parts = [p for p in parts if p is not None]
+    return np.vstack(parts)
+
+
+def _own_rows(state, evidence):
+    if state.get("seqs") is None or state.get("raw") is None:
+        return None
+    return _reasons.masked_own_values(evidence, state["raw"], state["lengths"])
 
 
 def for_workers(det):

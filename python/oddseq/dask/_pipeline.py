@@ -2888,6 +2888,8 @@ def _table(state, pipeline, piece):
     seqs = state["seqs"]
     if "typical" in state:  # a neighbour method: the neighbours' means, gathered
         pipeline = _explaining(pipeline, _neighbors.explain_against, state["typical"])
+    if "like_medians" in state:  # and the medians of their own values
+        pipeline = _reasons.with_like_medians(pipeline, state["like_medians"])
     if "tails" in state:  # ECOD: the rows' tail scores, computed with their scores
         pipeline = _explaining(pipeline, _ecod.explain_from_tails, state["tails"])
     table = pipeline._table(seqs, _Input(state["X"], state["raw"]), scores)
@@ -3717,6 +3719,7 @@ def detect_anomalies(
             )[1]
             if return_pipeline:
                 _neighbors.with_index(detector, rows, detector._feature_scale)
+                pipeline._like_rows = _neighbors.like_rows(pipeline, rows)
         if return_pipeline and _ecod.is_ecod(detector):
             _ecod.with_sorted_columns(detector, rows)
 
@@ -3726,7 +3729,9 @@ def detect_anomalies(
             pipeline._set_threshold(None, scores)
             data = rows
             if found is not None:
-                data.states = _neighbors.with_typical(rows.states, found, rows, detector, True)
+                data.states = _neighbors.with_typical(
+                    rows.states, found, rows, detector, True, pipeline.evidence_
+                )
     else:
         with step(
             f"out-of-fold scores of the normal sequences ({pipeline.n_folds} folds)",
@@ -3787,7 +3792,9 @@ def detect_anomalies(
             if _ecod.is_ecod(detector):
                 data_states = found  # with their rows' tail scores
             elif found is not None:
-                data_states = _neighbors.with_typical(data_states, found, rows, detector, False)
+                data_states = _neighbors.with_typical(
+                    data_states, found, rows, detector, False, pipeline.evidence_
+                )
         data = _Rows(data_states, rows_per_part)
 
     with step("reasons", enabled=progress):

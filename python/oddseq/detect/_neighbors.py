@@ -80,6 +80,23 @@ class _NeighbourDetector(BaseDetector):
         typical = self._train[self._cached_neighbours()[rows]].mean(axis=1)
         return self._against(self._train[rows], typical)
 
+    def _explaining_rows(self, X, rows=None) -> np.ndarray:
+        """The training rows (n, k) each row of X is explained against, as
+        :meth:`_explain` chooses them: fit's neighbours where X are the training rows at
+        ``rows`` (their positions in the training matrix), else found again (each row
+        itself, at distance 0, skipped)."""
+        X = np.asarray(X, dtype=np.float64)
+        k = self._explain_k()
+        cached = self._cached_neighbours()
+        if rows is not None and cached is not None and len(X):
+            rows = np.asarray(rows, dtype=np.int64)
+            if rows.max() < len(self._train) and np.array_equal(X, self._train[rows]):
+                return cached[rows].astype(np.int64)
+        if not len(X):
+            return np.zeros((0, k), dtype=np.int64)
+        dist, ind = self.index_.kneighbors(X, n_neighbors=k + 1)
+        return explaining_neighbours(dist, ind, k).astype(np.int64)
+
     def _cached_neighbours(self):
         """The training rows' neighbours from fit, as many as explain() averages over
         (None when fit kept fewer)."""
