@@ -291,7 +291,8 @@ def explain_entities(
     its words ("log-scale average 0.42"); for a duration or item variety, that of
     entities with about as many events where the model keeps it ("typical 8.16 d with
     71-100 events", also in ``note``), or both where they lie on two sides of the value;
-    for a feature the evidence shrinkage moves, explained against a median ("typical"),
+    for a feature the evidence shrinkage moves, explained against a median ("typical")
+    or PCA T^2's mean (said "expected" where no such median applies),
     the median of the entities' own values where it lies on the side the detector
     scored ("purchases per cart" typical 0, where ``typical`` is the median of the
     shrunk values the detector read, 0.237).

@@ -517,12 +517,13 @@ def _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, 
     of a neighbour detector (KNN or LOF with more than one neighbour) says as the median
     of the own values of the neighbours the row is explained against, not their mean:
     the mean is taken on the detector's log scale (log1p of the evidence-shrunk
-    features), a value none of them has (H2 s26 of K-means' centres; H7 s26: KNN and LOF
-    said "count[fav] 0 (entities like it have 0.231)" of neighbours who mostly had
-    none). Where it lies on the side the detector scored, as :func:`_overall`. The
-    neighbours are those of the detector's explain: fit's for training rows, found again
-    from ``raw`` otherwise (:meth:`_explaining_rows`); oddseq.dask's table pass gives
-    the medians gathered with the neighbours' means (``_like_medians_at``)."""
+    features), a value none of them has (H2 s26 of K-means' centres; H7 s26, KNN on
+    make_ecommerce: "purchases per cart 27 'buy' with no 'cart' (entities like it have
+    6.57)" where the neighbours' median is 12). Where it lies on the side the
+    detector scored, as :func:`_overall`. The neighbours are those of the detector's
+    explain: fit's for training rows, found again from ``raw`` otherwise
+    (:meth:`_explaining_rows`); oddseq.dask's table pass gives the medians gathered
+    with the neighbours' means (``_like_medians_at``)."""
     none = (np.zeros(0, np.int64), np.zeros(0))
     det = neighbour_member(pipeline)
     kept = getattr(pipeline, "_like_rows", None)
@@ -606,6 +607,20 @@ def _on_the_side(pipeline, cols, value, typical, median) -> tuple:
     return mine[apart], median[mine][apart]
 
 
+def _shrunk_columns(pipeline, cols) -> np.ndarray:
+    """Per named feature (``cols``), whether the evidence shrinkage moves it: PCA T^2's
+    mean of such a feature is that of values pulled toward the population, on the log
+    scale, which "log-scale average" does not tell a reader (H7 s26: "time from first
+    to last event 9.1 min (log-scale average 17.3 min)" where the entities' median lies
+    under 9.1 min); said "expected", what the model expects, where no median of the
+    entities' own values can be said (:func:`_overall`)."""
+    evidence = getattr(pipeline, "evidence_", None)
+    cols = np.asarray(cols, dtype=np.int64)
+    if evidence is None or evidence.prior <= 0 or not cols.size:
+        return np.zeros(cols.size, dtype=bool)
+    return np.asarray(evidence.kinds_)[cols] != 0
+
+
 def _overall(pipeline, cols, value, typical, whose, agrees) -> tuple:
     """(positions, medians) of the named features whose typical value a reason says as
     the median of the fitted entities' own values (``_typical_raw``), not the detector's:
@@ -614,15 +629,18 @@ def _overall(pipeline, cols, value, typical, whose, agrees) -> tuple:
     (``agrees``) and on the same side of that median as of the detector's. The
     detector's median is that of the shrunk column, a value of no entity: "purchases
     per cart 23 (typical 0.237)" where most users have 0 (#14, session 25's reasons
-    hunt). A model without ``_typical_raw`` (saved before it was kept) says the
-    detector's."""
+    hunt). The same for PCA T^2's "log-scale average" (the mean of the log-scaled
+    shrunk column, further still from what entities have: "purchases per cart 27
+    (log-scale average 0.306)" where most users have 0; H7 s26), said then as the
+    median it is, "typical". A model without ``_typical_raw`` (saved before it was
+    kept) says the detector's."""
     kept = getattr(pipeline, "_typical_raw", None)
     none = (np.zeros(0, np.int64), np.zeros(0))
     if kept is None or agrees is None or len(cols) == 0:
         return none
     cols = np.asarray(cols, dtype=np.int64)
     at = np.flatnonzero(
-        (np.asarray(whose, dtype=object) == _MEDIAN) & np.asarray(agrees, dtype=bool)
+        np.isin(np.asarray(whose, dtype=object), (_MEDIAN, _MEAN)) & np.asarray(agrees, dtype=bool)
     )
     median = np.asarray(kept, dtype=np.float64)[cols[at]]
     mine, median = _on_the_side(
@@ -659,14 +677,22 @@ def _typical_words(
     "most entities have none"."""
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
+    whose = np.array(whose, dtype=object)
+    overall = _overall(pipeline, cols, value, typical, whose, agrees)
+    medians_said = whose.copy()
+    # PCA T^2's mean of a shrunk feature: "expected" where no median of the entities'
+    # own values lies on the scored side, else said as that median
+    medians_said[(whose == _MEAN) & _shrunk_columns(pipeline, cols)] = _PREDICTED
+    medians_said[overall[0]] = _MEDIAN
     for at, median in (
-        _overall(pipeline, cols, value, typical, whose, agrees),
+        overall,
         _like_overall(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters),
         _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees),
     ):
         if at.size:
             expected = expected.copy()
             expected[at] = feature_texts(pipeline.feature_names_, np.asarray(cols)[at], median)
+    whose = medians_said
     # a count PCA T^2 expects under sqrt(2) - 1: most entities have none, said alone
     words_of = typical_phrases(whose_said(pipeline, cols, typical, whose), expected)
     notes = np.full(len(expected), "", dtype=object)

@@ -98,9 +98,9 @@ def _fit(seqs, **options):
 @pytest.mark.parametrize("method", ["knn", "lof"])
 def test_entities_like_it_have_the_median_of_the_neighbours_own_values(shop, method):
     """KNN and LOF said the mean of the neighbours on the detector's log scale (log1p
-    of shrunk values), a value none of them has: "count[fav] 0 (entities like it have
-    0.231)". Said now: the median of the neighbours' own values, counted here by hand
-    from the raw features and neighbours found by scikit-learn."""
+    of shrunk values), a value none of them has: "purchases per cart 27 (entities like
+    it have 6.57)" where their median is 12. Said now: the median of the neighbours'
+    own values, counted here by hand from the raw features and neighbours found by scikit-learn."""
     from sklearn.neighbors import NearestNeighbors
 
     _, seqs = shop
@@ -214,3 +214,32 @@ def test_neighbour_medians_over_dask_partitions_equal_one_machines(shop, method,
         assert table["reason"].reindex(expected.index).equals(expected["reason"]), options
         assert expected["reason"].str.contains("entities like it have").sum() >= 20
         assert model._like_rows.shape == one._like_rows.shape
+
+
+# ---- PCA T^2's "log-scale average" of a shrunk feature
+
+
+def test_pca_t2_says_a_shrunk_feature_against_the_entities_own_median(shop):
+    """PCA T^2 expects the mean of the log-scaled, evidence-shrunk feature: "purchases
+    per cart 27 (log-scale average 0.306)" where most users have none. Said now: the
+    median of the entities' own values where it lies on the scored side ("typical 0"),
+    else "expected"; never "log-scale average" of a shrunk feature."""
+    _, seqs = shop
+    pipe = _fit(seqs)  # auto: the ensemble with its pca_t2 member
+    names = list(pipe.feature_names_)
+    shrunk = {n for n, kind in zip(names, pipe.evidence_.kinds_) if kind}
+    explained = pipe.explain(seqs, seqs.ids, top=4)
+    t2 = explained[(explained["detector"] == "pca_t2") & explained["feature"].isin(shrunk)]
+    said = t2["typical_said"].astype(str)
+    assert len(said) >= 20
+    assert not said.str.contains("log-scale average", regex=False).any()
+    median = said.str.startswith("typical ")
+    assert median.sum() >= 10 and said[~median].str.startswith("expected ").all()
+    overall = median & ~said.str.match(r"typical [^,]+ with [\d,+-]+ events?$")  # not by length
+    assert overall.sum() >= 10
+    for feature, words in zip(t2["feature"][overall], said[overall]):
+        j = names.index(feature)
+        assert words.startswith(f"typical {format_value(feature, pipe._typical_raw[j])}"), words
+    reasons = pipe.table_["reason"].astype(str).str.split("; ").explode()
+    on_shrunk = reasons.map(lambda p: any(p.startswith(reason_name(n) + " ") for n in shrunk))
+    assert not reasons[on_shrunk].str.contains("log-scale average", regex=False).any()
