@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 
 from .. import _core
-from .._reasons import ALERT_FEATURES, CHANGE_PHRASE, alert_reasons, alert_reasons_at
+from .._reasons import (
+    ALERT_FEATURES,
+    CHANGE_PHRASE,
+    alert_reasons,
+    alert_reasons_at,
+    before_evidence,
+)
 from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
 from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
@@ -1647,15 +1653,16 @@ class StreamScorer:
         return reasons
 
     def _with_change_facts(self, reasons, facts) -> np.ndarray:
-        """Reasons naming the recent-change columns end with the facts behind them, as
-        the batch table's do ("recent: 6 of 6 events buy (100%), against 0 of 50
-        earlier, spread over 9 d; ..."); ``facts()``: the store's change facts of these rows,
-        read only when a reason needs them."""
+        """Reasons naming the recent-change columns end with the facts behind them as a
+        phrase of their own, as the batch table's do ("; recent change: 6 of 6 events
+        buy (100%), against 0 of 50 earlier, spread over 9 d; ...", before a "rests on"
+        note: :func:`before_evidence`); ``facts()``: the store's change facts of these
+        rows, read only when a reason needs them."""
         said = np.flatnonzero([CHANGE_PHRASE in str(r) for r in reasons])
         if said.size:
             words = change_facts_text(np.asarray(facts())[said], self._code_labels)
             reasons = reasons.copy()
-            reasons[said] = [f"{r} ({w})" for r, w in zip(reasons[said], words)]
+            reasons[said] = [before_evidence(r, w) for r, w in zip(reasons[said], words)]
         return reasons
 
     def _reasons(self, X, raw, lengths) -> np.ndarray:
