@@ -53,7 +53,7 @@ _CHECKPOINT_EVERY = "5min"
 _CHECKPOINT_FIGURES = (
     "Measured at 100,000 users of make_ecommerce (5.2 million events with items and prices; "
     "a loaded 2-core machine): a 77 MB file (about 770 bytes an entity), written in "
-    "1.2-2.4 s (the memory then grows by twice the file's size), read back in 0.7-2 s; "
+    "1.2-2.4 s (the memory then grows by the file's size), read back in 0.7-2 s; "
     "written every minute, at most about 4%% slower where the stream is busy all the time."
 )
 
@@ -221,9 +221,11 @@ def add_commands(commands, between=None) -> None:
         "plain lines with the C++ scoring, --drop-duplicates; batched scoring, --max-delay, "
         "depends on how events arrive, resumed or not); their line numbers are of each run's "
         "own input (FILE records the lines read when written, on stderr at the resume: a "
-        "source replayed from there loses nothing). --calibrate's cut travels in FILE (its "
-        "file is not replayed again). A checkpoint holds Python state: keep it where only "
-        "the service writes. " + _CHECKPOINT_FIGURES,
+        "source replayed from there loses nothing; an input whose first events are mostly "
+        "older than those FILE holds, the same lines fed again, is refused, FILE left as it "
+        "was; events repeated at an entity's newest time would count twice). --calibrate's "
+        "cut travels in FILE (its file is not replayed again). A checkpoint holds Python "
+        "state: keep it where only the service writes. " + _CHECKPOINT_FIGURES,
     )
     stream.add_argument(
         "--checkpoint-every",
@@ -903,9 +905,14 @@ def _stream(args, held) -> int:
     if keeper is not None:
         held.callback(keeper.close)
     resumed = keeper.resume(pipe) if keeper is not None and keeper.check() else None
+    # This run's late-event counts start from the checkpoint's (the warning's share is
+    # of this run's events), and its first events are judged for a replay (_replayed).
+    before_run = {"n_late_dropped": 0, "n_events": 0}
     if resumed is not None:
         scorer, shell, header = resumed
         print(f"oddseq stream: {_resumed_text(keeper.text, header)}", file=sys.stderr)
+        before_run = {key: scorer.counters[key] for key in before_run}
+        lines_before = int(header.get("lines_read", 0))
     else:
         scorer = StreamScorer(
             pipe,
@@ -995,9 +1002,13 @@ def _stream(args, held) -> int:
 
     def flush():
         while waiting:  # at most --batch events per update
-            part = waiting[: args.batch]
-            del waiting[: args.batch]
+            # (a resumed run's first lines alone, judged for a replay before the rest)
+            size = args.batch if replay_judged else min(args.batch, _REPLAY_JUDGED_AT)
+            part = waiting[:size]
+            del waiting[:size]
             score(part)
+            if not replay_judged:
+                say_late()
 
     slot = {role: columns.index(c) for role, c in roles.items() if c is not None}
 
@@ -1127,20 +1138,27 @@ def _stream(args, held) -> int:
     late_accepted = scorer.lateness_ns_ > 0 if scorer._change is None else None
     late_said = False
 
+    replay_judged = resumed is None  # (a fresh run has nothing to replay)
+
     def say_late():
         """A warning, once, while the stream runs, where the events dropped as too late
         pass LATE_SHARE of those seen (from LATE_FROM on: ``too_late``), with the summary's advice:
         a live stream ends by a signal, and its summary may never be read."""
-        nonlocal late_said
+        nonlocal late_said, replay_judged
         if repeats is not None:
             repeats.judge()
+        counts = dict(scorer.counters)
+        for key, earlier in before_run.items():
+            counts[key] -= earlier
+        if not replay_judged:
+            replay_judged = _replayed(counts, keeper.text, lines_before)
         if late_said:
             return
-        got = too_late(scorer.counters)
+        got = too_late(counts)
         if got is None:
             return
         late_said = True
-        advice = _late_advice(scorer.counters, max_late_events, late_accepted)
+        advice = _late_advice(counts, max_late_events, late_accepted)
         text = late_text(*got, advice, "the summary at the end counts them all")
         print(f"oddseq stream: warning: {text}", file=sys.stderr)
 
@@ -1245,6 +1263,15 @@ def _stream(args, held) -> int:
         nonlocal n_lines, n_alerts
         if not data:
             return
+        if not replay_judged:
+            # A resumed run's first lines alone, judged for a replay of what its
+            # checkpoint read (say_late: _replayed) before the rest is applied.
+            cut = _after_lines(data, _REPLAY_JUDGED_AT)
+            if cut < len(data):
+                feed_lines(data[:cut])
+                say_late()
+                feed_lines(data[cut:])
+                return
         check_unit(data)
         if repeats is not None:
             repeats.lines(reader, data)
@@ -1413,6 +1440,10 @@ def _stream(args, held) -> int:
             if waiting and few and not reader_waits_for_header():
                 # Few (or --drop-duplicates, read in Python as the C++ reader reads): at
                 # once, one by one.
+                if not replay_judged:  # (a resumed run's first lines judged first)
+                    score_each(waiting[:_REPLAY_JUDGED_AT])
+                    del waiting[:_REPLAY_JUDGED_AT]
+                    say_late()
                 score_each(waiting)
                 waiting.clear()
             elif waiting and (
@@ -1542,6 +1573,42 @@ def _checkpoint(args, lateness, ttl, max_late_events):
     }
     model = Path(args.model).expanduser()
     return Checkpoint(args.checkpoint, every_s, args.model, file_sha256(model), options)
+
+
+# The events of a resumed run judged for a replay of what its checkpoint holds.
+_REPLAY_JUDGED_AT = 20
+
+
+def _after_lines(data: bytes, n: int) -> int:
+    """The offset just after the ``n``-th line of ``data`` (its length if it has fewer)."""
+    at = 0
+    for _ in range(n):
+        end = data.find(b"\n", at)
+        if end < 0:
+            return len(data)
+        at = end + 1
+    return at
+
+
+def _replayed(counts, path_text: str, lines: int) -> bool:
+    """Whether this resumed run's first events are judged (from _REPLAY_JUDGED_AT
+    seen on); refused (ValueError, before the checkpoint is written again) where most of
+    them are older than what the checkpoint holds: the input replays lines it has read
+    (the same file fed again, a queue redelivering after the restart). Applied, they
+    would be dropped as too late, or applied twice at an entity's newest time."""
+    dropped, applied = counts["n_late_dropped"], counts["n_events"]
+    if dropped + applied < _REPLAY_JUDGED_AT:
+        return False
+    if dropped * 2 <= dropped + applied:
+        return True
+    raise ValueError(
+        f"--checkpoint {path_text}: {dropped:,} of the first {dropped + applied:,} events "
+        "of this input are older than the events the checkpoint holds (dropped as too "
+        "late): the input replays lines the checkpoint has read (its last run read "
+        f"{lines:,} lines). Give only the lines after those (the same CSV file fed "
+        f"again: (head -n 1 FILE; tail -n +{lines + 1} FILE) | oddseq stream ...), or "
+        f"remove {path_text} to start fresh; it is left as it was"
+    )
 
 
 def _resumed_text(path_text, header) -> str:
