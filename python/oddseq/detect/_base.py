@@ -96,7 +96,8 @@ def explanation_frame(
     """The long explanation table every detector returns: per row its ``top`` features
     by contribution to the score, with ``value``, ``typical`` (what the detector
     expected), ``deviation`` ((value - typical) / the feature's spread) and ``share`` (of
-    the row's total contribution); indexed by (row, rank)."""
+    the row's total contribution: of signed T^2 terms it is negative where the feature
+    lowers the score, and can pass 1); indexed by (row, rank)."""
     n, d = X.shape
     top = min(top, d)
     contribution = np.ascontiguousarray(contribution, dtype=np.float64)
@@ -177,7 +178,8 @@ class TrainingStats:
 class Explanation(NamedTuple):
     """What a detector's ``_explain(X)`` hook gives :meth:`BaseDetector.explain`, per
     row and feature: ``value`` (float64), ``typical`` (what the detector expected),
-    ``contribution`` (the feature's pull on the row's score, >= 0) and ``scale`` (the
+    ``contribution`` (the feature's pull on the row's score, >= 0; PCA's T^2 terms are
+    signed: a negative one lowers the score) and ``scale`` (the
     spread deviations are measured in: per feature, or per row and feature);
     ``extra``: more per-row columns (name -> values)."""
 
@@ -221,9 +223,10 @@ class BaseDetector(SaveMixin, BaseEstimator):
         (row, rank) with ``feature``, ``value``, ``typical`` (what the detector expected
         of the row), ``deviation`` ((value - typical) in the feature's spread: the sign
         says above or below) and ``share`` (of the row's total contribution to the
-        score). What typical and the contribution are is each detector's own (its
-        ``_explain``). ``feature_names``: default the DataFrame columns seen in fit,
-        else x0, x1, ..."""
+        score; PCA's T^2 terms are signed, so a share is negative where the feature
+        lowers the score, and can pass 1). What typical and the contribution are is
+        each detector's own (its ``_explain``). ``feature_names``: default the
+        DataFrame columns seen in fit, else x0, x1, ..."""
         check_is_fitted(self)
         top = check_positive_int(top, "top")
         index = X.index if isinstance(X, pd.DataFrame) else None
