@@ -144,3 +144,30 @@ def web_paths_model():
     """The function ``_web_paths_model(seed)``: a web log of six URL paths and the
     pipeline fitted on it, for the stream's tests of event types not seen in fitting."""
     return _web_paths_model
+
+
+@pytest.fixture(scope="session")
+def ring_shop():
+    """A small shop with two order-brushing rings whose rounds are sessions of 4+ events
+    (make_ecommerce, 300 users, seed 211): the group members that min_events leaves out
+    (test_group_min_events_s26, test_h4_s26)."""
+    from oddseq.datasets import make_ecommerce
+
+    return make_ecommerce(n_users=300, rings=2, random_state=211).events
+
+
+@pytest.fixture(scope="session")
+def without_attribute():
+    """``with without_attribute(pipeline, name):`` the fitted pipeline as a model saved
+    before ``name`` was kept (the attribute removed, put back after): what an older
+    .oddseq file loads as."""
+
+    @contextlib.contextmanager
+    def without(pipeline, name):
+        kept = pipeline.__dict__.pop(name)
+        try:
+            yield pipeline
+        finally:
+            setattr(pipeline, name, kept)
+
+    return without

@@ -22,10 +22,8 @@ SESSIONS = dict(session_gap="30min")
 
 
 @pytest.fixture(scope="module")
-def shop():
-    """A small shop with two order-brushing rings (whose rounds are sessions of 4+
-    events)."""
-    return make_ecommerce(n_users=300, rings=2, random_state=211).events
+def shop(ring_shop):
+    return ring_shop
 
 
 def _detect(log, **options):

@@ -26,9 +26,8 @@ COLUMNS = dict(entity="user_id", event="behavior", time="timestamp", item="item_
 
 
 @pytest.fixture(scope="module")
-def shop():
-    """A small shop with two order-brushing rings (rounds: sessions of 4+ events)."""
-    return make_ecommerce(n_users=300, rings=2, random_state=211).events
+def shop(ring_shop):
+    return ring_shop
 
 
 def _detect(log, **options):

@@ -57,17 +57,14 @@ def test_a_shrunk_feature_is_said_against_the_median_of_the_entities_own_values(
 
 
 def test_scores_and_flags_are_bit_for_bit_and_a_model_without_the_medians_says_as_before(
-    shop, tmp_path
+    shop, tmp_path, without_attribute
 ):
     _, seqs, pipe = shop
     table = pipe.score(seqs)
-    kept = pipe.__dict__.pop("_typical_raw")
-    try:
+    with without_attribute(pipe, "_typical_raw"):
         before = pipe.score(seqs)
         # a model saved before the medians were kept loads and says today's words
         pipe.save(tmp_path / "old.oddseq")
-    finally:
-        pipe._typical_raw = kept
     for column in ("score", "is_anomaly", "p_normal", "cluster", "rank"):
         assert np.array_equal(table[column].to_numpy(), before[column].to_numpy()), column
     old = _typicals(before["reason"])
@@ -237,15 +234,14 @@ def det_centre(pipe, det, cluster, j):
     return pipe.log_scaler_.inverse_transform_at(logged, np.array([j]))[0]
 
 
-def test_kmeans_words_are_those_of_the_stream_a_saved_model_and_dask(clustered, tmp_path):
+def test_kmeans_words_are_those_of_the_stream_a_saved_model_and_dask(
+    clustered, tmp_path, without_attribute
+):
     log, seqs, pipe = clustered
     table = pipe.score(seqs)
-    kept = pipe.__dict__.pop("_typical_like")
-    try:
+    with without_attribute(pipe, "_typical_like"):
         before = pipe.score(seqs)
         pipe.save(tmp_path / "old.oddseq")
-    finally:
-        pipe._typical_like = kept
     for column in ("score", "is_anomaly", "p_normal", "cluster", "rank"):
         assert np.array_equal(table[column].to_numpy(), before[column].to_numpy()), column
     assert (table["reason"] != before["reason"]).sum() >= 50

@@ -138,16 +138,15 @@ def test_entities_like_it_have_the_median_of_the_neighbours_own_values(shop, met
     assert checked >= 20 and differs >= 10  # before: the log-scale mean, and it differs
 
 
-def test_scores_are_bit_for_bit_and_a_model_without_the_rows_says_as_before(shop, tmp_path):
+def test_scores_are_bit_for_bit_and_a_model_without_the_rows_says_as_before(
+    shop, tmp_path, without_attribute
+):
     _, seqs = shop
     pipe = _fit(seqs, method="knn")
     table = pipe.score(seqs)
-    kept = pipe.__dict__.pop("_like_rows")
-    try:
+    with without_attribute(pipe, "_like_rows"):
         before = pipe.score(seqs)
         pipe.save(tmp_path / "old.oddseq")
-    finally:
-        pipe._like_rows = kept
     for column in ("score", "is_anomaly", "p_normal", "rank"):
         assert np.array_equal(table[column].to_numpy(), before[column].to_numpy()), column
     assert (table["reason"] != before["reason"]).sum() >= 50
@@ -170,7 +169,7 @@ def test_one_neighbour_keeps_its_own_value(shop):
     assert pipe.detector_._explain_k() == 1 and pipe._like_rows is None
 
 
-def test_the_stream_says_the_neighbours_medians(shop):
+def test_the_stream_says_the_neighbours_medians(shop, without_attribute):
     from oddseq.stream import StreamScorer
     from oddseq.stream._scorer import _hash_keys
 
@@ -180,11 +179,8 @@ def test_the_stream_says_the_neighbours_medians(shop):
     scorer.update(log.sort_values("timestamp", kind="stable"))
     keys = np.ascontiguousarray(_hash_keys(seqs.ids))
     live = pd.Series(scorer._alert_reasons(keys))
-    kept = pipe.__dict__.pop("_like_rows")
-    try:
+    with without_attribute(pipe, "_like_rows"):
         before = pd.Series(scorer._alert_reasons(keys))
-    finally:
-        pipe._like_rows = kept
     assert live.str.contains("entities like it have").sum() >= 50
     assert (live != before).sum() >= 20
 
