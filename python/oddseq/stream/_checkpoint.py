@@ -1,15 +1,16 @@
 """``oddseq stream --checkpoint FILE``: the stream's state on disk, so that a stopped
 stream (a deploy, a crash, Ctrl-C, the end of its input) resumes where it stopped.
 
-A checkpoint file is a line naming the format, a line of JSON (what wrote it: the
-oddseq release, the model file's SHA-256, the options that change the scores, the
-counts at the time), the payload: the :class:`StreamScorer` as pickle makes it (its C++
-state as versioned, checksummed bytes), without the fitted pipeline, which is the
---model file's (checked by its hash), pickled straight into the file; and the payload's
-size and SHA-256 (40 bytes). Everything that can refuse a file is read from the JSON
-line and the hash before the payload is unpickled. A checkpoint holds Python state: it
-is read as a file the stream itself wrote (keep it where only the service writes), as
-a model file is not.
+A checkpoint file (format 2) is a line naming the format, a line of JSON (what wrote it:
+the oddseq release, the model file's SHA-256, the options that change the scores, the
+counts at the time: the lines the last run read of its input, and those of the source
+read in all runs since the first), the payload: the :class:`StreamScorer` as pickle
+makes it (its C++ state as versioned, checksummed bytes), without the fitted pipeline,
+which is the --model file's (checked by its hash), pickled straight into the file; and
+the size and SHA-256 of all that came before (40 bytes). Everything that can refuse a
+file is read from the JSON line and the hash before the payload is unpickled. A
+checkpoint holds Python state: it is read as a file the stream itself wrote (keep it
+where only the service writes), as a model file is not.
 
 Written atomically: to ``FILE.tmp`` beside it, flushed to disk, then renamed over FILE,
 so a crash mid-write leaves the previous checkpoint whole. ``FILE.lock`` (empty) is held
@@ -30,7 +31,9 @@ from pathlib import Path
 __all__ = ["Checkpoint", "read_header"]
 
 MAGIC = b"oddseq stream checkpoint\n"
-FORMAT = 1
+# 2: the trailer's SHA-256 covers the header line too, and the header says the lines of
+# the source read in all runs (lines_in_all). 1 (session 26) is refused with words.
+FORMAT = 2
 _PIPELINE = "pipeline"  # the persistent id of the fitted pipeline (the --model file's)
 UNSET = "(not given)"
 GIVEN = "(given)"  # a flag's text where it is given
@@ -118,6 +121,7 @@ class Checkpoint:
         self.failed = None  # the last periodic write's error, said once per kind
         self.written_s = 0.0  # seconds spent writing, all writes
         self.n_bytes = 0
+        self.last_s = 0.0  # seconds the last write took
 
     # ---- before the input is read
 
@@ -199,6 +203,15 @@ class Checkpoint:
         from ._scorer import _series
 
         written_by = header.get("oddseq")
+        if header.get("format") == 1 and _series(written_by) == _series(__version__):
+            lines = header.get("lines_read")
+            said = f"; its last run read {lines:,} lines" if isinstance(lines, int) else ""
+            raise ValueError(
+                f"--checkpoint {self.text} is of checkpoint format 1 (written by an earlier "
+                f"build of oddseq {written_by}{said}); this oddseq reads format {FORMAT} "
+                "(which counts the lines of all runs and checks its header too) and cannot "
+                f"carry that state over: {fix}"
+            )
         if header.get("format") != FORMAT or _series(written_by) != _series(__version__):
             raise ValueError(
                 f"--checkpoint {self.text} was written by oddseq {written_by} (checkpoint "
@@ -259,19 +272,19 @@ class Checkpoint:
             begin = f.tell()
             end = f.seek(0, os.SEEK_END) - _TRAILER.size
             whole = end >= begin
-            if whole:
+            if whole:  # (the header and the state, hashed from the file's start)
                 f.seek(end)
-                n_payload, digest = _TRAILER.unpack(f.read(_TRAILER.size))
-                f.seek(begin)
+                n_hashed, digest = _TRAILER.unpack(f.read(_TRAILER.size))
+                f.seek(0)
                 hashed = hashlib.sha256()
                 for block in iter(lambda: f.read(min(1 << 20, end - f.tell())), b""):
                     hashed.update(block)
-                whole = n_payload == end - begin and hashed.digest() == digest
+                whole = n_hashed == end and hashed.digest() == digest
             if not whole:
                 raise ValueError(
                     f"--checkpoint {self.text} is not a whole checkpoint (cut short or altered: "
-                    f"its state's bytes do not match the size and SHA-256 written after them); "
-                    f"{fix}"
+                    f"its header and state's bytes do not match the size and SHA-256 written "
+                    f"after them); {fix}"
                 )
             f.seek(begin)
             try:
@@ -333,13 +346,14 @@ class Checkpoint:
         }
         try:
             with open(self.tmp, "wb") as f:
-                f.write(MAGIC)
-                f.write(json.dumps(header).encode() + b"\n")
-                # The state pickled straight into the file (the C++ state's bytes are
-                # not copied again), hashed on the way; its size and hash close the file.
-                payload = _Hashing(f)
-                _Pickler(payload, scorer.pipeline).dump({"scorer": scorer, "shell": shell})
-                f.write(_TRAILER.pack(payload.n, payload.digest.digest()))
+                # The header and the state pickled straight into the file (the C++
+                # state's bytes are not copied again), hashed on the way; their size and
+                # hash close the file.
+                hashing = _Hashing(f)
+                hashing.write(MAGIC)
+                hashing.write(json.dumps(header).encode() + b"\n")
+                _Pickler(hashing, scorer.pipeline).dump({"scorer": scorer, "shell": shell})
+                f.write(_TRAILER.pack(hashing.n, hashing.digest.digest()))
                 f.flush()
                 os.fsync(f.fileno())
                 size = f.tell()
@@ -361,6 +375,7 @@ class Checkpoint:
         self.last_at, self.last_progress = clock.monotonic(), progress
         self.n_written += 1
         self.n_bytes = size
-        self.written_s += clock.perf_counter() - started
+        self.last_s = clock.perf_counter() - started
+        self.written_s += self.last_s
         self.failed = None
         return self.n_bytes

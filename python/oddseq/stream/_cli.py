@@ -220,12 +220,14 @@ def add_commands(commands, between=None) -> None:
         "one run straight through on the same events (where they are scored one by one: "
         "plain lines with the C++ scoring, --drop-duplicates; batched scoring, --max-delay, "
         "depends on how events arrive, resumed or not); their line numbers are of each run's "
-        "own input (FILE records the lines read when written, on stderr at the resume: a "
-        "source replayed from there loses nothing; an input whose first events are mostly "
-        "older than those FILE holds, the same lines fed again, is refused, FILE left as it "
-        "was; events repeated at an entity's newest time would count twice). --calibrate's "
-        "cut travels in FILE (its file is not replayed again). A checkpoint holds Python "
-        "state: keep it where only the service writes. " + _CHECKPOINT_FIGURES,
+        "own input (FILE records the lines read when written, of that run's input and of the "
+        "source all runs read in turn, each run's CSV header line counted once; said on "
+        "stderr at the resume: a source given from the next line loses nothing; an input "
+        "whose first events are mostly older than those FILE holds, the same lines fed "
+        "again, is refused, FILE left as it was, the line to start from named; events "
+        "repeated at an entity's newest time would count twice). --calibrate's cut travels "
+        "in FILE (its file is not replayed again). A checkpoint holds Python state: keep it "
+        "where only the service writes. " + _CHECKPOINT_FIGURES,
     )
     stream.add_argument(
         "--checkpoint-every",
@@ -908,11 +910,15 @@ def _stream(args, held) -> int:
     # This run's late-event counts start from the checkpoint's (the warning's share is
     # of this run's events), and its first events are judged for a replay (_replayed).
     before_run = {"n_late_dropped": 0, "n_events": 0}
+    # The lines FILE says were read: by its last run of that run's input, and of the
+    # source in all runs since the first (each resumed run's own header line not
+    # counted again): None on a fresh run.
+    last_read = lines_in_all = None
     if resumed is not None:
         scorer, shell, header = resumed
         print(f"oddseq stream: {_resumed_text(keeper.text, header)}", file=sys.stderr)
         before_run = {key: scorer.counters[key] for key in before_run}
-        lines_before = int(header.get("lines_read", 0))
+        last_read, lines_in_all = int(header["lines_read"]), int(header["lines_in_all"])
     else:
         scorer = StreamScorer(
             pipe,
@@ -1151,7 +1157,8 @@ def _stream(args, held) -> int:
         for key, earlier in before_run.items():
             counts[key] -= earlier
         if not replay_judged:
-            replay_judged = _replayed(counts, keeper.text, lines_before)
+            header_line = reader.fmt != "jsonl" and not args.names
+            replay_judged = _replayed(counts, keeper.text, last_read, lines_in_all, header_line)
         if late_said:
             return
         got = too_late(counts)
@@ -1324,7 +1331,13 @@ def _stream(args, held) -> int:
                 after = end + 1
             at = after
 
-    lines_before = int(shell.get("lines_before", 0))
+    prelude = 0  # this run's lines before its first event's (the CSV header line)
+
+    def lines_read():
+        """This run's lines whose events are in the state: those read, but for lines
+        held for the order of their dates (the file says the lines read before the
+        first of them: a replay from there)."""
+        return n_lines if order is None or not order.held else order.held[0][0] - 1
 
     def checkpoint_state():
         """(the scorer, the shell's own state, the counts said in the file's header)."""
@@ -1332,18 +1345,17 @@ def _stream(args, held) -> int:
         settled = None if order is None or order.order is None else order
         own = {
             "date_order": None if settled is None else [settled.order, list(settled.settled_by)],
-            "lines_before": lines_before + n_lines,
         }
+        read = lines_read()
         counts = {
             "events": int(counted["n_events"]),
             "entities": int(counted["n_entities"]),
             "newest_event_ns": int(scorer._store.watermark),
-            "lines_in_all": lines_before + n_lines,
+            "lines_read": read,
+            # The source's lines in all runs: a resumed run's input is the source's next
+            # lines after a header line of its own (head -n 1; tail -n +N).
+            "lines_in_all": read if lines_in_all is None else lines_in_all + max(0, read - prelude),
         }
-        if order is not None and order.held:
-            # Lines held for the order of their dates are not in the state: the file
-            # says the lines read before the first of them (a replay from there).
-            counts["lines_read"] = order.held[0][0] - 1
         return scorer, own, counts
 
     # What loading numpy, pandas and the model left (hundreds of thousands of objects)
@@ -1386,6 +1398,9 @@ def _stream(args, held) -> int:
             pending = pending[cut:]
             n_lines += 1
             reader.parse([(n_lines, raw)])
+        prelude = n_lines
+        if keeper is not None and resumed is not None:
+            keeper.last_progress = prelude  # (FILE holds what came before this run)
         if args.time_format is not None:
             feed = None  # the C++ reader would take times such as 20171201 for numbers
         elif args.drop_duplicates:
@@ -1410,10 +1425,10 @@ def _stream(args, held) -> int:
             feed_chunk(pending)
             say_late()
             while not lines.eof:
-                feed_chunk(lines.read_chunk(None if keeper is None else keeper.wait(n_lines)))
+                feed_chunk(lines.read_chunk(None if keeper is None else keeper.wait(lines_read())))
                 say_late()
                 if keeper is not None:
-                    keeper.tick(n_lines, checkpoint_state)
+                    keeper.tick(lines_read(), checkpoint_state)
             pending = b""
         check_unit(pending)
         for raw in pending.split(b"\n")[:-1]:
@@ -1425,7 +1440,7 @@ def _stream(args, held) -> int:
                 None if not waiting else max(0.0, first_at + args.max_delay - clock.perf_counter())
             )
             if keeper is not None:
-                due = keeper.wait(n_lines)
+                due = keeper.wait(lines_read())
                 wait = due if wait is None else wait if due is None else min(wait, due)
             got = lines.read(wait)
             now = clock.perf_counter()
@@ -1451,13 +1466,13 @@ def _stream(args, held) -> int:
             ):
                 flush()
             say_late()
-            if keeper is not None and keeper.due(n_lines):
+            if keeper is not None and keeper.due(lines_read()):
                 flush()  # (the lines read are in the state written)
-                keeper.tick(n_lines, checkpoint_state)
+                keeper.tick(lines_read(), checkpoint_state)
         flush()
         # The checkpoint at the end of the input or on a signal, before the end's
         # checks (which may refuse the input: its events are kept all the same).
-        kept = None if keeper is None else _last_checkpoint(keeper, n_lines, checkpoint_state)
+        kept = None if keeper is None else _last_checkpoint(keeper, lines_read(), checkpoint_state)
         if order is not None:
             try:
                 stopped = signals.name()
@@ -1590,24 +1605,43 @@ def _after_lines(data: bytes, n: int) -> int:
     return at
 
 
-def _replayed(counts, path_text: str, lines: int) -> bool:
+def _replayed(counts, path_text: str, last: int, in_all: int, header_line: bool) -> bool:
     """Whether this resumed run's first events are judged (from _REPLAY_JUDGED_AT
     seen on); refused (ValueError, before the checkpoint is written again) where most of
     them are older than what the checkpoint holds: the input replays lines it has read
     (the same file fed again, a queue redelivering after the restart). Applied, they
-    would be dropped as too late, or applied twice at an entity's newest time."""
+    would be dropped as too late, or applied twice at an entity's newest time.
+    ``last``: the lines the checkpoint's last run read of its input; ``in_all``: of the
+    source, in all runs; ``header_line``: the input starts with a CSV header line."""
     dropped, applied = counts["n_late_dropped"], counts["n_events"]
     if dropped + applied < _REPLAY_JUDGED_AT:
         return False
     if dropped * 2 <= dropped + applied:
         return True
+
+    def fed(after: int) -> str:
+        tail = f"tail -n +{after + 1} FILE"
+        return f"(head -n 1 FILE; {tail})" if header_line else tail
+
+    kind = "CSV file" if header_line else "file"
+    if last == in_all:  # (one run, or the runs before the last read no line)
+        read = f"it has read {in_all:,} lines of the input"
+        advice = f"the same {kind} fed again: {fed(in_all)} | oddseq stream ..."
+    else:
+        read = (
+            f"its runs have read {in_all:,} lines of their source, the last run {last:,} "
+            "of its own input"
+        )
+        advice = (
+            f"the same {kind} that the runs read in turn, fed again: {fed(in_all)} | "
+            f"oddseq stream ...; a file the last run alone read: {fed(last)}"
+        )
     raise ValueError(
         f"--checkpoint {path_text}: {dropped:,} of the first {dropped + applied:,} events "
         "of this input are older than the events the checkpoint holds (dropped as too "
-        "late): the input replays lines the checkpoint has read (its last run read "
-        f"{lines:,} lines). Give only the lines after those (the same CSV file fed "
-        f"again: (head -n 1 FILE; tail -n +{lines + 1} FILE) | oddseq stream ...), or "
-        f"remove {path_text} to start fresh; it is left as it was"
+        f"late): the input replays lines the checkpoint has read ({read}). Give only the "
+        f"lines after those ({advice}), or remove {path_text} to start fresh; it is left "
+        "as it was"
     )
 
 
@@ -1621,18 +1655,30 @@ def _resumed_text(path_text, header) -> str:
         if newest > 0 and newest < 2**63 - 1
         else ""
     )
+    last, in_all = header.get("lines_read", 0), header.get("lines_in_all", 0)
+    runs = "" if last == in_all else f", line {in_all:,} of the source its runs read in turn"
     return (
         f"resumed from --checkpoint {path_text} (written {header.get('written_at')} after "
-        f"line {header.get('lines_read', 0):,} of that run's input{clock_text}): "
+        f"line {last:,} of that run's input{runs}{clock_text}): "
         f"{_counted(header.get('entities', 0), 'entity', 'entities')} tracked, "
         f"{_counted(header.get('events', 0), 'event')} applied before"
     )
 
 
-def _last_checkpoint(keeper, n_lines, state):
-    """The checkpoint written at the end (its words on stderr); what went wrong, or None."""
+def _last_checkpoint(keeper, read, state):
+    """The checkpoint written at the end (its words on stderr); what went wrong, or None.
+    Not written again where no line was read since FILE was written or read (its state
+    and counts are those): a stop, or a restart fed nothing, is not slowed by a write."""
+    if keeper.last_progress == read:
+        since = "its last write" if keeper.n_written else "this run resumed from it"
+        print(
+            f"oddseq stream: --checkpoint {keeper.text} left as it was (no line read since "
+            f"{since}); the same command resumes from it",
+            file=sys.stderr,
+        )
+        return None
     try:
-        size = keeper.write(n_lines, *state())
+        size = keeper.write(read, *state())
     except OSError as error:
         return (
             f"the checkpoint --checkpoint {keeper.text} could not be written "
@@ -1640,9 +1686,9 @@ def _last_checkpoint(keeper, n_lines, state):
             "holds the previous one, if any)"
         )
     print(
-        f"oddseq stream: checkpoint written to {keeper.text} ({size / 1e6:.1f} MB, "
-        f"{keeper.n_written} writes in {keeper.written_s:.2f} s); the same command resumes "
-        "from it",
+        f"oddseq stream: checkpoint written to {keeper.text} ({size / 1e6:.1f} MB in "
+        f"{keeper.last_s:.2f} s; {keeper.n_written} writes in {keeper.written_s:.2f} s); the "
+        "same command resumes from it",
         file=sys.stderr,
     )
     return None
