@@ -10,11 +10,16 @@ which is the --model file's (checked by its hash), pickled straight into the fil
 the size and SHA-256 of all that came before (40 bytes). Everything that can refuse a
 file is read from the JSON line and the hash before the payload is unpickled. A
 checkpoint holds Python state: it is read as a file the stream itself wrote (keep it
-where only the service writes), as a model file is not.
+where only the service writes; a new one is made readable by its owner alone, a file
+replaced keeps its mode), as a model file is not.
 
-Written atomically: to ``FILE.tmp`` beside it, flushed to disk, then renamed over FILE,
-so a crash mid-write leaves the previous checkpoint whole. ``FILE.lock`` (empty) is held
-while a stream runs: a second stream on the same FILE is refused.
+Written atomically: to ``FILE.tmp`` beside it (made anew: a stale one, left by a kill
+mid-write, is removed, and a link in its place is not followed), flushed to disk, then
+renamed over FILE, so a crash mid-write leaves the previous checkpoint whole. FILE is the
+path a link given as --checkpoint leads to. ``FILE.lock`` (empty) is held while a stream
+runs: a second stream on the same FILE is refused. Where that lock does not hold (a
+network filesystem mounted without locks, two machines), a stream that finds FILE
+replaced since it read or wrote it does not overwrite it (:class:`Overtaken`).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import sys
 import time as clock
 from pathlib import Path
 
-__all__ = ["Checkpoint", "read_header"]
+__all__ = ["Checkpoint", "Overtaken", "read_header"]
 
 MAGIC = b"oddseq stream checkpoint\n"
 # 2: the trailer's SHA-256 covers the header line too, and the header says the lines of
@@ -66,6 +71,41 @@ def _with(option: str, shown: str) -> str:
 
 # What closes a checkpoint file: the payload's size (bytes) and SHA-256.
 _TRAILER = struct.Struct("<Q32s")
+
+
+class Overtaken(OSError):
+    """FILE replaced since this stream read or wrote it: another stream writes it (where
+    FILE.lock does not hold), or a file was put in its place; it is not overwritten."""
+
+
+def _identity(path):
+    """What tells a file apart from the one put in its place: (device, inode, size,
+    modification time), or None where there is none."""
+    try:
+        got = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return _identity_of(got)
+
+
+def _identity_of(got):
+    return (got.st_dev, got.st_ino, got.st_size, got.st_mtime_ns)
+
+
+def _made_anew(path, mode: int) -> int:
+    """A descriptor of ``path`` created for writing: a stale one (a kill mid-write left
+    it) removed first, and a link in its place removed, not followed."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), mode)
+    try:
+        os.fchmod(fd, mode)  # (as asked, not as the umask leaves it)
+    except OSError:
+        pass
+    return fd
 
 
 class _Hashing:
@@ -110,7 +150,9 @@ class Checkpoint:
 
     def __init__(self, path_text: str, every_s: float, model_text: str, model_sha256, options):
         self.text = path_text
-        self.path = Path(path_text).expanduser()
+        # The file a link leads to: written there (a rename over the link would put a
+        # file in its place), its lock beside it (one lock however FILE is named).
+        self.path = Path(os.path.realpath(Path(path_text).expanduser()))
         self.tmp = self.path.with_name(self.path.name + ".tmp")
         self.every_s = every_s  # 0: at the end and on a signal only
         self.model_text, self.model_sha256 = model_text, model_sha256
@@ -122,6 +164,8 @@ class Checkpoint:
         self.written_s = 0.0  # seconds spent writing, all writes
         self.n_bytes = 0
         self.last_s = 0.0  # seconds the last write took
+        self.seen = None  # FILE's identity as this stream last read or wrote it
+        self.overtaken = None  # the Overtaken error, once FILE was replaced under it
 
     # ---- before the input is read
 
@@ -154,15 +198,15 @@ class Checkpoint:
                 f"--checkpoint {self.text} is not a regular file; give a file path for "
                 "the stream's checkpoint"
             )
-        try:  # written as it will be: FILE.tmp beside it
-            with open(self.tmp, "wb"):
-                pass
+        try:  # written as it will be: FILE.tmp beside it (a stale one removed)
+            os.close(_made_anew(self.tmp, 0o600))
             os.unlink(self.tmp)
         except OSError as error:
             raise ValueError(
                 f"--checkpoint {self.text}: cannot write beside it ({error.strerror or error}:"
                 f" {self.tmp}); give a path in a folder the stream may write to"
             ) from None
+        self.seen = _identity(path)
         return exists
 
     def _lock(self) -> None:
@@ -286,6 +330,7 @@ class Checkpoint:
                     f"its header and state's bytes do not match the size and SHA-256 written "
                     f"after them); {fix}"
                 )
+            self.seen = _identity_of(os.fstat(f.fileno()))
             f.seek(begin)
             try:
                 state = _Unpickler(f, pipeline).load()
@@ -302,7 +347,7 @@ class Checkpoint:
     def wait(self, progress) -> float | None:
         """Seconds until the next periodic write is due (0: due), or None (none
         pending: no periodic writes, or nothing new since the last one)."""
-        if not self.every_s or progress == self.last_progress:
+        if not self.every_s or progress == self.last_progress or self.overtaken is not None:
             return None
         return max(0.0, self.last_at + self.every_s - clock.monotonic())
 
@@ -316,7 +361,13 @@ class Checkpoint:
             return
         try:
             self.write(progress, *state())
-        except OSError as error:
+        except Overtaken as error:
+            self.overtaken = error  # (not tried again: FILE is another's now)
+            print(
+                f"oddseq stream: warning: {error}; the stream goes on without writing it",
+                file=sys.stderr,
+            )
+        except (OSError, MemoryError) as error:  # a full disk, no rights, no memory
             self.last_at = clock.monotonic()  # tried again a period later
             said = f"{type(error).__name__}: {error}"
             if said != self.failed:
@@ -333,6 +384,20 @@ class Checkpoint:
         bytes written. ``progress``: the lines read so far (this run's input)."""
         from .. import __version__
 
+        if self.overtaken is not None:
+            raise self.overtaken
+        now = _identity(self.path)
+        if now != self.seen:
+            self.overtaken = Overtaken(
+                f"--checkpoint {self.text} was "
+                + ("made" if self.seen is None else "replaced")
+                + " since this stream "
+                + ("started" if self.seen is None else "read or wrote it")
+                + " (another oddseq stream writes it where FILE.lock does not hold: another "
+                "machine on a network filesystem mounted without locks; or a file was put "
+                "in its place): this stream does not overwrite it"
+            )
+            raise self.overtaken
         started = clock.perf_counter()
         header = {
             "format": FORMAT,
@@ -344,8 +409,10 @@ class Checkpoint:
             "lines_read": progress,
             **counts,
         }
+        # A file replaced keeps its mode (an operator's chmod); a new one is its owner's.
+        mode = 0o600 if now is None else os.stat(self.path).st_mode & 0o7777
         try:
-            with open(self.tmp, "wb") as f:
+            with os.fdopen(_made_anew(self.tmp, mode), "wb") as f:
                 # The header and the state pickled straight into the file (the C++
                 # state's bytes are not copied again), hashed on the way; their size and
                 # hash close the file.
@@ -372,6 +439,7 @@ class Checkpoint:
                 os.close(folder)
         except OSError:
             pass
+        self.seen = _identity(self.path)
         self.last_at, self.last_progress = clock.monotonic(), progress
         self.n_written += 1
         self.n_bytes = size

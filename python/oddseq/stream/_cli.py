@@ -227,7 +227,16 @@ def add_commands(commands, between=None) -> None:
         "again, is refused, FILE left as it was, the line to start from named; events "
         "repeated at an entity's newest time would count twice). --calibrate's cut travels "
         "in FILE (its file is not replayed again). A checkpoint holds Python state: keep it "
-        "where only the service writes. " + _CHECKPOINT_FIGURES,
+        "where only the service writes (a new FILE is readable by its owner alone; a FILE "
+        "replaced keeps its mode). " + _CHECKPOINT_FIGURES + " Give a service a stop "
+        "timeout above the last write's time (said on stderr as a stream ends; systemd "
+        "TimeoutStopSec, docker stop --time, Kubernetes terminationGracePeriodSeconds): a "
+        "second signal or a kill mid-write leaves the previous FILE, and the events since it "
+        "are lost (a stop with no line read since the last write does not write again). "
+        "FILE.lock holds on one machine, and across machines on a network filesystem only "
+        "where its mount forwards locks (NFS without nolock): give each machine its own "
+        "FILE (a stream that finds FILE replaced under it does not overwrite it, and says "
+        "so; exit 2 at the end)",
     )
     stream.add_argument(
         "--checkpoint-every",
@@ -1669,7 +1678,7 @@ def _last_checkpoint(keeper, read, state):
     """The checkpoint written at the end (its words on stderr); what went wrong, or None.
     Not written again where no line was read since FILE was written or read (its state
     and counts are those): a stop, or a restart fed nothing, is not slowed by a write."""
-    if keeper.last_progress == read:
+    if keeper.last_progress == read and keeper.overtaken is None:
         since = "its last write" if keeper.n_written else "this run resumed from it"
         print(
             f"oddseq stream: --checkpoint {keeper.text} left as it was (no line read since "
@@ -1677,9 +1686,13 @@ def _last_checkpoint(keeper, read, state):
             file=sys.stderr,
         )
         return None
+    from ._checkpoint import Overtaken
+
     try:
         size = keeper.write(read, *state())
-    except OSError as error:
+    except Overtaken as error:
+        return f"the checkpoint could not be written: {error}; the state of this run is lost"
+    except (OSError, MemoryError) as error:
         return (
             f"the checkpoint --checkpoint {keeper.text} could not be written "
             f"({type(error).__name__}: {error}): the state of this run is lost (the file "

@@ -2,12 +2,17 @@
 left. FILE counts the lines of the source read in all runs (format 2), so the refusal of
 a replayed input and the resume line name the right line; a resumed run's late-event
 warning counts its own events; lines held for the order of their dates are not counted
-as read; and a restart fed nothing leaves FILE as it was."""
+as read; and what an operator meets: a FILE reached through a link, a stale FILE.tmp, the
+file's mode, FILE replaced under a running stream (two streams where FILE.lock does not
+hold), a write that runs out of memory, a restart fed nothing."""
 
+import fcntl
 import json
+import os
 
 import pytest
 
+import oddseq.stream._checkpoint as checkpoint
 from oddseq.stream._checkpoint import MAGIC, read_header
 
 ROLES = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
@@ -208,6 +213,110 @@ def test_lines_held_for_their_dates_order_are_not_counted_as_read(
     assert straight.returncode == 0, straight.stderr
     assert _alerts(rest.stdout) == _alerts(straight.stdout) and len(_alerts(rest.stdout)) >= 3
     assert read_header(ckpt)["lines_in_all"] == len(log) + 1
+
+
+def test_a_link_given_as_checkpoint_is_written_through_and_locked_as_its_target(
+    log, model_file, tmp_path, oddseq_here
+):
+    # The rename went over the link (a file put in its place, the target left stale),
+    # and FILE.lock was beside the link: a stream given the target's own path was not
+    # kept off.
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "state.ckpt"
+    link = tmp_path / "current.ckpt"
+    link.symlink_to(target)
+    first = oddseq_here(_stream(model_file, "--checkpoint", link), _text(log.iloc[:1000]))
+    assert first.returncode == 0, first.stderr
+    assert link.is_symlink() and read_header(target)["lines_read"] == 1001
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current.ckpt", "real"]
+    with open(tmp_path / "real" / "state.ckpt.lock", "a+b") as other:
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        done = oddseq_here(_stream(model_file, "--checkpoint", link), _text(log.iloc[1000:]))
+    assert done.returncode == 2 and "in use by another oddseq stream" in done.stderr
+
+
+@pytest.mark.parametrize("stale", ["left by a kill", "a link"])
+def test_a_stale_tmp_is_replaced_and_a_link_there_not_followed(
+    log, model_file, tmp_path, oddseq_here, stale
+):
+    # kill -9 mid-write leaves FILE.tmp (FILE whole): the next stream resumes from FILE
+    # and removes it. A link in its place was followed: the file it leads to emptied.
+    ckpt, data = _written(model_file, log, tmp_path, oddseq_here)
+    tmp = tmp_path / "stream.ckpt.tmp"
+    victim = tmp_path / "other.txt"
+    victim.write_text("not the stream's\n")
+    if stale == "a link":
+        tmp.symlink_to(victim)
+    else:
+        tmp.write_bytes(data[: len(data) // 3])
+    done = oddseq_here(_stream(model_file, "--checkpoint", ckpt), _text(log.iloc[2000:4000]))
+    assert done.returncode == 0, done.stderr
+    assert "resumed from --checkpoint" in done.stderr
+    assert victim.read_text() == "not the stream's\n"
+    assert not os.path.lexists(tmp) and read_header(ckpt)["lines_in_all"] == 4001
+
+
+def test_a_new_checkpoint_is_its_owners_alone_and_a_replaced_one_keeps_its_mode(
+    log, model_file, tmp_path, oddseq_here
+):
+    # It holds Python state and entity ids: made 0600, not as the umask leaves it (0644);
+    # an operator's chmod is kept across the writes that replace the file.
+    ckpt, _ = _written(model_file, log, tmp_path, oddseq_here)
+    assert ckpt.stat().st_mode & 0o777 == 0o600
+    ckpt.chmod(0o640)
+    done = oddseq_here(_stream(model_file, "--checkpoint", ckpt), _text(log.iloc[2000:3000]))
+    assert done.returncode == 0, done.stderr
+    assert ckpt.stat().st_mode & 0o777 == 0o640 and read_header(ckpt)["lines_in_all"] == 3001
+
+
+@pytest.mark.parametrize("when", ["replaced", "made"])
+def test_a_checkpoint_replaced_under_a_running_stream_is_not_overwritten(
+    log, model_file, tmp_path, oddseq_here, monkeypatch, when
+):
+    # Two streams on one FILE where FILE.lock does not hold (two machines on NFS mounted
+    # nolock), or a copy put in its place: the last writer won, silently. Now the stream
+    # that finds FILE replaced (or made) since it read it (or started) leaves it, says
+    # why, and exits 2.
+    ckpt = tmp_path / "stream.ckpt"
+    if when == "replaced":
+        ckpt, _ = _written(model_file, log, tmp_path, oddseq_here)
+    other = tmp_path / "other.ckpt"
+    other.write_bytes(b"another stream's checkpoint\n")
+    # (after this stream read FILE, or found none)
+    name = "resume" if when == "replaced" else "check"
+    looked = getattr(checkpoint.Checkpoint, name)
+
+    def then_replaced(self, *args):
+        got = looked(self, *args)
+        os.replace(other, ckpt)
+        return got
+
+    monkeypatch.setattr(checkpoint.Checkpoint, name, then_replaced)
+    done = oddseq_here(_stream(model_file, "--checkpoint", ckpt), _text(log.iloc[2000:3000]))
+    assert done.returncode == 2, done.stderr
+    last = _last_line(done)
+    assert "could not be written" in last and f"was {when} since this stream" in last, last
+    assert "does not overwrite it" in last and "events applied" in done.stderr, done.stderr
+    assert ckpt.read_bytes() == b"another stream's checkpoint\n"
+    assert not (tmp_path / "stream.ckpt.tmp").exists()
+
+
+def test_a_write_out_of_memory_is_said_and_leaves_the_previous_file(
+    log, model_file, tmp_path, oddseq_here, monkeypatch
+):
+    # The write holds the state's bytes once more (77 MB at 100,000 users): a
+    # MemoryError there ended the stream with a traceback; now it is said as a failed
+    # write (exit 2 at the end; the previous FILE whole, no FILE.tmp).
+    ckpt, data = _written(model_file, log, tmp_path, oddseq_here)
+
+    def no_memory(self, obj):
+        raise MemoryError
+
+    monkeypatch.setattr(checkpoint._Pickler, "dump", no_memory)
+    done = oddseq_here(_stream(model_file, "--checkpoint", ckpt), _text(log.iloc[2000:3000]))
+    assert done.returncode == 2, done.stderr
+    assert "could not be written (MemoryError" in _last_line(done), done.stderr
+    assert ckpt.read_bytes() == data and not (tmp_path / "stream.ckpt.tmp").exists()
 
 
 def test_a_restart_fed_no_line_leaves_the_checkpoint_as_it_was(
