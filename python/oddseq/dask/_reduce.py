@@ -22,9 +22,9 @@ _COLLECT_AT = 1 << 16
 _SIGN = np.uint64(1 << 63)
 
 
-def tree_reduce(partials, combine, split_every: int = SPLIT_EVERY):
-    """Combine Delayed partials pairwise up a tree of fan-in ``split_every`` and
-    compute the root (None when there is none)."""
+def tree(partials, combine, split_every: int = SPLIT_EVERY):
+    """The root of a tree of fan-in ``split_every`` that combines Delayed partials
+    pairwise, not computed (None when there is none): to compute with other tasks."""
     layer = list(partials)
     if not layer:
         return None
@@ -33,7 +33,14 @@ def tree_reduce(partials, combine, split_every: int = SPLIT_EVERY):
         layer = [
             node(combine, *layer[i : i + split_every]) for i in range(0, len(layer), split_every)
         ]
-    return dask.compute(layer[0])[0]
+    return layer[0]
+
+
+def tree_reduce(partials, combine, split_every: int = SPLIT_EVERY):
+    """Combine Delayed partials pairwise up a tree of fan-in ``split_every`` and
+    compute the root (None when there is none)."""
+    root = tree(partials, combine, split_every)
+    return None if root is None else dask.compute(root)[0]
 
 
 @cache
@@ -130,6 +137,99 @@ def _merge_round(a, b):
     return out
 
 
+merge_round = _merge_round  # (what ColumnStatistics.first_partials' tasks combine by)
+
+
+def _values_round(state, values_fn, targets):
+    """A first round in which every target collects (see ``_round_task``), read
+    straight from the partition's values: nothing is kept in the worker."""
+    columns = values_fn(state)
+    return {
+        tid: np.unique(float_keys(columns[col]), return_counts=True)
+        for tid, (col, _, _, _) in targets.items()
+    }
+
+
+class _Selection:
+    """The rounds of :func:`order_statistics`, the first of which a caller may compute
+    together with tasks of its own (:meth:`first_partials`, then :meth:`finish`)."""
+
+    def __init__(self, values_fn, ranks, sizes=None):
+        self.values_fn = values_fn
+        self.pending = {}
+        for col, wanted in ranks.items():
+            small = sizes is not None and sizes[col] <= _COLLECT_AT
+            for r in sorted(set(int(r) for r in wanted)):
+                # prefix, decided bits, rank left, mode
+                self.pending[(col, r)] = [0, 0, r, "collect" if small else "hist"]
+        self.found = {}
+        self.keys = None  # each partition's sorted keys, persisted for the rounds
+        self._owners = {}
+
+    def _targets(self):
+        """Targets that share a column, prefix and mode share the work."""
+        targets, owners = {}, {}
+        for key, (prefix, decided, _, mode) in self.pending.items():
+            spec = (key[0], prefix, decided, mode)
+            tid = owners.setdefault(spec, len(owners))
+            targets[tid] = spec
+        self._owners = owners
+        return targets
+
+    def _persisted_keys(self, states):
+        if self.keys is None:
+            # Each partition's columns sorted once, kept in the workers for the rounds.
+            sort = _task(_sorted_keys)
+            self.keys = list(dask.persist(*[sort(s, self.values_fn) for s in states]))
+        return self.keys
+
+    def _partials(self, states):
+        targets = self._targets()
+        if self.keys is None and all(spec[3] == "collect" for spec in targets.values()):
+            # One round does it (every column at most _COLLECT_AT values): no keys kept.
+            return [_task(_values_round)(s, self.values_fn, targets) for s in states]
+        task = _task(_round_task)
+        return [task(k, targets) for k in self._persisted_keys(states)]
+
+    def first_partials(self, states) -> list:
+        """The first round's per-partition tasks (Delayed), to combine by ``tree`` with
+        ``_merge_round``; none when nothing is wanted."""
+        return self._partials(states) if self.pending else []
+
+    def finish(self, states, merged) -> dict:
+        """{(column, rank): value}, from the first round's combined result (``merged``)
+        and the rounds that are still needed."""
+        while self.pending:
+            self._read(merged)
+            if self.pending:
+                merged = tree_reduce(self._partials(states), _merge_round)
+        return self.found
+
+    def _read(self, merged) -> None:
+        for key, entry in list(self.pending.items()):
+            prefix, decided, left, mode = entry
+            result = merged[self._owners[(key[0], prefix, decided, mode)]]
+            if mode == "collect":
+                uniq, counts = result
+                at = int(np.searchsorted(np.cumsum(counts), left, side="right"))
+                self.found[key] = float(key_floats(uniq[at : at + 1])[0])
+                del self.pending[key]
+                continue
+            cumulative = np.cumsum(result)
+            if left >= cumulative[-1]:
+                raise ValueError(f"rank {key[1]} is beyond the {int(cumulative[-1])} values")
+            digit = int(np.searchsorted(cumulative, left, side="right"))
+            below = int(cumulative[digit - 1]) if digit else 0
+            width = min(_DIGIT_BITS, 64 - decided)
+            prefix, decided, left = (prefix << width) | digit, decided + width, left - below
+            if decided == 64:
+                self.found[key] = float(key_floats([prefix])[0])
+                del self.pending[key]
+            else:
+                mode = "collect" if int(result[digit]) <= _COLLECT_AT else "hist"
+                self.pending[key] = [prefix, decided, left, mode]
+
+
 def order_statistics(states, values_fn, ranks, sizes=None) -> dict:
     """Exact order statistics over the partitions, without collecting the data.
 
@@ -143,49 +243,13 @@ def order_statistics(states, values_fn, ranks, sizes=None) -> dict:
     values are fetched with counts and the rank is read off. A few rounds of one small
     task per partition; the values found are elements of the data, bit for bit.
     ``sizes[col]``, where given: the column's number of values; a column of at most
-    65,536 is fetched in the first round (a histogram round would leave that many).
+    65,536 is fetched in the first round (a histogram round would leave that many),
+    and where every column is, that round reads the values as they are (one call to
+    the cluster, nothing persisted).
     """
-    pending = {}
-    for col, wanted in ranks.items():
-        small = sizes is not None and sizes[col] <= _COLLECT_AT
-        for r in sorted(set(int(r) for r in wanted)):
-            # prefix, decided bits, rank left, mode
-            pending[(col, r)] = [0, 0, r, "collect" if small else "hist"]
-    found = {}
-    # Each partition's columns sorted once, kept in the workers while the rounds run.
-    keys = list(dask.persist(*[_task(_sorted_keys)(s, values_fn) for s in states]))
-    while pending:
-        # Targets that share a column, prefix and mode share the work.
-        targets, owners = {}, {}
-        for key, (prefix, decided, _, mode) in pending.items():
-            spec = (key[0], prefix, decided, mode)
-            tid = owners.setdefault(spec, len(owners))
-            targets[tid] = spec
-        task = _task(_round_task)
-        merged = tree_reduce([task(k, targets) for k in keys], _merge_round)
-        for key, entry in list(pending.items()):
-            prefix, decided, left, mode = entry
-            result = merged[owners[(key[0], prefix, decided, mode)]]
-            if mode == "collect":
-                uniq, counts = result
-                at = int(np.searchsorted(np.cumsum(counts), left, side="right"))
-                found[key] = float(key_floats(uniq[at : at + 1])[0])
-                del pending[key]
-                continue
-            cumulative = np.cumsum(result)
-            if left >= cumulative[-1]:
-                raise ValueError(f"rank {key[1]} is beyond the {int(cumulative[-1])} values")
-            digit = int(np.searchsorted(cumulative, left, side="right"))
-            below = int(cumulative[digit - 1]) if digit else 0
-            width = min(_DIGIT_BITS, 64 - decided)
-            prefix, decided, left = (prefix << width) | digit, decided + width, left - below
-            if decided == 64:
-                found[key] = float(key_floats([prefix])[0])
-                del pending[key]
-            else:
-                mode = "collect" if int(result[digit]) <= _COLLECT_AT else "hist"
-                pending[key] = [prefix, decided, left, mode]
-    return found
+    selection = _Selection(values_fn, ranks, sizes)
+    first = tree_reduce(selection.first_partials(states), _merge_round)
+    return selection.finish(states, first)
 
 
 # ------------------------------------------------- numpy's median and percentile, exactly
@@ -238,6 +302,39 @@ def percentile_from(n: int, percents, stat) -> np.ndarray:
     return impl._lerp(low, high, gamma)
 
 
+class ColumnStatistics:
+    """:func:`column_statistics` in two steps, for a caller that computes the first
+    round with tasks of its own: ``first_partials(states)`` (Delayed per-partition
+    tasks; combine them with ``tree(..., merge_round)``), then ``finish(states,
+    merged)`` with the combined result, which runs the rounds still needed."""
+
+    def __init__(self, values_fn, sizes, *, medians=(), percentiles=None):
+        self.sizes, self.medians = sizes, list(medians)
+        self.percentiles = percentiles or {}
+        ranks: dict[int, set] = {}
+        for col, _ in self.medians:
+            ranks.setdefault(col, set()).update(median_ranks(sizes[col]))
+        for col, percents in self.percentiles.items():
+            ranks.setdefault(col, set()).update(percentile_ranks(sizes[col], percents))
+        self.selection = _Selection(values_fn, ranks, sizes)
+
+    def first_partials(self, states) -> list:
+        return self.selection.first_partials(states)
+
+    def finish(self, states, merged):
+        found = self.selection.finish(states, merged)
+        sizes = self.sizes
+        med = {
+            col: median_from(sizes[col], partial(_lookup, found, col), dtype)
+            for col, dtype in self.medians
+        }
+        pct = {
+            col: percentile_from(sizes[col], percents, partial(_lookup, found, col))
+            for col, percents in self.percentiles.items()
+        }
+        return med, pct
+
+
 def column_statistics(states, values_fn, sizes, *, medians=(), percentiles=None):
     """Medians and percentiles of columns over the partitions, equal to numpy's.
 
@@ -245,21 +342,9 @@ def column_statistics(states, values_fn, sizes, *, medians=(), percentiles=None)
     pairs; ``percentiles`` maps a column to the percents wanted. Returns
     ({column: median}, {column: array of percentiles}).
     """
-    percentiles = percentiles or {}
-    ranks: dict[int, set] = {}
-    for col, _ in medians:
-        ranks.setdefault(col, set()).update(median_ranks(sizes[col]))
-    for col, percents in percentiles.items():
-        ranks.setdefault(col, set()).update(percentile_ranks(sizes[col], percents))
-    found = order_statistics(states, values_fn, ranks, sizes) if ranks else {}
-    med = {
-        col: median_from(sizes[col], partial(_lookup, found, col), dtype) for col, dtype in medians
-    }
-    pct = {
-        col: percentile_from(sizes[col], percents, partial(_lookup, found, col))
-        for col, percents in percentiles.items()
-    }
-    return med, pct
+    stats = ColumnStatistics(values_fn, sizes, medians=medians, percentiles=percentiles)
+    first = tree_reduce(stats.first_partials(states), _merge_round)
+    return stats.finish(states, first)
 
 
 def _lookup(found, col, rank):
