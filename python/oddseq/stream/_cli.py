@@ -1167,7 +1167,9 @@ def _stream(args, held) -> int:
             counts[key] -= earlier
         if not replay_judged:
             header_line = reader.fmt != "jsonl" and not args.names
-            replay_judged = _replayed(counts, keeper.text, last_read, lines_in_all, header_line)
+            replay_judged = _replayed(
+                counts, keeper.text, last_read, lines_in_all, header_line, lines.inflate is not None
+            )
         if late_said:
             return
         got = too_late(counts)
@@ -1614,14 +1616,17 @@ def _after_lines(data: bytes, n: int) -> int:
     return at
 
 
-def _replayed(counts, path_text: str, last: int, in_all: int, header_line: bool) -> bool:
+def _replayed(
+    counts, path_text: str, last: int, in_all: int, header_line: bool, gzipped: bool = False
+) -> bool:
     """Whether this resumed run's first events are judged (from _REPLAY_JUDGED_AT
     seen on); refused (ValueError, before the checkpoint is written again) where most of
     them are older than what the checkpoint holds: the input replays lines it has read
     (the same file fed again, a queue redelivering after the restart). Applied, they
     would be dropped as too late, or applied twice at an entity's newest time.
     ``last``: the lines the checkpoint's last run read of its input; ``in_all``: of the
-    source, in all runs; ``header_line``: the input starts with a CSV header line."""
+    source, in all runs; ``header_line``: the input starts with a CSV header line;
+    ``gzipped``: it came gzip-compressed (the lines are those zcat gives)."""
     dropped, applied = counts["n_late_dropped"], counts["n_events"]
     if dropped + applied < _REPLAY_JUDGED_AT:
         return False
@@ -1629,10 +1634,13 @@ def _replayed(counts, path_text: str, last: int, in_all: int, header_line: bool)
         return True
 
     def fed(after: int) -> str:
+        if gzipped:  # (its lines as zcat gives them)
+            tail = f"zcat FILE | tail -n +{after + 1}"
+            return f"(zcat FILE | head -n 1; {tail})" if header_line else tail
         tail = f"tail -n +{after + 1} FILE"
         return f"(head -n 1 FILE; {tail})" if header_line else tail
 
-    kind = "CSV file" if header_line else "file"
+    kind = ("gzip-compressed " if gzipped else "") + ("CSV file" if header_line else "file")
     if last == in_all:  # (one run, or the runs before the last read no line)
         read = f"it has read {in_all:,} lines of the input"
         advice = f"the same {kind} fed again: {fed(in_all)} | oddseq stream ..."

@@ -95,6 +95,25 @@ def test_replay_refusal_and_resume_line_count_the_lines_of_all_runs(
     assert read_header(ckpt)["lines_in_all"] == len(log) + head
 
 
+def test_replay_refusal_of_a_gzip_compressed_input_names_zcat(
+    log, model_file, tmp_path, oddseq_here
+):
+    # The stream reads gzip-compressed stdin (< events.csv.gz); the lines to give again
+    # are those zcat gives, not tail's of the compressed bytes.
+    import gzip
+
+    ckpt = tmp_path / "stream.ckpt"
+    command = _stream(model_file, "--checkpoint", ckpt)
+    half = len(log) // 2
+    first = oddseq_here(command, gzip.compress(_text(log.iloc[:half]).encode()))
+    assert first.returncode == 0, first.stderr
+    again = oddseq_here(command, gzip.compress(_text(log).encode()))
+    assert again.returncode == 2, again.stderr
+    refusal = _last_line(again)
+    fed = f"(zcat FILE | head -n 1; zcat FILE | tail -n +{half + 2}) | oddseq stream"
+    assert "gzip-compressed CSV file" in refusal and fed in refusal, refusal
+
+
 def _written(model_file, log, tmp_path, oddseq_here):
     ckpt = tmp_path / "stream.ckpt"
     done = oddseq_here(_stream(model_file, "--checkpoint", ckpt), _text(log.iloc[:2000]))
@@ -299,6 +318,26 @@ def test_a_checkpoint_replaced_under_a_running_stream_is_not_overwritten(
     assert "does not overwrite it" in last and "events applied" in done.stderr, done.stderr
     assert ckpt.read_bytes() == b"another stream's checkpoint\n"
     assert not (tmp_path / "stream.ckpt.tmp").exists()
+
+
+def test_a_folder_the_stream_cannot_write_is_refused_at_the_start(
+    log, model_file, tmp_path, oddseq_here, monkeypatch
+):
+    # A read-only folder (or filesystem): refused before any input is read, FILE left as
+    # it was. (Root writes a folder chmod'ed 0555, so the refusal of FILE.tmp is made
+    # here.)
+    ckpt, data = _written(model_file, log, tmp_path, oddseq_here)
+
+    def read_only(path, mode):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(checkpoint, "_made_anew", read_only)
+    done = oddseq_here(_stream(model_file, "--checkpoint", ckpt), _text(log.iloc[2000:]))
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    said = done.stderr.strip()
+    assert len(said.splitlines()) == 1 and "cannot write beside it" in said, said
+    assert "Permission denied" in said and "stream.ckpt.tmp" in said, said
+    assert ckpt.read_bytes() == data
 
 
 def test_a_write_out_of_memory_is_said_and_leaves_the_previous_file(
