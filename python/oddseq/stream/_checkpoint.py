@@ -387,7 +387,8 @@ class Checkpoint:
         if self.overtaken is not None:
             raise self.overtaken
         now = _identity(self.path)
-        if now != self.seen:
+        # (FILE removed meanwhile holds no one's state: written again)
+        if now is not None and now != self.seen:
             self.overtaken = Overtaken(
                 f"--checkpoint {self.text} was "
                 + ("made" if self.seen is None else "replaced")

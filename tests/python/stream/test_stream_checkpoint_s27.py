@@ -320,6 +320,26 @@ def test_a_checkpoint_replaced_under_a_running_stream_is_not_overwritten(
     assert not (tmp_path / "stream.ckpt.tmp").exists()
 
 
+def test_a_checkpoint_removed_under_a_running_stream_is_written_again(
+    log, model_file, tmp_path, oddseq_here, monkeypatch
+):
+    # A FILE removed while the stream runs (rm by hand, a cleanup) holds no one's state:
+    # not taken for another stream's, it is written again at the end.
+    ckpt, _ = _written(model_file, log, tmp_path, oddseq_here)
+    resume = checkpoint.Checkpoint.resume
+
+    def then_removed(self, pipeline):
+        got = resume(self, pipeline)
+        ckpt.unlink()
+        return got
+
+    monkeypatch.setattr(checkpoint.Checkpoint, "resume", then_removed)
+    done = oddseq_here(_stream(model_file, "--checkpoint", ckpt), _text(log.iloc[2000:3000]))
+    assert done.returncode == 0, done.stderr
+    assert f"checkpoint written to {ckpt}" in done.stderr
+    assert read_header(ckpt)["lines_in_all"] == 3001
+
+
 def test_a_folder_the_stream_cannot_write_is_refused_at_the_start(
     log, model_file, tmp_path, oddseq_here, monkeypatch
 ):
