@@ -120,7 +120,8 @@ from ..utils._time import (
 )
 from ..utils._validation import check_random_state, resolve_threads, too_few_to_fit
 from . import _ecod, _neighbors
-from ._reduce import add, column_statistics, map_reduce
+from ._reduce import ColumnStatistics, add, column_statistics, map_reduce, merge_round
+from ._reduce import tree as reduction_tree
 
 __all__ = ["DASK_METHODS", "detect_anomalies"]
 
@@ -1702,26 +1703,37 @@ def _none_add(a, b):
     return add(a, b)
 
 
-def _typical_like(pipeline, rows, raw_dtype) -> None:
+def _typical_like(pipeline, rows) -> None:
     """The pipeline's ``_typical_like`` (:func:`oddseq._reasons.typical_like`) over the
-    partitions: the fitted rows' K-means clusters' medians, as one machine takes them."""
+    partitions: the fitted rows' K-means clusters' medians, as one machine takes them,
+    found by the K-means fit's own calls (``_fit_kmeans_detector``)."""
     det = _reasons.kmeans_member(pipeline)
-    if det is None:
-        return
-    det = _without_training_vectors(det)
-    k, d = det.kmeans_.cluster_centers_.shape
-    evidence = pipeline.evidence_
-    counts = map_reduce(rows.states, _reasons.like_counts, evidence, det, k, combine=_none_add)
-    pairs = [(int(c), int(j)) for c, j in zip(*np.nonzero(counts))]
-    medians, _ = column_statistics(
-        rows.states,
-        partial(_reasons.like_values, evidence=evidence, det=det, pairs=pairs),
-        [int(counts[c, j]) for c, j in pairs],
-        medians=[(p, raw_dtype) for p in range(len(pairs))],
-    )
-    pipeline._typical_like = _reasons.typical_like_from(
-        k, d, {pair: medians[p] for p, pair in enumerate(pairs)}
-    )
+    if det is not None:
+        pipeline._typical_like = rows.typical_like[id(det)]
+
+
+def _like_counts(state, labels, evidence, k: int) -> np.ndarray:
+    """Per (cluster, feature) of :func:`oddseq._reasons.typical_like`, the partition's
+    entities whose values it takes (``labels``: their clusters)."""
+    seen = _reasons._seen_columns(evidence, state["lengths"], state["raw"].shape[1])
+    out = np.zeros((k, seen.shape[1]), dtype=np.int64)
+    np.add.at(out, labels, seen.astype(np.int64))
+    return out
+
+
+def _like_values(state, centers, threads, evidence, pairs):
+    """The partition's values of each (cluster, feature) of ``pairs`` that
+    :func:`oddseq._reasons.typical_like` takes its median over."""
+    labels, _ = _assign(state, centers, threads)
+    raw = state["raw"]
+    seen = _reasons._seen_columns(evidence, state["lengths"], raw.shape[1])
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(centers.shape[0] + 1))
+    out = []
+    for c, j in pairs:
+        mine = order[bounds[c] : bounds[c + 1]]
+        out.append(raw[mine[seen[mine, j]], j])
+    return out
 
 
 def _band_sizes(state):
@@ -2015,6 +2027,10 @@ class _Rows:
         self.n = int(self.starts[-1])
         # united_distinct_rows of the partitions' weighted distinct rows, where counted.
         self.united_distinct = None
+        # (evidence_, raw dtype) where a K-means fit takes the reasons' medians of
+        # entities like it (:func:`_typical_like`), and what it found ({id(det): ...}).
+        self.like = None
+        self.typical_like = {}
 
     def where(self, row: int):
         p = int(np.searchsorted(self.starts, row, side="right") - 1)
@@ -2329,7 +2345,10 @@ def _drop(state, keys):
     return {k: v for k, v in state.items() if k not in keys}
 
 
-def _kmeans_cluster_sums(state, centers, threads):
+def _kmeans_cluster_sums(state, centers, threads, like=False, evidence=None):
+    """The partition's cluster sizes and exact squared deviations' sums, and with
+    ``like`` its entities per (cluster, feature) that the reasons' medians of entities
+    like it take (``_like_counts``, under the pipeline's ``evidence``): one pass."""
     labels, _ = _assign(state, centers, threads)
     X = state["X"].astype(np.float64)
     k = centers.shape[0]
@@ -2337,7 +2356,10 @@ def _kmeans_cluster_sums(state, centers, threads):
     # Exact sums (Python integers) that add up over partitions, rounded once on the
     # client: KMeansDetector.fit's bits.
     sq = group_sum_parts(deviation**2, labels, k)
-    return np.bincount(labels, minlength=k).astype(np.int64), sq
+    sizes = np.bincount(labels, minlength=k).astype(np.int64)
+    if not like:
+        return sizes, sq
+    return sizes, sq, _like_counts(state, labels, evidence, k)
 
 
 def _member_scores(state, det):
@@ -2398,12 +2420,37 @@ def _fit_kmeans_detector(rows, det, x_moments, threads):
         km = _tied_kmeans(rows, det, threads)
         if km is None:
             km = _fit_kmeans(rows, det, float(np.mean(x_std**2)), x_moments.max_abs, threads)
-    sizes, sq_parts = map_reduce(rows.states, _kmeans_cluster_sums, km.cluster_centers_, threads)
-    det._set_clusters(km, sizes, group_sums(sq_parts), x_std)
-    scores = np.concatenate(
-        _compute([_delayed(_member_scores)(s, _shared(det)) for s in rows.states])
-    )
-    det._set_threshold(scores)
+    centers = km.cluster_centers_
+    like = rows.like is not None  # the reasons' medians of entities like it, wanted
+    evidence = rows.like[0] if like else None
+    got = map_reduce(rows.states, _kmeans_cluster_sums, centers, threads, like, evidence)
+    det._set_clusters(km, got[0], group_sums(got[1]), x_std)
+    tasks = [_delayed(_member_scores)(s, _shared(det)) for s in rows.states]
+    stats = None
+    if like:
+        # The medians' first round (every round, where no (cluster, feature) has more
+        # than 65,536 values) rides on the scores' call.
+        counts = got[2]
+        pairs = [(int(c), int(j)) for c, j in zip(*np.nonzero(counts))]
+        values = partial(
+            _like_values, centers=centers, threads=threads, evidence=evidence, pairs=pairs
+        )
+        stats = ColumnStatistics(
+            values,
+            [int(counts[c, j]) for c, j in pairs],
+            medians=[(p, rows.like[1]) for p in range(len(pairs))],
+        )
+        first = reduction_tree(stats.first_partials(rows.states), merge_round)
+        if first is not None:
+            tasks.append(first)
+    scores = _compute(tasks)
+    if stats is not None:
+        first = scores.pop() if len(scores) > len(rows.states) else None
+        medians, _ = stats.finish(rows.states, first)
+        rows.typical_like[id(det)] = _reasons.typical_like_from(
+            *centers.shape, {pair: medians[p] for p, pair in enumerate(pairs)}
+        )
+    det._set_threshold(np.concatenate(scores))
     return det
 
 
@@ -3684,6 +3731,8 @@ def detect_anomalies(
             pipeline._typical_raw = _reasons.typical_raw_from(
                 shrinker, {j: medians[len(shrunk_columns) + c] for c, j in enumerate(raws)}
             )
+        else:  # all NaN, as one machine keeps it
+            pipeline._typical_raw = _reasons.typical_raw_from(shrinker, {})
         pipeline.evidence_ = shrinker
         pipeline.log_scaler_ = LogScaler(signed=True).fit(np.zeros((1, len(names)), np.float32))
         shared = _shared(pipeline)
@@ -3706,13 +3755,14 @@ def detect_anomalies(
     detector = pipeline._detector(n)
     rows = _Rows(states, rows_per_part)
     rows.united_distinct = united
+    rows.like = (pipeline.evidence_, raw_dtype)
     with step(f"fitting {type(detector).__name__} over {len(states)} partitions", enabled=progress):
         with warnings.catch_warnings():
             if pipeline.normal_:  # the cut is the out-of-fold one (_own_cut_only)
                 warnings.filterwarnings("ignore", message="every score is the same")
             detector, found = _fit_detector(detector, rows, x_moments, threads)
         pipeline.detector_ = detector
-        _typical_like(pipeline, rows, raw_dtype)  # "entities like it have" (reasons)
+        _typical_like(pipeline, rows)  # "entities like it have" (reasons)
         if found is not None:  # a neighbour method: the spreads its reasons divide by
             detector._feature_scale = _robust_statistics(
                 rows, x_moments.mean_std()[1], quartiles=False

@@ -1,0 +1,103 @@
+"""Session 27, H4: oddseq.dask's round trips (the review of session 26, L-5, L-6).
+
+- L-5: the reasons' medians of "entities like it" (K-means: the reference cluster's
+  members' medians) cost the fit no call to the cluster of their own: the (cluster,
+  feature) sizes are counted in the pass that sums the clusters, the medians' one
+  round rides on the scores' call.
+- L-6: with no shrunk column, the Dask pipeline keeps ``_typical_raw`` (all NaN) as
+  one machine does.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import oddseq
+from oddseq.datasets import make_ecommerce
+from oddseq.exceptions import DataWarning
+
+COLUMNS = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return make_ecommerce(n_users=300, random_state=254).events
+
+
+def _dask_fit(log, calls=None, **options):
+    """(table, pipeline) of oddseq.dask on the synchronous scheduler; ``calls``, where
+    given, counts its computes and persists."""
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    from oddseq.dask import detect_anomalies
+
+    compute, persist = dask.compute, dask.persist
+
+    def counted(real):
+        def call(*args, **kwargs):
+            if calls is not None:
+                calls.append(real.__name__)
+            return real(*args, **kwargs)
+
+        return call
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        with dask.config.set(scheduler="synchronous"):
+            try:
+                dask.compute, dask.persist = counted(compute), counted(persist)
+                table, pipeline = detect_anomalies(
+                    dd.from_pandas(log, npartitions=4), **COLUMNS, return_pipeline=True, **options
+                )
+            finally:
+                dask.compute, dask.persist = compute, persist
+            return table.compute(), pipeline
+
+
+def _one_machine(log, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        return oddseq.detect_anomalies(log, **COLUMNS, return_pipeline=True, **options)
+
+
+def test_the_medians_of_entities_like_it_cost_the_kmeans_fit_no_call(shop, monkeypatch):
+    """The fit makes as many calls to the cluster with K-means' "entities like it have"
+    medians as without them (78314a1 made it three more: a pass of counts, the sorted
+    values persisted, a round), and they equal one machine's bit for bit ("auto"'s
+    K-means member is fitted by the same function, _fit_kmeans_detector)."""
+    from oddseq.dask import _pipeline
+
+    method = "kmeans"
+    with_medians = []
+    _, pipeline = _dask_fit(shop, with_medians, method=method)
+    _, single = _one_machine(shop, method=method)
+    assert pipeline._typical_like is not None
+    assert np.isfinite(pipeline._typical_like).any()
+    np.testing.assert_array_equal(pipeline._typical_like, single._typical_like)
+
+    class WithoutMedians(_pipeline._Rows):
+        like = property(lambda self: None, lambda self, value: None)
+
+    monkeypatch.setattr(_pipeline, "_Rows", WithoutMedians)
+    monkeypatch.setattr(_pipeline, "_typical_like", lambda *args: None)
+    without = []
+    _dask_fit(shop, without, method=method)
+    assert sorted(with_medians) == sorted(without)
+
+
+def test_typical_raw_is_kept_where_no_column_is_shrunk(shop, monkeypatch):
+    """No feature the evidence shrinkage moves: one machine keeps ``_typical_raw`` all
+    NaN, and so does oddseq.dask (it left it unset)."""
+    from oddseq.preprocessing import _evidence
+
+    monkeypatch.setattr(_evidence, "feature_evidence", lambda names: np.zeros(len(names), np.int8))
+    table, pipeline = _dask_fit(shop, method="robust_z")
+    expected, single = _one_machine(shop, method="robust_z")
+    assert not single.evidence_.kinds_.any() and not pipeline.evidence_.kinds_.any()
+    assert single._typical_raw.shape == (len(single.feature_names_),)
+    assert np.isnan(single._typical_raw).all()
+    np.testing.assert_array_equal(pipeline._typical_raw, single._typical_raw)
+    np.testing.assert_array_equal(table.sort_index()["score"], expected.sort_index()["score"])
+    assert (table.sort_index()["reason"] == expected.sort_index()["reason"]).all()
