@@ -835,6 +835,8 @@ def _short_members_asked(pipeline, seqs, entity_ids):
             positions = given.ids.get_indexer(_wanted(entity_ids))
             if (positions < 0).any():
                 return None  # (explain's refusal names them)
+        if not (given.lengths[positions] < pipeline.min_events).any():
+            return None  # none asked for is short: no member's rows or fingerprints read
         short = short_member_rows(given, pipeline.groups_, pipeline.min_events)
         of_log = _of_group_log(pipeline, given)
         if of_log is not None:
