@@ -606,9 +606,13 @@ void EntityStore::alerted(const std::uint64_t* keys, std::int64_t n, std::uint8_
 }
 
 std::int64_t EntityStore::memory_bytes() const {
-  // Per entity: the state, its heap parts, and the hash map's node and bucket.
+  // The local clock's table (hourly UTC offsets: 6.3 MB for a stream in a time zone,
+  // 1990-2079, held once per store); then per entity: the state, its heap parts, and the
+  // hash map's node and bucket.
   constexpr std::int64_t kNode = sizeof(std::uint64_t) + sizeof(void*) + sizeof(std::size_t);
-  std::int64_t bytes = static_cast<std::int64_t>(table_->map.bucket_count() * sizeof(void*));
+  std::int64_t bytes =
+      static_cast<std::int64_t>(params_.utc_offset_s.capacity() * sizeof(std::int64_t));
+  bytes += static_cast<std::int64_t>(table_->map.bucket_count() * sizeof(void*));
   for (const auto& [key, state] : table_->map) {
     bytes += kNode + static_cast<std::int64_t>(sizeof(EntityState));
     bytes += static_cast<std::int64_t>(state.counts.capacity() * sizeof(std::int64_t) +

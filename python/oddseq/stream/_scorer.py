@@ -2097,7 +2097,9 @@ class StreamScorer:
         return out
 
     def memory_bytes(self) -> int:
-        """Heap bytes of the per-entity state (estimated from its containers).
+        """Heap bytes of the per-entity state (estimated from its containers), with the
+        local clock's table of a stream in a time zone (``recent_change`` fitted on times
+        with a zone: its hourly UTC offsets over 1990-2079, 6.3 MB).
 
         Examples
         --------

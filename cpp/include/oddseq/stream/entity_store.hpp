@@ -146,7 +146,7 @@ class EntityStore {
   std::int64_t evict_idle(std::int64_t now_ns);
 
   std::int64_t size() const;
-  std::int64_t memory_bytes() const;  // the state's heap use, estimated from its containers
+  std::int64_t memory_bytes() const;  // heap use, estimated from its containers (clock table too)
   const StoreCounters& counters() const { return counters_; }
   std::int64_t watermark() const { return watermark_; }
   std::int64_t n_columns() const { return params_.n_columns; }
