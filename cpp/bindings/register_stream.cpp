@@ -542,8 +542,9 @@ struct LineFeedRun {
   std::int64_t lines = 0;   // lines read
   py::array key, score;     // per new alert (uint64, float64)
   py::array length, line;   // its entity's length, the lines read up to its own (int64)
-  py::array entity_begin;   // its id's bytes in the data (int64)
+  py::array entity_begin;   // its id's field in the data, as written (int64)
   py::array entity_end;
+  py::list entities;  // its id as text (bytes, UTF-8: quotes and escapes undone)
   py::array rows;     // n x feature_width float32: the entity right after it
   py::array columns;  // n x top int64: the explanation's columns
   py::array typical;  // n x top float64: and typical values
@@ -567,6 +568,14 @@ LineFeedRun feed_lines(const stream::LineFeed& feed, EntityStore& store, const M
   stream::LineAlerts& a = out.alerts;
   const auto n = static_cast<std::int64_t>(a.key.size());
   const std::int64_t width = stream::feature_width(store.n_columns());
+  py::list entities(static_cast<std::size_t>(n));
+  std::int64_t from = 0;
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::int64_t to = a.entity_ends[static_cast<std::size_t>(k)];
+    entities[static_cast<std::size_t>(k)] =
+        py::bytes(a.entities.data() + from, static_cast<std::size_t>(to - from));
+    from = to;
+  }
   return {static_cast<std::int32_t>(out.stop),
           out.offset,
           out.lines,
@@ -576,6 +585,7 @@ LineFeedRun feed_lines(const stream::LineFeed& feed, EntityStore& store, const M
           to_numpy(std::move(a.line)),
           to_numpy(std::move(a.entity_begin)),
           to_numpy(std::move(a.entity_end)),
+          std::move(entities),
           to_numpy_2d(std::move(a.rows), n, width),
           to_numpy_2d(std::move(a.columns), n, top),
           to_numpy_2d(std::move(a.typical), n, top),
@@ -760,6 +770,7 @@ void register_stream(py::module_& m) {
       .def_readonly("line", &LineFeedRun::line)
       .def_readonly("entity_begin", &LineFeedRun::entity_begin)
       .def_readonly("entity_end", &LineFeedRun::entity_end)
+      .def_readonly("entities", &LineFeedRun::entities)
       .def_readonly("rows", &LineFeedRun::rows)
       .def_readonly("columns", &LineFeedRun::columns)
       .def_readonly("typical", &LineFeedRun::typical)

@@ -35,6 +35,7 @@ cost per event is a counter, and while a value or item is watched a call every
 
 from __future__ import annotations
 
+import csv
 import json
 import warnings
 
@@ -1113,7 +1114,13 @@ def _fields(data: bytes, sep, header, entity, event, time=None, blank=()):
             for without, column in zip(lacking, blank):
                 without.append(record.get(column) in (None, ""))
         else:
-            fields = line.split(sep)
+            # (as the Python reader splits: quoted fields as the csv module reads them)
+            try:
+                fields = (
+                    line.split(sep) if '"' not in line else next(csv.reader([line], delimiter=sep))
+                )
+            except csv.Error:
+                continue
             if len(fields) != len(header):
                 continue
             got = [

@@ -52,6 +52,7 @@ from ._checks import (
     compared,
 )
 from ._model import stream_model
+from ._text_lines import json_roles_of_lines, quoted_csv_fields
 
 __all__ = ["StreamScorer", "StreamUpdate", "StreamEvent", "STREAM_FEATURES"]
 
@@ -1331,7 +1332,7 @@ class StreamScorer:
         caller, or the first line read ``gather`` seconds or more after the first new
         alert (0: right after it): (stop, offset, lines read, alerts) with stop 0 (end),
         1 (after alerts) or 2 (the line at offset is the caller's), and alerts a list of
-        (lines read up to the alert's, entity id bytes, score, length, reason), the
+        (lines read up to the alert's, entity id as text (UTF-8 bytes), score, length, reason), the
         reasons worded in one call from each entity as it stood right after its event.
         ``time_factor``: the feed's (:meth:`_line_feed`), where not the scorer's."""
         if self._refit is not None and self._refit.done():
@@ -1375,12 +1376,11 @@ class StreamScorer:
                 else:  # each alert named as its entity stood after its line
                     reasons = self._name_found(found, run, reasons, counts)
                     found = None
-            alerts = [
-                (line, data[begin:end], score, length, reason)
-                for line, begin, end, score, length, reason in zip(
+            alerts = [  # (each id as its text: quoted or escaped ids undone by the reader)
+                (line, entity, score, length, reason)
+                for line, entity, score, length, reason in zip(
                     run.line.tolist(),
-                    run.entity_begin.tolist(),
-                    run.entity_end.tolist(),
+                    run.entities,
                     run.score.tolist(),
                     run.length.tolist(),
                     reasons.tolist(),
@@ -2228,7 +2228,8 @@ def _line_bounds(data: bytes, begin: int):
 
 def _unseen_lines(data: bytes, begin: int, sep: str, header, entity, event):
     """The CSV lines (of ``header``) of ``data`` from ``begin``, where the C++ reader
-    reads them (plain lines; blank ones counted): (the newlines' places, and of each line
+    reads them (split at the separator; lines with quotes as the csv module reads them;
+    blank ones counted): (the newlines' places, and of each line
     with all its fields: its start, its entity's text and its event type's), in numpy
     but for the texts; :func:`_unseen_in` picks those of types not seen in fitting."""
     buf, newlines, starts, stops = _line_bounds(data, begin)
@@ -2240,7 +2241,10 @@ def _unseen_lines(data: bytes, begin: int, sep: str, header, entity, event):
     seps = np.flatnonzero(buf == ord(sep))
     n_fields = len(header)
     first = np.searchsorted(seps, starts)
-    rows = np.flatnonzero(np.searchsorted(seps, stops) - first == n_fields - 1)
+    rows = np.searchsorted(seps, stops) - first == n_fields - 1
+    quotes = np.flatnonzero(buf == ord('"'))
+    quoted = np.searchsorted(quotes, stops) > np.searchsorted(quotes, starts)
+    rows = np.flatnonzero(rows & ~quoted)  # (lines with quotes: read as csv reads them)
     first = first[rows]
 
     def field(k):
@@ -2248,10 +2252,18 @@ def _unseen_lines(data: bytes, begin: int, sep: str, header, entity, event):
         right = stops[rows] if k == n_fields - 1 else seps[first + k]
         return (left + begin).tolist(), (right + begin).tolist()
 
+    at = (header.index(entity), header.index(event))
     texts = []
-    for k in (header.index(entity), header.index(event)):
+    for k in at:
         left, right = field(k)
         texts.append([data[a:b] for a, b in zip(left, right)])
+    if quoted.any():
+        lines = np.flatnonzero(quoted)
+        more = quoted_csv_fields(data, begin, starts, stops, lines, sep, n_fields, at)
+        if more[0]:
+            order = np.argsort(np.r_[rows, more[0]], kind="stable")
+            rows = np.r_[rows, more[0]][order]
+            texts = [[(t + m)[i] for i in order.tolist()] for t, m in zip(texts, more[1:])]
     return newlines + begin, starts[rows] + begin, texts[0], texts[1]
 
 
@@ -2259,24 +2271,44 @@ def _unseen_json_lines(data: bytes, begin: int, entity, event):
     """The JSON lines of ``data`` from ``begin``, as :func:`_unseen_lines` scans CSV
     lines: (the newlines' places, and of each line with both roles: its start, its
     entity's text and its event type's). A role's value is taken where the C++ reader
-    takes it (a string without escapes, or a whole number, as its text; the last of equal
-    keys, as json.loads keeps it); the lines it reads are flat objects whose strings hold
-    no quote, so a key's text followed by a colon is that key. Lines it leaves to the
-    caller may be scanned wrongly: :func:`_unseen_in` is asked only of lines it read."""
+    takes it (a string, decoded, or a whole number, as its text; the last of equal keys,
+    as json.loads keeps it): in a line with no escape and no nested object or array, a
+    key's text followed by a colon is that key; other lines are read by json.loads. Lines
+    it leaves to the caller may be scanned wrongly: :func:`_unseen_in` is asked only of
+    lines it read."""
     buf, newlines, starts, stops = _line_bounds(data, begin)
+    # Lines with an escape or a nested object or array: read by json.loads
+    # (json_roles_of_lines), the others by a search of the roles' keys.
+    involved = np.flatnonzero((buf == ord("\\")) | (buf == ord("{")) | (buf == ord("[")))
+    line_of = np.searchsorted(starts, involved, "right") - 1
+    count = np.bincount(line_of, minlength=len(starts)) if len(involved) else None
+    simple = np.ones(len(starts), dtype=bool)
+    if count is not None:  # (one brace: the object's own; any more, a backslash or [)
+        simple = count <= 1
+        braces = np.bincount(line_of[buf[involved] == ord("{")], minlength=len(starts))
+        simple &= braces == count
     values = []
     for role in (entity, event):
         pattern = re.compile(
             b'"'
             + re.escape(str(role).encode())
-            + rb'"[ \t\r]*:[ \t\r]*(?:"([^"\\\x00-\x1f\x80-\xff]*)"|(-?[0-9]+)(?![.eE0-9]))'
+            + rb'"[ \t\r]*:[ \t\r]*(?:"([^"\\\x00-\x1f]*)"|(-?[0-9]+)(?![.eE0-9]))'
         )
         places, texts = [], []
         for match in pattern.finditer(data, begin):
             places.append(match.start())
             texts.append(match.group(1) if match.group(1) is not None else match.group(2))
         lines = np.searchsorted(starts + begin, np.asarray(places, dtype=np.int64), "right") - 1
-        values.append(dict(zip(lines.tolist(), texts)))  # (the last of a line's wins)
+        keep = simple[lines] if len(lines) else np.zeros(0, dtype=bool)
+        got = dict(zip(lines[keep].tolist(), [t for t, k in zip(texts, keep.tolist()) if k]))
+        values.append(got)  # (the last of a line's wins)
+    if not simple.all():
+        for k, found in json_roles_of_lines(
+            data, begin, starts, stops, np.flatnonzero(~simple), (entity, event)
+        ):
+            for got, text in zip(values, found):
+                if text is not None:
+                    got[k] = text
     rows = np.array(sorted(values[0].keys() & values[1].keys()), dtype=np.int64)
     entities = [values[0][r] for r in rows.tolist()]
     events = [values[1][r] for r in rows.tolist()]

@@ -10,16 +10,26 @@ is handed to the C++ reader with its time written in microseconds (a feed of tha
 and every other line is left to the caller as before, unchanged. A time read here is
 the one the scorer's reader gives (its checked format through strptime): each field at
 its place in the shape, and any text whose fields do not make a real moment in the years
-the reader takes (1678-2261), or not as the format reads them, is left to it.
+the reader takes (1678-2261), or not as the format reads them, is left to it. Lines
+with quotes (CSV) are read as the csv module reads them, their other fields written back
+as csv writes them; JSON lines with escapes or nested values, and times with other than
+ASCII, are left to the caller as they came.
+
+Also here: the fields of lines the C++ reader reads that numpy's search of the bytes
+cannot take, read as the Python reader reads them (:func:`quoted_csv_fields`,
+:func:`json_roles_of_lines`: the stream's scans for types not seen in fitting).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 
 import numpy as np
 
-__all__ = ["TextTimeLines", "US"]
+__all__ = ["TextTimeLines", "US", "quoted_csv_fields", "json_roles_of_lines"]
 
 #: The unit the lines' times are handed to the C++ reader in (its factor to ns): ns itself
 #: would pass 18 digits, which it reads as a double (256 ns apart).
@@ -142,6 +152,82 @@ def _read(texts: list, plan) -> np.ndarray:
     return np.where(ok, us, np.iinfo(np.int64).min)
 
 
+# _pieces of a line made unreadable (the caller's, read from its own text).
+_UNREAD = (b"", None, b"")
+
+
+def _ascii_time(before: bytes, time, after: bytes):
+    """_pieces with a time of other than ASCII made unreadable (no shape of it is read
+    here)."""
+    if time is not None and not time.isascii():
+        return before, None, after
+    return before, time, after
+
+
+def _field_start(line: bytes, sep: bytes, k: int):
+    """Where field ``k`` of a CSV line as csv writes it starts (separators inside
+    quotes passed over), or None."""
+    quoted, n = False, 0
+    if k == 0:
+        return 0
+    for i, c in enumerate(line):
+        if c == 34:
+            quoted = not quoted
+        elif not quoted and c == sep[0]:
+            n += 1
+            if n == k:
+                return i + 1
+    return None
+
+
+def quoted_csv_fields(data: bytes, begin: int, starts, stops, lines, sep: str, n_fields: int, at):
+    """Of the CSV lines ``lines`` (numbers among ``starts``/``stops``, places in
+    ``data`` from ``begin``, carriage returns left out), those the csv module reads with
+    ``n_fields`` fields, as the Python reader reads lines with quotes: (their numbers,
+    then for each field of ``at`` their texts as UTF-8 bytes)."""
+    got, texts = [], [[] for _ in at]
+    for k in lines.tolist():
+        raw = data[begin + int(starts[k]) : begin + int(stops[k])]
+        try:
+            fields = next(csv.reader([raw.decode("utf-8")], delimiter=sep))
+        except (UnicodeDecodeError, csv.Error, StopIteration):
+            continue
+        if len(fields) != n_fields:
+            continue
+        got.append(k)
+        for out, j in zip(texts, at):
+            out.append(fields[j].encode())
+    return (got, *texts)
+
+
+def json_roles_of_lines(data: bytes, begin: int, starts, stops, lines, roles):
+    """Of the JSON lines ``lines`` (as :func:`quoted_csv_fields` places them), the
+    values of ``roles`` where the C++ reader takes them, as json.loads reads the line: a
+    string as its UTF-8 text, an integer as its digits, else None: (line number, texts)
+    for each line that reads as an object."""
+    for k in lines.tolist():
+        raw = data[begin + int(starts[k]) : begin + int(stops[k])]
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except ValueError:  # (UnicodeDecodeError among them)
+            continue
+        if not isinstance(record, dict):
+            continue
+        texts = []
+        for role in roles:
+            value = record.get(role)
+            if isinstance(value, str):
+                try:
+                    texts.append(value.encode("utf-8"))
+                except UnicodeEncodeError:  # a lone surrogate: not read in C++
+                    texts.append(None)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                texts.append(str(value).encode())
+            else:
+                texts.append(None)
+        yield k, texts
+
+
 class TextTimeLines:
     """A stream's lines (CSV with ``header``, or JSON objects: ``header`` None) with their
     text times read a chunk at a time (the module's words): :meth:`view` gives the lines
@@ -213,21 +299,22 @@ class TextTimeLines:
         return plan
 
     def _pieces(self, line: bytes):
-        """(before, the time's text or None (not text: made unreadable), after) of a line
-        the C++ reader may read, or None (it leaves the line: kept as it came)."""
-        if not line.isascii():
-            return None
+        """(before, the time's text or None (not text, or not read here: made unreadable),
+        after) of a line the C++ reader may read, or None (it leaves the line: kept as it
+        came)."""
         if self.json:
-            if b"\\" in line:
-                return None
+            if b"\\" in line or line.count(b"{") > 1 or b"[" in line:
+                # (escapes or nested values: the key's text may stand elsewhere than its
+                # place; the C++ reader would read such a line's own time)
+                return _UNREAD
             every = list(self.pattern.finditer(line))
             if not every:
                 return None
             found = every[-1]
             start, end = found.span(1)
-            return line[:start], found.group(2), line[end:]
+            return _ascii_time(line[:start], found.group(2), line[end:])
         if b'"' in line:
-            return None
+            return self._quoted(line)
         fields = line.split(self.sep)
         if len(fields) != self.n_fields:
             return None
@@ -237,7 +324,28 @@ class TextTimeLines:
         if at + 1 == len(fields):  # (its carriage returns after it, as the reader strips them)
             time, after = time.rstrip(b"\r"), time[len(time.rstrip(b"\r")) :]
         before = sep.join(fields[:at] + [b""]) if at else b""
-        return before, time or None, after
+        return _ascii_time(before, time or None, after)
+
+    def _quoted(self, line: bytes):
+        """_pieces of a CSV line with quotes: its fields as the csv module reads them (the
+        Python reader's), the others written back as csv writes them (the C++ reader
+        reads them alike); made unreadable where they do not read."""
+        try:
+            text = line.decode("utf-8").rstrip("\r")
+            fields = next(csv.reader([text], delimiter=self.sep.decode()))
+        except (UnicodeDecodeError, csv.Error, StopIteration):
+            return _UNREAD
+        if len(fields) != self.n_fields:
+            return _UNREAD
+        at, out = self.at, io.StringIO()
+        writer = csv.writer(out, delimiter=self.sep.decode(), lineterminator="\n")
+        writer.writerow(fields[:at] + [""] + fields[at + 1 :])
+        written = out.getvalue()[:-1].encode()
+        # (the time's place: the empty field after `at` separators outside quotes)
+        cut = _field_start(written, self.sep, at)
+        if cut is None or written[cut : cut + 1] not in (b"", self.sep):
+            return _UNREAD
+        return _ascii_time(written[:cut], fields[at].encode() or None, written[cut:])
 
     def view(self, data: bytes, begin: int):
         """(lines from ``begin`` rewritten, each line's start in them, its start in

@@ -655,7 +655,7 @@ def test_the_line_feed_reads_lines_as_update_one_reads_their_text(log, pipes, se
             except (ValueError, KeyError, TypeError):
                 event = None
             if event is not None and event.new:
-                fast_alerts.append((number, line.split(",")[0], *event[:1], event.length))
+                fast_alerts.append((number, _split(line)[0], *event[:1], event.length))
                 fast_alerts[-1] += (event.reason,)
             after = end + 1
         at = after
@@ -668,7 +668,7 @@ def test_the_line_feed_reads_lines_as_update_one_reads_their_text(log, pipes, se
         except (ValueError, KeyError, TypeError):
             continue
         if event.new:
-            slow_alerts.append((number, line.split(",")[0], event.score, event.length))
+            slow_alerts.append((number, _split(line)[0], event.score, event.length))
             slow_alerts[-1] += (event.reason,)
     # The types not seen in fitting are named where the entity's kept ones account for
     # its count[<other>]: update_one keeps every one; the reader leaves to the caller
@@ -679,7 +679,7 @@ def test_the_line_feed_reads_lines_as_update_one_reads_their_text(log, pipes, se
     assert len(fast_alerts) > 0
     assert gathered > 1 if gather else gathered == 1
     assert fast.counters == slow.counters
-    ids = pd.Index([line.split(",")[0] for line in lines if "," in line]).unique()
+    ids = pd.Index([_split(line)[0] for line in lines if "," in line]).unique()
     pd.testing.assert_frame_equal(fast.features(ids), slow.features(ids))
 
 

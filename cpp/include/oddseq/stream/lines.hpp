@@ -4,15 +4,24 @@
 // path for stdin, so that a chunk of lines costs no Python per line and an alert leaves
 // with the event that raised it.
 //
-// A line is read here only when it is plain. CSV: ASCII, no quote character, the
-// header's number of fields. JSON: ASCII, one flat object whose strings have no escapes
-// and whose values for the roles are strings, numbers or null (ids and event types as
-// strings or integers). Both: the required fields present, numbers in their plain forms.
-// Every other line is left to the caller (its general path reads, reports or refuses
-// it), so the text is read exactly as StreamScorer.update_one reads the same fields
-// given as str (a JSON value as Python's str() writes it): ids hashed by their text,
-// event types looked up by their text (numeric types as integers), times as int (else
-// float) in the time unit, values as float (empty or null: missing).
+// A line is read here as the stream's Python reader reads it (oddseq.stream._cli): valid
+// UTF-8 (Python's strict decoder: no overlong forms, no encoded surrogates), its last
+// carriage returns dropped. CSV: split at the separator where the line holds no quote
+// character, else read as the csv module reads it, for the forms it reads the same way
+// everywhere: fields unquoted and quote-free, or quoted ("" inside for a quote) and
+// followed by the separator or the line's end (no carriage return or NUL in the line);
+// the header's number of fields. JSON: one object, as json.loads reads it, whose strings
+// may hold any escape (\" \\ \/ \b \f \n \r \t \uXXXX, surrogate pairs joined; a
+// lone surrogate leaves the line to the caller) and UTF-8 as it is; values for the roles
+// strings, numbers or null (ids and event types as strings or integers), any JSON value
+// (nested up to 64 deep) for other keys; the last of equal keys wins. Both: the required
+// fields present, numbers in their plain forms. Every other line is left to the caller
+// (its general path reads, reports or refuses it), so the text is read exactly as
+// StreamScorer.update_one reads the same fields given as str (a JSON value as Python's
+// str() writes it): ids hashed by their text (UTF-8), event types looked up by their
+// text (numeric types as integers), times as int (else float) in the time unit, values
+// as float (empty or null: missing). A line of Unicode white space alone (which Python's
+// str.strip() empties) is left to the caller too.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -81,8 +90,10 @@ enum class LineStop : std::int32_t {
 };
 
 // The new alerts of one feed, in the order their events came: per alert its entity's
-// key, score and length, the lines read up to and including its line, its id's bytes
-// [entity_begin, entity_end) in the data, and the entity as it stood right after that
+// key, score and length, the lines read up to and including its line, its id's field
+// [entity_begin, entity_end) in the data (as written: inside its quotes, escapes and
+// doubled quotes as they stand), its id as text (UTF-8, decoded: `entities` up to
+// `entity_ends`, one after another), and the entity as it stood right after that
 // event: its store row (feature_width floats), the model's explanation (`top`
 // columns and typical values) and, with recent_change, its change facts
 // (kChangeFacts floats, EntityStore::change_facts), from which the caller words the reason.
@@ -90,10 +101,12 @@ struct LineAlerts {
   std::vector<std::uint64_t> key;
   std::vector<double> score;
   std::vector<std::int64_t> length, line, entity_begin, entity_end;
-  std::vector<float> rows;            // n x feature_width
-  std::vector<std::int64_t> columns;  // n x top
-  std::vector<double> typical;        // n x top
-  std::vector<float> facts;           // n x kChangeFacts with recent_change, else empty
+  std::string entities;                   // the ids' text, one after another
+  std::vector<std::int64_t> entity_ends;  // where each ends in entities
+  std::vector<float> rows;                // n x feature_width
+  std::vector<std::int64_t> columns;      // n x top
+  std::vector<double> typical;            // n x top
+  std::vector<float> facts;               // n x kChangeFacts with recent_change, else empty
 };
 
 struct LineFeedResult {
@@ -126,14 +139,17 @@ class LineFeed {
     std::int64_t time = 0;
     double value = 0.0;
   };
-  // The event of one line (without its '\n'), or false when it is not plain.
-  bool read(const char* begin, const char* end, Event& event, std::int64_t& entity_begin,
-            std::int64_t& entity_end) const;
-  // The roles' fields of a line [field_begin, field_end) (empty: missing), or false.
-  bool split_csv(const char* begin, const char* end, const char** field_begin,
-                 const char** field_end) const;
-  bool split_json(const char* begin, const char* end, const char** field_begin,
-                  const char** field_end) const;
+  // A role's field: its text [begin, end) (in the line, or decoded into the scratch
+  // buffer; empty: missing) and where it was written in the line [raw_begin, raw_end).
+  struct Field {
+    const char *begin = nullptr, *end = nullptr, *raw_begin = nullptr, *raw_end = nullptr;
+  };
+  // The event of one line (without its '\n'), or false when it is the caller's; the
+  // entity's field in `entity`. `scratch` holds decoded text (at least the line's size).
+  bool read(const char* begin, const char* end, Event& event, Field& entity, char* scratch) const;
+  // The roles' fields of a line (decoded text written from `scratch` on), or false.
+  bool split_csv(const char* begin, const char* end, Field* fields, char* scratch) const;
+  bool split_json(const char* begin, const char* end, Field* fields, char* scratch) const;
 
   LineFormat format_;
   LineEvents events_;
