@@ -294,6 +294,56 @@ py::array_t<std::uint64_t> sequence_keys(const CArray<std::int64_t>& codes,
   return to_numpy(std::move(keys));
 }
 
+// Checks codes (in [0, n_types)), offsets and times for the type keys.
+void check_typed(const CArray<std::int64_t>& codes, const CArray<std::int64_t>& offsets,
+                 const std::optional<CArray<std::int64_t>>& times, std::int64_t n_types) {
+  if (codes.ndim() != 1 || offsets.ndim() != 1 || offsets.size() < 1) {
+    throw std::invalid_argument("codes and offsets must be 1-D, offsets not empty");
+  }
+  const std::int64_t* o = offsets.data();
+  const std::int64_t n = offsets.size() - 1;
+  if (o[n] - o[0] != codes.size()) throw std::invalid_argument("offsets do not describe the codes");
+  for (std::int64_t s = 0; s < n; ++s) {
+    if (o[s + 1] < o[s]) throw std::invalid_argument("offsets must not decrease");
+  }
+  if (times.has_value() && (times->ndim() != 1 || times->size() != codes.size())) {
+    throw std::invalid_argument("times must hold one time per code");
+  }
+  if (n_types < 0) throw std::invalid_argument("n_types must be >= 0");
+  const std::int64_t* c = codes.data();
+  for (std::int64_t i = 0; i < codes.size(); ++i) {
+    if (c[i] < 0 || c[i] >= n_types) throw std::invalid_argument("event code out of range");
+  }
+}
+
+py::array_t<std::uint64_t> type_keys(const CArray<std::int64_t>& codes,
+                                     const CArray<std::int64_t>& offsets,
+                                     const std::optional<CArray<std::int64_t>>& times,
+                                     std::int64_t n_types, int n_threads) {
+  check_typed(codes, offsets, times, n_types);
+  std::vector<std::uint64_t> keys;
+  {
+    py::gil_scoped_release release;  // two passes over the events on OpenMP threads
+    keys = core::sequence_type_keys(codes.data(), data_or_null(times), offsets.data(),
+                                    offsets.size() - 1, n_types, n_threads);
+  }
+  return to_numpy(std::move(keys));
+}
+
+py::array_t<std::uint64_t> sequence_keys_by_type(const CArray<std::int64_t>& codes,
+                                                 const CArray<std::int64_t>& offsets,
+                                                 const std::optional<CArray<std::int64_t>>& times,
+                                                 std::int64_t n_types, int n_threads) {
+  check_typed(codes, offsets, times, n_types);
+  std::vector<std::uint64_t> keys;
+  {
+    py::gil_scoped_release release;  // four passes over the events on OpenMP threads
+    keys = core::sequence_keys_by_type(codes.data(), data_or_null(times), offsets.data(),
+                                       offsets.size() - 1, n_types, n_threads);
+  }
+  return to_numpy(std::move(keys));
+}
+
 }  // namespace
 
 void register_detect(py::module_& m) {
@@ -339,6 +389,16 @@ void register_detect(py::module_& m) {
         py::arg("offsets").noconvert(), py::arg("times").noconvert(), py::arg("n_threads"),
         "Each sequence's 64-bit key by its events' codes and times (int64; times None "
         "where there are none) and their steps: the same wherever the sequence stands.");
+  m.def("content_type_keys", &type_keys, py::arg("codes").noconvert(),
+        py::arg("offsets").noconvert(), py::arg("times").noconvert(), py::arg("n_types"),
+        py::arg("n_threads"),
+        "Each event type's 64-bit key by where its events stand (codes in [0, n_types); "
+        "their steps, sequences and times), never by its code: relabelled types keep theirs.");
+  m.def("content_sequence_keys_by_type", &sequence_keys_by_type, py::arg("codes").noconvert(),
+        py::arg("offsets").noconvert(), py::arg("times").noconvert(), py::arg("n_types"),
+        py::arg("n_threads"),
+        "content_sequence_keys over each event's content_type_keys in place of its code: "
+        "each sequence's key whatever the types' names.");
   m.def("iforest_copy_numbers", &copy_numbers<float>, py::arg("x").noconvert(),
         py::arg("hashes").noconvert(), py::arg("n_threads"));
   m.def("iforest_copy_numbers", &copy_numbers<double>, py::arg("x").noconvert(),

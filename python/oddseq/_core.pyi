@@ -554,6 +554,26 @@ def content_sequence_keys(
     """Each sequence's 64-bit key by its events' codes and times (int64; times None where
     there are none) and their steps: the same wherever the sequence stands."""
 
+def content_type_keys(
+    codes: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    times: NDArray[np.int64] | None,
+    n_types: int,
+    n_threads: int,
+) -> NDArray[np.uint64]:
+    """Each event type's 64-bit key by where its events stand (codes in [0, n_types); their
+    steps, sequences and times), never by its code: relabelled types keep theirs."""
+
+def content_sequence_keys_by_type(
+    codes: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    times: NDArray[np.int64] | None,
+    n_types: int,
+    n_threads: int,
+) -> NDArray[np.uint64]:
+    """content_sequence_keys over each event's content_type_keys in place of its code: each
+    sequence's key whatever the types' names."""
+
 def iforest_copy_numbers(
     x: NDArray[np.floating], hashes: NDArray[np.uint64], n_threads: int
 ) -> NDArray[np.int64]:

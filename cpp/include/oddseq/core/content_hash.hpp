@@ -183,6 +183,30 @@ namespace content_detail {
 constexpr std::uint64_t kCodeSalt = 0x243F6A8885A308D3ULL;
 constexpr std::uint64_t kTimeSalt = 0x13198A2E03707344ULL;
 constexpr std::uint64_t kLengthSalt = 0x9E3779B97F4A7C15ULL;
+
+// sequence_keys with event i's code (i counted from offsets[0]) given by code_of(i).
+template <class CodeOf>
+std::vector<std::uint64_t> sequence_keys_of(CodeOf&& code_of, const std::int64_t* times,
+                                            const std::int64_t* offsets, std::int64_t n,
+                                            int n_threads) {
+  std::vector<std::uint64_t> keys(static_cast<std::size_t>(n));
+  parallel_for(n, n_threads, [&](std::int64_t s) {
+    const std::int64_t first = offsets[s] - offsets[0], length = offsets[s + 1] - offsets[s];
+    std::uint64_t sum = 0;
+    for (std::int64_t t = 0; t < length; ++t) {
+      const auto step = static_cast<std::uint64_t>(t);
+      std::uint64_t term = splitmix64_mix(code_of(first + t) + splitmix64_mix(step + kCodeSalt));
+      if (times != nullptr) {
+        term += splitmix64_mix(static_cast<std::uint64_t>(times[first + t]) ^
+                               splitmix64_mix(step + kTimeSalt));
+      }
+      sum += splitmix64_mix(term);
+    }
+    keys[static_cast<std::size_t>(s)] =
+        splitmix64_mix(sum + static_cast<std::uint64_t>(length) * kLengthSalt);
+  });
+  return keys;
+}
 }  // namespace content_detail
 
 // Each sequence's key by its content (sequence s: events offsets[s] - offsets[0] ..
@@ -199,25 +223,91 @@ inline std::vector<std::uint64_t> sequence_keys(const std::int64_t* codes,
                                                 const std::int64_t* times,
                                                 const std::int64_t* offsets, std::int64_t n,
                                                 int n_threads) {
-  using namespace content_detail;
-  std::vector<std::uint64_t> keys(static_cast<std::size_t>(n));
-  parallel_for(n, n_threads, [&](std::int64_t s) {
-    const std::int64_t first = offsets[s] - offsets[0], length = offsets[s + 1] - offsets[s];
-    std::uint64_t sum = 0;
-    for (std::int64_t t = 0; t < length; ++t) {
-      const auto step = static_cast<std::uint64_t>(t);
-      std::uint64_t term = splitmix64_mix(static_cast<std::uint64_t>(codes[first + t]) +
-                                          splitmix64_mix(step + kCodeSalt));
-      if (times != nullptr) {
-        term += splitmix64_mix(static_cast<std::uint64_t>(times[first + t]) ^
-                               splitmix64_mix(step + kTimeSalt));
-      }
-      sum += splitmix64_mix(term);
+  return content_detail::sequence_keys_of(
+      [&](std::int64_t i) { return static_cast<std::uint64_t>(codes[i]); }, times, offsets, n,
+      n_threads);
+}
+
+namespace content_detail {
+// Per event type (code), the wrapping sum over its events of term(s, t) (event t of
+// sequence s): sequences dealt to n_threads blocks (fewer where there are more types than
+// events per block), each block summing into its own row of types, the rows added up
+// after (wrapping sums: exact in any order and blocking).
+template <class Term>
+std::vector<std::uint64_t> type_sums(const std::int64_t* codes, const std::int64_t* offsets,
+                                     std::int64_t n, std::int64_t n_types, int n_threads,
+                                     Term&& term) {
+  // As many blocks as threads, fewer where the rows of types would outweigh the events.
+  const std::int64_t n_events = n > 0 ? offsets[n] - offsets[0] : 0;
+  const std::int64_t blocks =
+      std::max<std::int64_t>(1, std::min({std::int64_t{resolve_threads(n_threads)}, n,
+                                          n_events / std::max<std::int64_t>(n_types, 1)}));
+  std::vector<std::uint64_t> partial(static_cast<std::size_t>(blocks * n_types), 0);
+  parallel_for(blocks, n_threads, [&](std::int64_t b) {
+    std::uint64_t* out = partial.data() + b * n_types;
+    for (std::int64_t s = n * b / blocks; s < n * (b + 1) / blocks; ++s) {
+      const std::int64_t first = offsets[s] - offsets[0], length = offsets[s + 1] - offsets[s];
+      for (std::int64_t t = 0; t < length; ++t) out[codes[first + t]] += term(s, t, length);
     }
-    keys[static_cast<std::size_t>(s)] =
-        splitmix64_mix(sum + static_cast<std::uint64_t>(length) * kLengthSalt);
   });
+  std::vector<std::uint64_t> keys(static_cast<std::size_t>(n_types), 0);
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    for (std::int64_t c = 0; c < n_types; ++c) keys[c] += partial[b * n_types + c];
+  }
   return keys;
+}
+}  // namespace content_detail
+
+// Each event type's key by where its events stand, never by its code (codes in
+// [0, n_types), sequences as for sequence_keys): first, the wrapping sum over its events
+// of the finaliser of (the step's and the length's mix, plus the time's as sequence_keys
+// mixes it); then refined once: the wrapping sum over its events of the finaliser of
+// (the step's mix plus the key of the event's sequence by sequence_keys over the first
+// keys). Relabelling the types (any one-to-one map of the codes, as the sorted names of an
+// analyst's own labels give) moves each key with its type, so sequence_keys over each
+// event's type key instead of its code keys every sequence the same under any names.
+// Types whose events stand alike (as many, at the same steps of sequences alike) share a
+// key: sequences that differ only by them tie, and keep their position order. Types seen
+// nowhere key 0. The same keys for any n_threads.
+inline std::vector<std::uint64_t> sequence_type_keys(const std::int64_t* codes,
+                                                     const std::int64_t* times,
+                                                     const std::int64_t* offsets, std::int64_t n,
+                                                     std::int64_t n_types, int n_threads) {
+  using namespace content_detail;
+  auto step_mix = [](std::int64_t t, std::uint64_t salt) {
+    return splitmix64_mix(static_cast<std::uint64_t>(t) + salt);
+  };
+  const std::vector<std::uint64_t> first = type_sums(
+      codes, offsets, n, n_types, n_threads,
+      [&](std::int64_t s, std::int64_t t, std::int64_t length) {
+        std::uint64_t term =
+            step_mix(t, kCodeSalt) + static_cast<std::uint64_t>(length) * kLengthSalt;
+        if (times != nullptr) {
+          const std::int64_t at = offsets[s] - offsets[0] + t;
+          term += splitmix64_mix(static_cast<std::uint64_t>(times[at]) ^ step_mix(t, kTimeSalt));
+        }
+        return splitmix64_mix(term);
+      });
+  const std::vector<std::uint64_t> by_first =
+      sequence_keys_of([&](std::int64_t i) { return first[static_cast<std::size_t>(codes[i])]; },
+                       times, offsets, n, n_threads);
+  return type_sums(
+      codes, offsets, n, n_types, n_threads, [&](std::int64_t s, std::int64_t t, std::int64_t) {
+        return splitmix64_mix(by_first[static_cast<std::size_t>(s)] + step_mix(t, kCodeSalt));
+      });
+}
+
+// sequence_keys over each event's type key (sequence_type_keys) in place of its code, in
+// one call: the sequences' content keys whatever the types' names (their codes).
+inline std::vector<std::uint64_t> sequence_keys_by_type(const std::int64_t* codes,
+                                                        const std::int64_t* times,
+                                                        const std::int64_t* offsets, std::int64_t n,
+                                                        std::int64_t n_types, int n_threads) {
+  const std::vector<std::uint64_t> types =
+      sequence_type_keys(codes, times, offsets, n, n_types, n_threads);
+  return content_detail::sequence_keys_of(
+      [&](std::int64_t i) { return types[static_cast<std::size_t>(codes[i])]; }, times, offsets, n,
+      n_threads);
 }
 
 // Each row's copy number: how many rows identical to it (the same hash and values) come
