@@ -246,8 +246,16 @@ class GroupDetector(BaseEstimator):
     values taken event by event) hit every popular object in each hour they are active;
     that is no group, where the lockstep columns' degrees, spread over all windows,
     would read the most active ones as one. The price: a block that joins a ring's rare
-    objects to popular ones (a second object column of few values, a category beside
-    the item) is judged with the popular ones' chance acts too, and may fall short.
+    objects to popular ones that its members share too (a second object column of few
+    values, a category beside the item) is judged with the popular ones' chance acts,
+    and may fall short; two rings joined through such an object's window are judged as
+    one block.
+
+    A lockstep block is judged on the acts its members share: an act (an object in a
+    window) on which fewer than two of its members act is no evidence that they act
+    together (a popular object's crowd the peeling took in for its burst, through the
+    members' other columns or through entities that are no members), and leaves the
+    block before the tests, the members judged again without it.
 
     The peeling keeps a lockstep column for its burst and its edges inside the block,
     blind to its audience outside it: a popular object's crowd that two members join in
@@ -691,6 +699,14 @@ class GroupDetector(BaseEstimator):
                 # read only for a group's expansion.)
                 block_rows = rows
                 judged_now = judged_block(rows, cols)
+                # An act (an object in a window) that fewer than two of the members
+                # share is no evidence that they act together: a popular object's
+                # crowd the peeling took in for its burst, on which no member (or one)
+                # acts, would make the null model explain its chance acts in every
+                # entity active in its window. Such acts leave the block first.
+                cols, judged_now = self._shared(
+                    graph, block_rows, cols, units, places, judged_block, judged_now
+                )
                 # The peeling keeps a column for its weight inside the block, blind to
                 # the column's audience outside it: two members who join a popular
                 # object's crowd in one hour bring its burst (and its crowd's chance
@@ -810,6 +826,49 @@ class GroupDetector(BaseEstimator):
             if not alive.any() or not weight.any():
                 break
         return out
+
+    @staticmethod
+    def _shared(graph, block_rows, cols, units, places, judged_block, current):
+        """The block without its acts (an object in a window: a run of overlapping
+        lockstep columns of one object) that fewer than two of its judged members act
+        in, the members judged again until none is left (and ``judged_block``'s result
+        of the block kept). A block keeps its acts when none has two members.
+
+        The peeling keeps a column for its burst weight and its edges inside the block,
+        so a popular object's crowd in one window can enter a ring's block through the
+        ring's members' other columns, or through members who are not judged members
+        at all (an entity with one act in the block); a member's act there is then
+        no shared act, and the conditioned null models must explain the crowd's chance
+        acts in every entity (the columns' popularity; each entity's activity in those
+        windows), which weakens or hides the group for nothing it did together."""
+        if units is None:
+            return cols, current
+        for _ in range(cols.size):
+            rows = current[0]
+            positions = _ranges(graph.offsets, rows)
+            edge_row = np.repeat(np.arange(rows.size), np.diff(graph.offsets)[rows])
+            sorter = np.argsort(cols, kind="stable")
+            at = np.minimum(
+                np.searchsorted(cols, graph.cols[positions], sorter=sorter), cols.size - 1
+            )
+            inside = cols[sorter[at]] == graph.cols[positions]
+            edge_col = sorter[at[inside]]
+            # Acts: runs of overlapping columns of one object (as _acts counts them).
+            order = np.lexsort((places[cols], units[cols]))
+            unit, place = units[cols][order], places[cols][order]
+            start = np.ones(cols.size, dtype=bool)
+            start[1:] = (unit[1:] != unit[:-1]) | (place[1:] > place[:-1] + 1)
+            slot = np.empty(cols.size, dtype=np.int64)
+            slot[order] = np.cumsum(start) - 1
+            n_slots = int(start.sum())
+            pairs = np.unique(edge_row[inside] * n_slots + slot[edge_col])
+            members = np.bincount(pairs % n_slots, minlength=n_slots)
+            shared = members >= 2
+            if shared.all() or not shared.any():
+                break
+            cols = cols[shared[slot]]
+            current = judged_block(block_rows, cols)
+        return cols, current
 
     def _prune(self, graph, block_rows, cols, units, places, col_degree, judged_block, current):
         """The block without those of its acts that are no evidence of a group: the
