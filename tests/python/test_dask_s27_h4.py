@@ -134,3 +134,23 @@ def test_explain_of_kept_entities_reads_no_group_member(ring_shop, monkeypatch):
     assert listed
     pipeline.explain(seqs, listed[:1])
     assert looked
+
+
+def test_each_member_is_sent_to_the_workers_once(shop, monkeypatch):
+    """Each detector the ensemble fits goes to the workers once for its scores (it went
+    once per partition: on a distributed cluster, one broadcast each)."""
+    from oddseq.dask import _pipeline
+    from oddseq.detect._base import BaseDetector
+
+    sent = []
+    shared = _pipeline._shared
+
+    def counted(obj):
+        sent.append(obj)
+        return shared(obj)
+
+    monkeypatch.setattr(_pipeline, "_shared", counted)
+    _, pipeline = _dask_fit(shop, method="auto")
+    members = [det for det in sent if isinstance(det, BaseDetector)]
+    assert len({id(det) for det in members}) == len(pipeline.detector_.detectors_) == 3
+    assert len(members) == 3

@@ -2425,7 +2425,8 @@ def _fit_kmeans_detector(rows, det, x_moments, threads):
     evidence = rows.like[0] if like else None
     got = map_reduce(rows.states, _kmeans_cluster_sums, centers, threads, like, evidence)
     det._set_clusters(km, got[0], group_sums(got[1]), x_std)
-    tasks = [_delayed(_member_scores)(s, _shared(det)) for s in rows.states]
+    shared = _shared(det)  # sent once, read by every partition's task
+    tasks = [_delayed(_member_scores)(s, shared) for s in rows.states]
     stats = None
     if like:
         # The medians' first round (every round, where no (cluster, feature) has more
@@ -2464,7 +2465,8 @@ def _fit_pca_detector(rows, det, x_moments):
     # The exact scatter matrix (from the moments' Gram sums, no further pass) and the
     # same eigen decomposition as PCADetector.fit: the same components bit for bit.
     det._set_moments(x_moments.parts, x_moments.exps)
-    stats = _compute([_delayed(_member_scores)(s, _shared(det)) for s in rows.states])
+    shared = _shared(det)  # sent once, read by every partition's task
+    stats = _compute([_delayed(_member_scores)(s, shared) for s in rows.states])
     det.spe_ = np.concatenate([s[0] for s in stats])
     det.t2_ = np.concatenate([s[1] for s in stats])
     det._set_threshold(det.spe_ if det.statistic == "spe" else det.t2_)
@@ -2515,9 +2517,8 @@ def _fit_robust_z(rows, det, n, x_std):
     q1 = np.array([quartiles[j][0] for j in range(x_std.size)])
     q3 = np.array([quartiles[j][1] for j in range(x_std.size)])
     det._set_statistics(median, spread, q1, q3)
-    scores = np.concatenate(
-        _compute([_delayed(_member_scores)(s, _shared(det)) for s in rows.states])
-    )
+    shared = _shared(det)  # sent once, read by every partition's task
+    scores = np.concatenate(_compute([_delayed(_member_scores)(s, shared) for s in rows.states]))
     det._set_threshold(scores)
     return det
 
