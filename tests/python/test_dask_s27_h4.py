@@ -154,3 +154,34 @@ def test_each_member_is_sent_to_the_workers_once(shop, monkeypatch):
     members = [det for det in sent if isinstance(det, BaseDetector)]
     assert len({id(det) for det in members}) == len(pipeline.detector_.detectors_) == 3
     assert len(members) == 3
+
+
+def test_the_medians_before_scaling_take_two_calls_and_equal_one_machine_s(shop, monkeypatch):
+    """The raw extent, the typical values by length, the shrinkage's medians and the
+    reasons' medians of the entities' own values: one pass of counts and one of order
+    statistics (they were five calls), equal to one machine's."""
+    from oddseq.dask import _pipeline
+
+    seen, during = [], []
+    fit_medians = _pipeline._fit_medians
+
+    def counted(*args, **kwargs):
+        start = len(seen)
+        out = fit_medians(*args, **kwargs)
+        during.append(seen[start:])
+        return out
+
+    monkeypatch.setattr(_pipeline, "_fit_medians", counted)
+    _, pipeline = _dask_fit(shop, seen, method="robust_z", session_gap="30min")
+    assert during == [["compute", "compute"]]
+    _, single = _one_machine(shop, method="robust_z", session_gap="30min")
+    cols, by_length = pipeline._typical_by_length
+    assert np.isfinite(by_length).any()
+    np.testing.assert_array_equal(cols, single._typical_by_length[0])
+    np.testing.assert_array_equal(by_length, single._typical_by_length[1])
+    for got, expected in zip(pipeline._raw_range, single._raw_range, strict=True):
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(pipeline.evidence_.median_, single.evidence_.median_)
+    np.testing.assert_array_equal(pipeline._typical_raw, single._typical_raw)
+    assert np.isfinite(pipeline._typical_raw).any()

@@ -1750,17 +1750,6 @@ def _band_values(state, pairs):
     return [state["raw"][bands == b, j] for j, b in pairs]
 
 
-def _band_medians(states, dtype, sizes, pairs):
-    """The exact medians of the (column, band) pairs' raw values over the partitions."""
-    medians, _ = column_statistics(
-        states,
-        partial(_band_values, pairs=pairs),
-        [int(sizes[b]) for _, b in pairs],
-        medians=[(c, dtype) for c in range(len(pairs))],
-    )
-    return [medians[c] for c in range(len(pairs))]
-
-
 def _evidence_columns(state, shrinker, columns, filtered):
     """The values each shrunk feature's median is taken over, in this partition."""
     if state["seqs"] is None:
@@ -1768,6 +1757,86 @@ def _evidence_columns(state, shrinker, columns, filtered):
     raw = state["raw"]
     enough = shrinker.enough(state["lengths"])
     return [raw[enough[:, j], j] if use else raw[:, j] for j, use in zip(columns, filtered)]
+
+
+def _encoded_counts(state, bands: bool, shrinkers):
+    """One pass over an encoded partition: its raw values' extent (``_raw_extent``),
+    with ``bands`` its entities per length band, with ``shrinkers`` their entities with
+    enough observations of each feature (``_reasons.enough_counts``)."""
+    return (
+        _raw_extent(state),
+        _band_sizes(state) if bands else None,
+        _reasons.enough_counts(state, shrinkers) if shrinkers else None,
+    )
+
+
+def _encoded_combine(a, b):
+    return _extent_combine(a[0], b[0]), _none_add(a[1], b[1]), _none_add(a[2], b[2])
+
+
+def _fit_medians(states, pipeline, names, n_side: int, n: int, raw_dtype):
+    """What fit takes over the encoded partitions before scaling, in two calls to the
+    cluster (a pass of counts, then the order statistics of every column at once): the
+    raw extent (``_raw_range``), the reasons' typical values by length
+    (``_typical_by_length``), the evidence shrinkage's medians and the reasons' medians
+    of the entities' own values (``_typical_raw``). Returns the shrinker."""
+    shrinker = EvidenceShrinker(pipeline.evidence_prior)._set_kinds(names, n_side)
+    shrunk_columns = [int(j) for j in np.flatnonzero(shrinker.kinds_)]
+    shrinker.median_ = np.zeros(len(names))
+    seen = _reasons.observed(shrinker)
+    bands = bool(_reasons.like_length_columns(names))
+    extent, sizes, counts = map_reduce(
+        states,
+        _encoded_counts,
+        bands,
+        [shrinker, seen] if shrunk_columns else None,
+        combine=_encoded_combine,
+    )
+    low, high = extent
+    pipeline._raw_range = (low.astype(raw_dtype), high.astype(raw_dtype))
+    sizes = [] if sizes is None else sizes
+    pairs = []  # the (column, band) pairs typical_from_bands takes medians of
+
+    def noted(wanted):
+        pairs.extend(wanted)
+        return [np.nan] * len(wanted)
+
+    _reasons.typical_from_bands(names, sizes, noted)
+    parts = [partial(_band_values, pairs=pairs)]
+    column_sizes = [int(sizes[b]) for _, b in pairs]
+    raws = []
+    if shrunk_columns:
+        enough, seen_counts = counts
+        filtered = [bool(enough[j] > 0) for j in shrunk_columns]
+        column_sizes += [int(enough[j]) if f else n for j, f in zip(shrunk_columns, filtered)]
+        raws = [j for j in _reasons.raw_median_columns(shrinker) if seen_counts[j] > 0]
+        column_sizes += [int(seen_counts[j]) for j in raws]
+        parts += [
+            partial(
+                _evidence_columns, shrinker=shrinker, columns=shrunk_columns, filtered=filtered
+            ),
+            partial(_evidence_columns, shrinker=seen, columns=raws, filtered=[True] * len(raws)),
+        ]
+    medians = {}
+    if column_sizes:
+        medians, _ = column_statistics(
+            states,
+            partial(_reasons.joined_values, parts=parts),
+            column_sizes,
+            medians=[(c, raw_dtype) for c in range(len(column_sizes))],
+        )
+    at = len(pairs)
+    pipeline._typical_by_length = _reasons.typical_from_bands(
+        names, sizes, lambda wanted: [medians[c] for c in range(len(wanted))]
+    )
+    for c, j in enumerate(shrunk_columns):
+        shrinker.median_[j] = float(medians[at + c])
+    at += len(shrunk_columns)
+    # all NaN where no column is shrunk, as one machine keeps it
+    pipeline._typical_raw = _reasons.typical_raw_from(
+        shrinker, {j: medians[at + c] for c, j in enumerate(raws)}
+    )
+    return shrinker
 
 
 def _scale(state, pipeline, stage: str):
@@ -3688,52 +3757,13 @@ def detect_anomalies(
         states, rows_per_part, firsts = _encoded(
             states, summaries, pipeline, progress, fitting=True
         )
-        low, high = map_reduce(states, _raw_extent, combine=_extent_combine)
         raw_dtype = np.float64 if n_side else np.float32  # side attributes are float64
-        pipeline._raw_range = (low.astype(raw_dtype), high.astype(raw_dtype))
-        # the reasons' typical span by length, as AnomalyPipeline.fit takes it
-        sizes = []
-        if _reasons.like_length_columns(names):
-            sizes = map_reduce(states, _band_sizes, combine=_none_add)
-        pipeline._typical_by_length = _reasons.typical_from_bands(
-            names, sizes, partial(_band_medians, states, raw_dtype, sizes)
-        )
+        # the raw extent, the reasons' typical span by length (as AnomalyPipeline.fit
+        # takes it), the shrinkage's medians and the reasons' medians of the entities'
+        # own values: two calls
+        shrinker = _fit_medians(states, pipeline, names, n_side, n, raw_dtype)
 
     with step("scaling", enabled=progress):
-        shrinker = EvidenceShrinker(pipeline.evidence_prior)._set_kinds(names, n_side)
-        shrunk_columns = [int(j) for j in np.flatnonzero(shrinker.kinds_)]
-        shrinker.median_ = np.zeros(len(names))
-        if shrunk_columns:
-            # and the reasons' medians of the entities' own values (typical_raw), in the
-            # same passes
-            seen = _reasons.observed(shrinker)
-            enough, seen_counts = map_reduce(
-                states, _reasons.enough_counts, [shrinker, seen], combine=_none_add
-            )
-            filtered = [bool(enough[j] > 0) for j in shrunk_columns]
-            sizes = [int(enough[j]) if f else n for j, f in zip(shrunk_columns, filtered)]
-            raws = [j for j in _reasons.raw_median_columns(shrinker) if seen_counts[j] > 0]
-            parts = [
-                partial(
-                    _evidence_columns, shrinker=shrinker, columns=shrunk_columns, filtered=filtered
-                ),
-                partial(
-                    _evidence_columns, shrinker=seen, columns=raws, filtered=[True] * len(raws)
-                ),
-            ]
-            medians, _ = column_statistics(
-                states,
-                partial(_reasons.joined_values, parts=parts),
-                sizes + [int(seen_counts[j]) for j in raws],
-                medians=[(c, raw_dtype) for c in range(len(shrunk_columns) + len(raws))],
-            )
-            for c, j in enumerate(shrunk_columns):
-                shrinker.median_[j] = float(medians[c])
-            pipeline._typical_raw = _reasons.typical_raw_from(
-                shrinker, {j: medians[len(shrunk_columns) + c] for c, j in enumerate(raws)}
-            )
-        else:  # all NaN, as one machine keeps it
-            pipeline._typical_raw = _reasons.typical_raw_from(shrinker, {})
         pipeline.evidence_ = shrinker
         pipeline.log_scaler_ = LogScaler(signed=True).fit(np.zeros((1, len(names)), np.float32))
         shared = _shared(pipeline)
