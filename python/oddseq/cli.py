@@ -44,7 +44,7 @@ def _not_taken(parser, command: str, extra: list) -> str:
         if command == "stream":
             return (
                 f"{first!r}: oddseq stream reads its events on standard input, not from a "
-                "file argument: oddseq stream --model ... < FILE (or tail -f FILE | oddseq "
+                "file argument: oddseq stream --model ... < FILE (or tail -n +1 -f FILE | oddseq "
                 "stream --model ...)"
             )
         return (

@@ -113,7 +113,7 @@ def add_commands(commands, between=None) -> None:
         "stream",
         help="score entities as their events arrive on stdin; alerts as JSON lines",
         description="Read events as CSV (a header line first) or JSON lines from stdin "
-        "(e.g. tail -f access.log | oddseq stream ...; gzip-compressed input is read as "
+        "(e.g. tail -n +1 -f access.log | oddseq stream ...; gzip-compressed input is read as "
         "its text), keep each entity's state, and write "
         "one JSON line per alert: an entity whose score crosses the model's threshold "
         "from below (again each time it crosses after falling back under). Malformed "
