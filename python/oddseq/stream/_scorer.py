@@ -1286,14 +1286,14 @@ class StreamScorer:
         return StreamEvent(score, alerted, False, None, int(lengths[0]))
 
     def _line_feed(self, sep=",", header=None, time_factor=None):
-        """A C++ reader of plain CSV lines with this header, or of JSON objects (no
-        header) keyed by the column names (the ``oddseq stream`` command's path), or None
-        where it cannot serve: scoring outside C++ or a separator longer than one
-        character. Lines it reads are read as update_one reads their fields given as
-        str; their numeric times in ``time_factor`` ns each where given (lines whose text
-        times were read in Python, :mod:`oddseq.stream._text_lines`), else in the
-        scorer's unit."""
-        if self._model is None or len(sep) != 1:
+        """A C++ reader of CSV lines with this header, or of JSON objects (no header)
+        keyed by the column names (the ``oddseq stream`` command's path), or None where it
+        cannot serve: scoring outside C++ or a separator other than one ASCII character
+        (it splits the UTF-8 bytes at one byte). Lines it reads are read as update_one
+        reads their fields given as str; their numeric times in ``time_factor`` ns each
+        where given (lines whose text times were read in Python,
+        :mod:`oddseq.stream._text_lines`), else in the scorer's unit."""
+        if self._model is None or len(sep) != 1 or not sep.isascii():
             return None
         roles = (self.entity, self.event, self.time, self.item, self.value)
         if header is None:

@@ -434,3 +434,24 @@ def test_cli_alerts_alike_whatever_the_writer(log, pipe, tmp_path, oddseq_here, 
     assert other.stdout == plain.stdout and plain.stdout.count("\n") >= 3
     summary = [run.stderr.splitlines()[-1].rsplit(" in ", 1)[0] for run in runs]
     assert summary[0] == summary[1] and "1,200 events applied" in summary[0], summary
+
+
+def test_cli_reads_a_separator_of_one_character_beyond_ascii(log, pipe, tmp_path, oddseq_here):
+    """--sep '¦' (one character, two bytes of UTF-8): the lines are read by the Python
+    reader (the C++ one splits at one byte), each event scored as it comes with --batch
+    1: the alerts of the same lines at ','. Before, the command refused it: 'sep must be
+    one character'."""
+    model = tmp_path / "m.oddseq"
+    pipe.save(model)
+    head = log.head(600)[COLUMNS]
+    runs = [
+        oddseq_here(
+            ["stream", "--model", model, *CLI_ROLES, "--sep", sep, *more],
+            head.to_csv(index=False, sep=sep),
+        )
+        for sep, more in ((",", ()), ("¦", ("--batch", "1")))
+    ]
+    assert runs[1].returncode == 0, runs[1].stderr
+    assert runs[1].stdout == runs[0].stdout and runs[0].stdout.count("\n") >= 1
+    summary = [run.stderr.splitlines()[-1].rsplit(" in ", 1)[0] for run in runs]
+    assert summary[0] == summary[1] and "600 events applied" in summary[0]
