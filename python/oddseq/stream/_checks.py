@@ -1103,7 +1103,7 @@ def _fields(data: bytes, sep, header, entity, event, time=None, blank=()):
         if header is None:
             try:
                 record = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # (nested too deep: the reader's to report)
                 continue
             if not isinstance(record, dict):
                 continue

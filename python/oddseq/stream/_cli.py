@@ -609,7 +609,7 @@ class _Reader:
         if self.fmt == "jsonl":
             try:
                 record = json.loads(text)
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:  # (nested too deep for json.loads)
                 return f"not JSON ({error})"
             if not isinstance(record, dict):
                 return "not a JSON object"
@@ -1215,7 +1215,7 @@ def _stream(args, held) -> int:
                 else:
                     fields = _split(text, args.sep)
                     value = fields[reader.header.index(args.time)]
-            except (ValueError, AttributeError, IndexError, csv.Error):
+            except (ValueError, AttributeError, IndexError, csv.Error, RecursionError):
                 continue  # a malformed line: reported where it is read
             if value is None or value == "":
                 continue

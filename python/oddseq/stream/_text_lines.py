@@ -209,7 +209,7 @@ def json_roles_of_lines(data: bytes, begin: int, starts, stops, lines, roles):
         raw = data[begin + int(starts[k]) : begin + int(stops[k])]
         try:
             record = json.loads(raw.decode("utf-8"))
-        except ValueError:  # (UnicodeDecodeError among them)
+        except (ValueError, RecursionError):  # (UnicodeDecodeError; nested too deep)
             continue
         if not isinstance(record, dict):
             continue

@@ -455,3 +455,31 @@ def test_cli_reads_a_separator_of_one_character_beyond_ascii(log, pipe, tmp_path
     assert runs[1].stdout == runs[0].stdout and runs[0].stdout.count("\n") >= 1
     summary = [run.stderr.splitlines()[-1].rsplit(" in ", 1)[0] for run in runs]
     assert summary[0] == summary[1] and "600 events applied" in summary[0]
+
+
+def test_the_scans_pass_over_json_nested_too_deep_for_json_loads():
+    """A line nested deeper than json.loads recurses (the C++ reader leaves it: the
+    Python reader's) does not stop the scans of the lines the C++ reader read."""
+    from oddseq.stream._checks import _fields
+    from oddseq.stream._scorer import _unseen_json_lines
+
+    deep = '{"user_id": "a", "behavior": "x", "n": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    data = f'{{"user_id": "b\\u00e9", "behavior": "zoom"}}\n{deep}\n'.encode()
+    _, starts, entities, events = _unseen_json_lines(data, 0, "user_id", "behavior")
+    assert starts.tolist() == [0] and entities == ["bé".encode()] and events == [b"zoom"]
+    assert _fields(data, ",", None, "user_id", "behavior")[:2] == (["bé"], ["zoom"])
+
+
+def test_cli_reports_json_nested_too_deep_and_reads_on(pipe, tmp_path, oddseq_here):
+    """A JSON line nested deeper than json.loads recurses is a malformed line, reported,
+    and the stream reads on (before: the command ended in a RecursionError)."""
+    model = tmp_path / "m.oddseq"
+    pipe.save(model)
+    deep = '{"user_id": 1, "behavior": "pv", "timestamp": 5, "x": ' + "[" * 100_000
+    deep += "]" * 100_000 + "}"
+    lines = [deep, '{"user_id": 2, "behavior": "pv", "timestamp": 6}', deep]
+    done = oddseq_here(["stream", "--model", model, *CLI_ROLES], "\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "oddseq stream: line 1: not JSON (maximum recursion depth exceeded" in done.stderr
+    summary = done.stderr.splitlines()[-1]
+    assert "1 event applied" in summary and "2 malformed lines (lines 1, 3)" in summary, summary
