@@ -11,6 +11,12 @@ log in time order (each copy with its own user ids), so the state holds
 
     python benchmarks/stream.py [--copies 4] [--one-at-a-time 3000] [--update-one 200000]
         [--river 20000] [--cli-rates 100000 20000] [--cli-seconds 5] [--recent-change]
+    python benchmarks/stream.py --only-kinds [--kind-events 200000] [--kinds csv json ...]
+
+``--only-kinds`` times ``oddseq stream`` reading a file of each input kind (plain CSV,
+quoted CSV, CSV with non-ASCII ids and names, plain JSON lines, JSON with escapes, JSON
+with non-ASCII text): events/s from its own summary, and the share of lines its C++
+reader leaves to the Python reader (counted in this process).
 
 ``--recent-change`` fits the model with ``AnomalyPipeline(recent_change=True)`` (each
 entity's recent sessions against its own past, kept live by the stream's state).
@@ -22,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import time
 from pathlib import Path
 
@@ -312,6 +319,152 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str =
     )
 
 
+# The input kinds of --only-kinds: how the replayed events are written.
+KINDS = ("csv", "csv-quoted", "csv-utf8", "json", "json-escaped", "json-utf8")
+
+
+def kind_text(events: pd.DataFrame, kind: str) -> str:
+    """The events as a text log of ``kind`` (KINDS): plain CSV as pandas writes it; quoted
+    CSV as R's write.csv and Python's QUOTE_NONNUMERIC write it (every text field quoted;
+    item names with a comma in one in 3, with a quote, doubled, in one in 10); CSV with
+    UTF-8 user ids and item names; JSON lines as pandas writes them; JSON lines as
+    json.dumps writes them (non-ASCII as \\uXXXX, emoji as surrogate pairs, quotes and
+    slashes escaped); JSON lines with UTF-8 text."""
+    import csv
+    import io
+
+    users = events["user_id"].to_numpy()
+    items = events["item_id"].to_numpy()
+    frame = events[list(ROLES.values())].copy()
+    if kind in ("csv", "json"):
+        buffer = io.StringIO()
+        if kind == "csv":
+            frame.to_csv(buffer, index=False)
+        else:
+            frame.to_json(buffer, orient="records", lines=True)
+        return buffer.getvalue()
+    if kind == "csv-quoted":
+        names = [
+            f'Item {i}, "{i % 7}" pack'
+            if i % 10 == 0
+            else f"Item {i}, size {i % 5}"
+            if i % 3 == 0
+            else f"item-{i}"
+            for i in items.tolist()
+        ]
+    elif kind in ("csv-utf8", "json-utf8", "json-escaped"):
+        names = [
+            f"Товар №{i} — café" if i % 3 == 0 else f"商品{i} 🛒" if i % 3 == 1 else f"item/{i}"
+            for i in items.tolist()
+        ]
+    frame["item_id"] = names
+    if kind in ("csv-utf8", "json-utf8", "json-escaped"):
+        frame["user_id"] = [f"ü{u}" if u % 2 else str(u) for u in users.tolist()]
+    if kind.startswith("csv"):
+        buffer = io.StringIO()
+        quoting = csv.QUOTE_NONNUMERIC if kind == "csv-quoted" else csv.QUOTE_MINIMAL
+        frame.to_csv(buffer, index=False, quoting=quoting)
+        return buffer.getvalue()
+    ascii_only = kind == "json-escaped"
+    records = frame.to_dict("records")
+    if ascii_only:  # a quote in one name in 10, escaped
+        for r, i in zip(records, items.tolist()):
+            if i % 10 == 0:
+                r["item_id"] = r["item_id"] + ' "boxed"'
+    return "".join(json.dumps(r, ensure_ascii=ascii_only) + "\n" for r in records)
+
+
+def lines_left(pipe, text: str, fmt: str) -> int:
+    """Lines of ``text`` (CSV with its header line, or JSON lines) the C++ line reader
+    leaves to the Python reader (each then applied through update_one, as the command's
+    Python path does, so later lines read as they would)."""
+    from oddseq.stream._cli import _number
+
+    live = StreamScorer(pipe, **ROLES)
+    data = text.encode()
+    header = None
+    if fmt == "csv":
+        first = data.index(b"\n") + 1
+        header = data[: first - 1].decode().replace('"', "").split(",")
+        data = data[first:]
+    feed = live._line_feed() if header is None else live._line_feed(",", header)
+    at, left = 0, 0
+    while at < len(data):
+        stop, after, _, _ = live._feed_lines(feed, data, at)
+        if stop == 2:
+            end = data.index(b"\n", after)
+            left += 1
+            line = data[after:end].decode()
+            import csv
+
+            if header is None:
+                record = json.loads(line)
+                fields = [
+                    None if record.get(c) in (None, "") else str(record[c]) for c in ROLES.values()
+                ]
+            else:
+                fields = next(csv.reader([line]))
+                fields = [f or None for f in fields]
+            user, behavior, t, item, price = fields
+            live.update_one(
+                user, behavior, _number(t), item, None if price is None else float(price)
+            )
+            after = end + 1
+        at = after
+    return left
+
+
+def kinds_speed(pipe, log: pd.DataFrame, kinds, n_events: int) -> list:
+    """For each input kind: ``oddseq stream`` reading a file of ``n_events`` events of
+    that kind on stdin (events/s from the seconds its summary says, which leave out its
+    start: imports and the model's load), and the lines its C++ reader leaves."""
+    import subprocess
+    import sys
+    import tempfile
+
+    events = replay(log, max(1, -(-n_events // len(log)))).head(n_events)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "model.oddseq"
+        pipe.save(model)
+        roles = [x for role, column in ROLES.items() for x in (f"--{role}", column)]
+        for kind in kinds:
+            text = kind_text(events, kind)
+            fmt = "csv" if kind.startswith("csv") else "jsonl"
+            path = Path(tmp) / f"events.{fmt}"
+            path.write_text(text, encoding="utf-8")
+            left = lines_left(pipe, text, fmt)
+            load_before = os.getloadavg()[0]
+            with open(path, "rb") as stdin:
+                done = subprocess.run(
+                    [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *roles],
+                    stdin=stdin,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    check=True,
+                )
+            summary = done.stderr.decode().strip().splitlines()[-1]
+            seconds = float(re.search(r"in ([0-9.]+) s$", summary).group(1))
+            applied, alerts = (
+                int(re.search(rf"([0-9,]+) {word}", summary).group(1).replace(",", ""))
+                for word in ("events? applied", "alerts?")
+            )
+            rows.append(
+                dict(
+                    kind=kind,
+                    events=n_events,
+                    applied=applied,
+                    alerts=alerts,
+                    lines_left_to_python=left,
+                    seconds=seconds,
+                    events_per_s=n_events / seconds,
+                    load=[load_before, os.getloadavg()[0]],
+                )
+            )
+            print(rows[-1], flush=True)
+    return rows
+
+
 def speed(pipe, stream: pd.DataFrame, m: int) -> dict:
     """events/s of update in batches of 10,000 over the stream, and of update_one on its
     first ``m`` events as plain values, without and with a TTL of an hour (its idle
@@ -418,6 +571,11 @@ def main() -> None:
         action="store_true",
         help="fit with AnomalyPipeline(recent_change=True) (RecentChangeEncoder's columns)",
     )
+    parser.add_argument(
+        "--only-kinds", action="store_true", help="the CLI's events/s on each input kind"
+    )
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    parser.add_argument("--kind-events", type=int, default=200_000, help="events of each kind")
     parser.add_argument("--seed", type=int, default=0, help="make_ecommerce's random_state")
     parser.add_argument("--out", default="benchmarks/results/stream.json")
     args = parser.parse_args()
@@ -434,6 +592,12 @@ def main() -> None:
         Path(args.out).with_name("stream_replay.json").write_text(json.dumps(long, indent=2))
         if args.only_replay:
             return
+    if args.only_kinds:
+        rows = kinds_speed(pipe, log, args.kinds, args.kind_events)
+        print(pd.DataFrame(rows).to_string(index=False))
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).with_name("stream_kinds.json").write_text(json.dumps(rows, indent=2))
+        return
     if args.only_cli:
         for rate in args.cli_rates:
             print("cli:", cli_latency(pipe, log, rate, args.cli_seconds, args.cli_format))
