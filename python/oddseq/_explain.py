@@ -285,17 +285,20 @@ def explain_entities(
     prediction), "entities like it have"
     (a K-means centre, the nearest entities' mean; "normal entities like it have" in
     normal-only fitting; ``typical_said`` says the median of the own values of the
-    K-means cluster's entities or of the neighbours, KNN and LOF, where it lies on the
-    side the detector scored).
+    K-means cluster's entities or of the neighbours: KNN, LOF, DBSCAN; one neighbour's
+    own value).
     ``typical_said``: the typical value as the table's reason says it in brackets, with
-    its words ("log-scale average 0.42"); for a duration or item variety, that of
+    its words ("typical 12"); for a duration or item variety, that of
     entities with about as many events where the model keeps it ("typical 8.16 d with
     71-100 events", also in ``note``), or both where they lie on two sides of the value;
-    for a feature the evidence shrinkage moves, explained against a median ("typical")
-    or PCA T^2's mean (said "expected" where no such median applies),
-    the median of the entities' own values where it lies on the side the detector
-    scored ("purchases per cart" typical 0, where ``typical`` is the median of the
-    shrunk values the detector read, 0.237).
+    in place of a detector's centre of the population (a shrunk feature's median, PCA
+    T^2's mean of any feature: "typical"; the cluster's, the neighbours'), the median
+    of the entities' own values ("purchases per cart" typical 0, where ``typical`` is
+    the median of the shrunk values the detector read, 0.237; "count[pv]" typical 12,
+    where T^2's mean of the log-scaled counts is 10.1); a shrunk feature's T^2 mean with
+    no such median is said "expected". Where the value is that median, or lies on its
+    other side than ``typical``, the reason does not name the feature: the detector's
+    centre set it apart, not the entity.
     ``plot_explanation``'s bars say it too: one typical per feature, the reason's.
     ``group_reason`` (only where the pipeline has a group stage, ``groups_``, as
     :func:`oddseq.detect_anomalies` gives it): the sentence of the group the entity is a

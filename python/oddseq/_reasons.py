@@ -455,14 +455,15 @@ def like_values(state, evidence, det, pairs):
 
 
 def neighbour_member(pipeline):
-    """The pipeline's detector where it is a neighbour detector (KNN, LOF) that explains
-    a row against more than one neighbour (their mean on its log scale), else None."""
-    from .detect import LOF, KNNDetector
+    """The pipeline's detector where it is a neighbour detector (KNN, LOF, DBSCAN),
+    which explains a row against its nearest training rows (their mean on its log
+    scale; one neighbour's shrunk value with KNN of one neighbour, normal-only "auto"),
+    else None. (No pipeline's ensemble has a neighbour member: "auto"'s are K-means,
+    PCA T^2 and robust z, and ``method`` names no other ensemble.)"""
+    from .detect._neighbors import _NeighbourDetector
 
     det = getattr(pipeline, "detector_", None)
-    if isinstance(det, (KNNDetector, LOF)) and det._explain_k() > 1:
-        return det
-    return None
+    return det if isinstance(det, _NeighbourDetector) else None
 
 
 def like_rows(pipeline, raw, lengths):
@@ -514,13 +515,15 @@ def with_like_medians(pipeline, medians):
 
 def _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees) -> tuple:
     """(positions, medians) of the named features whose "entities like it have" a reason
-    of a neighbour detector (KNN or LOF with more than one neighbour) says as the median
-    of the own values of the neighbours the row is explained against, not their mean:
-    the mean is taken on the detector's log scale (log1p of the evidence-shrunk
-    features), a value none of them has (H2 s26 of K-means' centres; H7 s26, KNN on
-    make_ecommerce: "purchases per cart 27 'buy' with no 'cart' (entities like it have
-    6.57)" where the neighbours' median is 12). Where it lies on the side the
-    detector scored, as :func:`_overall`. The neighbours are those of the detector's
+    of a neighbour detector (KNN, LOF, DBSCAN) says as the median of the own values of
+    the neighbours the row is explained against, not their mean: the mean is taken on
+    the detector's log scale (log1p of the evidence-shrunk features), a value none of
+    them has (H2 s26 of K-means' centres; H7 s26, KNN on make_ecommerce: "purchases per
+    cart 27 'buy' with no 'cart' (entities like it have 6.57)" where the neighbours'
+    median is 12); with one neighbour (normal-only "auto"), that neighbour's own value,
+    not its shrunk one. Each finite median of a feature on the side the detector scored
+    (:func:`_said_medians` tells those the reason says from those it leaves out). The
+    neighbours are those of the detector's
     explain: fit's for training rows, found again from ``raw`` otherwise
     (:meth:`_explaining_rows`); oddseq.dask's table pass gives the medians gathered
     with the neighbours' means (``_like_medians_at``)."""
@@ -545,10 +548,8 @@ def _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, 
         X = pipeline._scaled(np.asarray(raw)[unique], np.asarray(lengths)[like][first])
         neighbours = det._explaining_rows(X, unique)[inverse]
         median = neighbour_medians(np.asarray(kept)[neighbours, cols[:, None]])
-    mine, median = _on_the_side(
-        pipeline, cols, np.asarray(value)[like], np.asarray(typical)[like], median
-    )
-    return like[mine], median
+    known = np.isfinite(median)
+    return like[known], median[known]
 
 
 def _like_overall(
@@ -560,11 +561,11 @@ def _like_overall(
     on the detector's log scale, far from what they have ("count[fav] 0 (entities like
     it have 0.646)" where the members' median is 1; H2 s26: 11,910 of 12,000 named
     K-means features of make_ecommerce said another value than their members'
-    median). Where it lies on the side the detector scored, as :func:`_overall`.
-    ``rows``: each named feature's row of ``raw``; ``lengths``: each named feature's
-    entity's length; ``clusters``: each one's reference cluster where the explanation
-    says it (a K-means explanation's ``cluster``, NaN elsewhere), else it is found again
-    from ``raw`` (the stream's C++ explanation)."""
+    median). Each finite median of a feature on the side the detector scored, as
+    :func:`_overall`. ``rows``: each named feature's row of ``raw``; ``lengths``: each
+    named feature's entity's length; ``clusters``: each one's reference cluster where
+    the explanation says it (a K-means explanation's ``cluster``, NaN elsewhere), else
+    it is found again from ``raw`` (the stream's C++ explanation)."""
     kept = getattr(pipeline, "_typical_like", None)
     none = (np.zeros(0, np.int64), np.zeros(0))
     det = kmeans_member(pipeline) if kept is not None else None
@@ -584,17 +585,18 @@ def _like_overall(
         reference = det._scores_and_reference(X)[1][inverse]
     cols = np.asarray(cols, dtype=np.int64)[like]
     median = np.asarray(kept, dtype=np.float64)[reference, cols]
-    mine, median = _on_the_side(
-        pipeline, cols, np.asarray(value)[like], np.asarray(typical)[like], median
-    )
-    return like[mine], median
+    known = np.isfinite(median)
+    return like[known], median[known]
 
 
-def _on_the_side(pipeline, cols, value, typical, median) -> tuple:
-    """(positions, medians) where ``median`` (finite) lies on the same side of ``value``
-    as ``typical`` and reads apart from the value."""
+def _on_the_side(pipeline, cols, value, typical, median) -> np.ndarray:
+    """Per named feature, whether ``median`` (finite) lies on the same side of ``value``
+    as ``typical`` and reads apart from the value: where a reason says it. Elsewhere
+    the value is that median's, or on its other side: the detector's centre (a shrunk
+    column's median, a mean on the log scale) put it apart, not the entity."""
     value = np.asarray(value, dtype=np.float64)
     typical = np.asarray(typical, dtype=np.float64)
+    median = np.asarray(median, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         side_raw = np.where(_close(value, median), 0.0, np.sign(value - median))
         side_typical = np.where(_close(value, typical), 0.0, np.sign(value - typical))
@@ -604,7 +606,9 @@ def _on_the_side(pipeline, cols, value, typical, median) -> tuple:
     apart = feature_texts(names, cols[mine], median[mine]) != feature_texts(
         names, cols[mine], value[mine]
     )
-    return mine[apart], median[mine][apart]
+    out = np.zeros(len(value), dtype=bool)
+    out[mine[apart]] = True
+    return out
 
 
 def _shrunk_columns(pipeline, cols) -> np.ndarray:
@@ -623,30 +627,106 @@ def _shrunk_columns(pipeline, cols) -> np.ndarray:
 
 def _overall(pipeline, cols, value, typical, whose, agrees) -> tuple:
     """(positions, medians) of the named features whose typical value a reason says as
-    the median of the fitted entities' own values (``_typical_raw``), not the detector's:
-    a feature the evidence shrinkage moves, explained by a median ("typical"; robust z,
-    ECOD, isolation forest), whose value lies on the side the detector scored
-    (``agrees``) and on the same side of that median as of the detector's. The
-    detector's median is that of the shrunk column, a value of no entity: "purchases
-    per cart 23 (typical 0.237)" where most users have 0 (#14, session 25's reasons
-    hunt). The same for PCA T^2's "log-scale average" (the mean of the log-scaled
-    shrunk column, further still from what entities have: "purchases per cart 27
-    (log-scale average 0.306)" where most users have 0; H7 s26), said then as the
-    median it is, "typical". A model without ``_typical_raw`` (saved before it was
-    kept) says the detector's."""
-    kept = getattr(pipeline, "_typical_raw", None)
+    the median of the fitted entities' own values, not the detector's population
+    centre (where that median is known and the value lies on the side the detector
+    scored, ``agrees``; :func:`_said_medians` tells those it says from those it leaves
+    out):
+
+    - a feature the evidence shrinkage moves, explained by a median ("typical"; robust
+      z, ECOD, isolation forest): the detector's median is that of the shrunk column,
+      a value of no entity ("purchases per cart 23 (typical 0.237)" where most users
+      have 0; #14, session 25's reasons hunt); the median is ``_typical_raw``'s;
+    - PCA T^2's "log-scale average", the mean of the log-scaled column (of every
+      feature; H7 s26 for the shrunk ones, "purchases per cart 27 (log-scale average
+      0.306)" where most users have 0; H1 s27 for the others, "count[pv] 3 (log-scale
+      average 10.1)", jargon to an analyst): T^2's centre is a location of the whole
+      population, whose median says it in the data's units, "typical". For a feature
+      the shrinkage leaves alone, that median is the ensemble's robust z member's (the
+      training median of the scaled column, which the scalers, keeping the order of
+      the entities' values, map back to the median of their own); not where it says
+      "most entities have none" (:func:`whose_said`), which is plain already.
+
+    PCA's SPE ("expected") is a prediction from the row's other features, a
+    conditional expectation that no population median replaces; K-means' and the
+    neighbours' "entities like it have" take their own medians (:func:`_like_overall`,
+    :func:`_like_neighbours`). A model without ``_typical_raw`` (saved before it was
+    kept) says the detector's words for the shrunk features."""
     none = (np.zeros(0, np.int64), np.zeros(0))
-    if kept is None or agrees is None or len(cols) == 0:
+    if agrees is None or len(cols) == 0:
         return none
     cols = np.asarray(cols, dtype=np.int64)
-    at = np.flatnonzero(
-        np.isin(np.asarray(whose, dtype=object), (_MEDIAN, _MEAN)) & np.asarray(agrees, dtype=bool)
+    whose = np.asarray(whose, dtype=object)
+    mean = whose == _MEAN
+    mean &= ~np.isin(whose_said(pipeline, cols, typical, whose), SAID_ALONE)
+    at = np.flatnonzero(((whose == _MEDIAN) | mean) & np.asarray(agrees, dtype=bool))
+    median = _population_medians(pipeline, cols[at], mean[at])
+    known = np.isfinite(median)
+    return at[known], median[known]
+
+
+def _population_medians(pipeline, cols, unshrunk_too) -> np.ndarray:
+    """Per named feature (``cols``), the median of the fitted entities' own values in
+    the data's units: ``_typical_raw``'s for a feature the evidence shrinkage moves
+    (NaN where the model keeps none); where ``unshrunk_too``, for the others the
+    robust z member's training median mapped back (see :func:`_overall`); NaN
+    elsewhere."""
+    cols = np.asarray(cols, dtype=np.int64)
+    out = np.full(cols.size, np.nan)
+    shrunk = _shrunk_columns(pipeline, cols)
+    kept = getattr(pipeline, "_typical_raw", None)
+    if kept is not None and shrunk.any():
+        out[shrunk] = np.asarray(kept, dtype=np.float64)[cols[shrunk]]
+    plain = np.flatnonzero(~shrunk & np.asarray(unshrunk_too, dtype=bool))
+    robust = _robust_member(pipeline)
+    if robust is not None and plain.size:
+        scaled = np.asarray(robust.median_, dtype=np.float64)[cols[plain]]
+        low, high = pipeline._raw_range
+        out[plain] = np.clip(
+            _unscaled(pipeline, scaled, cols[plain]), low[cols[plain]], high[cols[plain]]
+        )
+    return out
+
+
+def _robust_member(pipeline):
+    """The pipeline's robust z detector (itself, or the ensemble's member), else None."""
+    from .detect import RobustZDetector
+
+    found = [d for _, d in _members(pipeline) if isinstance(d, RobustZDetector)]
+    return found[0] if found else None
+
+
+def _said_medians(
+    pipeline, cols, value, typical, whose, agrees, rows, raw, lengths, clusters
+) -> tuple:
+    """(positions, medians, said) of the named features whose typical value is said as
+    a median of entities' own values in place of the detector's centre: the
+    population's (:func:`_overall`), the K-means reference cluster's
+    (:func:`_like_overall`) or the neighbours' (:func:`_like_neighbours`). ``said``:
+    where the value lies apart from that median on the side the detector scored, so a
+    reason names the feature; elsewhere the entity's value is that median's, or on its
+    other side, and what put it apart is the detector's centre (a shrunk column's
+    median, a mean on the log scale), not the entity: a reason leaves it out, as it
+    leaves out item variety typical of its length ("purchases per view 0 (typical
+    0.0149)" where most users have 0: 513 robust z and 977 ECOD phrases of
+    make_ecommerce, H2 s26; "count[fav] 0 (entities like it have 0.315)" where the
+    cluster's median is 0), and explain's ``typical_said`` says the median."""
+    parts = [
+        _overall(pipeline, cols, value, typical, whose, agrees),
+        _like_overall(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters),
+        _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees),
+    ]
+    at = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    median = np.concatenate([p[1] for p in parts]).astype(np.float64)
+    if not at.size:
+        return at, median, np.zeros(0, dtype=bool)
+    said = _on_the_side(
+        pipeline,
+        np.asarray(cols, dtype=np.int64)[at],
+        np.asarray(value, dtype=np.float64)[at],
+        np.asarray(typical, dtype=np.float64)[at],
+        median,
     )
-    median = np.asarray(kept, dtype=np.float64)[cols[at]]
-    mine, median = _on_the_side(
-        pipeline, cols[at], np.asarray(value)[at], np.asarray(typical)[at], median
-    )
-    return at[mine], median
+    return at, median, said
 
 
 def _typical_words(
@@ -662,13 +742,37 @@ def _typical_words(
     raw=None,
     clusters=None,
 ) -> tuple:
-    """(the typical value's words, explain's note) per named feature: ``whose`` (the
-    words of :func:`typical_words_of`, default "typical") and ``expected``; for a
-    feature the evidence shrinkage moves, "typical" says the median of the entities' own
-    values where it lies on the side the detector scored (``agrees``: see
-    :func:`_overall`), and "entities like it have" (K-means) the median of the own values
-    of the reference cluster's entities (with ``rows`` of ``raw``, and the explanation's
-    ``clusters`` where it has them: see :func:`_like_overall`); for the
+    """(the typical value's words, explain's note) per named feature: see
+    :func:`_typical_words_left`."""
+    return _typical_words_left(
+        pipeline, cols, value, typical, lengths, expected, whose, agrees, rows, raw, clusters
+    )[:2]
+
+
+def _typical_words_left(
+    pipeline,
+    cols,
+    value,
+    typical,
+    lengths,
+    expected,
+    whose=None,
+    agrees=None,
+    rows=None,
+    raw=None,
+    clusters=None,
+) -> tuple:
+    """(the typical value's words, explain's note, left out) per named feature:
+    ``whose`` (the words of :func:`typical_words_of`, default "typical") and
+    ``expected``; where the value lies on the side the detector scored (``agrees``),
+    "typical" says the median of the entities' own values in place of a detector's
+    population centre (a shrunk feature's median, PCA T^2's mean: see
+    :func:`_overall`), and "entities like it have" the median of the own values of the
+    K-means reference cluster's entities (with ``rows`` of ``raw``, and the
+    explanation's ``clusters`` where it has them: see :func:`_like_overall`) or of the
+    neighbours (:func:`_like_neighbours`); ``left out``: where the value is that
+    median's or on its other side, which a reason does not name (:func:`_said_medians`);
+    PCA T^2's mean of a shrunk feature with no such median is "expected"; for the
     features of :func:`like_length_columns`, the typical value of entities with about as
     many events ("typical 41 s with 3 events") where the model keeps it; where that lies
     on the other side of the value than the detector's typical value (which drove the
@@ -678,20 +782,19 @@ def _typical_words(
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
     whose = np.array(whose, dtype=object)
-    overall = _overall(pipeline, cols, value, typical, whose, agrees)
+    at, median, said = _said_medians(
+        pipeline, cols, value, typical, whose, agrees, rows, raw, lengths, clusters
+    )
     medians_said = whose.copy()
     # PCA T^2's mean of a shrunk feature: "expected" where no median of the entities'
-    # own values lies on the scored side, else said as that median
+    # own values is known, else said as that median
     medians_said[(whose == _MEAN) & _shrunk_columns(pipeline, cols)] = _PREDICTED
-    medians_said[overall[0]] = _MEDIAN
-    for at, median in (
-        overall,
-        _like_overall(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters),
-        _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees),
-    ):
-        if at.size:
-            expected = expected.copy()
-            expected[at] = feature_texts(pipeline.feature_names_, np.asarray(cols)[at], median)
+    medians_said[at[whose[at] == _MEAN]] = _MEDIAN
+    left = np.zeros(len(expected), dtype=bool)
+    if at.size:
+        expected = expected.copy()
+        expected[at] = feature_texts(pipeline.feature_names_, np.asarray(cols)[at], median)
+        left[at[~said]] = True
     whose = medians_said
     # a count PCA T^2 expects under sqrt(2) - 1: most entities have none, said alone
     words_of = typical_phrases(whose_said(pipeline, cols, typical, whose), expected)
@@ -703,11 +806,13 @@ def _typical_words(
         notes[at] = f"{_MEDIAN} {words}"
         if same[k]:
             words_of[at] = notes[at]
+            # said against entities of like length, apart on the scored side
+            left[at] = False
         elif whose[at] == _MEDIAN:
             words_of[at] = f"{_MEDIAN} {expected[at]} overall, {words}"
         else:
             words_of[at] = f"{whose[at]} {expected[at]}; {_MEDIAN} {words}"
-    return words_of, notes
+    return words_of, notes, left
 
 
 # Whose expectation a detector's typical value is, in the words a reason puts before it
@@ -1029,16 +1134,7 @@ def units_at(pipeline, rows, cols, typical, raw, lengths):
     cols = np.asarray(cols, dtype=np.int64)
     # Only the (row, feature) pairs a reason names are mapped back (the scalers are
     # element-wise): a dense rows x features matrix was gigabytes with wide data.
-    typical = np.asarray(typical, dtype=np.float64)
-    logged = pipeline.z_scaler_.inverse_transform_at(typical, cols)
-    # Zero up to round-off, relative to the feature's scale: typical x scale + mean
-    # lands a few float32 ulps of its terms off 0 where the detector's typical is the
-    # scaled value of 0 (a count no other entity has: "count[E1] 836 (typical 3.02e-08)").
-    # 0 in the log scaler's space is 0 in the data's.
-    z_scaler = pipeline.z_scaler_
-    size = np.abs(typical) * z_scaler.scale_[cols] + np.abs(z_scaler.mean_[cols])
-    logged = np.where(np.abs(logged) <= _ROUND_OFF * size, 0.0, logged)
-    expected = pipeline.log_scaler_.inverse_transform_at(logged, cols)
+    expected = _unscaled(pipeline, typical, cols)
     value = raw[rows, cols].astype(np.float64)
     read = pipeline.evidence_.transform_at(value, np.asarray(lengths)[rows], cols)
     # A detector's expectation can fall outside what the feature ever takes (a PCA
@@ -1054,6 +1150,22 @@ def units_at(pipeline, rows, cols, typical, raw, lengths):
     scored = np.where(_close(expected, read), 0.0, np.sign(read - expected))
     said = np.where(same, 0.0, np.sign(value - typical))
     return rows, cols, value, typical, read, (said == 0) | (said == scored)
+
+
+def _unscaled(pipeline, scaled, cols) -> np.ndarray:
+    """``scaled[i]`` (the detector's units) of feature ``cols[i]`` in the data's units,
+    through the pipeline's element-wise scalers inverted (before any clipping)."""
+    scaled = np.asarray(scaled, dtype=np.float64)
+    cols = np.asarray(cols, dtype=np.int64)
+    logged = pipeline.z_scaler_.inverse_transform_at(scaled, cols)
+    # Zero up to round-off, relative to the feature's scale: typical x scale + mean
+    # lands a few float32 ulps of its terms off 0 where the detector's typical is the
+    # scaled value of 0 (a count no other entity has: "count[E1] 836 (typical 3.02e-08)").
+    # 0 in the log scaler's space is 0 in the data's.
+    z_scaler = pipeline.z_scaler_
+    size = np.abs(scaled) * z_scaler.scale_[cols] + np.abs(z_scaler.mean_[cols])
+    logged = np.where(np.abs(logged) <= _ROUND_OFF * size, 0.0, logged)
+    return pipeline.log_scaler_.inverse_transform_at(logged, cols)
 
 
 # Values within this share of their size are the same (round-off in the scalers and
@@ -1217,7 +1329,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
         pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows]
     )
     # (chosen on the detector's typical value; the words may say the one of like length)
-    expected, _ = _typical_words(
+    expected, _, left = _typical_words_left(
         pipeline,
         cols,
         actual,
@@ -1233,6 +1345,9 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     # a count of 0 beside "most entities have none" reads as ordinary, though PCA T^2's
     # mean lay above it (H6 s22, BGL: "count[E67] 0 (most entities have none)")
     informative &= ~((actual == 0) & np.isin(expected, SAID_ALONE))
+    # a value at the entities' own median, or on its other side: the detector's centre
+    # put it apart, not the entity (_said_medians)
+    informative &= ~left
     said = over_nothing(pipeline, rows, cols, actual, raw, said)  # a ratio over 0: counts
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
@@ -1316,7 +1431,7 @@ def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, 
     short = [reason_name(names[c]) for c in cols.tolist()]
     said = over_nothing(pipeline, rows, cols, value, raw, feature_texts(names, cols, value))
     expected = feature_texts(names, cols, typical)
-    expected, _ = _typical_words(
+    expected, _, left = _typical_words_left(
         pipeline,
         cols,
         value,
@@ -1333,8 +1448,13 @@ def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, 
     phrases = [[] for _ in range(n_rows)]
     ordinary = typical_of_length(pipeline, cols, value, typical, np.asarray(lengths)[rows])
     ordinary |= (value == 0) & np.isin(expected, SAID_ALONE)  # as feature_reasons
-    for k, (r, ok) in enumerate(zip(rows.tolist(), (agrees & ~ordinary).tolist())):
+    for k, (r, ok) in enumerate(zip(rows.tolist(), (agrees & ~ordinary & ~left).tolist())):
         if ok:
+            phrases[r].append(_phrase(short[k], said[k], expected[k], note=notes[k]))
+    # rows whose features on the scored side are all at (or past) the entities' own
+    # median: the first of them, said against it, as the batch's "leading"
+    for k, (r, ok) in enumerate(zip(rows.tolist(), (agrees & left).tolist())):
+        if ok and not phrases[r]:
             phrases[r].append(_phrase(short[k], said[k], expected[k], note=notes[k]))
     for k, r in enumerate(rows.tolist()):  # rows whose every feature turned: the first
         if not phrases[r]:

@@ -170,10 +170,9 @@ def test_explanation_png_names_the_entity_in_the_data_units(shop, tmp_path):
         t.get_text() for c in ax.containers for t in getattr(c, "_labels", [])
     ]
     annotations = [t.get_text() for t in ax.texts]
-    # each value with its typical value and whose it is ("typical", "log-scale average", ...)
-    said = [
-        f"{v} ({w} {t})" for v, w, t in why[["value_text", "typical_words", "typical_text"]].values
-    ]
+    # each value with its typical value and whose it is ("typical", "entities like it
+    # have", ...), as the reason says them (typical_said)
+    said = [f"{v} ({t})" for v, t in why[["value_text", "typical_said"]].values]
     assert any(s in a for a in annotations for s in said), labels
     # The bars are named as the reasons name the features, not by column names.
     ticks = [t.get_text() for t in ax.get_yticklabels()]

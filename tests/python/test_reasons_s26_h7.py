@@ -160,13 +160,14 @@ def test_scores_are_bit_for_bit_and_a_model_without_the_rows_says_as_before(
 
 def test_one_neighbour_keeps_its_own_value(shop):
     # Normal-only auto's KNN explains a row against its one nearest normal entity: its
-    # value, no average: no medians are kept.
+    # own values are kept, and said (H1 s27, test_reasons_s27_h1), not its shrunk ones.
     log, _ = shop
     normal = log[log["user_id"].isin(log["user_id"].unique()[:300])]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _, pipe = oddseq.detect_anomalies(log, **ROLES, normal=normal, return_pipeline=True)
-    assert pipe.detector_._explain_k() == 1 and pipe._like_rows is None
+    assert pipe.detector_._explain_k() == 1
+    assert pipe._like_rows.shape == pipe.detector_._train.shape
 
 
 def test_the_stream_says_the_neighbours_medians(shop, without_attribute):

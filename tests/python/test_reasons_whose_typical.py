@@ -25,6 +25,9 @@ from oddseq.datasets import make_ecommerce
 ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id", value="price")
 # The words before the typical value, by the member that explains the row.
 LABEL = {"robust_z": "typical", "pca_t2": "log-scale average", "kmeans": "entities like it have"}
+# ... and as the reason says it: PCA T^2's mean, a location of the whole population, as the
+# entities' median in the data's units (H1 s27: "log-scale average" read as jargon)
+SAID = {**LABEL, "pca_t2": "typical"}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,7 @@ def test_each_member_says_whose_typical(fitted):
             # shrunk feature's median, K-means' members' median, where not the detector's)
             phrase = f"{reason_name(row.feature)} {row.value_text} ({row.typical_said})"
             # (a duration's typical of like length is said "typical" whoever explains it)
-            said = row.typical_said.startswith(f"{label} ") and row.typical_words == label
+            said = row.typical_said.startswith(f"{SAID[member]} ") and row.typical_words == label
             if said and phrase in reason:
                 assert member == row.detector, (phrase, row.detector)
                 hits[member] += 1
@@ -188,9 +191,9 @@ def test_share_value_missing_is_said_in_words():
     assert not reasons.str.contains("share_value_missing", regex=False).any()
     assert reasons.str.contains("share of events without a value ", regex=False).sum() >= 3
     # Values on a few events: "value_max 1.25e+03 (typical 1.24)" read as an average of
-    # mostly empty values. The median ("typical") is one value per feature, PCA's mean
-    # of the log-scaled feature is said as the log-scale average it is.
+    # mostly empty values. The median ("typical") is one value per feature; PCA's mean
+    # of the log-scaled feature, a location of the whole population, is said as that
+    # median too, not as the "log-scale average" it is (H1 s27).
     said = _said(table, ["value_max", "value_mean", "value_sum", "value_std"], "typical")
     assert said and all(len(v) == 1 for v in said.values()), said
-    values = "|".join(reason_name(n) for n in ("value_max", "value_sum", "value_std"))
-    assert reasons.str.contains(f"(?:{values}) \\S+ \\(log-scale average ").any()
+    assert not reasons.str.contains("log-scale average", regex=False).any()

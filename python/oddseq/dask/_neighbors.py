@@ -312,8 +312,8 @@ def with_typical(states, found, rows, det, in_sample: bool, evidence=None):
     """The states with each row's ``typical`` (what its reasons compare it to: the mean
     of the neighbours it is explained against), gathered from the partitions that hold
     those rows (``rows``: the reference's ``_Rows``); with ``evidence`` (the pipeline's
-    ``evidence_``) and a detector that explains against more than one neighbour, also
-    ``like_medians`` (the medians of the neighbours' own values)."""
+    ``evidence_``), also ``like_medians`` (the medians of the neighbours' own values;
+    with one neighbour, its own value)."""
     from ._pipeline import _delayed, _persist
 
     k = det._explain_k()
@@ -325,7 +325,7 @@ def with_typical(states, found, rows, det, in_sample: bool, evidence=None):
             _delayed(_pick)(chosen, ref, int(rows.starts[j])) for j, ref in enumerate(rows.states)
         ]
         typical = _delayed(_typical)(state, chosen, *picks)
-        if evidence is not None and k > 1:
+        if evidence is not None:
             own = [
                 _delayed(_pick_own)(chosen, ref, int(rows.starts[j]), evidence)
                 for j, ref in enumerate(rows.states)
