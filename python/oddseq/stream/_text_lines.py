@@ -12,8 +12,9 @@ the one the scorer's reader gives (its checked format through strptime): each fi
 its place in the shape, and any text whose fields do not make a real moment in the years
 the reader takes (1678-2261), or not as the format reads them, is left to it. Lines
 with quotes (CSV) are read as the csv module reads them, their other fields written back
-as csv writes them; JSON lines with escapes or nested values, and times with other than
-ASCII, are left to the caller as they came.
+as csv writes them; JSON lines with escapes or nested values as json.loads reads them,
+written back as json.dumps writes them; times with other than ASCII are left to the
+caller.
 
 Also here: the fields of lines the C++ reader reads that numpy's search of the bytes
 cannot take, read as the Python reader reads them (:func:`quoted_csv_fields`,
@@ -154,6 +155,10 @@ def _read(texts: list, plan) -> np.ndarray:
 
 # _pieces of a line made unreadable (the caller's, read from its own text).
 _UNREAD = (b"", None, b"")
+# The time's place in a JSON line written back (TextTimeLines._loaded), and as json.dumps
+# writes it.
+_MARK = "\x00oddseq time\x00"
+_MARK_JSON = json.dumps(_MARK).encode()
 
 
 def _ascii_time(before: bytes, time, after: bytes):
@@ -242,6 +247,7 @@ class TextTimeLines:
         self.scorer = scorer
         self.json = header is None
         if self.json:  # the time's value: the last of equal keys, as json.loads reads it
+            self.key = str(scorer.time)
             key = re.escape(str(scorer.time).encode())
             self.pattern = re.compile(rb'"' + key + rb'"\s*:\s*("([^"]*)"|-?[0-9][-+.eE0-9]*)')
         else:
@@ -305,8 +311,8 @@ class TextTimeLines:
         if self.json:
             if b"\\" in line or line.count(b"{") > 1 or b"[" in line:
                 # (escapes or nested values: the key's text may stand elsewhere than its
-                # place; the C++ reader would read such a line's own time)
-                return _UNREAD
+                # place: read by json.loads)
+                return self._loaded(line)
             every = list(self.pattern.finditer(line))
             if not every:
                 return None
@@ -325,6 +331,25 @@ class TextTimeLines:
             time, after = time.rstrip(b"\r"), time[len(time.rstrip(b"\r")) :]
         before = sep.join(fields[:at] + [b""]) if at else b""
         return _ascii_time(before, time or None, after)
+
+    def _loaded(self, line: bytes):
+        """_pieces of a JSON line with escapes or nested values: the object as json.loads
+        reads it (the Python reader's), written back as json.dumps writes it (the C++
+        reader reads it alike: the last of equal keys, every string escaped to ASCII);
+        made unreadable where it does not read or its time is no text."""
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except (ValueError, RecursionError):  # (UnicodeDecodeError among them)
+            return _UNREAD
+        if not isinstance(record, dict) or not isinstance(record.get(self.key), str):
+            return _UNREAD
+        time = record[self.key]
+        record[self.key] = _MARK
+        written = json.dumps(record).encode()
+        if written.count(_MARK_JSON) != 1 or not time.isascii():
+            return _UNREAD
+        at = written.index(_MARK_JSON)
+        return written[:at], time.encode() or None, written[at + len(_MARK_JSON) :]
 
     def _quoted(self, line: bytes):
         """_pieces of a CSV line with quotes: its fields as the csv module reads them (the

@@ -483,3 +483,32 @@ def test_cli_reports_json_nested_too_deep_and_reads_on(pipe, tmp_path, oddseq_he
     assert "oddseq stream: line 1: not JSON (maximum recursion depth exceeded" in done.stderr
     summary = done.stderr.splitlines()[-1]
     assert "1 event applied" in summary and "2 malformed lines (lines 1, 3)" in summary, summary
+
+
+def test_text_times_of_escaped_and_nested_json_lines_read_a_chunk_at_a_time(pipe):
+    """A JSON line with escapes or nested values has its text time read with the chunk's
+    (json.loads, written back by json.dumps for the C++ reader, the time in
+    microseconds); one whose time is a number is left to the Python reader."""
+    from oddseq.stream._text_lines import US, TextTimeLines
+
+    live = StreamScorer(pipe, **ROLES)
+    for k in range(4):  # (the shape learned and checked against the full reader)
+        live.update_one(f"u{k}", "pv", f"2017-11-25 02:43:0{k} UTC", None, None)
+    data = (
+        b'{"user_id": "Jos\\u00e9", "behavior": "pv", "timestamp": "2017-11-25 03:00:00 UTC", '
+        b'"ctx": {"a": ["x\\/y"]}}\n'
+        b'{"user_id": "b", "behavior": "pv", "timestamp": 1511578800, "ctx": [2]}\n'
+    )
+    lines, starts, origins = TextTimeLines(live, None).view(data, 0)
+    first, second = lines.split(b"\n")[:2]
+    us = pd.Timestamp("2017-11-25 03:00:00", tz="UTC").value // 1000
+    assert json.loads(first) == {
+        "user_id": "José",
+        "behavior": "pv",
+        "timestamp": us,
+        "ctx": {"a": ["x/y"]},
+    }
+    assert second == b'"~"' and origins == [0, data.index(b"\n") + 1]
+    feed = live._line_feed(time_factor=US)
+    assert live._feed_lines(feed, lines, 0)[1:3] == (starts[1], 1)  # (read, maybe alerted)
+    assert live._feed_lines(feed, lines, starts[1])[:3] == (2, starts[1], 0)
