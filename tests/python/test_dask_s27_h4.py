@@ -185,3 +185,29 @@ def test_the_medians_before_scaling_take_two_calls_and_equal_one_machine_s(shop,
     np.testing.assert_array_equal(pipeline.evidence_.median_, single.evidence_.median_)
     np.testing.assert_array_equal(pipeline._typical_raw, single._typical_raw)
     assert np.isfinite(pipeline._typical_raw).any()
+
+
+def test_the_log_s_facts_come_with_the_shuffle_s_summaries(shop, monkeypatch):
+    """What fit records of the log (columns, timing, missing values) and what scoring
+    compares with it (``normal=``: the log scored) are read in the call that reads the
+    shuffled partitions' summaries, not in a call of their own; the fitted data and the
+    table as before."""
+    dask = pytest.importorskip("dask")
+    calls = []
+    compute = dask.compute
+
+    def spy(*args, **kwargs):
+        calls.append({str(getattr(a, "key", "")).rsplit("-", 1)[0] for a in args})
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(dask, "compute", spy)
+    normal = shop[shop["user_id"].isin(shop["user_id"].unique()[::3])]
+    table, pipeline = _dask_fit(shop, method="robust_z", normal=normal)
+    with_facts = [names for names in calls if "_part_facts" in names]
+    assert len(with_facts) == 2  # the normal log fitted, the log scored
+    assert all({"_summary", "_missing_counts"} <= names for names in with_facts)
+    monkeypatch.setattr(dask, "compute", compute)
+    expected, single = _one_machine(shop, method="robust_z", normal=normal)
+    assert pipeline._fitted_data["columns"] == single._fitted_data["columns"]
+    assert pipeline._fitted_data["missing"] == single._fitted_data["missing"]
+    np.testing.assert_array_equal(table.sort_index()["score"], expected.sort_index()["score"])

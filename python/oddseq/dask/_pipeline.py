@@ -1607,17 +1607,14 @@ def _coalesce(*states):
     return out
 
 
-def _warn_unlike(pipeline, states, summaries) -> None:
+def _warn_unlike(pipeline, summaries, facts) -> None:
     """AnomalyPipeline.score's warnings of a log unlike the fitted one (``_fitted_data.
     warn_unlike``) on the partitions' sequences: their role columns, event types and
-    counts (the summaries' vocabulary) and timing (their facts, sampled as the fit's)."""
+    counts (the summaries' vocabulary) and timing (their facts, sampled as the fit's;
+    ``facts``: ``_facts_tasks``' results, read with the shuffle)."""
     if not getattr(pipeline, "_fitted_data", None):
         return
-    got = _compute(
-        [_delayed(_part_facts)(s, i) for i, s in enumerate(states)]
-        + [_delayed(_missing_counts)(s) for s in states]
-    )
-    facts, missing = got[: len(states)], got[len(states) :]
+    facts, missing = facts
     columns = next((f["columns"] for f in facts if f is not None), None)
     vocabulary = _global_vocabulary(summaries)
     _fitted_data.warn_unlike(
@@ -1649,6 +1646,14 @@ def _warn_share_alarm(pipeline, states, parts, rows_per_part, shared) -> None:
     pieces = _send(list(parts))
     flags = _compute([_delayed(_flags)(s, shared, p) for s, p in zip(states, pieces)])
     _fitted_data.warn_share_alarm(pipeline, np.concatenate(parts), np.concatenate(flags))
+
+
+def _facts_tasks(states) -> list:
+    """Per partition its ``_part_facts``, then its ``_missing_counts``: what fit records
+    of the log and what scoring compares with it (read with the shuffle's summaries)."""
+    return [_delayed(_part_facts)(s, i) for i, s in enumerate(states)] + [
+        _delayed(_missing_counts)(s) for s in states
+    ]
 
 
 def _part_facts(state, seed):
@@ -3325,14 +3330,17 @@ def _shuffled_sequences(
     ends=False,
     group=None,
     columns_checked=False,
+    facts=False,
 ):
     """An event log read, checked, shuffled by entity and built into Sequences per
-    partition: (states, summaries of the non-empty ones), None for a log without
+    partition: (states, summaries of the non-empty ones, facts), None for a log without
     events (``_empty_day``). Run on ``ddf``, and first on
     ``normal`` with normal-only fitting; ``ends``: the states keep every entity's ends
     (``_entity_ends``); ``group``: a ``_GroupStage``, planned once the partitions are
     read (the states then keep its input); ``columns_checked``: the log one machine asks
-    about its columns (``ddf``: ``_warn_about_columns``)."""
+    about its columns (``ddf``: ``_warn_about_columns``); ``facts``: the facts fit
+    records and scoring compares (``_facts_tasks``: (part facts, missing counts)), in
+    the summaries' call; else facts is None."""
     source = ddf[columns]  # only the columns the call reads are read and shuffled
     kinds = {c: _kind(str(source.dtypes[c])) for c in columns}
     with step(f"reading and checking {ddf.npartitions} partitions", enabled=progress):
@@ -3391,9 +3399,15 @@ def _shuffled_sequences(
             )
             del inputs, pieces  # each input partition is released once cut up
             got = _compute(
-                [_delayed(_summary)(s) for s in states] + [_delayed(_log_facts)(s) for s in states]
+                [_delayed(_summary)(s) for s in states]
+                + [_delayed(_log_facts)(s) for s in states]
+                + (_facts_tasks(states) if facts else [])
             )
             summaries = [s for s in got[: len(states)] if s is not None]
+            read_facts = None
+            if facts:
+                read_facts = got[2 * len(states) : 3 * len(states)], got[3 * len(states) :]
+                got = got[: 2 * len(states)]
         except Exception as exc:
             if isinstance(exc, ValueError) and str(exc).startswith(_NAMED):
                 raise  # a partition named already (_read, _build)
@@ -3406,7 +3420,7 @@ def _shuffled_sequences(
         _warn_about_columns(got[: len(states)], got[len(states) :], entity, pipeline.min_events)
         _warn_repeated(states, got[len(states) :])
         states = _warn_outside_the_window(states, got[len(states) :])
-    return states, summaries
+    return states, summaries, read_facts
 
 
 def _first_seen(a, b):
@@ -3683,9 +3697,10 @@ def detect_anomalies(
             complete = [c for c in (entity, event, time) if c is not None]
         stage = _GroupStage(groups, item, complete, progress)
 
-    def shuffled(log, fitted, group=None):
+    def shuffled(log, fitted, group=None, facts=False):
         """The log shuffled by entity into Sequences per partition, keeping the
-        entities ``fitted`` keeps (min_events); ``group``: the group stage's input too."""
+        entities ``fitted`` keeps (min_events); ``group``: the group stage's input too;
+        ``facts``: the facts fit records and scoring compares, in the same call."""
         return _shuffled_sequences(
             log,
             entity,
@@ -3699,6 +3714,7 @@ def detect_anomalies(
             ends=normal is not None,
             group=group,
             columns_checked=log is ddf,
+            facts=facts,
         )
 
     def empty_day(fitted):
@@ -3706,13 +3722,15 @@ def detect_anomalies(
         table = _empty_day(ddf, entity, columns, options, stage is not None, to_parquet)
         return (table, fitted) if return_pipeline else table
 
-    read = shuffled(ddf if normal is None else normal, pipeline, stage if normal is None else None)
+    read = shuffled(
+        ddf if normal is None else normal, pipeline, stage if normal is None else None, facts=True
+    )
     if read is None and normal is not None:
         raise ValueError(no_normal_rows("ddf"))
     if read is None:
         _warn_no_events("ddf has no rows; nothing was fitted (the pipeline returned is None)")
         return empty_day(None)
-    states, summaries = read
+    states, summaries, (facts, missing) = read
     # normal's entities' ends, kept in the workers until the log scored is shuffled
     normal_ends = None
     if normal is not None:
@@ -3737,17 +3755,13 @@ def detect_anomalies(
         # event types, and from the partitions (samples of the large ones) the role
         # columns' names, the time span and the entities' durations.
         pipeline._fitted_data = _fitted_data.describe(vocabulary, times=False)
-        got = _compute(
-            [_delayed(_part_facts)(s, i) for i, s in enumerate(states)]
-            + [_delayed(_missing_counts)(s) for s in states]
-        )
-        facts = got[: len(states)]
+        # (the facts read with the shuffle's summaries)
         roles = next((f["columns"] for f in facts if f is not None), None)
         if roles is not None:
             pipeline._fitted_data["columns"] = roles
         pipeline._fitted_data["timing"] = _fitted_data.timing_of_parts(facts)
         # the events without a value or an item (a later day's empty column is said)
-        pipeline._fitted_data["missing"] = _missing_shares(got[len(states) :])
+        pipeline._fitted_data["missing"] = _missing_shares(missing)
         n_side = pipeline._set_feature_names()
         names = list(pipeline.feature_names_)
         if n_side:
@@ -3832,19 +3846,20 @@ def detect_anomalies(
             # normal entity, once; the log scored stays in the partitions).
             pipeline._support_rule(_Input(*_matrices(rows)))
         fitted = _for_workers(pipeline)  # what encoding and scaling read: no training rows
-        read = shuffled(ddf, fitted, stage)
+        # (with the facts a log unlike the fitted one is told by: _warn_unlike)
+        read = shuffled(ddf, fitted, stage, facts=bool(getattr(pipeline, "_fitted_data", None)))
         if read is None:  # a day without events, scored with the model fitted on normal
             _warn_no_events("ddf has no rows")
             pipeline.table_ = None
             return empty_day(pipeline)
-        data_states, summaries = read
+        data_states, summaries, data_facts = read
         _warn_if_scoring_what_was_fitted(data_states, normal_ends)
         del normal_ends
         if not summaries:
             raise ValueError(f"ddf has no sequences to score (with min_events={min_events})")
         # AnomalyPipeline.score's checks of a log unlike the fitted one (its columns,
         # event types, time span), from the partitions' facts as the fit takes them
-        _warn_unlike(pipeline, data_states, summaries)
+        _warn_unlike(pipeline, summaries, data_facts)
         if stage is not None:
             finder = stage.fit(data_states)
         n = sum(s["n"] for s in summaries)
