@@ -12,11 +12,14 @@ log in time order (each copy with its own user ids), so the state holds
     python benchmarks/stream.py [--copies 4] [--one-at-a-time 3000] [--update-one 200000]
         [--river 20000] [--cli-rates 100000 20000] [--cli-seconds 5] [--recent-change]
     python benchmarks/stream.py --only-kinds [--kind-events 200000] [--kinds csv json ...]
+        [--kind-text-times]
 
 ``--only-kinds`` times ``oddseq stream`` reading a file of each input kind (plain CSV,
 quoted CSV, CSV with non-ASCII ids and names, plain JSON lines, JSON with escapes, JSON
 with non-ASCII text): events/s from its own summary, and the share of lines its C++
-reader leaves to the Python reader (counted in this process).
+reader leaves to the Python reader (counted in this process); ``--kind-text-times``
+writes the times as text ("2019-10-01 00:00:00 UTC"), read a chunk at a time once
+their shape is learned.
 
 ``--recent-change`` fits the model with ``AnomalyPipeline(recent_change=True)`` (each
 entity's recent sessions against its own past, kept live by the stream's state).
@@ -323,7 +326,7 @@ def cli_latency(pipe, log: pd.DataFrame, rate: float, seconds: float, fmt: str =
 KINDS = ("csv", "csv-quoted", "csv-utf8", "json", "json-escaped", "json-utf8")
 
 
-def kind_text(events: pd.DataFrame, kind: str) -> str:
+def kind_text(events: pd.DataFrame, kind: str, text_times: bool = False) -> str:
     """The events as a text log of ``kind`` (KINDS): plain CSV as pandas writes it; quoted
     CSV as R's write.csv and Python's QUOTE_NONNUMERIC write it (every text field quoted;
     item names with a comma in one in 3, with a quote, doubled, in one in 10); CSV with
@@ -336,6 +339,9 @@ def kind_text(events: pd.DataFrame, kind: str) -> str:
     users = events["user_id"].to_numpy()
     items = events["item_id"].to_numpy()
     frame = events[list(ROLES.values())].copy()
+    if text_times:  # (as REES46 writes them)
+        stamps = pd.to_datetime(frame["timestamp"], unit="s")
+        frame["timestamp"] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S UTC")
     if kind in ("csv", "json"):
         buffer = io.StringIO()
         if kind == "csv":
@@ -414,7 +420,7 @@ def lines_left(pipe, text: str, fmt: str) -> int:
     return left
 
 
-def kinds_speed(pipe, log: pd.DataFrame, kinds, n_events: int) -> list:
+def kinds_speed(pipe, log: pd.DataFrame, kinds, n_events: int, text_times: bool = False) -> list:
     """For each input kind: ``oddseq stream`` reading a file of ``n_events`` events of
     that kind on stdin (events/s from the seconds its summary says, which leave out its
     start: imports and the model's load), and the lines its C++ reader leaves."""
@@ -429,11 +435,12 @@ def kinds_speed(pipe, log: pd.DataFrame, kinds, n_events: int) -> list:
         pipe.save(model)
         roles = [x for role, column in ROLES.items() for x in (f"--{role}", column)]
         for kind in kinds:
-            text = kind_text(events, kind)
+            text = kind_text(events, kind, text_times)
             fmt = "csv" if kind.startswith("csv") else "jsonl"
             path = Path(tmp) / f"events.{fmt}"
             path.write_text(text, encoding="utf-8")
-            left = lines_left(pipe, text, fmt)
+            # (times as text: the command reads them through TextTimeLines, not counted here)
+            left = None if text_times else lines_left(pipe, text, fmt)
             load_before = os.getloadavg()[0]
             with open(path, "rb") as stdin:
                 done = subprocess.run(
@@ -576,6 +583,9 @@ def main() -> None:
     )
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
     parser.add_argument("--kind-events", type=int, default=200_000, help="events of each kind")
+    parser.add_argument(
+        "--kind-text-times", action="store_true", help="--only-kinds with times as text (UTC)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="make_ecommerce's random_state")
     parser.add_argument("--out", default="benchmarks/results/stream.json")
     args = parser.parse_args()
@@ -593,7 +603,7 @@ def main() -> None:
         if args.only_replay:
             return
     if args.only_kinds:
-        rows = kinds_speed(pipe, log, args.kinds, args.kind_events)
+        rows = kinds_speed(pipe, log, args.kinds, args.kind_events, args.kind_text_times)
         print(pd.DataFrame(rows).to_string(index=False))
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).with_name("stream_kinds.json").write_text(json.dumps(rows, indent=2))
