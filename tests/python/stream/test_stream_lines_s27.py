@@ -512,3 +512,32 @@ def test_text_times_of_escaped_and_nested_json_lines_read_a_chunk_at_a_time(pipe
     feed = live._line_feed(time_factor=US)
     assert live._feed_lines(feed, lines, 0)[1:3] == (starts[1], 1)  # (read, maybe alerted)
     assert live._feed_lines(feed, lines, starts[1])[:3] == (2, starts[1], 0)
+
+
+def test_the_checks_read_quoted_lines_as_the_reader_does(log, pipe):
+    """Scoring's checks on the lines the C++ reader read (the first WINDOW events' types):
+    quoted types are the fitted ones, no warning of types never seen."""
+    import csv
+    import io
+    import warnings
+
+    from oddseq.stream._checks import WINDOW
+
+    out = io.StringIO()
+    later = log.assign(  # (a second copy, later, of other users: past the window)
+        timestamp=log["timestamp"] + (log["timestamp"].max() - log["timestamp"].min() + 1),
+        user_id=log["user_id"] + 10**6,
+    )
+    events = pd.concat([log, later])[COLUMNS].head(WINDOW + 500)
+    assert len(events) == WINDOW + 500
+    events.astype({"behavior": str}).to_csv(out, index=False, header=False, quoting=csv.QUOTE_ALL)
+    data = out.getvalue().encode()
+    live = StreamScorer(pipe, **ROLES)
+    feed = live._line_feed(",", COLUMNS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        at = 0
+        while at < len(data):
+            stop, at, _, _ = live._feed_lines(feed, data, at)
+            assert stop != 2
+    assert live.counters["n_events"] == len(events)
