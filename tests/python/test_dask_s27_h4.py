@@ -211,3 +211,48 @@ def test_the_log_s_facts_come_with_the_shuffle_s_summaries(shop, monkeypatch):
     assert pipeline._fitted_data["columns"] == single._fitted_data["columns"]
     assert pipeline._fitted_data["missing"] == single._fitted_data["missing"]
     np.testing.assert_array_equal(table.sort_index()["score"], expected.sort_index()["score"])
+
+
+@pytest.mark.parametrize("collect_at", [None, 40])
+def test_robust_z_s_medians_and_the_distinct_rows_ride_on_the_moments(
+    shop, monkeypatch, collect_at
+):
+    """ "auto": X's medians and quartiles that robust z fits on come with the moments'
+    sums, and the distinct rows K-means restarts on with the moments' largest values,
+    not in calls of their own; the table equals one machine's, also where every median
+    takes histogram rounds (at most 40 values collected)."""
+    dask = pytest.importorskip("dask")
+    from oddseq.dask import _pipeline, _reduce
+
+    if collect_at is not None:
+        monkeypatch.setattr(_reduce, "_COLLECT_AT", collect_at)
+    calls, during = [], []
+    compute = dask.compute
+
+    def spy(*args, **kwargs):
+        calls.append({str(getattr(a, "key", "")).rsplit("-", 1)[0] for a in args})
+        return compute(*args, **kwargs)
+
+    robust = _pipeline._robust_statistics
+
+    def counted(*args, **kwargs):
+        start = len(calls)
+        out = robust(*args, **kwargs)
+        during.append(len(calls) - start)
+        return out
+
+    monkeypatch.setattr(dask, "compute", spy)
+    monkeypatch.setattr(_pipeline, "_robust_statistics", counted)
+    table, pipeline = _dask_fit(shop, method="auto")
+    monkeypatch.setattr(dask, "compute", compute)
+    assert pipeline._kmeans_distinct is not None
+    weighted = [names for names in calls if "_partition_weighted_rows" in names]
+    assert len(weighted) == 1 and len(weighted[0]) > 1  # with the largest values
+    if collect_at is None:
+        assert during == [1]  # the MADs' round only (it was the medians', then it)
+    expected, single = _one_machine(shop, method="auto")
+    assert pipeline._kmeans_distinct == single._kmeans_distinct
+    table, expected = table.sort_index(), expected.sort_index()
+    np.testing.assert_array_equal(table["score"], expected["score"])
+    np.testing.assert_array_equal(table["rank"], expected["rank"])
+    assert (table["reason"] == expected["reason"]).all()

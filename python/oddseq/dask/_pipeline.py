@@ -1880,22 +1880,31 @@ class _Moments(NamedTuple):
     max_abs: np.ndarray
     exps: np.ndarray
     parts: dict
+    also: tuple = ()  # the results of _moments' ``also``
+    also_sums: tuple = ()  # and of its ``also_sums``
 
     def mean_std(self):
         _, mean, var = moments(self.parts, self.exps)
         return mean, np.sqrt(var)
 
 
-def _moments(states, key, *, scatter: bool = False) -> _Moments:
+def _moments(states, key, *, scatter: bool = False, also=(), also_sums=()) -> _Moments:
     """The exact moments of a matrix over the partitions, in two passes (the columns'
     largest magnitudes, then the integer sums on their grids): the mean and standard
     deviation the single-machine fit computes from the whole matrix, bit for bit, in
     one pass of the core per partition; with ``scatter`` also its scatter matrix (the
-    grid slices' Gram matrix: what PCA needs, several times the cost)."""
-    max_abs = map_reduce(states, _max_abs, key, combine=_max_combine)
+    grid slices' Gram matrix: what PCA needs, several times the cost). ``also``,
+    ``also_sums``: Delayed tasks of the caller's, computed in the first and in the second
+    pass's call (their results: ``also`` and ``also_sums`` of the moments returned)."""
+    largest = reduction_tree([_delayed(_max_abs)(s, key) for s in states], _max_combine)
+    got = _compute([largest, *also])
+    max_abs = got[0]
     exps = exponents(max_abs)
-    parts = map_reduce(states, _moment_parts, key, exps, scatter, combine=_none_add)
-    return _Moments(max_abs, exps, parts)
+    sums = reduction_tree(
+        [_delayed(_moment_parts)(s, key, exps, scatter) for s in states], _none_add
+    )
+    more = _compute([sums, *also_sums])
+    return _Moments(max_abs, exps, more[0], tuple(got[1:]), tuple(more[1:]))
 
 
 def _needs_scatter(detector) -> bool:
@@ -2101,6 +2110,9 @@ class _Rows:
         self.n = int(self.starts[-1])
         # united_distinct_rows of the partitions' weighted distinct rows, where counted.
         self.united_distinct = None
+        # (ColumnStatistics, its first round's result) of X's medians and quartiles,
+        # computed with the moments' sums where robust z is fitted (_x_statistics)
+        self.x_statistics = None
         # (evidence_, raw dtype) where a K-means fit takes the reasons' medians of
         # entities like it (:func:`_typical_like`), and what it found ({id(det): ...}).
         self.like = None
@@ -2561,19 +2573,40 @@ def _deviations(state, median):
     return [deviation[:, j] for j in range(X.shape[1])]
 
 
+def _x_statistics(n: int, d: int) -> ColumnStatistics:
+    """The medians and quartiles of the n x d matrix X's columns that robust z fits on
+    (``_robust_statistics``), to compute with the moments' sums (``_Rows.x_statistics``)."""
+    return ColumnStatistics(
+        _columns,
+        [n] * d,
+        medians=[(j, np.float64) for j in range(d)],
+        percentiles={j: [25, 75] for j in range(d)},
+    )
+
+
+def _has_robust_z(detector) -> bool:
+    """Whether fitting ``detector`` takes X's medians and quartiles (robust z, alone or
+    in an ensemble)."""
+    members = detector.detectors if isinstance(detector, EnsembleDetector) else [detector]
+    return any(isinstance(m[1] if isinstance(m, tuple) else m, RobustZDetector) for m in members)
+
+
 def _robust_statistics(rows, x_std, quartiles: bool):
     """Each column's median, robust spread (``detect._base.robust_median_scale``: 1.4826
     MAD, else the exact standard deviation ``x_std``, else 1) and, with ``quartiles``,
     its quartiles, over the partitions' rows: numpy's on the whole matrix, bit for bit."""
     d = x_std.size
     sizes = [rows.n] * d
-    medians, quarts = column_statistics(
-        rows.states,
-        _columns,
-        sizes,
-        medians=[(j, np.float64) for j in range(d)],
-        percentiles={j: [25, 75] for j in range(d)} if quartiles else None,
-    )
+    if quartiles and rows.x_statistics is not None:  # their first round computed already
+        medians, quarts = rows.x_statistics[0].finish(rows.states, rows.x_statistics[1])
+    else:
+        medians, quarts = column_statistics(
+            rows.states,
+            _columns,
+            sizes,
+            medians=[(j, np.float64) for j in range(d)],
+            percentiles={j: [25, 75] for j in range(d)} if quartiles else None,
+        )
     median = np.array([medians[j] for j in range(d)])
     mads, _ = column_statistics(
         rows.states,
@@ -3787,19 +3820,29 @@ def detect_anomalies(
             pipeline.z_scaler_.scale_ = _normal_only_scale(pipeline.z_scaler_.var_, n)
         shared = _shared(pipeline)
         states = _persist([_delayed(_scale)(s, shared, "X") for s in states])
-        x_moments = _moments(states, "X", scatter=_needs_scatter(pipeline._detector(n)))
+        # The distinct rows (K-means restarts where they are tied), as
+        # AnomalyPipeline.fit counts them; they are kept for the K-means of tied rows
+        # (one hashing of each partition for both), counted in the moments' first call.
+        distinct = pipeline._counts_distinct_rows(n)
+        weighted = [_delayed(_partition_weighted_rows)(s) for s in states] if distinct else []
+        # robust z's medians and quartiles of X: their first round with the sums
+        planned, x_statistics, first = pipeline._detector(n), None, []
+        if _has_robust_z(planned):
+            x_statistics = _x_statistics(n, len(names))
+            first = [reduction_tree(x_statistics.first_partials(states), merge_round)]
+        x_moments = _moments(
+            states, "X", scatter=_needs_scatter(planned), also=weighted, also_sums=first
+        )
 
-    # The distinct rows (K-means restarts where they are tied), as AnomalyPipeline.fit
-    # counts them; they are kept for the K-means of tied rows (one hashing of each
-    # partition for both).
     pipeline._kmeans_distinct = united = None
-    if pipeline._counts_distinct_rows(n):
-        parts = _compute([_delayed(_partition_weighted_rows)(s) for s in states])
-        united = united_distinct_rows(parts)
+    if distinct:
+        united = united_distinct_rows(list(x_moments.also))
         pipeline._kmeans_distinct = united[0].shape[0]
     detector = pipeline._detector(n)
     rows = _Rows(states, rows_per_part)
     rows.united_distinct = united
+    if x_statistics is not None:
+        rows.x_statistics = (x_statistics, x_moments.also_sums[0])
     rows.like = (pipeline.evidence_, raw_dtype)
     with step(f"fitting {type(detector).__name__} over {len(states)} partitions", enabled=progress):
         with warnings.catch_warnings():
