@@ -589,11 +589,15 @@ def _like_overall(
     return like[known], median[known]
 
 
-def _on_the_side(pipeline, cols, value, typical, median) -> np.ndarray:
+def _on_the_side(
+    pipeline, cols, value, typical, median, value_texts=None, median_texts=None
+) -> np.ndarray:
     """Per named feature, whether ``median`` (finite) lies on the same side of ``value``
     as ``typical`` and reads apart from the value: where a reason says it. Elsewhere
     the value is that median's, or on its other side: the detector's centre (a shrunk
-    column's median, a mean on the log scale) put it apart, not the entity."""
+    column's median, a mean on the log scale) put it apart, not the entity.
+    ``value_texts``, ``median_texts``: the two as :func:`feature_texts` writes them,
+    where the caller has them (each written once per table: H11 s27)."""
     value = np.asarray(value, dtype=np.float64)
     typical = np.asarray(typical, dtype=np.float64)
     median = np.asarray(median, dtype=np.float64)
@@ -603,9 +607,15 @@ def _on_the_side(pipeline, cols, value, typical, median) -> np.ndarray:
     mine = np.flatnonzero(np.isfinite(median) & (side_raw == side_typical) & (side_raw != 0))
     names = pipeline.feature_names_
     cols = np.asarray(cols, dtype=np.int64)
-    apart = feature_texts(names, cols[mine], median[mine]) != feature_texts(
-        names, cols[mine], value[mine]
-    )
+    if median_texts is None:
+        median_texts = feature_texts(names, cols[mine], median[mine])
+    else:
+        median_texts = np.asarray(median_texts, dtype=object)[mine]
+    if value_texts is None:
+        value_texts = feature_texts(names, cols[mine], value[mine])
+    else:
+        value_texts = np.asarray(value_texts, dtype=object)[mine]
+    apart = median_texts != value_texts
     out = np.zeros(len(value), dtype=bool)
     out[mine[apart]] = True
     return out
@@ -696,9 +706,9 @@ def _robust_member(pipeline):
 
 
 def _said_medians(
-    pipeline, cols, value, typical, whose, agrees, rows, raw, lengths, clusters
+    pipeline, cols, value, typical, whose, agrees, rows, raw, lengths, clusters, value_texts=None
 ) -> tuple:
-    """(positions, medians, said) of the named features whose typical value is said as
+    """(positions, medians, said, texts) of the named features whose typical value is said as
     a median of entities' own values in place of the detector's centre: the
     population's (:func:`_overall`), the K-means reference cluster's
     (:func:`_like_overall`) or the neighbours' (:func:`_like_neighbours`). ``said``:
@@ -709,7 +719,9 @@ def _said_medians(
     leaves out item variety typical of its length ("purchases per view 0 (typical
     0.0149)" where most users have 0: 513 robust z and 977 ECOD phrases of
     make_ecommerce, H2 s26; "count[fav] 0 (entities like it have 0.315)" where the
-    cluster's median is 0), and explain's ``typical_said`` says the median."""
+    cluster's median is 0), and explain's ``typical_said`` says the median. ``texts``:
+    the medians as :func:`feature_texts` writes them (written once, for both);
+    ``value_texts``: ``value`` so written, where the caller has it."""
     parts = [
         _overall(pipeline, cols, value, typical, whose, agrees),
         _like_overall(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters),
@@ -718,15 +730,19 @@ def _said_medians(
     at = np.concatenate([p[0] for p in parts]).astype(np.int64)
     median = np.concatenate([p[1] for p in parts]).astype(np.float64)
     if not at.size:
-        return at, median, np.zeros(0, dtype=bool)
+        return at, median, np.zeros(0, dtype=bool), np.zeros(0, dtype=object)
+    cols = np.asarray(cols, dtype=np.int64)[at]
+    texts = feature_texts(pipeline.feature_names_, cols, median)
     said = _on_the_side(
         pipeline,
-        np.asarray(cols, dtype=np.int64)[at],
+        cols,
         np.asarray(value, dtype=np.float64)[at],
         np.asarray(typical, dtype=np.float64)[at],
         median,
+        None if value_texts is None else np.asarray(value_texts, dtype=object)[at],
+        texts,
     )
-    return at, median, said
+    return at, median, said, texts
 
 
 def _typical_words(
@@ -761,6 +777,7 @@ def _typical_words_left(
     rows=None,
     raw=None,
     clusters=None,
+    value_texts=None,
 ) -> tuple:
     """(the typical value's words, explain's note, left out) per named feature:
     ``whose`` (the words of :func:`typical_words_of`, default "typical") and
@@ -778,12 +795,13 @@ def _typical_words_left(
     on the other side of the value than the detector's typical value (which drove the
     score), both ("typical 29 min overall, 41 s with 3 events"; "log-scale average 29
     min; typical 41 s with 3 events"); a count PCA T^2 expects under sqrt(2) - 1 as
-    "most entities have none"."""
+    "most entities have none". ``value_texts``: ``value`` as :func:`feature_texts` writes
+    it, where the caller has it (not written again)."""
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
     whose = np.array(whose, dtype=object)
-    at, median, said = _said_medians(
-        pipeline, cols, value, typical, whose, agrees, rows, raw, lengths, clusters
+    at, median, said, median_texts = _said_medians(
+        pipeline, cols, value, typical, whose, agrees, rows, raw, lengths, clusters, value_texts
     )
     medians_said = whose.copy()
     # PCA T^2's mean of a shrunk feature: "expected" where no median of the entities'
@@ -793,7 +811,7 @@ def _typical_words_left(
     left = np.zeros(len(expected), dtype=bool)
     if at.size:
         expected = expected.copy()
-        expected[at] = feature_texts(pipeline.feature_names_, np.asarray(cols)[at], median)
+        expected[at] = median_texts
         left[at[~said]] = True
     whose = medians_said
     # a count PCA T^2 expects under sqrt(2) - 1: most entities have none, said alone
@@ -1341,6 +1359,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
         rows,
         raw,
         clusters,
+        said,
     )
     # a count of 0 beside "most entities have none" reads as ordinary, though PCA T^2's
     # mean lay above it (H6 s22, BGL: "count[E67] 0 (most entities have none)")
@@ -1429,7 +1448,8 @@ def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths) -> np.ndarray:
 def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows, raw, whose):
     names = pipeline.feature_names_
     short = [reason_name(names[c]) for c in cols.tolist()]
-    said = over_nothing(pipeline, rows, cols, value, raw, feature_texts(names, cols, value))
+    value_texts = feature_texts(names, cols, value)
+    said = over_nothing(pipeline, rows, cols, value, raw, value_texts)
     expected = feature_texts(names, cols, typical)
     expected, _, left = _typical_words_left(
         pipeline,
@@ -1442,6 +1462,8 @@ def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, 
         agrees,
         rows,
         raw,
+        None,
+        value_texts,
     )
     all_notes = feature_notes(pipeline)
     notes = [all_notes[c] for c in cols.tolist()]

@@ -22,7 +22,9 @@ _KNN_METHODS = ("largest", "mean", "median")
 # neighbours' own values read (:meth:`_NeighbourDetector._explaining_rows`) in place of
 # a second search (H1 s27: with one neighbour, normal-only "auto", it was a third of the
 # scoring time of make_ecommerce's 20,000 users). Each entry is removed when its matrix
-# is freed.
+# is freed (a new matrix at the freed one's id finds none), when its detector is fitted
+# again (its rows name other training rows), and, once its detector is freed, at the
+# next entry kept (H11 s27).
 _EXPLAINED: dict = {}
 
 
@@ -32,17 +34,31 @@ def _remember_explained(det, X, chosen) -> None:
         entry = (weakref.ref(det), weakref.ref(X), chosen)
     except TypeError:  # (an array that takes no weak reference: not kept)
         return
+    for old, (det_ref, _, _) in list(_EXPLAINED.items()):
+        if det_ref() is None:  # its detector is gone: no one reads it
+            _EXPLAINED.pop(old, None)
     if key not in _EXPLAINED:
         weakref.finalize(X, _EXPLAINED.pop, key, None)
     _EXPLAINED[key] = entry
 
 
+def _forget_explained(det) -> None:
+    """Drop what ``det`` remembered of the matrices it explained: fitted again, its
+    neighbours' positions name other training rows."""
+    for key, (det_ref, _, _) in list(_EXPLAINED.items()):
+        if det_ref() is det:
+            _EXPLAINED.pop(key, None)
+
+
 def _explained_rows(det, X, rows):
     """The rows that ``X`` (rows ``rows`` of a matrix ``det`` explained, still alive)
     were explained against, else None."""
+    k = det._explain_k()
     for det_ref, X_ref, chosen in list(_EXPLAINED.values()):
         explained = X_ref()
         if det_ref() is not det or explained is None or rows.max() >= len(explained):
+            continue
+        if chosen.shape[1] != k:  # (min_samples set again without a fit)
             continue
         if explained.shape[1] == X.shape[1] and np.array_equal(explained[rows], X):
             return chosen[rows].astype(np.int64)
@@ -54,6 +70,7 @@ class _NeighbourDetector(BaseDetector):
     of a row's nearest training rows (what "similar entities" look like)."""
 
     def _fit_index(self, X):
+        _forget_explained(self)
         self.index_ = NearestNeighbors(metric=self.metric, n_threads=self.n_threads).fit(X)
         self._train = X.astype(np.float64)
         self._feature_scale = None
