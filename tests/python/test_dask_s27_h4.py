@@ -256,3 +256,23 @@ def test_robust_z_s_medians_and_the_distinct_rows_ride_on_the_moments(
     np.testing.assert_array_equal(table["score"], expected["score"])
     np.testing.assert_array_equal(table["rank"], expected["rank"])
     assert (table["reason"] == expected["reason"]).all()
+
+
+def test_the_scaling_stages_read_the_scalers_not_the_pipeline_sent_again(shop, monkeypatch):
+    """Fit sends the pipeline to the workers once to encode; the two scaling stages read
+    its shrinkage and scalers, a few arrays in the graph, not the whole pipeline sent
+    again for each (on a distributed cluster, two scatters of it)."""
+    from oddseq.dask import _pipeline
+
+    sent = []
+    shared = _pipeline._shared
+
+    def counted(obj):
+        sent.append(obj)
+        return shared(obj)
+
+    monkeypatch.setattr(_pipeline, "_shared", counted)
+    table, pipeline = _dask_fit(shop, method="robust_z")
+    assert sum(obj is pipeline for obj in sent) == 1
+    expected, _ = _one_machine(shop, method="robust_z")
+    np.testing.assert_array_equal(table.sort_index()["score"], expected.sort_index()["score"])

@@ -1857,6 +1857,16 @@ def _scale(state, pipeline, stage: str):
     return out
 
 
+def _scalers(pipeline, stage: str):
+    """What ``_scale`` reads of the pipeline at ``stage`` (the shrinkage and the log
+    scaler, or the z scaler: a few arrays), as one key in the graph: fit changes the
+    pipeline between the stages, and sending it whole to the workers for each (a
+    scatter) cost a round trip and the pipeline's size twice."""
+    keep = ("evidence_", "log_scaler_") if stage == "log" else ("z_scaler_",)
+    light = SimpleNamespace(**{name: getattr(pipeline, name) for name in keep})
+    return dask.delayed(light, pure=True, traverse=False)
+
+
 def _max_abs(state, key):
     m = state.get(key)
     return None if m is None else column_max_abs(m)
@@ -3813,13 +3823,13 @@ def detect_anomalies(
     with step("scaling", enabled=progress):
         pipeline.evidence_ = shrinker
         pipeline.log_scaler_ = LogScaler(signed=True).fit(np.zeros((1, len(names)), np.float32))
-        shared = _shared(pipeline)
-        states = _persist([_delayed(_scale)(s, shared, "log") for s in states])
+        scalers = _scalers(pipeline, "log")
+        states = _persist([_delayed(_scale)(s, scalers, "log") for s in states])
         pipeline.z_scaler_ = StandardScaler()._set_moments(*_moments(states, "log").mean_std())
         if pipeline.normal_:  # as AnomalyPipeline's normal-only fit scales
             pipeline.z_scaler_.scale_ = _normal_only_scale(pipeline.z_scaler_.var_, n)
-        shared = _shared(pipeline)
-        states = _persist([_delayed(_scale)(s, shared, "X") for s in states])
+        scalers = _scalers(pipeline, "X")
+        states = _persist([_delayed(_scale)(s, scalers, "X") for s in states])
         # The distinct rows (K-means restarts where they are tied), as
         # AnomalyPipeline.fit counts them; they are kept for the K-means of tied rows
         # (one hashing of each partition for both), counted in the moments' first call.
