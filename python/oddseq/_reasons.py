@@ -513,7 +513,9 @@ def with_like_medians(pipeline, medians):
     return pipeline
 
 
-def _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees) -> tuple:
+def _like_neighbours(
+    pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, explained=None
+) -> tuple:
     """(positions, medians) of the named features whose "entities like it have" a reason
     of a neighbour detector (KNN, LOF, DBSCAN) says as the median of the own values of
     the neighbours the row is explained against, not their mean: the mean is taken on
@@ -524,9 +526,10 @@ def _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, 
     not its shrunk one. Each finite median of a feature on the side the detector scored
     (:func:`_said_medians` tells those the reason says from those it leaves out). The
     neighbours are those of the detector's
-    explain: fit's for training rows, found again from ``raw`` otherwise
-    (:meth:`_explaining_rows`); oddseq.dask's table pass gives the medians gathered
-    with the neighbours' means (``_like_medians_at``)."""
+    explain: those it chose for the rows of ``explained`` (the table it returned, rows
+    in ``raw``'s order, still alive: no scaling again), else fit's for training rows,
+    else found again from ``raw`` (:meth:`_explaining_rows`); oddseq.dask's table pass
+    gives the medians gathered with the neighbours' means (``_like_medians_at``)."""
     none = (np.zeros(0, np.int64), np.zeros(0))
     det = neighbour_member(pipeline)
     kept = getattr(pipeline, "_like_rows", None)
@@ -544,9 +547,15 @@ def _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, 
     if given is not None:
         median = np.asarray(given, dtype=np.float64)[at, cols]
     else:
-        unique, first, inverse = np.unique(at, return_index=True, return_inverse=True)
-        X = pipeline._scaled(np.asarray(raw)[unique], np.asarray(lengths)[like][first])
-        neighbours = det._explaining_rows(X, unique)[inverse]
+        from .detect._neighbors import explained_rows_of
+
+        chosen = None if explained is None else explained_rows_of(det, explained)
+        if chosen is not None and len(chosen) == len(raw):
+            neighbours = np.asarray(chosen)[at].astype(np.int64)
+        else:
+            unique, first, inverse = np.unique(at, return_index=True, return_inverse=True)
+            X = pipeline._scaled(np.asarray(raw)[unique], np.asarray(lengths)[like][first])
+            neighbours = det._explaining_rows(X, unique)[inverse]
         median = neighbour_medians(np.asarray(kept)[neighbours, cols[:, None]])
     known = np.isfinite(median)
     return like[known], median[known]
@@ -706,7 +715,18 @@ def _robust_member(pipeline):
 
 
 def _said_medians(
-    pipeline, cols, value, typical, whose, agrees, rows, raw, lengths, clusters, value_texts=None
+    pipeline,
+    cols,
+    value,
+    typical,
+    whose,
+    agrees,
+    rows,
+    raw,
+    lengths,
+    clusters,
+    value_texts=None,
+    explained=None,
 ) -> tuple:
     """(positions, medians, said, texts) of the named features whose typical value is said as
     a median of entities' own values in place of the detector's centre: the
@@ -721,11 +741,14 @@ def _said_medians(
     make_ecommerce, H2 s26; "count[fav] 0 (entities like it have 0.315)" where the
     cluster's median is 0), and explain's ``typical_said`` says the median. ``texts``:
     the medians as :func:`feature_texts` writes them (written once, for both);
-    ``value_texts``: ``value`` so written, where the caller has it."""
+    ``value_texts``: ``value`` so written, where the caller has it; ``explained``: the
+    detector's explanation table the features are of, where the caller has it."""
     parts = [
         _overall(pipeline, cols, value, typical, whose, agrees),
         _like_overall(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters),
-        _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees),
+        _like_neighbours(
+            pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, explained
+        ),
     ]
     at = np.concatenate([p[0] for p in parts]).astype(np.int64)
     median = np.concatenate([p[1] for p in parts]).astype(np.float64)
@@ -778,6 +801,7 @@ def _typical_words_left(
     raw=None,
     clusters=None,
     value_texts=None,
+    explained=None,
 ) -> tuple:
     """(the typical value's words, explain's note, left out) per named feature:
     ``whose`` (the words of :func:`typical_words_of`, default "typical") and
@@ -796,12 +820,24 @@ def _typical_words_left(
     score), both ("typical 29 min overall, 41 s with 3 events"; "log-scale average 29
     min; typical 41 s with 3 events"); a count PCA T^2 expects under sqrt(2) - 1 as
     "most entities have none". ``value_texts``: ``value`` as :func:`feature_texts` writes
-    it, where the caller has it (not written again)."""
+    it, where the caller has it (not written again); ``explained``: the detector's
+    explanation table, where the caller has it (:func:`_like_neighbours`)."""
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
     whose = np.array(whose, dtype=object)
     at, median, said, median_texts = _said_medians(
-        pipeline, cols, value, typical, whose, agrees, rows, raw, lengths, clusters, value_texts
+        pipeline,
+        cols,
+        value,
+        typical,
+        whose,
+        agrees,
+        rows,
+        raw,
+        lengths,
+        clusters,
+        value_texts,
+        explained,
     )
     medians_said = whose.copy()
     # PCA T^2's mean of a shrunk feature: "expected" where no median of the entities'
@@ -1360,6 +1396,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
         raw,
         clusters,
         said,
+        explained,
     )
     # a count of 0 beside "most entities have none" reads as ordinary, though PCA T^2's
     # mean lay above it (H6 s22, BGL: "count[E67] 0 (most entities have none)")

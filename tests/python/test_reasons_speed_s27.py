@@ -142,3 +142,40 @@ def test_a_freed_detectors_record_goes_before_its_matrix():
     other.explain(_data(4, 50), top=2)
     assert key not in _neighbors._EXPLAINED
     assert all(e[0]() is not None for e in _neighbors._EXPLAINED.values())
+
+
+def test_the_table_reads_the_explained_rows_without_scaling_again(normal_only, monkeypatch):
+    """The reasons of a table read the neighbours explain() chose for its rows through
+    the table itself: the rows are not scaled again to find the matrix, and the medians
+    are those of a fresh search."""
+    pipe, seqs = normal_only
+    raw, X, explained = _table_parts(pipe, seqs)
+    chosen = _neighbors.explained_rows_of(pipe.detector_, explained)
+    assert chosen is not None and np.array_equal(chosen, _searched(pipe.detector_, X))
+    scaled = []
+    real = type(pipe)._scaled
+
+    def counting(self, *args):
+        scaled.append(len(args[0]))
+        return real(self, *args)
+
+    monkeypatch.setattr(type(pipe), "_scaled", counting)
+    reasons = _reasons.feature_reasons(pipe, explained, raw, seqs.lengths)
+    assert scaled == []
+    # an equal table not returned by explain(): scaled again, the same words
+    again = _reasons.feature_reasons(pipe, explained.copy(), raw, seqs.lengths)
+    assert scaled and np.array_equal(reasons, again)
+
+
+def test_a_tables_record_goes_with_it_and_with_a_new_fit():
+    det = KNNDetector(1).fit(_data(0))
+    table = det.explain(_data(1, 50), top=2)
+    assert _neighbors.explained_rows_of(det, table).shape == (50, 1)
+    key = id(table)
+    del table
+    gc.collect()
+    assert key not in _neighbors._FRAMES
+    table = det.explain(_data(1, 50), top=2)
+    det.fit(_data(2))
+    assert _neighbors.explained_rows_of(det, table) is None
+    assert id(table) not in _neighbors._FRAMES

@@ -42,12 +42,43 @@ def _remember_explained(det, X, chosen) -> None:
     _EXPLAINED[key] = entry
 
 
+# The same, by the explanation table explain() returned (while that table lives): what
+# the table's reasons read without scaling their rows again to find the matrix (H11
+# s27). Keyed on the table's id; each entry removed when its table is freed.
+_FRAMES: dict = {}
+
+
+def _remember_frame(det, frame, chosen) -> None:
+    try:
+        entry = (weakref.ref(det), weakref.ref(frame), chosen)
+    except TypeError:  # (a table that takes no weak reference: not kept)
+        return
+    key = id(frame)
+    if key not in _FRAMES:
+        weakref.finalize(frame, _FRAMES.pop, key, None)
+    _FRAMES[key] = entry
+
+
+def explained_rows_of(det, frame):
+    """The training rows (n, k) each row of the matrix behind ``frame`` (a table
+    ``det.explain`` returned, still alive, and ``det`` not fitted since) was explained
+    against, in the matrix's order; else None."""
+    entry = _FRAMES.get(id(frame))
+    if entry is None:
+        return None
+    det_ref, frame_ref, chosen = entry
+    if det_ref() is not det or frame_ref() is not frame or chosen.shape[1] != det._explain_k():
+        return None
+    return chosen
+
+
 def _forget_explained(det) -> None:
     """Drop what ``det`` remembered of the matrices it explained: fitted again, its
     neighbours' positions name other training rows."""
-    for key, (det_ref, _, _) in list(_EXPLAINED.items()):
-        if det_ref() is det:
-            _EXPLAINED.pop(key, None)
+    for record in (_EXPLAINED, _FRAMES):
+        for key, (det_ref, _, _) in list(record.items()):
+            if det_ref() is det:
+                record.pop(key, None)
 
 
 def _explained_rows(det, X, rows):
@@ -118,12 +149,19 @@ class _NeighbourDetector(BaseDetector):
         difference."""
         given, X = X, X.astype(np.float64)
         if is_training_matrix(X, self._train) and self._cached_neighbours() is not None:
-            return self._training_rows(np.arange(len(X)))
+            return _with_chosen(self._training_rows(np.arange(len(X))), self._cached_neighbours())
         k = self._explain_k()
         dist, ind = self.index_.kneighbors(X, n_neighbors=k + 1)
         chosen = explaining_neighbours(dist, ind, k)
         _remember_explained(self, given, chosen)
-        return self._against(X, self._train[chosen].mean(axis=1))
+        return _with_chosen(self._against(X, self._train[chosen].mean(axis=1)), chosen)
+
+    def _explanation_frame(self, part, top, feature_names=None, index=None):
+        frame = super()._explanation_frame(part, top, feature_names, index)
+        chosen = getattr(part, "chosen", None)
+        if chosen is not None:
+            _remember_frame(self, frame, chosen)
+        return frame
 
     def _explain_training_rows(self, rows, top, feature_names=None, index=None):
         """explain() of the given training rows, from the neighbours found in fit (each
@@ -181,6 +219,17 @@ class _NeighbourDetector(BaseDetector):
         the others, not against itself."""
         dist, ind = self.index_.kneighbors(X, n_neighbors=k + 1)
         return self._train[explaining_neighbours(dist, ind, k)].mean(axis=1)
+
+
+class _ChosenExplanation(Explanation):
+    """An :class:`Explanation` with ``chosen``: the training rows (n, k) each row was
+    explained against, which the table explain() builds of it remembers."""
+
+
+def _with_chosen(part: Explanation, chosen) -> Explanation:
+    part = _ChosenExplanation(*part)
+    part.chosen = chosen
+    return part
 
 
 def explaining_neighbours(dist, ind, k: int) -> np.ndarray:
