@@ -276,3 +276,29 @@ def test_the_scaling_stages_read_the_scalers_not_the_pipeline_sent_again(shop, m
     assert sum(obj is pipeline for obj in sent) == 1
     expected, _ = _one_machine(shop, method="robust_z")
     np.testing.assert_array_equal(table.sort_index()["score"], expected.sort_index()["score"])
+
+
+def test_the_group_members_rows_come_with_the_counts_before_scaling(ring_shop, monkeypatch):
+    """Fitted on the log it ranks, the group stage's members' rows of the table are
+    found in the call of the counts before scaling, not in the table pass's own call;
+    the groups and scores equal one machine's."""
+    dask = pytest.importorskip("dask")
+    calls = []
+    compute = dask.compute
+
+    def spy(*args, **kwargs):
+        calls.append({str(getattr(a, "key", "")).rsplit("-", 1)[0] for a in args})
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(dask, "compute", spy)
+    table, pipeline = _dask_fit(ring_shop, method="robust_z")
+    monkeypatch.setattr(dask, "compute", compute)
+    assert pipeline.groups_ is not None
+    with_rows = [names for names in calls if "_member_rows" in names]
+    assert len(with_rows) == 1 and len(with_rows[0]) > 1
+    expected, _ = _one_machine(ring_shop, method="robust_z")
+    table, expected = table.sort_index(), expected.sort_index()
+    assert (table["group"] >= 0).any()
+    np.testing.assert_array_equal(table["group"], expected["group"])
+    np.testing.assert_array_equal(table["score"], expected["score"])
+    assert (table["reason"] == expected["reason"]).all()

@@ -1779,25 +1779,24 @@ def _encoded_combine(a, b):
     return _extent_combine(a[0], b[0]), _none_add(a[1], b[1]), _none_add(a[2], b[2])
 
 
-def _fit_medians(states, pipeline, names, n_side: int, n: int, raw_dtype):
+def _fit_medians(states, pipeline, names, n_side: int, n: int, raw_dtype, also=()):
     """What fit takes over the encoded partitions before scaling, in two calls to the
     cluster (a pass of counts, then the order statistics of every column at once): the
     raw extent (``_raw_range``), the reasons' typical values by length
     (``_typical_by_length``), the evidence shrinkage's medians and the reasons' medians
-    of the entities' own values (``_typical_raw``). Returns the shrinker."""
+    of the entities' own values (``_typical_raw``). ``also``: Delayed tasks of the
+    caller's, computed in the first call. Returns the shrinker and their results."""
     shrinker = EvidenceShrinker(pipeline.evidence_prior)._set_kinds(names, n_side)
     shrunk_columns = [int(j) for j in np.flatnonzero(shrinker.kinds_)]
     shrinker.median_ = np.zeros(len(names))
     seen = _reasons.observed(shrinker)
     bands = bool(_reasons.like_length_columns(names))
-    extent, sizes, counts = map_reduce(
-        states,
-        _encoded_counts,
-        bands,
-        [shrinker, seen] if shrunk_columns else None,
-        combine=_encoded_combine,
+    shrinkers = [shrinker, seen] if shrunk_columns else None
+    counted = reduction_tree(
+        [_delayed(_encoded_counts)(s, bands, shrinkers) for s in states], _encoded_combine
     )
-    low, high = extent
+    got = _compute([counted, *also])
+    (low, high), sizes, counts = got[0]
     pipeline._raw_range = (low.astype(raw_dtype), high.astype(raw_dtype))
     sizes = [] if sizes is None else sizes
     pairs = []  # the (column, band) pairs typical_from_bands takes medians of
@@ -1841,7 +1840,7 @@ def _fit_medians(states, pipeline, names, n_side: int, n: int, raw_dtype):
     pipeline._typical_raw = _reasons.typical_raw_from(
         shrinker, {j: medians[at + c] for c, j in enumerate(raws)}
     )
-    return shrinker
+    return shrinker, tuple(got[1:])
 
 
 def _scale(state, pipeline, stage: str):
@@ -3298,11 +3297,12 @@ class _GroupStage:
             self.prints = np.sort(np.concatenate([np.empty(0, np.uint64), *prints]))
             return finder
 
-    def join(self, finder, pipeline, states, starts, scores):
+    def join(self, finder, pipeline, states, starts, scores, found=None):
         """One machine's join_groups over the partitions: (the scores with the members'
         lifted, per partition its members' rows, groups, lifted scores, sentences and
         p_normal of the lifted scores)."""
-        found = _compute([_delayed(_member_rows)(s, self.held) for s in states])
+        if found is None:  # (else found already: _member_rows of the same states)
+            found = _compute([_delayed(_member_rows)(s, self.held) for s in states])
         rows = np.concatenate([starts[p] + r for p, (r, _) in enumerate(found)])
         keys = found[0][1].append([k for _, k in found[1:]])
         gid, lifted = pipeline._group_lift(keys, scores[rows], finder)
@@ -3818,7 +3818,14 @@ def detect_anomalies(
         # the raw extent, the reasons' typical span by length (as AnomalyPipeline.fit
         # takes it), the shrinkage's medians and the reasons' medians of the entities'
         # own values: two calls
-        shrinker = _fit_medians(states, pipeline, names, n_side, n, raw_dtype)
+        # (and, fitted on the log ranked, the group members' rows of the table: the
+        # states' rows and order stay the table's)
+        members_at = []
+        if finder is not None and normal is None:
+            members_at = [_delayed(_member_rows)(s, stage.held) for s in states]
+        shrinker, members_at = _fit_medians(
+            states, pipeline, names, n_side, n, raw_dtype, also=members_at
+        )
 
     with step("scaling", enabled=progress):
         pipeline.evidence_ = shrinker
@@ -3953,7 +3960,9 @@ def detect_anomalies(
         members = [None] * len(data.states)
         short = None
         if finder is not None:  # one machine's order: by the joined scores, then as above
-            joined, members = stage.join(finder, pipeline, data.states, starts, scores)
+            joined, members = stage.join(
+                finder, pipeline, data.states, starts, scores, list(members_at) or None
+            )
             # the members min_events left out, after the others (join_groups)
             short = stage.short_rows(finder, pipeline)
             if short is not None:
