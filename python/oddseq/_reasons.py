@@ -35,8 +35,6 @@ __all__ = [
     "enough_counts",
     "joined_values",
     "kmeans_member",
-    "like_counts",
-    "like_values",
     "observed",
     "raw_median_columns",
     "step_reasons",
@@ -429,29 +427,6 @@ def _seen_columns(evidence, lengths, d: int) -> np.ndarray:
         shrunk = np.flatnonzero(evidence.kinds_)
         seen[:, shrunk] = observed(evidence).enough(lengths)[:, shrunk]
     return seen
-
-
-def like_counts(state, evidence, det, k: int):
-    """oddseq.dask's partition of ``state``: per (cluster, feature) of :func:`typical_like`,
-    the entities whose values it takes; None for a partition without sequences."""
-    if state["seqs"] is None:
-        return None
-    labels = np.asarray(det.cluster_of(state["X"]), dtype=np.int64)
-    seen = _seen_columns(evidence, state["lengths"], state["raw"].shape[1])
-    out = np.zeros((k, seen.shape[1]), dtype=np.int64)
-    np.add.at(out, labels, seen.astype(np.int64))
-    return out
-
-
-def like_values(state, evidence, det, pairs):
-    """oddseq.dask's partition of ``state``: the values of each (cluster, feature) of
-    ``pairs`` that :func:`typical_like` takes its median over."""
-    if state["seqs"] is None:
-        return [np.empty(0)] * len(pairs)
-    labels = np.asarray(det.cluster_of(state["X"]), dtype=np.int64)
-    raw = state["raw"]
-    seen = _seen_columns(evidence, state["lengths"], raw.shape[1])
-    return [raw[(labels == c) & seen[:, j], j] for c, j in pairs]
 
 
 def neighbour_member(pipeline):
