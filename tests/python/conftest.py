@@ -14,6 +14,18 @@ settings.register_profile("oddseq", max_examples=40, deadline=None)
 settings.load_profile("oddseq")
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Every figure a test drew is closed after it: pytest-xdist deals whole files to a
+    worker (``--dist loadfile``), and which plotting tests share a worker changes as
+    files are added, so figures left open reached matplotlib's 21-figure warning (an
+    error under filterwarnings) in whichever test drew the 21st."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
 def _oddseq_here(args, input=""):
     """``python -m oddseq.cli ARGS`` with INPUT (text or bytes) on its stdin, run in this
     process: a CompletedProcess of its exit status, stdout and stderr as text, as
