@@ -1403,10 +1403,18 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     lonely = np.setdiff1d(np.arange(starts.size), group[first], assume_unique=True)
     leading = np.flatnonzero(agrees & (nth(agrees) == 0))
     leading = leading[np.isin(group[leading], lonely)]
-    reason[group[leading]] = "no single feature stands out; leading: " + phrases(leading)
+    reason[group[leading]] = _LEADING + phrases(leading)
+    # a leading feature at (or past) the entities' own median: against the detector's
+    # own centre, which set it apart (the median it equals says nothing, H7 s27)
+    mine = leading[left[leading]]
+    if mine.size:
+        own = _own_words(pipeline, cols[mine], typical_raw[mine], whose[mine])
+        reason[group[mine]] = _LEADING + _phrases(
+            names[cols[mine]], said[mine], own, notes[cols[mine]]
+        )
     turned = starts[np.setdiff1d(lonely, group[leading], assume_unique=True)]
     if turned.size:
-        reason[group[turned]] = "no single feature stands out; leading: " + _phrases(
+        reason[group[turned]] = _LEADING + _phrases(
             names[cols[turned]],
             said[turned],
             expected[turned],
@@ -1457,6 +1465,18 @@ def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths) -> np.ndarray:
     )
 
 
+_LEADING = "no single feature stands out; leading: "
+
+
+def _own_words(pipeline, cols, typical, whose) -> np.ndarray:
+    """The detector's own centre (``typical``, in the data's units) with its own words
+    (``whose``: :func:`typical_words_of`'s), as a reason said it before the entities'
+    medians replaced it: where a feature's value is that median, the centre is what set
+    it apart."""
+    texts = feature_texts(pipeline.feature_names_, cols, typical)
+    return typical_phrases(whose_said(pipeline, cols, typical, whose), texts)
+
+
 def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows, raw, whose):
     names = pipeline.feature_names_
     short = [reason_name(names[c]) for c in cols.tolist()]
@@ -1486,10 +1506,12 @@ def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, 
         if ok:
             phrases[r].append(_phrase(short[k], said[k], expected[k], note=notes[k]))
     # rows whose features on the scored side are all at (or past) the entities' own
-    # median: the first of them, said against it, as the batch's "leading"
+    # median: the first of them, as the batch's "leading", against the detector's own
+    # centre (the median it equals would read "purchases per view 0 (typical 0)", H7 s27)
+    own = _own_words(pipeline, cols, typical, whose)
     for k, (r, ok) in enumerate(zip(rows.tolist(), (agrees & left).tolist())):
         if ok and not phrases[r]:
-            phrases[r].append(_phrase(short[k], said[k], expected[k], note=notes[k]))
+            phrases[r].append(_LEADING + _phrase(short[k], said[k], own[k], note=notes[k]))
     for k, r in enumerate(rows.tolist()):  # rows whose every feature turned: the first
         if not phrases[r]:
             read_text = feature_texts(names, cols[k : k + 1], read[k : k + 1])[0]
