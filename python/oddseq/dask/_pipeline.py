@@ -1830,8 +1830,11 @@ def _fit_medians(states, pipeline, names, n_side: int, n: int, raw_dtype, also=(
             medians=[(c, raw_dtype) for c in range(len(column_sizes))],
         )
     at = len(pairs)
+    # answered by pair, not position: a pair not asked for in the first call is a
+    # KeyError, never another pair's median (H7 s27 L-1)
+    index = {pair: c for c, pair in enumerate(pairs)}
     pipeline._typical_by_length = _reasons.typical_from_bands(
-        names, sizes, lambda wanted: [medians[c] for c in range(len(wanted))]
+        names, sizes, lambda wanted: [medians[index[pair]] for pair in wanted]
     )
     for c, j in enumerate(shrunk_columns):
         shrinker.median_[j] = float(medians[at + c])
