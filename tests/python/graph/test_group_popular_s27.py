@@ -70,6 +70,12 @@ def alone():
     return fit(two_rings(0))
 
 
+def test_two_rings_without_a_crowd_are_found_apart(alone):
+    # the baseline the strict xfail below measures against, asserted on its own so that
+    # a broken baseline fails here rather than passing there as "expected" (H7 s27 L-4)
+    assert sorted(map(sorted, alone.groups_["members"])) == [RING_A, RING_B]
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="the popular category's window holds acts of two members of each ring, so it "
@@ -83,7 +89,6 @@ def alone():
 @pytest.mark.parametrize("n_crowd", [30, 60])
 def test_two_rings_joined_by_a_popular_category_are_judged_apart(alone, n_crowd):
     # Before: one group of the 16 with the popular category's window among its objects.
-    assert sorted(map(sorted, alone.groups_["members"])) == [RING_A, RING_B]
     det = fit(two_rings(n_crowd))
     assert sorted(map(sorted, det.groups_["members"])) == [RING_A, RING_B]
     for objects in det.groups_["objects"]:
