@@ -1472,9 +1472,12 @@ def _own_words(pipeline, cols, typical, whose) -> np.ndarray:
     """The detector's own centre (``typical``, in the data's units) with its own words
     (``whose``: :func:`typical_words_of`'s), as a reason said it before the entities'
     medians replaced it: where a feature's value is that median, the centre is what set
-    it apart."""
+    it apart. PCA T^2's mean is said "expected", as where no median is known: "log-scale
+    average" read as jargon (H1 s27)."""
     texts = feature_texts(pipeline.feature_names_, cols, typical)
-    return typical_phrases(whose_said(pipeline, cols, typical, whose), texts)
+    said = whose_said(pipeline, cols, typical, whose)
+    said[said == _MEAN] = _PREDICTED
+    return typical_phrases(said, texts)
 
 
 def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows, raw, whose):

@@ -49,3 +49,17 @@ def test_an_alert_of_features_at_the_median_is_said_as_no_single_feature(ecod_al
     assert leading, "the shop's ECOD stream has alerts whose two features sit at the median"
     for reason in leading:
         assert not SAME.search(reason)
+
+
+def test_the_own_centre_of_pca_t2_is_said_expected_not_log_scale_average():
+    from oddseq import _reasons
+
+    log = make_ecommerce(n_users=300, random_state=248).events
+    pipe = AnomalyPipeline(method="pca").fit(Sequences.from_events(log, **ROLES))
+    names = list(pipe.feature_names_)
+    col = next(j for j, n in enumerate(names) if not n.startswith("count["))
+    said = _reasons._own_words(
+        pipe, [col, col], [0.25, 3.5], ["log-scale average", "typical"]
+    ).tolist()
+    assert said[0].startswith("expected ") and said[1].startswith("typical ")
+    assert not any("log-scale average" in s for s in said)
