@@ -702,7 +702,7 @@ def normal_cut(normal_scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE
     >>> import numpy as np
     >>> held_out = np.random.default_rng(0).exponential(size=2_000)
     >>> round(normal_cut(held_out, 0.001), 1)  # exact: log(1000) = 6.9
-    6.5
+    7.3
     """
     return _normal_cut(
         _check_scores(normal_scores, "normal_scores"),
@@ -729,7 +729,45 @@ def _normal_cut(normal_scores, false_alarm_rate: float, above_ties: bool) -> flo
     if model is None:  # ties fill the top: no tail to model
         return float(scores[-1] if above_ties else np.quantile(scores, 1 - false_alarm_rate))
     a, shape, scale, share = model
+    beyond = scores[scores > a] - a
+    fitted = _gpd_likelihood(beyond)
+    if fitted is not None:  # all the top share's scores, not three of its quantiles
+        shape, scale = fitted
+        share = beyond.size / n
     return float(a + _gpd_excess(shape, scale, false_alarm_rate / share))
+
+
+def _gpd_likelihood(excess: np.ndarray):
+    """Shape and scale of a generalized Pareto fitted by maximum likelihood to the
+    excesses over a reference point; None with fewer than ``_MIN_EXCEEDANCES`` distinct
+    values, or a fit that fails or lands outside ``_SHAPE_RANGE`` (Pickands' quantiles
+    stand then).
+
+    Why: Pickands' estimate reads three quantiles of the top share (the 40th, 20th and
+    10th highest of 800 scores), and its shape, the log of a ratio of two spacings, swings
+    with them. Where fewer than 10 normal scores lie beyond the quantile asked for (800
+    normal entities at 0.005), normal-only fitting extrapolates this tail: on Taobao's 2
+    Dec users the cut moved 3.82-6.95 over ten fold draws (1-8 of 799 out-of-fold scores
+    above it, the next day flagged 2-14 of 801); fitted to the whole top 5% it moves
+    5.01-6.40 (2-3 flagged). On 200-300 samples each of five distributions (n = 600 and
+    800, rate 0.005) the share above the cut, 5-95%: 0.02-1.8% (Pickands), 0.23-1.1%
+    (likelihood), 0.18-1.4% (the empirical quantile); at 0.001, 0.00-1.6% (mean 0.28-0.43%)
+    against 0.01-0.57% (mean 0.16-0.20%)."""
+    excess = np.asarray(excess, dtype=np.float64)
+    if np.unique(excess).size < _MIN_EXCEEDANCES:
+        return None
+    from scipy import stats
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            shape, _, scale = stats.genpareto.fit(excess, floc=0.0)
+        except (ValueError, RuntimeError, FloatingPointError):
+            return None
+    low, high = _SHAPE_RANGE
+    if not (np.isfinite(shape) and np.isfinite(scale) and scale > 0 and low < shape < high):
+        return None
+    return float(shape), float(scale)
 
 
 def _support_floor(inside_scores) -> float | None:
