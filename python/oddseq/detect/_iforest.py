@@ -72,15 +72,67 @@ def _count_or_share(value, total: int, name: str, unit: str, other: str) -> int:
     raise TypeError(f"{name} must be {what} or a float, got {value!r}")
 
 
-def _content_keys(X, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _content_keys(X, threads: int, keys=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's hash and copy number and the columns' keys, as C++ iforest_fit keys its
-    draws: the columns' refined keys (kmeans_column_keys, then iforest_column_keys over
-    the rows' hashes by those), the rows' hashes by them, and copies numbered in row
-    order among identical rows."""
-    keys = _core.kmeans_column_keys(X, threads)
+    draws: the columns' refined keys (``keys``, kmeans_column_keys, then
+    iforest_column_keys over the rows' hashes by those), the rows' hashes by them, and
+    copies numbered in row order among identical rows."""
+    keys = _core.kmeans_column_keys(X, threads) if keys is None else keys
     refined = _core.iforest_column_keys(X, _core.kmeans_row_hashes(X, keys, threads), threads)
     hashes = _core.kmeans_row_hashes(X, refined, threads)
     return hashes, _core.iforest_copy_numbers(X, hashes, threads), refined
+
+
+def tied_columns(X, threads: int, keys=None) -> list[np.ndarray]:
+    """The groups of two or more columns of X identical on every row (ascending column
+    numbers, groups by their first): the columns of one content key
+    (``_core.kmeans_column_keys``, ``keys`` where given) told apart by their values. The
+    same groups, the columns renumbered, whatever the columns' order."""
+    if X.shape[0] == 0 or X.shape[1] < 2:
+        return []
+    keys = _core.kmeans_column_keys(X, threads) if keys is None else np.asarray(keys)
+    order = np.argsort(keys, kind="stable")
+    starts = np.flatnonzero(np.r_[True, keys[order][1:] != keys[order][:-1]])
+    groups = []
+    for run in np.split(order, starts[1:]):
+        while run.size > 1:  # (one key, several contents: hash collisions, told apart)
+            column = X[:, run[0]]
+            same = np.array([np.array_equal(X[:, j], column) for j in run])
+            if same.sum() > 1:
+                groups.append(np.sort(run[same]).astype(np.int64))
+            run = run[~same]
+    return sorted(groups, key=lambda g: int(g[0]))
+
+
+def as_one_feature(X, groups) -> np.ndarray:
+    """X as the forest reads it where ``groups`` of columns were identical over the fitted
+    rows (:func:`tied_columns`): each group's columns hold, in every row, the group's
+    value (theirs where they agree, else their mean, summed in order of value), float64.
+    A tree drew one of them by its position among columns of one content key, which
+    follows the names; each reads the same, so a split on the group sees a row in which
+    any of them departs, whatever the names. X itself where there is no group."""
+    if not len(groups):
+        return X
+    X = np.array(X, dtype=np.float64)
+    for cols in groups:
+        values = np.sort(X[:, cols], axis=1)
+        low, high = values[:, 0], values[:, -1]
+        read = np.where(low == high, low, values.sum(axis=1) / len(cols))
+        X[:, cols] = read[:, None]
+    return X
+
+
+def _credit_departed(contribution, X, read, groups) -> np.ndarray:
+    """``contribution`` (changed in place) with each group's (:func:`as_one_feature`)
+    credited to the members whose value lies farthest from the one the forest read
+    (``read``: X so read), in equal parts (all of them where they agree): the tree's
+    split named one member by its position, which follows the names."""
+    for cols in groups:
+        credit = np.sort(contribution[:, cols], axis=1).sum(axis=1)
+        away = np.abs(X[:, cols] - read[:, cols])
+        farthest = away == away.max(axis=1, keepdims=True)
+        contribution[:, cols] = farthest * (credit / farthest.sum(axis=1))[:, None]
+    return contribution
 
 
 def _stats_seed(seed: int) -> int:
@@ -120,7 +172,12 @@ class IsolationForest(TrainingStats, BaseDetector):
     its features are the columns of smallest key. So reordering the rows (renamed
     entities) or the columns (relabelled event types) grows the same forest and gives
     the same scores, bit for bit (but for rows or columns no content tells apart: a
-    symmetry of the table, where the draw follows the column order).
+    symmetry of the table, where the draw follows the column order). Columns identical
+    on every fitted row (event types that always come together) are such a tie: a split
+    names whichever of them the column order puts there, so they are read as one
+    feature, the group's value (theirs where they agree, else their mean): a split on it
+    sees a scored row in which any of them departs, whatever the names, and the fitted
+    rows score as they would without it.
 
     Parameters
     ----------
@@ -228,7 +285,9 @@ class IsolationForest(TrainingStats, BaseDetector):
             # asked for (three medians per feature cost twice the scoring of the rows),
             # from _STATS_ROWS rows drawn by their content keys, so that memory stays
             # bounded; the trees' rows drawn by the same keys where they are few.
-            hashes, copies, column_keys = _content_keys(X, threads)
+            keys = _core.kmeans_column_keys(X, threads)
+            hashes, copies, column_keys = _content_keys(X, threads, keys)
+            tied = tied_columns(X, threads, keys)
             if n_estimators * rows <= _GIVEN_DRAWS:
                 _, tree_rows = _core.iforest_draw_rows(
                     X, hashes, copies, n_estimators, rows, seed, threads
@@ -249,8 +308,8 @@ class IsolationForest(TrainingStats, BaseDetector):
             kept = _stats_rows_by_keys(X, hashes, copies, seed, threads)
         else:
             trees = _core.iforest_fit(X, n_estimators, rows, cols, extended, seed, threads)
-            kept = np.arange(X.shape[0])
-        self._set_forest(trees, rows, cols, X[kept])
+            kept, tied = np.arange(X.shape[0]), None
+        self._set_forest(trees, rows, cols, X[kept], tied)
         self._set_threshold(self._score(X, explain=False).scores)
         return self
 
@@ -258,14 +317,18 @@ class IsolationForest(TrainingStats, BaseDetector):
         check_is_fitted(self, "forest_")
         return self._train
 
-    def _set_forest(self, trees, rows: int, cols: int, train: np.ndarray) -> None:
+    def _set_forest(self, trees, rows: int, cols: int, train: np.ndarray, tied=None) -> None:
         """The fitted state from ``_core.iforest_fit``'s trees, with ``train`` the rows
-        kept for explain() (``_stats_rows_by_keys``); fit's and oddseq.dask's."""
+        kept for explain() (``_stats_rows_by_keys``) and ``tied`` the groups of columns
+        identical over the fitted rows (:func:`tied_columns`; None: over ``train``, all
+        the fitted rows up to _STATS_ROWS); fit's and oddseq.dask's."""
         self.max_samples_ = rows
         self.n_features_per_tree_ = cols
         self.forest_ = {key: getattr(trees, key) for key in _FOREST_KEYS}
         self._train = train
         self._feature_stats = None
+        threads = resolve_threads(self.n_threads)
+        self._tied = tied_columns(train, threads) if tied is None else list(tied)
 
     natural_cut = True  # (BaseDetector.natural_cut)
 
@@ -273,15 +336,21 @@ class IsolationForest(TrainingStats, BaseDetector):
         # The paper's and scikit-learn's cut: s > 0.5 is anomalous.
         return 0.5
 
-    def _score(self, X, *, explain: bool):
-        """The C++ scores of X (``_core.IForestScores``: scores, contributions)."""
+    # Groups of columns identical over the fitted rows (tied_columns); none in a model
+    # saved before they were kept.
+    _tied: list = []
+
+    def _score(self, X, *, explain: bool, read=None):
+        """The C++ scores of X as the forest reads it (``read``, default
+        ``as_one_feature(X, ...)``): ``_core.IForestScores`` (scores, contributions)."""
         forest = _core.IForestView(
             **{key: self.forest_[key] for key in _FOREST_KEYS},
             n_features=self.n_features_in_,
             max_samples=self.max_samples_,
             extended=bool(self.extended),
         )
-        return _core.iforest_score(X, forest, explain, resolve_threads(self.n_threads))
+        read = as_one_feature(X, self._tied) if read is None else read
+        return _core.iforest_score(read, forest, explain, resolve_threads(self.n_threads))
 
     def decision_function(self, X):
         """Anomaly score in (0, 1] per row (scikit-learn's ``-score_samples``); above 0.5
@@ -297,10 +366,15 @@ class IsolationForest(TrainingStats, BaseDetector):
         log2(rows at the node / rows in the child the row went to) (an empty child counts
         as one row): how much that cut shrank the row's remaining population (a
         DIFFI-like importance; a hyperplane shares its credit by the squared weights).
-        Contributions are averaged over trees; ``typical`` is the training median and
-        ``deviation`` is in robust spreads of the feature.
+        Contributions are averaged over trees; a group of columns read as one feature
+        gives its credit to those of them farthest from the value read (in equal parts);
+        ``typical`` is the training median and ``deviation`` is in robust spreads of the
+        feature.
         """
-        contribution = self._score(X, explain=True).contributions
+        read = as_one_feature(X, self._tied)
+        contribution = self._score(X, explain=True, read=read).contributions
         X = X.astype(np.float64, copy=False)
+        if len(self._tied):  # each group's credit to the members that departed
+            contribution = _credit_departed(np.array(contribution), X, read, self._tied)
         typical = np.broadcast_to(self.median_, X.shape)
         return Explanation(X, typical, contribution, self.feature_scale_)
