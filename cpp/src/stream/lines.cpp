@@ -287,6 +287,20 @@ struct JsonText {
     return true;
   }
 
+  // An object's key at p (its text not kept), then its colon.
+  bool key() {
+    if (p == end || *p != '"') return false;
+    char* keep = out;
+    const char *from = nullptr, *to = nullptr;
+    bool whole = true;
+    if (!string(from, to, whole)) return false;
+    out = keep;
+    space();
+    if (p == end || *p != ':') return false;
+    ++p;
+    return true;
+  }
+
   // Any JSON value at p, as json.loads takes it (NaN, Infinity and -Infinity too),
   // passed over: objects and arrays up to kDepth deep (deeper: the caller's).
   bool skip() {
@@ -325,15 +339,7 @@ struct JsonText {
       }
       if (opened && closers[depth - 1] == '}') {
         // The first key of an object, then its value.
-        if (p == end || *p != '"') return false;
-        char* keep = out;
-        const char *from = nullptr, *to = nullptr;
-        bool whole = true;
-        if (!string(from, to, whole)) return false;
-        out = keep;
-        space();
-        if (p == end || *p != ':') return false;
-        ++p;
+        if (!key()) return false;
         continue;
       }
       if (opened) continue;  // an array's first value
@@ -351,15 +357,7 @@ struct JsonText {
         ++p;
         if (closers[depth - 1] == '}') {
           space();
-          if (p == end || *p != '"') return false;
-          char* keep = out;
-          const char *from = nullptr, *to = nullptr;
-          bool whole = true;
-          if (!string(from, to, whole)) return false;
-          out = keep;
-          space();
-          if (p == end || *p != ':') return false;
-          ++p;
+          if (!key()) return false;
         }
         break;
       }
