@@ -377,7 +377,8 @@ py::tuple update_one(EntityStore& store, py::handle entity, bool entity_is_key, 
 // leaves every event with an event field to the Python path).
 stream::LineEvents make_event_params(const py::list& labels, std::int32_t other_code,
                                      bool has_event, bool has_times, bool has_items,
-                                     bool has_values, std::int64_t time_factor) {
+                                     bool has_values, std::int64_t time_factor,
+                                     bool unseen_to_caller) {
   if (other_code < 0) throw std::invalid_argument("other_code must be >= 0");
   if (time_factor < 1) throw std::invalid_argument("time_factor must be >= 1");
   stream::LineEvents events;
@@ -395,6 +396,7 @@ stream::LineEvents make_event_params(const py::list& labels, std::int32_t other_
   events.has_items = has_items;
   events.has_values = has_values;
   events.time_factor = time_factor;
+  events.unseen_to_caller = unseen_to_caller;
   return events;
 }
 
@@ -716,18 +718,20 @@ void register_stream(py::module_& m) {
                          "How an event's fields become an event in the stream (update_one's "
                          "path and the line reader): the event labels (code = position; str "
                          "or int, any other kind leaves every event to the Python path), "
-                         "the code of labels not among them, which roles the events have, "
-                         "and the time unit in ns.")
+                         "the code of labels not among them (or, the line reader's "
+                         "unseen_to_caller, their lines left to the caller), which roles the "
+                         "events have, and the time unit in ns.")
       .def(py::init(&make_event_params), py::kw_only(), py::arg("labels"), py::arg("other_code"),
            py::arg("has_event"), py::arg("has_times"), py::arg("has_items"), py::arg("has_values"),
-           py::arg("time_factor") = 1)
+           py::arg("time_factor") = 1, py::arg("unseen_to_caller") = false)
       .def_property_readonly("n_labels", [](const LineEvents& e) { return e.label_is_int.size(); })
       .def_readonly("other_code", &LineEvents::other_code)
       .def_readonly("has_event", &LineEvents::has_event)
       .def_readonly("has_times", &LineEvents::has_times)
       .def_readonly("has_items", &LineEvents::has_items)
       .def_readonly("has_values", &LineEvents::has_values)
-      .def_readonly("time_factor", &LineEvents::time_factor);
+      .def_readonly("time_factor", &LineEvents::time_factor)
+      .def_readonly("unseen_to_caller", &LineEvents::unseen_to_caller);
   py::class_<OneEvent>(m, "StreamOneEvent",
                        "update_one's path for plain values (oddseq.stream); None: not taken.")
       .def(py::init<EntityStore&, const Model&, const LineEvents&>(), py::arg("store"),

@@ -816,6 +816,7 @@ class StreamEventParams:
         has_items: bool,
         has_values: bool,
         time_factor: int = 1,
+        unseen_to_caller: bool = False,
     ) -> None: ...
     @property
     def n_labels(self) -> int: ...
@@ -831,6 +832,8 @@ class StreamEventParams:
     def has_values(self) -> bool: ...
     @property
     def time_factor(self) -> int: ...
+    @property
+    def unseen_to_caller(self) -> bool: ...
 
 class StreamOneEvent:
     def __init__(

@@ -567,7 +567,8 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, Field& ent
   if (empty(0)) return false;
   event.key = core::pandas_hash_text(fields[0].begin, size(0));
   entity = fields[0];
-  // Event type: by its text, else (numeric labels) as an integer, else the unseen type.
+  // Event type: by its text, else (numeric labels) as an integer, else the unseen type
+  // (or the caller's, which keeps its label).
   event.code = 0;
   if (has_[1]) {
     if (empty(1) || events_.other_labels) return false;
@@ -577,7 +578,10 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, Field& ent
       if (!parse_int(fields[1].begin, fields[1].end, number)) return false;
       event.code = codes_.of_int(number);
     }
-    if (event.code < 0) event.code = events_.other_code;
+    if (event.code < 0) {
+      if (events_.unseen_to_caller) return false;
+      event.code = events_.other_code;
+    }
   }
   // Time: int, else float, in the time unit; within int64 once in ns.
   event.time = 0;

@@ -625,10 +625,11 @@ class StreamScorer:
             else _core.StreamOneEvent(self._store, self._model, self._event_params())
         )
 
-    def _event_params(self, extra=(), time_factor=None):
+    def _event_params(self, time_factor=None, unseen_to_caller=False):
         """How update_one's and the line reader's fields become events, in C++
-        (``extra``: labels after the fitted ones, of codes no event takes;
-        ``time_factor``: ns per unit of numeric times, where not the scorer's)."""
+        (``time_factor``: ns per unit of numeric times, where not the scorer's;
+        ``unseen_to_caller``: the line reader leaves lines of types not seen in fitting
+        to the caller)."""
         # (a label's code is its place in the list: the pooled code's place holds the
         # first label again, which the first place wins)
         labels = self._labels.tolist()
@@ -636,13 +637,14 @@ class StreamScorer:
         if len(labels) > k:
             labels = labels[:k] + labels[:1] + labels[k:]
         return _core.StreamEventParams(
-            labels=labels + list(extra),
+            labels=labels,
             other_code=self._other_code,
             has_event=self.event is not None,
             has_times=self._has_times,
             has_items=self._has_items,
             has_values=self._has_values,
             time_factor=self._time_factor if time_factor is None else time_factor,
+            unseen_to_caller=unseen_to_caller,
         )
 
     # ---- construction
@@ -1314,14 +1316,13 @@ class StreamScorer:
             keys=["" if role is None else str(role) for role in roles],
         )
         unseen = self._unseen_types
-        if unseen is None or self._numeric_labels or not unseen.routing:
-            # (numeric types: a line of a type as text is the caller's already)
+        if unseen is None or not unseen.routing:
             return _core.StreamLineFeed(line_format, self._event_params(time_factor=time_factor))
-        # A label no line holds, as a number: a line of a type not seen in fitting (text,
-        # no number) is then left to the caller's update_one, which keeps its label for
-        # the entity's reasons (UnseenTypes); any other line reads as before. Past
-        # UNSEEN_ROUTED_MAX such lines, _feed_lines reads on with a plain feed.
-        params = self._event_params(extra=[_NO_LABEL], time_factor=time_factor)
+        # A line of a type not seen in fitting (text or number) is left to the caller's
+        # update_one, which keeps its label for the entity's reasons (UnseenTypes); any
+        # other line reads as before. Past UNSEEN_ROUTED_MAX such lines, _feed_lines
+        # reads on with a plain feed and finds their types in the lines it read.
+        params = self._event_params(time_factor=time_factor, unseen_to_caller=True)
         feed = _core.StreamLineFeed(line_format, params)
         self._plain_feeds[id(feed)] = [feed, line_format, None, time_factor]
         return feed
@@ -1340,7 +1341,7 @@ class StreamScorer:
         found = None  # the unseen types of the lines read, past the routed ones
         if self._plain_feeds and not self._unseen_types.routing:
             feed = self._plain_feed(feed)
-            found = self._text_labels
+            found = self._text_labels or self._numeric_labels
         run = feed.feed(self._store, self._model, data, offset, ALERT_FEATURES, round(gather * 1e9))
         if found:  # (the data's lines scanned once, from the first run's offset)
             scan = self._unseen_scan
@@ -1352,7 +1353,7 @@ class StreamScorer:
                     else _unseen_lines(data, offset, sep, header, self.entity, self.event)
                 )
                 scan = self._unseen_scan = (data, offset, found, self._code_of)
-            found = _unseen_in(scan[2], scan[3], offset, run.offset)
+            found = _unseen_in(scan[2], scan[3], offset, run.offset, self._numeric_labels)
         self._check_left -= run.lines
         if self._check_left <= 0:  # scoring's checks (the first events, then now and then)
             layout = self._line_layout
@@ -2209,8 +2210,6 @@ def _series(version) -> tuple:
 
 
 _refit_executor = None
-# StreamScorer._line_feed: a label no line holds (a number beyond any id a log writes).
-_NO_LABEL = -(2**63) + 7
 
 
 def _line_bounds(data: bytes, begin: int):
@@ -2315,15 +2314,27 @@ def _unseen_json_lines(data: bytes, begin: int, entity, event):
     return newlines + begin, starts[rows] + begin, entities, events
 
 
-def _unseen_in(scan, known, begin: int, end: int):
+def _integer(text: bytes):
+    """The integer of a type's text (as the reader read it), None where it is none."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _unseen_in(scan, known, begin: int, end: int, numeric: bool = False):
     """Of a scan (:func:`_unseen_lines`), the lines starting in ``[begin, end)`` whose
-    event type is none of ``known`` (text): (their places among those lines, from 1, as
-    the reader counts them; their entities' keys; their types), or None."""
+    event type is none of ``known`` (text; ``numeric``: numbers, each line's type read
+    as the integer the reader read it as): (their places among those lines, from 1, as
+    the reader counts them; their entities' keys; their types, as text), or None."""
     newlines, starts, entities, events = scan
     lo, hi = np.searchsorted(starts, [begin, end])
     if lo == hi:
         return None
-    new = [i for i in range(lo, hi) if events[i].decode() not in known]
+    if numeric:
+        new = [i for i in range(lo, hi) if _integer(events[i]) not in known]
+    else:
+        new = [i for i in range(lo, hi) if events[i].decode() not in known]
     if not new:
         return None
     at = starts[new]

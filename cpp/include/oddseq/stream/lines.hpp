@@ -45,13 +45,15 @@ struct LineFormat {
 
 // How fields become an event, as the scorer reads them: event labels (code = position)
 // as text or as integers (a label of another kind leaves every line to the caller);
-// unknown labels take other_code; times in ns = number x time_factor.
+// unknown labels take other_code, or with unseen_to_caller leave their line to the
+// caller (which keeps their labels); times in ns = number x time_factor.
 struct LineEvents {
   std::vector<std::string> text_labels;  // "" entries where the label is an integer
   std::vector<std::int64_t> int_labels;  // 0 entries where the label is text
   std::vector<std::uint8_t> label_is_int;
   bool other_labels = false;  // a label neither text nor integer (a float)
   std::int32_t other_code = 0;
+  bool unseen_to_caller = false;  // the line reader's: unknown labels are the caller's
   bool has_event = true, has_times = true, has_items = false, has_values = false;
   std::int64_t time_factor = 1;
 };
