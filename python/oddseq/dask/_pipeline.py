@@ -1711,10 +1711,13 @@ def _none_add(a, b):
 def _typical_like(pipeline, rows) -> None:
     """The pipeline's ``_typical_like`` (:func:`oddseq._reasons.typical_like`) over the
     partitions: the fitted rows' K-means clusters' medians, as one machine takes them,
-    found by the K-means fit's own calls (``_fit_kmeans_detector``)."""
+    found by the K-means fit's own calls (``_fit_kmeans_detector``), of the member
+    :func:`oddseq._reasons.kmeans_member` takes (the first K-means), found by its name
+    in the ensemble (None: the pipeline's lone detector), which a copy keeps."""
     det = _reasons.kmeans_member(pipeline)
     if det is not None:
-        pipeline._typical_like = rows.typical_like[id(det)]
+        name = next(name for name, member in _reasons._members(pipeline) if member is det)
+        pipeline._typical_like = rows.typical_like[name]
 
 
 def _like_counts(state, labels, evidence, k: int) -> np.ndarray:
@@ -2126,7 +2129,8 @@ class _Rows:
         # computed with the moments' sums where robust z is fitted (_x_statistics)
         self.x_statistics = None
         # (evidence_, raw dtype) where a K-means fit takes the reasons' medians of
-        # entities like it (:func:`_typical_like`), and what it found ({id(det): ...}).
+        # entities like it (:func:`_typical_like`), and what it found ({the member's
+        # name in the ensemble, None for a lone detector: ...}).
         self.like = None
         self.typical_like = {}
 
@@ -2510,7 +2514,7 @@ def _tied_kmeans(rows, det, threads):
     return km
 
 
-def _fit_kmeans_detector(rows, det, x_moments, threads):
+def _fit_kmeans_detector(rows, det, x_moments, threads, name=None):
     det._check_params()
     x_std = x_moments.mean_std()[1]
     with warnings.catch_warnings():
@@ -2546,7 +2550,7 @@ def _fit_kmeans_detector(rows, det, x_moments, threads):
     if stats is not None:
         first = scores.pop() if len(scores) > len(rows.states) else None
         medians, _ = stats.finish(rows.states, first)
-        rows.typical_like[id(det)] = _reasons.typical_like_from(
+        rows.typical_like[name] = _reasons.typical_like_from(
             *centers.shape, {pair: medians[p] for p, pair in enumerate(pairs)}
         )
     det._set_threshold(np.concatenate(scores))
@@ -2899,9 +2903,9 @@ def _fit_detector(detector, rows, x_moments, threads: int):
         )
         return detector, None
 
-    def fit_one(det):
+    def fit_one(det, name=None):
         if isinstance(det, KMeansDetector):
-            return _fit_kmeans_detector(rows, det, x_moments, threads)
+            return _fit_kmeans_detector(rows, det, x_moments, threads, name)
         if isinstance(det, PCADetector):
             return _fit_pca_detector(rows, det, x_moments)
         if isinstance(det, RobustZDetector):
@@ -2914,7 +2918,7 @@ def _fit_detector(detector, rows, x_moments, threads: int):
         detector._check_params()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="every score is the same")
-            fitted = [(name, fit_one(det)) for name, det in detector._members()]
+            fitted = [(name, fit_one(det, name)) for name, det in detector._members()]
         detector._set_members(fitted)
         return detector, None
     return fit_one(detector), None
