@@ -100,47 +100,42 @@ def _python_line(live, reader, number: int, raw: bytes):
         return None
 
 
-def _both_ways(pipe, data: bytes, fmt: str):
+def _alert(number: int, got):
+    """The alert of a line (line, entity, score, length, reason), where ``got``
+    (:func:`_python_line`'s) raised one, else None."""
+    if got is None or not got[1].new:
+        return None
+    event = got[1]
+    return number, got[0], event.score, event.length, event.reason
+
+
+def _both_ways(pipe, data: bytes, fmt: str, through_the_reader):
     """The lines through the C++ reader (the lines it leaves through the Python path, as
-    the command does) and all through the Python path: for each way its alerts (line,
-    entity, score, length, reason), its reports of malformed lines and its scorer; and
-    the lines the C++ reader left."""
+    the command does: ``through_the_reader``, conftest's) and all through the Python
+    path: for each way its alerts (line, entity, score, length, reason), its reports of
+    malformed lines and its scorer; and the lines the C++ reader left."""
     fast, slow = StreamScorer(pipe, **ROLES), StreamScorer(pipe, **ROLES)
     fast_reader, fast_said = _reader(fmt)
     slow_reader, slow_said = _reader(fmt)
     feed = fast._line_feed() if fmt == "jsonl" else fast._line_feed(",", COLUMNS)
-    fast_alerts, left, at, number = [], [], 0, 0
-    while at < len(data):
-        stop, after, n, alerts = fast._feed_lines(feed, data, at)
-        for line, entity, score, length, reason in alerts:
-            fast_alerts.append((number + line, entity.decode(), score, length, reason))
-        number += n
-        if stop == 2:
-            end = data.index(b"\n", after)
-            number += 1
-            left.append(number)
-            got = _python_line(fast, fast_reader, number, data[after:end])
-            if got is not None and got[1].new:
-                event = got[1]
-                fast_alerts.append((number, got[0], event.score, event.length, event.reason))
-            after = end + 1
-        at = after
+    fast_alerts, left, _, _ = through_the_reader(
+        fast, feed, data, lambda n, raw: _alert(n, _python_line(fast, fast_reader, n, raw))
+    )
     slow_alerts = []
     for number, raw in enumerate(data.split(b"\n")[:-1], 1):
-        got = _python_line(slow, slow_reader, number, raw)
-        if got is not None and got[1].new:
-            event = got[1]
-            slow_alerts.append((number, got[0], event.score, event.length, event.reason))
+        alert = _alert(number, _python_line(slow, slow_reader, number, raw))
+        if alert is not None:
+            slow_alerts.append(alert)
     return (fast_alerts, fast_said, fast), (slow_alerts, slow_said, slow), left
 
 
-def _assert_same(pipe, data: bytes, fmt: str, ids, defects):
+def _assert_same(pipe, data: bytes, fmt: str, ids, defects, through_the_reader):
     """Both ways give the same alerts, reports, counters and entities' features (so the
     same events, entity keys, item keys and types); the C++ reader read every line but
     the defective ones and those of types not seen in fitting (left to update_one while
     it keeps their names)."""
     (fast_alerts, fast_said, fast), (slow_alerts, slow_said, slow), left = _both_ways(
-        pipe, data, fmt
+        pipe, data, fmt, through_the_reader
     )
     assert fast_alerts == slow_alerts
     assert fast_said == slow_said
@@ -185,7 +180,9 @@ CSV_DEFECTS = [
     ),
     routed=st.sampled_from([2, 2_000]),
 )
-def test_csv_lines_read_as_the_python_reader_reads_them(log, pipe, plans, routed, monkeypatch):
+def test_csv_lines_read_as_the_python_reader_reads_them(
+    log, pipe, plans, routed, monkeypatch, through_the_reader
+):
     """Quoted fields (some quoted that need not be), doubled quotes, separators inside
     quotes, UTF-8 ids, items and types, blank lines of Unicode spaces, and defects; the
     types not seen in fitting named in the reasons also once the reader reads their
@@ -222,7 +219,7 @@ def test_csv_lines_read_as_the_python_reader_reads_them(log, pipe, plans, routed
     # (the header is line 1: the reader's numbers start there)
     data = ("\n".join(lines[1:]) + "\n").encode("utf-8", "surrogateescape")
     defects = {d for d in defects}
-    alerts, left = _assert_same(pipe, data, "csv", ids, defects)
+    alerts, left = _assert_same(pipe, data, "csv", ids, defects, through_the_reader)
     clean = len(lines) - 1 - len(defects)
     assert clean == 0 or len(left) < len(lines) - 1
 
@@ -280,7 +277,9 @@ JSON_DEFECTS = [
     ),
     routed=st.sampled_from([2, 2_000]),
 )
-def test_json_lines_read_as_the_python_reader_reads_them(log, pipe, plans, routed, monkeypatch):
+def test_json_lines_read_as_the_python_reader_reads_them(
+    log, pipe, plans, routed, monkeypatch, through_the_reader
+):
     """Strings with escapes of every kind and surrogate pairs, escaped keys, UTF-8 as it
     is, nested values, equal keys (the last wins), numbers as text, null and missing
     roles, and defects (lone surrogates, bad escapes, JSON that json.loads refuses,
@@ -321,7 +320,7 @@ def test_json_lines_read_as_the_python_reader_reads_them(log, pipe, plans, route
             line = "  " + line + " \t"
         lines.append(line)
     data = ("\n".join(lines) + "\n").encode()
-    _assert_same(pipe, data, "jsonl", ids, defects)
+    _assert_same(pipe, data, "jsonl", ids, defects, through_the_reader)
 
 
 def test_the_reader_reads_each_form_itself(pipe):

@@ -78,26 +78,16 @@ def _python_line(live, reader, number: int, raw: bytes):
     return (number, entity, got.score, got.length, got.reason) if got.new else None
 
 
-def _both_ways(pipe, data: bytes, fmt: str):
+def _both_ways(pipe, data: bytes, fmt: str, through_the_reader):
     """The alerts of the lines through the C++ reader (lines it leaves through the Python
-    path, as the command does) and all through the Python path; the lines it left."""
+    path, as the command does: conftest's ``through_the_reader``) and all through the
+    Python path; the lines it left."""
     fast, slow = StreamScorer(pipe, **ROLES), StreamScorer(pipe, **ROLES)
     fast_reader, slow_reader = _python_reader(fmt), _python_reader(fmt)
     feed = fast._line_feed() if fmt == "jsonl" else fast._line_feed(",", COLUMNS)
-    fast_alerts, left, at, number = [], [], 0, 0
-    while at < len(data):
-        stop, after, n, alerts = fast._feed_lines(feed, data, at)
-        for line, entity, score, length, reason in alerts:
-            fast_alerts.append((number + line, entity.decode(), score, length, reason))
-        number += n
-        if stop == 2:
-            end = data.index(b"\n", after)
-            number += 1
-            left.append(number)
-            alert = _python_line(fast, fast_reader, number, data[after:end])
-            fast_alerts.extend([alert] if alert else [])
-            after = end + 1
-        at = after
+    fast_alerts, left, _, _ = through_the_reader(
+        fast, feed, data, lambda number, raw: _python_line(fast, fast_reader, number, raw)
+    )
     slow_alerts = []
     for number, raw in enumerate(data.split(b"\n")[:-1], 1):
         alert = _python_line(slow, slow_reader, number, raw)
@@ -108,7 +98,7 @@ def _both_ways(pipe, data: bytes, fmt: str):
 @pytest.mark.parametrize("routed", [2, 2_000])
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_unseen_types_that_read_as_numbers_named_as_the_python_reader_names_them(
-    fitted, fmt, routed, monkeypatch
+    fitted, fmt, routed, monkeypatch, through_the_reader
 ):
     """Same alerts, reasons word for word; the unseen types named in them ('7' and
     '12', as text, as update_one keeps a type the command reads); the C++ reader leaves
@@ -119,7 +109,7 @@ def test_unseen_types_that_read_as_numbers_named_as_the_python_reader_names_them
     monkeypatch.setattr(_checks, "UNSEEN_ROUTED_MAX", routed)
     pipe, log = fitted
     data, unseen = _lines(log, fmt)
-    fast, slow, left = _both_ways(pipe, data, fmt)
+    fast, slow, left = _both_ways(pipe, data, fmt, through_the_reader)
     assert fast == slow
     named = [a for a in slow if "event types not seen in fitting: " in a[4]]
     assert named, "no alert names an unseen type: the check checks nothing"
