@@ -1758,13 +1758,16 @@ class StreamScorer:
         time order (the training log, say) through a fresh state kept as this
         scorer's (its lateness, ttl, max_entities, max_exact_items): each entity's highest
         score over its history, cut by the pipeline's rule for unsupervised fits
-        (:func:`oddseq.detect.auto_cut`), so that at most about ``false_alarm_rate`` of normal
-        entities ever cross it. The tail cut in it is never above the (1 -
-        ``false_alarm_rate``) quantile of the highest scores: maxima over paths have a
-        heavy tail, the tail model reads it as heavier still (shape near 1 on the shop
-        logs) and its cut let only 0.26-0.86% of users ever cross at rate 0.01. The
-        fitted threshold was set on whole sequences; a few events in, an entity can
-        look odd on its way to typical, and more of them cross it at some moment. The
+        (:func:`oddseq.detect.auto_cut`) but for its move down: the tail cut, moved only up
+        into a clear gap (:func:`oddseq.detect.gap_cut`), never down to a group's lower
+        edge, so that at most about ``false_alarm_rate`` of normal entities ever cross it.
+        Cut afresh on other scores (each entity's highest on its way), the new threshold
+        may land below the fitted one as well as above it. The tail cut in it is never
+        above the (1 - ``false_alarm_rate``) quantile of the highest scores: maxima over
+        paths have a heavy tail, the tail model reads it as heavier still (shape near 1
+        on the shop logs) and its cut let only 0.26-0.86% of users ever cross at rate
+        0.01. The fitted threshold was set on whole sequences; a few events in, an entity
+        can look odd on its way to typical, and more of them cross it at some moment. The
         change is recorded in ``threshold_history_``. A log whose events repeat their
         entity's previous one exactly past 10% (rows written twice: they change the
         scores, and move the cut) is warned about (a ``DataWarning``), as the stream
