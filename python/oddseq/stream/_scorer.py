@@ -1517,7 +1517,9 @@ class StreamScorer:
         if pd.isna(event):
             return -1
         if self._numeric_labels and isinstance(event, (str, bytes)):
-            number = pd.to_numeric(pd.Series([event]), errors="coerce").iloc[0]
+            number = _plain_integer(event)
+            if number is None:  # (pandas' reading: ~0.8 ms a call)
+                number = pd.to_numeric(pd.Series([event]), errors="coerce").iloc[0]
             if not pd.isna(number) and number in self._code_of:
                 return self._code_of[number]
         if (
@@ -2315,6 +2317,16 @@ def _unseen_json_lines(data: bytes, begin: int, entity, event):
     entities = [values[0][r] for r in rows.tolist()]
     events = [values[1][r] for r in rows.tolist()]
     return newlines + begin, starts[rows] + begin, entities, events
+
+
+def _plain_integer(text):
+    """The integer of a type's text of ASCII digits (a minus sign first, at most 18
+    digits), as ``pd.to_numeric`` reads it; None for any other text (pandas reads it)."""
+    if isinstance(text, str) and text.isascii():
+        digits = text[1:] if text[:1] == "-" else text
+        if 0 < len(digits) <= 18 and digits.isdigit():
+            return int(text)
+    return None
 
 
 def _integer(text: bytes):
