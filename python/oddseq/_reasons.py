@@ -489,7 +489,7 @@ def with_like_medians(pipeline, medians):
 
 
 def _like_neighbours(
-    pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, explained=None
+    pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, explained=None, chosen=None
 ) -> tuple:
     """(positions, medians) of the named features whose "entities like it have" a reason
     of a neighbour detector (KNN, LOF, DBSCAN) says as the median of the own values of
@@ -501,10 +501,12 @@ def _like_neighbours(
     not its shrunk one. Each finite median of a feature on the side the detector scored
     (:func:`_said_medians` tells those the reason says from those it leaves out). The
     neighbours are those of the detector's
-    explain: those it chose for the rows of ``explained`` (the table it returned, rows
-    in ``raw``'s order, still alive: no scaling again), else fit's for training rows,
-    else found again from ``raw`` (:meth:`_explaining_rows`); oddseq.dask's table pass
-    gives the medians gathered with the neighbours' means (``_like_medians_at``)."""
+    explain: ``chosen`` (the rows it chose for each row of ``raw``, which
+    :func:`oddseq.detect._neighbors.explained_with_rows` returns with the table), else
+    those it chose for the rows of ``explained`` (the table it returned, rows in
+    ``raw``'s order, still alive: no scaling again), else fit's for training rows, else
+    found again from ``raw`` (:meth:`_explaining_rows`); oddseq.dask's table pass gives
+    the medians gathered with the neighbours' means (``_like_medians_at``)."""
     none = (np.zeros(0, np.int64), np.zeros(0))
     det = neighbour_member(pipeline)
     kept = getattr(pipeline, "_like_rows", None)
@@ -524,7 +526,8 @@ def _like_neighbours(
     else:
         from .detect._neighbors import explained_rows_of
 
-        chosen = None if explained is None else explained_rows_of(det, explained)
+        if chosen is None and explained is not None:
+            chosen = explained_rows_of(det, explained)
         if chosen is not None and len(chosen) == len(raw):
             neighbours = np.asarray(chosen)[at].astype(np.int64)
         else:
@@ -702,6 +705,7 @@ def _said_medians(
     clusters,
     value_texts=None,
     explained=None,
+    chosen=None,
 ) -> tuple:
     """(positions, medians, said, texts) of the named features whose typical value is said as
     a median of entities' own values in place of the detector's centre: the
@@ -717,12 +721,14 @@ def _said_medians(
     cluster's median is 0), and explain's ``typical_said`` says the median. ``texts``:
     the medians as :func:`feature_texts` writes them (written once, for both);
     ``value_texts``: ``value`` so written, where the caller has it; ``explained``: the
-    detector's explanation table the features are of, where the caller has it."""
+    detector's explanation table the features are of, where the caller has it;
+    ``chosen``: the training rows each row of ``raw`` was explained against, where the
+    caller has them (:func:`_like_neighbours`)."""
     parts = [
         _overall(pipeline, cols, value, typical, whose, agrees),
         _like_overall(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters),
         _like_neighbours(
-            pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, explained
+            pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, explained, chosen
         ),
     ]
     at = np.concatenate([p[0] for p in parts]).astype(np.int64)
@@ -755,11 +761,23 @@ def _typical_words(
     rows=None,
     raw=None,
     clusters=None,
+    chosen=None,
 ) -> tuple:
     """(the typical value's words, explain's note) per named feature: see
     :func:`_typical_words_left`."""
     return _typical_words_left(
-        pipeline, cols, value, typical, lengths, expected, whose, agrees, rows, raw, clusters
+        pipeline,
+        cols,
+        value,
+        typical,
+        lengths,
+        expected,
+        whose,
+        agrees,
+        rows,
+        raw,
+        clusters,
+        chosen=chosen,
     )[:2]
 
 
@@ -777,6 +795,7 @@ def _typical_words_left(
     clusters=None,
     value_texts=None,
     explained=None,
+    chosen=None,
 ) -> tuple:
     """(the typical value's words, explain's note, left out) per named feature:
     ``whose`` (the words of :func:`typical_words_of`, default "typical") and
@@ -796,7 +815,8 @@ def _typical_words_left(
     min; typical 41 s with 3 events"); a count PCA T^2 expects under sqrt(2) - 1 as
     "most entities have none". ``value_texts``: ``value`` as :func:`feature_texts` writes
     it, where the caller has it (not written again); ``explained``: the detector's
-    explanation table, where the caller has it (:func:`_like_neighbours`)."""
+    explanation table, and ``chosen`` the training rows each row of ``raw`` was
+    explained against, where the caller has them (:func:`_like_neighbours`)."""
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
     whose = np.array(whose, dtype=object)
@@ -813,6 +833,7 @@ def _typical_words_left(
         clusters,
         value_texts,
         explained,
+        chosen,
     )
     medians_said = whose.copy()
     # PCA T^2's mean of a shrunk feature: "expected" where no median of the entities'
@@ -1326,7 +1347,7 @@ def _empty_pool(pipeline) -> int | None:
     return None
 
 
-def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
+def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarray:
     """The batch table's reason per row of ``raw``: of the detector's explanation
     (``TABLE_FEATURES`` per row), the two leading features whose value reads
     differently from the typical one, on the side the detector scored (a feature can
@@ -1334,7 +1355,9 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     entity's own value can sit on the other side of typical than the evidence-shrunk
     value the detector read: see :func:`units_at`); the leading one on that side when
     none differs, prefixed "no single feature stands out"; the leading one with the
-    value the detector read when every feature is on the other side."""
+    value the detector read when every feature is on the other side. ``chosen``: the
+    training rows a neighbour detector explained each row against
+    (:func:`oddseq.detect._neighbors.explained_with_rows`), where the caller has them."""
     feature_names = pipeline.feature_names_
     rows, cols, actual, typical_raw, read, agrees = in_units(pipeline, explained, raw, lengths)
     whose = typical_words_of(pipeline, explained)
@@ -1344,7 +1367,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     empty = _empty_pool(pipeline)
     idle = (cols == empty) & (actual == 0) if empty is not None else np.zeros(cols.size, bool)
     agrees = agrees & ~idle
-    order = np.lexsort((idle, rows))  # by row, each row's features by rank
+    order = ranked(explained, rows, idle)  # by row, each row's features by rank
     clusters = _clusters_of(explained)
     rows, cols, actual, typical_raw, read, agrees, whose, clusters = (
         a[order] for a in (rows, cols, actual, typical_raw, read, agrees, whose, clusters)
@@ -1353,6 +1376,9 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     expected = feature_texts(feature_names, cols, typical_raw)
     # Vectorised, and phrases are written only for the features a reason uses.
     informative = (said != expected) & agrees
+    # a feature with no share of the score did not drive it (H6 s27: counts of share 0
+    # led reasons, in column order)
+    informative &= _column(explained, "share", 1.0)[order] != 0
     # item variety typical of the entity's length: the shrinkage put it apart
     informative &= ~typical_of_length(
         pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows]
@@ -1372,6 +1398,7 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
         clusters,
         said,
         explained,
+        chosen,
     )
     # a count of 0 beside "most entities have none" reads as ordinary, though PCA T^2's
     # mean lay above it (H6 s22, BGL: "count[E67] 0 (most entities have none)")
@@ -1428,6 +1455,35 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     return with_evidence(reason.reindex(range(len(raw))).to_numpy(), lengths)
 
 
+def ranked(explained: pd.DataFrame, rows=None, last=None) -> np.ndarray:
+    """The positions of a detector's explanation (``rows``: each feature's row, default
+    the table's), by row, each row's features by their share of the score; features of
+    equal share (ECOD's tails at the sample's extreme, robust z's equal z, shares of 0)
+    by how far they lie from typical (``deviation``, farthest first, above before
+    below), then by the value the detector read, largest first, not by their columns,
+    whose order follows the names (H6 s27). ``last``: per feature, True to put it after
+    its row's others. (A table without some of these columns: ranked by the rest.)"""
+    if rows is None:
+        rows = explained.index.get_level_values("row").to_numpy()
+    deviation = _column(explained, "deviation", 0.0)
+    keys = [
+        -_column(explained, "value", 0.0),
+        -deviation,
+        -np.abs(deviation),
+        -_column(explained, "share", 0.0),
+    ]
+    if last is not None:
+        keys.append(np.asarray(last))
+    return np.lexsort((*keys, np.asarray(rows)))
+
+
+def _column(explained: pd.DataFrame, name: str, default: float) -> np.ndarray:
+    """An explanation's column ``name`` as float64, ``default`` where it has none."""
+    if name not in explained:
+        return np.full(len(explained), default)
+    return explained[name].to_numpy(np.float64)
+
+
 def _clusters_of(explained: pd.DataFrame) -> np.ndarray:
     """Per row of a detector's explanation, the reference cluster of a K-means
     explanation (its ``cluster``; NaN elsewhere)."""
@@ -1436,11 +1492,12 @@ def _clusters_of(explained: pd.DataFrame) -> np.ndarray:
     return explained["cluster"].to_numpy(np.float64)
 
 
-def alert_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
+def alert_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarray:
     """A stream alert's reason per row of ``raw``: the features of the detector's
     explanation (``ALERT_FEATURES`` per row) on the side of typical the detector
     scored, in the data's units, as the batch table's reasons say them (the leading
-    one with the value the detector read when none is)."""
+    one with the value the detector read when none is); ``chosen`` as
+    :func:`feature_reasons`'s."""
     return _alert_phrases(
         pipeline,
         *in_units(pipeline, explained, raw, lengths),
@@ -1448,6 +1505,7 @@ def alert_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
         len(raw),
         raw,
         typical_words_of(pipeline, explained),
+        chosen,
     )
 
 
@@ -1480,7 +1538,9 @@ def _own_words(pipeline, cols, typical, whose) -> np.ndarray:
     return typical_phrases(said, texts)
 
 
-def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows, raw, whose):
+def _alert_phrases(
+    pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows, raw, whose, chosen=None
+):
     names = pipeline.feature_names_
     short = [reason_name(names[c]) for c in cols.tolist()]
     value_texts = feature_texts(names, cols, value)
@@ -1499,6 +1559,7 @@ def _alert_phrases(pipeline, rows, cols, value, typical, read, agrees, lengths, 
         raw,
         None,
         value_texts,
+        chosen=chosen,
     )
     all_notes = feature_notes(pipeline)
     notes = [all_notes[c] for c in cols.tolist()]

@@ -6,11 +6,12 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
+import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ..cluster import DBSCAN, NearestNeighbors, suggest_eps
 from ..utils._params import Integer, Options
-from ..utils._validation import check_positive_float, validate_matrix
+from ..utils._validation import check_positive_float, check_positive_int, validate_matrix
 from ._base import BaseDetector, Explanation, is_training_matrix, robust_scale
 
 __all__ = ["DBSCANDetector", "KNNDetector", "LOF"]
@@ -57,6 +58,22 @@ def _remember_frame(det, frame, chosen) -> None:
     if key not in _FRAMES:
         weakref.finalize(frame, _FRAMES.pop, key, None)
     _FRAMES[key] = entry
+
+
+def explained_with_rows(det, X, top, feature_names=None):
+    """``det.explain(X, top, feature_names)`` and the training rows (n, k) each row of X
+    was explained against where ``det`` is a neighbour detector (KNN, LOF, DBSCAN),
+    else None: what the reasons' medians of the neighbours' own values read
+    (``chosen=`` of :func:`oddseq._reasons.feature_reasons`), handed to the reasons'
+    caller with the table in place of a second search."""
+    if not isinstance(det, _NeighbourDetector):
+        return det.explain(X, top=top, feature_names=feature_names), None
+    check_is_fitted(det)
+    top = check_positive_int(top, "top")
+    index = X.index if isinstance(X, pd.DataFrame) else None
+    X = validate_matrix(det, X, reset=False)
+    part = det._explain(X)
+    return det._explanation_frame(part, top, feature_names, index), part.chosen
 
 
 def explained_rows_of(det, frame):
