@@ -162,3 +162,16 @@ def test_the_table_reasons_read_the_rows_handed_to_them(normal_only, monkeypatch
     assert np.array_equal(handed, searched)
     alerts = _reasons.alert_reasons(pipe, table, raw, seqs.lengths, chosen)
     assert len(alerts) == len(raw)
+
+
+def test_an_explanation_without_the_rows_returns_none(monkeypatch):
+    """A neighbour detector whose explanation carries no rows (oddseq.dask's workers'):
+    the table, and None for the rows (the reasons then search)."""
+    from oddseq.detect._base import Explanation
+
+    rng = np.random.default_rng(355)
+    det = KNNDetector(2).fit(rng.normal(size=(60, 3)))
+    real = KNNDetector._explain
+    monkeypatch.setattr(KNNDetector, "_explain", lambda self, X: Explanation(*real(self, X)))
+    table, chosen = _neighbors.explained_with_rows(det, rng.normal(size=(5, 3)), 2)
+    assert chosen is None and len(table) == 10

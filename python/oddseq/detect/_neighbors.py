@@ -73,7 +73,8 @@ def explained_with_rows(det, X, top, feature_names=None):
     index = X.index if isinstance(X, pd.DataFrame) else None
     X = validate_matrix(det, X, reset=False)
     part = det._explain(X)
-    return det._explanation_frame(part, top, feature_names, index), part.chosen
+    # (a detector of oddseq.dask's workers explains without them: None)
+    return det._explanation_frame(part, top, feature_names, index), getattr(part, "chosen", None)
 
 
 def explained_rows_of(det, frame):
