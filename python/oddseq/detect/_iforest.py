@@ -3,6 +3,7 @@ Kind & Brunner 2019); trees are built and rows scored in C++."""
 
 from __future__ import annotations
 
+import hashlib
 import numbers
 
 import numpy as np
@@ -72,12 +73,12 @@ def _count_or_share(value, total: int, name: str, unit: str, other: str) -> int:
     raise TypeError(f"{name} must be {what} or a float, got {value!r}")
 
 
-def _content_keys(X, threads: int, keys=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _content_keys(X, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's hash and copy number and the columns' keys, as C++ iforest_fit keys its
-    draws: the columns' refined keys (``keys``, kmeans_column_keys, then
-    iforest_column_keys over the rows' hashes by those), the rows' hashes by them, and
-    copies numbered in row order among identical rows."""
-    keys = _core.kmeans_column_keys(X, threads) if keys is None else keys
+    draws: the columns' refined keys (kmeans_column_keys, then iforest_column_keys over
+    the rows' hashes by those), the rows' hashes by them, and copies numbered in row
+    order among identical rows."""
+    keys = _core.kmeans_column_keys(X, threads)
     refined = _core.iforest_column_keys(X, _core.kmeans_row_hashes(X, keys, threads), threads)
     hashes = _core.kmeans_row_hashes(X, refined, threads)
     return hashes, _core.iforest_copy_numbers(X, hashes, threads), refined
@@ -85,22 +86,28 @@ def _content_keys(X, threads: int, keys=None) -> tuple[np.ndarray, np.ndarray, n
 
 def tied_columns(X, threads: int, keys=None) -> list[np.ndarray]:
     """The groups of two or more columns of X identical on every row (ascending column
-    numbers, groups by their first): the columns of one content key
-    (``_core.kmeans_column_keys``, ``keys`` where given) told apart by their values. The
-    same groups, the columns renumbered, whatever the columns' order."""
+    numbers, groups by their first): the columns of one content key (``keys``, default
+    ``_core.kmeans_column_keys``), then of one digest of their values, each compared
+    with its group's first (one pass over the candidates, however many share a key:
+    types seen once each share a multiset of values). The same groups, the columns
+    renumbered, whatever the columns' order."""
     if X.shape[0] == 0 or X.shape[1] < 2:
         return []
-    keys = _core.kmeans_column_keys(X, threads) if keys is None else np.asarray(keys)
+    keys = np.asarray(_core.kmeans_column_keys(X, threads) if keys is None else keys)
     order = np.argsort(keys, kind="stable")
     starts = np.flatnonzero(np.r_[True, keys[order][1:] != keys[order][:-1]])
     groups = []
     for run in np.split(order, starts[1:]):
-        while run.size > 1:  # (one key, several contents: hash collisions, told apart)
-            column = X[:, run[0]]
-            same = np.array([np.array_equal(X[:, j], column) for j in run])
-            if same.sum() > 1:
-                groups.append(np.sort(run[same]).astype(np.int64))
-            run = run[~same]
+        if run.size < 2:
+            continue
+        by_digest: dict = {}
+        for j in run.tolist():
+            values = np.ascontiguousarray(X[:, j]).tobytes()
+            by_digest.setdefault(hashlib.blake2b(values, digest_size=16).digest(), []).append(j)
+        for first, *found in by_digest.values():
+            same = [first] + [j for j in found if np.array_equal(X[:, j], X[:, first])]
+            if len(same) > 1:
+                groups.append(np.sort(np.asarray(same, dtype=np.int64)))
     return sorted(groups, key=lambda g: int(g[0]))
 
 
@@ -110,11 +117,12 @@ def as_one_feature(X, groups) -> np.ndarray:
     value (theirs where they agree, else their mean, summed in order of value), float64.
     A tree drew one of them by its position among columns of one content key, which
     follows the names; each reads the same, so a split on the group sees a row in which
-    any of them departs, whatever the names. X itself where there is no group."""
-    if not len(groups):
+    any of them departs, whatever the names. X itself where every group agrees."""
+    departs = [cols for cols in groups if (X[:, cols[1:]] != X[:, cols[:1]]).any()]
+    if not departs:
         return X
     X = np.array(X, dtype=np.float64)
-    for cols in groups:
+    for cols in departs:
         values = np.sort(X[:, cols], axis=1)
         low, high = values[:, 0], values[:, -1]
         read = np.where(low == high, low, values.sum(axis=1) / len(cols))
@@ -285,9 +293,8 @@ class IsolationForest(TrainingStats, BaseDetector):
             # asked for (three medians per feature cost twice the scoring of the rows),
             # from _STATS_ROWS rows drawn by their content keys, so that memory stays
             # bounded; the trees' rows drawn by the same keys where they are few.
-            keys = _core.kmeans_column_keys(X, threads)
-            hashes, copies, column_keys = _content_keys(X, threads, keys)
-            tied = tied_columns(X, threads, keys)
+            hashes, copies, column_keys = _content_keys(X, threads)
+            tied = tied_columns(X, threads, column_keys)
             if n_estimators * rows <= _GIVEN_DRAWS:
                 _, tree_rows = _core.iforest_draw_rows(
                     X, hashes, copies, n_estimators, rows, seed, threads
@@ -310,7 +317,8 @@ class IsolationForest(TrainingStats, BaseDetector):
             trees = _core.iforest_fit(X, n_estimators, rows, cols, extended, seed, threads)
             kept, tied = np.arange(X.shape[0]), None
         self._set_forest(trees, rows, cols, X[kept], tied)
-        self._set_threshold(self._score(X, explain=False).scores)
+        # (the groups agree on every fitted row: X as the forest reads it)
+        self._set_threshold(self._score(X, explain=False, read=X).scores)
         return self
 
     def _stats_rows(self):
