@@ -191,6 +191,40 @@ def _components(graph, block, weight):
     return parts
 
 
+def _member_parts(graph, rows, cols, weight):
+    """The connected parts of the given rows' edges on the columns ``cols``:
+    (columns, density) each, largest first; [] when they make one part or none."""
+    positions = _ranges(graph.offsets, rows)
+    edge_rows = np.repeat(np.arange(rows.size), np.diff(graph.offsets)[rows])
+    sorter = np.argsort(cols, kind="stable")
+    at = np.minimum(np.searchsorted(cols, graph.cols[positions], sorter=sorter), cols.size - 1)
+    inside = cols[sorter[at]] == graph.cols[positions]
+    edge_rows, edge_cols = edge_rows[inside], sorter[at[inside]]
+    m, k = rows.size, cols.size
+    adjacency = coo_matrix(
+        (np.ones(edge_rows.size), (edge_rows, m + edge_cols)), shape=(m + k, m + k)
+    )
+    _, label = connected_components(adjacency, directed=False)
+    touched = np.zeros(m + k, dtype=bool)
+    touched[edge_rows] = True
+    touched[m + edge_cols] = True
+    parts_of = np.unique(label[touched])
+    if parts_of.size <= 1:
+        return []
+    edge_label = label[edge_rows]
+    edge_weight = weight[cols[edge_cols]]
+    parts = []
+    for part in parts_of:
+        c = np.flatnonzero((label[m:] == part) & touched[m:])
+        r = np.flatnonzero((label[:m] == part) & touched[:m])
+        if c.size == 0:
+            continue
+        density = float(edge_weight[edge_label == part].sum()) / (r.size + c.size)
+        parts.append((cols[c], density))
+    parts.sort(key=lambda p: -p[0].size)
+    return parts if len(parts) > 1 else []
+
+
 class GroupDetector(BaseEstimator):
     """Groups of entities that act together: order-brushing rings, click farms,
     accounts sharing devices, cards or addresses.
@@ -248,8 +282,7 @@ class GroupDetector(BaseEstimator):
     would read the most active ones as one. The price: a block that joins a ring's rare
     objects to popular ones that its members share too (a second object column of few
     values, a category beside the item) is judged with the popular ones' chance acts,
-    and may fall short; two rings joined through such an object's window are judged as
-    one block.
+    and may fall short.
 
     A lockstep block is judged on the acts its members share: an act (an object in a
     window) on which fewer than two of its members act is no evidence that they act
@@ -265,6 +298,13 @@ class GroupDetector(BaseEstimator):
     of the members' share of their audience, least first, each left out while the block
     without it is more significant (the count of tests allows any choice of columns);
     a popular object's acts joined to a ring's rare items leave it the same way.
+
+    A lockstep group whose members' acts, once those acts have left, fall apart into
+    parts that are each a group on their own is those groups: two rings joined through
+    a popular object's window that members of each share are judged apart (one test
+    would pool their objects). A block that is no group as a whole is not searched for
+    groups among its parts, and one part that is no group keeps the group whole; the
+    parts count as the one group they came from against ``max_groups``.
 
     Parameters
     ----------
@@ -668,6 +708,90 @@ class GroupDetector(BaseEstimator):
             stats = judge(rows, row_hits, col_unit_degree, n_units)
             return rows, row_hits, n_units, need, col_unit_degree, stats
 
+        def assess(rows, cols):
+            """A block (or a part of one) judged as the loop has always judged it:
+            its acts left out, its members, the tests, and whether it is a group
+            (no side effects: the expansion happens after)."""
+            own = None
+            # Members act on at least two of the group's objects (CopyCatch's rule;
+            # on a block of one object, everyone): one shared act is what the
+            # object's popularity explains.
+            # (Counted from the block's rows' edges; the columns' whole audience is
+            # read only for a group's expansion.)
+            block_rows = rows
+            judged_now = judged_block(rows, cols)
+            # An act (an object in a window) that fewer than two of the members
+            # share is no evidence that they act together: a popular object's
+            # crowd the peeling took in for its burst, on which no member (or one)
+            # acts, would make the null model explain its chance acts in every
+            # entity active in its window. Such acts leave the block first.
+            cols, judged_now = self._shared(
+                graph, block_rows, cols, units, places, judged_block, judged_now
+            )
+            # The peeling keeps a column for its weight inside the block, blind to
+            # the column's audience outside it: two members who join a popular
+            # object's crowd in one hour bring its burst (and its crowd's chance
+            # acts, which the null model must then explain in every entity) into
+            # the block. Such a column is no evidence of the group; the block is
+            # judged without each of its acts (an object in a window) whose removal
+            # makes it more significant (the test's count of blocks allows any
+            # choice of columns), the members' least share of an act's audience
+            # tried first.
+            cols, judged_now = self._prune(
+                graph, block_rows, cols, units, places, col_degree, judged_block, judged_now
+            )
+            rows, row_hits, n_units, need, col_unit_degree, stats = judged_now
+            # A group shares at least two objects (CopyCatch's rule), or in lockstep
+            # comes back together in at least three windows to one object whose
+            # audience it mostly is; then it must also beat the null model of
+            # returning to that object (its audience's own returns and busy
+            # windows): entities that come back to one item they like are not acting
+            # together, nor is the crowd that returns to a popular item at each of
+            # its restocks (its popularity there, which one object cannot tell
+            # from a group; a second object can).
+            n_objects = cols.size if units is None else np.unique(units[cols]).size
+            one_object = units is not None and n_objects == 1 and n_units >= 2
+            owned = False
+            if one_object and rows.size >= self.min_members:
+                if stats["significance"] >= self.threshold:
+                    again, owned = self._return_stats(rows, cols, units, places, n_units)
+                    stats = self._weaker(stats, again)
+            returns = one_object and owned and n_units >= _RETURN_WINDOWS
+            # A lockstep group on several objects must also beat the null model of
+            # its entities' own activity: each entity's acts in each window given
+            # (when it is active, on how many objects), each on an object as often
+            # as the object's share of the others' acts there. Independent users of
+            # a shop of a few items hit every item in each hour they are active;
+            # that explains their acts there, where the lockstep columns' degrees,
+            # spread over all windows, do not.
+            active = units is not None and n_objects >= 2 and n_units >= 2
+            judged = (np.sort(rows), row_hits[np.argsort(rows)])
+            if active and rows.size >= self.min_members:
+                if stats["significance"] >= self.threshold:
+                    own = self._activity_stats(rows, row_hits, cols, units, places, n_units)
+                    stats = self._weaker(stats, own)
+            is_group = (
+                rows.size >= self.min_members
+                and (n_objects >= 2 or returns)
+                and stats["significance"] >= self.threshold
+            )
+            return (
+                block_rows,
+                cols,
+                rows,
+                row_hits,
+                n_units,
+                need,
+                col_unit_degree,
+                stats,
+                n_objects,
+                returns,
+                active,
+                judged,
+                own,
+                is_group,
+            )
+
         searched = _rows_with((weight > 0)[graph.cols], graph.offsets)
         n_rows = int(searched.sum())
         n_cols = int((weight > 0).sum())
@@ -692,128 +816,110 @@ class GroupDetector(BaseEstimator):
             # A block may join separate dense parts (the peeling keeps both when their
             # densities are close): each connected part is judged on its own.
             for rows, cols, _, _, density in _components(graph, block, weight):
-                # Members act on at least two of the group's objects (CopyCatch's rule;
-                # on a block of one object, everyone): one shared act is what the
-                # object's popularity explains.
-                # (Counted from the block's rows' edges; the columns' whole audience is
-                # read only for a group's expansion.)
-                block_rows = rows
-                judged_now = judged_block(rows, cols)
-                # An act (an object in a window) that fewer than two of the members
-                # share is no evidence that they act together: a popular object's
-                # crowd the peeling took in for its burst, on which no member (or one)
-                # acts, would make the null model explain its chance acts in every
-                # entity active in its window. Such acts leave the block first.
-                cols, judged_now = self._shared(
-                    graph, block_rows, cols, units, places, judged_block, judged_now
-                )
-                # The peeling keeps a column for its weight inside the block, blind to
-                # the column's audience outside it: two members who join a popular
-                # object's crowd in one hour bring its burst (and its crowd's chance
-                # acts, which the null model must then explain in every entity) into
-                # the block. Such a column is no evidence of the group; the block is
-                # judged without each of its acts (an object in a window) whose removal
-                # makes it more significant (the test's count of blocks allows any
-                # choice of columns), the members' least share of an act's audience
-                # tried first.
-                cols, judged_now = self._prune(
-                    graph, block_rows, cols, units, places, col_degree, judged_block, judged_now
-                )
-                rows, row_hits, n_units, need, col_unit_degree, stats = judged_now
-                # A group shares at least two objects (CopyCatch's rule), or in lockstep
-                # comes back together in at least three windows to one object whose
-                # audience it mostly is; then it must also beat the null model of
-                # returning to that object (its audience's own returns and busy
-                # windows): entities that come back to one item they like are not acting
-                # together, nor is the crowd that returns to a popular item at each of
-                # its restocks (its popularity there, which one object cannot tell
-                # from a group; a second object can).
-                n_objects = cols.size if units is None else np.unique(units[cols]).size
-                one_object = units is not None and n_objects == 1 and n_units >= 2
-                owned = False
-                if one_object and rows.size >= self.min_members:
-                    if stats["significance"] >= self.threshold:
-                        again, owned = self._return_stats(rows, cols, units, places, n_units)
-                        stats = self._weaker(stats, again)
-                returns = one_object and owned and n_units >= _RETURN_WINDOWS
-                # A lockstep group on several objects must also beat the null model of
-                # its entities' own activity: each entity's acts in each window given
-                # (when it is active, on how many objects), each on an object as often
-                # as the object's share of the others' acts there. Independent users of
-                # a shop of a few items hit every item in each hour they are active;
-                # that explains their acts there, where the lockstep columns' degrees,
-                # spread over all windows, do not.
-                active = units is not None and n_objects >= 2 and n_units >= 2
-                judged = (np.sort(rows), row_hits[np.argsort(rows)])
-                if active and rows.size >= self.min_members:
-                    if stats["significance"] >= self.threshold:
-                        own = self._activity_stats(rows, row_hits, cols, units, places, n_units)
-                        stats = self._weaker(stats, own)
-                is_group = (
-                    rows.size >= self.min_members
-                    and (n_objects >= 2 or returns)
-                    and stats["significance"] >= self.threshold
-                )
-                if is_group:
-                    # Members the peeling left out for a weaker tie (they joined fewer of
-                    # the group's acts): every entity not yet in a group that shares at
-                    # least two of its objects (all of them when it has one).
-                    hits, _ = _unit_hits(graph, cols, units, places)
-                    member = (hits >= need) & ~taken
-                    member[rows] = False
-                    # Each of these must itself be improbable too.
-                    grown = np.flatnonzero(member)
-                    explained = grown[~own_law(grown, hits[grown], col_unit_degree, n_units)]
-                    member[explained] = False
-                    member[rows] = True
-                    # Entities tied to the group by fewer acts than members need (one
-                    # shared act is what any two visitors of an object may share): not
-                    # members, but they score their share of the group's acts.
-                    tied = (hits > 0) & ~member
-                    tied[explained] = False
-                    associates = np.flatnonzero(tied)
-                    associate_hits = hits[associates]
-                    rows = np.flatnonzero(member)
-                    row_hits = hits[rows]
-                    taken[rows] = True
-                    alive[rows] = 0
-                    same = rows.size == judged[0].size and np.array_equal(rows, judged[0])
-                    same = same and np.array_equal(row_hits, judged[1])
-                    stats = judge(rows, row_hits, col_unit_degree, n_units)
-                    if active:
-                        if not same:
-                            own = self._activity_stats(rows, row_hits, cols, units, places, n_units)
-                        stats = self._weaker(stats, own)
-                    if returns:
-                        again, _ = self._return_stats(rows, cols, units, places, n_units)
-                        stats = self._weaker(stats, again)
-                else:
-                    associates = associate_hits = np.zeros(0, dtype=np.int64)
-                row_edges = row_hits
-                n_block_edges = int(row_edges.sum())
-                any_group |= is_group
-                if decode is None:
-                    objects, col_keys = cols, None
-                else:
-                    objects, _, _, col_keys = decode(cols)
-                out.append(
-                    {
-                        "method": method,
-                        "rows": rows,
-                        "row_edges": row_edges,
-                        "cols": cols,
-                        "objects": objects,
-                        "col_keys": col_keys,
-                        "n_edges": int(n_block_edges),
-                        "n_units": n_units,
-                        "density": float(density),
-                        "is_group": bool(is_group),
-                        "associates": associates,
-                        "associate_edges": associate_hits,
-                        **stats,
-                    }
-                )
-                found += is_group
+                judged_parts = [(assess(rows, cols), density)]
+                # A group whose members' acts (once the acts that are no evidence of it
+                # have left) fall apart into parts, each itself a group, is those groups:
+                # two rings joined through a popular object's window that members of
+                # each share (one test would pool their objects and count blocks of all
+                # of them). A block that is no group as a whole is not searched for
+                # groups among its parts, and a part that is no group keeps the group
+                # whole. The parts count as one group against max_groups, as the group
+                # they came from.
+                whole = judged_parts[0][0]
+                whole_rows, whole_cols, whole_members = whole[:3]
+                if whole[-1] and units is not None:  # is_group, lockstep
+                    parts = _member_parts(graph, whole_members, whole_cols, weight)
+                    held = np.zeros(graph.n_rows, dtype=bool)
+                    split = []
+                    for part_cols, part_density in parts:
+                        # the block's rows with an edge on the part's columns
+                        held[:] = False
+                        held[graph.row_of[_ranges(graph.col_offsets, part_cols)]] = True
+                        part = assess(whole_rows[held[whole_rows]], part_cols)
+                        split.append((part, part_density))
+                    if split and all(part[-1] for part, _ in split):
+                        judged_parts = split
+                counted = False
+                for judged_now, density in judged_parts:
+                    (
+                        block_rows,
+                        cols,
+                        rows,
+                        row_hits,
+                        n_units,
+                        need,
+                        col_unit_degree,
+                        stats,
+                        n_objects,
+                        returns,
+                        active,
+                        judged,
+                        own,
+                        is_group,
+                    ) = judged_now
+                    if is_group:
+                        # Members the peeling left out for a weaker tie (they joined fewer of
+                        # the group's acts): every entity not yet in a group that shares at
+                        # least two of its objects (all of them when it has one).
+                        hits, _ = _unit_hits(graph, cols, units, places)
+                        member = (hits >= need) & ~taken
+                        member[rows] = False
+                        # Each of these must itself be improbable too.
+                        grown = np.flatnonzero(member)
+                        explained = grown[~own_law(grown, hits[grown], col_unit_degree, n_units)]
+                        member[explained] = False
+                        member[rows] = True
+                        # Entities tied to the group by fewer acts than members need (one
+                        # shared act is what any two visitors of an object may share): not
+                        # members, but they score their share of the group's acts.
+                        tied = (hits > 0) & ~member
+                        tied[explained] = False
+                        associates = np.flatnonzero(tied)
+                        associate_hits = hits[associates]
+                        rows = np.flatnonzero(member)
+                        row_hits = hits[rows]
+                        taken[rows] = True
+                        alive[rows] = 0
+                        same = rows.size == judged[0].size and np.array_equal(rows, judged[0])
+                        same = same and np.array_equal(row_hits, judged[1])
+                        stats = judge(rows, row_hits, col_unit_degree, n_units)
+                        if active:
+                            if not same:
+                                own = self._activity_stats(
+                                    rows, row_hits, cols, units, places, n_units
+                                )
+                            stats = self._weaker(stats, own)
+                        if returns:
+                            again, _ = self._return_stats(rows, cols, units, places, n_units)
+                            stats = self._weaker(stats, again)
+                    else:
+                        associates = associate_hits = np.zeros(0, dtype=np.int64)
+                    row_edges = row_hits
+                    n_block_edges = int(row_edges.sum())
+                    any_group |= is_group
+                    if decode is None:
+                        objects, col_keys = cols, None
+                    else:
+                        objects, _, _, col_keys = decode(cols)
+                    out.append(
+                        {
+                            "method": method,
+                            "rows": rows,
+                            "row_edges": row_edges,
+                            "cols": cols,
+                            "objects": objects,
+                            "col_keys": col_keys,
+                            "n_edges": int(n_block_edges),
+                            "n_units": n_units,
+                            "density": float(density),
+                            "is_group": bool(is_group),
+                            "associates": associates,
+                            "associate_edges": associate_hits,
+                            **stats,
+                        }
+                    )
+                    found += is_group and not counted
+                    counted |= is_group
             weight[block.cols] = 0.0
             if any_group:
                 misses = 0

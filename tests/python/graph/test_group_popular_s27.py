@@ -2,8 +2,9 @@
 window (issue 14). An act of a lockstep block that fewer than two of its members share
 (a popular object's crowd the peeling took in for its burst) says nothing about them: the
 block is judged without it. Two rings joined through a popular object's window that
-members of each share stay one block: judging its connected parts apart was measured and
-not adopted (H5, twenty-seventh session)."""
+members of each share are then two groups: a group whose members' acts fall apart into
+parts that are each a group is those groups (H3, twenty-eighth session; splitting every
+block, groups or not, was measured and not adopted by H5 in the twenty-seventh)."""
 
 import numpy as np
 import pandas as pd
@@ -71,26 +72,10 @@ def alone():
 
 
 def test_two_rings_without_a_crowd_are_found_apart(alone):
-    # the baseline the strict xfail below measures against, asserted on its own so that
-    # a broken baseline fails here rather than passing there as "expected" (H7 s27 L-4)
+    # the baseline the test below measures against, asserted on its own (H7 s27 L-4)
     assert sorted(map(sorted, alone.groups_["members"])) == [RING_A, RING_B]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the popular category's window holds acts of two members of each ring, so it "
-    "stays in the block and joins the rings into one group of 16; splitting a block into "
-    "the connected parts of its members' acts once such acts are left out finds them apart "
-    "(787 ring members against 779 on make_ecommerce item+category, 3,000 users), but on "
-    "the game generator its extra raid groups reach max_groups before a farm ring's group "
-    "and on the shop it adds 4 normal members: measured, not adopted (benchmarks/RESULTS.md, "
-    "twenty-seventh session, H5). Measured again on fresh seeds (H3, twenty-eighth session): "
-    "its parts include an item and its category acted on in the same events (one object "
-    "counted as two), so normal users' item bursts become groups (a 20,000-user log with "
-    "nothing planted: 1 -> 3 groups; 16 logs with rings: normal members 98 -> 126), and on "
-    "game seed 246 max_groups stops the search before 12 farm-ring members (anomalous "
-    "members 74 -> 63)",
-)
 @pytest.mark.parametrize("n_crowd", [30, 60])
 def test_two_rings_joined_by_a_popular_category_are_judged_apart(alone, n_crowd):
     # Before: one group of the 16 with the popular category's window among its objects.
