@@ -17,6 +17,7 @@ from ._reasons import (
     typical_words_of,
     whose_said,
 )
+from .detect._neighbors import explained_with_rows
 from .sequences import Sequences
 
 __all__ = ["explain_entities"]
@@ -390,7 +391,7 @@ def explain_entities(
         lengths = seqs.lengths
         if entity_features is None and not _as_kept(pipeline, seqs.ids, raw, lengths):
             pipeline._say_fitted_side("explain")
-    explained = pipeline.detector_.explain(X, top=top, feature_names=pipeline.feature_names_)
+    explained, chosen = explained_with_rows(pipeline.detector_, X, top, pipeline.feature_names_)
     rows, cols, value, typical, read, agrees = in_units(pipeline, explained, raw, lengths)
     names = pd.Index(pipeline.feature_names_, dtype=object)
     typical_text = feature_texts(names, cols, typical)
@@ -412,6 +413,7 @@ def explain_entities(
         rows,
         raw,
         _clusters_of(explained),
+        chosen,
     )
     notes = np.where(by_length != "", by_length, notes)
     value_text = feature_texts(names, cols, value)

@@ -30,6 +30,7 @@ from .detect import (
     RobustZDetector,
 )
 from .detect._base import min_max_probability, verdict_confidence
+from .detect._neighbors import explained_with_rows
 from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
@@ -2988,10 +2989,10 @@ class _FeatureInput:
 
     @staticmethod
     def reasons(pipe: AnomalyPipeline, seqs: Sequences, data: _Input) -> np.ndarray:
-        explained = pipe.detector_.explain(
-            data.X, top=_reasons.TABLE_FEATURES, feature_names=pipe.feature_names_
+        explained, chosen = explained_with_rows(
+            pipe.detector_, data.X, _reasons.TABLE_FEATURES, pipe.feature_names_
         )
-        reasons = _reasons.feature_reasons(pipe, explained, data.raw, seqs.lengths)
+        reasons = _reasons.feature_reasons(pipe, explained, data.raw, seqs.lengths, chosen)
         reasons = _reasons.name_unseen_types(pipe, reasons, seqs)  # ('refund')
         change = dict(getattr(pipe.encoder_, "encoders_", [])).get("change")
         if change is not None:

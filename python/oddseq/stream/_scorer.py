@@ -21,6 +21,7 @@ from .._reasons import (
     alert_reasons_at,
     before_evidence,
 )
+from ..detect._neighbors import explained_with_rows
 from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
 from ..encode._behaviour import DIVERSITY_ITEM_NAMES, DIVERSITY_VALUE_NAMES, _utc_offset_table
 from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
@@ -1675,10 +1676,10 @@ class StreamScorer:
             return np.array([], dtype=object)
         pipe = self.pipeline
         with _few_threads(len(X)):
-            explained = pipe.detector_.explain(
-                X, top=ALERT_FEATURES, feature_names=self.feature_names_
+            explained, chosen = explained_with_rows(
+                pipe.detector_, X, ALERT_FEATURES, self.feature_names_
             )
-        return alert_reasons(pipe, explained, raw, lengths)
+        return alert_reasons(pipe, explained, raw, lengths, chosen)
 
     # ---- model refresh
 
