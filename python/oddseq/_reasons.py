@@ -489,7 +489,7 @@ def with_like_medians(pipeline, medians):
 
 
 def _like_neighbours(
-    pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, explained=None, chosen=None
+    pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, chosen=None
 ) -> tuple:
     """(positions, medians) of the named features whose "entities like it have" a reason
     of a neighbour detector (KNN, LOF, DBSCAN) says as the median of the own values of
@@ -502,11 +502,10 @@ def _like_neighbours(
     (:func:`_said_medians` tells those the reason says from those it leaves out). The
     neighbours are those of the detector's
     explain: ``chosen`` (the rows it chose for each row of ``raw``, which
-    :func:`oddseq.detect._neighbors.explained_with_rows` returns with the table), else
-    those it chose for the rows of ``explained`` (the table it returned, rows in
-    ``raw``'s order, still alive: no scaling again), else fit's for training rows, else
-    found again from ``raw`` (:meth:`_explaining_rows`); oddseq.dask's table pass gives
-    the medians gathered with the neighbours' means (``_like_medians_at``)."""
+    :func:`oddseq.detect._neighbors.explained_with_rows` returns with the table to the
+    reasons' caller: no scaling again), else fit's for training rows, else found again
+    from ``raw`` (:meth:`_explaining_rows`); oddseq.dask's table pass gives the medians
+    gathered with the neighbours' means (``_like_medians_at``)."""
     none = (np.zeros(0, np.int64), np.zeros(0))
     det = neighbour_member(pipeline)
     kept = getattr(pipeline, "_like_rows", None)
@@ -524,10 +523,6 @@ def _like_neighbours(
     if given is not None:
         median = np.asarray(given, dtype=np.float64)[at, cols]
     else:
-        from .detect._neighbors import explained_rows_of
-
-        if chosen is None and explained is not None:
-            chosen = explained_rows_of(det, explained)
         if chosen is not None and len(chosen) == len(raw):
             neighbours = np.asarray(chosen)[at].astype(np.int64)
         else:
@@ -704,7 +699,6 @@ def _said_medians(
     lengths,
     clusters,
     value_texts=None,
-    explained=None,
     chosen=None,
 ) -> tuple:
     """(positions, medians, said, texts) of the named features whose typical value is said as
@@ -720,16 +714,13 @@ def _said_medians(
     make_ecommerce, H2 s26; "count[fav] 0 (entities like it have 0.315)" where the
     cluster's median is 0), and explain's ``typical_said`` says the median. ``texts``:
     the medians as :func:`feature_texts` writes them (written once, for both);
-    ``value_texts``: ``value`` so written, where the caller has it; ``explained``: the
-    detector's explanation table the features are of, where the caller has it;
-    ``chosen``: the training rows each row of ``raw`` was explained against, where the
-    caller has them (:func:`_like_neighbours`)."""
+    ``value_texts``: ``value`` so written, where the caller has it; ``chosen``: the
+    training rows each row of ``raw`` was explained against, where the caller has them
+    (:func:`_like_neighbours`)."""
     parts = [
         _overall(pipeline, cols, value, typical, whose, agrees),
         _like_overall(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, clusters),
-        _like_neighbours(
-            pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, explained, chosen
-        ),
+        _like_neighbours(pipeline, rows, raw, lengths, cols, value, typical, whose, agrees, chosen),
     ]
     at = np.concatenate([p[0] for p in parts]).astype(np.int64)
     median = np.concatenate([p[1] for p in parts]).astype(np.float64)
@@ -794,7 +785,6 @@ def _typical_words_left(
     raw=None,
     clusters=None,
     value_texts=None,
-    explained=None,
     chosen=None,
 ) -> tuple:
     """(the typical value's words, explain's note, left out) per named feature:
@@ -814,9 +804,9 @@ def _typical_words_left(
     score), both ("typical 29 min overall, 41 s with 3 events"; "log-scale average 29
     min; typical 41 s with 3 events"); a count PCA T^2 expects under sqrt(2) - 1 as
     "most entities have none". ``value_texts``: ``value`` as :func:`feature_texts` writes
-    it, where the caller has it (not written again); ``explained``: the detector's
-    explanation table, and ``chosen`` the training rows each row of ``raw`` was
-    explained against, where the caller has them (:func:`_like_neighbours`)."""
+    it, where the caller has it (not written again); ``chosen``: the training rows each
+    row of ``raw`` was explained against, where the caller has them
+    (:func:`_like_neighbours`)."""
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
     whose = np.array(whose, dtype=object)
@@ -832,7 +822,6 @@ def _typical_words_left(
         lengths,
         clusters,
         value_texts,
-        explained,
         chosen,
     )
     medians_said = whose.copy()
@@ -1397,7 +1386,6 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
         raw,
         clusters,
         said,
-        explained,
         chosen,
     )
     # a count of 0 beside "most entities have none" reads as ordinary, though PCA T^2's

@@ -195,31 +195,17 @@ def test_one_neighbour_over_dask_partitions_equals_one_machine(shop):
 
 
 def test_the_reasons_read_the_explained_neighbours_and_keep_them_no_longer(plain):
-    """The medians of the neighbours' own values read the rows explain() chose (no
-    second search), the same as a search finds, and forget them with the matrix."""
-    import gc
-
+    """The medians of the neighbours' own values read the rows explain() chose, handed
+    back with its table (no second search), the same as a search finds."""
     from oddseq.detect import _neighbors
 
     pipe = _fit(plain, method="knn")
     det = pipe.detector_
     X = np.ascontiguousarray(det._train[::-1][:300] + 0.01)  # not the training rows
-    det.explain(X, top=4)
+    _, chosen = _neighbors.explained_with_rows(det, X, 4)
     rows = np.arange(0, len(X), 7)
-    assert any(ref() is X for _, ref, _ in _neighbors._EXPLAINED.values())
-    remembered = det._explaining_rows(X[rows], rows)
-    kept = dict(_neighbors._EXPLAINED)
-    _neighbors._EXPLAINED.clear()
-    try:
-        searched = det._explaining_rows(X[rows], rows)
-    finally:
-        _neighbors._EXPLAINED.update(kept)
-    assert np.array_equal(remembered, searched)
+    searched = det._explaining_rows(X[rows], rows)
+    assert np.array_equal(chosen[rows], searched)
     # other rows than those explained at those positions: searched, not misread
     other = X[rows][::-1].copy()
     assert np.array_equal(det._explaining_rows(other, rows), searched[::-1])
-    key = (id(det), id(X))
-    assert key in _neighbors._EXPLAINED
-    del X, kept
-    gc.collect()
-    assert key not in _neighbors._EXPLAINED

@@ -1,5 +1,5 @@
-"""The table's reasons write each median once, and the neighbour detectors' record of
-the rows explain() chose never answers for another matrix or another fit (H11 s27)."""
+"""The table's reasons write each median once (H11 s27), and read the rows a neighbour
+detector's explain() chose, handed to them with the table (H4 s28: no record kept)."""
 
 import gc
 import warnings
@@ -82,12 +82,7 @@ def _said_of(pipe, explained, raw, seqs):
 
 
 def _searched(det, X):
-    kept = dict(_neighbors._EXPLAINED)
-    _neighbors._EXPLAINED.clear()
-    try:
-        return det._explaining_rows(X)
-    finally:
-        _neighbors._EXPLAINED.update(kept)
+    return det._explaining_rows(X)
 
 
 def _data(seed, n=300, d=4):
@@ -95,63 +90,47 @@ def _data(seed, n=300, d=4):
 
 
 @pytest.mark.parametrize("make", [lambda: KNNDetector(1), lambda: DBSCANDetector(min_samples=3)])
-def test_a_new_matrix_at_a_freed_ones_id_is_searched(make):
-    """A matrix freed and a new one of other rows at its address (its id): the record
-    goes with the first the moment it is freed, so nothing can be read for the second
-    (a new array at the freed one's id is not forced here: CPython rarely reuses it at
-    once, and waiting for it cost 19 s of gc.collect calls); its rows are searched."""
+def test_explain_keeps_nothing_of_what_it_explained(make):
+    """The rows explain() chose come back to its caller with the table
+    (explained_with_rows): nothing of the matrix or the table is kept beside the
+    detector (the weak-reference records of s27, L-5), and the detector is unchanged."""
+    import weakref
+
     det = make().fit(_data(0))
-    first = _data(1, 200)
-    det.explain(first, top=2)
-    key = (id(det), id(first))
-    assert key in _neighbors._EXPLAINED
-    del first  # freed at once (no cycle)
-    assert key not in _neighbors._EXPLAINED
-    assert not [e for e in _neighbors._EXPLAINED.values() if e[1]() is None]
-    second = _data(2, 200)
-    rows = np.arange(0, 200, 3)
-    assert np.array_equal(det._explaining_rows(second[rows], rows), _searched(det, second[rows]))
+    _ = det.feature_scale_  # (computed on first use)
+    state = dict(vars(det))
+    X = _data(1, 200)
+    table, chosen = _neighbors.explained_with_rows(det, X, 2)
+    assert np.array_equal(chosen, _searched(det, X))
+    refs = weakref.ref(X), weakref.ref(table)
+    del X, table
+    gc.collect()
+    assert refs[0]() is None and refs[1]() is None
+    assert vars(det).keys() == state.keys()
+    assert all(vars(det)[key] is value for key, value in state.items())
 
 
 @pytest.mark.parametrize("make", [lambda: KNNDetector(2), lambda: DBSCANDetector(min_samples=3)])
-def test_a_detector_fitted_again_forgets_what_it_explained(make):
-    """The rows a detector chose name its training rows: fitted on other rows, what it
-    remembered of a matrix it explained (still alive) is not read."""
+def test_a_detector_fitted_again_explains_against_its_new_rows(make):
     det = make().fit(_data(0))
     X = _data(1, 100)
-    det.explain(X, top=2)
-    rows = np.arange(0, 100, 4)
-    before = det._explaining_rows(X[rows], rows)
+    _, before = _neighbors.explained_with_rows(det, X, 2)
     det.fit(_data(5, 150) * 3)
-    again = det._explaining_rows(X[rows], rows)
-    assert np.array_equal(again, _searched(det, X[rows]))
+    _, again = _neighbors.explained_with_rows(det, X, 2)
+    assert np.array_equal(again, _searched(det, X))
     assert again.max() < 150 and not np.array_equal(again, before)
 
 
-def test_a_freed_detectors_record_goes_before_its_matrix():
-    """A detector freed while the matrix it explained lives keeps no record: the next
-    explanation drops it (its rows were the memory of one matrix's neighbours)."""
-    X = _data(1, 100)
-    det = KNNDetector(1).fit(_data(0))
-    det.explain(X, top=2)
-    key = (id(det), id(X))
-    assert key in _neighbors._EXPLAINED
-    del det
-    gc.collect()
-    other = KNNDetector(1).fit(_data(3))
-    other.explain(_data(4, 50), top=2)
-    assert key not in _neighbors._EXPLAINED
-    assert all(e[0]() is not None for e in _neighbors._EXPLAINED.values())
-
-
 def test_the_table_reads_the_explained_rows_without_scaling_again(normal_only, monkeypatch):
-    """The reasons of a table read the neighbours explain() chose for its rows through
-    the table itself: the rows are not scaled again to find the matrix, and the medians
-    are those of a fresh search."""
+    """The reasons of a table read the neighbours explain() chose for its rows, handed
+    to them with the table: the rows are not scaled again, and the medians are those of
+    a fresh search."""
     pipe, seqs = normal_only
-    raw, X, explained = _table_parts(pipe, seqs)
-    chosen = _neighbors.explained_rows_of(pipe.detector_, explained)
-    assert chosen is not None and np.array_equal(chosen, _searched(pipe.detector_, X))
+    raw, X = pipe._matrix(seqs)
+    explained, chosen = _neighbors.explained_with_rows(
+        pipe.detector_, X, _reasons.TABLE_FEATURES, pipe.feature_names_
+    )
+    assert np.array_equal(chosen, _searched(pipe.detector_, X))
     scaled = []
     real = type(pipe)._scaled
 
@@ -160,22 +139,8 @@ def test_the_table_reads_the_explained_rows_without_scaling_again(normal_only, m
         return real(self, *args)
 
     monkeypatch.setattr(type(pipe), "_scaled", counting)
-    reasons = _reasons.feature_reasons(pipe, explained, raw, seqs.lengths)
+    reasons = _reasons.feature_reasons(pipe, explained, raw, seqs.lengths, chosen)
     assert scaled == []
-    # an equal table not returned by explain(): scaled again, the same words
-    again = _reasons.feature_reasons(pipe, explained.copy(), raw, seqs.lengths)
+    # without the rows: scaled again and searched, the same words
+    again = _reasons.feature_reasons(pipe, explained, raw, seqs.lengths)
     assert scaled and np.array_equal(reasons, again)
-
-
-def test_a_tables_record_goes_with_it_and_with_a_new_fit():
-    det = KNNDetector(1).fit(_data(0))
-    table = det.explain(_data(1, 50), top=2)
-    assert _neighbors.explained_rows_of(det, table).shape == (50, 1)
-    key = id(table)
-    del table
-    gc.collect()
-    assert key not in _neighbors._FRAMES
-    table = det.explain(_data(1, 50), top=2)
-    det.fit(_data(2))
-    assert _neighbors.explained_rows_of(det, table) is None
-    assert id(table) not in _neighbors._FRAMES

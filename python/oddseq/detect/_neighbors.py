@@ -3,8 +3,6 @@ DBSCAN noise with a continuous score."""
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
@@ -17,47 +15,6 @@ from ._base import BaseDetector, Explanation, is_training_matrix, robust_scale
 __all__ = ["DBSCANDetector", "KNNDetector", "LOF"]
 
 _KNN_METHODS = ("largest", "mean", "median")
-
-# The rows each row of a matrix explain() was given (while that matrix lives) was
-# explained against, by (detector, matrix): what the reasons' medians of the
-# neighbours' own values read (:meth:`_NeighbourDetector._explaining_rows`) in place of
-# a second search (H1 s27: with one neighbour, normal-only "auto", it was a third of the
-# scoring time of make_ecommerce's 20,000 users). Each entry is removed when its matrix
-# is freed (a new matrix at the freed one's id finds none), when its detector is fitted
-# again (its rows name other training rows), and, once its detector is freed, at the
-# next entry kept (H11 s27).
-_EXPLAINED: dict = {}
-
-
-def _remember_explained(det, X, chosen) -> None:
-    key = (id(det), id(X))
-    try:
-        entry = (weakref.ref(det), weakref.ref(X), chosen)
-    except TypeError:  # (an array that takes no weak reference: not kept)
-        return
-    for old, (det_ref, _, _) in list(_EXPLAINED.items()):
-        if det_ref() is None:  # its detector is gone: no one reads it
-            _EXPLAINED.pop(old, None)
-    if key not in _EXPLAINED:
-        weakref.finalize(X, _EXPLAINED.pop, key, None)
-    _EXPLAINED[key] = entry
-
-
-# The same, by the explanation table explain() returned (while that table lives): what
-# the table's reasons read without scaling their rows again to find the matrix (H11
-# s27). Keyed on the table's id; each entry removed when its table is freed.
-_FRAMES: dict = {}
-
-
-def _remember_frame(det, frame, chosen) -> None:
-    try:
-        entry = (weakref.ref(det), weakref.ref(frame), chosen)
-    except TypeError:  # (a table that takes no weak reference: not kept)
-        return
-    key = id(frame)
-    if key not in _FRAMES:
-        weakref.finalize(frame, _FRAMES.pop, key, None)
-    _FRAMES[key] = entry
 
 
 def explained_with_rows(det, X, top, feature_names=None):
@@ -77,49 +34,11 @@ def explained_with_rows(det, X, top, feature_names=None):
     return det._explanation_frame(part, top, feature_names, index), getattr(part, "chosen", None)
 
 
-def explained_rows_of(det, frame):
-    """The training rows (n, k) each row of the matrix behind ``frame`` (a table
-    ``det.explain`` returned, still alive, and ``det`` not fitted since) was explained
-    against, in the matrix's order; else None."""
-    entry = _FRAMES.get(id(frame))
-    if entry is None:
-        return None
-    det_ref, frame_ref, chosen = entry
-    if det_ref() is not det or frame_ref() is not frame or chosen.shape[1] != det._explain_k():
-        return None
-    return chosen
-
-
-def _forget_explained(det) -> None:
-    """Drop what ``det`` remembered of the matrices it explained: fitted again, its
-    neighbours' positions name other training rows."""
-    for record in (_EXPLAINED, _FRAMES):
-        for key, (det_ref, _, _) in list(record.items()):
-            if det_ref() is det:
-                record.pop(key, None)
-
-
-def _explained_rows(det, X, rows):
-    """The rows that ``X`` (rows ``rows`` of a matrix ``det`` explained, still alive)
-    were explained against, else None."""
-    k = det._explain_k()
-    for det_ref, X_ref, chosen in list(_EXPLAINED.values()):
-        explained = X_ref()
-        if det_ref() is not det or explained is None or rows.max() >= len(explained):
-            continue
-        if chosen.shape[1] != k:  # (min_samples set again without a fit)
-            continue
-        if explained.shape[1] == X.shape[1] and np.array_equal(explained[rows], X):
-            return chosen[rows].astype(np.int64)
-    return None
-
-
 class _NeighbourDetector(BaseDetector):
     """Shared by the neighbour detectors: the index, and explanations against the mean
     of a row's nearest training rows (what "similar entities" look like)."""
 
     def _fit_index(self, X):
-        _forget_explained(self)
         self.index_ = NearestNeighbors(metric=self.metric, n_threads=self.n_threads).fit(X)
         self._train = X.astype(np.float64)
         self._feature_scale = None
@@ -165,21 +84,13 @@ class _NeighbourDetector(BaseDetector):
         other training rows: ``typical`` the neighbours' mean, ``deviation`` in robust
         spreads of the feature over the training data, ``share`` of the squared
         difference."""
-        given, X = X, X.astype(np.float64)
+        X = X.astype(np.float64)
         if is_training_matrix(X, self._train) and self._cached_neighbours() is not None:
             return _with_chosen(self._training_rows(np.arange(len(X))), self._cached_neighbours())
         k = self._explain_k()
         dist, ind = self.index_.kneighbors(X, n_neighbors=k + 1)
         chosen = explaining_neighbours(dist, ind, k)
-        _remember_explained(self, given, chosen)
         return _with_chosen(self._against(X, self._train[chosen].mean(axis=1)), chosen)
-
-    def _explanation_frame(self, part, top, feature_names=None, index=None):
-        frame = super()._explanation_frame(part, top, feature_names, index)
-        chosen = getattr(part, "chosen", None)
-        if chosen is not None:
-            _remember_frame(self, frame, chosen)
-        return frame
 
     def _explain_training_rows(self, rows, top, feature_names=None, index=None):
         """explain() of the given training rows, from the neighbours found in fit (each
@@ -193,9 +104,9 @@ class _NeighbourDetector(BaseDetector):
     def _explaining_rows(self, X, rows=None) -> np.ndarray:
         """The training rows (n, k) each row of X is explained against, as
         :meth:`_explain` chooses them: fit's neighbours where X are the training rows at
-        ``rows`` (their positions in the training matrix); those explain() chose where X
-        are rows ``rows`` of a matrix it was last given (still alive); else found again
-        (each row itself, at distance 0, skipped)."""
+        ``rows`` (their positions in the training matrix); else found again (each row
+        itself, at distance 0, skipped). (explain()'s caller has them without a search:
+        :func:`explained_with_rows`.)"""
         X = np.asarray(X, dtype=np.float64)
         k = self._explain_k()
         cached = self._cached_neighbours()
@@ -207,9 +118,6 @@ class _NeighbourDetector(BaseDetector):
                 and np.array_equal(X, self._train[rows])
             ):
                 return cached[rows].astype(np.int64)
-            chosen = _explained_rows(self, X, rows)
-            if chosen is not None:
-                return chosen
         if not len(X):
             return np.zeros((0, k), dtype=np.int64)
         dist, ind = self.index_.kneighbors(X, n_neighbors=k + 1)
@@ -241,7 +149,7 @@ class _NeighbourDetector(BaseDetector):
 
 class _ChosenExplanation(Explanation):
     """An :class:`Explanation` with ``chosen``: the training rows (n, k) each row was
-    explained against, which the table explain() builds of it remembers."""
+    explained against, which :func:`explained_with_rows` returns with the table."""
 
 
 def _with_chosen(part: Explanation, chosen) -> Explanation:
