@@ -2799,15 +2799,42 @@ def _smallest_keyed(rows, found, samples):
     return drawn[:, :samples]
 
 
+def _iforest_hash_counts_and_ties(state, keys, threads):
+    """``_hash_counts`` and, per column, the first column identical to it on the
+    partition's rows among those of its key for the trees ``keys``
+    (``_iforest.tied_columns`` by them, as one machine's fit: columns identical on
+    every row share it), itself where none is; None for it without rows."""
+    X = state["X"]
+    first = np.arange(X.shape[1]) if X.shape[0] else None
+    for group in _iforest.tied_columns(X, threads, keys):  # (none without rows)
+        first[group] = group[0]
+    return (*_hash_counts(state), first)
+
+
+def _tied_over_partitions(firsts) -> list[np.ndarray]:
+    """The groups of columns identical on every row (``_iforest.tied_columns``'s form:
+    ascending columns, groups by their first) from each partition's firsts
+    (``_iforest_hash_counts_and_ties``; None for a partition without rows): the columns that
+    share their first on every partition."""
+    firsts = [f for f in firsts if f is not None]
+    _, label = np.unique(np.stack(firsts, axis=1), axis=0, return_inverse=True)
+    order = np.argsort(label.ravel(), kind="stable")
+    runs = np.split(order, np.flatnonzero(np.diff(label.ravel()[order])) + 1)
+    return sorted((r for r in runs if r.size > 1), key=lambda g: int(g[0]))
+
+
 def _iforest_tree_rows(rows, seed, n_estimators, samples, threads):
     """Each tree's rows as C++ iforest_fit draws them on the rows concatenated (global
     row numbers, n_estimators x samples), the column keys its features are drawn by,
-    and the rows explain() keeps (``_iforest._stats_rows_by_keys``: all up to
-    _STATS_ROWS, else those of smallest key in a draw of their own). The keys are
-    wrapping sums over the partitions; copies of a row are numbered over all
-    partitions (the repeated hashes counted per partition, as K-means++ counts its
-    group weights); each partition keeps its smallest keys per tree and the client the
-    smallest over them, ordered by (key, row values, row) as C++ orders them."""
+    the rows explain() keeps (``_iforest._stats_rows_by_keys``: all up to _STATS_ROWS,
+    else those of smallest key in a draw of their own) and, above _STATS_ROWS, the
+    groups of columns identical on every row (``_iforest.tied_columns``, found per
+    partition in the pass that counts the rows' hashes; None up to _STATS_ROWS, where
+    they are found over the kept rows, all of them). The keys are wrapping sums over the
+    partitions; copies of a row are numbered over all partitions (the repeated hashes
+    counted per partition, as K-means++ counts its group weights); each partition keeps
+    its smallest keys per tree and the client the smallest over them, ordered by (key,
+    row values, row) as C++ orders them."""
     parts = _compute([_delayed(_column_keys)(s, threads) for s in rows.states])
     keys = np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)  # wrapping, as C++
     parts = _compute([_delayed(_iforest_column_keys)(s, keys, threads) for s in rows.states])
@@ -2815,9 +2842,17 @@ def _iforest_tree_rows(rows, seed, n_estimators, samples, threads):
     rows.states = _persist(
         [_delayed(_iforest_hashes)(s, column_keys, threads) for s in rows.states]
     )
-    parts = _compute([_delayed(_hash_counts)(s) for s in rows.states])
-    hashes, where = np.unique(np.concatenate([h for h, _ in parts]), return_inverse=True)
-    counts = np.bincount(where, weights=np.concatenate([c for _, c in parts]))
+    limit = _iforest._STATS_ROWS
+    if rows.n > limit:  # the groups over every row: one machine's (_set_forest's tied)
+        parts = _compute(
+            [_delayed(_iforest_hash_counts_and_ties)(s, column_keys, threads) for s in rows.states]
+        )
+        tied = _tied_over_partitions([f for *_, f in parts])
+    else:  # found over the kept rows, all of them
+        parts = _compute([_delayed(_hash_counts)(s) for s in rows.states])
+        tied = None
+    hashes, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate([p[1] for p in parts]))
     if (counts > 1).any():
         repeated = _shared(hashes[counts > 1])
         found = _compute([_delayed(_repeated_rows)(s, repeated) for s in rows.states])
@@ -2834,13 +2869,12 @@ def _iforest_tree_rows(rows, seed, n_estimators, samples, threads):
             for p, s in enumerate(rows.states)
         ]
     )
-    limit = _iforest._STATS_ROWS
     if rows.n > limit:
         kept = _iforest_stats_rows(rows, limit, _iforest._stats_seed(seed), threads)
     else:
         kept = np.arange(rows.n)
     rows.states = _persist([_delayed(_drop)(s, ("hash", "copy")) for s in rows.states])
-    return _smallest_keyed(rows, found, samples), column_keys, kept
+    return _smallest_keyed(rows, found, samples), column_keys, kept, tied
 
 
 def _fit_iforest(rows, det, d: int, threads: int):
@@ -2850,7 +2884,8 @@ def _fit_iforest(rows, det, d: int, threads: int):
     default) are fetched to the client, and the trees grown from them alone are the
     single-machine forest; then every partition is scored by it. The rows ``explain``
     takes its medians and spreads from are the same ones too (all rows up to 100,000,
-    else the same 100,000 drawn by their content keys)."""
+    else the same 100,000 drawn by their content keys), and so are the groups of
+    columns read as one feature (identical on every row, not only on those kept)."""
     params = det._validate_params()
     n_estimators = params["n_estimators"]
     n = rows.n
@@ -2861,7 +2896,9 @@ def _fit_iforest(rows, det, d: int, threads: int):
         # the n_estimators x n keys a draw per partition would bring to the client.
         return det.fit(rows.gather(np.arange(n)))
     seed = int(check_random_state(det.random_state).randint(_IFOREST_SEED_LIMIT))
-    tree_rows, column_keys, kept = _iforest_tree_rows(rows, seed, n_estimators, samples, threads)
+    tree_rows, column_keys, kept, tied = _iforest_tree_rows(
+        rows, seed, n_estimators, samples, threads
+    )
     drawn = np.unique(tree_rows)
     x = rows.gather(drawn)
     trees = _core.iforest_fit(
@@ -2875,7 +2912,7 @@ def _fit_iforest(rows, det, d: int, threads: int):
         tree_rows=np.searchsorted(drawn, tree_rows).astype(np.int64),
         column_keys=column_keys,
     )
-    det._set_forest(trees, samples, cols, rows.gather(kept))
+    det._set_forest(trees, samples, cols, rows.gather(kept), tied)
     det.n_features_in_ = d
     det._stats()  # the medians and spreads, on the client: the workers get no rows
     shared = _shared(_without_training_vectors(det))
