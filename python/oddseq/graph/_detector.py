@@ -322,7 +322,8 @@ class GroupDetector(BaseEstimator):
     threshold : float > 0, default=2.0
         Least significance (log10 units) of a group.
     max_groups : int, default=20
-        Most groups per method.
+        Most groups per method; a group found apart into parts (each a group of its
+        own) counts once, so a method may return a few more than this.
     patience : int, default=3
         Stop a method after this many blocks in a row that are not groups.
     min_burst : float, default=2.0

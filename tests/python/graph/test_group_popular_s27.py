@@ -109,3 +109,12 @@ def test_a_ring_in_a_small_shop_beside_its_popular_items_is_found():
     assert len(found.groups_) == 1
     assert set(ring) <= set(found.groups_["members"][0])
     assert sorted(found.groups_["objects"][0]) == [17, 18, 19]
+
+
+def test_a_group_found_apart_counts_once_against_max_groups():
+    # The two rings come out of one block as its two parts; the parts count as the one
+    # group they came from, so max_groups=1 returns both (the parameter says so).
+    det = GroupDetector(max_groups=1, method="temporal").fit(
+        two_rings(30), entity="user_id", object=["item_id", "category_id"], time="timestamp"
+    )
+    assert sorted(map(sorted, det.groups_["members"])) == [RING_A, RING_B]
