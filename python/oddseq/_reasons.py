@@ -1287,7 +1287,7 @@ def with_evidence(reasons: np.ndarray, lengths: np.ndarray) -> np.ndarray:
             [""] + [f" (rests on {k} event{'s' if k > 1 else ''})" for k in range(1, _FEW_EVENTS)],
             dtype=object,
         )
-        counts = np.clip(lengths[few], 0, _FEW_EVENTS - 1)
+        counts = np.clip(lengths[few], 0, _FEW_EVENTS - 1).astype(np.int64)
         reasons[few] = np.array(
             [f"{r}{n}" for r, n in zip(reasons[few].tolist(), notes[counts].tolist())],
             dtype=object,
