@@ -1566,9 +1566,16 @@ def feature_reasons(pipeline, explained, raw, lengths) -> np.ndarray:
     informative &= ~left
     said = over_nothing(pipeline, rows, cols, actual, raw, said)  # a ratio over 0: counts
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
+    sizes = np.diff(np.r_[starts, rows.size])
+    group = np.repeat(np.arange(starts.size), sizes)
+    # as many features named in every row (the explanation's top, fewer features than
+    # that aside): the rows as a matrix
+    width = int(sizes[0]) if sizes.size and (sizes == sizes[0]).all() else 0
 
     def nth(mask):  # per position, how many of its row's earlier positions are in mask
+        if width:
+            mask = mask.reshape(-1, width)
+            return (np.cumsum(mask, axis=1) - mask).ravel()
         before = np.cumsum(mask) - mask  # within the whole list
         return before - before[starts][group]
 
