@@ -1664,7 +1664,34 @@ def ranked(explained: pd.DataFrame, rows=None, last=None) -> np.ndarray:
     ]
     if last is not None:
         keys.append(np.asarray(last))
-    return np.lexsort((*keys, np.asarray(rows)))
+    rows = np.asarray(rows)
+    return _sorted_in_rows(keys, rows)
+
+
+def _sorted_in_rows(keys, rows) -> np.ndarray:
+    """``np.lexsort((*keys, rows))``, sorting only the rows whose features are out of
+    order: the explanation comes by row, each row's features by contribution, most in
+    their ranked order already (a stable sort leaves those as they are), and a lexsort
+    of six keys over four million features took seconds."""
+    n = len(rows)
+    if n < 2 or rows.dtype.kind not in "iu" or np.any(rows[1:] < rows[:-1]):
+        return np.lexsort((*keys, rows))
+    # each next feature of a row at or after the one before on the keys (the last key
+    # first); NaN compares neither way: its row is sorted
+    ahead = np.zeros(n - 1, dtype=bool)
+    tied = rows[1:] == rows[:-1]
+    for key in reversed(keys):
+        key = np.asarray(key)
+        ahead |= tied & (key[:-1] < key[1:])
+        tied &= key[:-1] == key[1:]
+    out_of_order = ~(ahead | tied) & (rows[1:] == rows[:-1])
+    order = np.arange(n)
+    if not out_of_order.any():
+        return order
+    bad = np.unique(rows[1:][out_of_order])
+    at = np.flatnonzero(np.isin(rows, bad))
+    order[at] = at[np.lexsort((*(np.asarray(k)[at] for k in keys), rows[at]))]
+    return order
 
 
 def _column(explained: pd.DataFrame, name: str, default: float) -> np.ndarray:

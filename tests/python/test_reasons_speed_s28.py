@@ -107,3 +107,24 @@ def test_few_events_noted_as_before(fitted):
         "f",
     ]
     assert reasons[0] == "a"  # not changed in place
+
+
+@pytest.mark.parametrize("seed", [369, 370, 371])
+def test_rows_sorted_as_one_lexsort(seed):
+    """The features ranked within their rows, only the rows out of order sorted, are in
+    the order of one lexsort of every feature: ties kept in their order, NaN last, a
+    feature put last (``last``), rows out of order (a full sort)."""
+    rng = np.random.default_rng(seed)
+    n_rows, top = 500, 4
+    rows = np.repeat(np.arange(n_rows), top)
+    keys = [rng.integers(0, 3, rows.size).astype(np.float64) for _ in range(3)]
+    keys[1][rng.random(rows.size) < 0.05] = np.nan
+    keys[2] = -np.sort(-keys[2].reshape(n_rows, top), axis=1).ravel()  # most in order
+    keys.append(rng.random(rows.size) < 0.1)  # a "last" key
+    expect = np.lexsort((*keys, rows))
+    assert np.array_equal(_reasons._sorted_in_rows(keys, rows), expect)
+    assert not np.array_equal(expect, np.arange(rows.size))  # some rows were sorted
+    shuffled = rng.permutation(rows)
+    assert np.array_equal(_reasons._sorted_in_rows(keys, shuffled), np.lexsort((*keys, shuffled)))
+    in_order = [np.zeros(rows.size), np.tile(np.arange(top), n_rows).astype(float)]
+    assert np.array_equal(_reasons._sorted_in_rows(in_order, rows), np.arange(rows.size))
