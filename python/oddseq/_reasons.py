@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -127,12 +128,22 @@ def feature_texts(feature_names, cols: np.ndarray, values: np.ndarray) -> np.nda
     if len(cols) < _FEW_TEXTS:  # a stream alert's few
         pairs = zip(np.asarray(cols).tolist(), np.asarray(values, dtype=np.float64).tolist())
         return np.array([_format_one(feature_names[c], v) for c, v in pairs], dtype=object)
-    out = np.empty(len(cols), dtype=object)
-    for j in np.unique(cols):
-        mine = np.flatnonzero(cols == j)
-        uniques, inverse = np.unique(values[mine], return_inverse=True)
-        out[mine] = np.array(format_values(feature_names[j], uniques), dtype=object)[inverse]
-    return out
+    cols = np.asarray(cols, dtype=np.int64)
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    # The distinct (feature, value) pairs by hashing, not sorting: the values by their
+    # bits (each formatted as itself: -0.0 apart from 0.0), then the pairs.
+    value_code, distinct = pd.factorize(values.view(np.int64), sort=False)
+    pair_code, pairs = pd.factorize(cols * len(distinct) + value_code, sort=False)
+    pair_cols, pair_values = np.divmod(pairs, len(distinct))
+    pair_values = distinct[pair_values].view(np.float64)
+    texts = np.empty(len(pairs), dtype=object)
+    order = np.argsort(pair_cols, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, np.diff(pair_cols[order]) != 0, True])
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        mine = order[start:end]
+        name = feature_names[int(pair_cols[mine[0]])]
+        texts[mine] = np.array(format_values(name, pair_values[mine]), dtype=object)
+    return texts[pair_code]
 
 
 # A reason names at most this many of the event types count[<other>] pools, each in a
@@ -181,9 +192,13 @@ def name_unseen_types(pipeline, reasons: np.ndarray, seqs) -> np.ndarray:
     such types named ("...: 'refund'"; the most frequent two, and how many more)."""
     if _NOTHING_POOLED not in feature_notes(pipeline):
         return reasons
-    said = np.flatnonzero([_NOTHING_POOLED in str(r) for r in reasons])
     fitted = pipeline._fitted_event_labels()
-    if not said.size or fitted is None:
+    # (every type of the log fitted, as where the table is of the fitted log: none to name)
+    labels = getattr(seqs, "event_labels", None)  # (oddseq.dask's entities have none)
+    if fitted is None or (labels is not None and np.asarray(labels.isin(fitted), bool).all()):
+        return reasons
+    said = np.flatnonzero([_NOTHING_POOLED in str(r) for r in reasons])
+    if not said.size:
         return reasons
     some = seqs.take(said)
     unseen = ~np.asarray(some.event_labels.isin(fitted), dtype=bool)
@@ -268,6 +283,12 @@ def length_band_label(band: int) -> str:
     return f"{low:,}-{high:,} events"
 
 
+# length_band_label of each band, at band + 1 (a length under 1 is band -1).
+_BAND_LABELS_FROM = np.array(
+    [length_band_label(b) for b in range(-1, len(_BAND_STARTS))], dtype=object
+)
+
+
 def band_sizes(lengths) -> np.ndarray:
     """Entities per band."""
     return np.bincount(length_bands(lengths), minlength=len(_BAND_STARTS))
@@ -285,10 +306,16 @@ def typical_by_length(raw: np.ndarray, lengths, names):
     entities): what a reason says is typical for entities of about as many events.
     Kept by the pipeline as ``_typical_by_length``; reasons only, never the scores."""
     bands = length_bands(lengths)
+    # each band's entities gathered once (a mask of every entity per column and band
+    # was 200 passes over a million entities)
+    order = np.argsort(bands, kind="stable")
+    bounds = np.searchsorted(bands[order], np.arange(len(_BAND_STARTS) + 1))
     return typical_from_bands(
         names,
         band_sizes(lengths),
-        lambda pairs: [float(np.median(raw[bands == b, j])) for j, b in pairs],
+        lambda pairs: [
+            float(np.median(raw[order[bounds[b] : bounds[b + 1]], j])) for j, b in pairs
+        ],
     )
 
 
@@ -515,7 +542,7 @@ def _like_neighbours(
     if len(cols) == 0 or rows is None:
         return none
     whose = np.asarray(whose, dtype=object)
-    like = np.flatnonzero(np.isin(whose, (_LIKE, _NORMAL_LIKE)) & np.asarray(agrees, bool))
+    like = np.flatnonzero(_said_like(whose) & np.asarray(agrees, bool))
     if not like.size:
         return none
     at = np.asarray(rows, dtype=np.int64)[like]
@@ -554,7 +581,7 @@ def _like_overall(
     if det is None or raw is None or agrees is None or len(cols) == 0:
         return none
     whose = np.asarray(whose, dtype=object)
-    like = np.flatnonzero(np.isin(whose, (_LIKE, _NORMAL_LIKE)) & np.asarray(agrees, bool))
+    like = np.flatnonzero(_said_like(whose) & np.asarray(agrees, bool))
     if not like.size:
         return none
     if clusters is not None:
@@ -649,7 +676,8 @@ def _overall(pipeline, cols, value, typical, whose, agrees) -> tuple:
     cols = np.asarray(cols, dtype=np.int64)
     whose = np.asarray(whose, dtype=object)
     mean = whose == _MEAN
-    mean &= ~np.isin(whose_said(pipeline, cols, typical, whose), SAID_ALONE)
+    # (where whose_said says most entities have none: said alone, plain already)
+    mean &= ~_none_below(pipeline, cols, typical)
     at = np.flatnonzero(((whose == _MEDIAN) | mean) & np.asarray(agrees, dtype=bool))
     median = _population_medians(pipeline, cols[at], mean[at])
     known = np.isfinite(median)
@@ -807,6 +835,107 @@ def _typical_words_left(
     it, where the caller has it (not written again); ``chosen``: the training rows each
     row of ``raw`` was explained against, where the caller has them
     (:func:`_like_neighbours`)."""
+    words = _typical_parts(
+        pipeline,
+        cols,
+        value,
+        typical,
+        lengths,
+        expected,
+        whose,
+        agrees,
+        rows,
+        raw,
+        clusters,
+        value_texts,
+        chosen,
+    )
+    words_of, notes = words.at(pipeline)
+    return words_of, notes, words.left
+
+
+class _Words(NamedTuple):
+    """What :func:`_typical_words_left` says of the named features before it writes
+    their words (:meth:`at` writes them, for all or some): ``said``, the words before
+    each typical value (:func:`whose_said`'s); ``whose``, those words before "most
+    entities have none" replaced them; ``expected``, the typical values' texts;
+    ``left``, which a reason leaves out; and of the features with a typical value of
+    like length (positions ``like_at``): their columns, bands, medians and whether the
+    value lies on the scored side of it (``same``)."""
+
+    said: np.ndarray
+    whose: np.ndarray
+    expected: np.ndarray
+    left: np.ndarray
+    like_at: np.ndarray
+    like_cols: np.ndarray
+    bands: np.ndarray
+    like: np.ndarray
+    same: np.ndarray
+
+    def alone(self) -> np.ndarray:
+        """Per named feature, whether its words are said alone ("most entities have
+        none"): not where the typical value of like length is said."""
+        out = _said_alone(self.said)
+        out[self.like_at] = False
+        return out
+
+    def at(self, pipeline, positions=None, notes=True) -> tuple:
+        """(the typical value's words, explain's note, None without ``notes``) of the
+        named features at ``positions`` (all of them by default)."""
+        if positions is None:
+            positions = np.arange(len(self.expected))
+        positions = np.asarray(positions, dtype=np.int64)
+        expected = self.expected[positions]
+        words_of = typical_phrases(self.said[positions], expected)
+        notes = np.full(len(positions), "", dtype=object) if notes else None
+        if not self.like_at.size or not positions.size:
+            return words_of, notes
+        # each position's row of the like-length arrays, -1 for none
+        which = np.full(len(self.expected), -1, dtype=np.int64)
+        which[self.like_at] = np.arange(self.like_at.size)
+        which = which[positions]
+        mine = np.flatnonzero(which >= 0)
+        if not mine.size:
+            return words_of, notes
+        k = which[mine]
+        texts = feature_texts(pipeline.feature_names_, self.like_cols[k], self.like[k])
+        words = texts + " with " + _BAND_LABELS_FROM[self.bands[k] + 1]
+        said = _MEDIAN + " " + words
+        if notes is not None:
+            notes[mine] = said
+        same = self.same[k]
+        whose = self.whose[positions[mine]]
+        median = ~same & (whose == _MEDIAN)
+        other = ~same & ~median
+        words_of[mine[same]] = said[same]
+        words_of[mine[median]] = (
+            _MEDIAN + " " + expected[mine[median]] + " overall, " + words[median]
+        )
+        words_of[mine[other]] = (
+            whose[other] + " " + expected[mine[other]] + "; " + _MEDIAN + " " + words[other]
+        )
+        return words_of, notes
+
+
+def _typical_parts(
+    pipeline,
+    cols,
+    value,
+    typical,
+    lengths,
+    expected,
+    whose=None,
+    agrees=None,
+    rows=None,
+    raw=None,
+    clusters=None,
+    value_texts=None,
+    chosen=None,
+    like_length=None,
+) -> _Words:
+    """:func:`_typical_words_left`'s findings, its words not yet written (:class:`_Words`);
+    ``like_length``: :func:`_like_length` of the features, where the caller has it."""
     expected = np.asarray(expected, dtype=object)
     whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
     whose = np.array(whose, dtype=object)
@@ -834,24 +963,24 @@ def _typical_words_left(
         expected = expected.copy()
         expected[at] = median_texts
         left[at[~said]] = True
-    whose = medians_said
     # a count PCA T^2 expects under sqrt(2) - 1: most entities have none, said alone
-    words_of = typical_phrases(whose_said(pipeline, cols, typical, whose), expected)
-    notes = np.full(len(expected), "", dtype=object)
-    mine, bands, like, same = _like_length(pipeline, cols, value, typical, lengths)
-    texts = feature_texts(pipeline.feature_names_, np.asarray(cols)[mine], like)
-    for k, at in enumerate(mine.tolist()):
-        words = f"{texts[k]} with {length_band_label(int(bands[k]))}"
-        notes[at] = f"{_MEDIAN} {words}"
-        if same[k]:
-            words_of[at] = notes[at]
-            # said against entities of like length, apart on the scored side
-            left[at] = False
-        elif whose[at] == _MEDIAN:
-            words_of[at] = f"{_MEDIAN} {expected[at]} overall, {words}"
-        else:
-            words_of[at] = f"{whose[at]} {expected[at]}; {_MEDIAN} {words}"
-    return words_of, notes, left
+    said_words = whose_said(pipeline, cols, typical, medians_said)
+    if like_length is None:
+        like_length = _like_length(pipeline, cols, value, typical, lengths)
+    mine, bands, like, same = like_length
+    # said against entities of like length, apart on the scored side
+    left[mine[same]] = False
+    return _Words(
+        said_words,
+        medians_said,
+        expected,
+        left,
+        mine,
+        np.asarray(cols, dtype=np.int64)[mine],
+        bands,
+        like,
+        same,
+    )
 
 
 # Whose expectation a detector's typical value is, in the words a reason puts before it
@@ -884,12 +1013,36 @@ def whose_said(pipeline, cols, typical, whose) -> np.ndarray:
     fitting) for a count PCA T^2 expects under sqrt(2) - 1 (see ``_MEAN``), which a
     reason says in place of the value."""
     said = np.array(whose, dtype=object)
-    names = pipeline.feature_names_
-    at = np.flatnonzero((said == _MEAN) & (np.asarray(typical, dtype=np.float64) < _NONE_BELOW))
-    at = [k for k in at.tolist() if _is_count(names[int(cols[k])])]
-    if at:
+    at = np.flatnonzero((said == _MEAN) & _none_below(pipeline, cols, typical))
+    if at.size:
         said[at] = _NORMAL_NONE if getattr(pipeline, "normal_", False) else _NONE
     return said
+
+
+def _none_below(pipeline, cols, typical) -> np.ndarray:
+    """Per named feature, whether it is a count whose typical value lies under sqrt(2)
+    - 1: where PCA T^2's mean is that value, most entities have none (:func:`whose_said`)."""
+    counts = np.array([_is_count(n) for n in pipeline.feature_names_], dtype=bool)
+    cols = np.asarray(cols, dtype=np.int64)
+    below = np.asarray(typical, dtype=np.float64) < _NONE_BELOW
+    return below & counts[cols] if counts.size else below & False
+
+
+def _said_alone(said) -> np.ndarray:
+    """Per typical value's words, whether they are said alone (``SAID_ALONE``)."""
+    said = np.asarray(said, dtype=object)
+    return (said == _NONE) | (said == _NORMAL_NONE)
+
+
+def _said_like(whose) -> np.ndarray:
+    """Per typical value's words, whether they are a K-means centre's or neighbours'."""
+    whose = np.asarray(whose, dtype=object)
+    return (whose == _LIKE) | (whose == _NORMAL_LIKE)
+
+
+def _length_bound(names) -> np.ndarray:
+    """Per feature of ``names``, whether it is one of ``LENGTH_BOUND``."""
+    return np.array([n in LENGTH_BOUND for n in names], dtype=bool)
 
 
 #: Words said in place of the typical value, not before it.
@@ -902,7 +1055,7 @@ def typical_phrases(said, expected) -> np.ndarray:
     all ("most entities have none")."""
     said = np.asarray(said, dtype=object)
     out = said + " " + np.asarray(expected, dtype=object)
-    alone = np.isin(said, SAID_ALONE)
+    alone = _said_alone(said)
     out[alone] = said[alone]
     return out
 
@@ -933,8 +1086,13 @@ def typical_words_of(pipeline, explained: pd.DataFrame) -> np.ndarray:
     members = _members(pipeline)
     if "detector" in explained and members[0][0] is not None:
         words = {name: _whose(member, normal) for name, member in members}
-        named = explained["detector"].astype(object).map(words)
-        return named.where(named.notna(), _MEDIAN).to_numpy(dtype=object)
+        # By comparison with each member's name (a few passes over the column, no
+        # Python string per row: a million rows name four million features).
+        detector = explained["detector"]
+        out = np.full(len(detector), _MEDIAN, dtype=object)
+        for name, said in words.items():
+            out[(detector == name).to_numpy(dtype=bool, na_value=False)] = said
+        return out
     cols = pd.Index(pipeline.feature_names_).get_indexer(explained["feature"].astype(object))
     rows = explained.index.get_level_values("row").to_numpy()
     return typical_words_at(pipeline, rows, cols, explained["typical"].to_numpy(np.float64))
@@ -1001,7 +1159,7 @@ def _like_length(pipeline, cols, value, typical, lengths) -> tuple:
     like = medians[which[mine], bands]
     names = np.asarray(pipeline.feature_names_, dtype=object)
     short = np.asarray(lengths)[mine] <= _BOUND_UP_TO
-    has = np.isfinite(like) & (short | ~np.isin(names[cols[mine]], LENGTH_BOUND))
+    has = np.isfinite(like) & (short | ~_length_bound(names)[cols[mine]])
     mine, bands, like = mine[has], bands[has], like[has]
     value = np.asarray(value, dtype=np.float64)[mine]
     typical = np.asarray(typical, dtype=np.float64)[mine]
@@ -1010,15 +1168,18 @@ def _like_length(pipeline, cols, value, typical, lengths) -> tuple:
     return mine, bands, like, (side_like == side_typical) & (side_like != 0)
 
 
-def typical_of_length(pipeline, cols, value, typical, lengths) -> np.ndarray:
+def typical_of_length(pipeline, cols, value, typical, lengths, like_length=None) -> np.ndarray:
     """Per named feature, whether it is one of ``LENGTH_BOUND`` whose value is not away
     from the typical value of its length on the side the detector scored: a reason
-    leaves it out."""
+    leaves it out (``like_length``: :func:`_like_length` of the features, where the
+    caller has it)."""
     out = np.zeros(len(cols), dtype=bool)
-    mine, _, _, same = _like_length(pipeline, cols, value, typical, lengths)
+    if like_length is None:
+        like_length = _like_length(pipeline, cols, value, typical, lengths)
+    mine, _, _, same = like_length
     if mine.size:
         names = np.asarray(pipeline.feature_names_, dtype=object)
-        bound = np.isin(names[np.asarray(cols)[mine]], LENGTH_BOUND)
+        bound = _length_bound(names)[np.asarray(cols)[mine]]
         out[mine[bound & ~same]] = True
     return out
 
@@ -1082,9 +1243,12 @@ def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
         else:
             nothing = f"no event read as {bottom}"
         label = shorten(str(funnel[top]), _FUNNEL_LABEL)
-        for k in mine.tolist():
-            if np.isfinite(value[k]):
-                said[k] = f"{value[k]:,.0f} '{label}' with {nothing}"
+        mine = mine[np.isfinite(value[mine])]
+        if mine.size:
+            said[mine] = np.array(
+                [f"{v:,.0f} '{label}' with {nothing}" for v in value[mine].tolist()],
+                dtype=object,
+            )
     return said
 
 
@@ -1134,11 +1298,16 @@ def with_evidence(reasons: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     few = np.flatnonzero(lengths < _FEW_EVENTS)
     if few.size:
         reasons = reasons.astype(object, copy=True)
-        counts = lengths[few]
-        notes = np.where(counts == 1, " (rests on 1 event)", "")
-        for k in range(2, _FEW_EVENTS):
-            notes = np.where(counts == k, f" (rests on {k} events)", notes)
-        reasons[few] = reasons[few].astype(str) + notes.astype(object)
+        # each count's note (a length under 1 has none), and each reason as str() says it
+        notes = np.array(
+            [""] + [f" (rests on {k} event{'s' if k > 1 else ''})" for k in range(1, _FEW_EVENTS)],
+            dtype=object,
+        )
+        counts = np.clip(lengths[few], 0, _FEW_EVENTS - 1).astype(np.int64)
+        reasons[few] = np.array(
+            [f"{r}{n}" for r, n in zip(reasons[few].tolist(), notes[counts].tolist())],
+            dtype=object,
+        )
     return reasons
 
 
@@ -1310,10 +1479,21 @@ def _phrase(name, said, expected, read=None, events=None, note="") -> str:
     return f"{name} {said} ({expected})"
 
 
-def _phrases(names, said, expected, notes, read=None, events=None) -> np.ndarray:
-    if read is None:
+def _phrases(names, said, expected, notes, read=None, events=None, before=None) -> np.ndarray:
+    """_phrase of each feature; with ``before`` (without ``read``), each after its
+    phrase of ``before`` and "; "."""
+    if read is None:  # _phrase's words, inline (a million rows say two million)
+        parts = [np.asarray(a, dtype=object).tolist() for a in (names, said, expected, notes)]
+        if before is not None:
+            return np.array(
+                [
+                    f"{b}; {n} {a} ({e}; {t})" if t else f"{b}; {n} {a} ({e})"
+                    for b, n, a, e, t in zip(np.asarray(before, dtype=object).tolist(), *parts)
+                ],
+                dtype=object,
+            )
         return np.array(
-            [_phrase(n, a, e, note=t) for n, a, e, t in zip(names, said, expected, notes)],
+            [f"{n} {a} ({e}; {t})" if t else f"{n} {a} ({e})" for n, a, e, t in zip(*parts)],
             dtype=object,
         )
     return np.array(
@@ -1361,6 +1541,7 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     rows, cols, actual, typical_raw, read, agrees, whose, clusters = (
         a[order] for a in (rows, cols, actual, typical_raw, read, agrees, whose, clusters)
     )
+    row_lengths = np.asarray(lengths)[rows]
     said = feature_texts(feature_names, cols, actual)
     expected = feature_texts(feature_names, cols, typical_raw)
     # Vectorised, and phrases are written only for the features a reason uses.
@@ -1369,16 +1550,15 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     # led reasons, in column order)
     informative &= _column(explained, "share", 1.0)[order] != 0
     # item variety typical of the entity's length: the shrinkage put it apart
-    informative &= ~typical_of_length(
-        pipeline, cols, actual, typical_raw, np.asarray(lengths)[rows]
-    )
+    like_length = _like_length(pipeline, cols, actual, typical_raw, row_lengths)
+    informative &= ~typical_of_length(pipeline, cols, actual, typical_raw, row_lengths, like_length)
     # (chosen on the detector's typical value; the words may say the one of like length)
-    expected, _, left = _typical_words_left(
+    words = _typical_parts(
         pipeline,
         cols,
         actual,
         typical_raw,
-        np.asarray(lengths)[rows],
+        row_lengths,
         expected,
         whose,
         agrees,
@@ -1387,18 +1567,27 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
         clusters,
         said,
         chosen,
+        like_length,
     )
+    left = words.left
     # a count of 0 beside "most entities have none" reads as ordinary, though PCA T^2's
     # mean lay above it (H6 s22, BGL: "count[E67] 0 (most entities have none)")
-    informative &= ~((actual == 0) & np.isin(expected, SAID_ALONE))
+    informative &= ~((actual == 0) & words.alone())
     # a value at the entities' own median, or on its other side: the detector's centre
     # put it apart, not the entity (_said_medians)
     informative &= ~left
     said = over_nothing(pipeline, rows, cols, actual, raw, said)  # a ratio over 0: counts
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))
+    sizes = np.diff(np.r_[starts, rows.size])
+    group = np.repeat(np.arange(starts.size), sizes)
+    # as many features named in every row (the explanation's top, fewer features than
+    # that aside): the rows as a matrix
+    width = int(sizes[0]) if sizes.size and (sizes == sizes[0]).all() else 0
 
     def nth(mask):  # per position, how many of its row's earlier positions are in mask
+        if width:
+            mask = mask.reshape(-1, width)
+            return (np.cumsum(mask, axis=1) - mask).ravel()
         before = np.cumsum(mask) - mask  # within the whole list
         return before - before[starts][group]
 
@@ -1407,27 +1596,34 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     # Labels come from the data: a 50 MB event name is quoted in a short form.
     names = np.asarray([reason_name(n) for n in feature_names], dtype=object)
     notes = np.asarray(feature_notes(pipeline), dtype=object)
-
-    def phrases(at):
-        return _phrases(names[cols[at]], said[at], expected[at], notes[cols[at]])
-
-    reason = np.empty(starts.size, dtype=object)
     # The fallback, for rows with no feature away from its typical value on the side
     # the detector scored: the leading one on that side, else the leading one with
     # what the detector read.
     lonely = np.setdiff1d(np.arange(starts.size), group[first], assume_unique=True)
     leading = np.flatnonzero(agrees & (nth(agrees) == 0))
     leading = leading[np.isin(group[leading], lonely)]
-    reason[group[leading]] = _LEADING + phrases(leading)
+    turned = starts[np.setdiff1d(lonely, group[leading], assume_unique=True)]
     # a leading feature at (or past) the entities' own median: against the detector's
     # own centre, which set it apart (the median it equals says nothing, H7 s27)
     mine = leading[left[leading]]
+    leading = leading[~left[leading]]
+    # The typical values' words, written only where a reason says them.
+    need = np.zeros(rows.size, dtype=bool)
+    need[first], need[second], need[leading], need[turned] = True, True, True, True
+    need = np.flatnonzero(need)
+    expected = np.empty(rows.size, dtype=object)
+    expected[need] = words.at(pipeline, need, notes=False)[0]
+
+    def phrases(at):
+        return _phrases(names[cols[at]], said[at], expected[at], notes[cols[at]])
+
+    reason = np.empty(starts.size, dtype=object)
+    reason[group[leading]] = _LEADING + phrases(leading)
     if mine.size:
         own = _own_words(pipeline, cols[mine], typical_raw[mine], whose[mine])
         reason[group[mine]] = _LEADING + _phrases(
             names[cols[mine]], said[mine], own, notes[cols[mine]]
         )
-    turned = starts[np.setdiff1d(lonely, group[leading], assume_unique=True)]
     if turned.size:
         reason[group[turned]] = _LEADING + _phrases(
             names[cols[turned]],
@@ -1438,9 +1634,15 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
             np.asarray(lengths)[rows[turned]],
         )
     reason[group[first]] = phrases(first)
-    reason[group[second]] = reason[group[second]] + "; " + phrases(second)
-    reason = pd.Series(reason, index=rows[starts])
-    return with_evidence(reason.reindex(range(len(raw))).to_numpy(), lengths)
+    # the second phrase written onto the first's in one step
+    both = group[second]
+    at = second
+    reason[both] = _phrases(
+        names[cols[at]], said[at], expected[at], notes[cols[at]], None, None, reason[both]
+    )
+    out = np.full(len(raw), np.nan, dtype=object)
+    out[rows[starts]] = reason
+    return with_evidence(out, lengths)
 
 
 def ranked(explained: pd.DataFrame, rows=None, last=None) -> np.ndarray:
@@ -1462,7 +1664,34 @@ def ranked(explained: pd.DataFrame, rows=None, last=None) -> np.ndarray:
     ]
     if last is not None:
         keys.append(np.asarray(last))
-    return np.lexsort((*keys, np.asarray(rows)))
+    rows = np.asarray(rows)
+    return _sorted_in_rows(keys, rows)
+
+
+def _sorted_in_rows(keys, rows) -> np.ndarray:
+    """``np.lexsort((*keys, rows))``, sorting only the rows whose features are out of
+    order: the explanation comes by row, each row's features by contribution, most in
+    their ranked order already (a stable sort leaves those as they are), and a lexsort
+    of six keys over four million features took seconds."""
+    n = len(rows)
+    if n < 2 or rows.dtype.kind not in "iu" or np.any(rows[1:] < rows[:-1]):
+        return np.lexsort((*keys, rows))
+    # each next feature of a row at or after the one before on the keys (the last key
+    # first); NaN compares neither way: its row is sorted
+    ahead = np.zeros(n - 1, dtype=bool)
+    tied = rows[1:] == rows[:-1]
+    for key in reversed(keys):
+        key = np.asarray(key)
+        ahead |= tied & (key[:-1] < key[1:])
+        tied &= key[:-1] == key[1:]
+    out_of_order = ~(ahead | tied) & (rows[1:] == rows[:-1])
+    order = np.arange(n)
+    if not out_of_order.any():
+        return order
+    bad = np.unique(rows[1:][out_of_order])
+    at = np.flatnonzero(np.isin(rows, bad))
+    order[at] = at[np.lexsort((*(np.asarray(k)[at] for k in keys), rows[at]))]
+    return order
 
 
 def _column(explained: pd.DataFrame, name: str, default: float) -> np.ndarray:
@@ -1553,7 +1782,7 @@ def _alert_phrases(
     notes = [all_notes[c] for c in cols.tolist()]
     phrases = [[] for _ in range(n_rows)]
     ordinary = typical_of_length(pipeline, cols, value, typical, np.asarray(lengths)[rows])
-    ordinary |= (value == 0) & np.isin(expected, SAID_ALONE)  # as feature_reasons
+    ordinary |= (value == 0) & _said_alone(expected)  # as feature_reasons
     for k, (r, ok) in enumerate(zip(rows.tolist(), (agrees & ~ordinary & ~left).tolist())):
         if ok:
             phrases[r].append(_phrase(short[k], said[k], expected[k], note=notes[k]))
