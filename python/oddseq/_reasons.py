@@ -77,7 +77,7 @@ def format_value(feature: str, value: float) -> str:
 
 def format_values(feature: str, values: np.ndarray) -> list[str]:
     """format_value over an array of one feature's values."""
-    values = np.asarray(values, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 said as 0, not "-0"
     if feature.endswith("_bits"):  # an entropy of one item sums to 4.44e-16, not 0
         values = np.where(np.abs(values) < _ZERO_BITS, 0.0, values)
     if feature.endswith("_log2"):  # a log2 ratio: said as the ratio
@@ -104,7 +104,8 @@ def _format_one(feature: str, value: float) -> str:
     if feature.endswith("_bits") and abs(value) < _ZERO_BITS:
         value = 0.0
     if feature.endswith("_log2"):  # a log2 ratio: said as the ratio
-        return f"x{2.0**value:.2g}" if math.isfinite(value) else f"{value}"
+        return _ratio_text(value)
+    value += 0.0  # -0.0 is said as 0 ("0 s", not "-0 s")
     if feature.endswith("_s"):
         if not abs(value) >= 1.0:  # below a second (NaN too)
             return f"{value:.2g} s"
@@ -114,6 +115,22 @@ def _format_one(feature: str, value: float) -> str:
     if math.isfinite(value) and value % 1.0 == 0:
         return f"{int(value):,}"
     return f"{value:,.3g}"
+
+
+def _ratio_text(log2_ratio: float) -> str:
+    """A log2 ratio said as the ratio ("x4"); past the largest float (2 ** 1024, a
+    column of the caller's ``entity_features`` named ``*_log2`` can hold anything) by
+    its power of ten ("x1.8e+308", "x3.2e+1505"), not an OverflowError."""
+    if not math.isfinite(log2_ratio):
+        return f"{log2_ratio}"
+    if log2_ratio < 1000:
+        return f"x{2.0**log2_ratio:.2g}"
+    tens = log2_ratio * math.log10(2.0)
+    power = math.floor(tens)
+    mantissa = f"{10.0 ** (tens - power):.2g}"
+    if mantissa == "10":
+        mantissa, power = "1", power + 1
+    return f"x{mantissa}e+{power}"
 
 
 # Entropies (``*_bits``) below this are 0 up to the round-off of their sums.

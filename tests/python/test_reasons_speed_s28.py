@@ -31,9 +31,9 @@ def fitted():
 
 def test_each_value_is_written_as_it_is_alone():
     """feature_texts writes each distinct (feature, value) once, by hashing the values'
-    bits: each as format_value writes it alone. A duration of -0.0 beside 0.0 is "-0 s"
-    beside "0 s" (sorting for the distinct values made the two one, either text), NaN
-    "nan" whatever its sign bit, and the same value of two features each its own way."""
+    bits: each as format_value writes it alone. A duration of -0.0 beside 0.0 is "0 s"
+    beside "0 s" (an analyst reading "-0 s" sees a bug: review s28 L-2), NaN "nan"
+    whatever its sign bit, and the same value of two features each its own way."""
     names = ["duration_s", "count[buy]", "item_entropy_bits", "change_value_log2", "x"]
     rng = np.random.default_rng(369)
     special = [0.0, -0.0, np.nan, -np.nan, np.inf, 1e-12, 59.5, 60.0, 3600.0, 2.5, 7.0]
@@ -45,7 +45,28 @@ def test_each_value_is_written_as_it_is_alone():
     assert len(texts) == len(values) >= _reasons._FEW_TEXTS
     alone = [_reasons.format_value(names[c], v) for c, v in zip(cols.tolist(), values.tolist())]
     assert texts.tolist() == alone
-    assert texts[0] == "0 s" and texts[1] == "-0 s"
+    assert texts[0] == "0 s" and texts[1] == "0 s"
+
+
+@pytest.mark.parametrize(
+    ("log2_ratio", "text"),
+    [
+        (2.0, "x4"),
+        (-1.0, "x0.5"),
+        (1024.0, "x1.8e+308"),
+        (5000.0, "x1.4e+1505"),
+        (-1100.0, "x0"),
+        (np.inf, "inf"),
+    ],
+)
+def test_a_log2_ratio_past_the_largest_float_is_said_not_an_overflow(log2_ratio, text):
+    # a column of entity_features named *_log2 can hold anything: 2.0 ** 1024 raised
+    # OverflowError in the reasons (H6 s28)
+    assert _reasons.format_value("change_value_log2", log2_ratio) == text
+    texts = _reasons.feature_texts(
+        ["change_value_log2"], np.zeros(40, np.int64), np.full(40, log2_ratio)
+    )
+    assert set(texts.tolist()) == {text}
 
 
 def test_words_at_some_positions_are_those_of_all(fitted):
