@@ -89,8 +89,8 @@ def tied_columns(X, threads: int, keys=None) -> list[np.ndarray]:
     numbers, groups by their first): the columns of one content key (``keys``, default
     ``_core.kmeans_column_keys``), then of one digest of their values, each compared
     with its group's first (one pass over the candidates, however many share a key:
-    types seen once each share a multiset of values). The same groups, the columns
-    renumbered, whatever the columns' order."""
+    types seen once each share a multiset of values; zeros of either sign as one). The
+    same groups, the columns renumbered, whatever the columns' order."""
     if X.shape[0] == 0 or X.shape[1] < 2:
         return []
     keys = np.asarray(_core.kmeans_column_keys(X, threads) if keys is None else keys)
@@ -102,7 +102,8 @@ def tied_columns(X, threads: int, keys=None) -> list[np.ndarray]:
             continue
         by_digest: dict = {}
         for j in run.tolist():
-            values = np.ascontiguousarray(X[:, j]).tobytes()
+            # (+ 0.0: -0.0 is 0.0, as array_equal and the trees' comparisons see it)
+            values = (np.ascontiguousarray(X[:, j]) + 0.0).tobytes()
             by_digest.setdefault(hashlib.blake2b(values, digest_size=16).digest(), []).append(j)
         for first, *found in by_digest.values():
             same = [first] + [j for j in found if np.array_equal(X[:, j], X[:, first])]
@@ -111,34 +112,52 @@ def tied_columns(X, threads: int, keys=None) -> list[np.ndarray]:
     return sorted(groups, key=lambda g: int(g[0]))
 
 
-def as_one_feature(X, groups) -> np.ndarray:
+def group_centres(train, groups) -> list[float]:
+    """Each group's (:func:`tied_columns`) fitted centre: the median of ``train`` (the
+    rows kept for explain(), ``median_``'s) in its first column; its members are equal
+    on every fitted row, so any member's."""
+    return [float(np.median(np.asarray(train[:, cols[0]], dtype=np.float64))) for cols in groups]
+
+
+def _farthest(values, centre) -> np.ndarray:
+    """Where in each row of ``values`` (a group's columns) the members farthest from
+    ``centre`` lie (all of them where they agree)."""
+    away = np.abs(values - centre)
+    return away == away.max(axis=1, keepdims=True)
+
+
+def as_one_feature(X, groups, centres) -> np.ndarray:
     """X as the forest reads it where ``groups`` of columns were identical over the fitted
-    rows (:func:`tied_columns`): each group's columns hold, in every row, the group's
-    value (theirs where they agree, else their mean, summed in order of value), float64.
-    A tree drew one of them by its position among columns of one content key, which
-    follows the names; each reads the same, so a split on the group sees a row in which
-    any of them departs, whatever the names. X itself where every group agrees."""
-    departs = [cols for cols in groups if (X[:, cols[1:]] != X[:, cols[:1]]).any()]
+    rows (:func:`tied_columns`; ``centres``: :func:`group_centres`): each group's columns
+    hold, in every row, the group's value, float64: theirs where they agree, else the
+    member's farthest from the group's fitted centre (of two as far, the larger). A tree
+    drew one of them by its position among columns of one content key, which follows
+    the names; each reads the same, so a split on the group sees the row's largest
+    departure in it whole (not divided by the group's size, nor cancelled by a member
+    departing the other way), whatever the names. X itself where every group agrees."""
+    departs = [
+        (cols, centre)
+        for cols, centre in zip(groups, centres)
+        if (X[:, cols[1:]] != X[:, cols[:1]]).any()
+    ]
     if not departs:
         return X
     X = np.array(X, dtype=np.float64)
-    for cols in departs:
-        values = np.sort(X[:, cols], axis=1)
-        low, high = values[:, 0], values[:, -1]
-        read = np.where(low == high, low, values.sum(axis=1) / len(cols))
+    for cols, centre in departs:
+        values = X[:, cols]
+        read = np.where(_farthest(values, centre), values, -np.inf).max(axis=1)
         X[:, cols] = read[:, None]
     return X
 
 
-def _credit_departed(contribution, X, read, groups) -> np.ndarray:
+def _credit_departed(contribution, X, groups, centres) -> np.ndarray:
     """``contribution`` (changed in place) with each group's (:func:`as_one_feature`)
-    credited to the members whose value lies farthest from the one the forest read
-    (``read``: X so read), in equal parts (all of them where they agree): the tree's
-    split named one member by its position, which follows the names."""
-    for cols in groups:
+    credited to the members whose value lies farthest from the group's fitted centre,
+    the one the forest read among them, in equal parts (all of them where they agree):
+    the tree's split named one member by its position, which follows the names."""
+    for cols, centre in zip(groups, centres):
         credit = np.sort(contribution[:, cols], axis=1).sum(axis=1)
-        away = np.abs(X[:, cols] - read[:, cols])
-        farthest = away == away.max(axis=1, keepdims=True)
+        farthest = _farthest(X[:, cols], centre)
         contribution[:, cols] = farthest * (credit / farthest.sum(axis=1))[:, None]
     return contribution
 
@@ -183,9 +202,10 @@ class IsolationForest(TrainingStats, BaseDetector):
     symmetry of the table, where the draw follows the column order). Columns identical
     on every fitted row (event types that always come together) are such a tie: a split
     names whichever of them the column order puts there, so they are read as one
-    feature, the group's value (theirs where they agree, else their mean): a split on it
-    sees a scored row in which any of them departs, whatever the names, and the fitted
-    rows score as they would without it.
+    feature, the group's value (theirs where they agree, else the member's farthest
+    from the group's training median, of two as far the larger): a split on it sees a
+    scored row's largest departure among them whole, whatever the names, and the
+    fitted rows score as they would without it.
 
     Parameters
     ----------
@@ -337,6 +357,7 @@ class IsolationForest(TrainingStats, BaseDetector):
         self._feature_stats = None
         threads = resolve_threads(self.n_threads)
         self._tied = tied_columns(train, threads) if tied is None else list(tied)
+        self._tied_centres = group_centres(train, self._tied)
 
     natural_cut = True  # (BaseDetector.natural_cut)
 
@@ -348,6 +369,16 @@ class IsolationForest(TrainingStats, BaseDetector):
     # saved before they were kept.
     _tied: list = []
 
+    # Their fitted centres (group_centres); None in a model saved before they were kept.
+    _tied_centres: list | None = None
+
+    def _centres(self) -> list:
+        """The groups' fitted centres (:func:`group_centres`), from the kept rows where a
+        model saved before they were kept has groups."""
+        if self._tied_centres is None or len(self._tied_centres) != len(self._tied):
+            self._tied_centres = group_centres(self._train, self._tied) if self._tied else []
+        return self._tied_centres
+
     def _score(self, X, *, explain: bool, read=None):
         """The C++ scores of X as the forest reads it (``read``, default
         ``as_one_feature(X, ...)``): ``_core.IForestScores`` (scores, contributions)."""
@@ -357,7 +388,7 @@ class IsolationForest(TrainingStats, BaseDetector):
             max_samples=self.max_samples_,
             extended=bool(self.extended),
         )
-        read = as_one_feature(X, self._tied) if read is None else read
+        read = as_one_feature(X, self._tied, self._centres()) if read is None else read
         return _core.iforest_score(read, forest, explain, resolve_threads(self.n_threads))
 
     def decision_function(self, X):
@@ -375,14 +406,16 @@ class IsolationForest(TrainingStats, BaseDetector):
         as one row): how much that cut shrank the row's remaining population (a
         DIFFI-like importance; a hyperplane shares its credit by the squared weights).
         Contributions are averaged over trees; a group of columns read as one feature
-        gives its credit to those of them farthest from the value read (in equal parts);
+        gives its credit to those of them farthest from the group's training median, the
+        one read among them (in equal parts);
         ``typical`` is the training median and ``deviation`` is in robust spreads of the
         feature.
         """
-        read = as_one_feature(X, self._tied)
+        centres = self._centres()
+        read = as_one_feature(X, self._tied, centres)
         contribution = self._score(X, explain=True, read=read).contributions
         X = X.astype(np.float64, copy=False)
         if len(self._tied):  # each group's credit to the members that departed
-            contribution = _credit_departed(np.array(contribution), X, read, self._tied)
+            contribution = _credit_departed(np.array(contribution), X, self._tied, centres)
         typical = np.broadcast_to(self.median_, X.shape)
         return Explanation(X, typical, contribution, self.feature_scale_)

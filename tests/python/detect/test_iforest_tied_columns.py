@@ -71,11 +71,16 @@ def test_fitted_rows_score_as_they_would_without_the_groups():
     assert [g.tolist() for g in det._tied] == [[2, 3, 4], [5, 6]]
     raw = det._score(X, explain=False, read=X).scores
     np.testing.assert_array_equal(det.decision_scores_, raw)
-    # a scored row where a member departs reads the group's mean
-    read = _iforest.as_one_feature(Z, det._tied)
+    # a scored row where a member departs reads the member farthest from the group's
+    # fitted median, the larger of two as far
+    read = _iforest.as_one_feature(Z, det._tied, det._tied_centres)
     departed = Z[:, 2:5].min(axis=1) != Z[:, 2:5].max(axis=1)
     assert departed.any()
-    np.testing.assert_array_equal(read[departed, 2], Z[departed, 2:5].mean(axis=1))
+    centre = np.median(X[:, 2])
+    assert det._tied_centres[0] == centre
+    for row, values in zip(read[departed], Z[departed, 2:5]):
+        away = np.abs(values - centre)
+        assert row[2] == row[3] == row[4] == values[away == away.max()].max()
     np.testing.assert_array_equal(read[~departed, 2], Z[~departed, 2])
 
 
@@ -86,7 +91,7 @@ def test_without_identical_columns_nothing_changes():
     det = _forest(X, random_state=2)
     assert det._tied == []
     Z = rng.normal(scale=2, size=(40, 5))
-    assert _iforest.as_one_feature(Z, det._tied) is Z
+    assert _iforest.as_one_feature(Z, det._tied, det._tied_centres) is Z
     raw = det._score(Z, explain=True, read=Z)
     np.testing.assert_array_equal(det.decision_function(Z), raw.scores)
     np.testing.assert_array_equal(det._explain(Z).contribution, raw.contributions)
@@ -135,6 +140,9 @@ def test_saved_and_loaded(tmp_path):
     back = load(path)
     assert [g.tolist() for g in back._tied] == [g.tolist() for g in det._tied]
     np.testing.assert_array_equal(back.decision_function(Z), det.decision_function(Z))
+    del back._tied_centres  # (as a model saved before the centres were kept)
+    np.testing.assert_array_equal(back.decision_function(Z), det.decision_function(Z))
+    assert back._tied_centres == det._tied_centres
 
 
 def test_a_model_saved_before_the_groups_reads_the_columns_as_they_are():
@@ -150,6 +158,34 @@ def test_a_model_saved_before_the_groups_reads_the_columns_as_they_are():
     np.testing.assert_array_equal(
         det.decision_function(Z), _core.iforest_score(Z, forest, False, 1).scores
     )
+
+
+def test_members_departing_apart_are_seen_whole():
+    """A scored row whose members depart in opposite directions, or one member alone,
+    is read by the member farthest from the group's fitted median: no departure is
+    divided by the group's size or cancelled by another's (read as the members' mean,
+    [0, 40, 0, 0] scored as the typical [10, 10, 10, 10], review M-2 of s28)."""
+    rng = np.random.default_rng(7)
+    t = rng.poisson(10, 2000).astype(np.float64)
+    X = np.c_[t, t, t, t, rng.normal(size=(2000, 3))]
+    det = IsolationForest(random_state=0).fit(X)
+    assert [g.tolist() for g in det._tied] == [[0, 1, 2, 3]]
+    groups = np.array([[10, 10, 10, 10], [0, 20, 10, 10], [0, 40, 0, 0], [6, 10, 10, 10]])
+    scores = det.decision_function(np.c_[groups, np.zeros((4, 3))])
+    assert (scores[1:] > scores[0]).all(), scores
+    assert scores[2] > det.threshold_
+
+
+def test_zeros_of_either_sign_tie():
+    """0.0 and -0.0 are equal values (array_equal, the trees' comparisons): columns that
+    differ only in their zeros' signs are one group (review L-3 of s28)."""
+    a = np.random.default_rng(3).poisson(1.0, 200).astype(np.float64)
+    b = a.copy()
+    b[b == 0] = -0.0
+    X = np.c_[a, b, np.arange(200.0)]
+    assert [g.tolist() for g in _iforest.tied_columns(X, 1)] == [[0, 1]]
+    swapped = np.ascontiguousarray(X[:, [1, 0, 2]])
+    assert [g.tolist() for g in _iforest.tied_columns(swapped, 1)] == [[0, 1]]
 
 
 @pytest.mark.parametrize("shape", [(1, 3), (5, 1)])
