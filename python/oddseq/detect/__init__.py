@@ -1,14 +1,15 @@
 """Anomaly detectors with PyOD's surface and per-row explanations.
 
 Matrix detectors take any feature matrix (encoded sequences, scaled);
-:class:`MarkovDetector` takes Sequences. Every one has ``explain(X, top=3)``: what drives
-each row's score.
+:class:`MarkovDetector` and :class:`InvariantsDetector` take Sequences. Every one has
+``explain(X, top=3)``: what drives each row's score.
 """
 
 from ._base import BaseDetector
 from ._ecod import ECOD
 from ._ensemble import EnsembleDetector
 from ._iforest import IsolationForest
+from ._invariants import InvariantsDetector as InvariantsDetector  # (not in __all__ yet)
 from ._kmeans import KMeansDetector
 from ._markov import MarkovDetector
 from ._neighbors import LOF, DBSCANDetector, KNNDetector

@@ -1,0 +1,499 @@
+"""A sequence detector of counting relations: invariants mining (Lou et al., USENIX ATC
+2010)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted
+
+from ..encode._base import _check_sequences
+from ..utils._params import Integer, Real
+from ..utils._validation import check_positive_int
+from ._base import BaseDetector
+
+__all__ = ["InvariantsDetector"]
+
+# The tie-break that says how far off a sequence is (log of its residuals summed) is
+# scaled by this, so that it never outweighs one broken invariant (each weighs at least
+# log 2, see ``_weights``).
+_TIE_BREAK = 1e-3
+# Multipliers that hash a pattern of counts over a type set to one integer (wrapping
+# int64 arithmetic: deterministic, and collisions between the few patterns of a set are
+# only a lost candidate, never a wrong invariant: every candidate is checked exactly).
+_HASH = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5] * 8,
+    dtype=np.uint64,
+).view(np.int64)
+
+
+class InvariantsDetector(BaseDetector):
+    """Sequences that break the counting relations normal sequences keep: invariants
+    mining (Lou et al., "Mining Invariants from Console Logs for System Problem
+    Detection", USENIX ATC 2010).
+
+    A program's workflow ties how often its events occur: every "open" has a "close",
+    every allocated block is received three times. Such a relation is a linear one among
+    a sequence's event-type counts with small integer coefficients, ``c(open) - c(close)
+    = 0``, and a sequence that breaks one that nearly every fitted sequence keeps is
+    odd, whatever its length or order. The verdict is discrete: a sequence that breaks
+    nothing scores 0, however rare its workflow (a workflow repeated three times keeps
+    the relations of one run).
+
+    Mining (fit):
+
+    1. The per-type counts of every sequence (a sparse matrix built from the sequences'
+       codes in one step), reduced to their distinct rows with weights.
+    2. Relations of one type, ``c(t) = 0``, for every type that at least ``support`` of
+       the sequences lack (a type the normal ones never show).
+    3. Relations among 2 to ``max_size`` types, over the ``max_types`` types present in
+       the most sequences (at least 2): for each such set, an integer vector orthogonal
+       to the most frequent count patterns of the sequences where the set occurs (one
+       pattern for two types, the two most frequent independent ones for three: the
+       cross product), reduced by its greatest common divisor. Lou et al. take the
+       near-null singular vector of the set's columns and round it; that least-squares
+       direction is pulled by the very sequences that break the relation, whereas the
+       patterns most sequences share pin the exact integer relation. A candidate is an
+       invariant when its coefficients are all nonzero and at most ``max_coef``, and
+       its support, checked exactly on the integer counts, reaches ``support`` both
+       among all sequences and among those where its types occur (so that a relation
+       among rare types is not accepted because most sequences hold none of them).
+    4. Redundancy: candidates in order of fewest sequences breaking them, then fewest
+       types, then smallest coefficients; each is kept only if it is not a linear
+       combination of those kept before (at most one per mined type). A workflow that
+       is coherent but rare then breaks one relation (its presence), not one per type.
+
+    Cost: step 3 visits at most ``C(max_types, 2) + ... + C(max_types, max_size)``
+    type sets (4,525 at the defaults), each on the distinct count rows where the set
+    occurs; types beyond ``max_types`` get one-type relations only. A log with 3,000
+    URL types mines the same 4,525 sets.
+
+    Score: the sum, over the invariants a sequence breaks, of ``log((n + 1) / (b + 1))``
+    (n fitted sequences, b of them broke it: a relation every fitted sequence kept
+    weighs most), plus one such weight for each event type never seen in fit (as if
+    ``c(t) = 0`` held in every fitted sequence), plus a tie-break below one weight:
+    ``0.001 * log(1 + |residuals| summed)`` (how far off). Deterministic: no random
+    state, no threads.
+
+    Parameters
+    ----------
+    max_size : int, default=3
+        Most event types one invariant relates.
+    support : float in [0.5, 1], default=0.98
+        Share of the fitted sequences (and of those where its types occur) that must
+        keep a relation for it to be an invariant (loglizer's default 0.98). Fitted on
+        a mix where more than ``1 - support`` of the sequences break a relation, the
+        relation is not mined.
+    max_coef : int, default=10
+        Largest coefficient (in absolute value) of an invariant.
+    max_types : int, default=30
+        Event types (those present in the most sequences) mined for relations of two or
+        more types; the cost cap (see above).
+    contamination : float in (0, 0.5] or "auto", default="auto"
+        "auto": the unsupervised cut of the other detectors
+        (:func:`oddseq.detect.auto_cut`), never below one broken invariant.
+
+    Attributes
+    ----------
+    invariants_ : DataFrame
+        One row per invariant: ``relation`` (in words), ``types`` and ``coefficients``
+        (tuples), ``support`` (share of the fitted sequences keeping it) and ``weight``.
+
+    Examples
+    --------
+    >>> from oddseq.sequences import Sequences
+    >>> normal = [["open", "read", "close"], ["open", "close", "open", "close"]] * 30
+    >>> odd = [["open", "read", "read"]]
+    >>> seqs = Sequences.from_lists(normal + odd)
+    >>> det = InvariantsDetector().fit(seqs)
+    >>> np.flatnonzero(det.labels_).tolist()
+    [60]
+    >>> det.invariants_["relation"].tolist()
+    ['close = open']
+    >>> det.reasons(seqs[60:])[0]
+    "0 'close' but 1 'open' (98.4% of the fitted sequences keep close = open)"
+    """
+
+    input_kind = "sequences"
+
+    _parameter_checks = {
+        **BaseDetector._parameter_checks,
+        "max_size": Integer(1, note="most event types one invariant relates"),
+        "support": Real(0.5, 1, note="share of the sequences that keep an invariant"),
+        "max_coef": Integer(1, note="largest coefficient of an invariant"),
+        "max_types": Integer(1, note="event types mined for relations of two or more"),
+    }
+
+    def __init__(
+        self, max_size=3, *, support=0.98, max_coef=10, max_types=30, contamination="auto"
+    ):
+        self.max_size = max_size
+        self.support = support
+        self.max_coef = max_coef
+        self.max_types = max_types
+        self.contamination = contamination
+
+    # -- fit -------------------------------------------------------------------------
+
+    def fit(self, X, y=None):
+        """Mine the invariants of Sequences X (y is ignored) and score them."""
+        params = self._validate_params()
+        seqs = _check_sequences(X, "InvariantsDetector.fit")
+        if len(seqs) == 0:
+            raise ValueError("InvariantsDetector.fit needs at least one sequence (X is empty)")
+        self.event_labels_ = seqs.event_labels
+        counts = _count_matrix(seqs.offsets, seqs.events, len(self.event_labels_))
+        self.n_fitted_ = n = counts.shape[0]
+        types, coefs, broken = _mine(
+            counts,
+            params["max_size"],
+            float(params["support"]),
+            params["max_coef"],
+            params["max_types"],
+        )
+        self.invariant_types_ = types
+        self.invariant_coefs_ = coefs
+        self.invariant_broken_ = broken
+        self.invariant_weights_ = np.log((n + 1.0) / (broken + 1.0))
+        self.unseen_weight_ = math.log(n + 1.0)
+        self._set_threshold(self._score(seqs)[0])
+        return self
+
+    def _cut_floor(self):
+        # At least one broken invariant or unseen type (each weighs >= log 2).
+        return 1e-9
+
+    # -- scoring ---------------------------------------------------------------------
+
+    def _theta(self) -> sp.csc_matrix:
+        """The invariants as columns of a sparse (types x invariants) matrix."""
+        types, coefs = self.invariant_types_, self.invariant_coefs_
+        r = types.shape[0]
+        used = types >= 0
+        cols = np.broadcast_to(np.arange(r)[:, None], types.shape)[used]
+        return sp.csc_matrix(
+            (coefs[used].astype(np.float64), (types[used], cols)),
+            shape=(len(self.event_labels_), r),
+        )
+
+    def _counts_of(self, seqs):
+        """(counts over the fitted types, counts over the types unseen in fit, their
+        labels)."""
+        mapping = self.event_labels_.get_indexer(seqs.event_labels)
+        codes = np.asarray(seqs.events, dtype=np.int64)
+        offsets = np.asarray(seqs.offsets, dtype=np.int64)
+        if (mapping >= 0).all():
+            known = _count_matrix(offsets, mapping[codes], len(self.event_labels_))
+            empty = sp.csr_matrix((len(seqs), 0), dtype=np.int64)
+            return known, empty, seqs.event_labels[:0]
+        rows = np.repeat(np.arange(len(seqs)), np.diff(offsets))
+        mapped = mapping[codes]
+        seen = mapped >= 0
+        known = sp.csr_matrix(
+            (np.ones(int(seen.sum()), dtype=np.int64), (rows[seen], mapped[seen])),
+            shape=(len(seqs), len(self.event_labels_)),
+        )
+        unseen_codes = np.flatnonzero(mapping < 0)
+        position = np.full(len(mapping), -1, dtype=np.int64)
+        position[unseen_codes] = np.arange(unseen_codes.size)
+        unseen = sp.csr_matrix(
+            (np.ones(int((~seen).sum()), dtype=np.int64), (rows[~seen], position[codes[~seen]])),
+            shape=(len(seqs), unseen_codes.size),
+        )
+        return known, unseen, seqs.event_labels[unseen_codes]
+
+    def _score(self, seqs):
+        """Scores, and the parts explain() reads: (scores, residuals (csr, sequences x
+        invariants, broken entries only), known counts, unseen counts, unseen labels)."""
+        known, unseen, unseen_labels = self._counts_of(seqs)
+        residuals = (known.astype(np.float64) @ self._theta()).tocsr()
+        residuals.data = np.rint(residuals.data)
+        residuals.eliminate_zeros()
+        broken = residuals.copy()
+        broken.data = np.ones_like(broken.data)
+        weight = broken @ self.invariant_weights_
+        weight += np.asarray((unseen > 0).sum(axis=1)).ravel() * self.unseen_weight_
+        off = (
+            np.asarray(abs(residuals).sum(axis=1)).ravel() + np.asarray(unseen.sum(axis=1)).ravel()
+        )
+        return weight + _TIE_BREAK * np.log1p(off), residuals, known, unseen, unseen_labels
+
+    def decision_function(self, X):
+        """Score of each sequence (higher = more anomalous; 0: breaks nothing)."""
+        check_is_fitted(self, "invariant_types_")
+        return self._score(_check_sequences(X, "InvariantsDetector.decision_function"))[0]
+
+    # -- words -----------------------------------------------------------------------
+
+    @property
+    def invariants_(self) -> pd.DataFrame:
+        check_is_fitted(self, "invariant_types_")
+        n = self.n_fitted_
+        return pd.DataFrame(
+            {
+                "relation": [self._relation(j) for j in range(len(self.invariant_types_))],
+                "types": [
+                    tuple(self.event_labels_[t] for t in ts if t >= 0)
+                    for ts in self.invariant_types_
+                ],
+                "coefficients": [
+                    tuple(int(c) for c, t in zip(cs, ts) if t >= 0)
+                    for cs, ts in zip(self.invariant_coefs_, self.invariant_types_)
+                ],
+                "support": 1.0 - self.invariant_broken_ / n,
+                "weight": self.invariant_weights_,
+            }
+        )
+
+    def _relation(self, j: int) -> str:
+        """Invariant j in words: "open = close", "2 × a = b + c", "no 'x'"."""
+        types, coefs = self.invariant_types_[j], self.invariant_coefs_[j]
+        terms = [(self._label(t), int(c)) for t, c in zip(types, coefs) if t >= 0]
+        if len(terms) == 1:
+            return f"no '{terms[0][0]}'"
+
+        def side(items):
+            return " + ".join(f"{abs(c)} × {name}" if abs(c) != 1 else name for name, c in items)
+
+        left = [(name, c) for name, c in terms if c > 0]
+        right = [(name, c) for name, c in terms if c < 0]
+        if not right:  # a sum of positives = 0: every term is 0
+            return f"{side(left)} = 0"
+        return f"{side(left)} = {side(right)}"
+
+    def _label(self, t: int) -> str:
+        return str(self.event_labels_[t])
+
+    def _keeps(self, j: int) -> str:
+        share = 1.0 - self.invariant_broken_[j] / self.n_fitted_
+        return (
+            "every fitted sequence keeps"
+            if share >= 1
+            else f"{share:.1%} of the fitted sequences keep"
+        )
+
+    def explain(self, X, top=3):
+        """The invariants each sequence breaks, most telling first (highest weight,
+        then largest residual), at most ``top`` per sequence; sequences that break none
+        have no rows. Columns: ``feature`` (the relation, "open = close"; an event type
+        unseen in fit: "no 'x'"), ``value`` (the residual: left side minus right side
+        for this sequence), ``typical`` (0, what the fitted sequences keep),
+        ``deviation`` (the residual), ``share`` (of the sequence's score), ``support``
+        (share of the fitted sequences that keep it; 1 for an unseen type) and
+        ``reason`` (in words: "3 'open' but 2 'close' (every fitted sequence keeps open
+        = close)"). Indexed by (sequence id, rank)."""
+        check_is_fitted(self, "invariant_types_")
+        top = check_positive_int(top, "top")
+        seqs = _check_sequences(X, "InvariantsDetector.explain")
+        scores, residuals, known, unseen, unseen_labels = self._score(seqs)
+        coo = residuals.tocoo()
+        rows = np.concatenate([coo.row, unseen.tocoo().row]).astype(np.int64)
+        which = np.concatenate([coo.col, -1 - unseen.tocoo().col]).astype(np.int64)
+        value = np.concatenate([coo.data, unseen.tocoo().data.astype(np.float64)])
+        weight = np.concatenate(
+            [self.invariant_weights_[coo.col], np.full(unseen.nnz, self.unseen_weight_)]
+        )
+        order = np.lexsort((which, -np.abs(value), -weight, rows))
+        rows, which, value, weight = rows[order], which[order], value[order], weight[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1] if rows.size else np.zeros(0, int)
+        rank = np.arange(rows.size) - np.repeat(starts, np.diff(np.r_[starts, rows.size]))
+        keep = rank < top
+        rows, which, value, weight, rank = (a[keep] for a in (rows, which, value, weight, rank))
+        total = np.maximum(scores[rows], 1e-300)
+        features, supports, texts = [], [], []
+        known = known.tocsr()
+        for s, j, v in zip(rows.tolist(), which.tolist(), value.tolist()):
+            if j < 0:
+                label = str(unseen_labels[-1 - j])
+                features.append(f"no '{label}'")
+                supports.append(1.0)
+                texts.append(f"{int(v):,} '{label}', a type no fitted sequence had")
+                continue
+            features.append(self._relation(j))
+            supports.append(1.0 - self.invariant_broken_[j] / self.n_fitted_)
+            texts.append(self._sentence(j, known, s))
+        frame = pd.DataFrame(
+            {
+                "feature": features,
+                "value": value,
+                "typical": np.zeros(rows.size),
+                "deviation": value,
+                "share": weight / total,
+                "support": supports,
+                "reason": texts,
+            },
+            index=pd.MultiIndex.from_arrays([seqs.ids.take(rows), rank + 1], names=["row", "rank"]),
+        )
+        return frame
+
+    def _sentence(self, j: int, known, s: int) -> str:
+        types = [t for t in self.invariant_types_[j] if t >= 0]
+        counts = [int(known[s, t]) for t in types]
+        names = [f"{c:,} '{self._label(t)}'" for c, t in zip(counts, types)]
+        if len(names) == 1:
+            share = 1.0 - self.invariant_broken_[j] / self.n_fitted_
+            whose = (
+                "no fitted sequence has"
+                if share >= 1
+                else f"{share:.1%} of the fitted sequences have"
+            )
+            return f"{names[0]} ({whose} none)"
+        if len(names) == 2:
+            said = f"{names[0]} but {names[1]}"
+        else:
+            said = ", ".join(names[:-1]) + f" and {names[-1]}"
+        return f"{said} ({self._keeps(j)} {self._relation(j)})"
+
+    def reasons(self, X, top=2) -> np.ndarray:
+        """One reason per sequence of X, in its order: the ``top`` invariants it breaks
+        most tellingly, in words, joined by "; " ("" where it breaks none)."""
+        seqs = _check_sequences(X, "InvariantsDetector.reasons")
+        steps = self.explain(seqs, top=top)
+        out = np.full(len(seqs), "", dtype=object)
+        if len(steps):
+            where = pd.Index(seqs.ids).get_indexer(steps.index.get_level_values("row"))
+            joined = pd.Series(steps["reason"].to_numpy()).groupby(where).agg("; ".join)
+            out[joined.index.to_numpy()] = joined.to_numpy()
+        return out
+
+
+# -- mining ------------------------------------------------------------------------------
+
+
+def _count_matrix(offsets, codes, n_types: int) -> sp.csr_matrix:
+    """Sequences x event types counts (int64, csr), from the sequences' codes at once."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    counts = sp.csr_matrix(
+        (np.ones(codes.size, dtype=np.int64), codes, offsets), shape=(offsets.size - 1, n_types)
+    )
+    counts.sum_duplicates()
+    return counts
+
+
+def _null_vector(patterns: np.ndarray) -> np.ndarray | None:
+    """The primitive integer vector orthogonal to 1 (size 2) or 2 (size 3+: the first
+    two independent, by a cross product; larger sets by an integer null space of the
+    first independent ones) patterns, first nonzero coefficient positive; None where
+    the patterns leave no unique direction."""
+    q = patterns.shape[1]
+    first = patterns[0]
+    if q == 2:
+        theta = np.array([first[1], -first[0]], dtype=object)
+    else:
+        basis = [first]
+        for p in patterns[1:]:
+            if np.linalg.matrix_rank(np.array(basis + [p], dtype=np.float64)) > len(basis):
+                basis.append(p)
+                if len(basis) == q - 1:
+                    break
+        if len(basis) < q - 1:
+            return None
+        # The cofactors of the (q-1) x q pattern matrix: the integer null vector.
+        m = np.array(basis, dtype=object)
+        theta = np.array(
+            [
+                (-1) ** i * int(round(np.linalg.det(np.delete(m, i, axis=1).astype(np.float64))))
+                for i in range(q)
+            ],
+            dtype=object,
+        )
+    divisor = 0
+    for c in theta:
+        divisor = math.gcd(divisor, int(c))
+    if divisor == 0:
+        return None
+    theta = np.array([int(c) // divisor for c in theta], dtype=np.int64)
+    if theta[np.flatnonzero(theta)[0]] < 0:
+        theta = -theta
+    return theta
+
+
+def _mine(counts: sp.csr_matrix, max_size: int, support: float, max_coef: int, max_types: int):
+    """The invariants of a counts matrix: (types (r x max_size, -1 padded), coefficients
+    (r x max_size), sequences breaking each (r,)). See InvariantsDetector's docs."""
+    n, m = counts.shape
+    allowed = int(math.floor((1.0 - support) * n + 1e-9))  # sequences that may break one
+    present = np.asarray((counts > 0).sum(axis=0)).ravel().astype(np.int64)
+    width = max(1, max_size)
+    found = []  # (broken, size, max |coef|, types tuple, coefs tuple)
+
+    # One-type relations c(t) = 0.
+    for t in np.flatnonzero(present <= allowed):
+        found.append((int(present[t]), 1, 1, (int(t),), (1,)))
+
+    # Relations among the most present types.
+    mined = np.flatnonzero(present >= 2)
+    mined = mined[np.lexsort((mined, -present[mined]))][:max_types]
+    mined = np.sort(mined)
+    if max_size >= 2 and mined.size >= 2:
+        dense = counts[:, mined].toarray()
+        rows, weights = np.unique(dense, axis=0, return_counts=True)
+        weights = weights.astype(np.int64)
+        hashes = _HASH[: mined.size]
+        for size in range(2, min(max_size, mined.size) + 1):
+            for subset in itertools.combinations(range(mined.size), size):
+                cols = list(subset)
+                sub = rows[:, cols]
+                active = sub.any(axis=1)
+                if not active.any():
+                    continue
+                sub, w = sub[active], weights[active]
+                n_active = int(w.sum())
+                may_break = min(allowed, int(math.floor((1.0 - support) * n_active + 1e-9)))
+                if n_active - may_break < 2:
+                    continue
+                keys = sub @ hashes[:size]
+                _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+                per_pattern = np.bincount(inverse.ravel(), weights=w)
+                order = np.lexsort((first, -per_pattern))
+                theta = _null_vector(sub[first[order[: 4 * size]]])
+                if theta is None or (theta == 0).any() or np.abs(theta).max() > max_coef:
+                    continue
+                broken = int(w[(sub @ theta) != 0].sum())
+                if broken > may_break:
+                    continue
+                found.append(
+                    (
+                        broken,
+                        size,
+                        int(np.abs(theta).max()),
+                        tuple(int(mined[c]) for c in cols),
+                        tuple(int(c) for c in theta),
+                    )
+                )
+
+    # Redundancy: keep each candidate only if independent of those kept before it.
+    found.sort()
+    kept = []
+    basis = []  # orthonormal, over the mined types (the only ones relations mix)
+    where = np.full(m, -1, dtype=np.int64)
+    where[mined] = np.arange(mined.size)
+    for broken, _size, _, types, coefs in found:
+        if where[types[0]] < 0:
+            # a one-type relation of a type no other relation touches: independent
+            kept.append((broken, types, coefs))
+            continue
+        vector = np.zeros(mined.size)
+        vector[where[list(types)]] = coefs
+        residual = vector.copy()
+        for b in basis:
+            residual -= (b @ residual) * b
+        norm = np.linalg.norm(residual)
+        if norm <= 1e-9 * np.linalg.norm(vector):
+            continue
+        basis.append(residual / norm)
+        kept.append((broken, types, coefs))
+    r = len(kept)
+    types_out = np.full((r, width), -1, dtype=np.int64)
+    coefs_out = np.zeros((r, width), dtype=np.int64)
+    broken_out = np.zeros(r, dtype=np.int64)
+    for j, (broken, types, coefs) in enumerate(kept):
+        types_out[j, : len(types)] = types
+        coefs_out[j, : len(coefs)] = coefs
+        broken_out[j] = broken
+    return types_out, coefs_out, broken_out

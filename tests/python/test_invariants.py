@@ -1,0 +1,160 @@
+"""InvariantsDetector: counting relations that normal sequences keep (Lou et al. 2010)."""
+
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import oddseq
+from oddseq.detect import InvariantsDetector
+from oddseq.sequences import Sequences
+
+
+def _workflow(rng, n):
+    """Sessions that open and close files (as many closes as opens, in any order), read
+    some (no relation), and write twice per commit (2 x commit = write)."""
+    out = []
+    for _ in range(n):
+        opens, reads, commits = rng.integers(1, 4), rng.integers(0, 5), rng.integers(0, 3)
+        events = ["open"] * opens + ["close"] * opens + ["read"] * reads
+        events += ["write"] * (2 * commits) + ["commit"] * commits
+        rng.shuffle(events)
+        out.append(["login"] + events)
+    return out
+
+
+def _relations(det):
+    return set(det.invariants_["relation"])
+
+
+def test_planted_invariants_are_found_and_a_breaker_ranks_first_with_its_reason():
+    rng = np.random.default_rng(0)
+    normal = _workflow(rng, 300)
+    det = InvariantsDetector().fit(Sequences.from_lists(normal))
+    relations = _relations(det)
+    assert "close = open" in relations
+    assert any(r in relations for r in ("2 × commit = write", "write = 2 × commit"))
+    # nothing relates "read" to anything: its count is free
+    assert not any("read" in r for r in relations)
+    assert (det.decision_scores_ == 0).all() and not det.labels_.any()
+
+    odd = ["login", "open", "open", "open", "close", "close", "read"]
+    test = Sequences.from_lists(_workflow(rng, 50) + [odd])
+    scores = det.decision_function(test)
+    assert np.argmax(scores) == 50 and (scores[:50] == 0).all()
+    assert det.predict(test).tolist() == [0] * 50 + [1]
+    reason = det.reasons(test)[50]
+    assert reason == "2 'close' but 3 'open' (every fitted sequence keeps close = open)"
+    table = det.explain(test, top=3)
+    assert table.index.get_level_values("row").unique().tolist() == [50]
+    assert table.loc[(50, 1), "feature"] == "close = open"
+    assert table.loc[(50, 1), "value"] == -1.0
+
+
+def test_how_far_off_breaks_ties_but_never_outranks_a_broken_invariant():
+    rng = np.random.default_rng(1)
+    det = InvariantsDetector().fit(Sequences.from_lists(_workflow(rng, 200)))
+    one_off = ["login", "open", "open", "close"]
+    far_off = ["login"] + ["open"] * 9 + ["close"]
+    two_broken = ["login", "open", "write", "commit", "commit"]  # opens and writes
+    scores = det.decision_function(Sequences.from_lists([one_off, far_off, two_broken]))
+    assert scores[0] < scores[1] < scores[2]
+    assert scores[1] - scores[0] < 0.01
+
+
+def test_unseen_types_are_a_reason_not_an_error():
+    rng = np.random.default_rng(2)
+    det = InvariantsDetector().fit(Sequences.from_lists(_workflow(rng, 100)))
+    test = Sequences.from_lists([["login", "open", "close", "refund", "refund"], ["login"]])
+    scores = det.decision_function(test)
+    assert scores[0] > 0 and scores[1] == 0
+    assert det.reasons(test).tolist() == ["2 'refund', a type no fitted sequence had", ""]
+
+
+def test_unsupervised_fit_with_a_few_breakers_flags_them():
+    rng = np.random.default_rng(3)
+    normal = _workflow(rng, 490)
+    breakers = [["login", "open", "open", "close", "read"] for _ in range(5)]
+    breakers += [["login", "write", "commit", "commit"] for _ in range(5)]
+    det = InvariantsDetector().fit(Sequences.from_lists(normal + breakers))
+    assert "close = open" in _relations(det)
+    assert np.flatnonzero(det.labels_).tolist() == list(range(490, 500))
+    support = det.invariants_.set_index("relation").loc["close = open", "support"]
+    assert support == pytest.approx(495 / 500)
+    # A stricter support than the breakers allow: the relation is not mined.
+    strict = InvariantsDetector(support=1.0).fit(Sequences.from_lists(normal + breakers))
+    assert "close = open" not in _relations(strict)
+
+
+def test_a_coherent_rare_workflow_breaks_one_relation_a_broken_one_more():
+    # A rare replication workflow keeps its own relations (replicate = received); its
+    # presence alone is odd. The same workflow with a step missing breaks a relation too.
+    rng = np.random.default_rng(4)
+    normal = _workflow(rng, 500)
+    for i in range(0, 500, 100):
+        normal[i] = normal[i] + ["replicate", "received"]
+    det = InvariantsDetector().fit(Sequences.from_lists(normal))
+    coherent = ["login", "open", "close", "replicate", "received"] * 1
+    broken = ["login", "open", "close", "replicate"]
+    scores = det.decision_function(Sequences.from_lists([coherent, broken]))
+    assert 0 < scores[0] < scores[1]
+    relations = _relations(det)
+    assert "received = replicate" in relations
+    # one of the two presences, the other implied by it and the relation: redundant
+    assert len(relations & {"no 'received'", "no 'replicate'"}) == 1
+
+
+def test_save_load_round_trip(tmp_path):
+    rng = np.random.default_rng(5)
+    seqs = Sequences.from_lists(_workflow(rng, 200) + [["login", "open"]])
+    det = InvariantsDetector().fit(seqs)
+    path = tmp_path / "inv.oddseq"
+    det.save(path)
+    back = oddseq.load(path)
+    test = Sequences.from_lists([["login", "open", "open", "close", "new"], ["login"]])
+    assert np.array_equal(back.decision_function(test), det.decision_function(test))
+    assert back.threshold_ == det.threshold_
+    assert back.reasons(test).tolist() == det.reasons(test).tolist()
+
+
+def test_bad_input():
+    seqs = Sequences.from_lists([["a", "b"]] * 5)
+    with pytest.raises(ValueError, match="support"):
+        InvariantsDetector(support=0.3).fit(seqs)
+    with pytest.raises(ValueError, match="max_size"):
+        InvariantsDetector(max_size=0).fit(seqs)
+    with pytest.raises(TypeError, match="max_coef"):
+        InvariantsDetector(max_coef=2.5).fit(seqs)
+    with pytest.raises(ValueError, match="max_types"):
+        InvariantsDetector(max_types=0).fit(seqs)
+    with pytest.raises(TypeError, match="Sequences"):
+        InvariantsDetector().fit(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="at least one sequence"):
+        InvariantsDetector().fit(seqs[:0])
+    det = InvariantsDetector().fit(seqs)
+    with pytest.raises(ValueError, match="top"):
+        det.explain(seqs, top=0)
+
+
+def test_many_types_cost_is_capped():
+    # 3,000 URL-like types: relations are mined over max_types of them only.
+    rng = np.random.default_rng(6)
+    lists = [[f"/p{int(t)}" for t in rng.integers(0, 3000, 30)] for _ in range(2000)]
+    seqs = Sequences.from_lists(lists)
+    start = time.process_time()
+    det = InvariantsDetector().fit(seqs)
+    assert time.process_time() - start < 5
+    assert det.decision_scores_.shape == (2000,)
+
+
+@given(st.permutations(["login", "open", "close", "read", "write", "commit"]))
+def test_renaming_the_types_changes_no_score(names):
+    rng = np.random.default_rng(7)
+    lists = _workflow(rng, 120) + [["login", "open", "open", "close"], ["login", "write"]]
+    rename = dict(zip(["login", "open", "close", "read", "write", "commit"], names))
+    renamed = [[rename[e] for e in seq] for seq in lists]
+    a = InvariantsDetector().fit(Sequences.from_lists(lists)).decision_scores_
+    b = InvariantsDetector().fit(Sequences.from_lists(renamed)).decision_scores_
+    assert np.array_equal(a, b)
