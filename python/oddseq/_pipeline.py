@@ -22,6 +22,7 @@ from .detect import (
     LOF,
     DBSCANDetector,
     EnsembleDetector,
+    InvariantsDetector,
     IsolationForest,
     KMeansDetector,
     KNNDetector,
@@ -89,6 +90,10 @@ METHODS = (
     "ecod",
     "markov",
 )
+# Methods for logs of a program's workflows (system logs), whose event counts keep linear
+# relations: where they keep none (shop clicks) every score is 0, so they stay out of
+# METHODS, each of which ranks a shop log (tests/python/test_pipeline.py).
+WORKFLOW_METHODS = ("invariants",)
 # The models of oddseq.neural, with the "neural" extra (PyTorch): methods too, kept out
 # of METHODS (which needs nothing optional) and tested in tests/python/neural/.
 NEURAL_METHODS = {
@@ -97,7 +102,7 @@ NEURAL_METHODS = {
     "autoencoder": "SequenceAutoencoder",
 }
 # Methods that model the event sequences themselves (no feature matrix).
-_SEQUENCE_METHODS = ("markov", *NEURAL_METHODS)
+_SEQUENCE_METHODS = ("markov", "invariants", *NEURAL_METHODS)
 
 
 # Event types with a count column of their own; the rest share count[<other>]. Shop logs
@@ -329,7 +334,8 @@ def detect_anomalies(
         Expected share of odd entities (the top share gets ``is_anomaly``), or "auto":
         the detector's own cut (a robust outlier rule on the scores for the default).
     method : str, default="auto"
-        One of ``METHODS`` or ``NEURAL_METHODS``; see :class:`AnomalyPipeline`.
+        One of ``METHODS``, ``WORKFLOW_METHODS`` or ``NEURAL_METHODS``; see
+        :class:`AnomalyPipeline`.
     category : str, optional
         Column of item categories (with ``item``): adds how many categories an entity
         touches and how spread its attention is (:class:`DiversityEncoder`); items
@@ -1234,6 +1240,9 @@ class AnomalyPipeline(SaveMixin):
       (:class:`IsolationForest`), "ecod" (:class:`ECOD`): that detector alone.
     - "markov": :class:`MarkovDetector` on the event sequences themselves (order
       matters, counts do not); reasons name the improbable steps.
+    - "invariants": :class:`~oddseq.detect.InvariantsDetector` on the event sequences'
+      per-type counts (Lou et al. 2010: the linear relations among them that nearly
+      every fitted sequence keeps, "open = close"); reasons name the relations broken.
     - "lstm", "transformer", "autoencoder" (the "neural" extra: PyTorch): the models of
       :mod:`oddseq.neural` on the event sequences, like "markov"; with
       ``fit(..., normal=True)`` the model is fitted normal-only itself and cuts itself
@@ -1788,6 +1797,7 @@ class AnomalyPipeline(SaveMixin):
             "iforest": lambda: IsolationForest(contamination=c, random_state=self.random_state),
             "ecod": lambda: ECOD(contamination=c),
             "markov": lambda: MarkovDetector(contamination=c),
+            "invariants": lambda: InvariantsDetector(contamination=c),
             **{
                 name: lambda cls=cls: getattr(importlib.import_module("oddseq.neural"), cls)(
                     contamination=c, random_state=self.random_state
@@ -1799,7 +1809,7 @@ class AnomalyPipeline(SaveMixin):
     # Each parameter's constraint (oddseq.utils._params), checked at the top of fit.
     # item_categories and entity_features are data, checked where they are used.
     _parameter_checks = {
-        "method": Options(*METHODS, *NEURAL_METHODS),
+        "method": Options(*METHODS, *WORKFLOW_METHODS, *NEURAL_METHODS),
         "contamination": Contamination(),
         "n_clusters": Integer(1),
         "false_alarm_rate": Optional(Check(check_false_alarm_rate)),
@@ -3023,6 +3033,8 @@ class _SequenceInput:
 
     @staticmethod
     def reasons(pipe: AnomalyPipeline, seqs: Sequences, data: _Input) -> np.ndarray:
+        if hasattr(pipe.detector_, "reasons"):  # its own words (InvariantsDetector)
+            return pipe.detector_.reasons(seqs, top=_reasons.TABLE_STEPS)
         steps = pipe.detector_.explain(seqs, top=_reasons.TABLE_STEPS)
         return _reasons.step_reasons(steps, seqs.ids, seqs.lengths, seqs)
 

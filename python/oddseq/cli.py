@@ -206,8 +206,9 @@ def _add_detect(commands) -> None:
     detect.add_argument(
         "--method",
         default="auto",
-        help="auto, kmeans, knn, lof, pca, dbscan, robust_z, iforest, ecod, markov, or with "
-        "the neural extra lstm, transformer or autoencoder",
+        help="auto, kmeans, knn, lof, pca, dbscan, robust_z, iforest, ecod, markov, invariants "
+        "(system logs: the counting relations sessions keep), or with the neural extra lstm, "
+        "transformer or autoencoder",
     )
     detect.add_argument("--contamination", default="auto", help=CONTAMINATION_HELP)
     detect.add_argument(

@@ -3,11 +3,13 @@
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import oddseq
+from oddseq import AnomalyPipeline
 from oddseq.detect import InvariantsDetector
 from oddseq.sequences import Sequences
 
@@ -70,7 +72,10 @@ def test_unseen_types_are_a_reason_not_an_error():
     test = Sequences.from_lists([["login", "open", "close", "refund", "refund"], ["login"]])
     scores = det.decision_function(test)
     assert scores[0] > 0 and scores[1] == 0
-    assert det.reasons(test).tolist() == ["2 'refund', a type no fitted sequence had", ""]
+    assert det.reasons(test).tolist() == [
+        "2 'refund', a type no fitted sequence had",
+        f"keeps the {len(det.invariants_)} invariants of the fitted sequences",
+    ]
 
 
 def test_unsupervised_fit_with_a_few_breakers_flags_them():
@@ -84,7 +89,8 @@ def test_unsupervised_fit_with_a_few_breakers_flags_them():
     support = det.invariants_.set_index("relation").loc["close = open", "support"]
     assert support == pytest.approx(495 / 500)
     # A stricter support than the breakers allow: the relation is not mined.
-    strict = InvariantsDetector(support=1.0).fit(Sequences.from_lists(normal + breakers))
+    with pytest.warns(UserWarning, match="mined no invariant"):
+        strict = InvariantsDetector(support=1.0).fit(Sequences.from_lists(normal + breakers))
     assert "close = open" not in _relations(strict)
 
 
@@ -158,3 +164,69 @@ def test_renaming_the_types_changes_no_score(names):
     a = InvariantsDetector().fit(Sequences.from_lists(lists)).decision_scores_
     b = InvariantsDetector().fit(Sequences.from_lists(renamed)).decision_scores_
     assert np.array_equal(a, b)
+
+
+def test_nothing_mined_is_said():
+    rng = np.random.default_rng(8)
+    lists = [list(rng.choice(["pv", "cart", "buy"], int(rng.integers(1, 20)))) for _ in range(200)]
+    with pytest.warns(UserWarning, match="mined no invariant"):
+        det = InvariantsDetector().fit(Sequences.from_lists(lists))
+    assert (det.decision_scores_ == 0).all() and not det.labels_.any()
+
+
+# -- through the pipeline and the shell ---------------------------------------------------
+
+
+def _log(lists, prefix="b"):
+    rows = [
+        (f"{prefix}{i}", e, 10 * i + t) for i, seq in enumerate(lists) for t, e in enumerate(seq)
+    ]
+    return pd.DataFrame(rows, columns=["block", "event", "t"])
+
+
+@pytest.fixture(scope="module")
+def blocks():
+    rng = np.random.default_rng(9)
+    normal = _workflow(rng, 400)
+    odd = [["login", "open", "open", "close"], ["login", "write", "write", "write", "commit"]]
+    return normal, odd
+
+
+def test_pipeline_unsupervised_flags_the_breakers_with_their_reasons(blocks):
+    normal, odd = blocks
+    log = _log(normal + odd)
+    table = oddseq.detect_anomalies(log, "block", "event", "t", method="invariants")
+    assert set(table.index[table["is_anomaly"]]) == {"b400", "b401"}
+    assert table.loc["b400", "reason"].startswith("1 'close' but 2 'open'")
+    assert "keeps the" in table.loc["b0", "reason"]
+    with pytest.raises(ValueError, match="event"):
+        oddseq.detect_anomalies(log, "block", None, "t", method="invariants")
+
+
+def test_pipeline_normal_only_and_its_round_trip(blocks, tmp_path):
+    normal, odd = blocks
+    seqs = Sequences.from_events(_log(normal), entity="block", event="event", time="t")
+    pipe = AnomalyPipeline(method="invariants").fit(seqs, normal=True)
+    new = Sequences.from_events(
+        _log(normal[:50] + odd + [["login", "open", "close", "refund"]], prefix="n"),
+        entity="block",
+        event="event",
+        time="t",
+    )
+    scored = pipe.score(new)
+    assert set(scored.index[scored["is_anomaly"]]) == {"n50", "n51", "n52"}
+    assert scored.loc["n52", "reason"] == "1 'refund', a type no fitted sequence had"
+    again = AnomalyPipeline.load(pipe.save(tmp_path / "inv.oddseq"))
+    pd.testing.assert_frame_equal(again.score(new), scored)
+
+
+def test_shell_detect_method_invariants(blocks, tmp_path, oddseq_here):
+    normal, odd = blocks
+    path = tmp_path / "log.csv"
+    _log(normal + odd).to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    args = ["detect", path, "--entity", "block", "--event", "event", "--time", "t"]
+    done = oddseq_here([*args, "--method", "invariants", "-o", out])
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out, index_col=0)
+    assert set(table.index[table["is_anomaly"]]) == {"b400", "b401"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -155,6 +156,15 @@ class InvariantsDetector(BaseDetector):
             params["max_coef"],
             params["max_types"],
         )
+        if len(types) == 0:
+            warnings.warn(
+                f"InvariantsDetector mined no invariant: no linear relation among the event "
+                f"types' counts holds in {params['support']:.1%} of the {n:,} sequences (a shop "
+                "log's clicks keep none), so every sequence scores 0 but for event types "
+                "unseen in fit; lower support=..., or use another method",
+                UserWarning,
+                stacklevel=2,
+            )
         self.invariant_types_ = types
         self.invariant_coefs_ = coefs
         self.invariant_broken_ = broken
@@ -350,10 +360,17 @@ class InvariantsDetector(BaseDetector):
 
     def reasons(self, X, top=2) -> np.ndarray:
         """One reason per sequence of X, in its order: the ``top`` invariants it breaks
-        most tellingly, in words, joined by "; " ("" where it breaks none)."""
+        most tellingly, in words, joined by "; " ("keeps the 10 invariants of the fitted
+        sequences" where it breaks none)."""
         seqs = _check_sequences(X, "InvariantsDetector.reasons")
         steps = self.explain(seqs, top=top)
-        out = np.full(len(seqs), "", dtype=object)
+        r = len(self.invariant_types_)
+        kept = (
+            f"keeps the {r:,} invariant{'s' if r != 1 else ''} of the fitted sequences"
+            if r
+            else "no invariant was mined (the fitted sequences' counts keep no relation)"
+        )
+        out = np.full(len(seqs), kept, dtype=object)
         if len(steps):
             where = pd.Index(seqs.ids).get_indexer(steps.index.get_level_values("row"))
             joined = pd.Series(steps["reason"].to_numpy()).groupby(where).agg("; ".join)
