@@ -314,18 +314,27 @@ class InvariantsDetector(BaseDetector):
         keep = rank < top
         rows, which, value, weight, rank = (a[keep] for a in (rows, which, value, weight, rank))
         total = np.maximum(scores[rows], 1e-300)
+        # Each broken invariant's type counts in its sequence, gathered at once.
+        types = self.invariant_types_[np.maximum(which, 0)]
+        present = (types >= 0) & (which >= 0)[:, None]
+        counts = np.zeros(types.shape, dtype=np.int64)
+        if present.any():
+            at = np.broadcast_to(rows[:, None], types.shape)[present]
+            counts[present] = np.asarray(known.tocsr()[at, types[present]]).ravel()
+        relations = [self._relation(j) for j in range(len(self.invariant_types_))]
+        keeps = [self._keeps(j) for j in range(len(self.invariant_types_))]
+        support = 1.0 - self.invariant_broken_ / self.n_fitted_
         features, supports, texts = [], [], []
-        known = known.tocsr()
-        for s, j, v in zip(rows.tolist(), which.tolist(), value.tolist()):
+        for e, (j, v) in enumerate(zip(which.tolist(), value.tolist())):
             if j < 0:
                 label = str(unseen_labels[-1 - j])
                 features.append(f"no '{label}'")
                 supports.append(1.0)
                 texts.append(f"{int(v):,} '{label}', a type no fitted sequence had")
                 continue
-            features.append(self._relation(j))
-            supports.append(1.0 - self.invariant_broken_[j] / self.n_fitted_)
-            texts.append(self._sentence(j, known, s))
+            features.append(relations[j])
+            supports.append(float(support[j]))
+            texts.append(self._sentence(j, counts[e], relations[j], keeps[j]))
         frame = pd.DataFrame(
             {
                 "feature": features,
@@ -340,10 +349,12 @@ class InvariantsDetector(BaseDetector):
         )
         return frame
 
-    def _sentence(self, j: int, known, s: int) -> str:
-        types = [t for t in self.invariant_types_[j] if t >= 0]
-        counts = [int(known[s, t]) for t in types]
-        names = [f"{c:,} '{self._label(t)}'" for c, t in zip(counts, types)]
+    def _sentence(self, j: int, counts, relation: str, keeps: str) -> str:
+        names = [
+            f"{int(c):,} '{self._label(t)}'"
+            for c, t in zip(counts, self.invariant_types_[j])
+            if t >= 0
+        ]
         if len(names) == 1:
             share = 1.0 - self.invariant_broken_[j] / self.n_fitted_
             whose = (
@@ -356,7 +367,7 @@ class InvariantsDetector(BaseDetector):
             said = f"{names[0]} but {names[1]}"
         else:
             said = ", ".join(names[:-1]) + f" and {names[-1]}"
-        return f"{said} ({self._keeps(j)} {self._relation(j)})"
+        return f"{said} ({keeps} {relation})"
 
     def reasons(self, X, top=2) -> np.ndarray:
         """One reason per sequence of X, in its order: the ``top`` invariants it breaks
