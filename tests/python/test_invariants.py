@@ -153,6 +153,11 @@ def test_many_types_cost_is_capped():
     det = InvariantsDetector().fit(seqs)
     assert time.process_time() - start < 5
     assert det.decision_scores_.shape == (2000,)
+    # Asking for more than the cap allows mines fewer types, says so, and never hangs.
+    start = time.process_time()
+    with pytest.warns(UserWarning, match="over the cap"):
+        InvariantsDetector(max_types=500, max_size=4).fit(seqs)
+    assert time.process_time() - start < 15
 
 
 @given(st.permutations(["login", "open", "close", "read", "write", "commit"]))
