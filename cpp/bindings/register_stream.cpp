@@ -26,22 +26,31 @@ std::vector<T> vec(const CArray<T>& array) {
 
 // The model's members and settings (stream::Member, stream::ModelParams), keyword-
 // constructible; the model checks every size against its feature count when it is made.
-stream::Member kmeans_member(const CArray<float>& centers, const CArray<std::uint8_t>& large) {
+template <class T>
+std::vector<T> vec_or_empty(const std::optional<CArray<T>>& array) {
+  return array ? vec(*array) : std::vector<T>();
+}
+
+stream::Member kmeans_member(const CArray<float>& centers, const CArray<std::uint8_t>& large,
+                             const std::optional<CArray<double>>& spread) {
   stream::Member m;
   m.kind = stream::MemberKind::kKMeans;
   m.centers = vec(centers);
   m.large = vec(large);
+  m.spread = vec_or_empty(spread);
   return m;
 }
 
 stream::Member pca_member(const CArray<double>& mean, const CArray<double>& components,
-                          const CArray<double>& variance, bool t2) {
+                          const CArray<double>& variance, bool t2,
+                          const std::optional<CArray<double>>& spread) {
   stream::Member m;
   m.kind = stream::MemberKind::kPCA;
   m.mean = vec(mean);
   m.components = vec(components);
   m.variance = vec(variance);
   m.t2 = t2;
+  m.spread = vec_or_empty(spread);
   return m;
 }
 
@@ -73,11 +82,6 @@ const char* member_kind(const stream::Member& m) {
 }
 
 constexpr const char* kCombineNames[] = {"single", "mean", "max"};
-
-template <class T>
-std::vector<T> vec_or_empty(const std::optional<CArray<T>>& array) {
-  return array ? vec(*array) : std::vector<T>();
-}
 
 stream::ModelParams make_model_params(
     const CArray<std::int64_t>& columns, const CArray<std::int8_t>& evidence,
@@ -201,9 +205,12 @@ struct StreamFeatures {
 };
 
 struct StreamExplanation {
-  py::array columns;  // n x top int64: the features that stand out most
-  py::array typical;  // n x top float64: their typical values
-  py::array found;    // uint8: 1 when tracked
+  py::array columns;    // n x top int64: the features that stand out most
+  py::array typical;    // n x top float64: their typical values
+  py::array share;      // n x top float64: of the row's total contribution
+  py::array deviation;  // n x top float64: from typical, in the detector's spread
+  py::array value;      // n x top float64: the scaled values
+  py::array found;      // uint8: 1 when tracked
 };
 
 StreamApplied update(EntityStore& store, const CArray<std::uint64_t>& entity,
@@ -325,16 +332,20 @@ StreamExplanation explain(const EntityStore& store, const Model& model,
   if (top < 1 || top > model.n_features()) {
     throw std::invalid_argument("top must be in [1, " + std::to_string(model.n_features()) + "]");
   }
-  std::vector<std::int64_t> columns(static_cast<std::size_t>(n * top));
-  std::vector<double> typical(static_cast<std::size_t>(n * top));
+  const auto size = static_cast<std::size_t>(n * top);
+  std::vector<std::int64_t> columns(size);
+  std::vector<double> typical(size), share(size), deviation(size), value(size);
   std::vector<std::uint8_t> found(static_cast<std::size_t>(n));
   {
     py::gil_scoped_release release;  // reads the state only
-    stream::explain_entities(store, model, keys.data(), n, top, columns.data(), typical.data(),
-                             found.data());
+    stream::explain_entities(
+        store, model, keys.data(), n, top,
+        {columns.data(), typical.data(), share.data(), deviation.data(), value.data()},
+        found.data());
   }
   return {to_numpy_2d(std::move(columns), n, top), to_numpy_2d(std::move(typical), n, top),
-          to_numpy(std::move(found))};
+          to_numpy_2d(std::move(share), n, top),   to_numpy_2d(std::move(deviation), n, top),
+          to_numpy_2d(std::move(value), n, top),   to_numpy(std::move(found))};
 }
 
 // One event into the store, as EntityStore::update_one. The event itself is kept under
@@ -546,11 +557,12 @@ struct LineFeedRun {
   py::array length, line;   // its entity's length, the lines read up to its own (int64)
   py::array entity_begin;   // its id's field in the data, as written (int64)
   py::array entity_end;
-  py::list entities;  // its id as text (bytes, UTF-8: quotes and escapes undone)
-  py::array rows;     // n x feature_width float32: the entity right after it
-  py::array columns;  // n x top int64: the explanation's columns
-  py::array typical;  // n x top float64: and typical values
-  py::array facts;    // n x kChangeFacts float32 with recent_change, n x 0 without
+  py::list entities;                  // its id as text (bytes, UTF-8: quotes and escapes undone)
+  py::array rows;                     // n x feature_width float32: the entity right after it
+  py::array columns;                  // n x top int64: the explanation's columns
+  py::array typical;                  // n x top float64: and typical values
+  py::array share, deviation, value;  // n x top float64: as StreamExplanation's
+  py::array facts;                    // n x kChangeFacts float32 with recent_change, n x 0 without
 };
 
 // LineFeed::feed over a bytes object's complete lines from offset.
@@ -591,6 +603,9 @@ LineFeedRun feed_lines(const stream::LineFeed& feed, EntityStore& store, const M
           to_numpy_2d(std::move(a.rows), n, width),
           to_numpy_2d(std::move(a.columns), n, top),
           to_numpy_2d(std::move(a.typical), n, top),
+          to_numpy_2d(std::move(a.share), n, top),
+          to_numpy_2d(std::move(a.deviation), n, top),
+          to_numpy_2d(std::move(a.value), n, top),
           to_numpy_2d(std::move(a.facts), n, store.has_change() ? stream::kChangeFacts : 0)};
 }
 
@@ -670,11 +685,14 @@ void register_stream(py::module_& m) {
                      "float32, flattened, and which clusters are large), PCA (mean, "
                      "components k x d flattened, their variances; Hotelling's T^2 or SPE) or "
                      "robust z (per-feature median, scale, quartiles, IQR; the z and fence "
-                     "rules), told apart by the keywords given.")
+                     "rules), told apart by the keywords given. K-means' and PCA's spread "
+                     "(k x d flattened, d): the detector's explanation scale its deviations "
+                     "are measured in (none: NaN deviations).")
       .def(py::init(&kmeans_member), py::kw_only(), py::arg("centers").noconvert(),
-           py::arg("large").noconvert())
+           py::arg("large").noconvert(), py::arg("spread").noconvert() = py::none())
       .def(py::init(&pca_member), py::kw_only(), py::arg("mean").noconvert(),
-           py::arg("components").noconvert(), py::arg("variance").noconvert(), py::arg("t2"))
+           py::arg("components").noconvert(), py::arg("variance").noconvert(), py::arg("t2"),
+           py::arg("spread").noconvert() = py::none())
       .def(py::init(&robust_z_member), py::kw_only(), py::arg("median").noconvert(),
            py::arg("scale").noconvert(), py::arg("q1").noconvert(), py::arg("q3").noconvert(),
            py::arg("iqr").noconvert(), py::arg("z"), py::arg("fence"))
@@ -778,6 +796,9 @@ void register_stream(py::module_& m) {
       .def_readonly("rows", &LineFeedRun::rows)
       .def_readonly("columns", &LineFeedRun::columns)
       .def_readonly("typical", &LineFeedRun::typical)
+      .def_readonly("share", &LineFeedRun::share)
+      .def_readonly("deviation", &LineFeedRun::deviation)
+      .def_readonly("value", &LineFeedRun::value)
       .def_readonly("facts", &LineFeedRun::facts);
   m.def("stream_hash_texts", &hash_texts, py::arg("values"),
         "pandas.util.hash_array's keys of an object array of str (TypeError if one is not "
@@ -806,6 +827,9 @@ void register_stream(py::module_& m) {
                                 "The features that stand out most in entities' rows.")
       .def_readonly("columns", &StreamExplanation::columns)
       .def_readonly("typical", &StreamExplanation::typical)
+      .def_readonly("share", &StreamExplanation::share)
+      .def_readonly("deviation", &StreamExplanation::deviation)
+      .def_readonly("value", &StreamExplanation::value)
       .def_readonly("found", &StreamExplanation::found);
   using stream::StoreParams;
   py::class_<StoreParams>(m, "StreamStoreParams",

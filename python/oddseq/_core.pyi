@@ -652,9 +652,16 @@ class MarkovModel:
     ) -> NDArray[np.float64]: ...
 
 class StreamMember:
-    """One detector of a StreamModel: K-means, PCA or robust z, by the keywords given."""
+    """One detector of a StreamModel: K-means, PCA or robust z, by the keywords given
+    (K-means' and PCA's spread: the scale the explanation's deviations are in)."""
     @overload
-    def __init__(self, *, centers: NDArray[np.float32], large: NDArray[np.uint8]) -> None: ...
+    def __init__(
+        self,
+        *,
+        centers: NDArray[np.float32],
+        large: NDArray[np.uint8],
+        spread: NDArray[np.float64] | None = None,
+    ) -> None: ...
     @overload
     def __init__(
         self,
@@ -663,6 +670,7 @@ class StreamMember:
         components: NDArray[np.float64],
         variance: NDArray[np.float64],
         t2: bool,
+        spread: NDArray[np.float64] | None = None,
     ) -> None: ...
     @overload
     def __init__(
@@ -802,6 +810,12 @@ class StreamLineFeedRun:
     @property
     def typical(self) -> NDArray[np.float64]: ...
     @property
+    def share(self) -> NDArray[np.float64]: ...
+    @property
+    def deviation(self) -> NDArray[np.float64]: ...
+    @property
+    def value(self) -> NDArray[np.float64]: ...
+    @property
     def facts(self) -> NDArray[np.float32]: ...  # n x 8 with recent_change, n x 0 without
 
 class StreamEventParams:
@@ -885,6 +899,12 @@ class StreamExplanation:
     def columns(self) -> NDArray[np.int64]: ...
     @property
     def typical(self) -> NDArray[np.float64]: ...
+    @property
+    def share(self) -> NDArray[np.float64]: ...
+    @property
+    def deviation(self) -> NDArray[np.float64]: ...
+    @property
+    def value(self) -> NDArray[np.float64]: ...
     @property
     def found(self) -> NDArray[np.uint8]: ...
 

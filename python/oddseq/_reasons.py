@@ -1547,25 +1547,17 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     feature_names = pipeline.feature_names_
     rows, cols, actual, typical_raw, read, agrees = in_units(pipeline, explained, raw, lengths)
     whose = typical_words_of(pipeline, explained)
-    # count[<other>] where it pools nothing and the entity has no new type: a column of
-    # zeros, never a reason, last of its row (H2 s15: it led the reasons of a log of
-    # identical entities, "count[<other>] 0 (typical 0)")
-    empty = _empty_pool(pipeline)
-    idle = (cols == empty) & (actual == 0) if empty is not None else np.zeros(cols.size, bool)
+    order, idle, shared = in_rank(pipeline, explained, rows, cols, actual)
     agrees = agrees & ~idle
-    order = ranked(explained, rows, idle)  # by row, each row's features by rank
     clusters = _clusters_of(explained)
-    rows, cols, actual, typical_raw, read, agrees, whose, clusters = (
-        a[order] for a in (rows, cols, actual, typical_raw, read, agrees, whose, clusters)
+    rows, cols, actual, typical_raw, read, agrees, whose, clusters, shared = (
+        a[order] for a in (rows, cols, actual, typical_raw, read, agrees, whose, clusters, shared)
     )
     row_lengths = np.asarray(lengths)[rows]
     said = feature_texts(feature_names, cols, actual)
     expected = feature_texts(feature_names, cols, typical_raw)
     # Vectorised, and phrases are written only for the features a reason uses.
-    informative = (said != expected) & agrees
-    # a feature with no share of the score did not drive it (H6 s27: counts of share 0
-    # led reasons, in column order)
-    informative &= _column(explained, "share", 1.0)[order] != 0
+    informative = (said != expected) & agrees & shared
     # item variety typical of the entity's length: the shrinkage put it apart
     like_length = _like_length(pipeline, cols, actual, typical_raw, row_lengths)
     informative &= ~typical_of_length(pipeline, cols, actual, typical_raw, row_lengths, like_length)
@@ -1662,6 +1654,34 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     return with_evidence(out, lengths)
 
 
+def in_rank(pipeline, explained, rows, cols, value, keep=None) -> tuple:
+    """The order the reasons name a detector's explanation in, one rule for the batch
+    table's and the stream's alerts: (positions by row, each row's features by
+    :func:`ranked`; per position, whether it is idle; whether it has a share of the
+    score). count[<other>] where it pools nothing and the entity has no new type
+    (``value``, the raw one, 0) is idle: a column of zeros, never a reason (never on the
+    scored side), last of its row (H2 s15: it led the reasons of a log of identical
+    entities, "count[<other>] 0 (typical 0)"); a feature of share 0 did not drive the
+    score and is never one of a reason's phrases (H6 s27: counts of share 0 led reasons,
+    in column order). ``keep``: each row's first ``keep`` positions only (an alert's
+    ``ALERT_FEATURES`` of the explanation's ``TABLE_FEATURES``). ``explained``: a
+    detector's explanation table, or a mapping of its columns (``value``, ``deviation``,
+    ``share``: the stream's C++ explanation)."""
+    rows = np.asarray(rows)
+    empty = _empty_pool(pipeline)
+    idle = (cols == empty) & (value == 0) if empty is not None else np.zeros(len(cols), bool)
+    order = ranked(explained, rows, idle)
+    if keep is not None:
+        by_row = rows[order]
+        starts = np.flatnonzero(np.r_[True, by_row[1:] != by_row[:-1]])
+        sizes = np.diff(np.r_[starts, by_row.size])
+        if sizes.size and (sizes == sizes[0]).all():  # as many in every row: a matrix
+            order = order.reshape(sizes.size, -1)[:, :keep].ravel()
+        else:
+            order = order[np.arange(by_row.size) - np.repeat(starts, sizes) < keep]
+    return order, idle, _column(explained, "share", 1.0) != 0
+
+
 def ranked(explained: pd.DataFrame, rows=None, last=None) -> np.ndarray:
     """The positions of a detector's explanation (``rows``: each feature's row, default
     the table's), by row, each row's features by their share of the score; features of
@@ -1712,10 +1732,11 @@ def _sorted_in_rows(keys, rows) -> np.ndarray:
 
 
 def _column(explained: pd.DataFrame, name: str, default: float) -> np.ndarray:
-    """An explanation's column ``name`` as float64, ``default`` where it has none."""
+    """An explanation's column ``name`` as float64, ``default`` where it has none (a
+    table; a mapping of the columns' arrays, the stream's, has them all)."""
     if name not in explained:
         return np.full(len(explained), default)
-    return explained[name].to_numpy(np.float64)
+    return np.asarray(explained[name], dtype=np.float64)
 
 
 def _clusters_of(explained: pd.DataFrame) -> np.ndarray:
@@ -1727,34 +1748,37 @@ def _clusters_of(explained: pd.DataFrame) -> np.ndarray:
 
 
 def alert_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarray:
-    """A stream alert's reason per row of ``raw``: the features of the detector's
-    explanation (``ALERT_FEATURES`` per row) on the side of typical the detector
-    scored, in the data's units, as the batch table's reasons say them (the leading
-    one with the value the detector read when none is); ``chosen`` as
+    """A stream alert's reason per row of ``raw``: of the detector's explanation
+    (``TABLE_FEATURES`` per row, as the batch table's), the first ``ALERT_FEATURES`` in
+    the batch's order (:func:`in_rank`), those on the side of typical the detector
+    scored with a share of the score, in the data's units, as the batch table's reasons
+    say them (the leading one, "no single feature stands out", when none is; with the
+    value the detector read when every one turned); ``chosen`` as
     :func:`feature_reasons`'s."""
+    units = in_units(pipeline, explained, raw, lengths)
+    whose = typical_words_of(pipeline, explained)
+    order, idle, shared = in_rank(pipeline, explained, units[0], units[1], units[2], ALERT_FEATURES)
+    units = tuple(a[order] for a in units)
     return _alert_phrases(
-        pipeline,
-        *in_units(pipeline, explained, raw, lengths),
-        lengths,
-        len(raw),
-        raw,
-        typical_words_of(pipeline, explained),
-        chosen,
+        pipeline, units, idle[order], shared[order], whose[order], lengths, raw, chosen
     )
 
 
-def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths) -> np.ndarray:
+def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths, explained=None) -> np.ndarray:
     """:func:`alert_reasons` of an explanation given as arrays (as :func:`units_at`
-    takes it): the stream's C++ explanation of new alerts."""
+    takes it): the stream's C++ explanation of new alerts, with ``explained`` its
+    ``share``, ``deviation`` and ``value`` per position (a mapping; none: ranked as
+    given)."""
+    if explained is None:
+        explained = pd.DataFrame(index=pd.RangeIndex(len(cols)))
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    value = raw[rows, cols]
+    order, idle, shared = in_rank(pipeline, explained, rows, cols, value, ALERT_FEATURES)
+    rows, cols, typical = rows[order], cols[order], np.asarray(typical)[order]
     whose = typical_words_at(pipeline, rows, cols, typical)
-    return _alert_phrases(
-        pipeline,
-        *units_at(pipeline, rows, cols, typical, raw, lengths),
-        lengths,
-        len(raw),
-        raw,
-        whose,
-    )
+    units = units_at(pipeline, rows, cols, typical, raw, lengths)
+    return _alert_phrases(pipeline, units, idle[order], shared[order], whose, lengths, raw)
 
 
 _LEADING = "no single feature stands out; leading: "
@@ -1772,9 +1796,12 @@ def _own_words(pipeline, cols, typical, whose) -> np.ndarray:
     return typical_phrases(said, texts)
 
 
-def _alert_phrases(
-    pipeline, rows, cols, value, typical, read, agrees, lengths, n_rows, raw, whose, chosen=None
-):
+def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=None):
+    """The alerts' words of their explained features (:func:`units_at`'s ``units``),
+    ranked and cut (:func:`in_rank`'s order, ``idle`` and ``shared`` of each)."""
+    rows, cols, value, typical, read, agrees = units
+    agrees = agrees & ~idle
+    n_rows = len(raw)
     names = pipeline.feature_names_
     short = [reason_name(names[c]) for c in cols.tolist()]
     value_texts = feature_texts(names, cols, value)
@@ -1800,16 +1827,18 @@ def _alert_phrases(
     phrases = [[] for _ in range(n_rows)]
     ordinary = typical_of_length(pipeline, cols, value, typical, np.asarray(lengths)[rows])
     ordinary |= (value == 0) & _said_alone(expected)  # as feature_reasons
-    for k, (r, ok) in enumerate(zip(rows.tolist(), (agrees & ~ordinary & ~left).tolist())):
+    named = agrees & ~ordinary & ~left & shared
+    for k, (r, ok) in enumerate(zip(rows.tolist(), named.tolist())):
         if ok:
             phrases[r].append(_phrase(short[k], said[k], expected[k], note=notes[k]))
-    # rows whose features on the scored side are all at (or past) the entities' own
-    # median: the first of them, as the batch's "leading", against the detector's own
-    # centre (the median it equals would read "purchases per view 0 (typical 0)", H7 s27)
+    # rows with no such feature: the first on the scored side, as the batch's "leading";
+    # where at (or past) the entities' own median, against the detector's own centre
+    # (the median it equals would read "purchases per view 0 (typical 0)", H7 s27)
     own = _own_words(pipeline, cols, typical, whose)
-    for k, (r, ok) in enumerate(zip(rows.tolist(), (agrees & left).tolist())):
+    for k, (r, ok) in enumerate(zip(rows.tolist(), agrees.tolist())):
         if ok and not phrases[r]:
-            phrases[r].append(_LEADING + _phrase(short[k], said[k], own[k], note=notes[k]))
+            words = own[k] if left[k] else expected[k]
+            phrases[r].append(_LEADING + _phrase(short[k], said[k], words, note=notes[k]))
     for k, r in enumerate(rows.tolist()):  # rows whose every feature turned: the first
         if not phrases[r]:
             read_text = feature_texts(names, cols[k : k + 1], read[k : k + 1])[0]

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <system_error>
 #include <utility>
@@ -680,15 +681,18 @@ LineFeedResult LineFeed::feed(EntityStore& store, const Model& model, const char
       alerts.entities.append(entity.begin, static_cast<std::size_t>(entity.end - entity.begin));
       alerts.entity_ends.push_back(static_cast<std::int64_t>(alerts.entities.size()));
       alerts.rows.resize((n + 1) * static_cast<std::size_t>(width));
-      alerts.columns.resize((n + 1) * static_cast<std::size_t>(top));
-      alerts.typical.resize((n + 1) * static_cast<std::size_t>(top));
+      const std::size_t explained = (n + 1) * static_cast<std::size_t>(top);
+      alerts.columns.resize(explained);
+      for (auto* part : {&alerts.typical, &alerts.share, &alerts.deviation, &alerts.value})
+        part->resize(explained);
       float* row = alerts.rows.data() + n * static_cast<std::size_t>(width);
       std::int64_t row_length = 0;
       bool approximate = false;
       store.row(event.key, row, &row_length, &approximate);
+      const Explained all{alerts.columns.data(), alerts.typical.data(), alerts.share.data(),
+                          alerts.deviation.data(), alerts.value.data()};
       model.explain(row, row_length, top, scratch.data(),
-                    alerts.columns.data() + n * static_cast<std::size_t>(top),
-                    alerts.typical.data() + n * static_cast<std::size_t>(top));
+                    all.at(top, static_cast<std::int64_t>(n)));
       if (store.has_change()) {
         alerts.facts.resize((n + 1) * static_cast<std::size_t>(kChangeFacts));
         store.change_facts(&event.key, 1, alerts.facts.data() + n * kChangeFacts);

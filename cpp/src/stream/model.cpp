@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <utility>
 
@@ -78,6 +79,8 @@ Model::Model(ModelParams params) : params_(std::move(params)) {
       case MemberKind::kKMeans: {
         const std::size_t k = m.large.size();
         ODDSEQ_CHECK(k >= 1 && m.centers.size() == k * d, "K-means needs k x " << d << " centres");
+        ODDSEQ_CHECK(m.spread.empty() || m.spread.size() == k * d,
+                     "K-means needs k x " << d << " spreads, or none");
         ODDSEQ_CHECK(std::any_of(m.large.begin(), m.large.end(), [](auto v) { return v != 0; }),
                      "K-means needs a large cluster");
         break;
@@ -86,6 +89,8 @@ Model::Model(ModelParams params) : params_(std::move(params)) {
         const std::size_t k = m.variance.size();
         ODDSEQ_CHECK(m.mean.size() == d && m.components.size() == k * d,
                      "PCA needs a mean of " << d << " and k x " << d << " components");
+        ODDSEQ_CHECK(m.spread.empty() || m.spread.size() == d,
+                     "PCA needs " << d << " spreads, or none");
         break;
       }
       case MemberKind::kRobustZ:
@@ -206,9 +211,10 @@ bool Model::outside_support(const float* scaled) const {
   return false;
 }
 
-void Model::member_explain(const Member& m, const float* x, double* contribution,
-                           double* typical) const {
+void Model::member_explain(const Member& m, const float* x, double* contribution, double* typical,
+                           double* spread) const {
   const auto d = static_cast<std::int64_t>(params_.columns.size());
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   switch (m.kind) {
     case MemberKind::kKMeans: {
       // Squared deviation from the reference centre (the one the score measures to).
@@ -222,6 +228,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
         const double deviation = static_cast<double>(x[i]) - c;
         contribution[i] = deviation * deviation;
         typical[i] = c;
+        spread[i] = m.spread.empty() ? kNaN : m.spread[static_cast<std::size_t>(label * d + i)];
       }
       return;
     }
@@ -253,6 +260,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
             along += p * m.components[j * d + i];
           }
         }
+        spread[i] = m.spread.empty() ? kNaN : m.spread[at];
         if (m.t2) {
           contribution[i] = centred[at] * along;
           typical[i] = m.mean[at];
@@ -271,6 +279,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
         const auto j = static_cast<std::size_t>(i);
         contribution[i] = robust_rule(m, j, x[i]);
         typical[i] = m.median[j];
+        spread[i] = m.scale[j];
       }
       return;
     }
@@ -278,7 +287,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
 }
 
 void Model::explain(const float* store_row, std::int64_t length, std::int64_t top, float* x,
-                    std::int64_t* columns, double* typical) const {
+                    Explained out) const {
   const auto d = static_cast<std::int64_t>(params_.columns.size());
   ODDSEQ_CHECK(top >= 1 && top <= d, "explain: top must be in [1, " << d << "]");
   scale(store_row, length, x);
@@ -298,31 +307,41 @@ void Model::explain(const float* store_row, std::int64_t length, std::int64_t to
       }
     }
   }
-  std::vector<double> contribution(static_cast<std::size_t>(d));
-  std::vector<double> expected(static_cast<std::size_t>(d));
-  member_explain(params_.members[lead], x, contribution.data(), expected.data());
+  const auto size = static_cast<std::size_t>(d);
+  std::vector<double> contribution(size), expected(size), spread(size);
+  member_explain(params_.members[lead], x, contribution.data(), expected.data(), spread.data());
   // The top columns as every detector's explanation picks them (larger first, ties to
-  // the lower column).
-  linalg::top_columns(contribution.data(), 1, d, top, 1, columns);
-  for (std::int64_t r = 0; r < top; ++r)
-    typical[r] = expected[static_cast<std::size_t>(columns[r])];
+  // the lower column), with explanation_frame's share, deviation and value of each.
+  linalg::top_columns(contribution.data(), 1, d, top, 1, out.columns);
+  double total = 0.0;
+  for (const double c : contribution) total += c;
+  for (std::int64_t r = 0; r < top; ++r) {
+    const auto j = static_cast<std::size_t>(out.columns[r]);
+    const auto value = static_cast<double>(x[j]);
+    out.typical[r] = expected[j];
+    out.share[r] = total > 0 ? contribution[j] / total : 0.0;
+    out.deviation[r] = (value - expected[j]) / spread[j];
+    out.value[r] = value;
+  }
 }
 
 void explain_entities(const EntityStore& store, const Model& model, const std::uint64_t* keys,
-                      std::int64_t n, std::int64_t top, std::int64_t* columns, double* typical,
-                      std::uint8_t* found) {
+                      std::int64_t n, std::int64_t top, Explained out, std::uint8_t* found) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   std::vector<float> row(static_cast<std::size_t>(feature_width(store.n_columns())));
   std::vector<float> x(static_cast<std::size_t>(model.n_features()));
   for (std::int64_t r = 0; r < n; ++r) {
     std::int64_t length = 0;
     bool approximate = false;
     found[r] = store.row(keys[r], row.data(), &length, &approximate) ? 1 : 0;
+    const Explained at = out.at(top, r);
     if (found[r] == 0) {
-      std::fill_n(columns + r * top, top, -1);
-      std::fill_n(typical + r * top, top, std::numeric_limits<double>::quiet_NaN());
+      std::fill_n(at.columns, top, -1);
+      for (double* part : {at.typical, at.share, at.deviation, at.value})
+        std::fill_n(part, top, kNaN);
       continue;
     }
-    model.explain(row.data(), length, top, x.data(), columns + r * top, typical + r * top);
+    model.explain(row.data(), length, top, x.data(), at);
   }
 }
 

@@ -27,6 +27,7 @@ def _member(detector):
         return _core.StreamMember(
             centers=np.ascontiguousarray(centers).ravel(),
             large=np.ascontiguousarray(detector.large_clusters_, dtype=np.uint8),
+            spread=_f64(detector.cluster_scale_).ravel(),  # the explanation's deviations
         )
     if isinstance(detector, PCADetector):
         return _core.StreamMember(
@@ -34,6 +35,7 @@ def _member(detector):
             components=_f64(detector.components_).ravel(),
             variance=_f64(detector.explained_variance_),
             t2=detector.statistic == "t2",
+            spread=_f64(detector.feature_scale_),
         )
     if isinstance(detector, RobustZDetector):
         return _core.StreamMember(

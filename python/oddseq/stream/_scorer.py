@@ -15,8 +15,8 @@ import pandas as pd
 
 from .. import _core
 from .._reasons import (
-    ALERT_FEATURES,
     CHANGE_PHRASE,
+    TABLE_FEATURES,
     alert_reasons,
     alert_reasons_at,
     before_evidence,
@@ -1343,7 +1343,8 @@ class StreamScorer:
         if self._plain_feeds and not self._unseen_types.routing:
             feed = self._plain_feed(feed)
             found = self._text_labels or self._numeric_labels
-        run = feed.feed(self._store, self._model, data, offset, ALERT_FEATURES, round(gather * 1e9))
+        top = min(TABLE_FEATURES, self._model.n_features)  # ranked as the batch's, then cut
+        run = feed.feed(self._store, self._model, data, offset, top, round(gather * 1e9))
         if found:  # (the data's lines scanned once, from the first run's offset)
             scan = self._unseen_scan
             if scan is None or scan[0] is not data or offset < scan[1]:
@@ -1367,7 +1368,13 @@ class StreamScorer:
             rows = np.repeat(np.arange(len(run.key)), top)
             raw = run.rows[:, self._columns]
             reasons = alert_reasons_at(
-                self.pipeline, rows, run.columns.ravel(), run.typical.ravel(), raw, run.length
+                self.pipeline,
+                rows,
+                run.columns.ravel(),
+                run.typical.ravel(),
+                raw,
+                run.length,
+                _ranks_of(run),
             )
             if self._change is not None:  # each alert's facts as it stood then
                 reasons = self._with_change_facts(reasons, lambda: run.facts)
@@ -1643,11 +1650,18 @@ class StreamScorer:
         if self._model is None:
             reasons = self._reasons(self.pipeline._scaled(raw, lengths), raw, lengths)
         else:
-            explanation = self._store.explain(self._model, keys, ALERT_FEATURES)
+            top = min(TABLE_FEATURES, self._model.n_features)  # ranked, then cut
+            explanation = self._store.explain(self._model, keys, top)
             columns, typical = explanation.columns, explanation.typical
             rows = np.repeat(np.arange(len(keys)), columns.shape[1])
             reasons = alert_reasons_at(
-                self.pipeline, rows, columns.ravel(), typical.ravel(), raw, lengths
+                self.pipeline,
+                rows,
+                columns.ravel(),
+                typical.ravel(),
+                raw,
+                lengths,
+                _ranks_of(explanation),
             )
         if self._change is not None:
             reasons = self._with_change_facts(reasons, lambda: self._store.change_facts(keys))
@@ -1677,7 +1691,7 @@ class StreamScorer:
         pipe = self.pipeline
         with _few_threads(len(X)):
             explained, chosen = explained_with_rows(
-                pipe.detector_, X, ALERT_FEATURES, self.feature_names_
+                pipe.detector_, X, TABLE_FEATURES, self.feature_names_
             )
         return alert_reasons(pipe, explained, raw, lengths, chosen)
 
@@ -2384,6 +2398,16 @@ def _refit_pool():
             max_workers=1, thread_name_prefix="oddseq-refit"
         )
     return _refit_executor
+
+
+def _ranks_of(explanation) -> dict:
+    """What the reasons rank a C++ explanation's features by (``_reasons.in_rank``, as
+    the batch table's): their share, deviation and scaled value, one per position."""
+    return {
+        "share": explanation.share.ravel(),
+        "deviation": explanation.deviation.ravel(),
+        "value": explanation.value.ravel(),
+    }
 
 
 _SMALL = 2048  # rows scored on one OpenMP thread: waking the others costs more

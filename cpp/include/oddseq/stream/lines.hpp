@@ -97,18 +97,20 @@ enum class LineStop : std::int32_t {
 // doubled quotes as they stand), its id as text (UTF-8, decoded: `entities` up to
 // `entity_ends`, one after another), and the entity as it stood right after that
 // event: its store row (feature_width floats), the model's explanation (`top`
-// columns and typical values) and, with recent_change, its change facts
+// columns, their typical values, shares, deviations and values: Model::explain) and,
+// with recent_change, its change facts
 // (kChangeFacts floats, EntityStore::change_facts), from which the caller words the reason.
 struct LineAlerts {
   std::vector<std::uint64_t> key;
   std::vector<double> score;
   std::vector<std::int64_t> length, line, entity_begin, entity_end;
-  std::string entities;                   // the ids' text, one after another
-  std::vector<std::int64_t> entity_ends;  // where each ends in entities
-  std::vector<float> rows;                // n x feature_width
-  std::vector<std::int64_t> columns;      // n x top
-  std::vector<double> typical;            // n x top
-  std::vector<float> facts;               // n x kChangeFacts with recent_change, else empty
+  std::string entities;                         // the ids' text, one after another
+  std::vector<std::int64_t> entity_ends;        // where each ends in entities
+  std::vector<float> rows;                      // n x feature_width
+  std::vector<std::int64_t> columns;            // n x top
+  std::vector<double> typical;                  // n x top
+  std::vector<double> share, deviation, value;  // n x top each
+  std::vector<float> facts;                     // n x kChangeFacts with recent_change, else empty
 };
 
 struct LineFeedResult {

@@ -28,6 +28,10 @@ struct Member {
   bool t2 = false;
   // Robust z: per-feature median, scale, quartiles and IQR; the z and fence rules.
   std::vector<double> median, scale, q1, q3, iqr;
+  // PCA: per feature (d); K-means: per cluster and feature (k x d): the spread an
+  // explanation's deviations are measured in (the detector's Explanation.scale; robust
+  // z's is its scale). Empty: the deviations are NaN.
+  std::vector<double> spread;
   double z = 3.0, fence = 1.5;
 };
 
@@ -54,6 +58,20 @@ struct ModelParams {
   double support_floor = -std::numeric_limits<double>::infinity();
 };
 
+// Where Model::explain writes one entity's `top` features (each array `top` long).
+struct Explained {
+  std::int64_t* columns;
+  double* typical;
+  double* share;
+  double* deviation;
+  double* value;
+  // The same arrays `top * r` further on: entity r of a row-major n x top block.
+  Explained at(std::int64_t top, std::int64_t r) const {
+    const std::int64_t k = top * r;
+    return {columns + k, typical + k, share + k, deviation + k, value + k};
+  }
+};
+
 class Model {
  public:
   explicit Model(ModelParams params);  // checks every size against the feature count
@@ -73,18 +91,24 @@ class Model {
 
   // The `top` features that drive one entity's score, as the detector's explain names
   // them (an ensemble: the member with the highest normalised score among those
-  // explain_with allows, the first on ties): their columns, leading first, and the
-  // detector's typical value of each in its scaled units. scratch holds n_features()
-  // floats; top is at most n_features().
+  // explain_with allows, the first on ties): their columns, by contribution (ties to the
+  // lower column), and of each, as the explanation's table has them (explanation_frame),
+  // the detector's typical value in its scaled units, its share of the row's total
+  // contribution (0 where that total is not > 0), its deviation from typical in the
+  // detector's spread (Member's) and its scaled value: the Python reasons rank them
+  // (_reasons.ranked, one rule for the batch table and the stream). scratch holds
+  // n_features() floats; top is at most n_features().
   void explain(const float* store_row, std::int64_t length, std::int64_t top, float* scratch,
-               std::int64_t* columns, double* typical) const;
+               Explained out) const;
 
  private:
   void scale(const float* store_row, std::int64_t length, float* x) const;
   double member_score(const Member& m, const float* x) const;
-  // Per feature, the member's contribution to the row's score and its typical value
-  // (KMeansDetector / PCADetector / RobustZDetector.explain).
-  void member_explain(const Member& m, const float* x, double* contribution, double* typical) const;
+  // Per feature, the member's contribution to the row's score, its typical value
+  // (KMeansDetector / PCADetector / RobustZDetector.explain) and the spread its
+  // deviation is measured in.
+  void member_explain(const Member& m, const float* x, double* contribution, double* typical,
+                      double* spread) const;
   ModelParams params_;
 };
 
@@ -102,10 +126,9 @@ enum ScoreFlags : std::uint8_t {
 void score_entities(EntityStore& store, const Model& model, const std::uint64_t* keys,
                     std::int64_t n, double* score, std::int64_t* length, std::uint8_t* flags);
 
-// Model::explain of these entities as they stand in the store: top columns and typical
-// values per key (row-major, n x top); found[i] = 0 (columns -1) for unknown keys.
+// Model::explain of these entities as they stand in the store, into `out`'s n x top
+// blocks (row-major); found[i] = 0 (columns -1, the rest NaN) for unknown keys.
 void explain_entities(const EntityStore& store, const Model& model, const std::uint64_t* keys,
-                      std::int64_t n, std::int64_t top, std::int64_t* columns, double* typical,
-                      std::uint8_t* found);
+                      std::int64_t n, std::int64_t top, Explained out, std::uint8_t* found);
 
 }  // namespace oddseq::stream
