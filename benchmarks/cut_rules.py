@@ -20,6 +20,20 @@ without the top that bent it, ``_auto_cut(refit=True)``); ``trimmed first`` (the
 before the moves); ``levelled 0.1`` (the move down's spacings levelled by the bulk's tail shape,
 ``verdicts.py``'s ``_levelled_gap_below``); ``refit + levelled``; ``refit, levelled, rate
 0.005``. Eighteenth session: RESULTS.md, "The cut that collapsed".
+
+Gates of the refit (twenty-ninth session, H4; measured, not adopted): ``refit, excess``
+(the refit stands only where the top it set aside is an excess over the refitted tail:
+more scores at or above the lowest of them than the refitted model gives the rest, a
+Poisson count that high at most ``REFUTE_LEVEL`` likely by Chernoff's bound; else larger
+shares are tried), ``refit, excess, first`` (the first refit the rest holds must pass,
+else no refit), and ``refit, among peers`` (the collapse must be seen among the set-aside
+entities' peers in evidence too: the entities whose evidence weight ``n / (n + 30)`` lies
+within a factor 1.25 of a set-aside one's; ``auto_cut`` on their scores must flag so few
+that ``_trimmed_tail``'s own test refutes it). The last needs each file's ``lengths``
+(saved by /tmp/s29/H4/wrap.py beside the scores); without them it is left out. Each rule
+is also paired with ``refit`` (the pipeline's cut today): labelled cells better / worse /
+same with a two-sided sign test, and the nothing-planted logs' mean share flagged and
+how many flag 0.5% or less (issue #14's target).
 """
 
 from __future__ import annotations
@@ -36,7 +50,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from verdicts import _levelled_gap_below  # noqa: E402
 
 from oddseq.detect._threshold import (  # noqa: E402
+    _TAIL_SHARE,
+    REFUTE_LEVEL,
+    TRIM_STEP,
     _auto_cut,
+    _model_cut,
+    _moved,
+    _refutes,
+    _tail_model,
     _trimmed_tail,
     _wider_move,
     gap_cut,
@@ -75,6 +96,110 @@ def refit_levelled(scores, rate=RATE):
     return _levelled_moves(scores, refitted) if aside else cut
 
 
+def _survival(model, x: float) -> float:
+    """The share of the scores a ``_tail_model`` tail puts above ``x``."""
+    a, shape, scale, share = model
+    z = max(x - a, 0.0)
+    if abs(shape) < 1e-9:
+        return share * float(np.exp(-z / scale))
+    base = 1 + shape * z / scale
+    return share * float(base ** (-1 / shape)) if base > 0 else 0.0
+
+
+def _log_upper(observed: int, expected: float) -> float:
+    """Chernoff's bound of log P(Poisson(expected) >= observed)."""
+    if observed <= expected:
+        return 0.0
+    if expected <= 0:
+        return -np.inf
+    return -expected + observed - observed * np.log(observed / expected)
+
+
+def _is_excess(scores, ascending, aside: int) -> bool:
+    """Whether the top ``aside`` scores set aside exceed the tail refitted on the rest:
+    the count at or above the lowest of them against the rest's model, Chernoff at
+    ``REFUTE_LEVEL``."""
+    n = scores.size
+    model = _tail_model(ascending[: n - aside], 4 * _TAIL_SHARE)
+    low = ascending[n - aside]
+    observed = int(np.count_nonzero(scores >= low))
+    return _log_upper(observed, (n - aside) * _survival(model, low)) <= np.log(REFUTE_LEVEL)
+
+
+def _trimmed_excess(scores, rate, cut, go_on: bool):
+    """``_trimmed_tail`` whose refit stands only where its set-aside top is an excess
+    (``go_on``: a refusal tries the next share, else it ends the search)."""
+    n = scores.size
+    if not _refutes(int(np.count_nonzero(scores > cut)), rate * n * (1 - _TAIL_SHARE)):
+        return cut, 0
+    model = _tail_model(scores, 4 * _TAIL_SHARE)
+    if model is None or model[3] != 4 * _TAIL_SHARE:
+        return cut, 0
+    ascending = np.sort(scores)
+    most = (_TAIL_SHARE + rate) * n
+    for step in range(1, int(round(_TAIL_SHARE / TRIM_STEP)) + 1):
+        aside = int(np.floor(step * TRIM_STEP * n))
+        if aside < 1 or n - aside < 4:
+            continue
+        model = _tail_model(ascending[: n - aside], 4 * _TAIL_SHARE)
+        if model is None or model[3] != 4 * _TAIL_SHARE:
+            continue
+        refitted = _model_cut(ascending[: n - aside], model, rate)
+        rest_over = int(np.count_nonzero(ascending[: n - aside] > refitted))
+        if refitted < cut and not _refutes(rest_over, rate * (n - aside)):
+            if np.count_nonzero(scores > refitted) <= most:
+                if _is_excess(scores, ascending, aside):
+                    return refitted, aside
+                if not go_on:
+                    return cut, 0
+    return cut, 0
+
+
+def refit_excess(scores, rate=RATE, go_on=True):
+    """The pipeline's refit, standing only where the top it set aside is an excess."""
+    cut = _auto_cut(scores, rate)[0]
+    if scores.min() == scores.max():
+        return cut
+    refitted, aside = _trimmed_excess(scores, rate, cut, go_on)
+    return _moved(scores, refitted, 0.05, None) if aside else cut
+
+
+def _peer_band(weights, members, factor=1.25, fewest=25):
+    """The entities whose weight lies within ``factor`` of a member's (at least the
+    ``fewest`` nearest in weight for each)."""
+    order = np.argsort(weights, kind="stable")
+    ordered = weights[order]
+    inside = np.zeros(weights.size, dtype=bool)
+    for weight in np.unique(weights[members]):
+        lo = int(np.searchsorted(ordered, weight / factor, side="left"))
+        hi = int(np.searchsorted(ordered, weight * factor, side="right"))
+        if hi - lo < fewest:
+            mid = int(np.searchsorted(ordered, weight))
+            lo = max(0, min(mid - fewest // 2, ordered.size - fewest))
+            hi = lo + fewest
+        inside[lo:hi] = True
+    band = np.zeros(weights.size, dtype=bool)
+    band[order[inside]] = True
+    return band
+
+
+def refit_among_peers(scores, lengths, rate=RATE, prior=30.0):
+    """The pipeline's refit, standing only where ``auto_cut`` on the scores of the
+    set-aside entities' peers in evidence collapses too (``_refutes``)."""
+    why = {}
+    cut = _auto_cut(scores, rate, refit=True, why=why)[0]
+    if not why:
+        return cut
+    n = scores.size
+    members = np.argsort(scores, kind="stable")[n - why["set_aside"] :]
+    weights = lengths / (lengths + prior)
+    peers = scores[_peer_band(weights, members)]
+    flagged = int(np.count_nonzero(peers > _auto_cut(peers, rate)[0]))
+    if _refutes(flagged, rate * peers.size * (1 - _TAIL_SHARE)):
+        return cut
+    return why["first_cut"]
+
+
 RULES = {
     "auto_cut": lambda s: _auto_cut(s, RATE)[0],
     "refit": lambda s: _auto_cut(s, RATE, refit=True)[0],
@@ -82,7 +207,11 @@ RULES = {
     "levelled 0.1": levelled,
     "refit + levelled": refit_levelled,
     "refit + levelled, rate 0.005": lambda s: refit_levelled(s, 0.005),
+    "refit, excess": refit_excess,
+    "refit, excess, first": lambda s: refit_excess(s, go_on=False),
 }
+# Rules that read each entity's event count too (files saved with ``lengths``).
+EVIDENCE_RULES = {"refit, among peers": refit_among_peers}
 
 
 def f1(y, flags):
@@ -113,7 +242,12 @@ def judge(folders) -> pd.DataFrame:
             group = saved["group"].astype(bool) if "group" in saved.files else np.zeros_like(y)
             seed, cell = file.stem.split("-", 1)
             best = best_f1(y, scores, group) if y.any() else np.nan
-            for rule, cut in RULES.items():
+            lengths = saved["lengths"].astype(np.float64) if "lengths" in saved.files else None
+            rules = dict(RULES)
+            if lengths is not None:
+                for rule, cut in EVIDENCE_RULES.items():
+                    rules[rule] = lambda s, cut=cut, lengths=lengths: cut(s, lengths)
+            for rule, cut in rules.items():
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     flags = (scores > cut(scores)) | group
@@ -126,30 +260,63 @@ def judge(folders) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def main(folders):
-    frame = judge(folders)
-    pd.set_option("display.width", 250)
-    pd.set_option("display.max_rows", 1_000)
-    labelled = frame[frame["true"] > 0].copy()
+def _sign_p(better: int, worse: int) -> float:
+    """Two-sided sign test of ``better`` against ``worse`` (ties left out)."""
+    from scipy.stats import binomtest
+
+    return float(binomtest(better, better + worse).pvalue) if better + worse else 1.0
+
+
+def _labelled(labelled, rules):
+    """The labelled cells: own-cut F1 over the best cut's per cell and rule, summed up."""
     labelled["cell"] = labelled["cell"].str.replace(r"draw\d+", "draw", regex=True)
     labelled = labelled.groupby(["seed", "cell", "rule"], as_index=False)[["ratio"]].mean()
     wide = labelled.pivot_table(index=["cell", "seed"], columns="rule", values="ratio")
-    wide = wide[list(RULES)]
+    wide = wide[[r for r in rules if r in wide]]
     print(wide.round(3).to_string())
     base = wide["auto_cut"]
-    for rule in RULES:
+    for rule in wide:
         change = wide[rule] - base
         print(
             f"{rule:30s} mean own/best {wide[rule].mean():.4f}, misses (< 0.5) "
             f"{int((wide[rule] < 0.5).sum())}, >= 0.9 {int((wide[rule] >= 0.9).sum())} of "
-            f"{len(wide)}; against auto_cut: {int((change < -0.03).sum())} fall and "
-            f"{int((change > 0.03).sum())} rise by > 0.03, largest fall {change.min():+.3f}"
+            f"{int(wide[rule].notna().sum())}; against auto_cut: {int((change < -0.03).sum())} "
+            f"fall and {int((change > 0.03).sum())} rise by > 0.03, "
+            f"largest fall {change.min():+.3f}"
         )
+    for rule in wide:  # paired with the pipeline's cut today
+        if rule == "refit":
+            continue
+        change = (wide[rule] - wide["refit"]).dropna()
+        better, worse = int((change > 1e-9).sum()), int((change < -1e-9).sum())
+        print(
+            f"{rule:30s} against refit: {better} better / {worse} worse / "
+            f"{change.size - better - worse} same (sign p = {_sign_p(better, worse):.3g}), "
+            f"largest fall {change.min():+.3f}"
+        )
+
+
+def main(folders):
+    frame = judge(folders)
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_rows", 1_000)
+    rules = [r for r in (*RULES, *EVIDENCE_RULES) if r in set(frame["rule"])]
+    labelled = frame[frame["true"] > 0].copy()
+    if len(labelled):
+        _labelled(labelled, rules)
     clean = frame[frame["true"] == 0]
     if len(clean):
         shares = clean.pivot_table(index=["cell", "seed"], columns="rule", values="flagged")
+        shares = shares[[r for r in rules if r in shares]]
         print("share flagged (%) of the nothing-planted logs")
-        print((100 * shares[list(RULES)]).round(2).to_string())
+        print((100 * shares).round(2).to_string())
+        for rule in shares:
+            column = shares[rule].dropna()
+            print(
+                f"{rule:30s} nothing planted: mean {100 * column.mean():.2f}%, "
+                f"{int((column <= 0.005).sum())} of {column.size} logs at <= 0.5%, highest "
+                f"{100 * column.max():.2f}%"
+            )
     return frame
 
 
