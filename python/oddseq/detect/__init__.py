@@ -9,7 +9,7 @@ from ._base import BaseDetector
 from ._ecod import ECOD
 from ._ensemble import EnsembleDetector
 from ._iforest import IsolationForest
-from ._invariants import InvariantsDetector as InvariantsDetector  # (not in __all__ yet)
+from ._invariants import InvariantsDetector
 from ._kmeans import KMeansDetector
 from ._markov import MarkovDetector
 from ._neighbors import LOF, DBSCANDetector, KNNDetector
@@ -32,6 +32,7 @@ __all__ = [
     "ECOD",
     "EnsembleDetector",
     "IsolationForest",
+    "InvariantsDetector",
     "KMeansDetector",
     "KNNDetector",
     "MarkovDetector",
