@@ -30,7 +30,9 @@ else no refit), and ``refit, among peers`` (the collapse must be seen among the 
 entities' peers in evidence too: the entities whose evidence weight ``n / (n + 30)`` lies
 within a factor 1.25 of a set-aside one's; ``auto_cut`` on their scores must flag so few
 that ``_trimmed_tail``'s own test refutes it). The last needs each file's ``lengths``
-(saved by /tmp/s29/H4/wrap.py beside the scores); without them it is left out. Each rule
+(an array ``lengths``, each entity's event count, in the ``.npz`` beside ``scores`` and
+``y``: ``verdicts.py --save-scores`` does not write it, the twenty-ninth session's
+measurement added it with a wrapper of its own); without them it is left out. Each rule
 is also paired with ``refit`` (the pipeline's cut today): labelled cells better / worse /
 same with a two-sided sign test, and the nothing-planted logs' mean share flagged and
 how many flag 0.5% or less (issue #14's target).
