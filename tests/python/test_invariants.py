@@ -235,3 +235,35 @@ def test_shell_detect_method_invariants(blocks, tmp_path, oddseq_here):
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out, index_col=0)
     assert set(table.index[table["is_anomaly"]]) == {"b400", "b401"}
+
+
+# -- review s29 (H7) ----------------------------------------------------------------------
+
+
+def _shop_lists(n=200, seed=8):
+    rng = np.random.default_rng(seed)
+    return [list(rng.choice(["pv", "cart", "buy"], int(rng.integers(1, 20)))) for _ in range(n)]
+
+
+def test_nothing_mined_and_an_unseen_type_is_a_reason_not_an_index_error():
+    # review HIGH-1: with no invariant, an unseen type's row indexed an empty table
+    with pytest.warns(UserWarning, match="mined no invariant"):
+        det = InvariantsDetector().fit(Sequences.from_lists(_shop_lists()))
+    test = Sequences.from_lists([["pv", "refund"], ["pv"]])
+    assert det.reasons(test).tolist() == [
+        "1 'refund', a type no fitted sequence had",
+        "no invariant was mined (the fitted sequences' counts keep no relation)",
+    ]
+    normal = _log(_shop_lists(), prefix="u")
+    new = pd.concat(
+        [
+            _log(_shop_lists(30, seed=10), prefix="n"),
+            pd.DataFrame([("u999", "refund", 1)], columns=normal.columns),
+        ]
+    )
+    with pytest.warns(UserWarning, match="mined no invariant"):
+        table = oddseq.detect_anomalies(
+            new, "block", "event", "t", method="invariants", normal=normal
+        )
+    assert table.loc["u999", "reason"] == "1 'refund', a type no fitted sequence had"
+    assert table.loc["u999", "is_anomaly"]

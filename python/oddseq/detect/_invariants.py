@@ -318,8 +318,11 @@ class InvariantsDetector(BaseDetector):
         rows, which, value, weight, rank = (a[keep] for a in (rows, which, value, weight, rank))
         total = np.maximum(scores[rows], 1e-300)
         # Each broken invariant's type counts in its sequence, gathered at once.
-        types = self.invariant_types_[np.maximum(which, 0)]
-        present = (types >= 0) & (which >= 0)[:, None]
+        # (unseen types' entries, which < 0, have none; with nothing mined there is no
+        # invariant row to read at all)
+        types = np.full((rows.size, self.invariant_types_.shape[1]), -1, dtype=np.int64)
+        types[which >= 0] = self.invariant_types_[which[which >= 0]]
+        present = types >= 0
         counts = np.zeros(types.shape, dtype=np.int64)
         if present.any():
             at = np.broadcast_to(rows[:, None], types.shape)[present]
