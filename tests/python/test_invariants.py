@@ -267,3 +267,24 @@ def test_nothing_mined_and_an_unseen_type_is_a_reason_not_an_index_error():
         )
     assert table.loc["u999", "reason"] == "1 'refund', a type no fitted sequence had"
     assert table.loc["u999", "is_anomaly"]
+
+
+def test_a_type_no_fitted_sequence_has_is_unseen_however_the_vocabulary_came():
+    # review MEDIUM-4: split from one Sequences, "refund" is in the fitted vocabulary with
+    # count 0 everywhere; it reads (and weighs) as a type no fitted sequence had
+    rng = np.random.default_rng(11)
+    lists = [["open", "close"] * int(rng.integers(1, 3)) for _ in range(200)]
+    lists.append(["open", "close", "refund"])
+    seqs = Sequences.from_lists(lists)
+    split = InvariantsDetector().fit(seqs[:200])
+    apart = InvariantsDetector().fit(Sequences.from_lists(lists[:200]))
+    assert "no 'refund'" not in _relations(split)
+    assert _relations(split) == _relations(apart)
+    said = "1 'refund', a type no fitted sequence had"
+    assert split.reasons(seqs[200:]).tolist() == [said]
+    assert np.array_equal(split.decision_function(seqs), apart.decision_function(seqs))
+    all_seq = Sequences.from_events(_log(lists), entity="block", event="event", time="t")
+    train = np.flatnonzero(all_seq.ids != "b200")
+    pipe = AnomalyPipeline(method="invariants").fit(all_seq[train], normal=True)
+    scored = pipe.score(all_seq[np.flatnonzero(all_seq.ids == "b200")])
+    assert scored.loc["b200", "reason"] == said

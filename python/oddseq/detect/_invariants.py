@@ -149,8 +149,14 @@ class InvariantsDetector(BaseDetector):
         seqs = _check_sequences(X, "InvariantsDetector.fit")
         if len(seqs) == 0:
             raise ValueError("InvariantsDetector.fit needs at least one sequence (X is empty)")
-        self.event_labels_ = seqs.event_labels
-        counts = _count_matrix(seqs.offsets, seqs.events, len(self.event_labels_))
+        counts = _count_matrix(seqs.offsets, seqs.events, len(seqs.event_labels))
+        # A type of the vocabulary that no fitted sequence holds (a split of one
+        # Sequences, entities min_events left out) is a type unseen in fit: one wording,
+        # one weight, however the vocabulary came.
+        held = np.flatnonzero(counts.getnnz(axis=0) > 0)
+        if held.size < counts.shape[1]:
+            counts = counts[:, held].tocsr()
+        self.event_labels_ = seqs.event_labels[held]
         self.n_fitted_ = n = counts.shape[0]
         types, coefs, broken = _mine(
             counts,
@@ -363,12 +369,8 @@ class InvariantsDetector(BaseDetector):
         ]
         if len(names) == 1:
             share = 1.0 - self.invariant_broken_[j] / self.n_fitted_
-            whose = (
-                "no fitted sequence has"
-                if share >= 1
-                else f"{share:.1%} of the fitted sequences have"
-            )
-            return f"{names[0]} ({whose} none)"
+            # (share < 1: a type no fitted sequence holds is unseen, see fit)
+            return f"{names[0]} ({share:.1%} of the fitted sequences have none)"
         if len(names) == 2:
             said = f"{names[0]} but {names[1]}"
         else:
