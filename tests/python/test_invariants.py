@@ -36,8 +36,8 @@ def test_planted_invariants_are_found_and_a_breaker_ranks_first_with_its_reason(
     normal = _workflow(rng, 300)
     det = InvariantsDetector().fit(Sequences.from_lists(normal))
     relations = _relations(det)
-    assert "close = open" in relations
-    assert any(r in relations for r in ("2 × commit = write", "write = 2 × commit"))
+    assert "'close' = 'open'" in relations
+    assert "2 × 'commit' = 'write'" in relations
     # nothing relates "read" to anything: its count is free
     assert not any("read" in r for r in relations)
     assert (det.decision_scores_ == 0).all() and not det.labels_.any()
@@ -48,10 +48,10 @@ def test_planted_invariants_are_found_and_a_breaker_ranks_first_with_its_reason(
     assert np.argmax(scores) == 50 and (scores[:50] == 0).all()
     assert det.predict(test).tolist() == [0] * 50 + [1]
     reason = det.reasons(test)[50]
-    assert reason == "2 'close' but 3 'open' (every fitted sequence keeps close = open)"
+    assert reason == "2 'close' but 3 'open' (every fitted sequence keeps 'close' = 'open')"
     table = det.explain(test, top=3)
     assert table.index.get_level_values("row").unique().tolist() == [50]
-    assert table.loc[(50, 1), "feature"] == "close = open"
+    assert table.loc[(50, 1), "feature"] == "'close' = 'open'"
     assert table.loc[(50, 1), "value"] == -1.0
 
 
@@ -84,14 +84,14 @@ def test_unsupervised_fit_with_a_few_breakers_flags_them():
     breakers = [["login", "open", "open", "close", "read"] for _ in range(5)]
     breakers += [["login", "write", "commit", "commit"] for _ in range(5)]
     det = InvariantsDetector().fit(Sequences.from_lists(normal + breakers))
-    assert "close = open" in _relations(det)
+    assert "'close' = 'open'" in _relations(det)
     assert np.flatnonzero(det.labels_).tolist() == list(range(490, 500))
-    support = det.invariants_.set_index("relation").loc["close = open", "support"]
+    support = det.invariants_.set_index("relation").loc["'close' = 'open'", "support"]
     assert support == pytest.approx(495 / 500)
     # A stricter support than the breakers allow: the relation is not mined.
     with pytest.warns(UserWarning, match="mined no invariant"):
         strict = InvariantsDetector(support=1.0).fit(Sequences.from_lists(normal + breakers))
-    assert "close = open" not in _relations(strict)
+    assert "'close' = 'open'" not in _relations(strict)
 
 
 def test_a_coherent_rare_workflow_breaks_one_relation_a_broken_one_more():
@@ -107,7 +107,7 @@ def test_a_coherent_rare_workflow_breaks_one_relation_a_broken_one_more():
     scores = det.decision_function(Sequences.from_lists([coherent, broken]))
     assert 0 < scores[0] < scores[1]
     relations = _relations(det)
-    assert "received = replicate" in relations
+    assert "'received' = 'replicate'" in relations
     # one of the two presences, the other implied by it and the relation: redundant
     assert len(relations & {"no 'received'", "no 'replicate'"}) == 1
 
@@ -288,3 +288,20 @@ def test_a_type_no_fitted_sequence_has_is_unseen_however_the_vocabulary_came():
     pipe = AnomalyPipeline(method="invariants").fit(all_seq[train], normal=True)
     scored = pipe.score(all_seq[np.flatnonzero(all_seq.ids == "b200")])
     assert scored.loc["b200", "reason"] == said
+
+
+def test_labels_are_quoted_in_relations_and_long_ones_shortened():
+    # review MEDIUM-2: integer template ids read as arithmetic ("11 = 3 × 22"), and a
+    # template's whole text was quoted twice per reason
+    rng = np.random.default_rng(12)
+    long = "Receiving block blk_<*> src: /<*>:<*> dest: /<*>:<*> " + "x" * 300
+    lists = [[11] * (3 * k) + [22] * k + ["open", "close"] for k in rng.integers(1, 4, 200)]
+    lists = [[long if e == "open" else e for e in seq] for seq in lists]
+    det = InvariantsDetector().fit(Sequences.from_lists(lists))
+    assert "'11' = 3 × '22'" in _relations(det)
+    test = Sequences.from_lists([[11, 11, 22, "close", long], [11, 11, 11, 22, long]])
+    said = det.reasons(test)
+    assert said[0] == "2 '11' but 1 '22' (every fitted sequence keeps '11' = 3 × '22')"
+    relation = next(r for r in _relations(det) if "close" in r)
+    assert len(relation) < 120 and "more, #" in relation
+    assert long not in said[1] and "more, #" in said[1] and len(said[1]) < 300

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..encode._base import _check_sequences
 from ..utils._params import Integer, Real
+from ..utils._text import shorten
 from ..utils._validation import check_positive_int
 from ._base import BaseDetector
 
@@ -117,9 +118,9 @@ class InvariantsDetector(BaseDetector):
     >>> np.flatnonzero(det.labels_).tolist()
     [60]
     >>> det.invariants_["relation"].tolist()
-    ['close = open']
+    ["'close' = 'open'"]
     >>> det.reasons(seqs[60:])[0]
-    "0 'close' but 1 'open' (98.4% of the fitted sequences keep close = open)"
+    "0 'close' but 1 'open' (98.4% of the fitted sequences keep 'close' = 'open')"
     """
 
     input_kind = "sequences"
@@ -269,11 +270,12 @@ class InvariantsDetector(BaseDetector):
         )
 
     def _relation(self, j: int) -> str:
-        """Invariant j in words: "open = close", "2 × a = b + c", "no 'x'"."""
+        """Invariant j in words: "'close' = 'open'", "2 × 'a' = 'b' + 'c'", "no 'x'"
+        (labels quoted, so that integer template ids do not read as arithmetic)."""
         types, coefs = self.invariant_types_[j], self.invariant_coefs_[j]
         terms = [(self._label(t), int(c)) for t, c in zip(types, coefs) if t >= 0]
         if len(terms) == 1:
-            return f"no '{terms[0][0]}'"
+            return f"no {terms[0][0]}"
 
         def side(items):
             return " + ".join(f"{abs(c)} × {name}" if abs(c) != 1 else name for name, c in items)
@@ -285,7 +287,8 @@ class InvariantsDetector(BaseDetector):
         return f"{side(left)} = {side(right)}"
 
     def _label(self, t: int) -> str:
-        return str(self.event_labels_[t])
+        """Type t quoted, long labels in their short form (oddseq.utils._text.shorten)."""
+        return f"'{shorten(self.event_labels_[t])}'"
 
     def _keeps(self, j: int) -> str:
         share = 1.0 - self.invariant_broken_[j] / self.n_fitted_
@@ -298,13 +301,13 @@ class InvariantsDetector(BaseDetector):
     def explain(self, X, top=3):
         """The invariants each sequence breaks, most telling first (highest weight,
         then largest residual), at most ``top`` per sequence; sequences that break none
-        have no rows. Columns: ``feature`` (the relation, "open = close"; an event type
+        have no rows. Columns: ``feature`` (the relation, "'close' = 'open'"; an event type
         unseen in fit: "no 'x'"), ``value`` (the residual: left side minus right side
         for this sequence), ``typical`` (0, what the fitted sequences keep),
         ``deviation`` (the residual), ``share`` (of the sequence's score), ``support``
         (share of the fitted sequences that keep it; 1 for an unseen type) and
-        ``reason`` (in words: "3 'open' but 2 'close' (every fitted sequence keeps open
-        = close)"). Indexed by (sequence id, rank)."""
+        ``reason`` (in words: "2 'close' but 3 'open' (every fitted sequence keeps
+        'close' = 'open')"; long labels in their short form). Indexed by (sequence id, rank)."""
         check_is_fitted(self, "invariant_types_")
         top = check_positive_int(top, "top")
         seqs = _check_sequences(X, "InvariantsDetector.explain")
@@ -339,7 +342,7 @@ class InvariantsDetector(BaseDetector):
         features, supports, texts = [], [], []
         for e, (j, v) in enumerate(zip(which.tolist(), value.tolist())):
             if j < 0:
-                label = str(unseen_labels[-1 - j])
+                label = shorten(unseen_labels[-1 - j])
                 features.append(f"no '{label}'")
                 supports.append(1.0)
                 texts.append(f"{int(v):,} '{label}', a type no fitted sequence had")
@@ -363,7 +366,7 @@ class InvariantsDetector(BaseDetector):
 
     def _sentence(self, j: int, counts, relation: str, keeps: str) -> str:
         names = [
-            f"{int(c):,} '{self._label(t)}'"
+            f"{int(c):,} {self._label(t)}"
             for c, t in zip(counts, self.invariant_types_[j])
             if t >= 0
         ]
