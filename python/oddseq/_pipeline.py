@@ -428,8 +428,9 @@ def detect_anomalies(
     item_categories = item_category_map(df, item, category)
     if event is None and method in _SEQUENCE_METHODS:
         raise ValueError(
-            f"method={method!r} models the order of event types, and without an event column "
-            "every event is one type; pass event=... (--event from the shell) or another method"
+            f"method={method!r} reads the event sequences themselves, and without an event "
+            "column every event is one type; pass event=... (--event from the shell) or "
+            "another method"
         )
     if normal is not None and not isinstance(normal, pd.DataFrame):
         raise TypeError(

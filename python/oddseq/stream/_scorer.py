@@ -670,7 +670,8 @@ class StreamScorer:
         if getattr(pipe.detector_, "input_kind", "matrix") == "sequences":
             raise ValueError(
                 f"StreamScorer cannot stream method={getattr(pipe, 'method', None)!r}: it "
-                "scores the whole order of each sequence; fit the pipeline with a feature "
+                "reads the event sequences themselves (the whole order of each sequence, or "
+                "its counts of each type), not features; fit the pipeline with a feature "
                 "method (auto, knn, ...)"
             )
         split = fitted_on_parts(pipe)
