@@ -279,10 +279,18 @@ class GroupDetector(BaseEstimator):
     Independent users of a log of few objects (a shop of 20 items, a column of a few
     values taken event by event) hit every popular object in each hour they are active;
     that is no group, where the lockstep columns' degrees, spread over all windows,
-    would read the most active ones as one. The price: a block that joins a ring's rare
-    objects to popular ones that its members share too (a second object column of few
-    values, a category beside the item) is judged with the popular ones' chance acts,
-    and may fall short.
+    would read the most active ones as one. An entity's acts on several of the
+    block's objects in one window are one visit, not independent chances: it enters
+    the objects' window by their popularity there (or its own share of acts on them
+    outside the group's windows and meetings, its taste, where larger), and once there
+    acts on as many of them as the log's visits to those objects do (the other
+    entities' co-visits, or its own elsewhere): fans of one category who browse its
+    items in a session, and meet in the same hours by chance, are no group; a ring's
+    items that no one else co-visits keep their chances, and members who come together
+    window after window keep their evidence. The price: a block that joins a ring's
+    rare objects to popular ones that its members share too (a second object column
+    of few values, a category beside the item) is judged with the popular ones' chance
+    acts, and may fall short.
 
     A lockstep block is judged on the acts its members share: an act (an object in a
     window) on which fewer than two of its members act is no evidence that they act
@@ -325,7 +333,10 @@ class GroupDetector(BaseEstimator):
         Most groups per method; a group found apart into parts (each a group of its
         own) counts once, so a method may return a few more than this.
     patience : int, default=3
-        Stop a method after this many blocks in a row that are not groups.
+        Stop a method after this many blocks in a row that are not groups (a block
+        denser than its objects' popularity explains but explained by its entities' own
+        activity, a crowd of users active then, is no miss: the search goes on past
+        it).
     min_burst : float, default=2.0
         Temporal method: an (object, window) column counts only if that many distinct
         entities on the object within the window is this unlikely (-log10 of a Poisson
@@ -814,6 +825,7 @@ class GroupDetector(BaseEstimator):
             if block.rows.size == 0 or block.cols.size == 0 or block.density <= 0:
                 break
             any_group = False
+            explained = False
             # A block may join separate dense parts (the peeling keeps both when their
             # densities are close): each connected part is judged on its own.
             for rows, cols, _, _, density in _components(graph, block, weight):
@@ -898,6 +910,9 @@ class GroupDetector(BaseEstimator):
                     row_edges = row_hits
                     n_block_edges = int(row_edges.sum())
                     any_group |= is_group
+                    # Dense beyond the objects' popularity but explained by its entities'
+                    # own activity and taste (a crowd of active users): no miss.
+                    explained |= own is not None and not is_group
                     if decode is None:
                         objects, col_keys = cols, None
                     else:
@@ -927,7 +942,7 @@ class GroupDetector(BaseEstimator):
                 if found >= self.max_groups:
                     break
             else:
-                misses += 1
+                misses += not explained
                 if misses >= self.patience:
                     break
             if not alive.any() or not weight.any():
@@ -1056,17 +1071,18 @@ class GroupDetector(BaseEstimator):
         events there) acts on the block's object o there with probability
         1 - (1 - s) ** a, s the object's share of the acts of the entities outside the
         block in that window (its popularity there; a ring is its items' popularity in
-        its own windows), at least its share of all events; summed over the block's
-        (object, window) columns (each object's larger sum over the two grids: an act
-        lies in a column of each), its expected acts lam_u. Its acts h_u ~
-        Binomial(n_units, lam_u / n_units) (of the laws of that many chances with mean
-        lam_u, the one reaching high counts most often, Hoeffding 1956), and the
-        members' excess over one act each is judged over every entity active in the
-        block's windows (:func:`log10_excess_sf`, lam_u rounded up to 2% steps: never
-        more significant), against the count of blocks of the conditioned test (columns
-        choose the objects). Entities outside the block's windows cannot act there and
-        add nothing."""
-        from ._null import _log10_binom, log10_excess_sf
+        its own windows), at least its share of all events, and at least the entity's
+        own share of acts on it elsewhere (its taste). Its acts on several of the
+        block's objects in one window are one visit, not independent chances: the
+        chance that it acts on any of them there, then as many of them as the log's
+        visits to them hold (see :func:`~oddseq.graph._null.activity_laws`); its
+        windows add up, and the members' excess over one act each is judged over every
+        entity active in the block's windows
+        (:func:`~oddseq.graph._null.log10_excess_sf_laws`, each law rounded up to 2%
+        steps: never more significant), against the count of blocks of the conditioned
+        test (columns choose the objects), as the block is and without its object whose
+        audience its members are the least share of (see :meth:`_visit_stats`).
+        Entities outside the block's windows cannot act there and add nothing."""
 
         ev = self._events
         t0, n_bins, window_ns, half = self._bins
@@ -1082,7 +1098,7 @@ class GroupDetector(BaseEstimator):
                 len(ev.times), 1
             )
         floor = self._object_share[col_obj]
-        lam_parts, row_parts, key_parts = [], [], []
+        lam_parts, row_parts, key_parts, bin_parts, n_parts = [], [], [], [], []
         for g in (0, 1):
             mine = np.flatnonzero(col_grid == g)
             if mine.size == 0:
@@ -1138,41 +1154,93 @@ class GroupDetector(BaseEstimator):
             lam_parts.append(-np.expm1(n_acts[at] * log_miss[which]))
             row_parts.append(pair_row[at])
             key_parts.append(col_index[mine][which] * 2 + g)
+            bin_parts.append(c_bin[which])
+            n_parts.append(n_acts[at])
         if not lam_parts:
             return {"expected_edges": 0.0, "log10_p": 0.0, "log10_tests": 0.0, "significance": 0.0}
-        lam = np.concatenate(lam_parts)
+        parts = (lam_parts, row_parts, key_parts, bin_parts, n_parts)
+        return self._visit_stats(rows, row_hits, objects, parts, n_units)
+
+    def _visit_stats(self, rows, row_hits, objects, parts, n_units):
+        """_activity_stats' test with each entity's acts in a window as one visit to the
+        block's objects (:func:`~oddseq.graph._null.activity_laws`): the chances of
+        each (entity, object, window) given, the objects' co-visits read from the log."""
+        from ._graph import acts_outside, object_acts
+        from ._null import _log10_binom, activity_laws, log10_excess_sf_laws
+
+        lam_parts, row_parts, key_parts, bin_parts, n_parts = parts
+        t0, _, window_ns, _ = self._bins
+        key = np.concatenate(key_parts)
+        grid = key % 2
+        window = np.concatenate(bin_parts).astype(np.int64)
         row = np.concatenate(row_parts).astype(np.int64)
-        key = row * (2 * objects.size) + np.concatenate(key_parts)
-        # Per (entity, object, grid) sums, the larger grid's per object, summed per entity.
-        key, inverse = np.unique(key, return_inverse=True)
-        per_key = np.bincount(inverse, weights=lam)
-        obj_key = key // 2
-        starts = np.flatnonzero(np.r_[True, obj_key[1:] != obj_key[:-1]])
-        per_obj = np.maximum.reduceat(per_key, starts)
-        entity = obj_key[starts] // objects.size
-        entities, which = np.unique(entity, return_inverse=True)
-        lam_u = np.minimum(np.bincount(which, weights=per_obj), float(n_units))
-        excess = int(np.maximum(row_hits - 1, 0).sum())
-        # Rounded up to 2% steps (a few hundred values): the law's tail only grows.
-        step = np.log(1.02)
-        positive = lam_u[lam_u > 0]
-        rounded = np.minimum(np.exp(np.ceil(np.log(positive) / step) * step), float(n_units))
-        values, counts = np.unique(rounded, return_counts=True)
-        log10_p = -log10_excess_sf(excess, values, counts, k=int(n_units))
-        member_lam = np.zeros(rows.size)
-        found = np.searchsorted(entities, rows)
-        ok = (found < entities.size) & (entities[np.minimum(found, entities.size - 1)] == rows)
-        member_lam[ok] = lam_u[found[ok]]
-        expected = float((member_lam - 1.0 + np.exp(-member_lam)).sum())
+        # First-grid windows the block covers (a second-grid window b spans b - 1 and b).
+        block_windows = np.unique(np.concatenate([window, (window - grid)[grid == 1]]))
+        acts = object_acts(self._events, objects, t0, window_ns)
+        audience = np.intersect1d(row, acts[0])
+        own_total = (audience, acts_outside(self._events, audience, t0, window_ns, block_windows))
+        chance, n_acts, obj = np.concatenate(lam_parts), np.concatenate(n_parts), key // 2
+        members = np.sort(rows)
         n_cols = max(int(self._n_searched_cols), 1)
-        k = objects.size
-        tests = _log10_binom(n_cols, k) + k * np.log10(2.0)
-        return {
-            "expected_edges": float(rows.size) + expected,
-            "log10_p": float(log10_p),
-            "log10_tests": float(tests),
-            "significance": float(log10_p - tests),
-        }
+
+        def judge(keep, hits, units, extra_tests):
+            entities, sf = activity_laws(
+                chance[keep],
+                row[keep],
+                grid[keep],
+                window[keep],
+                obj[keep],
+                objects.size,
+                members,
+                acts,
+                block_windows,
+                int(units),
+                n_acts=n_acts[keep],
+                own_total=own_total,
+            )
+            excess = int(np.maximum(hits - 1, 0).sum())
+            # Rounded up to 2% steps (the law's tail only grows), alike laws counted once.
+            step = np.log(1.02)
+            with np.errstate(divide="ignore"):
+                rounded = np.minimum(np.exp(np.ceil(np.log(sf) / step) * step), 1.0)
+            values, counts = np.unique(rounded, axis=0, return_counts=True)
+            log10_p = -log10_excess_sf_laws(excess, values, counts)
+            found = np.searchsorted(entities, rows)
+            ok = (found < entities.size) & (entities[np.minimum(found, entities.size - 1)] == rows)
+            expected = float(sf[found[ok], 2:].sum()) if sf.shape[1] > 2 else 0.0
+            k = np.unique(obj[keep]).size
+            tests = _log10_binom(n_cols, k) + k * np.log10(2.0) + extra_tests
+            return {
+                "expected_edges": float(rows.size) + expected,
+                "log10_p": float(log10_p),
+                "log10_tests": float(tests),
+                "significance": float(log10_p - tests),
+            }
+
+        everything = np.ones(obj.size, dtype=bool)
+        if objects.size < 3:
+            return judge(everything, row_hits, n_units, 0.0)
+        # Also the block without the object whose audience its members are the least
+        # share of (a popular object, a category beside the item: its acts are what the
+        # members' taste explains, and the block's tests would still count it), the
+        # better of the two judged, with the choice counted (log10 2 more tests).
+        member_act = np.isin(acts[0], members)
+        share = np.bincount(acts[2][member_act], minlength=objects.size) / np.maximum(
+            np.bincount(acts[2], minlength=objects.size), 1
+        )
+        drop = int(np.argmin(share))
+        mine = member_act & (acts[2] == drop) & np.isin(acts[1], block_windows)
+        on_drop = np.bincount(
+            np.searchsorted(rows, acts[0][mine], sorter=np.argsort(rows)), minlength=rows.size
+        )
+        order = np.argsort(rows)
+        lost = np.zeros(rows.size, dtype=np.int64)
+        lost[order] = on_drop[: rows.size]
+        lost = np.minimum(lost, row_hits)
+        drop_units = max(np.unique(window[(obj == drop) & (grid == g)]).size for g in (0, 1))
+        whole = judge(everything, row_hits, n_units, np.log10(2.0))
+        part = judge(obj != drop, row_hits - lost, max(int(n_units) - drop_units, 1), np.log10(2.0))
+        return part if part["significance"] > whole["significance"] else whole
 
     def _events_in(self, bins: np.ndarray):
         """The events in the given first-grid windows and their entities' rows, through

@@ -300,3 +300,50 @@ class EntityObjectGraph:
             ev.tz,
             n_threads,
         )
+
+
+def object_acts(ev: _Events, objects: np.ndarray, t0: int, window_ns: int):
+    """The acts on ``objects`` (sorted object codes) in windows of ``window_ns`` from
+    ``t0``: unique (row, window, object index) triples, each an entity's events on one
+    of the objects in one window. Reads the events through an index of their object
+    keys, built at the first call for these events (8 bytes a key)."""
+    index = getattr(ev, "_key_index", None)
+    if index is None:
+        flat = ev.keys.ravel()
+        order = np.argsort(flat, kind="stable")
+        index = (order, flat[order])
+        ev._key_index = index
+    order, sorted_keys = index
+    objects = np.asarray(objects, dtype=np.int64)
+    lo = np.searchsorted(sorted_keys, objects, side="left")
+    length = np.searchsorted(sorted_keys, objects, side="right") - lo
+    at = np.repeat(lo - np.cumsum(length) + length, length) + np.arange(int(length.sum()))
+    position = order[at]
+    obj = np.repeat(np.arange(objects.size, dtype=np.int64), length)
+    event = position // ev.n_keys
+    row = np.searchsorted(ev.offsets, event, side="right") - 1
+    window = (ev.times[event] - t0) // window_ns
+    n_obj = max(objects.size, 1)
+    n_win = int(window.max()) + 2 if window.size else 1
+    key = np.unique((row.astype(np.int64) * n_win + window) * n_obj + obj)
+    return key // (n_win * n_obj), (key // n_obj) % n_win, key % n_obj
+
+
+def acts_outside(ev: _Events, rows: np.ndarray, t0: int, window_ns: int, windows: np.ndarray):
+    """Per row of ``rows``: its acts (distinct (window, object) pairs, windows of
+    ``window_ns`` from ``t0``) outside the windows ``windows`` (sorted)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    lo, hi = ev.offsets[rows], ev.offsets[rows + 1]
+    length = hi - lo
+    event = np.repeat(lo - np.cumsum(length) + length, length) + np.arange(int(length.sum()))
+    owner = np.repeat(np.arange(rows.size, dtype=np.int64), length)
+    window = (ev.times[event] - t0) // window_ns
+    keep = ~np.isin(window, windows)
+    event, owner, window = event[keep], owner[keep], window[keep]
+    keys = ev.keys[(event[:, None] * ev.n_keys + np.arange(ev.n_keys)).ravel()].astype(np.int64)
+    owner, window = np.repeat(owner, ev.n_keys), np.repeat(window, ev.n_keys)
+    known = keys >= 0
+    n_obj = np.int64(len(ev.object_labels))
+    n_win = np.int64(int(window.max()) + 2 if window.size else 1)
+    act = np.unique((owner[known] * n_win + window[known]) * n_obj + keys[known])
+    return np.bincount(act // (n_win * n_obj), minlength=rows.size)

@@ -11,6 +11,7 @@ from scipy.special import gammainc, gammaln, logsumexp
 __all__ = [
     "block_significance",
     "log10_excess_sf",
+    "log10_excess_sf_laws",
     "log10_poisson_sf",
     "log10_return_sf",
     "poisson_surprise",
@@ -471,3 +472,291 @@ def block_significance(
         "log10_tests": tests,
         "significance": log10_p - tests,
     }
+
+
+def _log_rate_chernoff(log_rate: np.ndarray, s: np.ndarray, x: float) -> float:
+    """Chernoff's bound on log P(S >= x) for S a compound Poisson sum whose jumps of
+    size s arrive at rate exp(log_rate): K(theta) - theta x, K(theta) =
+    sum_s rate_s (e^(theta s) - 1), computed in logs (theta s passes exp's range)."""
+    thetas = np.geomspace(1e-4, 60.0, 400)
+    y = np.outer(thetas, s)
+    with np.errstate(divide="ignore"):
+        log_k = logsumexp(log_rate[None, :] + y + np.log1p(-np.exp(-y)), axis=1)
+    finite = log_k < _LOG_MAX
+    values = np.exp(log_k[finite]) - thetas[finite] * x
+    return min(0.0, float(values.min())) if values.size else 0.0
+
+
+def log10_excess_sf_laws(excess: int, sf, counts=None) -> float:
+    """log10 P(sum_u (h_u - 1)^+ >= excess) for independent h_u, each given by its law:
+    ``sf[u, j]`` = P(h_u >= j), j = 0..K (``sf[:, 0]`` = 1; ``counts``: how many
+    entities share each law).
+
+    The same bounds as :func:`log10_excess_sf` for laws of any shape (an entity's acts
+    on a block's objects in one window come together, as a category's fan browses
+    several of its items in one session: a law of clusters, which no binomial of the
+    same mean holds): entities with P(h_u >= 2) under 0.1 as a compound Poisson sum
+    that dominates theirs (jumps of the law of h_u - 1 given h_u >= 2 at the rate
+    -log(1 - P(h_u >= 2))), by Panjer's recursion up to twice the excess and
+    Chernoff's bound beyond; the others (heavy: no rare event) by Chernoff's bound on
+    their exact laws, combined term by term. An upper bound: never more significant
+    than the laws given.
+
+    Examples
+    --------
+    >>> from scipy.stats import binom  # one entity, Binomial(3, 0.1): P(h >= 3), above it
+    >>> sf = binom.sf(np.arange(4) - 1, 3, 0.1)[None, :]
+    >>> round(log10_excess_sf_laws(2, sf), 2), round(float(np.log10(binom.sf(2, 3, 0.1))), 2)
+    (-2.86, -3.0)
+
+    A fan who views three items of a category whenever it visits it (one chance in a
+    hundred an hour) adds its excess of 2 as often as it visits, not at 1e-6:
+
+    >>> round(log10_excess_sf_laws(2, [[1.0, 0.01, 0.01, 0.01]]), 3)
+    -2.0
+    """
+    if excess <= 0:
+        return 0.0
+    sf = np.atleast_2d(np.asarray(sf, dtype=np.float64))
+    if sf.ndim != 2 or sf.shape[1] < 1:
+        raise ValueError(f"sf must be a 2-d array of survival functions, got shape {sf.shape}")
+    counts = np.ones(sf.shape[0]) if counts is None else np.asarray(counts, dtype=np.float64)
+    if counts.shape != (sf.shape[0],):
+        raise ValueError(f"counts must hold one count per law ({sf.shape[0]}), got {counts.shape}")
+    sf = np.clip(sf, 0.0, 1.0)
+    sf = np.minimum.accumulate(sf, axis=1)  # a survival function does not rise
+    big_k = sf.shape[1] - 1
+    pmf = sf - np.concatenate([sf[:, 1:], np.zeros((sf.shape[0], 1))], axis=1)
+    pmf = np.maximum(pmf, 0.0)
+    keep = (counts > 0) & (sf[:, 2] > 0 if big_k >= 2 else np.zeros(sf.shape[0], dtype=bool))
+    pmf, counts, two_all = pmf[keep], counts[keep], sf[keep, 2] if big_k >= 2 else None
+    if pmf.shape[0] == 0 or excess > float(counts.sum()) * (big_k - 1):
+        return -np.inf
+    two = np.minimum(two_all, 1.0 - 1e-12)
+    heavy = two >= _HEAVY
+    x = int(excess)
+    s = np.arange(1, big_k, dtype=np.float64)  # jumps: h - 1 for h = 2..K
+    with np.errstate(divide="ignore"):
+        log_jump = np.log(pmf[:, 2:])  # P(h = s + 1)
+    thetas = _THETAS[::5, 0]
+
+    def heavy_cumulant():
+        # log E exp(theta (h - 1)^+) per heavy law, summed with counts; on the coarser
+        # grid of thetas (a Chernoff bound at any theta is a bound).
+        with np.errstate(divide="ignore"):
+            lp = np.log(pmf[heavy])
+        ex = np.concatenate([[0.0], np.arange(big_k, dtype=np.float64)])  # (h - 1)^+
+        out = np.empty(thetas.size)
+        for i in range(thetas.size):
+            terms = lp + thetas[i] * ex[None, :]
+            top = terms.max(axis=1, keepdims=True)
+            out[i] = (top[:, 0] + np.log(np.exp(terms - top).sum(axis=1))) @ counts[heavy]
+        return out
+
+    light = ~heavy
+    if light.any():
+        lt = two[light]
+        log_scale = np.log(-np.log1p(-lt)) - np.log(lt)
+        log_rate = logsumexp(log_jump[light] + (log_scale + np.log(counts[light]))[:, None], axis=0)
+        total = float(counts[light] @ -np.log1p(-lt))
+    if not heavy.any() or excess > _EXACT_EXCESS:
+        if excess > _EXACT_EXCESS:
+            cumulant = heavy_cumulant() if heavy.any() else np.zeros(thetas.size)
+            if light.any():
+                y = np.outer(thetas, s)
+                with np.errstate(divide="ignore"):
+                    log_k = logsumexp(log_rate[None, :] + y + np.log1p(-np.exp(-y)), axis=1)
+                cumulant = cumulant + np.exp(np.minimum(log_k, _LOG_MAX))
+            return min(0.0, float((cumulant - thetas * excess).min())) / _LN10
+    if light.any():
+        m = 2 * x + 20
+        log_s_rate = np.full(m, -np.inf)
+        top = min(s.size, m)
+        log_s_rate[:top] = (np.log(s) + log_rate)[:top]
+        log_g = np.empty(m + 1)
+        log_g[0] = -total
+        for j in range(1, m + 1):
+            log_g[j] = _lse(log_s_rate[:j] + log_g[j - 1 :: -1]) - log(j)
+        tail_light = np.logaddexp(logsumexp(log_g[x:]), _log_rate_chernoff(log_rate, s, m + 1))
+        if not heavy.any():
+            return min(0.0, float(tail_light)) / _LN10
+    else:
+        log_g = np.full(x + 1, -np.inf)
+        log_g[0] = 0.0
+        tail_light = -np.inf
+    cumulant = heavy_cumulant()
+    t = np.arange(x + 1, dtype=np.float64)
+    heavy_tail = np.minimum(0.0, (cumulant[:, None] - thetas[:, None] * t[None, :]).min(axis=0))
+    heavy_tail[t > float(counts[heavy].sum()) * (big_k - 1)] = -np.inf
+    terms = log_g[:x] + heavy_tail[x - np.arange(x)]
+    return min(0.0, float(np.logaddexp(logsumexp(terms), tail_light))) / _LN10
+
+
+def _covisit_sf(row, window, obj, chosen, size: int, rows=None):
+    """From acts (row, window, object index), those on the objects ``chosen`` (a mask):
+    the number of (row, window) pairs on any of them and, per j = 0..size, how many
+    hold j of them or more; per row of ``rows`` (sorted) when given, else in all."""
+    pick = chosen[obj]
+    row, window = row[pick], window[pick]
+    if rows is None:
+        if row.size == 0:
+            return 0.0, np.zeros(size + 1)
+        _, held = np.unique(np.stack([row, window]), axis=1, return_counts=True)
+        return float(held.size), (held[:, None] >= np.arange(size + 1)).sum(axis=0) * 1.0
+    n, counts = np.zeros(rows.size), np.zeros((rows.size, size + 1))
+    if row.size == 0 or rows.size == 0:
+        return n, counts
+    pair, held = np.unique(np.stack([row, window]), axis=1, return_counts=True)
+    at = np.minimum(np.searchsorted(rows, pair[0]), rows.size - 1)
+    ok = rows[at] == pair[0]
+    n += np.bincount(at[ok], minlength=rows.size)
+    np.add.at(counts, at[ok], held[ok, None] >= np.arange(size + 1))
+    return n, counts
+
+
+def activity_laws(
+    chance,
+    row,
+    grid,
+    window,
+    obj,
+    n_objects: int,
+    members,
+    acts,
+    block_windows,
+    n_units: int,
+    n_acts=None,
+    own_total=None,
+):
+    """Per entity active in a block's windows, the law of its acts on the block's
+    objects there: ``(entities, sf)``, ``sf[u, j]`` = P(h_u >= j), j = 0..n_units.
+
+    ``chance`` is the chance of each (entity ``row``, ``grid``, ``window``, object
+    ``obj``) of the block's columns that the entity acts on the object there, read
+    from the object's popularity in the window and the entity's activity;
+    ``acts`` the (row, first-grid window, object) acts on the block's objects over the
+    whole log; ``members`` the block's rows (sorted); ``block_windows`` the first-grid
+    windows the block covers; ``n_acts`` each entry's entity's acts in its window and
+    ``own_total`` (rows, their acts outside the block's windows) for the entities'
+    own taste.
+
+    An entity's own visits are those outside the block's windows and outside the
+    windows where two of the block's members or more act on its objects (a group's
+    other rounds are what is judged, not taste). With ``own_total``, an entity's chance
+    on an object is at least its own share of acts there (a fan visits its category
+    in most of its sessions, whatever the category's popularity).
+
+    An entity's acts on several of the block's objects in one window are one visit,
+    not independent chances: it enters the objects' window with the chance that it
+    acts on any of them (1 - prod(1 - chance)), and once there it acts on j of them as
+    often as the log says such a visit does: the share of the (entity, window) pairs
+    on any of those objects that hold j of them or more, of the entities outside the
+    block (the objects' co-visits: one category's items browsed in one session) or of
+    the entity's own visits outside the block's windows (its own taste), whichever is
+    larger, each counted with one visit of one object more (a rate measured on few
+    visits is no certainty), and never below the independent chances' law. A ring's
+    items that no one else co-visits keep their chances; fans who browse a category's
+    items together carry no evidence in doing so, only in coming together in the same
+    windows (the entries, which stay judged by popularity). An entity's windows add
+    independently, each grid on its own, and the larger law of the two grids per j
+    (an act falls in a window of each)."""
+    chance = np.asarray(chance, dtype=np.float64)
+    big_k = max(int(n_units), 1)
+    a_row, a_win, a_obj = (np.asarray(a, dtype=np.int64) for a in acts)
+    outside = ~np.isin(a_row, members)
+    # An entity's own visits: outside the block's windows and outside the windows where
+    # two of its members or more visit the objects (the group's other rounds are what
+    # is judged, not taste).
+    met_rows = np.unique(np.stack([a_win[~outside], a_row[~outside]]), axis=1)[0]
+    met_win, met_n = np.unique(met_rows, return_counts=True)
+    own_pick = ~np.isin(a_win, block_windows) & ~np.isin(a_win, met_win[met_n >= 2])
+    if n_acts is not None and own_total is not None:
+        # Its own taste: the entity's share of its acts outside those windows that are
+        # on the object (with one act more), in place of the object's popularity where
+        # larger; a acts in the window reach the object with 1 - (1 - share) ** a.
+        audience, total = own_total
+        n_all = np.int64(n_objects)
+        mine = own_pick & np.isin(a_row, audience)
+        pair_key, n_windows = np.unique(a_row[mine] * n_all + a_obj[mine], return_counts=True)
+        if pair_key.size:
+            share = n_windows / (total[np.searchsorted(audience, pair_key // n_all)] + 1.0)
+            key = np.asarray(row, dtype=np.int64) * n_all + np.asarray(obj, dtype=np.int64)
+            at = np.minimum(np.searchsorted(pair_key, key), pair_key.size - 1)
+            own = np.where(pair_key[at] == key, np.minimum(share[at], 1.0 - 1e-12), 0.0)
+            a = np.asarray(n_acts, dtype=np.float64)
+            chance = np.maximum(chance, -np.expm1(a * np.log1p(-own)))
+    n_win = int(window.max()) + 2 if window.size else 1
+    # One triple per (row, grid, window): its objects' chances, in object order.
+    order = np.lexsort((obj, window, grid, row))
+    chance, row, grid, window, obj = (a[order] for a in (chance, row, grid, window, obj))
+    triple = (row.astype(np.int64) * 2 + grid) * n_win + window
+    start = np.flatnonzero(np.r_[True, triple[1:] != triple[:-1]])
+    t_row, t_grid, t_win = row[start], grid[start], window[start]
+    # The objects of each (grid, window) of the block: its set of objects.
+    gw = t_grid.astype(np.int64) * n_win + t_win
+    cell = grid.astype(np.int64) * n_win + window
+    cells, cell_of = np.unique(cell, return_inverse=True)
+    mask = np.zeros((cells.size, n_objects), dtype=bool)
+    mask[cell_of, obj] = True
+    sets, set_of_cell = np.unique(mask, axis=0, return_inverse=True)
+    t_set = set_of_cell.ravel()[np.searchsorted(cells, gw)]
+    entities = np.unique(t_row)
+    width = int(sets.sum(axis=1).max())
+    laws = np.zeros((start.size, width + 1))
+    for s_id in range(sets.shape[0]):
+        chosen = sets[s_id]
+        size = int(chosen.sum())
+        here = np.flatnonzero(t_set == s_id)
+        # Entries: each triple has one chance per object of its set, in object order.
+        idx = start[here][:, None] + np.arange(size)[None, :]
+        c = chance[idx.ravel()].reshape(here.size, size)
+        # The independent chances' law (Poisson binomial).
+        pmf = np.zeros((here.size, size + 1))
+        pmf[:, 0] = 1.0
+        for i in range(size):
+            shifted = np.zeros_like(pmf)
+            shifted[:, 1:] = pmf[:, :-1]
+            pmf = pmf * (1.0 - c[:, i : i + 1]) + shifted * c[:, i : i + 1]
+        sf = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
+        if size >= 2:
+            n_pop, ge_pop = _covisit_sf(
+                a_row[outside], a_win[outside], a_obj[outside], chosen, size
+            )
+            visit = ge_pop / (n_pop + 1.0) if n_pop else np.zeros(size + 1)
+            visit = np.broadcast_to(visit, (here.size, size + 1)).copy()
+            asked = np.unique(t_row[here])
+            n_own, ge_own = _covisit_sf(
+                a_row[own_pick], a_win[own_pick], a_obj[own_pick], chosen, size, asked
+            )
+            own = ge_own / (n_own[:, None] + 1.0)
+            visit = np.maximum(visit, own[np.searchsorted(asked, t_row[here])])
+            visit[:, :2] = 1.0
+            entry = sf[:, 1:2]
+            sf[:, 1:] = np.maximum(sf[:, 1:], entry * visit[:, 1:])
+        pmf = sf - np.concatenate([sf[:, 1:], np.zeros((here.size, 1))], axis=1)
+        laws[here, : size + 1] = np.maximum(pmf, 0.0)
+    # Each (entity, grid): its windows' laws convolved, up to n_units acts.
+    eg = t_row.astype(np.int64) * 2 + t_grid
+    groups, group_of = np.unique(eg, return_inverse=True)
+    rank = np.arange(start.size) - np.searchsorted(eg, eg, side="left")
+    law = np.zeros((groups.size, big_k + 1))
+    law[:, 0] = 1.0
+    for r in range(int(rank.max()) + 1 if rank.size else 0):
+        pick = np.flatnonzero(rank == r)
+        g = group_of[pick]
+        cur = law[g]
+        new = np.zeros_like(cur)
+        for i in range(min(width, big_k) + 1):
+            w = laws[pick, i : i + 1]
+            if i == 0:
+                new += w * cur
+            else:
+                new[:, i:] += w * cur[:, :-i]
+        law[g] = new
+    # Mass past n_units folds into its last count (P(h >= j) exact for j < n_units).
+    law[:, -1] = np.maximum(1.0 - law[:, :-1].sum(axis=1), 0.0)
+    sf_group = np.cumsum(law[:, ::-1], axis=1)[:, ::-1]
+    ent_of = np.searchsorted(entities, groups // 2)
+    sf_all = np.zeros((entities.size, big_k + 1))
+    np.maximum.at(sf_all, ent_of, sf_group)
+    return entities, np.minimum(sf_all, 1.0)

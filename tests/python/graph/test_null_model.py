@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from oddseq.datasets import make_marketplace
 from oddseq.graph import GroupDetector, block_significance
-from oddseq.graph._null import log10_excess_sf, log10_return_sf
+from oddseq.graph._null import log10_excess_sf, log10_excess_sf_laws, log10_return_sf
 
 HOUR = 3600
 
@@ -501,14 +501,6 @@ def test_a_crawler_on_a_rings_objects_does_not_join_it():
     assert det.predict([9000]).tolist() == [0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no null model of shared taste adopted: the sixteenth session's (visits as each "
-    "entity's own) lost blatant rings whose members act only in the ring's hour; the "
-    "seventeenth's (a member's own visits outside the block, /work/notes/H7-s17-taste-null.patch) "
-    "passes this test and keeps rings, but rejected fake-engagement blocks used up the "
-    "search's patience and click farms lost members (RESULTS, seventeenth session, H7)",
-)
 def test_fans_of_one_niche_who_meet_in_one_hour_are_no_group():
     # Three fans of one niche category open its three items in most of their sessions,
     # each at its own times over ten days; in one hour their sessions happen to meet.
@@ -571,3 +563,33 @@ def test_a_ring_whose_members_also_like_its_items_is_still_a_group():
     alone = pd.DataFrame(alone, columns=["user", "item", "ts"])
     det = fit(pd.concat([log, lives, rounds, alone], ignore_index=True))
     assert det.groups_["members"].tolist() == [members.tolist()]
+
+
+@pytest.mark.parametrize(
+    "sf, n, excess",
+    [
+        ([1.0, 0.2, 0.05, 0.01], 30, 4),  # Binomial-like: rarely two acts
+        ([1.0, 0.01, 0.009, 0.008], 30, 6),  # a fan: one visit in a hundred, three items
+        ([1.0, 0.9, 0.6, 0.3], 5, 8),  # heavy: two acts or more is no rare event
+        ([1.0, 0.3, 0.05, 0.0, 0.0], 40, 3),
+    ],
+)
+def test_excess_of_any_laws_is_an_upper_bound_close_to_the_exact_tail(sf, n, excess):
+    # The exact law of sum_u (h_u - 1)^+ over n entities with the same law of h, by
+    # convolution: the bound is never below it (never more significant) and close.
+    sf = np.asarray(sf)
+    pmf = sf - np.r_[sf[1:], 0.0]
+    one = np.r_[pmf[:2].sum(), pmf[2:]]
+    law = np.ones(1)
+    for _ in range(n):
+        law = np.convolve(law, one)
+    exact = np.log10(law[excess:].sum())
+    got = log10_excess_sf_laws(excess, np.tile(sf, (n, 1)))
+    assert exact - 1e-9 <= got <= exact + 0.5
+    # The same laws counted once give the same answer.
+    assert log10_excess_sf_laws(excess, sf[None, :], [n]) == pytest.approx(got)
+
+
+def test_excess_of_laws_refuses_counts_of_another_shape():
+    with pytest.raises(ValueError, match="counts must hold one count per law"):
+        log10_excess_sf_laws(2, [[1.0, 0.5, 0.1]], [1, 2])
