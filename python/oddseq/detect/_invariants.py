@@ -64,10 +64,13 @@ class InvariantsDetector(BaseDetector):
        its support, checked exactly on the integer counts, reaches ``support`` both
        among all sequences and among those where its types occur (so that a relation
        among rare types is not accepted because most sequences hold none of them).
-    4. Redundancy: candidates in order of fewest sequences breaking them, then fewest
-       types, then smallest coefficients; each is kept only if it is not a linear
-       combination of those kept before (at most one per mined type). A workflow that
-       is coherent but rare then breaks one relation (its presence), not one per type.
+    4. Redundancy: candidates in groups of equal standing (as many sequences breaking
+       them, as many types, as large a coefficient), the groups in order of fewest
+       breakers, then fewest types, then smallest coefficients; a candidate is kept only
+       if it is not a linear combination of the groups before its own (within a group,
+       every such member is kept: which of several equivalent relations to keep is not
+       left to the types' order). A workflow that is coherent but rare then breaks one
+       rank (its presence), not one per type.
 
     Cost: step 3 visits at most ``C(max_types, 2) + ... + C(max_types, max_size)``
     type sets (4,525 at the defaults), each on the distinct count rows where the set
@@ -77,12 +80,17 @@ class InvariantsDetector(BaseDetector):
     costs time in the distinct count rows (at most the sequences): about 0.1 s for
     1,000 HDFS blocks in all.
 
-    Score: the sum, over the invariants a sequence breaks, of ``log((n + 1) / (b + 1))``
-    (n fitted sequences, b of them broke it: a relation every fitted sequence kept
-    weighs most), plus one such weight for each event type never seen in fit (as if
-    ``c(t) = 0`` held in every fitted sequence), plus a tie-break below one weight:
-    ``0.001 * log(1 + |residuals| summed)`` (how far off). Deterministic: no random
-    state, no threads.
+    Score: the sum, over the groups of invariants of equal standing (as many fitted
+    sequences broke each, b of the n, as many types, as large a coefficient), of
+    ``log((n + 1) / (b + 1))`` (a relation every fitted sequence kept weighs most) times
+    the rank of the group that the sequence breaks (the group's rank modulo the groups
+    before it, minus that of the members it keeps). So the score is a function of what
+    the invariants say, never of the types' names: where three types always agree,
+    ``a = b``, ``a = c`` and ``b = c`` are one group of rank 2, and one extra 'a' or one
+    extra 'c' breaks rank 1 of it alike. Plus one such weight for each event type never
+    seen in fit (as if ``c(t) = 0`` held in every fitted sequence), plus a tie-break
+    below one weight: ``0.001 * log(1 + |residuals| summed)`` (how far off).
+    Deterministic: no random state, no threads.
 
     Parameters
     ----------
@@ -106,7 +114,9 @@ class InvariantsDetector(BaseDetector):
     ----------
     invariants_ : DataFrame
         One row per invariant: ``relation`` (in words), ``types`` and ``coefficients``
-        (tuples), ``support`` (share of the fitted sequences keeping it) and ``weight``.
+        (tuples), ``support`` (share of the fitted sequences keeping it), ``weight`` and
+        ``group`` (invariants of equal standing: a sequence's score counts the group's
+        rank it breaks, not its members, see Score).
 
     Examples
     --------
@@ -159,7 +169,7 @@ class InvariantsDetector(BaseDetector):
             counts = counts[:, held].tocsr()
         self.event_labels_ = seqs.event_labels[held]
         self.n_fitted_ = n = counts.shape[0]
-        types, coefs, broken = _mine(
+        types, coefs, broken, groups = _mine(
             counts,
             params["max_size"],
             float(params["support"]),
@@ -178,6 +188,7 @@ class InvariantsDetector(BaseDetector):
         self.invariant_types_ = types
         self.invariant_coefs_ = coefs
         self.invariant_broken_ = broken
+        self.invariant_groups_ = groups
         self.invariant_weights_ = np.log((n + 1.0) / (broken + 1.0))
         self.unseen_weight_ = math.log(n + 1.0)
         self._set_threshold(self._score(seqs)[0])
@@ -233,14 +244,52 @@ class InvariantsDetector(BaseDetector):
         residuals = (known.astype(np.float64) @ self._theta()).tocsr()
         residuals.data = np.rint(residuals.data)
         residuals.eliminate_zeros()
-        broken = residuals.copy()
-        broken.data = np.ones_like(broken.data)
-        weight = broken @ self.invariant_weights_
+        coo, entry = self._entry_weights(residuals)
+        weight = np.bincount(coo.row, weights=entry, minlength=len(seqs)).astype(np.float64)
         weight += np.asarray((unseen > 0).sum(axis=1)).ravel() * self.unseen_weight_
         off = (
             np.asarray(abs(residuals).sum(axis=1)).ravel() + np.asarray(unseen.sum(axis=1)).ravel()
         )
-        return weight + _TIE_BREAK * np.log1p(off), residuals, known, unseen, unseen_labels
+        return weight + _TIE_BREAK * np.log1p(off), (coo, entry), known, unseen, unseen_labels
+
+    def _entry_weights(self, residuals: sp.csr_matrix):
+        """What each broken invariant of each sequence weighs: (the residuals as coo,
+        one weight per entry; 0 where it counts for nothing), so that a score is a function of what
+        the invariants say, not of which of several equivalent relations were kept.
+
+        The invariants come in groups of equal standing (as many fitted sequences broke
+        each, as many types, as large a coefficient): ``a = b``, ``a = c`` and ``b = c``
+        where three types always agree. A sequence's loss in a group is the group's rank
+        (modulo the relations of the groups before it) minus the rank of the members it
+        still keeps: one extra 'a' (breaks a = b, a = c, keeps b = c) and one extra 'c'
+        (breaks a = c, b = c, keeps a = b) both lose 1, whatever the types' names. The
+        group's weight times that loss is shared among its broken members (explain's
+        shares). A one-type relation of a type no other relation touches is a group of
+        its own: it weighs its weight when broken."""
+        coo = residuals.tocoo()
+        rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
+        out = self.invariant_weights_[cols].astype(np.float64)
+        for cols_g, vectors, rank in _group_spaces(
+            self.invariant_types_, self.invariant_coefs_, self.invariant_groups_
+        ):
+            at = np.flatnonzero(np.isin(cols, cols_g))
+            if at.size == 0:
+                continue
+            position = np.searchsorted(cols_g, cols[at])
+            who, row_of = np.unique(rows[at], return_inverse=True)
+            mask = np.zeros((who.size, cols_g.size), dtype=bool)
+            mask[row_of, position] = True
+            patterns, pattern_of = np.unique(mask, axis=0, return_inverse=True)
+            loss = np.array(
+                [
+                    rank - (np.linalg.matrix_rank(vectors[~pat]) if (~pat).any() else 0)
+                    for pat in patterns
+                ],
+                dtype=np.float64,
+            )
+            per_entry = loss / patterns.sum(axis=1)
+            out[at] *= per_entry[pattern_of.ravel()[row_of]]
+        return coo, out
 
     def decision_function(self, X):
         """Score of each sequence (higher = more anomalous; 0: breaks nothing)."""
@@ -266,6 +315,7 @@ class InvariantsDetector(BaseDetector):
                 ],
                 "support": 1.0 - self.invariant_broken_ / n,
                 "weight": self.invariant_weights_,
+                "group": self.invariant_groups_,
             }
         )
 
@@ -311,14 +361,12 @@ class InvariantsDetector(BaseDetector):
         check_is_fitted(self, "invariant_types_")
         top = check_positive_int(top, "top")
         seqs = _check_sequences(X, "InvariantsDetector.explain")
-        scores, residuals, known, unseen, unseen_labels = self._score(seqs)
-        coo = residuals.tocoo()
-        rows = np.concatenate([coo.row, unseen.tocoo().row]).astype(np.int64)
-        which = np.concatenate([coo.col, -1 - unseen.tocoo().col]).astype(np.int64)
-        value = np.concatenate([coo.data, unseen.tocoo().data.astype(np.float64)])
-        weight = np.concatenate(
-            [self.invariant_weights_[coo.col], np.full(unseen.nnz, self.unseen_weight_)]
-        )
+        scores, (coo, entry), known, unseen, unseen_labels = self._score(seqs)
+        counted = entry > 0  # broken invariants that count (see _entry_weights)
+        rows = np.concatenate([coo.row[counted], unseen.tocoo().row]).astype(np.int64)
+        which = np.concatenate([coo.col[counted], -1 - unseen.tocoo().col]).astype(np.int64)
+        value = np.concatenate([coo.data[counted], unseen.tocoo().data.astype(np.float64)])
+        weight = np.concatenate([entry[counted], np.full(unseen.nnz, self.unseen_weight_)])
         order = np.lexsort((which, -np.abs(value), -weight, rows))
         rows, which, value, weight = rows[order], which[order], value[order], weight[order]
         starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1] if rows.size else np.zeros(0, int)
@@ -524,33 +572,81 @@ def _mine(counts: sp.csr_matrix, max_size: int, support: float, max_coef: int, m
                     )
                 )
 
-    # Redundancy: keep each candidate only if independent of those kept before it.
+    # Redundancy, by groups of equal standing (as many breakers, types, as large a
+    # coefficient): a candidate is kept unless it is a combination of the groups before
+    # its own. Within a group every independent member is kept, not a basis chosen by
+    # the types' order: a = b, a = c and b = c where three types always agree (the score
+    # counts the group's rank lost, see InvariantsDetector._entry_weights).
     found.sort()
     kept = []
-    basis = []  # orthonormal, over the mined types (the only ones relations mix)
-    where = np.full(m, -1, dtype=np.int64)
-    where[mined] = np.arange(mined.size)
-    for broken, _size, _, types, coefs in found:
-        if where[types[0]] < 0:
-            # a one-type relation of a type no other relation touches: independent
-            kept.append((broken, types, coefs))
-            continue
-        vector = np.zeros(mined.size)
-        vector[where[list(types)]] = coefs
-        residual = vector.copy()
-        for b in basis:
-            residual -= (b @ residual) * b
-        norm = np.linalg.norm(residual)
-        if norm <= 1e-9 * np.linalg.norm(vector):
-            continue
-        basis.append(residual / norm)
-        kept.append((broken, types, coefs))
+    in_space = np.zeros(m, dtype=bool)
+    in_space[mined] = True
+    basis = np.zeros((0, mined.size))  # orthonormal rows: the groups before
+    for g, (_, members) in enumerate(itertools.groupby(found, key=lambda f: f[:3])):
+        vectors = []
+        for broken, _size, _, types, coefs in members:
+            if not in_space[types[0]]:
+                # a one-type relation of a type no other relation touches: independent
+                kept.append((broken, types, coefs, g))
+                continue
+            vector = _vector(types, coefs, mined)
+            residual = vector - (basis @ vector) @ basis if basis.size else vector
+            if np.linalg.norm(residual) > 1e-9 * np.linalg.norm(vector):
+                kept.append((broken, types, coefs, g))
+                vectors.append(residual)
+        if vectors:
+            basis = _orthonormal(list(basis) + vectors, mined.size)
     r = len(kept)
     types_out = np.full((r, width), -1, dtype=np.int64)
     coefs_out = np.zeros((r, width), dtype=np.int64)
     broken_out = np.zeros(r, dtype=np.int64)
-    for j, (broken, types, coefs) in enumerate(kept):
+    groups_out = np.zeros(r, dtype=np.int64)
+    for j, (broken, types, coefs, g) in enumerate(kept):
         types_out[j, : len(types)] = types
         coefs_out[j, : len(coefs)] = coefs
         broken_out[j] = broken
-    return types_out, coefs_out, broken_out
+        groups_out[j] = g
+    # group ids 0, 1, ... in order
+    groups_out = np.unique(groups_out, return_inverse=True)[1].ravel().astype(np.int64)
+    return types_out, coefs_out, broken_out, groups_out
+
+
+def _vector(types, coefs, space: np.ndarray) -> np.ndarray:
+    """A relation as a vector over ``space`` (sorted type codes)."""
+    vector = np.zeros(space.size)
+    vector[np.searchsorted(space, np.asarray(types, dtype=np.int64))] = coefs
+    return vector
+
+
+def _orthonormal(vectors, dim: int) -> np.ndarray:
+    """An orthonormal basis (rows) of the span of ``vectors``."""
+    if not vectors:
+        return np.zeros((0, dim))
+    _, sv, vt = np.linalg.svd(np.array(vectors, dtype=np.float64), full_matrices=False)
+    rank = int((sv > sv.max() * 1e-9).sum()) if sv.size else 0
+    return vt[:rank]
+
+
+def _group_spaces(types: np.ndarray, coefs: np.ndarray, groups: np.ndarray):
+    """For each group of invariants touching two or more types (or a type another
+    invariant touches): (its columns, its members' vectors modulo the groups before it,
+    its rank modulo them). A one-type relation on a type of its own is left out (it
+    weighs its own weight when broken)."""
+    multi = (types >= 0).sum(axis=1) > 1
+    space = np.unique(types[multi][types[multi] >= 0])
+    if space.size == 0:
+        return []
+    touches = multi | np.isin(types[:, 0], space)
+    basis = np.zeros((0, space.size))
+    out = []
+    for g in np.unique(groups[touches]):
+        cols = np.flatnonzero(touches & (groups == g))
+        vectors = np.array(
+            [_vector(types[j][types[j] >= 0], coefs[j][types[j] >= 0], space) for j in cols]
+        )
+        if basis.size:
+            vectors = vectors - (vectors @ basis.T) @ basis
+        rank = int(np.linalg.matrix_rank(vectors)) if vectors.size else 0
+        out.append((cols, vectors, rank))
+        basis = _orthonormal(list(basis) + list(vectors), space.size)
+    return out
