@@ -346,3 +346,13 @@ def test_renaming_a_clique_changes_no_score(names):
     a = InvariantsDetector().fit(Sequences.from_lists(lists)).decision_scores_
     b = InvariantsDetector().fit(Sequences.from_lists(renamed)).decision_scores_
     assert np.array_equal(a, b)
+
+
+def test_a_share_that_rounds_to_all_says_all_but_how_many():
+    # review LOW-9: 1 - 2/5,755 was said "100.0% of the fitted sequences keep"
+    lists = [["open", "close"]] * 5753 + [["open", "open", "close"]] * 2
+    det = InvariantsDetector().fit(Sequences.from_lists(lists))
+    said = det.reasons(Sequences.from_lists([["open", "open", "close"]]))[0]
+    assert said == (
+        "1 'close' but 2 'open' (all but 2 of the 5,755 fitted sequences keep 'close' = 'open')"
+    )

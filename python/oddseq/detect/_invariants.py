@@ -340,13 +340,17 @@ class InvariantsDetector(BaseDetector):
         """Type t quoted, long labels in their short form (oddseq.utils._text.shorten)."""
         return f"'{shorten(self.event_labels_[t])}'"
 
-    def _keeps(self, j: int) -> str:
-        share = 1.0 - self.invariant_broken_[j] / self.n_fitted_
-        return (
-            "every fitted sequence keeps"
-            if share >= 1
-            else f"{share:.1%} of the fitted sequences keep"
-        )
+    def _keeps(self, j: int, verb: str = "keep") -> str:
+        """Who keeps invariant j: "every fitted sequence keeps", "99.7% of the fitted
+        sequences keep", or, where the share would round to 100.0%, "all but 2 of the
+        5,755 fitted sequences keep"."""
+        broken, n = int(self.invariant_broken_[j]), int(self.n_fitted_)
+        if broken == 0:
+            return f"every fitted sequence {verb}s"
+        share = f"{1.0 - broken / n:.1%}"
+        if share == "100.0%":
+            return f"all but {broken:,} of the {n:,} fitted sequences {verb}"
+        return f"{share} of the fitted sequences {verb}"
 
     def explain(self, X, top=3):
         """The invariants each sequence breaks, most telling first (highest weight,
@@ -419,9 +423,9 @@ class InvariantsDetector(BaseDetector):
             if t >= 0
         ]
         if len(names) == 1:
-            share = 1.0 - self.invariant_broken_[j] / self.n_fitted_
-            # (share < 1: a type no fitted sequence holds is unseen, see fit)
-            return f"{names[0]} ({share:.1%} of the fitted sequences have none)"
+            # (some fitted sequence holds the type: one no fitted sequence holds is
+            # unseen, see fit)
+            return f"{names[0]} ({self._keeps(j, 'have')} none)"
         if len(names) == 2:
             said = f"{names[0]} but {names[1]}"
         else:
