@@ -2145,7 +2145,7 @@ class AnomalyPipeline(SaveMixin):
                     cut = moved if own is None else max(float(own), moved)
                     aside = refit["set_aside"] / len(train_scores)
                     rule += (
-                        f", refitted without the top {aside:.2%} that bent it (the first cut "
+                        f", refitted without the top {aside:.2%} (the first cut "
                         f"flagged {refit['first_n_flagged']:,})"
                     )
             # The move up's test, and why it went as it did (flags under the gap tied or
