@@ -16,7 +16,8 @@ Parts:
   best-cut F1, share flagged against the true share, for ``auto`` and ``invariants``
   through AnomalyPipeline, and the detector's own "any invariant broken" verdict
   (``any``). ``--peer``: loglizer's InvariantsMiner on the same count matrices (its
-  "any broken" verdict; loglizer from a local checkout, ``--loglizer DIR``;
+  "any broken" verdict; loglizer from a local checkout, ``--loglizer DIR``: ``git clone
+  https://github.com/logpai/loglizer``, measured at its commit ac67f97;
   ``--peer-normal-only``: only where it fits 1,000 blocks, its search being slow).
 - ``--veto`` (any part): ``veto``, the default's flags kept only where the entity breaks
   an invariant or holds a type unseen in fit (its scores below every such entity's
@@ -183,9 +184,15 @@ def main(argv=None):
     parser.add_argument("--peer", action="store_true")
     parser.add_argument("--peer-normal-only", action="store_true")
     parser.add_argument("--veto", action="store_true")
-    parser.add_argument("--loglizer", default="/tmp/s29/H1/loglizer")
+    parser.add_argument(
+        "--loglizer",
+        help="a checkout of https://github.com/logpai/loglizer (measured at ac67f97): "
+        "git clone https://github.com/logpai/loglizer DIR; needed with --peer",
+    )
     parser.add_argument("--out", default=str(HERE / "results" / "invariants.jsonl"))
     args = parser.parse_args(argv)
+    if args.peer and not args.loglizer:
+        parser.error("--peer needs --loglizer DIR (git clone https://github.com/logpai/loglizer)")
     with open(args.out, "a") as out:
         for name, mode, fit, judged, y, weights, seed in PARTS[args.part](args):
             if mode.split("#")[0] not in args.modes:
