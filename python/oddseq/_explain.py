@@ -318,8 +318,9 @@ def explain_entities(
     session, rank), the levels of score's table, so ``why.join(table, on=[...])`` or
     ``why.droplevel("rank")`` lines the reasons up with the table's rows. For
     ``method="markov"`` the rows are the least likely steps (``feature`` "a → b",
-    ``probability``, ``typical`` the expected next event); the neural methods give their
-    model's own explanation of each sequence.
+    ``probability``, ``typical`` the expected next event), for ``method="invariants"``
+    the invariants each sequence breaks (``feature`` "'close' = 'open'"); the neural methods
+    give their model's own explanation of each sequence.
     ``seqs=None``: the entities of the pipeline's last score and fit (see
     :meth:`AnomalyPipeline.explain`). ``entity_features``: with ``seqs``, the side table
     their entities are read with, as :meth:`AnomalyPipeline.score` reads it.

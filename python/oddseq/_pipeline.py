@@ -2733,7 +2733,7 @@ class AnomalyPipeline(SaveMixin):
         the ids detect_anomalies listed, or from ``seqs`` where it is a member of the
         log the stage ran on.
         ``explain(seqs, entity_ids)``: entities of any sequences (default: all of them);
-        the only form for the sequence models ("markov", the neural methods). A model
+        the only form for the sequence models ("markov", "invariants", the neural methods). A model
         fitted with ``entity_features`` reads the side table given here as
         :meth:`score` does (``explain(seqs, ids, entity_features=side_today)`` for a
         later day; without it, the table given at fit, said once, unless the sequences

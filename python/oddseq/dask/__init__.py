@@ -190,7 +190,7 @@ counts and look like bursts. Drop them with df.drop_duplicates() unless they are
 quality_report counts them" in its place).
 
 Not (yet) on Dask: "dbscan" (its eps comes from a sample's k-distance knee and its
-clusters from a graph over every row), "markov" and the neural methods (fit them on a
+clusters from a graph over every row), "markov", "invariants" and the neural methods (fit them on a
 sample with the single-machine call).
 
 For the reasons, every worker receives the fitted pipeline with one per-entity
