@@ -356,3 +356,26 @@ def test_a_share_that_rounds_to_all_says_all_but_how_many():
     assert said == (
         "1 'close' but 2 'open' (all but 2 of the 5,755 fitted sequences keep 'close' = 'open')"
     )
+
+
+def test_group_ranks_are_not_rounding_noise():
+    # hdfs_deeplog's invariants (seed 393, types as codes): '21' = '23' and '26' = '5' are
+    # one fact modulo the groups before ('16' + '23' = '21', '16' + '5' = '26'), rank 1;
+    # numpy's default tolerance counted the projections' rounding as a second rank, and
+    # the 0.5% of normal blocks that break that fact scored two weights
+    from oddseq.detect._invariants import _group_spaces
+
+    pairs = [(0, 13), (1, 2), (1, 7), (1, 12), (2, 7), (2, 12), (7, 12)]
+    types = [[a, b, -1] for a, b in pairs] + [[0, 5, -1], [5, 13, -1]]
+    coefs = [[1, -1, 0]] * 7 + [[1, -3, 0], [3, -1, 0]]
+    types += [[0, 1, 11], [0, 2, 11], [0, 7, 11], [0, 11, 12]]
+    types += [[1, 11, 13], [2, 11, 13], [7, 11, 13], [11, 12, 13]]
+    coefs += [[1, 1, -1]] * 3 + [[1, -1, 1]] * 4 + [[1, -1, -1]]
+    types += [[1, 4, 6], [1, 8, 11], [2, 4, 6], [2, 8, 11]]
+    types += [[4, 6, 7], [4, 6, 12], [7, 8, 11], [8, 11, 12]]
+    coefs += [[1, -1, 1]] * 4 + [[1, -1, -1]] * 2 + [[1, -1, 1], [1, -1, -1]]
+    types += [[4, 6, -1], [8, 11, -1]]
+    coefs += [[1, -1, 0]] * 2
+    groups = [0] * 7 + [1] * 2 + [2] * 8 + [3] * 8 + [4] * 2
+    spaces = _group_spaces(np.array(types), np.array(coefs), np.array(groups))
+    assert [rank for _, _, rank in spaces] == [4, 1, 1, 2, 1]

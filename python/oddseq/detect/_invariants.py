@@ -281,10 +281,7 @@ class InvariantsDetector(BaseDetector):
             mask[row_of, position] = True
             patterns, pattern_of = np.unique(mask, axis=0, return_inverse=True)
             loss = np.array(
-                [
-                    rank - (np.linalg.matrix_rank(vectors[~pat]) if (~pat).any() else 0)
-                    for pat in patterns
-                ],
+                [rank - (_rank(vectors[~pat]) if (~pat).any() else 0) for pat in patterns],
                 dtype=np.float64,
             )
             per_entry = loss / patterns.sum(axis=1)
@@ -622,6 +619,13 @@ def _vector(types, coefs, space: np.ndarray) -> np.ndarray:
     return vector
 
 
+def _rank(vectors: np.ndarray) -> int:
+    """Rank of relations' vectors projected off others: small-integer relations, so a
+    true direction keeps a singular value far above the projections' rounding (1e-15),
+    which numpy's default tolerance, relative to the largest, may count."""
+    return int((np.linalg.svd(vectors, compute_uv=False) > 1e-7).sum())
+
+
 def _orthonormal(vectors, dim: int) -> np.ndarray:
     """An orthonormal basis (rows) of the span of ``vectors``."""
     if not vectors:
@@ -650,7 +654,7 @@ def _group_spaces(types: np.ndarray, coefs: np.ndarray, groups: np.ndarray):
         )
         if basis.size:
             vectors = vectors - (vectors @ basis.T) @ basis
-        rank = int(np.linalg.matrix_rank(vectors)) if vectors.size else 0
+        rank = _rank(vectors) if vectors.size else 0
         out.append((cols, vectors, rank))
         basis = _orthonormal(list(basis) + list(vectors), space.size)
     return out
