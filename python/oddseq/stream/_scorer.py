@@ -339,8 +339,8 @@ class StreamScorer:
     stream`` reads a CSV's ids (as text, whatever the model was fitted on). One scorer is
     fed from one thread at a time.
 
-    Refused (``ValueError``): ``method="markov"`` and the neural methods (they score the
-    whole order of events),
+    Refused (``ValueError``): ``method="markov"``, ``"invariants"`` and the neural methods
+    (they read each sequence's events whole),
     pipelines with ``item_categories`` (``new_category_share_last_session`` needs every
     earlier session's categories) or ``entity_features``. A pipeline fitted with
     ``recent_change=True`` streams with ``lateness=0`` (its state keeps each entity's
