@@ -1118,14 +1118,15 @@ def _warn_collapsed_cut(n: int, rate: float, refit: dict, flagged: int) -> None:
     floor = flagged != refit["n_flagged"]
     warnings.warn(
         f"the automatic cut first flagged {first:,} of {n:,} entities ({first / n:.2%}), "
-        f"under half of false_alarm_rate={rate:g}: a group of a few percent at the top bent "
-        f"the tail model it is fitted on. Refitted without the top "
+        f"under half of false_alarm_rate={rate:g}: the top of the scores (a group of a few "
+        "percent, or anomalies that blend into the normal tail) bent the tail model it is "
+        f"fitted on. Refitted without the top "
         f"{refit['set_aside'] / n:.2%}, the cut flags {flagged:,} ({flagged / n:.2%}; "
         "threshold_info_['tail_refit']): "
         + (
             "the refit's cut raised to the detector's own floor. "
             if floor
-            else "that group and the rate's share of the rest. "
+            else "the top set aside and about the rate's share of the rest. "
         )
         + "If the group is a minority of alike normal entities (read its reasons at the top "
         f"of the ranked table), pass contamination= the share to flag, e.g. {fewer:.2g} for "
