@@ -1166,7 +1166,7 @@ class GroupDetector(BaseEstimator):
         block's objects (:func:`~oddseq.graph._null.activity_laws`): the chances of
         each (entity, object, window) given, the objects' co-visits read from the log."""
         from ._graph import acts_outside, object_acts
-        from ._null import _log10_binom, activity_laws, log10_excess_sf_laws
+        from ._null import _log10_binom, _unique_rows, activity_laws, log10_excess_sf_laws
 
         lam_parts, row_parts, key_parts, bin_parts, n_parts = parts
         t0, _, window_ns, _ = self._bins
@@ -1202,8 +1202,13 @@ class GroupDetector(BaseEstimator):
             # Rounded up to 2% steps (the law's tail only grows), alike laws counted once.
             step = np.log(1.02)
             with np.errstate(divide="ignore"):
-                rounded = np.minimum(np.exp(np.ceil(np.log(sf) / step) * step), 1.0)
-            values, counts = np.unique(rounded, axis=0, return_counts=True)
+                rounded = np.log(sf)
+            rounded /= step
+            np.ceil(rounded, out=rounded)
+            rounded *= step
+            np.exp(rounded, out=rounded)
+            np.minimum(rounded, 1.0, out=rounded)
+            values, counts = _unique_rows(rounded)
             log10_p = -log10_excess_sf_laws(excess, values, counts)
             found = np.searchsorted(entities, rows)
             ok = (found < entities.size) & (entities[np.minimum(found, entities.size - 1)] == rows)

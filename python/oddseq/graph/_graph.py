@@ -306,7 +306,8 @@ def object_acts(ev: _Events, objects: np.ndarray, t0: int, window_ns: int):
     """The acts on ``objects`` (sorted object codes) in windows of ``window_ns`` from
     ``t0``: unique (row, window, object index) triples, each an entity's events on one
     of the objects in one window. Reads the events through an index of their object
-    keys, built at the first call for these events (8 bytes a key)."""
+    keys, built at the first call for these events: an int64 order and a sorted copy
+    of the keys, 12 bytes a key (int32 keys) or 16 (int64), not kept after the fit."""
     index = getattr(ev, "_key_index", None)
     if index is None:
         flat = ev.keys.ravel()

@@ -526,10 +526,14 @@ def log10_excess_sf_laws(excess: int, sf, counts=None) -> float:
     sf = np.clip(sf, 0.0, 1.0)
     sf = np.minimum.accumulate(sf, axis=1)  # a survival function does not rise
     big_k = sf.shape[1] - 1
-    pmf = sf - np.concatenate([sf[:, 1:], np.zeros((sf.shape[0], 1))], axis=1)
-    pmf = np.maximum(pmf, 0.0)
+    # P(h = j) (no temporaries beyond the one array: the laws can be large).
+    pmf = np.empty_like(sf)
+    np.subtract(sf[:, :-1], sf[:, 1:], out=pmf[:, :-1])
+    pmf[:, -1] = sf[:, -1] - 0.0
+    np.maximum(pmf, 0.0, out=pmf)
     keep = (counts > 0) & (sf[:, 2] > 0 if big_k >= 2 else np.zeros(sf.shape[0], dtype=bool))
     pmf, counts, two_all = pmf[keep], counts[keep], sf[keep, 2] if big_k >= 2 else None
+    del sf
     if pmf.shape[0] == 0 or excess > float(counts.sum()) * (big_k - 1):
         return -np.inf
     two = np.minimum(two_all, 1.0 - 1e-12)
@@ -557,7 +561,11 @@ def log10_excess_sf_laws(excess: int, sf, counts=None) -> float:
     if light.any():
         lt = two[light]
         log_scale = np.log(-np.log1p(-lt)) - np.log(lt)
-        log_rate = logsumexp(log_jump[light] + (log_scale + np.log(counts[light]))[:, None], axis=0)
+        scaled = log_jump if light.all() else log_jump[light]
+        scaled += (log_scale + np.log(counts[light]))[:, None]
+        del log_jump  # used here only
+        log_rate = logsumexp(scaled, axis=0)
+        del scaled
         total = float(counts[light] @ -np.log1p(-lt))
     if not heavy.any() or excess > _EXACT_EXCESS:
         if excess > _EXACT_EXCESS:
@@ -612,6 +620,26 @@ def _covisit_sf(row, window, obj, chosen, size: int, rows=None):
     n += np.bincount(at[ok], minlength=rows.size)
     np.add.at(counts, at[ok], held[ok, None] >= np.arange(size + 1))
     return n, counts
+
+
+def _unique_rows(a):
+    """``np.unique(a, axis=0, return_counts=True)`` of a 2-d float array: the same rows
+    in the same order with their counts, faster: equal rows are found by their bytes
+    first (one sort of the rows as blobs), and only the distinct rows are sorted as
+    numbers (np.lexsort). Arrays holding NaN or -0.0 (bytes and values disagree)
+    take np.unique."""
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    if a.ndim != 2 or 0 in a.shape or np.isnan(a).any() or np.signbit(a[a == 0]).any():
+        return np.unique(a, axis=0, return_counts=True)
+    blob = a.view(np.dtype((np.void, a.itemsize * a.shape[1]))).ravel()
+    _, first, inverse = np.unique(blob, return_index=True, return_inverse=True)
+    # The distinct rows in np.unique's order: lexicographic by value, first column first.
+    distinct = a[first]
+    order = np.lexsort(distinct.T[::-1])
+    place = np.empty(order.size, dtype=np.int64)
+    place[order] = np.arange(order.size)
+    counts = np.bincount(place[inverse.ravel()], minlength=order.size)
+    return distinct[order], counts
 
 
 def activity_laws(
@@ -739,24 +767,49 @@ def activity_laws(
     eg = t_row.astype(np.int64) * 2 + t_grid
     groups, group_of = np.unique(eg, return_inverse=True)
     rank = np.arange(start.size) - np.searchsorted(eg, eg, side="left")
-    law = np.zeros((groups.size, big_k + 1))
-    law[:, 0] = 1.0
-    for r in range(int(rank.max()) + 1 if rank.size else 0):
-        pick = np.flatnonzero(rank == r)
-        g = group_of[pick]
-        cur = law[g]
-        new = np.zeros_like(cur)
-        for i in range(min(width, big_k) + 1):
-            w = laws[pick, i : i + 1]
-            if i == 0:
-                new += w * cur
-            else:
-                new[:, i:] += w * cur[:, :-i]
-        law[g] = new
-    # Mass past n_units folds into its last count (P(h >= j) exact for j < n_units).
-    law[:, -1] = np.maximum(1.0 - law[:, :-1].sum(axis=1), 0.0)
-    sf_group = np.cumsum(law[:, ::-1], axis=1)[:, ::-1]
     ent_of = np.searchsorted(entities, groups // 2)
-    sf_all = np.zeros((entities.size, big_k + 1))
-    np.maximum.at(sf_all, ent_of, sf_group)
-    return entities, np.minimum(sf_all, 1.0)
+    step = min(width, big_k)
+    # P(h >= j) per entity (summed in reversed column order, contiguous, then flipped),
+    # built for a slice of the entities at a time (each row's sums alike), so that the
+    # laws in the making stay small (about 32 MB).
+    sf_all = np.empty((entities.size, big_k + 1))
+    chunk = max(2**21 // (big_k + 1), 1)
+    for e0 in range(0, entities.size, chunk):
+        e1 = min(e0 + chunk, entities.size)
+        g0, g1 = np.searchsorted(ent_of, [e0, e1])
+        s0, s1 = np.searchsorted(group_of, [g0, g1])
+        law = np.zeros((g1 - g0, big_k + 1))
+        law[:, 0] = 1.0
+        # The triples by rank (each rank's in index order), and after r + 1 windows a
+        # law holds at most (r + 1) * step + 1 counts: only those columns are
+        # convolved (the rest stay exact zeros, as they would be).
+        sub_rank = rank[s0:s1]
+        by_rank = np.argsort(sub_rank, kind="stable") + s0
+        bounds = np.searchsorted(
+            sub_rank[by_rank - s0], np.arange(int(sub_rank.max()) + 2 if s1 > s0 else 0)
+        )
+        for r in range(bounds.size - 1):
+            pick = by_rank[bounds[r] : bounds[r + 1]]
+            g = group_of[pick] - g0
+            hi = min(big_k + 1, (r + 1) * step + 1)
+            cur = law[g, :hi]
+            new = np.zeros_like(cur)
+            for i in range(step + 1):
+                w = laws[pick, i : i + 1]
+                if i == 0:
+                    new += w * cur
+                else:
+                    new[:, i:] += w * cur[:, : hi - i]
+            law[g, :hi] = new
+        # Mass past n_units folds into its last count (P(h >= j) exact for j < n_units).
+        law[:, -1] = np.maximum(1.0 - law[:, :-1].sum(axis=1), 0.0)
+        sf_group = np.cumsum(law[:, ::-1], axis=1)
+        del law
+        # Each entity's larger law of its two grids (groups are sorted by entity).
+        mine = ent_of[g0:g1] - e0
+        two = np.flatnonzero(mine[1:] == mine[:-1])
+        part = np.maximum(sf_group[np.r_[True, mine[1:] != mine[:-1]]], 0.0)
+        part[mine[two]] = np.maximum(part[mine[two]], sf_group[two + 1])
+        sf_all[e0:e1] = part[:, ::-1]
+        del sf_group, part
+    return entities, np.minimum(sf_all, 1.0, out=sf_all)
