@@ -339,35 +339,77 @@ class BaseDetector(SaveMixin, BaseEstimator):
         """How stable each row's 0/1 verdict is, in [0, 1] (PyOD's ``predict_confidence``,
         the ExCeeD method of Perini et al., ECML PKDD 2020): the row's outlier
         probability is estimated from its rank among the training scores (a Bayesian
-        estimate with a uniform prior), and the confidence is the probability that a
-        training set of the same size would put it on the same side of the cut (a
-        binomial tail at the share the cut flags in training). 1 = the verdict would
-        not change; near 0.5 = it rests on the cut."""
+        estimate with a uniform prior; ties count half), and the confidence is the
+        probability that a training set of the same size would put it on the same side
+        of the cut (a binomial tail at the share the cut's rule flags: a float
+        ``contamination``; else the share the cut flags in training, or the
+        false-alarm rate where ties at the cut keep it from flagging that many, as a
+        discrete score's). 1 = the verdict would not change; near 0.5 = it rests on
+        the cut."""
         check_is_fitted(self, "decision_scores_")
         scores = self.decision_function(X)
         share = float(np.mean(self.decision_scores_ > self.threshold_))
+        rate = self._cut_rate()
         if isinstance(self.contamination, numbers.Real) and not isinstance(
             self.contamination, bool
         ):
-            share = float(self.contamination)
-        return verdict_confidence(self.decision_scores_, scores, scores > self.threshold_, share)
+            share = rate = float(self.contamination)
+        return verdict_confidence(
+            self.decision_scores_, scores, scores > self.threshold_, share, rate=rate
+        )
+
+    def _cut_rate(self) -> float | None:
+        """The share of the training scores ``contamination="auto"``'s cut aims to flag
+        (its false-alarm rate), or None where the cut is a natural limit of the
+        detector's own (``natural_cut``): :meth:`predict_confidence` reads the verdicts
+        at that share where tied scores keep the cut from flagging it."""
+        return None if self.natural_cut else DEFAULT_FALSE_ALARM_RATE
 
 
-def verdict_confidence(reference, scores, flagged, share: float) -> np.ndarray:
+def verdict_confidence(reference, scores, flagged, share: float, rate=None) -> np.ndarray:
     """ExCeeD's confidence in each verdict (Perini et al., ECML PKDD 2020), in [0, 1]:
     a score's outlier probability from its rank among the ``reference`` scores (a
-    Bayesian estimate with a uniform prior), then the probability that a reference of
-    the same size would put it on its verdict's side (``flagged``) of a cut flagging
-    ``share`` of it (a binomial tail; ``share`` kept in [1/n, 0.5]). The detectors'
-    ``predict_confidence`` and :meth:`oddseq.AnomalyPipeline.predict_confidence`."""
+    Bayesian estimate with a uniform prior; mid-ranks: a score tied with reference
+    scores has half of them below it, its place among them a toss), then the
+    probability that a reference of the same size would put it on its verdict's side
+    (``flagged``) of a cut flagging ``share`` of it (a binomial tail; ``share`` kept in
+    [1/n, 0.5]). On untied scores it is PyOD's ``predict_confidence``.
+
+    ``rate``: the share the cut's rule aims at (a false-alarm rate), where ``share`` is
+    what the cut flags of the reference. Where that is fewer because the reference is
+    tied at the level under the cut (no cut between its distinct scores flags the rate:
+    a discrete score, all 0 where the fit breaks nothing), the verdicts are read at
+    ``rate``: another draw is cut at the rule's share, not at the share the ties left
+    (read at the latter, a flag above a reference of n zeros read (1 - 1/n)^n = 0.37
+    and the zeros 0.63). A cut that flags fewer for another reason (moved up into a
+    gap) keeps ``share``. The detectors' ``predict_confidence`` and
+    :meth:`oddseq.AnomalyPipeline.predict_confidence`."""
     from scipy.stats import binom
 
     train = np.sort(np.asarray(reference, dtype=np.float64))
     n = train.size
-    below = np.searchsorted(train, scores, side="right")
-    posterior = (1.0 + below) / (2.0 + n)
-    share = min(max(share, 1.0 / n), 0.5)
-    confidence = 1.0 - binom.cdf(n - int(n * share), n, posterior)
-    normal = ~np.asarray(flagged, dtype=bool)
+    scores = np.asarray(scores, dtype=np.float64)
+    below = np.searchsorted(train, scores, side="left")
+    tied = np.searchsorted(train, scores, side="right") - below
+    posterior = (1.0 + below + 0.5 * tied) / (2.0 + n)
+    share = min(max(_rule_share(train, share, rate), 1.0 / n), 0.5)
+    confidence = np.asarray(1.0 - binom.cdf(n - int(n * share), n, posterior), dtype=np.float64)
+    normal = ~np.broadcast_to(np.asarray(flagged, dtype=bool), confidence.shape)
     confidence[normal] = 1.0 - confidence[normal]
     return confidence
+
+
+def _rule_share(train: np.ndarray, share: float, rate) -> float:
+    """:func:`verdict_confidence`'s share: ``rate`` where the cut flags ``share`` of the
+    sorted reference ``train``, fewer than ``rate``, because the reference is tied at the
+    level under the cut (the cut could flag from ``share`` up to that level's ties, the
+    rate among them); else ``share``."""
+    n = train.size
+    if rate is None or not share < rate:
+        return share
+    flagged = int(round(share * n))
+    if flagged >= n:
+        return share
+    level = train[n - flagged - 1]  # the highest score the cut leaves unflagged
+    ties = int(np.searchsorted(train, level, side="right") - np.searchsorted(train, level))
+    return float(rate) if flagged + ties >= rate * n * (1 - 1e-12) else share
