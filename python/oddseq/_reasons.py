@@ -1759,8 +1759,9 @@ def alert_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarray:
     whose = typical_words_of(pipeline, explained)
     order, idle, shared = in_rank(pipeline, explained, units[0], units[1], units[2], ALERT_FEATURES)
     units = tuple(a[order] for a in units)
+    clusters = _clusters_of(explained)[order]  # as feature_reasons: not searched again
     return _alert_phrases(
-        pipeline, units, idle[order], shared[order], whose[order], lengths, raw, chosen
+        pipeline, units, idle[order], shared[order], whose[order], lengths, raw, chosen, clusters
     )
 
 
@@ -1768,7 +1769,8 @@ def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths, explained=None
     """:func:`alert_reasons` of an explanation given as arrays (as :func:`units_at`
     takes it): the stream's C++ explanation of new alerts, with ``explained`` its
     ``share``, ``deviation`` and ``value`` per position (a mapping; none: ranked as
-    given)."""
+    given) and its K-means reference ``cluster`` (NaN for none; without it, found again
+    from ``raw``: :func:`_like_overall`)."""
     if explained is None:
         explained = pd.DataFrame(index=pd.RangeIndex(len(cols)))
     rows = np.asarray(rows, dtype=np.int64)
@@ -1778,7 +1780,10 @@ def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths, explained=None
     rows, cols, typical = rows[order], cols[order], np.asarray(typical)[order]
     whose = typical_words_at(pipeline, rows, cols, typical)
     units = units_at(pipeline, rows, cols, typical, raw, lengths)
-    return _alert_phrases(pipeline, units, idle[order], shared[order], whose, lengths, raw)
+    clusters = _column(explained, "cluster", np.nan)[order] if "cluster" in explained else None
+    return _alert_phrases(
+        pipeline, units, idle[order], shared[order], whose, lengths, raw, None, clusters
+    )
 
 
 _LEADING = "no single feature stands out; leading: "
@@ -1796,9 +1801,11 @@ def _own_words(pipeline, cols, typical, whose) -> np.ndarray:
     return typical_phrases(said, texts)
 
 
-def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=None):
+def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=None, clusters=None):
     """The alerts' words of their explained features (:func:`units_at`'s ``units``),
-    ranked and cut (:func:`in_rank`'s order, ``idle`` and ``shared`` of each)."""
+    ranked and cut (:func:`in_rank`'s order, ``idle`` and ``shared`` of each);
+    ``clusters``: each one's K-means reference cluster where the explanation says it
+    (:func:`_like_overall`; None: found again from ``raw``)."""
     rows, cols, value, typical, read, agrees = units
     agrees = agrees & ~idle
     n_rows = len(raw)
@@ -1818,7 +1825,7 @@ def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=No
         agrees,
         rows,
         raw,
-        None,
+        clusters,
         value_texts,
         chosen=chosen,
     )

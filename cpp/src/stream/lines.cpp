@@ -683,14 +683,15 @@ LineFeedResult LineFeed::feed(EntityStore& store, const Model& model, const char
       alerts.rows.resize((n + 1) * static_cast<std::size_t>(width));
       const std::size_t explained = (n + 1) * static_cast<std::size_t>(top);
       alerts.columns.resize(explained);
+      alerts.cluster.resize(explained);
       for (auto* part : {&alerts.typical, &alerts.share, &alerts.deviation, &alerts.value})
         part->resize(explained);
       float* row = alerts.rows.data() + n * static_cast<std::size_t>(width);
       std::int64_t row_length = 0;
       bool approximate = false;
       store.row(event.key, row, &row_length, &approximate);
-      const Explained all{alerts.columns.data(), alerts.typical.data(), alerts.share.data(),
-                          alerts.deviation.data(), alerts.value.data()};
+      const Explained all{alerts.columns.data(),   alerts.typical.data(), alerts.share.data(),
+                          alerts.deviation.data(), alerts.value.data(),   alerts.cluster.data()};
       model.explain(row, row_length, top, scratch.data(),
                     all.at(top, static_cast<std::int64_t>(n)));
       if (store.has_change()) {

@@ -46,6 +46,16 @@ double robust_rule(const Member& m, std::size_t j, float value) {
   return std::min(z_rule, fence_rule);
 }
 
+// The centre a K-means member scores a row against (KMeansDetector._scores_and_reference):
+// its nearest, or the nearest large one when the nearest cluster is small; and the
+// squared distance to it.
+std::pair<std::int64_t, float> reference(const simd::Kernels& kernels, const float* x,
+                                         const Member& m, std::int64_t d) {
+  auto found = nearest(kernels, x, m, d, false);
+  if (m.large[static_cast<std::size_t>(found.first)] == 0) found = nearest(kernels, x, m, d, true);
+  return found;
+}
+
 }  // namespace
 
 Model::Model(ModelParams params) : params_(std::move(params)) {
@@ -108,11 +118,7 @@ double Model::member_score(const Member& m, const float* x) const {
     case MemberKind::kKMeans: {
       // The distance to the nearest centre, or to the nearest large one when the nearest
       // cluster is small (KMeansDetector._scores_and_reference).
-      const auto& kernels = simd::active();
-      auto [label, sq] = nearest(kernels, x, m, d, false);
-      if (m.large[static_cast<std::size_t>(label)] == 0)
-        sq = nearest(kernels, x, m, d, true).second;
-      return std::sqrt(static_cast<double>(sq));
+      return std::sqrt(static_cast<double>(reference(simd::active(), x, m, d).second));
     }
     case MemberKind::kPCA: {
       // PCADetector._statistics on the row in float64.
@@ -218,10 +224,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
   switch (m.kind) {
     case MemberKind::kKMeans: {
       // Squared deviation from the reference centre (the one the score measures to).
-      const auto& kernels = simd::active();
-      std::int64_t label = nearest(kernels, x, m, d, false).first;
-      if (m.large[static_cast<std::size_t>(label)] == 0)
-        label = nearest(kernels, x, m, d, true).first;
+      const std::int64_t label = reference(simd::active(), x, m, d).first;
       const float* centre = m.centers.data() + label * d;
       for (std::int64_t i = 0; i < d; ++i) {
         const double c = static_cast<double>(centre[i]);
@@ -286,6 +289,16 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
   }
 }
 
+std::int64_t Model::reference_cluster(const float* x) const {
+  for (const Member& m : params_.members) {
+    if (m.kind == MemberKind::kKMeans) {
+      const auto d = static_cast<std::int64_t>(params_.columns.size());
+      return reference(simd::active(), x, m, d).first;
+    }
+  }
+  return -1;
+}
+
 void Model::explain(const float* store_row, std::int64_t length, std::int64_t top, float* x,
                     Explained out) const {
   const auto d = static_cast<std::int64_t>(params_.columns.size());
@@ -315,6 +328,7 @@ void Model::explain(const float* store_row, std::int64_t length, std::int64_t to
   linalg::top_columns(contribution.data(), 1, d, top, 1, out.columns);
   double total = 0.0;
   for (const double c : contribution) total += c;
+  std::fill_n(out.cluster, top, reference_cluster(x));
   for (std::int64_t r = 0; r < top; ++r) {
     const auto j = static_cast<std::size_t>(out.columns[r]);
     const auto value = static_cast<double>(x[j]);
@@ -337,6 +351,7 @@ void explain_entities(const EntityStore& store, const Model& model, const std::u
     const Explained at = out.at(top, r);
     if (found[r] == 0) {
       std::fill_n(at.columns, top, -1);
+      std::fill_n(at.cluster, top, -1);
       for (double* part : {at.typical, at.share, at.deviation, at.value})
         std::fill_n(part, top, kNaN);
       continue;

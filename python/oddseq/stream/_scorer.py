@@ -2403,11 +2403,16 @@ def _refit_pool():
 
 def _ranks_of(explanation) -> dict:
     """What the reasons rank a C++ explanation's features by (``_reasons.in_rank``, as
-    the batch table's): their share, deviation and scaled value, one per position."""
+    the batch table's): their share, deviation and scaled value, one per position; and
+    the K-means reference cluster of each (NaN without K-means), whose entities' own
+    medians the reasons say (``_reasons._like_overall``) without searching the centres
+    again."""
+    cluster = explanation.cluster.ravel()
     return {
         "share": explanation.share.ravel(),
         "deviation": explanation.deviation.ravel(),
         "value": explanation.value.ravel(),
+        "cluster": np.where(cluster >= 0, cluster, np.nan),
     }
 
 

@@ -65,10 +65,15 @@ struct Explained {
   double* share;
   double* deviation;
   double* value;
+  // The K-means member's reference cluster of the row (the centre it scores the row
+  // against: the nearest, else the nearest large one) at each position, whichever
+  // member explains; -1 without a K-means member. The reasons read the cluster's own
+  // medians by it (_reasons._like_overall), as the detector's explanation's `cluster`.
+  std::int64_t* cluster;
   // The same arrays `top * r` further on: entity r of a row-major n x top block.
   Explained at(std::int64_t top, std::int64_t r) const {
     const std::int64_t k = top * r;
-    return {columns + k, typical + k, share + k, deviation + k, value + k};
+    return {columns + k, typical + k, share + k, deviation + k, value + k, cluster + k};
   }
 };
 
@@ -96,7 +101,8 @@ class Model {
   // the detector's typical value in its scaled units, its share of the row's total
   // contribution (0 where that total is not > 0), its deviation from typical in the
   // detector's spread (Member's) and its scaled value: the Python reasons rank them
-  // (_reasons.ranked, one rule for the batch table and the stream). scratch holds
+  // (_reasons.ranked, one rule for the batch table and the stream); and the K-means
+  // reference cluster (Explained::cluster). scratch holds
   // n_features() floats; top is at most n_features().
   void explain(const float* store_row, std::int64_t length, std::int64_t top, float* scratch,
                Explained out) const;
@@ -104,6 +110,8 @@ class Model {
  private:
   void scale(const float* store_row, std::int64_t length, float* x) const;
   double member_score(const Member& m, const float* x) const;
+  // The reference cluster of a scaled row under the first K-means member, else -1.
+  std::int64_t reference_cluster(const float* x) const;
   // Per feature, the member's contribution to the row's score, its typical value
   // (KMeansDetector / PCADetector / RobustZDetector.explain) and the spread its
   // deviation is measured in.
