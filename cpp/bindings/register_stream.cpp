@@ -211,6 +211,7 @@ struct StreamExplanation {
   py::array deviation;  // n x top float64: from typical, in the detector's spread
   py::array value;      // n x top float64: the scaled values
   py::array cluster;    // n x top int64: the K-means reference cluster, -1 for none
+  py::array member;     // n x top int64: the member that explains (its index), -1 for none
   py::array found;      // uint8: 1 when tracked
 };
 
@@ -334,23 +335,20 @@ StreamExplanation explain(const EntityStore& store, const Model& model,
     throw std::invalid_argument("top must be in [1, " + std::to_string(model.n_features()) + "]");
   }
   const auto size = static_cast<std::size_t>(n * top);
-  std::vector<std::int64_t> columns(size), cluster(size);
+  std::vector<std::int64_t> columns(size), cluster(size), member(size);
   std::vector<double> typical(size), share(size), deviation(size), value(size);
   std::vector<std::uint8_t> found(static_cast<std::size_t>(n));
   {
     py::gil_scoped_release release;  // reads the state only
     stream::explain_entities(store, model, keys.data(), n, top,
                              {columns.data(), typical.data(), share.data(), deviation.data(),
-                              value.data(), cluster.data()},
+                              value.data(), cluster.data(), member.data()},
                              found.data());
   }
-  return {to_numpy_2d(std::move(columns), n, top),
-          to_numpy_2d(std::move(typical), n, top),
-          to_numpy_2d(std::move(share), n, top),
-          to_numpy_2d(std::move(deviation), n, top),
-          to_numpy_2d(std::move(value), n, top),
-          to_numpy_2d(std::move(cluster), n, top),
-          to_numpy(std::move(found))};
+  return {to_numpy_2d(std::move(columns), n, top), to_numpy_2d(std::move(typical), n, top),
+          to_numpy_2d(std::move(share), n, top),   to_numpy_2d(std::move(deviation), n, top),
+          to_numpy_2d(std::move(value), n, top),   to_numpy_2d(std::move(cluster), n, top),
+          to_numpy_2d(std::move(member), n, top),  to_numpy(std::move(found))};
 }
 
 // One event into the store, as EntityStore::update_one. The event itself is kept under
@@ -567,7 +565,7 @@ struct LineFeedRun {
   py::array columns;                  // n x top int64: the explanation's columns
   py::array typical;                  // n x top float64: and typical values
   py::array share, deviation, value;  // n x top float64: as StreamExplanation's
-  py::array cluster;                  // n x top int64: as StreamExplanation's
+  py::array cluster, member;          // n x top int64: as StreamExplanation's
   py::array facts;                    // n x kChangeFacts float32 with recent_change, n x 0 without
 };
 
@@ -613,6 +611,7 @@ LineFeedRun feed_lines(const stream::LineFeed& feed, EntityStore& store, const M
           to_numpy_2d(std::move(a.deviation), n, top),
           to_numpy_2d(std::move(a.value), n, top),
           to_numpy_2d(std::move(a.cluster), n, top),
+          to_numpy_2d(std::move(a.member), n, top),
           to_numpy_2d(std::move(a.facts), n, store.has_change() ? stream::kChangeFacts : 0)};
 }
 
@@ -807,6 +806,7 @@ void register_stream(py::module_& m) {
       .def_readonly("deviation", &LineFeedRun::deviation)
       .def_readonly("value", &LineFeedRun::value)
       .def_readonly("cluster", &LineFeedRun::cluster)
+      .def_readonly("member", &LineFeedRun::member)
       .def_readonly("facts", &LineFeedRun::facts);
   m.def("stream_hash_texts", &hash_texts, py::arg("values"),
         "pandas.util.hash_array's keys of an object array of str (TypeError if one is not "
@@ -839,6 +839,7 @@ void register_stream(py::module_& m) {
       .def_readonly("deviation", &StreamExplanation::deviation)
       .def_readonly("value", &StreamExplanation::value)
       .def_readonly("cluster", &StreamExplanation::cluster)
+      .def_readonly("member", &StreamExplanation::member)
       .def_readonly("found", &StreamExplanation::found);
   using stream::StoreParams;
   py::class_<StoreParams>(m, "StreamStoreParams",

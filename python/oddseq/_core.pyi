@@ -818,6 +818,8 @@ class StreamLineFeedRun:
     @property
     def cluster(self) -> NDArray[np.int64]: ...  # K-means reference cluster, -1 for none
     @property
+    def member(self) -> NDArray[np.int64]: ...  # the member that explains, -1 for none
+    @property
     def facts(self) -> NDArray[np.float32]: ...  # n x 8 with recent_change, n x 0 without
 
 class StreamEventParams:
@@ -909,6 +911,8 @@ class StreamExplanation:
     def value(self) -> NDArray[np.float64]: ...
     @property
     def cluster(self) -> NDArray[np.int64]: ...  # K-means reference cluster, -1 for none
+    @property
+    def member(self) -> NDArray[np.int64]: ...  # the member that explains, -1 for none
     @property
     def found(self) -> NDArray[np.uint8]: ...
 

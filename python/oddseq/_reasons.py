@@ -1115,6 +1115,16 @@ def typical_words_of(pipeline, explained: pd.DataFrame) -> np.ndarray:
     return typical_words_at(pipeline, rows, cols, explained["typical"].to_numpy(np.float64))
 
 
+def typical_words_by(pipeline, member) -> np.ndarray:
+    """:func:`typical_words_of` of an explanation that says, per position, which member
+    explains it by its index among the pipeline's detector's members (0 for one
+    detector; -1, none: "typical"): the stream's C++ explanation."""
+    normal = bool(getattr(pipeline, "normal_", False))
+    words = np.array([_whose(d, normal) for _, d in _members(pipeline)] + [_MEDIAN], dtype=object)
+    member = np.asarray(member, dtype=np.int64)
+    return words[np.where(member >= 0, member, len(words) - 1)]
+
+
 def typical_words_at(pipeline, rows, cols, typical) -> np.ndarray:
     """:func:`typical_words_of` of an explanation given as arrays (the stream's C++
     explanation, which does not say which ensemble member explains a row): a row whose
@@ -1769,8 +1779,10 @@ def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths, explained=None
     """:func:`alert_reasons` of an explanation given as arrays (as :func:`units_at`
     takes it): the stream's C++ explanation of new alerts, with ``explained`` its
     ``share``, ``deviation`` and ``value`` per position (a mapping; none: ranked as
-    given) and its K-means reference ``cluster`` (NaN for none; without it, found again
-    from ``raw``: :func:`_like_overall`)."""
+    given), its K-means reference ``cluster`` (NaN for none; without it, found again
+    from ``raw``: :func:`_like_overall`) and the ``member`` that explains each
+    (:func:`typical_words_by`; without it, told from the typical values:
+    :func:`typical_words_at`)."""
     if explained is None:
         explained = pd.DataFrame(index=pd.RangeIndex(len(cols)))
     rows = np.asarray(rows, dtype=np.int64)
@@ -1778,7 +1790,10 @@ def alert_reasons_at(pipeline, rows, cols, typical, raw, lengths, explained=None
     value = raw[rows, cols]
     order, idle, shared = in_rank(pipeline, explained, rows, cols, value, ALERT_FEATURES)
     rows, cols, typical = rows[order], cols[order], np.asarray(typical)[order]
-    whose = typical_words_at(pipeline, rows, cols, typical)
+    if "member" in explained:
+        whose = typical_words_by(pipeline, np.asarray(explained["member"])[order])
+    else:
+        whose = typical_words_at(pipeline, rows, cols, typical)
     units = units_at(pipeline, rows, cols, typical, raw, lengths)
     clusters = _column(explained, "cluster", np.nan)[order] if "cluster" in explained else None
     return _alert_phrases(
@@ -1814,12 +1829,14 @@ def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=No
     value_texts = feature_texts(names, cols, value)
     said = over_nothing(pipeline, rows, cols, value, raw, value_texts)
     expected = feature_texts(names, cols, typical)
-    expected, _, left = _typical_words_left(
+    row_lengths = np.asarray(lengths)[rows]
+    like_length = _like_length(pipeline, cols, value, typical, row_lengths)  # found once
+    words = _typical_parts(
         pipeline,
         cols,
         value,
         typical,
-        np.asarray(lengths)[rows],
+        row_lengths,
         expected,
         whose,
         agrees,
@@ -1827,12 +1844,14 @@ def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=No
         raw,
         clusters,
         value_texts,
-        chosen=chosen,
+        chosen,
+        like_length,
     )
+    expected, left = words.at(pipeline, notes=False)[0], words.left
     all_notes = feature_notes(pipeline)
     notes = [all_notes[c] for c in cols.tolist()]
     phrases = [[] for _ in range(n_rows)]
-    ordinary = typical_of_length(pipeline, cols, value, typical, np.asarray(lengths)[rows])
+    ordinary = typical_of_length(pipeline, cols, value, typical, row_lengths, like_length)
     ordinary |= (value == 0) & _said_alone(expected)  # as feature_reasons
     named = agrees & ~ordinary & ~left & shared
     for k, (r, ok) in enumerate(zip(rows.tolist(), named.tolist())):

@@ -684,6 +684,7 @@ LineFeedResult LineFeed::feed(EntityStore& store, const Model& model, const char
       const std::size_t explained = (n + 1) * static_cast<std::size_t>(top);
       alerts.columns.resize(explained);
       alerts.cluster.resize(explained);
+      alerts.member.resize(explained);
       for (auto* part : {&alerts.typical, &alerts.share, &alerts.deviation, &alerts.value})
         part->resize(explained);
       float* row = alerts.rows.data() + n * static_cast<std::size_t>(width);
@@ -691,7 +692,8 @@ LineFeedResult LineFeed::feed(EntityStore& store, const Model& model, const char
       bool approximate = false;
       store.row(event.key, row, &row_length, &approximate);
       const Explained all{alerts.columns.data(),   alerts.typical.data(), alerts.share.data(),
-                          alerts.deviation.data(), alerts.value.data(),   alerts.cluster.data()};
+                          alerts.deviation.data(), alerts.value.data(),   alerts.cluster.data(),
+                          alerts.member.data()};
       model.explain(row, row_length, top, scratch.data(),
                     all.at(top, static_cast<std::int64_t>(n)));
       if (store.has_change()) {

@@ -329,6 +329,7 @@ void Model::explain(const float* store_row, std::int64_t length, std::int64_t to
   double total = 0.0;
   for (const double c : contribution) total += c;
   std::fill_n(out.cluster, top, reference_cluster(x));
+  std::fill_n(out.member, top, static_cast<std::int64_t>(lead));
   for (std::int64_t r = 0; r < top; ++r) {
     const auto j = static_cast<std::size_t>(out.columns[r]);
     const auto value = static_cast<double>(x[j]);
@@ -352,6 +353,7 @@ void explain_entities(const EntityStore& store, const Model& model, const std::u
     if (found[r] == 0) {
       std::fill_n(at.columns, top, -1);
       std::fill_n(at.cluster, top, -1);
+      std::fill_n(at.member, top, -1);
       for (double* part : {at.typical, at.share, at.deviation, at.value})
         std::fill_n(part, top, kNaN);
       continue;

@@ -2406,13 +2406,15 @@ def _ranks_of(explanation) -> dict:
     the batch table's): their share, deviation and scaled value, one per position; and
     the K-means reference cluster of each (NaN without K-means), whose entities' own
     medians the reasons say (``_reasons._like_overall``) without searching the centres
-    again."""
+    again, and the member that explains it, whose words they say its typical value in
+    (``_reasons.typical_words_by``)."""
     cluster = explanation.cluster.ravel()
     return {
         "share": explanation.share.ravel(),
         "deviation": explanation.deviation.ravel(),
         "value": explanation.value.ravel(),
         "cluster": np.where(cluster >= 0, cluster, np.nan),
+        "member": explanation.member.ravel(),
     }
 
 

@@ -170,3 +170,69 @@ def test_the_python_path_takes_the_explanations_clusters(pipes, logs, method, no
     assert no_search == []
     assert sum("entities like it have" in w for w in words) >= 10
     assert words.tolist() == live._alert_reasons(keys).tolist()
+
+
+@pytest.mark.parametrize("method", ["auto", "kmeans", "robust_z"])
+def test_the_explanation_says_which_member_explains(pipes, logs, method):
+    """The C++ explanation says the member that explains each entity (its index among
+    the ensemble's members, 0 for one detector), as the detector's own explanation
+    names it in ``detector``; -1 for an unknown entity."""
+    pipe = pipes[method]
+    live, _, keys = _streamed(pipe, logs[1])
+    keys = np.r_[keys, np.uint64(12345)]  # never seen
+    explanation = live._store.explain(live._model, keys, _reasons.TABLE_FEATURES)
+    member = explanation.member
+    assert member.shape == explanation.columns.shape and member.dtype == np.int64
+    assert (member == member[:, :1]).all() and (member[-1] == -1).all()
+    if method != "auto":
+        assert (member[:-1] == 0).all()
+        return
+    raw, lengths, _, _ = live._raw(keys[:-1])
+    explained = pipe.detector_.explain(pipe._scaled(raw, lengths), top=1)
+    names = [name for name, _ in pipe.detector_.detectors_]
+    lead = [names.index(name) for name in explained["detector"]]
+    np.testing.assert_array_equal(member[:-1, 0], lead)
+    assert len(set(lead)) == 3  # each member leads some entity
+
+
+@pytest.mark.parametrize("method", ["auto", "kmeans"])
+def test_the_words_follow_the_member_that_explains(pipes, logs, method, monkeypatch):
+    """Wording alerts from the C++ explanation takes the typical values' words from the
+    member that explains (no guess from the typical values, typical_words_at) and finds
+    the features' values of like length once; the words are those of the guess,
+    entity by entity."""
+    pipe = pipes[method]
+    live, _, keys = _streamed(pipe, logs[1])
+    calls = {"guess": 0, "like_length": 0}
+    guess, like_length = _reasons.typical_words_at, _reasons._like_length
+
+    def guessed(*args, **kwargs):
+        calls["guess"] += 1
+        return guess(*args, **kwargs)
+
+    def like_lengths(*args, **kwargs):
+        calls["like_length"] += 1
+        return like_length(*args, **kwargs)
+
+    monkeypatch.setattr(_reasons, "typical_words_at", guessed)
+    monkeypatch.setattr(_reasons, "_like_length", like_lengths)
+    words = [live._alert_reasons(keys[i : i + 1])[0] for i in range(len(keys))]
+    assert calls == {"guess": 0, "like_length": len(keys)}
+    raw, lengths, _, _ = live._raw(keys)
+    explanation = live._store.explain(live._model, keys, _reasons.TABLE_FEATURES)
+    ranks = _ranks_of(explanation)
+    del ranks["member"]
+    top = explanation.columns.shape[1]
+    again = _reasons.alert_reasons_at(
+        pipe,
+        np.repeat(np.arange(len(keys)), top),
+        explanation.columns.ravel(),
+        explanation.typical.ravel(),
+        raw,
+        lengths,
+        ranks,
+    )
+    assert calls["guess"] == 1
+    assert again.tolist() == words
+    said = " ".join(words)
+    assert "entities like it have" in said and (method == "kmeans" or "typical" in said)

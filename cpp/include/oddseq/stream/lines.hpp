@@ -110,7 +110,7 @@ struct LineAlerts {
   std::vector<std::int64_t> columns;            // n x top
   std::vector<double> typical;                  // n x top
   std::vector<double> share, deviation, value;  // n x top each
-  std::vector<std::int64_t> cluster;            // n x top: Explained::cluster
+  std::vector<std::int64_t> cluster, member;    // n x top each: as Explained's
   std::vector<float> facts;                     // n x kChangeFacts with recent_change, else empty
 };
 

@@ -70,10 +70,14 @@ struct Explained {
   // member explains; -1 without a K-means member. The reasons read the cluster's own
   // medians by it (_reasons._like_overall), as the detector's explanation's `cluster`.
   std::int64_t* cluster;
+  // The member that explains the row (its index in ModelParams::members; 0 for a single
+  // detector) at each position: whose words the reasons say its typical values in, as
+  // the detector's explanation's `detector` (_reasons.typical_words_of).
+  std::int64_t* member;
   // The same arrays `top * r` further on: entity r of a row-major n x top block.
   Explained at(std::int64_t top, std::int64_t r) const {
     const std::int64_t k = top * r;
-    return {columns + k, typical + k, share + k, deviation + k, value + k, cluster + k};
+    return {columns + k, typical + k, share + k, deviation + k, value + k, cluster + k, member + k};
   }
 };
 
@@ -101,8 +105,8 @@ class Model {
   // the detector's typical value in its scaled units, its share of the row's total
   // contribution (0 where that total is not > 0), its deviation from typical in the
   // detector's spread (Member's) and its scaled value: the Python reasons rank them
-  // (_reasons.ranked, one rule for the batch table and the stream); and the K-means
-  // reference cluster (Explained::cluster). scratch holds
+  // (_reasons.ranked, one rule for the batch table and the stream); the K-means
+  // reference cluster and the member that explains (Explained). scratch holds
   // n_features() floats; top is at most n_features().
   void explain(const float* store_row, std::int64_t length, std::int64_t top, float* scratch,
                Explained out) const;
