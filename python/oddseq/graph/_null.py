@@ -487,6 +487,57 @@ def _log_rate_chernoff(log_rate: np.ndarray, s: np.ndarray, x: float) -> float:
     return min(0.0, float(values.min())) if values.size else 0.0
 
 
+# Rows of a law-sized array handled at a time (about 8 MB of float64).
+_CHUNK = 2**20
+
+
+def _logsumexp_axis0(a: np.ndarray) -> np.ndarray:
+    """``scipy.special.logsumexp(a, axis=0)`` of a 2-d float64 array, bit for bit, without
+    its array-sized temporaries: the same operations (each column's largest term
+    counted m times, the others' exp(a - largest) summed row after row as numpy sums
+    a C-ordered array down its columns, then log1p(s / m) + log(m) + largest), a slice
+    of rows at a time. A single column (numpy sums it pairwise) takes scipy; a column
+    of -inf only is -inf, and one holding NaN or inf takes scipy (NaN or inf, whatever
+    the order of the sum)."""
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] < 2:
+        return logsumexp(a, axis=0)
+    top = top_all = a.max(axis=0)
+    odd = ~np.isfinite(top)
+    if odd.any():
+        top = np.where(odd, 0.0, top)  # those columns: below
+    n, k = a.shape
+    n_rows = max(_CHUNK // k, 1)
+    m = np.zeros(k, dtype=np.int64)
+    # Each slice's terms below the running sum (row 0): summed row after row, so the
+    # sum goes on as one sum over all rows would.
+    buf = np.empty((min(n_rows, n) + 1, k))
+    total = None
+    for r0 in range(0, n, n_rows):
+        part = a[r0 : r0 + n_rows]
+        at_top = part == top
+        m += at_top.sum(axis=0)
+        terms = buf[1 : part.shape[0] + 1]
+        np.subtract(part, top, out=terms)
+        np.putmask(terms, at_top, -np.inf)
+        np.exp(terms, out=terms)
+        if total is None:
+            total = terms.sum(axis=0)
+        else:
+            buf[0] = total
+            total = buf[: part.shape[0] + 1].sum(axis=0)
+    m = m.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = np.where(total == 0, total, total / m)
+        out = np.log1p(total) + np.log(m) + top
+    if odd.any():
+        out[odd] = -np.inf  # no term: log(0)
+        odd &= top_all != -np.inf
+        if odd.any():
+            out[odd] = logsumexp(a[:, odd], axis=0)
+    return out
+
+
 def log10_excess_sf_laws(excess: int, sf, counts=None) -> float:
     """log10 P(sum_u (h_u - 1)^+ >= excess) for independent h_u, each given by its law:
     ``sf[u, j]`` = P(h_u >= j), j = 0..K (``sf[:, 0]`` = 1; ``counts``: how many
@@ -523,60 +574,81 @@ def log10_excess_sf_laws(excess: int, sf, counts=None) -> float:
     counts = np.ones(sf.shape[0]) if counts is None else np.asarray(counts, dtype=np.float64)
     if counts.shape != (sf.shape[0],):
         raise ValueError(f"counts must hold one count per law ({sf.shape[0]}), got {counts.shape}")
-    sf = np.clip(sf, 0.0, 1.0)
-    sf = np.minimum.accumulate(sf, axis=1)  # a survival function does not rise
     big_k = sf.shape[1] - 1
-    # P(h = j) (no temporaries beyond the one array: the laws can be large).
-    pmf = np.empty_like(sf)
-    np.subtract(sf[:, :-1], sf[:, 1:], out=pmf[:, :-1])
-    pmf[:, -1] = sf[:, -1] - 0.0
-    np.maximum(pmf, 0.0, out=pmf)
-    keep = (counts > 0) & (sf[:, 2] > 0 if big_k >= 2 else np.zeros(sf.shape[0], dtype=bool))
-    pmf, counts, two_all = pmf[keep], counts[keep], sf[keep, 2] if big_k >= 2 else None
-    del sf
-    if pmf.shape[0] == 0 or excess > float(counts.sum()) * (big_k - 1):
+    if big_k < 2:
+        return -np.inf  # no entity shows an excess
+    # The laws a slice of rows at a time (no law-sized temporaries: the laws can be
+    # large; each row's operations as on the whole array): clipped to [0, 1] and made
+    # non-rising (a survival function does not rise), P(h = j), the laws that reach
+    # h >= 2 kept; the heavy ones whole, the light ones' log jump rates (below).
+    n_rows = max(_CHUNK // (big_k + 1), 1)
+    scaled = np.empty((sf.shape[0], big_k - 1))
+    n_light = 0
+    kept, heavy_parts, light_two, light_counts = [], [], [], []
+    for r0 in range(0, sf.shape[0], n_rows):
+        part = np.clip(sf[r0 : r0 + n_rows], 0.0, 1.0)
+        part = np.minimum.accumulate(part, axis=1)
+        pmf = np.empty_like(part)
+        np.subtract(part[:, :-1], part[:, 1:], out=pmf[:, :-1])
+        pmf[:, -1] = part[:, -1] - 0.0
+        np.maximum(pmf, 0.0, out=pmf)
+        keep = (counts[r0 : r0 + n_rows] > 0) & (part[:, 2] > 0)
+        pmf, c, two = pmf[keep], counts[r0 : r0 + n_rows][keep], part[keep, 2]
+        del part
+        two = np.minimum(two, 1.0 - 1e-12)
+        heavy = two >= _HEAVY
+        kept.append(c)
+        heavy_parts.append((pmf[heavy], c[heavy]))
+        if heavy.any():
+            pmf, c, two = pmf[~heavy], c[~heavy], two[~heavy]
+        if pmf.shape[0]:
+            # P(h = s + 1) scaled by -log(1 - P(h >= 2)) / P(h >= 2) and the counts.
+            out = scaled[n_light : n_light + pmf.shape[0]]
+            with np.errstate(divide="ignore"):
+                np.log(pmf[:, 2:], out=out)
+            out += (np.log(-np.log1p(-two)) - np.log(two) + np.log(c))[:, None]
+            n_light += pmf.shape[0]
+            light_two.append(two)
+            light_counts.append(c)
+        del pmf
+    counts = np.concatenate(kept)
+    if counts.size == 0 or excess > float(counts.sum()) * (big_k - 1):
         return -np.inf
-    two = np.minimum(two_all, 1.0 - 1e-12)
-    heavy = two >= _HEAVY
+    pmf_heavy = np.concatenate([h[0] for h in heavy_parts])
+    counts_heavy = np.concatenate([h[1] for h in heavy_parts])
     x = int(excess)
     s = np.arange(1, big_k, dtype=np.float64)  # jumps: h - 1 for h = 2..K
-    with np.errstate(divide="ignore"):
-        log_jump = np.log(pmf[:, 2:])  # P(h = s + 1)
     thetas = _THETAS[::5, 0]
 
     def heavy_cumulant():
         # log E exp(theta (h - 1)^+) per heavy law, summed with counts; on the coarser
         # grid of thetas (a Chernoff bound at any theta is a bound).
         with np.errstate(divide="ignore"):
-            lp = np.log(pmf[heavy])
+            lp = np.log(pmf_heavy)
         ex = np.concatenate([[0.0], np.arange(big_k, dtype=np.float64)])  # (h - 1)^+
         out = np.empty(thetas.size)
         for i in range(thetas.size):
             terms = lp + thetas[i] * ex[None, :]
             top = terms.max(axis=1, keepdims=True)
-            out[i] = (top[:, 0] + np.log(np.exp(terms - top).sum(axis=1))) @ counts[heavy]
+            out[i] = (top[:, 0] + np.log(np.exp(terms - top).sum(axis=1))) @ counts_heavy
         return out
 
-    light = ~heavy
-    if light.any():
-        lt = two[light]
-        log_scale = np.log(-np.log1p(-lt)) - np.log(lt)
-        scaled = log_jump if light.all() else log_jump[light]
-        scaled += (log_scale + np.log(counts[light]))[:, None]
-        del log_jump  # used here only
-        log_rate = logsumexp(scaled, axis=0)
+    any_light, any_heavy = n_light > 0, counts_heavy.size > 0
+    if any_light:
+        log_rate = _logsumexp_axis0(scaled[:n_light])
         del scaled
-        total = float(counts[light] @ -np.log1p(-lt))
-    if not heavy.any() or excess > _EXACT_EXCESS:
+        lt, counts_light = np.concatenate(light_two), np.concatenate(light_counts)
+        total = float(counts_light @ -np.log1p(-lt))
+    if not any_heavy or excess > _EXACT_EXCESS:
         if excess > _EXACT_EXCESS:
-            cumulant = heavy_cumulant() if heavy.any() else np.zeros(thetas.size)
-            if light.any():
+            cumulant = heavy_cumulant() if any_heavy else np.zeros(thetas.size)
+            if any_light:
                 y = np.outer(thetas, s)
                 with np.errstate(divide="ignore"):
                     log_k = logsumexp(log_rate[None, :] + y + np.log1p(-np.exp(-y)), axis=1)
                 cumulant = cumulant + np.exp(np.minimum(log_k, _LOG_MAX))
             return min(0.0, float((cumulant - thetas * excess).min())) / _LN10
-    if light.any():
+    if any_light:
         m = 2 * x + 20
         log_s_rate = np.full(m, -np.inf)
         top = min(s.size, m)
@@ -586,7 +658,7 @@ def log10_excess_sf_laws(excess: int, sf, counts=None) -> float:
         for j in range(1, m + 1):
             log_g[j] = _lse(log_s_rate[:j] + log_g[j - 1 :: -1]) - log(j)
         tail_light = np.logaddexp(logsumexp(log_g[x:]), _log_rate_chernoff(log_rate, s, m + 1))
-        if not heavy.any():
+        if not any_heavy:
             return min(0.0, float(tail_light)) / _LN10
     else:
         log_g = np.full(x + 1, -np.inf)
@@ -595,7 +667,7 @@ def log10_excess_sf_laws(excess: int, sf, counts=None) -> float:
     cumulant = heavy_cumulant()
     t = np.arange(x + 1, dtype=np.float64)
     heavy_tail = np.minimum(0.0, (cumulant[:, None] - thetas[:, None] * t[None, :]).min(axis=0))
-    heavy_tail[t > float(counts[heavy].sum()) * (big_k - 1)] = -np.inf
+    heavy_tail[t > float(counts_heavy.sum()) * (big_k - 1)] = -np.inf
     terms = log_g[:x] + heavy_tail[x - np.arange(x)]
     return min(0.0, float(np.logaddexp(logsumexp(terms), tail_light))) / _LN10
 
@@ -624,22 +696,35 @@ def _covisit_sf(row, window, obj, chosen, size: int, rows=None):
 
 def _unique_rows(a):
     """``np.unique(a, axis=0, return_counts=True)`` of a 2-d float array: the same rows
-    in the same order with their counts, faster: equal rows are found by their bytes
-    first (one sort of the rows as blobs), and only the distinct rows are sorted as
-    numbers (np.lexsort). Arrays holding NaN or -0.0 (bytes and values disagree)
-    take np.unique."""
+    in the same order with their counts, faster and without a sorted copy of the rows:
+    the rows are sorted by value on their first few columns (np.lexsort), and the
+    prefix grows until rows alike on it are alike in full (then their order is the
+    lexicographic order of whole rows, np.unique's). Arrays holding NaN or -0.0 take
+    np.unique."""
     a = np.ascontiguousarray(a, dtype=np.float64)
-    if a.ndim != 2 or 0 in a.shape or np.isnan(a).any() or np.signbit(a[a == 0]).any():
+    if (
+        a.ndim != 2
+        or 0 in a.shape
+        or np.isnan(a.max())
+        or (np.signbit(a).any() and np.signbit(a[a == 0]).any())
+    ):
         return np.unique(a, axis=0, return_counts=True)
-    blob = a.view(np.dtype((np.void, a.itemsize * a.shape[1]))).ravel()
-    _, first, inverse = np.unique(blob, return_index=True, return_inverse=True)
-    # The distinct rows in np.unique's order: lexicographic by value, first column first.
-    distinct = a[first]
-    order = np.lexsort(distinct.T[::-1])
-    place = np.empty(order.size, dtype=np.int64)
-    place[order] = np.arange(order.size)
-    counts = np.bincount(place[inverse.ravel()], minlength=order.size)
-    return distinct[order], counts
+    n, k = a.shape
+    prefix = min(k, 16)
+    while True:
+        order = np.lexsort(a[:, prefix - 1 :: -1].T)
+        # Rows alike on the prefix next to each other: alike in full, or the prefix
+        # is too short to order them.
+        tied = np.flatnonzero((a[order[1:], :prefix] == a[order[:-1], :prefix]).all(axis=1))
+        same = np.zeros(n - 1, dtype=bool)
+        for i in range(0, tied.size, max(2**20 // k, 1)):
+            pair = tied[i : i + max(2**20 // k, 1)]
+            same[pair] = (a[order[pair + 1]] == a[order[pair]]).all(axis=1)
+        if prefix == k or np.array_equal(same[tied], np.ones(tied.size, dtype=bool)):
+            break
+        prefix = min(2 * prefix, k)
+    first = np.flatnonzero(np.r_[True, ~same])
+    return a[order[first]], np.diff(np.r_[first, n])
 
 
 def activity_laws(
@@ -766,23 +851,33 @@ def activity_laws(
     # Each (entity, grid): its windows' laws convolved, up to n_units acts.
     eg = t_row.astype(np.int64) * 2 + t_grid
     groups, group_of = np.unique(eg, return_inverse=True)
-    rank = np.arange(start.size) - np.searchsorted(eg, eg, side="left")
+    first_of = np.searchsorted(eg, eg, side="left")
+    rank = np.arange(start.size) - first_of
     ent_of = np.searchsorted(entities, groups // 2)
     step = min(width, big_k)
-    # P(h >= j) per entity (summed in reversed column order, contiguous, then flipped),
-    # built for a slice of the entities at a time (each row's sums alike), so that the
-    # laws in the making stay small (about 32 MB).
+    # Each triple's law holds counts 0..size (its set's objects), and an (entity, grid)'s
+    # law after its windows up to the sum of their sizes: only those columns and shifts
+    # are convolved (the others add exact zeros, as they would).
+    t_size = sets.sum(axis=1)[t_set]
+    held = np.cumsum(t_size)
+    held -= held[first_of] - t_size[first_of]  # counts held after each triple, per group
+    reach = np.minimum(held, big_k) + 1  # columns of the law in the making after it
+    # Each (entity, grid)'s law in a slot of its own: two per entity, grid 0 first.
+    slot_of = 2 * ent_of + groups % 2
+    # P(h >= j) per entity, built for a slice of the entities at a time (each row's
+    # sums alike), so that the laws in the making stay small (about 8 MB, and as much
+    # for each of a window's three temporaries).
     sf_all = np.empty((entities.size, big_k + 1))
-    chunk = max(2**21 // (big_k + 1), 1)
+    chunk = max(2**19 // (big_k + 1), 1)
+    buf = np.empty((2 * min(chunk, entities.size), big_k + 1))
     for e0 in range(0, entities.size, chunk):
         e1 = min(e0 + chunk, entities.size)
         g0, g1 = np.searchsorted(ent_of, [e0, e1])
         s0, s1 = np.searchsorted(group_of, [g0, g1])
-        law = np.zeros((g1 - g0, big_k + 1))
+        law = buf[: 2 * (e1 - e0)]
+        law.fill(0.0)
         law[:, 0] = 1.0
-        # The triples by rank (each rank's in index order), and after r + 1 windows a
-        # law holds at most (r + 1) * step + 1 counts: only those columns are
-        # convolved (the rest stay exact zeros, as they would be).
+        # The triples by rank (each rank's in index order).
         sub_rank = rank[s0:s1]
         by_rank = np.argsort(sub_rank, kind="stable") + s0
         bounds = np.searchsorted(
@@ -790,26 +885,23 @@ def activity_laws(
         )
         for r in range(bounds.size - 1):
             pick = by_rank[bounds[r] : bounds[r + 1]]
-            g = group_of[pick] - g0
-            hi = min(big_k + 1, (r + 1) * step + 1)
+            g = slot_of[group_of[pick]] - 2 * e0
+            hi = int(reach[pick].max())
             cur = law[g, :hi]
             new = np.zeros_like(cur)
-            for i in range(step + 1):
-                w = laws[pick, i : i + 1]
-                if i == 0:
-                    new += w * cur
-                else:
-                    new[:, i:] += w * cur[:, : hi - i]
+            term = np.empty_like(cur)  # w_i * cur, summed as numpy's new += w_i * cur
+            for i in range(min(step, int(t_size[pick].max())) + 1):
+                np.multiply(cur[:, : hi - i], laws[pick, i : i + 1], out=term[:, : hi - i])
+                np.add(new[:, i:], term[:, : hi - i], out=new[:, i:])
             law[g, :hi] = new
         # Mass past n_units folds into its last count (P(h >= j) exact for j < n_units).
         law[:, -1] = np.maximum(1.0 - law[:, :-1].sum(axis=1), 0.0)
-        sf_group = np.cumsum(law[:, ::-1], axis=1)
-        del law
-        # Each entity's larger law of its two grids (groups are sorted by entity).
-        mine = ent_of[g0:g1] - e0
-        two = np.flatnonzero(mine[1:] == mine[:-1])
-        part = np.maximum(sf_group[np.r_[True, mine[1:] != mine[:-1]]], 0.0)
-        part[mine[two]] = np.maximum(part[mine[two]], sf_group[two + 1])
-        sf_all[e0:e1] = part[:, ::-1]
-        del sf_group, part
+        # P(h >= j): summed from the last count down, in place.
+        np.cumsum(law[:, ::-1], axis=1, out=law[:, ::-1])
+        np.maximum(law, 0.0, out=law)
+        # Each entity's larger law of its two grids; a grid it is not in: -inf.
+        held_slot = np.zeros(law.shape[0], dtype=bool)
+        held_slot[slot_of[g0:g1] - 2 * e0] = True
+        law[~held_slot] = -np.inf
+        np.maximum(law[0::2], law[1::2], out=sf_all[e0:e1])
     return entities, np.minimum(sf_all, 1.0, out=sf_all)
