@@ -8,10 +8,11 @@ resamples of the training set and count, per held-out entity, the share of refit
 whose verdict is the same (the observed stability). Binned by the predicted confidence:
 the mean predicted beside the mean observed, for the confidence before session 30
 (``old``: ranks counting ties below, the share the cut flags clamped to [1/n, 0.5]),
-after it (``new``: mid-ranks, the rule's rate where ties hold the cut: review s29
-MEDIUM-8), and two variants measured and not adopted: ``rate``, the rule's rate
-wherever the cut flags fewer (tied or not), and ``clip``, the share nearest the rate
-that a cut between the same two reference scores could flag.
+after it (``new``: mid-ranks, the rule's rate wherever the cut flags fewer: review s29
+MEDIUM-8), and two variants measured and not adopted: ``ties``, the rate only where
+ties at the level under the cut keep it from flagging the rate (ebd9ec2), and
+``clip``, the share nearest the rate that a cut between the same two reference scores
+could flag.
 
 Sources: hdfs_xu normal-only (``/work/shared/data``; the invariants method and the
 default), and the held-out generators of ``heldout_verdicts.py`` (shop, accounts, web,
@@ -42,24 +43,24 @@ import pandas as pd
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import oddseq._pipeline as P  # noqa: E402
-import oddseq.detect._base as B  # noqa: E402
 from oddseq import AnomalyPipeline  # noqa: E402
 from oddseq.detect._base import verdict_confidence  # noqa: E402
 from oddseq.sequences import Sequences  # noqa: E402
 
 HDFS = "/work/shared/data/hdfs_xu"
-RULES = ("old", "new", "rate", "clip")
-RULE_SHARE = B._rule_share
 BINS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0 + 1e-9)
 
 
-def old_verdict_confidence(reference, scores, flagged, share, rate=None):
-    """The rule before session 30 (76498f5): ranks count ties below, share in [1/n, .5]."""
+def _exceed(reference, scores, flagged, share, side):
+    """ExCeeD with ranks counting ties by ``side`` ("right": all below, "mid": half)."""
     from scipy.stats import binom
 
     train = np.sort(np.asarray(reference, dtype=np.float64))
     n = train.size
-    below = np.searchsorted(train, scores, side="right")
+    scores = np.asarray(scores, dtype=np.float64)
+    below = np.searchsorted(train, scores, side="right" if side == "right" else "left")
+    if side == "mid":
+        below = below + 0.5 * (np.searchsorted(train, scores, side="right") - below)
     posterior = (1.0 + below) / (2.0 + n)
     share = min(max(share, 1.0 / n), 0.5)
     confidence = np.asarray(1.0 - binom.cdf(n - int(n * share), n, posterior), dtype=float)
@@ -68,40 +69,63 @@ def old_verdict_confidence(reference, scores, flagged, share, rate=None):
     return confidence
 
 
-def clip_share(train, share, rate):
-    """The share nearest ``rate`` among those a cut between the same two reference
-    scores could flag: [share, share + the ties at the level under the cut]."""
+def _tie_room(train, share):
+    """(flagged, ties): what the cut flags of the sorted reference and the ties at the
+    level under it."""
     n = train.size
-    if rate is None or not share < rate:
-        return share
     k = int(round(share * n))
     if k >= n:
-        return share
+        return k, 0
     level = train[n - k - 1]
-    ties = int(np.searchsorted(train, level, side="right") - np.searchsorted(train, level))
-    return min(float(rate), (k + ties) / n)
+    return k, int(np.searchsorted(train, level, side="right") - np.searchsorted(train, level))
+
+
+def old_rule(reference, scores, flagged, share, rate=None):
+    """Before session 30 (76498f5): ranks count ties below, the share the cut flags."""
+    return _exceed(reference, scores, flagged, share, "right")
+
+
+def ties_rule(reference, scores, flagged, share, rate=None):
+    """ebd9ec2: mid-ranks; the rate only where ties at the level under the cut hold it."""
+    train = np.sort(np.asarray(reference, dtype=np.float64))
+    if rate is not None and share < rate:
+        k, ties = _tie_room(train, share)
+        if k < train.size and k + ties >= rate * train.size * (1 - 1e-12):
+            share = rate
+    return _exceed(train, scores, flagged, share, "mid")
+
+
+def clip_rule(reference, scores, flagged, share, rate=None):
+    """A variant: mid-ranks; the share nearest the rate that a cut between the same two
+    reference scores could flag."""
+    train = np.sort(np.asarray(reference, dtype=np.float64))
+    if rate is not None and share < rate:
+        k, ties = _tie_room(train, share)
+        if k < train.size:
+            share = min(float(rate), (k + ties) / train.size)
+    return _exceed(train, scores, flagged, share, "mid")
+
+
+RULES = {"old": old_rule, "ties": ties_rule, "clip": clip_rule, "new": verdict_confidence}
 
 
 def confidence(pipe, seqs, rule: str, hook: bool) -> np.ndarray:
-    """``pipe.predict_confidence(seqs)`` with the old or the new rule (and, for the new,
-    the pipeline's rate passed to it unless ``_pipeline.py`` does already)."""
+    """``pipe.predict_confidence(seqs)`` with one of ``RULES`` in place of
+    ``verdict_confidence`` and (but for the old rule) the pipeline's rate passed to it
+    where ``_pipeline.py`` does not already."""
     rate = (pipe.threshold_info_ or {}).get("false_alarm_rate")
+    chosen = RULES[rule]
 
-    def new(ref, s, f, share, **kw):
-        if hook and f is not True and "rate" not in kw:  # (not the support floor's call)
-            kw["rate"] = rate
-        return verdict_confidence(ref, s, f, share, **kw)
+    def call(ref, s, f, share, **kw):
+        if hook and rule != "old" and f is not True and "rate" not in kw:
+            kw["rate"] = rate  # (not the support floor's call: f is True there)
+        return chosen(ref, s, f, share, **kw)
 
-    P.verdict_confidence = old_verdict_confidence if rule == "old" else new
-    if rule == "rate":  # a variant: the rate wherever the cut flags fewer, tied or not
-        B._rule_share = lambda train, share, rate: share if rate is None else max(share, rate)
-    if rule == "clip":  # a variant: the share nearest the rate that the cut could flag
-        B._rule_share = clip_share
+    P.verdict_confidence = call
     try:
         return pipe.predict_confidence(seqs).to_numpy()
     finally:
         P.verdict_confidence = verdict_confidence
-        B._rule_share = RULE_SHARE
 
 
 def hdfs_sets(seed: int, n_train: int):

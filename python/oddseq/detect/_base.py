@@ -18,7 +18,12 @@ from ..utils._exact import mean_std
 from ..utils._params import Contamination, validate_params
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._validation import check_positive_int, validate_matrix
-from ._threshold import DEFAULT_FALSE_ALARM_RATE, _auto_cut, tail_probability
+from ._threshold import (
+    DEFAULT_FALSE_ALARM_RATE,
+    DEFAULT_NORMAL_FALSE_ALARM_RATE,
+    _auto_cut,
+    tail_probability,
+)
 
 __all__ = ["BaseDetector", "Explanation", "explanation_frame", "robust_scale"]
 
@@ -342,10 +347,9 @@ class BaseDetector(SaveMixin, BaseEstimator):
         estimate with a uniform prior; ties count half), and the confidence is the
         probability that a training set of the same size would put it on the same side
         of the cut (a binomial tail at the share the cut's rule flags: a float
-        ``contamination``; else the share the cut flags in training, or the
-        false-alarm rate where ties at the cut keep it from flagging that many, as a
-        discrete score's). 1 = the verdict would not change; near 0.5 = it rests on
-        the cut."""
+        ``contamination``; else the false-alarm rate of the automatic cut, or the
+        share it flags in training where that is more; for a natural cut, that
+        share). 1 = the verdict would not change; near 0.5 = it rests on the cut."""
         check_is_fitted(self, "decision_scores_")
         scores = self.decision_function(X)
         share = float(np.mean(self.decision_scores_ > self.threshold_))
@@ -360,10 +364,17 @@ class BaseDetector(SaveMixin, BaseEstimator):
 
     def _cut_rate(self) -> float | None:
         """The share of the training scores ``contamination="auto"``'s cut aims to flag
-        (its false-alarm rate), or None where the cut is a natural limit of the
-        detector's own (``natural_cut``): :meth:`predict_confidence` reads the verdicts
-        at that share where tied scores keep the cut from flagging it."""
-        return None if self.natural_cut else DEFAULT_FALSE_ALARM_RATE
+        (its false-alarm rate: the detector's ``false_alarm_rate`` where it has one set,
+        else the default of its way of fitting, normal-only or not), or None where the
+        cut is a natural limit of the detector's own (``natural_cut``)."""
+        if self.natural_cut:
+            return None
+        rate = getattr(self, "false_alarm_rate", None)
+        if rate:
+            return float(rate)
+        if getattr(self, "normal_", False):
+            return DEFAULT_NORMAL_FALSE_ALARM_RATE
+        return DEFAULT_FALSE_ALARM_RATE
 
 
 def verdict_confidence(reference, scores, flagged, share: float, rate=None) -> np.ndarray:
@@ -376,14 +387,17 @@ def verdict_confidence(reference, scores, flagged, share: float, rate=None) -> n
     [1/n, 0.5]). On untied scores it is PyOD's ``predict_confidence``.
 
     ``rate``: the share the cut's rule aims at (a false-alarm rate), where ``share`` is
-    what the cut flags of the reference. Where that is fewer because the reference is
-    tied at the level under the cut (no cut between its distinct scores flags the rate:
-    a discrete score, all 0 where the fit breaks nothing), the verdicts are read at
-    ``rate``: another draw is cut at the rule's share, not at the share the ties left
-    (read at the latter, a flag above a reference of n zeros read (1 - 1/n)^n = 0.37
-    and the zeros 0.63). A cut that flags fewer for another reason (moved up into a
-    gap) keeps ``share``. The detectors' ``predict_confidence`` and
-    :meth:`oddseq.AnomalyPipeline.predict_confidence`."""
+    what the cut flags of the reference. Where that is fewer, the verdicts are read at
+    ``rate``, as a float contamination always was: the rule cuts another draw at the
+    score normal entities exceed at that rate, not at the share this draw happens to
+    leave above its cut. A reference falls short of the rate where its scores are tied
+    at the cut (a discrete score, all 0 where the fit breaks nothing: read at that
+    share, a flag above n zeros read (1 - 1/n)^n = 0.37) or where the cut is a tail
+    model's extrapolation above its few top scores (read at that share, as the n-th
+    highest of them, flags kept by 98-100% of bootstrap refits read 0.54-0.73:
+    ``benchmarks/confidence_reliability.py``). A cut that flags more than the rate
+    (anomalies above it) is read at the share it flags. The detectors'
+    ``predict_confidence`` and :meth:`oddseq.AnomalyPipeline.predict_confidence`."""
     from scipy.stats import binom
 
     train = np.sort(np.asarray(reference, dtype=np.float64))
@@ -392,24 +406,10 @@ def verdict_confidence(reference, scores, flagged, share: float, rate=None) -> n
     below = np.searchsorted(train, scores, side="left")
     tied = np.searchsorted(train, scores, side="right") - below
     posterior = (1.0 + below + 0.5 * tied) / (2.0 + n)
-    share = min(max(_rule_share(train, share, rate), 1.0 / n), 0.5)
+    if rate is not None:
+        share = max(share, float(rate))
+    share = min(max(share, 1.0 / n), 0.5)
     confidence = np.asarray(1.0 - binom.cdf(n - int(n * share), n, posterior), dtype=np.float64)
     normal = ~np.broadcast_to(np.asarray(flagged, dtype=bool), confidence.shape)
     confidence[normal] = 1.0 - confidence[normal]
     return confidence
-
-
-def _rule_share(train: np.ndarray, share: float, rate) -> float:
-    """:func:`verdict_confidence`'s share: ``rate`` where the cut flags ``share`` of the
-    sorted reference ``train``, fewer than ``rate``, because the reference is tied at the
-    level under the cut (the cut could flag from ``share`` up to that level's ties, the
-    rate among them); else ``share``."""
-    n = train.size
-    if rate is None or not share < rate:
-        return share
-    flagged = int(round(share * n))
-    if flagged >= n:
-        return share
-    level = train[n - flagged - 1]  # the highest score the cut leaves unflagged
-    ties = int(np.searchsorted(train, level, side="right") - np.searchsorted(train, level))
-    return float(rate) if flagged + ties >= rate * n * (1 - 1e-12) else share

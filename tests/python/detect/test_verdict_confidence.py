@@ -40,17 +40,19 @@ def test_all_tied_reference_a_flag_above_it_and_the_tied_normal_rows_are_sure():
     assert conf[0] > 0.99 and conf[1] > 0.999
 
 
-def test_the_rate_is_read_only_where_ties_hold_the_cut():
-    """Untied scores whose cut flags fewer than the rate (a cut moved up into a gap)
-    keep the share the cut flags: the rate is the share only where the reference is tied
-    at the level under the cut, so that no cut between its distinct scores flags it."""
+def test_the_rate_is_read_where_the_cut_flags_fewer_and_the_share_where_it_flags_more():
+    """A cut that flags fewer than its rate (tied scores under it, or a tail model's
+    extrapolation above the few top scores) is read at the rate, as a float
+    contamination is: another draw is cut at the score normal rows exceed at that rate.
+    One that flags more (anomalies above it) is read at the share it flags."""
     reference = np.arange(1000.0)
-    score = np.array([995.5])  # flagged by a cut at 995 (4 of 1,000 above it)
-    gap = verdict_confidence(reference, score, [True], 0.004, rate=0.01)
-    assert gap == pytest.approx(verdict_confidence(reference, score, [True], 0.004))
-    # ties under the cut: 0..989 then 10 at 990; a cut at 990 flags 0 of them; the rate
-    # 0.01 would need the cut inside the tie: read at 0.01
-    tied = np.r_[np.arange(990.0), np.full(10, 990.0)]
+    score = np.array([995.5])  # a cut at 995 flags 4 of 1,000 (0.4%), rate 1%
+    fewer = verdict_confidence(reference, score, [True], 0.004, rate=0.01)
+    assert fewer == pytest.approx(verdict_confidence(reference, score, [True], 0.01))
+    assert fewer == pytest.approx(binom.cdf(9, 1000, 5 / 1002), abs=1e-12)
+    more = verdict_confidence(reference, score, [True], 0.02, rate=0.01)
+    assert more == pytest.approx(verdict_confidence(reference, score, [True], 0.02))
+    tied = np.r_[np.arange(990.0), np.full(10, 990.0)]  # a cut at 990 flags none
     conf = verdict_confidence(tied, np.array([2000.0]), [True], 0.0, rate=0.01)
     assert conf == pytest.approx(binom.cdf(9, 1000, 1 / 1002), abs=1e-12)
 
