@@ -21,18 +21,24 @@ __all__ = ["KMeansDetector"]
 
 
 def large_cluster_mask(sizes: np.ndarray, alpha: float, beta: float) -> np.ndarray:
-    """Which clusters are "large" (He, Xu & Deng's CBLOF rule, as PyOD applies it).
+    """Which clusters are "large" (He, Xu & Deng's CBLOF rule).
 
     Clusters are sorted by size; the boundary is the first position where the clusters
     so far hold at least ``alpha`` of the points and the next cluster is at least
-    ``beta`` times smaller; failing that, where they hold ``alpha`` of the points.
+    ``beta`` times smaller. Where no such step exists, every cluster is large: sizes
+    that fall off gradually give no size gap that calls the rest small. (PyOD falls
+    back to the ``alpha`` boundary alone and raises where that leaves none small; with
+    that fallback the default scored whole normal clusters against the others: on the
+    held-out game's 20,000 players, 8 clusters of 270-6,300 rows, a cluster of 450
+    normal players among them, best-cut F1 0.61 -> 0.54 over 12 fits; H4 s30.)
     """
     order = np.argsort(-sizes, kind="stable")
     sorted_sizes = sizes[order].astype(np.float64)
     covered = np.cumsum(sorted_sizes) >= alpha * sorted_sizes.sum()
+    # The last cluster has none after it (ratio inf) and is covered: it always
+    # qualifies, so without a step every cluster is large.
     ratio = np.append(sorted_sizes[:-1] / np.maximum(sorted_sizes[1:], 1e-12), np.inf)
-    both = np.flatnonzero(covered & (ratio >= beta))
-    boundary = both[0] if both.size else np.flatnonzero(covered)[0]
+    boundary = np.flatnonzero(covered & (ratio >= beta))[0]
     mask = np.zeros(sizes.size, dtype=bool)
     mask[order[: boundary + 1]] = True
     return mask

@@ -73,6 +73,19 @@ def test_large_cluster_rule():
         False,
     ]
     assert large_cluster_mask(np.array([10, 10, 10]), 0.9, 5).tolist() == [True, True, True]
+    # Sizes that fall off gradually (a fit of the held-out game's 20,000 players): no
+    # cluster is beta times smaller than the one before, so none is small, not the ones
+    # past the alpha share (PyOD's fallback, which the docstring used to promise).
+    graded = np.array([6308, 5913, 4546, 1451, 697, 451, 360, 274])
+    assert large_cluster_mask(graded, 0.9, 5).all()
+    # The step may come after the alpha share is reached: the boundary is at the step.
+    assert large_cluster_mask(np.array([400, 300, 250, 100, 10]), 0.9, 5).tolist() == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
     with pytest.raises(ValueError, match="alpha"):
         KMeansDetector(alpha=0.2).fit(data())
 
