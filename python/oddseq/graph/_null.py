@@ -816,6 +816,8 @@ def activity_laws(
     entities = np.unique(t_row)
     width = int(sets.sum(axis=1).max())
     laws = np.zeros((start.size, width + 1))
+    others = (a_row[outside], a_win[outside], a_obj[outside])
+    own_acts = (a_row[own_pick], a_win[own_pick], a_obj[own_pick])
     for s_id in range(sets.shape[0]):
         chosen = sets[s_id]
         size = int(chosen.sum())
@@ -832,15 +834,11 @@ def activity_laws(
             pmf = pmf * (1.0 - c[:, i : i + 1]) + shifted * c[:, i : i + 1]
         sf = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
         if size >= 2:
-            n_pop, ge_pop = _covisit_sf(
-                a_row[outside], a_win[outside], a_obj[outside], chosen, size
-            )
+            n_pop, ge_pop = _covisit_sf(*others, chosen, size)
             visit = ge_pop / (n_pop + 1.0) if n_pop else np.zeros(size + 1)
             visit = np.broadcast_to(visit, (here.size, size + 1)).copy()
             asked = np.unique(t_row[here])
-            n_own, ge_own = _covisit_sf(
-                a_row[own_pick], a_win[own_pick], a_obj[own_pick], chosen, size, asked
-            )
+            n_own, ge_own = _covisit_sf(*own_acts, chosen, size, asked)
             own = ge_own / (n_own[:, None] + 1.0)
             visit = np.maximum(visit, own[np.searchsorted(asked, t_row[here])])
             visit[:, :2] = 1.0
@@ -884,16 +882,24 @@ def activity_laws(
             sub_rank[by_rank - s0], np.arange(int(sub_rank.max()) + 2 if s1 > s0 else 0)
         )
         for r in range(bounds.size - 1):
-            pick = by_rank[bounds[r] : bounds[r + 1]]
-            g = slot_of[group_of[pick]] - 2 * e0
-            hi = int(reach[pick].max())
-            cur = law[g, :hi]
-            new = np.zeros_like(cur)
-            term = np.empty_like(cur)  # w_i * cur, summed as numpy's new += w_i * cur
-            for i in range(min(step, int(t_size[pick].max())) + 1):
-                np.multiply(cur[:, : hi - i], laws[pick, i : i + 1], out=term[:, : hi - i])
-                np.add(new[:, i:], term[:, : hi - i], out=new[:, i:])
-            law[g, :hi] = new
+            at_rank = by_rank[bounds[r] : bounds[r + 1]]
+            # In parts of like reach (each row's sums alike): a short law is not
+            # convolved over the columns of the longest.
+            far = reach[at_rank]
+            top = int(far.max())
+            for lo, up in ((0, top // 4), (top // 4, top // 2), (top // 2, top)):
+                pick = at_rank[(far > lo) & (far <= up)]
+                if pick.size == 0:
+                    continue
+                g = slot_of[group_of[pick]] - 2 * e0
+                hi = int(reach[pick].max())
+                cur = law[g, :hi]
+                new = np.zeros_like(cur)
+                term = np.empty_like(cur)  # w_i * cur, summed as numpy's new += w_i * cur
+                for i in range(min(step, int(t_size[pick].max())) + 1):
+                    np.multiply(cur[:, : hi - i], laws[pick, i : i + 1], out=term[:, : hi - i])
+                    np.add(new[:, i:], term[:, : hi - i], out=new[:, i:])
+                law[g, :hi] = new
         # Mass past n_units folds into its last count (P(h >= j) exact for j < n_units).
         law[:, -1] = np.maximum(1.0 - law[:, :-1].sum(axis=1), 0.0)
         # P(h >= j): summed from the last count down, in place.
@@ -904,4 +910,5 @@ def activity_laws(
         held_slot[slot_of[g0:g1] - 2 * e0] = True
         law[~held_slot] = -np.inf
         np.maximum(law[0::2], law[1::2], out=sf_all[e0:e1])
-    return entities, np.minimum(sf_all, 1.0, out=sf_all)
+        np.minimum(sf_all[e0:e1], 1.0, out=sf_all[e0:e1])
+    return entities, sf_all
