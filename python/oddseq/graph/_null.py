@@ -740,9 +740,17 @@ def activity_laws(
     n_units: int,
     n_acts=None,
     own_total=None,
+    round_step=None,
+    tail_rows=None,
 ):
     """Per entity active in a block's windows, the law of its acts on the block's
     objects there: ``(entities, sf)``, ``sf[u, j]`` = P(h_u >= j), j = 0..n_units.
+
+    With ``round_step`` and ``tail_rows`` (entity ids): ``(entities, rounded, tail)``,
+    the laws rounded up as ``min(exp(ceil(log(sf) / round_step) * round_step), 1)``
+    (in place, a slice at a time: no second law-sized array) and ``tail``, the
+    unrounded ``sf[found, 2:]`` of the ``tail_rows`` found among the entities, in
+    their order (what a caller sums for the members' expected excess).
 
     ``chance`` is the chance of each (entity ``row``, ``grid``, ``window``, object
     ``obj``) of the block's columns that the entity acts on the object there, read
@@ -868,6 +876,21 @@ def activity_laws(
     sf_all = np.empty((entities.size, big_k + 1))
     chunk = max(2**19 // (big_k + 1), 1)
     buf = np.empty((2 * min(chunk, entities.size), big_k + 1))
+    if (round_step is None) != (tail_rows is None):
+        raise ValueError(
+            "round_step and tail_rows go together: give both (rounded laws and the "
+            "tail_rows' unrounded ones) or neither"
+        )
+    if round_step is not None:
+        tail_rows = np.asarray(tail_rows, dtype=np.int64)
+        found = np.searchsorted(entities, tail_rows)
+        ok = (found < entities.size) & (
+            entities[np.minimum(found, max(entities.size - 1, 0))] == tail_rows
+            if entities.size
+            else False
+        )
+        found = found[ok]
+        tail = np.empty((found.size, big_k + 1))
     for e0 in range(0, entities.size, chunk):
         e1 = min(e0 + chunk, entities.size)
         g0, g1 = np.searchsorted(ent_of, [e0, e1])
@@ -910,5 +933,18 @@ def activity_laws(
         held_slot[slot_of[g0:g1] - 2 * e0] = True
         law[~held_slot] = -np.inf
         np.maximum(law[0::2], law[1::2], out=sf_all[e0:e1])
-        np.minimum(sf_all[e0:e1], 1.0, out=sf_all[e0:e1])
+        out = sf_all[e0:e1]
+        np.minimum(out, 1.0, out=out)
+        if round_step is not None:
+            here = (found >= e0) & (found < e1)
+            tail[here] = out[found[here] - e0]
+            with np.errstate(divide="ignore"):
+                np.log(out, out=out)
+            out /= round_step
+            np.ceil(out, out=out)
+            out *= round_step
+            np.exp(out, out=out)
+            np.minimum(out, 1.0, out=out)
+    if round_step is not None:
+        return entities, sf_all, tail[:, 2:].copy()
     return entities, sf_all

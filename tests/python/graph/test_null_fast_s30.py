@@ -6,7 +6,12 @@ import pytest
 from scipy.special import logsumexp
 
 from oddseq.graph import _null
-from oddseq.graph._null import _logsumexp_axis0, _unique_rows, log10_excess_sf_laws
+from oddseq.graph._null import (
+    _logsumexp_axis0,
+    _unique_rows,
+    activity_laws,
+    log10_excess_sf_laws,
+)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -55,3 +60,29 @@ def test_excess_sf_laws_alike_in_slices(excess, monkeypatch):
     monkeypatch.setattr(_null, "_CHUNK", 50)
     assert log10_excess_sf_laws(excess, sf, counts) == whole
     assert -np.inf < whole < 0.0
+
+
+def test_activity_laws_rounded_in_place_is_the_rounding_of_the_laws():
+    # The laws rounded a slice at a time (n_units this large: a few dozen entities a
+    # slice) are the whole laws rounded as the group test rounds them, to the last bit,
+    # and the tail rows' unrounded laws are theirs.
+    rng = np.random.default_rng(5)
+    n_windows = rng.integers(1, 30, size=150)
+    row = np.repeat(np.arange(150, dtype=np.int64), n_windows)
+    window = np.concatenate([rng.choice(60, size=k, replace=False) for k in n_windows])
+    grid = rng.integers(0, 2, size=row.size)
+    chance = rng.uniform(0.01, 0.9, size=row.size)
+    obj = np.zeros(row.size, dtype=np.int64)
+    empty = np.array([], dtype=np.int64)
+    args = (chance, row, grid, window, obj, 1, empty, (empty, empty, empty), np.arange(61))
+    step = np.log(1.02)
+    entities, sf = activity_laws(*args, 20_000)
+    with np.errstate(divide="ignore"):
+        want = np.minimum(np.exp(np.ceil(np.log(sf) / step) * step), 1.0)
+    members = np.array([149, 3, 77, 500, 0])  # unsorted, one not active
+    got_entities, rounded, tail = activity_laws(*args, 20_000, round_step=step, tail_rows=members)
+    assert np.array_equal(got_entities, entities)
+    assert np.array_equal(rounded, want)
+    assert np.array_equal(tail, sf[[149, 3, 77, 0], 2:])
+    with pytest.raises(ValueError, match="round_step and tail_rows"):
+        activity_laws(*args, 5, round_step=step)
