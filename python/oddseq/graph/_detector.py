@@ -34,6 +34,8 @@ _RETURN_WINDOWS = 3
 
 # The synchrony test of a block its members' own activity explains (see _own_activity).
 _SYNCHRONY = True
+# The objects' co-visits read away from the block's windows (see _visit_stats).
+_COVISIT_AWAY = True
 
 _THRESHOLD_NOTE = "log10 units: a group's chance is below 10 ** -threshold; 2 is 1 in 100"
 
@@ -287,8 +289,10 @@ class GroupDetector(BaseEstimator):
     the objects' window by their popularity there (or its own share of acts on them
     outside the group's windows and meetings, its taste, where larger), and once there
     acts on as many of them as the log's visits to those objects do (the other
-    entities' co-visits, or its own elsewhere): fans of one category who browse its
-    items in a session, and meet in the same hours by chance, are no group; a ring's
+    entities' co-visits away from the block's windows, where a ring's members that the
+    block left out pay its payees in the same hour, or its own visits elsewhere): fans
+    of one category who browse its items in a session, and meet in the same hours by
+    chance, are no group; a ring's
     items that no one else co-visits keep their chances, and members who come together
     window after window keep their evidence. The price: a block that joins a ring's
     rare objects to popular ones that its members share too (a second object column
@@ -1306,6 +1310,15 @@ class GroupDetector(BaseEstimator):
         chance, n_acts, obj = np.concatenate(lam_parts), np.concatenate(n_parts), key // 2
         members = np.sort(rows)
         n_cols = max(int(self._n_searched_cols), 1)
+        # The objects' co-visits (how many of them a visit holds, once there) are read
+        # away from the block's windows: an entity outside the block acting on its
+        # objects there is of the event judged (a ring's members that the peeling left
+        # out of this block, who act on its payees in the same hour), not an ordinary
+        # visitor whose visits say what a visit holds.
+        law_acts = acts
+        if _COVISIT_AWAY:
+            there = np.isin(acts[1], block_windows) & ~np.isin(acts[0], members)
+            law_acts = tuple(a[~there] for a in acts)
 
         def judge(keep, hits, units, extra_tests):
             entities, sf = activity_laws(
@@ -1316,7 +1329,7 @@ class GroupDetector(BaseEstimator):
                 obj[keep],
                 objects.size,
                 members,
-                acts,
+                law_acts,
                 block_windows,
                 int(units),
                 n_acts=n_acts[keep],
