@@ -2616,10 +2616,13 @@ class AnomalyPipeline(SaveMixin):
         by_range = ~over & self._outside_support(data, scores)
         reference = self._reference()
         share = float(np.mean(reference > self.threshold_))
+        # the rule's rate where its cut flags fewer of the reference (tied or
+        # extrapolated scores: verdict_confidence's docstring); a contamination is the share
+        rate = (getattr(self, "threshold_info_", None) or {}).get("false_alarm_rate")
         c = self.contamination
         if isinstance(c, numbers.Real) and not isinstance(c, bool):
-            share = float(c)
-        confidence = verdict_confidence(reference, scores, over | by_range, share)
+            share, rate = float(c), None
+        confidence = verdict_confidence(reference, scores, over | by_range, share, rate=rate)
         if np.any(by_range):
             # Flagged by the support rule alone (outside the normal range, a score over
             # support_floor_): their verdict rests on that floor, not on the cut (read at

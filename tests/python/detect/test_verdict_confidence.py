@@ -112,11 +112,6 @@ def test_continuous_detector_confidence_unchanged_where_its_cut_flags_its_share(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs _pipeline.py's predict_confidence to pass rate=threshold_info_"
-    "['false_alarm_rate'] to verdict_confidence (H3 s30 report: the one-line hook)",
-)
 def test_pipeline_normal_only_invariants_is_sure_of_its_verdicts():
     rng = np.random.default_rng(9)
     fit = Sequences.from_lists(_workflows(rng, 1000))
