@@ -1321,7 +1321,7 @@ class GroupDetector(BaseEstimator):
             law_acts = tuple(a[~there] for a in acts)
 
         def judge(keep, hits, units, extra_tests):
-            entities, sf = activity_laws(
+            entities, rounded, tail = activity_laws(
                 chance[keep],
                 row[keep],
                 grid[keep],
@@ -1334,22 +1334,15 @@ class GroupDetector(BaseEstimator):
                 int(units),
                 n_acts=n_acts[keep],
                 own_total=own_total,
+                round_step=np.log(1.02),
+                tail_rows=rows,
             )
             excess = int(np.maximum(hits - 1, 0).sum())
             # Rounded up to 2% steps (the law's tail only grows), alike laws counted once.
-            step = np.log(1.02)
-            with np.errstate(divide="ignore"):
-                rounded = np.log(sf)
-            rounded /= step
-            np.ceil(rounded, out=rounded)
-            rounded *= step
-            np.exp(rounded, out=rounded)
-            np.minimum(rounded, 1.0, out=rounded)
             values, counts = _unique_rows(rounded)
+            del rounded
             log10_p = -log10_excess_sf_laws(excess, values, counts)
-            found = np.searchsorted(entities, rows)
-            ok = (found < entities.size) & (entities[np.minimum(found, entities.size - 1)] == rows)
-            expected = float(sf[found[ok], 2:].sum()) if sf.shape[1] > 2 else 0.0
+            expected = float(tail.sum()) if tail.shape[1] > 0 else 0.0
             k = np.unique(obj[keep]).size
             tests = _log10_binom(n_cols, k) + k * np.log10(2.0) + extra_tests
             return {
