@@ -32,8 +32,6 @@ _METHODS = ("auto", "static", "temporal", "both")
 # also be at least half of the object's audience; see _peel.)
 _RETURN_WINDOWS = 3
 
-# The synchrony test of a block its members' own activity explains (see _own_activity).
-_SYNCHRONY = True
 # The objects' co-visits read away from the block's windows (see _visit_stats).
 _COVISIT_AWAY = True
 
@@ -299,16 +297,6 @@ class GroupDetector(BaseEstimator):
     of few values, a category beside the item) is judged with the popular ones' chance
     acts, and may fall short.
 
-    That null conditions on each entity being active in each of the block's windows, so
-    a ring whose evidence is being active together (accounts that log in in the same
-    hours and farm the zone everyone farms) is read away by it. A block it explains is
-    still a group when its members start their sessions in the same windows, away from
-    the block's windows, more often than their own numbers of sessions and those
-    windows' busyness explain (:mod:`oddseq.graph._synchrony`: a launch or an event that
-    everyone joins is busy for everyone, so meeting there is no evidence); the group is
-    then those of its members whose meetings hold it (a passer-by of its objects' crowd
-    adds sessions, not meetings), and it grows only by entities that meet them too.
-
     A lockstep block is judged on the acts its members share: an act (an object in a
     window) on which fewer than two of its members act is no evidence that they act
     together (a popular object's crowd the peeling took in for its burst, through the
@@ -536,7 +524,6 @@ class GroupDetector(BaseEstimator):
         self._window_ns = window_ns
         self._object_share = None  # each object's share of all events, read when needed
         self._time_order = None  # the events' order in time, built when needed
-        self._session_starts = None  # each entity's session starts, built when needed
         method = self.method
         has_times = ev.times is not None and len(ev.times) > 0
         if method == "auto":
@@ -738,7 +725,7 @@ class GroupDetector(BaseEstimator):
             stats = judge(rows, row_hits, col_unit_degree, n_units)
             return rows, row_hits, n_units, need, col_unit_degree, stats
 
-        def assess(rows, cols, synchrony=True):
+        def assess(rows, cols):
             """A block (or a part of one) judged as the loop has always judged it:
             its acts left out, its members, the tests, and whether it is a group
             (no side effects: the expansion happens after)."""
@@ -795,20 +782,11 @@ class GroupDetector(BaseEstimator):
             # that explains their acts there, where the lockstep columns' degrees,
             # spread over all windows, do not.
             active = units is not None and n_objects >= 2 and n_units >= 2
+            judged = (np.sort(rows), row_hits[np.argsort(rows)])
             if active and rows.size >= self.min_members:
                 if stats["significance"] >= self.threshold:
-                    own = self._own_activity(
-                        rows, row_hits, cols, units, places, n_units, synchrony
-                    )
+                    own = self._activity_stats(rows, row_hits, cols, units, places, n_units)
                     stats = self._weaker(stats, own)
-                    if own.get("synchrony"):
-                        # Held by its members' synchrony (the block's tests, all its
-                        # members judged): the group is those of them whose meetings
-                        # with the others away from its windows hold it, not the
-                        # passers-by of its objects' crowd there (associates at most).
-                        core = self._synchronous_core(rows, cols, places)
-                        rows, row_hits = rows[core], row_hits[core]
-            judged = (np.sort(rows), row_hits[np.argsort(rows)])
             is_group = (
                 rows.size >= self.min_members
                 and (n_objects >= 2 or returns)
@@ -875,10 +853,7 @@ class GroupDetector(BaseEstimator):
                         # the block's rows with an edge on the part's columns
                         held[:] = False
                         held[graph.row_of[_ranges(graph.col_offsets, part_cols)]] = True
-                        # (a part is judged without the synchrony test: the block's
-                        # members' synchrony holds the block, and a part it would hold
-                        # would split a group its acts hold whole)
-                        part = assess(whole_rows[held[whole_rows]], part_cols, False)
+                        part = assess(whole_rows[held[whole_rows]], part_cols)
                         split.append((part, part_density))
                     if split and all(part[-1] for part, _ in split):
                         judged_parts = split
@@ -912,15 +887,6 @@ class GroupDetector(BaseEstimator):
                         explained = grown[~own_law(grown, hits[grown], col_unit_degree, n_units)]
                         member[explained] = False
                         member[rows] = True
-                        if own is not None and own.get("synchrony"):
-                            # A group its members' synchrony holds grows by entities that
-                            # meet its members too, away from its windows (not the
-                            # passers-by of its objects' crowd).
-                            added = np.flatnonzero(member)
-                            added = added[~np.isin(added, rows)]
-                            if added.size:
-                                apart = ~self._meet(rows, added, cols, places)
-                                member[added[apart]] = False
                         # Entities tied to the group by fewer acts than members need (one
                         # shared act is what any two visitors of an object may share): not
                         # members, but they score their share of the group's acts.
@@ -934,17 +900,13 @@ class GroupDetector(BaseEstimator):
                         alive[rows] = 0
                         same = rows.size == judged[0].size and np.array_equal(rows, judged[0])
                         same = same and np.array_equal(row_hits, judged[1])
-                        # A group its members' synchrony holds keeps the block's
-                        # tests (all the block's members judged); the others are
-                        # judged again as they grew.
-                        if own is None or not own.get("synchrony"):
-                            stats = judge(rows, row_hits, col_unit_degree, n_units)
-                            if active:
-                                if not same:
-                                    own = self._own_activity(
-                                        rows, row_hits, cols, units, places, n_units, False
-                                    )
-                                stats = self._weaker(stats, own)
+                        stats = judge(rows, row_hits, col_unit_degree, n_units)
+                        if active:
+                            if not same:
+                                own = self._activity_stats(
+                                    rows, row_hits, cols, units, places, n_units
+                                )
+                            stats = self._weaker(stats, own)
                         if returns:
                             again, _ = self._return_stats(rows, cols, units, places, n_units)
                             stats = self._weaker(stats, again)
@@ -1103,91 +1065,6 @@ class GroupDetector(BaseEstimator):
     def _weaker(a: dict, b: dict) -> dict:
         """The test with the smaller significance (a group must pass both)."""
         return b if b["significance"] < a["significance"] else a
-
-    def _own_activity(self, rows, row_hits, cols, units, places, n_units, synchrony=True):
-        """The test of the entities' own activity (:meth:`_activity_stats`), or where it
-        explains the block, the synchrony of the members' activity outside the block's
-        windows (:func:`~oddseq.graph._synchrony.synchrony_stats`): members who start
-        their sessions in the same windows, window after window, beyond their own
-        number of sessions and those windows' busyness, keep the evidence of their
-        shared acts that the null of visits reads away (accounts of one ring who log in
-        together and farm the zone everyone farms). The second test is tried only
-        where the first fails. It reads the members' sessions away from the block's
-        windows, which played no part in choosing the block, so it is counted once for
-        each block the search may judge (``max_groups + 4 * patience`` per method,
-        twice for a block's connected parts judged one by one), with log10 2 for the
-        choice of test, not for every block of the block's shape. ``synchrony``
-        False: the first test only (the parts a group may split into, and a group
-        that grew, are judged as before)."""
-        own = self._activity_stats(rows, row_hits, cols, units, places, n_units)
-        if not (_SYNCHRONY and synchrony) or own["significance"] >= self.threshold:
-            return own
-        from ._synchrony import SessionStarts, synchrony_stats
-
-        if getattr(self, "_session_starts", None) is None:
-            t0, n_bins, window_ns, half = self._bins
-            ev = self._events
-            self._session_starts = SessionStarts(ev.offsets, ev.times, t0, window_ns, half, n_bins)
-        near = self._block_windows(cols, places)
-        n_blocks = 2 * (int(self.max_groups) + 4 * int(self.patience))
-        n_blocks *= 2 if self.method == "both" else 1
-        tests = float(np.log10(n_blocks)) + np.log10(2.0)
-        sync = synchrony_stats(self._session_starts, rows, near, tests)
-        if sync["significance"] < self.threshold:
-            return own  # what the block failed: its members' own activity
-        return {
-            "expected_edges": own["expected_edges"],
-            "log10_p": sync["log10_p"],
-            "log10_tests": sync["log10_tests"],
-            "significance": sync["significance"],
-            "synchrony": True,
-        }
-
-    def _block_windows(self, cols, places) -> np.ndarray:
-        """First-grid windows of a lockstep block's columns and the window either side."""
-        grid = np.asarray(places[cols] & 1, dtype=np.int64)
-        first = (np.asarray(places[cols], dtype=np.int64) + grid) // 2
-        block = np.unique(np.concatenate([first, (first - 1)[grid == 1]]))
-        near = np.unique((block[:, None] + np.arange(-1, 2)).ravel())
-        return near[(near >= 0) & (near < self._session_starts.n_bins)]
-
-    def _synchronous_core(self, rows, cols, places) -> np.ndarray:
-        """Which of the members ``rows`` of a block its synchrony holds are its group:
-        each left out, those meeting the others least first (:meth:`_meet`'s tail),
-        while the others' meetings away from the block's windows are the more
-        significant without it (a passer-by of the block's objects adds sessions, not
-        meetings). Membership only: the block was judged with all its members."""
-        from ._synchrony import meetings, synchrony_stats
-
-        starts, near = self._session_starts, self._block_windows(cols, places)
-        tail = np.array(
-            [
-                meetings(starts, np.delete(rows, i), rows[i : i + 1], near)[0]
-                for i in range(rows.size)
-            ]
-        )
-        keep = np.ones(rows.size, dtype=bool)
-        best = synchrony_stats(starts, rows, near, 0.0)["log10_p"]
-        for i in np.lexsort((np.arange(rows.size), -tail)):
-            trial = keep.copy()
-            trial[i] = False
-            if trial.sum() < self.min_members:
-                break
-            log10_p = synchrony_stats(starts, rows[trial], near, 0.0)["log10_p"]
-            if log10_p <= best:
-                break
-            keep, best = trial, log10_p
-        return keep
-
-    def _meet(self, rows, added, cols, places, n_judged=None) -> np.ndarray:
-        """Whether each entity of ``added`` meets the members ``rows`` away from the
-        block's windows beyond chance (:func:`~oddseq.graph._synchrony.meetings`), at or
-        below 10 ** -threshold shared among those judged (Bonferroni)."""
-        from ._synchrony import meetings
-
-        log10_sf = meetings(self._session_starts, rows, added, self._block_windows(cols, places))
-        n_judged = added.size if n_judged is None else n_judged
-        return log10_sf <= -float(self.threshold) - np.log10(n_judged)
 
     def _activity_stats(self, rows, row_hits, cols, units, places, n_units: int) -> dict:
         """The null model of the entities' own activity for a lockstep block on several
