@@ -56,6 +56,25 @@ def _reference(pipe, raw, lengths) -> np.ndarray:
     return det._scores_and_reference(pipe._scaled(raw, lengths))[1]
 
 
+def _worded_without(live, pipe, keys, left_out):
+    """The alerts' words of ``keys`` from the C++ explanation with its ``left_out``
+    entry ("cluster" or "member") dropped: the path that finds it again."""
+    raw, lengths, _, _ = live._raw(keys)
+    explanation = live._store.explain(live._model, keys, _reasons.TABLE_FEATURES)
+    ranks = _ranks_of(explanation)
+    del ranks[left_out]
+    top = explanation.columns.shape[1]
+    return _reasons.alert_reasons_at(
+        pipe,
+        np.repeat(np.arange(len(keys)), top),
+        explanation.columns.ravel(),
+        explanation.typical.ravel(),
+        raw,
+        lengths,
+        ranks,
+    )
+
+
 @pytest.mark.parametrize("method", ["kmeans", "auto"])
 def test_the_explanation_says_each_entitys_reference_cluster(pipes, logs, method):
     """Every tracked entity's C++ explanation says its reference cluster at each of its
@@ -132,20 +151,7 @@ def test_an_alert_is_worded_without_a_second_search(pipes, logs, method, no_sear
     alone = dict(zip(keys.tolist(), words))
     assert [alone[k] for k in flagged.tolist()] == alerts["reason"].tolist()
     # the same words with the cluster found again (the path before H5 s30)
-    raw, lengths, _, _ = live._raw(keys)
-    explanation = live._store.explain(live._model, keys, _reasons.TABLE_FEATURES)
-    ranks = _ranks_of(explanation)
-    del ranks["cluster"]
-    top = explanation.columns.shape[1]
-    again = _reasons.alert_reasons_at(
-        pipe,
-        np.repeat(np.arange(len(keys)), top),
-        explanation.columns.ravel(),
-        explanation.typical.ravel(),
-        raw,
-        lengths,
-        ranks,
-    )
+    again = _worded_without(live, pipe, keys, "cluster")
     assert len(no_search) == 1  # (that path searched)
     assert again.tolist() == words
     # the words said the clusters' own medians
@@ -218,20 +224,7 @@ def test_the_words_follow_the_member_that_explains(pipes, logs, method, monkeypa
     monkeypatch.setattr(_reasons, "_like_length", like_lengths)
     words = [live._alert_reasons(keys[i : i + 1])[0] for i in range(len(keys))]
     assert calls == {"guess": 0, "like_length": len(keys)}
-    raw, lengths, _, _ = live._raw(keys)
-    explanation = live._store.explain(live._model, keys, _reasons.TABLE_FEATURES)
-    ranks = _ranks_of(explanation)
-    del ranks["member"]
-    top = explanation.columns.shape[1]
-    again = _reasons.alert_reasons_at(
-        pipe,
-        np.repeat(np.arange(len(keys)), top),
-        explanation.columns.ravel(),
-        explanation.typical.ravel(),
-        raw,
-        lengths,
-        ranks,
-    )
+    again = _worded_without(live, pipe, keys, "member")
     assert calls["guess"] == 1
     assert again.tolist() == words
     said = " ".join(words)
