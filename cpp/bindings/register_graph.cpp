@@ -3,6 +3,7 @@
 #include "common.hpp"
 #include "oddseq/graph/bipartite.hpp"
 #include "oddseq/graph/lockstep.hpp"
+#include "oddseq/graph/panjer.hpp"
 
 namespace oddseq::bindings {
 
@@ -235,6 +236,31 @@ LockstepRecord lockstep_columns(const CArray<std::int64_t>& offsets,
           to_numpy(std::move(l.members))};
 }
 
+py::array_t<double> log_sum_exp_lines(const CArray<double>& intercept, const CArray<double>& slope,
+                                      double x0, std::int64_t n_points) {
+  if (intercept.ndim() != 1 || slope.ndim() != 1 || intercept.size() != slope.size()) {
+    throw std::invalid_argument("intercept and slope must be 1-D arrays of one length");
+  }
+  if (n_points < 0) throw std::invalid_argument("n_points must be >= 0");
+  std::vector<double> out;
+  {
+    py::gil_scoped_release release;  // one pass over the lines per point, no Python
+    out = graph::log_sum_exp_lines(intercept.data(), slope.data(), intercept.size(), x0, n_points);
+  }
+  return to_numpy(std::move(out));
+}
+
+py::array_t<double> panjer_log_pmf(const CArray<double>& log_rate, double log_g0, std::int64_t n) {
+  if (log_rate.ndim() != 1) throw std::invalid_argument("log_rate must be 1-D");
+  if (n < 0) throw std::invalid_argument("n must be >= 0");
+  std::vector<double> out;
+  {
+    py::gil_scoped_release release;  // the recursion, O(n * terms that count), no Python
+    out = graph::panjer_log_pmf(log_rate.data(), log_rate.size(), log_g0, n);
+  }
+  return to_numpy(std::move(out));
+}
+
 }  // namespace
 
 void register_graph(py::module_& m) {
@@ -319,6 +345,13 @@ void register_graph(py::module_& m) {
   m.def("lockstep_columns", &lockstep_columns, py::arg("offsets").noconvert(),
         py::arg("rows").noconvert(), py::arg("codes").noconvert(), py::arg("n_rows"),
         py::arg("bin_share").noconvert(), py::arg("min_lift"), py::arg("n_threads"));
+  m.def("log_sum_exp_lines", &log_sum_exp_lines, py::arg("intercept").noconvert(),
+        py::arg("slope").noconvert(), py::arg("x0"), py::arg("n_points"),
+        "log sum_u exp(intercept[u] + x * slope[u]) for x = x0 .. x0 + n_points - 1.");
+  m.def("panjer_log_pmf", &panjer_log_pmf, py::arg("log_rate").noconvert(), py::arg("log_g0"),
+        py::arg("n"),
+        "log P(S = k), k = 0..n, of a compound Poisson sum: jumps of size j at rate "
+        "exp(log_rate[j - 1]), log P(S = 0) = log_g0 (Panjer's recursion in logs).");
 }
 
 }  // namespace oddseq::bindings

@@ -1143,6 +1143,9 @@ def lockstep_columns(
     min_lift: float,
     n_threads: int,
 ) -> LockstepColumns: ...
+def log_sum_exp_lines(
+    intercept: NDArray[np.float64], slope: NDArray[np.float64], x0: float, n_points: int
+) -> NDArray[np.float64]: ...
 def minhash_features(
     offsets: NDArray[np.int64],
     codes: NDArray[np.int32],
@@ -1178,6 +1181,7 @@ def log1p(x: NDArray[np.float64], signed: bool, n_threads: int) -> NDArray[np.fl
 def pca_fit(x: NDArray[np.float32], n_components: int, n_threads: int) -> PcaRun: ...
 @overload
 def pca_fit(x: NDArray[np.float64], n_components: int, n_threads: int) -> PcaRun: ...
+def panjer_log_pmf(log_rate: NDArray[np.float64], log_g0: float, n: int) -> NDArray[np.float64]: ...
 @overload
 def peel_densest(
     offsets: NDArray[np.int64],
