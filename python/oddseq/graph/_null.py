@@ -148,22 +148,25 @@ def _panjer_log_pmf(lam: np.ndarray, counts: np.ndarray, n: int) -> np.ndarray:
     rate 0.03 must add 1). Past n the callers add the true law's Chernoff bound, not
     the compound's (whose mass there is larger but, for entities with P(h >= 2) under
     _HEAVY and n twice the excess and more, far below the terms summed)."""
-    s = np.arange(1, n + 1)
+    from .._core import log_sum_exp_lines, panjer_log_pmf
+
+    lam = np.ascontiguousarray(lam, dtype=np.float64)
+    counts = np.ascontiguousarray(counts, dtype=np.float64)
     # P(h >= 2) and the log of each entity's scale -log(1 - P(h >= 2)) / P(h >= 2) (>= 1).
     two = np.minimum(gammainc(2, lam), 1.0 - 1e-12)
     own_rate = -np.log1p(-two)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_scale = np.where(two > 0, np.log(own_rate) - np.log(two), 0.0)
-    # log rate of entities adding s: log sum_u counts_u scale_u Poisson(s + 1; lam_u).
-    log_pmf = -lam[:, None] + (s + 1)[None, :] * np.log(lam)[:, None] - gammaln(s + 2)[None, :]
-    log_rate = logsumexp(log_pmf + (log_scale + np.log(counts))[:, None], axis=0)
+        # log rate of entities adding s: log sum_u counts_u scale_u Poisson(s + 1; lam_u),
+        # s = 1..n: a sum of exponentials along lines in s + 1 (C++, each sum's terms
+        # under e^-64 of its largest left out), less log (s + 1)!.
+        intercept = -lam + log_scale + np.log(counts)
+        slope = np.log(lam)
+    log_rate = log_sum_exp_lines(intercept, slope, 2.0, n) - gammaln(np.arange(3.0, n + 3.0))
     total = float(counts @ own_rate)  # rate of the entities' first jumps
-    log_g = np.empty(n + 1)
-    log_g[0] = -total
-    log_s_rate = np.log(s) + log_rate
-    for k in range(1, n + 1):
-        log_g[k] = _lse(log_s_rate[:k] + log_g[k - 1 :: -1]) - log(k)
-    return log_g
+    # Panjer's recursion in C++ (O(n) terms a step at most; a step stops where a bound
+    # shows the rest under e^-64 of its largest term).
+    return panjer_log_pmf(np.ascontiguousarray(log_rate), -total, int(n))
 
 
 def _log_mgf_bounded(theta: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
