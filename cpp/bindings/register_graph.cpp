@@ -261,6 +261,22 @@ py::array_t<double> panjer_log_pmf(const CArray<double>& log_rate, double log_g0
   return to_numpy(std::move(out));
 }
 
+double excess_chernoff_grid_min(const CArray<double>& thetas, const CArray<double>& q,
+                                const CArray<double>& counts_q, std::int64_t k,
+                                const CArray<double>& lam, const CArray<double>& counts_lam,
+                                double excess) {
+  if (thetas.ndim() != 1 || q.ndim() != 1 || counts_q.ndim() != 1 || lam.ndim() != 1 ||
+      counts_lam.ndim() != 1 || q.size() != counts_q.size() || lam.size() != counts_lam.size()) {
+    throw std::invalid_argument(
+        "thetas, q, counts_q, lam and counts_lam must be 1-D; q and counts_q of one length, "
+        "lam and counts_lam of one length");
+  }
+  py::gil_scoped_release release;  // about 30 passes over the entities, no Python
+  return graph::excess_chernoff_grid_min(thetas.data(), thetas.size(), q.data(), counts_q.data(),
+                                         q.size(), k, lam.data(), counts_lam.data(), lam.size(),
+                                         excess);
+}
+
 }  // namespace
 
 void register_graph(py::module_& m) {
@@ -352,6 +368,11 @@ void register_graph(py::module_& m) {
         py::arg("n"),
         "log P(S = k), k = 0..n, of a compound Poisson sum: jumps of size j at rate "
         "exp(log_rate[j - 1]), log P(S = 0) = log_g0 (Panjer's recursion in logs).");
+  m.def("excess_chernoff_grid_min", &excess_chernoff_grid_min, py::arg("thetas").noconvert(),
+        py::arg("q").noconvert(), py::arg("counts_q").noconvert(), py::arg("k"),
+        py::arg("lam").noconvert(), py::arg("counts_lam").noconvert(), py::arg("excess"),
+        "min over the thetas of K(theta) - theta * excess, K the cumulant of the excess of "
+        "binomial (q, k) and Poisson (lam) entities (Chernoff's bound at the grid's best).");
 }
 
 }  // namespace oddseq::bindings

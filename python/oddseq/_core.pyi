@@ -1108,6 +1108,15 @@ def first_indices(codes: NDArray[np.int64], n_codes: int) -> NDArray[np.int64]: 
 def distinct_rows(
     offsets: NDArray[np.int64], rows: NDArray[np.int32], n_threads: int
 ) -> DistinctRows: ...
+def excess_chernoff_grid_min(
+    thetas: NDArray[np.float64],
+    q: NDArray[np.float64],
+    counts_q: NDArray[np.float64],
+    k: int,
+    lam: NDArray[np.float64],
+    counts_lam: NDArray[np.float64],
+    excess: float,
+) -> float: ...
 @overload
 def events_by_object(
     event_offsets: NDArray[np.int64],

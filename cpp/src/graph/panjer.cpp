@@ -125,4 +125,105 @@ std::vector<double> panjer_log_pmf(const double* log_rate, std::int64_t n_jumps,
   return log_g;
 }
 
+namespace {
+
+// numpy's logaddexp: log(e^a + e^b) without overflow.
+double log_add_exp(double a, double b) {
+  if (a == b) return a + std::log(2.0);
+  const double d = a - b;
+  if (d > 0) return a + std::log1p(std::exp(-d));
+  if (d <= 0) return b + std::log1p(std::exp(d));
+  return d;  // NaN
+}
+
+// Neumaier's compensated sum, one term at a time.
+struct CompensatedSum {
+  double sum = 0.0;
+  double carry = 0.0;
+  void add(double v) {
+    const double t = sum + v;
+    carry += std::fabs(sum) >= std::fabs(v) ? (sum - t) + v : (v - t) + sum;
+    sum = t;
+  }
+  double value() const { return sum + carry; }
+};
+
+}  // namespace
+
+double excess_chernoff_grid_min(const double* thetas, std::int64_t n_thetas, const double* q,
+                                const double* counts_q, std::int64_t n_q, std::int64_t k,
+                                const double* lam, const double* counts_lam, std::int64_t n_lam,
+                                double excess) {
+  ODDSEQ_CHECK(n_thetas >= 1 && n_q >= 0 && n_lam >= 0, "need one theta or more");
+  ODDSEQ_CHECK(k >= 1, "k must be >= 1");
+  ODDSEQ_CHECK(std::isfinite(excess), "excess must be finite");
+  for (std::int64_t i = 0; i < n_thetas; ++i) {
+    ODDSEQ_CHECK(
+        std::isfinite(thetas[i]) && thetas[i] > 0.0 && (i == 0 || thetas[i] > thetas[i - 1]),
+        "thetas must be finite, > 0 and ascending (entry " << i << ")");
+  }
+  for (std::int64_t u = 0; u < n_q; ++u) {
+    ODDSEQ_CHECK(q[u] >= 0.0 && q[u] <= 1.0, "q must be in [0, 1] (entry " << u << ")");
+    ODDSEQ_CHECK(std::isfinite(counts_q[u]) && counts_q[u] >= 0.0,
+                 "counts_q must be finite and >= 0 (entry " << u << ")");
+  }
+  for (std::int64_t v = 0; v < n_lam; ++v) {
+    ODDSEQ_CHECK(std::isfinite(lam[v]) && lam[v] >= 0.0,
+                 "lam must be finite and >= 0 (entry " << v << ")");
+    ODDSEQ_CHECK(std::isfinite(counts_lam[v]) && counts_lam[v] >= 0.0,
+                 "counts_lam must be finite and >= 0 (entry " << v << ")");
+  }
+  const double kd = static_cast<double>(k);
+  std::vector<double> log_p0(static_cast<std::size_t>(n_q));
+  for (std::int64_t u = 0; u < n_q; ++u) {
+    log_p0[static_cast<std::size_t>(u)] = kd * std::log1p(-q[u]);  // -inf at q = 1
+  }
+  std::vector<double> memo(static_cast<std::size_t>(n_thetas));
+  std::vector<char> known(static_cast<std::size_t>(n_thetas), 0);
+  auto bound = [&](std::int64_t i) {
+    const auto at = static_cast<std::size_t>(i);
+    if (known[at]) return memo[at];
+    const double theta = thetas[i];
+    const double log_lift = std::log(-std::expm1(-theta));  // log(1 - e^-theta)
+    const double grow = std::expm1(theta);
+    CompensatedSum binomial;
+    for (std::int64_t u = 0; u < n_q; ++u) {
+      const double a = log_p0[static_cast<std::size_t>(u)] + log_lift;
+      const double b = -theta + kd * std::log1p(q[u] * grow);
+      binomial.add(counts_q[u] * log_add_exp(a, b));
+    }
+    CompensatedSum poisson;
+    for (std::int64_t v = 0; v < n_lam; ++v) {
+      const double a = -lam[v] + log_lift;
+      const double b = -theta + lam[v] * grow;
+      poisson.add(counts_lam[v] * log_add_exp(a, b));
+    }
+    // As numpy adds the two cumulants, then takes theta * excess off.
+    const double cumulant = n_lam > 0 ? binomial.value() + poisson.value() : binomial.value();
+    memo[at] = cumulant - theta * excess;
+    known[at] = 1;
+    return memo[at];
+  };
+  // Unimodal along the grid (convex in theta): ternary search over the indices.
+  std::int64_t lo = 0;
+  std::int64_t hi = n_thetas - 1;
+  while (hi - lo > 2) {
+    const std::int64_t m1 = lo + (hi - lo) / 3;
+    const std::int64_t m2 = hi - (hi - lo) / 3;
+    const double f1 = bound(m1);
+    const double f2 = bound(m2);
+    if (f1 < f2) {
+      hi = m2 - 1;
+    } else if (f1 > f2) {
+      lo = m1 + 1;
+    } else {
+      lo = m1;
+      hi = m2;
+    }
+  }
+  double best = bound(lo);
+  for (std::int64_t i = lo + 1; i <= hi; ++i) best = std::min(best, bound(i));
+  return best;
+}
+
 }  // namespace oddseq::graph

@@ -133,6 +133,49 @@ def test_kernels_against_closed_forms():
     assert np.array_equal(_core.log_sum_exp_lines(a[:0], b[:0], 0.0, 3), np.full(3, -np.inf))
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_kernel_is_the_loop_of_the_laws_tests(seed):
+    # log10_excess_sf_laws and log10_return_sf run the same recursion in Python on rates
+    # of any shape (clusters of acts: a few jump sizes, -inf between, padded with -inf
+    # to m): the kernel on the rates alone gives their law.
+    rng = np.random.default_rng(100 + seed)
+    top, m = int(rng.integers(1, 60)), int(rng.integers(1, 700))
+    log_rate = rng.normal(-6.0, 4.0, top) - 0.3 * np.arange(top)
+    log_rate[rng.random(top) < 0.3] = -np.inf
+    total = float(np.exp(log_rate).sum())
+    s = np.arange(1, top + 1, dtype=np.float64)
+    log_s_rate = np.full(m, -np.inf)
+    log_s_rate[: min(top, m)] = (np.log(s) + log_rate)[: min(top, m)]
+    want = np.empty(m + 1)
+    want[0] = -total
+    for j in range(1, m + 1):
+        want[j] = _lse(log_s_rate[:j] + want[j - 1 :: -1]) - log(j)
+    got = _core.panjer_log_pmf(np.ascontiguousarray(log_rate[: min(top, m)]), -total, m)
+    _close(got, want)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chernoff_grid_min_is_numpys_grid_min(seed):
+    # The bound log10_excess_sf takes above an excess of 2,000 (heavy entities' binomial
+    # laws, light ones' Poisson): the least over _THETAS of K - theta * excess, found by a
+    # ternary search (K convex) instead of all 400 thetas.
+    rng = np.random.default_rng(200 + seed)
+    k = int(rng.integers(2, 60))
+    q = rng.uniform(0.0, 1.0, int(rng.integers(1, 900)))
+    q[:3] = [1.0, 0.0, 1e-9]
+    cq = rng.integers(1, 30, q.size).astype(np.float64)
+    lam = rng.uniform(0.0, 0.4, int(rng.integers(0, 600)))
+    cl = rng.integers(1, 300, lam.size).astype(np.float64)
+    theta = _null._THETAS
+    cumulant = _null._log_mgf_bounded(theta, q[None, :], k) @ cq
+    if lam.size:
+        cumulant = cumulant + _null._log_mgf_excess(lam[None, :], theta) @ cl
+    for excess in (2001.0, 10.0 * k, float(rng.integers(2001, 40000)), 1e7):
+        want = float((cumulant - theta[:, 0] * excess).min())
+        got = _core.excess_chernoff_grid_min(theta[:, 0].copy(), q, cq, k, lam, cl, excess)
+        _close([got], [want], rtol=1e-13)
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -143,6 +186,15 @@ def test_kernels_against_closed_forms():
         lambda: _core.log_sum_exp_lines(np.zeros(2), np.zeros(3), 0.0, 5),
         lambda: _core.log_sum_exp_lines(np.array([np.nan]), np.zeros(1), 0.0, 5),
         lambda: _core.log_sum_exp_lines(np.zeros(1), np.zeros(1), -1.0, 5),
+        lambda: _core.excess_chernoff_grid_min(
+            np.array([1.0, 0.5]), np.ones(1), np.ones(1), 3, np.ones(0), np.ones(0), 9.0
+        ),
+        lambda: _core.excess_chernoff_grid_min(
+            np.array([1.0]), np.array([1.5]), np.ones(1), 3, np.ones(0), np.ones(0), 9.0
+        ),
+        lambda: _core.excess_chernoff_grid_min(
+            np.array([1.0]), np.ones(1), np.ones(1), 0, np.ones(0), np.ones(0), 9.0
+        ),
     ],
 )
 def test_kernels_refuse_bad_input(call):
