@@ -30,7 +30,7 @@ from .detect import (
     PCADetector,
     RobustZDetector,
 )
-from .detect._base import min_max_probability, verdict_confidence
+from .detect._base import min_max_probability, pipeline_confidence_cuts, verdict_confidence
 from .detect._neighbors import explained_with_rows
 from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
@@ -2581,7 +2581,12 @@ class AnomalyPipeline(SaveMixin):
         out-of-fold normal ones in normal-only fitting) and its cut (``threshold_``, which
         flags ``share`` of them; a float ``contamination`` is that share): the probability
         that a reference of the same size would put the entity on the same side of the
-        cut. 1 = the verdict would not change; near 0.5 = it rests on the cut. The
+        cut. Where the cut's rule can be re-run (``contamination="auto"``, but normal-only
+        fitting's support rule), that is the share of its cuts on other draws of the
+        reference that keep the verdict (:func:`oddseq.detect._base.bootstrap_cuts`),
+        not ExCeeD's binomial of a quantile; the scores are held fixed, and refits that
+        move them (unsupervised fits) flip more verdicts than this says. 1 = the verdict
+        would not change; near 0.5 = it rests on the cut. The
         verdicts are the table's, the support rule's flags of normal-only fitting
         included: an entity flagged by that rule alone (outside the normal range, its
         score under the cut) is read against the rule's floor (``support_floor_``), on
@@ -2622,7 +2627,11 @@ class AnomalyPipeline(SaveMixin):
         c = self.contamination
         if isinstance(c, numbers.Real) and not isinstance(c, bool):
             share, rate = float(c), None
-        confidence = verdict_confidence(reference, scores, over | by_range, share, rate=rate)
+        # the cut's own spread where its rule can be re-run on resamples of the reference
+        cuts = pipeline_confidence_cuts(self, reference)
+        confidence = verdict_confidence(
+            reference, scores, over | by_range, share, rate=rate, cuts=cuts
+        )
         if np.any(by_range):
             # Flagged by the support rule alone (outside the normal range, a score over
             # support_floor_): their verdict rests on that floor, not on the cut (read at

@@ -8,7 +8,7 @@ import pytest
 from oddseq import AnomalyPipeline
 from oddseq.datasets import make_ecommerce
 from oddseq.detect import KNNDetector
-from oddseq.detect._base import verdict_confidence
+from oddseq.detect._base import bootstrap_cuts, pipeline_confidence_cuts, verdict_confidence
 from oddseq.exceptions import DataWarning
 from oddseq.sequences import Sequences
 
@@ -43,14 +43,17 @@ def test_confidence_is_of_the_tables_verdicts(fitted):
 
 
 def test_confidence_is_the_detectors_rule_on_the_pipelines_reference(fitted):
-    """One rule (ExCeeD) in one place: the detectors' and the pipeline's confidences are
-    ``verdict_confidence`` on their own reference scores and cut."""
+    """One rule in one place: the detectors' and the pipeline's confidences are
+    ``verdict_confidence`` on their own reference scores and cut (an automatic cut: its
+    rule re-run on resamples of the reference, ``cuts``)."""
     pipe, later = fitted
     conf = pipe.predict_confidence(later)
     table = pipe.score(later).loc[conf.index]
     reference = np.asarray(pipe._reference())
     share = float(np.mean(reference > pipe.threshold_))
-    expected = verdict_confidence(reference, table["score"], table["is_anomaly"], share)
+    cuts = pipeline_confidence_cuts(pipe, reference)
+    assert cuts is not None  # (the tail cut re-run gives threshold_ on the reference)
+    expected = verdict_confidence(reference, table["score"], table["is_anomaly"], share, cuts=cuts)
     assert np.array_equal(conf.to_numpy(), expected)
     det = KNNDetector().fit(np.random.default_rng(0).normal(size=(200, 3)))
     X = np.random.default_rng(1).normal(size=(50, 3)) * 2
@@ -59,6 +62,13 @@ def test_confidence_is_the_detectors_rule_on_the_pipelines_reference(fitted):
     assert np.array_equal(
         det.predict_confidence(X),
         verdict_confidence(det.decision_scores_, scores, scores > det.threshold_, share),
+    )
+    det = KNNDetector(contamination="auto").fit(np.random.default_rng(0).normal(size=(200, 3)))
+    scores = det.decision_function(X)
+    cuts = bootstrap_cuts(det.decision_scores_, det._auto_threshold)
+    assert np.array_equal(
+        det.predict_confidence(X),
+        verdict_confidence(det.decision_scores_, scores, scores > det.threshold_, 0.0, cuts=cuts),
     )
 
 

@@ -4,14 +4,16 @@ cut, where the cut flags fewer than its rule's share because the scores are tied
 discrete score: review s29 MEDIUM-8, a sure verdict read 0.368 / 0.632)."""
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
 from scipy.stats import binom
 
 from oddseq import AnomalyPipeline
-from oddseq.detect import InvariantsDetector, KNNDetector
-from oddseq.detect._base import verdict_confidence
+from oddseq.detect import InvariantsDetector, KNNDetector, MarkovDetector
+from oddseq.detect._base import BaseDetector, bootstrap_cuts, verdict_confidence
+from oddseq.detect._threshold import normal_cut
 from oddseq.sequences import Sequences
 
 
@@ -94,22 +96,147 @@ def test_invariants_detector_is_sure_of_a_broken_invariant_and_of_the_rest():
     assert (det.predict_confidence(new) > 0.99).all()
 
 
-def test_continuous_detector_confidence_unchanged_where_its_cut_flags_its_share():
-    """KNN on Gaussian rows, contamination="auto" (the tail cut at the rate 0.01 flags
-    1.5% here): the rate is read only where ties hold the cut, so a continuous score's
-    confidence is ExCeeD at the share its cut flags, as before (new rows: no ties with
-    the reference, whose mutual nearest neighbours tie in pairs)."""
-    det = KNNDetector(contamination="auto").fit(np.random.default_rng(0).normal(size=(400, 3)))
+def test_a_float_contamination_keeps_pyods_reading():
+    """A float contamination's cut is a quantile, whose spread ExCeeD's binomial is: the
+    detector's confidence stays PyOD's reading (the share, no resampled cuts)."""
+    det = KNNDetector(contamination=0.05).fit(np.random.default_rng(0).normal(size=(400, 3)))
     X = np.random.default_rng(1).normal(size=(80, 3)) * 2
     scores = det.decision_function(X)
-    share = float(np.mean(det.decision_scores_ > det.threshold_))
-    assert share == 0.015 and not np.isin(scores, det.decision_scores_).any()
-    flagged = scores > det.threshold_
-    assert flagged.any() and (~flagged).any()
     np.testing.assert_array_equal(
         det.predict_confidence(X),
-        verdict_confidence(det.decision_scores_, scores, flagged, share),
+        verdict_confidence(det.decision_scores_, scores, scores > det.threshold_, 0.05),
     )
+
+
+class _Identity(BaseDetector):
+    """A detector whose score is the row's first value: refits move only the cut."""
+
+    def __init__(self, contamination="auto"):
+        self.contamination = contamination
+
+    def fit(self, X, y=None):
+        self._set_threshold(np.asarray(X, dtype=np.float64)[:, 0])
+        return self
+
+    def decision_function(self, X):
+        return np.asarray(X, dtype=np.float64)[:, 0]
+
+
+def _binned_gap(predicted, observed):
+    """|mean predicted - mean observed| in tenths of the predicted, weighted by count."""
+    bins = np.minimum((predicted * 10).astype(int), 9)
+    gap = [
+        abs(predicted[bins == b].mean() - observed[bins == b].mean()) * (bins == b).sum()
+        for b in np.unique(bins)
+    ]
+    return float(np.sum(gap) / predicted.size)
+
+
+def test_the_confidence_is_the_share_of_other_draws_that_keep_the_verdict():
+    """The tail cut of contamination="auto" on gamma scores (n = 1,000): the share of 300
+    fresh draws of the law whose cut keeps each verdict (rows across the cut's range,
+    8 references) against the predicted confidence, in tenths. ExCeeD read at the rate
+    (session 30) put the cut at the rate's quantile, under a tail cut that extrapolates
+    above it, and its spread at a quantile's: binned gap 0.165. The cut's own rule re-run
+    on resamples (bootstrap_cuts): within 0.08 (0.063)."""
+
+    def law(seed):
+        return np.random.default_rng(seed).gamma(2.0, size=(1000, 1))
+
+    truth = np.array([_Identity().fit(law(10_000 + b)).threshold_ for b in range(300)])
+    x = np.quantile(truth, np.linspace(0.02, 0.98, 25))[:, None]
+    predicted, before, observed = [], [], []
+    for r in range(8):
+        det = _Identity().fit(law(r))
+        kept = det.predict(x).astype(bool)
+        observed.append(np.where(kept, (x > truth).mean(1), (x <= truth).mean(1)))
+        predicted.append(det.predict_confidence(x))
+        share = float(np.mean(det.decision_scores_ > det.threshold_))
+        before.append(verdict_confidence(det.decision_scores_, x[:, 0], kept, share, rate=0.01))
+    predicted, before, observed = map(np.concatenate, (predicted, before, observed))
+    assert _binned_gap(before, observed) > 0.14
+    assert _binned_gap(predicted, observed) < 0.08
+
+
+def test_a_floor_no_draw_goes_under_keeps_the_rows_under_it_sure():
+    """Review s30 H8 LOW-1: MarkovDetector's cut is at least one miss; fitted where no
+    sequence has a miss, every cut of every draw is that floor, so a sequence without a
+    miss is normal on any draw. Read at the default rate, those in the reference's top
+    1% read 0.0-0.2; the floor re-run with the rule: 1."""
+    rng = np.random.default_rng(3)
+    k = 8
+    steps = rng.dirichlet(np.full(k, 0.7), size=k)
+
+    def walk(n):
+        s = [0]
+        for _ in range(n - 1):
+            s.append(int(rng.choice(k, p=steps[s[-1]])))
+        return [f"e{i}" for i in s]
+
+    fit = Sequences.from_lists([walk(int(rng.integers(5, 30))) for _ in range(1500)])
+    det = MarkovDetector(contamination="auto", top_g=k + 1, order=1).fit(fit)
+    assert det.threshold_ > 0.99 > det.decision_scores_.max()  # the one-miss floor
+    new = Sequences.from_lists([walk(int(rng.integers(5, 30))) for _ in range(1500)])
+    scores = det.decision_function(new)
+    top = scores >= np.quantile(det.decision_scores_, 0.99)
+    assert top.sum() >= 10 and not det.predict(new).any()
+    assert (det.predict_confidence(new) == 1.0).all()
+
+
+def test_a_threshold_set_by_hand_is_read_at_the_share_it_flags():
+    """Review s30 H8 LOW-1: a threshold_ set by hand is no rule's output: nothing to
+    re-run, nor a rate to read it at; PyOD's reading (the share it flags)."""
+    det = _Identity().fit(np.random.default_rng(4).gamma(2.0, size=(1000, 1)))
+    det.threshold_ = float(np.quantile(det.decision_scores_, 0.998))  # flags 0.2%
+    x = np.linspace(4.0, 14.0, 41)[:, None]
+    share = float(np.mean(det.decision_scores_ > det.threshold_))
+    np.testing.assert_array_equal(
+        det.predict_confidence(x),
+        verdict_confidence(det.decision_scores_, x[:, 0], x[:, 0] > det.threshold_, share),
+    )
+
+
+def test_a_normal_only_model_reads_its_held_out_scores():
+    """A model fitted normal-only and cut on held-out scores of its own
+    (``validation_scores_``, the neural models) is read against those, not its
+    in-sample training scores."""
+
+    class HeldOut(_Identity):
+        def fit(self, X, y=None):
+            X = np.asarray(X, dtype=np.float64)
+            self.normal_, self.validation_scores_ = True, X[500:, 0] * 1.5
+            return super().fit(X[:500])
+
+        def _auto_threshold(self, scores):
+            return normal_cut(self.validation_scores_, self._cut_rate())
+
+    det = HeldOut().fit(np.random.default_rng(5).gamma(2.0, size=(3000, 1)))
+    x = np.linspace(5.0, 20.0, 31)[:, None]
+    held = det.validation_scores_
+    rule = partial(normal_cut, false_alarm_rate=0.005)
+    expected = verdict_confidence(
+        held, x[:, 0], x[:, 0] > det.threshold_, 0.0, cuts=bootstrap_cuts(held, rule)
+    )
+    np.testing.assert_array_equal(det.predict_confidence(x), expected)
+
+
+def test_deterministic_and_bad_input():
+    det = KNNDetector().fit(np.random.default_rng(0).normal(size=(300, 3)))
+    X = np.random.default_rng(1).normal(size=(50, 3)) * 2
+    np.testing.assert_array_equal(det.predict_confidence(X), det.predict_confidence(X))
+    ref = det.decision_scores_
+    a, b = bootstrap_cuts(ref, det._auto_threshold), bootstrap_cuts(ref, det._auto_threshold)
+    assert a.size == 100 and np.array_equal(a, b) and np.all(np.diff(a) >= 0)
+    with pytest.raises(ValueError, match="reference"):
+        bootstrap_cuts([], det._auto_threshold)
+    with pytest.raises(ValueError, match="n_draws"):
+        bootstrap_cuts(ref, det._auto_threshold, n_draws=0)
+    with pytest.raises(ValueError, match="not finite"):
+        bootstrap_cuts(ref, lambda s: np.nan)
+    with pytest.raises(ValueError, match="cuts"):
+        verdict_confidence(ref, X[:, 0], True, 0.01, cuts=[1.0, np.nan])
+    with pytest.raises(ValueError, match="cuts"):
+        verdict_confidence(ref, X[:, 0], True, 0.01, cuts=[])
 
 
 def test_pipeline_normal_only_invariants_is_sure_of_its_verdicts():
