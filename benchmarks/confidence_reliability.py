@@ -3,29 +3,37 @@
 The confidence of a verdict is the probability that another draw of the training data
 would put the entity on the same side of the cut (ExCeeD, Perini et al. 2020; PyOD's
 ``predict_confidence``). Here: fit the default pipeline on a training set, score a
-held-out set (its verdicts and their confidence), refit on ``--refits`` bootstrap
-resamples of the training set and count, per held-out entity, the share of refits
-whose verdict is the same (the observed stability). Binned by the predicted confidence:
-the mean predicted beside the mean observed, for the confidence before session 30
-(``old``: ranks counting ties below, the share the cut flags clamped to [1/n, 0.5]),
-after it (``new``: mid-ranks, the rule's rate wherever the cut flags fewer: review s29
-MEDIUM-8), and two variants measured and not adopted: ``ties``, the rate only where
-ties at the level under the cut keep it from flagging the rate (ebd9ec2), and
-``clip``, the share nearest the rate that a cut between the same two reference scores
-could flag.
+held-out set (its verdicts and their confidence), refit ``--refits`` times and count,
+per held-out entity, the share of refits whose verdict is the same (the observed
+stability). Refits: on bootstrap resamples of the training set, or with ``--fresh`` on
+other draws of the data (the generators at seeds ``seed x 1000 + r``; hdfs_xu: other
+normal blocks of the pool not held out, a finite pool that overlaps the first draw).
+Binned by the predicted confidence: the mean predicted beside the mean observed, and
+``binned`` (|mean predicted - mean observed| per bin, weighted by its entities), for:
+
+- ``old``: before session 30 (ranks counting ties below, the share the cut flags
+  clamped to [1/n, 0.5]);
+- ``ties`` (ebd9ec2) and ``clip``: session 30's variants, measured and not adopted;
+- ``s30``: session 30's rule (9db7902: mid-ranks, the rule's rate wherever the cut
+  flags fewer), ExCeeD's binomial of a quantile;
+- ``single``: the cut's rule re-run on single bootstrap resamples of the reference (a
+  variant measured and not adopted: the spread about this reference's cut);
+- ``new``: session 31's rule (``bootstrap_cuts``: the rule re-run on twice-resampled
+  references, another draw of a population drawn from the reference), where the rule
+  can be re-run (``spread``); elsewhere ``s30``'s.
 
 Sources: hdfs_xu normal-only (``/work/shared/data``; the invariants method and the
 default), and the held-out generators of ``heldout_verdicts.py`` (shop, accounts, web,
 game): unsupervised on a 3% mix and normal-only on a nothing-planted draw, scored on a
-3% mix of the next seed. The scorer is refitted too, which ExCeeD holds fixed: where
-refits move the scores (the unsupervised mixes), verdicts flip more than it says. Run
-(about 8 minutes a seed on 2 loaded cores)::
+3% mix of the next seed. The scorer is refitted too, which the confidence holds fixed:
+where refits move the scores (the unsupervised mixes), verdicts flip more than it says.
+Run (about 4 minutes a seed at 20 refits on 2 lightly loaded cores)::
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 10 \\
-        python benchmarks/confidence_reliability.py --seeds 517 519 521 --refits 30
+    CONFIDENCE_DUMP=/tmp/conf env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n 10 \\
+        python benchmarks/confidence_reliability.py --seeds 567 569 571 573 --refits 20
 
-The pipeline's own call passes its false-alarm rate to ``verdict_confidence`` where the
-``_pipeline.py`` hook is in; until then this script passes it (``--no-hook``: not).
+``CONFIDENCE_DUMP=DIR`` saves each config's fit, held-out set and refits' verdicts;
+``--from-dump DIR --seeds ...`` judges the rules on them again without refitting.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import sys
 import time
 import warnings
@@ -43,11 +52,13 @@ import pandas as pd
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import oddseq._pipeline as P  # noqa: E402
+import oddseq.detect._base as B  # noqa: E402
 from oddseq import AnomalyPipeline  # noqa: E402
-from oddseq.detect._base import verdict_confidence  # noqa: E402
+from oddseq.detect._base import bootstrap_cuts, verdict_confidence  # noqa: E402
 from oddseq.sequences import Sequences  # noqa: E402
 
 HDFS = "/work/shared/data/hdfs_xu"
+DUMP = os.environ.get("CONFIDENCE_DUMP")  # a folder: save each config there
 BINS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0 + 1e-9)
 
 
@@ -106,7 +117,29 @@ def clip_rule(reference, scores, flagged, share, rate=None):
     return _exceed(train, scores, flagged, share, "mid")
 
 
-RULES = {"old": old_rule, "ties": ties_rule, "clip": clip_rule, "new": verdict_confidence}
+def s30_rule(reference, scores, flagged, share, rate=None, cuts=None):
+    """Session 30 (9db7902): mid-ranks, the rule's rate wherever the cut flags fewer;
+    ExCeeD's binomial, the cut's own spread not read."""
+    return verdict_confidence(reference, scores, flagged, share, rate=rate)
+
+
+def single_cuts(reference, rule, n_draws=None, seed=0):
+    """A variant of ``bootstrap_cuts``: one resample per cut (the spread about the
+    reference's cut of the refits on bootstrap resamples, not of another draw)."""
+    reference = np.asarray(reference, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    n = reference.size
+    return np.sort([rule(reference[rng.integers(0, n, n)]) for _ in range(n_draws or 100)])
+
+
+RULES = {
+    "old": old_rule,
+    "ties": ties_rule,
+    "clip": clip_rule,
+    "s30": s30_rule,
+    "single": verdict_confidence,  # the cut's spread by single resamples
+    "new": verdict_confidence,
+}
 
 
 def confidence(pipe, seqs, rule: str, hook: bool) -> np.ndarray:
@@ -119,16 +152,24 @@ def confidence(pipe, seqs, rule: str, hook: bool) -> np.ndarray:
     def call(ref, s, f, share, **kw):
         if hook and rule != "old" and f is not True and "rate" not in kw:
             kw["rate"] = rate  # (not the support floor's call: f is True there)
+        if rule in ("old", "ties", "clip"):
+            kw.pop("cuts", None)
         return chosen(ref, s, f, share, **kw)
 
     P.verdict_confidence = call
+    if rule == "single":
+        B.bootstrap_cuts = single_cuts
     try:
         return pipe.predict_confidence(seqs).to_numpy()
     finally:
-        P.verdict_confidence = verdict_confidence
+        P.verdict_confidence, B.bootstrap_cuts = verdict_confidence, bootstrap_cuts
 
 
 def hdfs_sets(seed: int, n_train: int):
+    """(training set, held-out set, draw(r): another training set): 2,000 other normal
+    blocks and 60 anomalous ones held out; another draw takes ``n_train`` of the normal
+    blocks that are not held out (a finite pool: they overlap the first draw)."""
+
     def read(name):
         with open(os.path.join(HDFS, name)) as f:
             return [line.split(",", 1)[1].split() for line in f if line.strip()]
@@ -139,17 +180,36 @@ def hdfs_sets(seed: int, n_train: int):
     train = Sequences.from_lists([normal[i] for i in order[:n_train]])
     rest = [normal[i] for i in order[n_train : n_train + 2000]]
     odd = [abnormal[i] for i in rng.choice(len(abnormal), 60, replace=False)]
-    return train, Sequences.from_lists(rest + odd)
+    pool = np.r_[order[:n_train], order[n_train + 2000 :]]
+
+    def draw(r):
+        pick = np.random.default_rng([seed, r]).choice(pool, n_train, replace=False)
+        return Sequences.from_lists([normal[i] for i in pick])
+
+    return train, Sequences.from_lists(rest + odd), draw
 
 
 def generator_sets(name: str, seed: int, n: int, normal: bool):
+    """(training set, held-out set, draw(r): another training set of the generator,
+    drawn with seed ``seed * 1000 + r``)."""
     import heldout_verdicts as hv
 
     src = hv.SOURCES[name]()
     roles = hv.roles(src)
-    events = src.draw_clean(n, seed)[0] if normal else src.draw(n, 0.03, seed)[0]
+
+    def events_of(s):
+        return src.draw_clean(n, s)[0] if normal else src.draw(n, 0.03, s)[0]
+
     test = src.draw(n, 0.03, seed + 1)[0]
-    return Sequences.from_events(events, **roles), Sequences.from_events(test, **roles)
+
+    def draw(r):
+        return Sequences.from_events(events_of(seed * 1000 + r), **roles)
+
+    return (
+        Sequences.from_events(events_of(seed), **roles),
+        Sequences.from_events(test, **roles),
+        draw,
+    )
 
 
 def resample(seqs: Sequences, index: np.ndarray) -> Sequences:
@@ -158,28 +218,48 @@ def resample(seqs: Sequences, index: np.ndarray) -> Sequences:
     return seqs._subset(seqs.offsets[index], seqs.offsets[index + 1], ids, None)
 
 
-def run(label, train, test, method, normal, refits, seed, hook):
+def run(label, train, test, method, normal, refits, seed, hook, draw=None):
+    """Fit, score ``test``, refit ``refits`` times: on bootstrap resamples of ``train``,
+    or with ``draw`` (r -> another training set) on other draws of the data."""
     t0 = time.perf_counter()
     fit = dict(normal=True) if normal else {}
     pipe = AnomalyPipeline(method=method).fit(train, **fit)
     verdict = pipe.score(test)["is_anomaly"].reindex(test.ids).to_numpy()
-    conf = {rule: confidence(pipe, test, rule, hook) for rule in RULES}
     rng = np.random.default_rng(seed)
     same = np.zeros(len(test))
+    kept = []  # per refit: its verdicts of the held-out entities
     for _ in range(refits):
-        boot = resample(train, rng.integers(0, len(train), len(train)))
+        if draw is None:
+            boot = resample(train, rng.integers(0, len(train), len(train)))
+        else:
+            boot = draw(len(kept))
         again = AnomalyPipeline(method=method).fit(boot, **fit)
-        same += again.score(test)["is_anomaly"].reindex(test.ids).to_numpy() == verdict
-    observed = same / refits
+        kept.append(again.score(test)["is_anomaly"].reindex(test.ids).to_numpy())
+        same += kept[-1] == verdict
+    if DUMP:  # the fit, the held-out set and the refits' verdicts: rules judged later
+        os.makedirs(DUMP, exist_ok=True)
+        with open(os.path.join(DUMP, label.replace(" ", "_") + ".pkl"), "wb") as f:
+            pickle.dump({"pipe": pipe, "test": test, "verdict": verdict, "refits": kept}, f)
     print(
         f"{label}: {type(pipe.detector_).__name__}, {len(train):,} fitted, {len(test):,} "
         f"scored, {int(verdict.sum())} flagged, rule: {pipe.threshold_info_['rule'][:90]} "
         f"({time.perf_counter() - t0:.0f} s)",
         flush=True,
     )
+    return judged(label, pipe, test, verdict, kept, hook)
+
+
+def judged(label, pipe, test, verdict, kept, hook=True):
+    """Each rule's confidence in the fit's verdicts beside the share of refits (their
+    verdicts ``kept``) that keep them."""
+    observed = np.mean([k == verdict for k in kept], axis=0)
+    conf = {rule: confidence(pipe, test, rule, hook) for rule in RULES}
+    spread = P.pipeline_confidence_cuts(pipe, pipe._reference()) is not None
     return pd.DataFrame(
         {
             "config": label,
+            "source": " ".join(label.split()[:-1]),
+            "spread": spread,  # whether the cut's rule was re-run (else ExCeeD)
             "flagged": verdict,
             **conf,
             "observed": observed,
@@ -204,11 +284,25 @@ def table(frame: pd.DataFrame, rule: str) -> pd.DataFrame:
     return pd.concat(out).round(3)
 
 
+def binned_gap(frame: pd.DataFrame, rule: str) -> float:
+    """|mean predicted - mean observed| per bin of the predicted confidence (``BINS``,
+    flags and normal entities apart), weighted by the bin's entities: how far a
+    confidence read off the bins is from what refits do."""
+    total = 0.0
+    for _, part in frame.groupby("flagged"):
+        bins = pd.cut(part[rule], BINS, right=False)
+        g = part.groupby(bins, observed=True)
+        total += float(((g[rule].mean() - g["observed"].mean()).abs() * g.size()).sum())
+    return total / len(frame)
+
+
 def summary(frame: pd.DataFrame, rule: str) -> dict:
     gap = (frame[rule] - frame["observed"]).abs()
     flags = frame["flagged"]
     return {
         "mean_abs_gap": round(float(gap.mean()), 4),
+        "binned_gap": round(binned_gap(frame, rule), 4),
+        "binned_gap_flags": round(binned_gap(frame[flags], rule), 4) if flags.any() else None,
         "mean_abs_gap_flags": round(float(gap[flags].mean()), 4) if flags.any() else None,
         "mean_predicted_flags": round(float(frame.loc[flags, rule].mean()), 4)
         if flags.any()
@@ -227,13 +321,34 @@ def main(argv=None):
     ap.add_argument("--sources", nargs="+", default=["hdfs", "shop", "accounts", "web", "game"])
     ap.add_argument("--no-hook", action="store_true")
     ap.add_argument("--out", default="benchmarks/results/confidence_reliability.json")
+    ap.add_argument(
+        "--fresh",
+        action="store_true",
+        help="refit on other draws of the data (generators: seed x 1000 + r; hdfs_xu: "
+        "other normal blocks) rather than on bootstrap resamples",
+    )
+    ap.add_argument(
+        "--from-dump",
+        metavar="DIR",
+        help="judge the rules on the fits and refits a run saved there "
+        "(CONFIDENCE_DUMP=DIR), for --seeds, without refitting",
+    )
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     frames = []
-    for seed in args.seeds:
+    for seed in args.seeds if args.from_dump else ():
+        for name in sorted(os.listdir(args.from_dump)):
+            if name.endswith(f"_{seed}.pkl"):
+                with open(os.path.join(args.from_dump, name), "rb") as f:
+                    got = pickle.load(f)
+                label = name[: -len(".pkl")].replace("_", " ").replace("hdfs xu", "hdfs_xu")
+                frames.append(
+                    judged(label, got["pipe"], got["test"], got["verdict"], got["refits"])
+                )
+    for seed in () if args.from_dump else args.seeds:
         for name in args.sources:
             if name == "hdfs":
-                train, test = hdfs_sets(seed, args.n)
+                train, test, draw = hdfs_sets(seed, args.n)
                 for method in ("invariants", "auto"):
                     frames.append(
                         run(
@@ -245,11 +360,12 @@ def main(argv=None):
                             args.refits,
                             seed,
                             not args.no_hook,
+                            draw if args.fresh else None,
                         )
                     )
                 continue
             for normal in (False, True):
-                train, test = generator_sets(name, seed, args.n, normal)
+                train, test, draw = generator_sets(name, seed, args.n, normal)
                 kind = "normal" if normal else "mix"
                 frames.append(
                     run(
@@ -261,6 +377,7 @@ def main(argv=None):
                         args.refits,
                         seed,
                         not args.no_hook,
+                        draw if args.fresh else None,
                     )
                 )
     frame = pd.concat(frames, ignore_index=True)
@@ -281,6 +398,24 @@ def main(argv=None):
             + "; flags "
             + " / ".join(f"{got[r]['mean_predicted_flags']}" for r in RULES)
             + f" (observed {got['new']['mean_observed_flags']}, {int(part['flagged'].sum())})"
+        )
+    print(
+        "\nper source (seeds together), rules "
+        + " / ".join(RULES)
+        + ": mean |predicted - observed| per entity; binned (flags' binned)"
+    )
+    result["sources"] = {}
+    for source, part in frame.groupby("source", sort=False):
+        got = {rule: summary(part, rule) for rule in RULES}
+        result["sources"][source] = got
+        print(
+            f"  {source:26s} "
+            + " / ".join(f"{got[r]['mean_abs_gap']:.4f}" for r in RULES)
+            + "; binned "
+            + " / ".join(
+                f"{got[r]['binned_gap']:.4f} ({got[r]['binned_gap_flags']})" for r in RULES
+            )
+            + f"; spread re-run: {bool(part['spread'].all())}"
         )
     result["all"] = {rule: summary(frame, rule) for rule in RULES}
     print("all:", result["all"])
