@@ -370,8 +370,8 @@ class BaseDetector(SaveMixin, BaseEstimator):
             self.contamination, bool
         ):
             share = rate = float(self.contamination)
-        elif rule is None:  # a natural cut, or one set by hand: the share it flags
-            rate = None
+        elif rule is None and not getattr(self, "support_rule_", False):
+            rate = None  # a natural cut, or one set by hand: the share it flags
         cuts = None if rule is None else bootstrap_cuts(reference, rule)
         return verdict_confidence(
             reference, scores, scores > self.threshold_, share, rate=rate, cuts=cuts
@@ -390,6 +390,8 @@ class BaseDetector(SaveMixin, BaseEstimator):
         if normal and held_out is not None:
             reference = np.asarray(held_out, dtype=np.float64)
         if self.natural_cut or self.contamination != "auto":
+            return reference, None
+        if getattr(self, "support_rule_", False):  # (its cut reads those inside the support)
             return reference, None
         rate = self._cut_rate()
         if normal:
@@ -483,8 +485,9 @@ def pipeline_confidence_cuts(pipe, reference):
     from .._pipeline import _tail_refit
     from ._threshold import mad_cut, normal_cut
 
-    if pipe.contamination != "auto":
-        return None
+    support = getattr(pipe, "support_rule_", False)
+    if pipe.contamination != "auto" or support or getattr(pipe.detector_, "support_rule_", False):
+        return None  # (the support rule's cut: of the entities inside the range)
     info = getattr(pipe, "threshold_info_", None) or {}
     rate = info.get("false_alarm_rate")
     detector = pipe.detector_
