@@ -16,7 +16,9 @@ the share flagged of each nothing-planted log. Run (seconds)::
 
 Rules: ``auto_cut``; ``refit`` (``AnomalyPipeline``'s cut since the nineteenth session:
 where ``auto_cut`` flags so few that the data contradict its tail, the tail refitted
-without the top that bent it, ``_auto_cut(refit=True)``); ``trimmed first`` (the refit
+without the top that bent it, ``_auto_cut(refit=True)``; since the thirty-first, then
+moved part of the way toward the gap below a collapsed first cut by the gap's evidence);
+``refit, ungraded`` (the refit before that graded move); ``trimmed first`` (the refit
 before the moves); ``levelled 0.1`` (the move down's spacings levelled by the bulk's tail shape,
 ``verdicts.py``'s ``_levelled_gap_below``); ``refit + levelled``; ``refit, levelled, rate
 0.005``. Eighteenth session: RESULTS.md, "The cut that collapsed".
@@ -202,9 +204,22 @@ def refit_among_peers(scores, lengths, rate=RATE, prior=30.0):
     return why["first_cut"]
 
 
+def refit_ungraded(scores, rate=RATE):
+    """The pipeline's cut before the thirty-first session: the refit without the graded
+    move toward the gap below a collapsed first cut (``_threshold._GRADED_EDGE``)."""
+    from oddseq.detect import _threshold
+
+    _threshold._GRADED_EDGE = False
+    try:
+        return _auto_cut(scores, rate, refit=True)[0]
+    finally:
+        _threshold._GRADED_EDGE = True
+
+
 RULES = {
     "auto_cut": lambda s: _auto_cut(s, RATE)[0],
     "refit": lambda s: _auto_cut(s, RATE, refit=True)[0],
+    "refit, ungraded": refit_ungraded,
     "trimmed first": trimmed_first,
     "levelled 0.1": levelled,
     "refit + levelled": refit_levelled,
