@@ -22,6 +22,7 @@ from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._graph import events_for_graph
 from ._null import block_significance, poisson_surprise
+from ._schedule import schedule_check
 
 __all__ = ["GroupDetector", "fraudar_weights"]
 
@@ -296,6 +297,18 @@ class GroupDetector(BaseEstimator):
     rare objects to popular ones that its members share too (a second object column
     of few values, a category beside the item) is judged with the popular ones' chance
     acts, and may fall short.
+
+    Both tests read a window against the other entities active in it, so a population
+    on its own schedule (another time zone, a night shift, a weekend crowd) fills the
+    same hours and favours the same objects there as if together. A lockstep block is
+    a group only if its members' visits to its objects also fall in its windows more
+    than their own habits place them there: each entity of the objects' audience
+    visits them as often as it does over the log, each visit in a half window drawn
+    from its own active windows by hour of day and day of week (counted away from its
+    visits in the block's windows, plus one as the log's), the members' visits there
+    judged over the audience at 10 ** -threshold (``oddseq.graph._schedule``). A ring
+    meets on the days of its rounds, which no habit explains; a ring that meets every
+    day at the hours its members keep anyway has only its objects to show.
 
     A lockstep block is judged on the acts its members share: an act (an object in a
     window) on which fewer than two of its members act is no evidence that they act
@@ -786,6 +799,10 @@ class GroupDetector(BaseEstimator):
             if active and rows.size >= self.min_members:
                 if stats["significance"] >= self.threshold:
                     own = self._activity_stats(rows, row_hits, cols, units, places, n_units)
+                    # A crowd on its own schedule (a time zone, a night shift) is no group.
+                    own = schedule_check(
+                        self._events, self._bins, rows, cols, units, places, own, self.threshold
+                    )
                     stats = self._weaker(stats, own)
             is_group = (
                 rows.size >= self.min_members
