@@ -1080,7 +1080,9 @@ def _tail_refit(scores: np.ndarray, rate: float, cut: float) -> dict | None:
     """The unsupervised cut repaired where it collapsed: where ``cut`` flags so few of
     ``scores`` that the data contradict its tail model (under half of ``rate``'s share,
     and unlikely so by chance: ``_trimmed_tail``), the tail refitted without the top that
-    bent it and moved as the cut is (``_auto_cut(refit=True)``), the pipeline's cut and
+    bent it and moved as the cut is, then moved toward the gap below the group at the top
+    by that gap's evidence (``_graded_edge``; both in ``_auto_cut(refit=True)``; a
+    ``"set_aside"`` of 0 where only that move acted), the pipeline's cut and
     ``threshold_info_["tail_refit"]``, with the cut it replaced (``"first_threshold"``,
     ``"first_n_flagged"``); None where the cut is not contradicted or no refit holds.
 
@@ -1120,13 +1122,17 @@ def _warn_collapsed_cut(n: int, rate: float, refit: dict, flagged: int) -> None:
         f"the automatic cut first flagged {first:,} of {n:,} entities ({first / n:.2%}), "
         f"under half of false_alarm_rate={rate:g}: the top of the scores (a group of a few "
         "percent, or anomalies that blend into the normal tail) bent the tail model it is "
-        f"fitted on. Refitted without the top "
-        f"{refit['set_aside'] / n:.2%}, the cut flags {flagged:,} ({flagged / n:.2%}; "
+        + (
+            f"fitted on. Refitted without the top {refit['set_aside'] / n:.2%}"
+            if refit["set_aside"]
+            else "fitted on. Moved toward the gap under the group at the top"
+        )
+        + f", the cut flags {flagged:,} ({flagged / n:.2%}; "
         "threshold_info_['tail_refit']): "
         + (
-            "the refit's cut raised to the detector's own floor. "
+            "the repaired cut raised to the detector's own floor. "
             if floor
-            else "the top set aside and about the rate's share of the rest. "
+            else "the group at the top, and about the rate's share of the rest. "
         )
         + "If the group is a minority of alike normal entities (read its reasons at the top "
         f"of the ranked table), pass contamination= the share to flag, e.g. {fewer:.2g} for "

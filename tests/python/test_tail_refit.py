@@ -185,3 +185,17 @@ def test_the_repaired_cut_keeps_the_detectors_own_floor(fitted, monkeypatch):
     assert fitted.threshold_ == info["threshold"] == floor
     assert info["floor"] == floor and info["tail_refit"]["threshold"] == refitted
     assert "raised to" in info["rule"] and "refitted without the top" in info["rule"]
+
+
+@pytest.mark.parametrize("set_aside, said", [(0, "Moved toward the gap"), (40, "Refitted")])
+def test_the_warning_says_which_repair_acted(set_aside, said):
+    """Where only the graded move toward the gap under the group acted (nothing set
+    aside), the warning says so instead of "Refitted without the top 0.00%"."""
+    from oddseq._pipeline import _warn_collapsed_cut
+
+    refit = {"first_n_flagged": 3, "set_aside": set_aside, "n_flagged": 120}
+    with pytest.warns(DataWarning) as caught:
+        _warn_collapsed_cut(2_000, 0.01, refit, 120)
+    text = str(caught[0].message)
+    assert said in text and "0.00%" not in text
+    assert "flags 120 (6.00%" in text
