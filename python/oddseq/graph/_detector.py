@@ -348,8 +348,18 @@ class GroupDetector(BaseEstimator):
     threshold : float > 0, default=2.0
         Least significance (log10 units) of a group.
     max_groups : int, default=20
-        Most groups per method; a group found apart into parts (each a group of its
-        own) counts once, so a method may return a few more than this.
+        Most groups per method: the max_groups most significant of the groups the
+        search finds (the others stay in ``candidates_`` with ``is_group`` False and
+        their entities in no group), not the first ones it meets: the peeling meets
+        blocks in order of weighted density, not of significance, so which groups a
+        cap on the first ones kept depended on where it fell. The search goes on
+        past the cap until ``patience`` stops it, the graph is spent, or it has met
+        ``5 * max_groups + 4 * patience`` blocks; once it has found max_groups groups,
+        a block no more significant than the weakest of the max_groups strongest
+        cannot be kept, and is no group (it counts against patience, and is spared
+        the tests that could only lower its significance). A group found apart into
+        parts (each a group of its own) counts once, as strong as its strongest part,
+        so a method may return a few more than this.
     patience : int, default=3
         Stop a method after this many blocks in a row that are not groups (a block
         denser than its objects' popularity explains but explained by its entities' own
@@ -379,7 +389,9 @@ class GroupDetector(BaseEstimator):
         ``significance``, ``start``, ``end`` (first and last event of the members on
         the group's objects), ``members`` and ``objects`` (lists of ids and labels).
     candidates_ : DataFrame
-        Every block the peeling found, groups or not, with the same columns.
+        Every block the peeling found, groups or not, with the same columns and
+        ``is_group`` (whether it is one of ``groups_``: a block that passed the tests
+        but falls outside the ``max_groups`` most significant is not).
     group_edges_ : DataFrame
         Per group, member and object: ``count`` of events, ``first`` and ``last`` time.
     group_acts_ : DataFrame
@@ -738,10 +750,13 @@ class GroupDetector(BaseEstimator):
             stats = judge(rows, row_hits, col_unit_degree, n_units)
             return rows, row_hits, n_units, need, col_unit_degree, stats
 
-        def assess(rows, cols):
+        def assess(rows, cols, least=None):
             """A block (or a part of one) judged as the loop has always judged it:
             its acts left out, its members, the tests, and whether it is a group
-            (no side effects: the expansion happens after)."""
+            (no side effects: the expansion happens after). Past the cap a group must
+            also beat ``least`` (default ``bar``: the weakest of the max_groups
+            strongest found)."""
+            least = bar[0] if least is None else least
             own = None
             # Members act on at least two of the group's objects (CopyCatch's rule;
             # on a block of one object, everyone): one shared act is what the
@@ -783,7 +798,7 @@ class GroupDetector(BaseEstimator):
             one_object = units is not None and n_objects == 1 and n_units >= 2
             owned = False
             if one_object and rows.size >= self.min_members:
-                if stats["significance"] >= self.threshold:
+                if stats["significance"] >= max(self.threshold, least):
                     again, owned = self._return_stats(rows, cols, units, places, n_units)
                     stats = self._weaker(stats, again)
             returns = one_object and owned and n_units >= _RETURN_WINDOWS
@@ -797,7 +812,7 @@ class GroupDetector(BaseEstimator):
             active = units is not None and n_objects >= 2 and n_units >= 2
             judged = (np.sort(rows), row_hits[np.argsort(rows)])
             if active and rows.size >= self.min_members:
-                if stats["significance"] >= self.threshold:
+                if stats["significance"] >= max(self.threshold, least):
                     own = self._activity_stats(rows, row_hits, cols, units, places, n_units)
                     # A crowd on its own schedule (a time zone, a night shift) is no group.
                     own = schedule_check(
@@ -808,6 +823,7 @@ class GroupDetector(BaseEstimator):
                 rows.size >= self.min_members
                 and (n_objects >= 2 or returns)
                 and stats["significance"] >= self.threshold
+                and stats["significance"] > least
             )
             return (
                 block_rows,
@@ -839,8 +855,18 @@ class GroupDetector(BaseEstimator):
         # block's columns are taken out, so an entity in a crowd that is no group (the
         # queue at a drop) is still searched with the others it acts with elsewhere.
         weight = weight.copy()
-        found, misses, out = 0, 0, []
-        for _ in range(self.max_groups + self.patience * 4):
+        # The search goes on past max_groups (the peeling meets blocks in order of
+        # weighted density, not of significance) and the max_groups most significant
+        # of the groups it found are kept after it: which groups come out then does not
+        # depend on where a cap on the first ones would fall.
+        misses, out = 0, []
+        # Once max_groups groups are found, a block no more significant than the weakest
+        # of the max_groups strongest (``bar``; ties go to the group found first) cannot
+        # be kept: it is no group (a miss against patience), and it is not put to the
+        # tests of its entities' activity and returns (its significance only falls
+        # there), which cost most of the search past the cap.
+        strength, bar = {}, [-np.inf]
+        for block_no in range(5 * self.max_groups + 4 * self.patience):
             block = _core.peel_densest(
                 graph.offsets, graph.cols, col_offsets, row_of, weight, alive, threads
             )
@@ -848,9 +874,11 @@ class GroupDetector(BaseEstimator):
                 break
             any_group = False
             explained = False
+            n_before = len(out)
             # A block may join separate dense parts (the peeling keeps both when their
             # densities are close): each connected part is judged on its own.
-            for rows, cols, _, _, density in _components(graph, block, weight):
+            components = _components(graph, block, weight)
+            for part_no, (rows, cols, _, _, density) in enumerate(components):
                 judged_parts = [(assess(rows, cols), density)]
                 # A group whose members' acts (once the acts that are no evidence of it
                 # have left) fall apart into parts, each itself a group, is those groups:
@@ -859,7 +887,7 @@ class GroupDetector(BaseEstimator):
                 # of them). A block that is no group as a whole is not searched for
                 # groups among its parts, and a part that is no group keeps the group
                 # whole. The parts count as one group against max_groups, as the group
-                # they came from.
+                # they came from (``found``: the block and its connected part).
                 whole = judged_parts[0][0]
                 whole_rows, whole_cols, whole_members = whole[:3]
                 if whole[-1] and units is not None:  # is_group, lockstep
@@ -870,11 +898,13 @@ class GroupDetector(BaseEstimator):
                         # the block's rows with an edge on the part's columns
                         held[:] = False
                         held[graph.row_of[_ranges(graph.col_offsets, part_cols)]] = True
-                        part = assess(whole_rows[held[whole_rows]], part_cols)
+                        # (Whether a group is found apart does not depend on the cap:
+                        # its parts are judged without the bar, and it counts as its
+                        # strongest part.)
+                        part = assess(whole_rows[held[whole_rows]], part_cols, -np.inf)
                         split.append((part, part_density))
                     if split and all(part[-1] for part, _ in split):
                         judged_parts = split
-                counted = False
                 for judged_now, density in judged_parts:
                     (
                         block_rows,
@@ -942,6 +972,7 @@ class GroupDetector(BaseEstimator):
                     out.append(
                         {
                             "method": method,
+                            "found": (block_no, part_no),
                             "rows": rows,
                             "row_edges": row_edges,
                             "cols": cols,
@@ -956,19 +987,37 @@ class GroupDetector(BaseEstimator):
                             **stats,
                         }
                     )
-                    found += is_group and not counted
-                    counted |= is_group
             weight[block.cols] = 0.0
+            for cand in out[n_before:]:
+                if cand["is_group"]:
+                    key = cand["found"]
+                    strength[key] = max(strength.get(key, -np.inf), cand["significance"])
+            if len(strength) >= self.max_groups:
+                bar[0] = sorted(strength.values(), reverse=True)[self.max_groups - 1]
             if any_group:
                 misses = 0
-                if found >= self.max_groups:
-                    break
             else:
                 misses += not explained
                 if misses >= self.patience:
                     break
             if not alive.any() or not weight.any():
                 break
+        return self._strongest(out)
+
+    def _strongest(self, out: list) -> list:
+        """The candidates with only the max_groups most significant groups kept as
+        groups (the others: ``is_group`` False): a group found apart into parts counts
+        once, as strong as its strongest part; ties go to the group found first."""
+        strength = {}
+        for cand in out:
+            if cand["is_group"]:
+                key = cand["found"]
+                strength[key] = max(strength.get(key, -np.inf), cand["significance"])
+        ranked = sorted(strength, key=lambda key: -strength[key])  # stable: found order
+        kept = set(ranked[: self.max_groups])
+        for cand in out:
+            if cand["is_group"] and cand["found"] not in kept:
+                cand["is_group"] = False
         return out
 
     @staticmethod
