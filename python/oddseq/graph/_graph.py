@@ -346,5 +346,7 @@ def acts_outside(ev: _Events, rows: np.ndarray, t0: int, window_ns: int, windows
     known = keys >= 0
     n_obj = np.int64(len(ev.object_labels))
     n_win = np.int64(int(window.max()) + 2 if window.size else 1)
-    act = np.unique((owner[known] * n_win + window[known]) * n_obj + keys[known])
+    # numpy's sort path (see _detector.py's acts): the same sorted values, ~100x faster.
+    key = (owner[known] * n_win + window[known]) * n_obj + keys[known]
+    act = np.unique(key, return_counts=True)[0]
     return np.bincount(act // (n_win * n_obj), minlength=rows.size)

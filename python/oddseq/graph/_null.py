@@ -8,6 +8,8 @@ from math import isfinite, lgamma, log, log10
 import numpy as np
 from scipy.special import gammainc, gammaln, logsumexp
 
+from .. import _core
+
 __all__ = [
     "block_significance",
     "log10_excess_sf",
@@ -123,15 +125,6 @@ _EXACT_EXCESS = 2000
 # compound Poisson stand-in would let it show its excess again and again (a crawler on
 # every object would arrive as a Poisson stream of crawlers); it enters by its own law.
 _HEAVY = 0.1
-
-
-def _lse(x: np.ndarray) -> float:
-    """log(sum(exp(x))) of a 1-d array: scipy's logsumexp without its per-call overhead
-    (about 250 us against 15: the recursions below call it once per term)."""
-    top = x.max()
-    if not isfinite(top):
-        return float(top)
-    return float(top + np.log(np.exp(x - top).sum()))
 
 
 def _panjer_log_pmf(lam: np.ndarray, counts: np.ndarray, n: int) -> np.ndarray:
@@ -259,10 +252,18 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
     if not light.any() and excess > float(c_heavy.sum()) * (k - 1):
         return -np.inf  # more than those entities can show
     if excess > _EXACT_EXCESS:
-        cumulant = _log_mgf_bounded(_THETAS, q_heavy[None, :], k) @ c_heavy
-        if light.any():
-            cumulant = cumulant + _log_mgf_excess(lam[light][None, :], _THETAS) @ counts[light]
-        return min(0.0, float((cumulant - _THETAS[:, 0] * excess).min())) / _LN10
+        # Chernoff's bound at the grid's best theta (C++: K - theta * excess is convex
+        # in theta, so a ternary search over _THETAS finds its least).
+        best = _core.excess_chernoff_grid_min(
+            np.ascontiguousarray(_THETAS[:, 0]),
+            q_heavy,
+            c_heavy,
+            k,
+            lam[light],
+            counts[light],
+            float(excess),
+        )
+        return min(0.0, best) / _LN10
     x = int(excess)
     if light.any():
         n = 2 * x + 20
@@ -351,12 +352,8 @@ def log10_return_sf(excess: int, n_acts, p: float, counts=None) -> float:
     if excess > _EXACT_EXCESS:
         return chernoff(excess) / _LN10
     m = 2 * int(excess) + 20
-    log_s_rate = np.full(m, -np.inf)
-    log_s_rate[: min(top, m)] = (np.log(s) + log_rate)[: min(top, m)]
-    log_g = np.empty(m + 1)
-    log_g[0] = -total
-    for j in range(1, m + 1):
-        log_g[j] = _lse(log_s_rate[:j] + log_g[j - 1 :: -1]) - log(j)
+    # Panjer's recursion in logs (C++, as _panjer_log_pmf): jumps of s = 1..top.
+    log_g = _core.panjer_log_pmf(np.ascontiguousarray(log_rate[: min(top, m)]), -total, m)
     tail = logsumexp(log_g[int(excess) :])
     return min(0.0, float(np.logaddexp(tail, chernoff(m + 1)))) / _LN10
 
@@ -653,13 +650,9 @@ def log10_excess_sf_laws(excess: int, sf, counts=None) -> float:
             return min(0.0, float((cumulant - thetas * excess).min())) / _LN10
     if any_light:
         m = 2 * x + 20
-        log_s_rate = np.full(m, -np.inf)
+        # Panjer's recursion in logs (C++, as _panjer_log_pmf): jumps of s = 1..K - 1.
         top = min(s.size, m)
-        log_s_rate[:top] = (np.log(s) + log_rate)[:top]
-        log_g = np.empty(m + 1)
-        log_g[0] = -total
-        for j in range(1, m + 1):
-            log_g[j] = _lse(log_s_rate[:j] + log_g[j - 1 :: -1]) - log(j)
+        log_g = _core.panjer_log_pmf(np.ascontiguousarray(log_rate[:top]), -total, m)
         tail_light = np.logaddexp(logsumexp(log_g[x:]), _log_rate_chernoff(log_rate, s, m + 1))
         if not any_heavy:
             return min(0.0, float(tail_light)) / _LN10
