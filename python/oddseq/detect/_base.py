@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import numbers
 import warnings
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -366,13 +368,16 @@ class BaseDetector(SaveMixin, BaseEstimator):
         reference, rule = self._confidence_rule()
         share = float(np.mean(reference > self.threshold_))
         rate = self._cut_rate()
+        cuts = None
         if isinstance(self.contamination, numbers.Real) and not isinstance(
             self.contamination, bool
         ):
             share = rate = float(self.contamination)
-        elif rule is None and not getattr(self, "support_rule_", False):
-            rate = None  # a natural cut, or one set by hand: the share it flags
-        cuts = None if rule is None else bootstrap_cuts(reference, rule)
+        else:
+            if rule is not None:
+                cuts = cut_spread(self, reference, rule, self.threshold_, rate)
+            if cuts is None and not getattr(self, "support_rule_", False):
+                rate = None  # a natural cut, or one set by hand: the share it flags
         return verdict_confidence(
             reference, scores, scores > self.threshold_, share, rate=rate, cuts=cuts
         )
@@ -382,8 +387,8 @@ class BaseDetector(SaveMixin, BaseEstimator):
         from (the training scores; a model fitted normal-only on held-out scores of its
         own, ``validation_scores_``: those) and the ``contamination="auto"`` cut as a
         function of them, or None where there is no rule to re-run (a float
-        contamination, a natural cut) or it does not give ``threshold_`` on the
-        reference (a threshold set by hand, a rule not re-run here)."""
+        contamination, a natural cut, the support rule); :func:`cut_spread` checks that
+        it gives ``threshold_`` on the reference (else a threshold set by hand)."""
         reference = self.decision_scores_
         held_out = getattr(self, "validation_scores_", None)
         normal = bool(getattr(self, "normal_", False))
@@ -401,7 +406,7 @@ class BaseDetector(SaveMixin, BaseEstimator):
                 return normal_cut(scores, rate)
         else:
             rule = self._auto_threshold  # (a function of the scores alone here)
-        return reference, _same_cut(rule, reference, self.threshold_)
+        return reference, rule
 
     def _cut_rate(self) -> float | None:
         """The share of the training scores ``contamination="auto"``'s cut aims to flag
@@ -428,6 +433,32 @@ def _same_cut(rule, reference, threshold):
         except (ValueError, FloatingPointError):
             return None
     return rule if again == float(threshold) else None
+
+
+# The spreads computed, per fitted model (not saved with it): (threshold, the reference's
+# digest) -> cuts, or None where the rule did not give the threshold.
+_SPREADS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def cut_spread(owner, reference, rule, threshold, rate=None):
+    """:func:`bootstrap_cuts` of ``rule`` on ``reference`` where the rule gives
+    ``threshold`` on it (it made the cut), else None; kept per ``owner`` (a fitted
+    model) while its threshold and reference stay the same, so that a model asked
+    again does not re-run the rule 100 times (seconds on a million scores); ``rate``:
+    the rule's false-alarm rate, part of what the kept spread must match."""
+    reference = np.asarray(reference, dtype=np.float64)
+    key = (float(threshold), rate, matrix_digest(reference))
+    try:
+        kept = _SPREADS.get(owner)
+    except TypeError:  # (an owner that cannot be weakly referenced)
+        kept = None
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    rule = _same_cut(rule, reference, threshold)
+    cuts = None if rule is None else bootstrap_cuts(reference, rule)
+    with contextlib.suppress(TypeError):
+        _SPREADS[owner] = (key, cuts)
+    return cuts
 
 
 # Bootstrap resamples of the reference for the cut's spread: 100 (a confidence to the
@@ -510,8 +541,7 @@ def pipeline_confidence_cuts(pipe, reference):
         rule = mad_cut
     if rate is None and rule is not mad_cut:
         return None
-    rule = _same_cut(rule, reference, pipe.threshold_)
-    return None if rule is None else bootstrap_cuts(reference, rule)
+    return cut_spread(pipe, reference, rule, pipe.threshold_, rate)
 
 
 def verdict_confidence(

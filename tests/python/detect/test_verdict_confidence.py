@@ -12,7 +12,7 @@ from scipy.stats import binom
 
 from oddseq import AnomalyPipeline
 from oddseq.detect import InvariantsDetector, KNNDetector, MarkovDetector
-from oddseq.detect._base import BaseDetector, bootstrap_cuts, verdict_confidence
+from oddseq.detect._base import BaseDetector, bootstrap_cuts, cut_spread, verdict_confidence
 from oddseq.detect._threshold import normal_cut
 from oddseq.sequences import Sequences
 
@@ -237,6 +237,27 @@ def test_deterministic_and_bad_input():
         verdict_confidence(ref, X[:, 0], True, 0.01, cuts=[1.0, np.nan])
     with pytest.raises(ValueError, match="cuts"):
         verdict_confidence(ref, X[:, 0], True, 0.01, cuts=[])
+
+
+def test_the_spread_is_kept_per_model_while_its_cut_and_reference_stay():
+    """cut_spread re-runs the rule (100 draws) once per fitted model: asked again with the
+    same threshold and reference it gives the same cuts without running the rule; a
+    refit (another reference) or another threshold runs it again."""
+    det = _Identity().fit(np.random.default_rng(6).gamma(2.0, size=(500, 1)))
+    calls = []
+
+    def rule(scores):
+        calls.append(1)
+        return det._auto_threshold(scores)
+
+    first = cut_spread(det, det.decision_scores_, rule, det.threshold_, 0.01)
+    assert len(calls) == 101  # (the check that the rule gives threshold_, then 100 draws)
+    assert cut_spread(det, det.decision_scores_, rule, det.threshold_, 0.01) is first
+    assert len(calls) == 101
+    assert cut_spread(det, det.decision_scores_, rule, det.threshold_ + 1, 0.01) is None
+    det.fit(np.random.default_rng(7).gamma(2.0, size=(500, 1)))
+    again = cut_spread(det, det.decision_scores_, rule, det.threshold_, 0.01)
+    assert len(calls) == 203 and not np.array_equal(again, first)
 
 
 def test_pipeline_normal_only_invariants_is_sure_of_its_verdicts():
