@@ -2152,9 +2152,10 @@ class AnomalyPipeline(SaveMixin):
                     cut = moved if own is None else max(float(own), moved)
                     aside = refit["set_aside"] / len(train_scores)
                     rule += (
-                        f", refitted without the top {aside:.2%} (the first cut "
-                        f"flagged {refit['first_n_flagged']:,})"
-                    )
+                        f", refitted without the top {aside:.2%}"
+                        if aside
+                        else ", moved toward the gap under the group at the top"
+                    ) + f" (the first cut flagged {refit['first_n_flagged']:,})"
             # The move up's test, and why it went as it did (flags under the gap tied or
             # distinct; None: no clear gap above the tail cut).
             above = _gap_above(train_scores, tail)[1]

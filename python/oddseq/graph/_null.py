@@ -226,6 +226,10 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
         return 0.0
     lam = np.asarray(lam, dtype=np.float64)
     counts = np.ones(lam.size) if counts is None else np.asarray(counts, dtype=np.float64)
+    if np.isnan(lam).any() or np.isnan(counts).any():
+        raise ValueError("lam and counts must be numbers (rates and entity counts), not NaN")
+    if np.isinf(lam).any() or np.isinf(counts).any():
+        return 0.0  # an entity of infinite rate (or infinitely many) makes any excess certain
     keep = (lam > 0) & (counts > 0)
     lam, counts = lam[keep], counts[keep]
     if lam.size == 0:

@@ -200,3 +200,12 @@ def test_chernoff_grid_min_is_numpys_grid_min(seed):
 def test_kernels_refuse_bad_input(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_an_infinite_rate_makes_any_excess_certain_and_nan_is_refused():
+    """Review s31 H8 LOW-1: an infinite rate (or count) read 0.0 before the C++ kernel,
+    which then refused it with its own internals' words; NaN was dropped silently."""
+    assert log10_excess_sf(3, [np.inf, 0.1]) == 0.0
+    assert log10_excess_sf(3, [0.1], counts=[np.inf]) == 0.0
+    with pytest.raises(ValueError, match="lam and counts"):
+        log10_excess_sf(3, [np.nan, 0.1])
