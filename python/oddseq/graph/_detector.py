@@ -229,6 +229,18 @@ def _member_parts(graph, rows, cols, weight):
     return parts if len(parts) > 1 else []
 
 
+def _covisit_acts(acts, block_windows, members):
+    """The acts (row, first-grid window, object) a block's objects' co-visits are read
+    from: away from the block's windows, but for its ``members`` (sorted). An entity
+    outside the block acting on its objects there is of the event judged (a ring's
+    members that the peeling left out of this block, who act on its payees in the same
+    hour), not an ordinary visitor whose visits say what a visit holds."""
+    if not _COVISIT_AWAY:
+        return acts
+    there = np.isin(acts[1], block_windows) & ~np.isin(acts[0], members)
+    return tuple(a[~there] for a in acts)
+
+
 class GroupDetector(BaseEstimator):
     """Groups of entities that act together: order-brushing rings, click farms,
     accounts sharing devices, cards or addresses.
@@ -297,6 +309,10 @@ class GroupDetector(BaseEstimator):
     rare objects to popular ones that its members share too (a second object column
     of few values, a category beside the item) is judged with the popular ones' chance
     acts, and may fall short.
+    A member the expansion adds to such a group (an entity the peeling left out that
+    shares two of its acts) is judged the same way: its acts must be improbable by its
+    own visits in the group's windows, not only by its volume over the whole log (a user
+    busy in one of the ring's hours is no member).
 
     Both tests read a window against the other entities active in it, so a population
     on its own schedule (another time zone, a night shift, a weekend crowd) fills the
@@ -929,16 +945,29 @@ class GroupDetector(BaseEstimator):
                         hits, _ = _unit_hits(graph, cols, units, places)
                         member = (hits >= need) & ~taken
                         member[rows] = False
-                        # Each of these must itself be improbable too.
+                        # Each of these must itself be improbable too: by its own volume,
+                        # and, where the group was judged on its entities' activity (a
+                        # lockstep group on several objects), by its own acts in the
+                        # group's windows: an independent user busy in one of a small
+                        # shop's hours hits a ring's items there, which its volume over
+                        # the whole log does not explain and its acts there do. (The
+                        # objects' popularity in those windows is read outside the
+                        # members and these candidates: a ring's members the peeling
+                        # left out are no crowd of its items.)
                         grown = np.flatnonzero(member)
-                        explained = grown[~own_law(grown, hits[grown], col_unit_degree, n_units)]
-                        member[explained] = False
+                        improbable = own_law(grown, hits[grown], col_unit_degree, n_units)
+                        if active and grown.size:
+                            improbable &= self._active_law(
+                                grown, hits[grown], rows, cols, units, places, n_units
+                            )
+                        refused = grown[~improbable]
+                        member[refused] = False
                         member[rows] = True
                         # Entities tied to the group by fewer acts than members need (one
                         # shared act is what any two visitors of an object may share): not
                         # members, but they score their share of the group's acts.
                         tied = (hits > 0) & ~member
-                        tied[explained] = False
+                        tied[refused] = False
                         associates = np.flatnonzero(tied)
                         associate_hits = hits[associates]
                         rows = np.flatnonzero(member)
@@ -1155,6 +1184,43 @@ class GroupDetector(BaseEstimator):
         audience its members are the least share of (see :meth:`_visit_stats`).
         Entities outside the block's windows cannot act there and add nothing."""
 
+        got = self._activity_parts(rows, cols, units, places)
+        if got is None:
+            return {"expected_edges": 0.0, "log10_p": 0.0, "log10_tests": 0.0, "significance": 0.0}
+        objects, parts = got
+        return self._visit_stats(rows, row_hits, objects, parts, n_units)
+
+    def _active_law(self, grown, grown_hits, rows, cols, units, places, n_units: int):
+        """Whether each entity the expansion would add to a lockstep group on several
+        objects (``grown``, its acts on the group's objects ``grown_hits``) acts there
+        improbably by its own visits in the group's windows: P(h >= its acts) under its
+        law of :func:`~oddseq.graph._null.activity_laws` (the group's test, the objects'
+        popularity read outside the members ``rows`` and these candidates), below
+        10 ** -threshold shared among the entities judged (Bonferroni), as ``own_law``
+        judges them by their volume."""
+        if grown.size == 0:
+            return np.zeros(0, dtype=bool)
+        everyone = np.union1d(rows, grown)
+        got = self._activity_parts(everyone, cols, units, places)
+        if got is None:
+            return np.ones(grown.size, dtype=bool)
+        objects, parts = got
+        entities, sf = self._visit_laws(everyone, objects, parts, n_units)
+        log10_sf = np.full(grown.size, -np.inf)
+        if entities.size:
+            at = np.minimum(np.searchsorted(entities, grown), entities.size - 1)
+            ok = entities[at] == grown
+            k = np.clip(grown_hits, 0, sf.shape[1] - 1)
+            with np.errstate(divide="ignore"):
+                log10_sf[ok] = np.log10(sf[at[ok], k[ok]])
+        return log10_sf <= -float(self.threshold) - np.log10(grown.size)
+
+    def _activity_parts(self, rows, cols, units, places):
+        """:meth:`_activity_stats`' chances: the block's objects and, per (entity,
+        object, grid, window) of its columns' windows, the chance that the entity acts
+        on the object there (read from the entities outside ``rows``), its row, its key
+        (object index * 2 + grid), its window and its acts there; None where no entity
+        is active in the block's windows."""
         ev = self._events
         t0, n_bins, window_ns, half = self._bins
         n_rows = len(ev.ids)
@@ -1232,16 +1298,15 @@ class GroupDetector(BaseEstimator):
             bin_parts.append(c_bin[which])
             n_parts.append(n_acts[at])
         if not lam_parts:
-            return {"expected_edges": 0.0, "log10_p": 0.0, "log10_tests": 0.0, "significance": 0.0}
-        parts = (lam_parts, row_parts, key_parts, bin_parts, n_parts)
-        return self._visit_stats(rows, row_hits, objects, parts, n_units)
+            return None
+        return objects, (lam_parts, row_parts, key_parts, bin_parts, n_parts)
 
-    def _visit_stats(self, rows, row_hits, objects, parts, n_units):
-        """_activity_stats' test with each entity's acts in a window as one visit to the
-        block's objects (:func:`~oddseq.graph._null.activity_laws`): the chances of
-        each (entity, object, window) given, the objects' co-visits read from the log."""
+    def _visit_inputs(self, objects, parts):
+        """The per-(entity, object, grid, window) chances of :meth:`_activity_parts`
+        as arrays, with the objects' acts over the log, the block's first-grid windows
+        and its entities' acts outside them (what
+        :func:`~oddseq.graph._null.activity_laws` reads)."""
         from ._graph import acts_outside, object_acts
-        from ._null import _log10_binom, _unique_rows, activity_laws, log10_excess_sf_laws
 
         lam_parts, row_parts, key_parts, bin_parts, n_parts = parts
         t0, _, window_ns, _ = self._bins
@@ -1255,17 +1320,48 @@ class GroupDetector(BaseEstimator):
         audience = np.intersect1d(row, acts[0])
         own_total = (audience, acts_outside(self._events, audience, t0, window_ns, block_windows))
         chance, n_acts, obj = np.concatenate(lam_parts), np.concatenate(n_parts), key // 2
+        return chance, row, grid, window, obj, n_acts, acts, block_windows, own_total
+
+    def _visit_laws(self, rows, objects, parts, n_units):
+        """Per entity active in a block's windows, the law of its acts on the block's
+        objects there (:func:`~oddseq.graph._null.activity_laws`, the block's members
+        ``rows``; the objects' co-visits read as :meth:`_visit_stats` reads them):
+        ``(entities, sf)``, ``sf[u, j]`` = P(h_u >= j)."""
+        from ._null import activity_laws
+
+        chance, row, grid, window, obj, n_acts, acts, block_windows, own_total = self._visit_inputs(
+            objects, parts
+        )
+        members = np.sort(rows)
+        return activity_laws(
+            chance,
+            row,
+            grid,
+            window,
+            obj,
+            objects.size,
+            members,
+            _covisit_acts(acts, block_windows, members),
+            block_windows,
+            int(n_units),
+            n_acts=n_acts,
+            own_total=own_total,
+        )
+
+    def _visit_stats(self, rows, row_hits, objects, parts, n_units):
+        """_activity_stats' test with each entity's acts in a window as one visit to the
+        block's objects (:func:`~oddseq.graph._null.activity_laws`): the chances of
+        each (entity, object, window) given, the objects' co-visits read from the log."""
+        from ._null import _log10_binom, _unique_rows, activity_laws, log10_excess_sf_laws
+
+        chance, row, grid, window, obj, n_acts, acts, block_windows, own_total = self._visit_inputs(
+            objects, parts
+        )
         members = np.sort(rows)
         n_cols = max(int(self._n_searched_cols), 1)
         # The objects' co-visits (how many of them a visit holds, once there) are read
-        # away from the block's windows: an entity outside the block acting on its
-        # objects there is of the event judged (a ring's members that the peeling left
-        # out of this block, who act on its payees in the same hour), not an ordinary
-        # visitor whose visits say what a visit holds.
-        law_acts = acts
-        if _COVISIT_AWAY:
-            there = np.isin(acts[1], block_windows) & ~np.isin(acts[0], members)
-            law_acts = tuple(a[~there] for a in acts)
+        # away from the block's windows, but for its members (see _covisit_acts).
+        law_acts = _covisit_acts(acts, block_windows, members)
 
         def judge(keep, hits, units, extra_tests):
             entities, rounded, tail = activity_laws(

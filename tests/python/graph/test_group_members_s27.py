@@ -1,13 +1,13 @@
 """A group's added members (issue 14). The expansion adds entities the peeling left out
 that share at least two of the group's acts, each improbable by its own volume over the
 whole log. An independent user busy in one of a small shop's hours hits a ring's items
-there, which that volume does not explain (its acts in the group's windows would): it
-joins. Judging the added members by their acts in the group's windows too (the block
-test's activity law, per entity) was measured and not adopted (H9, twenty-seventh
-session): it refuses that user, but on the game generator it refuses hundreds of launch
-crowd and raid members, who stay in the search, form blocks that are no group and use up
-the patience before the farm ring and alt army groups (anomalous members 104 -> 0 at one
-seed), and on the shop it loses 2 ring members of one cell."""
+there, which that volume does not explain (its acts in the group's windows do): it
+joined. An added member of a lockstep group on several objects is now judged by its acts
+in the group's windows too (the block test's activity law, per entity). Measured in the
+twenty-seventh session (H9) it cost the game generator's farm rings and alt armies, the
+refused launch and raid members forming blocks that used up the patience before them,
+while max_groups kept the first groups found; with the search going on past the cap and
+keeping the most significant groups (twenty-ninth session) it does not."""
 
 import numpy as np
 import pandas as pd
@@ -52,19 +52,12 @@ def frame(rows):
     return pd.DataFrame(rows, columns=["user_id", "item", "timestamp"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the expansion judges an added member by its volume over the whole log, not by "
-    "its acts in the group's windows; judging it by the block test's activity law too "
-    "refuses user 2077 but was measured and not adopted (the game generator's search stops "
-    "early on the entities it refuses: /work/notes/H9-s27-results.md, benchmarks/RESULTS.md)",
-)
 def test_a_busy_independent_user_in_one_round_is_no_member(shop):
-    # Now: the ring's 8 and user 2077, who made 64 events on 16 of the 20 items in
-    # one round's hour, 3 of them on the ring's items: by its volume over the whole log
-    # (lam 0.17) its 3 acts are improbable (log10 P -3.3 against the bar -2.9); by its
+    # User 2077 made 64 events on 16 of the 20 items in one round's hour, 3 of them on
+    # the ring's items: by its volume over the whole log (lam 0.17; H9 s27's figures) its 3 acts are
+    # improbable (log10 P -3.3 against the bar -2.9), and it joined the ring; by its
     # acts in the group's windows (lam 1.23, the ring members' 0.64) they are not
-    # (log10 P -0.95).
+    # (log10 P -0.95): it is no member.
     log, rows, _ = shop
     found = fit(pd.concat([log, frame(rows)], ignore_index=True))
     assert len(found.groups_) == 1
