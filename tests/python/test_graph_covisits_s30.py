@@ -3,7 +3,12 @@ visit holds) away from the block's windows (review s29 MEDIUM-9, accounts 494: f
 rings of 10-12 accounts that pay the same two new payees in one hour, 30 -> 10 members
 in groups): a ring's members that the peeling left out of the judged block pay both
 payees in the same hour, and read as the objects' ordinary visitors they made the
-second payee near certain once the first was paid."""
+second payee near certain once the first was paid.
+
+Only the visits there that hold every one of the block's objects are left out (review
+s31 H8 HIGH-1): a new collection's browsers at its drop, who each take a few of its
+items, are the objects' ordinary visitors, and where the items exist only in the drop's
+hours they are all the log says of how many of them a visit holds."""
 
 import numpy as np
 import pandas as pd
@@ -62,3 +67,30 @@ def test_rings_paying_new_payees_in_one_hour_are_found(seed, found_before, monke
 def test_no_ring_no_group():
     log, _ = accounts(0, n_rings=0)
     assert len(GroupDetector().fit(log, entity="user", object="obj", time="ts").groups_) == 0
+
+
+def dropped(seed, n_users=60, n_items=5, hours=2, days=30, n=3000):
+    """accounts(seed) with no ring, and a new collection of ``n_items`` items dropped in
+    the log's last ``hours`` hours: ``n_users`` of the accounts each browse 2 to
+    ``n_items`` of its items (a random subset, 10-120 s apart) at their own time in
+    those hours; nobody visits them after (the log ends)."""
+    log, _ = accounts(seed, n=n, days=days, n_rings=0)
+    rng = np.random.default_rng(seed + 7)
+    end = days * 86400
+    rows = []
+    for user in rng.choice(n, n_users, replace=False):
+        t = int(rng.integers(end - hours * H, end - 1800))
+        for item in rng.choice(n_items, int(rng.integers(2, n_items + 1)), replace=False):
+            t += int(rng.integers(10, 120))
+            rows.append((user, 80_000 + int(item), t))
+    drop = pd.DataFrame(rows, columns=["user", "obj", "ts"])
+    return pd.concat([log, drop], ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", [593, 595, 596])
+def test_a_drops_browsers_are_no_group(seed):
+    # 90a5edd left out every visit of the drop's hours by the browsers outside the
+    # judged block: no visit was left to read the co-visits from, and 49-53 of the 60
+    # browsers became a group.
+    groups = GroupDetector().fit(dropped(seed), entity="user", object="obj", time="ts").groups_
+    assert len(groups) == 0

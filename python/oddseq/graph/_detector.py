@@ -229,15 +229,28 @@ def _member_parts(graph, rows, cols, weight):
     return parts if len(parts) > 1 else []
 
 
-def _covisit_acts(acts, block_windows, members):
+def _covisit_acts(acts, block_windows, members, n_objects: int):
     """The acts (row, first-grid window, object) a block's objects' co-visits are read
-    from: away from the block's windows, but for its ``members`` (sorted). An entity
-    outside the block acting on its objects there is of the event judged (a ring's
-    members that the peeling left out of this block, who act on its payees in the same
-    hour), not an ordinary visitor whose visits say what a visit holds."""
+    from: all but the visits, in the block's windows, of entities outside its
+    ``members`` (sorted) that hold every one of its ``n_objects`` objects.
+
+    Such a visit does there what the members do: it is of the event judged (a ring's
+    members that the peeling left out of this block, who pay both its payees in the
+    same hour), not an ordinary visit that says what a visit holds. A visit there that
+    holds part of the objects is an ordinary one, and is read: a new collection's
+    browsers at its drop each take a few of its items, and where the items exist only
+    in the block's windows (dropped near the log's end, or sold out), those visits are
+    all the log says of how many a visit holds (left out, the law fell back to
+    independent chances and made the drop's crowd a group; review s31 H8 HIGH-1)."""
     if not _COVISIT_AWAY:
         return acts
     there = np.isin(acts[1], block_windows) & ~np.isin(acts[0], members)
+    if there.any():
+        # The (entity, window) pairs outside the block that hold every object there
+        # (the acts are distinct (row, window, object) triples).
+        visit = acts[0][there] * (np.int64(acts[1].max()) + 1) + acts[1][there]
+        pair, n_held = np.unique(visit, return_counts=True)
+        there[there] = np.isin(visit, pair[n_held >= n_objects])
     return tuple(a[~there] for a in acts)
 
 
@@ -1341,7 +1354,7 @@ class GroupDetector(BaseEstimator):
             obj,
             objects.size,
             members,
-            _covisit_acts(acts, block_windows, members),
+            _covisit_acts(acts, block_windows, members, objects.size),
             block_windows,
             int(n_units),
             n_acts=n_acts,
@@ -1360,8 +1373,9 @@ class GroupDetector(BaseEstimator):
         members = np.sort(rows)
         n_cols = max(int(self._n_searched_cols), 1)
         # The objects' co-visits (how many of them a visit holds, once there) are read
-        # away from the block's windows, but for its members (see _covisit_acts).
-        law_acts = _covisit_acts(acts, block_windows, members)
+        # from the log but for the visits in the block's windows by entities outside it
+        # that hold all its objects (see _covisit_acts).
+        law_acts = _covisit_acts(acts, block_windows, members, objects.size)
 
         def judge(keep, hits, units, extra_tests):
             entities, rounded, tail = activity_laws(
