@@ -33,7 +33,8 @@ _METHODS = ("auto", "static", "temporal", "both")
 # also be at least half of the object's audience; see _peel.)
 _RETURN_WINDOWS = 3
 
-# The objects' co-visits read away from the block's windows (see _visit_stats).
+# The objects' co-visits read without the visits in the block's windows, by entities
+# outside it, that hold all its objects (see _covisit_acts); False reads every visit.
 _COVISIT_AWAY = True
 
 _THRESHOLD_NOTE = "log10 units: a group's chance is below 10 ** -threshold; 2 is 1 in 100"
@@ -313,15 +314,17 @@ class GroupDetector(BaseEstimator):
     the objects' window by their popularity there (or its own share of acts on them
     outside the group's windows and meetings, its taste, where larger), and once there
     acts on as many of them as the log's visits to those objects do (the other
-    entities' co-visits away from the block's windows, where a ring's members that the
-    block left out pay its payees in the same hour, or its own visits elsewhere): fans
+    entities' co-visits, but for their visits in the block's windows that hold all its
+    objects, as a ring's members that the block left out do when they pay its payees
+    in the same hour; or its own visits elsewhere): fans
     of one category who browse its items in a session, and meet in the same hours by
     chance, are no group; a ring's
     items that no one else co-visits keep their chances, and members who come together
     window after window keep their evidence. The price: a block that joins a ring's
     rare objects to popular ones that its members share too (a second object column
     of few values, a category beside the item) is judged with the popular ones' chance
-    acts, and may fall short.
+    acts, and may fall short; and a crowd that each takes every item of a new bundle
+    in its launch hour (items nobody visits before) has a ring's shape.
     A member the expansion adds to such a group (an entity the peeling left out that
     shares two of its acts) is judged the same way: its acts must be improbable by its
     own visits in the group's windows, not only by its volume over the whole log (a user
