@@ -161,10 +161,12 @@ def confidence(pipe, seqs, rule: str, hook: bool) -> np.ndarray:
     P.verdict_confidence = call
     if rule == "single":
         B.bootstrap_cuts = single_cuts
+    B._SPREADS.clear()  # (each rule its own spread: cut_spread keeps one per model)
     try:
         return pipe.predict_confidence(seqs).to_numpy()
     finally:
         P.verdict_confidence, B.bootstrap_cuts = verdict_confidence, bootstrap_cuts
+        B._SPREADS.clear()
 
 
 def hdfs_sets(seed: int, n_train: int):
