@@ -435,8 +435,8 @@ def _same_cut(rule, reference, threshold):
     return rule if again == float(threshold) else None
 
 
-# The spreads computed, per fitted model (not saved with it): (threshold, the reference's
-# digest) -> cuts, or None where the rule did not give the threshold.
+# The spreads computed, per fitted model (not saved with it): (threshold, rate, the
+# reference's digest) -> cuts, or None where the rule did not give the threshold.
 _SPREADS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
