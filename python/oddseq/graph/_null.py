@@ -228,10 +228,12 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
     counts = np.ones(lam.size) if counts is None else np.asarray(counts, dtype=np.float64)
     if np.isnan(lam).any() or np.isnan(counts).any():
         raise ValueError("lam and counts must be numbers (rates and entity counts), not NaN")
-    if np.isinf(lam).any() or np.isinf(counts).any():
-        return 0.0  # an entity of infinite rate (or infinitely many) makes any excess certain
     keep = (lam > 0) & (counts > 0)
     lam, counts = lam[keep], counts[keep]
+    if k is None and (np.isinf(lam).any() or np.isinf(counts).any()):
+        # An entity of infinite rate (or infinitely many that can act) makes any excess
+        # certain; with k, an infinite rate is k chances taken (Binomial(k, 1)), below.
+        return 0.0
     if lam.size == 0:
         return -np.inf
     heavy = np.zeros(lam.size, dtype=bool)
