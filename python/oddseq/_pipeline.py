@@ -36,10 +36,10 @@ from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
     NOT_NORMAL_SHAPE,
+    SUPPORT_CUT_DRAWS,
     _auto_cut,
     _gap_above,
-    _gap_under_top,
-    _normal_cut,
+    _support_cut_over_draws,
     _support_floor,
     check_false_alarm_rate,
     check_threshold_rule,
@@ -2281,16 +2281,25 @@ class AnomalyPipeline(SaveMixin):
             return
         left = (rate - novelty) / (1.0 - novelty)
         inside = reference[~outside]
-        self.threshold_ = _normal_cut(inside, left, above_ties=True)
         # The top inside score (ties filled the top, no tail to model: _normal_cut's
         # above_ties cut): moved down into a clear gap under a top group of at most the
         # rate's allowance (a rare far family, not the tail of the normal variants:
-        # _gap_under_top); apart: the scores above it.
-        apart = None
-        if self.threshold_ == inside.max() and inside.min() < inside.max():
-            moved = _gap_under_top(inside, left)
-            if moved is not None:
-                self.threshold_, apart = moved
+        # _gap_under_top); apart: the scores above it. The median of this cut over
+        # SUPPORT_CUT_DRAWS fold assignments (the fit's own and more seeded from
+        # random_state; oddseq.dask too, on the matrices it fetched whole): one
+        # assignment decides whether ties leave the rate 10 exceedances, i.e. whether
+        # the cut lands inside the untwinned scores or above them all
+        # (_support_cut_over_draws).
+        with _own_cut_only(True):
+            self.threshold_, apart = _support_cut_over_draws(
+                lambda: self._detector(n),
+                X,
+                self.n_folds,
+                self.random_state,
+                rate,
+                (reference, outside),
+                SUPPORT_CUT_DRAWS,
+            )
         self.support_rule_, self._support_range = True, (X.min(axis=0), X.max(axis=0))
         # An entity outside the range no farther from the normal data than a typical
         # untwinned normal entity is a normal variant (_support_floor); none with too
