@@ -230,9 +230,10 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
         raise ValueError("lam and counts must be numbers (rates and entity counts), not NaN")
     keep = (lam > 0) & (counts > 0)
     lam, counts = lam[keep], counts[keep]
-    if k is None and (np.isinf(lam).any() or np.isinf(counts).any()):
-        # An entity of infinite rate (or infinitely many that can act) makes any excess
-        # certain; with k, an infinite rate is k chances taken (Binomial(k, 1)), below.
+    if np.isinf(counts).any() or (k is None and np.isinf(lam).any()):
+        # Infinitely many entities that can act, or (without k) one of infinite rate,
+        # make any excess certain; with k, an infinite rate is k chances taken
+        # (Binomial(k, 1)), below.
         return 0.0
     if lam.size == 0:
         return -np.inf

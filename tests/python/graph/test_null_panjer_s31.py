@@ -210,6 +210,7 @@ def test_an_infinite_rate_makes_any_excess_certain_and_nan_is_refused():
     assert log10_excess_sf(3, [0.0, 0.1], counts=[np.inf, 1.0]) < 0.0  # a rate of 0 adds none
     # With k each entity shows at most k - 1: two of infinite rate on 6 objects show 10.
     assert log10_excess_sf(20, [np.inf, np.inf], k=6) == -np.inf
+    assert log10_excess_sf(20, [0.5], counts=[np.inf], k=6) == 0.0  # review s31 LOW-5
     assert log10_excess_sf(10, [np.inf, np.inf], k=6) == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(ValueError, match="lam and counts"):
         log10_excess_sf(3, [np.nan, 0.1])
