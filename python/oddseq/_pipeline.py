@@ -48,6 +48,7 @@ from .detect._threshold import (
     mad_cut,
     normal_cut,
     out_of_fold_scores,
+    outside_other_folds,
     separate_tail,
     tail_probability,
 )
@@ -2270,10 +2271,7 @@ class AnomalyPipeline(SaveMixin):
         # The folds of out_of_fold_scores (drawn in the rows' content order): a row is
         # outside the range of the very rows whose detector scored it.
         fold = folds_in_order(content_order(X), self.n_folds, self.random_state)
-        outside = np.zeros(n, dtype=bool)
-        for k in range(self.n_folds):
-            held, rest = X[fold == k], X[fold != k]
-            outside[fold == k] = ((held < rest.min(axis=0)) | (held > rest.max(axis=0))).any(axis=1)
+        outside = outside_other_folds(X, fold, self.n_folds)
         novelty = float(outside.mean())
         rate = self.threshold_info_["false_alarm_rate"]
         self.novelty_rate_ = novelty

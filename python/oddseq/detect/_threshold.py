@@ -1316,6 +1316,17 @@ def _rows(X, mask):
 SUPPORT_CUT_DRAWS = 7
 
 
+def outside_other_folds(X: np.ndarray, fold: np.ndarray, n_folds: int) -> np.ndarray:
+    """Rows of ``X`` outside the range (per column, min to max) of the rows in the other
+    folds: outside the very rows whose detector scored them out of fold (the support
+    rule's novelty)."""
+    outside = np.zeros(X.shape[0], dtype=bool)
+    for k in range(n_folds):
+        held, rest = X[fold == k], X[fold != k]
+        outside[fold == k] = ((held < rest.min(axis=0)) | (held > rest.max(axis=0))).any(axis=1)
+    return outside
+
+
 def _support_cut(inside, left: float):
     """Normal-only fitting's support rule's cut on one draw of out-of-fold scores:
     ``(cut, apart)``. ``inside``: the out-of-fold scores of the normal entities inside
@@ -1353,17 +1364,12 @@ def _support_cut_over_draws(
     reference, outside = first
     cuts = [_support_cut(reference[~outside], (rate - outside.mean()) / (1 - outside.mean()))]
     if draws > 1:
-        n = X.shape[0]
         order = content_order(X)
         seeds = np.random.default_rng(random_state).integers(2**63 - 1, size=draws - 1)
         for seed in seeds:
             seed = int(seed)
             scores = out_of_fold_scores(make_detector, X, n_folds, seed)
-            fold = folds_in_order(order, n_folds, seed)
-            out = np.zeros(n, dtype=bool)
-            for k in range(n_folds):
-                held, rest = X[fold == k], X[fold != k]
-                out[fold == k] = ((held < rest.min(axis=0)) | (held > rest.max(axis=0))).any(axis=1)
+            out = outside_other_folds(X, folds_in_order(order, n_folds, seed), n_folds)
             novelty = float(out.mean())
             if novelty >= rate or out.all():  # (the rule would not hold on this draw)
                 continue
