@@ -204,7 +204,7 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
     the binomial reaches high counts most often, Hoeffding 1956). An entity for which
     h_u >= 2 is not rare (probability 0.1 or more: a giant that touches nearly every
     object) is then no arrival of a compound Poisson stream, which would let it show
-    its excess again and again, but itself: its excess is at most k - 1. Those
+    its excess again and again, but itself: its excess is at most k - 1 (none at k = 1). Those
     entities' sum is bounded by Chernoff's bound on their exact laws and combined with
     the others' compound Poisson law term by term (an upper bound again).
 
@@ -228,6 +228,12 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
     counts = np.ones(lam.size) if counts is None else np.asarray(counts, dtype=np.float64)
     if np.isnan(lam).any() or np.isnan(counts).any():
         raise ValueError("lam and counts must be numbers (rates and entity counts), not NaN")
+    if k is not None:
+        k = int(k)
+        if k < 1:
+            raise ValueError(f"k must be the block's number of objects (>= 1), got {k!r}")
+        if k == 1:
+            return -np.inf  # one object: each entity acts on it once at most, no excess
     keep = (lam > 0) & (counts > 0)
     lam, counts = lam[keep], counts[keep]
     if np.isinf(counts).any() or (k is None and np.isinf(lam).any()):
@@ -239,9 +245,6 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
         return -np.inf
     heavy = np.zeros(lam.size, dtype=bool)
     if k is not None:
-        k = int(k)
-        if k < 1:
-            raise ValueError(f"k must be the block's number of objects (>= 1), got {k!r}")
         lam = np.minimum(lam, float(k))
         q = lam / k
         # P(h >= 2) for h ~ Binomial(k, q) (0 for k = 1).
