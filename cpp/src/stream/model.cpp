@@ -217,8 +217,8 @@ bool Model::outside_support(const float* scaled) const {
   return false;
 }
 
-void Model::member_explain(const Member& m, const float* x, double* contribution, double* typical,
-                           double* spread) const {
+std::int64_t Model::member_explain(const Member& m, const float* x, double* contribution,
+                                   double* typical, double* spread) const {
   const auto d = static_cast<std::int64_t>(params_.columns.size());
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   switch (m.kind) {
@@ -233,7 +233,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
         typical[i] = c;
         spread[i] = m.spread.empty() ? kNaN : m.spread[static_cast<std::size_t>(label * d + i)];
       }
-      return;
+      return label;
     }
     case MemberKind::kPCA: {
       const auto k = static_cast<std::int64_t>(m.variance.size());
@@ -275,7 +275,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
           typical[i] = predicted;
         }
       }
-      return;
+      return -1;
     }
     case MemberKind::kRobustZ: {
       for (std::int64_t i = 0; i < d; ++i) {
@@ -284,16 +284,7 @@ void Model::member_explain(const Member& m, const float* x, double* contribution
         typical[i] = m.median[j];
         spread[i] = m.scale[j];
       }
-      return;
-    }
-  }
-}
-
-std::int64_t Model::reference_cluster(const float* x) const {
-  for (const Member& m : params_.members) {
-    if (m.kind == MemberKind::kKMeans) {
-      const auto d = static_cast<std::int64_t>(params_.columns.size());
-      return reference(simd::active(), x, m, d).first;
+      return -1;
     }
   }
   return -1;
@@ -322,13 +313,15 @@ void Model::explain(const float* store_row, std::int64_t length, std::int64_t to
   }
   const auto size = static_cast<std::size_t>(d);
   std::vector<double> contribution(size), expected(size), spread(size);
-  member_explain(params_.members[lead], x, contribution.data(), expected.data(), spread.data());
+  // The reference cluster only where K-means explains (its own search, done once).
+  const std::int64_t cluster =
+      member_explain(params_.members[lead], x, contribution.data(), expected.data(), spread.data());
   // The top columns as every detector's explanation picks them (larger first, ties to
   // the lower column), with explanation_frame's share, deviation and value of each.
   linalg::top_columns(contribution.data(), 1, d, top, 1, out.columns);
   double total = 0.0;
   for (const double c : contribution) total += c;
-  std::fill_n(out.cluster, top, reference_cluster(x));
+  std::fill_n(out.cluster, top, cluster);
   std::fill_n(out.member, top, static_cast<std::int64_t>(lead));
   for (std::int64_t r = 0; r < top; ++r) {
     const auto j = static_cast<std::size_t>(out.columns[r]);

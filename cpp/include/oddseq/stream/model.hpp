@@ -65,10 +65,13 @@ struct Explained {
   double* share;
   double* deviation;
   double* value;
-  // The K-means member's reference cluster of the row (the centre it scores the row
-  // against: the nearest, else the nearest large one) at each position, whichever
-  // member explains; -1 without a K-means member. The reasons read the cluster's own
-  // medians by it (_reasons._like_overall), as the detector's explanation's `cluster`.
+  // The reference cluster of the row (the centre K-means scores it against: the
+  // nearest, else the nearest large one) at each position when the member that explains
+  // is K-means, else -1 (as the detector's explanation's `cluster`, NaN on the rows
+  // another member explains). The reasons read the cluster's own medians by it
+  // (_reasons._like_overall). Found as KMeansDetector._scores_and_reference finds it: on
+  // the float32 row and centres, by the same squared-distance kernel, the lower centre
+  // on a tie (assign_nearest settles near-ties by those exact distances).
   std::int64_t* cluster;
   // The member that explains the row (its index in ModelParams::members; 0 for a single
   // detector) at each position: whose words the reasons say its typical values in, as
@@ -114,13 +117,12 @@ class Model {
  private:
   void scale(const float* store_row, std::int64_t length, float* x) const;
   double member_score(const Member& m, const float* x) const;
-  // The reference cluster of a scaled row under the first K-means member, else -1.
-  std::int64_t reference_cluster(const float* x) const;
   // Per feature, the member's contribution to the row's score, its typical value
   // (KMeansDetector / PCADetector / RobustZDetector.explain) and the spread its
-  // deviation is measured in.
-  void member_explain(const Member& m, const float* x, double* contribution, double* typical,
-                      double* spread) const;
+  // deviation is measured in; returns K-means' reference cluster of the row (-1 for the
+  // other members).
+  std::int64_t member_explain(const Member& m, const float* x, double* contribution,
+                              double* typical, double* spread) const;
   ModelParams params_;
 };
 
