@@ -589,27 +589,76 @@ def late_text(dropped: int, seen: int, advice: str, counted: str) -> str:
     )
 
 
+#: Events of an entity's run of equal times kept to compare with (:func:`in_run`): a
+#: burst of more distinct events in one time compares its later ones with its newest
+#: ``RUN_KEPT`` (a partial redelivery of a batch reaches back that far at most).
+RUN_KEPT = 64
+
+
+def in_run(kept: dict, key, rest: tuple, at: int, ordered: bool = False) -> bool:
+    """Whether an event (entity ``key``, its fields ``rest``, its time at ``rest[at]``)
+    equals one of its entity's run in ``kept``: the events of its latest time (in
+    arrival order; at most ``RUN_KEPT``, the newest), which it then joins. An event at a
+    later time starts a new run; one at an earlier time (late) is not compared and
+    leaves the run as it is where the times are ``ordered`` (numbers: the scorer's ns),
+    else it starts a new run too (text or hashed times: the warning's count). Equal
+    times are where a repeat can be told: a batch delivered again in part, its events
+    sharing a time (A, B, A, B), repeats events that are not the previous one; an event
+    delivered again after its entity's time moved on is older than the entity's newest
+    (dropped as too late, or placed by ``lateness``), and nothing kept says it came
+    before. What no stream can know: whether two equal events in one time are one event
+    sent twice or two (a user who views one item twice in a second of a clock that
+    counts seconds): they are one here, as the batch's ``df.drop_duplicates()`` takes
+    them.
+
+    ``kept[key]`` is ``rest`` (one event, the common entity: as much as the previous
+    event alone took), or ``[time, {rest: None, ...}]`` for a run of several."""
+    run = kept.get(key)
+    time = rest[at]
+    if type(run) is tuple:
+        if run == rest:
+            return True
+        if run[at] == time:
+            kept[key] = [time, {run: None, rest: None}]
+            return False
+        if ordered and time < run[at]:
+            return False
+    elif run is not None:
+        if run[0] == time:
+            events = run[1]
+            if rest in events:
+                return True
+            events[rest] = None
+            if len(events) > RUN_KEPT:
+                del events[next(iter(events))]
+            return False
+        if ordered and time < run[0]:
+            return False
+    kept[key] = rest
+    return False
+
+
 class Repeats:
-    """Events that repeat their entity's previous event exactly (the same event type,
-    time, item and value: the batch's repetition, :func:`oddseq.preprocessing._quality.
-    heavy_repetition`), counted on the first ``WINDOW`` events and judged by the batch's
-    rule from ``LATE_FROM`` events on (as the too-late one), for the last time when the
-    window is full or the input ends: ``oddseq stream``'s warning and
-    :class:`StreamScorer`'s. Each entity's previous event (its other fields, as given)
-    is kept while the window is open."""
+    """Events that repeat an event of their entity exactly (the same event type, time,
+    item and value): its previous event, or another of its events at the same time
+    (:func:`in_run`: a batch delivered again in part), counted on the first ``WINDOW``
+    events and judged by the batch's rule (:func:`oddseq.preprocessing._quality.
+    heavy_repetition`) from ``LATE_FROM`` events on (as the too-late one), for the last
+    time when the window is full or the input ends: ``oddseq stream``'s warning and
+    :class:`StreamScorer`'s. Each entity's run of equal times (its events' other
+    fields, as given) is kept while the window is open."""
 
     def __init__(self):
         self.window = WINDOW
-        self.previous = {}  # entity -> its previous event's other fields
+        self.previous = {}  # entity -> its run of equal times (in_run)
         self.n_seen = self.n_repeated = 0
         self.done = False  # judged (warned or not): nothing more to count
 
-    def one(self, entity, rest) -> bool:
-        """Whether the event (``entity``, its other fields ``rest``) repeats the
-        entity's previous one; counted."""
-        same = self.previous.get(entity) == rest
+    def one(self, entity, rest, at: int) -> bool:
+        """Whether the event (``entity``, its other fields ``rest``, its time at
+        ``rest[at]``) repeats an event of the entity (:func:`in_run`); counted."""
+        same = in_run(self.previous, entity, rest, at)
         self.n_seen += 1
-        self.previous[entity] = rest
         if same:
             self.n_repeated += 1
         return same
@@ -636,8 +685,9 @@ class Repeats:
         what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         return (
             f"{self.n_repeated:,} of {which}{self.n_seen:,} events "
-            f"({self.n_repeated / self.n_seen:.0%}) repeat their entity's previous event "
-            f"exactly (same {what}): duplicated {lines}s (each {lines} sent twice, a retry) "
+            f"({self.n_repeated / self.n_seen:.0%}) repeat their entity's previous event, "
+            f"or another of its events at the same time, exactly (same {what}): duplicated "
+            f"{lines}s (each {lines} sent twice, a retry, or a batch sent again in part) "
             f"inflate counts and look like bursts, which raises alerts. {advice}"
         )
 
@@ -649,13 +699,16 @@ PRUNE_FROM = 4096
 
 class PreviousEvents:
     """``StreamScorer(drop_duplicates=True)``'s memory, as ``oddseq stream
-    --drop-duplicates`` keeps it: each entity's previous event (its key -> the event's
-    fields as the scorer reads them: event code, time in ns, item key, value), to drop an
-    event equal to it; the entities the scorer forgot (``ttl``, ``max_entities``) are
-    forgotten here too once they pass twice those it tracks (at least ``PRUNE_FROM``).
-    A stream keeps only each entity's last event, so an event equal to an older one
-    (A, B, A) is kept: unlike a batch's ``df.drop_duplicates()``, which compares every
-    row with every earlier one."""
+    --drop-duplicates`` keeps it: each entity's run of equal times (:func:`in_run`: its
+    key -> the fields, as the scorer reads them, of its events since its time last
+    changed: event code, time in ns, item key, value; one tuple for the common entity),
+    to drop an event equal to one of them: its previous event, or another at the same
+    time (a batch delivered again in part, A, B, A, B); the entities the scorer forgot
+    (``ttl``, ``max_entities``) are forgotten here too once they pass twice those it
+    tracks (at least ``PRUNE_FROM``). An event equal to one at another time of its
+    entity (A at 5, B at 6, A at 5 again) is not compared: older than the entity's
+    newest event, it is dropped as too late or placed by ``lateness``, where a batch's
+    ``df.drop_duplicates()`` compares every row with every earlier one."""
 
     def __init__(self, scorer):
         self.scorer = scorer
@@ -665,13 +718,13 @@ class PreviousEvents:
 
     def one(self, key: int, rest: tuple) -> bool:
         """Whether the event (entity ``key``, its fields ``rest``) is kept: not equal
-        to its entity's previous one (dropped ones counted)."""
+        to one of its entity's run of equal times (:func:`in_run`; dropped ones
+        counted)."""
         if len(self.previous) > self.bound:
             self._forget()
-        if self.previous.get(key) == rest:
+        if in_run(self.previous, key, rest, 1, ordered=True):
             self.n_dropped += 1
             return False
-        self.previous[key] = rest
         return True
 
     def keep(self, keys, rests) -> np.ndarray:
@@ -680,10 +733,8 @@ class PreviousEvents:
             self._forget()
         previous, kept = self.previous, np.ones(len(keys), dtype=bool)
         for at, (key, rest) in enumerate(zip(keys, rests)):
-            if previous.get(key) == rest:
+            if in_run(previous, key, rest, 1, ordered=True):
                 kept[at] = False
-            else:
-                previous[key] = rest
         self.n_dropped += int(len(kept) - np.count_nonzero(kept))
         return kept
 
@@ -1002,8 +1053,9 @@ class InputChecks:
             hashed = pd.util.hash_pandas_object
             entities = hashed(part[scorer.entity], index=False).to_numpy().tolist()
             others = hashed(part[rest], index=False).to_numpy().tolist()
-            for entity, other in zip(entities, others):
-                repeats.one(entity, other)
+            times = hashed(part[scorer.time], index=False).to_numpy().tolist()
+            for entity, other, time in zip(entities, others, times):
+                repeats.one(entity, (time, other), 0)
             self._judge_repeats()
         self.look(len(frame) if since is None else since)
 
@@ -1013,7 +1065,7 @@ class InputChecks:
         repeats = self.repeats
         if repeats is not None and not repeats.done:
             try:
-                repeats.one(entity, compared(rest))
+                repeats.one(entity, compared(rest), 1)
             except TypeError:  # an entity no id (a list): update_one refuses it
                 return
             self._judge_repeats()
@@ -1043,7 +1095,8 @@ class InputChecks:
             names = [c for c in (scorer.event, scorer.time, scorer.item, scorer.value) if c]
             advice = (
                 "StreamScorer(..., drop_duplicates=True) drops an event equal to its "
-                "entity's previous one, unless such repeats are real"
+                "entity's previous one, or to another of its events at the same time, unless "
+                "such repeats are real"
             )
             _warn(self.repeats.text(names, "row", advice))
 

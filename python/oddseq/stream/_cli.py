@@ -132,7 +132,8 @@ def add_commands(commands, between=None) -> None:
         "fitted ones lasted, far "
         "more flagged than the model promises; and where the input is not as it should "
         "be: events dropped as too late past 5% of those seen (from the 1,000th on; "
-        "--lateness), events repeating their entity's previous one past 10% of the first "
+        "--lateness), events repeating their entity's previous one (or another of its "
+        "events at the same time) past 10% of the first "
         "10,000 (--drop-duplicates). A live stream ends by a signal: SIGINT (Ctrl-C) or "
         "SIGTERM scores what was read, writes --checkpoint FILE if given, and prints the "
         "summary (exit 130 or 143).",
@@ -180,18 +181,24 @@ def add_commands(commands, between=None) -> None:
     stream.add_argument(
         "--drop-duplicates",
         action="store_true",
-        help="drop an event equal to its entity's previous one in the columns the stream "
+        help="drop an event equal to its entity's previous one, or to another of its "
+        "events at the same time, in the columns the stream "
         "reads (same event, time, item and value, compared as read: a time written 1.0 "
-        "and 1 is one time; a line sent twice, a retry), counted in the summary, as "
-        "StreamScorer(drop_duplicates=True) drops them. Less than --drop-duplicates of "
+        "and 1 is one time; a line sent twice, a retry, or a batch of events sharing a "
+        "time sent again in part), counted in the summary, as "
+        "StreamScorer(drop_duplicates=True) drops them. Two equal events in one time are "
+        "one (no stream can tell a line sent twice from two real ones without an event "
+        "id: detect's --drop-duplicates takes them as one too). Less than --drop-duplicates of "
         "detect, fit and score (a row equal to "
         "any earlier row in every column of the file): a stream scores each event as it "
-        "comes, so it keeps only each entity's last event to compare with; a file appended "
+        "comes, so it keeps only each entity's events at its latest time to compare with; "
+        "a file appended "
         "to itself comes back as events too late (dropped and counted; --lateness would "
         "score the copies again): de-duplicate it before streaming. The --calibrate file "
         "loses its rows equal to an earlier row in every column, as in detect. The lines "
-        "are then read in Python (slower) and each tracked entity's last event kept (about "
-        "150 bytes an entity, forgotten with the entity by --ttl and --max-entities). "
+        "are then read in Python (slower) and each tracked entity's events at its latest "
+        "time kept (about 150 bytes an entity with one, at most 64, forgotten with the "
+        "entity by --ttl and --max-entities). "
         "Without it, such repeats are warned about where they pass 10%% of the first "
         "10,000 events, as oddseq detect warns",
     )
@@ -668,14 +675,16 @@ class _Repeats(Repeats):
     """The stream's repeats (:class:`oddseq.stream._checks.Repeats`: counted on the
     first ``WINDOW`` events and warned about once where they pass the batch's share;
     duplicated lines: each line sent twice, a retry), its events compared as their
-    fields' text, each entity's previous event kept while the window is open. Not used
+    fields' text, each entity's events at its latest time kept while the window is open
+    (:func:`oddseq.stream._checks.in_run`). Not used
     with --drop-duplicates: the scorer drops the repeats then
     (``StreamScorer(drop_duplicates=True)``, comparing the values the lines mean), and
     there is nothing to warn of."""
 
-    def __init__(self, columns):
+    def __init__(self, columns, at: int = 1):
         super().__init__()
         self.columns = columns
+        self.at = at  # the time's position among a line's fields after the entity
 
     def take(self, lists, numbers):
         """The events (column lists, line numbers), counted while the window is open."""
@@ -684,7 +693,7 @@ class _Repeats(Repeats):
         for row in zip(*lists):
             if self.n_seen >= self.window:
                 break
-            self.one(row[0], tuple(row[1:]))
+            self.one(row[0], tuple(row[1:]), self.at)
         return lists, numbers
 
     def lines(self, reader, data: bytes) -> None:
@@ -698,14 +707,14 @@ class _Repeats(Repeats):
             if text.strip():
                 values = reader.values(text)
                 if not isinstance(values, str) and values[0] is not None:
-                    self.one(values[0], tuple(values[1:]))
+                    self.one(values[0], tuple(values[1:]), self.at)
 
     def judge(self, final: bool = False) -> None:
         """The warning, once, where the repeats pass the batch's share."""
         if super().judge(final):
             advice = (
-                "--drop-duplicates drops an event equal to its entity's previous one, unless "
-                "such repeats are real"
+                "--drop-duplicates drops an event equal to its entity's previous one, or to "
+                "another of its events at the same time, unless such repeats are real"
             )
             text = self.text(self.columns[1:], "line", advice)
             print(f"oddseq stream: warning: {text}", file=sys.stderr)
@@ -989,7 +998,9 @@ def _stream(args, held) -> int:
     reader = _Reader(args, columns, required)
     # Repeats are judged (as the batch judges them) where the events have times, and
     # not dropped here: with --drop-duplicates the scorer drops them (nothing to warn of).
-    repeats = None if args.time is None or args.drop_duplicates else _Repeats(columns)
+    repeats = None
+    if args.time is not None and not args.drop_duplicates:
+        repeats = _Repeats(columns, columns.index(args.time) - 1)
     order = None
     if args.time is not None and args.time_format is None and args.dayfirst is None:
         order = _DateOrder(reader, columns.index(args.time), args.time)

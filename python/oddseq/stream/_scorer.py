@@ -139,8 +139,8 @@ class StreamUpdate:
         Events of this batch dropped as too late, and rows with a missing entity, event
         type or time.
     n_duplicates : int
-        Events of this batch dropped as equal to their entity's previous one (with
-        ``drop_duplicates=True``).
+        Events of this batch dropped as equal to their entity's previous one, or to
+        another of its events at the same time (with ``drop_duplicates=True``).
 
     Examples
     --------
@@ -391,19 +391,26 @@ class StreamScorer:
         For text dates like ``01/12/2017``: True reads day/month, False month/day. None
         lets the values decide and refuses those that could be read either way.
     drop_duplicates : bool, default=False
-        Drop an event equal to its entity's previous one (the same event type, time,
-        item and value, as the scorer reads them: a row sent twice, a retry; types the
-        pipeline never saw by their own labels, though they count as one), counted in
+        Drop an event equal to its entity's previous one, or to another of its events
+        at the same time (the same event type, time, item and value, as the scorer reads
+        them: a row sent twice, a retry, or a batch of events sharing a time sent again
+        in part, A, B, A, B; types the pipeline never saw by their own labels, though
+        they count as one), counted in
         ``counters["n_duplicates_dropped"]`` and each update's ``n_duplicates``; a
         dropped event changes nothing (``update_one`` returns the entity as it stands).
         ``oddseq stream --drop-duplicates`` drops the same events (it hands them to this
         option: a time or value written ``1.0`` on one line and ``1`` on the next is the
         same there too). Less than the batch's
         ``drop_duplicates`` (``df.drop_duplicates()``: a row equal to any earlier row):
-        a stream scores each event as it comes and keeps only each entity's last event to
-        compare with (its key and fields, about 150 bytes an entity, forgotten with the
-        entity by ``ttl`` and ``max_entities``), so an entity's A, B, A keeps the second
-        A, and a log appended to itself comes back as events too late. Needs times.
+        a stream scores each event as it comes and keeps only each entity's events at
+        its latest time to compare with (its key and their fields: about 150 bytes an
+        entity with one, at most 64, forgotten with the entity by ``ttl`` and
+        ``max_entities``), so an event equal to one at an earlier time of its entity (A
+        at 5, B at 6, A at 5 again) is not compared (it is too late, or placed by
+        ``lateness``), and a log appended to itself comes back as events too late. Two
+        equal events in one time are one event (a stream cannot tell a row sent twice
+        from two real ones without an event id; the batch's ``drop_duplicates`` takes
+        them as one too). Needs times.
         ``update_one`` then takes its general path (slower than the one-call fast path).
 
     As :meth:`AnomalyPipeline.score` does for a later log, the scorer warns (once each,
@@ -420,9 +427,9 @@ class StreamScorer:
     Of any pipeline, it warns (a ``DataWarning``, once each) as ``oddseq stream`` does,
     by the same rule: where the events dropped as too late pass 5% of those seen (from
     the 1,000th on; ``lateness`` and ``max_late_events`` place them, ``counters``
-    counts them), and, with times, where events repeating their entity's previous one
-    exactly (event, time, item and value) pass 10% of the first 10,000 (duplicated
-    rows: ``drop_duplicates=True`` drops them).
+    counts them), and, with times, where events repeating their entity's previous one,
+    or another of its events at the same time, exactly (event, time, item and value)
+    pass 10% of the first 10,000 (duplicated rows: ``drop_duplicates=True`` drops them).
 
     A scorer can be pickled mid-stream (and copied: :func:`copy.copy` and
     :func:`copy.deepcopy` give an independent scorer), to checkpoint a long-running
@@ -587,7 +594,7 @@ class StreamScorer:
         if not isinstance(drop_duplicates, (bool, np.bool_)):
             raise ValueError(f"drop_duplicates must be True or False, got {drop_duplicates!r}")
         self.drop_duplicates = bool(drop_duplicates)
-        self._previous = None  # drop_duplicates: each entity's previous event
+        self._previous = None  # drop_duplicates: each entity's events at its latest time
         if self.drop_duplicates:
             if not self._has_times:
                 raise ValueError(
@@ -1007,7 +1014,8 @@ class StreamScorer:
 
     def _without_repeats(self, arrays, entity_ids, unseen):
         """drop_duplicates: the parsed batch (``_parse``'s arrays) less the events equal
-        to their entity's previous one (event, time, item and value as read; a type never
+        to their entity's previous one or another of its events at the same time (event,
+        time, item and value as read; a type never
         seen by its label, ``unseen``), and how many were dropped."""
         keys, code, times, item, present, value = arrays
         codes = code.tolist()
@@ -1787,7 +1795,8 @@ class StreamScorer:
         0.01. The fitted threshold was set on whole sequences; a few events in, an entity
         can look odd on its way to typical, and more of them cross it at some moment. The
         change is recorded in ``threshold_history_``. A log whose events repeat their
-        entity's previous one exactly past 10% (rows written twice: they change the
+        entity's previous one (or another of its events at the same time) exactly past
+        10% (rows written twice: they change the
         scores, and move the cut) is warned about (a ``DataWarning``), as the stream
         warns; with ``drop_duplicates=True`` the replay drops them as the stream does. A
         log not in time order (newest first, shuffled) is replayed sorted by its time
@@ -1880,7 +1889,7 @@ class StreamScorer:
         for entity, event, time, item, value in zip(*columns):
             if repeats is not None:
                 try:
-                    repeats.one(entity, compared((event, time, item, value)))
+                    repeats.one(entity, compared((event, time, item, value)), 1)
                 except TypeError:  # an entity no id: the replay refuses it
                     repeats = None
             # Scores only (the C++ path returns no reasons); other values, the general one.

@@ -153,16 +153,25 @@ def test_drop_duplicates_scores_as_the_log_without_them(pipe):
     _batches(one, doubled.iloc[half:])
     assert one.counters["n_duplicates_dropped"] == n_repeats
     pd.testing.assert_frame_equal(one.features(users), clean.features(users))
-    # Only the previous event: an entity's A, B, A keeps the second A (a stream keeps
-    # each entity's last event, not all of them), and without times nothing is compared.
+    # The events of the entity's latest time (H6 s32: a batch sent again in part): an
+    # entity's A, B, A of one time drops the second A; A at 5, B at 6, A at 5 again is
+    # not compared (a stream keeps each entity's events of its latest time, not all of
+    # them: too late here), and without times nothing is compared.
     again = _scorer(pipe, drop_duplicates=True)
     again.update(
         pd.DataFrame(
             {"user_id": [1, 1, 1], "behavior": ["pv", "cart", "pv"], "timestamp": [5, 5, 5]}
         )
     )
-    assert again.counters["n_duplicates_dropped"] == 0
-    assert again.update_one(1, "pv", 5).length == 3 and again.counters["n_duplicates_dropped"] == 1
+    assert again.counters["n_duplicates_dropped"] == 1
+    assert again.update_one(1, "pv", 5).length == 2 and again.counters["n_duplicates_dropped"] == 2
+    later = _scorer(pipe, drop_duplicates=True, lateness=10)
+    later.update(
+        pd.DataFrame(
+            {"user_id": [1, 1, 1], "behavior": ["pv", "cart", "pv"], "timestamp": [5, 6, 5]}
+        )
+    )
+    assert later.counters["n_duplicates_dropped"] == 0 and later.counters["n_events"] == 3
     assert _scorer(pipe).counters["n_duplicates_dropped"] == 0
     with pytest.raises(ValueError, match="drop_duplicates must be True or False"):
         _scorer(pipe, drop_duplicates="yes")

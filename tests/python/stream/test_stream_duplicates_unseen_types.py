@@ -52,13 +52,16 @@ def test_update_keeps_different_unseen_types(pipe):
     out = scorer.update(frame)
     assert out.n_duplicates == 0 and scorer.counters["n_duplicates_dropped"] == 0
     assert scorer.counters["n_events"] == 3 and _other(scorer, "u1") == 3
-    # A repeat of the last one: in the next batch and within one (as categories too).
+    # Repeats of the same time: in the next batch and within one (as categories too),
+    # the last one's and an earlier one's (a batch sent again in part: H6 s32).
     again = frame.iloc[[2, 2, 0]].astype({"behavior": "category"})
-    assert scorer.update(again).n_duplicates == 2
-    assert scorer.counters["n_events"] == 4 and _other(scorer, "u1") == 4
+    assert scorer.update(again).n_duplicates == 3
+    assert scorer.counters["n_events"] == 3 and _other(scorer, "u1") == 3
     # update and update_one key an unseen type alike: its repeat across the two is dropped.
-    assert scorer.update_one("u1", "login", T).length == 4
-    assert scorer.counters["n_duplicates_dropped"] == 3
+    assert scorer.update_one("u1", "login", T).length == 3
+    assert scorer.counters["n_duplicates_dropped"] == 4
+    # and a type not among that time's is kept
+    assert scorer.update_one("u1", "refund", T).length == 4
 
 
 def test_numeric_types_never_seen_are_told_apart_by_number():
