@@ -30,7 +30,12 @@ from .detect import (
     PCADetector,
     RobustZDetector,
 )
-from .detect._base import min_max_probability, pipeline_confidence_cuts, verdict_confidence
+from .detect._base import (
+    min_max_probability,
+    pipeline_confidence_cuts,
+    pipeline_cut,
+    verdict_confidence,
+)
 from .detect._neighbors import explained_with_rows
 from .detect._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
@@ -45,8 +50,6 @@ from .detect._threshold import (
     check_threshold_rule,
     content_order,
     folds_in_order,
-    mad_cut,
-    normal_cut,
     out_of_fold_scores,
     outside_other_folds,
     separate_tail,
@@ -2094,7 +2097,7 @@ class AnomalyPipeline(SaveMixin):
         few = False  # the unsupervised tail cut on fewer sequences than 1 / rate
         if contamination != "auto":
             # A float share: the detector checked it (check_contamination) when fitted.
-            cut = float(np.percentile(train_scores, 100 * (1 - contamination)))
+            cut = pipeline_cut(self, train_scores).cut
             rule, reference, rate = f"top {contamination:g} of the training scores", None, None
         elif self._detector_cuts_normal_fit():
             rate = self.false_alarm_rate or DEFAULT_NORMAL_FALSE_ALARM_RATE
@@ -2122,7 +2125,7 @@ class AnomalyPipeline(SaveMixin):
                         self.random_state,
                         on_fold=None if progress is None else lambda: progress.update(1),
                     )
-            cut = normal_cut(reference, rate)
+            cut = pipeline_cut(self, reference, rate).cut
             rule = f"{1 - rate:g} quantile of out-of-fold scores of the normal data"
             evidence = None
             if lengths is not None and self.evidence_prior > 0:
@@ -2135,28 +2138,23 @@ class AnomalyPipeline(SaveMixin):
             # fell under one (at most a quarter fewer flags), or down to the lower edge
             # of a group apart if it fell inside one (at most the top 5%): auto_cut;
             # never below the detector's own floor where it has one (Markov: one miss),
-            # the detector's rule itself, not a copy of it.
+            # the detector's rule itself, not a copy of it; where it collapsed, repaired
+            # (_tail_refit), raised to that floor again: pipeline_cut, the one
+            # composition predict_confidence re-runs too.
             # (all scores equal: said once, by the detector's own fit where it cuts by
             # the tail rule too)
-            cut, tail, moved = self.detector_._unsupervised_cut(
-                train_scores, rate, warn=self.detector_.natural_cut
+            cut, tail, moved, refit = pipeline_cut(
+                self, train_scores, rate, warn=self.detector_.natural_cut
             )
             reference = train_scores
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
-            if cut == moved:  # (a detector's own floor is its own rule)
-                refit = _tail_refit(train_scores, rate, cut)
-                if refit is not None:  # the cut collapsed: repaired (see _tail_refit)
-                    moved, tail = refit["threshold"], refit["tail_threshold"]
-                    # never below the detector's own floor (Markov: one miss), which
-                    # the first cut was not raised to
-                    own = self.detector_._cut_floor()
-                    cut = moved if own is None else max(float(own), moved)
-                    aside = refit["set_aside"] / len(train_scores)
-                    rule += (
-                        f", refitted without the top {aside:.2%}"
-                        if aside
-                        else ", moved toward the gap under the group at the top"
-                    ) + f" (the first cut flagged {refit['first_n_flagged']:,})"
+            if refit is not None:  # the cut collapsed: repaired (see _tail_refit)
+                aside = refit["set_aside"] / len(train_scores)
+                rule += (
+                    f", refitted without the top {aside:.2%}"
+                    if aside
+                    else ", moved toward the gap under the group at the top"
+                ) + f" (the first cut flagged {refit['first_n_flagged']:,})"
             # The move up's test, and why it went as it did (flags under the gap tied or
             # distinct; None: no clear gap above the tail cut).
             above = _gap_above(train_scores, tail)[1]
@@ -2187,7 +2185,7 @@ class AnomalyPipeline(SaveMixin):
             else:
                 few = _too_few_for_the_rate(train_scores.size, rate)
         else:
-            cut, reference, rate = mad_cut(train_scores), train_scores, None
+            cut, reference, rate = pipeline_cut(self, train_scores).cut, train_scores, None
             rule = "median + 3 x 1.4826 MAD of the training scores"
         if progress is not None and not (self.normal_ and contamination == "auto"):
             progress.update(1)

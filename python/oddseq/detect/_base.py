@@ -502,45 +502,79 @@ def bootstrap_cuts(reference, rule, n_draws: int | None = None, seed: int = 0) -
     return cuts
 
 
-def pipeline_confidence_cuts(pipe, reference):
-    """:func:`bootstrap_cuts` of an ``AnomalyPipeline``'s cut, for its
-    ``predict_confidence``: its rule re-run on resamples of ``reference`` (its
-    ``_reference()``), or None where there is none to re-run or it does not give
-    ``threshold_`` on the reference: a float contamination (ExCeeD is a quantile's
-    spread), normal-only fitting's support rule (its cut reads the normal entities
-    inside the range, not kept). The rules are the pipeline's own functions, composed
-    as its ``_set_threshold`` composes them: the tail cut of ``contamination="auto"``
-    (the detector's ``_unsupervised_cut``, its floor, ``_tail_refit`` where the first
-    cut collapsed), the normal-only quantile (``normal_cut``, the neural models' own
-    too) and the MAD cut."""
+class PipelineCut(NamedTuple):
+    """One cut by :class:`oddseq.AnomalyPipeline`'s rule (:func:`pipeline_cut`):
+    ``cut``, the threshold; for the unsupervised tail cut also what its record reads:
+    ``tail`` (the tail model's cut before the moves into a gap), ``moved`` (after them,
+    before the detector's own floor) and ``refit`` (``_tail_refit``'s record where the
+    first cut collapsed and was repaired); None where they do not apply."""
+
+    cut: float
+    tail: float | None = None
+    moved: float | None = None
+    refit: dict | None = None
+
+
+def pipeline_cut(pipe, scores, rate=None, warn: bool = False) -> PipelineCut:
+    """:class:`oddseq.AnomalyPipeline`'s cut of its reference ``scores`` by its own
+    rule: the one composition its fit (``_set_threshold``) and its
+    ``predict_confidence`` (which re-runs it on resamples of the reference,
+    :func:`pipeline_confidence_cuts`) both call, so the two cannot drift apart.
+
+    Which cut, by the pipeline's parameters: a float ``contamination``, that top share
+    of the scores; normal-only fitting (``normal_``), ``normal_cut`` at ``rate`` (the
+    out-of-fold scores' quantile; a neural model's own normal-only cut is its fit's
+    and the same quantile of its held-out scores); unsupervised ``threshold="tail"``,
+    the detector's ``_unsupervised_cut`` at ``rate`` (the tail cut moved into a clear
+    gap, raised to the detector's own floor), and where the floor did not decide and
+    the cut collapsed, ``_tail_refit``'s repair, raised to that floor again;
+    ``threshold="mad"``, ``mad_cut``. Normal-only fitting's support rule re-cuts after
+    this where it holds (:func:`support_cut`). ``warn``: the detector's warning about
+    equal scores (the fit's; never on resamples)."""
     from .._pipeline import _tail_refit
     from ._threshold import mad_cut, normal_cut
 
+    scores = np.asarray(scores, dtype=np.float64)
+    if pipe.contamination != "auto":
+        return PipelineCut(float(np.percentile(scores, 100 * (1 - pipe.contamination))))
+    if pipe.normal_:
+        return PipelineCut(normal_cut(scores, rate))
+    if pipe.threshold != "tail":
+        return PipelineCut(mad_cut(scores))
+    detector = pipe.detector_
+    cut, tail, moved = detector._unsupervised_cut(scores, rate, warn=warn)
+    refit = None
+    if cut == moved:  # (a detector's own floor is its own rule)
+        refit = _tail_refit(scores, rate, cut)
+        if refit is not None:  # the cut collapsed: repaired (see _tail_refit)
+            moved, tail = refit["threshold"], refit["tail_threshold"]
+            # never below the detector's own floor (Markov: one miss), which the
+            # first cut was not raised to
+            own = detector._cut_floor()
+            cut = moved if own is None else max(float(own), moved)
+    return PipelineCut(cut, tail, moved, refit)
+
+
+def pipeline_confidence_cuts(pipe, reference):
+    """:func:`bootstrap_cuts` of an ``AnomalyPipeline``'s cut, for its
+    ``predict_confidence``: its rule (:func:`pipeline_cut`, the composition its fit
+    calls) re-run on resamples of ``reference`` (its ``_reference()``), or None where
+    there is none to re-run or it does not give ``threshold_`` on the reference: a
+    float contamination (ExCeeD is a quantile's spread), normal-only fitting's support
+    rule (its cut reads the normal entities inside the range, not kept), a neural
+    model's own support rule."""
     support = getattr(pipe, "support_rule_", False)
     if pipe.contamination != "auto" or support or getattr(pipe.detector_, "support_rule_", False):
         return None  # (the support rule's cut: of the entities inside the range)
     info = getattr(pipe, "threshold_info_", None) or {}
     rate = info.get("false_alarm_rate")
-    detector = pipe.detector_
-    if pipe.normal_:
-
-        def rule(scores):
-            return normal_cut(scores, rate)
-    elif pipe.threshold == "tail":
-
-        def rule(scores):
-            cut, _, moved = detector._unsupervised_cut(scores, rate, warn=False)
-            if cut == moved:  # (not raised to the detector's floor)
-                refit = _tail_refit(scores, rate, cut)
-                if refit is not None:  # the cut collapsed: repaired
-                    own = detector._cut_floor()
-                    moved = refit["threshold"]
-                    cut = moved if own is None else max(float(own), moved)
-            return cut
-    else:
-        rule = mad_cut
-    if rate is None and rule is not mad_cut:
+    mad = not pipe.normal_ and pipe.threshold != "tail"
+    if rate is None and not mad:
         return None
+
+    def rule(scores):
+        return pipeline_cut(pipe, scores, rate).cut
+
     return cut_spread(pipe, reference, rule, pipe.threshold_, rate)
 
 
