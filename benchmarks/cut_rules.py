@@ -25,10 +25,12 @@ before the moves); ``levelled 0.1`` (the move down's spacings levelled by the bu
 
 Thirty-second session (H4, measured, not adopted): ``quiet tail`` (where the tail cut
 alone decided and its count is no excess over the rate's share, the cut where the tail
-model expects one false alarm among n), ``graded width`` (the graded move toward the gap
-below the first tail cut without the width gate, graded by the width too; ``, p <= 0.2``
-only where the gap is a near miss, p <= 0.2 and at least half the bar wide; ``, bent``
-only where the first tail cut flags no more than the rate's share). The table "which
+model expects one false alarm among n; ``, light band``: only where the band's shape is
+under 0.1 and the count at most 1.25 times the rate's share), ``graded width`` (the
+graded move toward the gap below the first tail cut without the width gate, graded by the
+width too; ``, p <= 0.2`` only where the gap is a near miss, p <= 0.2 and at least half
+the bar wide; ``, bent`` only where the first tail cut flags no more than the rate's
+share). The table "which
 branch decided" says, per labelled and nothing-planted cells, which branch of the
 pipeline's cut set it (``decider``).
 
@@ -271,6 +273,23 @@ def quiet_tail(scores, rate=RATE, level=0.01):
     return max(cut, _model_cut(scores, _tail_model(scores, 4 * _TAIL_SHARE), 1.0 / n))
 
 
+def quiet_light_tail(scores, rate=RATE, lightest=0.1, most_ratio=1.25):
+    """ "Nothing here" only where the band reads a light tail: where the tail cut alone
+    decided, the tail model's shape (Pickands, 80th-95th percentiles) is under
+    ``lightest`` (no heavier than an exponential's within the estimator's spread: a group
+    inside the band reads heavier) and the count over the cut is at most ``most_ratio``
+    times the rate's share (anomalies above an unbent band show as an excess), the cut
+    where the tail model expects one false alarm among the n entities."""
+    cut = _auto_cut(scores, rate, refit=True)[0]
+    if decider(scores, rate) != "tail":
+        return cut
+    model = _tail_model(scores, 4 * _TAIL_SHARE)
+    over = int(np.count_nonzero(scores > tail_cut(scores, rate)))
+    if model[1] >= lightest or over > most_ratio * rate * scores.size:
+        return cut
+    return max(cut, _model_cut(scores, model, 1.0 / scores.size))
+
+
 def graded_width(scores, rate=RATE, most_chance=1.0, least_width=0.0, bent=False):
     """The pipeline's cut, then moved toward the widest gap below the first tail cut
     (within the top 5%, bounded top, no width gate) by a share ``log(p) / log(0.05)``
@@ -319,6 +338,7 @@ RULES = {
     "refit, excess": refit_excess,
     "refit, excess, first": lambda s: refit_excess(s, go_on=False),
     "quiet tail": quiet_tail,
+    "quiet tail, light band": quiet_light_tail,
     "graded width": graded_width,
     "graded width, p <= 0.2": lambda s: graded_width(s, most_chance=0.2, least_width=0.5),
     "graded width, bent": lambda s: graded_width(s, bent=True),
