@@ -23,6 +23,7 @@ from ..utils._validation import resolve_threads
 from ._graph import events_for_graph
 from ._null import block_significance, poisson_surprise
 from ._schedule import schedule_check
+from ._visits import object_act_share
 
 __all__ = ["GroupDetector", "fraudar_weights"]
 
@@ -582,7 +583,7 @@ class GroupDetector(BaseEstimator):
         )
         self._events = ev
         self._window_ns = window_ns
-        self._object_share = None  # each object's share of all events, read when needed
+        self._object_share = None  # each object's share of all acts, read when needed
         self._time_order = None  # the events' order in time, built when needed
         method = self.method
         has_times = ev.times is not None and len(ev.times) > 0
@@ -1190,13 +1191,19 @@ class GroupDetector(BaseEstimator):
         events there) acts on the block's object o there with probability
         1 - (1 - s) ** a, s the object's share of the acts of the entities outside the
         block in that window (its popularity there; a ring is its items' popularity in
-        its own windows), at least its share of all events, and at least the entity's
-        own share of acts on it elsewhere (its taste). Its acts on several of the
+        its own windows), at least its share of all the log's acts (the same unit: an
+        entity's distinct objects in a window; the members were chosen for acting on
+        the objects, so the others' share alone is low where the members are a large
+        part of the window's users), and at least the entity's own share of acts on it
+        elsewhere (its taste). Its acts on several of the
         block's objects in one window are one visit, not independent chances: the
         chance that it acts on any of them there, then as many of them as the log's
         visits to them hold (see :func:`~oddseq.graph._null.activity_laws`); its
         windows add up, and the members' excess over one act each is judged over every
-        entity active in the block's windows
+        entity active in the block's windows, one grid at a time (a grid's acts against
+        that grid's law: an act near a window's edge falls in a column of each grid, so
+        the two grids' acts together are not one grid's law; the grid that reads the
+        block best is kept, the choice counted as log10 2 more tests)
         (:func:`~oddseq.graph._null.log10_excess_sf_laws`, each law rounded up to 2%
         steps: never more significant), against the count of blocks of the conditioned
         test (columns choose the objects), as the block is and without its object whose
@@ -1207,7 +1214,7 @@ class GroupDetector(BaseEstimator):
         if got is None:
             return {"expected_edges": 0.0, "log10_p": 0.0, "log10_tests": 0.0, "significance": 0.0}
         objects, parts = got
-        return self._visit_stats(rows, row_hits, objects, parts, n_units)
+        return self._visit_stats(rows, objects, parts)
 
     def _active_law(self, grown, grown_hits, rows, cols, units, places, n_units: int):
         """Whether each entity the expansion would add to a lockstep group on several
@@ -1216,7 +1223,9 @@ class GroupDetector(BaseEstimator):
         law of :func:`~oddseq.graph._null.activity_laws` (the group's test, the objects'
         popularity read outside the members ``rows`` and these candidates), below
         10 ** -threshold shared among the entities judged (Bonferroni), as ``own_law``
-        judges them by their volume."""
+        judges them by their volume. Each grid's acts against that grid's law (see
+        :meth:`_activity_stats`), the grid that reads the entity best kept (log10 2
+        more tests where the group has columns of both)."""
         if grown.size == 0:
             return np.zeros(0, dtype=bool)
         everyone = np.union1d(rows, grown)
@@ -1224,22 +1233,36 @@ class GroupDetector(BaseEstimator):
         if got is None:
             return np.ones(grown.size, dtype=bool)
         objects, parts = got
-        entities, sf = self._visit_laws(everyone, objects, parts, n_units)
-        log10_sf = np.full(grown.size, -np.inf)
-        if entities.size:
-            at = np.minimum(np.searchsorted(entities, grown), entities.size - 1)
-            ok = entities[at] == grown
-            k = np.clip(grown_hits, 0, sf.shape[1] - 1)
-            with np.errstate(divide="ignore"):
-                log10_sf[ok] = np.log10(sf[at[ok], k[ok]])
-        return log10_sf <= -float(self.threshold) - np.log10(grown.size)
+        inputs = self._visit_inputs(objects, parts)
+        hits_by_grid, cols_by_grid = parts[5], parts[6]
+        grids = [g for g in (0, 1) if cols_by_grid[g].sum() > 0]
+        at_grown = np.searchsorted(everyone, grown)
+        best = np.zeros(grown.size)
+        for g in grids:
+            entities, sf = self._visit_laws(
+                everyone, inputs, objects.size, g, int(cols_by_grid[g].sum())
+            )
+            hits = hits_by_grid[g].sum(axis=1)[at_grown]
+            # An entity not active in the grid's windows acts there never (and has no acts).
+            log10_sf = np.where(hits > 0, -np.inf, 0.0)
+            if entities.size:
+                at = np.minimum(np.searchsorted(entities, grown), entities.size - 1)
+                ok = entities[at] == grown
+                k = np.clip(hits, 0, sf.shape[1] - 1)
+                with np.errstate(divide="ignore"):
+                    log10_sf[ok] = np.log10(sf[at[ok], k[ok]])
+            best = np.minimum(best, log10_sf)
+        best = best + np.log10(max(len(grids), 1))
+        return best <= -float(self.threshold) - np.log10(grown.size)
 
     def _activity_parts(self, rows, cols, units, places):
         """:meth:`_activity_stats`' chances: the block's objects and, per (entity,
         object, grid, window) of its columns' windows, the chance that the entity acts
         on the object there (read from the entities outside ``rows``), its row, its key
         (object index * 2 + grid), its window and its acts there; None where no entity
-        is active in the block's windows."""
+        is active in the block's windows; then, per grid, the acts of each of ``rows`` on
+        each object in the grid's columns (rows x objects, in the order of ``rows``)
+        and each object's columns of the grid."""
         ev = self._events
         t0, n_bins, window_ns, half = self._bins
         n_rows = len(ev.ids)
@@ -1249,12 +1272,14 @@ class GroupDetector(BaseEstimator):
         objects, col_index = np.unique(col_obj, return_inverse=True)
         n_keys = ev.n_keys
         if getattr(self, "_object_share", None) is None:
-            slots = ev.keys[ev.keys >= 0]
-            self._object_share = np.bincount(slots, minlength=len(ev.object_labels)) / max(
-                len(ev.times), 1
-            )
+            self._object_share = object_act_share(ev, t0, window_ns)
         floor = self._object_share[col_obj]
         lam_parts, row_parts, key_parts, bin_parts, n_parts = [], [], [], [], []
+        hits_by_grid = [np.zeros((rows.size, objects.size), dtype=np.int64) for _ in (0, 1)]
+        rank = np.argsort(rows)
+        cols_by_grid = [
+            np.bincount(col_index[col_grid == g], minlength=objects.size) for g in (0, 1)
+        ]
         for g in (0, 1):
             mine = np.flatnonzero(col_grid == g)
             if mine.size == 0:
@@ -1302,6 +1327,19 @@ class GroupDetector(BaseEstimator):
                 np.searchsorted(bins_here, act_bin[in_bins]), minlength=bins_here.size
             )
             others_there = per_bin[np.searchsorted(bins_here, c_bin)]
+            # The members' own acts on the grid's columns (each column at most once).
+            mem = np.flatnonzero(~other)
+            mem_key = act_obj[mem] * (n_bins + 1) + pair_bin[act_pair[mem]]
+            at_m = np.minimum(np.searchsorted(c_sorted, mem_key), c_sorted.size - 1)
+            on_col = c_sorted[at_m] == mem_key
+            np.add.at(
+                hits_by_grid[g],
+                (
+                    rank[np.searchsorted(rows, pair_row[act_pair[mem[on_col]]], sorter=rank)],
+                    col_index[mine][order[at_m[on_col]]],
+                ),
+                1,
+            )
             share = np.where(others_there > 0, on_obj / np.maximum(others_there, 1), 0.0)
             share = np.minimum(np.maximum(share, floor[mine]), 1.0)
             # Every entity active in each column's window, with its acts there.
@@ -1318,7 +1356,8 @@ class GroupDetector(BaseEstimator):
             n_parts.append(n_acts[at])
         if not lam_parts:
             return None
-        return objects, (lam_parts, row_parts, key_parts, bin_parts, n_parts)
+        parts = (lam_parts, row_parts, key_parts, bin_parts, n_parts, hits_by_grid, cols_by_grid)
+        return objects, parts
 
     def _visit_inputs(self, objects, parts):
         """The per-(entity, object, grid, window) chances of :meth:`_activity_parts`
@@ -1327,7 +1366,7 @@ class GroupDetector(BaseEstimator):
         :func:`~oddseq.graph._null.activity_laws` reads)."""
         from ._graph import acts_outside, object_acts
 
-        lam_parts, row_parts, key_parts, bin_parts, n_parts = parts
+        lam_parts, row_parts, key_parts, bin_parts, n_parts = parts[:5]
         t0, _, window_ns, _ = self._bins
         key = np.concatenate(key_parts)
         grid = key % 2
@@ -1341,41 +1380,44 @@ class GroupDetector(BaseEstimator):
         chance, n_acts, obj = np.concatenate(lam_parts), np.concatenate(n_parts), key // 2
         return chance, row, grid, window, obj, n_acts, acts, block_windows, own_total
 
-    def _visit_laws(self, rows, objects, parts, n_units):
-        """Per entity active in a block's windows, the law of its acts on the block's
-        objects there (:func:`~oddseq.graph._null.activity_laws`, the block's members
-        ``rows``; the objects' co-visits read as :meth:`_visit_stats` reads them):
-        ``(entities, sf)``, ``sf[u, j]`` = P(h_u >= j)."""
+    def _visit_laws(self, rows, inputs, n_objects: int, g: int, n_units: int):
+        """Per entity active in a block's windows of grid ``g``, the law of its acts on
+        the block's objects there (:func:`~oddseq.graph._null.activity_laws`, the
+        block's members ``rows``; the objects' co-visits read as :meth:`_visit_stats`
+        reads them; ``inputs`` from :meth:`_visit_inputs`): ``(entities, sf)``,
+        ``sf[u, j]`` = P(h_u >= j)."""
         from ._null import activity_laws
 
-        chance, row, grid, window, obj, n_acts, acts, block_windows, own_total = self._visit_inputs(
-            objects, parts
-        )
+        chance, row, grid, window, obj, n_acts, acts, block_windows, own_total = inputs
         members = np.sort(rows)
+        keep = grid == g
         return activity_laws(
-            chance,
-            row,
-            grid,
-            window,
-            obj,
-            objects.size,
+            chance[keep],
+            row[keep],
+            grid[keep],
+            window[keep],
+            obj[keep],
+            n_objects,
             members,
-            _covisit_acts(acts, block_windows, members, objects.size),
+            _covisit_acts(acts, block_windows, members, n_objects),
             block_windows,
             int(n_units),
-            n_acts=n_acts,
+            n_acts=n_acts[keep],
             own_total=own_total,
         )
 
-    def _visit_stats(self, rows, row_hits, objects, parts, n_units):
+    def _visit_stats(self, rows, objects, parts):
         """_activity_stats' test with each entity's acts in a window as one visit to the
         block's objects (:func:`~oddseq.graph._null.activity_laws`): the chances of
-        each (entity, object, window) given, the objects' co-visits read from the log."""
+        each (entity, object, window) given, the objects' co-visits read from the log;
+        each grid's acts (``parts``' last two: the members' acts per grid and object, the
+        objects' columns per grid) against that grid's law, the better kept."""
         from ._null import _log10_binom, _unique_rows, activity_laws, log10_excess_sf_laws
 
         chance, row, grid, window, obj, n_acts, acts, block_windows, own_total = self._visit_inputs(
             objects, parts
         )
+        hits_by_grid, cols_by_grid = parts[5], parts[6]
         members = np.sort(rows)
         n_cols = max(int(self._n_searched_cols), 1)
         # The objects' co-visits (how many of them a visit holds, once there) are read
@@ -1415,30 +1457,42 @@ class GroupDetector(BaseEstimator):
                 "significance": float(log10_p - tests),
             }
 
-        everything = np.ones(obj.size, dtype=bool)
-        if objects.size < 3:
-            return judge(everything, row_hits, n_units, 0.0)
-        # Also the block without the object whose audience its members are the least
-        # share of (a popular object, a category beside the item: its acts are what the
-        # members' taste explains, and the block's tests would still count it), the
-        # better of the two judged, with the choice counted (log10 2 more tests).
+        # Each object's share of the members' acts on it (its audience's share that the
+        # members are), over the log.
         member_act = np.isin(acts[0], members)
         share = np.bincount(acts[2][member_act], minlength=objects.size) / np.maximum(
             np.bincount(acts[2], minlength=objects.size), 1
         )
-        drop = int(np.argmin(share))
-        mine = member_act & (acts[2] == drop) & np.isin(acts[1], block_windows)
-        on_drop = np.bincount(
-            np.searchsorted(rows, acts[0][mine], sorter=np.argsort(rows)), minlength=rows.size
-        )
-        order = np.argsort(rows)
-        lost = np.zeros(rows.size, dtype=np.int64)
-        lost[order] = on_drop[: rows.size]
-        lost = np.minimum(lost, row_hits)
-        drop_units = max(np.unique(window[(obj == drop) & (grid == g)]).size for g in (0, 1))
-        whole = judge(everything, row_hits, n_units, np.log10(2.0))
-        part = judge(obj != drop, row_hits - lost, max(int(n_units) - drop_units, 1), np.log10(2.0))
-        return part if part["significance"] > whole["significance"] else whole
+        grids = [g for g in (0, 1) if cols_by_grid[g].sum() > 0]
+        # The grid that reads the block best, the choice counted.
+        choice = np.log10(max(len(grids), 1))
+        best = None
+        for g in grids:
+            sel = grid == g
+            hits = hits_by_grid[g].sum(axis=1)
+            units = int(cols_by_grid[g].sum())
+            held = np.flatnonzero(cols_by_grid[g] > 0)
+            if held.size < 3:
+                stats = judge(sel, hits, units, choice)
+            else:
+                # Also the block without the object whose audience its members are the
+                # least share of (a popular object, a category beside the item: its acts
+                # are what the members' taste explains, and the block's tests would still
+                # count it), the better of the two judged, with the choice counted
+                # (log10 2 more tests).
+                drop = int(held[np.argmin(share[held])])
+                extra = choice + np.log10(2.0)
+                whole = judge(sel, hits, units, extra)
+                part = judge(
+                    sel & (obj != drop),
+                    hits - hits_by_grid[g][:, drop],
+                    max(units - int(cols_by_grid[g][drop]), 1),
+                    extra,
+                )
+                stats = part if part["significance"] > whole["significance"] else whole
+            if best is None or stats["significance"] > best["significance"]:
+                best = stats
+        return best
 
     def _events_in(self, bins: np.ndarray):
         """The events in the given first-grid windows and their entities' rows, through
