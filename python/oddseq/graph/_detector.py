@@ -385,8 +385,10 @@ class GroupDetector(BaseEstimator):
         Least significance (log10 units) of a group.
     max_groups : int, default=20
         Most groups per method: the max_groups most significant of the groups the
-        search finds (the others stay in ``candidates_`` with ``is_group`` False and
-        their entities in no group), not the first ones it meets: the peeling meets
+        search finds (the others stay in ``candidates_`` with ``is_group`` False;
+        once a group is out of the max_groups strongest, its entities return to the
+        search, so a later block may still hold them), not the first ones it meets:
+        the peeling meets
         blocks in order of weighted density, not of significance, so which groups a
         cap on the first ones kept depended on where it fell. The search goes on
         past the cap until ``patience`` stops it, the graph is spent, or it has met
@@ -902,6 +904,11 @@ class GroupDetector(BaseEstimator):
         # tests of its entities' activity and returns (its significance only falls
         # there), which cost most of the search past the cap.
         strength, bar = {}, [-np.inf]
+        # A group pushed out of the max_groups strongest is no group (the bar only
+        # rises, so it never comes back): its members return to the search, as an
+        # entity in any block that is no group does, so a stronger block may still
+        # hold them (``group_rows``: each group's members, by the block and part found).
+        group_rows = {}
         for block_no in range(5 * self.max_groups + 4 * self.patience):
             block = _core.peel_densest(
                 graph.offsets, graph.cols, col_offsets, row_of, weight, alive, threads
@@ -1041,8 +1048,14 @@ class GroupDetector(BaseEstimator):
                 if cand["is_group"]:
                     key = cand["found"]
                     strength[key] = max(strength.get(key, -np.inf), cand["significance"])
+                    group_rows.setdefault(key, []).append(cand["rows"])
             if len(strength) >= self.max_groups:
-                bar[0] = sorted(strength.values(), reverse=True)[self.max_groups - 1]
+                ranked = sorted(strength, key=lambda key: -strength[key])  # stable
+                bar[0] = strength[ranked[self.max_groups - 1]]
+                for key in ranked[self.max_groups :]:
+                    for rows in group_rows.pop(key, ()):
+                        taken[rows] = False
+                        alive[rows] = searched[rows]
             if any_group:
                 misses = 0
             else:
