@@ -22,6 +22,7 @@ from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from ._graph import events_for_graph
 from ._null import block_significance, poisson_surprise
+from ._pairs import pair_objects
 from ._schedule import schedule_check
 from ._visits import object_act_share
 
@@ -286,7 +287,10 @@ class GroupDetector(BaseEstimator):
     object in a window (an object acted on again days later is a second act). A group
     shares at least two objects, each member acts at least twice on them (CopyCatch's
     rule), and has at least ``min_members`` members; objects with one entity carry no
-    weight. A lockstep group may also be one object that its members come back to
+    weight. With several object columns the objects are counted by event (one event is
+    one act: an item and its own category, or the price it is always paid at, are one
+    object; ``oddseq.graph._pairs``). A lockstep group may also be one object that its
+    members come back to
     together in three windows or more and of whose audience they are at least half (a
     ring whose shop has one item to push; not the crowd that comes back to a popular
     item at each restock, which one object cannot tell from a group): it must then also
@@ -832,14 +836,27 @@ class GroupDetector(BaseEstimator):
             # together, nor is the crowd that returns to a popular item at each of
             # its restocks (its popularity there, which one object cannot tell
             # from a group; a second object can).
-            n_objects = cols.size if units is None else np.unique(units[cols]).size
-            one_object = units is not None and n_objects == 1 and n_units >= 2
+            # One event is one act: with several object columns, the objects are
+            # counted by the events that act on them (pair_objects): one item and its
+            # own category are one object, judged as one on the item's own acts.
+            finest, n_windows = cols, n_units
+            if units is None:
+                n_objects = cols.size
+            else:
+                n_objects, finest = pair_objects(
+                    self._events, self._bins, rows, cols, units, places, col_degree
+                )
+                if finest.size < cols.size:  # the one object's acts (its windows)
+                    n_windows = _acts(
+                        np.zeros(finest.size, np.int64), units[finest], places[finest]
+                    ).size
+            one_object = units is not None and n_objects == 1 and n_windows >= 2
             owned = False
             if one_object and rows.size >= self.min_members:
                 if stats["significance"] >= max(self.threshold, least):
-                    again, owned = self._return_stats(rows, cols, units, places, n_units)
+                    again, owned = self._return_stats(rows, finest, units, places, n_windows)
                     stats = self._weaker(stats, again)
-            returns = one_object and owned and n_units >= _RETURN_WINDOWS
+            returns = one_object and owned and n_windows >= _RETURN_WINDOWS
             # A lockstep group on several objects must also beat the null model of
             # its entities' own activity: each entity's acts in each window given
             # (when it is active, on how many objects), each on an object as often
@@ -1011,7 +1028,19 @@ class GroupDetector(BaseEstimator):
                                 )
                             stats = self._weaker(stats, own)
                         if returns:
-                            again, _ = self._return_stats(rows, cols, units, places, n_units)
+                            finest = pair_objects(
+                                self._events,
+                                self._bins,
+                                judged[0],
+                                cols,
+                                units,
+                                places,
+                                col_degree,
+                            )[1]
+                            n_windows = _acts(
+                                np.zeros(finest.size, np.int64), units[finest], places[finest]
+                            ).size
+                            again, _ = self._return_stats(rows, finest, units, places, n_windows)
                             stats = self._weaker(stats, again)
                     else:
                         associates = associate_hits = np.zeros(0, dtype=np.int64)
