@@ -38,20 +38,37 @@ def object_act_share(ev, t0: int, window_ns: int) -> np.ndarray:
         return np.zeros(n_objects)
     row = np.repeat(np.arange(len(ev.offsets) - 1, dtype=np.int64), np.diff(ev.offsets))
     window = (times - t0) // window_ns
-    # Each (entity, window) numbered: along the events where each entity's are in time
-    # order (grouped logs and Sequences), else by a sort.
+    # Each (entity, window) numbered along the events (each entity's are in time order
+    # in grouped logs and Sequences; else by a sort, and numbered in that order).
     pair = row * (int(window.max()) + 1) + window
-    if (pair[1:] >= pair[:-1]).all():
+    in_order = bool((pair[1:] >= pair[:-1]).all())
+    if in_order:
         visit = np.cumsum(np.r_[0, pair[1:] != pair[:-1]])
     else:
         visit = np.unique(pair, return_inverse=True)[1].ravel()
-    keys = np.asarray(ev.keys, dtype=np.int64).reshape(times.size, ev.n_keys)
-    visit = np.repeat(visit.astype(np.int64), ev.n_keys)
-    keys = keys.ravel()
+    keys = np.asarray(ev.keys, dtype=np.int64).ravel()
     known = keys >= 0
-    # numpy's sort path (return_counts): a plain np.unique hashes, ~100x slower on
-    # millions of int64 keys (numpy#31969).
-    act = np.unique(visit[known] * np.int64(n_objects) + keys[known], return_counts=True)[0]
-    of_acts = np.bincount(act % n_objects, minlength=n_objects) / max(act.size, 1)
+    if in_order:
+        # The events' keys in key order (object_acts' index, built once per fit): within
+        # a key, events in their order, so each act's events lie next to each other.
+        index = getattr(ev, "_key_index", None)
+        if index is None:
+            flat = ev.keys.ravel()
+            order = np.argsort(flat, kind="stable")
+            index = (order, flat[order])
+            ev._key_index = index
+        order, sorted_keys = index
+        sorted_keys = np.asarray(sorted_keys, dtype=np.int64)
+        by_key = visit[order // ev.n_keys]
+        first = np.r_[True, (sorted_keys[1:] != sorted_keys[:-1]) | (by_key[1:] != by_key[:-1])]
+        first &= sorted_keys >= 0
+        counts = np.bincount(sorted_keys[first], minlength=n_objects)
+    else:
+        # numpy's sort path (return_counts): a plain np.unique hashes, ~100x slower on
+        # millions of int64 keys (numpy#31969).
+        visit = np.repeat(visit.astype(np.int64), ev.n_keys)
+        act = np.unique(visit[known] * np.int64(n_objects) + keys[known], return_counts=True)[0]
+        counts = np.bincount(act % n_objects, minlength=n_objects)
+    of_acts = counts / max(int(counts.sum()), 1)
     of_events = np.bincount(keys[known], minlength=n_objects) / times.size
     return np.maximum(of_acts, of_events)
