@@ -85,3 +85,58 @@ def test_the_returned_members_do_not_depend_on_the_thread_count(log):
         return fit(log, 1, threads).candidates_[["members", "significance", "is_group"]]
 
     pd.testing.assert_frame_equal(run(1), run(2))
+
+
+# max_groups=None (the default): 20 groups per method, or one per 1,000 entities of the
+# log where that is more. A log's rings grow with its users: a fixed 20 bound on shops of
+# 20,000-100,000 users with 25-40 rings.
+
+
+@pytest.fixture(scope="module")
+def big_shop():
+    """30,000 users with 3 random items each of 300,000, and 26 rings of 5 accounts on 4
+    items of their own (ids 100_000 + 10 * ring + member, items 900_000 + 10 * ring +
+    item)."""
+    rng = np.random.default_rng(2)
+    users = np.repeat(np.arange(30_000), 3)
+    parts = [pd.DataFrame({"user": users, "item": rng.integers(0, 300_000, users.size)})]
+    for k in range(26):
+        members, items = 100_000 + 10 * k + np.arange(5), 900_000 + 10 * k + np.arange(4)
+        parts.append(pd.DataFrame({"user": np.repeat(members, 4), "item": np.tile(items, 5)}))
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.assign(ts=np.arange(len(frame)))
+
+
+def test_the_default_cap_grows_with_the_log(log, big_shop):
+    assert GroupDetector().max_groups is None
+    assert fit(log, None).max_groups_ == 20  # 2,044 entities
+    det = fit(big_shop, None)
+    assert det.max_groups_ == 30  # 30,130 entities
+    # Every ring is a group, and nothing else.
+    rings = sorted(sorted((100_000 + 10 * k + np.arange(5)).tolist()) for k in range(26))
+    assert as_sets(det.groups_) == rings
+    # A user's cap holds: the 20 strongest.
+    capped = fit(big_shop, 20)
+    assert capped.max_groups_ == 20
+    assert len(capped.groups_) == 20
+    strongest = det.groups_.sort_values("significance", ascending=False, kind="stable")
+    assert as_sets(capped.groups_) == as_sets(strongest.head(20))
+
+
+@pytest.mark.parametrize("bad", ["auto", 2.5, True])
+def test_max_groups_must_be_an_int_or_none(log, bad):
+    with pytest.raises(TypeError, match="max_groups must be an int"):
+        fit(log, bad)
+
+
+def test_the_default_cap_is_20_to_100():
+    from oddseq.graph._detector import _default_max_groups
+
+    assert [_default_max_groups(n) for n in (0, 2_000, 20_999, 45_000, 100_000, 10**6)] == [
+        20,
+        20,
+        20,
+        45,
+        100,
+        100,
+    ]
