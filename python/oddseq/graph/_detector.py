@@ -20,6 +20,7 @@ from ..utils._params import Real
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
+from . import _synchrony
 from ._graph import events_for_graph
 from ._null import block_significance, poisson_surprise
 from ._pairs import pair_objects
@@ -50,6 +51,10 @@ _RETURN_WINDOWS = 3
 # The objects' co-visits read without the visits in the block's windows, by entities
 # outside it, that hold all its objects (see _covisit_acts); False reads every visit.
 _COVISIT_AWAY = True
+
+# A block the null of visits explains is still a group when its members start their
+# sessions together beyond their own routines (graph/_synchrony.py).
+_SYNCHRONY = True
 
 _THRESHOLD_NOTE = "log10 units: a group's chance is below 10 ** -threshold; 2 is 1 in 100"
 
@@ -615,6 +620,7 @@ class GroupDetector(BaseEstimator):
         self._window_ns = window_ns
         self._object_share = None  # each object's share of all acts, read when needed
         self._time_order = None  # the events' order in time, built when needed
+        self._session_starts = None  # each entity's session starts (graph/_synchrony.py)
         method = self.method
         has_times = ev.times is not None and len(ev.times) > 0
         if method == "auto":
@@ -682,6 +688,7 @@ class GroupDetector(BaseEstimator):
                 places=places,
             )
         self._finish(ev, candidates)
+        self._session_starts = None
         return self
 
     @staticmethod
@@ -819,7 +826,7 @@ class GroupDetector(BaseEstimator):
             stats = judge(rows, row_hits, col_unit_degree, n_units)
             return rows, row_hits, n_units, need, col_unit_degree, stats
 
-        def assess(rows, cols, least=None):
+        def assess(rows, cols, least=None, synchrony=True):
             """A block (or a part of one) judged as the loop has always judged it:
             its acts left out, its members, the tests, and whether it is a group
             (no side effects: the expansion happens after). Past the cap a group must
@@ -896,6 +903,14 @@ class GroupDetector(BaseEstimator):
             if active and rows.size >= self.min_members:
                 if stats["significance"] >= max(self.threshold, least):
                     own = self._activity_stats(rows, row_hits, cols, units, places, n_units)
+                    if _SYNCHRONY and synchrony and own["significance"] < self.threshold:
+                        # Explained by the members' own activity: still a group if its
+                        # members log in together beyond their routines; the group is
+                        # then those who take part in the meetings that hold it.
+                        own, core = _synchrony.rescue(self, rows, cols, places, own)
+                        if core is not None:
+                            rows, row_hits = rows[core], row_hits[core]
+                            judged = (np.sort(rows), row_hits[np.argsort(rows)])
                     # A crowd on its own schedule (a time zone, a night shift) is no group.
                     own = schedule_check(
                         self._events, self._bins, rows, cols, units, places, own, self.threshold
@@ -988,7 +1003,9 @@ class GroupDetector(BaseEstimator):
                         # (Whether a group is found apart does not depend on the cap:
                         # its parts are judged without the bar, and it counts as its
                         # strongest part.)
-                        part = assess(whole_rows[held[whole_rows]], part_cols, -np.inf)
+                        # (nor the synchrony test: a part it would hold would split
+                        # a group its acts hold whole)
+                        part = assess(whole_rows[held[whole_rows]], part_cols, -np.inf, False)
                         split.append((part, part_density))
                     if split and all(part[-1] for part, _ in split):
                         judged_parts = split
@@ -1034,6 +1051,9 @@ class GroupDetector(BaseEstimator):
                         refused = grown[~improbable]
                         member[refused] = False
                         member[rows] = True
+                        if own is not None and own.get("synchrony"):
+                            # (only those who take part in its meetings)
+                            member = _synchrony.grow(self, rows, member, cols, places)
                         # Entities tied to the group by fewer acts than members need (one
                         # shared act is what any two visitors of an object may share): not
                         # members, but they score their share of the group's acts.
@@ -1049,7 +1069,7 @@ class GroupDetector(BaseEstimator):
                         same = same and np.array_equal(row_hits, judged[1])
                         stats = judge(rows, row_hits, col_unit_degree, n_units)
                         if active:
-                            if not same:
+                            if not same and not own.get("synchrony"):
                                 own = self._activity_stats(
                                     rows, row_hits, cols, units, places, n_units
                                 )
