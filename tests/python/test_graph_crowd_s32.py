@@ -124,7 +124,8 @@ def test_rings_beside_a_drops_crowd_are_found_whole():
     assert np.array_equal(found["log10_p"].to_numpy(), again["log10_p"].to_numpy())
 
 
-@_OPEN
+# A group of part of the crowd at 547a29d's HEAD (056f1c0); none since 3cfd292 (one grid
+# judged per block), with the rings found exactly.
 def test_a_drops_crowd_beside_rings_is_no_group():
     log, rings = accounts(7, n_rings=3)
     found = groups(crowd(log, 7, 60, 2, 2))
