@@ -703,18 +703,42 @@ class PreviousEvents:
     key -> the fields, as the scorer reads them, of its events since its time last
     changed: event code, time in ns, item key, value; one tuple for the common entity),
     to drop an event equal to one of them: its previous event, or another at the same
-    time (a batch delivered again in part, A, B, A, B); the entities the scorer forgot
-    (``ttl``, ``max_entities``) are forgotten here too once they pass twice those it
-    tracks (at least ``PRUNE_FROM``). An event equal to one at another time of its
-    entity (A at 5, B at 6, A at 5 again) is not compared: older than the entity's
-    newest event, it is dropped as too late or placed by ``lateness``, where a batch's
-    ``df.drop_duplicates()`` compares every row with every earlier one."""
+    time (a batch delivered again in part, A, B, A, B); and each entity's run of late
+    events since its last event in time (``late``, in arrival order: an event older
+    than the entity's newest, placed by ``lateness``, whose retry, the same line sent
+    again, comes next and is dropped too; the next event in time ends that run). The
+    entities the scorer forgot (``ttl``, ``max_entities``) are forgotten here too once
+    they pass twice those it tracks (at least ``PRUNE_FROM``). An event equal to one
+    at another time of its entity that came before other events (A at 5, B at 6, A at
+    5 again) is not compared: older than the entity's newest event, it is dropped as
+    too late or placed by ``lateness``, where a batch's ``df.drop_duplicates()``
+    compares every row with every earlier one."""
 
     def __init__(self, scorer):
         self.scorer = scorer
         self.previous = {}
+        self.late = {}  # entity -> its run of late events (in_run), while it has one
         self.bound = PRUNE_FROM
         self.n_dropped = 0
+
+    def __setstate__(self, state: dict) -> None:
+        # a checkpoint of this release series written before ``late`` was kept
+        self.__dict__.update(state)
+        self.__dict__.setdefault("late", {})
+
+    def _repeats(self, key: int, rest: tuple) -> bool:
+        """Whether the event repeats one of its entity's run of equal times, or, late
+        (older than that run), one of the late events that came since (a retry)."""
+        previous = self.previous
+        if in_run(previous, key, rest, 1, ordered=True):
+            return True
+        run = previous[key]
+        newest = run[1] if type(run) is tuple else run[0]
+        if rest[1] < newest:
+            return in_run(self.late, key, rest, 1)
+        if self.late:
+            self.late.pop(key, None)
+        return False
 
     def one(self, key: int, rest: tuple) -> bool:
         """Whether the event (entity ``key``, its fields ``rest``) is kept: not equal
@@ -722,7 +746,7 @@ class PreviousEvents:
         counted)."""
         if len(self.previous) > self.bound:
             self._forget()
-        if in_run(self.previous, key, rest, 1, ordered=True):
+        if self._repeats(key, rest):
             self.n_dropped += 1
             return False
         return True
@@ -731,15 +755,16 @@ class PreviousEvents:
         """Which of a batch's events (in order) are kept, as :meth:`one` each."""
         if len(self.previous) > self.bound:
             self._forget()
-        previous, kept = self.previous, np.ones(len(keys), dtype=bool)
+        repeats, kept = self._repeats, np.ones(len(keys), dtype=bool)
         for at, (key, rest) in enumerate(zip(keys, rests)):
-            if in_run(previous, key, rest, 1, ordered=True):
+            if repeats(key, rest):
                 kept[at] = False
         self.n_dropped += int(len(kept) - np.count_nonzero(kept))
         return kept
 
     def _forget(self) -> None:
         self.previous = _still_tracked(self.scorer, self.previous)
+        self.late = {key: run for key, run in self.late.items() if key in self.previous}
         self.bound = max(2 * len(self.previous), PRUNE_FROM)
 
 
