@@ -327,7 +327,29 @@ def _model_cut(scores: np.ndarray, model, false_alarm_rate: float) -> float:
         fitted = _likelihood_tail(scores, model, censored=_TAIL_FIT == "censored")
         if fitted is not None:
             shape, scale, share = fitted
-    return float(a + _gpd_excess(shape, scale, false_alarm_rate / share))
+    return _on_a_score(scores, a + _gpd_excess(shape, scale, false_alarm_rate / share), a, scale)
+
+
+# _on_a_score: a model's quantile this close to a score, relative to the reference point,
+# the quantile and the model's scale, is that score. Rounding of the model's arithmetic
+# is ~1e-16 of them, times the tail's reach (p ** -shape); genuinely different scores
+# this close are rounding of the scores themselves.
+_ON_A_SCORE = 1e-9
+
+
+def _on_a_score(scores: np.ndarray, cut, a: float, scale: float) -> float:
+    """``cut``, or the largest score within rounding of it (``_ON_A_SCORE``). Where the
+    model's quantile is one of the percentiles it was fitted on (false_alarm_rate 0.05
+    with the top 20% modelled: its 95th percentile; 0.1: its 90th) or an exponential
+    tail's step on discrete scores, the exact quantile is a score, often a tied plateau's,
+    and the arithmetic lands it a few ulps on either side: the scores' unit or origin
+    (x -> 7x + 3) flagged the plateau or not (review s32 LOW-A: 11 of 120 draws of
+    rounded exponential scores at 0.05). On the score, ties are not flagged, as at
+    an empirical quantile's cut (flags are ``> cut``) and whatever the unit."""
+    cut = float(cut)
+    tolerance = _ON_A_SCORE * max(abs(a), abs(cut), abs(scale))
+    near = scores[np.abs(scores - cut) <= tolerance]
+    return float(near.max()) if near.size else cut
 
 
 def _likelihood_tail(scores: np.ndarray, model, censored: bool = False):
@@ -894,7 +916,7 @@ def _normal_cut(normal_scores, false_alarm_rate: float, above_ties: bool) -> flo
     fitted = _likelihood_tail(scores, model)
     if fitted is not None:  # all the top share's scores, not three of its quantiles
         shape, scale, share = fitted
-    return float(a + _gpd_excess(shape, scale, false_alarm_rate / share))
+    return _on_a_score(scores, a + _gpd_excess(shape, scale, false_alarm_rate / share), a, scale)
 
 
 def _gpd_likelihood(excess: np.ndarray, upper: float | None = None):
