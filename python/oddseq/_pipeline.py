@@ -2093,6 +2093,7 @@ class AnomalyPipeline(SaveMixin):
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
         jump = tail = floor = moved = above = None
+        self._fit_folds = None  # normal-only: the folds drawn below (_support_rule's)
         refit = None  # the unsupervised tail's refit where its cut collapsed
         few = False  # the unsupervised tail cut on fewer sequences than 1 / rate
         if contamination != "auto":
@@ -2117,6 +2118,11 @@ class AnomalyPipeline(SaveMixin):
             rate = self.false_alarm_rate or DEFAULT_NORMAL_FALSE_ALARM_RATE
             reference = out_of_fold
             if reference is None:  # (oddseq.dask computes them over its partitions)
+                # Drawn once, read again by the support rule (random_state None, a
+                # Generator or a RandomState draws other folds at each call).
+                self._fit_folds = folds_in_order(
+                    content_order(data), self.n_folds, self.random_state
+                )
                 with _own_cut_only(True):
                     reference = out_of_fold_scores(
                         lambda: self._detector(len(train_scores)),
@@ -2124,6 +2130,7 @@ class AnomalyPipeline(SaveMixin):
                         self.n_folds,
                         self.random_state,
                         on_fold=None if progress is None else lambda: progress.update(1),
+                        fold=self._fit_folds,
                     )
             cut = pipeline_cut(self, reference, rate).cut
             rule = f"{1 - rate:g} quantile of out-of-fold scores of the normal data"
@@ -2259,6 +2266,9 @@ class AnomalyPipeline(SaveMixin):
         the rule stands aside (benchmarks/RESULTS.md, "Normal-only HDFS: the support
         rule"; the floor: "Normal-only HDFS: the support rule's floor")."""
         self.support_rule_, self.novelty_rate_, self.support_floor_ = False, None, None
+        # The folds that scored the reference (_set_threshold's; None where oddseq.dask
+        # scored it), read here once and not kept in the model.
+        fold, self._fit_folds = getattr(self, "_fit_folds", None), None
         on = self.normal_ and self.contamination == "auto"
         if not on or not isinstance(data.X, np.ndarray):
             return
@@ -2267,8 +2277,10 @@ class AnomalyPipeline(SaveMixin):
         X, reference = data.X, self.reference_scores_
         n = X.shape[0]
         # The folds of out_of_fold_scores (drawn in the rows' content order): a row is
-        # outside the range of the very rows whose detector scored it.
-        fold = folds_in_order(content_order(X), self.n_folds, self.random_state)
+        # outside the range of the very rows whose detector scored it (oddseq.dask's
+        # partitions: drawn again, the same folds where random_state is an int).
+        if fold is None:
+            fold = folds_in_order(content_order(X), self.n_folds, self.random_state)
         outside = outside_other_folds(X, fold, self.n_folds)
         novelty = float(outside.mean())
         rate = self.threshold_info_["false_alarm_rate"]

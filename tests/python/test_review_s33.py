@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from oddseq.detect import tail_cut
-from oddseq.detect._threshold import _auto_cut
+from oddseq import AnomalyPipeline, _pipeline
+from oddseq.detect import _threshold, tail_cut
+from oddseq.detect._threshold import _auto_cut, content_order, folds_in_order, out_of_fold_scores
+from oddseq.sequences import Sequences
 
 # Positive affine maps of the scores: a unit and an origin.
 _MAPS = ((1.0, 0.0), (7.0, 3.0), (0.001, 0.0), (3.0, -40.0), (1e-3, 1e3))
@@ -27,3 +29,97 @@ def test_the_tail_cut_flags_a_tied_plateau_whatever_the_unit_or_origin(rate):
         tail = {int((s > tail_cut(s, rate)).sum()) for s in moved}
         auto = {int((s > _auto_cut(s, rate, refit=True)[0]).sum()) for s in moved}
         assert len(tail) == 1 and len(auto) == 1, (seed, rate, tail, auto)
+
+
+def _workflow_blocks(workflow_log, n=600, seed=675):
+    log = workflow_log(n, np.random.default_rng(seed))
+    return Sequences.from_events(log, entity="block", event="event", time="t")
+
+
+@pytest.fixture
+def fold_spy(monkeypatch):
+    """The folds the fit's out-of-fold scores were drawn with and the folds the support
+    rule read "outside the other folds" from (the first call of each in the fit)."""
+    seen = {"scored": [], "support": [], "X": []}
+    real_oof, real_folds, real_outside = (
+        _pipeline.out_of_fold_scores,
+        _threshold.folds_in_order,
+        _pipeline.outside_other_folds,
+    )
+
+    def oof(*args, **kwargs):
+        if kwargs.get("fold") is not None:
+            seen["scored"].append(np.array(kwargs["fold"]))
+            return real_oof(*args, **kwargs)
+
+        def folds(*a, **k):  # the draw inside out_of_fold_scores
+            fold = real_folds(*a, **k)
+            seen["scored"].append(fold.copy())
+            return fold
+
+        monkeypatch.setattr(_threshold, "folds_in_order", folds)
+        try:
+            return real_oof(*args, **kwargs)
+        finally:
+            monkeypatch.setattr(_threshold, "folds_in_order", real_folds)
+
+    def outside(X, fold, n_folds):
+        seen["support"].append(np.array(fold))
+        seen["X"].append(X)
+        return real_outside(X, fold, n_folds)
+
+    monkeypatch.setattr(_pipeline, "out_of_fold_scores", oof)
+    monkeypatch.setattr(_pipeline, "outside_other_folds", outside)
+    return seen
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize(
+    "random_state",
+    [None, "generator", "random_state", 0],
+    ids=["None", "Generator", "RandomState", "int"],
+)
+def test_the_support_rule_reads_the_folds_that_scored_the_reference(
+    random_state, workflow_log, fold_spy
+):
+    # Review s32 LOW-B: with None, a Generator or a RandomState the support rule drew
+    # its folds anew, so "outside the other folds" was another assignment's range
+    # than the one whose detectors scored the reference.
+    random_state = {
+        "generator": np.random.default_rng(675),
+        "random_state": np.random.RandomState(675),
+    }.get(random_state, random_state)
+    pipe = AnomalyPipeline(random_state=random_state).fit(
+        _workflow_blocks(workflow_log), normal=True
+    )
+    assert pipe.novelty_rate_ is not None
+    assert len(fold_spy["scored"]) == 1 and len(fold_spy["support"]) == 1
+    np.testing.assert_array_equal(fold_spy["scored"][0], fold_spy["support"][0])
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_an_int_random_state_draws_the_folds_and_scores_it_always_drew(workflow_log, fold_spy):
+    # Drawn once now: with an int they are those each separate draw gave before, so int
+    # fits do not change (the reference bit for bit).
+    pipe = AnomalyPipeline(random_state=3).fit(_workflow_blocks(workflow_log), normal=True)
+    assert pipe.support_rule_
+    X = fold_spy["X"][0]
+    drawn = folds_in_order(content_order(X), pipe.n_folds, 3)
+    np.testing.assert_array_equal(fold_spy["scored"][0], drawn)
+    np.testing.assert_array_equal(fold_spy["support"][0], drawn)
+    again = out_of_fold_scores(lambda: pipe._detector(X.shape[0]), X, pipe.n_folds, 3)
+    np.testing.assert_array_equal(pipe.reference_scores_, again)
+
+
+def test_out_of_fold_scores_refuses_folds_that_are_not_one_per_row():
+    from oddseq.detect import KNNDetector
+
+    X = np.random.default_rng(675).normal(size=(40, 2))
+    fold = folds_in_order(content_order(X), 4, 0)
+    given = out_of_fold_scores(lambda: KNNDetector(n_neighbors=3), X, 4, fold=fold)
+    np.testing.assert_array_equal(
+        given, out_of_fold_scores(lambda: KNNDetector(n_neighbors=3), X, 4)
+    )
+    for bad in (fold[:-1], fold + 1, fold.astype(float)):
+        with pytest.raises(ValueError, match="fold must hold each of the 40 rows' fold"):
+            out_of_fold_scores(lambda: KNNDetector(n_neighbors=3), X, 4, fold=bad)

@@ -1210,7 +1210,7 @@ def tail_probability(reference_scores, scores) -> np.ndarray:
 
 
 def out_of_fold_scores(
-    make_detector, X, n_folds: int = 5, random_state=0, on_fold=None
+    make_detector, X, n_folds: int = 5, random_state=0, on_fold=None, fold=None
 ) -> np.ndarray:
     """Each row's score from a detector fitted without it: the rows are split into
     ``n_folds`` random folds, a fresh detector (``make_detector()``) is fitted on all
@@ -1220,7 +1220,11 @@ def out_of_fold_scores(
     rows in an order of their content (:func:`content_order`), not their position:
     reordering the rows (renamed entities) gives each row the same score (copies of a
     row share theirs among themselves). ``on_fold`` (a callable without arguments) is
-    called after each fold, for progress bars.
+    called after each fold, for progress bars. ``fold``: each row's fold (0 to
+    ``n_folds - 1``) where the caller drew them to read them again (normal-only
+    fitting's support rule reads the range of the other folds from the folds that
+    scored each row; with ``random_state`` None, a Generator or a RandomState each draw
+    differs), else drawn here (:func:`folds_in_order`).
 
     Examples
     --------
@@ -1240,7 +1244,19 @@ def out_of_fold_scores(
         )
     n_folds = check_positive_int(n_folds, "n_folds", minimum=2)
     n = X.shape[0] if isinstance(X, np.ndarray) else len(X)
-    fold = folds_in_order(content_order(X), n_folds, random_state)
+    if fold is None:
+        fold = folds_in_order(content_order(X), n_folds, random_state)
+    else:
+        fold = np.asarray(fold)
+        if (
+            fold.shape != (n,)
+            or not np.issubdtype(fold.dtype, np.integer)
+            or (n and (fold.min() < 0 or fold.max() >= n_folds))
+        ):
+            raise ValueError(
+                f"fold must hold each of the {n:,} rows' fold, an int from 0 to n_folds - 1 = "
+                f"{n_folds - 1} (folds_in_order's), got shape {fold.shape} of {fold.dtype}"
+            )
     scores = np.empty(n, dtype=np.float64)
     for k in range(n_folds):
         held = fold == k
