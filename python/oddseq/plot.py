@@ -305,7 +305,12 @@ def _one_sequence(seqs, entity):
     from .sequences import Sequences
 
     if not isinstance(seqs, Sequences):
-        raise TypeError(f"seqs must be oddseq Sequences, got {type(seqs).__name__}")
+        fix = (
+            ": make them with oddseq.Sequences.from_events(df, entity=..., event=..., time=...)"
+            if isinstance(seqs, pd.DataFrame)
+            else ""
+        )
+        raise TypeError(f"seqs must be oddseq Sequences, got {type(seqs).__name__}{fix}")
     position = seqs.ids.get_indexer([entity])[0] if entity in seqs.ids else -1
     if position < 0:
         raise ValueError(f"entity {entity!r} is not among the sequence ids")
@@ -496,7 +501,7 @@ def plot_explanation(explanation, row=None, *, ax=None):
         labels = labels.map(reason_name)
     bars = ax.barh(labels, deviation, color=colours)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("deviation from typical (in the feature's spreads)")
+    ax.set_xlabel("deviation from typical (in the feature's spreads)" + _group_said(part))
     if by_entity:
         # The numbers an analyst reads, in the data's units, beside each bar.
         if "typical_said" in part:  # the typical value as the reason says it
@@ -511,6 +516,24 @@ def plot_explanation(explanation, row=None, *, ax=None):
     shown = _as_written(row)
     ax.set_title(f"why {shown} stands out" if by_entity else f"why row {shown} stands out")
     return ax
+
+
+def _group_said(part) -> str:
+    """For a member of a group the group stage flagged (its ``group_reason``), a line
+    saying the group is why it is flagged and where to see it: its bars are its own
+    features, which alone need not have flagged it (Taobao's lockstep members: purchases
+    per view, HC s33). "" for an entity of no group."""
+    import re
+
+    said = str(part["group_reason"].iloc[0]) if "group_reason" in part else ""
+    group = re.search(r"\(group (\d+)\)", said)
+    if group is None:
+        return ""
+    g = group.group(1)
+    return (
+        f"\nflagged as a member of group {g}; the bars: its own features"
+        f"\nplot_group(pipeline, {g}) draws the group's acts"
+    )
 
 
 def _listed_for_group(part) -> bool:

@@ -386,8 +386,10 @@ def read_loghub(path, labels=None, *, entity_pattern=r"(blk_-?\d+)", nrows=None)
 
     For the other loghub systems pass a pattern with one group around the id, such as
     ``r"(\\d{1,3}(?:\\.\\d{1,3}){3})"`` (IP addresses: OpenSSH, Linux's rhost),
-    ``r"(attempt_\\d+_\\d+_[mr]_\\d+)"`` (Hadoop task attempts), ``r"(0x[0-9a-f]+)"``
-    (Zookeeper sessions) or ``r"TID (\\d+)"`` (Spark tasks).
+    ``r"(attempt_\\d+_\\d+_[mr]_\\d+)"`` (Hadoop task attempts),
+    ``r"(?:session(?:id)?|client):? ?(0x[0-9a-f]{8,})"`` (Zookeeper sessions: not zxids,
+    election rounds or "session 0x0", a connection closed before it had one) or
+    ``r"TID (\\d+)"`` (Spark tasks).
     Where the entity is a column (BGL's and HPC's ``Node``, a ``Component``, a ``Pid``),
     read the CSV with pandas and call ``Sequences.from_events(df, entity="Node",
     event="EventId", time=...)``, or in the shell ``oddseq detect FILE --entity Node
