@@ -137,6 +137,9 @@ def _main(args) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oddseq", description="Find odd behaviour sequences.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"oddseq {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     _add_demo(commands)
     _add_detect(commands)
