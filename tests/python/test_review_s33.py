@@ -1,11 +1,15 @@
 """Review s32 (H8) LOW-A, LOW-B and notes, fixed in session 33."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
+from scipy.stats import binom
 
 from oddseq import AnomalyPipeline, _pipeline
 from oddseq.detect import _threshold, tail_cut
 from oddseq.detect._threshold import _auto_cut, content_order, folds_in_order, out_of_fold_scores
+from oddseq.graph._null import log10_excess_sf, log10_return_sf
 from oddseq.sequences import Sequences
 
 # Positive affine maps of the scores: a unit and an origin.
@@ -123,3 +127,39 @@ def test_out_of_fold_scores_refuses_folds_that_are_not_one_per_row():
     for bad in (fold[:-1], fold + 1, fold.astype(float)):
         with pytest.raises(ValueError, match="fold must hold each of the 40 rows' fold"):
             out_of_fold_scores(lambda: KNNDetector(n_neighbors=3), X, 4, fold=bad)
+
+
+@pytest.mark.parametrize(
+    ("function", "args", "name"),
+    [
+        (log10_excess_sf, (3, [1e-5], [1, 1]), "lam"),
+        (log10_excess_sf, (3, 0.5), "lam"),
+        (log10_return_sf, (3, [4, 5], 0.1, [1]), "n_acts"),
+    ],
+)
+def test_the_nulls_refuse_counts_that_do_not_match_their_values(function, args, name):
+    # Review s32 note: numpy's IndexError ("boolean index did not match") before.
+    with pytest.raises(ValueError, match=f"{name} must be a 1-d array and counts hold one"):
+        function(*args)
+
+
+@pytest.mark.parametrize(
+    ("excess", "n_acts", "p", "before"),
+    [(5, 3 * 10**4, 1e-4, -0.4099113976388051), (3, 10**6, 1e-6, None), (40, 10**6, 4e-5, None)],
+)
+def test_a_busy_entity_costs_the_return_null_no_memory_of_its_acts(excess, n_acts, p, before):
+    # Review s32 note: the bound's arrays were as wide as an entity's acts (600 x 1e6
+    # floats for a million acts on one object: GBs; 30,000 acts: 980 MB). Jumps past
+    # what the tail asks count as one (exact), so they are as wide as the excess.
+    tracemalloc.start()
+    try:
+        value = log10_return_sf(excess, [n_acts], p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 2**20, peak
+    # An upper bound of the one entity's exact tail, P(h - 1 >= excess); the same value
+    # as the arrays as wide as the acts gave, where they could be afforded.
+    assert value >= binom.logsf(excess, n_acts, p) / np.log(10) - 1e-12
+    if before is not None:
+        assert value == pytest.approx(before, abs=1e-12)

@@ -6,7 +6,7 @@ import numbers
 from math import isfinite, lgamma, log, log10
 
 import numpy as np
-from scipy.special import gammainc, gammaln, logsumexp
+from scipy.special import betainc, gammainc, gammaln, logsumexp
 
 from .. import _core
 
@@ -185,6 +185,15 @@ def _log_heavy_tail(q: np.ndarray, counts: np.ndarray, k: int, n: int) -> np.nda
     return bound
 
 
+def _check_counts(counts: np.ndarray, values: np.ndarray, name: str) -> None:
+    """``counts`` (how many entities share each of ``values``) must match them one to one."""
+    if values.ndim != 1 or counts.shape != values.shape:
+        raise ValueError(
+            f"{name} must be a 1-d array and counts hold one entity count for each of its "
+            f"values: {name} has shape {values.shape}, counts {counts.shape}"
+        )
+
+
 def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
     """log10 P(sum_u (h_u - 1)^+ >= excess) for independent h_u ~ Poisson(lam_u)
     (``counts``: how many entities share each lam): how much more than one act each
@@ -226,6 +235,7 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
         return 0.0
     lam = np.asarray(lam, dtype=np.float64)
     counts = np.ones(lam.size) if counts is None else np.asarray(counts, dtype=np.float64)
+    _check_counts(counts, lam, "lam")
     if np.isnan(lam).any() or np.isnan(counts).any():
         raise ValueError("lam and counts must be numbers (rates and entity counts), not NaN")
     if k is not None:
@@ -316,6 +326,7 @@ def log10_return_sf(excess: int, n_acts, p: float, counts=None) -> float:
         return 0.0
     n = np.asarray(n_acts, dtype=np.float64)
     counts = np.ones(n.size) if counts is None else np.asarray(counts, dtype=np.float64)
+    _check_counts(counts, n, "n_acts")
     p = float(p)
     if not 0.0 <= p <= 1.0 or not np.isfinite(p):
         raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
@@ -326,7 +337,45 @@ def log10_return_sf(excess: int, n_acts, p: float, counts=None) -> float:
     if p == 1.0:
         return 0.0
     top = int(n.max()) - 1  # the largest s one entity can add
-    s = np.arange(1, top + 1, dtype=np.float64)
+    m = 2 * int(excess) + 20
+    # Only P(S >= x) is asked, x the excess (Chernoff's bound alone) or m + 1 (Panjer's
+    # recursion to m, Chernoff's bound beyond): a jump of x or more reaches x alone, so
+    # the jumps past x count as one of x, exactly (S >= x iff the sum of min(jump, x) is).
+    # The arrays are then as wide as the excess asks, not as an entity's acts (a million
+    # acts on one object: 600 x 1e6 floats in the bound, GBs; review s32 H8's note).
+    width = min(top, int(np.ceil(excess)) if excess > _EXACT_EXCESS else m + 1)
+    log_rate = _return_log_rates(n, counts, p, width, lumped=top > width)
+    s = np.arange(1, width + 1, dtype=np.float64)
+    rate = np.exp(log_rate)
+    total = float(rate.sum())
+
+    def chernoff(x):  # log P(S >= x) <= K(theta) - theta x, K the compound cumulant
+        thetas = np.linspace(1e-3, 60.0, 600)
+        # K(theta) = sum_s rate_s (e^(theta s) - 1), in logs: theta s reaches 60 times
+        # the largest jump, past exp's range (float64 ends near e^709) for entities of
+        # 13 acts or more; log(e^y - 1) = y + log1p(-e^-y) for y > 0. A slice of jumps
+        # at a time (about _CHUNK floats).
+        log_k = None
+        step = max(_CHUNK // thetas.size, 1)
+        for j in range(0, s.size, step):
+            y = np.outer(thetas, s[j : j + step])
+            part = logsumexp(log_rate[None, j : j + step] + y + np.log1p(-np.exp(-y)), axis=1)
+            log_k = part if log_k is None else np.logaddexp(log_k, part)
+        # Where K passes float64's range the bound says nothing (it is never the least).
+        finite = log_k < _LOG_MAX
+        values = np.exp(log_k[finite]) - thetas[finite] * x
+        return min(0.0, float(values.min())) if values.size else 0.0
+
+    if excess > _EXACT_EXCESS:
+        return chernoff(excess) / _LN10
+    # Panjer's recursion in logs (C++, as _panjer_log_pmf): jumps of s = 1..m at most.
+    log_g = _core.panjer_log_pmf(np.ascontiguousarray(log_rate[: min(width, m)]), -total, m)
+    tail = logsumexp(log_g[int(excess) :])
+    return min(0.0, float(np.logaddexp(tail, chernoff(m + 1)))) / _LN10
+
+
+def _return_log_pmf(n: np.ndarray, p: float, s: np.ndarray) -> np.ndarray:
+    """log P(h = s + 1) for h ~ Binomial(n, p): a row per entity, a column per jump s."""
     k = s[None, :] + 1
     log_pmf = (
         gammaln(n + 1)[:, None]
@@ -335,37 +384,43 @@ def log10_return_sf(excess: int, n_acts, p: float, counts=None) -> float:
         + k * log(p)
         + (n[:, None] - k) * np.log1p(-p)
     )
-    log_pmf = np.where(k <= n[:, None], log_pmf, -np.inf)
-    # Entity u's excess as a compound Poisson of its own: jumps of the law of h - 1
-    # given h >= 2, at the rate -log(1 - P(h >= 2)), so that one jump or more is exactly
-    # as likely as h >= 2; it dominates (h - 1)^+ and the sum dominates the true sum, so
-    # the tail is an upper bound (never overstates how unlikely).
-    log_two = logsumexp(log_pmf, axis=1)
+    return np.where(k <= n[:, None], log_pmf, -np.inf)
+
+
+def _return_log_rates(n, counts, p: float, width: int, lumped: bool) -> np.ndarray:
+    """:func:`log10_return_sf`'s log jump rates, s = 1..width: entity u's excess as a
+    compound Poisson of its own, jumps of the law of h - 1 given h >= 2 at the rate
+    -log(1 - P(h >= 2)), so that one jump or more is exactly as likely as h >= 2; it
+    dominates (h - 1)^+ and the sum dominates the true sum, so the tail is an upper
+    bound (never overstates how unlikely). ``lumped``: the last jump stands for every
+    jump of ``width`` or more (P(h >= width + 1)). A slice of jumps at a time (about
+    _CHUNK floats), where the entities' laws are wider (the rows as one array where
+    they fit, as before)."""
+    step = max(_CHUNK // n.size, 1)
+    spans = [(j, min(j + step, width)) for j in range(0, width, step)]
+
+    def block(j0: int, j1: int) -> np.ndarray:
+        log_pmf = _return_log_pmf(n, p, np.arange(j0 + 1, j1 + 1, dtype=np.float64))
+        if lumped and j1 == width:  # P(h >= width + 1): the regularized incomplete beta
+            at = n >= width + 1
+            tail = np.full(n.size, -np.inf)
+            with np.errstate(divide="ignore"):
+                tail[at] = np.log(betainc(width + 1.0, n[at] - width, p))
+            log_pmf[:, -1] = tail
+        return log_pmf
+
+    if len(spans) == 1:
+        log_pmf = block(0, width)
+        log_two = logsumexp(log_pmf, axis=1)
+    else:
+        log_two = np.full(n.size, -np.inf)
+        for j0, j1 in spans:
+            log_two = np.logaddexp(log_two, logsumexp(block(j0, j1), axis=1))
     two = np.minimum(np.exp(log_two), 1.0 - 1e-12)
-    log_scale = np.log(-np.log1p(-two)) - log_two
-    log_rate = logsumexp(log_pmf + (log_scale + np.log(counts))[:, None], axis=0)
-    rate = np.exp(log_rate)
-    total = float(rate.sum())
-
-    def chernoff(x):  # log P(S >= x) <= K(theta) - theta x, K the compound cumulant
-        thetas = np.linspace(1e-3, 60.0, 600)
-        # K(theta) = sum_s rate_s (e^(theta s) - 1), in logs: theta s reaches 60 times
-        # the largest jump, past exp's range (float64 ends near e^709) for entities of
-        # 13 acts or more; log(e^y - 1) = y + log1p(-e^-y) for y > 0.
-        y = np.outer(thetas, s)
-        log_k = logsumexp(log_rate[None, :] + y + np.log1p(-np.exp(-y)), axis=1)
-        # Where K passes float64's range the bound says nothing (it is never the least).
-        finite = log_k < _LOG_MAX
-        values = np.exp(log_k[finite]) - thetas[finite] * x
-        return min(0.0, float(values.min())) if values.size else 0.0
-
-    if excess > _EXACT_EXCESS:
-        return chernoff(excess) / _LN10
-    m = 2 * int(excess) + 20
-    # Panjer's recursion in logs (C++, as _panjer_log_pmf): jumps of s = 1..top.
-    log_g = _core.panjer_log_pmf(np.ascontiguousarray(log_rate[: min(top, m)]), -total, m)
-    tail = logsumexp(log_g[int(excess) :])
-    return min(0.0, float(np.logaddexp(tail, chernoff(m + 1)))) / _LN10
+    weight = (np.log(-np.log1p(-two)) - log_two + np.log(counts))[:, None]
+    if len(spans) == 1:
+        return logsumexp(log_pmf + weight, axis=0)
+    return np.concatenate([logsumexp(block(j0, j1) + weight, axis=0) for j0, j1 in spans])
 
 
 def block_significance(
