@@ -22,17 +22,34 @@ def _rounded_exponential(seed: int, n: int = 1_000):
     return np.round(rng.exponential(1.0, n) * rng.choice([3, 10]))
 
 
-@pytest.mark.parametrize("rate", [0.05, 0.1])
+@pytest.mark.parametrize("rate", [0.05, 0.1, 0.0125])
 def test_the_tail_cut_flags_a_tied_plateau_whatever_the_unit_or_origin(rate):
     # At 0.05 (0.1) the tail model's quantile is its own 95th (90th) percentile, a score
     # of a tied plateau: computed in another unit it landed a few ulps on either side
     # and the plateau was flagged or not by the unit (review s32 LOW-A: 11 of 120 draws).
+    # At 0.0125 (p = 1/16 of the top 20%) an exponential tail's step on integer scores.
     for seed in range(677, 677 + 12):
         x = _rounded_exponential(seed)
         moved = [x * unit + origin for unit, origin in _MAPS]
         tail = {int((s > tail_cut(s, rate)).sum()) for s in moved}
         auto = {int((s > _auto_cut(s, rate, refit=True)[0]).sum()) for s in moved}
         assert len(tail) == 1 and len(auto) == 1, (seed, rate, tail, auto)
+
+
+def test_a_score_near_the_tail_cut_is_no_tie_far_from_the_origin():
+    # The same scores in a unit of 1e-3 from an origin of 1000 (1000.000-1000.0xx): the
+    # model's cut lies 1.25e-4 under a score in unit 1 (1e-5 of it, no tie), 1.25e-7 in
+    # the other; a tolerance of 1e-9 of the scores' magnitude took that for a tie there
+    # and flagged 3 where unit 1 flags 5. The tolerance is read on the tail's scale.
+    rng = np.random.default_rng(679)
+    for t in range(26):  # the 26th draw of a stream of rounded exponential / Pareto ones
+        n = int(rng.choice([300, 1000, 5000]))
+        if t % 2:
+            x = np.round(rng.exponential(1, n) * rng.choice([3, 10]))
+        else:
+            x = np.round(rng.pareto(rng.uniform(1, 4), n) * 20)
+    flags = [int((s > tail_cut(s, 0.01)).sum()) for s in (x, x * 1e-3 + 1e3, x * 1e-3)]
+    assert flags == [5, 5, 5]
 
 
 def _workflow_blocks(workflow_log, n=600, seed=675):
