@@ -927,6 +927,34 @@ def sequence_file_advice(fields, command: str = "detect") -> str:
     )
 
 
+def _refuse_workbook(source, path_text) -> None:
+    """A spreadsheet workbook given as the log (an Excel .xlsx / .xlsm zip of ``xl/``, an
+    OpenDocument sheet, an old OLE2 .xls), whatever its name, refused with the fix: read
+    as text it was "not utf-8 text ...: pass --encoding latin-1", which cannot work (HC
+    s33). A CSV compressed as .zip is a zip of no ``xl/``: read as before."""
+    import zipfile
+
+    with open(source, "rb") as file:
+        head = file.read(8)
+    workbook = head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: .xls
+    if head[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(source) as book:
+                names = book.namelist()
+                kind = book.read("mimetype")[:80] if "mimetype" in names else b""
+        except (zipfile.BadZipFile, OSError, KeyError):
+            names, kind = [], b""
+        workbook = any(n.startswith("xl/") for n in names) or b"spreadsheet" in kind
+    if workbook:
+        raise ValueError(
+            f"{path_text} is a spreadsheet workbook (Excel or OpenDocument), not a CSV, "
+            "Parquet or JSON lines log: save its sheet as CSV (in Excel: File > Save As > "
+            "CSV UTF-8) and pass that file, or in Python read it with "
+            f"pd.read_excel({str(path_text)!r}) and pass the DataFrame to "
+            "oddseq.detect_anomalies"
+        )
+
+
 def read_log(path_text, args, columns, progress=False, allow_empty=False):
     """The log file ``path_text`` (CSV, Parquet or JSON lines) as a DataFrame, read as the reading
     options say; a ValueError naming the fix when it is not text of its encoding or
@@ -940,6 +968,7 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
     if not source.is_file():
         what = "a folder" if source.is_dir() else "no such file"
         raise FileNotFoundError(f"{what}: {path_text}")
+    _refuse_workbook(source, path_text)
     parquet = source.suffix.lower() in (".parquet", ".pq")
     json_lines = not parquet and _is_json_lines(source, args)
     json_array = not parquet and not json_lines and _is_json_array(source, args)

@@ -161,3 +161,51 @@ def test_readme_terminal_example_reads_the_event_and_time_columns():
     example = re.search(r"`oddseq detect log\.csv[^`]*--top 20[^`]*`", readme)
     assert example is not None
     assert "--event behavior" in example.group(0) and "--time timestamp" in example.group(0)
+
+
+# --- a spreadsheet given as the log -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["shop.xlsx", "shop.xls", "shop.ods", "export.csv"])
+def test_a_spreadsheet_workbook_is_named_not_read_as_text_of_another_encoding(
+    tmp_path, capsys, name
+):
+    # An analyst's log is often an Excel workbook. `oddseq detect shop.xlsx` said "is not
+    # utf-8 text ...; pass --encoding, e.g. --encoding latin-1", and with it "column(s)
+    # ['user_id'] not in shop.xlsx; it has ['PK\x03\x04...']": advice that cannot work.
+    # A workbook (a zip of xl/ or an OpenDocument sheet, or the old OLE2 .xls), whatever
+    # its name, is named as one, with the fix: save the sheet as CSV, or pd.read_excel.
+    import zipfile
+
+    from oddseq.cli import main
+
+    path = tmp_path / name
+    if name.endswith(".xls"):
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    else:
+        with zipfile.ZipFile(path, "w") as book:
+            if name.endswith(".ods"):
+                book.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+                book.writestr("content.xml", "<x/>")
+            else:
+                book.writestr("[Content_Types].xml", "<x/>")
+                book.writestr("xl/workbook.xml", "<x/>")
+    for command in (["detect"], ["fit", "--save", str(tmp_path / "m.oddseq")]):
+        status = main([*command, str(path), "--entity", "user_id"])
+        err = capsys.readouterr().err
+        assert status == 2
+        assert "spreadsheet" in err and "CSV" in err and "pd.read_excel" in err
+        assert "--encoding" not in err
+
+
+def test_a_zip_compressed_csv_is_still_read(tmp_path, capsys):
+    # ... while a CSV compressed as .zip (also a zip) reads as before.
+    from oddseq.cli import main
+
+    log = make_ecommerce(40, random_state=686).events
+    path = tmp_path / "log.csv.zip"
+    log.to_csv(path, index=False)
+    out = tmp_path / "odd.csv"
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    assert main(["detect", str(path), *roles, "-o", str(out)]) == 0
+    assert len(pd.read_csv(out)) == log["user_id"].nunique()
