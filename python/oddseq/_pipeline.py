@@ -2093,7 +2093,8 @@ class AnomalyPipeline(SaveMixin):
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
         jump = tail = floor = moved = above = None
-        self._fit_folds = None  # normal-only: the folds drawn below (_support_rule's)
+        if out_of_fold is None:  # (oddseq.dask's _out_of_fold may hand over its folds)
+            self._fit_folds = None  # normal-only: the folds drawn below (_support_rule's)
         refit = None  # the unsupervised tail's refit where its cut collapsed
         few = False  # the unsupervised tail cut on fewer sequences than 1 / rate
         if contamination != "auto":
@@ -2266,8 +2267,8 @@ class AnomalyPipeline(SaveMixin):
         the rule stands aside (benchmarks/RESULTS.md, "Normal-only HDFS: the support
         rule"; the floor: "Normal-only HDFS: the support rule's floor")."""
         self.support_rule_, self.novelty_rate_, self.support_floor_ = False, None, None
-        # The folds that scored the reference (_set_threshold's; None where oddseq.dask
-        # scored it), read here once and not kept in the model.
+        # The folds that scored the reference (_set_threshold's, or those oddseq.dask's
+        # _out_of_fold handed over; else None), read here once and not kept in the model.
         fold, self._fit_folds = getattr(self, "_fit_folds", None), None
         on = self.normal_ and self.contamination == "auto"
         if not on or not isinstance(data.X, np.ndarray):
@@ -2277,9 +2278,9 @@ class AnomalyPipeline(SaveMixin):
         X, reference = data.X, self.reference_scores_
         n = X.shape[0]
         # The folds of out_of_fold_scores (drawn in the rows' content order): a row is
-        # outside the range of the very rows whose detector scored it (oddseq.dask's
-        # partitions: drawn again, the same folds where random_state is an int).
-        if fold is None:
+        # outside the range of the very rows whose detector scored it (none handed over:
+        # drawn again, the same folds where random_state is an int).
+        if fold is None or len(fold) != n:
             fold = folds_in_order(content_order(X), self.n_folds, self.random_state)
         outside = outside_other_folds(X, fold, self.n_folds)
         novelty = float(outside.mean())

@@ -180,3 +180,21 @@ def test_a_busy_entity_costs_the_return_null_no_memory_of_its_acts(excess, n_act
     assert value >= binom.logsf(excess, n_acts, p) / np.log(10) - 1e-12
     if before is not None:
         assert value == pytest.approx(before, abs=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_folds_handed_over_with_out_of_fold_scores_are_the_support_rules(workflow_log, fold_spy):
+    # oddseq.dask scores the normal rows out of fold over its partitions and hands the
+    # scores to _set_threshold; the folds it drew, left in _fit_folds (its _out_of_fold),
+    # are those the support rule reads. Not kept in the model after the fit.
+    pipe = AnomalyPipeline(random_state=np.random.default_rng(676))
+    pipe.fit(_workflow_blocks(workflow_log), normal=True)
+    assert pipe._fit_folds is None
+    X = fold_spy["X"][0]
+    fold = folds_in_order(content_order(X), pipe.n_folds, 680)
+    scores = out_of_fold_scores(lambda: pipe._detector(X.shape[0]), X, pipe.n_folds, fold=fold)
+    pipe._fit_folds = fold
+    pipe._set_threshold(None, pipe.detector_.decision_scores_, out_of_fold=scores)
+    pipe._support_rule(_pipeline._Input(X))
+    np.testing.assert_array_equal(fold_spy["support"][-1], fold)
+    assert pipe._fit_folds is None
