@@ -313,8 +313,24 @@ def _one_sequence(seqs, entity):
         raise TypeError(f"seqs must be oddseq Sequences, got {type(seqs).__name__}{fix}")
     position = seqs.ids.get_indexer([entity])[0] if entity in seqs.ids else -1
     if position < 0:
-        raise ValueError(f"entity {entity!r} is not among the sequence ids")
+        raise ValueError(
+            f"entity {entity!r} is not among the sequence ids{_as_text(seqs.ids, entity)}"
+        )
     return position
+
+
+def _as_text(ids, entity) -> str:
+    """Where ``entity`` is not an id but one id reads as it in text (``"1003646"`` copied
+    from a CSV, the ids int32): the id it means, to pass as written there."""
+    text = str(entity)
+    try:  # (a hint only: ids of any kind, a session's pairs included, never fail it)
+        alike = ids[np.asarray(ids.astype(str)) == text]
+    except (TypeError, ValueError):
+        return ""
+    if len(alike) != 1:
+        return ""
+    meant = _as_written(alike[0])
+    return f"; the id {meant!r} ({type(meant).__name__}) reads so as text: pass {meant!r}"
 
 
 def plot_timeline(seqs, entity, *, session_gap=None, ax=None):

@@ -209,3 +209,21 @@ def test_a_zip_compressed_csv_is_still_read(tmp_path, capsys):
     roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
     assert main(["detect", str(path), *roles, "-o", str(out)]) == 0
     assert len(pd.read_csv(out)) == log["user_id"].nunique()
+
+
+def test_plot_timeline_of_an_id_written_as_text_names_the_id_it_means():
+    # An id copied from `oddseq detect`'s CSV (text) into plot_timeline of int ids said
+    # only "entity '1003646' is not among the sequence ids".
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from oddseq.plot import plot_timeline
+
+    log = make_ecommerce(30, random_state=686).events
+    seqs = Sequences.from_events(log, **ROLES)
+    user = int(log["user_id"].iloc[0])
+    with pytest.raises(ValueError, match=rf"\(int\) reads so as text: pass {user}$"):
+        plot_timeline(seqs, str(user))
+    with pytest.raises(ValueError, match="is not among the sequence ids"):
+        plot_timeline(seqs, "no such user")
+    matplotlib.pyplot.close("all")
