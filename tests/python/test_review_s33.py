@@ -198,3 +198,25 @@ def test_folds_handed_over_with_out_of_fold_scores_are_the_support_rules(workflo
     pipe._support_rule(_pipeline._Input(X))
     np.testing.assert_array_equal(fold_spy["support"][-1], fold)
     assert pipe._fit_folds is None
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: log10_excess_sf(0, [0.5], k=0), "k must be the block's number of objects"),
+        (lambda: log10_excess_sf(3, [0.5], k=2.7), "a whole number >= 1, got 2.7"),
+        (lambda: log10_excess_sf(3, [0.5], k=True), "a whole number >= 1, got True"),
+        (lambda: log10_return_sf(0, [4], 1.5), "p must be a probability"),
+    ],
+)
+def test_the_nulls_check_their_arguments_before_any_shortcut(call, message):
+    # Review s32 (e06911a's nit): an excess of 0 returned before k was checked, and k =
+    # 2.7 was floored to 2 without a word.
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_a_whole_k_of_any_type_reads_as_that_int():
+    expected = log10_excess_sf(3, [0.5, 1.5], k=4)
+    assert log10_excess_sf(3, [0.5, 1.5], k=np.int64(4)) == expected
+    assert log10_excess_sf(3, [0.5, 1.5], k=4.0) == expected

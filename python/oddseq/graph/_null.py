@@ -231,19 +231,22 @@ def log10_excess_sf(excess: int, lam, counts=None, k=None) -> float:
     >>> round(log10_excess_sf(20, [6.0, 6.0]), 1), log10_excess_sf(20, [6.0, 6.0], k=6)
     (-0.1, -inf)
     """
-    if excess <= 0:
-        return 0.0
     lam = np.asarray(lam, dtype=np.float64)
     counts = np.ones(lam.size) if counts is None else np.asarray(counts, dtype=np.float64)
     _check_counts(counts, lam, "lam")
     if np.isnan(lam).any() or np.isnan(counts).any():
         raise ValueError("lam and counts must be numbers (rates and entity counts), not NaN")
-    if k is not None:
+    if k is not None:  # (checked before any shortcut, as the arguments above)
+        whole = isinstance(k, numbers.Real) and not isinstance(k, (bool, np.bool_))
+        if not whole or not float(k).is_integer() or k < 1:
+            raise ValueError(
+                f"k must be the block's number of objects, a whole number >= 1, got {k!r}"
+            )
         k = int(k)
-        if k < 1:
-            raise ValueError(f"k must be the block's number of objects (>= 1), got {k!r}")
-        if k == 1:
-            return -np.inf  # one object: each entity acts on it once at most, no excess
+    if excess <= 0:
+        return 0.0
+    if k == 1:
+        return -np.inf  # one object: each entity acts on it once at most, no excess
     keep = (lam > 0) & (counts > 0)
     lam, counts = lam[keep], counts[keep]
     if np.isinf(counts).any() or (k is None and np.isinf(lam).any()):
@@ -322,14 +325,14 @@ def log10_return_sf(excess: int, n_acts, p: float, counts=None) -> float:
     >>> round(log10_return_sf(2, [4], 0.1), 3), round(float(np.log10(binom.sf(2, 4, 0.1))), 3)
     (-2.302, -2.432)
     """
-    if excess <= 0:
-        return 0.0
     n = np.asarray(n_acts, dtype=np.float64)
     counts = np.ones(n.size) if counts is None else np.asarray(counts, dtype=np.float64)
     _check_counts(counts, n, "n_acts")
     p = float(p)
     if not 0.0 <= p <= 1.0 or not np.isfinite(p):
         raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
+    if excess <= 0:
+        return 0.0
     keep = (n >= 2) & (counts > 0)
     n, counts = n[keep], counts[keep]
     if n.size == 0 or p == 0.0 or excess > float(counts @ (n - 1)):
