@@ -911,6 +911,9 @@ class GroupDetector(BaseEstimator):
                         if core is not None:
                             rows, row_hits = rows[core], row_hits[core]
                             judged = (np.sort(rows), row_hits[np.argsort(rows)])
+                            # The core is judged as the block was: the members left
+                            # out may have carried the acts that made it improbable.
+                            stats = judge(rows, row_hits, col_unit_degree, n_units)
                     # A crowd on its own schedule (a time zone, a night shift) is no group.
                     own = schedule_check(
                         self._events, self._bins, rows, cols, units, places, own, self.threshold
@@ -1089,7 +1092,14 @@ class GroupDetector(BaseEstimator):
                             ).size
                             again, _ = self._return_stats(rows, finest, units, places, n_windows)
                             stats = self._weaker(stats, again)
-                    else:
+                        if stats["significance"] < self.threshold:
+                            # Its members as found are no group (the block's tests passed
+                            # on others): no group, its members back in the search, as
+                            # groups_ and group_of must agree.
+                            is_group = False
+                            taken[rows] = False
+                            alive[rows] = 1
+                    if not is_group:
                         associates = associate_hits = np.zeros(0, dtype=np.int64)
                     row_edges = row_hits
                     n_block_edges = int(row_edges.sum())
