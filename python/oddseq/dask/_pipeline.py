@@ -3008,6 +3008,9 @@ def _out_of_fold(pipeline, rows, threads: int) -> np.ndarray:
     in their order, so the fits are the single machine's on the same rows)."""
     n = rows.n
     fold = folds_in_order(_content_order(rows, threads), pipeline.n_folds, pipeline.random_state)
+    # The support rule reads these folds again (random_state None or a Generator would
+    # draw others; _pipeline._support_rule, review s32 LOW-B).
+    pipeline._fit_folds = fold
     pieces = [fold[rows.starts[p] : rows.starts[p + 1]] for p in range(len(rows.states))]
     sent = _send(pieces)
     scores = np.empty(n, dtype=np.float64)
