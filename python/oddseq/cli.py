@@ -802,6 +802,30 @@ def shown_fields(fields, width: int = 80) -> list:
     return [f if len(f) <= width else f[:width] + "..." for f in map(str, fields)]
 
 
+def spelt_otherwise(missing, fields) -> str:
+    """The header's spelling of each wanted column it lacks as given but holds with other
+    spaces, case, ``_``, ``-`` or ``.`` ('user_id ' for user_id, 'UserId'), where exactly
+    one field reads so: an export's header with a space at a name's end was "column(s)
+    ['user_id'] not in log.csv; it has [..., 'user_id ', ...]", the difference left to be
+    spotted (HC s33). Empty where none does."""
+
+    def bare(text) -> str:
+        return re.sub(r"[\s_.\-]+", "", str(text)).casefold()
+
+    fields = [str(f) for f in fields]
+    said = []
+    for name in missing:
+        alike = [f for f in fields if f != name and bare(f) == bare(name)]
+        if len(alike) == 1:
+            said.append(f"{alike[0]!r} for {str(name)!r}")
+    if not said:
+        return ""
+    return (
+        f"; the header spells {', '.join(said)}: pass the name as the header spells it "
+        "(quoted), or fix the header"
+    )
+
+
 def header_advice(fields, sep, names_given: bool, guessed=None) -> str:
     """The fix to add where a header (``fields``, split at ``sep``; None where the
     separator was guessed, ``guessed`` it) lacks a wanted column: --sep when its fields
@@ -1045,6 +1069,7 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
             advice = sequence_file_advice(frame.columns) or header_advice(
                 frame.columns, args.sep, bool(args.names), guessed
             )
+        advice = advice or spelt_otherwise(missing, frame.columns)
         raise ValueError(
             f"column(s) {missing} not in {path_text}; it has {shown_fields(frame.columns)}{advice}"
         )

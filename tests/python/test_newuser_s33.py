@@ -227,3 +227,32 @@ def test_plot_timeline_of_an_id_written_as_text_names_the_id_it_means():
     with pytest.raises(ValueError, match="is not among the sequence ids"):
         plot_timeline(seqs, "no such user")
     matplotlib.pyplot.close("all")
+
+
+# --- a column name spelt otherwise in the header ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header, said",
+    [("user_id ", "'user_id '"), (" User_ID", "' User_ID'"), ("UserId", "'UserId'")],
+)
+def test_a_column_spelt_otherwise_in_the_header_is_named(tmp_path, capsys, header, said):
+    # Exports often carry spaces around header names, or another case: `--entity user_id`
+    # on a header 'user_id ,...' said "column(s) ['user_id'] not in log.csv; it has
+    # [..., 'user_id ', ...]", the one-space difference left to be spotted.
+    from oddseq.cli import main
+
+    log = make_ecommerce(40, random_state=686).events.rename(columns={"user_id": header})
+    for name, write in (("log.csv", log.to_csv), ("log.jsonl", None)):
+        path = tmp_path / name
+        if write is None:
+            log.to_json(path, orient="records", lines=True)
+        else:
+            write(path, index=False)
+        status = main(["detect", str(path), "--entity", "user_id", "--event", "behavior"])
+        err = capsys.readouterr().err
+        assert status == 2
+        assert f"the header spells {said} for 'user_id'" in err
+    # a name with no look-alike keeps the plain message
+    status = main(["detect", str(tmp_path / "log.csv"), "--entity", "customer"])
+    assert status == 2 and "spells" not in capsys.readouterr().err
