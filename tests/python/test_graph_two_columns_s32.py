@@ -105,7 +105,8 @@ def test_pair_objects_counts_what_one_event_acts_on():
     assert n == 1 and finest.tolist() == [0]  # the item, not its category
     n, finest = pair_objects(Events, bins, rows, np.array([0, 1, 2]), units, places, degree)
     assert n == 2 and finest.tolist() == [0, 1, 2]
-    # entity 1's view of item 1 acts on the category through another item: its own pair
-    assert pair_objects(Events, bins, rows, np.array([0, 1]), units, places, degree)[0] == 2
+    # entity 1's view of item 1 acts on the category through another item: the category
+    # item 0 already holds, no second object (review s32 MEDIUM-2; test_graph_itemcat_s33)
+    assert pair_objects(Events, bins, rows, np.array([0, 1]), units, places, degree)[0] == 1
     Events.n_keys = 1
     assert pair_objects(Events, bins, rows, np.array([0, 1]), units, places, degree)[0] == 2

@@ -306,23 +306,23 @@ class GroupDetector(BaseEstimator):
     rule), and has at least ``min_members`` members; objects with one entity carry no
     weight. With several object columns the objects are counted by event (one event is
     one act: an item and its own category, or the price it is always paid at, are one
-    object; ``oddseq.graph._pairs``). A lockstep group may also be one object that its
-    members come back to
-    together in three windows or more and of whose audience they are at least half (a
-    ring whose shop has one item to push; not the crowd that comes back to a popular
-    item at each restock, which one object cannot tell from a group): it must then also
-    be unlikely under a null model of coming back to that object, in
-    which each of its entities' acts on it (their number given: returning to an item
-    one likes is no evidence) falls in the group's windows as often as those windows'
-    share of all activity, or of the object's other entities' acts, whichever is
-    larger (see :func:`~oddseq.graph._null.log10_return_sf`). Each member's acts
-    on the group's objects must be improbable by its own volume, P(h >= its acts) for
-    h ~ Binomial(acts the objects hold, its expected acts there / that) at or below
-    10 ** -threshold shared among the entities judged: an entity that acts on
-    everything (a crawler) has a couple on any group's objects and joins none (when no
-    member of a block is, the block is judged as it is). Each block leaves the
-    search by its objects (and a group by its members too), so an entity of a crowd
-    that is no group is still searched with the others it acts with elsewhere.
+    object, and the category seen through its other items is the one the item holds, no
+    second object; ``oddseq.graph._pairs``). A lockstep group may also be one object
+    that its members come back to together in three windows or more and of whose
+    audience they are at least half (a ring whose shop has one item to push; not the
+    crowd that comes back to a popular item at each restock, which one object cannot
+    tell from a group): it must then also be unlikely under a null model of coming back
+    to that object, in which each of its entities' acts on it (their number given:
+    returning to an item one likes is no evidence) falls in the group's windows as often
+    as those windows' share of all activity, or of the object's other entities' acts,
+    whichever is larger (see :func:`~oddseq.graph._null.log10_return_sf`). Each member's
+    acts on the group's objects must be improbable by its own volume, P(h >= its acts)
+    for h ~ Binomial(acts the objects hold, its expected acts there / that) at or below
+    10 ** -threshold shared among the entities judged: an entity that acts on everything
+    (a crawler) has a couple on any group's objects and joins none (when no member of a
+    block is, the block is judged as it is). Each block leaves the search by its objects
+    (and a group by its members too), so an entity of a crowd that is no group is still
+    searched with the others it acts with elsewhere.
 
     A lockstep group on several objects must also be unlikely given each entity's own
     activity: its acts in each of the group's windows (when it was active, on how many
