@@ -157,3 +157,10 @@ def test_pair_objects_counts_a_category_once_where_a_block_item_holds_it(cols, n
     if n == 1:  # judged on the finest object's acts (the fewest), never the category
         assert UNITS[finest].tolist() in ([0], [1])
 
+
+def test_max_groups_message_names_none():
+    """None is the default of max_groups (056f1c0): a bad value's message says so."""
+    with pytest.raises(TypeError, match="None"):
+        GroupDetector(max_groups="auto").fit(
+            pd.DataFrame({"u": [1, 2], "o": [1, 1], "t": [0, 1]}), entity="u", object="o", time="t"
+        )

@@ -537,10 +537,13 @@ class GroupDetector(BaseEstimator):
             value = getattr(self, name)
             if name == "max_groups" and value is None:
                 continue  # the default: it follows the log's entities (see fit)
+            what = ""
+            if name == "max_groups":  # None too, the default
+                what = ", or None (the default: 20, or one per 1,000 entities, at most 100)"
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise TypeError(f"{name} must be an int, got {value!r}")
+                raise TypeError(f"{name} must be an int >= {least}{what}, got {value!r}")
             if value < least:
-                raise ValueError(f"{name} must be >= {least}, got {value}")
+                raise ValueError(f"{name} must be an int >= {least}{what}, got {value}")
         # -log10 of a chance: 0 is a chance of 1, so a group needs threshold > 0 (at 0 or
         # below every block the peeling finds would be one); min_burst 0 keeps every
         # column (the filter off).
