@@ -1556,6 +1556,7 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     (:func:`oddseq.detect._neighbors.explained_with_rows`), where the caller has them."""
     feature_names = pipeline.feature_names_
     rows, cols, actual, typical_raw, read, agrees = in_units(pipeline, explained, raw, lengths)
+    alike = _alike_rows(explained, rows)
     whose = typical_words_of(pipeline, explained)
     order, idle, shared = in_rank(pipeline, explained, rows, cols, actual)
     agrees = agrees & ~idle
@@ -1661,7 +1662,29 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     )
     out = np.full(len(raw), np.nan, dtype=object)
     out[rows[starts]] = reason
+    if alike.size:  # no feature apart at all: said so, no feature named as the lead
+        out[alike] = (
+            _NOTHING_DIFFERS_NORMAL if getattr(pipeline, "normal_", False) else _NOTHING_DIFFERS
+        )
     return with_evidence(out, lengths)
+
+
+# The reason of an entity none of whose explained features lies away from what the
+# detector expected (deviation 0 each: normal-only, a block equal to a normal one, at
+# distance 0). It read "no single feature stands out; leading: count[9] 1 (normal
+# entities like it have 1)", a feature equal to its typical value named as the lead
+# (loghub's HDFS 2k normal-only, HC s33).
+_NOTHING_DIFFERS = "no feature differs from typical"
+_NOTHING_DIFFERS_NORMAL = "no feature differs from the normal entities like it"
+
+
+def _alike_rows(explained, rows) -> np.ndarray:
+    """The rows (of ``rows``, each explained position's) whose every explained feature
+    has a deviation of exactly 0."""
+    if "deviation" not in explained or not len(rows):
+        return np.empty(0, dtype=np.int64)
+    apart = np.asarray(explained["deviation"], dtype=np.float64) != 0
+    return np.setdiff1d(np.unique(rows), rows[apart])
 
 
 def in_rank(pipeline, explained, rows, cols, value, keep=None) -> tuple:

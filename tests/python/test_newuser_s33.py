@@ -256,3 +256,33 @@ def test_a_column_spelt_otherwise_in_the_header_is_named(tmp_path, capsys, heade
     # a name with no look-alike keeps the plain message
     status = main(["detect", str(tmp_path / "log.csv"), "--entity", "customer"])
     assert status == 2 and "spells" not in capsys.readouterr().err
+
+
+# --- a reason for an entity no feature sets apart -----------------------------------
+
+
+def test_an_entity_alike_a_normal_one_is_said_so_not_given_a_leading_feature():
+    # Normal-only on HDFS-like blocks: a held-out block identical to a normal one scores 0
+    # and its reason read "no single feature stands out; leading: count[9] 1 (normal
+    # entities like it have 1)", a feature equal to its typical value named as the lead
+    # (loghub's HDFS 2k: every block scoring 0 read so).
+    rng = np.random.default_rng(686)
+    patterns = [[5, 5, 22, 11, 9, 26], [5, 22, 11, 9], [5, 5, 5, 22, 11, 9, 26, 26]]
+
+    def blocks(n, prefix, extra=None):
+        rows = []
+        for i in range(n):
+            events = list(patterns[rng.integers(len(patterns))]) + ((extra or []) if i == 0 else [])
+            rows += [(f"{prefix}{i}", e) for e in events]
+        return pd.DataFrame(rows, columns=["block", "event"])
+
+    normal, day = blocks(60, "n"), blocks(20, "d", extra=[13, 13])
+    table = oddseq.detect_anomalies(day, entity="block", event="event", normal=normal)
+    alike = table[table["score"] == 0]
+    assert len(alike) >= 10
+    assert (
+        alike["reason"].str.startswith("no feature differs from the normal entities like it").all()
+    )
+    assert not alike["reason"].str.contains("leading").any()
+    # the odd block keeps its reason
+    assert table.loc["d0", "reason"].startswith("count[<other>] 2")
