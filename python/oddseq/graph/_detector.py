@@ -20,7 +20,7 @@ from ..utils._params import Real
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
-from . import _synchrony
+from . import _synchrony, _teams
 from ._graph import events_for_graph
 from ._null import block_significance, poisson_surprise
 from ._pairs import pair_objects
@@ -55,6 +55,10 @@ _COVISIT_AWAY = True
 # A block the null of visits explains is still a group when its members start their
 # sessions together beyond their own routines (graph/_synchrony.py).
 _SYNCHRONY = True
+
+# A block of people who meet for content that other crowds meet on too, a couple of
+# times, at a human pace, is a team: no group (graph/_teams.py).
+_TEAMS = True
 
 _THRESHOLD_NOTE = "log10 units: a group's chance is below 10 ** -threshold; 2 is 1 in 100"
 
@@ -366,6 +370,17 @@ class GroupDetector(BaseEstimator):
     judged over the audience at 10 ** -threshold (``oddseq.graph._schedule``). A ring
     meets on the days of its rounds, which no habit explains; a ring that meets every
     day at the hours its members keep anyway has only its objects to show.
+
+    A lockstep block of people who meet for content that other crowds meet on too, a
+    couple of times, at a human pace, is a team, no group (``oddseq.graph._teams``;
+    its members leave the search as a group's do): its median member is no part of at
+    least three of the bursts on its median object; its median member meets others of
+    it in at most two sittings of the log; and in its windows its members' gaps are as
+    irregular as a memoryless pace's, no more than a fifth of them at a script's pace.
+    A game's raid guilds meet so (every null of independent entities is right that
+    they meet beyond chance); a ring on items of its own, a multiboxer's accounts at a
+    script's pace on the same content, a ring that works its rounds on a popular zone
+    night after night stay groups.
 
     A lockstep block is judged on the acts its members share: an act (an object in a
     window) on which fewer than two of its members act is no evidence that they act
@@ -928,6 +943,13 @@ class GroupDetector(BaseEstimator):
                 and stats["significance"] >= self.threshold
                 and stats["significance"] > least
             )
+            if is_group and active and _TEAMS:
+                # People who meet for content that other crowds meet on too, a couple
+                # of times, at a human pace, are a team, not a ring: no group, though
+                # no null of independent entities explains them (graph/_teams.py).
+                if _teams.team(self, graph, rows, cols, units, places)["team"]:
+                    is_group = False
+                    own = {**own, "team": True}
             return (
                 block_rows,
                 cols,
@@ -1110,6 +1132,11 @@ class GroupDetector(BaseEstimator):
                     # Dense beyond the objects' popularity but explained by its entities'
                     # own activity and taste (a crowd of active users): no miss.
                     explained |= own is not None and not is_group
+                    if own is not None and own.get("team"):
+                        # A team leaves the search as a group's members do, and is no
+                        # miss (the search goes on as past a group), but is no group.
+                        alive[rows] = 0
+                        any_group = True
                     if decode is None:
                         objects, col_keys = cols, None
                     else:

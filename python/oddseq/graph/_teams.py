@@ -1,0 +1,209 @@
+"""Teams: people who meet for content that other crowds meet on too, at a human pace.
+
+A lockstep block can be beyond independence and still be no ring: a game's raid guild
+meets on the same bosses on its raid nights because that is what the content is for, and
+every null of independent entities is right that it meets beyond chance. Three marks
+together say "a team of people", and any one missing keeps the group:
+
+- **team content**: the block's objects are where other crowds meet too. Each object's
+  bursts (its lockstep columns of the first grid: more of its entities in a window than
+  its popularity explains), in any window, held by at least ``min_members`` entities
+  without a given member are meetings that member is no part of; the block's objects
+  are team content when, for the median object, the median member is no part of at
+  least ``_OTHER_MEETINGS`` of them (a block that took in several guilds of one boss
+  still reads each guild's nights apart). A ring's members are at every burst of their
+  items, a fraud ring's at every one of its payees', an alt army's at its quest chain's;
+  a popular item's crowd is no burst (its popularity explains it).
+- **a couple of meetings**: the median member meets others of the block (on one object
+  in one window, at least half as many as at its fullest meeting) in at most
+  ``_SITTINGS`` sittings of the whole log (a raid night is one, whichever guilds of the
+  block it meets there); rounds again and again are a ring's work, found by the block
+  or not.
+- **a human pace**: in the block's windows the members' gaps between their events are
+  as irregular as a memoryless pace's (people think, talk, wait; their paces are
+  burstier still): the coefficient of variation of all their gaps, each over its own
+  member's mean gap, at least ``_HUMAN_PACE`` (1 for a memoryless pace), and at most
+  ``_SCRIPTED_SHARE`` of the members whose gaps say it pace like a script on their own
+  (a block that joins an alt army to a guild on the same quests is no team). A script,
+  a multiboxer's loop, accounts levelling in lockstep through one script keep a pace
+  far more regular (0.5-0.6 on the held-out game's farm rings and alt armies; its
+  guilds 1.0-1.2; people on shops 0.7-0.8 and make_ecommerce's rings 1.0-3.2, none
+  on team content).
+
+Measured on labelled groups of every held-out source: ``benchmarks/group_kinds.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# A block's objects are team content when the median member is no part of at least this
+# many meetings on the median object (a pattern, not a coincidence: the rule of three
+# windows of the group stage's returns).
+_OTHER_MEETINGS = 3
+# Least coefficient of variation of the members' gaps (each over its own member's mean
+# gap, at least _MIN_GAPS of them) read as a human pace: a memoryless pace's is 1, less
+# the bias of short runs (ten members of 20 gaps each: 0.95 at the median, 0.82 at 1%).
+_HUMAN_PACE = 0.85
+_MIN_GAPS = 5
+# A team meets a couple of times: its median member meets others of it (on one object
+# in one window, at least half as many as at its fullest meeting) in at most _SITTINGS
+# sittings of the log (apart where more than _SITTING_GAP_NS pass between two: an
+# evening's raid is one).
+# People who meet on content others meet on too, at their own pace, but again and again
+# (rounds on five nights of a popular zone, on four days of a time zone's services) stay
+# a group: a ring works its rounds.
+_SITTINGS, _SITTING_GAP_NS = 2, 6 * 3600 * 10**9
+# A member whose own gaps (at least _SCRIPT_GAPS of them) have a coefficient of variation
+# below _SCRIPTED paces like a script (a memoryless pace does so by chance in 7% of
+# draws at 20 gaps, 0.4% at 50); a team has at most _SCRIPTED_SHARE of such members.
+_SCRIPTED, _SCRIPT_GAPS, _SCRIPTED_SHARE = 0.7, 20, 0.2
+
+
+def _positions(starts, lengths):
+    """np.concatenate of np.arange(s, s + n) over the starts and lengths."""
+    total = int(lengths.sum())
+    shift = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return np.arange(total, dtype=np.int64) + shift
+
+
+def _unit_index(det, units):
+    """Columns sorted by object (cached per fit on the detector)."""
+    cache = getattr(det, "_team_index", None)
+    if cache is None or cache[0] is not units:
+        order = np.argsort(units, kind="stable")
+        cache = (units, order, units[order])
+        det._team_index = cache
+    return cache[1], cache[2]
+
+
+def _intervals(det, places):
+    """The time intervals [start, end) (ns) of columns at ``places``, merged, sorted."""
+    t0, _, window, half = det._bins
+    places = np.asarray(places, dtype=np.int64)
+    grid = places & 1
+    b = (places + grid) // 2
+    start = np.unique(t0 + b * window - grid * half)
+    end = start + window
+    # merge overlapping
+    new = np.r_[True, start[1:] > end[:-1]]
+    first = np.flatnonzero(new)
+    return start[first], np.maximum.reduceat(end, first)
+
+
+def other_meetings(det, graph, rows, cols, units, places) -> float:
+    """How many meetings on the block's objects each member is no part of: per object,
+    its bursts (its columns of the first grid, in any window, the block's too) held by
+    at least ``min_members`` entities without the member; the median over members, then
+    over objects. A ring's members are at their items' every burst (0); a guild's at its
+    own nights of a boss that many guilds meet on, whether the block took in those
+    guilds too or not."""
+    order, sorted_units = _unit_index(det, units)
+    where = np.full(graph.n_rows, -1, dtype=np.int64)
+    where[rows] = np.arange(rows.size)
+    counts = []
+    for obj in np.unique(units[cols]):
+        lo, hi = np.searchsorted(sorted_units, [obj, obj + 1])
+        mine = order[lo:hi]
+        mine = mine[(places[mine] & 1) == 0]  # the first grid's windows: one each
+        lengths = graph.col_offsets[mine + 1] - graph.col_offsets[mine]
+        who = graph.row_of[_positions(graph.col_offsets[mine], lengths)]
+        at = np.repeat(np.arange(mine.size), lengths)  # each entity's burst
+        big = lengths >= det.min_members  # (a column's entities are distinct)
+        # per member: the big bursts it is part of, and those it is no part of
+        mine_at = where[who] >= 0
+        part = np.bincount(where[who][mine_at & big[at]], minlength=rows.size)
+        missed = int(big.sum()) - part
+        counts.append(float(np.median(missed)))
+    return float(np.median(counts)) if counts else 0.0
+
+
+def sittings(det, rows) -> float:
+    """The median member's sittings with the others: its meetings, anywhere in the log
+    (one object in one window with other members, ``min_members`` in all and at least
+    half as many as at its fullest meeting: a guild's raid, not the few guild mates in
+    its chat on another evening), apart where more than ``_SITTING_GAP_NS`` pass between
+    two (a raid night is one; a ring's rounds are one each, whether the block holds them
+    or not)."""
+    ev = det._events
+    t0, _, window, _ = det._bins
+    lengths = ev.offsets[rows + 1] - ev.offsets[rows]
+    at = _positions(ev.offsets[rows], lengths)
+    k = ev.n_keys
+    member = np.repeat(np.repeat(np.arange(rows.size, dtype=np.int64), lengths), k)
+    bins = np.repeat((ev.times[at] - t0) // window, k)
+    key = ev.keys.reshape(-1, k)[at].reshape(-1).astype(np.int64)
+    ok = key >= 0  # (-1: a missing value)
+    member, bins, key = member[ok], bins[ok], key[ok]
+    if key.size == 0:
+        return 0.0
+    n_keys, n_bins = int(key.max()) + 1, int(bins.max()) + 1
+    # (window, object, member) once each, sorted by (window, object)
+    pair = np.unique((bins * n_keys + key) * rows.size + member)
+    _, n = np.unique(pair // rows.size, return_counts=True)
+    n = np.repeat(n, n)  # each pair's meeting size
+    who = pair % rows.size
+    # a member's meetings: those that hold at least half of its fullest one
+    fullest = np.zeros(rows.size, dtype=np.int64)
+    np.maximum.at(fullest, who, n)
+    keep = (n >= det.min_members) & (2 * n >= fullest[who])
+    pair = pair[keep]
+    # each member's windows of its meetings, and its sittings among them
+    met = np.unique((pair % rows.size) * n_bins + pair // rows.size // n_keys)
+    who, when = met // n_bins, met % n_bins
+    apart = (when[1:] - when[:-1]) * window > _SITTING_GAP_NS
+    first = np.r_[True, (who[1:] != who[:-1]) | apart]
+    return float(np.median(np.bincount(who[first], minlength=rows.size)))
+
+
+def pace(det, rows, places) -> tuple[float, float, int]:
+    """The members' pace in the block's windows: the coefficient of variation of their
+    gaps (each over its own member's mean gap; members of ``_MIN_GAPS`` gaps or more),
+    the share of the members of ``_SCRIPT_GAPS`` gaps or more whose own gaps' is below
+    ``_SCRIPTED``, and how many members were read."""
+    ev = det._events
+    start, end = _intervals(det, places)
+    window = det._bins[2]
+    pooled, cvs = [], []
+    for r in rows:
+        lo, hi = ev.offsets[r], ev.offsets[r + 1]
+        t = ev.times[lo:hi]
+        at = np.searchsorted(start, t, side="right") - 1
+        inside = (at >= 0) & (t < end[np.maximum(at, 0)])
+        order = np.argsort(t[inside], kind="stable")
+        t, at = t[inside][order], at[inside][order]
+        gaps = np.diff(t).astype(np.float64)
+        same = (at[1:] == at[:-1]) & (gaps > 0) & (gaps < window)
+        gaps = gaps[same]
+        if gaps.size >= _MIN_GAPS:
+            own = gaps / gaps.mean()
+            pooled.append(own)
+            if gaps.size >= _SCRIPT_GAPS:
+                cvs.append(own.std())
+    if not pooled:
+        return np.nan, np.nan, 0
+    scripted = float(np.mean(np.asarray(cvs) < _SCRIPTED)) if cvs else 0.0
+    return float(np.concatenate(pooled).std()), scripted, len(pooled)
+
+
+def team(det, graph, rows, cols, units, places) -> dict:
+    """Whether a lockstep block is a team of people on team content (see the module's
+    docstring), with what was read."""
+    meetings = other_meetings(det, graph, rows, cols, units, places)
+    sat = sittings(det, rows)
+    cv, scripted, n_read = pace(det, rows, places[cols])
+    is_team = (
+        meetings >= _OTHER_MEETINGS
+        and sat <= _SITTINGS
+        and n_read * 2 > rows.size  # most members say how they pace
+        and cv >= _HUMAN_PACE
+        and scripted <= _SCRIPTED_SHARE
+    )
+    return {
+        "other_meetings": meetings,
+        "pace_cv": cv,
+        "scripted": scripted,
+        "paced": n_read,
+        "sittings": sat,
+        "team": bool(is_team),
+    }
