@@ -1040,7 +1040,8 @@ def _check_date_parts(series: pd.Series, name: str) -> None:
 
 
 _CLOCK_REST = re.compile(
-    r"^([ T])(\d{1,2}):(\d{2})(:\d{2})?(\.\d{1,6})?(\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?\s*$"
+    r"^([ T])(\d{1,2}):(\d{2})(:\d{2})?(\.\d{1,6})?(\s*(?:[AaPp][Mm]))?"
+    r"(\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?\s*$"
 )
 
 
@@ -1053,8 +1054,14 @@ def _rest_format(rest: str) -> str:
     clock = _CLOCK_REST.match(rest)
     if clock is None:
         return rest.replace("%", "%%")
-    sep, _, _, seconds, fraction, zone = clock.groups()
-    out = f"{sep}%H:%M" + (":%S" if seconds else "") + (".%f" if fraction else "")
+    sep, hour, _, seconds, fraction, half, zone = clock.groups()
+    if half and not 1 <= int(hour) <= 12:
+        return rest.replace("%", "%%")  # 13:00 PM: no clock strptime reads
+    # a 12-hour clock (12:00:00 AM) is read by %I and %p, not copied as text
+    out = f"{sep}{'%I' if half else '%H'}:%M" + (":%S" if seconds else "")
+    out += ".%f" if fraction else ""
+    if half:
+        out += half[: len(half) - len(half.lstrip())] + "%p"
     if zone:
         z = zone.strip()
         out += zone[: len(zone) - len(zone.lstrip())] + ("%z" if z[0] in "+-Z" else z)

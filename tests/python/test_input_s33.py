@@ -1,0 +1,62 @@
+"""What a new analyst meets first (HC's trial, session 33): the advice given for their
+time column reads it, their ids read the same way on every path, and the warnings they
+get name the cause and the fix."""
+
+import datetime
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from oddseq.utils._time import _rest_format, parse_times
+
+_ADVISED = re.compile(r"time_format \(e\.g\. '([^']+)' or '([^']+)'\)")
+
+
+def test_twelve_hour_dates_are_advised_a_format_that_reads_them():
+    # 10/01/2019 12:00:00 AM: the clock copied literally read only that one second
+    stamps = pd.date_range("2019-10-01", periods=50, freq="37min")
+    text = pd.Series(stamps.strftime("%m/%d/%Y %I:%M:%S %p"))
+    with pytest.raises(ValueError, match="either way round") as caught:
+        parse_times(text, "event_time")
+    day, month = _ADVISED.search(str(caught.value)).groups()
+    assert month == "%m/%d/%Y %I:%M:%S %p"
+    assert day == "%d/%m/%Y %I:%M:%S %p"
+    ns, bad, _ = parse_times(text, "event_time", time_format=month)
+    assert bad is None or not bad.any()
+    assert (ns == stamps.as_unit("ns").asi8).all()
+
+
+_CLOCKS = [
+    " %H:%M",
+    " %H:%M:%S",
+    "T%H:%M:%S",
+    " %H:%M:%S.%f",
+    " %I:%M %p",
+    " %I:%M:%S %p",
+    " %I:%M:%S%p",
+    " %I:%M:%S.%f %p",
+    " %H:%M:%S +0100",
+    " %H:%M:%S UTC",
+    " %I:%M:%S %p +0000",
+]
+
+
+@given(
+    when=st.datetimes(datetime.datetime(1990, 1, 1), datetime.datetime(2090, 1, 1)),
+    clock=st.sampled_from(_CLOCKS),
+    lower=st.booleans(),
+)
+def test_every_advised_clock_reads_the_value_it_was_built_from(when, clock, lower):
+    rest = when.strftime(clock)
+    if lower:  # pm as well as PM
+        rest = rest.replace("AM", "am").replace("PM", "pm")
+    fmt = "%m/%d/%Y" + _rest_format(rest)
+    text = when.strftime("%m/%d/%Y") + rest
+    read = datetime.datetime.strptime(text, fmt)
+    assert read.replace(tzinfo=None) == when.replace(
+        microsecond=when.microsecond if "%f" in clock else 0,
+        second=when.second if "%S" in clock else 0,
+    )
