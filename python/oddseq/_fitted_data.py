@@ -353,7 +353,15 @@ def unseen_types_warning(fitted: dict, labels, counts, event_column) -> str | No
         "types it never saw (they count in the length and timing, and as one unseen "
         "type), so their entities are judged on little"
     )
-    if share > MOST_UNSEEN:
+    if share > MOST_UNSEEN and not event_column and list(fitted_types) == ["event"]:
+        # fitted without an event column (every event one type): the fix is to leave
+        # the column out, not to pass one
+        said += (
+            ". The model was fitted without an event column (every event one type); "
+            "score without one too: leave event= (--event from the shell) out, or refit "
+            "with this column"
+        )
+    elif share > MOST_UNSEEN:
         column = f" ({event_column!r} at fit)" if event_column else ""
         said += (
             ". With most events unknown, the event names likely changed since the fit "
@@ -543,10 +551,12 @@ def _alarm_text(alarm) -> str:
     return (
         f"{share:.1%} flagged against {expected:.1%} expected ({flagged:,} of {n:,}), and "
         f"{above:.0%} of the entities score above the median of the data the model was "
-        "fitted on (about half would): the data may have moved from what the model was "
-        "fitted on (its time span, event names, columns: the other warnings say which), or "
-        "most of it is unlike the fitted data. Refit on data like the data scored (as long "
-        "a window, the same event names and columns), or read the flags as a ranking only"
+        "fitted on (about half would). Two readings. The data moved from what the model "
+        "was fitted on (its time span, event names, columns: the other warnings say "
+        "which)? Refit on data like the data scored, a normal stretch of it (as long a "
+        "window, the same event names and columns). Or most of what was scored is "
+        "anomalous (an incident)? Then the flags are right: do not refit on it. Until "
+        "you know which, read the flags as a ranking only"
     )
 
 
@@ -564,7 +574,8 @@ def alarm_summary(pipe, table=None) -> str | None:
     share, expected = alarm[:2]
     return (
         f"{share:.1%} against {expected:.1%} expected: the data may have moved from what "
-        "the model was fitted on (see the warnings); refit on data like it"
+        "the model was fitted on (see the warnings): refit on a normal stretch of it; or "
+        "most of it is anomalous (an incident): do not refit on it"
     )
 
 

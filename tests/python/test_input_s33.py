@@ -4,6 +4,7 @@ get name the cause and the fix."""
 
 import datetime
 import re
+import warnings
 
 import pandas as pd
 import pytest
@@ -60,3 +61,37 @@ def test_every_advised_clock_reads_the_value_it_was_built_from(when, clock, lowe
         microsecond=when.microsecond if "%f" in clock else 0,
         second=when.second if "%S" in clock else 0,
     )
+
+
+def test_a_flagged_bulk_is_told_both_readings_not_only_refit():
+    # hdfs_xu's abnormal blocks scored against a normal-only model: 100% flagged, and
+    # rightly; "refit on data like it" alone would fit the normal model on the incident
+    from types import SimpleNamespace
+
+    from oddseq._fitted_data import _alarm_text, alarm_summary
+
+    alarm = (1.0, 0.005, 1.0, 16_835, 16_835)
+    for said in (_alarm_text(alarm), alarm_summary(SimpleNamespace(_share_alarm=alarm))):
+        assert re.search(
+            r"moved.*refit on (data like the data scored, )?a normal stretch", said, re.I
+        )
+        assert re.search(
+            r"anomalous \(an incident\)\W+(then the flags are right: )?do not refit", said, re.I
+        )
+
+
+def test_an_event_column_the_model_was_fitted_without_is_told_to_be_left_out(small_log):
+    import oddseq
+
+    seqs = oddseq.Sequences.from_events(small_log, entity="user", time="ts")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # five users: too few for the rate, said
+        pipe = oddseq.AnomalyPipeline().fit(seqs)
+    scored = oddseq.Sequences.from_events(small_log, entity="user", event="event", time="ts")
+    with pytest.warns(UserWarning) as said:
+        pipe.score(scored)
+    unseen = [str(w.message) for w in said if "event types the model" in str(w.message)]
+    assert len(unseen) == 1
+    assert "fitted without an event column" in unseen[0]
+    assert "leave event= (--event from the shell) out" in unseen[0]
+    assert "pass that column" not in unseen[0]
