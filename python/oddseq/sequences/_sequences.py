@@ -347,14 +347,46 @@ def not_numbers_text(name, n_unread: int, n_values: int, example) -> str:
 
 def _whole_ids(labels: pd.Index) -> pd.Index:
     """Ids as integers where a column of whole numbers was read as float only because
-    some were missing (pandas has no NaN among int64): 450, not 450.0, once the rows
-    without one are dropped; other labels unchanged."""
+    some were missing (pandas has no NaN among int64): 450, not 450.0, whether the rows
+    without one were dropped by ``dropna=True`` or in pandas (``df.dropna(subset=...)``,
+    the other fix MissingValuesError advises); other labels unchanged."""
     if labels.dtype.kind != "f" or not len(labels):
         return labels
     values = labels.to_numpy()
     if not _all_whole(values):
         return labels
     return pd.Index(values.astype(np.int64), name=labels.name)
+
+
+#: float64 holds whole numbers exactly up to 2**53; an id at or above it in a float
+#: column was rounded when read (to a multiple of 2**(e - 52)).
+EXACT_FLOAT_IDS = 2.0**53
+
+
+def rounded_ids_text(name, example) -> str:
+    """The refusal of an id column (entity, item) read as float with ids at or above
+    2**53: pandas rounded them when it read them (a column of whole numbers with a blank
+    is float64: 53 bits), so they are no longer the file's ids, and nothing oddseq does
+    brings them back (oddseq.dask: the same words)."""
+    return (
+        f"column {name!r} holds ids at or above 2**53 as float (such as {example:.0f}), "
+        "which float64 cannot hold exactly: they were rounded when read (pandas reads a "
+        "column of whole numbers with a blank as float), so they are no longer the ids "
+        "in the data and several ids may have become one; read the column as text: "
+        f"pd.read_csv(..., dtype={{{name!r}: str}}) (or as integers with gaps: "
+        f"dtype={{{name!r}: 'Int64'}})"
+    )
+
+
+def _refuse_rounded_ids(labels: pd.Index, name) -> None:
+    """Refuse float ids at or above 2**53 (:func:`rounded_ids_text`), ``dropna`` or not:
+    cleaning the blanks would not bring the ids back."""
+    if labels.dtype.kind != "f" or not len(labels):
+        return
+    values = np.abs(labels.to_numpy())
+    big = values[np.isfinite(values) & (values >= EXACT_FLOAT_IDS)]
+    if big.size:
+        raise ValueError(rounded_ids_text(name, float(big[0])))
 
 
 def _all_whole(values: np.ndarray) -> bool:
@@ -634,6 +666,7 @@ class Sequences:
         entity_codes, entity_labels, entity_map = _factorize(
             df[entity], entity, n_threads=threads, observed=True
         )
+        _refuse_rounded_ids(entity_labels, entity)
         if event is None:  # one event type for a log without one
             event_codes = np.zeros(len(df), dtype=np.int32)
             event_labels = pd.Index(["event"])
@@ -661,7 +694,6 @@ class Sequences:
             if event is not None:
                 _warn_if_alike_as_text(event_labels, event)
         keep = _rows_to_keep(bad, dropna, len(df), warn=log_warnings)
-        entity_gaps = keep is not None and bool(bad[entity].any())
         del bad
 
         def kept(array):
@@ -679,8 +711,9 @@ class Sequences:
                 remap = np.cumsum(present) - 1
                 entity_codes = remap[entity_codes]
                 entity_labels = entity_labels[present]
-            if entity_gaps:
-                entity_labels = _whole_ids(entity_labels)
+        # Whole-valued float ids are the integers they stand for, 450 not 450.0, however
+        # the rows without one went (dropna=True or df.dropna() in pandas: HC s33 #7).
+        entity_labels = _whole_ids(entity_labels)
         grouped = _core.group_rows(
             np.ascontiguousarray(entity_codes, dtype=np.int64),
             entity_map,
@@ -702,6 +735,7 @@ class Sequences:
             item_codes, item_labels, _ = _factorize(
                 df[item], item, sort=False, n_threads=threads, small_codes=True
             )
+            _refuse_rounded_ids(item_labels, item)
             if log_warnings is True:
                 _warn_if_alike_as_text(item_labels, item)
             items_sorted = _core.gather(

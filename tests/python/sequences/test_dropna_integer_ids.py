@@ -37,9 +37,11 @@ def test_integral_ids_come_back_as_integers_after_dropna():
     # ids that are not all whole numbers stay as they are
     log.loc[0, "user_id"] = 450.5
     assert build(log).ids.dtype == np.float64
-    # a float column without gaps is the data's own: left alone
+    # cleaned in pandas first (df.dropna(), MissingValuesError's other fix): the same
+    # integer ids (HC s33 finding 7)
     whole = gappy_log().dropna()
-    assert build(whole).ids.dtype == np.float64
+    assert build(whole).ids.tolist() == [7, 12, 450]
+    assert build(whole).ids.dtype == np.int64
 
 
 def test_detect_with_dropna_writes_integer_ids(tmp_path, capsys):
