@@ -6,6 +6,7 @@ import datetime
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -95,3 +96,54 @@ def test_an_event_column_the_model_was_fitted_without_is_told_to_be_left_out(sma
     assert "fitted without an event column" in unseen[0]
     assert "leave event= (--event from the shell) out" in unseen[0]
     assert "pass that column" not in unseen[0]
+
+
+def _crowd(placeholder, share, n_users=1000, each=2):
+    """``n_users`` users of ``each`` events, and ``placeholder`` standing for ``share``
+    of the log."""
+    rng = np.random.default_rng(719)
+    users = np.repeat(np.arange(1, n_users + 1), each)
+    log = pd.DataFrame(
+        {
+            "user": users.astype(object),
+            "event": rng.choice(["view", "cart", "buy"], users.size, p=[0.8, 0.15, 0.05]),
+            "ts": 1_575_000_000 + users * 3_600 + np.tile(np.arange(each) * 60, n_users),
+        }
+    )
+    n = int(share * log.shape[0] / (1 - share))
+    crowd = pd.DataFrame(
+        {
+            "user": [placeholder] * n,
+            "event": rng.choice(["view", "cart", "buy"], n),
+            "ts": 1_575_000_000 + np.sort(rng.integers(0, 60 * 86_400, n)),
+        }
+    )
+    return pd.concat([log, crowd], ignore_index=True)
+
+
+@pytest.mark.parametrize("placeholder", ["guest", 0, -1])
+def test_a_placeholder_id_holding_much_of_the_log_is_named_with_its_fix(placeholder):
+    from oddseq import detect_anomalies
+    from oddseq.exceptions import DataWarning
+
+    log = _crowd(placeholder, 0.14)  # REES46 with 1/7 "guest": 14%, here 163x the median
+    if placeholder != "guest":
+        log["user"] = log["user"].astype(np.int64)
+    with pytest.warns(DataWarning) as said:
+        detect_anomalies(log, entity="user", event="event", time="ts")
+    named = [str(w.message) for w in said if "placeholder" in str(w.message)]
+    assert len(named) == 1
+    assert named[0].startswith(f"entity {str(placeholder)!r} holds 14% of the events")
+    assert f"df[df['user'] != {placeholder!r}]" in named[0]
+    assert "dropna=True (--dropna from the shell)" in named[0]
+
+
+def test_a_busy_but_real_entity_is_no_placeholder():
+    from oddseq import detect_anomalies
+
+    # a crawler at 4% of the log (41x the median), or 14% of one where each user has
+    # 20 events (8x): no word
+    for log in (_crowd("bot", 0.04), _crowd("bot", 0.14, n_users=100, each=20)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            detect_anomalies(log, entity="user", event="event", time="ts")

@@ -246,6 +246,7 @@ def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int 
     from ..utils._stacklevel import user_stacklevel
 
     n = seqs.n_events
+    _warn_placeholder_entity(seqs)
     # (The one-event warning's advice covers an event column of whole sequences.)
     one_each = min_events <= 1 and _warn_one_event_each(seqs)
     if learning and not one_each:
@@ -454,6 +455,56 @@ def _warn_one_event_each(seqs) -> bool:
     said, split = one_event_message(n, single, seqs.ids.name, seqs.event_labels)
     warnings.warn(said, DataWarning, stacklevel=user_stacklevel())
     return split
+
+
+#: An entity holding at least this share of a log's events, and ``PLACEHOLDER_TIMES``
+#: the median entity's count, reads as a placeholder id standing for many (anonymous
+#: visitors as "guest", missing ids filled with 0 or -1): ranked as one entity, its many
+#: people's events make it first (REES46 with 1/7 of its rows' users "guest": rank 1).
+PLACEHOLDER_SHARE, PLACEHOLDER_TIMES = 0.05, 100
+
+
+def placeholder_entity(seqs):
+    """(id, its events, all events, the median entity's events) of the largest entity
+    where it holds ``PLACEHOLDER_SHARE`` of the events and ``PLACEHOLDER_TIMES`` the
+    median entity's count, among ``MIN_ENTITIES`` or more; else None."""
+    if len(seqs) < MIN_ENTITIES or isinstance(seqs.ids, pd.MultiIndex):
+        return None
+    lengths = np.diff(seqs.offsets)
+    n = int(lengths.sum())
+    top = int(np.argmax(lengths))
+    largest, median = int(lengths[top]), float(np.median(lengths))
+    if largest < PLACEHOLDER_SHARE * n or largest < PLACEHOLDER_TIMES * median:
+        return None
+    return seqs.ids[top], largest, n, median
+
+
+def _warn_placeholder_entity(seqs) -> None:
+    """One :class:`DataWarning` where one entity holds a large share of the log
+    (:func:`placeholder_entity`), naming it, its share and the fix."""
+    import warnings
+
+    from ..exceptions import DataWarning
+    from ..utils._stacklevel import user_stacklevel
+
+    found = placeholder_entity(seqs)
+    if found is None:
+        return
+    label, largest, n, median = found
+    label = label.item() if isinstance(label, np.generic) else label  # 0, not np.int64(0)
+    name = seqs.ids.name or "entity"
+    warnings.warn(
+        f"entity {_short(label)!r} holds {largest / n:.0%} of the events ({largest:,} of "
+        f"{n:,}; the median entity has {median:g}): one client that busy (a crawler) "
+        "is rightly ranked high, but an id this large is often a placeholder for many "
+        "(anonymous visitors, missing ids filled with 0, -1 or 'unknown'), scored as one "
+        "entity and ranked high for its size. If so, drop its rows "
+        f"(df[df[{name!r}] != {label!r}]) or make it missing (df[{name!r}] = "
+        f"df[{name!r}].replace({label!r}, None)) and pass dropna=True (--dropna from "
+        "the shell)",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 #: The stray-event warning's Python route (the shell says its own: oddseq.cli).
