@@ -442,6 +442,35 @@ def _datetime_digits(values: np.ndarray) -> str | None:
     return None
 
 
+def _refuse_two_units(name: str, values: np.ndarray, low: float, high: float) -> None:
+    """A ValueError where the column's low and high guess different units and every
+    number fits one of the two (seconds and milliseconds from two merged sources): one
+    time_unit reads one part right and puts the other in 1970 or beyond 2262. Times
+    counted from a start (from 0, or spread between the two ranges) are left alone."""
+    small, large = guess_unit(low), guess_unit(high)
+    if small is None or large is None or small == large:
+        return
+    units = list(UNIT_TO_NS)
+    i, j = units.index(small), units.index(large)
+    seconds = values.astype(np.float64) * (UNIT_TO_NS[small] / 1e9)
+    in_small = (seconds >= 631_152_000) & (seconds <= 4_102_444_800)
+    seconds = values.astype(np.float64) * (UNIT_TO_NS[large] / 1e9)
+    in_large = (seconds >= 631_152_000) & (seconds <= 4_102_444_800)
+    if not (in_small | in_large).all():
+        return
+    cut = f"{1e11 * 1000**i:.0e}".replace("+", "")
+    step = 1000 ** (j - i)
+    col = f"df[{name!r}]"
+    raise ValueError(
+        f"column {name!r} holds times in two units: {int(in_small.sum()):,} read as "
+        f"{_UNIT_WORDS[small]} since the epoch, {int(in_large.sum()):,} as "
+        f"{_UNIT_WORDS[large]} (two sources merged?); no time_unit reads both (the other "
+        f"part lands in 1970 or beyond 2262). Convert one part first: {col} = "
+        f"np.where({col} > {cut}, {col} // {step}, {col}), then time_unit={small!r} "
+        f"(--time-unit {small} from the shell)"
+    )
+
+
 def _beyond_2262(name: str, time_unit: str, magnitude: float, values=None) -> ValueError:
     guess = guess_unit(magnitude)
     words = {"ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
@@ -623,6 +652,7 @@ def parse_times(
         finite = raw if bad is None else raw[~bad]
         if finite.size:
             low, high = finite.min(), finite.max()
+            _refuse_two_units(name, finite, float(low), float(high))
             if high > limit or low < -limit:
                 raise _beyond_2262(name, time_unit, float(np.abs(finite).max()), finite)
             _unit_check(unit_warning, name, time_unit, float(low), float(high), finite)
@@ -644,6 +674,7 @@ def parse_times(
         finite = raw[~bad] if bad.any() else raw
         if finite.size:
             low, high = finite.min(), finite.max()
+            _refuse_two_units(name, finite, float(low), float(high))
             if high >= limit or low <= -limit:
                 raise _beyond_2262(name, time_unit, float(np.abs(finite).max()), finite)
             _unit_check(unit_warning, name, time_unit, float(low), float(high), finite)

@@ -1,0 +1,52 @@
+"""Times read as the advice says they are (HC's session-33 trial, findings 27 and 21):
+seconds and milliseconds in one column are refused naming both units and a conversion
+that reads them (the advised time_unit='ms' put 80% of such a log in 1970, silently)."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oddseq.utils._time import parse_times
+
+SECONDS = 1_511_544_070 + np.arange(0, 50 * 3_600, 3_600)  # 2017-11-24 .., hourly
+
+
+def merged(kind=np.int64):
+    """A log merged from two sources: every fifth time in milliseconds."""
+    t = np.where(np.arange(SECONDS.size) % 5 == 0, SECONDS * 1000, SECONDS)
+    return pd.Series(t.astype(kind))
+
+
+@pytest.mark.parametrize("kind", [np.int64, np.float64])
+@pytest.mark.parametrize("unit", ["s", "ms"])
+def test_seconds_and_milliseconds_in_one_column_are_refused_naming_both(kind, unit):
+    with pytest.raises(ValueError) as refused:
+        parse_times(merged(kind), "ts", time_unit=unit)
+    said = str(refused.value)
+    assert "40 " in said and "seconds" in said, said
+    assert "10 " in said and "milliseconds" in said, said
+    assert "np.where(" in said, said
+
+
+def test_the_conversion_the_refusal_names_reads_every_time():
+    with pytest.raises(ValueError) as refused:
+        parse_times(merged(), "ts")
+    said = str(refused.value)
+    fix = re.search(r"df\['ts'\] = (np\.where\(.*?\)), then", said)
+    assert fix, said
+    unit = re.search(r"then time_unit='(\w+)'", said).group(1)
+    df = pd.DataFrame({"ts": merged()})
+    converted = eval(fix.group(1), {"np": np, "df": df})
+    ns, _, _ = parse_times(pd.Series(converted), "ts", time_unit=unit)
+    assert (ns == SECONDS * 10**9).all()
+
+
+def test_times_in_one_unit_or_counted_from_a_start_are_not_refused():
+    parse_times(pd.Series(SECONDS * 1000), "ts", time_unit="ms")
+    # nanoseconds counted from a start, 1 s to an hour in: low and high fit seconds and
+    # milliseconds since the epoch, the values between fit neither
+    relative = np.linspace(1e9, 3.6e12, 200).astype(np.int64)
+    ns, _, _ = parse_times(pd.Series(relative), "t", time_unit="ns")
+    assert (ns == relative).all()
