@@ -1821,6 +1821,7 @@ class GroupDetector(BaseEstimator):
         self.__dict__.pop("_bin_share", None)
         self.__dict__.pop("_object_share", None)
         self.__dict__.pop("_time_order", None)
+        self.__dict__.pop("_team_index", None)  # graph/_teams.py's, of this fit's columns
 
     def _timestamp(self, ns: int):
         ts = pd.Timestamp(ns, unit="ns", tz="UTC")
