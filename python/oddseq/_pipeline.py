@@ -63,7 +63,7 @@ from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
 from .preprocessing._quality import warn_about_the_log
 from .sequences import Sequences
-from .sequences._sequences import check_role_names
+from .sequences._sequences import check_role_names, refuse_rounded_column
 from .utils._params import (
     Check,
     Contamination,
@@ -286,6 +286,7 @@ def item_category_map(df: pd.DataFrame, item: str | None, category: str | None):
     check_role_names({"category": category})
     if category not in df.columns:
         raise ValueError(f"category column {category!r} is not in the DataFrame")
+    refuse_rounded_column(df[category], category)  # 19-digit ids read as float
     return df.groupby(item, observed=True)[category].first()
 
 

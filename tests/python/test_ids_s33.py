@@ -150,3 +150,11 @@ def test_oddseq_dask_refuses_rounded_ids_in_the_same_words(shop):
         pytest.raises(ValueError, match=r"dtype=\{'user_id': str\}"),
     ):
         detect_anomalies(dd.from_pandas(df, npartitions=2), **roles, dropna=True).compute()
+
+
+def test_rounded_18_digit_category_ids_are_refused_naming_the_category_column(shop):
+    log, _ = _with_big_ids(shop, "category_id")
+    df = _read_back(log)
+    assert df["category_id"].dtype == np.float64
+    with pytest.raises(ValueError, match=r"dtype=\{'category_id': str\}"):
+        _detect(df, category="category_id")

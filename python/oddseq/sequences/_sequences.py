@@ -389,6 +389,13 @@ def _refuse_rounded_ids(labels: pd.Index, name) -> None:
         raise ValueError(rounded_ids_text(name, float(big[0])))
 
 
+def refuse_rounded_column(column: pd.Series, name) -> None:
+    """:func:`_refuse_rounded_ids` for a column of ids that is no role of the log (the
+    category of each item: detect_anomalies(category=...))."""
+    if column.dtype.kind == "f" and len(column):
+        _refuse_rounded_ids(pd.Index(column.dropna().unique()), name)
+
+
 def _all_whole(values: np.ndarray) -> bool:
     """Whether every float in ``values`` is a whole number that fits int64 (an id
     column read as float only because some ids were missing); True when empty."""
