@@ -50,3 +50,40 @@ def test_times_in_one_unit_or_counted_from_a_start_are_not_refused():
     relative = np.linspace(1e9, 3.6e12, 200).astype(np.int64)
     ns, _, _ = parse_times(pd.Series(relative), "t", time_unit="ns")
     assert (ns == relative).all()
+
+
+# Finding 21: under time_format="mixed" (the refusal's own advice for a log merged from
+# two exports) ISO dates were read day-first with dayfirst=True, and ambiguous day/month
+# dates month-first without it, silently (dateutil reads each value alone).
+ISO = [f"2019-10-{d:02d} 08:00:00" for d in range(1, 11)]
+DAY_MONTH = [f"{d:02d}/10/2019 09:00:00" for d in range(1, 11)]
+
+
+def days(ns):
+    return sorted({str(pd.Timestamp(int(v)).date()) for v in ns})
+
+
+def test_mixed_reads_iso_dates_as_iso_under_dayfirst():
+    ns, _, _ = parse_times(pd.Series(ISO + DAY_MONTH), "t", time_format="mixed", dayfirst=True)
+    assert days(ns) == [f"2019-10-{d:02d}" for d in range(1, 11)]
+
+
+def test_mixed_refuses_day_month_dates_that_no_value_decides():
+    with pytest.raises(ValueError, match="either way round.*dayfirst"):
+        parse_times(pd.Series(ISO + DAY_MONTH), "t", time_format="mixed")
+    ns, _, _ = parse_times(pd.Series(ISO + DAY_MONTH), "t", time_format="mixed", dayfirst=False)
+    assert "2019-01-10" in days(ns) and "2019-10-10" in days(ns)  # as asked: month first
+
+
+def test_mixed_decides_the_order_from_the_data_as_the_default_does():
+    # days above 12 settle day-first for the whole column, as without "mixed"
+    spread = [f"{d:02d}/10/2019 10:00" for d in range(1, 21)]
+    ns, _, _ = parse_times(pd.Series(ISO + spread), "t", time_format="mixed")
+    assert days(ns) == [f"2019-10-{d:02d}" for d in range(1, 21)]
+    ns, _, _ = parse_times(pd.Series(spread), "t", time_format="mixed")
+    assert days(ns) == [f"2019-10-{d:02d}" for d in range(1, 21)]
+
+
+def test_mixed_refuses_two_digit_years_that_read_several_ways():
+    with pytest.raises(ValueError, match="01/10/19"):
+        parse_times(pd.Series(["01/10/19 00:00", "02/10/19 00:00"]), "t", time_format="mixed")

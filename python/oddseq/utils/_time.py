@@ -1181,14 +1181,52 @@ def _missing_text(series: pd.Series):
     return na if na.any() else None
 
 
+# A date with its year first (2019-10-01, 2019/10/01): read year/month/day, never day-first.
+_YEAR_FIRST_ANY = re.compile(r"^\s*[+-]?\d{4}([-/.])\d{1,2}\1\d{1,2}(?!\d)")
+
+
+def _mixed_in_order(series: pd.Series, name: str, dayfirst) -> pd.Series:
+    """For time_format="mixed" (dateutil per value, which reads 2019-10-01 day-first under
+    dayfirst=True and an ambiguous 01/10/2019 month-first without it): the day/month
+    dates (those not year-first) decided as the default reading decides them (two-digit
+    years, then the day/month order from the data, refused where ambiguous unless
+    ``dayfirst`` is given) and rewritten year-first, so that every date reads year/month/
+    day. The text after a date is kept; other values (month names) unchanged."""
+    codes, uniques = pd.factorize(series)
+    if not len(uniques):
+        return series
+    text = pd.Series(uniques, dtype=object).astype(str)
+    others = text[~text.str.match(_YEAR_FIRST_ANY)]
+    if others.empty:
+        return series
+    others = _two_digit_years(others, name, dayfirst)
+    order = _decide_dayfirst(others, name, "mixed", dayfirst)
+    text.loc[others.index] = others
+    if order is not None:
+        for i, value in others.items():
+            match = _DAY_MONTH.match(value)
+            if match is None:
+                continue
+            a, b, year = int(match[1]), int(match[3]), match[4]
+            day, month = (a, b) if order else (b, a)
+            full = int(year) if len(year) == 4 else _full_year(int(year))
+            text.loc[i] = f"{full:04d}-{month:02d}-{day:02d}" + value[match.end() :]
+    out = text.to_numpy(dtype=object)[codes]
+    out[codes < 0] = None
+    return pd.Series(out, index=series.index, name=series.name, dtype=object)
+
+
 def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Series:
     """Text dates -> a datetime Series (naive, or time-zone aware; mixed offsets -> UTC)."""
+    written = series  # as the caller wrote them, for messages
     if time_format is None:
         series = _two_digit_years(series, name, dayfirst)
         _check_date_parts(series, name)
         dayfirst = _decide_dayfirst(series, name, time_format, dayfirst)
     elif time_format == "mixed":
         _check_date_parts(series, name)  # dateutil per value: today's date for 15:16:01
+        series = _mixed_in_order(series, name, dayfirst)
+        dayfirst = False  # every numeric date is year-first now: never read day-first
     if time_format is not None and dayfirst is not None and time_format not in ("mixed",):
         dayfirst = None  # an explicit format decides the order
 
@@ -1210,7 +1248,7 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
                 ):
                     raise
                 result = pd.to_datetime(series, utc=True, **kwargs)
-                _warn_if_naive_among_aware(series, name)
+                _warn_if_naive_among_aware(written, name)
                 zone = _one_zone_across_dst(series)
                 if zone is not None:
                     result = result.dt.tz_convert(zone)
