@@ -551,7 +551,7 @@ def _alarm_text(alarm) -> str:
     return (
         f"{share:.1%} flagged against {expected:.1%} expected ({flagged:,} of {n:,}), and "
         f"{above:.0%} of the entities score above the median of the data the model was "
-        "fitted on (about half would). Two readings. The data moved from what the model "
+        "fitted on (at most half would). Two readings. The data moved from what the model "
         "was fitted on (its time span, event names, columns: the other warnings say "
         "which)? Refit on data like the data scored, a normal stretch of it (as long a "
         "window, the same event names and columns). Or most of what was scored is "

@@ -38,6 +38,9 @@ SHELL_ADVICE = re.compile(r"(?<![\w-])--([a-z][a-z-]+)")
 PARSER_USERS = {
     "oddseq.utils._time": [detect_anomalies, Sequences.from_events],
     "oddseq.sequences._sequences": [detect_anomalies, Sequences.from_events],
+    # the checks of a log the one call runs (warn_about_the_log: a placeholder entity's
+    # fix is the caller's dropna=)
+    "oddseq.preprocessing._quality": [detect_anomalies, Sequences.from_events],
 }
 
 
