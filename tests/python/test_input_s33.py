@@ -126,7 +126,8 @@ def test_a_placeholder_id_holding_much_of_the_log_is_named_with_its_fix(placehol
     from oddseq import detect_anomalies
     from oddseq.exceptions import DataWarning
 
-    log = _crowd(placeholder, 0.14)  # REES46 with 1/7 "guest": 14%, here 163x the median
+    # REES46 with 1/7 "guest": 14%, here 651x the median
+    log = _crowd(placeholder, 0.14, n_users=4_000)
     if placeholder != "guest":
         log["user"] = log["user"].astype(np.int64)
     with pytest.warns(DataWarning) as said:
@@ -141,9 +142,13 @@ def test_a_placeholder_id_holding_much_of_the_log_is_named_with_its_fix(placehol
 def test_a_busy_but_real_entity_is_no_placeholder():
     from oddseq import detect_anomalies
 
-    # a crawler at 4% of the log (41x the median), or 14% of one where each user has
-    # 20 events (8x): no word
-    for log in (_crowd("bot", 0.04), _crowd("bot", 0.14, n_users=100, each=20)):
+    # a crawler at 4% of the log (41x the median), a bot of a small log at 14% (163x),
+    # or 14% of one where each user has 20 events (8x): no word
+    for log in (
+        _crowd("bot", 0.04),
+        _crowd("bot", 0.14),
+        _crowd("bot", 0.14, n_users=100, each=20),
+    ):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             detect_anomalies(log, entity="user", event="event", time="ts")
