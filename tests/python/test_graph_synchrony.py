@@ -101,6 +101,48 @@ def test_a_ring_that_logs_in_together_on_a_popular_zone_is_found(ring_day, monke
     assert det.groups_["significance"].iloc[0] >= 2.0
 
 
+def test_a_group_held_by_its_meetings_says_so(ring_day):
+    # The null of visits explains its acts, so its sentence must not credit them (review
+    # s33 HE MEDIUM-2: "each acted in 26.9 of the group's pairs where entities like these
+    # would have 4.1 (chance 6e-12)", the chance being the meetings' test's).
+    log, members = ring_day
+    _, det = groups(log)
+    assert det.groups_["held_by"].tolist() == ["meetings"]
+    assert det.candidates_["held_by"].isin(["acts", "meetings"]).all()
+    said = det.explain([members[0]]).iloc[0]
+    assert "as their own activity explains" in said
+    assert "started a session in the same 1 h window" in said
+    assert "pairs where entities like these" not in said
+    figures = det._meetings[0]
+    assert figures["observed"] > figures["expected"]
+    assert figures["windows"] >= 1 and figures["level"] >= 1
+    assert f"{figures['windows']} time" in said
+
+
+def test_a_group_held_by_its_acts_says_its_acts():
+    # A ring on objects of its own: its acts beat the nulls, and its sentence says them.
+    rng = np.random.default_rng(5)
+    users = np.repeat(np.arange(1500), 8)
+    rows = [
+        pd.DataFrame(
+            {
+                "user": users,
+                "obj": rng.integers(0, 400, users.size),
+                "ts": rng.integers(0, 20 * 86400, users.size),
+            }
+        )
+    ]
+    for day in range(4):
+        for m in range(8):
+            t = day * 86400 * 4 + 3 * H + rng.integers(0, 600, 3)
+            rows.append(pd.DataFrame({"user": 10**6 + m, "obj": [900, 901, 902], "ts": t}))
+    found, det = groups(pd.concat(rows, ignore_index=True))
+    assert found == [list(range(10**6, 10**6 + 8))]
+    assert det.groups_["held_by"].tolist() == ["acts"]
+    said = det.explain([10**6]).iloc[0]
+    assert "where entities like these would have" in said and "session" not in said
+
+
 def test_a_ring_inside_a_time_zone_is_found(ring_in_time_zone, monkeypatch):
     # A fifth of the players live at 1-4am; the ring's accounts are among them (they
     # play on their own at those hours too) and meet at those hours on five nights:

@@ -468,7 +468,12 @@ class GroupDetector(BaseEstimator):
         ``density`` (FRAUDAR's weighted density), ``expected_edges`` (under the null
         model: one act per member and the excess expected), ``log10_p``, ``log10_tests``,
         ``significance``, ``start``, ``end`` (first and last event of the members on
-        the group's objects), ``members`` and ``objects`` (lists of ids and labels).
+        the group's objects), ``members`` and ``objects`` (lists of ids and labels),
+        ``held_by``: ``"acts"`` where the members' acts on the group's objects beat the
+        nulls, ``"meetings"`` where the null of their own activity explains those acts
+        but they also start sessions together, away from the group's windows, beyond
+        their own hours and days (``explain`` says which; the figures of the row are
+        then the weaker of the tests it passed).
     candidates_ : DataFrame
         Every block the peeling found, groups or not, with the same columns and
         ``is_group`` (whether it is one of ``groups_``: a block that passed the tests
@@ -1141,6 +1146,9 @@ class GroupDetector(BaseEstimator):
                         objects, col_keys = cols, None
                     else:
                         objects, _, _, col_keys = decode(cols)
+                    # What holds it: its acts beyond the nulls', or (the null of visits
+                    # explaining its acts) its members' meetings beyond their routines.
+                    meetings = own.get("meetings") if own is not None else None
                     out.append(
                         {
                             "method": method,
@@ -1157,6 +1165,8 @@ class GroupDetector(BaseEstimator):
                             "associates": associates,
                             "associate_edges": associate_hits,
                             **stats,
+                            "held_by": "meetings" if meetings is not None else "acts",
+                            "meetings": meetings,
                         }
                     )
             weight[block.cols] = 0.0
@@ -1725,6 +1735,8 @@ class GroupDetector(BaseEstimator):
         scores = np.zeros(n)
         group_of = np.full(n, -1, dtype=np.int64)
         records, groups, edges, acts = [], [], [], []
+        # per group held by its meetings: the synchrony test's figures (its sentence)
+        self._meetings = {}
         for cand in candidates:
             rows = cand["rows"]
             n_objects = int(np.unique(cand["objects"]).size)
@@ -1747,12 +1759,15 @@ class GroupDetector(BaseEstimator):
                 "end": end,
                 "members": ev.ids[rows].tolist(),
                 "objects": ev.object_labels[np.unique(cand["objects"])].tolist(),
+                "held_by": cand.get("held_by", "acts"),
             }
             records.append(record)
             if not cand["is_group"]:
                 continue
             gid = len(groups)
             groups.append(record)
+            if cand.get("meetings") is not None:
+                self._meetings[gid] = cand["meetings"]
             share = cand["row_edges"] / max(cand["n_units"], 1)
             score = max(cand["significance"], 0.0) * share
             better = score > scores[rows]
@@ -1797,6 +1812,7 @@ class GroupDetector(BaseEstimator):
             "end",
             "members",
             "objects",
+            "held_by",
         ]
         self.candidates_ = pd.DataFrame(records, columns=columns)
         self.candidates_["is_group"] = [c["is_group"] for c in candidates]
@@ -2021,6 +2037,22 @@ class GroupDetector(BaseEstimator):
             from .._reasons import _format_one
 
             width = _format_one("window_s", duration_ns(self.window, "window") / 1e9)
+            meetings = getattr(self, "_meetings", {}).get(gid)
+            if meetings is not None:
+                # Held by its meetings: the null of visits explained its acts, so the
+                # sentence credits what the synchrony test found, with that test's chance.
+                level, n = meetings["level"], meetings["windows"]
+                return (
+                    f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} "
+                    f"on {kind} {shown}{more}{when}, as their own activity explains; but "
+                    f"away from those windows {level + 1} or more of them "
+                    f"started a session in the same {width} window {n} "
+                    f"time{'s' if n != 1 else ''} ({meetings['observed']} starts beyond "
+                    f"{level} a window, where their own hours and days would give "
+                    f"{meetings['expected']:.2g} on average; chance "
+                    f"{_chance(meetings['log10_p'])}, {_chance(meetings['significance'])} "
+                    f"after allowing for every group judged)"
+                )
             acts = f"each acted in {per_member:.1f} of the group's (object, {width} window) pairs"
             share = "have"
         else:

@@ -512,7 +512,9 @@ def rescue(det, rows, cols, places, own: dict):
     visits, ``own``: its statistics) explains it, for :class:`GroupDetector`. Returns
     ``(stats, core)``: where the members' meetings away from the block's windows hold
     it (:func:`synchrony_stats` at the detector's threshold), the test's statistics
-    (``synchrony`` True; ``expected_edges`` the null of visits') and the members who
+    (``synchrony`` True; ``expected_edges`` the null of visits'; ``meetings`` the
+    figures of the test: ``windows``, ``observed``, ``expected``, ``level``,
+    ``log10_p``, ``significance``) and the members who
     take part in at least half of those meetings (a mask of ``rows``;
     :func:`participation`: a passer-by of the block's objects adds sessions, not
     meetings; all of them where fewer than ``min_members`` would); else ``(own,
@@ -538,6 +540,18 @@ def rescue(det, rows, cols, places, own: dict):
         "log10_tests": sync["log10_tests"],
         "significance": sync["significance"],
         "synchrony": True,
+        # what holds the group, for its sentence (the acts' figures are the null's that
+        # explained them): the windows away from the block's in which more than
+        # ``level`` members start a session, and their starts beyond ``level`` there,
+        # observed and expected under the members' own routines
+        "meetings": {
+            "windows": int(n_meetings),
+            "observed": int(sync["observed_meetings"]),
+            "expected": float(sync["expected_edges"]),
+            "level": int(sync["meeting_level"]),
+            "log10_p": float(sync["log10_p"]),
+            "significance": float(sync["significance"]),
+        },
     }
     return stats, core
 
