@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+import shlex
 import string
 import sys
 
@@ -1297,6 +1298,55 @@ def as_labels(column):
         return column
 
 
+# Column names that read as a time or an event type (case-blind): the columns
+# omitted_roles_note names first for --time and --event (a time's name is no event's:
+# REES46's event_time beside event_type).
+_TIME_NAMES = re.compile(r"time|(?<!up)date|^ts$|_ts$|^ts_|_at$|^when$")
+_EVENT_NAMES = re.compile(
+    r"event|behaviou?r|action|activity|type|kind|verb|template|operation|^op$"
+)
+
+
+def omitted_roles_note(command: str, args, columns) -> str | None:
+    """The line ``oddseq detect`` and ``oddseq fit`` say on stderr where --event or
+    --time is left out (review s33 HE LOW-4): what the command does then (every event one
+    type; each entity's events in the file's row order), and the file's columns no option
+    names, those whose names read as an event type or a time first, with the option that
+    takes each; None where both are given."""
+    missing = [role for role in ("event", "time") if getattr(args, role, None) is None]
+    if not missing:
+        return None
+    used = {getattr(args, r, None) for r in ("entity", "event", "time", "item", "value")}
+    used.add(getattr(args, "category", None))
+    for option in ("group_by",):
+        used.update((getattr(args, option, None) or "").split(","))
+    free = [c for c in columns if c not in used]
+    done = {
+        "event": "no --event, so every event is one type",
+        "time": "no --time, so each entity's events are in the file's row order",
+    }
+    names = {"event": _EVENT_NAMES, "time": _TIME_NAMES}
+    said, hints, roles = [], [], []
+    for role in missing:
+        said.append(done[role])
+        like = [c for c in free if names[role].search(str(c).lower())]
+        if role == "event":
+            like = [c for c in like if not _TIME_NAMES.search(str(c).lower())]
+        if like:
+            hints.append(f"--{role} {shlex.quote(str(like[0]))}")
+            roles.append("event type" if role == "event" else role)
+    if hints:
+        those = "that is" if len(hints) == 1 else "those are"
+        advice = f"pass {' '.join(hints)} if {those} the {' and '.join(roles)}"
+    elif free:
+        shown = ", ".join(repr(str(c)) for c in free[:6]) + (" ..." if len(free) > 6 else "")
+        options = " or ".join(f"--{role} COLUMN" for role in missing)
+        advice = f"the file's other columns: {shown}; {options} takes one"
+    else:
+        advice = "the file has no other column"
+    return f"oddseq {command}: {'; '.join(said)} ({advice})"
+
+
 def _is_text(column) -> bool:
     return column.dtype == object or column.dtype.kind in "OUT" or str(column.dtype) == "str"
 
@@ -1819,6 +1869,10 @@ def _detect(args) -> int:
                 return_pipeline=True,
                 **reading_kwargs(args),
             )
+        # Said with a table, not beside a refusal (whose one line is the fix).
+        note = omitted_roles_note("detect", args, log.columns)
+        if note is not None:
+            print(note, file=sys.stderr)
         written = _write_ranked(table, args, fmt)
     except _NoEvents as none:
         return _no_events(args, fmt, none.table)

@@ -23,6 +23,7 @@ from ..cli import (
     funnel_option,
     header_advice,
     load_model,
+    omitted_roles_note,
     read_log,
     reading_kwargs,
     sequence_file_advice,
@@ -300,6 +301,9 @@ def _fit(args) -> int:
             funnel=funnel,
         ).fit(seqs, normal=args.normal)
     written = pipe.save(args.save)
+    note = omitted_roles_note("fit", args, log.columns)  # with a model, not a refusal
+    if note is not None:
+        print(note, file=sys.stderr)
     flagged = int(pipe.table_["is_anomaly"].sum())
     if args.normal:
         # Data declared normal is not "flagged": its entities beyond the cut are the
