@@ -1184,23 +1184,57 @@ def _checked_side(side, entity=None) -> pd.DataFrame:
         raise TypeError(
             f"entity_features must be a DataFrame indexed by entity id, got {type(side).__name__}"
         )
+    key = None  # the column the table is keyed by, where it is one
     if entity is not None and entity in side.columns:
         if side.index.name == entity:
             side = side.drop(columns=entity)  # set_index(..., drop=False): one key
         else:
             side = side.set_index(entity)
+            key = entity
     if not side.index.is_unique:
+        # A fix that works on the table as given: a key column's repeats are no repeats
+        # of its index (groupby(level=0) there groups row numbers: NA s34).
+        repeated = side.index[side.index.duplicated()].unique()
+        where, fix = (
+            (f"its column {key!r}", f"side.drop_duplicates({key!r}, keep='last')")
+            if key is not None
+            else ("its index", "side[~side.index.duplicated(keep='last')]")
+        )
+        shown = ", ".join(repr(v) for v in repeated[:3]) + (" ..." if repeated.size > 3 else "")
         raise ValueError(
-            "entity_features has repeated entity ids in its index; give one row "
-            "per entity (e.g. df.groupby(level=0).last())"
+            f"entity_features has repeated entity ids in {where} ({repeated.size:,} ids: "
+            f"{shown}); give one row per entity, e.g. {fix} (the last row of each id)"
         )
     bad = [c for c in side.columns if not pd.api.types.is_numeric_dtype(side[c])]
     if bad or side.shape[1] == 0:
         raise TypeError(
-            f"entity_features needs numeric or boolean columns; {bad or 'none'} "
-            "are not (encode categories as numbers or indicator columns first)"
+            f"entity_features needs numeric or boolean columns; {_side_fixes(side, bad)}"
         )
     return side
+
+
+def _side_fixes(side, bad) -> str:
+    """What to do with ``side``'s columns ``bad`` that are not numbers, by kind: dates
+    and durations become a number of days, text and categories indicator columns."""
+    if not bad:
+        return "it has none"
+    dates = [c for c in bad if pd.api.types.is_datetime64_any_dtype(side[c])]
+    spans = [c for c in bad if pd.api.types.is_timedelta64_dtype(side[c])]
+    text = [c for c in bad if c not in dates and c not in spans]
+    said = []
+    if dates:
+        said.append(
+            f"{dates} are dates: give a number instead, such as the days since each "
+            f"(day - side[{dates[0]!r}]).dt.days, day a pd.Timestamp such as the log's last"
+        )
+    if spans:
+        said.append(f"{spans} are durations: side[{spans[0]!r}].dt.days")
+    if text:
+        said.append(
+            f"{text} are not numbers: encode categories as indicator columns, "
+            f"pd.get_dummies(side, columns={text}), or as numbers"
+        )
+    return "; ".join(said)
 
 
 def _init_names(cls) -> list:
