@@ -373,3 +373,26 @@ def test_members_certain_to_start_count_their_excess():
     mu, n, fixed = np.full(10, 0.5), np.ones(10), np.full(10, 2.0)
     assert log10_excess_sf(10, mu, n, fixed, 1) == 0.0
     assert log10_excess_sf(20, mu, n, fixed, 1) < -2
+
+
+@pytest.mark.parametrize("n_parts, factor", [(1, 2), (2, 2), (5, 5)])
+def test_the_rescue_counts_a_test_for_each_connected_part(monkeypatch, n_parts, factor):
+    # Review s33 HE LOW-1: the count allowed two connected parts of a block whatever
+    # their number; a block of five parts makes five tests.
+    from types import SimpleNamespace
+
+    from oddseq.graph import _synchrony
+
+    seen = {}
+
+    def fake_stats(starts, rows, near, tests):
+        seen["tests"] = tests
+        return {"significance": -1.0}
+
+    monkeypatch.setattr(_synchrony, "_starts_of", lambda det: None)
+    monkeypatch.setattr(_synchrony, "_block_windows", lambda starts, cols, places: None)
+    monkeypatch.setattr(_synchrony, "synchrony_stats", fake_stats)
+    det = SimpleNamespace(max_groups_=20, patience=3, method="temporal", threshold=2.0)
+    own = {"significance": 0.0}
+    assert _synchrony.rescue(det, None, None, None, own, n_parts) == (own, None)
+    assert seen["tests"] == pytest.approx(np.log10(factor * (5 * 20 + 4 * 3)) + np.log10(2.0))

@@ -849,12 +849,13 @@ class GroupDetector(BaseEstimator):
             stats = judge(rows, row_hits, col_unit_degree, n_units)
             return rows, row_hits, n_units, need, col_unit_degree, stats
 
-        def assess(rows, cols, least=None, synchrony=True):
+        def assess(rows, cols, least=None, synchrony=True, n_parts=1):
             """A block (or a part of one) judged as the loop has always judged it:
             its acts left out, its members, the tests, and whether it is a group
             (no side effects: the expansion happens after). Past the cap a group must
             also beat ``least`` (default ``bar``: the weakest of the max_groups
-            strongest found)."""
+            strongest found). ``n_parts``: the connected parts of the block this one
+            is of (the synchrony test counts a test for each)."""
             least = bar[0] if least is None else least
             own = None
             # Members act on at least two of the group's objects (CopyCatch's rule;
@@ -930,7 +931,7 @@ class GroupDetector(BaseEstimator):
                         # Explained by the members' own activity: still a group if its
                         # members log in together beyond their routines; the group is
                         # then those who take part in the meetings that hold it.
-                        own, core = _synchrony.rescue(self, rows, cols, places, own)
+                        own, core = _synchrony.rescue(self, rows, cols, places, own, n_parts)
                         if core is not None:
                             rows, row_hits = rows[core], row_hits[core]
                             judged = (np.sort(rows), row_hits[np.argsort(rows)])
@@ -1014,7 +1015,7 @@ class GroupDetector(BaseEstimator):
             # densities are close): each connected part is judged on its own.
             components = _components(graph, block, weight)
             for part_no, (rows, cols, _, _, density) in enumerate(components):
-                judged_parts = [(assess(rows, cols), density)]
+                judged_parts = [(assess(rows, cols, n_parts=len(components)), density)]
                 # A group whose members' acts (once the acts that are no evidence of it
                 # have left) fall apart into parts, each itself a group, is those groups:
                 # two rings joined through a popular object's window that members of

@@ -507,7 +507,7 @@ def _block_windows(starts: SessionStarts, cols, places) -> np.ndarray:
     return near[(near >= 0) & (near < starts.n_bins)]
 
 
-def rescue(det, rows, cols, places, own: dict):
+def rescue(det, rows, cols, places, own: dict, n_parts: int = 1):
     """The synchrony test of a lockstep block whose members' own activity (the null of
     visits, ``own``: its statistics) explains it, for :class:`GroupDetector`. Returns
     ``(stats, core)``: where the members' meetings away from the block's windows hold
@@ -520,11 +520,13 @@ def rescue(det, rows, cols, places, own: dict):
     meetings; all of them where fewer than ``min_members`` would); else ``(own,
     None)``. The test reads the log away from the block's windows, which played no part
     in choosing the block, so it is counted once for each block the search may judge
-    (``5 * max_groups + 4 * patience`` per method, twice for a block's connected
-    parts), with log10 2 for the choice of test."""
+    (``5 * max_groups + 4 * patience`` per method, times a block's connected parts,
+    ``n_parts``, at least two), with log10 2 for the choice of test."""
     starts = _starts_of(det)
     near = _block_windows(starts, cols, places)
-    n_blocks = 2 * (5 * int(det.max_groups_) + 4 * int(det.patience))
+    # (at least two parts, as the count was before a block's parts were counted: a
+    # block of one part keeps the test it had; one of many parts pays for each)
+    n_blocks = max(int(n_parts), 2) * (5 * int(det.max_groups_) + 4 * int(det.patience))
     n_blocks *= 2 if det.method == "both" else 1
     tests = float(np.log10(n_blocks) + np.log10(2.0))
     sync = synchrony_stats(starts, rows, near, tests)
