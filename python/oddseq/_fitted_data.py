@@ -371,7 +371,30 @@ def unseen_types_warning(fitted: dict, labels, counts, event_column) -> str | No
         )
     else:
         said += "; if the new types are ordinary, refit on data that has them"
-    return said
+    return said + _respelt(names, fitted_types, event_column)
+
+
+def _respelt(unseen, fitted_types, event_column) -> str:
+    """Where unseen event types are fitted ones in another case or with spaces around
+    them ("View" for the model's "view": two systems' exports), the sentence that says so
+    with the map to the model's spelling; else ""."""
+    fitted = {}
+    for label in fitted_types:
+        fitted.setdefault(str(label).strip().lower(), str(label))
+    pairs = {
+        label: fitted[label.strip().lower()]
+        for label in unseen
+        if isinstance(label, str) and label.strip().lower() in fitted
+    }
+    if not pairs:
+        return ""
+    shown = dict(list(pairs.items())[:_SHOWN])
+    column = repr(event_column) if event_column else "EVENT"
+    words = ", ".join(f"{new!r} is {old!r}" for new, old in shown.items())
+    return (
+        f". Of them, {words} in another case or spacing: map them to the model's "
+        f"spellings before scoring, df[{column}] = df[{column}].replace({shown!r})"
+    )
 
 
 def _sessions_warning(fitted: dict, scored: dict) -> str | None:

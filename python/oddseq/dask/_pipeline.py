@@ -95,6 +95,7 @@ from ..sequences._sequences import (
     not_numbers_text,
     nothing_left,
     rounded_ids_text,
+    spelling_warning_text,
     unreadable_numbers,
 )
 from ..utils._exact import (
@@ -828,6 +829,8 @@ def _build(
         # lists those that act in a group, join_groups)
         state["short"] = fitted.take(np.flatnonzero(fitted.lengths < pipeline.min_events))
     facts["columns"] = _column_facts(seqs, dropped=len(kept) < len(seqs))
+    if options.get("event") is not None:  # for the client's _warn_spelt_apart
+        facts["spellings"] = _spellings(seqs)
     state.update(n=len(kept), seqs=kept if len(kept) else None, log=facts)
     return state
 
@@ -1023,6 +1026,34 @@ def _warn_alike_as_text(states, facts, options: dict) -> None:
             v for v in _compute([_delayed(_labels_of)(s, role) for s in states]) if v is not None
         ]
         _warn_if_alike_as_text(parts[0].append(parts[1:]).unique(), options[role])
+
+
+def _spellings(seqs: Sequences) -> dict | None:
+    """A partition's text event types and their counts ({label: events}), for one
+    machine's warning of one type spelt several ways (``_warn_spelt_apart``), or None
+    where no type is text."""
+    labels = seqs.event_labels
+    text = np.fromiter((isinstance(v, str) for v in labels), bool, len(labels))
+    if not text.any():
+        return None
+    counts = seqs.event_counts()
+    return {label: int(counts[i]) for i, label in enumerate(labels) if text[i]}
+
+
+def _warn_spelt_apart(facts, options: dict) -> None:
+    """One machine's warning of an event type spelt several ways, by case or spaces
+    around it (``spelling_warning_text``: "view" and "View", kept apart), on the whole
+    log's types: the partitions' text types and counts summed (the spellings may sit in
+    different partitions)."""
+    counts: dict = {}
+    for part in facts:
+        for label, n in (part.get("spellings") or {}).items():
+            counts[label] = counts.get(label, 0) + n
+    if not counts:
+        return
+    said = spelling_warning_text(list(counts), list(counts.values()), options["event"])
+    if said is not None:
+        warnings.warn(said, DataWarning, stacklevel=user_stacklevel())
 
 
 def _column_facts(seqs: Sequences, dropped: bool) -> dict:
@@ -3510,6 +3541,7 @@ def _shuffled_sequences(
     _refuse_missing(got[len(states) :], reports, entity, options)
     _warn_about_log(got[len(states) :], reports, entity, options)
     _warn_alike_as_text(states, got[len(states) :], options)
+    _warn_spelt_apart(got[len(states) :], options)
     if columns_checked:
         _warn_about_columns(got[: len(states)], got[len(states) :], entity, pipeline.min_events)
         _warn_repeated(states, got[len(states) :])

@@ -226,6 +226,89 @@ def _warn_if_alike_as_text(labels: pd.Index, name) -> None:
     )
 
 
+#: The fix of :func:`spelling_warning_text`, the sentence the shell keeps after its own
+#: words (oddseq.cli._in_shell_words).
+FOLD_SPELLINGS = "If each is one type, fold the spellings first: "
+
+
+def spelling_groups(labels) -> list:
+    """Groups (lists, at least two each) of the text labels of ``labels`` that differ
+    only in case or in spaces around them ("view", "View", " view"): one event type of
+    two systems concatenated. Where no label is text, none."""
+    labels = pd.Index(labels)
+    if labels.dtype != object and not isinstance(labels.dtype, pd.StringDtype):
+        if not isinstance(labels.dtype, pd.CategoricalDtype):
+            return []
+    text = labels[[isinstance(v, str) for v in labels]]
+    if len(text) < 2:
+        return []
+    keys = pd.Index(text.str.strip().str.lower())
+    twice = keys.duplicated(keep=False)
+    if not twice.any():
+        return []
+    groups: dict = {}
+    for key, label in zip(keys[twice], text[twice], strict=True):
+        groups.setdefault(key, []).append(label)
+    return list(groups.values())
+
+
+def spelling_warning_text(labels, counts, name) -> str | None:
+    """The DataWarning's text where the event column ``name`` spells one type several
+    ways, differing only in case or spaces around it (:func:`spelling_groups` of
+    ``labels``, whose events ``counts`` gives, or None: not counted): each spelling is
+    its own type, so their events count apart and a funnel read from the names takes one
+    spelling per step. Read as written, as ids are ("0123" and "123" stay two): what a
+    difference in case means is the analyst's to say; the fix folds them. None where
+    every type has one spelling."""
+    groups = spelling_groups(labels)
+    if not groups:
+        return None
+    labels = pd.Index(labels)
+    count = {}
+    if counts is not None:
+        count = dict(zip(labels, np.asarray(counts).tolist(), strict=True))
+    # The most frequent first, each group's spellings so too (then by text: the same
+    # whatever the rows' order, one machine's or oddseq.dask's).
+    groups = [sorted(g, key=lambda v: (-count.get(v, 0), v)) for g in groups]
+    groups.sort(key=lambda g: (-sum(count.get(v, 0) for v in g), g[0].strip().lower()))
+
+    def shown(label):
+        return f"{label!r} ({count[label]:,} events)" if label in count else repr(label)
+
+    examples = "; ".join(", ".join(shown(v) for v in g) for g in groups[:2])
+    more = f"; and {len(groups) - 2:,} more" if len(groups) > 2 else ""
+    n_types = sum(len(g) for g in groups)
+    from ..encode._behaviour import guess_funnel
+
+    variants = {v for g in groups for v in g}
+    steps = [f"{v!r} as {role}" for role, v in guess_funnel(list(labels)).items() if v in variants]
+    funnel = ""
+    if steps:
+        funnel = (
+            f", and a funnel read from the names takes one spelling of each step "
+            f"({', '.join(steps)}): the other spellings' events are no step of it"
+        )
+    kinds = f"{len(groups):,} event type{'s' if len(groups) > 1 else ''}"
+    return (
+        f"column {name!r} spells {kinds} in more than one way, differing only in case or "
+        f"spaces around them ({examples}{more}): read as written, they are {n_types:,} "
+        f"types, so each spelling's events count apart{funnel}. {FOLD_SPELLINGS}"
+        f"df[{name!r}] = df[{name!r}].str.strip().str.lower()"
+    )
+
+
+def _warn_if_spelt_apart(labels, codes, name) -> None:
+    """:func:`spelling_warning_text` as a DataWarning, its events counted from the
+    column's ``codes`` (-1 missing) only where there is something to say."""
+    if not spelling_groups(labels):
+        return
+    codes = np.asarray(codes)
+    counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+    warnings.warn(
+        spelling_warning_text(labels, counts, name), DataWarning, stacklevel=user_stacklevel()
+    )
+
+
 def _hashable(value) -> bool:
     try:
         hash(value)
@@ -700,6 +783,7 @@ class Sequences:
             _warn_if_alike_as_text(entity_labels, entity)
             if event is not None:
                 _warn_if_alike_as_text(event_labels, event)
+                _warn_if_spelt_apart(event_labels, event_codes, event)
         keep = _rows_to_keep(bad, dropna, len(df), warn=log_warnings)
         del bad
 

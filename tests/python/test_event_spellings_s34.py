@@ -1,0 +1,183 @@
+"""Event types spelt several ways, by case or spaces around them (session 34, IA item 1):
+a log concatenated from two systems ("view" from one, "View" or " view" from the other)
+read as twice the types, the funnel taking one spelling per step (the other's events no
+step), without a word. They are read as written, as ids are, and a DataWarning names the
+spellings with their counts, what the funnel takes, and the pandas line that folds them;
+oddseq.dask says the same of the whole log, and scoring a later log (a model, a stream)
+whose types are the fitted ones in another case names them and the map to the model's."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import oddseq
+from oddseq import AnomalyPipeline
+from oddseq.exceptions import DataWarning
+from oddseq.sequences import Sequences
+
+ROLES = dict(entity="user_id", event="behavior", time="timestamp")
+
+
+@pytest.fixture(scope="module")
+def shop():
+    log = oddseq.datasets.make_ecommerce(n_users=120, n_days=3, random_state=761).events
+    return log.assign(behavior=log["behavior"].astype(str))
+
+
+def _two_systems(shop):
+    """Half the users' events from a system that capitalises its names, and some
+    with a space in front."""
+    log = shop.copy()
+    other = (log["user_id"] % 2 == 0).to_numpy()
+    log.loc[other, "behavior"] = log.loc[other, "behavior"].str.capitalize()
+    log.loc[log.index[::9], "behavior"] = " " + log.loc[log.index[::9], "behavior"]
+    return log
+
+
+def _spelling_warnings(caught):
+    return [str(w.message) for w in caught if "in more than one way" in str(w.message)]
+
+
+def test_spellings_are_named_with_their_counts_and_the_fold(shop):
+    log = _two_systems(shop)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        seqs = Sequences.from_events(log, **ROLES)
+    said = _spelling_warnings(caught)
+    assert len(said) == 1, said
+    assert [w.category for w in caught if "in more than one way" in str(w.message)] == [DataWarning]
+    text = said[0]
+    counts = log["behavior"].value_counts()
+    top = counts.index[0]  # the most frequent spelling is said first, with its count
+    assert f"{top!r} ({counts[top]:,} events)" in text, text
+    assert f"they are {log['behavior'].nunique()} types" in text
+    assert "a funnel read from the names takes one spelling of each step" in text
+    # Read as written: each spelling is a type of its own.
+    assert len(seqs.event_labels) == log["behavior"].nunique()
+    fix = re.search(r"df\['behavior'\] = (df\['behavior'\].*)$", text).group(1)
+    df = log
+    folded = log.assign(behavior=eval(fix))  # the line the warning gives
+    assert set(folded["behavior"]) == set(shop["behavior"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = Sequences.from_events(folded, **ROLES)
+    assert _spelling_warnings(caught) == []
+    assert df is log and len(again.event_labels) == shop["behavior"].nunique()
+
+
+def test_each_spelling_counts_apart_until_folded(shop):
+    """What the warning says: count[buy] holds one spelling's purchases (about a third
+    of them), and the funnel's buy is one spelling; folded, every system's."""
+    log = _two_systems(shop)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        split = AnomalyPipeline().fit(Sequences.from_events(log, **ROLES))
+        folded = log.assign(behavior=log["behavior"].str.strip().str.lower())
+        whole = AnomalyPipeline().fit(Sequences.from_events(folded, **ROLES))
+        column = list(split.feature_names_).index("count[buy]")
+        fitted_split = split.encoder_.transform(Sequences.from_events(log, **ROLES))[:, column]
+        fitted_whole = whole.encoder_.transform(Sequences.from_events(folded, **ROLES))
+        fitted_whole = fitted_whole[:, list(whole.feature_names_).index("count[buy]")]
+    assert fitted_split.sum() < 0.75 * fitted_whole.sum()  # about a third of the buys lost
+    assert split.funnel_["buy"] != "buy" and whole.funnel_["buy"] == "buy"
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        None,  # make_ecommerce's pv/cart/fav/buy: one spelling each
+        [3, 5, 7],  # template ids as numbers
+        ["add_to_cart", "add to cart", "view"],  # not a case or outer-space difference
+    ],
+)
+def test_one_spelling_each_says_nothing(shop, labels):
+    log = shop
+    if labels is not None:
+        rng = np.random.default_rng(762)
+        log = shop.assign(behavior=rng.choice(np.array(labels, dtype=object), len(shop)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Sequences.from_events(log, **ROLES)
+    assert _spelling_warnings(caught) == []
+
+
+def test_a_categorical_column_is_judged_too(shop):
+    log = _two_systems(shop).astype({"behavior": "category"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Sequences.from_events(log, **ROLES)
+    assert len(_spelling_warnings(caught)) == 1
+
+
+def test_oddseq_dask_says_it_of_the_whole_log(shop):
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    from oddseq.dask import detect_anomalies
+
+    log = _two_systems(shop).sort_values("user_id", kind="stable")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Sequences.from_events(log, **ROLES)
+    one = _spelling_warnings(caught)
+    ddf = dd.from_pandas(log, npartitions=3)
+    with warnings.catch_warnings(record=True) as caught, dask.config.set(scheduler="sync"):
+        warnings.simplefilter("always")
+        detect_anomalies(ddf, **ROLES).compute()
+    assert _spelling_warnings(caught) == one
+
+
+@pytest.fixture(scope="module")
+def model(shop):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return AnomalyPipeline().fit(Sequences.from_events(shop, **ROLES))
+
+
+def _capitalised(shop):
+    # (over the stream's first 10,000 events, on which it judges the types)
+    later = oddseq.datasets.make_ecommerce(n_users=200, n_days=4, random_state=763).events
+    return later.assign(behavior=later["behavior"].astype(str).str.capitalize())
+
+
+def test_scoring_names_the_fitted_types_in_another_case_and_the_map(shop, model):
+    later = _capitalised(shop)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.score(Sequences.from_events(later, **ROLES))
+    said = [str(w.message) for w in caught if "in another case or spacing" in str(w.message)]
+    assert len(said) == 1, [str(w.message) for w in caught]
+    assert "'Buy' is 'buy'" in said[0]
+    mapping = eval(re.search(r"\.replace\((\{.*?\})\)", said[0]).group(1))
+    fixed = later.assign(behavior=later["behavior"].replace(mapping))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.score(Sequences.from_events(fixed, **ROLES))
+    assert not [w for w in caught if "never saw" in str(w.message)]
+
+
+def test_the_stream_says_it_too(shop, model):
+    from oddseq.stream import StreamScorer
+
+    later = _capitalised(shop).sort_values("timestamp", kind="stable")
+    live = StreamScorer(model, **ROLES)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        live.update(later)
+    said = [str(w.message) for w in caught if "in another case or spacing" in str(w.message)]
+    assert len(said) == 1 and "'Pv' is 'pv'" in said[0], [str(w.message) for w in caught]
+
+
+def test_the_shell_says_it_on_stderr(shop, tmp_path, capsys):
+    from oddseq.cli import main
+
+    path = tmp_path / "two.csv"
+    _two_systems(shop).to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user_id", "--event", "behavior"]
+    args += ["--time", "timestamp", "--no-groups", "-o", str(tmp_path / "o.csv")]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    lines = [x for x in err.splitlines() if "in more than one way" in x]
+    assert len(lines) == 1 and lines[0].startswith("oddseq detect: warning: column 'behavior'")
