@@ -280,6 +280,29 @@ def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int 
             )
 
 
+def _window_stamps(inside, strays) -> list:
+    """The extremes (ns, UTC) of the events ``inside`` the main time window and of the
+    ``strays`` as text: dates where they span three days or more, else to the minute
+    (to the second under ten minutes); the caller says " UTC" after clock times
+    (``_clock_zone``). A stretch of a day read "(2019-10-01 to 2019-10-01), on
+    2019-10-01" (NA s34)."""
+    stamps = [pd.Timestamp(int(t), unit="ns") for t in (*inside, *strays)]
+    span = max(stamps) - min(stamps)
+    if span >= pd.Timedelta(days=3):
+        form = "{:%Y-%m-%d}"
+    elif span >= pd.Timedelta(minutes=10):
+        form = "{:%Y-%m-%d %H:%M}"
+    else:
+        form = "{:%Y-%m-%d %H:%M:%S}"
+    return [form.format(t) for t in stamps]
+
+
+def _clock_zone(stamps) -> str:
+    """The zone said after the clock times of :func:`_window_stamps` (UTC), none after
+    dates."""
+    return " UTC" if ":" in stamps[0] else ""
+
+
 def warn_strays(n_outside: int, owners, inside, strays) -> None:
     """The DataWarning of ``n_outside`` events outside the log's main time window
     (:func:`main_time_window`), of the entities ``owners`` (their ids in the log's order,
@@ -291,11 +314,11 @@ def warn_strays(n_outside: int, owners, inside, strays) -> None:
     from ..exceptions import DataWarning
     from ..utils._stacklevel import user_stacklevel
 
-    day = "{:%Y-%m-%d}".format
     # The dates quality_report gives: the span of the other events (the window's own
-    # bounds are padded, and can lie past the log's end).
-    low, high = (day(pd.Timestamp(int(t), unit="ns")) for t in inside)
-    first, last = (day(pd.Timestamp(int(t), unit="ns")) for t in strays)
+    # bounds are padded, and can lie past the log's end); clock times where they span
+    # under three days (_window_stamps).
+    low, high, first, last = _window_stamps(inside, strays)
+    zone = _clock_zone([low])
     one, lone = n_outside == 1, len(owners) == 1
     events = "1 event" if one else f"{n_outside:,} events"
     entities = "1 entity" if lone else f"{len(owners):,} entities"
@@ -303,8 +326,8 @@ def warn_strays(n_outside: int, owners, inside, strays) -> None:
     stray = "it if it is a stray" if one else "them if they are strays"
     warnings.warn(
         f"{events} of {entities} {'lies' if one else 'lie'} outside the log's main "
-        f"time window ({low} to {high}), "
-        f"{f'on {first}' if first == last else f'from {first} to {last}'}: "
+        f"time window ({low} to {high}{zone}), "
+        f"{f'on {first}' if first == last else f'from {first} to {last}'}{zone}: "
         f"{'it stretches' if one else 'they stretch'} {whose} and can make "
         f"{'it' if lone else 'them'} look odd. Check {'it' if one else 'them'} "
         f"({_entities(owners)}; {STRAY_ROUTE}) and drop {stray}",
@@ -825,12 +848,13 @@ def _main_window(found: _Findings, time, valid_ns: np.ndarray) -> None:
     n_outside = int(outside.sum())
     if n_outside:
         far = valid_ns[outside]
-        stamps = pd.to_datetime([far.min(), far.max()], unit="ns")
         inside = valid_ns[~outside]
-        span = pd.to_datetime([inside.min(), inside.max()], unit="ns")
+        low, high, first, last = _window_stamps(
+            (inside.min(), inside.max()), (far.min(), far.max())
+        )
+        zone = _clock_zone([low])
         value = (
-            f"{n_outside:,} between {stamps[0]:%Y-%m-%d} and {stamps[1]:%Y-%m-%d}; "
-            f"the rest from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}"
+            f"{n_outside:,} between {first} and {last}{zone}; the rest from {low} to {high}{zone}"
         )
     else:
         value = 0
