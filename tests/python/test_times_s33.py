@@ -87,3 +87,38 @@ def test_mixed_decides_the_order_from_the_data_as_the_default_does():
 def test_mixed_refuses_two_digit_years_that_read_several_ways():
     with pytest.raises(ValueError, match="01/10/19"):
         parse_times(pd.Series(["01/10/19 00:00", "02/10/19 00:00"]), "t", time_format="mixed")
+
+
+# HK s33's open point: dates written with spaces between day, month and year ("01 10
+# 2019") were read month-first without a word, where the same dates with slashes are
+# refused with both readings; now alike.
+SPACED = [f"{d:02d} {m:02d} 2019 10:00:00" for d, m in [(1, 10), (2, 11), (5, 3)]]
+
+
+def test_spaced_day_month_dates_that_no_value_decides_are_refused():
+    with pytest.raises(ValueError, match=r"either way round.*'%d %m %Y %H:%M:%S'"):
+        parse_times(pd.Series(SPACED), "t")
+
+
+@pytest.mark.parametrize(
+    "kwargs, first",
+    [
+        ({"dayfirst": True}, "2019-10-01"),
+        ({"dayfirst": False}, "2019-01-10"),
+        ({"time_format": "%d %m %Y %H:%M:%S"}, "2019-10-01"),
+        ({"time_format": "mixed", "dayfirst": True}, "2019-10-01"),
+    ],
+)
+def test_spaced_day_month_dates_read_as_told(kwargs, first):
+    ns, _, _ = parse_times(pd.Series(SPACED), "t", **kwargs)
+    assert str(pd.Timestamp(int(ns[0])).date()) == first
+
+
+def test_spaced_dates_that_decide_their_order_read_so():
+    ns, _, _ = parse_times(pd.Series(["13 10 2019 10:00:00", "02 11 2019 11:00:00"]), "t")
+    assert days(ns) == ["2019-10-13", "2019-11-02"]
+    ns, _, _ = parse_times(pd.Series(["10 13 2019 10:00:00", "02 11 2019 11:00:00"]), "t")
+    assert days(ns) == ["2019-02-11", "2019-10-13"]
+    # month names are no day/month fields
+    ns, _, _ = parse_times(pd.Series(["1 Dec 2017 10:00", "2 Dec 2017 11:00"]), "t")
+    assert days(ns) == ["2017-12-01", "2017-12-02"]

@@ -42,7 +42,7 @@ __all__ = [
 UNIT_TO_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 _INT64_MAX = np.iinfo(np.int64).max
 # "01/12/2017", "1.12.17", "01-12-2017 00:00:14": two small numbers before a year.
-_DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?!\d)")
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\- ])(\d{1,2})\2(\d{2}|\d{4})(?!\d)")
 _YEAR_FIRST = re.compile(r"^\s*[+-]?\d{4}-\d{1,2}-\d{1,2}")
 _SAMPLE = 200_000
 _DURATION_UNITS_NS = {
