@@ -120,6 +120,8 @@ from ..utils._time import (
     _warn_if_coarse_floats,
     _warn_if_digits,
     _warn_if_serial_days,
+    refuse_two_units_of_parts,
+    unit_facts,
 )
 from ..utils._validation import check_random_state, resolve_threads, too_few_to_fit
 from . import _ecod, _neighbors
@@ -345,15 +347,21 @@ def _read(
     dropna: bool,
     items=None,
     value=None,
+    time=None,
 ):
     """Input partition ``index`` read whole (the columns the call names) and checked,
     with its report (``_inspect``: rows, dtypes, a sample of its entity ids; with a
-    ``value`` column of text, ``_read_values``) and, with ``items`` (the group stage's
+    ``value`` column of text, ``_read_values``; with a numeric ``time`` column, its
+    ``unit_facts``) and, with ``items`` (the group stage's
     ``(item, complete)``), its items (``_first_items``). It stays in the worker's memory
     until the shuffle has cut it up (the files are read once), held narrow
     (``_Packed``)."""
     _check_input(part, columns, kinds, index)
     report = _inspect(part, index, columns, entity, dropna)
+    if time is not None and _kind(str(part[time].dtype)) in ("int", "float"):
+        # (two units split across partitions: one machine refuses the whole column)
+        numbers = part[time].to_numpy(dtype=np.float64, na_value=np.nan)
+        report["time_units"] = unit_facts(numbers[np.isfinite(numbers)])
     if value is not None:
         part, report["values"] = _read_values(part, value, alone=columns.count(value) == 1)
     firsts = None if items is None else _first_items(part, *items)
@@ -3473,7 +3481,15 @@ def _shuffled_sequences(
         # the workers' memory for the shuffle.
         tasks = [
             _delayed(_read)(
-                part, i, columns, kinds, entity, dropna, group and group.reads, options["value"]
+                part,
+                i,
+                columns,
+                kinds,
+                entity,
+                dropna,
+                group and group.reads,
+                options["value"],
+                options["time"],
             )
             for i, part in enumerate(source.to_delayed())
         ]
@@ -3487,6 +3503,8 @@ def _shuffled_sequences(
             raise
         _check_dtypes(reports, columns)
         _refuse_unread_values(reports, options["value"])
+        if options["time"] is not None:  # before a partition refuses its own part
+            refuse_two_units_of_parts(options["time"], [r.get("time_units") for r in reports])
         if not any(r["sample"].size for r in reports):
             if any(r["rows"] for r in reports):  # rows, none with an id: as one machine
                 missing = {entity: sum(r["missing"] for r in reports)}

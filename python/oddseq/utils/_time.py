@@ -442,6 +442,16 @@ def _datetime_digits(values: np.ndarray) -> str | None:
     return None
 
 
+# Seconds since the epoch of 1990-01-01 and 2100-01-01: a number read in a unit lands
+# in these years, or the unit is not its own (_refuse_two_units).
+_EPOCH_YEARS = (631_152_000, 4_102_444_800)
+
+
+def _in_epoch_years(values: np.ndarray, unit: str) -> np.ndarray:
+    seconds = values.astype(np.float64) * (UNIT_TO_NS[unit] / 1e9)
+    return (seconds >= _EPOCH_YEARS[0]) & (seconds <= _EPOCH_YEARS[1])
+
+
 def _refuse_two_units(name: str, values: np.ndarray, low: float, high: float) -> None:
     """A ValueError where the column's low and high guess different units and every
     number fits one of the two (seconds and milliseconds from two merged sources): one
@@ -450,20 +460,50 @@ def _refuse_two_units(name: str, values: np.ndarray, low: float, high: float) ->
     small, large = guess_unit(low), guess_unit(high)
     if small is None or large is None or small == large:
         return
-    units = list(UNIT_TO_NS)
-    i, j = units.index(small), units.index(large)
-    seconds = values.astype(np.float64) * (UNIT_TO_NS[small] / 1e9)
-    in_small = (seconds >= 631_152_000) & (seconds <= 4_102_444_800)
-    seconds = values.astype(np.float64) * (UNIT_TO_NS[large] / 1e9)
-    in_large = (seconds >= 631_152_000) & (seconds <= 4_102_444_800)
+    in_small = _in_epoch_years(values, small)
+    in_large = _in_epoch_years(values, large)
     if not (in_small | in_large).all():
         return
+    raise _two_units(name, small, large, int(in_small.sum()), int(in_large.sum()))
+
+
+def unit_facts(values: np.ndarray):
+    """What :func:`refuse_two_units_of_parts` needs of one part of a numeric time column
+    (``values``: its finite numbers): (how many, the lowest, the highest, how many land
+    in 1990..2100 read in each unit); None for a part without one."""
+    if not values.size:
+        return None
+    counts = {unit: int(_in_epoch_years(values, unit).sum()) for unit in UNIT_TO_NS}
+    return values.size, float(values.min()), float(values.max()), counts
+
+
+def refuse_two_units_of_parts(name: str, facts: list) -> None:
+    """:func:`_refuse_two_units` of a column read in parts (oddseq.dask's input
+    partitions: ``facts`` their :func:`unit_facts`), with the whole column's counts: a
+    part holds one unit and another part the other, or each part both."""
+    facts = [f for f in facts if f is not None]
+    if not facts:
+        return
+    low, high = min(f[1] for f in facts), max(f[2] for f in facts)
+    small, large = guess_unit(low), guess_unit(high)
+    if small is None or large is None or small == large:
+        return
+    n_small = sum(f[3][small] for f in facts)
+    n_large = sum(f[3][large] for f in facts)
+    # (a number lands in 1990..2100 in one unit at most: the units are 1000x apart)
+    if n_small + n_large == sum(f[0] for f in facts):
+        raise _two_units(name, small, large, n_small, n_large)
+
+
+def _two_units(name: str, small: str, large: str, n_small: int, n_large: int) -> ValueError:
+    units = list(UNIT_TO_NS)
+    i, j = units.index(small), units.index(large)
     cut = f"{1e11 * 1000**i:.0e}".replace("+", "")
     step = 1000 ** (j - i)
     col = f"df[{name!r}]"
-    raise ValueError(
-        f"column {name!r} holds times in two units: {int(in_small.sum()):,} read as "
-        f"{_UNIT_WORDS[small]} since the epoch, {int(in_large.sum()):,} as "
+    return ValueError(
+        f"column {name!r} holds times in two units: {n_small:,} read as "
+        f"{_UNIT_WORDS[small]} since the epoch, {n_large:,} as "
         f"{_UNIT_WORDS[large]} (two sources merged?); no time_unit reads both (the other "
         f"part lands in 1970 or beyond 2262). Convert one part first: {col} = "
         f"np.where({col} > {cut}, {col} // {step}, {col}), then time_unit={small!r} "
