@@ -113,9 +113,9 @@ def test_both_advised_fixes_give_the_same_integer_ids(shop):
 
 
 def test_the_shells_two_routes_agree_and_stream_keys_match_the_table(shop, tmp_path):
-    """The shell reads ids as written (450.0 in a file is the label oddseq stream reads
-    from the same line), the same by --dropna or cleaned first; in Python, a float id
-    (as a stream of the frame's rows is given it) keys the table's integer id."""
+    """The shell reads the ids of a file written with blanks (450.0) as 450, as oddseq
+    stream reads the same line (s34), the same by --dropna or cleaned first; in Python, a
+    float id (as a stream of the frame's rows is given it) keys the table's integer id."""
     gappy = _gappy(shop)
     roles = [f"--{role}={column}" for role, column in ROLES.items()]
     tables = []

@@ -37,6 +37,25 @@ bool parse_int(const char* begin, const char* end, std::int64_t& out) {
   return true;
 }
 
+// The end of an id's own text where it is a whole number written as a float ("450.0",
+// "-3.00": pandas writes a column of integer ids with a blank so): the point, so that
+// the id is keyed (and said) as "450", as the stream's Python reader and oddseq detect
+// read it (oddseq.cli.WHOLE_FLOAT_TEXT: 0 or up to 19 digits without a leading zero,
+// after an optional minus; then a point and one or more zeros); else `end`.
+const char* whole_float_end(const char* begin, const char* end) {
+  const char* p = begin;
+  if (p < end && *p == '-') ++p;
+  const char* const digits = p;
+  while (p < end && *p >= '0' && *p <= '9') ++p;
+  const std::ptrdiff_t n = p - digits;
+  if (n == 0 || n > 19 || p == end || *p != '.') return end;
+  if (*digits == '0' && (n > 1 || digits != begin)) return end;  // 0123.0, -0.0: as written
+  const char* const point = p++;
+  if (p == end) return end;  // "450.": no zero after the point
+  while (p < end && *p == '0') ++p;
+  return p == end ? point : end;
+}
+
 // Python's float(text) on its plain forms, finite (correctly rounded, as Python's).
 bool parse_double(const char* begin, const char* end, double& out) {
   if (begin == end || *begin == '+') return false;
@@ -564,8 +583,9 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, Field& ent
   }
   auto empty = [&](int r) { return fields[r].begin == fields[r].end; };
   auto size = [&](int r) { return static_cast<std::size_t>(fields[r].end - fields[r].begin); };
-  // Entity: its text's key.
+  // Entity: its text's key (a whole number written as a float, as its plain text).
   if (empty(0)) return false;
+  fields[0].end = whole_float_end(fields[0].begin, fields[0].end);
   event.key = core::pandas_hash_text(fields[0].begin, size(0));
   entity = fields[0];
   // Event type: by its text, else (numeric labels) as an integer, else the unseen type
@@ -603,11 +623,12 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, Field& ent
       return false;
     }
   }
-  // Item: its text's key; empty: missing.
+  // Item: its text's key (as the entity's); empty: missing.
   event.item_present = has_[3] && !empty(3);
   event.item = 0;
   if (event.item_present) {
     if (!events_.has_items) return false;
+    fields[3].end = whole_float_end(fields[3].begin, fields[3].end);
     event.item = core::pandas_hash_text(fields[3].begin, size(3));
   }
   // Value: a float; empty: missing.

@@ -827,6 +827,8 @@ class Sequences:
                 df[item], item, sort=False, n_threads=threads, small_codes=True
             )
             _refuse_rounded_ids(item_labels, item)
+            # 450, not 450.0, as the entities (a float column: blanks beside its items)
+            item_labels = _whole_ids(item_labels)
             if log_warnings is True:
                 _warn_if_alike_as_text(item_labels, item)
             items_sorted = _core.gather(

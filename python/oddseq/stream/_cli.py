@@ -30,6 +30,7 @@ from ..cli import (
     shell_error_text,
     shell_warnings,
     shown_fields,
+    whole_float_id,
 )
 from ._checks import Repeats, late_advice, late_text, too_late
 
@@ -540,8 +541,10 @@ class _Reader:
 
     def __init__(self, args, columns, required):
         self.args, self.columns, self.required = args, columns, required
-        # JSON ids read as the batch reads them (_json_id): 463.0 is the id 463.
+        # JSON ids read as the batch reads them (_json_id): 463.0 is the id 463; and
+        # text ids (CSV fields, JSON strings) as its as_labels does: "463.0" too.
         self.id_columns = {c for c in (args.entity, args.item) if c}
+        self.id_at = [i for i, c in enumerate(columns) if c in self.id_columns]
         self.fmt, self.header, self.at = args.format, None, None
         self.malformed = []  # the first _SHOWN_MALFORMED line numbers
         self.n_malformed = 0
@@ -628,7 +631,7 @@ class _Reader:
             return [
                 None
                 if record.get(c) in (None, "")
-                else (_json_id(record[c]) if c in ids else str(record[c]))
+                else (whole_float_id(_json_id(record[c])) if c in ids else str(record[c]))
                 for c in self.columns
             ]
         sep = self.args.sep
@@ -639,7 +642,10 @@ class _Reader:
             return f"not CSV ({error})"
         if len(fields) != len(self.header):
             return f"{len(fields)} fields, the header has {len(self.header)}"
-        return [fields[j] or None for j in self.at]
+        values = [fields[j] or None for j in self.at]
+        for i in self.id_at:
+            values[i] = whole_float_id(values[i])
+        return values
 
     def parse(self, lines):
         """The events of these (number, bytes) lines as column lists, and line numbers."""

@@ -2379,7 +2379,11 @@ def _unseen_in(scan, known, begin: int, end: int, numeric: bool = False):
         return None
     at = starts[new]
     lines = np.searchsorted(newlines, at) - np.searchsorted(newlines, begin) + 1
-    keys = _core.stream_hash_texts(np.array([entities[i].decode() for i in new], dtype=object))
+    from ..cli import whole_float_id
+
+    # (an id written as a float, 450.0, keyed as the reader keys it: 450)
+    texts = [whole_float_id(entities[i].decode()) for i in new]
+    keys = _core.stream_hash_texts(np.array(texts, dtype=object))
     return lines, keys, np.array([events[i].decode() for i in new], dtype=object)
 
 

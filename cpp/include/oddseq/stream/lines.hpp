@@ -18,7 +18,8 @@
 // fields present, numbers in their plain forms. Every other line is left to the caller
 // (its general path reads, reports or refuses it), so the text is read exactly as
 // StreamScorer.update_one reads the same fields given as str (a JSON value as Python's
-// str() writes it): ids hashed by their text (UTF-8), event types looked up by their
+// str() writes it): ids hashed by their text (UTF-8; a whole number written as a float,
+// "450.0", by its plain text "450", as the shell's readers take it), event types looked up by their
 // text (numeric types as integers), times as int (else float) in the time unit, values
 // as float (empty or null: missing). A line of Unicode white space alone (which Python's
 // str.strip() empties) is left to the caller too.
