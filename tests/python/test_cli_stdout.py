@@ -112,3 +112,23 @@ def test_stdout_closed_or_a_named_pipe_that_breaks_are_said(
     out = tmp_path / "odd.csv"
     assert main(["detect", str(log_path), *ROLES, "--no-groups", "-o", str(out)]) == 2
     assert f"could not write {out}: its reader closed it" in capsys.readouterr().err
+
+
+def test_a_stream_whose_reader_stops_early_ends_quietly(log_path, tmp_path):
+    # `oddseq stream ... | head` (RD s34: it ended with "oddseq stream: [Errno 32] Broken
+    # pipe" on stderr): as oddseq detect, no word and exit status 0.
+    model = tmp_path / "model.oddseq"
+    assert main(["fit", str(log_path), *ROLES, "--save", str(model)]) == 0
+    process = _oddseq_process(
+        ["stream", "--model", str(model), *ROLES],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()
+    lines = log_path.read_bytes()
+    header, _, body = lines.partition(b"\n")
+    _, err = process.communicate(header + b"\n" + body * 20, timeout=300)
+    err = err.decode()
+    assert process.returncode == 0, err
+    assert "Broken pipe" not in err and "Traceback" not in err, err

@@ -273,6 +273,13 @@ def run(args) -> int:
         with shell_warnings("stream"), contextlib.ExitStack() as held:
             return _stream(args, held)
     except (ValueError, TypeError, OSError, ImportError) as error:
+        if isinstance(error, BrokenPipeError) and args.command == "stream":
+            # `oddseq stream ... | head`: the alerts' reader has what it wanted; the
+            # stream ends quietly, as oddseq detect does there, not with "[Errno 32]".
+            from ..cli import _quiet
+
+            _quiet(sys.stdout)
+            return 0
         text = shell_error_text(error)
         print(f"oddseq {args.command}: {text}", file=sys.stderr)
         return 2
