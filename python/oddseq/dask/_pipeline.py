@@ -119,6 +119,7 @@ from ..utils._time import (
     _warn_if_another_unit,
     _warn_if_coarse_floats,
     _warn_if_digits,
+    _warn_if_early_dates,
     _warn_if_serial_days,
     refuse_two_units_of_parts,
     unit_facts,
@@ -1219,6 +1220,9 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
         if narrow:  # float32 times: their steps at the largest time, as parse_times says
             largest = max(abs(low), abs(high))
             _warn_if_coarse_floats(options["time"], options["time_unit"], narrow[0], largest)
+    dates = [f["date_range"] for f in facts if "date_range" in f]
+    if dates:  # datetimes: the whole column's extremes, as one machine reads them
+        _warn_if_early_dates(options["time"], min(d[0] for d in dates), max(d[1] for d in dates))
     dropped = _dropped(facts, reports, entity, options)
     if dropped is None:
         return

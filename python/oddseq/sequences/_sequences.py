@@ -929,7 +929,9 @@ class Sequences:
         n_seq = offsets.size - 1
         ns = None
         if times is not None:
-            ns, bad, tz_found = times_to_ns(np.asarray(times), time_unit, "times")
+            ns, bad, tz_found = times_to_ns(
+                np.asarray(times), time_unit, "times", early_dates=False
+            )
             tz = tz or tz_found
             if ns.size != events.size:
                 raise ValueError("times must have one entry per event")

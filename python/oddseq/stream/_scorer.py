@@ -39,6 +39,7 @@ from ..utils._time import (
     UNIT_TO_NS,
     TextTimes,
     _warn_if_another_unit,
+    _warn_if_early_dates,
     digits_judged,
     duration_ns,
     serial_judged,
@@ -1461,7 +1462,9 @@ class StreamScorer:
         times would never be told; so later batches add theirs (at most
         ``_DIGITS_STREAM`` distinct values kept) until the check is done; so are
         spreadsheet serial dates (``_serial_check``)."""
-        if "time_range" not in check:  # dates, not numbers: nothing to judge
+        if "time_range" not in check:  # dates, not numbers: their year, on the first batch
+            if not self._unit_checked and "date_range" in check:
+                _warn_if_early_dates(self.time, *check["date_range"])
             self._unit_checked, self._digits, self._serial = True, None, None
             return
         if not self._unit_checked:

@@ -123,6 +123,80 @@ def _warn_if_another_unit(
     )
 
 
+#: 1973-01-01 (ns since the epoch): datetimes before it are looked at (_warn_if_early_dates).
+_EARLY_NS = 94_694_400 * 10**9
+# Which numbers made datetimes of each factor too early (a unit 1,000**k too fine).
+_TOO_FINE = {
+    1: "seconds read as milliseconds, milliseconds as microseconds or microseconds as nanoseconds",
+    2: "milliseconds read as nanoseconds, or seconds as microseconds",
+    3: "seconds read as nanoseconds, pandas' unit for numbers",
+}
+
+
+def _early_factor(low: int, high: int) -> int | None:
+    """The power k of 1,000 that moves datetimes of ``low`` .. ``high`` ns, all before
+    1973, into 1990-2100 (both ends); None where none does: relative times from near
+    the epoch (a low near 0), or of a span beyond half their distance from it (epoch
+    numbers span a small part of their size: a log of 2010-2030 ends at 1.5 times its
+    start, where seconds since a start, 1,000 .. 2,000, end at twice theirs), or dates
+    of 1970 that no unit puts there."""
+    if not 0 < low <= high < _EARLY_NS or high > 1.5 * low:
+        return None
+    for k in (1, 2, 3):
+        f = 1000**k
+        if 631_152_000 * 10**9 <= low * f and high * f <= 4_102_444_800 * 10**9:
+            return k
+    return None
+
+
+def _warn_if_early_dates(name: str, low: int, high: int) -> None:
+    """A UserWarning where datetimes (a datetime column, or dates as text) lie before
+    1973 and their counts since the epoch read in a unit 1,000, 1,000,000 or 10**9 times
+    coarser fall in 1990-2100: numbers since the epoch made datetimes in too fine a unit
+    (pd.to_datetime(1511539208) is 1970-01-01 00:00:01.511539208), which puts a
+    shopper's week in a second and every entity's pace beyond any bot's. Times counted
+    from a start (from the epoch itself) never warn (``_early_factor``)."""
+    k = _early_factor(int(low), int(high))
+    if k is None:
+        return
+    f = 1000**k
+
+    def moment(ns):
+        return str(pd.Timestamp(int(ns), unit="ns").floor("s"))
+
+    def day(ns):
+        return str(pd.Timestamp(int(ns), unit="ns").date())
+
+    warnings.warn(
+        f"column {name!r} holds times of {moment(low)} .. {moment(high)}, whose counts "
+        f"since the epoch read {f:,} times coarser are {day(low * f)} .. {day(high * f)}: "
+        f"numbers since the epoch made datetimes in too fine a unit ({_TOO_FINE[k]})? "
+        "If so, make the column from the numbers in their unit, "
+        f"pd.to_datetime(numbers, unit='s') for seconds ('ms' for milliseconds), or pass "
+        "the numbers with time_unit= (--time-unit from the shell); times counted from a "
+        "start, not dates, are read right as they are",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+def _date_check(unit_warning, name: str, ns: np.ndarray, bad) -> None:
+    """parse_times' check of datetimes (``ns``, with ``bad`` rows missing): warn of dates
+    before 1973 that are numbers in too fine a unit (``unit_warning`` True), or keep the
+    extremes in ``unit_warning`` (a dict: ``"date_range"``, for a caller that reads a
+    log in parts and warns once: ``oddseq.dask``, the stream's batches)."""
+    if unit_warning is False:
+        return
+    known = ns if bad is None else ns[~bad]
+    if not known.size:
+        return
+    low, high = int(known.min()), int(known.max())
+    if isinstance(unit_warning, dict):
+        unit_warning["date_range"] = (low, high)
+    elif unit_warning:
+        _warn_if_early_dates(name, low, high)
+
+
 def _unit_check(
     unit_warning, name: str, time_unit: str, low: float, high: float, values: np.ndarray
 ) -> None:
@@ -542,6 +616,7 @@ def parse_times(
     time_format: str | None = None,
     dayfirst: bool | None = None,
     unit_warning: bool | dict = True,
+    early_dates: bool = True,
 ):
     """A time column as (int64 ns since the epoch UTC, bad-row mask or None, time zone
     name or None).
@@ -587,6 +662,13 @@ def parse_times(
         their distinct values, or None), and ``"serial"`` (how many numbers, how many not
         whole, where all lie within the spreadsheet serial dates of 1990..2100, or None),
         and, for floats narrower than float64, their dtype as ``"narrow"``.
+        Datetimes (and dates as text) before 1973 whose counts since the epoch fall in
+        1990-2100 read 1,000, 1,000,000 or 10**9 times coarser warn too (UserWarning:
+        epoch numbers made datetimes in too fine a unit, ``pd.to_datetime(seconds)``);
+        a dict gets their extremes (ns) as ``"date_range"``.
+    early_dates : bool, default=True
+        False leaves out that check of datetimes (``Sequences.from_arrays``: arrays a
+        program built, in ns as it says).
         Warn too (DataWarning) when the numbers read in seconds look like spreadsheet
         serial dates (Excel's and Google Sheets' days since 1899-12-30: 43063.67 is
         2017-11-24 16:04:48): 20 or more, each within 1990..2100 read so, and at least
@@ -667,12 +749,16 @@ def parse_times(
         values = values.astype("datetime64[ns]")
         ns = values.to_numpy().view(np.int64)
         bad = np.isnat(values.to_numpy())
+        if early_dates:
+            _date_check(unit_warning, name, ns, bad if bad.any() else None)
         return ns, (bad if bad.any() else None), tz
     if dtype.kind == "M":
         values = series.to_numpy()
         _check_ns_dates(values, name, time_format)
         values = values.astype("datetime64[ns]", copy=False)
         bad = np.isnat(values)
+        if early_dates:
+            _date_check(unit_warning, name, values.view(np.int64), bad if bad.any() else None)
         return values.view(np.int64), (bad if bad.any() else None), None
     if dtype.kind == "m":
         raise TypeError(
@@ -1543,6 +1629,7 @@ def times_to_ns(
     dayfirst: bool | None = None,
     *,
     unit_warning: bool | dict = True,
+    early_dates: bool = True,
 ):
     """(int64 ns since epoch UTC, bad-row mask or None, time zone name or None):
     :func:`parse_times` with the unit passed by position."""
@@ -1553,6 +1640,7 @@ def times_to_ns(
         time_format=time_format,
         dayfirst=dayfirst,
         unit_warning=unit_warning,
+        early_dates=early_dates,
     )
 
 

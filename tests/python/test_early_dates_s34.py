@@ -1,0 +1,154 @@
+"""Datetimes in 1970-1972 that are numbers since the epoch in too fine a unit (session
+34, IA item 2). ``pd.to_datetime(df["timestamp"])`` of epoch seconds is 1970-01-01
+00:00:01.5: a shopper's week inside a second, every entity's pace beyond any bot's,
+read without a word (numbers in the wrong unit were warned of; datetimes were not).
+Now such datetimes (a datetime column, dates as text, Arrow's) warn, naming the dates
+they read as in the coarser unit and the fix, in one machine, oddseq.dask, the stream
+and the shell. Times counted from a start never warn: numbers (the epoch unit check
+leaves them alone: HDFS-like seconds since a session's start), nor datetimes made of
+them (from the epoch itself: no unit puts them in 1990-2100)."""
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oddseq
+from oddseq import AnomalyPipeline
+from oddseq.sequences import Sequences
+
+ROLES = dict(entity="user_id", event="behavior", time="t")
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return oddseq.datasets.make_ecommerce(n_users=80, n_days=3, random_state=767).events
+
+
+def _early(caught):
+    return [str(w.message) for w in caught if "too fine a unit" in str(w.message)]
+
+
+def _read(log):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Sequences.from_events(log, **ROLES)
+    return _early(caught)
+
+
+@pytest.mark.parametrize(
+    "make, factor, unit",
+    [
+        (lambda s: pd.to_datetime(s), "1,000,000,000", "seconds read as nanoseconds"),
+        (lambda s: pd.to_datetime(s, unit="ms"), "1,000", "seconds read as milliseconds"),
+        (lambda s: pd.to_datetime(s * 1000), "1,000,000", "milliseconds read as nanoseconds"),
+        # written to a file and read back as text
+        (lambda s: pd.to_datetime(s, unit="ms").astype(str), "1,000", "seconds read as"),
+        # with a zone
+        (lambda s: pd.to_datetime(s).dt.tz_localize("UTC"), "1,000,000,000", "seconds"),
+    ],
+)
+def test_epoch_numbers_made_datetimes_in_too_fine_a_unit_warn(shop, make, factor, unit):
+    said = _read(shop.assign(t=make(shop["timestamp"])))
+    assert len(said) == 1, said
+    text = said[0]
+    assert text.startswith("column 't' holds times of 1970-01-")
+    assert f"read {factor} times coarser are 2017-11-2" in text, text
+    assert unit in text and "unit='s'" in text
+
+
+def test_the_advised_fix_reads_the_right_dates_without_a_word(shop):
+    said = _read(shop.assign(t=pd.to_datetime(shop["timestamp"])))
+    assert "pd.to_datetime(numbers, unit='s')" in said[0]
+    fixed = shop.assign(t=pd.to_datetime(shop["timestamp"], unit="s"))
+    assert _read(fixed) == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seqs = Sequences.from_events(fixed, **ROLES)
+    assert pd.Timestamp(int(seqs.times.min())).year == 2017
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # seconds since each user's first event (HDFS-like relative times), as numbers
+        lambda log: log["timestamp"] - log.groupby("user_id")["timestamp"].transform("min"),
+        # the same made datetimes: from the epoch itself
+        lambda log: pd.to_datetime(
+            log["timestamp"] - log.groupby("user_id")["timestamp"].transform("min"), unit="s"
+        ),
+        # seconds since the log's start, as datetimes (1970-01-01 .. 1970-01-04)
+        lambda log: pd.to_datetime(log["timestamp"] - log["timestamp"].min(), unit="s"),
+        # seconds since a start before the log's first event (its counts 1,000,000x are
+        # in 2001 .. 2034: it ends at over 1.5 times its first time)
+        lambda log: pd.to_datetime(
+            1_000 + (log["timestamp"] - log["timestamp"].min()) * 1_000 / np.ptp(log["timestamp"]),
+            unit="s",
+        ),
+        # milliseconds within a session (Diginetica's timeframe), numbers
+        lambda log: (log["timestamp"] - log["timestamp"].min()) * 1000,
+    ],
+)
+def test_times_counted_from_a_start_say_nothing(shop, make):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Sequences.from_events(shop.assign(t=make(shop)), **ROLES)
+    assert _early(caught) == []
+    assert not [w for w in caught if "since the epoch" in str(w.message)]
+
+
+def test_oddseq_dask_says_it_once_for_the_whole_log(shop):
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    from oddseq.dask import detect_anomalies
+
+    log = shop.assign(t=pd.to_datetime(shop["timestamp"])).drop(columns="timestamp")
+    one = _read(log)
+    with warnings.catch_warnings(record=True) as caught, dask.config.set(scheduler="sync"):
+        warnings.simplefilter("always")
+        detect_anomalies(dd.from_pandas(log, npartitions=3), **ROLES).compute()
+    assert _early(caught) == one
+
+
+def test_the_stream_says_it_on_its_first_batch(shop):
+    from oddseq.stream import StreamScorer
+
+    good = shop.assign(t=pd.to_datetime(shop["timestamp"], unit="s"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = AnomalyPipeline().fit(Sequences.from_events(good, **ROLES))
+    live = StreamScorer(pipe, **ROLES)
+    bad = shop.assign(t=pd.to_datetime(shop["timestamp"])).sort_values("t", kind="stable")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        live.update(bad.iloc[:500])
+        live.update(bad.iloc[500:])
+    assert len(_early(caught)) == 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        StreamScorer(pipe, **ROLES).update(good.sort_values("t", kind="stable"))
+    assert _early(caught) == []
+
+
+def test_the_shell_says_it_of_a_files_1970_dates(shop, tmp_path, capsys):
+    from oddseq.cli import main
+
+    path = tmp_path / "early.csv"
+    shop.assign(t=pd.to_datetime(shop["timestamp"], unit="ms")).to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user_id", "--event", "behavior", "--time", "t"]
+    assert main([*args, "--no-groups", "-o", str(tmp_path / "o.csv")]) == 0
+    err = capsys.readouterr().err
+    lines = [x for x in err.splitlines() if "too fine a unit" in x]
+    assert len(lines) == 1 and lines[0].startswith("oddseq detect: warning: column 't'"), err
+    assert re.search(r"are 2017-11-\d\d \.\. 2017-1\d-\d\d", lines[0])
+
+
+def test_datetimes_before_the_epoch_or_after_1972_say_nothing(shop):
+    later = pd.to_datetime(shop["timestamp"], unit="s") - pd.Timedelta(days=365 * 46)
+    assert later.min().year in (1971, 1972)  # 1971-1972: no unit puts them in 1990-2100
+    assert _read(shop.assign(t=later)) == []
+    before = pd.Timestamp("1969-12-31") + pd.to_timedelta(np.arange(len(shop)), unit="s")
+    assert _read(shop.assign(t=before.to_numpy())) == []
