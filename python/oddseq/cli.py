@@ -1415,12 +1415,16 @@ def omitted_roles_note(command: str, args, columns) -> str | None:
     if hints:
         those = "that is" if len(hints) == 1 else "those are"
         advice = f"pass {' '.join(hints)} if {those} the {' and '.join(roles)}"
-    elif free:
-        shown = ", ".join(repr(str(c)) for c in free[:6]) + (" ..." if len(free) > 6 else "")
-        options = " or ".join(f"--{role} COLUMN" for role in missing)
-        advice = f"the file's other columns: {shown}; {options} takes one"
     else:
-        advice = "the file has no other column"
+        if missing == ["event"]:  # (a date is no event type: Diginetica's eventdate)
+            free = [c for c in free if not _TIME_NAMES.search(str(c).lower())]
+        if free:
+            shown = ", ".join(repr(str(c)) for c in free[:6])
+            shown += " ..." if len(free) > 6 else ""
+            options = " or ".join(f"--{role} COLUMN" for role in missing)
+            advice = f"the file's other columns: {shown}; {options} takes one"
+        else:
+            advice = "the file has no other column that could be one"
     return f"oddseq {command}: {'; '.join(said)} ({advice})"
 
 

@@ -113,3 +113,17 @@ def test_the_table_is_the_same_as_before(shop_csv, tmp_path, capsys):
         warnings.simplefilter("ignore")
         direct = oddseq.detect_anomalies(log, entity="user_id", event="behavior", groups=False)
     assert table.index.tolist() == direct.index.tolist()
+
+
+def test_a_date_is_not_offered_as_the_event_type(tmp_path, capsys):
+    """Diginetica's columns: with --time timeframe, its eventdate is no event type."""
+    log = make_ecommerce(n_users=40, n_days=2, random_state=758).events
+    log = log.assign(
+        timeframe=log["timestamp"] - log["timestamp"].min(),
+        eventdate=pd.to_datetime(log["timestamp"], unit="s").dt.date.astype(str),
+    )[["user_id", "item_id", "timeframe", "eventdate"]]
+    path = tmp_path / "views.csv"
+    log.to_csv(path, index=False)
+    assert _detect(path, tmp_path, "--item", "item_id", "--time", "timeframe") == 0
+    note = _notes(capsys.readouterr().err)[0]
+    assert "eventdate" not in note and "no other column that could be one" in note, note
