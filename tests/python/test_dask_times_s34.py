@@ -61,3 +61,33 @@ def test_oddseq_dask_refuses_two_units_split_across_partitions(unit):
     said = str(refused.value)
     assert f"{int((~late).sum()):,} read as seconds" in said, said
     assert f"{int(late.sum()):,} as milliseconds" in said, said
+
+
+def test_the_conversion_the_refusal_names_reads_on_dask_too():
+    # RV s34 M2: the advised np.where(...) is no column dask assigns (TypeError); the
+    # advice's Series.where reads on both.
+    import re
+
+    import oddseq.dask as od
+
+    df, late = log()
+    ddf = dd.concat([dd.from_pandas(df[~late], npartitions=1), dd.from_pandas(df[late], 1)])
+    with dask.config.set(scheduler="sync"), pytest.raises(ValueError) as refused:
+        od.detect_anomalies(ddf, entity="user", event="event", time="ts")
+    said = str(refused.value)
+    fix = re.search(r"df\['ts'\] = (df\['ts'\]\.where\(.*?\)), then time_unit='(\w+)'", said)
+    assert fix, said
+    ddf["ts"] = eval(fix.group(1), {"df": ddf})
+    df["ts"] = eval(fix.group(1), {"df": df})
+    assert (df["ts"] == SECONDS).all()
+    with dask.config.set(scheduler="sync"):
+        table = od.detect_anomalies(
+            ddf,
+            entity="user",
+            event="event",
+            time="ts",
+            time_unit=fix.group(2),
+            groups=False,
+            contamination=0.1,
+        )
+    assert len(table) == df["user"].nunique()

@@ -570,6 +570,8 @@ def refuse_two_units_of_parts(name: str, facts: list) -> None:
 
 
 def _two_units(name: str, small: str, large: str, n_small: int, n_large: int) -> ValueError:
+    # The conversion as Series.where: it reads on a pandas and on a dask DataFrame alike
+    # (np.where's array is no column dask assigns).
     units = list(UNIT_TO_NS)
     i, j = units.index(small), units.index(large)
     cut = f"{1e11 * 1000**i:.0e}".replace("+", "")
@@ -580,7 +582,7 @@ def _two_units(name: str, small: str, large: str, n_small: int, n_large: int) ->
         f"{_UNIT_WORDS[small]} since the epoch, {n_large:,} as "
         f"{_UNIT_WORDS[large]} (two sources merged?); no time_unit reads both (the other "
         f"part lands in 1970 or beyond 2262). Convert one part first: {col} = "
-        f"np.where({col} > {cut}, {col} // {step}, {col}), then time_unit={small!r} "
+        f"{col}.where({col} <= {cut}, {col} // {step}), then time_unit={small!r} "
         f"(--time-unit {small} from the shell)"
     )
 
