@@ -10,6 +10,7 @@ import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import oddseq
@@ -103,8 +104,12 @@ def test_one_spelling_each_says_nothing(shop, labels):
     assert _spelling_warnings(caught) == []
 
 
-def test_a_categorical_column_is_judged_too(shop):
-    log = _two_systems(shop).astype({"behavior": "category"})
+@pytest.mark.parametrize("dtype", ["category", "string[pyarrow]", "arrow"])
+def test_a_categorical_or_arrow_column_is_judged_too(shop, dtype):
+    if dtype == "arrow":
+        pa = pytest.importorskip("pyarrow")
+        dtype = pd.ArrowDtype(pa.string())
+    log = _two_systems(shop).astype({"behavior": dtype})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         Sequences.from_events(log, **ROLES)

@@ -236,9 +236,8 @@ def spelling_groups(labels) -> list:
     only in case or in spaces around them ("view", "View", " view"): one event type of
     two systems concatenated. Where no label is text, none."""
     labels = pd.Index(labels)
-    if labels.dtype != object and not isinstance(labels.dtype, pd.StringDtype):
-        if not isinstance(labels.dtype, pd.CategoricalDtype):
-            return []
+    if labels.dtype.kind in "biufcmM":  # numbers, times: no text (Arrow's text is "O")
+        return []
     text = labels[[isinstance(v, str) for v in labels]]
     if len(text) < 2:
         return []
