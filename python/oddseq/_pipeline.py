@@ -1208,27 +1208,41 @@ def _checked_side(side, entity=None) -> pd.DataFrame:
     bad = [c for c in side.columns if not pd.api.types.is_numeric_dtype(side[c])]
     if bad or side.shape[1] == 0:
         raise TypeError(
-            f"entity_features needs numeric or boolean columns; {_side_fixes(side, bad)}"
+            f"entity_features needs numeric or boolean columns; {_side_fixes(side, bad, entity)}"
         )
     return side
 
 
-def _side_fixes(side, bad) -> str:
+def _side_fixes(side, bad, entity=None) -> str:
     """What to do with ``side``'s columns ``bad`` that are not numbers, by kind: dates
-    and durations become a number of days, text and categories indicator columns."""
+    become a number of days, durations of seconds, text and categories indicator
+    columns; a text column of a distinct value per row in a table with no key of its own
+    (a row-number index) is its key under another name, not a category."""
     if not bad:
         return "it has none"
     dates = [c for c in bad if pd.api.types.is_datetime64_any_dtype(side[c])]
     spans = [c for c in bad if pd.api.types.is_timedelta64_dtype(side[c])]
     text = [c for c in bad if c not in dates and c not in spans]
     said = []
+    if isinstance(side.index, pd.RangeIndex):
+        keys = [c for c in text if len(side) > 1 and side[c].is_unique]
+        if keys:
+            # (indicator columns of the ids would give a column per entity and no key:
+            # RV s34 M5)
+            named = f" (or name it {entity!r})" if entity is not None else ""
+            said.append(
+                f"{keys[0]!r} holds a different value on every row, as ids do: if it is the "
+                f"entity id, key the table by it, side.set_index({keys[0]!r}){named}"
+            )
+            text = [c for c in text if c != keys[0]]
     if dates:
         said.append(
             f"{dates} are dates: give a number instead, such as the days since each "
             f"(day - side[{dates[0]!r}]).dt.days, day a pd.Timestamp such as the log's last"
         )
     if spans:
-        said.append(f"{spans} are durations: side[{spans[0]!r}].dt.days")
+        # (seconds: .dt.days is 0 for every duration under a day, RV s34 M4)
+        said.append(f"{spans} are durations: side[{spans[0]!r}].dt.total_seconds()")
     if text:
         said.append(
             f"{text} are not numbers: encode categories as indicator columns, "

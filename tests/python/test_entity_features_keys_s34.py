@@ -67,3 +67,31 @@ def test_a_date_column_is_refused_advising_a_number_of_days(log):
     message = str(refused.value)
     assert "['signup']" in message and ".dt.days" in message
     assert "['country']" in message and "pd.get_dummies" in message
+
+
+def test_a_duration_column_is_advised_seconds_which_keep_sub_day_spans(log):
+    # RV s34 M4: .dt.days made every session length under a day 0, accepted with no word.
+    side = _side(log)
+    side["avg_session"] = pd.to_timedelta(30 + np.arange(len(side)) * 7, "s")
+    with pytest.raises(TypeError) as refused:
+        detect_anomalies(log, entity_features=side, groups=False, **ROLES)
+    message = str(refused.value)
+    fix = re.search(r"durations: (side\['avg_session'\]\.dt\.\w+\(\))", message)
+    assert fix, message
+    side["avg_session"] = eval(fix.group(1), {"side": side})
+    assert side["avg_session"].nunique() == len(side)
+    detect_anomalies(log, entity_features=side, groups=False, **ROLES)  # accepted
+
+
+def test_a_text_key_under_another_name_is_advised_as_the_key(log):
+    # RV s34 M5: pd.get_dummies on the ids gave a column per entity and no key.
+    side = _side(log).rename(columns={"user_id": "customer"})
+    side["customer"] = side["customer"].astype(str)
+    log = log.assign(user_id=log["user_id"].astype(str))
+    with pytest.raises(TypeError) as refused:
+        detect_anomalies(log, entity_features=side, groups=False, **ROLES)
+    message = str(refused.value)
+    assert "side.set_index('customer')" in message and "get_dummies" not in message, message
+    detect_anomalies(
+        log, entity_features=side.set_index("customer"), groups=False, **ROLES
+    )  # accepted
