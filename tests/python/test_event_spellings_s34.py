@@ -90,7 +90,7 @@ def test_each_spelling_counts_apart_until_folded(shop):
     [
         None,  # make_ecommerce's pv/cart/fav/buy: one spelling each
         [3, 5, 7],  # template ids as numbers
-        ["add_to_cart", "add to cart", "view"],  # not a case or outer-space difference
+        ["log_in", "log in", "view"],  # word separators of a name that is no funnel step
     ],
 )
 def test_one_spelling_each_says_nothing(shop, labels):
@@ -186,3 +186,24 @@ def test_the_shell_says_it_on_stderr(shop, tmp_path, capsys):
     err = capsys.readouterr().err
     lines = [x for x in err.splitlines() if "in more than one way" in x]
     assert len(lines) == 1 and lines[0].startswith("oddseq detect: warning: column 'behavior'")
+
+
+def test_a_funnel_steps_name_in_other_words_is_named_and_mapped(shop):
+    """add_to_cart beside "add to cart" and AddToCart (GA exports): the funnel compares
+    names without separators and takes one; the warning names them and maps them."""
+    log = shop.assign(behavior=shop["behavior"].replace({"cart": "add_to_cart"}))
+    other = (log["user_id"] % 3 == 0).to_numpy()
+    log.loc[other, "behavior"] = log.loc[other, "behavior"].replace({"add_to_cart": "add to cart"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Sequences.from_events(log, **ROLES)
+    said = _spelling_warnings(caught)
+    assert len(said) == 1 and "'add to cart'" in said[0] and "word separators" in said[0]
+    fix = re.search(r"df\['behavior'\] = (df\['behavior'\].*)$", said[0]).group(1)
+    df = log
+    folded = log.assign(behavior=eval(fix))
+    assert df is log and set(folded["behavior"]) == {"pv", "add_to_cart", "fav", "buy"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Sequences.from_events(folded, **ROLES)
+    assert _spelling_warnings(caught) == []

@@ -324,6 +324,17 @@ def _funnel_key(label) -> str:
     return key[:-1] if len(key) > 2 and key.endswith("s") and not key.endswith("ss") else key
 
 
+#: Every name a funnel step is read from (their keys, ``_funnel_key``).
+_STEP_NAMES = frozenset(n for names in _FUNNEL_NAMES.values() for n in names) | set(_NOT_READ)
+
+
+def funnel_name_key(label) -> str | None:
+    """The key of an event name that a funnel step is read from (``_funnel_key``: its
+    spellings add_to_cart, "add to cart", AddToCart share it), None for any other."""
+    key = _funnel_key(label)
+    return key if key in _STEP_NAMES else None
+
+
 def guess_funnel(labels) -> dict:
     """The funnel roles read from event names ``labels``: {role: label} for the roles
     found (see ``_FUNNEL_NAMES``).

@@ -231,34 +231,42 @@ def _warn_if_alike_as_text(labels: pd.Index, name) -> None:
 FOLD_SPELLINGS = "If each is one type, fold the spellings first: "
 
 
+def _spelling_key(label: str) -> str:
+    """What spellings of one event type share: the text without case and spaces around
+    it; for a funnel step's name (add_to_cart, "add to cart", AddToCart; buys), also
+    without its word separators and a plural "s", as the funnel compares names
+    (``oddseq.encode._behaviour._funnel_key``), whose step it would take once."""
+    from ..encode._behaviour import funnel_name_key
+
+    step = funnel_name_key(label)
+    return f"\0{step}" if step is not None else label.strip().lower()
+
+
 def spelling_groups(labels) -> list:
     """Groups (lists, at least two each) of the text labels of ``labels`` that differ
-    only in case or in spaces around them ("view", "View", " view"): one event type of
-    two systems concatenated. Where no label is text, none."""
+    only in case or in spaces around them ("view", "View", " view"), or, for a funnel
+    step's name, in its word separators or a plural s ("add_to_cart", "add to cart"): one
+    event type of two systems concatenated. Where no label is text, none."""
     labels = pd.Index(labels)
     if labels.dtype.kind in "biufcmM":  # numbers, times: no text (Arrow's text is "O")
         return []
-    text = labels[[isinstance(v, str) for v in labels]]
+    text = [v for v in labels if isinstance(v, str)]
     if len(text) < 2:
         return []
-    keys = pd.Index(text.str.strip().str.lower())
-    twice = keys.duplicated(keep=False)
-    if not twice.any():
-        return []
     groups: dict = {}
-    for key, label in zip(keys[twice], text[twice], strict=True):
-        groups.setdefault(key, []).append(label)
-    return list(groups.values())
+    for label in text:
+        groups.setdefault(_spelling_key(label), []).append(label)
+    return [g for g in groups.values() if len(g) > 1]
 
 
 def spelling_warning_text(labels, counts, name) -> str | None:
     """The DataWarning's text where the event column ``name`` spells one type several
-    ways, differing only in case or spaces around it (:func:`spelling_groups` of
-    ``labels``, whose events ``counts`` gives, or None: not counted): each spelling is
-    its own type, so their events count apart and a funnel read from the names takes one
-    spelling per step. Read as written, as ids are ("0123" and "123" stay two): what a
-    difference in case means is the analyst's to say; the fix folds them. None where
-    every type has one spelling."""
+    ways (:func:`spelling_groups` of ``labels``, whose events ``counts`` gives, or None:
+    not counted): each spelling is its own type, so their events count apart and a
+    funnel read from the names takes one spelling per step. Read as written, as ids are
+    ("0123" and "123" stay two): what a difference in case means is the analyst's to
+    say; the fix folds them (the most frequent spelling kept where more than case and
+    spaces differ). None where every type has one spelling."""
     groups = spelling_groups(labels)
     if not groups:
         return None
@@ -288,11 +296,23 @@ def spelling_warning_text(labels, counts, name) -> str | None:
             f"({', '.join(steps)}): the other spellings' events are no step of it"
         )
     kinds = f"{len(groups):,} event type{'s' if len(groups) > 1 else ''}"
+    fold = f"df[{name!r}] = df[{name!r}].str.strip().str.lower()"
+    # Spellings that differ beyond case and spaces: mapped, once folded, to the most
+    # frequent one's folded text.
+    beyond = {
+        v.strip().lower(): g[0].strip().lower()
+        for g in groups
+        for v in g
+        if v.strip().lower() != g[0].strip().lower()
+    }
+    how = "in case or spaces around them"
+    if beyond:
+        fold += f".replace({beyond!r})"
+        how = "in case, spaces or (a funnel step's name) its word separators or plural"
     return (
-        f"column {name!r} spells {kinds} in more than one way, differing only in case or "
-        f"spaces around them ({examples}{more}): read as written, they are {n_types:,} "
-        f"types, so each spelling's events count apart{funnel}. {FOLD_SPELLINGS}"
-        f"df[{name!r}] = df[{name!r}].str.strip().str.lower()"
+        f"column {name!r} spells {kinds} in more than one way, differing only {how} "
+        f"({examples}{more}): read as written, they are {n_types:,} types, so each "
+        f"spelling's events count apart{funnel}. {FOLD_SPELLINGS}{fold}"
     )
 
 
