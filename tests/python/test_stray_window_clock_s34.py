@@ -61,3 +61,20 @@ def test_a_log_of_weeks_keeps_its_dates():
     text = _warning(log)
     assert re.search(r"\(\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\), on \d{4}-\d\d-\d\d:", text), text
     assert "UTC" not in text
+
+
+def test_a_short_window_with_a_far_stray_says_the_windows_clock():
+    # RV s34 M3: the form followed the span of window and strays together, so a window
+    # of 40 minutes with a stray a week before read "(2019-10-01 to 2019-10-01)" again.
+    log = _log(step_s=1.2, stray_s=7 * 86_400)
+    text = _warning(log)
+    inside = log["time"].drop(log.index[log["user"] == 7][0])
+    low, high = inside.min(), inside.max()
+    stray = log["time"].min()
+    assert (
+        f"({low:%Y-%m-%d %H:%M} to {high:%Y-%m-%d %H:%M} UTC), on {stray:%Y-%m-%d %H:%M} UTC"
+        in text
+    ), text
+    report = quality_report(log, **ROLES, show=False).set_index("check")
+    value = report.loc["events outside the main time window", "value"]
+    assert f"the rest from {low:%Y-%m-%d %H:%M} to {high:%Y-%m-%d %H:%M} UTC" in value, value

@@ -282,19 +282,30 @@ def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int 
 
 def _window_stamps(inside, strays) -> list:
     """The extremes (ns, UTC) of the events ``inside`` the main time window and of the
-    ``strays`` as text: dates where they span three days or more, else to the minute
-    (to the second under ten minutes); the caller says " UTC" after clock times
-    (``_clock_zone``). A stretch of a day read "(2019-10-01 to 2019-10-01), on
-    2019-10-01" (NA s34)."""
-    stamps = [pd.Timestamp(int(t), unit="ns") for t in (*inside, *strays)]
-    span = max(stamps) - min(stamps)
+    ``strays`` as text: the window's by its own span (a short window with a stray a week
+    before still reads its clock times: RV s34), dates where it spans three days or more,
+    else to the minute (to the second under ten minutes); the strays' by theirs, never
+    finer than the window's. The caller says " UTC" after clock times (``_clock_zone``).
+    A stretch of a day read "(2019-10-01 to 2019-10-01), on 2019-10-01" (NA s34)."""
+    window = _grain(inside)
+    forms = ["{:%Y-%m-%d %H:%M:%S}", "{:%Y-%m-%d %H:%M}", "{:%Y-%m-%d}"]
+    in_form, stray_form = forms[window], forms[max(window, _grain(strays))]
+    return [in_form.format(_stamp(t)) for t in inside] + [
+        stray_form.format(_stamp(t)) for t in strays
+    ]
+
+
+def _stamp(t) -> pd.Timestamp:
+    return pd.Timestamp(int(t), unit="ns")
+
+
+def _grain(pair) -> int:
+    """How coarsely two times (ns) are said: 0 to the second (under ten minutes apart),
+    1 to the minute (under three days), 2 as dates."""
+    span = _stamp(max(pair)) - _stamp(min(pair))
     if span >= pd.Timedelta(days=3):
-        form = "{:%Y-%m-%d}"
-    elif span >= pd.Timedelta(minutes=10):
-        form = "{:%Y-%m-%d %H:%M}"
-    else:
-        form = "{:%Y-%m-%d %H:%M:%S}"
-    return [form.format(t) for t in stamps]
+        return 2
+    return 1 if span >= pd.Timedelta(minutes=10) else 0
 
 
 def _clock_zone(stamps) -> str:
@@ -318,7 +329,7 @@ def warn_strays(n_outside: int, owners, inside, strays) -> None:
     # bounds are padded, and can lie past the log's end); clock times where they span
     # under three days (_window_stamps).
     low, high, first, last = _window_stamps(inside, strays)
-    zone = _clock_zone([low])
+    zone, stray_zone = _clock_zone([low]), _clock_zone([first])
     one, lone = n_outside == 1, len(owners) == 1
     events = "1 event" if one else f"{n_outside:,} events"
     entities = "1 entity" if lone else f"{len(owners):,} entities"
@@ -327,7 +338,7 @@ def warn_strays(n_outside: int, owners, inside, strays) -> None:
     warnings.warn(
         f"{events} of {entities} {'lies' if one else 'lie'} outside the log's main "
         f"time window ({low} to {high}{zone}), "
-        f"{f'on {first}' if first == last else f'from {first} to {last}'}{zone}: "
+        f"{f'on {first}' if first == last else f'from {first} to {last}'}{stray_zone}: "
         f"{'it stretches' if one else 'they stretch'} {whose} and can make "
         f"{'it' if lone else 'them'} look odd. Check {'it' if one else 'them'} "
         f"({_entities(owners)}; {STRAY_ROUTE}) and drop {stray}",
@@ -852,9 +863,10 @@ def _main_window(found: _Findings, time, valid_ns: np.ndarray) -> None:
         low, high, first, last = _window_stamps(
             (inside.min(), inside.max()), (far.min(), far.max())
         )
-        zone = _clock_zone([low])
+        zone, stray_zone = _clock_zone([low]), _clock_zone([first])
         value = (
-            f"{n_outside:,} between {first} and {last}{zone}; the rest from {low} to {high}{zone}"
+            f"{n_outside:,} between {first} and {last}{stray_zone}; the rest from {low} to "
+            f"{high}{zone}"
         )
     else:
         value = 0
