@@ -376,15 +376,18 @@ def unseen_types_warning(fitted: dict, labels, counts, event_column) -> str | No
 
 def _respelt(unseen, fitted_types, event_column) -> str:
     """Where unseen event types are fitted ones in another case or with spaces around
-    them ("View" for the model's "view": two systems' exports), the sentence that says so
-    with the map to the model's spelling; else ""."""
+    them ("View" for the model's "view": two systems' exports), or a funnel step's name
+    in other words ("add to cart" for "add_to_cart"), the sentence that says so with the
+    map to the model's spelling; else ""."""
+    from .sequences._sequences import _spelling_key
+
     fitted = {}
     for label in fitted_types:
-        fitted.setdefault(str(label).strip().lower(), str(label))
+        fitted.setdefault(_spelling_key(str(label)), str(label))
     pairs = {
-        label: fitted[label.strip().lower()]
+        label: fitted[_spelling_key(label)]
         for label in unseen
-        if isinstance(label, str) and label.strip().lower() in fitted
+        if isinstance(label, str) and _spelling_key(label) in fitted
     }
     if not pairs:
         return ""
@@ -392,7 +395,7 @@ def _respelt(unseen, fitted_types, event_column) -> str:
     column = repr(event_column) if event_column else "EVENT"
     words = ", ".join(f"{new!r} is {old!r}" for new, old in shown.items())
     return (
-        f". Of them, {words} in another case or spacing: map them to the model's "
+        f". Of them, {words} in another spelling: map them to the model's "
         f"spellings before scoring, df[{column}] = df[{column}].replace({shown!r})"
     )
 

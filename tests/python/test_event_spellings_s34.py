@@ -152,9 +152,10 @@ def test_scoring_names_the_fitted_types_in_another_case_and_the_map(shop, model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.score(Sequences.from_events(later, **ROLES))
-    said = [str(w.message) for w in caught if "in another case or spacing" in str(w.message)]
+    said = [str(w.message) for w in caught if "in another spelling" in str(w.message)]
     assert len(said) == 1, [str(w.message) for w in caught]
     assert "'Buy' is 'buy'" in said[0]
+    assert "'Cart' is 'cart'" in said[0]
     mapping = eval(re.search(r"\.replace\((\{.*?\})\)", said[0]).group(1))
     fixed = later.assign(behavior=later["behavior"].replace(mapping))
     with warnings.catch_warnings(record=True) as caught:
@@ -171,7 +172,7 @@ def test_the_stream_says_it_too(shop, model):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         live.update(later)
-    said = [str(w.message) for w in caught if "in another case or spacing" in str(w.message)]
+    said = [str(w.message) for w in caught if "in another spelling" in str(w.message)]
     assert len(said) == 1 and "'Pv' is 'pv'" in said[0], [str(w.message) for w in caught]
 
 
@@ -207,3 +208,18 @@ def test_a_funnel_steps_name_in_other_words_is_named_and_mapped(shop):
         warnings.simplefilter("always")
         Sequences.from_events(folded, **ROLES)
     assert _spelling_warnings(caught) == []
+
+
+def test_scoring_maps_a_funnel_steps_name_in_other_words(shop):
+    """A model fitted with add_to_cart; a later log from the system that writes 'Add To
+    Cart': the unseen-types warning names the pair."""
+    fitted_log = shop.assign(behavior=shop["behavior"].replace({"cart": "add_to_cart"}))
+    later = _capitalised(shop).replace({"behavior": {"Cart": "Add To Cart"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = AnomalyPipeline().fit(Sequences.from_events(fitted_log, **ROLES))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe.score(Sequences.from_events(later, **ROLES))
+    said = [str(w.message) for w in caught if "in another spelling" in str(w.message)]
+    assert len(said) == 1 and "'Add To Cart' is 'add_to_cart'" in said[0], said
