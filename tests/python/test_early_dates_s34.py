@@ -152,3 +152,47 @@ def test_datetimes_before_the_epoch_or_after_1972_say_nothing(shop):
     assert _read(shop.assign(t=later)) == []
     before = pd.Timestamp("1969-12-31") + pd.to_timedelta(np.arange(len(shop)), unit="s")
     assert _read(shop.assign(t=before.to_numpy())) == []
+
+
+def test_oddseq_stream_says_it_once_of_its_lines_dates(shop, tmp_path):
+    """Text dates read one line at a time (each new shape learned through the full
+    reader): one warning, from the first event, not one per shape."""
+    import subprocess
+    import sys
+
+    good = shop.assign(t=pd.to_datetime(shop["timestamp"], unit="s"))
+    model = tmp_path / "m.oddseq"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        AnomalyPipeline().fit(Sequences.from_events(good, **ROLES)).save(model)
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "t"]
+    for log, expected in [
+        (shop.assign(t=pd.to_datetime(shop["timestamp"], unit="ms")), 1),
+        (good, 0),
+    ]:
+        lines = log.sort_values("t", kind="stable")[["user_id", "behavior", "t"]]
+        done = subprocess.run(
+            [sys.executable, "-m", "oddseq.cli", "stream", "--model", str(model), *roles],
+            input=lines.to_csv(index=False),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.count("too fine a unit") == expected, done.stderr
+
+
+def test_update_one_of_timestamps_warns_at_most_once(shop):
+    from oddseq.stream import StreamScorer
+
+    good = shop.assign(t=pd.to_datetime(shop["timestamp"], unit="s"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = AnomalyPipeline().fit(Sequences.from_events(good, **ROLES))
+    live = StreamScorer(pipe, **ROLES)
+    bad = shop.assign(t=pd.to_datetime(shop["timestamp"])).sort_values("t", kind="stable")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for row in bad.head(200).itertuples(index=False):
+            live.update_one(row.user_id, row.behavior, row.t)
+    assert len(_early(caught)) <= 1

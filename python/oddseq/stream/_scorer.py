@@ -1515,6 +1515,15 @@ class StreamScorer:
                 column = column.astype(np.float64)
             times_to_ns(column, self.time_unit, self.time, unit_warning=check)
             _warn_if_another_unit(self.time, self.time_unit, *check["time_range"])
+        elif isinstance(time, (str, pd.Timestamp, np.datetime64)):
+            # A date (text, a timestamp): one of 1970 that is epoch numbers in too fine
+            # a unit, as update's first batch judges its dates (parse_times).
+            try:
+                ns = self._slow_time(time)
+            except (ValueError, TypeError, OverflowError):
+                return  # (the event's own reading reports it)
+            if ns is not None:
+                _warn_if_early_dates(self.time, ns, ns)
 
     def _invalid(self) -> StreamEvent:
         self.n_invalid_ += 1
@@ -1588,7 +1597,12 @@ class StreamScorer:
         if isinstance(time, int) and column.dtype == object:  # beyond int64: out of range
             column = column.astype(np.float64)
         ns, bad, _ = times_to_ns(
-            column, self.time_unit, self.time or "time", self.time_format, self.dayfirst
+            column,
+            self.time_unit,
+            self.time or "time",
+            self.time_format,
+            self.dayfirst,
+            early_dates=False,  # (one time: the first one is judged, _check_unit)
         )
         return None if bad is not None else int(ns[0])
 

@@ -1697,6 +1697,7 @@ class TextTimes:
             time_unit=self.time_unit,
             time_format=self.time_format,
             dayfirst=self.dayfirst,
+            early_dates=False,  # (one time: the stream's first one is judged, _check_unit)
         )
         return None if bad is not None else int(ns[0])
 
