@@ -196,3 +196,21 @@ def test_update_one_of_timestamps_warns_at_most_once(shop):
         for row in bad.head(200).itertuples(index=False):
             live.update_one(row.user_id, row.behavior, row.t)
     assert len(_early(caught)) <= 1
+
+
+def test_said_once_where_the_group_stage_reads_the_log_too(shop):
+    """group_by= (and item= with session_gap=): the group stage reads the times the
+    sequences read, and warned of; one warning, not two."""
+    log = shop.assign(t=pd.to_datetime(shop["timestamp"])).drop(columns="timestamp")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(
+            log,
+            entity="user_id",
+            event="behavior",
+            time="t",
+            item="item_id",
+            session_gap="30min",
+            group_by=["category_id"],
+        )
+    assert len(_early(caught)) == 1

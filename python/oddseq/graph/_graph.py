@@ -113,7 +113,12 @@ def events_for_graph(
         )
     times = tz = None
     if time is not None:
-        times, bad_time, tz = times_to_ns(X[time], time_unit, time, time_format, dayfirst)
+        # Datetimes as given: the pipeline hands its group stage the times the sequences
+        # read (and warned of, once: _timed_for_groups), datetimes of 1970 included.
+        given = pd.api.types.is_datetime64_any_dtype(X[time])
+        times, bad_time, tz = times_to_ns(
+            X[time], time_unit, time, time_format, dayfirst, early_dates=not given
+        )
         if bad_time is not None:
             raise ValueError(
                 f"time column {time!r} has {int(bad_time.sum())} missing value(s); drop "
