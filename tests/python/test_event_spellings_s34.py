@@ -223,3 +223,37 @@ def test_scoring_maps_a_funnel_steps_name_in_other_words(shop):
         pipe.score(Sequences.from_events(later, **ROLES))
     said = [str(w.message) for w in caught if "in another spelling" in str(w.message)]
     assert len(said) == 1 and "'Add To Cart' is 'add_to_cart'" in said[0], said
+
+
+def test_scoring_against_a_model_of_other_spellings_is_told_to_map_to_the_models():
+    # RV s34 M1: fitted on "Pv, Cart, Fav, Buy", a later log half in lower case was told
+    # to fold to lower case, which made every scored event unseen; the spelling warning
+    # now sends a model's user to the unseen-types warning's map, which reads them all.
+    import re
+    import warnings
+
+    from oddseq import AnomalyPipeline
+    from oddseq.datasets import make_ecommerce
+    from oddseq.sequences import Sequences
+
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    fit = make_ecommerce(n_users=200, random_state=767).events
+    fit["behavior"] = fit["behavior"].astype(str).str.capitalize()
+    later = make_ecommerce(n_users=200, random_state=768).events
+    later["behavior"] = later["behavior"].astype(str)
+    even = later["user_id"].astype(int) % 2 == 0
+    later.loc[even, "behavior"] = later.loc[even, "behavior"].str.capitalize()
+    pipe = AnomalyPipeline().fit(Sequences.from_events(fit, **roles))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe.score(Sequences.from_events(later, **roles))
+    said = [str(w.message) for w in caught]
+    (spelling,) = [s for s in said if "in more than one way" in s]
+    assert "map them to its own instead" in spelling, spelling
+    (unseen,) = [s for s in said if "never saw" in s and "scored events" in s]
+    mapping = re.search(r"\.replace\((\{.*?\})\)", unseen).group(1)
+    later["behavior"] = later["behavior"].replace(eval(mapping))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe.score(Sequences.from_events(later, **roles))
+    assert not [w for w in caught if "never saw" in str(w.message)]
