@@ -18,6 +18,7 @@ from oddseq.datasets import make_ecommerce  # noqa: E402
 COLUMNS = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
 
 
+@pytest.mark.filterwarnings(r"ignore:only \d+ normal sequences for the cut:UserWarning")
 def test_the_fitted_pipeline_is_sent_once_for_checks_encoding_and_scaling(monkeypatch):
     data = make_ecommerce(n_users=200, random_state=4)
     log = data.events.copy()

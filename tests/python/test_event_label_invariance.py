@@ -51,6 +51,7 @@ def _sequences(log, labels):
 
 
 @pytest.mark.parametrize("method", ["auto", "markov"])
+@pytest.mark.filterwarnings(r"ignore:only \d+ normal sequences for the cut:UserWarning")
 def test_relabelled_events_normal_only_and_markov(method):
     log = _log(2)
     names = [f"t{i:02d}" for i in range(40)]

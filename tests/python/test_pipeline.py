@@ -897,6 +897,7 @@ def test_one_event_users_do_not_crowd_the_top():
     assert (top.index >= 10_000_000).mean() < 0.2
 
 
+@pytest.mark.filterwarnings(r"ignore:only \d+ normal sequences for the cut:UserWarning")
 def test_detect_anomalies_with_a_normal_log(shop):
     bunch, _ = shop
     log = bunch.events
@@ -958,6 +959,7 @@ def test_a_rate_beside_a_numeric_contamination_is_refused(shop):
     assert AnomalyPipeline(contamination=0.1).fit(seqs).threshold_info_["false_alarm_rate"] is None
 
 
+@pytest.mark.filterwarnings(r"ignore:only \d+ normal sequences for the cut:UserWarning")
 def test_scoring_the_normal_log_itself_warns(shop):
     # A model scores what it was fitted on as normal (a neighbour at distance 0): the
     # flags of a log scored against itself say nothing.
@@ -970,6 +972,8 @@ def test_scoring_the_normal_log_itself_warns(shop):
         oddseq.detect_anomalies(normal, **columns, normal=normal)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a few fitted entities among new ones: silent
+        # (150 normal users: fewer than 1 / false_alarm_rate, said apart)
+        warnings.filterwarnings("ignore", message=r"only \d+ normal sequences for the cut")
         oddseq.detect_anomalies(log, **columns, normal=normal)
         # ids by position meet in any two logs: other events under the same ids
         later = normal.assign(timestamp=normal["timestamp"] + 86_400)
