@@ -751,13 +751,18 @@ def _n_scored_as_fitted(ids, lengths, ends, fitted_ids, fitted_lengths, fitted_e
 
 
 def _warn_scored_as_fitted(n_same: int, n_scored: int) -> None:
-    """The warning of ``_warn_if_scoring_what_was_fitted``, where most are the same."""
-    if 2 * n_same > n_scored:
+    """The warning of ``_warn_if_scoring_what_was_fitted``, where a fifth or more are the
+    same: those cannot be flagged, whatever they did. It waited for more than half, and a
+    log of 1,500 users scored with 700 of them as normal flagged none, 27 of its 30 planted
+    anomalies among the 700 (NA s34); a tenth (a few fitted entities among new ones)
+    stays silent."""
+    if 5 * n_same >= n_scored and n_same > 0:
         warnings.warn(
             f"{n_same:,} of the {n_scored:,} entities scored are in normal with "
             "the same events: the model is fitted on them, and a model scores what it was "
-            "fitted on as normal, so their flags say little. Score data it did not see (a "
-            "later period, or entities held out of normal)",
+            "fitted on as normal, so their flags say little (they score as normal whatever "
+            "they did). Score data it did not see (a later period, or entities held out of "
+            "normal)",
             UserWarning,
             stacklevel=user_stacklevel(),
         )

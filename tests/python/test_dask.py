@@ -21,8 +21,12 @@ distributed = pytest.importorskip("dask.distributed")
 pytest.importorskip("pyarrow")
 
 # Normal-only fits here take about 150 normal users: fewer than 1 / false_alarm_rate,
-# said by a warning of its own (test_normal_only_few_s34.py), not compared here.
-pytestmark = pytest.mark.filterwarnings(r"ignore:only \d+ normal sequences for the cut:UserWarning")
+# and half of the log they score: each said by a warning of its own
+# (test_normal_only_few_s34.py, test_scored_as_fitted_share_s34.py), not compared here.
+pytestmark = [
+    pytest.mark.filterwarnings(r"ignore:only \d+ normal sequences for the cut:UserWarning"),
+    pytest.mark.filterwarnings(r"ignore:\d+ of the \d+ entities scored are in normal:UserWarning"),
+]
 
 from oddseq.dask import detect_anomalies  # noqa: E402
 from oddseq.dask._reduce import column_statistics  # noqa: E402

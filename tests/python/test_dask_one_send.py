@@ -19,6 +19,7 @@ COLUMNS = dict(entity="user_id", event="behavior", time="timestamp", item="item_
 
 
 @pytest.mark.filterwarnings(r"ignore:only \d+ normal sequences for the cut:UserWarning")
+@pytest.mark.filterwarnings(r"ignore:\d+ of the \d+ entities scored are in normal:UserWarning")
 def test_the_fitted_pipeline_is_sent_once_for_checks_encoding_and_scaling(monkeypatch):
     data = make_ecommerce(n_users=200, random_state=4)
     log = data.events.copy()

@@ -188,6 +188,7 @@ def test_the_medians_before_scaling_take_two_calls_and_equal_one_machine_s(shop,
 
 
 @pytest.mark.filterwarnings(r"ignore:only \d+ normal sequences for the cut:UserWarning")
+@pytest.mark.filterwarnings(r"ignore:\d+ of the \d+ entities scored are in normal:UserWarning")
 def test_the_log_s_facts_come_with_the_shuffle_s_summaries(shop, monkeypatch):
     """What fit records of the log (columns, timing, missing values) and what scoring
     compares with it (``normal=``: the log scored) are read in the call that reads the
