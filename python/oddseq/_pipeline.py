@@ -2847,6 +2847,18 @@ class AnomalyPipeline(SaveMixin):
         entity column is itself named "rank", the features' level is "feature_rank"
         (two levels of one name: ``xs`` and ``droplevel`` by name refuse them).
 
+        Its columns: ``feature`` (the feature's name, as ``feature_names_`` spells it),
+        ``value`` and ``typical`` (what the detector expected) with ``value_text`` and
+        ``typical_text``, ``value_read``, ``deviation`` (spreads from ``typical``, the sign
+        says above or below), ``note`` (what the reason adds: "14 'buy' with no 'cart'",
+        "typical 8.16 d with 71-100 events"), ``typical_words`` (whose expectation ``typical`` is:
+        "typical", "log-scale average", "expected", "entities like it have"),
+        ``typical_said`` (the typical value as the reason says it, with its words),
+        ``share`` (the feature's part of the entity's whole pull on the score: PCA T^2's
+        terms are signed, so a share can be negative or pass 1), ``detector`` (the
+        ensemble member whose explanation it is, such as "pca_t2") and, where the model
+        has a group stage, ``group_reason`` (below).
+
         ``explain(entity_ids)``: entities of the last :meth:`fit` or :meth:`score`, from
         the features those calls keep in memory (one float32 row per entity; never saved
         with the model, so a loaded model needs the sequences or a score): the calling
