@@ -1,16 +1,18 @@
-"""A drop's or a launch's crowd is no group by its burst alone (review s31 H8 P1; open).
+"""A drop's or a launch's crowd is no group by its burst alone (review s31 H8 P1).
 
 Independent users who each take the same new items in the hours of a drop or a launch
 are the items' audience there. The peeling cuts the crowd into blocks by the time grid,
 and each block is the items' whole audience in its own windows, so the items'
 popularity read from the entities outside the block was the floor (their share of the
 whole log, near 0 for new items) and every member's visit looked improbable: 19-42 of
-a 2-item drop's 60 browsers were a group in 4 of 4 draws. The rest of the crowd visits
-the same items in the windows next to the block's: reading the items' popularity there
-too, away from the block's own time, clears these cases (/work/notes/H2-s32-crowd.patch,
-graph/_crowd.py) but costs ring slices the grid cut (a ring's part whose mates act in
-the next window) and, through the max_groups cap, farm_ring members on held-out game 324:
-measured, not adopted (/work/notes/H2-s32-results.md). Strict xfails until a fix lands.
+a 2-item drop's 60 browsers were a group in 4 of 4 draws. Reading the items' popularity
+in the windows next to the block's too (H2 s32) cleared these but cost ring slices the
+grid cut and farm-ring members on held-out game 324. Since session 34 the block is read
+for what a crowd is (graph/_crowd.py): its objects' audience keeps arriving beyond the
+block's lockstep reach (the rest of the drop's crowd in the hours around it, a launch's
+later buyers), and its members meet there once; a ring's mates that the grid cut act
+within a window of it, and a ring that works the same items again and again meets more
+than twice.
 """
 
 import numpy as np
@@ -86,16 +88,8 @@ def groups(log, **kw):
     return GroupDetector(**kw).fit(log, entity="user", object="obj", time="ts").groups_
 
 
-# Each of these was a group of 19-42 of the crowd before (the first four: the review's
-# 2-item drop; the last two: a launch of a pair mid-log).
-_OPEN = pytest.mark.xfail(
-    strict=True,
-    reason="review s31 H8 P1: the block drains its objects' audience in its windows, so "
-    "their popularity read from the rest is the floor (H2 s32: the fix measured, not adopted)",
-)
-
-
-@_OPEN
+# Each of these was a group of 19-42 of the crowd before session 34 (the first four: the
+# review's 2-item drop; the last two: a launch of a pair mid-log).
 @pytest.mark.parametrize(
     "seed, launch, hours, where",
     [

@@ -20,7 +20,7 @@ from ..utils._params import Real
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
-from . import _synchrony, _teams
+from . import _crowd, _synchrony, _teams
 from ._graph import events_for_graph
 from ._null import block_significance, poisson_surprise
 from ._pairs import pair_objects
@@ -59,6 +59,11 @@ _SYNCHRONY = True
 # A block of people who meet for content that other crowds meet on too, a couple of
 # times, at a human pace, is a team: no group (graph/_teams.py).
 _TEAMS = True
+
+# A block of its objects' crowd (a drop's, a launch's: their audience keeps arriving
+# around it, its members meet there once, at no script's pace) is no group, and no miss
+# of the search (graph/_crowd.py).
+_CROWD = True
 
 _THRESHOLD_NOTE = "log10 units: a group's chance is below 10 ** -threshold; 2 is 1 in 100"
 
@@ -382,6 +387,19 @@ class GroupDetector(BaseEstimator):
     script's pace on the same content, a ring that works its rounds on a popular zone
     night after night stay groups.
 
+    A lockstep block of its objects' crowd (strangers who each take a drop's, a
+    launch's or a push's objects in its hours) is no group (``oddseq.graph._crowd``):
+    the median object is taken beyond the block's lockstep reach (before the members'
+    last act on it less a window, or after their first plus a window) by at least half
+    as many others as the block has members; its median member meets others of it in
+    one sitting of the log; and no more than a fifth of its members pace like
+    a script, and where most of them say how they pace, their gaps are as irregular as
+    a memoryless pace's (an alt army levelling on a day or two on quests every player
+    takes is no crowd). The peeling cuts such a crowd into blocks by the time grid, each
+    its objects' whole audience in its own windows, which the null of independent
+    entities takes for a group; a ring's mates the grid cut act within a window of the
+    block, so its objects, if nobody else takes them, read 0 however it is cut.
+
     A lockstep block is judged on the acts its members share: an act (an object in a
     window) on which fewer than two of its members act is no evidence that they act
     together (a popular object's crowd the peeling took in for its burst, through the
@@ -444,8 +462,9 @@ class GroupDetector(BaseEstimator):
     patience : int, default=3
         Stop a method after this many blocks in a row that are not groups (a block
         denser than its objects' popularity explains but explained by its entities' own
-        activity, a crowd of users active then, is no miss: the search goes on past
-        it).
+        activity, a crowd of users active then, or a block of its objects' crowd, is
+        no miss: the search goes on past it, and past a launch evening's blocks to the
+        rings behind them).
     min_burst : float, default=2.0
         Temporal method: an (object, window) column counts only if that many distinct
         entities on the object within the window is this unlikely (-log10 of a Poisson
@@ -956,6 +975,12 @@ class GroupDetector(BaseEstimator):
                 if _teams.team(self, graph, rows, cols, units, places)["team"]:
                     is_group = False
                     own = {**own, "team": True}
+            if is_group and active and _CROWD:
+                # Strangers who each take a drop's or a launch's new objects in its hours
+                # are the objects' audience there, not a ring (graph/_crowd.py).
+                if _crowd.crowd(self, rows, cols, units, places)["crowd"]:
+                    is_group = False
+                    own = {**(own or {}), "crowd": True}
             return (
                 block_rows,
                 cols,
@@ -1138,6 +1163,17 @@ class GroupDetector(BaseEstimator):
                     # Dense beyond the objects' popularity but explained by its entities'
                     # own activity and taste (a crowd of active users): no miss.
                     explained |= own is not None and not is_group
+                    if (
+                        _CROWD
+                        and not is_group
+                        and own is None
+                        and active
+                        and _crowd.crowd(self, rows, cols, units, places)["crowd"]
+                    ):
+                        # A block of a crowd that the first null already rejects is no
+                        # miss either: a launch evening's blocks ended the search before
+                        # any ring behind them (tests/python/test_graph_crowd_patience_s33.py).
+                        explained = True
                     if own is not None and own.get("team"):
                         # A team leaves the search as a group's members do, and is no
                         # miss (the search goes on as past a group), but is no group.

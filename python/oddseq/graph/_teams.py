@@ -148,6 +148,8 @@ def sittings(det, rows) -> float:
     np.maximum.at(fullest, who, n)
     keep = (n >= det.min_members) & (2 * n >= fullest[who])
     pair = pair[keep]
+    if pair.size == 0:  # (no meeting of min_members: a block's acts in no one window)
+        return 0.0
     # each member's windows of its meetings, and its sittings among them
     met = np.unique((pair % rows.size) * n_bins + pair // rows.size // n_keys)
     who, when = met // n_bins, met % n_bins
