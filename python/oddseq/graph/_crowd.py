@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _teams
+from ._graph import key_index
 
 # A block's objects keep drawing their audience when, for the median object, at least
 # this share of the block's size of other entities take it beyond the block's reach.
@@ -48,18 +49,6 @@ _ARRIVING = 0.5
 # sittings count (make_ecommerce's order-brushing rings of 3-5 rounds read 2 where the
 # grid cut a round's meetings below half of the fullest: no crowd).
 _SITTINGS = 1
-
-
-def _key_index(ev):
-    """The events' keys in key order (built once per fit, shared with the null of
-    visits' object_act_share)."""
-    index = getattr(ev, "_key_index", None)
-    if index is None:
-        flat = ev.keys.ravel()
-        order = np.argsort(flat, kind="stable")
-        index = (order, flat[order])
-        ev._key_index = index
-    return index
 
 
 def arriving(det, rows, cols, units, places) -> float:
@@ -71,7 +60,7 @@ def arriving(det, rows, cols, units, places) -> float:
     window = det._bins[2]
     objects = np.unique(units[cols])
     start, end = _teams._intervals(det, places[cols])
-    order, sorted_keys = _key_index(ev)
+    order, sorted_keys = key_index(ev)
     sorted_keys = np.asarray(sorted_keys, dtype=np.int64)
     members = np.sort(np.asarray(rows, dtype=np.int64))
     lo = np.searchsorted(sorted_keys, objects, side="left")

@@ -329,19 +329,26 @@ class EntityObjectGraph:
         )
 
 
-def object_acts(ev: _Events, objects: np.ndarray, t0: int, window_ns: int):
-    """The acts on ``objects`` (sorted object codes) in windows of ``window_ns`` from
-    ``t0``: unique (row, window, object index) triples, each an entity's events on one
-    of the objects in one window. Reads the events through an index of their object
-    keys, built at the first call for these events: an int64 order and a sorted copy
-    of the keys, 12 bytes a key (int32 keys) or 16 (int64), not kept after the fit."""
+def key_index(ev: _Events):
+    """The events' keys in key order, (an int64 order, the sorted keys): within a key,
+    events in their order. Built at the first call for these events and kept on them for
+    the fit (:func:`object_acts`, the null of visits, the crowd rule)."""
     index = getattr(ev, "_key_index", None)
     if index is None:
         flat = ev.keys.ravel()
         order = np.argsort(flat, kind="stable")
         index = (order, flat[order])
         ev._key_index = index
-    order, sorted_keys = index
+    return index
+
+
+def object_acts(ev: _Events, objects: np.ndarray, t0: int, window_ns: int):
+    """The acts on ``objects`` (sorted object codes) in windows of ``window_ns`` from
+    ``t0``: unique (row, window, object index) triples, each an entity's events on one
+    of the objects in one window. Reads the events through an index of their object
+    keys, built at the first call for these events: an int64 order and a sorted copy
+    of the keys, 12 bytes a key (int32 keys) or 16 (int64), not kept after the fit."""
+    order, sorted_keys = key_index(ev)
     objects = np.asarray(objects, dtype=np.int64)
     lo = np.searchsorted(sorted_keys, objects, side="left")
     length = np.searchsorted(sorted_keys, objects, side="right") - lo

@@ -51,13 +51,9 @@ def object_act_share(ev, t0: int, window_ns: int) -> np.ndarray:
     if in_order:
         # The events' keys in key order (object_acts' index, built once per fit): within
         # a key, events in their order, so each act's events lie next to each other.
-        index = getattr(ev, "_key_index", None)
-        if index is None:
-            flat = ev.keys.ravel()
-            order = np.argsort(flat, kind="stable")
-            index = (order, flat[order])
-            ev._key_index = index
-        order, sorted_keys = index
+        from ._graph import key_index
+
+        order, sorted_keys = key_index(ev)
         sorted_keys = np.asarray(sorted_keys, dtype=np.int64)
         by_key = visit[order // ev.n_keys]
         first = np.r_[True, (sorted_keys[1:] != sorted_keys[:-1]) | (by_key[1:] != by_key[:-1])]
