@@ -379,16 +379,19 @@ def _respelt(unseen, fitted_types, event_column) -> str:
     them ("View" for the model's "view": two systems' exports), or a funnel step's name
     in other words ("add to cart" for "add_to_cart"), the sentence that says so with the
     map to the model's spelling; else ""."""
-    from .sequences._sequences import _spelling_key
+    import pandas as pd
 
+    from .sequences._sequences import _spelling_keys
+
+    # (the keys of each list at once: one label at a time cost 7.5 ms each, 12.5 s to
+    # score a log of 2,000 unseen types: RV s34 H1)
+    names = [str(label) for label in fitted_types]
     fitted = {}
-    for label in fitted_types:
-        fitted.setdefault(_spelling_key(str(label)), str(label))
-    pairs = {
-        label: fitted[_spelling_key(label)]
-        for label in unseen
-        if isinstance(label, str) and _spelling_key(label) in fitted
-    }
+    for key, label in zip(_spelling_keys(pd.Index(names, dtype=object)), names, strict=True):
+        fitted.setdefault(key, label)
+    text = [label for label in unseen if isinstance(label, str)]
+    keys = _spelling_keys(pd.Index(text, dtype=object)) if text else []
+    pairs = {label: fitted[key] for label, key in zip(text, keys, strict=True) if key in fitted}
     if not pairs:
         return ""
     shown = dict(list(pairs.items())[:_SHOWN])

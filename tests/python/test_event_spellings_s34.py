@@ -257,3 +257,24 @@ def test_scoring_against_a_model_of_other_spellings_is_told_to_map_to_the_models
         warnings.simplefilter("always")
         pipe.score(Sequences.from_events(later, **roles))
     assert not [w for w in caught if "never saw" in str(w.message)]
+
+
+def test_the_unseen_types_map_reads_each_list_of_labels_once(monkeypatch):
+    # RV s34 H1: keyed one label at a time (7.5 ms each), scoring a log of 2,000 unseen
+    # types took 12.5 s against 0.6 s; the keys of each list are computed at once.
+    from oddseq import _fitted_data
+    from oddseq.sequences import _sequences
+
+    calls = []
+    keys = _sequences._spelling_keys
+
+    def counted(text):
+        calls.append(len(text))
+        return keys(text)
+
+    monkeypatch.setattr(_sequences, "_spelling_keys", counted)
+    fitted = ["pv", "cart", "add_to_cart"] + [f"/page/{i}" for i in range(2_000)]
+    unseen = ["PV", "add to cart", 7] + [f"/new/{i}" for i in range(5_000)]
+    said = _fitted_data._respelt(unseen, fitted, "behavior")
+    assert "'PV' is 'pv'" in said and "'add to cart' is 'add_to_cart'" in said, said
+    assert calls == [len(fitted), len(unseen) - 1]

@@ -237,17 +237,13 @@ FOLD_SPELLINGS = (
 )
 
 
-def _spelling_key(label: str) -> str:
-    """What spellings of one event type share: the text without case and spaces around
-    it; for a funnel step's name (add_to_cart, "add to cart", AddToCart; buys), also
-    without its word separators and a plural "s", as the funnel compares names
-    (``oddseq.encode._behaviour._funnel_key``), whose step it would take once."""
-    return _spelling_keys(pd.Index([label]))[0]
-
-
 def _spelling_keys(text: pd.Index) -> list:
-    """:func:`_spelling_key` of each of the text labels ``text``, by pandas' string
-    methods over the whole vocabulary (200,000 labels: a second, not ten)."""
+    """What spellings of one event type share, for each of the text labels ``text``: the
+    text without case and spaces around it; for a funnel step's name (add_to_cart, "add
+    to cart", AddToCart; buys), also without its word separators and a plural "s", as the
+    funnel compares names (``oddseq.encode._behaviour._funnel_key``), whose step it would
+    take once. By pandas' string methods over the whole list at once (200,000 labels: a
+    second, not ten; call it once per list, never per label)."""
     from ..encode._behaviour import _STEP_NAMES
 
     keys = pd.Series(text, dtype=object).str.strip().str.lower()
