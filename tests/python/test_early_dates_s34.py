@@ -214,3 +214,18 @@ def test_said_once_where_the_group_stage_reads_the_log_too(shop):
             group_by=["category_id"],
         )
     assert len(_early(caught)) == 1
+
+
+def test_the_warning_shows_the_times_to_the_nanosecond_and_a_shell_route():
+    # RV s34 M6: a week of seconds read as nanoseconds showed "00:00:01 .. 00:00:01", and
+    # the shell was told --time-unit, which a date written as text does not take.
+    import warnings
+
+    from oddseq.utils._time import _warn_if_early_dates
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _warn_if_early_dates("ts", 1_511_539_208, 1_512_139_208)
+    (said,) = [str(w.message) for w in caught]
+    assert "1970-01-01 00:00:01.511539208 .. 1970-01-01 00:00:01.512139208" in said, said
+    assert "write the numbers, not these dates, to the file and pass --time-unit" in said

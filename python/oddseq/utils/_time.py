@@ -162,7 +162,8 @@ def _warn_if_early_dates(name: str, low: int, high: int) -> None:
     f = 1000**k
 
     def moment(ns):
-        return str(pd.Timestamp(int(ns), unit="ns").floor("s"))
+        # (to the nanosecond: a week of seconds read as ns lies within one second, RV s34)
+        return str(pd.Timestamp(int(ns), unit="ns"))
 
     def day(ns):
         return str(pd.Timestamp(int(ns), unit="ns").date())
@@ -173,7 +174,8 @@ def _warn_if_early_dates(name: str, low: int, high: int) -> None:
         f"numbers since the epoch made datetimes in too fine a unit ({_TOO_FINE[k]})? "
         "If so, make the column from the numbers in their unit, "
         f"pd.to_datetime(numbers, unit='s') for seconds ('ms' for milliseconds), or pass "
-        "the numbers with time_unit= (--time-unit from the shell); times counted from a "
+        "the numbers with time_unit= (from the shell: write the numbers, not these dates, to "
+        "the file and pass --time-unit; a date as text has no unit); times counted from a "
         "start, not dates, are read right as they are",
         UserWarning,
         stacklevel=user_stacklevel(),
