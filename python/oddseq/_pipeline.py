@@ -1166,14 +1166,43 @@ def _warn_too_few_for_the_rate(n: int, rate: float, flagged: int) -> None:
     )
 
 
+# The few-normal warning's advice of a rate (:func:`_warn_too_few_normal`), with the
+# shell's route; the shell says ``pass --false-alarm-rate {rate} or more`` instead.
+FEW_NORMAL_RATE = (
+    "pass false_alarm_rate={rate} or more (oddseq detect or oddseq fit --false-alarm-rate {rate})"
+)
+
+
+def _rate_n_can_show(n: int) -> float:
+    """The smallest rate of two significant figures that ``n`` sequences can show,
+    ``1 / n`` rounded up (30: 0.034, 80: 0.013, 150: 0.0067): a number the shell's
+    ``--false-alarm-rate`` takes as written (``1/30`` is no float), with ``n * rate >=
+    1`` (:func:`_too_few_for_the_rate` then quiet)."""
+    exact = 1.0 / n
+    step = 10.0 ** (np.floor(np.log10(exact)) - 1)  # the second figure's place
+    rate = float(np.ceil(round(exact / step, 6)) * step)
+    rate = float(f"{rate:.2g}")  # (2 figures, without the float's tail)
+    while _too_few_for_the_rate(n, rate):  # (a guard: rounding up leaves none short)
+        rate = float(f"{rate + step:.2g}")
+    return rate
+
+
 def _warn_too_few_normal(n: int, rate: float) -> None:
     """Normal-only fitting's note of :func:`_too_few_for_the_rate` (once per fit): the
     cut is the (1 - ``rate``) quantile of ``n`` out-of-fold scores of normal sequences,
     extrapolated past them by a tail model of their top few where ``n`` cannot show it.
     hdfs_xu fitted on 30 normal blocks (seeds 758, 762-764): 0-18% of 1,500 held-out
     normal blocks flagged, 0-100% of 300 anomalous ones; on 400, 0.7-1.1% and all of
-    them (NA s34)."""
+    them (NA s34). The rate it advises is a number (:func:`_rate_n_can_show`), in the
+    shell's spelling where the shell calls (RV s34 L11: "1/30" was no float)."""
     need = int(np.ceil(1 / rate))
+    shown = _rate_n_can_show(n)
+    advice = (
+        ", or " + FEW_NORMAL_RATE.format(rate=f"{shown:g}") + f", a rate {n} can show "
+        f"(1/{n} rounded up), its cut near their highest score"
+        if shown < 0.5  # (false_alarm_rate is under 0.5)
+        else ""
+    )
     warnings.warn(
         f"only {n} normal sequences for the cut at false_alarm_rate={rate:g}: it flags "
         f"beyond the score one normal sequence in {1 / rate:.0f} exceeds, which {n} cannot "
@@ -1181,9 +1210,7 @@ def _warn_too_few_normal(n: int, rate: float) -> None:
         "flagged can be several times the rate, or what is odd can fall under the cut "
         f"(hdfs_xu fitted on 30 normal blocks: 0-18% of normal blocks flagged, 0-100% of "
         f"anomalous ones). Fit on {need:,} normal sequences or more; with fewer, read "
-        "the ranked table from the top, or pass false_alarm_rate= at least "
-        f"1/{n} (oddseq detect --false-alarm-rate), a rate {n} can show, its cut near "
-        "their highest score.",
+        f"the ranked table from the top{advice}.",
         UserWarning,
         stacklevel=user_stacklevel(),
     )
@@ -2027,7 +2054,14 @@ class AnomalyPipeline(SaveMixin):
             normal behaviour; the cut is the (1 - ``false_alarm_rate``) quantile
             (default 0.005) of out-of-fold scores: each sequence scored by a detector
             fitted on the other ``n_folds - 1`` folds, never in-sample (optimistic for
-            neighbour methods). Each feature's scale carries one pseudo-row a log unit
+            neighbour methods). On fewer normal sequences than ``1 /
+            false_alarm_rate`` (200 at the default) that quantile lies past their
+            scores, extrapolated from the top few, and the share flagged can be several
+            times the rate or nothing odd can pass the cut: a warning says so and advises
+            fitting on more, reading the ranked table from the top, or a rate they can
+            show, 1/n rounded up (``false_alarm_rate=0.034`` for 30;
+            ``threshold_info_["few_sequences"]``).
+            Each feature's scale carries one pseudo-row a log unit
             from the mean, so what the normal data never did (an event type none of it
             had) weighs most. A warning says when the out-of-fold scores hold a group
             of at least 2% far beyond the rest (``threshold_info_["separate_tail"]``

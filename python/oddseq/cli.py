@@ -1536,7 +1536,7 @@ DROP_DUPLICATES_COMMANDS = ("detect", "fit", "score", "stream")
 def _in_shell_words(text: str, command: str | None = None) -> str:
     """A message's Python routes replaced by the shell's (a warning's or an error's);
     ``command``: the oddseq command that says it (its options)."""
-    from ._pipeline import CATEGORY_ROUTE
+    from ._pipeline import CATEGORY_ROUTE, FEW_NORMAL_RATE
     from .preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED, STRAY_ROUTE
 
     if CATEGORY_ROUTE in text:  # items without a category: the file's, with --category
@@ -1560,6 +1560,13 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
             side,
             f"model.{side} in Python (oddseq {command or 'score'} has no option for a side table)",
         )
+
+    first, *rest = FEW_NORMAL_RATE.split("{rate}")
+    few = re.search(
+        re.escape(first) + r"(?P<rate>[0-9.e-]+)" + r"(?P=rate)".join(map(re.escape, rest)), text
+    )
+    if few:  # the few-normal warning's rate: the shell's option, as the shell takes it
+        text = text.replace(few.group(0), f"pass --false-alarm-rate {few.group('rate')} or more")
 
     if STRAY_ROUTE in text:  # the stray-event warning: no quality_report in the shell
         text = text.replace(f"; {STRAY_ROUTE}", "") + (
