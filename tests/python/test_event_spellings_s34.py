@@ -275,6 +275,6 @@ def test_the_unseen_types_map_reads_each_list_of_labels_once(monkeypatch):
     monkeypatch.setattr(_sequences, "_spelling_keys", counted)
     fitted = ["pv", "cart", "add_to_cart"] + [f"/page/{i}" for i in range(2_000)]
     unseen = ["PV", "add to cart", 7] + [f"/new/{i}" for i in range(5_000)]
-    said = _fitted_data._respelt(unseen, fitted, "behavior")
+    said = _fitted_data._respelt(_sequences.respelt_as(unseen, fitted), "behavior")
     assert "'PV' is 'pv'" in said and "'add to cart' is 'add_to_cart'" in said, said
     assert calls == [len(fitted), len(unseen) - 1]

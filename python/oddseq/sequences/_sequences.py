@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import numbers
 import warnings
 
@@ -236,6 +238,47 @@ FOLD_SPELLINGS = (
     "map): "
 )
 
+#: The event types of the model a log is read against (:func:`spelt_as`), or None.
+_SPELT_AS: contextvars.ContextVar = contextvars.ContextVar("spelt_as", default=None)
+#: At most this many spellings in the map to a model's (a log of URL paths in another
+#: case could bring thousands; the line says how many more).
+_MAPPED_SHOWN = 50
+
+
+@contextlib.contextmanager
+def spelt_as(fitted_types):
+    """Read event logs (:meth:`Sequences.from_events`) against a fitted model's event
+    types ``fitted_types`` (None: no model): the spelling warning then maps the log's
+    spellings to the model's own instead of folding them (RV s34 M1: a model fitted on
+    "Pv, Cart, Fav, Buy" read none of a log folded to lower case). For the readers of a
+    log that is scored: ``oddseq score``, ``normal=``."""
+    types = None if fitted_types is None else [str(t) for t in fitted_types]
+    token = _SPELT_AS.set(types)
+    try:
+        yield
+    finally:
+        _SPELT_AS.reset(token)
+
+
+def respelt_as(labels, fitted_types) -> dict:
+    """{label: the fitted type it spells otherwise} for each text label of ``labels``
+    the model never saw (not in ``fitted_types``) whose spelling key
+    (:func:`_spelling_keys`) is a fitted type's: "View" for the model's "view", "add to
+    cart" for its "add_to_cart". Where several fitted types share a key, the least by
+    text (the same whatever the order they were recorded in). The keys of each list at
+    once (one label at a time cost 7.5 ms each: RV s34 H1)."""
+    fitted = [str(t) for t in fitted_types]
+    known = set(fitted)
+    text = [v for v in labels if isinstance(v, str) and v not in known]
+    if not text or not fitted:
+        return {}
+    by_key: dict = {}
+    for key, label in zip(_spelling_keys(pd.Index(fitted, dtype=object)), fitted, strict=True):
+        if key not in by_key or label < by_key[key]:
+            by_key[key] = label
+    keys = _spelling_keys(pd.Index(text, dtype=object))
+    return {v: by_key[k] for v, k in zip(text, keys, strict=True) if k in by_key}
+
 
 def _spelling_keys(text: pd.Index) -> list:
     """What spellings of one event type share, for each of the text labels ``text``: the
@@ -276,14 +319,16 @@ def spelling_groups(labels) -> list:
     return list(groups.values())
 
 
-def spelling_warning_text(labels, counts, name) -> str | None:
+def spelling_warning_text(labels, counts, name, fitted_types=None) -> str | None:
     """The DataWarning's text where the event column ``name`` spells one type several
     ways (:func:`spelling_groups` of ``labels``, whose events ``counts`` gives, or None:
     not counted): each spelling is its own type, so their events count apart and a
     funnel read from the names takes one spelling per step. Read as written, as ids are
     ("0123" and "123" stay two): what a difference in case means is the analyst's to
     say; the fix folds them (the most frequent spelling kept where more than case and
-    spaces differ). None where every type has one spelling."""
+    spaces differ). Read against a model (``fitted_types``, its event types: scored),
+    the fix maps them to the model's own spellings instead (:func:`_to_the_models`): a
+    fold can make them all unknown to it. None where every type has one spelling."""
     groups = spelling_groups(labels)
     if not groups:
         return None
@@ -302,6 +347,15 @@ def spelling_warning_text(labels, counts, name) -> str | None:
     examples = "; ".join(", ".join(shown(v) for v in g) for g in groups[:2])
     more = f"; and {len(groups) - 2:,} more" if len(groups) > 2 else ""
     n_types = sum(len(g) for g in groups)
+    kinds = f"{len(groups):,} event type{'s' if len(groups) > 1 else ''}"
+    said = (
+        f"column {name!r} spells {kinds} in more than one way, differing only "
+        f"{_how_they_differ(groups)} ({examples}{more}): read as written, they are "
+        f"{n_types:,} types, so each spelling's events count apart"
+    )
+    if fitted_types is not None:
+        # (the model's funnel is its own: which spelling a funnel read here takes is moot)
+        return said + _to_the_models(labels, count, groups, fitted_types, name)
     from ..encode._behaviour import guess_funnel
 
     variants = {v for g in groups for v in g}
@@ -312,37 +366,79 @@ def spelling_warning_text(labels, counts, name) -> str | None:
             f", and a funnel read from the names takes one spelling of each step "
             f"({', '.join(steps)}): the other spellings' events are no step of it"
         )
-    kinds = f"{len(groups):,} event type{'s' if len(groups) > 1 else ''}"
     fold = f"df[{name!r}] = df[{name!r}].str.strip().str.lower()"
-    # Spellings that differ beyond case and spaces: mapped, once folded, to the most
-    # frequent one's folded text.
-    beyond = {
+    beyond = _beyond_case(groups)
+    if beyond:
+        fold += f".replace({beyond!r})"
+    return f"{said}{funnel}. {FOLD_SPELLINGS}{fold}"
+
+
+def _beyond_case(groups) -> dict:
+    """Spellings that differ beyond case and spaces (a funnel step's name in other
+    words): each, once folded, mapped to the most frequent one's folded text (each
+    group's first)."""
+    return {
         v.strip().lower(): g[0].strip().lower()
         for g in groups
         for v in g
         if v.strip().lower() != g[0].strip().lower()
     }
-    how = "in case or spaces around them"
-    if beyond:
-        fold += f".replace({beyond!r})"
-        how = "in case, spaces or (a funnel step's name) its word separators or plural"
-    return (
-        f"column {name!r} spells {kinds} in more than one way, differing only {how} "
-        f"({examples}{more}): read as written, they are {n_types:,} types, so each "
-        f"spelling's events count apart{funnel}. {FOLD_SPELLINGS}{fold}"
-    )
+
+
+def _how_they_differ(groups) -> str:
+    if _beyond_case(groups):
+        return "in case, spaces or (a funnel step's name) its word separators or plural"
+    return "in case or spaces around them"
+
+
+def _to_the_models(labels, count: dict, groups, fitted_types, name) -> str:
+    """:func:`spelling_warning_text`'s fix where the log is read against a model of
+    ``fitted_types``: the map of every spelling it never saw to its own (the log's
+    other types it knows in another spelling too: :func:`respelt_as`), the most frequent
+    first; what it knows of each spelling already, or of none."""
+    labels = list(pd.Index(labels))
+    mapping = respelt_as(labels, fitted_types)
+    mapping = dict(sorted(mapping.items(), key=lambda kv: (-count.get(kv[0], 0), kv[0])))
+    known = {str(t) for t in fitted_types}
+    apart = [g for g in groups if all(v in known for v in g)]
+    unknown = [g for g in groups if not any(v in known or v in mapping for v in g)]
+    said = ""
+    if mapping:
+        shown = dict(list(mapping.items())[:_MAPPED_SHOWN])
+        more = len(mapping) - len(shown)
+        first = f" (the first {len(shown):,} of {len(mapping):,})" if more else ""
+        said += (
+            ". The model they are scored with was fitted on other spellings: map them to "
+            f"its own before scoring (a fold to lower case can make them all unknown to "
+            f"it){first}: df[{name!r}] = df[{name!r}].replace({shown!r})"
+        )
+    if apart:
+        spellings = " and ".join(repr(v) for v in apart[0])
+        also = f" (and {len(apart) - 1:,} more such)" if len(apart) > 1 else ""
+        said += (
+            f". The model was fitted on {spellings} apart too{also}, and scores them as "
+            "written; to read them as one, fold them in both logs and refit"
+        )
+    if unknown:
+        spellings = ", ".join(repr(v) for v in unknown[0])
+        also = f" (and {len(unknown) - 1:,} more such)" if len(unknown) > 1 else ""
+        said += (
+            f". The model knows no spelling of {spellings}{also}: it reads them as types "
+            "it never saw however they are spelt"
+        )
+    return said
 
 
 def _warn_if_spelt_apart(labels, codes, name) -> None:
     """:func:`spelling_warning_text` as a DataWarning, its events counted from the
-    column's ``codes`` (-1 missing) only where there is something to say."""
+    column's ``codes`` (-1 missing) only where there is something to say; against the
+    model of :func:`spelt_as` where the log is read for one."""
     if not spelling_groups(labels):
         return
     codes = np.asarray(codes)
     counts = np.bincount(codes[codes >= 0], minlength=len(labels))
-    warnings.warn(
-        spelling_warning_text(labels, counts, name), DataWarning, stacklevel=user_stacklevel()
-    )
+    said = spelling_warning_text(labels, counts, name, fitted_types=_SPELT_AS.get())
+    warnings.warn(said, DataWarning, stacklevel=user_stacklevel())
 
 
 def _hashable(value) -> bool:
