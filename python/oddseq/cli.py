@@ -309,21 +309,45 @@ FALSE_ALARM_RATE_HELP = (
 
 def cut_options(args):
     """--contamination as AnomalyPipeline's contamination= ("auto" or a number), checked
-    with --false-alarm-rate in the shell's words (detect, fit)."""
-    if args.false_alarm_rate is not None and args.contamination != "auto":
+    with --false-alarm-rate and --normal in the shell's words (detect, fit): a share
+    beside --normal is refused as AnomalyPipeline.fit refuses contamination= beside
+    normal=True (``refuse_share_with_normal``), naming --false-alarm-rate."""
+    if args.contamination == "auto":
+        value = "auto"
+    else:
+        try:
+            value = float(args.contamination)
+        except ValueError:
+            raise ValueError(
+                f"--contamination must be a number in (0, 0.5] or auto, got {args.contamination!r}"
+            ) from None
+    if getattr(args, "normal", None) and value != "auto" and 0 < value <= 0.5:
+        later = (
+            "a later log, keep the top rows of oddseq score's table"
+            if getattr(args, "command", None) == "fit"
+            else "FILE, keep the top rows of its ranked table"
+        )
+        rate = (
+            f"--false-alarm-rate {value:g} instead (the {1 - value:g} quantile of "
+            "out-of-fold normal scores)"
+            if value < 0.5
+            else "--false-alarm-rate a rate under 0.5 instead, such as 0.1 (a quantile of "
+            "out-of-fold normal scores)"
+        )
+        raise ValueError(
+            f"--contamination {args.contamination} with --normal: --contamination is the "
+            "share of anomalies in the fitted log, and --normal says it holds none; its cut, "
+            "the top share of the fitted entities' own in-sample scores, is not the "
+            "normal-only cut. For the share of normal entities the cut may flag, pass "
+            f"{rate}; to flag a set share of {later} (--top N)"
+        )
+    if args.false_alarm_rate is not None and value != "auto":
         raise ValueError(
             f"--false-alarm-rate sets the cut of --contamination auto; with --contamination "
             f"{args.contamination} the top share is flagged whatever the rate: pass one "
             "of the two"
         )
-    if args.contamination == "auto":
-        return "auto"
-    try:
-        return float(args.contamination)
-    except ValueError:
-        raise ValueError(
-            f"--contamination must be a number in (0, 0.5] or auto, got {args.contamination!r}"
-        ) from None
+    return value
 
 
 def _write_ranked(table, args, fmt):
@@ -431,9 +455,7 @@ def model_role_errors(pipe, roles: dict) -> list:
 
 
 def _score(args) -> int:
-    from ._fitted_data import fitted_event_types
     from .sequences import Sequences
-    from .sequences._sequences import spelt_as
 
     progress = _progress_wanted(args)
     roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
@@ -457,8 +479,7 @@ def _score(args) -> int:
             log = as_fitted_labels(pipe, log, args.item, args.category)
             if args.category is not None:
                 _add_categories(pipe, log, args.item, args.category)
-            with spelt_as(fitted_event_types(pipe)):  # its spellings' map: the model's
-                seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
+            seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
             table = pipe.score(seqs)
         written = _write_ranked(table, args, fmt)
     except _NoEvents as none:
