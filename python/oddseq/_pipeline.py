@@ -63,7 +63,7 @@ from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
 from .preprocessing._quality import warn_about_the_log
 from .sequences import Sequences
-from .sequences._sequences import check_role_names, refuse_rounded_column
+from .sequences._sequences import check_role_names, refuse_rounded_column, spelt_as
 from .utils._params import (
     Check,
     Contamination,
@@ -462,7 +462,13 @@ def detect_anomalies(
                 dropna=dropna,
             )
 
-    seqs = sequences(df, "")
+    # Scored by a model fitted on normal: its spellings, not a fold, are the fix of a
+    # type spelt several ways (RV s34 M1)
+    spelt = None
+    if normal is not None and event is not None and event in normal:
+        spelt = [str(v) for v in pd.unique(normal[event].dropna()) if isinstance(v, str)]
+    with spelt_as(spelt):
+        seqs = sequences(df, "")
     if not len(seqs) and normal is None:  # a day without events: nothing to fit on
         _warn_no_events("df has no rows; nothing was fitted (the pipeline returned is None)")
         table = empty_table(seqs.ids, _group_objects(df, groups, group_by, item) is not None)

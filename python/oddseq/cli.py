@@ -455,7 +455,9 @@ def model_role_errors(pipe, roles: dict) -> list:
 
 
 def _score(args) -> int:
+    from ._fitted_data import fitted_event_types
     from .sequences import Sequences
+    from .sequences._sequences import spelt_as
 
     progress = _progress_wanted(args)
     roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
@@ -479,7 +481,8 @@ def _score(args) -> int:
             log = as_fitted_labels(pipe, log, args.item, args.category)
             if args.category is not None:
                 _add_categories(pipe, log, args.item, args.category)
-            seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
+            with spelt_as(fitted_event_types(pipe)):  # its spellings' map: the model's
+                seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
             table = pipe.score(seqs)
         written = _write_ranked(table, args, fmt)
     except _NoEvents as none:

@@ -1050,18 +1050,24 @@ def _spellings(seqs: Sequences) -> dict | None:
     return {label: int(counts[i]) for i, label in enumerate(labels) if text[i]}
 
 
-def _warn_spelt_apart(facts, options: dict) -> None:
+def _warn_spelt_apart(facts, options: dict, pipeline) -> None:
     """One machine's warning of an event type spelt several ways, by case or spaces
     around it (``spelling_warning_text``: "view" and "View", kept apart), on the whole
     log's types: the partitions' text types and counts summed (the spellings may sit in
-    different partitions)."""
+    different partitions); read to be scored by ``pipeline`` (fitted on ``normal=``),
+    mapped to its spellings."""
     counts: dict = {}
     for part in facts:
         for label, n in (part.get("spellings") or {}).items():
             counts[label] = counts.get(label, 0) + n
     if not counts:
         return
-    said = spelling_warning_text(list(counts), list(counts.values()), options["event"])
+    said = spelling_warning_text(
+        list(counts),
+        list(counts.values()),
+        options["event"],
+        fitted_types=_fitted_data.fitted_event_types(pipeline),
+    )
     if said is not None:
         warnings.warn(said, DataWarning, stacklevel=user_stacklevel())
 
@@ -3564,7 +3570,7 @@ def _shuffled_sequences(
     _refuse_missing(got[len(states) :], reports, entity, options)
     _warn_about_log(got[len(states) :], reports, entity, options)
     _warn_alike_as_text(states, got[len(states) :], options)
-    _warn_spelt_apart(got[len(states) :], options)
+    _warn_spelt_apart(got[len(states) :], options, pipeline)
     if columns_checked:
         _warn_about_columns(got[: len(states)], got[len(states) :], entity, pipeline.min_events)
         _warn_repeated(states, got[len(states) :])
