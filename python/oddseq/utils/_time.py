@@ -63,11 +63,15 @@ _DURATION_UNITS_NS = {
 # Text that is only a number ("30", " 1.5 ", "1e3"): a duration without a unit.
 _BARE_NUMBER = re.compile(r"^\s*(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 _SIMPLE_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*$")
-# Serialises _parse_text's short recording of pandas' warnings. warnings.catch_warnings
-# saves and restores the process-wide filters and showwarning: two threads (dask's
-# threaded scheduler builds partitions concurrently) interleaving it can leave a
-# recording showwarning or an 'always' filter installed for the rest of the process.
-# pandas tells a day/month swap only by a warning, so the warning has to be caught.
+# Serialises _parse_text's short watch on pandas' warnings. pandas tells a day/month swap
+# only by a warning, so the warning has to be caught; but the warning machinery is
+# process-wide (filters, showwarning), and dask's threaded scheduler builds partitions
+# concurrently, where pandas itself enters warnings.catch_warnings. An interleaved
+# save/restore can leave the watcher installed after it is done: so the watcher keeps
+# only its own thread's two pandas messages while it is on, and hands every other warning
+# (another thread's, or any after it is done) to the handler it found; and it changes no
+# filter but two 'always' for those two messages (catch_warnings(record=True) swapped in
+# a list that a late restore left installed, losing every later warning of the process).
 _RECORDING = threading.Lock()
 _MONTHS = (
     "January February March April May June July August September October November December"
@@ -1346,6 +1350,41 @@ def _mixed_in_order(series: pd.Series, name: str, dayfirst) -> pd.Series:
     return pd.Series(out, index=series.index, name=series.name, dtype=object)
 
 
+class _PandasDateWarnings:
+    """While on (``with``, inside ``warnings.catch_warnings()``), this thread's pandas
+    warnings of a day/month swap (kept in :attr:`swapped`) and of a format not inferred
+    (dropped); every other warning, and any once it is off, goes to the handler it found
+    (see _RECORDING: a late restore by another thread may leave it installed)."""
+
+    _OURS = ("Parsing dates in", "Could not infer format")
+
+    def __init__(self):
+        self.swapped = None
+        self._thread = threading.get_ident()
+        self._on = False
+        self._previous = None
+
+    def __enter__(self):
+        for text in self._OURS:
+            warnings.filterwarnings("always", message=text)
+        self._previous = warnings.showwarning
+        warnings.showwarning = self
+        self._on = True
+        return self
+
+    def __exit__(self, *exc):
+        self._on = False
+        return False
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None):
+        text = str(message)
+        if self._on and threading.get_ident() == self._thread and text.startswith(self._OURS):
+            if text.startswith(self._OURS[0]) and self.swapped is None:
+                self.swapped = text
+            return
+        self._previous(message, category, filename, lineno, file, line)
+
+
 def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Series:
     """Text dates -> a datetime Series (naive, or time-zone aware; mixed offsets -> UTC)."""
     written = series  # as the caller wrote them, for messages
@@ -1363,8 +1402,8 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
     def convert(**kwargs):
         if dayfirst is not None:
             kwargs["dayfirst"] = bool(dayfirst)
-        with _RECORDING, warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        watch = _PandasDateWarnings()
+        with _RECORDING, warnings.catch_warnings(), watch:
             try:
                 result = pd.to_datetime(series, **kwargs)
             except ValueError as error:
@@ -1382,18 +1421,12 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
                 zone = _one_zone_across_dst(series)
                 if zone is not None:
                     result = result.dt.tz_convert(zone)
-        for warning in caught:
-            text = str(warning.message)
-            if text.startswith("Parsing dates in"):
-                # pandas swapped day and month for some values behind a warning: an
-                # error here, never a reading the caller did not ask for.
-                raise ValueError(text)
-            if not text.startswith("Could not infer format"):
-                # "Could not infer format" is expected (dateutil per value, safe once
-                # the day/month order is settled); anything else goes to the caller.
-                warnings.warn_explicit(
-                    warning.message, warning.category, warning.filename, warning.lineno
-                )
+        if watch.swapped is not None:
+            # pandas swapped day and month for some values behind a warning: an error
+            # here, never a reading the caller did not ask for. ("Could not infer
+            # format" is expected: dateutil per value, safe once the day/month order is
+            # settled; the watch keeps it from the caller.)
+            raise ValueError(watch.swapped)
         return result
 
     try:
