@@ -1404,11 +1404,32 @@ def as_labels(column):
 
 # Column names that read as a time or an event type (case-blind): the columns
 # omitted_roles_note names first for --time and --event (a time's name is no event's:
-# REES46's event_time beside event_type).
+# REES46's event_time beside event_type). Event names best first (RV s34 L3: BGL's
+# structured CSV has Type, RAS or KERNEL's kind of message, before EventId): one that
+# says "event", then a behaviour's or a template's, then a bare type or kind; a type of
+# something else (device_type, user_type) is none.
 _TIME_NAMES = re.compile(r"time|(?<!up)date|^ts$|_ts$|^ts_|_at$|^when$")
-_EVENT_NAMES = re.compile(
-    r"event|behaviou?r|action|activity|type|kind|verb|template|operation|^op$"
+_EVENT_NAMES = (
+    re.compile(r"event"),
+    re.compile(r"behaviou?r|action|activity|verb|template|operation|^op$"),
+    re.compile(r"^(type|kind)(_?(id|name))?$"),
 )
+
+
+def _named_as(role: str, columns) -> list:
+    """The ``columns`` whose names read as ``role``'s (event or time), best first (in the
+    file's order within a kind): for the event, never a time's name."""
+    low = [str(c).lower() for c in columns]
+    if role == "time":
+        return [c for c, name in zip(columns, low) if _TIME_NAMES.search(name)]
+    ranked: list = []
+    for pattern in _EVENT_NAMES:
+        ranked += [
+            c
+            for c, name in zip(columns, low)
+            if c not in ranked and pattern.search(name) and not _TIME_NAMES.search(name)
+        ]
+    return ranked
 
 
 def omitted_roles_note(command: str, args, columns) -> str | None:
@@ -1429,13 +1450,10 @@ def omitted_roles_note(command: str, args, columns) -> str | None:
         "event": "no --event, so every event is one type",
         "time": "no --time, so each entity's events are in the file's row order",
     }
-    names = {"event": _EVENT_NAMES, "time": _TIME_NAMES}
     said, hints, roles = [], [], []
     for role in missing:
         said.append(done[role])
-        like = [c for c in free if names[role].search(str(c).lower())]
-        if role == "event":
-            like = [c for c in like if not _TIME_NAMES.search(str(c).lower())]
+        like = _named_as(role, free)
         if like:
             hints.append(f"--{role} {shlex.quote(str(like[0]))}")
             roles.append("event type" if role == "event" else role)
