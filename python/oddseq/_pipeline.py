@@ -1330,9 +1330,14 @@ def _side_fixes(side, bad, entity=None) -> str:
             )
             text = [c for c in text if c != keys[0]]
     if dates:
+        # (day in the column's zone, or none: a plain day minus zoned dates fails, RV s34 L4)
+        column = side[dates[0]]
+        latest = column.max()
+        latest = "YYYY-MM-DD" if pd.isna(latest) else str(latest.tz_localize(None))
         said.append(
-            f"{dates} are dates: give a number instead, such as the days since each "
-            f"(day - side[{dates[0]!r}]).dt.days, day a pd.Timestamp such as the log's last"
+            f"{dates} are dates: give a number instead, such as the days since each, "
+            f"(day - side[{dates[0]!r}]).dt.days with day = pd.Timestamp({latest!r}, "
+            f"tz=side[{dates[0]!r}].dt.tz): its latest, or the log's last day"
         )
     if spans:
         # (seconds: .dt.days is 0 for every duration under a day, RV s34 M4)
