@@ -821,6 +821,7 @@ def _build(
     if timed and seqs.times is not None:  # for the client's _warn_outside_the_window
         state["timed"] = (seqs.times, seqs.offsets, seqs.ids)
         facts["n_times"] = seqs.n_events
+        facts["tz"] = seqs.tz  # (its clock times in the log's zone)
         facts["repeats"] = _repeat_facts(seqs)
         if isinstance(facts["repeats"]["entities"], str):  # _UNJUDGED
             state["unjudged"] = seqs  # (no copy where min_events keeps every sequence)
@@ -1003,6 +1004,7 @@ def _warn_outside_the_window(states, facts):
                     _Owners(first, sum(f[2] for f in found)),
                     (min(i[0] for i in inside), max(i[1] for i in inside)),
                     (min(f[4][0] for f in found), max(f[4][1] for f in found)),
+                    tz=next((f["tz"] for f in facts if f.get("tz")), None),
                 )
     if not any(counts):
         return states

@@ -277,26 +277,32 @@ def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int 
                 seqs.ids[owners],
                 (inside.min(), inside.max()),
                 (strays.min(), strays.max()),
+                tz=seqs.tz,
             )
 
 
-def _window_stamps(inside, strays) -> list:
+def _window_stamps(inside, strays, tz=None) -> list:
     """The extremes (ns, UTC) of the events ``inside`` the main time window and of the
-    ``strays`` as text: the window's by its own span (a short window with a stray a week
-    before still reads its clock times: RV s34), dates where it spans three days or more,
-    else to the minute (to the second under ten minutes); the strays' by theirs, never
-    finer than the window's. The caller says " UTC" after clock times (``_clock_zone``).
-    A stretch of a day read "(2019-10-01 to 2019-10-01), on 2019-10-01" (NA s34)."""
+    ``strays`` as text, in the log's zone ``tz`` (None: UTC): the window's by its own
+    span (a short window with a stray a week before still reads its clock times: RV
+    s34), dates where it spans three days or more, else to the minute (to the second
+    under ten minutes); the strays' by theirs, never finer than the window's. The
+    caller says the zone after clock times (``_clock_zone``). A stretch of a day read
+    "(2019-10-01 to 2019-10-01), on 2019-10-01" (NA s34)."""
     window = _grain(inside)
     forms = ["{:%Y-%m-%d %H:%M:%S}", "{:%Y-%m-%d %H:%M}", "{:%Y-%m-%d}"]
     in_form, stray_form = forms[window], forms[max(window, _grain(strays))]
-    return [in_form.format(_stamp(t)) for t in inside] + [
-        stray_form.format(_stamp(t)) for t in strays
+    return [in_form.format(_stamp(t, tz)) for t in inside] + [
+        stray_form.format(_stamp(t, tz)) for t in strays
     ]
 
 
-def _stamp(t) -> pd.Timestamp:
-    return pd.Timestamp(int(t), unit="ns")
+def _stamp(t, tz=None) -> pd.Timestamp:
+    """A time (ns since the epoch, UTC) as its Timestamp, on the clock of zone ``tz``
+    (a Shanghai log's 09:00 is 09:00, not 01:00 UTC: RV s34 L2)."""
+    if tz is None:
+        return pd.Timestamp(int(t), unit="ns")
+    return pd.Timestamp(int(t), unit="ns", tz="UTC").tz_convert(tz)
 
 
 def _grain(pair) -> int:
@@ -308,18 +314,19 @@ def _grain(pair) -> int:
     return 1 if span >= pd.Timedelta(minutes=10) else 0
 
 
-def _clock_zone(stamps) -> str:
-    """The zone said after the clock times of :func:`_window_stamps` (UTC), none after
-    dates."""
-    return " UTC" if ":" in stamps[0] else ""
+def _clock_zone(stamps, tz=None) -> str:
+    """The zone said after the clock times of :func:`_window_stamps` (the log's ``tz``,
+    else UTC), none after dates."""
+    return f" {tz or 'UTC'}" if ":" in stamps[0] else ""
 
 
-def warn_strays(n_outside: int, owners, inside, strays) -> None:
+def warn_strays(n_outside: int, owners, inside, strays, tz=None) -> None:
     """The DataWarning of ``n_outside`` events outside the log's main time window
     (:func:`main_time_window`), of the entities ``owners`` (their ids in the log's order,
     or what gives the first few and how many: ``ids[:k]`` and ``len``), with the extremes
-    (ns) of the events ``inside`` it and of the ``strays``: :func:`warn_about_the_log`'s,
-    and oddseq.dask's from its partitions' counts."""
+    (ns) of the events ``inside`` it and of the ``strays``, on the clock of the log's
+    zone ``tz`` (None: UTC): :func:`warn_about_the_log`'s, and oddseq.dask's from its
+    partitions' counts."""
     import warnings
 
     from ..exceptions import DataWarning
@@ -328,8 +335,8 @@ def warn_strays(n_outside: int, owners, inside, strays) -> None:
     # The dates quality_report gives: the span of the other events (the window's own
     # bounds are padded, and can lie past the log's end); clock times where they span
     # under three days (_window_stamps).
-    low, high, first, last = _window_stamps(inside, strays)
-    zone, stray_zone = _clock_zone([low]), _clock_zone([first])
+    low, high, first, last = _window_stamps(inside, strays, tz)
+    zone, stray_zone = _clock_zone([low], tz), _clock_zone([first], tz)
     one, lone = n_outside == 1, len(owners) == 1
     events = "1 event" if one else f"{n_outside:,} events"
     entities = "1 entity" if lone else f"{len(owners):,} entities"
@@ -794,7 +801,7 @@ def _completeness(found: _Findings, df: pd.DataFrame, entity) -> None:
 def _time_order_and_duplicates(found, df, entity, time, reading, time_range) -> None:
     """Times out of order within entities, exact duplicate rows, events outside the
     log's main time window and (given ``time_range``) outside the stated range."""
-    ns, bad, _ = parse_times(df[time], time, **reading)
+    ns, bad, tz = parse_times(df[time], time, **reading)
     times = pd.Series(
         np.where(bad, np.iinfo(np.int64).min, ns) if bad is not None else ns, index=df.index
     )
@@ -824,7 +831,7 @@ def _time_order_and_duplicates(found, df, entity, time, reading, time_range) -> 
         len(df),
     )
     valid_ns = ns[~bad] if bad is not None else ns
-    _main_window(found, time, valid_ns)
+    _main_window(found, time, valid_ns, tz)
     if time_range is not None:
         if len(time_range) != 2:
             raise ValueError("time_range must be (start, end)")
@@ -850,8 +857,9 @@ def _time_order_and_duplicates(found, df, entity, time, reading, time_range) -> 
         )
 
 
-def _main_window(found: _Findings, time, valid_ns: np.ndarray) -> None:
-    """Events outside the log's main time window (:func:`main_time_window`)."""
+def _main_window(found: _Findings, time, valid_ns: np.ndarray, tz=None) -> None:
+    """Events outside the log's main time window (:func:`main_time_window`), their
+    clock times in the log's zone ``tz``."""
     window = main_time_window(valid_ns)
     if window is None:
         return
@@ -861,9 +869,9 @@ def _main_window(found: _Findings, time, valid_ns: np.ndarray) -> None:
         far = valid_ns[outside]
         inside = valid_ns[~outside]
         low, high, first, last = _window_stamps(
-            (inside.min(), inside.max()), (far.min(), far.max())
+            (inside.min(), inside.max()), (far.min(), far.max()), tz
         )
-        zone, stray_zone = _clock_zone([low]), _clock_zone([first])
+        zone, stray_zone = _clock_zone([low], tz), _clock_zone([first], tz)
         value = (
             f"{n_outside:,} between {first} and {last}{stray_zone}; the rest from {low} to "
             f"{high}{zone}"
