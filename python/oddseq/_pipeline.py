@@ -2711,6 +2711,72 @@ class AnomalyPipeline(SaveMixin):
         finally:
             _SIDE_GIVEN.reset(token)
 
+    def features(self, seqs: Sequences, scaled: bool = True, entity_features=None) -> pd.DataFrame:
+        """The feature matrix of ``seqs`` as the fitted model reads it, a DataFrame: one
+        row per entity, indexed by its id as :meth:`score`'s table is (the entities
+        ``min_events`` leaves out are absent), one column per feature, named as
+        ``feature_names_`` (the encoders' features, then the side attributes' columns).
+
+        ``scaled=True`` (default): what the detector scores, after the evidence
+        shrinkage (``evidence_prior``) and the log and z scaling (in normal-only fitting
+        the scale with its pseudo-row): ``detector_.decision_function(X.to_numpy())`` is
+        the table's ``score``, ``detector_.cluster_of(X.to_numpy())`` its ``cluster``,
+        so ``oddseq.plot.plot_clusters(pipe.features(seqs), table["cluster"],
+        anomalies=table["is_anomaly"])`` draws the clusters the table names (it pairs a
+        table's columns with the rows by id). ``scaled=False``: the features in the
+        data's units, before the shrinkage (the values the reasons quote).
+
+        Takes what :meth:`score` takes (``entity_features``: that day's side table, for
+        a model fitted with one) and reads the events as it does, without its warnings
+        about the log and without keeping the rows :meth:`explain` reads. A model of
+        the event sequences themselves (``method`` "markov", "invariants" or a neural
+        one) has no feature matrix: a ValueError says so.
+
+        Examples
+        --------
+        >>> from oddseq.datasets import make_ecommerce
+        >>> from oddseq.sequences import Sequences
+        >>> log = make_ecommerce(n_users=300, random_state=1).events
+        >>> seqs = Sequences.from_events(log, entity="user_id", event="behavior", time="timestamp")
+        >>> pipe = AnomalyPipeline().fit(seqs)
+        >>> X = pipe.features(seqs)
+        >>> X.shape == (300, len(pipe.feature_names_)), X.index.name
+        (True, 'user_id')
+        >>> scores = pipe.detector_.decision_function(X.to_numpy())
+        >>> bool(np.allclose(scores, pipe.detector_.decision_scores_))
+        True
+        """
+        if not hasattr(self, "detector_"):
+            from .exceptions import NotFittedError
+
+            raise NotFittedError("AnomalyPipeline is not fitted yet; call fit(sequences)")
+        if not isinstance(seqs, Sequences):
+            raise TypeError(not_sequences("AnomalyPipeline.features", seqs))
+        if not isinstance(scaled, (bool, np.bool_)):
+            raise TypeError(f"scaled must be True or False, got {scaled!r}")
+        if self._input_stage() is not _FeatureInput:
+            raise ValueError(
+                f"method={self.method!r} scores the event sequences themselves, not a "
+                "feature matrix: this model has none to give; fit a method of features "
+                "(AnomalyPipeline(method='auto'), 'knn', 'kmeans', 'iforest', ...) to read "
+                "or draw them"
+            )
+        side = self._scoring_side(entity_features, seqs)
+        names = list(self.feature_names_)
+        if len(seqs):
+            seqs = self._kept(self._as_fitted_events(seqs))
+        if not len(seqs):
+            return pd.DataFrame(np.empty((0, len(names))), index=seqs.ids[:0], columns=names)
+        token = _SIDE_GIVEN.set((self, side))
+        try:  # (not _FeatureInput.transform: explain(entity_ids) keeps the last score's)
+            if scaled:
+                X = self._matrix(seqs)[1]
+            else:
+                X = self._features(seqs, fitting=False)
+        finally:
+            _SIDE_GIVEN.reset(token)
+        return pd.DataFrame(X, index=seqs.ids, columns=names)
+
     def predict_proba(self, seqs: Sequences, method="tail", entity_features=None) -> pd.DataFrame:
         """The probability that each entity is normal and that it is an anomaly, as a
         DataFrame indexed by entity id (in the order of ``seqs``; the entities
