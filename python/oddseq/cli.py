@@ -325,7 +325,7 @@ def cut_options(args):
         later = (
             "a later log, keep the top rows of oddseq score's table"
             if getattr(args, "command", None) == "fit"
-            else "FILE, keep the top rows of its ranked table"
+            else f"{getattr(args, 'file', None) or 'FILE'}, keep the top rows of its ranked table"
         )
         rate = (
             f"--false-alarm-rate {value:g} instead (the {1 - value:g} quantile of "

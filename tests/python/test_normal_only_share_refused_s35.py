@@ -102,6 +102,12 @@ def test_the_shell_refuses_it_naming_its_own_option(shop, tmp_path, capsys, comm
     err = capsys.readouterr().err
     assert "--contamination 0.1 with --normal" in err, err
     assert "pass --false-alarm-rate 0.1 instead" in err and "--top N" in err
+    later = (
+        f"{day_file}, keep the top rows of its ranked table"
+        if command == "detect"
+        else "a later log, keep the top rows of oddseq score's table"
+    )
+    assert f"to flag a set share of {later}" in err, err
     assert "false_alarm_rate=" not in err and "table.head" not in err
     assert not (tmp_path / "t.csv").exists() and not (tmp_path / "m.oddseq").exists()
     # the advice followed
