@@ -35,6 +35,22 @@ def label_hashes(labels: pd.Index) -> np.ndarray:
     return np.ascontiguousarray(pd.util.hash_array(values), dtype=np.uint64)
 
 
+def _plain_keys(categories: pd.Series) -> pd.Series:
+    """Item categories keyed by text items written as floats ("11101.0", a map built
+    from a file read with dtype=str, or a model saved so) keyed by the items as
+    Sequences read them ("11101": RV s34 L8); where both forms are keys, the first."""
+    from ..utils._ids import whole_float_ids
+
+    keys = categories.index
+    if not len(keys) or isinstance(keys, pd.MultiIndex):
+        return categories
+    plain = whole_float_ids(pd.Series(keys, dtype=keys.dtype))
+    if plain is None:
+        return categories
+    categories = categories.set_axis(pd.Index(plain.to_numpy(dtype=object), name=keys.name))
+    return categories[~categories.index.duplicated()]
+
+
 def category_of_items(item_categories, item_labels: pd.Index):
     """(category labels, int32 category code per item code, -1 where the item has no
     category) from a mapping or Series item -> category."""
@@ -53,6 +69,7 @@ def category_of_items(item_categories, item_labels: pd.Index):
             f"item_categories gives more than one category for items {duplicated}; "
             "pass one category per item (e.g. df.groupby(item)[category].first())"
         )
+    categories = _plain_keys(categories)
     mapped = categories.reindex(item_labels)
     labels = pd.Index(pd.unique(mapped.dropna()))
     return labels, np.ascontiguousarray(labels.get_indexer(mapped.to_numpy()), dtype=np.int32)

@@ -573,6 +573,24 @@ def _whole_ids(labels: pd.Index) -> pd.Index:
     return pd.Index(values.astype(np.int64), name=labels.name)
 
 
+def _plain_text_ids(labels: pd.Index, codes: np.ndarray):
+    """(labels, codes) with each text label a whole number written as a float ("450.0")
+    as its number's text ("450"), as the shell and the stream read ids
+    (:func:`oddseq.utils._ids.whole_float_ids`); labels that become one (a column of
+    "450.0" and "450") one label, their codes (-1 missing) merged. Unchanged where no
+    label is so written, or the labels are not all text."""
+    from ..utils._ids import whole_float_ids
+
+    plain = whole_float_ids(pd.Series(labels, dtype=labels.dtype)) if len(labels) else None
+    if plain is None:
+        return labels, codes
+    remap, uniques = pd.factorize(plain.to_numpy(dtype=object))
+    labels = pd.Index(uniques, dtype=labels.dtype, name=labels.name)
+    codes = np.asarray(codes)
+    merged = np.where(codes >= 0, remap.astype(codes.dtype)[np.maximum(codes, 0)], codes)
+    return labels, merged.astype(codes.dtype, copy=False)
+
+
 #: float64 holds whole numbers exactly up to 2**53; an id at or above it in a float
 #: column was rounded when read (to a multiple of 2**(e - 52)).
 EXACT_FLOAT_IDS = 2.0**53
@@ -806,7 +824,10 @@ class Sequences:
             ``01/12/2017 00:00:14`` with ``dayfirst``). None keeps the row order and
             leaves the sequences without times.
         item, value : str, optional
-            Columns with the item acted on (any hashable) and a number per event.
+            Columns with the item acted on (any hashable) and a number per event. Item
+            ids written as floats read as their number, as the shell and the stream read
+            them: 450.0 in a float column as 450, the text "450.0" (a file read with
+            ``dtype=str``) as "450"; other text as written ("0123.0", "4.50").
         session_gap : float, str or Timedelta, optional
             Split each entity's sequence where consecutive events are more than this
             apart: seconds, or a string like ``"30min"``. Ids become ``(entity, session)``
@@ -961,6 +982,9 @@ class Sequences:
             _refuse_rounded_ids(item_labels, item)
             # 450, not 450.0, as the entities (a float column: blanks beside its items)
             item_labels = _whole_ids(item_labels)
+            # and text "450.0" (such a file read with dtype=str) as "450", as the shell and
+            # the stream read it: a model's items meet either way (RV s34 L8)
+            item_labels, item_codes = _plain_text_ids(item_labels, item_codes)
             if log_warnings is True:
                 _warn_if_alike_as_text(item_labels, item)
             items_sorted = _core.gather(
