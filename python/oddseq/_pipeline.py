@@ -2724,7 +2724,10 @@ class AnomalyPipeline(SaveMixin):
         so ``oddseq.plot.plot_clusters(pipe.features(seqs), table["cluster"],
         anomalies=table["is_anomaly"])`` draws the clusters the table names (it pairs a
         table's columns with the rows by id). ``scaled=False``: the features in the
-        data's units, before the shrinkage (the values the reasons quote).
+        data's units, before the shrinkage (the values the reasons quote; what
+        :meth:`oddseq.stream.StreamScorer.features` gives of an entity the stream has
+        followed through the same events).
+
 
         Takes what :meth:`score` takes (``entity_features``: that day's side table, for
         a model fitted with one) and reads the events as it does, without its warnings

@@ -59,6 +59,26 @@ def test_unscaled_features_are_in_the_datas_units(shop):
     assert not raw.equals(pipe.features(shop))
 
 
+def test_unscaled_features_are_what_the_stream_follows():
+    """The stream's features(ids), one entity's live state, are the pipeline's unscaled
+    features of the same events."""
+    from oddseq.stream import StreamScorer
+
+    log = make_ecommerce(n_users=200, random_state=790).events.sort_values("timestamp")
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    seqs = Sequences.from_events(log, **roles)
+    pipe = AnomalyPipeline(random_state=0).fit(seqs)
+    live = StreamScorer(pipe, **roles)
+    live.update(log)
+    users = list(seqs.ids[:40])
+    pd.testing.assert_frame_equal(
+        live.features(users),
+        pipe.features(seqs, scaled=False).loc[users],
+        check_dtype=False,
+        check_names=False,
+    )
+
+
 def test_plot_clusters_draws_the_tables_clusters(shop):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
