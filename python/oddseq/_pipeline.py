@@ -2728,7 +2728,6 @@ class AnomalyPipeline(SaveMixin):
         :meth:`oddseq.stream.StreamScorer.features` gives of an entity the stream has
         followed through the same events).
 
-
         Takes what :meth:`score` takes (``entity_features``: that day's side table, for
         a model fitted with one) and reads the events as it does, without its warnings
         about the log and without keeping the rows :meth:`explain` reads. A model of
