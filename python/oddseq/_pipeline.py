@@ -1229,10 +1229,11 @@ def refuse_share_with_normal(contamination, normal: bool) -> None:
     Why refused rather than read as a rate: ``contamination`` is the share of anomalies
     among the fitted entities, which ``normal=True`` declares none, and its cut is the
     top share of their own in-sample scores, optimistic for neighbour methods (the
-    1-NN scores a normal entity with a twin 0: on hdfs_xu, 400 normal blocks, seed 781,
-    the cut at 0.1 was 0 and flagged 33 of 1,500 held-out normal blocks; on
-    make_ecommerce, 800 normal users, seed 782, 0.01 flagged 1.55% of held-out normal
-    users where ``false_alarm_rate=0.01``'s out-of-fold cut flags 0.86%). The pair reads
+    1-NN scores a normal entity with a twin 0: on make_ecommerce, 800 normal users, seed
+    782, 0.01 flagged 1.55% of held-out normal users where ``false_alarm_rate=0.01``'s
+    out-of-fold cut flags 0.86%; seed 822: 0.86% against 0.26%. On hdfs_xu, 400 normal
+    blocks, both cut at 0 at 0.1, a twin in every fold, and flag the same 2%: there the
+    two kinds of cut agree, review RV s35 M1). The pair reads
     two ways, the share of normal entities to flag (that is ``false_alarm_rate``, its
     cut from out-of-fold scores) or the share of the scored log to flag (a cut fixed at
     fit cannot promise it: the top of the ranked table does); the error names both."""
@@ -1369,6 +1370,28 @@ def not_sequences(where: str, got) -> str:
             "oddseq.detect_anomalies(df, entity=..., event=..., time=...)"
         )
     return message
+
+
+def share_cut_of_a_normal_fit(pipeline) -> str | None:
+    """For a model fitted normal-only with a float ``contamination`` before that pair
+    was refused (:func:`refuse_share_with_normal`; such models still load, and score
+    with the cut they were saved with), what its cut is and how to fit it anew; else
+    None. Said where the model is read from a file and where the stream refits it
+    (review RV s35 M2: a refit copies the model's parameters, so "pass
+    false_alarm_rate=" gave its caller nothing to pass)."""
+    share = getattr(pipeline, "contamination", "auto")
+    if not getattr(pipeline, "normal_", False) or isinstance(share, str):
+        return None
+    rate = share if share < 0.5 else 0.1  # (false_alarm_rate is under 0.5)
+    return (
+        f"this model was fitted normal-only with contamination={share!r}: its cut is the top "
+        f"{share:g} of the normal entities' own in-sample scores (optimistic for neighbour "
+        "methods), not the normal-only cut from out-of-fold scores, and that pair is refused "
+        f"now. Fit it anew with pipe.set_params(contamination='auto', false_alarm_rate="
+        f"{rate:g}) and pipe.fit(sequences, normal=True) (oddseq fit --normal FILE "
+        f"--false-alarm-rate {rate:g}); a StreamScorer: set the same on live.pipeline "
+        "before live.refit"
+    )
 
 
 class AnomalyPipeline(SaveMixin):
@@ -3142,6 +3165,15 @@ class AnomalyPipeline(SaveMixin):
         info = self.__dict__.get("threshold_info_")
         if isinstance(info, dict):  # a model saved before the record had this key
             info.setdefault("tail_refit", None)
+
+    def _from_state(self, state: dict) -> None:
+        """Read from a file (:func:`oddseq.load`): as ``__setstate__``, and a model of a
+        pair refused since (normal-only with a share) is warned about once here, not on
+        every copy (pickle, oddseq.dask's workers)."""
+        self.__setstate__(state)
+        said = share_cut_of_a_normal_fit(self)
+        if said is not None:
+            warnings.warn(said, UserWarning, stacklevel=user_stacklevel())
 
     def join_groups(self, table: pd.DataFrame, groups, sequences=None) -> pd.DataFrame:
         """The ranked table with group suspicion joined: ``groups`` is a fitted

@@ -1780,6 +1780,11 @@ class StreamScorer:
             **self._reading,
         )
         old = self.pipeline
+        from .._pipeline import share_cut_of_a_normal_fit
+
+        said = share_cut_of_a_normal_fit(old)
+        if said is not None:  # (a pair refused since: the fit would refuse it, in the thread)
+            raise ValueError(f"refit: {said}")
         names = [p for p in inspect.signature(type(old).__init__).parameters if p != "self"]
         fresh = type(old)(**{name: getattr(old, name) for name in names})
         normal = bool(getattr(old, "normal_", False))
