@@ -2428,7 +2428,7 @@ class AnomalyPipeline(SaveMixin):
         if refit is not None:
             _warn_collapsed_cut(len(train_scores), rate, refit, flagged)
         if few and self.normal_:
-            _warn_too_few_normal(len(reference), rate)
+            _warn_too_few_normal(scored.size, rate)  # (the finite ones counted: RV s35 L2)
         elif few and train_scores.min() < train_scores.max():  # (equal: said already)
             _warn_too_few_for_the_rate(len(train_scores), rate, flagged)
 
