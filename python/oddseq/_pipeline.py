@@ -523,13 +523,16 @@ def detect_anomalies(
             if objects == [item] and session_gap is None:
                 finder.fit(seqs)  # the sequences' items and parsed times
             else:
-                finder.fit(
-                    _timed_for_groups(df, time, time_unit, time_format, dayfirst),
-                    entity=entity,
-                    object=objects if len(objects) > 1 else objects[0],
-                    time=time,
-                    time_unit=time_unit,
-                )
+                from .graph._graph import times_read
+
+                with times_read():  # (the sequences said what the times hold)
+                    finder.fit(
+                        _timed_for_groups(df, time, time_unit, time_format, dayfirst),
+                        entity=entity,
+                        object=objects if len(objects) > 1 else objects[0],
+                        time=time,
+                        time_unit=time_unit,
+                    )
         table = pipeline.join_groups(table, finder, seqs)
         pipeline.groups_ = finder
         _note_group_log(pipeline, seqs, fitted=normal is None)

@@ -113,15 +113,29 @@ def test_oddseq_dask_says_it_once_for_the_whole_log(shop):
     assert _early(caught) == one
 
 
-def test_the_stream_says_it_on_its_first_batch(shop):
-    from oddseq.stream import StreamScorer
+def _good(shop):
+    """The log with its epoch seconds read as seconds (2017)."""
+    return shop.assign(t=pd.to_datetime(shop["timestamp"], unit="s"))
 
-    good = shop.assign(t=pd.to_datetime(shop["timestamp"], unit="s"))
+
+def _bad(shop):
+    """The log with its epoch seconds read as nanoseconds (1970), in time order."""
+    return shop.assign(t=pd.to_datetime(shop["timestamp"])).sort_values("t", kind="stable")
+
+
+@pytest.fixture(scope="module")
+def model(shop):
+    """A model fitted on the good log (RV s34 L7: three tests fitted it each)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pipe = AnomalyPipeline().fit(Sequences.from_events(good, **ROLES))
+        return AnomalyPipeline().fit(Sequences.from_events(_good(shop), **ROLES))
+
+
+def test_the_stream_says_it_on_its_first_batch(shop, model):
+    from oddseq.stream import StreamScorer
+
+    pipe, good, bad = model, _good(shop), _bad(shop)
     live = StreamScorer(pipe, **ROLES)
-    bad = shop.assign(t=pd.to_datetime(shop["timestamp"])).sort_values("t", kind="stable")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         live.update(bad.iloc[:500])
@@ -154,17 +168,15 @@ def test_datetimes_before_the_epoch_or_after_1972_say_nothing(shop):
     assert _read(shop.assign(t=before.to_numpy())) == []
 
 
-def test_oddseq_stream_says_it_once_of_its_lines_dates(shop, tmp_path):
+def test_oddseq_stream_says_it_once_of_its_lines_dates(shop, model, tmp_path):
     """Text dates read one line at a time (each new shape learned through the full
     reader): one warning, from the first event, not one per shape."""
     import subprocess
     import sys
 
-    good = shop.assign(t=pd.to_datetime(shop["timestamp"], unit="s"))
+    good = _good(shop)
+    model.save(tmp_path / "m.oddseq")
     model = tmp_path / "m.oddseq"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        AnomalyPipeline().fit(Sequences.from_events(good, **ROLES)).save(model)
     roles = ["--entity", "user_id", "--event", "behavior", "--time", "t"]
     for log, expected in [
         (shop.assign(t=pd.to_datetime(shop["timestamp"], unit="ms")), 1),
@@ -182,15 +194,11 @@ def test_oddseq_stream_says_it_once_of_its_lines_dates(shop, tmp_path):
         assert done.stderr.count("too fine a unit") == expected, done.stderr
 
 
-def test_update_one_of_timestamps_warns_at_most_once(shop):
+def test_update_one_of_timestamps_warns_at_most_once(shop, model):
     from oddseq.stream import StreamScorer
 
-    good = shop.assign(t=pd.to_datetime(shop["timestamp"], unit="s"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pipe = AnomalyPipeline().fit(Sequences.from_events(good, **ROLES))
-    live = StreamScorer(pipe, **ROLES)
-    bad = shop.assign(t=pd.to_datetime(shop["timestamp"])).sort_values("t", kind="stable")
+    live = StreamScorer(model, **ROLES)
+    bad = _bad(shop)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for row in bad.head(200).itertuples(index=False):
@@ -213,6 +221,32 @@ def test_said_once_where_the_group_stage_reads_the_log_too(shop):
             session_gap="30min",
             group_by=["category_id"],
         )
+    assert len(_early(caught)) == 1
+
+
+def test_a_group_detector_given_1970_datetimes_says_it_too(shop):
+    """RV s34 L9: every datetime column given to GroupDetector skipped the check (to
+    stay quiet where the pipeline hands over the times the sequences read): used on its
+    own, it read a week in a second without a word. Only the hand-over skips it."""
+    from oddseq.graph import GroupDetector
+
+    roles = dict(entity="user_id", object="item_id", time="t")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GroupDetector().fit(_bad(shop), **roles)
+    assert len(_early(caught)) == 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GroupDetector().fit(_good(shop), **roles)
+    assert _early(caught) == []
+
+
+def test_said_once_where_the_group_stage_reads_the_logs_datetimes(shop):
+    """group_by= on a datetime column: the pipeline hands the group stage the log as
+    given; the sequences said it, the group stage does not say it again."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(_bad(shop), **ROLES, group_by=["category_id"])
     assert len(_early(caught)) == 1
 
 

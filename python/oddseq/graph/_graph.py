@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +13,23 @@ from ..sequences import Sequences
 from ..sequences._sequences import _factorize
 from ..utils._time import times_to_ns
 from ..utils._validation import missing_column, resolve_threads
+
+#: Whether the log's times were read, and judged, before the group stage reads them
+#: (:func:`times_read`).
+_TIMES_READ: contextvars.ContextVar = contextvars.ContextVar("times_read", default=False)
+
+
+@contextlib.contextmanager
+def times_read():
+    """Within it, a log's times are read without the early-dates check: the pipeline's
+    hand-over to its group stage (``_timed_for_groups``), whose sequences read the same
+    times and said it once."""
+    token = _TIMES_READ.set(True)
+    try:
+        yield
+    finally:
+        _TIMES_READ.reset(token)
+
 
 __all__ = ["EntityObjectGraph", "events_for_graph"]
 
@@ -113,11 +133,11 @@ def events_for_graph(
         )
     times = tz = None
     if time is not None:
-        # Datetimes as given: the pipeline hands its group stage the times the sequences
-        # read (and warned of, once: _timed_for_groups), datetimes of 1970 included.
-        given = pd.api.types.is_datetime64_any_dtype(X[time])
+        # The pipeline hands its group stage the times the sequences read and warned of
+        # (_timed_for_groups, within times_read): not judged again. A GroupDetector on its
+        # own judges any datetimes (RV s34 L9: 1970's went unsaid).
         times, bad_time, tz = times_to_ns(
-            X[time], time_unit, time, time_format, dayfirst, early_dates=not given
+            X[time], time_unit, time, time_format, dayfirst, early_dates=not _TIMES_READ.get()
         )
         if bad_time is not None:
             raise ValueError(
