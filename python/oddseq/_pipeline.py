@@ -2752,7 +2752,9 @@ class AnomalyPipeline(SaveMixin):
         table's columns with the rows by id). ``scaled=False``: the features in the
         data's units, before the shrinkage (the values the reasons quote; what
         :meth:`oddseq.stream.StreamScorer.features` gives of an entity the stream has
-        followed through the same events).
+        followed through the same events, exactly up to the stream's ``max_exact_items``
+        distinct items of an entity; beyond, its item features are the stream's sketch's
+        estimate).
 
         Takes what :meth:`score` takes (``entity_features``: that day's side table, for
         a model fitted with one) and reads the events as it does, without its warnings

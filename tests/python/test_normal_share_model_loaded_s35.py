@@ -59,8 +59,17 @@ def test_a_copy_is_not_warned_about(old_model):
 def test_the_streams_refit_names_set_params_and_that_fix_refits(old_model):
     pipe, log = old_model
     live = StreamScorer(pickle.loads(pickle.dumps(pipe)), **ROLES)
-    with pytest.raises(ValueError, match=r"refit: .*live\.pipeline before live\.refit"):
-        live.refit(log, background=False)
+    threshold = live.threshold_
+    for background in (False, True):
+        # As a failed fit: the error is the future's, recorded, the current model kept.
+        future = live.refit(log, background=background)
+        with pytest.raises(ValueError, match=r"refit: .*live\.pipeline before live\.refit"):
+            future.result()
+        if background:
+            live.update(log.head(5))  # (a refit is taken at the next update)
+        assert "live.pipeline before live.refit" in live.threshold_history_[-1]["refused"]
+        assert live.threshold_ == threshold
+    assert len(live.threshold_history_) == 2
     live.pipeline.set_params(contamination="auto", false_alarm_rate=0.1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1783,15 +1783,21 @@ class StreamScorer:
         from .._pipeline import share_cut_of_a_normal_fit
 
         said = share_cut_of_a_normal_fit(old)
-        if said is not None:  # (a pair refused since: the fit would refuse it, in the thread)
-            raise ValueError(f"refit: {said}")
+        future = concurrent.futures.Future()
+        if said is not None:
+            # A pair refused since (the fit would refuse it): handed over as a failed fit
+            # is, the current model kept (review RV s35 L5: a service's refit loop goes on).
+            future.set_exception(ValueError(f"refit: {said}"))
+            self._refit = future
+            if not background:
+                self._take_refit()
+            return future
         names = [p for p in inspect.signature(type(old).__init__).parameters if p != "self"]
         fresh = type(old)(**{name: getattr(old, name) for name in names})
         normal = bool(getattr(old, "normal_", False))
         if background:
             future = _refit_pool().submit(fresh.fit, seqs, normal)
         else:
-            future = concurrent.futures.Future()
             try:
                 future.set_result(fresh.fit(seqs, normal))
             except Exception as error:  # noqa: BLE001 - handed to the caller in the future
