@@ -264,6 +264,30 @@ def _roles(parser) -> None:
     parser.add_argument("--value", help="field of numbers per event (a price)")
 
 
+class _ReaderLeft(BrokenPipeError):
+    """The alerts' reader closed standard output (``oddseq stream ... | head``)."""
+
+
+class _Alerts:
+    """Standard output as the stream writes its alerts: a broken pipe there is
+    :class:`_ReaderLeft`, the quiet end of ``| head``, told apart from any other."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError as error:
+            raise _ReaderLeft(*error.args) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError as error:
+            raise _ReaderLeft(*error.args) from None
+
+
 def run(args) -> int:
     """Run ``fit`` or ``stream``; 2 on bad input (the message on stderr)."""
     try:
@@ -273,9 +297,10 @@ def run(args) -> int:
         with shell_warnings("stream"), contextlib.ExitStack() as held:
             return _stream(args, held)
     except (ValueError, TypeError, OSError, ImportError) as error:
-        if isinstance(error, BrokenPipeError) and args.command == "stream":
+        if isinstance(error, _ReaderLeft):
             # `oddseq stream ... | head`: the alerts' reader has what it wanted; the
             # stream ends quietly, as oddseq detect does there, not with "[Errno 32]".
+            # Any other pipe's break is an error (RV s34 L6).
             from ..cli import _quiet
 
             _quiet(sys.stdout)
@@ -1027,7 +1052,7 @@ def _stream(args, held) -> int:
     text_lines = text_feed = None  # CSV lines of text times (_text_lines), and their feed
     first_at = 0.0  # when the oldest of them arrived
     n_lines = n_alerts = 0
-    out = sys.stdout
+    out = _Alerts(sys.stdout)
 
     def frame_of(lists):
         frame = pd.DataFrame(dict(zip(columns, lists)), columns=columns, dtype=object)
