@@ -95,3 +95,44 @@ def test_a_day_month_swap_pandas_warns_of_is_still_refused(monkeypatch):
         with pytest.raises(ValueError, match="Parsing dates in %d/%m/%Y"):
             _time._parse_text(pd.Series(["13/01/2020 10:00", "14/02/2020 10:00"]), "t", None, None)
     assert caught == []
+
+
+def test_another_threads_ignore_is_never_written_back(monkeypatch):
+    """Thread B enters catch_warnings() and ignores everything, then A reads text dates,
+    B leaves while A is inside pandas: A's exit must not restore B's 'ignore' (a whole
+    list saved at A's entry would have; review RV s35 L6)."""
+    real = pd.to_datetime
+    b_ignoring, b_left = threading.Event(), threading.Event()
+    a_inside = threading.Event()
+
+    def slow_to_datetime(*args, **kwargs):
+        a_inside.set()
+        assert b_left.wait(10)
+        return real(*args, **kwargs)
+
+    def thread_b():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            b_ignoring.set()
+            assert a_inside.wait(10)
+        b_left.set()
+
+    monkeypatch.setattr(pd, "to_datetime", slow_to_datetime)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        before = list(warnings.filters)
+        b = threading.Thread(target=thread_b)
+        b.start()
+        assert b_ignoring.wait(10)
+        _time._parse_text(pd.Series(["2019-10-01 10:00:00"]), "t", None, None)
+        b.join(10)
+        assert list(warnings.filters) == before
+        warnings.warn("said after the read", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == ["said after the read"]
+
+
+def test_the_read_leaves_the_filters_and_the_handler_as_it_found_them():
+    with warnings.catch_warnings():
+        before, handler = list(warnings.filters), warnings.showwarning
+        _time._parse_text(pd.Series(["13/01/2020 10:00", "14/02/2020 11:00"]), "t", None, None)
+        assert list(warnings.filters) == before and warnings.showwarning is handler

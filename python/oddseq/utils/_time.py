@@ -14,6 +14,7 @@ which a parser would put on today's date or in a stand-in year.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import re
 import threading
@@ -1351,10 +1352,15 @@ def _mixed_in_order(series: pd.Series, name: str, dayfirst) -> pd.Series:
 
 
 class _PandasDateWarnings:
-    """While on (``with``, inside ``warnings.catch_warnings()``), this thread's pandas
-    warnings of a day/month swap (kept in :attr:`swapped`) and of a format not inferred
-    (dropped); every other warning, and any once it is off, goes to the handler it found
-    (see _RECORDING: a late restore by another thread may leave it installed)."""
+    """While on (``with``), this thread's pandas warnings of a day/month swap (kept in
+    :attr:`swapped`) and of a format not inferred (dropped); every other warning, and
+    any once it is off, goes to the handler it found (see _RECORDING: a late restore by
+    another thread may leave it installed). It adds two 'always' filters (for those two
+    messages: pandas' registry would show a repeated one once) and takes out exactly
+    those on exit, and puts the handler back only where it is still itself: it never
+    writes back a filter list or a handler another thread saved (warnings.catch_warnings
+    restores the whole list, and could bring back another thread's 'ignore': review RV
+    s35 L6)."""
 
     _OURS = ("Parsing dates in", "Could not infer format")
 
@@ -1374,6 +1380,13 @@ class _PandasDateWarnings:
 
     def __exit__(self, *exc):
         self._on = False
+        if warnings.showwarning is self:
+            warnings.showwarning = self._previous
+        for text in self._OURS:
+            # (the tuple filterwarnings made: compiled patterns compare by text and flags)
+            entry = ("always", re.compile(text, re.I), Warning, None, 0)
+            with contextlib.suppress(ValueError):  # (gone: another thread's restore)
+                warnings.filters.remove(entry)
         return False
 
     def __call__(self, message, category, filename, lineno, file=None, line=None):
@@ -1403,7 +1416,7 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
         if dayfirst is not None:
             kwargs["dayfirst"] = bool(dayfirst)
         watch = _PandasDateWarnings()
-        with _RECORDING, warnings.catch_warnings(), watch:
+        with _RECORDING, watch:
             try:
                 result = pd.to_datetime(series, **kwargs)
             except ValueError as error:
