@@ -1172,17 +1172,40 @@ def _stream(args, held) -> int:
         if not len(frame):
             return
         try:
-            result = scorer.update(frame)
+            # Each alert judged at its event, as one event at a time would judge it:
+            # the alerts do not depend on how the lines came in batches.
+            result, crossings = scorer._update_each(frame)
         except (ValueError, TypeError):
             # A row the batch could not take (times in two styles, say): one at a time,
             # each bad row reported with its line number.
-            results = []
+            results, crossings = [], []
             for at, number in enumerate(numbers):
                 try:
-                    results.append(scorer.update(frame_of([[v] for v in frame.iloc[at]])[0]))
+                    one, crossed = scorer._update_each(frame_of([[v] for v in frame.iloc[at]])[0])
                 except (ValueError, TypeError) as error:
                     reader.bad(number, _one_line(error))
+                    continue
+                results.append(one)
+                crossings = None if crossed is None or crossings is None else crossings
+                if crossings is not None:
+                    crossings += [(at, *rest) for _, *rest in crossed]
             result = _merge(results)
+        if crossings is not None:
+            ids = frame[args.entity].tolist()
+            for row, score, length, reason in crossings:
+                record = {
+                    "entity": ids[row],
+                    "score": round(score, 6),
+                    "threshold": round(scorer.threshold_, 6),
+                    "events": length,
+                    "line": int(numbers[row]),
+                    "reason": reason,
+                }
+                out.write(json.dumps(record) + "\n")
+                n_alerts += 1
+            if crossings:
+                out.flush()
+            return
         fresh = result.alerts[result.alerts["new"]]
         if len(fresh):
             last_line = pd.Series(numbers, index=frame[args.entity]).groupby(level=0).last()

@@ -8,6 +8,7 @@ import numbers
 import re
 import warnings
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
@@ -944,7 +945,7 @@ class StreamScorer:
             present,
             None if value is None else np.ascontiguousarray(value),
         )
-        return arrays, entity_ids, int(bad.sum()), unseen
+        return arrays, entity_ids, int(bad.sum()), unseen, np.flatnonzero(~bad)
 
     def update(self, events: pd.DataFrame) -> StreamUpdate:
         """Apply a batch of events (rows in arrival order) and score the entities they
@@ -982,19 +983,36 @@ class StreamScorer:
         >>> out.scores["length"].tolist()
         [2]
         """
+        return self._update(events)[0]
+
+    def _update_each(self, events: pd.DataFrame):
+        """:meth:`update`, with each alert judged at its event, as :meth:`update_one`
+        judges it (the shell's stream, where a model scored in Python takes events in
+        batches): ``(StreamUpdate, crossings)``, ``crossings`` the events that took
+        their entity over the cut, in the batch's order, as (row of ``events``,
+        score, length, reason); None where the batch is judged at its end (a model
+        scored in C++, which the shell's stream feeds one event at a time, or a
+        scorer with ``recent_change`` or ``drop_duplicates``)."""
+        return self._update(events, each=True)
+
+    def _update(self, events: pd.DataFrame, each: bool = False):
         if self._refit is not None and self._refit.done():
             self._take_refit()
-        arrays, entity_ids, n_invalid, unseen = self._parse(events)
+        arrays, entity_ids, n_invalid, unseen, kept_rows = self._parse(events)
         self._check_id_type(*_ids_type(entity_ids))
         self.n_invalid_ += n_invalid
         parsed, n_duplicates = arrays, 0
         if self._previous is not None:
             arrays, entity_ids, n_duplicates = self._without_repeats(arrays, entity_ids, unseen)
+        crossings = None
         if self._model is not None:
             # State, features and scores in one C++ pass over the batch.
             scored = self._store.update_scored(self._model, *arrays)
             applied = scored.applied
             score, length, flags = scored.scores.score, scored.scores.length, scored.scores.flags
+        elif each and self._change is None and self._previous is None:
+            applied, score, length, flags, crossings = self._apply_each(arrays)
+            crossings = [(int(kept_rows[row]), *rest) for row, *rest in crossings]
         else:
             applied = self._store.update(*arrays)
             score, length, flags = self._score_python(applied.touched)
@@ -1009,9 +1027,89 @@ class StreamScorer:
         scores, alerts = self._frames(
             applied.touched, entity_ids[applied.first_rows], score, length, flags
         )
-        return StreamUpdate(
+        result = StreamUpdate(
             scores, alerts, n_late_dropped=n_dropped, n_invalid=n_invalid, n_duplicates=n_duplicates
         )
+        return result, crossings
+
+    def _apply_each(self, arrays):
+        """The batch applied one event at a time, each touched entity's features read
+        after its event, all scored in one call of the Python detector, and each event
+        judged in turn as :meth:`_score_python` judges one: (applied, score, length,
+        flags) of the batch's end as :meth:`update` gives them, and the crossings
+        (row of ``arrays``, score, length, reason) in the batch's order."""
+        pipe = self.pipeline
+        n = len(arrays[0])
+        status = np.zeros(n, dtype=np.uint8)
+        rows, keys, raws, lengths, found, approximate = [], [], [], [], [], []
+        for i in range(n):
+            applied = self._store.update(*(None if a is None else a[i : i + 1] for a in arrays))
+            status[i] = applied.status[0]
+            if len(applied.touched):
+                raw, length, got, approx = self._raw(applied.touched)
+                rows.append(i)
+                keys.append(applied.touched[0])
+                raws.append(raw[0])
+                lengths.append(length[0])
+                found.append(got[0])
+                approximate.append(approx[0])
+        keys = np.asarray(keys, dtype=np.uint64)
+        raw = np.asarray(raws).reshape(len(rows), -1)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        found = np.asarray(found, dtype=bool)
+        approximate = np.asarray(approximate, dtype=bool)
+        score = np.full(len(rows), np.nan)
+        above = np.zeros(len(rows), dtype=bool)
+        ok = found & (lengths >= pipe.min_events)
+        if ok.any():
+            X = pipe._scaled(raw[ok], lengths[ok])
+            with _few_threads(len(X)):
+                score[ok] = np.asarray(pipe.detector_.decision_function(X), dtype=np.float64)
+            hit = score[ok] > self.threshold_
+            bounds = pipe.support_bounds()
+            if bounds is not None:  # the support rule, as _score_python applies it
+                outside = ((X < bounds[0]) | (X > bounds[1])).any(axis=1)
+                floor = getattr(pipe, "support_floor_", None)
+                hit |= outside if floor is None else outside & (score[ok] > floor)
+            above[ok] = hit
+        # Each entity in the batch's order of first touch, as update gives them.
+        touched, first = np.unique(keys, return_index=True)
+        order = np.argsort(first, kind="stable")
+        touched, first = touched[order], first[order]
+        before = dict(zip(touched.tolist(), self._store.alerted(touched).astype(bool).tolist()))
+        marked = dict(before)
+        last = {}
+        crossing = []
+        for j, key in enumerate(keys.tolist()):
+            last[key] = j
+            if ok[j]:
+                if above[j] and not marked[key]:
+                    crossing.append(j)
+                marked[key] = bool(above[j])
+        up = [k for k in touched.tolist() if marked[k] and not before[k]]
+        down = [k for k in touched.tolist() if before[k] and not marked[k]]
+        if up:
+            self._store.set_alerted(np.asarray(up, dtype=np.uint64), True)
+        if down:
+            self._store.set_alerted(np.asarray(down, dtype=np.uint64), False)
+        at = np.array([last[k] for k in touched.tolist()], dtype=np.int64)
+        flags = np.where(approximate[at], _APPROXIMATE, 0).astype(np.uint8)
+        was = np.array([before[k] for k in touched.tolist()], dtype=bool)
+        flags |= np.where(ok[at], _SCORED, 0).astype(np.uint8)
+        flags |= np.where(ok[at] & above[at], _ABOVE, 0).astype(np.uint8)
+        flags |= np.where(ok[at] & above[at] & ~was, _NEW, 0).astype(np.uint8)
+        applied = SimpleNamespace(
+            touched=touched, first_rows=np.asarray(rows, dtype=np.int64)[first], status=status
+        )
+        crossings = []
+        if crossing:
+            picked = np.asarray(crossing)
+            reasons = self._alert_reasons(keys[picked], (raw[picked], lengths[picked]))
+            crossings = [
+                (rows[j], float(score[j]), int(lengths[j]), reason)
+                for j, reason in zip(crossing, reasons)
+            ]
+        return applied, score[at], lengths[at], flags, crossings
 
     def _without_repeats(self, arrays, entity_ids, unseen):
         """drop_duplicates: the parsed batch (``_parse``'s arrays) less the events equal
@@ -1667,12 +1765,14 @@ class StreamScorer:
         )
         return scores, alerts
 
-    def _alert_reasons(self, keys) -> np.ndarray:
+    def _alert_reasons(self, keys, features=None) -> np.ndarray:
         """The reasons of these entities' alerts as they stand: the detector's
         explanation (computed in C++ along with the C++ scoring, else by the detector's
-        ``explain``), worded as the batch table's reasons."""
+        ``explain``), worded as the batch table's reasons; ``features``: their (raw,
+        lengths) as read at an earlier event (a batch judged event by event, scored in
+        Python), else as they stand."""
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
-        raw, lengths, _, _ = self._raw(keys)
+        raw, lengths = self._raw(keys)[:2] if features is None else features
         if self._model is None:
             reasons = self._reasons(self.pipeline._scaled(raw, lengths), raw, lengths)
         else:
