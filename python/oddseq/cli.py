@@ -311,6 +311,18 @@ FALSE_ALARM_RATE_HELP = (
 )
 
 
+def recent_change_option(args) -> None:
+    """--recent-change refused without --time, in the shell's words (detect, fit): it
+    compares each entity's last day with its own past, which needs the events' times
+    (the encoder's own refusal advises Sequences.from_events(..., time=...))."""
+    if getattr(args, "recent_change", False) and args.time is None:
+        raise ValueError(
+            "--recent-change compares each entity's last day of activity with its own "
+            "past and needs the events' times: give --time COLUMN, or leave --recent-change "
+            "out"
+        )
+
+
 def cut_options(args):
     """--contamination as AnomalyPipeline's contamination= ("auto" or a number), checked
     with --false-alarm-rate and --normal in the shell's words (detect, fit): a share
@@ -1894,6 +1906,7 @@ def _detect(args) -> int:
         if args.top is not None and args.top < 1:
             raise ValueError(f"--top must be at least 1, got {args.top}")
         contamination = cut_options(args)
+        recent_change_option(args)
         if args.group_by and args.groups is False:
             raise ValueError(
                 "--group-by names columns to look for groups on, --no-groups says not to "

@@ -26,6 +26,7 @@ from ..cli import (
     omitted_roles_note,
     read_log,
     reading_kwargs,
+    recent_change_option,
     sequence_file_advice,
     shell_error_text,
     shell_warnings,
@@ -95,6 +96,13 @@ def add_commands(commands, between=None) -> None:
         "--funnel",
         help="the event of each purchase-funnel role, as oddseq detect --funnel: "
         "view=view,cart=add,buy=pay_ok (default: read from the event names)",
+    )
+    fit.add_argument(
+        "--recent-change",
+        action="store_true",
+        help="also compare each entity's recent sessions (its last day) with its own past, "
+        "as oddseq detect --recent-change: for hijacked accounts (needs --time; oddseq "
+        "stream then takes events in time order, without --lateness)",
     )
     fit.add_argument(
         "--normal",
@@ -319,6 +327,7 @@ def _fit(args) -> int:
     roles["value"] = args.value
     funnel = funnel_option(args.funnel)  # before the reading
     contamination = cut_options(args)
+    recent_change_option(args)
     gap = duration_option(args.session_gap, "--session-gap")
     _check_save(args.save, args.force)  # before the fitting: a typo costs nothing
     with shell_warnings("fit"):
@@ -331,6 +340,7 @@ def _fit(args) -> int:
             false_alarm_rate=args.false_alarm_rate,
             min_events=args.min_events,
             item_categories=categories,
+            recent_change=args.recent_change,
             funnel=funnel,
         ).fit(seqs, normal=args.normal)
     written = pipe.save(args.save)
