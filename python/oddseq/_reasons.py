@@ -1416,13 +1416,13 @@ def _close(a, b) -> np.ndarray:
 # entity's own past.
 _CHANGE_WORDS = {
     "change_event_mix_bits": "event-mix divergence in bits",
-    "change_top_type_lift_log2": "one event type's share",
-    "change_hour_rarity_bits": "hour rarity in bits",
+    "change_top_type_lift_log2": "rise of one event type's share",
+    "change_hour_rarity_bits": "rarity of its hours of day, in bits",
     "change_think_time_log2": "time between events",
     "change_silence_log2": "silence before it",
-    "change_burst_size_log2": "events",
+    "change_burst_size_log2": "events per session",
     "change_item_novelty": "change in share on new items",
-    "change_value_log2": "values",
+    "change_value_log2": "value per event",
     "change_new_types_bits": "event types never used before, rarity in bits",
 }
 
