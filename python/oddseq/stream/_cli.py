@@ -164,7 +164,9 @@ def add_commands(commands, between=None) -> None:
         help="the longest an event waits to be scored, in seconds (default 0.005), where "
         "events are batched (a model scored outside C++): events are scored "
         "in one update when --batch of them wait or the first has waited this long (under "
-        "load, batches grow with what arrived meanwhile). Plain CSV and JSON lines with "
+        "load, batches grow with what arrived meanwhile), each alert judged at its event "
+        "as one event at a time would judge it (the alerts do not depend on the batches, "
+        "but with --recent-change). Plain CSV and JSON lines with "
         "the C++ scoring are read as they come and scored one by one, never held back "
         "(the alerts of a burst leave together, within about 1 ms of the first)",
     )
@@ -234,9 +236,9 @@ def add_commands(commands, between=None) -> None:
         "of the input and on SIGTERM or Ctrl-C, atomically (FILE.tmp, then renamed: a crash "
         "mid-write leaves the previous one whole; FILE.lock is held while it runs: a second "
         "stream on FILE is refused). The resumed stream's alerts are those of "
-        "one run straight through on the same events (where they are scored one by one: "
-        "plain lines with the C++ scoring, --drop-duplicates; batched scoring, --max-delay, "
-        "depends on how events arrive, resumed or not); their line numbers are of each run's "
+        "one run straight through on the same events (scored one by one, or in batches "
+        "with each alert judged at its event; a model of --recent-change scored in Python "
+        "judges a batch at its end); their line numbers are of each run's "
         "own input (FILE records the lines read when written, of that run's input and of the "
         "source all runs read in turn, each run's CSV header line counted once; said on "
         "stderr at the resume: a source given from the next line loses nothing; an input "

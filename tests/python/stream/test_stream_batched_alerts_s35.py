@@ -84,3 +84,13 @@ def test_update_keeps_the_batch_end_answer(model_file, later):
     assert above.any()
     assert above.to_dict() == {e: last[e] for e in above.index}
     assert set(result.alerts.index) == set(above.index[above])
+
+
+def test_the_help_says_batches_are_judged_event_by_event(capsys):
+    from oddseq.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["stream", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "depends on how events arrive" not in text
+    assert "each alert judged at its event" in text
