@@ -88,7 +88,14 @@ def add_commands(commands, between=None) -> None:
         "unit: 30min, 90s, 1h (oddseq score splits a later file at the same gap; oddseq "
         "stream scores whole entities)",
     )
-    fit.add_argument("--method", default="auto", help="auto, kmeans, knn, pca, robust_z, ...")
+    fit.add_argument(
+        "--method",
+        default="auto",
+        help="auto, kmeans, knn, lof, pca, dbscan, robust_z, iforest, ecod, markov, invariants "
+        "(system logs: the counting relations sessions keep), or with the neural extra lstm, "
+        "transformer or autoencoder, as oddseq detect --method; oddseq stream refuses "
+        "markov, invariants and the neural ones (they read the sequences, not features)",
+    )
     fit.add_argument("--min-events", type=int, default=1, help="leave out shorter entities")
     fit.add_argument("--contamination", default="auto", help=CONTAMINATION_HELP)
     fit.add_argument("--false-alarm-rate", type=float, help=FALSE_ALARM_RATE_HELP)
