@@ -11,8 +11,9 @@ accounts. Three marks together say "a crowd", and any one missing keeps the grou
 
 - **the audience keeps arriving**: the block's objects are taken, beyond the block's
   lockstep reach, by at least as many others as ``_ARRIVING`` of the block's members
-  (and ``min_members``), for the median object. Beyond the reach is before the members'
-  last act on them less a window, or after their first act plus a window: no entity
+  (and ``min_members``), for the median object. Beyond the reach is, for each burst of
+  the block (its members' acts, apart where more than a window passes), before the
+  burst's last act less a window, or after its first act plus a window: no entity
   that acts with the members within one window (a ring's mates that the grid cut into
   the next window, a burst no longer than a window) is there, so a ring whose items
   nobody else takes reads 0 there however the grid cut it, where a drop's crowd keeps
@@ -31,8 +32,10 @@ accounts. Three marks together say "a crowd", and any one missing keeps the grou
 A crowd is no group, and its blocks are no miss of the search (``patience``): a launch
 evening peels into more blocks than ``patience`` allows, and the rings behind it were
 never reached (held-out game 361 of 20,000 players: 0 groups before; 20 now, with 124 of
-its 184 farm-ring and 116 of its 158 alt-army accounts, none of its 3,134 launch players,
-and 165 of its 2,315 raiders in groups with ring members, as on other planted game logs).
+its 184 farm-ring and 116 of its 158 alt-army accounts, none of its 3,134 launch players;
+the 165 of its 2,315 raiders that the search then put in groups with ring members, tied
+to them by a raider's kill in an army's hour, left them in session 35: see
+graph/_detector.py's ``_member_parts``).
 """
 
 from __future__ import annotations
@@ -53,9 +56,20 @@ _SITTINGS = 1
 
 def arriving(det, rows, cols, units, places) -> float:
     """How many entities outside the block ``rows`` take its objects beyond its lockstep
-    reach (before the members' last act on them in the block's windows less a window,
-    or after their first plus a window), anywhere in the log: the median over the
-    block's objects."""
+    reach, anywhere in the log: the median over the block's objects.
+
+    The reach is read per burst of the block: the members' acts on its objects in its
+    windows fall into bursts (apart where more than a window passes between two), and a
+    burst's reach is from its last act less a window to its first act plus a window. An
+    outside act on the block's objects within no burst's reach is beyond it. A burst is
+    read over all the block's objects together, not per object: a ring takes its objects
+    in one session, so a mate that the grid cut into the next window acts within a window
+    of the session, on whichever of the objects (a block of one burst reads as it did
+    before session 35). Read from the block's first and last act, a block over several
+    bursts (rounds on different days) had no reach at all, and every act on its objects
+    arrived (review RV s34 M7); now each round keeps its own. A burst longer than two
+    windows has no reach either: others who take the objects in its hours are not acting
+    with the members within a window."""
     ev = det._events
     window = det._bins[2]
     objects = np.unique(units[cols])
@@ -74,11 +88,22 @@ def arriving(det, rows, cols, units, places) -> float:
     member = np.isin(row, members)
     slot = np.searchsorted(start, t, side="right") - 1
     inside = (slot >= 0) & (t < end[np.maximum(slot, 0)])
-    mine = t[member & inside]
+    mine = np.sort(t[member & inside])
     if mine.size == 0:
         return 0.0
-    first, last = int(mine.min()), int(mine.max())
-    beyond = ~member & ((t < last - window) | (t > first + window))
+    # the block's bursts: (first act, last act), more than a window apart
+    new = np.r_[True, mine[1:] - mine[:-1] > window]
+    first_at = np.flatnonzero(new)
+    first, last = mine[first_at], np.maximum.reduceat(mine, first_at)
+    # an act at t is within a burst's reach when last - window <= t <= first + window; the
+    # bursts are more than a window apart, so only the last burst that starts by
+    # t + window and the one before it can hold t
+    near = np.searchsorted(first, t + window, side="right") - 1
+    within = np.zeros(t.size, dtype=bool)
+    for k in (near, near - 1):
+        kk = np.maximum(k, 0)
+        within |= (k >= 0) & (t >= last[kk] - window) & (t <= first[kk] + window)
+    beyond = ~member & ~within
     # distinct (object, entity) pairs beyond the reach, counted per object
     pair = np.unique(obj[beyond] * np.int64(len(ev.offsets)) + row[beyond])
     counts = np.bincount(pair // np.int64(len(ev.offsets)), minlength=objects.size)
