@@ -85,3 +85,27 @@ def test_run_reuses_the_seed_free_stages_and_gives_the_fresh_fits_verdicts(gate,
     assert saved["flags"].sum() == rows_a["1"]["n_flagged"]
     assert np.load(tmp_path / "scores" / "ecom-hard_5_400_iv_X.npy").shape[0] == 400
     capsys.readouterr()
+
+
+def test_the_spread_line_wants_it_clearly_smaller(gate, tmp_path, capsys):
+    """A spread a hair smaller is no pass (review RV s35 L8): at most 0.8x the mean over
+    cells, and no more cells wider than narrower."""
+
+    def cell(f1s):
+        return {
+            str(rs): {"f1": f, "f1_best": 0.9, "auc": 0.95, "flagged": 0.02}
+            for rs, f in enumerate(f1s)
+        }
+
+    base = np.array([0.50, 0.60, 0.55, 0.45, 0.65])
+    a = {f"c{i}": cell(base + 0.01 * i) for i in range(3)}
+    hair = {f"c{i}": cell(base.mean() + (base - base.mean()) * 0.99 + 0.01 * i) for i in range(3)}
+    code = gate.main(
+        ["compare", _write(tmp_path / "a.json", a), _write(tmp_path / "b.json", hair), "--gate"]
+    )
+    assert code == 1 and "FAIL own-cut F1 sd" in capsys.readouterr().out
+    half = {f"c{i}": cell(base.mean() + (base - base.mean()) * 0.5 + 0.01 * i) for i in range(3)}
+    code = gate.main(
+        ["compare", _write(tmp_path / "a.json", a), _write(tmp_path / "b.json", half), "--gate"]
+    )
+    assert code == 0 and "PASS own-cut F1 sd" in capsys.readouterr().out
