@@ -1462,7 +1462,8 @@ class AnomalyPipeline(SaveMixin):
     ``reference_scores_`` (what ``p_normal`` and ``predict_proba`` compare with).
     Methods: :meth:`fit`, :meth:`score` (the ranked table of new sequences),
     :meth:`predict_proba` (each entity's normal and anomaly probabilities),
-    :meth:`p_normal`, :meth:`explain`, :meth:`add_item_categories`, ``save``.
+    :meth:`p_normal`, :meth:`explain`, :meth:`features` (the matrix it scored),
+    :meth:`add_item_categories`, ``save``.
 
     Examples
     --------
