@@ -1130,14 +1130,18 @@ def _tail_refit(scores: np.ndarray, rate: float, cut: float) -> dict | None:
     }
 
 
-def _warn_collapsed_cut(n: int, rate: float, refit: dict, flagged: int) -> None:
+def _warn_collapsed_cut(
+    n: int, rate: float, refit: dict, flagged: int, plain: int | None = None
+) -> None:
     """The DataWarning of a repaired unsupervised cut (:func:`_tail_refit`), once per
     fit: what the first cut flagged, why it was refitted, what the cut now flags
-    (``flagged``: the refit's, or fewer where the detector's own floor raised it), and
-    how to flag fewer where the group at the top is normal."""
+    (``flagged``; ``plain``: the repaired rule's own flags before the bag, the refit's,
+    or fewer where the detector's own floor raised it; None: ``flagged``), and how to
+    flag fewer where the group at the top is normal."""
     first = refit["first_n_flagged"]
     fewer = max(first, 1) / n
-    floor = flagged != refit["n_flagged"]
+    plain = flagged if plain is None else plain
+    floor = plain != refit["n_flagged"]
     warnings.warn(
         f"the automatic cut first flagged {first:,} of {n:,} entities ({first / n:.2%}), "
         f"under half of false_alarm_rate={rate:g}: the top of the scores (a group of a few "
@@ -1147,8 +1151,14 @@ def _warn_collapsed_cut(n: int, rate: float, refit: dict, flagged: int) -> None:
             if refit["set_aside"]
             else "fitted on. Moved toward the gap under the group at the top"
         )
-        + f", the cut flags {flagged:,} ({flagged / n:.2%}; "
-        "threshold_info_['tail_refit']): "
+        + f", the cut flags {plain:,} ({plain / n:.2%}; "
+        "threshold_info_['tail_refit']"
+        + (
+            ""
+            if plain == flagged
+            else f"; {flagged:,} bagged over bootstrap draws, threshold_info_['bagged']"
+        )
+        + "): "
         + (
             "the repaired cut raised to the detector's own floor. "
             if floor
@@ -2280,7 +2290,7 @@ class AnomalyPipeline(SaveMixin):
         jump = tail = floor = moved = above = None
         if out_of_fold is None:  # (oddseq.dask's _out_of_fold may hand over its folds)
             self._fit_folds = None  # normal-only: the folds drawn below (_support_rule's)
-        refit = None  # the unsupervised tail's refit where its cut collapsed
+        refit = bagged = None  # the unsupervised tail: its refit where its cut collapsed, its bag
         few = False  # the unsupervised tail cut on fewer sequences than 1 / rate
         if contamination != "auto":
             # A float share: the detector checked it (check_contamination) when fitted.
@@ -2345,9 +2355,10 @@ class AnomalyPipeline(SaveMixin):
             # composition predict_confidence re-runs too.
             # (all scores equal: said once, by the detector's own fit where it cuts by
             # the tail rule too)
-            cut, tail, moved, refit = pipeline_cut(
+            cut, tail, moved, refit, bagged = pipeline_cut(
                 self, train_scores, rate, warn=self.detector_.natural_cut
             )
+            plain = cut if bagged is None else bagged["plain_threshold"]
             reference = train_scores
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
             if refit is not None:  # the cut collapsed: repaired (see _tail_refit)
@@ -2379,13 +2390,19 @@ class AnomalyPipeline(SaveMixin):
                 )
             if moved < tail:
                 rule += ", moved down to the gap below the group it fell in"
-            if cut > moved:
-                floor = cut
+            if plain > moved:
+                floor = plain
                 rule += f", raised to {type(self.detector_).__name__}'s own floor"
                 if isinstance(self.detector_, MarkovDetector):
                     rule += " (one miss)"
             else:
                 few = _too_few_for_the_rate(train_scores.size, rate)
+            if bagged is not None and cut != plain:
+                rule += (
+                    f"; bagged: it flagged {bagged['plain_n_flagged']:,}, and "
+                    f"{bagged['mean_flagged']:,.1f} on average over {bagged['draws']} "
+                    "bootstrap draws of the scores, the share this cut flags"
+                )
         else:
             cut, reference, rate = pipeline_cut(self, train_scores).cut, train_scores, None
             rule = "median + 3 x 1.4826 MAD of the training scores"
@@ -2428,9 +2445,18 @@ class AnomalyPipeline(SaveMixin):
             # moves, "first_threshold", "first_n_flagged": the cut it replaced}; None
             # elsewhere. "tail_threshold" and "moved" above are then the refit's.
             "tail_refit": refit,
+            # The unsupervised tail cut bagged (oddseq.detect._threshold.bagged_cut): the
+            # share the rule above flags on bootstrap draws of the training scores, on
+            # average: {"threshold", "n_flagged", "mean_flagged", "plain_threshold" and
+            # "plain_n_flagged" (the rule's own cut on the scores), "draws",
+            # "spread_flagged" (the draws' 10th and 90th percentile counts)}; None
+            # elsewhere.
+            "bagged": bagged,
         }
         if refit is not None:
-            _warn_collapsed_cut(len(train_scores), rate, refit, flagged)
+            _warn_collapsed_cut(
+                len(train_scores), rate, refit, flagged, int((train_scores > plain).sum())
+            )
         if few and self.normal_:
             _warn_too_few_normal(scored.size, rate)  # (the finite ones counted: RV s35 L2)
         elif few and train_scores.min() < train_scores.max():  # (equal: said already)

@@ -90,7 +90,10 @@ def test_a_repaired_cut_and_its_floor_are_one_composition(shop, monkeypatch):
         got = pipeline_cut(pipe, scores, 0.01)
         assert got.refit is not None and got.refit == pipe.threshold_info_["tail_refit"]
         assert (got.cut, got.tail) == _record(pipe)[:2]
-        assert got.cut == (got.moved if floor is None else max(floor, got.moved))
+        plain = got.bagged["plain_threshold"]  # the rule's cut, then bagged
+        assert plain == (got.moved if floor is None else max(floor, got.moved))
+        bagged = got.bagged["threshold"]
+        assert got.cut == (bagged if floor is None else max(floor, bagged))
         cuts = pipeline_confidence_cuts(pipe, pipe._reference())
         assert cuts is not None
         assert abs(np.median(cuts) - pipe.threshold_) < abs(

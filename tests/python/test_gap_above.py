@@ -32,12 +32,23 @@ def test_a_plateau_of_ties_above_the_tail_cut_still_moves(fitted):
     assert info["moved"] == "up" and info["gap"]
     assert info["gap_above"] == {"moved": True, "dropped": 40, "distinct": 1}
     # which entities the move unflags, in words that say so (H1 s15, finding 2)
-    assert info["rule"].endswith(
+    assert (
         ", moved up into the clear gap above it: the 40 entities scored between the tail "
         "cut and the gap hold 1 distinct score (a plateau of ties) and are not flagged"
-    )
-    assert info["n_flagged"] == 150 == int((scores > fitted.threshold_).sum())
-    assert fitted.threshold_ == auto_cut(scores)
+    ) in info["rule"]
+    # That is the rule's cut; bagged over bootstrap draws of the scores, on about half
+    # of which the rule flags the plateau too, the pipeline's cut is the nearer count
+    # (RESULTS.md, "The cut bagged"), and the record says so.
+    bagged = info["bagged"]
+    assert bagged["plain_n_flagged"] == 150 == int((scores > auto_cut(scores)).sum())
+    assert bagged["plain_threshold"] == auto_cut(scores)
+    assert bagged["n_flagged"] in (150, 190)
+    assert info["n_flagged"] == bagged["n_flagged"] == int((scores > fitted.threshold_).sum())
+    if bagged["n_flagged"] != 150:
+        assert info["rule"].endswith(
+            f"; bagged: it flagged 150, and {bagged['mean_flagged']:,.1f} on average over "
+            f"{bagged['draws']} bootstrap draws of the scores, the share this cut flags"
+        )
 
 
 def test_a_separate_milder_mode_is_kept(fitted):
@@ -75,4 +86,5 @@ def test_the_record_matches_the_test_on_a_shop(fitted):
     fitted._set_threshold(None, scores)  # after the synthetic scores above, its own again
     info = fitted.threshold_info_
     assert info["gap_above"] == _gap_above(scores, info["tail_threshold"])[1]
-    assert info["threshold"] == auto_cut(scores)
+    plain = info["threshold"] if info["bagged"] is None else info["bagged"]["plain_threshold"]
+    assert plain == auto_cut(scores)

@@ -62,7 +62,7 @@ def test_detect_anomalies_returns_the_pipeline(shop):
     seqs = Sequences.from_events(new, entity="user_id", event="behavior", time="timestamp")
     scored = pipe.score(seqs)
     assert len(scored) == 200 and scored["is_anomaly"].dtype == bool
-    assert (scored["is_anomaly"] == (scored["score"] > pipe.detector_.threshold_)).all()
+    assert (scored["is_anomaly"] == (scored["score"] > pipe.threshold_)).all()
     default = oddseq.detect_anomalies(bunch.events, "user_id", "behavior", "timestamp")
     pd.testing.assert_frame_equal(default, table)
 
@@ -242,8 +242,10 @@ def test_markov_pipeline_never_flags_a_session_without_a_miss(seed, n, odd, rate
     scores = pipe.detector_.decision_scores_
     flags = scores > pipe.threshold_
     assert (scores[flags] >= 1 - 1e-9).all()
-    if scores.min() < scores.max():
-        assert flags.sum() <= (scores > auto_cut(scores, rate)).sum()
+    if scores.min() < scores.max():  # the rule before its bag flags no more than auto_cut
+        bagged = pipe.threshold_info_["bagged"]
+        plain = pipe.threshold_ if bagged is None else bagged["plain_threshold"]
+        assert (scores > plain).sum() <= (scores > auto_cut(scores, rate)).sum()
 
 
 def test_thousands_of_event_types_stay_narrow():
@@ -730,10 +732,12 @@ def test_unsupervised_cut_records_the_tail_cut_and_the_gap(shop):
     pipe = AnomalyPipeline(random_state=0).fit(seqs)
     info, scores = pipe.threshold_info_, pipe.detector_.decision_scores_
     assert info["tail_threshold"] == pytest.approx(tail_cut(scores, 0.01))
-    assert pipe.threshold_ == pytest.approx(auto_cut(scores))
-    assert info["gap"] == (pipe.threshold_ != info["tail_threshold"])
+    # the rule's cut (then bagged over bootstrap draws: bagged_cut)
+    plain = pipe.threshold_ if info["bagged"] is None else info["bagged"]["plain_threshold"]
+    assert plain == pytest.approx(auto_cut(scores))
+    assert info["gap"] == (plain != info["tail_threshold"])
     assert ("gap" in info["rule"]) == info["gap"]
-    expected = {True: "up", False: "down"}[pipe.threshold_ > info["tail_threshold"]]
+    expected = {True: "up", False: "down"}[plain > info["tail_threshold"]]
     assert info["moved"] == (expected if info["gap"] else None)
     assert info["n_flagged"] == int(pipe.table_["is_anomaly"].sum())
     # Other rules have no tail cut to move.

@@ -117,8 +117,12 @@ def test_the_pipeline_repairs_its_cut_where_it_collapsed_and_says_so(fitted):
         fitted._set_threshold(None, scores)
     info = fitted.threshold_info_
     flagged = int((scores > refitted).sum())
-    assert fitted.threshold_ == info["threshold"] == refitted  # the refit flags
-    assert info["n_flagged"] == flagged and (anomalies > refitted).mean() >= 0.75
+    # the refit is the rule's cut; the pipeline's is that rule bagged (bagged_cut)
+    bagged = info["bagged"]
+    assert bagged["plain_threshold"] == refitted and bagged["plain_n_flagged"] == flagged
+    assert fitted.threshold_ == info["threshold"] == bagged["threshold"]
+    assert info["n_flagged"] == int((scores > fitted.threshold_).sum()) == bagged["n_flagged"]
+    assert (anomalies > refitted).mean() >= 0.75 and (anomalies > fitted.threshold_).mean() >= 0.75
     assert info["tail_threshold"] == refitted_tail  # the refitted tail, its moves from it
     assert info["tail_refit"] == {
         "threshold": refitted,
@@ -135,6 +139,8 @@ def test_the_pipeline_repairs_its_cut_where_it_collapsed_and_says_so(fitted):
     assert f"first flagged {first_flagged:,} of {scores.size:,} entities" in message
     assert "under half of false_alarm_rate=0.01" in message
     assert f"the cut flags {flagged:,} ({share:.2%}" in message
+    if bagged["n_flagged"] != flagged:
+        assert f"; {bagged['n_flagged']:,} bagged over bootstrap draws" in message
     # the option it names exists and flags about the first cut's count
     fewer = max(first_flagged, 1) / scores.size
     said = " ".join(message.split())
@@ -151,7 +157,8 @@ def test_the_pipeline_records_no_refit_where_the_first_fit_held(fitted):
         fitted._set_threshold(None, scores)
     info = fitted.threshold_info_
     assert info["tail_refit"] is None
-    assert info["threshold"] == auto_cut(scores)
+    plain = info["threshold"] if info["bagged"] is None else info["bagged"]["plain_threshold"]
+    assert plain == auto_cut(scores)
 
 
 def test_few_flags_of_a_few_hundred_entities_are_no_evidence():

@@ -506,16 +506,19 @@ class PipelineCut(NamedTuple):
     """One cut by :class:`oddseq.AnomalyPipeline`'s rule (:func:`pipeline_cut`):
     ``cut``, the threshold; for the unsupervised tail cut also what its record reads:
     ``tail`` (the tail model's cut before the moves into a gap), ``moved`` (after them,
-    before the detector's own floor) and ``refit`` (``_tail_refit``'s record where the
-    first cut collapsed and was repaired); None where they do not apply."""
+    before the detector's own floor), ``refit`` (``_tail_refit``'s record where the
+    first cut collapsed and was repaired) and ``bagged`` (:func:`bagged_cut`'s record:
+    the cut is the share the rule flags on bootstrap draws, on average; None where the
+    scores were not drawn); None where they do not apply."""
 
     cut: float
     tail: float | None = None
     moved: float | None = None
     refit: dict | None = None
+    bagged: dict | None = None
 
 
-def pipeline_cut(pipe, scores, rate=None, warn: bool = False) -> PipelineCut:
+def pipeline_cut(pipe, scores, rate=None, warn: bool = False, bagged: bool = True) -> PipelineCut:
     """:class:`oddseq.AnomalyPipeline`'s cut of its reference ``scores`` by its own
     rule: the one composition its fit (``_set_threshold``) and its
     ``predict_confidence`` (which re-runs it on resamples of the reference,
@@ -527,12 +530,16 @@ def pipeline_cut(pipe, scores, rate=None, warn: bool = False) -> PipelineCut:
     and the same quantile of its held-out scores); unsupervised ``threshold="tail"``,
     the detector's ``_unsupervised_cut`` at ``rate`` (the tail cut moved into a clear
     gap, raised to the detector's own floor), and where the floor did not decide and
-    the cut collapsed, ``_tail_refit``'s repair, raised to that floor again;
+    the cut collapsed, ``_tail_refit``'s repair, raised to that floor again; that
+    rule then bagged (``bagged=True``, :func:`bagged_cut`: the share it flags on
+    bootstrap draws of the scores, on average, never under the floor);
     ``threshold="mad"``, ``mad_cut``. Normal-only fitting's support rule re-cuts after
     this where it holds (:func:`support_cut`). ``warn``: the detector's warning about
-    equal scores (the fit's; never on resamples)."""
+    equal scores (the fit's; never on resamples). ``bagged=False``: the rule as one
+    draw sees it (what the bag averages, and what ``predict_confidence`` re-runs)."""
     from .._pipeline import _tail_refit
-    from ._threshold import mad_cut, normal_cut
+    from . import _threshold
+    from ._threshold import bagged_cut, mad_cut, normal_cut
 
     scores = np.asarray(scores, dtype=np.float64)
     if pipe.contamination != "auto":
@@ -552,7 +559,13 @@ def pipeline_cut(pipe, scores, rate=None, warn: bool = False) -> PipelineCut:
             # first cut was not raised to
             own = detector._cut_floor()
             cut = moved if own is None else max(float(own), moved)
-    return PipelineCut(cut, tail, moved, refit)
+    bag = None
+    if bagged and _threshold._BAGGED_CUT:
+        bag = bagged_cut(scores, lambda draw: pipeline_cut(pipe, draw, rate, bagged=False).cut, cut)
+        if bag is not None:
+            own = detector._cut_floor()
+            cut = bag["threshold"] if own is None else max(float(own), bag["threshold"])
+    return PipelineCut(cut, tail, moved, refit, bag)
 
 
 def pipeline_confidence_cuts(pipe, reference):
@@ -573,9 +586,14 @@ def pipeline_confidence_cuts(pipe, reference):
         return None
 
     def rule(scores):
-        return pipeline_cut(pipe, scores, rate).cut
+        return pipeline_cut(pipe, scores, rate, bagged=False).cut
 
-    return cut_spread(pipe, reference, rule, pipe.threshold_, rate)
+    # A bagged cut's spread is its rule's on one draw (what the bag averages): the share
+    # of those draws' cuts that keep each verdict, the rule checked against the cut it
+    # gave on the reference before the bag.
+    bag = info.get("bagged")
+    threshold = pipe.threshold_ if not bag else bag["plain_threshold"]
+    return cut_spread(pipe, reference, rule, threshold, rate)
 
 
 def verdict_confidence(
