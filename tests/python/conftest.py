@@ -183,3 +183,81 @@ def without_attribute():
             setattr(pipeline, name, kept)
 
     return without
+
+
+_HOUR = 3600
+
+
+class RaidLog:
+    """A game log built in parts (test_graph_teams_s33, test_graph_parts_s35): players on
+    a zone of 400 objects with lives of their own, guilds raiding shared bosses, and what
+    a test adds; ``frame()`` gives (the log by time, each player's kind). The draws come
+    in the order the calls make them, so a log built by the same calls is the same."""
+
+    def __init__(self, seed: int, days: int = 6):
+        self.rng = np.random.default_rng(seed)
+        self.days, self.zone, self.bosses = days, np.arange(1000, 1400), np.arange(100, 106)
+        self.parts, self.kinds, self.uid = [], [], 0
+
+    def play(self, who, start, dur, objects, think=90.0):
+        """``who`` acting on ``objects`` for ``dur`` seconds from ``start`` at a
+        memoryless pace of ``think`` seconds."""
+        t = start + np.cumsum(self.rng.exponential(think, int(dur / think) + 1))
+        t = t[t < start + dur]
+        self.parts.append((np.full(t.size, who), self.rng.choice(objects, t.size), t))
+
+    def own_lives(self, players, extra=()):
+        """Each of ``players`` on 0-2 sessions a day of the zone (and ``extra``)."""
+        rng = self.rng
+        for who in players:
+            for d in range(self.days):
+                for _ in range(int(rng.integers(0, 3))):
+                    objects = np.r_[rng.choice(self.zone, 30), np.asarray(extra, dtype=np.int64)]
+                    start = d * 24 * _HOUR + rng.uniform(8, 23) * _HOUR
+                    self.play(who, start, rng.uniform(1800, 5400), objects)
+
+    def add(self, n: int, kind: str) -> np.ndarray:
+        """``n`` new players of ``kind`` (their ids)."""
+        ids = np.arange(self.uid, self.uid + n)
+        self.uid += n
+        self.kinds += [kind] * n
+        return ids
+
+    def players(self, n: int) -> None:
+        """``n`` players on their own."""
+        self.own_lives(self.add(n, "player"))
+
+    def guilds(self, n_guilds: int, size: int, kind: str) -> None:
+        """Guilds of ``size`` raiding 4 of the 6 bosses on two nights at their own evening
+        hour (kills within seconds, zone play and their chat channel in between), with
+        lives of their own."""
+        rng = self.rng
+        for g in range(n_guilds):
+            members = self.add(size, kind)
+            chat = 5000 + g
+            self.own_lives(members, [chat])
+            hour = rng.uniform(18, 22)
+            for d in rng.choice(self.days, 2, replace=False):
+                start = d * 24 * _HOUR + hour * _HOUR
+                kills = start + 600 + np.cumsum(rng.uniform(600, 900, 4))
+                boss = rng.choice(self.bosses, 4, replace=False)
+                for who in members[rng.random(size) < 0.9]:
+                    objects = np.r_[rng.choice(self.zone, 10), chat]
+                    self.play(who, start, kills[-1] - start + 300, objects, 60.0)
+                    self.parts.append((np.full(4, who), boss, kills + rng.uniform(0, 4, 4)))
+
+    def frame(self):
+        log = pd.DataFrame(
+            {
+                "player": np.concatenate([p[0] for p in self.parts]).astype(np.int64),
+                "target": np.concatenate([p[1] for p in self.parts]).astype(np.int64),
+                "ts": np.round(np.concatenate([p[2] for p in self.parts]), 3) + 1.7e9,
+            }
+        )
+        return log.sort_values("ts", kind="stable").reset_index(drop=True), pd.Series(self.kinds)
+
+
+@pytest.fixture(scope="session")
+def raid_log():
+    """:class:`RaidLog`, the game-log builder the group tests share."""
+    return RaidLog

@@ -27,68 +27,31 @@ from oddseq.graph._graph import events_for_graph
 H = 3600
 
 
-def _raid_and_ring_log(seed: int, n_players: int = 1000, n_guilds: int = 8, guild: int = 25):
+def _raid_and_ring_log(raid_log, seed: int, n_players=1000, n_guilds=8, guild=25):
     """Players on a zone of 400 objects; guilds of ``guild`` raiding 4 of 6 shared bosses
     on two nights at their own evening hour (a memoryless pace, kills within seconds, zone
     play and their chat channel in between); a multiboxer's 22 accounts in lockstep on
     ten of the zone's monsters at a script's pace (one kill a minute each) at 20:00 on
     three days. Raiders play on the same zone, so some act on the ring's monsters in its
-    hours: nothing else ties a guild to the ring. Returns the log and each player's kind."""
-    rng = np.random.default_rng(seed)
-    days, zone, bosses = 6, np.arange(1000, 1400), np.arange(100, 106)
-    parts, kinds = [], []
-
-    def play(who, start, dur, objects, think=90.0):
-        t = start + np.cumsum(rng.exponential(think, int(dur / think) + 1))
-        t = t[t < start + dur]
-        parts.append((np.full(t.size, who), rng.choice(objects, t.size), t))
-
-    def own_lives(players, extra=()):
-        for who in players:
-            for d in range(days):
-                for _ in range(int(rng.integers(0, 3))):
-                    objects = np.r_[rng.choice(zone, 30), np.asarray(extra, dtype=np.int64)]
-                    play(who, d * 24 * H + rng.uniform(8, 23) * H, rng.uniform(1800, 5400), objects)
-
-    own_lives(range(n_players))
-    kinds += ["player"] * n_players
-    uid = n_players
-    for g in range(n_guilds):
-        members = np.arange(uid, uid + guild)
-        uid += guild
-        kinds += ["raider"] * guild
-        chat = 5000 + g
-        own_lives(members, [chat])
-        hour = rng.uniform(18, 22)
-        for d in rng.choice(days, 2, replace=False):
-            start = d * 24 * H + hour * H
-            kills = start + 600 + np.cumsum(rng.uniform(600, 900, 4))
-            boss = rng.choice(bosses, 4, replace=False)
-            for who in members[rng.random(guild) < 0.9]:
-                play(who, start, kills[-1] - start + 300, np.r_[rng.choice(zone, 10), chat], 60.0)
-                parts.append((np.full(4, who), boss, kills + rng.uniform(0, 4, 4)))
-    ring = np.arange(uid, uid + 22)
-    kinds += ["ring"] * 22
+    hours: nothing else ties a guild to the ring. Returns the log and each player's kind
+    (``raid_log``: conftest's RaidLog)."""
+    game = raid_log(seed)
+    game.players(n_players)
+    game.guilds(n_guilds, guild, "raider")
+    ring = game.add(22, "ring")
     for d in (1, 3, 5):
         start = d * 24 * H + 20 * H
         for i, who in enumerate(ring):
-            t = start + i + np.arange(60) * 60 + rng.uniform(0, 2, 60)
-            parts.append((np.full(60, who), zone[(np.arange(60) + i) % 10], t))
-    log = pd.DataFrame(
-        {
-            "player": np.concatenate([p[0] for p in parts]).astype(np.int64),
-            "target": np.concatenate([p[1] for p in parts]).astype(np.int64),
-            "ts": np.round(np.concatenate([p[2] for p in parts]), 3) + 1.7e9,
-        }
-    )
-    return log.sort_values("ts", kind="stable").reset_index(drop=True), pd.Series(kinds)
+            t = start + i + np.arange(60) * 60 + game.rng.uniform(0, 2, 60)
+            game.parts.append((np.full(60, who), game.zone[(np.arange(60) + i) % 10], t))
+    return game.frame()
 
 
 # Seeds whose ring group held one or two whole guilds before session 35 (of seeds 0-11;
 # 23-49 raiders beside the 22 accounts); the others were the ring alone, or no group.
 @pytest.mark.parametrize("seed", [0, 3, 4, 10])
-def test_a_rings_group_holds_no_raid_guild(seed):
-    log, kinds = _raid_and_ring_log(seed)
+def test_a_rings_group_holds_no_raid_guild(seed, raid_log):
+    log, kinds = _raid_and_ring_log(raid_log, seed)
     det = GroupDetector(n_threads=1).fit(log, entity="player", object="target", time="ts")
     found = [kinds.reindex(m).value_counts().to_dict() for m in det.groups_["members"]]
     in_groups = kinds.reindex(det.entity_ids_[det.group_labels_ >= 0])

@@ -18,7 +18,6 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from oddseq.graph import GroupDetector
@@ -26,77 +25,38 @@ from oddseq.graph import GroupDetector
 H = 3600
 
 
-def _team_log(seed: int, n_players: int = 1000, n_guilds: int = 20, guild_size: int = 10):
+def _team_log(raid_log, seed: int, n_players: int = 1000, n_guilds: int = 20, size: int = 10):
     """Players on their own; guilds raiding 4 of 6 shared bosses on two nights at their
     own hour (a memoryless pace, kills within seconds); a multiboxer's 8 accounts on the
     bosses at a script's pace (one act a minute) on three nights; 8 people with their own
     lives who meet on three items of their own on three days. Returns the log and each
-    player's kind."""
-    rng = np.random.default_rng(seed)
-    days, zone, bosses = 6, np.arange(1000, 1400), np.arange(100, 106)
-    parts, kinds = [], []
-
-    def play(who, start, dur, objects, think=90.0):
-        t = start + np.cumsum(rng.exponential(think, int(dur / think) + 1))
-        t = t[t < start + dur]
-        parts.append((np.full(t.size, who), rng.choice(objects, t.size), t))
-
-    def own_lives(players, extra=()):
-        for who in players:
-            for d in range(days):
-                for _ in range(int(rng.integers(0, 3))):
-                    objects = np.r_[rng.choice(zone, 30), np.asarray(extra, dtype=np.int64)]
-                    play(who, d * 24 * H + rng.uniform(8, 23) * H, rng.uniform(1800, 5400), objects)
-
-    own_lives(range(n_players))
-    kinds += ["player"] * n_players
-    uid = n_players
-    for g in range(n_guilds):
-        members = np.arange(uid, uid + guild_size)
-        uid += guild_size
-        kinds += ["guild"] * guild_size
-        chat = 5000 + g
-        own_lives(members, [chat])
-        hour = rng.uniform(18, 22)
-        for d in rng.choice(days, 2, replace=False):
-            start = d * 24 * H + hour * H
-            kills = start + 600 + np.cumsum(rng.uniform(600, 900, 4))
-            boss = rng.choice(bosses, 4, replace=False)
-            for who in members[rng.random(guild_size) < 0.9]:
-                play(who, start, kills[-1] - start + 300, np.r_[rng.choice(zone, 10), chat], 60.0)
-                parts.append((np.full(4, who), boss, kills + rng.uniform(0, 4, 4)))
-    scripted = np.arange(uid, uid + 8)
-    uid += 8
-    kinds += ["scripted"] * 8
+    player's kind (``raid_log``: conftest's RaidLog)."""
+    game = raid_log(seed)
+    rng, zone = game.rng, game.zone
+    game.players(n_players)
+    game.guilds(n_guilds, size, "guild")
+    scripted = game.add(8, "scripted")
     for d in (0, 2, 4):
         start = d * 24 * H + 3 * H
         kills = start + 600 + np.cumsum(np.full(4, 700.0))
-        boss = rng.choice(bosses, 4, replace=False)
+        boss = rng.choice(game.bosses, 4, replace=False)
         n = int((kills[-1] - start + 300) / 60)
         for i, who in enumerate(scripted):
             t = start + i + np.arange(n) * 60 + rng.uniform(0, 2, n)
-            parts.append((np.full(n, who), zone[(np.arange(n) * 7 + d) % 40], t))
-            parts.append((np.full(4, who), boss, kills + rng.uniform(0, 4, 4)))
-    ring = np.arange(uid, uid + 8)
-    uid += 8
-    kinds += ["ring"] * 8
-    own_lives(ring)
+            game.parts.append((np.full(n, who), zone[(np.arange(n) * 7 + d) % 40], t))
+            game.parts.append((np.full(4, who), boss, kills + rng.uniform(0, 4, 4)))
+    ring = game.add(8, "ring")
+    game.own_lives(ring)
     for d in (1, 3, 5):
         for who in ring:
-            play(who, d * 24 * H + 14 * H + rng.uniform(0, 600), 1800, [9001, 9002, 9003], 120.0)
-    log = pd.DataFrame(
-        {
-            "player": np.concatenate([p[0] for p in parts]).astype(np.int64),
-            "target": np.concatenate([p[1] for p in parts]).astype(np.int64),
-            "ts": np.round(np.concatenate([p[2] for p in parts]), 3) + 1.7e9,
-        }
-    )
-    return log.sort_values("ts", kind="stable").reset_index(drop=True), pd.Series(kinds)
+            start = d * 24 * H + 14 * H + rng.uniform(0, 600)
+            game.play(who, start, 1800, [9001, 9002, 9003], 120.0)
+    return game.frame()
 
 
 @pytest.fixture(scope="module", params=[0, 1])
-def fitted(request):
-    log, kinds = _team_log(request.param)
+def fitted(request, raid_log):
+    log, kinds = _team_log(raid_log, request.param)
     det = GroupDetector(n_threads=1).fit(log, entity="player", object="target", time="ts")
     return det, log, kinds
 
@@ -126,8 +86,8 @@ def test_people_who_meet_on_items_of_their_own_stay_a_group(fitted):
     assert len(found) == 2  # the two, and no group of guilds or players
 
 
-def test_threads_agree():
-    log, _ = _team_log(2)
+def test_threads_agree(raid_log):
+    log, _ = _team_log(raid_log, 2)
     one = GroupDetector(n_threads=1).fit(log, entity="player", object="target", time="ts")
     two = GroupDetector(n_threads=2).fit(log, entity="player", object="target", time="ts")
     assert one.groups_["members"].tolist() == two.groups_["members"].tolist()
