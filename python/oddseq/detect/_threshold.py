@@ -895,7 +895,7 @@ def _ascending(scores) -> np.ndarray:
 _BAGGED_CUT = True
 
 # bagged_cut's bootstrap draws: 30, down to 10 on scores over 300,000 (the rule's cost
-# grows with n; each draw of a million scores costs about 0.35 s here), and the knife
+# grows with n; each draw of a million scores costs about 0.24 s here), and the knife
 # edge it smooths narrows as n grows (the tail model's spread shrinks as 1 / sqrt(n)).
 _BAG_DRAWS, _BAG_DRAW_BUDGET, _BAG_DRAWS_MIN = 30, 3_000_000, 10
 
