@@ -56,6 +56,20 @@ py::array_t<std::int64_t> top_columns(const CArray<double>& x, std::int64_t top,
   return out;
 }
 
+// (median, mad) per column of a float64 matrix: linalg::column_median_mad.
+py::tuple column_median_mad(const CArray<double>& x, int n_threads) {
+  if (x.ndim() != 2) throw std::invalid_argument("column_median_mad needs a 2-D matrix");
+  const std::int64_t n = x.shape(0), d = x.shape(1);
+  py::array_t<double> median(d), mad(d);
+  double* median_out = median.mutable_data();
+  double* mad_out = mad.mutable_data();
+  {
+    py::gil_scoped_release release;
+    linalg::column_median_mad(x.data(), n, d, n_threads, median_out, mad_out);
+  }
+  return py::make_tuple(median, mad);
+}
+
 // What exact_moment_sums returns: a read-only record read by name (int64 arrays).
 struct ExactMomentSums {
   std::int64_t n = 0;
@@ -141,6 +155,8 @@ void register_linalg(py::module_& m) {
       .def_readonly("uniques", &Factorization::uniques);
   m.def("top_columns", &top_columns, py::arg("x").noconvert(), py::arg("top"),
         py::arg("n_threads"));
+  m.def("column_median_mad", &column_median_mad, py::arg("x").noconvert(), py::arg("n_threads"),
+        "(median, median absolute deviation) of each column, as numpy's medians.");
   m.def("first_indices", &first_indices, py::arg("codes").noconvert(), py::arg("n_codes"));
   m.def("factorize_int64", &factorize_int64<std::int64_t>, py::arg("values").noconvert(),
         py::arg("n_threads"), py::arg("sort") = false);

