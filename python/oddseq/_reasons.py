@@ -1684,7 +1684,15 @@ def _alike_rows(explained, rows) -> np.ndarray:
     if "deviation" not in explained or not len(rows):
         return np.empty(0, dtype=np.int64)
     apart = np.asarray(explained["deviation"], dtype=np.float64) != 0
-    return np.setdiff1d(np.unique(rows), rows[apart])
+    rows = np.asarray(rows)
+    if rows.dtype.kind not in "iu" or rows.min() < 0:
+        return np.setdiff1d(np.unique(rows), rows[apart])
+    # Row positions: marks over 0..max in place of setdiff1d's hashing and sorting (3 s of
+    # the reasons' 15 at a million entities of four features each).
+    alike = np.zeros(int(rows.max()) + 1, dtype=bool)
+    alike[rows] = True
+    alike[rows[apart]] = False
+    return np.flatnonzero(alike)
 
 
 def in_rank(pipeline, explained, rows, cols, value, keep=None) -> tuple:
