@@ -25,8 +25,8 @@
 
 namespace oddseq::core {
 
-// An allocator for std::vector: blocks of at least kBigBytes are aligned to 2 MB and
-// advised to be backed by huge pages (Linux; elsewhere a plain allocation), and
+// An allocator for std::vector: on Linux, blocks of at least kBigBytes are aligned to 2
+// MB and advised to be backed by huge pages (elsewhere a plain allocation), and
 // resize() / the size constructor default-initialize instead of zeroing.
 template <class T>
 class BigBufferAllocator {
@@ -41,22 +41,27 @@ class BigBufferAllocator {
 
   T* allocate(std::size_t n) {
     const std::size_t bytes = n * sizeof(T);
-    if (bytes < kBigBytes) return static_cast<T*>(::operator new(bytes));
-    const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-    void* p = std::aligned_alloc(kHugePage, rounded);
-    if (p == nullptr) throw std::bad_alloc();
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    madvise(p, rounded, MADV_HUGEPAGE);  // advice only: a refusal leaves 4 KB pages
+    if (bytes >= kBigBytes) {
+      const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+      void* p = std::aligned_alloc(kHugePage, rounded);
+      if (p == nullptr) throw std::bad_alloc();
+      madvise(p, rounded, MADV_HUGEPAGE);  // advice only: a refusal leaves 4 KB pages
+      return static_cast<T*>(p);
+    }
 #endif
-    return static_cast<T*>(p);
+    return static_cast<T*>(::operator new(bytes));
   }
 
   void deallocate(T* p, std::size_t n) noexcept {
-    if (n * sizeof(T) < kBigBytes) {
-      ::operator delete(p);
-    } else {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (n * sizeof(T) >= kBigBytes) {
       std::free(p);
+      return;
     }
+#endif
+    (void)n;
+    ::operator delete(p);
   }
 
   // Default-initialization: no zeroing pass for trivial element types.
