@@ -58,5 +58,6 @@ void register_graph(py::module_& m);
 void register_metrics(py::module_& m);
 void register_preprocessing(py::module_& m);
 void register_stream(py::module_& m);
+void register_memory(py::module_& m);
 
 }  // namespace oddseq::bindings

@@ -41,4 +41,5 @@ PYBIND11_MODULE(_core, m) {
   oddseq::bindings::register_metrics(m);
   oddseq::bindings::register_preprocessing(m);
   oddseq::bindings::register_stream(m);
+  oddseq::bindings::register_memory(m);
 }

@@ -64,6 +64,7 @@ from .preprocessing._evidence import EvidenceShrinker
 from .preprocessing._quality import warn_about_the_log
 from .sequences import Sequences
 from .sequences._sequences import check_role_names, refuse_rounded_column, spelt_as
+from .utils._memory import reusing_memory
 from .utils._params import (
     Check,
     Contamination,
@@ -290,6 +291,7 @@ def item_category_map(df: pd.DataFrame, item: str | None, category: str | None):
     return df.groupby(item, observed=True)[category].first()
 
 
+@reusing_memory
 def detect_anomalies(
     df: pd.DataFrame,
     entity: str,
@@ -2098,6 +2100,7 @@ class AnomalyPipeline(SaveMixin):
             return seqs
         return seqs.take(np.flatnonzero(seqs.lengths >= self.min_events))
 
+    @reusing_memory
     def fit(self, seqs: Sequences, normal: bool = False):
         """Fit the model on ``seqs`` and rank them (``table_``).
 
@@ -2687,6 +2690,7 @@ class AnomalyPipeline(SaveMixin):
             reference = self.detector_.decision_scores_
         return np.asarray(reference)
 
+    @reusing_memory
     def score(self, seqs: Sequences, entity_features=None) -> pd.DataFrame:
         """The ranked table for new sequences, with the fitted model (features, scaling,
         detector and threshold unchanged).

@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import _core
 from ..exceptions import DataWarning, MissingValuesError
+from ..utils._memory import reusing_memory
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import MISSING_TEXT, UNIT_TO_NS, duration_ns, times_to_ns
 from ..utils._validation import check_positive_int, missing_column, resolve_threads
@@ -793,6 +794,7 @@ class Sequences:
 
     # ------------------------------------------------------------------ building
     @classmethod
+    @reusing_memory
     def from_events(
         cls,
         df: pd.DataFrame,

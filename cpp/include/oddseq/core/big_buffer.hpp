@@ -12,28 +12,23 @@
 // user of a BigBuffer writes each element before reading it, and zeroing is one more
 // pass over the memory.
 #include <cstddef>
-#include <cstdint>
-#include <cstdlib>
 #include <new>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
+#include "oddseq/core/block_pool.hpp"
 
 namespace oddseq::core {
 
-// An allocator for std::vector: on Linux, blocks of at least kBigBytes are aligned to 2
-// MB and advised to be backed by huge pages (elsewhere a plain allocation), and
-// resize() / the size constructor default-initialize instead of zeroing.
+// An allocator for std::vector: blocks of at least kPoolMinBytes come from the block pool
+// (block_pool.hpp: on Linux aligned to 2 MB, advised to be backed by huge pages, and
+// reused while a scope is open), and resize() / the size constructor default-initialize
+// instead of zeroing.
 template <class T>
 class BigBufferAllocator {
  public:
   using value_type = T;
-  static constexpr std::size_t kBigBytes = std::size_t{4} << 20;
-  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
   BigBufferAllocator() noexcept = default;
   template <class U>
@@ -41,26 +36,15 @@ class BigBufferAllocator {
 
   T* allocate(std::size_t n) {
     const std::size_t bytes = n * sizeof(T);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (bytes >= kBigBytes) {
-      const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-      void* p = std::aligned_alloc(kHugePage, rounded);
-      if (p == nullptr) throw std::bad_alloc();
-      madvise(p, rounded, MADV_HUGEPAGE);  // advice only: a refusal leaves 4 KB pages
-      return static_cast<T*>(p);
-    }
-#endif
+    if (bytes >= kPoolMinBytes) return static_cast<T*>(pool_allocate(bytes));
     return static_cast<T*>(::operator new(bytes));
   }
 
   void deallocate(T* p, std::size_t n) noexcept {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (n * sizeof(T) >= kBigBytes) {
-      std::free(p);
+    if (n * sizeof(T) >= kPoolMinBytes) {
+      pool_free(p);
       return;
     }
-#endif
-    (void)n;
     ::operator delete(p);
   }
 
