@@ -160,3 +160,18 @@ def test_the_wrapper_keeps_the_name_and_the_errors():
     with pytest.raises(ValueError, match="bad 3"):
         refuse(3)
     assert stats()["open_scopes"] == before
+
+
+@linux_only
+def test_blocks_of_an_earlier_size_go_back_once_requests_shrink():
+    """The cache keeps at most twice the largest of the recent requests: after a stage of
+    40 MB arrays, a stage of 6 MB ones leaves no more than 12 MB cached."""
+    with reused_memory():
+        big = np.empty(5_000_000)  # 40 MB
+        del big
+        assert stats()["cached_bytes"] >= 40_000_000
+        for _ in range(300):
+            small = np.empty(700_000)  # 5.6 MB: a 6 MB block
+            del small
+        assert stats()["cached_bytes"] <= 2 * 6 * 1024 * 1024
+    assert stats()["cached_bytes"] == 0

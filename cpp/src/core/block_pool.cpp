@@ -1,6 +1,7 @@
 #include "oddseq/core/block_pool.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
@@ -128,11 +129,28 @@ class FreeRanges {
   std::size_t bytes_ = 0;
 };
 
+// The cache holds at most twice the largest of the last kRecentRequests requests, what the
+// next ones are likely to ask for: blocks of an earlier stage's size (the columns of 100 M
+// events) go back once the requests shrink (a stage over a million users) instead of
+// sitting beside that stage's other memory (malloc's, Python's).
+constexpr std::size_t kRecentRequests = 256;
+
 struct Pool {
   std::mutex mutex;
   std::unordered_map<const void*, std::size_t> in_use;  // block -> capacity
   FreeRanges cached;
   PoolStats stats{0, 0, 0, 0, 0, 0};
+  std::array<std::size_t, kRecentRequests> recent{};  // capacities asked for, a ring
+  std::size_t n_requests = 0;
+
+  void note_request(std::size_t capacity) { recent[n_requests++ % kRecentRequests] = capacity; }
+
+  // Cached ranges past the limit, the longest first, to release outside the lock.
+  std::vector<Span> over_the_limit() {
+    const std::size_t limit = 2 * *std::max_element(recent.begin(), recent.end());
+    if (cached.bytes() <= limit) return {};
+    return cached.release_longest(cached.bytes() - limit);
+  }
 };
 
 Pool& pool() {
@@ -149,6 +167,7 @@ void* pool_allocate(std::size_t bytes, bool zeroed) {
   void* block = nullptr;
   {
     std::lock_guard<std::mutex> lock(p.mutex);
+    p.note_request(capacity);
     block = p.cached.take(capacity);
     if (block != nullptr) {
       try {
@@ -165,6 +184,7 @@ void* pool_allocate(std::size_t bytes, bool zeroed) {
       // never exceeds the most ever in use at once.
       to_release = p.cached.release_longest(capacity);
     }
+    for (const Span& span : p.over_the_limit()) to_release.push_back(span);
     p.stats.cached_bytes = p.cached.bytes();
   }
   for (const Span& span : to_release) unmap(span.first, span.second);
@@ -197,6 +217,8 @@ std::size_t pool_capacity(const void* block) noexcept {
 bool pool_free(void* block) noexcept {
   Pool& p = pool();
   std::size_t capacity = 0;
+  bool kept = false;
+  std::vector<Span> to_release;
   {
     std::lock_guard<std::mutex> lock(p.mutex);
     auto found = p.in_use.find(block);
@@ -207,13 +229,15 @@ bool pool_free(void* block) noexcept {
     if (kCaching && p.stats.open_scopes > 0) {
       try {
         p.cached.add(static_cast<char*>(block), capacity);
-        p.stats.cached_bytes = p.cached.bytes();
-        return true;
-      } catch (...) {  // no room to remember it: released below
+        kept = true;
+        to_release = p.over_the_limit();
+      } catch (...) {  // no memory to remember it (then released below) or to trim
       }
     }
+    p.stats.cached_bytes = p.cached.bytes();
   }
-  unmap(block, capacity);
+  if (!kept) unmap(block, capacity);
+  for (const Span& span : to_release) unmap(span.first, span.second);
   return true;
 }
 
