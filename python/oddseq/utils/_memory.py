@@ -5,11 +5,12 @@ A call over a 100 M event log makes and drops tens of gigabytes of temporary arr
 Each fresh block comes from the kernel as untouched pages that fault and are zeroed on
 first write: 12 s of CPU in the 56 s one call at Taobao's size (perf, clear_page_rep).
 Inside :func:`reusing_memory`'s scope, blocks of 4 MB and more that are freed are kept and
-handed to the next request they can hold; the cache never holds more than lets the
-process stay under the most memory it had in use at once, and it is emptied when the
-outermost scope ends (``cpp/include/oddseq/core/block_pool.hpp`` says how). numpy's arrays
-join in through its memory handler, set in the calling context only (other threads keep
-numpy's own).
+handed to the next request they can hold. The pool's memory (in use and cached) never
+exceeds the most of its blocks in use at once, the cache holds at most twice the largest
+recent request, and it is emptied when the outermost scope ends
+(``cpp/include/oddseq/core/block_pool.hpp`` says how): the Taobao-1M call's peak memory is
+what it was without the pool. numpy's arrays join in through its memory handler, set in
+the calling context only (other threads keep numpy's own).
 """
 
 from __future__ import annotations

@@ -7,13 +7,17 @@
 // gigabytes of such temporaries (numpy's intermediate arrays, the kernels' scratch
 // buffers); on a virtual machine the kernel's zeroing of pages took 16% of the call's CPU
 // time (perf: clear_page_rep, 12 s of CPU in a 56 s call). A block freed inside a scope
-// is kept, already faulted in, for the next request it can hold.
+// is kept, already faulted in, for the next request it can hold (or part of it: cached
+// ranges are split and merged).
 //
-// The cache never raises the peak: a request the cache cannot serve first frees cached
-// blocks (the largest first) worth at least its size, so the memory held (in use plus
-// cached) never exceeds the most that was in use at once. When the last scope closes,
-// every cached block goes back to the system. Outside a scope every block is allocated
-// and freed as by a plain allocator.
+// The cache is bounded twice. A request the cache cannot serve first frees cached blocks
+// (the largest first) worth at least its size, so the pool's memory (in use plus cached)
+// never exceeds the most of its blocks ever in use at once. And the cache holds at most
+// twice the largest of the last 256 requests, so a stage's blocks (the columns of 100 M
+// events) go back once requests shrink instead of sitting beside a later stage's memory
+// from other allocators (Taobao-1M's peak: 7.0 GB without this bound, 6.4 GB with it and
+// without the pool). When the last scope closes, every cached block goes back to the
+// system. Outside a scope every block is allocated and freed as by a plain allocator.
 //
 // Linux only (mmap, 2 MB aligned, advised to huge pages, as numpy does for its own large
 // arrays); elsewhere blocks are plain aligned allocations and nothing is cached.
