@@ -162,6 +162,8 @@ class CountTimingEncoder(SequenceEncoder):
         position = self.event_labels_.get_indexer(seqs.event_labels)
         unseen = len(self.event_labels_)
         mapping = np.where(position < 0, unseen, position).astype(np.int32)
+        if np.array_equal(mapping, np.arange(len(mapping))):  # the same codes (pooled_ is
+            return seqs.events, unseen + 1  # a column to spare): no pass over the events
         return mapping[seqs.events], unseen + 1  # always room for the extra code
 
     def get_feature_names_out(self, input_features=None):
