@@ -86,10 +86,16 @@ bool factorize_dense(const std::int64_t* values, std::int64_t n, int n_threads, 
   {
     const int t = omp_get_thread_num();
     const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    // In registers, written once: the threads' slots share a cache line, and a store per
+    // row (the compiler cannot keep a slot that may alias `values` in a register) made
+    // this pass a quarter of a 100 M-row factorization's time.
+    std::int64_t low = values[0], high = values[0];
     for (std::int64_t i = begin; i < end; ++i) {
-      lows[t] = std::min(lows[t], values[i]);
-      highs[t] = std::max(highs[t], values[i]);
+      low = std::min(low, values[i]);
+      high = std::max(high, values[i]);
     }
+    lows[t] = low;
+    highs[t] = high;
   }
   const std::int64_t low = *std::min_element(lows.begin(), lows.end());
   const std::int64_t high = *std::max_element(highs.begin(), highs.end());
