@@ -7,11 +7,13 @@ namespace oddseq::bindings {
 namespace {
 
 // What the calls below return to Python: read-only records read by name, never tuples
-// read by position (all arrays int64).
+// read by position (int64 arrays, but for the carried columns, which keep their dtype).
 struct Grouping {
-  py::array order;          // n: the rows in entity order (stable within an entity)
-  py::array offsets;        // n_entities + 1
-  py::object sorted_times;  // n, the times in that order; None without times
+  py::object order = py::none();         // n: the rows in entity order (stable within an
+                                         // entity); None where not asked for
+  py::array offsets;                     // n_entities + 1
+  py::object sorted_times = py::none();  // n, the times in that order; None without times
+  py::list carried;                      // each carried column in that order, as given
 };
 
 struct SessionSplitRecord {
@@ -28,30 +30,50 @@ struct Windows {
 
 Grouping group_rows(const CArray<std::int64_t>& codes,
                     const std::optional<CArray<std::int64_t>>& code_map, std::int64_t n_entities,
-                    const std::optional<CArray<std::int64_t>>& times, int n_threads) {
+                    const std::optional<CArray<std::int64_t>>& times, int n_threads,
+                    const py::list& carry, bool with_order) {
   const std::int64_t n = codes.size();
   if (times && times->size() != n) throw std::invalid_argument("times and codes differ in length");
-  py::array_t<std::int64_t> order(n);
+  Grouping result;
+  std::vector<sequences::CarriedColumn> carried;
+  for (const py::handle& item : carry) {
+    const auto column = py::reinterpret_borrow<py::array>(item);
+    const auto width = static_cast<int>(column.itemsize());
+    if (column.ndim() != 1 || column.size() != n || (column.flags() & py::array::c_style) == 0 ||
+        (width != 1 && width != 2 && width != 4 && width != 8)) {
+      throw std::invalid_argument(
+          "each carried column must be a C-contiguous 1-D array of 1-, 2-, 4- or 8-byte "
+          "elements as long as codes");
+    }
+    py::array out(column.dtype(), py::array::ShapeContainer{n});
+    carried.push_back({column.data(), out.mutable_data(), width});
+    result.carried.append(out);
+  }
+  std::int64_t* order_ptr = nullptr;
+  if (with_order) {
+    py::array_t<std::int64_t> order(n);
+    order_ptr = order.mutable_data();
+    result.order = order;
+  }
   py::array_t<std::int64_t> offsets(n_entities + 1);
-  py::object sorted_times = py::none();
+  result.offsets = offsets;
   std::int64_t* sorted_ptr = nullptr;
   if (times) {
     py::array_t<std::int64_t> buffer(n);
     sorted_ptr = buffer.mutable_data();
-    sorted_times = buffer;
+    result.sorted_times = buffer;
   }
   const std::int64_t* codes_ptr = codes.data();
   const std::int64_t* map_ptr = data_or_null(code_map);
   const std::int64_t n_codes = code_map ? code_map->size() : 0;
   const std::int64_t* times_ptr = data_or_null(times);
-  std::int64_t* order_ptr = order.mutable_data();
   std::int64_t* offsets_ptr = offsets.mutable_data();
   {
     py::gil_scoped_release release;  // the sort runs on OpenMP threads, no Python inside
     sequences::group_rows(codes_ptr, n, map_ptr, n_codes, n_entities, times_ptr, n_threads,
-                          order_ptr, offsets_ptr, sorted_ptr);
+                          order_ptr, offsets_ptr, sorted_ptr, carried);
   }
-  return {order, offsets, sorted_times};
+  return result;
 }
 
 template <class T>
@@ -183,7 +205,8 @@ void register_sequences(py::module_& m) {
   py::class_<Grouping>(m, "Grouping", "Rows grouped by entity (group_rows).")
       .def_readonly("order", &Grouping::order)
       .def_readonly("offsets", &Grouping::offsets)
-      .def_readonly("sorted_times", &Grouping::sorted_times);
+      .def_readonly("sorted_times", &Grouping::sorted_times)
+      .def_readonly("carried", &Grouping::carried);
   py::class_<SessionSplitRecord>(m, "SessionSplit", "Sequences cut at long gaps (split_by_gap).")
       .def_readonly("offsets", &SessionSplitRecord::offsets)
       .def_readonly("parent", &SessionSplitRecord::parent)
@@ -194,7 +217,8 @@ void register_sequences(py::module_& m) {
       .def_readonly("parent", &Windows::parent)
       .def_readonly("origin", &Windows::origin);
   m.def("group_rows", &group_rows, py::arg("codes").noconvert(), py::arg("code_map").noconvert(),
-        py::arg("n_entities"), py::arg("times").noconvert(), py::arg("n_threads"));
+        py::arg("n_entities"), py::arg("times").noconvert(), py::arg("n_threads"),
+        py::arg("carried") = py::list(), py::arg("with_order") = true);
   m.def("gather", &gather<std::int32_t>, py::arg("src").noconvert(), py::arg("index").noconvert(),
         py::arg("n_threads"));
   m.def("gather", &gather<std::int64_t>, py::arg("src").noconvert(), py::arg("index").noconvert(),

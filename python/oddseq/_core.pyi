@@ -192,6 +192,8 @@ def group_rows(
     n_entities: int,
     times: NDArray[np.int64] | None,
     n_threads: int,
+    carried: list[np.ndarray] = ...,
+    with_order: bool = True,
 ) -> Grouping: ...
 def gather(src: NDArray, index: NDArray[np.int64], n_threads: int) -> NDArray: ...
 def split_by_gap(
@@ -396,11 +398,13 @@ class PcaRun:
 class Grouping:
     """Rows grouped by entity (group_rows)."""
     @property
-    def order(self) -> NDArray[np.int64]: ...
+    def order(self) -> NDArray[np.int64] | None: ...
     @property
     def offsets(self) -> NDArray[np.int64]: ...
     @property
     def sorted_times(self) -> NDArray[np.int64] | None: ...
+    @property
+    def carried(self) -> list[np.ndarray]: ...
 
 class SessionSplit:
     """Sequences cut at long gaps (split_by_gap)."""

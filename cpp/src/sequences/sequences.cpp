@@ -43,12 +43,98 @@ bool is_permutation(const std::int64_t* code_map, std::int64_t n_codes, std::int
   return true;
 }
 
-using TimedRow = std::pair<std::int64_t, std::int64_t>;  // (time, row)
+// The arrays written in the grouped order: the row numbers (in == nullptr), the times and
+// the carried columns, each placed once by its row and then rearranged where it lies.
+using Moved = std::vector<CarriedColumn>;
 
-// Rows [begin, end) of one sequence ordered by (time, row): rows come in row order, so
-// this is the stable order by time. `buffer` is the caller's scratch.
-void sort_by_time(std::int64_t begin, std::int64_t end, std::int64_t* order,
-                  std::int64_t* sorted_times, std::vector<TimedRow>& buffer) {
+Moved moved_arrays(std::int64_t* order, const std::int64_t* times, std::int64_t* sorted_times,
+                   const std::vector<CarriedColumn>& carried) {
+  Moved moved;
+  if (order != nullptr) moved.push_back({nullptr, order, 8});
+  if (times != nullptr) moved.push_back({times, sorted_times, 8});
+  for (const CarriedColumn& column : carried) {
+    ODDSEQ_CHECK(
+        column.width == 1 || column.width == 2 || column.width == 4 || column.width == 8,
+        "group_rows: a carried column's width must be 1, 2, 4 or 8 bytes, got " << column.width);
+    moved.push_back(column);
+  }
+  return moved;
+}
+
+// fn(T{}) with the unsigned type of `width` bytes: the arrays move as bits.
+template <class Fn>
+void with_width(int width, Fn&& fn) {
+  switch (width) {
+    case 1:
+      fn(std::uint8_t{});
+      break;
+    case 2:
+      fn(std::uint16_t{});
+      break;
+    case 4:
+      fn(std::uint32_t{});
+      break;
+    default:
+      fn(std::uint64_t{});
+  }
+}
+
+// out[to] = in[row] (the row number itself for the order).
+inline void place_row(const CarriedColumn& m, std::int64_t to, std::int64_t row) {
+  switch (m.width) {
+    case 1:
+      static_cast<std::uint8_t*>(m.out)[to] = static_cast<const std::uint8_t*>(m.in)[row];
+      break;
+    case 2:
+      static_cast<std::uint16_t*>(m.out)[to] = static_cast<const std::uint16_t*>(m.in)[row];
+      break;
+    case 4:
+      static_cast<std::uint32_t*>(m.out)[to] = static_cast<const std::uint32_t*>(m.in)[row];
+      break;
+    default:
+      static_cast<std::uint64_t*>(m.out)[to] = m.in == nullptr
+                                                   ? static_cast<std::uint64_t>(row)
+                                                   : static_cast<const std::uint64_t*>(m.in)[row];
+  }
+}
+
+// A thread's scratch of T, reused across the calls of a thread.
+template <class T>
+std::vector<T>& scratch_of() {
+  static thread_local std::vector<T> scratch;
+  return scratch;
+}
+
+// Positions [begin, begin + count) of every moved array rearranged in place: with
+// `scatter`, the element at begin + k goes to begin + index[k]; else begin + k takes the
+// element at begin + index[k].
+void rearrange(const Moved& moved, std::int64_t begin, std::int64_t count,
+               const std::int64_t* index, bool scatter) {
+  for (const CarriedColumn& m : moved) {
+    with_width(m.width, [&](auto zero) {
+      using T = decltype(zero);
+      T* base = static_cast<T*>(m.out) + begin;
+      std::vector<T>& scratch = scratch_of<T>();
+      scratch.resize(static_cast<std::size_t>(count));
+      if (scatter) {
+        for (std::int64_t k = 0; k < count; ++k) scratch[index[k]] = base[k];
+      } else {
+        for (std::int64_t k = 0; k < count; ++k) scratch[k] = base[index[k]];
+      }
+      std::copy(scratch.begin(), scratch.begin() + count, base);
+    });
+  }
+}
+
+// (time, position): positions within a sequence follow row order (every placement is
+// stable), so ordering by them orders equal times by row.
+using TimedPosition = std::pair<std::int64_t, std::int64_t>;
+
+// Positions [begin, end) of one sequence ordered by (time, row). `buffer` and `from`
+// are the caller's scratch.
+void sort_by_time(std::int64_t begin, std::int64_t end, const std::int64_t* sorted_times,
+                  const Moved& moved, std::vector<TimedPosition>& buffer,
+                  std::vector<std::int64_t>& from) {
   bool sorted = true;
   for (std::int64_t j = begin; j + 1 < end; ++j) {
     if (sorted_times[j + 1] < sorted_times[j]) {
@@ -57,22 +143,20 @@ void sort_by_time(std::int64_t begin, std::int64_t end, std::int64_t* order,
     }
   }
   if (sorted) return;  // most logs are already ordered
-  buffer.resize(static_cast<std::size_t>(end - begin));
-  for (std::int64_t j = begin; j < end; ++j) {
-    buffer[static_cast<std::size_t>(j - begin)] = {sorted_times[j], order[j]};
-  }
+  const std::int64_t count = end - begin;
+  buffer.resize(static_cast<std::size_t>(count));
+  for (std::int64_t k = 0; k < count; ++k) buffer[k] = {sorted_times[begin + k], k};
   std::sort(buffer.begin(), buffer.end());
-  for (std::int64_t j = begin; j < end; ++j) {
-    sorted_times[j] = buffer[static_cast<std::size_t>(j - begin)].first;
-    order[j] = buffer[static_cast<std::size_t>(j - begin)].second;
-  }
+  from.resize(static_cast<std::size_t>(count));
+  for (std::int64_t k = 0; k < count; ++k) from[k] = buffer[k].second;
+  rearrange(moved, begin, count, from.data(), false);
 }
 
 // The same for a sequence long enough to keep every thread busy (a crawler): blocks
 // sorted in parallel, then merged pairwise, the merges of a round in parallel. (time,
-// row) pairs are distinct, so the result is the one order whatever the thread count.
-void sort_long_by_time(std::int64_t begin, std::int64_t end, std::int64_t* order,
-                       std::int64_t* sorted_times, int n_threads) {
+// position) pairs are distinct, so the result is the one order whatever the thread count.
+void sort_long_by_time(std::int64_t begin, std::int64_t end, const std::int64_t* sorted_times,
+                       const Moved& moved, int n_threads) {
   const std::int64_t n = end - begin;
   const std::int64_t n_blocks = core::div_up(n, kSortBlock);
   std::vector<char> block_sorted(static_cast<std::size_t>(n_blocks), 1);
@@ -88,9 +172,9 @@ void sort_long_by_time(std::int64_t begin, std::int64_t end, std::int64_t* order
   if (std::all_of(block_sorted.begin(), block_sorted.end(), [](char ok) { return ok != 0; })) {
     return;  // already ordered
   }
-  std::vector<TimedRow> a(static_cast<std::size_t>(n)), b(static_cast<std::size_t>(n));
-  core::parallel_for(n, n_threads, [&](std::int64_t j) {
-    a[static_cast<std::size_t>(j)] = {sorted_times[begin + j], order[begin + j]};
+  core::BigBuffer<TimedPosition> a(static_cast<std::size_t>(n)), b(static_cast<std::size_t>(n));
+  core::parallel_for(n, n_threads, [&](std::int64_t k) {
+    a[static_cast<std::size_t>(k)] = {sorted_times[begin + k], k};
   });
   core::parallel_for_dynamic(n_blocks, n_threads, [&](std::int64_t k) {
     std::sort(a.begin() + k * kSortBlock, a.begin() + std::min(n, (k + 1) * kSortBlock));
@@ -104,18 +188,27 @@ void sort_long_by_time(std::int64_t begin, std::int64_t end, std::int64_t* order
     });
     a.swap(b);
   }
-  core::parallel_for(n, n_threads, [&](std::int64_t j) {
-    sorted_times[begin + j] = a[static_cast<std::size_t>(j)].first;
-    order[begin + j] = a[static_cast<std::size_t>(j)].second;
-  });
+  // Each array rearranged by the sorted positions, in parallel, through one scratch copy.
+  for (const CarriedColumn& m : moved) {
+    with_width(m.width, [&](auto zero) {
+      using T = decltype(zero);
+      T* base = static_cast<T*>(m.out) + begin;
+      core::BigBuffer<T> scratch(static_cast<std::size_t>(n));
+      core::parallel_for(n, n_threads, [&](std::int64_t k) {
+        scratch[static_cast<std::size_t>(k)] = base[a[static_cast<std::size_t>(k)].second];
+      });
+      core::parallel_for(n, n_threads,
+                         [&](std::int64_t k) { base[k] = scratch[static_cast<std::size_t>(k)]; });
+    });
+  }
 }
 
 // sort_long_by_time over every sequence longer than kLongSort.
-void sort_long_sequences(const std::int64_t* offsets, std::int64_t n_entities, std::int64_t* order,
-                         std::int64_t* sorted_times, int n_threads) {
+void sort_long_sequences(const std::int64_t* offsets, std::int64_t n_entities,
+                         const std::int64_t* sorted_times, const Moved& moved, int n_threads) {
   for (std::int64_t e = 0; e < n_entities; ++e) {
     if (offsets[e + 1] - offsets[e] > kLongSort) {
-      sort_long_by_time(offsets[e], offsets[e + 1], order, sorted_times, n_threads);
+      sort_long_by_time(offsets[e], offsets[e + 1], sorted_times, moved, n_threads);
     }
   }
 }
@@ -152,14 +245,13 @@ void count_chunks(const std::int64_t* codes, std::int64_t n, std::int64_t n_vali
 // Many entities: scattering rows straight to their entity's place writes to as many
 // places at once as there are entities, a cache and TLB miss per row once they outnumber
 // the cache (100 M rows of 1 M entities took 8-14 s that way). Rows go first to buckets
-// of kBucketEntities consecutive entities (a few hundred write streams), then each
-// bucket is grouped by entity, and its sequences sorted by time, while it is in cache.
-// Same result as the direct scatter: stable within each entity, then by time.
+// of kBucketEntities consecutive entities (a few hundred write streams per array), then
+// each bucket is grouped by entity, and its sequences sorted by time, while it is in
+// cache. Same result as the direct scatter: stable within each entity, then by time.
 template <class EntityOf>
 void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t n_valid_codes,
-                         EntityOf&& entity_of, std::int64_t n_entities, const std::int64_t* times,
-                         int n_threads, std::int64_t* order, std::int64_t* offsets,
-                         std::int64_t* sorted_times) {
+                         EntityOf&& entity_of, std::int64_t n_entities, const Moved& moved,
+                         const std::int64_t* sorted_times, int n_threads, std::int64_t* offsets) {
   // 4,096 entities a bucket: 1,024 (244 buckets -> 977 at 1 M entities) made the scatter
   // below write to three times as many places at once, and it took 4.8-5.5 s instead of
   // 1.0-2.0 s for 100 M rows on 2 threads. (uint16_t `within` holds up to 65,536.)
@@ -185,7 +277,7 @@ void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t
     }
   }
   bucket_start[n_buckets] = running;
-  // Each row's entity within its bucket, beside its row number and time.
+  // Each row's entity within its bucket, beside the moved arrays.
   core::BigBuffer<std::uint16_t> within(static_cast<std::size_t>(n));
 #pragma omp parallel num_threads(threads)
   {
@@ -195,16 +287,15 @@ void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t
     for (std::int64_t i = begin; i < end; ++i) {
       const std::int64_t e = entity_of(i);
       const std::int64_t j = place[e >> kShift]++;
-      order[j] = i;
       within[static_cast<std::size_t>(j)] = static_cast<std::uint16_t>(e & (kBucketEntities - 1));
-      if (times != nullptr) sorted_times[j] = times[i];
+      for (const CarriedColumn& m : moved) place_row(m, j, i);
     }
   }
   core::throw_if_interrupted();
   offsets[n_entities] = n;
   core::parallel_for_dynamic(n_buckets, n_threads, [&](std::int64_t b) {
-    static thread_local std::vector<std::int64_t> rows, stamps;
-    static thread_local std::vector<TimedRow> buffer;
+    static thread_local std::vector<std::int64_t> dest, from;
+    static thread_local std::vector<TimedPosition> buffer;
     const std::int64_t begin = bucket_start[b], end = bucket_start[b + 1];
     const std::int64_t first = b * kBucketEntities;
     const std::int64_t count = std::min(kBucketEntities, n_entities - first);
@@ -214,21 +305,17 @@ void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t
       next[k + 1] += next[k];
       offsets[first + k] = begin + next[k];
     }
-    rows.resize(static_cast<std::size_t>(end - begin));
-    if (times != nullptr) stamps.resize(static_cast<std::size_t>(end - begin));
+    dest.resize(static_cast<std::size_t>(end - begin));
     for (std::int64_t j = begin; j < end; ++j) {
-      const auto p = static_cast<std::size_t>(next[within[static_cast<std::size_t>(j)]]++);
-      rows[p] = order[j];
-      if (times != nullptr) stamps[p] = sorted_times[j];
+      dest[static_cast<std::size_t>(j - begin)] = next[within[static_cast<std::size_t>(j)]]++;
     }
-    std::copy(rows.begin(), rows.end(), order + begin);
-    if (times == nullptr) return;
-    std::copy(stamps.begin(), stamps.end(), sorted_times + begin);
+    rearrange(moved, begin, end - begin, dest.data(), true);
+    if (sorted_times == nullptr) return;
     for (std::int64_t k = 0; k < count; ++k) {
       // next[k] has moved to the end of entity k (the next bucket's offsets may not be
       // written yet).
-      const std::int64_t from = offsets[first + k], to = begin + next[k];
-      if (to - from <= kLongSort) sort_by_time(from, to, order, sorted_times, buffer);
+      const std::int64_t from_row = offsets[first + k], to = begin + next[k];
+      if (to - from_row <= kLongSort) sort_by_time(from_row, to, sorted_times, moved, buffer, from);
     }
   });
 }
@@ -238,7 +325,7 @@ void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t
 void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* code_map,
                 std::int64_t n_codes, std::int64_t n_entities, const std::int64_t* times,
                 int n_threads, std::int64_t* order, std::int64_t* offsets,
-                std::int64_t* sorted_times) {
+                std::int64_t* sorted_times, const std::vector<CarriedColumn>& carried) {
   ODDSEQ_CHECK(n >= 0 && n_entities >= 0, "group_rows: negative size");
   ODDSEQ_CHECK(times == nullptr || sorted_times != nullptr, "group_rows: sorted_times missing");
   if (code_map != nullptr) {
@@ -248,14 +335,16 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
           "code_map[" << c << "] = " << code_map[c] << " outside [0, " << n_entities << ")");
     }
   }
+  const Moved moved = moved_arrays(order, times, sorted_times, carried);
+  const std::int64_t* grouped_times = times != nullptr ? sorted_times : nullptr;
   const std::int64_t n_valid_codes = code_map != nullptr ? n_codes : n_entities;
   if (n_entities > kDirectEntities) {
     auto entity_of = [&](std::int64_t i) {
       return code_map != nullptr ? code_map[codes[i]] : codes[i];
     };
-    group_rows_bucketed(codes, n, n_valid_codes, entity_of, n_entities, times, n_threads, order,
-                        offsets, sorted_times);
-    if (times != nullptr) sort_long_sequences(offsets, n_entities, order, sorted_times, n_threads);
+    group_rows_bucketed(codes, n, n_valid_codes, entity_of, n_entities, moved, grouped_times,
+                        n_threads, offsets);
+    if (times != nullptr) sort_long_sequences(offsets, n_entities, sorted_times, moved, n_threads);
     return;
   }
   // Rows are counted and placed by `slot_of(i)`: the entity, or the raw code when the map
@@ -289,22 +378,17 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
       cursor += size;
     }
   });
-  // Scatter rows (and their times, read in order, so the time sort below touches only
-  // contiguous memory).
+  // Scatter the rows' arrays (the times read in order, so the time sort below touches
+  // only contiguous memory).
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
     const std::int64_t begin = std::min(n, t * chunk);
     const std::int64_t end = std::min(n, begin + chunk);
     std::int64_t* cursor = counts.data() + static_cast<std::size_t>(t) * n_slots;
-    if (times != nullptr) {
-      for (std::int64_t i = begin; i < end; ++i) {
-        const std::int64_t place = cursor[slot_of(i)]++;
-        order[place] = i;
-        sorted_times[place] = times[i];
-      }
-    } else {
-      for (std::int64_t i = begin; i < end; ++i) order[cursor[slot_of(i)]++] = i;
+    for (std::int64_t i = begin; i < end; ++i) {
+      const std::int64_t place = cursor[slot_of(i)]++;
+      for (const CarriedColumn& m : moved) place_row(m, place, i);
     }
   }
   core::throw_if_interrupted();
@@ -312,13 +396,14 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
 
   // Within each sequence, order by time: sequences long enough to keep every thread busy
   // one at a time with all threads, the others one per thread.
-  sort_long_sequences(offsets, n_entities, order, sorted_times, n_threads);
+  sort_long_sequences(offsets, n_entities, sorted_times, moved, n_threads);
   core::parallel_for_dynamic(
       n_entities, n_threads,
       [&](std::int64_t e) {
         if (offsets[e + 1] - offsets[e] > kLongSort) return;  // done above
-        static thread_local std::vector<TimedRow> buffer;
-        sort_by_time(offsets[e], offsets[e + 1], order, sorted_times, buffer);
+        static thread_local std::vector<TimedPosition> buffer;
+        static thread_local std::vector<std::int64_t> from;
+        sort_by_time(offsets[e], offsets[e + 1], sorted_times, moved, buffer, from);
       },
       64);
 }

@@ -79,3 +79,50 @@ def test_many_entities_are_grouped_through_buckets_as_a_stable_sort(crawler):
         np.testing.assert_array_equal(seqs.ids.to_numpy(), np.unique(user))
         np.testing.assert_array_equal(seqs.item_labels[seqs.items], expected["item"].to_numpy())
         np.testing.assert_array_equal(seqs.times, expected["ts"].to_numpy() * 10**9)
+
+
+@pytest.mark.parametrize(
+    ("n_entities", "crawler"),
+    [(40, 0.0), (90_000, 0.0), (90_000, 0.6), (3, 0.9)],
+    ids=["direct", "bucketed", "bucketed-crawler", "direct-crawler"],
+)
+@pytest.mark.parametrize("with_times", [True, False])
+def test_carried_columns_move_with_the_rows(n_entities, crawler, with_times):
+    # Columns carried through group_rows come out as a gather by the grouped order
+    # would give them, whatever their width, the path (direct, through buckets, a
+    # sequence long enough for the parallel time sort) and the thread count.
+    rng = np.random.default_rng(11)
+    n = 700_000
+    codes = rng.integers(0, n_entities, n).astype(np.int64)
+    codes[rng.random(n) < crawler] = 1
+    times = rng.integers(0, 1_000, n).astype(np.int64) if with_times else None
+    columns = [
+        rng.integers(0, 200, n).astype(np.uint8),
+        rng.integers(-30_000, 30_000, n).astype(np.int16),
+        rng.integers(0, 10**6, n).astype(np.int32),
+        rng.normal(size=n),
+    ]
+    for n_threads in (1, 2, 3):
+        grouped = _core.group_rows(codes, None, n_entities, times, n_threads, carried=columns)
+        assert [c.dtype for c in grouped.carried] == [c.dtype for c in columns]
+        for column, moved in zip(columns, grouped.carried):
+            np.testing.assert_array_equal(moved, column[grouped.order])
+        expected = np.lexsort(
+            (np.arange(n), codes) if times is None else (np.arange(n), times, codes)
+        )
+        np.testing.assert_array_equal(grouped.order, expected)
+        bare = _core.group_rows(
+            codes, None, n_entities, times, n_threads, carried=columns, with_order=False
+        )
+        assert bare.order is None
+        np.testing.assert_array_equal(bare.offsets, grouped.offsets)
+        for a, b in zip(bare.carried, grouped.carried):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_carried_column_of_another_length_is_refused():
+    codes = np.zeros(5, dtype=np.int64)
+    with pytest.raises(ValueError, match="as long as codes"):
+        _core.group_rows(codes, None, 1, None, 1, carried=[np.zeros(4, dtype=np.int32)])
+    with pytest.raises(ValueError, match="C-contiguous 1-D"):
+        _core.group_rows(codes, None, 1, None, 1, carried=[np.zeros(10, dtype=np.int32)[::2]])

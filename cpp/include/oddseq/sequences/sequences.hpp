@@ -6,15 +6,26 @@
 
 namespace oddseq::sequences {
 
+// A column of the rows that group_rows writes in the grouped order, out[position] =
+// in[row]: the rows' other columns (event codes, items, values) move with them while
+// each group's rows are in cache, instead of being gathered afterwards by the order (a
+// read from a random place per row). width: the element's bytes, 1, 2, 4 or 8.
+struct CarriedColumn {
+  const void* in;
+  void* out;
+  int width;
+};
+
 // Orders rows by entity, then by time within an entity (both stable: equal keys keep
 // row order). The entity of row i is code_map[codes[i]] when code_map is not null (a
 // relabelling, e.g. to sorted ids), else codes[i]; entities are in [0, n_entities).
-// times may be null (row order kept). Writes order[n] (the row at each position),
-// offsets[n_entities + 1] and, when times is not null, sorted_times[n].
+// times may be null (row order kept). Writes order[n] (the row at each position; order
+// may be null where the carried columns are all a caller needs), offsets[n_entities + 1],
+// sorted_times[n] when times is not null, and each carried column's out[n].
 void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* code_map,
                 std::int64_t n_codes, std::int64_t n_entities, const std::int64_t* times,
                 int n_threads, std::int64_t* order, std::int64_t* offsets,
-                std::int64_t* sorted_times);
+                std::int64_t* sorted_times, const std::vector<CarriedColumn>& carried = {});
 
 // dst[i] = src[index[i]] for i in [0, n), in parallel; index values must be in [0, n_src).
 template <class T>
