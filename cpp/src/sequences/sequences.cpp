@@ -105,12 +105,13 @@ std::vector<T>& scratch_of() {
   return scratch;
 }
 
-// Positions [begin, begin + count) of every moved array rearranged in place: with
-// `scatter`, the element at begin + k goes to begin + index[k]; else begin + k takes the
-// element at begin + index[k].
+// Positions [begin, begin + count) of every moved array but `skip` rearranged in place:
+// with `scatter`, the element at begin + k goes to begin + index[k]; else begin + k takes
+// the element at begin + index[k].
 void rearrange(const Moved& moved, std::int64_t begin, std::int64_t count,
-               const std::int64_t* index, bool scatter) {
+               const std::int64_t* index, bool scatter, const void* skip = nullptr) {
   for (const CarriedColumn& m : moved) {
+    if (m.out == skip) continue;
     with_width(m.width, [&](auto zero) {
       using T = decltype(zero);
       T* base = static_cast<T*>(m.out) + begin;
@@ -132,7 +133,7 @@ using TimedPosition = std::pair<std::int64_t, std::int64_t>;
 
 // Positions [begin, end) of one sequence ordered by (time, row). `buffer` and `from`
 // are the caller's scratch.
-void sort_by_time(std::int64_t begin, std::int64_t end, const std::int64_t* sorted_times,
+void sort_by_time(std::int64_t begin, std::int64_t end, std::int64_t* sorted_times,
                   const Moved& moved, std::vector<TimedPosition>& buffer,
                   std::vector<std::int64_t>& from) {
   bool sorted = true;
@@ -148,14 +149,17 @@ void sort_by_time(std::int64_t begin, std::int64_t end, const std::int64_t* sort
   for (std::int64_t k = 0; k < count; ++k) buffer[k] = {sorted_times[begin + k], k};
   std::sort(buffer.begin(), buffer.end());
   from.resize(static_cast<std::size_t>(count));
-  for (std::int64_t k = 0; k < count; ++k) from[k] = buffer[k].second;
-  rearrange(moved, begin, count, from.data(), false);
+  for (std::int64_t k = 0; k < count; ++k) {
+    sorted_times[begin + k] = buffer[k].first;  // the times come sorted with their positions
+    from[k] = buffer[k].second;
+  }
+  rearrange(moved, begin, count, from.data(), false, sorted_times);
 }
 
 // The same for a sequence long enough to keep every thread busy (a crawler): blocks
 // sorted in parallel, then merged pairwise, the merges of a round in parallel. (time,
 // position) pairs are distinct, so the result is the one order whatever the thread count.
-void sort_long_by_time(std::int64_t begin, std::int64_t end, const std::int64_t* sorted_times,
+void sort_long_by_time(std::int64_t begin, std::int64_t end, std::int64_t* sorted_times,
                        const Moved& moved, int n_threads) {
   const std::int64_t n = end - begin;
   const std::int64_t n_blocks = core::div_up(n, kSortBlock);
@@ -188,8 +192,13 @@ void sort_long_by_time(std::int64_t begin, std::int64_t end, const std::int64_t*
     });
     a.swap(b);
   }
-  // Each array rearranged by the sorted positions, in parallel, through one scratch copy.
+  // The times come sorted with their positions; each other array is rearranged by the
+  // sorted positions, in parallel, through one scratch copy.
+  core::parallel_for(n, n_threads, [&](std::int64_t k) {
+    sorted_times[begin + k] = a[static_cast<std::size_t>(k)].first;
+  });
   for (const CarriedColumn& m : moved) {
+    if (m.out == sorted_times) continue;
     with_width(m.width, [&](auto zero) {
       using T = decltype(zero);
       T* base = static_cast<T*>(m.out) + begin;
@@ -205,7 +214,7 @@ void sort_long_by_time(std::int64_t begin, std::int64_t end, const std::int64_t*
 
 // sort_long_by_time over every sequence longer than kLongSort.
 void sort_long_sequences(const std::int64_t* offsets, std::int64_t n_entities,
-                         const std::int64_t* sorted_times, const Moved& moved, int n_threads) {
+                         std::int64_t* sorted_times, const Moved& moved, int n_threads) {
   for (std::int64_t e = 0; e < n_entities; ++e) {
     if (offsets[e + 1] - offsets[e] > kLongSort) {
       sort_long_by_time(offsets[e], offsets[e + 1], sorted_times, moved, n_threads);
@@ -251,7 +260,7 @@ void count_chunks(const std::int64_t* codes, std::int64_t n, std::int64_t n_vali
 template <class EntityOf>
 void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t n_valid_codes,
                          EntityOf&& entity_of, std::int64_t n_entities, const Moved& moved,
-                         const std::int64_t* sorted_times, int n_threads, std::int64_t* offsets) {
+                         std::int64_t* sorted_times, int n_threads, std::int64_t* offsets) {
   // 4,096 entities a bucket: 1,024 (244 buckets -> 977 at 1 M entities) made the scatter
   // below write to three times as many places at once, and it took 4.8-5.5 s instead of
   // 1.0-2.0 s for 100 M rows on 2 threads. (uint16_t `within` holds up to 65,536.)
@@ -336,7 +345,7 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
     }
   }
   const Moved moved = moved_arrays(order, times, sorted_times, carried);
-  const std::int64_t* grouped_times = times != nullptr ? sorted_times : nullptr;
+  std::int64_t* grouped_times = times != nullptr ? sorted_times : nullptr;
   const std::int64_t n_valid_codes = code_map != nullptr ? n_codes : n_entities;
   if (n_entities > kDirectEntities) {
     auto entity_of = [&](std::int64_t i) {
