@@ -183,12 +183,34 @@ void sort_long_by_time(std::int64_t begin, std::int64_t end, std::int64_t* sorte
   core::parallel_for_dynamic(n_blocks, n_threads, [&](std::int64_t k) {
     std::sort(a.begin() + k * kSortBlock, a.begin() + std::min(n, (k + 1) * kSortBlock));
   });
+  // The last rounds have fewer pairs than threads: each merge is then cut into pieces of
+  // its output, each piece's start in either run found by co-ranking (the merge path),
+  // so the last merge of a crawler's rows is not one thread's work.
+  const int threads = core::resolve_threads(n_threads);
   for (std::int64_t width = kSortBlock; width < n; width *= 2) {
     const std::int64_t n_pairs = core::div_up(n, 2 * width);
-    core::parallel_for_dynamic(n_pairs, n_threads, [&](std::int64_t k) {
-      const std::int64_t lo = k * 2 * width;
+    const std::int64_t pieces = core::div_up(threads, n_pairs);
+    core::parallel_for_dynamic(n_pairs * pieces, n_threads, [&](std::int64_t task) {
+      const std::int64_t lo = task / pieces * 2 * width, piece = task % pieces;
       const std::int64_t mid = std::min(n, lo + width), hi = std::min(n, lo + 2 * width);
-      std::merge(a.begin() + lo, a.begin() + mid, a.begin() + mid, a.begin() + hi, b.begin() + lo);
+      const TimedPosition *left = a.data() + lo, *right = a.data() + mid;
+      const std::int64_t n_left = mid - lo, n_right = hi - mid;
+      const auto taken_from_left = [&](std::int64_t d) {  // of the first d merged
+        std::int64_t low = std::max<std::int64_t>(0, d - n_right), high = std::min(d, n_left);
+        while (low < high) {  // pairs are distinct: no tie to break
+          const std::int64_t i = (low + high) / 2;
+          if (left[i] < right[d - i - 1]) {
+            low = i + 1;
+          } else {
+            high = i;
+          }
+        }
+        return low;
+      };
+      const std::int64_t from = (hi - lo) * piece / pieces, to = (hi - lo) * (piece + 1) / pieces;
+      const std::int64_t i0 = taken_from_left(from), i1 = taken_from_left(to);
+      std::merge(left + i0, left + i1, right + (from - i0), right + (to - i1),
+                 b.data() + lo + from);
     });
     a.swap(b);
   }
