@@ -405,9 +405,14 @@ def _respelt(pairs: dict, event_column) -> str:
     mapped = dict(list(pairs.items())[:_MAPPED_SHOWN])
     first = f" (the first {len(mapped):,} of {len(pairs):,})" if len(mapped) < len(pairs) else ""
     return (
-        f". Of them, {words} in another spelling: map them to the model's "
-        f"spellings before scoring{first}, df[{column}] = df[{column}].replace({mapped!r})"
+        f". Of them, {words} in another spelling: {MAP_TO_MODEL_SPELLINGS}{first}, "
+        f"df[{column}] = df[{column}].replace({mapped!r})"
     )
+
+
+#: The unseen-types warning's fix for spellings the model knows otherwise (the shell says
+#: its --fold-spellings instead).
+MAP_TO_MODEL_SPELLINGS = "map them to the model's spellings before scoring"
 
 
 def _sessions_warning(fitted: dict, scored: dict) -> str | None:

@@ -495,6 +495,7 @@ def _score(args) -> int:
                 index = [args.entity] + ([] if gap is None else ["session"])
                 raise _NoEvents(_empty_table(log, index, groups=False))
             log = as_fitted_labels(pipe, log, args.item, args.category)
+            log = fold_spellings_option(log, args, fitted_event_types(pipe))
             if args.category is not None:
                 _add_categories(pipe, log, args.item, args.category)
             with spelt_as(fitted_event_types(pipe)):  # its spellings' map: the model's
@@ -730,6 +731,15 @@ def add_reading_options(parser, *, file=True) -> None:
         action="store_true",
         help="drop rows with a missing entity, event or time (with a warning) instead of "
         "refusing them",
+    )
+    parser.add_argument(
+        "--fold-spellings",
+        action="store_true",
+        help="read event types spelt apart only in case, spaces around them or (a funnel "
+        "step's name) word separators or plural as one: every event label stripped and in "
+        "lower case, a step's other names as its most frequent one (oddseq score: each "
+        "spelling the model never saw as the model's own). The fix the spelling warning "
+        "advises",
     )
     parser.add_argument(
         "--encoding",
@@ -1119,6 +1129,8 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
         )
     if getattr(args, "drop_duplicates", False):
         frame = _drop_duplicates(frame, path_text, args)
+    if getattr(args, "command", None) != "score":  # (score folds to its model's spellings)
+        frame = fold_spellings_option(frame, args)
     if not len(frame) and not allow_empty:
         raise ValueError(f"{path_text} has no rows; an event log needs at least one event")
     if source.suffix.lower() not in (".parquet", ".pq"):
@@ -1523,6 +1535,21 @@ def load_model(path_text: str):
 DROP_DUPLICATES_COMMANDS = ("detect", "fit", "score", "stream")
 
 
+def fold_spellings_option(frame, args, fitted_types=None):
+    """--fold-spellings: the event column as the spelling warning's fix rewrites it
+    (``fitted_types``: a model's event types, for oddseq score: the map to its own)."""
+    from .sequences._sequences import fold_spellings
+
+    event = getattr(args, "event", None)
+    if getattr(args, "fold_spellings", False) and event is not None and event in frame.columns:
+        frame[event] = fold_spellings(frame[event], fitted_types)
+    return frame
+
+
+# The commands that take --fold-spellings (add_reading_options' file readers).
+FOLD_SPELLINGS_COMMANDS = ("detect", "fit", "score")
+
+
 def _in_shell_words(text: str, command: str | None = None) -> str:
     """A message's Python routes replaced by the shell's (a warning's or an error's);
     ``command``: the oddseq command that says it (its options)."""
@@ -1558,11 +1585,54 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
     if few:  # the few-normal warning's rate: the shell's option, as the shell takes it
         text = text.replace(few.group(0), f"pass --false-alarm-rate {few.group('rate')} or more")
 
+    if command in FOLD_SPELLINGS_COMMANDS:  # the spelling warning's fix: the option
+        text = _spelling_fix_in_shell_words(text, command)
+
     if STRAY_ROUTE in text:  # the stray-event warning: no quality_report in the shell
         text = text.replace(f"; {STRAY_ROUTE}", "") + (
             " (remove those rows from the file and run again)"
         )
     return text
+
+
+def _spelling_fix_in_shell_words(text: str, command: str) -> str:
+    """The spelling warning's pandas fixes as --fold-spellings, which does the same."""
+    from .sequences._sequences import FOLD_AND_REFIT, FOLD_SPELLINGS, MAP_TO_THE_MODELS
+
+    if FOLD_SPELLINGS in text:  # the fold, the warning's last words
+        text = text[: text.index(FOLD_SPELLINGS)] + (
+            f"If each is one type, run oddseq {command} again with --fold-spellings, which "
+            "reads every event label stripped of spaces around it and in lower case (and a "
+            "funnel step's other names as its most frequent one)"
+        )
+    mapped = re.search(
+        re.escape(MAP_TO_THE_MODELS) + r" \(.*?\)(?P<first>[^:]*): df\[.*?\] = df\[.*?\]"
+        r"\.replace\((?P<map>\{.*?\})\)(?=\. The model|$)",
+        text,
+    )
+    if mapped:  # the map to the model's spellings
+        text = text.replace(
+            mapped.group(0),
+            f"run oddseq {command} again with --fold-spellings, which maps them to its own"
+            f"{mapped.group('first')}: {mapped.group('map')}",
+        )
+    from ._fitted_data import MAP_TO_MODEL_SPELLINGS
+
+    unseen = re.search(
+        re.escape(MAP_TO_MODEL_SPELLINGS) + r"(?P<first>[^,]*), df\[.*?\] = df\[.*?\]"
+        r"\.replace\((?P<map>\{.*?\})\)(?=$|\. )",
+        text,
+    )
+    if unseen:  # the unseen-types warning's map to the model's spellings
+        text = text.replace(
+            unseen.group(0),
+            f"run oddseq {command} again with --fold-spellings, which maps them to the "
+            f"model's spellings{unseen.group('first')}: {unseen.group('map')}",
+        )
+    return text.replace(
+        FOLD_AND_REFIT,
+        "fit again with --fold-spellings, and score with --fold-spellings",
+    )
 
 
 def _template_pattern(template: str) -> str:

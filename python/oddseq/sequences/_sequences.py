@@ -229,15 +229,18 @@ def _warn_if_alike_as_text(labels: pd.Index, name) -> None:
     )
 
 
-#: The fix of :func:`spelling_warning_text` (a pandas line, in the shell too: the shell
-#: has no option that folds a column's text), and where the log is scored by a model
-#: fitted on other spellings, the map to its own (RV s34 M1: the fold made every scored
-#: event unseen by a model fitted on "Pv, Cart, Fav, Buy").
+#: The fix of :func:`spelling_warning_text` (a pandas line; the shell says its
+#: --fold-spellings, which does the same: :func:`fold_spellings`), and where the log is
+#: scored by a model fitted on other spellings, the map to its own (RV s34 M1: the fold
+#: made every scored event unseen by a model fitted on "Pv, Cart, Fav, Buy").
 FOLD_SPELLINGS = (
     "If each is one type, fold the spellings first (to score with a model fitted on other "
     "spellings, map them to its own instead: its warning of types it never saw names the "
     "map): "
 )
+#: The start of the map's sentence, and the refit's words (the shell says its option).
+MAP_TO_THE_MODELS = "map them to its own before scoring"
+FOLD_AND_REFIT = "fold them in both logs and refit"
 
 #: The event types of the model a log is read against (:func:`spelt_as`), or None.
 _SPELT_AS: contextvars.ContextVar = contextvars.ContextVar("spelt_as", default=None)
@@ -343,10 +346,7 @@ def spelling_warning_text(labels, counts, name, fitted_types=None) -> str | None
     count = {}
     if counts is not None:
         count = dict(zip(labels, np.asarray(counts).tolist(), strict=True))
-    # The most frequent first, each group's spellings so too (then by text: the same
-    # whatever the rows' order, one machine's or oddseq.dask's).
-    groups = [sorted(g, key=lambda v: (-count.get(v, 0), v)) for g in groups]
-    groups.sort(key=lambda g: (-sum(count.get(v, 0) for v in g), g[0].strip().lower()))
+    groups = _most_frequent_first(groups, count)
 
     def shown(label):
         return f"{label!r} ({count[label]:,} events)" if label in count else repr(label)
@@ -378,6 +378,47 @@ def spelling_warning_text(labels, counts, name, fitted_types=None) -> str | None
     if beyond:
         fold += f".replace({beyond!r})"
     return f"{said}{funnel}. {FOLD_SPELLINGS}{fold}"
+
+
+def _most_frequent_first(groups, count: dict) -> list:
+    """The spelling groups, the most frequent first and each group's spellings so too
+    (then by text: the same whatever the rows' order, one machine's or oddseq.dask's)."""
+    groups = [sorted(g, key=lambda v: (-count.get(v, 0), v)) for g in groups]
+    groups.sort(key=lambda g: (-sum(count.get(v, 0) for v in g), g[0].strip().lower()))
+    return groups
+
+
+def fold_spellings(column: pd.Series, fitted_types=None) -> pd.Series:
+    """The event column as :func:`spelling_warning_text`'s fix rewrites it (the shell's
+    ``--fold-spellings``): every text label stripped of spaces around it and in lower
+    case, and a funnel step's other names (plural, word separators) as its most frequent
+    one's; read against a model (``fitted_types``, its event types), each spelling it
+    never saw mapped to its own instead (:func:`respelt_as`). Other values, and a column
+    with no label spelt two ways, stay as they are. By the column's distinct labels."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    labels = list(uniques)
+    if fitted_types is not None:
+        mapping = respelt_as(labels, fitted_types)
+    else:
+        groups = spelling_groups(labels)
+        if not groups:
+            return column
+        count = dict(zip(labels, np.bincount(codes[codes >= 0], minlength=len(labels)).tolist()))
+        beyond = _beyond_case(_most_frequent_first(groups, count))
+        mapping = {}
+        for label in labels:
+            if isinstance(label, str):
+                folded = label.strip().lower()
+                mapping[label] = beyond.get(folded, folded)
+    if not mapping:
+        return column
+    folded = pd.Index(
+        [mapping.get(v, v) if isinstance(v, str) else v for v in labels], dtype=object
+    )
+    values = folded.take(codes, allow_fill=True, fill_value=None)
+    return pd.Series(values, index=column.index, name=column.name, dtype=object).where(
+        codes >= 0, column
+    )
 
 
 def _beyond_case(groups) -> dict:
@@ -415,8 +456,8 @@ def _to_the_models(labels, count: dict, groups, fitted_types, name) -> str:
         more = len(mapping) - len(shown)
         first = f" (the first {len(shown):,} of {len(mapping):,})" if more else ""
         said += (
-            ". The model they are scored with was fitted on other spellings: map them to "
-            f"its own before scoring (a fold to lower case can make them all unknown to "
+            ". The model they are scored with was fitted on other spellings: "
+            f"{MAP_TO_THE_MODELS} (a fold to lower case can make them all unknown to "
             f"it){first}: df[{name!r}] = df[{name!r}].replace({shown!r})"
         )
     if apart:
@@ -424,7 +465,7 @@ def _to_the_models(labels, count: dict, groups, fitted_types, name) -> str:
         also = f" (and {len(apart) - 1:,} more such)" if len(apart) > 1 else ""
         said += (
             f". The model was fitted on {spellings} apart too{also}, and scores them as "
-            "written; to read them as one, fold them in both logs and refit"
+            f"written; to read them as one, {FOLD_AND_REFIT}"
         )
     if unknown:
         spellings = ", ".join(repr(v) for v in unknown[0])
