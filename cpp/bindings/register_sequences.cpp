@@ -37,13 +37,18 @@ Grouping group_rows(const CArray<std::int64_t>& codes,
   Grouping result;
   std::vector<sequences::CarriedColumn> carried;
   for (const py::handle& item : carry) {
+    if (!py::isinstance<py::array>(item)) {
+      throw std::invalid_argument("each carried column must be a numpy array");
+    }
     const auto column = py::reinterpret_borrow<py::array>(item);
     const auto width = static_cast<int>(column.itemsize());
+    const char kind = column.dtype().kind();
+    // Numbers and times only: moved as bits, objects' references would not be counted.
     if (column.ndim() != 1 || column.size() != n || (column.flags() & py::array::c_style) == 0 ||
-        (width != 1 && width != 2 && width != 4 && width != 8)) {
+        (width != 1 && width != 2 && width != 4 && width != 8) || kind == 'O' || kind == 'V') {
       throw std::invalid_argument(
           "each carried column must be a C-contiguous 1-D array of 1-, 2-, 4- or 8-byte "
-          "elements as long as codes");
+          "numbers or times as long as codes");
     }
     py::array out(column.dtype(), py::array::ShapeContainer{n});
     carried.push_back({column.data(), out.mutable_data(), width});

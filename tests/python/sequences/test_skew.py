@@ -126,3 +126,7 @@ def test_a_carried_column_of_another_length_is_refused():
         _core.group_rows(codes, None, 1, None, 1, carried=[np.zeros(4, dtype=np.int32)])
     with pytest.raises(ValueError, match="C-contiguous 1-D"):
         _core.group_rows(codes, None, 1, None, 1, carried=[np.zeros(10, dtype=np.int32)[::2]])
+    with pytest.raises(ValueError, match="numbers or times"):  # references are not bits
+        _core.group_rows(codes, None, 1, None, 1, carried=[np.array(list("abcde"), object)])
+    with pytest.raises(ValueError, match="numpy array"):
+        _core.group_rows(codes, None, 1, None, 1, carried=[[0, 1, 2, 3, 4]])
