@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import _core
 from ..sequences import Sequences
-from ..sequences._sequences import _factorize
+from ..sequences._sequences import _factorize, group_by_entity
 from ..utils._time import times_to_ns
 from ..utils._validation import missing_column, resolve_threads
 
@@ -144,14 +144,6 @@ def events_for_graph(
                 f"time column {time!r} has {int(bad_time.sum())} missing value(s); drop "
                 "those rows first"
             )
-    grouped = _core.group_rows(
-        np.ascontiguousarray(entity_codes, dtype=np.int64),
-        entity_map,
-        len(entity_labels),
-        None if times is None else np.ascontiguousarray(times, dtype=np.int64),
-        threads,
-    )
-    order, offsets, sorted_times = grouped.order, grouped.offsets, grouped.sorted_times
     labels, column_codes = [], []
     for column in objects:
         # Codes in the labels' order, not the rows': the search breaks ties between
@@ -166,12 +158,16 @@ def events_for_graph(
             )
         column_codes.append(codes)
         labels.append(uniques)
+    # The object codes move with the rows as they are grouped by entity.
+    offsets, sorted_times, column_codes = group_by_entity(
+        entity_codes, entity_map, len(entity_labels), times, threads, column_codes
+    )
+    del entity_codes, times
     # int32 object codes where they fit (half the memory and bandwidth of int64).
     total = sum(len(u) for u in labels)
     keys = np.empty((len(X), len(objects)), dtype=np.int32 if total < 2**31 else np.int64)
     base = 0
     for j, codes in enumerate(column_codes):
-        codes = codes[order]
         keys[:, j] = np.where(codes >= 0, codes.astype(keys.dtype) + base, -1) if base else codes
         base += len(labels[j])
     del column_codes

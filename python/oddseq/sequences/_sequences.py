@@ -1040,18 +1040,11 @@ class Sequences:
         del event_codes
         carried += [column for column in (item_codes, raw_values) if column is not None]
         del item_codes, raw_values
-        grouped = _core.group_rows(
-            np.ascontiguousarray(entity_codes, dtype=np.int64),
-            entity_map,
-            len(entity_labels),
-            None if times is None else np.ascontiguousarray(times, dtype=np.int64),
-            threads,
-            carried=carried,
-            with_order=False,
+        offsets, sorted_times, moved = group_by_entity(
+            entity_codes, entity_map, len(entity_labels), times, threads, carried
         )
         del entity_codes, times, carried
-        offsets, sorted_times = grouped.offsets, grouped.sorted_times
-        events_sorted, *rest = grouped.carried
+        events_sorted, *rest = moved
         if item is not None:
             items_sorted, *rest = rest
         values_sorted = rest[0] if value is not None else None
@@ -1458,6 +1451,23 @@ class Sequences:
                 f"{what} needs event times, but these sequences have none; build them with "
                 "a time column (Sequences.from_events(..., time=...))"
             )
+
+
+def group_by_entity(entity_codes, entity_map, n_entities: int, times, threads: int, carried):
+    """The rows grouped by entity, by time within one (both stable): (offsets, the times
+    in that order or None, each of the ``carried`` columns in that order). The columns
+    move with the rows in C++ (``_core.group_rows``) instead of being gathered by the
+    grouped order afterwards, a read from a random place per row."""
+    grouped = _core.group_rows(
+        np.ascontiguousarray(entity_codes, dtype=np.int64),
+        entity_map,
+        n_entities,
+        None if times is None else np.ascontiguousarray(times, dtype=np.int64),
+        threads,
+        carried=[np.ascontiguousarray(column) for column in carried],
+        with_order=False,
+    )
+    return grouped.offsets, grouped.sorted_times, list(grouped.carried)
 
 
 def _narrow_codes(codes: np.ndarray, n_labels: int) -> np.ndarray:
