@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .utils._text import shorten
+from .utils._text import shorten, text_array
 
 __all__ = [
     "ALERT_FEATURES",
@@ -84,7 +84,7 @@ def format_values(feature: str, values: np.ndarray) -> list[str]:
         return [_format_one(feature, v) for v in values.tolist()]
     if feature.endswith("_s"):
         size = np.ones_like(values)
-        unit = np.full(values.shape, "s", dtype=object)
+        unit = text_array(values.shape, "s")
         for threshold, name in reversed(_DURATION_UNITS):
             large = np.abs(values) >= threshold
             size[large], unit[large] = threshold, name
@@ -905,7 +905,7 @@ class _Words(NamedTuple):
         positions = np.asarray(positions, dtype=np.int64)
         expected = self.expected[positions]
         words_of = typical_phrases(self.said[positions], expected)
-        notes = np.full(len(positions), "", dtype=object) if notes else None
+        notes = text_array(len(positions), "") if notes else None
         if not self.like_at.size or not positions.size:
             return words_of, notes
         # each position's row of the like-length arrays, -1 for none
@@ -954,7 +954,7 @@ def _typical_parts(
     """:func:`_typical_words_left`'s findings, its words not yet written (:class:`_Words`);
     ``like_length``: :func:`_like_length` of the features, where the caller has it."""
     expected = np.asarray(expected, dtype=object)
-    whose = np.full(len(expected), _MEDIAN, dtype=object) if whose is None else whose
+    whose = text_array(len(expected), _MEDIAN) if whose is None else whose
     whose = np.array(whose, dtype=object)
     at, median, said, median_texts = _said_medians(
         pipeline,
@@ -1106,7 +1106,7 @@ def typical_words_of(pipeline, explained: pd.DataFrame) -> np.ndarray:
         # By comparison with each member's name (a few passes over the column, no
         # Python string per row: a million rows name four million features).
         detector = explained["detector"]
-        out = np.full(len(detector), _MEDIAN, dtype=object)
+        out = text_array(len(detector), _MEDIAN)
         for name, said in words.items():
             out[(detector == name).to_numpy(dtype=bool, na_value=False)] = said
         return out
@@ -1136,11 +1136,11 @@ def typical_words_at(pipeline, rows, cols, typical) -> np.ndarray:
     n = len(cols)
     kinds = {_whose(member, normal) for _, member in members}
     if len(kinds) == 1:
-        return np.full(n, kinds.pop(), dtype=object)
+        return text_array(n, kinds.pop())
     rows = np.asarray(rows)
     cols = np.asarray(cols, dtype=np.int64)
     typical = np.asarray(typical, dtype=np.float64)
-    out = np.full(n, _MEDIAN, dtype=object)
+    out = text_array(n, _MEDIAN)
     said = np.zeros(n, dtype=bool)
     free = []
     for _, member in members:

@@ -114,6 +114,7 @@ from ..utils._rows import (
 )
 from ..utils._stacklevel import user_stacklevel
 from ..utils._stats import MAD_TO_STD, spread_or_std
+from ..utils._text import text_array
 from ..utils._time import (
     _merge_digit_facts,
     _merge_serial_facts,
@@ -1414,9 +1415,7 @@ def _unseen_named(seqs, pipeline):
     row = np.repeat(np.arange(len(seqs)), seqs.lengths)
     rows = np.unique(row[unseen[np.asarray(seqs.events)]])
     phrase = _reasons._NOTHING_POOLED
-    said = _reasons.name_unseen_types(
-        pipeline, np.full(rows.size, phrase, dtype=object), seqs.take(rows)
-    )
+    said = _reasons.name_unseen_types(pipeline, text_array(rows.size, phrase), seqs.take(rows))
     named = np.full(len(seqs), None, dtype=object)
     named[rows] = [str(s)[len(phrase) :] for s in said]
     return named

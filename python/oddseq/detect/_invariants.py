@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..encode._base import _check_sequences
 from ..utils._params import Integer, Real
-from ..utils._text import shorten
+from ..utils._text import shorten, text_array
 from ..utils._validation import check_positive_int
 from ._base import BaseDetector
 
@@ -441,7 +441,7 @@ class InvariantsDetector(BaseDetector):
             if r
             else "no invariant was mined (the fitted sequences' counts keep no relation)"
         )
-        out = np.full(len(seqs), kept, dtype=object)
+        out = text_array(len(seqs), kept)
         if len(steps):
             where = pd.Index(seqs.ids).get_indexer(steps.index.get_level_values("row"))
             joined = pd.Series(steps["reason"].to_numpy()).groupby(where).agg("; ".join)

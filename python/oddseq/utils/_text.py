@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import zlib
 
-__all__ = ["MAX_QUOTED", "shorten"]
+import numpy as np
+
+__all__ = ["MAX_QUOTED", "shorten", "text_array"]
 
 #: Characters of a label (an event type, an item id) a reason or message quotes whole.
 MAX_QUOTED = 80
@@ -33,3 +35,21 @@ def shorten(text, limit: int = MAX_QUOTED) -> str:
     digest = zlib.crc32(text.encode("utf-8", "surrogatepass")) & 0xFFFFFFFF
     left_out = len(text) - head - tail
     return f"{text[:head]}…({left_out} more, #{digest:08x})…{text[-tail:]}"
+
+
+def text_array(shape, text) -> np.ndarray:
+    """An object array of ``shape`` holding the one ``text`` object in every place.
+
+    ``np.full(shape, text, dtype=object)`` goes through a numpy unicode array and makes a
+    new Python string per place: 0.43 s for the four million named features of a
+    million entities' reasons, against 0.02 s to fill the references.
+
+    Examples
+    --------
+    >>> words = text_array(3, "typical")
+    >>> words.tolist(), words[0] is words[2]
+    (['typical', 'typical', 'typical'], True)
+    """
+    out = np.empty(shape, dtype=object)
+    out.fill(text)
+    return out
