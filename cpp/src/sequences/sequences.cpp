@@ -244,33 +244,23 @@ void sort_long_sequences(const std::int64_t* offsets, std::int64_t n_entities,
   }
 }
 
-// A counting sort's first pass: thread t counts the rows of its chunk
-// [t * chunk, (t + 1) * chunk) of each key, key_of(i) in [0, n_keys), into
-// counts[t * n_keys + key], after checking the row's entity code against
+// A counting sort's first pass: for each of `threads` chunks of the rows
+// (core::for_each_chunk's), the rows of chunk t of each key, key_of(i) in [0, n_keys),
+// counted into counts[t * n_keys + key], after checking the row's entity code against
 // [0, n_valid_codes).
 template <class KeyOf>
 void count_chunks(const std::int64_t* codes, std::int64_t n, std::int64_t n_valid_codes,
-                  int threads, std::int64_t chunk, std::int64_t n_keys, KeyOf&& key_of,
-                  std::int64_t* counts) {
-  core::ErrorCollector errors;
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+                  int threads, std::int64_t n_keys, KeyOf&& key_of, std::int64_t* counts) {
+  core::for_each_chunk(n, threads, [&](int t, std::int64_t begin, std::int64_t end) {
     std::int64_t* local = counts + static_cast<std::size_t>(t) * n_keys;
-    try {
-      for (std::int64_t i = begin; i < end; ++i) {
-        const std::int64_t code = codes[i];
-        ODDSEQ_CHECK_RANGE(
-            code >= 0 && code < n_valid_codes,
-            "entity code " << code << " at row " << i << " outside [0, " << n_valid_codes << ")");
-        ++local[key_of(i)];
-      }
-    } catch (...) {
-      errors.capture();
+    for (std::int64_t i = begin; i < end; ++i) {
+      const std::int64_t code = codes[i];
+      ODDSEQ_CHECK_RANGE(code >= 0 && code < n_valid_codes, "entity code " << code << " at row "
+                                                                           << i << " outside [0, "
+                                                                           << n_valid_codes << ")");
+      ++local[key_of(i)];
     }
-  }
-  errors.rethrow_if_any();
+  });
 }
 
 // Many entities: scattering rows straight to their entity's place writes to as many
@@ -290,11 +280,10 @@ void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t
   constexpr std::int64_t kBucketEntities = std::int64_t{1} << kShift;
   const std::int64_t n_buckets = core::div_up(n_entities, kBucketEntities);
   const int threads = core::resolve_threads(n_threads);
-  const std::int64_t chunk = core::div_up(std::max<std::int64_t>(n, 1), threads);
-  // cursor[t * n_buckets + b]: rows of bucket b in thread t's chunk, later its place.
+  // cursor[t * n_buckets + b]: rows of bucket b in chunk t of the rows, later its place.
   std::vector<std::int64_t> cursor(static_cast<std::size_t>(threads * n_buckets), 0);
   count_chunks(
-      codes, n, n_valid_codes, threads, chunk, n_buckets,
+      codes, n, n_valid_codes, threads, n_buckets,
       [&](std::int64_t i) { return entity_of(i) >> kShift; }, cursor.data());
   std::vector<std::int64_t> bucket_start(static_cast<std::size_t>(n_buckets) + 1, 0);
   std::int64_t running = 0;
@@ -310,10 +299,7 @@ void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t
   bucket_start[n_buckets] = running;
   // Each row's entity within its bucket, beside the moved arrays.
   core::BigBuffer<std::uint16_t> within(static_cast<std::size_t>(n));
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+  core::for_each_chunk(n, threads, [&](int t, std::int64_t begin, std::int64_t end) {
     std::int64_t* place = cursor.data() + static_cast<std::size_t>(t) * n_buckets;
     for (std::int64_t i = begin; i < end; ++i) {
       const std::int64_t e = entity_of(i);
@@ -321,7 +307,7 @@ void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t
       within[static_cast<std::size_t>(j)] = static_cast<std::uint16_t>(e & (kBucketEntities - 1));
       for (const CarriedColumn& m : moved) place_row(m, j, i);
     }
-  }
+  });
   core::throw_if_interrupted();
   offsets[n_entities] = n;
   core::parallel_for_dynamic(n_buckets, n_threads, [&](std::int64_t b) {
@@ -387,10 +373,9 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
   };
   auto entity_of_slot = [&](std::int64_t slot) { return by_raw_code ? code_map[slot] : slot; };
   const int threads = counting_threads(n, n_entities, n_threads);
-  const std::int64_t chunk = core::div_up(std::max<std::int64_t>(n, 1), threads);
-  // counts[t * n_slots + k]: rows of slot k in thread t's chunk, later its cursor.
+  // counts[t * n_slots + k]: rows of slot k in chunk t of the rows, later its cursor.
   std::vector<std::int64_t> counts(static_cast<std::size_t>(threads) * n_slots, 0);
-  count_chunks(codes, n, n_valid_codes, threads, chunk, n_slots, slot_of, counts.data());
+  count_chunks(codes, n, n_valid_codes, threads, n_slots, slot_of, counts.data());
 
   // Sequence sizes, then each thread's first place within each sequence.
   core::parallel_for(n_slots, n_threads, [&](std::int64_t k) {
@@ -411,17 +396,13 @@ void group_rows(const std::int64_t* codes, std::int64_t n, const std::int64_t* c
   });
   // Scatter the rows' arrays (the times read in order, so the time sort below touches
   // only contiguous memory).
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const std::int64_t begin = std::min(n, t * chunk);
-    const std::int64_t end = std::min(n, begin + chunk);
+  core::for_each_chunk(n, threads, [&](int t, std::int64_t begin, std::int64_t end) {
     std::int64_t* cursor = counts.data() + static_cast<std::size_t>(t) * n_slots;
     for (std::int64_t i = begin; i < end; ++i) {
       const std::int64_t place = cursor[slot_of(i)]++;
       for (const CarriedColumn& m : moved) place_row(m, place, i);
     }
-  }
+  });
   core::throw_if_interrupted();
   if (times == nullptr) return;
 

@@ -3,6 +3,7 @@
 // every result that is combined across iterations is combined in a fixed order.
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -73,6 +74,22 @@ void parallel_for(std::int64_t n, int n_threads, Body&& body, Schedule schedule 
 template <class Body>
 void parallel_for_dynamic(std::int64_t n, int n_threads, Body&& body, int chunk = 1) {
   parallel_for(n, n_threads, std::forward<Body>(body), Schedule::kDynamic, chunk);
+}
+
+// body(c, begin, end) for each chunk c in [0, n_chunks) of the rows [0, n): chunk c is
+// [c * size, (c + 1) * size) with size = ceil(n / n_chunks), so a caller's later pass
+// over the same chunks (a counting sort's count, then its scatter) meets the same rows.
+// By chunk, never by thread id: OpenMP may give a team fewer threads than asked for
+// (OMP_DYNAMIC, OMP_THREAD_LIMIT, a nested region), and a chunk per thread id would then
+// be skipped (rows left unwritten: wrong results, silently). A full team runs one chunk
+// per thread.
+template <class Body>
+void for_each_chunk(std::int64_t n, int n_chunks, Body&& body) {
+  const std::int64_t size = (std::max<std::int64_t>(n, 1) + n_chunks - 1) / n_chunks;
+  parallel_for(n_chunks, n_chunks, [&](std::int64_t c) {
+    const std::int64_t begin = std::min(n, c * size);
+    body(static_cast<int>(c), begin, std::min(n, begin + size));
+  });
 }
 
 // body(i) for i in [0, n), dynamically scheduled, for long loops of uneven work
