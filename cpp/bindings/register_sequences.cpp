@@ -36,6 +36,9 @@ Grouping group_rows(const CArray<std::int64_t>& codes,
   if (times && times->size() != n) throw std::invalid_argument("times and codes differ in length");
   Grouping result;
   std::vector<sequences::CarriedColumn> carried;
+  // The columns held here until the call returns: with the GIL released, another thread
+  // could drop the caller's list's only reference to one and free it mid-call.
+  std::vector<py::array> held;
   for (const py::handle& item : carry) {
     if (!py::isinstance<py::array>(item)) {
       throw std::invalid_argument("each carried column must be a numpy array");
@@ -43,13 +46,16 @@ Grouping group_rows(const CArray<std::int64_t>& codes,
     const auto column = py::reinterpret_borrow<py::array>(item);
     const auto width = static_cast<int>(column.itemsize());
     const char kind = column.dtype().kind();
-    // Numbers and times only: moved as bits, objects' references would not be counted.
+    // Numbers and times only: moved as bits, objects' references would not be counted;
+    // aligned, as the C++ reads them through pointers of their width.
     if (column.ndim() != 1 || column.size() != n || (column.flags() & py::array::c_style) == 0 ||
-        (width != 1 && width != 2 && width != 4 && width != 8) || kind == 'O' || kind == 'V') {
+        (width != 1 && width != 2 && width != 4 && width != 8) || kind == 'O' || kind == 'V' ||
+        reinterpret_cast<std::uintptr_t>(column.data()) % static_cast<std::uintptr_t>(width) != 0) {
       throw std::invalid_argument(
-          "each carried column must be a C-contiguous 1-D array of 1-, 2-, 4- or 8-byte "
-          "numbers or times as long as codes");
+          "each carried column must be an aligned, C-contiguous 1-D array of 1-, 2-, 4- or "
+          "8-byte numbers or times as long as codes");
     }
+    held.push_back(column);
     py::array out(column.dtype(), py::array::ShapeContainer{n});
     carried.push_back({column.data(), out.mutable_data(), width});
     result.carried.append(out);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <vector>
 
 #include "oddseq/core/big_buffer.hpp"
 #include "oddseq/core/check.hpp"

@@ -1464,7 +1464,8 @@ def group_by_entity(entity_codes, entity_map, n_entities: int, times, threads: i
         n_entities,
         None if times is None else np.ascontiguousarray(times, dtype=np.int64),
         threads,
-        carried=[np.ascontiguousarray(column) for column in carried],
+        # (contiguous and aligned, as the C++ reads them)
+        carried=[np.require(column, requirements=["C", "A"]) for column in carried],
         with_order=False,
     )
     return grouped.offsets, grouped.sorted_times, list(grouped.carried)
