@@ -98,11 +98,31 @@ inline void place_row(const CarriedColumn& m, std::int64_t to, std::int64_t row)
   }
 }
 
-// A thread's scratch of T, reused across the calls of a thread.
+// A thread's scratch of T, reused across the calls of a thread. BigBuffers: a large one
+// comes from the block pool, whose blocks go back to the system when freed (malloc's
+// arenas of the OpenMP threads keep what they are given back).
 template <class T>
-std::vector<T>& scratch_of() {
-  static thread_local std::vector<T> scratch;
+core::BigBuffer<T>& scratch_of() {
+  static thread_local core::BigBuffer<T> scratch;
   return scratch;
+}
+
+// A thread's scratch is kept for its next task only while it is small: a crawler's
+// bucket (rows of one giant entity) would otherwise stay held by the OpenMP threads after
+// the call, some 16 bytes a row per thread (80 MB after 4 M rows, review s40). The
+// buckets of an even log stay under it (100 M rows of 1 M users: about 3 MB each).
+constexpr std::size_t kKeptScratchBytes = std::size_t{16} << 20;
+
+template <class T>
+void release_if_large(core::BigBuffer<T>& scratch) {
+  if (scratch.capacity() * sizeof(T) > kKeptScratchBytes) core::BigBuffer<T>().swap(scratch);
+}
+
+void release_scratch_if_large() {
+  release_if_large(scratch_of<std::uint8_t>());
+  release_if_large(scratch_of<std::uint16_t>());
+  release_if_large(scratch_of<std::uint32_t>());
+  release_if_large(scratch_of<std::uint64_t>());
 }
 
 // Positions [begin, begin + count) of every moved array but `skip` rearranged in place:
@@ -115,7 +135,7 @@ void rearrange(const Moved& moved, std::int64_t begin, std::int64_t count,
     with_width(m.width, [&](auto zero) {
       using T = decltype(zero);
       T* base = static_cast<T*>(m.out) + begin;
-      std::vector<T>& scratch = scratch_of<T>();
+      core::BigBuffer<T>& scratch = scratch_of<T>();
       scratch.resize(static_cast<std::size_t>(count));
       if (scatter) {
         for (std::int64_t k = 0; k < count; ++k) scratch[index[k]] = base[k];
@@ -311,7 +331,8 @@ void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t
   core::throw_if_interrupted();
   offsets[n_entities] = n;
   core::parallel_for_dynamic(n_buckets, n_threads, [&](std::int64_t b) {
-    static thread_local std::vector<std::int64_t> dest, from;
+    static thread_local core::BigBuffer<std::int64_t> dest;
+    static thread_local std::vector<std::int64_t> from;
     static thread_local std::vector<TimedPosition> buffer;
     const std::int64_t begin = bucket_start[b], end = bucket_start[b + 1];
     const std::int64_t first = b * kBucketEntities;
@@ -327,6 +348,8 @@ void group_rows_bucketed(const std::int64_t* codes, std::int64_t n, std::int64_t
       dest[static_cast<std::size_t>(j - begin)] = next[within[static_cast<std::size_t>(j)]]++;
     }
     rearrange(moved, begin, end - begin, dest.data(), true);
+    release_if_large(dest);
+    release_scratch_if_large();
     if (sorted_times == nullptr) return;
     for (std::int64_t k = 0; k < count; ++k) {
       // next[k] has moved to the end of entity k (the next bucket's offsets may not be
