@@ -335,9 +335,12 @@ def funnel_name_key(label) -> str | None:
     return key if key in _STEP_NAMES else None
 
 
-def guess_funnel(labels) -> dict:
+def guess_funnel(labels, counts=None) -> dict:
     """The funnel roles read from event names ``labels``: {role: label} for the roles
-    found (see ``_FUNNEL_NAMES``).
+    found (see ``_FUNNEL_NAMES``). A name spelt several ways ("pv" and "PV": two
+    systems' logs concatenated) is read as its spelling with the most events
+    (``counts``, per label; the first spelling where not given), not the one that sorts
+    first: the others' events are no step of the funnel.
 
     Examples
     --------
@@ -347,10 +350,16 @@ def guess_funnel(labels) -> dict:
     {'view': 'view'}
     >>> guess_funnel(["PageView", "Add-To-Cart", "purchases"])
     {'view': 'PageView', 'cart': 'Add-To-Cart', 'buy': 'purchases'}
+    >>> guess_funnel(["PV", "buy", "pv"], counts=[30, 5, 70])
+    {'view': 'pv', 'buy': 'buy'}
     """
     keyed: dict = {}
-    for label in labels:
-        keyed.setdefault(_funnel_key(label), label)
+    most: dict = {}
+    for at, label in enumerate(labels):
+        key = _funnel_key(label)
+        events = 0 if counts is None else counts[at]
+        if key not in keyed or events > most[key]:
+            keyed[key], most[key] = label, events
     shop = any(n in keyed for n in (*_FUNNEL_NAMES["buy"], *_NOT_READ))
     funnel = {}
     for role, names in _FUNNEL_NAMES.items():
@@ -358,6 +367,16 @@ def guess_funnel(labels) -> dict:
         if found:
             funnel[role] = found[0]
     return funnel
+
+
+def _counts_if_respelt(seqs):
+    """Events per event type where two types' names are one funnel name spelt two ways
+    (what :func:`guess_funnel` reads the most frequent of), else None (no pass over the
+    events)."""
+    keys = [_funnel_key(label) for label in seqs.event_labels]
+    if len(set(keys)) == len(keys):
+        return None
+    return np.asarray(seqs.event_counts()).tolist()  # (oddseq.dask's: over every partition)
 
 
 def funnel_not_read(labels, funnel) -> dict:
@@ -513,7 +532,7 @@ class DiversityEncoder(SequenceEncoder):
         seqs = _check_sequences(X, "DiversityEncoder.fit")
         self._validate_params()
         if self.funnel is None:
-            funnel = guess_funnel(seqs.event_labels)
+            funnel = guess_funnel(seqs.event_labels, _counts_if_respelt(seqs))
             not_read = funnel_not_read(seqs.event_labels, funnel)
             if not_read:
                 _warn_not_read(not_read, funnel)

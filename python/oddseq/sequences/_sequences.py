@@ -366,7 +366,8 @@ def spelling_warning_text(labels, counts, name, fitted_types=None) -> str | None
     from ..encode._behaviour import guess_funnel
 
     variants = {v for g in groups for v in g}
-    steps = [f"{v!r} as {role}" for role, v in guess_funnel(list(labels)).items() if v in variants]
+    respelt = guess_funnel(list(labels), [count.get(v, 0) for v in labels] if count else None)
+    steps = [f"{v!r} as {role}" for role, v in respelt.items() if v in variants]
     funnel = ""
     if steps:
         funnel = (
