@@ -150,10 +150,16 @@ def _id_kind(index: pd.Index) -> str:
     return str(index.dtype)
 
 
-def _id_dtype_hint(side_index: pd.Index, keys) -> str:
-    """Where entity_features' index holds the log's ids as another dtype (str "1000115"
-    for int 1000115, or the reverse: read_csv(dtype=str), a JSON feed), the words that
-    say so and how to convert; "" otherwise. ``keys``: the log's entity ids."""
+# The attrs key of a checked entity_features table keyed by a column (the column's name).
+_KEY_COLUMN = "oddseq_key_column"
+
+
+def _id_dtype_hint(side: pd.DataFrame, keys) -> str:
+    """Where entity_features' ids (its index, or the key column it was indexed by) hold
+    the log's ids as another dtype (str "1000115" for int 1000115, or the reverse:
+    read_csv(dtype=str), a JSON feed), the words that say so and how to convert; ""
+    otherwise. ``keys``: the log's entity ids."""
+    side_index = side.index
     if keys is None or len(side_index) == 0:
         return ""
     keys = pd.Index(keys).unique()
@@ -164,6 +170,13 @@ def _id_dtype_hint(side_index: pd.Index, keys) -> str:
     if as_text <= keys.isin(side_index).sum():
         return ""
     to = "str" if log_kind == "str" else repr(log_kind)
+    column = side.attrs.get(_KEY_COLUMN)
+    if column is not None:
+        return (
+            f"its column {column!r} holds the ids as {side_kind} where the log's are "
+            f"{log_kind} ({as_text:,} of them match as text): convert it, "
+            f"side[{column!r}] = side[{column!r}].astype({to})"
+        )
     return (
         f"its index holds the ids as {side_kind} where the log's are {log_kind} "
         f"({as_text:,} of them match as text): convert it, side.index = "
@@ -1301,6 +1314,8 @@ def _checked_side(side, entity=None) -> pd.DataFrame:
         else:
             side = side.set_index(entity)
             key = entity
+            # (so that advice on its ids names the column they came from: trial s40 F7)
+            side.attrs[_KEY_COLUMN] = key
     if not side.index.is_unique:
         # A fix that works on the table as given: a key column's repeats are no repeats
         # of its index (groupby(level=0) there groups row numbers: NA s34).
@@ -1676,7 +1691,7 @@ class AnomalyPipeline(SaveMixin):
         ids of each, the table's and the log's, to compare)."""
         entity, name = name, name or "the entity id"
         side = self._side_table()
-        hint = _id_dtype_hint(side.index, keys)
+        hint = _id_dtype_hint(side, keys)
         if hint:
             return hint
         wanted = None if keys is None else pd.Index(keys)
@@ -1769,7 +1784,7 @@ class AnomalyPipeline(SaveMixin):
         columns = list(self._side_table().columns)
         listed = ", ".join(f"{c}: {int(n):,}" for c, n in zip(columns, nan) if n)
         dtype_hint = (
-            _id_dtype_hint(self._side_table().index, keys)
+            _id_dtype_hint(self._side_table(), keys)
             if found / entities < _SIDE_MIN_SHARE
             else ""
         )

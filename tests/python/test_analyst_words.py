@@ -81,6 +81,20 @@ def test_entity_features_with_ids_of_another_dtype_say_so():
         AnomalyPipeline(entity_features=side).fit(Sequences.from_events(ids, **ROLES))
 
 
+def test_entity_features_keyed_by_a_column_of_text_ids_say_how_to_convert_it():
+    # Trial s40 F7: the key is the user_id column (as the docstring allows), so the
+    # advice converts it, not the index (which set the same error again).
+    df = make_ecommerce(n_users=200, random_state=1).events
+    seqs = Sequences.from_events(df, **ROLES)
+    side = pd.DataFrame({"user_id": seqs.ids.astype(str), "age": np.arange(len(seqs.ids))})
+    fix = "side['user_id'] = side['user_id'].astype('int64')"
+    with pytest.raises(ValueError, match="its column 'user_id' holds the ids as str") as error:
+        AnomalyPipeline(entity_features=side).fit(seqs)
+    assert fix in str(error.value)
+    exec(fix)  # the advice, as written
+    AnomalyPipeline(entity_features=side).fit(seqs)
+
+
 def test_plot_scores_draws_the_models_cut(ringed):
     _, table, pipe = ringed
 
