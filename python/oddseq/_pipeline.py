@@ -2204,7 +2204,8 @@ class AnomalyPipeline(SaveMixin):
             )
         n_all, seqs = len(seqs), self._kept(seqs)
         if len(seqs) < 2:
-            raise ValueError(too_few_to_fit(len(seqs), self.min_events, n_all))
+            what = "normal " if normal else ""
+            raise ValueError(too_few_to_fit(len(seqs), self.min_events, n_all, what=what))
         self.normal_ = bool(normal)
         _check_the_log(seqs)
         # What scoring compares new data with (columns, event types, time span).

@@ -186,7 +186,8 @@ def _add_detect(commands) -> None:
         "groups are looked for) and reason.",
         epilog="CSV output is safe to open in a spreadsheet: text cells that begin with "
         "= + - @ (or a tab or carriage return) get a leading apostrophe, so they are read "
-        "as text, not run as formulas (CSV injection); Parquet and JSON keep every value "
+        "as text, not run as formulas (CSV injection), but for a sign before digits alone "
+        "(a phone number: +49 1500 229651, kept as written); Parquet and JSON keep every value "
         "as it is. Reasons quote long labels (over 80 characters) in a short form.",
     )
     detect.add_argument(
@@ -1651,9 +1652,14 @@ def shell_error_text(error) -> str:
     (``--min-events 1`` for ``min_events=1``) and its routes (``oddseq fit``/``score``
     for a Python call)."""
     from .sequences._sequences import MAKE_THEM_MISSING, PICK_THE_FIELD, SAME_COLUMN
-    from .utils._validation import FIT_ON_MANY
+    from .utils._validation import FIT_ON_MANY, NORMAL_OF_MANY
 
     text = _in_shell_words(" ".join(str(error).split()) or type(error).__name__)
+    text = text.replace(
+        NORMAL_OF_MANY,
+        "A model learns what is usual from many entities: give --normal a file of many normal ones",
+    )
+    text = text.replace("and normal holds", "and the --normal file holds")
     text = text.replace(
         FIT_ON_MANY,
         "A model learns what is usual from many entities: to score one (or a few), fit "
@@ -1755,6 +1761,11 @@ _OUTPUT_FORMATS = {
 }
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# ... but a sign before digits alone (with spaces, dots or dashes: a phone number
+# "+49 1500 229651", an id "-271") is arithmetic on numbers, with no function or command
+# to run: such ids stay as written, so that a table's ids join back to the log (trial
+# s40: 0 of 300 phone numbers did).
+_SIGNED_NUMBER = re.compile(r"[+-][0-9][0-9 .\-]*")
 
 
 def _open_text(path, encoding):
@@ -1849,21 +1860,29 @@ def _check_output(path_text: str, force: bool) -> str:
 
 def _csv_safe(frame):
     """A copy whose text cells cannot run as spreadsheet formulas: those starting with
-    = + - @ (or a tab or carriage return) get a leading apostrophe, as OWASP advises.
-    Numbers stay numbers (a negative number is not a formula)."""
+    = + - @ (or a tab or carriage return) get a leading apostrophe, as OWASP advises, but
+    for a sign before digits alone (``_SIGNED_NUMBER``: a phone number). Numbers stay
+    numbers (a negative number is not a formula)."""
     import pandas as pd
 
     frame = frame.copy()
 
+    def runs_as_formula(text) -> bool:
+        return (
+            isinstance(text, str)
+            and text.startswith(_FORMULA_STARTS)
+            and _SIGNED_NUMBER.fullmatch(text) is None
+        )
+
     def safe(text):
-        return "'" + text if isinstance(text, str) and text.startswith(_FORMULA_STARTS) else text
+        return "'" + text if runs_as_formula(text) else text
 
     for name in frame.columns:
         column = frame[name]
         textual = (pd.StringDtype, pd.CategoricalDtype)
         if column.dtype == object or isinstance(column.dtype, textual):
             text = column.astype(object)
-            risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_STARTS))
+            risky = text.map(runs_as_formula)
             if risky.any():
                 frame[name] = text.where(~risky.astype(bool), "'" + text[risky].astype(str))
     frame.columns = [safe(str(c)) for c in frame.columns]

@@ -314,16 +314,30 @@ FIT_ON_MANY = (
 )
 
 
+# ... and where the data said normal has fewer (the log it ranks is not the one at fault).
+NORMAL_OF_MANY = (
+    "A model learns what is usual from many entities: give normal a log of many normal "
+    "ones (--normal FILE from the shell)"
+)
+
+
 def too_few_to_fit(n: int, min_events: int, n_all: int | None = None, what: str = "") -> str:
     """The refusal of a fit on fewer than 2 sequences (``n`` kept of ``n_all`` with
-    ``min_events``; ``what``: "normal " for normal-only data), naming the fix."""
-    text = f"scoring needs at least 2 {what}sequences (with min_events={min_events}), got {n}"
+    ``min_events``; ``what``: "normal " for normal-only data, named as ``normal``: the
+    log it would rank may hold many), naming the fix."""
+    if what == "normal ":
+        text = (
+            f"normal-only fitting needs at least 2 normal sequences, and normal holds {n} "
+            f"(with min_events={min_events})"
+        )
+    else:
+        text = f"scoring needs at least 2 {what}sequences (with min_events={min_events}), got {n}"
     if n_all is not None and n_all > n:
         return (
             f"{text}: {n_all - n:,} of {n_all:,} had fewer than {min_events} events; "
             "lower min_events"
         )
-    return f"{text}. {FIT_ON_MANY}"
+    return f"{text}. {NORMAL_OF_MANY if what == 'normal ' else FIT_ON_MANY}"
 
 
 def missing_column(role: str, column, df, frame: str = "df") -> str:
