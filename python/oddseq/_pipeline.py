@@ -1784,9 +1784,7 @@ class AnomalyPipeline(SaveMixin):
         columns = list(self._side_table().columns)
         listed = ", ".join(f"{c}: {int(n):,}" for c, n in zip(columns, nan) if n)
         dtype_hint = (
-            _id_dtype_hint(self._side_table(), keys)
-            if found / entities < _SIDE_MIN_SHARE
-            else ""
+            _id_dtype_hint(self._side_table(), keys) if found / entities < _SIDE_MIN_SHARE else ""
         )
         if found / entities < _SIDE_MIN_SHARE and fitted_table and not dtype_hint:
             # Scored with the table given at fit: the entities new since have no row in

@@ -95,7 +95,28 @@ def format_values(feature: str, values: np.ndarray) -> list[str]:
         ]
     with np.errstate(invalid="ignore"):  # inf and NaN are not whole: checked first
         whole = np.isfinite(values) & (np.mod(values, 1.0) == 0)
-    return [f"{int(v):,}" if w else f"{v:,.3g}" for v, w in zip(values.tolist(), whole.tolist())]
+    return [_number_text(v, w) for v, w in zip(values.tolist(), whole.tolist())]
+
+
+# Numbers from this size on are said in three significant digits with a power of ten: a
+# float32 feature's digits past its seventh are noise ("mean value 1,004,613,191,499,513,856"
+# for an amount in wei; trial s40 F11).
+_POWER_FROM = 1e15
+
+
+def _number_text(value: float, whole: bool) -> str:
+    """A number that is no duration as a reason writes it: a whole one with all its
+    digits, another in three significant digits, past 1,000 with separators ("1,310",
+    not "1.31e+03" for a price of 1,312.47), and from ``_POWER_FROM`` on with a power of
+    ten ("5.43e+19")."""
+    size = abs(value)
+    if not size < _POWER_FROM:  # (inf and NaN too)
+        return f"{value:,.3g}"
+    if whole:
+        return f"{int(value):,}"
+    if size >= 999.5:  # (.3g would say 1e+03)
+        return f"{round(value, 2 - math.floor(math.log10(size))):,.0f}"
+    return f"{value:,.3g}"
 
 
 def _format_one(feature: str, value: float) -> str:
@@ -112,9 +133,7 @@ def _format_one(feature: str, value: float) -> str:
         for threshold, name in _DURATION_UNITS:  # the largest unit it reaches
             if abs(value) >= threshold:
                 return f"{value / threshold:.3g} {name}"
-    if math.isfinite(value) and value % 1.0 == 0:
-        return f"{int(value):,}"
-    return f"{value:,.3g}"
+    return _number_text(value, math.isfinite(value) and value % 1.0 == 0)
 
 
 def _ratio_text(log2_ratio: float) -> str:

@@ -30,3 +30,40 @@ def test_the_shell_names_the_normal_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "the --normal file holds 1" in err and "give --normal a file of many" in err
     assert "oddseq score" not in err
+
+
+def test_a_value_column_of_amounts_in_wei_is_read():
+    # F5: amounts of 1e18 (wei) stopped the call in the log scaler with "X has values
+    # as large as ... pass it as float64", about a matrix the analyst never passed.
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 6_000
+    log = pd.DataFrame(
+        {
+            "wallet": rng.integers(0, 300, n),
+            "action": rng.choice(["transfer", "swap", "approve"], n),
+            "t": np.sort(rng.integers(1_600_000_000, 1_600_086_400, n)),
+            "amount_wei": rng.gamma(2, 0.5, n) * 1e18,
+        }
+    )
+    log.loc[log.wallet == 7, "amount_wei"] *= 50  # one wallet moves 50 times more
+    table = oddseq.detect_anomalies(
+        log, entity="wallet", event="action", time="t", value="amount_wei"
+    )
+    assert np.isfinite(table["score"]).all()
+    assert table.index[0] == 7 and table["is_anomaly"].iloc[0]
+    assert "e+19" in table["reason"].iloc[0]  # not 20 digits of float32 noise
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1312.47, "1,310"), (-1312.47, "-1,310"), (999.6, "1,000"), (54_330.2, "54,300"),
+     (0.0123, "0.0123"), (1052.0, "1,052"), (5.43e19, "5.43e+19"), (1e15, "1e+15")],
+)  # fmt: skip
+def test_numbers_in_reasons_read_without_a_power_of_ten_below_a_quadrillion(value, text):
+    # F11: a price of 1,312.47 read "1.31e+03".
+    from oddseq._reasons import format_value
+
+    assert format_value("value_max", value) == text

@@ -109,13 +109,14 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
 
     def fit(self, X, y=None):
         Boolean().check(self.signed, "signed")
-        X = validate_matrix(self, X, reset=True)
+        # (elementwise: any finite value, a value column in wei at 1e19 too; trial s40 F5)
+        X = validate_matrix(self, X, reset=True, squares=False)
         self._check_non_negative(X)
         return self
 
     def transform(self, X):
         check_is_fitted(self, "n_features_in_")
-        X = validate_matrix(self, X, reset=False)
+        X = validate_matrix(self, X, reset=False, squares=False)
         self._check_non_negative(X)
         # In C++, each value's log1p in float64 rounded once to X's dtype: the function
         # the live stream scales with (oddseq.stream), so both give the same bits.

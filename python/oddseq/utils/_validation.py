@@ -99,12 +99,19 @@ def _frame_to_numpy(X, name: str) -> np.ndarray:
 
 
 def check_matrix(
-    X, name: str = "X", *, allow_empty: bool = False, allow_nan: bool = False
+    X,
+    name: str = "X",
+    *,
+    allow_empty: bool = False,
+    allow_nan: bool = False,
+    squares: bool = True,
 ) -> np.ndarray:
     """A finite 2-D float32/float64 C-contiguous array, copied only when it must be.
 
     float32 and float64 keep their dtype; other numeric dtypes become float64. With
-    allow_nan, NaN may appear (missing values) but infinity still may not.
+    allow_nan, NaN may appear (missing values) but infinity still may not. ``squares``:
+    whether the caller sums squares of the values (distances, variances), whose overflow
+    :func:`check_magnitude` refuses; an elementwise step (a log) takes any finite value.
     """
     if type(X).__name__ == "Sequences" and hasattr(X, "offsets"):
         raise TypeError(
@@ -177,7 +184,8 @@ def check_matrix(
                 f"{name} contains NaN or infinity in {bad} row(s); impute or drop them first "
                 "(oddseq.preprocessing or DataFrame.dropna())."
             )
-    check_magnitude(max(-float(low), float(high)), array.shape, array.dtype, name)
+    if squares:
+        check_magnitude(max(-float(low), float(high)), array.shape, array.dtype, name)
     return np.ascontiguousarray(array)
 
 
@@ -261,13 +269,13 @@ def check_positive_float(value, name: str) -> float:
 
 
 def validate_matrix(
-    estimator, X, *, reset: bool, name: str = "X", allow_nan: bool = False
+    estimator, X, *, reset: bool, name: str = "X", allow_nan: bool = False, squares: bool = True
 ) -> np.ndarray:
     """check_matrix plus scikit-learn's bookkeeping of n_features_in_ and
     feature_names_in_ (set when reset, compared otherwise)."""
     from sklearn.utils.validation import validate_data
 
-    array = check_matrix(X, name, allow_nan=allow_nan)
+    array = check_matrix(X, name, allow_nan=allow_nan, squares=squares)
     validate_data(estimator, X, reset=reset, skip_check_array=True)
     if not reset and array.shape[1] != estimator.n_features_in_:
         raise ValueError(
