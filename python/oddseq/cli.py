@@ -1660,6 +1660,12 @@ def shell_error_text(error) -> str:
         "A model learns what is usual from many entities: give --normal a file of many normal ones",
     )
     text = text.replace("and normal holds", "and the --normal file holds")
+    from .utils._time import MAKE_UNREADABLE_MISSING
+
+    route = MAKE_UNREADABLE_MISSING.split(",")[0]  # "make them missing"
+    if f"To leave those rows out, {route}" in text:  # no pandas line runs in the shell
+        text = text[: text.index(f"To leave those rows out, {route}")]
+        text += "Remove those rows from the file, or correct their times."
     text = text.replace(
         FIT_ON_MANY,
         "A model learns what is usual from many entities: to score one (or a few), fit "

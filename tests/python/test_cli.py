@@ -136,7 +136,8 @@ def test_detect_reads_dates_written_as_text(tmp_path, capsys):
     log.loc[3, "timestamp"] = "yesterday"
     log.to_csv(path, index=False)
     assert main(args + ["--time", "timestamp", "-o", str(out)]) == 2
-    assert "neither numbers nor dates" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "that is no date: 'yesterday'" in err and "Remove those rows from the file" in err
 
 
 def test_detect_guesses_the_separator_and_takes_names_for_headerless_files(tmp_path, capsys):

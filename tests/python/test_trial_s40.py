@@ -67,3 +67,41 @@ def test_numbers_in_reasons_read_without_a_power_of_ten_below_a_quadrillion(valu
     from oddseq._reasons import format_value
 
     assert format_value("value_max", value) == text
+
+
+def _log_with_bad_dates():
+    import pandas as pd
+
+    log = make_ecommerce(n_users=200, random_state=3).events
+    log["when"] = pd.to_datetime(log["timestamp"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+    log.loc[5, "when"] = "0000-00-00 00:00:00"  # a MySQL zero date
+    log.loc[9, "when"] = "not a date"
+    return log.drop(columns="timestamp")
+
+
+def test_a_few_unreadable_dates_are_counted_and_shown_with_their_rows():
+    # F6: one bad value refused the log, quoting a valid date, and no advice worked.
+    import pandas as pd
+
+    log = _log_with_bad_dates()
+    roles = dict(entity="user_id", event="behavior", time="when")
+    with pytest.raises(ValueError, match="has 2 values of [0-9,]+ that are no date") as error:
+        oddseq.detect_anomalies(log, **roles, dropna=True)
+    said = str(error.value)
+    assert "'not a date' (row 9)" in said and "'0000-00-00 00:00:00' (row 5)" in said
+    fix = "log['when'] = pd.to_datetime(log['when'], errors='coerce')"
+    assert fix.replace("log", "df") in said
+    exec(fix)  # the advice, as written
+    with pytest.warns(Warning, match="dropped 2 of"):
+        table = oddseq.detect_anomalies(log, **roles, dropna=True)
+    assert len(table) == log["user_id"].nunique()
+    assert pd.api.types.is_datetime64_any_dtype(log["when"])
+
+
+def test_the_shell_says_to_remove_the_unreadable_rows(tmp_path, capsys):
+    _log_with_bad_dates().to_csv(tmp_path / "log.csv", index=False)
+    args = ["detect", str(tmp_path / "log.csv"), "--entity", "user_id", "--event", "behavior"]
+    assert main([*args, "--time", "when", "--dropna", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "has 2 values of" in err and "Remove those rows from the file" in err
+    assert "pd.to_datetime" not in err

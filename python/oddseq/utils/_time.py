@@ -1472,9 +1472,54 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
                 f"they read as a web server's log times (24/Nov/2017:16:02:43 +0000): pass "
                 f"time_format={web!r} (--time-format '{web}' from the shell)"
             )
+        else:
+            few = _few_unreadable(written, name, time_format)
+            if few is not None:
+                raise ValueError(few) from None
         raise ValueError(
             f"column {name!r} holds neither numbers nor dates that can be read ({detail}); {hint}"
         ) from None
+
+
+#: The Python route of the unreadable-times error (the shell says its own: oddseq.cli).
+MAKE_UNREADABLE_MISSING = "make them missing, df[{name!r}] = pd.to_datetime(df[{name!r}], "
+
+
+def _few_unreadable(series: pd.Series, name: str, time_format) -> str | None:
+    """Where a minority of a text time column's values is no date ("0000-00-00
+    00:00:00", a MySQL zero date; "not a date") and the rest read one way: the error
+    that counts them and shows the first with their rows, and how to drop them (trial
+    s40 F6: the error quoted a valid date as the culprit); else None."""
+    present = series.notna().to_numpy()
+    n_present = int(present.sum())
+    if n_present < 2:
+        return None
+    best = None
+    for form in [time_format] if time_format is not None else [None, "ISO8601", "mixed"]:
+        kwargs = {} if form is None else {"format": form}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = pd.to_datetime(series, errors="coerce", utc=True, **kwargs)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        unread = present & parsed.isna().to_numpy()
+        if best is None or unread.sum() < best[1].sum():
+            best = (form, unread)
+    if best is None or not 0 < best[1].sum() <= n_present // 2:
+        return None
+    form, unread = best
+    at = np.flatnonzero(unread)
+    shown = ", ".join(f"{series.iloc[i]!r} (row {series.index[i]!r})" for i in at[:3])
+    more = f" and {at.size - 3:,} more" if at.size > 3 else ""
+    formed = "" if form is None else f", format={form!r}"
+    route = MAKE_UNREADABLE_MISSING.format(name=name)
+    return (
+        f"column {name!r} has {at.size:,} value{'s' if at.size > 1 else ''} of {n_present:,} "
+        f"that {'are' if at.size > 1 else 'is'} no date: {shown}{more}; the others read as "
+        f"dates. To leave those rows out, {route}errors='coerce'{formed}), "
+        "and pass dropna=True"
+    )
 
 
 # An ISO offset at the end of a time (+01:00, -0500, Z), after a digit of the time.
