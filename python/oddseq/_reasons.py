@@ -1945,6 +1945,12 @@ def step_reasons(steps: pd.DataFrame, ids, lengths, seqs=None) -> np.ndarray:
     )
     # a transition said once per sequence: its first (least likely) step
     first = ~pd.DataFrame({"row": order, "feature": features}).duplicated().to_numpy()
+    # a step to the event the model expected there says nothing odd ("start → pv p=0.9
+    # (expected pv)" beside the step that is: trial s40): left out where the sequence has
+    # another to name
+    as_expected = steps["value"].to_numpy(dtype=object) == steps["typical"].to_numpy(dtype=object)
+    other = pd.Series(first & ~as_expected).groupby(order).transform("any").to_numpy()
+    first &= ~(as_expected & other)
     phrases = [
         (
             f"{n:,} times {shorten(feature)}, the least likely of them "

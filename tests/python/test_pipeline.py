@@ -1,3 +1,4 @@
+import re
 import warnings
 from pathlib import Path
 
@@ -175,6 +176,10 @@ def test_a_markov_pipeline_saved_by_0_1_0_loads_and_scores_as_a_fresh_fit():
     # and the words it was saved with, but where that release said one transition twice
     # (now once, with how often: "8 times pv → buy, the least likely p=0.014 ...")
     once = ~fresh.table_["reason"].str.contains(" times ", regex=False)
+    # (and where it named a step to the event expected there beside one that is odd: no
+    # longer named, trial s40)
+    expected = re.compile(r"→ (\S+) p=\S+ \(expected \1\);|; \S+ → (\S+) p=\S+ \(expected \2\)")
+    once &= ~saved["reason"].map(lambda reason: expected.search(reason) is not None).astype(bool)
     assert 0 < once.sum() < len(once)
     pd.testing.assert_series_equal(saved["reason"][once], fresh.table_["reason"][once])
 

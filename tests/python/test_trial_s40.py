@@ -105,3 +105,35 @@ def test_the_shell_says_to_remove_the_unreadable_rows(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "has 2 values of" in err and "Remove those rows from the file" in err
     assert "pd.to_datetime" not in err
+
+
+def test_markov_never_expects_the_end_right_after_the_start():
+    # F10: with thousands of rare event types the end's share of the symbols, backed off
+    # to, outweighed each of them: "start → e2808 p=0.00024 (expected end)".
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 8_000
+    log = pd.DataFrame(
+        {
+            "user": rng.integers(0, 300, n),
+            "event": [f"e{e}" for e in rng.integers(0, 1_000, n)],
+            "t": np.sort(rng.integers(1_600_000_000, 1_600_259_200, n)),
+        }
+    )
+    table, pipeline = oddseq.detect_anomalies(
+        log, entity="user", event="event", time="t", method="markov", return_pipeline=True
+    )
+    steps = pipeline.detector_.explain(_seqs(log), top=30)
+    first = steps[steps["feature"].str.startswith("start → ")]
+    assert len(first) and (first["typical"] != "end").all()
+    assert (
+        not table["reason"].str.contains(r"start → \S+ (?:p=\S+|never seen) \(expected end\)").any()
+    )
+
+
+def _seqs(log):
+    from oddseq.sequences import Sequences
+
+    return Sequences.from_events(log, entity="user", event="event", time="t")

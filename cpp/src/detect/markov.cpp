@@ -153,7 +153,11 @@ void MarkovModel::explain(const std::int64_t* offsets, std::int64_t n_sequences,
            for (std::int32_t other = 0; other < n_symbols_; ++other) {
              if (!rankable(other)) continue;
              better += other != next && p[other] > p[next];
-             if (p[other] > p[best]) best = other;
+             // What the model expected: never the end right after the start (a sequence
+             // has an event), where the end's share of all symbols, backed off to, can
+             // outweigh each of thousands of rare event types ("start -> e2808 (expected
+             // end)", trial s40).
+             if (p[other] > p[best] && !(i == 0 && other == end_symbol())) best = other;
            }
            rank[at] = better;
            likely[at] = best;
