@@ -1696,9 +1696,21 @@ def shell_error_text(error) -> str:
             f"of each row; pass --{role} its own column"
             + (" (or leave --event out for a log without event types)" if role == "event" else "")
         )
+    # An error about a parameter starts with its Python name ("contamination must be in
+    # (0, 0.5]"): the shell's option of that name (trial s40 F13).
+    text = _LEADING_PARAMETER.sub(lambda m: "--" + m.group(1).replace("_", "-"), text)
+    text = text.replace("not in the DataFrame", "not in the file")
+    text = text.replace("give funnel (--funnel from the shell)", "give --funnel")
     return text.replace("min_events=", "--min-events ").replace(
         "lower min_events", "lower --min-events"
     )
+
+
+# The parameters of detect_anomalies whose shell option is their name with dashes.
+_LEADING_PARAMETER = re.compile(
+    r"^(contamination|false_alarm_rate|min_events|group_by|method|session_gap|time_unit"
+    r"|time_format|category|funnel)\b(?= must| column| is | gives| names| has)"
+)
 
 
 @contextlib.contextmanager

@@ -213,7 +213,7 @@ def test_detect_refuses_a_bad_false_alarm_rate(tmp_path, capsys):
         ]
     )  # fmt: skip
     assert code == 2
-    assert "false_alarm_rate must be in (0, 0.5)" in capsys.readouterr().err
+    assert "--false-alarm-rate must be in (0, 0.5)" in capsys.readouterr().err
 
 
 def detect_args(path, out, *more):

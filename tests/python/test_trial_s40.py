@@ -137,3 +137,23 @@ def _seqs(log):
     from oddseq.sequences import Sequences
 
     return Sequences.from_events(log, entity="user", event="event", time="t")
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--contamination", "0"], "--contamination must be in (0, 0.5]"),
+        (["--false-alarm-rate", "0.5"], "--false-alarm-rate must be in (0, 0.5)"),
+        (["--min-events", "0"], "--min-events must be an integer >= 1"),
+        (["--group-by", "nope"], "--group-by column(s) ['nope'] not in the file"),
+        (["--method", "KMEANS"], "--method must be one of"),
+        (["--funnel", "view=view,buy=purchase"], "give --funnel one of them for each role"),
+    ],
+)
+def test_shell_errors_name_the_shell_options(tmp_path, capsys, option, said):
+    # F13: "contamination must be ...", "group_by column(s) ... not in the DataFrame"
+    make_ecommerce(n_users=60, random_state=1).events.to_csv(tmp_path / "log.csv", index=False)
+    args = ["detect", str(tmp_path / "log.csv"), "--entity", "user_id", "--event", "behavior"]
+    args += ["--time", "timestamp", "-o", str(tmp_path / "out.csv"), "--no-progress"]
+    assert main([*args, *option]) == 2
+    assert said in capsys.readouterr().err
