@@ -98,17 +98,18 @@ def format_values(feature: str, values: np.ndarray) -> list[str]:
     return [_number_text(v, w) for v, w in zip(values.tolist(), whole.tolist())]
 
 
-# Numbers from this size on are said in three significant digits with a power of ten: a
-# float32 feature's digits past its seventh are noise ("mean value 1,004,613,191,499,513,856"
-# for an amount in wei; trial s40 F11).
-_POWER_FROM = 1e15
+# Numbers from this size on are said in three significant digits with a power of ten: the
+# features are float32, whose digits past the seventh are noise ("mean value
+# 1,004,613,191,499,513,856" for an amount in wei, trial s40 F11; "1,004,613,074,944" at
+# 1e12, review s40).
+_POWER_FROM = 1e7
 
 
 def _number_text(value: float, whole: bool) -> str:
     """A number that is no duration as a reason writes it: a whole one with all its
     digits, another in three significant digits, past 1,000 with separators ("1,310",
-    not "1.31e+03" for a price of 1,312.47), and from ``_POWER_FROM`` on with a power of
-    ten ("5.43e+19")."""
+    not "1.31e+03" for a price of 1,312.47), and from ``_POWER_FROM`` (ten million) on with
+    a power of ten ("5.43e+19")."""
     size = abs(value)
     if not size < _POWER_FROM:  # (inf and NaN too)
         return f"{value:,.3g}"

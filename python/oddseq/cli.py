@@ -1659,13 +1659,15 @@ def shell_error_text(error) -> str:
         NORMAL_OF_MANY,
         "A model learns what is usual from many entities: give --normal a file of many normal ones",
     )
-    text = text.replace("and normal holds", "and the --normal file holds")
+    text = text.replace("and the normal data holds", "and the --normal file holds")
     from .utils._time import MAKE_UNREADABLE_MISSING
 
-    route = MAKE_UNREADABLE_MISSING.split(",")[0]  # "make them missing"
-    if f"To leave those rows out, {route}" in text:  # no pandas line runs in the shell
-        text = text[: text.index(f"To leave those rows out, {route}")]
+    if MAKE_UNREADABLE_MISSING in text:  # no pandas line runs in the shell
+        text = text[: text.index(MAKE_UNREADABLE_MISSING)]
         text += "Remove those rows from the file, or correct their times."
+        # (rows as pandas numbers them: from 0, after the header line where there is one)
+        text = text.replace("that is no date", "that is no date (rows counted from 0)", 1)
+        text = text.replace("that are no date", "that are no date (rows counted from 0)", 1)
     text = text.replace(
         FIT_ON_MANY,
         "A model learns what is usual from many entities: to score one (or a few), fit "

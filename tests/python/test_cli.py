@@ -137,7 +137,8 @@ def test_detect_reads_dates_written_as_text(tmp_path, capsys):
     log.to_csv(path, index=False)
     assert main(args + ["--time", "timestamp", "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "that is no date: 'yesterday'" in err and "Remove those rows from the file" in err
+    assert "that is no date (rows counted from 0): 'yesterday'" in err
+    assert "Remove those rows from the file" in err
 
 
 def test_detect_guesses_the_separator_and_takes_names_for_headerless_files(tmp_path, capsys):

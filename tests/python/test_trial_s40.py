@@ -14,10 +14,14 @@ def test_normal_data_of_one_entity_is_named_as_the_fault():
     # log ranked held 300 users and the one said normal held 1.
     log = make_ecommerce(n_users=300, random_state=2).events
     one = log[log.user_id == log.user_id.iloc[0]]
-    with pytest.raises(ValueError, match="normal holds 1") as error:
+    with pytest.raises(ValueError, match="the normal data holds 1") as error:
         oddseq.detect_anomalies(log, **ROLES, normal=one)
-    assert "give normal a log of many normal ones" in str(error.value)
+    assert "fit on a log of many normal ones" in str(error.value)
     assert "score" not in str(error.value)
+    # the same words where the normal data are sequences, fitted on (review s40 D6)
+    seqs = oddseq.Sequences.from_events(one, **ROLES)
+    with pytest.raises(ValueError, match="the normal data holds 1.*fit on a log of many"):
+        oddseq.AnomalyPipeline().fit(seqs, normal=True)
 
 
 def test_the_shell_names_the_normal_file(tmp_path, capsys):
@@ -60,9 +64,10 @@ def test_a_value_column_of_amounts_in_wei_is_read():
 @pytest.mark.parametrize(
     ("value", "text"),
     [(1312.47, "1,310"), (-1312.47, "-1,310"), (999.6, "1,000"), (54_330.2, "54,300"),
-     (0.0123, "0.0123"), (1052.0, "1,052"), (5.43e19, "5.43e+19"), (1e15, "1e+15")],
+     (0.0123, "0.0123"), (1052.0, "1,052"), (9_999_999.0, "9,999,999"),
+     (1_004_613_074_944.0, "1e+12"), (12_345_678.0, "1.23e+07"), (5.43e19, "5.43e+19")],
 )  # fmt: skip
-def test_numbers_in_reasons_read_without_a_power_of_ten_below_a_quadrillion(value, text):
+def test_numbers_in_reasons_read_without_a_power_of_ten_below_ten_million(value, text):
     # F11: a price of 1,312.47 read "1.31e+03".
     from oddseq._reasons import format_value
 
@@ -81,21 +86,60 @@ def _log_with_bad_dates():
 
 def test_a_few_unreadable_dates_are_counted_and_shown_with_their_rows():
     # F6: one bad value refused the log, quoting a valid date, and no advice worked.
-    import pandas as pd
+    import re
 
     log = _log_with_bad_dates()
     roles = dict(entity="user_id", event="behavior", time="when")
     with pytest.raises(ValueError, match="has 2 values of [0-9,]+ that are no date") as error:
         oddseq.detect_anomalies(log, **roles, dropna=True)
     said = str(error.value)
-    assert "'not a date' (row 9)" in said and "'0000-00-00 00:00:00' (row 5)" in said
-    fix = "log['when'] = pd.to_datetime(log['when'], errors='coerce')"
-    assert fix.replace("log", "df") in said
+    assert "'0000-00-00 00:00:00' (row 5), 'not a date' (row 9)" in said
+    fix = re.search(r"make those values missing: (.*), and pass dropna=True", said).group(1)
+    df = log
     exec(fix)  # the advice, as written
     with pytest.warns(Warning, match="dropped 2 of"):
-        table = oddseq.detect_anomalies(log, **roles, dropna=True)
+        table = oddseq.detect_anomalies(df, **roles, dropna=True)
     assert len(table) == log["user_id"].nunique()
-    assert pd.api.types.is_datetime64_any_dtype(log["when"])
+
+
+def _advice_followed(values, **options):
+    """The unreadable-dates error's fix run on ``values``, then read as parse_times would."""
+    import re
+
+    import pandas as pd
+
+    from oddseq.utils._time import parse_times
+
+    df = pd.DataFrame({"t": values})
+    with pytest.raises(ValueError, match="that (is|are) no date") as error:
+        parse_times(df["t"], "t", **options)
+    exec(re.search(r"make those values missing: (.*), and pass dropna", str(error.value)).group(1))
+    ns, missing, _ = parse_times(df["t"], "t", **options)
+    return pd.to_datetime(ns[~missing]), int(missing.sum())
+
+
+def test_the_unreadable_dates_advice_keeps_how_the_rest_is_read():
+    # Review s40: the advice read day-first dates month-first, and failed on offsets that
+    # change with summer time; dates of another format than time_format are no such values.
+    import pandas as pd
+
+    from oddseq.utils._time import parse_times
+
+    days = [f"{d:02d}/{m:02d}/2024 10:00" for d, m in [(1, 2), (13, 2), (25, 3), (3, 4)] * 5]
+    read, missing = _advice_followed(days + ["0000-00-00 00:00:00"])
+    assert missing == 1 and read[0] == pd.Timestamp("2024-02-01 10:00")  # day first
+    stamps = pd.date_range("2024-03-20", "2024-04-10", periods=30, tz="Europe/Berlin")
+    read, missing = _advice_followed([t.isoformat() for t in stamps] + ["not a date"])
+    assert missing == 1 and len(read) == 30
+    many = [f"2024-01-{d % 28 + 1:02d} 10:00:00" for d in range(300)] + [f"x{i}" for i in range(30)]
+    read, missing = _advice_followed(many)
+    assert missing == 30 and len(read) == 300
+    with pytest.raises(ValueError, match="check time_format"):
+        parse_times(
+            pd.Series(["2024-01-05 10:00:00"] * 10 + ["2024-01-05"]),
+            "t",
+            time_format="%Y-%m-%d %H:%M:%S",
+        )
 
 
 def test_the_shell_says_to_remove_the_unreadable_rows(tmp_path, capsys):

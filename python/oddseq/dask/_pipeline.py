@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import re
 import warnings
 from functools import cache, partial
 from types import SimpleNamespace
@@ -116,6 +117,7 @@ from ..utils._stacklevel import user_stacklevel
 from ..utils._stats import MAD_TO_STD, spread_or_std
 from ..utils._text import text_array
 from ..utils._time import (
+    MAKE_UNREADABLE_MISSING,
     _merge_digit_facts,
     _merge_serial_facts,
     _warn_if_another_unit,
@@ -447,6 +449,15 @@ def _refuse_unread_values(reports, value) -> None:
         raise TypeError(said)
     n_unread = sum(facts["unread"] for _, facts in found)
     raise TypeError(not_numbers_text(value, n_unread, int(starts[-1]), found[0][1]["first"][1]))
+
+
+def _unreadable_in_ddf(said: str) -> str:
+    """One machine's unreadable-times error (``utils._time._few_unreadable``) as said of
+    a partition of ``ddf``: its counts and rows are the partition's (its rows by the
+    partition's own numbering: left out), its fix is on ``ddf`` (dask's to_datetime)."""
+    said = re.sub(r" \(row [^)]*\)", "", said)
+    said = said.replace("df[", "ddf[").replace("pd.to_datetime(", "dd.to_datetime(")
+    return "in one partition of ddf, " + said.replace(" that ", " (of that partition) that ", 1)
 
 
 def _nested_text_advice(name, nested, text: str) -> str:
@@ -808,6 +819,10 @@ def _build(
         seqs = Sequences._from_events(
             part, entity=entity, n_threads=None, **options, log_warnings=facts
         )
+    except ValueError as refused:
+        if MAKE_UNREADABLE_MISSING not in str(refused) or isinstance(refused, MissingValuesError):
+            raise
+        raise ValueError(_unreadable_in_ddf(str(refused))) from None
     except MissingValuesError as refused:
         # Refused (or, with dropna, nothing left) by this partition's counts: the client
         # refuses or drops by the whole log's (_refuse_missing, _warn_about_log).

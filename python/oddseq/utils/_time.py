@@ -1473,7 +1473,7 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
                 f"time_format={web!r} (--time-format '{web}' from the shell)"
             )
         else:
-            few = _few_unreadable(written, name, time_format)
+            few = _few_unreadable(written, name, time_format, dayfirst)
             if few is not None:
                 raise ValueError(few) from None
         raise ValueError(
@@ -1481,45 +1481,92 @@ def _parse_text(series: pd.Series, name: str, time_format, dayfirst) -> pd.Serie
         ) from None
 
 
-#: The Python route of the unreadable-times error (the shell says its own: oddseq.cli).
-MAKE_UNREADABLE_MISSING = "make them missing, df[{name!r}] = pd.to_datetime(df[{name!r}], "
+#: The unreadable-times error's route, before its Python line (the shell says its own:
+#: oddseq.cli; oddseq.dask names ddf).
+MAKE_UNREADABLE_MISSING = "To leave those rows out, make those values missing: "
+#: At most this many distinct unreadable values are named in the fix itself (masked as
+#: they are, so the rest is read as before: the same format, day-first order and zones).
+_NAMED_UNREADABLE = 20
+#: Values read first, of a column whose reading failed: most of them unreadable (a
+#: column that holds no times, the wrong --time) is said without reading the rest,
+#: which dateutil reads value by value (about 130 us each: 20 minutes at 10 M rows).
+_UNREADABLE_SAMPLE = 2_000
 
 
-def _few_unreadable(series: pd.Series, name: str, time_format) -> str | None:
+def _unread(series: pd.Series, present: np.ndarray, kwargs: dict) -> np.ndarray | None:
+    """Where ``series``' present values do not read as dates with ``kwargs`` (None where
+    the reading itself fails)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parsed = pd.to_datetime(series, errors="coerce", utc=True, **kwargs)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return present & parsed.isna().to_numpy()
+
+
+def _few_unreadable(series: pd.Series, name: str, time_format, dayfirst) -> str | None:
     """Where a minority of a text time column's values is no date ("0000-00-00
     00:00:00", a MySQL zero date; "not a date") and the rest read one way: the error
-    that counts them and shows the first with their rows, and how to drop them (trial
-    s40 F6: the error quoted a valid date as the culprit); else None."""
+    that counts them, shows the first with their rows and says how to drop them (trial
+    s40 F6: the error quoted a valid date as the culprit); else None. ``time_format`` and
+    ``dayfirst``: the reading asked for or decided; values that another format reads are
+    no such minority (the format is at fault: None)."""
     present = series.notna().to_numpy()
     n_present = int(present.sum())
     if n_present < 2:
         return None
-    best = None
-    for form in [time_format] if time_format is not None else [None, "ISO8601", "mixed"]:
-        kwargs = {} if form is None else {"format": form}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                parsed = pd.to_datetime(series, errors="coerce", utc=True, **kwargs)
-        except (ValueError, TypeError, OverflowError):
-            continue
-        unread = present & parsed.isna().to_numpy()
-        if best is None or unread.sum() < best[1].sum():
-            best = (form, unread)
-    if best is None or not 0 < best[1].sum() <= n_present // 2:
+    forms = [time_format] if time_format is not None else [None, "ISO8601", "mixed"]
+    options = [{} if f is None else {"format": f} for f in forms]
+    if dayfirst is not None:
+        options = [{**o, "dayfirst": bool(dayfirst)} for o in options]
+    # the first reading that leaves a minority unread on a sample, then on every value
+    at = np.flatnonzero(present)
+    sample = at[np.linspace(0, at.size - 1, min(at.size, _UNREADABLE_SAMPLE)).astype(np.int64)]
+    chosen = None
+    for kwargs in options:
+        part = series.iloc[sample]
+        unread = _unread(part, np.ones(len(part), dtype=bool), kwargs)
+        if unread is not None and unread.sum() <= len(part) // 2:
+            chosen = kwargs
+            break
+    if chosen is None:
         return None
-    form, unread = best
-    at = np.flatnonzero(unread)
-    shown = ", ".join(f"{series.iloc[i]!r} (row {series.index[i]!r})" for i in at[:3])
-    more = f" and {at.size - 3:,} more" if at.size > 3 else ""
-    formed = "" if form is None else f", format={form!r}"
-    route = MAKE_UNREADABLE_MISSING.format(name=name)
+    unread = _unread(series, present, chosen)
+    if unread is None or not 0 < unread.sum() <= n_present // 2:
+        return None
+    where = np.flatnonzero(unread)
+    if time_format is not None:
+        # dates in another format than the one asked for: the format is at fault
+        other = _unread(series.iloc[where], np.ones(where.size, dtype=bool), {"format": "mixed"})
+        if other is None or not other.all():
+            return None
+    shown = ", ".join(f"{series.iloc[i]!r} (row {series.index[i]!r})" for i in where[:3])
+    more = f" and {where.size - 3:,} more" if where.size > 3 else ""
+    values = pd.unique(series.iloc[where].to_numpy())
+    if len(values) <= _NAMED_UNREADABLE:
+        fix = f"df[{name!r}] = df[{name!r}].mask(df[{name!r}].isin({[str(v) for v in values]!r}))"
+    else:
+        fix = _coerce_fix(series, name, chosen)
     return (
-        f"column {name!r} has {at.size:,} value{'s' if at.size > 1 else ''} of {n_present:,} "
-        f"that {'are' if at.size > 1 else 'is'} no date: {shown}{more}; the others read as "
-        f"dates. To leave those rows out, {route}errors='coerce'{formed}), "
-        "and pass dropna=True"
+        f"column {name!r} has {where.size:,} value{'s' if where.size > 1 else ''} of "
+        f"{n_present:,} that {'are' if where.size > 1 else 'is'} no date: {shown}{more}; the "
+        f"others read as dates. {MAKE_UNREADABLE_MISSING}{fix}, and pass dropna=True"
     )
+
+
+def _coerce_fix(series: pd.Series, name: str, kwargs: dict) -> str:
+    """The pandas line that reads ``series`` as dates, its unreadable values missing,
+    with the reading ``kwargs`` the check used (and utc=True where the values' offsets
+    differ: pandas refuses them otherwise), as the unreadable-times error advises it."""
+    written = "".join(f", {key}={value!r}" for key, value in kwargs.items())
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pd.to_datetime(series, errors="coerce", **kwargs)
+    except (ValueError, TypeError, OverflowError):
+        written += ", utc=True"
+    return f"df[{name!r}] = pd.to_datetime(df[{name!r}], errors='coerce'{written})"
 
 
 # An ISO offset at the end of a time (+01:00, -0500, Z), after a digit of the time.

@@ -324,8 +324,8 @@ FIT_ON_MANY = (
 
 # ... and where the data said normal has fewer (the log it ranks is not the one at fault).
 NORMAL_OF_MANY = (
-    "A model learns what is usual from many entities: give normal a log of many normal "
-    "ones (--normal FILE from the shell)"
+    "A model learns what is usual from many entities: fit on a log of many normal ones "
+    "(--normal FILE from the shell)"
 )
 
 
@@ -335,7 +335,7 @@ def too_few_to_fit(n: int, min_events: int, n_all: int | None = None, what: str 
     log it would rank may hold many), naming the fix."""
     if what == "normal ":
         text = (
-            f"normal-only fitting needs at least 2 normal sequences, and normal holds {n} "
+            f"normal-only fitting needs at least 2 normal sequences, and the normal data holds {n} "
             f"(with min_events={min_events})"
         )
     else:
