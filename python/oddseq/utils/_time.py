@@ -1545,7 +1545,9 @@ def _few_unreadable(series: pd.Series, name: str, time_format, dayfirst) -> str 
     more = f" and {where.size - 3:,} more" if where.size > 3 else ""
     values = pd.unique(series.iloc[where].to_numpy())
     if len(values) <= _NAMED_UNREADABLE:
-        fix = f"df[{name!r}] = df[{name!r}].mask(df[{name!r}].isin({[str(v) for v in values]!r}))"
+        # (as the column holds them: an int among the texts is matched as the int)
+        named = [v.item() if isinstance(v, np.generic) else v for v in values]
+        fix = f"df[{name!r}] = df[{name!r}].mask(df[{name!r}].isin({named!r}))"
     else:
         fix = _coerce_fix(series, name, chosen)
     return (

@@ -331,8 +331,8 @@ NORMAL_OF_MANY = (
 
 def too_few_to_fit(n: int, min_events: int, n_all: int | None = None, what: str = "") -> str:
     """The refusal of a fit on fewer than 2 sequences (``n`` kept of ``n_all`` with
-    ``min_events``; ``what``: "normal " for normal-only data, named as ``normal``: the
-    log it would rank may hold many), naming the fix."""
+    ``min_events``; ``what``: "normal " for normal-only data, said of the normal data:
+    the log it would rank may hold many), naming the fix."""
     if what == "normal ":
         text = (
             f"normal-only fitting needs at least 2 normal sequences, and the normal data holds {n} "
