@@ -819,10 +819,6 @@ def _build(
         seqs = Sequences._from_events(
             part, entity=entity, n_threads=None, **options, log_warnings=facts
         )
-    except ValueError as refused:
-        if MAKE_UNREADABLE_MISSING not in str(refused) or isinstance(refused, MissingValuesError):
-            raise
-        raise ValueError(_unreadable_in_ddf(str(refused))) from None
     except MissingValuesError as refused:
         # Refused (or, with dropna, nothing left) by this partition's counts: the client
         # refuses or drops by the whole log's (_refuse_missing, _warn_about_log).
@@ -832,6 +828,10 @@ def _build(
             facts["missing"] = refused.counts
         state["log"] = facts
         return state
+    except ValueError as refused:  # (after MissingValuesError, which is one too)
+        if MAKE_UNREADABLE_MISSING not in str(refused):
+            raise
+        raise ValueError(_unreadable_in_ddf(str(refused))) from None
     if ends:
         state["ends"] = _entity_ends(seqs)
     if timed and seqs.times is not None:  # for the client's _warn_outside_the_window
