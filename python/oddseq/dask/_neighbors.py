@@ -182,10 +182,7 @@ def fit(rows, det, threads: int):
     k = det.n_neighbors_
     if isinstance(det, LOF):
         det._k_distance = np.concatenate(_compute([_delayed(_column)(f, k - 1) for f in found]))
-        det.reach_floor_ = 0.0
-        if any(_compute([_delayed(_any_zero)(f) for f in found])):
-            positive = det._k_distance[det._k_distance > 0]
-            det.reach_floor_ = float(np.percentile(positive, 1)) if positive.size else 1.0
+        det.reach_floor_ = det._reach_floor(any(_compute([_delayed(_any_zero)(f) for f in found])))
         shared = _shared(det)
         lrds = _compute([_delayed(_lrd)(f, shared, k) for f in found])
         det._lrd = np.concatenate(lrds)

@@ -105,7 +105,7 @@ def test_bad_data_is_refused():
 def test_lof_equals_sklearn(k):
     rng = np.random.default_rng(k)
     X = np.vstack([rng.normal(0, 1, (400, 4)), rng.normal(5, 0.3, (100, 4))])
-    ours = LOF(n_neighbors=k).fit(X)
+    ours = LOF(n_neighbors=k, reach_floor_quantile=0).fit(X)
     theirs = LocalOutlierFactor(n_neighbors=k).fit(X)
     np.testing.assert_allclose(ours.decision_scores_, -theirs.negative_outlier_factor_, rtol=1e-9)
     new = rng.normal(2, 2, (50, 4))
@@ -119,7 +119,7 @@ def test_lof_stays_a_ratio_of_densities_with_repeated_rows():
     rng = np.random.default_rng(3)
     X = rng.poisson(1.5, size=(2000, 3)).astype(float)
     X = np.vstack([X, [[9.0, 9.0, 9.0]]])
-    det = LOF(n_neighbors=10).fit(X)
+    det = LOF(n_neighbors=10, reach_floor_quantile=0).fit(X)
     with pytest.warns(UserWarning, match="Duplicate values"):
         plain = -LocalOutlierFactor(n_neighbors=10).fit(X).negative_outlier_factor_
     assert plain.max() > 1e6
@@ -128,7 +128,42 @@ def test_lof_stays_a_ratio_of_densities_with_repeated_rows():
     assert det.decision_scores_.argmax() == len(X) - 1  # the one far from every group
     assert np.isfinite(det.decision_function(X[:50] + 0.5)).all()
     # Without repeated rows nothing changes (scikit-learn's scores, above).
-    assert LOF(n_neighbors=10).fit(X + rng.normal(0, 1e-3, X.shape)).reach_floor_ == 0.0
+    jittered = X + rng.normal(0, 1e-3, X.shape)
+    assert LOF(n_neighbors=10, reach_floor_quantile=0).fit(jittered).reach_floor_ == 0.0
+    # The default floor (the median radius) is at least the repeated rows' guard.
+    default = LOF(n_neighbors=10).fit(X)
+    assert default.reach_floor_ >= det.reach_floor_
+    assert default.decision_scores_.argmax() == len(X) - 1
+
+
+def test_lof_denser_than_typical_is_not_odd():
+    # Users who did one thing: their features lie on a few tight near-duplicate groups
+    # (radius ~1e-3), beside the bulk of users spread at unit scale. Rows just off a
+    # tight group, well inside the log's typical spacing, got textbook factors in the
+    # tens (REES46's head: 109 of 119 users flagged had one event); the default floor
+    # (the median neighbourhood radius) leaves them at about 1 and ranks the rows far
+    # from everyone first.
+    rng = np.random.default_rng(7)
+    bulk = rng.normal(0, 1, (1500, 3))
+    tight = np.vstack([c + rng.normal(0, 1e-3, (300, 3)) for c in rng.normal(0, 1, (3, 3))])
+    near = tight[::300][:3] + 0.05  # just off each tight group
+    far = rng.normal(0, 1, (5, 3)) * 0.2 + 6.0
+    X = np.vstack([bulk, tight, near, far])
+    is_near = np.zeros(len(X), bool)
+    is_near[len(bulk) + len(tight) : len(bulk) + len(tight) + 3] = True
+    is_far = np.zeros(len(X), bool)
+    is_far[-5:] = True
+    textbook = LOF(n_neighbors=20, reach_floor_quantile=0).fit(X).decision_scores_
+    assert textbook[is_near].min() > textbook[is_far].max()  # the failure
+    det = LOF(n_neighbors=20).fit(X)
+    scores = det.decision_scores_
+    assert det.reach_floor_ == pytest.approx(np.median(det._k_distance))
+    assert scores[is_near].max() < 1.5
+    top = np.argsort(-scores)[:5]
+    assert is_far[top].all()
+    # The floor holds for new rows too: a row just off a tight group is no odder.
+    assert det.decision_function(tight[:1] + 0.05)[0] < 1.5
+    assert det.decision_function(far[:1] + 0.5)[0] > scores[~is_far].max()
 
 
 def test_knn_equals_brute_force():
