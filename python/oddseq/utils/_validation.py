@@ -127,6 +127,23 @@ def check_matrix(
         raise TypeError(f"{name} is a sparse matrix; pass a dense array (X.toarray()).")
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = _frame_to_numpy(X, name)
+    if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+        # np.asarray would drop the mask and read the values under it: masked entries
+        # are missing values.
+        if not allow_nan:
+            mask = np.ma.getmaskarray(X)
+            rows = int(mask.reshape(len(mask), -1).any(axis=1).sum()) if mask.ndim else 1
+            raise ValueError(
+                f"{name} is a masked array with {int(mask.sum())} masked value(s) in {rows} "
+                f"row(s), and masked values are missing: fill them ({name}.filled(value)) or "
+                f"drop those rows ({name}[~np.ma.getmaskarray({name}).any(axis=1)])"
+            )
+        try:
+            X = np.ma.getdata(X.astype(np.float64).filled(np.nan))
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"{name} must be numeric; found values of dtype {X.dtype}: {error}"
+            ) from None
     try:
         array = np.asarray(X)
     except ValueError as error:  # ragged nested lists
@@ -147,6 +164,12 @@ def check_matrix(
         )
     if array.dtype.kind not in "fiub":
         raise TypeError(f"{name} must be numeric, got dtype {array.dtype}")
+    if array.ndim > 2:
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}: one row "
+            f"per entity, one column per feature; join the trailing axes with "
+            f"{name}.reshape(len({name}), -1) if they are features of each row."
+        )
     if array.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}. Reshape "
