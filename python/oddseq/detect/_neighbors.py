@@ -242,8 +242,9 @@ class KNNDetector(_NeighbourDetector):
 
 class LOF(_NeighbourDetector):
     """Local outlier factor (Breunig et al. 2000): how much sparser a row's
-    neighbourhood is than its neighbours' own, so that a point near a dense group
-    stands out even where other groups are naturally sparse.
+    neighbourhood is than its neighbours' own, so that a row near a group stands out
+    even where other groups are sparser, at the scale of the log's typical
+    neighbourhood and wider (the floor below).
 
     Denser than typical is not odd: reachability distances are floored at
     ``reach_floor_``, the ``reach_floor_quantile`` quantile (the median by default) of
@@ -285,8 +286,17 @@ class LOF(_NeighbourDetector):
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(0, 0.1, (100, 2)), rng.normal(5, 2, (100, 2)), [[0.8, 0.8]]])
     >>> det = LOF(n_neighbors=10, contamination=0.01).fit(X)
-    >>> bool(det.decision_scores_[-1] > 3)
+    >>> bool(det.decision_scores_[-1] > 3)  # 1.1 from the tight group: a typical radius
+    False
+    >>> textbook = LOF(n_neighbors=10, contamination=0.01, reach_floor_quantile=0).fit(X)
+    >>> bool(textbook.decision_scores_[-1] > 3)  # sparse beside the tight group
     True
+
+    The last row lies 1.1 from a tight group (spread 0.1) in a log whose typical
+    neighbourhood radius is 0.68 (the sparse group's): the textbook factor reads it
+    against the tight group alone (11.5), the default as about one typical radius out
+    (1.4). Where a dense group beside sparse ones is real structure at any scale, set
+    ``reach_floor_quantile=0`` (or a low quantile such as 0.1).
     """
 
     _parameter_checks = {
