@@ -417,8 +417,10 @@ def run(args):
                     )
                     features = (X_fit, X_judge)
                 print(_line(rows[-1]), flush=True)
-            if not np.any(y == 1):
-                continue  # peers' flags on clean logs are their own defaults; not judged
+            if not np.any(y == 1) or features is None:
+                # peers' flags on clean logs are their own defaults, not judged; and
+                # with only "markov" asked for, there are no features to give them
+                continue
             for peer, (scores, flags) in peers(*features, args.seed).items():
                 rows.append(
                     {
