@@ -360,13 +360,36 @@ def guess_funnel(labels, counts=None) -> dict:
         events = 0 if counts is None else counts[at]
         if key not in keyed or events > most[key]:
             keyed[key], most[key] = label, events
-    shop = any(n in keyed for n in (*_FUNNEL_NAMES["buy"], *_NOT_READ))
+    shop = _is_shop(keyed)
     funnel = {}
     for role, names in _FUNNEL_NAMES.items():
         found = [keyed[n] for n in names if n in keyed and (shop or n not in _SHOP_ONLY)]
         if found:
             funnel[role] = found[0]
     return funnel
+
+
+def _is_shop(keys) -> bool:
+    """Whether event names with these keys (``_funnel_key``) are a shop's: a purchase or
+    a checkout among them (where ``_SHOP_ONLY`` names are read as funnel steps)."""
+    return any(n in keys for n in (*_FUNNEL_NAMES["buy"], *_NOT_READ))
+
+
+def funnel_other_names(labels, funnel) -> dict:
+    """{label: role} of the event names that name a role the funnel reads from another
+    name ("add_to_cart" where the funnel's cart is "cart"): their events are no step of
+    it. Spellings of the funnel's own name ("PV" beside "pv") are not listed: the
+    event-type check says those, with a fold that joins them."""
+    keys = [_funnel_key(label) for label in labels]
+    shop = _is_shop(set(keys))
+    read = {role: _funnel_key(label) for role, label in funnel.items()}
+    other = {}
+    for label, key in zip(labels, keys):
+        for role, names in _FUNNEL_NAMES.items():
+            usable = shop or key not in _SHOP_ONLY
+            if role in read and key in names and key != read[role] and usable:
+                other[label] = role
+    return other
 
 
 def _counts_if_respelt(seqs):
@@ -465,6 +488,34 @@ def _warn_not_read(not_read: dict, funnel: dict) -> None:
     )
 
 
+def _warn_other_names(other: dict, funnel: dict, seqs) -> None:
+    """The warning of a guess that read a role from one of two or more names of it."""
+    from ..utils._stacklevel import user_stacklevel
+
+    counts = dict(zip(seqs.event_labels, np.asarray(seqs.event_counts()).tolist()))
+    # (a categorical column keeps the categories of no event: nothing to say of those)
+    other = {label: role for label, role in other.items() if counts.get(label, 0) > 0}
+    if not other:
+        return
+    names = ", ".join(
+        f"{label!r} ({counts.get(label, 0):,} events; its {role} is {funnel[role]!r})"
+        for label, role in other.items()
+    )
+    label, role = next(iter(other.items()))
+    warnings.warn(
+        f"the funnel read from the event names is {funnel_words(funnel)}, and {names} "
+        f"name{'s' if len(other) == 1 else ''} the same step another way: "
+        f"{'its' if len(other) == 1 else 'their'} events count as no step of the funnel. "
+        "If they are one act, give them one name before building the sequences (in "
+        f"pandas: df[event] = df[event].where(df[event] != {label!r}, {funnel[role]!r}), "
+        "with event the event column; from the shell, in the file); to read the other "
+        f"name instead: funnel={{{role!r}: {label!r}}} (--funnel {role}={label} from the "
+        "shell)",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
 class DiversityEncoder(SequenceEncoder):
     """What a sequence acts on: item variety and concentration, the purchase funnel and
     the values (prices) involved.
@@ -536,6 +587,9 @@ class DiversityEncoder(SequenceEncoder):
             not_read = funnel_not_read(seqs.event_labels, funnel)
             if not_read:
                 _warn_not_read(not_read, funnel)
+            other = funnel_other_names(seqs.event_labels, funnel)
+            if other:
+                _warn_other_names(other, funnel, seqs)
         else:
             funnel = _funnel_in(self.funnel, seqs.event_labels)
         self.funnel_ = funnel
