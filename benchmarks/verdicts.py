@@ -402,7 +402,9 @@ def run(args):
                 table = table.reindex(judged.ids)
                 row = judge(y, table["score"].to_numpy(), table["is_anomaly"].to_numpy(), weights)
                 rows.append({"source": name, "mode": mode, "scorer": method, **row, "s": seconds})
-                if method == "auto" or (features is None and method != "markov"):
+                # (the sequence models, "markov" and "invariants", have no feature scaling)
+                scaled = hasattr(pipe, "z_scaler_")
+                if scaled and (method == "auto" or features is None):
                     X_fit = pipe.z_scaler_.transform(
                         pipe.log_scaler_.transform(
                             pipe.evidence_.transform(pipe.encoder_.transform(fit), fit.lengths)
@@ -419,7 +421,7 @@ def run(args):
                 print(_line(rows[-1]), flush=True)
             if not np.any(y == 1) or features is None:
                 # peers' flags on clean logs are their own defaults, not judged; and
-                # with only "markov" asked for, there are no features to give them
+                # with only sequence models asked for, there are no features to give them
                 continue
             for peer, (scores, flags) in peers(*features, args.seed).items():
                 rows.append(

@@ -46,3 +46,21 @@ def test_more_than_two_axes_are_advised_to_join_the_trailing_ones():
     with pytest.raises(ValueError, match=r"got shape \(60, 3, 1\).*X.reshape\(len\(X\), -1\)"):
         KNNDetector().fit(cube)
     assert KNNDetector().fit(cube.reshape(len(cube), -1)).n_samples_fit_ == 60
+
+
+@pytest.mark.parametrize("shape", [(60,), (20, 3, 3)])
+def test_a_masked_array_of_another_shape_is_told_its_shape_first(shape):
+    cube = np.ma.array(np.arange(np.prod(shape), dtype=float).reshape(shape))
+    cube[(0,) * len(shape)] = np.ma.masked
+    with pytest.raises(ValueError, match="must be 2-D"):
+        KNNDetector().fit(cube)
+
+
+def test_masked_values_keep_the_dtype_and_complex_stays_refused():
+    masked = _masked().astype(np.float32)
+    imputed = Imputer().fit_transform(masked)
+    assert imputed.dtype == np.float32 and np.isfinite(imputed).all()
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        Imputer().fit_transform(_masked() * (1 + 1j))
+    integers = np.ma.array(np.arange(12).reshape(4, 3), mask=np.eye(4, 3, dtype=bool))
+    assert np.isfinite(Imputer().fit_transform(integers)).all()

@@ -250,8 +250,9 @@ class LOF(_NeighbourDetector):
     ``reach_floor_``, the ``reach_floor_quantile`` quantile (the median by default) of
     the training rows' positive k-distances (the radii of their neighbourhoods). A row
     whose neighbourhood is tighter than that is as dense as a typical one, so its
-    factor is at most 1, and a row near a dense group scores about (its reachability
-    distance / the floor): how many typical radii it lies out. Why: the textbook factor
+    factor is about 1 (its neighbours' own densities can be a little lower), and a row
+    near a dense group scores about (its reachability distance / the floor): how many
+    typical radii it lies out. Why: the textbook factor
     is a ratio of densities at any scale, and behaviour logs hold groups of
     near-identical rows (users who did one or two things, whose features the evidence
     shrinkage pulls to the population; repeated workflows): a row slightly off such a
@@ -293,7 +294,7 @@ class LOF(_NeighbourDetector):
     True
 
     The last row lies 1.1 from a tight group (spread 0.1) in a log whose typical
-    neighbourhood radius is 0.68 (the sparse group's): the textbook factor reads it
+    neighbourhood radius is 0.68 (the median over all rows): the textbook factor reads it
     against the tight group alone (11.5), the default as about one typical radius out
     (1.4). Where a dense group beside sparse ones is real structure at any scale, set
     ``reach_floor_quantile=0`` (or a low quantile such as 0.1).
@@ -304,6 +305,9 @@ class LOF(_NeighbourDetector):
         "n_neighbors": Integer(1),
         "reach_floor_quantile": Real(0, 1, closed="left"),
     }
+    # A model saved before reach_floor_quantile was a parameter has none of its own: it
+    # was fitted with the textbook factor and the repeated rows' guard, which 0 gives.
+    reach_floor_quantile = 0.0
 
     def __init__(
         self,

@@ -127,23 +127,25 @@ def check_matrix(
         raise TypeError(f"{name} is a sparse matrix; pass a dense array (X.toarray()).")
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = _frame_to_numpy(X, name)
-    if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+    if isinstance(X, np.ma.MaskedArray) and np.ma.is_masked(X) and np.ndim(X) == 2:
         # np.asarray would drop the mask and read the values under it: masked entries
-        # are missing values.
+        # are missing values. (Other shapes: the shape errors below say what to do first.)
         if not allow_nan:
             mask = np.ma.getmaskarray(X)
-            rows = int(mask.reshape(len(mask), -1).any(axis=1).sum()) if mask.ndim else 1
             raise ValueError(
-                f"{name} is a masked array with {int(mask.sum())} masked value(s) in {rows} "
-                f"row(s), and masked values are missing: fill them ({name}.filled(value)) or "
-                f"drop those rows ({name}[~np.ma.getmaskarray({name}).any(axis=1)])"
+                f"{name} is a masked array with {int(mask.sum())} masked value(s) in "
+                f"{int(mask.any(axis=1).sum())} row(s), and masked values are missing: fill "
+                f"them ({name}.filled(value)) or drop those rows "
+                f"({name}[~np.ma.getmaskarray({name}).any(axis=1)])"
             )
-        try:
-            X = np.ma.getdata(X.astype(np.float64).filled(np.nan))
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"{name} must be numeric; found values of dtype {X.dtype}: {error}"
-            ) from None
+        if np.iscomplexobj(X):
+            raise ValueError(
+                f"Complex data not supported: {name} has dtype {X.dtype}; pass real numbers "
+                "(np.abs or .real)"
+            )
+        if X.dtype.kind in "iub":  # (NaN needs a float to sit in)
+            X = X.astype(np.float64)
+        X = np.ma.getdata(X.filled(np.nan))
     try:
         array = np.asarray(X)
     except ValueError as error:  # ragged nested lists

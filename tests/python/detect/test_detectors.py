@@ -136,6 +136,30 @@ def test_lof_stays_a_ratio_of_densities_with_repeated_rows():
     assert default.decision_scores_.argmax() == len(X) - 1
 
 
+def test_lof_saved_before_the_floor_was_a_parameter_reads_as_the_textbook_factor():
+    # An LOF pickled by an earlier version has no reach_floor_quantile of its own.
+    import pickle
+
+    from sklearn.base import clone
+
+    X = np.random.default_rng(5).poisson(1.5, size=(300, 3)).astype(float)
+    old = LOF(n_neighbors=10, reach_floor_quantile=0).fit(X)
+    state = old.__dict__.copy()
+    del state["reach_floor_quantile"]
+    loaded = LOF.__new__(LOF)
+    loaded.__setstate__(state)
+    loaded = pickle.loads(pickle.dumps(loaded))
+    assert loaded.get_params()["reach_floor_quantile"] == 0.0 and "LOF(" in repr(loaded)
+    np.testing.assert_array_equal(loaded.decision_function(X[:20]), old.decision_function(X[:20]))
+    np.testing.assert_array_equal(clone(loaded).fit(X).decision_scores_, old.decision_scores_)
+    # A value of its own is kept through a save.
+    kept = pickle.loads(pickle.dumps(LOF(n_neighbors=10, reach_floor_quantile=0.3).fit(X)))
+    assert kept.reach_floor_quantile == 0.3
+    np.testing.assert_array_equal(
+        kept.decision_scores_, LOF(n_neighbors=10, reach_floor_quantile=0.3).fit(X).decision_scores_
+    )
+
+
 def test_lof_denser_than_typical_is_not_odd():
     # Users who did one thing: their features lie on a few tight near-duplicate groups
     # (radius ~1e-3), beside the bulk of users spread at unit scale. Rows just off a
