@@ -667,6 +667,22 @@ def _on_the_side(
     return out
 
 
+def _unobserved(pipeline, cols, lengths) -> np.ndarray:
+    """Per named feature (``cols``) of an entity of ``lengths`` events, whether the
+    entity has no observation of it, so that the evidence shrinkage put the population's
+    value in its place: the gaps of a one-event entity, the spread of the gaps of a
+    two-event one (a spread of one gap is 0 by construction). Its own value is no
+    reason: "spread of time between events 0 s (expected 1.27 min)" read as a regular
+    rhythm (REES46, a two-visit user at rank 2 under method="pca", trial s41)."""
+    evidence = getattr(pipeline, "evidence_", None)
+    cols = np.asarray(cols, dtype=np.int64)
+    if evidence is None or evidence.prior <= 0 or not cols.size:
+        return np.zeros(cols.size, dtype=bool)
+    kinds = np.asarray(evidence.kinds_)[cols]
+    seen = evidence._observations(np.asarray(lengths))[np.arange(cols.size), kinds]
+    return (kinds != 0) & (seen == 0)
+
+
 def _shrunk_columns(pipeline, cols) -> np.ndarray:
     """Per named feature (``cols``), whether the evidence shrinkage moves it: PCA T^2's
     mean of such a feature is that of values pulled toward the population, on the log
@@ -1588,7 +1604,7 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     said = feature_texts(feature_names, cols, actual)
     expected = feature_texts(feature_names, cols, typical_raw)
     # Vectorised, and phrases are written only for the features a reason uses.
-    informative = (said != expected) & agrees & shared
+    informative = (said != expected) & agrees & shared & ~_unobserved(pipeline, cols, row_lengths)
     # item variety typical of the entity's length: the shrinkage put it apart
     like_length = _like_length(pipeline, cols, actual, typical_raw, row_lengths)
     informative &= ~typical_of_length(pipeline, cols, actual, typical_raw, row_lengths, like_length)

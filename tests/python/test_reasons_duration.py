@@ -38,9 +38,10 @@ def _sessions(seed=0, n=1_500) -> pd.DataFrame:
 def fitted():
     log = _sessions()
     seqs = Sequences.from_events(log, **ROLES)
-    # random_state=3: a seeding whose cut does not collapse on this log (with the
-    # order-free races 5 of random_states 0-5 collapse and are refitted, with a warning)
-    pipe = AnomalyPipeline(random_state=3).fit(seqs)
+    # random_state=4: a seeding whose cut does not collapse on this log (with the
+    # order-free races 5 of random_states 0-5 collapsed and were refitted, with a warning;
+    # since a spread's evidence is one observation fewer, 0, 2, 3 and 7 of 0-9 do)
+    pipe = AnomalyPipeline(random_state=4).fit(seqs)
     return log, seqs, pipe
 
 
@@ -87,7 +88,11 @@ def test_scores_and_flags_are_bit_for_bit_those_without_the_wording(fitted):
     assert changed.any()
     # the features said by length: duration_s and item variety (test_reasons_typical_items)
     said = "|".join(reason_name(name) for name in LIKE_LENGTH)
-    assert before.loc[changed, "reason"].str.contains(said).all()
+    # (said before, or said only with the wording: a value typical of all entities but
+    # not of its length is a reason only read by length)
+    by_length = before.loc[changed, "reason"].str.contains(said)
+    by_length |= table.loc[changed, "reason"].str.contains(said)
+    assert by_length.all()
     assert not before["reason"].str.contains(" events)", regex=False).all()
 
 
@@ -95,7 +100,7 @@ def test_the_one_call_a_saved_model_the_stream_and_explain_say_it_too(fitted, tm
     log, seqs, pipe = fitted
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = detect_anomalies(log, **ROLES, groups=False, random_state=3)
+        table = detect_anomalies(log, **ROLES, groups=False, random_state=4)
     assert table["reason"].reindex(pipe.table_.index).equals(pipe.table_["reason"])
 
     pipe.save(tmp_path / "m.oddseq")
@@ -132,7 +137,7 @@ def test_dask_says_it_as_one_machine_does(fitted):
         warnings.simplefilter("ignore")
         with dask.config.set(scheduler="sync"):
             table, model = oddseq.dask.detect_anomalies(
-                dd.from_pandas(log, npartitions=3), **ROLES, random_state=3, return_pipeline=True
+                dd.from_pandas(log, npartitions=3), **ROLES, random_state=4, return_pipeline=True
             )
             table = table.compute()
     cols, medians = model._typical_by_length

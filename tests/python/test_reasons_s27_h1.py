@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import oddseq
-from oddseq._reasons import format_value, reason_name
+from oddseq._reasons import format_value, observed, reason_name
 from oddseq.datasets import make_ecommerce
 from oddseq.sequences import Sequences
 
@@ -136,10 +136,13 @@ def test_one_neighbour_says_its_own_value(shop, tmp_path, without_attribute):
     words = {reason_name(n): j for j, n in enumerate(names)}
     like = re.compile(r"(?:^|; )([^;(]+?) (\S+) \(normal entities like it have ([^);]+)\)")
     checked = 0
+    # the neighbour's own value is said where it rests on enough observations of the
+    # feature (events, gaps, one fewer for a spread: _reasons.observed)
+    enough = observed(pipe.evidence_).enough(normal.lengths)
     for at, reason in enumerate(table["reason"].reindex(seqs.ids).astype(str)):
         for name, _, typical in like.findall(reason):
             j = words.get(name)
-            if j is None or pipe.evidence_.kinds_[j] and seqs.lengths[nearest[at]] < 2:
+            if j is None or pipe.evidence_.kinds_[j] and not enough[nearest[at], j]:
                 continue
             assert typical == format_value(names[j], own[nearest[at], j]), (reason, name)
             checked += 1

@@ -65,6 +65,9 @@ Model::Model(ModelParams params) : params_(std::move(params)) {
                    params_.z_mean.size() == d && params_.z_scale.size() == d,
                "evidence, shrink_to, z_mean and z_scale need " << d << " values each");
   ODDSEQ_CHECK(params_.prior >= 0.0, "the evidence prior must be >= 0");
+  for (const std::int8_t kind : params_.evidence) {
+    ODDSEQ_CHECK(kind >= 0 && kind <= 3, "an evidence kind is 0, 1, 2 or 3, got " << int{kind});
+  }
   ODDSEQ_CHECK(!params_.members.empty(), "a model needs a detector");
   ODDSEQ_CHECK(params_.combine != Combine::kSingle || params_.members.size() == 1,
                "a single detector has one member");
@@ -176,7 +179,9 @@ void Model::scale(const float* store_row, std::int64_t length, float* x) const {
   const auto d = static_cast<std::int64_t>(params_.columns.size());
   // EvidenceShrinker.transform: w x + (1 - w) median in float64, back to float32.
   const auto n = static_cast<double>(length);
-  const double observed[3] = {0.0, n, std::max(n - 1.0, 0.0)};
+  // The observations per evidence kind (preprocessing/_evidence.py's
+  // EVIDENCE_OBSERVATIONS_LOST): none, the n events, n - 1, n - 2.
+  const double observed[4] = {0.0, n, std::max(n - 1.0, 0.0), std::max(n - 2.0, 0.0)};
   for (std::int64_t i = 0; i < d; ++i) {
     const auto j = static_cast<std::size_t>(i);
     const double raw = static_cast<double>(store_row[params_.columns[j]]);

@@ -11,25 +11,38 @@ from .._persist import SaveMixin
 __all__ = ["EvidenceShrinker", "feature_evidence"]
 
 # What a feature is estimated from, read off its name: rhythm features (gaps, rates,
-# durations, sessions) from the gaps between events, n - 1 of them; shares, ratios,
-# means and spreads from the n events; counts, sums, maxima and the length are what
-# they are (a one-event user did buy once) and are left alone.
+# durations, sessions) from the gaps between events, n - 1 of them; shares, ratios and
+# means from the n events; counts, sums, maxima and the length are what they are (a
+# one-event user did buy once) and are left alone. A spread (a standard deviation, a
+# coefficient of variation, burstiness, an autocorrelation) rests on one observation
+# fewer than what it spreads (its degrees of freedom): one gap has a spread of 0 by
+# construction, not a regular rhythm (REES46, a user's two views two hours apart:
+# "spread of time between events 0 s (expected 1.43 min)" among the reasons of a
+# top-three user under method="pca", trial s41).
 _GAP_MARKS = ("gap", "duration", "per_min", "burstiness", "autocorr", "max_events_1", "session")
 _EVENT_MARKS = ("share", "ratio", "_per_", "entropy", "mean", "std", "median", "cv")
+_SPREAD_MARKS = ("std", "_cv", "burstiness", "autocorr")
+
+# The evidence kinds (feature_evidence) and the observations each rests on, for an entity
+# of n events: 0 none (not shrunk), 1 n (the events), 2 n - 1 (the gaps, or the spread of
+# the events), 3 n - 2 (the spread of the gaps). stream/model.cpp reads the same table.
+EVIDENCE_OBSERVATIONS_LOST = (None, 0, 1, 2)
 
 
 def feature_evidence(names) -> np.ndarray:
-    """Per feature name: 2 (estimated from the gaps), 1 (from the events) or 0 (a count
-    or total, not shrunk)."""
+    """Per feature name, what it rests on: 3 (a spread of the gaps: n - 2
+    observations for n events), 2 (the gaps, or a spread of the events: n - 1), 1 (the
+    events: n) or 0 (a count or total, not shrunk)."""
     kinds = np.zeros(len(names), dtype=np.int8)
     for j, name in enumerate(names):
         lowered = str(name).lower()
         if lowered.startswith(("count[", "n_")) or lowered in ("length",):
             continue
+        spread = any(mark in lowered for mark in _SPREAD_MARKS)
         if any(mark in lowered for mark in _GAP_MARKS):
-            kinds[j] = 2
+            kinds[j] = 3 if spread else 2
         elif any(mark in lowered for mark in _EVENT_MARKS):
-            kinds[j] = 1
+            kinds[j] = 2 if spread else 1
     return kinds
 
 
@@ -37,8 +50,11 @@ class EvidenceShrinker(SaveMixin):
     """Shrinks each entity's rate-like features toward the population's median by how
     much evidence they rest on: ``x' = w x + (1 - w) median`` with ``w = e / (e +
     prior)``, where ``e`` is the number of gaps (rhythm features) or events (shares,
-    ratios, means) the entity has. A user with one event has no gaps: its gap features
-    say nothing and become the median; its shares move a third of the way (prior 2).
+    ratios, means) the entity has, one fewer for a spread (of the events, or of the
+    gaps: a spread of one gap is 0 by construction). A user with one event has no gaps:
+    its gap features say nothing and become the median; its shares move a third of the
+    way (prior 2); a user with two events has one gap, and its spread of the gaps
+    becomes the median.
     Long sequences keep their values (``w`` near 1). This is the posterior mean of a
     feature under a prior worth ``prior`` observations of a typical entity, the usual
     empirical-Bayes cure for small-sample rates (a 1/1 buy rate is not a 100% buyer).
@@ -74,8 +90,12 @@ class EvidenceShrinker(SaveMixin):
         self.prior = float(prior)
 
     def _observations(self, lengths):
+        """Per entity, the observations of each evidence kind (columns 0-3)."""
         lengths = np.asarray(lengths, dtype=np.float64)
-        return np.column_stack([np.zeros_like(lengths), lengths, np.maximum(lengths - 1, 0)])
+        lost = EVIDENCE_OBSERVATIONS_LOST
+        return np.column_stack(
+            [np.zeros_like(lengths)] + [np.maximum(lengths - k, 0) for k in lost[1:]]
+        )
 
     def fit(self, X, lengths, names, n_fixed=0):
         """Learn the population medians; the last ``n_fixed`` columns (attributes that

@@ -21,10 +21,13 @@ from oddseq.stream import StreamScorer
 
 ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id", value="price")
 
-# (length, sha256) of each scorer's store state after the stream below.
+# (length, sha256) of each scorer's store state after the stream below. Re-taken in the
+# forty-first session, when a spread's evidence became one observation fewer (the scores,
+# so the alerted entities, changed): with the earlier evidence kinds the state was still
+# the bytes of 4e04d8c (020987ef..., 1f62f70c...), so the layout is the same.
 GOLDEN = {
-    "late_sketch": (222396, "020987ef554925393a105e18e471652f022447ed6324b04b43e2a27552daae01"),
-    "recent_change": (324838, "1f62f70ccf58a1838ab9ca9198cb496c25cd6315e8f2d253ad04c7f57818216f"),
+    "late_sketch": (222396, "46ff0cbc277e7bbf681b6192dae3a1bd941e0f3ba9e6ce50e3f34bced8e2ebea"),
+    "recent_change": (324838, "5329b189ebbbb4c65f4ed7e3dc8d2f9d3a8a3c32d26492927b895520f681a750"),
 }
 
 

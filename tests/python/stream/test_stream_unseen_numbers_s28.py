@@ -30,7 +30,10 @@ def fitted(request, log):
     if request.param == "numbers":
         codes = {name: k for k, name in enumerate(sorted(log["behavior"].unique()))}
         log["behavior"] = log["behavior"].map(codes)
-    pipe = AnomalyPipeline(false_alarm_rate=0.05).fit(Sequences.from_events(log, **ROLES))
+    # A fixed share flagged: the alerts are many whatever the cut rule makes of 150 users
+    # (with false_alarm_rate=0.05 one alert of 41, then none of 21 once the spreads'
+    # evidence changed the scores, named an unseen type).
+    pipe = AnomalyPipeline(contamination=0.2).fit(Sequences.from_events(log, **ROLES))
     return pipe, log
 
 

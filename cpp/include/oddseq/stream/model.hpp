@@ -39,7 +39,9 @@ enum class Combine : std::int32_t { kSingle = 0, kMean = 1, kMax = 2 };
 
 struct ModelParams {
   std::vector<std::int64_t> columns;  // the pipeline's features among the store's row
-  std::vector<std::int8_t> evidence;  // per feature: 0 (left alone), 1 (events), 2 (gaps)
+  // per feature: 0 (left alone), 1 (n events), 2 (n - 1: gaps, a spread of events),
+  // 3 (n - 2: a spread of gaps)
+  std::vector<std::int8_t> evidence;
   std::vector<double> shrink_to;      // per feature: the population median
   double prior = 2.0;                 // evidence prior (0: no shrinkage)
   bool log_signed = true;
