@@ -446,7 +446,7 @@ def detect_anomalies(
     """
     # Checked before the sequences are built, so a wrong column fails at once.
     item_categories = item_category_map(df, item, category)
-    refuse_share_with_normal(contamination, normal is not None)
+    refuse_share_with_normal(contamination, normal is not None, "a normal= log")
     if event is None and method in _SEQUENCE_METHODS:
         raise ValueError(
             f"method={method!r} reads the event sequences themselves, and without an event "
@@ -788,7 +788,7 @@ def _warn_scored_as_fitted(n_same: int, n_scored: int) -> None:
             "fitted on as normal, so their flags say little (they score as normal whatever "
             "they did). Score data it did not see (a later period, or entities held out of "
             "normal)",
-            UserWarning,
+            DataWarning,
             stacklevel=user_stacklevel(),
         )
 
@@ -1196,7 +1196,7 @@ def _warn_too_few_for_the_rate(n: int, rate: float, flagged: int) -> None:
         f"than a tenth of them read as that normal tail; it flagged {flagged}. To flag a "
         "share, pass contamination= a number in (0, 0.5] (oddseq detect --contamination), "
         "e.g. 0.1 for the top tenth, or read the ranked table from the top.",
-        UserWarning,
+        DataWarning,
         stacklevel=user_stacklevel(),
     )
 
@@ -1232,9 +1232,16 @@ def _warn_too_few_normal(n: int, rate: float) -> None:
     shell's spelling where the shell calls (RV s34 L11: "1/30" was no float)."""
     need = int(np.ceil(1 / rate))
     shown = _rate_n_can_show(n)
+    # The share of normal entities over the highest of n normal scores is Beta(1, n): 1 in
+    # n + 1 on average, past 1 - 0.05^(1/n) one time in twenty (40 normal users: 2.4% and
+    # 7.2%; the trial of s41 followed the advice on REES46 and saw 6.4% flagged).
+    spread = 1 - 0.05 ** (1 / n)
     advice = (
         ", or " + FEW_NORMAL_RATE.format(rate=f"{shown:g}") + f", a rate {n} can show "
-        f"(1/{n} rounded up), its cut near their highest score"
+        f"(1/{n} rounded up), its cut near their highest score: a normal entity lies above "
+        f"the highest of {n} one time in {n + 1} on average, but one time in twenty that "
+        f"share is {spread:.1%} or more, so the share flagged can still be several times "
+        "the rate"
         if shown < 0.5  # (false_alarm_rate is under 0.5)
         else ""
     )
@@ -1246,12 +1253,12 @@ def _warn_too_few_normal(n: int, rate: float) -> None:
         f"(hdfs_xu fitted on 30 normal blocks: 0-18% of normal blocks flagged, 0-100% of "
         f"anomalous ones). Fit on {need:,} normal sequences or more; with fewer, read "
         f"the ranked table from the top{advice}.",
-        UserWarning,
+        DataWarning,
         stacklevel=user_stacklevel(),
     )
 
 
-def refuse_share_with_normal(contamination, normal: bool) -> None:
+def refuse_share_with_normal(contamination, normal: bool, said: str = "normal=True") -> None:
     """Refuse a float ``contamination`` beside normal-only fitting (NA s34 MEDIUM-3).
 
     Why refused rather than read as a rate: ``contamination`` is the share of anomalies
@@ -1276,8 +1283,8 @@ def refuse_share_with_normal(contamination, normal: bool) -> None:
         "out-of-fold normal scores; --false-alarm-rate 0.1 from the shell)"
     )
     raise ValueError(
-        f"contamination={contamination!r} with normal=True: contamination is the share of "
-        "anomalies among the fitted entities, which normal=True says hold none, and its "
+        f"contamination={contamination!r} with {said}: contamination is the share of "
+        "anomalies among the fitted entities (normal data hold none), and its "
         "cut, the top share of their own in-sample scores, is not the normal-only cut. "
         f"For the share of normal entities the cut may flag, pass {rate}; to flag a set "
         "share of the scored log, take the top rows of its ranked table (table.head(n))"
@@ -1421,6 +1428,43 @@ def share_cut_of_a_normal_fit(pipeline) -> str | None:
         f"{rate:g}) and pipe.fit(sequences, normal=True) (oddseq fit --normal FILE "
         f"--false-alarm-rate {rate:g}); a StreamScorer: set the same on live.pipeline "
         "before live.refit"
+    )
+
+
+# Unsupervised method="knn" / "lof" warn where at least this share of the fitted entities
+# has n_neighbors identical twins or more (neighbour distance 0): the trial of s41 found
+# hdfs_100k's blocks ranked at chance (ROC-AUC 0.52, 99.8% of the kNN scores 0, 300 of
+# its 313 anomalous blocks among them) without a word.
+TWINS_SHARE = 0.5
+
+
+def warn_neighbour_twins(pipe) -> None:
+    """The DataWarning of an unsupervised neighbour method (``method="knn"`` or ``"lof"``)
+    fitted where most entities have ``n_neighbors`` identical twins or more: it ranks by
+    the distance to the nearest entities, so it cannot tell those apart, and an odd
+    entity repeated as often scores as the most ordinary one. Normal-only fitting is
+    silent: there the twins are normal ones. (oddseq.dask's fit calls it too.)"""
+    from .detect import LOF, KNNDetector
+
+    det = pipe.detector_
+    if pipe.normal_ or pipe.method not in ("knn", "lof") or not isinstance(det, (KNNDetector, LOF)):
+        return
+    radius = det._k_distance if isinstance(det, LOF) else det.decision_scores_
+    n = int(np.size(radius))
+    twins = int(np.count_nonzero(np.asarray(radius) == 0))
+    if not n or twins < TWINS_SHARE * n:
+        return
+    k = det.n_neighbors_
+    what = "scores each of them 0" if pipe.method == "knn" else "reads each of them as typical"
+    warnings.warn(
+        f"{twins:,} of the {n:,} entities ({twins / n:.1%}) have {k} or more identical twins "
+        f"among them: method={pipe.method!r} ranks by the distance to the {k} nearest, so it "
+        f"{what} and cannot tell them apart (an odd entity repeated {k} times or more scores "
+        "as the most ordinary one). A log of repeated workflows (a system log's blocks) is "
+        "better ranked by the default, method='auto' (--method auto from the shell), or "
+        "'ecod' or 'iforest'",
+        DataWarning,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -2248,6 +2292,7 @@ class AnomalyPipeline(SaveMixin):
                     self.detector_.fit(data.X, normal=True)
                 else:
                     self.detector_.fit(data.X)
+            warn_neighbour_twins(self)
             if data.raw is not None:  # "entities like it have": K-means clusters' medians
                 self._typical_like = _reasons.typical_like(self, data.X, data.raw, seqs.lengths)
                 # and the neighbours' own values (KNN, LOF)

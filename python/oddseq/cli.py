@@ -877,7 +877,7 @@ def spelt_otherwise(missing, fields) -> str:
         return ""
     return (
         f"; the header spells {', '.join(said)}: pass the name as the header spells it "
-        "(quoted), or fix the header"
+        "(in quotes where it holds spaces), or fix the header"
     )
 
 

@@ -46,6 +46,7 @@ from .._pipeline import (
     no_normal_rows,
     refuse_share_with_normal,
     short_member_frame,
+    warn_neighbour_twins,
 )
 from ..cluster import KMeans
 from ..cluster._kmeans import _SEED_LIMIT, restart_inertia, row_inertia
@@ -3847,7 +3848,7 @@ def detect_anomalies(
         funnel=funnel,
     )
     pipeline._check_params()  # contamination too: the pipeline's table declares it
-    refuse_share_with_normal(contamination, normal is not None)
+    refuse_share_with_normal(contamination, normal is not None, "a normal= log")
     if entity_features is not None:
         pipeline._check_side_features(entity)
     options = dict(
@@ -3999,6 +4000,7 @@ def detect_anomalies(
                 warnings.filterwarnings("ignore", message="every score is the same")
             detector, found = _fit_detector(detector, rows, x_moments, threads)
         pipeline.detector_ = detector
+        warn_neighbour_twins(pipeline)
         _typical_like(pipeline, rows)  # "entities like it have" (reasons)
         if found is not None:  # a neighbour method: the spreads its reasons divide by
             detector._feature_scale = _robust_statistics(

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from ..exceptions import DataWarning
 from ..sequences import Sequences
 from ..utils._stacklevel import user_stacklevel
 from ..utils._time import _warn_if_another_unit, guess_unit
@@ -355,7 +356,7 @@ def _loghub_times(df: pd.DataFrame, path):
                 "year more after a December -> January "
                 "wrap), give it to bunch.events by its line (the file's LineId), and call "
                 "Sequences.from_events(events, entity='entity', event='event', time='time')",
-                UserWarning,
+                DataWarning,
                 stacklevel=user_stacklevel(),
             )
             return None

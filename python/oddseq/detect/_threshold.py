@@ -77,6 +77,7 @@ import warnings
 import numpy as np
 
 from .. import _core
+from ..exceptions import DataWarning
 from ..utils._stacklevel import user_stacklevel
 from ..utils._stats import robust_spread
 from ..utils._validation import check_positive_int
@@ -284,7 +285,7 @@ def tail_cut(scores, false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE) -> floa
     if low == high:
         warnings.warn(
             "every score is the same: nothing can be told apart, nothing is flagged",
-            UserWarning,
+            DataWarning,
             stacklevel=user_stacklevel(),
         )
         return high

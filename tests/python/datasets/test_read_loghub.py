@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from oddseq.datasets import read_loghub
+from oddseq.exceptions import DataWarning
 
 HDFS_HEADER = "LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate\n"
 
@@ -137,7 +138,7 @@ UNDATED = [
 @pytest.mark.parametrize("system,text", UNDATED, ids=[row[0] for row in UNDATED])
 def test_dates_without_a_year_stay_untimed_with_a_warning(tmp_path, system, text):
     log = _write(tmp_path, text, f"{system}_2k.log_structured.csv")
-    with pytest.warns(UserWarning, match=r"no year") as caught:
+    with pytest.warns(DataWarning, match=r"no year") as caught:  # (trial s41: a DataWarning)
         bunch = read_loghub(log, entity_pattern=r"(id\d)")
     message = str(caught[0].message)
     assert "events" in message and "line" in message and "from_events" in message
