@@ -42,8 +42,8 @@ struct ModelParams {
   // per feature: 0 (left alone), 1 (n events), 2 (n - 1: gaps, a spread of events),
   // 3 (n - 2: a spread of gaps)
   std::vector<std::int8_t> evidence;
-  std::vector<double> shrink_to;      // per feature: the population median
-  double prior = 2.0;                 // evidence prior (0: no shrinkage)
+  std::vector<double> shrink_to;  // per feature: the population median
+  double prior = 2.0;             // evidence prior (0: no shrinkage)
   bool log_signed = true;
   std::vector<double> z_mean, z_scale;
   std::vector<Member> members;
