@@ -13,6 +13,7 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
+from ..exceptions import DataWarning
 from ..sequences import Sequences
 from ..utils._params import Boolean, Check, Optional, Options, Threads
 from ..utils._time import duration_ns
@@ -483,7 +484,7 @@ def _warn_not_read(not_read: dict, funnel: dict) -> None:
         f"as a {' or '.join(roles)}, and {names} is a step before it (a checkout can end "
         f"in a declined payment), so {zero} are 0 for every entity. Name the event of each "
         "role: funnel={'buy': '<purchase event>'} (--funnel buy=<event> from the shell)",
-        UserWarning,
+        DataWarning,
         stacklevel=user_stacklevel(),
     )
 
@@ -511,7 +512,7 @@ def _warn_other_names(other: dict, funnel: dict, seqs) -> None:
         "with event the event column; from the shell, in the file); to read the other "
         f"name instead: funnel={{{role!r}: {label!r}}} (--funnel {role}={label} from the "
         "shell)",
-        UserWarning,
+        DataWarning,
         stacklevel=user_stacklevel(),
     )
 

@@ -11,6 +11,7 @@ import pytest
 import oddseq
 from oddseq.encode import DiversityEncoder
 from oddseq.encode._behaviour import funnel_other_names
+from oddseq.exceptions import DataWarning
 from oddseq.sequences import Sequences
 
 
@@ -33,7 +34,7 @@ def _call(df, **kwargs):
 def test_a_second_name_of_a_step_is_said_and_the_fix_joins_them(categorical):
     df = _log(categorical)
     before = df.copy()
-    with pytest.warns(UserWarning, match=r"'add_to_cart' \(\d[\d,]* events; its cart is 'cart'\)"):
+    with pytest.warns(DataWarning, match=r"'add_to_cart' \(\d[\d,]* events; its cart is 'cart'\)"):
         _, pipe = _call(df)
     assert pipe.funnel_["cart"] == "cart"
     # The fix as the warning writes it, with event the event column.
@@ -46,7 +47,7 @@ def test_a_second_name_of_a_step_is_said_and_the_fix_joins_them(categorical):
     carts = Sequences.from_events(df, entity="user", event="event", time="time")
     joined = DiversityEncoder().set_output(transform="pandas").fit_transform(carts)
     apart = DiversityEncoder().set_output(transform="pandas")
-    with pytest.warns(UserWarning, match="names the same step another way"):
+    with pytest.warns(DataWarning, match="names the same step another way"):
         apart = apart.fit_transform(
             Sequences.from_events(before, entity="user", event="event", time="time")
         )
