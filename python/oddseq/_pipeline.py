@@ -1444,8 +1444,6 @@ def warn_neighbour_twins(pipe) -> None:
     the distance to the nearest entities, so it cannot tell those apart, and an odd
     entity repeated as often scores as the most ordinary one. Normal-only fitting is
     silent: there the twins are normal ones. (oddseq.dask's fit calls it too.)"""
-    from .detect import LOF, KNNDetector
-
     det = pipe.detector_
     if pipe.normal_ or pipe.method not in ("knn", "lof") or not isinstance(det, (KNNDetector, LOF)):
         return
