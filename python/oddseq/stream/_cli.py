@@ -9,6 +9,7 @@ import csv
 import gc
 import json
 import os
+import re
 import select
 import sys
 import time as clock
@@ -1144,7 +1145,7 @@ def _stream(args, held) -> int:
                 continue
             if event.new:
                 record = {
-                    "entity": entity,
+                    "entity": _alert_id(entity),
                     "score": round(event.score, 6),
                     "threshold": round(scorer.threshold_, 6),
                     "events": event.length,
@@ -1219,7 +1220,7 @@ def _stream(args, held) -> int:
             ids = frame[args.entity].tolist()
             for row, score, length, reason in crossings:
                 record = {
-                    "entity": ids[row],
+                    "entity": _alert_id(ids[row]),
                     "score": round(score, 6),
                     "threshold": round(scorer.threshold_, 6),
                     "events": length,
@@ -1236,7 +1237,7 @@ def _stream(args, held) -> int:
             last_line = pd.Series(numbers, index=frame[args.entity]).groupby(level=0).last()
             for entity, alert in fresh.iterrows():
                 record = {
-                    "entity": entity,
+                    "entity": _alert_id(entity),
                     "score": round(float(alert["score"]), 6),
                     "threshold": round(float(alert["threshold"]), 6),
                     "events": int(result.scores.at[entity, "length"]),
@@ -1414,7 +1415,7 @@ def _stream(args, held) -> int:
                 records = [
                     json.dumps(
                         {
-                            "entity": entity.decode(),
+                            "entity": _alert_id(entity.decode()),
                             "score": round(score, 6),
                             "threshold": threshold,
                             "events": length,
@@ -1957,6 +1958,22 @@ def _one_line(error) -> str:
     advice at its end (--dayfirst ...), short where it quotes a huge field."""
     text = " ".join(str(error).split())
     return text if len(text) <= 600 else text[:597] + "..."
+
+
+_INTEGER_TEXT = re.compile(r"0|-?[1-9][0-9]{0,18}")
+
+
+def _alert_id(entity):
+    """An entity id as an alert writes it: text that is a plain integer (no sign of +,
+    no leading zero) as that JSON number, as ``oddseq score``'s table and pandas read
+    such ids, so that alerts join the table without a cast (trial s41 F8); other text
+    as written ("0123", "u17")."""
+    if isinstance(entity, str) and _INTEGER_TEXT.fullmatch(entity):
+        number = int(entity)
+        if -(2**63) <= number < 2**63:
+            return number
+    item = getattr(entity, "item", None)  # a NumPy scalar: its Python value, for json
+    return item() if callable(item) else entity
 
 
 def _json_id(value):

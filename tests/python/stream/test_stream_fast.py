@@ -14,6 +14,7 @@ from oddseq import AnomalyPipeline, _core
 from oddseq.datasets import make_ecommerce
 from oddseq.sequences import Sequences
 from oddseq.stream import RiverAdapter, StreamEvent, StreamScorer
+from oddseq.stream._cli import _alert_id
 
 # A reason quotes a typical value with whose it is (test_reasons_whose_typical).
 WHOSE = (
@@ -313,8 +314,8 @@ def test_cli_alerts_while_the_input_is_still_open(log, pipes, model_file):
         process.stdin.close()
         process.stderr.read()
     assert alert is not None, "no alert while the input stayed open"
-    # Ids read from text stay text.
-    assert alert["entity"] == str(odd) and alert["score"] > alert["threshold"]
+    # An id written as a plain integer is a JSON number, as the score table reads it.
+    assert alert["entity"] == odd and alert["score"] > alert["threshold"]
 
 
 def test_cli_quoted_fields_and_unreadable_times(log, model_file, oddseq_here):
@@ -406,7 +407,7 @@ def test_cli_scores_events_one_by_one_as_they_trickle_in(log, pipes, model_file)
         process.stdin.close()
         alerts = [json.loads(line) for line in process.stdout]
         err = process.stderr.read()
-    assert alerts and alerts[0]["entity"] == str(odd)
+    assert alerts and alerts[0]["entity"] == odd
     # One entity after the header: its events so far are the line number less one.
     assert all(alert["events"] == alert["line"] - 1 for alert in alerts)
     assert "unreadable time 'someday'" in err and f"{len(lines) - 1} events applied" in err
@@ -780,7 +781,8 @@ def test_cli_alerts_equal_update_one_on_the_text_line_by_line(log, model_file, o
         except (ValueError, KeyError, TypeError):
             continue
         if event.new:
-            expected.append((number, _split(line)[0], event.length, event.reason))
+            entity = _alert_id(_split(line)[0])  # a plain integer: a JSON number
+            expected.append((number, entity, event.length, event.reason))
             expected[-1] += (round(event.score, 6),)
     got = [(a["line"], a["entity"], a["events"], a["reason"], a["score"]) for a in alerts]
     assert got == expected and len(got) > 0
