@@ -1996,8 +1996,8 @@ def step_reasons(steps: pd.DataFrame, ids, lengths, seqs=None) -> np.ndarray:
 def _transition_counts(seqs, rows, positions) -> np.ndarray:
     """How many times sequence ``rows[i]`` of ``seqs`` makes the transition of its step
     at ``positions[i]`` (0-based, the event it comes to; "end" for the end): its
-    (previous event, event) pair, with "start" before the first and "end" after the
-    last."""
+    (previous event, event) pair, with the start before the first and the end after
+    the last."""
     if len(rows) == 0:
         return np.zeros(0, dtype=np.int64)
     offsets = np.asarray(seqs.offsets, dtype=np.int64)

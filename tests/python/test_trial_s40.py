@@ -170,11 +170,10 @@ def test_markov_never_expects_the_end_right_after_the_start():
         log, entity="user", event="event", time="t", method="markov", return_pipeline=True
     )
     steps = pipeline.detector_.explain(_seqs(log), top=30)
-    first = steps[steps["feature"].str.startswith("start → ")]
-    assert len(first) and (first["typical"] != "end").all()
-    assert (
-        not table["reason"].str.contains(r"start → \S+ (?:p=\S+|never seen) \(expected end\)").any()
-    )
+    first = steps[steps["feature"].str.startswith("(start) → ")]
+    assert len(first) and (first["typical"] != "(end)").all()
+    expected_end = r"\(start\) → \S+ (?:p=\S+|never seen) \(expected \(end\)\)"
+    assert not table["reason"].str.contains(expected_end).any()
 
 
 def _seqs(log):

@@ -96,8 +96,11 @@ bool MarkovModel::seen_in_longest_context(const std::int32_t* history, std::int3
   return unigram_[next] > 0;
 }
 
-bool MarkovModel::rankable(std::int32_t sym) const {
-  return sym != start_symbol() && (sym != end_symbol() || end_symbol_);
+bool MarkovModel::rankable(std::int32_t sym, std::int64_t step) const {
+  // The end is no alternative to the first event: a sequence has one. Its share of all
+  // symbols, backed off to after the start, can outweigh each of thousands of rare event
+  // types, and counted it pushed a first event past the top g (trial s40).
+  return sym != start_symbol() && (sym != end_symbol() || (end_symbol_ && step > 0));
 }
 
 void MarkovModel::score(const std::int64_t* offsets, std::int64_t n_sequences,
@@ -106,7 +109,7 @@ void MarkovModel::score(const std::int64_t* offsets, std::int64_t n_sequences,
     double sum = 0, worst = 0, scored = 0, outside = 0, unseen_events = 0, unseen_pairs = 0;
     std::vector<double> p(static_cast<std::size_t>(n_symbols_));
     walk(codes, offsets[s], offsets[s + 1],
-         [&](const std::int32_t* history, int, std::int32_t next, std::int64_t) {
+         [&](const std::int32_t* history, int, std::int32_t next, std::int64_t i) {
            distribution(history, p.data());
            const double bits = -std::log2(p[next]);
            sum += bits;
@@ -114,7 +117,7 @@ void MarkovModel::score(const std::int64_t* offsets, std::int64_t n_sequences,
            scored += 1;
            int better = 0;
            for (std::int32_t other = 0; other < n_symbols_; ++other) {
-             better += other != next && rankable(other) && p[other] > p[next];
+             better += other != next && rankable(other, i) && p[other] > p[next];
            }
            outside += better >= top_g || !seen_in_longest_context(history, next);
            unseen_events += next == n_events_;
@@ -151,13 +154,11 @@ void MarkovModel::explain(const std::int64_t* offsets, std::int64_t n_sequences,
            surprisal[at] = -std::log2(p[next]);
            std::int32_t better = 0, best = next;
            for (std::int32_t other = 0; other < n_symbols_; ++other) {
-             if (!rankable(other)) continue;
+             if (!rankable(other, i)) continue;
              better += other != next && p[other] > p[next];
-             // What the model expected: never the end right after the start (a sequence
-             // has an event), where the end's share of all symbols, backed off to, can
-             // outweigh each of thousands of rare event types ("start -> e2808 (expected
-             // end)", trial s40).
-             if (p[other] > p[best] && !(i == 0 && other == end_symbol())) best = other;
+             // What the model expected: never the end right after the start ("start ->
+             // e2808 (expected end)", trial s40): rankable's reason.
+             if (p[other] > p[best]) best = other;
            }
            rank[at] = better;
            likely[at] = best;

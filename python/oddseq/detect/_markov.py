@@ -189,8 +189,10 @@ class MarkovDetector(BaseDetector):
         ``value`` (the next event), ``typical`` (what the model expected there),
         ``probability``, ``deviation`` (surprisal in bits), ``share`` (of the
         sequence's total surprisal), ``seen`` (whether that transition occurred in fit)
-        and ``position`` (0-based; the end of the sequence is "end"). Indexed by
-        (sequence id, rank)."""
+        and ``position`` (0-based; the end of the sequence is "end"). The sequence's start
+        and end read "(start)" and "(end)" in ``feature``, ``value`` and ``typical``, in
+        parentheses as "(unseen event)": an event type named "start" or "end" (a job's,
+        a session's) is not taken for them. Indexed by (sequence id, rank)."""
         check_is_fitted(self, "event_labels_")
         top = check_positive_int(top, "top")
         seqs = _check_sequences(X, "MarkovDetector.explain")
@@ -199,9 +201,10 @@ class MarkovDetector(BaseDetector):
         positions, surprisal, likely = steps.positions, steps.surprisal, steps.likely
         n_known = len(self.event_labels_)
         names = np.array(
-            [str(v) for v in self.event_labels_] + ["(unseen event)", "start", "end"], dtype=object
+            [str(v) for v in self.event_labels_] + ["(unseen event)", "(start)", "(end)"],
+            dtype=object,
         )
-        labels = np.array([str(v) for v in seqs.event_labels] + ["end"], dtype=object)
+        labels = np.array([str(v) for v in seqs.event_labels] + ["(end)"], dtype=object)
         fitted_pairs = self._fitted_pairs()
         records = []
         for s in range(len(seqs)):
@@ -211,8 +214,8 @@ class MarkovDetector(BaseDetector):
             total = float(bits.sum())
             for r, j in enumerate(np.argsort(-bits, kind="stable")[:top], start=1):
                 raw_next = seqs.events[offsets[s] + j] if j < length else -1
-                next_label = labels[raw_next] if j < length else "end"
-                prev_label = labels[seqs.events[offsets[s] + j - 1]] if j > 0 else "start"
+                next_label = labels[raw_next] if j < length else "(end)"
+                prev_label = labels[seqs.events[offsets[s] + j - 1]] if j > 0 else "(start)"
                 prev_code = codes[offsets[s] + j - 1] if j > 0 else n_known + 1
                 next_code = codes[offsets[s] + j] if j < length else n_known + 2
                 records.append(

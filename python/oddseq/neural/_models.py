@@ -1134,9 +1134,11 @@ class _NeuralDetector(BaseDetector):
         ``probability``, ``deviation`` (surprisal in bits), ``share`` (of the sequence's
         total surprisal), ``outside_top_g``, ``seen`` (whether that transition occurred
         in fit) and ``position`` (0-based; "end" for the end
-        of the sequence when ``end_symbol``); the
-        Transformer adds ``attended`` and ``attended_position``, the step its attention
-        weighed most when it recovered this one. Indexed by (sequence id, rank)."""
+        of the sequence when ``end_symbol``; its start and end read "(start)" and
+        "(end)" in ``feature``, ``value`` and ``typical``, apart from event types named
+        "start" or "end"); the Transformer adds ``attended`` and ``attended_position``,
+        the step its attention weighed most when it recovered this one. Indexed by
+        (sequence id, rank)."""
         check_is_fitted(self, "event_labels_")
         top = check_positive_int(top, "top")
         seqs = self._check_seqs(X, f"{type(self).__name__}.explain")
@@ -1145,7 +1147,7 @@ class _NeuralDetector(BaseDetector):
             steps = self._steps(self._network(), self._windows(seqs), torch, "explain")
         labels = np.array([str(v) for v in seqs.event_labels], dtype=object)
         names = np.array(
-            ["(padding)", "(unseen event)", "(start)", "(mask)", "end"]
+            ["(padding)", "(unseen event)", "(start)", "(mask)", "(end)"]
             + [str(v) for v in self.event_labels_],
             dtype=object,
         )
@@ -1162,8 +1164,8 @@ class _NeuralDetector(BaseDetector):
             for r, j in enumerate(np.argsort(-bits, kind="stable")[:top], start=1):
                 at = begin + j
                 is_end = j == length
-                value = "end" if is_end else labels[seqs.events[at]]
-                previous = labels[seqs.events[at - 1]] if j > 0 else "start"
+                value = "(end)" if is_end else labels[seqs.events[at]]
+                previous = labels[seqs.events[at - 1]] if j > 0 else "(start)"
                 record = {
                     "row": seqs.ids[s],
                     "rank": r,

@@ -30,10 +30,10 @@ def test_flags_the_odd_sessions_and_explains_them():
     assert stats.loc[300, "unseen_transitions"] >= 2
     reasons = det.explain(seqs[300:303], top=2)
     assert "refund" in reasons.loc[301, "value"].tolist()
-    assert reasons.loc[(301, 1), "feature"] == "start → cart"  # sessions start with a view
+    assert reasons.loc[(301, 1), "feature"] == "(start) → cart"  # sessions start with a view
     assert not reasons.loc[(300, 1), "seen"]
     # Stopping after the cart is odd: the end of the sequence is scored.
-    assert "end" in reasons.loc[302, "value"].tolist()
+    assert "(end)" in reasons.loc[302, "value"].tolist()
 
 
 def test_unseen_event_labels_are_handled():

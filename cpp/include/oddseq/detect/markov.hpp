@@ -47,7 +47,8 @@ class MarkovModel {
   }
   // p[0..n_symbols) = P(symbol | the `order` symbols before `history`).
   void distribution(const std::int32_t* history, double* p) const;
-  bool rankable(std::int32_t symbol) const;
+  // Whether `symbol` is an alternative at step `step` of a sequence (0: its first event).
+  bool rankable(std::int32_t symbol, std::int64_t step) const;
   bool seen_in_longest_context(const std::int32_t* history, std::int32_t next) const;
   // Calls body(history pointer, available context, next symbol) for each position.
   template <class Body>
