@@ -68,6 +68,8 @@ def test_pca_t2_says_the_entities_median_of_every_feature(plain):
     t2 = t2[t2["typical_words"] == "log-scale average"]  # (not "most entities have none")
     checked = 0
     for feature, said in zip(t2["feature"], t2["typical_said"]):
+        if " with " in said:  # (an entity of up to 30 events: its like length's, s42)
+            continue
         column = np.sort(raw[:, names.index(feature)])
         low, high = column[(len(column) - 1) // 2], column[len(column) // 2]
         if low == high:  # the median is a count of one entity

@@ -61,6 +61,8 @@ def test_item_variety_typical_is_that_of_like_length(clicks):
 
 
 def test_like_length_columns_come_sorted():
-    names = ["top_item_share", "duration_s", "n_items", "item_entropy_bits"]
+    names = ["top_item_share", "duration_s", "gap_mean_s", "n_items", "item_entropy_bits"]
+    names += ["count[pv]", "value_max", "buy_per_view"]
     cols = like_length_columns(names)
-    assert cols == sorted(cols) and set(cols) == {0, 1, 3}
+    # (counts, totals and largest values too since s42: they grow with the events)
+    assert cols == sorted(cols) and set(cols) == {0, 1, 3, 4, 5, 6}

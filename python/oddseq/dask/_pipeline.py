@@ -66,6 +66,7 @@ from ..preprocessing import LogScaler, StandardScaler, _quality
 from ..preprocessing._evidence import EvidenceShrinker
 from ..preprocessing._quality import (
     _GRAINS,
+    MANY_EVENT_TYPES,
     _repeat_message,
     _repeated_columns,
     event_ids_message,
@@ -1289,12 +1290,12 @@ def _warn_about_columns(summaries, facts, entity: str, min_events: int) -> None:
         said, one_each = one_event_message(n, single, entity, vocabulary()[0])
         warnings.warn(said, DataWarning, stacklevel=user_stacklevel())
     n_events = sum(c["events"] for c in parts)
-    if one_each or not many_rare_types(n_events, sum(c["labels"] for c in parts)):
+    if one_each or sum(c["labels"] for c in parts) < MANY_EVENT_TYPES:
         return  # (the partitions' labels added up: at least the types present)
     labels, counts = vocabulary()
     present = labels[counts > 0]
-    if many_rare_types(n_events, len(present)):
-        message = event_ids_message(n_events, present)
+    if many_rare_types(counts[counts > 0]):
+        message = event_ids_message(n_events, present, counts[counts > 0])
         warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 
