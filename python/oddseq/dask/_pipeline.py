@@ -3963,7 +3963,10 @@ def detect_anomalies(
 
     with step("scaling", enabled=progress):
         pipeline.evidence_ = shrinker
-        pipeline.log_scaler_ = LogScaler(signed=True).fit(np.zeros((1, len(names)), np.float32))
+        linear = pipeline._side_linear(n_side)  # (from the side table, as on one machine)
+        pipeline.log_scaler_ = LogScaler(signed=True, linear=linear).fit(
+            np.zeros((1, len(names)), np.float32)
+        )
         scalers = _scalers(pipeline, "log")
         states = _persist([_delayed(_scale)(s, scalers, "log") for s in states])
         pipeline.z_scaler_ = StandardScaler()._set_moments(*_moments(states, "log").mean_std())

@@ -94,6 +94,10 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
         False: values must be non-negative (a ValueError names the features that are
         not). True: ``sign(x) * log1p(|x|)``, the symmetric log, for features that can
         be negative (correlations, differences).
+    linear : array of int, optional
+        Features passed through on their own scale (the pipeline's side attributes that
+        are not heavy-tailed: an account age spread evenly over 30-2,000 days, whose log
+        would stretch its low end into outliers).
 
     Examples
     --------
@@ -104,13 +108,35 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
     [-1.0]
     """
 
-    def __init__(self, *, signed=False):
+    # (a model saved before linear= was a parameter logs every feature)
+    linear = None
+
+    def __init__(self, *, signed=False, linear=None):
         self.signed = signed
+        self.linear = linear
+
+    def _linear(self) -> np.ndarray:
+        """The features passed through (``linear``) as an array of column indices."""
+        if self.linear is None:
+            return np.zeros(0, dtype=np.int64)
+        linear = np.asarray(self.linear)
+        if linear.dtype == bool:
+            linear = np.flatnonzero(linear)
+        if linear.dtype.kind not in "iu" or linear.ndim != 1:
+            raise TypeError(
+                f"linear must be column indices (ints) or a boolean mask, got {self.linear!r}"
+            )
+        return linear.astype(np.int64)
 
     def fit(self, X, y=None):
         Boolean().check(self.signed, "signed")
         # (elementwise: any finite value, a value column in wei at 1e19 too; trial s40 F5)
         X = validate_matrix(self, X, reset=True, squares=False)
+        linear = self._linear()
+        if linear.size and (linear.min() < 0 or linear.max() >= X.shape[1]):
+            raise ValueError(
+                f"linear holds columns outside the {X.shape[1]} features: {linear.tolist()}"
+            )
         self._check_non_negative(X)
         return self
 
@@ -120,16 +146,21 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
         self._check_non_negative(X)
         # In C++, each value's log1p in float64 rounded once to X's dtype: the function
         # the live stream scales with (oddseq.stream), so both give the same bits.
-        return _core.log1p(np.ascontiguousarray(X), self.signed, resolve_threads(None))
+        out = _core.log1p(np.ascontiguousarray(X), self.signed, resolve_threads(None))
+        linear = self._linear()
+        if linear.size:
+            out[:, linear] = X[:, linear]
+        return out
 
     def inverse_transform(self, X):
         check_is_fitted(self, "n_features_in_")
-        return self.inverse_transform_at(validate_matrix(self, X, reset=False), None)
+        X = validate_matrix(self, X, reset=False)
+        return self.inverse_transform_at(X, np.arange(X.shape[1]))
 
     def inverse_transform_at(self, values, columns):
-        """inverse_transform of single values of any columns (the log has no per-column
-        state; ``columns`` is there for the same call as
-        :meth:`StandardScaler.inverse_transform_at`).
+        """inverse_transform of single values, each of the feature its entry of
+        ``columns`` names (the log is the same for every column but those left
+        ``linear``; broadcasts as :meth:`StandardScaler.inverse_transform_at`).
 
         Examples
         --------
@@ -138,14 +169,23 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
         ...     np.array([-np.log(2.0)]), np.array([2])).tolist()
         [-1.0]
         """
-        if self.signed:
-            return np.sign(values) * np.expm1(np.abs(values))
-        return np.expm1(values)
+        linear = self._linear()
+        # (a linear column's values can be far past the log's range: their exp, thrown
+        # away below, may overflow)
+        with np.errstate(over="ignore" if linear.size else "warn"):
+            if self.signed:
+                out = np.sign(values) * np.expm1(np.abs(values))
+            else:
+                out = np.expm1(values)
+        if linear.size:
+            out = np.where(np.isin(columns, linear), values, out)
+        return out
 
     def _check_non_negative(self, X):
         if self.signed:
             return
         negative = (X < 0).any(axis=0)
+        negative[self._linear()] = False  # (on their own scale: any sign)
         if negative.any():
             raise ValueError(
                 "Negative values in data passed to LogScaler: feature(s) "
