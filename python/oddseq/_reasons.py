@@ -1310,14 +1310,7 @@ def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
     cols = np.asarray(cols, dtype=np.int64)
     if not ratios or not np.isin(cols, list(ratios)).any():
         return said
-    funnel = next(
-        (
-            e.funnel_
-            for _, e in getattr(getattr(pipeline, "encoder_", None), "encoders_", [])
-            if hasattr(e, "funnel_")
-        ),
-        None,
-    )
+    funnel = _funnel_of(pipeline)
     if funnel is None:
         return said
     said = said.copy()
@@ -1343,6 +1336,40 @@ def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
                 dtype=object,
             )
     return said
+
+
+def _funnel_of(pipeline) -> dict | None:
+    """The fitted funnel (``DiversityEncoder.funnel_``: role -> event), None without."""
+    return next(
+        (
+            e.funnel_
+            for _, e in getattr(getattr(pipeline, "encoder_", None), "encoders_", [])
+            if hasattr(e, "funnel_")
+        ),
+        None,
+    )
+
+
+def _ratio_of_nothing(pipeline, rows, cols, value, raw) -> np.ndarray:
+    """Per named feature, whether it is a funnel ratio of an entity that did neither of
+    its steps (0 over no denominator): no observation of the ratio, never a reason ("0
+    'purchase' with no 'add_to_cart'" read as purchases without a cart, of a user with
+    101 views and nothing else; trial s42)."""
+    cols = np.asarray(cols, dtype=np.int64)
+    out = np.zeros(cols.size, dtype=bool)
+    names = list(pipeline.feature_names_)
+    funnel = _funnel_of(pipeline)
+    if funnel is None or raw is None or not cols.size:
+        return out
+    rows, value = np.asarray(rows, dtype=np.int64), np.asarray(value, dtype=np.float64)
+    for ratio, (_, bottom) in _FUNNEL_RATIOS.items():
+        column = f"count[{funnel.get(bottom)}]"
+        if ratio not in names or bottom not in funnel or column not in names:
+            continue
+        mine = np.flatnonzero(cols == names.index(ratio))
+        none = np.asarray(raw)[rows[mine], names.index(column)] == 0
+        out[mine[none & (value[mine] == 0)]] = True
+    return out
 
 
 def _without_values(names, rows, cols, raw, said) -> np.ndarray:
@@ -1635,6 +1662,7 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     expected = feature_texts(feature_names, cols, typical_raw)
     # Vectorised, and phrases are written only for the features a reason uses.
     informative = (said != expected) & agrees & shared & ~_unobserved(pipeline, cols, row_lengths)
+    informative &= ~_ratio_of_nothing(pipeline, rows, cols, actual, raw)
     # item variety typical of the entity's length: the shrinkage put it apart
     like_length = _like_length(pipeline, cols, actual, typical_raw, row_lengths)
     informative &= ~typical_of_length(pipeline, cols, actual, typical_raw, row_lengths, like_length)

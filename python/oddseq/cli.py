@@ -1034,6 +1034,27 @@ def _refuse_workbook(source, path_text) -> None:
         )
 
 
+# The options that name a column of the log, in the order a message says them.
+_COLUMN_OPTIONS = ("entity", "event", "time", "item", "value", "category")
+
+
+def _given_as(args, missing) -> str:
+    """The options that named the ``missing`` columns, as typed: "--entity user_id,
+    --time timestamp" (trial s42: the refusal listed the columns and not which option
+    to change)."""
+    said = []
+    for column in missing:
+        options = [o for o in _COLUMN_OPTIONS if getattr(args, o, None) == column]
+        text = column if _plain_word(column) else repr(column)
+        said += [f"--{option} {text}" for option in options] or [text]
+    return ", ".join(said)
+
+
+def _plain_word(text) -> bool:
+    """Whether ``text`` needs no quotes on a shell's command line."""
+    return bool(re.fullmatch(r"[\w.:/+-]+", str(text)))
+
+
 def read_log(path_text, args, columns, progress=False, allow_empty=False):
     """The log file ``path_text`` (CSV, Parquet or JSON lines) as a DataFrame, read as the reading
     options say; a ValueError naming the fix when it is not text of its encoding or
@@ -1126,7 +1147,8 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
             )
         advice = advice or spelt_otherwise(missing, frame.columns)
         raise ValueError(
-            f"column(s) {missing} not in {path_text}; it has {shown_fields(frame.columns)}{advice}"
+            f"column(s) {missing} not in {path_text} (given as {_given_as(args, missing)}); it "
+            f"has {shown_fields(frame.columns)}{advice}"
         )
     if getattr(args, "drop_duplicates", False):
         frame = _drop_duplicates(frame, path_text, args)
