@@ -517,7 +517,11 @@ def plot_explanation(explanation, row=None, *, ax=None):
         labels = labels.map(reason_name)
     bars = ax.barh(labels, deviation, color=colours)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("deviation from typical (in the feature's spreads)" + _group_said(part))
+    # (at the right end: a group member's two more lines run left under the feature
+    # names, where the figure has room, not past its right edge)
+    ax.set_xlabel(
+        "deviation from typical (in the feature's spreads)" + _group_said(part), loc="right"
+    )
     if by_entity:
         # The numbers an analyst reads, in the data's units, beside each bar.
         if "typical_said" in part:  # the typical value as the reason says it
@@ -600,25 +604,39 @@ def _label_bars(ax, bars, deviation, texts) -> None:
     """Each bar's text to the right: past the end of a bar that points right, from the
     zero line for one that points left (its own row is empty there; at a left bar's end
     the text ran over the tick labels), and the x limits widened until every text lies
-    inside the axes."""
+    inside the axes. A bar that points right at least half as far as the longest holds
+    its text inside its end, on a white chip: that text lies inside the axes whatever width a
+    later layout gives them (``fig.tight_layout()`` after the plot, room for long feature
+    names, narrowed the axes the limits were fitted at and cut the longest bar's text:
+    trial s42)."""
     limit = float(np.abs(deviation).max()) if deviation.size else 1.0
     limit = limit if limit > 0 else 1.0
     low, high = min(0.0, float(deviation.min())), max(0.0, float(deviation.max()))
     left = low - 0.05 * limit
     anchors = np.maximum(deviation, 0.0)
-    labels = []
-    for bar, x, text in zip(bars, anchors, texts):
+    inside = (deviation > 0) & (deviation >= 0.5 * high)
+    labels, outside = [], []
+    for bar, x, text, within in zip(bars, anchors, texts, inside.tolist()):
         label = ax.annotate(
             text,
             (x, bar.get_y() + bar.get_height() / 2),
-            xytext=(3, 0),
+            xytext=(-3, 0) if within else (3, 0),
             textcoords="offset points",
-            ha="left",
+            ha="right" if within else "left",
             va="center",
             fontsize=8,
+            # (a chip, readable on the bar and past its start where a later layout
+            # narrows the bar under it)
+            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85)
+            if within
+            else None,
         )
-        label.set_in_layout(False)  # placed by the limits below, not the layout
-        labels.append(label)
+        # (inside the axes at the limits below; counted by a layout made after the plot,
+        # which then keeps room for a text the narrowed axes no longer hold)
+        if not within:
+            labels.append(label)
+            outside.append(x)
+    anchors = np.asarray(outside, dtype=np.float64)
     right = high + 0.05 * limit
     ax.set_xlim(left, right)
     figure = ax.figure
@@ -628,8 +646,10 @@ def _label_bars(ax, bars, deviation, texts) -> None:
         width = ax.get_window_extent(renderer).width
         needed = right
         for label, x in zip(labels, anchors):
-            # the text's share of the axes' width, in pixels past its anchor
-            share = (label.get_window_extent(renderer).width + 6.0) / width
+            # the text's share of the axes' width, in pixels past its anchor, with room
+            # to spare for a layout made after the plot (fig.tight_layout() narrows
+            # the axes by the room long feature names need)
+            share = (1.15 * label.get_window_extent(renderer).width + 16.0) / width
             needed = max(needed, left + (x - left) / max(1.0 - share, 0.2))
         if needed <= right * (1 + 1e-9) + 1e-12:
             break

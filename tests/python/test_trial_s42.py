@@ -66,3 +66,53 @@ def test_a_missing_column_s_refusal_names_the_option_that_gave_it(tmp_path, odds
     assert "(given as --entity user_id, --event behavior)" in done.stderr
     done = oddseq_here(["detect", path, "--entity", "User ID", "--event", "action", "--time", "ts"])
     assert "(given as --entity 'User ID')" in done.stderr
+
+
+def test_the_longest_bar_s_text_stays_inside_after_a_tight_layout(tmp_path):
+    # F10: plot_explanation fitted its x limits to the axes as drawn; fig.tight_layout()
+    # after it, making room for long feature names, narrowed them and cut the longest
+    # bar's text ("1.64 (typical").
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from oddseq.datasets import make_ecommerce
+    from oddseq.plot import plot_explanation
+
+    log = make_ecommerce(n_users=600, random_state=858).events
+    table, pipe = oddseq.detect_anomalies(
+        log, entity="user_id", event="behavior", time="timestamp", return_pipeline=True
+    )
+    for entity in table.index[:5]:
+        fig, ax = plt.subplots(figsize=(8, 5), dpi=80)
+        plot_explanation(pipe, entity, ax=ax)
+        fig.tight_layout()
+        fig.savefig(tmp_path / "why.png")
+        renderer = fig.canvas.get_renderer()
+        box = fig.bbox  # (the saved image: no text cut at its edge)
+        assert ax.texts
+        for text in ax.texts:
+            extent = text.get_window_extent(renderer)
+            assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
+        plt.close(fig)
+
+
+def test_fit_of_one_entity_says_fitting_and_the_demo_shows_p_normal_as_it_is(tmp_path, oddseq_here):
+    # F10: `oddseq fit` said "scoring needs at least 2 sequences"; the demo printed the
+    # top's p_normal as 0.000, which never reads under 1 / (n + 1).
+    path = tmp_path / "one.csv"
+    path.write_text("user,action,ts\n1,view,100\n1,buy,200\n1,view,300\n")
+    model = tmp_path / "m.oddseq"
+    done = oddseq_here(
+        ["fit", path, "--entity", "user", "--event", "action", "--time", "ts", "--save", model]
+    )
+    assert done.returncode != 0 and "fitting needs at least 2 sequences" in done.stderr
+
+    from oddseq._demo import _shown
+
+    table = pd.DataFrame(
+        {"score": [9.5, 1.0], "p_normal": [1 / 5_001, 0.5], "reason": ["a", "b"]}, index=[7, 8]
+    )
+    shown = _shown(table)
+    assert "0.0002" in shown and "0.000 " not in shown

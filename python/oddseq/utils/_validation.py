@@ -364,7 +364,8 @@ def too_few_to_fit(n: int, min_events: int, n_all: int | None = None, what: str 
             f"(with min_events={min_events})"
         )
     else:
-        text = f"scoring needs at least 2 {what}sequences (with min_events={min_events}), got {n}"
+        # (fitting, not scoring: oddseq fit says it too; trial s42)
+        text = f"fitting needs at least 2 {what}sequences (with min_events={min_events}), got {n}"
     if n_all is not None and n_all > n:
         return (
             f"{text}: {n_all - n:,} of {n_all:,} had fewer than {min_events} events; "
