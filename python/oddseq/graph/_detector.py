@@ -2138,10 +2138,16 @@ class GroupDetector(BaseEstimator):
             share = "have"
         else:
             acts, share = f"each acted on {per_member:.1f} of the group's {kind}", "share"
+        # The null is conditioned on each member's one act (graph._null.block_significance:
+        # its expected count is one each plus the expected excess): said as that excess,
+        # where "would share 1 on average" read as a third of a member's 3 (trial s42).
+        likewise = f" would {share} {expected:.2g} on average"
+        if expected >= 1.0:
+            likewise = f", given one each, would {share} {expected - 1.0:.2g} more on average"
         return (
             f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} on "
-            f"{kind} {shown}{more}{when}; {acts} where entities like these would {share} "
-            f"{expected:.2g} on average (chance {_chance(g['log10_p'])}, "
+            f"{kind} {shown}{more}{when}; {acts} where entities like these{likewise} "
+            f"(chance {_chance(g['log10_p'])}, "
             f"{_chance(g['significance'])} after allowing for every group of this size)"
         )
 
