@@ -556,7 +556,8 @@ def detect_anomalies(
         listed = len(pipeline._group_short[0])
         pipeline._last_score().left_out -= listed
         pipeline._last_score().listed = listed
-    _warn_short_flags(table, seqs, min_events)
+    if min_events < _reasons._FEW_EVENTS and "is_anomaly" in table and len(seqs):
+        warn_short_flags(short_flag_counts(table, seqs))
     return (table, pipeline) if return_pipeline else table
 
 
@@ -576,28 +577,37 @@ SIDE_LOG_SKEW = 1.0
 SHORT_FLAGS_SHARE, SHORT_FLAGS_RATIO, SHORT_FLAGS_MIN = 0.2, 5.0, 5
 
 
-def _warn_short_flags(table: pd.DataFrame, seqs: Sequences, min_events: int) -> None:
-    """A :class:`DataWarning` where entities of few events, a small minority of the log,
-    fill the flags: being short is rare there, so a density detector reads it as odd,
-    while each such verdict rests on a few events. Group members are left out (flagged
-    for their group). It asks the user to read them (a ring's short rounds, found with
-    groups=False, are short and odd) and names the option that judges only entities
-    with enough events."""
-    if "is_anomaly" not in table or not len(seqs) or min_events >= _reasons._FEW_EVENTS:
-        return
-    flags = table["is_anomaly"].to_numpy(bool)
+def short_flag_counts(table: pd.DataFrame, seqs: Sequences) -> np.ndarray:
+    """Of the rows of a ranked ``table`` of ``seqs`` (its index the sequences' ids)
+    outside groups (group members are flagged for their group, and those min_events left
+    out are listed for it): (flagged, flagged of fewer than ``_reasons._FEW_EVENTS``
+    events, of that few, all): what :func:`warn_short_flags` reads; oddseq.dask sums
+    its partitions'."""
+    outside = np.ones(len(table), dtype=bool)
     if "group" in table:
-        flags = flags & (table["group"].to_numpy() < 0)
+        outside = table["group"].to_numpy() < 0
+    flags = table["is_anomaly"].to_numpy(bool) & outside
     lengths = pd.Series(np.asarray(seqs.lengths), index=seqs.ids).reindex(table.index)
-    short = lengths.to_numpy() < _reasons._FEW_EVENTS
-    n, k = int(flags.sum()), int((flags & short).sum())
-    log_share = float((np.asarray(seqs.lengths) < _reasons._FEW_EVENTS).mean())
+    short = (lengths.to_numpy(dtype=np.float64) < _reasons._FEW_EVENTS) & outside
+    counts = [flags.sum(), (flags & short).sum(), short.sum(), outside.sum()]
+    return np.array(counts, dtype=np.int64)
+
+
+def warn_short_flags(counts) -> None:
+    """A :class:`DataWarning` where entities of few events, a small minority of the
+    table, fill the flags (``counts``: :func:`short_flag_counts`): being short is rare
+    there, so a density detector reads it as odd, while each such verdict rests on a few
+    events. Group members are left out (flagged for their group). It asks the user to
+    read them (a ring's short rounds, found with groups=False, are short and odd) and
+    names the option that judges only entities with enough events."""
+    n, k, n_short, n_rows = (int(c) for c in counts)
+    log_share = n_short / max(n_rows, 1)
     if k < SHORT_FLAGS_MIN or k < SHORT_FLAGS_SHARE * n or k < SHORT_FLAGS_RATIO * log_share * n:
         return
     few = _reasons._FEW_EVENTS
     warnings.warn(
         f"{k:,} of the {n:,} flagged entities have fewer than {few} events ({k / n:.0%} of "
-        f"the flags; {log_share:.1%} of the log's entities): short entities are rare in this "
+        f"the flags; {log_share:.1%} of the entities ranked): short entities are rare in this "
         "log, and rarity is what the detector scores, while each of these verdicts rests on "
         "a few events (their reasons say so). Read their reasons: where they are no sign of "
         f"what you look for, min_events={few} (oddseq detect --min-events {few}) judges only "

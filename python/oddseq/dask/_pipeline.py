@@ -45,8 +45,10 @@ from .._pipeline import (
     item_category_map,
     no_normal_rows,
     refuse_share_with_normal,
+    short_flag_counts,
     short_member_frame,
     warn_neighbour_twins,
+    warn_short_flags,
 )
 from ..cluster import KMeans
 from ..cluster._kmeans import _SEED_LIMIT, restart_inertia, row_inertia
@@ -3167,6 +3169,15 @@ def _explaining(pipeline, explain, gathered):
     return pipeline
 
 
+def _short_flags(table, state):
+    """A table partition's :func:`short_flag_counts` (its sessions' keys, which the
+    partition holds as columns, as the index again)."""
+    seqs = state["seqs"]
+    if isinstance(seqs.ids, pd.MultiIndex):
+        table = table.set_index(list(seqs.ids.names))
+    return short_flag_counts(table, seqs)
+
+
 def _table(state, pipeline, piece):
     # the partition's slices of the collected scores and ranks, and its group members
     # (_GroupStage.join; None without the group stage)
@@ -4126,6 +4137,9 @@ def detect_anomalies(
             [_delayed(_table)(s, shared, piece) for s, piece in zip(data.states, pieces)],
             progress="  tables" if progress else None,
         )
+        if min_events < _reasons._FEW_EVENTS:  # short entities filling the flags, said
+            parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]
+            warn_short_flags(np.sum(_compute(parts), axis=0))
         meta = _compute([_delayed(_head)(tables[0])])[0]
         sessions = session_gap is not None
         out_divisions = None
