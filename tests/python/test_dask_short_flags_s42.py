@@ -38,3 +38,21 @@ def test_dask_says_what_one_machine_says(session_gap):
     assert int(table["is_anomaly"].sum()) == int(one["is_anomaly"].sum())
     if session_gap is None:
         assert single  # (the users' log says it; its sessions may not)
+
+
+def test_dask_counts_text_read_as_missing_as_one_machine():
+    # (trial s41 F9 on one machine: "n/a" prices counted in a DataWarning)
+    log = _shop(n_users=200, seed=1)
+    log["price"] = log["price"].astype(object)
+    log.loc[log.index[::50], "price"] = "n/a"
+    log.loc[log.index[7], "price"] = " "
+
+    def said(run):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run()
+        return [str(w.message) for w in caught if "text read as missing" in str(w.message)]
+
+    single = said(lambda: oddseq.detect_anomalies(log, **ROLES, groups=False))
+    many = said(lambda: detect_anomalies(dd.from_pandas(log, npartitions=3), **ROLES, groups=False))
+    assert single and many == single

@@ -97,6 +97,7 @@ from ..sequences._sequences import (
     _warn_if_alike_as_text,
     check_role_names,
     dropped_rows_message,
+    missing_text_message,
     missing_values,
     not_numbers_text,
     nothing_left,
@@ -403,13 +404,17 @@ def _read_values(part: pd.DataFrame, value, alone: bool):
     if alone:  # the partitions built from it read numbers (not their text again)
         part = part.copy(deep=False)
         part[value] = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
-    if not unread.any():
+    # text read as missing ("n/a", blank), counted as one machine counts it
+    as_missing = np.flatnonzero(column.notna().to_numpy() & numbers.isna().to_numpy() & ~unread)
+    if not unread.any() and not as_missing.size:
         return part, None
     rows = np.flatnonzero(unread)
     facts = {
         "unread": int(rows.size),
-        "first": (int(rows[0]), column.iloc[int(rows[0])]),
-        "nested": _first_nested(column.iloc[rows], rows),
+        "first": (int(rows[0]), column.iloc[int(rows[0])]) if rows.size else None,
+        "nested": _first_nested(column.iloc[rows], rows) if rows.size else None,
+        "as_missing": int(as_missing.size),
+        "first_missing": column.iloc[int(as_missing[0])] if as_missing.size else None,
     }
     return part, facts
 
@@ -436,11 +441,26 @@ def _refuse_unread_values(reports, value) -> None:
     """One machine's refusal of a value column with text that is no number
     (``_value_numbers``) from the input partitions' facts (``_read_values``), with the
     whole log's counts and row numbers: a list or dict in its words (the first in the
-    input's order), else how many of the log's values did not read, and the first."""
+    input's order), else how many of the log's values did not read, and the first; where
+    all read, its warning of the text read as missing ("n/a"), with the log's count."""
     if value is None or not any(r.get("values") for r in reports):
         return
     starts = np.cumsum([0] + [r["rows"] for r in reports])
-    found = [(int(starts[i]), r["values"]) for i, r in enumerate(reports) if r.get("values")]
+    found = [
+        (int(starts[i]), r["values"])
+        for i, r in enumerate(reports)
+        if r.get("values") and r["values"]["unread"]
+    ]
+    if not found:  # only text read as missing: counted as one machine counts it
+        said = [r["values"] for r in reports if r.get("values")]
+        n_text = sum(facts["as_missing"] for facts in said)
+        first = next(facts["first_missing"] for facts in said if facts["as_missing"])
+        warnings.warn(
+            missing_text_message(value, n_text, int(starts[-1]), first),
+            DataWarning,
+            stacklevel=user_stacklevel(),
+        )
+        return
     for start, facts in found:
         if facts["nested"] is None:
             continue

@@ -595,15 +595,23 @@ def _value_numbers(column: pd.Series, name: str) -> np.ndarray:
         # built in Python: read so too, but counted, as a dropped time is (trial s41 F9).
         first = column[said_missing].iloc[0]
         warnings.warn(
-            f"{int(said_missing.sum()):,} of {len(column):,} values of column {name!r} are "
-            f"text read as missing (the first {str(first)[:40]!r}), as pandas' read_csv "
-            "reads such text: their events count as having no value. Where that is "
-            f"meant, say so and silence this: df[{name!r}] = pd.to_numeric(df[{name!r}], "
-            "errors='coerce')",
+            missing_text_message(name, int(said_missing.sum()), len(column), first),
             DataWarning,
             stacklevel=user_stacklevel(),
         )
     return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def missing_text_message(name, n_text: int, n_values: int, first) -> str:
+    """The DataWarning's words for ``n_text`` of ``n_values`` values of value column
+    ``name`` that are text read as missing, ``first`` the first (``_value_numbers``;
+    oddseq.dask from its partitions' counts)."""
+    return (
+        f"{n_text:,} of {n_values:,} values of column {name!r} are text read as missing "
+        f"(the first {str(first)[:40]!r}), as pandas' read_csv reads such text: their "
+        "events count as having no value. Where that is meant, say so and silence this: "
+        f"df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce')"
+    )
 
 
 def _arrow_decimal(dtype) -> bool:
