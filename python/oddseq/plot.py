@@ -442,8 +442,9 @@ def plot_explanation(explanation, row=None, *, ax=None):
     ``explain()`` table or an :meth:`AnomalyPipeline.explain` table (the first row or
     entity when ``row`` is None), or from a fitted :class:`AnomalyPipeline` and an
     entity id (``plot_explanation(pipeline, entity_id)``; the top of its ranked table
-    when ``row`` is None). With the pipeline the title names the entity and each bar
-    says the value and the typical value in the data's units. A group member that
+    when ``row`` is None). With the pipeline the title names the entity and each bar's
+    label says, under the feature's name, the value and the typical value in the data's
+    units (in the tick labels, which a layout makes room for). A group member that
     ``min_events`` left out, listed for its group (its own features never read), has no
     bar: the plot says so, with its group's sentence, and names ``plot_group``.
 
@@ -515,15 +516,12 @@ def plot_explanation(explanation, row=None, *, ax=None):
         from ._reasons import reason_name
 
         labels = labels.map(reason_name)
-    bars = ax.barh(labels, deviation, color=colours)
-    ax.axvline(0, color="black", linewidth=0.8)
-    # (at the right end: a group member's two more lines run left under the feature
-    # names, where the figure has room, not past its right edge)
-    ax.set_xlabel(
-        "deviation from typical (in the feature's spreads)" + _group_said(part), loc="right"
-    )
     if by_entity:
-        # The numbers an analyst reads, in the data's units, beside each bar.
+        # The numbers an analyst reads, in the data's units, under each feature's name:
+        # tick labels, which every layout makes room for (texts at the bars' ends, with x
+        # limits fitted to the axes as first drawn, were cut where a later
+        # fig.tight_layout() narrowed the axes for long names: trial s42, 17 of 25 top
+        # entities' plots at 8x5 inches, 30 at 6x4).
         if "typical_said" in part:  # the typical value as the reason says it
             typical = part["typical_said"].astype(str).to_numpy()
         else:  # an explanation from before typical_said
@@ -532,7 +530,20 @@ def plot_explanation(explanation, row=None, *, ax=None):
             words = part["typical_words"] if "typical_words" in part else ["typical"] * len(part)
             typical = typical_phrases(words, part["typical_text"])
         texts = [f"{v} ({t})" for v, t in zip(part["value_text"], typical)]
-        _label_bars(ax, bars, deviation, texts)
+        labels = [f"{name}\n{text}" for name, text in zip(labels, texts)]
+    ax.barh(labels, deviation, color=colours)
+    ax.axvline(0, color="black", linewidth=0.8)
+    limit = float(np.abs(deviation).max()) if deviation.size else 1.0
+    limit = limit if limit > 0 else 1.0
+    ax.set_xlim(
+        min(0.0, float(deviation.min())) - 0.05 * limit,
+        max(0.0, float(deviation.max())) + 0.05 * limit,
+    )
+    # (at the right end: a group member's two more lines run left under the feature
+    # names, where the figure has room, not past its right edge)
+    ax.set_xlabel(
+        "deviation from typical (in the feature's spreads)" + _group_said(part), loc="right"
+    )
     shown = _as_written(row)
     ax.set_title(f"why {shown} stands out" if by_entity else f"why row {shown} stands out")
     return ax
@@ -598,63 +609,6 @@ def _as_written(label):
     if isinstance(label, tuple):
         return tuple(_as_written(v) for v in label)
     return label.item() if isinstance(label, np.generic) else label
-
-
-def _label_bars(ax, bars, deviation, texts) -> None:
-    """Each bar's text to the right: past the end of a bar that points right, from the
-    zero line for one that points left (its own row is empty there; at a left bar's end
-    the text ran over the tick labels), and the x limits widened until every text lies
-    inside the axes. A bar that points right at least half as far as the longest holds
-    its text inside its end, on a white chip: that text lies inside the axes whatever width a
-    later layout gives them (``fig.tight_layout()`` after the plot, room for long feature
-    names, narrowed the axes the limits were fitted at and cut the longest bar's text:
-    trial s42)."""
-    limit = float(np.abs(deviation).max()) if deviation.size else 1.0
-    limit = limit if limit > 0 else 1.0
-    low, high = min(0.0, float(deviation.min())), max(0.0, float(deviation.max()))
-    left = low - 0.05 * limit
-    anchors = np.maximum(deviation, 0.0)
-    inside = (deviation > 0) & (deviation >= 0.5 * high)
-    labels, outside = [], []
-    for bar, x, text, within in zip(bars, anchors, texts, inside.tolist()):
-        label = ax.annotate(
-            text,
-            (x, bar.get_y() + bar.get_height() / 2),
-            xytext=(-3, 0) if within else (3, 0),
-            textcoords="offset points",
-            ha="right" if within else "left",
-            va="center",
-            fontsize=8,
-            # (a chip, readable on the bar and past its start where a later layout
-            # narrows the bar under it)
-            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85)
-            if within
-            else None,
-        )
-        # (inside the axes at the limits below; counted by a layout made after the plot,
-        # which then keeps room for a text the narrowed axes no longer hold)
-        if not within:
-            labels.append(label)
-            outside.append(x)
-    anchors = np.asarray(outside, dtype=np.float64)
-    right = high + 0.05 * limit
-    ax.set_xlim(left, right)
-    figure = ax.figure
-    for _ in range(4):  # each pass fits the texts at the axes' drawn width
-        figure.draw_without_rendering()
-        renderer = figure.canvas.get_renderer()
-        width = ax.get_window_extent(renderer).width
-        needed = right
-        for label, x in zip(labels, anchors):
-            # the text's share of the axes' width, in pixels past its anchor, with room
-            # to spare for a layout made after the plot (fig.tight_layout() narrows
-            # the axes by the room long feature names need)
-            share = (1.15 * label.get_window_extent(renderer).width + 16.0) / width
-            needed = max(needed, left + (x - left) / max(1.0 - share, 0.2))
-        if needed <= right * (1 + 1e-9) + 1e-12:
-            break
-        right = needed
-        ax.set_xlim(left, right)
 
 
 def plot_group(detector, group=0, *, ax=None, max_members=60, max_objects=40):

@@ -153,6 +153,7 @@ def test_explain_says_whose_typical_as_the_reason_says_it(log):
     ax = plot.plot_explanation(pipe.explain(seqs, [who]))
     labels = [t.get_text() for c in ax.containers for t in getattr(c, "_labels", [])]
     labels += [t.get_text() for t in ax.texts]
+    labels += [t.get_text().split("\n", 1)[-1] for t in ax.get_yticklabels()]
     assert any(label.endswith("(most entities have none)") for label in labels), labels
     assert not any("have none " in label for label in labels), labels
     import matplotlib.pyplot as plt
