@@ -557,13 +557,13 @@ def detect_anomalies(
         pipeline._last_score().left_out -= listed
         pipeline._last_score().listed = listed
     if min_events < _reasons._FEW_EVENTS and "is_anomaly" in table and len(seqs):
-        warn_short_flags(short_flag_counts(table, seqs))
+        warn_short_flags(short_flag_counts(table, seqs), _rows_are(session_gap))
     return (table, pipeline) if return_pipeline else table
 
 
-# A side attribute skewed less than this either way is read on its own scale, not the
-# log's (AnomalyPipeline._side_linear): an exponential's skewness is 2, a uniform's and a
-# normal's 0.
+# A side attribute without a long tail away from zero, skewed this much, is read on its
+# own scale, not the log's (AnomalyPipeline._side_linear): an exponential's skewness is 2,
+# a uniform's and a normal's 0.
 SIDE_LOG_SKEW = 1.0
 
 
@@ -593,25 +593,31 @@ def short_flag_counts(table: pd.DataFrame, seqs: Sequences) -> np.ndarray:
     return np.array(counts, dtype=np.int64)
 
 
-def warn_short_flags(counts) -> None:
+def _rows_are(session_gap) -> str:
+    """What a table's rows are, in a message: sessions where ``session_gap`` cut them."""
+    return "entities" if session_gap is None else "sessions"
+
+
+def warn_short_flags(counts, rows: str = "entities") -> None:
     """A :class:`DataWarning` where entities of few events, a small minority of the
     table, fill the flags (``counts``: :func:`short_flag_counts`): being short is rare
     there, so a density detector reads it as odd, while each such verdict rests on a few
     events. Group members are left out (flagged for their group). It asks the user to
     read them (a ring's short rounds, found with groups=False, are short and odd) and
-    names the option that judges only entities with enough events."""
+    names the option that judges only entities with enough events. ``rows``: what the
+    table's rows are ("entities", "sessions")."""
     n, k, n_short, n_rows = (int(c) for c in counts)
     log_share = n_short / max(n_rows, 1)
     if k < SHORT_FLAGS_MIN or k < SHORT_FLAGS_SHARE * n or k < SHORT_FLAGS_RATIO * log_share * n:
         return
     few = _reasons._FEW_EVENTS
     warnings.warn(
-        f"{k:,} of the {n:,} flagged entities have fewer than {few} events ({k / n:.0%} of "
-        f"the flags; {log_share:.1%} of the entities ranked): short entities are rare in this "
+        f"{k:,} of the {n:,} flagged {rows} have fewer than {few} events ({k / n:.0%} of "
+        f"the flags; {log_share:.1%} of the {rows} ranked): short {rows} are rare in this "
         "log, and rarity is what the detector scores, while each of these verdicts rests on "
         "a few events (their reasons say so). Read their reasons: where they are no sign of "
         f"what you look for, min_events={few} (oddseq detect --min-events {few}) judges only "
-        "entities with enough events and leaves the others out of the table",
+        f"{rows} with enough events and leaves the others out of the table",
         DataWarning,
         stacklevel=user_stacklevel(),
     )
@@ -1944,14 +1950,18 @@ class AnomalyPipeline(SaveMixin):
 
     def _side_linear(self, n_side: int) -> np.ndarray | None:
         """The columns of ``feature_names_`` (the last ``n_side``, the side attributes)
-        read on their own scale, not the log's: those whose values (the table's, as
-        given) are skewed less than ``SIDE_LOG_SKEW`` either way. None without any.
+        read on their own scale, not the log's: all but those whose values (the table's,
+        as given) have a long tail away from zero, skewed ``SIDE_LOG_SKEW`` or more to
+        the right, or to the left with most of them negative (the signed log compresses
+        both). None without any.
 
         Why: a log scale suits counts and amounts (a long right tail), as the behaviour
-        features are; an attribute spread evenly (an account age of 30-2,000 days), on a
-        log scale, has its low end stretched into outliers: such a column of noise took a
-        shop's flags from 41 to 50, 11 of them named for it ("account_age_days 34
-        (typical 996)"), where on its own scale it adds none (trial s42, finding 5)."""
+        features are; an attribute spread evenly (an account age of 30-2,000 days), or
+        bunched at its top (an age capped at 2,000: skewed left), on a log scale has its
+        low end stretched into outliers: an even column of noise took a shop's flags from
+        41 to 50, 11 of them named for it ("account_age_days 34 (typical 996)"), where on
+        its own scale it names none (trial s42, finding 5; the capped one: 4 named against
+        1, review s42 M4)."""
         if not n_side:
             return None
         table = self._side_table()
@@ -1964,7 +1974,10 @@ class AnomalyPipeline(SaveMixin):
             if values.size < 3 or spread == 0:
                 continue
             skew = float(np.mean(((values - values.mean()) / spread) ** 3))
-            if abs(skew) < SIDE_LOG_SKEW:
+            long_tail = skew >= SIDE_LOG_SKEW or (
+                skew <= -SIDE_LOG_SKEW and float(np.median(values)) < 0
+            )
+            if not long_tail:
                 linear.append(start + k)
         return np.asarray(linear, dtype=np.int64) if linear else None
 
@@ -3482,7 +3495,9 @@ class _FeatureInput:
         # What "typical" may say in a reason: a value the training data actually took.
         pipe._raw_range = (raw.min(axis=0), raw.max(axis=0))
         # What "typical" says for a span of entities with about as many events (reasons).
-        pipe._typical_by_length = _reasons.typical_by_length(raw, seqs.lengths, pipe.feature_names_)
+        pipe._typical_by_length = _reasons.typical_by_length(
+            raw, seqs.lengths, pipe.feature_names_, side
+        )
         pipe.evidence_ = EvidenceShrinker(pipe.evidence_prior).fit(
             raw, seqs.lengths, pipe.feature_names_, n_fixed=side
         )

@@ -356,13 +356,16 @@ def band_sizes(lengths) -> np.ndarray:
     return np.bincount(length_bands(lengths), minlength=len(_BAND_STARTS))
 
 
-def like_length_columns(names) -> list[int]:
-    """The columns of ``names`` whose reasons say the typical value by length."""
+def like_length_columns(names, n_side: int = 0) -> list[int]:
+    """The columns of ``names`` whose reasons say the typical value by length; never the
+    last ``n_side``, side attributes (a side column named "value_sum" or "count[logins]"
+    is no behaviour feature's: review s42 L1)."""
     names = list(names)
-    return [j for j, n in enumerate(names) if _like_length_name(n)]  # _typical_words bisects
+    last = len(names) - n_side
+    return [j for j, n in enumerate(names[:last]) if _like_length_name(n)]  # (sorted: bisected)
 
 
-def typical_by_length(raw: np.ndarray, lengths, names):
+def typical_by_length(raw: np.ndarray, lengths, names, n_side: int = 0):
     """(columns, medians): per column of :func:`like_length_columns` and band, the median
     of the fitted entities' raw values (NaN where the band has fewer than ``_BAND_MIN``
     entities): what a reason says is typical for entities of about as many events.
@@ -378,14 +381,16 @@ def typical_by_length(raw: np.ndarray, lengths, names):
         lambda pairs: [
             float(np.median(raw[order[bounds[b] : bounds[b + 1]], j])) for j, b in pairs
         ],
+        n_side,
     )
 
 
-def typical_from_bands(names, sizes, medians_of):
+def typical_from_bands(names, sizes, medians_of, n_side: int = 0):
     """:func:`typical_by_length` from the entities per band (``sizes``) and
     ``medians_of(pairs)``, the medians of the raw values of (column, band) pairs
-    (oddseq.dask takes them over its partitions)."""
-    cols = like_length_columns(names)
+    (oddseq.dask takes them over its partitions); the last ``n_side`` of ``names`` are
+    side attributes."""
+    cols = like_length_columns(names, n_side)
     enough = np.flatnonzero(np.asarray(sizes) >= _BAND_MIN).tolist()
     pairs = [(j, b) for j in cols for b in enough]
     medians = np.full((len(cols), len(_BAND_STARTS)), np.nan)
@@ -1947,14 +1952,17 @@ def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=No
     ``clusters``: each one's K-means reference cluster where the explanation says it
     (:func:`_like_overall`; None: found again from ``raw``)."""
     rows, cols, value, typical, read, agrees = units
-    agrees = agrees & ~idle
+    row_lengths = np.asarray(lengths)[rows]
+    # (as the batch's reasons: no feature the entity has no observation of, no ratio of
+    # two steps it never did; review s42 M1)
+    agrees = agrees & ~idle & ~_unobserved(pipeline, cols, row_lengths)
+    agrees &= ~_ratio_of_nothing(pipeline, rows, cols, value, raw)
     n_rows = len(raw)
     names = pipeline.feature_names_
     short = [reason_name(names[c]) for c in cols.tolist()]
     value_texts = feature_texts(names, cols, value)
     said = over_nothing(pipeline, rows, cols, value, raw, value_texts)
     expected = feature_texts(names, cols, typical)
-    row_lengths = np.asarray(lengths)[rows]
     like_length = _like_length(pipeline, cols, value, typical, row_lengths)  # found once
     words = _typical_parts(
         pipeline,

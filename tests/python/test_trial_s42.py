@@ -116,3 +116,35 @@ def test_fit_of_one_entity_says_fitting_and_the_demo_shows_p_normal_as_it_is(tmp
     )
     shown = _shown(table)
     assert "0.0002" in shown and "0.000 " not in shown
+
+
+def test_stream_alerts_name_no_ratio_of_two_steps_never_done():
+    # Review s42 M1: the batch's reasons left "purchases per cart 0 'buy' with no 'cart'"
+    # out, the stream's alerts still said it.
+    from oddseq.stream import StreamScorer
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for user in range(300):
+        t = int(rng.integers(0, 86_400))
+        for _ in range(int(rng.integers(2, 6))):
+            item = int(rng.integers(0, 500))
+            for event in ("view", "view", "cart") + (("buy",) if rng.random() < 0.95 else ()):
+                t += int(rng.integers(5, 120))
+                rows.append((f"u{user}", event, t, item))
+            t += int(rng.integers(3_600, 86_400))
+    for browser in range(3):  # four visits of four views, nothing else
+        t = int(rng.integers(0, 86_400))
+        for _ in range(4):
+            item = int(rng.integers(0, 500))
+            for _ in range(4):
+                t += int(rng.integers(5, 120))
+                rows.append((f"browser{browser}", "view", t, item))
+            t += int(rng.integers(3_600, 86_400))
+    log = pd.DataFrame(rows, columns=["user", "event", "ts", "item"])
+    roles = dict(entity="user", event="event", time="ts", item="item")
+    _, pipe = oddseq.detect_anomalies(log, **roles, return_pipeline=True)
+    alerts = StreamScorer(pipe, **roles).update(log.sort_values("ts")).alerts
+    browsers = alerts.loc[alerts.index.isin([f"browser{b}" for b in range(3)]), "reason"]
+    assert len(browsers) == 3
+    assert not browsers.str.contains("with no").any(), browsers.tolist()

@@ -33,6 +33,7 @@ from .._pipeline import (
     _Input,
     _n_scored_as_fitted,
     _normal_only_scale,
+    _rows_are,
     _typical_category_rows,
     _unknown_category_share,
     _warn_no_events,
@@ -1890,7 +1891,7 @@ def _fit_medians(states, pipeline, names, n_side: int, n: int, raw_dtype, also=(
     shrunk_columns = [int(j) for j in np.flatnonzero(shrinker.kinds_)]
     shrinker.median_ = np.zeros(len(names))
     seen = _reasons.observed(shrinker)
-    bands = bool(_reasons.like_length_columns(names))
+    bands = bool(_reasons.like_length_columns(names, n_side))
     shrinkers = [shrinker, seen] if shrunk_columns else None
     counted = reduction_tree(
         [_delayed(_encoded_counts)(s, bands, shrinkers) for s in states], _encoded_combine
@@ -1905,7 +1906,7 @@ def _fit_medians(states, pipeline, names, n_side: int, n: int, raw_dtype, also=(
         pairs.extend(wanted)
         return [np.nan] * len(wanted)
 
-    _reasons.typical_from_bands(names, sizes, noted)
+    _reasons.typical_from_bands(names, sizes, noted, n_side)
     parts = [partial(_band_values, pairs=pairs)]
     column_sizes = [int(sizes[b]) for _, b in pairs]
     raws = []
@@ -1934,7 +1935,7 @@ def _fit_medians(states, pipeline, names, n_side: int, n: int, raw_dtype, also=(
     # KeyError, never another pair's median (H7 s27 L-1)
     index = {pair: c for c, pair in enumerate(pairs)}
     pipeline._typical_by_length = _reasons.typical_from_bands(
-        names, sizes, lambda wanted: [medians[index[pair]] for pair in wanted]
+        names, sizes, lambda wanted: [medians[index[pair]] for pair in wanted], n_side
     )
     for c, j in enumerate(shrunk_columns):
         shrinker.median_[j] = float(medians[at + c])
@@ -4159,7 +4160,7 @@ def detect_anomalies(
         )
         if min_events < _reasons._FEW_EVENTS:  # short entities filling the flags, said
             parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]
-            warn_short_flags(np.sum(_compute(parts), axis=0))
+            warn_short_flags(np.sum(_compute(parts), axis=0), _rows_are(session_gap))
         meta = _compute([_delayed(_head)(tables[0])])[0]
         sessions = session_gap is not None
         out_divisions = None

@@ -192,7 +192,8 @@ class MarkovDetector(BaseDetector):
         and ``position`` (0-based; the end of the sequence is "end"). The sequence's start
         and end read "(start)" and "(end)" in ``feature``, ``value`` and ``typical``, in
         parentheses as "(unseen event)": an event type named "start" or "end" (a job's,
-        a session's) is not taken for them. Indexed by (sequence id, rank)."""
+        a session's) is not taken for them (one named "(end)" itself would be). Indexed
+        by (sequence id, rank)."""
         check_is_fitted(self, "event_labels_")
         top = check_positive_int(top, "top")
         seqs = _check_sequences(X, "MarkovDetector.explain")

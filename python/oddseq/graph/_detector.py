@@ -2143,7 +2143,9 @@ class GroupDetector(BaseEstimator):
         # where "would share 1 on average" read as a third of a member's 3 (trial s42).
         likewise = f" would {share} {expected:.2g} on average"
         if expected >= 1.0:
-            likewise = f", given one each, would {share} {expected - 1.0:.2g} more on average"
+            extra = expected - 1.0  # ("6.5e-06 more" read as a formula: review s42 L2)
+            more = f"{extra:.2g}" if extra >= 0.01 else "under 0.01"
+            likewise = f", given one each, would {share} {more} more on average"
         return (
             f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} on "
             f"{kind} {shown}{more}{when}; {acts} where entities like these{likewise} "

@@ -120,6 +120,8 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
         if self.linear is None:
             return np.zeros(0, dtype=np.int64)
         linear = np.asarray(self.linear)
+        if linear.size == 0:  # ([] or (): none, as None)
+            return np.zeros(0, dtype=np.int64)
         if linear.dtype == bool:
             linear = np.flatnonzero(linear)
         if linear.dtype.kind not in "iu" or linear.ndim != 1:
@@ -170,6 +172,10 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, SaveMixin, BaseEstimator
         [-1.0]
         """
         linear = self._linear()
+        if linear.size and columns is None:
+            raise ValueError(
+                "columns is needed where linear columns are set: give each value's column"
+            )
         # (a linear column's values can be far past the log's range: their exp, thrown
         # away below, may overflow)
         with np.errstate(over="ignore" if linear.size else "warn"):

@@ -609,8 +609,9 @@ def missing_text_message(name, n_text: int, n_values: int, first) -> str:
     return (
         f"{n_text:,} of {n_values:,} values of column {name!r} are text read as missing "
         f"(the first {str(first)[:40]!r}), as pandas' read_csv reads such text: their "
-        "events count as having no value. Where that is meant, say so and silence this: "
-        f"df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce')"
+        "events count as having no value. Where that is meant, nothing is wrong (in "
+        f"pandas, df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce') says so and "
+        "silences this)"
     )
 
 

@@ -16,6 +16,7 @@ import time as clock
 import zlib
 
 from ..cli import (
+    _PLAIN_WHOLE_NUMBER,
     CONTAMINATION_HELP,
     FALSE_ALARM_RATE_HELP,
     add_reading_options,
@@ -1018,6 +1019,8 @@ def _stream(args, held) -> int:
             **reading_kwargs(args),
         )
         shell = {}
+    # Alerts write ids as the fitted log's table had them (numbers where its ids were).
+    numeric_ids = _fitted_ids_numeric(scorer.pipeline)
     # The summary counts this run's events: a resumed scorer's counters are of all runs.
     counted_before = scorer.counters
     # Events too late and repeats: said below in the shell's words, not the scorer's.
@@ -1145,7 +1148,7 @@ def _stream(args, held) -> int:
                 continue
             if event.new:
                 record = {
-                    "entity": _alert_id(entity),
+                    "entity": _alert_id(entity, numeric_ids),
                     "score": round(event.score, 6),
                     "threshold": round(scorer.threshold_, 6),
                     "events": event.length,
@@ -1220,7 +1223,7 @@ def _stream(args, held) -> int:
             ids = frame[args.entity].tolist()
             for row, score, length, reason in crossings:
                 record = {
-                    "entity": _alert_id(ids[row]),
+                    "entity": _alert_id(ids[row], numeric_ids),
                     "score": round(score, 6),
                     "threshold": round(scorer.threshold_, 6),
                     "events": length,
@@ -1237,7 +1240,7 @@ def _stream(args, held) -> int:
             last_line = pd.Series(numbers, index=frame[args.entity]).groupby(level=0).last()
             for entity, alert in fresh.iterrows():
                 record = {
-                    "entity": _alert_id(entity),
+                    "entity": _alert_id(entity, numeric_ids),
                     "score": round(float(alert["score"]), 6),
                     "threshold": round(float(alert["threshold"]), 6),
                     "events": int(result.scores.at[entity, "length"]),
@@ -1415,7 +1418,7 @@ def _stream(args, held) -> int:
                 records = [
                     json.dumps(
                         {
-                            "entity": _alert_id(entity.decode()),
+                            "entity": _alert_id(entity.decode(), numeric_ids),
                             "score": round(score, 6),
                             "threshold": threshold,
                             "events": length,
@@ -1960,15 +1963,31 @@ def _one_line(error) -> str:
     return text if len(text) <= 600 else text[:597] + "..."
 
 
-_INTEGER_TEXT = re.compile(r"0|-?[1-9][0-9]{0,18}")
+_INTEGER_TEXT = re.compile(_PLAIN_WHOLE_NUMBER)
 
 
-def _alert_id(entity):
+def _fitted_ids_numeric(pipeline) -> bool | None:
+    """Whether the model's fitted entity ids were integers (its table's index, the
+    entity level of a table of sessions): a column the batch reads as numbers only where
+    every id is a plain integer (``cli.as_labels``), so a stream writes an id "17" as the
+    number 17 only where the fitted ids were numbers (a log of ids 17, u17 and 0123 keeps
+    "17" text in its table: review s42 M2). None where the model keeps no table."""
+    table = getattr(pipeline, "table_", None)
+    if table is None:
+        return None
+    index = table.index
+    if getattr(index, "nlevels", 1) > 1:
+        index = index.levels[0]
+    return index.dtype.kind in "iu"
+
+
+def _alert_id(entity, numeric: bool | None = None):
     """An entity id as an alert writes it: text that is a plain integer (no sign of +,
-    no leading zero) as that JSON number, as ``oddseq score``'s table and pandas read
-    such ids, so that alerts join the table without a cast (trial s41 F8); other text
-    as written ("0123", "u17")."""
-    if isinstance(entity, str) and _INTEGER_TEXT.fullmatch(entity):
+    no leading zero, within int64) as that JSON number where the fitted ids were numbers
+    (``numeric``; None: not known, any such text), as ``oddseq score``'s table and
+    pandas read such ids, so that alerts join the table without a cast (trial s41 F8);
+    other text as written ("0123", "u17")."""
+    if isinstance(entity, str) and numeric is not False and _INTEGER_TEXT.fullmatch(entity):
         number = int(entity)
         if -(2**63) <= number < 2**63:
             return number

@@ -69,3 +69,38 @@ def test_stream_alerts_join_the_score_table_without_a_cast(tmp_path, monkeypatch
     frame = pd.read_json(io.StringIO(out), lines=True)
     assert frame["entity"].dtype.kind == "i"
     assert set(frame["entity"]) <= set(events["user_id"])
+
+
+def test_ids_stay_text_where_the_fitted_ids_were_text():
+    # Review s42 M2: a log of ids 17, u17 and 0123 keeps "17" text in the batch's table
+    # (numbers only where every id is a plain integer): so do its alerts.
+    assert _alert_id("17", False) == "17"
+    assert _alert_id("17", True) == 17 and _alert_id("0123", True) == "0123"
+    assert _alert_id("17", None) == 17  # (a model without its table: any plain integer)
+
+
+def test_the_fitted_ids_decide(tmp_path, monkeypatch, capsys):
+    import sys
+
+    import pandas as pd
+
+    from oddseq.cli import main
+    from oddseq.datasets import make_ecommerce
+
+    events = make_ecommerce(n_users=300, random_state=3).events.sort_values("timestamp")
+    events["user_id"] = events["user_id"].map(lambda u: f"u{u}" if u % 7 == 0 else str(u))
+    log = tmp_path / "events.csv"
+    events.to_csv(log, index=False)
+    model = tmp_path / "model.oddseq"
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    assert main(["fit", str(log), *roles, "--contamination", "0.05", "--save", str(model)]) == 0
+    capsys.readouterr()
+    with open(log, "rb") as stdin:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        assert main(["stream", "--model", str(model), *roles]) == 0
+    alerts = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert alerts and all(isinstance(a["entity"], str) for a in alerts)
+    table = tmp_path / "scored.csv"
+    assert main(["score", str(log), "--model", str(model), *roles, "-o", str(table)]) == 0
+    scored = pd.read_csv(table, dtype={"user_id": str})
+    assert {a["entity"] for a in alerts} <= set(scored["user_id"])
