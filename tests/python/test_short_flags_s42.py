@@ -58,7 +58,7 @@ def test_short_entities_filling_the_flags_are_said_with_the_option(shop):
     short = int((flagged & (lengths.to_numpy() < 5)).sum())
     assert message.startswith(f"{short:,} of the {int(flagged.sum()):,} flagged entities")
     assert f"{(lengths < 5).mean():.1%} of the entities ranked" in message
-    assert "Read their reasons" in message
+    assert "Short can be the point" in message and "Where they are noise" in message
     assert "min_events=5" in message and "--min-events 5" in message
     # The advice, followed: none of the short ones left, and nothing more to say.
     with warnings.catch_warnings():

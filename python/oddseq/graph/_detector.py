@@ -2144,8 +2144,8 @@ class GroupDetector(BaseEstimator):
         likewise = f" would {share} {expected:.2g} on average"
         if expected >= 1.0:
             extra = expected - 1.0  # ("6.5e-06 more" read as a formula: review s42 L2)
-            more = f"{extra:.2g}" if extra >= 0.01 else "under 0.01"
-            likewise = f", given one each, would {share} {more} more on average"
+            said = f"{extra:.2g}" if extra >= 0.01 else "under 0.01"
+            likewise = f", given one each, would {share} {said} more on average"
         return (
             f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} on "
             f"{kind} {shown}{more}{when}; {acts} where entities like these{likewise} "
