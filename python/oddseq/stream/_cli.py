@@ -1626,10 +1626,10 @@ def _stream(args, held) -> int:
             repeats_dropped=counts["n_duplicates_dropped"] if args.drop_duplicates else None,
         )
         out.flush()
-        print(summary + reader.time_advice, file=sys.stderr)
         said = early.said(n_alerts)
-        if said:
+        if said:  # (before the summary, which ends the run's words)
             print(f"oddseq stream: {said}", file=sys.stderr)
+        print(summary + reader.time_advice, file=sys.stderr)
         if kept is not None:  # the state is lost: said last, and the exit tells
             print(f"oddseq stream: {kept}", file=sys.stderr)
             return 2
