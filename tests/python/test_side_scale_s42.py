@@ -22,6 +22,21 @@ def shop():
     return make_ecommerce(n_users=1_500, random_state=858).events
 
 
+def _fitted(shop, side):
+    """The one call's pipeline of ``shop`` with the side table ``side``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return oddseq.detect_anomalies(
+            shop, **ROLES, entity_features=side, return_pipeline=True, groups=False
+        )[1]
+
+
+def _logged(pipe, name) -> bool:
+    """Whether the pipeline reads side column ``name`` on the log scale."""
+    linear = pipe.log_scaler_.linear
+    return linear is None or list(pipe.feature_names_).index(name) not in linear
+
+
 def _side(shop, values):
     users = np.sort(shop["user_id"].unique())
     return pd.DataFrame({"x": values(np.random.default_rng(3), len(users))}, index=users)
@@ -38,14 +53,8 @@ def _side(shop, values):
 )
 def test_a_side_column_is_logged_where_heavy_tailed(shop, values, logged):
     side = _side(shop, values)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _, pipe = oddseq.detect_anomalies(
-            shop, **ROLES, entity_features=side, return_pipeline=True, groups=False
-        )
-    column = list(pipe.feature_names_).index("x")
-    linear = pipe.log_scaler_.linear
-    assert (linear is None or column not in linear) is logged
+    pipe = _fitted(shop, side)
+    assert _logged(pipe, "x") is logged
     # the reasons say it in its units either way: the typical value is a value it took
     why = pipe.explain(pipe.table_.index[:20], top=len(pipe.feature_names_))
     said = why[why["feature"] == "x"]
@@ -103,14 +112,8 @@ def test_a_left_skewed_column_is_logged_only_where_its_tail_runs_away_from_zero(
     shop, values, logged
 ):
     side = _side(shop, values)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _, pipe = oddseq.detect_anomalies(
-            shop, **ROLES, entity_features=side, return_pipeline=True, groups=False
-        )
-    column = list(pipe.feature_names_).index("x")
-    linear = pipe.log_scaler_.linear
-    assert (linear is None or column not in linear) is logged
+    pipe = _fitted(shop, side)
+    assert _logged(pipe, "x") is logged
 
 
 def test_side_columns_named_like_behaviour_features_take_no_length_words(shop):

@@ -9,12 +9,10 @@ import pandas as pd
 import oddseq
 
 
-def _shop_with_a_browser(seed=0):
-    """300 users who view, cart and buy (a cart a visit, most carts bought), and one who
-    visits as they do but only views."""
-    rng = np.random.default_rng(seed)
+def _shoppers(rng, n_users=300) -> list:
+    """The rows of users who view, cart and buy (a cart a visit, most carts bought)."""
     rows = []
-    for user in range(300):
+    for user in range(n_users):
         t = int(rng.integers(0, 86_400))
         for _ in range(int(rng.integers(2, 6))):
             item = int(rng.integers(0, 500))
@@ -22,6 +20,13 @@ def _shop_with_a_browser(seed=0):
                 t += int(rng.integers(5, 120))
                 rows.append((f"u{user}", event, t, item))
             t += int(rng.integers(3_600, 86_400))
+    return rows
+
+
+def _shop_with_a_browser(seed=0):
+    """300 shoppers (:func:`_shoppers`), and one who visits as they do but only views."""
+    rng = np.random.default_rng(seed)
+    rows = _shoppers(rng)
     t = 0
     for _ in range(4):  # as the others visit, but views only
         for item in rng.integers(0, 500, 10).tolist():
@@ -124,15 +129,7 @@ def test_stream_alerts_name_no_ratio_of_two_steps_never_done():
     from oddseq.stream import StreamScorer
 
     rng = np.random.default_rng(0)
-    rows = []
-    for user in range(300):
-        t = int(rng.integers(0, 86_400))
-        for _ in range(int(rng.integers(2, 6))):
-            item = int(rng.integers(0, 500))
-            for event in ("view", "view", "cart") + (("buy",) if rng.random() < 0.95 else ()):
-                t += int(rng.integers(5, 120))
-                rows.append((f"u{user}", event, t, item))
-            t += int(rng.integers(3_600, 86_400))
+    rows = _shoppers(rng)
     for browser in range(3):  # four visits of four views, nothing else
         t = int(rng.integers(0, 86_400))
         for _ in range(4):
