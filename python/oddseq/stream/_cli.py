@@ -1626,7 +1626,7 @@ def _stream(args, held) -> int:
             repeats_dropped=counts["n_duplicates_dropped"] if args.drop_duplicates else None,
         )
         out.flush()
-        said = early.said(n_alerts)
+        said = early.said(n_alerts, resumed=resumed is not None)
         if said:  # (before the summary, which ends the run's words)
             print(f"oddseq stream: {said}", file=sys.stderr)
         print(summary + reader.time_advice, file=sys.stderr)
@@ -1997,15 +1997,25 @@ class _EarlyAlerts:
         if self.shortest is not None and int(length) < self.shortest:
             self.n_early += 1
 
-    def said(self, n_alerts: int) -> str:
+    def said(self, n_alerts: int, resumed: bool = False) -> str:
+        """The note, or "". ``resumed``: a run from a checkpoint, warm already: its early
+        alerts are of entities new to the stream, which have no history to replay."""
         if self.n_early < _EARLY_ALERTS_MIN or 2 * self.n_early < n_alerts:
             return ""
-        return (
+        said = (
             f"{self.n_early:,} of the {n_alerts:,} alerts came at fewer events than the "
             f"shortest fitted entity had ({self.shortest:,}): a model fitted on whole "
-            "histories reads a history's start as odd. Warm the stream on the history "
-            "first: replay it with --checkpoint FILE (its alerts set aside), then run the "
-            "new events with the same --checkpoint FILE (docs/stream.md, Alerts on arrival)"
+            "histories reads a history's start as odd. "
+        )
+        if resumed:
+            return said + (
+                "These entities are new to the stream; a model fitted with --min-events N "
+                "(oddseq fit) alerts on an entity from its N-th event on"
+            )
+        return said + (
+            "Warm the stream on the history first: replay it with --checkpoint FILE (its "
+            "alerts set aside), then run the new events with the same --checkpoint FILE "
+            "(docs/stream.md, Alerts on arrival)"
         )
 
 

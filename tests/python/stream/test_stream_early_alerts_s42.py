@@ -56,3 +56,21 @@ def test_alerts_at_a_history_s_start_are_said_with_the_warm_start(habits, oddseq
     assert "fewer events than the shortest" not in day.stderr
     day_alerts = [json.loads(line) for line in day.stdout.splitlines()]
     assert len(day_alerts) < len(alerts) / 5
+
+
+def test_a_resumed_run_names_min_events_for_entities_new_to_it():
+    from oddseq.stream._cli import _EarlyAlerts
+
+    class Fitted:
+        feature_names_ = np.array(["count[view]", "length"], dtype=object)
+        _raw_range = (np.array([0.0, 26.0]), np.array([90.0, 165.0]))
+
+    early = _EarlyAlerts(Fitted())
+    for length in [1] * 12 + [40] * 3:
+        early.note(length)
+    assert early.said(15).startswith("12 of the 15 alerts came at fewer events")
+    assert "--checkpoint FILE" in early.said(15)
+    resumed = early.said(15, resumed=True)
+    assert "new to the stream" in resumed and "--min-events N" in resumed
+    assert early.said(30) == ""  # (most alerts came later)
+    assert _EarlyAlerts(object()).said(15) == ""  # (a model without a length feature)
