@@ -1609,6 +1609,19 @@ def _is_count(name: str) -> bool:
 CHANGE_PHRASE = "recent activity against its own past"
 
 
+def _after_change_heading(first_names, first_rows, names, rows) -> np.ndarray:
+    """``names`` (of features said second in rows ``rows``), each recent-change feature
+    whose row's first feature (``first_names`` of ``first_rows``) is one too without the
+    heading it would repeat."""
+    heading = CHANGE_PHRASE + ": "
+    names = np.array(names, dtype=object, copy=True)
+    firsts = dict(zip(np.asarray(first_rows).tolist(), np.asarray(first_names).tolist()))
+    for k, (row, name) in enumerate(zip(np.asarray(rows).tolist(), names.tolist())):
+        if name.startswith(heading) and str(firsts.get(row, "")).startswith(heading):
+            names[k] = name[len(heading) :]
+    return names
+
+
 def _phrase(name, said, expected, read=None, events=None, note="") -> str:
     """How a reason says one feature (``name``: its :func:`reason_name`; ``expected``:
     the typical value with the words of :func:`_typical_words`); with ``read``, the
@@ -1772,11 +1785,15 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
             np.asarray(lengths)[rows[turned]],
         )
     reason[group[first]] = phrases(first)
-    # the second phrase written onto the first's in one step
+    # the second phrase written onto the first's in one step; a second recent-change
+    # feature after a first one without the heading again (trial s42b: "recent activity
+    # against its own past: value per event x4.4 (typical x1); recent activity against
+    # its own past: event-mix divergence ...")
     both = group[second]
     at = second
+    second_names = _after_change_heading(names[cols[first]], group[first], names[cols[at]], both)
     reason[both] = _phrases(
-        names[cols[at]], said[at], expected[at], notes[cols[at]], None, None, reason[both]
+        second_names, said[at], expected[at], notes[cols[at]], None, None, reason[both]
     )
     out = np.full(len(raw), np.nan, dtype=object)
     out[rows[starts]] = reason
@@ -2006,9 +2023,15 @@ def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=No
     ordinary = typical_of_length(pipeline, cols, value, typical, row_lengths, like_length)
     ordinary |= (value == 0) & _said_alone(expected)  # as feature_reasons
     named = agrees & ~ordinary & ~left & shared
+    heading = CHANGE_PHRASE + ": "
+    after_change = np.zeros(n_rows, dtype=bool)  # the row's last phrase a recent change's
     for k, (r, ok) in enumerate(zip(rows.tolist(), named.tolist())):
         if ok:
-            phrases[r].append(_phrase(short[k], said[k], expected[k], note=notes[k]))
+            name, change = short[k], short[k].startswith(heading)
+            if change and after_change[r]:  # (the heading said once, as the batch's)
+                name = name[len(heading) :]
+            after_change[r] = change
+            phrases[r].append(_phrase(name, said[k], expected[k], note=notes[k]))
     # rows with no such feature: the first on the scored side, as the batch's "leading";
     # where at (or past) the entities' own median, against the detector's own centre
     # (the median it equals would read "purchases per view 0 (typical 0)", H7 s27)

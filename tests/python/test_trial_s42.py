@@ -145,3 +145,22 @@ def test_stream_alerts_name_no_ratio_of_two_steps_never_done():
     browsers = alerts.loc[alerts.index.isin([f"browser{b}" for b in range(3)]), "reason"]
     assert len(browsers) == 3
     assert not browsers.str.contains("with no").any(), browsers.tolist()
+
+
+def test_recent_change_s_heading_is_said_once_a_reason():
+    # Trial s42b L1: "recent activity against its own past: value per event x4.4 (typical
+    # x1); recent activity against its own past: event-mix divergence ..." (520 of 960
+    # such reasons of make_ecommerce seed 860 said it twice), in the table and the stream.
+    from oddseq.datasets import make_ecommerce
+    from oddseq.stream import StreamScorer
+
+    log = make_ecommerce(n_users=1_500, random_state=860).events
+    roles = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+    table, pipe = oddseq.detect_anomalies(
+        log, **roles, value="price", recent_change=True, return_pipeline=True
+    )
+    heading = "recent activity against its own past"
+    said = table["reason"].str.count(heading)
+    assert (said > 0).sum() > 100 and (said <= 1).all()
+    alerts = StreamScorer(pipe, **roles, value="price").update(log.sort_values("timestamp"))
+    assert (alerts.alerts["reason"].str.count(heading) <= 1).all()
