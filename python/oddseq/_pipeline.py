@@ -1955,8 +1955,8 @@ class AnomalyPipeline(SaveMixin):
         """The columns of ``feature_names_`` (the last ``n_side``, the side attributes)
         read on their own scale, not the log's: all but those whose values (the table's,
         as given) have a long tail away from zero, skewed ``SIDE_LOG_SKEW`` or more to
-        the right, or to the left with most of them negative (the signed log compresses
-        both). None without any.
+        the right with most of them at or above zero, or to the left with most of them at
+        or below it (the signed log compresses both). None without any.
 
         Why: a log scale suits counts and amounts (a long right tail), as the behaviour
         features are; an attribute spread evenly (an account age of 30-2,000 days), or
@@ -1977,8 +1977,12 @@ class AnomalyPipeline(SaveMixin):
             if values.size < 3 or spread == 0:
                 continue
             skew = float(np.mean(((values - values.mean()) / spread) ** 3))
-            long_tail = skew >= SIDE_LOG_SKEW or (
-                skew <= -SIDE_LOG_SKEW and float(np.median(values)) < 0
+            # (away from zero: to the right of a column mostly >= 0, to the left of one
+            # mostly <= 0; a column of debts bunched at its floor, its tail toward zero,
+            # stays on its own scale: review RV2 s42 M2)
+            median = float(np.median(values))
+            long_tail = (skew >= SIDE_LOG_SKEW and median >= 0) or (
+                skew <= -SIDE_LOG_SKEW and median <= 0
             )
             if not long_tail:
                 linear.append(start + k)

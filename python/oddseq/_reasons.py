@@ -2024,13 +2024,13 @@ def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=No
     ordinary |= (value == 0) & _said_alone(expected)  # as feature_reasons
     named = agrees & ~ordinary & ~left & shared
     heading = CHANGE_PHRASE + ": "
-    after_change = np.zeros(n_rows, dtype=bool)  # the row's last phrase a recent change's
+    headed = np.zeros(n_rows, dtype=bool)  # the row's reason said the heading already
     for k, (r, ok) in enumerate(zip(rows.tolist(), named.tolist())):
         if ok:
             name, change = short[k], short[k].startswith(heading)
-            if change and after_change[r]:  # (the heading said once, as the batch's)
+            if change and headed[r]:  # (the heading said once, as the batch's)
                 name = name[len(heading) :]
-            after_change[r] = change
+            headed[r] |= change
             phrases[r].append(_phrase(name, said[k], expected[k], note=notes[k]))
     # rows with no such feature: the first on the scored side, as the batch's "leading";
     # where at (or past) the entities' own median, against the detector's own centre

@@ -137,3 +137,10 @@ def test_side_columns_named_like_behaviour_features_take_no_length_words(shop):
     cols, _ = pipe._typical_by_length
     assert names.index("value_sum") not in cols and names.index("count[logins]") not in cols
     assert names.index("count[buy]") in cols  # the behaviour's own counts keep them
+
+
+def test_a_negative_column_bunched_at_its_floor_stays_on_its_own_scale(shop):
+    # Review RV2 s42 M2: debts bunched near -2,000 with a tail toward zero (skewed right,
+    # most values negative): its tail runs toward zero, not away.
+    side = _side(shop, lambda rng, n: np.clip(rng.exponential(300, n) - 2_000, None, -30))
+    assert not _logged(_fitted(shop, side), "x")

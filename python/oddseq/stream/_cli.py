@@ -1626,7 +1626,9 @@ def _stream(args, held) -> int:
             repeats_dropped=counts["n_duplicates_dropped"] if args.drop_duplicates else None,
         )
         out.flush()
-        said = early.said(n_alerts, resumed=resumed is not None)
+        said = early.said(
+            n_alerts, resumed=resumed is not None, warming=keeper is not None and resumed is None
+        )
         if said:  # (before the summary, which ends the run's words)
             print(f"oddseq stream: {said}", file=sys.stderr)
         print(summary + reader.time_advice, file=sys.stderr)
@@ -1997,9 +1999,11 @@ class _EarlyAlerts:
         if self.shortest is not None and int(length) < self.shortest:
             self.n_early += 1
 
-    def said(self, n_alerts: int, resumed: bool = False) -> str:
+    def said(self, n_alerts: int, resumed: bool = False, warming: bool = False) -> str:
         """The note, or "". ``resumed``: a run from a checkpoint, warm already: its early
-        alerts are of entities new to the stream, which have no history to replay."""
+        alerts are of entities new to the stream, which have no history to replay.
+        ``warming``: a first run writing a checkpoint, the warm start itself (review RV2
+        s42 M3: it was told to do what it was doing)."""
         if self.n_early < _EARLY_ALERTS_MIN or 2 * self.n_early < n_alerts:
             return ""
         said = (
@@ -2011,6 +2015,11 @@ class _EarlyAlerts:
             return said + (
                 "These entities are new to the stream; a model fitted with --min-events N "
                 "(oddseq fit) alerts on an entity from its N-th event on"
+            )
+        if warming:
+            return said + (
+                "Where this run replayed the history, it is the warm start: set its alerts "
+                "aside and run the new events with the same --checkpoint FILE"
             )
         return said + (
             "Warm the stream on the history first: replay it with --checkpoint FILE (its "

@@ -536,7 +536,6 @@ class StreamScorer:
                 "without times; leave them out"
             )
         self.lateness_ns_, self.ttl_ns_ = int(lateness_ns), int(ttl_ns)
-        self._warn_short_ttl(ttl)
         # How the state is kept, for calibrate's replay through a state of its own.
         self._state_options = dict(
             lateness=lateness,
@@ -659,28 +658,6 @@ class StreamScorer:
         )
 
     # ---- construction
-
-    def _warn_short_ttl(self, ttl) -> None:
-        """A warning where ``ttl`` is under the fitted entities' median duration: an
-        entity idle longer is forgotten and comes back as a new one, its history's start,
-        which a model fitted on whole histories reads as odd (trial s42b: --ttl 30min on
-        a model of 3-day histories, alerts 46 -> 60, 4,056 evicted, without a word)."""
-        timing = (getattr(self.pipeline, "_fitted_data", None) or {}).get("timing") or {}
-        median = timing.get("duration_median_s")
-        if not self.ttl_ns_ or median is None or self.ttl_ns_ / 1e9 >= median:
-            return
-        from .._reasons import _format_one
-
-        q90 = timing.get("duration_q90_s", median)
-        warnings.warn(
-            f"ttl={ttl!r} (--ttl from the shell) is under the fitted entities' median duration "
-            f"({_format_one('duration_s', median)}): an entity idle longer is forgotten and "
-            "comes back as a new one, a history's start, which the model reads as odd. "
-            "Set it above the durations the model was fitted on (their 90th percentile: "
-            f"{_format_one('duration_s', q90)}), or leave it out",
-            DataWarning,
-            stacklevel=user_stacklevel(),
-        )
 
     def _check_pipeline(self):
         import os
@@ -2006,20 +1983,17 @@ class StreamScorer:
             # The replay (update_one's path) checks no unit: a log of spreadsheet serial
             # dates is judged here, on its numeric times, and said once for the stream.
             self._serial_check(check.get("serial"), *check["time_range"])
-        with warnings.catch_warnings():
-            # (the scorer's own ttl, said when it was made: not again for its replay)
-            warnings.filterwarnings("ignore", r"ttl=.* is under the fitted", DataWarning)
-            twin = StreamScorer(
-                self.pipeline,
-                entity=self.entity,
-                event=self.event,
-                time=self.time,
-                item=self.item,
-                value=self.value,
-                drop_duplicates=self.drop_duplicates,
-                **(self._reading if times is None else dict(time_unit="ns")),
-                **self._state_options,
-            )
+        twin = StreamScorer(
+            self.pipeline,
+            entity=self.entity,
+            event=self.event,
+            time=self.time,
+            item=self.item,
+            value=self.value,
+            drop_duplicates=self.drop_duplicates,
+            **(self._reading if times is None else dict(time_unit="ns")),
+            **self._state_options,
+        )
         # A dropped event leaves its entity as it was: it raises no entity's highest,
         # so it is not scored (through the detector, 222 s for a log sent twice).
         twin._standing_answers = False

@@ -21,13 +21,6 @@ from oddseq.stream import StreamScorer
 from oddseq.stream._checks import PRUNE_FROM
 from oddseq.stream._cli import _Repeats
 
-# (these tests evict entities with a ttl far under the fitted durations on purpose: the
-# warning that says so to an analyst, s42, is tested in test_stream_ttl_s42)
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:ttl=.* is under the fitted:oddseq.exceptions.DataWarning"
-)
-
-
 COLUMNS = ["user_id", "behavior", "timestamp"]
 
 

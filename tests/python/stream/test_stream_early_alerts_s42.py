@@ -74,3 +74,16 @@ def test_a_resumed_run_names_min_events_for_entities_new_to_it():
     assert "new to the stream" in resumed and "--min-events N" in resumed
     assert early.said(30) == ""  # (most alerts came later)
     assert _EarlyAlerts(object()).said(15) == ""  # (a model without a length feature)
+
+
+def test_the_warm_start_run_is_told_it_is_one(habits, oddseq_here, tmp_path):
+    # Review RV2 s42 M3: the history's replay into a fresh checkpoint was told to replay
+    # the history into a checkpoint.
+    model = tmp_path / "m.oddseq"
+    assert oddseq_here(["fit", habits / "all.csv", *ROLES, "--save", model]).returncode == 0
+    state = tmp_path / "state.ckpt"
+    history = (habits / "history.csv").read_text()
+    warm = oddseq_here(["stream", "--model", model, *ROLES, "--checkpoint", state], history)
+    note = [line for line in warm.stderr.splitlines() if "fewer events than the shortest" in line]
+    assert len(note) == 1 and "it is the warm start" in note[0]
+    assert "Warm the stream on the history first" not in note[0]

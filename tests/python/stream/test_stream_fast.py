@@ -16,13 +16,6 @@ from oddseq.sequences import Sequences
 from oddseq.stream import RiverAdapter, StreamEvent, StreamScorer
 from oddseq.stream._cli import _alert_id
 
-# (these tests evict entities with a ttl far under the fitted durations on purpose: the
-# warning that says so to an analyst, s42, is tested in test_stream_ttl_s42)
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:ttl=.* is under the fitted:oddseq.exceptions.DataWarning"
-)
-
-
 # A reason quotes a typical value with whose it is (test_reasons_whose_typical).
 WHOSE = (
     r"\((?:typical|log-scale average|expected|(?:normal )?entities like it have) "

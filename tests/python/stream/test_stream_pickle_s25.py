@@ -19,13 +19,6 @@ from oddseq.datasets import make_ecommerce
 from oddseq.sequences import Sequences
 from oddseq.stream import StreamScorer
 
-# (these tests evict entities with a ttl far under the fitted durations on purpose: the
-# warning that says so to an analyst, s42, is tested in test_stream_ttl_s42)
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:ttl=.* is under the fitted:oddseq.exceptions.DataWarning"
-)
-
-
 ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id", value="price")
 UNSEEN = ["refund", "chargeback", "login"]
 

@@ -16,13 +16,6 @@ from oddseq.sequences import Sequences
 from oddseq.stream import StreamScorer
 from oddseq.stream._checks import PRUNE_FROM, UNSEEN_KEPT
 
-# (these tests evict entities with a ttl far under the fitted durations on purpose: the
-# warning that says so to an analyst, s42, is tested in test_stream_ttl_s42)
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:ttl=.* is under the fitted:oddseq.exceptions.DataWarning"
-)
-
-
 ROLES = dict(entity="c", event="p", time="t")
 UNSEEN = "event types not seen in fitting"
 
