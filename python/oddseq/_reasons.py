@@ -144,7 +144,11 @@ def _ratio_text(log2_ratio: float) -> str:
     if not math.isfinite(log2_ratio):
         return f"{log2_ratio}"
     if log2_ratio < 1000:
-        return f"x{2.0**log2_ratio:.2g}"
+        text = f"{2.0**log2_ratio:.2g}"
+        rounded = float(text)
+        if "e+" in text and rounded < 1e15:  # ("x1,400", not "x1.4e+03": review RV2 s42)
+            return f"x{rounded:,.0f}"
+        return f"x{text}"
     tens = log2_ratio * math.log10(2.0)
     power = math.floor(tens)
     mantissa = f"{10.0 ** (tens - power):.2g}"

@@ -53,6 +53,8 @@ def test_each_value_is_written_as_it_is_alone():
     [
         (2.0, "x4"),
         (-1.0, "x0.5"),
+        (10.5, "x1,400"),  # (a ratio over nothing before, in full: not "x1.4e+03")
+        (6.64, "x100"),
         (1024.0, "x1.8e+308"),
         (5000.0, "x1.4e+1505"),
         (-1100.0, "x0"),
