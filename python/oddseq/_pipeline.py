@@ -842,15 +842,19 @@ def _n_scored_as_fitted(ids, lengths, ends, fitted_ids, fitted_lengths, fitted_e
     return int(alike.sum())
 
 
-def _warn_scored_as_fitted(n_same: int, n_scored: int) -> None:
+def _warn_scored_as_fitted(
+    n_same: int, n_scored: int, found_in: str = "in normal", about: bool = False
+) -> None:
     """The warning of ``_warn_if_scoring_what_was_fitted``, where a fifth or more are the
     same: those cannot be flagged, whatever they did. It waited for more than half, and a
     log of 1,500 users scored with 700 of them as normal flagged none, 27 of its 30 planted
     anomalies among the 700 (NA s34); a tenth (a few fitted entities among new ones)
-    stays silent."""
+    stays silent. ``found_in``: where they were found (the argument, or the model);
+    ``about``: ``n_same`` is estimated from a sample."""
     if 5 * n_same >= n_scored and n_same > 0:
         warnings.warn(
-            f"{n_same:,} of the {n_scored:,} entities scored are in normal with "
+            f"{'about ' if about else ''}{n_same:,} of the {n_scored:,} entities scored are "
+            f"{found_in} with "
             "the same events: the model is fitted on them, and a model scores what it was "
             "fitted on as normal, so their flags say little (they score as normal whatever "
             "they did). Score data it did not see (a later period, or entities held out of "
@@ -858,6 +862,39 @@ def _warn_scored_as_fitted(n_same: int, n_scored: int) -> None:
             DataWarning,
             stacklevel=user_stacklevel(),
         )
+
+
+def entity_fingerprints(seqs: Sequences) -> np.ndarray:
+    """One uint64 a sequence of ``seqs``, a hash of what ``_n_scored_as_fitted`` compares
+    (its id, length, first and last events and times): a normal-only model keeps them
+    (``_fitted_data.kept_fingerprints``) to count, when it scores, the entities it was
+    fitted on (``_warn_if_scoring_fitted_normal``)."""
+    has_events = np.flatnonzero(seqs.lengths > 0)
+    parts = [
+        pd.util.hash_pandas_object(seqs.ids, index=False).to_numpy(),
+        seqs.lengths.astype(np.uint64),
+    ]
+    for end in _ends(seqs, has_events):
+        hashed = np.zeros(len(seqs), dtype=np.uint64)
+        hashed[has_events] = pd.util.hash_array(np.asarray(end))
+        parts.append(hashed)
+    return _fitted_data.combined_hash(parts)
+
+
+def _warn_if_scoring_fitted_normal(pipeline, seqs: Sequences) -> None:
+    """``_warn_scored_as_fitted`` for a normal-only model scoring entities it was fitted
+    on, by the fingerprints it kept (a saved model has no ``normal`` log to compare with;
+    an unsupervised fit kept none: its table of the fitted log is its verdict)."""
+    fitted = getattr(pipeline, "_fitted_data", None) or {}
+    if fitted.get("fingerprints") is None:
+        return
+    n_same = _fitted_data.fingerprints_found(fitted, entity_fingerprints(seqs))
+    _warn_scored_as_fitted(
+        min(n_same, len(seqs)),
+        len(seqs),
+        "among those the model was fitted on as normal,",
+        about=fitted["fingerprints"]["share"] < 1.0,
+    )
 
 
 # groups="auto" looks for groups up to this many events; above it, the per-entity model
@@ -2354,6 +2391,10 @@ class AnomalyPipeline(SaveMixin):
         _check_the_log(seqs)
         # What scoring compares new data with (columns, event types, time span).
         self._fitted_data = _fitted_data.describe(seqs)
+        if self.normal_:  # (what score tells of the entities fitted on)
+            self._fitted_data["fingerprints"] = _fitted_data.kept_fingerprints(
+                entity_fingerprints(seqs)
+            )
         self._explain_rows = {}  # what explain(entity_ids) reads (see _remember)
         self._per_thread = threading.local()  # each thread's last score (see _last_score)
         self._last_score().left_out = n_all - len(seqs)  # (by min_events)
@@ -2922,6 +2963,8 @@ class AnomalyPipeline(SaveMixin):
             return None
         _check_the_log(seqs, learning=False)
         _fitted_data.warn_if_unlike(self, seqs)  # columns, event types, time span
+        if not _LOG_CHECKED.get():  # (detect_anomalies compared with normal itself)
+            _warn_if_scoring_fitted_normal(self, seqs)
         token = _SIDE_GIVEN.set((self, side))
         try:
             data = self._input_stage().transform(self, seqs)

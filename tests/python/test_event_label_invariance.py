@@ -50,6 +50,8 @@ def _sequences(log, labels):
     return Sequences.from_events(_named(log, labels), entity="u", event="e", time="t")
 
 
+# (it scores the normal log it was fitted on, as the warning says)
+@pytest.mark.filterwarnings("ignore:.*among those the model was fitted on as normal")
 @pytest.mark.parametrize("method", ["auto", "markov"])
 @pytest.mark.filterwarnings(r"ignore:only \d+ normal sequences for the cut:UserWarning")
 def test_relabelled_events_normal_only_and_markov(method):

@@ -34,6 +34,8 @@ def old_model():
     return pipe, log
 
 
+# (it scores the normal log it was fitted on, as the warning says)
+@pytest.mark.filterwarnings("ignore:.*among those the model was fitted on as normal")
 def test_reading_it_from_a_file_says_what_its_cut_is_and_the_fix(old_model, tmp_path):
     pipe, log = old_model
     path = pipe.save(tmp_path / "old.oddseq")

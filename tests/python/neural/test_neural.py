@@ -884,6 +884,8 @@ def test_transformer_layers_by_objective():
             TransformerDetector(n_layers=wrong, **FAST).fit(fit)
 
 
+# (it scores the normal log it was fitted on, as the warning says)
+@pytest.mark.filterwarnings("ignore:.*among those the model was fitted on as normal")
 def test_pipeline_lstm_normal_only_cuts_with_the_lstms_own_rule(tmp_path, epochs):
     """AnomalyPipeline(method="lstm").fit(..., normal=True): the LSTM fitted normal-only
     itself (count term, its own out-of-fold cut at the pipeline's rate, its support
@@ -927,6 +929,8 @@ def test_pipeline_lstm_normal_only_cuts_with_the_lstms_own_rule(tmp_path, epochs
         torch.set_num_threads(before)
 
 
+# (it scores the normal log it was fitted on, as the warning says)
+@pytest.mark.filterwarnings("ignore:.*among those the model was fitted on as normal")
 @pytest.mark.parametrize("method", ["transformer", "autoencoder"])
 def test_pipeline_neural_normal_only_cuts_with_the_models_own_rule(
     method, tmp_path, monkeypatch, epochs
