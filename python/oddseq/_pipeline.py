@@ -1249,6 +1249,10 @@ def _tail_refit(scores: np.ndarray, rate: float, cut: float) -> dict | None:
     }
 
 
+# A first cut of fewer flags than this is no share to advise (see _warn_collapsed_cut).
+_FEWER_SHOWN = 3
+
+
 def _warn_collapsed_cut(
     n: int, rate: float, refit: dict, flagged: int, plain: int | None = None
 ) -> None:
@@ -1258,7 +1262,11 @@ def _warn_collapsed_cut(
     or fewer where the detector's own floor raised it; None: ``flagged``), and how to
     flag fewer where the group at the top is normal."""
     first = refit["first_n_flagged"]
-    fewer = max(first, 1) / n
+    # The share to advise: the first cut's, where it flagged a few; a cut of none or one
+    # or two is no share to pass (a trial's "e.g. 0.00033": one entity of 3,063), so half
+    # the rate, as a share that flags fewer than the cut does.
+    fewer = first / n if first >= _FEWER_SHOWN else rate / 2
+    example = f"{fewer:.2g} for the first cut's" if first >= _FEWER_SHOWN else f"{fewer:.2g}"
     plain = flagged if plain is None else plain
     floor = plain != refit["n_flagged"]
     warnings.warn(
@@ -1270,12 +1278,14 @@ def _warn_collapsed_cut(
             if refit["set_aside"]
             else "fitted on. Moved toward the gap under the group at the top"
         )
-        + f", the cut flags {plain:,} ({plain / n:.2%}; "
-        "threshold_info_['tail_refit']"
+        # The number the table shows first: a trial read the refit's 12 where the
+        # bagged cut flagged 67.
+        + f", the cut flags {flagged:,} ({flagged / n:.2%}; threshold_info_['tail_refit']"
         + (
             ""
             if plain == flagged
-            else f"; {flagged:,} bagged over bootstrap draws, threshold_info_['bagged']"
+            else f"; the repaired cut alone flagged {plain:,}, {flagged:,} bagged over "
+            "bootstrap draws, threshold_info_['bagged']"
         )
         + "): "
         + (
@@ -1284,8 +1294,8 @@ def _warn_collapsed_cut(
             else "the group at the top, and about the rate's share of the rest. "
         )
         + "If the group is a minority of alike normal entities (read its reasons at the top "
-        f"of the ranked table), pass contamination= the share to flag, e.g. {fewer:.2g} for "
-        f"the first cut's (oddseq detect or oddseq fit --contamination {fewer:.2g}).",
+        f"of the ranked table), pass contamination= the share to flag, e.g. {example} "
+        f"(oddseq detect or oddseq fit --contamination {fewer:.2g}).",
         DataWarning,
         stacklevel=user_stacklevel(),
     )

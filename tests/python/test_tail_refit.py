@@ -135,19 +135,25 @@ def test_the_pipeline_repairs_its_cut_where_it_collapsed_and_says_so(fitted):
     }
     assert f"refitted without the top {why['set_aside'] / scores.size:.2%}" in info["rule"]
     (message,) = [str(w.message) for w in caught if "automatic cut" in str(w.message)]
-    share = flagged / scores.size
+    final = bagged["n_flagged"]
     assert f"first flagged {first_flagged:,} of {scores.size:,} entities" in message
     assert "under half of false_alarm_rate=0.01" in message
-    assert f"the cut flags {flagged:,} ({share:.2%}" in message
-    if bagged["n_flagged"] != flagged:
-        assert f"; {bagged['n_flagged']:,} bagged over bootstrap draws" in message
-    # the option it names exists and flags about the first cut's count
-    fewer = max(first_flagged, 1) / scores.size
+    # the table's count first (a trial read the refit's 12 where the table flagged 67)
+    assert f"the cut flags {final:,} ({final / scores.size:.2%}" in message
+    if final != flagged:
+        assert f"the repaired cut alone flagged {flagged:,}, {final:,} bagged over" in message
+    # the option it names exists and flags about the first cut's count, or half the rate
+    # where the first cut flagged too few to be a share to pass
     said = " ".join(message.split())
-    advice = f"e.g. {fewer:.2g} for the first cut's (oddseq detect or oddseq fit --contamination"
-    assert f"{advice} {fewer:.2g})" in said
+    if first_flagged >= 3:
+        fewer = first_flagged / scores.size
+        advice = f"e.g. {fewer:.2g} for the first cut's (oddseq detect or oddseq fit"
+        want = first_flagged
+    else:
+        fewer, advice, want = 0.005, "e.g. 0.005 (oddseq detect or oddseq fit", 0.005 * scores.size
+    assert f"{advice} --contamination {fewer:.2g})" in said
     top = scores > np.quantile(scores, 1 - float(f"{fewer:.2g}"))
-    assert abs(int(top.sum()) - max(first_flagged, 1)) <= 2
+    assert abs(int(top.sum()) - want) <= 2
 
 
 def test_the_pipeline_records_no_refit_where_the_first_fit_held(fitted):
@@ -206,3 +212,17 @@ def test_the_warning_says_which_repair_acted(set_aside, said):
     text = str(caught[0].message)
     assert said in text and "0.00%" not in text
     assert "flags 120 (6.00%" in text
+
+
+def test_a_first_cut_of_one_or_none_is_no_share_to_advise():
+    # Trial s43 M2: "e.g. 0.00033 for the first cut's" (1 of 3,063): half the rate instead.
+    from oddseq._pipeline import _warn_collapsed_cut
+
+    refit = {"first_n_flagged": 1, "set_aside": 60, "n_flagged": 12}
+    with pytest.warns(DataWarning) as caught:
+        _warn_collapsed_cut(3_063, 0.01, refit, flagged=67, plain=12)
+    said = " ".join(str(caught[0].message).split())
+    assert "the cut flags 67 (2.19%;" in said
+    assert "the repaired cut alone flagged 12, 67 bagged over bootstrap draws" in said
+    assert "e.g. 0.005 (oddseq detect or oddseq fit --contamination 0.005)" in said
+    assert "0.00033" not in said
