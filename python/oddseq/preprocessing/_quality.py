@@ -421,10 +421,42 @@ def _warn_event_ids(seqs) -> None:
     # The types the events use, not the labels the Sequences carry (a subset keeps all).
     counts = np.bincount(seqs.events, minlength=n_labels)
     present = np.flatnonzero(counts)
-    if not many_rare_types(counts[present]):
-        return
-    message = event_ids_message(n, seqs.event_labels[present], counts[present])
-    warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
+    if many_rare_types(counts[present]):
+        message = event_ids_message(n, seqs.event_labels[present], counts[present])
+    else:
+        message = _swapped_message(seqs, present.size)
+    if message is not None:
+        warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
+
+
+#: An item column of at most this many values beside an event column of
+#: ``MANY_EVENT_TYPES`` or more, ``SWAP_RATIO`` times as many, reads as the two columns
+#: given the other way round: a payments log's merchants as the event (2,893 of them, 19
+#: events each, too many to read as rare) and its 5 kinds of event as the item scored
+#: 26 flags on merchant counts without a word (trial s43 M3).
+SWAP_ITEMS, SWAP_RATIO = 50, 20
+
+
+def _swapped_message(seqs, n_types: int) -> str | None:
+    """The words of the warning that the event and item columns look swapped (see
+    ``SWAP_ITEMS``), or None where they do not (or there is no item column)."""
+    items = getattr(seqs, "items", None)
+    if items is None:
+        return None
+    items = np.asarray(items)
+    n_items = int(np.count_nonzero(np.bincount(items[items >= 0]))) if items.size else 0
+    if not (0 < n_items <= SWAP_ITEMS and n_types >= SWAP_RATIO * n_items):
+        return None
+    event, item = seqs.event_labels.name, seqs.item_labels.name
+    event = f"event column {event!r}" if event is not None else "the event column"
+    item = f"item column {item!r}" if item is not None else "the item column"
+    return (
+        f"{event} holds {n_types:,} distinct values and {item} only {n_items:,}: are they "
+        "given the other way round? The event is the kind of thing done (view, cart, "
+        "buy; auth_ok, refund), a short list that gets a count of each; the item is what "
+        "it was done to (a product, a merchant, a page). Swap event= and item= (--event "
+        "and --item from the shell) if so"
+    )
 
 
 #: A log where at least this share of its (at least ``MIN_ENTITIES``) entities have one
