@@ -1615,6 +1615,9 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
         text = text.replace(f"; {STRAY_ROUTE}", "") + (
             " (remove those rows from the file and run again)"
         )
+    # "pass time_unit='ms' (--time-unit ms from the shell)": the shell's route alone
+    # (trial s43 L1: the Python spelling first is noise in the shell).
+    text = _PYTHON_THEN_SHELL.sub(_the_shell_route, text)
     return text
 
 
@@ -1728,6 +1731,20 @@ def shell_error_text(error) -> str:
     return text.replace("min_events=", "--min-events ").replace(
         "lower min_events", "lower --min-events"
     )
+
+
+# A parameter with its value, then its shell option in brackets: "time_unit='ms'
+# (--time-unit ms from the shell)", "event=... (--event from the shell)".
+_PYTHON_THEN_SHELL = re.compile(r"\b[a-z_]+=(\S*?) \((--[a-z-]+)( [^()]*?)? from the shell\)")
+
+
+def _the_shell_route(match) -> str:
+    """The shell's option of a ``_PYTHON_THEN_SHELL`` match, with the Python value where
+    the bracket names none (``--time-format '%d'``; not for ``...`` or ``True``)."""
+    value, option, shell_value = match.groups()
+    if shell_value or value in ("", "...", "True"):
+        return option + (shell_value or "")
+    return f"{option} {value}"
 
 
 # The parameters of detect_anomalies whose shell option is their name with dashes.

@@ -258,7 +258,8 @@ WALK = [
         "epoch milliseconds",
         _milliseconds,
         {},
-        r"pass time_unit='ms' \(--time-unit ms",
+        # (the shell's words name only its option: trial s43 L1)
+        r"pass (time_unit='ms' \()?--time-unit ms",
         {"time_unit": "ms"},
         ["--time-unit", "ms"],
     ),
@@ -290,7 +291,7 @@ WALK = [
         "markov without an event column",
         lambda log: log,
         {"event": None, "method": "markov"},
-        r"pass event=\.\.\. \(--event",
+        r"pass (event=\.\.\. \()?--event",
         {"event": "behavior"},
         ["--event", "behavior"],
     ),
