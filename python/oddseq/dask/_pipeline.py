@@ -46,9 +46,11 @@ from .._pipeline import (
     item_category_map,
     no_normal_rows,
     refuse_share_with_normal,
+    session_spread_counts,
     short_flag_counts,
     short_member_frame,
     warn_neighbour_twins,
+    warn_session_spread,
     warn_short_flags,
 )
 from ..cluster import KMeans
@@ -3199,6 +3201,15 @@ def _short_flags(table, state):
     return short_flag_counts(table, seqs)
 
 
+def _session_spread(table, state):
+    """A table partition's :func:`session_spread_counts` (an entity's sessions all lie
+    in its partition, so the counts add up)."""
+    seqs = state["seqs"]
+    if isinstance(seqs.ids, pd.MultiIndex):
+        table = table.set_index(list(seqs.ids.names))
+    return session_spread_counts(table)
+
+
 def _table(state, pipeline, piece):
     # the partition's slices of the collected scores and ranks, and its group members
     # (_GroupStage.join; None without the group stage)
@@ -4161,6 +4172,10 @@ def detect_anomalies(
         if min_events < _reasons._FEW_EVENTS:  # short entities filling the flags, said
             parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]
             warn_short_flags(np.sum(_compute(parts), axis=0), _rows_are(session_gap))
+        if session_gap is not None and contamination == "auto":  # flags over the entities
+            parts = [_delayed(_session_spread)(t, s) for t, s in zip(tables, data.states)]
+            rate = pipeline.threshold_info_["false_alarm_rate"]
+            warn_session_spread(np.sum(_compute(parts), axis=0), rate)
         meta = _compute([_delayed(_head)(tables[0])])[0]
         sessions = session_gap is not None
         out_divisions = None
