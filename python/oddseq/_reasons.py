@@ -228,43 +228,95 @@ def feature_notes(pipeline) -> list[str]:
 
 
 def name_unseen_types(pipeline, reasons: np.ndarray, seqs) -> np.ndarray:
-    """``reasons`` (one per sequence of ``seqs``, the scored ones) where they say
-    ``count[<other>]`` counts "event types not seen in fitting", with the sequence's own
-    such types named ("...: 'refund'"; the most frequent two, and how many more)."""
-    if _NOTHING_POOLED not in feature_notes(pipeline):
-        return reasons
-    fitted = pipeline._fitted_event_labels()
-    # (every type of the log fitted, as where the table is of the fitted log: none to name)
+    """``reasons`` (one per sequence of ``seqs``, the scored ones) with each sequence's
+    event types not seen in fitting named (:func:`unseen_types_of`,
+    :func:`with_unseen_named`)."""
+    return with_unseen_named(reasons, *unseen_types_of(pipeline, seqs))
+
+
+def unseen_types_of(pipeline, seqs):
+    """The sequences of ``seqs`` that hold events of types the model was not fitted on:
+    (their rows, how many such events each, of how many types, the words that name
+    them: the most frequent two, the first met first among equals, and how many more).
+    Read from the events of those types alone, so a log of fitted types costs a look at
+    its labels."""
+    none = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), [])
     labels = getattr(seqs, "event_labels", None)  # (oddseq.dask's entities have none)
-    if fitted is None or (labels is not None and np.asarray(labels.isin(fitted), bool).all()):
-        return reasons
-    said = np.flatnonzero([_NOTHING_POOLED in str(r) for r in reasons])
-    if not said.size:
-        return reasons
-    some = seqs.take(said)
-    unseen = ~np.asarray(some.event_labels.isin(fitted), dtype=bool)
-    events = np.asarray(some.events)
-    row = np.repeat(np.arange(len(some)), np.diff(some.offsets))
-    new = unseen[events]
-    n_labels = max(len(some.event_labels), 1)
-    pairs, counts = np.unique(row[new] * n_labels + events[new], return_counts=True)
+    if labels is None or not len(seqs):
+        return none
+    unseen = _not_fitted(pipeline, labels)
+    if unseen is None:
+        return none
+    if not unseen.any():
+        return none
+    events = np.asarray(seqs.events)
+    at = np.flatnonzero(unseen[events])
+    if not at.size:
+        return none
+    offsets = np.asarray(seqs.offsets, dtype=np.int64)
+    row = np.searchsorted(offsets, at, side="right") - 1
+    n_labels = max(len(labels), 1)
+    pairs, counts = np.unique(row * n_labels + events[at], return_counts=True)
     rows, codes = pairs // n_labels, pairs % n_labels
     order = np.lexsort((codes, -counts, rows))  # per row, the most frequent first
-    named = [[] for _ in range(len(some))]
-    for r, c in zip(rows[order].tolist(), codes[order].tolist()):
-        named[r].append(c)
-    reasons = reasons.copy()
-    for at, codes_of in zip(said.tolist(), named):
-        if not codes_of:
-            continue
-        labels = some.event_labels[codes_of[:_UNSEEN_NAMED]]
-        words = ", ".join(
+    rows, codes, counts = rows[order], codes[order], counts[order]
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    ends = np.r_[starts[1:], rows.size]
+    words = []
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        named = labels[codes[start : min(end, start + _UNSEEN_NAMED)]]
+        text = ", ".join(
             repr(shorten(v, _POOLED_LABEL)) if isinstance(v, str) else shorten(str(v))
-            for v in labels
+            for v in named
         )
-        rest = len(codes_of) - _UNSEEN_NAMED
-        words += f" and {rest:,} more" if rest > 0 else ""
-        reasons[at] = str(reasons[at]).replace(_NOTHING_POOLED, f"{_NOTHING_POOLED}: {words}", 1)
+        rest = end - start - _UNSEEN_NAMED
+        words.append(text + (f" and {rest:,} more" if rest > 0 else ""))
+    totals = np.add.reduceat(counts, starts) if starts.size else np.empty(0, np.int64)
+    return rows[starts], totals, ends - starts, words
+
+
+def _not_fitted(pipeline, labels) -> np.ndarray | None:
+    """Which of the event ``labels`` the model was not fitted on, or None where it does
+    not know every type it was fitted on: the encoder's own where it pools none (it
+    keeps them all), else the fitted log's recorded types where they are all of them
+    (a log of more than ``_fitted_data.RECORDED_EVENT_TYPES`` keeps its most frequent;
+    the count features keep 30 by name and pool the rest, which are fitted all the same)."""
+    if _NOTHING_POOLED in feature_notes(pipeline):
+        fitted = pipeline._fitted_event_labels()
+        if fitted is not None:
+            return ~np.asarray(labels.isin(fitted), dtype=bool)
+    recorded = (getattr(pipeline, "_fitted_data", None) or {}).get("event_types")
+    if recorded is None or pipeline._fitted_data.get("n_event_types") != len(recorded):
+        return None
+    # (recorded as text, as the unseen-types warning compares them)
+    return ~np.asarray(pd.Index(labels.astype(str)).isin(recorded), dtype=bool)
+
+
+def unseen_clause(n_events: int, n_types: int, words: str) -> str:
+    """What a reason that does not name them adds of an entity's event types not seen
+    in fitting (trial s42b L2: renamed views flagged as "favourites per view 1" without
+    a word of the new type): "; 2 events of a type not seen in fitting: 'share'"."""
+    events = "event" if n_events == 1 else "events"
+    types = "a type" if n_types == 1 else "types"
+    return f"; {n_events:,} {events} of {types} not seen in fitting: {words}"
+
+
+def with_unseen_named(reasons, rows, totals, kinds, words) -> np.ndarray:
+    """``reasons`` with the unseen types of the sequences at ``rows`` named
+    (:func:`unseen_types_of`): after ``count[<other>]``'s "event types not seen in
+    fitting" where the reason says it ("...: 'refund'"), else at its end
+    (:func:`unseen_clause`)."""
+    if not len(rows):
+        return reasons
+    reasons = np.asarray(reasons, dtype=object).copy()
+    for at, total, n_types, text in zip(
+        np.asarray(rows).tolist(), np.asarray(totals).tolist(), np.asarray(kinds).tolist(), words
+    ):
+        reason = str(reasons[at])
+        if _NOTHING_POOLED in reason:
+            reasons[at] = reason.replace(_NOTHING_POOLED, f"{_NOTHING_POOLED}: {text}", 1)
+        else:
+            reasons[at] = reason + unseen_clause(total, n_types, text)
     return reasons
 
 

@@ -123,7 +123,6 @@ from ..utils._rows import (
 )
 from ..utils._stacklevel import user_stacklevel
 from ..utils._stats import MAD_TO_STD, spread_or_std
-from ..utils._text import text_array
 from ..utils._time import (
     MAKE_UNREADABLE_MISSING,
     _merge_digit_facts,
@@ -1444,34 +1443,25 @@ class _NoEvents:
 
 
 def _unseen_named(seqs, pipeline):
-    """Per sequence of the partition, what a reason that says "event types not seen in
-    fitting" adds to it (": 'refund'"), by one machine's ``_reasons.name_unseen_types``
-    on the sequences themselves (the table's pass holds no events); None where none
-    has such a type."""
-    fitted = pipeline._fitted_event_labels()
-    if fitted is None or not len(seqs):
+    """Per sequence of the partition, its event types not seen in fitting as one
+    machine's ``_reasons.unseen_types_of`` reads them from its events (the table's pass
+    holds none): (events, types, words), or None; None where no sequence has one."""
+    rows, totals, kinds, words = _reasons.unseen_types_of(pipeline, seqs)
+    if not len(rows):
         return None
-    unseen = ~np.asarray(seqs.event_labels.isin(fitted), dtype=bool)
-    if not unseen.any():
-        return None
-    row = np.repeat(np.arange(len(seqs)), seqs.lengths)
-    rows = np.unique(row[unseen[np.asarray(seqs.events)]])
-    phrase = _reasons._NOTHING_POOLED
-    said = _reasons.name_unseen_types(pipeline, text_array(rows.size, phrase), seqs.take(rows))
     named = np.full(len(seqs), None, dtype=object)
-    named[rows] = [str(s)[len(phrase) :] for s in said]
+    named[rows] = list(zip(totals.tolist(), kinds.tolist(), words))
     return named
 
 
 def _with_unseen_named(reasons: np.ndarray, named: np.ndarray) -> np.ndarray:
     """The table's reasons with the event types never fitted named (``_unseen_named``),
-    as one machine's table says them."""
-    phrase = _reasons._NOTHING_POOLED
-    reasons = reasons.copy()
-    for at in np.flatnonzero(np.array([bool(n) for n in named])):
-        if phrase in str(reasons[at]):
-            reasons[at] = str(reasons[at]).replace(phrase, phrase + named[at], 1)
-    return reasons
+    as one machine's table says them (``_reasons.with_unseen_named``)."""
+    rows = np.flatnonzero(np.array([n is not None for n in named], dtype=bool))
+    if not rows.size:
+        return reasons
+    totals, kinds, words = zip(*named[rows])
+    return _reasons.with_unseen_named(reasons, rows, np.array(totals), np.array(kinds), words)
 
 
 def _encode(state, pipeline, fitting: bool):

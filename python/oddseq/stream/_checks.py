@@ -959,8 +959,9 @@ class UnseenTypes:
 
     def name(self, pipeline, keys, reasons, counts) -> np.ndarray:
         """``reasons`` of these entities (keys) with their kept unseen types named where
-        they say "event types not seen in fitting" and the types kept account for all
-        their ``counts`` (count[<other>])."""
+        the types kept account for all their ``counts`` (count[<other>]): after "event
+        types not seen in fitting" where the reason says it, else at its end, where all
+        its types are kept (``_reasons.with_unseen_named``, as the batch's table)."""
         from .._reasons import _NOTHING_POOLED, _UNSEEN_NAMED, name_unseen_types
         from ..sequences import Sequences
 
@@ -972,8 +973,8 @@ class UnseenTypes:
             i
             for i, (key, reason, n) in enumerate(zip(keys, reasons.tolist(), counts))
             if key in by_key
-            and _NOTHING_POOLED in str(reason)
             and sum(by_key[key].values()) + more.get(key, 0) >= n
+            and (_NOTHING_POOLED in str(reason) or key not in more)
         ]
         if not at:
             return reasons

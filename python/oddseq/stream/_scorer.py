@@ -1513,12 +1513,7 @@ class StreamScorer:
         one call, as the run's alerts are named where none are found (an entity's names
         depend on its own types alone), but for entities alerting again in the run (a
         call a round)."""
-        from .._reasons import _NOTHING_POOLED
-
         lines, keys, labels = found
-        if not any(_NOTHING_POOLED in str(r) for r in reasons):  # (no names to give)
-            self._unseen_types.add(keys, labels)
-            return reasons
         alert_keys, alert_lines = run.key, run.line
         rank = np.zeros(len(alert_keys), dtype=np.int64)
         if len(np.unique(alert_keys)) < len(alert_keys):
