@@ -26,6 +26,8 @@ pytest.importorskip("pyarrow")
 pytestmark = [
     pytest.mark.filterwarnings(r"ignore:only \d+ normal sequences for the cut:UserWarning"),
     pytest.mark.filterwarnings(r"ignore:\d+ of the \d+ entities scored are in normal:UserWarning"),
+    # (the sessions' flags over the users: test_session_spread_s43.py)
+    pytest.mark.filterwarnings("ignore:the flagged sessions belong to"),
 ]
 
 from oddseq.dask import detect_anomalies  # noqa: E402

@@ -56,6 +56,10 @@ def planted_log() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["user_id", "item_id", "behavior", "timestamp"])
 
 
+# (the sessions' flags over the users, said: test_session_spread_s43.py)
+pytestmark = pytest.mark.filterwarnings("ignore:the flagged sessions belong to")
+
+
 @pytest.fixture(scope="module")
 def log():
     return planted_log()

@@ -86,7 +86,7 @@ def test_the_bar():
         warn_session_spread(counts, 0.01)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        warn_session_spread(counts, 0.1)  # 40% is under 5 times 10%
+        warn_session_spread(counts, 0.1)  # 40% is under 10 times 10%
         warn_session_spread(counts, None)  # a share given
         warn_session_spread(np.array([1_000, 100, 19]), 0.001)  # fewer than 20 entities
 
