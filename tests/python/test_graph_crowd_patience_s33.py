@@ -58,3 +58,8 @@ def test_a_crowd_in_several_blocks_is_one_miss():
     # the crowd's blocks are no group
     crowd = detector.candidates_[detector.candidates_["n_members"] > 100]
     assert len(crowd) >= 3 and not crowd["is_group"].any()
+    # ... and say so where they are (trial s43: "significance inf" beside is_group False)
+    assert crowd["why_not"].isin(["a crowd", "not significant"]).all()
+    said = detector.candidates_["why_not"]
+    assert said[detector.candidates_["is_group"]].isna().all()
+    assert said[~detector.candidates_["is_group"]].notna().all()

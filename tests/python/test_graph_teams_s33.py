@@ -100,3 +100,15 @@ def test_the_fitted_detector_keeps_no_search_cache(fitted):
     det = fitted[0]
     assert not hasattr(det, "_team_index")
     assert "_team_index" not in pickle.dumps(det).decode("latin-1")
+
+
+def test_the_guilds_candidates_say_they_are_teams(fitted):
+    # trial s43 L2: a candidate beyond the null (even "significance inf") but no group
+    # said nothing of why; candidates_["why_not"] says it
+    det, _, kinds = fitted
+    cands = det.candidates_
+    guilds = cands["members"].map(lambda m: (kinds.reindex(m) == "guild").mean() > 0.5)
+    said = cands.loc[guilds & (cands["significance"] >= det.threshold), "why_not"]
+    assert len(said) and said.isin(["a team", "a crowd"]).all(), cands[["significance", "why_not"]]
+    assert cands.loc[cands["is_group"], "why_not"].isna().all()
+    assert cands.loc[~cands["is_group"], "why_not"].notna().all()

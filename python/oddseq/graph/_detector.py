@@ -314,6 +314,27 @@ def _covisit_acts(acts, block_windows, members, n_objects: int):
     return tuple(a[~there] for a in acts)
 
 
+def _why_not(finder, is_group, own, n_members, n_objects, returns, stats) -> str | None:
+    """Why a candidate block is no group, in a word or two (``candidates_["why_not"]``;
+    None for a group): a block can pass the null's test and still be no group (a team,
+    a crowd), which its ``significance`` alone does not say (trial s43: "significance
+    inf" beside ``is_group`` False)."""
+    if is_group:
+        return None
+    own = own or {}
+    if own.get("team"):
+        return "a team"
+    if own.get("crowd"):
+        return "a crowd"
+    if n_members < finder.min_members:
+        return "too few members"
+    if n_objects < 2 and not returns:
+        return "one object"
+    if stats["significance"] < finder.threshold:
+        return "not significant"
+    return "weaker than its parts"
+
+
 class GroupDetector(BaseEstimator):
     """Groups of entities that act together: order-brushing rings, click farms,
     accounts sharing devices, cards or addresses.
@@ -533,9 +554,12 @@ class GroupDetector(BaseEstimator):
         their own hours and days (``explain`` says which; the figures of the row are
         then the weaker of the tests it passed).
     candidates_ : DataFrame
-        Every block the peeling found, groups or not, with the same columns and
+        Every block the peeling found, groups or not, with the same columns,
         ``is_group`` (whether it is one of ``groups_``: a block that passed the tests
-        but falls outside the ``max_groups`` most significant is not).
+        but falls outside the ``max_groups`` most significant is not) and ``why_not``
+        (None for a group, else "a team", "a crowd", "too few members", "one object",
+        "not significant", "weaker than its parts" or "past max_groups": a team or a
+        crowd can be far beyond the null, even ``significance`` inf).
     group_edges_ : DataFrame
         Per group, member and object: ``count`` of events, ``first`` and ``last`` time.
     group_acts_ : DataFrame
@@ -1248,6 +1272,9 @@ class GroupDetector(BaseEstimator):
                             **stats,
                             "held_by": "meetings" if meetings is not None else "acts",
                             "meetings": meetings,
+                            "why_not": _why_not(
+                                self, is_group, own, rows.size, n_objects, returns, stats
+                            ),
                         }
                     )
             weight[block.cols] = 0.0
@@ -1287,6 +1314,7 @@ class GroupDetector(BaseEstimator):
         for cand in out:
             if cand["is_group"] and cand["found"] not in kept:
                 cand["is_group"] = False
+                cand["why_not"] = "past max_groups"
         return out
 
     @staticmethod
@@ -1897,6 +1925,7 @@ class GroupDetector(BaseEstimator):
         ]
         self.candidates_ = pd.DataFrame(records, columns=columns)
         self.candidates_["is_group"] = [c["is_group"] for c in candidates]
+        self.candidates_["why_not"] = [c.get("why_not") for c in candidates]
         self.candidates_.index.name = "candidate"
         self.groups_ = pd.DataFrame(groups, columns=columns)
         self.groups_.index.name = "group"
