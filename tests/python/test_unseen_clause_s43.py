@@ -103,3 +103,22 @@ def test_dask_says_it_as_one_machine():
     pd.testing.assert_series_equal(
         many["reason"].sort_index(), one["reason"].sort_index(), check_names=False
     )
+
+
+def test_the_most_frequent_two_are_named_and_the_rest_counted():
+    from oddseq._reasons import unseen_types_of
+
+    model = AnomalyPipeline(random_state=0).fit(Sequences.from_events(_log(), **ROLES))
+    later = Sequences.from_lists(
+        [
+            ["view", "zz", "yy", "yy", "xx", "ww", "ww", "ww"],  # ww 3, yy 2, then two more
+            ["view", "cart"],
+            ["buy", "qq", "pp"],  # a tie: in the labels' order
+            ["view", 7],  # a number among text types: as text
+        ],
+        ids=[10, 11, 12, 13],
+    )
+    rows, totals, kinds, words = unseen_types_of(model, later)
+    assert rows.tolist() == [0, 2, 3] and totals.tolist() == [7, 2, 1]
+    assert kinds.tolist() == [4, 2, 1]
+    assert list(words) == ["'ww', 'yy' and 2 more", "'pp', 'qq'", "'7'"]
