@@ -1507,7 +1507,12 @@ def _checked_side(side, entity=None) -> pd.DataFrame:
             f"entity_features has repeated entity ids in {where} ({repeated.size:,} ids: "
             f"{shown}); give one row per entity, e.g. {fix} (the last row of each id)"
         )
-    bad = [c for c in side.columns if not pd.api.types.is_numeric_dtype(side[c])]
+    # (Arrow booleans are booleans, though pandas calls them no numbers: trial s43b M2)
+    bad = [
+        c
+        for c in side.columns
+        if not (pd.api.types.is_numeric_dtype(side[c]) or pd.api.types.is_bool_dtype(side[c]))
+    ]
     if bad or side.shape[1] == 0:
         raise TypeError(
             f"entity_features needs numeric or boolean columns; {_side_fixes(side, bad, entity)}"

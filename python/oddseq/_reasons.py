@@ -237,7 +237,7 @@ def name_unseen_types(pipeline, reasons: np.ndarray, seqs) -> np.ndarray:
 def unseen_types_of(pipeline, seqs):
     """The sequences of ``seqs`` that hold events of types the model was not fitted on:
     (their rows, how many such events each, of how many types, the words that name
-    them: the most frequent two, ties in the labels' order, and how many more).
+    them: the most frequent two, the first met first among equals, and how many more).
     Read from the events of those types alone, so a log of fitted types costs a look at
     its labels."""
     none = (
@@ -259,9 +259,12 @@ def unseen_types_of(pipeline, seqs):
     offsets = np.asarray(seqs.offsets, dtype=np.int64)
     row = np.searchsorted(offsets, at, side="right") - 1
     n_labels = max(len(labels), 1)
-    pairs, counts = np.unique(row * n_labels + events[at], return_counts=True)
+    pairs, first, counts = np.unique(
+        row * n_labels + events[at], return_index=True, return_counts=True
+    )
     rows, codes = pairs // n_labels, pairs % n_labels
-    order = np.lexsort((codes, -counts, rows))  # per row, the most frequent first
+    # per row, the most frequent first, then the first met (as the stream keeps them)
+    order = np.lexsort((first, -counts, rows))
     rows, codes, counts = rows[order], codes[order], counts[order]
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     kinds = np.diff(np.r_[starts, rows.size])
@@ -298,15 +301,19 @@ def _not_fitted(pipeline, labels) -> np.ndarray | None:
     keeps them all), else the fitted log's recorded types where they are all of them
     (a log of more than ``_fitted_data.RECORDED_EVENT_TYPES`` keeps its most frequent;
     the count features keep 30 by name and pool the rest, which are fitted all the same)."""
+    # (as Python objects: an Arrow dictionary's labels refuse to meet plain text in isin,
+    # trial s43b H1; the values are what is compared)
+    labels = pd.Index(np.asarray(labels, dtype=object))
     if _NOTHING_POOLED in feature_notes(pipeline):
         fitted = pipeline._fitted_event_labels()
         if fitted is not None:
-            return ~np.asarray(labels.isin(fitted), dtype=bool)
+            return ~np.asarray(labels.isin(np.asarray(fitted, dtype=object)), dtype=bool)
     recorded = (getattr(pipeline, "_fitted_data", None) or {}).get("event_types")
     if recorded is None or pipeline._fitted_data.get("n_event_types") != len(recorded):
         return None
     # (recorded as text, as the unseen-types warning compares them)
-    return ~np.asarray(pd.Index(labels.astype(str)).isin(recorded), dtype=bool)
+    text = pd.Index(labels.astype(str), dtype=object)
+    return ~np.asarray(text.isin(np.asarray(recorded, dtype=object)), dtype=bool)
 
 
 def unseen_clause(n_events: int, n_types: int, words: str) -> str:

@@ -633,6 +633,13 @@ def _narrow_ints(values: np.ndarray):
     return out, low
 
 
+def _is_dictionary(dtype: pd.ArrowDtype) -> bool:
+    """Whether an Arrow dtype is a dictionary (pyarrow is there where one exists)."""
+    import pyarrow as pa
+
+    return pa.types.is_dictionary(dtype.pyarrow_dtype)
+
+
 class _Packed:
     """An input partition's columns as the shuffle holds them: 64-bit integer columns
     (entity ids, Unix times, item ids) as uint32 offsets from a base where their span
@@ -657,6 +664,13 @@ class _Packed:
     @staticmethod
     def _pack(series: pd.Series):
         dtype = series.dtype
+        if isinstance(dtype, pd.ArrowDtype) and _is_dictionary(dtype):
+            # An Arrow dictionary (a Parquet file of categories read with pyarrow's
+            # dtypes) as its values: each input partition has its own dictionary, and
+            # the pieces of two of them, put together, made an entity's sequence twice
+            # with negative lengths (trial s43b M1).
+            series = series.astype(pd.ArrowDtype(dtype.pyarrow_dtype.value_type))
+            dtype = series.dtype
         if isinstance(dtype, np.dtype) and dtype.kind in "iu" and dtype.itemsize == 8:
             values = series.to_numpy()
             narrow = _narrow_ints(values)
