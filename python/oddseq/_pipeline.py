@@ -899,22 +899,27 @@ def _n_scored_as_fitted(ids, lengths, ends, fitted_ids, fitted_lengths, fitted_e
 
 
 def _warn_scored_as_fitted(
-    n_same: int, n_scored: int, found_in: str = "in normal", about: bool = False
+    n_same: int,
+    n_scored: int,
+    found_in: str = "in normal",
+    about: bool = False,
+    held_out: str = "held out of normal",
+    rows: str = "entities",
 ) -> None:
     """The warning of ``_warn_if_scoring_what_was_fitted``, where a fifth or more are the
     same: those cannot be flagged, whatever they did. It waited for more than half, and a
     log of 1,500 users scored with 700 of them as normal flagged none, 27 of its 30 planted
     anomalies among the 700 (NA s34); a tenth (a few fitted entities among new ones)
     stays silent. ``found_in``: where they were found (the argument, or the model);
-    ``about``: ``n_same`` is estimated from a sample."""
+    ``about``: ``n_same`` is estimated from a sample; ``held_out``: where unseen entities
+    come from; ``rows``: what the rows are ("entities", "sessions")."""
     if 5 * n_same >= n_scored and n_same > 0:
         warnings.warn(
-            f"{'about ' if about else ''}{n_same:,} of the {n_scored:,} entities scored are "
+            f"{'about ' if about else ''}{n_same:,} of the {n_scored:,} {rows} scored are "
             f"{found_in} with "
             "the same events: the model is fitted on them, and a model scores what it was "
             "fitted on as normal, so their flags say little (they score as normal whatever "
-            "they did). Score data it did not see (a later period, or entities held out of "
-            "normal)",
+            f"they did). Score data it did not see (a later period, or {rows} {held_out})",
             DataWarning,
             stacklevel=user_stacklevel(),
         )
@@ -944,13 +949,25 @@ def _warn_if_scoring_fitted_normal(pipeline, seqs: Sequences) -> None:
     fitted = getattr(pipeline, "_fitted_data", None) or {}
     if fitted.get("fingerprints") is None:
         return
-    n_same = _fitted_data.fingerprints_found(fitted, entity_fingerprints(seqs))
+    found, looked_up = _fitted_data.fingerprints_found(fitted, entity_fingerprints(seqs))
+    share = float(fitted["fingerprints"]["share"])
+    if share < 1.0:  # a sample: said where a fifth or more is what it can show
+        if _fitted_data.share_lower_bound(found, looked_up) < 0.2:
+            return
+        found = round(found / share)
     _warn_scored_as_fitted(
-        min(n_same, len(seqs)),
+        min(found, len(seqs)),
         len(seqs),
         "among those the model was fitted on as normal,",
-        about=fitted["fingerprints"]["share"] < 1.0,
+        about=share < 1.0,
+        held_out="held out of the log it was fitted on",
+        rows=_rows_are(_session_gap_of(fitted)),
     )
+
+
+def _session_gap_of(fitted: dict):
+    """The session gap a model was fitted with (None: whole entities)."""
+    return (fitted.get("columns") or {}).get("session_gap_ns")
 
 
 # groups="auto" looks for groups up to this many events; above it, the per-entity model
@@ -1321,7 +1338,8 @@ def _warn_collapsed_cut(
     # The share to advise: the first cut's, where it flagged a few; a cut of none or one
     # or two is no share to pass (a trial's "e.g. 0.00033": one entity of 3,063), so half
     # the rate, as a share that flags fewer than the cut does.
-    fewer = first / n if first >= _FEWER_SHOWN else rate / 2
+    # (never more than half what the cut flags: the advice is to flag fewer)
+    fewer = first / n if first >= _FEWER_SHOWN else min(rate, flagged / n) / 2
     example = f"{fewer:.2g} for the first cut's" if first >= _FEWER_SHOWN else f"{fewer:.2g}"
     plain = flagged if plain is None else plain
     floor = plain != refit["n_flagged"]
@@ -1336,12 +1354,12 @@ def _warn_collapsed_cut(
         )
         # The number the table shows first: a trial read the refit's 12 where the
         # bagged cut flagged 67.
-        + f", the cut flags {flagged:,} ({flagged / n:.2%}; threshold_info_['tail_refit']"
+        + f", the cut flags {flagged:,} ({flagged / n:.2%}; "
         + (
-            ""
+            "threshold_info_['tail_refit']"
             if plain == flagged
-            else f"; the repaired cut alone flagged {plain:,}, {flagged:,} bagged over "
-            "bootstrap draws, threshold_info_['bagged']"
+            else "bagged over bootstrap draws, threshold_info_['bagged']; the repaired cut "
+            f"alone flagged {plain:,}, threshold_info_['tail_refit']"
         )
         + "): "
         + (

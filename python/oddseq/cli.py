@@ -1742,6 +1742,8 @@ def _the_shell_route(match) -> str:
     """The shell's option of a ``_PYTHON_THEN_SHELL`` match, with the Python value where
     the bracket names none (``--time-format '%d'``; not for ``...`` or ``True``)."""
     value, option, shell_value = match.groups()
+    if shell_value and ("--" in shell_value or " and " in shell_value):
+        return match.group(0)  # (a bracket of several options: left as it is)
     if shell_value or value in ("", "...", "True"):
         return option + (shell_value or "")
     return f"{option} {value}"

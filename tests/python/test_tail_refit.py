@@ -141,7 +141,8 @@ def test_the_pipeline_repairs_its_cut_where_it_collapsed_and_says_so(fitted):
     # the table's count first (a trial read the refit's 12 where the table flagged 67)
     assert f"the cut flags {final:,} ({final / scores.size:.2%}" in message
     if final != flagged:
-        assert f"the repaired cut alone flagged {flagged:,}, {final:,} bagged over" in message
+        assert "bagged over bootstrap draws, threshold_info_['bagged']; the repaired" in message
+        assert f"cut alone flagged {flagged:,}, threshold_info_['tail_refit']" in message
     # the option it names exists and flags about the first cut's count, or half the rate
     # where the first cut flagged too few to be a share to pass
     said = " ".join(message.split())
@@ -150,7 +151,8 @@ def test_the_pipeline_repairs_its_cut_where_it_collapsed_and_says_so(fitted):
         advice = f"e.g. {fewer:.2g} for the first cut's (oddseq detect or oddseq fit"
         want = first_flagged
     else:
-        fewer, advice, want = 0.005, "e.g. 0.005 (oddseq detect or oddseq fit", 0.005 * scores.size
+        fewer = min(0.01, final / scores.size) / 2
+        advice, want = f"e.g. {fewer:.2g} (oddseq detect or oddseq fit", fewer * scores.size
     assert f"{advice} --contamination {fewer:.2g})" in said
     top = scores > np.quantile(scores, 1 - float(f"{fewer:.2g}"))
     assert abs(int(top.sum()) - want) <= 2
@@ -222,7 +224,11 @@ def test_a_first_cut_of_one_or_none_is_no_share_to_advise():
     with pytest.warns(DataWarning) as caught:
         _warn_collapsed_cut(3_063, 0.01, refit, flagged=67, plain=12)
     said = " ".join(str(caught[0].message).split())
-    assert "the cut flags 67 (2.19%;" in said
-    assert "the repaired cut alone flagged 12, 67 bagged over bootstrap draws" in said
+    assert "the cut flags 67 (2.19%; bagged over bootstrap draws, threshold_info_['bagged']" in said
+    assert "the repaired cut alone flagged 12, threshold_info_['tail_refit']" in said
     assert "e.g. 0.005 (oddseq detect or oddseq fit --contamination 0.005)" in said
     assert "0.00033" not in said
+    # where the cut itself flags fewer than half the rate's share, half of what it flags
+    with pytest.warns(DataWarning) as caught:
+        _warn_collapsed_cut(3_063, 0.01, {**refit, "n_flagged": 30}, flagged=9, plain=9)
+    assert "e.g. 0.0015 (oddseq detect" in " ".join(str(caught[0].message).split())

@@ -23,3 +23,21 @@ def test_the_shell_names_its_option_alone(python, shell):
     # L1: "pass time_unit='ms' (--time-unit ms from the shell)" in the shell's error put
     # the Python spelling first, noise there.
     assert _in_shell_words(python) == shell
+
+
+def test_the_real_messages_read_in_the_shell():
+    # (review RV s43: the synthetic strings above missed a garbled real one)
+    import warnings
+
+    import numpy as np
+
+    from oddseq._pipeline import warn_session_spread
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_session_spread(np.array([1_000, 100, 40]), 0.01)
+    said = _in_shell_words(str(caught[0].message))
+    assert "contamination=" not in said and "false_alarm_rate=" not in said
+    assert "--contamination 0.001 flags that share" in said
+    assert "--false-alarm-rate 0.001 sets the automatic cut" in said
+    # (the swapped columns' words: test_swapped_roles_s43.py, from the shell itself)

@@ -332,7 +332,9 @@ def _why_not(finder, is_group, own, n_members, n_objects, returns, stats) -> str
         return "one object"
     if stats["significance"] < finder.threshold:
         return "not significant"
-    return "weaker than its parts"
+    # Beyond the threshold, refused only for lying at or under the weakest of the
+    # max_groups strongest found so far (assess's ``least``): the cap.
+    return "past max_groups"
 
 
 class GroupDetector(BaseEstimator):
@@ -557,9 +559,9 @@ class GroupDetector(BaseEstimator):
         Every block the peeling found, groups or not, with the same columns,
         ``is_group`` (whether it is one of ``groups_``: a block that passed the tests
         but falls outside the ``max_groups`` most significant is not) and ``why_not``
-        (None for a group, else "a team", "a crowd", "too few members", "one object",
-        "not significant", "weaker than its parts" or "past max_groups": a team or a
-        crowd can be far beyond the null, even ``significance`` inf).
+        (missing for a group, else "a team", "a crowd", "too few members", "one
+        object", "not significant" or "past max_groups": a team or a crowd can be far
+        beyond the null, even ``significance`` inf).
     group_edges_ : DataFrame
         Per group, member and object: ``count`` of events, ``first`` and ``last`` time.
     group_acts_ : DataFrame

@@ -125,3 +125,12 @@ def test_the_groups_kept_do_not_depend_on_the_thread_count(log):
         return det.candidates_[["members", "significance", "is_group"]]
 
     pd.testing.assert_frame_equal(run(1), run(2))
+
+
+def test_the_rings_past_the_cap_say_so(log):
+    # review RV s43 M3: three of the five read "weaker than its parts" at max_groups=1
+    cands = fit(log, 1).candidates_
+    rings = cands[cands["significance"] >= GroupDetector().threshold]
+    assert rings["is_group"].sum() == 1 and len(rings) >= 5
+    assert rings.loc[~rings["is_group"], "why_not"].eq("past max_groups").all()
+    assert rings.loc[rings["is_group"], "why_not"].isna().all()

@@ -34,7 +34,20 @@ def test_many_events_beside_few_items_are_asked_about():
         oddseq.detect_anomalies(log, entity="card", event="merchant", item="kind", time="ts")
     (said,) = [str(w.message) for w in caught if SWAPPED in str(w.message)]
     assert said.startswith("event column 'merchant' holds 1,000 distinct values and item ")
-    assert "item column 'kind' only 5" in said and "Swap event= and item=" in said
+    assert "item column 'kind' only 5" in said
+    assert "swap the two: event= and item= in Python, --event and --item in the shell" in said
+
+
+def test_the_shell_says_it_in_full(tmp_path, capsys):
+    # (review RV s43 M1: the shell's rewrite of "x= (--x ... from the shell)" garbled it)
+    from oddseq.cli import main
+
+    path = tmp_path / "pay.csv"
+    _payments(n=20_000).to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "card", "--event", "merchant", "--item", "kind"]
+    assert main([*args, "--time", "ts", "--no-progress", "-o", str(tmp_path / "o.csv")]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "event= and item= in Python, --event and --item in the shell" in err
 
 
 def test_the_columns_the_right_way_round_are_not():
@@ -45,4 +58,19 @@ def test_the_columns_the_right_way_round_are_not():
         # many event types beside as many items (templates and their hosts): no question
         log["host"] = log["merchant"] % 100
         oddseq.detect_anomalies(log, entity="card", event="merchant", item="host", time="ts")
+        # a system log's 300 templates, each seen often, beside its 10 components: the
+        # setup the docs advise (review RV s43 M2)
+        rng = np.random.default_rng(1)
+        n = 300 * 120
+        system = pd.DataFrame(
+            {
+                "block": rng.integers(0, 2_000, n),
+                "EventId": [f"E{k}" for k in rng.integers(0, 300, n)],
+                "Component": rng.choice([f"c{k}" for k in range(10)], n),
+                "ts": np.sort(rng.integers(0, 86_400, n)),
+            }
+        )
+        oddseq.detect_anomalies(
+            system, entity="block", event="EventId", item="Component", time="ts"
+        )
     assert not [w for w in caught if SWAPPED in str(w.message)]
