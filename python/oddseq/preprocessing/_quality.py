@@ -255,6 +255,8 @@ def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int 
     one_each = min_events <= 1 and _warn_one_event_each(seqs)
     if learning and not one_each:
         _warn_event_ids(seqs)
+    if learning:
+        _warn_scattered_missing_values(seqs)
     if n < 20 or seqs.times is None:
         return
     times = seqs.times
@@ -464,6 +466,65 @@ def _swapped_message(seqs, n_types: int) -> str | None:
         "buy; auth_ok, refund), a short list that gets a count of each; the item is what "
         "it was done to (a product, a merchant, a page). If so, swap the two: event= "
         "and item= in Python, --event and --item in the shell"
+    )
+
+
+#: Events without a value among events of a type that mostly has one, at least this
+#: many (and of as many entities) and under half the events, are said to be gaps: each
+#: entity's share of events without a value is one of the default features, so random
+#: gaps of an export read as behaviour (trial s43b M3: 1% of a web log's byte counts
+#: blanked at random flagged 25 where it flagged 22, 6 for that share; 5%, 39 and 1.5%
+#: of the normal visitors, over the 1% rate). A type that mostly has none (views without
+#: a price) is no gap: ``STRUCTURAL_MISSING`` of its events or more.
+SCATTERED_MISSING_MIN, STRUCTURAL_MISSING = 20, 0.9
+
+
+def scattered_missing(seqs) -> tuple[int, int, list] | None:
+    """Events without a value among types that mostly have one: (how many, of how many
+    entities, the types most of them are of), or None where there are too few to say
+    (:data:`SCATTERED_MISSING_MIN`) or the log has no value column."""
+    if seqs.values is None or not seqs.n_events:
+        return None
+    missing = np.isnan(np.asarray(seqs.values, dtype=np.float64))
+    if not missing.any() or missing.mean() >= 0.5:
+        return None
+    events = np.asarray(seqs.events)
+    n_types = len(seqs.event_labels)
+    per_type = np.bincount(events, minlength=n_types)
+    lacking = np.bincount(events[missing], minlength=n_types)
+    gaps = (lacking > 0) & (lacking < STRUCTURAL_MISSING * per_type)
+    at = np.flatnonzero(missing & gaps[events])
+    if at.size < SCATTERED_MISSING_MIN:
+        return None
+    owners = np.unique(np.searchsorted(seqs.offsets, at, "right") - 1)
+    if owners.size < SCATTERED_MISSING_MIN:
+        return None
+    order = np.flatnonzero(gaps)[np.argsort(-lacking[gaps], kind="stable")]
+    return int(at.size), int(owners.size), [seqs.event_labels[t] for t in order[:3]]
+
+
+def _warn_scattered_missing_values(seqs) -> None:
+    """One :class:`DataWarning` where the value column has gaps (:func:`scattered_missing`)."""
+    import warnings
+
+    from ..exceptions import DataWarning
+    from ..utils._stacklevel import user_stacklevel
+
+    found = scattered_missing(seqs)
+    if found is None:
+        return
+    n, owners, types = found
+    named = ", ".join(repr(_short(t)) for t in types)
+    warnings.warn(
+        f"{n:,} events of {owners:,} entities have no value though most events of their "
+        f"type have one ({named}): each entity's share of events without a value is one "
+        'of its features, so gaps of an export read as behaviour (reasons say "share of '
+        "events without a value\"). If they are gaps, fill them with their type's usual "
+        "value (df[value] = df[value].fillna(df.groupby(event)[value].transform("
+        "'median')), with your column names) or drop those rows; if a missing value "
+        "means something (a free item), nothing to do",
+        DataWarning,
+        stacklevel=user_stacklevel(),
     )
 
 
