@@ -63,7 +63,12 @@ from .preprocessing import LogScaler, StandardScaler
 from .preprocessing._evidence import EvidenceShrinker
 from .preprocessing._quality import warn_about_the_log
 from .sequences import Sequences
-from .sequences._sequences import check_role_names, refuse_rounded_column, spelt_as
+from .sequences._sequences import (
+    check_arrow_type,
+    check_role_names,
+    refuse_rounded_column,
+    spelt_as,
+)
 from .utils._memory import reusing_memory
 from .utils._params import (
     Check,
@@ -489,7 +494,7 @@ def detect_anomalies(
         table = empty_table(seqs.ids, _group_objects(df, groups, group_by, item) is not None)
         return (table, None) if return_pipeline else table
     # Heavy duplication, events far from the rest, the wrong column: once each.
-    warn_about_the_log(seqs, df=df, min_events=min_events)
+    warn_about_the_log(seqs, df=df, min_events=min_events, value=value)
     if normal is not None:
         missing = [c for c in (entity, event, time, item, value) if c and c not in normal]
         if missing:
@@ -875,7 +880,8 @@ def _warn_if_scoring_what_was_fitted(seqs: Sequences, normal_seqs: Sequences) ->
         partial(_ends, normal_seqs),
     )
     if n_same is not None:
-        _warn_scored_as_fitted(n_same, len(seqs))
+        rows = _rows_are(getattr(seqs, "session_gap_ns", None))
+        _warn_scored_as_fitted(n_same, len(seqs), rows=rows)
 
 
 def _n_scored_as_fitted(ids, lengths, ends, fitted_ids, fitted_lengths, fitted_ends):
@@ -952,9 +958,12 @@ def _warn_if_scoring_fitted_normal(pipeline, seqs: Sequences) -> None:
     found, looked_up = _fitted_data.fingerprints_found(fitted, entity_fingerprints(seqs))
     share = float(fitted["fingerprints"]["share"])
     if share < 1.0:  # a sample: said where a fifth or more is what it can show
-        if _fitted_data.share_lower_bound(found, looked_up) < 0.2:
+        # (one lookup of one fitted entity clears Wilson's bound: two at least; the
+        # count said is the sample's share of all scored, not found / share, which read
+        # "about 500 of the 1,000" where all were fitted: review RV2 s43 M4)
+        if looked_up < 2 or _fitted_data.share_lower_bound(found, looked_up) < 0.2:
             return
-        found = round(found / share)
+        found = round(len(seqs) * found / looked_up)
     _warn_scored_as_fitted(
         min(found, len(seqs)),
         len(seqs),
@@ -1339,8 +1348,9 @@ def _warn_collapsed_cut(
     # or two is no share to pass (a trial's "e.g. 0.00033": one entity of 3,063), so half
     # the rate, as a share that flags fewer than the cut does.
     # (never more than half what the cut flags: the advice is to flag fewer)
-    fewer = first / n if first >= _FEWER_SHOWN else min(rate, flagged / n) / 2
-    example = f"{fewer:.2g} for the first cut's" if first >= _FEWER_SHOWN else f"{fewer:.2g}"
+    fewer = min(first / n, flagged / n / 2) if first >= _FEWER_SHOWN else min(rate, flagged / n) / 2
+    shown = first >= _FEWER_SHOWN and fewer == first / n
+    example = f"{fewer:.2g} for the first cut's" if shown else f"{fewer:.2g}"
     plain = flagged if plain is None else plain
     floor = plain != refit["n_flagged"]
     warnings.warn(
@@ -1355,11 +1365,18 @@ def _warn_collapsed_cut(
         # The number the table shows first: a trial read the refit's 12 where the
         # bagged cut flagged 67.
         + f", the cut flags {flagged:,} ({flagged / n:.2%}; "
+        # each count beside the record that holds it (the refit's own, the floor's, the
+        # bag's: review RV2 s43 L2)
+        + ("" if plain == flagged else "bagged over bootstrap draws, threshold_info_['bagged']; ")
         + (
-            "threshold_info_['tail_refit']"
-            if plain == flagged
-            else "bagged over bootstrap draws, threshold_info_['bagged']; the repaired cut "
-            f"alone flagged {plain:,}, threshold_info_['tail_refit']"
+            f"the refit flagged {refit['n_flagged']:,}, threshold_info_['tail_refit'], and "
+            f"the detector's own floor above it, threshold_info_['floor'], leaves {plain:,}"
+            if floor
+            else (
+                "threshold_info_['tail_refit']"
+                if plain == flagged
+                else f"the repaired cut alone flagged {plain:,}, threshold_info_['tail_refit']"
+            )
         )
         + "): "
         + (
@@ -1525,6 +1542,8 @@ def _checked_side(side, entity=None) -> pd.DataFrame:
             f"entity_features has repeated entity ids in {where} ({repeated.size:,} ids: "
             f"{shown}); give one row per entity, e.g. {fix} (the last row of each id)"
         )
+    for column in side.columns:
+        check_arrow_type(side[column].dtype, "a column of entity_features", column, "side")
     # (Arrow booleans are booleans, though pandas calls them no numbers: trial s43b M2)
     bad = [
         c

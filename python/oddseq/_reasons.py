@@ -272,24 +272,26 @@ def unseen_types_of(pipeline, seqs):
     # triple (a later log's new types come in few mixes; one per row took 12 s at a
     # million entities).
     second = np.where(kinds >= 2, codes[np.minimum(starts + 1, rows.size - 1)], -1)
-    rest = np.maximum(kinds - _UNSEEN_NAMED, 0)
-    # (one integer a triple: np.unique over columns took most of the time)
-    span = int(rest.max()) + 1
-    key = (codes[starts] * (n_labels + 1) + second + 1) * span + rest
-    distinct, inverse = np.unique(key, return_inverse=True)
+    more = np.maximum(kinds - _UNSEEN_NAMED, 0)
+    # One integer a triple (np.unique over columns took most of the time): the pair of
+    # named types numbered first, so the key stays under rows x (more + 1), whatever
+    # the number of labels (a pair's code times the rest overflowed past 2 million).
+    pair = codes[starts].astype(np.int64) * (n_labels + 1) + second + 1
+    pairs_seen, pair_of = np.unique(pair, return_inverse=True)
+    span = int(more.max()) + 1
+    distinct, inverse = np.unique(np.ravel(pair_of) * span + more, return_inverse=True)
     names = np.asarray(labels, dtype=object)
     said = []
-    for first, other, rest in zip(
-        (distinct // span // (n_labels + 1)).tolist(),
-        (distinct // span % (n_labels + 1) - 1).tolist(),
-        (distinct % span).tolist(),
+    for pair_code, n_more in zip(
+        (pairs_seen[distinct // span]).tolist(), (distinct % span).tolist()
     ):
-        named = [names[first]] + ([names[other]] if other >= 0 else [])
+        one, other = pair_code // (n_labels + 1), pair_code % (n_labels + 1) - 1
+        named = [names[one]] + ([names[other]] if other >= 0 else [])
         text = ", ".join(
             repr(shorten(v, _POOLED_LABEL)) if isinstance(v, str) else shorten(str(v))
             for v in named
         )
-        said.append(text + (f" and {rest:,} more" if rest > 0 else ""))
+        said.append(text + (f" and {n_more:,} more" if n_more > 0 else ""))
     words = np.array(said, dtype=object)[np.ravel(inverse)]
     totals = np.add.reduceat(counts, starts) if starts.size else np.empty(0, np.int64)
     return rows[starts], totals, kinds, words

@@ -89,3 +89,12 @@ def test_dask_reads_a_dictionary_entity_over_partitions_as_one_machine():
     arrow = log.assign(user=_dictionary(log["user"]))
     many = _quiet(lambda: detect_anomalies(dd.from_pandas(arrow, npartitions=3), **ROLES).compute())
     np.testing.assert_array_equal(_by_id(many)["score"], _by_id(one)["score"])
+
+
+def test_a_string_view_side_column_is_refused_naming_the_fix():
+    if not hasattr(pa, "string_view"):
+        pytest.skip("this pyarrow has no string_view")
+    log = _log()
+    side = log.groupby("user")[["event"]].first().astype(pd.ArrowDtype(pa.string_view()))
+    with pytest.raises(TypeError, match=r"'event', a column of entity_features, has the Arrow"):
+        oddseq.detect_anomalies(log, **ROLES, entity_features=side)

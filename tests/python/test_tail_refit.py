@@ -231,4 +231,8 @@ def test_a_first_cut_of_one_or_none_is_no_share_to_advise():
     # where the cut itself flags fewer than half the rate's share, half of what it flags
     with pytest.warns(DataWarning) as caught:
         _warn_collapsed_cut(3_063, 0.01, {**refit, "n_flagged": 30}, flagged=9, plain=9)
-    assert "e.g. 0.0015 (oddseq detect" in " ".join(str(caught[0].message).split())
+    said = " ".join(str(caught[0].message).split())
+    assert "e.g. 0.0015 (oddseq detect" in said
+    # each count beside its own record (review RV2 s43 L2)
+    assert "the refit flagged 30, threshold_info_['tail_refit'], and the detector's own" in said
+    assert "floor above it, threshold_info_['floor'], leaves 9" in said

@@ -41,3 +41,9 @@ def test_the_real_messages_read_in_the_shell():
     assert "--contamination 0.001 flags that share" in said
     assert "--false-alarm-rate 0.001 sets the automatic cut" in said
     # (the swapped columns' words: test_swapped_roles_s43.py, from the shell itself)
+
+
+def test_a_bracket_of_several_options_is_left_as_it_is():
+    # (review RV2 s43 L7: the guard that kept "x= and y= (--x and --y ...)" whole)
+    text = "swap them: event= and item= (--event and --item from the shell)"
+    assert _in_shell_words(text) == text

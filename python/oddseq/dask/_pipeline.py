@@ -98,6 +98,7 @@ from ..sequences._sequences import (
     _unhashable,
     _value_numbers,
     _warn_if_alike_as_text,
+    check_arrow_type,
     check_role_names,
     dropped_rows_message,
     missing_text_message,
@@ -1210,11 +1211,12 @@ def _overlap(a, b) -> bool:
         return True
 
 
-def _warn_if_scoring_what_was_fitted(data_states, normal_ends) -> None:
+def _warn_if_scoring_what_was_fitted(data_states, normal_ends, rows="entities") -> None:
     """One machine's warning that most entities scored are in normal with the same
     events, once, with its counts: each scored partition is compared, in the workers,
     with the normal partitions whose entities overlap its own (both are ranges of sorted
-    entities); only counts and each partition's range come to the client."""
+    entities); only counts and each partition's range come to the client. ``rows``:
+    what the scored rows are ("entities", "sessions")."""
     data_ends = [_delayed(_ends_of)(s) for s in data_states]
     facts = _compute([_delayed(_ends_facts)(e) for e in [*normal_ends, *data_ends]])
     normal_facts, data_facts = facts[: len(normal_ends)], facts[len(normal_ends) :]
@@ -1229,7 +1231,7 @@ def _warn_if_scoring_what_was_fitted(data_states, normal_ends) -> None:
         if f is not None
     ]
     n_scored = sum(f[2] for f in data_facts if f is not None)
-    _warn_scored_as_fitted(sum(_compute(tasks)), n_scored)
+    _warn_scored_as_fitted(sum(_compute(tasks)), n_scored, rows=rows)
 
 
 def _log_facts(state):
@@ -3872,6 +3874,10 @@ def detect_anomalies(
     missing = [c for c in columns if c not in ddf.columns]
     if missing:
         raise ValueError(f"column(s) {missing} not in the DataFrame; it has {list(ddf.columns)}")
+    roles = {"entity": entity, "event": event, "time": time, "item": item, "value": value}
+    for role, column in roles.items():
+        if column is not None:  # (string_view: refused as one machine refuses it)
+            check_arrow_type(ddf.dtypes[column], role, column, "ddf")
     what = ""
     if normal is not None:
         normal, what = _normal_frame(normal, ddf, columns), "normal "
@@ -4098,7 +4104,7 @@ def detect_anomalies(
             pipeline.table_ = None
             return empty_day(pipeline)
         data_states, summaries, data_facts = read
-        _warn_if_scoring_what_was_fitted(data_states, normal_ends)
+        _warn_if_scoring_what_was_fitted(data_states, normal_ends, _rows_are(session_gap))
         del normal_ends
         if not summaries:
             raise ValueError(f"ddf has no sequences to score (with min_events={min_events})")

@@ -231,7 +231,9 @@ def repeats_of_the_previous(seqs) -> int:
     return int(np.count_nonzero(same))
 
 
-def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int = 1) -> None:
+def warn_about_the_log(
+    seqs, df=None, *, learning: bool = True, min_events: int = 1, value=None
+) -> None:
     """One :class:`DataWarning` each when a log has heavy duplication (events that
     repeat the one before them in their sequence exactly: event, time, item and value)
     or events outside its main time window. On the sorted CSR arrays, so it costs a
@@ -243,7 +245,8 @@ def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int 
     ``learning``: the log a model learns its event types from (fit, detect), where an
     event column of ids is asked about; a fitted model's score of a few entities is not
     (their few events over many types say nothing of the column). ``min_events``: the
-    caller's, above 1 leaving out the one-event entities the log may be full of."""
+    caller's, above 1 leaving out the one-event entities the log may be full of;
+    ``value``: the value column's name, for the gaps' fix."""
     import warnings
 
     from ..exceptions import DataWarning
@@ -256,7 +259,7 @@ def warn_about_the_log(seqs, df=None, *, learning: bool = True, min_events: int 
     if learning and not one_each:
         _warn_event_ids(seqs)
     if learning:
-        _warn_scattered_missing_values(seqs)
+        _warn_scattered_missing_values(seqs, value)
     if n < 20 or seqs.times is None:
         return
     times = seqs.times
@@ -437,9 +440,20 @@ def _warn_event_ids(seqs) -> None:
 #: events each, too many to read as rare) and its 5 kinds of event as the item scored
 #: 26 flags on merchant counts without a word (trial s43 M3).
 SWAP_ITEMS, SWAP_RATIO = 50, 20
-#: ... where the event column's values are seen fewer than this many times each on
-#: average, as ids are: templates of a system log are seen far more often.
-SWAP_EVENTS_PER_TYPE = 50
+#: ... unless this share of the event types or more keep to one item each, as a system
+#: log's templates keep to their component.
+SWAP_ONE_ITEM = 0.8
+
+
+def _one_item_share(seqs) -> float:
+    """The share of the event types (those with an item) whose events all have one item."""
+    items = np.asarray(seqs.items)
+    has = items >= 0
+    events = np.asarray(seqs.events)[has]
+    pairs = np.unique(events.astype(np.int64) * (int(items.max()) + 1) + items[has])
+    per_type = np.bincount(pairs // (int(items.max()) + 1))
+    per_type = per_type[per_type > 0]
+    return float((per_type == 1).mean()) if per_type.size else 0.0
 
 
 def _swapped_message(seqs, n_types: int) -> str | None:
@@ -452,10 +466,10 @@ def _swapped_message(seqs, n_types: int) -> str | None:
     n_items = int(np.count_nonzero(np.bincount(items[items >= 0]))) if items.size else 0
     if not (0 < n_items <= SWAP_ITEMS and n_types >= SWAP_RATIO * n_items):
         return None
-    # Values seen as seldom as ids are (the trial's merchants: 19 events each), not a
-    # system log's templates beside its few components (1,000 events a template: the
-    # setup reading.md advises; review RV s43 M2).
-    if seqs.n_events >= SWAP_EVENTS_PER_TYPE * n_types:
+    # A system log's templates beside its few components (the setup reading.md advises;
+    # review RV s43 M2) keep to one component each (loghub's 2k logs: 82-100% of the
+    # templates), where a payments log's merchants see several kinds of event each.
+    if _one_item_share(seqs) >= SWAP_ONE_ITEM:
         return None
     event, item = seqs.event_labels.name, seqs.item_labels.name
     event = f"event column {event!r}" if event is not None else "the event column"
@@ -469,30 +483,30 @@ def _swapped_message(seqs, n_types: int) -> str | None:
     )
 
 
-#: Events without a value among events of a type that mostly has one, at least this
-#: many (and of as many entities) and under half the events, are said to be gaps: each
-#: entity's share of events without a value is one of the default features, so random
-#: gaps of an export read as behaviour (trial s43b M3: 1% of a web log's byte counts
-#: blanked at random flagged 25 where it flagged 22, 6 for that share; 5%, 39 and 1.5%
-#: of the normal visitors, over the 1% rate). A type that mostly has none (views without
-#: a price) is no gap: ``STRUCTURAL_MISSING`` of its events or more.
-SCATTERED_MISSING_MIN, STRUCTURAL_MISSING = 20, 0.9
+#: Events without a value among events of a type most of which have one (under
+#: ``GAP_SHARE`` of the type lacking it), at least this many and of as many entities, are
+#: said to be gaps: each entity's share of events without a value is one of the default
+#: features, so random gaps of an export read as behaviour (trial s43b M3: 1% of a web
+#: log's byte counts blanked at random flagged 25 where it flagged 22, 6 for that share;
+#: 5%, 39 and 1.5% of the normal visitors, over the 1% rate). A type most of which has
+#: none (views without a price) is no gap, however much of the log it is.
+SCATTERED_MISSING_MIN, GAP_SHARE = 20, 0.5
 
 
 def scattered_missing(seqs) -> tuple[int, int, list] | None:
-    """Events without a value among types that mostly have one: (how many, of how many
-    entities, the types most of them are of), or None where there are too few to say
-    (:data:`SCATTERED_MISSING_MIN`) or the log has no value column."""
+    """Events without a value among types most of which have one: (how many, of how
+    many sequences, the types most of them are of), or None where there are too few to
+    say (:data:`SCATTERED_MISSING_MIN`) or the log has no value column."""
     if seqs.values is None or not seqs.n_events:
         return None
     missing = np.isnan(np.asarray(seqs.values, dtype=np.float64))
-    if not missing.any() or missing.mean() >= 0.5:
+    if not missing.any():
         return None
     events = np.asarray(seqs.events)
     n_types = len(seqs.event_labels)
     per_type = np.bincount(events, minlength=n_types)
     lacking = np.bincount(events[missing], minlength=n_types)
-    gaps = (lacking > 0) & (lacking < STRUCTURAL_MISSING * per_type)
+    gaps = (lacking > 0) & (lacking < GAP_SHARE * per_type)
     at = np.flatnonzero(missing & gaps[events])
     if at.size < SCATTERED_MISSING_MIN:
         return None
@@ -503,8 +517,9 @@ def scattered_missing(seqs) -> tuple[int, int, list] | None:
     return int(at.size), int(owners.size), [seqs.event_labels[t] for t in order[:3]]
 
 
-def _warn_scattered_missing_values(seqs) -> None:
-    """One :class:`DataWarning` where the value column has gaps (:func:`scattered_missing`)."""
+def _warn_scattered_missing_values(seqs, value=None) -> None:
+    """One :class:`DataWarning` where the value column has gaps (:func:`scattered_missing`);
+    ``value``: the value column's name where the caller knows it (the fix then names it)."""
     import warnings
 
     from ..exceptions import DataWarning
@@ -514,15 +529,24 @@ def _warn_scattered_missing_values(seqs) -> None:
     if found is None:
         return
     n, owners, types = found
+    rows = "entities" if getattr(seqs, "session_gap_ns", None) is None else "sessions"
     named = ", ".join(repr(_short(t)) for t in types)
+    event = seqs.event_labels.name
+    # (as float: a nullable integer column refuses a median of x.5)
+    column = "df[value]" if value is None else f"df[{value!r}]"
+    by = "event" if event is None else repr(event)
+    fill = (
+        f"{column} = {column}.astype('float64').fillna(df.groupby({by})"
+        f"[{'value' if value is None else repr(value)}].transform('median'))"
+    )
+    names = ", with your column names" if value is None or event is None else ""
     warnings.warn(
-        f"{n:,} events of {owners:,} entities have no value though most events of their "
-        f"type have one ({named}): each entity's share of events without a value is one "
-        'of its features, so gaps of an export read as behaviour (reasons say "share of '
-        "events without a value\"). If they are gaps, fill them with their type's usual "
-        "value (df[value] = df[value].fillna(df.groupby(event)[value].transform("
-        "'median')), with your column names) or drop those rows; if a missing value "
-        "means something (a free item), nothing to do",
+        f"{n:,} events of {owners:,} {rows} have no value though most events of their "
+        f"type have one ({named}): each {'entity' if rows == 'entities' else 'session'}'s "
+        "share of events without a value is one of its features, so gaps of an export "
+        'read as behaviour (reasons say "share of events without a value"). If they are '
+        f"gaps, fill them with their type's median ({fill}{names}) or drop those rows; "
+        "if a missing value means something (a free item), nothing to do",
         DataWarning,
         stacklevel=user_stacklevel(),
     )

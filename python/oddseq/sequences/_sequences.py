@@ -108,20 +108,22 @@ MAKE_THEM_MISSING = ", or make them missing ("
 SAME_COLUMN = "entity={entity!r} and {role}={column!r} name the same column"
 
 
-def _check_arrow_type(column: pd.Series, role: str, name) -> None:
-    """A TypeError naming the column where its Arrow type is one pandas cannot compute
-    on (``string_view``: pandas' own dtype checks raise a bare NotImplementedError;
-    trial s43b L1)."""
-    dtype = column.dtype
+def check_arrow_type(dtype, role: str, name, frame: str = "df") -> None:
+    """A TypeError naming the column where its Arrow ``dtype`` is one pandas cannot
+    compute on (``string_view``: pandas' own dtype checks raise a bare
+    NotImplementedError; trial s43b L1). ``role``: how the column was given (``entity``,
+    or a phrase such as "a column of entity_features"); ``frame``: the table's name in
+    the fix."""
     if not isinstance(dtype, pd.ArrowDtype):
         return
     try:
         dtype.type  # noqa: B018 (what pandas' dtype checks read)
     except NotImplementedError:
+        given = f"{role}={name!r}" if role.isidentifier() else f"{name!r}, {role},"
         raise TypeError(
-            f"{role}={name!r} has the Arrow type {dtype.pyarrow_dtype}, which pandas cannot "
-            f"compute on yet; convert it first: df[{name!r}] = "
-            f"df[{name!r}].to_numpy(dtype=object)"
+            f"{given} has the Arrow type {dtype.pyarrow_dtype}, which pandas cannot "
+            f"compute on yet; convert it first: {frame}[{name!r}] = "
+            f"{frame}[{name!r}].to_numpy(dtype=object)"
         ) from None
 
 
@@ -539,7 +541,7 @@ def _check_event_log(df, roles: dict, session_gap) -> np.ndarray | None:
                 f"({role}={column!r}); keep one: df = df.loc[:, ~df.columns.duplicated()] "
                 "drops the repeats (a concat or merge that brought the column twice)"
             )
-        _check_arrow_type(df[column], role, column)
+        check_arrow_type(df[column].dtype, role, column)
     if session_gap is not None:
         duration_ns(session_gap, "session_gap")  # a bad gap fails before the work
     value = roles["value"]
