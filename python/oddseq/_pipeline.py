@@ -1349,6 +1349,7 @@ def _warn_collapsed_cut(
     # the rate, as a share that flags fewer than the cut does.
     # (never more than half what the cut flags: the advice is to flag fewer)
     fewer = min(first / n, flagged / n / 2) if first >= _FEWER_SHOWN else min(rate, flagged / n) / 2
+    fewer = max(fewer, 1 / n)  # (a cut that flags none: one entity, not a share of 0)
     shown = first >= _FEWER_SHOWN and fewer == first / n
     example = f"{fewer:.2g} for the first cut's" if shown else f"{fewer:.2g}"
     plain = flagged if plain is None else plain
