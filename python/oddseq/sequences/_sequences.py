@@ -120,10 +120,15 @@ def check_arrow_type(dtype, role: str, name, frame: str = "df") -> None:
         dtype.type  # noqa: B018 (what pandas' dtype checks read)
     except NotImplementedError:
         given = f"{role}={name!r}" if role.isidentifier() else f"{name!r}, {role},"
+        fix = f"{frame}[{name!r}] = {frame}[{name!r}].to_numpy(dtype=object)"
+        if frame == "ddf":  # (Dask cannot convert it either: the pandas parts' column)
+            fix = (
+                f"in each pandas part before it becomes ddf, part[{name!r}] = "
+                f"part[{name!r}].to_numpy(dtype=object)"
+            )
         raise TypeError(
             f"{given} has the Arrow type {dtype.pyarrow_dtype}, which pandas cannot "
-            f"compute on yet; convert it first: {frame}[{name!r}] = "
-            f"{frame}[{name!r}].to_numpy(dtype=object)"
+            f"compute on yet; convert it first: {fix}"
         ) from None
 
 
