@@ -47,3 +47,30 @@ def test_a_bracket_of_several_options_is_left_as_it_is():
     # (review RV2 s43 L7: the guard that kept "x= and y= (--x and --y ...)" whole)
     text = "swap them: event= and item= (--event and --item from the shell)"
     assert _in_shell_words(text) == text
+
+
+def test_the_table_can_go_to_dev_null(tmp_path, capsys):
+    # trial s43c L1: "-o /dev/null: unknown output extension (none)"; a user who wants the
+    # summary and the warnings alone
+    import os
+
+    import numpy as np
+    import pandas as pd
+
+    from oddseq.cli import main
+
+    if not os.path.exists(os.devnull) or os.name != "posix":
+        pytest.skip("no /dev/null")
+    rng = np.random.default_rng(0)
+    log = pd.DataFrame(
+        {
+            "user": rng.integers(0, 200, 2_000),
+            "event": rng.choice(["view", "cart", "buy"], 2_000),
+            "ts": np.sort(rng.integers(0, 86_400, 2_000)),
+        }
+    )
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
+    assert main([*args, "--no-progress", "-o", os.devnull]) == 0
+    assert "table written to /dev/null" in capsys.readouterr().out
