@@ -4,6 +4,7 @@
 #include "oddseq/encode/automation.hpp"
 #include "oddseq/encode/change.hpp"
 #include "oddseq/encode/count_timing.hpp"
+#include "oddseq/encode/crowd.hpp"
 #include "oddseq/encode/diversity.hpp"
 #include "oddseq/encode/ngrams.hpp"
 #include "oddseq/encode/recency.hpp"
@@ -167,6 +168,36 @@ py::array_t<float> diversity(const SequencesView& seqs,
     run(std::int32_t{});
   }
   return out;
+}
+
+// crowd_ratio's ratios, and with `facts` where each came from (encode::CrowdFacts).
+py::object crowd(const SequencesView& seqs, std::int64_t n_items, std::int64_t t0,
+                 std::int64_t window_ns, std::int64_t n_windows, int n_threads, bool facts) {
+  const std::int64_t* times = require_times(seqs, "crowd_ratio");
+  if (!seqs.items) throw std::invalid_argument("crowd_ratio needs sequences with items");
+  if (n_items < 0) throw std::invalid_argument("n_items must be >= 0");
+  const std::int64_t n_seq = seqs.n_sequences();
+  const auto n = static_cast<py::ssize_t>(n_seq);
+  py::array_t<float> out(n);
+  py::array_t<std::int64_t> item(facts ? n : 0), window(facts ? n : 0), crowd(facts ? n : 0);
+  py::array_t<double> usual(facts ? n : 0);
+  py::array_t<std::int64_t> alike(facts ? n : 0);
+  encode::CrowdFacts where{item.mutable_data(), window.mutable_data(), crowd.mutable_data(),
+                           usual.mutable_data(), alike.mutable_data()};
+  float* dst = out.mutable_data();
+  auto run = [&](auto item_type) {
+    const auto* items = seqs.item_data<decltype(item_type)>();
+    py::gil_scoped_release release;  // OpenMP passes over the events and the items
+    encode::crowd_ratio(seqs.offsets.data(), n_seq, items, n_items, times, t0, window_ns, n_windows,
+                        n_threads, dst, facts ? &where : nullptr);
+  };
+  if (seqs.items_are_int64()) {
+    run(std::int64_t{});
+  } else {
+    run(std::int32_t{});
+  }
+  if (!facts) return std::move(out);
+  return py::make_tuple(out, item, window, crowd, usual, alike);
 }
 
 encode::DiversityParams make_diversity_params(std::int64_t session_gap_ns, std::int32_t view,
@@ -389,6 +420,8 @@ void register_encode(py::module_& m) {
       .def_property_readonly("cart", [](const encode::DiversityParams& p) { return p.funnel.cart; })
       .def_property_readonly("fav", [](const encode::DiversityParams& p) { return p.funnel.fav; })
       .def_property_readonly("buy", [](const encode::DiversityParams& p) { return p.funnel.buy; });
+  m.def("crowd_ratio", &crowd, py::arg("sequences"), py::arg("n_items"), py::arg("t0"),
+        py::arg("window_ns"), py::arg("n_windows"), py::arg("n_threads"), py::arg("facts") = false);
   m.def("diversity_features", &diversity, py::arg("sequences"),
         py::arg("item_category").noconvert(), py::arg("params"), py::arg("n_threads"));
 

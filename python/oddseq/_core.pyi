@@ -1,6 +1,6 @@
 """Type stubs for the C++ extension (internal: use the oddseq package)."""
 
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -1088,6 +1088,15 @@ class DiversityParams:
     @property
     def buy(self) -> int: ...
 
+def crowd_ratio(
+    sequences: SequencesView,
+    n_items: int,
+    t0: int,
+    window_ns: int,
+    n_windows: int,
+    n_threads: int,
+    facts: bool = False,
+) -> Any: ...
 def diversity_features(
     sequences: SequencesView,
     item_category: NDArray[np.int32] | None,

@@ -17,12 +17,14 @@ from ._behaviour import (
 from ._change import RecentChangeEncoder
 from ._count_timing import CountTimingEncoder
 from ._counts import CountEncoder
+from ._crowd import CrowdEncoder
 from ._recency import DecayEncoder, MinHashEncoder
 
 __all__ = [
     "AutomationEncoder",
     "CountEncoder",
     "CountTimingEncoder",
+    "CrowdEncoder",
     "DecayEncoder",
     "DiversityEncoder",
     "EncoderUnion",
