@@ -55,7 +55,13 @@ from .detect._threshold import (
     separate_tail,
     tail_probability,
 )
-from .encode import CountTimingEncoder, DiversityEncoder, EncoderUnion, RecentChangeEncoder
+from .encode import (
+    CountTimingEncoder,
+    CrowdEncoder,
+    DiversityEncoder,
+    EncoderUnion,
+    RecentChangeEncoder,
+)
 from .encode._behaviour import DIVERSITY_CATEGORY_NAMES, _funnel_steps
 from .encode._counts import category_of_items
 from .exceptions import DataWarning
@@ -330,6 +336,7 @@ def detect_anomalies(
     min_events: int = 1,
     entity_features: pd.DataFrame | None = None,
     recent_change: bool = False,
+    crowds="auto",
     groups="auto",
     group_by=None,
     time_unit: str = "s",
@@ -408,6 +415,16 @@ def detect_anomalies(
         generators it flags more of the account takeovers (and lifts F1 on most cells),
         but it flags more users of the logs with nothing planted
         (benchmarks/RESULTS.md, "Hijacked accounts").
+    crowds : {"auto", True, False}, default="auto"
+        Add ``crowd_peak`` to the features (:class:`~oddseq.encode.CrowdEncoder`): the
+        largest crowd of distinct entities on one of the entity's items in one clock
+        hour, against that item's usual crowd in its other active hours. Objects that
+        are private or quiet (a payee, an IP, a rare merchant) crowded into one hour
+        are the mark of a ring paying one payee, a card-testing run, credential
+        stuffing from a few proxies; a popular item's crowd is its usual one. "auto"
+        does when ``item`` and ``time`` are given and the log has at most 20 million
+        events (above, it warns and leaves it out); True always does (needs both).
+        With ``normal=``, the crowds of ``df`` are counted in ``df``.
     groups : {"auto", True, False}, default="auto"
         Look for entities that act together (:class:`oddseq.graph.GroupDetector`: dense
         blocks of entities on shared objects, in lockstep when there are times): "auto"
@@ -513,6 +530,7 @@ def detect_anomalies(
         min_events=min_events,
         entity_features=entity_features,
         recent_change=recent_change,
+        crowds=crowds,
         funnel=funnel,
     )
     token = _LOG_CHECKED.set(True)  # (checked above, with df: not again in fit or score)
@@ -986,6 +1004,43 @@ def _session_gap_of(fitted: dict):
 # groups=True at that size took 141 s and 7.0 GB at load 2.5-6 (RESULTS.md, "One call at
 # scale").
 _GROUPS_AUTO_MAX_EVENTS = 20_000_000
+# crowds="auto" counts crowds up to this many events (the lockstep pass's sort of the
+# events by object, as the group stage's).
+_CROWDS_AUTO_MAX_EVENTS = _GROUPS_AUTO_MAX_EVENTS
+
+
+def _with_crowds(crowds, seqs: Sequences) -> bool:
+    """Whether a pipeline of ``crowds`` ("auto", True, False) fitted on ``seqs`` counts
+    crowds (``crowds_``): True needs items and times; "auto" takes them where both are
+    there and the events are at most ``_CROWDS_AUTO_MAX_EVENTS`` (above, a warning)."""
+    if crowds is False:
+        return False
+    has_both = seqs.items is not None and seqs.times is not None
+    if crowds is True:
+        if not has_both:
+            missing = " and ".join(
+                role
+                for role, column in (("items", seqs.items), ("times", seqs.times))
+                if column is None
+            )
+            raise ValueError(
+                f"crowds=True counts entities on each item in each hour, and these "
+                f"sequences have no {missing}: build them with item= and time= "
+                "(--item and --time from the shell), or pass crowds=False"
+            )
+        return True
+    if not has_both:
+        return False
+    if seqs.n_events > _CROWDS_AUTO_MAX_EVENTS:
+        warnings.warn(
+            f"crowds were not counted: {seqs.n_events:,} events is more than crowds='auto' "
+            f"takes on ({_CROWDS_AUTO_MAX_EVENTS:,}); pass crowds=True (--crowds from the "
+            "shell) to count them",
+            DataWarning,
+            stacklevel=user_stacklevel(),
+        )
+        return False
+    return True
 
 
 #: The dtype of the ranked table's ``cluster`` column.
@@ -1220,6 +1275,7 @@ def rank_sequences(
     min_events=1,
     entity_features=None,
     recent_change=False,
+    crowds="auto",
 ) -> pd.DataFrame:
     """:func:`detect_anomalies` for ready-made Sequences: the ranked table."""
     return (
@@ -1234,6 +1290,7 @@ def rank_sequences(
             min_events=min_events,
             entity_features=entity_features,
             recent_change=recent_change,
+            crowds=crowds,
         )
         .fit(seqs)
         .table_
@@ -1725,6 +1782,14 @@ class AnomalyPipeline(SaveMixin):
     events (a later log's new items: fit with categories that cover them).
     ``recent_change=True`` adds each entity's recent sessions against its own past
     (:class:`~oddseq.encode.RecentChangeEncoder`; needs times), for hijacked accounts.
+    ``crowds=True`` adds ``crowd_peak`` (:class:`~oddseq.encode.CrowdEncoder`; needs
+    items and times): the largest crowd on one of the entity's items in one clock hour
+    against the item's usual crowd, counted among the sequences fitted or scored together
+    (a ring on one payee, credential stuffing from a few proxies); "auto" adds it where
+    the fitted sequences have items and times and at most 20 million events.
+    :func:`detect_anomalies` passes "auto"; the estimator's default is False, so a model
+    for :class:`~oddseq.stream.StreamScorer` (which scores each entity alone and cannot
+    count crowds) is one by default. ``crowds_`` says whether the fitted model has it.
     ``funnel`` names the event of each purchase-funnel role (``{"view": "pv", "cart":
     "add", "buy": "pay_ok"}``; roles view, cart, fav, buy; ``{}``: none) for the
     funnel features (``cart_per_view``, ``buy_per_cart``, ``n_items_bought``...); None
@@ -1775,6 +1840,7 @@ class AnomalyPipeline(SaveMixin):
         entity_features=None,
         recent_change=False,
         funnel=None,
+        crowds=False,
     ):
         self.item_categories = item_categories
         self.method = method
@@ -1790,6 +1856,7 @@ class AnomalyPipeline(SaveMixin):
         self.entity_features = entity_features
         self.recent_change = recent_change
         self.funnel = funnel
+        self.crowds = crowds
 
     def get_params(self, deep: bool = True) -> dict:
         """The constructor's parameters, ``{name: value}`` (scikit-learn's convention:
@@ -2256,6 +2323,9 @@ class AnomalyPipeline(SaveMixin):
         if self.recent_change:
             # Each entity's recent sessions against its own past (needs times).
             encoders.append(("change", RecentChangeEncoder(item_categories=self.item_categories)))
+        if getattr(self, "crowds_", False):
+            # Crowds on each entity's items, counted among the sequences encoded together.
+            encoders.append(("crowd", CrowdEncoder()))
         return EncoderUnion(encoders)
 
     def _detector(self, n_rows: int, tied=None):
@@ -2322,6 +2392,7 @@ class AnomalyPipeline(SaveMixin):
         "evidence_prior": Real(0, None, note="0 turns shrinkage off"),
         "min_events": Integer(1, note="entities with fewer events are left out"),
         "recent_change": Options(False, True),
+        "crowds": Options(False, True, "auto"),
         "funnel": Optional(Check(_funnel_steps)),
     }
 
@@ -2497,6 +2568,7 @@ class AnomalyPipeline(SaveMixin):
             what = "normal " if normal else ""
             raise ValueError(too_few_to_fit(len(seqs), self.min_events, n_all, what=what))
         self.normal_ = bool(normal)
+        self.crowds_ = _with_crowds(self.crowds, seqs)
         _check_the_log(seqs)
         # What scoring compares new data with (columns, event types, time span).
         self._fitted_data = _fitted_data.describe(seqs)
@@ -3693,6 +3765,18 @@ class _FeatureInput:
                 facts = change.recent_facts(seqs.take(said))
                 reasons[said] = [
                     _reasons.before_evidence(r, f) for r, f in zip(reasons[said], facts)
+                ]
+        crowd = dict(getattr(pipe.encoder_, "encoders_", [])).get("crowd")
+        if crowd is not None:
+            # Reasons naming the crowd for being large say on which item, when, and its
+            # usual crowd (one named for a crowd under the table's median has none).
+            said = np.flatnonzero([_reasons.CROWD_WORDS in str(r) for r in reasons])
+            peak = data.raw[:, list(pipe.feature_names_).index("crowd_peak")]
+            said = said[peak[said] > np.median(peak)]
+            if said.size:
+                facts = crowd.crowd_facts(seqs, said)
+                reasons[said] = [
+                    _reasons.with_crowd_facts(r, f) for r, f in zip(reasons[said], facts)
                 ]
         return reasons
 

@@ -1626,6 +1626,25 @@ _CHANGE_WORDS = {
 }
 
 
+#: How a reason names CrowdEncoder's ``crowd_peak`` (:func:`with_crowd_facts` adds where).
+CROWD_WORDS = "crowd on one item in an hour, times the item's usual"
+
+
+def with_crowd_facts(reason, facts: str) -> str:
+    """``reason`` with ``facts`` (:meth:`CrowdEncoder.crowd_facts`: "55 entities on
+    45.0.15.153 between 02:00 and 03:00 on 10 Mar 2025 (UTC), where 1 is usual") after
+    the phrase that names the crowd, before the next feature's phrase."""
+    reason = str(reason)
+    at = reason.find(CROWD_WORDS)
+    if at < 0 or not facts:
+        return reason
+    end = reason.find("; ", at)
+    if end < 0:
+        note = re.search(r" \(rests on \d+ events?\)$", reason)
+        end = len(reason) if note is None else note.start()
+    return f"{reason[:end]}: {facts}{reason[end:]}"
+
+
 # Columns a reason names in words, not by the column's name (H1 s15: "share_value_missing
 # 0.5 (typical 0.947)" in 1,765 reasons of one table, meaning more events with a value;
 # H4 s16: every column the pipeline's encoders emit, test_reasons_feature_words). The
@@ -1655,6 +1674,8 @@ FEATURE_WORDS = {
     "value_std": "spread of values",
     "share_value_missing": "share of events without a value",
     "value_bought_sum": "total value bought",
+    # CrowdEncoder (the pipeline adds where the crowd was: with_crowd_facts)
+    "crowd_peak": CROWD_WORDS,
     # item categories
     "n_categories": "distinct categories",
     "distinct_category_ratio": "distinct categories per event",

@@ -236,6 +236,22 @@ def _add_detect(commands) -> None:
         "for hijacked accounts (needs --time)",
     )
     detect.add_argument(
+        "--no-crowds",
+        dest="crowds",
+        action="store_const",
+        const=False,
+        default="auto",
+        help="leave out crowd_peak, the largest crowd of entities on one of an entity's items "
+        "in one hour against the item's usual (counted by default with --item and --time)",
+    )
+    detect.add_argument(
+        "--crowds",
+        dest="crowds",
+        action="store_const",
+        const=True,
+        help="count crowds above 20 million events too (the default leaves them out there)",
+    )
+    detect.add_argument(
         "--funnel",
         help="the event of each purchase-funnel role, role=event pairs separated by commas: "
         "view=view,cart=add,buy=pay_ok (roles view, cart, fav, buy; 'none' for no funnel); "
@@ -2095,6 +2111,7 @@ def _detect(args) -> int:
                 false_alarm_rate=args.false_alarm_rate,
                 min_events=args.min_events,
                 recent_change=args.recent_change,
+                crowds=args.crowds,
                 groups=args.groups,
                 group_by=args.group_by.split(",") if args.group_by else None,
                 funnel=funnel,

@@ -55,7 +55,9 @@ def single_call(log):
         options = {"groups": False, **options}
         key = repr(sorted(options.items()))
         if key not in done:
-            done[key] = oddseq.detect_anomalies(log, **COLUMNS, **options, return_pipeline=True)
+            done[key] = oddseq.detect_anomalies(
+                log, crowds=False, **COLUMNS, **options, return_pipeline=True
+            )
         return done[key]
 
     return call
@@ -176,7 +178,7 @@ def test_an_empty_partition_and_one_giant_entity(client, log, tmp_path):
     many = pd.concat([giant] * 40, ignore_index=True)
     many["timestamp"] = many["timestamp"] + np.repeat(np.arange(40), len(giant))
     skewed = pd.concat([log, many], ignore_index=True).drop_duplicates()
-    expected = oddseq.detect_anomalies(skewed, **COLUMNS, groups=False)
+    expected = oddseq.detect_anomalies(skewed, crowds=False, **COLUMNS, groups=False)
     ddf = dd.from_pandas(skewed, npartitions=3)
     ddf = dd.concat([ddf, ddf.head(0, compute=False)])  # a partition with no rows
     table = detect_anomalies(ddf, **COLUMNS, npartitions=6)
@@ -227,14 +229,14 @@ def test_a_day_without_events_is_an_empty_table(client, log, dask_call, tmp_path
     with pytest.raises(ValueError, match="normal has no rows") as many:
         detect_anomalies(ddf, **COLUMNS, **options, normal=log.iloc[:0])
     with pytest.raises(ValueError, match="normal has no rows") as one:
-        oddseq.detect_anomalies(log, **COLUMNS, **options, normal=log.iloc[:0])
+        oddseq.detect_anomalies(log, crowds=False, **COLUMNS, **options, normal=log.iloc[:0])
     assert str(many.value) == str(one.value).replace("df itself", "ddf itself")
     # Rows of which none has an id are no empty day: refused as on one machine.
     no_ids = log.assign(user_id=np.nan)
     with pytest.raises(ValueError, match="every row has a missing value") as many:
         detect_anomalies(dd.from_pandas(no_ids, npartitions=2), **COLUMNS, **options, dropna=True)
     with pytest.raises(ValueError, match="every row has a missing value") as one:
-        oddseq.detect_anomalies(no_ids, **COLUMNS, **options, dropna=True)
+        oddseq.detect_anomalies(no_ids, crowds=False, **COLUMNS, **options, dropna=True)
     assert str(many.value) == str(one.value)
 
 
@@ -252,7 +254,7 @@ def test_sessions_come_back_as_columns(dask_call, single_call):
 def test_other_options_equal_the_single_machine_call(client, options):
     """A share cut and left-out short entities; PCA's SPE alone."""
     log = make_ecommerce(n_users=300, random_state=6).events
-    expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
+    expected = oddseq.detect_anomalies(log, crowds=False, **COLUMNS, groups=False, **options)
     table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
     assert_same_table(table, expected)
 
@@ -533,7 +535,7 @@ def test_the_shuffle_keeps_the_input_order_of_equal_times(client, log, tmp_path)
     the files' order, as the single-machine call reads them."""
     coarse = log.copy()
     coarse["timestamp"] = coarse["timestamp"] // 10 * 10
-    expected = oddseq.detect_anomalies(coarse, **COLUMNS, groups=False)
+    expected = oddseq.detect_anomalies(coarse, crowds=False, **COLUMNS, groups=False)
     ddf = dd.read_parquet(str(_files(coarse, tmp_path / "pq", 3)))
     assert_same_table(detect_anomalies(ddf, **COLUMNS, npartitions=5), expected)
 
@@ -640,7 +642,7 @@ def test_neighbour_methods_equal_the_single_machine_call(client, method):
     flags and reasons (the neighbours' means) as one index over every row; the shop
     log's many repeated rows make ties and LOF's reachability floor."""
     log = make_ecommerce(n_users=300, random_state=6).events
-    expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, method=method)
+    expected = oddseq.detect_anomalies(log, crowds=False, **COLUMNS, groups=False, method=method)
     table, pipeline = detect_anomalies(
         dd.from_pandas(log, npartitions=3), **COLUMNS, method=method, return_pipeline=True
     )
@@ -661,7 +663,7 @@ def test_iforest_and_ecod_equal_the_single_machine_call(client, method):
     scores, flags and reasons; the returned pipeline scores new data on one machine."""
     log = make_ecommerce(n_users=300, random_state=6).events
     columns = dict(COLUMNS, item="item_id")
-    expected = oddseq.detect_anomalies(log, **columns, groups=False, method=method)
+    expected = oddseq.detect_anomalies(log, crowds=False, **columns, groups=False, method=method)
     table, pipeline = detect_anomalies(
         dd.from_pandas(log, npartitions=3),
         **columns,
@@ -817,7 +819,13 @@ def test_normal_only_fitting_equals_the_single_machine_call(client, method, as_d
     ("auto" with normal= is the one-neighbour kNN)."""
     log, normal = _normal_split(9, n_users=200 if method == "kmeans" else 300)
     expected, single = oddseq.detect_anomalies(
-        log, **COLUMNS, groups=False, method=method, normal=normal, return_pipeline=True
+        log,
+        crowds=False,
+        **COLUMNS,
+        groups=False,
+        method=method,
+        normal=normal,
+        return_pipeline=True,
     )
     given = dd.from_pandas(normal, npartitions=2) if as_dask else normal
     # More scored partitions than reference ones (the references are joined to one per
@@ -919,7 +927,7 @@ def test_entity_features_equal_the_single_machine_call(client, normal):
     # Said as on one machine: the entities without a row and the NaN values, counted
     # over the partitions, with the medians they take.
     with pytest.warns(oddseq.exceptions.DataWarning, match="no row for") as one:
-        expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
+        expected = oddseq.detect_anomalies(log, crowds=False, **COLUMNS, groups=False, **options)
     with pytest.warns(oddseq.exceptions.DataWarning, match="no row for") as many:
         table = detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
     said = [str(w.message) for w in one if "entity_features" in str(w.message)]
@@ -932,7 +940,7 @@ def test_entity_features_equal_the_single_machine_call(client, normal):
     endless = side.assign(chargebacks=side["chargebacks"].replace(0.0, np.inf))
     options["entity_features"] = endless
     with pytest.raises(ValueError, match="infinite values") as one:
-        oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
+        oddseq.detect_anomalies(log, crowds=False, **COLUMNS, groups=False, **options)
     with pytest.raises(ValueError, match="infinite values") as many:
         detect_anomalies(dd.from_pandas(log, npartitions=3), **COLUMNS, **options)
     assert str(many.value) == str(one.value)
@@ -961,7 +969,7 @@ def test_normal_only_support_rule_equals_the_single_machine_call(client):
     log = pd.DataFrame(blocks(300, 1000) + odd, columns=columns)
     names = dict(entity="block", event="step", time="t")
     expected, single = oddseq.detect_anomalies(
-        log, **names, groups=False, normal=normal, return_pipeline=True
+        log, crowds=False, **names, groups=False, normal=normal, return_pipeline=True
     )
     assert single.support_rule_
     table, pipeline = detect_anomalies(
@@ -1003,7 +1011,7 @@ def test_normal_only_cut_in_a_gap_under_a_top_group_equals_the_single_machine_ca
     log = pd.DataFrame(blocks(300, 2000, [in_range]), columns=columns)
     names = dict(entity="block", event="step", time="t")
     expected, single = oddseq.detect_anomalies(
-        log, **names, groups=False, normal=normal, return_pipeline=True
+        log, crowds=False, **names, groups=False, normal=normal, return_pipeline=True
     )
     assert single.support_rule_ and single.threshold_info_["top_apart"] is not None
     table, pipeline = detect_anomalies(
@@ -1041,12 +1049,12 @@ def test_item_categories_equal_the_single_machine_call(client, maker):
         names = dict(entity="user_id", event="event", time="timestamp")
     log = data.events
     columns = dict(names, item="item_id", category="category_id")
-    expected = oddseq.detect_anomalies(log, **columns)  # with the group stage
+    expected = oddseq.detect_anomalies(log, crowds=False, **columns)  # with the group stage
     table = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns)
     assert_same_table(table, expected)
     if maker == "ecommerce":
         normal = log[log["user_id"].isin(data.labels.index[data.labels == 0][:150])]
-        expected = oddseq.detect_anomalies(log, **columns, normal=normal)
+        expected = oddseq.detect_anomalies(log, crowds=False, **columns, normal=normal)
         table = detect_anomalies(dd.from_pandas(log, npartitions=3), **columns, normal=normal)
         assert_same_table(table, expected)
     ddf = dd.from_pandas(log, npartitions=2)
@@ -1072,7 +1080,9 @@ def test_kmeans_restarts_on_a_tied_log_equal_the_single_machine_call(client):
         ],
         columns=["user_id", "behavior", "timestamp"],
     )
-    expected, single = oddseq.detect_anomalies(log, **COLUMNS, groups=False, return_pipeline=True)
+    expected, single = oddseq.detect_anomalies(
+        log, crowds=False, **COLUMNS, groups=False, return_pipeline=True
+    )
     assert 2 * single._kmeans_distinct <= len(blocks)
     assert dict(single.detector_.detectors_)["kmeans"].n_init == 10
     table, pipeline = detect_anomalies(
@@ -1094,7 +1104,7 @@ def test_entity_features_keyed_by_something_else_are_refused_as_on_one_machine(c
     by_row.index += 10_000  # row numbers, not user ids
     ddf = dd.from_pandas(log, npartitions=3)
     with pytest.raises(ValueError, match="entity_features has rows for 0 of the") as one:
-        oddseq.detect_anomalies(log, **COLUMNS, groups=False, entity_features=by_row)
+        oddseq.detect_anomalies(log, crowds=False, **COLUMNS, groups=False, entity_features=by_row)
     with pytest.raises(ValueError) as many:
         detect_anomalies(ddf, **COLUMNS, entity_features=by_row)
     assert str(many.value) == str(one.value)
@@ -1104,7 +1114,7 @@ def test_entity_features_keyed_by_something_else_are_refused_as_on_one_machine(c
     side.index = normal_users
     options = dict(entity_features=side, normal=normal_log)
     with pytest.warns(UserWarning, match="entity_features has rows for") as one:
-        expected = oddseq.detect_anomalies(log, **COLUMNS, groups=False, **options)
+        expected = oddseq.detect_anomalies(log, crowds=False, **COLUMNS, groups=False, **options)
     with pytest.warns(UserWarning, match="entity_features has rows for") as many:
         table = detect_anomalies(ddf, **COLUMNS, **options)
     said = [str(w.message) for w in one if "entity_features" in str(w.message)]
@@ -1130,7 +1140,7 @@ def test_unknown_item_categories_equal_the_single_machine_call(client):
     scoring a log most of whose items are unknown warns as on one machine."""
     data, log = _log_with_unknown_categories(5)
     columns = dict(COLUMNS, item="item_id", category="category_id")
-    expected, single = oddseq.detect_anomalies(log, **columns, return_pipeline=True)
+    expected, single = oddseq.detect_anomalies(log, crowds=False, **columns, return_pipeline=True)
     table, pipeline = detect_anomalies(
         dd.from_pandas(log, npartitions=3), **columns, return_pipeline=True
     )
@@ -1144,7 +1154,7 @@ def test_unknown_item_categories_equal_the_single_machine_call(client):
     scored.loc[new, "item_id"] += 1_000_000
     scored.loc[new, "category_id"] = np.nan
     with pytest.warns(UserWarning, match="no known category for") as one:
-        expected = oddseq.detect_anomalies(scored, **columns, normal=normal)
+        expected = oddseq.detect_anomalies(scored, crowds=False, **columns, normal=normal)
     with pytest.warns(UserWarning, match="no known category for") as many:
         table = detect_anomalies(dd.from_pandas(scored, npartitions=3), **columns, normal=normal)
     said = [str(w.message) for w in one if "no known category" in str(w.message)]

@@ -30,7 +30,9 @@ def shop():
 def _both(log, npartitions, **options):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
-        expected, single = oddseq.detect_anomalies(log, **COLUMNS, return_pipeline=True, **options)
+        expected, single = oddseq.detect_anomalies(
+            log, crowds=False, **COLUMNS, return_pipeline=True, **options
+        )
         with dask.config.set(scheduler="synchronous"):
             table, pipeline = detect_anomalies(
                 dd.from_pandas(log, npartitions=npartitions),
@@ -77,7 +79,9 @@ def test_short_ring_accounts_as_on_one_machine(shop):
     """Whole entities: each ring member cut to its group acts (5 to 14 events)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
-        table, pipeline = oddseq.detect_anomalies(shop, **COLUMNS, return_pipeline=True)
+        table, pipeline = oddseq.detect_anomalies(
+            shop, crowds=False, **COLUMNS, return_pipeline=True
+        )
     acts = pipeline.groups_.group_acts_
     members = table.index[table["group"] >= 0]
     acted = pd.MultiIndex.from_arrays([acts["entity"], acts["time"].astype("int64") // 10**9])

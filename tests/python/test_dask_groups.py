@@ -39,7 +39,7 @@ def plain():
 @pytest.fixture(scope="module")
 def rings_single(rings):
     """The single-machine call on the rings, groups="auto": the table and pipeline."""
-    return oddseq.detect_anomalies(rings, **COLUMNS, return_pipeline=True)
+    return oddseq.detect_anomalies(rings, crowds=False, **COLUMNS, return_pipeline=True)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_the_group_stage_equals_the_single_machine_call(client, rings, groups, r
         )
     else:
         expected, single = oddseq.detect_anomalies(
-            rings, **COLUMNS, return_pipeline=True, groups=groups
+            rings, crowds=False, **COLUMNS, return_pipeline=True, groups=groups
         )
         table, pipeline = detect_anomalies(
             dd.from_pandas(rings, npartitions=4), **COLUMNS, return_pipeline=True, groups=groups
@@ -97,7 +97,7 @@ def test_the_group_stage_equals_the_single_machine_call(client, rings, groups, r
 
 
 def test_groups_false_leaves_the_stage_out_as_on_one_machine(client, rings):
-    expected = oddseq.detect_anomalies(rings, **COLUMNS, groups=False)
+    expected = oddseq.detect_anomalies(rings, crowds=False, **COLUMNS, groups=False)
     table, pipeline = detect_anomalies(
         dd.from_pandas(rings, npartitions=3), **COLUMNS, groups=False, return_pipeline=True
     )
@@ -108,7 +108,7 @@ def test_groups_false_leaves_the_stage_out_as_on_one_machine(client, rings):
 
 def test_a_log_without_rings(client, plain):
     """No group found: the group column all -1, the rest as without the stage."""
-    expected = oddseq.detect_anomalies(plain, **COLUMNS)
+    expected = oddseq.detect_anomalies(plain, crowds=False, **COLUMNS)
     assert (expected["group"] == -1).all()
     table = detect_anomalies(dd.from_pandas(plain, npartitions=3), **COLUMNS)
     assert_same_table(table, expected)
@@ -131,7 +131,7 @@ def test_other_options_with_groups(client, rings, options):
         log.loc[log.index[5::89], "user_id"] = np.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", oddseq.exceptions.DataWarning)
-        expected = oddseq.detect_anomalies(log, **COLUMNS, **options)
+        expected = oddseq.detect_anomalies(log, crowds=False, **COLUMNS, **options)
         table = detect_anomalies(dd.from_pandas(log, npartitions=4), **COLUMNS, **options)
     got = table.compute()
     if "session_gap" in options:
@@ -144,7 +144,7 @@ def test_text_items_and_parquet_files(client, rings, tmp_path):
     """Items as text, read back from files cut by rows: the item codes follow the
     input's order as the single machine's do (the groups' objects in the same order)."""
     log = rings.assign(item_id="i" + rings["item_id"].astype(str))
-    expected = oddseq.detect_anomalies(log, **COLUMNS)
+    expected = oddseq.detect_anomalies(log, crowds=False, **COLUMNS)
     path = tmp_path / "pq"
     path.mkdir()
     for i, chunk in enumerate(np.array_split(np.arange(len(log)), 3)):
@@ -193,7 +193,7 @@ def test_auto_skips_past_the_single_machine_limit(client, plain, monkeypatch):
     machine's warning."""
     monkeypatch.setattr(one_machine, "_GROUPS_AUTO_MAX_EVENTS", 1000)
     with pytest.warns(UserWarning, match="the group stage was skipped") as single_warnings:
-        expected = oddseq.detect_anomalies(plain, **COLUMNS)
+        expected = oddseq.detect_anomalies(plain, crowds=False, **COLUMNS)
     with pytest.warns(UserWarning, match="the group stage was skipped") as dask_warnings:
         table = detect_anomalies(dd.from_pandas(plain, npartitions=2), **COLUMNS)
     assert "group" not in expected

@@ -74,7 +74,9 @@ def _dask(scored, normal, **kw):
 def _one(scored, normal):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = oddseq.detect_anomalies(scored, **COLUMNS, normal=normal, groups=False)
+        table = oddseq.detect_anomalies(
+            scored, crowds=False, **COLUMNS, normal=normal, groups=False
+        )
     return table, _checks(caught)
 
 

@@ -55,8 +55,8 @@ def test_text_times_give_the_groups_with_sessions_as_on_one_machine(client, ring
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", oddseq.exceptions.DataWarning)
-        expected = oddseq.detect_anomalies(text, **kw)
-        as_ints = oddseq.detect_anomalies(ringed_shop, **kw)
+        expected = oddseq.detect_anomalies(text, crowds=False, **kw)
+        as_ints = oddseq.detect_anomalies(ringed_shop, crowds=False, **kw)
         got = detect_anomalies(dd.from_pandas(text, npartitions=3), **kw).compute()
     assert (expected["group"] >= 0).any()
     np.testing.assert_array_equal(expected["group"], as_ints["group"])
@@ -79,7 +79,7 @@ def test_arrow_decimal_values_with_a_null_read_as_on_one_machine(client):
     kw = dict(entity="user_id", event="behavior", time="timestamp", value="price")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", oddseq.exceptions.DataWarning)
-        expected = oddseq.detect_anomalies(shop, **kw)
+        expected = oddseq.detect_anomalies(shop, crowds=False, **kw)
         got = detect_anomalies(dd.from_pandas(shop, npartitions=3), **kw).compute()
     assert_same_table(got, expected)
 
@@ -94,6 +94,6 @@ def test_one_column_named_for_two_roles_reads_as_on_one_machine(client):
     kw = dict(entity="user_id", event="behavior", time="timestamp", item="price", value="price")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", oddseq.exceptions.DataWarning)
-        expected = oddseq.detect_anomalies(shop, **kw, groups=False)
+        expected = oddseq.detect_anomalies(shop, crowds=False, **kw, groups=False)
         got = detect_anomalies(dd.from_pandas(shop, npartitions=3), **kw, groups=False).compute()
     assert_same_table(got, expected)

@@ -48,7 +48,7 @@ def _both(log, words, npartitions=2, **options):
     (object columns kept as they are: dask's convert-string would make them text)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        one = oddseq.detect_anomalies(log, **COLUMNS, **options)
+        one = oddseq.detect_anomalies(log, crowds=False, **COLUMNS, **options)
     single = _said(caught, *words)
     with (
         dask.config.set({"dataframe.convert-string": False}),
@@ -101,7 +101,7 @@ def test_event_types_alike_as_text_warn_before_the_features_collide(client, shop
             warnings.simplefilter("always")
             options = dict(COLUMNS, event="kind")
             if where == "one":
-                oddseq.detect_anomalies(log, **options)
+                oddseq.detect_anomalies(log, crowds=False, **options)
             else:
                 ddf = dd.from_pandas(log, npartitions=2, sort=False)
                 detect_anomalies(ddf, **options).compute()

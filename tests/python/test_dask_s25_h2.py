@@ -45,7 +45,7 @@ def _both(log, words=REPEATS, npartitions=3, normal=None, shuffled=None, **optio
     ``shuffled``: oddseq.dask's partitions after the shuffle (its default where None)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        one = oddseq.detect_anomalies(log, **COLUMNS, normal=normal, **options)
+        one = oddseq.detect_anomalies(log, crowds=False, **COLUMNS, normal=normal, **options)
     single = _said(caught, words)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -194,7 +194,7 @@ def test_the_key_hint_matches_only_keys_with_a_category(new_ids):
     shared = len(set(normal["item_id"]) & set(later["item_id"].astype(str)))
     with pytest.warns(UserWarning, match="no known category") as caught:
         oddseq.detect_anomalies(
-            later, **COLUMNS, item="item_id", category="category_id", normal=normal
+            later, crowds=False, **COLUMNS, item="item_id", category="category_id", normal=normal
         )
     said = " ".join(str(w.message) for w in caught)
     if new_ids:

@@ -63,7 +63,9 @@ def _dask_fit(log, calls=None, **options):
 def _one_machine(log, **options):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
-        return oddseq.detect_anomalies(log, **COLUMNS, return_pipeline=True, **options)
+        return oddseq.detect_anomalies(
+            log, crowds=False, **COLUMNS, return_pipeline=True, **options
+        )
 
 
 def test_the_medians_of_entities_like_it_cost_the_kmeans_fit_no_call(shop, monkeypatch):

@@ -28,7 +28,9 @@ def test_dask_says_what_one_machine_says(session_gap):
     log = _shop(seed=2)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        one = oddseq.detect_anomalies(log, **ROLES, session_gap=session_gap, groups=False)
+        one = oddseq.detect_anomalies(
+            log, crowds=False, **ROLES, session_gap=session_gap, groups=False
+        )
     single = _said(caught)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -54,6 +56,6 @@ def test_dask_counts_text_read_as_missing_as_one_machine():
             run()
         return [str(w.message) for w in caught if "text read as missing" in str(w.message)]
 
-    single = said(lambda: oddseq.detect_anomalies(log, **ROLES, groups=False))
+    single = said(lambda: oddseq.detect_anomalies(log, crowds=False, **ROLES, groups=False))
     many = said(lambda: detect_anomalies(dd.from_pandas(log, npartitions=3), **ROLES, groups=False))
     assert single and many == single

@@ -69,12 +69,14 @@ def log():
 def sessions(log):
     """detect_anomalies with sessions: (table, pipeline), and the table without groups."""
     table, pipeline = oddseq.detect_anomalies(
-        log, **COLUMNS, session_gap="30min", return_pipeline=True
+        log, crowds=False, **COLUMNS, session_gap="30min", return_pipeline=True
     )
     with warnings.catch_warnings():
         # (without the group stage the ring's short rounds fill the flags, and say so)
         warnings.filterwarnings("ignore", "28 of the 81 flagged sessions have fewer than 5")
-        alone = oddseq.detect_anomalies(log, **COLUMNS, session_gap="30min", groups=False)
+        alone = oddseq.detect_anomalies(
+            log, crowds=False, **COLUMNS, session_gap="30min", groups=False
+        )
     return table, pipeline, alone
 
 
@@ -188,7 +190,7 @@ def test_oddseq_dask_joins_the_same_sessions(log):
     dask = pytest.importorskip("dask")
     from oddseq.dask import detect_anomalies
 
-    expected = oddseq.detect_anomalies(log, **COLUMNS, session_gap="30min")
+    expected = oddseq.detect_anomalies(log, crowds=False, **COLUMNS, session_gap="30min")
     with dask.config.set(scheduler="synchronous"):
         got = detect_anomalies(
             dd.from_pandas(log, npartitions=3), **COLUMNS, session_gap="30min"

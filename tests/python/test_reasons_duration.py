@@ -100,7 +100,7 @@ def test_the_one_call_a_saved_model_the_stream_and_explain_say_it_too(fitted, tm
     log, seqs, pipe = fitted
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = detect_anomalies(log, **ROLES, groups=False, random_state=4)
+        table = detect_anomalies(log, crowds=False, **ROLES, groups=False, random_state=4)
     assert table["reason"].reindex(pipe.table_.index).equals(pipe.table_["reason"])
 
     pipe.save(tmp_path / "m.oddseq")

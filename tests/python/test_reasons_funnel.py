@@ -31,7 +31,7 @@ def log():
 
 
 def test_a_ratio_over_nothing_is_said_as_counts(log):
-    table, pipe = detect_anomalies(log, **ROLES, groups=False, return_pipeline=True)
+    table, pipe = detect_anomalies(log, crowds=False, **ROLES, groups=False, return_pipeline=True)
     reason = table.loc[BUYER, "reason"]
     assert "purchases per view 60 'buy' with no 'pv'" in reason
     assert "purchases per view 60 (" not in reason
@@ -46,14 +46,14 @@ def test_a_ratio_over_nothing_is_said_as_counts(log):
 
 
 def test_stream_alerts_say_the_same(log):
-    _, pipe = detect_anomalies(log, **ROLES, groups=False, return_pipeline=True)
+    _, pipe = detect_anomalies(log, crowds=False, **ROLES, groups=False, return_pipeline=True)
     scorer = StreamScorer(pipe, **ROLES, reasons="all")
     alerts = scorer.update(log.sort_values("timestamp", kind="stable")).alerts
     assert "60 'buy' with no 'pv'" in alerts.loc[BUYER, "reason"]
 
 
 def test_explain_notes_the_counts(log):
-    _, pipe = detect_anomalies(log, **ROLES, groups=False, return_pipeline=True)
+    _, pipe = detect_anomalies(log, crowds=False, **ROLES, groups=False, return_pipeline=True)
     frame = pipe.explain([BUYER])
     row = frame[frame["feature"] == "buy_per_view"].iloc[0]
     assert row["value"] == 60 and row["value_text"] == "60"

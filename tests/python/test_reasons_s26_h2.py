@@ -109,7 +109,9 @@ def test_dask_keeps_the_medians_and_says_it_as_one_machine_does(shop):
     options = dict(method="robust_z", random_state=0, groups=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        expected, one = oddseq.detect_anomalies(log, **ROLES, **options, return_pipeline=True)
+        expected, one = oddseq.detect_anomalies(
+            log, crowds=False, **ROLES, **options, return_pipeline=True
+        )
         with dask.config.set(scheduler="sync"):
             table, model = oddseq.dask.detect_anomalies(
                 dd.from_pandas(log, npartitions=3), **ROLES, **options, return_pipeline=True
@@ -271,7 +273,9 @@ def test_kmeans_medians_over_dask_partitions_equal_one_machines(shop):
         options = dict(method=method, random_state=0, groups=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            expected, one = oddseq.detect_anomalies(log, **ROLES, **options, return_pipeline=True)
+            expected, one = oddseq.detect_anomalies(
+                log, crowds=False, **ROLES, **options, return_pipeline=True
+            )
             with dask.config.set(scheduler="sync"):
                 table, model = oddseq.dask.detect_anomalies(
                     dd.from_pandas(log, npartitions=3), **ROLES, **options, return_pipeline=True

@@ -201,7 +201,9 @@ def test_neighbour_medians_over_dask_partitions_equal_one_machines(shop, method,
         options["groups"] = False
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            expected, one = oddseq.detect_anomalies(log, **ROLES, **options, return_pipeline=True)
+            expected, one = oddseq.detect_anomalies(
+                log, crowds=False, **ROLES, **options, return_pipeline=True
+            )
             ddf = dd.from_pandas(log, npartitions=3)
             if "normal" in options:
                 options["normal"] = dd.from_pandas(normal, npartitions=2)

@@ -184,7 +184,7 @@ def test_one_neighbour_over_dask_partitions_equals_one_machine(shop):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected, one = oddseq.detect_anomalies(
-            log, **ROLES, normal=normal, groups=False, return_pipeline=True
+            log, crowds=False, **ROLES, normal=normal, groups=False, return_pipeline=True
         )
         with dask.config.set(scheduler="sync"):
             table, model = oddseq.dask.detect_anomalies(

@@ -163,12 +163,15 @@ def _said_back(reason, items_back):
 
 def _objects_as_set(reason):
     """A group's objects listed in the order of their ids (a list, not a verdict): sorted
-    as numbers, so that ids in another order read alike."""
-    return re.sub(
+    as numbers, so that ids in another order read alike; and of a crowd's items equally
+    crowded in one hour, the one named (it follows the item coding, which follows the
+    ids) left out."""
+    reason = re.sub(
         r"(?<=objects )\d+(?:, \d+)*",
         lambda m: ", ".join(sorted(m.group(0).split(", "), key=int)),
         reason,
     )
+    return re.sub(r"(?<= on )\d+(?= \(and [\d,]+ more items? alike\))", "<item>", reason)
 
 
 def _fit(log, method, normal, item, users):

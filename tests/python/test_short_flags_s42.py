@@ -50,8 +50,10 @@ def shop():
 
 
 def test_short_entities_filling_the_flags_are_said_with_the_option(shop):
+    # (crowds=False: with the crowds, the cut of this log with nothing planted refits its
+    # tail once min_events=5 has left the short users out, a warning of its own)
     with pytest.warns(DataWarning, match="flagged entities have fewer than 5 events") as said:
-        table = oddseq.detect_anomalies(shop, **ROLES)
+        table = oddseq.detect_anomalies(shop, **ROLES, crowds=False)
     message = next(str(w.message) for w in said if "fewer than 5 events" in str(w.message))
     lengths = shop.groupby("user").size().reindex(table.index)
     flagged = table["is_anomaly"].to_numpy(bool)
@@ -63,7 +65,7 @@ def test_short_entities_filling_the_flags_are_said_with_the_option(shop):
     # The advice, followed: none of the short ones left, and nothing more to say.
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
-        judged = oddseq.detect_anomalies(shop, **ROLES, min_events=5)
+        judged = oddseq.detect_anomalies(shop, **ROLES, min_events=5, crowds=False)
     assert (shop.groupby("user").size().reindex(judged.index) >= 5).all()
 
 

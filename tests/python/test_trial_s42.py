@@ -140,7 +140,8 @@ def test_stream_alerts_name_no_ratio_of_two_steps_never_done():
             t += int(rng.integers(3_600, 86_400))
     log = pd.DataFrame(rows, columns=["user", "event", "ts", "item"])
     roles = dict(entity="user", event="event", time="ts", item="item")
-    _, pipe = oddseq.detect_anomalies(log, **roles, return_pipeline=True)
+    # (crowds=False: the stream scores each entity alone, without the crowds on its items)
+    _, pipe = oddseq.detect_anomalies(log, **roles, crowds=False, return_pipeline=True)
     alerts = StreamScorer(pipe, **roles).update(log.sort_values("ts")).alerts
     browsers = alerts.loc[alerts.index.isin([f"browser{b}" for b in range(3)]), "reason"]
     assert len(browsers) == 3
@@ -157,7 +158,7 @@ def test_recent_change_s_heading_is_said_once_a_reason():
     log = make_ecommerce(n_users=1_500, random_state=860).events
     roles = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
     table, pipe = oddseq.detect_anomalies(
-        log, **roles, value="price", recent_change=True, return_pipeline=True
+        log, **roles, value="price", recent_change=True, crowds=False, return_pipeline=True
     )
     heading = "recent activity against its own past"
     said = table["reason"].str.count(heading)

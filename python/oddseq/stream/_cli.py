@@ -115,6 +115,14 @@ def add_commands(commands, between=None) -> None:
         "method scored in Python, one event at a time, about 3 ms an event)",
     )
     fit.add_argument(
+        "--crowds",
+        action="store_true",
+        help="add crowd_peak, as oddseq detect does by default with --item and --time: the "
+        "largest crowd of entities on one of an entity's items in one hour against the "
+        "item's usual, counted among the entities of each file scored (oddseq stream cannot "
+        "count them and refuses such a model)",
+    )
+    fit.add_argument(
         "--normal",
         action="store_true",
         help="FILE is normal behaviour only: fit normal-only, with the cut at the "
@@ -354,6 +362,7 @@ def _fit(args) -> int:
             item_categories=categories,
             recent_change=args.recent_change,
             funnel=funnel,
+            crowds=args.crowds,
         ).fit(seqs, normal=args.normal)
     written = pipe.save(args.save)
     note = omitted_roles_note("fit", args, log.columns)  # with a model, not a refusal

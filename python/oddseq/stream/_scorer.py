@@ -344,7 +344,9 @@ class StreamScorer:
     Refused (``ValueError``): ``method="markov"``, ``"invariants"`` and the neural methods
     (they read each sequence's events whole),
     pipelines with ``item_categories`` (``new_category_share_last_session`` needs every
-    earlier session's categories) or ``entity_features``. A pipeline fitted with
+    earlier session's categories), ``entity_features`` or crowds (``crowds_``: the
+    crowds on each entity's items are counted among all entities, not one at a time;
+    AnomalyPipeline's default leaves them out). A pipeline fitted with
     ``recent_change=True`` streams with ``lateness=0`` (its state keeps each entity's
     recent window session by session and its earlier sessions as sums, which late events
     would reorder): its columns are then the batch's on the same events
@@ -704,6 +706,14 @@ class StreamScorer:
             raise ValueError(
                 "StreamScorer does not support entity_features (side attributes joined by "
                 "entity id); fit the pipeline without them"
+            )
+        if getattr(pipe, "crowds_", False):
+            raise ValueError(
+                "this pipeline counts crowds (crowd_peak: entities on each item in each "
+                "hour, the default of detect_anomalies and oddseq detect with an item and "
+                "times), and StreamScorer scores each entity alone, without the others on "
+                "its items: fit the pipeline with crowds=False (AnomalyPipeline's default; "
+                "oddseq fit without --crowds) to stream it"
             )
         if not hasattr(pipe, "encoder_"):
             raise ValueError(

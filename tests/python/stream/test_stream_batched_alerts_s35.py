@@ -23,7 +23,9 @@ def model_file(tmp_path_factory, later):
     fitted = make_ecommerce(n_users=300, random_state=837)
     normal_ids = fitted.kinds.index[fitted.kinds == "normal"]
     normal = fitted.events[fitted.events["user_id"].isin(normal_ids)]
-    _, pipe = oddseq.detect_anomalies(later, **ROLES, normal=normal[COLUMNS], return_pipeline=True)
+    _, pipe = oddseq.detect_anomalies(
+        later, crowds=False, **ROLES, normal=normal[COLUMNS], return_pipeline=True
+    )
     path = tmp_path_factory.mktemp("nw") / "normal.oddseq"
     pipe.save(str(path))
     return str(path)

@@ -1,0 +1,151 @@
+"""Crowds in the one call (session 44): ``crowd_peak`` joins the features where the log
+has items and times, its reason says on which item, when and against what usual crowd,
+and the options that leave it out or ask for it behave as documented."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oddseq
+from oddseq import AnomalyPipeline
+from oddseq._pipeline import _with_crowds
+from oddseq.exceptions import DataWarning
+from oddseq.sequences import Sequences
+from oddseq.stream import StreamScorer
+
+HOUR = 3600
+
+
+def _login_log(seed=0, n_users=1000, n_stuffed=20):
+    """Users who log in at any hour from their own IP or their phone's, mistyping the
+    password now and then;
+    a stuffing run of ``n_stuffed`` accounts, one failed login each, from one proxy IP
+    within one hour."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(n_users):
+        for day in range(14):
+            if rng.random() < 0.6:
+                t = day * 24 * HOUR + int(rng.integers(0, 24 * HOUR))
+                own = f"10.0.{u // 250}.{u % 250}"
+                if rng.random() < 0.3:  # on the phone: the carrier's address of the day
+                    own = f"100.{u // 250}.{u % 250}.{day}"
+                if rng.random() < 0.1:  # a mistyped password first
+                    rows.append((f"u{u:03d}", "login_fail", own, t - 30))
+                rows.append((f"u{u:03d}", "login_ok", own, t))
+                rows += [
+                    (
+                        f"u{u:03d}",
+                        str(rng.choice(["view", "edit", "export"])),
+                        f"10.0.{u // 250}.{u % 250}",
+                        t + 60 * (k + 1),
+                    )
+                    for k in range(int(rng.integers(1, 6)))
+                ]
+    victims = rng.choice(n_users, n_stuffed, replace=False)
+    start = 9 * 24 * HOUR + 2 * HOUR
+    for i, v in enumerate(victims):
+        rows.append((f"u{v:03d}", "login_fail", "185.220.101.7", start + 90 * i))
+    log = pd.DataFrame(rows, columns=["user", "event", "ip", "t"])
+    return log.sort_values("t", kind="stable").reset_index(drop=True), {
+        f"u{v:03d}" for v in victims
+    }
+
+
+def test_the_one_call_counts_crowds_and_names_where_the_crowd_was():
+    log, stuffed = _login_log()
+    table, pipe = oddseq.detect_anomalies(
+        log, entity="user", event="event", time="t", item="ip", return_pipeline=True
+    )
+    assert pipe.crowds_ and "crowd_peak" in list(pipe.feature_names_)
+    assert table.loc[sorted(stuffed), "is_anomaly"].all()
+    assert len(set(table.head(len(stuffed)).index) & stuffed) >= 0.9 * len(stuffed)
+    reason = table.loc[sorted(stuffed)[0], "reason"]
+    assert reason.startswith("crowd on one item in an hour, times the item's usual 20 (")
+    assert (
+        ": 20 entities on 185.220.101.7 between 02:00 and 03:00 on 10 Jan 1970 (UTC), "
+        "where 1 is usual" in reason
+    )
+    # Without crowds the stuffing run is a failed login among many users' at any hour,
+    # from an address of the day as a phone's.
+    plain = oddseq.detect_anomalies(
+        log, entity="user", event="event", time="t", item="ip", crowds=False
+    )
+    assert len(set(plain.head(len(stuffed)).index) & stuffed) <= 2
+
+
+def test_crowds_need_items_and_times_and_auto_leaves_them_out_without():
+    log, _ = _login_log(n_users=300, n_stuffed=5)
+    _, pipe = oddseq.detect_anomalies(
+        log, entity="user", event="event", time="t", return_pipeline=True
+    )
+    assert not pipe.crowds_ and "crowd_peak" not in list(pipe.feature_names_)
+    seqs = Sequences.from_events(log, entity="user", event="event", time="t")
+    with pytest.raises(ValueError, match=r"no items: build them with item= and time="):
+        AnomalyPipeline(crowds=True).fit(seqs)
+    untimed = Sequences.from_events(log, entity="user", event="event", item="ip")
+    with pytest.raises(ValueError, match=r"no times: .*or pass crowds=False"):
+        AnomalyPipeline(crowds=True).fit(untimed)
+    with pytest.raises(ValueError, match="crowds"):
+        AnomalyPipeline(crowds="yes").fit(seqs)
+
+
+def test_the_estimator_leaves_crowds_out_by_default_and_streams():
+    log, _ = _login_log(n_users=300, n_stuffed=5)
+    seqs = Sequences.from_events(log, entity="user", event="event", time="t", item="ip")
+    pipe = AnomalyPipeline().fit(seqs)
+    assert not pipe.crowds_
+    StreamScorer(pipe, entity="user", event="event", time="t", item="ip")
+    crowded = AnomalyPipeline(crowds="auto").fit(seqs)
+    assert crowded.crowds_
+    with pytest.raises(ValueError, match=r"crowds=False .*oddseq fit without --crowds"):
+        StreamScorer(crowded, entity="user", event="event", time="t", item="ip")
+
+
+def test_auto_warns_and_leaves_crowds_out_past_its_size(monkeypatch):
+    import oddseq._pipeline as pipeline_module
+
+    log, _ = _login_log(n_users=40, n_stuffed=3)
+    seqs = Sequences.from_events(log, entity="user", event="event", time="t", item="ip")
+    monkeypatch.setattr(pipeline_module, "_CROWDS_AUTO_MAX_EVENTS", 100)
+    with pytest.warns(DataWarning, match=r"crowds were not counted: .* pass crowds=True"):
+        assert _with_crowds("auto", seqs) is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _with_crowds(True, seqs) is True
+
+
+def test_a_scored_log_counts_its_own_crowds_and_a_saved_model_keeps_them(tmp_path):
+    log, stuffed = _login_log(seed=1)
+    quiet = log[log["ip"] != "185.220.101.7"]
+    seqs = Sequences.from_events(quiet, entity="user", event="event", time="t", item="ip")
+    pipe = AnomalyPipeline(crowds=True).fit(seqs, normal=True)
+    later = Sequences.from_events(log, entity="user", event="event", time="t", item="ip")
+    with warnings.catch_warnings():
+        # (the scored log is the fitted one and the run: said, and meant here)
+        warnings.filterwarnings("ignore", message=".* among those the model was fitted on")
+        scored = pipe.score(later)
+        again = oddseq.load(pipe.save(tmp_path / "m.oddseq")).score(later)
+    assert set(scored.head(len(stuffed)).index) == stuffed
+    pd.testing.assert_frame_equal(scored, again)
+
+
+def test_the_shell_options(tmp_path):
+    from oddseq.cli import main
+
+    log, stuffed = _login_log(n_users=300, n_stuffed=6)
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    args = [str(path), "--entity", "user", "--event", "event", "--time", "t", "--item", "ip"]
+    assert main(["detect", *args, "-o", str(out)]) == 0
+    table = pd.read_csv(out, index_col=0)
+    assert set(table.head(6).index) == stuffed
+    assert table["reason"].str.contains("185.220.101.7").sum() >= 6
+    assert main(["detect", *args, "--no-crowds", "-o", str(out), "--force"]) == 0
+    assert not pd.read_csv(out, index_col=0)["reason"].str.contains("crowd on").any()
+    model = tmp_path / "m.oddseq"
+    assert main(["fit", *args, "--crowds", "--save", str(model)]) == 0
+    assert oddseq.load(model).crowds_
