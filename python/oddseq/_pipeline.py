@@ -582,8 +582,12 @@ def detect_anomalies(
     if min_events < _reasons._FEW_EVENTS and "is_anomaly" in table and len(seqs):
         warn_short_flags(short_flag_counts(table, seqs), _rows_are(session_gap))
     if session_gap is not None and contamination == "auto" and len(seqs):
+        # (a rate given is the analyst's choice, the advice followed among them: not
+        # said again, trial s44a H3)
         warn_session_spread(
-            session_spread_counts(table), pipeline.threshold_info_["false_alarm_rate"]
+            session_spread_counts(table),
+            pipeline.threshold_info_["false_alarm_rate"] if false_alarm_rate is None else None,
+            normal=normal is not None,
         )
     return (table, pipeline) if return_pipeline else table
 
@@ -611,13 +615,17 @@ def session_spread_counts(table: pd.DataFrame) -> np.ndarray:
     return np.array(counts, dtype=np.int64)
 
 
-def warn_session_spread(counts, rate) -> None:
+def warn_session_spread(counts, rate, normal: bool = False) -> None:
     """A :class:`DataWarning` where the flags of a table of sessions fall on many of its
     entities (``counts``: :func:`session_spread_counts`) against the false-alarm
-    ``rate`` the cut was set at (None: a share was given, nothing said): the rate is
-    per session, so an entity of many sessions is flagged far more often than that, and
-    an analyst who reads the table by entity acts on them all. It names the rate that
-    gives about ``rate`` of the entities."""
+    ``rate`` the cut was set at (None: a share or a rate was given, nothing said: the
+    analyst chose it): the rate is per session, so an entity of many sessions is flagged
+    far more often than that, and an analyst who reads the table by entity acts on them
+    all. It names what gives about ``rate`` of the entities: unsupervised, the share
+    ``contamination=`` (the automatic cut reads a group apart at the top as anomalies
+    whatever the rate); with ``normal`` (a model fitted on normal data, which refuses a
+    share), the per-session ``false_alarm_rate=``, a quantile of held-out normal scores
+    that holds as given (trial s44a H3: the share it advised there was refused)."""
     n_sessions, n_entities, n_flagged = (int(c) for c in counts)
     if rate is None or n_entities == 0:
         return
@@ -626,15 +634,24 @@ def warn_session_spread(counts, rate) -> None:
         return
     per_entity = n_sessions / n_entities
     fewer = rate / max(per_entity, 1.0)
+    if normal:
+        advice = (
+            f"false_alarm_rate={fewer:.2g} (--false-alarm-rate {fewer:.2g} from the shell) "
+            f"sets the cut at that share of normal sessions, about {rate * 100:g}% of the "
+            "normal entities (those with odd sessions stay flagged)"
+        )
+    else:
+        advice = (
+            f"contamination={fewer:.2g} (--contamination {fewer:.2g} from the shell) flags "
+            f"that share of the sessions, at most {rate * 100:g}% of the entities (the top "
+            "sessions: a lower false-alarm rate can leave a group of sessions at the top "
+            "flagged, as the automatic cut reads a group apart as anomalies)"
+        )
     warnings.warn(
         f"the flagged sessions belong to {n_flagged:,} of the {n_entities:,} entities "
         f"({share:.1%}): the false-alarm rate ({rate:g}) is a share of sessions, and an "
         f"entity of {per_entity:.1f} sessions on average has as many chances to be "
-        "flagged. Where you act on entities, not sessions, contamination="
-        f"{fewer:.2g} (--contamination {fewer:.2g} from the shell) flags that share of "
-        f"the sessions, at most {rate * 100:g}% of the entities (the top sessions: a "
-        "lower false-alarm rate can leave a group of sessions at the top flagged, as the "
-        "automatic cut reads a group apart as anomalies)",
+        f"flagged. Where you act on entities, not sessions, {advice}",
         DataWarning,
         stacklevel=user_stacklevel(),
     )

@@ -99,3 +99,38 @@ def test_dask_says_what_one_machine_says():
         ).compute()
     )
     assert single and many == single
+
+
+def test_beside_normal_the_advice_is_the_rate_and_a_rate_given_is_not_advised_again():
+    # Trial s44a H3: beside normal= the warning advised contamination=, which is refused
+    # there; and once its rate was followed, it advised a rate again, lower and lower.
+    log = _sessions(n_users=300, seed=2)
+    normal = _sessions(n_users=300, seed=3)
+    normal["user"] += 10_000
+    table, said = _said(
+        lambda: oddseq.detect_anomalies(log, **ROLES, session_gap="30min", normal=normal)
+    )
+    if not said:
+        pytest.skip("this draw's sessions did not spread over the users")
+    (text,) = said
+    assert "contamination=" not in text
+    rate = float(re.search(r"false_alarm_rate=([0-9.e-]+) \(", text).group(1))
+    assert f"(--false-alarm-rate {rate:.2g} from the shell)" in text
+    again, said = _said(
+        lambda: oddseq.detect_anomalies(
+            log, **ROLES, session_gap="30min", normal=normal, false_alarm_rate=rate
+        )
+    )
+    assert said == []
+    users = again.index.get_level_values(0)
+    assert users[again["is_anomaly"].to_numpy()].nunique() < (
+        table.index.get_level_values(0)[table["is_anomaly"].to_numpy()].nunique()
+    )
+
+
+def test_the_bar_beside_normal():
+    keys = pd.MultiIndex.from_arrays([np.repeat(np.arange(100), 10), np.tile(np.arange(10), 100)])
+    table = pd.DataFrame({"is_anomaly": np.zeros(1_000, bool)}, index=keys)
+    table.iloc[::25, 0] = True
+    with pytest.warns(DataWarning, match=r"false_alarm_rate=0.001 \(--false-alarm-rate 0.001"):
+        warn_session_spread(session_spread_counts(table), 0.01, normal=True)

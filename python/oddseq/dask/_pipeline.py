@@ -4185,7 +4185,8 @@ def detect_anomalies(
         if session_gap is not None and contamination == "auto":  # flags over the entities
             parts = [_delayed(_session_spread)(t, s) for t, s in zip(tables, data.states)]
             rate = pipeline.threshold_info_["false_alarm_rate"]
-            warn_session_spread(np.sum(_compute(parts), axis=0), rate)
+            rate = rate if false_alarm_rate is None else None  # (given: the analyst's)
+            warn_session_spread(np.sum(_compute(parts), axis=0), rate, normal=normal is not None)
         meta = _compute([_delayed(_head)(tables[0])])[0]
         sessions = session_gap is not None
         out_divisions = None
