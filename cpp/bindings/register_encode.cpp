@@ -171,25 +171,39 @@ py::array_t<float> diversity(const SequencesView& seqs,
 }
 
 // crowd_ratio's ratios, and with `facts` where each came from (encode::CrowdFacts).
-py::object crowd(const SequencesView& seqs, std::int64_t n_items, std::int64_t t0,
-                 std::int64_t window_ns, std::int64_t n_windows, int n_threads, bool facts) {
-  const std::int64_t* times = require_times(seqs, "crowd_ratio");
+// windows: each event's window in [0, n_windows); entity_of: each sequence's entity, or
+// None (each its own).
+py::object crowd(const SequencesView& seqs, std::int64_t n_items,
+                 const CArray<std::int64_t>& windows, std::int64_t n_windows,
+                 const std::optional<CArray<std::int64_t>>& entity_of, int n_threads, bool facts) {
   if (!seqs.items) throw std::invalid_argument("crowd_ratio needs sequences with items");
   if (n_items < 0) throw std::invalid_argument("n_items must be >= 0");
   const std::int64_t n_seq = seqs.n_sequences();
+  if (windows.ndim() != 1 || windows.size() != seqs.offsets.data()[n_seq]) {
+    throw std::invalid_argument("windows must hold one window per event");
+  }
+  if (entity_of && (entity_of->ndim() != 1 || entity_of->size() != n_seq)) {
+    throw std::invalid_argument("entity_of must hold one entity per sequence");
+  }
   const auto n = static_cast<py::ssize_t>(n_seq);
   py::array_t<float> out(n);
-  py::array_t<std::int64_t> item(facts ? n : 0), window(facts ? n : 0), crowd(facts ? n : 0);
-  py::array_t<double> usual(facts ? n : 0);
-  py::array_t<std::int64_t> alike(facts ? n : 0);
+  const py::ssize_t m = facts ? n : 0;
+  py::array_t<std::int64_t> item(m), window(m), crowd(m), alike(m);
+  py::array_t<double> usual(m);
   encode::CrowdFacts where{item.mutable_data(), window.mutable_data(), crowd.mutable_data(),
                            usual.mutable_data(), alike.mutable_data()};
   float* dst = out.mutable_data();
   auto run = [&](auto item_type) {
-    const auto* items = seqs.item_data<decltype(item_type)>();
+    encode::CrowdInput<decltype(item_type)> input;
+    input.offsets = seqs.offsets.data();
+    input.n_sequences = n_seq;
+    input.items = seqs.item_data<decltype(item_type)>();
+    input.n_items = n_items;
+    input.windows = windows.data();
+    input.n_windows = n_windows;
+    input.entity_of = data_or_null(entity_of);
     py::gil_scoped_release release;  // OpenMP passes over the events and the items
-    encode::crowd_ratio(seqs.offsets.data(), n_seq, items, n_items, times, t0, window_ns, n_windows,
-                        n_threads, dst, facts ? &where : nullptr);
+    encode::crowd_ratio(input, n_threads, dst, facts ? &where : nullptr);
   };
   if (seqs.items_are_int64()) {
     run(std::int64_t{});
@@ -420,8 +434,10 @@ void register_encode(py::module_& m) {
       .def_property_readonly("cart", [](const encode::DiversityParams& p) { return p.funnel.cart; })
       .def_property_readonly("fav", [](const encode::DiversityParams& p) { return p.funnel.fav; })
       .def_property_readonly("buy", [](const encode::DiversityParams& p) { return p.funnel.buy; });
-  m.def("crowd_ratio", &crowd, py::arg("sequences"), py::arg("n_items"), py::arg("t0"),
-        py::arg("window_ns"), py::arg("n_windows"), py::arg("n_threads"), py::arg("facts") = false);
+  m.def("crowd_ratio", &crowd, py::arg("sequences"), py::arg("n_items"),
+        py::arg("windows").noconvert(), py::arg("n_windows"),
+        py::arg("entity_of").noconvert() = py::none(), py::arg("n_threads") = 0,
+        py::arg("facts") = false);
   m.def("diversity_features", &diversity, py::arg("sequences"),
         py::arg("item_category").noconvert(), py::arg("params"), py::arg("n_threads"));
 

@@ -1091,10 +1091,10 @@ class DiversityParams:
 def crowd_ratio(
     sequences: SequencesView,
     n_items: int,
-    t0: int,
-    window_ns: int,
+    windows: NDArray[np.int64],
     n_windows: int,
-    n_threads: int,
+    entity_of: NDArray[np.int64] | None = None,
+    n_threads: int = 0,
     facts: bool = False,
 ) -> Any: ...
 def diversity_features(

@@ -47,6 +47,19 @@ def _as_written(ids: list) -> list:
     ]
 
 
+def _with_crowds_of(pipeline, raw, kept, positions) -> np.ndarray:
+    """``raw`` (features of the sequences at ``positions`` of ``kept``) with the crowd
+    column counted among all of ``kept``."""
+    from .encode._crowd import crowd_ratios
+
+    crowd = dict(pipeline.encoder_.encoders_)["crowd"]
+    column = list(pipeline.feature_names_).index("crowd_peak")
+    window = crowd._validate_params()["window"]
+    raw = np.array(raw, dtype=np.float64, copy=True)
+    raw[:, column] = crowd_ratios(kept, window, crowd.n_threads)[np.asarray(positions)]
+    return raw
+
+
 def _positions(seqs: Sequences, entity_ids) -> np.ndarray:
     if entity_ids is None:
         return np.arange(len(seqs))
@@ -366,7 +379,8 @@ def explain_entities(
         )
         seqs = pipeline._kept(pipeline._as_fitted_events(seqs))
         kept = seqs
-        seqs = seqs.take(_positions(seqs, entity_ids))
+        positions = _positions(seqs, entity_ids)
+        seqs = seqs.take(positions)
         ids = seqs.ids
         if not len(ids):
             return _no_entities(pipeline, ids, kept, top, entity_features=entity_features)
@@ -389,6 +403,12 @@ def explain_entities(
             raw, X = pipeline._matrix(seqs)
         finally:
             _SIDE_GIVEN.reset(token)
+        if getattr(pipeline, "crowds_", False):
+            # The crowds on these entities' items are counted among the whole log's
+            # entities, as the table counts them (review RV s44 H1: among these alone, a
+            # member of a crowd of 40 read 1).
+            raw = _with_crowds_of(pipeline, raw, kept, positions)
+            X = pipeline._scaled(raw, seqs.lengths)
         lengths = seqs.lengths
         if entity_features is None and not _as_kept(pipeline, seqs.ids, raw, lengths):
             pipeline._say_fitted_side("explain")

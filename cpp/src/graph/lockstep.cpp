@@ -34,6 +34,7 @@ ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows
   ODDSEQ_CHECK(n_rows <= std::numeric_limits<std::int32_t>::max(), "more than 2^31 - 1 entities");
   ODDSEQ_CHECK(n_objects <= std::numeric_limits<std::int32_t>::max(), "more than 2^31 - 1 objects");
   const bool with_times = times != nullptr;
+  const bool count_bins = with_times && tb.count_bins;
   if (with_times) {
     ODDSEQ_CHECK(window >= 1 && half >= 1 && half <= window, "bad window");
     ODDSEQ_CHECK(n_bins >= 1 && n_bins <= (std::int64_t{1} << 31), "bad number of bins");
@@ -63,7 +64,7 @@ ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows
     auto& cnt = count[static_cast<std::size_t>(c)];
     cnt.assign(static_cast<std::size_t>(n_buckets), 0);
     auto& bc = bins[static_cast<std::size_t>(c)];
-    if (with_times) bc.assign(2 * nb, 0);
+    if (count_bins) bc.assign(2 * nb, 0);
     const std::int64_t begin = event_offsets[chunk_row[static_cast<std::size_t>(c)]];
     const std::int64_t end = event_offsets[chunk_row[static_cast<std::size_t>(c) + 1]];
     for (std::int64_t i = begin; i < end; ++i) {
@@ -77,8 +78,10 @@ ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows
         const std::int64_t rel = times[i] - t0;
         ODDSEQ_CHECK_RANGE(rel >= 0 && (rel + half) / window < n_bins,
                            "time " << times[i] << " outside the bins");
-        ++bc[static_cast<std::size_t>(rel / window)];
-        ++bc[nb + static_cast<std::size_t>((rel + half) / window)];
+        if (count_bins) {
+          ++bc[static_cast<std::size_t>(rel / window)];
+          ++bc[nb + static_cast<std::size_t>((rel + half) / window)];
+        }
       }
     }
   });
@@ -95,7 +98,7 @@ ByObject events_by_object(const std::int64_t* event_offsets, std::int64_t n_rows
   }
   const std::int64_t n_slots = bucket_start[static_cast<std::size_t>(n_buckets)];
   ByObject out;
-  if (with_times) {
+  if (count_bins) {
     out.bin_counts.assign(2 * nb, 0);
     for (const auto& bc : bins) {
       for (std::size_t b = 0; b < 2 * nb; ++b) out.bin_counts[b] += bc[b];

@@ -3749,6 +3749,7 @@ def detect_anomalies(
     to_parquet: str | None = None,
     funnel: dict | None = None,
     groups="auto",
+    crowds=False,
 ):
     """:func:`oddseq.detect_anomalies` on a dask DataFrame, on the cluster Dask uses.
 
@@ -3761,6 +3762,10 @@ def detect_anomalies(
     random_state, false_alarm_rate, min_events, time_unit, time_format, dayfirst, dropna,
     funnel
         As :func:`oddseq.detect_anomalies`.
+    crowds : False, default=False
+        The crowds on each entity's items (one machine's ``crowd_peak``, counted across
+        entities) are not counted here: False, the only value, gives one machine's table
+        with ``crowds=False``; True or "auto" is refused naming it.
     groups : {"auto", True, False}, default="auto"
         As :func:`oddseq.detect_anomalies` (on the items: no ``group_by``): with ``item``,
         "auto" looks for entities that act together up to 20 million events (above, a
@@ -3890,6 +3895,12 @@ def detect_anomalies(
             item_categories = _item_categories(normal, item, category).combine_first(
                 item_categories
             )
+    if crowds is not False:
+        raise ValueError(
+            f"crowds={crowds!r}: oddseq.dask does not count the crowds on each entity's "
+            "items (their counts span partitions); pass crowds=False, or count them on one "
+            "machine with oddseq.detect_anomalies"
+        )
     pipeline = AnomalyPipeline(
         method=method,
         contamination=contamination,
@@ -3901,6 +3912,7 @@ def detect_anomalies(
         entity_features=entity_features,
         funnel=funnel,
     )
+    pipeline.crowds_ = False  # (fitted below, without crowds: one machine's crowds=False)
     pipeline._check_params()  # contamination too: the pipeline's table declares it
     refuse_share_with_normal(contamination, normal is not None, "a normal= log")
     if entity_features is not None:

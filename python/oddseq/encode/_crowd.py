@@ -26,13 +26,16 @@ class CrowdEncoder(SequenceEncoder):
     ``crowd_peak``.
 
     For every item and clock window (an hour by default) in which the sequence acted on
-    the item, the crowd is the number of distinct sequences that acted on the item in
-    that window, and the item's usual crowd is the mean crowd of the item's other active
-    windows (at least 1, and 1 where the item has no other: a one-off object's usual is
-    one entity). ``crowd_peak`` is the largest crowd / usual over the sequence's
-    (item, window) pairs; 0 for a sequence without an item. It is a maximum, a fact of
-    the log, not an estimate: an entity of one event that joined a crowd of 110 did, and
-    the pipeline's evidence shrinkage leaves it as it is.
+    the item, the crowd is the number of distinct entities that acted on the item in
+    that window, and the item's usual crowd is a busy window of the item's other active
+    windows: the 90th percentile of their crowds (the k-th smallest, k = floor(0.9 *
+    (others - 1))), at least 1, and 1 where the item has no other (a one-off object's
+    usual is one entity). A busy window, not the mean: a carrier's NAT address, busy in
+    the evening and quiet at night, is at its usual in its evening peak.
+    ``crowd_peak`` is the largest crowd / usual over the sequence's (item, window)
+    pairs; 0 for a sequence without an item. It is a maximum, a fact of the log, not an
+    estimate: an entity of one event that joined a crowd of 110 did, and the pipeline's
+    evidence shrinkage leaves it as it is.
 
     What it measures: objects that are private or quiet (a payee, an IP, a rare
     merchant, an API key's client) crowded into one hour by many entities, the mark of a
@@ -41,6 +44,10 @@ class CrowdEncoder(SequenceEncoder):
     (ratio near 1), and a person's own objects (a home IP, a friend paid each month) hold
     one entity an hour. A launch or a drop (an item new in one hour that many take) reads
     as a crowd too: its ratio is its crowd.
+
+    A crowd counts entities: in a table of sessions or windows (ids of (entity, ...)),
+    one entity's sessions on its own objects within a window are one entity, not a
+    crowd, and each session gets the ratio of the crowds it joined.
 
     The crowds are counted among the sequences given to ``transform``: they are a fact
     of the log scored, not of one entity, so score a window's whole log together (a
@@ -98,7 +105,7 @@ class CrowdEncoder(SequenceEncoder):
         """Where the ``crowd_peak`` of each of the sequences at ``rows`` of ``seqs`` came
         from (the crowds counted among all of ``seqs``, as ``transform`` counts them):
         "55 entities on 45.0.15.153 between 02:00 and 03:00 on 10 Mar 2025 (UTC), where 1
-        is usual" ("sessions" for a table of sessions; "(and 2 more items alike)" where
+        is usual" (a table of sessions counts entities too; "(and 2 more items alike)" where
         other items had the same crowd against their usual in that hour: which one is
         named follows the item coding); "" for a sequence without an item or whose
         largest crowd is no more than its item's usual (nothing stood out)."""
@@ -106,12 +113,19 @@ class CrowdEncoder(SequenceEncoder):
         from ..graph._detector import _window_words
 
         check_is_fitted(self, "n_features_out_")
+        seqs = _check_timed_sequences(seqs, "CrowdEncoder.crowd_facts")
+        _check_items(seqs, "CrowdEncoder.crowd_facts")
         window = self._validate_params()["window"]
         rows = np.asarray(rows, dtype=np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= len(seqs)):
+            raise ValueError(
+                f"rows must be positions of sequences in [0, {len(seqs)}), got "
+                f"{int(rows.min())} to {int(rows.max())}"
+            )
         _, item, start, crowd, usual, alike = crowd_ratios(seqs, window, self.n_threads, facts=True)
         labels = seqs.item_labels
         zone = getattr(seqs, "tz", None)
-        who = "sessions" if isinstance(seqs.ids, pd.MultiIndex) else "entities"
+        who = "entities"  # (a table of sessions counts entities too: crowd_ratios)
         said = []
         for r in rows.tolist():
             if item[r] < 0 or crowd[r] <= usual[r]:  # (no crowd above its usual: nothing to say)
@@ -125,9 +139,14 @@ class CrowdEncoder(SequenceEncoder):
             others = f" (and {more:,} more item{'s' if more > 1 else ''} alike)" if more else ""
             said.append(
                 f"{int(crowd[r]):,} {who} on {shorten(str(labels[int(item[r])]))}{others}"
-                f"{_window_words(begin, end)}, where {usual[r]:.3g} is usual"
+                f"{_window_words(begin, end)}, where {_usual_words(usual[r])} is usual"
             )
         return said
+
+
+def _usual_words(usual: float) -> str:
+    """A usual crowd as a reason says it: "1", "2.5", "1,480" (never "1.48e+03")."""
+    return f"{usual:,.0f}" if usual >= 100 else f"{usual:.3g}"
 
 
 def _check_items(seqs, who: str) -> None:
@@ -142,7 +161,9 @@ def _check_items(seqs, who: str) -> None:
 def crowd_ratios(seqs, window_ns: int, n_threads=None, facts: bool = False):
     """``crowd_peak`` of each sequence of ``seqs`` (with items and times), float32; with
     ``facts``, (ratios, item codes, window starts in ns, crowds, usual crowds, items
-    alike), the item -1 for a sequence without one (:func:`oddseq._core.crowd_ratio`)."""
+    alike), the item -1 for a sequence without one (:func:`oddseq._core.crowd_ratio`).
+    A table of sessions or windows (ids of (entity, ...)) counts entities in a crowd, not
+    its rows: one entity's sessions on its own IP within an hour are no crowd."""
     times = np.asarray(seqs.times, dtype=np.int64)
     n = len(seqs.offsets) - 1
     if not times.size:
@@ -151,21 +172,33 @@ def crowd_ratios(seqs, window_ns: int, n_threads=None, facts: bool = False):
             return ratios
         none = np.full(n, -1, dtype=np.int64)
         return ratios, none, none.copy(), np.zeros(n, np.int64), np.zeros(n), np.zeros(n, np.int64)
-    # Clock windows from the epoch: the same event in the same window in every call.
-    t0 = int(times.min()) // window_ns * window_ns
-    n_windows = (int(times.max()) - t0) // window_ns + 1
+    # Clock windows from the epoch: the same event in the same window in every call;
+    # each event's window index by floor division, never a difference of two times
+    # (which overflows where a log spans over 292 years of nanoseconds).
+    absolute = times // window_ns
+    first = int(absolute.min())
+    n_windows = int(absolute.max()) - first + 1
     if n_windows >= 2**31:
         raise ValueError(
             f"the log spans {n_windows:,} crowd windows, more than 2^31: use a longer window"
         )
-    view = _core.SequencesView(
-        offsets=seqs.offsets, events=seqs.events, times=times, items=seqs.items
-    )
+    windows = absolute - first
+    del absolute
+    entity_of = None
+    if isinstance(seqs.ids, pd.MultiIndex):
+        entity_of = pd.factorize(seqs.ids.get_level_values(0))[0].astype(np.int64)
+    view = _core.SequencesView(offsets=seqs.offsets, events=seqs.events, items=seqs.items)
     found = _core.crowd_ratio(
-        view, len(seqs.item_labels), t0, window_ns, n_windows, resolve_threads(n_threads), facts
+        view,
+        len(seqs.item_labels),
+        windows,
+        n_windows,
+        entity_of=entity_of,
+        n_threads=resolve_threads(n_threads),
+        facts=facts,
     )
     if not facts:
         return found
     ratios, item, window, crowd, usual, alike = found
-    start = np.where(item >= 0, t0 + window * window_ns, -1)
+    start = np.where(item >= 0, (first + window) * window_ns, -1)
     return ratios, item, start, crowd, usual, alike

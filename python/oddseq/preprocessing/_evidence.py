@@ -22,6 +22,10 @@ __all__ = ["EvidenceShrinker", "feature_evidence"]
 _GAP_MARKS = ("gap", "duration", "per_min", "burstiness", "autocorr", "max_events_1", "session")
 _EVENT_MARKS = ("share", "ratio", "_per_", "entropy", "mean", "std", "median", "cv")
 _SPREAD_MARKS = ("std", "_cv", "burstiness", "autocorr")
+# Columns left as they are whatever their names say: the length, and CrowdEncoder's
+# crowd_peak, a maximum over the log's crowds (an entity of one event that joined a
+# crowd of 110 did), not an estimate from the entity's own events.
+_NOT_SHRUNK = ("length", "crowd_peak")
 
 # The evidence kinds (feature_evidence) and the observations each rests on, for an entity
 # of n events: 0 none (not shrunk), 1 n (the events), 2 n - 1 (the gaps, or the spread of
@@ -36,7 +40,7 @@ def feature_evidence(names) -> np.ndarray:
     kinds = np.zeros(len(names), dtype=np.int8)
     for j, name in enumerate(names):
         lowered = str(name).lower()
-        if lowered.startswith(("count[", "n_")) or lowered in ("length",):
+        if lowered.startswith(("count[", "n_")) or lowered in _NOT_SHRUNK:
             continue
         spread = any(mark in lowered for mark in _SPREAD_MARKS)
         if any(mark in lowered for mark in _GAP_MARKS):

@@ -15,18 +15,27 @@ HOUR = 3600
 
 def reference(log: pd.DataFrame, window_s: int = HOUR) -> pd.Series:
     """The definition in pandas: distinct entities per (item, window); an item's usual is
-    the mean over its other active windows (at least 1, 1 without any); the ratio's
-    maximum per entity, 0 for an entity without an item."""
+    a busy window of its other active windows, the k-th smallest of their crowds with k
+    = floor(0.9 * (others - 1)) (at least 1; 1 without any); the ratio's maximum per
+    entity, 0 for an entity without an item."""
     known = log.dropna(subset=["item"])
     pairs = known.assign(w=known["t"] // window_s)[["user", "item", "w"]].drop_duplicates()
     crowd = pairs.groupby(["item", "w"]).size().rename("crowd").reset_index()
-    per_item = crowd.groupby("item")["crowd"].agg(["sum", "size"])
-    total = crowd["item"].map(per_item["sum"])
-    active = crowd["item"].map(per_item["size"])
-    usual = np.where(
-        active > 1, np.maximum((total - crowd["crowd"]) / np.maximum(active - 1, 1), 1.0), 1.0
-    )
-    crowd["ratio"] = crowd["crowd"] / usual
+
+    def usual(group):
+        values = group.to_numpy()
+        out = []
+        for i in range(len(values)):
+            others = np.sort(np.delete(values, i))
+            if not len(others):
+                out.append(1.0)
+                continue
+            k = int(np.floor(0.9 * max(len(others) - 1, 0)))
+            out.append(max(1.0, float(others[k])))
+        return pd.Series(out, index=group.index)
+
+    crowd["usual"] = crowd.groupby("item")["crowd"].transform(usual)
+    crowd["ratio"] = crowd["crowd"] / crowd["usual"]
     ratio = pairs.merge(crowd, on=["item", "w"]).groupby("user")["ratio"].max()
     return ratio.reindex(sorted(log["user"].unique()), fill_value=0.0)
 
@@ -124,3 +133,84 @@ def test_refuses_a_window_that_is_no_duration(window):
     seqs = Sequences.from_events(log, entity="user", event="event", time="t", item="item")
     with pytest.raises((ValueError, TypeError), match="window"):
         CrowdEncoder(window=window).fit(seqs)
+
+
+def _facts(log, rows=None, **kw):
+    seqs = Sequences.from_events(log, entity="user", event="event", time="t", item="item")
+    enc = CrowdEncoder(**kw).fit(seqs)
+    rows = np.arange(len(seqs)) if rows is None else rows
+    return seqs, enc.crowd_facts(seqs, rows)
+
+
+def test_the_facts_name_the_largest_crowd_its_hour_and_the_usual():
+    rows = [(f"u{u}", "ip1", 10 * HOUR + u) for u in range(3)]  # the usual: 3 an hour
+    rows += [(f"u{u}", "ip1", 30 * HOUR + u) for u in range(3)]
+    rows += [(f"x{i}", "ip1", 50 * HOUR + 7 * i) for i in range(12)]  # then a crowd of 12
+    rows += [("x0", "ip9", 70 * HOUR)]  # and an item of its own
+    log = pd.DataFrame(rows, columns=["user", "item", "t"]).assign(event="login")
+    seqs, said = _facts(log)
+    by = dict(zip(seqs.ids, said))
+    assert by["x0"] == (
+        "12 entities on ip1 between 02:00 and 03:00 on 03 Jan 1970 (UTC), where 3 is usual"
+    )
+    assert by["u0"] == ""  # its crowd of 3 against 12 + 3 over two other hours: no crowd above
+    assert _encode(log)["x0"] == pytest.approx(4.0)
+
+
+def test_the_facts_do_not_depend_on_the_thread_count():
+    rng = np.random.default_rng(3)
+    n = 20_000
+    log = pd.DataFrame(
+        {
+            "user": rng.integers(0, 1500, n),
+            "item": rng.zipf(1.4, n) % 300,
+            "t": rng.integers(0, 10 * 24 * HOUR, n),
+            "event": "e",
+        }
+    )
+    _, one = _facts(log, n_threads=1)
+    _, two = _facts(log, n_threads=2)
+    _, three = _facts(log, n_threads=3)
+    assert one == two == three
+    assert sum(bool(s) for s in one) > 100
+
+
+def test_one_entitys_sessions_are_no_crowd():
+    # Review RV s44 H2: 12 sessions of one user within an hour on its home IP read as a
+    # crowd of 12 (each flagged, "12 sessions on iphome").
+    rows = [("me", "iphome", h * HOUR + 60 * k) for h in (1, 30, 60) for k in range(0, 12 * 40, 40)]
+    rows += [(f"o{u}", f"ip{u}", 5 * HOUR + u) for u in range(50)]
+    log = pd.DataFrame(rows, columns=["user", "item", "t"]).assign(event="login")
+    seqs = Sequences.from_events(
+        log, entity="user", event="event", time="t", item="item", session_gap="10s"
+    )
+    assert (seqs.ids.get_level_values(0) == "me").sum() == 36
+    ratios = CrowdEncoder().fit(seqs).transform(seqs)[:, 0]
+    assert (ratios == 1.0).all()
+
+
+def test_a_log_spanning_centuries_does_not_overflow():
+    # Review RV s44 M1: one event dated 1700 in a 2025 log overflowed the difference of
+    # two times in nanoseconds (IndexError "outside the bins").
+    t2025 = pd.Timestamp("2025-03-01", tz="UTC")
+    log = pd.DataFrame(
+        {
+            "user": ["a", "b", "c", "d"],
+            "event": "e",
+            "item": ["x", "x", "x", "y"],
+            "t": [pd.Timestamp("1700-01-01", tz="UTC"), t2025, t2025, t2025],
+        }
+    )
+    got = _encode(log)
+    assert got.tolist() == [0.5, 2.0, 2.0, 1.0]  # x: 1 in 1700, 2 in 2025
+
+
+def test_facts_refuse_rows_out_of_range_and_sequences_without_items():
+    log = pd.DataFrame({"user": ["a", "b"], "event": "e", "item": ["x", "x"], "t": [0, 1]})
+    seqs = Sequences.from_events(log, entity="user", event="event", time="t", item="item")
+    enc = CrowdEncoder().fit(seqs)
+    with pytest.raises(ValueError, match=r"rows must be positions of sequences in \[0, 2\)"):
+        enc.crowd_facts(seqs, [-1])
+    no_items = Sequences.from_events(log, entity="user", event="event", time="t")
+    with pytest.raises(ValueError, match="needs the items"):
+        enc.crowd_facts(no_items, [0])

@@ -36,6 +36,9 @@ struct TimeBins {
   std::int64_t window = 1;
   std::int64_t half = 1;
   std::int64_t n_bins = 1;
+  // Whether bin_counts is wanted: its counters cost 2 * n_bins per thread, which a caller
+  // of fine bins over a long span (and no use for them) leaves out.
+  bool count_bins = true;
 };
 
 // event_offsets: CSR of events by row (n_rows + 1); event i has the n_keys key slots
