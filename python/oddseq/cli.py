@@ -242,14 +242,16 @@ def _add_detect(commands) -> None:
         const=False,
         default="auto",
         help="leave out crowd_peak, the largest crowd of entities on one of an entity's items "
-        "in one hour against the item's usual (counted by default with --item and --time)",
+        "in one hour against the item's usual (counted by default with --item and --time, "
+        "but not with --normal nor in a log spanning under a day)",
     )
     detect.add_argument(
         "--crowds",
         dest="crowds",
         action="store_const",
         const=True,
-        help="count crowds above 20 million events too (the default leaves them out there)",
+        help="count crowds always: above 20 million events, with --normal, in a log under a "
+        "day (the default leaves them out there)",
     )
     detect.add_argument(
         "--funnel",

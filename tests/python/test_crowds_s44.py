@@ -202,26 +202,10 @@ def test_auto_leaves_crowds_out_of_normal_only_fitting():
     log, _ = _login_log(n_users=300, n_stuffed=5)
     early = log[log["t"] < 7 * 24 * HOUR]
     later = log[log["t"] >= 7 * 24 * HOUR]
+    roles = dict(entity="user", event="event", time="t", item="ip", normal=early)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
-        _, pipe = oddseq.detect_anomalies(
-            later,
-            entity="user",
-            event="event",
-            time="t",
-            item="ip",
-            normal=early,
-            return_pipeline=True,
-        )
-        assert not pipe.crowds_
-        _, asked = oddseq.detect_anomalies(
-            later,
-            entity="user",
-            event="event",
-            time="t",
-            item="ip",
-            normal=early,
-            crowds=True,
-            return_pipeline=True,
-        )
+        _, pipe = oddseq.detect_anomalies(later, **roles, return_pipeline=True)
+        _, asked = oddseq.detect_anomalies(later, **roles, crowds=True, return_pipeline=True)
+    assert not pipe.crowds_
     assert asked.crowds_

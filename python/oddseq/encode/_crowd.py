@@ -31,7 +31,9 @@ class CrowdEncoder(SequenceEncoder):
     windows: the 90th percentile of their crowds (the k-th smallest, k = floor(0.9 *
     (others - 1))), at least 1, and 1 where the item has no other (a one-off object's
     usual is one entity). A busy window, not the mean: a carrier's NAT address, busy in
-    the evening and quiet at night, is at its usual in its evening peak.
+    the evening and quiet at night, is at its usual in its evening peak. With few other
+    windows it is the smaller of two, the second largest of three to ten: one burst among
+    them (a first wave of a campaign) does not hide the next.
     ``crowd_peak`` is the largest crowd / usual over the sequence's (item, window)
     pairs; 0 for a sequence without an item. It is a maximum, a fact of the log, not an
     estimate: an entity of one event that joined a crowd of 110 did, and the pipeline's
@@ -145,7 +147,8 @@ class CrowdEncoder(SequenceEncoder):
 
 
 def _usual_words(usual: float) -> str:
-    """A usual crowd as a reason says it: "1", "2.5", "1,480" (never "1.48e+03")."""
+    """A usual crowd as a reason says it: "1", "37", "1,480" (never "1.48e+03"; a busy
+    hour's crowd is a whole count, and a float only past 2^53)."""
     return f"{usual:,.0f}" if usual >= 100 else f"{usual:.3g}"
 
 

@@ -101,17 +101,21 @@ def test_matches_the_definition(rows, window):
     )
 
 
-def test_the_thread_count_does_not_change_a_ratio():
-    rng = np.random.default_rng(7)
-    n = 40_000
-    log = pd.DataFrame(
+def _random_log(seed, n, n_users, n_items, days):
+    """A log of Zipf-popular items at random times, for the thread-count checks."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
         {
-            "user": rng.integers(0, 3000, n),
-            "item": rng.zipf(1.5, n) % 500,
-            "t": rng.integers(0, 30 * 24 * HOUR, n),
+            "user": rng.integers(0, n_users, n),
+            "item": rng.zipf(1.5, n) % n_items,
+            "t": rng.integers(0, days * 24 * HOUR, n),
             "event": "e",
         }
     )
+
+
+def test_the_thread_count_does_not_change_a_ratio():
+    log = _random_log(7, 40_000, 3000, 500, 30)
     one = _encode(log, n_threads=1)
     assert one.equals(_encode(log, n_threads=2))
     assert one.equals(_encode(log, n_threads=3))
@@ -158,16 +162,7 @@ def test_the_facts_name_the_largest_crowd_its_hour_and_the_usual():
 
 
 def test_the_facts_do_not_depend_on_the_thread_count():
-    rng = np.random.default_rng(3)
-    n = 20_000
-    log = pd.DataFrame(
-        {
-            "user": rng.integers(0, 1500, n),
-            "item": rng.zipf(1.4, n) % 300,
-            "t": rng.integers(0, 10 * 24 * HOUR, n),
-            "event": "e",
-        }
-    )
+    log = _random_log(3, 20_000, 1500, 300, 10)
     _, one = _facts(log, n_threads=1)
     _, two = _facts(log, n_threads=2)
     _, three = _facts(log, n_threads=3)

@@ -43,7 +43,8 @@ struct TimeBins {
 
 // event_offsets: CSR of events by row (n_rows + 1); event i has the n_keys key slots
 // keys[i * n_keys .. (i + 1) * n_keys), each an object code in [0, n_objects) or negative
-// (missing, skipped). bins: the events' time bins, or null for the static graph alone
+// (missing, skipped). bins: the events' time bins (bin_counts left empty where
+// count_bins is false), or null for the static graph alone
 // (codes and bin_counts then empty). The result does not depend on the thread count.
 // Polls for Ctrl-C between passes.
 template <class KeyT>
