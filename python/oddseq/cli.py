@@ -429,16 +429,23 @@ def _home_path(text: str) -> str:
     return text if text == STDOUT else os.path.expanduser(text)
 
 
+def _output_path(text: str) -> str:
+    """-o's path: "~" as the home folder, and /dev/stdout as '-' (standard output, with
+    the closing line on stderr: as a file it is a pipe whose name tells no format, and
+    the closing line would run into the table)."""
+    return STDOUT if text == "/dev/stdout" else _home_path(text)
+
+
 def _table_output_options(parser) -> None:
     """-o, --force and --top: where a ranked table goes (detect and score)."""
     parser.add_argument(
         "-o",
         "--output",
         default=STDOUT,
-        type=_home_path,
+        type=_output_path,
         help="output table; the extension picks the format: .csv (.tsv, .csv.gz ...), "
-        ".parquet, .jsonl / .ndjson (JSON lines) or .json (an array of records); '-' or "
-        "none: CSV on standard output (the closing line then goes to stderr)",
+        ".parquet, .jsonl / .ndjson (JSON lines) or .json (an array of records); '-', "
+        "/dev/stdout or none: CSV on standard output (the closing line then goes to stderr)",
     )
     parser.add_argument("--force", action="store_true", help="overwrite an existing output")
     parser.add_argument(

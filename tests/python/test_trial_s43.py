@@ -1,6 +1,7 @@
 """A new analyst's trial of session 43 (helper TR, /work/notes/TR-s43-findings.md: a
 payments log and a SaaS login log of its own): the shell's words for a Python route."""
 
+import pandas as pd
 import pytest
 
 from oddseq.cli import _in_shell_words
@@ -73,3 +74,17 @@ def test_the_table_can_go_to_dev_null(tmp_path, capsys):
     args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
     assert main([*args, "--no-progress", "-o", os.devnull]) == 0
     assert "table written to /dev/null" in capsys.readouterr().out
+
+
+def test_o_dev_stdout_is_standard_output(tmp_path, capsys):
+    # "-o /dev/stdout: unknown output extension (none)" (seen in session 44): the table on
+    # standard output, the closing line on stderr, as with -o -.
+    from oddseq.cli import main
+
+    log = pd.DataFrame({"u": ["a", "a", "b", "b", "c"], "e": list("xyxyx"), "t": range(5)})
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    assert main(["detect", str(path), "--entity", "u", "--event", "e", "-o", "/dev/stdout"]) == 0
+    said = capsys.readouterr()
+    assert said.out.startswith("u,score,rank,is_anomaly")
+    assert "written to standard output" in said.err
