@@ -2604,6 +2604,12 @@ class AnomalyPipeline(SaveMixin):
             what = "normal " if normal else ""
             raise ValueError(too_few_to_fit(len(seqs), self.min_events, n_all, what=what))
         self.normal_ = bool(normal)
+        if self.crowds is True and self.method in ("markov", "invariants", *NEURAL_METHODS):
+            raise ValueError(
+                f"crowds=True adds a feature, and method={self.method!r} reads the event "
+                "sequences themselves, not features: pass crowds=False, or a method of "
+                "features (auto, knn, kmeans, iforest, ...)"
+            )
         self.crowds_ = _with_crowds(self.crowds, seqs, normal=self.normal_)
         _check_the_log(seqs)
         # What scoring compares new data with (columns, event types, time span).
@@ -2618,6 +2624,8 @@ class AnomalyPipeline(SaveMixin):
         self._kmeans_distinct = None  # counted once the matrix exists (see below)
         self.detector_ = self._detector(len(seqs))
         stage = self._input_stage()
+        # (a method of the sequences themselves reads no features: no crowds)
+        self.crowds_ = self.crowds_ and stage is _FeatureInput
         # Counted stages: the input's own (encoding and scaling for a detector of
         # features), the detector, the cut (one per fold when it is calibrated out of
         # fold), the reasons.
@@ -3622,6 +3630,9 @@ class AnomalyPipeline(SaveMixin):
         info = self.__dict__.get("threshold_info_")
         if isinstance(info, dict):  # a model saved before the record had this key
             info.setdefault("tail_refit", None)
+        if "encoder_" in state:  # a model saved before crowds were counted had none
+            self.__dict__.setdefault("crowds", False)
+            self.__dict__.setdefault("crowds_", False)
 
     def _from_state(self, state: dict) -> None:
         """Read from a file (:func:`oddseq.load`): as ``__setstate__``, and a model of a

@@ -209,3 +209,24 @@ def test_auto_leaves_crowds_out_of_normal_only_fitting():
         _, asked = oddseq.detect_anomalies(later, **roles, crowds=True, return_pipeline=True)
     assert not pipe.crowds_
     assert asked.crowds_
+
+
+def test_a_model_saved_before_crowds_reads_as_one_without(tmp_path, without_attribute):
+    log, _ = _login_log(n_users=100, n_stuffed=3)
+    seqs = Sequences.from_events(log, entity="user", event="event", time="t", item="ip")
+    pipe = AnomalyPipeline().fit(seqs)
+    with without_attribute(pipe, "crowds"), without_attribute(pipe, "crowds_"):
+        old = oddseq.load(pipe.save(tmp_path / "old.oddseq"))
+    assert old.crowds is False and old.crowds_ is False
+    assert AnomalyPipeline(**old.get_params()).crowds is False
+    StreamScorer(old, entity="user", event="event", time="t", item="ip")
+
+
+def test_a_method_of_the_sequences_counts_no_crowds():
+    log, _ = _login_log(n_users=100, n_stuffed=3)
+    seqs = Sequences.from_events(log, entity="user", event="event", time="t", item="ip")
+    assert not AnomalyPipeline(method="markov", crowds="auto").fit(seqs).crowds_
+    with pytest.raises(
+        ValueError, match=r"method='markov' reads the event sequences .* crowds=False"
+    ):
+        AnomalyPipeline(method="markov", crowds=True).fit(seqs)
