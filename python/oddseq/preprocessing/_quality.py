@@ -19,9 +19,12 @@ _WINDOW_SAMPLE = 1_000_000
 def main_time_window(ns: np.ndarray, random_state=0):
     """The log's main time window, by a robust rule: from the low quantile less half the
     spread to the high quantile plus half the spread, with the quantiles at 1 % and 99 %
-    (up to 5 % and 95 % for logs of under 1,000 events). A log spread evenly over its
-    span has nothing outside; a few events months away from the rest (a clock error, a
-    stray test record) do.
+    (up to 5 % and 95 % for logs of under 1,000 events), each bound then moved out over
+    the events that run on past it without a break (each within a quarter of the spread
+    of the next). A log spread evenly over its span has nothing outside; a few events
+    months away from the rest (a clock error, a stray test record) do, across their gap;
+    a night shift running on past a day file's evening, or into its morning, does not
+    (trial s44a M5: a Monday's 21 night-shift events were called strays).
 
     Parameters
     ----------
@@ -53,7 +56,18 @@ def main_time_window(ns: np.ndarray, random_state=0):
     spread = high - low
     if not spread > 0:
         return None
-    return low - spread / 2, high + spread / 2
+    low, high = low - spread / 2, high + spread / 2
+    ordered = np.sort(sample.astype(np.float64))
+    breaks = np.flatnonzero(np.diff(ordered) > spread / 4)  # a gap after ordered[i]
+    first_in = int(np.searchsorted(ordered, low, "left"))
+    if first_in > 0:  # events below: those up to the last break below run on
+        below = breaks[breaks < first_in]
+        low = min(low, float(ordered[below[-1] + 1] if below.size else ordered[0]))
+    last_in = int(np.searchsorted(ordered, high, "right")) - 1
+    if last_in < ordered.size - 1:  # events above: those up to the first break above
+        above = breaks[breaks >= last_in]
+        high = max(high, float(ordered[above[0]] if above.size else ordered[-1]))
+    return low, high
 
 
 #: Share of events that repeat the one before them exactly, above which
