@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from oddseq.graph import GroupDetector
+from oddseq.graph import _null as null_module
 
-# W: 4 accounts on 12 items of their own (the densest block with S, and the weakest
+# W: 4 accounts on 10 items of their own (the densest block with S, and the weakest
 # group); S: 6 accounts on 6 items (stronger than W); R: W's 4 accounts with 30 others
 # on 3 items (the strongest, found last).
 W = 10_000 + np.arange(4)
@@ -28,7 +29,7 @@ def log():
     users = np.repeat(np.arange(2000), 10)
     parts = [pd.DataFrame({"user": users, "item": rng.integers(0, 20000, users.size)})]
     for members, items in (
-        (W, 90_000 + np.arange(12)),
+        (W, 90_000 + np.arange(10)),
         (R, 90_100 + np.arange(3)),
         (S, 90_200 + np.arange(6)),
     ):
@@ -61,7 +62,7 @@ def test_without_a_binding_cap_the_three_rings_are_groups(log):
     assert significance[W.size] < significance[S.size] < significance[R.size - W.size]
 
 
-def test_a_group_the_cap_drops_returns_its_members_to_the_search(log):
+def test_a_group_the_cap_drops_returns_its_members_to_the_search(log, monkeypatch):
     # max_groups=1: W and S are found in the first block, S pushes W out of the one
     # kept, and R comes last. W's accounts are in no group any more, so the block of R
     # holds them: R is found whole (before: its 30 others only, W's accounts in no
@@ -75,7 +76,11 @@ def test_a_group_the_cap_drops_returns_its_members_to_the_search(log):
     dropped = cands[cands["members"].map(lambda m: sorted(m) in (sorted(W), sorted(S)))]
     assert len(dropped) == 2
     assert not dropped["is_group"].any()
-    # R whole is more significant than its 30 others found without W's accounts.
+    # R whole is more significant than its 30 others found without W's accounts, by
+    # the whole population's test (the members' own test, which counts the choice of
+    # rows, reads the 30 light accounts alone as well as the 34).
+    monkeypatch.setattr(null_module, "_MEMBER_TEST", False)
+    det = fit(log, 1)
     alone = fit(log, 20).groups_
     assert det.groups_["significance"].iloc[0] > alone["significance"].max()
 

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from scipy.special import gammaln
 
 from oddseq.datasets import make_marketplace
 from oddseq.graph import GroupDetector, block_significance
+from oddseq.graph import _null as null_module
 from oddseq.graph._null import log10_excess_sf, log10_excess_sf_laws, log10_return_sf
 
 HOUR = 3600
@@ -287,7 +289,9 @@ def test_make_marketplace_drop_queues_are_not_groups(seed):
     assert det.predict().sum() == 0
 
 
-def test_conditioned_significance():
+def test_conditioned_significance(monkeypatch):
+    # The whole population's excess alone (the members' own test: below).
+    monkeypatch.setattr(null_module, "_MEMBER_TEST", False)
     population = np.full(1000, 3)
     # Six accounts of 1,000 that are the whole audience of three items, each on all three.
     s = block_significance(
@@ -330,6 +334,40 @@ def test_conditioned_significance():
         block_significance(
             np.full(6, 3), np.full(3, 6), 3000, 1000, 300, 18, member_edges=np.full(6, 3)
         )
+
+
+def test_heavy_entities_do_not_hide_light_members(monkeypatch):
+    # Six accounts of three acts each, on all three of three items of their own, beside
+    # 1,000 others of three acts and 20 bots of 3,000: the bots alone would show an excess
+    # of about 35 acts on any three columns under the whole population's law, so the
+    # members' 12 say nothing there; against their own laws (rows chosen among 1,020,
+    # counted) they are far out of reach of chance.
+    args = (np.full(6, 3), np.full(3, 6), 3000 + 60_000, 1020, 300, 18)
+    kw = dict(
+        member_edges=np.full(6, 3),
+        population=(np.array([3.0, 3000.0]), np.array([1000, 20])),
+    )
+    monkeypatch.setattr(null_module, "_MEMBER_TEST", False)
+    whole = block_significance(*args, **kw)
+    assert whole["significance"] < 0
+    monkeypatch.setattr(null_module, "_MEMBER_TEST", True)
+    both = block_significance(*args, **kw)
+    lam = 3 * 18 / 63_000
+    own = log10_excess_sf(12, np.full(6, lam), k=3)
+    cols = np.log10(300 * 299 * 298 / 6) + 3 * np.log10(2)
+    rows = (gammaln(1021) - gammaln(7) - gammaln(1015)) / np.log(10)
+    assert both["log10_p"] == pytest.approx(-own)
+    assert both["log10_tests"] == pytest.approx(cols + rows + np.log10(2))
+    assert both["significance"] > 20
+    # Where the whole population's test is the better, it is kept, with the choice of
+    # two counted (log10 2).
+    light = block_significance(*args[:2], 3000, 1000, 300, 18, member_edges=np.full(6, 3),
+                               population=np.full(1000, 3))  # fmt: skip
+    monkeypatch.setattr(null_module, "_MEMBER_TEST", False)
+    alone = block_significance(*args[:2], 3000, 1000, 300, 18, member_edges=np.full(6, 3),
+                               population=np.full(1000, 3))  # fmt: skip
+    assert light["log10_p"] == pytest.approx(alone["log10_p"])
+    assert light["log10_tests"] == pytest.approx(alone["log10_tests"] + np.log10(2))
 
 
 @settings(max_examples=40, deadline=None)
