@@ -68,6 +68,10 @@ _TEAMS = True
 # members or more act on its objects (see _visit_stats); False counts only the objects.
 _WINDOW_CHOICE = True
 
+# The parts of a lockstep block that its members' activity explains are judged on their
+# own as a group's are (see the search loop); False: only a group's parts.
+_PARTS_OF_EXPLAINED = True
+
 # A block of its objects' crowd (a drop's, a launch's: their audience keeps arriving
 # around it, its members meet there once, at no script's pace) is no group, and no miss
 # of the search (graph/_crowd.py).
@@ -1120,13 +1124,26 @@ class GroupDetector(BaseEstimator):
                 # through a popular object's window that members of each share (one test
                 # would pool their objects and count blocks of all of them), an alt army
                 # beside the raid guild one raider's kill in its hour tied to it. A
-                # block that is no group as a whole is not searched for groups among its
-                # parts, and where no part is a group the group stays whole. The parts
+                # block that is no group as a whole is searched for groups among its
+                # parts only where its members' activity explains it (below), and where
+                # no part is a group the block stays whole. The parts
                 # count as one group against max_groups, as the group they came from
                 # (``found``: the block and its connected part).
                 whole = judged_parts[0][0]
                 whole_rows, whole_cols, whole_members = whole[:3]
-                if whole[-1] and units is not None:  # is_group, lockstep
+                # A block its members' own activity explains may still hold a group
+                # among its parts: bots that meet on the hottest pages around the clock
+                # and a sock ring on pages of its own, peeled together (trial s44b H1),
+                # are judged whole against the bots' activity; the ring, apart, is a group.
+                own_whole = whole[12]
+                explained_whole = (
+                    _PARTS_OF_EXPLAINED
+                    and not whole[-1]
+                    and own_whole is not None
+                    and not own_whole.get("team")
+                    and not own_whole.get("crowd")
+                )
+                if (whole[-1] or explained_whole) and units is not None:  # lockstep
                     parts = _member_parts(graph, whole_members, whole_cols, weight, units, places)
                     held = np.zeros(graph.n_rows, dtype=bool)
                     split = []
@@ -1688,15 +1705,24 @@ class GroupDetector(BaseEstimator):
         # that hold all its objects (see _covisit_acts).
         law_acts = _covisit_acts(acts, block_windows, members, objects.size)
 
-        by_member = np.isin(acts[0], members)
+        met_acts = {}
 
-        def windows_met(judged_objects) -> int:
+        def windows_met(judged_objects, g: int) -> int:
             """The windows the search could have taken for these members and objects:
-            the first-grid windows where two members or more act on one of the objects
-            (the acts are distinct (row, window, object) triples)."""
-            pick = by_member & np.isin(acts[2], judged_objects)
+            the windows of grid ``g`` where two members or more act on one of the
+            objects (a meeting across the hour is one second-grid window, two of the
+            first grid)."""
+            if g not in met_acts:
+                from ._graph import object_acts
+
+                t0, _, window_ns, half = self._bins
+                got = acts if g == 0 else object_acts(self._events, objects, t0 - half, window_ns)
+                mine = np.isin(got[0], members)
+                met_acts[g] = (got[1][mine], got[2][mine])
+            window_of, object_of = met_acts[g]
+            pick = np.isin(object_of, judged_objects)
             cell, n_there = np.unique(
-                acts[1][pick] * np.int64(objects.size) + acts[2][pick], return_counts=True
+                window_of[pick] * np.int64(objects.size) + object_of[pick], return_counts=True
             )
             return int(np.unique(cell[n_there >= 2] // objects.size).size)
 
@@ -1733,7 +1759,7 @@ class GroupDetector(BaseEstimator):
                 # a ring meets in the windows it took (a second grid's window counted
                 # as a first grid's).
                 taken = np.unique(window[keep]).size
-                n_met = windows_met(np.unique(obj[keep]))
+                n_met = windows_met(np.unique(obj[keep]), int(grid[keep][0]))
                 tests += _log10_binom(max(n_met, taken), taken)
             return {
                 "expected_edges": float(rows.size) + expected,

@@ -469,7 +469,8 @@ def block_significance(
     given the share 2 ** -k of the error rate (the shares sum to one: small blocks are
     tested at nearly full strength). With ``members_too`` (the default) the members'
     excess is also judged against their own laws alone, the rows then chosen among all
-    ``n_rows`` (counted), and the better of the two tests kept, the choice counted
+    ``n_rows`` (their number and which: log10 n_rows + log10 C(n_rows, m) more tests),
+    and the better of the two tests kept, the choice counted
     (log10 2 more tests): a few heavy entities in the population (bots, crawlers) make a
     large excess likely somewhere, which says nothing of light accounts that show it
     on objects of their own (a ring of eight on three pages beside twelve bots: "not
@@ -538,7 +539,7 @@ def block_significance(
             # large excess likely somewhere, which says nothing of light members who
             # show it. The better of the two tests, the choice counted (log10 2 each).
             member_p = -log10_excess_sf(excess, lam, k=cap)
-            member_tests = tests + _log10_binom(n_rows, m)
+            member_tests = tests + _log10_binom(n_rows, m) + log10(max(n_rows, 1))
             if member_p - member_tests > log10_p - tests:
                 log10_p, tests = member_p, member_tests
             tests += log10(2.0)

@@ -357,7 +357,8 @@ def test_heavy_entities_do_not_hide_light_members(monkeypatch):
     cols = np.log10(300 * 299 * 298 / 6) + 3 * np.log10(2)
     rows = (gammaln(1021) - gammaln(7) - gammaln(1015)) / np.log(10)
     assert both["log10_p"] == pytest.approx(-own)
-    assert both["log10_tests"] == pytest.approx(cols + rows + np.log10(2))
+    # (the rows' number and which: log10 1,020 + log10 C(1,020, 6))
+    assert both["log10_tests"] == pytest.approx(cols + np.log10(1020) + rows + np.log10(2))
     assert both["significance"] > 20
     # Where the whole population's test is the better, it is kept, with the choice of
     # two counted (log10 2).
