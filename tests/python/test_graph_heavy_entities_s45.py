@@ -10,7 +10,9 @@ of its objects (graph/_detector.py, ``_WINDOW_CHOICE``). And a ring of light acc
 pages of its own was "not significant" beside such bots: the conditioned test judged its
 excess against the whole population's, where a few heavy entities make a large excess
 likely somewhere; the members' excess against their own laws (the rows' choice counted)
-holds it (graph/_null.py, ``_MEMBER_TEST``)."""
+holds it (graph/_null.py, ``_MEMBER_TEST``). A ring peeled together with the bots (a
+patroller who reverts it ties the two) is judged apart where the bots' activity explains
+the whole block (``_PARTS_OF_EXPLAINED``; trial s44b H1)."""
 
 import numpy as np
 import pandas as pd
@@ -96,3 +98,41 @@ def test_a_ring_beside_heavy_bots_is_found(seed, monkeypatch):
         # (the draws where the bots' expected excess reaches the ring's).
         monkeypatch.setattr(null_module, "_MEMBER_TEST", False)
         assert groups(log)[0] == []
+
+
+def patrolled_ring(log, seed):
+    # The ring of with_ring, and two patrollers that edit the wiki's pages by their
+    # popularity every 7-13 minutes and revert each of the ring's pages after each round.
+    rng = np.random.default_rng(300 + seed)
+    popularity = 1.0 / np.arange(1, N_PAGES + 1) ** 1.05
+    popularity /= popularity.sum()
+    rows = []
+    for start in rng.uniform(1, DAYS - 1, 5) * 86400:
+        rows += [
+            (f"ring{m}", start + rng.uniform(0, 1800), page)
+            for m in range(8)
+            for page in RING_PAGES
+        ]
+        rows += [
+            (f"patroller{p}", start + rng.uniform(1800, 3000), page)
+            for p in range(2)
+            for page in RING_PAGES
+        ]
+    for p in range(2):
+        t = np.arange(rng.uniform(0, 600), DAYS * 86400, rng.uniform(400, 800))
+        rows += list(zip([f"patroller{p}"] * t.size, t, rng.choice(N_PAGES, t.size, p=popularity)))
+    extra = pd.DataFrame(rows, columns=["user", "t", "page"])
+    extra["t"] = pd.to_datetime(1_700_000_000 + extra["t"], unit="s")
+    return pd.concat([log, extra], ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", [4, 6])
+def test_a_ring_peeled_with_bots_is_a_group_apart(seed, monkeypatch):
+    # The patrollers tie the ring's block to the bots' on the hot pages: peeled
+    # together, the block is explained by the bots' activity; its parts are judged as a
+    # group's are, and the ring (with the patroller that reverts it in its hours) is one.
+    log = patrolled_ring(wiki(seed), seed)
+    found = groups(log)[0]
+    assert found == [["patroller0"] + [f"ring{m}" for m in range(8)]]
+    monkeypatch.setattr(detector_module, "_PARTS_OF_EXPLAINED", False)
+    assert groups(log)[0] == []
