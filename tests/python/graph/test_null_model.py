@@ -371,6 +371,28 @@ def test_heavy_entities_do_not_hide_light_members(monkeypatch):
     assert light["log10_tests"] == pytest.approx(alone["log10_tests"] + np.log10(2))
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    n_heavy=st.integers(0, 50),
+    heavy_degree=st.floats(10.0, 5000.0),
+    member_acts=st.integers(2, 4),
+)
+def test_the_member_test_never_reads_a_block_as_less_significant(
+    n_heavy, heavy_degree, member_acts
+):
+    # Whatever heavy entities the population holds, the verdict with the members' own
+    # test is never below the population's alone by more than the choice (log10 2).
+    args = (np.full(6, 3.0), np.full(3, 6.0), 3000 + n_heavy * heavy_degree, 1000 + n_heavy,
+            300, 6 * member_acts)  # fmt: skip
+    kw = dict(
+        member_edges=np.full(6, float(member_acts)),
+        population=(np.array([3.0, heavy_degree]), np.array([1000, n_heavy])),
+    )
+    both = block_significance(*args, **kw)
+    whole = block_significance(*args, **kw, members_too=False)
+    assert both["significance"] >= whole["significance"] - np.log10(2) - 1e-9
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     lam=st.lists(st.floats(1e-4, 0.8), min_size=1, max_size=4),
