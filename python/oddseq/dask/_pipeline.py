@@ -77,6 +77,7 @@ from ..preprocessing._quality import (
     event_ids_message,
     grain_word,
     heavy_repetition,
+    item_pairs,
     main_time_window,
     many_one_event,
     many_rare_types,
@@ -84,6 +85,7 @@ from ..preprocessing._quality import (
     repeated_entities,
     repeated_entities_message,
     repeats_of_the_previous,
+    swapped_message,
     time_grain,
     warn_strays,
 )
@@ -1148,6 +1150,11 @@ def _column_facts(seqs: Sequences, dropped: bool) -> dict:
     }
     if dropped:
         facts["counts"] = (seqs.event_labels, seqs.event_counts())
+    # (event, item) pairs where the partition has few items, for the swapped columns'
+    # question (one machine's; more than a few items in one partition: no question)
+    facts["item_pairs"] = item_pairs(seqs) if getattr(seqs, "items", None) is not None else None
+    facts["many_items"] = facts["item_pairs"] is None and getattr(seqs, "items", None) is not None
+    facts["names"] = (seqs.event_labels.name, getattr(seqs.item_labels, "name", None))
     return facts
 
 
@@ -1336,6 +1343,15 @@ def _warn_about_columns(summaries, facts, entity: str, min_events: int) -> None:
     present = labels[counts > 0]
     if many_rare_types(counts[counts > 0]):
         message = event_ids_message(n_events, present, counts[counts > 0])
+    else:
+        # The swapped columns' question, on the whole log's (event, item) pairs.
+        pairs = [c["item_pairs"] for c in parts if c.get("item_pairs") is not None]
+        many = any(c.get("many_items") for c in parts)
+        names = next((c["names"] for c in parts if "names" in c), (None, None))
+        message = None
+        if pairs and not many:
+            message = swapped_message(np.concatenate(pairs), present.size, *names)
+    if message is not None:
         warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 

@@ -459,41 +459,57 @@ SWAP_ITEMS, SWAP_RATIO = 50, 20
 SWAP_ONE_ITEM = 0.8
 
 
-def _one_item_share(seqs) -> float:
-    """The share of the event types (those with an item) whose events all have one item."""
-    items = np.asarray(seqs.items)
-    has = items >= 0
-    events = np.asarray(seqs.events)[has]
-    pairs = np.unique(events.astype(np.int64) * (int(items.max()) + 1) + items[has])
-    per_type = np.bincount(pairs // (int(items.max()) + 1))
-    per_type = per_type[per_type > 0]
-    return float((per_type == 1).mean()) if per_type.size else 0.0
-
-
-def _swapped_message(seqs, n_types: int) -> str | None:
-    """The words of the warning that the event and item columns look swapped (see
-    ``SWAP_ITEMS``), or None where they do not (or there is no item column)."""
+def item_pairs(seqs) -> np.ndarray | None:
+    """The distinct (event label, item label) pairs of ``seqs``' events with an item, as
+    an object array of two columns, or None where it has no item column or more than
+    ``SWAP_ITEMS`` items (no swapped columns then: what ``swapped_message`` reads, from
+    one machine's sequences or gathered from ``oddseq.dask``'s partitions)."""
     items = getattr(seqs, "items", None)
     if items is None:
         return None
     items = np.asarray(items)
-    n_items = int(np.count_nonzero(np.bincount(items[items >= 0]))) if items.size else 0
+    has = items >= 0
+    if np.count_nonzero(np.bincount(items[has])) > SWAP_ITEMS:  # (linear: most logs)
+        return None
+    events = np.asarray(seqs.events)[has]
+    width = int(items.max()) + 1 if has.any() else 1
+    pairs = np.unique(events.astype(np.int64) * width + items[has])
+    out = np.empty((pairs.size, 2), dtype=object)
+    out[:, 0] = np.asarray(seqs.event_labels, dtype=object)[pairs // width]
+    out[:, 1] = np.asarray(seqs.item_labels, dtype=object)[pairs % width]
+    return out
+
+
+def swapped_message(pairs, n_types: int, event_name=None, item_name=None) -> str | None:
+    """The words of the warning that the event and item columns look swapped (see
+    ``SWAP_ITEMS``), from the log's distinct (event, item) pairs (:func:`item_pairs`)
+    and its number of event types, or None where they do not look so."""
+    if pairs is None or not len(pairs):
+        return None
+    pairs = pd.DataFrame(pairs, columns=["event", "item"]).drop_duplicates()
+    n_items = pairs["item"].nunique()
     if not (0 < n_items <= SWAP_ITEMS and n_types >= SWAP_RATIO * n_items):
         return None
     # A system log's templates beside its few components (the setup reading.md advises;
     # review RV s43 M2) keep to one component each (loghub's 2k logs: 82-100% of the
     # templates), where a payments log's merchants see several kinds of event each.
-    if _one_item_share(seqs) >= SWAP_ONE_ITEM:
+    if float((pairs.groupby("event").size() == 1).mean()) >= SWAP_ONE_ITEM:
         return None
-    event, item = seqs.event_labels.name, seqs.item_labels.name
-    event = f"event column {event!r}" if event is not None else "the event column"
-    item = f"item column {item!r}" if item is not None else "the item column"
+    event = f"event column {event_name!r}" if event_name is not None else "the event column"
+    item = f"item column {item_name!r}" if item_name is not None else "the item column"
     return (
         f"{event} holds {n_types:,} distinct values and {item} only {n_items:,}: are they "
         "given the other way round? The event is the kind of thing done (view, cart, "
         "buy; auth_ok, refund), a short list that gets a count of each; the item is what "
         "it was done to (a product, a merchant, a page). If so, swap the two: event= "
         "and item= in Python, --event and --item in the shell"
+    )
+
+
+def _swapped_message(seqs, n_types: int) -> str | None:
+    """:func:`swapped_message` of one machine's sequences."""
+    return swapped_message(
+        item_pairs(seqs), n_types, seqs.event_labels.name, getattr(seqs.item_labels, "name", None)
     )
 
 
