@@ -1520,6 +1520,12 @@ def _rate_n_can_show(n: int) -> float:
     return rate
 
 
+def _percent(share: float) -> str:
+    """A share as a percentage of two significant figures (0.031%, 7.2%, 12%): one
+    decimal place read 0.0% for a share of thousands of normal sequences (TR s44a L1)."""
+    return f"{float(f'{share * 100:.2g}'):g}%"
+
+
 def _warn_too_few_normal(n: int, rate: float) -> None:
     """Normal-only fitting's note of :func:`_too_few_for_the_rate` (once per fit): the
     cut is the (1 - ``rate``) quantile of ``n`` out-of-fold scores of normal sequences,
@@ -1538,7 +1544,8 @@ def _warn_too_few_normal(n: int, rate: float) -> None:
         ", or " + FEW_NORMAL_RATE.format(rate=f"{shown:g}") + f", a rate {n} can show "
         f"(1/{n} rounded up), its cut near their highest score: a normal entity lies above "
         f"the highest of {n} one time in {n + 1} on average, but one time in twenty that "
-        f"share is {spread:.1%} or more, so the share flagged can still be several times "
+        f"share is {_percent(spread)} or more, so the share flagged can still be several "
+        "times "
         "the rate"
         if shown < 0.5  # (false_alarm_rate is under 0.5)
         else ""

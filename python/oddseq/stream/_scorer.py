@@ -2049,7 +2049,26 @@ class StreamScorer:
                 stacklevel=user_stacklevel(),
             )
         self._missing_check(events, len(highest))
-        cut = _calibration_cut(np.fromiter(highest.values(), dtype=np.float64), rate)
+        peaks = np.fromiter(highest.values(), dtype=np.float64)
+        if peaks.min() == peaks.max():
+            # Every entity reached the same score, at its first events (a history's start
+            # reads as odd to a model fitted on whole histories: TR s44a M4, 998 of 998
+            # employees at 32.97); the tail's "every score is the same" would say
+            # nothing of why, or of what to do.
+            warnings.warn(
+                f"every one of the {len(highest):,} entities of the log replayed to calibrate "
+                f"the cut reached the same highest score, {peaks.max():.4g}, most likely at "
+                "its first events (a history's start reads as odd to a model fitted on "
+                "whole histories): the cut is set there and alerts only on scores above "
+                "it. Warm the stream on the history instead: replay it once with "
+                "--checkpoint and run the new events from that state (in Python: "
+                "update(history), its alerts set aside, then update(new events))",
+                DataWarning,
+                stacklevel=user_stacklevel(),
+            )
+            cut = float(peaks.max())
+        else:
+            cut = _calibration_cut(peaks, rate)
         self.threshold_history_.append(
             {
                 "n_events": self._store.counters()["n_events"],
