@@ -1135,7 +1135,7 @@ class GroupDetector(BaseEstimator):
                 # among its parts: bots that meet on the hottest pages around the clock
                 # and a sock ring on pages of its own, peeled together (trial s44b H1),
                 # are judged whole against the bots' activity; the ring, apart, is a group.
-                own_whole = whole[12]
+                own_whole = whole[12]  # assess's ``own``: the activity test's reading
                 explained_whole = (
                     _PARTS_OF_EXPLAINED
                     and not whole[-1]
@@ -1756,10 +1756,11 @@ class GroupDetector(BaseEstimator):
                 # objects: independent bots that edit the hottest pages around the
                 # clock meet there in nearly every hour, and the densest few dozen of
                 # those hours beat the null (trial s44b H2: 22 bots, "chance 5e-21");
-                # a ring meets in the windows it took (a second grid's window counted
-                # as a first grid's).
+                # a ring meets in the windows it took (each grid's windows counted in
+                # that grid).
                 taken = np.unique(window[keep]).size
-                n_met = windows_met(np.unique(obj[keep]), int(grid[keep][0]))
+                g = int(grid[keep][0]) if keep.any() else 0
+                n_met = windows_met(np.unique(obj[keep]), g)
                 tests += _log10_binom(max(n_met, taken), taken)
             return {
                 "expected_edges": float(rows.size) + expected,
