@@ -661,11 +661,12 @@ def _alarm_text(alarm) -> str:
         f"{share:.1%} flagged against {expected:.1%} expected ({flagged:,} of {n:,}), and "
         f"{above:.0%} of the entities score above the median of the data the model was "
         "fitted on (at most half would). Two readings. The data moved from what the model "
-        "was fitted on (its time span, event names, columns: the other warnings say "
-        "which)? Refit on data like the data scored, a normal stretch of it (as long a "
-        "window, the same event names and columns). Or most of what was scored is "
-        "anomalous (an incident)? Then the flags are right: do not refit on it. Until "
-        "you know which, read the flags as a ranking only"
+        "was fitted on (its time span, event names, columns: another warning says which "
+        "where one moved far, but a window even half again as long as the fitted one "
+        "moves the duration features)? Refit on data like the data scored, a normal "
+        "stretch of it (as long a window, the same event names and columns). Or most of "
+        "what was scored is anomalous (an incident)? Then the flags are right: do not "
+        "refit on it. Until you know which, read the flags as a ranking only"
     )
 
 

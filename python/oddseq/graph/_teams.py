@@ -54,6 +54,8 @@ _MIN_GAPS = 5
 # (rounds on five nights of a popular zone, on four days of a time zone's services) stay
 # a group: a ring works its rounds.
 _SITTINGS, _SITTING_GAP_NS = 2, 6 * 3600 * 10**9
+# ... and a sitting lasts at most this long (a raid night, a launch evening: hours).
+_SITTING_MAX_NS = 12 * 3600 * 10**9
 # A member whose own gaps (at least _SCRIPT_GAPS of them) have a coefficient of variation
 # below _SCRIPTED paces like a script (a memoryless pace does so by chance in 7% of
 # draws at 20 gaps, 0.4% at 50); a team has at most _SCRIPTED_SHARE of such members.
@@ -155,7 +157,14 @@ def sittings(det, rows) -> float:
     who, when = met // n_bins, met % n_bins
     apart = (when[1:] - when[:-1]) * window > _SITTING_GAP_NS
     first = np.r_[True, (who[1:] != who[:-1]) | apart]
-    return float(np.median(np.bincount(who[first], minlength=rows.size)))
+    # A sitting lasts at most _SITTING_MAX_NS: meetings that go on day and night without
+    # a break (a stream farm's accounts, 9 days of rounds) are a sitting each such
+    # stretch, not one (trial s45: a farm of 50 read as a team of "one sitting").
+    run = np.cumsum(first) - 1
+    since = (when - when[np.flatnonzero(first)][run]) * window
+    piece = run * (int(since.max()) // _SITTING_MAX_NS + 1) + since // _SITTING_MAX_NS
+    new = np.r_[True, piece[1:] != piece[:-1]]
+    return float(np.median(np.bincount(who[new], minlength=rows.size)))
 
 
 def pace(det, rows, places) -> tuple[float, float, int]:
