@@ -493,7 +493,7 @@ def swapped_message(pairs, n_types: int, event_name=None, item_name=None) -> str
     # A system log's templates beside its few components (the setup reading.md advises;
     # review RV s43 M2) keep to one component each (loghub's 2k logs: 82-100% of the
     # templates), where a payments log's merchants see several kinds of event each.
-    if float((pairs.groupby("event").size() == 1).mean()) >= SWAP_ONE_ITEM:
+    if float((pairs.groupby("event", sort=False).size() == 1).mean()) >= SWAP_ONE_ITEM:
         return None
     event = f"event column {event_name!r}" if event_name is not None else "the event column"
     item = f"item column {item_name!r}" if item_name is not None else "the item column"
