@@ -1721,7 +1721,7 @@ class GroupDetector(BaseEstimator):
         # that hold all its objects (see _covisit_acts).
         law_acts = _covisit_acts(acts, block_windows, members, objects.size)
 
-        by_member = np.isin(acts[0], members)
+        by_member = np.isin(acts[0], members)  # (the members' acts over the log)
 
         def windows_met(judged_objects) -> int:
             """The windows the search could have taken for these members and objects:
@@ -1808,8 +1808,7 @@ class GroupDetector(BaseEstimator):
 
         # Each object's share of the members' acts on it (its audience's share that the
         # members are), over the log.
-        member_act = np.isin(acts[0], members)
-        share = np.bincount(acts[2][member_act], minlength=objects.size) / np.maximum(
+        share = np.bincount(acts[2][by_member], minlength=objects.size) / np.maximum(
             np.bincount(acts[2], minlength=objects.size), 1
         )
         grids = [g for g in (0, 1) if cols_by_grid[g].sum() > 0]
