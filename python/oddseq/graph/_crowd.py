@@ -123,6 +123,10 @@ def crowd(det, rows, cols, units, places) -> dict:
     cv, scripted, n_read = _teams.pace(det, rows, places[cols]) if once else (np.nan, np.nan, 0)
     human = once and not scripted > _teams._SCRIPTED_SHARE  # (NaN: none paced)
     human = human and (2 * n_read <= rows.size or cv >= _teams._HUMAN_PACE)
+    # ... or as regular as the log's people are everyday (a music log's listeners)
+    human = human or (
+        once and _teams._EVERYDAY_PACE and _teams.paced_as_people(det, rows, places[cols])
+    )
     return {
         "arriving": arrivals,
         "sittings": met,
