@@ -344,6 +344,7 @@ def detect_anomalies(
     dayfirst: bool | None = None,
     dropna: bool = False,
     funnel: dict | None = None,
+    context=None,
 ):
     """Rank the entities of an event log from most to least odd, with the reasons.
 
@@ -450,6 +451,16 @@ def detect_anomalies(
         :class:`~oddseq.encode.DiversityEncoder`); ``checkout`` is never read as a
         purchase, and a log with one and no purchase name warns. The roles used:
         ``pipeline.funnel_`` (``return_pipeline=True``).
+    context : str or list of str, optional
+        Side columns the events came from (device, IP, country, card): per entity and
+        column, how many values it used, how many others share its most shared value
+        against the column's usual, and the share of its events on a value it used
+        within one day and never again, in a history of two days or more (a hijacked
+        account's night on a new phone in another country; see
+        :func:`oddseq.encode.context_features`), joined to the behaviour features as
+        ``entity_features`` are (both may be given) and named in reasons. With
+        ``normal=``, each log's own. A model from ``return_pipeline=True`` scores new
+        logs with ``score(seqs, entity_features=context_features(new, ...))``.
 
     Returns
     -------
@@ -486,6 +497,16 @@ def detect_anomalies(
         )
     if normal is not None and not len(normal):
         raise ValueError(no_normal_rows("df"))
+    fit_side = score_side = entity_features
+    if context is not None:
+        fit_side, score_side = _context_sides(
+            df,
+            normal,
+            context,
+            entity_features,
+            dict(entity=entity, event=event, time=time, item=item, value=value),
+            dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
+        )
 
     def sequences(frame, what):
         with step(f"building sequences from {len(frame):,} {what}events", enabled=progress):
@@ -532,7 +553,7 @@ def detect_anomalies(
         item_categories=item_categories,
         false_alarm_rate=false_alarm_rate,
         min_events=min_events,
-        entity_features=entity_features,
+        entity_features=fit_side,
         recent_change=recent_change,
         crowds=crowds,
         funnel=funnel,
@@ -546,7 +567,7 @@ def detect_anomalies(
             normal_seqs = sequences(normal, "normal ")
             _warn_if_scoring_what_was_fitted(seqs, normal_seqs)
             pipeline.fit(normal_seqs, normal=True)
-            table = pipeline.score(seqs, entity_features=entity_features)
+            table = pipeline.score(seqs, entity_features=score_side)
     finally:
         _LOG_CHECKED.reset(token)
     objects = _group_objects(df, groups, group_by, item)
@@ -724,6 +745,37 @@ def warn_short_flags(counts, rows: str = "entities") -> None:
         DataWarning,
         stacklevel=user_stacklevel(),
     )
+
+
+def _context_sides(df, normal, context, entity_features, roles, reading):
+    """detect_anomalies' side tables with ``context=``: (the fitted log's, the scored
+    log's), each its log's context_features joined to ``entity_features`` (its rows, so
+    that its ids are checked as they are without ``context``)."""
+    from .encode._context import context_columns, context_features
+
+    columns = context_columns(context, df, roles)
+    if normal is not None:
+        context_columns(columns, normal, roles, "context (in normal)")
+    entity, time = roles["entity"], roles["time"]
+
+    def side(frame):
+        timed = _timed_for_groups(frame, time, **reading)  # (warned of by the sequences)
+        table = context_features(timed, entity, columns, time, **reading)
+        if entity_features is None:
+            return table
+        given = _checked_side(entity_features, entity)
+        clash = [c for c in table.columns if c in given.columns]
+        if clash:
+            raise ValueError(
+                f"entity_features has columns {clash} that context= adds; rename them, or "
+                "leave those columns out of entity_features"
+            )
+        joined = given.join(table, how="left")
+        joined.attrs.update(given.attrs)
+        return joined
+
+    fitted = side(normal if normal is not None else df)
+    return fitted, (side(df) if normal is not None else fitted)
 
 
 def _timed_for_groups(df, time, time_unit, time_format, dayfirst):

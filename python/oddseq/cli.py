@@ -266,6 +266,13 @@ def _add_detect(commands) -> None:
         "act together on them (default: on --item when given)",
     )
     detect.add_argument(
+        "--context",
+        help="side columns the events came from, comma-separated (device_id,ip,country): "
+        "per entity, how many values it used, how many others share its most shared one, "
+        "and the share of its events on a value of one day in a longer history (a hijacked "
+        "account's night on a new phone), scored with the behaviour",
+    )
+    detect.add_argument(
         "--no-groups",
         dest="groups",
         action="store_const",
@@ -1448,7 +1455,7 @@ def omitted_roles_note(command: str, args, columns) -> str | None:
         return None
     used = {getattr(args, r, None) for r in ("entity", "event", "time", "item", "value")}
     used.add(getattr(args, "category", None))
-    for option in ("group_by",):
+    for option in ("group_by", "context"):
         used.update((getattr(args, option, None) or "").split(","))
     free = [c for c in columns if c not in used]
     done = {
@@ -1777,7 +1784,7 @@ def _the_shell_route(match) -> str:
 # The parameters of detect_anomalies whose shell option is their name with dashes.
 _LEADING_PARAMETER = re.compile(
     r"^(contamination|false_alarm_rate|min_events|group_by|method|session_gap|time_unit"
-    r"|time_format|category|funnel)\b(?= must| column| is | gives| names| has)"
+    r"|time_format|category|funnel|context)\b(?= must| column| is | gives| names| has)"
 )
 
 
@@ -2124,6 +2131,7 @@ def _detect(args) -> int:
                 groups=args.groups,
                 group_by=args.group_by.split(",") if args.group_by else None,
                 funnel=funnel,
+                context=args.context.split(",") if args.context else None,
                 progress=progress,
                 return_pipeline=True,
                 **reading_kwargs(args),

@@ -2,7 +2,8 @@
 
 Every encoder is a scikit-learn transformer whose ``transform`` runs in C++ over the
 sequences in parallel; ``set_output(transform="pandas")`` gives a DataFrame indexed by
-the sequence ids.
+the sequence ids. :func:`context_features` reads a log's side columns (device, IP,
+country) from the DataFrame itself, for ``entity_features=``.
 """
 
 from ._automation import AutomationEncoder
@@ -15,6 +16,7 @@ from ._behaviour import (
     default_encoder,
 )
 from ._change import RecentChangeEncoder
+from ._context import context_features
 from ._count_timing import CountTimingEncoder
 from ._counts import CountEncoder
 from ._crowd import CrowdEncoder
@@ -33,5 +35,6 @@ __all__ = [
     "SequenceEncoder",
     "TemporalEncoder",
     "TransitionEncoder",
+    "context_features",
     "default_encoder",
 ]
