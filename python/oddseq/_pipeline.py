@@ -504,7 +504,8 @@ def detect_anomalies(
             normal,
             context,
             entity_features,
-            dict(entity=entity, event=event, time=time, item=item, value=value),
+            # (the item may be one too: an IP as the item for groups and crowds)
+            dict(entity=entity, event=event, time=time),
             dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
         )
 
