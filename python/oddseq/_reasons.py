@@ -1687,6 +1687,15 @@ FEATURE_WORDS = {
 _COUNTS = ("n_items", "n_items_bought", "n_categories")
 
 
+# context_features' columns (encode/_context.py), "<kind>[<side column>]", in words.
+_CONTEXT_NAME = re.compile(r"^(values|sharing|brief_share)\[(.+)\]$")
+_CONTEXT_WORDS = {
+    "values": "distinct {0} values",
+    "sharing": "entities on its most shared {0}, times a {0}'s usual",
+    "brief_share": "share of events on a {0} of one day in a longer history",
+}
+
+
 def reason_name(name: str) -> str:
     """How a reason names the feature ``name`` (before its value): in words
     (``FEATURE_WORDS``, a RecentChangeEncoder column as the recent activity against the
@@ -1697,10 +1706,15 @@ def reason_name(name: str) -> str:
     --------
     >>> reason_name("gap_std_s"), reason_name("count[buy]")
     ('spread of time between events', 'count[buy]')
+    >>> reason_name("brief_share[device]")
+    'share of events on a device of one day in a longer history'
     """
     words = _CHANGE_WORDS.get(name)
     if words is not None:
         return f"{CHANGE_PHRASE}: {words}"
+    context = _CONTEXT_NAME.match(str(name))
+    if context is not None:
+        return shorten(_CONTEXT_WORDS[context.group(1)].format(context.group(2)))
     return shorten(FEATURE_WORDS.get(name, name))
 
 

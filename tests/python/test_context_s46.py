@@ -53,26 +53,26 @@ def test_features_say_values_sharing_and_brief_stretches():
     table = context_features(log, "user", ["device", "country"], time="ts")
     assert table.index.name == "user"
     assert list(table.columns) == [
-        "device_values",
-        "device_sharing_ratio",
-        "device_brief_share",
-        "country_values",
-        "country_sharing_ratio",
-        "country_brief_share",
+        "values[device]",
+        "sharing[device]",
+        "brief_share[device]",
+        "values[country]",
+        "sharing[country]",
+        "brief_share[country]",
     ]
     normal = table.drop(index=hijacked + [f"farm{f}" for f in range(10)])
     # the hijacked: two devices, a night's share on the new one; the others: none
-    assert (table.loc[hijacked, "device_values"] == 2).all()
-    assert (table.loc[hijacked, "device_brief_share"] > 0.3).all()
-    assert (table.loc[hijacked, "country_brief_share"] > 0.3).all()
-    assert (normal["device_brief_share"] == 0).all() and (normal["device_values"] == 1).all()
+    assert (table.loc[hijacked, "values[device]"] == 2).all()
+    assert (table.loc[hijacked, "brief_share[device]"] > 0.3).all()
+    assert (table.loc[hijacked, "brief_share[country]"] > 0.3).all()
+    assert (normal["brief_share[device]"] == 0).all() and (normal["values[device]"] == 1).all()
     # a farm's phones are shared by 5 where a phone is usually its user's alone; a
     # country of a hundred users is public (more than sqrt(310) entities): no sharing
-    assert (table.loc[[f"farm{f}" for f in range(10)], "device_sharing_ratio"] == 5).all()
-    assert (normal["device_sharing_ratio"] == 1).all()
-    assert (table["country_sharing_ratio"] == 1).all()
+    assert (table.loc[[f"farm{f}" for f in range(10)], "sharing[device]"] == 5).all()
+    assert (normal["sharing[device]"] == 1).all()
+    assert (table["sharing[country]"] == 1).all()
     # the farm's accounts live one day: their day is their whole history, not a stretch
-    assert (table.loc[[f"farm{f}" for f in range(10)], "device_brief_share"] == 0).all()
+    assert (table.loc[[f"farm{f}" for f in range(10)], "brief_share[device]"] == 0).all()
 
 
 def test_times_as_numbers_and_text_and_missing_values():
@@ -88,11 +88,11 @@ def test_times_as_numbers_and_text_and_missing_values():
     before = holes.copy()
     table = context_features(holes, "user", "device", time="ts")
     pd.testing.assert_frame_equal(holes, before)
-    assert table["device_values"].max() == 2
+    assert table["values[device]"].max() == 2
     # without times: no brief share
     assert list(context_features(log, "user", "device").columns) == [
-        "device_values",
-        "device_sharing_ratio",
+        "values[device]",
+        "sharing[device]",
     ]
 
 
@@ -104,8 +104,10 @@ def test_the_one_call_finds_the_hijacked_with_context():
     found_plain = plain.loc[hijacked, "is_anomaly"].sum()
     found = table.loc[hijacked, "is_anomaly"].sum()
     assert found >= 10 and found > found_plain
-    # the reasons name the side columns
-    said = table.loc[hijacked, "reason"].str.contains("device_(?:brief_share|values)")
+    # the reasons say the side columns in words
+    said = table.loc[hijacked, "reason"].str.contains(
+        "share of events on a device of one day in a longer history|distinct device values"
+    )
     assert said.all()
     # few false alarms among the 978 others
     others = table.drop(index=hijacked + [f"farm{f}" for f in range(10)])
@@ -120,8 +122,8 @@ def test_context_beside_entity_features_and_with_normal():
     table = oddseq.detect_anomalies(log, **roles, context="device", entity_features=side)
     assert table.loc[hijacked, "is_anomaly"].sum() >= 10
     # a column of both: refused, with the fix
-    clash = side.assign(device_values=1.0)
-    with pytest.raises(ValueError, match=r"entity_features has columns \['device_values'\]"):
+    clash = side.assign(**{"values[device]": 1.0})
+    with pytest.raises(ValueError, match=r"entity_features has columns \['values\[device\]'\]"):
         oddseq.detect_anomalies(log, **roles, context="device", entity_features=clash)
     # normal=: fitted on a clean log's own context, the scored log's read on its own
     clean, _ = _log(seed=3, n_hijacked=0, farm=0)  # (the same users, another draw)

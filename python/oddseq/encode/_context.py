@@ -7,14 +7,14 @@ takeovers flagged from the events alone, 100 of 100 with hand-made side features
 farm's or a promo-abuse ring's accounts on a few shared devices. Per entity and per
 column, from the rows alone:
 
-- ``<column>_values``: how many distinct values it used (a family's two devices, a
+- ``values[<column>]``: how many distinct values it used (a family's two devices, a
   card tester's dozens of cards);
-- ``<column>_sharing_ratio``: the most entities on one of its private values, over the
+- ``sharing[<column>]``: the most entities on one of its private values, over the
   column's usual (the median over every entity's private values of the entities on
   each), at least 1: a device that 12 accounts share where a device usually has 1. A
   value of more than the square root of the column's entities is public (a country, a
   carrier's gateway, the system's own placeholder) and says nothing of a ring;
-- ``<column>_brief_share`` (with times): the share of its events on values other than
+- ``brief_share[<column>]`` (with times): the share of its events on values other than
   its everyday one (the value it used over the longest time, not the one of most
   events: a hijacker's night may outnumber the owner's weeks) that it used within one
   day and never again, where its own history spans two days or more: a night on a
@@ -88,8 +88,9 @@ def context_features(
     dayfirst: bool | None = None,
 ) -> pd.DataFrame:
     """Per-entity features of a log's side columns (see the module's docstring): for each
-    column, ``<column>_values``, ``<column>_sharing_ratio`` and, with ``time``,
-    ``<column>_brief_share``.
+    column, ``values[<column>]``, ``sharing[<column>]`` and, with ``time``,
+    ``brief_share[<column>]`` (reasons say them in words:
+    ``oddseq._reasons.reason_name``).
 
     Parameters
     ----------
@@ -116,7 +117,7 @@ def context_features(
     ...     "user": ["a", "b", "c", "d", "d", "e", "f"],
     ...     "device": ["d1", "d1", "d2", "d3", "d4", "d5", "d6"]})
     >>> context_features(log, "user", "device")
-          device_values  device_sharing_ratio
+          values[device]  sharing[device]
     user
     a               1.0                   2.0
     b               1.0                   2.0
@@ -174,7 +175,7 @@ def _column_features(column, entity, value, n, ns, keep) -> dict:
     most = np.zeros(n, dtype=np.int64)
     np.maximum.at(most, pair_entity[private], held[private])
     ratio = np.maximum(most / max(usual, 1.0), 1.0)
-    out = {f"{column}_values": distinct, f"{column}_sharing_ratio": ratio}
+    out = {f"values[{column}]": distinct, f"sharing[{column}]": ratio}
     if ns is None:
         return out
     t = ns[keep]
@@ -197,5 +198,5 @@ def _column_features(column, entity, value, n, ns, keep) -> dict:
     brief = ~main & long_history & (last - first < _BRIEF_NS)
     events = np.bincount(pair_entity, weights=count, minlength=n)
     on_brief = np.bincount(pair_entity, weights=count * brief, minlength=n)
-    out[f"{column}_brief_share"] = np.divide(on_brief, events, out=np.zeros(n), where=events > 0)
+    out[f"brief_share[{column}]"] = np.divide(on_brief, events, out=np.zeros(n), where=events > 0)
     return out
