@@ -3725,7 +3725,20 @@ class AnomalyPipeline(SaveMixin):
         (:func:`short_member_rows`), their own features never read; their score is the
         group's lift, ``p_normal`` that score's, ``cluster`` -1, and their reason the
         group's sentence and a note of their few events
-        (:func:`short_member_note`)."""
+        (:func:`short_member_note`).
+
+        A table that holds groups already (its ``group`` column: joined before, or the
+        one call's own) is refused: its scores are lifted and its reasons start with
+        that stage's groups, whose rows the column numbers (trial s46: pandas' "cannot
+        insert group, already exists")."""
+        if "group" in table.columns:
+            raise ValueError(
+                "table holds groups already (its 'group' column: joined before, or the one "
+                "call's own group stage); join_groups takes a table without them: "
+                "detect_anomalies(..., groups=False) (--no-groups), or the table "
+                "score(seqs) returns. One GroupDetector may read several columns: "
+                "GroupDetector().fit(df, entity=..., object=['device_id', 'address_id'])"
+            )
         ids = table.index
         table = table.drop(columns="rank")
         short = None

@@ -1,0 +1,67 @@
+"""Small findings of the trial read in the forty-sixth session (TR s46: a food-delivery
+app's log)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oddseq
+from oddseq.cli import main
+
+
+def _two_formats(n=3_000, seed=0):
+    # a server's ISO times, and every third row an app's day-first times
+    rng = np.random.default_rng(seed)
+    t = pd.Timestamp("2025-03-01", tz="UTC") + pd.to_timedelta(
+        rng.uniform(0, 20 * 86_400, n), unit="s"
+    )
+    iso, app = t.strftime("%Y-%m-%dT%H:%M:%SZ"), t.strftime("%d/%m/%Y %H:%M:%S")
+    times = np.where(np.arange(n) % 3 == 1, app, iso)
+    return pd.DataFrame(
+        {"user": rng.integers(0, 100, n), "event": rng.choice(["a", "b"], n), "ts": times}
+    )
+
+
+def test_dates_in_two_formats_are_read_with_mixed_not_dropped(tmp_path, capsys):
+    # TR s46 M7: a third of the times in a second format were called "no date", and the
+    # advice dropped them; time_format="mixed" reads them all
+    log = _two_formats()
+    with pytest.raises(ValueError) as caught:
+        oddseq.detect_anomalies(log, entity="user", event="event", time="ts")
+    said = str(caught.value)
+    assert "holds dates in two formats: 1,000 of 3,000 values" in said
+    assert "time_format='mixed' (--time-format mixed)" in said
+    assert "dropna" not in said
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = oddseq.detect_anomalies(
+            log, entity="user", event="event", time="ts", time_format="mixed", dayfirst=True
+        )
+    assert len(table) == 100
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
+    assert main([*args, "-o", str(tmp_path / "out.csv")]) == 2
+    assert "--time-format mixed" in capsys.readouterr().err
+    assert main([*args, "--time-format", "mixed", "-o", str(tmp_path / "out.csv")]) == 0
+
+
+def test_a_table_with_groups_is_refused_by_join_groups():
+    # TR s46 L14: a second join_groups raised pandas' "cannot insert group, already exists"
+    from oddseq.datasets import make_ecommerce
+    from oddseq.graph import GroupDetector
+
+    log = make_ecommerce(n_users=300, random_state=0).events
+    roles = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+    table, pipe = oddseq.detect_anomalies(log, **roles, return_pipeline=True)
+    assert "group" in table.columns
+    groups = GroupDetector().fit(log, entity="user_id", object="item_id", time="timestamp")
+    with pytest.raises(ValueError, match="table holds groups already") as caught:
+        pipe.join_groups(table, groups)
+    assert "groups=False" in str(caught.value)
+    plain = oddseq.detect_anomalies(log, **roles, groups=False)
+    assert "group" in pipe.join_groups(plain, groups).columns
