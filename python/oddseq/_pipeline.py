@@ -345,6 +345,7 @@ def detect_anomalies(
     dropna: bool = False,
     funnel: dict | None = None,
     context=None,
+    normal_entity_features: pd.DataFrame | None = None,
 ):
     """Rank the entities of an event log from most to least odd, with the reasons.
 
@@ -461,6 +462,11 @@ def detect_anomalies(
         ``entity_features`` are (both may be given) and named in reasons. With
         ``normal=``, each log's own. A model from ``return_pipeline=True`` scores new
         logs with ``score(seqs, entity_features=context_features(new, ...))``.
+    normal_entity_features : DataFrame, optional
+        With ``normal=``: the normal log's own side attributes (as ``entity_features``,
+        which are then ``df``'s), for the same accounts in two periods with different
+        values (an account's devices last week and this week). None (default): one
+        ``entity_features`` table serves both logs.
 
     Returns
     -------
@@ -497,13 +503,19 @@ def detect_anomalies(
         )
     if normal is not None and not len(normal):
         raise ValueError(no_normal_rows("df"))
-    fit_side = score_side = entity_features
+    if normal_entity_features is not None and normal is None:
+        raise ValueError(
+            "normal_entity_features are the side attributes of the normal= log: give "
+            "normal= too, or pass the table as entity_features"
+        )
+    fit_side = entity_features if normal_entity_features is None else normal_entity_features
+    score_side = entity_features
     if context is not None:
         fit_side, score_side = _context_sides(
             df,
             normal,
             context,
-            entity_features,
+            (fit_side, score_side),
             # (the item may be one too: an IP as the item for groups and crowds)
             dict(entity=entity, event=event, time=time),
             dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
@@ -748,10 +760,11 @@ def warn_short_flags(counts, rows: str = "entities") -> None:
     )
 
 
-def _context_sides(df, normal, context, entity_features, roles, reading):
+def _context_sides(df, normal, context, sides, roles, reading):
     """detect_anomalies' side tables with ``context=``: (the fitted log's, the scored
-    log's), each its log's context_features joined to ``entity_features`` (its rows, so
-    that its ids are checked as they are without ``context``)."""
+    log's), each its log's context_features joined to its side table of ``sides`` (the
+    fitted log's, the scored log's: its rows, so that its ids are checked as they are
+    without ``context``)."""
     from .encode._context import context_columns, context_features
 
     columns = context_columns(context, df, roles)
@@ -759,7 +772,7 @@ def _context_sides(df, normal, context, entity_features, roles, reading):
         context_columns(columns, normal, roles, "context (in normal)")
     entity, time = roles["entity"], roles["time"]
 
-    def side(frame):
+    def side(frame, entity_features):
         timed = _timed_for_groups(frame, time, **reading)  # (warned of by the sequences)
         table = context_features(timed, entity, columns, time, **reading)
         if entity_features is None:
@@ -775,8 +788,10 @@ def _context_sides(df, normal, context, entity_features, roles, reading):
         joined.attrs.update(given.attrs)
         return joined
 
-    fitted = side(normal if normal is not None else df)
-    return fitted, (side(df) if normal is not None else fitted)
+    if normal is None:
+        fitted = side(df, sides[0])
+        return fitted, fitted
+    return side(normal, sides[0]), side(df, sides[1])
 
 
 def _timed_for_groups(df, time, time_unit, time_format, dayfirst):

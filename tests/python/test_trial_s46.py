@@ -65,3 +65,31 @@ def test_a_table_with_groups_is_refused_by_join_groups():
     assert "groups=False" in str(caught.value)
     plain = oddseq.detect_anomalies(log, **roles, groups=False)
     assert "group" in pipe.join_groups(plain, groups).columns
+
+
+def test_normal_entity_features_give_each_period_its_own_table():
+    # TR s46 M6: with normal=, one entity_features table served both logs, so an account
+    # in both periods could not have two rows (a table of both was refused for repeated
+    # ids, and the fix named kept one period's values)
+    from oddseq.datasets import make_ecommerce
+
+    before = make_ecommerce(n_users=400, random_state=1, anomaly_rate=0.0).events
+    now = make_ecommerce(n_users=400, random_state=2).events
+    roles = dict(entity="user_id", event="behavior", time="timestamp")
+    ids = np.union1d(before["user_id"].unique(), now["user_id"].unique())
+    devices_before = pd.DataFrame({"devices": np.ones(ids.size)}, index=ids)
+    devices_now = devices_before.assign(devices=np.where(np.arange(ids.size) % 50 == 0, 6.0, 1.0))
+    odd = ids[np.arange(ids.size) % 50 == 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = oddseq.detect_anomalies(
+            now,
+            **roles,
+            normal=before,
+            entity_features=devices_now,
+            normal_entity_features=devices_before,
+        )
+    present = [i for i in odd if i in table.index]
+    assert present and table.loc[present, "reason"].str.contains("devices 6").all()
+    with pytest.raises(ValueError, match="give normal= too"):
+        oddseq.detect_anomalies(now, **roles, normal_entity_features=devices_before)
