@@ -442,7 +442,10 @@ def detect_anomalies(
         gains ``group`` (its row in the groups table, -1 for none).
     group_by : str or list of str, optional
         The columns entities share to form groups (device, IP, card, address); default
-        ``item``.
+        ``item``. Columns other than ``item`` are read as shared attributes too, whether
+        or not the entities act in the same hour (``GroupDetector(method="both")``: a
+        promo-abuse ring's fresh accounts each use the ring's phone once), and in
+        lockstep; ``item`` as content met in lockstep (``method="auto"``).
     funnel : dict, optional
         The event of each purchase-funnel role, e.g. ``{"view": "view", "cart": "add",
         "buy": "pay_ok"}`` (roles among view, cart, fav, buy; ``{}``: none), for the
@@ -595,7 +598,13 @@ def detect_anomalies(
         from .graph import GroupDetector
 
         with step(f"looking for groups on {', '.join(map(str, objects))}", enabled=progress):
-            finder = GroupDetector(method="auto")
+            # Accounts that share a device, an address, a card or an IP share it whether
+            # or not they act in the same hour (a promo-abuse ring's fresh accounts each
+            # use the ring's phone once: no lockstep, TR s46): group_by's own columns are
+            # read both ways (each entity keeps its highest-scoring group); the items as
+            # content met in lockstep.
+            shared = group_by is not None and list(objects) != [item]
+            finder = GroupDetector(method="both" if shared else "auto")
             if objects == [item] and session_gap is None:
                 finder.fit(seqs)  # the sequences' items and parsed times
             else:
