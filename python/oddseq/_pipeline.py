@@ -552,7 +552,7 @@ def detect_anomalies(
         table = empty_table(seqs.ids, _group_objects(df, groups, group_by, item) is not None)
         return (table, None) if return_pipeline else table
     # Heavy duplication, events far from the rest, the wrong column: once each.
-    warn_about_the_log(seqs, df=df, min_events=min_events, value=value)
+    warn_about_the_log(seqs, df=df, min_events=min_events, value=value, item=item)
     if normal is not None:
         missing = [c for c in (entity, event, time, item, value) if c and c not in normal]
         if missing:
