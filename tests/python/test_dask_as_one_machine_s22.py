@@ -146,6 +146,7 @@ def test_a_value_column_of_text_counts_the_whole_log():
 
 # (the gaps the test makes are said: test_scattered_missing_s43.py)
 @pytest.mark.filterwarnings("ignore:.*have no value though")
+@pytest.mark.filterwarnings("ignore:.*have no item though")
 def test_a_dask_fit_records_the_missing_shares_as_one_machine():
     """H3 s21 (not fixed): a model fitted by oddseq.dask recorded no missing shares of
     values and items, so a later day whose value column came empty said nothing; one
