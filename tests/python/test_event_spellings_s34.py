@@ -90,7 +90,7 @@ def test_each_spelling_counts_apart_until_folded(shop):
     [
         None,  # make_ecommerce's pv/cart/fav/buy: one spelling each
         [3, 5, 7],  # template ids as numbers
-        ["log_in", "log in", "view"],  # word separators of a name that is no funnel step
+        ["E1_2", "E12", "view"],  # ids of digits in other separators (not one type)
     ],
 )
 def test_one_spelling_each_says_nothing(shop, labels):

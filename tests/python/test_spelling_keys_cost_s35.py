@@ -13,15 +13,17 @@ from oddseq.sequences._sequences import _spelling_keys, spelling_groups
 
 
 def _keys_by_pandas(text: pd.Index) -> list:
-    """The keys as 2533df6 computed them, by pandas' string methods (the reference)."""
+    """The keys as 2533df6 computed them, by pandas' string methods (the reference), and
+    since session 46 names of letters alone without their separators (TR s46 M9)."""
     from oddseq.encode._behaviour import _STEP_NAMES
 
     keys = pd.Series(text, dtype=object).str.strip().str.lower()
-    squashed = keys.str.replace(r"[\s_\-]+", "", regex=True)
-    plural = (squashed.str.len() > 2) & squashed.str.endswith("s") & ~squashed.str.endswith("ss")
-    squashed = squashed.where(~plural, squashed.str[:-1])
+    raw = keys.str.replace(r"[\s_\-]+", "", regex=True)
+    plural = (raw.str.len() > 2) & raw.str.endswith("s") & ~raw.str.endswith("ss")
+    squashed = raw.where(~plural, raw.str[:-1])
     step = squashed.isin(_STEP_NAMES)
-    return ("\x1f" + squashed).where(step, keys).tolist()
+    words = ("\x1e" + raw).where(raw.str.isalpha().astype(bool), keys)
+    return ("\x1f" + squashed).where(step, words).tolist()
 
 
 LABELS = [
@@ -54,6 +56,8 @@ LABELS = [
     "page_view",
     "page views",
     "a_b_c",
+    "item_1",
+    "item1",
     "_",
     "-",
     "x" * 300,
@@ -76,7 +80,10 @@ def test_the_groups_are_found_as_before():
         "add\u00a0to\u2003cart",
     } in groups
     assert {"purchases", "Purchase"} in groups and {"page_view", "page views"} in groups
-    assert not any("log_in" in g or "class" in g for g in groups)  # no funnel step's name
+    assert not any("class" in g for g in groups)  # (no funnel step's name)
+    # a name of words in other separators is one (TR s46 M9), an id of digits is not
+    assert {"log_in", "log in"} in groups
+    assert not any("a_b_c" in g or "item_1" in g for g in groups)
 
 
 def test_200000_labels_take_a_fraction_of_pandas_time():

@@ -204,3 +204,19 @@ def test_blank_items_on_types_that_have_one_are_said(blank):
         warnings.simplefilter("always")
         oddseq.detect_anomalies(log, **roles, groups=False)
     assert not any("have no item" in str(w.message) for w in caught)
+
+
+def test_camel_case_names_are_one_type_with_their_snake_case_twins():
+    # TR s46 M9: an iOS app's PayOk, ApplyPromo, ViewRestaurant beside the server's
+    # pay_ok, apply_promo, view_restaurant: the warning saw 9 of 26 doubled types and
+    # its fix (and --fold-spellings) left 17 split
+    from oddseq.sequences._sequences import fold_spellings, spelling_groups
+
+    labels = ["pay_ok", "PayOk", "apply_promo", "ApplyPromo", "view_restaurant"]
+    labels += ["ViewRestaurant", "E1_2", "E12"]
+    groups = [set(g) for g in spelling_groups(labels)]
+    assert {"pay_ok", "PayOk"} in groups and {"apply_promo", "ApplyPromo"} in groups
+    assert {"view_restaurant", "ViewRestaurant"} in groups and len(groups) == 3
+    column = pd.Series(labels + ["pay_ok"])  # (pay_ok the more frequent: its spelling kept)
+    folded = fold_spellings(column)
+    assert folded.nunique() == 5 and (folded[:2] == "pay_ok").all()

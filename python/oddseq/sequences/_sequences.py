@@ -313,7 +313,9 @@ def _spelling_keys(text: pd.Index) -> list:
     text without case and spaces around it; for a funnel step's name (add_to_cart, "add
     to cart", AddToCart; buys), also without its word separators and a plural "s", as the
     funnel compares names (``oddseq.encode._behaviour._funnel_key``), whose step it would
-    take once. By str methods in one pass over the list: pandas' string methods over an
+    take once; for any other name of letters alone once its separators are gone, without
+    them (pay_ok, PayOk, "pay ok"; ids with digits, "E1_2" and "E12", stay apart). By
+    str methods in one pass over the list: pandas' string methods over an
     object column took 1 s of CPU for 200,000 labels (an item column given as the event,
     RV s34 L10), this a fifth of it; call it once per list, never per label."""
     from ..encode._behaviour import _STEP_NAMES
@@ -323,10 +325,18 @@ def _spelling_keys(text: pd.Index) -> list:
         key = label.strip().lower()
         # _funnel_key's re.sub(r"[\s_\-]+", ""): str.split() splits at what \s matches
         squashed = "".join(key.split()).replace("_", "").replace("-", "")
-        if len(squashed) > 2 and squashed[-1] == "s" and squashed[-2] != "s":
-            squashed = squashed[:-1]
+        plural = squashed[:-1] if len(squashed) > 2 and squashed[-1] == "s" else squashed
+        if squashed[-2:-1] == "s":
+            plural = squashed
         # (a control character first: no event name's own text)
-        keys.append("\x1f" + squashed if squashed in _STEP_NAMES else key)
+        if plural in _STEP_NAMES:
+            keys.append("\x1f" + plural)
+        elif squashed.isalpha():
+            # a name of words in other separators (an iOS app's PayOk beside a server's
+            # pay_ok: TR s46 M9); not an id of digits ("E1_2" and "E12" stay two)
+            keys.append("\x1e" + squashed)
+        else:
+            keys.append(key)
     return keys
 
 
@@ -460,7 +470,7 @@ def _beyond_case(groups) -> dict:
 
 def _how_they_differ(groups) -> str:
     if _beyond_case(groups):
-        return "in case, spaces or (a funnel step's name) its word separators or plural"
+        return "in case, spaces, word separators or (a funnel step's name) a plural"
     return "in case or spaces around them"
 
 
