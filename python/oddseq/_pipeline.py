@@ -3850,7 +3850,42 @@ class AnomalyPipeline(SaveMixin):
             index=seqs.ids,
         )
         table["reason"] = self._input_stage().reasons(self, seqs, data)
+        beyond = self._beyond_range_words(data, scores)
+        if beyond is not None:
+            rows, words = beyond
+            reason = table["reason"].to_numpy(dtype=object).copy()
+            reason[rows] = [f"{r}; {w}" if r else w for r, w in zip(reason[rows], words)]
+            table["reason"] = reason
         return self._finish(table)
+
+    def _beyond_range_words(self, data, scores):
+        """For the rows the support rule alone flags (outside the normal data's range,
+        under the cut): (their positions, the words that say where: the feature farthest
+        beyond the range for its span, with the row's value). TR s46 H1: such flags were
+        ranked thousands deep and their reasons named other features. None where there
+        are none, or the detector reads no feature matrix."""
+        bounds = self.support_bounds()
+        names = getattr(self, "feature_names_", None)
+        if bounds is None or names is None or not isinstance(data.X, np.ndarray):
+            return None
+        outside = np.asarray(self._outside_support(data, scores), dtype=bool)
+        rows = np.flatnonzero(outside & ~(np.asarray(scores) > self.threshold_))
+        if rows.size == 0:
+            return None
+        low, high = bounds
+        X = data.X[rows]
+        span = np.where(high > low, high - low, np.finfo(np.float64).tiny)
+        excess = np.maximum(X - high, low - X) / span
+        column = np.argmax(excess, axis=1)
+        words = []
+        for k, j in enumerate(column.tolist()):
+            name = _reasons.reason_name(names[j])
+            if data.raw is not None and j < data.raw.shape[1]:
+                value = _reasons.format_value(names[j], float(data.raw[rows[k], j]))
+                words.append(f"beyond the normal entities' range on {name} ({value})")
+            else:
+                words.append(f"beyond the normal entities' range on {name}")
+        return rows, words
 
 
 class _Input(NamedTuple):

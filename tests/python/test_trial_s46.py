@@ -95,6 +95,16 @@ def test_normal_entity_features_give_each_period_its_own_table():
         oddseq.detect_anomalies(now, **roles, normal_entity_features=devices_before)
 
 
+def _blocks(rng, n):
+    # a system's block workflows: 2-4 replicas, a geometric number of serves
+    out = []
+    for _ in range(n):
+        replicas = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
+        served = int(rng.geometric(0.35))
+        out.append(["alloc"] + ["recv", "ack"] * replicas + ["serve"] * served + ["done"])
+    return out
+
+
 def test_the_support_range_is_widened_by_a_share_of_its_span():
     # TR s46 H1: normal-only fitting flagged entities ranked ~3,100 of 7,800 (p_normal
     # 0.43) for lying a hair past the normal data's extreme on a continuous feature (a
@@ -106,12 +116,7 @@ def test_the_support_range_is_widened_by_a_share_of_its_span():
     from oddseq.sequences import Sequences
 
     rng = np.random.default_rng(0)
-    blocks = []
-    for _ in range(1_000):
-        replicas = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
-        served = int(rng.geometric(0.35))
-        blocks.append(["alloc"] + ["recv", "ack"] * replicas + ["serve"] * served + ["done"])
-    seqs = Sequences.from_lists(blocks)
+    seqs = Sequences.from_lists(_blocks(rng, 1_000))
     pipe = AnomalyPipeline().fit(seqs, normal=True)
     assert pipe.support_rule_
     X = pipe._matrix(seqs)[1]
@@ -122,6 +127,17 @@ def test_the_support_range_is_widened_by_a_share_of_its_span():
     assert _SUPPORT_MARGIN == 0.05 and (span == 0).any()
     new_type = Sequences.from_lists([["alloc", "recv", "ack", "err", "serve", "done"]])
     assert pipe.score(new_type)["is_anomaly"].all()
+    # a flag of the range alone (under the cut) says where it lies beyond the range
+    held = pipe.score(Sequences.from_lists(_blocks(rng, 20_000)))
+    by_range = held[held["is_anomaly"] & (held["score"] <= pipe.threshold_)]
+    assert (
+        len(by_range)
+        and by_range["reason"]
+        .str.contains(r"beyond the normal entities' range on \w+.* \(\d+\)$")
+        .all()
+    )
+    over = held[held["score"] > pipe.threshold_]
+    assert not over["reason"].str.contains("normal entities' range").any()
 
 
 def test_group_by_finds_accounts_that_share_a_phone_at_different_hours():
