@@ -513,6 +513,13 @@ def detect_anomalies(
         )
     fit_side = entity_features if normal_entity_features is None else normal_entity_features
     score_side = entity_features
+    if context is not None and session_gap is not None:
+        raise ValueError(
+            "context= reads each entity's whole history (a value of one day in a longer "
+            "one), and with session_gap= each session would take its entity's: a hijacked "
+            "account's every session, the owner's too. Score whole entities with context= "
+            "(leave session_gap out), or give per-session attributes as entity_features"
+        )
     if context is not None:
         fit_side, score_side = _context_sides(
             df,
@@ -786,9 +793,17 @@ def _context_sides(df, normal, context, sides, roles, reading):
         context_columns(columns, normal, roles, "context (in normal)")
     entity, time = roles["entity"], roles["time"]
 
-    def side(frame, entity_features):
-        timed = _timed_for_groups(frame, time, **reading)  # (warned of by the sequences)
-        table = context_features(timed, entity, columns, time, **reading)
+    def side(frame, entity_features, what):
+        with warnings.catch_warnings():  # (the sequences said what the times hold)
+            warnings.simplefilter("ignore")
+            timed = _timed_for_groups(frame, time, **reading)
+            table = context_features(timed, entity, columns, time, **reading)
+        empty = [c for c in columns if table[f"values[{c}]"].isna().all()]
+        if empty and len(table):
+            raise ValueError(
+                f"context names columns with no value in {what}log: {empty}; leave them "
+                "out of context"
+            )
         if entity_features is None:
             return table
         given = _checked_side(entity_features, entity)
@@ -798,14 +813,19 @@ def _context_sides(df, normal, context, sides, roles, reading):
                 f"entity_features has columns {clash} that context= adds; rename them, or "
                 "leave those columns out of entity_features"
             )
-        joined = given.join(table, how="left")
+        # Every entity of either table: the log's keep their context where the caller's
+        # table lacks them (its gaps are then its own, said as such), and a table keyed
+        # by something else keeps its few matches, refused as without context=.
+        joined = given.reindex(given.index.union(table.index, sort=False)).join(table)
+        if given.index.isin(table.index).sum() < _SIDE_MIN_SHARE * len(table):
+            joined = given.join(table, how="left")  # (refused by fit's coverage check)
         joined.attrs.update(given.attrs)
         return joined
 
     if normal is None:
-        fitted = side(df, sides[0])
+        fitted = side(df, sides[0], "the ")
         return fitted, fitted
-    return side(normal, sides[0]), side(df, sides[1])
+    return side(normal, sides[0], "the normal "), side(df, sides[1], "the ")
 
 
 def _timed_for_groups(df, time, time_unit, time_format, dayfirst):
@@ -3096,7 +3116,9 @@ class AnomalyPipeline(SaveMixin):
     def support_bounds(self):
         """Where normal-only fitting's support rule holds (``support_rule_``), the
         range ``(low, high)`` the normal entities took on each column of the detector's
-        matrix: a row outside it on some column is flagged where its score is above
+        matrix, widened by ``_SUPPORT_MARGIN`` (5%) of its span on each side (the rule's
+        own out-of-fold gate, ``novelty_rate_``, reads the unwidened ranges: it holds
+        where it would without the margin): a row outside it on some column is flagged where its score is above
         ``support_floor_`` (where that is not None; as
         :class:`oddseq.stream.StreamScorer` alerts too); else None."""
         if not getattr(self, "support_rule_", False):
@@ -3773,7 +3795,8 @@ class AnomalyPipeline(SaveMixin):
                 "call's own group stage); join_groups takes a table without them: "
                 "detect_anomalies(..., groups=False) (--no-groups), or the table "
                 "score(seqs) returns. One GroupDetector may read several columns: "
-                "GroupDetector().fit(df, entity=..., object=['device_id', 'address_id'])"
+                "GroupDetector(method='both').fit(df, entity=..., "
+                "object=['device_id', 'address_id'], time=...)"
             )
         ids = table.index
         table = table.drop(columns="rank")

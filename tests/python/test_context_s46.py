@@ -8,6 +8,8 @@ values, sharing against the column's usual, the share on a value of one day in a
 history), and ``detect_anomalies(context=...)`` / ``oddseq detect --context`` score them
 with the behaviour."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -172,3 +174,42 @@ def test_the_shell_takes_context(tmp_path, capsys):
     assert main([*args, "--context", "phone", "-o", str(out), "--force"]) == 2
     err = capsys.readouterr().err
     assert "--context names columns the log lacks: ['phone']" in err
+
+
+def test_gaps_and_empty_columns_and_sessions(tmp_path, capsys):
+    # review RV s46 H1-H3, M1
+    from oddseq.exceptions import DataWarning
+
+    log, hijacked = _log(seed=5)
+    roles = dict(entity="user", event="event", time="ts")
+    # an entity with no device in the log is no odd one: NaN, the fitted median, said
+    quiet = [f"u{i}" for i in range(10) if f"u{i}" not in hijacked]
+    gaps = log.assign(device=log["device"].where(~log["user"].isin(quiet)))
+    table = context_features(gaps, "user", "device", time="ts")
+    assert table.loc[quiet].isna().all().all()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scored = oddseq.detect_anomalies(gaps, **roles, context="device")
+    assert not scored.loc[quiet, "is_anomaly"].any()
+    assert any(issubclass(w.category, DataWarning) and "median" in str(w.message) for w in caught)
+    # a column with no value at all: refused, named; an empty log: an empty table
+    with pytest.raises(ValueError, match=r"context names columns with no value in the log"):
+        oddseq.detect_anomalies(log.assign(country=None), **roles, context=["device", "country"])
+    assert context_features(log.iloc[:0], "user", "device", time="ts").empty
+    path = tmp_path / "blank.csv"
+    log.assign(country="").to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
+    assert main([*args, "--context", "country", "-o", str(tmp_path / "o.csv")]) == 2
+    assert "--context names columns with no value" in capsys.readouterr().err
+    # sessions would each take the entity's context: refused, with the way out
+    with pytest.raises(ValueError, match="leave session_gap out"):
+        oddseq.detect_anomalies(log, **roles, context="device", session_gap="30min")
+    # a side table of some of the entities: the others keep their context
+    some = pd.DataFrame({"age": 1.0}, index=log["user"].unique()[:700])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table, pipe = oddseq.detect_anomalies(
+            log, **roles, context="device", entity_features=some, return_pipeline=True
+        )
+    side = pipe._side_table()
+    assert side["values[device]"].notna().all() and len(side) == log["user"].nunique()

@@ -112,8 +112,8 @@ def test_listeners_on_a_release_night_pace_as_people():
     read = _Read(crowd)
     # day 3's 18:00-20:00 windows, where every member listens back to back as ever
     rows, places = _block(read, [f"u{i}" for i in range(12)], [3 * 24 + 18, 3 * 24 + 19])
-    median_in, median_out, n_in, n_out = _teams.everyday_pace(read, rows, places)
-    assert n_in == n_out == 12
+    median_in, median_out, n_in, n_out, fresh = _teams.everyday_pace(read, rows, places)
+    assert n_in == n_out == 12 and fresh == 0
     assert 0.1 < median_in < 0.3 and 0.1 < median_out < 0.3  # (uniform 180-300 s: 0.14)
     assert _teams.population_pace(read) == pytest.approx(median_out, rel=0.2)
     assert _teams.paced_as_people(read, rows, places)
@@ -126,9 +126,26 @@ def test_fresh_accounts_have_no_everyday_pace():
     army = [(f"alt{i}", start + np.cumsum(rng.uniform(180, 300, 20))) for i in range(12)]
     read = _Read(people + army)
     rows, places = _block(read, [f"alt{i}" for i in range(12)], [3 * 24 + 18, 3 * 24 + 19])
-    _, median_out, n_in, n_out = _teams.everyday_pace(read, rows, places)
-    assert n_in == 12 and n_out == 0 and np.isnan(median_out)
+    _, median_out, n_in, n_out, fresh = _teams.everyday_pace(read, rows, places)
+    assert n_in == 12 and n_out == 0 and fresh == 12 and np.isnan(median_out)
     assert not _teams.paced_as_people(read, rows, places)
+
+
+def test_a_minority_of_fresh_accounts_keeps_a_crowd_from_reading_as_people():
+    # (review RV s46 M4) the median member reads as the log's people, but 4 of the 12
+    # members read in the block have no everyday: a script's fresh accounts inside it
+    rng = np.random.default_rng(5)
+    people = [(f"u{i}", _sessions(rng, 6, _album)) for i in range(40)]
+    start = 3 * DAY + 18 * 3600
+    army = [(f"alt{i}", start + np.cumsum(rng.uniform(180, 300, 20))) for i in range(4)]
+    read = _Read(people + army)
+    hours = [3 * 24 + 18, 3 * 24 + 19]
+    members = [f"u{i}" for i in range(8)] + [f"alt{i}" for i in range(4)]
+    rows, places = _block(read, members, hours)
+    assert _teams.everyday_pace(read, rows, places)[4] == 4
+    assert not _teams.paced_as_people(read, rows, places)
+    rows, places = _block(read, [f"u{i}" for i in range(11)] + ["alt0"], hours)
+    assert _teams.paced_as_people(read, rows, places)  # (one of 12: within the share)
 
 
 def test_a_script_everywhere_is_below_the_logs_people():
@@ -138,7 +155,7 @@ def test_a_script_everywhere_is_below_the_logs_people():
     bots = [(f"bot{i}", _sessions(rng, 6, lambda r: r.uniform(34, 36))) for i in range(12)]
     read = _Read(people + bots)
     rows, places = _block(read, [f"bot{i}" for i in range(12)], [3 * 24 + 18])
-    median_in, median_out, _, _ = _teams.everyday_pace(read, rows, places)
+    median_in, median_out, *_ = _teams.everyday_pace(read, rows, places)
     assert median_in < 0.1 and median_out < 0.1 and _teams.population_pace(read) > 0.8
     assert not _teams.paced_as_people(read, rows, places)
 
@@ -155,7 +172,7 @@ def test_accounts_that_leave_their_owners_pace_for_a_script_are_not_people():
         taken.append((f"taken{i}", np.r_[own, script]))
     read = _Read(people + taken)
     rows, places = _block(read, [f"taken{i}" for i in range(12)], [3 * 24 + 18])
-    median_in, median_out, _, _ = _teams.everyday_pace(read, rows, places)
+    median_in, median_out, *_ = _teams.everyday_pace(read, rows, places)
     assert median_in < 0.1 and median_out > 0.8
     assert not _teams.paced_as_people(read, rows, places)
 

@@ -3766,6 +3766,8 @@ def detect_anomalies(
     funnel: dict | None = None,
     groups="auto",
     crowds=False,
+    context=None,
+    normal_entity_features=None,
 ):
     """:func:`oddseq.detect_anomalies` on a dask DataFrame, on the cluster Dask uses.
 
@@ -3782,6 +3784,11 @@ def detect_anomalies(
         The crowds on each entity's items (one machine's ``crowd_peak``, counted across
         entities) are not counted here: False, the only value, gives one machine's table
         with ``crowds=False``; True or "auto" is refused naming it.
+    context, normal_entity_features : None
+        One machine's options only (its side columns' features, a normal log's own side
+        table): given, refused (ValueError) naming what to do here: per-entity side
+        attributes computed beforehand (``oddseq.encode.context_features`` on a pandas
+        frame that fits one machine) as ``entity_features``.
     groups : {"auto", True, False}, default="auto"
         As :func:`oddseq.detect_anomalies` (on the items: no ``group_by``): with ``item``,
         "auto" looks for entities that act together up to 20 million events (above, a
@@ -3872,6 +3879,13 @@ def detect_anomalies(
             f"oddseq.dask.detect_anomalies takes a dask DataFrame, got {type(ddf).__name__}; "
             "for a pandas DataFrame use oddseq.detect_anomalies, or dd.from_pandas(df, ...)"
         )
+    for name, arg in (("context", context), ("normal_entity_features", normal_entity_features)):
+        if arg is not None:
+            raise ValueError(
+                f"{name}= is one machine's (oddseq.detect_anomalies); here, give per-entity "
+                "side attributes as entity_features (oddseq.encode.context_features of a "
+                "pandas frame that fits one machine gives the context ones)"
+            )
     if method not in DASK_METHODS:
         raise ValueError(
             f"method={method!r} is not fitted over partitions; oddseq.dask fits "

@@ -21,7 +21,9 @@ column, from the rows alone:
   device, an address or a country of no other day of its life. A newcomer's first day and a one-day
   visitor's are its whole history, not a stretch of it (0).
 
-Missing values are no value (rows without one are left out of that column's counts).
+Missing values are no value (rows without one are left out of that column's counts);
+an entity with no value in a column has NaN there (the one call gives it the fitted
+median, with a warning that counts such entities).
 The table joins :func:`oddseq.detect_anomalies`' behaviour features as ``entity_features``
 do (``context=`` does it in the one call, ``--context`` in the shell), and the reasons
 name its columns.
@@ -160,8 +162,14 @@ def context_features(
 
 
 def _column_features(column, entity, value, n, ns, keep) -> dict:
-    """The features of one side column from its rows' (entity, value) codes."""
-    n_values = int(value.max()) + 1 if value.size else 1
+    """The features of one side column from its rows' (entity, value) codes; NaN for an
+    entity with no value in it (a gap of the export says nothing of the entity: the
+    one call gives it the fitted median, with a warning that counts such entities)."""
+    names = [f"values[{column}]", f"sharing[{column}]"]
+    names += [] if ns is None else [f"brief_share[{column}]"]
+    if value.size == 0:  # (a column with no value at all, or an empty log)
+        return {name: np.full(n, np.nan) for name in names}
+    n_values = int(value.max()) + 1
     pair = entity.astype(np.int64) * n_values + value
     pairs, at, count = np.unique(pair, return_inverse=True, return_counts=True)
     pair_entity, pair_value = pairs // n_values, pairs % n_values
@@ -175,7 +183,8 @@ def _column_features(column, entity, value, n, ns, keep) -> dict:
     most = np.zeros(n, dtype=np.int64)
     np.maximum.at(most, pair_entity[private], held[private])
     ratio = np.maximum(most / max(usual, 1.0), 1.0)
-    out = {f"values[{column}]": distinct, f"sharing[{column}]": ratio}
+    none = distinct == 0
+    out = {names[0]: np.where(none, np.nan, distinct), names[1]: np.where(none, np.nan, ratio)}
     if ns is None:
         return out
     t = ns[keep]
@@ -198,5 +207,5 @@ def _column_features(column, entity, value, n, ns, keep) -> dict:
     brief = ~main & long_history & (last - first < _BRIEF_NS)
     events = np.bincount(pair_entity, weights=count, minlength=n)
     on_brief = np.bincount(pair_entity, weights=count * brief, minlength=n)
-    out[f"brief_share[{column}]"] = np.divide(on_brief, events, out=np.zeros(n), where=events > 0)
+    out[names[2]] = np.divide(on_brief, events, out=np.full(n, np.nan), where=events > 0)
     return out

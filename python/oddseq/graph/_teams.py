@@ -65,6 +65,7 @@ _SCRIPTED, _SCRIPT_GAPS, _SCRIPTED_SHARE = 0.7, 20, 0.2
 # coefficient of variation, and in the block at least this share of their own outside it
 # (paced_as_people: a music log's listeners play back to back at the tracks' length).
 _EVERYDAY = 2 / 3
+# (a switch for measuring: False reads every crowd's pace as before session 46)
 _EVERYDAY_PACE = True
 
 
@@ -239,11 +240,12 @@ def population_pace(det) -> float:
     return cached[1]
 
 
-def everyday_pace(det, rows, places) -> tuple[float, float, int, int]:
+def everyday_pace(det, rows, places) -> tuple[float, float, int, int, int]:
     """The members' pace in the block's windows and outside them (their everyday pace):
     the median member's coefficient of variation of its gaps in one of the block's
     windows, then of its gaps outside them (members of ``_MIN_GAPS`` such gaps or more),
-    and how many members were read each way."""
+    how many members were read each way, and how many were read in the block's windows
+    and not outside them (fresh: no everyday)."""
     ev = det._events
     start, end = _intervals(det, places)
     lengths = ev.offsets[rows + 1] - ev.offsets[rows]
@@ -257,7 +259,8 @@ def everyday_pace(det, rows, places) -> tuple[float, float, int, int]:
     read_in, read_out = np.isfinite(cv_in), np.isfinite(cv_out)
     median_in = float(np.median(cv_in[read_in])) if read_in.any() else np.nan
     median_out = float(np.median(cv_out[read_out])) if read_out.any() else np.nan
-    return median_in, median_out, int(read_in.sum()), int(read_out.sum())
+    fresh = int((read_in & ~read_out).sum())
+    return median_in, median_out, int(read_in.sum()), int(read_out.sum()), fresh
 
 
 def paced_as_people(det, rows, places) -> bool:
@@ -271,8 +274,14 @@ def paced_as_people(det, rows, places) -> bool:
     0.46 pooled in the block); a script's accounts are fresh (no everyday), keep a
     script's pace everywhere (below the log's people), or leave their owners' pace for
     the script's (hijacked accounts run together)."""
-    median_in, median_out, n_in, n_out = everyday_pace(det, rows, places)
+    median_in, median_out, n_in, n_out, fresh = everyday_pace(det, rows, places)
     if not (2 * n_in > rows.size and 2 * n_out > rows.size):
+        return False
+    # ... and few members are fresh (a script's fresh accounts inside a crowd: read by
+    # the median member alone, a minority of them would pass as its people; each
+    # member's own coefficient from a few gaps is too noisy to judge it alone: 40% of
+    # trial s45's release fans fall under 2/3 of the log's median entity's)
+    if fresh > _SCRIPTED_SHARE * n_in:
         return False
     population = population_pace(det)
     return bool(median_out >= _EVERYDAY * population and median_in >= _EVERYDAY * median_out)

@@ -83,21 +83,21 @@ def heavy_repetition(repeated: int, n: int) -> bool:
     return n >= 20 and repeated > HEAVY_DUPLICATION * n
 
 
-def notable_repetition(repeated: int, n: int, df=None) -> bool:
-    """Whether repeats under the heavy bar (:func:`heavy_repetition`) are still worth a
-    word where no entity's batch read twice explains them: over
-    ``NOTABLE_DUPLICATION`` of the events and more than ``NOTABLE_REPEATS`` of them, and
-    as many rows of ``df`` duplicated in every column (a log exported twice, not events
-    that share a coarse time; without ``df``, False). TR s46: 5% of a delivery log's
-    rows exported twice were silent and moved 22 of its 206 verdicts; real shop logs
-    repeat 0-0.03% of their events, the held-out shop's scalpers 1.7%."""
+def notable_duplicates(repeated: int, n: int, df=None) -> int | None:
+    """Where repeats under the heavy bar (:func:`heavy_repetition`) are still worth a
+    word (no entity's batch read twice explaining them): over ``NOTABLE_DUPLICATION`` of
+    the events and more than ``NOTABLE_REPEATS`` of them, and as many rows of ``df``
+    duplicated in every column (a log exported twice, not events that share a coarse
+    time), how many rows are; else None (and without ``df``). TR s46: 5% of a delivery
+    log's rows exported twice were silent and moved 22 of its 206 verdicts; real shop
+    logs repeat 0-0.03% of their events, the held-out shop's scalpers 1.7%."""
     if df is None or not (repeated > NOTABLE_DUPLICATION * n and repeated > NOTABLE_REPEATS):
-        return False
+        return None
     try:
         full = int(df.duplicated().sum())
     except TypeError:  # a column of lists or dicts: not hashable, not counted
-        return False
-    return full > NOTABLE_DUPLICATION * len(df) and full > NOTABLE_REPEATS
+        return None
+    return full if full > NOTABLE_DUPLICATION * len(df) and full > NOTABLE_REPEATS else None
 
 
 NOTABLE_DUPLICATION, NOTABLE_REPEATS = 0.03, 50
@@ -310,10 +310,10 @@ def warn_about_the_log(
         )
     # a log whose share hides one entity's batch read twice; else rows repeated across
     # the log, fewer than the heavy bar
-    elif not _warn_repeated_entities(seqs) and notable_repetition(repeated, n, df):
+    elif not _warn_repeated_entities(seqs) and (full := notable_duplicates(repeated, n, df)):
         warnings.warn(
             _repeat_message(
-                repeated, n, grain_word(time_grain(times)), df, _repeated_columns(seqs)
+                repeated, n, grain_word(time_grain(times)), df, _repeated_columns(seqs), full
             ),
             DataWarning,
             stacklevel=user_stacklevel(),
@@ -560,7 +560,14 @@ def scattered_missing(seqs) -> tuple[int, int, list] | None:
     say (:data:`SCATTERED_MISSING_MIN`) or the log has no value column."""
     if seqs.values is None or not seqs.n_events:
         return None
-    missing = np.isnan(np.asarray(seqs.values, dtype=np.float64))
+    return _gaps_by_type(seqs, np.isnan(np.asarray(seqs.values, dtype=np.float64)))
+
+
+def _gaps_by_type(seqs, missing: np.ndarray) -> tuple[int, int, list] | None:
+    """The events ``missing`` marks among types most of which are not: (how many, of how
+    many sequences, the types most of them are of, up to three), or None where fewer
+    than :data:`SCATTERED_MISSING_MIN` events or sequences (a type most of which is
+    missing, views without a price, is no gap however much of the log it is)."""
     if not missing.any():
         return None
     events = np.asarray(seqs.events)
@@ -580,33 +587,17 @@ def scattered_missing(seqs) -> tuple[int, int, list] | None:
 
 def scattered_missing_items(seqs) -> tuple[int, int, list] | None:
     """Events without an item (missing, or a blank text) among types most of which have
-    one: (how many, of how many sequences, the types most of them are of), or None where
-    there are too few to say (:data:`SCATTERED_MISSING_MIN`) or the log has no item
-    column. :func:`scattered_missing`'s twin for items."""
+    one: :func:`scattered_missing`'s reading for items (None without an item column)."""
     if seqs.items is None or not seqs.n_events:
         return None
     items = np.asarray(seqs.items)
     missing = items < 0
     labels = seqs.item_labels
-    if labels is not None and len(labels) and labels.dtype == object:
+    if labels is not None and len(labels) and not pd.api.types.is_numeric_dtype(labels.dtype):
         blank = np.flatnonzero([isinstance(v, str) and not v.strip() for v in labels])
         if blank.size:
             missing |= np.isin(items, blank)
-    if not missing.any():
-        return None
-    events = np.asarray(seqs.events)
-    n_types = len(seqs.event_labels)
-    per_type = np.bincount(events, minlength=n_types)
-    lacking = np.bincount(events[missing], minlength=n_types)
-    gaps = (lacking > 0) & (lacking < GAP_SHARE * per_type)
-    at = np.flatnonzero(missing & gaps[events])
-    if at.size < SCATTERED_MISSING_MIN:
-        return None
-    owners = np.unique(np.searchsorted(seqs.offsets, at, "right") - 1)
-    if owners.size < SCATTERED_MISSING_MIN:
-        return None
-    order = np.flatnonzero(gaps)[np.argsort(-lacking[gaps], kind="stable")]
-    return int(at.size), int(owners.size), [seqs.event_labels[t] for t in order[:3]]
+    return _gaps_by_type(seqs, missing)
 
 
 def _warn_scattered_missing_items(seqs, item=None) -> None:
@@ -627,7 +618,9 @@ def _warn_scattered_missing_items(seqs, item=None) -> None:
     event = seqs.event_labels.name
     column = "item" if item is None else item
     by = "event" if event is None else event
-    keep = f"df = df[df[{column!r}].notna() | ~df[{by!r}].isin({[_short(t) for t in types]!r})]"
+    # (the types as the column holds them: an int type matched as the int)
+    named = [t.item() if isinstance(t, np.generic) else t for t in types]
+    keep = f"df = df[df[{column!r}].notna() | ~df[{by!r}].isin({named!r})]"
     names = ", with your column names" if item is None or event is None else ""
     warnings.warn(
         f"{n:,} events of {owners:,} {rows} have no item though most events of their "
@@ -874,18 +867,20 @@ def grain_word(rank: int):
     return _GRAINS[rank][0] if rank < len(_GRAINS) else None
 
 
-def _repeat_message(repeated: int, n: int, grain, df, columns: str) -> str:
+def _repeat_message(repeated: int, n: int, grain, df, columns: str, full=None) -> str:
     """The heavy-repetition warning's text: what repeats (``columns``, those read), then
     why, as far as can be known: rows duplicated in full (counted where ``df`` is
     given: oddseq.dask, which reads only the named columns, gives ``None``), and times
     in whole ``grain`` (:func:`grain_word`: "days", "hours" or "minutes"; None where
-    finer), under which distinct events share a time."""
+    finer), under which distinct events share a time; ``full``: the rows duplicated in
+    full where the caller counted them."""
     said = (
         f"{repeated:,} of {n:,} events ({repeated / n:.0%}) repeat the event before them "
         f"exactly (same {columns})"
     )
     try:
-        full = None if df is None else int(df.duplicated().sum())
+        if full is None:  # (counted already where the caller did: notable_duplicates)
+            full = None if df is None else int(df.duplicated().sum())
     except TypeError:  # a column of lists or dicts: not hashable, not counted
         full = None
     if full:
