@@ -3118,8 +3118,8 @@ class AnomalyPipeline(SaveMixin):
         range ``(low, high)`` the normal entities took on each column of the detector's
         matrix, widened by ``_SUPPORT_MARGIN`` (5%) of its span on each side (the rule's
         own out-of-fold gate, ``novelty_rate_``, reads the unwidened ranges: it holds
-        where it would without the margin): a row outside it on some column is flagged where its score is above
-        ``support_floor_`` (where that is not None; as
+        where it would without the margin): a row outside it on some column is flagged
+        where its score is above ``support_floor_`` (where that is not None; as
         :class:`oddseq.stream.StreamScorer` alerts too); else None."""
         if not getattr(self, "support_rule_", False):
             return None
