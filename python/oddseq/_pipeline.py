@@ -3882,33 +3882,44 @@ class AnomalyPipeline(SaveMixin):
         return self._finish(table)
 
     def _beyond_range_words(self, data, scores):
-        """For the rows the support rule alone flags (outside the normal data's range,
-        under the cut): (their positions, the words that say where: the feature farthest
-        beyond the range for its span, with the row's value). TR s46 H1: such flags were
-        ranked thousands deep and their reasons named other features. None where there
-        are none, or the detector reads no feature matrix."""
-        bounds = self.support_bounds()
-        names = getattr(self, "feature_names_", None)
-        if bounds is None or names is None or not isinstance(data.X, np.ndarray):
+        """For the rows the support rule alone flags: :func:`beyond_range_words` of the
+        table's rows (None where the detector reads no feature matrix)."""
+        if not isinstance(data.X, np.ndarray):
             return None
-        outside = np.asarray(self._outside_support(data, scores), dtype=bool)
-        rows = np.flatnonzero(outside & ~(np.asarray(scores) > self.threshold_))
-        if rows.size == 0:
-            return None
-        low, high = bounds
-        X = data.X[rows]
-        span = np.where(high > low, high - low, np.finfo(np.float64).tiny)
-        excess = np.maximum(X - high, low - X) / span
-        column = np.argmax(excess, axis=1)
-        words = []
-        for k, j in enumerate(column.tolist()):
-            name = _reasons.reason_name(names[j])
-            if data.raw is not None and j < data.raw.shape[1]:
-                value = _reasons.format_value(names[j], float(data.raw[rows[k], j]))
-                words.append(f"beyond the normal entities' range on {name} ({value})")
-            else:
-                words.append(f"beyond the normal entities' range on {name}")
-        return rows, words
+        return beyond_range_words(self, data.X, data.raw, scores, self.threshold_)
+
+
+def beyond_range_words(pipeline, X, raw, scores, threshold):
+    """For the rows the support rule alone flags (outside the normal data's range with a
+    score over its floor, and not over ``threshold``): (their positions, the words that
+    say where: the feature farthest beyond the range for its span, with the row's value
+    in the data's units where ``raw`` is given). TR s46 H1: such flags were ranked
+    thousands deep and their reasons named other features. None where there are none or
+    the rule does not hold. The batch table's reasons and the stream's alerts say them."""
+    bounds = pipeline.support_bounds()
+    names = getattr(pipeline, "feature_names_", None)
+    if bounds is None or names is None:
+        return None
+    low, high = bounds
+    scores = np.asarray(scores)
+    outside = ((X < low) | (X > high)).any(axis=1)
+    floor = getattr(pipeline, "support_floor_", None)
+    if floor is not None:
+        outside &= scores > floor
+    rows = np.flatnonzero(outside & ~(scores > threshold))
+    if rows.size == 0:
+        return None
+    span = np.where(high > low, high - low, np.finfo(np.float64).tiny)
+    excess = np.maximum(X[rows] - high, low - X[rows]) / span
+    words = []
+    for k, j in enumerate(np.argmax(excess, axis=1).tolist()):
+        name = _reasons.reason_name(names[j])
+        if raw is not None and j < raw.shape[1]:
+            value = _reasons.format_value(names[j], float(raw[rows[k], j]))
+            words.append(f"beyond the normal entities' range on {name} ({value})")
+        else:
+            words.append(f"beyond the normal entities' range on {name}")
+    return rows, words
 
 
 class _Input(NamedTuple):

@@ -1799,6 +1799,26 @@ class StreamScorer:
         if self._unseen_types is not None:
             counts = raw[:, self._columns == self._other_code].sum(axis=1)  # count[<other>]
             reasons = self._unseen_types.name(self.pipeline, keys, reasons, counts)
+        return self._with_range_words(reasons, raw, lengths)
+
+    def _with_range_words(self, reasons, raw, lengths) -> np.ndarray:
+        """Alerts of the support rule alone (outside the normal range, under the cut)
+        end with where they lie beyond it, as the batch table's reasons do
+        (:func:`oddseq._pipeline.beyond_range_words`)."""
+        pipe = self.pipeline
+        if pipe.support_bounds() is None or not len(reasons):
+            return reasons
+        from .._pipeline import beyond_range_words
+
+        X = pipe._scaled(raw, lengths)
+        with _few_threads(len(X)):
+            scores = np.asarray(pipe.detector_.decision_function(X), dtype=np.float64)
+        found = beyond_range_words(pipe, X, raw, scores, self.threshold_)
+        if found is None:
+            return reasons
+        rows, words = found
+        reasons = np.asarray(reasons, dtype=object).copy()
+        reasons[rows] = [f"{r}; {w}" if r else w for r, w in zip(reasons[rows], words)]
         return reasons
 
     def _with_change_facts(self, reasons, facts) -> np.ndarray:

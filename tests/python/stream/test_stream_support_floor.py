@@ -52,11 +52,18 @@ def test_live_alerts_honour_the_support_floor(method):
     assert above.any() and batch.loc[above, "is_anomaly"].all()
     live = StreamScorer(pipe, **roles)
     assert live.scores_in_cpp_ == (method != "auto")
-    final, score = {}, {}
+    final, score, reason = {}, {}, {}
     for chunk in np.array_split(np.arange(len(log)), 5):
-        out = live.update(log.iloc[chunk]).scores
+        update = live.update(log.iloc[chunk])
+        out = update.scores
         final.update(out["is_anomaly"].to_dict())
         score.update(out["score"].to_dict())
+        reason.update(update.alerts["reason"].dropna().to_dict())
     ids = batch.index
     np.testing.assert_allclose(pd.Series(score)[ids], batch["score"], rtol=0, atol=1e-6)
     np.testing.assert_array_equal(pd.Series(final)[ids].to_numpy(bool), batch["is_anomaly"])
+    # an alert of the range alone says where, as the batch table's reason does (TR s46 H1)
+    words = "beyond the normal entities' range on"
+    assert batch.loc[above, "reason"].str.contains(words).all()
+    said = pd.Series(reason).reindex(ids[above.to_numpy()]).dropna()
+    assert len(said) and said.str.contains(words).all()
