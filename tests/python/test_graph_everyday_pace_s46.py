@@ -119,12 +119,18 @@ def test_listeners_on_a_release_night_pace_as_people():
     assert _teams.paced_as_people(read, rows, places)
 
 
-def test_fresh_accounts_have_no_everyday_pace():
-    rng = np.random.default_rng(1)
+def _with_fresh(seed, n_fresh):
+    # 40 listeners of six evenings, and n_fresh accounts whose whole history is day 3's
+    # 18:00 hour, at the same pace
+    rng = np.random.default_rng(seed)
     people = [(f"u{i}", _sessions(rng, 6, _album)) for i in range(40)]
     start = 3 * DAY + 18 * 3600
-    army = [(f"alt{i}", start + np.cumsum(rng.uniform(180, 300, 20))) for i in range(12)]
-    read = _Read(people + army)
+    army = [(f"alt{i}", start + np.cumsum(rng.uniform(180, 300, 20))) for i in range(n_fresh)]
+    return _Read(people + army)
+
+
+def test_fresh_accounts_have_no_everyday_pace():
+    read = _with_fresh(1, 12)
     rows, places = _block(read, [f"alt{i}" for i in range(12)], [3 * 24 + 18, 3 * 24 + 19])
     _, median_out, n_in, n_out, fresh = _teams.everyday_pace(read, rows, places)
     assert n_in == 12 and n_out == 0 and fresh == 12 and np.isnan(median_out)
@@ -134,11 +140,7 @@ def test_fresh_accounts_have_no_everyday_pace():
 def test_a_minority_of_fresh_accounts_keeps_a_crowd_from_reading_as_people():
     # (review RV s46 M4) the median member reads as the log's people, but 4 of the 12
     # members read in the block have no everyday: a script's fresh accounts inside it
-    rng = np.random.default_rng(5)
-    people = [(f"u{i}", _sessions(rng, 6, _album)) for i in range(40)]
-    start = 3 * DAY + 18 * 3600
-    army = [(f"alt{i}", start + np.cumsum(rng.uniform(180, 300, 20))) for i in range(4)]
-    read = _Read(people + army)
+    read = _with_fresh(5, 4)
     hours = [3 * 24 + 18, 3 * 24 + 19]
     members = [f"u{i}" for i in range(8)] + [f"alt{i}" for i in range(4)]
     rows, places = _block(read, members, hours)
