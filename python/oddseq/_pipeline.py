@@ -463,8 +463,12 @@ def detect_anomalies(
         account's night on a new phone in another country; see
         :func:`oddseq.encode.context_features`), joined to the behaviour features as
         ``entity_features`` are (both may be given) and named in reasons. With
-        ``normal=``, each log's own. A model from ``return_pipeline=True`` scores new
-        logs with ``score(seqs, entity_features=context_features(new, ...))``.
+        ``normal=``, each log's own. An entity with no value in a column takes the
+        fitted median there (warned); a column with no value at all is refused, and so
+        is ``session_gap`` (each session would take its entity's whole history). A model
+        from ``return_pipeline=True`` scores new logs with ``score(seqs,
+        entity_features=context_features(new, ...))``, read over a window that holds
+        their history. One machine's: oddseq.dask refuses it.
     normal_entity_features : DataFrame, optional
         With ``normal=``: the normal log's own side attributes (as ``entity_features``,
         which are then ``df``'s), for the same accounts in two periods with different
@@ -518,7 +522,8 @@ def detect_anomalies(
             "context= reads each entity's whole history (a value of one day in a longer "
             "one), and with session_gap= each session would take its entity's: a hijacked "
             "account's every session, the owner's too. Score whole entities with context= "
-            "(leave session_gap out), or give per-session attributes as entity_features"
+            "(leave session_gap out; --session-gap from the shell), or give per-session "
+            "attributes as entity_features"
         )
     if context is not None:
         fit_side, score_side = _context_sides(

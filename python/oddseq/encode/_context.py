@@ -105,7 +105,7 @@ def context_features(
     time : str, optional
         The time column (datetimes, or numbers and text read as
         :func:`oddseq.detect_anomalies` reads them, with ``time_unit``, ``time_format``
-        and ``dayfirst``); without it there is no ``<column>_brief_share``.
+        and ``dayfirst``); without it there is no ``brief_share[<column>]``.
 
     Returns
     -------
