@@ -30,8 +30,8 @@ accounts. Three marks together say "a crowd", and any one missing keeps the grou
   say nothing of their pace (a drop's shoppers act twice or three times there). Where
   the log's people are themselves regular (a music service's listeners, back to back
   at the tracks' length), members who pace in the block as they do outside it, and
-  outside it as the log's median entity does, are people too
-  (``_teams.paced_as_people``, trial s45).
+  outside it as the log's median entity does, at most a fifth of them fresh (no life
+  outside the block), are people too (``_teams.paced_as_people``, trial s45).
 
 A crowd is no group, and its blocks are no miss of the search (``patience``): a launch
 evening peels into more blocks than ``patience`` allows, and the rings behind it were
