@@ -13,7 +13,8 @@ column, from the rows alone:
   column's usual (the median over every entity's private values of the entities on
   each), at least 1: a device that 12 accounts share where a device usually has 1. A
   value of more than the square root of the column's entities is public (a country, a
-  carrier's gateway, the IP a system writes on its own events, 10.0.0.1) and says nothing of a ring;
+  carrier's gateway, the IP a system writes on its own events, 10.0.0.1) and says
+  nothing of a ring;
 - ``brief_share[<column>]`` (with times): the share of its events on values other than
   its everyday one (the value it used over the longest time, not the one of most
   events: a hijacker's night may outnumber the owner's weeks) that it used within one
@@ -178,7 +179,7 @@ def _column_features(column, entity, value, n, ns, keep) -> dict:
     distinct = np.bincount(pair_entity, minlength=n).astype(np.float64)
     sharers = np.bincount(pair_value, minlength=n_values)
     # a value of more than sqrt(entities) is public: a country, a carrier's gateway, the
-    # IP a system writes on its own events; no ring shares it (and its entities share nothing by it)
+    # IP a system writes on its own events; no ring shares it (nor do its entities by it)
     held = sharers[pair_value]
     private = held <= max(np.sqrt(np.count_nonzero(distinct)), 2.0)
     usual = float(np.median(held[private])) if private.any() else 1.0
