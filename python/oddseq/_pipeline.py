@@ -510,31 +510,17 @@ def detect_anomalies(
         )
     if normal is not None and not len(normal):
         raise ValueError(no_normal_rows("df"))
-    if normal_entity_features is not None and normal is None:
-        raise ValueError(
-            "normal_entity_features are the side attributes of the normal= log: give "
-            "normal= too, or pass the table as entity_features"
-        )
-    fit_side = entity_features if normal_entity_features is None else normal_entity_features
-    score_side = entity_features
-    if context is not None and session_gap is not None:
-        raise ValueError(
-            "context= reads each entity's whole history (a value of one day in a longer "
-            "one), and with session_gap= each session would take its entity's: a hijacked "
-            "account's every session, the owner's too. Score whole entities with context= "
-            "(leave session_gap out; --session-gap from the shell), or give per-session "
-            "attributes as entity_features"
-        )
-    if context is not None:
-        fit_side, score_side = _context_sides(
-            df,
-            normal,
-            context,
-            (fit_side, score_side),
-            # (the item may be one too: an IP as the item for groups and crowds)
-            dict(entity=entity, event=event, time=time),
-            dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
-        )
+    fit_side, score_side = side_tables(
+        df,
+        normal,
+        entity_features,
+        normal_entity_features,
+        context,
+        session_gap,
+        # (the item may be one too: an IP as the item for groups and crowds)
+        dict(entity=entity, event=event, time=time),
+        dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
+    )
 
     def sequences(frame, what):
         with step(f"building sequences from {len(frame):,} {what}events", enabled=progress):
@@ -786,23 +772,68 @@ def warn_short_flags(counts, rows: str = "entities") -> None:
 _SUPPORT_MARGIN = 0.05
 
 
-def _context_sides(df, normal, context, sides, roles, reading):
+def side_tables(
+    df,
+    normal,
+    entity_features,
+    normal_entity_features,
+    context,
+    session_gap,
+    roles,
+    reading,
+    features=None,
+):
+    """detect_anomalies' side tables (the fitted log's, the scored log's):
+    ``entity_features`` (``normal_entity_features`` for the normal log), with
+    ``context=`` each log's context features joined to them (:func:`_context_sides`;
+    ``features``: how a log's are read, one machine's by default, oddseq.dask's over
+    partitions)."""
+    if normal_entity_features is not None and normal is None:
+        raise ValueError(
+            "normal_entity_features are the side attributes of the normal= log: give "
+            "normal= too, or pass the table as entity_features"
+        )
+    fit_side = entity_features if normal_entity_features is None else normal_entity_features
+    score_side = entity_features
+    if context is not None and session_gap is not None:
+        raise ValueError(
+            "context= reads each entity's whole history (a value of one day in a longer "
+            "one), and with session_gap= each session would take its entity's: a hijacked "
+            "account's every session, the owner's too. Score whole entities with context= "
+            "(leave session_gap out; --session-gap from the shell), or give per-session "
+            "attributes as entity_features"
+        )
+    if context is None:
+        return fit_side, score_side
+    return _context_sides(df, normal, context, (fit_side, score_side), roles, reading, features)
+
+
+def _context_features(frame, entity, columns, time, **reading) -> pd.DataFrame:
+    """One machine's context features of a log (its times read as the sequences read
+    them)."""
+    from .encode._context import context_features
+
+    with warnings.catch_warnings():  # (the sequences said what the times hold)
+        warnings.simplefilter("ignore")
+        timed = _timed_for_groups(frame, time, **reading)
+        return context_features(timed, entity, columns, time, **reading)
+
+
+def _context_sides(df, normal, context, sides, roles, reading, features=None):
     """detect_anomalies' side tables with ``context=``: (the fitted log's, the scored
-    log's), each its log's context_features joined to its side table of ``sides`` (the
-    fitted log's, the scored log's: its rows, so that its ids are checked as they are
-    without ``context``)."""
-    from .encode._context import context_columns, context_features
+    log's), each its log's context features (``features``, one machine's by default)
+    joined to its side table of ``sides`` (the fitted log's, the scored log's: its
+    rows, so that its ids are checked as they are without ``context``)."""
+    from .encode._context import context_columns
 
     columns = context_columns(context, df, roles)
     if normal is not None:
         context_columns(columns, normal, roles, "context (in normal)")
     entity, time = roles["entity"], roles["time"]
+    features = _context_features if features is None else features
 
     def side(frame, entity_features, what):
-        with warnings.catch_warnings():  # (the sequences said what the times hold)
-            warnings.simplefilter("ignore")
-            timed = _timed_for_groups(frame, time, **reading)
-            table = context_features(timed, entity, columns, time, **reading)
+        table = features(frame, entity, columns, time, **reading)
         empty = [c for c in columns if table[f"values[{c}]"].isna().all()]
         if empty and len(table):
             raise ValueError(
@@ -2101,7 +2132,11 @@ class AnomalyPipeline(SaveMixin):
                 "has no place for them; fit with them to use them "
                 "(AnomalyPipeline(entity_features=side))"
             )
-        side = _checked_side(entity_features, _entity_name(seqs))
+        return self._in_fitted_columns(_checked_side(entity_features, _entity_name(seqs)))
+
+    def _in_fitted_columns(self, side: pd.DataFrame) -> pd.DataFrame:
+        """A checked side table with the fitted columns in their order (others refused,
+        naming the fix)."""
         fitted = list(self._side_table().columns)
         missing = [c for c in fitted if c not in side.columns]
         if missing:

@@ -237,16 +237,3 @@ def test_camel_case_names_are_one_type_with_their_snake_case_twins():
     column = pd.Series(labels + ["pay_ok"])  # (pay_ok the more frequent: its spelling kept)
     folded = fold_spellings(column)
     assert folded.nunique() == 5 and (folded[:2] == "pay_ok").all()
-
-
-def test_dask_refuses_the_one_machine_options_with_the_way():
-    dd = pytest.importorskip("dask.dataframe")
-    from oddseq.dask import detect_anomalies as dask_detect
-    from oddseq.datasets import make_ecommerce
-
-    log = make_ecommerce(n_users=100, random_state=0).events
-    ddf = dd.from_pandas(log, npartitions=2)
-    roles = dict(entity="user_id", event="behavior", time="timestamp")
-    for option in ({"context": "item_id"}, {"normal_entity_features": pd.DataFrame()}):
-        with pytest.raises(ValueError, match="is one machine's.*entity_features"):
-            dask_detect(ddf, **roles, **option)

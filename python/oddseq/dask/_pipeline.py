@@ -28,6 +28,7 @@ from .._pipeline import (
     AnomalyPipeline,
     _blend_categories,
     _category_key_hint,
+    _checked_side,
     _ends,
     _group_objects,
     _Input,
@@ -49,6 +50,7 @@ from .._pipeline import (
     session_spread_counts,
     short_flag_counts,
     short_member_frame,
+    side_tables,
     warn_neighbour_twins,
     warn_session_spread,
     warn_short_flags,
@@ -140,6 +142,7 @@ from ..utils._time import (
 )
 from ..utils._validation import check_random_state, resolve_threads, too_few_to_fit
 from . import _ecod, _neighbors
+from ._context import context_features
 from ._reduce import ColumnStatistics, add, column_statistics, map_reduce, merge_round
 from ._reduce import tree as reduction_tree
 
@@ -3784,11 +3787,17 @@ def detect_anomalies(
         The crowds on each entity's items (one machine's ``crowd_peak``, counted across
         entities) are not counted here: False, the only value, gives one machine's table
         with ``crowds=False``; True or "auto" is refused naming it.
-    context, normal_entity_features : None
-        One machine's options only (its side columns' features, a normal log's own side
-        table): given, refused (ValueError) naming what to do here: per-entity side
-        attributes computed beforehand (``oddseq.encode.context_features`` on a pandas
-        frame that fits one machine) as ``entity_features``.
+    context : str or list of str, optional
+        As :func:`oddseq.detect_anomalies`: the side columns the events came from (device,
+        IP, country, card), read per entity as one machine reads them
+        (:func:`oddseq.encode.context_features`: the same table), from the (entity,
+        value) pairs of the partitions, added up across them (``oddseq.dask._context``;
+        the client holds one row per pair, about an entity's devices or IPs each), and
+        joined to ``entity_features``; with ``normal=`` each log's own. Refused with
+        ``session_gap`` as on one machine.
+    normal_entity_features : DataFrame, optional
+        As :func:`oddseq.detect_anomalies`: the side table of the ``normal`` log, where
+        ``entity_features`` is the scored log's.
     groups : {"auto", True, False}, default="auto"
         As :func:`oddseq.detect_anomalies` (on the items: no ``group_by``): with ``item``,
         "auto" looks for entities that act together up to 20 million events (above, a
@@ -3879,13 +3888,6 @@ def detect_anomalies(
             f"oddseq.dask.detect_anomalies takes a dask DataFrame, got {type(ddf).__name__}; "
             "for a pandas DataFrame use oddseq.detect_anomalies, or dd.from_pandas(df, ...)"
         )
-    for name, arg in (("context", context), ("normal_entity_features", normal_entity_features)):
-        if arg is not None:
-            raise ValueError(
-                f"{name}= is one machine's (oddseq.detect_anomalies); here, give per-entity "
-                "side attributes as entity_features (oddseq.encode.context_features of a "
-                "pandas frame that fits one machine gives the context ones)"
-            )
     if method not in DASK_METHODS:
         raise ValueError(
             f"method={method!r} is not fitted over partitions; oddseq.dask fits "
@@ -3925,6 +3927,19 @@ def detect_anomalies(
             item_categories = _item_categories(normal, item, category).combine_first(
                 item_categories
             )
+    # (the fitted log's side table, the scored log's: with context=, each joined to its
+    # log's side columns' features, counted over its partitions)
+    fit_side, score_side = side_tables(
+        ddf,
+        normal,
+        entity_features,
+        normal_entity_features,
+        context,
+        session_gap,
+        roles,
+        dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
+        features=context_features,
+    )
     if crowds is not False:
         raise ValueError(
             f"crowds={crowds!r}: oddseq.dask does not count the crowds on each entity's "
@@ -3939,13 +3954,13 @@ def detect_anomalies(
         item_categories=item_categories,
         false_alarm_rate=false_alarm_rate,
         min_events=min_events,
-        entity_features=entity_features,
+        entity_features=fit_side,
         funnel=funnel,
     )
     pipeline.crowds_ = False  # (fitted below, without crowds: one machine's crowds=False)
     pipeline._check_params()  # contamination too: the pipeline's table declares it
     refuse_share_with_normal(contamination, normal is not None, "a normal= log")
-    if entity_features is not None:
+    if fit_side is not None:
         pipeline._check_side_features(entity)
     options = dict(
         event=event,
@@ -4013,7 +4028,7 @@ def detect_anomalies(
     if method in _neighbors.NEIGHBOUR_METHODS or (method == "auto" and normal is not None):
         _neighbors.check_reference_size(n, method)
     side_counts = None
-    if entity_features is not None:  # a side table keyed by something else: refused
+    if fit_side is not None:  # a side table keyed by something else: refused
         side_counts = _check_entities(states, pipeline, entity, fitting=True)
     finder = None  # (the group stage's input is gathered before the encoding drops it)
     if normal is None and stage is not None:
@@ -4139,6 +4154,10 @@ def detect_anomalies(
             # normal entity, once; the log scored stays in the partitions).
             pipeline._support_rule(_Input(*_matrices(rows)))
         fitted = _for_workers(pipeline)  # what encoding and scaling read: no training rows
+        if score_side is not fit_side and score_side is not None:
+            # the scored log's own side table (its context, or entity_features beside
+            # normal_entity_features), in the fitted columns, as one machine's score()
+            fitted._side_table_ = fitted._in_fitted_columns(_checked_side(score_side, entity))
         # (with the facts a log unlike the fitted one is told by: _warn_unlike)
         read = shuffled(ddf, fitted, stage, facts=bool(getattr(pipeline, "_fitted_data", None)))
         if read is None:  # a day without events, scored with the model fitted on normal
@@ -4163,7 +4182,7 @@ def detect_anomalies(
         # a known category, then a side table missing most scored entities.
         if summaries[0]["items"] and fitted._category_columns():
             _check_categories(data_states, fitted, shared)
-        if entity_features is not None:
+        if fit_side is not None:
             counts = _check_entities(data_states, fitted, entity, fitting=False, shared=shared)
             fitted._warn_side_gaps(counts, entity, fitting=False)
         with step(f"encoding {n:,} sequences", enabled=progress):

@@ -137,45 +137,81 @@ def context_features(
         raise ValueError(f"time must name a column of df; got {time!r}")
     columns = context_columns(columns, df, {"entity": entity, "time": time}, "columns")
     codes, ids = pd.factorize(df[entity], sort=False)
-    n = len(ids)
-    ns = None
-    if time is not None and pd.api.types.is_datetime64_any_dtype(df[time]):
+    ns, known = _times_ns(df, time, time_unit, time_format, dayfirst)
+    out = {}
+    for column in columns:
+        pairs = _pairs(codes, df[column], ns, known)
+        out.update(pair_features(column, *pairs, len(ids), timed=ns is not None))
+    return pd.DataFrame(out, index=pd.Index(ids, name=entity))
+
+
+def _times_ns(df, time, time_unit, time_format, dayfirst):
+    """The time column as int64 ns and the mask of rows with a time, (None, None)
+    without ``time``."""
+    if time is None:
+        return None, None
+    if pd.api.types.is_datetime64_any_dtype(df[time]):
         stamps = df[time]
         known = stamps.notna().to_numpy()
         if isinstance(stamps.dtype, pd.DatetimeTZDtype):
             stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-        ns = stamps.to_numpy("datetime64[ns]").view(np.int64)
-    elif time is not None:
-        ns, bad, _ = parse_times(
-            df[time], time, time_unit=time_unit, time_format=time_format, dayfirst=dayfirst
-        )
-        ns = np.asarray(ns, dtype=np.int64)
-        known = np.ones(ns.size, bool) if bad is None else ~np.asarray(bad, bool)
-    out = {}
-    for column in columns:
-        values, _ = pd.factorize(df[column], sort=False)
-        keep = (codes >= 0) & (values >= 0)
-        if ns is not None:
-            keep &= known
-        out.update(_column_features(column, codes[keep], values[keep], n, ns, keep))
-    table = pd.DataFrame(out, index=pd.Index(ids, name=entity))
-    return table
+        return stamps.to_numpy("datetime64[ns]").view(np.int64), known
+    ns, bad, _ = parse_times(
+        df[time], time, time_unit=time_unit, time_format=time_format, dayfirst=dayfirst
+    )
+    known = np.ones(len(ns), bool) if bad is None else ~np.asarray(bad, bool)
+    return np.asarray(ns, dtype=np.int64), known
 
 
-def _column_features(column, entity, value, n, ns, keep) -> dict:
-    """The features of one side column from its rows' (entity, value) codes; NaN for an
-    entity with no value in it (a gap of the export says nothing of the entity: the
-    one call gives it the fitted median, with a warning that counts such entities)."""
-    names = [f"values[{column}]", f"sharing[{column}]"]
-    names += [] if ns is None else [f"brief_share[{column}]"]
-    if value.size == 0:  # (a column with no value at all, or an empty log)
-        return {name: np.full(n, np.nan) for name in names}
-    n_values = int(value.max()) + 1
+def _pairs(codes, column: pd.Series, ns, known):
+    """The column's (entity, value) pairs of the rows with both (and a time, with
+    times): (entity codes, value ranks, events, first and last times or None), the
+    values ranked by their text (the everyday value's last tie-break: the same
+    whatever the rows' order)."""
+    values, uniques = pd.factorize(column, sort=False)
+    keep = (codes >= 0) & (values >= 0)
+    if ns is not None:
+        keep &= known
+    rank = _text_ranks(uniques)
+    entity, value = codes[keep], rank[values[keep]]
+    n_values = max(len(uniques), 1)
     pair = entity.astype(np.int64) * n_values + value
     # (a hash table, not a sort: np.unique's argsort was 60% of the time at 10 M rows)
     at, pairs = pd.factorize(pair, sort=False)
     count = np.bincount(at, minlength=pairs.size)
-    pair_entity, pair_value = pairs // n_values, pairs % n_values
+    if ns is None:
+        return pairs // n_values, pairs % n_values, count, None, None
+    t = ns[keep]
+    first = np.full(pairs.size, np.iinfo(np.int64).max)
+    last = np.full(pairs.size, np.iinfo(np.int64).min)
+    np.minimum.at(first, at, t)
+    np.maximum.at(last, at, t)
+    return pairs // n_values, pairs % n_values, count, first, last
+
+
+def _text_ranks(uniques) -> np.ndarray:
+    """Each value's rank by its text (codes of ``pd.factorize``'s uniques, whatever
+    their order)."""
+    text = pd.Index(uniques).astype(str)
+    rank = np.empty(len(text), dtype=np.int64)
+    rank[text.argsort()] = np.arange(len(text))
+    return rank
+
+
+def pair_features(
+    column, pair_entity, pair_value, count, first, last, n: int, timed: bool
+) -> dict:
+    """One side column's features from its (entity, value) pairs: ``pair_entity`` codes
+    (0..n-1), ``pair_value`` codes (ranked by the values' text), ``count`` (the pair's
+    events), ``first`` / ``last`` (its first and last times in ns; None without
+    times); NaN for an entity with no value in it (a gap of the export says nothing of
+    the entity: the one call gives it the fitted median, with a warning that counts
+    such entities). ``oddseq.dask`` gives the pairs of its partitions, summed."""
+    names = [f"values[{column}]", f"sharing[{column}]"]
+    names += [f"brief_share[{column}]"] if timed else []
+    if pair_value.size == 0:  # (a column with no value at all, or an empty log)
+        return {name: np.full(n, np.nan) for name in names}
+    n_values = int(pair_value.max()) + 1
     distinct = np.bincount(pair_entity, minlength=n).astype(np.float64)
     sharers = np.bincount(pair_value, minlength=n_values)
     # a value of more than sqrt(entities) is public: a country, a carrier's gateway, the
@@ -188,22 +224,17 @@ def _column_features(column, entity, value, n, ns, keep) -> dict:
     ratio = np.maximum(most / max(usual, 1.0), 1.0)
     none = distinct == 0
     out = {names[0]: np.where(none, np.nan, distinct), names[1]: np.where(none, np.nan, ratio)}
-    if ns is None:
+    if not timed:
         return out
-    t = ns[keep]
-    first = np.full(pairs.size, np.iinfo(np.int64).max)
-    last = np.full(pairs.size, np.iinfo(np.int64).min)
-    np.minimum.at(first, at, t)
-    np.maximum.at(last, at, t)
     start = np.full(n, np.iinfo(np.int64).max)
     end = np.full(n, np.iinfo(np.int64).min)
     np.minimum.at(start, pair_entity, first)
     np.maximum.at(end, pair_entity, last)
-    # its everyday value: the one it used over the longest time (on a tie, the one of
-    # its rows first in the log), not the one of most events: a hijacker's night may
-    # hold more events than the owner's weeks
-    order = np.lexsort((-(last - first), pair_entity))
-    main = np.zeros(pairs.size, bool)
+    # its everyday value: the one it used over the longest time (on a tie, the one it
+    # used first, then by the values' text: the same whatever the rows' order), not the
+    # one of most events: a hijacker's night may hold more events than the owner's weeks
+    order = np.lexsort((pair_value, first, -(last - first), pair_entity))
+    main = np.zeros(pair_entity.size, bool)
     lead = order[np.r_[True, pair_entity[order][1:] != pair_entity[order][:-1]]]
     main[lead] = True  # (its everyday value)
     long_history = (end - start)[pair_entity] >= _HISTORY_NS

@@ -1,0 +1,83 @@
+"""``context=`` over the partitions of a dask DataFrame: one machine's
+:func:`oddseq.encode.context_features` from the (entity, value) pairs of every partition.
+
+Each side column's features need, per entity and value, its events and its first and
+last time (``oddseq.encode._context.pair_features``): the partitions give those of their
+rows, a groupby adds them up across partitions (an entity's rows may lie in several
+before the shuffle by entity), and the client, holding one row per pair (about an
+entity's devices or IPs each), reads them as one machine does. The table is a side
+table of the entities, as ``entity_features`` is: every worker receives it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .._pipeline import _timed_for_groups
+from ..encode._context import _text_ranks, _times_ns, pair_features
+
+
+def _partition_pairs(frame, entity, column, time, reading):
+    """The partition's rows with an entity and a value (and a time, with times): the
+    entity, the value and the time in ns (0 without times)."""
+    frame = frame[[entity, column] + ([time] if time is not None else [])]
+    with warnings.catch_warnings():  # (the sequences said what the times hold)
+        warnings.simplefilter("ignore")
+        frame = _timed_for_groups(frame, time, **reading)
+        ns, known = _times_ns(frame, time, **reading)
+    keep = frame[entity].notna().to_numpy() & frame[column].notna().to_numpy()
+    if ns is None:
+        ns = np.zeros(len(frame), dtype=np.int64)
+    else:
+        keep &= known
+    return pd.DataFrame(
+        {"entity": frame[entity].to_numpy()[keep], "value": frame[column].to_numpy()[keep]}
+    ).assign(t=ns[keep])
+
+
+def context_features(
+    ddf,
+    entity: str,
+    columns: list,
+    time=None,
+    time_unit: str = "s",
+    time_format: str | None = None,
+    dayfirst: bool | None = None,
+) -> pd.DataFrame:
+    """:func:`oddseq.encode.context_features` of a dask DataFrame (the columns checked by
+    the caller): the same table, indexed by every entity id of ``ddf``, NaN where an
+    entity has no value in a column; the times read as the call reads them."""
+    reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
+    ids = pd.Index(ddf[entity].dropna().unique().compute().to_numpy(), name=entity)
+    out = {}
+    for column in columns:
+        meta = pd.DataFrame(
+            {
+                "entity": pd.Series(dtype=ddf.dtypes[entity]),
+                "value": pd.Series(dtype=ddf.dtypes[column]),
+                "t": pd.Series(dtype=np.int64),
+            }
+        )
+        rows = ddf.map_partitions(
+            _partition_pairs, entity, column, time, reading, meta=meta, align_dataframes=False
+        )
+        pairs = rows.groupby(["entity", "value"]).t.agg(["count", "min", "max"]).compute()
+        pair_entity = ids.get_indexer(pairs.index.get_level_values("entity"))
+        values, uniques = pd.factorize(pairs.index.get_level_values("value"), sort=False)
+        pair_value = _text_ranks(uniques)[values]
+        out.update(
+            pair_features(
+                column,
+                pair_entity.astype(np.int64),
+                pair_value,
+                pairs["count"].to_numpy(dtype=np.int64),
+                pairs["min"].to_numpy(dtype=np.int64),
+                pairs["max"].to_numpy(dtype=np.int64),
+                len(ids),
+                timed=time is not None,
+            )
+        )
+    return pd.DataFrame(out, index=ids)
