@@ -463,12 +463,13 @@ def detect_anomalies(
         account's night on a new phone in another country; see
         :func:`oddseq.encode.context_features`), joined to the behaviour features as
         ``entity_features`` are (both may be given) and named in reasons. With
-        ``normal=``, each log's own. An entity with no value in a column takes the
-        fitted median there (warned); a column with no value at all is refused, and so
-        is ``session_gap`` (each session would take its entity's whole history). A model
-        from ``return_pipeline=True`` scores new logs with ``score(seqs,
-        entity_features=context_features(new, ...))``, read over a window that holds
-        their history. One machine's: oddseq.dask refuses it.
+        ``normal=``, each log's own, each value's sharers counted over both logs. An
+        entity with no value in a column takes the fitted median there (warned); a
+        column with no value at all is refused, and so is ``session_gap`` (each session
+        would take its entity's whole history). A model from ``return_pipeline=True``
+        scores new logs with ``score(seqs, entity_features=context_features(new, ...,
+        reference=fitted_log))``, read over a window that holds their history.
+        ``oddseq.dask.detect_anomalies`` takes it too.
     normal_entity_features : DataFrame, optional
         With ``normal=``: the normal log's own side attributes (as ``entity_features``,
         which are then ``df``'s), for the same accounts in two periods with different
@@ -808,22 +809,27 @@ def side_tables(
     return _context_sides(df, normal, context, (fit_side, score_side), roles, reading, features)
 
 
-def _context_features(frame, entity, columns, time, **reading) -> pd.DataFrame:
-    """One machine's context features of a log (its times read as the sequences read
-    them)."""
-    from .encode._context import context_features
+def _context_features(frames, entity, columns, time, **reading) -> list:
+    """One machine's context tables of logs (their times read as the sequences read
+    them), each value's sharers counted over all of them."""
+    from .encode._context import log_pairs, tables_from_pairs
 
     with warnings.catch_warnings():  # (the sequences said what the times hold)
         warnings.simplefilter("ignore")
-        timed = _timed_for_groups(frame, time, **reading)
-        return context_features(timed, entity, columns, time, **reading)
+        logs = [
+            log_pairs(_timed_for_groups(frame, time, **reading), entity, columns, time, **reading)
+            for frame in frames
+        ]
+    return tables_from_pairs(logs, entity, columns, timed=time is not None)
 
 
 def _context_sides(df, normal, context, sides, roles, reading, features=None):
     """detect_anomalies' side tables with ``context=``: (the fitted log's, the scored
-    log's), each its log's context features (``features``, one machine's by default)
-    joined to its side table of ``sides`` (the fitted log's, the scored log's: its
-    rows, so that its ids are checked as they are without ``context``)."""
+    log's), each its log's context features (``features``, one machine's by default;
+    with ``normal``, each value's sharers counted over both logs: a normal log of half
+    the accounts would read half the sharers on every shared IP) joined to its side
+    table of ``sides`` (the fitted log's, the scored log's: its rows, so that its ids
+    are checked as they are without ``context``)."""
     from .encode._context import context_columns
 
     columns = context_columns(context, df, roles)
@@ -832,8 +838,7 @@ def _context_sides(df, normal, context, sides, roles, reading, features=None):
     entity, time = roles["entity"], roles["time"]
     features = _context_features if features is None else features
 
-    def side(frame, entity_features, what):
-        table = features(frame, entity, columns, time, **reading)
+    def side(table, entity_features, what):
         empty = [c for c in columns if table[f"values[{c}]"].isna().all()]
         if empty and len(table):
             raise ValueError(
@@ -859,9 +864,10 @@ def _context_sides(df, normal, context, sides, roles, reading, features=None):
         return joined
 
     if normal is None:
-        fitted = side(df, sides[0], "the ")
+        fitted = side(features([df], entity, columns, time, **reading)[0], sides[0], "the ")
         return fitted, fitted
-    return side(normal, sides[0], "the normal "), side(df, sides[1], "the ")
+    fitted, scored = features([normal, df], entity, columns, time, **reading)
+    return side(fitted, sides[0], "the normal "), side(scored, sides[1], "the ")
 
 
 def _timed_for_groups(df, time, time_unit, time_format, dayfirst):

@@ -42,12 +42,12 @@ def test_features_over_partitions_equal_one_machines():
     shuffled = log.sample(frac=1.0, random_state=0)
     with dask.config.set(scheduler="sync"):
         got = over_partitions(
-            dd.from_pandas(shuffled, npartitions=4, sort=False),
+            [dd.from_pandas(shuffled, npartitions=4, sort=False)],
             "user",
             ["device", "country"],
             "ts",
             **READING,
-        )
+        )[0]
     _same_table(got, expected)
     # times as text, values missing (NaN where an entity has none), no time at all
     text = log.assign(ts=log["ts"].dt.strftime("%Y-%m-%d %H:%M:%S"))
@@ -55,12 +55,19 @@ def test_features_over_partitions_equal_one_machines():
     expected = context_features(text, "user", "device", time="ts")
     assert expected.loc["u3"].isna().all()
     with dask.config.set(scheduler="sync"):
-        got = over_partitions(
-            dd.from_pandas(text, npartitions=3), "user", ["device"], "ts", **READING
+        parts = dd.from_pandas(text, npartitions=3)
+        got = over_partitions([parts], "user", ["device"], "ts", **READING)
+        plain = over_partitions([parts], "user", ["device"], None)
+        # two logs: each value's sharers counted over both, as one machine counts them
+        half = text["user"].isin([f"u{u}" for u in range(0, 200, 2)])
+        joint = over_partitions(
+            [dd.from_pandas(text[half], npartitions=2), text[~half]], "user", ["device"], "ts"
         )
-        plain = over_partitions(dd.from_pandas(text, npartitions=3), "user", ["device"], None)
-    _same_table(got, expected)
-    _same_table(plain, context_features(text, "user", "device"))
+    _same_table(
+        joint[0], context_features(text[half], "user", "device", "ts", reference=text[~half])
+    )
+    _same_table(got[0], expected)
+    _same_table(plain[0], context_features(text, "user", "device"))
 
 
 def test_one_machines_features_do_not_depend_on_the_rows_order():

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import warnings
 
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
 from .._pipeline import _timed_for_groups
-from ..encode._context import _text_ranks, _times_ns, pair_features
+from ..encode._context import _text_ranks, _times_ns, tables_from_pairs
 
 
 def _partition_pairs(frame, entity, column, time, reading):
@@ -38,19 +39,9 @@ def _partition_pairs(frame, entity, column, time, reading):
     ).assign(t=ns[keep])
 
 
-def context_features(
-    ddf,
-    entity: str,
-    columns: list,
-    time=None,
-    time_unit: str = "s",
-    time_format: str | None = None,
-    dayfirst: bool | None = None,
-) -> pd.DataFrame:
-    """:func:`oddseq.encode.context_features` of a dask DataFrame (the columns checked by
-    the caller): the same table, indexed by every entity id of ``ddf``, NaN where an
-    entity has no value in a column; the times read as the call reads them."""
-    reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
+def log_pairs(ddf, entity: str, columns: list, time=None, **reading):
+    """:func:`oddseq.encode._context.log_pairs` of a dask DataFrame: its entity ids and,
+    per side column, its (entity, value) pairs, added up over the partitions."""
     ids = pd.Index(ddf[entity].dropna().unique().compute().to_numpy(), name=entity)
     out = {}
     for column in columns:
@@ -67,17 +58,32 @@ def context_features(
         pairs = rows.groupby(["entity", "value"]).t.agg(["count", "min", "max"]).compute()
         pair_entity = ids.get_indexer(pairs.index.get_level_values("entity"))
         values, uniques = pd.factorize(pairs.index.get_level_values("value"), sort=False)
-        pair_value = _text_ranks(uniques)[values]
-        out.update(
-            pair_features(
-                column,
-                pair_entity.astype(np.int64),
-                pair_value,
-                pairs["count"].to_numpy(dtype=np.int64),
-                pairs["min"].to_numpy(dtype=np.int64),
-                pairs["max"].to_numpy(dtype=np.int64),
-                len(ids),
-                timed=time is not None,
-            )
+        rank = _text_ranks(uniques)
+        labels = np.empty(len(uniques), dtype=object)
+        labels[rank] = np.asarray(uniques, dtype=object)
+        first, last = pairs["min"].to_numpy(np.int64), pairs["max"].to_numpy(np.int64)
+        out[column] = (
+            pair_entity.astype(np.int64),
+            rank[values],
+            pairs["count"].to_numpy(dtype=np.int64),
+            None if time is None else first,
+            None if time is None else last,
+            labels,
         )
-    return pd.DataFrame(out, index=ids)
+    return ids, out
+
+
+def context_features(
+    frames, entity: str, columns: list, time=None, time_unit="s", time_format=None, dayfirst=None
+) -> list:
+    """:func:`oddseq.encode.context_features` of dask DataFrames (the columns checked by
+    the caller): each one's table, indexed by every entity id of it, NaN where an entity
+    has no value in a column, each value's sharers counted over all of them; the times
+    read as the call reads them. (A pandas frame among them is cut into partitions.)"""
+    reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
+    logs = []
+    for frame in frames:
+        if isinstance(frame, pd.DataFrame):
+            frame = dd.from_pandas(frame, npartitions=1, sort=False)
+        logs.append(log_pairs(frame, entity, columns, time, **reading))
+    return tables_from_pairs(logs, entity, columns, timed=time is not None)

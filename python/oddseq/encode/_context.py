@@ -89,6 +89,7 @@ def context_features(
     time_unit: str = "s",
     time_format: str | None = None,
     dayfirst: bool | None = None,
+    reference: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per-entity features of a log's side columns (see the module's docstring): for each
     column, ``values[<column>]``, ``sharing[<column>]`` and, with ``time``,
@@ -107,6 +108,13 @@ def context_features(
         The time column (datetimes, or numbers and text read as
         :func:`oddseq.detect_anomalies` reads them, with ``time_unit``, ``time_format``
         and ``dayfirst``); without it there is no ``brief_share[<column>]``.
+    reference : DataFrame, optional
+        Another log with the same columns whose entities count among the sharers of each
+        value too (an entity of both logs once): the log a model was fitted on, when
+        this one is scored with it. Sharing is read against the entities on a value; a
+        log of half the accounts has half the sharers on every carrier's gateway, and
+        scored against the other half's figures its users would read as twice as shared
+        (a ticketing trial, normal= the vetted half: 20-32% flagged where 8% were odd).
 
     Returns
     -------
@@ -136,13 +144,63 @@ def context_features(
     if time is not None and time not in df.columns:
         raise ValueError(f"time must name a column of df; got {time!r}")
     columns = context_columns(columns, df, {"entity": entity, "time": time}, "columns")
+    frames = [df]
+    if reference is not None:
+        if not isinstance(reference, pd.DataFrame):
+            raise TypeError(f"reference must be a pandas DataFrame, got {type(reference).__name__}")
+        context_columns(
+            columns, reference, {"entity": entity, "time": time}, "columns (in reference)"
+        )
+        frames.append(reference)
+    reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
+    logs = [log_pairs(frame, entity, columns, time, **reading) for frame in frames]
+    return tables_from_pairs(logs, entity, columns, timed=time is not None)[0]
+
+
+def log_pairs(df, entity, columns, time=None, **reading):
+    """A log's entity ids and, per side column, its (entity, value) pairs (:func:`_pairs`)."""
     codes, ids = pd.factorize(df[entity], sort=False)
-    ns, known = _times_ns(df, time, time_unit, time_format, dayfirst)
-    out = {}
+    ns, known = _times_ns(df, time, **reading)
+    return ids, {column: _pairs(codes, df[column], ns, known) for column in columns}
+
+
+def tables_from_pairs(logs, entity, columns, timed: bool) -> list:
+    """The context table of each log of ``logs`` ((entity ids, {column: pairs}) each,
+    as :func:`log_pairs` gives them); with several logs, each value's sharers counted
+    over all of them (:func:`_joint_sharing`)."""
+    out = [{} for _ in logs]
     for column in columns:
-        pairs = _pairs(codes, df[column], ns, known)
-        out.update(pair_features(column, *pairs, len(ids), timed=ns is not None))
-    return pd.DataFrame(out, index=pd.Index(ids, name=entity))
+        parts = [pairs[column] for _, pairs in logs]
+        if len(logs) > 1:
+            shared = _joint_sharing(
+                [(np.asarray(ids)[p[0]], p[5][p[1]]) for (ids, _), p in zip(logs, parts)]
+            )
+        else:
+            shared = [None]
+        for k, ((ids, _), pairs) in enumerate(zip(logs, parts)):
+            out[k].update(pair_features(column, *pairs[:5], len(ids), timed, shared[k]))
+    return [pd.DataFrame(o, index=pd.Index(ids, name=entity)) for o, (ids, _) in zip(out, logs)]
+
+
+def _joint_sharing(parts) -> list:
+    """Per log of ``parts`` ((entity id, value) of each of its pairs), (the sharers of each
+    pair's value, whether the value is private, the column's usual), counted over every
+    log: an entity of several logs once."""
+    sizes = [len(e) for e, _ in parts]
+    entities, _ = pd.factorize(np.concatenate([np.asarray(e, dtype=object) for e, _ in parts]))
+    values, uniques = pd.factorize(np.concatenate([np.asarray(v, dtype=object) for _, v in parts]))
+    n_values = max(len(uniques), 1)
+    pairs = np.unique(entities.astype(np.int64) * n_values + values)
+    sharers = np.bincount(pairs % n_values, minlength=n_values)
+    bar = max(np.sqrt(np.unique(pairs // n_values).size), 2.0)
+    held = sharers[pairs % n_values]
+    usual = float(np.median(held[held <= bar])) if (held <= bar).any() else 1.0
+    out, at = [], 0
+    for size in sizes:
+        part = sharers[values[at : at + size]]
+        out.append((part, part <= bar, usual))
+        at += size
+    return out
 
 
 def _times_ns(df, time, time_unit, time_format, dayfirst):
@@ -165,9 +223,9 @@ def _times_ns(df, time, time_unit, time_format, dayfirst):
 
 def _pairs(codes, column: pd.Series, ns, known):
     """The column's (entity, value) pairs of the rows with both (and a time, with
-    times): (entity codes, value ranks, events, first and last times or None), the
-    values ranked by their text (the everyday value's last tie-break: the same
-    whatever the rows' order)."""
+    times): (entity codes, value ranks, events, first and last times or None, the
+    values in the order of their ranks), the values ranked by their text (the everyday
+    value's last tie-break: the same whatever the rows' order)."""
     values, uniques = pd.factorize(column, sort=False)
     keep = (codes >= 0) & (values >= 0)
     if ns is not None:
@@ -179,14 +237,16 @@ def _pairs(codes, column: pd.Series, ns, known):
     # (a hash table, not a sort: np.unique's argsort was 60% of the time at 10 M rows)
     at, pairs = pd.factorize(pair, sort=False)
     count = np.bincount(at, minlength=pairs.size)
+    labels = np.empty(len(uniques), dtype=object)
+    labels[rank] = np.asarray(uniques, dtype=object)
     if ns is None:
-        return pairs // n_values, pairs % n_values, count, None, None
+        return pairs // n_values, pairs % n_values, count, None, None, labels
     t = ns[keep]
     first = np.full(pairs.size, np.iinfo(np.int64).max)
     last = np.full(pairs.size, np.iinfo(np.int64).min)
     np.minimum.at(first, at, t)
     np.maximum.at(last, at, t)
-    return pairs // n_values, pairs % n_values, count, first, last
+    return pairs // n_values, pairs % n_values, count, first, last, labels
 
 
 def _text_ranks(uniques) -> np.ndarray:
@@ -199,26 +259,31 @@ def _text_ranks(uniques) -> np.ndarray:
 
 
 def pair_features(
-    column, pair_entity, pair_value, count, first, last, n: int, timed: bool
+    column, pair_entity, pair_value, count, first, last, n: int, timed: bool, shared=None
 ) -> dict:
     """One side column's features from its (entity, value) pairs: ``pair_entity`` codes
     (0..n-1), ``pair_value`` codes (ranked by the values' text), ``count`` (the pair's
     events), ``first`` / ``last`` (its first and last times in ns; None without
     times); NaN for an entity with no value in it (a gap of the export says nothing of
     the entity: the one call gives it the fitted median, with a warning that counts
-    such entities). ``oddseq.dask`` gives the pairs of its partitions, summed."""
+    such entities). ``oddseq.dask`` gives the pairs of its partitions, summed.
+    ``shared``: (each pair's value's sharers, whether it is private, the column's usual)
+    counted over several logs (:func:`_joint_sharing`); None: over this one."""
     names = [f"values[{column}]", f"sharing[{column}]"]
     names += [f"brief_share[{column}]"] if timed else []
     if pair_value.size == 0:  # (a column with no value at all, or an empty log)
         return {name: np.full(n, np.nan) for name in names}
-    n_values = int(pair_value.max()) + 1
     distinct = np.bincount(pair_entity, minlength=n).astype(np.float64)
-    sharers = np.bincount(pair_value, minlength=n_values)
-    # a value of more than sqrt(entities) is public: a country, a carrier's gateway, the
-    # IP a system writes on its own events; no ring shares it (nor do its entities by it)
-    held = sharers[pair_value]
-    private = held <= max(np.sqrt(np.count_nonzero(distinct)), 2.0)
-    usual = float(np.median(held[private])) if private.any() else 1.0
+    if shared is None:
+        sharers = np.bincount(pair_value, minlength=int(pair_value.max()) + 1)
+        # a value of more than sqrt(entities) is public: a country, a carrier's gateway,
+        # the IP a system writes on its own events; no ring shares it (nor do its
+        # entities by it)
+        held = sharers[pair_value]
+        private = held <= max(np.sqrt(np.count_nonzero(distinct)), 2.0)
+        usual = float(np.median(held[private])) if private.any() else 1.0
+    else:
+        held, private, usual = shared
     most = np.zeros(n, dtype=np.int64)
     np.maximum.at(most, pair_entity[private], held[private])
     ratio = np.maximum(most / max(usual, 1.0), 1.0)
