@@ -617,6 +617,18 @@ def detect_anomalies(
                         time=time,
                         time_unit=time_unit,
                     )
+            if normal is not None and len(finder.groups_):
+                if dropna:
+                    normal = normal.dropna(subset=[c for c in (entity, event, time) if c])
+                referee = normal_referee(
+                    normal,
+                    objects,
+                    entity,
+                    time,
+                    dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
+                    "both" if shared else "auto",
+                )
+                drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee))
         table = pipeline.join_groups(table, finder, seqs)
         pipeline.groups_ = finder
         _note_group_log(pipeline, seqs, fitted=normal is None)
@@ -636,6 +648,79 @@ def detect_anomalies(
             normal=normal is not None,
         )
     return (table, pipeline) if return_pipeline else table
+
+
+# With normal=, a group of the scored log is the normal log's kind where the search finds
+# a group of the same kind in the normal log alone: at least half its members are members
+# of the normal log's groups (the same team, another week), or a normal log's group acts
+# on much the same objects (they share at least a third of the larger's: the other half
+# of a team, an office's lunch places). A ticketing site's box-office team, at work in
+# lockstep every weekday, was a group of 40 in the week scored though the normal week
+# held the same team doing the same, and a group of about 20 where the normal log held
+# the other half (their groups' objects: 17 shared of 33 and 22, 20 of 43 and 20; TR
+# s47b). A ring on a few hot items beside a team that works on every item shares a
+# third of neither (a scalper farm's 5 shows, 3 of them the team's 20).
+_SAME_OBJECTS = 1 / 3
+
+
+def normal_referee(normal, objects, entity, time, reading, method):
+    """The GroupDetector of the ``normal`` log (the one call's search on its objects):
+    what :func:`groups_the_normal_log_holds` compares the scored log's groups with."""
+    from .graph import GroupDetector
+    from .graph._graph import times_read
+
+    with times_read(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (said of the normal log by its own sequences)
+        return GroupDetector(method=method).fit(
+            _timed_for_groups(normal, time, **reading),
+            entity=entity,
+            object=objects if len(objects) > 1 else objects[0],
+            time=time,
+            time_unit=reading["time_unit"],
+        )
+
+
+def groups_the_normal_log_holds(finder, referee) -> list:
+    """The groups of ``finder`` (fitted on the scored log) that the normal log holds too
+    (its ``referee``, :func:`normal_referee`; see :data:`_SAME_OBJECTS`): their rows of
+    ``finder.groups_``."""
+    if referee is None or not len(referee.groups_) or not len(finder.groups_):
+        return []
+    members = set().union(*map(set, referee.groups_["members"]))
+    normal_objects = [set(map(_hashable_label, o)) for o in referee.groups_["objects"]]
+    held = []
+    for gid, group in finder.groups_.iterrows():
+        ours = set(map(_hashable_label, group["objects"]))
+        same_team = np.mean([m in members for m in group["members"]]) >= 0.5
+        same_objects = any(
+            len(ours & theirs) >= _SAME_OBJECTS * max(len(ours), len(theirs))
+            for theirs in normal_objects
+        )
+        if same_team or same_objects:
+            held.append(int(gid))
+    return held
+
+
+def _hashable_label(label):
+    """An object's label as a set member (a (column, value) pair of several columns)."""
+    return tuple(label) if isinstance(label, list) else label
+
+
+def drop_normal_groups(finder, held) -> None:
+    """``held``'s groups (:func:`groups_the_normal_log_holds`) made no groups, said."""
+    if not held:
+        return
+    members = int(finder.groups_.loc[held, "n_members"].sum())
+    finder._drop(held, "the normal log holds it too")
+    warnings.warn(
+        f"{len(held)} group(s) of the log scored ({members:,} members) are no groups: "
+        "the normal log holds groups of the same members or on mostly the same objects "
+        "(a team at work, an office's lunch orders); "
+        "their members keep their own scores. pipeline.groups_.candidates_ lists them "
+        "(why_not)",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 # A table of sessions whose flags fall on this many times the false-alarm rate's share

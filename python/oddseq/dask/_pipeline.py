@@ -41,11 +41,14 @@ from .._pipeline import (
     _warn_scored_as_fitted,
     _warn_unknown_categories,
     _with_groups,
+    drop_normal_groups,
     empty_table,
     group_acts,
     group_member_rows,
+    groups_the_normal_log_holds,
     item_category_map,
     no_normal_rows,
+    normal_referee,
     refuse_share_with_normal,
     session_spread_counts,
     short_flag_counts,
@@ -3405,6 +3408,25 @@ def _acting(state, members, acts):
     return ids[0].append(ids[1:]), prints, None if short is None else (short[0], short[2])
 
 
+def _normal_referee(normal, entity, time, item, reading, progress):
+    """One machine's ``normal_referee`` of the ``normal`` log: its entity, time and item
+    columns gathered to the client (refused, naming groups=False, where they would not
+    fit there, as the group stage's own input is)."""
+    need, free = len(normal) * GROUP_BYTES_PER_EVENT, _client_memory()
+    if need > free:
+        raise ValueError(
+            f"the group stage reads the normal log's groups too and gathers its events to "
+            f"the client, about {need / 1e9:.3g} GB there, more than the {free / 1e9:.3g} GB "
+            "free: pass groups=False to rank without it (the per-entity model alone), or "
+            "run the client where more memory is free"
+        )
+    columns = list(dict.fromkeys(c for c in (entity, time, item) if c is not None))
+    with step("reading the normal log's groups", enabled=progress):
+        frame = normal[columns].compute()
+        frame = frame.dropna(subset=[c for c in (entity, time) if c is not None])
+        return normal_referee(frame, [item], entity, time, reading, "auto")
+
+
 class _GroupStage:
     """``groups=`` over the partitions: planned once the log is read (the single
     machine's rule for groups="auto", the client's memory), its input built with the
@@ -3439,8 +3461,11 @@ class _GroupStage:
         )
         return _shared(self.vocabulary)
 
-    def fit(self, states):
-        """The GroupDetector of the gathered input (None where the stage does not run)."""
+    def fit(self, states, referee=None):
+        """The GroupDetector of the gathered input (None where the stage does not run);
+        ``referee``: with ``normal=``, a function giving the normal log's GroupDetector,
+        whose kinds of groups are no groups here (one machine's
+        ``groups_the_normal_log_holds``), called where groups are found."""
         if self.vocabulary is None:
             return None
         from ..graph import GroupDetector
@@ -3467,6 +3492,8 @@ class _GroupStage:
                 tz=tz,
             )
             finder = GroupDetector(method="auto").fit(seqs)
+            if referee is not None and len(finder.groups_):
+                drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee()))
             # One machine's fingerprints of the members' sequences (_note_group_log),
             # taken while the partitions still hold their events: explain gives a
             # group's sentence to this log's sequences only, not a later day's.
@@ -4173,7 +4200,18 @@ def detect_anomalies(
         # event types, time span), from the partitions' facts as the fit takes them
         _warn_unlike(pipeline, summaries, data_facts)
         if stage is not None:
-            finder = stage.fit(data_states)
+            finder = stage.fit(
+                data_states,
+                partial(
+                    _normal_referee,
+                    normal,
+                    entity,
+                    time,
+                    item,
+                    dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
+                    progress,
+                ),
+            )
         n = sum(s["n"] for s in summaries)
         # Sent once (it is not changed from here): the checks, encoding and scaling
         # read this one copy.

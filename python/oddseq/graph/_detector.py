@@ -2047,6 +2047,41 @@ class GroupDetector(BaseEstimator):
         self.__dict__.pop("_live_columns", None)  # the search's columns (_visit_stats)
         self.__dict__.pop("_live_index", None)
 
+    def _drop(self, gids, why: str) -> None:
+        """The fitted groups ``gids`` (rows of ``groups_``) made no groups, the others
+        renumbered in their order: their candidates' ``why_not`` is ``why``, their
+        members' group -1 and score 0 (a member of two groups is listed with its
+        strongest: dropped with it), their edges, acts and meetings gone. The one call
+        drops so the groups that its ``normal=`` log holds too."""
+        gids = sorted({int(g) for g in gids})
+        if not gids:
+            return
+        keep = np.ones(len(self.groups_), dtype=bool)
+        keep[gids] = False
+        renumbered = np.full(keep.size, -1, dtype=np.int64)
+        renumbered[keep] = np.arange(int(keep.sum()))
+        # (the k-th candidate that is a group is group k: _finish)
+        rows = self.candidates_.index[np.flatnonzero(self.candidates_["is_group"].to_numpy())]
+        self.candidates_.loc[rows[gids], "is_group"] = False
+        self.candidates_.loc[rows[gids], "why_not"] = why
+        self.groups_ = self.groups_[keep].reset_index(drop=True)
+        self.groups_.index.name = "group"
+        labels = self.group_labels_
+        dropped = (labels >= 0) & ~keep[np.maximum(labels, 0)]
+        self.decision_scores_ = np.where(dropped, 0.0, self.decision_scores_)
+        self.group_labels_ = np.where(labels >= 0, renumbered[np.maximum(labels, 0)], -1)
+        self.labels_ = (self.group_labels_ >= 0).astype(np.int64)
+        for name in ("group_edges_", "group_acts_"):
+            frame = getattr(self, name, None)
+            if frame is None or not len(frame):
+                continue
+            group = frame["group"].to_numpy(dtype=np.int64)
+            frame = frame[keep[group]].reset_index(drop=True)
+            frame["group"] = renumbered[group[keep[group]]]
+            setattr(self, name, frame)
+        meetings = getattr(self, "_meetings", {})
+        self._meetings = {int(renumbered[g]): m for g, m in meetings.items() if keep[g]}
+
     def _timestamp(self, ns: int):
         ts = pd.Timestamp(ns, unit="ns", tz="UTC")
         return ts.tz_convert(self._events.tz) if self._events.tz else ts.tz_localize(None)
