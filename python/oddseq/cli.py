@@ -751,6 +751,14 @@ def add_reading_options(parser, *, file=True) -> None:
         _names_option(parser)
         return
     parser.add_argument(
+        "--read-amounts",
+        action="store_true",
+        help="read the --value column's amounts written as text with a currency sign, "
+        "thousands separators or a decimal comma as numbers ('12,50 €' is 12.5, "
+        "'£1,234.00' is 1234; oddseq.preprocessing.read_amounts), saying how many on "
+        "stderr",
+    )
+    parser.add_argument(
         "--drop-duplicates",
         action="store_true",
         help="drop rows that repeat an earlier row in every column (anywhere in the file, "
@@ -1184,6 +1192,8 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
         )
     if getattr(args, "drop_duplicates", False):
         frame = _drop_duplicates(frame, path_text, args)
+    if getattr(args, "read_amounts", False):
+        frame = _read_amounts(frame, path_text, args)
     if getattr(args, "command", None) != "score":  # (score folds to its model's spellings)
         frame = fold_spellings_option(frame, args)
     if not len(frame) and not allow_empty:
@@ -1320,6 +1330,32 @@ def _json_text(column):
         else:
             out[i] = v if isinstance(v, str) else str(v)
     return pd.Series(out, index=column.index, name=column.name, dtype=object)
+
+
+def _read_amounts(frame, path_text, args):
+    """``frame`` with its --value column's text amounts read as numbers (--read-amounts),
+    said on stderr; refused without --value."""
+    import pandas as pd
+
+    from .preprocessing import read_amounts
+
+    value = getattr(args, "value", None)
+    if value is None:
+        raise ValueError("--read-amounts reads the --value column: name it with --value")
+    column = frame[value]
+    read = read_amounts(column)
+    text = column.notna() & pd.to_numeric(column, errors="coerce").isna()
+    if text.any():
+        lost = int((text & read.isna()).sum())
+        said = f"; {lost:,} of them hold no number and are missing" if lost else ""
+        print(
+            f"oddseq: read {int(text.sum()):,} amounts of {value!r} in {path_text} written "
+            f"as text (such as {str(column[text].iloc[0])!r} -> {read[text].iloc[0]:g}){said}",
+            file=sys.stderr,
+        )
+    frame = frame.copy(deep=False)
+    frame[value] = read
+    return frame
 
 
 def _drop_duplicates(frame, path_text, args):
@@ -1708,7 +1744,12 @@ def shell_error_text(error) -> str:
     """An error's message on one line in the shell's words: its options
     (``--min-events 1`` for ``min_events=1``) and its routes (``oddseq fit``/``score``
     for a Python call)."""
-    from .sequences._sequences import MAKE_THEM_MISSING, PICK_THE_FIELD, SAME_COLUMN
+    from .sequences._sequences import (
+        MAKE_THEM_MISSING,
+        PICK_THE_FIELD,
+        READ_AMOUNTS_NOTE,
+        SAME_COLUMN,
+    )
     from .utils._validation import FIT_ON_MANY, NORMAL_OF_MANY
 
     text = _in_shell_words(" ".join(str(error).split()) or type(error).__name__)
@@ -1746,6 +1787,13 @@ def shell_error_text(error) -> str:
         )
     if MAKE_THEM_MISSING in text:
         text = text[: text.index(MAKE_THEM_MISSING)] + ", or leave those cells empty (missing)"
+    if READ_AMOUNTS_NOTE in text:
+        text = re.sub(
+            r"with df\[[^\]]*\] = oddseq\.preprocessing\.read_amounts\(df\[[^\]]*\]\) "
+            + re.escape(READ_AMOUNTS_NOTE),
+            "with --read-amounts ('12,50 €' is 12.5)",
+            text,
+        )
     same = re.match(_template_pattern(SAME_COLUMN), text)
     if same:
         entity, role, column = (same.group(k) for k in ("entity", "role", "column"))

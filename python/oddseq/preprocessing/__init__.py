@@ -1,6 +1,7 @@
 """Preprocessing transformers (scikit-learn compatible): scaling, PCA, imputation,
-outlier clipping, and a data-quality report."""
+outlier clipping, a data-quality report, and amounts written as text read as numbers."""
 
+from ._amounts import read_amounts
 from ._cleaning import Imputer, OutlierClipper
 from ._pca import PCA
 from ._quality import quality_report
@@ -15,4 +16,5 @@ __all__ = [
     "RobustScaler",
     "StandardScaler",
     "quality_report",
+    "read_amounts",
 ]

@@ -105,6 +105,8 @@ def _factorize(
 #: (``SAME_COLUMN.format(entity=..., role=..., column=...)``, in keyword spelling).
 PICK_THE_FIELD = "Pick the field you mean, "
 MAKE_THEM_MISSING = ", or make them missing ("
+# (after the read_amounts advice: the shell says --read-amounts instead, cli.py)
+READ_AMOUNTS_NOTE = "('12,50 €' is 12.5; --read-amounts from the shell)"
 SAME_COLUMN = "entity={entity!r} and {role}={column!r} name the same column"
 
 
@@ -661,9 +663,12 @@ def not_numbers_text(name, n_unread: int, n_values: int, example) -> str:
     return (
         f"value column {name!r} must hold numbers (prices, amounts): "
         f"{n_unread:,} of {n_values:,} values are text that is no number, "
-        f"such as {example!r}; write them as plain numbers (374.95: no "
-        f"currency sign, thousands separator or decimal comma){MAKE_THEM_MISSING}"
-        f"df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce'))"
+        f"such as {example!r}; read amounts written with a currency sign, thousands "
+        f"separators or a decimal comma with df[{name!r}] = "
+        f"oddseq.preprocessing.read_amounts(df[{name!r}]) {READ_AMOUNTS_NOTE}, or write "
+        f"them as plain numbers (374.95){MAKE_THEM_MISSING}"
+        f"df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce'), which makes these "
+        f"{n_unread:,} values missing)"
     )
 
 
