@@ -78,6 +78,7 @@ def format_value(feature: str, value: float) -> str:
 def format_values(feature: str, values: np.ndarray) -> list[str]:
     """format_value over an array of one feature's values."""
     values = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 said as 0, not "-0"
+    values = np.where(np.abs(values) < _ZERO_NUMBER, 0.0, values)
     if feature.endswith("_bits"):  # an entropy of one item sums to 4.44e-16, not 0
         values = np.where(np.abs(values) < _ZERO_BITS, 0.0, values)
     if feature.endswith("_log2"):  # a log2 ratio: said as the ratio
@@ -123,7 +124,7 @@ def _number_text(value: float, whole: bool) -> str:
 def _format_one(feature: str, value: float) -> str:
     """format_values of one value, in plain Python (numpy's cost per call is most of a
     stream alert's wording otherwise)."""
-    if feature.endswith("_bits") and abs(value) < _ZERO_BITS:
+    if (feature.endswith("_bits") and abs(value) < _ZERO_BITS) or abs(value) < _ZERO_NUMBER:
         value = 0.0
     if feature.endswith("_log2"):  # a log2 ratio: said as the ratio
         return _ratio_text(value)
@@ -159,6 +160,9 @@ def _ratio_text(log2_ratio: float) -> str:
 
 # Entropies (``*_bits``) below this are 0 up to the round-off of their sums.
 _ZERO_BITS = 1e-9
+# Any value below this is 0 up to round-off: "spread of values 243 (normal entities like it
+# have 5.68e-14)" was a spread of one value each (a ticketing trial, TR s47b L9).
+_ZERO_NUMBER = 1e-12
 _FEW_TEXTS = 32  # fewer values than this are formatted one by one
 
 

@@ -106,3 +106,21 @@ def test_two_percent_of_rows_exported_twice_are_said_a_scripts_repeats_are_not()
     script = pd.concat([log, mine.sample(n=int(0.02 * len(log)), replace=True, random_state=0)])
     script = script.sort_index(kind="stable")
     assert script.duplicated().mean() > 0.015 and not said(script)
+
+
+def test_group_sentences_name_objects_of_several_columns_in_words():
+    # TR s47b L9: "acted on objects ('ip', '45.137.21.10'), ('ip', '45.137.21.11') ..."
+    from oddseq.graph._detector import _object_words
+
+    assert _object_words(("ip", "45.137.21.10")) == "ip 45.137.21.10"
+    assert _object_words(["device_id", "d1"]) == "device_id d1"
+    assert _object_words("EV4173") == "EV4173"
+
+
+def test_round_off_is_said_as_zero():
+    # TR s47b L9: "spread of values 243 (normal entities like it have 5.68e-14)"
+    from oddseq._reasons import format_value
+
+    assert format_value("value_std", 5.68e-14) == "0"
+    assert format_value("gap_mean_s", -3e-15) == "0 s"
+    assert format_value("value_std", 0.00042) == "0.00042"

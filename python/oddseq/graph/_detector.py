@@ -2259,7 +2259,7 @@ class GroupDetector(BaseEstimator):
         are read as UTC), the zone named: a reason pasted into a ticket stays true."""
         g = self.groups_.loc[gid]
         objects = g["objects"]
-        shown = ", ".join(str(o) for o in objects[:3])
+        shown = ", ".join(_object_words(o) for o in objects[:3])
         more = f" and {len(objects) - 3} more" if len(objects) > 3 else ""
         kind = "objects" if len(objects) != 1 else "object"
         when = _window_words(g["start"], g["end"])
@@ -2314,6 +2314,14 @@ class GroupDetector(BaseEstimator):
             f"(chance {_chance(g['log10_p'])}, "
             f"{_chance(g['significance'])} after allowing for every group of this size)"
         )
+
+
+def _object_words(label) -> str:
+    """An object as a group's sentence names it: a (column, value) pair of several
+    object columns as "ip 45.137.21.10" (not the pair's Python text, TR s47b L9)."""
+    if isinstance(label, (tuple, list)) and len(label) == 2:
+        return f"{label[0]} {label[1]}"
+    return str(label)
 
 
 def _chance(log10_inverse: float) -> str:
