@@ -124,3 +124,20 @@ def test_round_off_is_said_as_zero():
     assert format_value("value_std", 5.68e-14) == "0"
     assert format_value("gap_mean_s", -3e-15) == "0 s"
     assert format_value("value_std", 0.00042) == "0.00042"
+
+
+def test_the_shell_counts_the_group_members_among_the_flagged(tmp_path, capsys):
+    # TR s47b L8: contamination=0.04 flagged 4.75% (the cut's 4% and the members of
+    # groups, flagged whatever the cut); the closing line now says how many are members
+    from oddseq.datasets import make_ecommerce
+
+    log = make_ecommerce(n_users=2000, random_state=1).events
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    roles = ["--entity", "user_id", "--event", "behavior", "--time", "timestamp"]
+    out = tmp_path / "out.csv"
+    assert main(["detect", str(path), *roles, "--item", "item_id", "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    table = pd.read_csv(out)
+    members = int((table["is_anomaly"] & (table["group"] >= 0)).sum())
+    assert members and f"({members:,} of them members of groups)" in said
