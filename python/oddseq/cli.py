@@ -757,6 +757,13 @@ def add_reading_options(parser, *, file=True) -> None:
         _names_option(parser)
         return
     parser.add_argument(
+        "--drop-unreadable-times",
+        action="store_true",
+        help="drop the rows whose --time is text that is no date, where they are few and "
+        "the rest read one way (a MySQL zero date, 'not a date'), saying how many on "
+        "stderr; dates in a second format are read with --time-format mixed, not dropped",
+    )
+    parser.add_argument(
         "--read-amounts",
         action="store_true",
         help="read the --value column's amounts written as text with a currency sign, "
@@ -1200,6 +1207,8 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
         frame = _drop_duplicates(frame, path_text, args)
     if getattr(args, "read_amounts", False):
         frame = _read_amounts(frame, path_text, args)
+    if getattr(args, "drop_unreadable_times", False):
+        frame = _drop_unreadable_times(frame, path_text, args)
     if getattr(args, "command", None) != "score":  # (score folds to its model's spellings)
         frame = fold_spellings_option(frame, args)
     if not len(frame) and not allow_empty:
@@ -1336,6 +1345,42 @@ def _json_text(column):
         else:
             out[i] = v if isinstance(v, str) else str(v)
     return pd.Series(out, index=column.index, name=column.name, dtype=object)
+
+
+def _drop_unreadable_times(frame, path_text, args):
+    """``frame`` without the rows whose time is text that is no date, where they are a
+    minority (--drop-unreadable-times; :func:`oddseq.utils._time.rows_with_no_date`),
+    said on stderr with the rows' line numbers in the file."""
+    import pandas as pd
+
+    from .utils._time import rows_with_no_date
+
+    time = getattr(args, "time", None)
+    if time is None:
+        raise ValueError("--drop-unreadable-times reads the --time column: name it with --time")
+    column = frame[time]
+    if column.dtype.kind not in "OSU" and not isinstance(column.dtype, pd.StringDtype):
+        return frame
+    where = rows_with_no_date(column, args.time_format, args.dayfirst)
+    if where.size:
+        first = column.iloc[where[0]]
+        print(
+            f"oddseq: dropped {where.size:,} rows of {path_text} whose {time!r} is no date "
+            f"(such as {str(first)[:40]!r}, line {_file_line(frame, where[0], args)})",
+            file=sys.stderr,
+        )
+        frame = frame.drop(index=frame.index[where])
+    return frame
+
+
+def _file_line(frame, position: int, args) -> int:
+    """The file's line number of the row at ``position`` (its index is the row's number
+    in the file from 0 unless rows were dropped before, and a header line comes first)."""
+    import numpy as np
+
+    label = frame.index[position]
+    row = int(label) if isinstance(label, (int, np.integer)) else position
+    return row + (1 if getattr(args, "names", None) is None else 0) + 1
 
 
 def _read_amounts(frame, path_text, args):

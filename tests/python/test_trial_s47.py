@@ -141,3 +141,29 @@ def test_the_shell_counts_the_group_members_among_the_flagged(tmp_path, capsys):
     table = pd.read_csv(out)
     members = int((table["is_anomaly"] & (table["group"] >= 0)).sum())
     assert members and f"({members:,} of them members of groups)" in said
+
+
+def test_the_shell_drops_a_few_rows_whose_time_is_no_date(tmp_path, capsys):
+    # TR s47 L12: 10 bad times in 692 k rows stopped the shell ("Remove those rows from
+    # the file"), and --dropna covers blanks only: a 240 MB file to rewrite
+    log = _log([1.0] * 400)
+    start = pd.Timestamp("2026-03-20")  # (days past the 12th: no day-month doubt)
+    log["ts"] = (start + pd.to_timedelta(log["ts"], unit="s")).dt.strftime("%Y-%m-%d %H:%M:%S")
+    bad = log.copy()
+    bad.loc[[7, 300], "ts"] = "0000-00-00 00:00:00"
+    path = tmp_path / "log.csv"
+    bad.to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
+    out = tmp_path / "out.csv"
+    assert main([*args, "-o", str(out)]) == 2
+    assert "Remove those rows from the file" in capsys.readouterr().err
+    assert main([*args, "--drop-unreadable-times", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "dropped 2 rows" in err and "'0000-00-00 00:00:00', line 9)" in err
+    # dates in a second format are not dropped: the refusal names --time-format mixed
+    two = log.copy()
+    day_first = pd.to_datetime(two["ts"]).dt.strftime("%d/%m/%Y %H:%M:%S")
+    two.loc[two.index % 3 == 1, "ts"] = day_first[two.index % 3 == 1]
+    two.to_csv(path, index=False)
+    assert main([*args, "--drop-unreadable-times", "-o", str(out), "--force"]) == 2
+    assert "--time-format mixed" in capsys.readouterr().err

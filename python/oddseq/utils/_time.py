@@ -1505,13 +1505,10 @@ def _unread(series: pd.Series, present: np.ndarray, kwargs: dict) -> np.ndarray 
     return present & parsed.isna().to_numpy()
 
 
-def _few_unreadable(series: pd.Series, name: str, time_format, dayfirst) -> str | None:
-    """Where a minority of a text time column's values is no date ("0000-00-00
-    00:00:00", a MySQL zero date; "not a date") and the rest read one way: the error
-    that counts them, shows the first with their rows and says how to drop them (trial
-    s40 F6: the error quoted a valid date as the culprit); else None. ``time_format`` and
-    ``dayfirst``: the reading asked for or decided; values that another format reads are
-    no such minority (the format is at fault: None)."""
+def unreadable_minority(series: pd.Series, time_format=None, dayfirst=None):
+    """Where a minority of a text time column's values is no date and the rest read one
+    way: (their positions, the reading the rest take, the values present); else None.
+    Values that another format reads are no such minority (the format is at fault)."""
     present = series.notna().to_numpy()
     n_present = int(present.sum())
     if n_present < 2:
@@ -1541,6 +1538,37 @@ def _few_unreadable(series: pd.Series, name: str, time_format, dayfirst) -> str 
         other = _unread(series.iloc[where], np.ones(where.size, dtype=bool), {"format": "mixed"})
         if other is None or not other.all():
             return None
+    return where, chosen, n_present
+
+
+def rows_with_no_date(series: pd.Series, time_format=None, dayfirst=None) -> np.ndarray:
+    """The positions of a text time column's values that are no date, where they are a
+    minority and the rest read one way (:func:`unreadable_minority`), and no other
+    format reads them (dates in a second format are read with time_format='mixed', not
+    dropped); empty otherwise. The shell's --drop-unreadable-times drops those rows."""
+    found = unreadable_minority(series, time_format, dayfirst)
+    if found is None:
+        return np.zeros(0, dtype=np.int64)
+    where, chosen, _ = found
+    if time_format is None and chosen.get("format") != "mixed":
+        mixed = {"format": "mixed", **({} if dayfirst is None else {"dayfirst": bool(dayfirst)})}
+        other = _unread(series.iloc[where], np.ones(where.size, dtype=bool), mixed)
+        if other is not None and not other.all():
+            return np.zeros(0, dtype=np.int64)
+    return where
+
+
+def _few_unreadable(series: pd.Series, name: str, time_format, dayfirst) -> str | None:
+    """Where a minority of a text time column's values is no date ("0000-00-00
+    00:00:00", a MySQL zero date; "not a date") and the rest read one way
+    (:func:`unreadable_minority`): the error that counts them, shows the first with
+    their rows and says how to drop them (trial s40 F6: the error quoted a valid date as
+    the culprit); else None. ``time_format`` and ``dayfirst``: the reading asked for or
+    decided."""
+    found = unreadable_minority(series, time_format, dayfirst)
+    if found is None:
+        return None
+    where, chosen, n_present = found
     shown = ", ".join(f"{series.iloc[i]!r} (row {series.index[i]!r})" for i in where[:3])
     more = f" and {where.size - 3:,} more" if where.size > 3 else ""
     if time_format is None and chosen.get("format") != "mixed":
