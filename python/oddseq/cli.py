@@ -1813,7 +1813,10 @@ def shell_error_text(error) -> str:
 
     if MAKE_UNREADABLE_MISSING in text:  # no pandas line runs in the shell
         text = text[: text.index(MAKE_UNREADABLE_MISSING)]
-        text += "Remove those rows from the file, or correct their times."
+        text += (
+            "Remove those rows from the file (--drop-unreadable-times drops them), or correct "
+            "their times."
+        )
         # (rows as pandas numbers them: from 0, after the header line where there is one)
         text = text.replace("that is no date", "that is no date (rows counted from 0)", 1)
         text = text.replace("that are no date", "that are no date (rows counted from 0)", 1)

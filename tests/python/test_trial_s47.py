@@ -156,7 +156,7 @@ def test_the_shell_drops_a_few_rows_whose_time_is_no_date(tmp_path, capsys):
     args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
     out = tmp_path / "out.csv"
     assert main([*args, "-o", str(out)]) == 2
-    assert "Remove those rows from the file" in capsys.readouterr().err
+    assert "Remove those rows from the file (--drop-unreadable-times" in capsys.readouterr().err
     assert main([*args, "--drop-unreadable-times", "-o", str(out)]) == 0
     err = capsys.readouterr().err
     assert "dropped 2 rows" in err and "'0000-00-00 00:00:00', line 9)" in err
