@@ -553,7 +553,11 @@ def detect_anomalies(
     # Heavy duplication, events far from the rest, the wrong column: once each.
     warn_about_the_log(seqs, df=df, min_events=min_events, value=value, item=item)
     if normal is not None:
-        missing = [c for c in (entity, event, time, item, value) if c and c not in normal]
+        read = [entity, event, time, item, value]
+        if groups is not False and isinstance(group_by, (str, list, tuple)):
+            # (the normal log's groups too)
+            read += [group_by] if isinstance(group_by, str) else list(group_by)
+        missing = list(dict.fromkeys(c for c in read if c and c not in normal))
         if missing:
             raise ValueError(f"normal lacks the columns {missing} that df has; give both the same")
         if item_categories is not None and category in normal:
@@ -617,7 +621,7 @@ def detect_anomalies(
                         time=time,
                         time_unit=time_unit,
                     )
-            if normal is not None and len(finder.groups_):
+            if normal is not None and len(finder.groups_) and _referee_fits(normal, groups):
                 if dropna:
                     normal = normal.dropna(subset=[c for c in (entity, event, time) if c])
                 referee = normal_referee(
@@ -661,6 +665,7 @@ def detect_anomalies(
 # s47b). A ring on a few hot items beside a team that works on every item shares a
 # third of neither (a scalper farm's 5 shows, 3 of them the team's 20).
 _SAME_OBJECTS = 1 / 3
+_SAME_SIZE = 3
 
 
 def normal_referee(normal, objects, entity, time, reading, method):
@@ -680,6 +685,22 @@ def normal_referee(normal, objects, entity, time, reading, method):
         )
 
 
+def _referee_fits(normal, groups) -> bool:
+    """Whether the normal log's groups are searched (groups="auto": up to
+    ``_GROUPS_AUTO_MAX_EVENTS`` events, as the log scored; above, a warning and the
+    scored log's groups kept)."""
+    if groups is True or len(normal) <= _GROUPS_AUTO_MAX_EVENTS:
+        return True
+    warnings.warn(
+        f"the normal log has {len(normal):,} events, over the {_GROUPS_AUTO_MAX_EVENTS:,} "
+        "up to which groups='auto' searches a log: its groups were not read, and groups "
+        "of the kind it holds (a team at work) may be listed; groups=True searches it too",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
+    return False
+
+
 def groups_the_normal_log_holds(finder, referee) -> list:
     """The groups of ``finder`` (fitted on the scored log) that the normal log holds too
     (its ``referee``, :func:`normal_referee`; see :data:`_SAME_OBJECTS`): their rows of
@@ -688,13 +709,17 @@ def groups_the_normal_log_holds(finder, referee) -> list:
         return []
     members = set().union(*map(set, referee.groups_["members"]))
     normal_objects = [set(map(_hashable_label, o)) for o in referee.groups_["objects"]]
+    sizes = referee.groups_["n_members"].to_numpy()
     held = []
     for gid, group in finder.groups_.iterrows():
         ours = set(map(_hashable_label, group["objects"]))
         same_team = np.mean([m in members for m in group["members"]]) >= 0.5
+        # (and of a like size, within _SAME_SIZE times: three of a normal log's regulars
+        # on a hot show are no kind of a ring of thirty on it)
         same_objects = any(
             len(ours & theirs) >= _SAME_OBJECTS * max(len(ours), len(theirs))
-            for theirs in normal_objects
+            and max(size, group["n_members"]) <= _SAME_SIZE * min(size, group["n_members"])
+            for theirs, size in zip(normal_objects, sizes)
         )
         if same_team or same_objects:
             held.append(int(gid))

@@ -652,13 +652,14 @@ def _say_written(table, written, args, alarm=None, pipe=None) -> None:
         if len(written) == 1
         else f" (the top {len(written):,} rows)"
     )
-    said = f" ({alarm})" if alarm else ""
+    notes = [alarm] if alarm else []
     if "group" in table.columns and flagged:
         # (members are flagged whatever the cut: threshold_info_ counts the cut's alone,
         # and a share given, contamination=0.04, reads 4.75% with them: TR s47b L8)
         members = int((table["is_anomaly"].to_numpy(bool) & (table["group"] >= 0)).sum())
         if members:
-            said += f" ({members:,} of them members of groups)"
+            notes.append(f"{members:,} of the flagged are members of groups")
+    said = f" ({'; '.join(notes)})" if notes else ""
     place, stream = (
         ("standard output", sys.stderr) if args.output == STDOUT else (args.output, sys.stdout)
     )
@@ -1366,21 +1367,33 @@ def _drop_unreadable_times(frame, path_text, args):
         first = column.iloc[where[0]]
         print(
             f"oddseq: dropped {where.size:,} rows of {path_text} whose {time!r} is no date "
-            f"(such as {str(first)[:40]!r}, line {_file_line(frame, where[0], args)})",
+            f"(such as {str(first)[:40]!r}, {_file_line(frame, where[0], args)})",
             file=sys.stderr,
         )
         frame = frame.drop(index=frame.index[where])
+    else:
+        print(
+            f"oddseq: --drop-unreadable-times dropped no row of {path_text}: none of its "
+            f"{time!r} values is text that no date format reads among dates that read one "
+            "way (dates in a second format are read with --time-format mixed)",
+            file=sys.stderr,
+        )
     return frame
 
 
-def _file_line(frame, position: int, args) -> int:
-    """The file's line number of the row at ``position`` (its index is the row's number
-    in the file from 0 unless rows were dropped before, and a header line comes first)."""
+def _file_line(frame, position: int, args) -> str:
+    """Where the row at ``position`` is in the file: "line N" of a text file (its index
+    is the row's number from 0, a CSV's header line first), "row N" of a Parquet one."""
     import numpy as np
 
     label = frame.index[position]
     row = int(label) if isinstance(label, (int, np.integer)) else position
-    return row + (1 if getattr(args, "names", None) is None else 0) + 1
+    text = str(getattr(args, "file", "")).lower()
+    if text.endswith((".parquet", ".pq")):
+        return f"row {row}"
+    lines = any(text.endswith(s) or f"{s}." in text for s in (".jsonl", ".ndjson", ".json"))
+    header = getattr(args, "names", None) is None and not lines  # (a CSV's header line)
+    return f"line {row + (1 if header else 0) + 1}"
 
 
 def _read_amounts(frame, path_text, args):

@@ -146,3 +146,20 @@ def test_the_dask_call_refuses_as_one_machine(kw, match):
         oddseq.detect_anomalies(log, **ROLES, **kw)
     with pytest.raises(ValueError, match=match):
         detect_anomalies(dd.from_pandas(log, npartitions=2), **ROLES, **kw)
+
+
+def test_day_first_dates_decided_once_for_every_partition():
+    # review RV s47 H1: a partition of dates that each read both ways ("03/01/2026")
+    # refused, where the whole log's other dates ("25/01/2026") decide the order
+    rows = []
+    for u in range(60):
+        for day in (1, 3, 5, 7, 20, 25):
+            for k in range(3):
+                device = f"dev{u}" if day < 20 else f"dev{u}b"
+                rows.append((f"u{u}", f"{day:02d}/01/2026 10:{(u + k) % 60:02d}", "abc"[k], device))
+    log = pd.DataFrame(rows, columns=["user", "ts", "event", "device"])
+    log = log.sort_values("ts", key=lambda t: t.str[:2].astype(int), kind="stable")
+    expected = context_features(log, "user", "device", time="ts")
+    parts = dd.from_pandas(log.reset_index(drop=True), npartitions=2, sort=False)
+    got = over_partitions([parts], "user", ["device"], "ts", **READING)[0]
+    _same_table(got, expected)

@@ -148,3 +148,40 @@ def test_the_dask_call_reads_the_normal_logs_groups_as_one_machine(scored, clien
     assert (got["group"] == expected["group"]).all()
     assert (got["is_anomaly"] == expected["is_anomaly"]).all()
     np.testing.assert_allclose(got["score"], expected["score"], rtol=1e-9)
+
+
+def test_a_member_of_a_dropped_group_stays_a_member_of_a_kept_one():
+    # review RV s47 M2: an entity in two groups is labelled with its strongest; where that
+    # one was dropped it lost its group, though the other group still listed it
+    from oddseq.graph import GroupDetector
+
+    log = _log(seed=0, n_users=300, staff=[], ring=False)
+    rng = np.random.default_rng(5)
+    rows = []
+    for name, shows, days, hour in (
+        ("a", ("EV38", "EV39"), (1, 3, 5, 7, 9), 21),
+        ("b", ("EV30", "EV31"), (2, 4, 6, 8), 22),
+    ):
+        for day in days:
+            start = T0 + day * DAY + hour * 3600
+            for member in [f"{name}{i}" for i in range(8)] + ["x"]:
+                for show in shows:
+                    rows.append((member, start + rng.uniform(0, 1800), "buy", show))
+    extra = pd.DataFrame(rows, columns=["user", "ts", "event", "show"])
+    extra["ts"] = pd.to_datetime(extra["ts"], unit="s", utc=True)
+    finder = GroupDetector().fit(
+        pd.concat([log, extra], ignore_index=True), entity="user", object="show", time="ts"
+    )
+    assert len(finder.groups_) == 2
+    strongest = int(finder.group_of(["x"])[0])
+    finder._drop([strongest], "a test's reason")
+    assert "x" in finder.groups_["members"].iloc[0]
+    assert finder.group_of(["x"]).tolist() == [0] and finder.predict(["x"]).tolist() == [1]
+    assert finder.decision_function(["x"])[0] > 0
+
+
+def test_a_normal_log_without_a_group_by_column_is_refused_first(scored):
+    before = _log(seed=1, t0=T0 - 14 * DAY, ring=False)
+    kw = dict(entity="user", event="event", time="ts", group_by=["show", "venue"])
+    with pytest.raises(ValueError, match=r"normal lacks the columns \['venue'\]"):
+        oddseq.detect_anomalies(scored.assign(venue="v1"), **kw, normal=before)

@@ -28,13 +28,20 @@ def test_read_amounts_reads_each_style():
     np.testing.assert_array_equal(got.to_numpy(), np.array(expected))
     assert got.dtype == np.float64 and got.index.equals(column.index)
     pd.testing.assert_series_equal(column, before)  # the caller's column unchanged
-    # a lone comma before three digits is thousands; before one or two, a decimal comma
-    assert read_amounts(["1,234", "1,23", "-3,5", "1.234.567"]).tolist() == [
-        1234.0,
-        1.23,
-        -3.5,
-        1234567.0,
-    ]
+    # one separator before three digits reads as the column's other values write their
+    # decimals (review RV s47 M5: "1.234" was 1.234 in a column of "1.234,50"), thousands
+    # where none says
+    assert read_amounts(["1.234,50", "1.234", "99,00"]).tolist() == [1234.5, 1234.0, 99.0]
+    assert read_amounts(["1,234", "5.50"]).tolist() == [1234.0, 5.5]
+    assert read_amounts(["1,234", "5,50"]).tolist() == [1.234, 5.5]
+    assert read_amounts(["1,234", "1.234", "1.234.567"]).tolist() == [1234.0, 1234.0, 1234567.0]
+    assert read_amounts(["0,125", "-3,5"]).tolist() == [0.125, -3.5]
+    # currencies' abbreviations, a trailing minus and the minus sign itself
+    got = read_amounts(["Rs. 500", "kr. 100", "3.00-", "\u22125.00", "USD 1,234.56"])
+    assert got.tolist() == [500.0, 100.0, -3.0, -5.0, 1234.56]
+    # text that is no amount is missing, not a number
+    odd = ["2024-01-05", "5e3 €", "12%", "free", "9" * 400, "-"]
+    assert read_amounts(odd).isna().all()
 
 
 def _log(amounts):
@@ -140,7 +147,7 @@ def test_the_shell_counts_the_group_members_among_the_flagged(tmp_path, capsys):
     said = capsys.readouterr().out
     table = pd.read_csv(out)
     members = int((table["is_anomaly"] & (table["group"] >= 0)).sum())
-    assert members and f"({members:,} of them members of groups)" in said
+    assert members and f"({members:,} of the flagged are members of groups)" in said
 
 
 def test_the_shell_drops_a_few_rows_whose_time_is_no_date(tmp_path, capsys):
@@ -167,3 +174,28 @@ def test_the_shell_drops_a_few_rows_whose_time_is_no_date(tmp_path, capsys):
     two.to_csv(path, index=False)
     assert main([*args, "--drop-unreadable-times", "-o", str(out), "--force"]) == 2
     assert "--time-format mixed" in capsys.readouterr().err
+
+
+def test_drop_unreadable_times_beside_a_date_in_a_second_format(tmp_path, capsys):
+    # review RV s47 M4: zero dates beside one date in another format: the refusal advised
+    # the flag, which then dropped nothing, silently, and the refusal came back
+    log = _log([1.0] * 400)
+    start = pd.Timestamp("2026-03-20")
+    log["ts"] = (start + pd.to_timedelta(log["ts"], unit="s")).dt.strftime("%Y-%m-%d %H:%M:%S")
+    log.loc[[7, 300], "ts"] = "0000-00-00 00:00:00"
+    log.loc[50, "ts"] = "25/03/2026 10:00:00"
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
+    out = tmp_path / "out.csv"
+    assert main([*args, "--drop-unreadable-times", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "dropped 2 rows" in err and "--time-format mixed" in err
+    both = ["--drop-unreadable-times", "--time-format", "mixed", "-o", str(out), "--force"]
+    assert main([*args, *both]) == 0
+    assert "dropped 2 rows" in capsys.readouterr().err
+    # nothing to drop: said
+    log.loc[[7, 300, 50], "ts"] = "2026-03-20 10:00:00"
+    log.to_csv(path, index=False)
+    assert main([*args, "--drop-unreadable-times", "-o", str(out), "--force"]) == 0
+    assert "dropped no row" in capsys.readouterr().err

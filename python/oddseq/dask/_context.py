@@ -19,6 +19,7 @@ import pandas as pd
 
 from .._pipeline import _timed_for_groups
 from ..encode._context import _text_ranks, _times_ns, tables_from_pairs
+from ..utils._time import parse_times
 
 
 def _partition_pairs(frame, entity, column, time, reading):
@@ -39,10 +40,45 @@ def _partition_pairs(frame, entity, column, time, reading):
     ).assign(t=ns[keep])
 
 
+def _head_times(part, time, n):
+    """The partition's first ``n`` times present (what the reading is decided on)."""
+    return part[time].dropna().head(n)
+
+
+def _decided(ddf, time, reading) -> dict:
+    """``reading`` with the day-first order decided once, for every partition, where
+    the call left it to the data and the times are text: each partition read on its own
+    would decide for itself, and one of dates that each read both ways ("03/01/2026")
+    refuses, where the whole log's other dates decide it (review RV s47 H1). Decided on
+    the first 2,000 times of every partition, as one machine decides on the column."""
+    if time is None or reading.get("time_format") is not None:
+        return reading
+    if (
+        reading.get("dayfirst") is not None
+        or ddf.dtypes[time].kind not in "OSU"
+        and not (isinstance(ddf.dtypes[time], pd.StringDtype))
+    ):
+        return reading
+    sample = ddf.map_partitions(_head_times, time, 2_000, meta=(time, ddf.dtypes[time]))
+    sample = sample.compute().reset_index(drop=True)
+    readable = []
+    for dayfirst in (False, True):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _, bad, _ = parse_times(sample, time, **{**reading, "dayfirst": dayfirst})
+        except (ValueError, TypeError):
+            continue
+        if bad is None or not np.asarray(bad).any():
+            readable.append(dayfirst)
+    return {**reading, "dayfirst": readable[0]} if len(readable) == 1 else reading
+
+
 def log_pairs(ddf, entity: str, columns: list, time=None, **reading):
     """:func:`oddseq.encode._context.log_pairs` of a dask DataFrame: its entity ids and,
     per side column, its (entity, value) pairs, added up over the partitions."""
     ids = pd.Index(ddf[entity].dropna().unique().compute().to_numpy(), name=entity)
+    reading = _decided(ddf, time, reading)
     out = {}
     for column in columns:
         meta = pd.DataFrame(

@@ -34,6 +34,7 @@ from .._pipeline import (
     _Input,
     _n_scored_as_fitted,
     _normal_only_scale,
+    _referee_fits,
     _rows_are,
     _typical_category_rows,
     _unknown_category_share,
@@ -3408,11 +3409,14 @@ def _acting(state, members, acts):
     return ids[0].append(ids[1:]), prints, None if short is None else (short[0], short[2])
 
 
-def _normal_referee(normal, entity, time, item, reading, progress):
+def _normal_referee(normal, entity, event, time, item, reading, dropna, groups, progress):
     """One machine's ``normal_referee`` of the ``normal`` log: its entity, time and item
     columns gathered to the client (refused, naming groups=False, where they would not
     fit there, as the group stage's own input is)."""
-    need, free = len(normal) * GROUP_BYTES_PER_EVENT, _client_memory()
+    n = len(normal)
+    if not _referee_fits(range(n), groups):  # (said there)
+        return None
+    need, free = n * GROUP_BYTES_PER_EVENT, _client_memory()
     if need > free:
         raise ValueError(
             f"the group stage reads the normal log's groups too and gathers its events to "
@@ -3420,10 +3424,11 @@ def _normal_referee(normal, entity, time, item, reading, progress):
             "free: pass groups=False to rank without it (the per-entity model alone), or "
             "run the client where more memory is free"
         )
-    columns = list(dict.fromkeys(c for c in (entity, time, item) if c is not None))
+    columns = list(dict.fromkeys(c for c in (entity, event, time, item) if c is not None))
     with step("reading the normal log's groups", enabled=progress):
         frame = normal[columns].compute()
-        frame = frame.dropna(subset=[c for c in (entity, time) if c is not None])
+        if dropna:  # (as one machine drops them)
+            frame = frame.dropna(subset=[c for c in (entity, event, time) if c is not None])
         return normal_referee(frame, [item], entity, time, reading, "auto")
 
 
@@ -4206,9 +4211,12 @@ def detect_anomalies(
                     _normal_referee,
                     normal,
                     entity,
+                    event,
                     time,
                     item,
                     dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
+                    dropna,
+                    groups,
                     progress,
                 ),
             )

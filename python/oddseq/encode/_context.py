@@ -172,9 +172,7 @@ def tables_from_pairs(logs, entity, columns, timed: bool) -> list:
     for column in columns:
         parts = [pairs[column] for _, pairs in logs]
         if len(logs) > 1:
-            shared = _joint_sharing(
-                [(np.asarray(ids)[p[0]], p[5][p[1]]) for (ids, _), p in zip(logs, parts)]
-            )
+            shared = _joint_sharing([(ids, p[0], p[5], p[1]) for (ids, _), p in zip(logs, parts)])
         else:
             shared = [None]
         for k, ((ids, _), pairs) in enumerate(zip(logs, parts)):
@@ -183,14 +181,26 @@ def tables_from_pairs(logs, entity, columns, timed: bool) -> list:
 
 
 def _joint_sharing(parts) -> list:
-    """Per log of ``parts`` ((entity id, value) of each of its pairs), (the sharers of each
-    pair's value, whether the value is private, the column's usual), counted over every
-    log: an entity of several logs once."""
-    sizes = [len(e) for e, _ in parts]
-    entities, _ = pd.factorize(np.concatenate([np.asarray(e, dtype=object) for e, _ in parts]))
-    values, uniques = pd.factorize(np.concatenate([np.asarray(v, dtype=object) for _, v in parts]))
-    n_values = max(len(uniques), 1)
-    pairs = np.unique(entities.astype(np.int64) * n_values + values)
+    """Per log of ``parts`` ((its entity ids, each pair's entity code, its values, each
+    pair's value code)), (the sharers of each pair's value, whether the value is
+    private, the column's usual), counted over every log: an entity of several logs
+    once. The ids and values are coded jointly over their uniques (the logs' few), then
+    each pair takes its codes (a gather, not a hash of every pair)."""
+    sizes = [len(e) for _, e, _, _ in parts]
+
+    def joint(labels):
+        codes, uniques = pd.factorize(pd.concat([pd.Series(x) for x in labels], ignore_index=True))
+        bounds = np.cumsum([0] + [len(x) for x in labels])
+        return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:])], len(uniques)
+
+    entity_codes, _ = joint([ids for ids, _, _, _ in parts])
+    value_codes, n_values = joint([values for _, _, values, _ in parts])
+    entities = np.concatenate(
+        [codes[e] for codes, (_, e, _, _) in zip(entity_codes, parts)]
+    ).astype(np.int64)
+    values = np.concatenate([codes[v] for codes, (_, _, _, v) in zip(value_codes, parts)])
+    n_values = max(n_values, 1)
+    pairs = np.unique(entities * n_values + values)
     sharers = np.bincount(pairs % n_values, minlength=n_values)
     bar = max(np.sqrt(np.unique(pairs // n_values).size), 2.0)
     held = sharers[pairs % n_values]

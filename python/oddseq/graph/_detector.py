@@ -2050,9 +2050,9 @@ class GroupDetector(BaseEstimator):
     def _drop(self, gids, why: str) -> None:
         """The fitted groups ``gids`` (rows of ``groups_``) made no groups, the others
         renumbered in their order: their candidates' ``why_not`` is ``why``, their
-        members' group -1 and score 0 (a member of two groups is listed with its
-        strongest: dropped with it), their edges, acts and meetings gone. The one call
-        drops so the groups that its ``normal=`` log holds too."""
+        members' group -1 and score 0 (a member of a kept group too stays its member),
+        their edges, acts and meetings gone. The one call drops so the groups that its
+        ``normal=`` log holds too."""
         gids = sorted({int(g) for g in gids})
         if not gids:
             return
@@ -2068,8 +2068,28 @@ class GroupDetector(BaseEstimator):
         self.groups_.index.name = "group"
         labels = self.group_labels_
         dropped = (labels >= 0) & ~keep[np.maximum(labels, 0)]
-        self.decision_scores_ = np.where(dropped, 0.0, self.decision_scores_)
-        self.group_labels_ = np.where(labels >= 0, renumbered[np.maximum(labels, 0)], -1)
+        scores = np.where(dropped, 0.0, self.decision_scores_)
+        labels = np.where(labels >= 0, renumbered[np.maximum(labels, 0)], -1)
+        # A member of a dropped group that a kept one lists too (each entity is labelled
+        # with its strongest group) stays a member: of its strongest kept group, scored
+        # as that group's significance times its acts there over the busiest member's.
+        edges = getattr(self, "group_edges_", None)
+        if dropped.any() and edges is not None and len(edges):
+            at = pd.Series(np.arange(len(self.entity_ids_)), index=self.entity_ids_)
+            acts = edges.groupby(["group", "entity"], sort=False)["count"].sum()
+            for gid in np.argsort(-self.groups_["significance"].to_numpy(), kind="stable"):
+                old = int(np.flatnonzero(keep)[gid])
+                listed = at.reindex(self.groups_["members"].iloc[gid]).dropna().astype(np.int64)
+                lost = listed[(labels[listed] < 0) & dropped[listed]]
+                if not len(lost):
+                    continue
+                counts = acts.get(old, pd.Series(dtype=np.float64))
+                share = counts.reindex(lost.index).fillna(0).to_numpy() / max(counts.max(), 1)
+                labels[lost.to_numpy()] = gid
+                significance = max(float(self.groups_["significance"].iloc[gid]), 0.0)
+                scores[lost.to_numpy()] = significance * share
+        self.decision_scores_ = scores
+        self.group_labels_ = labels
         self.labels_ = (self.group_labels_ >= 0).astype(np.int64)
         for name in ("group_edges_", "group_acts_"):
             frame = getattr(self, name, None)

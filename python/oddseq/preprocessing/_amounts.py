@@ -8,6 +8,7 @@ missing, every one a valid price.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -15,49 +16,79 @@ import pandas as pd
 
 __all__ = ["read_amounts"]
 
-# Everything but digits, separators and a minus sign: currency signs and codes, spaces
-# (thin and non-breaking too), letters.
-_NOT_A_DIGIT = re.compile(r"[^\d,.\-]")
+# An amount once its currency (signs, codes, abbreviations such as "Rs."), spaces and
+# sign are taken off its ends: digits with "," and "." between them.
+_BODY = re.compile(r"^\d[\d.,]*$|^[.,]\d+$")
+# Spaces within a number: thin, non-breaking and narrow non-breaking ones too.
+_SPACES = re.compile(r"[\s\u00a0\u2009\u202f']")
+# What may stand before or after the number: anything but digits, separators, signs,
+# percent signs and exponent markers inside.
+_ENDS = re.compile(r"^[^\d.,+\-\u2212(%]*|[^\d.,+\-\u2212)%]*$")
 
 
-def _one(text: str) -> float:
-    """One text amount as a float (NaN where it holds no digit): the later of "," and
-    "." is the decimal separator where both are written; a lone "," is a decimal comma
-    unless three digits follow it ("1,234": thousands), repeated separators are
-    thousands ("1.234.567")."""
-    kept = _NOT_A_DIGIT.sub("", text)
-    sign = "-" if kept.startswith("-") or text.strip().startswith("(") else ""
-    kept = kept.replace("-", "")
-    if not any(c.isdigit() for c in kept):
-        return np.nan
-    commas, points = kept.count(","), kept.count(".")
+def _parts(text: str):
+    """(sign, the digits with their separators) of one text amount, or None where it is
+    no amount: its currency and spaces taken off its ends, a sign before or after the
+    number (a trailing minus, "(7.20)", "−5"), then digits and separators alone."""
+    body = _SPACES.sub("", str(text))
+    negative = False
+    if body.startswith("(") and body.endswith(")"):
+        negative, body = True, body[1:-1]
+    body = _ENDS.sub("", body)
+    for minus in ("-", "\u2212"):
+        if body.startswith(minus) or body.endswith(minus):
+            negative = not negative
+            body = body[1:] if body.startswith(minus) else body[:-1]
+            break
+    if body.startswith("+"):
+        body = body[1:]
+    # a currency's abbreviation ends in a point ("Rs. 500", "kr. 100"): not a decimal
+    body = _ENDS.sub("", body).lstrip(".,") if not body[:1].isdigit() else body
+    if not _BODY.match(body):
+        return None
+    return negative, body
+
+
+def _style(body: str) -> str | None:
+    """Which separator ``body`` says is its decimal one ("," or "."), None where it
+    has none (whole digits, or repeated separators: thousands), "?" where one
+    separator before exactly three digits could be either ("1.234", "1,234")."""
+    commas, points = body.count(","), body.count(".")
     if commas and points:
-        decimal = "," if kept.rfind(",") > kept.rfind(".") else "."
-    elif commas:
-        after = len(kept) - kept.rfind(",") - 1
-        decimal = "," if commas == 1 and after != 3 else None
-    elif points:
-        decimal = "." if points == 1 else None
+        return "," if body.rfind(",") > body.rfind(".") else "."
+    if commas + points == 0:
+        return None
+    sep = "," if commas else "."
+    if commas + points > 1:
+        return None  # "1.234.567": thousands
+    whole, part = body.split(sep)
+    if len(part) != 3 or whole in ("", "0"):  # ("0,125": no thousands after a 0)
+        return sep
+    return "?"
+
+
+def _number(negative: bool, body: str, decimal: str | None) -> float:
+    """The amount of ``body`` read with ``decimal`` as its decimal separator (None, or
+    one it does not hold: every separator a thousands one)."""
+    if decimal is None or decimal not in body:
+        digits = body.replace(",", "").replace(".", "")
     else:
-        decimal = None
-    if decimal is None:
-        digits = kept.replace(",", "").replace(".", "")
-    else:
-        whole, _, part = kept.rpartition(decimal)
+        whole, _, part = body.rpartition(decimal)
         digits = whole.replace(",", "").replace(".", "") + "." + part
-    try:
-        return float(sign + digits)
-    except ValueError:
+    value = float(digits or "nan")
+    if not math.isfinite(value):
         return np.nan
+    return -value if negative else value
 
 
 def read_amounts(column) -> pd.Series:
     """A column of amounts as float64: numbers as they are, text read with its currency
-    signs, spaces and thousands separators left out and a decimal comma read as a point
-    ("12,50 €" -> 12.5, "£1,234.00" -> 1234.0, "1.234,5" -> 1234.5, "(7.20)" -> -7.2);
-    missing values and text without a digit are NaN. Each value is read on its own, so
-    a column of both styles is read whole. A lone comma before three digits is read as
-    thousands ("1,234" -> 1234.0).
+    (signs, codes, "Rs."), spaces and thousands separators left out and a decimal comma
+    read as a point ("12,50 €" -> 12.5, "£1,234.00" -> 1234.0, "1.234,5" -> 1234.5,
+    "(7.20)" and "7.20-" -> -7.2); missing values, and text that is no amount ("free",
+    a date "2024-01-05", "5e3", "12%"), NaN. A value with one separator before exactly
+    three digits ("1.234", "1,234") is read as the column's other values write their
+    decimals (a column of "1.234,50" and "99,00": 1234), thousands where none says.
 
     Parameters
     ----------
@@ -74,11 +105,27 @@ def read_amounts(column) -> pd.Series:
     [12.5, 1234.0, 9.99, nan, 3.0]
     """
     series = column if isinstance(column, pd.Series) else pd.Series(column)
-    numbers = pd.to_numeric(series, errors="coerce").astype(np.float64)
-    text = series.notna() & numbers.isna()
-    if text.any():
-        values = series[text].astype(str)
-        unique = pd.unique(values)
-        read = {v: _one(v) for v in unique}
-        numbers[text] = values.map(read).to_numpy(dtype=np.float64)
+    if series.dtype.kind in "iufb":  # numbers already
+        numbers = series.astype(np.float64)
+        return numbers.where(np.isfinite(numbers))
+    present = series.notna().to_numpy()
+    uniques = pd.unique(series[present])
+    # every text value is read here, those pandas reads too: "1.234" is 1234 in a column
+    # of "1.234,50" and "99,00"
+    parts = {u: _parts(u) for u in uniques if isinstance(u, str)}
+    styles = {u: _style(p[1]) for u, p in parts.items() if p is not None}
+    said = [s for s in styles.values() if s in (",", ".")]
+    usual = max((",", "."), key=said.count) if said else None  # the column's decimal
+    read = {}
+    for u in uniques:
+        if not isinstance(u, str):
+            number = pd.to_numeric(pd.Series([u]), errors="coerce").iloc[0]
+            read[u] = float(number) if np.isfinite(number) else np.nan
+        elif parts[u] is None:
+            read[u] = np.nan
+        else:
+            style = styles[u]
+            read[u] = _number(*parts[u], (usual or "none") if style == "?" else style)
+    numbers = pd.Series(np.nan, index=series.index, dtype=np.float64)
+    numbers[present] = series[present].map(read).to_numpy(dtype=np.float64)
     return numbers

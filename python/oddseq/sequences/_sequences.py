@@ -659,7 +659,19 @@ def _arrow_decimal(dtype) -> bool:
 
 def not_numbers_text(name, n_unread: int, n_values: int, example) -> str:
     """The refusal of a value column with text that is no number: how many of how many
-    values, the first such (oddseq.dask: counted over its input partitions)."""
+    values, the first such (oddseq.dask: counted over its input partitions); read_amounts
+    advised where it reads the example (an amount with a currency sign or a decimal
+    comma), not for words it would make missing too."""
+    from ..preprocessing import read_amounts
+
+    if not np.isfinite(read_amounts(pd.Series([example], dtype=object)).iloc[0]):
+        return (
+            f"value column {name!r} must hold numbers (prices, amounts): "
+            f"{n_unread:,} of {n_values:,} values are text that is no number, "
+            f"such as {example!r}; write them as plain numbers (374.95){MAKE_THEM_MISSING}"
+            f"df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce'), which makes these "
+            f"{n_unread:,} values missing)"
+        )
     return (
         f"value column {name!r} must hold numbers (prices, amounts): "
         f"{n_unread:,} of {n_values:,} values are text that is no number, "

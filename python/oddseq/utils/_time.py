@@ -1551,10 +1551,12 @@ def rows_with_no_date(series: pd.Series, time_format=None, dayfirst=None) -> np.
         return np.zeros(0, dtype=np.int64)
     where, chosen, _ = found
     if time_format is None and chosen.get("format") != "mixed":
+        # only those no format reads: a date in a second format is read with
+        # time_format='mixed' (which the refusal names then), not dropped
         mixed = {"format": "mixed", **({} if dayfirst is None else {"dayfirst": bool(dayfirst)})}
         other = _unread(series.iloc[where], np.ones(where.size, dtype=bool), mixed)
-        if other is not None and not other.all():
-            return np.zeros(0, dtype=np.int64)
+        if other is not None:
+            return where[other]
     return where
 
 
