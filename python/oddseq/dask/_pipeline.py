@@ -3409,6 +3409,21 @@ def _acting(state, members, acts):
     return ids[0].append(ids[1:]), prints, None if short is None else (short[0], short[2])
 
 
+def _refuse_past_client_memory(n: int, whose: str = "") -> None:
+    """A ValueError naming groups=False where the group stage's gathering of ``n``
+    events (``whose``: the normal log's, for its groups) needs more memory than the
+    client has free."""
+    need, free = n * GROUP_BYTES_PER_EVENT, _client_memory()
+    if need > free:
+        raise ValueError(
+            f"the group stage gathers {n:,} {whose + ' ' if whose else ''}events to the "
+            f"client and needs about {need / 1e9:.3g} GB there ({GROUP_BYTES_PER_EVENT} "
+            f"bytes an event), more than the {free / 1e9:.3g} GB free: pass groups=False to "
+            "rank without it (the per-entity model alone), or run the client where more "
+            "memory is free"
+        )
+
+
 def _normal_referee(normal, entity, event, time, item, reading, dropna, groups, progress):
     """One machine's ``normal_referee`` of the ``normal`` log: its entity, time and item
     columns gathered to the client (refused, naming groups=False, where they would not
@@ -3416,14 +3431,7 @@ def _normal_referee(normal, entity, event, time, item, reading, dropna, groups, 
     n = len(normal)
     if not _referee_fits(range(n), groups):  # (said there)
         return None
-    need, free = n * GROUP_BYTES_PER_EVENT, _client_memory()
-    if need > free:
-        raise ValueError(
-            f"the group stage reads the normal log's groups too and gathers its events to "
-            f"the client, about {need / 1e9:.3g} GB there, more than the {free / 1e9:.3g} GB "
-            "free: pass groups=False to rank without it (the per-entity model alone), or "
-            "run the client where more memory is free"
-        )
+    _refuse_past_client_memory(n, "the normal log's")
     columns = list(dict.fromkeys(c for c in (entity, event, time, item) if c is not None))
     with step("reading the normal log's groups", enabled=progress):
         frame = normal[columns].compute()
@@ -3453,14 +3461,7 @@ class _GroupStage:
         n = sum(r["rows"] for r in reports)
         if _group_objects(range(n), self.groups, None, self.item) is None:
             return None
-        need, free = n * GROUP_BYTES_PER_EVENT, _client_memory()
-        if need > free:
-            raise ValueError(
-                f"the group stage gathers {n:,} events to the client and needs about "
-                f"{need / 1e9:.3g} GB there ({GROUP_BYTES_PER_EVENT} bytes an event), more "
-                f"than the {free / 1e9:.3g} GB free: pass groups=False to rank without it "
-                "(the per-entity model alone), or run the client where more memory is free"
-            )
+        _refuse_past_client_memory(n)
         self.vocabulary = _item_vocabulary(
             _compute([_delayed(_firsts)(r) for r in inputs]), self.item
         )
