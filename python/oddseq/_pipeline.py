@@ -656,14 +656,15 @@ def detect_anomalies(
 
 # With normal=, a group of the scored log is the normal log's kind where the search finds
 # a group of the same kind in the normal log alone: at least half its members are members
-# of the normal log's groups (the same team, another week), or a normal log's group acts
-# on much the same objects (they share at least a third of the larger's: the other half
-# of a team, an office's lunch places). A ticketing site's box-office team, at work in
-# lockstep every weekday, was a group of 40 in the week scored though the normal week
-# held the same team doing the same, and a group of about 20 where the normal log held
-# the other half (their groups' objects: 17 shared of 33 and 22, 20 of 43 and 20; TR
-# s47b). A ring on a few hot items beside a team that works on every item shares a
-# third of neither (a scalper farm's 5 shows, 3 of them the team's 20).
+# of the normal log's groups (the same team, another week), or a normal log's group of a
+# like size (within _SAME_SIZE times) acts on much the same objects (they share at least
+# a third of the larger's: the other half of a team, an office's lunch places). A
+# ticketing site's box-office team, at work in lockstep every weekday, was a group of 40
+# in the week scored though the normal week held the same team doing the same, and a
+# group of about 20 where the normal log held the other half (their groups' objects: 17
+# shared of 33 and 22, 20 of 43 and 20; TR s47b). A ring on a few hot items beside a
+# team that works on every item shares a third of neither (a scalper farm's 5 shows, 3
+# of them the team's 20).
 _SAME_OBJECTS = 1 / 3
 _SAME_SIZE = 3
 
@@ -739,7 +740,8 @@ def drop_normal_groups(finder, held) -> None:
     finder._drop(held, "the normal log holds it too")
     warnings.warn(
         f"{len(held)} group(s) of the log scored ({members:,} members) are no groups: "
-        "the normal log holds groups of the same members or on mostly the same objects "
+        "the normal log holds groups of the same members, or of a like size on much the "
+        "same objects "
         "(a team at work, an office's lunch orders); "
         "their members keep their own scores. pipeline.groups_.candidates_ lists them "
         "(why_not)",
