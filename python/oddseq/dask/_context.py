@@ -94,9 +94,7 @@ def log_pairs(ddf, entity: str, columns: list, time=None, **reading):
         pairs = rows.groupby(["entity", "value"]).t.agg(["count", "min", "max"]).compute()
         pair_entity = ids.get_indexer(pairs.index.get_level_values("entity"))
         values, uniques = pd.factorize(pairs.index.get_level_values("value"), sort=False)
-        rank = _text_ranks(uniques)
-        labels = np.empty(len(uniques), dtype=object)
-        labels[rank] = np.asarray(uniques, dtype=object)
+        rank, labels = _text_ranks(uniques)
         first, last = pairs["min"].to_numpy(np.int64), pairs["max"].to_numpy(np.int64)
         out[column] = (
             pair_entity.astype(np.int64),

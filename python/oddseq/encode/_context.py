@@ -240,15 +240,13 @@ def _pairs(codes, column: pd.Series, ns, known):
     keep = (codes >= 0) & (values >= 0)
     if ns is not None:
         keep &= known
-    rank = _text_ranks(uniques)
+    rank, labels = _text_ranks(uniques)
     entity, value = codes[keep], rank[values[keep]]
     n_values = max(len(uniques), 1)
     pair = entity.astype(np.int64) * n_values + value
     # (a hash table, not a sort: np.unique's argsort was 60% of the time at 10 M rows)
     at, pairs = pd.factorize(pair, sort=False)
     count = np.bincount(at, minlength=pairs.size)
-    labels = np.empty(len(uniques), dtype=object)
-    labels[rank] = np.asarray(uniques, dtype=object)
     if ns is None:
         return pairs // n_values, pairs % n_values, count, None, None, labels
     t = ns[keep]
@@ -259,13 +257,15 @@ def _pairs(codes, column: pd.Series, ns, known):
     return pairs // n_values, pairs % n_values, count, first, last, labels
 
 
-def _text_ranks(uniques) -> np.ndarray:
-    """Each value's rank by its text (codes of ``pd.factorize``'s uniques, whatever
-    their order)."""
+def _text_ranks(uniques):
+    """(each value's rank by its text, the values in the order of their ranks):
+    ``pd.factorize``'s uniques, whatever their order."""
     text = pd.Index(uniques).astype(str)
     rank = np.empty(len(text), dtype=np.int64)
     rank[text.argsort()] = np.arange(len(text))
-    return rank
+    labels = np.empty(len(text), dtype=object)
+    labels[rank] = np.asarray(uniques, dtype=object)
+    return rank, labels
 
 
 def pair_features(
