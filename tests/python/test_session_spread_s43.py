@@ -79,9 +79,12 @@ def test_the_bar():
     assert counts.tolist() == [1_000, 100, 40]
     with pytest.warns(DataWarning, match="contamination=0.001 .* at most 1% of the entities"):
         warn_session_spread(counts, 0.01)
+    with pytest.warns(DataWarning, match="on 66 of the 1,000 entities|66 of the 1,000"):
+        warn_session_spread(np.array([10_000, 1_000, 66]), 0.01)  # 6.6%: over 5 times 1%
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        warn_session_spread(counts, 0.1)  # 40% is under 10 times 10%
+        warn_session_spread(counts, 0.1)  # 40% is under 5 times 10%
+        warn_session_spread(np.array([1_000, 100, 49]), 0.1)  # 49%: just under 5 times
         warn_session_spread(counts, None)  # a share given
         warn_session_spread(np.array([1_000, 100, 19]), 0.001)  # fewer than 20 entities
 
