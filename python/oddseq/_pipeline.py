@@ -4073,8 +4073,9 @@ def beyond_range_words(pipeline, X, raw, scores, threshold):
     span = np.where(high > low, high - low, np.finfo(np.float64).tiny)
     excess = np.maximum(X[rows] - high, low - X[rows]) / span
     words = []
+    said_names = _reasons.reason_names(pipeline, names)
     for k, j in enumerate(np.argmax(excess, axis=1).tolist()):
-        name = _reasons.reason_name(names[j])
+        name = said_names[j]
         if raw is not None and j < raw.shape[1]:
             value = _reasons.format_value(names[j], float(raw[rows[k], j]))
             words.append(f"beyond the normal entities' range on {name} ({value})")

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .encode._behaviour import _FUNNEL_NAMES, funnel_name_key
 from .utils._text import shorten, text_array
 
 __all__ = [
@@ -1407,12 +1408,13 @@ NO_VALUE = "none (no event has a value)"
 
 
 def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
-    """``said`` (the value texts of the named features), with each funnel ratio whose
-    denominator the entity never did said as the count it is: "149 'checkout' with no
-    'view'", "3 'purchase' with no event read as cart". Where the denominator's count
-    is not a column of ``raw`` (pooled in ``count[<other>]``), as it was. The value
-    statistics of an entity whose events carry no value (``share_value_missing`` 1)
-    are said "none (no event has a value)", not 0."""
+    """``said`` (the value texts of the named features), with each funnel ratio of at
+    most 1 said as the counts it is: "0 of 11" (none of its 11 wins paid: a ratio of 0
+    reads as the many entities that never won, TR s47 H4), and where the entity never did the
+    denominator, "149 'checkout' with no 'view'", "3 'purchase' with no event read as
+    cart". Where a count is not a column of ``raw`` (pooled in ``count[<other>]``), as
+    it was. The value statistics of an entity whose events carry no value
+    (``share_value_missing`` 1) are said "none (no event has a value)", not 0."""
     said = np.asarray(said, dtype=object)
     names = list(pipeline.feature_names_)
     said = _without_values(names, rows, cols, raw, said)
@@ -1434,7 +1436,16 @@ def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
             column = f"count[{funnel[bottom]}]"
             if column not in names:
                 continue
-            mine = mine[np.asarray(raw)[rows[mine], names.index(column)] == 0]
+            below = np.asarray(raw)[rows[mine], names.index(column)]
+            above = f"count[{funnel[top]}]"
+            if above in names:  # "0 of 11" (a share; 30 favourites per 10 views: 3)
+                counts = np.asarray(raw)[rows[mine], names.index(above)]
+                share = (below > 0) & (counts <= below)
+                said[mine[share]] = np.array(
+                    [f"{a:,.0f} of {b:,.0f}" for a, b in zip(counts[share], below[share])],
+                    dtype=object,
+                )
+            mine = mine[below == 0]
             nothing = f"no '{shorten(str(funnel[bottom]), _FUNNEL_LABEL)}'"
         else:
             nothing = f"no event read as {bottom}"
@@ -1446,6 +1457,32 @@ def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
                 dtype=object,
             )
     return said
+
+
+def reason_names(pipeline, feature_names) -> np.ndarray:
+    """:func:`reason_name` of each of ``feature_names``, the funnel ratios named by the
+    log's own events where a role's event is no name of that role ("'pay_ok' per
+    'auction_won'", not "purchases per cart": the funnel given as cart="auction_won",
+    TR s47 H4); "purchases per cart" where the events are a shop's cart and buy."""
+    names = np.asarray([reason_name(n) for n in feature_names], dtype=object)
+    funnel = _funnel_of(pipeline)
+    if not funnel:
+        return names
+    for j, name in enumerate(feature_names):
+        roles = _FUNNEL_RATIOS.get(name)
+        if roles is None or not all(r in funnel for r in roles):
+            continue
+        if all(_role_named(funnel_name_key(funnel[r]), r) for r in roles):
+            continue
+        top, bottom = (shorten(str(funnel[r]), _FUNNEL_LABEL) for r in roles)
+        names[j] = f"'{top}' per '{bottom}'"
+    return names
+
+
+def _role_named(key, role: str) -> bool:
+    """Whether an event name's funnel key (``funnel_name_key``) is one of ``role``'s
+    names (a "cart" is a cart; an "auction_won" given as the cart is not)."""
+    return key is not None and key in _FUNNEL_NAMES[role]
 
 
 def _funnel_of(pipeline) -> dict | None:
@@ -1866,7 +1903,7 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     first = np.flatnonzero(informative & (nth(informative) == 0))
     second = np.flatnonzero(informative & (nth(informative) == 1))
     # Labels come from the data: a 50 MB event name is quoted in a short form.
-    names = np.asarray([reason_name(n) for n in feature_names], dtype=object)
+    names = reason_names(pipeline, feature_names)
     notes = np.asarray(feature_notes(pipeline), dtype=object)
     # The fallback, for rows with no feature away from its typical value on the side
     # the detector scored: the leading one on that side, else the leading one with
@@ -2116,7 +2153,7 @@ def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=No
     agrees &= ~_ratio_of_nothing(pipeline, rows, cols, value, raw)
     n_rows = len(raw)
     names = pipeline.feature_names_
-    short = [reason_name(names[c]) for c in cols.tolist()]
+    short = reason_names(pipeline, names)[cols].tolist()
     value_texts = feature_texts(names, cols, value)
     said = over_nothing(pipeline, rows, cols, value, raw, value_texts)
     expected = feature_texts(names, cols, typical)
