@@ -2273,12 +2273,29 @@ class GroupDetector(BaseEstimator):
         out = [texts.get(int(g), "") for g in gids]
         return pd.Series(out, index=index, name="group_reason", dtype=object)
 
+    def _listed_elsewhere(self, gid: int, members) -> str:
+        """ "; 24 of them listed under groups 2, 3 and 4, their strongest" where members
+        of group ``gid`` are labelled with another group (each entity carries its
+        strongest group: TR s47 M8, a sentence of 50 members beside 26 rows of its
+        number), else ""."""
+        labels = self.group_of(list(members))
+        other = labels[(labels >= 0) & (labels != gid)]
+        if other.size == 0:
+            return ""
+        groups = np.unique(other).tolist()
+        return (
+            f"; {other.size} of them listed under group{'s' if len(groups) > 1 else ''} "
+            f"{_and_list(groups)}, {'their' if other.size > 1 else 'its'} strongest"
+        )
+
     def _sentence(self, gid: int) -> str:
         """:meth:`explain`'s sentence of group ``gid``; its times as clock times in the
         log's zone (tz-aware times), else UTC (epoch numbers, and naive datetimes, which
         are read as UTC), the zone named: a reason pasted into a ticket stays true."""
         g = self.groups_.loc[gid]
         objects = g["objects"]
+        # "(group 0)": with the members its table lists under another group counted
+        listed = f"group {gid}{self._listed_elsewhere(gid, g['members'])}"
         shown = ", ".join(_object_words(o) for o in objects[:3])
         more = f" and {len(objects) - 3} more" if len(objects) > 3 else ""
         kind = "objects" if len(objects) != 1 else "object"
@@ -2288,7 +2305,7 @@ class GroupDetector(BaseEstimator):
         expected = g["expected_edges"] / g["n_members"]
         if g["method"] == "temporal" and len(objects) == 1:
             return (
-                f"one of {g['n_members']} entities (group {gid}) that came back together "
+                f"one of {g['n_members']} entities ({listed}) that came back together "
                 f"to object {shown}{when}; each acted on it in {per_member:.1f} of the "
                 f"group's windows where its other visitors' returns would give "
                 f"{expected:.1f} on average (chance {_chance(g['log10_p'])}, "
@@ -2306,7 +2323,7 @@ class GroupDetector(BaseEstimator):
                 # sentence credits what the synchrony test found, with that test's chance.
                 level, n = meetings["level"], meetings["windows"]
                 return (
-                    f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} "
+                    f"one of {g['n_members']} entities ({listed}) that acted{lockstep} "
                     f"on {kind} {shown}{more}{when}, as their own activity explains; but "
                     f"away from those windows {level + 1} or more of them "
                     f"started a session in the same {width} window {n} "
@@ -2329,11 +2346,19 @@ class GroupDetector(BaseEstimator):
             said = f"{extra:.2g}" if extra >= 0.01 else "under 0.01"
             likewise = f", given one each, would {share} {said} more on average"
         return (
-            f"one of {g['n_members']} entities (group {gid}) that acted{lockstep} on "
+            f"one of {g['n_members']} entities ({listed}) that acted{lockstep} on "
             f"{kind} {shown}{more}{when}; {acts} where entities like these{likewise} "
             f"(chance {_chance(g['log10_p'])}, "
             f"{_chance(g['significance'])} after allowing for every group of this size)"
         )
+
+
+def _and_list(items) -> str:
+    """ "2", "2 and 3", "2, 3 and 4"; past five, "2, 3, 4, 5, 6 and 3 more"."""
+    items = [str(i) for i in items]
+    if len(items) > 5:
+        return f"{', '.join(items[:5])} and {len(items) - 5} more"
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _object_words(label) -> str:
