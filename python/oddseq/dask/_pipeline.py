@@ -55,6 +55,7 @@ from .._pipeline import (
     short_flag_counts,
     short_member_frame,
     side_tables,
+    warn_large_groups,
     warn_neighbour_twins,
     warn_session_spread,
     warn_short_flags,
@@ -3500,6 +3501,7 @@ class _GroupStage:
             finder = GroupDetector(method="auto").fit(seqs)
             if referee is not None and len(finder.groups_):
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee()))
+            warn_large_groups(finder)
             # One machine's fingerprints of the members' sequences (_note_group_log),
             # taken while the partitions still hold their events: explain gives a
             # group's sentence to this log's sequences only, not a later day's.
