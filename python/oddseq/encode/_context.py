@@ -258,13 +258,20 @@ def _pairs(codes, column: pd.Series, ns, known):
 
 
 def _text_ranks(uniques):
-    """(each value's rank by its text, the values in the order of their ranks):
-    ``pd.factorize``'s uniques, whatever their order."""
+    """(each value's rank by its text, then its type's name, the values in the order of
+    their ranks): ``pd.factorize``'s uniques, whatever their order (1 and "1" of an
+    object column by their types, not by which came first: review RV s47 L14)."""
+    values = np.asarray(uniques, dtype=object)
     text = pd.Index(uniques).astype(str)
-    rank = np.empty(len(text), dtype=np.int64)
-    rank[text.argsort()] = np.arange(len(text))
-    labels = np.empty(len(text), dtype=object)
-    labels[rank] = np.asarray(uniques, dtype=object)
+    order = text.argsort(kind="stable")
+    ordered = text[order]
+    if len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any():  # (a tie: rare)
+        keys = pd.DataFrame({"text": text, "type": [type(v).__name__ for v in values]})
+        order = keys.sort_values(["text", "type"], kind="stable").index.to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    labels = np.empty(len(order), dtype=object)
+    labels[rank] = values
     return rank, labels
 
 
