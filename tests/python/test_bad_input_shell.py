@@ -456,3 +456,15 @@ def test_sequences_repr_counts_agree_in_number():
     assert repr(Sequences.from_lists([[5, 22], [5]])) == (
         "Sequences(2 sequences, 3 events, 2 event types, untimed)"
     )
+
+
+def test_a_missing_id_names_the_shell_option_alone(log, tmp_path, capsys):
+    # TR s47b L10: "pass dropna=True to drop those rows (--dropna from the shell)" in the
+    # shell gave the Python argument first
+    path = tmp_path / "blank.csv"
+    log.assign(user_id=log["user_id"].astype(object).where(log.index != 5, None)).to_csv(
+        path, index=False
+    )
+    assert main(["detect", str(path), *ROLES, "-o", str(tmp_path / "t.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "pass --dropna to drop those rows" in err and "dropna=True" not in err

@@ -780,8 +780,8 @@ def missing_values(counts: dict) -> str:
     """The refusal of a log with missing values without ``dropna`` (``counts``: column ->
     rows missing it): one machine's and oddseq.dask's words."""
     return (
-        f"missing values: {_described(counts)}. Clean them, or pass dropna=True to drop "
-        "those rows (--dropna from the shell)."
+        f"missing values: {_described(counts)}. Clean them, or pass dropna=True (--dropna "
+        "from the shell) to drop those rows."
     )
 
 
