@@ -1032,14 +1032,18 @@ def _timed_for_groups(df, time, time_unit, time_format, dayfirst):
     left out, as the sequences left them."""
     if time is None or pd.api.types.is_datetime64_any_dtype(df[time]):
         return df
-    ns, bad, tz = parse_times(
-        df[time],
-        time,
-        time_unit=time_unit,
-        time_format=time_format,
-        dayfirst=dayfirst,
-        unit_warning=False,  # said once, by the sequences
-    )
+    # (said once, by the sequences: a second reading's warnings counted the rows again,
+    # after dropna's, "33,878 times without a zone" then "33,718", TR s47b L10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ns, bad, tz = parse_times(
+            df[time],
+            time,
+            time_unit=time_unit,
+            time_format=time_format,
+            dayfirst=dayfirst,
+            unit_warning=False,
+        )
     stamps = pd.DatetimeIndex(ns.view("datetime64[ns]"))
     if tz is not None:
         stamps = stamps.tz_localize("UTC").tz_convert(tz)
