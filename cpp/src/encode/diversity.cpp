@@ -294,7 +294,7 @@ struct BlockSums {
   std::vector<std::int64_t> bought;  // items bought, in event order
   std::int64_t steps[4] = {0, 0, 0, 0};
   std::int64_t repeats = 0, present = 0, last_split = -1, max_item = -1;
-  double sum = 0.0, max_value = 0.0, bought_sum = 0.0, var = 0.0;
+  double sum = 0.0, max_value = 0.0, min_value = 0.0, bought_sum = 0.0, var = 0.0;
 };
 
 }  // namespace
@@ -355,6 +355,7 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
           if (std::isnan(v)) continue;
           sums.sum += v;
           sums.max_value = sums.present == 0 ? v : std::max(sums.max_value, v);
+          sums.min_value = sums.present == 0 ? v : std::min(sums.min_value, v);
           ++sums.present;
           if (events[i] == funnel.buy) sums.bought_sum += v;
         }
@@ -379,6 +380,7 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
       all.bought_sum += sums.bought_sum;
       if (sums.present > 0) {
         all.max_value = any_value ? std::max(all.max_value, sums.max_value) : sums.max_value;
+        all.min_value = any_value ? std::min(all.min_value, sums.min_value) : sums.min_value;
         any_value = true;
       }
       all.present += sums.present;
@@ -428,6 +430,7 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
       core::for_each_block(begin, end, threads, second_pass);
       double var = 0.0;
       for (const BlockSums& sums : blocks) var += sums.var;
+      if (all.max_value == all.min_value) var = 0.0;  // (one value: no round-off spread)
       row[10] = static_cast<float>(all.sum);
       row[11] = static_cast<float>(mean);
       row[12] = static_cast<float>(all.max_value);
@@ -512,20 +515,25 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
           row[5] = static_cast<float>(distinct_bought);
         }
         if (values != nullptr) {
-          double sum = 0.0, max_value = 0.0, bought_sum = 0.0;
+          double sum = 0.0, max_value = 0.0, min_value = 0.0, bought_sum = 0.0;
           std::int64_t present = 0;
           for (std::int64_t i = begin; i < end; ++i) {
             const double v = values[i];
             if (std::isnan(v)) continue;
             sum += v;
             max_value = present == 0 ? v : std::max(max_value, v);
+            min_value = present == 0 ? v : std::min(min_value, v);
             ++present;
             if (events[i] == funnel.buy) bought_sum += v;
           }
           const double mean = present > 0 ? sum / static_cast<double>(present) : 0.0;
           double var = 0.0;
-          for (std::int64_t i = begin; i < end; ++i) {
-            if (!std::isnan(values[i])) var += (values[i] - mean) * (values[i] - mean);
+          // Values all equal have no spread: their mean's round-off (sum / n) gave
+          // 5.7e-14 for two prices of 243 (review RV s47 L11).
+          if (max_value != min_value) {
+            for (std::int64_t i = begin; i < end; ++i) {
+              if (!std::isnan(values[i])) var += (values[i] - mean) * (values[i] - mean);
+            }
           }
           row[10] = static_cast<float>(sum);
           row[11] = static_cast<float>(mean);
