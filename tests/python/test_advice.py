@@ -318,6 +318,7 @@ def test_following_the_advice_works_in_python(make, extra, pattern, python_fix):
 
 # The shell's words name only its option where Python's name both (trial s43 L1).
 SHELL_PATTERNS = {
+    r"pass dropna=True .*--dropna": r"pass --dropna to drop those rows",
     r"pass time_unit='ms' \(--time-unit ms": r"pass --time-unit ms",
     r"pass event=\.\.\. \(--event": r"pass --event or",
 }
