@@ -655,6 +655,15 @@ def detect_anomalies(
     return (table, pipeline) if return_pipeline else table
 
 
+# The context gaps' fix (AnomalyPipeline._warn_side_gaps): the shell's words replace the
+# first and leave out the second (a side table has no shell option; oddseq.cli).
+CONTEXT_SHELL = " (--context from the shell)"
+CONTEXT_FILL = (
+    ", and give its features as entity_features, filled "
+    "(oddseq.encode.context_features(df, entity, columns, time))"
+)
+
+
 # A group that holds this share of the entities the group stage read (and at least
 # LARGE_GROUP_MIN of them) is said to be large: the planted groups of the labelled
 # sources are under 1% of their logs (the seed gate's cells: 0.34-0.87%; the trials' farms
@@ -2496,6 +2505,24 @@ class AnomalyPipeline(SaveMixin):
         gaps = [j for j in range(len(columns)) if missing or nan[j]]
         medians = ", ".join(f"{columns[j]} {self._side_median[j]:.4g}" for j in gaps[:5])
         medians += ", ..." if len(gaps) > 5 else ""
+        sides = {j: _reasons._CONTEXT_NAME.match(str(columns[j])) for j in gaps}
+        if not missing and all(sides.values()):
+            # The gaps are context='s own (TR s48 L11: the warning spoke of an
+            # entity_features table the caller never passed, and a fix on it)
+            said = {}
+            for j, match in sides.items():
+                said.setdefault(match.group(2), int(nan[j]))
+            counted = ", ".join(f"{c!r}: {n:,}" for c, n in said.items())
+            first = next(iter(said))
+            message = (
+                f"context=: {max(said.values()):,} of the {entities:,} {kind} entities have "
+                f"no value in a side column ({counted}): a gap of the export, or an entity "
+                f"that never did what the column records (a card on deposits only); their "
+                f"features of it take the fitted medians ({medians}). Where no value means "
+                f"none, leave {first!r} out of context{CONTEXT_SHELL}{CONTEXT_FILL}"
+            )
+            warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
+            return
         example = columns[int(np.argmax(nan))] if nan.any() else columns[-1]
         message += (
             f" take the fitted medians ({medians}). Where a missing row or value means "

@@ -1708,8 +1708,13 @@ FOLD_SPELLINGS_COMMANDS = ("detect", "fit", "score")
 def _in_shell_words(text: str, command: str | None = None) -> str:
     """A message's Python routes replaced by the shell's (a warning's or an error's);
     ``command``: the oddseq command that says it (its options)."""
-    from ._pipeline import CATEGORY_ROUTE, FEW_NORMAL_RATE
+    from ._pipeline import CATEGORY_ROUTE, CONTEXT_FILL, CONTEXT_SHELL, FEW_NORMAL_RATE
     from .preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED, STRAY_ROUTE
+
+    if CONTEXT_FILL in text:  # context gaps: no side table in the shell
+        text = text.replace(" out of context" + CONTEXT_SHELL, " out of --context")
+        text = text.replace("context=: ", "--context: ", 1)
+        text = text.replace(CONTEXT_FILL, "")
 
     if CATEGORY_ROUTE in text:  # items without a category: the file's, with --category
         text = text.replace(
