@@ -33,6 +33,17 @@ accounts. Three marks together say "a crowd", and any one missing keeps the grou
   outside it as the log's median entity does, at most a fifth of them fresh (no life
   outside the block), are people too (``_teams.paced_as_people``, trial s45).
 
+Where the block's objects have no life outside its hours (an in-play market that opens
+at kick-off and closes at the whistle: every act on them, by anyone, falls within a
+window of the block's first and last acts, but ``_EPHEMERAL_OUTSIDE`` of them), no
+audience can arrive beyond the block and the first mark cannot be read; the block is a
+crowd where the other two hold, it holds ``_EPHEMERAL_MIN_MEMBERS`` members or more,
+and its members have lives of their own (at most ``_teams._SCRIPTED_SHARE`` of them
+fresh: no event outside the block's windows): strangers who met once at the event. A
+betting site's live matches were 55 groups of 54-69 bettors each, 1,157 accounts flagged
+above every anomaly (trial s48); a ring on objects of its own works its rounds again
+(sittings), runs a script, its accounts are fresh, or it is a ring's size.
+
 A crowd is no group, and its blocks are no miss of the search (``patience``): a launch
 evening peels into more blocks than ``patience`` allows, and the rings behind it were
 never reached (held-out game 361 of 20,000 players: 0 groups before; 20 now, with 124 of
@@ -56,6 +67,68 @@ _ARRIVING = 0.5
 # sittings count (make_ecommerce's order-brushing rings of 3-5 rounds read 2 where the
 # grid cut a round's meetings below half of the fullest: no crowd).
 _SITTINGS = 1
+# A block's objects have no life outside its hours where at most this share of the acts
+# on them, by anyone, fall outside a window of the block's first and last acts.
+_EPHEMERAL_OUTSIDE = 0.05
+# ... and the block is a crowd there only from this many members: a ring acting once on
+# objects of its own, its members with lives of their own, reads as an event's audience
+# does, and the rings of the labelled logs are 3-12 accounts a block (the accounts rings
+# of 10-12, card-test operations of 10, feedback farms of 7-9, fixing rings of 4-6; the
+# larger ones repeat or run scripts), where a live match's audience was 54-69 (trial s48).
+_EPHEMERAL_MIN_MEMBERS = 20
+
+
+def _object_acts(det, rows, cols, units, places):
+    """The acts on the block's objects over the log: (their times, whether by a member
+    and in the block's windows, the object of each (its place among the block's), the
+    entity of each), and the block's objects."""
+    ev = det._events
+    objects = np.unique(units[cols])
+    start, end = _teams._intervals(det, places[cols])
+    order, sorted_keys = key_index(ev)
+    sorted_keys = np.asarray(sorted_keys, dtype=np.int64)
+    members = np.sort(np.asarray(rows, dtype=np.int64))
+    lo = np.searchsorted(sorted_keys, objects, side="left")
+    hi = np.searchsorted(sorted_keys, objects, side="right")
+    length = hi - lo
+    at = _teams._positions(lo, length)
+    event = order[at] // ev.n_keys
+    row = np.searchsorted(ev.offsets, event, side="right") - 1
+    t = ev.times[event]
+    obj = np.repeat(np.arange(objects.size), length)
+    slot = np.searchsorted(start, t, side="right") - 1
+    inside = (slot >= 0) & (t < end[np.maximum(slot, 0)])
+    member = np.isin(row, members)
+    return t, member & inside, member, obj, row, objects
+
+
+def ephemeral(det, rows, cols, units, places) -> bool:
+    """Whether the block's objects have no life outside its hours: at most
+    ``_EPHEMERAL_OUTSIDE`` of the acts on them, by anyone, fall before its first act
+    less a window or after its last act plus a window (an in-play market, open for the
+    match's two hours)."""
+    t, in_block, _, _, _, _ = _object_acts(det, rows, cols, units, places)
+    if not in_block.any():
+        return False
+    window = det._bins[2]
+    mine = t[in_block]
+    outside = (t < mine.min() - window) | (t > mine.max() + window)
+    return bool(np.mean(outside) <= _EPHEMERAL_OUTSIDE)
+
+
+def _fresh_share(det, rows, places) -> float:
+    """The share of the block's members with no event outside its windows: accounts
+    made for it (a ring's fresh accounts paying its new payees in one hour), where a
+    crowd's members have lives of their own."""
+    ev = det._events
+    start, end = _teams._intervals(det, places)
+    lengths = ev.offsets[rows + 1] - ev.offsets[rows]
+    t = ev.times[_teams._positions(ev.offsets[rows], lengths)]
+    at = np.searchsorted(start, t, side="right") - 1
+    inside = (at >= 0) & (t < end[np.maximum(at, 0)])
+    who = np.repeat(np.arange(rows.size), lengths)
+    lived = np.bincount(who[~inside], minlength=rows.size) > 0
+    return float(1.0 - lived.mean()) if rows.size else 0.0
 
 
 def arriving(det, rows, cols, units, places) -> float:
@@ -76,23 +149,8 @@ def arriving(det, rows, cols, units, places) -> float:
     with the members within a window."""
     ev = det._events
     window = det._bins[2]
-    objects = np.unique(units[cols])
-    start, end = _teams._intervals(det, places[cols])
-    order, sorted_keys = key_index(ev)
-    sorted_keys = np.asarray(sorted_keys, dtype=np.int64)
-    members = np.sort(np.asarray(rows, dtype=np.int64))
-    lo = np.searchsorted(sorted_keys, objects, side="left")
-    hi = np.searchsorted(sorted_keys, objects, side="right")
-    length = hi - lo
-    at = _teams._positions(lo, length)
-    event = order[at] // ev.n_keys
-    row = np.searchsorted(ev.offsets, event, side="right") - 1
-    t = ev.times[event]
-    obj = np.repeat(np.arange(objects.size), length)
-    member = np.isin(row, members)
-    slot = np.searchsorted(start, t, side="right") - 1
-    inside = (slot >= 0) & (t < end[np.maximum(slot, 0)])
-    mine = np.sort(t[member & inside])
+    t, in_block, member, obj, row, objects = _object_acts(det, rows, cols, units, places)
+    mine = np.sort(t[in_block])
     if mine.size == 0:
         return 0.0
     # the block's bursts: (first act, last act), more than a window apart
@@ -119,11 +177,18 @@ def crowd(det, rows, cols, units, places) -> dict:
     docstring), with what was read."""
     rows = np.asarray(rows, dtype=np.int64)
     if rows.size < det.min_members:
-        return {"arriving": 0.0, "sittings": np.nan, "crowd": False}
+        return {"arriving": 0.0, "ephemeral": False, "sittings": np.nan, "crowd": False}
     arrivals = arriving(det, rows, cols, units, places)
     enough = arrivals >= max(det.min_members, _ARRIVING * rows.size)
-    met = _teams.sittings(det, rows) if enough else np.nan
-    once = bool(enough and met <= _SITTINGS)
+    # (objects with no life outside the block: no audience can arrive; the other marks
+    # and the members' own lives say it, see the module's docstring)
+    brief = (
+        not enough
+        and rows.size >= _EPHEMERAL_MIN_MEMBERS
+        and ephemeral(det, rows, cols, units, places)
+    )
+    met = _teams.sittings(det, rows) if enough or brief else np.nan
+    once = bool((enough or brief) and met <= _SITTINGS)
     cv, scripted, n_read = _teams.pace(det, rows, places[cols]) if once else (np.nan, np.nan, 0)
     human = once and not scripted > _teams._SCRIPTED_SHARE  # (NaN: none paced)
     human = human and (2 * n_read <= rows.size or cv >= _teams._HUMAN_PACE)
@@ -131,8 +196,11 @@ def crowd(det, rows, cols, units, places) -> dict:
     human = human or (
         once and _teams._EVERYDAY_PACE and _teams.paced_as_people(det, rows, places[cols])
     )
+    if brief and human:  # ... strangers with lives of their own
+        human = _fresh_share(det, rows, places[cols]) <= _teams._SCRIPTED_SHARE
     return {
         "arriving": arrivals,
+        "ephemeral": brief,
         "sittings": met,
         "pace_cv": cv,
         "scripted": scripted,
