@@ -129,7 +129,8 @@ def test_context_beside_entity_features_and_with_normal():
         oddseq.detect_anomalies(log, **roles, context="device", entity_features=clash)
     # normal=: fitted on a clean log's own context, the scored log's read on its own
     clean, _ = _log(seed=3, n_hijacked=0, farm=0)  # (the same users, another draw)
-    scored = oddseq.detect_anomalies(log, **roles, context="device", normal=clean)
+    with pytest.warns(UserWarning, match="entities of the normal log too"):
+        scored = oddseq.detect_anomalies(log, **roles, context="device", normal=clean)
     assert scored.loc[hijacked, "is_anomaly"].sum() >= 10
 
 

@@ -993,8 +993,14 @@ def test_scoring_the_normal_log_itself_warns(shop):
         # (150 normal users: fewer than 1 / false_alarm_rate, said apart)
         warnings.filterwarnings("ignore", message=r"only \d+ normal sequences for the cut")
         oddseq.detect_anomalies(log, **columns, normal=normal)
-        # ids by position meet in any two logs: other events under the same ids
-        later = normal.assign(timestamp=normal["timestamp"] + 86_400)
+        # ids by position meet in any two logs: other events under the same positions
+        by_position = normal.assign(user_id=normal["user_id"].rank(method="dense") - 1)
+        later = by_position.assign(timestamp=by_position["timestamp"] + 86_400)
+        oddseq.detect_anomalies(later.astype({"user_id": int}), **columns, normal=by_position)
+    # the same accounts in another stretch: said (an abuse of both stretches reads as
+    # normal; TR s48 M10)
+    later = normal.assign(timestamp=normal["timestamp"] + 86_400)
+    with pytest.warns(UserWarning, match=r"150 of the 150 entities scored \(100%\) are entities "):
         oddseq.detect_anomalies(later, **columns, normal=normal)
 
 

@@ -44,6 +44,7 @@ from .._pipeline import (
     _with_groups,
     drop_normal_groups,
     empty_table,
+    entities_in_normal,
     group_acts,
     group_member_rows,
     groups_the_normal_log_holds,
@@ -57,6 +58,7 @@ from .._pipeline import (
     side_tables,
     warn_large_groups,
     warn_neighbour_twins,
+    warn_normal_holds_them,
     warn_session_spread,
     warn_short_flags,
 )
@@ -1192,11 +1194,38 @@ def _entity_level(ids):
 
 
 def _ends_facts(ends):
-    """(lowest entity, highest entity, entities, ids unique) of a partition, or None."""
+    """(lowest entity, highest entity, sequences, ids unique, distinct entities, whole
+    numbers) of a partition, or None."""
     if ends is None or len(ends["ids"]) == 0:
         return None
     entities = _entity_level(ends["ids"])
-    return entities.min(), entities.max(), len(ends["ids"]), ends["ids"].is_unique
+    return (
+        entities.min(),
+        entities.max(),
+        len(ends["ids"]),
+        ends["ids"].is_unique,
+        entities.nunique(),
+        entities.dtype.kind in "iu",
+    )
+
+
+def _by_position(facts) -> bool:
+    """One machine's ``_by_position`` of a log's ids from its partitions' facts (an
+    entity lies in one partition)."""
+    facts = [f for f in facts if f is not None]
+    if not facts or not all(f[5] for f in facts):
+        return False
+    low, high = min(int(f[0]) for f in facts), max(int(f[1]) for f in facts)
+    return low in (0, 1) and high - low + 1 == sum(f[4] for f in facts)
+
+
+def _count_in_normal(mine, *fitted) -> tuple[int, int]:
+    """(a scored partition's entities, how many are entities of the ``fitted``
+    partitions: those whose entities overlap its own), ``entities_in_normal``'s."""
+    if not fitted:
+        return entities_in_normal(mine["ids"], mine["ids"][:0])
+    ids = fitted[0]["ids"].append([f["ids"] for f in fitted[1:]])
+    return entities_in_normal(mine["ids"], ids)
 
 
 def _count_scored_as_fitted(mine, *fitted) -> int:
@@ -1237,16 +1266,20 @@ def _warn_if_scoring_what_was_fitted(data_states, normal_ends, rows="entities") 
     normal_facts, data_facts = facts[: len(normal_ends)], facts[len(normal_ends) :]
     if not all(f[3] for f in facts if f is not None):
         return  # ids that repeat: one machine does not judge them either
-    tasks = [
-        _delayed(_count_scored_as_fitted)(
-            data_ends[p],
-            *[normal_ends[q] for q, g in enumerate(normal_facts) if g and _overlap(f, g)],
-        )
+    pairs = [
+        (p, [normal_ends[q] for q, g in enumerate(normal_facts) if g and _overlap(f, g)])
         for p, f in enumerate(data_facts)
         if f is not None
     ]
+    tasks = [_delayed(_count_scored_as_fitted)(data_ends[p], *near) for p, near in pairs]
+    shared = [_delayed(_count_in_normal)(data_ends[p], *near) for p, near in pairs]
+    counts, shared = _compute(tasks), _compute(shared)
     n_scored = sum(f[2] for f in data_facts if f is not None)
-    _warn_scored_as_fitted(sum(_compute(tasks)), n_scored, rows=rows)
+    n_same = sum(counts)
+    _warn_scored_as_fitted(n_same, n_scored, rows=rows)
+    positions = _by_position(data_facts) and _by_position(normal_facts)
+    if 5 * n_same < n_scored and not positions:  # (one machine's order and words)
+        warn_normal_holds_them(sum(n for n, _ in shared), sum(k for _, k in shared))
 
 
 def _log_facts(state):
