@@ -74,6 +74,7 @@ from .sequences._sequences import (
     check_role_names,
     refuse_rounded_column,
     spelt_as,
+    without_blank_ids,
 )
 from .utils._memory import reusing_memory
 from .utils._params import (
@@ -594,9 +595,11 @@ def detect_anomalies(
         table = empty_table(seqs.ids, groups=True)
         objects = None
     if objects is not None and dropna:
-        # The rows the sequences dropped (a missing entity, event or time), dropped here
-        # too: the group stage reads the log itself where it groups on other columns.
+        # The rows the sequences dropped (a missing entity, event or time, an id of blank
+        # text), dropped here too: the group stage reads the log itself where it groups
+        # on other columns.
         df = df.dropna(subset=[c for c in (entity, event, time) if c is not None])
+        df = without_blank_ids(df, (entity, event))
     if objects is not None:
         from .graph import GroupDetector
 
@@ -624,6 +627,7 @@ def detect_anomalies(
             if normal is not None and len(finder.groups_) and _referee_fits(normal, groups):
                 if dropna:
                     normal = normal.dropna(subset=[c for c in (entity, event, time) if c])
+                    normal = without_blank_ids(normal, (entity, event))
                 referee = normal_referee(
                     normal,
                     objects,
@@ -655,6 +659,10 @@ def detect_anomalies(
     return (table, pipeline) if return_pipeline else table
 
 
+# The attribute that marks a side table's context= columns (their names), set where the
+# one call makes them (_context_sides).
+CONTEXT_MARK = "oddseq_context"
+
 # The context gaps' fix (AnomalyPipeline._warn_side_gaps): the shell's words replace the
 # first and leave out the second (a side table has no shell option; oddseq.cli).
 CONTEXT_SHELL = " (--context from the shell)"
@@ -673,11 +681,12 @@ CONTEXT_FILL = (
 LARGE_GROUP_SHARE, LARGE_GROUP_MIN = 0.05, 50
 
 
-def warn_large_groups(finder) -> None:
+def warn_large_groups(finder, group_by: bool = True) -> None:
     """A :class:`DataWarning` naming each group of ``finder`` (a fitted GroupDetector)
     that holds LARGE_GROUP_SHARE of the entities it read or more: a ring is seldom so
     large a share of a log, and ordinary users come together on a popular object, a
-    shared service or a site-wide event."""
+    shared service or a site-wide event. ``group_by``: whether the caller takes
+    ``group_by=`` (oddseq.dask does not: ``groups=False`` alone)."""
     n = len(getattr(finder, "entity_ids_", ()))
     if not n or not len(finder.groups_):
         return
@@ -689,17 +698,26 @@ def warn_large_groups(finder) -> None:
         f"group {g} holds {int(sizes[g]):,} of the {n:,} entities ({sizes[g] / n:.1%})"
         for g in large.tolist()
     )
-    first = int(large[0])
+    routes = (
+        "group_by=... (--group-by from the shell) without that column, or groups=False "
+        "(--no-groups from the shell), leaves it out"
+        if group_by
+        else "groups=False leaves it out"
+    )
     warnings.warn(
         f"{said}: a ring is seldom so large a share of a log (planted rings and farms are "
         "under 1% of theirs), and ordinary users come together on a popular seller's "
-        "objects, a shared service's device or IP, or a site-wide event. Check what it "
-        f"acted on (pipeline.groups_.groups_.loc[{first}, 'objects']) before acting on its "
-        "members; group_by= without that column (--group-by from the shell) or "
-        "groups=False (--no-groups) leaves it out",
+        "objects, a shared service's device or IP, or a site-wide event. "
+        + LARGE_GROUP_CHECK.format(group=int(large[0]))
+        + f" before acting on its members; {routes}",
         DataWarning,
         stacklevel=user_stacklevel(),
     )
+
+
+# The large-group warning's check, which the shell says in its own words (oddseq.cli: no
+# pipeline there; the members' reasons name the group's objects).
+LARGE_GROUP_CHECK = "Check what it acted on (pipeline.groups_.groups_.loc[{group}, 'objects'])"
 
 
 # With normal=, a group of the scored log is the normal log's kind where the search finds
@@ -979,8 +997,15 @@ def _context_features(frames, entity, columns, time, **reading) -> list:
 
     with warnings.catch_warnings():  # (the sequences said what the times hold)
         warnings.simplefilter("ignore")
+        # (an id of blank text is missing, as the sequences read it: no entity, no sharer)
         logs = [
-            log_pairs(_timed_for_groups(frame, time, **reading), entity, columns, time, **reading)
+            log_pairs(
+                _timed_for_groups(without_blank_ids(frame, (entity,)), time, **reading),
+                entity,
+                columns,
+                time,
+                **reading,
+            )
             for frame in frames
         ]
     return tables_from_pairs(logs, entity, columns, timed=time is not None)
@@ -1002,6 +1027,8 @@ def _context_sides(df, normal, context, sides, roles, reading, features=None):
     features = _context_features if features is None else features
 
     def side(table, entity_features, what):
+        # (marked as context='s own: its gaps are said in its words, _warn_side_gaps)
+        table.attrs[CONTEXT_MARK] = list(columns)
         empty = [c for c in columns if table[f"values[{c}]"].isna().all()]
         if empty and len(table):
             raise ValueError(
@@ -1024,6 +1051,7 @@ def _context_sides(df, normal, context, sides, roles, reading, features=None):
         if given.index.isin(table.index).sum() < _SIDE_MIN_SHARE * len(table):
             joined = given.join(table, how="left")  # (refused by fit's coverage check)
         joined.attrs.update(given.attrs)
+        joined.attrs[CONTEXT_MARK] = list(columns)
         return joined
 
     if normal is None:
@@ -1233,28 +1261,34 @@ def _warn_if_scoring_what_was_fitted(seqs: Sequences, normal_seqs: Sequences) ->
     rows = _rows_are(getattr(seqs, "session_gap_ns", None))
     if n_same is not None:
         _warn_scored_as_fitted(n_same, len(seqs), rows=rows)
-    if n_same is None or 5 * n_same < len(seqs):  # (not said already)
+    mine, theirs = _entities(seqs.ids), _entities(normal_seqs.ids)
+    # (not said already; ids by position, windows numbered 0, 1, ..., meet in any two logs)
+    if (n_same is None or 5 * n_same < len(seqs)) and not (
+        by_position(mine.min(), mine.max(), len(mine), mine.dtype.kind)
+        and by_position(theirs.min(), theirs.max(), len(theirs), theirs.dtype.kind)
+    ):
         warn_normal_holds_them(*entities_in_normal(seqs.ids, normal_seqs.ids))
+
+
+def _entities(ids) -> pd.Index:
+    """The distinct entities of sequence ids (sessions by their entity)."""
+    return pd.Index(ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids).unique()
 
 
 def entities_in_normal(ids, normal_ids) -> tuple[int, int]:
     """(the entities of ``ids``, how many of them are entities of ``normal_ids``): ids
     of sessions by their entity. oddseq.dask counts per partition with it."""
-    mine = pd.Index(ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids)
-    theirs = normal_ids.get_level_values(0) if isinstance(normal_ids, pd.MultiIndex) else normal_ids
-    mine, theirs = mine.unique(), pd.Index(theirs).unique()
-    if _by_position(mine) and _by_position(theirs):  # (windows numbered 0, 1, ...: no ids)
-        return len(mine), 0
-    return len(mine), int(mine.isin(theirs).sum())
+    mine = _entities(ids)
+    return len(mine), int(mine.isin(_entities(normal_ids)).sum())
 
 
-def _by_position(ids: pd.Index) -> bool:
-    """Whether distinct ``ids`` are positions, not ids: the whole numbers 0 (or 1) to
-    their count (windows or blocks numbered in order), which meet in any two logs."""
-    if not len(ids) or ids.dtype.kind not in "iu":
+def by_position(low, high, n: int, kind: str) -> bool:
+    """Whether a log's ``n`` distinct ids from ``low`` to ``high`` (of dtype ``kind``)
+    are positions, not ids: the whole numbers 0 to n - 1 (windows or blocks numbered in
+    order), which meet in any two logs. From 0 only: accounts numbered from 1 are ids."""
+    if not n or kind not in "iu":
         return False
-    low, high = int(ids.min()), int(ids.max())
-    return low in (0, 1) and high - low + 1 == len(ids)
+    return int(low) == 0 and int(high) == n - 1
 
 
 def warn_normal_holds_them(n_entities: int, n_shared: int) -> None:
@@ -2551,21 +2585,26 @@ class AnomalyPipeline(SaveMixin):
         gaps = [j for j in range(len(columns)) if missing or nan[j]]
         medians = ", ".join(f"{columns[j]} {self._side_median[j]:.4g}" for j in gaps[:5])
         medians += ", ..." if len(gaps) > 5 else ""
+        # context='s own columns (marked where the one call made them), not a table of
+        # context_features passed as entity_features (review RV s48 M3)
+        marked = set(self._side_table().attrs.get(CONTEXT_MARK, ()))
         sides = {j: _reasons._CONTEXT_NAME.match(str(columns[j])) for j in gaps}
-        if not missing and all(sides.values()):
+        sides = {j: m for j, m in sides.items() if m is not None and m.group(2) in marked}
+        if not missing and gaps and len(sides) == len(gaps):
             # The gaps are context='s own (TR s48 L11: the warning spoke of an
             # entity_features table the caller never passed, and a fix on it)
             said = {}
             for j, match in sides.items():
                 said.setdefault(match.group(2), int(nan[j]))
             counted = ", ".join(f"{c!r}: {n:,}" for c, n in said.items())
-            first = next(iter(said))
+            names = [repr(c) for c in said]
+            named = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
             message = (
-                f"context=: {max(said.values()):,} of the {entities:,} {kind} entities have "
-                f"no value in a side column ({counted}): a gap of the export, or an entity "
-                f"that never did what the column records (a card on deposits only); their "
-                f"features of it take the fitted medians ({medians}). Where no value means "
-                f"none, leave {first!r} out of context{CONTEXT_SHELL}{CONTEXT_FILL}"
+                f"context=: entities without a value in a side column ({counted}, of the "
+                f"{entities:,} {kind}): a gap of the export, or an entity that never did "
+                "what the column records (a card on deposits only); their features of it "
+                f"take the fitted medians ({medians}). Where no value means none, leave "
+                f"{named} out of context{CONTEXT_SHELL}{CONTEXT_FILL}"
             )
             warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
             return

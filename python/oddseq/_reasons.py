@@ -1409,12 +1409,13 @@ NO_VALUE = "none (no event has a value)"
 
 def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
     """``said`` (the value texts of the named features), with each funnel ratio of at
-    most 1 said as the counts it is: "0 of 11" (none of its 11 wins paid: a ratio of 0
-    reads as the many entities that never won, TR s47 H4), and where the entity never did the
-    denominator, "149 'checkout' with no 'view'", "3 'purchase' with no event read as
-    cart". Where a count is not a column of ``raw`` (pooled in ``count[<other>]``), as
-    it was. The value statistics of an entity whose events carry no value
-    (``share_value_missing`` 1) are said "none (no event has a value)", not 0."""
+    most 1 said as the counts it is, then the ratio: "0 of 11" (none of its 11 wins paid:
+    a ratio of 0 reads as the many entities that never won, TR s47 H4), "11 of 20, 0.55";
+    and where the entity never did the denominator, "149 'checkout' with no 'view'", "3
+    'purchase' with no event read as cart". Where a count is not a column of ``raw``
+    (pooled in ``count[<other>]``), as it was. The value statistics of an entity whose
+    events carry no value (``share_value_missing`` 1) are said "none (no event has a
+    value)", not 0."""
     said = np.asarray(said, dtype=object)
     names = list(pipeline.feature_names_)
     said = _without_values(names, rows, cols, raw, said)
@@ -1441,8 +1442,12 @@ def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
             if above in names:  # "0 of 11" (a share; 30 favourites per 10 views: 3)
                 counts = np.asarray(raw)[rows[mine], names.index(above)]
                 share = (below > 0) & (counts <= below)
+                # "11 of 20, 0.55" beside a typical ratio (review RV s48 L3); 0 is 0
                 said[mine[share]] = np.array(
-                    [f"{a:,.0f} of {b:,.0f}" for a, b in zip(counts[share], below[share])],
+                    [
+                        f"{a:,.0f} of {b:,.0f}" + (f", {_format_one('', a / b)}" if a else "")
+                        for a, b in zip(counts[share], below[share])
+                    ],
                     dtype=object,
                 )
             mine = mine[below == 0]

@@ -1708,7 +1708,17 @@ FOLD_SPELLINGS_COMMANDS = ("detect", "fit", "score")
 def _in_shell_words(text: str, command: str | None = None) -> str:
     """A message's Python routes replaced by the shell's (a warning's or an error's);
     ``command``: the oddseq command that says it (its options)."""
-    from ._pipeline import CATEGORY_ROUTE, CONTEXT_FILL, CONTEXT_SHELL, FEW_NORMAL_RATE
+    from ._pipeline import (
+        CATEGORY_ROUTE,
+        CONTEXT_FILL,
+        CONTEXT_SHELL,
+        FEW_NORMAL_RATE,
+        LARGE_GROUP_CHECK,
+    )
+
+    check = re.escape(LARGE_GROUP_CHECK).replace(re.escape("{group}"), r"\d+")
+    # (the large-group warning: no pipeline in the shell; its members' reasons name it)
+    text = re.sub(check, "Read the objects its members' reasons name", text)
     from .preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED, STRAY_ROUTE
 
     if CONTEXT_FILL in text:  # context gaps: no side table in the shell
@@ -1896,7 +1906,7 @@ def _the_shell_route(match) -> str:
     value, option, shell_value = match.groups()
     if shell_value and ("--" in shell_value or " and " in shell_value):
         return match.group(0)  # (a bracket of several options: left as it is)
-    if shell_value or value in ("", "...", "True"):
+    if shell_value or value in ("", "...", "True") or (value == "False" and "--no-" in option):
         return option + (shell_value or "")
     return f"{option} {value}"
 

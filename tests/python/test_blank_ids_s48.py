@@ -66,3 +66,36 @@ def test_ids_with_spaces_around_text_are_ids(log):
     spaced = log.assign(user_id=" " + log["user_id"])
     seqs = Sequences.from_events(spaced, **ROLES)
     assert len(seqs) == log["user_id"].nunique()
+
+
+def _ring(log, n=12):
+    """``log`` with a ring of ``n`` accounts on two items of their own, in lockstep."""
+    t0 = int(log["timestamp"].min())
+    rows = [
+        (f"ring{m}", "buy", t0 + day * 86_400 + 60 * m + k, item)
+        for day in range(4)
+        for m in range(n)
+        for k, item in enumerate((10**9, 10**9 + 1))
+    ]
+    ring = pd.DataFrame(rows, columns=["user_id", "behavior", "timestamp", "item_id"])
+    return pd.concat([log, ring], ignore_index=True)
+
+
+def test_the_group_stage_and_context_drop_them_too(log):
+    # review RV s48 H1: with dropna=True the sequences dropped blank ids, and the group
+    # stage and context= read "" as an entity (a ring of 12 said "one of 13 entities")
+    blanked = _ring(log)
+    rng = np.random.default_rng(3)
+    blanked["device"] = blanked["user_id"].map(lambda u: f"d{hash(u) % 997}")
+    at = rng.choice(len(blanked), len(blanked) // 50, replace=False)
+    blanked.loc[blanked.index[at], "user_id"] = ""
+    clean = blanked[blanked["user_id"] != ""]
+    kw = dict(**ROLES, item="item_id", group_by=["item_id"], context=["device"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, pipe = oddseq.detect_anomalies(blanked, **kw, dropna=True, return_pipeline=True)
+        expected = oddseq.detect_anomalies(clean, **kw)
+    assert "" not in pipe.groups_.entity_ids_
+    assert "" not in pipe._side_table().index
+    pd.testing.assert_series_equal(got["score"], expected["score"])
+    assert got["reason"].equals(expected["reason"])

@@ -28,10 +28,35 @@ def test_the_python_words():
     said = [s for s in said if s.startswith("context=:")]
     assert len(said) == 1, said
     users = log["user"].nunique()
-    assert f"context=: {n} of the {users:,} fitted entities have no value" in said[0]
-    assert f"('device': {n})" in said[0] and "values[device] 1" in said[0]
+    assert said[0].startswith(
+        f"context=: entities without a value in a side column ('device': {n}, of the "
+        f"{users:,} fitted)"
+    )
+    assert "values[device] 1" in said[0]
     assert "leave 'device' out of context (--context from the shell), and give its" in said[0]
     assert "side.fillna" not in said[0]
+
+
+def test_every_column_named_and_a_table_passed_keeps_its_own_words():
+    # review RV s48 L4: gaps in two columns, both named; M3: the table of
+    # context_features passed as entity_features (the advice followed) is the caller's
+    from oddseq.encode import context_features
+
+    log, n = _gaps()
+    users = log["user"].unique()
+    log = log.assign(country=log["country"].where(~log["user"].isin(users[-7:])))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        detect_anomalies(log, **ROLES, context=["device", "country"])
+    said = [str(w.message) for w in caught if str(w.message).startswith("context=:")]
+    assert f"('device': {n}, 'country': 7, of the" in said[0]
+    assert "leave 'device' and 'country' out of context" in said[0]
+    side = context_features(log, "user", ["device", "country"], "ts")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        detect_anomalies(log, **ROLES, entity_features=side)
+    said = [str(w.message) for w in caught if "NaN values" in str(w.message)]
+    assert said and "side.fillna" in said[0] and "context=" not in said[0]
 
 
 def test_the_shell_words(tmp_path, capsys):
@@ -41,6 +66,7 @@ def test_the_shell_words(tmp_path, capsys):
     args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
     assert main([*args, "--context", "device,country", "-o", str(tmp_path / "t.csv")]) == 0
     err = capsys.readouterr().err
-    line = next(x for x in err.splitlines() if "no value in a side column" in x)
-    assert f"--context: {n} of the" in line and "leave 'device' out of --context" in line
+    line = next(x for x in err.splitlines() if "without a value in a side column" in x)
+    assert line.startswith("oddseq detect: warning: --context: entities without a value")
+    assert "leave 'device' out of --context" in line
     assert "entity_features" not in line and "context_features" not in line

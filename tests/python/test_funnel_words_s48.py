@@ -81,7 +81,7 @@ def test_a_share_is_said_as_its_counts(fitted):
     cols = [names.index("buy_per_cart"), names.index("cart_per_view")]
     texts = np.array(["0", "0.55"], dtype=object)
     said = over_nothing(pipe, [row, row], cols, raw[row, cols], raw, texts)
-    assert said.tolist() == ["0 of 11", "11 of 20"]
+    assert said.tolist() == ["0 of 11", "11 of 20, 0.55"]
     # a ratio over 1 keeps its value: 3 favourites per view is no share
     raw2 = raw.copy()
     raw2[row, names.index("count[pay_ok]")] = 33

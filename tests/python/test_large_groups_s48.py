@@ -48,7 +48,22 @@ def test_a_group_of_a_tenth_of_the_log_is_said():
     assert len(line) == 1, said
     assert f"group {big} holds {int(groups['n_members'].iloc[big]):,} of the {n:,}" in line[0]
     assert f"pipeline.groups_.groups_.loc[{big}, 'objects']" in line[0]
-    assert "groups=False (--no-groups)" in line[0]
+    assert "group_by=... (--group-by from the shell) without that column, or" in line[0]
+
+
+def test_the_shell_says_it_in_its_words(tmp_path, capsys):
+    # review RV s48 M2: no pipeline in the shell, and its own options
+    from oddseq.cli import main
+
+    path = tmp_path / "log.csv"
+    _log(60).to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user_id", "--event", "behavior"]
+    args += ["--time", "timestamp", "--item", "item_id", "-o", str(tmp_path / "t.csv")]
+    assert main(args) == 0
+    line = next(x for x in capsys.readouterr().err.splitlines() if "seldom" in x)
+    assert "Read the objects its members' reasons name" in line
+    assert "--group-by without that column, or --no-groups, leaves it out" in line
+    assert "pipeline" not in line and "=" not in line.split("event.")[-1]
 
 
 def test_a_small_ring_is_not():
@@ -66,4 +81,5 @@ def test_dask_says_it_too():
 
     log = _log(60)
     _, said = _said(lambda: detect_anomalies(dd.from_pandas(log, npartitions=3), **ROLES).compute())
-    assert [s for s in said if "a ring is seldom so large a share" in s], said
+    said = [s for s in said if "a ring is seldom so large a share" in s]
+    assert said and said[0].endswith("; groups=False leaves it out")  # (no group_by= there)

@@ -4,6 +4,7 @@ arbitrage bots, and nothing said; 81% of the accounts scored were in the normal 
 
 import warnings
 
+import pandas as pd
 import pytest
 
 import oddseq
@@ -57,3 +58,34 @@ def test_dask_says_it_too(halves):
     normal_parts = dd.from_pandas(normal, npartitions=2)
     many = _said(lambda: detect_anomalies(parts, **ROLES, normal=normal_parts).compute())
     assert many == one
+
+
+def test_ids_numbered_from_zero_are_judged_on_the_whole_log(halves):
+    # review RV s48 M1: oddseq.dask judged "ids by position" per partition, and went
+    # silent where its first partitions held 0..k; and ids from 1 are accounts (L1)
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    from oddseq.dask import detect_anomalies
+
+    normal, scored = halves
+    both = sorted(set(normal["user_id"]) & set(scored["user_id"]))
+    number = {u: i for i, u in enumerate(both)}
+    scored = scored[scored["user_id"].isin(both)].assign(user_id=lambda d: d["user_id"].map(number))
+    normal = normal[normal["user_id"].isin(both)].assign(user_id=lambda d: d["user_id"].map(number))
+    extra = normal.iloc[:5].assign(user_id=10**6)  # (one id past the positions)
+    normal = pd.concat([normal, extra], ignore_index=True)
+    one = _said(lambda: oddseq.detect_anomalies(scored, **ROLES, normal=normal))
+    assert len(one) == 1
+    parts = dd.from_pandas(scored, npartitions=2)
+    normal_parts = dd.from_pandas(normal, npartitions=4)
+    assert _said(lambda: detect_anomalies(parts, **ROLES, normal=normal_parts).compute()) == one
+    # windows numbered from 0 in both logs: positions, silent on both
+    positions = normal[normal["user_id"] != 10**6]
+    assert _said(lambda: oddseq.detect_anomalies(scored, **ROLES, normal=positions)) == []
+    # accounts numbered from 1: ids, said
+    one_up = scored.assign(user_id=scored["user_id"] + 1)
+    assert _said(
+        lambda: oddseq.detect_anomalies(
+            one_up, **ROLES, normal=positions.assign(user_id=positions["user_id"] + 1)
+        )
+    )

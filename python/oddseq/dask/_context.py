@@ -20,6 +20,7 @@ import pandas as pd
 
 from .._pipeline import _timed_for_groups
 from ..encode._context import _text_ranks, _times_ns, tables_from_pairs
+from ..sequences._sequences import _blank_labels, without_blank_ids
 from ..utils._time import parse_times
 
 
@@ -27,6 +28,7 @@ def _partition_pairs(frame, entity, column, time, reading):
     """The partition's rows with an entity and a value (and a time, with times): the
     entity, the value and the time in ns (0 without times)."""
     frame = frame[[entity, column] + ([time] if time is not None else [])]
+    frame = without_blank_ids(frame, (entity,))  # (missing, as the sequences read it)
     with warnings.catch_warnings():  # (the sequences said what the times hold)
         warnings.simplefilter("ignore")
         frame = _timed_for_groups(frame, time, **reading)
@@ -96,6 +98,7 @@ def log_pairs(ddf, entity: str, columns: list, time=None, **reading):
     # side column (review RV s47 L8).
     found, *tables = dask.compute(ddf[entity].dropna().unique(), *sums)
     ids = pd.Index(np.asarray(found), name=entity)
+    ids = ids[~_blank_labels(ids)]  # (an id of blank text is missing)
     out = {}
     for column, pairs in zip(columns, tables):
         pair_entity = ids.get_indexer(pairs.index.get_level_values("entity"))

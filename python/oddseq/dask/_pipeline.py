@@ -42,6 +42,7 @@ from .._pipeline import (
     _warn_scored_as_fitted,
     _warn_unknown_categories,
     _with_groups,
+    by_position,
     drop_normal_groups,
     empty_table,
     entities_in_normal,
@@ -1209,14 +1210,14 @@ def _ends_facts(ends):
     )
 
 
-def _by_position(facts) -> bool:
-    """One machine's ``_by_position`` of a log's ids from its partitions' facts (an
-    entity lies in one partition)."""
+def _log_by_position(facts) -> bool:
+    """One machine's ``by_position`` of a whole log's ids from its partitions' facts
+    (an entity lies in one partition)."""
     facts = [f for f in facts if f is not None]
     if not facts or not all(f[5] for f in facts):
         return False
     low, high = min(int(f[0]) for f in facts), max(int(f[1]) for f in facts)
-    return low in (0, 1) and high - low + 1 == sum(f[4] for f in facts)
+    return by_position(low, high, sum(f[4] for f in facts), "i")
 
 
 def _count_in_normal(mine, *fitted) -> tuple[int, int]:
@@ -1272,12 +1273,13 @@ def _warn_if_scoring_what_was_fitted(data_states, normal_ends, rows="entities") 
         if f is not None
     ]
     tasks = [_delayed(_count_scored_as_fitted)(data_ends[p], *near) for p, near in pairs]
-    shared = [_delayed(_count_in_normal)(data_ends[p], *near) for p, near in pairs]
-    counts, shared = _compute(tasks), _compute(shared)
+    tasks += [_delayed(_count_in_normal)(data_ends[p], *near) for p, near in pairs]
+    found = _compute(tasks)
+    counts, shared = found[: len(pairs)], found[len(pairs) :]
     n_scored = sum(f[2] for f in data_facts if f is not None)
     n_same = sum(counts)
     _warn_scored_as_fitted(n_same, n_scored, rows=rows)
-    positions = _by_position(data_facts) and _by_position(normal_facts)
+    positions = _log_by_position(data_facts) and _log_by_position(normal_facts)
     if 5 * n_same < n_scored and not positions:  # (one machine's order and words)
         warn_normal_holds_them(sum(n for n, _ in shared), sum(k for _, k in shared))
 
@@ -3534,7 +3536,7 @@ class _GroupStage:
             finder = GroupDetector(method="auto").fit(seqs)
             if referee is not None and len(finder.groups_):
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee()))
-            warn_large_groups(finder)
+            warn_large_groups(finder, group_by=False)
             # One machine's fingerprints of the members' sequences (_note_group_log),
             # taken while the partitions still hold their events: explain gives a
             # group's sentence to this log's sequences only, not a later day's.

@@ -86,7 +86,7 @@ def _object_acts(det, rows, cols, units, places):
     objects = np.unique(units[cols])
     start, end = _teams._intervals(det, places[cols])
     order, sorted_keys = key_index(ev)
-    sorted_keys = np.asarray(sorted_keys, dtype=np.int64)
+    objects = objects.astype(sorted_keys.dtype)  # (searched in the keys' own dtype, no copy)
     members = np.sort(np.asarray(rows, dtype=np.int64))
     lo = np.searchsorted(sorted_keys, objects, side="left")
     hi = np.searchsorted(sorted_keys, objects, side="right")
@@ -102,12 +102,13 @@ def _object_acts(det, rows, cols, units, places):
     return t, member & inside, member, obj, row, objects
 
 
-def ephemeral(det, rows, cols, units, places) -> bool:
+def ephemeral(det, rows, cols, units, places, acts=None) -> bool:
     """Whether the block's objects have no life outside its hours: at most
     ``_EPHEMERAL_OUTSIDE`` of the acts on them, by anyone, fall before its first act
     less a window or after its last act plus a window (an in-play market, open for the
-    match's two hours)."""
-    t, in_block, _, _, _, _ = _object_acts(det, rows, cols, units, places)
+    match's two hours). ``acts``: :func:`_object_acts`' where the caller has them."""
+    acts = _object_acts(det, rows, cols, units, places) if acts is None else acts
+    t, in_block = acts[0], acts[1]
     if not in_block.any():
         return False
     window = det._bins[2]
@@ -131,7 +132,7 @@ def _fresh_share(det, rows, places) -> float:
     return float(1.0 - lived.mean()) if rows.size else 0.0
 
 
-def arriving(det, rows, cols, units, places) -> float:
+def arriving(det, rows, cols, units, places, acts=None) -> float:
     """How many entities outside the block ``rows`` take its objects beyond its lockstep
     reach, anywhere in the log: the median over the block's objects.
 
@@ -149,7 +150,8 @@ def arriving(det, rows, cols, units, places) -> float:
     with the members within a window."""
     ev = det._events
     window = det._bins[2]
-    t, in_block, member, obj, row, objects = _object_acts(det, rows, cols, units, places)
+    acts = _object_acts(det, rows, cols, units, places) if acts is None else acts
+    t, in_block, member, obj, row, objects = acts
     mine = np.sort(t[in_block])
     if mine.size == 0:
         return 0.0
@@ -178,14 +180,15 @@ def crowd(det, rows, cols, units, places) -> dict:
     rows = np.asarray(rows, dtype=np.int64)
     if rows.size < det.min_members:
         return {"arriving": 0.0, "ephemeral": False, "sittings": np.nan, "crowd": False}
-    arrivals = arriving(det, rows, cols, units, places)
+    acts = _object_acts(det, rows, cols, units, places)  # (read once, for both marks)
+    arrivals = arriving(det, rows, cols, units, places, acts)
     enough = arrivals >= max(det.min_members, _ARRIVING * rows.size)
     # (objects with no life outside the block: no audience can arrive; the other marks
     # and the members' own lives say it, see the module's docstring)
     brief = (
         not enough
         and rows.size >= _EPHEMERAL_MIN_MEMBERS
-        and ephemeral(det, rows, cols, units, places)
+        and ephemeral(det, rows, cols, units, places, acts)
     )
     met = _teams.sittings(det, rows) if enough or brief else np.nan
     once = bool((enough or brief) and met <= _SITTINGS)

@@ -168,6 +168,36 @@ def _apply_code_map(codes, code_map):
     return codes if code_map is None else code_map[codes]
 
 
+def _blank_labels(labels: pd.Index) -> np.ndarray:
+    """Per label, whether it is text of nothing but spaces ("" or "  ")."""
+    if labels.dtype.kind != "O" and not isinstance(labels.dtype, pd.StringDtype):
+        return np.zeros(len(labels), dtype=bool)
+    if labels.inferred_type == "string":
+        return np.asarray((labels.str.len() == 0) | labels.str.isspace(), dtype=bool)
+    return np.fromiter(  # (mixed: the text among them)
+        (isinstance(v, str) and not v.strip() for v in labels), dtype=bool, count=len(labels)
+    )
+
+
+def without_blank_ids(df: pd.DataFrame, columns) -> pd.DataFrame:
+    """``df`` without the rows whose value in any of ``columns`` (the entity and event
+    columns; None left out) is blank text, as the sequences read them (missing): for the
+    readers of the log itself beside them (the group stage, ``context=``), after dropna's
+    rows. ``df`` itself where no such row is (the check reads each column's distinct
+    values, and only text columns)."""
+    keep = None
+    for column in (c for c in columns if c is not None):
+        values = df[column]
+        if values.dtype.kind != "O" and not isinstance(values.dtype, pd.StringDtype):
+            continue
+        uniques = pd.Index(pd.unique(values.dropna()))
+        blank = uniques[_blank_labels(uniques)]
+        if len(blank):
+            rows = ~values.isin(blank).to_numpy()
+            keep = rows if keep is None else keep & rows
+    return df if keep is None else df[keep]
+
+
 def _blank_as_missing(codes, labels: pd.Index, code_map=None):
     """(codes, labels, code_map) with the labels that are text of nothing but spaces (""
     or "  ": an export's empty cell read as text, not an id or an event type) out of the
@@ -175,14 +205,7 @@ def _blank_as_missing(codes, labels: pd.Index, code_map=None):
     entity of 6,140 rows from thousands of accounts, ranked first, where the same cells
     read as NaN were refused with the fix). As they are where no label is blank (the
     check reads the labels, not the rows); where one is, the code map folded in."""
-    if labels.dtype.kind != "O" and not isinstance(labels.dtype, pd.StringDtype):
-        return codes, labels, code_map
-    if labels.inferred_type == "string":
-        blank = np.asarray((labels.str.len() == 0) | labels.str.isspace(), dtype=bool)
-    else:  # (mixed: the text among them)
-        blank = np.fromiter(
-            (isinstance(v, str) and not v.strip() for v in labels), dtype=bool, count=len(labels)
-        )
+    blank = _blank_labels(labels)
     if not blank.any():
         return codes, labels, code_map
     codes = np.asarray(_apply_code_map(codes, code_map))
