@@ -30,19 +30,14 @@ def _auction_log(seed=0, n=300):
     return pd.DataFrame(rows, columns=["user", "event", "ts"])
 
 
+def _fit(log, **kw):
+    kw = dict(groups=False, crowds=False, return_pipeline=True, **kw)
+    return detect_anomalies(log, entity="user", event="event", time="ts", **kw)
+
+
 @pytest.fixture(scope="module")
 def fitted():
-    log = _auction_log()
-    return detect_anomalies(
-        log,
-        entity="user",
-        event="event",
-        time="ts",
-        funnel=AUCTION,
-        groups=False,
-        crowds=False,
-        return_pipeline=True,
-    )
+    return _fit(_auction_log(), funnel=AUCTION)
 
 
 def test_ratios_named_by_the_events_the_funnel_reads(fitted):
@@ -58,15 +53,7 @@ def test_a_shops_own_names_keep_the_words():
     log = _auction_log().replace(
         {"event": {"view_listing": "view", "auction_won": "cart", "pay_ok": "purchase"}}
     )
-    _, pipe = detect_anomalies(
-        log,
-        entity="user",
-        event="event",
-        time="ts",
-        groups=False,
-        crowds=False,
-        return_pipeline=True,
-    )
+    _, pipe = _fit(log)
     names = dict(zip(pipe.feature_names_, reason_names(pipe, pipe.feature_names_)))
     assert names["buy_per_cart"] == "purchases per cart"
     assert names["cart_per_view"] == "carts per view"
