@@ -1263,10 +1263,7 @@ def _warn_if_scoring_what_was_fitted(seqs: Sequences, normal_seqs: Sequences) ->
         _warn_scored_as_fitted(n_same, len(seqs), rows=rows)
     mine, theirs = _entities(seqs.ids), _entities(normal_seqs.ids)
     # (not said already; ids by position, windows numbered 0, 1, ..., meet in any two logs)
-    if (n_same is None or 5 * n_same < len(seqs)) and not (
-        by_position(mine.min(), mine.max(), len(mine), mine.dtype.kind)
-        and by_position(theirs.min(), theirs.max(), len(theirs), theirs.dtype.kind)
-    ):
+    if (n_same is None or 5 * n_same < len(seqs)) and not (_positions(mine) and _positions(theirs)):
         warn_normal_holds_them(*entities_in_normal(seqs.ids, normal_seqs.ids))
 
 
@@ -1280,6 +1277,13 @@ def entities_in_normal(ids, normal_ids) -> tuple[int, int]:
     of sessions by their entity. oddseq.dask counts per partition with it."""
     mine = _entities(ids)
     return len(mine), int(mine.isin(_entities(normal_ids)).sum())
+
+
+def _positions(ids: pd.Index) -> bool:
+    """:func:`by_position` of distinct ids (min and max read of whole numbers only: ids of
+    mixed types do not compare)."""
+    kind = ids.dtype.kind
+    return kind in "iu" and by_position(ids.min(), ids.max(), len(ids), kind) if len(ids) else False
 
 
 def by_position(low, high, n: int, kind: str) -> bool:
