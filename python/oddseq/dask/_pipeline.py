@@ -1265,20 +1265,22 @@ def _warn_if_scoring_what_was_fitted(data_states, normal_ends, rows="entities") 
     data_ends = [_delayed(_ends_of)(s) for s in data_states]
     facts = _compute([_delayed(_ends_facts)(e) for e in [*normal_ends, *data_ends]])
     normal_facts, data_facts = facts[: len(normal_ends)], facts[len(normal_ends) :]
-    if not all(f[3] for f in facts if f is not None):
-        return  # ids that repeat: one machine does not judge them either
+    # ids that repeat: the same events are not judged (one machine does not either)
+    unique = all(f[3] for f in facts if f is not None)
     pairs = [
         (p, [normal_ends[q] for q, g in enumerate(normal_facts) if g and _overlap(f, g)])
         for p, f in enumerate(data_facts)
         if f is not None
     ]
-    tasks = [_delayed(_count_scored_as_fitted)(data_ends[p], *near) for p, near in pairs]
-    tasks += [_delayed(_count_in_normal)(data_ends[p], *near) for p, near in pairs]
+    tasks = [_delayed(_count_in_normal)(data_ends[p], *near) for p, near in pairs]
+    if unique:
+        tasks += [_delayed(_count_scored_as_fitted)(data_ends[p], *near) for p, near in pairs]
     found = _compute(tasks)
-    counts, shared = found[: len(pairs)], found[len(pairs) :]
+    shared, counts = found[: len(pairs)], found[len(pairs) :]
     n_scored = sum(f[2] for f in data_facts if f is not None)
     n_same = sum(counts)
-    _warn_scored_as_fitted(n_same, n_scored, rows=rows)
+    if unique:
+        _warn_scored_as_fitted(n_same, n_scored, rows=rows)
     positions = _log_by_position(data_facts) and _log_by_position(normal_facts)
     if 5 * n_same < n_scored and not positions:  # (one machine's order and words)
         warn_normal_holds_them(sum(n for n, _ in shared), sum(k for _, k in shared))
