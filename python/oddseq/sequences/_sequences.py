@@ -827,8 +827,8 @@ def missing_values(counts: dict) -> str:
     """The refusal of a log with missing values without ``dropna`` (``counts``: column ->
     rows missing it): one machine's and oddseq.dask's words."""
     return (
-        f"missing values: {_described(counts)}. Clean them, or pass dropna=True (--dropna "
-        "from the shell) to drop those rows."
+        f"missing values: {_described(counts)} (empty, NaN or text of only spaces). Clean "
+        "them, or pass dropna=True (--dropna from the shell) to drop those rows."
     )
 
 
