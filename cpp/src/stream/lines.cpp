@@ -582,9 +582,12 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, Field& ent
     return false;
   }
   auto empty = [&](int r) { return fields[r].begin == fields[r].end; };
+  // An id or event type of blank text is missing, as the sequences read it: the
+  // caller's line (which says so).
+  auto blank = [&](int r) { return unicode_blank(fields[r].begin, fields[r].end); };
   auto size = [&](int r) { return static_cast<std::size_t>(fields[r].end - fields[r].begin); };
   // Entity: its text's key (a whole number written as a float, as its plain text).
-  if (empty(0)) return false;
+  if (blank(0)) return false;
   fields[0].end = whole_float_end(fields[0].begin, fields[0].end);
   event.key = core::pandas_hash_text(fields[0].begin, size(0));
   entity = fields[0];
@@ -592,7 +595,7 @@ bool LineFeed::read(const char* begin, const char* end, Event& event, Field& ent
   // (or the caller's, which keeps its label).
   event.code = 0;
   if (has_[1]) {
-    if (empty(1) || events_.other_labels) return false;
+    if (blank(1) || events_.other_labels) return false;
     event.code = codes_.of_text(std::string_view(fields[1].begin, size(1)));
     if (event.code < 0 && codes_.any_int()) {
       std::int64_t number = 0;

@@ -734,7 +734,12 @@ class _Reader:
             fields = self._fields(number, text)
             if fields is None:
                 continue
-            empty = [self.columns[j] for j in n_required if fields[j] is None]
+            # (blank text is missing, as the sequences read an id or type of it)
+            empty = [
+                self.columns[j]
+                for j in n_required
+                if fields[j] is None or (type(fields[j]) is str and fields[j].isspace())
+            ]
             if empty:
                 self.bad(number, f"no {', '.join(empty)}")
                 continue

@@ -29,6 +29,7 @@ from ..encode._change import CHANGE_FEATURES, _window_ns, change_facts_text
 from ..exceptions import DataWarning
 from ..sequences._sequences import (
     _arrow_decimal,
+    _blank_labels,
     _value_numbers,
     not_a_frame,
     unreadable_numbers,
@@ -215,6 +216,26 @@ def _missing(column: pd.Series):
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
         return None
     return column.isna().to_numpy()
+
+
+def _missing_id(column: pd.Series):
+    """:func:`_missing` for an entity or event column: also its blank text ("" or only
+    spaces), which the sequences read as missing (``_blank_labels``, read on the
+    column's distinct values)."""
+    missing = _missing(column)
+    text = column.dtype.kind == "O" or isinstance(column.dtype, pd.StringDtype)
+    if missing is None or not text:
+        return missing
+    codes, uniques = pd.factorize(column)
+    blank = _blank_labels(pd.Index(uniques, dtype=object))
+    if blank.any():
+        missing = missing | (blank[codes] & (codes >= 0))
+    return missing
+
+
+def _blank_text(value) -> bool:
+    """Whether one id or event type is text of nothing but spaces (missing)."""
+    return type(value) is str and (not value or value.isspace())
 
 
 def _hash_keys(values) -> np.ndarray:
@@ -861,7 +882,7 @@ class StreamScorer:
         unseen = {}
         for role in (self.entity, self.event):
             if role is not None:
-                missing = _missing(events[role])
+                missing = _missing_id(events[role])
                 if missing is not None:
                     bad |= missing
         times = None
@@ -1249,6 +1270,8 @@ class StreamScorer:
         >>> live.update_one(7, "buy", 1511539286).length
         2
         """
+        if _blank_text(entity) or _blank_text(event):
+            return self._invalid()  # (blank text is missing, as the sequences read it)
         if type(entity) is not self._id_class:
             self._check_id_type(_id_type(entity), entity, one=True)
         if self._refit is not None and self._refit.done():
