@@ -529,6 +529,8 @@ def _score(args) -> int:
                 raise _NoEvents(_empty_table(log, index, groups=False))
             log = as_fitted_labels(pipe, log, args.item, args.category)
             log = fold_spellings_option(log, args, fitted_event_types(pipe))
+            if args.fold_spellings and args.drop_duplicates:  # (read_log left it: folded first)
+                log = _drop_duplicates(log, args.file, args)
             if args.category is not None:
                 _add_categories(pipe, log, args.item, args.category)
             with spelt_as(fitted_event_types(pipe)):  # its spellings' map: the model's
@@ -1204,14 +1206,20 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
             f"column(s) {missing} not in {path_text} (given as {_given_as(args, missing)}); it "
             f"has {shown_fields(frame.columns)}{advice}"
         )
-    if getattr(args, "drop_duplicates", False):
-        frame = _drop_duplicates(frame, path_text, args)
     if getattr(args, "read_amounts", False):
         frame = _read_amounts(frame, path_text, args)
     if getattr(args, "drop_unreadable_times", False):
         frame = _drop_unreadable_times(frame, path_text, args)
-    if getattr(args, "command", None) != "score":  # (score folds to its model's spellings)
+    score_folds = getattr(args, "command", None) == "score" and getattr(
+        args, "fold_spellings", False
+    )
+    if not score_folds:  # (score folds to its model's spellings, then drops: drop_after_fold)
         frame = fold_spellings_option(frame, args)
+        # Once folded: rows that differ only in an event's spelling repeat each other
+        # (TR s49 M3: dropped before the fold they were left, and the duplicate warning
+        # advised --drop-duplicates, which had been passed).
+        if getattr(args, "drop_duplicates", False):
+            frame = _drop_duplicates(frame, path_text, args)
     if not len(frame) and not allow_empty:
         raise ValueError(f"{path_text} has no rows; an event log needs at least one event")
     if source.suffix.lower() not in (".parquet", ".pq"):
