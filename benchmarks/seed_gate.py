@@ -185,6 +185,8 @@ def _cut_record(pipe) -> dict:
         "tail": info.get("tail_threshold"),
         "refit": None if refit is None else int(refit.get("set_aside", 0)),
         "first_n_flagged": None if refit is None else refit.get("first_n_flagged"),
+        # the bag's draws' 10th and 90th percentile counts (how settled the cut's count is)
+        "bag_spread": (info.get("bagged") or {}).get("spread_flagged"),
     }
 
 
