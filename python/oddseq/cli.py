@@ -778,7 +778,8 @@ def add_reading_options(parser, *, file=True) -> None:
         "--drop-duplicates",
         action="store_true",
         help="drop rows that repeat an earlier row in every column (anywhere in the file, "
-        "columns not read included) before anything else (saying how many on stderr): a "
+        "columns not read included) once the file is read (after --read-amounts, "
+        "--drop-unreadable-times and --fold-spellings; saying how many on stderr): a "
         "log exported twice, or a pipeline's retries. oddseq stream's --drop-duplicates "
         "drops less (an event equal to its entity's previous one): a stream cannot see "
         "again a row it already scored",

@@ -168,9 +168,15 @@ def _apply_code_map(codes, code_map):
     return codes if code_map is None else code_map[codes]
 
 
+def _text_dtype(dtype) -> bool:
+    """Whether a column of this dtype can hold text: object, pandas' str, Arrow strings
+    (``pd.ArrowDtype(pa.string())``, kind "U": RV s49 M1)."""
+    return dtype.kind in "OU" or isinstance(dtype, pd.StringDtype)
+
+
 def _blank_labels(labels: pd.Index) -> np.ndarray:
     """Per label, whether it is text of nothing but spaces ("" or "  ")."""
-    if labels.dtype.kind != "O" and not isinstance(labels.dtype, pd.StringDtype):
+    if not _text_dtype(labels.dtype):
         return np.zeros(len(labels), dtype=bool)
     if labels.inferred_type == "string":
         return np.asarray((labels.str.len() == 0) | labels.str.isspace(), dtype=bool)
@@ -188,7 +194,7 @@ def without_blank_ids(df: pd.DataFrame, columns) -> pd.DataFrame:
     keep = None
     for column in (c for c in columns if c is not None):
         values = df[column]
-        if values.dtype.kind != "O" and not isinstance(values.dtype, pd.StringDtype):
+        if not _text_dtype(values.dtype):
             continue
         uniques = pd.Index(pd.unique(values.dropna()))
         blank = uniques[_blank_labels(uniques)]

@@ -12,6 +12,7 @@ import pytest
 
 from oddseq import AnomalyPipeline
 from oddseq.datasets import make_ecommerce
+from oddseq.exceptions import DataWarning
 from oddseq.sequences import Sequences
 from oddseq.stream import StreamScorer
 
@@ -81,3 +82,33 @@ def test_the_shell_stream_skips_blank_ids_as_it_skips_empty_ones(fitted, tmp_pat
     assert "no user_id" in done.stderr and "100 events applied" in done.stderr, done.stderr
     assert "200 malformed lines" in done.stderr, done.stderr
     assert '"entity": "  "' not in done.stdout and '"entity": "\\u3000"' not in done.stdout
+
+
+def test_arrow_text_and_numpy_text_are_read_alike(fitted):
+    pa = pytest.importorskip("pyarrow")
+    import numpy as np
+
+    log = fitted[0].sort_values("timestamp", kind="stable").head(200).reset_index(drop=True)
+    blank = log.copy()
+    blank.loc[::4, "user_id"] = "  "
+    arrow = blank.astype({"user_id": pd.ArrowDtype(pa.string())})
+    live = StreamScorer(fitted[1], **ROLES)
+    live.update(arrow)
+    assert live.counters["n_invalid"] == 50 and live.counters["n_events"] == 150
+    # the batch reads them as missing too (dropna=True drops them)
+    with pytest.warns(DataWarning, match="dropped 50 of 200 rows with missing values"):
+        seqs = Sequences.from_events(arrow, **ROLES, dropna=True)
+    assert "  " not in set(seqs.ids) and len(seqs.ids) == blank["user_id"].nunique() - 1
+    # numpy's str, one at a time
+    one = StreamScorer(fitted[1], **ROLES)
+    assert math.isnan(one.update_one(np.str_("  "), "pv", 1_511_539_256).score)
+    assert one.counters["n_invalid"] == 1
+
+
+def test_a_scorer_without_events_still_refuses_an_event():
+    log = make_ecommerce(n_users=100, random_state=8).events
+    roles = dict(entity="user_id", event=None, time="timestamp")
+    pipe = AnomalyPipeline(random_state=0).fit(Sequences.from_events(log, **roles))
+    live = StreamScorer(pipe, **roles)
+    with pytest.raises(ValueError, match="leave event out"):
+        live.update_one(1, "  ", 1_511_539_256)
