@@ -1898,22 +1898,25 @@ def _unsettled(spread, n: int) -> bool:
     return high >= UNSETTLED_RATIO * max(low, 1.0) and high - low >= max(20.0, UNSETTLED_SHARE * n)
 
 
-def _warn_unsettled_cut(n: int, spread, flagged: int) -> None:
+def _warn_unsettled_cut(n: int, spread, flagged: int, seeded: bool = True) -> None:
     """The automatic cut's count, where bootstrap draws of the same scores flag from a
     few to several times as many (:func:`_unsettled`), said with how to hold it: the
     count moves with random_state or a small change to the log (TR s48 H3: 79-205 of
-    6,298 accounts by random_state alone, the scores' order held, Spearman >= 0.976)."""
+    6,298 accounts by random_state alone, the scores' order held, Spearman >= 0.976).
+    ``seeded``: whether the method's scores depend on ``random_state`` (K-means, the
+    default's; IsolationForest; the neural models), else the words leave it out."""
     low, high = (int(round(v)) for v in spread)
     share = max(flagged, 1) / n
     warnings.warn(
         f"the automatic cut's count is unsettled on these scores: its rule flags {low:,}-{high:,} "
         f"of {n:,} entities on bootstrap draws of them (10th-90th percentile; it flags "
-        f"{flagged:,}, threshold_info_['bagged']), so another random_state or a small change "
-        "to the log can move the flags within that range; the order of the scores holds "
-        "better than the cut. Read the table from the top, or hold the count: pass "
-        f"contamination= the share to flag, e.g. {share:.2g} (oddseq detect or oddseq fit "
-        f"--contamination {share:.2g}), or fit on known-good entities with normal= "
-        "(oddseq detect --normal FILE).",
+        f"{flagged:,}, threshold_info_['bagged']), so "
+        + ("another random_state or " if seeded else "")
+        + "a small change to the log can move the flags within that range; the order of the "
+        "scores holds better than the cut. Read the table from the top, or hold the count: "
+        f"pass contamination= the share to flag, e.g. {share:.2g} (oddseq detect or oddseq "
+        f"fit --contamination {share:.2g}), or fit on known-good entities with normal= "
+        "(oddseq detect --normal FILE, or oddseq fit FILE --normal).",
         DataWarning,
         stacklevel=user_stacklevel(),
     )
@@ -3356,7 +3359,8 @@ class AnomalyPipeline(SaveMixin):
                 len(train_scores), rate, refit, flagged, int((train_scores > plain).sum())
             )
         if bagged is not None and _unsettled(bagged["spread_flagged"], len(train_scores)):
-            _warn_unsettled_cut(len(train_scores), bagged["spread_flagged"], flagged)
+            seeded = self.method in ("auto", "kmeans", "iforest") or self.method in NEURAL_METHODS
+            _warn_unsettled_cut(len(train_scores), bagged["spread_flagged"], flagged, seeded)
         if few and self.normal_:
             _warn_too_few_normal(scored.size, rate)  # (the finite ones counted: RV s35 L2)
         elif few and train_scores.min() < train_scores.max():  # (equal: said already)

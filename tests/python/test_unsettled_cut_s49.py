@@ -31,8 +31,14 @@ def test_the_words():
     assert "threshold_info_['bagged']" in said and "random_state" in said
     assert "contamination= the share to flag, e.g. 0.033" in said
     assert "--contamination 0.033" in said
-    assert "normal=" in said and "--normal FILE" in said
+    assert "normal=" in said and "--normal FILE" in said and "oddseq fit FILE --normal" in said
     assert caught[0].category is DataWarning
+    # a method whose scores do not depend on random_state: not named
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _pipeline._warn_unsettled_cut(6_298, (45.0, 292.2), 205, seeded=False)
+    (said,) = _unsettled(caught)
+    assert "random_state" not in said and "so a small change to the log can move" in said
 
 
 @pytest.mark.parametrize(
@@ -82,6 +88,10 @@ def test_a_fit_whose_draws_disagree_says_so(seqs, monkeypatch):
     assert f"it flags {flagged:,}," in said[0]
     # a fixed share or normal-only fitting has no such cut: silent
     assert not _fit(seqs, contamination=0.05)[1]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.AnomalyPipeline(random_state=0).fit(seqs, normal=True)
+    assert not _unsettled(caught)
 
 
 def test_the_shell_says_it_once(tmp_path, monkeypatch, capsys):
