@@ -1883,7 +1883,7 @@ def _warn_collapsed_cut(
 # The automatic cut's count is unsettled where the bag's draws of the scores flag from a
 # few to several times as many: their 90th percentile count at least UNSETTLED_RATIO times
 # their 10th, and the two apart by at least UNSETTLED_SHARE of the entities (and 20). On
-# the seed gate's 35 cells at random_state 0-4 (benchmarks/RESULTS.md, "Forty-ninth
+# the seed gate's 23 cells (35 calls) at random_state 0-4 (benchmarks/RESULTS.md, "Forty-ninth
 # session") it said so in 21 of 175 fits: the cells whose count moved most with the seed
 # (the game log 393 plain 73-119, the held-out accounts 849 46-77, marketplace 852 57-76)
 # and most of the nothing-planted logs' fits; TR s48's betting log (79-205 by

@@ -1214,7 +1214,7 @@ def read_log(path_text, args, columns, progress=False, allow_empty=False):
     score_folds = getattr(args, "command", None) == "score" and getattr(
         args, "fold_spellings", False
     )
-    if not score_folds:  # (score folds to its model's spellings, then drops: drop_after_fold)
+    if not score_folds:  # (score folds to its model's spellings, then drops: in _score)
         frame = fold_spellings_option(frame, args)
         # Once folded: rows that differ only in an event's spelling repeat each other
         # (TR s49 M3: dropped before the fold they were left, and the duplicate warning
