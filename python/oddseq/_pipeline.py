@@ -432,7 +432,7 @@ def detect_anomalies(
         say nothing of a later surge, such as a launch, and a normal-only model flags
         what lies beyond them; True counts them, those of ``df`` among ``df``'s
         entities).
-    groups : {"auto", True, False}, default="auto"
+    groups : {"auto", True, False} or GroupDetector, default="auto"
         Look for entities that act together (:class:`oddseq.graph.GroupDetector`: dense
         blocks of entities on shared objects, in lockstep when there are times): "auto"
         does when ``item`` or ``group_by`` is given and the log has at most 20 million
@@ -440,7 +440,15 @@ def detect_anomalies(
         about 20 s and 2 GB to the call); True always does. Members of a significant group are
         flagged, their score lifted above the cut (see
         :meth:`AnomalyPipeline.join_groups`), their reason names the group, and the table
-        gains ``group`` (its row in the groups table, -1 for none).
+        gains ``group`` (its row in the groups table, -1 for none). A ``GroupDetector``
+        runs the stage (as True) with its settings: ``GroupDetector(patience=10)`` searches
+        on past ten blocks in a row that are no group where the default stops after three
+        (a flash sale's or a match's crowd, peeled into blocks, can end the search before a
+        small ring behind it: ``pipeline.groups_.search_ends_`` says where it stopped,
+        ``candidates_`` what it met; the blocks further down can hold crowds the null
+        takes for groups too, docs/groups.md); its ``method`` where set, else the one
+        call's. The normal log's groups
+        (``normal=``) are searched with the same settings.
     group_by : str or list of str, optional
         The columns entities share to form groups (device, IP, card, address); default
         ``item``. Columns other than ``item`` are read as shared attributes too, whether
@@ -601,8 +609,6 @@ def detect_anomalies(
         df = df.dropna(subset=[c for c in (entity, event, time) if c is not None])
         df = without_blank_ids(df, (entity, event))
     if objects is not None:
-        from .graph import GroupDetector
-
         with step(f"looking for groups on {', '.join(map(str, objects))}", enabled=progress):
             # Accounts that share a device, an address, a card or an IP share it whether
             # or not they act in the same hour (a promo-abuse ring's fresh accounts each
@@ -610,7 +616,7 @@ def detect_anomalies(
             # read both ways (each entity keeps its highest-scoring group); the items as
             # content met in lockstep.
             shared = group_by is not None and list(objects) != [item]
-            finder = GroupDetector(method="both" if shared else "auto")
+            finder = group_finder(groups, "both" if shared else "auto")
             if objects == [item] and session_gap is None:
                 finder.fit(seqs)  # the sequences' items and parsed times
             else:
@@ -635,6 +641,7 @@ def detect_anomalies(
                     time,
                     dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
                     "both" if shared else "auto",
+                    groups,
                 )
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee))
             warn_large_groups(finder)
@@ -735,15 +742,15 @@ _SAME_OBJECTS = 1 / 3
 _SAME_SIZE = 3
 
 
-def normal_referee(normal, objects, entity, time, reading, method):
-    """The GroupDetector of the ``normal`` log (the one call's search on its objects):
-    what :func:`groups_the_normal_log_holds` compares the scored log's groups with."""
-    from .graph import GroupDetector
+def normal_referee(normal, objects, entity, time, reading, method, groups="auto"):
+    """The GroupDetector of the ``normal`` log (the one call's search on its objects,
+    with the settings of ``groups=GroupDetector(...)`` where given): what
+    :func:`groups_the_normal_log_holds` compares the scored log's groups with."""
     from .graph._graph import times_read
 
     with times_read(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (said of the normal log by its own sequences)
-        return GroupDetector(method=method).fit(
+        return group_finder(groups, method).fit(
             _timed_for_groups(normal, time, **reading),
             entity=entity,
             object=objects if len(objects) > 1 else objects[0],
@@ -756,7 +763,7 @@ def _referee_fits(normal, groups) -> bool:
     """Whether the normal log's groups are searched (groups="auto": up to
     ``_GROUPS_AUTO_MAX_EVENTS`` events, as the log scored; above, a warning and the
     scored log's groups kept)."""
-    if groups is True or len(normal) <= _GROUPS_AUTO_MAX_EVENTS:
+    if groups is True or _is_group_finder(groups) or len(normal) <= _GROUPS_AUTO_MAX_EVENTS:
         return True
     warnings.warn(
         f"the normal log has {len(normal):,} events, over the {_GROUPS_AUTO_MAX_EVENTS:,} "
@@ -1658,11 +1665,39 @@ def _with_groups(table: pd.DataFrame, gid, lifted, said, p_normal) -> pd.DataFra
     return table
 
 
+def _is_group_finder(groups) -> bool:
+    """Whether ``groups=`` is a GroupDetector (the stage on, with its settings)."""
+    from .graph import GroupDetector
+
+    return isinstance(groups, GroupDetector)
+
+
+def group_finder(groups, method: str):
+    """The group stage's GroupDetector, unfitted: with ``groups=GroupDetector(...)`` a
+    clone of it (its patience, window, threshold, ...), its ``method`` where it set one
+    and else the one call's ``method``; else the default detector of that method."""
+    from sklearn.base import clone
+
+    from .graph import GroupDetector
+
+    if not _is_group_finder(groups):
+        return GroupDetector(method=method)
+    finder = clone(groups)
+    if finder.method == "auto":
+        finder.set_params(method=method)
+    return finder
+
+
 def _group_objects(df, groups, group_by, item):
     """The columns groups are looked for on, or None for no group stage."""
+    if _is_group_finder(groups):
+        groups = True  # (its settings are read where the stage runs: group_finder)
     # By identity: 0 and 1 equal False and True, and 0 would then run the stage.
     if not (groups is True or groups is False or (isinstance(groups, str) and groups == "auto")):
-        raise ValueError(f"groups must be 'auto', True or False, got {groups!r}")
+        raise ValueError(
+            "groups must be 'auto', True, False or a GroupDetector (the stage with its "
+            f"settings, e.g. GroupDetector(patience=10)), got {groups!r}"
+        )
     if group_by is not None:
         columns = [group_by] if isinstance(group_by, str) else list(group_by)
         if not columns or not all(isinstance(c, str) for c in columns):

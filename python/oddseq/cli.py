@@ -287,8 +287,34 @@ def _add_detect(commands) -> None:
         const=True,
         help="look for groups even above 20 million events (default: up to that size)",
     )
+    detect.add_argument(
+        "--group-patience",
+        type=int,
+        metavar="N",
+        help="the group search goes on past N blocks in a row that are no group (default 3: "
+        "a flash sale's or a match's crowd, cut into blocks, can end it before a small ring "
+        "behind it); looks for groups as --groups does",
+    )
     _table_output_options(detect)
     _progress_option(detect)
+
+
+def group_search_option(args):
+    """``groups=`` of the one call from --groups / --no-groups / --group-patience: a
+    GroupDetector with that patience where --group-patience is given."""
+    patience = getattr(args, "group_patience", None)
+    if patience is None:
+        return args.groups
+    if args.groups is False:
+        raise ValueError(
+            "--group-patience sets how far the group search goes, --no-groups says not to "
+            "look: pass one of the two"
+        )
+    if patience < 1:
+        raise ValueError(f"--group-patience must be at least 1, got {patience}")
+    from .graph import GroupDetector
+
+    return GroupDetector(patience=patience)
 
 
 def _add_score(commands) -> None:
@@ -2237,6 +2263,7 @@ def _detect(args) -> int:
                 "--group-by names columns to look for groups on, --no-groups says not to "
                 "look: pass one of the two"
             )
+        groups_option = group_search_option(args)
         fmt = _check_output(args.output, args.force)
         duration_option(args.session_gap, "--session-gap")  # before the reading
         funnel = funnel_option(args.funnel)
@@ -2246,7 +2273,7 @@ def _detect(args) -> int:
             if not len(log):
                 group_by = args.group_by.split(",") if args.group_by else None
                 # The group stage's column where the same options run it on a real day.
-                groups = _group_objects(log, args.groups, group_by, args.item) is not None
+                groups = _group_objects(log, groups_option, group_by, args.item) is not None
                 index = [args.entity] + (["session"] if args.session_gap else [])
                 raise _NoEvents(_empty_table(log, index, groups))
             if normal is not None:
@@ -2267,7 +2294,7 @@ def _detect(args) -> int:
                 min_events=args.min_events,
                 recent_change=args.recent_change,
                 crowds=args.crowds,
-                groups=args.groups,
+                groups=groups_option,
                 group_by=args.group_by.split(",") if args.group_by else None,
                 funnel=funnel,
                 context=args.context.split(",") if args.context else None,

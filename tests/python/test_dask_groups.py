@@ -169,7 +169,7 @@ def test_the_saved_model_records_the_groups(rings, rings_single, rings_dask, tmp
 @pytest.mark.parametrize("bad", ["yes", "true", None, 1, 0])
 def test_bad_groups_values_are_refused_naming_the_choices(rings, bad):
     ddf = dd.from_pandas(rings.head(100), npartitions=1)
-    with pytest.raises(ValueError, match=r"groups must be 'auto', True or False"):
+    with pytest.raises(ValueError, match=r"groups must be 'auto', True, False or a GroupDetector"):
         detect_anomalies(ddf, **COLUMNS, groups=bad)
 
 
@@ -224,3 +224,22 @@ def test_explain_tells_a_later_day_from_the_fitted_log_as_on_one_machine(
         fitted = pipeline.explain(oddseq.Sequences.from_events(rings, **COLUMNS), seen)
     assert (said == "").all()
     assert (fitted["group_reason"] != "").all()
+
+
+def test_a_group_detector_with_its_settings_as_one_machine(client, rings):
+    # groups=GroupDetector(...) (session 50): the stage with its settings, the same
+    # table and groups as the single machine's call with the same detector
+    from oddseq.graph import GroupDetector
+
+    given = GroupDetector(patience=1, threshold=2.5)
+    table, pipeline = detect_anomalies(
+        dd.from_pandas(rings, npartitions=4), **COLUMNS, groups=given, return_pipeline=True
+    )
+    single, single_pipe = oddseq.detect_anomalies(
+        rings, crowds=False, **COLUMNS, groups=given, return_pipeline=True
+    )
+    assert not hasattr(given, "groups_")
+    assert (pipeline.groups_.patience, pipeline.groups_.threshold) == (1, 2.5)
+    assert pipeline.groups_.search_ends_ == single_pipe.groups_.search_ends_
+    assert_same_groups(pipeline.groups_, single_pipe.groups_)
+    assert_same_table(table, single)

@@ -1176,14 +1176,16 @@ def test_group_by_columns_are_checked(shop):
         oddseq.detect_anomalies(
             log, entity="user_id", event="behavior", time="timestamp", group_by="device"
         )
-    with pytest.raises(ValueError, match="groups must be 'auto', True or False"):
+    with pytest.raises(ValueError, match="groups must be 'auto', True, False or a GroupDetector"):
         oddseq.detect_anomalies(
             log, entity="user_id", event="behavior", time="timestamp", groups="yes"
         )
     # 0 and 1 equal False and True but are neither: 0 ran the group stage (H7 s15), and
     # oddseq.dask refuses both.
     for number in (0, 1):
-        with pytest.raises(ValueError, match="groups must be 'auto', True or False"):
+        with pytest.raises(
+            ValueError, match="groups must be 'auto', True, False or a GroupDetector"
+        ):
             oddseq.detect_anomalies(
                 log, entity="user_id", event="behavior", time="timestamp", groups=number
             )

@@ -32,6 +32,7 @@ from .._pipeline import (
     _ends,
     _group_objects,
     _Input,
+    _is_group_finder,
     _n_scored_as_fitted,
     _normal_only_scale,
     _referee_fits,
@@ -47,6 +48,7 @@ from .._pipeline import (
     empty_table,
     entities_in_normal,
     group_acts,
+    group_finder,
     group_member_rows,
     groups_the_normal_log_holds,
     item_category_map,
@@ -3342,11 +3344,21 @@ def _client_memory() -> int:
 
 
 def _check_groups(groups, item) -> None:
-    if not (groups is True or groups is False or (isinstance(groups, str) and groups == "auto")):
-        raise ValueError(f"groups must be 'auto', True or False, got {groups!r}")
-    if groups is True and item is None:
+    finder = _is_group_finder(groups)
+    if not (
+        finder
+        or groups is True
+        or groups is False
+        or (isinstance(groups, str) and groups == "auto")
+    ):
         raise ValueError(
-            "groups=True needs item=... (the items entities share: oddseq.dask looks for "
+            "groups must be 'auto', True, False or a GroupDetector (the stage with its "
+            f"settings, e.g. GroupDetector(patience=10)), got {groups!r}"
+        )
+    if (groups is True or finder) and item is None:
+        raise ValueError(
+            f"groups={'a GroupDetector' if finder else 'True'} needs item=... (the items "
+            "entities share: oddseq.dask looks for "
             "groups on items; on devices, IPs or cards, oddseq.detect_anomalies(..., "
             "group_by=[...]) on one machine)"
         )
@@ -3475,7 +3487,7 @@ def _normal_referee(normal, entity, event, time, item, reading, dropna, groups, 
         frame = normal[columns].compute()
         if dropna:  # (as one machine drops them)
             frame = frame.dropna(subset=[c for c in (entity, event, time) if c is not None])
-        return normal_referee(frame, [item], entity, time, reading, "auto")
+        return normal_referee(frame, [item], entity, time, reading, "auto", groups)
 
 
 class _GroupStage:
@@ -3512,7 +3524,6 @@ class _GroupStage:
         ``groups_the_normal_log_holds``), called where groups are found."""
         if self.vocabulary is None:
             return None
-        from ..graph import GroupDetector
 
         with step(f"looking for groups on {self.item}", enabled=self.progress):
             parts = [p for p in _compute([_delayed(_group_part)(s) for s in states]) if p]
@@ -3535,7 +3546,7 @@ class _GroupStage:
                 item_labels=self.vocabulary,
                 tz=tz,
             )
-            finder = GroupDetector(method="auto").fit(seqs)
+            finder = group_finder(self.groups, "auto").fit(seqs)
             if referee is not None and len(finder.groups_):
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee()))
             warn_large_groups(finder, group_by=False)
@@ -3870,10 +3881,11 @@ def detect_anomalies(
     normal_entity_features : DataFrame, optional
         As :func:`oddseq.detect_anomalies`: the side table of the ``normal`` log, where
         ``entity_features`` is the scored log's.
-    groups : {"auto", True, False}, default="auto"
+    groups : {"auto", True, False} or GroupDetector, default="auto"
         As :func:`oddseq.detect_anomalies` (on the items: no ``group_by``): with ``item``,
         "auto" looks for entities that act together up to 20 million events (above, a
-        warning and the per-entity model alone), True always, False never; the table
+        warning and the per-entity model alone), True always, False never, a
+        ``GroupDetector`` always with its settings (``GroupDetector(patience=10)``); the table
         and the fitted ``groups_`` are the single machine's. The search is one
         machine's (the whole log's graph): each event comes to the client as its item's
         code and its time (12 bytes, with each entity's id and length), and the client

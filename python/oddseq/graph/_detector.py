@@ -534,7 +534,13 @@ class GroupDetector(BaseEstimator):
         denser than its objects' popularity explains but explained by its entities' own
         activity, a crowd of users active then, or a block of its objects' crowd, is
         no miss: the search goes on past it, and past a launch evening's blocks to the
-        rings behind them).
+        rings behind them). A crowd's blocks that its own members' activity does not
+        explain are misses: the search can stop on them before a ring; ``search_ends_``
+        says where it stopped. A larger patience reaches further down the blocks, and
+        lists what the null takes for groups there too (a betting log's first three
+        blocks no group, trial s48: 0 groups at 3, 6 at 10, every one of them tipster
+        followers or an in-play crowd). From the one call: ``detect_anomalies(...,
+        groups=GroupDetector(patience=10))``, ``oddseq detect --group-patience 10``.
     min_burst : float, default=2.0
         Temporal method: an (object, window) column counts only if that many distinct
         entities on the object within the window is this unlikely (-log10 of a Poisson
@@ -584,6 +590,12 @@ class GroupDetector(BaseEstimator):
     max_groups_ : int
         The most groups per method this fit kept: ``max_groups``, or the default's
         count for the log.
+    search_ends_ : dict
+        Per method searched (``"static"``, ``"temporal"``): where its search ended,
+        ``{"end": ..., "blocks": n}`` after n blocks: ``"patience"`` (``patience``
+        blocks in a row that were no group: blocks the peeling had not reached yet may
+        hold groups; a larger ``patience`` searches on), ``"spent"`` (no block left) or
+        ``"most blocks"`` (``5 * max_groups_ + 4 * patience``).
     decision_scores_ : ndarray
         Per entity: the largest ``significance * share`` over its groups (share: the
         part of the group's acts it took), and over the groups it is tied to by fewer
@@ -774,6 +786,7 @@ class GroupDetector(BaseEstimator):
             lockstep = self._lockstep_graph(by_object, n_rows, binning, threads)
         del by_object
         candidates = []
+        self.search_ends_ = {}
         if static_graph is not None:
             object_degree = np.diff(static_graph.col_offsets)
             weight = fraudar_weights(object_degree, float(self.c))
@@ -1087,6 +1100,8 @@ class GroupDetector(BaseEstimator):
         n_rows = int(searched.sum())
         n_cols = int((weight > 0).sum())
         self._n_searched_cols = n_cols
+        # Where this method's search ended, and after how many blocks (search_ends_).
+        self.search_ends_[method] = {"end": "spent", "blocks": 0}
         # The columns still searched (the array the loop below zeroes block by block),
         # for the activity test's count of the windows a block could take (_visit_stats).
         self._live_columns = (weight, units, places) if units is not None else None
@@ -1115,11 +1130,17 @@ class GroupDetector(BaseEstimator):
         # entity in any block that is no group does, so a stronger block may still
         # hold them (``group_rows``: each group's members, by the block and part found).
         group_rows = {}
-        for block_no in range(5 * self.max_groups_ + 4 * self.patience):
+        most_blocks = 5 * self.max_groups_ + 4 * self.patience
+        for block_no in range(most_blocks):
+            self.search_ends_[method] = {
+                "end": "most blocks" if block_no == most_blocks - 1 else "spent",
+                "blocks": block_no + 1,
+            }
             block = _core.peel_densest(
                 graph.offsets, graph.cols, col_offsets, row_of, weight, alive, threads
             )
             if block.rows.size == 0 or block.cols.size == 0 or block.density <= 0:
+                self.search_ends_[method] = {"end": "spent", "blocks": block_no}
                 break
             any_group = False
             explained = False
@@ -1338,6 +1359,7 @@ class GroupDetector(BaseEstimator):
             else:
                 misses += not explained
                 if misses >= self.patience:
+                    self.search_ends_[method]["end"] = "patience"
                     break
             if not alive.any() or not weight.any():
                 break

@@ -1,0 +1,193 @@
+"""The group search's patience from the one call, and where a search ended (TR s48 H2:
+whether the stage found anything was decided by a stop rule the one call did not
+expose and nothing said; TR s49 H2: a flash sale's blocks ended the search before a
+review ring)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oddseq
+from oddseq.datasets import make_ecommerce
+from oddseq.graph import GroupDetector
+
+ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+ENDS = {"patience", "spent", "most blocks"}
+
+
+@pytest.fixture(scope="module")
+def log():
+    events = make_ecommerce(n_users=600, random_state=3).events
+    # a device per user, shared by a household of three (for group_by)
+    events["device"] = (events["user_id"].astype(np.int64) // 3).astype(str)
+    return events
+
+
+def _fit(log, patience):
+    return GroupDetector(patience=patience).fit(
+        log, entity="user_id", object="item_id", time="timestamp"
+    )
+
+
+def test_search_ends_says_where_and_after_how_many_blocks(log):
+    short, long = _fit(log, 1), _fit(log, 40)
+    for finder in (short, long):
+        assert set(finder.search_ends_) == {"temporal"}
+        end = finder.search_ends_["temporal"]
+        assert end["end"] in ENDS
+        assert end["blocks"] >= 1
+    # patience 1 stops on the first block in a row that is no group (its candidates are
+    # the blocks met); a longer patience meets at least as many
+    assert short.search_ends_["temporal"]["end"] == "patience"
+    assert long.search_ends_["temporal"]["blocks"] >= short.search_ends_["temporal"]["blocks"]
+    assert len(long.candidates_) >= len(short.candidates_)
+    # the limit of blocks, where patience never ends it
+    most = 5 * long.max_groups_ + 4 * long.patience
+    assert long.search_ends_["temporal"]["blocks"] <= most
+
+
+def test_a_spent_search_says_spent():
+    # two entities on two items: one block, then nothing left
+    log = pd.DataFrame(
+        {
+            "user": [1, 1, 2, 2, 3, 3, 3],
+            "item": [10, 11, 10, 11, 10, 11, 12],
+            "ts": [0, 1, 2, 3, 4, 5, 6],
+        }
+    )
+    finder = GroupDetector(method="static", patience=50).fit(
+        log, entity="user", object="item", time="ts"
+    )
+    assert finder.search_ends_["static"]["end"] == "spent"
+
+
+def test_the_one_call_takes_a_group_detector_with_its_settings(log):
+    given = GroupDetector(patience=1, threshold=3.0, window="30min")
+    table, pipe = oddseq.detect_anomalies(log, **ROLES, groups=given, return_pipeline=True)
+    finder = pipe.groups_
+    assert finder is not given and not hasattr(given, "groups_")  # a clone is fitted
+    assert (finder.patience, finder.threshold, finder.window) == (1, 3.0, "30min")
+    assert finder.method == "auto"  # the one call's choice on the items
+    assert finder.search_ends_["temporal"]["end"] in ENDS
+    assert "group" in table
+    # the same search as GroupDetector alone with those settings
+    alone = GroupDetector(patience=1, threshold=3.0, window="30min").fit(
+        log, entity="user_id", object="item_id", time="timestamp"
+    )
+    assert len(finder.candidates_) == len(alone.candidates_)
+    assert finder.search_ends_ == alone.search_ends_
+
+
+def test_its_method_is_kept_where_set_else_the_one_calls(log):
+    _, pipe = oddseq.detect_anomalies(
+        log, **ROLES, group_by=["device"], groups=GroupDetector(patience=2), return_pipeline=True
+    )
+    assert pipe.groups_.method == "both"  # shared columns: both ways, as by default
+    assert set(pipe.groups_.search_ends_) == {"static", "temporal"}
+    _, pipe = oddseq.detect_anomalies(
+        log,
+        **ROLES,
+        group_by=["device"],
+        groups=GroupDetector(method="static", patience=2),
+        return_pipeline=True,
+    )
+    assert pipe.groups_.method == "static"
+    assert set(pipe.groups_.search_ends_) == {"static"}
+
+
+def test_the_normal_logs_groups_are_searched_the_same_way(log, monkeypatch):
+    from oddseq import _pipeline
+
+    seen = []
+    real = _pipeline.normal_referee
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        seen.append(out)
+        return out
+
+    monkeypatch.setattr(_pipeline, "normal_referee", spy)
+    users = log["user_id"].unique()
+    normal = log[log["user_id"].isin(users[: len(users) // 2])]
+    scored = log[~log["user_id"].isin(users[: len(users) // 2])]
+    # a ring of 8 buying the same 4 items within 20 minutes on 5 days, in the scored half
+    t0, items = int(log["timestamp"].min()), log["item_id"].unique()[:4]
+    rng = np.random.default_rng(0)
+    ring = pd.DataFrame(
+        [
+            (10**7 + u, item, "buy", t0 + day * 86_400 + rng.uniform(0, 1_200))
+            for day in range(5)
+            for u in range(8)
+            for item in items
+        ],
+        columns=["user_id", "item_id", "behavior", "timestamp"],
+    )
+    ring["timestamp"] = ring["timestamp"].astype(log["timestamp"].dtype)
+    ring["device"] = "ring"
+    scored = pd.concat([scored, ring], ignore_index=True)
+    _, pipe = oddseq.detect_anomalies(
+        scored,
+        **ROLES,
+        normal=normal,
+        groups=GroupDetector(patience=2, threshold=2.5),
+        return_pipeline=True,
+    )
+    assert len(pipe.groups_.groups_) or not seen  # (read only where the log has groups)
+    assert seen, "the scored half holds groups, so the normal half's are read"
+    assert (seen[0].patience, seen[0].threshold) == (2, 2.5)
+    referee = _pipeline.group_finder(GroupDetector(patience=4), "auto")
+    assert (referee.patience, referee.method) == (4, "auto")
+    assert _pipeline.group_finder("auto", "both").get_params()["patience"] == 3
+
+
+def test_a_group_detector_runs_the_stage_as_true_does(log):
+    with pytest.raises(ValueError, match="needs item=... or group_by"):
+        oddseq.detect_anomalies(
+            log, entity="user_id", event="behavior", time="timestamp", groups=True
+        )
+    # without item or group_by, as groups=True: nothing to look for groups on
+    with pytest.raises(ValueError, match="needs item=... or group_by"):
+        oddseq.detect_anomalies(
+            log,
+            entity="user_id",
+            event="behavior",
+            time="timestamp",
+            groups=GroupDetector(patience=5),
+        )
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, GroupDetector])
+def test_a_bad_groups_value_names_the_detector(log, bad):
+    with pytest.raises(ValueError, match="or a GroupDetector .*patience=10"):
+        oddseq.detect_anomalies(log, **ROLES, groups=bad)
+
+
+def test_the_shell_takes_group_patience(log, tmp_path, capsys):
+    from oddseq.cli import main
+
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    base = ["detect", str(path), "--entity", "user_id", "--event", "behavior"]
+    base += ["--time", "timestamp", "--item", "item_id"]
+    out = tmp_path / "t.csv"
+    assert main([*base, "--group-patience", "1", "-o", str(out)]) == 0
+    shell = pd.read_csv(out)
+    table = oddseq.detect_anomalies(log, **ROLES, groups=GroupDetector(patience=1))
+    assert shell["is_anomaly"].sum() == table["is_anomaly"].sum()
+    assert "group" in shell
+    capsys.readouterr()
+    assert main([*base, "--group-patience", "2", "--no-groups", "-o", str(out), "--force"]) == 2
+    assert "--group-patience sets how far" in capsys.readouterr().err
+    assert main([*base, "--group-patience", "0", "-o", str(out), "--force"]) == 2
+    assert "--group-patience must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_dask_takes_it_too():
+    pytest.importorskip("dask.dataframe")
+    from oddseq.dask._pipeline import _check_groups
+
+    _check_groups(GroupDetector(patience=5), "item")
+    with pytest.raises(ValueError, match="groups=a GroupDetector needs item="):
+        _check_groups(GroupDetector(patience=5), None)
+    with pytest.raises(ValueError, match="or a GroupDetector"):
+        _check_groups("sometimes", "item")
