@@ -443,11 +443,13 @@ def detect_anomalies(
         gains ``group`` (its row in the groups table, -1 for none). A ``GroupDetector``
         runs the stage (as True) with its settings: ``GroupDetector(patience=10)`` searches
         on past ten blocks in a row that are no group where the default stops after three
-        (a flash sale's or a match's crowd, peeled into blocks, can end the search before a
-        small ring behind it: ``pipeline.groups_.search_ends_`` says where it stopped,
-        ``candidates_`` what it met; the blocks further down can hold crowds the null
-        takes for groups too, docs/groups.md); its ``method`` where set, else the one
-        call's. The normal log's groups
+        (blocks of crowds the null does not explain can end the search before a
+        ring behind them: a web log's pollers of three URLs, then a ring of 25 on pages
+        of its own, a group at patience 6; ``pipeline.groups_.search_ends_`` says where
+        the search stopped, ``candidates_`` what it met; the blocks further down can hold
+        crowds the null takes for groups too, docs/groups.md); its ``method`` unless
+        "auto", where the one call's choice holds. Such a detector runs the stage above
+        20 million events too, as True does. The normal log's groups
         (``normal=``) are searched with the same settings.
     group_by : str or list of str, optional
         The columns entities share to form groups (device, IP, card, address); default
@@ -507,6 +509,7 @@ def detect_anomalies(
     # Checked before the sequences are built, so a wrong column fails at once.
     item_categories = item_category_map(df, item, category)
     refuse_share_with_normal(contamination, normal is not None, "a normal= log")
+    check_group_finder(groups)
     if event is None and method in _SEQUENCE_METHODS:
         raise ValueError(
             f"method={method!r} reads the event sequences themselves, and without an event "
@@ -1672,6 +1675,18 @@ def _is_group_finder(groups) -> bool:
     return isinstance(groups, GroupDetector)
 
 
+def check_group_finder(groups) -> None:
+    """A GroupDetector given as ``groups=`` with settings it would refuse is refused
+    before any fitting, naming ``groups=`` (its own message would read as the one
+    call's: its ``method`` is not the one call's ``method=``)."""
+    if not _is_group_finder(groups):
+        return
+    try:
+        groups._check_params()
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"groups=GroupDetector(...): {error}") from None
+
+
 def group_finder(groups, method: str):
     """The group stage's GroupDetector, unfitted: with ``groups=GroupDetector(...)`` a
     clone of it (its patience, window, threshold, ...), its ``method`` where it set one
@@ -1690,7 +1705,8 @@ def group_finder(groups, method: str):
 
 def _group_objects(df, groups, group_by, item):
     """The columns groups are looked for on, or None for no group stage."""
-    if _is_group_finder(groups):
+    finder = _is_group_finder(groups)
+    if finder:
         groups = True  # (its settings are read where the stage runs: group_finder)
     # By identity: 0 and 1 equal False and True, and 0 would then run the stage.
     if not (groups is True or groups is False or (isinstance(groups, str) and groups == "auto")):
@@ -1710,7 +1726,8 @@ def _group_objects(df, groups, group_by, item):
     elif item is not None:
         columns = [item]
     elif groups is True:
-        raise ValueError("groups=True needs item=... or group_by=[...] (what entities share)")
+        given = "a GroupDetector" if finder else "True"
+        raise ValueError(f"groups={given} needs item=... or group_by=[...] (what entities share)")
     else:
         return None
     if groups is False:

@@ -292,8 +292,8 @@ def _add_detect(commands) -> None:
         type=int,
         metavar="N",
         help="the group search goes on past N blocks in a row that are no group (default 3: "
-        "a flash sale's or a match's crowd, cut into blocks, can end it before a small ring "
-        "behind it); looks for groups as --groups does",
+        "crowds cut into blocks, pollers of a few URLs, can end it before a ring behind "
+        "them); looks for groups as --groups does, crowds further down may be groups too",
     )
     _table_output_options(detect)
     _progress_option(detect)

@@ -47,7 +47,8 @@ def test_search_ends_says_where_and_after_how_many_blocks(log):
 
 
 def test_a_spent_search_says_spent():
-    # two entities on two items: one block, then nothing left
+    # three entities on three items, no times read as lockstep (static): a block or two,
+    # then nothing left to search
     log = pd.DataFrame(
         {
             "user": [1, 1, 2, 2, 3, 3, 3],
@@ -132,8 +133,8 @@ def test_the_normal_logs_groups_are_searched_the_same_way(log, monkeypatch):
         groups=GroupDetector(patience=2, threshold=2.5),
         return_pipeline=True,
     )
-    assert len(pipe.groups_.groups_) or not seen  # (read only where the log has groups)
-    assert seen, "the scored half holds groups, so the normal half's are read"
+    # (the normal log's groups are read only where the scored log has some: the ring)
+    assert len(pipe.groups_.groups_) and seen
     assert (seen[0].patience, seen[0].threshold) == (2, 2.5)
     referee = _pipeline.group_finder(GroupDetector(patience=4), "auto")
     assert (referee.patience, referee.method) == (4, "auto")
@@ -146,7 +147,7 @@ def test_a_group_detector_runs_the_stage_as_true_does(log):
             log, entity="user_id", event="behavior", time="timestamp", groups=True
         )
     # without item or group_by, as groups=True: nothing to look for groups on
-    with pytest.raises(ValueError, match="needs item=... or group_by"):
+    with pytest.raises(ValueError, match="groups=a GroupDetector needs item=... or group_by"):
         oddseq.detect_anomalies(
             log,
             entity="user_id",
@@ -162,24 +163,33 @@ def test_a_bad_groups_value_names_the_detector(log, bad):
         oddseq.detect_anomalies(log, **ROLES, groups=bad)
 
 
-def test_the_shell_takes_group_patience(log, tmp_path, capsys):
+def test_the_shell_refuses_group_patience_it_cannot_use(log, tmp_path, capsys):
     from oddseq.cli import main
 
     path = tmp_path / "log.csv"
     log.to_csv(path, index=False)
     base = ["detect", str(path), "--entity", "user_id", "--event", "behavior"]
-    base += ["--time", "timestamp", "--item", "item_id"]
-    out = tmp_path / "t.csv"
-    assert main([*base, "--group-patience", "1", "-o", str(out)]) == 0
-    shell = pd.read_csv(out)
-    table = oddseq.detect_anomalies(log, **ROLES, groups=GroupDetector(patience=1))
-    assert shell["is_anomaly"].sum() == table["is_anomaly"].sum()
-    assert "group" in shell
-    capsys.readouterr()
-    assert main([*base, "--group-patience", "2", "--no-groups", "-o", str(out), "--force"]) == 2
+    base += ["--time", "timestamp", "--item", "item_id", "-o", str(tmp_path / "t.csv")]
+    assert main([*base, "--group-patience", "2", "--no-groups"]) == 2
     assert "--group-patience sets how far" in capsys.readouterr().err
-    assert main([*base, "--group-patience", "0", "-o", str(out), "--force"]) == 2
+    assert main([*base, "--group-patience", "0"]) == 2
     assert "--group-patience must be at least 1, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("finder", "error", "words"),
+    [
+        (GroupDetector(patience=0), ValueError, "patience must be an int >= 1"),
+        (GroupDetector(method="lockstep"), ValueError, "method must be one of"),
+        (GroupDetector(threshold=-1.0), ValueError, "threshold"),
+    ],
+)
+def test_a_detector_it_would_refuse_is_refused_before_any_fit(log, finder, error, words):
+    # (review RV s50 M1: refused only after the per-entity model, and never on an empty
+    # log; its own words read as the one call's method=)
+    for frame in (log, log.head(0)):
+        with pytest.raises(error, match=rf"^groups=GroupDetector\(\.\.\.\): .*{words}"):
+            oddseq.detect_anomalies(frame, **ROLES, groups=finder)
 
 
 def test_dask_takes_it_too():
@@ -191,3 +201,5 @@ def test_dask_takes_it_too():
         _check_groups(GroupDetector(patience=5), None)
     with pytest.raises(ValueError, match="or a GroupDetector"):
         _check_groups("sometimes", "item")
+    with pytest.raises(ValueError, match=r"^groups=GroupDetector\(\.\.\.\): patience"):
+        _check_groups(GroupDetector(patience=0), "item")

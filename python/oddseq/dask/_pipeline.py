@@ -44,6 +44,7 @@ from .._pipeline import (
     _warn_unknown_categories,
     _with_groups,
     by_position,
+    check_group_finder,
     drop_normal_groups,
     empty_table,
     entities_in_normal,
@@ -3355,6 +3356,7 @@ def _check_groups(groups, item) -> None:
             "groups must be 'auto', True, False or a GroupDetector (the stage with its "
             f"settings, e.g. GroupDetector(patience=10)), got {groups!r}"
         )
+    check_group_finder(groups)
     if (groups is True or finder) and item is None:
         raise ValueError(
             f"groups={'a GroupDetector' if finder else 'True'} needs item=... (the items "

@@ -1362,6 +1362,7 @@ class GroupDetector(BaseEstimator):
                     self.search_ends_[method]["end"] = "patience"
                     break
             if not alive.any() or not weight.any():
+                self.search_ends_[method]["end"] = "spent"
                 break
         return self._strongest(out)
 
