@@ -90,6 +90,65 @@ def test_large_cluster_rule():
         KMeansDetector(alpha=0.2).fit(data())
 
 
+def test_share_floor_calls_a_few_alike_small_where_sizes_fall_off_gradually():
+    from oddseq.detect._kmeans import large_cluster_mask
+
+    # TR s49's travel site with recent_change=True: 26 fare scrapers, 42 stuffed
+    # accounts and 47 takeovers each a cluster (0.4-0.8% of 6,265 users), after a
+    # loyalty cluster of 184: no step of 5 anywhere, so the steps alone call all large.
+    sizes = np.array([42, 1434, 1776, 47, 718, 184, 2038, 26])
+    assert large_cluster_mask(sizes, 0.9, 5).all()
+    small = ~large_cluster_mask(sizes, 0.9, 5, min_share=0.01)
+    assert sizes[small].tolist() == [42, 47, 26]
+    # The held-out game's graded clusters all hold over 1%: none is small.
+    graded = np.array([6308, 5913, 4546, 1451, 697, 451, 360, 274])
+    assert large_cluster_mask(graded, 0.9, 5, min_share=0.01).all()
+    # Many clusters of one size, each under 1%: alike in size, none is apart.
+    assert large_cluster_mask(np.full(200, 50), 0.9, 5, min_share=0.01).all()
+    # Under 1% but not 5 times smaller than the cover's last cluster: large.
+    assert large_cluster_mask(np.r_[np.full(100, 95), 80], 0.9, 5, min_share=0.01).all()
+
+
+def test_a_few_bots_alike_after_a_modest_normal_cluster_score_high():
+    """Normal clusters that fall off gradually (2,000 to 100 rows, no step of 5) and 30
+    bots alike far away: with the size steps alone their cluster is "large" and every
+    bot scores as typical; the share floor scores them against the large clusters."""
+    rng = np.random.default_rng(3)
+    centres = [(0, 0, 0), (20, 0, 0), (0, 20, 0), (0, 0, 20), (20, 20, 20)]
+    normal = np.vstack(
+        [rng.normal(c, 0.7, (n, 3)) for c, n in zip(centres, (2000, 1500, 1000, 400, 100))]
+    )
+    bots = rng.normal((60, -40, 60), 0.05, (30, 3))
+    X = np.vstack([normal, bots])
+    is_bot = np.arange(len(X)) >= len(normal)
+    steps = KMeansDetector(n_clusters=6, min_share=0, random_state=0).fit(X)
+    floor = KMeansDetector(n_clusters=6, random_state=0).fit(X)
+    sizes = np.bincount(floor.kmeans_.labels_)
+    assert sorted(sizes.tolist()) == [30, 100, 400, 1000, 1500, 2000]
+    assert steps.large_clusters_.all()
+    assert np.median(steps.decision_scores_[is_bot]) < np.median(steps.decision_scores_)
+    assert floor.large_clusters_.sum() == 5
+    assert set(np.argsort(-floor.decision_scores_)[:30]) == set(np.flatnonzero(is_bot))
+    assert floor.labels_[is_bot].all()
+    for bad in (-0.1, 0.5, 2):
+        with pytest.raises(ValueError, match=r"min_share must be in \[0, 0.5\)"):
+            KMeansDetector(min_share=bad).fit(X)
+
+
+def test_a_model_saved_before_min_share_refits_as_it_was_fitted(tmp_path):
+    X = data()
+    det = KMeansDetector(n_clusters=2, random_state=0).fit(X)
+    state = dict(det.__dict__)
+    del state["min_share"]
+    old = KMeansDetector.__new__(KMeansDetector)
+    old.__setstate__(state)
+    assert old.min_share == 0.0
+    np.testing.assert_array_equal(old.decision_function(X), det.decision_scores_)
+    from sklearn.base import clone
+
+    assert clone(old).get_params()["min_share"] == 0.0
+
+
 def test_restarts_give_the_same_scores_whatever_the_thread_count(monkeypatch):
     """Restarts keep the first run of lowest restart_inertia (each row's squared distance
     in double, times its count on tied rows, summed with correct rounding), which no
