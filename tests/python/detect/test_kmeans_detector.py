@@ -135,7 +135,7 @@ def test_a_few_bots_alike_after_a_modest_normal_cluster_score_high():
             KMeansDetector(min_share=bad).fit(X)
 
 
-def test_a_model_saved_before_min_share_refits_as_it_was_fitted(tmp_path):
+def test_a_model_saved_before_min_share_refits_as_it_was_fitted():
     X = data()
     det = KMeansDetector(n_clusters=2, random_state=0).fit(X)
     state = dict(det.__dict__)
