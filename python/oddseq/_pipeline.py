@@ -90,6 +90,7 @@ from .utils._progress import bar, step
 from .utils._rows import tied_rows
 from .utils._stacklevel import user_stacklevel
 from .utils._stats import robust_spread
+from .utils._text import shorten
 from .utils._time import parse_times
 from .utils._validation import too_few_to_fit
 
@@ -533,6 +534,7 @@ def detect_anomalies(
         # (the item may be one too: an IP as the item for groups and crowds)
         dict(entity=entity, event=event, time=time),
         dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
+        features=partial(_context_features, kept=(kept := {})),
     )
 
     def sequences(frame, what):
@@ -601,6 +603,11 @@ def detect_anomalies(
             table = pipeline.score(seqs, entity_features=score_side)
     finally:
         _LOG_CHECKED.reset(token)
+    named = [] if context is None else context_named(table, context)
+    if named:  # (from the pairs the context tables were counted from)
+        from .encode._context import sharing_facts
+
+        table = say_shared_values(table, {c: sharing_facts(kept["logs"], c) for c in named})
     objects = _group_objects(df, groups, group_by, item)
     if objects is not None and not len(seqs):  # a day without events, scored
         table = empty_table(seqs.ids, groups=True)
@@ -1000,9 +1007,11 @@ def side_tables(
     return _context_sides(df, normal, context, (fit_side, score_side), roles, reading, features)
 
 
-def _context_features(frames, entity, columns, time, **reading) -> list:
+def _context_features(frames, entity, columns, time, kept=None, **reading) -> list:
     """One machine's context tables of logs (their times read as the sequences read
-    them), each value's sharers counted over all of them."""
+    them), each value's sharers counted over all of them; ``kept``: a dict that keeps
+    the logs' pairs (``kept["logs"]``) for the reasons' facts (:func:`say_shared_values`:
+    not read twice)."""
     from .encode._context import log_pairs, tables_from_pairs
 
     with warnings.catch_warnings():  # (the sequences said what the times hold)
@@ -1018,7 +1027,50 @@ def _context_features(frames, entity, columns, time, **reading) -> list:
             )
             for frame in frames
         ]
+    if kept is not None:
+        kept["logs"] = logs
     return tables_from_pairs(logs, entity, columns, timed=time is not None)
+
+
+def context_named(table, context) -> list:
+    """The side columns of ``context`` whose sharing a reason of ``table`` names."""
+    columns = [context] if isinstance(context, str) else list(context)
+    if "reason" not in table or not len(table):
+        return []
+    reasons = table["reason"].astype(str)
+    return [c for c in columns if reasons.str.contains(_sharing_words(c), regex=False).any()]
+
+
+def _sharing_words(column) -> str:
+    return _reasons.reason_name(f"sharing[{column}]")
+
+
+def say_shared_values(table, facts) -> pd.DataFrame:
+    """``table`` (the one call's, ``context=`` given) with each reason that names a side
+    column's sharing (``sharing[<column>]``, "entities on its most shared country, times
+    a country's usual 1.25") followed by the value and the counts behind it: "10
+    entities on country VN, where 8 is usual" (TR s49 L1, TR s48 L12: the ratio alone
+    read as noise). ``facts``: {column: :func:`oddseq.encode._context.sharing_facts`
+    of the logs the sharers were counted over}; an entity without them (its value no
+    more shared than the usual) keeps its reason as it is."""
+    from .encode._crowd import usual_words
+
+    if "reason" not in table or not len(table) or not facts:
+        return table
+    reasons = table["reason"].to_numpy(dtype=object).copy()
+    for column, (found, usual) in facts.items():
+        words = _sharing_words(column)
+        said = np.flatnonzero([words in str(r) for r in reasons])
+        at = found.index.get_indexer(table.index[said])
+        for row, k in zip(said[at >= 0], at[at >= 0]):
+            told = (
+                f"{int(found['sharers'].iat[k]):,} entities on {column} "
+                f"{shorten(str(found['value'].iat[k]))}, where {usual_words(usual)} is usual"
+            )
+            reasons[row] = _reasons.with_facts(reasons[row], words, told)
+    table = table.copy()
+    table["reason"] = reasons
+    return table
 
 
 def _context_sides(df, normal, context, sides, roles, reading, features=None):
@@ -4419,7 +4471,8 @@ class _FeatureInput:
             if said.size:
                 facts = crowd.crowd_facts(seqs, said)
                 reasons[said] = [
-                    _reasons.with_crowd_facts(r, f) for r, f in zip(reasons[said], facts)
+                    _reasons.with_facts(r, _reasons.CROWD_WORDS, f)
+                    for r, f in zip(reasons[said], facts)
                 ]
         return reasons
 

@@ -1672,16 +1672,19 @@ _CHANGE_WORDS = {
 }
 
 
-#: How a reason names CrowdEncoder's ``crowd_peak`` (:func:`with_crowd_facts` adds where).
+#: How a reason names CrowdEncoder's ``crowd_peak`` (:func:`with_facts` adds where).
 CROWD_WORDS = "crowd on one item in an hour, times the item's usual"
 
 
-def with_crowd_facts(reason, facts: str) -> str:
-    """``reason`` with ``facts`` (:meth:`CrowdEncoder.crowd_facts`: "55 entities on
-    45.0.15.153 between 02:00 and 03:00 on 10 Mar 2025 (UTC), where 1 is usual") after
-    the phrase that names the crowd, before the next feature's phrase."""
+def with_facts(reason, words: str, facts: str) -> str:
+    """``reason`` with ``facts`` after the phrase that begins with ``words`` (a
+    feature's name as :func:`reason_name` says it), before the next feature's phrase:
+    where the crowd was (:meth:`CrowdEncoder.crowd_facts`: "55 entities on 45.0.15.153
+    between 02:00 and 03:00 on 10 Mar 2025 (UTC), where 1 is usual"), or which value
+    the entity shares (``sharing[<column>]``: "10 entities on country VN, where 8 is
+    usual")."""
     reason = str(reason)
-    at = reason.find(CROWD_WORDS)
+    at = reason.find(words)
     if at < 0 or not facts:
         return reason
     end = reason.find("; ", at)
@@ -1720,7 +1723,7 @@ FEATURE_WORDS = {
     "value_std": "spread of values",
     "share_value_missing": "share of events without a value",
     "value_bought_sum": "total value bought",
-    # CrowdEncoder (the pipeline adds where the crowd was: with_crowd_facts)
+    # CrowdEncoder (the pipeline adds where the crowd was: with_facts)
     "crowd_peak": CROWD_WORDS,
     # item categories
     "n_categories": "distinct categories",
@@ -1737,9 +1740,16 @@ _COUNTS = ("n_items", "n_items_bought", "n_categories")
 _CONTEXT_NAME = re.compile(r"^(values|sharing|brief_share)\[(.+)\]$")
 _CONTEXT_WORDS = {
     "values": "distinct {0} values",
-    "sharing": "entities on its most shared {0}, times a {0}'s usual",
-    "brief_share": "share of events on a {0} of one day in a longer history",
+    "sharing": "entities on its most shared {0}, times {1} {0}'s usual",
+    "brief_share": "share of events on {1} {0} of one day in a longer history",
 }
+
+
+def _article(word: str) -> str:
+    """ "an" before a side column's name that begins with a vowel ("an ip", "an
+    email"), "a" before any other ("a device", "a user_agent"): "times a ip's usual"
+    read as a slip (TR s48 L12)."""
+    return "an" if str(word)[:1].lower() in ("a", "e", "i", "o") else "a"
 
 
 def reason_name(name: str) -> str:
@@ -1760,7 +1770,8 @@ def reason_name(name: str) -> str:
         return f"{CHANGE_PHRASE}: {words}"
     context = _CONTEXT_NAME.match(str(name))
     if context is not None:
-        return shorten(_CONTEXT_WORDS[context.group(1)].format(context.group(2)))
+        column = context.group(2)
+        return shorten(_CONTEXT_WORDS[context.group(1)].format(column, _article(column)))
     return shorten(FEATURE_WORDS.get(name, name))
 
 

@@ -111,6 +111,8 @@ def test_the_dask_call_takes_context_as_one_machine(client):
     got = _dask_table(log, context=["device", "country"])
     _same_verdicts(got, expected)
     assert got.loc[hijacked, "reason"].str.contains("of one day in a longer history").any()
+    # the value behind a sharing, as one machine names it (the farm's two phones)
+    assert got["reason"].str.contains("5 entities on device shared[01], where 1 is usual").any()
     # with normal=: each log's own context, as one machine reads them
     clean, _ = _log(seed=3, n_users=500, n_hijacked=0, farm=0)
     expected = _table(log, context="device", normal=clean)

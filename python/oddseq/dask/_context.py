@@ -117,16 +117,27 @@ def log_pairs(ddf, entity: str, columns: list, time=None, **reading):
 
 
 def context_features(
-    frames, entity: str, columns: list, time=None, time_unit="s", time_format=None, dayfirst=None
+    frames,
+    entity: str,
+    columns: list,
+    time=None,
+    time_unit="s",
+    time_format=None,
+    dayfirst=None,
+    kept=None,
 ) -> list:
     """:func:`oddseq.encode.context_features` of dask DataFrames (the columns checked by
     the caller): each one's table, indexed by every entity id of it, NaN where an entity
     has no value in a column, each value's sharers counted over all of them; the times
-    read as the call reads them. (A pandas frame among them is cut into partitions.)"""
+    read as the call reads them. (A pandas frame among them is cut into partitions.)
+    ``kept``: a dict that keeps the logs' pairs (``kept["logs"]``, one row per pair on
+    the client) for the reasons' facts (``oddseq._pipeline.say_shared_values``)."""
     reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
     logs = []
     for frame in frames:
         if isinstance(frame, pd.DataFrame):
             frame = dd.from_pandas(frame, npartitions=1, sort=False)
         logs.append(log_pairs(frame, entity, columns, time, **reading))
+    if kept is not None:
+        kept["logs"] = logs
     return tables_from_pairs(logs, entity, columns, timed=time is not None)

@@ -45,6 +45,7 @@ from .._pipeline import (
     _with_groups,
     by_position,
     check_group_finder,
+    context_named,
     drop_normal_groups,
     empty_table,
     entities_in_normal,
@@ -56,6 +57,7 @@ from .._pipeline import (
     no_normal_rows,
     normal_referee,
     refuse_share_with_normal,
+    say_shared_values,
     session_spread_counts,
     short_flag_counts,
     short_member_frame,
@@ -79,6 +81,7 @@ from ..detect import (
 from ..detect._base import check_contamination
 from ..detect._iforest import _SEED_LIMIT as _IFOREST_SEED_LIMIT
 from ..detect._threshold import folds_in_order
+from ..encode._context import sharing_facts
 from ..exceptions import ConvergenceWarning, DataWarning, MissingValuesError
 from ..preprocessing import LogScaler, StandardScaler, _quality
 from ..preprocessing._evidence import EvidenceShrinker
@@ -3315,6 +3318,15 @@ def _head(frame):
     return frame.iloc[:0]
 
 
+def _context_named(tables, context) -> list:
+    """The side columns of ``context`` whose sharing a reason of any of ``tables`` (the
+    partitions' delayed tables) names (:func:`oddseq._pipeline.context_named`)."""
+    found = _compute([_delayed(context_named)(t, context) for t in tables])
+    named = {c for part in found for c in part}
+    columns = [context] if isinstance(context, str) else list(context)
+    return [c for c in columns if c in named]
+
+
 # ------------------------------------------------------------------ the group stage
 #
 # One machine's group stage (oddseq.graph.GroupDetector on the entities and their items,
@@ -4024,7 +4036,7 @@ def detect_anomalies(
         session_gap,
         roles,
         dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
-        features=context_features,
+        features=partial(context_features, kept=(kept := {})),
     )
     if crowds is not False:
         raise ValueError(
@@ -4348,6 +4360,10 @@ def detect_anomalies(
             rate = pipeline.threshold_info_["false_alarm_rate"]
             rate = rate if false_alarm_rate is None else None  # (given: the analyst's)
             warn_session_spread(np.sum(_compute(parts), axis=0), rate, normal=normal is not None)
+        named = [] if context is None else _context_named(tables, context)
+        if named:  # the value behind each reason naming a sharing, as one machine says it
+            facts = _shared({c: sharing_facts(kept["logs"], c) for c in named})
+            tables = _persist([_delayed(say_shared_values)(t, facts) for t in tables])
         meta = _compute([_delayed(_head)(tables[0])])[0]
         sessions = session_gap is not None
         out_divisions = None

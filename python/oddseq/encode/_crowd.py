@@ -141,14 +141,15 @@ class CrowdEncoder(SequenceEncoder):
             others = f" (and {more:,} more item{'s' if more > 1 else ''} alike)" if more else ""
             said.append(
                 f"{int(crowd[r]):,} {who} on {shorten(str(labels[int(item[r])]))}{others}"
-                f"{_window_words(begin, end)}, where {_usual_words(usual[r])} is usual"
+                f"{_window_words(begin, end)}, where {usual_words(usual[r])} is usual"
             )
         return said
 
 
-def _usual_words(usual: float) -> str:
-    """A usual crowd as a reason says it: "1", "37", "1,480" (never "1.48e+03"; a busy
-    hour's crowd is a whole count, and a float only past 2^53)."""
+def usual_words(usual: float) -> str:
+    """A usual crowd (or a side column's usual sharers) as a reason says it: "1", "37",
+    "8.5", "1,480" (never "1.48e+03"; a busy hour's crowd is a whole count, and a float
+    only past 2^53)."""
     return f"{usual:,.0f}" if usual >= 100 else f"{usual:.3g}"
 
 

@@ -1,0 +1,120 @@
+"""A reason that names a side column's sharing says the value and the counts behind it.
+
+Two trials' analysts read "entities on its most shared country, times a country's usual
+1.25 (typical 1)" as noise, at the top of their lists (TR s49 L1: ten takeovers from one
+country that no other account used; TR s48 L12: "a ratio of a ratio about a country").
+The one call now follows it with "10 entities on country VN, where 8 is usual", as it
+says a crowd's item and hour."""
+
+import numpy as np
+import pandas as pd
+
+import oddseq
+from oddseq._reasons import reason_name
+from oddseq.cli import main
+from oddseq.encode._context import log_pairs, sharing_facts
+
+ROLES = dict(entity="user", event="event", time="ts")
+
+
+def _pairs(frame):
+    return [log_pairs(frame, "user", ["device"], time_unit="s", time_format=None, dayfirst=None)]
+
+
+def _log(seed=0, n_users=400, farm=6):
+    # users of 10 days, each on its own phone and its own address; a farm of fresh
+    # accounts on one phone "farm-phone" and the office address "10.0.0.7"
+    rng = np.random.default_rng(seed)
+    rows = []
+    t0 = 1_767_225_600
+    for u in range(n_users):
+        for day in rng.choice(10, int(rng.integers(3, 7)), replace=False):
+            start = t0 + day * 86_400 + rng.uniform(17, 22) * 3600
+            for k, t in enumerate(start + np.cumsum(rng.exponential(60, rng.integers(5, 25)))):
+                rows.append((f"u{u}", t, "cart" if k % 4 == 0 else "view", f"p{u}", f"a{u}"))
+    for f in range(farm):
+        start = t0 + 8 * 86_400 + rng.uniform(0, 3600)
+        for t in start + np.cumsum(rng.exponential(5, 40)):
+            rows.append((f"farm{f}", t, "view", "farm-phone", "10.0.0.7"))
+    log = pd.DataFrame(rows, columns=["user", "ts", "event", "device", "ip"])
+    log["ts"] = pd.to_datetime(log["ts"], unit="s", utc=True)
+    return log
+
+
+def test_the_facts_are_each_entitys_most_shared_private_value():
+    # d1: 3 sharers, d2: 2, the others 1 each; "pub", used by 10 of the 16, is public
+    # (more than sqrt(16) = 4 entities: a country, a gateway)
+    users = list("abcdefghijklmnop")
+    devices = ["d1", "d1", "d1", "d2", "d2"] + [f"own{k}" for k in range(11)]
+    log = pd.DataFrame(
+        {"user": users + ["a"] + users[:10], "device": devices + ["x9"] + ["pub"] * 10}
+    )
+    facts, usual = sharing_facts(_pairs(log), "device")
+    assert usual == 1.0
+    # the entities on a value of more sharers than the usual, each its most shared one:
+    # a's d1 (3) over its x9 (1); pub is public, the others' own devices no more than usual
+    assert facts.to_dict("index") == {
+        "a": {"value": "d1", "sharers": 3},
+        "b": {"value": "d1", "sharers": 3},
+        "c": {"value": "d1", "sharers": 3},
+        "d": {"value": "d2", "sharers": 2},
+        "e": {"value": "d2", "sharers": 2},
+    }
+    # a tie of sharers: the first value by its text, whatever the rows' order
+    tied = pd.DataFrame(
+        {"user": list("abab") + list("cdefgh"), "device": list("yyzz") + list("klmnop")}
+    )
+    for frame in (tied, tied.iloc[::-1]):
+        facts, _ = sharing_facts(_pairs(frame), "device")
+        assert facts.loc["a"].tolist() == ["y", 2]
+
+
+def test_the_one_call_names_the_value_and_the_usual():
+    log = _log()
+    table = oddseq.detect_anomalies(log, **ROLES, context=["device", "ip"])
+    farm = table.loc[[f"farm{f}" for f in range(6)]]
+    words = reason_name("sharing[device]")
+    named = farm["reason"].str.contains(words, regex=False)
+    assert named.sum() >= 4
+    for reason in farm.loc[named, "reason"]:
+        assert f"{words} 6 (typical 1): 6 entities on device farm-phone, where 1 is usual" in reason
+    # an ordinary user's reason never has them
+    assert not table.drop(index=farm.index)["reason"].str.contains("entities on device").any()
+    # entity ids as numbers: the same words
+    numbered = log.assign(user=log["user"].str.replace("farm", "900").str.lstrip("u").astype(int))
+    again = oddseq.detect_anomalies(numbered, **ROLES, context=["device", "ip"])
+    assert again.loc[9000, "reason"] == farm.loc["farm0", "reason"]
+    # "an ip", not "a ip"
+    assert reason_name("sharing[ip]") == "entities on its most shared ip, times an ip's usual"
+    assert reason_name("brief_share[email]").startswith("share of events on an email of one")
+    assert reason_name("brief_share[device]").startswith("share of events on a device of one")
+
+
+def test_with_normal_the_sharers_are_counted_over_both_logs():
+    log = _log(seed=1)
+    farm = [f"farm{f}" for f in range(6)]
+    # the normal log: the ordinary half of the users; the scored log, the rest with the
+    # farm, whose phone three vetted accounts also used once
+    users = log["user"].unique()
+    vetted = [u for u in users if u.startswith("u") and int(u[1:]) % 2 == 0]
+    normal = log[log["user"].isin(vetted)].copy()
+    normal.loc[normal["user"].isin(vetted[:3]), "device"] = "farm-phone"
+    scored = log[~log["user"].isin(vetted)]
+    table = oddseq.detect_anomalies(scored, **ROLES, context="device", normal=normal)
+    said = table.loc[farm, "reason"]
+    said = said[said.str.contains(reason_name("sharing[device]"), regex=False)]
+    assert len(said)
+    assert said.str.contains("9 entities on device farm-phone, where 1 is usual").all()
+
+
+def test_the_shell_says_them_too(tmp_path, capsys):
+    path = tmp_path / "log.csv"
+    _log().to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    code = main(
+        ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
+        + ["--context", "device,ip", "-o", str(out)]
+    )
+    assert code == 0
+    table = pd.read_csv(out, index_col=0)
+    assert table["reason"].str.contains("6 entities on device farm-phone, where 1 is usual").any()
