@@ -84,3 +84,31 @@ def test_sessions_are_said_as_sessions():
     log.loc[log.sample(frac=0.05, random_state=2).index, "price"] = np.nan
     with pytest.warns(DataWarning, match=r"\d+ events of [\d,]+ sessions have no value"):
         oddseq.detect_anomalies(log, **ROLES, session_gap="30min")
+
+
+def test_an_item_without_a_value_anywhere_is_no_gap():
+    # TR s49 L3: a travel log's searches of a city carry no price where its searches of a
+    # flight do; every call warned, with nothing the analyst could do but silence it
+    log = _log()
+    rng = np.random.default_rng(3)
+    log["item"] = np.where(
+        rng.random(len(log)) < 0.05,
+        "city:" + pd.Series(rng.integers(0, 40, len(log))).astype(str),
+        "flight:" + pd.Series(rng.integers(0, 400, len(log))).astype(str),
+    )
+    log.loc[log["item"].str.startswith("city:"), "price"] = np.nan
+    roles = {**ROLES, "item": "item"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(log, **roles)
+    assert not [w for w in caught if SAID in str(w.message)]
+    # ... the export's gaps on the priced items are still said, the cities not counted
+    gaps = log.index[log["item"].str.startswith("flight:")][::40]
+    log.loc[gaps, "price"] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(log, **roles)
+    (text,) = [str(w.message) for w in caught if SAID in str(w.message)]
+    assert text.startswith(f"{len(gaps):,} events of ")
+    # without item=, the same cities are gaps of their types (nothing says they are free)
+    assert len(_said(log)) == 1
