@@ -1068,19 +1068,24 @@ def say_shared_values(table, facts) -> pd.DataFrame:
 
     if "reason" not in table or not len(table) or not facts:
         return table
-    reasons = table["reason"].to_numpy(dtype=object).copy()
+    reasons = table["reason"].astype(str)
+    out = reasons.to_numpy(dtype=object).copy()
     for column, (found, usual) in facts.items():
         words = _sharing_words(column)
-        said = np.flatnonzero([words in str(r) for r in reasons])
+        said = np.flatnonzero(reasons.str.contains(words, regex=False).to_numpy(bool))
         at = found.index.get_indexer(table.index[said])
-        for row, k in zip(said[at >= 0], at[at >= 0]):
-            told = (
-                f"{int(found['sharers'].iat[k]):,} entities on {column} "
-                f"{shorten(str(found['value'].iat[k]))}, where {usual_words(usual)} is usual"
-            )
-            reasons[row] = _reasons.with_facts(reasons[row], words, told)
+        said, at = said[at >= 0], at[at >= 0]
+        if not said.size:
+            continue
+        # (each value's words once: a shared IP's entities say the same)
+        codes, values = pd.factorize(found["value"].to_numpy(dtype=object)[at])
+        named = [shorten(str(v)) for v in values]
+        usual_said = usual_words(usual)
+        for row, code, sharers in zip(said, codes, found["sharers"].to_numpy()[at]):
+            told = f"{sharers:,} entities on {column} {named[code]}, where {usual_said} is usual"
+            out[row] = _reasons.with_facts(out[row], words, told)
     table = table.copy()
-    table["reason"] = reasons
+    table["reason"] = out
     return table
 
 
