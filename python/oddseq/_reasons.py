@@ -1746,9 +1746,9 @@ _CONTEXT_WORDS = {
 
 
 def _article(word: str) -> str:
-    """ "an" before a side column's name that begins with a vowel ("an ip", "an
-    email"), "a" before any other ("a device", "a user_agent"): "times a ip's usual"
-    read as a slip (TR s48 L12)."""
+    """The article before a side column's name: "an" where it begins with a vowel ("an
+    ip", "an email"), "a" before any other ("a device", "a user_agent"): "times a ip's
+    usual" read as a slip (TR s48 L12)."""
     return "an" if str(word)[:1].lower() in ("a", "e", "i", "o") else "a"
 
 
