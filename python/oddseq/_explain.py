@@ -14,6 +14,7 @@ from ._reasons import (
     in_units,
     name_unseen_types,
     over_nothing,
+    reason_names,
     typical_words_of,
     whose_said,
 )
@@ -314,6 +315,8 @@ def explain_entities(
     other side than ``typical``, the reason does not name the feature: the detector's
     centre set it apart, not the entity.
     ``plot_explanation``'s bars say it too: one typical per feature, the reason's.
+    ``feature_said``: the feature as the reasons name it (in words; the funnel's ratios
+    by the log's own events, "'pay_ok' per 'auction_won'"), as the plot's bars name it.
     ``group_reason`` (only where the pipeline has a group stage, ``groups_``, as
     :func:`oddseq.detect_anomalies` gives it): the sentence of the group the entity is a
     member of, with which the table's reason starts ("" outside any group); the group
@@ -457,6 +460,9 @@ def explain_entities(
             "typical_said": said,
         }
     )
+    # the feature as the reasons name it ("'pay_ok' per 'auction_won'" where the funnel's
+    # cart is an auction won, not "purchases per cart": RV s48 L2)
+    frame.insert(1, "feature_said", reason_names(pipeline, names)[cols])
     for extra in ("share", "detector"):
         if extra in explained:
             frame[extra] = explained[extra].to_numpy()

@@ -1670,6 +1670,7 @@ def _explained_with_short(pipeline, seqs, short, top, entity_features) -> pd.Dat
         "note": short_member_note(lengths, pipeline.min_events),
         "typical_words": "",
         "typical_said": f"min_events={pipeline.min_events}",
+        "feature_said": "",
         "group_reason": said,
     }
     columns = list(frame.columns) + [c for c in ("note", "group_reason") if c not in frame]
@@ -4097,7 +4098,8 @@ class AnomalyPipeline(SaveMixin):
         (two levels of one name: ``xs`` and ``droplevel`` by name refuse them).
 
         Its columns: ``feature`` (the feature's name, as ``feature_names_`` spells it),
-        ``value`` and ``typical`` (what the detector expected) with ``value_text`` and
+        ``feature_said`` (as the reasons name it: "spread of time between events",
+        "'pay_ok' per 'auction_won'"), ``value`` and ``typical`` (what the detector expected) with ``value_text`` and
         ``typical_text``, ``value_read``, ``deviation`` (spreads from ``typical``, the sign
         says above or below), ``note`` (what the reason adds: "14 'buy' with no 'cart'",
         "typical 8.16 d with 71-100 events"), ``typical_words`` (whose expectation ``typical`` is:

@@ -510,9 +510,12 @@ def plot_explanation(explanation, row=None, *, ax=None):
     colours = ["#d62728" if d > 0 else "#1f77b4" for d in deviation]
     by_entity = "value_text" in part
     labels = part["feature"].astype(str)
-    if by_entity:
+    if "feature_said" in part:
         # The pipeline's features, named as its reasons name them ("spread of time
-        # between events", not gap_std_s); a detector's own columns keep their names.
+        # between events", not gap_std_s; the funnel's ratios by the log's own events,
+        # "'pay_ok' per 'auction_won'": RV s48 L2); a detector's own columns keep theirs.
+        labels = part["feature_said"].astype(str)
+    elif by_entity:  # (an explanation from before feature_said)
         from ._reasons import reason_name
 
         labels = labels.map(reason_name)

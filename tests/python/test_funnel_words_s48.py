@@ -81,3 +81,29 @@ def test_the_reason_says_it(fitted):
     reason = table.loc[NON_PAYER, "reason"]
     assert "per 'auction_won'" in reason or "per 'view_listing'" in reason, reason
     assert "carts per view" not in reason and "purchases per cart" not in reason
+
+
+def test_explain_and_the_plot_name_them_as_the_reason_does(fitted):
+    # review RV s48 L2: the plot's bars read "purchases per cart" beside the reason's
+    # "'pay_ok' per 'auction_won'"
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from oddseq.plot import plot_explanation
+
+    _, pipe = fitted
+    why = pipe.explain([NON_PAYER])
+    said = dict(zip(why["feature"], why["feature_said"]))
+    ratios = [f for f in said if f.endswith(("_per_cart", "_per_view"))]
+    assert ratios, list(said)
+    for feature in ratios:
+        assert said[feature] == reason_names(pipe, [feature])[0]
+        assert said[feature].startswith("'")  # the log's own events, not a shop's words
+    ax = plot_explanation(why, NON_PAYER)
+    labels = [t.get_text().split("\n")[0] for t in ax.get_yticklabels()]
+    assert sorted(labels) == sorted(why["feature_said"])
+    assert not any(word in " ".join(labels) for word in ("purchases per", "carts per"))
+    plt.close("all")
