@@ -4100,10 +4100,11 @@ class AnomalyPipeline(SaveMixin):
         Its columns: ``feature`` (the feature's name, as ``feature_names_`` spells it),
         ``feature_said`` (as the reasons name it: "spread of time between events",
         "'pay_ok' per 'auction_won'"), ``value`` and ``typical`` (what the detector
-        expected) with ``value_text`` and ``typical_text``, ``value_read``, ``deviation`` (spreads from ``typical``, the sign
-        says above or below), ``note`` (what the reason adds: "14 'buy' with no 'cart'",
-        "typical 8.16 d with 71-100 events"), ``typical_words`` (whose expectation ``typical`` is:
-        "typical", "log-scale average", "expected", "entities like it have"),
+        expected) with ``value_text`` and ``typical_text``, ``value_read``,
+        ``deviation`` (spreads from ``typical``, the sign says above or below), ``note``
+        (what the reason adds: "14 'buy' with no 'cart'", "typical 8.16 d with 71-100
+        events"), ``typical_words`` (whose expectation ``typical`` is: "typical",
+        "log-scale average", "expected", "entities like it have"),
         ``typical_said`` (the typical value as the reason says it, with its words),
         ``share`` (the feature's part of the entity's whole pull on the score: PCA T^2's
         terms are signed, so a share can be negative or pass 1), ``detector`` (the
