@@ -145,7 +145,9 @@ def test_a_placeholder_id_holding_much_of_the_log_is_named_with_its_fix(placehol
     assert "dropna=True (--dropna from the shell)" in named[0]
 
 
-@pytest.mark.parametrize("placeholder", ["guest", "Unknown", -1])
+@pytest.mark.parametrize(
+    "placeholder", ["guest", "Unknown", -1, "00000000-0000-0000-0000-000000000000"]
+)
 def test_an_id_spelt_as_a_placeholder_is_named_from_a_smaller_share(placeholder):
     """TR s49 L2: 'guest' on 8% of a travel site's rows was silent (the bar is a tenth
     for any id) and cost F1 0.71 -> 0.62; an id spelt as a placeholder is named from 1%
@@ -158,8 +160,13 @@ def test_an_id_spelt_as_a_placeholder_is_named_from_a_smaller_share(placeholder)
     named = _placeholder_words(log)
     assert len(named) == 1
     assert named[0].startswith(f"entity {str(placeholder)!r} holds 8% of the events")
-    # The same share under a real-looking id, or 'guest' at 35x the median: no word
-    for log in (_crowd("bot", 0.08, n_users=8_000), _crowd("guest", 0.08, n_users=400)):
+    # The same share under a real-looking id (one with zeros in it too), or 'guest' at
+    # 35x the median: no word
+    for log in (
+        _crowd("bot", 0.08, n_users=8_000),
+        _crowd("00000000-0000-0000-0000-00000000a001", 0.08, n_users=8_000),
+        _crowd("guest", 0.08, n_users=400),
+    ):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             detect_anomalies(log, entity="user", event="event", time="ts")
