@@ -687,6 +687,9 @@ def _say_written(table, written, args, alarm=None, pipe=None) -> None:
         members = int((table["is_anomaly"].to_numpy(bool) & (table["group"] >= 0)).sum())
         if members:
             notes.append(f"{members:,} of the flagged are members of groups")
+    ended = _group_search_ended(getattr(pipe, "groups_", None))
+    if ended:
+        notes.append(ended)
     said = f" ({'; '.join(notes)})" if notes else ""
     place, stream = (
         ("standard output", sys.stderr) if args.output == STDOUT else (args.output, sys.stdout)
@@ -699,6 +702,26 @@ def _say_written(table, written, args, alarm=None, pipe=None) -> None:
         )
     except BrokenPipeError:  # `oddseq detect ... 2>&1 | head`: the reader has left
         _quiet(stream)
+
+
+def _group_search_ended(finder) -> str:
+    """Where the group stage's search stopped on its patience without a group (its
+    ``search_ends_``), in the closing line's words, with the option that searches on;
+    "" where it found a group or ran to the end. The shell had no word of it: a farm of
+    30 devices was the block after the three that ended the search (TR s52 H1, review
+    RV s50 M3)."""
+    ends = getattr(finder, "search_ends_", None)
+    if not ends or len(getattr(finder, "groups_", ())):
+        return ""
+    blocks = [e["blocks"] for e in ends.values() if e.get("end") == "patience"]
+    if not blocks:
+        return ""
+    patience = int(finder.patience)
+    more = 10 if patience < 10 else 2 * patience
+    return (
+        f"the group search stopped after {max(blocks):,} blocks, none a group: "
+        f"--group-patience {more} searches further"
+    )
 
 
 def _quiet(stream) -> None:

@@ -203,3 +203,32 @@ def test_dask_takes_it_too():
         _check_groups("sometimes", "item")
     with pytest.raises(ValueError, match=r"^groups=GroupDetector\(\.\.\.\): patience"):
         _check_groups(GroupDetector(patience=0), "item")
+
+
+def test_the_shell_says_where_a_search_without_a_group_stopped(log, tmp_path, capsys):
+    """TR s52 H1 (review RV s50 M3): an ad network's 30-device farm was the block after
+    the three that ended the search, and the shell's closing line said nothing of it."""
+    from oddseq.cli import _group_search_ended, main
+
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    base = ["detect", str(path), "--entity", "user_id", "--event", "behavior"]
+    base += ["--time", "timestamp", "--item", "item_id", "-o", str(tmp_path / "t.csv")]
+    code = main(base)
+    said = capsys.readouterr()
+    assert code == 0, said.err
+    out = said.out
+    assert "the group search stopped after 3 blocks, none a group: --group-patience 10 " in out
+    code = main([*base, "--group-patience", "12", "--force"])
+    said = capsys.readouterr()
+    assert code == 0, said.err
+    out = said.out
+    assert "none a group: --group-patience 24 searches further" in out
+    # no word where it found a group, or ran to the end
+    assert _group_search_ended(None) == ""
+    finder = _fit(log, 3)
+    finder.groups_ = [object()]
+    assert _group_search_ended(finder) == ""
+    spent = GroupDetector(patience=3)
+    spent.search_ends_, spent.groups_ = {"temporal": {"end": "spent", "blocks": 2}}, []
+    assert _group_search_ended(spent) == ""
