@@ -583,18 +583,21 @@ def scattered_missing(seqs) -> tuple[int, int, list] | None:
         return None
     missing = np.isnan(np.asarray(seqs.values, dtype=np.float64))
     items = None if seqs.items is None else np.asarray(seqs.items)
+    owned = None
     if items is not None and missing.any() and (items >= 0).any():
         known = items >= 0
         valued = np.bincount(items[known & ~missing], minlength=int(items.max()) + 1) > 0
-        missing &= ~known | valued[np.where(known, items, 0)]
-    return _gaps_by_type(seqs, missing)
+        owned = known & ~valued[np.where(known, items, 0)]
+    return _gaps_by_type(seqs, missing, owned)
 
 
-def _gaps_by_type(seqs, missing: np.ndarray) -> tuple[int, int, list] | None:
+def _gaps_by_type(seqs, missing: np.ndarray, owned=None) -> tuple[int, int, list] | None:
     """The events ``missing`` marks among types most of which are not: (how many, of how
     many sequences, the types most of them are of, up to three), or None where fewer
     than :data:`SCATTERED_MISSING_MIN` events or sequences (a type most of which is
-    missing, views without a price, is no gap however much of the log it is)."""
+    missing, views without a price, is no gap however much of the log it is). ``owned``:
+    events whose missing mark is their item's (:func:`scattered_missing`), counted in
+    their type's share but never as gaps."""
     if not missing.any():
         return None
     events = np.asarray(seqs.events)
@@ -602,13 +605,15 @@ def _gaps_by_type(seqs, missing: np.ndarray) -> tuple[int, int, list] | None:
     per_type = np.bincount(events, minlength=n_types)
     lacking = np.bincount(events[missing], minlength=n_types)
     gaps = (lacking > 0) & (lacking < GAP_SHARE * per_type)
-    at = np.flatnonzero(missing & gaps[events])
+    at = np.flatnonzero(missing & gaps[events] & (True if owned is None else ~owned))
     if at.size < SCATTERED_MISSING_MIN:
         return None
     owners = np.unique(np.searchsorted(seqs.offsets, at, "right") - 1)
     if owners.size < SCATTERED_MISSING_MIN:
         return None
-    order = np.flatnonzero(gaps)[np.argsort(-lacking[gaps], kind="stable")]
+    said = np.bincount(events[at], minlength=n_types)  # (the gaps' own types)
+    said_types = np.flatnonzero(said)
+    order = said_types[np.argsort(-said[said_types], kind="stable")]
     return int(at.size), int(owners.size), [seqs.event_labels[t] for t in order[:3]]
 
 

@@ -110,5 +110,13 @@ def test_an_item_without_a_value_anywhere_is_no_gap():
         oddseq.detect_anomalies(log, **roles)
     (text,) = [str(w.message) for w in caught if SAID in str(w.message)]
     assert text.startswith(f"{len(gaps):,} events of ")
+    # a type with no value on most events is still no gap where items are read: values
+    # on purchases only, views of the priced items without one (no "gaps" of views)
+    fresh = _log()
+    only = fresh.assign(item=log["item"], price=fresh["price"].where(fresh["event"] == "buy"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(only, **roles)
+    assert not [w for w in caught if SAID in str(w.message)]
     # without item=, the same cities are gaps of their types (nothing says they are free)
     assert len(_said(log)) == 1
