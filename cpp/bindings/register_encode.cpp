@@ -425,7 +425,8 @@ void register_encode(py::module_& m) {
         py::arg("n_threads"));
   py::class_<encode::DiversityParams>(m, "DiversityParams",
                                       "DiversityEncoder's settings: the session gap and the "
-                                      "funnel's event codes (-1 where the log has none).")
+                                      "funnel's event codes (-1 where the funnel has no such "
+                                      "role: the ratios over it are 0).")
       .def(py::init(&make_diversity_params), py::kw_only(), py::arg("session_gap_ns"),
            py::arg("view") = -1, py::arg("cart") = -1, py::arg("fav") = -1, py::arg("buy") = -1)
       .def_property_readonly("session_gap_ns",

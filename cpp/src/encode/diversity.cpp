@@ -387,14 +387,7 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
       all.last_split = std::max(all.last_split, sums.last_split);
       all.max_item = std::max(all.max_item, sums.max_item);
     }
-    auto ratio = [](std::int64_t a, std::int64_t b) {
-      return static_cast<float>(static_cast<double>(a) /
-                                static_cast<double>(std::max<std::int64_t>(b, 1)));
-    };
-    row[6] = ratio(all.steps[1], all.steps[0]);
-    row[7] = ratio(all.steps[2], all.steps[0]);
-    row[8] = ratio(all.steps[3], all.steps[0]);
-    row[9] = ratio(all.steps[3], all.steps[1]);
+    funnel_ratios(all.steps, funnel.view >= 0, funnel.cart >= 0, row + 6);
     if (items != nullptr) {
       auto item_at = [&](std::int64_t i) { return static_cast<std::int64_t>(items[begin + i]); };
       // Item codes number the log's items: a crawler's usually span a range not much
@@ -478,14 +471,7 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
           steps[2] += e == funnel.fav;
           steps[3] += e == funnel.buy;
         }
-        auto ratio = [](std::int64_t a, std::int64_t b) {
-          return static_cast<float>(static_cast<double>(a) /
-                                    static_cast<double>(std::max<std::int64_t>(b, 1)));
-        };
-        row[6] = ratio(steps[1], steps[0]);
-        row[7] = ratio(steps[2], steps[0]);
-        row[8] = ratio(steps[3], steps[0]);
-        row[9] = ratio(steps[3], steps[1]);
+        funnel_ratios(steps, funnel.view >= 0, funnel.cart >= 0, row + 6);
         if (items != nullptr) {
           // Distinct items through small open-addressing tables (reused per thread):
           // cheaper than sorting each sequence's items.

@@ -9,6 +9,7 @@
 
 #include "oddseq/core/check.hpp"
 #include "oddseq/core/hash.hpp"
+#include "oddseq/encode/diversity.hpp"
 #include "oddseq/stream/change_state.hpp"
 #include "oddseq/stream/state_bytes.hpp"
 
@@ -567,14 +568,7 @@ void EntityStore::write_row(const EntityState& s, float* row, bool* approximate)
     div[5] = static_cast<float>(s.bought.distinct());
     *approximate = s.items.approximate() || s.bought.approximate();
   }
-  auto ratio = [](std::int64_t a, std::int64_t b) {
-    return static_cast<float>(static_cast<double>(a) /
-                              static_cast<double>(std::max<std::int64_t>(b, 1)));
-  };
-  div[6] = ratio(s.steps[1], s.steps[0]);
-  div[7] = ratio(s.steps[2], s.steps[0]);
-  div[8] = ratio(s.steps[3], s.steps[0]);
-  div[9] = ratio(s.steps[3], s.steps[1]);
+  encode::funnel_ratios(s.steps, params_.funnel.view >= 0, params_.funnel.cart >= 0, div + 6);
   if (params_.has_values) {
     const double present = static_cast<double>(s.value_present);
     div[10] = static_cast<float>(s.value_sum);

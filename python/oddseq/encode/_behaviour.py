@@ -595,6 +595,9 @@ class DiversityEncoder(SequenceEncoder):
             funnel = _funnel_in(self.funnel, seqs.event_labels)
         self.funnel_ = funnel
         self.funnel_guessed_ = self.funnel is None
+        # The ratios over a role the funnel lacks are 0 (an encoder fitted before reads
+        # them over a count of 0, as its model was fitted: see _funnel_codes)
+        self.ratios_over_roles_only_ = True
         self.session_gap_ns_ = duration_ns(self.session_gap, "session_gap")
         self.has_items_ = seqs.items is not None
         self.has_categories_ = self.item_categories is not None
@@ -619,11 +622,7 @@ class DiversityEncoder(SequenceEncoder):
                 "the encoder was fitted with items but these sequences have none; build "
                 "them with the item column: Sequences.from_events(..., item=...)"
             )
-        position = {label: i for i, label in enumerate(seqs.event_labels)}
-        funnel = {
-            step: int(position.get(self.funnel_.get(step), -1))
-            for step in ("view", "cart", "fav", "buy")
-        }
+        funnel = self._funnel_codes(seqs.event_labels)
         item_category = None
         if self.has_categories_:
             # One category code per item code of these sequences (-1: unknown); only
@@ -650,6 +649,22 @@ class DiversityEncoder(SequenceEncoder):
                 "rescale the values (e.g. to thousands) before building the Sequences"
             )
         return self._wrap(features, seqs)
+
+    def _funnel_codes(self, labels) -> dict:
+        """The kernel's code of each funnel role among ``labels``: -1 for a role the
+        funnel lacks (the ratios over it are 0: a log of clicks and purchases has no
+        cart, and "purchases per cart" would repeat the purchases' count, trial s52), a
+        code no event has for a role these sequences never do (counted 0). An encoder
+        fitted before ``ratios_over_roles_only_`` reads every missing role as counted 0,
+        as its model was fitted."""
+        position = {label: i for i, label in enumerate(labels)}
+        never = len(position)  # (the event codes are 0..len - 1)
+        only = getattr(self, "ratios_over_roles_only_", False)
+        codes = {}
+        for step in ("view", "cart", "fav", "buy"):
+            label = self.funnel_.get(step)
+            codes[step] = -1 if label is None and only else int(position.get(label, never))
+        return codes
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "funnel_")

@@ -790,10 +790,13 @@ class StreamScorer:
         self._n_columns = k + 1
         self._other_code = k
         codes = []
+        # (a pipeline fitted before the ratios over a role its funnel lacks were 0 reads
+        # them over a count of 0, as it was fitted: a code no event has)
+        only = getattr(diversity, "ratios_over_roles_only_", False)
         for step in ("view", "cart", "fav", "buy"):
             label = funnel.get(step)
             if label is None:
-                codes.append(-1)
+                codes.append(-1 if only else int(np.iinfo(np.int32).max))
                 continue
             at = self._labels.get_indexer([label])[0]
             codes.append(int(at) if at < k else k + 1 + extra.index(label))

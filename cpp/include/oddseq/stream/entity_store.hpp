@@ -27,7 +27,8 @@
 
 namespace oddseq::stream {
 
-// Event codes of the funnel steps in the count columns' code space, -1 where absent.
+// Event codes of the funnel steps in the count columns' code space, -1 where the funnel
+// has no such role (the ratios over it are 0: encode::funnel_ratios).
 struct Funnel {
   std::int32_t view = -1, cart = -1, fav = -1, buy = -1;
 };
