@@ -524,7 +524,8 @@ class DiversityEncoder(SequenceEncoder):
     Columns: ``n_items``, ``distinct_item_ratio``, ``item_entropy_bits``,
     ``top_item_share``, ``repeat_previous_item_share`` (refresh storms),
     ``n_items_bought``, the funnel ratios ``cart_per_view``, ``fav_per_view``,
-    ``buy_per_view``, ``buy_per_cart`` (each divided by max(denominator, 1)), and with a
+    ``buy_per_view``, ``buy_per_cart`` (each divided by max(denominator, 1); 0 over a
+    role the funnel lacks), and with a
     value column ``value_sum``, ``value_mean``, ``value_max``, ``value_std``,
     ``share_value_missing``, ``value_bought_sum``.
 
