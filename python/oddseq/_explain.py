@@ -461,8 +461,9 @@ def explain_entities(
         }
     )
     # the feature as the reasons name it ("'pay_ok' per 'auction_won'" where the funnel's
-    # cart is an auction won, not "purchases per cart": RV s48 L2)
-    frame.insert(1, "feature_said", reason_names(pipeline, names)[cols])
+    # cart is an auction won, not "purchases per cart": RV s48 L2); after the columns
+    # an explanation had before it
+    frame["feature_said"] = reason_names(pipeline, names)[cols]
     for extra in ("share", "detector"):
         if extra in explained:
             frame[extra] = explained[extra].to_numpy()

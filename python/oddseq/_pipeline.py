@@ -940,8 +940,19 @@ def short_flag_counts(table: pd.DataFrame, seqs: Sequences) -> np.ndarray:
     flags = table["is_anomaly"].to_numpy(bool) & outside
     lengths = pd.Series(np.asarray(seqs.lengths), index=seqs.ids).reindex(table.index)
     short = (lengths.to_numpy(dtype=np.float64) < _reasons._FEW_EVENTS) & outside
+    shared = np.zeros(len(table), dtype=bool)
+    if "reason" in table and (flags & short).any():
+        reasons = table["reason"].astype(str)
+        shared = reasons.str.contains(SHARED_FACTS, regex=True).to_numpy(bool)
     counts = [flags.sum(), (flags & short).sum(), short.sum(), outside.sum()]
+    counts.append((flags & short & shared).sum())
     return np.array(counts, dtype=np.int64)
+
+
+#: A reason that says what the entity shares with others: a side column's value
+#: (say_shared_values: "41 entities on ip 104.73.124.190, where 1 is usual") or a crowd
+#: on one of its items in an hour ("30 entities on com.app178 between 19:00 and ...").
+SHARED_FACTS = r"\d[\d,]* entities on .+, where [\d.,]+ is usual"
 
 
 def _rows_are(session_gap) -> str:
@@ -959,17 +970,28 @@ def warn_short_flags(counts, rows: str = "entities") -> None:
     trial s42b; a ring's short rounds with groups=False) or noise (a shop's one-view
     users), and names the option for the latter. ``rows``: what the table's rows are
     ("entities", "sessions")."""
-    n, k, n_short, n_rows = (int(c) for c in counts)
+    n, k, n_short, n_rows = (int(c) for c in counts[:4])
+    shared = int(counts[4]) if len(counts) > 4 else 0
     log_share = n_short / max(n_rows, 1)
     if k < SHORT_FLAGS_MIN or k < SHORT_FLAGS_SHARE * n or k < SHORT_FLAGS_RATIO * log_share * n:
         return
     few = _reasons._FEW_EVENTS
+    # (TR s52 H2: 50 fresh device ids of a farm on 3 datacenter IPs, 3 events each, were
+    # the short flags; the advice alone would have left the whole farm out of the table)
+    together = (
+        f" {shared:,} of them share a value or an hour's item with many others, which their "
+        'reasons name ("41 entities on ip ..., where 1 is usual"): short and shared is how '
+        "a farm's fresh accounts look, so read those before leaving short "
+        f"{rows} out."
+        if shared
+        else ""
+    )
     warnings.warn(
         f"{k:,} of the {n:,} flagged {rows} have fewer than {few} events ({k / n:.0%} of "
         f"the flags; {log_share:.1%} of the {rows} ranked): short {rows} are rare in this "
         "log, and rarity is what the detector scores. Short can be the point (a system's "
         "session cut short by a failure, a card tester's one purchase) or noise (one view of "
-        "one item): their reasons say which. Where they are noise, "
+        f"one item): their reasons say which.{together} Where they are noise, "
         f"min_events={few} (oddseq detect --min-events {few}) judges only {rows} with "
         "enough events and leaves the others out of the table",
         DataWarning,
@@ -4098,15 +4120,15 @@ class AnomalyPipeline(SaveMixin):
         (two levels of one name: ``xs`` and ``droplevel`` by name refuse them).
 
         Its columns: ``feature`` (the feature's name, as ``feature_names_`` spells it),
-        ``feature_said`` (as the reasons name it: "spread of time between events",
-        "'pay_ok' per 'auction_won'"), ``value`` and ``typical`` (what the detector
-        expected) with ``value_text`` and ``typical_text``, ``value_read``,
-        ``deviation`` (spreads from ``typical``, the sign says above or below), ``note``
-        (what the reason adds: "14 'buy' with no 'cart'", "typical 8.16 d with 71-100
-        events"), ``typical_words`` (whose expectation ``typical`` is: "typical",
-        "log-scale average", "expected", "entities like it have"),
-        ``typical_said`` (the typical value as the reason says it, with its words),
-        ``share`` (the feature's part of the entity's whole pull on the score: PCA T^2's
+        ``value`` and ``typical`` (what the detector expected) with ``value_text`` and
+        ``typical_text``, ``value_read``, ``deviation`` (spreads from ``typical``, the
+        sign says above or below), ``note`` (what the reason adds: "14 'buy' with no
+        'cart'", "typical 8.16 d with 71-100 events"), ``typical_words`` (whose
+        expectation ``typical`` is: "typical", "log-scale average", "expected",
+        "entities like it have"), ``typical_said`` (the typical value as the reason says
+        it, with its words), ``feature_said`` (the feature as the reasons name it:
+        "spread of time between events", "'pay_ok' per 'auction_won'"), ``share`` (the
+        feature's part of the entity's whole pull on the score: PCA T^2's
         terms are signed, so a share can be negative or pass 1), ``detector`` (the
         ensemble member whose explanation it is, such as "pca_t2") and, where the model
         has a group stage, ``group_reason`` (below).

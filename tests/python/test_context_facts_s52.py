@@ -6,6 +6,8 @@ country that no other account used; TR s48 L12: "a ratio of a ratio about a coun
 The one call now follows it with "10 entities on country VN, where 8 is usual", as it
 says a crowd's item and hour."""
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -118,3 +120,33 @@ def test_the_shell_says_them_too(tmp_path, capsys):
     assert code == 0
     table = pd.read_csv(out, index_col=0)
     assert table["reason"].str.contains("6 entities on device farm-phone, where 1 is usual").any()
+
+
+def test_short_flags_that_share_a_value_are_said_before_the_advice_to_drop_them():
+    # TR s52 H2: 50 fresh device ids of a farm, 3 events each on one datacenter IP, were
+    # the short flags, and the short-flag warning's advice (min_events=5) left them out
+    import warnings as _warnings
+
+    from oddseq.exceptions import DataWarning
+
+    log = _log(seed=4, n_users=800, farm=0)
+    rng = np.random.default_rng(4)
+    rows = []
+    t0 = 1_767_225_600 + 8 * 86_400
+    for f in range(12):
+        start = t0 + rng.uniform(0, 3 * 3600)
+        for k, t in enumerate(start + np.cumsum(rng.exponential(20, 3))):
+            rows.append((f"fresh{f}", t, ["view", "cart", "view"][k], f"fp{f}", "203.0.113.9"))
+    fresh = pd.DataFrame(rows, columns=log.columns)
+    fresh["ts"] = pd.to_datetime(fresh["ts"], unit="s", utc=True)
+    both = pd.concat([log, fresh], ignore_index=True)
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always")
+        table = oddseq.detect_anomalies(both, **ROLES, context=["device", "ip"], groups=False)
+    said = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    (short,) = [m for m in said if "have fewer than 5 events" in m]
+    flagged = table.loc[[f"fresh{f}" for f in range(12)], "is_anomaly"].sum()
+    assert flagged >= 10
+    named = int(re.search(r" (\d+) of them share a value", short).group(1))
+    assert named == flagged  # each reason names the IP: "12 entities on ip 203.0.113.9"
+    assert short.index("read those before leaving short entities out") < short.index("min_events=5")

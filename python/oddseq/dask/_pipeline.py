@@ -4352,6 +4352,10 @@ def detect_anomalies(
             [_delayed(_table)(s, shared, piece) for s, piece in zip(data.states, pieces)],
             progress="  tables" if progress else None,
         )
+        named = [] if context is None else _context_named(tables, context)
+        if named:  # the value behind each reason naming a sharing, as one machine says it
+            facts = _shared({c: sharing_facts(kept["logs"], c) for c in named})
+            tables = _persist([_delayed(say_shared_values)(t, facts) for t in tables])
         if min_events < _reasons._FEW_EVENTS:  # short entities filling the flags, said
             parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]
             warn_short_flags(np.sum(_compute(parts), axis=0), _rows_are(session_gap))
@@ -4360,10 +4364,6 @@ def detect_anomalies(
             rate = pipeline.threshold_info_["false_alarm_rate"]
             rate = rate if false_alarm_rate is None else None  # (given: the analyst's)
             warn_session_spread(np.sum(_compute(parts), axis=0), rate, normal=normal is not None)
-        named = [] if context is None else _context_named(tables, context)
-        if named:  # the value behind each reason naming a sharing, as one machine says it
-            facts = _shared({c: sharing_facts(kept["logs"], c) for c in named})
-            tables = _persist([_delayed(say_shared_values)(t, facts) for t in tables])
         meta = _compute([_delayed(_head)(tables[0])])[0]
         sessions = session_gap is not None
         out_divisions = None
