@@ -517,6 +517,8 @@ def detect_anomalies(
             "column every event is one type; pass event=... (--event from the shell) or "
             "another method"
         )
+    if item is None and group_by is None and (groups is True or _is_group_finder(groups)):
+        _group_objects(df, groups, group_by, item)  # (refused before any fitting)
     if normal is not None and not isinstance(normal, pd.DataFrame):
         raise TypeError(
             f"normal must be a DataFrame of normal behaviour with the same columns as df, "

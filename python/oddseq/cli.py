@@ -303,6 +303,15 @@ def group_search_option(args):
     """``groups=`` of the one call from --groups / --no-groups / --group-patience: a
     GroupDetector with that patience where --group-patience is given."""
     patience = getattr(args, "group_patience", None)
+    asked = (
+        "--group-patience" if patience is not None else "--groups" if args.groups is True else None
+    )
+    if asked and not args.item and not getattr(args, "group_by", None):
+        # (before the file is read and the model fitted: review RV s50 L4)
+        raise ValueError(
+            f"{asked} needs --item or --group-by: the column(s) whose values entities share "
+            "(a product, a device, an IP)"
+        )
     if patience is None:
         return args.groups
     if args.groups is False:

@@ -174,6 +174,27 @@ def test_the_shell_refuses_group_patience_it_cannot_use(log, tmp_path, capsys):
     assert "--group-patience sets how far" in capsys.readouterr().err
     assert main([*base, "--group-patience", "0"]) == 2
     assert "--group-patience must be at least 1, got 0" in capsys.readouterr().err
+    # nothing to group on: said in the shell's words, before the file is read (RV s50 L4)
+    no_item = [a for a in base if a not in ("--item", "item_id")]
+    no_item[1] = str(tmp_path / "not-there.csv")  # (never read: refused first)
+    for option in (["--group-patience", "5"], ["--groups"]):
+        assert main([*no_item, *option]) == 2
+        err = capsys.readouterr().err
+        assert f"{option[0]} needs --item or --group-by" in err
+        assert "item=..." not in err and "GroupDetector" not in err
+
+
+def test_nothing_to_group_on_is_refused_before_any_fit(log, monkeypatch):
+    from oddseq import _pipeline
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted before the refusal")
+
+    monkeypatch.setattr(_pipeline.AnomalyPipeline, "fit", no_fit)
+    roles = {k: v for k, v in ROLES.items() if k != "item"}
+    for groups in (True, GroupDetector(patience=5)):
+        with pytest.raises(ValueError, match=r"needs item=\.\.\. or group_by="):
+            oddseq.detect_anomalies(log, **roles, groups=groups)
 
 
 @pytest.mark.parametrize(
