@@ -981,7 +981,7 @@ def warn_short_flags(counts, rows: str = "entities") -> None:
     # (TR s52 H2: 50 fresh device ids of a farm on 3 datacenter IPs, 3 events each, were
     # the short flags; the advice alone would have left the whole farm out of the table)
     together = (
-        f" {shared:,} of them share a value or an hour's item with many others, which their "
+        f" {shared:,} of them share a value or an hour's item with others, which their "
         'reasons name ("41 entities on ip ..., where 1 is usual"): short and shared is how '
         "a farm's fresh accounts look, so read those before leaving short "
         f"{rows} out."
@@ -1092,8 +1092,8 @@ def say_shared_values(table, facts) -> pd.DataFrame:
 
     if "reason" not in table or not len(table) or not facts:
         return table
-    reasons = table["reason"].astype(str)
-    out = reasons.to_numpy(dtype=object).copy()
+    reasons = table["reason"].astype(str)  # (searched; the rows not said keep theirs)
+    out = table["reason"].to_numpy(dtype=object).copy()
     for column, (found, usual) in facts.items():
         words = _sharing_words(column)
         said = np.flatnonzero(reasons.str.contains(words, regex=False).to_numpy(bool))

@@ -5,8 +5,8 @@
 
 namespace oddseq::encode {
 
-// Event codes of the funnel steps, -1 where the funnel has no such role (a code that no
-// event has: a role of the funnel that these sequences never do).
+// Event codes of the funnel steps: -1 where the funnel has no such role (the ratios over
+// it are 0), and a code no event has for a role these sequences never do (counted 0).
 struct FunnelCodes {
   std::int32_t view = -1, cart = -1, fav = -1, buy = -1;
 };
