@@ -460,15 +460,15 @@ def explain_entities(
             "typical_said": said,
         }
     )
-    # the feature as the reasons name it ("'pay_ok' per 'auction_won'" where the funnel's
-    # cart is an auction won, not "purchases per cart": RV s48 L2); after the columns
-    # an explanation had before it
-    frame["feature_said"] = reason_names(pipeline, names)[cols]
     for extra in ("share", "detector"):
         if extra in explained:
             frame[extra] = explained[extra].to_numpy()
     groups = _group_reasons(pipeline, keys[rows], None if from_fit is None else from_fit[rows])
     if groups is not None:
         frame["group_reason"] = groups
+    # the feature as the reasons name it ("'pay_ok' per 'auction_won'" where the funnel's
+    # cart is an auction won, not "purchases per cart": RV s48 L2); after the columns
+    # an explanation had before it (code that reads them by place reads the same)
+    frame["feature_said"] = reason_names(pipeline, names)[cols]
     frame.index = _by_entity_and_rank(ids, rows, explained.index.get_level_values(1))
     return frame

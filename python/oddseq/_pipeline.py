@@ -817,12 +817,17 @@ def _hashable_label(label):
     return tuple(label) if isinstance(label, list) else label
 
 
+#: Why a group the search found is no group where the normal log holds it too (its
+#: candidate's ``why_not``).
+NORMAL_HOLDS_IT = "the normal log holds it too"
+
+
 def drop_normal_groups(finder, held) -> None:
     """``held``'s groups (:func:`groups_the_normal_log_holds`) made no groups, said."""
     if not held:
         return
     members = int(finder.groups_.loc[held, "n_members"].sum())
-    finder._drop(held, "the normal log holds it too")
+    finder._drop(held, NORMAL_HOLDS_IT)
     warnings.warn(
         f"{len(held)} group(s) of the log scored ({members:,} members) are no groups: "
         "the normal log holds groups of the same members, or of a like size on much the "
@@ -909,7 +914,7 @@ def warn_session_spread(counts, rate, normal: bool = False) -> None:
 # flagged, every one odd, but 0 of 26 fare scrapers; whole entities 26 of 26).
 WHOLE_ENTITIES = (
     "to find entities by their whole history, score whole entities (leave session_gap "
-    "out; --session-gap from the shell): a bot whose sessions are all alike is a mode of "
+    "out, or --session-gap in the shell): a bot whose sessions are all alike is a mode of "
     "sessions, under the top that a small share flags"
 )
 
@@ -942,12 +947,11 @@ def short_flag_counts(table: pd.DataFrame, seqs: Sequences) -> np.ndarray:
     flags = table["is_anomaly"].to_numpy(bool) & outside
     lengths = pd.Series(np.asarray(seqs.lengths), index=seqs.ids).reindex(table.index)
     short = (lengths.to_numpy(dtype=np.float64) < _reasons._FEW_EVENTS) & outside
-    shared = np.zeros(len(table), dtype=bool)
-    if "reason" in table and (flags & short).any():
-        reasons = table["reason"].astype(str)
-        shared = reasons.str.contains(SHARED_FACTS, regex=True).to_numpy(bool)
-    counts = [flags.sum(), (flags & short).sum(), short.sum(), outside.sum()]
-    counts.append((flags & short & shared).sum())
+    shared = 0
+    if "reason" in table and (flags & short).any():  # (searched among the short flags)
+        reasons = table["reason"][flags & short].astype(str)
+        shared = int(reasons.str.contains(SHARED_FACTS, regex=True).sum())
+    counts = [flags.sum(), (flags & short).sum(), short.sum(), outside.sum(), shared]
     return np.array(counts, dtype=np.int64)
 
 
@@ -1694,8 +1698,8 @@ def _explained_with_short(pipeline, seqs, short, top, entity_features) -> pd.Dat
         "note": short_member_note(lengths, pipeline.min_events),
         "typical_words": "",
         "typical_said": f"min_events={pipeline.min_events}",
-        "feature_said": "",
         "group_reason": said,
+        "feature_said": "",
     }
     columns = list(frame.columns) + [c for c in ("note", "group_reason") if c not in frame]
     listed = pd.DataFrame(

@@ -1452,6 +1452,8 @@ def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
                 )
             mine = mine[below == 0]
             nothing = f"no '{shorten(str(funnel[bottom]), _FUNNEL_LABEL)}'"
+        elif _zero_over_absent_roles(pipeline):
+            continue  # (0 by construction: no cart in the funnel, nothing to say of it)
         else:
             nothing = f"no event read as {bottom}"
         label = shorten(str(funnel[top]), _FUNNEL_LABEL)
@@ -1499,6 +1501,16 @@ def _funnel_of(pipeline) -> dict | None:
             if hasattr(e, "funnel_")
         ),
         None,
+    )
+
+
+def _zero_over_absent_roles(pipeline) -> bool:
+    """Whether the fitted funnel's ratios over a role it lacks are 0 (a model fitted
+    since ``DiversityEncoder.ratios_over_roles_only_``), not the numerator's count."""
+    return any(
+        getattr(e, "ratios_over_roles_only_", False)
+        for _, e in getattr(getattr(pipeline, "encoder_", None), "encoders_", [])
+        if hasattr(e, "funnel_")
     )
 
 

@@ -696,7 +696,8 @@ def _say_written(table, written, args, alarm=None, pipe=None) -> None:
         members = int((table["is_anomaly"].to_numpy(bool) & (table["group"] >= 0)).sum())
         if members:
             notes.append(f"{members:,} of the flagged are members of groups")
-    ended = _group_search_ended(getattr(pipe, "groups_", None))
+    # (detect's own search: a model file's groups_ is its fit's, and score has no stage)
+    ended = _group_search_ended(getattr(pipe, "groups_", None)) if args.command == "detect" else ""
     if ended:
         notes.append(ended)
     said = f" ({'; '.join(notes)})" if notes else ""
@@ -719,9 +720,15 @@ def _group_search_ended(finder) -> str:
     "" where it found a group or ran to the end. The shell had no word of it: a farm of
     30 devices was the block after the three that ended the search (TR s52 H1, review
     RV s50 M3)."""
+    from ._pipeline import NORMAL_HOLDS_IT
+
     ends = getattr(finder, "search_ends_", None)
     if not ends or len(getattr(finder, "groups_", ())):
         return ""
+    candidates = getattr(finder, "candidates_", None)
+    if candidates is not None and "why_not" in candidates:
+        if (candidates["why_not"] == NORMAL_HOLDS_IT).any():
+            return ""  # (it found groups, which the normal log holds: said by a warning)
     blocks = [e["blocks"] for e in ends.values() if e.get("end") == "patience"]
     if not blocks:
         return ""

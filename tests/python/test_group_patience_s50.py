@@ -253,3 +253,35 @@ def test_the_shell_says_where_a_search_without_a_group_stopped(log, tmp_path, ca
     spent = GroupDetector(patience=3)
     spent.search_ends_, spent.groups_ = {"temporal": {"end": "spent", "blocks": 2}}, []
     assert _group_search_ended(spent) == ""
+
+
+def test_score_says_nothing_of_a_saved_models_group_search(log, tmp_path, capsys):
+    """Review RV s52 M1: oddseq score with a model saved from the one call repeated its
+    fit's "the group search stopped ... --group-patience 10", an option score refuses."""
+    from oddseq.cli import main
+
+    _, pipe = oddseq.detect_anomalies(log, **ROLES, return_pipeline=True)
+    assert pipe.groups_.search_ends_["temporal"]["end"] == "patience"
+    model = tmp_path / "m.oddseq"
+    pipe.save(model)
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    args = ["score", str(path), "--entity", "user_id", "--event", "behavior"]
+    args += ["--time", "timestamp", "--item", "item_id", "--model", str(model)]
+    assert main([*args, "-o", str(tmp_path / "s.csv")]) == 0
+    assert "group search" not in capsys.readouterr().out
+
+
+def test_no_word_where_the_normal_log_held_the_groups_found():
+    """Review RV s52 L1: the groups the search found, all held by the normal log, are no
+    "none a group"."""
+    from oddseq._pipeline import NORMAL_HOLDS_IT
+    from oddseq.cli import _group_search_ended
+
+    finder = GroupDetector(patience=3)
+    finder.search_ends_ = {"temporal": {"end": "patience", "blocks": 5}}
+    finder.groups_ = pd.DataFrame({"members": []})
+    finder.candidates_ = pd.DataFrame({"is_group": [False, False], "why_not": [None, "x"]})
+    assert _group_search_ended(finder).startswith("the group search stopped after 5 blocks")
+    finder.candidates_.loc[1, "why_not"] = NORMAL_HOLDS_IT
+    assert _group_search_ended(finder) == ""

@@ -114,3 +114,21 @@ def test_a_pipeline_fitted_before_streams_as_it_scores():
         features["buy_per_cart"].reindex(batch.index), batch["buy_per_cart"], rtol=1e-6
     )
     assert (batch["buy_per_cart"] > 0).any()  # the purchases, over no cart, as fitted
+
+
+def test_no_words_of_counts_for_a_ratio_over_a_role_the_funnel_lacks():
+    """Review RV s52 M3: "0 'purchase' with no event read as cart" of a device that
+    bought three times; the ratio is 0 by construction, its value said as it is."""
+    from oddseq._reasons import over_nothing
+
+    log = _ad_log(seed=3)
+    seqs = Sequences.from_events(log, **ROLES)
+    pipe = AnomalyPipeline().fit(seqs)
+    frame = pipe.features(seqs, scaled=False)
+    names, raw = list(frame.columns), frame.to_numpy(dtype=np.float64)
+    col = names.index("buy_per_cart")
+    rows = np.flatnonzero(raw[:, names.index("count[purchase]")] > 0)[:3]
+    said = over_nothing(
+        pipe, rows, [col] * 3, raw[rows, col], raw, np.array(["0"] * 3, dtype=object)
+    )
+    assert said.tolist() == ["0", "0", "0"]

@@ -120,3 +120,25 @@ def test_an_item_without_a_value_anywhere_is_no_gap():
     assert not [w for w in caught if SAID in str(w.message)]
     # without item=, the same cities are gaps of their types (nothing says they are free)
     assert len(_said(log)) == 1
+
+
+def test_the_exports_gaps_are_said_where_the_items_own_are_most_of_a_type():
+    # review RV s52 M4: 60% of the views on city items with no price anywhere, and gaps
+    # of the export on 1 in 25 of the priced views: the type is read over its priced
+    # events, and the gaps are said
+    rng = np.random.default_rng(5)
+    log = _log()
+    views = log.index[log["event"] == "view"]
+    city = rng.random(len(views)) < 0.6
+    log["item"] = "flight:" + pd.Series(rng.integers(0, 300, len(log))).astype(str)
+    log.loc[views[city], "item"] = (
+        "city:" + pd.Series(rng.integers(0, 30, city.sum())).astype(str).to_numpy()
+    )
+    log.loc[views[city], "price"] = np.nan
+    gaps = views[~city][::25]
+    log.loc[gaps, "price"] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(log, **{**ROLES, "item": "item"})
+    (text,) = [str(w.message) for w in caught if SAID in str(w.message)]
+    assert text.startswith(f"{len(gaps):,} events of ")
