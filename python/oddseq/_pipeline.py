@@ -606,10 +606,10 @@ def detect_anomalies(
     finally:
         _LOG_CHECKED.reset(token)
     named = [] if context is None else context_named(table, context)
-    if named:  # (from the pairs the context tables were counted from)
-        from .encode._context import sharing_facts
-
-        table = say_shared_values(table, {c: sharing_facts(kept["logs"], c) for c in named})
+    if named:  # (from the pass that counted the context tables)
+        facts = kept.get("facts", {})
+        table = say_shared_values(table, {c: facts[c] for c in named if c in facts})
+    kept.clear()
     objects = _group_objects(df, groups, group_by, item)
     if objects is not None and not len(seqs):  # a day without events, scored
         table = empty_table(seqs.ids, groups=True)
@@ -1048,9 +1048,9 @@ def side_tables(
 
 def _context_features(frames, entity, columns, time, kept=None, **reading) -> list:
     """One machine's context tables of logs (their times read as the sequences read
-    them), each value's sharers counted over all of them; ``kept``: a dict that keeps
-    the logs' pairs (``kept["logs"]``) for the reasons' facts (:func:`say_shared_values`:
-    not read twice)."""
+    them), each value's sharers counted over all of them; ``kept``: a dict that gets the
+    reasons' facts of the last log's sharing (``kept["facts"]``, per column: the few
+    entities above the usual, from the same pass; :func:`say_shared_values`)."""
     from .encode._context import log_pairs, tables_from_pairs
 
     with warnings.catch_warnings():  # (the sequences said what the times hold)
@@ -1066,9 +1066,8 @@ def _context_features(frames, entity, columns, time, kept=None, **reading) -> li
             )
             for frame in frames
         ]
-    if kept is not None:
-        kept["logs"] = logs
-    return tables_from_pairs(logs, entity, columns, timed=time is not None)
+    facts = None if kept is None else kept.setdefault("facts", {})
+    return tables_from_pairs(logs, entity, columns, timed=time is not None, facts=facts)
 
 
 def context_named(table, context) -> list:

@@ -14,13 +14,17 @@ import pandas as pd
 import oddseq
 from oddseq._reasons import reason_name
 from oddseq.cli import main
-from oddseq.encode._context import log_pairs, sharing_facts
+from oddseq.encode._context import log_pairs, tables_from_pairs
 
 ROLES = dict(entity="user", event="event", time="ts")
 
 
-def _pairs(frame):
-    return [log_pairs(frame, "user", ["device"], time_unit="s", time_format=None, dayfirst=None)]
+def _facts(frame):
+    """The device column's facts (the context table's own pass)."""
+    logs = [log_pairs(frame, "user", ["device"], time_unit="s", time_format=None, dayfirst=None)]
+    facts = {}
+    tables_from_pairs(logs, "user", ["device"], timed=False, facts=facts)
+    return facts["device"]
 
 
 def _log(seed=0, n_users=400, farm=6):
@@ -51,7 +55,7 @@ def test_the_facts_are_each_entitys_most_shared_private_value():
     log = pd.DataFrame(
         {"user": users + ["a"] + users[:10], "device": devices + ["x9"] + ["pub"] * 10}
     )
-    facts, usual = sharing_facts(_pairs(log), "device")
+    facts, usual = _facts(log)
     assert usual == 1.0
     # the entities on a value of more sharers than the usual, each its most shared one:
     # a's d1 (3) over its x9 (1); pub is public, the others' own devices no more than usual
@@ -67,7 +71,7 @@ def test_the_facts_are_each_entitys_most_shared_private_value():
         {"user": list("abab") + list("cdefgh"), "device": list("yyzz") + list("klmnop")}
     )
     for frame in (tied, tied.iloc[::-1]):
-        facts, _ = sharing_facts(_pairs(frame), "device")
+        facts, _ = _facts(frame)
         assert facts.loc["a"].tolist() == ["y", 2]
 
 

@@ -130,14 +130,14 @@ def context_features(
     the caller): each one's table, indexed by every entity id of it, NaN where an entity
     has no value in a column, each value's sharers counted over all of them; the times
     read as the call reads them. (A pandas frame among them is cut into partitions.)
-    ``kept``: a dict that keeps the logs' pairs (``kept["logs"]``, one row per pair on
-    the client) for the reasons' facts (``oddseq._pipeline.say_shared_values``)."""
+    ``kept``: a dict that gets the reasons' facts of the last log's sharing
+    (``kept["facts"]``: the few entities above the column's usual, from the same pass;
+    ``oddseq._pipeline.say_shared_values``)."""
     reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
     logs = []
     for frame in frames:
         if isinstance(frame, pd.DataFrame):
             frame = dd.from_pandas(frame, npartitions=1, sort=False)
         logs.append(log_pairs(frame, entity, columns, time, **reading))
-    if kept is not None:
-        kept["logs"] = logs
-    return tables_from_pairs(logs, entity, columns, timed=time is not None)
+    facts = None if kept is None else kept.setdefault("facts", {})
+    return tables_from_pairs(logs, entity, columns, timed=time is not None, facts=facts)

@@ -81,7 +81,6 @@ from ..detect import (
 from ..detect._base import check_contamination
 from ..detect._iforest import _SEED_LIMIT as _IFOREST_SEED_LIMIT
 from ..detect._threshold import folds_in_order
-from ..encode._context import sharing_facts
 from ..exceptions import ConvergenceWarning, DataWarning, MissingValuesError
 from ..preprocessing import LogScaler, StandardScaler, _quality
 from ..preprocessing._evidence import EvidenceShrinker
@@ -4354,8 +4353,10 @@ def detect_anomalies(
         )
         named = [] if context is None else _context_named(tables, context)
         if named:  # the value behind each reason naming a sharing, as one machine says it
-            facts = _shared({c: sharing_facts(kept["logs"], c) for c in named})
+            facts = kept.get("facts", {})
+            facts = _shared({c: facts[c] for c in named if c in facts})
             tables = _persist([_delayed(say_shared_values)(t, facts) for t in tables])
+        kept.clear()
         if min_events < _reasons._FEW_EVENTS:  # short entities filling the flags, said
             parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]
             warn_short_flags(np.sum(_compute(parts), axis=0), _rows_are(session_gap))

@@ -597,7 +597,7 @@ class DiversityEncoder(SequenceEncoder):
         self.funnel_ = funnel
         self.funnel_guessed_ = self.funnel is None
         # The ratios over a role the funnel lacks are 0 (an encoder fitted before reads
-        # them over a count of 0, as its model was fitted: see _funnel_codes)
+        # them over a count of 0, as its model was fitted: see funnel_codes)
         self.ratios_over_roles_only_ = True
         self.session_gap_ns_ = duration_ns(self.session_gap, "session_gap")
         self.has_items_ = seqs.items is not None
@@ -623,7 +623,8 @@ class DiversityEncoder(SequenceEncoder):
                 "the encoder was fitted with items but these sequences have none; build "
                 "them with the item column: Sequences.from_events(..., item=...)"
             )
-        funnel = self._funnel_codes(seqs.event_labels)
+        labels = seqs.event_labels
+        funnel = self.funnel_codes({label: i for i, label in enumerate(labels)}, len(labels))
         item_category = None
         if self.has_categories_:
             # One category code per item code of these sequences (-1: unknown); only
@@ -651,20 +652,19 @@ class DiversityEncoder(SequenceEncoder):
             )
         return self._wrap(features, seqs)
 
-    def _funnel_codes(self, labels) -> dict:
-        """The kernel's code of each funnel role among ``labels``: -1 for a role the
-        funnel lacks (the ratios over it are 0: a log of clicks and purchases has no
-        cart, and "purchases per cart" would repeat the purchases' count, trial s52), a
-        code no event has for a role these sequences never do (counted 0). An encoder
-        fitted before ``ratios_over_roles_only_`` reads every missing role as counted 0,
-        as its model was fitted."""
-        position = {label: i for i, label in enumerate(labels)}
-        never = len(position)  # (the event codes are 0..len - 1)
+    def funnel_codes(self, code_of: dict, never: int) -> dict:
+        """The kernel's code of each funnel role (``code_of``: each event label's code;
+        ``never``: a code no event has): -1 for a role the funnel lacks (the ratios over
+        it are 0: a log of clicks and purchases has no cart, and "purchases per cart"
+        would repeat the purchases' count, trial s52), ``never`` for a role these events
+        never do (counted 0). An encoder fitted before ``ratios_over_roles_only_`` reads
+        every missing role as counted 0, as its model was fitted. The batch encoder and
+        ``oddseq.stream`` (its own codes) both read it."""
         only = getattr(self, "ratios_over_roles_only_", False)
         codes = {}
         for step in ("view", "cart", "fav", "buy"):
             label = self.funnel_.get(step)
-            codes[step] = -1 if label is None and only else int(position.get(label, never))
+            codes[step] = -1 if label is None and only else int(code_of.get(label, never))
         return codes
 
     def get_feature_names_out(self, input_features=None):

@@ -164,10 +164,11 @@ def log_pairs(df, entity, columns, time=None, **reading):
     return ids, {column: _pairs(codes, df[column], ns, known) for column in columns}
 
 
-def tables_from_pairs(logs, entity, columns, timed: bool) -> list:
+def tables_from_pairs(logs, entity, columns, timed: bool, facts=None) -> list:
     """The context table of each log of ``logs`` ((entity ids, {column: pairs}) each,
     as :func:`log_pairs` gives them); with several logs, each value's sharers counted
-    over all of them (:func:`_joint_sharing`)."""
+    over all of them (:func:`_joint_sharing`). ``facts``: a dict that gets, per column,
+    :func:`sharing_facts` of the last log (the scored one), from the same pass."""
     out = [{} for _ in logs]
     for column in columns:
         parts = [pairs[column] for _, pairs in logs]
@@ -176,7 +177,10 @@ def tables_from_pairs(logs, entity, columns, timed: bool) -> list:
         else:
             shared = [None]
         for k, ((ids, _), pairs) in enumerate(zip(logs, parts)):
-            out[k].update(pair_features(column, *pairs[:5], len(ids), timed, shared[k]))
+            said = {} if facts is not None and k == len(logs) - 1 else None
+            out[k].update(pair_features(column, *pairs[:5], len(ids), timed, shared[k], said))
+            if said:
+                facts[column] = sharing_facts(ids, pairs[5], said)
     return [pd.DataFrame(o, index=pd.Index(ids, name=entity)) for o, (ids, _) in zip(out, logs)]
 
 
@@ -213,30 +217,22 @@ def _joint_sharing(parts) -> list:
     return out
 
 
-def sharing_facts(logs, column):
-    """The facts behind ``sharing[<column>]`` for the entities of the last log of
-    ``logs`` (:func:`log_pairs`' (entity ids, {column: pairs}) each, the sharers of each
-    value counted over all of them, as :func:`tables_from_pairs` counts them) whose most
-    shared private value has more sharers than the column's usual: (a DataFrame indexed
-    by their ids of that value, ``value``, on a tie the first by the values' text, and
-    the entities on it, ``sharers``; the column's usual). A reason says them ("5
-    entities on device d-17, where 1 is usual"): the ratio alone, "times a country's
-    usual 1.25", read as noise to two trials' analysts where 10 accounts were on a
-    country of no one else (TR s49 L1, TR s48 L12)."""
-    parts = [(ids, *pairs[column][:2], pairs[column][5]) for ids, pairs in logs]
-    held, private, usual = _joint_sharing([(i, e, labels, v) for i, e, v, labels in parts])[-1]
-    ids, pair_entity, pair_value, labels = parts[-1]
-    keep = np.flatnonzero(private & (held > usual))
-    # per entity, its pairs by sharers (most first), then by the values' text
-    keep = keep[np.lexsort((pair_value[keep], -held[keep], pair_entity[keep]))]
-    lead = np.ones(keep.size, dtype=bool)
-    lead[1:] = pair_entity[keep][1:] != pair_entity[keep][:-1]
-    first = keep[lead]
+def sharing_facts(ids, labels, said: dict):
+    """What a reason says of ``sharing[<column>]``, from :func:`pair_features`' pass
+    (``said``: the rows of the entities whose most shared private value has more
+    sharers than the column's usual, that value's rank, its sharers and the usual):
+    (a DataFrame indexed by those entities' ids (of ``ids``) of the value, ``value`` (of
+    ``labels``, the values by rank), on a tie the first by the values' text, and the
+    entities on it, ``sharers``; the column's usual). A reason says them ("5 entities
+    on device d-17, where 1 is usual"): the ratio alone, "times a country's usual
+    1.25", read as noise to three trials' analysts where 10 accounts were on a country
+    of no one else (TR s49 L1, TR s48 L12, TR s47 M5)."""
+    rows = said["rows"]
     found = pd.DataFrame(
-        {"value": labels[pair_value[first]], "sharers": held[first].astype(np.int64)},
-        index=pd.Index(ids)[pair_entity[first]],
+        {"value": np.asarray(labels, dtype=object)[said["value"]], "sharers": said["sharers"]},
+        index=pd.Index(ids)[rows],
     )
-    return found, usual
+    return found, float(said["usual"])
 
 
 def _times_ns(df, time, time_unit, time_format, dayfirst):
@@ -302,7 +298,16 @@ def _text_ranks(uniques):
 
 
 def pair_features(
-    column, pair_entity, pair_value, count, first, last, n: int, timed: bool, shared=None
+    column,
+    pair_entity,
+    pair_value,
+    count,
+    first,
+    last,
+    n: int,
+    timed: bool,
+    shared=None,
+    facts=None,
 ) -> dict:
     """One side column's features from its (entity, value) pairs: ``pair_entity`` codes
     (0..n-1), ``pair_value`` codes (ranked by the values' text), ``count`` (the pair's
@@ -311,7 +316,9 @@ def pair_features(
     the entity: the one call gives it the fitted median, with a warning that counts
     such entities). ``oddseq.dask`` gives the pairs of its partitions, summed.
     ``shared``: (each pair's value's sharers, whether it is private, the column's usual)
-    counted over several logs (:func:`_joint_sharing`); None: over this one."""
+    counted over several logs (:func:`_joint_sharing`); None: over this one. ``facts``: a
+    dict that gets what a reason says of the sharing (:func:`sharing_facts`), from the
+    same pass."""
     names = [f"values[{column}]", f"sharing[{column}]"]
     names += [f"brief_share[{column}]"] if timed else []
     if pair_value.size == 0:  # (a column with no value at all, or an empty log)
@@ -327,9 +334,19 @@ def pair_features(
         usual = float(np.median(held[private])) if private.any() else 1.0
     else:
         held, private, usual = shared
-    most = np.zeros(n, dtype=np.int64)
-    np.maximum.at(most, pair_entity[private], held[private])
+    # its most shared private value, on a tie the first by the values' text (its rank):
+    # one key, the sharers then the rank reversed, so that one maximum gives both
+    span = int(pair_value.max()) + 1
+    key = held[private].astype(np.int64) * span + (span - 1 - pair_value[private])
+    best = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(best, pair_entity[private], key)
+    most = np.where(best >= 0, best // span, 0)
     ratio = np.maximum(most / max(usual, 1.0), 1.0)
+    if facts is not None:
+        above = np.flatnonzero(most > usual)  # (said where more than the usual share it)
+        facts.update(
+            rows=above, value=span - 1 - best[above] % span, sharers=most[above], usual=usual
+        )
     none = distinct == 0
     out = {names[0]: np.where(none, np.nan, distinct), names[1]: np.where(none, np.nan, ratio)}
     if not timed:

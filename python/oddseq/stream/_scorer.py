@@ -789,18 +789,12 @@ class StreamScorer:
         self._column_of_code = np.array(list(range(k)) + [k] * (1 + len(extra)), dtype=np.int32)
         self._n_columns = k + 1
         self._other_code = k
-        codes = []
-        # (a pipeline fitted before the ratios over a role its funnel lacks were 0 reads
-        # them over a count of 0, as it was fitted: a code no event has)
-        only = getattr(diversity, "ratios_over_roles_only_", False)
-        for step in ("view", "cart", "fav", "buy"):
-            label = funnel.get(step)
-            if label is None:
-                codes.append(-1 if only else int(np.iinfo(np.int32).max))
-                continue
-            at = self._labels.get_indexer([label])[0]
-            codes.append(int(at) if at < k else k + 1 + extra.index(label))
-        self._funnel_codes = codes
+        # (the encoder's own reading of the roles, in these codes: a funnel label with a
+        # count column its place, one without k + 1 + its place among the extra)
+        code_of = {label: int(at) for at, label in enumerate(labels)}
+        code_of.update({label: k + 1 + j for j, label in enumerate(extra)})
+        codes = diversity.funnel_codes(code_of, k + 1 + len(extra))
+        self._funnel_codes = [codes[step] for step in ("view", "cart", "fav", "buy")]
         # Each code's label as the change facts name it (the pooled code k: "other").
         self._code_labels = list(labels) + ["other"] + extra
         # The pipeline's columns in the C++ row (counts, other, length, 3 timing, 16).
@@ -2294,7 +2288,12 @@ class StreamScorer:
         except ValueError as error:
             same, why = False, str(error)
         else:
-            why = "its features differ from the current model's (other event types or columns)"
+            why = (
+                "its funnel differs from the current model's (another event read as a step, "
+                "or one model fitted before the ratios over a step the funnel lacks were 0)"
+                if twin._labels.equals(self._labels) and twin._funnel_codes != self._funnel_codes
+                else "its features differ from the current model's (other event types or columns)"
+            )
         if not same:
             record["refused"] = why
             self.threshold_history_.append(record)
@@ -2436,8 +2435,11 @@ class StreamScorer:
         return copy.deepcopy(self, {id(self.pipeline): self.pipeline})
 
 
-#: The layout of StreamScorer.__getstate__'s state (bumped when it changes).
-_CHECKPOINT_VERSION = 1
+#: The layout of StreamScorer.__getstate__'s state (bumped when it changes). 2: the
+#: funnel ratios over a role the funnel lacks are 0 (encode::funnel_ratios); a state of
+#: format 1 holds -1 for such a role, which the kernel now reads as that, under a model
+#: fitted to the old ratios (review RV s52 H2): refused, not resumed wrong.
+_CHECKPOINT_VERSION = 2
 
 
 def _series(version) -> tuple:

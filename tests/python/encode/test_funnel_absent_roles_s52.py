@@ -132,3 +132,38 @@ def test_no_words_of_counts_for_a_ratio_over_a_role_the_funnel_lacks():
         pipe, rows, [col] * 3, raw[rows, col], raw, np.array(["0"] * 3, dtype=object)
     )
     assert said.tolist() == ["0", "0", "0"]
+
+
+def test_a_stream_state_pickled_before_is_refused_not_resumed_wrong():
+    """Review RV s52 H2: a state of checkpoint format 1 holds -1 for a role the funnel
+    lacks, which the kernel now reads as 'ratio 0' under a model fitted to the old
+    ratios: refused with the route, as another format is."""
+    import pytest
+
+    from oddseq.stream import StreamScorer
+
+    log = _ad_log(seed=4)
+    pipe = AnomalyPipeline().fit(Sequences.from_events(log, **ROLES))
+    live = StreamScorer(pipe, **ROLES)
+    state = live.__getstate__()
+    assert state["_checkpoint"][0] == 2
+    state["_checkpoint"] = (1, state["_checkpoint"][1])
+    with pytest.raises(ValueError, match="checkpoint format 1.*start a new StreamScorer"):
+        StreamScorer.__new__(StreamScorer).__setstate__(state)
+
+
+def test_a_refit_of_another_funnel_reading_is_refused_with_its_cause():
+    """Review RV s52 M2: a stream on a model fitted before the change, refitted with one
+    fitted now, was refused as of "other event types or columns"; the cause is its funnel."""
+    from oddseq.stream import StreamScorer
+
+    log = _ad_log(seed=5)
+    seqs = Sequences.from_events(log, **ROLES)
+    old = AnomalyPipeline().fit(seqs)
+    del dict(old.encoder_.encoders_)["diversity"].ratios_over_roles_only_
+    live = StreamScorer(old, **ROLES)
+    assert -1 not in live._funnel_codes  # (the old reading: a code no event has)
+    new = AnomalyPipeline().fit(seqs)
+    assert StreamScorer(new, **ROLES)._funnel_codes.count(-1) == 2  # no cart, no fav
+    live.refit(log, background=False)  # (fitted now: the new reading)
+    assert "its funnel differs from the current model's" in live.threshold_history_[-1]["refused"]
