@@ -124,6 +124,10 @@ def test_the_shell_says_them_too(tmp_path, capsys):
     assert code == 0
     table = pd.read_csv(out, index_col=0)
     assert table["reason"].str.contains("6 entities on device farm-phone, where 1 is usual").any()
+    # the same words as the Python call's, row for row (the file's times read back)
+    log = pd.read_csv(path)
+    python = oddseq.detect_anomalies(log, **ROLES, context=["device", "ip"])
+    assert table["reason"].fillna("").tolist() == python["reason"].fillna("").tolist()
 
 
 def test_short_flags_that_share_a_value_are_said_before_the_advice_to_drop_them():
