@@ -38,6 +38,7 @@ from .detect._base import (
 )
 from .detect._neighbors import explained_with_rows
 from .detect._threshold import (
+    _TAIL_SHARE,
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
     NOT_NORMAL_SHAPE,
@@ -1072,11 +1073,20 @@ def _context_features(frames, entity, columns, time, kept=None, **reading) -> li
 
 def context_named(table, context) -> list:
     """The side columns of ``context`` whose sharing a reason of ``table`` names."""
-    columns = [context] if isinstance(context, str) else list(context)
     if "reason" not in table or not len(table):
         return []
     reasons = table["reason"].astype(str)
-    return [c for c in columns if reasons.str.contains(_sharing_words(c), regex=False).any()]
+
+    def named(column) -> bool:
+        return bool(reasons.str.contains(_sharing_words(column), regex=False).any())
+
+    return context_in_order(context, named)
+
+
+def context_in_order(context, keep) -> list:
+    """The side columns ``context`` names (one name or several), in its order, for which
+    ``keep(column)`` holds (:func:`context_named`, and oddseq.dask's over partitions)."""
+    return [c for c in ([context] if isinstance(context, str) else list(context)) if keep(c)]
 
 
 def _sharing_words(column) -> str:
@@ -2084,6 +2094,45 @@ def _warn_too_few_for_the_rate(n: int, rate: float, flagged: int) -> None:
     )
 
 
+def _tied_top(scores: np.ndarray, rate: float, cut: float) -> tuple[int, int] | None:
+    """Where the unsupervised cut flags none of ``scores`` and a block of at least the
+    rate's share of them (and two) shares one score within the top fifth the tail model
+    reads (TR s52 L7: robust_z on an ad log, a block of alike devices near its top, the
+    tail model fitted on its ties put the cut above every score, nothing flagged and
+    nothing said): (the block's size, how many score above it). None elsewhere: a cut
+    that flags none of scores with no such block is the verdict "nothing odd"."""
+    n = scores.size
+    if not n or np.count_nonzero(scores > cut) or not scores.min() < scores.max():
+        return None
+    top = scores[scores >= np.quantile(scores, 1 - 4 * _TAIL_SHARE)]
+    values, counts = np.unique(top, return_counts=True)
+    largest = int(np.argmax(counts))
+    if counts[largest] < max(2.0, rate * n):
+        return None
+    return int(counts[largest]), int(np.count_nonzero(scores > values[largest]))
+
+
+def _warn_tied_top(n: int, tied: int, above: int) -> None:
+    """The note of :func:`_tied_top` (once per fit): what the cut did and the route to
+    flag the block."""
+    share = f"{_two_figures_up((tied + above) / n)[0]:g}"
+    where = (
+        "share the highest score"
+        if not above
+        else f"ranked {above + 1:,}-{above + tied:,} share one score"
+    )
+    warnings.warn(
+        f"the automatic cut flags none of {n:,} entities: the {tied:,} ({tied / n:.2%}) "
+        f"{where}, so the tail model read a block of ties, not a tail, and its cut lies "
+        "above every score. Read them in the ranked table (alike entities: one script, or "
+        "one ordinary kind of behaviour at the edge of the features); to flag them and all "
+        f"above them, pass contamination={share} (oddseq detect or oddseq fit "
+        f"--contamination {share}).",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
 # The few-normal warning's advice of a rate (:func:`_warn_too_few_normal`), with the
 # shell's route; the shell says ``pass --false-alarm-rate {rate} or more`` instead.
 FEW_NORMAL_RATE = (
@@ -2097,12 +2146,19 @@ def _rate_n_can_show(n: int) -> float:
     ``--false-alarm-rate`` takes as written (``1/30`` is no float), with ``n * rate >=
     1`` (:func:`_too_few_for_the_rate` then quiet)."""
     exact = 1.0 / n
-    step = 10.0 ** (np.floor(np.log10(exact)) - 1)  # the second figure's place
-    rate = float(np.ceil(round(exact / step, 6)) * step)
-    rate = float(f"{rate:.2g}")  # (2 figures, without the float's tail)
+    rate, step = _two_figures_up(exact)
     while _too_few_for_the_rate(n, rate):  # (a guard: rounding up leaves none short)
         rate = float(f"{rate + step:.2g}")
     return rate
+
+
+def _two_figures_up(exact: float) -> tuple[float, float]:
+    """(``exact`` > 0 rounded up to two significant figures, written as the shell takes
+    it, the second figure's step): an advised share that is never under what it is
+    advised for (``0.1049`` of the entities is ``0.11``, not ``0.1``)."""
+    step = 10.0 ** (np.floor(np.log10(exact)) - 1)  # the second figure's place
+    rounded = float(np.ceil(round(exact / step, 6)) * step)
+    return float(f"{rounded:.2g}"), float(step)  # (2 figures, without the float's tail)
 
 
 def _percent(share: float) -> str:
@@ -3340,6 +3396,7 @@ class AnomalyPipeline(SaveMixin):
         if out_of_fold is None:  # (oddseq.dask's _out_of_fold may hand over its folds)
             self._fit_folds = None  # normal-only: the folds drawn below (_support_rule's)
         refit = bagged = None  # the unsupervised tail: its refit where its cut collapsed, its bag
+        tied_top = None  # the unsupervised tail: a block tied at the top it flags none of
         few = False  # the unsupervised tail cut on fewer sequences than 1 / rate
         if contamination != "auto":
             # A float share: the detector checked it (check_contamination) when fitted.
@@ -3409,6 +3466,7 @@ class AnomalyPipeline(SaveMixin):
             )
             plain = cut if bagged is None else bagged["plain_threshold"]
             reference = train_scores
+            tied_top = None if refit is not None else _tied_top(train_scores, rate, cut)
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
             if refit is not None:  # the cut collapsed: repaired (see _tail_refit)
                 aside = refit["set_aside"] / len(train_scores)
@@ -3506,6 +3564,8 @@ class AnomalyPipeline(SaveMixin):
             _warn_collapsed_cut(
                 len(train_scores), rate, refit, flagged, int((train_scores > plain).sum())
             )
+        if tied_top is not None:
+            _warn_tied_top(len(train_scores), *tied_top)
         if bagged is not None and _unsettled(bagged["spread_flagged"], len(train_scores)):
             seeded = self.method in ("auto", "kmeans", "iforest") or self.method in NEURAL_METHODS
             _warn_unsettled_cut(len(train_scores), bagged["spread_flagged"], flagged, seeded)

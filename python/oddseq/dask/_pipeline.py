@@ -45,6 +45,7 @@ from .._pipeline import (
     _with_groups,
     by_position,
     check_group_finder,
+    context_in_order,
     context_named,
     drop_normal_groups,
     empty_table,
@@ -3322,8 +3323,7 @@ def _context_named(tables, context) -> list:
     partitions' delayed tables) names (:func:`oddseq._pipeline.context_named`)."""
     found = _compute([_delayed(context_named)(t, context) for t in tables])
     named = {c for part in found for c in part}
-    columns = [context] if isinstance(context, str) else list(context)
-    return [c for c in columns if c in named]
+    return context_in_order(context, named.__contains__)
 
 
 # ------------------------------------------------------------------ the group stage
