@@ -2094,20 +2094,31 @@ def _warn_too_few_for_the_rate(n: int, rate: float, flagged: int) -> None:
     )
 
 
-def _tied_top(scores: np.ndarray, rate: float, cut: float) -> tuple[int, int] | None:
+def _tied_top(
+    scores: np.ndarray, rate: float, cut: float, floor: float | None = None
+) -> tuple[int, int] | None:
     """Where the unsupervised cut flags none of ``scores`` and a block of at least the
     rate's share of them (and two) shares one score within the top fifth the tail model
-    reads (TR s52 L7: robust_z on an ad log, a block of alike devices near its top, the
-    tail model fitted on its ties put the cut above every score, nothing flagged and
-    nothing said): (the block's size, how many score above it). None elsewhere: a cut
-    that flags none of scores with no such block is the verdict "nothing odd"."""
+    reads, the rest of that top mostly distinct (TR s52 L7: robust_z on an ad log, a
+    block of alike devices near its top, the tail model fitted on its ties put the cut
+    above every score, nothing flagged and nothing said): (the block's size, how many
+    score above it). None elsewhere: a cut
+    that flags none of scores with no such block is the verdict "nothing odd", and a
+    block at or under the detector's own ``floor`` is refused by that rule too (Markov's
+    sessions without a miss: workflows repeat)."""
     n = scores.size
     if not n or np.count_nonzero(scores > cut) or not scores.min() < scores.max():
         return None
     top = scores[scores >= np.quantile(scores, 1 - 4 * _TAIL_SHARE)]
     values, counts = np.unique(top, return_counts=True)
     largest = int(np.argmax(counts))
-    if counts[largest] < max(2.0, rate * n):
+    if counts[largest] < max(2.0, rate * n) or (floor is not None and values[largest] <= floor):
+        return None
+    # A block in an otherwise continuous top (most of the rest distinct): where the top is
+    # ties throughout (a system log's few workflows, 5 distinct Markov scores), no block
+    # bent a tail, and the rule reads its ties as it documents.
+    rest = np.delete(counts, largest)
+    if not rest.size or rest.size < (top.size - counts[largest]) / 2:
         return None
     return int(counts[largest]), int(np.count_nonzero(scores > values[largest]))
 
@@ -3466,7 +3477,6 @@ class AnomalyPipeline(SaveMixin):
             )
             plain = cut if bagged is None else bagged["plain_threshold"]
             reference = train_scores
-            tied_top = None if refit is not None else _tied_top(train_scores, rate, cut)
             rule = f"generalized Pareto tail of the training scores at false-alarm rate {rate:g}"
             if refit is not None:  # the cut collapsed: repaired (see _tail_refit)
                 aside = refit["set_aside"] / len(train_scores)
@@ -3504,6 +3514,11 @@ class AnomalyPipeline(SaveMixin):
                     rule += " (one miss)"
             else:
                 few = _too_few_for_the_rate(train_scores.size, rate)
+                # (not where the refit acted, nor above a floor: Markov's one miss is no
+                # tail model's cut)
+                if refit is None:
+                    own = self.detector_._cut_floor()
+                    tied_top = _tied_top(train_scores, rate, cut, own)
             if bagged is not None and cut != plain:
                 rule += (
                     f"; bagged: it flagged {bagged['plain_n_flagged']:,}, and "

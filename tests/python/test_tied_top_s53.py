@@ -70,3 +70,8 @@ def test_no_block_no_word():
     tied = np.r_[scores, np.full(40, np.quantile(scores, 0.9))]
     assert _tied_top(tied, 0.01, tied.max() + 1)[0] == 40
     assert _tied_top(np.ones(10), 0.01, 2.0) is None  # all equal: said elsewhere
+    # A top of ties throughout (a few workflows' scores): no block bent a tail.
+    few = np.repeat([1.0, 1.1, 1.2, 1.3, 1.4], [40, 30, 15, 10, 5])
+    assert _tied_top(few, 0.01, 2.0) is None
+    # At or under the detector's own floor (Markov: one miss): that rule refuses it too.
+    assert _tied_top(tied, 0.01, tied.max() + 1, floor=float(tied.max())) is None
