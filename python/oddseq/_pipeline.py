@@ -2098,21 +2098,26 @@ def _tied_top(
     scores: np.ndarray, rate: float, cut: float, floor: float | None = None
 ) -> tuple[int, int] | None:
     """Where the unsupervised cut flags none of ``scores`` and a block of at least the
-    rate's share of them (and two) shares one score within the top fifth the tail model
-    reads, the rest of that top mostly distinct (TR s52 L7: robust_z on an ad log, a
-    block of alike devices near its top, the tail model fitted on its ties put the cut
-    above every score, nothing flagged and nothing said): (the block's size, how many
-    score above it). None elsewhere: a cut
-    that flags none of scores with no such block is the verdict "nothing odd", and a
-    block at or under the detector's own ``floor`` is refused by that rule too (Markov's
-    sessions without a miss: workflows repeat)."""
+    rate's share of them (and two) shares one score at one of the three quantiles the
+    tail model reads (the 80th, 90th and 95th percentiles), the rest of the top fifth
+    mostly distinct (TR s52 L7: robust_z on an ad log, a block of alike devices near its
+    top, the tail model fitted on its ties put the cut above every score, nothing
+    flagged and nothing said): (the block's size, how many score above it). None
+    elsewhere: a cut that flags none of scores with no such block is the verdict
+    "nothing odd"; a block at or under the detector's own ``floor`` is refused by that
+    rule too (Markov's sessions without a miss: workflows repeat)."""
     n = scores.size
     if not n or np.count_nonzero(scores > cut) or not scores.min() < scores.max():
         return None
-    top = scores[scores >= np.quantile(scores, 1 - 4 * _TAIL_SHARE)]
+    share = 4 * _TAIL_SHARE
+    read = np.quantile(scores, [1 - share, 1 - share / 2, 1 - share / 4])
+    top = scores[scores >= read[0]]
     values, counts = np.unique(top, return_counts=True)
     largest = int(np.argmax(counts))
-    if counts[largest] < max(2.0, rate * n) or (floor is not None and values[largest] <= floor):
+    block = values[largest]
+    if counts[largest] < max(2.0, rate * n) or not np.isin(block, read).any():
+        return None
+    if floor is not None and block <= floor:
         return None
     # A block in an otherwise continuous top (most of the rest distinct): where the top is
     # ties throughout (a system log's few workflows, 5 distinct Markov scores), no block
@@ -2120,7 +2125,7 @@ def _tied_top(
     rest = np.delete(counts, largest)
     if not rest.size or rest.size < (top.size - counts[largest]) / 2:
         return None
-    return int(counts[largest]), int(np.count_nonzero(scores > values[largest]))
+    return int(counts[largest]), int(np.count_nonzero(scores > block))
 
 
 def _warn_tied_top(n: int, tied: int, above: int) -> None:
@@ -3516,7 +3521,7 @@ class AnomalyPipeline(SaveMixin):
                 few = _too_few_for_the_rate(train_scores.size, rate)
                 # (not where the refit acted, nor above a floor: Markov's one miss is no
                 # tail model's cut)
-                if refit is None:
+                if refit is None and not few:  # (few: its own note says the cut)
                     own = self.detector_._cut_floor()
                     tied_top = _tied_top(train_scores, rate, cut, own)
             if bagged is not None and cut != plain:

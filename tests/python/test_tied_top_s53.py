@@ -69,6 +69,10 @@ def test_no_block_no_word():
     assert _tied_top(tied, 0.01, tied.max() + 1) is None
     tied = np.r_[scores, np.full(40, np.quantile(scores, 0.9))]
     assert _tied_top(tied, 0.01, tied.max() + 1)[0] == 40
+    # A block the tail model's quantiles do not read (the highest 2%: above the 95th
+    # percentile) did not bend it.
+    high = np.r_[scores, np.full(60, scores.max() + 1)]
+    assert _tied_top(high, 0.01, high.max() + 1) is None
     assert _tied_top(np.ones(10), 0.01, 2.0) is None  # all equal: said elsewhere
     # A top of ties throughout (a few workflows' scores): no block bent a tail.
     few = np.repeat([1.0, 1.1, 1.2, 1.3, 1.4], [40, 30, 15, 10, 5])
