@@ -621,6 +621,11 @@ def detect_anomalies(
         # on other columns.
         df = df.dropna(subset=[c for c in (entity, event, time) if c is not None])
         df = without_blank_ids(df, (entity, event))
+    attributes = []  # group_by's columns read as shared attributes (not item)
+    if objects is not None and group_by is not None and list(objects) != [item]:
+        attributes = [c for c in objects if c != item]
+        df, private = public_values_left_out(df, attributes, entity, warn=True)
+        objects = [c for c in objects if c == item or c in private] or None  # (said)
     if objects is not None:
         with step(f"looking for groups on {', '.join(map(str, objects))}", enabled=progress):
             # Accounts that share a device, an address, a card or an IP share it whether
@@ -647,14 +652,22 @@ def detect_anomalies(
                 if dropna:
                     normal = normal.dropna(subset=[c for c in (entity, event, time) if c])
                     normal = without_blank_ids(normal, (entity, event))
-                referee = normal_referee(
-                    normal,
-                    objects,
-                    entity,
-                    time,
-                    dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
-                    "both" if shared else "auto",
-                    groups,
+                # (its public values by its own counts: a column all public there holds
+                # no group of the scored log's on it)
+                normal, private = public_values_left_out(normal, attributes, entity)
+                read = [c for c in objects if c not in attributes or c in private]
+                referee = (
+                    normal_referee(
+                        normal,
+                        read,
+                        entity,
+                        time,
+                        dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst),
+                        "both" if shared else "auto",
+                        groups,
+                    )
+                    if read
+                    else None
                 )
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee))
             warn_large_groups(finder)
@@ -770,6 +783,49 @@ def normal_referee(normal, objects, entity, time, reading, method, groups="auto"
             time=time,
             time_unit=reading["time_unit"],
         )
+
+
+def public_values_left_out(df, columns, entity, warn: bool = False):
+    """``df`` with the public values of ``columns`` (the ``group_by=`` columns read as
+    shared attributes) missing, for the group stage: a value held by more entities than
+    :func:`~oddseq.encode._context.public_bar` of those with one (the square root) is
+    public, as ``context=`` reads it (a chain's store, a carrier's gateway, a country),
+    and sharing it is no sign of a ring (TR s53 H3: 15 points-farm scripts, each on its
+    own phone and IP, some never active at once, were "one group that acted on objects
+    store_id 0, store_id 1 ... (chance 1e-138)": each had scanned at the chain's 55
+    stores). Their rows stay, on the columns' other values and the other columns.
+    ``warn``: a :class:`DataWarning` naming a column whose every value is public (the
+    stage reads nothing of it). (the frame, ``df`` itself where no value is public; the
+    columns with a private value left)."""
+    from .encode._context import public_bar
+
+    masked, private = {}, []
+    for column in columns:
+        pairs = df[[entity, column]].dropna().drop_duplicates()
+        held = pairs[column].value_counts(sort=False)
+        holders = int(pairs[entity].nunique())
+        public = held.index[held.to_numpy() > public_bar(holders)]
+        if len(public) < len(held):
+            private.append(column)
+        if not len(public):
+            continue
+        masked[column] = df[column].where(~df[column].isin(public))
+        if warn and len(public) == len(held):
+            warnings.warn(
+                f"group_by column {column!r}: each of its {len(held):,} values is held by "
+                f"more than {public_bar(holders):.0f} entities (the square root of the "
+                f"{holders:,} with one): public, as a chain's store or a country, and no "
+                "sign of a ring, so the group stage reads nothing of it; leave it out of "
+                "group_by (--group-by from the shell)",
+                DataWarning,
+                stacklevel=user_stacklevel(),
+            )
+    if not masked:
+        return df, private
+    frame = df.copy(deep=False)
+    for column, values in masked.items():
+        frame[column] = values
+    return frame, private
 
 
 def _referee_fits(normal, groups) -> bool:

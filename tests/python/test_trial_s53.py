@@ -31,3 +31,100 @@ def test_a_value_begun_after_the_everyday_one_is_brief_whatever_the_order():
     tables = [context_features(f, "user", "ip", time="ts", time_unit="s") for f in (log, shuffled)]
     pd.testing.assert_frame_equal(*tables)
     assert tables[0].loc["u", "brief_share[ip]"] == 1 / 9
+
+
+def _chain_log(seed: int = 0) -> pd.DataFrame:
+    """400 shoppers of a chain's 6 stores (each store held by ~200 of them: public), on
+    their own phones; 12 scripts, each on its own phone, that scan at every store in
+    different weeks; a ring of 8 fresh accounts on 2 shared phones."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(400):
+        for _ in range(int(rng.integers(4, 12))):
+            rows.append((f"u{u}", f"p{u}", int(rng.integers(0, 6)), int(rng.integers(0, 28 * DAY))))
+    for b in range(12):
+        start = int(rng.integers(0, 20)) * DAY
+        for i in range(60):
+            rows.append((f"farm{b}", f"fp{b}", i % 6, start + i * 600))
+    for r in range(8):
+        for i in range(3):
+            rows.append(
+                (
+                    f"ring{r}",
+                    f"rp{(r + i) % 2}",
+                    int(rng.integers(0, 6)),
+                    3 * DAY + r * 900 + i * 60,
+                )
+            )
+    return pd.DataFrame(rows, columns=["user", "device", "store", "ts"]).assign(event="scan")
+
+
+def test_a_public_value_is_no_sign_of_a_ring():
+    import warnings
+
+    import oddseq
+    from oddseq._pipeline import public_values_left_out
+
+    log = _chain_log()
+    left, private = public_values_left_out(log, ["store", "device"], "user")
+    assert left["store"].isna().all() and left["device"].notna().all()  # every store public
+    assert private == ["device"]
+    assert log["store"].notna().all()  # (the caller's frame as it was)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table, pipe = oddseq.detect_anomalies(
+            log,
+            entity="user",
+            event="event",
+            time="ts",
+            group_by=["device", "store"],
+            time_unit="s",
+            return_pipeline=True,
+        )
+    said = [str(w.message) for w in caught if "group_by column 'store'" in str(w.message)]
+    assert len(said) == 1 and "each of its 6 values is held by more than" in said[0]
+    members = (
+        set().union(*map(set, pipe.groups_.groups_["members"]))
+        if len(pipe.groups_.groups_)
+        else set()
+    )
+    assert not any(m.startswith("farm") for m in members)  # (no "group" on the stores)
+    assert {f"ring{r}" for r in range(8)} <= members  # the shared phones still are one
+
+
+def test_group_by_a_column_of_public_values_only_is_said_and_runs_no_stage(tmp_path, capsys):
+    import pytest
+
+    import oddseq
+    from oddseq.cli import main
+    from oddseq.exceptions import DataWarning
+
+    log = _chain_log()
+    with pytest.warns(DataWarning, match="group_by column 'store': each of its 6 values"):
+        table = oddseq.detect_anomalies(
+            log, entity="user", event="event", time="ts", group_by="store", time_unit="s"
+        )
+    assert "group" not in table and len(table) == log["user"].nunique()
+    # the same with a normal log (the referee reads its own public values)
+    normal = _chain_log(seed=1)  # (other shoppers, under other ids)
+    normal = normal[normal["user"].str.startswith("u")].assign(user=lambda f: "n" + f["user"])
+    with pytest.warns(DataWarning, match="group_by column 'store'"):
+        scored = oddseq.detect_anomalies(
+            log,
+            entity="user",
+            event="event",
+            time="ts",
+            group_by=["device", "store"],
+            time_unit="s",
+            normal=normal,
+        )
+    assert scored.loc[[f"ring{r}" for r in range(8)], "is_anomaly"].all()
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
+    out = tmp_path / "out.csv"
+    code = main([*args, "--time-unit", "s", "--group-by", "store", "-o", str(out)])
+    assert code == 0 and len(pd.read_csv(out)) == log["user"].nunique()
+    err = capsys.readouterr().err
+    assert "group_by column 'store': each of its 6 values" in err
+    assert "Traceback" not in err

@@ -48,6 +48,15 @@ _BRIEF_NS = _DAY_NS
 _HISTORY_NS = 2 * _DAY_NS
 
 
+def public_bar(n_entities: int) -> float:
+    """The most entities a private value is held by, of ``n_entities`` with a value in
+    its column: the square root (at least 2). A value held by more is public (a country,
+    a carrier's gateway, a chain's store, the IP a system writes on its own events):
+    sharing it says nothing of a ring (``sharing[<column>]`` here, and the one call's
+    ``group_by=`` columns)."""
+    return max(float(np.sqrt(n_entities)), 2.0)
+
+
 def context_columns(context, df: pd.DataFrame, roles: dict, name: str = "context") -> list:
     """``context`` as a list of column names of ``df``, checked: present, not one of the
     roles (entity, event, time...), named once."""
@@ -208,7 +217,7 @@ def _joint_sharing(parts) -> list:
     n_values = max(n_values, 1)
     pairs = np.unique(entities * n_values + values)
     sharers = np.bincount(pairs % n_values, minlength=n_values)
-    bar = max(np.sqrt(np.unique(pairs // n_values).size), 2.0)
+    bar = public_bar(np.unique(pairs // n_values).size)
     held = sharers[pairs % n_values]
     usual = float(np.median(held[held <= bar])) if (held <= bar).any() else 1.0
     out, at = [], 0
@@ -332,7 +341,7 @@ def pair_features(
         # the IP a system writes on its own events; no ring shares it (nor do its
         # entities by it)
         held = sharers[pair_value]
-        private = held <= max(np.sqrt(np.count_nonzero(distinct)), 2.0)
+        private = held <= public_bar(np.count_nonzero(distinct))
         usual = float(np.median(held[private])) if private.any() else 1.0
     else:
         held, private, usual = shared
