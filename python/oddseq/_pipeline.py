@@ -7,6 +7,7 @@ import contextvars
 import copy
 import importlib
 import numbers
+import re
 import threading
 import warnings
 from functools import partial
@@ -681,6 +682,8 @@ def detect_anomalies(
         pipeline._last_score().listed = listed
     if min_events < _reasons._FEW_EVENTS and "is_anomaly" in table and len(seqs):
         warn_short_flags(short_flag_counts(table, seqs), _rows_are(session_gap))
+    if normal is None and "is_anomaly" in table and len(seqs):
+        warn_one_off_flags(*one_off_flag_counts(table), _rows_are(session_gap))
     if session_gap is not None and contamination == "auto" and len(seqs):
         # (a rate given is the analyst's choice, the advice followed among them: not
         # said again, trial s44a H3)
@@ -1010,6 +1013,63 @@ def short_flag_counts(table: pd.DataFrame, seqs: Sequences) -> np.ndarray:
         shared = int(reasons.str.contains(SHARED_FACTS, regex=True).sum())
     counts = [flags.sum(), (flags & short).sum(), short.sum(), outside.sum(), shared]
     return np.array(counts, dtype=np.int64)
+
+
+#: A reason led by one event of a type that most entities never do ("count[change_phone]
+#: 1 (most entities have none)"): its type; and the words a reason says such a count with.
+ONE_OFF_LEAD = r"^count\[(.+?)\] 1 \(most entities have none\)"
+ONE_OFF_WORDS = "(most entities have none)"
+# one_off_flag_counts' warning: where such flags are at least this share of the flags and
+# this many (TR s53 H1: 53 of 101 and 81 of 167 flags, every user who changed their phone
+# or email once, in the takeovers' words).
+ONE_OFF_SHARE, ONE_OFF_MIN = 0.2, 5
+
+
+def one_off_flag_counts(table: pd.DataFrame) -> tuple[int, pd.Series]:
+    """Of the flagged rows of a ranked ``table`` outside groups (members are flagged for
+    their group): (how many, {event type: how many of them are flagged first for one
+    event of that type, which most entities never do, and name no second such count}):
+    what :func:`warn_one_off_flags` reads; oddseq.dask adds up its partitions'."""
+    outside = np.ones(len(table), dtype=bool)
+    if "group" in table:
+        outside = table["group"].to_numpy() < 0
+    flags = (
+        table["is_anomaly"].to_numpy(bool) & outside if "is_anomaly" in table else outside & False
+    )
+    n = int(flags.sum())
+    if not n or "reason" not in table:
+        return n, pd.Series(dtype=np.int64)
+    reasons = table["reason"][flags].astype(str)
+    lead = reasons.str.extract(ONE_OFF_LEAD, expand=False)
+    alone = reasons.str.count(re.escape(ONE_OFF_WORDS)) == 1
+    return n, lead[lead.notna() & alone].value_counts().astype(np.int64)
+
+
+def warn_one_off_flags(n: int, types: pd.Series, rows: str = "entities") -> None:
+    """A :class:`DataWarning` where the flags are filled by entities flagged first for
+    one event of a type most never do, and no second such event (``n`` flags, ``types``:
+    :func:`one_off_flag_counts`): a routine act done once by a few percent of the users (a
+    changed phone number, an office's group order) reads as rare as an attack, and its
+    reason is word for word an attack's first phrase (TR s53 H1; README: "any event type
+    that a few percent of users do"). It names the types and the route that makes such an
+    event usual: fitting on known-good entities (``normal=``), which brought the trial's
+    53 and 81 such flags to 6 and 15."""
+    k = int(types.sum()) if len(types) else 0
+    if k < ONE_OFF_MIN or k < ONE_OFF_SHARE * n:
+        return
+    named = types.sort_values(ascending=False, kind="stable")
+    listed = ", ".join(f"{shorten(str(t))} {int(c):,}" for t, c in named.head(3).items())
+    listed += f" and {len(named) - 3:,} more types" if len(named) > 3 else ""
+    warnings.warn(
+        f"{k:,} of the {n:,} flagged {rows} are flagged first for one event of a type "
+        f"most {rows} never do, and for no second such event ({listed}): one routine act "
+        "(a changed phone number, an office's group order) reads as rare as an attack's "
+        "first step, in the same words. Read their reasons before acting on them; where "
+        f"such an event is routine, fit on known-good {rows} (normal=..., oddseq detect "
+        "--normal FILE), whose own such events make it usual.",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 #: A reason that says what the entity shares with others: a side column's value

@@ -128,3 +128,81 @@ def test_group_by_a_column_of_public_values_only_is_said_and_runs_no_stage(tmp_p
     err = capsys.readouterr().err
     assert "group_by column 'store': each of its 6 values" in err
     assert "Traceback" not in err
+
+
+def _app_log(seed: int = 0, n: int = 1_500, changed: float = 0.05) -> pd.DataFrame:
+    """Shoppers of varied pace (views, lists, scans), ``changed`` of them with one
+    change_phone or change_email, and 10 takeovers (both changes, then redeems)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(n):
+        k = int(rng.integers(5, 40))
+        times = np.sort(rng.integers(0, 28 * DAY, k))
+        kinds = rng.choice(["browse", "add_to_list", "scan"], k, p=[0.7, 0.2, 0.1])
+        rows += [(f"u{u}", e, int(t)) for e, t in zip(kinds, times)]
+        if rng.random() < changed:
+            rows.append(
+                (f"u{u}", str(rng.choice(["change_phone", "change_email"])), int(times[-1]))
+            )
+    for t in range(10):
+        start = int(rng.integers(0, 20 * DAY))
+        rows += [(f"t{t}", "browse", start + i * 86_400) for i in range(6)]
+        rows += [
+            (f"t{t}", e, 25 * DAY + i * 30)
+            for i, e in enumerate(["change_phone", "change_email"] + ["redeem"] * 4)
+        ]
+    return pd.DataFrame(rows, columns=["user", "event", "ts"])
+
+
+def _one_off_said(caught) -> list:
+    return [str(w.message) for w in caught if "flagged first for one event" in str(w.message)]
+
+
+def test_flags_filled_by_one_routine_event_of_a_rare_type_are_said():
+    import warnings
+
+    import oddseq
+    from oddseq._pipeline import one_off_flag_counts
+
+    log = _app_log()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = oddseq.detect_anomalies(log, entity="user", event="event", time="ts", time_unit="s")
+    n, types = one_off_flag_counts(table)
+    assert n == int(table["is_anomaly"].sum()) and types.sum() >= 5
+    said = _one_off_said(caught)
+    assert len(said) == 1 and f"{int(types.sum()):,} of the {n:,} flagged entities" in said[0]
+    assert "normal=..., oddseq detect --normal FILE" in said[0]
+    # the takeovers (their redeems lead) are flagged, and none is counted among them
+    takeovers = table.loc[[f"t{t}" for t in range(10)]]
+    n_takeovers, types_of_takeovers = one_off_flag_counts(takeovers)
+    assert takeovers["is_anomaly"].all() and n_takeovers == 10 and types_of_takeovers.empty
+    # a log where nobody changes anything once: nothing said
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(
+            _app_log(changed=0.0), entity="user", event="event", time="ts", time_unit="s"
+        )
+    assert not _one_off_said(caught)
+
+
+def test_oddseq_dask_says_it_as_one_machine_does():
+    import warnings
+
+    import pytest
+
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    import oddseq
+    from oddseq.dask import detect_anomalies
+
+    log = _app_log(seed=1)
+    roles = dict(entity="user", event="event", time="ts", time_unit="s", groups=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(log, crowds=False, **roles)
+    single = _one_off_said(caught)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        detect_anomalies(dd.from_pandas(log, npartitions=3), **roles).compute()
+    assert _one_off_said(caught) == single and len(single) == 1

@@ -57,6 +57,7 @@ from .._pipeline import (
     item_category_map,
     no_normal_rows,
     normal_referee,
+    one_off_flag_counts,
     refuse_share_with_normal,
     say_shared_values,
     session_spread_counts,
@@ -66,6 +67,7 @@ from .._pipeline import (
     warn_large_groups,
     warn_neighbour_twins,
     warn_normal_holds_them,
+    warn_one_off_flags,
     warn_session_spread,
     warn_short_flags,
 )
@@ -4360,6 +4362,11 @@ def detect_anomalies(
         if min_events < _reasons._FEW_EVENTS:  # short entities filling the flags, said
             parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]
             warn_short_flags(np.sum(_compute(parts), axis=0), _rows_are(session_gap))
+        if normal is None:  # one routine act of a rare type filling the flags, said
+            parts = _compute([_delayed(one_off_flag_counts)(t) for t in tables])
+            types = pd.concat([p[1] for p in parts]) if parts else pd.Series(dtype=np.int64)
+            types = types.groupby(level=0, sort=False).sum()
+            warn_one_off_flags(sum(p[0] for p in parts), types, _rows_are(session_gap))
         if session_gap is not None and contamination == "auto":  # flags over the entities
             parts = [_delayed(_session_spread)(t, s) for t, s in zip(tables, data.states)]
             rate = pipeline.threshold_info_["false_alarm_rate"]
