@@ -1155,7 +1155,7 @@ def side_tables(
             "context= reads each entity's whole history (a value of one day in a longer "
             "one), and with session_gap= each session would take its entity's: a hijacked "
             "account's every session, the owner's too. Score whole entities with context= "
-            "(leave session_gap out; --session-gap from the shell), or give per-session "
+            "(leave out session_gap, or --session-gap from the shell), or give per-session "
             "attributes as entity_features"
         )
     if context is None:

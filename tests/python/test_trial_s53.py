@@ -206,3 +206,13 @@ def test_oddseq_dask_says_it_as_one_machine_does():
         warnings.simplefilter("always")
         detect_anomalies(dd.from_pandas(log, npartitions=3), **roles).compute()
     assert _one_off_said(caught) == single and len(single) == 1
+
+
+def test_a_whole_number_read_as_a_float_is_named_as_the_integer():
+    from oddseq.graph._detector import _object_words
+
+    assert _object_words(("store_id", 12.0)) == "store_id 12"
+    assert _object_words(("price", 2.5)) == "price 2.5"
+    assert _object_words(np.float64(7.0)) == "7" and _object_words("07") == "07"
+    assert _object_words(("ip", "45.137.21.10")) == "ip 45.137.21.10"
+    assert _object_words(float("nan")) == "nan"

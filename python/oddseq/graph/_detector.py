@@ -2386,10 +2386,18 @@ def _and_list(items) -> str:
 
 def _object_words(label) -> str:
     """An object as a group's sentence names it: a (column, value) pair of several
-    object columns as "ip 45.137.21.10" (not the pair's Python text, TR s47b L9)."""
+    object columns as "ip 45.137.21.10" (not the pair's Python text, TR s47b L9); a
+    whole number read as a float as the integer it is ("store_id 12", not "12.0": a
+    CSV's id column with gaps reads as floats, TR s53)."""
     if isinstance(label, (tuple, list)) and len(label) == 2:
-        return f"{label[0]} {label[1]}"
-    return str(label)
+        return f"{label[0]} {_value_words(label[1])}"
+    return _value_words(label)
+
+
+def _value_words(value) -> str:
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and value == round(value):
+        return str(int(value))
+    return str(value)
 
 
 def _chance(log10_inverse: float) -> str:
