@@ -203,7 +203,7 @@ def test_gaps_and_empty_columns_and_sessions(tmp_path, capsys):
     assert main([*args, "--context", "country", "-o", str(tmp_path / "o.csv")]) == 2
     assert "--context names columns with no value" in capsys.readouterr().err
     # sessions would each take the entity's context: refused, with the way out
-    with pytest.raises(ValueError, match="leave out session_gap, or --session-gap from the shell"):
+    with pytest.raises(ValueError, match="leave out session_gap, in the shell its --session-gap"):
         oddseq.detect_anomalies(log, **roles, context="device", session_gap="30min")
     # a side table of some of the entities: the others keep their context
     some = pd.DataFrame({"age": 1.0}, index=log["user"].unique()[:700])

@@ -29,6 +29,6 @@ def test_the_table_does_not_depend_on_the_rows_order():
     ]
     pd.testing.assert_frame_equal(tables[0].sort_index(), tables[1].sort_index())
     # the int sorts before the str of the same text: 1 is u's everyday device, and "1"
-    # began with it, not after it (no stretch of another's: TR s53 H2), so only x9 of
+    # opened u's history with it (no stretch of another's: TR s53 H2), so only x9 of
     # day 3 is brief, whichever of the two the tie made everyday
     assert tables[0].loc["u", "brief_share[device]"] == 1 / 6

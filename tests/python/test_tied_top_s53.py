@@ -74,6 +74,10 @@ def test_no_block_no_word():
     high = np.r_[scores, np.full(60, scores.max() + 1)]
     assert _tied_top(high, 0.01, high.max() + 1) is None
     assert _tied_top(np.ones(10), 0.01, 2.0) is None  # all equal: said elsewhere
+    # A block reaching below the top fifth: the population's mode (review RV s53 M2).
+    mode = np.r_[rng.exponential(size=363), np.full(637, 1.0)]
+    assert np.quantile(mode, 0.8) == 1.0  # (at a quantile the tail model reads)
+    assert _tied_top(mode, 0.01, mode.max() + 1) is None
     # A top of ties throughout (a few workflows' scores): no block bent a tail.
     few = np.repeat([1.0, 1.1, 1.2, 1.3, 1.4], [40, 30, 15, 10, 5])
     assert _tied_top(few, 0.01, 2.0) is None

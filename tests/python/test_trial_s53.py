@@ -23,6 +23,17 @@ def test_a_phone_left_on_the_first_day_is_no_brief_stretch():
     assert (table["values[device]"] == 2).all()  # (both used two: said as such)
 
 
+def test_a_night_between_an_old_and_a_new_phone_is_brief():
+    # phone A on days 0-19, a thief's device one night on day 10, phone B days 20-40: B
+    # is the everyday one (the longest), and the night began after the first event
+    # (review RV s53 M1: exempting all that began before B hid it)
+    rows = [("u", "A", d * DAY) for d in range(20)] + [("u", "thief", 10 * DAY + 3_600)]
+    rows += [("u", "B", d * DAY) for d in range(20, 41)]
+    log = pd.DataFrame(rows, columns=["user", "device", "ts"])
+    table = context_features(log, "user", "device", time="ts", time_unit="s")
+    assert table.loc["u", "brief_share[device]"] == 1 / 42
+
+
 def test_a_value_begun_after_the_everyday_one_is_brief_whatever_the_order():
     rng = np.random.default_rng(0)
     rows = [("u", "home", d * DAY) for d in range(8)] + [("u", "cafe", 3 * DAY + 60)]
@@ -33,10 +44,12 @@ def test_a_value_begun_after_the_everyday_one_is_brief_whatever_the_order():
     assert tables[0].loc["u", "brief_share[ip]"] == 1 / 9
 
 
-def _chain_log(seed: int = 0) -> pd.DataFrame:
+def _chain_log(seed: int = 0, farm_phone: int = 0) -> pd.DataFrame:
     """400 shoppers of a chain's 6 stores (each store held by ~200 of them: public), on
     their own phones; 12 scripts, each on its own phone, that scan at every store in
-    different weeks; a ring of 8 fresh accounts on 2 shared phones."""
+    different weeks; a ring of 8 fresh accounts on 2 shared phones; and ``farm_phone``
+    fresh accounts on a farm's 2 phones (each held by more than the square root of the
+    holders)."""
     rng = np.random.default_rng(seed)
     rows = []
     for u in range(400):
@@ -56,78 +69,82 @@ def _chain_log(seed: int = 0) -> pd.DataFrame:
                     3 * DAY + r * 900 + i * 60,
                 )
             )
+    for f in range(farm_phone):
+        for i in range(4):
+            rows.append((f"fresh{f}", f"farm_phone{i % 2}", i % 2, 5 * DAY + f * 3_600 + i * 60))
     return pd.DataFrame(rows, columns=["user", "device", "store", "ts"]).assign(event="scan")
 
 
-def test_a_public_value_is_no_sign_of_a_ring():
+ROLES = dict(entity="user", event="event", time="ts", time_unit="s")
+
+
+def _grouped(log, **kw):
+    """(table, members of any group, the DataWarnings said) of the one call."""
     import warnings
 
     import oddseq
-    from oddseq._pipeline import public_values_left_out
+    from oddseq.exceptions import DataWarning
 
-    log = _chain_log()
-    left, private = public_values_left_out(log, ["store", "device"], "user")
-    assert left["store"].isna().all() and left["device"].notna().all()  # every store public
-    assert private == ["device"]
-    assert log["store"].notna().all()  # (the caller's frame as it was)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table, pipe = oddseq.detect_anomalies(
-            log,
-            entity="user",
-            event="event",
-            time="ts",
-            group_by=["device", "store"],
-            time_unit="s",
-            return_pipeline=True,
-        )
-    said = [str(w.message) for w in caught if "group_by column 'store'" in str(w.message)]
-    assert len(said) == 1 and "each of its 6 values is held by more than" in said[0]
-    members = (
-        set().union(*map(set, pipe.groups_.groups_["members"]))
-        if len(pipe.groups_.groups_)
-        else set()
-    )
+        table, pipe = oddseq.detect_anomalies(log, **ROLES, return_pipeline=True, **kw)
+    found = pipe.groups_.groups_
+    members = set().union(*map(set, found["members"])) if len(found) else set()
+    said = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    return table, members, said
+
+
+def test_a_column_of_public_values_is_no_sign_of_a_ring():
+    from oddseq._pipeline import public_columns
+
+    log = _chain_log()
+    assert set(public_columns(log, ["store", "device"], "user")) == {"store"}
+    table, members, said = _grouped(log, group_by=["device", "store"])
+    said = [m for m in said if m.startswith("group_by: 'store' (6 of its 6 values")]
+    assert len(said) == 1 and "reads only 'device'" in said[0]
     assert not any(m.startswith("farm") for m in members)  # (no "group" on the stores)
     assert {f"ring{r}" for r in range(8)} <= members  # the shared phones still are one
+    assert "group" in table and log["store"].dtype.kind == "i"  # (the caller's log as it was)
 
 
-def test_group_by_a_column_of_public_values_only_is_said_and_runs_no_stage(tmp_path, capsys):
+def test_a_phone_many_accounts_share_is_still_a_ring():
+    # 40 fresh accounts on a farm's 2 phones: each held by more than the square root of
+    # the holders (review RV s53 H1), but a device column is not public for them
+    log = _chain_log(farm_phone=40)
+    table, members, said = _grouped(log, group_by=["device", "store"])
+    assert {f"fresh{f}" for f in range(40)} <= members
+    assert table.loc[[f"fresh{f}" for f in range(40)], "is_anomaly"].all()
+
+
+def test_group_by_public_columns_only_is_refused_before_fitting(tmp_path, capsys, monkeypatch):
     import pytest
 
     import oddseq
+    from oddseq import _pipeline
     from oddseq.cli import main
-    from oddseq.exceptions import DataWarning
 
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted before the refusal")
+
+    monkeypatch.setattr(_pipeline.AnomalyPipeline, "fit", no_fit)
     log = _chain_log()
-    with pytest.warns(DataWarning, match="group_by column 'store': each of its 6 values"):
-        table = oddseq.detect_anomalies(
-            log, entity="user", event="event", time="ts", group_by="store", time_unit="s"
-        )
-    assert "group" not in table and len(table) == log["user"].nunique()
-    # the same with a normal log (the referee reads its own public values)
-    normal = _chain_log(seed=1)  # (other shoppers, under other ids)
-    normal = normal[normal["user"].str.startswith("u")].assign(user=lambda f: "n" + f["user"])
-    with pytest.warns(DataWarning, match="group_by column 'store'"):
-        scored = oddseq.detect_anomalies(
-            log,
-            entity="user",
-            event="event",
-            time="ts",
-            group_by=["device", "store"],
-            time_unit="s",
-            normal=normal,
-        )
-    assert scored.loc[[f"ring{r}" for r in range(8)], "is_anomaly"].all()
+    with pytest.raises(ValueError, match=r"^group_by reads shared values, and every one"):
+        oddseq.detect_anomalies(log, **ROLES, group_by="store")
     path = tmp_path / "log.csv"
     log.to_csv(path, index=False)
     args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
-    out = tmp_path / "out.csv"
-    code = main([*args, "--time-unit", "s", "--group-by", "store", "-o", str(out)])
-    assert code == 0 and len(pd.read_csv(out)) == log["user"].nunique()
+    code = main([*args, "--time-unit", "s", "--group-by", "store", "-o", str(tmp_path / "o.csv")])
     err = capsys.readouterr().err
-    assert "group_by column 'store': each of its 6 values" in err
-    assert "Traceback" not in err
+    assert code == 2 and "every one it names is public: 'store'" in err and "Traceback" not in err
+    assert "leave out group_by (--group-by from the shell)" in err
+
+
+def test_public_columns_with_a_normal_log():
+    normal = _chain_log(seed=1)  # (other shoppers, under other ids)
+    normal = normal[normal["user"].str.startswith("u")].assign(user=lambda f: "n" + f["user"])
+    table, members, said = _grouped(_chain_log(), group_by=["device", "store"], normal=normal)
+    assert any(m.startswith("group_by: 'store'") for m in said)
+    assert table.loc[[f"ring{r}" for r in range(8)], "is_anomaly"].all()
 
 
 def _app_log(seed: int = 0, n: int = 1_500, changed: float = 0.05) -> pd.DataFrame:
@@ -216,3 +233,53 @@ def test_a_whole_number_read_as_a_float_is_named_as_the_integer():
     assert _object_words(np.float64(7.0)) == "7" and _object_words("07") == "07"
     assert _object_words(("ip", "45.137.21.10")) == "ip 45.137.21.10"
     assert _object_words(float("nan")) == "nan"
+
+
+def test_the_one_off_note_at_its_bounds_and_in_the_shell(tmp_path, capsys):
+    import warnings
+
+    import pytest
+
+    from oddseq._pipeline import ONE_OFF_MIN, ONE_OFF_SHARE, warn_one_off_flags
+    from oddseq.cli import main
+    from oddseq.exceptions import DataWarning
+
+    assert (ONE_OFF_MIN, ONE_OFF_SHARE) == (5, 0.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_one_off_flags(20, pd.Series({"change_phone": 4}))  # under 5: nothing
+        warn_one_off_flags(26, pd.Series({"change_phone": 5}))  # under a fifth: nothing
+    # ties among the types: named by count, then by their text
+    with pytest.warns(DataWarning, match=r"^5 of the 25 flagged entities .*\(a 1, b 1, c 1 and 2"):
+        warn_one_off_flags(25, pd.Series({"e": 1, "d": 1, "c": 1, "b": 1, "a": 1}))
+    path = tmp_path / "log.csv"
+    _app_log().to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "ts"]
+    assert main([*args, "--time-unit", "s", "-o", str(tmp_path / "t.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "flagged first for one event of a type most entities never do" in err
+    assert "oddseq detect --normal FILE" in err
+
+
+def test_the_tied_top_words_and_the_patience_line_at_ten():
+    import pytest
+
+    from oddseq._pipeline import _warn_tied_top
+    from oddseq.cli import _group_search_ended
+    from oddseq.exceptions import DataWarning
+
+    with pytest.warns(DataWarning, match=r"the 50 \(5\.00%\) share the highest score"):
+        _warn_tied_top(1_000, 50, 0)
+
+    class Finder:  # a search that stopped on its patience, no group
+        search_ends_ = {"item": {"end": "patience", "blocks": 13}}
+        groups_ = ()
+        candidates_ = None
+
+        def __init__(self, patience):
+            self.patience = patience
+
+    assert _group_search_ended(Finder(9)).endswith("--group-patience 10 searches further")
+    assert _group_search_ended(Finder(10)) == (
+        "the group search stopped after 13 blocks at --group-patience 10, none a group"
+    )

@@ -17,12 +17,12 @@ column, from the rows alone:
   nothing of a ring;
 - ``brief_share[<column>]`` (with times): the share of its events on values other than
   its everyday one (the value it used over the longest time, not the one of most
-  events: a hijacker's night may outnumber the owner's weeks) that it used within one
-  day and never again, after its everyday value began, where its own history spans two
+  events: a hijacker's night may outnumber the owner's weeks) that it began after its
+  first event and used within one day and never again, where its own history spans two
   days or more: a night on a device, an address or a country of no other day of its
   life. A newcomer's first day and a one-day visitor's are its whole history, not a
-  stretch of it (0), and a value used only before the everyday one began is one it left
-  (an old phone replaced by a new one), not a stretch of another's (0).
+  stretch of it (0), and a value that opened its history is one it left (an old phone
+  replaced by a new one after the first trip), not a stretch of another's (0).
 
 Missing values are no value (rows without one are left out of that column's counts);
 an entity with no value in a column has NaN there (the one call gives it the fitted
@@ -373,13 +373,13 @@ def pair_features(
     main = np.zeros(pair_entity.size, bool)
     lead = order[np.r_[True, pair_entity[order][1:] != pair_entity[order][:-1]]]
     main[lead] = True  # (its everyday value)
-    # when its everyday value began: a value it used only before that is one it left (a
-    # phone it replaced on its first days), not a night on another's (TR s53 H2: 76 of
-    # 85 phone upgraders ranked first, on the old phone of their first trip)
-    began = np.zeros(n, dtype=np.int64)
-    began[pair_entity[lead]] = first[lead]
+    # A value that opened its history is one it left (a phone replaced after its first
+    # trip), not a night on another's (TR s53 H2: 76 of 85 phone upgraders ranked first
+    # on the old phone of their first day); one begun later is, whenever the everyday
+    # one began (a thief's night between the owner's old and new phone: review RV s53 M1).
     long_history = (end - start)[pair_entity] >= _HISTORY_NS
-    brief = ~main & long_history & (last - first < _BRIEF_NS) & (first > began[pair_entity])
+    later = first > start[pair_entity]
+    brief = ~main & long_history & (last - first < _BRIEF_NS) & later
     events = np.bincount(pair_entity, weights=count, minlength=n)
     on_brief = np.bincount(pair_entity, weights=count * brief, minlength=n)
     out[names[2]] = np.divide(on_brief, events, out=np.full(n, np.nan), where=events > 0)

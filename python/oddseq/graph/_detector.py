@@ -2395,8 +2395,11 @@ def _object_words(label) -> str:
 
 
 def _value_words(value) -> str:
-    if isinstance(value, (float, np.floating)) and np.isfinite(value) and value == round(value):
-        return str(int(value))
+    """An object's value as a sentence says it: a whole float that a float holds exactly
+    (under 2**53) as the integer it stands for, anything else as its text."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and abs(value) < 2**53:
+        if value == round(value):
+            return str(int(value))
     return str(value)
 
 
