@@ -525,11 +525,6 @@ def detect_anomalies(
         )
     if item is None and group_by is None and (groups is True or _is_group_finder(groups)):
         _group_objects(df, groups, group_by, item)  # (refused before any fitting)
-    grouped = None  # the group stage's columns, where group_by left out public ones
-    skipped = groups == "auto" and len(df) > _GROUPS_AUTO_MAX_EVENTS  # (said there)
-    if group_by is not None and groups is not False and not skipped:
-        given = group_by_columns(df, group_by)
-        grouped = check_public_columns(df, given, item, entity)  # (before any fitting)
     if normal is not None and not isinstance(normal, pd.DataFrame):
         raise TypeError(
             f"normal must be a DataFrame of normal behaviour with the same columns as df, "
@@ -590,6 +585,11 @@ def detect_anomalies(
         if item_categories is not None and category in normal:
             normal_categories = item_category_map(normal, item, category)
             item_categories = normal_categories.combine_first(item_categories)
+    grouped = None  # the group stage's columns, where group_by left out public ones
+    skipped = groups == "auto" and len(df) > _GROUPS_AUTO_MAX_EVENTS  # (said there)
+    if group_by is not None and groups is not False and not skipped:
+        given = group_by_columns(df, group_by)
+        grouped = check_public_columns(df, given, item, entity)  # (before any fitting)
     pipeline = AnomalyPipeline(
         method=method,
         contamination=contamination,
@@ -682,7 +682,7 @@ def detect_anomalies(
     if min_events < _reasons._FEW_EVENTS and "is_anomaly" in table and len(seqs):
         warn_short_flags(short_flag_counts(table, seqs), _rows_are(session_gap))
     if normal is None and "is_anomaly" in table and len(seqs):
-        warn_one_off_flags(*one_off_flag_counts(table), _rows_are(session_gap))
+        warn_one_off_flags(*one_off_flag_counts(table, seqs), _rows_are(session_gap))
     if session_gap is not None and contamination == "auto" and len(seqs):
         # (a rate given is the analyst's choice, the advice followed among them: not
         # said again, trial s44a H3)
@@ -1049,15 +1049,20 @@ ONE_OFF_WORDS = "(most entities have none)"
 ONE_OFF_SHARE, ONE_OFF_MIN = 0.2, 5
 
 
-def one_off_flag_counts(table: pd.DataFrame) -> tuple[int, pd.Series]:
-    """Of the flagged rows of a ranked ``table`` outside groups (members are flagged for
-    their group): (how many, {event type: how many of them are flagged first for one
-    event of that type, which most entities never do, and name no second such count}):
-    what :func:`warn_one_off_flags` reads; oddseq.dask adds up its partitions'."""
+def one_off_flag_counts(table: pd.DataFrame, seqs: Sequences) -> tuple[int, pd.Series]:
+    """Of the flagged rows of a ranked ``table`` of ``seqs`` outside groups (members are
+    flagged for their group): (how many, {event type: how many of them, of at least
+    ``_reasons._FEW_EVENTS`` events, are flagged first for one event of that type, which
+    most entities never do, and name no second such count}): what
+    :func:`warn_one_off_flags` reads; oddseq.dask adds up its partitions'. One act in a
+    history of a few events is the history (the short-flag warning's; a log of one
+    sequence per row is all such types)."""
     flags = table["is_anomaly"].to_numpy(bool) & _outside_groups(table)
     n = int(flags.sum())
     if not n or "reason" not in table:
         return n, pd.Series(dtype=np.int64)
+    lengths = pd.Series(np.asarray(seqs.lengths), index=seqs.ids).reindex(table.index)
+    flags &= lengths.to_numpy(dtype=np.float64) >= _reasons._FEW_EVENTS
     reasons = table["reason"][flags].astype(str)
     lead = reasons.str.extract(ONE_OFF_LEAD, expand=False)
     alone = reasons.str.count(re.escape(ONE_OFF_WORDS)) == 1

@@ -185,14 +185,20 @@ def test_flags_filled_by_one_routine_event_of_a_rare_type_are_said():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         table = oddseq.detect_anomalies(log, entity="user", event="event", time="ts", time_unit="s")
-    n, types = one_off_flag_counts(table)
+    seqs = oddseq.Sequences.from_events(log, "user", "event", "ts")
+    n, types = one_off_flag_counts(table, seqs)
     assert n == int(table["is_anomaly"].sum()) and types.sum() >= 5
+    # (over entities of 5 events or more: a history of one act is the act itself)
+    one = table.copy()
+    one["reason"] = "count[change_phone] 1 (most entities have none)"
+    short = oddseq.Sequences.from_lists([["change_phone"]] * len(one), ids=one.index)
+    assert one_off_flag_counts(one, short)[1].empty
     said = _one_off_said(caught)
     assert len(said) == 1 and f"{int(types.sum()):,} of the {n:,} flagged entities" in said[0]
     assert "normal=..., oddseq detect --normal FILE" in said[0]
     # the takeovers (their redeems lead) are flagged, and none is counted among them
     takeovers = table.loc[[f"t{t}" for t in range(10)]]
-    n_takeovers, types_of_takeovers = one_off_flag_counts(takeovers)
+    n_takeovers, types_of_takeovers = one_off_flag_counts(takeovers, seqs)
     assert takeovers["is_anomaly"].all() and n_takeovers == 10 and types_of_takeovers.empty
     # a log where nobody changes anything once: nothing said
     with warnings.catch_warnings(record=True) as caught:

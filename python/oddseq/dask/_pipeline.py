@@ -3276,6 +3276,17 @@ def _short_flags(table, state):
     return short_flag_counts(table, seqs)
 
 
+def _one_off_flags(table, state):
+    """A table partition's :func:`one_off_flag_counts` (its sessions' keys as the index
+    again, as :func:`_short_flags` reads them)."""
+    seqs = state["seqs"]
+    if seqs is None:
+        return 0, pd.Series(dtype=np.int64)
+    if isinstance(seqs.ids, pd.MultiIndex):
+        table = table.set_index(list(seqs.ids.names))
+    return one_off_flag_counts(table, seqs)
+
+
 def _session_spread(table, state):
     """A table partition's :func:`session_spread_counts` (an entity's sessions all lie
     in its partition, so the counts add up)."""
@@ -4363,7 +4374,7 @@ def detect_anomalies(
             parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]
             warn_short_flags(np.sum(_compute(parts), axis=0), _rows_are(session_gap))
         if normal is None:  # one routine act of a rare type filling the flags, said
-            parts = _compute([_delayed(one_off_flag_counts)(t) for t in tables])
+            parts = _compute([_delayed(_one_off_flags)(t, s) for t, s in zip(tables, data.states)])
             types = pd.concat([p[1] for p in parts]) if parts else pd.Series(dtype=np.int64)
             types = types.groupby(level=0, sort=False).sum()
             warn_one_off_flags(sum(p[0] for p in parts), types, _rows_are(session_gap))
