@@ -91,10 +91,11 @@ stream::ModelParams make_model_params(
     const std::optional<CArray<double>>& spread,
     const std::optional<CArray<std::uint8_t>>& explain_with, std::int64_t min_events,
     const std::optional<CArray<double>>& support_low,
-    const std::optional<CArray<double>>& support_high, double support_floor) {
+    const std::optional<CArray<double>>& support_high, double support_floor, std::int64_t valued) {
   stream::ModelParams params;
   params.columns = vec(columns);
   params.evidence = vec(evidence);
+  params.valued = valued;
   params.shrink_to = vec(shrink_to);
   params.prior = prior;
   params.log_signed = log_signed;
@@ -719,7 +720,8 @@ void register_stream(py::module_& m) {
            py::arg("explain_with").noconvert() = py::none(), py::arg("min_events") = 1,
            py::arg("support_low").noconvert() = py::none(),
            py::arg("support_high").noconvert() = py::none(),
-           py::arg("support_floor") = -std::numeric_limits<double>::infinity())
+           py::arg("support_floor") = -std::numeric_limits<double>::infinity(),
+           py::arg("valued") = -1)
       .def_property_readonly(
           "columns",
           [](const ModelParams& p) { return to_numpy(std::vector<std::int64_t>(p.columns)); })
@@ -731,7 +733,8 @@ void register_stream(py::module_& m) {
           [](const ModelParams& p) { return kCombineNames[static_cast<int>(p.combine)]; })
       .def_readonly("threshold", &ModelParams::threshold)
       .def_readonly("min_events", &ModelParams::min_events)
-      .def_readonly("support_floor", &ModelParams::support_floor);
+      .def_readonly("support_floor", &ModelParams::support_floor)
+      .def_readonly("valued", &ModelParams::valued);
   py::class_<Model>(m, "StreamModel",
                     "A fitted AnomalyPipeline's scaling and default detectors, per entity row "
                     "(oddseq.stream).")

@@ -518,6 +518,7 @@ def observed(evidence):
 
     seen = EvidenceShrinker(float(_OWN_MIN))
     seen.kinds_ = evidence.kinds_
+    seen.valued_column_ = getattr(evidence, "valued_column_", -1)
     return seen
 
 
@@ -529,7 +530,7 @@ def typical_raw(raw: np.ndarray, lengths, evidence) -> np.ndarray:
     typical of a shrunk feature where the detector's typical value is a median (see
     :func:`_overall`). Kept by the pipeline as ``_typical_raw``; reasons only, never the
     scores."""
-    seen = observed(evidence).enough(lengths)
+    seen = observed(evidence).enough(lengths, raw)
     cols = [j for j in raw_median_columns(evidence) if seen[:, j].any()]
     return typical_raw_from(evidence, {j: np.median(raw[seen[:, j], j]) for j in cols})
 
@@ -557,7 +558,8 @@ def enough_counts(state, shrinkers):
     None for a partition without sequences."""
     if state["seqs"] is None:
         return None
-    return np.stack([s.enough(state["lengths"]).sum(axis=0).astype(np.int64) for s in shrinkers])
+    lengths, raw = state["lengths"], state["raw"]
+    return np.stack([s.enough(lengths, raw).sum(axis=0).astype(np.int64) for s in shrinkers])
 
 
 def joined_values(state, parts):
@@ -585,7 +587,7 @@ def typical_like(pipeline, X, raw, lengths):
     if det is None:
         return None
     labels = np.asarray(det.cluster_of(X), dtype=np.int64)
-    seen = _seen_columns(getattr(pipeline, "evidence_", None), lengths, raw.shape[1])
+    seen = _seen_columns(getattr(pipeline, "evidence_", None), lengths, raw)
     k = det.kmeans_.cluster_centers_.shape[0]
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(k + 1))
@@ -617,14 +619,14 @@ def typical_like_from(k: int, d: int, medians: dict) -> np.ndarray:
     return out
 
 
-def _seen_columns(evidence, lengths, d: int) -> np.ndarray:
+def _seen_columns(evidence, lengths, raw) -> np.ndarray:
     """Per entity and feature, whether its own value counts toward a median of
     :func:`typical_like` (``evidence``: the pipeline's ``evidence_``): every one for the
     features the shrinkage leaves alone."""
-    seen = np.ones((len(lengths), d), dtype=bool)
+    seen = np.ones((len(lengths), raw.shape[1]), dtype=bool)
     if evidence is not None:
         shrunk = np.flatnonzero(evidence.kinds_)
-        seen[:, shrunk] = observed(evidence).enough(lengths)[:, shrunk]
+        seen[:, shrunk] = observed(evidence).enough(lengths, raw)[:, shrunk]
     return seen
 
 
@@ -656,7 +658,7 @@ def masked_own_values(evidence, raw, lengths) -> np.ndarray:
     """``raw`` with NaN where an entity's own value does not count toward a median of
     "entities like it have" (see :func:`_seen_columns`)."""
     out = np.array(raw, copy=True)
-    out[~_seen_columns(evidence, lengths, out.shape[1])] = np.nan
+    out[~_seen_columns(evidence, lengths, raw)] = np.nan
     return out
 
 
@@ -802,19 +804,21 @@ def _on_the_side(
     return out
 
 
-def _unobserved(pipeline, cols, lengths) -> np.ndarray:
+def _unobserved(pipeline, cols, lengths, raw_rows) -> np.ndarray:
     """Per named feature (``cols``) of an entity of ``lengths`` events, whether the
     entity has no observation of it, so that the evidence shrinkage put the population's
     value in its place: the gaps of a one-event entity, the spread of the gaps of a
     two-event one (a spread of one gap is 0 by construction). Its own value is no
     reason: "spread of time between events 0 s (expected 1.27 min)" read as a regular
-    rhythm (REES46, a two-visit user at rank 2 under method="pca", trial s41)."""
+    rhythm (REES46, a two-visit user at rank 2 under method="pca", trial s41); nor are
+    the value statistics of an entity none of whose events has a value. ``raw_rows``:
+    each named feature's entity's features before the shrinkage."""
     evidence = getattr(pipeline, "evidence_", None)
     cols = np.asarray(cols, dtype=np.int64)
     if evidence is None or evidence.prior <= 0 or not cols.size:
         return np.zeros(cols.size, dtype=bool)
     kinds = np.asarray(evidence.kinds_)[cols]
-    seen = evidence._observations(np.asarray(lengths))[np.arange(cols.size), kinds]
+    seen = evidence._observations(np.asarray(lengths), raw_rows)[np.arange(cols.size), kinds]
     return (kinds != 0) & (seen == 0)
 
 
@@ -1628,7 +1632,7 @@ def units_at(pipeline, rows, cols, typical, raw, lengths):
     # element-wise): a dense rows x features matrix was gigabytes with wide data.
     expected = _unscaled(pipeline, typical, cols)
     value = raw[rows, cols].astype(np.float64)
-    read = pipeline.evidence_.transform_at(value, np.asarray(lengths)[rows], cols)
+    read = pipeline.evidence_.transform_at(value, np.asarray(lengths)[rows], cols, raw[rows])
     # A detector's expectation can fall outside what the feature ever takes (a PCA
     # reconstruction of a ratio below 0): say the nearest value that occurs.
     low, high = pipeline._raw_range
@@ -1884,7 +1888,8 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     said = feature_texts(feature_names, cols, actual)
     expected = feature_texts(feature_names, cols, typical_raw)
     # Vectorised, and phrases are written only for the features a reason uses.
-    informative = (said != expected) & agrees & shared & ~_unobserved(pipeline, cols, row_lengths)
+    unobserved = _unobserved(pipeline, cols, row_lengths, raw[rows])
+    informative = (said != expected) & agrees & shared & ~unobserved
     informative &= ~_ratio_of_nothing(pipeline, rows, cols, actual, raw)
     # item variety typical of the entity's length: the shrinkage put it apart
     like_length = _like_length(pipeline, cols, actual, typical_raw, row_lengths)
@@ -2177,7 +2182,7 @@ def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=No
     row_lengths = np.asarray(lengths)[rows]
     # (as the batch's reasons: no feature the entity has no observation of, no ratio of
     # two steps it never did; review s42 M1)
-    agrees = agrees & ~idle & ~_unobserved(pipeline, cols, row_lengths)
+    agrees = agrees & ~idle & ~_unobserved(pipeline, cols, row_lengths, raw[rows])
     agrees &= ~_ratio_of_nothing(pipeline, rows, cols, value, raw)
     n_rows = len(raw)
     names = pipeline.feature_names_

@@ -139,11 +139,18 @@ def test_a_value_of_an_entity_whose_events_carry_none_is_said_as_none():
             log, entity="user", event="event", time="time", value="gold", return_pipeline=True
         )
     reason = table.loc[999, "reason"]
-    assert "largest value none (no event has a value) (" in reason, reason
-    assert "largest value 0 " not in reason
+    assert "total value none (no event has a value) (" in reason, reason
+    assert "largest value 0 " not in reason and " 0 (" not in reason
     why = pipe.explain([999], top=len(pipe.feature_names_)).droplevel(0).set_index("feature")
     assert why.loc["value_max", "note"] == "none (no event has a value)"
-    assert why.loc["value_max", "value"] == 0  # what the detector read
+    assert why.loc["value_max", "value"] == 0  # (its own statistic: none)
+    # and the detector read the population's largest value there, not 0: the value
+    # statistics rest on the valued events, of which it has none (fifty-third session)
+    assert (
+        why.loc["value_max", "value_read"]
+        == pipe.evidence_.median_[list(pipe.feature_names_).index("value_max")]
+    )
+    assert "largest value" not in reason
 
 
 def test_the_item_novelty_column_is_said_as_the_change_it_is():

@@ -289,3 +289,68 @@ def test_the_tied_top_words_and_the_patience_line_at_ten():
     assert _group_search_ended(Finder(10)) == (
         "the group search stopped after 13 blocks at --group-patience 10, none a group"
     )
+
+
+def test_value_statistics_rest_on_the_valued_events():
+    import pickle
+
+    from oddseq.preprocessing._evidence import EvidenceShrinker
+
+    names = ["length", "value_mean", "value_max", "value_std", "share_value_missing"]
+    # 40 entities of 10 events, all valued around 30; a scraper of 500 events none of
+    # which has a value; a browser of 20 events with one valued event (an expensive view)
+    rows = [[10, 30.0 + i % 5, 40.0, 5.0, 0.0] for i in range(40)]
+    rows += [[500, 0.0, 0.0, 0.0, 1.0], [20, 900.0, 900.0, 0.0, 0.95]]
+    X = np.array(rows)
+    lengths = X[:, 0]
+    shrinker = EvidenceShrinker().fit(X, lengths, names)
+    assert shrinker.kinds_.tolist() == [0, 4, 4, 5, 1] and shrinker.valued_column_ == 4
+    assert shrinker.valued(lengths, X)[-2:].tolist() == [0.0, 1.0]
+    out = shrinker.transform(X, lengths)
+    median = shrinker.median_
+    # none valued: the population's; one valued of 20: a third of its own (prior 2)
+    np.testing.assert_allclose(out[-2, 1:4], median[1:4])
+    np.testing.assert_allclose(out[-1, 1], 900.0 / 3 + median[1] * 2 / 3)
+    np.testing.assert_allclose(out[-1, 3], median[3])  # (a spread of one value: none)
+    # single cells read the same (the reasons' reading)
+    cells = shrinker.transform_at(X[-1, [1, 3]], lengths[[-1, -1]], [1, 3], X[[-1, -1]])
+    np.testing.assert_allclose(cells, out[-1, [1, 3]])
+    # without a value column the statistics' names keep their event kinds
+    assert EvidenceShrinker().fit(X[:, :4], lengths, names[:4]).valued_column_ == -1
+    # a shrinker saved before (event kinds on the value statistics, no valued_column_)
+    # loads and reads as it was fitted, without the raw features
+    state = dict(pickle.loads(pickle.dumps(shrinker)).__dict__)
+    state["kinds_"] = np.array([0, 1, 0, 2, 1], dtype=np.int8)
+    del state["valued_column_"]
+    old = EvidenceShrinker.__new__(EvidenceShrinker)
+    old.__setstate__(state)
+    assert old.valued_column_ == -1
+    weight = old.weights(lengths)  # (no raw= needed)
+    np.testing.assert_allclose(weight[-2, 1], 500 / 502)
+
+
+def test_the_stream_reads_the_valued_events_as_the_batch_does():
+    import warnings
+
+    from oddseq import AnomalyPipeline
+    from oddseq.datasets import make_ecommerce
+    from oddseq.sequences import Sequences
+    from oddseq.stream import StreamScorer
+
+    roles = dict(
+        entity="user_id", event="behavior", time="timestamp", item="item_id", value="price"
+    )
+    log = make_ecommerce(n_users=200, random_state=5).events
+    # a fifth of the users' events without a price, a few users with none at all
+    users = log["user_id"].unique()
+    log.loc[log["user_id"].isin(users[::5]), "price"] = np.nan
+    log.loc[log.index[::7], "price"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = AnomalyPipeline(random_state=0).fit(Sequences.from_events(log, **roles))
+        assert pipe.evidence_.valued_column_ >= 0
+        out = StreamScorer(pipe, max_exact_items=10_000, **roles).update(log)
+        batch = pipe.score(Sequences.from_events(log, **roles))["score"]
+    np.testing.assert_allclose(
+        out.scores["score"], batch.reindex(out.scores.index), rtol=0, atol=1e-9
+    )

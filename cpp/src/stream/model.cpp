@@ -65,9 +65,15 @@ Model::Model(ModelParams params) : params_(std::move(params)) {
                    params_.z_mean.size() == d && params_.z_scale.size() == d,
                "evidence, shrink_to, z_mean and z_scale need " << d << " values each");
   ODDSEQ_CHECK(params_.prior >= 0.0, "the evidence prior must be >= 0");
+  bool reads_values = false;
   for (const std::int8_t kind : params_.evidence) {
-    ODDSEQ_CHECK(kind >= 0 && kind <= 3, "an evidence kind is 0, 1, 2 or 3, got " << int{kind});
+    ODDSEQ_CHECK(kind >= 0 && kind <= 5, "an evidence kind is 0 to 5, got " << int{kind});
+    reads_values = reads_values || kind >= 4;
   }
+  ODDSEQ_CHECK(params_.valued >= -1 && params_.valued < static_cast<std::int64_t>(d),
+               "valued is a feature's index or -1, got " << params_.valued);
+  ODDSEQ_CHECK(!reads_values || params_.valued >= 0,
+               "evidence kinds 4 and 5 read the valued events: valued must name their feature");
   ODDSEQ_CHECK(!params_.members.empty(), "a model needs a detector");
   ODDSEQ_CHECK(params_.combine != Combine::kSingle || params_.members.size() == 1,
                "a single detector has one member");
@@ -180,8 +186,16 @@ void Model::scale(const float* store_row, std::int64_t length, float* x) const {
   // EvidenceShrinker.transform: w x + (1 - w) median in float64, back to float32.
   const auto n = static_cast<double>(length);
   // The observations per evidence kind (preprocessing/_evidence.py's
-  // EVIDENCE_OBSERVATIONS_LOST): none, the n events, n - 1, n - 2.
-  const double observed[4] = {0.0, n, std::max(n - 1.0, 0.0), std::max(n - 2.0, 0.0)};
+  // EVIDENCE_OBSERVATIONS_LOST): none, the n events, n - 1, n - 2; then the events that
+  // carry a value, v = n (1 - share without one) rounded, and v - 1 (its VALUED_KINDS).
+  double valued = 0.0;
+  if (params_.valued >= 0) {
+    const auto column = params_.columns[static_cast<std::size_t>(params_.valued)];
+    const double missing = std::clamp(static_cast<double>(store_row[column]), 0.0, 1.0);
+    valued = std::nearbyint(n * (1.0 - missing));
+  }
+  const double observed[6] = {
+      0.0, n, std::max(n - 1.0, 0.0), std::max(n - 2.0, 0.0), valued, std::max(valued - 1.0, 0.0)};
   for (std::int64_t i = 0; i < d; ++i) {
     const auto j = static_cast<std::size_t>(i);
     const double raw = static_cast<double>(store_row[params_.columns[j]]);

@@ -1898,7 +1898,7 @@ def _typical_like(pipeline, rows) -> None:
 def _like_counts(state, labels, evidence, k: int) -> np.ndarray:
     """Per (cluster, feature) of :func:`oddseq._reasons.typical_like`, the partition's
     entities whose values it takes (``labels``: their clusters)."""
-    seen = _reasons._seen_columns(evidence, state["lengths"], state["raw"].shape[1])
+    seen = _reasons._seen_columns(evidence, state["lengths"], state["raw"])
     out = np.zeros((k, seen.shape[1]), dtype=np.int64)
     np.add.at(out, labels, seen.astype(np.int64))
     return out
@@ -1909,7 +1909,7 @@ def _like_values(state, centers, threads, evidence, pairs):
     :func:`oddseq._reasons.typical_like` takes its median over."""
     labels, _ = _assign(state, centers, threads)
     raw = state["raw"]
-    seen = _reasons._seen_columns(evidence, state["lengths"], raw.shape[1])
+    seen = _reasons._seen_columns(evidence, state["lengths"], raw)
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(centers.shape[0] + 1))
     out = []
@@ -1938,7 +1938,7 @@ def _evidence_columns(state, shrinker, columns, filtered):
     if state["seqs"] is None:
         return [np.empty(0)] * len(columns)
     raw = state["raw"]
-    enough = shrinker.enough(state["lengths"])
+    enough = shrinker.enough(state["lengths"], raw)
     return [raw[enough[:, j], j] if use else raw[:, j] for j, use in zip(columns, filtered)]
 
 

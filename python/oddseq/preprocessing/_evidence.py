@@ -32,6 +32,16 @@ _NOT_SHRUNK = ("length", "crowd_peak")
 # the events), 3 n - 2 (the spread of the gaps). stream/model.cpp reads the same table.
 EVIDENCE_OBSERVATIONS_LOST = (None, 0, 1, 2)
 
+# The value statistics (DiversityEncoder's, with a value column) rest on the events that
+# carry a value, v = n (1 - share_value_missing), not on all n: kind 4 v (the mean and the
+# largest value), kind 5 v - 1 (their spread). An entity none of whose events has a value
+# has statistics of 0 for want of values (a price scraper of 14,890 browses: "spread of
+# values none (no event has a value) (typical 27.2)" as its first reason, TR s53 M2);
+# with no valued event they are the population's, and one expensive view is one draw.
+# Measured: benchmarks/RESULTS.md, "Fifty-third session".
+VALUED_KINDS = {"value_mean": 4, "value_max": 4, "value_std": 5}
+VALUED_SHARE_MISSING = "share_value_missing"
+
 
 def feature_evidence(names) -> np.ndarray:
     """Per feature name, what it rests on: 3 (a spread of the gaps: n - 2
@@ -93,19 +103,36 @@ class EvidenceShrinker(SaveMixin):
             )
         self.prior = float(prior)
 
-    def _observations(self, lengths):
-        """Per entity, the observations of each evidence kind (columns 0-3)."""
+    def _observations(self, lengths, raw=None):
+        """Per entity, the observations of each evidence kind (columns 0-5); ``raw`` (its
+        features before the shrinkage) where a kind reads its valued events (4, 5)."""
         lengths = np.asarray(lengths, dtype=np.float64)
         lost = EVIDENCE_OBSERVATIONS_LOST
+        valued = self.valued(lengths, raw)
         return np.column_stack(
-            [np.zeros_like(lengths)] + [np.maximum(lengths - k, 0) for k in lost[1:]]
+            [np.zeros_like(lengths)]
+            + [np.maximum(lengths - k, 0) for k in lost[1:]]
+            + [valued, np.maximum(valued - 1, 0)]
         )
+
+    def valued(self, lengths, raw=None) -> np.ndarray:
+        """Per entity, its events that carry a value, ``n (1 - share_value_missing)``,
+        where the value statistics are shrunk by them (``valued_column_``, the
+        column of ``share_value_missing`` in ``raw``); zeros where none is."""
+        lengths = np.asarray(lengths, dtype=np.float64)
+        column = getattr(self, "valued_column_", -1)
+        if column < 0 or not np.isin(self.kinds_, (4, 5)).any():
+            return np.zeros_like(lengths)
+        if raw is None:
+            raise ValueError("the value statistics' evidence needs the raw features (raw=)")
+        missing = np.asarray(raw, dtype=np.float64)[:, column]
+        return np.rint(lengths * (1.0 - np.clip(missing, 0.0, 1.0)))
 
     def fit(self, X, lengths, names, n_fixed=0):
         """Learn the population medians; the last ``n_fixed`` columns (attributes that
         do not come from the events, such as an account's age) are never shrunk."""
         self._set_kinds(names, n_fixed)
-        enough = self.enough(lengths)
+        enough = self.enough(lengths, X)
         self.median_ = np.zeros(X.shape[1])
         for j in np.flatnonzero(self.kinds_):
             column = X[enough[:, j], j] if enough[:, j].any() else X[:, j]
@@ -113,34 +140,50 @@ class EvidenceShrinker(SaveMixin):
         return self
 
     def _set_kinds(self, names, n_fixed=0):
-        """Which features are shrunk and by which evidence (``kinds_``)."""
+        """Which features are shrunk and by which evidence (``kinds_``; the value
+        statistics by the valued events where ``share_value_missing`` is a feature,
+        ``valued_column_`` its column, else -1)."""
         self.kinds_ = feature_evidence(names)
+        names = [str(name) for name in names]
+        self.valued_column_ = -1
+        if VALUED_SHARE_MISSING in names:
+            self.valued_column_ = names.index(VALUED_SHARE_MISSING)
+            for j, name in enumerate(names):
+                self.kinds_[j] = VALUED_KINDS.get(name, self.kinds_[j])
         if n_fixed:
             self.kinds_[len(self.kinds_) - n_fixed :] = 0
         return self
 
-    def enough(self, lengths) -> np.ndarray:
+    def __setstate__(self, state):
+        """A model saved before the value statistics read their valued events had none
+        (its kinds are 0-3): -1 says so."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("valued_column_", -1)
+
+    def enough(self, lengths, raw=None) -> np.ndarray:
         """Per entity and feature, whether the entity's value counts toward the
         feature's median: at least ``prior`` observations (and at least one). A feature
-        with no such entity takes the median over every entity."""
-        return self._observations(lengths)[:, self.kinds_] >= max(self.prior, 1.0)
+        with no such entity takes the median over every entity. ``raw``: the entities'
+        features before the shrinkage (the value statistics count their valued events)."""
+        return self._observations(lengths, raw)[:, self.kinds_] >= max(self.prior, 1.0)
 
-    def weights(self, lengths) -> np.ndarray:
+    def weights(self, lengths, raw=None) -> np.ndarray:
         """Per entity and feature, the weight its own value gets (1 = unchanged)."""
-        observed = self._observations(lengths)[:, self.kinds_]
+        observed = self._observations(lengths, raw)[:, self.kinds_]
         if self.prior == 0:
             return np.ones_like(observed)
         weight = observed / (observed + self.prior)
         weight[:, self.kinds_ == 0] = 1.0
         return weight
 
-    def transform_at(self, values, lengths, cols) -> np.ndarray:
+    def transform_at(self, values, lengths, cols, raw=None) -> np.ndarray:
         """:meth:`transform` of single cells: ``values[i]`` of feature ``cols[i]`` for
-        an entity of ``lengths[i]`` events, as the detector reads it."""
+        an entity of ``lengths[i]`` events (and features ``raw[i]`` before the
+        shrinkage, where a value statistic is shrunk), as the detector reads it."""
         values = np.asarray(values, dtype=np.float64)
         cols = np.asarray(cols, dtype=np.int64)
         kinds = self.kinds_[cols]
-        observed = self._observations(lengths)[np.arange(len(cols)), kinds]
+        observed = self._observations(lengths, raw)[np.arange(len(cols)), kinds]
         weight = np.ones_like(values)
         if self.prior > 0:
             shrunk = kinds > 0
@@ -149,6 +192,6 @@ class EvidenceShrinker(SaveMixin):
 
     def transform(self, X, lengths):
         """A new array (X is left as it is)."""
-        weight = self.weights(lengths)
+        weight = self.weights(lengths, X)
         out = np.asarray(X, dtype=np.float64)
         return (weight * out + (1 - weight) * self.median_).astype(X.dtype, copy=False)

@@ -97,5 +97,6 @@ def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
             support_low=_f64(low),
             support_high=_f64(high),
             support_floor=-np.inf if floor is None else float(floor),
+            valued=int(getattr(evidence, "valued_column_", -1)),
         )
     )
