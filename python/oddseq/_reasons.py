@@ -804,21 +804,22 @@ def _on_the_side(
     return out
 
 
-def _unobserved(pipeline, cols, lengths, raw_rows) -> np.ndarray:
+def _unobserved(pipeline, cols, lengths, raw, rows) -> np.ndarray:
     """Per named feature (``cols``) of an entity of ``lengths`` events, whether the
     entity has no observation of it, so that the evidence shrinkage put the population's
     value in its place: the gaps of a one-event entity, the spread of the gaps of a
     two-event one (a spread of one gap is 0 by construction). Its own value is no
     reason: "spread of time between events 0 s (expected 1.27 min)" read as a regular
     rhythm (REES46, a two-visit user at rank 2 under method="pca", trial s41); nor are
-    the value statistics of an entity none of whose events has a value. ``raw_rows``:
-    each named feature's entity's features before the shrinkage."""
+    the value statistics of an entity none of whose events has a value (``raw``: the
+    entities' features before the shrinkage, ``rows``: each named feature's entity)."""
     evidence = getattr(pipeline, "evidence_", None)
     cols = np.asarray(cols, dtype=np.int64)
     if evidence is None or evidence.prior <= 0 or not cols.size:
         return np.zeros(cols.size, dtype=bool)
     kinds = np.asarray(evidence.kinds_)[cols]
-    seen = evidence._observations(np.asarray(lengths), raw_rows)[np.arange(cols.size), kinds]
+    share = evidence.valued_share(raw, rows)
+    seen = evidence._observations(np.asarray(lengths), share)[np.arange(cols.size), kinds]
     return (kinds != 0) & (seen == 0)
 
 
@@ -1632,7 +1633,8 @@ def units_at(pipeline, rows, cols, typical, raw, lengths):
     # element-wise): a dense rows x features matrix was gigabytes with wide data.
     expected = _unscaled(pipeline, typical, cols)
     value = raw[rows, cols].astype(np.float64)
-    read = pipeline.evidence_.transform_at(value, np.asarray(lengths)[rows], cols, raw[rows])
+    share = pipeline.evidence_.valued_share(raw, rows)  # (a column: RV s53b H1)
+    read = pipeline.evidence_.transform_at(value, np.asarray(lengths)[rows], cols, share)
     # A detector's expectation can fall outside what the feature ever takes (a PCA
     # reconstruction of a ratio below 0): say the nearest value that occurs.
     low, high = pipeline._raw_range
@@ -1888,7 +1890,7 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     said = feature_texts(feature_names, cols, actual)
     expected = feature_texts(feature_names, cols, typical_raw)
     # Vectorised, and phrases are written only for the features a reason uses.
-    unobserved = _unobserved(pipeline, cols, row_lengths, raw[rows])
+    unobserved = _unobserved(pipeline, cols, row_lengths, raw, rows)
     informative = (said != expected) & agrees & shared & ~unobserved
     informative &= ~_ratio_of_nothing(pipeline, rows, cols, actual, raw)
     # item variety typical of the entity's length: the shrinkage put it apart
@@ -2182,7 +2184,7 @@ def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=No
     row_lengths = np.asarray(lengths)[rows]
     # (as the batch's reasons: no feature the entity has no observation of, no ratio of
     # two steps it never did; review s42 M1)
-    agrees = agrees & ~idle & ~_unobserved(pipeline, cols, row_lengths, raw[rows])
+    agrees = agrees & ~idle & ~_unobserved(pipeline, cols, row_lengths, raw, rows)
     agrees &= ~_ratio_of_nothing(pipeline, rows, cols, value, raw)
     n_rows = len(raw)
     names = pipeline.feature_names_

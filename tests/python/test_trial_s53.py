@@ -315,6 +315,15 @@ def test_value_statistics_rest_on_the_valued_events():
     # single cells read the same (the reasons' reading)
     cells = shrinker.transform_at(X[-1, [1, 3]], lengths[[-1, -1]], [1, 3], X[[-1, -1]])
     np.testing.assert_allclose(cells, out[-1, [1, 3]])
+    # (or with the share column alone, as the reasons hand it: no copy of the rows)
+    share = shrinker.valued_share(X, [41, 41])
+    assert share.ndim == 1
+    cells = shrinker.transform_at(X[-1, [1, 3]], lengths[[-1, -1]], [1, 3], share)
+    np.testing.assert_allclose(cells, out[-1, [1, 3]])
+    # saved and loaded, it reads the same
+    again = pickle.loads(pickle.dumps(shrinker))
+    assert again.valued_column_ == 4
+    np.testing.assert_allclose(again.transform(X, lengths), out)
     # without a value column the statistics' names keep their event kinds
     assert EvidenceShrinker().fit(X[:, :4], lengths, names[:4]).valued_column_ == -1
     # a shrinker saved before (event kinds on the value statistics, no valued_column_)

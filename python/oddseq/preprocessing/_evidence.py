@@ -13,10 +13,11 @@ __all__ = ["EvidenceShrinker", "feature_evidence"]
 # What a feature is estimated from, read off its name: rhythm features (gaps, rates,
 # durations, sessions) from the gaps between events, n - 1 of them; shares, ratios and
 # means from the n events; counts, sums, maxima and the length are what they are (a
-# one-event user did buy once) and are left alone. A spread (a standard deviation, a
-# coefficient of variation, burstiness, an autocorrelation) rests on one observation
-# fewer than what it spreads (its degrees of freedom): one gap has a spread of 0 by
-# construction, not a regular rhythm (REES46, a user's two views two hours apart:
+# one-event user did buy once) and are left alone, but for the value statistics below
+# (their largest value too: one valued event's is one draw, VALUED_KINDS). A spread (a
+# standard deviation, a coefficient of variation, burstiness, an autocorrelation) rests
+# on one observation fewer than what it spreads (its degrees of freedom): one gap has a
+# spread of 0 by construction, not a regular rhythm (REES46, a user's two views two hours apart:
 # "spread of time between events 0 s (expected 1.43 min)" among the reasons of a
 # top-three user under method="pca", trial s41).
 _GAP_MARKS = ("gap", "duration", "per_min", "burstiness", "autocorr", "max_events_1", "session")
@@ -118,15 +119,28 @@ class EvidenceShrinker(SaveMixin):
     def valued(self, lengths, raw=None) -> np.ndarray:
         """Per entity, its events that carry a value, ``n (1 - share_value_missing)``,
         where the value statistics are shrunk by them (``valued_column_``, the
-        column of ``share_value_missing`` in ``raw``); zeros where none is."""
+        column of ``share_value_missing`` in ``raw``; ``raw`` may be that column alone,
+        :meth:`valued_share`); zeros where none is."""
         lengths = np.asarray(lengths, dtype=np.float64)
         column = getattr(self, "valued_column_", -1)
         if column < 0 or not np.isin(self.kinds_, (4, 5)).any():
             return np.zeros_like(lengths)
         if raw is None:
             raise ValueError("the value statistics' evidence needs the raw features (raw=)")
-        missing = np.asarray(raw, dtype=np.float64)[:, column]
-        return np.rint(lengths * (1.0 - np.clip(missing, 0.0, 1.0)))
+        raw = np.asarray(raw)
+        share = raw if raw.ndim == 1 else raw[:, column]  # (the column alone cast)
+        missing = np.clip(share.astype(np.float64), 0.0, 1.0)
+        return np.rint(lengths * (1.0 - missing))
+
+    def valued_share(self, raw, rows=None):
+        """The share of events without a value of each entity (of ``rows``) in ``raw``,
+        what :meth:`valued` reads: a column, not a copy of the rows (the reasons read
+        four cells an entity: rows x features was gigabytes, review RV s53b H1); None
+        where no kind reads it."""
+        column = getattr(self, "valued_column_", -1)
+        if column < 0 or not np.isin(self.kinds_, (4, 5)).any():
+            return None
+        return raw[:, column] if rows is None else raw[rows, column]
 
     def fit(self, X, lengths, names, n_fixed=0):
         """Learn the population medians; the last ``n_fixed`` columns (attributes that
