@@ -165,6 +165,12 @@ def test_evidence_shrinker_round_trip(tmp_path):
     shrinker = EvidenceShrinker().fit(values, counts, names)
     again = _round_trip(shrinker, tmp_path)
     _same(shrinker.transform(values, counts), again.transform(values, counts))
+    # with a value column: the value statistics' evidence column travels too
+    names = np.array(["value_mean", "share_value_missing", "gap_mean_s"])
+    shrinker = EvidenceShrinker().fit(values, counts, names)
+    again = _round_trip(shrinker, tmp_path)
+    assert again.valued_column_ == shrinker.valued_column_ == 1
+    _same(shrinker.transform(values, counts), again.transform(values, counts))
 
 
 ENCODERS = [

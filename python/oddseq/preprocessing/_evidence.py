@@ -47,7 +47,9 @@ VALUED_SHARE_MISSING = "share_value_missing"
 def feature_evidence(names) -> np.ndarray:
     """Per feature name, what it rests on: 3 (a spread of the gaps: n - 2
     observations for n events), 2 (the gaps, or a spread of the events: n - 1), 1 (the
-    events: n) or 0 (a count or total, not shrunk)."""
+    events: n) or 0 (a count or total, not shrunk). The value statistics' kinds 4 and 5
+    (their valued events) are set by :class:`EvidenceShrinker` where the features hold
+    the share of events without a value (``VALUED_KINDS``)."""
     kinds = np.zeros(len(names), dtype=np.int8)
     for j, name in enumerate(names):
         lowered = str(name).lower()
@@ -122,13 +124,14 @@ class EvidenceShrinker(SaveMixin):
         column of ``share_value_missing`` in ``raw``; ``raw`` may be that column alone,
         :meth:`valued_share`); zeros where none is."""
         lengths = np.asarray(lengths, dtype=np.float64)
-        column = getattr(self, "valued_column_", -1)
-        if column < 0 or not np.isin(self.kinds_, (4, 5)).any():
+        if not self.reads_valued():
             return np.zeros_like(lengths)
         if raw is None:
+            if self.prior == 0:  # (no shrinkage: no count is read)
+                return np.zeros_like(lengths)
             raise ValueError("the value statistics' evidence needs the raw features (raw=)")
         raw = np.asarray(raw)
-        share = raw if raw.ndim == 1 else raw[:, column]  # (the column alone cast)
+        share = raw if raw.ndim == 1 else raw[:, self.valued_column_]  # (the column alone cast)
         missing = np.clip(share.astype(np.float64), 0.0, 1.0)
         return np.rint(lengths * (1.0 - missing))
 
@@ -137,10 +140,15 @@ class EvidenceShrinker(SaveMixin):
         what :meth:`valued` reads: a column, not a copy of the rows (the reasons read
         four cells an entity: rows x features was gigabytes, review RV s53b H1); None
         where no kind reads it."""
-        column = getattr(self, "valued_column_", -1)
-        if column < 0 or not np.isin(self.kinds_, (4, 5)).any():
+        if not self.reads_valued():
             return None
+        column = self.valued_column_
         return raw[:, column] if rows is None else raw[rows, column]
+
+    def reads_valued(self) -> bool:
+        """Whether a feature's evidence is the valued events (kinds 4 and 5)."""
+        column = getattr(self, "valued_column_", -1)
+        return column >= 0 and bool(np.isin(self.kinds_, (4, 5)).any())
 
     def fit(self, X, lengths, names, n_fixed=0):
         """Learn the population medians; the last ``n_fixed`` columns (attributes that

@@ -132,9 +132,10 @@ def test_a_short_tail_is_judged_at_the_end(tmp_path, oddseq_here, log, model):
     assert done.returncode == 0, done.stderr
     said = [line for line in done.stderr.splitlines() if "have no value" in line]
     # (the first window closes with the C++ reader's call that fills it, and a call
-    # runs on to an alert or the end of what the pipe holds: 12,000 while the entities
-    # without a price were flagged for it, 13,012 since their value statistics rest on
-    # their valued events, TR s53 M2; the last window, of 1,000 events or more, judged)
+    # runs on to an alert or the end of what one read of the pipe holds, up to 1 MiB,
+    # some 20,000 of these lines: 12,000 while the entities without a price were
+    # flagged for it, 13,012 since their value statistics rest on their valued events,
+    # TR s53 M2; the bound is the last window's own, 1,000 events or more, judged)
     assert len(said) == 1 and 10_001 <= _began(said[0]) <= 20_000 - 1_000, done.stderr
 
 
