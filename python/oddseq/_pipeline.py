@@ -485,8 +485,10 @@ def detect_anomalies(
         entity with no value in a column takes the fitted median there (warned); a
         column with no value at all is refused, and so is ``session_gap`` (each session
         would take its entity's whole history). A model from ``return_pipeline=True``
-        scores new logs with ``score(seqs, entity_features=context_features(new, ...,
-        reference=fitted_log))``, read over a window that holds their history.
+        keeps the columns (``context_``) and scores a later log of a like span with
+        ``score(seqs, entity_features=context_features(new, entity, columns, time))``,
+        its sharers counted over it alone as the fit's were over the fitted log (``oddseq
+        fit --context`` and ``oddseq score`` do that from the shell).
         ``oddseq.dask.detect_anomalies`` takes it too.
     normal_entity_features : DataFrame, optional
         With ``normal=``: the normal log's own side attributes (as ``entity_features``,
@@ -620,6 +622,8 @@ def detect_anomalies(
     if named:  # (from the pass that counted the context tables)
         facts = kept.get("facts", {})
         table = say_shared_values(table, {c: facts[c] for c in named if c in facts})
+    if context is not None:  # (what a later log's side table is read from)
+        pipeline.context_ = context_record(context, entity, time)
     kept.clear()
     objects = _group_objects(df, groups, group_by, item)
     if objects is not None and not len(seqs):  # a day without events, scored
@@ -704,6 +708,12 @@ CONTEXT_SHELL = " (--context from the shell)"
 CONTEXT_FILL = (
     ", and give its features as entity_features, filled "
     "(oddseq.encode.context_features(df, entity, columns, time))"
+)
+# context= refused beside session_gap=: the reason, which the shell says in its words.
+CONTEXT_WITH_SESSIONS = (
+    "context= reads each entity's whole history (a value of one day in a longer one), and "
+    "with session_gap= each session would take its entity's: a hijacked account's every "
+    "session, the owner's too"
 )
 
 
@@ -1178,11 +1188,8 @@ def side_tables(
     score_side = entity_features
     if context is not None and session_gap is not None:
         raise ValueError(
-            "context= reads each entity's whole history (a value of one day in a longer "
-            "one), and with session_gap= each session would take its entity's: a hijacked "
-            "account's every session, the owner's too. Score whole entities with context= "
-            "(leave out session_gap, in the shell its --session-gap), or give per-session "
-            "attributes as entity_features"
+            CONTEXT_WITH_SESSIONS + ". Score whole entities with context= (leave out "
+            "session_gap), or give per-session attributes as entity_features"
         )
     if context is None:
         return fit_side, score_side
@@ -1211,6 +1218,13 @@ def _context_features(frames, entity, columns, time, kept=None, **reading) -> li
         ]
     facts = None if kept is None else kept.setdefault("facts", {})
     return tables_from_pairs(logs, entity, columns, timed=time is not None, facts=facts)
+
+
+def context_record(context, entity, time) -> dict:
+    """What a model fitted with ``context=`` keeps of it (``AnomalyPipeline.context_``):
+    the side columns and the entity and time columns they were read with, so that a
+    later log's side table can be read the same way (oddseq score)."""
+    return {"columns": context_in_order(context, bool), "entity": entity, "time": time}
 
 
 def context_named(table, context) -> list:
@@ -2660,7 +2674,11 @@ class AnomalyPipeline(SaveMixin):
 
     Attributes (after ``fit``): ``encoder_``, ``log_scaler_``, ``z_scaler_``,
     ``detector_``, ``feature_names_``, ``table_`` (the training table),
-    ``reference_scores_`` (what ``p_normal`` and ``predict_proba`` compare with).
+    ``reference_scores_`` (what ``p_normal`` and ``predict_proba`` compare with),
+    ``context_`` (from :func:`detect_anomalies` with ``context=`` and ``oddseq fit
+    --context``: ``{"columns": the side columns, "entity": ..., "time": ...}``, as a
+    later log's side table is read, ``score(seqs, entity_features=context_features(log,
+    entity, columns, time))``; None otherwise).
     Methods: :meth:`fit`, :meth:`score` (the ranked table of new sequences),
     :meth:`predict_proba` (each entity's normal and anomaly probabilities),
     :meth:`p_normal`, :meth:`explain`, :meth:`features` (the matrix it scored),
@@ -2677,6 +2695,9 @@ class AnomalyPipeline(SaveMixin):
     >>> len(new), list(new.columns)[:3]
     (100, ['score', 'rank', 'is_anomaly'])
     """
+
+    # (a model saved before context_ was kept, or fitted without context=: none)
+    context_ = None
 
     def __init__(
         self,
@@ -2830,6 +2851,28 @@ class AnomalyPipeline(SaveMixin):
         reads the table given at fit, once per model (whichever thread first)."""
         said = object()  # once per model, whichever thread scores first (setdefault)
         if self.entity_features is None or self.__dict__.setdefault("_side_said", said) is not said:
+            return
+        context = self.context_
+        if context is not None:  # context='s table: the new log's, read as the fit read it
+            side = (
+                "entity_features=oddseq.encode.context_features(log, "
+                f"{context['entity']!r}, {context['columns']!r}"
+                + ("" if context["time"] is None else f", {context['time']!r}")
+                + ")"
+            )
+            warnings.warn(
+                f"this model was fitted with context={context['columns']!r}, and scores "
+                "with the side columns' features of the log it was fitted on (its "
+                "entities' values as they were then; others take the fitted medians); "
+                "pass the new log's with "
+                + (
+                    f"explain(seqs, entity_ids, {side})"
+                    if call == "explain"
+                    else f"score(seqs, {side})"
+                ),
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
             return
         warnings.warn(
             "this model was fitted with entity_features, and scores with the table "
@@ -3449,6 +3492,7 @@ class AnomalyPipeline(SaveMixin):
             what = "normal " if normal else ""
             raise ValueError(too_few_to_fit(len(seqs), self.min_events, n_all, what=what))
         self.normal_ = bool(normal)
+        self.context_ = None  # (detect_anomalies' context= sets it after the fit)
         if self.crowds is True and self.method in ("markov", "invariants", *NEURAL_METHODS):
             raise ValueError(
                 f"crowds=True adds a feature, and method={self.method!r} reads the event "

@@ -267,13 +267,7 @@ def _add_detect(commands) -> None:
         "(a chain's stores, countries: most held by more than the square root of the "
         "entities) is left out, as no sign of a ring",
     )
-    detect.add_argument(
-        "--context",
-        help="side columns the events came from, comma-separated (device_id,ip,country): "
-        "per entity, how many values it used, how many others share its most shared one, "
-        "and the share of its events on a value of one day in a longer history (a hijacked "
-        "account's night on a new phone), scored with the behaviour",
-    )
+    detect.add_argument("--context", help=CONTEXT_HELP)
     detect.add_argument(
         "--no-groups",
         dest="groups",
@@ -368,6 +362,12 @@ def _add_score(commands) -> None:
 # The cut's options of detect and fit, as AnomalyPipeline's contamination= and
 # false_alarm_rate=.
 CONTAMINATION_HELP = "expected share of anomalies in (0, 0.5], or auto"
+CONTEXT_HELP = (
+    "side columns the events came from, comma-separated (device_id,ip,country): per "
+    "entity, how many values it used, how many others share its most shared one, and the "
+    "share of its events on a value of one day in a longer history (a hijacked account's "
+    "night on a new phone), scored with the behaviour"
+)
 FALSE_ALARM_RATE_HELP = (
     "share of normal entities the automatic cut may flag, in (0, 0.5) (default 0.01; "
     "0.005 with --normal)"
@@ -572,7 +572,13 @@ def _score(args) -> int:
                 _add_categories(pipe, log, args.item, args.category)
             with spelt_as(fitted_event_types(pipe)):  # its spellings' map: the model's
                 seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
-            table = pipe.score(seqs)
+            side, facts = scored_context(pipe, log, args)
+            table = pipe.score(seqs, entity_features=side)
+            if side is not None:  # the value behind each reason naming a sharing
+                from ._pipeline import context_named, say_shared_values
+
+                named = context_named(table, pipe.context_["columns"])
+                table = say_shared_values(table, {c: facts[c] for c in named if c in facts})
         written = _write_ranked(table, args, fmt)
     except _NoEvents as none:
         return _no_events(args, fmt, none.table)
@@ -1113,6 +1119,63 @@ def reading_kwargs(args) -> dict:
     if hasattr(args, "dropna"):
         kwargs["dropna"] = args.dropna
     return kwargs
+
+
+def fitted_context(log, context, gap, roles, args):
+    """oddseq fit's side table with --context (``context``: its columns, or None): (the
+    file's context features, as detect_anomalies' context= makes them, and what the
+    model keeps of them for oddseq score, its ``context_``); (None, None) without."""
+    if context is None:
+        return None, None
+    from ._pipeline import context_record, side_tables
+
+    reading = {k: v for k, v in reading_kwargs(args).items() if k != "dropna"}
+    side, _ = side_tables(
+        log,
+        None,
+        None,
+        None,
+        context,
+        gap,
+        dict(entity=roles["entity"], event=roles["event"], time=roles["time"]),
+        reading,
+    )
+    return side, context_record(context, roles["entity"], roles["time"])
+
+
+def scored_context(pipe, log, args):
+    """oddseq score's side table for a model fitted with --context: (the file's context
+    features, each value's sharers counted over the file's entities, as oddseq fit
+    counted them over its file's, and the reasons' facts of that sharing); (None, None)
+    for a model without."""
+    context = getattr(pipe, "context_", None)
+    if context is None:
+        return None, None
+    from ._pipeline import CONTEXT_MARK, _context_features
+    from .encode._context import context_columns
+
+    missing = [c for c in context["columns"] if c not in log.columns]
+    if missing:
+        raise ValueError(
+            f"--model {args.model} was fitted with --context {','.join(context['columns'])}, "
+            f"and {args.file} lacks {missing}: give a file with those columns, or fit a "
+            "model without --context"
+        )
+    if (args.time is None) != (context["time"] is None):
+        raise ValueError(
+            f"--model {args.model} was fitted with --context and "
+            + ("no --time" if context["time"] is None else f"--time {context['time']}")
+            + " (the share of events on a value of one brief stretch reads times): score "
+            "the file as it was fitted"
+        )
+    columns = context_columns(
+        context["columns"], log, dict(entity=args.entity, time=args.time), "--model's context"
+    )
+    kept: dict = {}
+    reading = {k: v for k, v in reading_kwargs(args).items() if k != "dropna"}
+    (side,) = _context_features([log], args.entity, columns, args.time, kept=kept, **reading)
+    side.attrs[CONTEXT_MARK] = list(columns)  # (its gaps said in context='s words)
+    return side, kept.get("facts", {})
 
 
 def sequence_file_advice(fields, command: str = "detect") -> str:
@@ -1799,6 +1862,7 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
         CATEGORY_ROUTE,
         CONTEXT_FILL,
         CONTEXT_SHELL,
+        CONTEXT_WITH_SESSIONS,
         FEW_NORMAL_RATE,
         LARGE_GROUP_CHECK,
     )
@@ -1808,6 +1872,13 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
     text = re.sub(check, "Read the objects its members' reasons name", text)
     from .preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED, STRAY_ROUTE
 
+    if CONTEXT_WITH_SESSIONS in text:  # no side table, no session_gap= in the shell
+        text = (
+            "--context reads each entity's whole history (a value of one day in a longer "
+            "one), and with --session-gap each session would take its entity's: a hijacked "
+            "account's every session, the owner's too. Score whole entities with --context: "
+            "leave --session-gap out"
+        )
     if CONTEXT_FILL in text:  # context gaps: no side table in the shell
         text = text.replace(" out of context" + CONTEXT_SHELL, " out of --context")
         text = text.replace("context=: ", "--context: ", 1)

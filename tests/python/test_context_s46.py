@@ -203,8 +203,18 @@ def test_gaps_and_empty_columns_and_sessions(tmp_path, capsys):
     assert main([*args, "--context", "country", "-o", str(tmp_path / "o.csv")]) == 2
     assert "--context names columns with no value" in capsys.readouterr().err
     # sessions would each take the entity's context: refused, with the way out
-    with pytest.raises(ValueError, match="leave out session_gap, in the shell its --session-gap"):
+    with pytest.raises(ValueError, match=r"context= \(leave out session_gap\), or give"):
         oddseq.detect_anomalies(log, **roles, context="device", session_gap="30min")
+    # ... in the shell's words (TR s53 L: "(leave session_gap out; --session-gap from the
+    # shell)" read as an instruction to pass --session-gap)
+    for command in ("detect", "fit"):
+        where = ["-o", str(tmp_path / "s.csv")] if command == "detect" else []
+        where = where or ["--save", str(tmp_path / "s.oddseq")]
+        both = ["--context", "device", "--session-gap", "30min"]
+        assert main([command, *args[1:], *both, *where]) == 2
+        said = capsys.readouterr().err
+        assert "Score whole entities with --context: leave --session-gap out" in said
+        assert "session_gap" not in said and "entity_features" not in said
     # a side table of some of the entities: the others keep their context
     some = pd.DataFrame({"age": 1.0}, index=log["user"].unique()[:700])
     with warnings.catch_warnings():

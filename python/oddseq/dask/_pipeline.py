@@ -47,6 +47,7 @@ from .._pipeline import (
     check_group_finder,
     context_in_order,
     context_named,
+    context_record,
     drop_normal_groups,
     empty_table,
     entities_in_normal,
@@ -4369,6 +4370,8 @@ def detect_anomalies(
             facts = kept.get("facts", {})
             facts = _shared({c: facts[c] for c in named if c in facts})
             tables = _persist([_delayed(say_shared_values)(t, facts) for t in tables])
+        if context is not None:  # (what a later log's side table is read from)
+            pipeline.context_ = context_record(context, entity, time)
         kept.clear()
         if min_events < _reasons._FEW_EVENTS:  # short entities filling the flags, said
             parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]

@@ -18,10 +18,12 @@ import zlib
 from ..cli import (
     _PLAIN_WHOLE_NUMBER,
     CONTAMINATION_HELP,
+    CONTEXT_HELP,
     FALSE_ALARM_RATE_HELP,
     add_reading_options,
     cut_options,
     duration_option,
+    fitted_context,
     funnel_option,
     header_advice,
     load_model,
@@ -121,6 +123,12 @@ def add_commands(commands, between=None) -> None:
         "largest crowd of entities on one of an entity's items in one hour against the "
         "item's usual, counted among the entities of each file scored (oddseq stream cannot "
         "count them and refuses such a model)",
+    )
+    fit.add_argument(
+        "--context",
+        help=CONTEXT_HELP + "; oddseq score reads the same columns of the later file, "
+        "each value's sharers counted over that file as over this one (fit and score "
+        "files of like spans); oddseq stream cannot score such a model",
     )
     fit.add_argument(
         "--normal",
@@ -349,11 +357,13 @@ def _fit(args) -> int:
     contamination = cut_options(args)
     recent_change_option(args)
     gap = duration_option(args.session_gap, "--session-gap")
+    context = args.context.split(",") if args.context else None
     _check_save(args.save, args.force)  # before the fitting: a typo costs nothing
     with shell_warnings("fit"):
-        log = read_log(args.file, args, [*roles.values(), args.category])
+        log = read_log(args.file, args, [*roles.values(), args.category, *(context or ())])
         categories = item_category_map(log, args.item, args.category)
         seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
+        side, context_kept = fitted_context(log, context, gap, roles, args)
         pipe = AnomalyPipeline(
             method=args.method,
             contamination=contamination,
@@ -363,7 +373,9 @@ def _fit(args) -> int:
             recent_change=args.recent_change,
             funnel=funnel,
             crowds=args.crowds,
+            entity_features=side,
         ).fit(seqs, normal=args.normal)
+        pipe.context_ = context_kept
     written = pipe.save(args.save)
     note = omitted_roles_note("fit", args, log.columns)  # with a model, not a refusal
     if note is not None:

@@ -731,6 +731,16 @@ class StreamScorer:
                 "reads as sessions days long (97% of a shop's users flagged): fit the "
                 "pipeline on whole entities, without session_gap, to stream it"
             )
+        context = getattr(pipe, "context_", None)
+        if context is not None:
+            raise ValueError(
+                f"this pipeline was fitted with context={context['columns']!r} (oddseq fit "
+                "--context): its side columns' features read each entity's whole history "
+                "and the other entities on each value, which StreamScorer, scoring each "
+                "entity's events as they come, does not have; fit it without context= "
+                "(oddseq fit without --context) to stream it, or score whole logs with it "
+                "(model.score, oddseq score)"
+            )
         if getattr(pipe, "entity_features", None) is not None:
             raise ValueError(
                 "StreamScorer does not support entity_features (side attributes joined by "
