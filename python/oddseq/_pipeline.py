@@ -1344,6 +1344,7 @@ def _timed_for_groups(df, time, time_unit, time_format, dayfirst):
     # after dropna's, "33,878 times without a zone" then "33,718", TR s47b L10)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        clock: dict = {}
         ns, bad, tz = parse_times(
             df[time],
             time,
@@ -1351,12 +1352,18 @@ def _timed_for_groups(df, time, time_unit, time_format, dayfirst):
             time_format=time_format,
             dayfirst=dayfirst,
             unit_warning=False,
+            clock=clock,
         )
     stamps = pd.DatetimeIndex(ns.view("datetime64[ns]"))
     if tz is not None:
         stamps = stamps.tz_localize("UTC").tz_convert(tz)
     frame = df.copy(deep=False)
     frame[time] = stamps
+    # numbers since the epoch, now naive datetimes: UTC's instants, which the group
+    # stage's words say as UTC's, not as a naive log's clock (graph._graph.EPOCH_TIMES)
+    from .graph._graph import EPOCH_TIMES
+
+    frame.attrs[EPOCH_TIMES] = tz is None and not clock.get("naive")
     return frame if bad is None else frame[~bad]
 
 

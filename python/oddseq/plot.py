@@ -386,7 +386,10 @@ def plot_timeline(seqs, entity, *, session_gap=None, ax=None):
     ax.set_xlim(times[0] - pad, times[-1] + pad)
     n = end - begin
     ax.set_title(f"{entity}: {n:,} event{'' if n == 1 else 's'}")
-    ax.set_xlabel(f"time ({seqs.tz})" if seqs.tz else "time (UTC)")
+    if seqs.tz:
+        ax.set_xlabel(f"time ({seqs.tz})")
+    else:  # (naive times: the log's own clock, of no zone named)
+        ax.set_xlabel("time (the log's clock)" if seqs.naive_clock else "time (UTC)")
     return ax
 
 

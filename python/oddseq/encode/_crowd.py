@@ -127,6 +127,7 @@ class CrowdEncoder(SequenceEncoder):
         _, item, start, crowd, usual, alike = crowd_ratios(seqs, window, self.n_threads, facts=True)
         labels = seqs.item_labels
         zone = getattr(seqs, "tz", None)
+        naive = zone is None and getattr(seqs, "naive_clock", False)
         who = "entities"  # (a table of sessions counts entities too: crowd_ratios)
         said = []
         for r in rows.tolist():
@@ -137,11 +138,13 @@ class CrowdEncoder(SequenceEncoder):
             end = begin + pd.Timedelta(window, unit="ns")
             if zone is not None:
                 begin, end = begin.tz_convert(zone), end.tz_convert(zone)
+            elif naive:  # naive times: the log's clock, said as written (no zone)
+                begin, end = begin.tz_localize(None), end.tz_localize(None)
             more = int(alike[r]) - 1
             others = f" (and {more:,} more item{'s' if more > 1 else ''} alike)" if more else ""
             said.append(
                 f"{int(crowd[r]):,} {who} on {shorten(str(labels[int(item[r])]))}{others}"
-                f"{_window_words(begin, end)}, where {usual_words(usual[r])} is usual"
+                f"{_window_words(begin, end, naive)}, where {usual_words(usual[r])} is usual"
             )
         return said
 

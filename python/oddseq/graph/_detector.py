@@ -744,6 +744,9 @@ class GroupDetector(BaseEstimator):
             n_threads=self.n_threads,
         )
         self._events = ev
+        # (naive times: a group's window said on the log's clock, not as UTC's; kept past
+        # the fit, which drops the events)
+        self._naive_clock = bool(getattr(ev, "naive", False))
         self._window_ns = window_ns
         self._object_share = None  # each object's share of all acts, read when needed
         self._time_order = None  # the events' order in time, built when needed
@@ -2282,7 +2285,8 @@ class GroupDetector(BaseEstimator):
         """One sentence per entity saying which group it is in and why that is unusual
         ("" outside any group). Its window is in clock times of the log's zone, named
         ("between 15:08 and 15:13 on 30 Nov 2017 (Asia/Shanghai)"): the times' own zone
-        where they carry one, else UTC (epoch numbers; naive datetimes are read as UTC).
+        where they carry one, UTC for numbers since the epoch, and for naive datetimes the
+        log's own clock ("(the log's clock, no zone given)").
 
         Returns
         -------
@@ -2313,8 +2317,8 @@ class GroupDetector(BaseEstimator):
 
     def _sentence(self, gid: int) -> str:
         """:meth:`explain`'s sentence of group ``gid``; its times as clock times in the
-        log's zone (tz-aware times), else UTC (epoch numbers, and naive datetimes, which
-        are read as UTC), the zone named: a reason pasted into a ticket stays true."""
+        log's zone (tz-aware times; UTC for numbers since the epoch), the zone named, or
+        for naive datetimes said to be none: a reason pasted into a ticket stays true."""
         g = self.groups_.loc[gid]
         objects = g["objects"]
         # "(group 0)": with the members its table lists under another group counted
@@ -2322,7 +2326,7 @@ class GroupDetector(BaseEstimator):
         shown = ", ".join(_object_words(o) for o in objects[:3])
         more = f" and {len(objects) - 3} more" if len(objects) > 3 else ""
         kind = "objects" if len(objects) != 1 else "object"
-        when = _window_words(g["start"], g["end"])
+        when = _window_words(g["start"], g["end"], getattr(self, "_naive_clock", False))
         lockstep = " in lockstep" if g["method"] == "temporal" else ""
         per_member = g["n_edges"] / g["n_members"]
         expected = g["expected_edges"] / g["n_members"]
@@ -2413,14 +2417,23 @@ def _chance(log10_inverse: float) -> str:
     return f"{mantissa}e{int(exponent)}" if int(exponent) else mantissa
 
 
-def _window_words(start, end) -> str:
+# How the words name the clock of naive times (no zone named): as the log writes them.
+NAIVE_CLOCK = "the log's clock, no zone given"
+
+
+def _window_words(start, end, naive: bool = False) -> str:
     """The window of a group's reason: " between 07:08 and 07:13 on 30 Nov 2017 (UTC)"
     (one day) or " between 09:56 on 26 Nov 2017 and 06:02 on 03 Dec 2017
-    (Asia/Shanghai)"; "" without times. The zone
-    is the times' own (tz-aware), else UTC: times are kept as UTC nanoseconds."""
+    (Asia/Shanghai)"; "" without times. The zone is the times' own (tz-aware), else UTC
+    (numbers since the epoch: times are kept as UTC nanoseconds), or where ``naive``
+    (naive datetimes, text without an offset: Sequences.naive_clock) none: "(the log's
+    clock, no zone given)"."""
     if pd.isna(start):
         return ""
-    zone = str(start.tz) if start.tz is not None else "UTC"
+    if start.tz is not None:
+        zone = str(start.tz)
+    else:  # (naive times: the log's clock of no zone named, TR s53 L)
+        zone = NAIVE_CLOCK if naive else "UTC"
     if start.date() == end.date():
         span = f"{start:%H:%M} and {end:%H:%M} on {start:%d %b %Y}"
     else:

@@ -37,7 +37,7 @@ __all__ = ["EntityObjectGraph", "events_for_graph"]
 class _Events:
     """Events grouped by entity (CSR) with one or more object keys per event."""
 
-    def __init__(self, ids, offsets, keys, n_keys, object_labels, times, tz):
+    def __init__(self, ids, offsets, keys, n_keys, object_labels, times, tz, naive=False):
         self.ids = ids  # pandas Index, one per entity
         self.offsets = offsets  # int64, n_entities + 1 (events)
         self.keys = keys  # int32 or int64, n_events * n_keys (row-major); -1 = missing
@@ -45,6 +45,13 @@ class _Events:
         self.object_labels = object_labels  # pandas Index: label of object code c
         self.times = times  # int64 ns or None
         self.tz = tz
+        self.naive = naive  # naive times: the log's clock, of no zone (Sequences.naive_clock)
+
+
+# The mark a log's attrs carry where its naive datetimes were numbers since the epoch
+# (the one call's group log, oddseq._pipeline._timed_for_groups): UTC's instants, said as
+# UTC's in a group's window, where naive times of the log itself are said as written.
+EPOCH_TIMES = "oddseq_epoch_times"
 
 
 def _check_columns(df: pd.DataFrame, columns, role: str) -> None:
@@ -103,7 +110,9 @@ def events_for_graph(
         if keys.dtype not in (np.int32, np.int64):
             keys = keys.astype(np.int64)
         keys, labels = _in_label_order(keys, labels)
-        return _Events(X.ids, X.offsets, np.ascontiguousarray(keys), 1, labels, X.times, X.tz)
+        keys = np.ascontiguousarray(keys)
+        naive = getattr(X, "naive_clock", False)
+        return _Events(X.ids, X.offsets, keys, 1, labels, X.times, X.tz, naive)
     if not isinstance(X, pd.DataFrame):
         from ..sequences._sequences import not_a_frame
 
@@ -132,12 +141,19 @@ def events_for_graph(
             "drop those rows first"
         )
     times = tz = None
+    clock: dict = {}
     if time is not None:
         # The pipeline hands its group stage the times the sequences read and warned of
         # (_timed_for_groups, within times_read): not judged again. A GroupDetector on its
         # own judges any datetimes (RV s34 L9: 1970's went unsaid).
         times, bad_time, tz = times_to_ns(
-            X[time], time_unit, time, time_format, dayfirst, early_dates=not _TIMES_READ.get()
+            X[time],
+            time_unit,
+            time,
+            time_format,
+            dayfirst,
+            early_dates=not _TIMES_READ.get(),
+            clock=clock,
         )
         if bad_time is not None:
             raise ValueError(
@@ -182,7 +198,14 @@ def events_for_graph(
             names=["column", "value"],
         )
     return _Events(
-        entity_labels, offsets, keys.reshape(-1), len(objects), object_labels, sorted_times, tz
+        entity_labels,
+        offsets,
+        keys.reshape(-1),
+        len(objects),
+        object_labels,
+        sorted_times,
+        tz,
+        clock.get("naive", False) and not X.attrs.get(EPOCH_TIMES, False),
     )
 
 

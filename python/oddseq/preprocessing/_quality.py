@@ -348,6 +348,7 @@ def warn_about_the_log(
                 (inside.min(), inside.max()),
                 (strays.min(), strays.max()),
                 tz=seqs.tz,
+                naive=getattr(seqs, "naive_clock", False),
             )
 
 
@@ -384,19 +385,22 @@ def _grain(pair) -> int:
     return 1 if span >= pd.Timedelta(minutes=10) else 0
 
 
-def _clock_zone(stamps, tz=None) -> str:
+def _clock_zone(stamps, tz=None, naive: bool = False) -> str:
     """The zone said after the clock times of :func:`_window_stamps` (the log's ``tz``,
-    else UTC), none after dates."""
-    return f" {tz or 'UTC'}" if ":" in stamps[0] else ""
+    else UTC), none after dates, nor after naive times (``naive``: the log's clock, of no
+    zone named, said as it writes them: TR s53 L)."""
+    if ":" not in stamps[0] or (naive and tz is None):
+        return ""
+    return f" {tz or 'UTC'}"
 
 
-def warn_strays(n_outside: int, owners, inside, strays, tz=None) -> None:
+def warn_strays(n_outside: int, owners, inside, strays, tz=None, naive=False) -> None:
     """The DataWarning of ``n_outside`` events outside the log's main time window
     (:func:`main_time_window`), of the entities ``owners`` (their ids in the log's order,
     or what gives the first few and how many: ``ids[:k]`` and ``len``), with the extremes
     (ns) of the events ``inside`` it and of the ``strays``, on the clock of the log's
-    zone ``tz`` (None: UTC): :func:`warn_about_the_log`'s, and oddseq.dask's from its
-    partitions' counts."""
+    zone ``tz`` (None: UTC; with ``naive``, naive times, no zone said):
+    :func:`warn_about_the_log`'s, and oddseq.dask's from its partitions' counts."""
     import warnings
 
     from ..exceptions import DataWarning
@@ -406,7 +410,7 @@ def warn_strays(n_outside: int, owners, inside, strays, tz=None) -> None:
     # bounds are padded, and can lie past the log's end); clock times where they span
     # under three days (_window_stamps).
     low, high, first, last = _window_stamps(inside, strays, tz)
-    zone, stray_zone = _clock_zone([low], tz), _clock_zone([first], tz)
+    zone, stray_zone = _clock_zone([low], tz, naive), _clock_zone([first], tz, naive)
     one, lone = n_outside == 1, len(owners) == 1
     events = "1 event" if one else f"{n_outside:,} events"
     entities = "1 entity" if lone else f"{len(owners):,} entities"

@@ -913,6 +913,8 @@ class Sequences:
     event_labels, item_labels : pandas.Index
     tz : str or None
         Time zone of the input timestamps, kept for local-time features.
+    naive_clock : bool
+        Whether the times were naive (no zone named): see the attribute below.
 
     Examples
     --------
@@ -932,6 +934,13 @@ class Sequences:
     #: were not split here. A model fitted on sessions records it, and scoring says so
     #: where later sessions were split at another gap.
     session_gap_ns = None
+
+    #: Whether the times were naive datetimes or text without an offset (set by
+    #: :meth:`from_events`, kept through :meth:`take` and :meth:`session`): clock times of
+    #: no zone named, which words say as the log writes them, not as UTC's (TR s53 L:
+    #: a grocery log's local times said "(UTC)"). False for numbers since the epoch (UTC's
+    #: instants), zoned times (``tz``) and sequences built otherwise.
+    naive_clock = False
 
     def __init__(
         self,
@@ -1103,6 +1112,7 @@ class Sequences:
             event_codes, event_labels, _ = _blank_as_missing(event_codes, event_labels)
             bad = {entity: entity_codes < 0, event: event_codes < 0}
         times = tz = None
+        clock: dict = {}
         if time is not None:
             times, bad_time, tz = times_to_ns(
                 df[time],
@@ -1111,6 +1121,7 @@ class Sequences:
                 time_format=time_format,
                 dayfirst=dayfirst,
                 unit_warning=log_warnings,
+                clock=clock,
             )
             if bad_time is not None:
                 bad[time] = bad_time
@@ -1192,6 +1203,7 @@ class Sequences:
             values=values_sorted,
             tz=tz,
         )
+        seqs.naive_clock = bool(clock.get("naive", False))
         if session_gap is not None:
             seqs = seqs.session(session_gap, n_threads=n_threads)
         return seqs
@@ -1413,17 +1425,26 @@ class Sequences:
         def pick(array):
             return None if array is None else _core.gather(array, index, threads)
 
-        return Sequences(
-            ids,
-            offsets,
-            pick(self.events),
-            self.event_labels,
-            times=pick(self.times),
-            items=pick(self.items),
-            item_labels=self.item_labels,
-            values=pick(self.values),
-            tz=self.tz,
-        )._with_gap(self.session_gap_ns)
+        return (
+            Sequences(
+                ids,
+                offsets,
+                pick(self.events),
+                self.event_labels,
+                times=pick(self.times),
+                items=pick(self.items),
+                item_labels=self.item_labels,
+                values=pick(self.values),
+                tz=self.tz,
+            )
+            ._with_gap(self.session_gap_ns)
+            ._with_clock(self.naive_clock)
+        )
+
+    def _with_clock(self, naive: bool):
+        """These sequences, noting whether their times are naive (:attr:`naive_clock`)."""
+        self.naive_clock = naive
+        return self
 
     def _with_gap(self, gap_ns):
         """These sequences, noting the session gap they were split at (None: not split
@@ -1520,17 +1541,21 @@ class Sequences:
         max_gap = duration_ns(gap, "gap")
         split = _core.split_by_gap(self.offsets, self.times, max_gap, resolve_threads(n_threads))
         ids = _append_level(self.ids.take(split.parent), split.session_number, "session")
-        return Sequences(
-            ids,
-            split.offsets,
-            self.events,
-            self.event_labels,
-            times=self.times,
-            items=self.items,
-            item_labels=self.item_labels,
-            values=self.values,
-            tz=self.tz,
-        )._with_gap(int(max_gap))
+        return (
+            Sequences(
+                ids,
+                split.offsets,
+                self.events,
+                self.event_labels,
+                times=self.times,
+                items=self.items,
+                item_labels=self.item_labels,
+                values=self.values,
+                tz=self.tz,
+            )
+            ._with_gap(int(max_gap))
+            ._with_clock(self.naive_clock)
+        )
 
     def windows(
         self, length: int, stride: int | None = None, n_threads: int | None = None

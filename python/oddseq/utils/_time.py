@@ -626,9 +626,13 @@ def parse_times(
     dayfirst: bool | None = None,
     unit_warning: bool | dict = True,
     early_dates: bool = True,
+    clock: dict | None = None,
 ):
     """A time column as (int64 ns since the epoch UTC, bad-row mask or None, time zone
-    name or None).
+    name or None). ``clock``: a dict that gets ``"naive"``: True where the times are
+    naive datetimes or text without an offset, clock times of no zone named (numbers
+    since the epoch are UTC's instants; zoned times name their zone), for words that say
+    a time (a group's window) as the log writes it, not as UTC's (TR s53 L).
 
     Parameters
     ----------
@@ -768,6 +772,8 @@ def parse_times(
         bad = np.isnat(values)
         if early_dates:
             _date_check(unit_warning, name, values.view(np.int64), bad if bad.any() else None)
+        if clock is not None:
+            clock["naive"] = True
         return values.view(np.int64), (bad if bad.any() else None), None
     if dtype.kind == "m":
         raise TypeError(
@@ -1817,6 +1823,7 @@ def times_to_ns(
     *,
     unit_warning: bool | dict = True,
     early_dates: bool = True,
+    clock: dict | None = None,
 ):
     """(int64 ns since epoch UTC, bad-row mask or None, time zone name or None):
     :func:`parse_times` with the unit passed by position."""
@@ -1828,6 +1835,7 @@ def times_to_ns(
         dayfirst=dayfirst,
         unit_warning=unit_warning,
         early_dates=early_dates,
+        clock=clock,
     )
 
 
