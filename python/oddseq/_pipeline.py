@@ -1002,9 +1002,9 @@ def warn_session_spread(counts, rate, normal: bool = False) -> None:
 # own under the top (TR s49 M2, a travel log: at the share advised, 63 of 6,265 users
 # flagged, every one odd, but 0 of 26 fare scrapers; whole entities 26 of 26).
 WHOLE_ENTITIES = (
-    "to find entities by their whole history, score whole entities (leave session_gap "
-    "out, or --session-gap in the shell): a bot whose sessions are all alike is a mode of "
-    "sessions, under the top that a small share flags"
+    "to find entities by their whole history, score whole entities (without session_gap; "
+    "from the shell, without --session-gap): a bot whose sessions are all alike is a mode "
+    "of sessions, under the top that a small share flags"
 )
 
 
@@ -2165,7 +2165,13 @@ def _warn_collapsed_cut(
     fewer = min(first / n, flagged / n / 2) if first >= _FEWER_SHOWN else min(rate, flagged / n) / 2
     fewer = max(fewer, 1 / n)  # (a cut that flags none: one entity, not a share of 0)
     shown = first >= _FEWER_SHOWN and fewer == first / n
-    example = f"{fewer:.2g} for the first cut's" if shown else f"{fewer:.2g}"
+    # (said for what it is: another warning of the same call can advise the share the
+    # cut now flags, to hold it; TR s54 M1 read the two as contradictory)
+    example = (
+        f"{fewer:.2g}, the first cut's share, which leaves the group out"
+        if shown
+        else f"{fewer:.2g}, a share that leaves the group out"
+    )
     plain = flagged if plain is None else plain
     floor = plain != refit["n_flagged"]
     warnings.warn(
@@ -2241,7 +2247,8 @@ def _warn_unsettled_cut(n: int, spread, flagged: int, seeded: bool = True) -> No
         + ("another random_state or " if seeded else "")
         + "a small change to the log can move the flags within that range; the order of the "
         "scores holds better than the cut. Read the table from the top, or hold the count: "
-        f"pass contamination= the share to flag, e.g. {share:.2g} (oddseq detect or oddseq "
+        f"pass contamination= the share to flag, e.g. {share:.2g}, the share it flags now "
+        "(oddseq detect or oddseq "
         f"fit --contamination {share:.2g}), or fit on known-good entities with normal= "
         "(oddseq detect --normal FILE, or oddseq fit FILE --normal).",
         DataWarning,

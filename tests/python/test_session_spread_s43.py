@@ -55,9 +55,9 @@ def test_flags_over_many_entities_are_said_with_the_rate_that_gives_fewer():
     assert f"contamination={fewer:.2g} (--contamination {fewer:.2g} from the shell)" in text
     # and whole entities, where the flags are meant for entities (TR s49 M2)
     assert text.endswith(
-        "score whole entities (leave session_gap out, or --session-gap in the shell): a bot "
-        "whose sessions are all alike is a mode of sessions, under the top that a small "
-        "share flags"
+        "score whole entities (without session_gap; from the shell, without --session-gap): "
+        "a bot whose sessions are all alike is a mode of sessions, under the top that a "
+        "small share flags"
     )
     # the advice exists and flags at most 1% of the users
     again, _ = _said(

@@ -148,11 +148,12 @@ def test_the_pipeline_repairs_its_cut_where_it_collapsed_and_says_so(fitted):
     said = " ".join(message.split())
     if first_flagged >= 3:
         fewer = first_flagged / scores.size
-        advice = f"e.g. {fewer:.2g} for the first cut's (oddseq detect or oddseq fit"
+        advice = f"e.g. {fewer:.2g}, the first cut's share, which leaves the group out (oddseq detect or oddseq fit"
         want = first_flagged
     else:
         fewer = min(0.01, final / scores.size) / 2
-        advice, want = f"e.g. {fewer:.2g} (oddseq detect or oddseq fit", fewer * scores.size
+        advice = f"e.g. {fewer:.2g}, a share that leaves the group out (oddseq detect or oddseq fit"
+        want = fewer * scores.size
     assert f"{advice} --contamination {fewer:.2g})" in said
     top = scores > np.quantile(scores, 1 - float(f"{fewer:.2g}"))
     assert abs(int(top.sum()) - want) <= 2
@@ -226,13 +227,16 @@ def test_a_first_cut_of_one_or_none_is_no_share_to_advise():
     said = " ".join(str(caught[0].message).split())
     assert "the cut flags 67 (2.19%; bagged over bootstrap draws, threshold_info_['bagged']" in said
     assert "the repaired cut alone flagged 12, threshold_info_['tail_refit']" in said
-    assert "e.g. 0.005 (oddseq detect or oddseq fit --contamination 0.005)" in said
+    assert (
+        "e.g. 0.005, a share that leaves the group out (oddseq detect or oddseq fit "
+        "--contamination 0.005)"
+    ) in said
     assert "0.00033" not in said
     # where the cut itself flags fewer than half the rate's share, half of what it flags
     with pytest.warns(DataWarning) as caught:
         _warn_collapsed_cut(3_063, 0.01, {**refit, "n_flagged": 30}, flagged=9, plain=9)
     said = " ".join(str(caught[0].message).split())
-    assert "e.g. 0.0015 (oddseq detect" in said
+    assert "e.g. 0.0015, a share that leaves the group out (oddseq detect" in said
     # each count beside its own record (review RV2 s43 L2)
     assert "the refit flagged 30, threshold_info_['tail_refit'], and the detector's own" in said
     assert "floor above it, threshold_info_['floor'], leaves 9" in said

@@ -489,6 +489,26 @@ def _warn_not_read(not_read: dict, funnel: dict) -> None:
     )
 
 
+def _warn_no_view(funnel: dict) -> None:
+    """The warning of a guess that read a funnel step but no view: every ratio per view
+    is 0 (TR s54 H2: a classifieds log's view_listing and message_seller unread, its
+    favourite alone read; the scam messengers, 118 messages in 118 views, 2 of 29
+    flagged, 29 of 29 with the roles named)."""
+    from ..utils._stacklevel import user_stacklevel
+
+    per_view = [f"{r}_per_view" for r in ("cart", "fav", "buy") if r in funnel]
+    warnings.warn(
+        f"the funnel read from the event names is {funnel_words(funnel)}: no event name "
+        f"reads as a view of an item, so {' and '.join(per_view)} "
+        f"{'are' if len(per_view) > 1 else 'is'} 0 for every entity. Name the event of "
+        "each role your log has: funnel={'view': '<item view>', 'buy': '<the act that "
+        "ends it: a purchase, a message to a seller>', ...} (--funnel view=<event>,... "
+        "from the shell), or funnel={} (--funnel none) for no funnel",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
 def _warn_other_names(other: dict, funnel: dict, seqs) -> None:
     """The warning of a guess that read a role from one of two or more names of it."""
     from ..utils._stacklevel import user_stacklevel
@@ -542,7 +562,8 @@ class DiversityEncoder(SequenceEncoder):
         fav/favorite/favourite/wishlist/add_to_wishlist/like, buy from
         buy/purchase/transaction/order (the first of each list the log has).
         ``checkout`` is never read as buy (a step before payment, which can be
-        declined); a log with one and no purchase name warns. Missing roles count 0.
+        declined); a log with one and no purchase name warns, and so does one where a
+        step is read and no view (its ratios per view are 0). Missing roles count 0.
         ``funnel_`` holds the roles read.
     item_categories : mapping or Series, optional
         Category of each item (item id -> category, e.g.
@@ -592,6 +613,8 @@ class DiversityEncoder(SequenceEncoder):
             other = funnel_other_names(seqs.event_labels, funnel)
             if other:
                 _warn_other_names(other, funnel, seqs)
+            if funnel and "view" not in funnel:
+                _warn_no_view(funnel)
         else:
             funnel = _funnel_in(self.funnel, seqs.event_labels)
         self.funnel_ = funnel
