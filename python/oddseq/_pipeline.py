@@ -623,7 +623,8 @@ def detect_anomalies(
         facts = kept.get("facts", {})
         table = say_shared_values(table, {c: facts[c] for c in named if c in facts})
     if context is not None:  # (what a later log's side table is read from)
-        pipeline.context_ = context_record(context, entity, time)
+        reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
+        pipeline.context_ = context_record(pipeline, context, entity, time, reading)
     kept.clear()
     objects = _group_objects(df, groups, group_by, item)
     if objects is not None and not len(seqs):  # a day without events, scored
@@ -1220,11 +1221,38 @@ def _context_features(frames, entity, columns, time, kept=None, **reading) -> li
     return tables_from_pairs(logs, entity, columns, timed=time is not None, facts=facts)
 
 
-def context_record(context, entity, time) -> dict:
+def context_record(pipeline, context, entity, time, reading=None) -> dict:
     """What a model fitted with ``context=`` keeps of it (``AnomalyPipeline.context_``):
-    the side columns and the entity and time columns they were read with, so that a
-    later log's side table can be read the same way (oddseq score)."""
-    return {"columns": context_in_order(context, bool), "entity": entity, "time": time}
+    the side columns, the entity and time columns they were read with and the time
+    reading options not at their defaults (``reading``: time_unit, time_format,
+    dayfirst), so that a later log's side table can be read the same way (oddseq score);
+    and ``"given"``, the columns of the caller's own ``entity_features`` fitted beside
+    them (which a later log's side table must hold too: the shell has none)."""
+    columns = context_in_order(context, bool)
+    made = {f"{kind}[{c}]" for c in columns for kind in ("values", "sharing", "brief_share")}
+    given = [c for c in pipeline._side_table().columns if c not in made]
+    defaults = {"time_unit": "s", "time_format": None, "dayfirst": None}
+    reading = {k: v for k, v in (reading or {}).items() if k in defaults and v != defaults[k]}
+    return {
+        "columns": columns,
+        "entity": entity,
+        "time": time,
+        "reading": reading,
+        "given": given,
+    }
+
+
+def context_call(context) -> str:
+    """The call that reads a later log's side table as a model's ``context_`` says:
+    "oddseq.encode.context_features(log, 'user', ['device'], 'ts')", its reading options
+    after, and ".join(side)" where the caller's own columns were fitted beside them."""
+    args = [repr(context["entity"]), repr(context["columns"])]
+    if context["time"] is not None:
+        args.append(repr(context["time"]))
+    args += [f"{k}={v!r}" for k, v in (context.get("reading") or {}).items()]
+    call = f"oddseq.encode.context_features(log, {', '.join(args)})"
+    given = context.get("given") or []
+    return call + (f".join(side[{given!r}])" if given else "")
 
 
 def context_named(table, context) -> list:
@@ -2868,12 +2896,7 @@ class AnomalyPipeline(SaveMixin):
             return
         context = self.context_
         if context is not None:  # context='s table: the new log's, read as the fit read it
-            side = (
-                "entity_features=oddseq.encode.context_features(log, "
-                f"{context['entity']!r}, {context['columns']!r}"
-                + ("" if context["time"] is None else f", {context['time']!r}")
-                + ")"
-            )
+            side = f"entity_features={context_call(context)}"
             warnings.warn(
                 f"this model was fitted with context={context['columns']!r}, and scores "
                 "with the side columns' features of the log it was fitted on (its "

@@ -331,7 +331,9 @@ def _add_score(commands) -> None:
         "ranked table as oddseq detect does: score, rank, is_anomaly, p_normal, cluster "
         "and reason. A model file holds no group stage: no group column.",
         epilog="The columns are the roles the model was fitted with: pass --time, --item "
-        "and --value exactly when oddseq fit had them. CSV output is made safe from "
+        "and --value exactly when oddseq fit had them; a model fitted with --context reads "
+        "the same side columns of this file, each value's sharers counted over this file "
+        "as the fit counted them over its own. CSV output is made safe from "
         "spreadsheet formulas as in oddseq detect. Warnings (scores unchanged) say where "
         "the file is not like the fitted one: a time span over 3x longer or shorter, "
         "event types the model never saw, other column names, and far more flagged than "
@@ -577,7 +579,7 @@ def _score(args) -> int:
             if side is not None:  # the value behind each reason naming a sharing
                 from ._pipeline import context_named, say_shared_values
 
-                named = context_named(table, pipe.context_["columns"])
+                named = context_named(table, _context_of(pipe, args)["columns"])
                 table = say_shared_values(table, {c: facts[c] for c in named if c in facts})
         written = _write_ranked(table, args, fmt)
     except _NoEvents as none:
@@ -1137,13 +1139,19 @@ CONTEXT_OF_A_NORMAL_FILE = (
 )
 
 
+def context_reading(args) -> dict:
+    """The time reading options a side table is read with (``reading_kwargs`` less
+    ``dropna``, which the sequences' reading applies)."""
+    return {k: v for k, v in reading_kwargs(args).items() if k != "dropna"}
+
+
 def fitted_context(log, context, gap, roles, args):
-    """oddseq fit's side table with --context (``context``: its columns, or None): (the
-    file's context features, as detect_anomalies' context= makes them, and what the
-    model keeps of them for oddseq score, its ``context_``); (None, None) without."""
+    """oddseq fit's side table with --context (``context``: its columns, or None): the
+    file's context features, as detect_anomalies' context= makes them; None without.
+    (The model keeps what it read, ``context_``, after the fit: ``context_record``.)"""
     if context is None:
-        return None, None
-    from ._pipeline import context_record, side_tables
+        return None
+    from ._pipeline import side_tables
 
     if getattr(args, "normal", False):
         import warnings
@@ -1151,19 +1159,33 @@ def fitted_context(log, context, gap, roles, args):
         from .exceptions import DataWarning
 
         warnings.warn(CONTEXT_OF_A_NORMAL_FILE, DataWarning, stacklevel=2)
+    roles = dict(entity=roles["entity"], event=roles["event"], time=roles["time"])
+    side, _ = side_tables(log, None, None, None, context, gap, roles, context_reading(args))
+    return side
 
-    reading = {k: v for k, v in reading_kwargs(args).items() if k != "dropna"}
-    side, _ = side_tables(
-        log,
-        None,
-        None,
-        None,
-        context,
-        gap,
-        dict(entity=roles["entity"], event=roles["event"], time=roles["time"]),
-        reading,
-    )
-    return side, context_record(context, roles["entity"], roles["time"])
+
+def _context_of(pipe, args) -> dict | None:
+    """The model's ``context_``; for a model saved before it was kept (a detect_anomalies
+    model of context=), what its side table's columns say (``values[<column>]``, and
+    ``brief_share[<column>]`` where it read times); None for a model without."""
+    context = getattr(pipe, "context_", None)
+    if context is not None or getattr(pipe, "entity_features", None) is None:
+        return context
+    import re as _re
+
+    names = list(pipe._side_table().columns)
+    found = [_re.fullmatch(r"(values|sharing|brief_share)\[(.*)\]", str(n)) for n in names]
+    if not names or not all(found):
+        return None  # (a side table of the caller's own: no option of the shell gives it)
+    columns = list(dict.fromkeys(m.group(2) for m in found))
+    timed = any(m.group(1) == "brief_share" for m in found)
+    return {
+        "columns": columns,
+        "entity": args.entity,
+        "time": args.time if timed else None,
+        "reading": {},
+        "given": [],
+    }
 
 
 def scored_context(pipe, log, args):
@@ -1171,18 +1193,25 @@ def scored_context(pipe, log, args):
     features, each value's sharers counted over the file's entities, as oddseq fit
     counted them over its file's, and the reasons' facts of that sharing); (None, None)
     for a model without."""
-    context = getattr(pipe, "context_", None)
+    context = _context_of(pipe, args)
     if context is None:
         return None, None
-    from ._pipeline import CONTEXT_MARK, _context_features
+    from ._pipeline import CONTEXT_MARK, _context_features, context_call
     from .encode._context import context_columns
 
+    named = ",".join(context["columns"])
+    if context.get("given"):
+        raise ValueError(
+            f"--model {args.model} was fitted with side columns {context['given']} beside "
+            f"its context ({named}: entity_features in Python), which oddseq score cannot "
+            "give: score it in Python, model.score(seqs, entity_features="
+            f"{context_call(context)})"
+        )
     missing = [c for c in context["columns"] if c not in log.columns]
     if missing:
         raise ValueError(
-            f"--model {args.model} was fitted with --context {','.join(context['columns'])}, "
-            f"and {args.file} lacks {missing}: give a file with those columns, or fit a "
-            "model without --context"
+            f"--model {args.model} was fitted with --context {named}, and {args.file} lacks "
+            f"{missing}: give a file with those columns, or fit a model without them"
         )
     if (args.time is None) != (context["time"] is None):
         raise ValueError(
@@ -1195,8 +1224,18 @@ def scored_context(pipe, log, args):
         context["columns"], log, dict(entity=args.entity, time=args.time), "--model's context"
     )
     kept: dict = {}
-    reading = {k: v for k, v in reading_kwargs(args).items() if k != "dropna"}
+    reading = context_reading(args)
     (side,) = _context_features([log], args.entity, columns, args.time, kept=kept, **reading)
+    empty = [c for c in columns if side[f"values[{c}]"].isna().all()]
+    if empty and len(side):
+        others = [c for c in context["columns"] if c not in empty]
+        refit = f"oddseq fit --context {','.join(others)}" if others else "oddseq fit"
+        raise ValueError(
+            f"{args.file}'s {'column' if len(empty) == 1 else 'columns'} {empty} "
+            f"{'has' if len(empty) == 1 else 'have'} no value, and --model {args.model} was "
+            f"fitted with --context {named}: give a file with values there, or fit a model "
+            f"without {'it' if len(empty) == 1 else 'them'} ({refit})"
+        )
     side.attrs[CONTEXT_MARK] = list(columns)  # (its gaps said in context='s words)
     return side, kept.get("facts", {})
 
@@ -1264,8 +1303,10 @@ def _given_as(args, missing) -> str:
     --time timestamp" (trial s42: the refusal listed the columns and not which option
     to change)."""
     said = []
+    listed = {"context": (getattr(args, "context", None) or "").split(",")}
     for column in missing:
         options = [o for o in _COLUMN_OPTIONS if getattr(args, o, None) == column]
+        options += [o for o, columns in listed.items() if column in columns]
         text = column if _plain_word(column) else repr(column)
         said += [f"--{option} {text}" for option in options] or [text]
     return ", ".join(said)
@@ -1892,13 +1933,23 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
 
     # threshold_info_['bagged'] and the like: the fitted model's record, which the shell
     # has no handle on (TR s54 L1); the counts beside them stay
-    text = re.sub(r",? threshold_info_\['\w+'\]", "", text)
-    text = text.replace("; )", ")").replace("(; ", "(").replace(", leaves", " leaves")
+    record = r"threshold_info_\['\w+'\]"
+    text = re.sub(rf"; {record}\)", ")", text)  # "(1.57%; <record>)"
+    text = re.sub(rf", {record}, leaves", " leaves", text)  # "the floor above it, <record>, leaves"
+    text = re.sub(rf", {record}", "", text)  # "flagged 29, <record>)", "draws, <record>; "
     check = re.escape(LARGE_GROUP_CHECK).replace(re.escape("{group}"), r"\d+")
     # (the large-group warning: no pipeline in the shell; its members' reasons name it)
     text = re.sub(check, "Read the objects its members' reasons name", text)
+    from .encode._behaviour import NO_VIEW_FIX
     from .preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED, STRAY_ROUTE
 
+    if NO_VIEW_FIX in text:  # a funnel read without a view: the shell's --funnel
+        text = text.replace(
+            NO_VIEW_FIX,
+            "--funnel view=<item view>,buy=<the act that ends it: a purchase, a message to "
+            "a seller>,...; or the roles it has alone, --funnel as read above, to keep "
+            "them without a view and say nothing; or --funnel none for no funnel",
+        )
     if CONTEXT_WITH_SESSIONS in text:  # no side table, no session_gap= in the shell
         text = (
             "--context reads each entity's whole history (a value of one day in a longer "
@@ -1907,7 +1958,9 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
             "leave --session-gap out"
         )
     if CONTEXT_FILL in text:  # context gaps: no side table in the shell
-        text = text.replace(" out of context" + CONTEXT_SHELL, " out of --context")
+        # (oddseq score has no --context: the model's, refitted without it)
+        out = " out of the model (oddseq fit --context without it)" if command == "score" else None
+        text = text.replace(" out of context" + CONTEXT_SHELL, out or " out of --context")
         text = text.replace("context=: ", "--context: ", 1)
         text = text.replace(CONTEXT_FILL, "")
 

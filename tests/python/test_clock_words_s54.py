@@ -113,3 +113,44 @@ def test_a_stray_events_times_name_no_zone_the_log_does_not(how, zone):
         oddseq.detect_anomalies(log, entity="user", event="event", time="t")
     said = next(str(w.message) for w in caught if "main time window" in str(w.message))
     assert f"(2026-01-01 00:00 to 2026-01-01 01:59{zone}), on 2025-03-07 00:00{zone}:" in said
+
+
+def _stray_log(how):
+    rng = np.random.default_rng(1)
+    seconds = (1_767_225_600 + rng.uniform(0, 2 * HOUR, 3000)).astype(np.int64)
+    log = pd.DataFrame({"user": rng.integers(0, 200, 3000).astype(str), "event": "v", "t": seconds})
+    log.loc[0, "t"] = 1_767_225_600 - 300 * 86_400
+    return _as(log, how)
+
+
+@pytest.mark.parametrize("how, zone", [("epoch", " UTC"), ("naive", "")])
+def test_the_quality_report_says_the_clock_as_the_one_call_does(how, zone):
+    from oddseq.preprocessing import quality_report
+
+    report = quality_report(_stray_log(how), entity="user", event="event", time="t")
+    said = " ".join(str(v) for v in report.astype(str).to_numpy().ravel())
+    assert f"the rest from 2026-01-01 00:00 to 2026-01-01 01:59{zone}" in said
+
+
+def test_sequences_from_arrays_mark_naive_times():
+    stamps = pd.to_datetime([0, 60], unit="s")
+    assert Sequences.from_arrays([0, 2], ["a", "b"], times=stamps).naive_clock
+    assert not Sequences.from_arrays([0, 2], ["a", "b"], times=[0, 60]).naive_clock
+
+
+@pytest.mark.parametrize("how, zone", [("epoch", "(UTC)"), ("naive", NAIVE)])
+def test_the_dask_call_says_the_clock_as_one_machine(client, ring_log, how, zone):
+    dd = pytest.importorskip("dask.dataframe")
+    from oddseq.dask import detect_anomalies
+
+    log = _as(ring_log.rename(columns={"timestamp": "t"}), how)
+    roles = dict(entity="user_id", event="behavior", time="t", item="item_id")
+    table = detect_anomalies(dd.from_pandas(log, npartitions=2), **roles).compute()
+    reasons = table.loc[table["group"] >= 0, "reason"]
+    assert len(reasons) >= 2 and reasons.str.contains(re.escape(zone)).all()
+    # the stray event's warning too
+    strays = dd.from_pandas(_stray_log(how), npartitions=2)
+    with pytest.warns(DataWarning) as caught:
+        detect_anomalies(strays, entity="user", event="event", time="t").compute()
+    said = next(str(w.message) for w in caught if "main time window" in str(w.message))
+    assert f"01:59{'' if how == 'naive' else ' UTC'}), on 2025-03-07 00:00" in said

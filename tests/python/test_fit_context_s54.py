@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_context_s46 import DAY, _log  # noqa: E402
 
 ROLES = dict(entity="user", event="event", time="ts")
+CONTEXT = {"entity": "user", "time": "ts", "reading": {}, "given": []}
 SHELL = ["--entity", "user", "--event", "event", "--time", "ts"]
 
 
@@ -47,7 +48,7 @@ def test_the_model_keeps_the_columns_and_the_warning_names_the_call(tmp_path):
     _, pipe = _quiet(
         oddseq.detect_anomalies, first, **ROLES, context=["device", "country"], return_pipeline=True
     )
-    assert pipe.context_ == {"columns": ["device", "country"], "entity": "user", "time": "ts"}
+    assert pipe.context_ == {**CONTEXT, "columns": ["device", "country"]}
     loaded = oddseq.load(pipe.save(tmp_path / "m.oddseq"))
     assert loaded.context_ == pipe.context_
     seqs = Sequences.from_events(later, **ROLES)
@@ -87,7 +88,7 @@ def test_fit_and_score_from_the_shell_read_each_files_side_columns(tmp_path, cap
     got = pd.read_csv(table, index_col="user")
     # what Python gives with the same files read the same way
     fitted = oddseq.load(model)
-    assert fitted.context_ == {"columns": ["device", "country"], "entity": "user", "time": "ts"}
+    assert fitted.context_ == {**CONTEXT, "columns": ["device", "country"]}
     read = pd.read_csv(later_csv)
     side = context_features(read, "user", ["device", "country"], "ts")
     expected = _quiet(fitted.score, Sequences.from_events(read, **ROLES), entity_features=side)
@@ -130,4 +131,112 @@ def test_the_dask_call_keeps_the_columns_as_one_machine(client):
         context=["device"],
         return_pipeline=True,
     )
-    assert pipe.context_ == {"columns": ["device"], "entity": "user", "time": "ts"}
+    assert pipe.context_ == {**CONTEXT, "columns": ["device"]}
+
+
+def test_a_model_with_side_columns_of_its_own_is_advised_and_refused_by_name(tmp_path, capsys):
+    first, later, _ = _halves()
+    every = pd.concat([first["user"], later["user"]]).unique()
+    own = pd.DataFrame({"age": 1.0}, index=pd.Index(every, name="user"))
+    _, pipe = _quiet(
+        oddseq.detect_anomalies,
+        first,
+        **ROLES,
+        context="device",
+        entity_features=own,
+        return_pipeline=True,
+    )
+    assert pipe.context_["given"] == ["age"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # (the fitted table's gaps are said too)
+        pipe.score(Sequences.from_events(later, **ROLES))
+    said = next(str(w.message) for w in caught if "fitted with context=" in str(w.message))
+    call = "context_features(log, 'user', ['device'], 'ts').join(side[['age']])"
+    assert call in said
+    # the advice, followed, scores
+    side = context_features(later, "user", ["device"], "ts").join(own)
+    assert len(_quiet(pipe.score, Sequences.from_events(later, **ROLES), entity_features=side))
+    # the shell cannot give the caller's columns: refused, naming the Python call
+    model, later_csv = tmp_path / "m.oddseq", tmp_path / "later.csv"
+    pipe.save(model)
+    later.to_csv(later_csv, index=False)
+    out = ["-o", str(tmp_path / "o.csv")]
+    assert main(["score", str(later_csv), "--model", str(model), *SHELL, *out]) == 2
+    err = capsys.readouterr().err
+    assert "fitted with side columns ['age'] beside its context (device" in err and call in err
+
+
+def test_score_refuses_a_context_column_with_no_value_and_reads_times_as_fitted(tmp_path, capsys):
+    first, later, _ = _halves()
+    first = first.assign(ts=first["ts"].dt.strftime("%d/%m/%Y %H:%M:%S"))
+    _, pipe = _quiet(
+        oddseq.detect_anomalies,
+        first,
+        **ROLES,
+        context=["device", "country"],
+        dayfirst=True,
+        return_pipeline=True,
+    )
+    # the reading options the fit needed, kept and advised
+    assert pipe.context_["reading"] == {"dayfirst": True}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe.score(Sequences.from_events(first, **ROLES, dayfirst=True))
+    assert any("'ts', dayfirst=True)" in str(w.message) for w in caught)
+    # oddseq score of a file whose side column came empty: refused, as detect refuses it
+    model, blank = tmp_path / "m.oddseq", tmp_path / "blank.csv"
+    context = ["--context", "device,country"]
+    first_csv = tmp_path / "first.csv"
+    first.to_csv(first_csv, index=False)
+    fit = ["fit", str(first_csv), *SHELL, *context, "--dayfirst", "--save", str(model)]
+    assert main(fit) == 0
+    later.assign(country=None).to_csv(blank, index=False)
+    out = ["-o", str(tmp_path / "o.csv")]
+    assert main(["score", str(blank), "--model", str(model), *SHELL, *out]) == 2
+    err = capsys.readouterr().err
+    assert "column ['country'] has no value" in err and "oddseq fit --context device" in err
+    # a few entities without a value: the gap warning names no option score lacks
+    some = later.copy()
+    some.loc[some["user"].isin(some["user"].unique()[:5]), "country"] = None
+    some.to_csv(blank, index=False)
+    assert main(["score", str(blank), "--model", str(model), *SHELL, *out, "--force"]) == 0
+    err = capsys.readouterr().err
+    assert "out of the model (oddseq fit --context without it)" in err
+    assert "out of --context" not in err
+
+
+def test_a_context_model_saved_before_it_kept_its_columns_scores_in_the_shell(tmp_path, capsys):
+    first, later, _ = _halves()
+    _, pipe = _quiet(
+        oddseq.detect_anomalies, first, **ROLES, context="device", return_pipeline=True
+    )
+    del pipe.context_  # (as a model saved before the fifty-fourth session reads)
+    assert pipe.context_ is None
+    model, later_csv, table = tmp_path / "m.oddseq", tmp_path / "later.csv", tmp_path / "o.csv"
+    pipe.save(model)
+    later.to_csv(later_csv, index=False)
+    assert main(["score", str(later_csv), "--model", str(model), *SHELL, "-o", str(table)]) == 0
+    assert "no option for a side table" not in capsys.readouterr().err
+    got = pd.read_csv(table, index_col="user")
+    read = pd.read_csv(later_csv)
+    side = context_features(read, "user", ["device"], "ts")
+    expected = _quiet(pipe.score, Sequences.from_events(read, **ROLES), entity_features=side)
+    np.testing.assert_allclose(got.loc[expected.index, "score"], expected["score"], rtol=1e-9)
+
+
+def test_fit_names_the_context_option_of_a_missing_column(tmp_path, capsys):
+    first, _, _ = _halves()
+    path = tmp_path / "first.csv"
+    first.to_csv(path, index=False)
+    save = ["--save", str(tmp_path / "m.oddseq")]
+    assert main(["fit", str(path), *SHELL, "--context", "device,cntry", *save]) == 2
+    assert "--context cntry" in capsys.readouterr().err
+    assert main(["fit", str(path), *SHELL, "--context", "device,", *save]) == 2
+    assert "names an empty column" in capsys.readouterr().err
+
+
+def test_context_features_read_a_blank_id_as_missing_as_the_one_call_does():
+    log = pd.DataFrame({"user": ["a", "b", " ", ""], "device": ["d1", "d2", "d1", "d1"]})
+    table = context_features(log, "user", "device")
+    assert list(table.index) == ["a", "b"]  # (no blank entity among the sharers of d1)
+    assert table.loc["a", "sharing[device]"] == 1.0

@@ -148,7 +148,10 @@ def test_the_pipeline_repairs_its_cut_where_it_collapsed_and_says_so(fitted):
     said = " ".join(message.split())
     if first_flagged >= 3:
         fewer = first_flagged / scores.size
-        advice = f"e.g. {fewer:.2g}, the first cut's share, which leaves the group out (oddseq detect or oddseq fit"
+        advice = (
+            f"e.g. {fewer:.2g}, the first cut's share, which leaves the group out "
+            "(oddseq detect or oddseq fit"
+        )
         want = first_flagged
     else:
         fewer = min(0.01, final / scores.size) / 2

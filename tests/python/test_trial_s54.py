@@ -30,36 +30,56 @@ def _seqs(events):
 
 
 def test_a_funnel_read_without_a_view_is_said_with_the_fix():
-    seqs = _seqs(["browse", "favourite", "message_seller", "browse", "favourite", "login"])
+    seqs = _seqs(["view_listing", "favourite", "message_seller", "view_listing", "login"])
     with pytest.warns(DataWarning, match="no event name reads as a view of an item") as caught:
         enc = DiversityEncoder().fit(seqs)
     assert enc.funnel_ == {"fav": "favourite"}
     said = str(caught[0].message)
-    assert "so fav_per_view is 0 for every entity" in said
-    assert "funnel={'view': '<item view>'" in said and "funnel={} (--funnel none)" in said
-    # no step at all (not a shop), a view read, or the roles given: nothing said
+    assert "a view of an item ('view_listing'?), so fav_per_view is 0 for every entity" in said
+    assert "funnel={'view': '<item view>'" in said and "or funnel={} for no funnel" in said
+    # the shell's words: its option, no Python
+    shell = _in_shell_words(said)
+    assert "--funnel view=<item view>,buy=" in shell and "--funnel none for no funnel" in shell
+    assert "funnel={" not in shell
+    # the advice to name the roles it has exists and is quiet
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert DiversityEncoder(funnel=enc.funnel_).fit(seqs).funnel_ == {"fav": "favourite"}
+    # no step at all (not a shop), a view read, no event named like a view (orders
+    # alone), or the roles given: nothing said
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         DiversityEncoder().fit(_seqs(["open", "close", "open", "login"]))
+        DiversityEncoder().fit(_seqs(["login", "order", "order", "refund"]))
         DiversityEncoder().fit(_seqs(["view", "favourite", "view"]))
         DiversityEncoder(funnel={"fav": "favourite"}).fit(seqs)
         DiversityEncoder(funnel={}).fit(seqs)
 
 
+def _said(warn, *args, **kwargs):
+    with pytest.warns(DataWarning) as caught:
+        warn(*args, **kwargs)
+    return _in_shell_words(" ".join(str(caught[0].message).split()))
+
+
 def test_the_shell_says_no_record_it_cannot_reach():
-    said = _in_shell_words(
-        "Refitted without the top 0.48%, the cut flags 48 (0.93%; bagged over bootstrap "
-        "draws, threshold_info_['bagged']; the repaired cut alone flagged 29, "
-        "threshold_info_['tail_refit']): the group; the refit flagged 30, "
-        "threshold_info_['tail_refit'], and the detector's own floor above it, "
-        "threshold_info_['floor'], leaves 9; it flags 48, threshold_info_['bagged']), so"
-    )
-    assert "threshold_info_" not in said
-    assert "the cut flags 48 (0.93%; bagged over bootstrap draws; the repaired cut alone " in said
-    assert (
-        "flagged 29): the group; the refit flagged 30, and the detector's own floor above " in said
-    )
-    assert "it leaves 9; it flags 48), so" in said
+    from oddseq._pipeline import _warn_collapsed_cut, _warn_unsettled_cut
+
+    refit = {"first_n_flagged": 150, "set_aside": 15, "n_flagged": 48}
+    # the refit's own count (no bag, no floor), the bag's, the floor's
+    plain = _said(_warn_collapsed_cut, 3063, 0.01, refit, flagged=48, plain=48)
+    assert "the cut flags 48 (1.57%): the group at the top" in plain
+    bagged = _said(_warn_collapsed_cut, 3063, 0.01, refit, flagged=67, plain=48)
+    assert "(2.19%; bagged over bootstrap draws; the repaired cut alone flagged 48): " in bagged
+    floor = _said(_warn_collapsed_cut, 3063, 0.01, {**refit, "n_flagged": 30}, flagged=9, plain=9)
+    assert "the refit flagged 30, and the detector's own floor above it leaves 9): " in floor
+    unsettled = _said(_warn_unsettled_cut, 5174, (11, 126), 48)
+    assert "(10th-90th percentile; it flags 48), so" in unsettled
+    for said in (plain, bagged, floor, unsettled):
+        assert "threshold_info_" not in said and ";)" not in said and "(;" not in said
+    # no other sentence loses its commas (the large-group warning's "or --no-groups")
+    other = "pass group_by without that column, or groups=False, leaves it out"
+    assert _in_shell_words(other) == other
 
 
 def test_fit_normal_with_context_says_how_its_sharers_were_counted(tmp_path, capsys):

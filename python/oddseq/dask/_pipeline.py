@@ -901,6 +901,7 @@ def _build(
         state["timed"] = (seqs.times, seqs.offsets, seqs.ids)
         facts["n_times"] = seqs.n_events
         facts["tz"] = seqs.tz  # (its clock times in the log's zone)
+        facts["naive"] = seqs.naive_clock  # (naive times: the log's clock, no zone said)
         facts["repeats"] = _repeat_facts(seqs)
         if isinstance(facts["repeats"]["entities"], str):  # _UNJUDGED
             state["unjudged"] = seqs  # (no copy where min_events keeps every sequence)
@@ -1087,6 +1088,7 @@ def _warn_outside_the_window(states, facts):
                     (min(i[0] for i in inside), max(i[1] for i in inside)),
                     (min(f[4][0] for f in found), max(f[4][1] for f in found)),
                     tz=next((f["tz"] for f in facts if f.get("tz")), None),
+                    naive=all(f.get("naive", False) for f in facts if "n_times" in f),
                 )
     if not any(counts):
         return states
@@ -3442,7 +3444,7 @@ def _group_input(seqs: Sequences, vocabulary: pd.Index):
         codes = np.where(local >= 0, remap[np.maximum(local, 0)], -1).astype(dtype)
     else:
         codes = np.full(local.size, -1, dtype=dtype)
-    return ids, np.diff(offsets), codes, seqs.times, seqs.tz
+    return ids, np.diff(offsets), codes, seqs.times, seqs.tz, seqs.naive_clock
 
 
 def _group_part(state):
@@ -3561,6 +3563,7 @@ class _GroupStage:
             items = np.concatenate([p[2] for p in parts])
             times = None if parts[0][3] is None else np.concatenate([p[3] for p in parts])
             tz = parts[0][4] if len({p[4] for p in parts}) == 1 else None
+            naive = all(p[5] for p in parts)  # (naive times: the log's clock, no zone)
             del parts, lengths
             # Sequences of one event type (the search reads entities, items and times)
             seqs = Sequences(
@@ -3572,7 +3575,7 @@ class _GroupStage:
                 items=items,
                 item_labels=self.vocabulary,
                 tz=tz,
-            )
+            )._with_clock(naive)
             finder = group_finder(self.groups, "auto").fit(seqs)
             if referee is not None and len(finder.groups_):
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee()))
@@ -4371,7 +4374,8 @@ def detect_anomalies(
             facts = _shared({c: facts[c] for c in named if c in facts})
             tables = _persist([_delayed(say_shared_values)(t, facts) for t in tables])
         if context is not None:  # (what a later log's side table is read from)
-            pipeline.context_ = context_record(context, entity, time)
+            reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
+            pipeline.context_ = context_record(pipeline, context, entity, time, reading)
         kept.clear()
         if min_events < _reasons._FEW_EVENTS:  # short entities filling the flags, said
             parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]

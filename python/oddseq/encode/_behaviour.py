@@ -489,21 +489,36 @@ def _warn_not_read(not_read: dict, funnel: dict) -> None:
     )
 
 
-def _warn_no_view(funnel: dict) -> None:
-    """The warning of a guess that read a funnel step but no view: every ratio per view
-    is 0 (TR s54 H2: a classifieds log's view_listing and message_seller unread, its
-    favourite alone read; the scam messengers, 118 messages in 118 views, 2 of 29
-    flagged, 29 of 29 with the roles named)."""
+# The no-view warning's fix, in Python's words (the shell says its own: oddseq.cli).
+NO_VIEW_FIX = (
+    "funnel={'view': '<item view>', 'buy': '<the act that ends it: a purchase, a message "
+    "to a seller>', ...}; or the roles it has alone, funnel={...} as read above, to keep "
+    "them without a view and say nothing; or funnel={} for no funnel"
+)
+
+
+def likely_views(labels) -> list:
+    """The event names with "view" in them that no name list reads as the view
+    (view_listing, ad_view): a funnel read without a view, and one of these in the log,
+    is said (:func:`_warn_no_view`)."""
+    return [str(v) for v in labels if "view" in _funnel_key(v)]
+
+
+def _warn_no_view(funnel: dict, likely) -> None:
+    """The warning of a guess that read a funnel step but no view, where the log has an
+    event named like one (``likely``): every ratio per view is 0 (TR s54 H2: a
+    classifieds log's view_listing and message_seller unread, its favourite alone read;
+    the scam messengers, 118 messages in 118 views, 2 of 29 flagged, 29 of 29 with the
+    roles named). A log of no such name (orders alone, a game's purchases) is not told."""
     from ..utils._stacklevel import user_stacklevel
 
     per_view = [f"{r}_per_view" for r in ("cart", "fav", "buy") if r in funnel]
+    maybe = ", ".join(map(repr, likely[:3])) + (" ..." if len(likely) > 3 else "")
     warnings.warn(
         f"the funnel read from the event names is {funnel_words(funnel)}: no event name "
-        f"reads as a view of an item, so {' and '.join(per_view)} "
+        f"reads as a view of an item ({maybe}?), so {' and '.join(per_view)} "
         f"{'are' if len(per_view) > 1 else 'is'} 0 for every entity. Name the event of "
-        "each role your log has: funnel={'view': '<item view>', 'buy': '<the act that "
-        "ends it: a purchase, a message to a seller>', ...} (--funnel view=<event>,... "
-        "from the shell), or funnel={} (--funnel none) for no funnel",
+        f"each role your log has: {NO_VIEW_FIX}",
         DataWarning,
         stacklevel=user_stacklevel(),
     )
@@ -563,7 +578,8 @@ class DiversityEncoder(SequenceEncoder):
         buy/purchase/transaction/order (the first of each list the log has).
         ``checkout`` is never read as buy (a step before payment, which can be
         declined); a log with one and no purchase name warns, and so does one where a
-        step is read and no view (its ratios per view are 0). Missing roles count 0.
+        step is read and no view while an event is named like one (``view_listing``: its
+        ratios per view would be 0). Missing roles count 0.
         ``funnel_`` holds the roles read.
     item_categories : mapping or Series, optional
         Category of each item (item id -> category, e.g.
@@ -613,8 +629,9 @@ class DiversityEncoder(SequenceEncoder):
             other = funnel_other_names(seqs.event_labels, funnel)
             if other:
                 _warn_other_names(other, funnel, seqs)
-            if funnel and "view" not in funnel:
-                _warn_no_view(funnel)
+            likely = likely_views(seqs.event_labels) if funnel and "view" not in funnel else []
+            if likely:
+                _warn_no_view(funnel, likely)
         else:
             funnel = _funnel_in(self.funnel, seqs.event_labels)
         self.funnel_ = funnel

@@ -159,6 +159,11 @@ def context_features(
     if time is not None and time not in df.columns:
         raise ValueError(f"time must name a column of df; got {time!r}")
     columns = context_columns(columns, df, {"entity": entity, "time": time}, "columns")
+    from ..sequences._sequences import without_blank_ids
+
+    # (an id of blank text is missing, as the sequences and the one call read it: no
+    # entity, no sharer; RV s54 L10)
+    df = without_blank_ids(df, (entity,))
     frames = [df]
     if reference is not None:
         if not isinstance(reference, pd.DataFrame):
@@ -166,7 +171,7 @@ def context_features(
         context_columns(
             columns, reference, {"entity": entity, "time": time}, "columns (in reference)"
         )
-        frames.append(reference)
+        frames.append(without_blank_ids(reference, (entity,)))
     reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
     logs = [log_pairs(frame, entity, columns, time, **reading) for frame in frames]
     return tables_from_pairs(logs, entity, columns, timed=time is not None)[0]

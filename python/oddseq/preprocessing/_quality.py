@@ -1138,7 +1138,8 @@ def _completeness(found: _Findings, df: pd.DataFrame, entity) -> None:
 def _time_order_and_duplicates(found, df, entity, time, reading, time_range) -> None:
     """Times out of order within entities, exact duplicate rows, events outside the
     log's main time window and (given ``time_range``) outside the stated range."""
-    ns, bad, tz = parse_times(df[time], time, **reading)
+    clock: dict = {}  # (naive times: the log's clock, no zone said)
+    ns, bad, tz = parse_times(df[time], time, **reading, clock=clock)
     times = pd.Series(
         np.where(bad, np.iinfo(np.int64).min, ns) if bad is not None else ns, index=df.index
     )
@@ -1168,7 +1169,7 @@ def _time_order_and_duplicates(found, df, entity, time, reading, time_range) -> 
         len(df),
     )
     valid_ns = ns[~bad] if bad is not None else ns
-    _main_window(found, time, valid_ns, tz)
+    _main_window(found, time, valid_ns, tz, clock.get("naive", False))
     if time_range is not None:
         if len(time_range) != 2:
             raise ValueError("time_range must be (start, end)")
@@ -1194,9 +1195,9 @@ def _time_order_and_duplicates(found, df, entity, time, reading, time_range) -> 
         )
 
 
-def _main_window(found: _Findings, time, valid_ns: np.ndarray, tz=None) -> None:
+def _main_window(found: _Findings, time, valid_ns: np.ndarray, tz=None, naive=False) -> None:
     """Events outside the log's main time window (:func:`main_time_window`), their
-    clock times in the log's zone ``tz``."""
+    clock times in the log's zone ``tz`` (``naive``: naive times, no zone said)."""
     window = main_time_window(valid_ns)
     if window is None:
         return
@@ -1208,7 +1209,7 @@ def _main_window(found: _Findings, time, valid_ns: np.ndarray, tz=None) -> None:
         low, high, first, last = _window_stamps(
             (inside.min(), inside.max()), (far.min(), far.max()), tz
         )
-        zone, stray_zone = _clock_zone([low], tz), _clock_zone([first], tz)
+        zone, stray_zone = _clock_zone([low], tz, naive), _clock_zone([first], tz, naive)
         value = (
             f"{n_outside:,} between {first} and {last}{stray_zone}; the rest from {low} to "
             f"{high}{zone}"

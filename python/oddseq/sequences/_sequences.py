@@ -936,7 +936,8 @@ class Sequences:
     session_gap_ns = None
 
     #: Whether the times were naive datetimes or text without an offset (set by
-    #: :meth:`from_events`, kept through :meth:`take` and :meth:`session`): clock times of
+    #: :meth:`from_events` and :meth:`from_arrays`, kept through :meth:`take` and
+    #: :meth:`session`): clock times of
     #: no zone named, which words say as the log writes them, not as UTC's (TR s53 L:
     #: a grocery log's local times said "(UTC)"). False for numbers since the epoch (UTC's
     #: instants), zoned times (``tz``) and sequences built otherwise.
@@ -1275,9 +1276,10 @@ class Sequences:
                 raise ValueError(f"event codes must lie in [0, {len(labels)})")
         n_seq = offsets.size - 1
         ns = None
+        clock: dict = {}
         if times is not None:
             ns, bad, tz_found = times_to_ns(
-                np.asarray(times), time_unit, "times", early_dates=False
+                np.asarray(times), time_unit, "times", early_dates=False, clock=clock
             )
             tz = tz or tz_found
             if ns.size != events.size:
@@ -1320,7 +1322,7 @@ class Sequences:
             item_labels=item_labels,
             values=values,
             tz=tz,
-        )
+        )._with_clock(tz is None and clock.get("naive", False))
 
     @classmethod
     def from_lists(cls, sequences, ids=None) -> Sequences:

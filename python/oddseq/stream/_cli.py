@@ -21,6 +21,7 @@ from ..cli import (
     CONTEXT_HELP,
     FALSE_ALARM_RATE_HELP,
     add_reading_options,
+    context_reading,
     cut_options,
     duration_option,
     fitted_context,
@@ -348,7 +349,7 @@ def run(args) -> int:
 
 def _fit(args) -> int:
     from .. import AnomalyPipeline
-    from .._pipeline import item_category_map
+    from .._pipeline import context_record, item_category_map
     from ..sequences import Sequences
 
     roles = dict(entity=args.entity, event=args.event, time=args.time, item=args.item)
@@ -358,12 +359,17 @@ def _fit(args) -> int:
     recent_change_option(args)
     gap = duration_option(args.session_gap, "--session-gap")
     context = args.context.split(",") if args.context else None
+    if context is not None and not all(c.strip() for c in context):
+        raise ValueError(
+            f"--context {args.context!r} names an empty column; give the side columns "
+            "separated by commas, --context device_id,ip"
+        )
     _check_save(args.save, args.force)  # before the fitting: a typo costs nothing
     with shell_warnings("fit"):
         log = read_log(args.file, args, [*roles.values(), args.category, *(context or ())])
         categories = item_category_map(log, args.item, args.category)
         seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
-        side, context_kept = fitted_context(log, context, gap, roles, args)
+        side = fitted_context(log, context, gap, roles, args)
         pipe = AnomalyPipeline(
             method=args.method,
             contamination=contamination,
@@ -375,7 +381,9 @@ def _fit(args) -> int:
             crowds=args.crowds,
             entity_features=side,
         ).fit(seqs, normal=args.normal)
-        pipe.context_ = context_kept
+        if context is not None:  # (what oddseq score reads the later file's side table as)
+            reading = context_reading(args)
+            pipe.context_ = context_record(pipe, context, args.entity, args.time, reading)
     written = pipe.save(args.save)
     note = omitted_roles_note("fit", args, log.columns)  # with a model, not a refusal
     if note is not None:
