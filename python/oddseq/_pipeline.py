@@ -1310,6 +1310,27 @@ def say_shared_values(table, facts) -> pd.DataFrame:
     return table
 
 
+def joined_side(table, entity_features, entity) -> pd.DataFrame:
+    """A log's context table (``table``, marked) joined to the caller's side table
+    ``entity_features`` (checked as fit checks it; a column of both refused): every entity
+    of either, the log's keeping their context where the caller's table lacks them (its
+    gaps are then its own, said as such), and a table keyed by something else keeping its
+    few matches, refused as without context=."""
+    given = _checked_side(entity_features, entity)
+    clash = [c for c in table.columns if c in given.columns]
+    if clash:
+        raise ValueError(
+            f"entity_features has columns {clash} that context= adds; rename them, or "
+            "leave those columns out of entity_features"
+        )
+    joined = given.reindex(given.index.union(table.index, sort=False)).join(table)
+    if given.index.isin(table.index).sum() < _SIDE_MIN_SHARE * len(table):
+        joined = given.join(table, how="left")  # (refused by fit's coverage check)
+    joined.attrs.update(given.attrs)
+    joined.attrs[CONTEXT_MARK] = table.attrs[CONTEXT_MARK]
+    return joined
+
+
 def _context_sides(df, normal, context, sides, roles, reading, features=None):
     """detect_anomalies' side tables with ``context=``: (the fitted log's, the scored
     log's), each its log's context features (``features``, one machine's by default;
@@ -1334,24 +1355,7 @@ def _context_sides(df, normal, context, sides, roles, reading, features=None):
                 f"context names columns with no value in {what}log: {empty}; leave them "
                 "out of context"
             )
-        if entity_features is None:
-            return table
-        given = _checked_side(entity_features, entity)
-        clash = [c for c in table.columns if c in given.columns]
-        if clash:
-            raise ValueError(
-                f"entity_features has columns {clash} that context= adds; rename them, or "
-                "leave those columns out of entity_features"
-            )
-        # Every entity of either table: the log's keep their context where the caller's
-        # table lacks them (its gaps are then its own, said as such), and a table keyed
-        # by something else keeps its few matches, refused as without context=.
-        joined = given.reindex(given.index.union(table.index, sort=False)).join(table)
-        if given.index.isin(table.index).sum() < _SIDE_MIN_SHARE * len(table):
-            joined = given.join(table, how="left")  # (refused by fit's coverage check)
-        joined.attrs.update(given.attrs)
-        joined.attrs[CONTEXT_MARK] = list(columns)
-        return joined
+        return table if entity_features is None else joined_side(table, entity_features, entity)
 
     if normal is None:
         fitted = side(features([df], entity, columns, time, **reading)[0], sides[0], "the ")

@@ -268,6 +268,7 @@ def _add_detect(commands) -> None:
         "entities) is left out, as no sign of a ring",
     )
     detect.add_argument("--context", help=CONTEXT_HELP)
+    detect.add_argument("--entity-features", metavar="FILE", help=ENTITY_FEATURES_HELP)
     detect.add_argument(
         "--no-groups",
         dest="groups",
@@ -356,6 +357,13 @@ def _add_score(commands) -> None:
         "the categories of this file's items join the fitted ones (which win where both "
         "name an item), so items new since the fit have theirs",
     )
+    score.add_argument(
+        "--entity-features",
+        metavar="FILE",
+        help="for a model fitted with --entity-features: this file's entities' side "
+        "attributes, the fitted columns (as oddseq fit's --entity-features); without it the "
+        "model reads the table it was fitted with, as it was then (said)",
+    )
     add_reading_options(score)
     _table_output_options(score)
     _progress_option(score)
@@ -373,6 +381,13 @@ CONTEXT_HELP = (
 FALSE_ALARM_RATE_HELP = (
     "share of normal entities the automatic cut may flag, in (0, 0.5) (default 0.01; "
     "0.005 with --normal)"
+)
+ENTITY_FEATURES_HELP = (
+    "a table of side attributes per entity (CSV, Parquet or JSON lines): a column named "
+    "as --entity holds the ids, one row each, and every other column a number (account "
+    "age, cards on file, a score of your own), scored with the behaviour and named in "
+    "reasons (Python's entity_features=); an entity without a row takes the fitted "
+    "medians, said"
 )
 
 
@@ -576,7 +591,7 @@ def _score(args) -> int:
                 seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
             side, facts = scored_context(pipe, log, args)
             table = pipe.score(seqs, entity_features=side)
-            if side is not None:  # the value behind each reason naming a sharing
+            if facts is not None:  # the value behind each reason naming a sharing
                 from ._pipeline import context_named, say_shared_values
 
                 named = context_named(table, _context_of(pipe, args)["columns"])
@@ -1139,18 +1154,44 @@ CONTEXT_OF_A_NORMAL_FILE = (
 )
 
 
+def read_side_table(args):
+    """The table of ``--entity-features FILE`` (None without), read as a log is (CSV,
+    Parquet, JSON lines; its --entity column's ids as the log's reader reads ids, so the
+    two match), none of the log's own options applied to it (--names, --sep, the fixes
+    of times and amounts): a ValueError naming the option where it lacks the --entity
+    column. Its rows are checked where the model joins them (one per entity, numbers)."""
+    path = getattr(args, "entity_features", None)
+    if path is None:
+        return None
+    import argparse
+
+    table_args = argparse.Namespace(**vars(args))
+    for name in ("names", "sep", "item", "category", "value", "time", "event"):
+        setattr(table_args, name, None)
+    for name in ("read_amounts", "drop_unreadable_times", "fold_spellings", "drop_duplicates"):
+        setattr(table_args, name, False)
+    table_args.format = "auto"
+    table_args.command = "entity-features"
+    try:
+        return read_log(path, table_args, [args.entity])
+    except ValueError as error:
+        raise ValueError(f"--entity-features {path}: {error}") from None
+
+
 def context_reading(args) -> dict:
     """The time reading options a side table is read with (``reading_kwargs`` less
     ``dropna``, which the sequences' reading applies)."""
     return {k: v for k, v in reading_kwargs(args).items() if k != "dropna"}
 
 
-def fitted_context(log, context, gap, roles, args):
-    """oddseq fit's side table with --context (``context``: its columns, or None): the
-    file's context features, as detect_anomalies' context= makes them; None without.
-    (The model keeps what it read, ``context_``, after the fit: ``context_record``.)"""
+def fitted_context(log, context, gap, roles, args, given=None):
+    """oddseq fit's side table: with --context (``context``: its columns, or None) the
+    file's context features, as detect_anomalies' context= makes them, joined to
+    ``given`` (--entity-features' table) where there is one; ``given`` alone without;
+    None without either. (The model keeps what it read, ``context_``, after the fit:
+    ``context_record``.)"""
     if context is None:
-        return None
+        return given
     from ._pipeline import side_tables
 
     if getattr(args, "normal", False):
@@ -1160,7 +1201,7 @@ def fitted_context(log, context, gap, roles, args):
 
         warnings.warn(CONTEXT_OF_A_NORMAL_FILE, DataWarning, stacklevel=2)
     roles = dict(entity=roles["entity"], event=roles["event"], time=roles["time"])
-    side, _ = side_tables(log, None, None, None, context, gap, roles, context_reading(args))
+    side, _ = side_tables(log, None, given, None, context, gap, roles, context_reading(args))
     return side
 
 
@@ -1193,19 +1234,31 @@ def scored_context(pipe, log, args):
     features, each value's sharers counted over the file's entities, as oddseq fit
     counted them over its file's, and the reasons' facts of that sharing); (None, None)
     for a model without."""
+    given = read_side_table(args)
     context = _context_of(pipe, args)
     if context is None:
-        return None, None
-    from ._pipeline import CONTEXT_MARK, _context_features, context_call
+        if given is not None and getattr(pipe, "entity_features", None) is None:
+            raise ValueError(
+                f"--entity-features: --model {args.model} was fitted without side "
+                "attributes, so it has no place for them; fit it with them (oddseq fit "
+                "... --entity-features FILE)"
+            )
+        return given, None
+    from ._pipeline import CONTEXT_MARK, _context_features, joined_side
     from .encode._context import context_columns
 
     named = ",".join(context["columns"])
-    if context.get("given"):
+    if context.get("given") and given is None:
         raise ValueError(
             f"--model {args.model} was fitted with side columns {context['given']} beside "
-            f"its context ({named}: entity_features in Python), which oddseq score cannot "
-            "give: score it in Python, model.score(seqs, entity_features="
-            f"{context_call(context)})"
+            f"its context ({named}): give this file's entities' with --entity-features FILE "
+            f"(a table keyed by --entity {args.entity})"
+        )
+    if given is not None and not context.get("given"):
+        raise ValueError(
+            f"--entity-features: --model {args.model} was fitted with --context {named} "
+            "and no side attributes of its own, so it has no place for them; fit it with "
+            "them (oddseq fit ... --entity-features FILE)"
         )
     missing = [c for c in context["columns"] if c not in log.columns]
     if missing:
@@ -1237,6 +1290,8 @@ def scored_context(pipe, log, args):
             f"without {'it' if len(empty) == 1 else 'them'} ({refit})"
         )
     side.attrs[CONTEXT_MARK] = list(columns)  # (its gaps said in context='s words)
+    if given is not None:  # (joined as the one call joins them: every entity of either)
+        side = joined_side(side, given, args.entity)
     return side, kept.get("facts", {})
 
 
@@ -1979,11 +2034,16 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
         )
         text = text.replace(DUPLICATES_COUNTED, "").replace(DROP_ROUTE, shell_route)
 
+    if text.startswith("entity_features ") and "side" in text:  # a fix of pandas' words
+        text = (
+            "--entity-features: the table "
+            + text[len("entity_features ") :]
+            + " (pandas' words, 'side' the table: make that change to the file)"
+        )
     side = "score(seqs, entity_features=side)"
-    if side in text:  # a model fitted with a side table in Python: no shell option for one
+    if side in text:  # a model fitted with a side table: the file's, --entity-features
         text = text.replace(
-            side,
-            f"model.{side} in Python (oddseq {command or 'score'} has no option for a side table)",
+            side, "oddseq score --entity-features FILE (the fitted columns, keyed by --entity)"
         )
 
     first, *rest = FEW_NORMAL_RATE.split("{rate}")
@@ -2501,6 +2561,7 @@ def _detect(args) -> int:
                 group_by=args.group_by.split(",") if args.group_by else None,
                 funnel=funnel,
                 context=args.context.split(",") if args.context else None,
+                entity_features=read_side_table(args),
                 progress=progress,
                 return_pipeline=True,
                 **reading_kwargs(args),

@@ -156,14 +156,23 @@ def test_a_model_with_side_columns_of_its_own_is_advised_and_refused_by_name(tmp
     # the advice, followed, scores
     side = context_features(later, "user", ["device"], "ts").join(own)
     assert len(_quiet(pipe.score, Sequences.from_events(later, **ROLES), entity_features=side))
-    # the shell cannot give the caller's columns: refused, naming the Python call
+    # the shell: refused without the caller's columns, naming the option that gives them
     model, later_csv = tmp_path / "m.oddseq", tmp_path / "later.csv"
     pipe.save(model)
     later.to_csv(later_csv, index=False)
-    out = ["-o", str(tmp_path / "o.csv")]
-    assert main(["score", str(later_csv), "--model", str(model), *SHELL, *out]) == 2
+    table = tmp_path / "o.csv"
+    score = ["score", str(later_csv), "--model", str(model), *SHELL, "-o", str(table)]
+    assert main(score) == 2
     err = capsys.readouterr().err
-    assert "fitted with side columns ['age'] beside its context (device" in err and call in err
+    assert "fitted with side columns ['age'] beside its context (device)" in err
+    assert "--entity-features FILE (a table keyed by --entity user)" in err
+    # ... and with them, Python's table
+    own_csv = tmp_path / "own.csv"
+    own.reset_index().to_csv(own_csv, index=False)
+    assert main([*score, "--entity-features", str(own_csv)]) == 0
+    got = pd.read_csv(table, index_col="user")
+    expected = _quiet(pipe.score, Sequences.from_events(later, **ROLES), entity_features=side)
+    np.testing.assert_allclose(got.loc[expected.index, "score"], expected["score"], rtol=1e-9)
 
 
 def test_score_refuses_a_context_column_with_no_value_and_reads_times_as_fitted(tmp_path, capsys):
@@ -240,3 +249,63 @@ def test_context_features_read_a_blank_id_as_missing_as_the_one_call_does():
     table = context_features(log, "user", "device")
     assert list(table.index) == ["a", "b"]  # (no blank entity among the sharers of d1)
     assert table.loc["a", "sharing[device]"] == 1.0
+
+
+def test_entity_features_from_the_shell_as_in_python(tmp_path, capsys):
+    # TR s53: an analyst's scans_per_receipt column found 16 of 25 receipt fraudsters, in
+    # Python only; the shell had no option for a side table
+    first, later, _ = _halves()
+    every = pd.concat([first["user"], later["user"]]).unique()
+    rng = np.random.default_rng(3)
+    own = pd.DataFrame({"user": every, "age_days": rng.integers(1, 900, every.size)})
+    own.loc[own["user"].str.startswith("farm"), "age_days"] = 1  # fresh accounts
+    own_csv, first_csv, later_csv = (tmp_path / n for n in ("own.csv", "a.csv", "b.csv"))
+    own.to_csv(own_csv, index=False)
+    first.to_csv(first_csv, index=False)
+    later.to_csv(later_csv, index=False)
+    side = ["--entity-features", str(own_csv)]
+    # detect: the one call's table with entity_features=
+    table = tmp_path / "d.csv"
+    assert main(["detect", str(first_csv), *SHELL, *side, "-o", str(table)]) == 0
+    got = pd.read_csv(table, index_col="user")
+    expected = _quiet(oddseq.detect_anomalies, pd.read_csv(first_csv), **ROLES, entity_features=own)
+    np.testing.assert_allclose(got.loc[expected.index, "score"], expected["score"], rtol=1e-9)
+    assert got["reason"].str.contains("age_days").any()
+    # fit, then score with the later file's table; without it, the fitted one, said
+    model = tmp_path / "m.oddseq"
+    assert main(["fit", str(first_csv), *SHELL, *side, "--save", str(model)]) == 0
+    capsys.readouterr()
+    score = ["score", str(later_csv), "--model", str(model), *SHELL, "-o", str(table), "--force"]
+    assert main([*score, *side]) == 0
+    got = pd.read_csv(table, index_col="user")
+    fitted = oddseq.load(model)
+    expected = _quiet(
+        fitted.score, Sequences.from_events(pd.read_csv(later_csv), **ROLES), entity_features=own
+    )
+    np.testing.assert_allclose(got.loc[expected.index, "score"], expected["score"], rtol=1e-9)
+    assert main(score) == 0
+    assert "oddseq score --entity-features FILE (the fitted columns" in capsys.readouterr().err
+    # a model without a place for them, a table without the ids: refused by the option
+    plain = tmp_path / "plain.oddseq"
+    assert main(["fit", str(first_csv), *SHELL, "--save", str(plain)]) == 0
+    capsys.readouterr()
+    assert main([*score[:3], str(plain), *score[4:], *side]) == 2
+    assert "--entity-features: --model" in capsys.readouterr().err
+    own.rename(columns={"user": "who"}).to_csv(own_csv, index=False)
+    assert main(["detect", str(first_csv), *SHELL, *side, "-o", str(table), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert f"--entity-features {own_csv}" in err and "user" in err
+    # oddseq stream scores each entity alone: refused, as for any side table
+    assert main(["stream", "--model", str(model), *SHELL]) == 2
+
+
+def test_a_side_table_the_model_cannot_read_is_refused_in_the_shells_words(tmp_path, capsys):
+    first, _, _ = _halves()
+    path, bad = tmp_path / "a.csv", tmp_path / "side.csv"
+    first.to_csv(path, index=False)
+    pd.DataFrame({"user": first["user"].unique(), "tier": "gold"}).to_csv(bad, index=False)
+    out = ["-o", str(tmp_path / "o.csv")]
+    assert main(["detect", str(path), *SHELL, "--entity-features", str(bad), *out]) == 2
+    err = capsys.readouterr().err
+    assert "--entity-features: the table needs numeric or boolean columns; ['tier']" in err
+    assert "make that change to the file" in err

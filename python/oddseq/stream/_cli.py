@@ -19,6 +19,7 @@ from ..cli import (
     _PLAIN_WHOLE_NUMBER,
     CONTAMINATION_HELP,
     CONTEXT_HELP,
+    ENTITY_FEATURES_HELP,
     FALSE_ALARM_RATE_HELP,
     add_reading_options,
     context_reading,
@@ -30,6 +31,7 @@ from ..cli import (
     load_model,
     omitted_roles_note,
     read_log,
+    read_side_table,
     reading_kwargs,
     recent_change_option,
     sequence_file_advice,
@@ -130,6 +132,12 @@ def add_commands(commands, between=None) -> None:
         help=CONTEXT_HELP + "; oddseq score reads the same columns of the later file, "
         "each value's sharers counted over that file as over this one (fit and score "
         "files of like spans); oddseq stream cannot score such a model",
+    )
+    fit.add_argument(
+        "--entity-features",
+        metavar="FILE",
+        help=ENTITY_FEATURES_HELP + "; oddseq score takes the later file's with the same "
+        "option; oddseq stream cannot score such a model",
     )
     fit.add_argument(
         "--normal",
@@ -369,7 +377,7 @@ def _fit(args) -> int:
         log = read_log(args.file, args, [*roles.values(), args.category, *(context or ())])
         categories = item_category_map(log, args.item, args.category)
         seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
-        side = fitted_context(log, context, gap, roles, args)
+        side = fitted_context(log, context, gap, roles, args, read_side_table(args))
         pipe = AnomalyPipeline(
             method=args.method,
             contamination=contamination,
