@@ -589,7 +589,7 @@ def _score(args) -> int:
                 _add_categories(pipe, log, args.item, args.category)
             with spelt_as(fitted_event_types(pipe)):  # its spellings' map: the model's
                 seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
-            side, facts = scored_context(pipe, log, args)
+            side, facts = scored_side(pipe, log, args)
             table = pipe.score(seqs, entity_features=side)
             if facts is not None:  # the value behind each reason naming a sharing
                 from ._pipeline import context_named, say_shared_values
@@ -1212,10 +1212,8 @@ def _context_of(pipe, args) -> dict | None:
     context = getattr(pipe, "context_", None)
     if context is not None or getattr(pipe, "entity_features", None) is None:
         return context
-    import re as _re
-
     names = list(pipe._side_table().columns)
-    found = [_re.fullmatch(r"(values|sharing|brief_share)\[(.*)\]", str(n)) for n in names]
+    found = [re.fullmatch(r"(values|sharing|brief_share)\[(.*)\]", str(n)) for n in names]
     if not names or not all(found):
         return None  # (a side table of the caller's own: no option of the shell gives it)
     columns = list(dict.fromkeys(m.group(2) for m in found))
@@ -1229,11 +1227,13 @@ def _context_of(pipe, args) -> dict | None:
     }
 
 
-def scored_context(pipe, log, args):
-    """oddseq score's side table for a model fitted with --context: (the file's context
+def scored_side(pipe, log, args):
+    """oddseq score's side table: for a model fitted with --context, (the file's context
     features, each value's sharers counted over the file's entities, as oddseq fit
-    counted them over its file's, and the reasons' facts of that sharing); (None, None)
-    for a model without."""
+    counted them over its file's, joined to --entity-features' table where the model
+    was fitted with one too, and the reasons' facts of that sharing); else
+    (--entity-features' table or None, None), refused where the model has no place for
+    it."""
     given = read_side_table(args)
     context = _context_of(pipe, args)
     if context is None:

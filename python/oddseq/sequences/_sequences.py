@@ -937,10 +937,10 @@ class Sequences:
 
     #: Whether the times were naive datetimes or text without an offset (set by
     #: :meth:`from_events` and :meth:`from_arrays`, kept through :meth:`take` and
-    #: :meth:`session`): clock times of
-    #: no zone named, which words say as the log writes them, not as UTC's (TR s53 L:
-    #: a grocery log's local times said "(UTC)"). False for numbers since the epoch (UTC's
-    #: instants), zoned times (``tz``) and sequences built otherwise.
+    #: :meth:`session`): clock times of no zone named, which words say as the log writes
+    #: them, not as UTC's (TR s53 L: a grocery log's local times said "(UTC)"). False for
+    #: numbers since the epoch (UTC's instants), zoned times (``tz``) and sequences built
+    #: otherwise.
     naive_clock = False
 
     def __init__(
@@ -1204,7 +1204,7 @@ class Sequences:
             values=values_sorted,
             tz=tz,
         )
-        seqs.naive_clock = bool(clock.get("naive", False))
+        seqs._with_clock(bool(clock.get("naive", False)))
         if session_gap is not None:
             seqs = seqs.session(session_gap, n_threads=n_threads)
         return seqs
