@@ -1310,12 +1310,14 @@ def say_shared_values(table, facts) -> pd.DataFrame:
     return table
 
 
-def joined_side(table, entity_features, entity) -> pd.DataFrame:
+def joined_side(table, entity_features, entity, every=False) -> pd.DataFrame:
     """A log's context table (``table``, marked) joined to the caller's side table
     ``entity_features`` (checked as fit checks it; a column of both refused): every entity
     of either, the log's keeping their context where the caller's table lacks them (its
     gaps are then its own, said as such), and a table keyed by something else keeping its
-    few matches, refused as without context=."""
+    few matches, refused as without context= (fit refuses so few); ``every``: every
+    entity of either whatever the match (a scored log, which is not refused for gaps:
+    its entities keep their context, RV s54b H2)."""
     given = _checked_side(entity_features, entity)
     clash = [c for c in table.columns if c in given.columns]
     if clash:
@@ -1324,7 +1326,7 @@ def joined_side(table, entity_features, entity) -> pd.DataFrame:
             "leave those columns out of entity_features"
         )
     joined = given.reindex(given.index.union(table.index, sort=False)).join(table)
-    if given.index.isin(table.index).sum() < _SIDE_MIN_SHARE * len(table):
+    if not every and given.index.isin(table.index).sum() < _SIDE_MIN_SHARE * len(table):
         joined = given.join(table, how="left")  # (refused by fit's coverage check)
     joined.attrs.update(given.attrs)
     joined.attrs[CONTEXT_MARK] = table.attrs[CONTEXT_MARK]

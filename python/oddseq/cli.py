@@ -362,7 +362,8 @@ def _add_score(commands) -> None:
         metavar="FILE",
         help="for a model fitted with --entity-features: this file's entities' side "
         "attributes, the fitted columns (as oddseq fit's --entity-features); without it the "
-        "model reads the table it was fitted with, as it was then (said)",
+        "model reads the table it was fitted with, as it was then (said), but a model "
+        "fitted with --context too needs it",
     )
     add_reading_options(score)
     _table_output_options(score)
@@ -383,11 +384,12 @@ FALSE_ALARM_RATE_HELP = (
     "0.005 with --normal)"
 )
 ENTITY_FEATURES_HELP = (
-    "a table of side attributes per entity (CSV, Parquet or JSON lines): a column named "
-    "as --entity holds the ids, one row each, and every other column a number (account "
-    "age, cards on file, a score of your own), scored with the behaviour and named in "
-    "reasons (Python's entity_features=); an entity without a row takes the fitted "
-    "medians, said"
+    "a table of side attributes per entity (CSV, Parquet or JSON lines, UTF-8): a column "
+    "named as --entity holds the ids, one row each, and every other column a number "
+    "(account age, cards on file, a score of your own), scored with the behaviour and "
+    "named in reasons (Python's entity_features=); an entity without a row takes the "
+    "fitted medians, said, and a table of under half of the entities is refused; with "
+    "--normal one table serves both files"
 )
 
 
@@ -569,6 +571,7 @@ def _score(args) -> int:
         if args.top is not None and args.top < 1:
             raise ValueError(f"--top must be at least 1, got {args.top}")
         fmt = _check_output(args.output, args.force)
+        check_side_path(args)
         with shell_warnings("score"):
             pipe = load_model(args.model)
             errors = model_role_errors(pipe, roles)
@@ -1154,28 +1157,79 @@ CONTEXT_OF_A_NORMAL_FILE = (
 )
 
 
-def read_side_table(args):
+def check_side_path(args) -> None:
+    """``--entity-features FILE`` refused before the log is read where FILE is no file
+    (a typo is said at once, naming the option)."""
+    from pathlib import Path
+
+    path = getattr(args, "entity_features", None)
+    if path is not None and not Path(path).expanduser().is_file():
+        what = "a folder" if Path(path).expanduser().is_dir() else "no such file"
+        raise FileNotFoundError(f"--entity-features {path}: {what}")
+
+
+def read_side_table(args, log):
     """The table of ``--entity-features FILE`` (None without), read as a log is (CSV,
-    Parquet, JSON lines; its --entity column's ids as the log's reader reads ids, so the
-    two match), none of the log's own options applied to it (--names, --sep, the fixes
-    of times and amounts): a ValueError naming the option where it lacks the --entity
-    column. Its rows are checked where the model joins them (one per entity, numbers)."""
+    Parquet, JSON lines, by its name or first line; UTF-8 or a byte-order mark's
+    encoding), none of the log's own options applied to it (--names, --sep, --encoding,
+    the fixes of times and amounts), its --entity column's ids in the kind of ``log``'s
+    (the file read, whose ids the table keys): plain whole numbers as the numbers they
+    are where the log's ids are numbers, numbers as text where the log's are text. A
+    ValueError naming the option where it lacks that column or a row has no id. Its
+    rows are checked where the model joins them (one per entity, numbers)."""
     path = getattr(args, "entity_features", None)
     if path is None:
         return None
     import argparse
 
+    entity = args.entity
     table_args = argparse.Namespace(**vars(args))
-    for name in ("names", "sep", "item", "category", "value", "time", "event"):
+    for name in ("names", "sep", "encoding", "item", "category", "value", "time", "event"):
         setattr(table_args, name, None)
     for name in ("read_amounts", "drop_unreadable_times", "fold_spellings", "drop_duplicates"):
         setattr(table_args, name, False)
     table_args.format = "auto"
     table_args.command = "entity-features"
     try:
-        return read_log(path, table_args, [args.entity])
+        table = read_log(path, table_args, [])
     except ValueError as error:
         raise ValueError(f"--entity-features {path}: {error}") from None
+    if entity not in table.columns:
+        shown = [str(c) for c in table.columns][:12]
+        raise ValueError(
+            f"--entity-features {path} has no column {entity!r} (its columns: {shown}): "
+            f"name its column of ids {entity!r}, as --entity names the log's"
+        )
+    ids = table[entity]
+    blank = ids.isna() | ids.astype(str).str.strip().eq("")
+    if blank.any():
+        raise ValueError(
+            f"--entity-features {path} has {int(blank.sum()):,} row(s) without an id in "
+            f"its column {entity!r} (the first at row {int(blank.to_numpy().argmax())}, "
+            "counted from 0 after the header): give each row its entity's id, or remove "
+            "those rows"
+        )
+    return table.assign(**{entity: _ids_like(ids, log[entity])})
+
+
+def _ids_like(ids, logged):
+    """A side table's ``ids`` in the kind of the log's (``logged``): where the log's are
+    numbers, each id written as a plain whole number ("123", not "0123" or "123.0") as
+    that number, the others kept as text (an id no log entity has); where the log's are
+    text, numbers as their text."""
+    import pandas as pd
+
+    if logged.dtype.kind in "iu" and _is_text(ids):
+        text = ids.astype(str)
+        plain = text.str.fullmatch(_PLAIN_WHOLE_NUMBER)
+        if plain.all():
+            return pd.to_numeric(text).astype(logged.dtype)
+        out = ids.astype(object).copy()
+        out[plain] = [int(v) for v in text[plain]]
+        return out
+    if ids.dtype.kind in "iu" and _is_text(logged):
+        return ids.astype(str)
+    return ids
 
 
 def context_reading(args) -> dict:
@@ -1234,7 +1288,7 @@ def scored_side(pipe, log, args):
     was fitted with one too, and the reasons' facts of that sharing); else
     (--entity-features' table or None, None), refused where the model has no place for
     it."""
-    given = read_side_table(args)
+    given = read_side_table(args, log)
     context = _context_of(pipe, args)
     if context is None:
         if given is not None and getattr(pipe, "entity_features", None) is None:
@@ -1290,8 +1344,8 @@ def scored_side(pipe, log, args):
             f"without {'it' if len(empty) == 1 else 'them'} ({refit})"
         )
     side.attrs[CONTEXT_MARK] = list(columns)  # (its gaps said in context='s words)
-    if given is not None:  # (joined as the one call joins them: every entity of either)
-        side = joined_side(side, given, args.entity)
+    if given is not None:  # (every entity of either: the file's keep their context)
+        side = joined_side(side, given, args.entity, every=True)
     return side, kept.get("facts", {})
 
 
@@ -2034,17 +2088,18 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
         )
         text = text.replace(DUPLICATES_COUNTED, "").replace(DROP_ROUTE, shell_route)
 
-    if text.startswith("entity_features ") and "side" in text:  # a fix of pandas' words
-        text = (
-            "--entity-features: the table "
-            + text[len("entity_features ") :]
-            + " (pandas' words, 'side' the table: make that change to the file)"
-        )
+    if text.startswith("entity_features "):  # the table's refusal: its fix is the file's
+        text = "--entity-features: the table " + text[len("entity_features ") :]
+        if "side" in text or "(" in text:
+            text += " (pandas' words, 'side' the table: make that change to the file)"
     side = "score(seqs, entity_features=side)"
     if side in text:  # a model fitted with a side table: the file's, --entity-features
-        text = text.replace(
-            side, "oddseq score --entity-features FILE (the fitted columns, keyed by --entity)"
+        route = (
+            "oddseq score --entity-features FILE (the fitted columns, keyed by --entity)"
+            if command in (None, "score")
+            else f"model.{side} in Python (oddseq {command} has no option for a side table)"
         )
+        text = text.replace(side, route)
 
     first, *rest = FEW_NORMAL_RATE.split("{rate}")
     few = re.search(
@@ -2530,6 +2585,7 @@ def _detect(args) -> int:
         fmt = _check_output(args.output, args.force)
         duration_option(args.session_gap, "--session-gap")  # before the reading
         funnel = funnel_option(args.funnel)
+        check_side_path(args)
         with shell_warnings("detect"):
             log = read(args.file, allow_empty=True)
             normal = read(args.normal) if args.normal else None
@@ -2561,7 +2617,7 @@ def _detect(args) -> int:
                 group_by=args.group_by.split(",") if args.group_by else None,
                 funnel=funnel,
                 context=args.context.split(",") if args.context else None,
-                entity_features=read_side_table(args),
+                entity_features=read_side_table(args, log),
                 progress=progress,
                 return_pipeline=True,
                 **reading_kwargs(args),

@@ -137,7 +137,8 @@ def test_the_dask_call_keeps_the_columns_as_one_machine(client):
 def test_a_model_with_side_columns_of_its_own_is_advised_and_refused_by_name(tmp_path, capsys):
     first, later, _ = _halves()
     every = pd.concat([first["user"], later["user"]]).unique()
-    own = pd.DataFrame({"age": 1.0}, index=pd.Index(every, name="user"))
+    ages = np.random.default_rng(2).uniform(1, 900, every.size)
+    own = pd.DataFrame({"age": ages}, index=pd.Index(every, name="user"))
     _, pipe = _quiet(
         oddseq.detect_anomalies,
         first,
@@ -297,6 +298,7 @@ def test_entity_features_from_the_shell_as_in_python(tmp_path, capsys):
     assert f"--entity-features {own_csv}" in err and "user" in err
     # oddseq stream scores each entity alone: refused, as for any side table
     assert main(["stream", "--model", str(model), *SHELL]) == 2
+    assert "oddseq fit without --entity-features" in capsys.readouterr().err
 
 
 def test_a_side_table_the_model_cannot_read_is_refused_in_the_shells_words(tmp_path, capsys):
@@ -309,3 +311,77 @@ def test_a_side_table_the_model_cannot_read_is_refused_in_the_shells_words(tmp_p
     err = capsys.readouterr().err
     assert "--entity-features: the table needs numeric or boolean columns; ['tier']" in err
     assert "make that change to the file" in err
+
+
+def _numbered(log):
+    # whole-number ids, as a CSV's reader reads them (int64)
+    return log.assign(user=log["user"].str.replace(r"\D", "", regex=True).astype("int64"))
+
+
+def test_a_side_files_ids_are_read_in_the_kind_of_the_logs(tmp_path, capsys):
+    # RV s54b H1: a side file is read on its own; one stray id, a Parquet file of text
+    # ids, left it matching none of the log's whole-number ids
+    first, _, _ = _halves()
+    log = _numbered(first[~first["user"].str.startswith("farm")])
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    ids = log["user"].unique()
+    age = pd.DataFrame({"user": ids, "age": np.arange(ids.size, dtype=float)})
+    expected = _quiet(oddseq.detect_anomalies, pd.read_csv(path), **ROLES, entity_features=age)
+    table = tmp_path / "o.csv"
+    detect = ["detect", str(path), *SHELL, "-o", str(table), "--force"]
+    # text ids in Parquet; a stray "0123" (no entity's) in a CSV of whole numbers
+    text = tmp_path / "side.parquet"
+    age.assign(user=age["user"].astype(str)).to_parquet(text)
+    stray = tmp_path / "side.csv"
+    pd.concat([age, pd.DataFrame({"user": ["0123"], "age": [5.0]})]).to_csv(stray, index=False)
+    for side in (text, stray):
+        assert main([*detect, "--entity-features", str(side)]) == 0
+        got = pd.read_csv(table, index_col="user")
+        np.testing.assert_allclose(got.loc[expected.index, "score"], expected["score"], rtol=1e-9)
+    capsys.readouterr()
+    # a row without an id, a file without the id column, no such file: refused by name
+    age.assign(user=age["user"].astype(object)).pipe(
+        lambda t: pd.concat([t, pd.DataFrame({"user": [None], "age": [1.0]})])
+    ).to_csv(stray, index=False)
+    assert main([*detect, "--entity-features", str(stray)]) == 2
+    assert "has 1 row(s) without an id in its column 'user'" in capsys.readouterr().err
+    age.rename(columns={"user": "uid"}).to_csv(stray, index=False)
+    assert main([*detect, "--entity-features", str(stray)]) == 2
+    assert "has no column 'user' (its columns: ['uid', 'age'])" in capsys.readouterr().err
+    assert main([*detect, "--entity-features", str(tmp_path / "nope.csv")]) == 2
+    assert f"--entity-features {tmp_path / 'nope.csv'}: no such file" in capsys.readouterr().err
+    # the log's --encoding is the log's: a UTF-8 side file beside a latin-1 log
+    age.rename(columns={"age": "âge"}).to_csv(stray, index=False)
+    log.to_csv(path, index=False, encoding="latin-1")
+    assert main([*detect, "--encoding", "latin-1", "--entity-features", str(stray)]) == 0
+    assert pd.read_csv(table)["reason"].str.contains("Ã").sum() == 0
+
+
+def test_score_keeps_the_context_of_entities_the_side_file_lacks(tmp_path, capsys):
+    # RV s54b H2: under half of the scored entities in the side file, score joined on the
+    # file's ids alone, and the others lost their own context (exit 0)
+    first, later, _ = _halves()
+    every = pd.concat([first["user"], later["user"]]).unique()
+    rng = np.random.default_rng(5)
+    own = pd.DataFrame({"user": every, "age": rng.uniform(1, 900, every.size)})
+    for name, frame in (("first", first), ("later", later), ("own", own)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    model, table = tmp_path / "m.oddseq", tmp_path / "o.csv"
+    side = ["--context", "device", "--entity-features", str(tmp_path / "own.csv")]
+    assert main(["fit", str(tmp_path / "first.csv"), *SHELL, *side, "--save", str(model)]) == 0
+    few = own[own["user"].isin(later["user"].unique()[:150])]
+    few.to_csv(tmp_path / "few.csv", index=False)
+    score = ["score", str(tmp_path / "later.csv"), "--model", str(model), *SHELL]
+    assert main([*score, "--entity-features", str(tmp_path / "few.csv"), "-o", str(table)]) == 0
+    got = pd.read_csv(table, index_col="user")
+    fitted = oddseq.load(model)
+    read = pd.read_csv(tmp_path / "later.csv")
+    mine = context_features(read, "user", ["device"], "ts")
+    expected = _quiet(
+        fitted.score,
+        Sequences.from_events(read, **ROLES),
+        entity_features=few.set_index("user").reindex(mine.index).join(mine),
+    )
+    np.testing.assert_allclose(got.loc[expected.index, "score"], expected["score"], rtol=1e-9)
+    assert "take the fitted medians" in capsys.readouterr().err  # (the gaps, said)

@@ -76,7 +76,7 @@ def test_oddseq_score_of_a_model_with_a_side_table_says_where_to_pass_one(tmp_pa
     err = capsys.readouterr().err
     assert code == 0
     assert "set_index" not in err
-    assert "in Python (oddseq score has no option for a side table)" in err
+    assert "oddseq score --entity-features FILE (the fitted columns, keyed by --entity)" in err
 
 
 def _offset_times(n, naive=(), freq="17s"):
@@ -260,7 +260,9 @@ def test_the_side_table_route_in_shell_words_names_the_command_that_says_it():
     said = _in_shell_words("pass the current one with score(seqs, entity_features=side)", "stream")
     assert said.endswith("in Python (oddseq stream has no option for a side table)")
     said = _in_shell_words("pass the current one with score(seqs, entity_features=side)", "score")
-    assert said.endswith("in Python (oddseq score has no option for a side table)")
+    assert said.endswith(
+        "oddseq score --entity-features FILE (the fitted columns, keyed by --entity)"
+    )
 
 
 def test_items_of_another_dtype_than_the_category_keys_are_said(weeks):

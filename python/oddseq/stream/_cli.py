@@ -22,6 +22,7 @@ from ..cli import (
     ENTITY_FEATURES_HELP,
     FALSE_ALARM_RATE_HELP,
     add_reading_options,
+    check_side_path,
     context_reading,
     cut_options,
     duration_option,
@@ -373,11 +374,12 @@ def _fit(args) -> int:
             "separated by commas, --context device_id,ip"
         )
     _check_save(args.save, args.force)  # before the fitting: a typo costs nothing
+    check_side_path(args)
     with shell_warnings("fit"):
         log = read_log(args.file, args, [*roles.values(), args.category, *(context or ())])
         categories = item_category_map(log, args.item, args.category)
         seqs = Sequences.from_events(log, **roles, session_gap=gap, **reading_kwargs(args))
-        side = fitted_context(log, context, gap, roles, args, read_side_table(args))
+        side = fitted_context(log, context, gap, roles, args, read_side_table(args, log))
         pipe = AnomalyPipeline(
             method=args.method,
             contamination=contamination,

@@ -744,7 +744,8 @@ class StreamScorer:
         if getattr(pipe, "entity_features", None) is not None:
             raise ValueError(
                 "StreamScorer does not support entity_features (side attributes joined by "
-                "entity id); fit the pipeline without them"
+                "entity id); fit the pipeline without them (oddseq fit without "
+                "--entity-features)"
             )
         if getattr(pipe, "crowds_", False):
             raise ValueError(
