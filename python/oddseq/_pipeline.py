@@ -1227,7 +1227,8 @@ def context_record(pipeline, context, entity, time, reading=None) -> dict:
     reading options not at their defaults (``reading``: time_unit, time_format,
     dayfirst), so that a later log's side table can be read the same way (oddseq score);
     and ``"given"``, the columns of the caller's own ``entity_features`` fitted beside
-    them (which a later log's side table must hold too: the shell has none)."""
+    them (which a later log's side table must hold too: oddseq score's
+    --entity-features)."""
     columns = context_in_order(context, bool)
     made = {f"{kind}[{c}]" for c in columns for kind in ("values", "sharing", "brief_share")}
     given = [c for c in pipeline._side_table().columns if c not in made]
@@ -2724,9 +2725,11 @@ class AnomalyPipeline(SaveMixin):
     ``detector_``, ``feature_names_``, ``table_`` (the training table),
     ``reference_scores_`` (what ``p_normal`` and ``predict_proba`` compare with),
     ``context_`` (from :func:`detect_anomalies` with ``context=`` and ``oddseq fit
-    --context``: ``{"columns": the side columns, "entity": ..., "time": ...}``, as a
-    later log's side table is read, ``score(seqs, entity_features=context_features(log,
-    entity, columns, time))``; None otherwise).
+    --context``: ``{"columns": the side columns, "entity": ..., "time": ..., "reading":
+    the time reading options not at their defaults, "given": the caller's own side
+    columns fitted beside them}``, as a later log's side table is read, ``score(seqs,
+    entity_features=context_features(log, entity, columns, time))``, joined to the
+    caller's table where "given" names columns; None otherwise).
     Methods: :meth:`fit`, :meth:`score` (the ranked table of new sequences),
     :meth:`predict_proba` (each entity's normal and anomaly probabilities),
     :meth:`p_normal`, :meth:`explain`, :meth:`features` (the matrix it scored),
