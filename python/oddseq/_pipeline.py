@@ -477,16 +477,18 @@ def detect_anomalies(
         column, how many values it used, how many others share its most shared value
         against the column's usual, and the share of its events on a value it began
         after its first event and used within one day and never again, in a history of
-        two days or more (a hijacked
-        account's night on a new phone in another country; see
-        :func:`oddseq.encode.context_features`), joined to the behaviour features as
+        two days or more (a hijacked account's night on a new phone in another country),
+        and the event types it did only there, beyond chance (the thief's password
+        change; the reason names them; see :func:`oddseq.encode.context_features`),
+        joined to the behaviour features as
         ``entity_features`` are (both may be given) and named in reasons. With
         ``normal=``, each log's own, each value's sharers counted over both logs. An
         entity with no value in a column takes the fitted median there (warned); a
         column with no value at all is refused, and so is ``session_gap`` (each session
         would take its entity's whole history). A model from ``return_pipeline=True``
         keeps the columns (``context_``) and scores a later log of a like span with
-        ``score(seqs, entity_features=context_features(new, entity, columns, time))``,
+        ``score(seqs, entity_features=context_features(new, entity, columns, time,
+        event=event))``,
         its sharers counted over it alone as the fit's were over the fitted log (``oddseq
         fit --context`` and ``oddseq score`` do that from the shell).
         ``oddseq.dask.detect_anomalies`` takes it too.
@@ -622,9 +624,11 @@ def detect_anomalies(
     if named:  # (from the pass that counted the context tables)
         facts = kept.get("facts", {})
         table = say_shared_values(table, {c: facts[c] for c in named if c in facts})
+    if context is not None:  # (the types behind each reason naming them)
+        table = say_brief_types(table, kept.get("facts", {}))
     if context is not None:  # (what a later log's side table is read from)
         reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
-        pipeline.context_ = context_record(pipeline, context, entity, time, reading)
+        pipeline.context_ = context_record(pipeline, context, entity, time, reading, event)
     kept.clear()
     objects = _group_objects(df, groups, group_by, item)
     if objects is not None and not len(seqs):  # a day without events, scored
@@ -708,7 +712,7 @@ CONTEXT_MARK = "oddseq_context"
 CONTEXT_SHELL = " (--context from the shell)"
 CONTEXT_FILL = (
     ", and give its features as entity_features, filled "
-    "(oddseq.encode.context_features(df, entity, columns, time))"
+    "(oddseq.encode.context_features(df, entity, columns, time, event=event))"
 )
 # context= refused beside session_gap=: the reason, which the shell says in its words.
 CONTEXT_WITH_SESSIONS = (
@@ -1197,11 +1201,12 @@ def side_tables(
     return _context_sides(df, normal, context, (fit_side, score_side), roles, reading, features)
 
 
-def _context_features(frames, entity, columns, time, kept=None, **reading) -> list:
+def _context_features(frames, entity, columns, time, event=None, kept=None, **reading) -> list:
     """One machine's context tables of logs (their times read as the sequences read
-    them), each value's sharers counted over all of them; ``kept``: a dict that gets the
-    reasons' facts of the last log's sharing (``kept["facts"]``, per column: the few
-    entities above the usual, from the same pass; :func:`say_shared_values`)."""
+    them), each value's sharers counted over all of them; with ``event``, the types done
+    only on brief values too; ``kept``: a dict that gets the reasons' facts of the last
+    log (``kept["facts"]``, per column: the few entities above the usual, from the same
+    pass, :func:`say_shared_values`; and the types each did only on brief values)."""
     from .encode._context import log_pairs, tables_from_pairs
 
     with warnings.catch_warnings():  # (the sequences said what the times hold)
@@ -1213,6 +1218,7 @@ def _context_features(frames, entity, columns, time, kept=None, **reading) -> li
                 entity,
                 columns,
                 time,
+                event,
                 **reading,
             )
             for frame in frames
@@ -1221,23 +1227,33 @@ def _context_features(frames, entity, columns, time, kept=None, **reading) -> li
     return tables_from_pairs(logs, entity, columns, timed=time is not None, facts=facts)
 
 
-def context_record(pipeline, context, entity, time, reading=None) -> dict:
+#: The kinds of feature ``context=`` makes of a side column (encode/_context.py).
+CONTEXT_KINDS = ("values", "sharing", "brief_share", "brief_types")
+
+
+def context_record(pipeline, context, entity, time, reading=None, event=None) -> dict:
     """What a model fitted with ``context=`` keeps of it (``AnomalyPipeline.context_``):
     the side columns, the entity and time columns they were read with and the time
     reading options not at their defaults (``reading``: time_unit, time_format,
-    dayfirst), so that a later log's side table can be read the same way (oddseq score);
+    dayfirst), the event column where it read the types done only on brief values
+    (``event``), so that a later log's side table can be read the same way (oddseq score);
     and ``"given"``, the columns of the caller's own ``entity_features`` fitted beside
     them (which a later log's side table must hold too: oddseq score's
     --entity-features)."""
     columns = context_in_order(context, bool)
-    made = {f"{kind}[{c}]" for c in columns for kind in ("values", "sharing", "brief_share")}
-    given = [c for c in pipeline._side_table().columns if c not in made]
+    made = {f"{kind}[{c}]" for c in columns for kind in CONTEXT_KINDS}
+    fitted = pipeline._side_table().columns
+    given = [c for c in fitted if c not in made]
+    # (the event column where the types done only on brief values were read: a model of
+    # an older release has none, and a later log's table is read as it was)
+    typed = any(f"brief_types[{c}]" in fitted for c in columns)
     defaults = {"time_unit": "s", "time_format": None, "dayfirst": None}
     reading = {k: v for k, v in (reading or {}).items() if k in defaults and v != defaults[k]}
     return {
         "columns": columns,
         "entity": entity,
         "time": time,
+        "event": event if typed else None,
         "reading": reading,
         "given": given,
     }
@@ -1250,6 +1266,8 @@ def context_call(context) -> str:
     args = [repr(context["entity"]), repr(context["columns"])]
     if context["time"] is not None:
         args.append(repr(context["time"]))
+    if context.get("event") is not None:
+        args.append(f"event={context['event']!r}")
     args += [f"{k}={v!r}" for k, v in (context.get("reading") or {}).items()]
     call = f"oddseq.encode.context_features(log, {', '.join(args)})"
     given = context.get("given") or []
@@ -1311,6 +1329,32 @@ def say_shared_values(table, facts) -> pd.DataFrame:
     return table
 
 
+def say_brief_types(table, facts) -> pd.DataFrame:
+    """``table`` with each reason that names ``brief_types[<column>]`` ("event types done
+    only on a device of one day in a longer history 2.9 (typical 0)") followed by
+    those types: ": change_password, change_phone, post_listing", what an analyst confirms
+    a takeover by (TR s54 M3: no takeover's reason named them). ``facts``: the context
+    tables' facts, whose ``TYPES_FACTS`` entry holds, per column, the types by entity
+    (:func:`oddseq.encode._context.brief_type_facts`); an entity without them keeps its
+    reason."""
+    from .encode._context import TYPES_FACTS
+
+    found = (facts or {}).get(TYPES_FACTS) or {}
+    if "reason" not in table or not len(table) or not found:
+        return table
+    reasons = table["reason"].astype(str)
+    out = table["reason"].to_numpy(dtype=object).copy()
+    for column, types in found.items():
+        words = _reasons.reason_name(f"brief_types[{column}]")
+        said = np.flatnonzero(reasons.str.contains(words, regex=False).to_numpy(bool))
+        at = types.index.get_indexer(table.index[said])
+        for row, k in zip(said[at >= 0], at[at >= 0]):
+            out[row] = _reasons.with_facts(out[row], words, str(types.iloc[k]))
+    table = table.copy()
+    table["reason"] = out
+    return table
+
+
 def joined_side(table, entity_features, entity, every=False) -> pd.DataFrame:
     """A log's context table (``table``, marked) joined to the caller's side table
     ``entity_features`` (checked as fit checks it; a column of both refused): every entity
@@ -1360,10 +1404,12 @@ def _context_sides(df, normal, context, sides, roles, reading, features=None):
             )
         return table if entity_features is None else joined_side(table, entity_features, entity)
 
+    event = roles.get("event")
     if normal is None:
-        fitted = side(features([df], entity, columns, time, **reading)[0], sides[0], "the ")
+        fitted = features([df], entity, columns, time, event=event, **reading)[0]
+        fitted = side(fitted, sides[0], "the ")
         return fitted, fitted
-    fitted, scored = features([normal, df], entity, columns, time, **reading)
+    fitted, scored = features([normal, df], entity, columns, time, event=event, **reading)
     return side(fitted, sides[0], "the normal "), side(scored, sides[1], "the ")
 
 
@@ -2725,11 +2771,13 @@ class AnomalyPipeline(SaveMixin):
     ``detector_``, ``feature_names_``, ``table_`` (the training table),
     ``reference_scores_`` (what ``p_normal`` and ``predict_proba`` compare with),
     ``context_`` (from :func:`detect_anomalies` with ``context=`` and ``oddseq fit
-    --context``: ``{"columns": the side columns, "entity": ..., "time": ..., "reading":
-    the time reading options not at their defaults, "given": the caller's own side
-    columns fitted beside them}``, as a later log's side table is read, ``score(seqs,
-    entity_features=context_features(log, entity, columns, time))``, joined to the
-    caller's table where "given" names columns; None otherwise).
+    --context``: ``{"columns": the side columns, "entity": ..., "time": ..., "event": the
+    event column where the types done only on brief values were read (None in a model
+    of an earlier release), "reading": the time reading options not at their defaults,
+    "given": the caller's own side columns fitted beside them}``, as a later log's side
+    table is read, ``score(seqs, entity_features=context_features(log, entity, columns,
+    time, event=event))``, joined to the caller's table where "given" names columns; None
+    otherwise).
     Methods: :meth:`fit`, :meth:`score` (the ranked table of new sequences),
     :meth:`predict_proba` (each entity's normal and anomaly probabilities),
     :meth:`p_normal`, :meth:`explain`, :meth:`features` (the matrix it scored),

@@ -1755,11 +1755,14 @@ _COUNTS = ("n_items", "n_items_bought", "n_categories")
 
 
 # context_features' columns (encode/_context.py), "<kind>[<side column>]", in words.
-_CONTEXT_NAME = re.compile(r"^(values|sharing|brief_share)\[(.+)\]$")
+_CONTEXT_NAME = re.compile(r"^(values|sharing|brief_share|brief_types)\[(.+)\]$")
 _CONTEXT_WORDS = {
     "values": "distinct {0} values",
     "sharing": "entities on its most shared {0}, times {1} {0}'s usual",
     "brief_share": "share of events on {1} {0} of one day in a longer history",
+    # (beyond chance: the docs say it; the pipeline adds the types after: "...:
+    # change_password, change_phone")
+    "brief_types": "event types done only on {1} {0} of one day in a longer history",
 }
 
 

@@ -595,10 +595,11 @@ def _score(args) -> int:
             side, facts = scored_side(pipe, log, args)
             table = pipe.score(seqs, entity_features=side)
             if facts is not None:  # the value behind each reason naming a sharing
-                from ._pipeline import context_named, say_shared_values
+                from ._pipeline import context_named, say_brief_types, say_shared_values
 
                 named = context_named(table, _context_of(pipe, args)["columns"])
                 table = say_shared_values(table, {c: facts[c] for c in named if c in facts})
+                table = say_brief_types(table, facts)
         written = _write_ranked(table, args, fmt)
     except _NoEvents as none:
         return _no_events(args, fmt, none.table)
@@ -1261,21 +1262,27 @@ def fitted_context(log, context, gap, roles, args, given=None):
 
 def _context_of(pipe, args) -> dict | None:
     """The model's ``context_``; for a model saved before it was kept (a detect_anomalies
-    model of context=), what its side table's columns say (``values[<column>]``, and
-    ``brief_share[<column>]`` where it read times); None for a model without."""
+    model of context=), what its side table's columns say (``values[<column>]``,
+    ``brief_share[<column>]`` where it read times, ``brief_types[<column>]`` where it
+    read event types too); None for a model without."""
+    from ._pipeline import CONTEXT_KINDS
+
     context = getattr(pipe, "context_", None)
     if context is not None or getattr(pipe, "entity_features", None) is None:
         return context
     names = list(pipe._side_table().columns)
-    found = [re.fullmatch(r"(values|sharing|brief_share)\[(.*)\]", str(n)) for n in names]
+    kinds = "|".join(CONTEXT_KINDS)
+    found = [re.fullmatch(rf"({kinds})\[(.*)\]", str(n)) for n in names]
     if not names or not all(found):
         return None  # (a side table of the caller's own: no option of the shell gives it)
     columns = list(dict.fromkeys(m.group(2) for m in found))
-    timed = any(m.group(1) == "brief_share" for m in found)
+    timed = any(m.group(1) in ("brief_share", "brief_types") for m in found)
+    typed = any(m.group(1) == "brief_types" for m in found)
     return {
         "columns": columns,
         "entity": args.entity,
         "time": args.time if timed else None,
+        "event": args.event if typed else None,
         "reading": {},
         "given": [],
     }
@@ -1332,7 +1339,9 @@ def scored_side(pipe, log, args):
     )
     kept: dict = {}
     reading = context_reading(args)
-    (side,) = _context_features([log], args.entity, columns, args.time, kept=kept, **reading)
+    # (a model fitted with event types refuses a file scored without --event before)
+    event = args.event if context.get("event") is not None else None
+    (side,) = _context_features([log], args.entity, columns, args.time, event, kept=kept, **reading)
     empty = [c for c in columns if side[f"values[{c}]"].isna().all()]
     if empty and len(side):
         others = [c for c in context["columns"] if c not in empty]
@@ -1346,7 +1355,8 @@ def scored_side(pipe, log, args):
     side.attrs[CONTEXT_MARK] = list(columns)  # (its gaps said in context='s words)
     if given is not None:  # (every entity of either: the file's keep their context)
         side = joined_side(side, given, args.entity, every=True)
-    return side, kept.get("facts", {})
+    return side, kept.get("facts", {})  # (the sharing's, and the brief types' under
+    # oddseq.encode._context.TYPES_FACTS)
 
 
 def sequence_file_advice(fields, command: str = "detect") -> str:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_context_s46 import DAY, _log  # noqa: E402
 
 ROLES = dict(entity="user", event="event", time="ts")
-CONTEXT = {"entity": "user", "time": "ts", "reading": {}, "given": []}
+CONTEXT = {"entity": "user", "time": "ts", "event": "event", "reading": {}, "given": []}
 SHELL = ["--entity", "user", "--event", "event", "--time", "ts"]
 
 
@@ -57,11 +57,11 @@ def test_the_model_keeps_the_columns_and_the_warning_names_the_call(tmp_path):
     said = [str(w.message) for w in caught if "fitted with context=" in str(w.message)]
     advice = (
         "score(seqs, entity_features=oddseq.encode.context_features(log, 'user', "
-        "['device', 'country'], 'ts'))"
+        "['device', 'country'], 'ts', event='event'))"
     )
     assert len(said) == 1 and advice in said[0]
     # following the advice: the later log's own side table, not the fitted one's
-    side = context_features(later, "user", ["device", "country"], "ts")
+    side = context_features(later, "user", ["device", "country"], "ts", event="event")
     fresh = _quiet(loaded.score, seqs, entity_features=side)
     assert not np.allclose(fresh["score"], stale.loc[fresh.index, "score"])
     # one string names one column; without context= none is kept, and a refit forgets it
@@ -90,7 +90,7 @@ def test_fit_and_score_from_the_shell_read_each_files_side_columns(tmp_path, cap
     fitted = oddseq.load(model)
     assert fitted.context_ == {**CONTEXT, "columns": ["device", "country"]}
     read = pd.read_csv(later_csv)
-    side = context_features(read, "user", ["device", "country"], "ts")
+    side = context_features(read, "user", ["device", "country"], "ts", event="event")
     expected = _quiet(fitted.score, Sequences.from_events(read, **ROLES), entity_features=side)
     np.testing.assert_allclose(got.loc[expected.index, "score"], expected["score"], rtol=1e-9)
     # the later fortnight's takeovers (a night on a phone of no other day) and the farm
@@ -152,10 +152,10 @@ def test_a_model_with_side_columns_of_its_own_is_advised_and_refused_by_name(tmp
         warnings.simplefilter("always")  # (the fitted table's gaps are said too)
         pipe.score(Sequences.from_events(later, **ROLES))
     said = next(str(w.message) for w in caught if "fitted with context=" in str(w.message))
-    call = "context_features(log, 'user', ['device'], 'ts').join(side[['age']])"
+    call = "context_features(log, 'user', ['device'], 'ts', event='event').join(side[['age']])"
     assert call in said
     # the advice, followed, scores
-    side = context_features(later, "user", ["device"], "ts").join(own)
+    side = context_features(later, "user", ["device"], "ts", event="event").join(own)
     assert len(_quiet(pipe.score, Sequences.from_events(later, **ROLES), entity_features=side))
     # the shell: refused without the caller's columns, naming the option that gives them
     model, later_csv = tmp_path / "m.oddseq", tmp_path / "later.csv"
@@ -192,7 +192,7 @@ def test_score_refuses_a_context_column_with_no_value_and_reads_times_as_fitted(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         pipe.score(Sequences.from_events(first, **ROLES, dayfirst=True))
-    assert any("'ts', dayfirst=True)" in str(w.message) for w in caught)
+    assert any("'ts', event='event', dayfirst=True)" in str(w.message) for w in caught)
     # oddseq score of a file whose side column came empty: refused, as detect refuses it
     model, blank = tmp_path / "m.oddseq", tmp_path / "blank.csv"
     context = ["--context", "device,country"]
@@ -229,7 +229,7 @@ def test_a_context_model_saved_before_it_kept_its_columns_scores_in_the_shell(tm
     assert "no option for a side table" not in capsys.readouterr().err
     got = pd.read_csv(table, index_col="user")
     read = pd.read_csv(later_csv)
-    side = context_features(read, "user", ["device"], "ts")
+    side = context_features(read, "user", ["device"], "ts", event="event")
     expected = _quiet(pipe.score, Sequences.from_events(read, **ROLES), entity_features=side)
     np.testing.assert_allclose(got.loc[expected.index, "score"], expected["score"], rtol=1e-9)
 
@@ -377,7 +377,7 @@ def test_score_keeps_the_context_of_entities_the_side_file_lacks(tmp_path, capsy
     got = pd.read_csv(table, index_col="user")
     fitted = oddseq.load(model)
     read = pd.read_csv(tmp_path / "later.csv")
-    mine = context_features(read, "user", ["device"], "ts")
+    mine = context_features(read, "user", ["device"], "ts", event="event")
     expected = _quiet(
         fitted.score,
         Sequences.from_events(read, **ROLES),

@@ -24,10 +24,11 @@ from ..sequences._sequences import _blank_labels, without_blank_ids
 from ..utils._time import parse_times
 
 
-def _partition_pairs(frame, entity, column, time, reading):
+def _partition_pairs(frame, entity, column, time, reading, event=None):
     """The partition's rows with an entity and a value (and a time, with times): the
-    entity, the value and the time in ns (0 without times)."""
-    frame = frame[[entity, column] + ([time] if time is not None else [])]
+    entity, the value, the time in ns (0 without times) and, with ``event``, the event
+    type."""
+    frame = frame[[entity, column] + [c for c in (time, event) if c is not None]]
     frame = without_blank_ids(frame, (entity,))  # (missing, as the sequences read it)
     with warnings.catch_warnings():  # (the sequences said what the times hold)
         warnings.simplefilter("ignore")
@@ -38,9 +39,12 @@ def _partition_pairs(frame, entity, column, time, reading):
         ns = np.zeros(len(frame), dtype=np.int64)
     else:
         keep &= known
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {"entity": frame[entity].to_numpy()[keep], "value": frame[column].to_numpy()[keep]}
     ).assign(t=ns[keep])
+    if event is not None:
+        out["kind"] = frame[event].to_numpy()[keep]
+    return out
 
 
 def _head_times(part, time, n):
@@ -77,10 +81,13 @@ def _decided(ddf, time, reading) -> dict:
     return {**reading, "dayfirst": readable[0]} if len(readable) == 1 else reading
 
 
-def log_pairs(ddf, entity: str, columns: list, time=None, **reading):
+def log_pairs(ddf, entity: str, columns: list, time=None, event=None, **reading):
     """:func:`oddseq.encode._context.log_pairs` of a dask DataFrame: its entity ids and,
-    per side column, its (entity, value) pairs, added up over the partitions."""
+    per side column, its (entity, value) pairs, added up over the partitions (with
+    ``time`` and ``event``, its (entity, value, event type) triples, whose pairs the
+    client adds up: :func:`_pairs_of_triples`)."""
     reading = _decided(ddf, time, reading)
+    typed = event is not None and time is not None
     sums = []
     for column in columns:
         meta = pd.DataFrame(
@@ -90,10 +97,21 @@ def log_pairs(ddf, entity: str, columns: list, time=None, **reading):
                 "t": pd.Series(dtype=np.int64),
             }
         )
+        if typed:
+            meta["kind"] = pd.Series(dtype=ddf.dtypes[event])
         rows = ddf.map_partitions(
-            _partition_pairs, entity, column, time, reading, meta=meta, align_dataframes=False
+            _partition_pairs,
+            entity,
+            column,
+            time,
+            reading,
+            event if typed else None,
+            meta=meta,
+            align_dataframes=False,
         )
-        sums.append(rows.groupby(["entity", "value"]).t.agg(["count", "min", "max"]))
+        keys = ["entity", "value"] + (["kind"] if typed else [])
+        # (dropna=False: an event without a type is still an event on its value)
+        sums.append(rows.groupby(keys, dropna=False).t.agg(["count", "min", "max"]))
     # One compute for the ids and every column's pairs: the log read once, not once per
     # side column (review RV s47 L8).
     found, *tables = dask.compute(ddf[entity].dropna().unique(), *sums)
@@ -105,7 +123,7 @@ def log_pairs(ddf, entity: str, columns: list, time=None, **reading):
         values, uniques = pd.factorize(pairs.index.get_level_values("value"), sort=False)
         rank, labels = _text_ranks(uniques)
         first, last = pairs["min"].to_numpy(np.int64), pairs["max"].to_numpy(np.int64)
-        out[column] = (
+        found = (
             pair_entity.astype(np.int64),
             rank[values],
             pairs["count"].to_numpy(dtype=np.int64),
@@ -113,7 +131,30 @@ def log_pairs(ddf, entity: str, columns: list, time=None, **reading):
             None if time is None else last,
             labels,
         )
+        if typed:
+            kinds = pd.factorize(pairs.index.get_level_values("kind"), sort=False)
+            found = _pairs_of_triples(found, kinds, max(len(uniques), 1))
+        out[column] = found
     return ids, out
+
+
+def _pairs_of_triples(triples, kinds, n_values: int):
+    """The (entity, value) pairs of (entity, value, event type) triples, as
+    :func:`oddseq.encode._context._pairs` gives them with types: their events added up,
+    their first and last times the triples' least and most, and the seventh element,
+    each triple of a type's pair, type code and events (``kinds``: the triples' type
+    codes, -1 for none, and the types)."""
+    entity, value, count, first, last, labels = triples
+    at, pairs = pd.factorize(entity * n_values + value, sort=False)
+    events = np.bincount(at, weights=count, minlength=pairs.size).astype(np.int64)
+    start = np.full(pairs.size, np.iinfo(np.int64).max)
+    end = np.full(pairs.size, np.iinfo(np.int64).min)
+    np.minimum.at(start, at, first)
+    np.maximum.at(end, at, last)
+    codes, names = kinds
+    has = codes >= 0
+    types = (at[has], codes[has], count[has], names)
+    return pairs // n_values, pairs % n_values, events, start, end, labels, types
 
 
 def context_features(
@@ -125,11 +166,13 @@ def context_features(
     time_format=None,
     dayfirst=None,
     kept=None,
+    event=None,
 ) -> list:
     """:func:`oddseq.encode.context_features` of dask DataFrames (the columns checked by
     the caller): each one's table, indexed by every entity id of it, NaN where an entity
     has no value in a column, each value's sharers counted over all of them; the times
-    read as the call reads them. (A pandas frame among them is cut into partitions.)
+    read as the call reads them; with ``event``, the types done only on brief values too.
+    (A pandas frame among them is cut into partitions.)
     ``kept``: a dict that gets the reasons' facts of the last log's sharing
     (``kept["facts"]``: the few entities above the column's usual, from the same pass;
     ``oddseq._pipeline.say_shared_values``)."""
@@ -138,6 +181,6 @@ def context_features(
     for frame in frames:
         if isinstance(frame, pd.DataFrame):
             frame = dd.from_pandas(frame, npartitions=1, sort=False)
-        logs.append(log_pairs(frame, entity, columns, time, **reading))
+        logs.append(log_pairs(frame, entity, columns, time, event, **reading))
     facts = None if kept is None else kept.setdefault("facts", {})
     return tables_from_pairs(logs, entity, columns, timed=time is not None, facts=facts)

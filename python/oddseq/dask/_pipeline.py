@@ -60,6 +60,7 @@ from .._pipeline import (
     normal_referee,
     one_off_flag_counts,
     refuse_share_with_normal,
+    say_brief_types,
     say_shared_values,
     session_spread_counts,
     short_flag_counts,
@@ -85,6 +86,7 @@ from ..detect import (
 from ..detect._base import check_contamination
 from ..detect._iforest import _SEED_LIMIT as _IFOREST_SEED_LIMIT
 from ..detect._threshold import folds_in_order
+from ..encode._context import TYPES_FACTS
 from ..exceptions import ConvergenceWarning, DataWarning, MissingValuesError
 from ..preprocessing import LogScaler, StandardScaler, _quality
 from ..preprocessing._evidence import EvidenceShrinker
@@ -4373,9 +4375,13 @@ def detect_anomalies(
             facts = kept.get("facts", {})
             facts = _shared({c: facts[c] for c in named if c in facts})
             tables = _persist([_delayed(say_shared_values)(t, facts) for t in tables])
+        typed = kept.get("facts", {}).get(TYPES_FACTS)
+        if typed:  # the types behind each reason naming them, as one machine says them
+            facts = _shared({TYPES_FACTS: typed})
+            tables = _persist([_delayed(say_brief_types)(t, facts) for t in tables])
         if context is not None:  # (what a later log's side table is read from)
             reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
-            pipeline.context_ = context_record(pipeline, context, entity, time, reading)
+            pipeline.context_ = context_record(pipeline, context, entity, time, reading, event)
         kept.clear()
         if min_events < _reasons._FEW_EVENTS:  # short entities filling the flags, said
             parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]

@@ -22,7 +22,19 @@ column, from the rows alone:
   days or more: a night on a device, an address or a country of no other day of its
   life. A newcomer's first day and a one-day visitor's are its whole history, not a
   stretch of it (0), and a value that opened its history is one it left (an old phone
-  replaced by a new one after the first trip), not a stretch of another's (0).
+  replaced by a new one after the first trip), not a stretch of another's (0);
+- ``brief_types[<column>]`` (with times and event types): how many of its event types it
+  did only on such brief values, beyond what its brief share would put there by chance:
+  a thief's night does what the owner never does (changes the password and the phone
+  number, posts, pays out), a visit on a friend's tablet does what the owner does every
+  day. Each type of ``c`` events would lie wholly on the brief values by chance with
+  probability ``brief_share ** c`` (its events placed at random); the feature is the
+  count of such types less that expectation, at least 0: where an entity's address
+  changes every day (a carrier's rotating gateways), a rare act of its falls on a brief
+  value by chance, and counting those alone flagged a marketplace's busiest sellers
+  (TR s54 M3: the takeovers' brief device share lay inside 8% of casual users'; the
+  types done only there, change_password and change_phone, set them apart). The reasons
+  name the types.
 
 Missing values are no value (rows without one are left out of that column's counts);
 an entity with no value in a column has NaN there (the one call gives it the fitted
@@ -37,6 +49,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..utils._text import shorten
 from ..utils._time import parse_times
 
 __all__ = ["context_features"]
@@ -97,15 +110,16 @@ def context_features(
     columns,
     time: str | None = None,
     *,
+    event: str | None = None,
     time_unit: str = "s",
     time_format: str | None = None,
     dayfirst: bool | None = None,
     reference: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per-entity features of a log's side columns (see the module's docstring): for each
-    column, ``values[<column>]``, ``sharing[<column>]`` and, with ``time``,
-    ``brief_share[<column>]`` (reasons say them in words:
-    ``oddseq._reasons.reason_name``).
+    column, ``values[<column>]``, ``sharing[<column>]``, with ``time``
+    ``brief_share[<column>]``, and with ``time`` and ``event`` ``brief_types[<column>]``
+    (reasons say them in words: ``oddseq._reasons.reason_name``).
 
     Parameters
     ----------
@@ -119,6 +133,10 @@ def context_features(
         The time column (datetimes, or numbers and text read as
         :func:`oddseq.detect_anomalies` reads them, with ``time_unit``, ``time_format``
         and ``dayfirst``); without it there is no ``brief_share[<column>]``.
+    event : str, optional
+        The event type column; with ``time``, ``brief_types[<column>]`` counts the types
+        done only on brief values (:func:`oddseq.detect_anomalies`' ``context=`` passes
+        its ``event``).
     reference : DataFrame, optional
         Another log of the same period with the same columns whose entities count among
         the sharers of each value too (an entity of both logs once): the log a model was
@@ -158,7 +176,10 @@ def context_features(
         raise ValueError(f"entity must name a column of df; got {entity!r}")
     if time is not None and time not in df.columns:
         raise ValueError(f"time must name a column of df; got {time!r}")
-    columns = context_columns(columns, df, {"entity": entity, "time": time}, "columns")
+    if event is not None and event not in df.columns:
+        raise ValueError(f"event must name a column of df; got {event!r}")
+    roles = {"entity": entity, "time": time, "event": event}
+    columns = context_columns(columns, df, roles, "columns")
     from ..sequences._sequences import without_blank_ids
 
     # (an id of blank text is missing, as the sequences and the one call read it: no
@@ -168,27 +189,31 @@ def context_features(
     if reference is not None:
         if not isinstance(reference, pd.DataFrame):
             raise TypeError(f"reference must be a pandas DataFrame, got {type(reference).__name__}")
-        context_columns(
-            columns, reference, {"entity": entity, "time": time}, "columns (in reference)"
-        )
+        context_columns(columns, reference, roles, "columns (in reference)")
         frames.append(without_blank_ids(reference, (entity,)))
     reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
-    logs = [log_pairs(frame, entity, columns, time, **reading) for frame in frames]
+    logs = [log_pairs(frame, entity, columns, time, event=event, **reading) for frame in frames]
     return tables_from_pairs(logs, entity, columns, timed=time is not None)[0]
 
 
-def log_pairs(df, entity, columns, time=None, **reading):
-    """A log's entity ids and, per side column, its (entity, value) pairs (:func:`_pairs`)."""
+def log_pairs(df, entity, columns, time=None, event=None, **reading):
+    """A log's entity ids and, per side column, its (entity, value) pairs (:func:`_pairs`;
+    with ``time`` and ``event``, the pairs' event types too)."""
     codes, ids = pd.factorize(df[entity], sort=False)
     ns, known = _times_ns(df, time, **reading)
-    return ids, {column: _pairs(codes, df[column], ns, known) for column in columns}
+    kinds = None
+    if event is not None and ns is not None:
+        kinds = pd.factorize(df[event], sort=False)  # (codes, the types; -1: no type)
+    return ids, {column: _pairs(codes, df[column], ns, known, kinds) for column in columns}
 
 
 def tables_from_pairs(logs, entity, columns, timed: bool, facts=None) -> list:
     """The context table of each log of ``logs`` ((entity ids, {column: pairs}) each,
     as :func:`log_pairs` gives them); with several logs, each value's sharers counted
     over all of them (:func:`_joint_sharing`). ``facts``: a dict that gets, per column,
-    :func:`sharing_facts` of the last log (the scored one), from the same pass."""
+    :func:`sharing_facts` of the last log (the scored one), from the same pass, and under
+    ``TYPES_FACTS`` per column the types each entity did only on brief values
+    (:func:`brief_type_facts`)."""
     out = [{} for _ in logs]
     for column in columns:
         parts = [pairs[column] for _, pairs in logs]
@@ -198,10 +223,28 @@ def tables_from_pairs(logs, entity, columns, timed: bool, facts=None) -> list:
             shared = [None]
         for k, ((ids, _), pairs) in enumerate(zip(logs, parts)):
             said = {} if facts is not None and k == len(logs) - 1 else None
-            out[k].update(pair_features(column, *pairs[:5], len(ids), timed, shared[k], said))
-            if said:
+            types = pairs[6] if len(pairs) > 6 else None
+            out[k].update(
+                pair_features(column, *pairs[:5], len(ids), timed, shared[k], said, types)
+            )
+            if said and "rows" in said:
                 facts[column] = sharing_facts(ids, pairs[5], said)
+            if said and "types" in said:
+                facts.setdefault(TYPES_FACTS, {})[column] = brief_type_facts(ids, said["types"])
     return [pd.DataFrame(o, index=pd.Index(ids, name=entity)) for o, (ids, _) in zip(out, logs)]
+
+
+#: The key of ``tables_from_pairs``' facts under which the brief types' facts lie (not
+#: text: the other keys are the side columns' names).
+TYPES_FACTS = ("brief_types",)
+
+
+def brief_type_facts(ids, found) -> pd.Series:
+    """What a reason says of ``brief_types[<column>]``: the types each entity with any
+    did only on brief values, by name, a Series indexed by those entities' ids
+    (``found``: (their rows, the types' names of each) from :func:`pair_features`)."""
+    rows, names = found
+    return pd.Series(names, index=pd.Index(ids)[rows], dtype=object)
 
 
 def _joint_sharing(parts) -> list:
@@ -273,11 +316,13 @@ def _times_ns(df, time, time_unit, time_format, dayfirst):
     return np.asarray(ns, dtype=np.int64), known
 
 
-def _pairs(codes, column: pd.Series, ns, known):
+def _pairs(codes, column: pd.Series, ns, known, kinds=None):
     """The column's (entity, value) pairs of the rows with both (and a time, with
     times): (entity codes, value ranks, events, first and last times or None, the
     values in the order of their ranks), the values ranked by their text (the everyday
-    value's last tie-break: the same whatever the rows' order)."""
+    value's last tie-break: the same whatever the rows' order); with ``kinds`` (each
+    row's event type code and the types, ``pd.factorize``'s) a seventh, the pairs' types
+    (:func:`pair_types`)."""
     values, uniques = pd.factorize(column, sort=False)
     keep = (codes >= 0) & (values >= 0)
     if ns is not None:
@@ -296,7 +341,28 @@ def _pairs(codes, column: pd.Series, ns, known):
     last = np.full(pairs.size, np.iinfo(np.int64).min)
     np.minimum.at(first, at, t)
     np.maximum.at(last, at, t)
-    return pairs // n_values, pairs % n_values, count, first, last, labels
+    out = (pairs // n_values, pairs % n_values, count, first, last, labels)
+    if kinds is None:
+        return out
+    return out + (pair_types(at, kinds[0][keep], kinds[1]),)
+
+
+def _types_listed(names, most: int = 4) -> str:
+    """Event types in a reason: sorted, each shortened, the first ``most`` named."""
+    names = sorted(shorten(str(n)) for n in names)
+    extra = f" and {len(names) - most:,} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + extra
+
+
+def pair_types(pair, kind, names):
+    """The event types of a column's pairs: (each (pair, type)'s pair, type code and
+    events, the types' names by code), of the rows with a type (``pair``: each row's
+    pair; ``kind``: its type's code, -1 for none; ``names``: the types by code)."""
+    has = kind >= 0
+    n_kinds = max(len(names), 1)
+    key = pair[has].astype(np.int64) * n_kinds + kind[has]
+    at, keys = pd.factorize(key, sort=False)
+    return keys // n_kinds, keys % n_kinds, np.bincount(at, minlength=keys.size), names
 
 
 def _text_ranks(uniques):
@@ -328,6 +394,7 @@ def pair_features(
     timed: bool,
     shared=None,
     facts=None,
+    types=None,
 ) -> dict:
     """One side column's features from its (entity, value) pairs: ``pair_entity`` codes
     (0..n-1), ``pair_value`` codes (ranked by the values' text), ``count`` (the pair's
@@ -338,9 +405,11 @@ def pair_features(
     ``shared``: (each pair's value's sharers, whether it is private, the column's usual)
     counted over several logs (:func:`_joint_sharing`); None: over this one. ``facts``: a
     dict that gets what a reason says of the sharing (:func:`sharing_facts`), from the
-    same pass."""
+    same pass, and under ``"types"`` the types done only on brief values. ``types``: the
+    pairs' event types (:func:`pair_types`), for ``brief_types[<column>]``."""
     names = [f"values[{column}]", f"sharing[{column}]"]
     names += [f"brief_share[{column}]"] if timed else []
+    names += [f"brief_types[{column}]"] if timed and types is not None else []
     if pair_value.size == 0:  # (a column with no value at all, or an empty log)
         return {name: np.full(n, np.nan) for name in names}
     distinct = np.bincount(pair_entity, minlength=n).astype(np.float64)
@@ -392,4 +461,38 @@ def pair_features(
     events = np.bincount(pair_entity, weights=count, minlength=n)
     on_brief = np.bincount(pair_entity, weights=count * brief, minlength=n)
     out[names[2]] = np.divide(on_brief, events, out=np.full(n, np.nan), where=events > 0)
+    if types is not None:
+        out[names[3]] = _brief_types(pair_entity, brief, out[names[2]], n, types, facts)
+    return out
+
+
+def _brief_types(pair_entity, brief, share, n: int, types, facts=None):
+    """``brief_types[<column>]`` (the module's docstring): per entity, its event types
+    all of whose events (of those with a value in the column) lie on its brief values,
+    less the count that its brief share ``share`` would put there by chance (a type of
+    ``c`` events, ``share ** c``), at least 0; NaN where ``share`` is (no value).
+    ``facts``: a dict that gets ``"types"``, (the rows of the entities with such a type,
+    their types' names, sorted, joined)."""
+    pair, kind, count, labels = types
+    n_kinds = max(len(labels), 1)
+    entity = pair_entity[pair].astype(np.int64)
+    at, keys = pd.factorize(entity * n_kinds + kind, sort=False)  # (entity, type)
+    total = np.bincount(at, weights=count, minlength=keys.size)
+    on_brief = np.bincount(at, weights=count * brief[pair], minlength=keys.size)
+    who = keys // n_kinds
+    only = on_brief >= total  # (every event of the type on brief values)
+    with np.errstate(invalid="ignore"):
+        chance = np.nan_to_num(share[who]) ** total
+    found = np.bincount(who, weights=only - chance, minlength=n)
+    # (rounded: a sum's last bits depend on the order of its terms, the rows' or the
+    # partitions', and a scaled feature's 1e-17 moved a trial's flags, 0 against 6e-17)
+    found = np.round(found, 9)
+    out = np.where(np.isnan(share), np.nan, np.maximum(found, 0.0))
+    if facts is not None:
+        rows = np.flatnonzero(out > 0)
+        said = only & (out[who] > 0)  # (the few entities a reason may name them for)
+        named = np.asarray(labels, dtype=object)[keys[said] % n_kinds].astype(str)
+        by = pd.Series(named, index=who[said], dtype=object).groupby(level=0)
+        listed = by.agg(_types_listed) if said.any() else pd.Series()
+        facts["types"] = (rows, listed.reindex(rows).fillna("").to_numpy(dtype=object))
     return out

@@ -393,7 +393,9 @@ def _fit(args) -> int:
         ).fit(seqs, normal=args.normal)
         if context is not None:  # (what oddseq score reads the later file's side table as)
             reading = context_reading(args)
-            pipe.context_ = context_record(pipe, context, args.entity, args.time, reading)
+            pipe.context_ = context_record(
+                pipe, context, args.entity, args.time, reading, args.event
+            )
     written = pipe.save(args.save)
     note = omitted_roles_note("fit", args, log.columns)  # with a model, not a refusal
     if note is not None:
