@@ -1335,7 +1335,7 @@ def say_brief_types(table, facts) -> pd.DataFrame:
     those types: ": change_password, change_phone, post_listing", what an analyst confirms
     a takeover by (TR s54 M3: no takeover's reason named them). ``facts``: the context
     tables' facts, whose ``TYPES_FACTS`` entry holds, per column, the types by entity
-    (:func:`oddseq.encode._context.brief_type_facts`); an entity without them keeps its
+    (:class:`oddseq.encode._context.BriefTypes`); an entity without them keeps its
     reason."""
     from .encode._context import TYPES_FACTS
 
@@ -1349,7 +1349,7 @@ def say_brief_types(table, facts) -> pd.DataFrame:
         said = np.flatnonzero(reasons.str.contains(words, regex=False).to_numpy(bool))
         at = types.index.get_indexer(table.index[said])
         for row, k in zip(said[at >= 0], at[at >= 0]):
-            out[row] = _reasons.with_facts(out[row], words, str(types.iloc[k]))
+            out[row] = _reasons.with_facts(out[row], words, types.text(k))
     table = table.copy()
     table["reason"] = out
     return table
@@ -1404,7 +1404,11 @@ def _context_sides(df, normal, context, sides, roles, reading, features=None):
             )
         return table if entity_features is None else joined_side(table, entity_features, entity)
 
+    # (the types done only on brief values read the event column where every log has
+    # it: one that lacks it is refused later, in the sequences' words, RV s55 M1)
     event = roles.get("event")
+    if event is not None and not all(event in f.columns for f in [df, normal] if f is not None):
+        event = None
     if normal is None:
         fitted = features([df], entity, columns, time, event=event, **reading)[0]
         fitted = side(fitted, sides[0], "the ")
@@ -2772,9 +2776,10 @@ class AnomalyPipeline(SaveMixin):
     ``reference_scores_`` (what ``p_normal`` and ``predict_proba`` compare with),
     ``context_`` (from :func:`detect_anomalies` with ``context=`` and ``oddseq fit
     --context``: ``{"columns": the side columns, "entity": ..., "time": ..., "event": the
-    event column where the types done only on brief values were read (None in a model
-    of an earlier release), "reading": the time reading options not at their defaults,
-    "given": the caller's own side columns fitted beside them}``, as a later log's side
+    event column where the types done only on brief values were read (None without
+    times or events; absent in a model of an earlier release), "reading": the time
+    reading options not at their defaults, "given": the caller's own side columns
+    fitted beside them}``, as a later log's side
     table is read, ``score(seqs, entity_features=context_features(log, entity, columns,
     time, event=event))``, joined to the caller's table where "given" names columns; None
     otherwise).
@@ -2933,9 +2938,13 @@ class AnomalyPipeline(SaveMixin):
         fitted = list(self._side_table().columns)
         missing = [c for c in fitted if c not in side.columns]
         if missing:
+            context = getattr(self, "context_", None)
+            # (a context table read otherwise than the fit read it: the call that reads
+            # it alike, e.g. without event= it has no brief_types, RV s55 M2)
+            read = "" if context is None else f" (read as fitted: {context_call(context)})"
             raise ValueError(
                 f"entity_features lacks the columns {missing} the model was fitted with; "
-                f"give the table with the fitted columns {fitted}"
+                f"give the table with the fitted columns {fitted}{read}"
             )
         extra = [c for c in side.columns if c not in fitted]
         if extra:

@@ -1760,10 +1760,11 @@ _CONTEXT_WORDS = {
     "values": "distinct {0} values",
     "sharing": "entities on its most shared {0}, times {1} {0}'s usual",
     "brief_share": "share of events on {1} {0} of one day in a longer history",
-    # (beyond chance: the docs say it; the pipeline adds the types after: "...:
-    # change_password, change_phone")
-    "brief_types": "event types done only on {1} {0} of one day in a longer history",
+    # (the pipeline adds the types after: "...: change_password, change_phone")
+    "brief_types": "event types done only on {1} {0} of one day in a longer history, beyond chance",
 }
+# The most characters of a side column's name in a reason's words.
+_CONTEXT_COLUMN_LIMIT = 40
 
 
 def _article(word: str) -> str:
@@ -1792,7 +1793,10 @@ def reason_name(name: str) -> str:
     context = _CONTEXT_NAME.match(str(name))
     if context is not None:
         column = context.group(2)
-        return shorten(_CONTEXT_WORDS[context.group(1)].format(column, _article(column)))
+        # (the column's name shortened, not the phrase: a long name cut from the middle
+        # of the phrase left no column in the reason, review RV s55 M4)
+        column = shorten(column, limit=_CONTEXT_COLUMN_LIMIT)
+        return _CONTEXT_WORDS[context.group(1)].format(column, _article(column))
     return shorten(FEATURE_WORDS.get(name, name))
 
 

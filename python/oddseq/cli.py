@@ -377,7 +377,8 @@ CONTEXT_HELP = (
     "side columns the events came from, comma-separated (device_id,ip,country): per "
     "entity, how many values it used, how many others share its most shared one, and the "
     "share of its events on a value of one day in a longer history (a hijacked account's "
-    "night on a new phone), scored with the behaviour"
+    "night on a new phone) and the event types it did only there, beyond chance (the "
+    "thief's password change), scored with the behaviour"
 )
 FALSE_ALARM_RATE_HELP = (
     "share of normal entities the automatic cut may flag, in (0, 0.5) (default 0.01; "

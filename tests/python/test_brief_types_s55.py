@@ -63,9 +63,10 @@ def test_the_types_done_only_on_a_brief_value_less_chance():
     assert table.loc["reader", "brief_share[device]"] > 0
     assert table.loc["reader", "brief_types[device]"] == 0
     assert table.loc["newcomer", "brief_types[device]"] == 0
-    # without the event column (or without times) there is no such column
+    # without the event column there is no such column; event= without times is refused
     assert "brief_types[device]" not in context_features(log, "user", "device", "ts").columns
-    assert "brief_types[device]" not in context_features(log, "user", "device", event="event")
+    with pytest.raises(ValueError, match="event= is read with time="):
+        context_features(log, "user", "device", event="event")
 
 
 def test_a_rotating_address_puts_rare_acts_on_brief_values_by_chance():
@@ -109,6 +110,74 @@ def test_the_event_column_is_checked():
         context_features(log, "user", "device", "ts", event="kind")
     with pytest.raises(ValueError, match="'event' is the event"):
         context_features(log, "user", ["device", "event"], "ts", event="event")
+    with pytest.raises(TypeError, match="event must be a column name"):
+        context_features(log, "user", "device", "ts", event=["event"])
+    with pytest.raises(ValueError, match=r"reference lacks the columns \['event'\]"):
+        context_features(
+            log, "user", "device", "ts", event="event", reference=log.drop(columns="event")
+        )
+    # the one call: a log (or a normal log) without the event column is refused in the
+    # sequences' words, not by a KeyError of the context pass (review RV s55 M1)
+    roles = dict(entity="user", time="ts", context="device")
+    with pytest.raises(ValueError, match="nope"):
+        oddseq.detect_anomalies(log, event="nope", **roles)
+    with pytest.raises(ValueError, match=r"normal lacks the columns \['event'\]"):
+        oddseq.detect_anomalies(log, event="event", normal=log.drop(columns="event"), **roles)
+
+
+def test_reference_and_normal_read_the_types_of_each_log():
+    log = _hand_log()
+    other = log.assign(user=log["user"] + "-2")
+    alone = context_features(log, "user", "device", "ts", event="event")
+    both = context_features(log, "user", "device", "ts", event="event", reference=other)
+    # sharers are counted over both logs; the types are each entity's own
+    pd.testing.assert_series_equal(both["brief_types[device]"], alone["brief_types[device]"])
+    scored, hijacked = _takeover_log(seed=4, n_users=200, n_hijacked=4)
+    clean, _ = _takeover_log(seed=5, n_users=200, n_hijacked=0)
+    clean["user"] = "n" + clean["user"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table, pipe = oddseq.detect_anomalies(
+            scored,
+            entity="user",
+            event="event",
+            time="ts",
+            context="device",
+            normal=clean,
+            return_pipeline=True,
+        )
+    assert "brief_types[device]" in list(pipe._side_table().columns)
+    assert pipe.context_["event"] == "event"
+    assert table.loc[hijacked, "is_anomaly"].all()
+
+
+def test_a_long_column_name_stays_in_the_reason_and_a_bare_table_is_told_the_call():
+    log, hijacked = _takeover_log(n_users=200, n_hijacked=4)
+    long = "device_fingerprint_from_the_mobile_sdk_v2_of_the_app"
+    log = log.rename(columns={"device": long})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table, pipe = oddseq.detect_anomalies(
+            log,
+            entity="user",
+            event="event",
+            time="ts",
+            context=long,
+            random_state=0,
+            return_pipeline=True,
+        )
+    reasons = table.loc[hijacked, "reason"].astype(str)
+    said = reasons[reasons.str.contains("event types done only on a device_fingerpr…")]
+    assert len(said) and said.str.contains("of one day in a longer history, beyond chance").all()
+    # a later log's table read without event= lacks the types: the refusal names the call
+    from oddseq.sequences import Sequences
+
+    seqs = Sequences.from_events(log, entity="user", event="event", time="ts")
+    bare = context_features(log, "user", long, "ts")
+    with pytest.raises(
+        ValueError, match=r"read as fitted: oddseq\.encode\.context_features\(.*event='event'"
+    ):
+        pipe.score(seqs, entity_features=bare)
 
 
 def _takeover_log(seed=0, n_users=300, n_hijacked=8):
@@ -166,10 +235,18 @@ def test_dask_gives_the_one_machines_table_and_reasons():
     log, _ = _takeover_log(n_users=120, n_hijacked=3)
     log.loc[log.index[::17], "event"] = None  # (events without a type still count)
     expected = context_features(log, "user", ["device"], "ts", event="event")
-    (got,) = dask_context(
-        [dd.from_pandas(log, npartitions=3)], "user", ["device"], "ts", event="event"
-    )
-    pd.testing.assert_frame_equal(got.loc[expected.index], expected, check_index_type=False)
+    # rows shuffled over seven partitions (an entity's rows in several), and the event
+    # column as text and as a categorical
+    shuffled = log.sample(frac=1.0, random_state=1)
+    for frame in (shuffled, shuffled.astype({"event": "category"})):
+        (got,) = dask_context(
+            [dd.from_pandas(frame, npartitions=7, sort=False)],
+            "user",
+            ["device"],
+            "ts",
+            event="event",
+        )
+        pd.testing.assert_frame_equal(got.loc[expected.index], expected, check_index_type=False)
 
 
 def test_fit_and_score_from_the_shell_read_the_types(tmp_path, capsys):

@@ -5,8 +5,11 @@ Each side column's features need, per entity and value, its events and its first
 last time (``oddseq.encode._context.pair_features``): the partitions give those of their
 rows, a groupby adds them up across partitions (an entity's rows may lie in several
 before the shuffle by entity), and the client, holding one row per pair (about an
-entity's devices or IPs each), reads them as one machine does. The table is a side
-table of the entities, as ``entity_features`` is: every worker receives it.
+entity's devices or IPs each), reads them as one machine does. With event types
+(``brief_types[<column>]``), a second pass gives the (entity, value, type) counts of the
+entities with a brief value alone (the others have none such), read from the pairs. The
+table is a side table of the entities, as ``entity_features`` is: every worker receives
+it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._pipeline import _timed_for_groups
-from ..encode._context import _text_ranks, _times_ns, tables_from_pairs
+from ..encode._context import _text_ranks, _times_ns, brief_pairs, tables_from_pairs
 from ..sequences._sequences import _blank_labels, without_blank_ids
 from ..utils._time import parse_times
 
@@ -83,35 +86,22 @@ def _decided(ddf, time, reading) -> dict:
 
 def log_pairs(ddf, entity: str, columns: list, time=None, event=None, **reading):
     """:func:`oddseq.encode._context.log_pairs` of a dask DataFrame: its entity ids and,
-    per side column, its (entity, value) pairs, added up over the partitions (with
-    ``time`` and ``event``, its (entity, value, event type) triples, whose pairs the
-    client adds up: :func:`_pairs_of_triples`)."""
+    per side column, its (entity, value) pairs, added up over the partitions; with
+    ``time`` and ``event``, the pairs' event types too, from a second pass over the
+    entities with a brief value alone (:func:`_brief_entity_types`)."""
     reading = _decided(ddf, time, reading)
-    typed = event is not None and time is not None
     sums = []
     for column in columns:
-        meta = pd.DataFrame(
-            {
-                "entity": pd.Series(dtype=ddf.dtypes[entity]),
-                "value": pd.Series(dtype=ddf.dtypes[column]),
-                "t": pd.Series(dtype=np.int64),
-            }
-        )
-        if typed:
-            meta["kind"] = pd.Series(dtype=ddf.dtypes[event])
         rows = ddf.map_partitions(
             _partition_pairs,
             entity,
             column,
             time,
             reading,
-            event if typed else None,
-            meta=meta,
+            meta=_pairs_meta(ddf, entity, column),
             align_dataframes=False,
         )
-        keys = ["entity", "value"] + (["kind"] if typed else [])
-        # (dropna=False: an event without a type is still an event on its value)
-        sums.append(rows.groupby(keys, dropna=False).t.agg(["count", "min", "max"]))
+        sums.append(rows.groupby(["entity", "value"]).t.agg(["count", "min", "max"]))
     # One compute for the ids and every column's pairs: the log read once, not once per
     # side column (review RV s47 L8).
     found, *tables = dask.compute(ddf[entity].dropna().unique(), *sums)
@@ -123,7 +113,7 @@ def log_pairs(ddf, entity: str, columns: list, time=None, event=None, **reading)
         values, uniques = pd.factorize(pairs.index.get_level_values("value"), sort=False)
         rank, labels = _text_ranks(uniques)
         first, last = pairs["min"].to_numpy(np.int64), pairs["max"].to_numpy(np.int64)
-        found = (
+        out[column] = (
             pair_entity.astype(np.int64),
             rank[values],
             pairs["count"].to_numpy(dtype=np.int64),
@@ -131,30 +121,72 @@ def log_pairs(ddf, entity: str, columns: list, time=None, event=None, **reading)
             None if time is None else last,
             labels,
         )
-        if typed:
-            kinds = pd.factorize(pairs.index.get_level_values("kind"), sort=False)
-            found = _pairs_of_triples(found, kinds, max(len(uniques), 1))
-        out[column] = found
+    if event is not None and time is not None:
+        typed = _brief_entity_types(ddf, entity, columns, time, event, reading, ids, out)
+        out = {column: out[column] + (typed[column],) for column in columns}
     return ids, out
 
 
-def _pairs_of_triples(triples, kinds, n_values: int):
-    """The (entity, value) pairs of (entity, value, event type) triples, as
-    :func:`oddseq.encode._context._pairs` gives them with types: their events added up,
-    their first and last times the triples' least and most, and the seventh element,
-    each triple of a type's pair, type code and events (``kinds``: the triples' type
-    codes, -1 for none, and the types)."""
-    entity, value, count, first, last, labels = triples
-    at, pairs = pd.factorize(entity * n_values + value, sort=False)
-    events = np.bincount(at, weights=count, minlength=pairs.size).astype(np.int64)
-    start = np.full(pairs.size, np.iinfo(np.int64).max)
-    end = np.full(pairs.size, np.iinfo(np.int64).min)
-    np.minimum.at(start, at, first)
-    np.maximum.at(end, at, last)
-    codes, names = kinds
-    has = codes >= 0
-    types = (at[has], codes[has], count[has], names)
-    return pairs // n_values, pairs % n_values, events, start, end, labels, types
+def _pairs_meta(ddf, entity, column, event=None) -> pd.DataFrame:
+    meta = pd.DataFrame(
+        {
+            "entity": pd.Series(dtype=ddf.dtypes[entity]),
+            "value": pd.Series(dtype=ddf.dtypes[column]),
+            "t": pd.Series(dtype=np.int64),
+        }
+    )
+    if event is not None:
+        meta["kind"] = pd.Series(dtype=ddf.dtypes[event])
+    return meta
+
+
+def _of_entities(frame, entity, wanted):
+    """The partition's rows of the entities ``wanted`` (ids)."""
+    return frame[frame[entity].isin(wanted)]
+
+
+def _brief_entity_types(ddf, entity, columns, time, event, reading, ids, pairs) -> dict:
+    """Per side column, the pairs' event types (as
+    :func:`oddseq.encode._context.pair_types` gives them: each (pair, type)'s pair, type
+    code and events, and the types), counted in a second pass over the rows of the
+    entities with a brief value in that column alone: an entity without one has no type
+    done only on brief values, and its chance term is 0, so its (entity, value, type)
+    rows, most of a log's, never reach the client (review RV s55 M3)."""
+    wanted, sums = {}, []
+    for column in columns:
+        pair_entity, pair_value, _, first, last, _ = pairs[column]
+        brief = brief_pairs(pair_entity, pair_value, first, last, len(ids))
+        wanted[column] = ids[np.unique(pair_entity[brief])]
+        # (the ids once in the graph, not once per partition's task)
+        held = dask.delayed(wanted[column], pure=True)
+        part = ddf.map_partitions(_of_entities, entity, held, meta=ddf._meta)
+        rows = part.map_partitions(
+            _partition_pairs,
+            entity,
+            column,
+            time,
+            reading,
+            event,
+            meta=_pairs_meta(ddf, entity, column, event),
+            align_dataframes=False,
+        )
+        # (dropna=False: an event without a type is still an event on its value)
+        sums.append(rows.groupby(["entity", "value", "kind"], dropna=False).t.count())
+    counted = dask.compute(*sums)
+    out = {}
+    for column, found in zip(columns, counted):
+        pair_entity, pair_value, _, _, _, labels = pairs[column]
+        n_values = max(len(labels), 1)
+        # each triple's pair: its (entity, value) codes looked up among the pairs'
+        who = ids.get_indexer(found.index.get_level_values("entity"))
+        value_rank = pd.Index(labels).get_indexer(found.index.get_level_values("value"))
+        keys = pd.Index(pair_entity * n_values + pair_value)
+        pair = keys.get_indexer(who.astype(np.int64) * n_values + value_rank)
+        codes, names = pd.factorize(found.index.get_level_values("kind"), sort=False)
+        has = (codes >= 0) & (pair >= 0)
+        count = found.to_numpy(dtype=np.int64)
+        out[column] = (pair[has], codes[has], count[has], names)
+    return out
 
 
 def context_features(

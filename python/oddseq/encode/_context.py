@@ -176,8 +176,15 @@ def context_features(
         raise ValueError(f"entity must name a column of df; got {entity!r}")
     if time is not None and time not in df.columns:
         raise ValueError(f"time must name a column of df; got {time!r}")
+    if event is not None and not isinstance(event, str):
+        raise TypeError(f"event must be a column name (a str), got {type(event).__name__}")
     if event is not None and event not in df.columns:
         raise ValueError(f"event must name a column of df; got {event!r}")
+    if event is not None and time is None:
+        raise ValueError(
+            "event= is read with time= (the types done only on values of one brief "
+            "stretch); pass time=, or leave event out"
+        )
     roles = {"entity": entity, "time": time, "event": event}
     columns = context_columns(columns, df, roles, "columns")
     from ..sequences._sequences import without_blank_ids
@@ -190,6 +197,9 @@ def context_features(
         if not isinstance(reference, pd.DataFrame):
             raise TypeError(f"reference must be a pandas DataFrame, got {type(reference).__name__}")
         context_columns(columns, reference, roles, "columns (in reference)")
+        absent = [c for c in (time, event) if c is not None and c not in reference.columns]
+        if absent:
+            raise ValueError(f"reference lacks the columns {absent} that df has; give both")
         frames.append(without_blank_ids(reference, (entity,)))
     reading = dict(time_unit=time_unit, time_format=time_format, dayfirst=dayfirst)
     logs = [log_pairs(frame, entity, columns, time, event=event, **reading) for frame in frames]
@@ -239,12 +249,26 @@ def tables_from_pairs(logs, entity, columns, timed: bool, facts=None) -> list:
 TYPES_FACTS = ("brief_types",)
 
 
-def brief_type_facts(ids, found) -> pd.Series:
+def brief_type_facts(ids, found) -> BriefTypes:
     """What a reason says of ``brief_types[<column>]``: the types each entity with any
-    did only on brief values, by name, a Series indexed by those entities' ids
-    (``found``: (their rows, the types' names of each) from :func:`pair_features`)."""
-    rows, names = found
-    return pd.Series(names, index=pd.Index(ids)[rows], dtype=object)
+    did only on brief values (``found``: :func:`_brief_types`' facts)."""
+    rows, starts, codes, labels = found
+    return BriefTypes(pd.Index(ids)[rows], starts, codes, labels)
+
+
+class BriefTypes:
+    """The event types each entity did only on brief values (``index``: those entities'
+    ids), said in words on demand (:meth:`text`): a log of a million entities holds
+    hundreds of thousands with one, and a reason names them for a few."""
+
+    def __init__(self, index, starts, codes, labels):
+        self.index, self._starts, self._codes = index, starts, codes
+        self._labels = np.asarray(labels, dtype=object)
+
+    def text(self, k: int) -> str:
+        """The types of the ``k``-th entity of ``index``, as a reason lists them."""
+        codes = self._codes[self._starts[k] : self._starts[k + 1]]
+        return _types_listed(self._labels[codes])
 
 
 def _joint_sharing(parts) -> list:
@@ -440,6 +464,20 @@ def pair_features(
     out = {names[0]: np.where(none, np.nan, distinct), names[1]: np.where(none, np.nan, ratio)}
     if not timed:
         return out
+    brief = brief_pairs(pair_entity, pair_value, first, last, n)
+    events = np.bincount(pair_entity, weights=count, minlength=n)
+    on_brief = np.bincount(pair_entity, weights=count * brief, minlength=n)
+    out[names[2]] = np.divide(on_brief, events, out=np.full(n, np.nan), where=events > 0)
+    if types is not None:
+        out[names[3]] = _brief_types(pair_entity, brief, out[names[2]], n, types, facts)
+    return out
+
+
+def brief_pairs(pair_entity, pair_value, first, last, n: int) -> np.ndarray:
+    """Whether each (entity, value) pair is brief (the module's docstring): not the
+    entity's everyday value, begun after its first event, used within one day, in a
+    history of two days or more (``first`` / ``last``: the pair's times in ns; ``n``:
+    the entities)."""
     start = np.full(n, np.iinfo(np.int64).max)
     end = np.full(n, np.iinfo(np.int64).min)
     np.minimum.at(start, pair_entity, first)
@@ -457,13 +495,7 @@ def pair_features(
     # one began (a thief's night between the owner's old and new phone: review RV s53 M1).
     long_history = (end - start)[pair_entity] >= _HISTORY_NS
     later = first > start[pair_entity]
-    brief = ~main & long_history & (last - first < _BRIEF_NS) & later
-    events = np.bincount(pair_entity, weights=count, minlength=n)
-    on_brief = np.bincount(pair_entity, weights=count * brief, minlength=n)
-    out[names[2]] = np.divide(on_brief, events, out=np.full(n, np.nan), where=events > 0)
-    if types is not None:
-        out[names[3]] = _brief_types(pair_entity, brief, out[names[2]], n, types, facts)
-    return out
+    return ~main & long_history & (last - first < _BRIEF_NS) & later
 
 
 def _brief_types(pair_entity, brief, share, n: int, types, facts=None):
@@ -476,6 +508,12 @@ def _brief_types(pair_entity, brief, share, n: int, types, facts=None):
     pair, kind, count, labels = types
     n_kinds = max(len(labels), 1)
     entity = pair_entity[pair].astype(np.int64)
+    # Only the entities with a brief value can have such a type, and with none the
+    # chance term is 0 ** c = 0: their (entity, type) keys are left out of the hash
+    # table, most of the work on a log where few entities have a brief stretch.
+    has_brief = np.bincount(pair_entity, weights=brief, minlength=n) > 0
+    keep = has_brief[entity]
+    pair, kind, count, entity = pair[keep], kind[keep], count[keep], entity[keep]
     at, keys = pd.factorize(entity * n_kinds + kind, sort=False)  # (entity, type)
     total = np.bincount(at, weights=count, minlength=keys.size)
     on_brief = np.bincount(at, weights=count * brief[pair], minlength=keys.size)
@@ -489,10 +527,11 @@ def _brief_types(pair_entity, brief, share, n: int, types, facts=None):
     found = np.round(found, 9)
     out = np.where(np.isnan(share), np.nan, np.maximum(found, 0.0))
     if facts is not None:
-        rows = np.flatnonzero(out > 0)
-        said = only & (out[who] > 0)  # (the few entities a reason may name them for)
-        named = np.asarray(labels, dtype=object)[keys[said] % n_kinds].astype(str)
-        by = pd.Series(named, index=who[said], dtype=object).groupby(level=0)
-        listed = by.agg(_types_listed) if said.any() else pd.Series()
-        facts["types"] = (rows, listed.reindex(rows).fillna("").to_numpy(dtype=object))
+        # (the types' codes by entity, in the order of the entities' rows; said in words
+        # only for the few entities whose reason names the feature: BriefTypes.text)
+        said = only & (out[who] > 0)
+        order = np.argsort(who[said], kind="stable")
+        held, codes = who[said][order], (keys[said] % n_kinds)[order]
+        rows, starts = np.unique(held, return_index=True)
+        facts["types"] = (rows, np.append(starts, held.size), codes, labels)
     return out
