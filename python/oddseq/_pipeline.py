@@ -1344,12 +1344,16 @@ def say_brief_types(table, facts) -> pd.DataFrame:
         return table
     reasons = table["reason"].astype(str)
     out = table["reason"].to_numpy(dtype=object).copy()
+    told: dict = {}  # (row: the types said for another column: a device's and a country's)
     for column, types in found.items():
         words = _reasons.reason_name(f"brief_types[{column}]")
         said = np.flatnonzero(reasons.str.contains(words, regex=False).to_numpy(bool))
         at = types.index.get_indexer(table.index[said])
         for row, k in zip(said[at >= 0], at[at >= 0]):
-            out[row] = _reasons.with_facts(out[row], words, types.text(k))
+            text = types.text(k)
+            same = told.get(row) == text
+            told.setdefault(row, text)
+            out[row] = _reasons.with_facts(out[row], words, "the same" if same else text)
     table = table.copy()
     table["reason"] = out
     return table

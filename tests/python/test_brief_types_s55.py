@@ -325,3 +325,25 @@ def test_a_model_fitted_before_the_types_scores_without_them(tmp_path, monkeypat
     out = tmp_path / "o.csv"
     assert main(["score", str(later), "--model", str(model), *shell, "-o", str(out)]) == 0
     assert not pd.read_csv(out)["reason"].astype(str).str.contains("event types done").any()
+
+
+def test_two_columns_with_the_same_types_say_them_once():
+    log, hijacked = _takeover_log(seed=6, n_users=200, n_hijacked=4)
+    # the thief's night from a country of no other day too: the same types on both
+    log["country"] = np.where(log["device"].str.startswith("new-"), "VN", "FR")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = oddseq.detect_anomalies(
+            log,
+            entity="user",
+            event="event",
+            time="ts",
+            context=["device", "country"],
+            random_state=0,
+        )
+    reasons = table.loc[hijacked, "reason"].astype(str)
+    both = reasons[reasons.str.count("event types done only on") == 2]
+    assert len(both)
+    for reason in both:
+        assert reason.count("change_password, change_phone") == 1
+        assert "beyond chance" in reason and ": the same" in reason
