@@ -135,17 +135,7 @@ def test_reference_and_normal_read_the_types_of_each_log():
     scored, hijacked = _takeover_log(seed=4, n_users=200, n_hijacked=4)
     clean, _ = _takeover_log(seed=5, n_users=200, n_hijacked=0)
     clean["user"] = "n" + clean["user"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table, pipe = oddseq.detect_anomalies(
-            scored,
-            entity="user",
-            event="event",
-            time="ts",
-            context="device",
-            normal=clean,
-            return_pipeline=True,
-        )
+    table, pipe = _detect(scored, context="device", normal=clean, return_pipeline=True)
     assert "brief_types[device]" in list(pipe._side_table().columns)
     assert pipe.context_["event"] == "event"
     assert table.loc[hijacked, "is_anomaly"].all()
@@ -155,17 +145,7 @@ def test_a_long_column_name_stays_in_the_reason_and_a_bare_table_is_told_the_cal
     log, hijacked = _takeover_log(n_users=200, n_hijacked=4)
     long = "device_fingerprint_from_the_mobile_sdk_v2_of_the_app"
     log = log.rename(columns={"device": long})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table, pipe = oddseq.detect_anomalies(
-            log,
-            entity="user",
-            event="event",
-            time="ts",
-            context=long,
-            random_state=0,
-            return_pipeline=True,
-        )
+    table, pipe = _detect(log, context=long, random_state=0, return_pipeline=True)
     reasons = table.loc[hijacked, "reason"].astype(str)
     said = reasons[reasons.str.contains("event types done only on a device_fingerpr…")]
     assert len(said) and said.str.contains("of one day in a longer history, beyond chance").all()
@@ -207,13 +187,16 @@ def _takeover_log(seed=0, n_users=300, n_hijacked=8):
     return log, hijacked
 
 
-def test_the_one_call_finds_the_hijacked_and_its_reasons_name_the_types():
-    log, hijacked = _takeover_log()
+def _detect(log, **kw):
+    """The one call on a log of _takeover_log's columns, its warnings left out."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = oddseq.detect_anomalies(
-            log, entity="user", event="event", time="ts", context="device", random_state=0
-        )
+        return oddseq.detect_anomalies(log, entity="user", event="event", time="ts", **kw)
+
+
+def test_the_one_call_finds_the_hijacked_and_its_reasons_name_the_types():
+    log, hijacked = _takeover_log()
+    table = _detect(log, context="device", random_state=0)
     top = table.index[: len(hijacked)]
     assert set(top) == set(hijacked)
     tablets = [f"u{u}" for u in range(0, 300, 10) if f"u{u}" not in hijacked]
@@ -331,16 +314,7 @@ def test_two_columns_with_the_same_types_say_them_once():
     log, hijacked = _takeover_log(seed=6, n_users=200, n_hijacked=4)
     # the thief's night from a country of no other day too: the same types on both
     log["country"] = np.where(log["device"].str.startswith("new-"), "VN", "FR")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table = oddseq.detect_anomalies(
-            log,
-            entity="user",
-            event="event",
-            time="ts",
-            context=["device", "country"],
-            random_state=0,
-        )
+    table = _detect(log, context=["device", "country"], random_state=0)
     reasons = table.loc[hijacked, "reason"].astype(str)
     both = reasons[reasons.str.count("event types done only on") == 2]
     assert len(both)
