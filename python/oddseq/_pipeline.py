@@ -1331,9 +1331,11 @@ def say_shared_values(table, facts) -> pd.DataFrame:
 
 def say_brief_types(table, facts) -> pd.DataFrame:
     """``table`` with each reason that names ``brief_types[<column>]`` ("event types done
-    only on a device of one day in a longer history 2.9 (typical 0)") followed by
-    those types: ": change_password, change_phone, post_listing", what an analyst confirms
-    a takeover by (TR s54 M3: no takeover's reason named them). ``facts``: the context
+    only on a device of one day in a longer history, beyond chance 2.9 (typical 0)")
+    followed by those types: ": change_password, change_phone, post_listing", what an
+    analyst confirms a takeover by (TR s54 M3: no takeover's reason named them); where a
+    second column's are the same (a device's and a country's night), ": the same"
+    (TR s55). ``facts``: the context
     tables' facts, whose ``TYPES_FACTS`` entry holds, per column, the types by entity
     (:class:`oddseq.encode._context.BriefTypes`); an entity without them keeps its
     reason."""

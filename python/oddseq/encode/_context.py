@@ -503,8 +503,9 @@ def _brief_types(pair_entity, brief, share, n: int, types, facts=None):
     all of whose events (of those with a value in the column) lie on its brief values,
     less the count that its brief share ``share`` would put there by chance (a type of
     ``c`` events, ``share ** c``), at least 0; NaN where ``share`` is (no value).
-    ``facts``: a dict that gets ``"types"``, (the rows of the entities with such a type,
-    their types' names, sorted, joined)."""
+    ``facts``: a dict that gets ``"types"``, (the rows of the entities above 0, where
+    each one's type codes begin in ``codes`` and end, the codes, the types' names by
+    code): :class:`BriefTypes` says them."""
     pair, kind, count, labels = types
     n_kinds = max(len(labels), 1)
     entity = pair_entity[pair].astype(np.int64)
