@@ -35,6 +35,8 @@ from sklearn.metrics import precision_recall_curve, roc_auc_score
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from run import machine  # noqa: E402
+
 import oddseq  # noqa: E402
 from oddseq.encode import context_features  # noqa: E402
 
@@ -128,6 +130,7 @@ def main(argv=None) -> None:
     ap.add_argument("--watch", nargs="*", default=[])
     ap.add_argument("--out", type=Path, help="JSON lines of every row")
     args = ap.parse_args(argv)
+    print(json.dumps({"machine": machine()}, default=str), flush=True)  # (BLAS, cores)
     rows = list(accounts_cells(args.accounts, args.n_users, args.random_states, args.watch))
     if args.log:
         columns = args.context.split(",")
