@@ -59,6 +59,7 @@ from .._pipeline import (
     no_normal_rows,
     normal_referee,
     one_off_flag_counts,
+    rare_only_flag_counts,
     refuse_share_with_normal,
     say_brief_types,
     say_shared_values,
@@ -70,6 +71,7 @@ from .._pipeline import (
     warn_neighbour_twins,
     warn_normal_holds_them,
     warn_one_off_flags,
+    warn_rare_only_flags,
     warn_session_spread,
     warn_short_flags,
 )
@@ -3292,6 +3294,16 @@ def _one_off_flags(table, state):
     return one_off_flag_counts(table, seqs)
 
 
+def _rare_only_flags(table, state):
+    """A table partition's :func:`rare_only_flag_counts`, as :func:`_one_off_flags`."""
+    seqs = state["seqs"]
+    if seqs is None:
+        return 0, 0, pd.Series(dtype=np.int64)
+    if isinstance(seqs.ids, pd.MultiIndex):
+        table = table.set_index(list(seqs.ids.names))
+    return rare_only_flag_counts(table, seqs)
+
+
 def _session_spread(table, state):
     """A table partition's :func:`session_spread_counts` (an entity's sessions all lie
     in its partition, so the counts add up)."""
@@ -4391,6 +4403,14 @@ def detect_anomalies(
             types = pd.concat([p[1] for p in parts]) if parts else pd.Series(dtype=np.int64)
             types = types.groupby(level=0, sort=False).sum()
             warn_one_off_flags(sum(p[0] for p in parts), types, _rows_are(session_gap))
+            # (flags of rare acts alone: a busy legitimate kind, said)
+            parts = _compute(
+                [_delayed(_rare_only_flags)(t, s) for t, s in zip(tables, data.states)]
+            )
+            types = pd.concat([p[2] for p in parts]) if parts else pd.Series(dtype=np.int64)
+            types = types.groupby(level=0, sort=False).sum()
+            n, k = sum(p[0] for p in parts), sum(p[1] for p in parts)
+            warn_rare_only_flags(n, k, types, _rows_are(session_gap))
         if session_gap is not None and contamination == "auto":  # flags over the entities
             parts = [_delayed(_session_spread)(t, s) for t, s in zip(tables, data.states)]
             rate = pipeline.threshold_info_["false_alarm_rate"]
