@@ -1085,6 +1085,14 @@ def one_off_flag_counts(table: pd.DataFrame, seqs: Sequences) -> tuple[int, pd.S
     return n, lead[lead.notna() & alone].value_counts().astype(np.int64)
 
 
+def _types_by_count(types: pd.Series) -> str:
+    """Event types with their counts in a warning, the first three named, by count, then
+    by the type's text (the same words whatever the rows' or the partitions' order)."""
+    named = sorted(types.items(), key=lambda pair: (-int(pair[1]), str(pair[0])))
+    listed = ", ".join(f"{shorten(str(t))} {int(c):,}" for t, c in named[:3])
+    return listed + (f" and {len(named) - 3:,} more types" if len(named) > 3 else "")
+
+
 def warn_one_off_flags(n: int, types: pd.Series, rows: str = "entities") -> None:
     """A :class:`DataWarning` where the flags are filled by entities flagged first for
     one event of a type most never do, and no second such event (``n`` flags, ``types``:
@@ -1097,11 +1105,7 @@ def warn_one_off_flags(n: int, types: pd.Series, rows: str = "entities") -> None
     k = int(types.sum()) if len(types) else 0
     if k < ONE_OFF_MIN or k < ONE_OFF_SHARE * n:
         return
-    # (by count, then by the type's text: the same words whatever the rows' or the
-    # partitions' order)
-    named = sorted(types.items(), key=lambda pair: (-int(pair[1]), str(pair[0])))
-    listed = ", ".join(f"{shorten(str(t))} {int(c):,}" for t, c in named[:3])
-    listed += f" and {len(named) - 3:,} more types" if len(named) > 3 else ""
+    listed = _types_by_count(types)
     warnings.warn(
         f"{k:,} of the {n:,} flagged {rows} are flagged first for one event of a type "
         f"most {rows} never do, and for no second such event ({listed}): one routine act "
@@ -1132,14 +1136,16 @@ RARE_ONLY_SHARE = 0.4
 BUSY_LENGTHS = 2.0
 
 
-def rare_only_flag_counts(table: pd.DataFrame, seqs: Sequences) -> tuple[int, int, pd.Series]:
+def rare_only_flag_counts(
+    table: pd.DataFrame, seqs: Sequences, median_length: float | None = None
+) -> tuple[int, int, pd.Series]:
     """Of the flagged rows of a ranked ``table`` of ``seqs`` outside groups: (how many;
     how many, of at least ``_reasons._FEW_EVENTS`` events and ``BUSY_LENGTHS`` times the
     sequences' median length (busy), have a reason made only of
     counts of event types most entities (or its peers) never do, other than one such
     event alone (:func:`one_off_flag_counts`' kind); {event type: how many of those name
-    it}): what
-    :func:`warn_rare_only_flags` reads; oddseq.dask adds up its partitions'."""
+    it}): what :func:`warn_rare_only_flags` reads; oddseq.dask adds up its partitions',
+    each given the whole log's ``median_length`` (else the median of ``seqs``')."""
     flags = table["is_anomaly"].to_numpy(bool) & _outside_groups(table)
     n = int(flags.sum())
     if not n or "reason" not in table:
@@ -1149,7 +1155,9 @@ def rare_only_flag_counts(table: pd.DataFrame, seqs: Sequences) -> tuple[int, in
     # sequences): a system log's broken block is flagged for its rare error types too,
     # and those are its anomaly (a test's HDFS-like log: 14 of 30 flags), where a bank's
     # business customers have 6.5 times the median (TR s55)
-    busy = BUSY_LENGTHS * float(np.median(np.asarray(seqs.lengths))) if len(seqs) else 0.0
+    if median_length is None:
+        median_length = float(np.median(np.asarray(seqs.lengths))) if len(seqs) else 0.0
+    busy = BUSY_LENGTHS * median_length
     flags &= lengths.to_numpy(dtype=np.float64) >= max(_reasons._FEW_EVENTS, busy)
     named = []
     for reason in table["reason"][flags].astype(str):
@@ -1173,9 +1181,7 @@ def warn_rare_only_flags(n: int, k: int, types: pd.Series, rows: str = "entities
     that kind too (``normal=``)."""
     if k < ONE_OFF_MIN or k < RARE_ONLY_SHARE * n:
         return
-    named = sorted(types.items(), key=lambda pair: (-int(pair[1]), str(pair[0])))
-    listed = ", ".join(f"{shorten(str(t))} {int(c):,}" for t, c in named[:3])
-    listed += f" and {len(named) - 3:,} more types" if len(named) > 3 else ""
+    listed = _types_by_count(types)
     warnings.warn(
         f"{k:,} of the {n:,} flagged {rows} are flagged only for counts of event types "
         f"most {rows}, or {rows} like them, never do ({listed}), nothing else in their "

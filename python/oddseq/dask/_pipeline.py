@@ -3294,14 +3294,21 @@ def _one_off_flags(table, state):
     return one_off_flag_counts(table, seqs)
 
 
-def _rare_only_flags(table, state):
-    """A table partition's :func:`rare_only_flag_counts`, as :func:`_one_off_flags`."""
+def _rare_only_flags(table, state, median_length):
+    """A table partition's :func:`rare_only_flag_counts` against the whole log's median
+    length, as :func:`_one_off_flags`."""
     seqs = state["seqs"]
     if seqs is None:
         return 0, 0, pd.Series(dtype=np.int64)
     if isinstance(seqs.ids, pd.MultiIndex):
         table = table.set_index(list(seqs.ids.names))
-    return rare_only_flag_counts(table, seqs)
+    return rare_only_flag_counts(table, seqs, median_length)
+
+
+def _lengths(state) -> np.ndarray:
+    """A partition's sequences' lengths (none where it holds no sequence)."""
+    seqs = state["seqs"]
+    return np.zeros(0, np.int64) if seqs is None else np.asarray(seqs.lengths, dtype=np.int64)
 
 
 def _session_spread(table, state):
@@ -4404,8 +4411,10 @@ def detect_anomalies(
             types = types.groupby(level=0, sort=False).sum()
             warn_one_off_flags(sum(p[0] for p in parts), types, _rows_are(session_gap))
             # (flags of rare acts alone: a busy legitimate kind, said)
+            lengths = np.concatenate(_compute([_delayed(_lengths)(s) for s in data.states]))
+            median = float(np.median(lengths)) if lengths.size else 0.0
             parts = _compute(
-                [_delayed(_rare_only_flags)(t, s) for t, s in zip(tables, data.states)]
+                [_delayed(_rare_only_flags)(t, s, median) for t, s in zip(tables, data.states)]
             )
             types = pd.concat([p[2] for p in parts]) if parts else pd.Series(dtype=np.int64)
             types = types.groupby(level=0, sort=False).sum()
