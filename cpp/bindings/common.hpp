@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "oddseq/core/content_hash.hpp"
+
 namespace oddseq::bindings {
 
 namespace py = pybind11;
@@ -59,5 +61,25 @@ void register_metrics(py::module_& m);
 void register_preprocessing(py::module_& m);
 void register_stream(py::module_& m);
 void register_memory(py::module_& m);
+
+// The floors a content key of x rounds its values by (core::key_floors): the given ones
+// (checked: one per column of x) or those of x; none where the key reads exact bits
+// (rounded false). Call with the GIL held; the floors of x are computed with it released.
+template <class T>
+std::vector<double> key_floors_for(const CArray<T>& x, const std::optional<CArray<double>>& floors,
+                                   bool rounded, int n_threads) {
+  if (!rounded) {
+    if (floors.has_value()) throw std::invalid_argument("floors are read only with rounded=True");
+    return {};
+  }
+  if (floors.has_value()) {
+    if (floors->ndim() != 1 || floors->shape(0) != x.shape(1)) {
+      throw std::invalid_argument("floors must hold one floor per column of x");
+    }
+    return std::vector<double>(floors->data(), floors->data() + floors->shape(0));
+  }
+  py::gil_scoped_release release;
+  return core::key_floors(x.data(), x.shape(0), x.shape(1), n_threads);
+}
 
 }  // namespace oddseq::bindings

@@ -101,12 +101,26 @@ py::tuple race(const CArray<T>& x, const py::array_t<std::uint64_t, py::array::c
 }
 
 template <class T>
-py::array_t<std::uint64_t> column_keys(const CArray<T>& x, int n_threads) {
+py::array_t<double> key_floors(const CArray<T>& x, int n_threads) {
   if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
+  std::vector<double> floors;
+  {
+    py::gil_scoped_release release;
+    floors = core::key_floors(x.data(), x.shape(0), x.shape(1), n_threads);
+  }
+  return to_numpy(std::move(floors));
+}
+
+template <class T>
+py::array_t<std::uint64_t> column_keys(const CArray<T>& x, int n_threads,
+                                       const std::optional<CArray<double>>& floors, bool rounded) {
+  if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
+  const std::vector<double> by = key_floors_for(x, floors, rounded, n_threads);
   std::vector<std::uint64_t> keys;
   {
     py::gil_scoped_release release;
-    keys = core::column_keys(x.data(), x.shape(0), x.shape(1), n_threads);
+    keys = core::column_keys(x.data(), x.shape(0), x.shape(1), rounded ? by.data() : nullptr,
+                             n_threads);
   }
   return to_numpy(std::move(keys));
 }
@@ -114,15 +128,18 @@ py::array_t<std::uint64_t> column_keys(const CArray<T>& x, int n_threads) {
 template <class T>
 py::array_t<std::uint64_t> row_hashes(const CArray<T>& x,
                                       const py::array_t<std::uint64_t, py::array::c_style>& keys,
-                                      int n_threads) {
+                                      int n_threads, const std::optional<CArray<double>>& floors,
+                                      bool rounded) {
   if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
   if (keys.size() != x.shape(1)) {
     throw std::invalid_argument("keys length differs from the number of columns");
   }
+  const std::vector<double> by = key_floors_for(x, floors, rounded, n_threads);
   std::vector<std::uint64_t> hashes;
   {
     py::gil_scoped_release release;
-    hashes = core::row_hashes(x.data(), x.shape(0), x.shape(1), keys.data(), n_threads);
+    hashes = core::row_hashes(x.data(), x.shape(0), x.shape(1), keys.data(),
+                              rounded ? by.data() : nullptr, n_threads);
   }
   return to_numpy(std::move(hashes));
 }
@@ -408,12 +425,26 @@ void register_cluster(py::module_& m) {
   m.def("kmeans_race", &race<double>, py::arg("x").noconvert(), py::arg("hashes").noconvert(),
         py::arg("group_weight").noconvert(), py::arg("closest").noconvert(), py::arg("seed"),
         py::arg("step"), py::arg("m"), py::arg("n_threads"));
-  m.def("kmeans_column_keys", &column_keys<float>, py::arg("x").noconvert(), py::arg("n_threads"));
-  m.def("kmeans_column_keys", &column_keys<double>, py::arg("x").noconvert(), py::arg("n_threads"));
+  m.def("kmeans_key_floors", &key_floors<float>, py::arg("x").noconvert(), py::arg("n_threads"));
+  m.def("kmeans_key_floors", &key_floors<double>, py::arg("x").noconvert(), py::arg("n_threads"),
+        "Each column's floor, below which the draws' keys read a value as 0 (2^-40 of the "
+        "column's largest magnitude, to a power of two; a data set cut into parts has the "
+        "largest of its parts').");
+  m.def("kmeans_column_keys", &column_keys<float>, py::arg("x").noconvert(), py::arg("n_threads"),
+        py::kw_only(), py::arg("floors").noconvert() = py::none(), py::arg("rounded") = true);
+  m.def("kmeans_column_keys", &column_keys<double>, py::arg("x").noconvert(), py::arg("n_threads"),
+        py::kw_only(), py::arg("floors").noconvert() = py::none(), py::arg("rounded") = true,
+        "Each column's key by its values (wrapping sums over the rows). rounded: the values "
+        "as the draws key them (16 significant bits, 0 below the column's floor: floors, "
+        "default these rows' kmeans_key_floors); False: their exact bits.");
   m.def("kmeans_row_hashes", &row_hashes<float>, py::arg("x").noconvert(),
-        py::arg("keys").noconvert(), py::arg("n_threads"));
+        py::arg("keys").noconvert(), py::arg("n_threads"), py::kw_only(),
+        py::arg("floors").noconvert() = py::none(), py::arg("rounded") = true);
   m.def("kmeans_row_hashes", &row_hashes<double>, py::arg("x").noconvert(),
-        py::arg("keys").noconvert(), py::arg("n_threads"));
+        py::arg("keys").noconvert(), py::arg("n_threads"), py::kw_only(),
+        py::arg("floors").noconvert() = py::none(), py::arg("rounded") = true,
+        "Each row's hash by its values and the column keys (floors and rounded as for "
+        "kmeans_column_keys).");
   m.def("kmeans_fit", &fit<float>, py::arg("x").noconvert(), py::arg("sample_weight").noconvert(),
         py::arg("centers").noconvert(), py::arg("max_iter"), py::arg("tol"), py::arg("algorithm"),
         py::arg("n_threads"));

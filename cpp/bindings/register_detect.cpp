@@ -128,15 +128,17 @@ ForestTrees iforest_fit(const CArray<T>& x, std::int64_t n_estimators, std::int6
 template <class T>
 py::array_t<std::uint64_t> column_keys(const CArray<T>& x,
                                        const py::array_t<std::uint64_t, py::array::c_style>& hashes,
-                                       int n_threads) {
+                                       int n_threads, const std::optional<CArray<double>>& floors) {
   if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
   if (hashes.size() != x.shape(0)) {
     throw std::invalid_argument("hashes length differs from the number of rows");
   }
+  const std::vector<double> by = key_floors_for(x, floors, true, n_threads);
   std::vector<std::uint64_t> keys;
   {
     py::gil_scoped_release release;
-    keys = detect::iforest_column_keys(x.data(), x.shape(0), x.shape(1), hashes.data(), n_threads);
+    keys = detect::iforest_column_keys(x.data(), x.shape(0), x.shape(1), hashes.data(), by.data(),
+                                       n_threads);
   }
   return to_numpy(std::move(keys));
 }
@@ -380,11 +382,14 @@ void register_detect(py::module_& m) {
         py::arg("n_threads"), py::kw_only(), py::arg("tree_rows").noconvert() = py::none(),
         py::arg("column_keys").noconvert() = py::none());
   m.def("iforest_column_keys", &column_keys<float>, py::arg("x").noconvert(),
-        py::arg("hashes").noconvert(), py::arg("n_threads"));
+        py::arg("hashes").noconvert(), py::arg("n_threads"), py::kw_only(),
+        py::arg("floors").noconvert() = py::none());
   m.def("iforest_column_keys", &column_keys<double>, py::arg("x").noconvert(),
-        py::arg("hashes").noconvert(), py::arg("n_threads"),
+        py::arg("hashes").noconvert(), py::arg("n_threads"), py::kw_only(),
+        py::arg("floors").noconvert() = py::none(),
         "Each column's share of the key the trees' features are drawn by (wrapping sums over "
-        "these rows; hashes: the rows' kmeans_row_hashes of kmeans_column_keys).");
+        "these rows; hashes: the rows' kmeans_row_hashes of kmeans_column_keys; floors: the "
+        "data's kmeans_key_floors, default these rows').");
   m.def("content_sequence_keys", &sequence_keys, py::arg("codes").noconvert(),
         py::arg("offsets").noconvert(), py::arg("times").noconvert(), py::arg("n_threads"),
         "Each sequence's 64-bit key by its events' codes and times (int64; times None "

@@ -264,10 +264,33 @@ def kmeans_race(
     m: int,
     n_threads: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]: ...
-def kmeans_column_keys(x: NDArray[np.floating], n_threads: int) -> NDArray[np.uint64]: ...
+def kmeans_key_floors(x: NDArray[np.floating], n_threads: int) -> NDArray[np.float64]:
+    """Each column's floor, below which the draws' keys read a value as 0 (2^-40 of the
+    column's largest magnitude, to a power of two; a data set cut into parts has the
+    largest of its parts')."""
+
+def kmeans_column_keys(
+    x: NDArray[np.floating],
+    n_threads: int,
+    *,
+    floors: NDArray[np.float64] | None = None,
+    rounded: bool = True,
+) -> NDArray[np.uint64]:
+    """Each column's key by its values (wrapping sums over the rows). rounded: the values
+    as the draws key them (16 significant bits, 0 below the column's floor: floors,
+    default these rows' kmeans_key_floors); False: their exact bits."""
+
 def kmeans_row_hashes(
-    x: NDArray[np.floating], keys: NDArray[np.uint64], n_threads: int
-) -> NDArray[np.uint64]: ...
+    x: NDArray[np.floating],
+    keys: NDArray[np.uint64],
+    n_threads: int,
+    *,
+    floors: NDArray[np.float64] | None = None,
+    rounded: bool = True,
+) -> NDArray[np.uint64]:
+    """Each row's hash by its values and the column keys (floors and rounded as for
+    kmeans_column_keys)."""
+
 def kmeans_fit(
     x: NDArray[np.floating],
     sample_weight: NDArray[np.floating] | None,
@@ -550,10 +573,15 @@ def iforest_fit(
     column_keys: NDArray[np.uint64] | None = None,
 ) -> IForestTrees: ...
 def iforest_column_keys(
-    x: NDArray[np.floating], hashes: NDArray[np.uint64], n_threads: int
+    x: NDArray[np.floating],
+    hashes: NDArray[np.uint64],
+    n_threads: int,
+    *,
+    floors: NDArray[np.float64] | None = None,
 ) -> NDArray[np.uint64]:
     """Each column's share of the key the trees' features are drawn by (wrapping sums over
-    these rows; hashes: the rows' kmeans_row_hashes of kmeans_column_keys)."""
+    these rows; hashes: the rows' kmeans_row_hashes of kmeans_column_keys; floors: the
+    data's kmeans_key_floors, default these rows')."""
 
 def content_sequence_keys(
     codes: NDArray[np.int64],

@@ -83,7 +83,10 @@ def test_the_one_call_names_the_value_and_the_usual():
     named = farm["reason"].str.contains(words, regex=False)
     assert named.sum() >= 4
     for reason in farm.loc[named, "reason"]:
-        assert f"{words} 6 (typical 1): 6 entities on device farm-phone, where 1 is usual" in reason
+        # ("typical" or "entities like it have": the K-means cluster the farm's own phone
+        # is read against, by the draw)
+        said = f"{words} 6 ({{}} 1): 6 entities on device farm-phone, where 1 is usual"
+        assert any(said.format(peers) in reason for peers in ("typical", "entities like it have"))
     # an ordinary user's reason never has them
     assert not table.drop(index=farm.index)["reason"].str.contains("entities on device").any()
     # entity ids as numbers: the same words

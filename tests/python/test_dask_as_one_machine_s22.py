@@ -15,6 +15,7 @@ dd = pytest.importorskip("dask.dataframe")
 pytest.importorskip("pyarrow")
 
 import oddseq  # noqa: E402
+from oddseq import _core  # noqa: E402
 from oddseq.dask import _pipeline as dask_pipeline  # noqa: E402
 from oddseq.dask import detect_anomalies  # noqa: E402
 from oddseq.datasets import make_ecommerce  # noqa: E402
@@ -213,10 +214,14 @@ def test_the_seeding_counts_repeated_rows_over_partitions_as_the_rows_are(
     X[1700:1720] = rng.normal(size=(20, 5))
     cuts = ((0, 1000), (1000, 1700), (1700, 3000))
     states = [{"X": np.ascontiguousarray(X[a:b])} for a, b in cuts]
+    floors = np.maximum.reduce([dask_pipeline._key_floors(s, 1) for s in states])
+    np.testing.assert_array_equal(floors, _core.kmeans_key_floors(X, 1))
     keys = np.add.reduce(
-        np.stack([dask_pipeline._column_keys(s, 1) for s in states]), axis=0, dtype=np.uint64
+        np.stack([dask_pipeline._column_keys(s, floors, 1) for s in states]),
+        axis=0,
+        dtype=np.uint64,
     )
-    states = [dask_pipeline._kpp_hashes(s, keys, 1) for s in states]
+    states = [dask_pipeline._kpp_hashes(s, keys, floors, 1) for s in states]
     # Collisions: two rows alone given one hash, and two rows alone given the hash of a
     # repeated row (in one partition before its copies: the first of its hash there).
     states[0]["hash"][5] = states[0]["hash"][6]

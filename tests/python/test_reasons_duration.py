@@ -38,10 +38,11 @@ def _sessions(seed=0, n=1_500) -> pd.DataFrame:
 def fitted():
     log = _sessions()
     seqs = Sequences.from_events(log, **ROLES)
-    # random_state=4: a seeding whose cut does not collapse on this log (with the
+    # random_state=2: a seeding whose cut does not collapse on this log (with the
     # order-free races 5 of random_states 0-5 collapsed and were refitted, with a warning;
-    # since a spread's evidence is one observation fewer, 0, 2, 3 and 7 of 0-9 do)
-    pipe = AnomalyPipeline(random_state=4).fit(seqs)
+    # since a spread's evidence is one observation fewer, 0, 2, 3 and 7 of 0-9 did; since
+    # the races' keys read rounded values, 2, 6 and 9 do)
+    pipe = AnomalyPipeline(random_state=2).fit(seqs)
     return log, seqs, pipe
 
 
@@ -100,7 +101,7 @@ def test_the_one_call_a_saved_model_the_stream_and_explain_say_it_too(fitted, tm
     log, seqs, pipe = fitted
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = detect_anomalies(log, crowds=False, **ROLES, groups=False, random_state=4)
+        table = detect_anomalies(log, crowds=False, **ROLES, groups=False, random_state=2)
     assert table["reason"].reindex(pipe.table_.index).equals(pipe.table_["reason"])
 
     pipe.save(tmp_path / "m.oddseq")
@@ -137,7 +138,7 @@ def test_dask_says_it_as_one_machine_does(fitted):
         warnings.simplefilter("ignore")
         with dask.config.set(scheduler="sync"):
             table, model = oddseq.dask.detect_anomalies(
-                dd.from_pandas(log, npartitions=3), **ROLES, random_state=4, return_pipeline=True
+                dd.from_pandas(log, npartitions=3), **ROLES, random_state=2, return_pipeline=True
             )
             table = table.compute()
     cols, medians = model._typical_by_length

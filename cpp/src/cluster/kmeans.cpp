@@ -173,9 +173,12 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
   const auto& kernels = simd::active();
   std::vector<std::int64_t> chosen;
   chosen.reserve(static_cast<std::size_t>(k));
-  // Each row's hash and its group's weight, once: the races are keyed by the values.
-  const std::vector<std::uint64_t> keys = core::column_keys(data.x, n, d, n_threads);
-  const std::vector<std::uint64_t> hashes = core::row_hashes(data.x, n, d, keys.data(), n_threads);
+  // Each row's hash and its group's weight, once: the races are keyed by the values
+  // (rounded: core::key_bits).
+  const std::vector<double> floors = core::key_floors(data.x, n, d, n_threads);
+  const std::vector<std::uint64_t> keys = core::column_keys(data.x, n, d, floors.data(), n_threads);
+  const std::vector<std::uint64_t> hashes =
+      core::row_hashes(data.x, n, d, keys.data(), floors.data(), n_threads);
   const std::vector<double> group_weight = group_weights(data, hashes, n_threads);
 
   // First seed: drawn with probability proportional to weight.

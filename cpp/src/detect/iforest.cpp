@@ -222,8 +222,9 @@ void check_params(std::int64_t n, std::int64_t d, const IForestParams& params) {
 
 template <class T>
 std::vector<std::uint64_t> iforest_column_keys(const T* x, std::int64_t n, std::int64_t d,
-                                               const std::uint64_t* hashes, int n_threads) {
-  return core::refined_column_keys(x, n, d, hashes, n_threads);
+                                               const std::uint64_t* hashes, const double* floors,
+                                               int n_threads) {
+  return core::refined_column_keys(x, n, d, hashes, floors, n_threads);
 }
 
 std::vector<std::int32_t> iforest_tree_features(const std::uint64_t* column_keys, std::int64_t d,
@@ -378,14 +379,15 @@ IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestPar
   std::vector<std::int64_t> all_rows;
   const bool given = params.tree_rows != nullptr;
   if (!given) {
-    const std::vector<std::uint64_t> keys = core::column_keys(x, n, d, n_threads);
-    column_keys = core::refined_column_keys_by(x, n, d, keys.data(), n_threads);
+    const std::vector<double> floors = core::key_floors(x, n, d, n_threads);
+    const std::vector<std::uint64_t> keys = core::column_keys(x, n, d, floors.data(), n_threads);
+    column_keys = core::refined_column_keys_by(x, n, d, keys.data(), floors.data(), n_threads);
     if (m >= n) {
       all_rows.resize(static_cast<std::size_t>(n));
       std::iota(all_rows.begin(), all_rows.end(), std::int64_t{0});
     } else {
       const std::vector<std::uint64_t> hashes =
-          core::row_hashes(x, n, d, column_keys.data(), n_threads);
+          core::row_hashes(x, n, d, column_keys.data(), floors.data(), n_threads);
       const std::vector<std::int64_t> copies =
           core::copy_numbers(x, n, d, hashes.data(), n_threads);
       row_key = draw_row_keys(hashes.data(), copies.data(), n, n_threads);
@@ -614,10 +616,10 @@ template IForest iforest_fit<double>(const double*, std::int64_t, std::int64_t,
                                      const IForestParams&, int);
 template std::vector<std::uint64_t> iforest_column_keys<float>(const float*, std::int64_t,
                                                                std::int64_t, const std::uint64_t*,
-                                                               int);
+                                                               const double*, int);
 template std::vector<std::uint64_t> iforest_column_keys<double>(const double*, std::int64_t,
                                                                 std::int64_t, const std::uint64_t*,
-                                                                int);
+                                                                const double*, int);
 template IForestDraw iforest_draw_rows<float>(const float*, std::int64_t, std::int64_t,
                                               const std::uint64_t*, const std::int64_t*,
                                               const IForestParams&, int);

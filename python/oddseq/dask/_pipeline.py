@@ -2122,14 +2122,35 @@ def _sqdist(X, c, threads=1):
     return _core.assign_nearest(X, c, threads).sq_dist.astype(np.float64)
 
 
-def _column_keys(state, threads):
-    """The partition's share of each column's key (C++ column_keys: wrapping sums)."""
-    return _core.kmeans_column_keys(state["X"], threads)
+def _key_floors(state, threads):
+    """The partition's floors of the draws' keys (C++ key_floors)."""
+    return _core.kmeans_key_floors(state["X"], threads)
 
 
-def _kpp_hashes(state, keys, threads):
-    """The partition with its rows' hashes (the C++ race's, with the global column keys)."""
-    return {**state, "hash": _core.kmeans_row_hashes(state["X"], keys, threads)}
+def _global_key_floors(rows, threads) -> np.ndarray:
+    """Each column's floor of the draws' keys over all partitions: the largest of the
+    partitions' (C++ key_floors reads the column's largest magnitude), as one machine's
+    over the rows concatenated."""
+    parts = _compute([_delayed(_key_floors)(s, threads) for s in rows.states])
+    return np.maximum.reduce(np.stack(parts), axis=0)
+
+
+def _column_keys(state, floors, threads):
+    """The partition's share of each column's key (C++ column_keys: wrapping sums), its
+    values rounded by the global ``floors``."""
+    return _core.kmeans_column_keys(state["X"], threads, floors=floors)
+
+
+def _global_column_keys(rows, floors, threads) -> np.ndarray:
+    """Each column's key over all partitions: the partitions' wrapping sums added."""
+    parts = _compute([_delayed(_column_keys)(s, floors, threads) for s in rows.states])
+    return np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)  # wrapping, as C++
+
+
+def _kpp_hashes(state, keys, floors, threads):
+    """The partition with its rows' hashes (the C++ race's, with the global column keys
+    and floors)."""
+    return {**state, "hash": _core.kmeans_row_hashes(state["X"], keys, threads, floors=floors)}
 
 
 def _hash_counts(state):
@@ -2362,9 +2383,9 @@ def _kmeans_plusplus(rows: _Rows, k: int, seed: int, trials: int, threads: int =
     the partitions), with the group weights counted over all partitions; two passes
     over the partitions per centre. Like the C++ seeding, the picks do not depend on the
     order of the rows or how they are cut into partitions."""
-    parts = _compute([_delayed(_column_keys)(s, threads) for s in rows.states])
-    keys = np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)  # wrapping, as C++
-    rows.states = _persist([_delayed(_kpp_hashes)(s, keys, threads) for s in rows.states])
+    floors = _global_key_floors(rows, threads)
+    keys = _global_column_keys(rows, floors, threads)
+    rows.states = _persist([_delayed(_kpp_hashes)(s, keys, floors, threads) for s in rows.states])
     parts = _compute([_delayed(_hash_counts)(s) for s in rows.states])
     hashes, where = np.unique(np.concatenate([h for h, _ in parts]), return_inverse=True)
     counts = np.bincount(where, weights=np.concatenate([c for _, c in parts]))
@@ -2831,18 +2852,21 @@ def _fit_robust_z(rows, det, n, x_std):
 # --------------------------------------------------------------- 4d. isolation forest
 
 
-def _iforest_column_keys(state, keys, threads):
+def _iforest_column_keys(state, keys, floors, threads):
     """The partition's share of each column's key for the trees' features (C++
-    iforest_column_keys over its rows' hashes by the global column keys ``keys``)."""
+    iforest_column_keys over its rows' hashes by the global column keys ``keys``; the
+    values rounded by the global ``floors``)."""
     X = state["X"]
-    return _core.iforest_column_keys(X, _core.kmeans_row_hashes(X, keys, threads), threads)
+    hashes = _core.kmeans_row_hashes(X, keys, threads, floors=floors)
+    return _core.iforest_column_keys(X, hashes, threads, floors=floors)
 
 
-def _iforest_hashes(state, keys, threads):
-    """The partition with its rows' hashes by the trees' column keys ``keys`` and their
-    copy numbers within the partition (C++ copy_numbers: in row order)."""
+def _iforest_hashes(state, keys, floors, threads):
+    """The partition with its rows' hashes by the trees' column keys ``keys`` (and the
+    global ``floors``) and their copy numbers within the partition (C++ copy_numbers: in
+    row order)."""
     X = state["X"]
-    hashes = _core.kmeans_row_hashes(X, keys, threads)
+    hashes = _core.kmeans_row_hashes(X, keys, threads, floors=floors)
     return {**state, "hash": hashes, "copy": _core.iforest_copy_numbers(X, hashes, threads)}
 
 
@@ -2964,8 +2988,9 @@ def _smallest_keyed(rows, found, samples):
     order = np.lexsort((drawn, keys))
     keys = np.take_along_axis(keys, order, axis=1)
     drawn = np.take_along_axis(drawn, order, axis=1)
-    # Equal keys (rows of equal hashes and copy numbers: a symmetry of the table, or a
-    # 64-bit collision) in or at the edge of a tree's sample: ordered by their values.
+    # Equal keys (rows of equal hashes and copy numbers: rows equal to the keys' rounding,
+    # a symmetry of the table, or a 64-bit collision) in or at the edge of a tree's
+    # sample: ordered by their values.
     tied = keys[:, 1:] == keys[:, :-1]
     for tree in np.flatnonzero(tied[:, :samples].any(axis=1)):
         j = 0
@@ -3017,12 +3042,14 @@ def _iforest_tree_rows(rows, seed, n_estimators, samples, threads):
     counted per partition, as K-means++ counts its group weights); each partition keeps
     its smallest keys per tree and the client the smallest over them, ordered by (key,
     row values, row) as C++ orders them."""
-    parts = _compute([_delayed(_column_keys)(s, threads) for s in rows.states])
-    keys = np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)  # wrapping, as C++
-    parts = _compute([_delayed(_iforest_column_keys)(s, keys, threads) for s in rows.states])
+    floors = _global_key_floors(rows, threads)
+    keys = _global_column_keys(rows, floors, threads)
+    parts = _compute(
+        [_delayed(_iforest_column_keys)(s, keys, floors, threads) for s in rows.states]
+    )
     column_keys = np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)
     rows.states = _persist(
-        [_delayed(_iforest_hashes)(s, column_keys, threads) for s in rows.states]
+        [_delayed(_iforest_hashes)(s, column_keys, floors, threads) for s in rows.states]
     )
     limit = _iforest._STATS_ROWS
     if rows.n > limit:  # the groups over every row: one machine's (_set_forest's tied)
@@ -3167,20 +3194,36 @@ def _subset(state, fold, f: int, held: bool):
     return {"X": state["X"][keep]}
 
 
-def _row_hashes(state, keys, threads):
-    """The partition's rows' hashes by the global column keys (C++ row_hashes)."""
-    return _core.kmeans_row_hashes(state["X"], keys, threads)
+def _row_hashes(state, keys, floors, exact_keys, threads):
+    """The partition's rows' hashes by the global column keys and floors (C++
+    row_hashes), and by their exact bits (``exact_keys``)."""
+    X = state["X"]
+    return (
+        _core.kmeans_row_hashes(X, keys, threads, floors=floors),
+        _core.kmeans_row_hashes(X, exact_keys, threads, rounded=False),
+    )
+
+
+def _exact_column_keys(state, threads):
+    """The partition's share of each column's key by its values' exact bits."""
+    return _core.kmeans_column_keys(state["X"], threads, rounded=False)
 
 
 def _content_order(rows, threads: int) -> np.ndarray:
     """The rows in an order of their content, as ``detect._threshold.content_order``
-    orders one machine's matrix: each column's key a wrapping sum over the partitions
-    (as C++ sums over the rows), each row's hash by those keys, the rows sorted by hash
-    (ties in row order); n hashes come to the client."""
-    parts = _compute([_delayed(_column_keys)(s, threads) for s in rows.states])
-    keys = np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)  # wrapping, as C++
-    hashes = _compute([_delayed(_row_hashes)(s, keys, threads) for s in rows.states])
-    return np.argsort(np.concatenate(hashes), kind="stable")
+    orders one machine's matrix: each column's keys wrapping sums over the partitions
+    (as C++ sums over the rows), each row's hashes by those keys (rounded, then exact),
+    the rows sorted by them (ties in row order); 2n hashes come to the client."""
+    floors = _global_key_floors(rows, threads)
+    keys = _global_column_keys(rows, floors, threads)
+    parts = _compute([_delayed(_exact_column_keys)(s, threads) for s in rows.states])
+    exact_keys = np.add.reduce(np.stack(parts), axis=0, dtype=np.uint64)
+    hashes = _compute(
+        [_delayed(_row_hashes)(s, keys, floors, exact_keys, threads) for s in rows.states]
+    )
+    rounded = np.concatenate([h for h, _ in hashes])
+    exact = np.concatenate([e for _, e in hashes])
+    return np.lexsort((exact, rounded))
 
 
 def _out_of_fold(pipeline, rows, threads: int) -> np.ndarray:

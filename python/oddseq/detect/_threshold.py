@@ -1388,23 +1388,32 @@ def content_order(X) -> np.ndarray:
     content: by a 64-bit hash of each row's values (the C++ core's row hashes,
     oddseq/core/content_hash.hpp, each column keyed by its content: the K-means and
     isolation forest draws' key) or of each sequence's events and times
-    (:func:`sequence_content_order`). Rows of the same content (copies) keep their
-    order among themselves: swapping them changes nothing a detector reads."""
+    (:func:`sequence_content_order`). The rows' hashes read their values rounded as the
+    draws' keys do (so that a sum's last bit does not reorder every row), rows equal
+    to that rounding then by their exact values' hashes. Rows of the same content
+    (copies) keep their order among themselves: swapping them changes nothing a
+    detector reads."""
     if not isinstance(X, np.ndarray):
         return sequence_content_order(X.events, X.offsets, X.times)
-    return np.argsort(row_hashes(X), kind="stable")
+    return np.lexsort((row_hashes(X, rounded=False), row_hashes(X)))
 
 
-def row_hashes(X, n_threads: int = 1) -> np.ndarray:
+def row_hashes(X, n_threads: int = 1, *, rounded: bool = True) -> np.ndarray:
     """Each row's hash by its values (as double; -0.0 as 0.0), with the columns keyed by
     theirs (C++ ``column_keys`` and ``row_hashes``): the same for any order of the rows
-    or the columns, and any ``n_threads``."""
+    or the columns, and any ``n_threads``. ``rounded``: the values as the draws key them
+    (16 significant bits; 0 below 2^-40 of the column's largest magnitude), else their
+    exact bits."""
     X = np.asarray(X)
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
     X = np.ascontiguousarray(X.reshape(X.shape[0], -1))
-    keys = _core.kmeans_column_keys(X, n_threads)
-    return _core.kmeans_row_hashes(X, keys, n_threads)
+    if not rounded:
+        keys = _core.kmeans_column_keys(X, n_threads, rounded=False)
+        return _core.kmeans_row_hashes(X, keys, n_threads, rounded=False)
+    floors = _core.kmeans_key_floors(X, n_threads)
+    keys = _core.kmeans_column_keys(X, n_threads, floors=floors)
+    return _core.kmeans_row_hashes(X, keys, n_threads, floors=floors)
 
 
 def sequence_content_order(

@@ -27,9 +27,12 @@ ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id
 # the bytes of 4e04d8c (020987ef..., 1f62f70c...), so the layout is the same. Re-taken
 # in the fifty-third session, when the value statistics came to rest on the valued events
 # (the alerted entities changed; the lengths are the same: 46ff0cbc..., 5329b189... before).
+# Re-taken in the fifty-sixth session, when the draws' keys came to read rounded values
+# (K-means seeded otherwise, the alerted entities changed; the lengths are the same:
+# 83c07bc9..., afa79692... before).
 GOLDEN = {
-    "late_sketch": (222396, "83c07bc9433e44a2dc96fe01d2d3edcccdaa2d6b175e6c4813b428d216b524f0"),
-    "recent_change": (324838, "afa79692dd6db36e016cb08d198a65cfa060bfb71d1cc2baa2bb48b8dd2b8875"),
+    "late_sketch": (222396, "b166d6e01a629c76efbd05c98d5c3a13875857212a8a4ab3fc7cbd8756bb9a66"),
+    "recent_change": (324838, "bd49aff80fdda38b360e250759da6bf9bde5370df178c5086335fc19204356c8"),
 }
 
 

@@ -3,9 +3,22 @@
 // order-free draws (k-means++'s races, the isolation forest's subsamples) are keyed by,
 // so that reordering the rows (renamed entities) or the columns (relabelled event types)
 // draws the same rows and columns.
+//
+// The draws key values rounded (key_bits): to kKeyMantissaBits significant bits, and
+// below 2^-kKeyFloorBits of their column's largest magnitude to 0 (key_floors). Keyed by
+// their exact bits, one value's last bit anywhere re-keyed every column, so every draw,
+// as a new seed would: a sum rounded in another order (another machine's numpy, a
+// feature computed another way: 5.6e-17 for 0) gave other verdicts on the same log.
+// Rounded, such noise re-keys nothing, but where a value lies within it of a rounding
+// edge (a relative change of 1e-12 moves one value in 2^23 across one). Rows are still
+// compared by their exact values wherever identity matters (identical_groups,
+// compare_rows); rows equal to 16 significant bits, not exactly, share a hash and are
+// told apart by their values.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "oddseq/core/hash.hpp"
@@ -20,6 +33,65 @@ std::uint64_t value_bits(T x) {
   std::uint64_t bits;
   std::memcpy(&bits, &value, sizeof bits);
   return bits;
+}
+
+// Significant bits a key keeps of a value's 52; values below 2^-kKeyFloorBits of their
+// column's largest magnitude key as 0.
+constexpr int kKeyMantissaBits = 16;
+constexpr int kKeyFloorBits = 40;
+
+// Each column's floor: 2^(e - kKeyFloorBits) for the column's largest finite magnitude in
+// [2^e, 2^(e+1)); 0 for a column of zeros. Maxima are exact in any order: the same
+// floors for any row order, partition or thread count, and a data set cut into parts has
+// the largest of its parts' floors.
+template <class T>
+std::vector<double> key_floors(const T* x, std::int64_t n, std::int64_t d, int n_threads) {
+  constexpr std::int64_t kChunk = 4096;
+  const std::int64_t n_chunks = div_up(n, kChunk);
+  std::vector<double> partial(static_cast<std::size_t>(n_chunks * d), 0.0);
+  parallel_for(n_chunks, n_threads, [&](std::int64_t c) {
+    double* out = partial.data() + c * d;
+    const std::int64_t end = std::min(n, (c + 1) * kChunk);
+    for (std::int64_t i = c * kChunk; i < end; ++i) {
+      const T* row = x + i * d;
+      // (Selects, not branches, so that the loop over a row's columns vectorises.)
+      for (std::int64_t j = 0; j < d; ++j) {
+        const double magnitude = std::fabs(static_cast<double>(row[j]));
+        const double finite = magnitude <= std::numeric_limits<double>::max() ? magnitude : 0.0;
+        out[j] = out[j] < finite ? finite : out[j];
+      }
+    }
+  });
+  std::vector<double> floors(static_cast<std::size_t>(d), 0.0);
+  for (std::int64_t j = 0; j < d; ++j) {
+    double largest = 0.0;
+    for (std::int64_t c = 0; c < n_chunks; ++c) largest = std::max(largest, partial[c * d + j]);
+    if (largest > 0.0) floors[j] = std::ldexp(1.0, std::ilogb(largest) - kKeyFloorBits);
+  }
+  return floors;
+}
+
+// A value's bits as its key reads them: with floors (key_floors, per column) rounded to
+// nearest at kKeyMantissaBits significant bits and 0 below the column's floor; null
+// floors, its exact bits (as value_bits). Non-finite values keep their bits.
+template <class T>
+std::uint64_t key_bits(T x, const double* floors, std::int64_t column) {
+  const std::uint64_t bits = value_bits(x);
+  if (floors == nullptr) return bits;
+  // Adding half the dropped part rounds the magnitude (a carry moves the exponent, as
+  // rounding up to the next power of two should); the sign bit is left as it was. Selects,
+  // not branches: a column's values go either way at random.
+  constexpr int kDropped = 52 - kKeyMantissaBits;
+  constexpr std::uint64_t kHalf = std::uint64_t{1} << (kDropped - 1);
+  constexpr std::uint64_t kKept = ~((std::uint64_t{1} << kDropped) - 1);
+  constexpr std::uint64_t kMagnitude = ~(std::uint64_t{1} << 63);
+  constexpr std::uint64_t kNonFinite = 0x7FF0000000000000ULL;  // exponent all ones
+  // (Magnitudes compare as their bits do: the floor's bits against the value's.)
+  std::uint64_t floor_bits;
+  std::memcpy(&floor_bits, floors + column, sizeof floor_bits);
+  const std::uint64_t magnitude = bits & kMagnitude;
+  const std::uint64_t kept = magnitude >= kNonFinite ? bits : (bits + kHalf) & kKept;
+  return magnitude < floor_bits ? std::uint64_t{0} : kept;
 }
 
 // Rows a and b by their values (as double; -0.0 equals 0.0): <0, 0 or >0.
@@ -37,20 +109,22 @@ namespace content_detail {
 // Rows per chunk of the column sums (wrapping sums: exact in any order and chunking).
 constexpr std::int64_t kChunk = 4096;
 
-// A row's hash: the wrapping sum over the columns of the finaliser of (value bits +
+// A row's hash: the wrapping sum over the columns of the finaliser of (key bits +
 // column key).
 template <class T>
-std::uint64_t row_hash(const T* row, std::int64_t d, const std::uint64_t* keys) {
+std::uint64_t row_hash(const T* row, std::int64_t d, const std::uint64_t* keys,
+                       const double* floors) {
   std::uint64_t hash = 0;
-  for (std::int64_t j = 0; j < d; ++j) hash += splitmix64_mix(value_bits(row[j]) + keys[j]);
+  for (std::int64_t j = 0; j < d; ++j)
+    hash += splitmix64_mix(key_bits(row[j], floors, j) + keys[j]);
   return hash;
 }
 
 // Per column j the wrapping sum over the rows i of splitmix64's finaliser of
-// (value bits + salt(i)).
+// (key bits + salt(i)).
 template <class T, class Salt>
-std::vector<std::uint64_t> column_sums(const T* x, std::int64_t n, std::int64_t d, Salt&& salt,
-                                       int n_threads) {
+std::vector<std::uint64_t> column_sums(const T* x, std::int64_t n, std::int64_t d,
+                                       const double* floors, Salt&& salt, int n_threads) {
   const std::int64_t n_chunks = div_up(n, kChunk);
   std::vector<std::uint64_t> partial(static_cast<std::size_t>(n_chunks * d), 0);
   parallel_for(n_chunks, n_threads, [&](std::int64_t c) {
@@ -58,7 +132,9 @@ std::vector<std::uint64_t> column_sums(const T* x, std::int64_t n, std::int64_t 
     const std::int64_t end = std::min(n, (c + 1) * kChunk);
     for (std::int64_t i = c * kChunk; i < end; ++i) {
       const std::uint64_t s = salt(i);
-      for (std::int64_t j = 0; j < d; ++j) out[j] += splitmix64_mix(value_bits(x[i * d + j]) + s);
+      for (std::int64_t j = 0; j < d; ++j) {
+        out[j] += splitmix64_mix(key_bits(x[i * d + j], floors, j) + s);
+      }
     }
   });
   std::vector<std::uint64_t> keys(static_cast<std::size_t>(d), 0);
@@ -70,47 +146,54 @@ std::vector<std::uint64_t> column_sums(const T* x, std::int64_t n, std::int64_t 
 }  // namespace content_detail
 
 // Each column's key: the wrapping sum over the rows of splitmix64's finaliser of its
-// values' bits (as double, -0.0 as 0.0): the same for any row order or thread count, and
-// it moves with its column (relabelled event types reorder the count columns). Columns
-// of the same values in another arrangement over the rows share it.
+// values' key bits (key_bits by floors; null floors: exact bits, as double, -0.0 as 0.0):
+// the same for any row order or thread count, and it moves with its column (relabelled
+// event types reorder the count columns). Columns of the same values in another
+// arrangement over the rows share it.
 template <class T>
-std::vector<std::uint64_t> column_keys(const T* x, std::int64_t n, std::int64_t d, int n_threads) {
+std::vector<std::uint64_t> column_keys(const T* x, std::int64_t n, std::int64_t d,
+                                       const double* floors, int n_threads) {
   return content_detail::column_sums(
-      x, n, d, [](std::int64_t) { return std::uint64_t{0}; }, n_threads);
+      x, n, d, floors, [](std::int64_t) { return std::uint64_t{0}; }, n_threads);
 }
 
-// Each row's hash: the wrapping sum over the columns of the finaliser of (value bits +
+// Each row's hash: the wrapping sum over the columns of the finaliser of (key bits +
 // column key). Identical rows hash alike, whatever their position, and so does a row
 // whatever the order of the columns; values in two columns of the same key swapped give
 // the same hash.
 template <class T>
 std::vector<std::uint64_t> row_hashes(const T* x, std::int64_t n, std::int64_t d,
-                                      const std::uint64_t* keys, int n_threads) {
+                                      const std::uint64_t* keys, const double* floors,
+                                      int n_threads) {
   std::vector<std::uint64_t> hashes(static_cast<std::size_t>(n));
   parallel_for(n, n_threads, [&](std::int64_t i) {
-    hashes[static_cast<std::size_t>(i)] = content_detail::row_hash(x + i * d, d, keys);
+    hashes[static_cast<std::size_t>(i)] = content_detail::row_hash(x + i * d, d, keys, floors);
   });
   return hashes;
 }
 
 // Each column's key refined by the rows' hashes (row_hashes with column_keys): the
-// wrapping sum over the rows of the finaliser of (value bits + row hash). Two columns of
+// wrapping sum over the rows of the finaliser of (key bits + row hash). Two columns of
 // the same values in other arrangements (two event types seen once each, by different
 // entities) share their column_keys but not this one, unless swapping them and their
 // rows maps the table onto itself (no order-free key can tell such columns apart).
 template <class T>
 std::vector<std::uint64_t> refined_column_keys(const T* x, std::int64_t n, std::int64_t d,
-                                               const std::uint64_t* hashes, int n_threads) {
-  return content_detail::column_sums(x, n, d, [&](std::int64_t i) { return hashes[i]; }, n_threads);
+                                               const std::uint64_t* hashes, const double* floors,
+                                               int n_threads) {
+  return content_detail::column_sums(
+      x, n, d, floors, [&](std::int64_t i) { return hashes[i]; }, n_threads);
 }
 
 // refined_column_keys over the rows' row_hashes by these column keys, the hashes computed
 // on the way (one pass over x).
 template <class T>
 std::vector<std::uint64_t> refined_column_keys_by(const T* x, std::int64_t n, std::int64_t d,
-                                                  const std::uint64_t* keys, int n_threads) {
+                                                  const std::uint64_t* keys, const double* floors,
+                                                  int n_threads) {
   return content_detail::column_sums(
-      x, n, d, [&](std::int64_t i) { return content_detail::row_hash(x + i * d, d, keys); },
+      x, n, d, floors,
+      [&](std::int64_t i) { return content_detail::row_hash(x + i * d, d, keys, floors); },
       n_threads);
 }
 

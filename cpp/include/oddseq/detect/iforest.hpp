@@ -79,10 +79,12 @@ IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestPar
 
 // Each column's key for the draws of the trees' features: core::refined_column_keys over
 // the rows' core::row_hashes of core::column_keys (wrapping sums over the rows: a data
-// set cut into parts sums its parts' keys). hashes: those row hashes.
+// set cut into parts sums its parts' keys). hashes: those row hashes; floors: the data's
+// core::key_floors (the largest of its parts').
 template <class T>
 std::vector<std::uint64_t> iforest_column_keys(const T* x, std::int64_t n, std::int64_t d,
-                                               const std::uint64_t* hashes, int n_threads);
+                                               const std::uint64_t* hashes, const double* floors,
+                                               int n_threads);
 
 // Tree t's features: the max_features columns of smallest finaliser of (column key ^ the
 // tree's feature stream), smallest first; columns of equal keys (the same values on
