@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -76,7 +77,15 @@ std::vector<double> key_floors_for(const CArray<T>& x, const std::optional<CArra
     if (floors->ndim() != 1 || floors->shape(0) != x.shape(1)) {
       throw std::invalid_argument("floors must hold one floor per column of x");
     }
-    return std::vector<double>(floors->data(), floors->data() + floors->shape(0));
+    std::vector<double> given(floors->data(), floors->data() + floors->shape(0));
+    for (const double floor : given) {
+      if (!(floor >= 0.0) || !std::isfinite(floor)) {
+        throw std::invalid_argument(
+            "floors must be finite and >= 0 (kmeans_key_floors gives them), got " +
+            std::to_string(floor));
+      }
+    }
+    return given;
   }
   py::gil_scoped_release release;
   return core::key_floors(x.data(), x.shape(0), x.shape(1), n_threads);

@@ -144,6 +144,35 @@ py::array_t<std::uint64_t> row_hashes(const CArray<T>& x,
   return to_numpy(std::move(hashes));
 }
 
+template <class T>
+py::array_t<std::uint64_t> draw_hashes(const CArray<T>& x,
+                                       const py::array_t<std::uint64_t, py::array::c_style>& keys,
+                                       int n_threads, const std::optional<CArray<double>>& floors) {
+  if (x.ndim() != 2) throw std::invalid_argument("X must be 2-D");
+  if (keys.size() != x.shape(1)) {
+    throw std::invalid_argument("keys length differs from the number of columns");
+  }
+  const std::vector<double> by = key_floors_for(x, floors, true, n_threads);
+  std::vector<std::uint64_t> hashes;
+  {
+    py::gil_scoped_release release;
+    hashes = core::draw_hashes(x.data(), x.shape(0), x.shape(1), keys.data(), by.data(), n_threads);
+  }
+  return to_numpy(std::move(hashes));
+}
+
+py::array_t<std::uint64_t> near_tie_hashes(const CArray<std::uint64_t>& hashes,
+                                           const CArray<std::uint64_t>& numbers) {
+  if (hashes.ndim() != 1 || numbers.ndim() != 1 || hashes.shape(0) != numbers.shape(0)) {
+    throw std::invalid_argument("hashes and numbers must be 1-D and of one length");
+  }
+  std::vector<std::uint64_t> out(static_cast<std::size_t>(hashes.shape(0)));
+  for (py::ssize_t i = 0; i < hashes.shape(0); ++i) {
+    out[static_cast<std::size_t>(i)] = core::near_tie_hash(hashes.data()[i], numbers.data()[i]);
+  }
+  return to_numpy(std::move(out));
+}
+
 cluster::KMeansAlgorithm parse_algorithm(const std::string& name) {
   if (name == "lloyd") return cluster::KMeansAlgorithm::lloyd;
   if (name == "hamerly") return cluster::KMeansAlgorithm::hamerly;
@@ -435,7 +464,7 @@ void register_cluster(py::module_& m) {
   m.def("kmeans_column_keys", &column_keys<double>, py::arg("x").noconvert(), py::arg("n_threads"),
         py::kw_only(), py::arg("floors").noconvert() = py::none(), py::arg("rounded") = true,
         "Each column's key by its values (wrapping sums over the rows). rounded: the values "
-        "as the draws key them (16 significant bits, 0 below the column's floor: floors, "
+        "as the draws key them (17 significant bits, 0 below the column's floor: floors, "
         "default these rows' kmeans_key_floors); False: their exact bits.");
   m.def("kmeans_row_hashes", &row_hashes<float>, py::arg("x").noconvert(),
         py::arg("keys").noconvert(), py::arg("n_threads"), py::kw_only(),
@@ -445,6 +474,19 @@ void register_cluster(py::module_& m) {
         py::arg("floors").noconvert() = py::none(), py::arg("rounded") = true,
         "Each row's hash by its values and the column keys (floors and rounded as for "
         "kmeans_column_keys).");
+  m.def("kmeans_draw_hashes", &draw_hashes<float>, py::arg("x").noconvert(),
+        py::arg("keys").noconvert(), py::arg("n_threads"), py::kw_only(),
+        py::arg("floors").noconvert() = py::none());
+  m.def("kmeans_draw_hashes", &draw_hashes<double>, py::arg("x").noconvert(),
+        py::arg("keys").noconvert(), py::arg("n_threads"), py::kw_only(),
+        py::arg("floors").noconvert() = py::none(),
+        "The hashes the draws read: kmeans_row_hashes (rounded), the exact rows sharing one "
+        "numbered by their exact hash under the same keys, then their values, each after the "
+        "first told apart (kmeans_near_tie_hashes).");
+  m.def("kmeans_near_tie_hashes", &near_tie_hashes, py::arg("hashes").noconvert(),
+        py::arg("numbers").noconvert(),
+        "Each rounded row hash told apart for its exact row's number among the rows sharing "
+        "it (0 keeps it).");
   m.def("kmeans_fit", &fit<float>, py::arg("x").noconvert(), py::arg("sample_weight").noconvert(),
         py::arg("centers").noconvert(), py::arg("max_iter"), py::arg("tol"), py::arg("algorithm"),
         py::arg("n_threads"));

@@ -277,7 +277,7 @@ def kmeans_column_keys(
     rounded: bool = True,
 ) -> NDArray[np.uint64]:
     """Each column's key by its values (wrapping sums over the rows). rounded: the values
-    as the draws key them (16 significant bits, 0 below the column's floor: floors,
+    as the draws key them (17 significant bits, 0 below the column's floor: floors,
     default these rows' kmeans_key_floors); False: their exact bits."""
 
 def kmeans_row_hashes(

@@ -682,8 +682,10 @@ def test_normal_only_fitting_is_silent_on_normal_sessions_of_mixed_lengths(seed)
         pipe = AnomalyPipeline().fit(seqs, normal=True)
     assert pipe.threshold_info_["separate_tail"] < 2
     # (judged on all the scores together, they look like a group apart: 3.7-4.3 at seeds
-    # 0, 1 and 3, 1.7 at seed 2 since the folds' keys read rounded values)
-    assert separate_tail(pipe.reference_scores_, 0.005)[0] > 1.5
+    # 0, 1 and 3; at seed 2 1.7 since the folds' keys read rounded values, under the
+    # warning's bar of 2, so that draw shows no contrast)
+    if seed != 2:
+        assert separate_tail(pipe.reference_scores_, 0.005)[0] > 2
 
 
 def _blocks_with_rare_steps(n, rare_share, seed, n_far=0):

@@ -178,7 +178,7 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
   const std::vector<double> floors = core::key_floors(data.x, n, d, n_threads);
   const std::vector<std::uint64_t> keys = core::column_keys(data.x, n, d, floors.data(), n_threads);
   const std::vector<std::uint64_t> hashes =
-      core::row_hashes(data.x, n, d, keys.data(), floors.data(), n_threads);
+      core::draw_hashes(data.x, n, d, keys.data(), floors.data(), n_threads);
   const std::vector<double> group_weight = group_weights(data, hashes, n_threads);
 
   // First seed: drawn with probability proportional to weight.

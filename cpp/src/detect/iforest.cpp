@@ -387,7 +387,7 @@ IForest iforest_fit(const T* x, std::int64_t n, std::int64_t d, const IForestPar
       std::iota(all_rows.begin(), all_rows.end(), std::int64_t{0});
     } else {
       const std::vector<std::uint64_t> hashes =
-          core::row_hashes(x, n, d, column_keys.data(), floors.data(), n_threads);
+          core::draw_hashes(x, n, d, column_keys.data(), floors.data(), n_threads);
       const std::vector<std::int64_t> copies =
           core::copy_numbers(x, n, d, hashes.data(), n_threads);
       row_key = draw_row_keys(hashes.data(), copies.data(), n, n_threads);

@@ -84,11 +84,13 @@ def kmeans_plusplus(
 
     The draws depend on neither the order of the rows nor that of the columns: each is
     an exponential race in which every row's key comes from a hash of its values (each
-    column keyed by its content) mixed with the seed (row i wins with probability
-    w_i D_i^2 / sum w D^2; identical rows race as one point of their summed weight), and
-    a step's candidates are the race's first distinct points (without replacement). A
-    permutation of X's rows or columns gives the same centres; ``indices`` name the
-    first of identical rows. The same for any ``n_threads``.
+    column keyed by its content; the values rounded to 17 significant bits, rows equal
+    to that rounding told apart by their exact values) mixed with the seed (row i wins
+    with probability w_i D_i^2 / sum w D^2; identical rows race as one point of their
+    summed weight), and a step's candidates are the race's first distinct points
+    (without replacement). A permutation of X's rows or columns gives the same
+    centres; ``indices`` name the first of identical rows. The same for any
+    ``n_threads``.
 
     Returns
     -------

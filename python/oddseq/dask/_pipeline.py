@@ -2153,21 +2153,93 @@ def _kpp_hashes(state, keys, floors, threads):
     return {**state, "hash": _core.kmeans_row_hashes(state["X"], keys, threads, floors=floors)}
 
 
+def _near_tie_rows(state, repeated, keys, threads):
+    """The partition's distinct rows whose rounded hash is repeated over all partitions
+    (``repeated``, sorted): as keys of (rounded hash, exact hash under the column keys
+    ``keys``, row bytes with -0.0 as 0.0), sorted and unique."""
+    X, hashes = state["X"], state["hash"]
+    at = np.minimum(np.searchsorted(repeated, hashes), max(repeated.size - 1, 0))
+    hit = np.flatnonzero(repeated[at] == hashes) if repeated.size else np.empty(0, np.int64)
+    rows = np.ascontiguousarray(X[hit])
+    exact = _core.kmeans_row_hashes(rows, keys, threads, rounded=False)
+    return np.unique(_row_keys(rows, hashes[hit], exact))
+
+
+def _near_tie_numbered(state, found, numbers, keys, threads):
+    """The partition with the hashes the draws read (C++ draw_hashes): each row whose key
+    (``_near_tie_rows``' form) is in ``found`` (sorted) with a number above 0
+    (``numbers``) told apart by it."""
+    X, hashes = state["X"], state["hash"]
+    rows = np.flatnonzero(np.isin(hashes, _key_hashes(found)))
+    if not rows.size:
+        return state
+    part = np.ascontiguousarray(X[rows])
+    exact = _core.kmeans_row_hashes(part, keys, threads, rounded=False)
+    row_keys = _row_keys(part, hashes[rows], exact)
+    at = np.minimum(np.searchsorted(found, row_keys), found.size - 1)
+    told = (found[at] == row_keys) & (numbers[at] > 0)
+    out = hashes.copy()
+    out[rows[told]] = _core.kmeans_near_tie_hashes(
+        np.ascontiguousarray(hashes[rows[told]]), np.ascontiguousarray(numbers[at[told]])
+    )
+    return {**state, "hash": out}
+
+
+def _key_hashes(found):
+    """The rounded hashes of ``_near_tie_rows`` keys (their first 8 bytes, big-endian)."""
+    raw = found.view(np.uint8).reshape(found.size, -1)[:, :8]
+    return np.ascontiguousarray(raw).view(">u8").ravel().astype(np.uint64)
+
+
+def _numbered_near_ties(rows, keys, threads) -> None:
+    """The partitions' hashes made those the draws read (C++ draw_hashes over the rows
+    concatenated): where exact rows of one rounded hash stand in any partitions, they are
+    numbered over all partitions by (exact hash, row bytes) and each after the first told
+    apart. (C++ orders rows of one exact hash by their values, the bytes here: they differ
+    only where two distinct rows share both 64-bit hashes.)"""
+    parts = _compute([_delayed(_hash_counts)(s) for s in rows.states])
+    hashes, where = np.unique(np.concatenate([h for h, _ in parts]), return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate([c for _, c in parts]))
+    repeated = hashes[counts > 1]
+    if not repeated.size:
+        return
+    shared = _shared(repeated)
+    found = np.unique(
+        np.concatenate(
+            _compute([_delayed(_near_tie_rows)(s, shared, keys, threads) for s in rows.states])
+        )
+    )
+    rounded = _key_hashes(found)
+    first = np.r_[True, rounded[1:] != rounded[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(found.size), 0))
+    numbers = (np.arange(found.size) - start).astype(np.uint64)
+    if not numbers.any():
+        return
+    found_s, numbers_s = _shared(found), _shared(numbers)
+    rows.states = _persist(
+        [_delayed(_near_tie_numbered)(s, found_s, numbers_s, keys, threads) for s in rows.states]
+    )
+
+
 def _hash_counts(state):
     """The partition's distinct row hashes and how many rows hold each."""
     return np.unique(state["hash"], return_counts=True)
 
 
-def _row_keys(X, hashes):
+def _row_keys(X, hashes, exact=None):
     """Each row's (hash, bytes with -0.0 as 0.0) as one np.void: identical rows alike.
     The hash comes first, big-endian: keys sort by hash (rows in hash order look up
-    their keys in order, which np.searchsorted does fast)."""
+    their keys in order, which np.searchsorted does fast); ``exact``, a second hash,
+    after it (big-endian too: keys of one hash sort by it)."""
     X = np.ascontiguousarray(X + X.dtype.type(0))
     m, width = X.shape[0], X.shape[1] * X.itemsize
-    keys = np.empty((m, 8 + width), dtype=np.uint8)
+    head = 8 if exact is None else 16
+    keys = np.empty((m, head + width), dtype=np.uint8)
     keys[:, :8] = np.asarray(hashes, dtype=">u8").view(np.uint8).reshape(m, 8)
-    keys[:, 8:] = X.view(np.uint8).reshape(m, width)
-    return keys.view(np.dtype((np.void, 8 + width))).ravel()
+    if exact is not None:
+        keys[:, 8:16] = np.asarray(exact, dtype=">u8").view(np.uint8).reshape(m, 8)
+    keys[:, head:] = X.view(np.uint8).reshape(m, width)
+    return keys.view(np.dtype((np.void, head + width))).ravel()
 
 
 #: Rows compared with their hash's standing row per block (a few MB, reused).
@@ -2395,6 +2467,7 @@ def _kmeans_plusplus(rows: _Rows, k: int, seed: int, trials: int, threads: int =
     found = _compute([_delayed(_repeated_rows)(s, repeated) for s in rows.states])
     same = _shared(_merged_repeated_rows(found))
     rows.states = _persist([_delayed(_kpp_group_weights)(s, repeated, same) for s in rows.states])
+    _numbered_near_ties(rows, keys, threads)  # (after the weights: they read rounded hashes)
     ((first, point),) = _race_picks(rows, seed, 0, 1, False, threads)
     chosen, centers = [first], [point]
     rows.states = _persist([_delayed(_kpp_start)(s, point, threads) for s in rows.states])
@@ -3051,6 +3124,7 @@ def _iforest_tree_rows(rows, seed, n_estimators, samples, threads):
     rows.states = _persist(
         [_delayed(_iforest_hashes)(s, column_keys, floors, threads) for s in rows.states]
     )
+    _numbered_near_ties(rows, column_keys, threads)
     limit = _iforest._STATS_ROWS
     if rows.n > limit:  # the groups over every row: one machine's (_set_forest's tied)
         parts = _compute(

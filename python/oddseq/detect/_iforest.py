@@ -77,12 +77,13 @@ def _content_keys(X, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's hash and copy number and the columns' keys, as C++ iforest_fit keys its
     draws: the columns' refined keys (kmeans_column_keys, then iforest_column_keys over
     the rows' hashes by those), the rows' hashes by them, and copies numbered in row
-    order among identical rows; the values rounded by X's kmeans_key_floors."""
+    order among identical rows; the values rounded by X's kmeans_key_floors, the rows'
+    hashes those the draws read (kmeans_draw_hashes: near-equal rows told apart)."""
     floors = _core.kmeans_key_floors(X, threads)
     keys = _core.kmeans_column_keys(X, threads, floors=floors)
     hashes = _core.kmeans_row_hashes(X, keys, threads, floors=floors)
     refined = _core.iforest_column_keys(X, hashes, threads, floors=floors)
-    hashes = _core.kmeans_row_hashes(X, refined, threads, floors=floors)
+    hashes = _core.kmeans_draw_hashes(X, refined, threads, floors=floors)
     return hashes, _core.iforest_copy_numbers(X, hashes, threads), refined
 
 
@@ -195,8 +196,10 @@ class IsolationForest(TrainingStats, BaseDetector):
     Trees are built in parallel, each from its own seed derived from ``random_state``
     and its index, so the forest and every score are the same for any ``n_threads``.
     Each tree's rows and features are drawn by keys from their content, not their
-    position: a row's key hashes its values (each column keyed by its content) and its
-    number among the rows identical to it, and a tree takes the ``max_samples`` rows of
+    position: a row's key hashes its values (each column keyed by its content; the
+    values rounded to 17 significant bits, so that a sum's last bit draws nothing else,
+    rows equal to that rounding told apart by their exact values) and its number among
+    the rows identical to it, and a tree takes the ``max_samples`` rows of
     smallest key (a uniform draw without replacement, copies of a row drawn apart);
     its features are the columns of smallest key. So reordering the rows (renamed
     entities) or the columns (relabelled event types) grows the same forest and gives

@@ -1402,7 +1402,7 @@ def row_hashes(X, n_threads: int = 1, *, rounded: bool = True) -> np.ndarray:
     """Each row's hash by its values (as double; -0.0 as 0.0), with the columns keyed by
     theirs (C++ ``column_keys`` and ``row_hashes``): the same for any order of the rows
     or the columns, and any ``n_threads``. ``rounded``: the values as the draws key them
-    (16 significant bits; 0 below 2^-40 of the column's largest magnitude), else their
+    (17 significant bits; 0 below 2^-40 of the column's largest magnitude), else their
     exact bits."""
     X = np.asarray(X)
     if X.dtype not in (np.float32, np.float64):

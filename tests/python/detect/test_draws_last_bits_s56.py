@@ -1,6 +1,6 @@
 """The order-free draws (k-means++'s races, the isolation forest's subsamples and
 features, the folds' content order) are keyed by the values rounded (C++ core::key_bits:
-16 significant bits, 0 below 2^-40 of the column's largest magnitude). Keyed by their
+17 significant bits, 0 below 2^-40 of the column's largest magnitude). Keyed by their
 exact bits, one value's last bit re-keyed every draw, as a new random_state would: the
 same log gave other verdicts where a sum was rounded in another order."""
 
@@ -80,6 +80,19 @@ def test_rounded_keys_tell_apart_what_the_rounding_keeps():
     assert not np.array_equal(_core.kmeans_column_keys(far, 1), keys)
 
 
+def test_integers_read_one_ulp_low_keep_their_keys():
+    # (review RV s56 M1: rounding at exactly half put the edges on integers of 18
+    # significant bits, odd ones in [2^17, 2^18) among them; one read one ulp low crossed)
+    rng = np.random.default_rng(9)
+    X = rng.integers(100_000, 400_000, (2000, 3)).astype(np.float64)
+    keys = _core.kmeans_column_keys(X, 1)
+    hashes = _core.kmeans_row_hashes(X, keys, 1)
+    for direction in (-np.inf, np.inf):
+        moved = np.nextafter(X, direction)
+        np.testing.assert_array_equal(_core.kmeans_column_keys(moved, 1), keys)
+        np.testing.assert_array_equal(_core.kmeans_row_hashes(moved, keys, 1), hashes)
+
+
 def test_floors_are_a_power_of_two_below_the_columns_largest_and_merge_by_max():
     X = np.array([[0.0, 3.0, -1e-300], [0.0, -5.0, 0.0], [0.0, 1.0, 0.0]])
     floors = _core.kmeans_key_floors(X, 1)
@@ -95,6 +108,8 @@ def test_floors_are_a_power_of_two_below_the_columns_largest_and_merge_by_max():
     # The floors given are checked.
     with pytest.raises(ValueError, match="one floor per column"):
         _core.kmeans_column_keys(Y, 1, floors=np.zeros(3))
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        _core.kmeans_column_keys(Y, 1, floors=np.array([0.0, -1.0]))
     with pytest.raises(ValueError, match="rounded=True"):
         _core.kmeans_column_keys(Y, 1, floors=np.zeros(2), rounded=False)
 

@@ -32,7 +32,7 @@ std::vector<std::int64_t> kmeans_plusplus(const KMeansData<T>& data, std::int64_
                                           std::uint64_t seed, int n_local_trials, int n_threads);
 
 // Each row's group weight: the summed weight (1 each without weights) of the rows
-// identical to it (the same hash and values; hashes: core::row_hashes of
+// identical to it (the same hash and values; hashes: core::draw_hashes of
 // core::column_keys, oddseq/core/content_hash.hpp, which key the races too), added in an
 // order fixed by the values and weights, so the same bits for any row order.
 template <class T>

@@ -10,10 +10,12 @@
 // as a new seed would: a sum rounded in another order (another machine's numpy, a
 // feature computed another way: 5.6e-17 for 0) gave other verdicts on the same log.
 // Rounded, such noise re-keys nothing, but where a value lies within it of a rounding
-// edge (a relative change of 1e-12 moves one value in 2^23 across one). Rows are still
-// compared by their exact values wherever identity matters (identical_groups,
-// compare_rows); rows equal to 16 significant bits, not exactly, share a hash and are
-// told apart by their values.
+// edge: a relative change of 1e-12 moves about one value in 2^23 across one, so a log of
+// N values so moved re-keys with a chance of about N / 2^23 (the edges lie on no value
+// of fewer than 53 significant bits: integers and short fractions never sit on one).
+// Rows are still compared by their exact values wherever identity matters
+// (identical_groups, compare_rows), and rows equal to the rounding but not exactly, which
+// share a rounded hash, are told apart for the draws (draw_hashes).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -39,6 +41,8 @@ std::uint64_t value_bits(T x) {
 // column's largest magnitude key as 0.
 constexpr int kKeyMantissaBits = 16;
 constexpr int kKeyFloorBits = 40;
+// The salt of a near-equal row's number (draw_hashes): hexadecimal digits of e.
+constexpr std::uint64_t kNearTieSalt = 0xB7E151628AED2A6BULL;
 
 // Each column's floor: 2^(e - kKeyFloorBits) for the column's largest finite magnitude in
 // [2^e, 2^(e+1)); 0 for a column of zeros. Maxima are exact in any order: the same
@@ -78,11 +82,14 @@ template <class T>
 std::uint64_t key_bits(T x, const double* floors, std::int64_t column) {
   const std::uint64_t bits = value_bits(x);
   if (floors == nullptr) return bits;
-  // Adding half the dropped part rounds the magnitude (a carry moves the exponent, as
-  // rounding up to the next power of two should); the sign bit is left as it was. Selects,
-  // not branches: a column's values go either way at random.
+  // Adding about half the dropped part rounds the magnitude (a carry moves the exponent,
+  // as rounding up to the next power of two should); the sign bit is left as it was.
+  // Selects, not branches: a column's values go either way at random.
   constexpr int kDropped = 52 - kKeyMantissaBits;
-  constexpr std::uint64_t kHalf = std::uint64_t{1} << (kDropped - 1);
+  // Half the dropped part, and an odd offset: the rounding edges then lie on no value of
+  // fewer than 53 significant bits (at exactly half, an integer of 18 bits would sit on an
+  // edge, and read one ulp low would cross it).
+  constexpr std::uint64_t kHalf = (std::uint64_t{1} << (kDropped - 1)) + 0x9E3779B1ULL;
   constexpr std::uint64_t kKept = ~((std::uint64_t{1} << kDropped) - 1);
   constexpr std::uint64_t kMagnitude = ~(std::uint64_t{1} << 63);
   constexpr std::uint64_t kNonFinite = 0x7FF0000000000000ULL;  // exponent all ones
@@ -197,14 +204,12 @@ std::vector<std::uint64_t> refined_column_keys_by(const T* x, std::int64_t n, st
       n_threads);
 }
 
-// visit(rows, size) for each group of two or more identical rows (the same hash and
-// values as double), the group's rows in ascending order. Rows are bucketed by their
-// hash's top bits (one counting pass; a bucket holds a few hundred rows), then each bucket
-// sorted by (hash, row) and runs of one hash by (values, row); buckets in parallel (visit
-// must be safe to call so).
-template <class T, class Visit>
-void identical_groups(const T* x, std::int64_t n, std::int64_t d, const std::uint64_t* hashes,
-                      int n_threads, Visit&& visit) {
+// visit(rows, size) for each run of two or more rows of one hash, the run's rows in
+// ascending order. Rows are bucketed by their hash's top bits (one counting pass; a
+// bucket holds a few hundred rows), then each bucket sorted by (hash, row); buckets in
+// parallel (visit must be safe to call so, and may reorder the run it is given).
+template <class Visit>
+void equal_hash_runs(std::int64_t n, const std::uint64_t* hashes, int n_threads, Visit&& visit) {
   int bits = 0;
   while (bits < 20 && (std::int64_t{256} << bits) < n) ++bits;
   const std::int64_t n_buckets = std::int64_t{1} << bits;
@@ -235,29 +240,83 @@ void identical_groups(const T* x, std::int64_t n, std::int64_t d, const std::uin
   parallel_for(n_buckets, n_threads, [&](std::int64_t b) {
     const auto first = keyed.begin() + start[b], last = keyed.begin() + start[b + 1];
     std::sort(first, last);
-    std::vector<std::int64_t> group;
+    std::vector<std::int64_t> run_rows;
     for (auto run = first; run != last;) {
       auto end = run + 1;
       while (end != last && end->hash == run->hash) ++end;
       if (end - run > 1) {
-        // Rows of one hash by their values, then row: each group of identical rows.
-        std::stable_sort(run, end, [&](const Keyed& a, const Keyed& c) {
-          return compare_rows(x + a.row * d, x + c.row * d, d) < 0;
-        });
-        for (auto g = run; g != end;) {
-          auto g_end = g + 1;
-          while (g_end != end && compare_rows(x + g->row * d, x + g_end->row * d, d) == 0) ++g_end;
-          if (g_end - g > 1) {
-            group.clear();
-            for (auto it = g; it != g_end; ++it) group.push_back(it->row);
-            visit(group.data(), static_cast<std::int64_t>(group.size()));
-          }
-          g = g_end;
-        }
+        run_rows.clear();
+        for (auto it = run; it != end; ++it) run_rows.push_back(it->row);
+        visit(run_rows.data(), static_cast<std::int64_t>(run_rows.size()));
       }
       run = end;
     }
   });
+}
+
+// visit(rows, size) for each group of two or more identical rows (the same hash and
+// values as double), the group's rows in ascending order: each run of one hash
+// (equal_hash_runs) sorted by (values, row); buckets in parallel (visit must be safe to
+// call so).
+template <class T, class Visit>
+void identical_groups(const T* x, std::int64_t n, std::int64_t d, const std::uint64_t* hashes,
+                      int n_threads, Visit&& visit) {
+  equal_hash_runs(n, hashes, n_threads, [&](std::int64_t* run, std::int64_t size) {
+    // Rows of one hash by their values, then row: each group of identical rows.
+    std::stable_sort(run, run + size, [&](std::int64_t a, std::int64_t c) {
+      return compare_rows(x + a * d, x + c * d, d) < 0;
+    });
+    for (std::int64_t g = 0; g < size;) {
+      std::int64_t g_end = g + 1;
+      while (g_end < size && compare_rows(x + run[g] * d, x + run[g_end] * d, d) == 0) ++g_end;
+      if (g_end - g > 1) visit(run + g, g_end - g);
+      g = g_end;
+    }
+  });
+}
+
+// A rounded row hash told apart for the exact row numbered `number` among those sharing
+// it (draw_hashes): the first (0) keeps it.
+inline std::uint64_t near_tie_hash(std::uint64_t hash, std::uint64_t number) {
+  return number == 0 ? hash : hash + splitmix64_mix(number + kNearTieSalt);
+}
+
+// The hashes the draws read: the rows' rounded row_hashes (by keys and floors), where rows
+// equal to the rounding but not exactly, which share one, are told apart: the exact rows
+// of one hash are numbered in the order of their exact hash under the same column keys
+// (row_hashes without floors: whatever the order of the rows or the columns), then of
+// their values, and each after the first adds the finaliser of its number to the hash.
+// Identical rows keep one hash (their group weights and copy numbers stand); near-equal
+// rows draw apart, as distinct rows should; a last bit of one renumbers only its own
+// hash's rows.
+template <class T>
+std::vector<std::uint64_t> draw_hashes(const T* x, std::int64_t n, std::int64_t d,
+                                       const std::uint64_t* keys, const double* floors,
+                                       int n_threads) {
+  std::vector<std::uint64_t> hashes = row_hashes(x, n, d, keys, floors, n_threads);
+  std::vector<std::uint64_t> out = hashes;
+  equal_hash_runs(n, hashes.data(), n_threads, [&](std::int64_t* run, std::int64_t size) {
+    std::vector<std::pair<std::uint64_t, std::int64_t>> by_exact(static_cast<std::size_t>(size));
+    for (std::int64_t e = 0; e < size; ++e) {
+      by_exact[e] = {content_detail::row_hash(x + run[e] * d, d, keys, nullptr), run[e]};
+    }
+    std::sort(by_exact.begin(), by_exact.end(), [&](const auto& a, const auto& c) {
+      if (a.first != c.first) return a.first < c.first;
+      const int order = compare_rows(x + a.second * d, x + c.second * d, d);
+      return order != 0 ? order < 0 : a.second < c.second;
+    });
+    std::uint64_t number = 0;
+    for (std::int64_t e = 0; e < size; ++e) {
+      if (e > 0 &&
+          (by_exact[e].first != by_exact[e - 1].first ||
+           compare_rows(x + by_exact[e].second * d, x + by_exact[e - 1].second * d, d) != 0)) {
+        ++number;
+      }
+      out[static_cast<std::size_t>(by_exact[e].second)] =
+          near_tie_hash(hashes[static_cast<std::size_t>(by_exact[e].second)], number);
+    }
+  });
+  return out;
 }
 
 namespace content_detail {

@@ -88,7 +88,8 @@ std::vector<std::uint64_t> iforest_column_keys(const T* x, std::int64_t n, std::
 
 // Tree t's features: the max_features columns of smallest finaliser of (column key ^ the
 // tree's feature stream), smallest first; columns of equal keys (the same values on
-// every row, or a symmetry of the table) by their position.
+// every row, or equal to the keys' rounding on every row, or a symmetry of the table) by
+// their position.
 std::vector<std::int32_t> iforest_tree_features(const std::uint64_t* column_keys, std::int64_t d,
                                                 const IForestParams& params, std::int64_t tree);
 
@@ -97,7 +98,7 @@ std::vector<std::int32_t> iforest_tree_features(const std::uint64_t* column_keys
 // and 2p + 1 the finaliser of (row key ^ the stream of pair p), its 32-bit halves swapped
 // for the odd tree (one finaliser for two trees, each ordering by another half). A tree
 // takes the max_samples rows of smallest (key, row values, row) (fewer where n is
-// smaller), smallest first. hashes: the rows' core::row_hashes of iforest_column_keys;
+// smaller), smallest first. hashes: the rows' core::draw_hashes by iforest_column_keys;
 // copies: core::copy_numbers (over the whole data set where x is a part of it).
 // Identical rows have different copy numbers, so the multiset of values each tree draws
 // depends on neither the order of the rows nor that of the columns (but for rows no
