@@ -291,6 +291,23 @@ def kmeans_row_hashes(
     """Each row's hash by its values and the column keys (floors and rounded as for
     kmeans_column_keys)."""
 
+def kmeans_draw_hashes(
+    x: NDArray[np.floating],
+    keys: NDArray[np.uint64],
+    n_threads: int,
+    *,
+    floors: NDArray[np.float64] | None = None,
+) -> NDArray[np.uint64]:
+    """The hashes the draws read: kmeans_row_hashes (rounded), the exact rows sharing one
+    numbered by their exact hash under the same keys, then their values, each after the
+    first told apart (kmeans_near_tie_hashes)."""
+
+def kmeans_near_tie_hashes(
+    hashes: NDArray[np.uint64], numbers: NDArray[np.uint64]
+) -> NDArray[np.uint64]:
+    """Each rounded row hash told apart for its exact row's number among the rows sharing
+    it (0 keeps it)."""
+
 def kmeans_fit(
     x: NDArray[np.floating],
     sample_weight: NDArray[np.floating] | None,

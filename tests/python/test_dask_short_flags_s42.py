@@ -26,8 +26,8 @@ def _said(caught):
 @pytest.mark.parametrize("session_gap", [None, "30min"])
 def test_dask_says_what_one_machine_says(session_gap):
     # (A draw whose users' flags hold the short ones: seed 2 did before the draws' keys
-    # were rounded, seed 4 does now; 4 of seeds 2-8 do.)
-    log = _shop(seed=4)
+    # were rounded, seed 3 does now; 3 of seeds 2-8 do.)
+    log = _shop(seed=3)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         one = oddseq.detect_anomalies(

@@ -771,7 +771,7 @@ def test_unsupervised_cut_skips_the_tied_normal_blocks_below_the_gap(monkeypatch
     landed under a plateau of tied normal blocks (4.1% flagged, 3% anomalous); the cut
     moves up into the gap above it (benchmarks/RESULTS.md, "Verdicts"). That was with
     one K-means seeding (at random_state 20 with the seeding by position, 2 with the
-    order-free races: 2, 3 and 4 of 0-8 showed it, and 1, 7 and 8 since the races' keys
+    order-free races: 2, 3 and 4 of 0-8 showed it, and 2, 3 and 7 since the races' keys
     read rounded values; the pipeline's restarts now find a clustering whose tail cut is
     above the plateau already, the same flags)."""
     import oddseq._pipeline as pipeline_module
@@ -785,9 +785,9 @@ def test_unsupervised_cut_skips_the_tied_normal_blocks_below_the_gap(monkeypatch
     pick = np.random.default_rng(20).choice(len(anomalous), n_mix, replace=False)
     seqs = Sequences.from_lists(normal + [anomalous[i] for i in pick])
     y = np.r_[np.zeros(len(normal)), np.ones(n_mix)].astype(bool)
-    restarted = AnomalyPipeline(random_state=1).fit(seqs).table_.reindex(seqs.ids)
+    restarted = AnomalyPipeline(random_state=2).fit(seqs).table_.reindex(seqs.ids)
     monkeypatch.setattr(pipeline_module, "_kmeans_restarts", lambda n_rows, n_distinct: 1)
-    pipe = AnomalyPipeline(random_state=1).fit(seqs)
+    pipe = AnomalyPipeline(random_state=2).fit(seqs)
     info, flags = pipe.threshold_info_, pipe.table_.reindex(seqs.ids)["is_anomaly"].to_numpy()
     np.testing.assert_array_equal(restarted["is_anomaly"].to_numpy(), flags)
     tail_flags = pipe.detector_.decision_scores_ > info["tail_threshold"]

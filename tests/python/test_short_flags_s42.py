@@ -47,8 +47,8 @@ def _shop(n_users=1_000, n_items=1_500, days=7, seed=0, bounce=0.0):
 @pytest.fixture(scope="module")
 def shop():
     # (a draw whose flags hold the short users: seed 2 before the draws' keys read
-    # rounded values, seed 4 since; 4 of seeds 2-8 do)
-    return _shop(seed=4)
+    # rounded values, seed 3 since; 3 of seeds 2-8 do)
+    return _shop(seed=3)
 
 
 def test_short_entities_filling_the_flags_are_said_with_the_option(shop):

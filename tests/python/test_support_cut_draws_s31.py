@@ -44,9 +44,11 @@ def test_support_cut_does_not_hinge_on_one_fold_assignment():
         one[rs] = _support_cut_over_draws(KNNDetector, X, 5, rs, 0.005, first, 1)[0]
         five[rs] = _support_cut_over_draws(KNNDetector, X, 5, rs, 0.005, first, 5)[0]
     # One assignment (the rule before) falls inside the untwinned scores (below 3) or
-    # above them all (above 4) by the draw: inside at 5 of 20 random_states (at 3 of 4
+    # above them all (above 4) by the draw: inside at 2 of 20 random_states (at 3 of 4
     # pinned ones before the draws' keys were rounded). The median of five lands above
     # at 19 of 20: a fit's cut rests on the data, not on one assignment.
     assert all(cut < 3.0 or cut > 4.0 for cut in (*one.values(), *five.values()))
-    assert sum(cut < 3.0 for cut in one.values()) >= 3
-    assert sum(cut > 4.0 for cut in five.values()) >= 18
+    assert sum(cut < 3.0 for cut in one.values()) >= 2
+    above = [cut for cut in five.values() if cut > 4.0]
+    assert len(above) >= 18
+    assert max(above) - min(above) < 0.2  # and there, one cut

@@ -2156,13 +2156,13 @@ def _kpp_hashes(state, keys, floors, threads):
 def _near_tie_rows(state, repeated, keys, threads):
     """The partition's distinct rows whose rounded hash is repeated over all partitions
     (``repeated``, sorted): as keys of (rounded hash, exact hash under the column keys
-    ``keys``, row bytes with -0.0 as 0.0), sorted and unique."""
+    ``keys``, row bytes with -0.0 as 0.0), sorted and unique; and the rows' dtype."""
     X, hashes = state["X"], state["hash"]
     at = np.minimum(np.searchsorted(repeated, hashes), max(repeated.size - 1, 0))
     hit = np.flatnonzero(repeated[at] == hashes) if repeated.size else np.empty(0, np.int64)
     rows = np.ascontiguousarray(X[hit])
     exact = _core.kmeans_row_hashes(rows, keys, threads, rounded=False)
-    return np.unique(_row_keys(rows, hashes[hit], exact))
+    return np.unique(_row_keys(rows, hashes[hit], exact)), X.dtype.str
 
 
 def _near_tie_numbered(state, found, numbers, keys, threads):
@@ -2194,9 +2194,8 @@ def _key_hashes(found):
 def _numbered_near_ties(rows, keys, threads) -> None:
     """The partitions' hashes made those the draws read (C++ draw_hashes over the rows
     concatenated): where exact rows of one rounded hash stand in any partitions, they are
-    numbered over all partitions by (exact hash, row bytes) and each after the first told
-    apart. (C++ orders rows of one exact hash by their values, the bytes here: they differ
-    only where two distinct rows share both 64-bit hashes.)"""
+    numbered over all partitions by (exact hash, values) and each after the first told
+    apart."""
     parts = _compute([_delayed(_hash_counts)(s) for s in rows.states])
     hashes, where = np.unique(np.concatenate([h for h, _ in parts]), return_inverse=True)
     counts = np.bincount(where, weights=np.concatenate([c for _, c in parts]))
@@ -2204,15 +2203,20 @@ def _numbered_near_ties(rows, keys, threads) -> None:
     if not repeated.size:
         return
     shared = _shared(repeated)
-    found = np.unique(
-        np.concatenate(
-            _compute([_delayed(_near_tie_rows)(s, shared, keys, threads) for s in rows.states])
-        )
-    )
+    parts = _compute([_delayed(_near_tie_rows)(s, shared, keys, threads) for s in rows.states])
+    found = np.unique(np.concatenate([f for f, _ in parts]))
+    dtype = np.dtype(parts[0][1])
+    # Numbered as C++ numbers them: by rounded hash, exact hash, then the values (rows of
+    # both hashes equal, a symmetry of the table, are ordered by value, not by bytes).
+    raw = found.view(np.uint8).reshape(found.size, -1)
     rounded = _key_hashes(found)
-    first = np.r_[True, rounded[1:] != rounded[:-1]]
+    exact = np.ascontiguousarray(raw[:, 8:16]).view(">u8").ravel().astype(np.uint64)
+    values = np.ascontiguousarray(raw[:, 16:]).view(dtype).reshape(found.size, -1)
+    order = np.lexsort((*values.T[::-1], exact, rounded))
+    first = np.r_[True, rounded[order][1:] != rounded[order][:-1]]
     start = np.maximum.accumulate(np.where(first, np.arange(found.size), 0))
-    numbers = (np.arange(found.size) - start).astype(np.uint64)
+    numbers = np.empty(found.size, dtype=np.uint64)
+    numbers[order] = (np.arange(found.size) - start).astype(np.uint64)
     if not numbers.any():
         return
     found_s, numbers_s = _shared(found), _shared(numbers)
@@ -2251,8 +2255,9 @@ def _repeated_groups(state, repeated):
     sorted), grouped by hash in arrays: (those rows, each one's hash's place in
     ``repeated``, a row of the partition standing for each of those hashes (-1 where
     none), whether each row holds the values of its hash's standing row (-0.0 as 0.0,
-    bit for bit): almost all do; rows of colliding hashes do not, and are counted by
-    their own values, so any row may stand)."""
+    bit for bit): most do; rows of colliding hashes, and rows equal to the keys'
+    rounding but not exactly (before ``_numbered_near_ties`` tells them apart), do not,
+    and are counted by their own values, so any row may stand)."""
     X, hashes = state["X"], state["hash"]
     if repeated.size > _COMPARE_ROWS:  # many: searched in order (a binary search each
         # out of order misses the cache: 3 s for 2 M rows in 1 M hashes)

@@ -89,3 +89,34 @@ def test_oddseq_dask_reads_near_equal_rows_as_one_machine():
         states = [{"X": part} for part in np.split(X, cut)]
         chosen, _ = _kmeans_plusplus(_Rows(states, [len(s["X"]) for s in states]), 6, seed, 3)
         np.testing.assert_array_equal(np.asarray(chosen), want)
+
+
+def test_oddseq_dask_rounds_by_the_whole_datas_floors():
+    """A value under the whole data's floor but over its own partition's keys as 0 on
+    one machine, and so over the partitions (the largest of their floors)."""
+    pytest.importorskip("dask")
+    from oddseq.dask._pipeline import _fit_iforest, _kmeans_plusplus, _Rows
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(0.0, 1.0, (600, 3))
+    X[:300, 0] = rng.uniform(0.0, 1e-3, 300)  # the first partition's column 0: small
+    X[300:, 0] = rng.uniform(50.0, 100.0, 300)
+    X[7, 0] = 1e-14  # under 2^-40 of 100, over 2^-40 of 1e-3
+    kwargs = dict(n_estimators=20, max_samples=64, random_state=3)
+    expected = IsolationForest(**kwargs).fit(X)
+    want = _core.kmeans_plusplus(X, None, 4, 5, 2, 1)
+    states = [{"X": part} for part in np.split(X, [300])]
+    rows = _Rows(states, [len(s["X"]) for s in states])
+    got = _fit_iforest(rows, IsolationForest(**kwargs), 3, 1)
+    np.testing.assert_array_equal(got.decision_scores_, expected.decision_scores_)
+    states = [{"X": part} for part in np.split(X, [300])]
+    chosen, _ = _kmeans_plusplus(_Rows(states, [len(s["X"]) for s in states]), 4, 5, 2)
+    np.testing.assert_array_equal(np.asarray(chosen), want)
+    # (the value keys as 0 with the whole data's floors, not with its partition's)
+    floors = _core.kmeans_key_floors(X, 1)
+    zeroed = X.copy()
+    zeroed[7, 0] = 0.0
+    np.testing.assert_array_equal(
+        _core.kmeans_column_keys(X, 1, floors=floors),
+        _core.kmeans_column_keys(zeroed, 1, floors=floors),
+    )
