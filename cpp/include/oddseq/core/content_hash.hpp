@@ -4,11 +4,12 @@
 // so that reordering the rows (renamed entities) or the columns (relabelled event types)
 // draws the same rows and columns.
 //
-// The draws key values rounded (key_bits): to kKeyMantissaBits significant bits, and
-// below 2^-kKeyFloorBits of their column's largest magnitude to 0 (key_floors). Keyed by
-// their exact bits, one value's last bit anywhere re-keyed every column, so every draw,
-// as a new seed would: a sum rounded in another order (another machine's numpy, a
-// feature computed another way: 5.6e-17 for 0) gave other verdicts on the same log.
+// The draws key values rounded (key_bits): to kKeyMantissaBits fraction bits (17
+// significant with the leading one), and below 2^-kKeyFloorBits of their column's
+// largest magnitude to 0 (key_floors). Keyed by their exact bits, one value's last bit
+// anywhere re-keyed every column, so every draw, as a new seed would: a sum rounded in
+// another order (another machine's numpy, a feature computed another way: 5.6e-17 for 0)
+// gave other verdicts on the same log.
 // Rounded, such noise re-keys nothing, but where a value lies within it of a rounding
 // edge: a relative change of 1e-12 moves about one value in 2^23 across one, so a log of
 // N values so moved re-keys with a chance of about N / 2^23 (the edges lie on no value
@@ -37,7 +38,7 @@ std::uint64_t value_bits(T x) {
   return bits;
 }
 
-// Significant bits a key keeps of a value's 52; values below 2^-kKeyFloorBits of their
+// Fraction bits a key keeps of a value's 52; values below 2^-kKeyFloorBits of their
 // column's largest magnitude key as 0.
 constexpr int kKeyMantissaBits = 16;
 constexpr int kKeyFloorBits = 40;
@@ -75,8 +76,9 @@ std::vector<double> key_floors(const T* x, std::int64_t n, std::int64_t d, int n
   return floors;
 }
 
-// A value's bits as its key reads them: with floors (key_floors, per column) rounded to
-// nearest at kKeyMantissaBits significant bits and 0 below the column's floor; null
+// A value's bits as its key reads them: with floors (key_floors, per column) rounded at
+// kKeyMantissaBits fraction bits (to nearest but for the offset below) and 0 below the
+// column's floor; null
 // floors, its exact bits (as value_bits). Non-finite values keep their bits.
 template <class T>
 std::uint64_t key_bits(T x, const double* floors, std::int64_t column) {
