@@ -2191,18 +2191,22 @@ def _key_hashes(found):
     return np.ascontiguousarray(raw).view(">u8").ravel().astype(np.uint64)
 
 
-def _numbered_near_ties(rows, keys, threads) -> None:
+def _numbered_near_ties(rows, keys, threads, repeated=None, shared=None) -> None:
     """The partitions' hashes made those the draws read (C++ draw_hashes over the rows
     concatenated): where exact rows of one rounded hash stand in any partitions, they are
     numbered over all partitions by (exact hash, values) and each after the first told
-    apart."""
-    parts = _compute([_delayed(_hash_counts)(s) for s in rows.states])
-    hashes, where = np.unique(np.concatenate([h for h, _ in parts]), return_inverse=True)
-    counts = np.bincount(where, weights=np.concatenate([c for _, c in parts]))
-    repeated = hashes[counts > 1]
+    apart. ``repeated``: the rounded hashes more than one row holds (sorted), where the
+    caller has counted them (and ``shared``, them as sent to the workers); else counted
+    here."""
+    if repeated is None:
+        parts = _compute([_delayed(_hash_counts)(s) for s in rows.states])
+        hashes, where = np.unique(np.concatenate([h for h, _ in parts]), return_inverse=True)
+        counts = np.bincount(where, weights=np.concatenate([c for _, c in parts]))
+        repeated, shared = hashes[counts > 1], None
     if not repeated.size:
         return
-    shared = _shared(repeated)
+    if shared is None:
+        shared = _shared(repeated)
     parts = _compute([_delayed(_near_tie_rows)(s, shared, keys, threads) for s in rows.states])
     found = np.unique(np.concatenate([f for f, _ in parts]))
     dtype = np.dtype(parts[0][1])
@@ -2468,11 +2472,13 @@ def _kmeans_plusplus(rows: _Rows, k: int, seed: int, trials: int, threads: int =
     counts = np.bincount(where, weights=np.concatenate([c for _, c in parts]))
     # The rows whose hash is repeated, counted by their values; sent once to every
     # worker (_shared: they grow with the entities where many rows are tied).
-    repeated = _shared(hashes[counts > 1])
+    tied = hashes[counts > 1]
+    repeated = _shared(tied)
     found = _compute([_delayed(_repeated_rows)(s, repeated) for s in rows.states])
     same = _shared(_merged_repeated_rows(found))
     rows.states = _persist([_delayed(_kpp_group_weights)(s, repeated, same) for s in rows.states])
-    _numbered_near_ties(rows, keys, threads)  # (after the weights: they read rounded hashes)
+    # (after the weights: they read the rounded hashes, counted once for both)
+    _numbered_near_ties(rows, keys, threads, tied, repeated)
     ((first, point),) = _race_picks(rows, seed, 0, 1, False, threads)
     chosen, centers = [first], [point]
     rows.states = _persist([_delayed(_kpp_start)(s, point, threads) for s in rows.states])
