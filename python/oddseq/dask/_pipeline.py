@@ -4409,13 +4409,16 @@ def detect_anomalies(
             lengths = None
             if pipeline.evidence_prior > 0:
                 lengths = np.concatenate(_compute([_delayed(_lengths)(s) for s in rows.states]))
+            # Normal-only fitting's not-normal check (a detector of features: the
+            # nearest-normal distances of at most _CHECK_ROWS rows, computed here) and
+            # support rule, AnomalyPipeline's own, on the normal rows' matrices fetched
+            # whole (their features: 4-8 bytes a feature and normal entity, once; the
+            # log scored stays in the partitions).
+            matrices = _Input(*_matrices(rows))
             pipeline._set_threshold(
-                None, detector.decision_scores_, out_of_fold=out_of_fold, lengths=lengths
+                matrices.X, detector.decision_scores_, out_of_fold=out_of_fold, lengths=lengths
             )
-            # Normal-only fitting's support rule, AnomalyPipeline's own, on the normal
-            # rows' matrices fetched whole (their features: 4-8 bytes a feature and
-            # normal entity, once; the log scored stays in the partitions).
-            pipeline._support_rule(_Input(*_matrices(rows)))
+            pipeline._support_rule(matrices)
         fitted = _for_workers(pipeline)  # what encoding and scaling read: no training rows
         if score_side is not fit_side and score_side is not None:
             # the scored log's own side table (its context, or entity_features beside
