@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import _fitted_data, _reasons
 from ._persist import SaveMixin
+from .cluster import NearestNeighbors
 from .detect import (
     ECOD,
     LOF,
@@ -39,12 +40,14 @@ from .detect._base import (
 )
 from .detect._neighbors import explained_with_rows
 from .detect._threshold import (
+    _NOT_NORMAL_JUMP,
     _TAIL_SHARE,
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_NORMAL_FALSE_ALARM_RATE,
     NOT_NORMAL_SHAPE,
     SUPPORT_CUT_DRAWS,
     _auto_cut,
+    _far_from_twins,
     _gap_above,
     _support_cut_over_draws,
     _support_floor,
@@ -2628,6 +2631,28 @@ def _own_cut_only(normal: bool):
         yield
 
 
+def _twin_unit(X, scores) -> float | None:
+    """How far apart the normal data's own variants lie, where most normal entities
+    have a twin (the lower half of ``scores``, their out-of-fold distances to the nearest
+    normal entity, tied at the least): the median, over the entities at the tie, of their
+    row's distance to the nearest other distinct row of ``X`` (a system log's common
+    workflow to its nearest variant, one event more or less). None where the lower half
+    is not so tied or ``X`` has one distinct row. The not-normal check's unit of "far"
+    there (:func:`~oddseq.detect._threshold._far_from_twins`)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.size == 0:
+        return None
+    least = scores.min()
+    low, middle = np.quantile(scores, [0.25, 0.5])
+    if not low == middle == least:
+        return None
+    distinct, which = np.unique(np.asarray(X, dtype=np.float64), axis=0, return_inverse=True)
+    if distinct.shape[0] < 2:
+        return None
+    nearest = NearestNeighbors().fit(distinct).kneighbors(n_neighbors=1)[0][:, 0]
+    return float(np.median(nearest[which.ravel()[scores == least]]))
+
+
 def _checked_side(side, entity=None) -> pd.DataFrame:
     """``entity_features`` as joined: a DataFrame with one row per entity id and numeric
     or boolean columns; a column named like the entity (``entity``, the sequences' id
@@ -3802,7 +3827,7 @@ class AnomalyPipeline(SaveMixin):
         (:meth:`_check_normal`); without them it judges all scores together."""
         train_scores = np.asarray(train_scores, dtype=np.float64)
         contamination = self.contamination
-        jump = tail = floor = moved = above = None
+        jump = twins = tail = floor = moved = above = None
         if out_of_fold is None:  # (oddseq.dask's _out_of_fold may hand over its folds)
             self._fit_folds = None  # normal-only: the folds drawn below (_support_rule's)
         refit = bagged = None  # the unsupervised tail: its refit where its cut collapsed, its bag
@@ -3823,7 +3848,7 @@ class AnomalyPipeline(SaveMixin):
             )
             if detector.support_rule_:
                 rule += ", sequences outside the normal sequences' support flagged"
-            jump = self._check_normal(reference, rate, self._counted_scores())
+            jump, twins = self._check_normal(reference, rate, self._counted_scores())
             if progress is not None:
                 progress.update(1)
         elif self.normal_:
@@ -3850,8 +3875,10 @@ class AnomalyPipeline(SaveMixin):
             if lengths is not None and self.evidence_prior > 0:
                 lengths = np.asarray(lengths, dtype=np.float64)
                 evidence = lengths / (lengths + self.evidence_prior)
-            check, evidence, read = self._not_normal_scores(data, reference, evidence)
-            jump = self._check_normal(check, rate, self._counted_scores(), evidence, read)
+            check, evidence, read, unit = self._not_normal_scores(data, reference, evidence)
+            jump, twins = self._check_normal(
+                check, rate, self._counted_scores(), evidence, read, unit
+            )
             # (fewer normal sequences than 1 / rate: the quantile is extrapolated past
             # their scores, said below as the unsupervised cut's is)
             scored = np.asarray(reference, dtype=np.float64)
@@ -3946,6 +3973,10 @@ class AnomalyPipeline(SaveMixin):
             "share_flagged": flagged / max(len(train_scores), 1),
             "normal_only": self.normal_,
             "separate_tail": jump,
+            # Normal-only, where most normal entities have a twin (in a detector of
+            # features' matrix): the share of them far from every other
+            # (_far_from_twins; 0.0 where no group of 2% to a third is), else None
+            "far_from_twins": twins,
             "tail_threshold": None if tail is None else float(tail),
             "gap": tail is not None and moved != tail,
             # Which way the gap moved the tail cut: "up", "down" or None.
@@ -4137,7 +4168,9 @@ class AnomalyPipeline(SaveMixin):
 
     def _not_normal_scores(self, X, reference, evidence):
         """What the not-normal check reads (:meth:`_check_normal`): ``(scores,
-        evidence, what they are)``.
+        evidence, what they are, unit)``, ``unit`` the distance between the normal
+        data's own variants where most normal entities have a twin (:func:`_twin_unit`),
+        else None.
 
         For a detector of features, each normal entity's out-of-fold distance to its
         nearest normal entity in the fitted matrix ``X`` (the default's own normal-only
@@ -4153,13 +4186,21 @@ class AnomalyPipeline(SaveMixin):
         silent. Over ``_CHECK_ROWS`` entities, a part of them drawn by content (the
         folds' draw: the same part for the same rows in any order). The detectors of
         sequences (Markov, invariants, the neural models) have no matrix: their own."""
-        if self.method == "auto" or X is None or self._input_stage() is not _FeatureInput:
-            return reference, evidence, "out-of-fold scores"
+        if X is None or self._input_stage() is not _FeatureInput:
+            return reference, evidence, "out-of-fold scores", None
         X = np.asarray(X)
+        read = "out-of-fold distances to the nearest normal entity"
         fold = getattr(self, "_fit_folds", None)
+        part = None
         if X.shape[0] > _CHECK_ROWS:
             parts = -(-X.shape[0] // _CHECK_ROWS)
             part = np.flatnonzero(folds_in_order(content_order(X), parts, self.random_state) == 0)
+        if self.method == "auto":  # (its own scores are those distances)
+            scores = np.asarray(reference, dtype=np.float64)
+            if part is None:
+                return scores, evidence, read, _twin_unit(X, scores)
+            return scores, evidence, read, _twin_unit(X[part], scores[part])
+        if part is not None:
             X, fold = X[part], None
             evidence = None if evidence is None else np.asarray(evidence)[part]
         with warnings.catch_warnings():
@@ -4171,12 +4212,17 @@ class AnomalyPipeline(SaveMixin):
                 self.random_state,
                 fold=fold,
             )
-        return scores, evidence, "out-of-fold distances to the nearest normal entity"
+        return scores, evidence, read, _twin_unit(X, scores)
 
     @staticmethod
     def _check_normal(
-        reference, rate: float, counted: bool = False, evidence=None, read="out-of-fold scores"
-    ) -> float:
+        reference,
+        rate: float,
+        counted: bool = False,
+        evidence=None,
+        read="out-of-fold scores",
+        unit=None,
+    ) -> tuple[float, float | None]:
         """The local tail shape of the normal data's out-of-fold scores (``reference``:
         :meth:`_not_normal_scores`) where it is largest
         (:func:`~oddseq.detect.separate_tail`), with a warning when a
@@ -4200,7 +4246,14 @@ class AnomalyPipeline(SaveMixin):
         like its peers. Entities unlike their peers still warn.
 
         ``read``: what the scores are, as the warning names them
-        (:meth:`_not_normal_scores`)."""
+        (:meth:`_not_normal_scores`). ``unit``: where most normal entities have a
+        twin, how far apart the normal data's own variants lie (:func:`_twin_unit`):
+        a group of 2% to a third at least 8 units beyond the tie warns too
+        (:func:`~oddseq.detect._threshold._far_from_twins`), which the tail's shape
+        cannot see there.
+
+        Returns ``(shape, far)``: the largest local tail shape, and the share far from
+        every twin (None without ``unit``)."""
         reference = np.asarray(reference, dtype=np.float64)
         if counted:
             reference = np.floor(reference)
@@ -4209,19 +4262,31 @@ class AnomalyPipeline(SaveMixin):
         if evidence is not None:
             evidence = np.asarray(evidence)[finite]
         shape, share = separate_tail(reference[finite], rate, evidence=evidence)
+        far = None if unit is None else _far_from_twins(reference[finite], unit)
+        said = None
         if shape >= NOT_NORMAL_SHAPE:
+            said = (
+                f"its top {share:.1%} ({read}) lie far beyond the rest (where they start, "
+                f"the top spreads {2**shape:.0f}x as far as the scores below it, where one "
+                "population's tail gives at most about 2x)"
+            )
+        elif far:
+            said = (
+                f"most normal entities have a twin, and {far:.1%} of the entities ({read}) "
+                f"lie at least {_NOT_NORMAL_JUMP:g}x as far from every other entity as the "
+                "normal data's own variants lie from each other"
+            )
+        if said:
             warnings.warn(
-                f"normal=True, but the data does not look normal: its top {share:.1%} "
-                f"({read}) lie far beyond the rest (where they start, the top "
-                f"spreads {2**shape:.0f}x as far as the scores below it, where one "
-                "population's tail gives at most about 2x). If they are anomalies, the cut "
-                "rests on them and anomalies like them go unflagged: clean the normal data, "
-                "or fit without it (unsupervised: fit(seqs) without normal=True; "
-                "detect_anomalies without normal=...; oddseq detect without --normal).",
+                f"normal=True, but the data does not look normal: {said}. If they are "
+                "anomalies, the cut rests on them and anomalies like them go unflagged: "
+                "clean the normal data, or fit without it (unsupervised: fit(seqs) without "
+                "normal=True; detect_anomalies without normal=...; oddseq detect without "
+                "--normal).",
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
-        return float(shape)
+        return float(shape), far
 
     def p_normal(self, scores) -> np.ndarray:
         """How often a normal entity scores at least this high: the share of the

@@ -1219,6 +1219,42 @@ def separate_tail(
     return best
 
 
+def _far_from_twins(scores, unit: float | None, min_share: float = NOT_NORMAL_SHARE) -> float:
+    """Where most normal entities have a twin, the share of them far from every other:
+    the not-normal check of out-of-fold distances to the nearest normal entity whose lower
+    half is tied at their least (a system log's repeated workflows: most blocks have a
+    copy in the other folds). ``separate_tail`` cannot read those: its quantiles collapse
+    onto the tie until the untied scores hold four times its smallest share, so 5% of
+    entities far from everything went unseen among blocks that all had twins. Here "far"
+    is measured in ``unit``, how far apart the normal data's own variants lie (the median,
+    over the tied entities, of their row's distance to the nearest other distinct row):
+    the share of the scores at least ``_NOT_NORMAL_JUMP`` (8) units above the tie, where it
+    lies between ``min_share`` and a third; else 0.0 (also where the lower half is not
+    tied at the least, or ``unit`` is None). Measured (benchmarks/RESULTS.md, "Far from
+    every twin"): clean normal blocks of hdfs_xu, hdfs_deeplog and repeated workflows hold
+    at most 0.3% so far; 3-10% of far-out entities mixed in, 2.4-6.6%.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> twins = np.zeros(960)  # every normal block has a copy
+    >>> variants = np.full(20, 1.0)  # rare normal variants, a unit from the rest
+    >>> round(_far_from_twins(np.r_[twins, variants, np.full(30, 20.0)], unit=1.0), 3)
+    0.03
+    >>> _far_from_twins(np.r_[twins, variants, np.full(10, 20.0)], unit=1.0)  # 1%
+    0.0
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if unit is None or not unit > 0 or scores.size < _MIN_GROUP:
+        return 0.0
+    least = scores.min()
+    low, middle = np.quantile(scores, [0.25, 0.5])
+    if not low == middle == least:
+        return 0.0
+    share = float((scores - least >= _NOT_NORMAL_JUMP * unit).mean())
+    return share if min_share <= share <= _MAX_GROUP else 0.0
+
+
 def _peer_spread(ordered: np.ndarray, evidence: np.ndarray, group: float) -> float:
     """The spread of the group's peers in evidence (``separate_tail``): the group is the
     top ``group`` share of the (sorted) scores, ``evidence`` their weights; for each
