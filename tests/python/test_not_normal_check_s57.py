@@ -55,7 +55,7 @@ def _fit(seqs, method, random_state=0):
 @pytest.mark.parametrize("method", FEATURE_METHODS)
 def test_clean_workflows_do_not_warn_whatever_the_method(method):
     """The rare but normal workflows (4 writes, extra closes) lie far out in most
-    detectors' own out-of-fold scores: robust_z warned on 20 of 24 such fits, ECOD, PCA
+    detectors' own out-of-fold scores: robust_z warned on 10 of 12 such fits, ECOD, PCA
     and the isolation forest on 12 of 12. As nearest-normal distances they have twins."""
     for seed in (0, 1):
         pipe, said = _fit(_blocks(600, np.random.default_rng(seed)), method)
@@ -89,15 +89,15 @@ def test_far_entities_mixed_in_warn_and_say_what_the_check_read(method):
 
 
 def test_a_large_log_is_checked_on_a_part_drawn_by_content(monkeypatch):
-    """Past _CHECK_ROWS entities the distances are those of a part of them, drawn by
-    content as the folds are: the same part, and so the same check, whatever the order of
-    the entities."""
+    """Past _CHECK_ROWS entities the distances are those of exactly that many, drawn by
+    content: the same part, and so the same check, whatever the order of the entities,
+    their evidence weights carried along, and whatever the random_state."""
     monkeypatch.setattr(_pipeline, "_CHECK_ROWS", 150)
     rng = np.random.default_rng(5)
     X = rng.normal(size=(600, 4))
-    pipe = AnomalyPipeline(method="iforest", random_state=1)
+    evidence = np.linspace(0.1, 0.9, 600)
+    pipe = AnomalyPipeline(method="iforest", random_state=3)
     pipe._fit_folds = None
-    pipe.detector_ = None
     seen = []
     real = _pipeline.out_of_fold_scores
 
@@ -107,17 +107,40 @@ def test_a_large_log_is_checked_on_a_part_drawn_by_content(monkeypatch):
 
     monkeypatch.setattr(_pipeline, "out_of_fold_scores", spy)
     monkeypatch.setattr(AnomalyPipeline, "_input_stage", lambda self: _pipeline._FeatureInput)
-    evidence = np.linspace(0.1, 0.9, 600)
     scores, part_evidence, read, unit = pipe._not_normal_scores(X, None, evidence)
     order = rng.permutation(600)
     moved, moved_evidence, _, moved_unit = pipe._not_normal_scores(X[order], None, evidence[order])
     assert read == "out-of-fold distances to the nearest normal entity"
     assert unit is None and moved_unit is None  # (no twins among continuous rows)
-    assert 150 - 40 <= scores.size <= 150 + 40  # a quarter of the rows
+    assert scores.size == moved.size == 150
     first, second = (np.lexsort(rows.T[::-1]) for rows in seen)
     np.testing.assert_array_equal(seen[0][first], seen[1][second])  # the same rows
+    # each row's evidence weight travels with it
+    row_of = {tuple(row): k for k, row in enumerate(X)}
+    np.testing.assert_array_equal(part_evidence, evidence[[row_of[tuple(r)] for r in seen[0]]])
+    moved_rows = X[order]
+    moved_of = {tuple(row): k for k, row in enumerate(moved_rows)}
+    np.testing.assert_array_equal(
+        moved_evidence, evidence[order][[moved_of[tuple(r)] for r in seen[1]]]
+    )
     np.testing.assert_allclose(np.sort(scores), np.sort(moved))
-    np.testing.assert_array_equal(np.sort(part_evidence), np.sort(moved_evidence))
+    # the part is drawn from its own stream, not random_state's: the same rows at
+    # another random_state (only the folds within it move)
+    pipe.random_state = 4
+    pipe._not_normal_scores(X, None, None)
+    third = np.lexsort(seen[2].T[::-1])
+    np.testing.assert_array_equal(seen[0][first], seen[2][third])
+
+
+def test_a_large_normal_log_warns_for_a_detector_of_features(monkeypatch):
+    """End to end past _CHECK_ROWS: robust_z's check reads the part's distances; far
+    blocks among twins warn there, clean blocks do not."""
+    monkeypatch.setattr(_pipeline, "_CHECK_ROWS", 300)
+    pipe, said = _fit(_blocks(600, np.random.default_rng(2), n_far=32), "robust_z")
+    assert 0.02 <= pipe.threshold_info_["far_from_twins"] <= 0.07
+    assert len(said) == 1 and "most normal entities have a twin" in said[0]
+    pipe, said = _fit(_blocks(600, np.random.default_rng(2)), "robust_z")
+    assert said == [] and pipe.threshold_info_["far_from_twins"] == 0.0
 
 
 # ---------------------------------------------------------------- far from every twin
@@ -167,13 +190,20 @@ def test_clean_twins_and_untied_shops_have_nothing_far_from_twins():
 
 
 def test_twin_unit_is_the_distance_to_the_nearest_variant():
-    """The tied entities' rows' distance to the nearest other distinct row: the common
-    workflow (at 0) to its nearest variant (at 1), not to far rows."""
+    """The median, over the rows two or more entities share, of the distance to the
+    nearest other such row: the common workflow (at 0) and its variant (at 1) one apart,
+    the four far rows 49.5 from them; a row one entity holds, however near, is no
+    variant (a block a millisecond slower)."""
     X = np.r_[np.zeros((90, 2)), np.ones((6, 2)) * [1.0, 0.0], np.full((4, 2), 50.0)]
     scores = np.r_[np.zeros(90), np.full(6, 0.0), np.full(4, 70.0)]
     assert _twin_unit(X, scores) == 1.0
+    near = np.r_[X, [[0.001, 0.0]]]
+    assert _twin_unit(near, np.r_[scores, 0.001]) == 1.0
     assert _twin_unit(X, np.arange(100.0)) is None  # not tied
-    assert _twin_unit(np.zeros((50, 2)), np.zeros(50)) is None  # one distinct row
+    # one distinct row, or one row that two entities share: no unit, nothing is far
+    assert _twin_unit(np.zeros((50, 2)), np.zeros(50)) == np.inf
+    X[90:96] = np.arange(6)[:, None]  # the variants now each held once
+    assert _twin_unit(X[:96], np.r_[np.zeros(90), np.full(6, 1.0)]) == np.inf
 
 
 def test_a_large_log_of_twins_reads_its_unit_on_a_part(monkeypatch):
@@ -213,3 +243,76 @@ def test_dask_reads_the_same_check(client, method):
         return [str(w.message) for w in caught if "normal=True, but" in str(w.message)]
 
     assert check(dask_said) == check(one_said) and len(check(one_said)) == 1
+
+
+def _slow_blocks(n, rng, slow, near_copies):
+    """Repeated workflows whose events share a second (``_blocks_log``'s), a share
+    ``slow`` of them written with a pause of 1-29 s (normal, untwinned), and
+    ``near_copies`` blocks of the common workflow one millisecond slower: rows a hair
+    from the common one."""
+    log = _blocks_log(n, rng).astype({"t": np.float64})
+    block = log["block"].str[1:].astype(int).to_numpy()
+    step = log.groupby("block", sort=False).cumcount().to_numpy()
+    pause = np.where(rng.random(n) < slow, rng.integers(1, 30, n), 0)[block]
+    log["t"] = 100.0 * block + np.where(step >= 2, pause, 0.0)
+    log.loc[(block < near_copies) & (step >= 3), "t"] += 0.001
+    return Sequences.from_events(log, **ROLES, time_unit="s")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_near_copy_of_the_common_workflow_does_not_shrink_the_unit(seed):
+    """The unit reads the variants (rows two or more entities share) only: three blocks
+    a millisecond slower than the common workflow made a first unit about 0.002 (review
+    RV s57 H1: 6 of 8 such clean logs warned, 3-4.7% "far"); now nothing is far."""
+    seqs = _slow_blocks(600, np.random.default_rng(seed), 0.06, near_copies=3)
+    pipe, said = _fit(seqs, "auto")
+    assert said == [] and pipe.threshold_info_["far_from_twins"] == 0.0
+
+
+def _web(n, single, rng, pages=1, longest=8):
+    """A web log: a share ``single`` of clients make one request to one of ``pages``
+    pages (most are identical), the others 2-``longest`` requests over 20 pages."""
+    rows = []
+    for c in range(n):
+        start = 1_600_000_000 + 1000 * c
+        if rng.random() < single:
+            rows.append((f"c{c}", f"/p{int(rng.integers(pages))}", start))
+            continue
+        times = start + np.cumsum(rng.integers(1, 30, int(rng.integers(2, longest + 1))))
+        rows += [(f"c{c}", f"/p{int(rng.integers(20))}", t) for t in times]
+    log = pd.DataFrame(rows, columns=["block", "event", "t"])
+    return Sequences.from_events(log, **ROLES, time_unit="s")
+
+
+@pytest.mark.parametrize("method", ["auto", "kmeans", "pca"])
+@pytest.mark.parametrize(
+    "single, pages, longest, seed", [(0.75, 1, 8, 0), (0.75, 1, 8, 1), (0.8, 2, 30, 1)]
+)
+def test_clean_web_logs_of_identical_one_request_clients_do_not_warn(
+    method, single, pages, longest, seed
+):
+    """Three quarters of the clients make one identical request: the lower half of the
+    distances is tied, so every jump was "far" and the rest of the clients read as a
+    group far beyond (review RV s57 H2: the default warned on 5 of 8 such clean logs,
+    every method of features since the check read its distances). The jump is now
+    counted in units of the variants' distances, and where one row only is shared,
+    nothing can be shown far. (These three logs warned before.)"""
+    pipe, said = _fit(_web(1500, single, np.random.default_rng(seed), pages, longest), method)
+    assert said == [] and pipe.threshold_info_["separate_tail"] < 2
+
+
+@pytest.mark.xfail(
+    reason="#14, not met: a repeated failure mode (identical error blocks, 5% of the "
+    "normal log) is its own twin, and the normal-only feature scale of a column that 5% "
+    "share puts it 5-7 common-variant units from the workflows, under the 8 that clean "
+    "HDFS blocks need (RESULTS.md, fifty-seventh session)",
+    strict=True,
+)
+def test_a_repeated_failure_mode_in_the_normal_log_warns():
+    rng = np.random.default_rng(0)
+    log = _blocks_log(600, rng)
+    failure = ["open"] + ["error0"] * 8 + ["retry"] * 3 + ["close"]
+    rows = [(f"far{f}", e, 10**7 + 100 * f + t) for f in range(30) for t, e in enumerate(failure)]
+    log = pd.concat([log, pd.DataFrame(rows, columns=log.columns)], ignore_index=True)
+    _, said = _fit(Sequences.from_events(log, **ROLES), "auto")
+    assert len(said) == 1
