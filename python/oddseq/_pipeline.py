@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 import copy
 import importlib
+import math
 import numbers
 import re
 import threading
@@ -38,6 +39,7 @@ from .detect._base import (
     pipeline_cut,
     verdict_confidence,
 )
+from .detect._iforest import rows_by_content
 from .detect._neighbors import explained_with_rows
 from .detect._threshold import (
     _NOT_NORMAL_JUMP,
@@ -51,6 +53,7 @@ from .detect._threshold import (
     _gap_above,
     _support_cut_over_draws,
     _support_floor,
+    _tied_at_least,
     check_false_alarm_rate,
     check_threshold_rule,
     content_order,
@@ -97,7 +100,7 @@ from .utils._stacklevel import user_stacklevel
 from .utils._stats import robust_spread
 from .utils._text import shorten
 from .utils._time import parse_times
-from .utils._validation import too_few_to_fit
+from .utils._validation import resolve_threads, too_few_to_fit
 
 __all__ = ["METHODS", "AnomalyPipeline", "detect_anomalies", "rank_sequences"]
 
@@ -2275,6 +2278,9 @@ _OWN_CUT_MIN_SEQUENCES = 10
 # entities (a larger log: a part of it drawn by content, as the folds are). A group of
 # the warning's 2% is 400 of them; the distances cost about a second on 2 cores.
 _CHECK_ROWS = 20_000
+# ... drawn by content from their own stream (rows_by_content's seed), so that no
+# random_state is read or advanced by the check.
+_CHECK_SEED = 0x4E4F524D414C4C59
 
 
 def _too_few_for_the_rate(n: int, rate: float) -> bool:
@@ -2632,25 +2638,29 @@ def _own_cut_only(normal: bool):
 
 
 def _twin_unit(X, scores) -> float | None:
-    """How far apart the normal data's own variants lie, where most normal entities
-    have a twin (the lower half of ``scores``, their out-of-fold distances to the nearest
-    normal entity, tied at the least): the median, over the entities at the tie, of their
-    row's distance to the nearest other distinct row of ``X`` (a system log's common
-    workflow to its nearest variant, one event more or less). None where the lower half
-    is not so tied or ``X`` has one distinct row. The not-normal check's unit of "far"
-    there (:func:`~oddseq.detect._threshold._far_from_twins`)."""
+    """How far apart the normal data's variants lie, where most normal entities have a
+    twin (``scores``, their out-of-fold distances to the nearest normal entity, tied at
+    their least over the lower half): the median, over the rows of ``X`` that two or
+    more entities share (the variants, each counted once), of the distance to the
+    nearest other such row (a system log's workflow to its nearest variant, one event
+    more or less). Rows only one entity holds are left out as neighbours: a single
+    near-copy of the common workflow (one block a millisecond slower) made the unit of a
+    first version, read from the tied entities' nearest distinct row, nearly 0 and every
+    untwinned entity "far" (review RV s57 H1: clean blocks warned at 6 of 8 fits); and
+    each variant counts once, so the commonest does not decide it alone. None where the
+    lower half is not so tied; ``inf`` where it is but fewer than two rows are shared (no
+    unit: nothing can be shown far, as beside three quarters of web clients making one
+    identical request, whose other clients read as a group far beyond the tie: review
+    RV s57 H2). The not-normal check's unit of "far" there (``_far_from_twins``, and
+    ``separate_tail``'s ``unit``)."""
     scores = np.asarray(scores, dtype=np.float64)
-    if scores.size == 0:
+    if not _tied_at_least(scores):
         return None
-    least = scores.min()
-    low, middle = np.quantile(scores, [0.25, 0.5])
-    if not low == middle == least:
-        return None
-    distinct, which = np.unique(np.asarray(X, dtype=np.float64), axis=0, return_inverse=True)
-    if distinct.shape[0] < 2:
-        return None
-    nearest = NearestNeighbors().fit(distinct).kneighbors(n_neighbors=1)[0][:, 0]
-    return float(np.median(nearest[which.ravel()[scores == least]]))
+    distinct, counts = np.unique(np.asarray(X, dtype=np.float64), axis=0, return_counts=True)
+    variants = distinct[counts >= 2]
+    if variants.shape[0] < 2:
+        return math.inf
+    return float(np.median(NearestNeighbors().fit(variants).kneighbors(n_neighbors=1)[0][:, 0]))
 
 
 def _checked_side(side, entity=None) -> pd.DataFrame:
@@ -3670,14 +3680,24 @@ class AnomalyPipeline(SaveMixin):
             ``threshold_info_["few_sequences"]``).
             Each feature's scale carries one pseudo-row a log unit
             from the mean, so what the normal data never did (an event type none of it
-            had) weighs most. A warning says when the out-of-fold scores hold a group
-            of at least 2% far beyond the rest (``threshold_info_["separate_tail"]``
-            >= 2, see :func:`~oddseq.detect.separate_tail`): data that is visibly not
-            normal (a handful of rare normal workflows far out is not; with
-            ``method="markov"``, on the miss counts: blocks with one rare step are
-            not; on features shrunk by evidence, a group must also lie far beyond its
-            peers in evidence: the longer entities, whose features the shrinkage leaves
-            freer, are not a group apart from the compact spike of short ones). Where normal
+            had) weighs most. A warning says when the normal data holds a group of at
+            least 2% far beyond the rest: data that is visibly not normal. For every
+            detector of features it reads each normal entity's out-of-fold distance to
+            its nearest normal entity (the default's own scores; of at most 20,000
+            entities, a part drawn by content beyond), whatever the method: the other
+            detectors' own scores put rare normal modes as far out as anomalies.
+            ``threshold_info_["separate_tail"]`` >= 2 (see
+            :func:`~oddseq.detect.separate_tail`): a handful of rare normal workflows
+            far out is not such a group; on features shrunk by evidence, a group must
+            also lie far beyond its peers in evidence (the longer entities, whose
+            features the shrinkage leaves freer, are not a group apart from the compact
+            spike of short ones). Where most normal entities have a twin (those
+            distances tied at 0 over the lower half), "far" is counted in units of how
+            far apart the normal data's variants lie, and 2% to a third of the
+            entities 8 units out warn too (``threshold_info_["far_from_twins"]``: that
+            share, 0.0 where there is none, None where the test does not apply). The
+            detectors of sequences are checked on their own scores (``method="markov"``
+            on its miss counts: blocks with one rare step are not a group). Where normal
             entities seldom leave each other's range (out of fold less often than
             ``false_alarm_rate``, as the repeated workflows of a system
             log), an entity outside the range the normal data took on some feature (a
@@ -3973,9 +3993,10 @@ class AnomalyPipeline(SaveMixin):
             "share_flagged": flagged / max(len(train_scores), 1),
             "normal_only": self.normal_,
             "separate_tail": jump,
-            # Normal-only, where most normal entities have a twin (in a detector of
-            # features' matrix): the share of them far from every other
-            # (_far_from_twins; 0.0 where no group of 2% to a third is), else None
+            # Normal-only with a detector of features, where most normal entities have a
+            # twin: the share of them far from every other (_far_from_twins; 0.0 where
+            # no group of 2% to a third is); None otherwise (no twins, fewer than two
+            # variants, a detector of sequences, a float contamination)
             "far_from_twins": twins,
             "tail_threshold": None if tail is None else float(tail),
             "gap": tail is not None and moved != tail,
@@ -4169,7 +4190,7 @@ class AnomalyPipeline(SaveMixin):
     def _not_normal_scores(self, X, reference, evidence):
         """What the not-normal check reads (:meth:`_check_normal`): ``(scores,
         evidence, what they are, unit)``, ``unit`` the distance between the normal
-        data's own variants where most normal entities have a twin (:func:`_twin_unit`),
+        data's variants where most normal entities have a twin (:func:`_twin_unit`),
         else None.
 
         For a detector of features, each normal entity's out-of-fold distance to its
@@ -4178,14 +4199,16 @@ class AnomalyPipeline(SaveMixin):
         there a normal entity like it? Whether the data holds a large group unlike the
         rest is a question about the data, and the other detectors' own out-of-fold
         scores cannot answer it: their rare but normal modes lie as far out as anomalies
-        mixed in. Measured (benchmarks/RESULTS.md, "The not-normal check reads the
-        data"): on clean normal blocks of hdfs_xu, K-means, LOF, PCA and robust_z warned
-        at 6 of 6 fits, ECOD at 5, and on a log of a few repeated workflows ECOD,
-        PCA and the isolation forest at 12 of 12, where the nearest-normal distance
-        warned at none; with 10% of far-out entities mixed in, robust_z and ECOD fell
-        silent. Over ``_CHECK_ROWS`` entities, a part of them drawn by content (the
-        folds' draw: the same part for the same rows in any order). The detectors of
-        sequences (Markov, invariants, the neural models) have no matrix: their own."""
+        mixed in. Measured (benchmarks/RESULTS.md, "Fifty-seventh session"): on clean
+        normal blocks of hdfs_xu, K-means, LOF, PCA and robust_z warned at 6 of 6 fits,
+        ECOD at 5, and on a log of a few repeated workflows ECOD, PCA and the isolation
+        forest at 12 of 12, where the nearest-normal distance warned at none; with 10%
+        of far-out entities mixed in, robust_z and ECOD fell silent. Over
+        ``_CHECK_ROWS`` entities, the distances of exactly that many, drawn by content
+        (``rows_by_content``: the same part for the same rows in any order, no
+        ``random_state`` read); the default reads its own distances of every entity and
+        only draws the unit from the part. The detectors of sequences (Markov,
+        invariants, the neural models) have no matrix: their own."""
         if X is None or self._input_stage() is not _FeatureInput:
             return reference, evidence, "out-of-fold scores", None
         X = np.asarray(X)
@@ -4193,9 +4216,8 @@ class AnomalyPipeline(SaveMixin):
         fold = getattr(self, "_fit_folds", None)
         part = None
         if X.shape[0] > _CHECK_ROWS:
-            parts = -(-X.shape[0] // _CHECK_ROWS)
-            part = np.flatnonzero(folds_in_order(content_order(X), parts, self.random_state) == 0)
-        if self.method == "auto":  # (its own scores are those distances)
+            part = rows_by_content(X, _CHECK_ROWS, _CHECK_SEED, resolve_threads(None))
+        if self.method == "auto":  # (its own scores are those distances, of every row)
             scores = np.asarray(reference, dtype=np.float64)
             if part is None:
                 return scores, evidence, read, _twin_unit(X, scores)
@@ -4203,8 +4225,7 @@ class AnomalyPipeline(SaveMixin):
         if part is not None:
             X, fold = X[part], None
             evidence = None if evidence is None else np.asarray(evidence)[part]
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="every score is the same")
+        with _own_cut_only(True):
             scores = out_of_fold_scores(
                 lambda: KNNDetector(n_neighbors=1, contamination=self.contamination),
                 X,
@@ -4261,8 +4282,8 @@ class AnomalyPipeline(SaveMixin):
         finite = np.isfinite(reference)
         if evidence is not None:
             evidence = np.asarray(evidence)[finite]
-        shape, share = separate_tail(reference[finite], rate, evidence=evidence)
-        far = None if unit is None else _far_from_twins(reference[finite], unit)
+        shape, share = separate_tail(reference[finite], rate, evidence=evidence, unit=unit)
+        far = None if unit is None or unit == math.inf else _far_from_twins(reference[finite], unit)
         said = None
         if shape >= NOT_NORMAL_SHAPE:
             said = (
@@ -4272,9 +4293,9 @@ class AnomalyPipeline(SaveMixin):
             )
         elif far:
             said = (
-                f"most normal entities have a twin, and {far:.1%} of the entities ({read}) "
-                f"lie at least {_NOT_NORMAL_JUMP:g}x as far from every other entity as the "
-                "normal data's own variants lie from each other"
+                f"most normal entities have a twin, and {far:.1%} of the entities lie at "
+                f"least {_NOT_NORMAL_JUMP:g} times as far from their nearest normal entity "
+                f"({read}) as the normal data's variants lie from each other"
             )
         if said:
             warnings.warn(

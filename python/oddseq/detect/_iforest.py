@@ -177,8 +177,24 @@ def _stats_rows_by_keys(X, hashes, copies, seed: int, threads: int) -> np.ndarra
     rows' content as the trees' rows are (``hashes`` and ``copies``,
     ``_content_keys``), from ``seed`` (``_stats_seed``): the same rows whatever their
     order."""
-    _, rows = _core.iforest_draw_rows(X, hashes, copies, 1, _STATS_ROWS, _stats_seed(seed), threads)
+    return _smallest_keyed_rows(X, hashes, copies, _STATS_ROWS, _stats_seed(seed), threads)
+
+
+def _smallest_keyed_rows(X, hashes, copies, size: int, seed: int, threads: int) -> np.ndarray:
+    """The ``size`` rows of smallest key (all where fewer) in one draw (C++
+    iforest_draw_rows, one tree of ``seed``) keyed by the rows' content (``hashes`` and
+    ``copies``, ``_content_keys``), sorted."""
+    _, rows = _core.iforest_draw_rows(X, hashes, copies, 1, size, seed, threads)
     return np.sort(rows[0])
+
+
+def rows_by_content(X, size: int, seed: int, threads: int) -> np.ndarray:
+    """``size`` rows of ``X`` (all where fewer), sorted, drawn by their content as an
+    isolation tree's rows are (``_content_keys``: values rounded, copies of a row drawn
+    apart) from ``seed``: the same rows whatever the rows' order, and no random
+    generator advanced. The not-normal check's part of a large normal log."""
+    hashes, copies, _ = _content_keys(X, threads)
+    return _smallest_keyed_rows(X, hashes, copies, size, seed, threads)
 
 
 class IsolationForest(TrainingStats, BaseDetector):

@@ -138,6 +138,9 @@ _MAX_GROUP = 1 / 3
 # Transformer; infinite over a tied bulk). Measured: benchmarks/RESULTS.md, "Data that
 # is not normal: clean normal data stays silent" (tenth session).
 _NOT_NORMAL_JUMP = 8.0
+# (Where the lower half is tied, as when most normal entities have a twin, that spread is
+# 0 and "far" is measured in units of how far apart the normal data's variants lie
+# instead: ``unit`` of separate_tail and _far_from_twins, the same 8 of them.)
 # The fewest scores a top share must hold to measure its shape.
 _MIN_GROUP = 25
 # ... and, judged within evidence, a group member's peers are the entities whose
@@ -1122,6 +1125,7 @@ def separate_tail(
     false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE,
     min_share: float = NOT_NORMAL_SHARE,
     evidence=None,
+    unit: float | None = None,
 ):
     """Is there a large group far beyond the rest? The largest local tail shape over
     the top shares of the scores where a group of at least ``min_share`` of them lies
@@ -1160,6 +1164,13 @@ def separate_tail(
     median of those over the members. A group far out that is a minority among its
     peers leaves their median and lower quartile where they were and still counts; a
     group that is only "the entities with more events" does not. It can only silence a
+    group, never add one.
+
+    ``unit`` (where the lower half is tied: how far apart the normal data's variants
+    lie, ``AnomalyPipeline``'s ``_twin_unit``; ``inf`` where none can be
+    measured): the jump must also be at least 8 of them. A tied lower half has no
+    spread, so every jump was far: clean web logs where most clients make one identical
+    request warned on the rise from the tie to the rest alone. It can only silence a
     group, never add one.
 
     Examples
@@ -1203,10 +1214,11 @@ def separate_tail(
     if n == 0:
         return best
     low, middle = np.quantile(scores, [0.25, 0.5])
+    spread = middle - low if unit is None else max(middle - low, unit)
     share = max(2 * false_alarm_rate, _MIN_GROUP / n)
     while 4 * share <= 1.0:
         a, b, c = np.quantile(scores, [1 - 4 * share, 1 - 2 * share, 1 - share])
-        if b > a and c > b and c - b >= _NOT_NORMAL_JUMP * (middle - low):
+        if b > a and c > b and c - b >= _NOT_NORMAL_JUMP * spread:
             shape = float(np.log2(c - b) - np.log2(b - a))
             if shape > best[0]:
                 group = _beyond_widest_gap(scores, b, c)
@@ -1222,17 +1234,18 @@ def separate_tail(
 def _far_from_twins(scores, unit: float | None, min_share: float = NOT_NORMAL_SHARE) -> float:
     """Where most normal entities have a twin, the share of them far from every other:
     the not-normal check of out-of-fold distances to the nearest normal entity whose lower
-    half is tied at their least (a system log's repeated workflows: most blocks have a
-    copy in the other folds). ``separate_tail`` cannot read those: its quantiles collapse
-    onto the tie until the untied scores hold four times its smallest share, so 5% of
-    entities far from everything went unseen among blocks that all had twins. Here "far"
-    is measured in ``unit``, how far apart the normal data's own variants lie (the median,
-    over the tied entities, of their row's distance to the nearest other distinct row):
-    the share of the scores at least ``_NOT_NORMAL_JUMP`` (8) units above the tie, where it
-    lies between ``min_share`` and a third; else 0.0 (also where the lower half is not
-    tied at the least, or ``unit`` is None). Measured (benchmarks/RESULTS.md, "Far from
-    every twin"): clean normal blocks of hdfs_xu, hdfs_deeplog and repeated workflows hold
-    at most 0.3% so far; 3-10% of far-out entities mixed in, 2.4-6.6%.
+    half is tied at their least (``_tied_at_least``: a system log's repeated workflows,
+    most blocks with a copy in the other folds). ``separate_tail`` cannot read those: its
+    quantiles collapse onto the tie until the untied scores hold four times its smallest
+    share, so 5% of entities far from everything went unseen among blocks that all had
+    twins. Here "far" is measured in ``unit``, how far apart the normal data's variants
+    lie (``AnomalyPipeline``'s ``_twin_unit``): the share of the scores at least
+    ``_NOT_NORMAL_JUMP`` (8) units above the tie (that far from their nearest normal
+    entity in the other folds), where it lies between ``min_share`` and a third; else 0.0
+    (also where the lower half is not tied at the least, or ``unit`` is None). Measured
+    (benchmarks/RESULTS.md, "Fifty-seventh session"): clean normal blocks of hdfs_xu,
+    hdfs_deeplog and repeated workflows hold at most 0.3% so far; 3-10% of far-out
+    entities mixed in, 2.4-6.6%.
 
     Examples
     --------
@@ -1245,14 +1258,21 @@ def _far_from_twins(scores, unit: float | None, min_share: float = NOT_NORMAL_SH
     0.0
     """
     scores = np.asarray(scores, dtype=np.float64)
-    if unit is None or not unit > 0 or scores.size < _MIN_GROUP:
+    if unit is None or not unit > 0 or scores.size < _MIN_GROUP or not _tied_at_least(scores):
         return 0.0
-    least = scores.min()
-    low, middle = np.quantile(scores, [0.25, 0.5])
-    if not low == middle == least:
-        return 0.0
-    share = float((scores - least >= _NOT_NORMAL_JUMP * unit).mean())
+    share = float((scores - scores.min() >= _NOT_NORMAL_JUMP * unit).mean())
     return share if min_share <= share <= _MAX_GROUP else 0.0
+
+
+def _tied_at_least(scores) -> bool:
+    """Whether the lower half of ``scores`` is tied at their least (``q(0.25) ==
+    median == min``): out-of-fold distances to the nearest normal entity where most
+    normal entities have a twin in the other folds. False without scores."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.size == 0:
+        return False
+    low, middle = np.quantile(scores, [0.25, 0.5])
+    return bool(low == middle == scores.min())
 
 
 def _peer_spread(ordered: np.ndarray, evidence: np.ndarray, group: float) -> float:
