@@ -134,6 +134,7 @@ def run(args) -> None:
                         pipe.fit(seqs, normal=True)
                     warned = any("normal=True, but" in str(w.message) for w in caught)
                     shape = float(pipe.threshold_info_.get("separate_tail") or 0.0)
+                    twins = pipe.threshold_info_.get("far_from_twins")  # (None: no such key)
                     rows.append(
                         dict(
                             source=source,
@@ -143,6 +144,7 @@ def run(args) -> None:
                             random_state=rs,
                             warned=warned,
                             separate_tail=shape,
+                            far_from_twins=twins,
                         )
                     )
                     print(name, far, method, rs, warned, f"{shape:.2f}", flush=True)
@@ -158,6 +160,15 @@ def compare(args) -> None:
         )
 
     both = pd.concat([counts(t) for t in tables], axis=1, keys=["base", "new"])
+    new = tables[1]
+    if "far_from_twins" in new:
+        twins = new.dropna(subset=["far_from_twins"])
+        print("far_from_twins in the new file (min-max over fits, where most have a twin):")
+        print(
+            twins.groupby(["source", "far"])
+            .far_from_twins.agg(["min", "max", "size"])
+            .to_string(float_format=lambda v: f"{v:.4f}")
+        )
     for source, part in both.groupby(level="source"):
         print(f"\n{source}: fits that warned (base -> new)")
         print(
