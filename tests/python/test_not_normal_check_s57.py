@@ -304,7 +304,7 @@ def test_clean_web_logs_of_identical_one_request_clients_do_not_warn(
 @pytest.mark.xfail(
     reason="#14, not met: a repeated failure mode (identical error blocks, 5% of the "
     "normal log) is its own twin, and the normal-only feature scale of a column that 5% "
-    "share puts it 5-7 common-variant units from the workflows, under the 8 that clean "
+    "share puts it 5-7 variant units from the workflows, under the 8 that clean "
     "HDFS blocks need (RESULTS.md, fifty-seventh session)",
     strict=True,
 )
