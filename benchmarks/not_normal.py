@@ -34,6 +34,8 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests" / "python"))  # (the tests' workflow log)
+from conftest import _workflow_log  # noqa: E402
 from seed_gate import _import_oddseq  # noqa: E402
 from verdicts import DATA, _hdfs_lists  # noqa: E402
 
@@ -50,23 +52,13 @@ def _error_sessions(rng, k):
     return out
 
 
-def _workflows(rng, n):
-    rows = []
-    for b in range(n):
-        copies = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
-        extra = int(rng.random() < 0.03) * int(rng.integers(1, 4))
-        block = ["open"] + ["write"] * copies + ["sync"] * copies + ["close"] * (1 + extra)
-        rows += [(f"b{b}", event, 100 * b + t) for t, event in enumerate(block)]
-    return pd.DataFrame(rows, columns=["block", "event", "t"])
-
-
 def _cases(oddseq, source):
     """(name, share far, the sequences fitted) of a source."""
     from oddseq.sequences import Sequences
 
     if source == "workflow":
         for seed in range(6):
-            log = _workflows(np.random.default_rng(seed), 600)
+            log = _workflow_log(600, np.random.default_rng(seed))
             for far in (0.0, 0.03, 0.05):
                 k = int(round(far * 600 / (1 - far)))
                 extra = [

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import _workflow_log
 from test_pipeline import _shop_log  # noqa: E402
 
 import oddseq
@@ -22,21 +23,17 @@ ROLES = dict(entity="block", event="event", time="t")
 
 
 def _blocks_log(n, rng, n_far=0):
-    """A system log of ``n`` blocks of a few repeated workflows (most blocks have a
-    twin; 5% write four times, 3% close more than once: rare, normal modes), and
-    ``n_far`` blocks of 5-40 error events of 1-3 of 40 kinds, unlike any workflow
-    (columns block, event, t)."""
+    """A system log of ``n`` blocks of a few repeated workflows (conftest's
+    ``_workflow_log``: most blocks have a twin; 5% write four times, 3% close more than
+    once: rare, normal modes), and ``n_far`` blocks of 5-40 error events of 1-3 of 40
+    kinds, unlike any workflow (columns block, event, t)."""
+    log = _workflow_log(n, rng)  # (drawn first: the far blocks from the rng after it)
     rows = []
-    for b in range(n):
-        copies = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
-        extra = int(rng.random() < 0.03) * int(rng.integers(1, 4))
-        block = ["open"] + ["write"] * copies + ["sync"] * copies + ["close"] * (1 + extra)
-        rows += [(f"b{b}", event, 100 * b + t) for t, event in enumerate(block)]
     for f in range(n_far):
         kinds = rng.choice(40, size=int(rng.integers(1, 4)), replace=False)
         events = rng.choice(kinds, size=int(rng.integers(5, 40)))
         rows += [(f"far{f}", f"error{k}", 10**7 + 100 * f + t) for t, k in enumerate(events)]
-    return pd.DataFrame(rows, columns=["block", "event", "t"])
+    return pd.concat([log, pd.DataFrame(rows, columns=log.columns)], ignore_index=True)
 
 
 def _blocks(n, rng, n_far=0):
