@@ -220,6 +220,21 @@ def test_separate_tail_does_not_depend_on_the_scores_unit_or_origin(values, scal
     assert moved == pytest.approx(shape, abs=1e-6)
 
 
+def test_separate_tail_with_a_unit_floors_the_jump():
+    """A tied lower half has no spread: every jump was far. With a unit (how far apart
+    the normal variants lie), the jump must be 8 of them; inf: nothing is far."""
+    rng = np.random.default_rng(0)
+    # three quarters tied, a variant a unit out, and a tenth spread 1-8 units further
+    scores = np.r_[
+        np.zeros(750), 1 + 0.01 * rng.uniform(size=150), 2 + 2 * rng.exponential(size=100)
+    ]
+    assert separate_tail(scores, 0.005)[0] >= 2
+    assert separate_tail(scores, 0.005, unit=1.0) == (0.0, 0.0)
+    assert separate_tail(scores, 0.005, unit=np.inf) == (0.0, 0.0)
+    far = np.r_[np.zeros(940), rng.uniform(0.5, 1.5, 30), 40 + rng.exponential(size=30)]
+    assert separate_tail(far, 0.005, unit=1.0) == separate_tail(far, 0.005)
+
+
 def test_separate_tail_of_tied_or_few_scores_is_nothing():
     # A tied bulk (every row has a twin) has no spread to measure a jump against.
     assert separate_tail(np.r_[np.zeros(950), np.arange(50.0)], 0.01) == (0.0, 0.0)
@@ -665,6 +680,8 @@ def test_separate_tail_ignores_a_handful_of_rare_workflows(seed):
         ((np.arange(100.0).reshape(10, 10), 0.01), "one-dimensional"),
         ((np.arange(100.0), -0.1), "false_alarm_rate"),
         ((np.arange(100.0), 0.01, 5.0), "min_share"),
+        ((np.arange(100.0), 0.01, 0.02, None, -1.0), "unit must be a positive"),
+        ((np.arange(100.0), 0.01, 0.02, None, float("nan")), "unit must be a positive"),
     ],
 )
 def test_separate_tail_refuses_bad_input(args, match):
