@@ -2275,8 +2275,8 @@ def _normal_only_scale(variance, n_rows: int) -> np.ndarray:
 _OWN_CUT_MIN_SEQUENCES = 10
 # The not-normal check of normal-only fitting reads, for a detector of features, each
 # normal entity's out-of-fold distance to its nearest normal entity, of at most this many
-# entities (a larger log: a part of it drawn by content, as the folds are). A group of
-# the warning's 2% is 400 of them; the distances cost about a second on 2 cores.
+# entities (a larger log: exactly this many, drawn by content). A group of the warning's
+# 2% is 400 of them; the distances cost about a second at one thread.
 _CHECK_ROWS = 20_000
 # ... drawn by content from their own stream (rows_by_content's seed), so that no
 # random_state is read or advanced by the check.

@@ -1195,6 +1195,10 @@ def separate_tail(
         raise ValueError("scores must be finite (no NaN or inf); drop or impute them first")
     false_alarm_rate = check_false_alarm_rate(false_alarm_rate)
     min_share = _check_share(min_share, "min_share", upper_closed=True)
+    if unit is not None and not (isinstance(unit, numbers.Real) and unit > 0):  # (NaN too)
+        raise ValueError(
+            f"unit must be a positive number (inf: nothing can be shown far) or None, got {unit!r}"
+        )
     if evidence is not None:
         evidence = np.asarray(evidence)
         if (
@@ -1245,7 +1249,7 @@ def _far_from_twins(scores, unit: float | None, min_share: float = NOT_NORMAL_SH
     (also where the lower half is not tied at the least, or ``unit`` is None). Measured
     (benchmarks/RESULTS.md, "Fifty-seventh session"): clean normal blocks of hdfs_xu,
     hdfs_deeplog and repeated workflows hold at most 0.3% so far; 3-10% of far-out
-    entities mixed in, 2.4-6.6%.
+    entities mixed in, 2.4-5.1%.
 
     Examples
     --------
