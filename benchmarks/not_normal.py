@@ -35,9 +35,9 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "python"))  # (the tests' workflow log)
-from conftest import _workflow_log  # noqa: E402
 from seed_gate import _import_oddseq  # noqa: E402
 from verdicts import DATA, _hdfs_lists  # noqa: E402
+from workflow_logs import workflow_log  # noqa: E402
 
 METHODS = "auto,kmeans,knn,lof,pca,dbscan,robust_z,iforest,ecod,markov"
 SOURCES = ("workflow", "hdfs_xu", "hdfs_deeplog", "ecommerce", "marketplace")
@@ -58,7 +58,7 @@ def _cases(oddseq, source):
 
     if source == "workflow":
         for seed in range(6):
-            log = _workflow_log(600, np.random.default_rng(seed))
+            log = workflow_log(600, np.random.default_rng(seed))
             for far in (0.0, 0.03, 0.05):
                 k = int(round(far * 600 / (1 - far)))
                 extra = [

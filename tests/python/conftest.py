@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import settings
+from workflow_logs import workflow_log as _workflow_log
 
 # Bounded example counts keep the whole suite within minutes on two cores.
 settings.register_profile("oddseq", max_examples=40, deadline=None)
@@ -102,19 +103,6 @@ def client(_cluster):
     client = distributed.Client(_cluster)
     yield client
     client.close()
-
-
-def _workflow_log(n, rng, start=0):
-    """A system-log-like stream of ``n`` blocks (ids ``b<start>``...), each one of a few
-    repeated workflows (most blocks have a twin, a few close more than once), drawn from
-    ``rng``: the data where normal-only fitting's support rule holds."""
-    rows = []
-    for b in range(start, start + n):
-        copies = int(rng.choice([2, 3, 4], p=[0.2, 0.75, 0.05]))
-        extra = int(rng.random() < 0.03) * int(rng.integers(1, 4))
-        block = ["open"] + ["write"] * copies + ["sync"] * copies + ["close"] * (1 + extra)
-        rows += [(f"b{b}", event, 100 * b + t) for t, event in enumerate(block)]
-    return pd.DataFrame(rows, columns=["block", "event", "t"])
 
 
 @pytest.fixture(scope="session")

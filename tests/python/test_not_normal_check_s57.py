@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import _workflow_log
 from test_pipeline import _shop_log  # noqa: E402
+from workflow_logs import workflow_log
 
 import oddseq
 from oddseq import _pipeline
@@ -23,11 +23,11 @@ ROLES = dict(entity="block", event="event", time="t")
 
 
 def _blocks_log(n, rng, n_far=0):
-    """A system log of ``n`` blocks of a few repeated workflows (conftest's
-    ``_workflow_log``: most blocks have a twin; 5% write four times, 3% close more than
-    once: rare, normal modes), and ``n_far`` blocks of 5-40 error events of 1-3 of 40
-    kinds, unlike any workflow (columns block, event, t)."""
-    log = _workflow_log(n, rng)  # (drawn first: the far blocks from the rng after it)
+    """A system log of ``n`` blocks of a few repeated workflows (``workflow_log``: most
+    blocks have a twin; 5% write four times, 3% close more than once: rare, normal
+    modes), and ``n_far`` blocks of 5-40 error events of 1-3 of 40 kinds, unlike any
+    workflow (columns block, event, t)."""
+    log = workflow_log(n, rng)  # (drawn first: the far blocks from the rng after it)
     rows = []
     for f in range(n_far):
         kinds = rng.choice(40, size=int(rng.integers(1, 4)), replace=False)
