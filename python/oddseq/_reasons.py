@@ -192,6 +192,29 @@ def feature_texts(feature_names, cols: np.ndarray, values: np.ndarray) -> np.nda
     return texts[pair_code]
 
 
+def distinct_texts(text, *columns) -> np.ndarray:
+    """``text(*row)`` of each row of the numeric ``columns`` (arrays of one length), as
+    an object array, with each distinct row (by its values' bits: -0.0 apart from 0.0,
+    each NaN by its own) written once and the row's values handed over as the columns
+    hold them (numpy scalars of their dtype): the same texts as one call per row. A
+    million entities' funnel counts are a few thousand distinct pairs, and one call
+    per row was a third of the reasons' time (a 100 M event log)."""
+    columns = [np.ascontiguousarray(c) for c in columns]
+    n = len(columns[0]) if columns else 0
+    if n < _FEW_TEXTS:
+        return np.array([text(*row) for row in zip(*columns)], dtype=object).reshape(n)
+    code = np.zeros(n, dtype=np.int64)
+    for column in columns:
+        bits = column.view(f"u{column.dtype.itemsize}") if column.dtype.kind == "f" else column
+        column_code, distinct = pd.factorize(bits, sort=False)
+        code = pd.factorize(code * len(distinct) + column_code, sort=False)[0]
+    first = np.unique(code, return_index=True)[1]  # (each distinct row's first)
+    texts = np.array(
+        [text(*row) for row in zip(*(column[first] for column in columns))], dtype=object
+    ).reshape(len(first))
+    return texts[code]
+
+
 # A reason names at most this many of the event types count[<other>] pools, each in a
 # short form of at most _POOLED_LABEL characters.
 _POOLED_NAMED = 5
@@ -1362,7 +1385,7 @@ def _like_length(pipeline, cols, value, typical, lengths) -> tuple:
     like = medians[which[mine], bands]
     names = np.asarray(pipeline.feature_names_, dtype=object)
     short = np.asarray(lengths)[mine] <= _BOUND_UP_TO
-    short_only = np.array([_short_only_name(n) for n in names[cols[mine]]], dtype=bool)
+    short_only = np.array([_short_only_name(n) for n in names], dtype=bool)[cols[mine]]
     has = np.isfinite(like) & (short | ~short_only)
     # (where it is the detector's typical value too, "with 3 events" adds nothing; nor
     # where it is 0 and the detector's under 1: 5 carts against "most entities have
@@ -1448,12 +1471,12 @@ def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
                 counts = np.asarray(raw)[rows[mine], names.index(above)]
                 share = (below > 0) & (counts <= below)
                 # "11 of 20, 0.55" beside a typical ratio (review RV s48 L3); 0 is 0
-                said[mine[share]] = np.array(
-                    [
+                said[mine[share]] = distinct_texts(
+                    lambda a, b: (
                         f"{a:,.0f} of {b:,.0f}" + (f", {_format_one('', a / b)}" if a else "")
-                        for a, b in zip(counts[share], below[share])
-                    ],
-                    dtype=object,
+                    ),
+                    counts[share],
+                    below[share],
                 )
             mine = mine[below == 0]
             nothing = f"no '{shorten(str(funnel[bottom]), _FUNNEL_LABEL)}'"
@@ -1464,9 +1487,9 @@ def over_nothing(pipeline, rows, cols, value, raw, said) -> np.ndarray:
         label = shorten(str(funnel[top]), _FUNNEL_LABEL)
         mine = mine[np.isfinite(value[mine])]
         if mine.size:
-            said[mine] = np.array(
-                [f"{v:,.0f} '{label}' with {nothing}" for v in value[mine].tolist()],
-                dtype=object,
+            said[mine] = distinct_texts(
+                lambda v, label=label, nothing=nothing: f"{v:,.0f} '{label}' with {nothing}",
+                value[mine],
             )
     return said
 

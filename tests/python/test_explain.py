@@ -118,3 +118,32 @@ def test_few_values_are_written_as_many_are():
         ]
     )
     np.testing.assert_array_equal(few, many)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_distinct_rows_are_written_as_one_call_per_row(dtype):
+    """distinct_texts writes each distinct row once (by its values' bits) and hands it
+    the values as the columns hold them: the texts of one call per row, for a funnel's
+    counts and their ratio in float32 (the ratio of two float32 counts is float32), with
+    -0.0 apart from 0.0, NaN, infinities and repeats, a few rows or many."""
+    from oddseq._reasons import _FEW_TEXTS, _format_one, distinct_texts
+
+    def text(a, b):
+        return f"{a:,.0f} of {b:,.0f}" + (f", {_format_one('', a / b)}" if a else "")
+
+    rng = np.random.default_rng(0)
+    edges = np.array([0.0, -0.0, 1.0, 3.0, np.nan, np.inf, 7.0, 1e9, 2.5], dtype=dtype)
+    a = np.r_[edges, rng.integers(0, 40, 3000)].astype(dtype)
+    b = np.r_[edges[::-1], rng.integers(1, 40, 3000)].astype(dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        one_by_one = np.array([text(x, y) for x, y in zip(a, b)], dtype=object)
+        for n in (0, 1, _FEW_TEXTS - 1, _FEW_TEXTS, a.size):
+            said = distinct_texts(text, a[:n], b[:n])
+            assert said.dtype == object and said.shape == (n,)
+            np.testing.assert_array_equal(said, one_by_one[:n])
+    assert "-0 of" in one_by_one[1] and one_by_one[0].startswith("0 of")  # (kept apart)
+    # one column, integers too
+    ints = rng.integers(0, 5, 500)
+    np.testing.assert_array_equal(
+        distinct_texts(lambda v: f"<{v}>", ints), np.array([f"<{v}>" for v in ints], object)
+    )

@@ -107,3 +107,29 @@ def test_explain_and_the_plot_name_them_as_the_reason_does(fitted):
     assert sorted(labels) == sorted(why["feature_said"])
     assert not any(word in " ".join(labels) for word in ("purchases per", "carts per"))
     plt.close("all")
+
+
+def test_many_rows_are_said_as_each_row_alone(fitted):
+    """over_nothing writes each distinct (count, count) once for many rows: the words
+    of each row said alone ("0 of 2", "2 of 2, 1", "11 'auction_won' with no 'pay_ok'"
+    where the log has it)."""
+    _, pipe = fitted
+    seqs = Sequences.from_events(_auction_log(), entity="user", event="event", time="ts")
+    frame = pipe.features(seqs, scaled=False)
+    names, raw = list(frame.columns), frame.to_numpy(dtype=np.float32)
+    rows = np.repeat(np.arange(len(frame)), 2)
+    cols = np.tile([names.index("buy_per_cart"), names.index("cart_per_view")], len(frame))
+    texts = np.array([f"t{i}" for i in range(rows.size)], dtype=object)
+    value = raw[rows, cols]
+    together = over_nothing(pipe, rows, cols, value, raw, texts)
+    alone = np.concatenate(
+        [
+            over_nothing(
+                pipe, rows[i : i + 1], cols[i : i + 1], value[i : i + 1], raw, texts[i : i + 1]
+            )
+            for i in range(rows.size)
+        ]
+    )
+    np.testing.assert_array_equal(together, alone)
+    assert len(set(together.tolist())) < rows.size / 4  # (counts repeat: the point)
+    assert "0 of 11" in together.tolist()
