@@ -1061,10 +1061,16 @@ def short_flag_counts(table: pd.DataFrame, seqs: Sequences) -> np.ndarray:
     return np.array(counts, dtype=np.int64)
 
 
-#: A reason led by one event of a type that most entities never do ("count[change_phone]
-#: 1 (most entities have none)"): its type; and the words a reason says such a count with.
-ONE_OFF_LEAD = r"^count\[(.+?)\] 1 \(most entities have none\)"
-ONE_OFF_WORDS = "(most entities have none)"
+#: The words a reason says a count of an event type with where most entities, or the
+#: entities like it (the K-means member's cluster, normal ones fitted normal-only), never
+#: do that type: "(most entities have none)", "(entities like it have 0)".
+RARE_COUNT_WORDS = r"\((?:most entities have none|(?:normal )?entities like it have 0)\)"
+#: A reason led by one event of a type that most entities, or those like it, never do
+#: ("count[change_phone] 1 (most entities have none)", "count[cancel] 1 (entities like it
+#: have 0)"): its type. (The second words are the same fact in the K-means member's
+#: terms; read in the first alone, 33 of a music service's 39 flagged churners went
+#: uncounted and nothing was said: trial TR s58 H1.)
+ONE_OFF_LEAD = rf"^count\[(.+?)\] 1 {RARE_COUNT_WORDS}"
 # one_off_flag_counts' warning: where such flags are at least this share of the flags and
 # this many (TR s53 H1: 53 of 101 and 81 of 167 flags, every user who changed their phone
 # or email once, in the takeovers' words).
@@ -1075,7 +1081,8 @@ def one_off_flag_counts(table: pd.DataFrame, seqs: Sequences) -> tuple[int, pd.S
     """Of the flagged rows of a ranked ``table`` of ``seqs`` outside groups (members are
     flagged for their group): (how many, {event type: how many of them, of at least
     ``_reasons._FEW_EVENTS`` events, are flagged first for one event of that type, which
-    most entities never do, and name no second such count}): what
+    most entities, or the entities like it, never do (``RARE_COUNT_WORDS``), and name no
+    second such count}): what
     :func:`warn_one_off_flags` reads; oddseq.dask adds up its partitions'. One act in a
     history of a few events is the history (the short-flag warning's; a log of one
     sequence per row is all such types)."""
@@ -1087,7 +1094,7 @@ def one_off_flag_counts(table: pd.DataFrame, seqs: Sequences) -> tuple[int, pd.S
     flags &= lengths.to_numpy(dtype=np.float64) >= _reasons._FEW_EVENTS
     reasons = table["reason"][flags].astype(str)
     lead = reasons.str.extract(ONE_OFF_LEAD, expand=False)
-    alone = reasons.str.count(re.escape(ONE_OFF_WORDS)) == 1
+    alone = reasons.str.count(RARE_COUNT_WORDS) == 1
     return n, lead[lead.notna() & alone].value_counts().astype(np.int64)
 
 
@@ -1114,7 +1121,8 @@ def warn_one_off_flags(n: int, types: pd.Series, rows: str = "entities") -> None
     listed = _types_by_count(types)
     warnings.warn(
         f"{k:,} of the {n:,} flagged {rows} are flagged first for one event of a type "
-        f"most {rows} never do, and for no second such event ({listed}): one routine act "
+        f"most {rows}, or {rows} like them, never do, and for no second such event "
+        f"({listed}): one routine act "
         "(a changed phone number, an office's group order) reads as rare as an attack's "
         "first step, in the same words. Read their reasons before acting on them; where "
         f"such an event is routine, fit on known-good {rows} (normal=..., oddseq detect "
@@ -1127,10 +1135,7 @@ def warn_one_off_flags(n: int, types: pd.Series, rows: str = "entities") -> None
 #: A reason's phrase that says a count of an event type most entities, or its peers,
 #: never do ("count[update_address] 3 (most entities have none)", "count[pay_boost] 103
 #: (entities like it have 0)"), and the count's type.
-RARE_COUNT_PHRASE = re.compile(
-    r"^count\[(.+?)\] [\d,]+ \((?:most entities have none|(?:normal )?entities like it "
-    r"have 0)\)$"
-)
+RARE_COUNT_PHRASE = re.compile(rf"^count\[(.+?)\] [\d,]+ {RARE_COUNT_WORDS}$")
 # rare_only_flag_counts' warning: where such flags are at least this share of the flags
 # and ONE_OFF_MIN of them. Measured shares (one call, random_state=0; busy or not): an
 # online bank's business customers 40-76% of the flags (TR s55), a classifieds site's
