@@ -2429,13 +2429,15 @@ def _warn_unsettled_cut(n: int, spread, flagged: int, seeded: bool = True) -> No
     count moves with random_state or a small change to the log (TR s48 H3: 79-205 of
     6,298 accounts by random_state alone, the scores' order held, Spearman >= 0.976).
     ``seeded``: whether the method's scores depend on ``random_state`` (K-means, the
-    default's; IsolationForest; the neural models), else the words leave it out."""
+    default's; IsolationForest; the neural models), else the words leave it out. The
+    count is the score cut's: the group stage's members come on top of it, and a table
+    of 90 flags beside "it flags 56" read as a contradiction (TR s58 L9)."""
     low, high = (int(round(v)) for v in spread)
     share = max(flagged, 1) / n
     warnings.warn(
         f"the automatic cut's count is unsettled on these scores: its rule flags {low:,}-{high:,} "
         f"of {n:,} entities on bootstrap draws of them (10th-90th percentile; it flags "
-        f"{flagged:,}, threshold_info_['bagged']), so "
+        f"{flagged:,} by score, threshold_info_['bagged'], before any group's members), so "
         + ("another random_state or " if seeded else "")
         + "a small change to the log can move the flags within that range; the order of the "
         "scores holds better than the cut. Read the table from the top, or hold the count: "

@@ -96,8 +96,20 @@ def format_values(feature: str, values: np.ndarray) -> list[str]:
             for v, z, u, tiny in zip(values.tolist(), size.tolist(), unit.tolist(), small.tolist())
         ]
     with np.errstate(invalid="ignore"):  # inf and NaN are not whole: checked first
-        whole = np.isfinite(values) & (np.mod(values, 1.0) == 0)
+        whole = np.isfinite(values) & (np.mod(values, 1.0) == 0) & _may_be_whole(feature)
     return [_number_text(v, w) for v, w in zip(values.tolist(), whole.tolist())]
+
+
+# Statistics that are whole only by chance (a mean of whole milliseconds, 583,904): said
+# in three significant digits as their neighbours are ("628,000"), not with all their
+# digits as a count is (TR s58 L8).
+_NEVER_WHOLE = ("value_mean", "value_std")
+
+
+def _may_be_whole(feature: str) -> bool:
+    """Whether a whole value of ``feature`` is said with all its digits (a count, a
+    largest or total value), not in three significant digits (a mean or a spread)."""
+    return feature not in _NEVER_WHOLE
 
 
 # Numbers from this size on are said in three significant digits with a power of ten: the
@@ -136,7 +148,7 @@ def _format_one(feature: str, value: float) -> str:
         for threshold, name in _DURATION_UNITS:  # the largest unit it reaches
             if abs(value) >= threshold:
                 return f"{value / threshold:.3g} {name}"
-    return _number_text(value, math.isfinite(value) and value % 1.0 == 0)
+    return _number_text(value, math.isfinite(value) and value % 1.0 == 0 and _may_be_whole(feature))
 
 
 def _ratio_text(log2_ratio: float) -> str:

@@ -74,7 +74,9 @@ def test_the_shell_says_no_record_it_cannot_reach():
     floor = _said(_warn_collapsed_cut, 3063, 0.01, {**refit, "n_flagged": 30}, flagged=9, plain=9)
     assert "the refit flagged 30, and the detector's own floor above it leaves 9): " in floor
     unsettled = _said(_warn_unsettled_cut, 5174, (11, 126), 48)
-    assert "(10th-90th percentile; it flags 48), so" in unsettled
+    assert (
+        "(10th-90th percentile; it flags 48 by score, before any group's members), so" in unsettled
+    )
     for said in (plain, bagged, floor, unsettled):
         assert "threshold_info_" not in said and ";)" not in said and "(;" not in said
     # no other sentence loses its commas (the large-group warning's "or --no-groups")

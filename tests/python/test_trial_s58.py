@@ -117,3 +117,25 @@ def test_a_groups_objects_are_named_by_its_acts_whatever_the_ids_type():
     assert found["numbers"] == ["100000", "90001", "90002", "9"]  # (ties by text)
     assert found["numbers"] == found["text"]
     assert found["numbers said"] == found["text said"]
+
+
+def test_a_mean_whole_by_chance_is_said_as_means_are():
+    """L8: "mean value 583,904" (the mean of whole milliseconds, whole by chance) beside
+    "mean value 628,000": means and spreads in three significant digits always, as the
+    vectorised and the one-by-one writers both say them; counts and the largest or total
+    value keep all their digits."""
+    from oddseq._reasons import _FEW_TEXTS, feature_texts, format_value
+
+    assert format_value("value_mean", 583_904.0) == "584,000"
+    assert format_value("value_mean", 628_123.4) == "628,000"
+    assert format_value("value_std", 1_311.0) == "1,310"
+    assert format_value("value_max", 583_904.0) == "583,904"
+    assert format_value("count[play_start]", 1_311.0) == "1,311"
+    names = np.array(["value_mean", "value_std", "value_max"])
+    cols = np.arange(3 * _FEW_TEXTS) % 3
+    values = np.full(cols.size, 583_904.0)
+    many = feature_texts(names, cols, values)
+    few = np.concatenate(
+        [feature_texts(names, cols[i : i + 1], values[i : i + 1]) for i in range(3)]
+    )
+    assert many[:3].tolist() == few.tolist() == ["584,000", "584,000", "583,904"]
