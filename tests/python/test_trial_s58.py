@@ -139,3 +139,36 @@ def test_a_mean_whole_by_chance_is_said_as_means_are():
         [feature_texts(names, cols[i : i + 1], values[i : i + 1]) for i in range(3)]
     )
     assert many[:3].tolist() == few.tolist() == ["584,000", "584,000", "583,904"]
+
+
+def test_few_flags_on_a_log_too_small_to_check_the_cut_are_said():
+    """M4: on a music service's first 400 accounts (ROC-AUC 0.91, 10 of its 16 anomalies
+    in the top 20) the automatic cut flagged 1 and said nothing: under about 730
+    entities not even no flags contradict the tail model at the repair's level, so a
+    group at the top that pushed the cut past itself is never repaired. Said now, where
+    the cut's rule flags under half the rate's share there."""
+    import oddseq
+    from oddseq._pipeline import _checkable_from, _uncheckable_cut
+
+    assert _checkable_from(0.01) == 728 and _checkable_from(0.001) == 7_272
+    # 386 entities of the bulk, 14 a group far above it (6.50, 6.51, ..., 6.63)
+    scores = np.r_[np.linspace(0.0, 3.0, 386), 6.5 + 0.01 * np.arange(14)]
+    assert _uncheckable_cut(scores, 0.01, cut=20.0) == 0  # past the group: none flagged
+    assert _uncheckable_cut(scores, 0.01, cut=6.625) == 1  # under half of 3.8 expected
+    assert _uncheckable_cut(scores, 0.01, cut=6.605) is None  # 3: not under half
+    big = np.r_[np.linspace(0.0, 3.0, 786), 6.5 + 0.01 * np.arange(14)]
+    assert _uncheckable_cut(big, 0.01, cut=20.0) is None  # (the repair's test acts there)
+    bunch = oddseq.datasets.make_ecommerce(n_users=500, random_state=7)
+    roles = dict(entity="user_id", event="behavior", time="timestamp", random_state=0)
+    with pytest.warns(DataWarning, match="the automatic cut's tail rule flags") as caught:
+        table, pipe = oddseq.detect_anomalies(bunch.events, **roles, return_pipeline=True)
+    said = [str(w.message) for w in caught if "cut's tail rule flags" in str(w.message)]
+    flagged, rule = int(table["is_anomaly"].sum()), pipe.threshold_info_["bagged"]
+    assert len(said) == 1 and rule["plain_n_flagged"] < 5 / 2 < flagged
+    assert said[0].startswith(
+        f"the automatic cut's tail rule flags {rule['plain_n_flagged']} of 500 entities (the "
+        f"cut, bagged over draws of them, {flagged}), under half of the 5 that "
+        "false_alarm_rate=0.01 lets"
+    )
+    assert "from about 728 entities on" in said[0] and "threshold_info_" not in said[0]
+    assert "contamination=" in said[0]
