@@ -699,7 +699,16 @@ def detect_anomalies(
     if min_events < _reasons._FEW_EVENTS and "is_anomaly" in table and len(seqs):
         warn_short_flags(short_flag_counts(table, seqs), _rows_are(session_gap))
     if normal is None and "is_anomaly" in table and len(seqs):
-        warn_one_off_flags(*one_off_flag_counts(table, seqs), _rows_are(session_gap))
+        # (the fitted rows' raw features: which unflagged entities did a type)
+        ids, raw, _ = pipeline.__dict__.get("_explain_rows", {}).get("fit", (None, None, None))
+        fitted = (
+            seqs if ids is None or ids.equals(seqs.ids) else seqs.take(seqs.ids.get_indexer(ids))
+        )
+        names = getattr(pipeline, "feature_names_", None)  # (None: a model of sequences)
+        n, types, unflagged = one_off_flag_counts(
+            table, fitted, None if names is None else raw, names
+        )
+        warn_one_off_flags(n, types, _rows_are(session_gap), unflagged)
         warn_rare_only_flags(*rare_only_flag_counts(table, seqs), _rows_are(session_gap))
     if session_gap is not None and contamination == "auto" and len(seqs):
         # (a rate given is the analyst's choice, the advice followed among them: not
@@ -1079,25 +1088,40 @@ ONE_OFF_LEAD = rf"^count\[(.+?)\] 1 {RARE_COUNT_WORDS}"
 ONE_OFF_SHARE, ONE_OFF_MIN = 0.2, 5
 
 
-def one_off_flag_counts(table: pd.DataFrame, seqs: Sequences) -> tuple[int, pd.Series]:
+def one_off_flag_counts(
+    table: pd.DataFrame, seqs: Sequences, raw=None, feature_names=None
+) -> tuple[int, pd.Series, pd.Series | None]:
     """Of the flagged rows of a ranked ``table`` of ``seqs`` outside groups (members are
     flagged for their group): (how many, {event type: how many of them, of at least
     ``_reasons._FEW_EVENTS`` events, are flagged first for one event of that type, which
     most entities, or the entities like it, never do (``RARE_COUNT_WORDS``), and name no
-    second such count}): what
+    second such count}, {those types: how many unflagged sequences did it at least once,
+    read from ``raw``, the sequences' raw features (rows as ``seqs``, columns
+    ``feature_names``: its ``count[<type>]``), or None without them}): what
     :func:`warn_one_off_flags` reads; oddseq.dask adds up its partitions'. One act in a
     history of a few events is the history (the short-flag warning's; a log of one
     sequence per row is all such types)."""
+    none = pd.Series(dtype=np.int64)
     flags = table["is_anomaly"].to_numpy(bool) & _outside_groups(table)
     n = int(flags.sum())
     if not n or "reason" not in table:
-        return n, pd.Series(dtype=np.int64)
+        return n, none, None if raw is None else none
     lengths = pd.Series(np.asarray(seqs.lengths), index=seqs.ids).reindex(table.index)
     flags &= lengths.to_numpy(dtype=np.float64) >= _reasons._FEW_EVENTS
     reasons = table["reason"][flags].astype(str)
     lead = reasons.str.extract(ONE_OFF_LEAD, expand=False)
     alone = reasons.str.count(RARE_COUNT_WORDS) == 1
-    return n, lead[lead.notna() & alone].value_counts().astype(np.int64)
+    types = lead[lead.notna() & alone].value_counts().astype(np.int64)
+    if raw is None:
+        return n, types, None
+    # (rows not in the table, left out by min_events, are not counted as unflagged)
+    unflagged = ~table["is_anomaly"].reindex(seqs.ids).fillna(True).to_numpy(bool)
+    column = {name: j for j, name in enumerate(feature_names)}
+    doers = {}
+    for t in types.index:
+        j = column.get(f"count[{t}]")
+        doers[t] = 0 if j is None else int(np.count_nonzero(unflagged & (raw[:, j] > 0)))
+    return n, types, pd.Series(doers, dtype=np.int64)
 
 
 def _types_by_count(types: pd.Series) -> str:
@@ -1108,7 +1132,9 @@ def _types_by_count(types: pd.Series) -> str:
     return listed + (f" and {len(named) - 3:,} more types" if len(named) > 3 else "")
 
 
-def warn_one_off_flags(n: int, types: pd.Series, rows: str = "entities") -> None:
+def warn_one_off_flags(
+    n: int, types: pd.Series, rows: str = "entities", unflagged: pd.Series | None = None
+) -> None:
     """A :class:`DataWarning` where the flags are filled by entities flagged first for
     one event of a type most never do, and no second such event (``n`` flags, ``types``:
     :func:`one_off_flag_counts`): a routine act done once by a few percent of the users (a
@@ -1116,7 +1142,16 @@ def warn_one_off_flags(n: int, types: pd.Series, rows: str = "entities") -> None
     reason is word for word an attack's first phrase (TR s53 H1; README: "any event type
     that a few percent of users do"). It names the types and the route that makes such an
     event usual: fitting on known-good entities (``normal=``), which brought the trial's
-    53 and 81 such flags to 6 and 15."""
+    53 and 81 such flags to 6 and 15.
+
+    ``unflagged``: how many unflagged entities did each type (``one_off_flag_counts``'
+    third): a type is counted only where at least as many did it unflagged as are
+    flagged for it alone. A routine act is done by others too (a music service's cancel:
+    95 accounts, 39 flagged; a grocery app's changed phone: 44, 18 flagged), where a
+    system log's error template in broken blocks is done by the flagged alone (18 of 18),
+    and there it is the anomaly, not a routine act that reads like one."""
+    if unflagged is not None and len(types):
+        types = types[unflagged.reindex(types.index).fillna(0).to_numpy() >= types.to_numpy()]
     k = int(types.sum()) if len(types) else 0
     if k < ONE_OFF_MIN or k < ONE_OFF_SHARE * n:
         return
@@ -2339,20 +2374,34 @@ def _tail_refit(scores: np.ndarray, rate: float, cut: float) -> dict | None:
     }
 
 
-def _uncheckable_cut(scores: np.ndarray, rate: float, cut: float) -> int | None:
-    """How many of ``scores`` the unsupervised tail ``cut`` flags, where that is under
-    half of ``rate``'s share and the log is too small for the repair's test to tell a
-    collapsed cut from chance (``_refutes``: not even 0 flags would contradict the tail
-    model there; at rate 0.01 under about 730 entities); else None. There a group at the
-    top can push the cut past itself and nothing repairs it: a music service's first 400
-    accounts, ROC-AUC 0.91, 10 of its 16 anomalies in the top 20, flagged 1 and said
-    nothing (TR s58 M4). Measured (held-out shop and accounts logs of 200, 400 and 700
-    entities, six seeds each, 4% planted or nothing): 5 of 36 planted fits and 1 of 36
-    clean ones meet it."""
+# The chance under which a small log's few flags are said (_uncheckable_cut): unlikely
+# for a right tail model, where the repair needs REFUTE_LEVEL (0.1%).
+UNCHECKABLE_LEVEL = 0.05
+
+
+def _uncheckable_cut(
+    scores: np.ndarray, rate: float, cut: float, flagged: int | None = None
+) -> int | None:
+    """How many of ``scores`` the unsupervised tail ``cut`` flags, where so few are
+    unlikely for a right tail model (at most ``UNCHECKABLE_LEVEL``, 5%, by
+    ``_refutes``' bound) but the log is too small for the repair's own test (its level
+    0.1%: not even 0 flags refute the model under about 730 entities at the rate 0.01),
+    and the cut as it flags (``flagged``: bagged over draws of the scores, where it is)
+    flags under half the rate's share too; else None. (A bag of draws whose cuts flag
+    about the rate's share says the rule's few were this sample's chance: a renamed
+    log's 600 entities, the rule 0, the bag 5.) There a group at the top can push the
+    cut past itself and nothing repairs it: a music service's first 400 accounts,
+    ROC-AUC 0.91, 10 of its 16 anomalies in the top 20, flagged 1 and said nothing (TR
+    s58 M4). At the rate 0.01 that is no flag on 316-727 entities or one on 662-727.
+    Measured: benchmarks/RESULTS.md, "Fifty-eighth session" (a first form, any count
+    under half the rate's share, spoke on 28 of the test suite's small logs of 100-637
+    entities, most of them where one or two flags are expected)."""
     n = scores.size
     expected = rate * n * (1 - _TAIL_SHARE)  # (the repair's own expectation)
     first = int(np.count_nonzero(scores > cut))
-    if first < expected / 2 and not _refutes(0, expected):
+    if flagged is not None and not flagged < expected / 2:
+        return None
+    if _refutes(first, expected, UNCHECKABLE_LEVEL) and not _refutes(0, expected):
         return first
     return None
 
@@ -4019,7 +4068,9 @@ class AnomalyPipeline(SaveMixin):
                     own = self.detector_._cut_floor()
                     tied_top = _tied_top(train_scores, rate, cut, own)
                     if tied_top is None:
-                        uncheckable = _uncheckable_cut(train_scores, rate, plain)
+                        uncheckable = _uncheckable_cut(
+                            train_scores, rate, plain, int(np.count_nonzero(train_scores > cut))
+                        )
             if bagged is not None and cut != plain:
                 rule += (
                     f"; bagged: it flagged {bagged['plain_n_flagged']:,}, and "

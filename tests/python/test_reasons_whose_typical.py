@@ -126,6 +126,8 @@ def test_normal_only_says_normal_entities_like_it():
     assert lower  # a count below its neighbours' is said as such
 
 
+# (30 alike pollers, a tenth of the log, at the top: the small log's cut says so)
+@pytest.mark.filterwarnings("ignore:the automatic cut's tail rule flags")
 def test_long_entities_item_variety_is_not_another_populations():
     """Item variety of an entity with 1,000+ events is read against the detector's
     typical, not the median of its length band, which pollers calling one endpoint

@@ -186,7 +186,7 @@ def test_flags_filled_by_one_routine_event_of_a_rare_type_are_said():
         warnings.simplefilter("always")
         table = oddseq.detect_anomalies(log, entity="user", event="event", time="ts", time_unit="s")
     seqs = oddseq.Sequences.from_events(log, "user", "event", "ts")
-    n, types = one_off_flag_counts(table, seqs)
+    n, types, _ = one_off_flag_counts(table, seqs)
     assert n == int(table["is_anomaly"].sum()) and types.sum() >= 5
     # (over entities of 5 events or more: a history of one act is the act itself)
     one = table.copy()
@@ -198,7 +198,7 @@ def test_flags_filled_by_one_routine_event_of_a_rare_type_are_said():
     assert "normal=..., oddseq detect --normal FILE" in said[0]
     # the takeovers (their redeems lead) are flagged, and none is counted among them
     takeovers = table.loc[[f"t{t}" for t in range(10)]]
-    n_takeovers, types_of_takeovers = one_off_flag_counts(takeovers, seqs)
+    n_takeovers, types_of_takeovers, _ = one_off_flag_counts(takeovers, seqs)
     assert takeovers["is_anomaly"].all() and n_takeovers == 10 and types_of_takeovers.empty
     # a log where nobody changes anything once: nothing said
     with warnings.catch_warnings(record=True) as caught:

@@ -31,10 +31,10 @@ def test_a_one_off_in_the_k_means_words_is_counted_as_in_the_population_words():
         + ["plays per hour 40 (typical 1.5)"] * 66
     )
     table, seqs = _table(reasons)
-    n, types = one_off_flag_counts(table, seqs)
-    assert n == 107 and types.to_dict() == {"cancel": 41}
+    n, types, unflagged = one_off_flag_counts(table, seqs)
+    assert n == 107 and types.to_dict() == {"cancel": 41} and unflagged is None
     with pytest.warns(DataWarning, match=r"^41 of the 107 flagged entities .*\(cancel 41\)"):
-        warn_one_off_flags(n, types)
+        warn_one_off_flags(n, types, unflagged=pd.Series({"cancel": 56}))
 
 
 def test_a_second_rare_count_in_either_words_is_no_one_off():
@@ -61,7 +61,7 @@ def test_unflagged_and_group_rows_are_not_counted():
     reasons = ["count[cancel] 1 (entities like it have 0)"] * 6
     table, seqs = _table(reasons, flagged=[True, True, True, True, False, True])
     table["group"] = [-1, -1, -1, 0, -1, -1]
-    n, types = one_off_flag_counts(table, seqs)
+    n, types, _ = one_off_flag_counts(table, seqs)
     assert n == 4 and types.to_dict() == {"cancel": 4}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -154,21 +154,80 @@ def test_few_flags_on_a_log_too_small_to_check_the_cut_are_said():
     # 386 entities of the bulk, 14 a group far above it (6.50, 6.51, ..., 6.63)
     scores = np.r_[np.linspace(0.0, 3.0, 386), 6.5 + 0.01 * np.arange(14)]
     assert _uncheckable_cut(scores, 0.01, cut=20.0) == 0  # past the group: none flagged
-    assert _uncheckable_cut(scores, 0.01, cut=6.625) == 1  # under half of 3.8 expected
-    assert _uncheckable_cut(scores, 0.01, cut=6.605) is None  # 3: not under half
+    # one of 3.8 expected: not unlikely enough (Poisson's chance of at most 1: 11%)
+    assert _uncheckable_cut(scores, 0.01, cut=6.625) is None
+    # on 300, none of 2.85 expected is not unlikely enough either (6%)
+    assert _uncheckable_cut(scores[100:], 0.01, cut=20.0) is None
+    mid = np.r_[np.linspace(0.0, 3.0, 686), 6.5 + 0.01 * np.arange(14)]
+    assert _uncheckable_cut(mid, 0.01, cut=6.625) == 1  # one of 6.65 expected on 700
     big = np.r_[np.linspace(0.0, 3.0, 786), 6.5 + 0.01 * np.arange(14)]
     assert _uncheckable_cut(big, 0.01, cut=20.0) is None  # (the repair's test acts there)
-    bunch = oddseq.datasets.make_ecommerce(n_users=500, random_state=7)
-    roles = dict(entity="user_id", event="behavior", time="timestamp", random_state=0)
+    # under half of the rate's share by the rule, not by the bag: the rule's chance
+    assert _uncheckable_cut(scores, 0.01, cut=20.0, flagged=1) == 0
+    assert _uncheckable_cut(scores, 0.01, cut=20.0, flagged=2) is None  # (1.9 expected / 2)
+    # a held-out accounts log of 700 (4% planted; benchmarks/heldout_accounts.py)
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from heldout_accounts import make_heldout_accounts
+
+    events, _ = make_heldout_accounts(700, seed=902, anomaly_share=0.04)
+    roles = dict(entity="account_id", event="event", time="timestamp", random_state=0)
     with pytest.warns(DataWarning, match="the automatic cut's tail rule flags") as caught:
-        table, pipe = oddseq.detect_anomalies(bunch.events, **roles, return_pipeline=True)
+        table, pipe = oddseq.detect_anomalies(events, **roles, return_pipeline=True)
     said = [str(w.message) for w in caught if "cut's tail rule flags" in str(w.message)]
     flagged, rule = int(table["is_anomaly"].sum()), pipe.threshold_info_["bagged"]
-    assert len(said) == 1 and rule["plain_n_flagged"] < 5 / 2 < flagged
+    assert len(said) == 1 and rule["plain_n_flagged"] == 1 and flagged == 2
     assert said[0].startswith(
-        f"the automatic cut's tail rule flags {rule['plain_n_flagged']} of 500 entities (the "
-        f"cut, bagged over draws of them, {flagged}), under half of the 5 that "
-        "false_alarm_rate=0.01 lets"
+        "the automatic cut's tail rule flags 1 of 700 entities (the cut, bagged over draws "
+        "of them, 2), under half of the 7 that false_alarm_rate=0.01 lets"
     )
     assert "from about 728 entities on" in said[0] and "threshold_info_" not in said[0]
     assert "contamination=" in said[0]
+
+
+def _system_log(n_blocks=1500, seed=0):
+    """Blocks repeating a few workflows of log templates; 2% broken, with one to three
+    error templates (X, Y, Z) no intact block writes."""
+    rng = np.random.default_rng(seed)
+    flows = [list("ABCDE"), list("ABCCDE"), list("ABFE"), list("ABCDEG"), list("AHBE")]
+    rows, t = [], 0
+    for b in range(n_blocks):
+        flow = list(flows[rng.zipf(1.8) % len(flows)])
+        if rng.random() < 0.02:
+            flow += list(rng.choice(list("XYZ"), rng.integers(1, 4)))
+        for event in flow:
+            t += 1
+            rows.append((f"blk_{b}", event, t))
+    return pd.DataFrame(rows, columns=["block", "event", "t"])
+
+
+def test_an_act_only_the_flagged_do_is_no_routine_act():
+    """H1's fix read the K-means member's words, and a system log's broken blocks, each
+    flagged first for one error template ("count[Z] 1 (entities like it have 0)"), filled
+    the one-off warning (12 of 30 flags): there the act is the anomaly, done by no intact
+    block. A type counts only where at least as many unflagged entities did it as are
+    flagged for it alone (a routine act is done by others too: the music service's cancel
+    by 95 accounts, 39 flagged)."""
+    import oddseq
+
+    log = _system_log()
+    roles = dict(entity="block", event="event", time="t", groups=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table, pipe = oddseq.detect_anomalies(log, **roles, return_pipeline=True)
+    seqs = Sequences.from_events(log, "block", "event", "t")
+    ids, raw, _ = pipe._explain_rows["fit"]
+    assert ids.equals(seqs.ids)
+    n, types, unflagged = one_off_flag_counts(table, seqs, raw, pipe.feature_names_)
+    assert types.sum() >= max(5, 0.2 * n)  # (what the warning read before the guard)
+    assert unflagged.to_dict() == dict.fromkeys(types.index, 0)  # (every doer flagged)
+    assert not [w for w in caught if "flagged first for one event" in str(w.message)]
+    # a routine type beside an exclusive one: only the routine one is counted and named
+    types = pd.Series({"cancel": 6, "Z": 9})
+    with pytest.warns(DataWarning, match=r"^6 of the 20 flagged entities .*\(cancel 6\)"):
+        warn_one_off_flags(20, types, unflagged=pd.Series({"cancel": 6, "Z": 0}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_one_off_flags(20, types, unflagged=pd.Series({"cancel": 5}))  # (Z unseen: 0)

@@ -27,7 +27,7 @@ def test_the_words():
         _pipeline._warn_unsettled_cut(6_298, (45.0, 292.2), 205)
     (said,) = _unsettled(caught)
     assert said.startswith("the automatic cut's count is unsettled on these scores: ")
-    assert "45-292 of 6,298 entities" in said and "it flags 205," in said
+    assert "45-292 of 6,298 entities" in said and "it flags 205 by score," in said
     assert "threshold_info_['bagged']" in said and "random_state" in said
     assert "contamination= the share to flag, e.g. 0.033" in said
     assert "--contamination 0.033" in said
@@ -85,7 +85,7 @@ def test_a_fit_whose_draws_disagree_says_so(seqs, monkeypatch):
     pipe, said = _fit(seqs)
     assert len(said) == 1 and "1-60 of 600 entities" in said[0], said
     flagged = pipe.threshold_info_["n_flagged_in_fit"]
-    assert f"it flags {flagged:,}," in said[0]
+    assert f"it flags {flagged:,} by score," in said[0]
     # a fixed share or normal-only fitting has no such cut: silent
     assert not _fit(seqs, contamination=0.05)[1]
     with warnings.catch_warnings(record=True) as caught:

@@ -546,15 +546,15 @@ TRIM_STEP = 0.0025
 REFUTE_LEVEL = 0.001
 
 
-def _refutes(flagged: int, expected: float) -> bool:
+def _refutes(flagged: int, expected: float, level: float = REFUTE_LEVEL) -> bool:
     """Whether ``flagged`` exceedances contradict a model that expects ``expected``:
-    under half as many, and ``P(Poisson(expected) <= flagged) <= REFUTE_LEVEL`` by
+    under half as many, and ``P(Poisson(expected) <= flagged) <= level`` by
     Chernoff's bound ``exp(-expected) (e expected / flagged) ** flagged`` (an upper
     bound of the chance, so the test errs towards no contradiction)."""
     if not flagged < expected / 2:
         return False
     log_chance = -expected + (flagged + flagged * np.log(expected / flagged) if flagged else 0.0)
-    return bool(log_chance <= np.log(REFUTE_LEVEL))
+    return bool(log_chance <= np.log(level))
 
 
 def _trimmed_tail(scores: np.ndarray, false_alarm_rate: float, cut: float) -> tuple[float, int]:
