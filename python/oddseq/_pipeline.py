@@ -699,16 +699,7 @@ def detect_anomalies(
     if min_events < _reasons._FEW_EVENTS and "is_anomaly" in table and len(seqs):
         warn_short_flags(short_flag_counts(table, seqs), _rows_are(session_gap))
     if normal is None and "is_anomaly" in table and len(seqs):
-        # (the fitted rows' raw features: which unflagged entities did a type)
-        ids, raw, _ = pipeline.__dict__.get("_explain_rows", {}).get("fit", (None, None, None))
-        fitted = (
-            seqs if ids is None or ids.equals(seqs.ids) else seqs.take(seqs.ids.get_indexer(ids))
-        )
-        names = getattr(pipeline, "feature_names_", None)  # (None: a model of sequences)
-        n, types, unflagged = one_off_flag_counts(
-            table, fitted, None if names is None else raw, names
-        )
-        warn_one_off_flags(n, types, _rows_are(session_gap), unflagged)
+        warn_one_off_flags(*one_off_flag_counts(table, seqs), _rows_are(session_gap))
         warn_rare_only_flags(*rare_only_flag_counts(table, seqs), _rows_are(session_gap))
     if session_gap is not None and contamination == "auto" and len(seqs):
         # (a rate given is the analyst's choice, the advice followed among them: not
@@ -1088,40 +1079,24 @@ ONE_OFF_LEAD = rf"^count\[(.+?)\] 1 {RARE_COUNT_WORDS}"
 ONE_OFF_SHARE, ONE_OFF_MIN = 0.2, 5
 
 
-def one_off_flag_counts(
-    table: pd.DataFrame, seqs: Sequences, raw=None, feature_names=None
-) -> tuple[int, pd.Series, pd.Series | None]:
+def one_off_flag_counts(table: pd.DataFrame, seqs: Sequences) -> tuple[int, pd.Series]:
     """Of the flagged rows of a ranked ``table`` of ``seqs`` outside groups (members are
     flagged for their group): (how many, {event type: how many of them, of at least
     ``_reasons._FEW_EVENTS`` events, are flagged first for one event of that type, which
     most entities, or the entities like it, never do (``RARE_COUNT_WORDS``), and name no
-    second such count}, {those types: how many unflagged sequences did it at least once,
-    read from ``raw``, the sequences' raw features (rows as ``seqs``, columns
-    ``feature_names``: its ``count[<type>]``), or None without them}): what
-    :func:`warn_one_off_flags` reads; oddseq.dask adds up its partitions'. One act in a
-    history of a few events is the history (the short-flag warning's; a log of one
-    sequence per row is all such types)."""
-    none = pd.Series(dtype=np.int64)
+    second such count}): what :func:`warn_one_off_flags` reads; oddseq.dask adds up its
+    partitions'. One act in a history of a few events is the history (the short-flag
+    warning's; a log of one sequence per row is all such types)."""
     flags = table["is_anomaly"].to_numpy(bool) & _outside_groups(table)
     n = int(flags.sum())
     if not n or "reason" not in table:
-        return n, none, None if raw is None else none
+        return n, pd.Series(dtype=np.int64)
     lengths = pd.Series(np.asarray(seqs.lengths), index=seqs.ids).reindex(table.index)
     flags &= lengths.to_numpy(dtype=np.float64) >= _reasons._FEW_EVENTS
     reasons = table["reason"][flags].astype(str)
     lead = reasons.str.extract(ONE_OFF_LEAD, expand=False)
     alone = reasons.str.count(RARE_COUNT_WORDS) == 1
-    types = lead[lead.notna() & alone].value_counts().astype(np.int64)
-    if raw is None:
-        return n, types, None
-    # (rows not in the table, left out by min_events, are not counted as unflagged)
-    unflagged = ~table["is_anomaly"].reindex(seqs.ids).fillna(True).to_numpy(bool)
-    column = {name: j for j, name in enumerate(feature_names)}
-    doers = {}
-    for t in types.index:
-        j = column.get(f"count[{t}]")
-        doers[t] = 0 if j is None else int(np.count_nonzero(unflagged & (raw[:, j] > 0)))
-    return n, types, pd.Series(doers, dtype=np.int64)
+    return n, lead[lead.notna() & alone].value_counts().astype(np.int64)
 
 
 def _types_by_count(types: pd.Series) -> str:
@@ -1132,9 +1107,7 @@ def _types_by_count(types: pd.Series) -> str:
     return listed + (f" and {len(named) - 3:,} more types" if len(named) > 3 else "")
 
 
-def warn_one_off_flags(
-    n: int, types: pd.Series, rows: str = "entities", unflagged: pd.Series | None = None
-) -> None:
+def warn_one_off_flags(n: int, types: pd.Series, rows: str = "entities") -> None:
     """A :class:`DataWarning` where the flags are filled by entities flagged first for
     one event of a type most never do, and no second such event (``n`` flags, ``types``:
     :func:`one_off_flag_counts`): a routine act done once by a few percent of the users (a
@@ -1142,16 +1115,10 @@ def warn_one_off_flags(
     reason is word for word an attack's first phrase (TR s53 H1; README: "any event type
     that a few percent of users do"). It names the types and the route that makes such an
     event usual: fitting on known-good entities (``normal=``), which brought the trial's
-    53 and 81 such flags to 6 and 15.
-
-    ``unflagged``: how many unflagged entities did each type (``one_off_flag_counts``'
-    third): a type is counted only where at least as many did it unflagged as are
-    flagged for it alone. A routine act is done by others too (a music service's cancel:
-    95 accounts, 39 flagged; a grocery app's changed phone: 44, 18 flagged), where a
-    system log's error template in broken blocks is done by the flagged alone (18 of 18),
-    and there it is the anomaly, not a routine act that reads like one."""
-    if unflagged is not None and len(types):
-        types = types[unflagged.reindex(types.index).fillna(0).to_numpy() >= types.to_numpy()]
+    53 and 81 such flags to 6 and 15. The counts cannot tell such an act from a system
+    log's error template that broken blocks alone write (every doer flagged in both: the
+    trial's changers 53 of 53, review RV s58 H1), so it is said there too, in words that
+    leave the call to the reader."""
     k = int(types.sum()) if len(types) else 0
     if k < ONE_OFF_MIN or k < ONE_OFF_SHARE * n:
         return
@@ -2392,7 +2359,7 @@ def _uncheckable_cut(
     log's 600 entities, the rule 0, the bag 5.) There a group at the top can push the
     cut past itself and nothing repairs it: a music service's first 400 accounts,
     ROC-AUC 0.91, 10 of its 16 anomalies in the top 20, flagged 1 and said nothing (TR
-    s58 M4). At the rate 0.01 that is no flag on 316-727 entities or one on 662-727.
+    s58 M4). At the rate 0.01 that is no flag on 316-727 entities or one on 605-727.
     Measured: benchmarks/RESULTS.md, "Fifty-eighth session" (a first form, any count
     under half the rate's share, spoke on 28 of the test suite's small logs of 100-637
     entities, most of them where one or two flags are expected)."""
@@ -2415,7 +2382,7 @@ def _warn_uncheckable_cut(n: int, rate: float, first: int, flagged: int) -> None
         + f", under half of the {rate * n:.0f} that false_alarm_rate={rate:g} lets a "
         "normal log have: "
         "a group at the top of the scores can push the cut past itself, and on so few "
-        "entities that cannot be told from chance (the cut is repaired from about "
+        "entities the repair's test cannot tell that from chance (it acts from about "
         f"{_checkable_from(rate):,} entities on). Read the table from the top, or pass "
         "contamination= the share to flag (oddseq detect or oddseq fit --contamination).",
         DataWarning,

@@ -50,6 +50,9 @@ def _assert_same_table(table, moved, back):
 
 
 @pytest.mark.filterwarnings("ignore:the automatic cut first flagged")
+# (the system log's broken blocks, each flagged first for one error template: said as the
+# one-off acts they read like, review RV s58 H1)
+@pytest.mark.filterwarnings("ignore:.* flagged first for one event of a type")
 @pytest.mark.parametrize("method", ["auto", "iforest"])
 @pytest.mark.parametrize("source", ["shop", "system log"])
 def test_renamed_and_shuffled_entities_get_the_same_table(source, method):

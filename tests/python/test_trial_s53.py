@@ -3,6 +3,7 @@ small log of the behaviour it names."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from oddseq.encode import context_features
 
@@ -186,7 +187,7 @@ def test_flags_filled_by_one_routine_event_of_a_rare_type_are_said():
         warnings.simplefilter("always")
         table = oddseq.detect_anomalies(log, entity="user", event="event", time="ts", time_unit="s")
     seqs = oddseq.Sequences.from_events(log, "user", "event", "ts")
-    n, types, _ = one_off_flag_counts(table, seqs)
+    n, types = one_off_flag_counts(table, seqs)
     assert n == int(table["is_anomaly"].sum()) and types.sum() >= 5
     # (over entities of 5 events or more: a history of one act is the act itself)
     one = table.copy()
@@ -198,7 +199,7 @@ def test_flags_filled_by_one_routine_event_of_a_rare_type_are_said():
     assert "normal=..., oddseq detect --normal FILE" in said[0]
     # the takeovers (their redeems lead) are flagged, and none is counted among them
     takeovers = table.loc[[f"t{t}" for t in range(10)]]
-    n_takeovers, types_of_takeovers, _ = one_off_flag_counts(takeovers, seqs)
+    n_takeovers, types_of_takeovers = one_off_flag_counts(takeovers, seqs)
     assert takeovers["is_anomaly"].all() and n_takeovers == 10 and types_of_takeovers.empty
     # a log where nobody changes anything once: nothing said
     with warnings.catch_warnings(record=True) as caught:
@@ -207,6 +208,24 @@ def test_flags_filled_by_one_routine_event_of_a_rare_type_are_said():
             _app_log(changed=0.0), entity="user", event="event", time="ts", time_unit="s"
         )
     assert not _one_off_said(caught)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_trials_share_of_changers_is_said_though_every_one_is_flagged(seed):
+    """At the trial's 1% of changers every one of them is flagged (53 of 53 there), so
+    no unflagged entity did the act: it is said all the same (review RV s58 H1: a guard
+    that wanted as many unflagged doers as flags silenced it in 8 of 8 such logs)."""
+    import warnings
+
+    import oddseq
+
+    log = _app_log(seed=seed, changed=0.01)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = oddseq.detect_anomalies(log, entity="user", event="event", time="ts", time_unit="s")
+    changers = log.loc[log["event"].isin(["change_phone", "change_email"]), "user"].unique()
+    assert table.loc[changers, "is_anomaly"].all()
+    assert len(_one_off_said(caught)) == 1
 
 
 def test_oddseq_dask_says_it_as_one_machine_does():

@@ -3411,15 +3411,15 @@ def _short_flags(table, state):
     return short_flag_counts(table, seqs)
 
 
-def _one_off_flags(table, state, feature_names):
+def _one_off_flags(table, state):
     """A table partition's :func:`one_off_flag_counts` (its sessions' keys as the index
-    again, as :func:`_short_flags` reads them), with its rows' raw features."""
+    again, as :func:`_short_flags` reads them)."""
     seqs = state["seqs"]
     if seqs is None:
-        return 0, pd.Series(dtype=np.int64), pd.Series(dtype=np.int64)
+        return 0, pd.Series(dtype=np.int64)
     if isinstance(seqs.ids, pd.MultiIndex):
         table = table.set_index(list(seqs.ids.names))
-    return one_off_flag_counts(table, seqs, state.get("raw"), feature_names)
+    return one_off_flag_counts(table, seqs)
 
 
 def _rare_only_flags(table, state, median_length):
@@ -4537,18 +4537,10 @@ def detect_anomalies(
             parts = [_delayed(_short_flags)(t, s) for t, s in zip(tables, data.states)]
             warn_short_flags(np.sum(_compute(parts), axis=0), _rows_are(session_gap))
         if normal is None:  # one routine act of a rare type filling the flags, said
-            names = list(pipeline.feature_names_)
-            parts = _compute(
-                [_delayed(_one_off_flags)(t, s, names) for t, s in zip(tables, data.states)]
-            )
-            types, unflagged = (
-                pd.concat([p[k] for p in parts]).groupby(level=0, sort=False).sum()
-                if parts and all(p[k] is not None for p in parts)
-                else (pd.Series(dtype=np.int64) if k == 1 else None)
-                for k in (1, 2)
-            )
-            # (each sequence lies in one partition: its flags and its doers add up)
-            warn_one_off_flags(sum(p[0] for p in parts), types, _rows_are(session_gap), unflagged)
+            parts = _compute([_delayed(_one_off_flags)(t, s) for t, s in zip(tables, data.states)])
+            types = pd.concat([p[1] for p in parts]) if parts else pd.Series(dtype=np.int64)
+            types = types.groupby(level=0, sort=False).sum()
+            warn_one_off_flags(sum(p[0] for p in parts), types, _rows_are(session_gap))
             # (flags of rare acts alone: a busy legitimate kind, said)
             lengths = np.concatenate(_compute([_delayed(_lengths)(s) for s in data.states]))
             median = float(np.median(lengths)) if lengths.size else 0.0
