@@ -208,9 +208,9 @@ def distinct_texts(text, *columns) -> np.ndarray:
     """``text(*row)`` of each row of the numeric ``columns`` (arrays of one length), as
     an object array, with each distinct row (by its values' bits: -0.0 apart from 0.0)
     written once and the row's values handed over as the columns hold them (numpy
-    scalars of their dtype): the same texts as one call per row. A
-    million entities' funnel counts are a few thousand distinct pairs, and one call
-    per row was a third of the reasons' time (a 100 M event log)."""
+    scalars of their dtype): the same texts as one call per row. A million entities'
+    funnel counts are a few thousand distinct pairs, and one call per row was a third
+    of the reasons' time (a 100 M event log)."""
     columns = [np.ascontiguousarray(c) for c in columns]
     n = len(columns[0]) if columns else 0
     if n < _FEW_TEXTS:
