@@ -2362,11 +2362,19 @@ def _uncheckable_cut(
     s58 M4). At the rate 0.01 that is no flag on 316-727 entities or one on 605-727.
     Measured: benchmarks/RESULTS.md, "Fifty-eighth session" (a first form, any count
     under half the rate's share, spoke on 28 of the test suite's small logs of 100-637
-    entities, most of them where one or two flags are expected)."""
+    entities, most of them where one or two flags are expected). None too where the next
+    cut down, taking the whole tie under ``cut``, flags over the rate's share: no cut
+    within the rate flags more."""
     n = scores.size
     expected = rate * n * (1 - _TAIL_SHARE)  # (the repair's own expectation)
     first = int(np.count_nonzero(scores > cut))
     if flagged is not None and not flagged < expected / 2:
+        return None
+    # The next cut down takes the whole tie under this one: where that alone flags over
+    # the rate's share, the few flags are the only count within it, no group's doing (a
+    # workflow log's 20 sessions, 6 tied at the top at the rate 0.2: flag 0 or 6).
+    under = scores[scores <= cut]
+    if under.size and np.count_nonzero(scores >= under.max()) > rate * n:
         return None
     if _refutes(first, expected, UNCHECKABLE_LEVEL) and not _refutes(0, expected):
         return first

@@ -1,5 +1,6 @@
 import contextlib
 import io
+import os
 import subprocess
 import sys
 import tempfile
@@ -10,9 +11,15 @@ import pytest
 from hypothesis import settings
 from workflow_logs import workflow_log as _workflow_log
 
-# Bounded example counts keep the whole suite within minutes on two cores.
-settings.register_profile("oddseq", max_examples=40, deadline=None)
-settings.load_profile("oddseq")
+# Bounded example counts keep the whole suite within minutes on two cores. The default
+# profile draws the same examples every run (derandomize): a property that fails fails
+# on every run, and CI's verdict on a commit does not depend on the draw (a fresh draw
+# found a small log the uncheckable-cut warning misread, fifty-ninth session, only in
+# CI). New examples are searched on purpose, with ODDSEQ_HYPOTHESIS=explore: random
+# draws, 200 to a test that does not set its own count.
+settings.register_profile("oddseq", max_examples=40, deadline=None, derandomize=True)
+settings.register_profile("explore", max_examples=200, deadline=None)
+settings.load_profile("explore" if os.environ.get("ODDSEQ_HYPOTHESIS") == "explore" else "oddseq")
 
 
 @pytest.fixture(autouse=True)

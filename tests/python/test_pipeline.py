@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import oddseq
@@ -241,6 +241,9 @@ def test_markov_pipeline_cuts_with_the_detectors_own_rule():
     odd=st.integers(0, 3),
     rate=st.sampled_from([0.001, 0.01, 0.05, 0.2]),
 )
+# (6 of 20 sessions tied at the top at the rate 0.2: the uncheckable-cut warning read
+# its 0 flags as a group's doing, where only 0 or 6 could be flagged)
+@example(seed=3, n=20, odd=0, rate=0.2)
 def test_markov_pipeline_never_flags_a_session_without_a_miss(seed, n, odd, rate):
     """Property: whatever the log and the false-alarm rate, the Markov pipeline flags only
     sessions with a miss (score >= 1), and never more than auto_cut alone would."""

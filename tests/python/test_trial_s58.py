@@ -167,6 +167,12 @@ def test_few_flags_on_a_log_too_small_to_check_the_cut_are_said():
     # under half of the rate's share by the rule, not by the bag: the rule's chance
     assert _uncheckable_cut(scores, 0.01, cut=20.0, flagged=1) == 0
     assert _uncheckable_cut(scores, 0.01, cut=20.0, flagged=2) is None  # (1.9 expected / 2)
+    # Where the next cut down takes a tie of over the rate's share, no cut within the
+    # rate flags more: 6 of 20 tied at the top at the rate 0.2 (CI's draw, fifty-ninth
+    # session), 0 or 6 flagged. A tie within the share is still said.
+    tied = np.r_[np.full(11, 0.03), 1.03, 1.04, 1.05, np.full(6, 2.04)]
+    assert _uncheckable_cut(tied, 0.2, cut=2.04) is None
+    assert _uncheckable_cut(np.r_[tied[:-3], 1.5, 1.6, 1.7], 0.2, cut=2.04) == 0
     # a held-out accounts log of 700 (4% planted; benchmarks/heldout_accounts.py)
     import sys
     from pathlib import Path
