@@ -134,14 +134,16 @@ def _timing(seqs) -> dict | None:
 
 
 def _columns(seqs) -> dict:
-    """The role columns' names the sequences carry (entity, event, item; None where a
-    role has no name)."""
+    """The role columns' names the sequences carry (entity, event, item, value; None
+    where a role has no name). The value's is what reasons name its features by
+    (``_reasons.reason_names``); scoring compares the other three."""
     ids = seqs.ids
     entity = list(ids.names) if isinstance(ids, pd.MultiIndex) else ids.name
     columns = {
         "entity": entity,
         "event": seqs.event_labels.name,
         "item": None if seqs.items is None else seqs.item_labels.name,
+        "value": getattr(seqs, "value_name", None),
     }
     gap = getattr(seqs, "session_gap_ns", None)
     if isinstance(ids, pd.MultiIndex) and gap is not None:

@@ -1512,6 +1512,11 @@ def reason_names(pipeline, feature_names) -> np.ndarray:
     'auction_won'", not "purchases per cart": the funnel given as cart="auction_won",
     TR s47 H4); "purchases per cart" where the events are a shop's cart and buy."""
     names = np.asarray([reason_name(n) for n in feature_names], dtype=object)
+    value = value_column(pipeline)
+    if value is not None:
+        for j, name in enumerate(feature_names):
+            if name in _VALUE_WORDS:
+                names[j] = _VALUE_WORDS[name].format(value)
     funnel = _funnel_of(pipeline)
     if not funnel:
         return names
@@ -1530,6 +1535,35 @@ def _role_named(key, role: str) -> bool:
     """Whether an event name's funnel key (``funnel_name_key``) is one of ``role``'s
     names (a "cart" is a cart; an "auction_won" given as the cart is not)."""
     return key is not None and key in _FUNNEL_NAMES[role]
+
+
+# The value features by the value column's name ("mean ms_played 33,200", not "mean value":
+# the reader need not know which column the value was, TR s58 L8), where the fit recorded
+# one (value_column); FEATURE_WORDS' words elsewhere.
+_VALUE_WORDS = {
+    "value_sum": "total {0}",
+    "value_mean": "mean {0}",
+    "value_max": "largest {0}",
+    "value_std": "spread of {0}",
+    "share_value_missing": "share of events without {0}",
+    "value_bought_sum": "total {0} bought",
+}
+
+
+def value_column(pipeline) -> str | None:
+    """:func:`value_said` of the column a fitted pipeline read its values from; None
+    also where the fit recorded no name (a model saved before it did, sequences built
+    without one)."""
+    columns = (getattr(pipeline, "_fitted_data", None) or {}).get("columns") or {}
+    return value_said(columns.get("value"))
+
+
+def value_said(name) -> str | None:
+    """A value column's name as reasons say it (shortened like a context column's), or
+    None where they say "value" instead: no name, or the name "value" itself."""
+    if name is None or str(name).strip().casefold() in ("", "value"):
+        return None
+    return shorten(str(name), limit=_CONTEXT_COLUMN_LIMIT)
 
 
 def _funnel_of(pipeline) -> dict | None:

@@ -139,8 +139,8 @@ def test_a_value_of_an_entity_whose_events_carry_none_is_said_as_none():
             log, entity="user", event="event", time="time", value="gold", return_pipeline=True
         )
     reason = table.loc[999, "reason"]
-    assert "total value none (no event has a value) (" in reason, reason
-    assert "largest value 0 " not in reason and " 0 (" not in reason
+    assert "total gold none (no event has a value) (" in reason, reason
+    assert "largest gold 0 " not in reason and " 0 (" not in reason
     why = pipe.explain([999], top=len(pipe.feature_names_)).droplevel(0).set_index("feature")
     assert why.loc["value_max", "note"] == "none (no event has a value)"
     assert why.loc["value_max", "value"] == 0  # (its own statistic: none)
@@ -150,7 +150,7 @@ def test_a_value_of_an_entity_whose_events_carry_none_is_said_as_none():
         why.loc["value_max", "value_read"]
         == pipe.evidence_.median_[list(pipe.feature_names_).index("value_max")]
     )
-    assert "largest value" not in reason
+    assert "largest gold" not in reason
 
 
 def test_the_item_novelty_column_is_said_as_the_change_it_is():

@@ -192,7 +192,7 @@ def test_share_value_missing_is_said_in_words():
     table = pipe.score(seqs)
     reasons = table["reason"].astype(str)
     assert not reasons.str.contains("share_value_missing", regex=False).any()
-    assert reasons.str.contains("share of events without a value ", regex=False).sum() >= 3
+    assert reasons.str.contains("share of events without price ", regex=False).sum() >= 3
     # Values on a few events: "value_max 1.25e+03 (typical 1.24)" read as an average of
     # mostly empty values. The median ("typical") is one value per feature; PCA's mean
     # of the log-scaled feature, a location of the whole population, is said as that

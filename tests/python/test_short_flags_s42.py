@@ -80,12 +80,12 @@ def test_a_one_event_users_reason_reads_its_value_against_one_event_users():
         warnings.simplefilter("ignore", DataWarning)
         table = oddseq.detect_anomalies(shop, **ROLES)
     lengths = shop.groupby("user").size().reindex(table.index)
-    one = table[(lengths == 1).to_numpy() & table["reason"].str.contains("total value")]
+    one = table[(lengths == 1).to_numpy() & table["reason"].str.contains("total price")]
     assert len(one), "no one-event user named for its value"
     # (its total is the one price it saw: read against one-event users', not the long
     # users' totals; its largest value, one draw of the valued events, is shrunk toward
     # the population's since the fifty-third session and no longer leads)
-    band = r"total value \S+ \(typical (?:\S+ overall, )?\S+ with 1 event\)"
+    band = r"total price \S+ \(typical (?:\S+ overall, )?\S+ with 1 event\)"
     assert one["reason"].str.contains(band).all()
     assert not one["reason"].str.contains("largest value").any()
 

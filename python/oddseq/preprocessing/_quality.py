@@ -697,11 +697,15 @@ def _warn_scattered_missing_values(seqs, value=None) -> None:
         f"[{'value' if value is None else repr(value)}].transform('median'))"
     )
     names = ", with your column names" if value is None or event is None else ""
+    from .._reasons import value_said
+
+    said = value_said(value)
+    missing = "a value" if said is None else said
     warnings.warn(
         f"{n:,} events of {owners:,} {rows} have no value though most events of their "
         f"type have one ({named}): each {'entity' if rows == 'entities' else 'session'}'s "
         "share of events without a value is one of its features, so gaps of an export "
-        'read as behaviour (reasons say "share of events without a value"). If they are '
+        f'read as behaviour (reasons say "share of events without {missing}"). If they are '
         f"gaps, fill them with their type's median ({fill}{names}) or drop those rows; "
         "if a missing value means something, nothing to do (with item=, an item that "
         "has a value on none of its events, a free item, is not counted here)",

@@ -943,6 +943,12 @@ class Sequences:
     #: otherwise.
     naive_clock = False
 
+    #: The name of the column the values were read from (:meth:`from_events`' ``value``,
+    #: a named Series given to :meth:`from_arrays`), kept through :meth:`take` and
+    #: :meth:`session`: reasons name the value features by it ("mean ms_played", not
+    #: "mean value", TR s58 L8). None where the values have no name or there are none.
+    value_name = None
+
     def __init__(
         self,
         ids,
@@ -1204,7 +1210,7 @@ class Sequences:
             values=values_sorted,
             tz=tz,
         )
-        seqs._with_clock(bool(clock.get("naive", False)))
+        seqs._with_clock(bool(clock.get("naive", False)))._with_value_name(value)
         if session_gap is not None:
             seqs = seqs.session(session_gap, n_threads=n_threads)
         return seqs
@@ -1304,6 +1310,7 @@ class Sequences:
                 raise ValueError("items must have one entry per event")
             item_codes, item_labels, _ = _factorize(pd.Series(items), "item", sort=False)
             item_codes = _narrow_codes(item_codes, len(item_labels))
+        value_name = values.name if isinstance(values, pd.Series) else None
         if values is not None:
             values = np.asarray(values)
             if values.dtype.kind not in "fiub" or values.shape != events.shape:
@@ -1312,17 +1319,21 @@ class Sequences:
         ids = pd.RangeIndex(n_seq) if ids is None else pd.Index(ids)
         if len(ids) != n_seq:
             raise ValueError(f"ids has {len(ids)} entries for {n_seq} sequences")
-        return cls(
-            ids,
-            offsets,
-            codes.astype(np.int32),
-            labels,
-            times=ns,
-            items=item_codes,
-            item_labels=item_labels,
-            values=values,
-            tz=tz,
-        )._with_clock(tz is None and clock.get("naive", False))
+        return (
+            cls(
+                ids,
+                offsets,
+                codes.astype(np.int32),
+                labels,
+                times=ns,
+                items=item_codes,
+                item_labels=item_labels,
+                values=values,
+                tz=tz,
+            )
+            ._with_clock(tz is None and clock.get("naive", False))
+            ._with_value_name(value_name)
+        )
 
     @classmethod
     def from_lists(cls, sequences, ids=None) -> Sequences:
@@ -1441,11 +1452,18 @@ class Sequences:
             )
             ._with_gap(self.session_gap_ns)
             ._with_clock(self.naive_clock)
+            ._with_value_name(self.value_name)
         )
 
     def _with_clock(self, naive: bool):
         """These sequences, noting whether their times are naive (:attr:`naive_clock`)."""
         self.naive_clock = naive
+        return self
+
+    def _with_value_name(self, name):
+        """These sequences, noting the values' column name (:attr:`value_name`; None
+        where the values have none, or there are no values)."""
+        self.value_name = None if self.values is None else name
         return self
 
     def _with_gap(self, gap_ns):
@@ -1557,6 +1575,7 @@ class Sequences:
             )
             ._with_gap(int(max_gap))
             ._with_clock(self.naive_clock)
+            ._with_value_name(self.value_name)
         )
 
     def windows(
