@@ -112,7 +112,7 @@ def test_a_group_held_by_its_meetings_says_so(ring_day):
     said = det.explain([members[0]]).iloc[0]
     assert "as their own activity explains" in said
     assert "started a session in the same 1 h window" in said
-    assert "pairs where entities like these" not in said
+    assert "where independent entities like these" not in said
     figures = det._meetings[0]
     assert figures["observed"] > figures["expected"]
     assert figures["windows"] >= 1 and figures["level"] >= 1
@@ -141,7 +141,8 @@ def test_a_group_held_by_its_acts_says_its_acts():
     assert det.groups_["held_by"].tolist() == ["acts"]
     said = det.explain([10**6]).iloc[0]
     # (the null's one act each given: its excess said, s42)
-    assert "where entities like these, given one each, would have" in said
+    # (and as what independent entities would do, TR s58 L6)
+    assert "pairs, where independent entities like these, meeting in one, would meet in" in said
     assert "more on average" in said and "session" not in said
 
 

@@ -114,7 +114,7 @@ def test_a_lockstep_groups_reason_counts_its_object_windows_as_such():
     windows = mine.assign(h=mine.time // hour).drop_duplicates(["user", "item", "h"])
     assert windows.groupby("user").size().eq(4).all()
     assert "on objects 9001, 9002 " in reason, reason
-    assert "each acted in 4.0 of the group's (object, 1 h window) pairs where " in reason, reason
+    assert "each acted in 4.0 of the group's (object, 1 h window) pairs, where " in reason, reason
     assert "4.0 of the group's objects" not in reason
 
 
