@@ -1517,6 +1517,8 @@ def reason_names(pipeline, feature_names) -> np.ndarray:
         for j, name in enumerate(feature_names):
             if name in _VALUE_WORDS:
                 names[j] = _VALUE_WORDS[name].format(value)
+            elif name == "change_value_log2":  # (RecentChangeEncoder's, in its words)
+                names[j] = f"{CHANGE_PHRASE}: {value} per event"
     funnel = _funnel_of(pipeline)
     if not funnel:
         return names
@@ -1560,10 +1562,12 @@ def value_column(pipeline) -> str | None:
 
 def value_said(name) -> str | None:
     """A value column's name as reasons say it (shortened like a context column's), or
-    None where they say "value" instead: no name, or the name "value" itself."""
-    if name is None or str(name).strip().casefold() in ("", "value"):
+    None where they say "value" instead: no name, the name "value" itself, or a name
+    that is no text (a header-less CSV's column 0 said "mean 0 1,000": review RV s59
+    M4)."""
+    if not isinstance(name, str) or name.strip().casefold() in ("", "value"):
         return None
-    return shorten(str(name), limit=_CONTEXT_COLUMN_LIMIT)
+    return shorten(name.strip(), limit=_CONTEXT_COLUMN_LIMIT)
 
 
 def _funnel_of(pipeline) -> dict | None:

@@ -321,3 +321,35 @@ def test_two_columns_with_the_same_types_say_them_once():
     for reason in both:
         assert reason.count("change_password, change_phone") == 1
         assert "beyond chance" in reason and ": the same" in reason
+
+
+def test_the_same_refers_back_to_a_list_the_reason_has_said():
+    """TR s59 L1: "...on a city of one day ... 2.58 (typical 0): the same; ... on a
+    device_id of one day ...: add_card, change_address": the columns were taken in the
+    facts' order, not the reason's, and "the same" stood before its list."""
+    from oddseq._pipeline import say_brief_types
+    from oddseq._reasons import reason_name
+    from oddseq.encode._context import TYPES_FACTS
+
+    class Types:  # (BriefTypes' surface: the entities, each one's types in words)
+        index = pd.Index(["u1", "u2"])
+
+        def text(self, k):
+            return ["add_card, change_address", "change_phone"][k]
+
+    city, device = (reason_name(f"brief_types[{c}]") for c in ("city", "device_id"))
+    table = pd.DataFrame(
+        {
+            "reason": [
+                f"{city} 2.58 (typical 0); {device} 2.1 (typical 0)",
+                f"{device} 3 (typical 0)",
+            ]
+        },
+        index=["u1", "u2"],
+    )
+    facts = {TYPES_FACTS: {"device_id": Types(), "city": Types()}}
+    said = say_brief_types(table, facts)["reason"].tolist()
+    assert said[0] == (
+        f"{city} 2.58 (typical 0): add_card, change_address; {device} 2.1 (typical 0): the same"
+    )
+    assert said[1] == f"{device} 3 (typical 0): change_phone"

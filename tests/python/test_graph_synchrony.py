@@ -142,7 +142,7 @@ def test_a_group_held_by_its_acts_says_its_acts():
     said = det.explain([10**6]).iloc[0]
     # (the null's one act each given: its excess said, s42)
     # (and as what independent entities would do, TR s58 L6)
-    assert "pairs, where independent entities like these, meeting in one, would meet in" in said
+    assert "pairs, where independent entities like these, sharing one pair, would share" in said
     assert "more on average" in said and "session" not in said
 
 

@@ -232,8 +232,11 @@ def test_markov_pipeline_cuts_with_the_detectors_own_rule():
     assert AnomalyPipeline().fit(seqs).threshold_info_["floor"] is None
 
 
-# (small logs at low rates: the pipeline's note that the rate needs more sequences)
+# (small logs at low rates: the pipeline's note that the rate needs more sequences; and
+# the cut's warnings of a small log's few flags, which tests of their own cover: this
+# property is of the flags)
 @pytest.mark.filterwarnings("ignore:only .* sequences for the automatic cut:UserWarning")
+@pytest.mark.filterwarnings("ignore:the automatic cut:oddseq.exceptions.DataWarning")
 @settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 2**16),
@@ -244,6 +247,7 @@ def test_markov_pipeline_cuts_with_the_detectors_own_rule():
 # (6 of 20 sessions tied at the top at the rate 0.2: the uncheckable-cut warning read
 # its 0 flags as a group's doing, where only 0 or 6 could be flagged)
 @example(seed=3, n=20, odd=0, rate=0.2)
+@example(seed=180, n=20, odd=0, rate=0.05)  # (every session with a miss: review RV s59 M2)
 def test_markov_pipeline_never_flags_a_session_without_a_miss(seed, n, odd, rate):
     """Property: whatever the log and the false-alarm rate, the Markov pipeline flags only
     sessions with a miss (score >= 1), and never more than auto_cut alone would."""

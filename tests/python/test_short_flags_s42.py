@@ -87,7 +87,7 @@ def test_a_one_event_users_reason_reads_its_value_against_one_event_users():
     # the population's since the fifty-third session and no longer leads)
     band = r"total price \S+ \(typical (?:\S+ overall, )?\S+ with 1 event\)"
     assert one["reason"].str.contains(band).all()
-    assert not one["reason"].str.contains("largest value").any()
+    assert not one["reason"].str.contains("largest price").any()
 
 
 def test_no_word_where_short_entities_are_the_log_s_bulk():

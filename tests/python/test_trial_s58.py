@@ -173,6 +173,9 @@ def test_few_flags_on_a_log_too_small_to_check_the_cut_are_said():
     tied = np.r_[np.full(11, 0.03), 1.03, 1.04, 1.05, np.full(6, 2.04)]
     assert _uncheckable_cut(tied, 0.2, cut=2.04) is None
     assert _uncheckable_cut(np.r_[tied[:-3], 1.5, 1.6, 1.7], 0.2, cut=2.04) == 0
+    # ... and a tied group within the top fifth, though over the rate's share, is said
+    # (the 14 of 400 above, tied: review RV s59 M1)
+    assert _uncheckable_cut(np.r_[np.linspace(0.0, 3.0, 386), np.full(14, 6.5)], 0.01, 20.0) == 0
     # a held-out accounts log of 700 (4% planted; benchmarks/heldout_accounts.py)
     import sys
     from pathlib import Path

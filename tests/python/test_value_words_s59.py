@@ -49,7 +49,7 @@ def test_the_value_features_are_said_by_the_columns_name():
     reasons = table["reason"].astype(str)
     for words in ("total value", "mean value", "largest value", "spread of values"):
         assert not reasons.str.contains(words, regex=False).any(), words
-    said = reason_names(pipe, VALUE_FEATURES + ["value_bought_sum", "length"])
+    said = reason_names(pipe, VALUE_FEATURES + ["value_bought_sum", "length", "change_value_log2"])
     assert said.tolist() == [
         "total ms_played",
         "mean ms_played",
@@ -58,6 +58,7 @@ def test_the_value_features_are_said_by_the_columns_name():
         "share of events without ms_played",
         "total ms_played bought",
         "events",
+        "recent activity against its own past: ms_played per event",
     ]
     # explain() says them so too
     why = pipe.explain([999], top=len(pipe.feature_names_)).droplevel(0)
@@ -85,6 +86,13 @@ def test_a_column_called_value_or_no_name_keeps_the_words():
         "share of events without a value",
     ]
     assert value_said(None) is None and value_said(" Value ") is None
+    # a name that is no text says "value" (a header-less CSV's column 0 said "mean 0
+    # 1,000": review RV s59 M4); spaces around a name are no part of it
+    assert value_said(0) is None and value_said(2.5) is None and value_said(("a", "b")) is None
+    assert value_said(" price ") == "price"
+    numbered = _plays().rename(columns={"ms_played": 3})
+    _, pipe = _fit(numbered, **{**ROLES, "value": 3})
+    assert reason_names(pipe, ["value_mean"]).tolist() == ["mean value"]
     long = "milliseconds_played_before_the_listener_skipped_or_ended"
     assert value_said(long).startswith("milliseconds_pl…")  # shortened, as context columns are
 
@@ -125,6 +133,21 @@ def test_the_gaps_warning_names_the_column_as_the_reasons_do():
         _fit_warned(log)
     said = [str(w.message) for w in caught if "have no value" in str(w.message)]
     assert len(said) == 1 and 'reasons say "share of events without ms_played"' in said[0]
+
+
+def test_the_gaps_warning_of_a_pipeline_fitted_on_sequences_names_the_column_too():
+    # AnomalyPipeline.fit and oddseq fit pass no column name: the sequences carry it
+    # (review RV s59 M3: "share of events without a value" beside reasons that said
+    # "without ms_played")
+    rng = np.random.default_rng(4)
+    log = _plays(400)
+    log.loc[rng.random(len(log)) < 0.05, "ms_played"] = np.nan
+    seqs = Sequences.from_events(log, **ROLES)
+    with pytest.warns(DataWarning, match="have no value") as caught:
+        AnomalyPipeline(random_state=0).fit(seqs)
+    said = [str(w.message) for w in caught if "have no value" in str(w.message)]
+    assert len(said) == 1 and 'reasons say "share of events without ms_played"' in said[0]
+    assert "df['ms_played'] = df['ms_played']" in said[0]
 
 
 def _fit_warned(log):

@@ -2380,21 +2380,21 @@ class GroupDetector(BaseEstimator):
                     f"after allowing for every group judged)"
                 )
             acts = f"each acted in {per_member:.1f} of the group's (object, {width} window) pairs"
-            meet, given = "meet in", "meeting in one"
+            given = "sharing one pair"
         else:
             acts = f"each acted on {per_member:.1f} of the group's {kind}"
-            meet, given = "share", "sharing one"
+            given = "sharing one"
         # The null is conditioned on each member's one act (graph._null.block_significance:
         # its expected count is one each plus the expected excess): said as that excess,
         # where "would share 1 on average" read as a third of a member's 3 (trial s42), and
         # as what independent entities would do: "where entities like these, given one
         # each, would have 0.089 more on average" took a trial's reader several reads
-        # (TR s58 L6).
-        likewise = f" would {meet} {expected:.2g} on average"
+        # (TR s58 L6; "meeting in one, would meet in 0.19 more" was no plainer, TR s59 L2).
+        likewise = f" would share {expected:.2g} on average"
         if expected >= 1.0:
             extra = expected - 1.0  # ("6.5e-06 more" read as a formula: review s42 L2)
             said = f"{extra:.2g}" if extra >= 0.01 else "under 0.01"
-            likewise = f", {given}, would {meet} {said} more on average"
+            likewise = f", {given}, would share {said} more on average"
         return (
             f"one of {g['n_members']} entities ({listed}) that acted{lockstep} on "
             f"{kind} {shown}{more}{when}; {acts}, where independent entities like "

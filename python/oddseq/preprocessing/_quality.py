@@ -686,6 +686,8 @@ def _warn_scattered_missing_values(seqs, value=None) -> None:
     if found is None:
         return
     n, owners, types = found
+    if value is None:  # (AnomalyPipeline.fit, oddseq fit: the sequences' own name)
+        value = getattr(seqs, "value_name", None)
     rows = "entities" if getattr(seqs, "session_gap_ns", None) is None else "sessions"
     named = ", ".join(repr(_short(t)) for t in types)
     event = seqs.event_labels.name
