@@ -38,12 +38,15 @@ def fitted():
     return seqs, pipe, pipe.score(seqs), pipe.explain(seqs)
 
 
-def _said(table, names, label):
+def _said(table, names, label, pipeline=None):
     """{feature: the typical values said after ``label``} over the table's reasons
-    (the typical of entities with about as many events left out)."""
+    (the typical of entities with about as many events left out); given the
+    ``pipeline``, each feature named as its reasons name it (the value column's name)."""
+    from oddseq._reasons import reason_names
+
     out = {}
     for name in names:
-        said = reason_name(name)
+        said = reason_name(name) if pipeline is None else reason_names(pipeline, [name])[0]
         pattern = re.compile(re.escape(f"{said} ") + r"\S+ \(" + re.escape(label) + r" ([^ ;)]+)\)")
         for reason in table["reason"]:
             for typical in pattern.findall(str(reason)):
@@ -197,6 +200,6 @@ def test_share_value_missing_is_said_in_words():
     # mostly empty values. The median ("typical") is one value per feature; PCA's mean
     # of the log-scaled feature, a location of the whole population, is said as that
     # median too, not as the "log-scale average" it is (H1 s27).
-    said = _said(table, ["value_max", "value_mean", "value_sum", "value_std"], "typical")
+    said = _said(table, ["value_max", "value_mean", "value_sum", "value_std"], "typical", pipe)
     assert said and all(len(v) == 1 for v in said.values()), said
     assert not reasons.str.contains("log-scale average", regex=False).any()

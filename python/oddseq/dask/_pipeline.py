@@ -67,6 +67,7 @@ from .._pipeline import (
     short_flag_counts,
     short_member_frame,
     side_tables,
+    warn_groups_past_the_share,
     warn_large_groups,
     warn_neighbour_twins,
     warn_normal_holds_them,
@@ -4504,6 +4505,14 @@ def detect_anomalies(
                 ranks = np.empty(n + m, dtype=np.int64)
             again = pd.Series(joined[order]).sort_values(ascending=False, kind="stable")
             order = order[again.index.to_numpy()]
+            # (one machine's flags are the scores over the cut, the members' lifted)
+            cut = pipeline.threshold_
+            warn_groups_past_the_share(
+                pipeline.contamination,
+                len(joined),
+                int(np.count_nonzero(scores > cut)),
+                int(np.count_nonzero(joined > cut)),
+            )
         ranks[order] = np.arange(1, len(ranks) + 1)
         if short is not None:  # each to the table partition whose entities it lies among
             short.insert(1, "rank", ranks[n:])
