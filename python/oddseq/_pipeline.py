@@ -5192,10 +5192,50 @@ def beyond_range_words(pipeline, X, raw, scores, threshold):
         name = said_names[j]
         if raw is not None and j < raw.shape[1]:
             value = _reasons.format_value(names[j], float(raw[rows[k], j]))
-            words.append(f"beyond the normal entities' range on {name} ({value})")
+            below = bool(X[rows[k], j] < low[j])
+            edge = _raw_edge(pipeline, names, raw[rows[k]], j, low[j] if below else high[j])
+            where = ""
+            if edge is not None:
+                bound, length = edge
+                at = "" if length is None else f" at its {length:,} events"
+                where = (
+                    f"; the range{at} {'starts' if below else 'ends'} at "
+                    + _reasons.format_value(names[j], bound)
+                )
+            words.append(f"beyond the normal entities' range on {name} ({value}{where})")
         else:
             words.append(f"beyond the normal entities' range on {name}")
     return rows, words
+
+
+def _raw_edge(pipeline, names, raw_row: np.ndarray, j: int, bound: float):
+    """The support rule's edge ``bound`` of column ``j`` (in the detector's matrix) in the
+    data's units, for the entity whose features are ``raw_row``: (the edge, its events
+    where the evidence shrinkage weighs the feature by them, else None), or None where
+    it cannot be read back. The range is of the shrunk features, so a feature an entity's
+    events weigh has a range of its own at each length: "beyond the normal entities'
+    range on time from first to last event (1.14 d)" of an entity of 91 events, where
+    2,351 of 10,002 normal customers spanned less, all of them of few events (TR s59 M2)."""
+    evidence = getattr(pipeline, "evidence_", None)
+    scalers = getattr(pipeline, "log_scaler_", None), getattr(pipeline, "z_scaler_", None)
+    if evidence is None or None in scalers:
+        return None
+    column = np.array([j])
+    shrunk = scalers[0].inverse_transform_at(
+        scalers[1].inverse_transform_at(np.array([bound], dtype=np.float64), column), column
+    )[0]
+    length = None
+    weight = 1.0
+    if evidence.kinds_[j]:
+        at = np.flatnonzero(np.asarray(names, dtype=object) == "length")
+        if not at.size or at[0] >= raw_row.size:
+            return None
+        length = int(raw_row[at[0]])
+        weight = float(evidence.weights(np.array([length]), raw_row[None, :])[0, j])
+    if not (np.isfinite(shrunk) and weight > 0):
+        return None
+    edge = (shrunk - (1.0 - weight) * evidence.median_[j]) / weight
+    return (float(edge), length) if np.isfinite(edge) else None
 
 
 class _Input(NamedTuple):

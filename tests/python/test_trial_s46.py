@@ -133,7 +133,10 @@ def test_the_support_range_is_widened_by_a_share_of_its_span():
     assert (
         len(by_range)
         and by_range["reason"]
-        .str.contains(r"beyond the normal entities' range on \w+.* \(\d+\)$")
+        .str.contains(
+            r"beyond the normal entities' range on \w+.* \(\d+; the range "
+            r"(?:at its \d+ events )?(?:starts|ends) at [\d.]+\)$"
+        )
         .all()
     )
     over = held[held["score"] > pipe.threshold_]
