@@ -10,7 +10,8 @@ differences move every score and none of them is an error, so scoring warns and 
   a week's model flagged 17% of a day's users, and a day's model 92% of a week's
   (docs/real-logs.md, "Yesterday's model on today's log");
 - event types the model never saw (renamed events, the wrong event column);
-- the column names of the roles (entity, event, item), where the sequences carry them;
+- the column names of the roles (entity, event, item, value), where the sequences carry
+  them;
 - the share flagged, where it lies far above what the cut promises *and* the bulk of
   the scores moved (see :func:`share_alarm`).
 
@@ -468,7 +469,7 @@ def _column_warning(fitted: dict, scored: dict) -> str | None:
         return sessions
     differ = [
         (role, fitted[role], scored[role])
-        for role in ("entity", "event", "item")
+        for role in ("entity", "event", "item", "value")
         if fitted.get(role) is not None
         and scored.get(role) is not None
         and fitted[role] != scored[role]
@@ -479,8 +480,9 @@ def _column_warning(fitted: dict, scored: dict) -> str | None:
     return (
         f"scored with other column names than the model was fitted with: {said}. A renamed "
         "column is fine; if the roles are swapped or a column is the wrong one, pass the "
-        "columns the model was fitted with (entity=..., event=..., item=...; --entity, "
-        "--event, --item from the shell)"
+        "columns the model was fitted with (entity=..., event=..., item=..., value=...; "
+        "--entity, --event, --item, --value from the shell; reasons name the value "
+        "statistics by the fitted value column)"
     )
 
 

@@ -172,3 +172,19 @@ def test_oddseq_dask_records_and_says_the_name_as_one_machine_does():
         table = table.compute()
     assert pipe._fitted_data["columns"]["value"] == "ms_played"
     assert "ms_played" in table.loc[999, "reason"]
+
+
+def test_a_value_column_renamed_at_scoring_is_said():
+    # Reasons keep the fitted column's name; a log scored with another value column says
+    # so, as for the other roles (review RV s59)
+    log = _plays()
+    _, pipe = _fit(log, **ROLES)
+    renamed = log.rename(columns={"ms_played": "seconds"})
+    with pytest.warns(UserWarning, match="other column names") as caught:
+        pipe.score(Sequences.from_events(renamed, **{**ROLES, "value": "seconds"}))
+    (said,) = [str(w.message) for w in caught if "other column names" in str(w.message)]
+    assert "value 'seconds' (fitted: 'ms_played')" in said and "--value" in said
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", category=DataWarning)
+        pipe.score(Sequences.from_events(log, **ROLES))  # (the same name: nothing said)
