@@ -132,3 +132,40 @@ def test_oddseq_dask_says_the_share_as_one_machine_does(lunches):
     # (the same groups, said alike; oddseq.dask takes no group_by=, and names no such route)
     heads = [[s.split(" before acting")[0] for s in w if TOGETHER in s] for w in (said, mine)]
     assert heads[0] == heads[1] and len(heads[0]) == 1
+
+
+def test_a_lockstep_group_s_sentence_says_its_days_and_hours(lunches):
+    # "between 11:46 on 03 Mar and 12:07 on 13 Mar" read as ten days of lockstep where
+    # the colleagues ordered lunch together on a few weekdays (TR s59 H1)
+    table, pipe, _ = _said(lunches)
+    groups = pipe.groups_
+    acts = groups.group_acts_[groups.group_acts_["in_block"]]
+    for gid in groups.groups_.index[:3]:
+        mine = pd.DatetimeIndex(acts.loc[acts["group"] == gid, "time"])
+        days = mine.normalize().nunique()
+        said = groups.explain(groups.groups_.loc[gid, "members"][:1]).iloc[0]
+        assert f", on {days} days, each time between 12:" in said, said
+        hours = said.split("each time between ")[1][:15]
+        assert hours[:5] <= hours[-5:] and hours[-5:] <= "12:40"
+
+
+def test_the_hours_of_a_night_s_work_are_said_across_midnight():
+    from oddseq.graph import GroupDetector
+
+    rng = np.random.default_rng(3)
+    t0 = 1_772_409_600  # 2026-03-02 00:00 UTC
+    rows = [
+        (f"u{u}", f"i{int(rng.integers(0, 300))}", t0 + int(rng.integers(0, 10 * 86_400)))
+        for u in range(600)
+        for _ in range(int(rng.integers(3, 9)))
+    ]
+    for night in (0, 2, 5):  # eight accounts at 23:50-00:20 on the ring's three items
+        start = t0 + night * 86_400 + 23 * 3600 + 50 * 60
+        for m in range(8):
+            for k, item in enumerate(("i900", "i901", "i902")):
+                rows.append((f"ring{m}", item, start + 600 * k + int(rng.integers(0, 300))))
+    log = pd.DataFrame(rows, columns=["user", "item", "ts"])
+    det = GroupDetector().fit(log, entity="user", object="item", time="ts")
+    assert len(det.groups_) == 1
+    said = det.explain(["ring0"]).iloc[0]
+    assert ", on " in said and "each time between 23:5" in said and " and 00:" in said, said

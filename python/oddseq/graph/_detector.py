@@ -2395,11 +2395,44 @@ class GroupDetector(BaseEstimator):
             extra = expected - 1.0  # ("6.5e-06 more" read as a formula: review s42 L2)
             said = f"{extra:.2g}" if extra >= 0.01 else "under 0.01"
             likewise = f", {given}, would share {said} more on average"
+        days = self._days_words(gid) if g["method"] == "temporal" else ""
         return (
             f"one of {g['n_members']} entities ({listed}) that acted{lockstep} on "
-            f"{kind} {shown}{more}{when}; {acts}, where independent entities like "
+            f"{kind} {shown}{more}{when}{days}; {acts}, where independent entities like "
             f"these{likewise} (chance {_chance(g['log10_p'])}, "
             f"{_chance(g['significance'])} after allowing for every group of this size)"
+        )
+
+    def _days_words(self, gid: int) -> str:
+        """ ", on 5 days, each time between 11:35 and 12:40": the days and the hours of
+        the day of a lockstep group's acts in its block (``group_acts_``' ``in_block``),
+        in the clock its window is said in, where they fall on two days or more. A
+        window "between 11:46 on 03 Mar and 12:07 on 13 Mar" read as ten days of
+        lockstep where a delivery app's office colleagues ordered lunch together on 5
+        weekdays (TR s59 H1): the hours say a lunch, a shift or a night's work. The
+        hours are the shortest span of the clock that holds them all (across midnight
+        where that is shorter: "between 23:10 and 01:20")."""
+        acts = getattr(self, "group_acts_", None)
+        if acts is None or not len(acts):
+            return ""
+        mine = (acts["group"].to_numpy() == gid) & acts["in_block"].to_numpy(bool)
+        if not mine.any() or not pd.api.types.is_datetime64_any_dtype(acts["time"]):
+            return ""
+        times = pd.DatetimeIndex(acts["time"][mine])  # (a zone's times keep it)
+        if times.hasnans:
+            return ""
+        days = times.normalize().nunique()
+        if days < 2:
+            return ""
+        minutes = np.unique(times.hour.to_numpy() * 60 + times.minute.to_numpy())
+        # the widest gap between consecutive minutes of the day (around the clock) is
+        # where the span is not
+        gaps = np.diff(np.append(minutes, minutes[0] + 24 * 60))
+        widest = int(np.argmax(gaps))
+        first, last = minutes[(widest + 1) % minutes.size], minutes[widest]
+        return (
+            f", on {days} days, each time between {first // 60:02d}:{first % 60:02d} "
+            f"and {last // 60:02d}:{last % 60:02d}"
         )
 
 
