@@ -687,12 +687,17 @@ def detect_anomalies(
                     groups,
                 )
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee))
-            warn_large_groups(finder)
-        by_score = int(table["is_anomaly"].sum()) if "is_anomaly" in table else 0
+            warn_large_groups(finder, normal=normal is not None)
+        # (the rows the score cut saw: the members min_events left out are listed after)
+        scored, by_score = len(table), int(table["is_anomaly"].sum()) if len(table) else 0
         table = pipeline.join_groups(table, finder, seqs)
-        if "is_anomaly" in table:
+        if len(table):
             warn_groups_past_the_share(
-                pipeline.contamination, len(table), by_score, int(table["is_anomaly"].sum())
+                pipeline.contamination,
+                scored,
+                by_score,
+                int(table["is_anomaly"].sum()),
+                _rows_are(session_gap),
             )
         pipeline.groups_ = finder
         _note_group_log(pipeline, seqs, fitted=normal is None)
@@ -745,19 +750,20 @@ CONTEXT_WITH_SESSIONS = (
 LARGE_GROUP_SHARE, LARGE_GROUP_MIN = 0.05, 50
 
 
-def warn_large_groups(finder, group_by: bool = True) -> None:
+def warn_large_groups(finder, group_by: bool = True, normal: bool = False) -> None:
     """A :class:`DataWarning` naming each group of ``finder`` (a fitted GroupDetector)
     that holds LARGE_GROUP_SHARE of the entities it read or more: a ring is seldom so
     large a share of a log, and ordinary users come together on a popular object, a
     shared service or a site-wide event. ``group_by``: whether the caller takes
-    ``group_by=`` (oddseq.dask does not: ``groups=False`` alone)."""
+    ``group_by=`` (oddseq.dask does not: ``groups=False`` alone); ``normal``: whether a
+    normal log set groups aside already (its advice is then not given again)."""
     n = len(getattr(finder, "entity_ids_", ()))
     if not n or not len(finder.groups_):
         return
     sizes = finder.groups_["n_members"].to_numpy()
     large = np.flatnonzero((sizes >= LARGE_GROUP_MIN) & (sizes >= LARGE_GROUP_SHARE * n))
     if not large.size:
-        _warn_groups_together(finder, n, group_by)
+        _warn_groups_together(finder, n, group_by, normal)
         return
     said = "; ".join(
         f"group {g} holds {int(sizes[g]):,} of the {n:,} entities ({sizes[g] / n:.1%})"
@@ -789,7 +795,7 @@ GROUPS_CHECK = (
 )
 
 
-def _warn_groups_together(finder, n: int, group_by: bool) -> None:
+def _warn_groups_together(finder, n: int, group_by: bool, normal: bool = False) -> None:
     """warn_large_groups' warning for groups none of which is large alone but whose
     members together are LARGE_GROUP_SHARE of the ``n`` entities or more (and
     LARGE_GROUP_MIN): a food-delivery app's office colleagues who order lunch together,
@@ -806,6 +812,13 @@ def _warn_groups_together(finder, n: int, group_by: bool) -> None:
         else "groups=False leaves them out"
     )
     count = len(finder.groups_)
+    # (with normal= given, the groups left are those the normal log's search did not find)
+    known = (
+        ""
+        if normal
+        else "; a log of known-good entities as normal= (--normal FILE from the shell) sets "
+        "aside groups of the kind it holds"
+    )
     warnings.warn(
         f"the {count:,} group{'s' if count != 1 else ''} hold {len(members):,} of the {n:,} "
         f"entities ({len(members) / n:.1%}) together, each member flagged whatever the cut: "
@@ -813,28 +826,31 @@ def _warn_groups_together(finder, n: int, group_by: bool) -> None:
         "of theirs), and ordinary people act together too: colleagues who order lunch "
         "together, a team at work, a household. "
         + GROUPS_CHECK
-        + " before acting on their members; normal= a log of known-good entities sets "
-        f"aside groups of the kind it holds; {routes}",
+        + f" before acting on their members{known}; {routes}",
         DataWarning,
         stacklevel=user_stacklevel(),
     )
 
 
-def warn_groups_past_the_share(contamination, n: int, by_score: int, flagged: int) -> None:
+def warn_groups_past_the_share(
+    contamination, n: int, by_score: int, flagged: int, rows: str = "entities"
+) -> None:
     """A :class:`DataWarning` where ``contamination=`` is a share and the groups' members,
-    flagged whatever the cut, bring the ``n`` entities' flags to over half as many again
-    as the share's count: the share holds for the score cut (``by_score`` flagged), not
-    for the group stage (TR s59 H1: contamination=0.0307 and 8.9% flagged, silent)."""
+    flagged whatever the cut, bring the flags to over half as many again as the share's
+    count of the ``n`` rows (``rows``: entities or sessions) the score cut read: the share
+    holds for the score cut (``by_score`` flagged), not for the group stage (TR s59 H1:
+    contamination=0.0307 and 8.9% flagged, silent). ``flagged`` counts the members
+    min_events left out too, listed for their group."""
     if isinstance(contamination, str) or contamination is None or not n:
         return
     if flagged <= 1.5 * contamination * n:
         return
     warnings.warn(
-        f"contamination={contamination:g} flags {by_score:,} of the {n:,} entities by "
+        f"contamination={contamination:g} flags {by_score:,} of the {n:,} {rows} by "
         f"score; the groups' members, flagged whatever the cut, bring the flags to "
-        f"{flagged:,} ({flagged / n:.1%}): the share holds for the score cut, not for the "
-        "group stage. " + GROUPS_CHECK + " before acting on their members; groups=False "
-        "(--no-groups from the shell) flags the share alone",
+        f"{flagged:,} ({flagged / n:.1%} of them): the share holds for the score cut, not "
+        "for the group stage. " + GROUPS_CHECK + " before acting on their members; "
+        "groups=False (--no-groups from the shell) flags the share alone",
         DataWarning,
         stacklevel=user_stacklevel(),
     )
@@ -5196,8 +5212,11 @@ def beyond_range_words(pipeline, X, raw, scores, threshold):
             edge = _raw_edge(pipeline, names, raw[rows[k]], j, low[j] if below else high[j])
             where = ""
             if edge is not None:
-                bound, length = edge
-                at = "" if length is None else f" at its {length:,} events"
+                bound, at = edge
+                if _reasons._is_count(names[j]) or names[j] == "length":
+                    # (a count's edge as the whole count the range holds: "starts at 2",
+                    # not "at 1.61", review RV s59b L5)
+                    bound = math.ceil(bound - 1e-9) if below else math.floor(bound + 1e-9)
                 where = (
                     f"; the range{at} {'starts' if below else 'ends'} at "
                     + _reasons.format_value(names[j], bound)
@@ -5210,12 +5229,14 @@ def beyond_range_words(pipeline, X, raw, scores, threshold):
 
 def _raw_edge(pipeline, names, raw_row: np.ndarray, j: int, bound: float):
     """The support rule's edge ``bound`` of column ``j`` (in the detector's matrix) in the
-    data's units, for the entity whose features are ``raw_row``: (the edge, its events
-    where the evidence shrinkage weighs the feature by them, else None), or None where
-    it cannot be read back. The range is of the shrunk features, so a feature an entity's
-    events weigh has a range of its own at each length: "beyond the normal entities'
-    range on time from first to last event (1.14 d)" of an entity of 91 events, where
-    2,351 of 10,002 normal customers spanned less, all of them of few events (TR s59 M2)."""
+    data's units, for the entity whose features are ``raw_row``: (the edge, " at its 91
+    events" where the evidence shrinkage weighs the feature by the entity's events, " at
+    its 3 events with a value" for the value statistics, which it weighs by those, else
+    ""), or None where it cannot be read back. The range is of the shrunk features, so a
+    feature an entity's events weigh has a range of its own at each length: "beyond the
+    normal entities' range on time from first to last event (1.14 d)" of an entity of 91
+    events, where 2,351 of 10,002 normal customers spanned less, all of them of few
+    events (TR s59 M2)."""
     evidence = getattr(pipeline, "evidence_", None)
     scalers = getattr(pipeline, "log_scaler_", None), getattr(pipeline, "z_scaler_", None)
     if evidence is None or None in scalers:
@@ -5224,18 +5245,23 @@ def _raw_edge(pipeline, names, raw_row: np.ndarray, j: int, bound: float):
     shrunk = scalers[0].inverse_transform_at(
         scalers[1].inverse_transform_at(np.array([bound], dtype=np.float64), column), column
     )[0]
-    length = None
+    said = ""
     weight = 1.0
-    if evidence.kinds_[j]:
+    if evidence.kinds_[j] and evidence.prior > 0:  # (prior 0: nothing is shrunk)
         at = np.flatnonzero(np.asarray(names, dtype=object) == "length")
         if not at.size or at[0] >= raw_row.size:
             return None
         length = int(raw_row[at[0]])
         weight = float(evidence.weights(np.array([length]), raw_row[None, :])[0, j])
+        if evidence.kinds_[j] in (4, 5):  # (the value statistics: the valued events)
+            valued = int(round(float(evidence.valued(np.array([length]), raw_row[None, :])[0])))
+            said = f" at its {valued:,} event{'s' if valued != 1 else ''} with a value"
+        else:
+            said = f" at its {length:,} event{'s' if length != 1 else ''}"
     if not (np.isfinite(shrunk) and weight > 0):
         return None
     edge = (shrunk - (1.0 - weight) * evidence.median_[j]) / weight
-    return (float(edge), length) if np.isfinite(edge) else None
+    return (float(edge), said) if np.isfinite(edge) else None
 
 
 class _Input(NamedTuple):

@@ -372,7 +372,10 @@ def _add_score(commands) -> None:
 
 # The cut's options of detect and fit, as AnomalyPipeline's contamination= and
 # false_alarm_rate=.
-CONTAMINATION_HELP = "expected share of anomalies in (0, 0.5], or auto"
+CONTAMINATION_HELP = (
+    "expected share of anomalies in (0, 0.5], or auto: the score cut's share (members of "
+    "groups that act together are flagged beside it)"
+)
 CONTEXT_HELP = (
     "side columns the events came from, comma-separated (device_id,ip,country): per "
     "entity, how many values it used, how many others share its most shared one, and the "
@@ -2048,6 +2051,7 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
         CONTEXT_SHELL,
         CONTEXT_WITH_SESSIONS,
         FEW_NORMAL_RATE,
+        GROUPS_CHECK,
         LARGE_GROUP_CHECK,
     )
 
@@ -2060,6 +2064,8 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
     check = re.escape(LARGE_GROUP_CHECK).replace(re.escape("{group}"), r"\d+")
     # (the large-group warning: no pipeline in the shell; its members' reasons name it)
     text = re.sub(check, "Read the objects its members' reasons name", text)
+    # (the groups-together and past-the-share warnings: the same, of every group)
+    text = text.replace(GROUPS_CHECK, "Read the objects, days and hours the members' reasons name")
     from .encode._behaviour import NO_VIEW_FIX
     from .preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED, STRAY_ROUTE
 

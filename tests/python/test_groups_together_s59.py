@@ -169,3 +169,48 @@ def test_the_hours_of_a_night_s_work_are_said_across_midnight():
     assert len(det.groups_) == 1
     said = det.explain(["ring0"]).iloc[0]
     assert ", on " in said and "each time between 23:5" in said and " and 00:" in said, said
+
+
+def test_the_shell_says_both_warnings_in_its_own_words(tmp_path, oddseq_here):
+    # (review RV s59b M1: pipeline.groups_ and normal= are no routes in the shell)
+    path = tmp_path / "lunches.csv"
+    _lunch_log().to_csv(path, index=False)
+    args = ["detect", path, "--entity", "customer", "--event", "event", "--time", "ts"]
+    done = oddseq_here(
+        [*args, "--item", "restaurant", "--funnel", "none", "--contamination", "0.01"]
+    )
+    assert done.returncode == 0, done.stderr
+    err = " ".join(done.stderr.split())
+    assert TOGETHER in err and PAST_THE_SHARE in err
+    assert "pipeline.groups_" not in err and "normal=" not in err and "groups=False" not in err
+    assert "Read the objects, days and hours the members' reasons name" in err
+    assert "--normal FILE" in err and "--no-groups" in err
+    assert "--group-by" in err
+
+
+def test_sessions_and_listed_members_are_counted_as_the_score_cut_read_them(lunches):
+    # (review RV s59b M2: the rows the score cut read, not with the members min_events
+    # left out, and said as sessions where the rows are sessions)
+    table, pipe, said = _said(lunches, contamination=0.01, min_events=30)
+    listed = int(table["reason"].astype(str).str.contains("listed for its group").sum())
+    scored = len(table) - listed
+    (past,) = [s for s in said if PAST_THE_SHARE in s]
+    assert listed and f" of the {scored:,} entities by score" in past, (listed, past)
+    _, _, said = _said(lunches, contamination=0.01, session_gap="2h")
+    assert any(PAST_THE_SHARE in s and " sessions by score" in s for s in said)
+
+
+def test_the_normal_log_is_not_advised_where_one_was_given():
+    # (review RV s59b L1: with normal= given, the groups left are those it did not hold)
+    from types import SimpleNamespace
+
+    from oddseq._pipeline import _warn_groups_together
+
+    groups = pd.DataFrame({"members": [[f"u{g}-{m}" for m in range(6)] for g in range(10)]})
+    finder = SimpleNamespace(groups_=groups)
+    for normal in (False, True):
+        with pytest.warns(DataWarning, match=TOGETHER) as caught:
+            _warn_groups_together(finder, 1_000, True, normal)
+        said = str(caught[0].message)
+        assert said.startswith("the 10 groups hold 60 of the 1,000 entities (6.0%) together")
+        assert ("normal=" in said) is not normal

@@ -56,8 +56,8 @@ def test_the_edge_is_said_at_the_entity_s_own_events():
         columns=["user", "event", "ts"],
     )
     raw = pipe._features(oddseq.Sequences.from_events(busy, **ROLES), fitting=False)[0]
-    edge, length = _raw_edge(pipe, names, raw, j, low)
-    assert length == 50 == int(raw[at])
+    edge, said = _raw_edge(pipe, names, raw, j, low)
+    assert said == " at its 50 events" and int(raw[at]) == 50
     # the edge read back through the shrinkage and the scalers is the bound
     moved = raw.astype(np.float64)
     moved[j] = edge
@@ -66,3 +66,40 @@ def test_the_edge_is_said_at_the_entity_s_own_events():
     # ... and lies far above the shortest normal spans, which are of two or three events
     spans = normal.groupby("user")["ts"].agg(lambda t: t.max() - t.min())
     assert edge > 20 * spans.min() and raw[j] < edge
+
+
+def test_the_value_statistics_edge_is_said_at_the_events_with_a_value():
+    # (review RV s59b M3: the shrinkage weighs them by the valued events, not all)
+    rng = np.random.default_rng(1)
+    rows = [
+        (
+            u,
+            "buy" if k % 5 == 4 else "view",
+            1_700_000_000 + 3_600 * u + 60 * k,
+            float(rng.gamma(4, 10)) if k % 5 == 4 else np.nan,
+        )
+        for u in range(300)
+        for k in range(int(rng.integers(10, 40)))
+    ]
+    log = pd.DataFrame(rows, columns=["user", "event", "ts", "price"])
+    roles = dict(ROLES, value="price")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = oddseq.AnomalyPipeline(random_state=0).fit(
+            oddseq.Sequences.from_events(log, **roles), normal=True
+        )
+        names = list(pipe.feature_names_)
+        j = names.index("value_max")
+        one = log[log["user"] == 7].copy()
+        raw = pipe._features(oddseq.Sequences.from_events(one, **roles), fitting=False)[0]
+    high = pipe._matrix(oddseq.Sequences.from_events(log, **roles))[1][:, j].max()
+    edge, said = _raw_edge(pipe, names, raw, j, high)
+    valued = int(one["price"].notna().sum())
+    assert said == f" at its {valued} events with a value" and valued < len(one)
+    moved = raw.astype(np.float64)
+    moved[j] = edge
+    back = pipe._scaled(moved[None, :].astype(raw.dtype), np.array([len(one)]))[0, j]
+    np.testing.assert_allclose(back, high, rtol=1e-4)
+    # without shrinkage (evidence_prior=0) the range is the raw one: no events named
+    pipe.evidence_.prior = 0.0
+    assert _raw_edge(pipe, names, raw, j, high)[1] == ""

@@ -3729,7 +3729,7 @@ class _GroupStage:
             finder = group_finder(self.groups, "auto").fit(seqs)
             if referee is not None and len(finder.groups_):
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee()))
-            warn_large_groups(finder, group_by=False)
+            warn_large_groups(finder, group_by=False, normal=referee is not None)
             # One machine's fingerprints of the members' sequences (_note_group_log),
             # taken while the partitions still hold their events: explain gives a
             # group's sentence to this log's sequences only, not a later day's.
@@ -4509,9 +4509,10 @@ def detect_anomalies(
             cut = pipeline.threshold_
             warn_groups_past_the_share(
                 pipeline.contamination,
-                len(joined),
+                len(scores),  # (the rows the score cut read; the listed members after)
                 int(np.count_nonzero(scores > cut)),
                 int(np.count_nonzero(joined > cut)),
+                _rows_are(session_gap),
             )
         ranks[order] = np.arange(1, len(ranks) + 1)
         if short is not None:  # each to the table partition whose entities it lies among
