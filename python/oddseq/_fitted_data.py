@@ -136,8 +136,8 @@ def _timing(seqs) -> dict | None:
 
 def _columns(seqs) -> dict:
     """The role columns' names the sequences carry (entity, event, item, value; None
-    where a role has no name). The value's is what reasons name its features by
-    (``_reasons.reason_names``); scoring compares the other three."""
+    where a role has no name). The value's is also what reasons name its features by
+    (``_reasons.reason_names``)."""
     ids = seqs.ids
     entity = list(ids.names) if isinstance(ids, pd.MultiIndex) else ids.name
     columns = {

@@ -1528,9 +1528,9 @@ def say_brief_types(table, facts) -> pd.DataFrame:
         at = types.index.get_indexer(table.index[said])
         for row, k in zip(said[at >= 0], at[at >= 0]):
             lists.setdefault(row, []).append((reasons.iat[row].find(words), words, types.text(k)))
-    # In the order the reason reads them: "the same" refers back to a list already said
-    # (a city's said first, then "the same" before the device's list: TR s59 L1).
-    # and to the list just before it, not one further back.
+    # In the order the reason reads them: "the same" refers back to the list said just
+    # before it (the columns taken in the facts' order put "the same" of a city before
+    # the device's list it meant: TR s59 L1).
     for row, said in lists.items():
         previous = None
         for _, words, text in sorted(said):

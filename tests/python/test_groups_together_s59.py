@@ -95,7 +95,7 @@ def test_a_share_the_groups_carry_past_is_said(lunches):
     assert flagged > 1.5 * 0.01 * len(table)
     (past,) = [s for s in said if PAST_THE_SHARE in s]
     assert past.startswith("contamination=0.01 flags 12 of the 1,200 entities by score")
-    assert f"bring the flags to {flagged} ({flagged / 1200:.1%})" in past
+    assert f"bring the flags to {flagged} ({flagged / 1200:.1%} of them)" in past
     assert "groups=False" in past and "--no-groups" in past
     # without the group stage the share holds, and nothing is said
     table, _, said = _said(lunches, contamination=0.01, groups=False)
