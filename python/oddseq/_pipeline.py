@@ -769,12 +769,7 @@ def warn_large_groups(finder, group_by: bool = True, normal: bool = False) -> No
         f"group {g} holds {int(sizes[g]):,} of the {n:,} entities ({sizes[g] / n:.1%})"
         for g in large.tolist()
     )
-    routes = (
-        "group_by=... (--group-by from the shell) without that column, or groups=False "
-        "(--no-groups from the shell), leaves it out"
-        if group_by
-        else "groups=False leaves it out"
-    )
+    routes = _group_routes(group_by, "that column", "it")
     warnings.warn(
         f"{said}: a ring is seldom so large a share of a log (planted rings and farms are "
         "under 1% of theirs), and ordinary users come together on a popular seller's "
@@ -783,6 +778,18 @@ def warn_large_groups(finder, group_by: bool = True, normal: bool = False) -> No
         + f" before acting on its members; {routes}",
         DataWarning,
         stacklevel=user_stacklevel(),
+    )
+
+
+def _group_routes(group_by: bool, column: str, what: str) -> str:
+    """The group warnings' ways to leave groups out: "group_by=... (--group-by from the
+    shell) without {column}, or groups=False (--no-groups from the shell), leaves {what}
+    out", or groups=False alone where the caller takes no ``group_by=`` (oddseq.dask)."""
+    if not group_by:
+        return f"groups=False leaves {what} out"
+    return (
+        f"group_by=... (--group-by from the shell) without {column}, or groups=False "
+        f"(--no-groups from the shell), leaves {what} out"
     )
 
 
@@ -805,12 +812,7 @@ def _warn_groups_together(finder, n: int, group_by: bool, normal: bool = False) 
     members = set().union(*map(set, finder.groups_["members"]))
     if len(members) < max(LARGE_GROUP_MIN, LARGE_GROUP_SHARE * n):
         return
-    routes = (
-        "group_by=... (--group-by from the shell) without a column, or groups=False "
-        "(--no-groups from the shell), leaves them out"
-        if group_by
-        else "groups=False leaves them out"
-    )
+    routes = _group_routes(group_by, "a column", "them")
     count = len(finder.groups_)
     # (with normal= given, the groups left are those the normal log's search did not find)
     known = (
