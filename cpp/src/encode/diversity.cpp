@@ -289,11 +289,14 @@ Tally tally_dense(const Key* keys, std::int64_t begin, std::int64_t end, std::in
   return all;
 }
 
-// Per block of a long sequence: what the short path counts in one pass.
+// Per block of a long sequence: what the short path counts in one pass. Repeats are
+// counted between a block's events with an item; the blocks' first and last items join
+// the runs that cross from one block with items to the next.
 struct BlockSums {
   std::vector<std::int64_t> bought;  // items bought, in event order
   std::int64_t steps[4] = {0, 0, 0, 0};
-  std::int64_t repeats = 0, present = 0, last_split = -1, max_item = -1;
+  std::int64_t repeats = 0, with_item = 0, first_item = -1, last_item = -1;
+  std::int64_t present = 0, last_split = -1, max_item = -1;
   double sum = 0.0, max_value = 0.0, min_value = 0.0, bought_sum = 0.0, var = 0.0;
 };
 
@@ -336,11 +339,14 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
         sums.steps[3] += e == funnel.buy;
       }
       if (items != nullptr) {
-        for (std::int64_t i = std::max(from, begin + 1); i < to; ++i) {
-          sums.repeats += items[i] >= 0 && items[i] == items[i - 1];
-        }
         for (std::int64_t i = from; i < to; ++i) {
-          sums.max_item = std::max(sums.max_item, static_cast<std::int64_t>(items[i]));
+          const auto item = static_cast<std::int64_t>(items[i]);
+          sums.max_item = std::max(sums.max_item, item);
+          if (item < 0) continue;
+          if (sums.with_item == 0) sums.first_item = item;
+          sums.repeats += sums.with_item > 0 && item == sums.last_item;
+          sums.last_item = item;
+          ++sums.with_item;
         }
         // Buys are a few percent of events: their items are gathered, not partitioned.
         for (std::int64_t i = from; i < to; ++i) {
@@ -374,7 +380,11 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
     bool any_value = false;
     for (const BlockSums& sums : blocks) {
       for (int k = 0; k < 4; ++k) all.steps[k] += sums.steps[k];
-      all.repeats += sums.repeats;
+      if (sums.with_item > 0) {
+        all.repeats += sums.repeats + (all.with_item > 0 && sums.first_item == all.last_item);
+        all.last_item = sums.last_item;
+        all.with_item += sums.with_item;
+      }
       all.bought.insert(all.bought.end(), sums.bought.begin(), sums.bought.end());
       all.sum += sums.sum;
       all.bought_sum += sums.bought_sum;
@@ -407,8 +417,7 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
       row[1] = static_cast<float>(static_cast<double>(t.distinct) / static_cast<double>(length));
       row[2] = static_cast<float>(t.entropy);
       row[3] = static_cast<float>(n_items > 0 ? static_cast<double>(t.top) / n_items : 0.0);
-      row[4] =
-          static_cast<float>(static_cast<double>(all.repeats) / static_cast<double>(length - 1));
+      row[4] = static_cast<float>(repeat_share(all.repeats, all.with_item));
       row[5] = static_cast<float>(distinct_bought);
     }
     if (values != nullptr) {
@@ -481,11 +490,14 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
           const Tally all = tally(items + begin, length, slots, used);
           // Only the bought items, compacted: buys are a few percent of events.
           bought.clear();
-          std::int64_t repeats = 0;
+          std::int64_t repeats = 0, with_item = 0, previous = -1;
           for (std::int64_t i = begin; i < end; ++i) {
             const std::int64_t item = static_cast<std::int64_t>(items[i]);
-            if (events[i] == funnel.buy && item >= 0) bought.push_back(item);
-            if (item >= 0 && i > begin && items[i] == items[i - 1]) ++repeats;
+            if (item < 0) continue;
+            if (events[i] == funnel.buy) bought.push_back(item);
+            repeats += with_item > 0 && item == previous;
+            previous = item;
+            ++with_item;
           }
           const std::int64_t distinct_bought =
               tally(bought.data(), static_cast<std::int64_t>(bought.size()), slots, used).distinct;
@@ -496,8 +508,7 @@ void diversity_features(const DiversityInput<ItemT>& input, const DiversityParam
           row[1] = static_cast<float>(static_cast<double>(distinct) / static_cast<double>(length));
           row[2] = static_cast<float>(entropy);
           row[3] = static_cast<float>(n_items > 0 ? static_cast<double>(top) / n_items : 0.0);
-          row[4] = static_cast<float>(
-              length > 1 ? static_cast<double>(repeats) / static_cast<double>(length - 1) : 0.0);
+          row[4] = static_cast<float>(repeat_share(repeats, with_item));
           row[5] = static_cast<float>(distinct_bought);
         }
         if (values != nullptr) {

@@ -185,15 +185,21 @@ Tally tally(const KeySet& set) {
   return t;
 }
 
-// One of an entity's newest events, kept to place late events among them.
-struct Recent {
+// One of an entity's newest events with an item, kept to place late ones among them:
+// repeats are counted between the events with an item (encode::repeat_share), so an
+// event without one takes no place here.
+struct RecentItem {
   std::int64_t time;
   std::uint64_t item;
-  bool item_present;
 };
 
-bool repeat(const Recent& a, const Recent& b) {
-  return a.item_present && b.item_present && a.item == b.item;
+// Where an event of time t goes among times in order: after those equal to it (stable).
+template <class T, class TimeOf>
+std::size_t place(const std::vector<T>& recent, std::int64_t t, TimeOf time_of) {
+  return static_cast<std::size_t>(
+      std::upper_bound(recent.begin(), recent.end(), t,
+                       [&](std::int64_t v, const T& r) { return v < time_of(r); }) -
+      recent.begin());
 }
 
 }  // namespace
@@ -201,8 +207,9 @@ bool repeat(const Recent& a, const Recent& b) {
 struct EntityState {
   std::vector<std::int64_t> counts;  // per event code
   std::int64_t length = 0, first_time = 0, last_time = 0;
-  U128 gap_sq = 0;             // sum of squared gaps, ns^2
-  std::vector<Recent> recent;  // newest events, oldest first
+  U128 gap_sq = 0;                       // sum of squared gaps, ns^2
+  std::vector<std::int64_t> recent;      // newest events' times, oldest first
+  std::vector<RecentItem> recent_items;  // newest events with an item, oldest first
   KeySet items, bought;
   std::int64_t repeats = 0;
   std::int64_t steps[4] = {0, 0, 0, 0};
@@ -343,16 +350,15 @@ void EntityStore::apply(const EventBatch& batch, std::uint8_t* status,
     ODDSEQ_CHECK_RANGE(code >= 0 && code < n_codes,
                        "event code " << code << " outside [0, " << n_codes << ")");
     const std::int64_t t = times ? batch.time[i] : 0;
-    const Recent event{t, items ? batch.item[i] : 0, items && batch.item_present[i] != 0};
+    const bool item_present = items && batch.item_present[i] != 0;
+    const RecentItem event{t, item_present ? batch.item[i] : 0};
     bool fresh = false;
     EntityState& s = entity(batch.entity[i], t, fresh);
     // Where the event goes among the entity's newest events (stable: after equal times).
     std::size_t at = s.recent.size();
-    if (!fresh && times && t < s.last_time) {
-      at = static_cast<std::size_t>(
-          std::upper_bound(s.recent.begin(), s.recent.end(), t,
-                           [](std::int64_t v, const Recent& r) { return v < r.time; }) -
-          s.recent.begin());
+    const bool late = !fresh && times && t < s.last_time;
+    if (late) {
+      at = place(s.recent, t, [](std::int64_t r) { return r; });
       const bool whole_history = static_cast<std::int64_t>(s.recent.size()) == s.length;
       const bool too_late = s.last_time - t > params_.lateness_ns;
       if (too_late || (at == 0 && !whole_history)) {
@@ -369,23 +375,39 @@ void EntityStore::apply(const EventBatch& batch, std::uint8_t* status,
     ++counters_.events;
     if (fresh || s.counts.empty()) s.counts.assign(static_cast<std::size_t>(n_codes), 0);
     ++s.counts[static_cast<std::size_t>(code)];
-    // Gaps and repeats: the event splits the gap between its neighbours.
-    const Recent* before = at > 0 ? &s.recent[at - 1] : nullptr;
-    const Recent* after = at < s.recent.size() ? &s.recent[at] : nullptr;
+    // Gaps: the event splits the gap between its neighbours.
+    const std::int64_t* before = at > 0 ? &s.recent[at - 1] : nullptr;
+    const std::int64_t* after = at < s.recent.size() ? &s.recent[at] : nullptr;
     if (before != nullptr && after != nullptr) {
-      const auto old_gap = static_cast<U128>(after->time - before->time);
+      const auto old_gap = static_cast<U128>(*after - *before);
       s.gap_sq -= old_gap * old_gap;
-      s.repeats -= repeat(*before, *after);
     }
     if (before != nullptr) {
-      const auto gap = static_cast<U128>(t - before->time);
+      const auto gap = static_cast<U128>(t - *before);
       s.gap_sq += gap * gap;
-      s.repeats += repeat(*before, event);
     }
     if (after != nullptr) {
-      const auto gap = static_cast<U128>(after->time - t);
+      const auto gap = static_cast<U128>(*after - t);
       s.gap_sq += gap * gap;
-      s.repeats += repeat(event, *after);
+    }
+    // Repeats likewise between the neighbours with an item. An event placed above
+    // (after an older kept event, or with the whole history kept) has its item
+    // neighbours kept too: the newest events with an item reach at least as far back
+    // as the newest events.
+    if (item_present) {
+      const std::size_t at_item =
+          late ? place(s.recent_items, t, [](const RecentItem& r) { return r.time; })
+               : s.recent_items.size();
+      const RecentItem* item_before = at_item > 0 ? &s.recent_items[at_item - 1] : nullptr;
+      const RecentItem* item_after =
+          at_item < s.recent_items.size() ? &s.recent_items[at_item] : nullptr;
+      if (item_before != nullptr && item_after != nullptr) {
+        s.repeats -= item_before->item == item_after->item;
+      }
+      if (item_before != nullptr) s.repeats += item_before->item == event.item;
+      if (item_after != nullptr) s.repeats += event.item == item_after->item;
+      s.recent_items.insert(s.recent_items.begin() + static_cast<std::ptrdiff_t>(at_item), event);
+      if (s.recent_items.size() > recent_cap) s.recent_items.erase(s.recent_items.begin());
     }
     if (s.length == 0) {
       s.first_time = s.last_time = t;
@@ -394,13 +416,13 @@ void EntityStore::apply(const EventBatch& batch, std::uint8_t* status,
       s.last_time = std::max(s.last_time, t);
     }
     ++s.length;
-    s.recent.insert(s.recent.begin() + static_cast<std::ptrdiff_t>(at), event);
+    s.recent.insert(s.recent.begin() + static_cast<std::ptrdiff_t>(at), t);
     if (s.recent.size() > recent_cap) s.recent.erase(s.recent.begin());
     s.steps[0] += code == f.view;
     s.steps[1] += code == f.cart;
     s.steps[2] += code == f.fav;
     s.steps[3] += code == f.buy;
-    if (event.item_present) {
+    if (item_present) {
       s.items.add(event.item, params_.max_exact_items);
       if (code == f.buy) s.bought.add(event.item, params_.max_exact_items);
     }
@@ -418,7 +440,7 @@ void EntityStore::apply(const EventBatch& batch, std::uint8_t* status,
     }
     if (change_ && times) {
       if (!s.change) s.change = std::make_unique<ChangeState>();
-      s.change->add(*change_, code, t, event.item, event.item_present,
+      s.change->add(*change_, code, t, event.item, item_present,
                     values ? batch.value[i] : std::numeric_limits<double>::quiet_NaN());
     }
     if (times) watermark_ = std::max(watermark_, t);
@@ -563,8 +585,7 @@ void EntityStore::write_row(const EntityState& s, float* row, bool* approximate)
     div[3] = static_cast<float>(s.items.total > 0 ? static_cast<double>(all.top) /
                                                         static_cast<double>(s.items.total)
                                                   : 0.0);
-    div[4] = static_cast<float>(
-        len > 1 ? static_cast<double>(s.repeats) / static_cast<double>(len - 1) : 0.0);
+    div[4] = static_cast<float>(encode::repeat_share(s.repeats, s.items.total));
     div[5] = static_cast<float>(s.bought.distinct());
     *approximate = s.items.approximate() || s.bought.approximate();
   }
@@ -610,7 +631,8 @@ std::int64_t EntityStore::memory_bytes() const {
   for (const auto& [key, state] : table_->map) {
     bytes += kNode + static_cast<std::int64_t>(sizeof(EntityState));
     bytes += static_cast<std::int64_t>(state.counts.capacity() * sizeof(std::int64_t) +
-                                       state.recent.capacity() * sizeof(Recent));
+                                       state.recent.capacity() * sizeof(std::int64_t) +
+                                       state.recent_items.capacity() * sizeof(RecentItem));
     state.items.bytes(bytes);
     state.bought.bytes(bytes);
     if (state.change) bytes += state.change->bytes();
@@ -623,7 +645,8 @@ namespace {
 // The state's bytes: a mark, the format version and the machine's byte order, the
 // payload's size, the payload, then a checksum of the payload.
 constexpr char kStateMark[8] = {'o', 'd', 'd', 's', 'e', 'q', 'S', 'S'};
-constexpr std::uint32_t kStateVersion = 1;
+// 2: repeats between the events with an item (the newest of those kept apart).
+constexpr std::uint32_t kStateVersion = 2;
 constexpr std::uint32_t kByteOrder = 0x01020304;
 constexpr std::size_t kStateHeader = sizeof(kStateMark) + 2 * sizeof(std::uint32_t) + 8;
 
@@ -714,11 +737,11 @@ void EntityStore::write_state(StateWriter& put, std::uint64_t payload) const {
     put.put(s.last_time);
     put.put(static_cast<std::uint64_t>(s.gap_sq));
     put.put(static_cast<std::uint64_t>(s.gap_sq >> 64));
-    put.put<std::uint64_t>(s.recent.size());
-    for (const Recent& r : s.recent) {
+    put.put_vector(s.recent);
+    put.put<std::uint64_t>(s.recent_items.size());
+    for (const RecentItem& r : s.recent_items) {
       put.put(r.time);
       put.put(r.item);
-      put.put_bool(r.item_present);
     }
     s.items.dump(put);
     s.bought.dump(put);
@@ -825,14 +848,15 @@ std::unique_ptr<EntityStore> EntityStore::load(const char* data, std::size_t siz
     const auto low = in.get<std::uint64_t>();
     const auto high = in.get<std::uint64_t>();
     s.gap_sq = (static_cast<U128>(high) << 64) | low;
-    const std::uint64_t n_recent = in.get_count(2 * sizeof(std::int64_t) + 1);
-    in.expect(n_recent <= static_cast<std::uint64_t>(p.max_late_events),
-              "an entity keeps more newest events than the store does");
-    s.recent.resize(static_cast<std::size_t>(n_recent));
-    for (Recent& r : s.recent) {
+    const auto kept = static_cast<std::uint64_t>(p.max_late_events);
+    in.get_vector(s.recent, kept);  // (no more than the store keeps)
+    const std::uint64_t n_recent_items = in.get_count(2 * sizeof(std::int64_t));
+    in.expect(n_recent_items <= kept,
+              "an entity keeps more newest events with an item than the store does");
+    s.recent_items.resize(static_cast<std::size_t>(n_recent_items));
+    for (RecentItem& r : s.recent_items) {
       r.time = in.get<std::int64_t>();
       r.item = in.get<std::uint64_t>();
-      r.item_present = in.get_bool();
     }
     s.items.load(in, p.max_exact_items);
     s.bought.load(in, p.max_exact_items);

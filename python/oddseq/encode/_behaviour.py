@@ -557,11 +557,12 @@ class DiversityEncoder(SequenceEncoder):
     the values (prices) involved.
 
     Columns: ``n_items``, ``distinct_item_ratio``, ``item_entropy_bits``,
-    ``top_item_share``, ``repeat_previous_item_share`` (refresh storms),
-    ``n_items_bought``, the funnel ratios ``cart_per_view``, ``fav_per_view``,
-    ``buy_per_view``, ``buy_per_cart`` (each divided by max(denominator, 1); 0 over a
-    role the funnel lacks), and with a
-    value column ``value_sum``, ``value_mean``, ``value_max``, ``value_std``,
+    ``top_item_share``, ``repeat_previous_item_share`` (refresh storms: of the events
+    with an item after the first, the share naming the item of the one before; events
+    without an item neither make nor break a run), ``n_items_bought``, the funnel
+    ratios ``cart_per_view``, ``fav_per_view``, ``buy_per_view``, ``buy_per_cart`` (each
+    divided by max(denominator, 1); 0 over a role the funnel lacks), and with a value
+    column ``value_sum``, ``value_mean``, ``value_max``, ``value_std``,
     ``share_value_missing``, ``value_bought_sum``.
 
     Parameters

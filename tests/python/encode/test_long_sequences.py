@@ -87,7 +87,8 @@ def reference_rows(seqs, categories, s, gap_s=1800):
         item_counts.size / n,
         entropy_bits(known),
         item_counts.max() / known.size if known.size else 0.0,
-        float(((items[1:] == items[:-1]) & (items[1:] >= 0)).sum()) / (n - 1) if n > 1 else 0.0,
+        # (over the events with an item: trial s59, test_repeat_share_items_s60)
+        float((known[1:] == known[:-1]).sum()) / (known.size - 1) if known.size > 1 else 0.0,
         bought.size,
         steps["cart"] / max(steps["pv"], 1),
         steps["fav"] / max(steps["pv"], 1),

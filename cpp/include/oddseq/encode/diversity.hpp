@@ -29,8 +29,17 @@ inline void funnel_ratios(const std::int64_t* steps, bool has_view, bool has_car
   out[3] = has_cart ? ratio(steps[3], steps[1]) : 0.0f;
 }
 
+// repeat_previous_item_share: of the events with an item after the first, the share
+// whose item is the one before it, events without an item skipped (they neither make nor
+// break a run: a card tester's item-less add_card events between its payments on one
+// restaurant read as hopping between items, trial s59); 0 below two events with an item.
+// The batch encoder and the stream both call it.
+inline double repeat_share(std::int64_t repeats, std::int64_t with_item) {
+  return with_item > 1 ? static_cast<double>(repeats) / static_cast<double>(with_item - 1) : 0.0;
+}
+
 // Columns, in order: 0 n_items (distinct), 1 distinct_item_ratio, 2 item_entropy_bits,
-// 3 top_item_share, 4 repeat_previous_item_share, 5 n_items_bought (distinct),
+// 3 top_item_share, 4 repeat_previous_item_share (above), 5 n_items_bought (distinct),
 // 6 cart_per_view, 7 fav_per_view, 8 buy_per_view, 9 buy_per_cart, then when values
 // exist: 10 value_sum, 11 value_mean, 12 value_max, 13 value_std, 14 share_value_missing,
 // 15 value_bought_sum, then when item categories are given (item_category[item code] =
