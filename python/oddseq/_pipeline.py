@@ -688,6 +688,7 @@ def detect_anomalies(
                 )
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee))
             warn_large_groups(finder, normal=normal is not None)
+            warn_groups_past_the_cap(finder)
         # (the rows the score cut saw: the members min_events left out are listed after)
         scored, by_score = len(table), int(table["is_anomaly"].sum()) if len(table) else 0
         table = pipeline.join_groups(table, finder, seqs)
@@ -776,6 +777,43 @@ def warn_large_groups(finder, group_by: bool = True, normal: bool = False) -> No
         "objects, a shared service's device or IP, or a site-wide event. "
         + LARGE_GROUP_CHECK.format(group=int(large[0]))
         + f" before acting on its members; {routes}",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+# Where the groups past the cap are kept (the shell has no pipeline: left out there).
+PAST_CAP_RECORD = "; pipeline.groups_.candidates_ holds them (why_not 'past max_groups')"
+
+
+def warn_groups_past_the_cap(finder, shell: bool = True) -> None:
+    """A :class:`DataWarning` where the default cap (``max_groups=None``, a cap the
+    caller never chose) left blocks the search judged groups unlisted: the search keeps
+    the max_groups most significant, so a ring weaker than the cap's groups is listed
+    nowhere and its members are scored alone (TR s59, 20,000 customers: 20 office groups
+    listed, 6 blocks past the cap, silent). ``shell``: whether the caller has a shell
+    (oddseq.dask does not: no --max-groups)."""
+    if getattr(finder, "max_groups", None) is not None:
+        return
+    candidates = getattr(finder, "candidates_", None)
+    if candidates is None or "why_not" not in candidates:
+        return
+    past = candidates[candidates["why_not"] == "past max_groups"]
+    if not len(past):
+        return
+    from sklearn.base import clone
+
+    cap, k = int(finder.max_groups_), len(past)
+    listed = set().union(*map(set, finder.groups_["members"]))
+    alone = set().union(*map(set, past["members"])) - listed
+    wider = repr(clone(finder).set_params(max_groups=cap + k))
+    in_shell = f" (--max-groups {cap + k} from the shell)" if shell else ""
+    warnings.warn(
+        f"the group search judged {k:,} more block{'s' if k != 1 else ''} to be groups, "
+        f"past the {cap:,} it lists (max_groups: by default 20, or one per 1,000 entities, at most "
+        f"100, per search): their {len(alone):,} entities are scored alone, by their own "
+        f"events, and a ring among them is listed nowhere{PAST_CAP_RECORD}. "
+        f"groups=oddseq.graph.{wider}{in_shell} lists them too",
         DataWarning,
         stacklevel=user_stacklevel(),
     )

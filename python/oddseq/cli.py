@@ -292,35 +292,53 @@ def _add_detect(commands) -> None:
         "crowds cut into blocks, pollers of a few URLs, can end it before a ring behind "
         "them); looks for groups as --groups does, crowds further down may be groups too",
     )
+    detect.add_argument(
+        "--max-groups",
+        type=int,
+        metavar="N",
+        help="list the N most significant groups of each search (default 20, or one per "
+        "1,000 entities, at most 100; a warning says where the search judged more blocks "
+        "to be groups than it lists); looks for groups as --groups does",
+    )
     _table_output_options(detect)
     _progress_option(detect)
 
 
 def group_search_option(args):
-    """``groups=`` of the one call from --groups / --no-groups / --group-patience: a
-    GroupDetector with that patience where --group-patience is given."""
-    patience = getattr(args, "group_patience", None)
-    asked = (
-        "--group-patience" if patience is not None else "--groups" if args.groups is True else None
-    )
+    """``groups=`` of the one call from --groups / --no-groups / --group-patience /
+    --max-groups: a GroupDetector with those settings where either of the last two is
+    given."""
+    settings = {
+        name: value
+        for name, value in (
+            ("patience", getattr(args, "group_patience", None)),
+            ("max_groups", getattr(args, "max_groups", None)),
+        )
+        if value is not None
+    }
+    options = {"patience": "--group-patience", "max_groups": "--max-groups"}
+    asked = next(iter(map(options.get, settings)), "--groups" if args.groups is True else None)
     if asked and not args.item and not getattr(args, "group_by", None):
         # (before the file is read and the model fitted: review RV s50 L4)
         raise ValueError(
             f"{asked} needs --item or --group-by: the column(s) whose values entities share "
             "(a product, a device, an IP)"
         )
-    if patience is None:
+    if not settings:
         return args.groups
     if args.groups is False:
-        raise ValueError(
-            "--group-patience sets how far the group search goes, --no-groups says not to "
-            "look: pass one of the two"
+        what = (
+            "sets how far the group search goes"
+            if asked == "--group-patience"
+            else "sets how many groups the search lists"
         )
-    if patience < 1:
-        raise ValueError(f"--group-patience must be at least 1, got {patience}")
+        raise ValueError(f"{asked} {what}, --no-groups says not to look: pass one of the two")
+    for name, value in settings.items():
+        if value < 1:
+            raise ValueError(f"{options[name]} must be at least 1, got {value}")
     from .graph import GroupDetector
 
-    return GroupDetector(patience=patience)
+    return GroupDetector(**settings)
 
 
 def _add_score(commands) -> None:
@@ -2053,6 +2071,7 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
         FEW_NORMAL_RATE,
         GROUPS_CHECK,
         LARGE_GROUP_CHECK,
+        PAST_CAP_RECORD,
     )
 
     # threshold_info_['bagged'] and the like: the fitted model's record, which the shell
@@ -2066,6 +2085,7 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
     text = re.sub(check, "Read the objects its members' reasons name", text)
     # (the groups-together and past-the-share warnings: the same, of every group)
     text = text.replace(GROUPS_CHECK, "Read the objects, days and hours the members' reasons name")
+    text = text.replace(PAST_CAP_RECORD, "")  # (the groups past the cap: no pipeline either)
     from .encode._behaviour import NO_VIEW_FIX
     from .preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED, STRAY_ROUTE
 

@@ -67,6 +67,7 @@ from .._pipeline import (
     short_flag_counts,
     short_member_frame,
     side_tables,
+    warn_groups_past_the_cap,
     warn_groups_past_the_share,
     warn_large_groups,
     warn_neighbour_twins,
@@ -3730,6 +3731,7 @@ class _GroupStage:
             if referee is not None and len(finder.groups_):
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee()))
             warn_large_groups(finder, group_by=False, normal=referee is not None)
+            warn_groups_past_the_cap(finder, shell=False)
             # One machine's fingerprints of the members' sequences (_note_group_log),
             # taken while the partitions still hold their events: explain gives a
             # group's sentence to this log's sequences only, not a later day's.
