@@ -699,6 +699,7 @@ def detect_anomalies(
                 by_score,
                 int(table["is_anomaly"].sum()),
                 _rows_are(session_gap),
+                check_said=groups_said(finder),
             )
         pipeline.groups_ = finder
         _note_group_log(pipeline, seqs, fitted=normal is None)
@@ -764,7 +765,8 @@ def warn_large_groups(finder, group_by: bool = True, normal: bool = False) -> No
     sizes = finder.groups_["n_members"].to_numpy()
     large = np.flatnonzero((sizes >= LARGE_GROUP_MIN) & (sizes >= LARGE_GROUP_SHARE * n))
     if not large.size:
-        _warn_groups_together(finder, n, group_by, normal)
+        if _together_share(finder, n):
+            _warn_groups_together(finder, n, group_by, normal)
         return
     said = "; ".join(
         f"group {g} holds {int(sizes[g]):,} of the {n:,} entities ({sizes[g] / n:.1%})"
@@ -840,16 +842,33 @@ GROUPS_CHECK = (
 )
 
 
+def groups_said(finder) -> bool:
+    """Whether warn_large_groups speaks of ``finder``'s groups (one large group, or
+    groups large together): the past-the-share warning then leaves out the check it
+    says (review RV s59b L4: the same sentence twice)."""
+    n = len(getattr(finder, "entity_ids_", ()))
+    if not n or not len(getattr(finder, "groups_", ())):
+        return False
+    sizes = finder.groups_["n_members"].to_numpy()
+    large = (sizes >= LARGE_GROUP_MIN) & (sizes >= LARGE_GROUP_SHARE * n)
+    return bool(large.any()) or _together_share(finder, n)
+
+
+def _together_share(finder, n: int) -> bool:
+    """Whether the members of ``finder``'s groups together are LARGE_GROUP_SHARE of the
+    ``n`` entities or more (and LARGE_GROUP_MIN)."""
+    members = set().union(*map(set, finder.groups_["members"]))
+    return len(members) >= max(LARGE_GROUP_MIN, LARGE_GROUP_SHARE * n)
+
+
 def _warn_groups_together(finder, n: int, group_by: bool, normal: bool = False) -> None:
     """warn_large_groups' warning for groups none of which is large alone but whose
     members together are LARGE_GROUP_SHARE of the ``n`` entities or more (and
-    LARGE_GROUP_MIN): a food-delivery app's office colleagues who order lunch together,
-    20 groups of 4-10, held 174 of 3,000 customers (5.8%) and 174 of the 231 flags, and
-    nothing was said (TR s59 H1). Rings and farms planted in every labelled source are
-    under 1.7% together (make_ecommerce with ten rings, 1.4-1.6%)."""
+    LARGE_GROUP_MIN, _together_share): a food-delivery app's office colleagues who order
+    lunch together, 20 groups of 4-10, held 174 of 3,000 customers (5.8%) and 174 of the
+    231 flags, and nothing was said (TR s59 H1). Rings and farms planted in every
+    labelled source are under 1.7% together (make_ecommerce with ten rings, 1.4-1.6%)."""
     members = set().union(*map(set, finder.groups_["members"]))
-    if len(members) < max(LARGE_GROUP_MIN, LARGE_GROUP_SHARE * n):
-        return
     routes = _group_routes(group_by, "a column", "them")
     count = len(finder.groups_)
     # (with normal= given, the groups left are those the normal log's search did not find)
@@ -873,24 +892,35 @@ def _warn_groups_together(finder, n: int, group_by: bool, normal: bool = False) 
 
 
 def warn_groups_past_the_share(
-    contamination, n: int, by_score: int, flagged: int, rows: str = "entities"
+    contamination,
+    n: int,
+    by_score: int,
+    flagged: int,
+    rows: str = "entities",
+    check_said: bool = False,
 ) -> None:
     """A :class:`DataWarning` where ``contamination=`` is a share and the groups' members,
     flagged whatever the cut, bring the flags to over half as many again as the share's
     count of the ``n`` rows (``rows``: entities or sessions) the score cut read: the share
     holds for the score cut (``by_score`` flagged), not for the group stage (TR s59 H1:
     contamination=0.0307 and 8.9% flagged, silent). ``flagged`` counts the members
-    min_events left out too, listed for their group."""
+    min_events left out too, listed for their group. ``check_said``: the group
+    warning before it said what to check (groups_said): not said twice."""
     if isinstance(contamination, str) or contamination is None or not n:
         return
     if flagged <= 1.5 * contamination * n:
         return
+    check = (
+        " (the groups the warning before counts); "
+        if check_said
+        else ". " + GROUPS_CHECK + " before acting on their members; "
+    )
     warnings.warn(
         f"contamination={contamination:g} flags {by_score:,} of the {n:,} {rows} by "
         f"score; the groups' members, flagged whatever the cut, bring the flags to "
         f"{flagged:,} ({flagged / n:.1%} of them): the share holds for the score cut, not "
-        "for the group stage. " + GROUPS_CHECK + " before acting on their members; "
-        "groups=False (--no-groups from the shell) flags the share alone",
+        f"for the group stage{check}groups=False (--no-groups from the shell) flags the "
+        "share alone",
         DataWarning,
         stacklevel=user_stacklevel(),
     )

@@ -103,6 +103,23 @@ def test_a_share_the_groups_carry_past_is_said(lunches):
     assert not any(PAST_THE_SHARE in s or TOGETHER in s for s in said)
 
 
+def test_the_check_is_said_once_where_both_warnings_speak(lunches):
+    """Review RV s59b L4: the together warning and the share warning both said "Check
+    what the groups acted on and when (...) before acting on their members"; the share
+    warning now points to the one before it, and says the check where it speaks alone."""
+    _, _, said = _said(lunches, contamination=0.01)
+    (together,) = [s for s in said if TOGETHER in s]
+    (past,) = [s for s in said if PAST_THE_SHARE in s]
+    check = "Check what the groups acted on and when"
+    assert check in together and check not in past
+    assert "for the group stage (the groups the warning before counts); groups=False" in past
+    # two offices: no together warning, and the share warning says the check itself
+    _, _, said = _said(_lunch_log(n_offices=2), contamination=0.002)
+    assert not any(TOGETHER in s for s in said)
+    (past,) = [s for s in said if PAST_THE_SHARE in s]
+    assert check in past and "the warning before" not in past
+
+
 def test_the_share_warning_speaks_only_past_half_as_many_again():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

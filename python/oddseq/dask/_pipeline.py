@@ -54,6 +54,7 @@ from .._pipeline import (
     group_acts,
     group_finder,
     group_member_rows,
+    groups_said,
     groups_the_normal_log_holds,
     item_category_map,
     no_normal_rows,
@@ -4515,6 +4516,7 @@ def detect_anomalies(
                 int(np.count_nonzero(scores > cut)),
                 int(np.count_nonzero(joined > cut)),
                 _rows_are(session_gap),
+                check_said=groups_said(finder),
             )
         ranks[order] = np.arange(1, len(ranks) + 1)
         if short is not None:  # each to the table partition whose entities it lies among
