@@ -850,12 +850,53 @@ def _unobserved(pipeline, cols, lengths, raw, rows) -> np.ndarray:
     entities' features before the shrinkage, ``rows``: each named feature's entity)."""
     evidence = getattr(pipeline, "evidence_", None)
     cols = np.asarray(cols, dtype=np.int64)
+    itemless = _itemless(pipeline, cols, raw, rows)
     if evidence is None or evidence.prior <= 0 or not cols.size:
-        return np.zeros(cols.size, dtype=bool)
+        return itemless
     kinds = np.asarray(evidence.kinds_)[cols]
     share = evidence.valued_share(raw, rows)
     seen = evidence._observations(np.asarray(lengths), share)[np.arange(cols.size), kinds]
-    return (kinds != 0) & (seen == 0)
+    return itemless | ((kinds != 0) & (seen == 0))
+
+
+# The item variety and repeats, and the category variety, of an entity none of whose
+# events has an item (of a known category): 0 by construction, no observation. A ride
+# log's fare scrapers (hundreds of quotes, no ride, so no driver) read "share of events
+# repeating the previous item 0 (typical 0.75); item variety in bits 0" where their quotes
+# were the story (TR s60 M1). Keyed by the count that says there was none.
+_OBSERVED_WITH = {
+    "n_items": (
+        "distinct_item_ratio",
+        "item_entropy_bits",
+        "top_item_share",
+        "repeat_previous_item_share",
+    ),
+    "n_categories": (
+        "distinct_category_ratio",
+        "category_entropy_bits",
+        "new_category_share_last_session",
+    ),
+}
+
+
+def _itemless(pipeline, cols, raw, rows) -> np.ndarray:
+    """Per named feature (``cols``, of the entities ``rows`` of ``raw``, the features
+    before the shrinkage), whether it reads the items (or their categories) of an
+    entity that has none: ``_OBSERVED_WITH``."""
+    cols = np.asarray(cols, dtype=np.int64)
+    out = np.zeros(cols.size, dtype=bool)
+    names = [str(name) for name in pipeline.feature_names_]
+    if raw is None or not cols.size:
+        return out
+    named = np.asarray(names, dtype=object)[cols]
+    rows = np.asarray(rows, dtype=np.int64)
+    for count, features in _OBSERVED_WITH.items():
+        if count not in names:
+            continue
+        at = np.flatnonzero(np.isin(named, features))
+        if at.size:
+            out[at] = np.asarray(raw)[rows[at], names.index(count)] == 0
+    return out
 
 
 def _shrunk_columns(pipeline, cols) -> np.ndarray:
