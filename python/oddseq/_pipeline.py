@@ -1070,6 +1070,8 @@ def _hashable_label(label):
 #: Why a group the search found is no group where the normal log holds it too (its
 #: candidate's ``why_not``).
 NORMAL_HOLDS_IT = "the normal log holds it too"
+# Where those groups are kept (the shell has no pipeline: left out there, TR s60 L1).
+NORMAL_HELD_RECORD = ". pipeline.groups_.candidates_ lists them (why_not)"
 
 
 def drop_normal_groups(finder, held) -> None:
@@ -1083,8 +1085,7 @@ def drop_normal_groups(finder, held) -> None:
         "the normal log holds groups of the same members, or of a like size on much the "
         "same objects "
         "(a team at work, an office's lunch orders); "
-        "their members keep their own scores. pipeline.groups_.candidates_ lists them "
-        "(why_not)",
+        "their members keep their own scores" + NORMAL_HELD_RECORD,
         DataWarning,
         stacklevel=user_stacklevel(),
     )

@@ -2071,6 +2071,7 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
         FEW_NORMAL_RATE,
         GROUPS_CHECK,
         LARGE_GROUP_CHECK,
+        NORMAL_HELD_RECORD,
         PAST_CAP_RECORD,
     )
 
@@ -2085,7 +2086,8 @@ def _in_shell_words(text: str, command: str | None = None) -> str:
     text = re.sub(check, "Read the objects its members' reasons name", text)
     # (the groups-together and past-the-share warnings: the same, of every group)
     text = text.replace(GROUPS_CHECK, "Read the objects, days and hours the members' reasons name")
-    text = text.replace(PAST_CAP_RECORD, "")  # (the groups past the cap: no pipeline either)
+    # (the groups past the cap, and those the normal log holds: no pipeline either)
+    text = text.replace(PAST_CAP_RECORD, "").replace(NORMAL_HELD_RECORD, "")
     from .encode._behaviour import NO_VIEW_FIX
     from .preprocessing._quality import DROP_ROUTE, DUPLICATES_COUNTED, STRAY_ROUTE
 

@@ -191,3 +191,18 @@ def test_a_normal_log_without_a_group_by_column_is_refused_first(scored):
     kw = dict(entity="user", event="event", time="ts", group_by=["show", "venue"])
     with pytest.raises(ValueError, match=r"normal lacks the columns \['venue'\]"):
         oddseq.detect_anomalies(scored.assign(venue="v1"), **kw, normal=before)
+
+
+def test_the_shell_says_it_without_the_pipeline(scored, tmp_path, oddseq_here):
+    """TR s60 L1: the shell's warning named pipeline.groups_.candidates_, which no shell
+    user can reach; its words end at the members' own scores."""
+    before = _log(seed=1, t0=T0 - 14 * DAY, ring=False)
+    scored.to_csv(tmp_path / "week.csv", index=False)
+    before.to_csv(tmp_path / "normal.csv", index=False)
+    args = ["detect", str(tmp_path / "week.csv"), "--entity", "user", "--event", "event"]
+    args += ["--time", "ts", "--item", "show", "--normal", str(tmp_path / "normal.csv")]
+    done = oddseq_here(args + ["-o", str(tmp_path / "t.csv")])
+    assert done.returncode == 0, done.stderr
+    (line,) = [x for x in done.stderr.splitlines() if "the normal log holds groups" in x]
+    assert line.rstrip().endswith("their members keep their own scores"), line
+    assert "pipeline" not in line
