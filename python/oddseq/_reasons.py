@@ -859,6 +859,27 @@ def _unobserved(pipeline, cols, lengths, raw, rows) -> np.ndarray:
     return itemless | ((kinds != 0) & (seen == 0))
 
 
+# Features that mark an entity only above their typical value: the largest crowd on one
+# of its items in one hour against the item's usual (a crowd on a private object is the
+# mark of stuffing and rings); below it, its busiest hour there was quieter than usual,
+# which marks nothing ("crowd on one item in an hour, times the item's usual 0.308
+# (typical 1.5)" among a phone upgrader's reasons, TR s60 L2).
+_MARKS_ABOVE_ONLY = ("crowd_peak",)
+
+
+def _below_a_mark(pipeline, cols, value, typical) -> np.ndarray:
+    """Per named feature (``cols``, the entity's ``value`` against ``typical``, the
+    data's units), whether it is one of ``_MARKS_ABOVE_ONLY`` below its typical value:
+    no reason."""
+    cols = np.asarray(cols, dtype=np.int64)
+    names = np.asarray([str(name) for name in pipeline.feature_names_], dtype=object)
+    if not cols.size:
+        return np.zeros(0, dtype=bool)
+    marks = np.isin(names[cols], _MARKS_ABOVE_ONLY)
+    below = np.asarray(value, dtype=np.float64) < np.asarray(typical, dtype=np.float64)
+    return marks & below
+
+
 # The item variety and repeats, and the category variety, of an entity none of whose
 # events has an item (of a known category): 0 by construction, no observation. A ride
 # log's fare scrapers (hundreds of quotes, no ride, so no driver) read "share of events
@@ -2002,7 +2023,8 @@ def feature_reasons(pipeline, explained, raw, lengths, chosen=None) -> np.ndarra
     alike = _alike_rows(explained, rows)
     whose = typical_words_of(pipeline, explained)
     order, idle, shared = in_rank(pipeline, explained, rows, cols, actual)
-    agrees = agrees & ~idle
+    # (a crowd below its usual marks nothing: no reason, nor the fallback's leading one)
+    agrees = agrees & ~idle & ~_below_a_mark(pipeline, cols, actual, typical_raw)
     clusters = _clusters_of(explained)
     rows, cols, actual, typical_raw, read, agrees, whose, clusters, shared = (
         a[order] for a in (rows, cols, actual, typical_raw, read, agrees, whose, clusters, shared)
@@ -2307,6 +2329,7 @@ def _alert_phrases(pipeline, units, idle, shared, whose, lengths, raw, chosen=No
     # two steps it never did; review s42 M1)
     agrees = agrees & ~idle & ~_unobserved(pipeline, cols, row_lengths, raw, rows)
     agrees &= ~_ratio_of_nothing(pipeline, rows, cols, value, raw)
+    agrees &= ~_below_a_mark(pipeline, cols, value, typical)
     n_rows = len(raw)
     names = pipeline.feature_names_
     short = reason_names(pipeline, names)[cols].tolist()
