@@ -91,11 +91,13 @@ stream::ModelParams make_model_params(
     const std::optional<CArray<double>>& spread,
     const std::optional<CArray<std::uint8_t>>& explain_with, std::int64_t min_events,
     const std::optional<CArray<double>>& support_low,
-    const std::optional<CArray<double>>& support_high, double support_floor, std::int64_t valued) {
+    const std::optional<CArray<double>>& support_high, double support_floor, std::int64_t valued,
+    std::int64_t items) {
   stream::ModelParams params;
   params.columns = vec(columns);
   params.evidence = vec(evidence);
   params.valued = valued;
+  params.items = items;
   params.shrink_to = vec(shrink_to);
   params.prior = prior;
   params.log_signed = log_signed;
@@ -721,7 +723,7 @@ void register_stream(py::module_& m) {
            py::arg("support_low").noconvert() = py::none(),
            py::arg("support_high").noconvert() = py::none(),
            py::arg("support_floor") = -std::numeric_limits<double>::infinity(),
-           py::arg("valued") = -1)
+           py::arg("valued") = -1, py::arg("items") = -1)
       .def_property_readonly(
           "columns",
           [](const ModelParams& p) { return to_numpy(std::vector<std::int64_t>(p.columns)); })
@@ -734,7 +736,8 @@ void register_stream(py::module_& m) {
       .def_readonly("threshold", &ModelParams::threshold)
       .def_readonly("min_events", &ModelParams::min_events)
       .def_readonly("support_floor", &ModelParams::support_floor)
-      .def_readonly("valued", &ModelParams::valued);
+      .def_readonly("valued", &ModelParams::valued)
+      .def_readonly("items", &ModelParams::items);
   py::class_<Model>(m, "StreamModel",
                     "A fitted AnomalyPipeline's scaling and default detectors, per entity row "
                     "(oddseq.stream).")

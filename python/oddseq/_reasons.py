@@ -554,6 +554,7 @@ def observed(evidence):
     seen = EvidenceShrinker(float(_OWN_MIN))
     seen.kinds_ = evidence.kinds_
     seen.valued_column_ = getattr(evidence, "valued_column_", -1)
+    seen.items_column_ = getattr(evidence, "items_column_", -1)
     return seen
 
 

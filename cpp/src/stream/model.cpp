@@ -65,15 +65,20 @@ Model::Model(ModelParams params) : params_(std::move(params)) {
                    params_.z_mean.size() == d && params_.z_scale.size() == d,
                "evidence, shrink_to, z_mean and z_scale need " << d << " values each");
   ODDSEQ_CHECK(params_.prior >= 0.0, "the evidence prior must be >= 0");
-  bool reads_values = false;
+  bool reads_values = false, reads_items = false;
   for (const std::int8_t kind : params_.evidence) {
-    ODDSEQ_CHECK(kind >= 0 && kind <= 5, "an evidence kind is 0 to 5, got " << int{kind});
-    reads_values = reads_values || kind >= 4;
+    ODDSEQ_CHECK(kind >= 0 && kind <= 6, "an evidence kind is 0 to 6, got " << int{kind});
+    reads_values = reads_values || kind == 4 || kind == 5;
+    reads_items = reads_items || kind == 6;
   }
   ODDSEQ_CHECK(params_.valued >= -1 && params_.valued < static_cast<std::int64_t>(d),
                "valued is a feature's index or -1, got " << params_.valued);
   ODDSEQ_CHECK(!reads_values || params_.valued >= 0,
                "evidence kinds 4 and 5 read the valued events: valued must name their feature");
+  ODDSEQ_CHECK(params_.items >= -1 && params_.items < static_cast<std::int64_t>(d),
+               "items is a feature's index or -1, got " << params_.items);
+  ODDSEQ_CHECK(!reads_items || params_.items >= 0,
+               "evidence kind 6 reads whether there is an item: items must name its feature");
   ODDSEQ_CHECK(!params_.members.empty(), "a model needs a detector");
   ODDSEQ_CHECK(params_.combine != Combine::kSingle || params_.members.size() == 1,
                "a single detector has one member");
@@ -187,15 +192,25 @@ void Model::scale(const float* store_row, std::int64_t length, float* x) const {
   const auto n = static_cast<double>(length);
   // The observations per evidence kind (preprocessing/_evidence.py's
   // EVIDENCE_OBSERVATIONS_LOST): none, the n events, n - 1, n - 2; then the events that
-  // carry a value, v = n (1 - share without one) rounded, and v - 1 (its VALUED_KINDS).
-  double valued = 0.0;
+  // carry a value, v = n (1 - share without one) rounded, and v - 1 (its VALUED_KINDS);
+  // then n where the entity has an item, 0 where it has none (ITEM_KINDS).
+  double valued = 0.0, with_items = n;
   if (params_.valued >= 0) {
     const auto column = params_.columns[static_cast<std::size_t>(params_.valued)];
     const double missing = std::clamp(static_cast<double>(store_row[column]), 0.0, 1.0);
     valued = std::nearbyint(n * (1.0 - missing));
   }
-  const double observed[6] = {
-      0.0, n, std::max(n - 1.0, 0.0), std::max(n - 2.0, 0.0), valued, std::max(valued - 1.0, 0.0)};
+  if (params_.items >= 0) {
+    const auto column = params_.columns[static_cast<std::size_t>(params_.items)];
+    with_items = static_cast<double>(store_row[column]) > 0.0 ? n : 0.0;
+  }
+  const double observed[7] = {0.0,
+                              n,
+                              std::max(n - 1.0, 0.0),
+                              std::max(n - 2.0, 0.0),
+                              valued,
+                              std::max(valued - 1.0, 0.0),
+                              with_items};
   for (std::int64_t i = 0; i < d; ++i) {
     const auto j = static_cast<std::size_t>(i);
     const double raw = static_cast<double>(store_row[params_.columns[j]]);

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
 from .._persist import SaveMixin
 
-__all__ = ["EvidenceShrinker", "feature_evidence"]
+__all__ = ["EvidenceColumns", "EvidenceShrinker", "feature_evidence"]
 
 # What a feature is estimated from, read off its name: rhythm features (gaps, rates,
 # durations, sessions) from the gaps between events, n - 1 of them; shares, ratios and
@@ -42,6 +43,31 @@ EVIDENCE_OBSERVATIONS_LOST = (None, 0, 1, 2)
 # Measured: benchmarks/RESULTS.md, "Fifty-third session".
 VALUED_KINDS = {"value_mean": 4, "value_max": 4, "value_std": 5}
 VALUED_SHARE_MISSING = "share_value_missing"
+
+# The item variety and repeats (DiversityEncoder's, with items) rest on the events that
+# carry an item: kind 6, the n events where the entity has an item (``n_items`` > 0) and
+# none where it has none. Their values are 0 by construction there, not an observation:
+# a ride log's riders who never rode (no driver) read "share of events repeating the
+# previous item 0 (typical 0.75)" and scored on it (TR s60 M1); now they take the
+# population's value. (The events with an item are not counted apart: where there is
+# one, the entity's n events weigh it, as before.)
+ITEM_KINDS = {
+    "distinct_item_ratio": 6,
+    "item_entropy_bits": 6,
+    "top_item_share": 6,
+    "repeat_previous_item_share": 6,
+}
+ITEMS_COUNT = "n_items"
+
+
+class EvidenceColumns(NamedTuple):
+    """The features an entity's evidence reads beside its length, one value per entity:
+    ``share`` (of events without a value, VALUED_SHARE_MISSING) and ``items`` (distinct
+    items, ITEMS_COUNT), each None where no kind reads it. What the reasons pass in place
+    of the whole feature matrix (its rows x features was gigabytes, review RV s53b H1)."""
+
+    share: np.ndarray | None = None
+    items: np.ndarray | None = None
 
 
 def feature_evidence(names) -> np.ndarray:
@@ -107,16 +133,34 @@ class EvidenceShrinker(SaveMixin):
         self.prior = float(prior)
 
     def _observations(self, lengths, raw=None):
-        """Per entity, the observations of each evidence kind (columns 0-5); ``raw`` (its
-        features before the shrinkage) where a kind reads its valued events (4, 5)."""
+        """Per entity, the observations of each evidence kind (columns 0-6); ``raw`` (its
+        features before the shrinkage, or their EvidenceColumns) where a kind reads its
+        valued events (4, 5) or whether it has an item (6)."""
         lengths = np.asarray(lengths, dtype=np.float64)
         lost = EVIDENCE_OBSERVATIONS_LOST
         valued = self.valued(lengths, raw)
         return np.column_stack(
             [np.zeros_like(lengths)]
             + [np.maximum(lengths - k, 0) for k in lost[1:]]
-            + [valued, np.maximum(valued - 1, 0)]
+            + [valued, np.maximum(valued - 1, 0), self.with_items(lengths, raw)]
         )
+
+    def with_items(self, lengths, raw=None) -> np.ndarray:
+        """Per entity, its events where it has an item (``n_items`` > 0 in ``raw``, its
+        features or their EvidenceColumns), none where it has none: kind 6's
+        observations (``ITEM_KINDS``); its events where no kind reads them."""
+        lengths = np.asarray(lengths, dtype=np.float64)
+        if not self.reads_items():
+            return lengths.copy()
+        if raw is None:
+            if self.prior == 0:  # (no shrinkage: no count is read)
+                return lengths.copy()
+            raise ValueError("the item features' evidence needs the raw features (raw=)")
+        if isinstance(raw, EvidenceColumns):
+            items = raw.items
+        else:
+            items = np.asarray(raw)[:, self.items_column_]
+        return np.where(np.asarray(items, dtype=np.float64) > 0, lengths, 0.0)
 
     def valued(self, lengths, raw=None) -> np.ndarray:
         """Per entity, its events that carry a value, ``n (1 - share_value_missing)``,
@@ -130,25 +174,40 @@ class EvidenceShrinker(SaveMixin):
             if self.prior == 0:  # (no shrinkage: no count is read)
                 return np.zeros_like(lengths)
             raise ValueError("the value statistics' evidence needs the raw features (raw=)")
-        raw = np.asarray(raw)
-        share = raw if raw.ndim == 1 else raw[:, self.valued_column_]  # (the column alone cast)
+        if isinstance(raw, EvidenceColumns):
+            share = raw.share
+        else:
+            raw = np.asarray(raw)
+            share = raw if raw.ndim == 1 else raw[:, self.valued_column_]  # (the column alone)
         missing = np.clip(share.astype(np.float64), 0.0, 1.0)
         return np.rint(lengths * (1.0 - missing))
 
     def valued_share(self, raw, rows=None):
-        """The share of events without a value of each entity (of ``rows``) in ``raw``,
-        what :meth:`valued` reads: a column, not a copy of the rows (the reasons read
-        four cells an entity: rows x features was gigabytes, review RV s53b H1); None
-        where no kind reads it."""
-        if not self.reads_valued():
+        """The columns of ``raw`` (of ``rows``) the evidence reads beside the lengths,
+        as EvidenceColumns: the share of events without a value (:meth:`valued`), the
+        distinct items (:meth:`with_items`), each a column, not a copy of the rows (the
+        reasons read four cells an entity: rows x features was gigabytes, review RV
+        s53b H1); None where no kind reads either."""
+        if not (self.reads_valued() or self.reads_items()):
             return None
-        column = self.valued_column_
-        return raw[:, column] if rows is None else raw[rows, column]
+
+        def column(j):
+            return raw[:, j] if rows is None else raw[rows, j]
+
+        return EvidenceColumns(
+            column(self.valued_column_) if self.reads_valued() else None,
+            column(self.items_column_) if self.reads_items() else None,
+        )
 
     def reads_valued(self) -> bool:
         """Whether a feature's evidence is the valued events (kinds 4 and 5)."""
         column = getattr(self, "valued_column_", -1)
         return column >= 0 and bool(np.isin(self.kinds_, (4, 5)).any())
+
+    def reads_items(self) -> bool:
+        """Whether a feature's evidence is read where the entity has an item (kind 6)."""
+        column = getattr(self, "items_column_", -1)
+        return column >= 0 and bool((np.asarray(self.kinds_) == 6).any())
 
     def fit(self, X, lengths, names, n_fixed=0):
         """Learn the population medians; the last ``n_fixed`` columns (attributes that
@@ -164,7 +223,8 @@ class EvidenceShrinker(SaveMixin):
     def _set_kinds(self, names, n_fixed=0):
         """Which features are shrunk and by which evidence (``kinds_``; the value
         statistics by the valued events where ``share_value_missing`` is a feature,
-        ``valued_column_`` its column, else -1)."""
+        ``valued_column_`` its column, else -1; the item features where the entity has
+        an item, read off ``n_items``, ``items_column_``, else -1)."""
         self.kinds_ = feature_evidence(names)
         names = [str(name) for name in names]
         self.valued_column_ = -1
@@ -172,15 +232,22 @@ class EvidenceShrinker(SaveMixin):
             self.valued_column_ = names.index(VALUED_SHARE_MISSING)
             for j, name in enumerate(names):
                 self.kinds_[j] = VALUED_KINDS.get(name, self.kinds_[j])
+        self.items_column_ = -1
+        if ITEMS_COUNT in names:
+            self.items_column_ = names.index(ITEMS_COUNT)
+            for j, name in enumerate(names):
+                self.kinds_[j] = ITEM_KINDS.get(name, self.kinds_[j])
         if n_fixed:
             self.kinds_[len(self.kinds_) - n_fixed :] = 0
         return self
 
     def __setstate__(self, state):
         """A model saved before the value statistics read their valued events had none
-        (its kinds are 0-3): -1 says so."""
+        (its kinds are 0-3), nor before the item features read whether there is an item
+        (kinds 0-5): -1 says so."""
         self.__dict__.update(state)
         self.__dict__.setdefault("valued_column_", -1)
+        self.__dict__.setdefault("items_column_", -1)
 
     def enough(self, lengths, raw=None) -> np.ndarray:
         """Per entity and feature, whether the entity's value counts toward the

@@ -97,7 +97,9 @@ def stream_model(pipeline, columns: np.ndarray, threshold: float | None = None):
             support_low=_f64(low),
             support_high=_f64(high),
             support_floor=-np.inf if floor is None else float(floor),
-            # (the share column where a kind reads it: kinds 4 and 5, else -1)
+            # (the share column where a kind reads it: kinds 4 and 5, else -1; the items
+            # column where kind 6 reads it)
             valued=int(evidence.valued_column_) if evidence.reads_valued() else -1,
+            items=int(evidence.items_column_) if evidence.reads_items() else -1,
         )
     )

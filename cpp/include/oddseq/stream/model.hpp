@@ -40,11 +40,15 @@ enum class Combine : std::int32_t { kSingle = 0, kMean = 1, kMax = 2 };
 struct ModelParams {
   std::vector<std::int64_t> columns;  // the pipeline's features among the store's row
   // per feature: 0 (left alone), 1 (n events), 2 (n - 1: gaps, a spread of events),
-  // 3 (n - 2: a spread of gaps), 4 (v: the events that carry a value), 5 (v - 1)
+  // 3 (n - 2: a spread of gaps), 4 (v: the events that carry a value), 5 (v - 1),
+  // 6 (n where the entity has an item, 0 where it has none)
   std::vector<std::int8_t> evidence;
   // the feature (of columns) that holds the share of events without a value, which
   // kinds 4 and 5 read (v = n (1 - share), rounded); -1 where no kind reads it
   std::int64_t valued = -1;
+  // the feature (of columns) that holds the distinct items, which kind 6 reads (> 0:
+  // the entity has an item); -1 where no kind reads it
+  std::int64_t items = -1;
   std::vector<double> shrink_to;  // per feature: the population median
   double prior = 2.0;             // evidence prior (0: no shrinkage)
   bool log_signed = true;
