@@ -126,3 +126,21 @@ def test_a_model_read_back_scores_alike(log, tmp_path):
         again = oddseq.load(tmp_path / "m.oddseq")
         assert again.evidence_.items_column_ == pipe.evidence_.items_column_
         np.testing.assert_array_equal(again.score(seqs)["score"], pipe.score(seqs)["score"])
+
+
+def test_oddseq_dask_scores_as_one_machine(log):
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    from oddseq.dask import detect_anomalies
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # (oddseq.dask counts no crowds: one machine's call without them)
+        one = oddseq.detect_anomalies(log, **ROLES, random_state=0, crowds=False)
+        with dask.config.set(scheduler="synchronous"):
+            parts = dd.from_pandas(log, npartitions=3)
+            two = detect_anomalies(parts, **ROLES, random_state=0).compute()
+    two = two.reindex(one.index)
+    np.testing.assert_array_equal(two["score"], one["score"])
+    np.testing.assert_array_equal(two["is_anomaly"], one["is_anomaly"])
