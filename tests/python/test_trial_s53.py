@@ -334,9 +334,10 @@ def test_value_statistics_rest_on_the_valued_events():
     # single cells read the same (the reasons' reading)
     cells = shrinker.transform_at(X[-1, [1, 3]], lengths[[-1, -1]], [1, 3], X[[-1, -1]])
     np.testing.assert_allclose(cells, out[-1, [1, 3]])
-    # (or with the share column alone, as the reasons hand it: no copy of the rows)
+    # (or with the share column alone, as the reasons hand it: no copy of the rows;
+    # EvidenceColumns, with no item column where no item feature is)
     share = shrinker.valued_share(X, [41, 41])
-    assert share.ndim == 1
+    assert share.share.ndim == 1 and share.items is None
     cells = shrinker.transform_at(X[-1, [1, 3]], lengths[[-1, -1]], [1, 3], share)
     np.testing.assert_allclose(cells, out[-1, [1, 3]])
     # saved and loaded, it reads the same

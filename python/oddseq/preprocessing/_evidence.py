@@ -236,7 +236,8 @@ class EvidenceShrinker(SaveMixin):
         if ITEMS_COUNT in names:
             self.items_column_ = names.index(ITEMS_COUNT)
             for j, name in enumerate(names):
-                self.kinds_[j] = ITEM_KINDS.get(name, self.kinds_[j])
+                if self.kinds_[j]:  # (the events' kind refined: where there is an item)
+                    self.kinds_[j] = ITEM_KINDS.get(name, self.kinds_[j])
         if n_fixed:
             self.kinds_[len(self.kinds_) - n_fixed :] = 0
         return self
