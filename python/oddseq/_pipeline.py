@@ -808,6 +808,8 @@ def warn_groups_past_the_cap(finder, shell: bool = True) -> None:
     cap, k = int(finder.max_groups_), len(past)
     listed = set().union(*map(set, finder.groups_["members"]))
     alone = set().union(*map(set, past["members"])) - listed
+    if not alone:  # (every member of those blocks is listed in a group kept)
+        return
     wider = repr(clone(finder).set_params(max_groups=cap + k))
     in_shell = f" (--max-groups {cap + k} from the shell)" if shell else ""
     warnings.warn(

@@ -164,3 +164,18 @@ def test_oddseq_dask_says_it_as_one_machine_does_without_the_shell(log):
     (mine,) = past_cap_warnings(caught)
     assert "--max-groups" not in said  # (no shell behind oddseq.dask)
     assert said == re.sub(r" \(--max-groups \d+ from the shell\)", "", mine)
+
+
+def test_no_word_where_every_member_past_the_cap_is_listed_anyway():
+    from oddseq._pipeline import warn_groups_past_the_cap
+
+    class Finder:  # (a fitted GroupDetector's record, as the warning reads it)
+        max_groups, max_groups_ = None, 2
+        groups_ = pd.DataFrame({"members": [["a", "b", "c"], ["d", "e", "f"]]})
+        candidates_ = pd.DataFrame(
+            {"members": [["a", "b", "c"], ["d", "e", "f"], ["a", "d", "e"]]}
+        ).assign(why_not=[None, None, "past max_groups"])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_groups_past_the_cap(Finder())
