@@ -75,7 +75,8 @@ def feature_evidence(names) -> np.ndarray:
     observations for n events), 2 (the gaps, or a spread of the events: n - 1), 1 (the
     events: n) or 0 (a count or total, not shrunk). The value statistics' kinds 4 and 5
     (their valued events) are set by :class:`EvidenceShrinker` where the features hold
-    the share of events without a value (``VALUED_KINDS``)."""
+    the share of events without a value (``VALUED_KINDS``), and the item features' kind
+    6 (the events, none without an item) where they hold ``n_items`` (``ITEM_KINDS``)."""
     kinds = np.zeros(len(names), dtype=np.int8)
     for j, name in enumerate(names):
         lowered = str(name).lower()
