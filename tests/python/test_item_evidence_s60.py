@@ -5,18 +5,21 @@ reasons; the detectors read the 0s, so riders who never rode (no driver) stood a
 shrinkage gives them the population's value (kind 6: the entity's events where it has an
 item, none where it has none), in the batch, the stream and a model read back."""
 
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import oddseq
 from oddseq.preprocessing._evidence import ITEM_KINDS, EvidenceColumns, EvidenceShrinker
 from oddseq.stream import StreamScorer
 
+sys.path.insert(0, str(Path(__file__).parent))
+from ride_logs import ROLES, rides  # noqa: E402
+
 NAMES = ["length", "n_items", "distinct_item_ratio", "top_item_share", "repeat_previous_item_share"]
-ROLES = dict(entity="rider", event="event", time="t", item="driver")
 
 
 def test_item_features_take_the_median_where_there_is_no_item():
@@ -60,35 +63,9 @@ def test_a_model_saved_before_reads_no_item_kind():
     assert shrinker.items_column_ == -1 and not shrinker.reads_items()
 
 
-def rides(n_riders=300, n_browsers=40, seed=0):
-    """Riders who ride with one of 40 drivers (four events with the driver a ride), and
-    browsers who open the app and quote a fare now and then and never ride (no driver)."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for r in range(n_riders):
-        t = int(rng.integers(0, 86_400))
-        for _ in range(int(rng.integers(3, 7))):
-            driver = f"d{int(rng.integers(0, 40))}"
-            rows += [
-                (f"r{r}", "app_open", t, None),
-                (f"r{r}", "fare_quote", t + 20, None),
-                (f"r{r}", "driver_assigned", t + 60, driver),
-                (f"r{r}", "trip_start", t + 300, driver),
-                (f"r{r}", "trip_end", t + 1500, driver),
-                (f"r{r}", "rate_driver", t + 1600, driver),
-            ]
-            t += int(rng.integers(3_600, 86_400))
-    for b in range(n_browsers):
-        t = int(rng.integers(0, 86_400))
-        for _ in range(int(rng.integers(3, 7))):
-            rows += [(f"b{b}", "app_open", t, None), (f"b{b}", "fare_quote", t + 20, None)]
-            t += int(rng.integers(3_600, 86_400))
-    return pd.DataFrame(rows, columns=["rider", "event", "t", "driver"])
-
-
 @pytest.fixture(scope="module")
 def log():
-    return rides()
+    return rides(n_riders=300, n_browsers=40)
 
 
 def test_browsers_without_a_driver_are_not_set_apart_by_driver_features(log):

@@ -5,7 +5,9 @@ events repeating the previous item 0 (typical 0.75); item variety in bits 0", va
 construction, where its quotes were the story. The same holds for the item categories of
 an entity without an item of a known category, in the batch's reasons and the stream's."""
 
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +16,9 @@ import pytest
 import oddseq
 from oddseq.stream import StreamScorer
 
-ROLES = dict(entity="rider", event="event", time="t", item="driver")
+sys.path.insert(0, str(Path(__file__).parent))
+from ride_logs import ROLES, rides  # noqa: E402
+
 ITEM_WORDS = (
     "repeating the previous item",
     "item variety",
@@ -24,34 +28,9 @@ ITEM_WORDS = (
 )
 
 
-def rides_log(n_riders=400, n_scrapers=6, seed=0):
-    """Riders who open the app, quote a fare and ride with one of 40 drivers (assigned,
-    trip start and end, a rating: four events with the driver a ride); scrapers who
-    quote hundreds of fares a second apart and never ride (no driver)."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for r in range(n_riders):
-        t = int(rng.integers(0, 86_400))
-        for _ in range(int(rng.integers(3, 7))):
-            driver = f"d{int(rng.integers(0, 40))}"
-            rows += [
-                (f"r{r}", "app_open", t, None),
-                (f"r{r}", "fare_quote", t + 20, None),
-                (f"r{r}", "driver_assigned", t + 60, driver),
-                (f"r{r}", "trip_start", t + 300, driver),
-                (f"r{r}", "trip_end", t + 1500, driver),
-                (f"r{r}", "rate_driver", t + 1600, driver),
-            ]
-            t += int(rng.integers(3_600, 86_400))
-    for s in range(n_scrapers):
-        t = int(rng.integers(0, 86_400))
-        rows += [(f"s{s}", "fare_quote", t + k, None) for k in range(int(rng.integers(300, 600)))]
-    return pd.DataFrame(rows, columns=["rider", "event", "t", "driver"])
-
-
 @pytest.fixture(scope="module")
 def log():
-    return rides_log()
+    return rides(n_scrapers=6)
 
 
 def _item_words(reason):
