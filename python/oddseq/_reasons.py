@@ -918,6 +918,15 @@ def _itemless(pipeline, cols, raw, rows) -> np.ndarray:
         at = np.flatnonzero(np.isin(named, features))
         if at.size:
             out[at] = np.asarray(raw)[rows[at], names.index(count)] == 0
+    # A repeat share of 0 on one distinct item is one event with an item: no pair to
+    # repeat (several on one item repeat it every time). Review RV s60 M3: riders of one
+    # ride's driver event led with "share of events repeating the previous item 0".
+    if "n_items" in names:
+        at = np.flatnonzero(named == "repeat_previous_item_share")
+        if at.size:
+            raw = np.asarray(raw)
+            one = raw[rows[at], names.index("n_items")] == 1
+            out[at] |= one & (raw[rows[at], cols[at]] == 0)
     return out
 
 

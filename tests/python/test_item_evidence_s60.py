@@ -50,10 +50,21 @@ def test_item_features_take_the_median_where_there_is_no_item():
     )
 
 
-def test_item_kinds_name_diversity_columns():
-    from oddseq.encode._behaviour import DIVERSITY_ITEM_NAMES
+def test_the_item_categories_rest_on_the_events_with_an_item_too():
+    """Review RV s60 M2: an entity without an item has no category either."""
+    names = ["length", "n_items", "n_categories", "category_entropy_bits"]
+    names += ["distinct_category_ratio", "new_category_share_last_session"]
+    X = np.array([[10, 2, 2, 0.9, 0.2, 0.5], [20, 3, 2, 1.0, 0.1, 0.4], [300, 0, 0, 0, 0, 0]])
+    shrinker = EvidenceShrinker(prior=2.0).fit(X, X[:, 0], names)
+    assert shrinker.kinds_.tolist() == [0, 0, 0, 6, 6, 6]
+    np.testing.assert_allclose(shrinker.transform(X, X[:, 0])[2, 3:], shrinker.median_[3:])
 
-    assert set(ITEM_KINDS) < set(DIVERSITY_ITEM_NAMES) and "n_items" in DIVERSITY_ITEM_NAMES
+
+def test_item_kinds_name_diversity_columns():
+    from oddseq.encode._behaviour import DIVERSITY_CATEGORY_NAMES, DIVERSITY_ITEM_NAMES
+
+    assert set(ITEM_KINDS) < set(DIVERSITY_ITEM_NAMES) | set(DIVERSITY_CATEGORY_NAMES)
+    assert "n_items" in DIVERSITY_ITEM_NAMES
 
 
 def test_a_model_saved_before_reads_no_item_kind():

@@ -63,6 +63,19 @@ def test_only_the_entities_without_an_item_lose_those_reasons(log):
     assert _itemless(pipe, cols, raw, rows).tolist() == [True, False, False, False]
 
 
+def test_a_repeat_share_of_one_event_with_an_item_is_no_reason():
+    """Review RV s60 M3: one event with an item has no pair to repeat; a repeat share of
+    0 on one distinct item says exactly that (several events on one item repeat it)."""
+    from oddseq._reasons import _itemless
+
+    class Named:
+        feature_names_ = ["n_items", "repeat_previous_item_share"]
+
+    raw = np.array([[1, 0.0], [1, 1.0], [2, 0.0], [0, 0.0]])
+    rows, cols = np.arange(4), np.ones(4, dtype=np.int64)
+    assert _itemless(Named(), cols, raw, rows).tolist() == [True, False, False, True]
+
+
 def test_item_categories_of_an_entity_without_items_are_no_reason(log):
     categories = pd.Series({f"d{i}": f"zone{i % 4}" for i in range(40)})
     with warnings.catch_warnings():

@@ -56,6 +56,10 @@ ITEM_KINDS = {
     "item_entropy_bits": 6,
     "top_item_share": 6,
     "repeat_previous_item_share": 6,
+    # (the item categories' too: an entity without an item has no category either)
+    "distinct_category_ratio": 6,
+    "category_entropy_bits": 6,
+    "new_category_share_last_session": 6,
 }
 ITEMS_COUNT = "n_items"
 

@@ -179,3 +179,19 @@ def test_no_word_where_every_member_past_the_cap_is_listed_anyway():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warn_groups_past_the_cap(Finder())
+
+
+def test_the_shell_reads_the_route_of_a_detector_of_several_settings(log, tmp_path, capsys):
+    """Review RV s60 M1: with --group-patience the route was a GroupDetector of two
+    settings, which the shell's general rewrite cut in two ("GroupDetector(max_groups=25,
+    --max-groups 25 lists them too"); the cap is said by its option's name too."""
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user", "--event", "event", "--time", "time"]
+    args += ["--item", "item", "--group-patience", "5", "-o", str(tmp_path / "out.csv")]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    said = next(line for line in err.splitlines() if "past the 20 it lists" in line)
+    route = r"\(--max-groups: by default 20,.*nowhere\. --max-groups \d+ lists them too$"
+    assert re.search(route, said), said
+    assert "GroupDetector" not in said and "max_groups" not in said, said
