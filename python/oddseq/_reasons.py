@@ -1873,7 +1873,8 @@ FEATURE_WORDS = {
     "distinct_item_ratio": "distinct items per event",
     "item_entropy_bits": "item variety in bits",
     "top_item_share": "share of events on its most used item",
-    "repeat_previous_item_share": "share of events repeating the previous item",
+    # (over the events with an item: an event without one neither makes nor breaks a run)
+    "repeat_previous_item_share": "share of events with an item repeating the previous one",
     "n_items_bought": "distinct items bought",
     "cart_per_view": "carts per view",
     "fav_per_view": "favourites per view",

@@ -87,7 +87,7 @@ def test_browsers_without_a_driver_are_not_set_apart_by_driver_features(log):
         table, pipe = oddseq.detect_anomalies(log, **ROLES, random_state=0, return_pipeline=True)
     assert pipe.evidence_.reads_items()
     browsers = table.index.str.startswith("b")
-    variety = ("previous item", "item variety", "items per event", "most used item")
+    variety = ("the previous", "item variety", "items per event", "most used item")
     for reason in table.loc[browsers, "reason"]:
         assert not any(words in reason for words in variety), reason
     assert not table.loc[browsers, "is_anomaly"].any()

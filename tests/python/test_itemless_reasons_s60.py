@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from ride_logs import ROLES, rides  # noqa: E402
 
 ITEM_WORDS = (
-    "repeating the previous item",
+    "repeating the previous",
     "item variety",
     "distinct items per event",
     "most used item",
