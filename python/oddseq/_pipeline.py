@@ -763,7 +763,7 @@ def warn_large_groups(finder, group_by: bool = True, normal: bool = False) -> No
     if not n or not len(finder.groups_):
         return
     sizes = finder.groups_["n_members"].to_numpy()
-    large = np.flatnonzero((sizes >= LARGE_GROUP_MIN) & (sizes >= LARGE_GROUP_SHARE * n))
+    large = _large_groups(finder, n)
     if not large.size:
         if _together_share(finder, n):
             _warn_groups_together(finder, n, group_by, normal)
@@ -851,9 +851,14 @@ def groups_said(finder) -> bool:
     n = len(getattr(finder, "entity_ids_", ()))
     if not n or not len(getattr(finder, "groups_", ())):
         return False
+    return bool(_large_groups(finder, n).size) or _together_share(finder, n)
+
+
+def _large_groups(finder, n: int) -> np.ndarray:
+    """The groups of ``finder`` that hold LARGE_GROUP_SHARE of the ``n`` entities or
+    more (and LARGE_GROUP_MIN members), by their row."""
     sizes = finder.groups_["n_members"].to_numpy()
-    large = (sizes >= LARGE_GROUP_MIN) & (sizes >= LARGE_GROUP_SHARE * n)
-    return bool(large.any()) or _together_share(finder, n)
+    return np.flatnonzero((sizes >= LARGE_GROUP_MIN) & (sizes >= LARGE_GROUP_SHARE * n))
 
 
 def _together_share(finder, n: int) -> bool:
