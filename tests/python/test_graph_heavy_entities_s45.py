@@ -168,7 +168,22 @@ def test_a_drop_beside_heavy_users_is_no_group(seed):
     # The member test reads the shoppers' two acts each against their own light laws
     # (review RV s45 M3: significance -1.6 -> 7.0 on one draw); the crowd rule
     # (graph/_crowd.py: others keep arriving on the items after its hour, the shoppers
-    # meet there once) is what says it is the items' audience.
+    # meet there once) is what says it is the items' audience; or, since the sixty-first
+    # session, the items' closed market: the later shoppers who come for the two items
+    # alone, in the hour after the drop that the block's second grid spans, make the
+    # items' share of that hour theirs ("not significant").
+    found, det = groups(shop_with_drop(seed))
+    assert not any(any(u.startswith("shopper") for u in m) for m in found)
+    cands = det.candidates_
+    shoppers = cands[cands["members"].map(lambda m: any(u.startswith("shopper") for u in m))]
+    assert shoppers["why_not"].isin(["a crowd", "not significant"]).any()
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_without_the_market_the_drop_is_a_crowd(seed, monkeypatch):
+    from oddseq.graph import _detector
+
+    monkeypatch.setattr(_detector, "_MARKET_NULL", False)
     found, det = groups(shop_with_drop(seed))
     assert not any(any(u.startswith("shopper") for u in m) for m in found)
     cands = det.candidates_

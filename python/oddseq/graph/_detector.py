@@ -72,6 +72,15 @@ _WINDOW_CHOICE = True
 # own as a group's are (see the search loop); False: only a group's parts.
 _PARTS_OF_EXPLAINED = True
 
+# The activity test reads each object's share of a window among its closed market's acts
+# there too, where its objects serve one (see _market); False: the whole log's only.
+_MARKET_NULL = True
+# The pseudo-acts at the object's share of the log that a window's market share starts
+# from: a window with one or two of the market's acts stays near the log's share (with
+# one, a single act on the object read as half the window; a ring's loyal buyers who
+# came on its afternoons then took a ring of 7 out of the groups, review RV s61 M1).
+_MARKET_PRIOR_ACTS = 5.0
+
 # A block of its objects' crowd (a drop's, a launch's: their audience keeps arriving
 # around it, its members meet there once, at no script's pace) is no group, and no miss
 # of the search (graph/_crowd.py).
@@ -295,6 +304,82 @@ def _member_parts(graph, rows, cols, weight, units=None, places=None):
         parts.append((cols[c], density))
     parts.sort(key=lambda p: -p[0].size)
     return parts if len(parts) > 1 else []
+
+
+def _n_distinct_pairs(a: np.ndarray, b: np.ndarray) -> int:
+    """How many distinct (a, b) pairs two int64 arrays hold (sorted, no combined key that
+    could overflow)."""
+    if a.size == 0:
+        return 0
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    return 1 + int(np.count_nonzero((a[1:] != a[:-1]) | (b[1:] != b[:-1])))
+
+
+def _market(ev, acts, members, block_windows, events_there, n_bins: int, t0: int, window_ns: int):
+    """The closed market of a block's objects, where they serve one: the other entities
+    that act on them (``acts``, the (row, first-grid window, object) acts on the block's
+    objects over the log), one of them at least in a window where no member of the block
+    acts on it (a life of their own on the objects), where in the block's first-grid
+    windows ``block_windows`` (sorted; ``events_there``: their events
+    and the events' rows) those entities act mostly on the block's objects (at least
+    half of their acts there, pooled), and where they are at least half as many as the
+    block's ``members`` (and 5). A small town's riders beyond its commuters ride only
+    the town's drivers on shift at the hour, the block's, and ride them at hours of
+    their own too; a ring's accounts that the block left out (a periphery that joins a
+    few of its rounds) act on its objects only when it does, its items' passers-by act
+    mostly elsewhere in its hours, and a ring's one or two members left out are too few
+    to be a market. Returns the sorted keys entity * ``n_win_key`` + window of the
+    market's acts (empty where the objects serve no closed market), its entities
+    (sorted), how many windows each acts in, and ``n_win_key``."""
+    row, window, obj = acts
+    n_win_key = np.int64(n_bins + 3)
+    none = np.zeros(0, dtype=np.int64)
+    is_member = np.isin(row, members)
+    # Entities with a life of their own on the objects: an act on one of them in a
+    # window where no member acts on it.
+    n_obj = np.int64(int(obj.max()) + 1 if obj.size else 1)
+    cell = window * n_obj + obj
+    own = ~is_member & ~np.isin(cell, np.unique(cell[is_member]))
+    keep = ~is_member & np.isin(row, np.unique(row[own]))
+    keys = np.unique(row[keep] * n_win_key + window[keep])
+    market_rows, n_windows = np.unique(keys // n_win_key, return_counts=True)
+    if market_rows.size < max(5, (np.unique(members).size + 1) // 2):
+        return none, none, none, n_win_key
+    # In the block's windows: the market's acts on the block's objects against all its
+    # acts there (distinct (entity, window, object) each; with several object columns
+    # every column's objects count, and a market on one column's objects alone reads
+    # at half at most: closed at the edge).
+    there = keep & np.isin(window, block_windows)
+    on_objects = _n_distinct_pairs(row[there] * n_win_key + window[there], obj[there])
+    event, event_row = events_there
+    mine = np.isin(event_row, market_rows)
+    event, event_row = event[mine], event_row[mine]
+    slot = ev.keys[(event[:, None] * ev.n_keys + np.arange(ev.n_keys)).ravel()].astype(np.int64)
+    slot_key = np.repeat(event_row * n_win_key + (ev.times[event] - t0) // window_ns, ev.n_keys)
+    known = slot >= 0
+    everywhere = _n_distinct_pairs(slot_key[known], slot[known])
+    if everywhere == 0 or 2 * on_objects < everywhere:
+        return none, none, none, n_win_key
+    return keys, market_rows, n_windows, n_win_key
+
+
+def _in_market(rows, bins, grid: int, keys, market_rows, n_windows, n_win_key):
+    """Whether each act (entity ``rows``, window ``bins`` of grid ``grid``) is by an
+    entity of the block's objects' market for that window: one that acts on them in a
+    first-grid window the act's window does not span (``keys``: the sorted
+    entity * ``n_win_key`` + window of their acts; ``market_rows`` those entities,
+    sorted, ``n_windows`` how many windows each). A second-grid window b spans first-grid
+    windows b - 1 and b."""
+    if keys.size == 0:
+        return np.zeros(rows.size, dtype=bool)
+    spanned = np.zeros(rows.size, dtype=np.int64)
+    for window in (bins - 1, bins) if grid else (bins,):
+        key = rows * n_win_key + window
+        at = np.minimum(np.searchsorted(keys, key), keys.size - 1)
+        spanned += keys[at] == key
+    at = np.minimum(np.searchsorted(market_rows, rows), market_rows.size - 1)
+    return (market_rows[at] == rows) & (n_windows[at] > spanned)
 
 
 def _covisit_acts(acts, block_windows, members, n_objects: int):
@@ -1576,11 +1661,13 @@ class GroupDetector(BaseEstimator):
     def _activity_parts(self, rows, cols, units, places):
         """:meth:`_activity_stats`' chances: the block's objects and, per (entity,
         object, grid, window) of its columns' windows, the chance that the entity acts
-        on the object there (read from the entities outside ``rows``), its row, its key
+        on the object there (read from the entities outside ``rows``, and from the
+        objects' closed market where they serve one: :func:`_market`), its row, its key
         (object index * 2 + grid), its window and its acts there; None where no entity
         is active in the block's windows; then, per grid, the acts of each of ``rows`` on
         each object in the grid's columns (rows x objects, in the order of ``rows``)
-        and each object's columns of the grid."""
+        and each object's columns of the grid; last, the acts (row, first-grid window,
+        object index) on the block's objects over the log."""
         ev = self._events
         t0, n_bins, window_ns, half = self._bins
         n_rows = len(ev.ids)
@@ -1594,6 +1681,26 @@ class GroupDetector(BaseEstimator):
         floor = self._object_share[col_obj]
         lam_parts, row_parts, key_parts, bin_parts, n_parts = [], [], [], [], []
         hits_by_grid = [np.zeros((rows.size, objects.size), dtype=np.int64) for _ in (0, 1)]
+        from ._graph import object_acts
+
+        acts = object_acts(ev, objects, t0, window_ns)
+        # The first-grid windows of the block's columns (a second-grid window b spans
+        # first-grid windows b - 1 and b).
+        block_windows = np.unique(np.concatenate([col_bin, (col_bin - 1)[col_grid == 1]]))
+        market_keys, market_rows, market_windows, n_win_key = (
+            _market(
+                ev,
+                acts,
+                rows,
+                block_windows,
+                self._events_in(block_windows),
+                n_bins,
+                t0,
+                window_ns,
+            )
+            if _MARKET_NULL
+            else (np.zeros(0, dtype=np.int64),) * 3 + (np.int64(n_bins + 3),)
+        )
         rank = np.argsort(rows)
         cols_by_grid = [
             np.bincount(col_index[col_grid == g], minlength=objects.size) for g in (0, 1)
@@ -1659,7 +1766,34 @@ class GroupDetector(BaseEstimator):
                 1,
             )
             share = np.where(others_there > 0, on_obj / np.maximum(others_there, 1), 0.0)
-            share = np.minimum(np.maximum(share, floor[mine]), 1.0)
+            # Each object's share of the window among its market's acts there: the
+            # others who act on the block's objects in a window of their own too (chosen
+            # by other windows, so not biased toward the objects in this one). Where the
+            # objects serve a closed market (a small town's few drivers, on shift at the
+            # hour), that market's riders meet on them by the market's size, not by
+            # chance of the whole log (TR s60 H1; a ride log's town of 84 riders on 8
+            # drivers: 40 of its commuters were a group at significance 27). A
+            # pseudo-act at the object's share of the log keeps a window with few of the
+            # market's acts near the log's share.
+            market = _in_market(
+                pair_row[act_pair[other]],
+                act_bin,
+                g,
+                market_keys,
+                market_rows,
+                market_windows,
+                n_win_key,
+            )
+            on_market = np.bincount(order[at[hit & market]], minlength=c_key.size)
+            in_market = market & in_bins
+            market_per_bin = np.bincount(
+                np.searchsorted(bins_here, act_bin[in_market]), minlength=bins_here.size
+            )
+            market_there = market_per_bin[np.searchsorted(bins_here, c_bin)]
+            market_share = (on_market + _MARKET_PRIOR_ACTS * floor[mine]) / (
+                market_there + _MARKET_PRIOR_ACTS
+            )
+            share = np.minimum(np.maximum(np.maximum(share, market_share), floor[mine]), 1.0)
             # Every entity active in each column's window, with its acts there.
             lo = np.searchsorted(pair_bin, c_bin, side="left")
             length = np.searchsorted(pair_bin, c_bin, side="right") - lo
@@ -1675,14 +1809,14 @@ class GroupDetector(BaseEstimator):
         if not lam_parts:
             return None
         parts = (lam_parts, row_parts, key_parts, bin_parts, n_parts, hits_by_grid, cols_by_grid)
-        return objects, parts
+        return objects, parts + (acts,)
 
     def _visit_inputs(self, objects, parts):
         """The per-(entity, object, grid, window) chances of :meth:`_activity_parts`
         as arrays, with the objects' acts over the log, the block's first-grid windows
         and its entities' acts outside them (what
         :func:`~oddseq.graph._null.activity_laws` reads)."""
-        from ._graph import acts_outside, object_acts
+        from ._graph import acts_outside
 
         lam_parts, row_parts, key_parts, bin_parts, n_parts = parts[:5]
         t0, _, window_ns, _ = self._bins
@@ -1692,7 +1826,7 @@ class GroupDetector(BaseEstimator):
         row = np.concatenate(row_parts).astype(np.int64)
         # First-grid windows the block covers (a second-grid window b spans b - 1 and b).
         block_windows = np.unique(np.concatenate([window, (window - grid)[grid == 1]]))
-        acts = object_acts(self._events, objects, t0, window_ns)
+        acts = parts[7]
         audience = np.intersect1d(row, acts[0])
         own_total = (audience, acts_outside(self._events, audience, t0, window_ns, block_windows))
         chance, n_acts, obj = np.concatenate(lam_parts), np.concatenate(n_parts), key // 2
