@@ -84,7 +84,8 @@ def test_both_warnings_together_and_none_on_a_clean_log(shop):
 
 def _about_the_columns(caught):
     said = [str(w.message) for w in caught if issubclass(w.category, oddseq.exceptions.DataWarning)]
-    return [m for m in said if "Is it the right column" in m or "have one event each" in m]
+    asked = ("Is it the right column", "have one event each", "given the other way round")
+    return [m for m in said if any(a in m for a in asked)]
 
 
 def _both(log, **roles):
@@ -165,6 +166,21 @@ def test_the_column_warnings_are_one_machines_on_dask(case):
         single, on_dask = _both(_with_singles(), event="item_id", min_events=2, **TIMED)
         wanted = ["Is it the right column"]
     assert len(single) == len(wanted) and all(w in m for w, m in zip(wanted, single)), single
+    assert on_dask == single
+
+
+def test_the_entity_and_event_given_the_other_way_round_are_asked_on_both():
+    # (TR s60 L3: a shop's 4 kinds of event as the entities, its users as the events)
+    log = _clicks(n_users=300, per_user=10)
+    single, on_dask = _both(log, entity="behavior", event="user_id", time="timestamp")
+    assert len(single) == 1 and single[0].startswith(
+        "entity column 'behavior' holds only 3 distinct values and event column 'user_id' 300: "
+        "are they given the other way round?"
+    ), single
+    assert (
+        "swap the two: entity= and event= in Python, --entity and --event in the shell"
+        in (single[0])
+    )
     assert on_dask == single
 
 

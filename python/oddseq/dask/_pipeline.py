@@ -100,6 +100,7 @@ from ..preprocessing._quality import (
     MANY_EVENT_TYPES,
     _repeat_message,
     _repeated_columns,
+    entity_swap_message,
     event_ids_message,
     grain_word,
     heavy_repetition,
@@ -1404,7 +1405,10 @@ def _warn_about_columns(summaries, facts, entity: str, min_events: int) -> None:
         return  # (the partitions' labels added up: at least the types present)
     labels, counts = vocabulary()
     present = labels[counts > 0]
-    if many_rare_types(counts[counts > 0]):
+    swapped = entity_swap_message(n, present.size, entity, present.name)
+    if swapped is not None:
+        message = swapped
+    elif many_rare_types(counts[counts > 0]):
         message = event_ids_message(n_events, present, counts[counts > 0])
     else:
         # The swapped columns' question, on the whole log's (event, item) pairs.

@@ -479,7 +479,9 @@ def _warn_event_ids(seqs) -> None:
     """One :class:`DataWarning` where the event column looks like the wrong column (item
     ids, prices, times or a log's message text): many distinct values, each seen a few
     times. The count features keep the 30 most frequent and pool the rest, so such a
-    log is scored on noise, silently."""
+    log is scored on noise, silently. Before those, the entity and event columns given
+    the other way round (:func:`entity_swap_message`), then the event and item columns
+    (:func:`swapped_message`)."""
     import warnings
 
     from ..exceptions import DataWarning
@@ -491,9 +493,13 @@ def _warn_event_ids(seqs) -> None:
     # The types the events use, not the labels the Sequences carry (a subset keeps all).
     counts = np.bincount(seqs.events, minlength=n_labels)
     present = np.flatnonzero(counts)
-    if many_rare_types(counts[present]):
+    # (sequences, as oddseq.dask counts them: a swapped log's few entities make few
+    # sessions too, each acting every second)
+    entity_name = seqs.ids.names[0]
+    message = entity_swap_message(len(seqs), present.size, entity_name, seqs.event_labels.name)
+    if message is None and many_rare_types(counts[present]):
         message = event_ids_message(n, seqs.event_labels[present], counts[present])
-    else:
+    elif message is None:
         message = _swapped_message(seqs, present.size)
     if message is not None:
         warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
@@ -531,6 +537,18 @@ def item_pairs(seqs) -> np.ndarray | None:
     return out
 
 
+def _few_beside_many(n_few: int, n_many: int) -> bool:
+    """Whether a column of ``n_few`` values beside one of ``n_many`` reads as the two
+    given the other way round: at most ``SWAP_ITEMS`` beside ``SWAP_RATIO`` times as
+    many."""
+    return 0 < n_few <= SWAP_ITEMS and n_many >= SWAP_RATIO * n_few
+
+
+def _column(role: str, name) -> str:
+    """A column in a warning: "event column 'kind'", or "the event column" unnamed."""
+    return f"{role} column {name!r}" if name is not None else f"the {role} column"
+
+
 def swapped_message(pairs, n_types: int, event_name=None, item_name=None) -> str | None:
     """The words of the warning that the event and item columns look swapped (see
     ``SWAP_ITEMS``), from the log's distinct (event, item) pairs (:func:`item_pairs`)
@@ -539,21 +557,39 @@ def swapped_message(pairs, n_types: int, event_name=None, item_name=None) -> str
         return None
     pairs = pd.DataFrame(pairs, columns=["event", "item"]).drop_duplicates()
     n_items = pairs["item"].nunique()
-    if not (0 < n_items <= SWAP_ITEMS and n_types >= SWAP_RATIO * n_items):
+    if not _few_beside_many(n_items, n_types):
         return None
     # A system log's templates beside its few components (the setup reading.md advises;
     # review RV s43 M2) keep to one component each (loghub's 2k logs: 82-100% of the
     # templates), where a payments log's merchants see several kinds of event each.
     if float((pairs.groupby("event", sort=False).size() == 1).mean()) >= SWAP_ONE_ITEM:
         return None
-    event = f"event column {event_name!r}" if event_name is not None else "the event column"
-    item = f"item column {item_name!r}" if item_name is not None else "the item column"
+    event, item = _column("event", event_name), _column("item", item_name)
     return (
         f"{event} holds {n_types:,} distinct values and {item} only {n_items:,}: are they "
         "given the other way round? The event is the kind of thing done (view, cart, "
         "buy; auth_ok, refund), a short list that gets a count of each; the item is what "
         "it was done to (a product, a merchant, a page). If so, swap the two: event= "
         "and item= in Python, --event and --item in the shell"
+    )
+
+
+def entity_swap_message(n_entities: int, n_types: int, entity_name=None, event_name=None):
+    """The words of the warning that the entity and event columns look swapped: at most
+    ``SWAP_ITEMS`` entities beside ``SWAP_RATIO`` times as many event types (the types
+    present), or None where they do not look so. A shop's log read with
+    ``entity="behavior", event="user_id"`` scored its 4 kinds of event as 4 entities on
+    counts of 500 users, with no word but the small log's cut (TR s60 L3)."""
+    if not _few_beside_many(n_entities, n_types):
+        return None
+    entity, event = _column("entity", entity_name), _column("event", event_name)
+    return (
+        f"{entity} holds only {n_entities:,} distinct values and {event} {n_types:,}: are "
+        "they given the other way round? The entity is who or what acts (a user, a "
+        "session, a block), one row of the result each, usually the many; the event is "
+        "the kind of thing done (view, cart, buy; a log template's id), a short list that "
+        "gets a count of each. If so, swap the two: entity= and event= in Python, "
+        "--entity and --event in the shell"
     )
 
 
