@@ -316,22 +316,27 @@ def _n_distinct_pairs(a: np.ndarray, b: np.ndarray) -> int:
     return 1 + int(np.count_nonzero((a[1:] != a[:-1]) | (b[1:] != b[:-1])))
 
 
-def _market(ev, acts, members, block_windows, events_there, n_bins: int, t0: int, window_ns: int):
-    """The closed market of a block's objects, where they serve one: the other entities
-    that act on them (``acts``, the (row, first-grid window, object) acts on the block's
-    objects over the log), one of them at least in a window where no member of the block
-    acts on it (a life of their own on the objects), where in the block's first-grid
-    windows ``block_windows`` (sorted; ``events_there``: their events
-    and the events' rows) those entities act mostly on the block's objects (at least
-    half of their acts there, pooled), and where they are at least half as many as the
-    block's ``members`` (and 5). A small town's riders beyond its commuters ride only
-    the town's drivers on shift at the hour, the block's, and ride them at hours of
-    their own too; a ring's accounts that the block left out (a periphery that joins a
-    few of its rounds) act on its objects only when it does, its items' passers-by act
-    mostly elsewhere in its hours, and a ring's one or two members left out are too few
-    to be a market. Returns the sorted keys entity * ``n_win_key`` + window of the
-    market's acts (empty where the objects serve no closed market), its entities
-    (sorted), how many windows each acts in, and ``n_win_key``."""
+def _market(ev, acts, members, block_windows, events_in, n_bins: int, t0: int, window_ns: int):
+    """The closed market of a block's objects, where they serve one.
+
+    The market: the other entities that act on the objects (``acts``, the (row,
+    first-grid window, object) acts on the block's objects over the log) with a life of
+    their own on them (an act on one of them in a window where no member of the block
+    acts on it). It is closed where they are at least half as many as the block's
+    ``members`` (and 5) and, in the block's first-grid windows ``block_windows``
+    (sorted), act mostly on the block's objects: at least half of their acts there,
+    pooled (``events_in(windows)`` gives those windows' events and their rows; asked
+    only once the first test passes).
+
+    A small town's riders beyond its commuters ride only the town's drivers on shift at
+    the hour, the block's, and ride them at hours of their own too. A ring's accounts
+    that the block left out (a periphery that joins a few of its rounds) act on its
+    objects only when it does; its items' passers-by act mostly elsewhere in its hours;
+    a ring's one or two members left out are too few to be a market.
+
+    Returns the sorted keys entity * ``n_win_key`` + window of the market's acts (empty
+    where the objects serve no closed market), its entities (sorted), how many windows
+    each acts in, and ``n_win_key``."""
     row, window, obj = acts
     n_win_key = np.int64(n_bins + 3)
     none = np.zeros(0, dtype=np.int64)
@@ -352,7 +357,7 @@ def _market(ev, acts, members, block_windows, events_there, n_bins: int, t0: int
     # at half at most: closed at the edge).
     there = keep & np.isin(window, block_windows)
     on_objects = _n_distinct_pairs(row[there] * n_win_key + window[there], obj[there])
-    event, event_row = events_there
+    event, event_row = events_in(block_windows)
     mine = np.isin(event_row, market_rows)
     event, event_row = event[mine], event_row[mine]
     slot = ev.keys[(event[:, None] * ev.n_keys + np.arange(ev.n_keys)).ravel()].astype(np.int64)
@@ -1693,7 +1698,7 @@ class GroupDetector(BaseEstimator):
                 acts,
                 rows,
                 block_windows,
-                self._events_in(block_windows),
+                self._events_in,
                 n_bins,
                 t0,
                 window_ns,
@@ -1772,9 +1777,9 @@ class GroupDetector(BaseEstimator):
             # objects serve a closed market (a small town's few drivers, on shift at the
             # hour), that market's riders meet on them by the market's size, not by
             # chance of the whole log (TR s60 H1; a ride log's town of 84 riders on 8
-            # drivers: 40 of its commuters were a group at significance 27). A
-            # pseudo-act at the object's share of the log keeps a window with few of the
-            # market's acts near the log's share.
+            # drivers: 40 of its commuters were a group at significance 27).
+            # Pseudo-acts at the object's share of the log (_MARKET_PRIOR_ACTS) keep a
+            # window with few of the market's acts near the log's share.
             market = _in_market(
                 pair_row[act_pair[other]],
                 act_bin,

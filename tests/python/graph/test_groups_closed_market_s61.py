@@ -96,7 +96,7 @@ def _market_of(rows, members, block_hours):
     event = np.flatnonzero(np.isin((ev.times - t0) // window_ns, windows))
     event_row = np.searchsorted(ev.offsets, event, side="right") - 1
     keys, market_rows, _, _ = _market(
-        ev, acts, member_rows, windows, (event, event_row), n_bins, t0, window_ns
+        ev, acts, member_rows, windows, lambda _: (event, event_row), n_bins, t0, window_ns
     )
     return sorted(ev.ids[market_rows]) if keys.size else []
 
