@@ -579,8 +579,10 @@ def entity_swap_message(n_entities: int, n_types: int, entity_name=None, event_n
     ``SWAP_ITEMS`` entities beside ``SWAP_RATIO`` times as many event types (the types
     present), or None where they do not look so. A shop's log read with
     ``entity="behavior", event="user_id"`` scored its 4 kinds of event as 4 entities on
-    counts of 500 users, with no word but the small log's cut (TR s60 L3)."""
-    if not _few_beside_many(n_entities, n_types):
+    counts of 500 users, with no word but the small log's cut (TR s60 L3). The event
+    column holds ``MANY_EVENT_TYPES`` types or more (a small batch of 5 entities over
+    160 of a model's 250 templates is no question)."""
+    if n_types < MANY_EVENT_TYPES or not _few_beside_many(n_entities, n_types):
         return None
     entity, event = _column("entity", entity_name), _column("event", event_name)
     return (
