@@ -5424,6 +5424,14 @@ class _FeatureInput:
                     _reasons.with_facts(r, _reasons.CROWD_WORDS, f)
                     for r, f in zip(reasons[said], facts)
                 ]
+        if "value_max" in pipe.feature_names_:
+            # Reasons naming the largest value say the event type it was on, where the
+            # entity's values lie on several (a withdrawal's amount read as a stake).
+            words = _reasons.reason_names(pipe, ["value_max"])[0] + " "
+            said = np.flatnonzero([words in str(r) for r in reasons])
+            kinds = _reasons.largest_value_events(seqs, said) if said.size else None
+            if kinds is not None:
+                reasons = _reasons.with_largest_value_events(pipe, reasons, said, kinds)
         return reasons
 
 

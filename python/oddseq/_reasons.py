@@ -1857,6 +1857,58 @@ def with_facts(reason, words: str, facts: str) -> str:
     return f"{reason[:end]}: {facts}{reason[end:]}"
 
 
+def largest_value_events(seqs, rows) -> np.ndarray | None:
+    """The event type of the largest value of each of ``seqs``' sequences at ``rows``
+    (its label; the first such event among equal values), where the sequence's values
+    lie on two event types or more; "" where they lie on one (the type says nothing then)
+    or there is none. None where the sequences have no values or no event labels
+    (``oddseq.dask`` reads them from each partition's events before its table). A column
+    that holds every event's money (bets, deposits, withdrawals in one ``stake``) made
+    "largest stake 6,000" read as a bet where it was the withdrawal of a bot whose
+    largest bet was 399 (TR s62 M1)."""
+    values, labels = getattr(seqs, "values", None), getattr(seqs, "event_labels", None)
+    if values is None or labels is None:
+        return None
+    rows = np.asarray(rows, dtype=np.int64)
+    offsets = np.asarray(seqs.offsets, dtype=np.int64)
+    lengths = offsets[rows + 1] - offsets[rows]
+    before = np.cumsum(lengths) - lengths
+    at = np.repeat(offsets[rows] - before, lengths) + np.arange(int(lengths.sum()))
+    row_of = np.repeat(np.arange(rows.size), lengths)
+    v = np.asarray(values, dtype=np.float64)[at]
+    valued = ~np.isnan(v)
+    at, row_of, v = at[valued], row_of[valued], v[valued]
+    events = np.asarray(seqs.events)[at].astype(np.int64)
+    # the rows whose values lie on two types or more
+    pairs = np.unique(row_of * max(len(labels), 1) + events)
+    several = np.bincount(pairs // max(len(labels), 1), minlength=rows.size) >= 2
+    top = np.full(rows.size, -np.inf)
+    np.maximum.at(top, row_of, v)
+    hit = np.flatnonzero(v == top[row_of])
+    first = np.r_[True, row_of[hit][1:] != row_of[hit][:-1]] if hit.size else hit.astype(bool)
+    hit = hit[first]  # each row's first event at its largest value
+    out = np.full(rows.size, "", dtype=object)
+    named = several[row_of[hit]]
+    texts = [shorten(str(x), _FUNNEL_LABEL) for x in labels]
+    out[row_of[hit[named]]] = [texts[e] for e in events[hit[named]]]
+    return out
+
+
+def with_largest_value_events(pipeline, reasons, rows, kinds) -> np.ndarray:
+    """``reasons`` with the event type of the largest value (``kinds``, of the
+    sequences at ``rows``: :func:`largest_value_events`) after the phrase that names
+    it: "largest stake 6,000 (typical 25): on 'withdraw'"."""
+    words = reason_names(pipeline, ["value_max"])[0] + " "
+    reasons = np.asarray(reasons, dtype=object).copy()
+    kinds = np.asarray(kinds, dtype=object)
+    rows = np.asarray(rows, dtype=np.int64)
+    for at in np.flatnonzero(kinds != ""):
+        row = rows[at]
+        if words in str(reasons[row]):
+            reasons[row] = with_facts(reasons[row], words, f"on '{kinds[at]}'")
+    return reasons
+
+
 # Columns a reason names in words, not by the column's name (H1 s15: "share_value_missing
 # 0.5 (typical 0.947)" in 1,765 reasons of one table, meaning more events with a value;
 # H4 s16: every column the pipeline's encoders emit, test_reasons_feature_words). The

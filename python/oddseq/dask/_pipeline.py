@@ -1584,6 +1584,12 @@ def _encode(state, pipeline, fitting: bool):
         named = _unseen_named(seqs, pipeline)
         if named is not None:
             out["unseen_named"] = named
+    if "value_max" in pipeline.feature_names_:
+        # the event type of each entity's largest value, read while the events are here
+        # (the table's pass holds none; _reasons.largest_value_events)
+        kinds = _reasons.largest_value_events(seqs, np.arange(len(seqs)))
+        if kinds is not None and any(kinds):
+            out["largest_value"] = kinds
     return out
 
 
@@ -1792,6 +1798,10 @@ def _coalesce(*states):
     if any("unseen_named" in s for s in states):
         out["unseen_named"] = np.concatenate(
             [s.get("unseen_named", np.full(len(s["lengths"]), None, object)) for s in states]
+        )
+    if any("largest_value" in s for s in states):
+        out["largest_value"] = np.concatenate(
+            [s.get("largest_value", np.full(len(s["lengths"]), "", object)) for s in states]
         )
     return out
 
@@ -3472,6 +3482,12 @@ def _table(state, pipeline, piece):
     if "unseen_named" in state:
         reasons = table["reason"].to_numpy(dtype=object)
         table["reason"] = _with_unseen_named(reasons, state["unseen_named"])
+    if "largest_value" in state:
+        kinds = state["largest_value"]
+        reasons = table["reason"].to_numpy(dtype=object)
+        table["reason"] = _reasons.with_largest_value_events(
+            pipeline, reasons, np.arange(len(kinds)), kinds
+        )
     if joined is not None:  # one machine's join_groups, its order (rank) the client's
         rows, gid_of_members, lifted, said, p_normal = joined[:5]
         gid = np.full(len(table), -1, dtype=np.int64)
