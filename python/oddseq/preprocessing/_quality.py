@@ -309,6 +309,7 @@ def warn_about_the_log(
     if learning and not one_each:
         _warn_event_ids(seqs)
     if learning:
+        _warn_no_values(seqs, value)
         _warn_scattered_missing_values(seqs, value)
         _warn_scattered_missing_items(seqs, item)
     if n < 20 or seqs.times is None:
@@ -707,6 +708,32 @@ def _warn_scattered_missing_items(seqs, item=None) -> None:
         f"of an export read as behaviour. If they are gaps, drop those rows ({keep}"
         f"{names}; blank texts count as missing: make them NaN first) or fill them; if "
         "a missing item means something, nothing to do",
+        DataWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+def _warn_no_values(seqs, value=None) -> None:
+    """One :class:`DataWarning` where the sequences have a value column and no event has a
+    value in it: the value features then read 0 for every entity and say nothing (a
+    betting export's empty ``stake`` was scored as if no value were given, silent, where
+    an empty side column of ``context=`` is refused: TR s62 L2)."""
+    import warnings
+
+    from ..exceptions import DataWarning
+    from ..utils._stacklevel import user_stacklevel
+
+    if seqs.values is None or not seqs.n_events:
+        return
+    if not np.isnan(np.asarray(seqs.values, dtype=np.float64)).all():
+        return
+    if value is None:  # (AnomalyPipeline.fit, oddseq fit: the sequences' own name)
+        value = getattr(seqs, "value_name", None)
+    column = "the value column" if value is None else f"value={value!r}"
+    warnings.warn(
+        f"{column} has no value on any of the {seqs.n_events:,} events: the value features "
+        "(total, mean, largest, spread) read 0 for every entity and say nothing; name the "
+        "column that holds the amounts, or leave value= out (the shell: no --value)",
         DataWarning,
         stacklevel=user_stacklevel(),
     )
