@@ -1340,7 +1340,8 @@ def _refuse_missing(facts, reports, entity: str, options: dict) -> None:
             for column, n in part.items():
                 counts[column] += n
         n_rows = sum(r["rows"] for r in reports)
-        raise MissingValuesError(missing_values(counts), counts, n_rows, False)
+        text = missing_values(counts, n_rows, options.get("time"))
+        raise MissingValuesError(text, counts, n_rows, False)
     dropped = _dropped(facts, reports, entity, options)
     if dropped is not None and dropped[0] == sum(r["rows"] for r in reports):
         raise MissingValuesError(nothing_left(dropped[1]), dropped[1], dropped[0], True)

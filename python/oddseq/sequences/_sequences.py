@@ -829,16 +829,32 @@ def nothing_left(counts: dict) -> str:
     return f"every row has a missing value ({_described(counts)}); nothing left"
 
 
-def missing_values(counts: dict) -> str:
+#: A time column with no time on this share of the rows or more is asked about in the
+#: refusal of missing values: a log's clock is seldom that empty, and a betting export's
+#: stake column (money on a third of the rows) given as time= was refused with dropna as
+#: the fix, which then scored the stakes as seconds of 1970 (TR s62 L1).
+TIME_MOSTLY_MISSING = 0.1
+
+
+def missing_values(counts: dict, n_rows: int = 0, time=None) -> str:
     """The refusal of a log with missing values without ``dropna`` (``counts``: column ->
-    rows missing it): one machine's and oddseq.dask's words."""
-    return (
+    rows missing it, of ``n_rows``): one machine's and oddseq.dask's words. Where the
+    ``time`` column misses a time on ``TIME_MOSTLY_MISSING`` of the rows or more, it
+    also asks whether that is the time column."""
+    text = (
         f"missing values: {_described(counts)} (empty, NaN or text of only spaces). Clean "
         "them, or pass dropna=True (--dropna from the shell) to drop those rows."
     )
+    missing = counts.get(time, 0) if time is not None else 0
+    if n_rows and missing >= TIME_MOSTLY_MISSING * n_rows:
+        text += (
+            f" {time!r} has no time on {missing / n_rows:.0%} of the rows: is it the column "
+            "of when each event happened (time=, --time)?"
+        )
+    return text
 
 
-def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True):
+def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True, time=None):
     """None when no row has a missing entity, event or time (``bad``: column -> mask);
     else the rows to keep with ``dropna`` (warning with the counts unless not ``warn``;
     a dict ``warn`` gets them as ``"dropped"``), or a ValueError naming the counts per
@@ -848,7 +864,8 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True
     if not n_bad_columns:
         return None
     if not dropna:
-        raise MissingValuesError(missing_values(n_bad_columns), counts, n_rows, dropna)
+        text = missing_values(n_bad_columns, n_rows, time)
+        raise MissingValuesError(text, counts, n_rows, dropna)
     keep = ~np.logical_or.reduce(list(bad.values()))
     if not keep.any():
         raise MissingValuesError(nothing_left(n_bad_columns), counts, n_rows, dropna)
@@ -1137,7 +1154,7 @@ class Sequences:
             if event is not None:
                 _warn_if_alike_as_text(event_labels, event)
                 _warn_if_spelt_apart(event_labels, event_codes, event)
-        keep = _rows_to_keep(bad, dropna, len(df), warn=log_warnings)
+        keep = _rows_to_keep(bad, dropna, len(df), warn=log_warnings, time=time)
         del bad
 
         def kept(array):
