@@ -837,12 +837,11 @@ def _past_cap_blocks(past, listed) -> str:
     trial's 110 blocks past the cap were households, 4 accounts on a tablet and a home
     IP at significance 2.5 beside rings at 28, and listing them took the flags' F1 0.61
     -> 0.45: TR s62 M5)."""
-    weakest = float(listed["significance"].min()) if len(listed) else float("nan")
+    kept = f"; the groups listed: {_span(listed['significance'], 1)}" if len(listed) else ""
     return (
         f"They hold {_span(past['n_members'])} members on {_span(past['n_objects'])} "
         f"objects each, at significance {_span(past['significance'], 1)} (in log10 units "
-        f"beyond chance; the weakest group listed is at {weakest:,.1f}): read a few before "
-        "listing them;"
+        f"beyond chance{kept}): read a few before listing them;"
     )
 
 

@@ -74,8 +74,9 @@ def test_groups_past_the_default_cap_are_counted_with_the_setting_that_lists_the
     sizes = past["n_members"]
     span = f"{sizes.min()}" if sizes.min() == sizes.max() else f"{sizes.min()}-{sizes.max()}"
     assert f"They hold {span} members on " in said, said
-    weakest = f"the weakest group listed is at {finder.groups_['significance'].min():,.1f}"
-    assert weakest in said and "read a few before listing them" in said
+    kept = finder.groups_["significance"]
+    listed = f"the groups listed: {kept.min():,.1f}-{kept.max():,.1f})"
+    assert listed in said and "read a few before listing them" in said
     # The advice taken lists them (and says nothing more of a cap the caller chose).
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -200,9 +201,8 @@ def test_the_shell_reads_the_route_of_a_detector_of_several_settings(log, tmp_pa
     said = next(line for line in err.splitlines() if "past the 20 it lists" in line)
     route = (
         r"\(--max-groups: by default 20,.*nowhere\. They hold [\d,-]+ members on [\d,-]+ "
-        r"objects each, at significance [\d.,-]+ \(in log10 units beyond chance; the weakest "
-        r"group listed is at [\d.,]+\): read a few before listing them; --max-groups \d+ "
-        r"lists them too$"
+        r"objects each, at significance [\d.,-]+ \(in log10 units beyond chance; the groups "
+        r"listed: [\d.,-]+\): read a few before listing them; --max-groups \d+ lists them too$"
     )
     assert re.search(route, said), said
     assert "GroupDetector" not in said and "max_groups" not in said, said
