@@ -544,6 +544,10 @@ def detect_anomalies(
         )
     if normal is not None and not len(normal):
         raise ValueError(no_normal_rows("df"))
+    # groups= and group_by= checked before any fitting (a bad groups= was refused after
+    # the per-entity fit: 1.4 s at 15,000 accounts, after the cut's warnings; TR s62 L3)
+    if groups is not False:
+        _group_objects(df, groups, group_by, item)
     fit_side, score_side = side_tables(
         df,
         normal,
