@@ -1870,6 +1870,7 @@ def largest_value_events(seqs, rows) -> np.ndarray | None:
     if values is None or labels is None:
         return None
     rows = np.asarray(rows, dtype=np.int64)
+    out = np.full(rows.size, "", dtype=object)
     offsets = np.asarray(seqs.offsets, dtype=np.int64)
     lengths = offsets[rows + 1] - offsets[rows]
     before = np.cumsum(lengths) - lengths
@@ -1878,19 +1879,21 @@ def largest_value_events(seqs, rows) -> np.ndarray | None:
     v = np.asarray(values, dtype=np.float64)[at]
     valued = ~np.isnan(v)
     at, row_of, v = at[valued], row_of[valued], v[valued]
-    events = np.asarray(seqs.events)[at].astype(np.int64)
-    # the rows whose values lie on two types or more
-    pairs = np.unique(row_of * max(len(labels), 1) + events)
-    several = np.bincount(pairs // max(len(labels), 1), minlength=rows.size) >= 2
-    top = np.full(rows.size, -np.inf)
-    np.maximum.at(top, row_of, v)
-    hit = np.flatnonzero(v == top[row_of])
-    first = np.r_[True, row_of[hit][1:] != row_of[hit][:-1]] if hit.size else hit.astype(bool)
-    hit = hit[first]  # each row's first event at its largest value
-    out = np.full(rows.size, "", dtype=object)
-    named = several[row_of[hit]]
-    texts = [shorten(str(x), _FUNNEL_LABEL) for x in labels]
-    out[row_of[hit[named]]] = [texts[e] for e in events[hit[named]]]
+    if not at.size:
+        return out
+    events = np.asarray(seqs.events)[at]
+    # Each row's valued events lie together (row_of ascends): one pass per statistic.
+    starts = np.flatnonzero(np.r_[True, row_of[1:] != row_of[:-1]])
+    held = row_of[starts]  # the rows with a value
+    several = np.minimum.reduceat(events, starts) != np.maximum.reduceat(events, starts)
+    top = np.maximum.reduceat(v, starts)
+    hit = np.flatnonzero(v == np.repeat(top, np.diff(np.r_[starts, v.size])))
+    hit = hit[np.r_[True, row_of[hit][1:] != row_of[hit][:-1]]]  # each row's first
+    named = several[np.searchsorted(held, row_of[hit])]
+    codes = events[hit[named]]
+    used, where = np.unique(codes, return_inverse=True)
+    texts = np.asarray([shorten(str(labels[int(c)]), _FUNNEL_LABEL) for c in used], dtype=object)
+    out[row_of[hit[named]]] = texts[where]
     return out
 
 
