@@ -535,8 +535,6 @@ def detect_anomalies(
             "column every event is one type; pass event=... (--event from the shell) or "
             "another method"
         )
-    if item is None and group_by is None and (groups is True or _is_group_finder(groups)):
-        _group_objects(df, groups, group_by, item)  # (refused before any fitting)
     if normal is not None and not isinstance(normal, pd.DataFrame):
         raise TypeError(
             f"normal must be a DataFrame of normal behaviour with the same columns as df, "
@@ -545,9 +543,10 @@ def detect_anomalies(
     if normal is not None and not len(normal):
         raise ValueError(no_normal_rows("df"))
     # groups= and group_by= checked before any fitting (a bad groups= was refused after
-    # the per-entity fit: 1.4 s at 15,000 accounts, after the cut's warnings; TR s62 L3)
+    # the per-entity fit: 1.4 s at 15,000 accounts, after the cut's warnings; TR s62 L3);
+    # the stage's own call says where it is skipped
     if groups is not False:
-        _group_objects(df, groups, group_by, item)
+        _group_objects(df, groups, group_by, item, warn=False)
     fit_side, score_side = side_tables(
         df,
         normal,
@@ -816,12 +815,15 @@ def warn_groups_past_the_cap(finder, shell: bool = True) -> None:
         return
     wider = repr(clone(finder).set_params(max_groups=cap + k))
     in_shell = f" (--max-groups {cap + k} from the shell)" if shell else ""
+    # (what the blocks with an entity scored alone are: one all of whose members are
+    # listed in a group kept is none of the entities counted)
+    unlisted = past[past["members"].map(lambda m: bool(set(m) - listed))]
     warnings.warn(
         f"the group search judged {k:,} more block{'s' if k != 1 else ''} to be groups, "
         f"past the {cap:,} it lists (max_groups: by default 20, or one per 1,000 entities, at most "
         f"100, per search): their {len(alone):,} entities are scored alone, by their own "
         f"events, and a ring among them is listed nowhere{PAST_CAP_RECORD}. "
-        f"{_past_cap_blocks(past, finder.groups_)} "
+        f"{_past_cap_blocks(unlisted, finder.groups_)} "
         f"groups=oddseq.graph.{wider}{in_shell} lists them too",
         DataWarning,
         stacklevel=user_stacklevel(),
@@ -838,9 +840,9 @@ def _span(values, digits: int = 0) -> str:
 def _past_cap_blocks(past, listed) -> str:
     """What the blocks past the cap are, beside the groups listed, so that an analyst can
     judge them before listing them: their members, objects and significance (a betting
-    trial's 110 blocks past the cap were households, 4 accounts on a tablet and a home
-    IP at significance 2.5 beside rings at 28, and listing them took the flags' F1 0.61
-    -> 0.45: TR s62 M5)."""
+    trial's 110 blocks past the cap were households, 3-4 accounts on a tablet and a home
+    IP at significance 2.2-4.5 beside groups listed at 4.5-44.3, and listing them took
+    the flags' F1 0.61 -> 0.45: TR s62 M5)."""
     kept = f"; the groups listed: {_span(listed['significance'], 1)}" if len(listed) else ""
     return (
         f"They hold {_span(past['n_members'])} members on {_span(past['n_objects'])} "
@@ -2362,8 +2364,10 @@ def group_by_columns(df, group_by) -> list:
     return columns
 
 
-def _group_objects(df, groups, group_by, item):
-    """The columns groups are looked for on, or None for no group stage."""
+def _group_objects(df, groups, group_by, item, warn: bool = True):
+    """The columns groups are looked for on, or None for no group stage (``warn``: say
+    where groups="auto" skips it for the log's size; the early check before any fitting
+    does not, the stage's own call does)."""
     finder = _is_group_finder(groups)
     if finder:
         groups = True  # (its settings are read where the stage runs: group_finder)
@@ -2385,6 +2389,8 @@ def _group_objects(df, groups, group_by, item):
     if groups is False:
         return None
     if groups == "auto" and len(df) > _GROUPS_AUTO_MAX_EVENTS:
+        if not warn:
+            return None
         warnings.warn(
             f"the group stage was skipped: {len(df):,} events is more than groups='auto' "
             f"takes on ({_GROUPS_AUTO_MAX_EVENTS:,}; at 100 million it adds about 20 s and "

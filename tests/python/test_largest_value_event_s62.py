@@ -119,3 +119,20 @@ def test_dask_names_the_type_as_one_machine_does():
             ).compute()
     assert expected["reason"].str.contains(": on 'withdraw'", regex=False).sum() >= 3
     assert table["reason"].reindex(expected.index).equals(expected["reason"])
+
+
+def test_the_phrase_inside_another_reasons_words_is_left_alone():
+    from oddseq._reasons import with_largest_value_events
+
+    class Pipe:  # (a fitted pipeline as reason_names reads it: the value column's name)
+        _fitted_data = {"columns": {"value": "price"}}
+
+    own = "largest price 30 (typical 5); spread of price 9 (typical 2)"
+    beyond = "beyond the normal entities' range on largest price (30; the range ends at 25)"
+    both = f"{own}; {beyond}"
+    out = with_largest_value_events(
+        Pipe(), np.array([own, beyond, both], dtype=object), [0, 1, 2], ["bet"] * 3
+    )
+    assert out[0] == "largest price 30 (typical 5): on 'bet'; spread of price 9 (typical 2)"
+    assert out[1] == beyond  # (oddseq.dask adds them after these words: never inside)
+    assert out[2] == out[0] + "; " + beyond

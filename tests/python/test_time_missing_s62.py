@@ -6,6 +6,8 @@ fix, and with it scored the stakes as seconds of 1970. The refusal now also asks
 the column is the time, where it has none on a tenth of the rows or more.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,3 +59,51 @@ def test_dask_asks_alike():
             dd.from_pandas(log, npartitions=3), entity="u", event="e", time="stake"
         )
     assert str(parts.value) == str(one.value)
+
+
+def test_dropping_those_rows_says_it_too():
+    from oddseq.exceptions import DataWarning
+
+    log = _log(0.5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(log, entity="u", event="e", time="stake", dropna=True)
+    said = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    dropped = [m for m in said if m.startswith("dropped ")]
+    assert len(dropped) == 1 and "'stake' has no time on " in dropped[0], said
+
+
+def test_nothing_left_says_it_too():
+    log = _log(0.0)
+    log["stake"] = np.nan
+    with pytest.raises(MissingValuesError) as refused:
+        oddseq.detect_anomalies(log, entity="u", event="e", time="stake", dropna=True)
+    text = str(refused.value)
+    assert "nothing left" in text and "'stake' has no time on 100% of the rows" in text
+
+
+def test_dask_drops_and_asks_alike():
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    import oddseq.dask
+    from oddseq.exceptions import DataWarning
+
+    log = _log(0.5)
+
+    def dropped(call):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        return [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+
+    one = dropped(
+        lambda: oddseq.detect_anomalies(log, entity="u", event="e", time="stake", dropna=True)
+    )
+    with dask.config.set(scheduler="sync"):
+        parts = dropped(
+            lambda: oddseq.dask.detect_anomalies(
+                dd.from_pandas(log, npartitions=3), entity="u", event="e", time="stake", dropna=True
+            ).compute()
+        )
+    ask = [m for m in one if m.startswith("dropped ")]
+    assert ask and ask == [m for m in parts if m.startswith("dropped ")]

@@ -1344,7 +1344,8 @@ def _refuse_missing(facts, reports, entity: str, options: dict) -> None:
         raise MissingValuesError(text, counts, n_rows, False)
     dropped = _dropped(facts, reports, entity, options)
     if dropped is not None and dropped[0] == sum(r["rows"] for r in reports):
-        raise MissingValuesError(nothing_left(dropped[1]), dropped[1], dropped[0], True)
+        text = nothing_left(dropped[1], dropped[0], options.get("time"))
+        raise MissingValuesError(text, dropped[1], dropped[0], True)
 
 
 def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
@@ -1368,7 +1369,8 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
     dropped = _dropped(facts, reports, entity, options)
     if dropped is None:
         return
-    message = dropped_rows_message(dropped[0], sum(r["rows"] for r in reports), dropped[1])
+    n_rows = sum(r["rows"] for r in reports)
+    message = dropped_rows_message(dropped[0], n_rows, dropped[1], options.get("time"))
     warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 
@@ -3899,7 +3901,8 @@ def _shuffled_sequences(
                     {c: sum(r["also"].get(c, 0) for r in reports) for c in columns if c != entity}
                 )
                 n_rows = sum(r["rows"] for r in reports)
-                raise MissingValuesError(nothing_left(missing), missing, n_rows, bool(dropna))
+                text = nothing_left(missing, n_rows, options["time"])
+                raise MissingValuesError(text, missing, n_rows, bool(dropna))
             return None  # no events: every partition empty
         divisions = _divisions(reports, npartitions or _default_partitions(reports), entity)
         whole_ids = _whole_ids_after_dropna(reports, dropna)

@@ -823,10 +823,12 @@ def _described(counts: dict) -> str:
     return ", ".join(f"{n:,} in {c!r}" for c, n in counts.items() if n)
 
 
-def nothing_left(counts: dict) -> str:
+def nothing_left(counts: dict, n_rows: int = 0, time=None) -> str:
     """The refusal of a log whose every row misses a value, ``dropna`` or not (``counts``:
-    column -> rows missing it): one machine's and oddseq.dask's words."""
-    return f"every row has a missing value ({_described(counts)}); nothing left"
+    column -> rows missing it, of ``n_rows``): one machine's and oddseq.dask's words, with
+    :func:`time_question`."""
+    text = f"every row has a missing value ({_described(counts)}); nothing left"
+    return text + time_question(counts, n_rows, time)
 
 
 #: A time column with no time on this share of the rows or more is asked about in the
@@ -845,13 +847,22 @@ def missing_values(counts: dict, n_rows: int = 0, time=None) -> str:
         f"missing values: {_described(counts)} (empty, NaN or text of only spaces). Clean "
         "them, or pass dropna=True (--dropna from the shell) to drop those rows."
     )
+    return text + time_question(counts, n_rows, time)
+
+
+def time_question(counts: dict, n_rows: int, time=None) -> str:
+    """ " 'stake' has no time on 54% of the rows: is it the column of when each event
+    happened (time=, --time)?", where the ``time`` column misses a time on
+    ``TIME_MOSTLY_MISSING`` of the ``n_rows`` or more (``counts``: column -> rows missing
+    it); "" elsewhere. The refusal of missing values, its dropna warning and the refusal
+    of a log with nothing left say it."""
     missing = counts.get(time, 0) if time is not None else 0
-    if n_rows and missing >= TIME_MOSTLY_MISSING * n_rows:
-        text += (
-            f" {time!r} has no time on {missing / n_rows:.0%} of the rows: is it the column "
-            "of when each event happened (time=, --time)?"
-        )
-    return text
+    if not n_rows or missing < TIME_MOSTLY_MISSING * n_rows:
+        return ""
+    return (
+        f" {time!r} has no time on {missing / n_rows:.0%} of the rows: is it the column "
+        "of when each event happened (time=, --time)?"
+    )
 
 
 def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True, time=None):
@@ -868,23 +879,27 @@ def _rows_to_keep(bad: dict, dropna: bool, n_rows: int, warn: bool | dict = True
         raise MissingValuesError(text, counts, n_rows, dropna)
     keep = ~np.logical_or.reduce(list(bad.values()))
     if not keep.any():
-        raise MissingValuesError(nothing_left(n_bad_columns), counts, n_rows, dropna)
+        text = nothing_left(n_bad_columns, n_rows, time)
+        raise MissingValuesError(text, counts, n_rows, dropna)
     if isinstance(warn, dict):  # a caller reading the log in parts warns once (dask)
         warn["dropped"] = (int((~keep).sum()), n_rows, counts)
     elif warn:
         warnings.warn(
-            dropped_rows_message(int((~keep).sum()), n_rows, counts),
+            dropped_rows_message(int((~keep).sum()), n_rows, counts, time),
             DataWarning,
             stacklevel=user_stacklevel(),  # the caller of from_events
         )
     return keep
 
 
-def dropped_rows_message(n_dropped: int, n_rows: int, counts: dict) -> str:
+def dropped_rows_message(n_dropped: int, n_rows: int, counts: dict, time=None) -> str:
     """The words of the warning about rows dropped with ``dropna`` (``counts``: column
-    -> rows missing there; a row may count in several)."""
+    -> rows missing there; a row may count in several), with the refusal's question
+    where the ``time`` column misses a time on ``TIME_MOSTLY_MISSING`` of the rows or
+    more (:func:`time_question`)."""
     described = ", ".join(f"{n:,} in {c!r}" for c, n in counts.items() if n)
-    return f"dropped {n_dropped:,} of {n_rows:,} rows with missing values ({described})"
+    text = f"dropped {n_dropped:,} of {n_rows:,} rows with missing values ({described})"
+    return text + time_question(counts, n_rows, time)
 
 
 def _check_tz(tz) -> None:

@@ -71,12 +71,17 @@ def test_groups_past_the_default_cap_are_counted_with_the_setting_that_lists_the
     route = f"groups=oddseq.graph.GroupDetector(max_groups={20 + k})"
     assert route in said and f"--max-groups {20 + k} from the shell" in said
     # what the blocks past the cap are, beside the groups listed (TR s62 M5)
-    sizes = past["n_members"]
-    span = f"{sizes.min()}" if sizes.min() == sizes.max() else f"{sizes.min()}-{sizes.max()}"
-    assert f"They hold {span} members on " in said, said
-    kept = finder.groups_["significance"]
-    listed = f"the groups listed: {kept.min():,.1f}-{kept.max():,.1f})"
+    from oddseq._pipeline import _span
+
+    alone = past[
+        past["members"].map(lambda m: bool(set(m) - set().union(*finder.groups_["members"])))
+    ]
+    assert f"They hold {_span(alone['n_members'])} members on " in said, said
+    listed = f"the groups listed: {_span(finder.groups_['significance'], 1)})"
     assert listed in said and "read a few before listing them" in said
+    assert (
+        _span([3, 3.2]) == "3" and _span([2, 5]) == "2-5" and _span([38.51, 39.3], 1) == "38.5-39.3"
+    )
     # The advice taken lists them (and says nothing more of a cap the caller chose).
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
