@@ -108,6 +108,7 @@ from ..preprocessing._quality import (
     main_time_window,
     many_one_event,
     many_rare_types,
+    no_values_message,
     one_event_message,
     repeated_entities,
     repeated_entities_message,
@@ -1177,6 +1178,10 @@ def _column_facts(seqs: Sequences, dropped: bool) -> dict:
         "events": seqs.n_events,
         "labels": len(seqs.event_labels),
         "sessions": isinstance(seqs.ids, pd.MultiIndex),
+        # events with a value (None: no value column), for the empty column's warning
+        "valued": None
+        if seqs.values is None
+        else int(np.count_nonzero(~np.isnan(np.asarray(seqs.values, dtype=np.float64)))),
     }
     if dropped:
         facts["counts"] = (seqs.event_labels, seqs.event_counts())
@@ -1374,19 +1379,30 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
     warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 
-def _warn_about_columns(summaries, facts, entity: str, min_events: int) -> None:
+def _warn_about_columns(summaries, facts, entity: str, min_events: int, value=None) -> None:
     """One machine's warnings that a column looks like the wrong one, as
     ``detect_anomalies`` gives them (``warn_about_the_log``, learning): nearly every
-    entity of one event each (left out where ``min_events`` > 1), and an event column of
+    entity of one event each (left out where ``min_events`` > 1), an event column of
     many types seen a few times each (left out where the first reads the labels as whole
-    sequences). From each partition's few numbers (``_column_facts``; its entities are
-    its own after the shuffle); the event types present are gathered on the client
-    (``_merged_counts``, from the summaries it has) only where those numbers allow the
-    warning. ``summaries`` and ``facts``: every state's, in order."""
-    columns = [f.get("columns") for f in facts]
-    parts = [c for c in columns if c is not None]
+    sequences), and a ``value`` column with no value on any event. From each partition's
+    few numbers (``_column_facts``; its entities are its own after the shuffle); the
+    event types present are gathered on the client (``_merged_counts``, from the
+    summaries it has) only where those numbers allow the warning. ``summaries`` and
+    ``facts``: every state's, in order."""
+    parts = [f["columns"] for f in facts if f.get("columns") is not None]
     if not parts:
         return
+    _warn_about_event_column(summaries, facts, entity, min_events)
+    valued = [c.get("valued") for c in parts]
+    n_events = sum(c["events"] for c in parts)
+    if n_events and all(v is not None for v in valued) and not sum(valued):
+        warnings.warn(no_values_message(n_events, value), DataWarning, stacklevel=user_stacklevel())
+
+
+def _warn_about_event_column(summaries, facts, entity: str, min_events: int) -> None:
+    """The entity and event columns' warnings of :func:`_warn_about_columns`."""
+    columns = [f.get("columns") for f in facts]
+    parts = [c for c in columns if c is not None]
 
     def vocabulary():  # the log's labels and counts before min_events
         pairs = []
@@ -3951,7 +3967,9 @@ def _shuffled_sequences(
     _warn_alike_as_text(states, got[len(states) :], options)
     _warn_spelt_apart(got[len(states) :], options, pipeline)
     if columns_checked:
-        _warn_about_columns(got[: len(states)], got[len(states) :], entity, pipeline.min_events)
+        _warn_about_columns(
+            got[: len(states)], got[len(states) :], entity, pipeline.min_events, options["value"]
+        )
         _warn_repeated(states, got[len(states) :])
         states = _warn_outside_the_window(states, got[len(states) :])
     return states, summaries, read_facts

@@ -729,13 +729,20 @@ def _warn_no_values(seqs, value=None) -> None:
         return
     if value is None:  # (AnomalyPipeline.fit, oddseq fit: the sequences' own name)
         value = getattr(seqs, "value_name", None)
-    column = "the value column" if value is None else f"value={value!r}"
     warnings.warn(
-        f"{column} has no value on any of the {seqs.n_events:,} events: the value features "
+        no_values_message(seqs.n_events, value), DataWarning, stacklevel=user_stacklevel()
+    )
+
+
+def no_values_message(n_events: int, value=None) -> str:
+    """The words of :func:`_warn_no_values` for a log of ``n_events`` events none of
+    which has a value in ``value`` (its name, None where unknown); oddseq.dask's too,
+    from its partitions' counts."""
+    column = "the value column" if value is None else f"value={value!r}"
+    return (
+        f"{column} has no value on any of the {n_events:,} events: the value features "
         "(total, mean, largest, spread) read 0 for every entity and say nothing; name the "
-        "column that holds the amounts, or leave value= out (the shell: no --value)",
-        DataWarning,
-        stacklevel=user_stacklevel(),
+        "column that holds the amounts, or leave value= out (the shell: no --value)"
     )
 
 
