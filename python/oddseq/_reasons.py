@@ -1870,7 +1870,6 @@ def largest_value_events(seqs, rows) -> np.ndarray | None:
     if values is None or labels is None:
         return None
     rows = np.asarray(rows, dtype=np.int64)
-    out = np.full(rows.size, "", dtype=object)
     offsets = np.asarray(seqs.offsets, dtype=np.int64)
     lengths = offsets[rows + 1] - offsets[rows]
     # Rows taken in parts of about _LARGEST_PART events: the pass holds some 40 bytes an
@@ -1887,6 +1886,15 @@ def largest_value_events(seqs, rows) -> np.ndarray | None:
             for lo, hi in zip(bounds[:-1], bounds[1:])
         ]
     )
+    return value_event_names(labels, codes)
+
+
+def value_event_names(labels, codes) -> np.ndarray:
+    """The event types of ``codes`` (indices into ``labels``) as the reasons name them
+    (shortened), "" where a code is -1: :func:`largest_value_events`' output, and the
+    stream's from its entities' codes."""
+    codes = np.asarray(codes, dtype=np.int64)
+    out = np.full(codes.size, "", dtype=object)
     told = np.flatnonzero(codes >= 0)
     used, where = np.unique(codes[told], return_inverse=True)
     names = [shorten(str(labels[int(c)]), _FUNNEL_LABEL) for c in used]

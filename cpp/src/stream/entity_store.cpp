@@ -215,6 +215,11 @@ struct EntityState {
   std::int64_t steps[4] = {0, 0, 0, 0};
   double value_sum = 0.0, value_max = 0.0, value_bought = 0.0, value_mean = 0.0, value_m2 = 0.0;
   std::int64_t value_present = 0;
+  // The event codes of the first value and of the largest (the first to reach it, in
+  // arrival order), and whether the values lie on two codes or more: the reasons name
+  // the largest value's type only then (as the batch's largest_value_events).
+  std::int32_t value_first_code = -1, value_max_code = -1;
+  bool value_codes_mixed = false;
   std::uint64_t stamp = 0;  // the last batch that touched it
   bool alerted = false;
   std::unique_ptr<ChangeState> change;  // with recent_change
@@ -226,7 +231,9 @@ struct EntityTable {
   std::unordered_map<std::uint64_t, EntityState> map;
 };
 
-std::int64_t feature_width(std::int64_t n_columns) { return n_columns + 4 + 16 + kChangeColumns; }
+std::int64_t feature_width(std::int64_t n_columns) {
+  return n_columns + 4 + 16 + kChangeColumns + 1;
+}
 
 EntityStore::EntityStore(const StoreParams& params)
     : params_(params),
@@ -430,7 +437,16 @@ void EntityStore::apply(const EventBatch& batch, std::uint8_t* status,
       const double v = batch.value[i];
       if (!std::isnan(v)) {
         s.value_sum += v;
-        s.value_max = s.value_present == 0 ? v : std::max(s.value_max, v);
+        if (s.value_present == 0) {
+          s.value_first_code = s.value_max_code = code;
+          s.value_max = v;
+        } else {
+          s.value_codes_mixed = s.value_codes_mixed || code != s.value_first_code;
+          if (v > s.value_max) {
+            s.value_max = v;
+            s.value_max_code = code;
+          }
+        }
         ++s.value_present;
         if (code == f.buy) s.value_bought += v;
         const double delta = v - s.value_mean;  // Welford
@@ -604,6 +620,8 @@ void EntityStore::write_row(const EntityState& s, float* row, bool* approximate)
     s.change->write(*change_, div + 16);
     *approximate = *approximate || s.change->approximate();
   }
+  // The largest value's event code where the values lie on two codes or more, else -1.
+  div[16 + kChangeColumns] = s.value_codes_mixed ? static_cast<float>(s.value_max_code) : -1.0f;
 }
 
 void EntityStore::set_alerted(const std::uint64_t* keys, std::int64_t n, std::uint8_t value) {
@@ -646,7 +664,8 @@ namespace {
 // payload's size, the payload, then a checksum of the payload.
 constexpr char kStateMark[8] = {'o', 'd', 'd', 's', 'e', 'q', 'S', 'S'};
 // 2: repeats between the events with an item (the newest of those kept apart).
-constexpr std::uint32_t kStateVersion = 2;
+// 3: the event codes of the first and the largest value.
+constexpr std::uint32_t kStateVersion = 3;
 constexpr std::uint32_t kByteOrder = 0x01020304;
 constexpr std::size_t kStateHeader = sizeof(kStateMark) + 2 * sizeof(std::uint32_t) + 8;
 
@@ -751,6 +770,9 @@ void EntityStore::write_state(StateWriter& put, std::uint64_t payload) const {
       put.put(v);
     }
     put.put(s.value_present);
+    put.put(s.value_first_code);
+    put.put(s.value_max_code);
+    put.put_bool(s.value_codes_mixed);
     put.put(s.stamp);
     put.put_bool(s.alerted);
     put.put_bool(s.change != nullptr);
@@ -866,6 +888,9 @@ std::unique_ptr<EntityStore> EntityStore::load(const char* data, std::size_t siz
       *v = in.get<double>();
     }
     s.value_present = in.get<std::int64_t>();
+    s.value_first_code = in.get<std::int32_t>();
+    s.value_max_code = in.get<std::int32_t>();
+    s.value_codes_mixed = in.get_bool();
     s.stamp = in.get<std::uint64_t>();
     s.alerted = in.get_bool();
     if (in.get_bool()) {

@@ -21,6 +21,8 @@ from .._reasons import (
     alert_reasons,
     alert_reasons_at,
     before_evidence,
+    value_event_names,
+    with_largest_value_events,
 )
 from ..detect._neighbors import explained_with_rows
 from ..encode import CountTimingEncoder, DiversityEncoder, RecentChangeEncoder
@@ -1088,18 +1090,19 @@ class StreamScorer:
         pipe = self.pipeline
         n = len(arrays[0])
         status = np.zeros(n, dtype=np.uint8)
-        rows, keys, raws, lengths, found, approximate = [], [], [], [], [], []
+        rows, keys, raws, lengths, found, approximate, codes = [], [], [], [], [], [], []
         for i in range(n):
             applied = self._store.update(*(None if a is None else a[i : i + 1] for a in arrays))
             status[i] = applied.status[0]
             if len(applied.touched):
-                raw, length, got, approx = self._raw(applied.touched)
+                raw, length, got, approx, code = self._raw(applied.touched, codes=True)
                 rows.append(i)
                 keys.append(applied.touched[0])
                 raws.append(raw[0])
                 lengths.append(length[0])
                 found.append(got[0])
                 approximate.append(approx[0])
+                codes.append(code[0])
         keys = np.asarray(keys, dtype=np.uint64)
         raw = np.asarray(raws).reshape(len(rows), -1)
         lengths = np.asarray(lengths, dtype=np.int64)
@@ -1151,7 +1154,10 @@ class StreamScorer:
         crossings = []
         if crossing:
             picked = np.asarray(crossing)
-            reasons = self._alert_reasons(keys[picked], (raw[picked], lengths[picked]))
+            codes = np.asarray(codes, dtype=np.float64)
+            reasons = self._alert_reasons(
+                keys[picked], (raw[picked], lengths[picked], codes[picked])
+            )
             crossings = [
                 (rows[j], float(score[j]), int(lengths[j]), reason)
                 for j, reason in zip(crossing, reasons)
@@ -1212,14 +1218,34 @@ class StreamScorer:
             f"so int 7 and str '7' would be two entities; convert them to {seen[0]}: {how}"
         )
 
-    def _raw(self, keys):
+    def _raw(self, keys, codes: bool = False):
+        """(the pipeline's features, lengths, found, approximate) of these entities as
+        they stand; ``codes``: and the event code of each one's largest value
+        (:meth:`_value_types`)."""
         got = self._store.features(keys, self._n_columns)
-        return (
+        out = (
             got.rows[:, self._columns],
             got.length,
             got.found.astype(bool),
             got.approximate.astype(bool),
         )
+        # (the C++ row's last column: the largest value's code, -1 on one type or none)
+        return out + (got.rows[:, -1],) if codes else out
+
+    def _value_types(self, reasons, codes) -> np.ndarray:
+        """``reasons`` with the event type of the largest value after the phrase that
+        names it, as the batch table's (:func:`oddseq._reasons.largest_value_events`),
+        from each entity's ``codes`` (its row's last column: the code of its largest
+        value where its values lie on two codes or more, in arrival order). A type not
+        seen in fitting is pooled in one code and left unnamed."""
+        if not self._has_values or not len(reasons):
+            return reasons
+        codes = np.asarray(codes, dtype=np.float64).astype(np.int64)
+        codes[codes == self._other_code] = -1
+        kinds = value_event_names(self._code_labels, codes)
+        if not (kinds != "").any():
+            return reasons
+        return with_largest_value_events(self.pipeline, reasons, np.arange(len(reasons)), kinds)
 
     def features(self, entity_ids) -> pd.DataFrame:
         """The current features of these entities (the pipeline's encoder columns),
@@ -1533,6 +1559,7 @@ class StreamScorer:
                 run.length,
                 _ranks_of(run),
             )
+            reasons = self._value_types(reasons, run.rows[:, -1])  # (as it stood then)
             if self._change is not None:  # each alert's facts as it stood then
                 reasons = self._with_change_facts(reasons, lambda: run.facts)
             if self._unseen_types is not None:
@@ -1813,10 +1840,13 @@ class StreamScorer:
         """The reasons of these entities' alerts as they stand: the detector's
         explanation (computed in C++ along with the C++ scoring, else by the detector's
         ``explain``), worded as the batch table's reasons; ``features``: their (raw,
-        lengths) as read at an earlier event (a batch judged event by event, scored in
-        Python), else as they stand."""
+        lengths, largest value's codes) as read at an earlier event (a batch judged event
+        by event, scored in Python), else as they stand."""
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
-        raw, lengths = self._raw(keys)[:2] if features is None else features
+        if features is None:
+            raw, lengths, _, _, codes = self._raw(keys, codes=True)
+        else:
+            raw, lengths, codes = features
         if self._model is None:
             reasons = self._reasons(self.pipeline._scaled(raw, lengths), raw, lengths)
         else:
@@ -1833,6 +1863,7 @@ class StreamScorer:
                 lengths,
                 _ranks_of(explanation),
             )
+        reasons = self._value_types(reasons, codes)
         if self._change is not None:
             reasons = self._with_change_facts(reasons, lambda: self._store.change_facts(keys))
         if self._unseen_types is not None:

@@ -58,13 +58,14 @@ def _reference(pipe, raw, lengths) -> np.ndarray:
 
 def _worded_without(live, pipe, keys, left_out):
     """The alerts' words of ``keys`` from the C++ explanation with its ``left_out``
-    entry ("cluster" or "member") dropped: the path that finds it again."""
-    raw, lengths, _, _ = live._raw(keys)
+    entry ("cluster" or "member") dropped: the path that finds it again (with the
+    largest value's type named as the alerts name it, ``_value_types``)."""
+    raw, lengths, _, _, codes = live._raw(keys, codes=True)
     explanation = live._store.explain(live._model, keys, _reasons.TABLE_FEATURES)
     ranks = _ranks_of(explanation)
     del ranks[left_out]
     top = explanation.columns.shape[1]
-    return _reasons.alert_reasons_at(
+    words = _reasons.alert_reasons_at(
         pipe,
         np.repeat(np.arange(len(keys)), top),
         explanation.columns.ravel(),
@@ -73,6 +74,7 @@ def _worded_without(live, pipe, keys, left_out):
         lengths,
         ranks,
     )
+    return live._value_types(words, codes)
 
 
 @pytest.mark.parametrize("method", ["kmeans", "auto"])
@@ -171,7 +173,7 @@ def test_the_python_path_takes_the_explanations_clusters(pipes, logs, method, no
     searches no centre again; the words are the C++ path's, entity by entity."""
     pipe = pipes[method]
     live, _, keys = _streamed(pipe, logs[1])
-    raw, lengths, _, _ = live._raw(keys)
+    raw, lengths, _, _, codes = live._raw(keys, codes=True)
     X = pipe._scaled(raw, lengths)
     explained, chosen = explained_with_rows(
         pipe.detector_, X, _reasons.TABLE_FEATURES, pipe.feature_names_
@@ -181,7 +183,7 @@ def test_the_python_path_takes_the_explanations_clusters(pipes, logs, method, no
     words = _reasons.alert_reasons(pipe, explained, raw, lengths, chosen)
     assert no_search == []
     assert sum("entities like it have" in w for w in words) >= 10
-    assert words.tolist() == live._alert_reasons(keys).tolist()
+    assert live._value_types(words, codes).tolist() == live._alert_reasons(keys).tolist()
 
 
 @pytest.mark.parametrize("method", ["auto", "kmeans", "robust_z"])

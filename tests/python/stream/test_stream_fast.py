@@ -271,8 +271,10 @@ def test_cpp_reasons_equal_the_detectors_explanation(log, pipes, method):
     from oddseq.stream._scorer import _hash_keys
 
     keys = np.ascontiguousarray(_hash_keys(ids))
-    raw, lengths, _, _ = live._raw(keys)
+    raw, lengths, _, _, codes = live._raw(keys, codes=True)
     through_python = live._reasons(pipe._scaled(raw, lengths), raw, lengths)
+    # (both name the largest price's type, StreamScorer._value_types)
+    through_python = live._value_types(through_python, codes)
     np.testing.assert_array_equal(live._alert_reasons(keys), through_python)
 
 

@@ -224,8 +224,9 @@ def test_a_damaged_state_is_refused_with_words(fitted):
         (blob + b"\0", "1 bytes more than it holds"),
         (b"", "foreign bytes"),
         (pickle.dumps(scorer.pipeline)[:4000], "foreign bytes"),
-        # (a checkpoint of the format before the sixtieth session's)
-        (blob[:8] + b"\x01" + blob[9:], r"format version 1; this oddseq reads version 2 only \("),
+        # (checkpoints of the formats before the sixtieth session's and this one's)
+        (blob[:8] + b"\x01" + blob[9:], r"format version 1; this oddseq reads version 3 only \("),
+        (blob[:8] + b"\x02" + blob[9:], r"format version 2; this oddseq reads version 3 only \("),
     ):
         with pytest.raises(ValueError, match=words):
             _read(bad)

@@ -90,7 +90,9 @@ class StateWriter;   // state_bytes.hpp
 // Columns of `features`, in order: the n_columns counts, length, duration_s,
 // gap_mean_s, gap_std_s, then the DiversityEncoder's 10 item columns and its 6 value
 // columns (zeros where the stream has no items / values), then the RecentChangeEncoder's
-// 8 columns (zeros without recent_change).
+// 8 columns (zeros without recent_change), then the event code of the largest value where
+// the entity's values lie on two codes or more (-1 elsewhere: the reasons' type, not a
+// feature).
 std::int64_t feature_width(std::int64_t n_columns);
 
 class EntityStore {
