@@ -21,7 +21,9 @@ accounts. Three marks together say "a crowd", and any one missing keeps the grou
 - **they meet once**: the median member meets others of the block (on one object in one
   window, at least half as many as at its fullest meeting) in one sitting of the whole
   log (graph/_teams.py's reading): a crowd's members are strangers who share that event,
-  where a ring works its rounds again and again.
+  where a ring works its rounds again and again. A block of more than a ring's size
+  (``_EPHEMERAL_MIN_MEMBERS``) may meet in a couple of sittings (``_COMMUNITY_SITTINGS``):
+  a community at its drops, a fan club at the presales of a tour's two dates.
 - **no script**: at most ``_teams._SCRIPTED_SHARE`` of the members whose gaps in the
   block's windows say it pace like a script, and where most members say how they pace,
   their gaps are as irregular as a memoryless pace's (graph/_teams.py's reading): fresh
@@ -31,7 +33,9 @@ accounts. Three marks together say "a crowd", and any one missing keeps the grou
   the log's people are themselves regular (a music service's listeners, back to back
   at the tracks' length), members who pace in the block as they do outside it, and
   outside it as the log's median entity does, at most a fifth of them fresh (no life
-  outside the block), are people too (``_teams.paced_as_people``, trial s45).
+  outside the block), are people too (``_teams.paced_as_people``, trial s45). Either
+  way they leave a person's think time between their acts (``_teams.thinks``): bots
+  that buy in sub-second bursts at an on-sale are irregular too.
 
 Where the block's objects have no life outside its hours (an in-play market that opens
 at kick-off and closes at the whistle: every act on them, by anyone, falls within a
@@ -67,6 +71,12 @@ _ARRIVING = 0.5
 # sittings count (make_ecommerce's order-brushing rings of 3-5 rounds read 2 where the
 # grid cut a round's meetings below half of the fullest: no crowd).
 _SITTINGS = 1
+# ... or, from _EPHEMERAL_MIN_MEMBERS members (more than a ring's size), in a couple of
+# sittings (graph/_teams.py's): a community at its drops, a fan club at the presales of a
+# tour's two dates on two mornings (416 fans as "group 0", chance 1e-154, ranks 1-416 of
+# a ticketing log's 12,000 accounts, TR s63 H1; 92 of 3,000 on another draw, and on
+# others "not significant": a coin flip by the log).
+_COMMUNITY_SITTINGS = 2
 # A block's objects have no life outside its hours where at most this share of the acts
 # on them, by anyone, fall outside a window of the block's first and last acts.
 _EPHEMERAL_OUTSIDE = 0.05
@@ -192,13 +202,24 @@ def crowd(det, rows, cols, units, places) -> dict:
     )
     met = _teams.sittings(det, rows) if enough or brief else np.nan
     once = bool((enough or brief) and met <= _SITTINGS)
-    cv, scripted, n_read = _teams.pace(det, rows, places[cols]) if once else (np.nan, np.nan, 0)
-    human = once and not scripted > _teams._SCRIPTED_SHARE  # (NaN: none paced)
+    # ... or, more than a ring's size, twice (a community at its drops)
+    twice = bool(
+        not once and enough and rows.size >= _EPHEMERAL_MIN_MEMBERS and met <= _COMMUNITY_SITTINGS
+    )
+    read = once or twice
+    paced = _teams.pace(det, rows, places[cols]) if read else (np.nan, np.nan, 0, np.nan)
+    cv, scripted, n_read, think = paced
+    human = read and not scripted > _teams._SCRIPTED_SHARE  # (NaN: none paced)
     human = human and (2 * n_read <= rows.size or cv >= _teams._HUMAN_PACE)
-    # ... or as regular as the log's people are everyday (a music log's listeners)
+    # ... or as regular as the log's people are everyday (a music log's listeners), where
+    # they meet once: a block that meets twice is read by its pace in the block alone (a
+    # ring's script accounts joined to raiders by a raider's kill in their hour pass as
+    # the raiders' people, test_graph_parts_s35)
     human = human or (
         once and _teams._EVERYDAY_PACE and _teams.paced_as_people(det, rows, places[cols])
     )
+    # ... with a person's think time between their acts (a script's bursts have none)
+    human = human and _teams.thinks(det, think)
     if brief and human:  # ... strangers with lives of their own
         human = _fresh_share(det, rows, places[cols]) <= _teams._SCRIPTED_SHARE
     return {
@@ -207,5 +228,6 @@ def crowd(det, rows, cols, units, places) -> dict:
         "sittings": met,
         "pace_cv": cv,
         "scripted": scripted,
+        "think_s": think / 1e9,
         "crowd": bool(human),
     }

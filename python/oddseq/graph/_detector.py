@@ -2209,6 +2209,7 @@ class GroupDetector(BaseEstimator):
         self.__dict__.pop("_time_order", None)
         self.__dict__.pop("_team_index", None)  # graph/_teams.py's, of this fit's columns
         self.__dict__.pop("_population_pace", None)  # graph/_teams.py's, of this fit's log
+        self.__dict__.pop("_population_gap", None)  # (the same)
         self.__dict__.pop("_live_columns", None)  # the search's columns (_visit_stats)
         self.__dict__.pop("_live_index", None)
 

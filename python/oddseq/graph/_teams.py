@@ -21,14 +21,15 @@ together say "a team of people", and any one missing keeps the group:
   or not.
 - **a human pace**: in the block's windows the members' gaps between their events are
   as irregular as a memoryless pace's (people think, talk, wait; their paces are
-  burstier still): the coefficient of variation of all their gaps, each over its own
-  member's mean gap, at least ``_HUMAN_PACE`` (1 for a memoryless pace), and at most
-  ``_SCRIPTED_SHARE`` of the members whose gaps say it pace like a script on their own
-  (a block that joins an alt army to a guild on the same quests is no team). A script,
-  a multiboxer's loop, accounts levelling in lockstep through one script keep a pace
-  far more regular (0.5-0.6 on the held-out game's farm rings and alt armies; its
-  guilds 1.0-1.2; people on shops 0.7-0.8 and make_ecommerce's rings 1.0-3.2, none
-  on team content).
+  burstier still) and leave a person's think time (:func:`thinks`: a script's bursts of
+  sub-second acts are irregular too): the coefficient of variation of all their gaps,
+  each over its own member's mean gap, at least ``_HUMAN_PACE`` (1 for a memoryless
+  pace), and at most ``_SCRIPTED_SHARE`` of the members whose gaps say it pace like a
+  script on their own (a block that joins an alt army to a guild on the same quests is
+  no team). A script, a multiboxer's loop, accounts levelling in lockstep through one
+  script keep a pace far more regular (0.5-0.6 on the held-out game's farm rings and
+  alt armies; its guilds 1.0-1.2; people on shops 0.7-0.8 and make_ecommerce's rings
+  1.0-3.2, none on team content).
 
 Measured on labelled groups of every held-out source: ``benchmarks/group_kinds.py``.
 """
@@ -67,6 +68,15 @@ _SCRIPTED, _SCRIPT_GAPS, _SCRIPTED_SHARE = 0.7, 20, 0.2
 _EVERYDAY = 2 / 3
 # (a switch for measuring: False reads every crowd's pace as before session 46)
 _EVERYDAY_PACE = True
+# A script has no think time: members whose gaps in the block's windows are, at the
+# median member's median, under _NO_THINK_NS and under _NO_THINK_SHARE of the log's
+# median entity's median gap pace like a script however irregular their gaps (a
+# ticketing log's scalper bots, queue to purchase in 2 s at each on-sale then a resale
+# listing minutes later: 0.68 s at the median against the log's 38 s, coefficient of
+# variation 1.55, were "a team", TR s63 H2). A person takes a second or more between two
+# acts; the relative bound keeps logs whose people's events come in sub-second bursts
+# (a page's automatic events) read as before.
+_NO_THINK_NS, _NO_THINK_SHARE = 10**9, 0.1
 
 
 def _positions(starts, lengths):
@@ -174,15 +184,16 @@ def sittings(det, rows) -> float:
     return float(np.median(np.bincount(who[new], minlength=rows.size)))
 
 
-def pace(det, rows, places) -> tuple[float, float, int]:
+def pace(det, rows, places) -> tuple[float, float, int, float]:
     """The members' pace in the block's windows: the coefficient of variation of their
     gaps (each over its own member's mean gap; members of ``_MIN_GAPS`` gaps or more),
     the share of the members of ``_SCRIPT_GAPS`` gaps or more whose own gaps' is below
-    ``_SCRIPTED``, and how many members were read."""
+    ``_SCRIPTED``, how many members were read, and the median of those members' median
+    gaps (ns; NaN where none was read: :func:`thinks`)."""
     ev = det._events
     start, end = _intervals(det, places)
     window = det._bins[2]
-    pooled, cvs = [], []
+    pooled, cvs, typical = [], [], []
     for r in rows:
         lo, hi = ev.offsets[r], ev.offsets[r + 1]
         t = ev.times[lo:hi]
@@ -196,12 +207,52 @@ def pace(det, rows, places) -> tuple[float, float, int]:
         if gaps.size >= _MIN_GAPS:
             own = gaps / gaps.mean()
             pooled.append(own)
+            typical.append(np.median(gaps))
             if gaps.size >= _SCRIPT_GAPS:
                 cvs.append(own.std())
     if not pooled:
-        return np.nan, np.nan, 0
+        return np.nan, np.nan, 0, np.nan
     scripted = float(np.mean(np.asarray(cvs) < _SCRIPTED)) if cvs else 0.0
-    return float(np.concatenate(pooled).std()), scripted, len(pooled)
+    think = float(np.median(typical))
+    return float(np.concatenate(pooled).std()), scripted, len(pooled), think
+
+
+def population_gap(det) -> float:
+    """The log's everyday gap (ns): the median entity's median gap between its events,
+    more than 0 and less than a window apart (NaN where no entity has such a gap).
+    Cached per fit on the detector, beside :func:`population_pace`."""
+    ev = det._events
+    cached = getattr(det, "_population_gap", None)
+    if cached is None or cached[0] is not ev:
+        n = ev.offsets.size - 1
+        entity = np.repeat(np.arange(n, dtype=np.int64), np.diff(ev.offsets))
+        gaps = np.diff(ev.times)
+        ok = (entity[1:] == entity[:-1]) & (gaps > 0) & (gaps < det._bins[2])
+        who, gaps = entity[1:][ok], gaps[ok]
+        if gaps.size:
+            # each entity's median: its gaps sorted within it, the middle one(s)
+            order = np.lexsort((gaps, who))
+            who, gaps = who[order], gaps[order].astype(np.float64)
+            start = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+            count = np.diff(np.r_[start, who.size])
+            low = gaps[start + (count - 1) // 2]
+            high = gaps[start + count // 2]
+            cached = (ev, float(np.median((low + high) / 2)))
+        else:
+            cached = (ev, np.nan)
+        det._population_gap = cached
+    return cached[1]
+
+
+def thinks(det, think: float) -> bool:
+    """Whether members whose median gap in the block's windows is ``think`` (ns, the
+    median member's: :func:`pace`) leave a person's think time between their acts: not
+    under both ``_NO_THINK_NS`` and ``_NO_THINK_SHARE`` of the log's everyday gap
+    (:func:`population_gap`). True where nothing was read (NaN)."""
+    if not np.isfinite(think):
+        return True
+    everyday = population_gap(det)
+    return not (think < _NO_THINK_NS and think < _NO_THINK_SHARE * everyday)
 
 
 def _cvs(times, offsets, segment, window):
@@ -292,19 +343,21 @@ def team(det, graph, rows, cols, units, places) -> dict:
     docstring), with what was read."""
     meetings = other_meetings(det, graph, rows, cols, units, places)
     sat = sittings(det, rows)
-    cv, scripted, n_read = pace(det, rows, places[cols])
+    cv, scripted, n_read, think = pace(det, rows, places[cols])
     is_team = (
         meetings >= _OTHER_MEETINGS
         and sat <= _SITTINGS
         and n_read * 2 > rows.size  # most members say how they pace
         and cv >= _HUMAN_PACE
         and scripted <= _SCRIPTED_SHARE
+        and thinks(det, think)
     )
     return {
         "other_meetings": meetings,
         "pace_cv": cv,
         "scripted": scripted,
         "paced": n_read,
+        "think_s": think / 1e9,
         "sittings": sat,
         "team": bool(is_team),
     }
