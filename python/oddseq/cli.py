@@ -791,9 +791,12 @@ def _group_search_ended(finder) -> str:
             f"the group search stopped after {max(blocks):,} blocks at --group-patience "
             f"{patience}, none a group"
         )
+    # (the count of blocks is not the patience: "after 10 blocks ... --group-patience
+    # 10" read as advice already taken, TR s63 L1; the patience is the run that ends it)
     return (
-        f"the group search stopped after {max(blocks):,} blocks, none a group: "
-        f"--group-patience {_FURTHER_PATIENCE} searches further"
+        f"the group search stopped after {max(blocks):,} blocks, none a group, on "
+        f"{patience} in a row that were no group (--group-patience {patience}): "
+        f"--group-patience {_FURTHER_PATIENCE} searches on to {_FURTHER_PATIENCE} in a row"
     )
 
 

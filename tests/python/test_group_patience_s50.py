@@ -239,14 +239,17 @@ def test_the_shell_says_where_a_search_without_a_group_stopped(log, tmp_path, ca
     said = capsys.readouterr()
     assert code == 0, said.err
     out = said.out
-    assert "the group search stopped after 3 blocks, none a group: --group-patience 10 " in out
+    assert (
+        "the group search stopped after 3 blocks, none a group, on 3 in a row that were no "
+        "group (--group-patience 3): --group-patience 10 searches on to 10 in a row"
+    ) in out
     code = main([*base, "--group-patience", "12", "--force"])
     said = capsys.readouterr()
     assert code == 0, said.err
     out = said.out
     # the advice taken, not repeated (TR s53 M1: 10 -> 20 -> 60, never a group)
     assert "stopped after" in out and "at --group-patience 12, none a group" in out
-    assert "searches further" not in out
+    assert "searches on" not in out
     # no word where it found a group, or ran to the end
     assert _group_search_ended(None) == ""
     finder = _fit(log, 3)
