@@ -22,6 +22,7 @@ from .._reasons import (
     alert_reasons_at,
     before_evidence,
     value_event_names,
+    with_count_shares,
     with_largest_value_events,
 )
 from ..detect._neighbors import explained_with_rows
@@ -1560,6 +1561,7 @@ class StreamScorer:
                 _ranks_of(run),
             )
             reasons = self._value_types(reasons, run.rows[:, -1])  # (as it stood then)
+            reasons = with_count_shares(reasons, run.length)
             if self._change is not None:  # each alert's facts as it stood then
                 reasons = self._with_change_facts(reasons, lambda: run.facts)
             if self._unseen_types is not None:
@@ -1864,6 +1866,7 @@ class StreamScorer:
                 _ranks_of(explanation),
             )
         reasons = self._value_types(reasons, codes)
+        reasons = with_count_shares(reasons, lengths)  # (as the batch table's)
         if self._change is not None:
             reasons = self._with_change_facts(reasons, lambda: self._store.change_facts(keys))
         if self._unseen_types is not None:
