@@ -35,14 +35,16 @@ def _people(rng, n, rows, first=0, days=7):
     return rows
 
 
-def _presales(seed, n_fans, n_people=600):
+def _presales(seed, n_fans, n_people=600, fresh=False):
     """A fan club of ``n_fans`` at the presales of a tour's two dates (T1 on day 1, T2 on
     day 2, each at 09:00: three acts a few seconds apart within two minutes, 80% at both),
-    with lives of their own; the dates' public audience in the days after."""
+    with lives of their own (``fresh``: none, a ring's accounts made for the drops); the
+    dates' public audience in the days after."""
     rng = np.random.default_rng(seed)
     rows = _people(rng, n_people, [])
     fans = range(10_000, 10_000 + n_fans)
-    _people(rng, n_fans, rows, 10_000)
+    if not fresh:
+        _people(rng, n_fans, rows, 10_000)
     for f in fans:
         for day, item in ((1, "T1"), (2, "T2")):
             if item == "T2" and rng.random() < 0.2:
@@ -91,3 +93,14 @@ def test_a_rings_size_meeting_twice_stays_a_group(seed):
     det = _fit(log)
     members = kinds.reindex(det.entity_ids_[det.group_labels_ >= 0])
     assert (members == "fan").sum() >= 8, det.candidates_
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fresh_accounts_at_two_drops_stay_a_group(seed):
+    """A ring of 25 accounts made for the drops (no life outside them) at a person's pace
+    is no community: most of a crowd's members have lives of their own (review RV s63
+    H1)."""
+    log, kinds = _presales(seed, n_fans=25, fresh=True)
+    det = _fit(log)
+    members = kinds.reindex(det.entity_ids_[det.group_labels_ >= 0])
+    assert (members == "fan").sum() >= 15, det.candidates_

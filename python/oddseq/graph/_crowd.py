@@ -21,9 +21,11 @@ accounts. Three marks together say "a crowd", and any one missing keeps the grou
 - **they meet once**: the median member meets others of the block (on one object in one
   window, at least half as many as at its fullest meeting) in one sitting of the whole
   log (graph/_teams.py's reading): a crowd's members are strangers who share that event,
-  where a ring works its rounds again and again. A block of more than a ring's size
-  (``_EPHEMERAL_MIN_MEMBERS``) may meet in a couple of sittings (``_COMMUNITY_SITTINGS``):
-  a community at its drops, a fan club at the presales of a tour's two dates.
+  where a ring works its rounds again and again. A block of at least
+  ``_EPHEMERAL_MIN_MEMBERS`` members (more than a ring's size) may meet in a couple of
+  sittings (``_COMMUNITY_SITTINGS``) where most of them have lives of their own
+  (``_COMMUNITY_FRESH``): a community at its drops, a fan club at the presales of a tour's
+  two dates.
 - **no script**: at most ``_teams._SCRIPTED_SHARE`` of the members whose gaps in the
   block's windows say it pace like a script, and where most members say how they pace,
   their gaps are as irregular as a memoryless pace's (graph/_teams.py's reading): fresh
@@ -77,6 +79,11 @@ _SITTINGS = 1
 # a ticketing log's 12,000 accounts, TR s63 H1; 92 of 3,000 on another draw, and on
 # others "not significant": a coin flip by the log).
 _COMMUNITY_SITTINGS = 2
+# ... where most of its members have lives of their own (at most this share fresh: no
+# event outside the block's windows): a ring of fresh accounts at two drops stays a group
+# (review RV s63 H1), where the trial's fan club, 35-37% presale-only accounts, is a
+# community.
+_COMMUNITY_FRESH = 0.5
 # A block's objects have no life outside its hours where at most this share of the acts
 # on them, by anyone, fall outside a window of the block's first and last acts.
 _EPHEMERAL_OUTSIDE = 0.05
@@ -222,6 +229,8 @@ def crowd(det, rows, cols, units, places) -> dict:
     human = human and _teams.thinks(det, think)
     if brief and human:  # ... strangers with lives of their own
         human = _fresh_share(det, rows, places[cols]) <= _teams._SCRIPTED_SHARE
+    if twice and human:  # ... most of them with lives of their own
+        human = _fresh_share(det, rows, places[cols]) <= _COMMUNITY_FRESH
     return {
         "arriving": arrivals,
         "ephemeral": brief,
