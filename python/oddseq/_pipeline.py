@@ -1103,46 +1103,59 @@ def groups_the_normal_log_holds(finder, referee) -> list:
 
 def groups_on_normal_values(finder, df, normal, entity, columns) -> list:
     """The groups of ``finder`` on shared values (``group_by=`` ``columns``, read as
-    attributes) that the normal log's entities share too: a value that at least half of
-    a group's members hold in ``df`` and two or more entities of ``normal`` hold there
-    (a company's card, its office's machines): their rows of ``finder.groups_``.
+    attributes) whose sharing the normal log's entities share: at least half of a group's
+    own values (those at least half of its members hold in ``df``) are private values
+    (held by no more than :func:`~oddseq.encode._context.public_bar` of ``df``'s entities
+    with one) that two or more entities of ``normal`` hold too (a company's card, its
+    office's machines): their rows of ``finder.groups_``.
 
     A corporate desk's staff book on the company's card from the office's machines, and
     with ``group_by=["device_id", "payment_fp"]`` each desk was a group ranked as a ring.
     Two colleagues vetted in ``normal=`` on the very card are no group of their own there
     (a pair), so the desk's group was held by nothing the normal log's search found: 21
-    of 68 held-out staff stayed ring members (TR s63 M4). Vetted entities that share the
-    value say the sharing is the normal kind; a ring's fresh cards and phones are held by
-    no vetted entity."""
+    of 68 held-out staff stayed ring members (TR s63 M4). A ring's own cards and phones are
+    held by no vetted entity; one address it shares with vetted people (a carrier's
+    gateway beside its two cards and two phones) is one of its values, not most of them
+    (review RV s63 H2)."""
+    from .encode._context import public_bar
+
+    columns = [c for c in columns if c in normal.columns and c in df.columns]
     if not len(finder.groups_) or not columns:
         return []
-    columns = list(columns)
-    kept = [c for c in columns if c in normal.columns and c in df.columns]
-    if not kept:
-        return []
-    # each (column, value) the normal log's entities share: held by two or more of them
-    shared = set()
-    for column in kept:
-        pairs = normal[[entity, column]].dropna().drop_duplicates()
-        held = pairs[column].value_counts(sort=False)
-        shared.update((column, _hashable_label(v)) for v in held.index[held.to_numpy() >= 2])
-    if not shared:
-        return []
-    out = []
+    several = len(columns) > 1
+    # each group's values as (column, value) pairs (several columns: (column, value)
+    # labels; one: the value alone)
+    wanted = {}
     for gid, group in finder.groups_.iterrows():
         labels = [_hashable_label(o) for o in group["objects"]]
-        # (several columns: (column, value) labels; one: the value alone)
-        several = len(columns) > 1
-        pairs = [o if several and isinstance(o, tuple) else (columns[0], o) for o in labels]
-        common = [(c, v) for c, v in pairs if (c, v) in shared]
-        if not common:
+        wanted[gid] = [o if several and isinstance(o, tuple) else (columns[0], o) for o in labels]
+    # one pass per column: the entities of df and of normal on the groups' values
+    holders, vetted, public = {}, {}, set()
+    for column in columns:
+        values = {v for pairs in wanted.values() for c, v in pairs if c == column}
+        if not values:
             continue
+        pairs = df[[entity, column]].dropna().drop_duplicates()
+        bar = public_bar(int(pairs[entity].nunique()))
+        held = pairs[column].value_counts(sort=False)
+        public.update((column, v) for v in held.index[held.to_numpy() > bar] if v in values)
+        mine = pairs[pairs[column].isin(values)]
+        for value, who in mine.groupby(column, sort=False)[entity]:
+            holders[(column, value)] = set(who)
+        theirs = normal[[entity, column]].dropna().drop_duplicates()
+        theirs = theirs[theirs[column].isin(values)][column].value_counts(sort=False)
+        vetted.update({(column, v): int(n) for v, n in theirs.items()})
+    out = []
+    for gid, group in finder.groups_.iterrows():
         members = set(group["members"])
-        for column, value in common:
-            holders = df.loc[df[column] == value, entity]
-            if 2 * int(holders[holders.isin(members)].nunique()) >= len(members):
-                out.append(int(gid))
-                break
+        own = [
+            pair
+            for pair in wanted[gid]
+            if 2 * len(holders.get(pair, set()) & members) >= len(members)
+        ]
+        shared = [pair for pair in own if pair not in public and vetted.get(pair, 0) >= 2]
+        if own and 2 * len(shared) >= len(own):
+            out.append(int(gid))
     return out
 
 
@@ -1297,9 +1310,8 @@ def short_flag_counts(table: pd.DataFrame, seqs: Sequences) -> np.ndarray:
 
 
 #: The words a reason says a count of an event type with where most entities, or the
-#: entities like it (the K-means member's cluster, normal ones fitted normal-only), never
-#: do that type: "(most entities have none)", "(entities like it have 0)".
-RARE_COUNT_WORDS = r"\((?:most entities have none|(?:normal )?entities like it have 0)\)"
+#: entities like it, never do that type (:data:`oddseq._reasons.RARE_COUNT_WORDS`).
+RARE_COUNT_WORDS = _reasons.RARE_COUNT_WORDS
 #: A reason led by one event of a type that most entities, or those like it, never do
 #: ("count[change_phone] 1 (most entities have none)", "count[cancel] 1 (entities like it
 #: have 0)"): its type. (The second words are the same fact in the K-means member's
@@ -1372,7 +1384,9 @@ def warn_one_off_flags(n: int, types: pd.Series, rows: str = "entities") -> None
 #: A reason's phrase that says a count of an event type most entities, or its peers,
 #: never do ("count[update_address] 3 (most entities have none)", "count[pay_boost] 103
 #: (entities like it have 0)"), and the count's type.
-RARE_COUNT_PHRASE = re.compile(rf"^count\[(.+?)\] [\d,]+ {RARE_COUNT_WORDS}$")
+RARE_COUNT_PHRASE = re.compile(
+    rf"^count\[(.+?)\] [\d,]+ {RARE_COUNT_WORDS}(?:{_reasons.COUNT_SHARE_WORDS})?$"
+)
 # rare_only_flag_counts' warning: where such flags are at least this share of the flags
 # and ONE_OFF_MIN of them. Measured shares (one call, random_state=0; busy or not): an
 # online bank's business customers 40-76% of the flags (TR s55), a classifieds site's
@@ -5484,6 +5498,8 @@ class _FeatureInput:
         )
         reasons = _reasons.feature_reasons(pipe, explained, data.raw, seqs.lengths, chosen)
         reasons = _reasons.name_unseen_types(pipe, reasons, seqs)  # ('refund')
+        # (a rare act's count in a busy history: its share of the events)
+        reasons = _reasons.with_count_shares(reasons, seqs.lengths)
         change = dict(getattr(pipe.encoder_, "encoders_", [])).get("change")
         if change is not None:
             # Reasons naming the recent-change columns end with the facts behind them.

@@ -80,3 +80,19 @@ def test_a_value_one_vetted_entity_holds_is_no_sign():
         warnings.simplefilter("ignore")
         table = oddseq.detect_anomalies(scored, **ROLES, normal=vetted)
     assert _groups(table, "desk") >= 12 and _groups(table, "ring") == 8
+
+
+def test_one_value_a_ring_shares_with_vetted_people_keeps_its_group():
+    """A ring routed through a carrier's gateway that vetted people use too shares one of
+    its five values with them, not most: its group stays (review RV s63 H2)."""
+    scored, vetted = _log()
+    for frame in (scored, vetted):
+        frame["ip"] = [f"home-{a}" for a in frame["account"]]
+    scored.loc[scored["account"].str.startswith("ring"), "ip"] = "cgnat-1"
+    people = vetted["account"].isin(["p0", "p2", "p4", "p6"])
+    vetted.loc[people, "ip"] = "cgnat-1"
+    roles = {**ROLES, "group_by": ["device_id", "card", "ip"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = oddseq.detect_anomalies(scored, **roles, normal=vetted)
+    assert _groups(table, "ring") == 8, table[table["group"] >= 0]
