@@ -794,8 +794,8 @@ def _group_search_ended(finder) -> str:
     # (the count of blocks is not the patience: "after 10 blocks ... --group-patience
     # 10" read as advice already taken, TR s63 L1; the patience is the run that ends it)
     return (
-        f"the group search stopped after {max(blocks):,} blocks, none a group, on "
-        f"{patience} in a row that were no group (--group-patience {patience}): "
+        f"the group search stopped after {max(blocks):,} blocks, none a group: it stops at "
+        f"{patience} blocks in a row that are no group (--group-patience {patience}); "
         f"--group-patience {_FURTHER_PATIENCE} searches on to {_FURTHER_PATIENCE} in a row"
     )
 

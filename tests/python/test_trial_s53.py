@@ -305,8 +305,8 @@ def test_the_tied_top_words_and_the_patience_line_at_ten():
             self.patience = patience
 
     assert _group_search_ended(Finder(9)).endswith(
-        "on 9 in a row that were no group (--group-patience 9): --group-patience 10 searches on "
-        "to 10 in a row"
+        "it stops at 9 blocks in a row that are no group (--group-patience 9); "
+        "--group-patience 10 searches on to 10 in a row"
     )
     assert _group_search_ended(Finder(10)) == (
         "the group search stopped after 13 blocks at --group-patience 10, none a group"
