@@ -1869,7 +1869,11 @@ COUNT_SHARE_WORDS = r": [\d.]+% of its [\d,]+ events"
 # the account had made 428 purchases in 1,205 events (TR s63 H4), where a card tester's
 # 39 declines are most of what it did (said as before).
 _COUNT_SHARE_MIN, _COUNT_SHARE_BELOW = 5, 0.1
-_RARE_COUNT_AT = re.compile(r"(?:^|(?<=; ))count\[.+?\] ([\d,]+) " + RARE_COUNT_WORDS)
+# (and normal-only fitting's "most normal entities have none")
+_RARE_COUNT_AT = re.compile(
+    r"(?:^|(?<=; ))count\[.+?\] ([\d,]+) "
+    r"\((?:most (?:normal )?entities have none|(?:normal )?entities like it have 0)\)"
+)
 
 
 def with_count_shares(reasons, lengths) -> np.ndarray:

@@ -81,15 +81,17 @@ def test_the_share_is_the_count_over_the_events():
             "count[refund] 4 (most entities have none)",  # fewer than 5: as before
             "count[declined] 39 (entities like it have 0); events 45 (typical 20)",
             None,
+            "events 900 (typical 20); count[refund] 12 (most normal entities have none)",
         ],
         dtype=object,
     )
-    out = with_count_shares(reasons, [1_205, 1_205, 45, 900])
+    out = with_count_shares(reasons, [1_205, 1_205, 45, 900, 900])
     assert out[0] == (
         "count[refund] 33 (most entities have none): 2.7% of its 1,205 events; "
         "count[buy] 400 (typical 3)"
     )
     assert out[1] == reasons[1] and out[2] == reasons[2] and out[3] is None
+    assert out[4].endswith("(most normal entities have none): 1.3% of its 900 events")
     assert RARE_COUNT_PHRASE.match(out[0].split("; ")[0])  # (the warnings still read it)
 
 
