@@ -70,6 +70,17 @@ def public_bar(n_entities: int) -> float:
     return max(float(np.sqrt(n_entities)), 2.0)
 
 
+def _public_column(n_distinct: int, n_entities: int) -> bool:
+    """Whether a side column of ``n_distinct`` values over ``n_entities`` entities with
+    one is public as a whole: no more values than :func:`public_bar` (a country column, a
+    chain's stores), so that each is a category many entities share, not an identity a
+    few hold. Its smaller values are no one's device either: a traveller's country of 18
+    entities "where 12 is usual" led the reasons of travellers flagged above the
+    anomalies (a betting log's 102 flags, TR s62 M3; a ticketing log's travellers, 49 of
+    87 flagged with nothing planted, TR s63 M1)."""
+    return n_distinct <= public_bar(n_entities)
+
+
 def context_columns(context, df: pd.DataFrame, roles: dict, name: str = "context") -> list:
     """``context`` as a list of column names of ``df``, checked: present, not one of the
     roles (entity, event, time...), named once."""
@@ -293,7 +304,10 @@ def _joint_sharing(parts) -> list:
     n_values = max(n_values, 1)
     pairs = np.unique(entities * n_values + values)
     sharers = np.bincount(pairs % n_values, minlength=n_values)
-    bar = public_bar(np.unique(pairs // n_values).size)
+    holders = np.unique(pairs // n_values).size
+    bar = public_bar(holders)
+    if _public_column(np.count_nonzero(sharers), holders):
+        bar = 0.0  # (every value public: :func:`_public_column`)
     held = sharers[pairs % n_values]
     usual = float(np.median(held[held <= bar])) if (held <= bar).any() else 1.0
     out, at = [], 0
@@ -443,7 +457,10 @@ def pair_features(
         # the IP a system writes on its own events; no ring shares it (nor do its
         # entities by it)
         held = sharers[pair_value]
-        private = held <= public_bar(np.count_nonzero(distinct))
+        holders = np.count_nonzero(distinct)
+        private = held <= public_bar(holders)
+        if _public_column(np.count_nonzero(sharers), holders):
+            private = np.zeros_like(private)
         usual = float(np.median(held[private])) if private.any() else 1.0
     else:
         held, private, usual = shared
