@@ -14,7 +14,8 @@ column, from the rows alone:
   each), at least 1: a device that 12 accounts share where a device usually has 1. A
   value of more than the square root of the column's entities is public (a country, a
   carrier's gateway, the IP a system writes on its own events, 10.0.0.1) and says
-  nothing of a ring;
+  nothing of a ring, and so is every value of a column of no more values than that
+  (a country column: :func:`_public_column`);
 - ``brief_share[<column>]`` (with times): the share of its events on values other than
   its everyday one (the value it used over the longest time, not the one of most
   events: a hijacker's night may outnumber the owner's weeks) that it began after its
