@@ -1181,8 +1181,8 @@ def drop_normal_groups(finder, held) -> None:
         f"{len(held)} group(s) of the log scored ({members:,} members) are no groups: "
         "the normal log holds groups of the same members, or of a like size on much the "
         "same objects "
-        "(a team at work, an office's lunch orders), or its entities share the value "
-        "that most of a group's members share (a company's card); "
+        "(a team at work, an office's lunch orders), or its entities hold most of the "
+        "values a group's members share (a company's card and machines); "
         "their members keep their own scores" + NORMAL_HELD_RECORD,
         DataWarning,
         stacklevel=user_stacklevel(),

@@ -61,7 +61,7 @@ def test_a_desk_whose_card_vetted_colleagues_share_is_no_group():
     assert _groups(table, "desk") == 0, table[table["group"] >= 0]
     assert _groups(table, "ring") == 8, table[table["group"] >= 0]
     said = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
-    assert any("share the value that most of a group's members share" in m for m in said)
+    assert any("hold most of the values a group's members share" in m for m in said)
 
 
 def test_without_normal_the_desks_are_groups():
