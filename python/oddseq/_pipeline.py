@@ -542,6 +542,10 @@ def detect_anomalies(
         )
     if normal is not None and not len(normal):
         raise ValueError(no_normal_rows("df"))
+    if normal is not None:  # (labels compared across the two logs: read alike)
+        df, normal = labels_read_alike(
+            df, normal, [event, item, category, *_names(context), *_names(group_by)]
+        )
     # groups= and group_by= checked before any fitting (a bad groups= was refused after
     # the per-entity fit: 1.4 s at 15,000 accounts, after the cut's warnings; TR s62 L3);
     # the stage's own call says where it is skipped
@@ -690,10 +694,11 @@ def detect_anomalies(
                     groups,
                 )
                 held = groups_the_normal_log_holds(finder, referee)
-                if shared:  # (values its vetted entities share: a company's card)
+                vetted = {}  # (values its vetted entities share: a company's card)
+                if shared:
                     more = groups_on_normal_values(finder, df, normal, entity, objects)
-                    held += [g for g in more if g not in held]
-                drop_normal_groups(finder, held)
+                    vetted = {g: values for g, values in more if g not in held}
+                drop_normal_groups(finder, held, vetted)
             warn_large_groups(finder, normal=normal is not None)
             warn_groups_past_the_cap(finder)
         # (the rows the score cut saw: the members min_events left out are listed after)
@@ -1101,13 +1106,59 @@ def groups_the_normal_log_holds(finder, referee) -> list:
     return held
 
 
+def _names(columns) -> list:
+    """The column names an argument of one name or several gives (none otherwise)."""
+    if isinstance(columns, str):
+        return [columns]
+    if isinstance(columns, (list, tuple)):
+        return [c for c in columns if isinstance(c, str)]
+    return []
+
+
+def labels_read_alike(df, normal, columns, log: str = "df"):
+    """(``df``, ``normal``) with each of ``columns`` (labels the two logs' values are
+    compared by: event names, items, categories, side and group_by columns) held as
+    numbers in one and as text in the other read as text in both (a number as its text,
+    17.0 as "17"; :func:`oddseq.utils._ids.labels_alike`), said in a DataWarning: the
+    card "400" of one export never equalled the card 400 of another, and the normal log's
+    vetted values, sharers and groups met nothing, silently (review RV s63 M1). The
+    caller's frames are not changed."""
+    from .utils._ids import labels_alike
+
+    names = [log, "normal"]
+    for column in dict.fromkeys(c for c in columns if c in df.columns and c in normal.columns):
+        given = (df, normal)
+        df, normal, which = labels_alike(df, normal, column)
+        if which is None:
+            continue
+        numbers, text = names[which], names[1 - which]
+        before, after = given[which][column], (df, normal)[which][column]
+        held = before.notna().to_numpy() if isinstance(before, pd.Series) else np.zeros(0, bool)
+        like = ""
+        if held.any():  # (by position: the index may repeat labels)
+            first = int(held.argmax())
+            shown = before.iloc[first]
+            shown = shown.item() if hasattr(shown, "item") else shown
+            like = f" (such as {shown!r} -> {after.iloc[first]!r})"
+        warnings.warn(
+            f"{numbers}[{column!r}] holds numbers and {text}[{column!r}] text; the two "
+            f"logs' values are compared, and a number never equals a text, so "
+            f"{numbers}'s were read as text{like}. Read both the same way to silence "
+            f"this: pd.read_csv(..., dtype={{{column!r}: str}}) for each",
+            DataWarning,
+            stacklevel=user_stacklevel(),
+        )
+    return df, normal
+
+
 def groups_on_normal_values(finder, df, normal, entity, columns) -> list:
     """The groups of ``finder`` on shared values (``group_by=`` ``columns``, read as
     attributes) whose sharing the normal log's entities share: at least half of a group's
     own values (those at least half of its members hold in ``df``) are private values
     (held by no more than :func:`~oddseq.encode._context.public_bar` of ``df``'s entities
     with one) that two or more entities of ``normal`` hold too (a company's card, its
-    office's machines): their rows of ``finder.groups_``.
+    office's machines): (row of ``finder.groups_``, its vetted values as ``(column,
+    value, vetted entities holding it)``) for each.
 
     A corporate desk's staff book on the company's card from the office's machines, and
     with ``group_by=["device_id", "payment_fp"]`` each desk was a group ranked as a ring.
@@ -1155,7 +1206,7 @@ def groups_on_normal_values(finder, df, normal, entity, columns) -> list:
         ]
         shared = [pair for pair in own if pair not in public and vetted.get(pair, 0) >= 2]
         if own and 2 * len(shared) >= len(own):
-            out.append(int(gid))
+            out.append((int(gid), [(c, v, vetted[(c, v)]) for c, v in shared]))
     return out
 
 
@@ -1171,22 +1222,64 @@ NORMAL_HOLDS_IT = "the normal log holds it too"
 NORMAL_HELD_RECORD = ". pipeline.groups_.candidates_ lists them (why_not)"
 
 
-def drop_normal_groups(finder, held) -> None:
-    """``held``'s groups (:func:`groups_the_normal_log_holds`) made no groups, said."""
-    if not held:
+def drop_normal_groups(finder, held, vetted=None) -> None:
+    """``held``'s groups (:func:`groups_the_normal_log_holds`) and ``vetted``'s (group:
+    its values the normal log's entities hold, :func:`groups_on_normal_values`) made no
+    groups, said: each reason's count, and the values vetted entities hold (the analyst
+    sees which card cleared which group; review RV s63 L4)."""
+    vetted = vetted or {}
+    dropped = list(held) + [g for g in vetted if g not in held]
+    if not dropped:
         return
-    members = int(finder.groups_.loc[held, "n_members"].sum())
-    finder._drop(held, NORMAL_HOLDS_IT)
+    members = int(finder.groups_.loc[dropped, "n_members"].sum())
+    sizes = {g: int(finder.groups_.loc[g, "n_members"]) for g in vetted}
+    finder._drop(dropped, NORMAL_HOLDS_IT)
+    why = []
+    if held:
+        why.append(
+            f"{_groups_word(len(held))} where the normal log holds groups of the same "
+            "members, or of a like size on much the same objects (a team at work, an "
+            "office's lunch orders)"
+        )
+    if vetted:
+        shown = [
+            f"{sizes[g]} members on "
+            + ", ".join(
+                f"{c} {_plain(v)!r} (held by {n} vetted)" for c, v, n in values[:_VETTED_SHOWN]
+            )
+            + (f" and {len(values) - _VETTED_SHOWN} more" if len(values) > _VETTED_SHOWN else "")
+            for g, values in list(vetted.items())[:_VETTED_SHOWN]
+        ]
+        more = len(vetted) - len(shown)
+        why.append(
+            f"{_groups_word(len(vetted))} where its entities hold most of the values a "
+            "group's members share (a company's card and machines: "
+            + "; ".join(shown)
+            + (f"; {more} more" if more > 0 else "")
+            + ")"
+        )
     warnings.warn(
-        f"{len(held)} group(s) of the log scored ({members:,} members) are no groups: "
-        "the normal log holds groups of the same members, or of a like size on much the "
-        "same objects "
-        "(a team at work, an office's lunch orders), or its entities hold most of the "
-        "values a group's members share (a company's card and machines); "
-        "their members keep their own scores" + NORMAL_HELD_RECORD,
+        f"{len(dropped)} group(s) of the log scored ({members:,} members) are no groups: "
+        + "; ".join(why)
+        + "; their members keep their own scores"
+        + NORMAL_HELD_RECORD,
         DataWarning,
         stacklevel=user_stacklevel(),
     )
+
+
+# The groups, and each group's values, that the warning of vetted values names.
+_VETTED_SHOWN = 3
+
+
+def _plain(value):
+    """A value as Python writes it (numpy's scalars as their number: 17, not
+    np.int64(17))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _groups_word(n: int) -> str:
+    return "1 group" if n == 1 else f"{n} groups"
 
 
 # A table of sessions whose flags fall on this many times the false-alarm rate's share

@@ -1948,17 +1948,16 @@ def _is_text(column) -> bool:
 
 
 def matched_labels(first, second, columns):
-    """Two logs read by ``read_log`` whose id ``columns`` are numbers in one and text in
-    the other (plain whole numbers beside ``0123``): the numbers as their text in both, so
-    the same id is one label (``FILE`` and ``--normal``)."""
+    """Two logs read by ``read_log`` whose label ``columns`` (ids, side and group_by
+    columns) are numbers in one and text in the other (plain whole numbers beside
+    ``0123``, or a card column with one lettered card): the numbers as their text in both,
+    so the same label is one label (``FILE`` and ``--normal``), without a word: the
+    reader made them differ, not the files."""
+    from .utils._ids import labels_alike
+
     for column in dict.fromkeys(c for c in columns if c):
-        if column not in first.columns or column not in second.columns:
-            continue
-        a, b = first[column], second[column]
-        if a.dtype.kind in "iu" and _is_text(b):
-            first = first.assign(**{column: a.astype(str)})
-        elif b.dtype.kind in "iu" and _is_text(a):
-            second = second.assign(**{column: b.astype(str)})
+        if column in first.columns and column in second.columns:
+            first, second, _ = labels_alike(first, second, column)
     return first, second
 
 
@@ -2648,7 +2647,10 @@ def _detect(args) -> int:
                 index = [args.entity] + (["session"] if args.session_gap else [])
                 raise _NoEvents(_empty_table(log, index, groups))
             if normal is not None:
-                log, normal = matched_labels(log, normal, roles)
+                # (the labels: not the times or amounts, each file's read as written)
+                labels = [args.entity, args.event, args.item, args.category]
+                labels += (args.context or "").split(",") + (args.group_by or "").split(",")
+                log, normal = matched_labels(log, normal, labels)
             table, pipe = detect_anomalies(
                 log,
                 entity=args.entity,

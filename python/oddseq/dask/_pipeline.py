@@ -57,6 +57,7 @@ from .._pipeline import (
     groups_said,
     groups_the_normal_log_holds,
     item_category_map,
+    labels_read_alike,
     no_normal_rows,
     normal_referee,
     one_off_flag_counts,
@@ -4227,6 +4228,9 @@ def detect_anomalies(
     what = ""
     if normal is not None:
         normal, what = _normal_frame(normal, ddf, columns), "normal "
+        # (labels compared across the two logs: read alike, as one machine reads them)
+        contexts = [context] if isinstance(context, str) else list(context or [])
+        ddf, normal = labels_read_alike(ddf, normal, [event, item, category, *contexts], "ddf")
     item_categories = None
     if category is not None:
         if item is None:

@@ -6,9 +6,18 @@ items)."""
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 
-__all__ = ["WHOLE_FLOAT_TEXT", "whole_float_id", "whole_float_ids"]
+__all__ = [
+    "WHOLE_FLOAT_TEXT",
+    "label_kind",
+    "labels_alike",
+    "numbers_as_text",
+    "whole_float_id",
+    "whole_float_ids",
+]
 
 
 def _is_text(column) -> bool:
@@ -86,3 +95,70 @@ def _plain_whole(text, pc):
     zero_led = pc.and_(pc.starts_with(digits, "0"), pc.or_(pc.greater(n, 1), minus))
     whole = pc.and_(pc.and_(ends, pc.ascii_is_decimal(digits)), pc.less_equal(n, 19))
     return pc.if_else(pc.and_(whole, pc.invert(zero_led)), stem, text)
+
+
+def label_kind(column) -> str | None:
+    """ "numbers" or "text": what a column of labels (ids, names) holds, read from its
+    dtype (a categorical's categories; an object column's first values); None where it
+    is neither (dates, flags, a mix, nothing)."""
+    import pandas as pd
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return label_kind(pd.Series(dtype.categories))
+    if dtype.kind in "iuf":
+        return "numbers"
+    if dtype.kind == "b" or not _is_text(column):
+        return None
+    sample = column.dropna().head(1000).tolist()  # (empty in dask's meta: text)
+    if all(isinstance(v, str) for v in sample):
+        return "text"
+    if all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in sample):
+        return "numbers"
+    return None
+
+
+def number_text(value):
+    """One number label as text: a whole number as its integer's digits (``17.0``:
+    ``"17"``, as a CSV writes an id), another as Python writes the float; a missing one
+    None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    value = float(value)
+    if value.is_integer() and abs(value) < 2.0**63:
+        return str(int(value))
+    return repr(value)
+
+
+def numbers_as_text(column):
+    """A column of number labels as text (:func:`number_text` of each distinct value,
+    missing kept missing), to equal the same labels another log holds as text."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    # (the last slot for code -1, a missing value)
+    texts = np.array([number_text(v) for v in uniques] + [None], dtype=object)
+    return pd.Series(pd.array(texts[codes], dtype="str"), index=column.index, name=column.name)
+
+
+def labels_alike(first, second, column):
+    """(``first``, ``second``, which): two logs (pandas or dask frames) with ``column``
+    numbers in one and text in the other read as text in both (:func:`numbers_as_text`),
+    so that the same label is one label; ``which`` the frame so read (0, 1) or None where
+    both were left as they were. A dask frame's kind is its meta's, read partition by
+    partition."""
+    frames = [first, second]
+    kinds = [label_kind(getattr(f, "_meta", f)[column]) for f in frames]
+    if sorted(map(str, kinds)) != ["numbers", "text"]:
+        return first, second, None
+    which = kinds.index("numbers")
+    given = frames[which][column]
+    if hasattr(given, "map_partitions"):
+        read = given.map_partitions(numbers_as_text, meta=numbers_as_text(given._meta))
+    else:
+        read = numbers_as_text(given)
+    frames[which] = frames[which].assign(**{column: read})
+    return frames[0], frames[1], which
