@@ -189,10 +189,14 @@ def pace(det, rows, places) -> tuple[float, float, int, float]:
     gaps (each over its own member's mean gap; members of ``_MIN_GAPS`` gaps or more),
     the share of the members of ``_SCRIPT_GAPS`` gaps or more whose own gaps' is below
     ``_SCRIPTED``, how many members were read, and the median of those members' median
-    gaps (ns; NaN where none was read: :func:`thinks`)."""
+    gaps (ns; NaN where none was read: :func:`thinks`). On a clock of whole seconds
+    (:func:`whole_seconds`) the median gaps count the gaps of 0 too, of members of
+    ``_MIN_GAPS`` gaps or more counted so: a script's acts of one second have no gap
+    there, and a burst of them would read as its minutes between bursts."""
     ev = det._events
     start, end = _intervals(det, places)
     window = det._bins[2]
+    coarse = whole_seconds(det)
     pooled, cvs, typical = [], [], []
     for r in rows:
         lo, hi = ev.offsets[r], ev.offsets[r + 1]
@@ -202,32 +206,50 @@ def pace(det, rows, places) -> tuple[float, float, int, float]:
         order = np.argsort(t[inside], kind="stable")
         t, at = t[inside][order], at[inside][order]
         gaps = np.diff(t).astype(np.float64)
-        same = (at[1:] == at[:-1]) & (gaps > 0) & (gaps < window)
-        gaps = gaps[same]
+        near = (at[1:] == at[:-1]) & (gaps < window)
+        if coarse and np.count_nonzero(near) >= _MIN_GAPS:
+            typical.append(np.median(gaps[near]))
+        gaps = gaps[near & (gaps > 0)]
         if gaps.size >= _MIN_GAPS:
             own = gaps / gaps.mean()
             pooled.append(own)
-            typical.append(np.median(gaps))
+            if not coarse:
+                typical.append(np.median(gaps))
             if gaps.size >= _SCRIPT_GAPS:
                 cvs.append(own.std())
+    think = float(np.median(typical)) if typical else np.nan
     if not pooled:
-        return np.nan, np.nan, 0, np.nan
+        return np.nan, np.nan, 0, think
     scripted = float(np.mean(np.asarray(cvs) < _SCRIPTED)) if cvs else 0.0
-    think = float(np.median(typical))
     return float(np.concatenate(pooled).std()), scripted, len(pooled), think
+
+
+def whole_seconds(det) -> bool:
+    """Whether every event time of the fitted log is a whole second (a clock that
+    writes two acts of one second as one time). Cached per fit on the detector."""
+    ev = det._events
+    cached = getattr(det, "_whole_seconds", None)
+    if cached is None or cached[0] is not ev:
+        times = ev.times
+        whole = times is not None and bool(np.all(np.asarray(times) % 1_000_000_000 == 0))
+        cached = (ev, whole)
+        det._whole_seconds = cached
+    return cached[1]
 
 
 def population_gap(det) -> float:
     """The log's everyday gap (ns): the median entity's median gap between its events,
-    more than 0 and less than a window apart (NaN where no entity has such a gap).
-    Cached per fit on the detector, beside :func:`population_pace`."""
+    more than 0 (on a clock of whole seconds, 0 or more, as :func:`pace` reads a block's)
+    and less than a window apart (NaN where no entity has such a gap). Cached per fit on
+    the detector, beside :func:`population_pace`."""
     ev = det._events
     cached = getattr(det, "_population_gap", None)
     if cached is None or cached[0] is not ev:
         n = ev.offsets.size - 1
         entity = np.repeat(np.arange(n, dtype=np.int64), np.diff(ev.offsets))
         gaps = np.diff(ev.times)
-        ok = (entity[1:] == entity[:-1]) & (gaps > 0) & (gaps < det._bins[2])
+        least = 0 if whole_seconds(det) else 1  # (ns)
+        ok = (entity[1:] == entity[:-1]) & (gaps >= least) & (gaps < det._bins[2])
         who, gaps = entity[1:][ok], gaps[ok]
         if gaps.size:
             # each entity's median: its gaps sorted within it, the middle one(s)
