@@ -284,7 +284,7 @@ def main(argv=None) -> int:
         if readings:
             df = pd.DataFrame(readings)
             df["team"] = df["team"].astype(float)  # (its mean: the share read as teams)
-            cols = ["other_meetings", "sittings", "pace_cv", "scripted", "team"]
+            cols = ["other_meetings", "sittings", "pace_cv", "scripted", "think_s", "team"]
             table = df.groupby(["source", "kind"])[cols].agg(["min", "median", "max"])
             table.insert(0, "blocks", df.groupby(["source", "kind"]).size())
             print("\nThe rule's reading of each block that passed the tests (rule off):")
