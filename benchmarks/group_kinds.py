@@ -32,6 +32,8 @@ Run (one heavy process at a time; the fits are cached under ``--cache``)::
     python benchmarks/group_kinds.py --source clean-game --seeds 340 --n 20000
     python benchmarks/group_kinds.py --source shop accounts --seeds 687 --n 20000
     python benchmarks/group_kinds.py --source ecom --seeds 687 --n 10000 [--object-cat]
+    python benchmarks/group_kinds.py --source ecom --seeds 687 --n 10000 \
+        --cache /tmp/gk-before --without think-time whole-seconds community
 
 Output: one JSON line per group on stdout (``--out`` appends them to a file) and a table
 of the medians per source and kind.
@@ -204,6 +206,32 @@ def group_stats(ev, entity, obj, tcol, fitted, kinds, planted):
     return rows
 
 
+def _without_think_time():
+    from oddseq.graph import _teams
+
+    _teams._NO_THINK_NS = 0
+
+
+def _without_whole_seconds():
+    from oddseq.graph import _teams
+
+    _teams.whole_seconds = lambda det: False
+
+
+def _without_community():
+    from oddseq.graph import _crowd
+
+    _crowd._COMMUNITY_SITTINGS = 1
+
+
+# The parts of the rules --without sets back, to measure what each changed.
+RULES = {
+    "think-time": _without_think_time,
+    "whole-seconds": _without_whole_seconds,
+    "community": _without_community,
+}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--source", nargs="+", default=["game"])
@@ -212,8 +240,19 @@ def main(argv=None) -> int:
     ap.add_argument("--object-cat", action="store_true", help="make_ecommerce: item + category")
     ap.add_argument("--cache", default=None, help="folder for the fits (pickles)")
     ap.add_argument("--out", default=None, help="append the JSON lines here")
+    ap.add_argument(
+        "--without",
+        nargs="+",
+        default=[],
+        choices=sorted(RULES),
+        help="fit as before these parts of the team and crowd rules (give --cache a "
+        "folder of its own): think-time (TR s63 H2), whole-seconds (the gaps of 0 on a "
+        "clock of whole seconds, RV s63 M2), community (a crowd in two sittings, TR s63 H1)",
+    )
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
+    for part in args.without:
+        RULES[part]()
     all_rows, readings, arms = [], [], []
     for source in args.source:
         for seed in args.seeds:
