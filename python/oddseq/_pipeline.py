@@ -542,10 +542,8 @@ def detect_anomalies(
         )
     if normal is not None and not len(normal):
         raise ValueError(no_normal_rows("df"))
-    if normal is not None:  # (labels compared across the two logs: read alike)
-        df, normal = labels_read_alike(
-            df, normal, [event, item, category, *_names(context), *_names(group_by)]
-        )
+    if normal is not None:  # (side labels compared across the two logs: read alike)
+        df, normal = labels_read_alike(df, normal, [*_names(context), *_names(group_by)])
     # groups= and group_by= checked before any fitting (a bad groups= was refused after
     # the per-entity fit: 1.4 s at 15,000 accounts, after the cut's warnings; TR s62 L3);
     # the stage's own call says where it is skipped
@@ -1116,8 +1114,9 @@ def _names(columns) -> list:
 
 
 def labels_read_alike(df, normal, columns, log: str = "df"):
-    """(``df``, ``normal``) with each of ``columns`` (labels the two logs' values are
-    compared by: event names, items, categories, side and group_by columns) held as
+    """(``df``, ``normal``) with each of ``columns`` (the side labels the two logs'
+    entities are compared by: ``context=`` and ``group_by=`` columns; event types and
+    items are read in the fitted model's kind, as a later day's are) held as
     numbers in one and as text in the other read as text in both (a number as its text,
     17.0 as "17"; :func:`oddseq.utils._ids.labels_alike`), said in a DataWarning: the
     card "400" of one export never equalled the card 400 of another, and the normal log's

@@ -4228,9 +4228,10 @@ def detect_anomalies(
     what = ""
     if normal is not None:
         normal, what = _normal_frame(normal, ddf, columns), "normal "
-        # (labels compared across the two logs: read alike, as one machine reads them)
+        # (side labels compared across the two logs: read alike, as one machine reads
+        # them)
         contexts = [context] if isinstance(context, str) else list(context or [])
-        ddf, normal = labels_read_alike(ddf, normal, [event, item, category, *contexts], "ddf")
+        ddf, normal = labels_read_alike(ddf, normal, contexts, "ddf")
     item_categories = None
     if category is not None:
         if item is None:
