@@ -109,6 +109,7 @@ from ..preprocessing._quality import (
     main_time_window,
     many_one_event,
     many_rare_types,
+    no_items_message,
     no_values_message,
     one_event_message,
     repeated_entities,
@@ -1183,6 +1184,10 @@ def _column_facts(seqs: Sequences, dropped: bool) -> dict:
         "valued": None
         if seqs.values is None
         else int(np.count_nonzero(~np.isnan(np.asarray(seqs.values, dtype=np.float64)))),
+        # events with an item (None: no item column), for the empty item column's warning
+        "itemed": None
+        if seqs.items is None
+        else int(np.count_nonzero(np.asarray(seqs.items) >= 0)),
     }
     if dropped:
         facts["counts"] = (seqs.event_labels, seqs.event_counts())
@@ -1380,7 +1385,9 @@ def _warn_about_log(facts, reports, entity: str, options: dict) -> None:
     warnings.warn(message, DataWarning, stacklevel=user_stacklevel())
 
 
-def _warn_about_columns(summaries, facts, entity: str, min_events: int, value=None) -> None:
+def _warn_about_columns(
+    summaries, facts, entity: str, min_events: int, value=None, item=None
+) -> None:
     """One machine's warnings that a column looks like the wrong one, as
     ``detect_anomalies`` gives them (``warn_about_the_log``, learning): nearly every
     entity of one event each (left out where ``min_events`` > 1), an event column of
@@ -1398,6 +1405,9 @@ def _warn_about_columns(summaries, facts, entity: str, min_events: int, value=No
     n_events = sum(c["events"] for c in parts)
     if n_events and all(v is not None for v in valued) and not sum(valued):
         warnings.warn(no_values_message(n_events, value), DataWarning, stacklevel=user_stacklevel())
+    itemed = [c.get("itemed") for c in parts]
+    if n_events and all(v is not None for v in itemed) and not sum(itemed):
+        warnings.warn(no_items_message(n_events, item), DataWarning, stacklevel=user_stacklevel())
 
 
 def _warn_about_event_column(summaries, facts, entity: str, min_events: int) -> None:
@@ -3969,7 +3979,12 @@ def _shuffled_sequences(
     _warn_spelt_apart(got[len(states) :], options, pipeline)
     if columns_checked:
         _warn_about_columns(
-            got[: len(states)], got[len(states) :], entity, pipeline.min_events, options["value"]
+            got[: len(states)],
+            got[len(states) :],
+            entity,
+            pipeline.min_events,
+            options["value"],
+            options.get("item"),
         )
         _warn_repeated(states, got[len(states) :])
         states = _warn_outside_the_window(states, got[len(states) :])

@@ -310,6 +310,7 @@ def warn_about_the_log(
         _warn_event_ids(seqs)
     if learning:
         _warn_no_values(seqs, value)
+        _warn_no_items(seqs, item)
         _warn_scattered_missing_values(seqs, value)
         _warn_scattered_missing_items(seqs, item)
     if n < 20 or seqs.times is None:
@@ -743,6 +744,31 @@ def no_values_message(n_events: int, value=None) -> str:
         f"{column} has no value on any of the {n_events:,} events: the value features "
         "(total, mean, largest, spread) read 0 for every entity and say nothing; name the "
         "column that holds the amounts, or leave value= out (the shell: no --value)"
+    )
+
+
+def _warn_no_items(seqs, item=None) -> None:
+    """One :class:`DataWarning` where the sequences have an item column and no event has
+    an item in it (:func:`no_items_message`): the value column's warning, for items (a
+    travel trial's empty item column ran silent, TR s64 L3)."""
+    import warnings
+
+    from ..exceptions import DataWarning
+    from ..utils._stacklevel import user_stacklevel
+
+    if seqs.items is None or not seqs.n_events or (np.asarray(seqs.items) >= 0).any():
+        return
+    warnings.warn(no_items_message(seqs.n_events, item), DataWarning, stacklevel=user_stacklevel())
+
+
+def no_items_message(n_events: int, item=None) -> str:
+    """The words of :func:`_warn_no_items` for a log of ``n_events`` events none of which
+    has an item in ``item`` (its name, None where unknown); oddseq.dask's too."""
+    column = "the item column" if item is None else f"item={item!r}"
+    return (
+        f"{column} has no item on any of the {n_events:,} events: the item features "
+        "(distinct items, repeats, crowds) read nothing and the group stage has no objects; "
+        "name the column that holds the items, or leave item= out (the shell: no --item)"
     )
 
 

@@ -1,0 +1,71 @@
+"""An item column with no item on any event is said, as an empty value column is
+(``preprocessing._quality._warn_no_items``; a travel trial's ``item=`` of an all-empty
+column ran silent while ``value=`` of one warned, TR s64 L3)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import oddseq
+from oddseq.datasets import make_ecommerce
+from oddseq.exceptions import DataWarning
+
+ROLES = dict(entity="user_id", event="behavior", time="timestamp", item="item_id")
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return make_ecommerce(n_users=300, random_state=5).events
+
+
+def _said(log, **options):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = oddseq.detect_anomalies(log, **ROLES, random_state=0, **options)
+    return table, [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+
+
+def test_an_empty_item_column_is_said(shop):
+    log = shop.assign(item_id=np.nan)
+    before = log.copy()
+    table, said = _said(log)
+    empty = [m for m in said if "has no item on any of the" in m]
+    assert len(empty) == 1, said
+    assert empty[0].startswith(f"item='item_id' has no item on any of the {len(log):,} events")
+    assert "leave item= out" in empty[0]
+    assert len(table) == log["user_id"].nunique()
+    assert log.equals(before)
+
+
+def test_items_on_some_events_are_not_said(shop):
+    log = shop.assign(item_id=shop["item_id"].where(shop.index % 2 == 0))
+    _, said = _said(log)
+    assert not [m for m in said if "has no item on any of the" in m]
+
+
+def test_the_shell_says_it_too(shop, tmp_path, capsys):
+    from oddseq.cli import main
+
+    path = tmp_path / "log.csv"
+    shop.assign(item_id="").to_csv(path, index=False)
+    args = ["detect", str(path), "--entity", "user_id", "--event", "behavior"]
+    args += ["--time", "timestamp", "--item", "item_id", "-o", str(tmp_path / "out.csv")]
+    assert main(args) == 0
+    assert "has no item on any of the" in capsys.readouterr().err
+
+
+def test_dask_says_it_in_one_machines_words(shop):
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    from oddseq.dask import detect_anomalies
+
+    log = shop.assign(item_id=np.nan)
+    _, single = _said(log)
+    with dask.config.set(scheduler="sync"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = detect_anomalies(dd.from_pandas(log, npartitions=3), **ROLES, random_state=0)
+        got = got.compute() if hasattr(got, "compute") else got
+    said = [str(w.message) for w in caught if "has no item on any of the" in str(w.message)]
+    assert said == [m for m in single if "has no item on any of the" in m]
