@@ -21,7 +21,9 @@ def main(argv=None) -> int:
         args, extra = parser.parse_known_args(argv)
         if extra:
             print(
-                f"oddseq {args.command}: {_not_taken(parser, args.command, extra)}", file=sys.stderr
+                f"oddseq {args.command}: "
+                + _not_taken(parser, args.command, extra, sys.argv[1:] if argv is None else argv),
+                file=sys.stderr,
             )
             return 2
         return _main(args)
@@ -36,15 +38,27 @@ def main(argv=None) -> int:
 _MODEL_OPTIONS = "the model's features, detector and cut are set when it is fitted"
 
 
-def _not_taken(parser, command: str, extra: list) -> str:
+def _not_taken(parser, command: str, extra: list, argv=()) -> str:
     """The refusal of arguments ``command`` does not take (argparse's own says
     "oddseq: error: unrecognized arguments" under the top-level usage): where another
-    command takes the option, that command, and how the two go together."""
+    command takes the option, that command, and how the two go together. ``argv``: the
+    command line, to read what came before an argument."""
     import argparse
 
     choices = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     choices = choices.choices
     first = extra[0]
+    argv = list(argv)
+    # (the argument's last place: the log's FILE may be the same path)
+    at = len(argv) - 1 - argv[::-1].index(first) if first in argv else 0
+    after = argv[at - 1] if at > 0 else None
+    if command == "fit" and after == "--normal":  # detect's --normal FILE, fit's a flag
+        return (
+            f"{first!r}: oddseq fit --normal takes no file: it says that FILE, the log "
+            f"fitted on, is normal: oddseq fit {first} --normal ... --save model.oddseq, "
+            "then oddseq score LOG --model model.oddseq ...; or in one step, oddseq detect "
+            f"LOG --normal {first} ..."
+        )
     if not first.startswith("-"):
         if command == "stream":
             return (

@@ -1,6 +1,7 @@
-"""An item column with no item on any event is said, as an empty value column is
-(``preprocessing._quality._warn_no_items``; a travel trial's ``item=`` of an all-empty
-column ran silent while ``value=`` of one warned, TR s64 L3)."""
+"""A travel trial's words (TR s64): an item column with no item on any event is said, as
+an empty value column is (``preprocessing._quality._warn_no_items``; ``item=`` of an
+all-empty column ran silent while ``value=`` of one warned, L3), and ``oddseq fit LOG
+--normal FILE`` says that fit's --normal is a flag (L4)."""
 
 import warnings
 
@@ -69,3 +70,24 @@ def test_dask_says_it_in_one_machines_words(shop):
         got = got.compute() if hasattr(got, "compute") else got
     said = [str(w.message) for w in caught if "has no item on any of the" in str(w.message)]
     assert said == [m for m in single if "has no item on any of the" in m]
+
+
+def test_fit_normal_given_a_file_says_it_is_a_flag(shop, tmp_path, capsys):
+    """``oddseq fit LOG --normal FILE`` (detect's form) was "unrecognized arguments:
+    FILE" (TR s64 L4): it says fit's --normal is a flag, and both routes."""
+    from oddseq.cli import main
+
+    log, normal = tmp_path / "log.csv", tmp_path / "normal.csv"
+    shop.to_csv(log, index=False)
+    shop.to_csv(normal, index=False)
+    args = ["fit", str(log), "--entity", "user_id", "--event", "behavior", "--time"]
+    args += ["timestamp", "--normal", str(normal), "--save", str(tmp_path / "m.oddseq")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "oddseq fit --normal takes no file" in err
+    assert f"oddseq fit {normal} --normal ... --save model.oddseq" in err
+    assert f"oddseq detect LOG --normal {normal} ..." in err
+    # the same path as FILE and after --normal: the one after --normal is read
+    args[1] = str(normal)
+    assert main(args) == 2
+    assert "oddseq fit --normal takes no file" in capsys.readouterr().err
