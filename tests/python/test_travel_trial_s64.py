@@ -6,6 +6,7 @@ all-empty column ran silent while ``value=`` of one warned, L3), and ``oddseq fi
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import oddseq
@@ -91,3 +92,44 @@ def test_fit_normal_given_a_file_says_it_is_a_flag(shop, tmp_path, capsys):
     args[1] = str(normal)
     assert main(args) == 2
     assert "oddseq fit --normal takes no file" in capsys.readouterr().err
+
+
+def _busy(times):
+    """4,000 users of 2 events each, and 'c1' of the given event times (seconds)."""
+    rng = np.random.default_rng(3)
+    users = np.repeat(np.arange(1, 4_001), 2)
+    log = pd.DataFrame(
+        {
+            "user": users.astype(str),
+            "event": rng.choice(["view", "cart"], users.size),
+            "ts": 1_575_000_000 + users * 600 + np.tile([0, 60], 4_000),
+        }
+    )
+    one = pd.DataFrame({"user": "c1", "event": "view", "ts": 1_575_000_000 + times})
+    return pd.concat([log, one], ignore_index=True)
+
+
+def _placeholder_said(log):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(log, entity="user", event="event", time="ts")
+    return [str(w.message) for w in caught if "holds" in str(w.message)]
+
+
+def test_a_giant_on_a_machines_clock_is_said_to_be_one_client():
+    """The placeholder warning's only code drops the entity's rows; a giant whose gaps
+    keep a machine's clock (runs of fetches every 2 s) is most likely one crawler, and it
+    says so (TR s64 L2)."""
+    runs = [start + 2.0 * np.arange(400) for start in np.arange(0, 2_000_000, 100_000)]
+    said = _placeholder_said(_busy(np.concatenate(runs)))
+    assert len(said) == 1, said
+    assert "its gaps are a machine's (" in said[0] and "of its median gap, 2 s)" in said[0]
+    assert "most likely one client (a crawler, a bot), rightly ranked high" in said[0]
+
+
+def test_a_placeholder_of_many_users_at_random_keeps_its_words():
+    rng = np.random.default_rng(8)
+    said = _placeholder_said(_busy(np.sort(rng.integers(0, 2_400_000, 8_000)).astype(float)))
+    assert len(said) == 1, said
+    assert "its gaps are a machine's" not in said[0]
+    assert "is often a placeholder for many" in said[0]
