@@ -53,12 +53,13 @@ def test_flags_over_many_entities_are_said_with_the_rate_that_gives_fewer():
     fewer = float(re.search(r"contamination=([0-9.e-]+) \(", text).group(1))
     assert fewer == pytest.approx(0.01 / per_entity, rel=0.01)
     assert f"contamination={fewer:.2g} (--contamination {fewer:.2g} from the shell)" in text
-    # and whole entities, where the flags are meant for entities (TR s49 M2)
-    assert text.endswith(
-        "score whole entities (without session_gap; from the shell, without --session-gap): "
-        "a bot whose sessions are all alike is a mode of sessions, under the top that a "
-        "small share flags"
-    )
+    # whole entities first, where the flags are meant for entities (TR s49 M2, TR s64 M4)
+    assert (
+        "flagged. Where you act on entities, not sessions, score whole entities (without "
+        "session_gap; from the shell, without --session-gap): a bot whose sessions are all "
+        "alike is a mode of sessions, under the top that a small share of sessions flags; "
+        "to keep the sessions and flag fewer, contamination="
+    ) in text
     # the advice exists and flags at most 1% of the users
     again, _ = _said(
         lambda: oddseq.detect_anomalies(log, **ROLES, session_gap="30min", contamination=fewer)
