@@ -72,10 +72,26 @@ def test_without_normal_the_desks_are_groups():
     assert _groups(table, "desk") >= 12 and _groups(table, "ring") == 8
 
 
-def test_a_value_one_vetted_entity_holds_is_no_sign():
+def test_one_vetted_colleague_on_the_desks_card_and_machines_clears_it():
+    """One colleague vetted per desk, on the company card and both office machines: a
+    colleague of the team, so the desk is no group (TR s64 H1: desks of 3-6 with one
+    colleague vetted stayed rings)."""
     scored, vetted = _log()
-    # one colleague vetted per desk: the card is held by one normal entity, not shared
     vetted = vetted[~vetted["account"].str.match(r"desk\d-1$")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = oddseq.detect_anomalies(scored, **ROLES, normal=vetted)
+    assert _groups(table, "desk") == 0 and _groups(table, "ring") == 8
+
+
+def test_a_value_one_vetted_entity_holds_alone_is_no_sign():
+    """One vetted entity on the desk's card alone, on a phone of its own (a stolen
+    card's owner beside the ring that uses it): one of the group's three values, no
+    colleague's; the desks stay groups."""
+    scored, vetted = _log()
+    vetted = vetted[~vetted["account"].str.match(r"desk\d-1$")].copy()
+    desk = vetted["account"].str.startswith("desk")
+    vetted.loc[desk, "device_id"] = "own-" + vetted.loc[desk, "account"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = oddseq.detect_anomalies(scored, **ROLES, normal=vetted)
