@@ -33,7 +33,7 @@ Run (one heavy process at a time; the fits are cached under ``--cache``)::
     python benchmarks/group_kinds.py --source shop accounts --seeds 687 --n 20000
     python benchmarks/group_kinds.py --source ecom --seeds 687 --n 10000 [--object-cat]
     python benchmarks/group_kinds.py --source ecom --seeds 687 --n 10000 \
-        --cache /tmp/gk-before --without think-time whole-seconds community
+        --cache /tmp/gk --without think-time whole-seconds community
 
 Output: one JSON line per group on stdout (``--out`` appends them to a file) and a table
 of the medians per source and kind.
@@ -245,9 +245,9 @@ def main(argv=None) -> int:
         nargs="+",
         default=[],
         choices=sorted(RULES),
-        help="fit as before these parts of the team and crowd rules (give --cache a "
-        "folder of its own): think-time (TR s63 H2), whole-seconds (the gaps of 0 on a "
-        "clock of whole seconds, RV s63 M2), community (a crowd in two sittings, TR s63 H1)",
+        help="fit as before these parts of the team and crowd rules (cached apart): "
+        "think-time (TR s63 H2), whole-seconds (the gaps of 0 on a clock of whole seconds, "
+        "RV s63 M2), community (a crowd in two sittings, TR s63 H1)",
     )
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
@@ -263,7 +263,9 @@ def main(argv=None) -> int:
             name = tag.rsplit("-", 2)[0]
             fits = {}
             for arm in ("off", "on"):
-                path = Path(args.cache) / f"{tag}-{arm}.pkl" if args.cache else None
+                # (fits without some rules apart from those with them)
+                without = "".join(f"-without-{part}" for part in sorted(args.without))
+                path = Path(args.cache) / f"{tag}{without}-{arm}.pkl" if args.cache else None
                 if path is not None and path.exists():
                     fits[arm] = pickle.loads(path.read_bytes())
                 else:
@@ -324,6 +326,8 @@ def main(argv=None) -> int:
             df = pd.DataFrame(readings)
             df["team"] = df["team"].astype(float)  # (its mean: the share read as teams)
             cols = ["other_meetings", "sittings", "pace_cv", "scripted", "think_s", "team"]
+            # (readings cached before a column was added lack it)
+            df = df.reindex(columns=[*df.columns, *(c for c in cols if c not in df.columns)])
             table = df.groupby(["source", "kind"])[cols].agg(["min", "median", "max"])
             table.insert(0, "blocks", df.groupby(["source", "kind"]).size())
             print("\nThe rule's reading of each block that passed the tests (rule off):")

@@ -543,7 +543,8 @@ def detect_anomalies(
     if normal is not None and not len(normal):
         raise ValueError(no_normal_rows("df"))
     if normal is not None:  # (side labels compared across the two logs: read alike)
-        df, normal = labels_read_alike(df, normal, [*_names(context), *_names(group_by)])
+        sides = [*column_names(context), *column_names(group_by)]
+        df, normal = labels_read_alike(df, normal, sides)
     # groups= and group_by= checked before any fitting (a bad groups= was refused after
     # the per-entity fit: 1.4 s at 15,000 accounts, after the cut's warnings; TR s62 L3);
     # the stage's own call says where it is skipped
@@ -695,7 +696,7 @@ def detect_anomalies(
                 vetted = {}  # (values its vetted entities share: a company's card)
                 if shared:
                     more = groups_on_normal_values(finder, df, normal, entity, objects)
-                    vetted = {g: values for g, values in more if g not in held}
+                    vetted = {g: (values, who) for g, values, who in more if g not in held}
                 drop_normal_groups(finder, held, vetted)
             warn_large_groups(finder, normal=normal is not None)
             warn_groups_past_the_cap(finder)
@@ -1104,13 +1105,14 @@ def groups_the_normal_log_holds(finder, referee) -> list:
     return held
 
 
-def _names(columns) -> list:
-    """The column names an argument of one name or several gives (none otherwise)."""
+def column_names(columns) -> list:
+    """The column names an argument of one name or several gives (a list, a tuple, a
+    pandas Index: any iterable of names); none otherwise."""
     if isinstance(columns, str):
         return [columns]
-    if isinstance(columns, (list, tuple)):
-        return [c for c in columns if isinstance(c, str)]
-    return []
+    if columns is None or isinstance(columns, (bool, dict)) or not hasattr(columns, "__iter__"):
+        return []
+    return [c for c in columns if isinstance(c, str)]
 
 
 def labels_read_alike(df, normal, columns, log: str = "df"):
@@ -1206,31 +1208,42 @@ def groups_on_normal_values(finder, df, normal, entity, columns) -> list:
             if 2 * len(holders.get(pair, set()) & members) >= len(members)
         ]
         private = [pair for pair in own if pair not in public and pair in vetted]
-        shared = [pair for pair in private if len(vetted[pair]) >= 2]
+        shared, colleague = [pair for pair in private if len(vetted[pair]) >= 2], None
         if not (own and 2 * len(shared) >= len(own)):
-            shared = _a_colleagues_values(private, vetted, len(own))
+            shared, colleague = _a_colleagues_values(private, vetted, len(own), normal, entity)
         if shared:
-            out.append((int(gid), [(c, v, len(vetted[(c, v)])) for c, v in shared]))
+            values = [(c, v, len(vetted[(c, v)])) for c, v in shared]
+            out.append((int(gid), values, colleague))
     return out
 
 
-def _a_colleagues_values(private, vetted, n_own: int) -> list:
-    """Of a group's ``private`` values held by normal entities (``vetted``: value -> its
-    holders there), those of the one vetted entity that holds the most of them, where it
-    holds two or more and at least half of the group's ``n_own`` values: a colleague on
-    the team's card and machines (a travel trial's desks of 3-6 with one colleague vetted
-    stayed rings, 20 of them at 12,000 accounts, TR s64 H1); else none. One value alone
-    (a stolen card its vetted owner uses too) is no colleague's."""
+def _a_colleagues_values(private, vetted, n_own: int, normal, entity) -> tuple:
+    """(values, entity): of a group's ``private`` values held by normal entities
+    (``vetted``: value -> its holders there), those of the one vetted entity that holds
+    the most of them, where it holds two or more and at least half of the group's
+    ``n_own`` values, and they are its everyday ones (at least half of its events in
+    ``normal`` on one of them): a colleague on the team's card and machines (a travel
+    trial's desks of 3-6 with one colleague vetted stayed rings, 20 of them at 12,000
+    accounts, TR s64 H1); else ([], None). One value alone (a stolen card its vetted owner
+    uses too) is no colleague's, and neither is a vetted account that touched a ring's
+    phone and card on two of its events (an insider, a takeover: review RV s64 M3)."""
     counts = {}
     for pair in private:
         for who in vetted[pair]:
             counts[who] = counts.get(who, 0) + 1
     if not counts:
-        return []
+        return [], None
     best = max(counts, key=lambda who: (counts[who], str(who)))
     if counts[best] < 2 or 2 * counts[best] < n_own:
-        return []
-    return [pair for pair in private if best in vetted[pair]]
+        return [], None
+    pairs = [pair for pair in private if best in vetted[pair]]
+    rows = normal[normal[entity] == best]
+    on = np.zeros(len(rows), dtype=bool)
+    for column in {c for c, _ in pairs}:
+        on |= rows[column].isin([v for c, v in pairs if c == column]).to_numpy()
+    if not len(rows) or 2 * int(on.sum()) < len(rows):
+        return [], None
+    return pairs, best
 
 
 def _hashable_label(label):
@@ -1265,19 +1278,12 @@ def drop_normal_groups(finder, held, vetted=None) -> None:
             "office's lunch orders)"
         )
     if vetted:
-        shown = [
-            f"{sizes[g]} members on "
-            + ", ".join(
-                f"{c} {_plain(v)!r} (held by {n} vetted)" for c, v, n in values[:_VETTED_SHOWN]
-            )
-            + (f" and {len(values) - _VETTED_SHOWN} more" if len(values) > _VETTED_SHOWN else "")
-            for g, values in list(vetted.items())[:_VETTED_SHOWN]
-        ]
-        more = len(vetted) - len(shown)
+        shown = [_vetted_words(sizes[g], values, who) for g, (values, who) in vetted.items()]
+        more = len(vetted) - _VETTED_SHOWN
         why.append(
-            f"{_groups_word(len(vetted))} where its entities hold most of the values a "
-            "group's members share (a company's card and machines: "
-            + "; ".join(shown)
+            f"{_groups_word(len(vetted))} where the normal log's entities hold most of the "
+            "values a group's members share (a company's card and machines: "
+            + "; ".join(shown[:_VETTED_SHOWN])
             + (f"; {more} more" if more > 0 else "")
             + ")"
         )
@@ -1293,6 +1299,25 @@ def drop_normal_groups(finder, held, vetted=None) -> None:
 
 # The groups, and each group's values, that the warning of vetted values names.
 _VETTED_SHOWN = 3
+
+
+def _vetted_words(size: int, values, who) -> str:
+    """One group of the vetted-values warning: its size and values, with how many vetted
+    entities hold each, or the one vetted colleague who holds them (``who``)."""
+    if who is None:
+        said = [f"{c} {_shown(v)} (held by {n} vetted)" for c, v, n in values[:_VETTED_SHOWN]]
+    else:
+        said = [f"{c} {_shown(v)}" for c, v, _ in values[:_VETTED_SHOWN]]
+    if len(values) > _VETTED_SHOWN:
+        said.append(f"{len(values) - _VETTED_SHOWN} more")
+    words = f"{size} members on " + ", ".join(said)
+    return words if who is None else f"{words}, all held by vetted {_shown(who)}"
+
+
+def _shown(value) -> str:
+    """A value as the warning shows it: as Python writes it, a long one shortened."""
+    value = _plain(value)
+    return repr(shorten(value)) if isinstance(value, str) else repr(value)
 
 
 def _plain(value):

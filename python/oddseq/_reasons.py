@@ -2047,7 +2047,9 @@ _CONTEXT_WORDS = {
     "sharing": "entities on its most shared {0}, times {1} {0}'s usual",
     # (of the events with a value: a user's 2 bookings of 117 events carry a card, and
     # "0.5" read as half its activity, TR s64 L1)
-    "brief_share": "share of its events with {1} {0} on one of one day in a longer history",
+    "brief_share": (
+        "share of its events with {1} {0} that were on one of one day in a longer history"
+    ),
     # (the pipeline adds the types after: "...: change_password, change_phone")
     "brief_types": "event types done only on {1} {0} of one day in a longer history, beyond chance",
 }
@@ -2073,7 +2075,7 @@ def reason_name(name: str) -> str:
     >>> reason_name("gap_std_s"), reason_name("count[buy]")
     ('spread of time between events', 'count[buy]')
     >>> reason_name("brief_share[device]")
-    'share of its events with a device on one of one day in a longer history'
+    'share of its events with a device that were on one of one day in a longer history'
     """
     words = _CHANGE_WORDS.get(name)
     if words is not None:

@@ -59,6 +59,13 @@ def _not_taken(parser, command: str, extra: list, argv=()) -> str:
             "then oddseq score LOG --model model.oddseq ...; or in one step, oddseq detect "
             f"LOG --normal {first} ..."
         )
+    if command == "fit" and "--normal" in argv and not first.startswith("-"):
+        return (  # (fit --normal NORMAL LOG: NORMAL read as FILE, LOG left over)
+            f"{first!r}: oddseq fit takes one FILE, the log it fits on, and --normal no "
+            "file: it says that FILE is normal: oddseq fit NORMAL_FILE --normal ... --save "
+            "model.oddseq, then oddseq score LOG --model model.oddseq ...; or in one step, "
+            "oddseq detect LOG --normal NORMAL_FILE ..."
+        )
     if not first.startswith("-"):
         if command == "stream":
             return (
@@ -411,7 +418,8 @@ CONTAMINATION_HELP = (
 CONTEXT_HELP = (
     "side columns the events came from, comma-separated (device_id,ip,country): per "
     "entity, how many values it used, how many others share its most shared one, and the "
-    "share of its events on a value of one day in a longer history (a hijacked account's "
+    "share of its events with a value that were on one of one day in a longer history "
+    "(a hijacked account's "
     "night on a new phone) and the event types it did only there, beyond chance (the "
     "thief's password change), scored with the behaviour"
 )
@@ -1839,9 +1847,16 @@ def _uncomparable_message(frame, path_text) -> str:
 
 
 def _label_columns(args) -> list:
-    """The columns of ids a file's reader keeps as written (entity, item, category)."""
+    """The columns of ids a file's reader keeps as written (entity, item, category, and
+    the --context and --group-by columns: a card column of digits with a lettered card far
+    down was a mix of numbers and text, and its "0123" the number 123; review RV s64 H1,
+    L7)."""
     roles = ("entity", "item", "category")
-    return list(dict.fromkeys(c for c in (getattr(args, r, None) for r in roles) if c))
+    columns = [getattr(args, r, None) for r in roles]
+    for option in ("context", "group_by"):
+        given = getattr(args, option, None)
+        columns += given.split(",") if isinstance(given, str) else []
+    return list(dict.fromkeys(c for c in columns if c))
 
 
 # A whole number as a number writes it: no zeros in front, no + sign, no point, no "-0"

@@ -95,8 +95,8 @@ def test_the_one_call_names_the_value_and_the_usual():
     assert again.loc[9000, "reason"] == farm.loc["farm0", "reason"]
     # "an ip", not "a ip"
     assert reason_name("sharing[ip]") == "entities on its most shared ip, times an ip's usual"
-    assert reason_name("brief_share[email]").startswith("share of its events with an email on")
-    assert reason_name("brief_share[device]").startswith("share of its events with a device on")
+    assert reason_name("brief_share[email]").startswith("share of its events with an email that")
+    assert reason_name("brief_share[device]").startswith("share of its events with a device that")
 
 
 def test_with_normal_the_sharers_are_counted_over_both_logs():

@@ -108,7 +108,7 @@ def test_the_one_call_finds_the_hijacked_with_context():
     assert found >= 10 and found > found_plain
     # the reasons say the side columns in words
     said = table.loc[hijacked, "reason"].str.contains(
-        "share of its events with a device on one of one day in a longer history"
+        "share of its events with a device that were on one of one day in a longer history"
         "|distinct device values"
     )
     assert said.all()

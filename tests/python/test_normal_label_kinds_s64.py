@@ -1,8 +1,9 @@
-"""Labels the two logs of ``normal=`` are compared by (event names, items, categories,
-``context=`` and ``group_by=`` columns) held as numbers in one log and as text in the
-other are read as text in both, with a DataWarning (``_pipeline.labels_read_alike``;
-review RV s63 M1): the card "400" of one export never equalled the card 400 of another,
-so the normal log's vetted values, sharers and groups met nothing, silently.
+"""Side labels the two logs of ``normal=`` are compared by (the ``context=`` and
+``group_by=`` columns; event types and items are read in the fitted model's kind) held as
+numbers in one log and as text in the other are read as text in both, with a DataWarning
+(``_pipeline.labels_read_alike``; review RV s63 M1): the card "400" of one export never
+equalled the card 400 of another, so the normal log's vetted values, sharers and groups
+met nothing, silently.
 """
 
 import re
@@ -161,7 +162,9 @@ def test_the_shell_matches_a_side_column_read_as_numbers_in_one_file(tmp_path, c
     from oddseq.cli import main
 
     scored, vetted = _as_numbers()
-    vetted = pd.concat([vetted, vetted.iloc[[0]].assign(account="extra", card="x-1")])
+    # (a lettered card and device in the normal file: both its columns text)
+    extra = vetted.iloc[[0]].assign(account="extra", card="x-1", device_id="d-1")
+    vetted = pd.concat([vetted, extra])
     scored.to_csv(tmp_path / "log.csv", index=False)
     vetted.to_csv(tmp_path / "normal.csv", index=False)
     out = tmp_path / "out.csv"
@@ -185,7 +188,7 @@ def test_the_warning_names_the_values_vetted_entities_hold():
     dropped = [m for m in said if "are no groups" in m]
     assert len(dropped) == 1, said
     assert dropped[0].startswith("2 group(s) of the log scored (16 members) are no groups: ")
-    assert "2 groups where its entities hold most of the values" in dropped[0]
+    assert "2 groups where the normal log's entities hold most of the values" in dropped[0]
     assert "8 members on card 'corp0' (held by 2 vetted)" in dropped[0]
     assert "device_id 'office1-1' (held by 2 vetted)" in dropped[0]
     assert "holds groups of the same members" not in dropped[0]
@@ -196,3 +199,41 @@ def test_the_warning_names_numbers_as_numbers():
     _, said = _detect(scored, vetted)
     dropped = [m for m in said if "are no groups" in m]
     assert dropped and re.search(r"on card \d+ \(held by 2 vetted\)", dropped[0]), dropped
+
+
+def test_a_column_of_numbers_with_text_far_down_is_left_as_it_is():
+    """An object column of numbers with a lettered card past the first thousand (pandas'
+    CSV reader makes one) is a mix, neither numbers nor text: left as it is, where it
+    crashed in reading the numbers (review RV s64 H1)."""
+    mixed = pd.Series([1] * 1000 + ["x-1"], dtype=object)
+    assert label_kind(mixed) is None
+    assert number_text("0017") == "0017"
+    scored, vetted = _as_numbers()
+    scored["card"] = scored["card"].astype(object)
+    scored.loc[scored.index[-1], "card"] = "x-1"
+    vetted["card"] = vetted["card"].astype(str)
+    table, said = _detect(scored, vetted)
+    assert len(table) == scored["account"].nunique()
+    assert not [m for m in said if "['card'] holds numbers" in m]
+
+
+def test_a_context_given_as_an_index_is_read_alike():
+    scored, vetted = _as_numbers()
+    vetted["card"] = vetted["card"].astype(str)
+    roles = {k: v for k, v in ROLES.items() if k != "group_by"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(scored, **roles, context=pd.Index(["card"]), normal=vetted)
+    assert [w for w in caught if "['card'] holds numbers" in str(w.message)]
+
+
+def test_an_empty_side_column_is_not_said_to_hold_numbers():
+    scored, vetted = _log()
+    roles = {k: v for k, v in ROLES.items() if k != "group_by"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="no value in the normal log"):
+            oddseq.detect_anomalies(
+                scored, **roles, context=["card"], normal=vetted.assign(card=np.nan)
+            )
+    assert not [w for w in caught if "holds numbers" in str(w.message)]

@@ -112,3 +112,27 @@ def test_one_value_a_ring_shares_with_vetted_people_keeps_its_group():
         warnings.simplefilter("ignore")
         table = oddseq.detect_anomalies(scored, **roles, normal=vetted)
     assert _groups(table, "ring") == 8, table[table["group"] >= 0]
+
+
+def test_a_vetted_account_that_touched_a_rings_phone_and_card_clears_nothing():
+    """One vetted account on the ring's phone and card on two of its events (an insider,
+    a takeover) is no colleague of the ring: the values are not its everyday ones (review
+    RV s64 M3)."""
+    scored, vetted = _log()
+    p0 = vetted.index[vetted["account"] == "p0"]
+    vetted.loc[p0[:2], ["device_id", "card"]] = [["rphone0", "rcard0"], ["rphone0", "rcard0"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = oddseq.detect_anomalies(scored, **ROLES, normal=vetted)
+    assert _groups(table, "ring") == 8
+
+
+def test_the_warning_names_the_vetted_colleague():
+    scored, vetted = _log()
+    vetted = vetted[~vetted["account"].str.match(r"desk\d-1$")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oddseq.detect_anomalies(scored, **ROLES, normal=vetted)
+    said = [str(w.message) for w in caught if "are no groups" in str(w.message)]
+    assert len(said) == 1, said
+    assert "all held by vetted 'desk0-0'" in said[0] and "all held by vetted 'desk1-0'" in said[0]

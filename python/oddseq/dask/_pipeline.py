@@ -45,6 +45,7 @@ from .._pipeline import (
     _with_groups,
     by_position,
     check_group_finder,
+    column_names,
     context_in_order,
     context_named,
     context_record,
@@ -4245,8 +4246,7 @@ def detect_anomalies(
         normal, what = _normal_frame(normal, ddf, columns), "normal "
         # (side labels compared across the two logs: read alike, as one machine reads
         # them)
-        contexts = [context] if isinstance(context, str) else list(context or [])
-        ddf, normal = labels_read_alike(ddf, normal, contexts, "ddf")
+        ddf, normal = labels_read_alike(ddf, normal, column_names(context), "ddf")
     item_categories = None
     if category is not None:
         if item is None:

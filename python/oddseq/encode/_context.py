@@ -16,7 +16,9 @@ column, from the rows alone:
   carrier's gateway, the IP a system writes on its own events, 10.0.0.1) and says
   nothing of a ring, and so is every value of a column of no more values than that
   (a country column: :func:`_public_column`);
-- ``brief_share[<column>]`` (with times): the share of its events on values other than
+- ``brief_share[<column>]`` (with times): the share of its events with a value in the
+  column (not of all its events: a user whose 2 bookings of 117 events carry a card reads
+  0.5 where one was on a card of one day) on values other than
   its everyday one (the value it used over the longest time, not the one of most
   events: a hijacker's night may outnumber the owner's weeks) that it began after its
   first event and used within one day and never again, where its own history spans two

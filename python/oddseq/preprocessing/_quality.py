@@ -1001,28 +1001,45 @@ def _warn_placeholder_entity(seqs) -> None:
 
 
 # An entity most of whose gaps (_REGULAR_SHARE) lie within _REGULAR_BAND of its median
-# gap keeps a machine's clock: the events of many users under one id (a placeholder)
+# gap, and _REGULAR_TIMES as many as a memoryless pace of its mean gap would put there,
+# keeps a machine's clock: the events of many users under one id (a placeholder)
 # interleave at random, and an exponential gap falls in that band 7% of the time; a
 # crawler fetching every 2 s, or runs of such fetches, keeps most of its gaps there (a
 # travel trial's giant fare scraper: "drop its rows" was the warning's only code, TR
-# s64 L2).
-_REGULAR_BAND, _REGULAR_SHARE = 0.05, 0.5
+# s64 L2). On a clock of whole seconds a busy placeholder's gaps are mostly 1 s, the
+# band's one tick, as a memoryless pace of that mean puts them: no machine (review RV
+# s64 M2).
+_REGULAR_BAND, _REGULAR_SHARE, _REGULAR_TIMES = 0.05, 0.5, 3.0
 
 
 def machine_pace(seqs, row: int):
     """(share of gaps within ``_REGULAR_BAND`` of the median gap, the median gap in s)
-    of entity ``row``'s gaps above 0 where that share is ``_REGULAR_SHARE`` or more (its
-    events on a machine's clock); else None (no times, fewer than 20 such gaps)."""
+    of entity ``row``'s gaps above 0 where that share is ``_REGULAR_SHARE`` or more and
+    ``_REGULAR_TIMES`` what a memoryless pace of the same mean gap puts in the band (on
+    the entity's clock: whole seconds, a geometric count of ticks; else an exponential
+    gap): its events on a machine's clock; else None (no times, fewer than 20 such
+    gaps)."""
     if seqs.times is None:
         return None
     lo, hi = int(seqs.offsets[row]), int(seqs.offsets[row + 1])
-    gaps = np.diff(np.asarray(seqs.times[lo:hi], dtype=np.int64)).astype(np.float64)
+    times = np.asarray(seqs.times[lo:hi], dtype=np.int64)
+    gaps = np.diff(times).astype(np.float64)
     gaps = gaps[gaps > 0]
     if gaps.size < 20:
         return None
-    typical = float(np.median(gaps))
-    share = float(np.mean(np.abs(gaps - typical) <= _REGULAR_BAND * typical))
-    return (share, typical / 1e9) if share >= _REGULAR_SHARE else None
+    typical, mean = float(np.median(gaps)), float(gaps.mean())
+    low, high = (1 - _REGULAR_BAND) * typical, (1 + _REGULAR_BAND) * typical
+    share = float(np.mean((gaps >= low) & (gaps <= high)))
+    tick = 1e9
+    if np.all(times % int(tick) == 0):  # ticks of 1 s: k >= 1 ticks, geometric
+        p = min(tick / mean, 1.0)
+        ks = np.arange(np.ceil(low / tick), np.floor(high / tick) + 1)
+        memoryless = float(np.sum(p * (1 - p) ** (ks - 1))) if ks.size else 0.0
+    else:
+        memoryless = float(np.exp(-low / mean) - np.exp(-high / mean))
+    if share < _REGULAR_SHARE or share < _REGULAR_TIMES * memoryless:
+        return None
+    return share, typical / 1e9
 
 
 def _seconds(gap: float) -> str:
