@@ -1158,9 +1158,10 @@ def groups_on_normal_values(finder, df, normal, entity, columns) -> list:
     own values (those at least half of its members hold in ``df``) are private values
     (held by no more than :func:`~oddseq.encode._context.public_bar` of ``df``'s entities
     with one) that two or more entities of ``normal`` hold too (a company's card, its
-    office's machines), or one entity of ``normal`` holds two or more of them and at least
-    half (:func:`_a_colleagues_values`): (row of ``finder.groups_``, its vetted values as
-    ``(column, value, vetted entities holding it)``) for each.
+    office's machines), or one entity of ``normal`` holds two or more of them, at least
+    half, as its everyday values (:func:`_a_colleagues_values`): (row of
+    ``finder.groups_``, its vetted values as ``(column, value, vetted entities holding
+    it)``, that colleague or None) for each.
 
     A corporate desk's staff book on the company's card from the office's machines, and
     with ``group_by=["device_id", "payment_fp"]`` each desk was a group ranked as a ring.
