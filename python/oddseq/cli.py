@@ -18,6 +18,11 @@ def main(argv=None) -> int:
     args = None
     try:
         parser = _parser()
+        given = sys.argv[1:] if argv is None else list(argv)
+        refused = _normal_given_a_file(given)
+        if refused is not None:  # (argparse says "ignored explicit argument" alone)
+            print(f"oddseq fit: {refused}", file=sys.stderr)
+            return 2
         args, extra = parser.parse_known_args(argv)
         if extra:
             print(
@@ -38,6 +43,29 @@ def main(argv=None) -> int:
 _MODEL_OPTIONS = "the model's features, detector and cut are set when it is fitted"
 
 
+def _normal_given_a_file(argv) -> str | None:
+    """The refusal of ``oddseq fit ... --normal=FILE`` (detect's --normal takes a file,
+    fit's is a flag), in the words :func:`_not_taken` gives ``--normal FILE``; else
+    None."""
+    if not argv or argv[0] != "fit":
+        return None
+    given = next((a for a in argv[1:] if a.startswith("--normal=")), None)
+    if given is None:
+        return None
+    return _fit_normal_is_a_flag(given, given.split("=", 1)[1])
+
+
+def _fit_normal_is_a_flag(shown: str, path: str) -> str:
+    """fit's refusal of a file given to its --normal (``shown`` as typed), with both
+    routes for ``path``, the normal log."""
+    return (
+        f"{shown!r}: oddseq fit --normal takes no file: it says that FILE, the log fitted "
+        f"on, is normal: oddseq fit {path} --normal ... --save model.oddseq, then oddseq "
+        f"score LOG --model model.oddseq ...; or in one step, oddseq detect LOG --normal "
+        f"{path} ..."
+    )
+
+
 def _not_taken(parser, command: str, extra: list, argv=()) -> str:
     """The refusal of arguments ``command`` does not take (argparse's own says
     "oddseq: error: unrecognized arguments" under the top-level usage): where another
@@ -53,12 +81,7 @@ def _not_taken(parser, command: str, extra: list, argv=()) -> str:
     at = len(argv) - 1 - argv[::-1].index(first) if first in argv else 0
     after = argv[at - 1] if at > 0 else None
     if command == "fit" and after == "--normal":  # detect's --normal FILE, fit's a flag
-        return (
-            f"{first!r}: oddseq fit --normal takes no file: it says that FILE, the log "
-            f"fitted on, is normal: oddseq fit {first} --normal ... --save model.oddseq, "
-            "then oddseq score LOG --model model.oddseq ...; or in one step, oddseq detect "
-            f"LOG --normal {first} ..."
-        )
+        return _fit_normal_is_a_flag(first, first)
     if command == "fit" and "--normal" in argv and not first.startswith("-"):
         return (  # (fit --normal NORMAL LOG: NORMAL read as FILE, LOG left over)
             f"{first!r}: oddseq fit takes one FILE, the log it fits on, and --normal no "

@@ -148,3 +148,15 @@ def test_a_busy_placeholder_on_a_clock_of_whole_seconds_keeps_its_words():
     said = _placeholder_said(_busy(np.sort(rng.integers(0, 15_000, 20_000)).astype(float)))
     assert len(said) == 1, said
     assert "its gaps are a machine's" not in said[0]
+
+
+def test_fit_normal_equals_a_file_says_it_is_a_flag(tmp_path, capsys):
+    """``oddseq fit LOG --normal=FILE`` got argparse's "ignored explicit argument"
+    (review RV s64 L5): fit's words, as for ``--normal FILE``."""
+    from oddseq.cli import main
+
+    args = ["fit", "log.csv", "--entity", "user_id", "--normal=normal.csv", "--save", "m"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("oddseq fit: '--normal=normal.csv': oddseq fit --normal takes no file")
+    assert "oddseq detect LOG --normal normal.csv ..." in err
