@@ -1159,7 +1159,7 @@ def groups_on_normal_values(finder, df, normal, entity, columns) -> list:
     (held by no more than :func:`~oddseq.encode._context.public_bar` of ``df``'s entities
     with one) that two or more entities of ``normal`` hold too (a company's card, its
     office's machines), or one entity of ``normal`` holds two or more of them, at least
-    half, as its everyday values (:func:`_a_colleagues_values`): (row of
+    half, as its everyday values (:func:`_a_colleague`): (row of
     ``finder.groups_``, its vetted values as ``(column, value, vetted entities holding
     it)``, that colleague or None) for each.
 
@@ -1200,7 +1200,7 @@ def groups_on_normal_values(finder, df, normal, entity, columns) -> list:
         theirs = theirs[theirs[column].isin(values)]
         for value, who in theirs.groupby(column, sort=False)[entity]:
             vetted[(column, value)] = set(who)
-    out = []
+    out, colleagues = [], {}
     for gid, group in finder.groups_.iterrows():
         members = set(group["members"])
         own = [
@@ -1209,42 +1209,65 @@ def groups_on_normal_values(finder, df, normal, entity, columns) -> list:
             if 2 * len(holders.get(pair, set()) & members) >= len(members)
         ]
         private = [pair for pair in own if pair not in public and pair in vetted]
-        shared, colleague = [pair for pair in private if len(vetted[pair]) >= 2], None
-        if not (own and 2 * len(shared) >= len(own)):
-            shared, colleague = _a_colleagues_values(private, vetted, len(own), normal, entity)
-        if shared:
-            values = [(c, v, len(vetted[(c, v)])) for c, v in shared]
-            out.append((int(gid), values, colleague))
-    return out
+        shared = [pair for pair in private if len(vetted[pair]) >= 2]
+        if own and 2 * len(shared) >= len(own):
+            out.append((int(gid), [(c, v, len(vetted[(c, v)])) for c, v in shared], None))
+            continue
+        found = _a_colleague(private, vetted, len(own))
+        if found is not None:
+            colleagues[int(gid)] = found
+    # (one pass over the normal log for every group's colleague)
+    everyday = _everyday_values(normal, entity, colleagues.values())
+    for gid, (who, pairs) in colleagues.items():
+        if everyday.get((who, tuple(pairs)), False):
+            out.append((gid, [(c, v, len(vetted[(c, v)])) for c, v in pairs], who))
+    return sorted(out, key=lambda found: found[0])
 
 
-def _a_colleagues_values(private, vetted, n_own: int, normal, entity) -> tuple:
-    """(values, entity): of a group's ``private`` values held by normal entities
-    (``vetted``: value -> its holders there), those of the one vetted entity that holds
-    the most of them, where it holds two or more and at least half of the group's
-    ``n_own`` values, and they are its everyday ones (at least half of its events in
-    ``normal`` on one of them): a colleague on the team's card and machines (a travel
-    trial's desks of 3-6 with one colleague vetted stayed rings, 20 of them at 12,000
-    accounts, TR s64 H1); else ([], None). One value alone (a stolen card its vetted owner
-    uses too) is no colleague's, and neither is a vetted account that touched a ring's
-    phone and card on two of its events (an insider, a takeover: review RV s64 M3)."""
+def _a_colleague(private, vetted, n_own: int):
+    """(entity, its values): of a group's ``private`` values held by normal entities
+    (``vetted``: value -> its holders there), the one vetted entity that holds the most
+    of them and those it holds, where it holds two or more and at least half of the
+    group's ``n_own`` values: a colleague on the team's card and machines, where they are
+    its everyday ones too (:func:`_everyday_values`; a travel trial's desks of 3-6 with
+    one colleague vetted stayed rings, 20 of them at 12,000 accounts, TR s64 H1); else
+    None. One value alone (a stolen card its vetted owner uses too) is no colleague's."""
     counts = {}
     for pair in private:
         for who in vetted[pair]:
             counts[who] = counts.get(who, 0) + 1
     if not counts:
-        return [], None
+        return None
     best = max(counts, key=lambda who: (counts[who], str(who)))
     if counts[best] < 2 or 2 * counts[best] < n_own:
-        return [], None
-    pairs = [pair for pair in private if best in vetted[pair]]
-    rows = normal[normal[entity] == best]
-    on = np.zeros(len(rows), dtype=bool)
-    for column in {c for c, _ in pairs}:
-        on |= rows[column].isin([v for c, v in pairs if c == column]).to_numpy()
-    if not len(rows) or 2 * int(on.sum()) < len(rows):
-        return [], None
-    return pairs, best
+        return None
+    return best, [pair for pair in private if best in vetted[pair]]
+
+
+def _everyday_values(normal, entity, colleagues) -> dict:
+    """(entity, values) -> whether at least half of the entity's events in ``normal``
+    that have a value in the values' columns are on one of them: its everyday values (a
+    colleague's card and machines), not a ring's phone and card that a vetted account
+    (an insider, a takeover) touched on two events (review RV s64 M3), nor its events
+    without a card where only payments carry one (RV s64b N3). One scan of ``normal``
+    for all of them."""
+    colleagues = list(colleagues)
+    if not colleagues:
+        return {}
+    rows = normal[normal[entity].isin({who for who, _ in colleagues})]
+    by_entity = {who: part for who, part in rows.groupby(entity, sort=False)}
+    out = {}
+    for who, pairs in colleagues:
+        part = by_entity.get(who)
+        if part is None or not len(part):
+            continue
+        columns = sorted({c for c, _ in pairs})
+        valued = part[columns].notna().to_numpy().any(axis=1)
+        on = np.zeros(len(part), dtype=bool)
+        for column in columns:
+            on |= part[column].isin([v for c, v in pairs if c == column]).to_numpy()
+        out[(who, tuple(pairs))] = bool(valued.any()) and 2 * int(on.sum()) >= int(valued.sum())
+    return out
 
 
 def _hashable_label(label):

@@ -136,3 +136,21 @@ def test_the_warning_names_the_vetted_colleague():
     said = [str(w.message) for w in caught if "are no groups" in str(w.message)]
     assert len(said) == 1, said
     assert "all held by vetted 'desk0-0'" in said[0] and "all held by vetted 'desk1-0'" in said[0]
+
+
+def test_a_colleagues_events_without_a_card_do_not_count_against_it():
+    """The colleague's everyday share is of its events with a value in the group's
+    columns: page views without a card or machine id beside its payments on the desk's
+    card and machines leave it a colleague (review RV s64b N3)."""
+    scored, vetted = _log()
+    vetted = vetted[~vetted["account"].str.match(r"desk\d-1$")]
+    extra = []
+    for desk in range(2):
+        who = f"desk{desk}-0"
+        t0 = vetted.loc[vetted["account"] == who, "time"].max()
+        extra += [(who, "view", t0 + 60 * (k + 1), np.nan, np.nan) for k in range(20)]
+    vetted = pd.concat([vetted, pd.DataFrame(extra, columns=vetted.columns)], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = oddseq.detect_anomalies(scored, **ROLES, normal=vetted)
+    assert _groups(table, "desk") == 0 and _groups(table, "ring") == 8

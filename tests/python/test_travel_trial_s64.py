@@ -160,3 +160,40 @@ def test_fit_normal_equals_a_file_says_it_is_a_flag(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("oddseq fit: '--normal=normal.csv': oddseq fit --normal takes no file")
     assert "oddseq detect LOG --normal normal.csv ..." in err
+
+
+@pytest.mark.parametrize("tick", [60, 3_600])
+def test_a_placeholder_on_whole_minutes_or_hours_keeps_its_words(tick):
+    """Many users' events under one id on a clock of whole minutes or hours: most gaps
+    are one tick, as a memoryless pace of that mean puts them (review RV s64b N2)."""
+    rng = np.random.default_rng(10)
+    times = np.sort(rng.integers(0, 2_000, 8_000)) * tick
+    said = _placeholder_said(_busy(times.astype(float)))
+    assert len(said) == 1, said
+    assert "its gaps are a machine's" not in said[0]
+
+
+def test_dask_refuses_an_empty_side_column_in_one_machines_words():
+    """An all-empty context column crashed oddseq.dask in the brief values' pass (an
+    IndexError); it is refused as one machine refuses it (review RV s64b N4)."""
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    from oddseq.dask import detect_anomalies
+
+    rng = np.random.default_rng(4)
+    log = pd.DataFrame(
+        {
+            "user": rng.integers(0, 200, 3_000).astype(str),
+            "event": rng.choice(["view", "buy"], 3_000),
+            "ts": 1_600_000_000 + np.sort(rng.integers(0, 864_000, 3_000)),
+            "card": np.nan,
+        }
+    )
+    roles = dict(entity="user", event="event", time="ts", context=["card"])
+    with pytest.raises(ValueError, match="context names columns with no value in the log"):
+        oddseq.detect_anomalies(log, **roles)
+    with dask.config.set(scheduler="sync"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="context names columns with no value in the log"):
+            detect_anomalies(dd.from_pandas(log, npartitions=2), **roles)

@@ -505,6 +505,8 @@ def brief_pairs(pair_entity, pair_value, first, last, n: int) -> np.ndarray:
     # its everyday value: the one it used over the longest time (on a tie, the one it
     # used first, then by the values' text: the same whatever the rows' order), not the
     # one of most events: a hijacker's night may hold more events than the owner's weeks
+    if not pair_entity.size:  # (a column with no value: no pair, none brief)
+        return np.zeros(0, dtype=bool)
     order = np.lexsort((pair_value, first, -(last - first), pair_entity))
     main = np.zeros(pair_entity.size, bool)
     lead = order[np.r_[True, pair_entity[order][1:] != pair_entity[order][:-1]]]

@@ -1010,15 +1010,18 @@ def _warn_placeholder_entity(seqs) -> None:
 # band's one tick, as a memoryless pace of that mean puts them: no machine (review RV
 # s64 M2).
 _REGULAR_BAND, _REGULAR_SHARE, _REGULAR_TIMES = 0.05, 0.5, 3.0
+# The clocks a log's times may be written on (ns), coarsest first: a day, an hour, a
+# minute, a second (a busy placeholder on whole minutes has gaps of one minute).
+_TICKS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9)
 
 
 def machine_pace(seqs, row: int):
     """(share of gaps within ``_REGULAR_BAND`` of the median gap, the median gap in s)
     of entity ``row``'s gaps above 0 where that share is ``_REGULAR_SHARE`` or more and
     ``_REGULAR_TIMES`` what a memoryless pace of the same mean gap puts in the band (on
-    the entity's clock: whole seconds, a geometric count of ticks; else an exponential
-    gap): its events on a machine's clock; else None (no times, fewer than 20 such
-    gaps)."""
+    the entity's clock: whole days, hours, minutes or seconds, a geometric count of
+    ticks; else an exponential gap): its events on a machine's clock; else None (no
+    times, fewer than 20 such gaps)."""
     if seqs.times is None:
         return None
     lo, hi = int(seqs.offsets[row]), int(seqs.offsets[row + 1])
@@ -1030,11 +1033,11 @@ def machine_pace(seqs, row: int):
     typical, mean = float(np.median(gaps)), float(gaps.mean())
     low, high = (1 - _REGULAR_BAND) * typical, (1 + _REGULAR_BAND) * typical
     share = float(np.mean((gaps >= low) & (gaps <= high)))
-    tick = 1e9
-    if np.all(times % int(tick) == 0):  # ticks of 1 s: k >= 1 ticks, geometric
-        p = min(tick / mean, 1.0)
-        ks = np.arange(np.ceil(low / tick), np.floor(high / tick) + 1)
-        memoryless = float(np.sum(p * (1 - p) ** (ks - 1))) if ks.size else 0.0
+    tick = next((t for t in _TICKS if np.all(times % t == 0)), None)
+    if tick is not None:  # k >= 1 ticks, geometric: P(a <= k <= b) in closed form
+        q = 1.0 - min(tick / mean, 1.0)
+        a, b = max(np.ceil(low / tick), 1.0), np.floor(high / tick)
+        memoryless = float(q ** (a - 1) - q**b) if b >= a else 0.0
     else:
         memoryless = float(np.exp(-low / mean) - np.exp(-high / mean))
     if share < _REGULAR_SHARE or share < _REGULAR_TIMES * memoryless:
