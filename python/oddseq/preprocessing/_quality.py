@@ -1046,7 +1046,7 @@ def machine_pace(seqs, row: int):
 
 
 def _seconds(gap: float) -> str:
-    """A gap in seconds in words: '2.0 s', '0.25 s', '3.5 min'."""
+    """A gap in seconds in words: '2 s', '0.25 s', '3.5 min'."""
     if gap >= 120:
         return f"{gap / 60:.3g} min"
     return f"{gap:.3g} s"

@@ -146,7 +146,7 @@ def numbers_as_text(column):
     text), an object column with None where a value is missing, to equal the same labels
     another log holds as text. Integers, and floats all whole within int64, by pandas'
     own conversion to its string type, which keeps missing values missing on pandas 2 and
-    3 alike (10 million ids in about a second); others one distinct value at a time."""
+    3 alike (10 million ids in about two seconds); others one distinct value at a time."""
     import numpy as np
     import pandas as pd
 
