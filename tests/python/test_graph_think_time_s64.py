@@ -5,7 +5,9 @@ Many exports write times to the second (web servers' logs, most CSVs). There a s
 burst of acts within one second has gaps of 0, which the think-time rule did not read:
 it read the minutes between bursts, and a farm of bots read as a person's pace. On such
 a clock the median gaps now count the gaps of 0, the block's and the log's alike, so a
-log whose people also write several events in one second reads as before.
+log whose people also write several events in one second reads as before. The burst bots
+and guilds of ``test_graph_think_time_s63`` are fitted on both clocks there (its
+``fitted`` fixture).
 """
 
 from __future__ import annotations
@@ -16,37 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oddseq.graph import GroupDetector, _teams
+from oddseq.graph import _teams
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_graph_think_time_s63 import H, _burst_guild, _Fit, _in_groups  # noqa: E402
-
-
-def _fit(raid_log, seed, whole_seconds: bool):
-    game = raid_log(seed)
-    game.players(600)
-    game.guilds(12, 10, "guild")
-    _burst_guild(game)
-    log, kinds = game.frame()
-    if whole_seconds:
-        log["ts"] = np.floor(log["ts"])
-    det = GroupDetector(n_threads=1).fit(log, entity="player", object="target", time="ts")
-    return det, kinds
-
-
-@pytest.fixture(scope="module", params=[0, 1])
-def fitted(request, raid_log):
-    return _fit(raid_log, request.param, whole_seconds=True)
-
-
-def test_bots_on_a_clock_of_whole_seconds_are_a_group(fitted):
-    det, kinds = fitted
-    assert _in_groups(det, kinds).get("bot", 0) >= 8, det.candidates_
-
-
-def test_guilds_on_a_clock_of_whole_seconds_stay_teams(fitted):
-    det, kinds = fitted
-    assert _in_groups(det, kinds).get("guild", 0) == 0, det.candidates_
+from test_graph_think_time_s63 import H, _Fit  # noqa: E402
 
 
 def test_the_gaps_of_0_count_where_the_clock_is_whole_seconds():
