@@ -157,8 +157,10 @@ def sittings(det, rows) -> float:
     if key.size == 0:
         return 0.0
     n_keys, n_bins = int(key.max()) + 1, int(bins.max()) + 1
-    # (window, object, member) once each, sorted by (window, object)
-    pair = np.unique((bins * n_keys + key) * rows.size + member)
+    # (window, object, member) once each, sorted by (window, object) (numpy's sort path,
+    # return_counts: a plain np.unique hashes, slower by far on the millions of events of
+    # a block of heavy members, numpy#31969)
+    pair = np.unique((bins * n_keys + key) * rows.size + member, return_counts=True)[0]
     _, n = np.unique(pair // rows.size, return_counts=True)
     n = np.repeat(n, n)  # each pair's meeting size
     who = pair % rows.size
@@ -170,7 +172,9 @@ def sittings(det, rows) -> float:
     if pair.size == 0:  # (no meeting of min_members: a block's acts in no one window)
         return 0.0
     # each member's windows of its meetings, and its sittings among them
-    met = np.unique((pair % rows.size) * n_bins + pair // rows.size // n_keys)
+    met = np.unique((pair % rows.size) * n_bins + pair // rows.size // n_keys, return_counts=True)[
+        0
+    ]
     who, when = met // n_bins, met % n_bins
     apart = (when[1:] - when[:-1]) * window > _SITTING_GAP_NS
     first = np.r_[True, (who[1:] != who[:-1]) | apart]
