@@ -1,0 +1,197 @@
+"""A ring that spreads each round over its few items is found whole; a sale's crowd on
+one item at a time does not use up the search (TR s64 H2).
+
+A travel site's review rings each post, in two or three waves, on the first of their
+hotels and some on a second and a third: the peeling took the first hotel's windows
+(everyone there, the densest columns) as a block of one object, or two or three hotels
+of a few members, "not significant", and the ring was in no group. A block that is no
+group is now judged again with its members' other shared acts in its windows (the
+searched columns over its windows on which two or more of its members act, where they
+are at least half of the column's entities), and kept where that is a group. And a
+flash sale's blocks, each one item's crowd in its hours, counted as misses of the
+search, which ended before any ring behind them at 12,000 accounts; a block of one
+object that is its crowd (graph/_crowd.py) is no miss now, as a crowd on several is."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oddseq.graph import GroupDetector, _detector
+from oddseq.graph._detector import _grown_block, _PeelGraph, _windows_apart
+from oddseq.graph._graph import events_for_graph
+
+HOUR = 3600
+
+
+def _shop(rng, n_users=3000, n_items=3000, span=300 * HOUR):
+    """Users who each browse a Zipf catalogue in 2-5 sessions of 2-7 views a minute
+    apart."""
+    p = 1.0 / np.arange(1, n_items + 1)
+    p /= p.sum()
+    n_sessions = rng.integers(2, 6, n_users)
+    s_user = np.repeat(np.arange(n_users), n_sessions)
+    s_len = rng.integers(2, 8, s_user.size)
+    s_start = rng.integers(0, span, s_user.size)
+    e_user, e_start = np.repeat(s_user, s_len), np.repeat(s_start, s_len)
+    step = np.arange(e_user.size) - np.repeat(np.cumsum(s_len) - s_len, s_len)
+    e_item = rng.choice(n_items, e_user.size, p=p)
+    return pd.DataFrame({"user": e_user, "item": e_item, "time": e_start + 60 * step})
+
+
+def _ring_in_rounds(rng, span=300 * HOUR):
+    """Seven accounts that come back three times, within 40 minutes, to three items of
+    the catalogue (ranks 50-300): each on the first, then on the second and the third
+    or not, two minutes apart."""
+    ring = list(range(50_000, 50_007))
+    items = rng.integers(50, 300, 3)
+    rows = []
+    for _ in range(3):
+        start = rng.integers(0, span)
+        for user in ring:
+            t = start + rng.integers(0, 2400)
+            for j, item in enumerate(items[: rng.integers(1, 4)]):
+                rows.append((user, item, t + 120 * j))
+    return pd.DataFrame(rows, columns=["user", "item", "time"]), set(ring)
+
+
+def _rounds_log(seed):
+    rng = np.random.default_rng(seed)
+    shop = _shop(rng)
+    ring_rows, ring = _ring_in_rounds(rng)
+    return pd.concat([shop, ring_rows], ignore_index=True), ring
+
+
+def _sale_log(seed):
+    """The shop, a 4-item sale that 600 of its users each take once in its first hours
+    (an exponential arrival of mean 4 hours), and the ring."""
+    rng = np.random.default_rng(seed)
+    shop = _shop(rng)
+    buyers = rng.choice(3000, 600, replace=False)
+    arrival = rng.exponential(4 * HOUR, buyers.size).clip(0, 48 * HOUR).astype(np.int64)
+    sale = pd.DataFrame(
+        {
+            "user": buyers,
+            "item": rng.choice(3000 + np.arange(4), buyers.size),
+            "time": 100 * HOUR + arrival,
+        }
+    )
+    ring_rows, ring = _ring_in_rounds(rng)
+    return pd.concat([shop, sale, ring_rows], ignore_index=True), ring
+
+
+def _fit(log):
+    return GroupDetector().fit(log, entity="user", object="item", time="time", time_unit="s")
+
+
+def _found(det, ring):
+    """(ring members in groups, other entities in groups)."""
+    groups = det.candidates_[det.candidates_.is_group]
+    members = set().union(*groups.members) if len(groups) else set()
+    return len(members & ring), len(members - ring)
+
+
+@pytest.mark.parametrize("seed", [2, 5, 9])
+def test_a_ring_spread_over_its_items_is_found_whole(seed):
+    # (draws where the peeled block alone misses the ring or part of it)
+    assert _found(_fit(_rounds_log(seed)[0]), _rounds_log(seed)[1]) == (7, 0)
+
+
+def test_the_peeled_block_alone_missed_it(monkeypatch):
+    log, ring = _rounds_log(2)
+    monkeypatch.setattr(_detector, "_GROW", False)
+    assert _found(_fit(log), ring) == (0, 0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_a_sales_one_item_crowds_do_not_end_the_search(seed):
+    log, ring = _sale_log(seed)
+    det = _fit(log)
+    assert _found(det, ring) == (7, 0)
+    assert det.search_ends_["temporal"]["blocks"] > det.patience
+
+
+def test_counted_as_misses_they_ended_it(monkeypatch):
+    log, ring = _sale_log(0)
+    monkeypatch.setattr(_detector, "_ONE_OBJECT_CROWD", False)
+    det = _fit(log)
+    assert _found(det, ring) == (0, 0)
+    assert det.search_ends_["temporal"] == {"end": "patience", "blocks": det.patience}
+
+
+def _graph(row_cols, n_cols):
+    """A _PeelGraph from each row's columns."""
+    offsets = np.concatenate([[0], np.cumsum([len(c) for c in row_cols])]).astype(np.int64)
+    cols = np.concatenate([np.asarray(c, dtype=np.int64) for c in row_cols])
+    row = np.repeat(np.arange(len(row_cols)), [len(c) for c in row_cols])
+    order = np.argsort(cols, kind="stable")
+    col_offsets = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n_cols))])
+    return _PeelGraph(offsets, cols, col_offsets.astype(np.int64), row[order].astype(np.int64))
+
+
+def test_growth_takes_the_members_columns_in_the_blocks_windows_only():
+    # columns: 0 = object 0 in window 0 (the block); 1 = object 1 in window 0 (the three
+    # members and one other); 2 = object 2 in the second grid's window over it (the
+    # three members and five others: under half); 3 = object 1 in a window far from the
+    # block (two members); 4 = object 3 in window 0 (one member)
+    units = np.array([0, 1, 2, 1, 3])
+    places = np.array([0, 0, 1, 10, 0])
+    rows = [[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 4], [1, 2], [2], [2], [2], [2]]
+    graph = _graph(rows, 5)
+    weight = np.ones(5)
+    members, block = np.array([0, 1, 2]), np.array([0])
+    asked = []
+
+    def none_taken_along(block_objects, objects):
+        asked.append((block_objects.tolist(), objects.tolist()))
+        return np.zeros(objects.size, dtype=bool)
+
+    grown = _grown_block(graph, members, block, weight, units, places, none_taken_along)
+    assert grown.tolist() == [0, 1]
+    assert asked == [([0], [1])]
+
+    # an object the others take with the block's in one visit (an app's notifications
+    # beside its feed) is not added
+    def all_taken_along(block_objects, objects):
+        return np.ones(objects.size, dtype=bool)
+
+    assert _grown_block(graph, members, block, weight, units, places, all_taken_along) is None
+    # a column the search already took (weight 0) is not taken again
+    weight[1] = 0.0
+    assert _grown_block(graph, members, block, weight, units, places, none_taken_along) is None
+
+
+def test_a_companion_is_what_the_others_take_in_the_same_visit():
+    # 200 users who each view item 10 and then item 11 a minute later, in three visits
+    # at hours of their own (a product's page and its cart, an app's feed and its
+    # notifications); item 12 in half of their visits, a second hour later or not at
+    # all; item 13 in other hours
+    rng = np.random.default_rng(0)
+    rows = []
+    for user in range(200):
+        for hour in rng.choice(500, 3, replace=False):
+            t = int(hour) * HOUR + int(rng.integers(0, 1800))
+            rows += [(user, 10, t), (user, 11, t + 60)]
+            if rng.random() < 0.5:
+                rows.append((user, 12, t + 120 if rng.random() < 0.2 else t + 2 * HOUR))
+        rows.append((user, 13, int(rng.integers(0, 500)) * HOUR))
+    log = pd.DataFrame(rows, columns=["user", "item", "time"])
+    det = GroupDetector()
+    det._events = events_for_graph(log, entity="user", object="item", time="time")
+    det._bins = GroupDetector._binning(det._events.times, HOUR * 10**9)
+    code = {label: k for k, label in enumerate(det._events.object_labels)}
+    # a block of users 0-1 on item 10 in the first grid's window 7
+    taken_along = det._companions(
+        np.array([0, 1]),
+        np.array([code[10]]),
+        np.array([code[11], code[12], code[13]]),
+        np.array([14]),
+    )
+    assert taken_along.tolist() == [True, False, False]
+
+
+def test_a_block_grows_where_it_comes_back():
+    # places: 2 * bin (first grid), 2 * bin - 1 (second): 0, 1, 2 overlap (one window
+    # and its neighbours), 10 is apart
+    assert _windows_apart(np.array([0, 1, 2, 1])) == 1
+    assert _windows_apart(np.array([0, 1, 10])) == 2
+    assert _windows_apart(np.array([4, 0, 8])) == 3
