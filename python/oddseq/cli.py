@@ -840,7 +840,8 @@ def _group_search_ended(finder) -> str:
     # 10" read as advice already taken, TR s63 L1; the patience is the run that ends it)
     return (
         f"the group search stopped after {max(blocks):,} blocks, none a group: it stops at "
-        f"{patience} blocks in a row that are no group (--group-patience {patience}); "
+        f"{patience} blocks in a row that are no group, crowds aside (--group-patience "
+        f"{patience}); "
         f"--group-patience {_FURTHER_PATIENCE} searches on to {_FURTHER_PATIENCE} in a row"
     )
 

@@ -241,7 +241,8 @@ def test_the_shell_says_where_a_search_without_a_group_stopped(log, tmp_path, ca
     out = said.out
     assert (
         "the group search stopped after 5 blocks, none a group: it stops at 3 blocks in a row "
-        "that are no group (--group-patience 3); --group-patience 10 searches on to 10 in a row"
+        "that are no group, crowds aside (--group-patience 3); --group-patience 10 searches on "
+        "to 10 in a row"
     ) in out
     code = main([*base, "--group-patience", "12", "--force"])
     said = capsys.readouterr()

@@ -305,7 +305,7 @@ def test_the_tied_top_words_and_the_patience_line_at_ten():
             self.patience = patience
 
     assert _group_search_ended(Finder(9)).endswith(
-        "it stops at 9 blocks in a row that are no group (--group-patience 9); "
+        "it stops at 9 blocks in a row that are no group, crowds aside (--group-patience 9); "
         "--group-patience 10 searches on to 10 in a row"
     )
     assert _group_search_ended(Finder(10)) == (
