@@ -186,7 +186,8 @@ def arriving(det, rows, cols, units, places, acts=None) -> float:
         within |= (k >= 0) & (t >= last[kk] - window) & (t <= first[kk] + window)
     beyond = ~member & ~within
     # distinct (object, entity) pairs beyond the reach, counted per object
-    pair = np.unique(obj[beyond] * np.int64(len(ev.offsets)) + row[beyond])
+    # (numpy's sort path, return_counts: its hash path is slower by far on many pairs)
+    pair = np.unique(obj[beyond] * np.int64(len(ev.offsets)) + row[beyond], return_counts=True)[0]
     counts = np.bincount(pair // np.int64(len(ev.offsets)), minlength=objects.size)
     return float(np.median(counts))
 

@@ -14,14 +14,9 @@ from oddseq.graph import GroupDetector
 HOUR = 3600
 
 
-def fans_and_ring_log(seed: int) -> tuple[pd.DataFrame, set, set]:
-    """2,000 users browsing a Zipf catalogue, 60 fans of a three-item category (each
-    session views two or three of its items), and a ring of 8 that buys one pushed item
-    in each of four rounds."""
-    rng = np.random.default_rng(seed)
-    span = 200 * HOUR
-    parts = []
-    n_users, n_items = 2000, 4000
+def zipf_shop(rng, n_users: int, n_items: int, span: int, first_item: int = 0) -> pd.DataFrame:
+    """Users who each browse a Zipf catalogue (items ``first_item`` on, the first the most
+    popular) in 2-5 sessions of 2-7 views a minute apart, over ``span`` seconds."""
     p = 1.0 / np.arange(1, n_items + 1)
     p /= p.sum()
     n_sessions = rng.integers(2, 6, n_users)
@@ -30,8 +25,17 @@ def fans_and_ring_log(seed: int) -> tuple[pd.DataFrame, set, set]:
     s_start = rng.integers(0, span, s_user.size)
     e_user, e_start = np.repeat(s_user, s_len), np.repeat(s_start, s_len)
     step = np.arange(e_user.size) - np.repeat(np.cumsum(s_len) - s_len, s_len)
-    e_item = rng.choice(n_items, e_user.size, p=p) + 100
-    parts.append(pd.DataFrame({"user": e_user, "item": e_item, "time": e_start + 60 * step}))
+    e_item = rng.choice(n_items, e_user.size, p=p) + first_item
+    return pd.DataFrame({"user": e_user, "item": e_item, "time": e_start + 60 * step})
+
+
+def fans_and_ring_log(seed: int) -> tuple[pd.DataFrame, set, set]:
+    """2,000 users browsing a Zipf catalogue, 60 fans of a three-item category (each
+    session views two or three of its items), and a ring of 8 that buys one pushed item
+    in each of four rounds."""
+    rng = np.random.default_rng(seed)
+    span = 200 * HOUR
+    parts = [zipf_shop(rng, 2000, 4000, span, first_item=100)]
     fans = set()
     for f in range(60):
         fans.add(10_000 + f)

@@ -12,30 +12,26 @@ flash sale's blocks, each one item's crowd in its hours, counted as misses of th
 search, which ended before any ring behind them at 12,000 accounts; a block of one
 object that is its crowd (graph/_crowd.py) is no miss now, as a crowd on several is."""
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from oddseq.graph import GroupDetector, _detector
-from oddseq.graph._detector import _grown_block, _PeelGraph, _windows_apart
+from oddseq.graph._detector import _grown_block, _PeelGraph, _second_look, _windows_apart
 from oddseq.graph._graph import events_for_graph
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_category_fans_s28 import zipf_shop  # noqa: E402
 
 HOUR = 3600
 
 
-def _shop(rng, n_users=3000, n_items=3000, span=300 * HOUR):
-    """Users who each browse a Zipf catalogue in 2-5 sessions of 2-7 views a minute
-    apart."""
-    p = 1.0 / np.arange(1, n_items + 1)
-    p /= p.sum()
-    n_sessions = rng.integers(2, 6, n_users)
-    s_user = np.repeat(np.arange(n_users), n_sessions)
-    s_len = rng.integers(2, 8, s_user.size)
-    s_start = rng.integers(0, span, s_user.size)
-    e_user, e_start = np.repeat(s_user, s_len), np.repeat(s_start, s_len)
-    step = np.arange(e_user.size) - np.repeat(np.cumsum(s_len) - s_len, s_len)
-    e_item = rng.choice(n_items, e_user.size, p=p)
-    return pd.DataFrame({"user": e_user, "item": e_item, "time": e_start + 60 * step})
+def _shop(rng, span=300 * HOUR):
+    """3,000 users who each browse a Zipf catalogue of 3,000 items."""
+    return zipf_shop(rng, 3000, 3000, span)
 
 
 def _ring_in_rounds(rng, span=300 * HOUR):
@@ -195,3 +191,21 @@ def test_a_block_grows_where_it_comes_back():
     assert _windows_apart(np.array([0, 1, 2, 1])) == 1
     assert _windows_apart(np.array([0, 1, 10])) == 2
     assert _windows_apart(np.array([4, 0, 8])) == 3
+    # two first-grid windows back to back are one sitting (a round across the hour)
+    assert _windows_apart(np.array([20, 22])) == 1
+    assert _windows_apart(np.array([20, 21, 22, 30])) == 2
+
+
+def test_a_grown_group_pays_for_its_second_look():
+    # The grown block was judged beside the block as peeled: log10 2 more tests, in its
+    # figures as in its verdict.
+    log, ring = _rounds_log(2)
+    grown = _fit(log).candidates_
+    grown = grown[grown.is_group].iloc[0]
+    assert set(grown.members) == ring
+    assert grown.significance == pytest.approx(grown.log10_p - grown.log10_tests)
+    assert _second_look({"log10_tests": 5.0, "significance": 3.0, "log10_p": 8.0}) == {
+        "log10_tests": pytest.approx(5.0 + np.log10(2.0)),
+        "significance": pytest.approx(3.0 - np.log10(2.0)),
+        "log10_p": 8.0,
+    }
