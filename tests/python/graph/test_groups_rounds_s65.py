@@ -7,10 +7,12 @@ hotels and some on a second and a third: the peeling took the first hotel's wind
 of a few members, "not significant", and the ring was in no group. A block that is no
 group is now judged again with its members' other shared acts in its windows (the
 searched columns over its windows on which two or more of its members act, where they
-are at least half of the column's entities), and kept where that is a group. And a
-flash sale's blocks, each one item's crowd in its hours, counted as misses of the
-search, which ended before any ring behind them at 12,000 accounts; a block of one
-object that is its crowd (graph/_crowd.py) is no miss now, as a crowd on several is."""
+are at least half of the column's entities and the object is no companion of the
+block's), and kept where that is a group, for a block that comes back and reads within
+the threshold of a group. And a flash sale's blocks, each one item's crowd in its
+hours, counted as misses of the search, which ended before any ring behind them at
+12,000 accounts; a block of one object that is its crowd (graph/_crowd.py) is no miss
+now, as a crowd on several is, up to 4 x patience of them since the last group."""
 
 import sys
 from pathlib import Path
@@ -89,7 +91,8 @@ def _found(det, ring):
 @pytest.mark.parametrize("seed", [2, 5, 9])
 def test_a_ring_spread_over_its_items_is_found_whole(seed):
     # (draws where the peeled block alone misses the ring or part of it)
-    assert _found(_fit(_rounds_log(seed)[0]), _rounds_log(seed)[1]) == (7, 0)
+    log, ring = _rounds_log(seed)
+    assert _found(_fit(log), ring) == (7, 0)
 
 
 def test_the_peeled_block_alone_missed_it(monkeypatch):
@@ -112,6 +115,16 @@ def test_counted_as_misses_they_ended_it(monkeypatch):
     det = _fit(log)
     assert _found(det, ring) == (0, 0)
     assert det.search_ends_["temporal"] == {"end": "patience", "blocks": det.patience}
+
+
+def test_one_items_crowds_are_no_miss_up_to_a_bound(monkeypatch):
+    # 5-8 of the sale's blocks come before the ring: past a bound of 3 (1 x patience)
+    # they are misses again, and the search ends before it
+    log, ring = _sale_log(0)
+    monkeypatch.setattr(_detector, "_ONE_OBJECT_CROWD_RUN", 1)
+    det = _fit(log)
+    assert _found(det, ring) == (0, 0)
+    assert det.search_ends_["temporal"] == {"end": "patience", "blocks": 2 * det.patience}
 
 
 def _graph(row_cols, n_cols):
