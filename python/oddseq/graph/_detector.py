@@ -379,6 +379,14 @@ def _grown_block(graph, members, cols, weight, units, places, companions):
     return None if grown.size == np.unique(cols).size else grown
 
 
+def _block_density(graph, rows, cols, weight) -> float:
+    """The weighted density of the block of ``rows`` on the sorted columns ``cols``, as
+    the peeling reads it: the weight of its edges over its rows and columns."""
+    positions = _ranges(graph.offsets, rows)
+    inside = np.isin(graph.cols[positions], cols)
+    return float(weight[graph.cols[positions][inside]].sum()) / (rows.size + cols.size)
+
+
 def _n_distinct_pairs(a: np.ndarray, b: np.ndarray) -> int:
     """How many distinct (a, b) pairs two int64 arrays hold (sorted, no combined key that
     could overflow)."""
@@ -1270,9 +1278,6 @@ class GroupDetector(BaseEstimator):
         self._n_searched_cols = n_cols
         # Where this method's search ended, and after how many blocks (search_ends_).
         self.search_ends_[method] = {"end": "spent", "blocks": 0}
-        # The columns still searched (the array the loop below zeroes block by block),
-        # for the activity test's count of the windows a block could take (_visit_stats).
-        self._live_columns = (weight, units, places) if units is not None else None
         if n_rows == 0:
             return []
         col_offsets, row_of = graph.col_offsets, graph.row_of
@@ -1282,6 +1287,12 @@ class GroupDetector(BaseEstimator):
         # block's columns are taken out, so an entity in a crowd that is no group (the
         # queue at a drop) is still searched with the others it acts with elsewhere.
         weight = weight.copy()
+        # The columns still searched (this copy, which the loop below zeroes block by
+        # block), for the activity test's count of the windows a block could take
+        # (_visit_stats): a window an earlier block took is no choice of a later one. (It
+        # held the caller's array before the copy until session 66, so every window
+        # counted as a choice: more tests than the search made.)
+        self._live_columns = (weight, units, places) if units is not None else None
         # The search goes on past max_groups (the peeling meets blocks in order of
         # weighted density, not of significance) and the max_groups most significant
         # of the groups it found are kept after it: which groups come out then does not
@@ -1410,7 +1421,9 @@ class GroupDetector(BaseEstimator):
                         bigger = (*bigger[:7], _second_look(bigger[7]), *bigger[8:])
                         sig = bigger[7]["significance"]
                         if bigger[-1] and sig >= self.threshold and sig > bar[0]:
-                            judged_parts = [(bigger, density)]
+                            # (its density the grown block's own: RV s65 L5)
+                            grown_density = _block_density(graph, whole_members, more_cols, weight)
+                            judged_parts = [(bigger, grown_density)]
                             grown_part, grown_more = bigger, more_cols
                 for judged_now, density in judged_parts:
                     (
