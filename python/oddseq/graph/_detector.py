@@ -22,7 +22,7 @@ from ..utils._stacklevel import user_stacklevel
 from ..utils._time import duration_ns
 from ..utils._validation import resolve_threads
 from . import _crowd, _synchrony, _teams
-from ._graph import events_for_graph
+from ._graph import events_for_graph, object_acts
 from ._null import block_significance, poisson_surprise
 from ._pairs import pair_objects
 from ._schedule import schedule_check
@@ -1272,6 +1272,16 @@ class GroupDetector(BaseEstimator):
                 is_group,
             )
 
+        # The columns the search began with, for the activity test's count of the
+        # windows a block could take (_visit_stats): every window where its members
+        # meet on its objects over a searched column, taken by an earlier block or not.
+        # (Only the windows left, the loop's copy below, made a small town's commuters a
+        # group: a population peeled block after block leaves a later block the windows
+        # the earlier ones did not take, each of its riders meeting the others there
+        # too, and its choice of them then cost 10.7 tests where it cost 29.5 (review
+        # RV s65 M3; tests/python/graph/test_groups_closed_market_s61.py, draws 1 and
+        # 2). A ring meets in the windows it took and pays nothing for them either way.)
+        self._first_columns = (weight, units, places) if units is not None else None
         searched = _rows_with((weight > 0)[graph.cols], graph.offsets)
         n_rows = int(searched.sum())
         n_cols = int((weight > 0).sum())
@@ -1287,12 +1297,6 @@ class GroupDetector(BaseEstimator):
         # block's columns are taken out, so an entity in a crowd that is no group (the
         # queue at a drop) is still searched with the others it acts with elsewhere.
         weight = weight.copy()
-        # The columns still searched (this copy, which the loop below zeroes block by
-        # block), for the activity test's count of the windows a block could take
-        # (_visit_stats): a window an earlier block took is no choice of a later one. (It
-        # held the caller's array before the copy until session 66, so every window
-        # counted as a choice: more tests than the search made.)
-        self._live_columns = (weight, units, places) if units is not None else None
         # The search goes on past max_groups (the peeling meets blocks in order of
         # weighted density, not of significance) and the max_groups most significant
         # of the groups it found are kept after it: which groups come out then does not
@@ -1622,7 +1626,6 @@ class GroupDetector(BaseEstimator):
         objects (an entity's acts in one first-grid window are one visit): an app's
         notifications beside its feed, a product's cart beside its page. A ring's second
         item is one its items' other visitors seldom take with them."""
-        from ._graph import object_acts
 
         t0, _, window_ns, _ = self._bins
         every = np.union1d(block_objects, objects)
@@ -1874,7 +1877,6 @@ class GroupDetector(BaseEstimator):
         floor = self._object_share[col_obj]
         lam_parts, row_parts, key_parts, bin_parts, n_parts = [], [], [], [], []
         hits_by_grid = [np.zeros((rows.size, objects.size), dtype=np.int64) for _ in (0, 1)]
-        from ._graph import object_acts
 
         acts = object_acts(ev, objects, t0, window_ns)
         # The first-grid windows of the block's columns (a second-grid window b spans
@@ -2079,22 +2081,22 @@ class GroupDetector(BaseEstimator):
         def windows_met(judged_objects) -> int:
             """The windows the search could have taken for these members and objects:
             the first-grid windows where two members or more act on one of the objects
-            (the acts are distinct (row, window, object) triples) and that the search
-            still held (a column of either grid over the window not taken by an earlier
-            block: a farm's hours that an earlier block took are no choice of this one)."""
+            (the acts are distinct (row, window, object) triples) over a column of
+            either grid that the search began with (see ``_first_columns``: windows an
+            earlier block took count too)."""
             pick = by_member & np.isin(acts[2], judged_objects)
             cell, n_there = np.unique(
                 acts[1][pick] * np.int64(objects.size) + acts[2][pick], return_counts=True
             )
             met = cell[n_there >= 2]
-            live = getattr(self, "_live_columns", None)
-            if live is not None and met.size:
-                weight, units, places = live
-                index = getattr(self, "_live_index", None)
+            first = getattr(self, "_first_columns", None)
+            if first is not None and met.size:
+                weight, units, places = first
+                index = getattr(self, "_first_index", None)
                 if index is None or index[0] is not units:  # once per fit's columns
                     key_of = np.asarray(units, dtype=np.int64) * 2**32 + np.asarray(places)
                     order = np.argsort(key_of, kind="stable")
-                    self._live_index = index = (units, order, key_of[order])
+                    self._first_index = index = (units, order, key_of[order])
                 _, order, sorted_keys = index
                 code = objects[met % objects.size].astype(np.int64) * 2**32
                 window_at = met // objects.size
@@ -2398,8 +2400,8 @@ class GroupDetector(BaseEstimator):
         self.__dict__.pop("_team_index", None)  # graph/_teams.py's, of this fit's columns
         self.__dict__.pop("_population_pace", None)  # graph/_teams.py's, of this fit's log
         self.__dict__.pop("_population_gap", None)  # (the same)
-        self.__dict__.pop("_live_columns", None)  # the search's columns (_visit_stats)
-        self.__dict__.pop("_live_index", None)
+        self.__dict__.pop("_first_columns", None)  # the search's columns (_visit_stats)
+        self.__dict__.pop("_first_index", None)
 
     def _drop(self, gids, why: str) -> None:
         """The fitted groups ``gids`` (rows of ``groups_``) made no groups, the others
