@@ -337,6 +337,14 @@ def _add_detect(commands) -> None:
         "them); looks for groups as --groups does, crowds further down may be groups too",
     )
     detect.add_argument(
+        "--group-max-share",
+        metavar="SHARE",
+        help="a block of at least this share of the entities (and of 100) is a segment of "
+        "the population, no group (default 0.05: a mobile carrier's customers behind its "
+        "shared addresses with --group-by device_id,ip); none keeps every block a group "
+        "however large; looks for groups as --groups does",
+    )
+    detect.add_argument(
         "--max-groups",
         type=int,
         metavar="N",
@@ -348,19 +356,43 @@ def _add_detect(commands) -> None:
     _progress_option(detect)
 
 
+def _max_share(text):
+    """--group-max-share's share: a number in (0, 1), or "none" for no bar (the
+    detector's None); None where the option is not given."""
+    if text is None:
+        return None
+    if str(text).strip().lower() == "none":
+        return "none"
+    try:
+        share = float(text)
+    except ValueError:
+        share = float("nan")
+    if not 0 < share < 1:
+        raise ValueError(
+            "--group-max-share must be a share of the entities in (0, 1), e.g. 0.05, or "
+            f"none to keep every block a group however large, got {text!r}"
+        )
+    return share
+
+
 def group_search_option(args):
     """``groups=`` of the one call from --groups / --no-groups / --group-patience /
-    --max-groups: a GroupDetector with those settings where either of the last two is
-    given."""
+    --max-groups / --group-max-share: a GroupDetector with those settings where any of
+    the last three is given."""
     settings = {
         name: value
         for name, value in (
             ("patience", getattr(args, "group_patience", None)),
             ("max_groups", getattr(args, "max_groups", None)),
+            ("max_share", _max_share(getattr(args, "group_max_share", None))),
         )
         if value is not None
     }
-    options = {"patience": "--group-patience", "max_groups": "--max-groups"}
+    options = {
+        "patience": "--group-patience",
+        "max_groups": "--max-groups",
+        "max_share": "--group-max-share",
+    }
     asked = next(iter(map(options.get, settings)), "--groups" if args.groups is True else None)
     if asked and not args.item and not getattr(args, "group_by", None):
         # (before the file is read and the model fitted: review RV s50 L4)
@@ -371,17 +403,19 @@ def group_search_option(args):
     if not settings:
         return args.groups
     if args.groups is False:
-        what = (
-            "sets how far the group search goes"
-            if asked == "--group-patience"
-            else "sets how many groups the search lists"
-        )
+        what = {
+            "--group-patience": "sets how far the group search goes",
+            "--max-groups": "sets how many groups the search lists",
+            "--group-max-share": "sets how large a group may be",
+        }[asked]
         raise ValueError(f"{asked} {what}, --no-groups says not to look: pass one of the two")
     for name, value in settings.items():
-        if value < 1:
+        if name != "max_share" and value < 1:
             raise ValueError(f"{options[name]} must be at least 1, got {value}")
     from .graph import GroupDetector
 
+    if settings.get("max_share") == "none":
+        settings["max_share"] = None
     return GroupDetector(**settings)
 
 

@@ -231,3 +231,30 @@ def test_the_normal_log_is_not_advised_where_one_was_given():
         said = str(caught[0].message)
         assert said.startswith("the 10 groups hold 60 of the 1,000 entities (6.0%) together")
         assert ("normal=" in said) is not normal
+
+
+def test_bursts_at_other_hours_on_other_days_say_their_length():
+    # "each time between 21:39 and 14:44" read as 17-hour bursts where a follower farm's
+    # were 30 minutes each at a different hour each day (TR s66 L1)
+    from oddseq.graph import GroupDetector
+
+    rng = np.random.default_rng(4)
+    t0 = 1_772_409_600  # 2026-03-02 00:00 UTC
+    rows = [
+        (f"u{u}", f"i{int(rng.integers(0, 300))}", t0 + int(rng.integers(0, 10 * 86_400)))
+        for u in range(600)
+        for _ in range(int(rng.integers(3, 9)))
+    ]
+    for day, hour in ((0, 21), (2, 3), (4, 9), (6, 14)):  # 30 minutes, another hour each day
+        start = t0 + day * 86_400 + hour * 3600 + 40 * 60
+        for m in range(8):
+            for k, item in enumerate(("i900", "i901", "i902")):
+                rows.append((f"ring{m}", item, start + 600 * k + int(rng.integers(0, 300))))
+    log = pd.DataFrame(rows, columns=["user", "item", "ts"])
+    det = GroupDetector().fit(log, entity="user", object="item", time="ts")
+    assert len(det.groups_) == 1
+    said = det.explain(["ring0"]).iloc[0]
+    assert ", on 4 days, each time within " in said and " minutes (at other hours" in said, said
+    within = int(said.split("each time within ")[1].split(" minutes")[0])
+    assert 20 <= within <= 30
+    assert "each time between" not in said

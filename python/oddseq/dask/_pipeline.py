@@ -45,6 +45,7 @@ from .._pipeline import (
     _with_groups,
     by_position,
     check_group_finder,
+    check_switches,
     column_names,
     context_in_order,
     context_named,
@@ -77,6 +78,7 @@ from .._pipeline import (
     warn_normal_holds_them,
     warn_one_off_flags,
     warn_rare_only_flags,
+    warn_segments,
     warn_session_spread,
     warn_short_flags,
 )
@@ -3782,6 +3784,7 @@ class _GroupStage:
             finder = group_finder(self.groups, "auto").fit(seqs)
             if referee is not None and len(finder.groups_):
                 drop_normal_groups(finder, groups_the_normal_log_holds(finder, referee()))
+            warn_segments(finder, shell=False)
             warn_large_groups(finder, group_by=False, normal=referee is not None)
             warn_groups_past_the_cap(finder, shell=False)
             # One machine's fingerprints of the members' sequences (_note_group_log),
@@ -4214,6 +4217,7 @@ def detect_anomalies(
             f"oddseq.dask.detect_anomalies takes a dask DataFrame, got {type(ddf).__name__}; "
             "for a pandas DataFrame use oddseq.detect_anomalies, or dd.from_pandas(df, ...)"
         )
+    check_switches(return_pipeline=return_pipeline, progress=progress, dropna=dropna)
     if method not in DASK_METHODS:
         raise ValueError(
             f"method={method!r} is not fitted over partitions; oddseq.dask fits "

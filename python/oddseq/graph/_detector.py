@@ -103,6 +103,26 @@ _ONE_OBJECT_CROWD = True
 # (YOOCHOOSE's sessions: 37 in a row, 58 blocks, 0.4 -> 4.2 s for the group stage).
 _ONE_OBJECT_CROWD_RUN = 4
 
+# A block of SEGMENT_MIN members or more, and of max_share (by default SEGMENT_SHARE) of
+# the entities the stage read, is a segment of the population (see GroupDetector's
+# max_share; the one call's large-group warning reads the same share, from 50 members: a
+# ring of 60 in a log of 560 stays a group, said): the planted rings and
+# farms of every labelled source are under 1% of their logs (the seed gate's cells
+# 0.34-0.87%, the trials' 0.5-1%), where a mobile carrier's customers behind its pool of
+# shared addresses, read with group_by=["device_id", "ip"], were groups of 294-486 of a
+# social platform's 3,000 accounts (TR s66) and a popular seller's buyers on an
+# auction app's device setting one of 779 of 7,037 (TR s47).
+SEGMENT_SHARE, SEGMENT_MIN = 0.05, 100
+
+
+def segment_floor(max_share, n_entities: int) -> float:
+    """The least members of a block that is a segment of the population, of
+    ``n_entities`` read at GroupDetector's ``max_share`` (inf for None: no bar)."""
+    if max_share is None:
+        return np.inf
+    return max(SEGMENT_MIN, math.ceil(float(max_share) * n_entities))
+
+
 _THRESHOLD_NOTE = "log10 units: a group's chance is below 10 ** -threshold; 2 is 1 in 100"
 
 
@@ -387,6 +407,16 @@ def _block_density(graph, rows, cols, weight) -> float:
     return float(weight[graph.cols[positions][inside]].sum()) / (rows.size + cols.size)
 
 
+def _few_members_columns(graph, rows, cols) -> np.ndarray:
+    """The columns of a block of ``rows`` on ``cols`` that fewer of its rows act on
+    than on its median column: of a segment of the population (a carrier's customers on
+    its shared addresses, 25-50 of them on each), the objects of a few of its members (a
+    phone farm's phones, 4 on each), not the segment's."""
+    held = graph.cols[_ranges(graph.offsets, np.asarray(rows))]
+    col, count = np.unique(held[np.isin(held, cols)], return_counts=True)
+    return col[count < np.median(count)] if col.size else col
+
+
 def _n_distinct_pairs(a: np.ndarray, b: np.ndarray) -> int:
     """How many distinct (a, b) pairs two int64 arrays hold (sorted, no combined key that
     could overflow)."""
@@ -501,6 +531,8 @@ def _why_not(finder, is_group, own, n_members, n_objects, returns, stats) -> str
     if is_group:
         return None
     own = own or {}
+    if own.get("segment"):
+        return "a segment"
     if own.get("team"):
         return "a team"
     if own.get("crowd"):
@@ -703,10 +735,11 @@ class GroupDetector(BaseEstimator):
     patience : int, default=3
         Stop a method after this many blocks in a row that are not groups (a block
         denser than its objects' popularity explains but explained by its entities' own
-        activity, a crowd of users active then, or a block of its objects' crowd, is
-        no miss: the search goes on past it, and past a launch evening's blocks to the
-        rings behind them; a crowd's blocks of one object each, up to 4 * patience of
-        them since the last group). A crowd's blocks on several objects that the
+        activity, a crowd of users active then, a block of its objects' crowd, or a
+        segment of the population (``max_share``), is no miss: the search goes on
+        past it, and past a launch evening's blocks to the rings behind them; a
+        crowd's blocks of one object each, up to 4 * patience of them since the last
+        group). A crowd's blocks on several objects that the
         first null passes and its own members' activity does not explain are misses:
         the search can stop on them before a ring; ``search_ends_`` says where it
         stopped. A larger patience reaches further down the blocks, and
@@ -726,6 +759,20 @@ class GroupDetector(BaseEstimator):
         windows (a few thousand viewers make a busy hour surprising but not lockstep);
         a group acting together is many times the expectation. 0 (the filter off) or
         >= 1.
+    max_share : float in (0, 1) or None, default=0.05
+        A group of at least this share of the entities read (and of at least 100) is a
+        segment of the population, not a ring: no group (``why_not`` "a segment"), its
+        members scored alone and searched again with the others they act with
+        elsewhere (its objects leave the search as any block's do, but for those fewer
+        of its members act on than on its median object).
+        Ordinary users who share a service's pool of values are such blocks: a mobile
+        carrier's customers behind its shared addresses (CGNAT, 100.64.0.0/10), read
+        with ``group_by=["device_id", "ip"]``, were five groups of 294-486 of a social
+        platform's 3,000 accounts and 68.6% of them flagged (TR s66); the planted rings
+        and farms of every labelled source are under 1% of their logs. A farm among the
+        segment's members is still found on what it shares apart from the segment's
+        objects (its phones). None keeps every block however large (the one call then warns of
+        groups of 5% or more).
     n_threads : int, optional
 
     Attributes
@@ -809,6 +856,7 @@ class GroupDetector(BaseEstimator):
         patience: int = 3,
         min_burst: float = 2.0,
         min_lift: float = 5.0,
+        max_share: float | None = SEGMENT_SHARE,
         n_threads=None,
     ):
         self.method = method
@@ -820,6 +868,7 @@ class GroupDetector(BaseEstimator):
         self.patience = patience
         self.min_burst = min_burst
         self.min_lift = min_lift
+        self.max_share = max_share
         self.n_threads = n_threads
 
     # ---------------------------------------------------------------- validation
@@ -860,6 +909,10 @@ class GroupDetector(BaseEstimator):
                 "min_lift must be 0 (the filter off) or >= 1 (times the entities expected "
                 f"in the window), got {lift!r}"
             )
+        if self.max_share is not None:
+            Real(
+                0, 1, closed="neither", note="a share of the entities, or None to keep every block"
+            ).check(self.max_share, "max_share")
         return window_ns, resolve_threads(self.n_threads)
 
     # ---------------------------------------------------------------- fitting
@@ -938,6 +991,8 @@ class GroupDetector(BaseEstimator):
             )
             temporal = False
         n_rows, n_objects = len(ev.ids), len(ev.object_labels)
+        # (a block of at least this many members is a segment: see max_share)
+        self._segment_floor = segment_floor(self.max_share, n_rows)
         self.max_groups_ = (
             _default_max_groups(n_rows) if self.max_groups is None else int(self.max_groups)
         )
@@ -1253,6 +1308,12 @@ class GroupDetector(BaseEstimator):
                 if _crowd.crowd(self, rows, cols, units, places)["crowd"]:
                     is_group = False
                     own = {**(own or {}), "crowd": True}
+            if is_group and rows.size >= self._segment_floor:
+                # A group of max_share of the entities or more is a segment of the
+                # population, not a ring (a carrier's customers on its pool of
+                # addresses; see max_share): no group, its members still searched.
+                is_group = False
+                own = {**(own or {}), "segment": True}
             if own is not None:
                 own = {**own, "_population_passed": population_passed}
             return (
@@ -1296,7 +1357,7 @@ class GroupDetector(BaseEstimator):
         # Each block found leaves the search by its columns: a group's members and every
         # block's columns are taken out, so an entity in a crowd that is no group (the
         # queue at a drop) is still searched with the others it acts with elsewhere.
-        weight = weight.copy()
+        start_weight, weight = weight, weight.copy()
         # The search goes on past max_groups (the peeling meets blocks in order of
         # weighted density, not of significance) and the max_groups most significant
         # of the groups it found are kept after it: which groups come out then does not
@@ -1405,6 +1466,7 @@ class GroupDetector(BaseEstimator):
                     and _windows_apart(places[whole_cols]) >= 2
                     and not (own_whole or {}).get("team")
                     and not (own_whole or {}).get("crowd")
+                    and not (own_whole or {}).get("segment")
                 ):
                     more_cols = _grown_block(
                         graph,
@@ -1483,41 +1545,49 @@ class GroupDetector(BaseEstimator):
                         associate_hits = hits[associates]
                         rows = np.flatnonzero(member)
                         row_hits = hits[rows]
-                        taken[rows] = True
-                        alive[rows] = 0
-                        same = rows.size == judged[0].size and np.array_equal(rows, judged[0])
-                        same = same and np.array_equal(row_hits, judged[1])
-                        stats = judge(rows, row_hits, col_unit_degree, n_units)
-                        if active:
-                            if not same and not own.get("synchrony"):
-                                own = self._activity_stats(
-                                    rows, row_hits, cols, units, places, n_units
-                                )
-                            stats = self._weaker(stats, own)
-                        if returns:
-                            finest = pair_objects(
-                                self._events,
-                                self._bins,
-                                judged[0],
-                                cols,
-                                units,
-                                places,
-                                col_degree,
-                            )[1]
-                            n_windows = _acts(
-                                np.zeros(finest.size, np.int64), units[finest], places[finest]
-                            ).size
-                            again, _ = self._return_stats(rows, finest, units, places, n_windows)
-                            stats = self._weaker(stats, again)
-                        if judged_now is grown_part:
-                            stats = _second_look(stats)
-                        if stats["significance"] < self.threshold:
-                            # Its members as found are no group (the block's tests passed
-                            # on others): no group, its members back in the search, as
-                            # groups_ and group_of must agree.
+                        if rows.size >= self._segment_floor:
+                            # Grown to a segment by the members the peeling left out (see
+                            # max_share): no group, its members still in the search.
                             is_group = False
-                            taken[rows] = False
-                            alive[rows] = 1
+                            own = {**(own or {}), "segment": True}
+                        else:
+                            taken[rows] = True
+                            alive[rows] = 0
+                            same = rows.size == judged[0].size and np.array_equal(rows, judged[0])
+                            same = same and np.array_equal(row_hits, judged[1])
+                            stats = judge(rows, row_hits, col_unit_degree, n_units)
+                            if active:
+                                if not same and not own.get("synchrony"):
+                                    own = self._activity_stats(
+                                        rows, row_hits, cols, units, places, n_units
+                                    )
+                                stats = self._weaker(stats, own)
+                            if returns:
+                                finest = pair_objects(
+                                    self._events,
+                                    self._bins,
+                                    judged[0],
+                                    cols,
+                                    units,
+                                    places,
+                                    col_degree,
+                                )[1]
+                                n_windows = _acts(
+                                    np.zeros(finest.size, np.int64), units[finest], places[finest]
+                                ).size
+                                again, _ = self._return_stats(
+                                    rows, finest, units, places, n_windows
+                                )
+                                stats = self._weaker(stats, again)
+                            if judged_now is grown_part:
+                                stats = _second_look(stats)
+                            if stats["significance"] < self.threshold:
+                                # Its members as found are no group (the block's tests passed
+                                # on others): no group, its members back in the search, as
+                                # groups_ and group_of must agree.
+                                is_group = False
+                                taken[rows] = False
+                                alive[rows] = 1
                     if not is_group:
                         associates = associate_hits = np.zeros(0, dtype=np.int64)
                     elif judged_now is grown_part:
@@ -1590,6 +1660,11 @@ class GroupDetector(BaseEstimator):
             for more in grown_cols:
                 weight[more] = 0.0
             for cand in out[n_before:]:
+                if cand["why_not"] == "a segment":
+                    # (the objects few of its members share stay in the search: a
+                    # phone farm among a carrier's customers is found on its phones)
+                    own = _few_members_columns(graph, cand["rows"], cand["cols"])
+                    weight[own] = start_weight[own]
                 if cand["is_group"]:
                     key = cand["found"]
                     strength[key] = max(strength.get(key, -np.inf), cand["significance"])
@@ -2402,6 +2477,7 @@ class GroupDetector(BaseEstimator):
         self.__dict__.pop("_population_gap", None)  # (the same)
         self.__dict__.pop("_first_columns", None)  # the search's columns (_visit_stats)
         self.__dict__.pop("_first_index", None)
+        self.__dict__.pop("_segment_floor", None)
 
     def _drop(self, gids, why: str) -> None:
         """The fitted groups ``gids`` (rows of ``groups_``) made no groups, the others
@@ -2760,10 +2836,27 @@ class GroupDetector(BaseEstimator):
         gaps = np.diff(np.append(minutes, minutes[0] + 24 * 60))
         widest = int(np.argmax(gaps))
         first, last = minutes[(widest + 1) % minutes.size], minutes[widest]
-        return (
-            f", on {days} days, each time between {first // 60:02d}:{first % 60:02d} "
-            f"and {last // 60:02d}:{last % 60:02d}"
-        )
+        clock = (f"{first // 60:02d}:{first % 60:02d}", f"{last // 60:02d}:{last % 60:02d}")
+        # Bursts at other hours on other days: the hours span most of the clock, and
+        # "each time between 21:39 and 14:44" read as 17-hour bursts where a follower
+        # farm's were 30 minutes each (TR s66 L1). Then the bursts' own length is said:
+        # the longest sitting (acts more than 6 hours apart are two).
+        ordered = np.sort(times.asi8)
+        breaks = np.flatnonzero(np.diff(ordered) > _teams._SITTING_GAP_NS)
+        starts, ends = np.r_[0, breaks + 1], np.r_[breaks, ordered.size - 1]
+        longest = int(np.ceil((ordered[ends] - ordered[starts]).max() / 6e10))
+        if (last - first) % (24 * 60) > 2 * longest + 60:
+            within = "a minute" if longest <= 1 else _minutes_words(longest)
+            return (
+                f", on {days} days, each time within {within} (at other hours on other "
+                f"days, from {clock[0]} to {clock[1]})"
+            )
+        return f", on {days} days, each time between {clock[0]} and {clock[1]}"
+
+
+def _minutes_words(minutes: int) -> str:
+    """ "35 minutes", "2.5 hours": a burst's length said."""
+    return f"{minutes} minutes" if minutes < 120 else f"{minutes / 60:.1f} hours"
 
 
 def _and_list(items) -> str:
