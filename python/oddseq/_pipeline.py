@@ -833,8 +833,7 @@ def warn_segments(finder, shell: bool = True) -> None:
         f"read as segments of the population: {said}{more}. Ordinary users who share a "
         "service's pool of values make such blocks (a mobile carrier's customers behind "
         "its shared addresses, an app's device setting); a ring is seldom so large a share "
-        "of a log. Their members are judged alone, and a ring among them is still found on "
-        "what it shares apart from the segment's objects (its phones). Where one is a ring, "
+        "of a log. Their members are judged alone. Where one is a ring, "
         f"groups=oddseq.graph.GroupDetector(max_share=None){in_shell} keeps it a group",
         DataWarning,
         stacklevel=user_stacklevel(),

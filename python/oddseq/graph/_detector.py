@@ -407,16 +407,6 @@ def _block_density(graph, rows, cols, weight) -> float:
     return float(weight[graph.cols[positions][inside]].sum()) / (rows.size + cols.size)
 
 
-def _few_members_columns(graph, rows, cols) -> np.ndarray:
-    """The columns of a block of ``rows`` on ``cols`` that fewer of its rows act on
-    than on its median column: of a segment of the population (a carrier's customers on
-    its shared addresses, 25-50 of them on each), the objects of a few of its members (a
-    phone farm's phones, 4 on each), not the segment's."""
-    held = graph.cols[_ranges(graph.offsets, np.asarray(rows))]
-    col, count = np.unique(held[np.isin(held, cols)], return_counts=True)
-    return col[count < np.median(count)] if col.size else col
-
-
 def _n_distinct_pairs(a: np.ndarray, b: np.ndarray) -> int:
     """How many distinct (a, b) pairs two int64 arrays hold (sorted, no combined key that
     could overflow)."""
@@ -763,16 +753,15 @@ class GroupDetector(BaseEstimator):
         A group of at least this share of the entities read (and of at least 100) is a
         segment of the population, not a ring: no group (``why_not`` "a segment"), its
         members scored alone and searched again with the others they act with
-        elsewhere (its objects leave the search as any block's do, but for those fewer
-        of its members act on than on its median object).
+        elsewhere (its objects leave the search, as any block's do).
         Ordinary users who share a service's pool of values are such blocks: a mobile
         carrier's customers behind its shared addresses (CGNAT, 100.64.0.0/10), read
         with ``group_by=["device_id", "ip"]``, were five groups of 294-486 of a social
         platform's 3,000 accounts and 68.6% of them flagged (TR s66); the planted rings
-        and farms of every labelled source are under 1% of their logs. A farm among the
-        segment's members is still found on what it shares apart from the segment's
-        objects (its phones). None keeps every block however large (the one call then warns of
-        groups of 5% or more).
+        and farms of every labelled source are under 1% of their logs. A phone farm whose
+        accounts are also the carrier's customers is taken into the segment with its
+        phones: ``group_by=["device_id"]`` finds it. None keeps every block however
+        large (the one call then warns of groups of 5% or more).
     n_threads : int, optional
 
     Attributes
@@ -1357,7 +1346,7 @@ class GroupDetector(BaseEstimator):
         # Each block found leaves the search by its columns: a group's members and every
         # block's columns are taken out, so an entity in a crowd that is no group (the
         # queue at a drop) is still searched with the others it acts with elsewhere.
-        start_weight, weight = weight, weight.copy()
+        weight = weight.copy()
         # The search goes on past max_groups (the peeling meets blocks in order of
         # weighted density, not of significance) and the max_groups most significant
         # of the groups it found are kept after it: which groups come out then does not
@@ -1660,11 +1649,6 @@ class GroupDetector(BaseEstimator):
             for more in grown_cols:
                 weight[more] = 0.0
             for cand in out[n_before:]:
-                if cand["why_not"] == "a segment":
-                    # (the objects few of its members share stay in the search: a
-                    # phone farm among a carrier's customers is found on its phones)
-                    own = _few_members_columns(graph, cand["rows"], cand["cols"])
-                    weight[own] = start_weight[own]
                 if cand["is_group"]:
                     key = cand["found"]
                     strength[key] = max(strength.get(key, -np.inf), cand["significance"])

@@ -55,10 +55,14 @@ def test_a_carriers_customers_are_a_segment_and_the_farm_a_group(seed):
     assert all(str(o[1]).startswith("100.64.") for o in segments.objects.iloc[0][:5])
 
 
-def test_a_farm_among_the_carriers_customers_is_found_on_its_phones():
-    det = _fit(_log(0, farm_on_carrier=True))
-    assert _members(det) == {f"farm{f}" for f in range(12)}
+def test_a_farm_among_the_carriers_customers_is_taken_in_and_found_on_its_phones():
+    # (a limit: its phones go with the segment's block; the device alone finds it)
+    log = _log(0, farm_on_carrier=True)
+    det = _fit(log)
+    assert not _members(det) & {f"farm{f}" for f in range(12)}
     assert (det.candidates_.why_not == "a segment").any()
+    alone = GroupDetector(method="static").fit(log, entity="account", object="device")
+    assert _members(alone) == {f"farm{f}" for f in range(12)}
 
 
 def test_without_the_bar_the_carrier_is_a_group():
