@@ -829,7 +829,7 @@ def warn_segments(finder, shell: bool = True) -> None:
     in_shell = " (--group-max-share none from the shell)" if shell else ""
     warnings.warn(
         f"{k:,} block{'s' if k != 1 else ''} of {floor:,} or more of the {n:,} entities "
-        f"({share:.0%}, and at least {SEGMENT_MIN}) {'are' if k != 1 else 'is'} no group, "
+        f"({_percent(share)}, and at least {SEGMENT_MIN}) {'are' if k != 1 else 'is'} no group, "
         f"read as segments of the population: {said}{more}. Ordinary users who share a "
         "service's pool of values make such blocks (a mobile carrier's customers behind "
         "its shared addresses, an app's device setting); a ring is seldom so large a share "
@@ -1136,21 +1136,36 @@ def groups_the_normal_log_holds(finder, referee) -> list:
     """The groups of ``finder`` (fitted on the scored log) that the normal log holds too
     (its ``referee``, :func:`normal_referee`; see :data:`_SAME_OBJECTS`): their rows of
     ``finder.groups_``."""
-    if referee is None or not len(referee.groups_) or not len(finder.groups_):
+    if referee is None or not len(finder.groups_):
         return []
-    members = set().union(*map(set, referee.groups_["members"]))
-    normal_objects = [set(map(_hashable_label, o)) for o in referee.groups_["objects"]]
-    sizes = referee.groups_["n_members"].to_numpy()
+    # The normal log's groups, and its segments of the population (GroupDetector's
+    # max_share): a carrier's customers that are a segment there are the population a
+    # smaller block of them here, under this log's bar, is of (review RV s66 H2: a group of
+    # 123 of them flagged where the normal log's block of them was a segment).
+    blocks = referee.groups_[["members", "objects", "n_members"]].assign(segment=False)
+    candidates = getattr(referee, "candidates_", None)
+    if candidates is not None and "why_not" in candidates:
+        segments = candidates[candidates["why_not"] == "a segment"]
+        segments = segments[["members", "objects", "n_members"]].assign(segment=True)
+        blocks = pd.concat([blocks, segments])
+    if not len(blocks):
+        return []
+    members = set().union(*map(set, blocks["members"]))
+    normal_objects = [set(map(_hashable_label, o)) for o in blocks["objects"]]
+    sizes, segment = blocks["n_members"].to_numpy(), blocks["segment"].to_numpy(bool)
     held = []
     for gid, group in finder.groups_.iterrows():
         ours = set(map(_hashable_label, group["objects"]))
         same_team = np.mean([m in members for m in group["members"]]) >= 0.5
         # (and of a like size, within _SAME_SIZE times: three of a normal log's regulars
-        # on a hot show are no kind of a ring of thirty on it)
+        # on a hot show are no kind of a ring of thirty on it; a segment is of any size
+        # above a block of its population)
         same_objects = any(
             len(ours & theirs) >= _SAME_OBJECTS * max(len(ours), len(theirs))
-            and max(size, group["n_members"]) <= _SAME_SIZE * min(size, group["n_members"])
-            for theirs, size in zip(normal_objects, sizes)
+            and (
+                whole or max(size, group["n_members"]) <= _SAME_SIZE * min(size, group["n_members"])
+            )
+            for theirs, size, whole in zip(normal_objects, sizes, segment)
         )
         if same_team or same_objects:
             held.append(int(gid))

@@ -166,23 +166,30 @@ def test_a_lockstep_group_s_sentence_says_its_days_and_hours(lunches):
         assert hours[:5] <= hours[-5:] and hours[-5:] <= "12:40"
 
 
-def test_the_hours_of_a_night_s_work_are_said_across_midnight():
+def _ring_in_bursts(seed, starts):
+    """600 users browsing 300 items over ten days from 2026-03-02 00:00 UTC, and eight
+    accounts acting on the ring's three items within 30 minutes from each of ``starts``
+    (seconds after that midnight): the GroupDetector fitted."""
     from oddseq.graph import GroupDetector
 
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(seed)
     t0 = 1_772_409_600  # 2026-03-02 00:00 UTC
     rows = [
         (f"u{u}", f"i{int(rng.integers(0, 300))}", t0 + int(rng.integers(0, 10 * 86_400)))
         for u in range(600)
         for _ in range(int(rng.integers(3, 9)))
     ]
-    for night in (0, 2, 5):  # eight accounts at 23:50-00:20 on the ring's three items
-        start = t0 + night * 86_400 + 23 * 3600 + 50 * 60
+    for start in starts:
         for m in range(8):
             for k, item in enumerate(("i900", "i901", "i902")):
-                rows.append((f"ring{m}", item, start + 600 * k + int(rng.integers(0, 300))))
+                rows.append((f"ring{m}", item, t0 + start + 600 * k + int(rng.integers(0, 300))))
     log = pd.DataFrame(rows, columns=["user", "item", "ts"])
-    det = GroupDetector().fit(log, entity="user", object="item", time="ts")
+    return GroupDetector().fit(log, entity="user", object="item", time="ts")
+
+
+def test_the_hours_of_a_night_s_work_are_said_across_midnight():
+    # eight accounts at 23:50-00:20 on three nights
+    det = _ring_in_bursts(3, [night * 86_400 + 23 * 3600 + 50 * 60 for night in (0, 2, 5)])
     assert len(det.groups_) == 1
     said = det.explain(["ring0"]).iloc[0]
     assert ", on " in said and "each time between 23:5" in said and " and 00:" in said, said
@@ -236,22 +243,10 @@ def test_the_normal_log_is_not_advised_where_one_was_given():
 def test_bursts_at_other_hours_on_other_days_say_their_length():
     # "each time between 21:39 and 14:44" read as 17-hour bursts where a follower farm's
     # were 30 minutes each at a different hour each day (TR s66 L1)
-    from oddseq.graph import GroupDetector
-
-    rng = np.random.default_rng(4)
-    t0 = 1_772_409_600  # 2026-03-02 00:00 UTC
-    rows = [
-        (f"u{u}", f"i{int(rng.integers(0, 300))}", t0 + int(rng.integers(0, 10 * 86_400)))
-        for u in range(600)
-        for _ in range(int(rng.integers(3, 9)))
+    starts = [
+        day * 86_400 + hour * 3600 + 40 * 60 for day, hour in ((0, 21), (2, 3), (4, 9), (6, 14))
     ]
-    for day, hour in ((0, 21), (2, 3), (4, 9), (6, 14)):  # 30 minutes, another hour each day
-        start = t0 + day * 86_400 + hour * 3600 + 40 * 60
-        for m in range(8):
-            for k, item in enumerate(("i900", "i901", "i902")):
-                rows.append((f"ring{m}", item, start + 600 * k + int(rng.integers(0, 300))))
-    log = pd.DataFrame(rows, columns=["user", "item", "ts"])
-    det = GroupDetector().fit(log, entity="user", object="item", time="ts")
+    det = _ring_in_bursts(4, starts)
     assert len(det.groups_) == 1
     said = det.explain(["ring0"]).iloc[0]
     assert ", on 4 days, each time within " in said and " minutes (at other hours" in said, said

@@ -782,9 +782,10 @@ class GroupDetector(BaseEstimator):
         Every block the peeling found, groups or not, with the same columns,
         ``is_group`` (whether it is one of ``groups_``: a block that passed the tests
         but falls outside the ``max_groups`` most significant is not) and ``why_not``
-        (missing for a group, else "a team", "a crowd", "too few members", "one
-        object", "not significant" or "past max_groups": a team or a crowd can be far
-        beyond the null, even ``significance`` inf).
+        (missing for a group, else "a team", "a crowd", "a segment" (``max_share``),
+        "too few members", "one object", "not significant" or "past max_groups": a
+        team, a crowd or a segment can be far beyond the null, even ``significance``
+        inf).
     group_edges_ : DataFrame
         Per group, member and object: ``count`` of events, ``first`` and ``last`` time.
     group_acts_ : DataFrame
@@ -1410,6 +1411,7 @@ class GroupDetector(BaseEstimator):
                     and own_whole is not None
                     and not own_whole.get("team")
                     and not own_whole.get("crowd")
+                    and not own_whole.get("segment")  # (a segment's parts are no group)
                 )
                 if (whole[-1] or explained_whole) and units is not None:  # lockstep
                     parts = _member_parts(graph, whole_members, whole_cols, weight, units, places)
@@ -1579,7 +1581,7 @@ class GroupDetector(BaseEstimator):
                                 alive[rows] = 1
                     if not is_group:
                         associates = associate_hits = np.zeros(0, dtype=np.int64)
-                    elif judged_now is grown_part:
+                    if judged_now is grown_part and (is_group or (own or {}).get("segment")):
                         # (the columns it grew by leave the search with it)
                         grown_cols.append(grown_more)
                     row_edges = row_hits
@@ -2821,7 +2823,7 @@ class GroupDetector(BaseEstimator):
         widest = int(np.argmax(gaps))
         first, last = minutes[(widest + 1) % minutes.size], minutes[widest]
         clock = (f"{first // 60:02d}:{first % 60:02d}", f"{last // 60:02d}:{last % 60:02d}")
-        # Bursts at other hours on other days: the hours span most of the clock, and
+        # Bursts at other hours (on other days): the hours span most of the clock, and
         # "each time between 21:39 and 14:44" read as 17-hour bursts where a follower
         # farm's were 30 minutes each (TR s66 L1). Then the bursts' own length is said:
         # the longest sitting (acts more than 6 hours apart are two).
@@ -2832,8 +2834,8 @@ class GroupDetector(BaseEstimator):
         if (last - first) % (24 * 60) > 2 * longest + 60:
             within = "a minute" if longest <= 1 else _minutes_words(longest)
             return (
-                f", on {days} days, each time within {within} (at other hours on other "
-                f"days, from {clock[0]} to {clock[1]})"
+                f", on {days} days, each time within {within} (at other hours, from "
+                f"{clock[0]} to {clock[1]})"
             )
         return f", on {days} days, each time between {clock[0]} and {clock[1]}"
 
