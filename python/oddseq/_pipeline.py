@@ -5734,6 +5734,8 @@ class _FeatureInput:
         reasons = _reasons.name_unseen_types(pipe, reasons, seqs)  # ('refund')
         # (a rare act's count in a busy history: its share of the events)
         reasons = _reasons.with_count_shares(reasons, seqs.lengths)
+        # (one-offs alone: the count the entity does far more than typical, if any)
+        reasons = _reasons.with_volume(pipe, reasons, data.X, data.raw, seqs.lengths)
         change = dict(getattr(pipe.encoder_, "encoders_", [])).get("change")
         if change is not None:
             # Reasons naming the recent-change columns end with the facts behind them.

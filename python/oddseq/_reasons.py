@@ -1901,6 +1901,80 @@ def with_count_shares(reasons, lengths) -> np.ndarray:
     return reasons
 
 
+# A reason made only of counts of rare types ("count[add_phone] 1 (most entities have
+# none); count[change_email] 1 (most entities have none)") is followed by the count of
+# another type the entity does at least _VOLUME_TIMES times as often as typical and
+# _VOLUME_MIN times in all, where it has one: a social platform's takeovers, 94-238
+# link DMs each (most of what they did), read word for word as the owners who changed
+# a password (TR s66 M2); the detector's leading features were the one-offs, the DMs
+# third or fourth, or none of its four where its components read them as activity.
+_VOLUME_MIN, _VOLUME_TIMES = 10, 8
+_RARE_COUNT_ONLY = re.compile(rf"^count\[.+?\] [\d,]+ {RARE_COUNT_WORDS}(?:{COUNT_SHARE_WORDS})?$")
+
+
+def rare_counts_only(reasons, lengths) -> np.ndarray:
+    """The positions of ``reasons`` made only of counts of event types most entities (or
+    the entities like it) never do, of entities of at least ``_VOLUME_MIN`` events:
+    those :func:`with_volume` reads."""
+    lengths = np.asarray(lengths)
+    out = []
+    for at in np.flatnonzero(lengths >= _VOLUME_MIN):
+        reason = reasons[at]
+        if reason is None or "count[" not in str(reason):
+            continue
+        phrases = str(reason).split("; ")
+        if all(_RARE_COUNT_ONLY.match(p) for p in phrases):
+            out.append(at)
+    return np.asarray(out, dtype=np.int64)
+
+
+def with_volume(pipeline, reasons, X, raw, lengths) -> np.ndarray:
+    """``reasons`` (the batch table's, one per row of ``X``, the detector's matrix, and
+    ``raw``) where made only of counts of rare types (:func:`rare_counts_only`),
+    followed by the count the entity does far more often than typical (at least
+    ``_VOLUME_TIMES`` times the typical value the detector read, ``_VOLUME_MIN`` in all;
+    the largest such multiple), as a reason says a count, with its share of the
+    entity's events: "...; count[dm_send] 173 (typical 0): 89% of its 195 events". The
+    detector's whole explanation is read for those rows alone."""
+    reasons = np.asarray(reasons, dtype=object)
+    rows = rare_counts_only(reasons, lengths)
+    if not rows.size:
+        return reasons
+    names = list(pipeline.feature_names_)
+    counts = np.array([_is_count(n) and n != "count[<other>]" for n in names], dtype=bool)
+    if not counts.any():
+        return reasons
+    part = X[rows]
+    explained = pipeline.detector_.explain(part, top=len(names), feature_names=names)
+    lengths = np.asarray(lengths)
+    at, cols, value, typical, _, agrees = in_units(pipeline, explained, raw[rows], lengths[rows])
+    loud = (
+        counts[cols]
+        & agrees
+        & (value >= _VOLUME_MIN)
+        & (value >= _VOLUME_TIMES * np.maximum(typical, 1.0))
+    )
+    if not loud.any():
+        return reasons
+    # each row's loudest: the largest multiple of its typical value
+    times = value / np.maximum(typical, 1.0)
+    picked = np.flatnonzero(loud)
+    picked = picked[np.lexsort((-times[picked], at[picked]))]
+    picked = picked[np.r_[True, at[picked][1:] != at[picked][:-1]]]
+    one = explained.iloc[picked]
+    said = feature_reasons(pipeline, one, raw[rows], lengths[rows])
+    reasons = reasons.copy()
+    for position in np.unique(at[picked]):
+        phrase = said[position]
+        if not isinstance(phrase, str) or phrase.startswith(_LEADING):
+            continue
+        row = rows[position]
+        n = int(lengths[row])
+        count = int(round(float(raw[row, cols[picked[at[picked] == position][0]]])))
+        reasons[row] = f"{reasons[row]}; {phrase}: {100.0 * count / n:.2g}% of its {n:,} events"
+    return reasons
+
+
 def largest_value_events(seqs, rows) -> np.ndarray | None:
     """The event type of the largest value of each of ``seqs``' sequences at ``rows``
     (its label; the first such event among equal values), where the sequence's values
