@@ -1365,8 +1365,9 @@ def drop_normal_groups(finder, held, vetted=None) -> None:
     if held:
         why.append(
             f"{_groups_word(len(held))} where the normal log holds groups of the same "
-            "members, or of a like size on much the same objects (a team at work, an "
-            "office's lunch orders)"
+            "members, or of a like size on much the same objects, or a segment of its "
+            "population on them (a team at work, an office's lunch orders, a carrier's "
+            "customers)"
         )
     if vetted:
         shown = [_vetted_words(sizes[g], values, who) for g, (values, who) in vetted.items()]
