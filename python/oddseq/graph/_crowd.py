@@ -193,13 +193,14 @@ def _audience_pace(det, acts) -> tuple[float, float, int]:
     grid) where it acts on the objects, then outside them, and how many were read in
     them (``_teams._MIN_GAPS`` gaps or more)."""
     ev = det._events
-    t0, _, window, _ = det._bins
+    t0, n_bins, window, _ = det._bins
     t, _, member, _, row, _ = acts
     other = ~member
     if not other.any():
         return np.nan, np.nan, 0
-    # (entity, window) pairs of the audience's acts on the objects
-    span = np.int64(int((int(ev.times.max()) - t0) // window) + 2) if ev.times.size else 1
+    # (entity, window) pairs of the audience's acts on the objects (n_bins: the grid's
+    # windows over the log, a key's second part)
+    span = np.int64(n_bins)
     pair = np.unique(row[other] * span + (t[other] - t0) // window, return_counts=True)[0]
     who = pair // span
     entities = np.unique(who, return_counts=True)[0]
