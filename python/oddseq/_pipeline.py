@@ -1659,6 +1659,11 @@ def rare_only_flag_counts(
     named = []
     for reason in table["reason"][flags].astype(str):
         phrases = re.sub(r" \(rests on [\d,]+ events?\)$", "", reason).split("; ")
+        # (the count with_volume adds after rare counts alone is no other reason: a busy
+        # business customer's 400 transfers would silence the warning meant for it)
+        phrases = [
+            p for p in phrases if RARE_COUNT_PHRASE.match(p) or not _reasons.VOLUME_PHRASE.match(p)
+        ]
         found = [RARE_COUNT_PHRASE.match(p) for p in phrases]
         if not all(found) or len(found) == 1 and re.match(r"^count\[.+?\] 1 \(", reason):
             continue  # (one act alone: the one-off warning's)

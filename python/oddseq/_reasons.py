@@ -1909,7 +1909,12 @@ def with_count_shares(reasons, lengths) -> np.ndarray:
 # a password (TR s66 M2); the detector's leading features were the one-offs, the DMs
 # third or fourth, or none of its four where its components read them as activity.
 _VOLUME_MIN, _VOLUME_TIMES = 10, 8
-_RARE_COUNT_ONLY = re.compile(rf"^count\[.+?\] [\d,]+ {RARE_COUNT_WORDS}(?:{COUNT_SHARE_WORDS})?$")
+# (and normal-only fitting's "most normal entities have none")
+_RARE_WORDS_ANY = r"\((?:most (?:normal )?entities have none|(?:normal )?entities like it have 0)\)"
+_RARE_COUNT_ONLY = re.compile(rf"^count\[.+?\] [\d,]+ {_RARE_WORDS_ANY}(?:{COUNT_SHARE_WORDS})?$")
+#: The phrase :func:`with_volume` adds: a count, its typical value, its share of the events
+#: (the warnings that read reasons made only of rare counts leave it out).
+VOLUME_PHRASE = re.compile(r"^count\[.+?\] [\d,]+ \(.+\): [\d.]+% of its [\d,]+ events$")
 
 
 def rare_counts_only(reasons, lengths) -> np.ndarray:
@@ -1920,7 +1925,7 @@ def rare_counts_only(reasons, lengths) -> np.ndarray:
     # (those that say such a count at all, in one pass: a few of a million reasons)
     said = pd.Series(np.asarray(reasons, dtype=object)[busy], dtype=object)
     said = said.where(said.notna(), "").astype(str)
-    busy = busy[said.str.contains(RARE_COUNT_WORDS, regex=True).to_numpy(bool)]
+    busy = busy[said.str.contains(_RARE_WORDS_ANY, regex=True).to_numpy(bool)]
     out = [
         at
         for at in busy.tolist()
@@ -1940,6 +1945,11 @@ def with_volume(pipeline, reasons, X, raw, lengths) -> np.ndarray:
     reasons = np.asarray(reasons, dtype=object)
     rows = rare_counts_only(reasons, lengths)
     if not rows.size:
+        return reasons
+    if neighbour_member(pipeline) is not None:
+        # (a neighbour detector's explanation in oddseq.dask holds each row of its
+        # partition's chosen neighbours: a subset of rows is no partition; left out on one
+        # machine as well, for the same words)
         return reasons
     names = list(pipeline.feature_names_)
     counts = np.array([_is_count(n) and n != "count[<other>]" for n in names], dtype=bool)
@@ -1965,14 +1975,16 @@ def with_volume(pipeline, reasons, X, raw, lengths) -> np.ndarray:
     one = explained.iloc[picked]
     said = feature_reasons(pipeline, one, raw[rows], lengths[rows])
     reasons = reasons.copy()
-    for position in np.unique(at[picked]):
+    for position, col in zip(at[picked].tolist(), cols[picked].tolist()):
         phrase = said[position]
         if not isinstance(phrase, str) or phrase.startswith(_LEADING):
             continue
         row = rows[position]
         n = int(lengths[row])
-        count = int(round(float(raw[row, cols[picked[at[picked] == position][0]]])))
-        reasons[row] = f"{reasons[row]}; {phrase}: {100.0 * count / n:.2g}% of its {n:,} events"
+        share = 100.0 * round(float(raw[row, col])) / n
+        # (whole percents from 10%: ".2g" wrote 99.7% as "1e+02%")
+        said_share = f"{share:.0f}" if share >= 10 else f"{share:.2g}"
+        reasons[row] = f"{reasons[row]}; {phrase}: {said_share}% of its {n:,} events"
     return reasons
 
 

@@ -39,22 +39,32 @@ def _through(rng, start, lengths):
     return start + np.r_[0.0, np.cumsum(lengths[:-1] + rng.uniform(0, 3, lengths.size - 1))]
 
 
+def _loop(rng, start, n=40):
+    # a script's loop of tracks at 31-40 s a play
+    return start + np.r_[0.0, np.cumsum(rng.uniform(31, 40, n - 1))]
+
+
 def _log(seed=0, n_members=40, n_audience=60, audience="through", audience_lives=True):
     """Members who play the album through on day 3 at 18:00 (the block); the album's
     later listeners on days 4-6 at 20:00, who play it ``audience`` ("through", or
-    "shuffled"), with evenings of their own (``audience_lives``) or none. Returns the
-    fit's reading, the block's rows and places, and its objects' acts."""
+    "shuffled"), with evenings of their own (``audience_lives``) or none; "loop": the
+    members and the audience alike a script's loop at 31-40 s a play (a ring's rotations
+    on accounts with owners' evenings). Returns the fit's reading, the block's rows and
+    places, and its objects' acts."""
     rng = np.random.default_rng(seed)
     lengths = rng.uniform(150, 330, ALBUM)
     entities, plays = [], []
     for i in range(n_members):
-        album = _through(rng, 3 * DAY + 18 * 3600 + rng.uniform(0, 300), lengths)
+        start = 3 * DAY + 18 * 3600 + rng.uniform(0, 300)
+        album = _loop(rng, start) if audience == "loop" else _through(rng, start, lengths)
         entities.append((f"m{i}", np.r_[_evenings(rng, 7), album]))
         plays.append((f"m{i}", album))
     for i in range(n_audience):
         start = (4 + i % 3) * DAY + 20 * 3600 + rng.uniform(0, 600)
         if audience == "through":
             album = _through(rng, start, lengths)
+        elif audience == "loop":
+            album = _loop(rng, start)
         else:
             album = start + np.cumsum(rng.exponential(120.0, ALBUM) + 5)
         own = _evenings(rng, 7, skip=(4, 5, 6)) if audience_lives else np.empty(0)
@@ -78,8 +88,8 @@ def test_first_listeners_pace_as_the_albums_later_listeners():
     # more regular on the album than on their own evenings: not people by that reading
     assert median_in < _teams._EVERYDAY * median_out
     assert not _teams.paced_as_people(read, rows, places)
-    audience_in, audience_out, n_read = _crowd._audience_pace(read, acts)
-    assert n_read == 60 and audience_in == pytest.approx(median_in, rel=0.5)
+    audience_in, audience_out, n_read, n_audience = _crowd._audience_pace(read, acts)
+    assert n_read == n_audience == 60 and audience_in == pytest.approx(median_in, rel=0.5)
     assert _crowd.paced_as_audience(read, rows, places, acts)
 
 
@@ -97,4 +107,16 @@ def test_an_audience_without_lives_of_its_own_says_nothing_for_them():
 def test_too_small_an_audience_says_nothing_for_them():
     # (fewer than _ARRIVING of the block: the members would be most of the reading)
     read, rows, places, acts = _log(n_audience=15)
+    assert not _crowd.paced_as_audience(read, rows, places, acts)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_rings_rotations_at_a_scripts_cadence_are_no_audience(seed):
+    # (review RV s67 H2: the ring's other accounts, with owners' evenings of their own,
+    # on other days: they pace on its tracks as its members do, at one cadence)
+    read, rows, places, acts = _log(seed, audience="loop")
+    median_in, median_out, *_ = _teams.everyday_pace(read, rows, places)
+    audience_in, audience_out, *_ = _crowd._audience_pace(read, acts)
+    assert median_in < _crowd._RHYTHM_FLOOR and audience_in < _crowd._RHYTHM_FLOOR
+    assert median_out > 0.6 and audience_out > 0.6  # (lives of their own)
     assert not _crowd.paced_as_audience(read, rows, places, acts)

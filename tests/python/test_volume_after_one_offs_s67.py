@@ -142,3 +142,50 @@ def test_the_same_words_in_dask_as_on_one_machine(table):
     takeovers = [f"ato{a}" for a in range(6)]
     assert got.loc[takeovers, "reason"].tolist() == table.loc[takeovers, "reason"].tolist()
     assert got["reason"].astype(str).str.contains(VOLUME).sum() >= 3
+
+
+def test_a_neighbour_method_says_no_volume_on_one_machine_or_in_dask():
+    # (review RV s67 H1: oddseq.dask's neighbour explanation holds each row of its
+    # partition, and a subset of rows broke it; neighbour methods are left out alike)
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    from oddseq.dask import detect_anomalies
+
+    log = _log()
+    with dask.config.set(scheduler="sync"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = oddseq.detect_anomalies(log, **ROLES, method="lof", random_state=0)
+        got = detect_anomalies(
+            dd.from_pandas(log, npartitions=3), **ROLES, method="lof", random_state=0
+        )
+    got = got.compute() if hasattr(got, "compute") else got
+    assert not one["reason"].astype(str).str.contains(VOLUME).any()
+    assert not got["reason"].astype(str).str.contains(VOLUME).any()
+    assert len(got) == len(one)
+
+
+def test_the_rare_only_warning_still_counts_a_reason_with_a_volume():
+    # (review RV s67 M1: the phrase after rare counts alone is no other reason; a busy
+    # business customer's 400 transfers would have silenced the warning meant for it)
+    from types import SimpleNamespace
+
+    from oddseq._pipeline import rare_only_flag_counts
+
+    rare = "count[add_card] 3 (most entities have none); count[cancel] 2 (most entities have none)"
+    table = pd.DataFrame(
+        {
+            "is_anomaly": [True, True, True, False],
+            "reason": [
+                rare,
+                rare + "; count[transfer] 400 (typical 6): 80% of its 500 events",
+                "count[transfer] 400 (typical 6); mean time between events 2 s (typical 1 h)",
+                rare,
+            ],
+        },
+        index=["a", "b", "c", "d"],
+    )
+    seqs = SimpleNamespace(lengths=np.array([500, 500, 500, 10]), ids=table.index)
+    n, k, types = rare_only_flag_counts(table, seqs, median_length=10.0)
+    assert (n, k) == (3, 2)
+    assert types.to_dict() == {"add_card": 2, "cancel": 2}

@@ -163,7 +163,9 @@ def paced_as_audience(det, rows, places, acts) -> bool:
     "chance 1e-21", on 3 of 5 logs (TR s67 H1). A script's accounts pace like it
     everywhere, are fresh, or take objects whose other audience paces otherwise; a
     ring's own mates that the grid left out pace as its script outside their windows
-    too (below the log's people)."""
+    too (below the log's people), and neither the members nor the audience may keep a
+    script's one cadence in them (``_RHYTHM_FLOOR``: a ring's rotations on its own
+    tracks, its other accounts aged or hijacked, are each other's audience)."""
     median_in, median_out, n_in, n_out, fresh = _teams.everyday_pace(det, rows, places)
     if not (2 * n_in > rows.size and 2 * n_out > rows.size):
         return False
@@ -172,13 +174,27 @@ def paced_as_audience(det, rows, places, acts) -> bool:
     population = _teams.population_pace(det)
     if not median_out >= _teams._EVERYDAY * population:
         return False
-    audience_in, audience_out, n_read = _audience_pace(det, acts)
-    if n_read < max(det.min_members, _ARRIVING * rows.size):
+    # ... nor at a script's one cadence in the block (a ring's rotations on its own
+    # tracks, whose other accounts, aged or hijacked, are the "audience": review RV s67 H2)
+    if not median_in >= _RHYTHM_FLOOR:
+        return False
+    audience_in, audience_out, n_read, n_audience = _audience_pace(det, acts)
+    needed = max(det.min_members, _ARRIVING * rows.size)
+    # (read from a sample of a large audience: as many as it holds, up to half the sample)
+    if n_audience < needed or n_read < min(needed, _AUDIENCE_READ // 2):
         return False
     return bool(
         audience_out >= _teams._EVERYDAY * population
+        and audience_in >= _RHYTHM_FLOOR
         and median_in >= _teams._EVERYDAY * audience_in
     )
+
+
+# A block whose members, or its objects' audience, pace in it at a coefficient of
+# variation under this keep a script's one cadence: a loop of tracks at 31-40 s a play is
+# 0.07; an album played through, its tracks of 2.5 to 5.5 minutes and the pauses between,
+# 0.43 (its first fans) and 0.47 (its later listeners, TR s67).
+_RHYTHM_FLOOR = 0.2
 
 
 # The objects' audience is read from at most this many of its entities (spread evenly
@@ -186,24 +202,25 @@ def paced_as_audience(det, rows, places, acts) -> bool:
 _AUDIENCE_READ = 2000
 
 
-def _audience_pace(det, acts) -> tuple[float, float, int]:
+def _audience_pace(det, acts) -> tuple[float, float, int, int]:
     """The pace of the block's objects' other audience (the entities outside the block
     that act on its objects anywhere in the log, at most ``_AUDIENCE_READ`` of them): the
     median entity's coefficient of variation of its gaps in the windows (of the first
-    grid) where it acts on the objects, then outside them, and how many were read in
-    them (``_teams._MIN_GAPS`` gaps or more)."""
+    grid) where it acts on the objects, then outside them, how many were read in them
+    (``_teams._MIN_GAPS`` gaps or more), and how many entities the audience holds."""
     ev = det._events
     t0, n_bins, window, _ = det._bins
     t, _, member, _, row, _ = acts
     other = ~member
     if not other.any():
-        return np.nan, np.nan, 0
+        return np.nan, np.nan, 0, 0
     # (entity, window) pairs of the audience's acts on the objects (n_bins: the grid's
     # windows over the log, a key's second part)
     span = np.int64(n_bins)
     pair = np.unique(row[other] * span + (t[other] - t0) // window, return_counts=True)[0]
     who = pair // span
     entities = np.unique(who, return_counts=True)[0]
+    n_audience = int(entities.size)
     if entities.size > _AUDIENCE_READ:
         entities = entities[np.linspace(0, entities.size - 1, _AUDIENCE_READ).astype(np.int64)]
         pair = pair[np.isin(who, entities)]
@@ -218,7 +235,7 @@ def _audience_pace(det, acts) -> tuple[float, float, int]:
     read_in, read_out = np.isfinite(cv_in), np.isfinite(cv_out)
     median_in = float(np.median(cv_in[read_in])) if read_in.any() else np.nan
     median_out = float(np.median(cv_out[read_out])) if read_out.any() else np.nan
-    return median_in, median_out, int(read_in.sum())
+    return median_in, median_out, int(read_in.sum()), n_audience
 
 
 def arriving(det, rows, cols, units, places, acts=None) -> float:
