@@ -149,7 +149,7 @@ def _fresh_share(det, rows, places) -> float:
     return float(1.0 - lived.mean()) if rows.size else 0.0
 
 
-def paced_as_audience(det, rows, places, acts) -> bool:
+def paced_as_audience(det, rows, places, acts, everyday=None) -> bool:
     """Whether members more regular in the block's windows than their everyday pace pace
     there as the objects' other audience does in its own windows on them, people all:
     most members read in the block's windows and outside them, few fresh, outside them
@@ -165,8 +165,11 @@ def paced_as_audience(det, rows, places, acts) -> bool:
     ring's own mates that the grid left out pace as its script outside their windows
     too (below the log's people), and neither the members nor the audience may keep a
     script's one cadence in them (``_RHYTHM_FLOOR``: a ring's rotations on its own
-    tracks, its other accounts aged or hijacked, are each other's audience)."""
-    median_in, median_out, n_in, n_out, fresh = _teams.everyday_pace(det, rows, places)
+    tracks, its other accounts aged or hijacked, are each other's audience).
+    ``everyday``: ``_teams.everyday_pace`` of the block where the caller has read it."""
+    if everyday is None:
+        everyday = _teams.everyday_pace(det, rows, places)
+    median_in, median_out, n_in, n_out, fresh = everyday
     if not (2 * n_in > rows.size and 2 * n_out > rows.size):
         return False
     if fresh > _teams._SCRIPTED_SHARE * n_in:
@@ -312,14 +315,11 @@ def crowd(det, rows, cols, units, places) -> dict:
     # they meet once: a block that meets twice is read by its pace in the block alone (a
     # ring's script accounts joined to raiders by a raider's kill in their hour pass as
     # the raiders' people, test_graph_parts_s35)
-    human = human or (
-        once
-        and _teams._EVERYDAY_PACE
-        and (
-            _teams.paced_as_people(det, rows, places[cols])
-            or paced_as_audience(det, rows, places[cols], acts)
+    if not human and once and _teams._EVERYDAY_PACE:
+        everyday = _teams.everyday_pace(det, rows, places[cols])  # (read once, for both)
+        human = _teams.paced_as_people(det, rows, places[cols], everyday) or paced_as_audience(
+            det, rows, places[cols], acts, everyday
         )
-    )
     # ... with a person's think time between their acts (a script's bursts have none)
     human = human and _teams.thinks(det, think)
     if brief and human:  # ... strangers with lives of their own

@@ -340,7 +340,7 @@ def everyday_pace(det, rows, places) -> tuple[float, float, int, int, int]:
     return median_in, median_out, int(read_in.sum()), int(read_out.sum()), fresh
 
 
-def paced_as_people(det, rows, places) -> bool:
+def paced_as_people(det, rows, places, everyday=None) -> bool:
     """Whether members whose gaps in the block's windows are more regular than a
     memoryless pace's still pace as this log's people do: most members are read in the
     block's windows and outside them, the median member outside them at the log's
@@ -350,8 +350,11 @@ def paced_as_people(det, rows, places) -> bool:
     length, in a release's hours as on any evening (trial s45: a release's 134 fans,
     0.46 pooled in the block); a script's accounts are fresh (no everyday), keep a
     script's pace everywhere (below the log's people), or leave their owners' pace for
-    the script's (hijacked accounts run together)."""
-    median_in, median_out, n_in, n_out, fresh = everyday_pace(det, rows, places)
+    the script's (hijacked accounts run together). ``everyday``: ``everyday_pace`` of
+    the block where the caller has read it already."""
+    if everyday is None:
+        everyday = everyday_pace(det, rows, places)
+    median_in, median_out, n_in, n_out, fresh = everyday
     if not (2 * n_in > rows.size and 2 * n_out > rows.size):
         return False
     # ... and few members are fresh (a script's fresh accounts inside a crowd: read by
