@@ -529,6 +529,10 @@ def detect_anomalies(
     """
     # Checked before the sequences are built, so a wrong column fails at once.
     check_switches(return_pipeline=return_pipeline, progress=progress, dropna=dropna)
+    # (read by the log's warnings before the pipeline checks its parameters: "5" was
+    # compared with 1 there, a bare TypeError, TR s68 L3)
+    AnomalyPipeline._parameter_checks["min_events"].check(min_events, "min_events")
+    refuse_entity_in_group_by(entity, group_by)
     item_categories = item_category_map(df, item, category)
     refuse_share_with_normal(contamination, normal is not None, "a normal= log")
     check_group_finder(groups)
@@ -2655,6 +2659,36 @@ def group_finder(groups, method: str):
     return finder
 
 
+def _warn_clusters_past_entities(pipeline, n_rows: int) -> None:
+    """K-means is fitted with as many clusters as there are entities at most; asked for
+    more than the default and than the entities, each entity is its own cluster and its
+    distance says nothing: said, not refused (n_clusters=100000 on 400 entities was
+    taken without a word, TR s68 L3; the default on a log of a few entities is not)."""
+    if pipeline.method not in ("auto", "kmeans") or getattr(pipeline, "normal_", False):
+        return
+    if pipeline.n_clusters > max(n_rows, 8):
+        warnings.warn(
+            f"n_clusters={pipeline.n_clusters:,} is more than the {n_rows:,} entities "
+            f"fitted: K-means fitted {n_rows:,} clusters, each entity its own, so its "
+            "distances set no entity apart; pass n_clusters=8 (the default) or another "
+            "number well under the entities",
+            DataWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
+def refuse_entity_in_group_by(entity, group_by) -> None:
+    """``group_by`` names what entities share; the entity's own column is no such value
+    (pandas said "Grouper for 'user_id' not 1-dimensional", TR s68 L3)."""
+    if isinstance(entity, str) and isinstance(group_by, (str, list, tuple)):
+        if entity in ([group_by] if isinstance(group_by, str) else list(group_by)):
+            raise ValueError(
+                f"group_by names the entity column {entity!r}: it names what entities "
+                "share (a device, a card, an address); pass group_by=[...] without it "
+                "(--group-by from the shell)"
+            )
+
+
 def group_by_columns(df, group_by) -> list:
     """``group_by`` as a list of ``df``'s columns, checked."""
     columns = [group_by] if isinstance(group_by, str) else list(group_by)
@@ -4330,6 +4364,7 @@ class AnomalyPipeline(SaveMixin):
         self._per_thread = threading.local()  # each thread's last score (see _last_score)
         self._last_score().left_out = n_all - len(seqs)  # (by min_events)
         self._kmeans_distinct = None  # counted once the matrix exists (see below)
+        _warn_clusters_past_entities(self, len(seqs))
         self.detector_ = self._detector(len(seqs))
         stage = self._input_stage()
         # (a method of the sequences themselves reads no features: no crowds)
