@@ -335,3 +335,66 @@ def crowd(det, rows, cols, units, places) -> dict:
         "think_s": think / 1e9,
         "crowd": bool(human),
     }
+
+
+def roams(det, rows, cols, units, places) -> dict:
+    """Whether a lockstep block is a team that meets again and again, each time at
+    another of its objects, all of them others' places too: people who pick a place at
+    each meeting (colleagues ordering lunch together, from another restaurant each
+    weekday), with what was read.
+
+    Read together: the block meets in at least two sittings (``_teams``' gap between
+    two); its median object is met in one of them; on every object its members are
+    under half of the entities that ever act on it; its members pace as people in its
+    windows (``_teams.team``'s reading: as irregular as a memoryless pace, few at a
+    script's; or as they do outside them, at the log's people's pace) with a person's
+    think time; and at most ``_teams._SCRIPTED_SHARE`` of
+    them have no life outside its windows. A ring works its rounds on objects of its
+    own: the shop it brushes, its payees, the items it boosts are mostly its members'
+    (and it comes back to them), and a farm's accounts run a script or live nowhere
+    else. A delivery app's office teams of 5-11 colleagues, on 2-4 restaurants of 15-286
+    customers each (5-9 of them members) over 2-6 weekday lunches, were 12 groups of a
+    log with nothing planted (4.5% flagged, TR s68 H2)."""
+    out = {"sittings": 0, "median_object_sittings": np.nan, "largest_share": np.nan}
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.size < det.min_members:
+        return {**out, "roams": False}
+    t, in_block, member, obj, row, objects = _object_acts(det, rows, cols, units, places)
+    if not in_block.any():
+        return {**out, "roams": False}
+    # the block's sittings, and each object's among its own acts in the block
+    order = np.lexsort((t[in_block], obj[in_block]))
+    when, which = t[in_block][order], obj[in_block][order]
+    apart = (np.diff(when) > _teams._SITTING_GAP_NS) | (which[1:] != which[:-1])
+    per_object = np.bincount(which[np.r_[True, apart]], minlength=objects.size)
+    per_object = per_object[per_object > 0]
+    ordered = np.sort(t[in_block])
+    n_sittings = 1 + int((np.diff(ordered) > _teams._SITTING_GAP_NS).sum())
+    # the members' share of each object's entities over the log
+    pair = np.unique(obj * np.int64(len(det._events.offsets)) + row, return_counts=True)[0]
+    of_pair, row_of_pair = (
+        pair // np.int64(len(det._events.offsets)),
+        pair % np.int64(len(det._events.offsets)),
+    )
+    everyone = np.bincount(of_pair, minlength=objects.size)
+    mine = np.bincount(of_pair[np.isin(row_of_pair, rows)], minlength=objects.size)
+    share = mine / np.maximum(everyone, 1)
+    out = {
+        "sittings": n_sittings,
+        "median_object_sittings": float(np.median(per_object)),
+        "largest_share": float(share.max()),
+    }
+    places_ = places[cols]
+    others = n_sittings >= 2 and out["median_object_sittings"] <= 1 and 2 * share.max() < 1
+    if not others:
+        return {**out, "roams": False}
+    cv, scripted, n_read, think = _teams.pace(det, rows, places_)
+    human = (
+        n_read * 2 > rows.size and cv >= _teams._HUMAN_PACE and scripted <= _teams._SCRIPTED_SHARE
+    )
+    # (an order's few steps a day say little of a pace: read too as the members pace
+    # outside the block, where that is the log's people's pace)
+    people = _teams.thinks(det, think) and (human or _teams.paced_as_people(det, rows, places_))
+    fresh = _fresh_share(det, rows, places_) if people else np.nan
+    lived = people and fresh <= _teams._SCRIPTED_SHARE
+    return {**out, "pace_cv": cv, "scripted": scripted, "fresh": fresh, "roams": bool(lived)}

@@ -1289,7 +1289,12 @@ class GroupDetector(BaseEstimator):
                 # People who meet for content that other crowds meet on too, a couple
                 # of times, at a human pace, are a team, not a ring: no group, though
                 # no null of independent entities explains them (graph/_teams.py).
-                if _teams.team(self, graph, rows, cols, units, places)["team"]:
+                # ... or who meet again and again, each time at another place that is
+                # others' too (colleagues' lunches; graph/_crowd.py's roams)
+                if (
+                    _teams.team(self, graph, rows, cols, units, places)["team"]
+                    or _crowd.roams(self, rows, cols, units, places)["roams"]
+                ):
                     is_group = False
                     own = {**own, "team": True}
             if is_group and active and _CROWD:
