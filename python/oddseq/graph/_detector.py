@@ -65,6 +65,10 @@ _SYNCHRONY = True
 # times, at a human pace, is a team: no group (graph/_teams.py).
 _TEAMS = True
 
+# A lockstep block on one object must outnumber the object's audience that comes back to
+# it (see _return_stats); False: everyone who ever acts on it, as before session 68.
+_RETURNING_AUDIENCE = True
+
 # The activity test counts the block's choice of windows among those where two of its
 # members or more act on its objects (see _visit_stats); False counts only the objects.
 _WINDOW_CHOICE = True
@@ -1290,10 +1294,13 @@ class GroupDetector(BaseEstimator):
                 # of times, at a human pace, are a team, not a ring: no group, though
                 # no null of independent entities explains them (graph/_teams.py).
                 # ... or who meet again and again, each time at another place that is
-                # others' too (colleagues' lunches; graph/_crowd.py's roams)
-                if (
-                    _teams.team(self, graph, rows, cols, units, places)["team"]
-                    or _crowd.roams(self, rows, cols, units, places)["roams"]
+                # others' too (colleagues' lunches; graph/_crowd.py's roams), where the
+                # verdict rests on their acts on the objects: a group held by its
+                # meetings (sessions begun together beyond their routines, on a popular
+                # zone's objects, test_graph_synchrony) is not read by its objects
+                held_by_meetings = own is not None and own.get("meetings") is not None
+                if _teams.team(self, graph, rows, cols, units, places)["team"] or (
+                    not held_by_meetings and _crowd.roams(self, rows, cols, units, places)["roams"]
                 ):
                     is_group = False
                     own = {**own, "team": True}
@@ -2359,7 +2366,7 @@ class GroupDetector(BaseEstimator):
             "log10_tests": float(tests),
             "significance": float(log10_p - tests),
         }
-        returning = member | (n_acts >= 2)
+        returning = member | (n_acts >= 2) if _RETURNING_AUDIENCE else np.ones_like(member)
         return stats, 2 * int(member.sum()) >= int(returning.sum())
 
     def _finish(self, ev, candidates: list) -> None:

@@ -33,6 +33,10 @@ def test_a_grown_group_records_the_grown_blocks_density(monkeypatch):
         return measured[-1]
 
     monkeypatch.setattr(_detector, "_block_density", measuring)
+    # (a block of one object read against everyone who acted on it: the first item's
+    # rounds are no group as peeled, and grow; against its returning audience they are a
+    # group as peeled, TR s68 H1)
+    monkeypatch.setattr(_detector, "_RETURNING_AUDIENCE", False)
     log, ring = _rounds_log(2)
     det = GroupDetector().fit(log, entity="user", object="item", time="time", time_unit="s")
     groups = det.candidates_[det.candidates_.is_group]
